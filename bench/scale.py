@@ -1,0 +1,283 @@
+"""Scale benchmark: N practices, full reindex, search latency (index and HTTP) against SQLite FTS5 and LIKE.
+
+    .venv/bin/python bench/scale.py --n 10000            # generated practices (demo texts reshuffled)
+    .venv/bin/python bench/scale.py --n 100000 --corpus ../shared/corpus/ru_articles.jsonl.gz
+
+Every figure is measured in this run on this machine; queries are distinct and nothing caches
+results, so these are cold-query figures. Prints a table; `--json FILE` keeps the raw numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ru_articles.jsonl.gz"
+SECTIONS = ("annotation", "relevance", "leading_idea", "novelty", "goal_tasks", "technology", "results",
+            "conditions", "target_audience", "replication")
+
+
+def paragraphs_from_corpus(path: Path, limit: int) -> list[str]:
+    out: list[str] = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            for para in json.loads(line)["text"].split("\n"):
+                if len(para) >= 150:
+                    out.append(para.strip())
+                    if len(out) >= limit:
+                        return out
+    return out
+
+
+def paragraphs_from_demo() -> list[str]:
+    """Sentences of our own demo practices, reshuffled into new paragraphs (no corpus needed)."""
+    sentences: list[str] = []
+    for name in ("practices_a.json", "practices_b.json"):
+        for record in json.loads((ROOT / "kb" / "demo" / name).read_text(encoding="utf-8")):
+            for key in SECTIONS:
+                sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", record.get(key) or "") if len(s) > 30]
+    rng = random.Random(7)
+    return [" ".join(rng.sample(sentences, 4)) for _ in range(5000)]
+
+
+def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
+    """An initialised instance with n published practices inserted in bulk."""
+    from sqlalchemy import insert, select
+
+    from kb import create_app
+    from kb.commands import initialise
+    from kb.extensions import db
+    from kb.practices.models import Practice, practice_level, practice_subject, practice_topic
+    from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
+
+    os.environ["KB_INSTANCE"] = str(folder)
+    app = create_app()
+    rng = random.Random(42)
+    with app.app_context():
+        initialise()
+        regions = list(db.session.scalars(select(Region.code)))
+        levels = list(db.session.scalars(select(EducationLevel.code)))
+        subjects = list(db.session.scalars(select(Subject.code)))
+        topics = list(db.session.scalars(select(Topic.code)))
+        batch = 2000
+        for start in range(0, n, batch):
+            rows = []
+            for i in range(start, min(n, start + batch)):
+                words = rng.choice(paragraphs).split()
+                rows.append({
+                    "id": i + 1, "title": " ".join(words[:rng.randint(5, 12)]).strip(" ,.;:"),
+                    **{key: rng.choice(paragraphs) if rng.random() < 0.8 else "" for key in SECTIONS},
+                    "organisation": f"МБОУ «СОШ № {rng.randint(1, 200)}»", "region_code": rng.choice(regions),
+                    "year": rng.randint(2010, 2025), "status": "published", "event": "", "labor_intensity": "",
+                    "literature": "", "is_demo": False, "spread_level": "institution",
+                })
+            db.session.execute(insert(Practice.__table__), rows)
+            for table, column, codes, most in ((practice_level, "level_code", levels, 2),
+                                               (practice_subject, "subject_code", subjects, 2),
+                                               (practice_topic, "topic_code", topics, 3)):
+                db.session.execute(insert(table), [
+                    {"practice_id": r["id"], column: c} for r in rows for c in rng.sample(codes, rng.randint(1, most))])
+            db.session.commit()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {"p50": statistics.median(ordered) * 1000, "p95": at(0.95), "p99": at(0.99)}
+
+
+def query_sets(paragraphs: list[str], rng: random.Random) -> dict[str, list[str]]:
+    """Distinct queries by kind, drawn from the indexed vocabulary."""
+    words: dict[str, int] = {}
+    for para in paragraphs[:20000]:
+        for w in re.findall(r"[а-яё]{5,}", para.lower()):
+            words[w] = words.get(w, 0) + 1
+    by_freq = sorted(words, key=words.get, reverse=True)
+    frequent, rare = by_freq[:60], [w for w in by_freq if words[w] == 2][:60]
+    mid = by_freq[60:600]
+    phrases = []
+    for para in rng.sample(paragraphs, 200):
+        tokens = re.findall(r"[а-яё]{4,}", para.lower())
+        if len(tokens) > 3:
+            i = rng.randrange(len(tokens) - 1)
+            phrases.append(f'"{tokens[i]} {tokens[i + 1]}"')
+    return {
+        "частое слово": frequent[:40],
+        "редкое слово": rare[:40],
+        "3 слова": [" ".join(rng.sample(mid, 3)) for _ in range(40)],
+        "фраза": phrases[:40],
+    }
+
+
+def bench_index(index_dir: str, queries: dict[str, list[str]], filters: dict | None) -> dict[str, dict]:
+    from indexer import SearchIndex, SearchQuery
+
+    index = SearchIndex(index_dir, create=False)
+    index.search(SearchQuery(text="опыт"))  # open the searcher once, as a running worker has
+    out = {}
+    for kind, items in queries.items():
+        samples = []
+        for q in items:
+            t = time.perf_counter()
+            index.search(SearchQuery(text=q, filters=filters or {}, per_page=20))
+            samples.append(time.perf_counter() - t)
+        out[kind] = percentiles(samples)
+    return out
+
+
+def fts_terms(q: str) -> str:
+    if q.startswith('"'):
+        return q
+    return " AND ".join(q.split())
+
+
+def bench_sqlite(db_path: str, queries: dict[str, list[str]]) -> tuple[dict, dict]:
+    """The same queries on SQLite FTS5 (native-code full text) and on LIKE (what small portals do)."""
+    con = sqlite3.connect(db_path)
+    columns = ", ".join(("title", *SECTIONS))
+    con.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS bench_fts USING fts5({columns}, "
+                "tokenize='unicode61 remove_diacritics 2')")
+    con.execute(f"INSERT INTO bench_fts(rowid, {columns}) SELECT id, {columns} FROM practice")
+    con.commit()
+    fts, like = {}, {}
+    for kind, items in queries.items():
+        samples_fts, samples_like = [], []
+        for q in items:
+            t = time.perf_counter()
+            con.execute("SELECT rowid FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rank LIMIT 20",
+                        (fts_terms(q),)).fetchall()
+            con.execute("SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?", (fts_terms(q),)).fetchone()
+            samples_fts.append(time.perf_counter() - t)
+        for q in items[:10]:
+            terms = q.strip('"').split() if not q.startswith('"') else [q.strip('"')]
+            where = " AND ".join(["(title || ' ' || annotation || ' ' || technology || ' ' || results) LIKE ?"]
+                                 * len(terms))
+            t = time.perf_counter()
+            con.execute(f"SELECT id FROM practice WHERE {where} LIMIT 20", [f"%{w}%" for w in terms]).fetchall()
+            con.execute(f"SELECT count(*) FROM practice WHERE {where}", [f"%{w}%" for w in terms]).fetchone()
+            samples_like.append(time.perf_counter() - t)
+        fts[kind], like[kind] = percentiles(samples_fts), percentiles(samples_like)
+    con.close()
+    return fts, like
+
+
+def bench_http(folder: Path, queries: dict[str, list[str]], filters: str) -> tuple[dict, float]:
+    """Search pages (facets, highlights, pagination) through gunicorn with one worker; returns latencies and RSS."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "KB_INSTANCE": str(folder)}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+                               "kb:create_app()"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("gunicorn exited: " + server.stderr.read()[-2000:]) from None
+                time.sleep(0.1)
+        urllib.request.urlopen(base + "/search?" + urllib.parse.urlencode({"q": "опыт"})).read()
+        out = {}
+        for kind, items in queries.items():
+            samples = []
+            for q in items:
+                url = f"{base}/search?" + urllib.parse.urlencode({"q": q}) + filters
+                t = time.perf_counter()
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    r.read()
+                samples.append(time.perf_counter() - t)
+            out[kind] = percentiles(samples)
+        worker = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        rss = 0.0
+        for pid in worker:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss = max(rss, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        return out, rss
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS if DEFAULT_CORPUS.exists() else None)
+    parser.add_argument("--keep", type=Path, help="build the instance here and keep it")
+    parser.add_argument("--json", type=Path, help="write the raw figures here")
+    args = parser.parse_args()
+
+    paragraphs = (paragraphs_from_corpus(args.corpus, max(20000, args.n)) if args.corpus else paragraphs_from_demo())
+    source = f"корпус {args.corpus.name}" if args.corpus else "демо-тексты, перемешанные"
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    print(f"Практик: {args.n}; тексты: {source} ({len(paragraphs)} абзацев); экземпляр: {folder}")
+
+    t = time.perf_counter()
+    make_instance(folder, args.n, paragraphs)
+    print(f"Загрузка в базу: {time.perf_counter() - t:.1f} с")
+
+    from kb import create_app
+    from kb.search.services import rebuild_index
+
+    app = create_app()
+    with app.app_context():
+        t = time.perf_counter()
+        count = rebuild_index()
+        reindex = time.perf_counter() - t
+    print(f"Полная переиндексация: {count} документов за {reindex:.1f} с ({count / reindex:.0f} док/с)")
+
+    rng = random.Random(1)
+    queries = query_sets(paragraphs, rng)
+    index_dir = app.config["INDEX_DIR"]
+    results = {"n": args.n, "reindex_seconds": reindex, "docs_per_second": count / reindex,
+               "index": bench_index(index_dir, queries, None),
+               "index_filtered": bench_index(index_dir, queries, {"region": ["RU-CHE", "RU-MOW"],
+                                                                  "level": ["primary"]})}
+    db_path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    results["fts5"], results["like"] = bench_sqlite(db_path, queries)
+    results["http"], results["rss_mb"] = bench_http(folder, queries, "")
+    results["http_filtered"], _ = bench_http(folder, queries, "&region=RU-CHE&region=RU-MOW&level=primary")
+
+    print(f"\nЗадержка, мс (p50 / p95 / p99), {args.n} практик, 40 разных запросов каждого вида:")
+    header = f"{'запрос':<14}" + "".join(f"{h:>24}" for h in ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр",
+                                                              "FTS5", "LIKE"))
+    print(header)
+    def cell(name: str, kind: str) -> str:
+        p = results[name][kind]
+        return f"{p['p50']:.1f} / {p['p95']:.1f} / {p['p99']:.1f}"
+
+    for kind in queries:
+        columns = ("index", "index_filtered", "http", "http_filtered", "fts5")
+        print(f"{kind:<14}" + "".join(f"{cell(n, kind):>24}" for n in (*columns, "like")))
+    print("\nОтношения p50: HTTP / FTS5 и LIKE / индекс")
+    for kind in queries:
+        http, fts, like, idx = (results[n][kind]["p50"] for n in ("http", "fts5", "like", "index"))
+        print(f"  {kind:<14} HTTP/FTS5 = {http / fts:6.1f}×   LIKE/индекс = {like / idx:6.1f}×")
+    print(f"\nRSS веб-процесса после запросов: {results['rss_mb']:.0f} МБ")
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

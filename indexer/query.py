@@ -1,0 +1,274 @@
+"""Turning what a user typed into a whoosh query, whatever they typed.
+
+The parser knows only words, "phrases", (groups), the operators AND, OR, NOT and ``-word`` for
+NOT word; fields,
+wildcards, ranges, boosts and fuzzy terms are not plugged in, so ``title:``, ``*``, ``?``, ``~``
+and ``^`` are plain punctuation and no hidden field can be reached. Words are joined with AND:
+the result list and its facet counts then describe documents that contain every word. When
+that finds nothing, the search layer runs the same words joined with OR (``relaxed``), where
+documents with more of the words rank first, and says so; this beats ranking OR matches from
+the start, where one rare word can outrank a document with all the words.
+
+With a synonym table, a word or a run of words that names a known phrase ("ШНО", "школьное научное
+общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less.
+
+Anything the parser cannot handle falls back to the plain words of the text. Parsing never
+raises: the worst a user gets is a simpler query and a notice saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from copy import copy
+from dataclasses import dataclass, field
+
+from whoosh import query
+from whoosh.fields import Schema
+from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
+
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold
+from indexer.schema import TEXT_FIELDS
+from indexer.synonyms import SynonymTable
+
+MAX_QUERY_CHARS = 300
+# Words of the same root: only terms this long, cut by this many letters, never below this root length.
+RELATIVE_MIN_TERM = 7
+RELATIVE_CUT = 2
+RELATIVE_MIN_ROOT = 6
+# In the relaxed query, documents with more of the words rank first (whoosh's OrGroup "scale").
+RELAXED_SCALE = 0.9
+
+NOTICE_SIMPLIFIED = "Запрос содержал служебные символы и был упрощён."
+NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
+NOTICE_ONLY_STOP_WORDS = "Запрос состоит только из служебных слов."
+NOTICE_RELAXED = "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
+NOTICE_PARTIAL = "Документов со всеми словами запроса: {count}; за ними показаны документы, где есть часть слов."
+NOTICE_CORRECTED = "По запросу в том виде, как он набран, ничего нет: показаны результаты по запросу «{suggestion}»."
+
+# Control and invisible characters (tabs and line breaks are ordinary whitespace).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# A field prefix such as "title:" or "foo:" (only Latin names: "Тема:" is a word a user means).
+_FIELD_PREFIX = re.compile(r"(?<![^\W_])[A-Za-z_][A-Za-z0-9_]*:")
+# Query syntax this parser does not offer: wildcards, fuzzy "~2", boosts "^2.5", ranges, escapes.
+_SYNTAX = re.compile(r"~\d*|\^\d*(?:\.\d+)?|[*?:\[\]{}\\]")
+# "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
+_MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
+_QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
+_WORD = re.compile(TOKEN_PATTERN)
+_BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+_OPERATORS = _BINARY | {"NOT"}
+
+
+@dataclass
+class ParsedQuery:
+    """What to search for: ``strict`` is None when the text asks for nothing (list everything)."""
+
+    strict: query.Query | None = None
+    relaxed: query.Query | None = None  # the same words joined with OR, when that differs
+    matches_nothing: bool = False  # there were words, but none that can be searched for
+    notices: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # the user's words, ё-folded, for spelling suggestions
+
+
+def _parser(schema: Schema, group: type[syntax.GroupNode]) -> QueryParser:
+    return QueryParser(
+        None,
+        schema,
+        plugins=[PhrasePlugin(), GroupPlugin(), OperatorsPlugin(), MultifieldPlugin(TEXT_FIELDS)],
+        group=group,
+    )
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char in "()":
+            depth += 1 if char == "(" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _drop_stray_operators(text: str) -> str:
+    """Remove AND / OR / NOT that lack an operand ("опыт AND", "OR OR дети"): left in, they
+    would be searched for as the English words."""
+    tokens = text.split()
+    kept: list[str] = []
+    in_phrase = False
+    for i, token in enumerate(tokens):
+        if not in_phrase and token in _OPERATORS:
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            before = kept[-1] if kept else None
+            has_right = after is not None and after not in _BINARY and not after.startswith(")")
+            if token == "NOT":
+                has_left = True
+                has_right = has_right and after != "NOT"
+            else:
+                has_left = before is not None and before not in _OPERATORS and not before.endswith("(")
+            if not (has_left and has_right):
+                continue
+        kept.append(token)
+        in_phrase ^= token.count('"') % 2 == 1
+    return " ".join(kept)
+
+
+def _clean(text: str, notices: list[str]) -> str:
+    """The text with unsupported syntax removed; notes what was changed."""
+    text = text or ""
+    had_control = bool(_CONTROL.search(text))
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        # do not leave half a word at the end
+        text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
+        notices.append(NOTICE_TRUNCATED)
+    text = _MINUS.sub("NOT ", text.translate(_QUOTES))
+    cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
+    if cleaned.count('"') % 2:
+        cleaned = cleaned.replace('"', " ")
+    if not _balanced(cleaned):
+        cleaned = cleaned.replace("(", " ").replace(")", " ")
+    cleaned = _drop_stray_operators(cleaned)
+    if had_control or cleaned != text:
+        notices.append(NOTICE_SIMPLIFIED)
+    return cleaned
+
+
+def _broken(q: query.Query) -> bool:
+    """True if the parser gave up on some part of the text."""
+    return any(getattr(node, "error", None) for node in q.leaves()) or bool(getattr(q, "error", None))
+
+
+def _terms(q: query.Query) -> bool:
+    return any(q.iter_all_terms())
+
+
+def _plain(text: str, schema: Schema, qclass: type[query.Query]) -> query.Query | None:
+    """The words of the text, each looked for in every text field; None if there are none."""
+    analyzer = schema[TEXT_FIELDS[0]].analyzer
+    words = list(dict.fromkeys(t.text for t in analyzer(text, mode="query")))
+    if not words:
+        return None
+    return qclass([query.Or([query.Term(name, word) for name in TEXT_FIELDS]) for word in words])
+
+
+def _parse(text: str, schema: Schema, group: type[syntax.GroupNode]) -> query.Query | None:
+    """The parsed query, or None when the parser failed on this text."""
+    try:
+        q = _parser(schema, group).parse(text)
+    except Exception:  # noqa: BLE001 - whatever the parser trips on, the plain words remain
+        return None
+    if q is query.NullQuery or _broken(q) or not _terms(q):
+        return None
+    return q
+
+
+def _is_word(node: query.Query) -> bool:
+    """A plain word as the multifield parser gives it: the same term looked for in every text field."""
+    return (
+        isinstance(node, query.Or)
+        and len(node.subqueries) == len(TEXT_FIELDS)
+        and all(isinstance(sub, query.Term) for sub in node.subqueries)
+        and len({sub.text for sub in node.subqueries}) == 1
+        and node.boost == 1.0
+    )
+
+
+def _phrase_query(terms: tuple[str, ...], boost: float) -> query.Query:
+    if len(terms) == 1:
+        return query.Or([query.Term(name, terms[0]) for name in TEXT_FIELDS], boost=boost)
+    return query.Or([query.Phrase(name, list(terms)) for name in TEXT_FIELDS], boost=boost)
+
+
+def _alternatives(terms: tuple[str, ...], table: SynonymTable) -> query.Query | None:
+    # A phrase scores about once per word: divide, so that "школьное научное общество" found for
+    # "ШНО" does not outrank a document that has "ШНО" itself.
+    alternatives = [_phrase_query(e, table.weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
+    alternatives += [
+        query.ConstantScoreQuery(query.Term(name, value), table.concept_score) for name, value in table.concepts(terms)
+    ]
+    return query.Or(alternatives) if alternatives else None
+
+
+def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
+    """A word, or at a lower weight any indexed word of the same root with another suffix.
+
+    Inflection is the analyzer's business; this is about derivation, which it leaves apart:
+    "краеведение" / "краеведческий", "исследование" / "исследовательский". The root is the
+    term less its last letters, kept long enough not to reach unrelated words.
+    """
+    text = word.subqueries[0].text
+    if table.relatives_weight <= 0 or len(text) < RELATIVE_MIN_TERM:
+        return word
+    root = text[: max(RELATIVE_MIN_ROOT, len(text) - RELATIVE_CUT)]
+    relatives = query.Or([query.Prefix(name, root) for name in TEXT_FIELDS], boost=table.relatives_weight)
+    return query.Or([word, relatives])
+
+
+def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool) -> list[query.Query]:
+    """Each longest run of plain words that names a phrase of the table, with its equivalents added."""
+    result: list[query.Query] = []
+    i = 0
+    while i < len(children):
+        for size in range(min(table.longest, len(children) - i), 0, -1):
+            span = children[i : i + size]
+            if not all(_is_word(node) for node in span):
+                continue
+            alternatives = _alternatives(tuple(node.subqueries[0].text for node in span), table)
+            if alternatives is None:
+                continue
+            if conjunction:
+                typed = span[0] if size == 1 else query.And(span)
+                result.append(query.Or([typed, alternatives]))
+            else:
+                result.extend([*span, alternatives])
+            i += size
+            break
+        else:
+            result.append(_with_relatives(children[i], table) if _is_word(children[i]) else _expand(children[i], table))
+            i += 1
+    return result
+
+
+def _expand(node: query.Query, table: SynonymTable) -> query.Query:
+    """The query with synonyms of its words and runs of words added (NOT clauses are left alone)."""
+    if _is_word(node):
+        return _expand_children([node], table, conjunction=True)[0]
+    if isinstance(node, query.And | query.Or):
+        expanded = copy(node)
+        expanded.subqueries = _expand_children(list(node.subqueries), table, conjunction=isinstance(node, query.And))
+        return expanded
+    return node
+
+
+def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
+    """Parse a user's search text against the schema of the index it will run on."""
+    notices: list[str] = []
+    cleaned = _clean(text, notices)
+    words = [fold(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
+    if not words:
+        return ParsedQuery(notices=notices)
+    strict = _parse(cleaned, schema, syntax.AndGroup)
+    # Operators the user wrote are meant: "опыт NOT дети" must not turn into "опыт OR NOT дети".
+    relaxed = (
+        None if _OPERATORS & set(cleaned.split()) else _parse(cleaned, schema, syntax.OrGroup.factory(RELAXED_SCALE))
+    )
+    if strict is None:
+        strict = _plain(cleaned, schema, query.And)
+        relaxed = _plain(cleaned, schema, query.Or)
+        if strict is not None and NOTICE_SIMPLIFIED not in notices:
+            notices.append(NOTICE_SIMPLIFIED)
+    if strict is None:
+        if all(word in STOP_WORDS for word in words):
+            notices.append(NOTICE_ONLY_STOP_WORDS)
+        elif NOTICE_SIMPLIFIED not in notices:
+            notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
+        return ParsedQuery(matches_nothing=True, notices=notices, words=words)
+    relaxed = relaxed if relaxed != strict else None
+    if synonyms is not None:
+        strict = _expand(strict, synonyms)
+        # The parser flattens the OR of words into one list of terms, where the words can no longer
+        # be told apart: join the expanded words of the strict query instead.
+        if relaxed is not None and isinstance(strict, query.And):
+            relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
+    return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words)

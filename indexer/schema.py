@@ -1,0 +1,119 @@
+"""The index schema and the documents the caller hands in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from whoosh import fields
+from whoosh.analysis import Analyzer
+
+from indexer.analysis import fold, russian_analyzer, surface_analyzer
+
+FACET_FIELDS = ("type", "topic", "region", "level", "subject", "year")
+# Facets a document may hold several values of (the others hold one value at most).
+MULTI_VALUED = ("topic", "region", "level", "subject")
+# What a user's words are looked for in; every other field is out of reach of the query text.
+TEXT_FIELDS = ("title", "annotation", "body", "people", "attachments")
+# Field boosts: a word in the title says most about a document, then the annotation (the author's own
+# summary), then the people and places around it, then the long sections, then attached files.
+FIELD_BOOSTS = {"title": 3.0, "annotation": 2.0, "people": 1.5, "body": 1.0, "attachments": 0.5}
+# The words of every text field as written: the dictionary of spelling suggestions.
+SPELLING_FIELD = "words"
+SORT_TITLE_LENGTH = 80
+NO_DATE = datetime(1, 1, 1)
+
+
+@dataclass
+class IndexDocument:
+    """One searchable document, as the caller builds it from its database."""
+
+    id: str  # "practice:12", "resolution:3", "recommendation:45"
+    type: str  # "practice" | "resolution" | "recommendation"
+    title: str
+    body: str  # all other text (sections, recommendation text, …)
+    annotation: str = ""  # a short summary, weighted between the title and the body
+    people: str = ""  # authors, organisation, municipality, addressee: searchable, lower boost
+    attachments: str = ""  # text extracted from attached files: searchable, the lowest boost
+    topic: list[str] = field(default_factory=list)  # vocabulary codes
+    region: list[str] = field(default_factory=list)
+    level: list[str] = field(default_factory=list)
+    subject: list[str] = field(default_factory=list)
+    year: int | None = None
+    date: datetime | None = None  # for sort by date (newest first)
+    adoptions: int = 0  # how many reported applying it: for sort by adoptions (most first)
+    version: str = ""  # opaque hash from the caller, stored, used by a consistency check
+
+
+def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.Schema:
+    """A fresh schema (each index pickles its own copy, analyzer included); ``analyzer`` makes the
+    analyzer of the text fields (another one only to compare them, see ``bench/search_quality.py``)."""
+
+    def text(boost: float) -> fields.TEXT:
+        # multitoken_query="phrase": a query word that analyses into several tokens
+        # ("научно-практический") must find those tokens side by side, not anywhere.
+        return fields.TEXT(analyzer=analyzer(), stored=True, field_boost=boost, multitoken_query="phrase")
+
+    def codes() -> fields.KEYWORD:
+        # Vocabulary codes are case-sensitive ("RU-CHE") and never contain commas.
+        return fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
+
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        type=fields.ID(stored=True, sortable=True),
+        **{name: text(FIELD_BOOSTS[name]) for name in TEXT_FIELDS},
+        # Every word of the text fields as written (ё-folded, not stemmed), never searched: the
+        # dictionary that spelling suggestions are real words from.
+        **{SPELLING_FIELD: fields.TEXT(analyzer=surface_analyzer(), phrase=False)},
+        topic=codes(),
+        region=codes(),
+        level=codes(),
+        subject=codes(),
+        year=fields.ID(stored=True, sortable=True),
+        date=fields.DATETIME(stored=True),
+        # Sort keys, never searched: a document without a date sorts last (a missing value in a
+        # whoosh column sorts first when reversed), titles sort lower-case and ё-folded.
+        sort_date=fields.DATETIME(sortable=True),
+        sort_title=fields.ID(sortable=True),
+        sort_adoptions=fields.NUMERIC(sortable=True),
+        version=fields.STORED(),
+    )
+
+
+def _codes(name: str, values: list[str]) -> str:
+    for value in values:
+        if "," in value:
+            raise ValueError(f"{name} value {value!r} contains a comma")
+    return ",".join(v.strip() for v in values if v.strip())
+
+
+def to_fields(doc: IndexDocument) -> dict:
+    """The whoosh field values of a document (empty values left out)."""
+    values = {
+        "id": doc.id,
+        "type": doc.type,
+        "title": doc.title or "",
+        "annotation": doc.annotation or "",
+        "body": doc.body or "",
+        "people": doc.people or "",
+        "attachments": doc.attachments or "",
+        SPELLING_FIELD: "\n".join(
+            text for text in (doc.title, doc.annotation, doc.body, doc.people, doc.attachments) if text
+        ),
+        "sort_title": " ".join(fold(doc.title or "").split())[:SORT_TITLE_LENGTH],
+        "sort_adoptions": doc.adoptions,
+        "version": doc.version,
+    }
+    for name in MULTI_VALUED:
+        if joined := _codes(name, getattr(doc, name)):
+            values[name] = joined
+    if doc.year is not None:
+        values["year"] = str(doc.year)
+    if doc.date is not None:
+        # whoosh stores wall-clock time: an aware datetime is converted to UTC first
+        date = doc.date.astimezone(UTC).replace(tzinfo=None) if doc.date.tzinfo else doc.date
+        values["date"] = values["sort_date"] = date
+    else:
+        values["sort_date"] = NO_DATE
+    return values

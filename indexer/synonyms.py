@@ -1,0 +1,79 @@
+"""Query expansion: synonyms, abbreviations, thesaurus concepts and words of the same root.
+
+All of it happens at query time, so changing the table needs no rebuild.
+
+The caller hands in groups of phrases that mean the same ("ШНО", "школьное научное общество");
+each phrase is analysed like the text, so "школьных научных обществ" in a query matches the group
+and an inflected form in a document is found by the expansion. An expansion weighs less than the
+words the user typed: a document with the user's own words ranks above one found through a synonym.
+
+It may also hand in concepts: phrases that name a value of a keyword field (the thesaurus topic
+"Профориентация" by its label and synonyms). A query naming a concept also finds the documents
+filed under it, with a small constant score, below those that use the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from whoosh.analysis import Analyzer
+
+from indexer.analysis import russian_analyzer
+
+# How much a match through a synonym counts against a match of the typed words.
+EXPANSION_WEIGHT = 0.5
+# What being filed under a concept the query names counts (a word match scores about 2 to 10).
+CONCEPT_SCORE = 1.0
+# What a word of the same root counts against the word typed (0 turns them off).
+RELATIVES_WEIGHT = 0.3
+# Longer phrases are descriptions, not names: they would only slow the matching down.
+MAX_PHRASE_TERMS = 5
+
+Terms = tuple[str, ...]
+
+
+class SynonymTable:
+    """Phrase → the other phrases of its groups and the concepts it names, as sequences of index terms;
+    plus how much each kind of expansion weighs."""
+
+    def __init__(
+        self,
+        groups: Iterable[Sequence[str]],
+        concepts: Iterable[tuple[str, str, Sequence[str]]] = (),
+        analyzer: Analyzer | None = None,
+        weight: float = EXPANSION_WEIGHT,
+        concept_score: float = CONCEPT_SCORE,
+        relatives_weight: float = RELATIVES_WEIGHT,
+    ) -> None:
+        """Analyse ``groups`` (each a list of equivalent phrases) and ``concepts`` ((field, value,
+        phrases naming it)) with the index's text analyzer."""
+        analyzer = analyzer or russian_analyzer()
+        self.weight = weight
+        self.concept_score = concept_score
+        self.relatives_weight = relatives_weight
+        self._expansions: dict[Terms, set[Terms]] = {}
+        self._concepts: dict[Terms, set[tuple[str, str]]] = {}
+        for group in groups:
+            phrases = self._phrases(analyzer, group)
+            for terms in phrases:
+                self._expansions.setdefault(terms, set()).update(phrases - {terms})
+        for name, value, names in concepts:
+            for terms in self._phrases(analyzer, names):
+                self._concepts.setdefault(terms, set()).add((name, value))
+        self.longest = max((len(terms) for terms in [*self._expansions, *self._concepts]), default=0)
+
+    @classmethod
+    def _phrases(cls, analyzer: Analyzer, phrases: Iterable[str]) -> set[Terms]:
+        return {terms for phrase in phrases if 0 < len(terms := cls._terms(analyzer, phrase)) <= MAX_PHRASE_TERMS}
+
+    @staticmethod
+    def _terms(analyzer: Analyzer, phrase: str) -> Terms:
+        return tuple(token.text for token in analyzer(phrase, mode="query"))
+
+    def expansions(self, terms: Terms) -> list[Terms]:
+        """The phrases equivalent to ``terms`` (empty when it is no known phrase), in a stable order."""
+        return sorted(self._expansions.get(terms, ()))
+
+    def concepts(self, terms: Terms) -> list[tuple[str, str]]:
+        """(field, value) of the concepts ``terms`` names, in a stable order."""
+        return sorted(self._concepts.get(terms, ()))

@@ -1,0 +1,13 @@
+# Copy to instance/config.py and adjust. The environment overrides these:
+# KB_INSTANCE (this folder), KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR.
+
+SECRET_KEY = "change-me-to-a-long-random-string"
+
+# PostgreSQL in production (psycopg 3):
+# SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://kb:password@127.0.0.1:5432/kb"
+
+# Where the search index lives (default: instance/index):
+# INDEX_DIR = "/var/lib/kb/index"
+
+# Results per page in search (the API accepts per_page up to SEARCH_MAX_PER_PAGE):
+# SEARCH_PER_PAGE = 20

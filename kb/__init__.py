@@ -1,0 +1,123 @@
+"""Банк практик: a knowledge base of positive pedagogical experience."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from kb.config import DefaultConfig, environment_overrides, instance_defaults
+from kb.routing import BoundedIntConverter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: defaults, then instance/config.py, then the environment."""
+    instance_path = os.environ.get("KB_INSTANCE") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.update(instance_defaults(app.instance_path))
+    if test_config is None:
+        ensure_instance(app.instance_path)
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(environment_overrides())
+    else:
+        app.config.update(test_config)
+
+    app.url_map.converters["int"] = BoundedIntConverter
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def ensure_instance(instance_path: str) -> None:
+    """Create the instance folder and a config.py with a random secret key on first run."""
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.py"
+    if not config.exists():
+        config.write_text(
+            "# Local settings of this instance (not committed). See config.example.py.\n"
+            f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
+            encoding="utf-8",
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from kb import models, search  # noqa: F401  (every model registered before migrations look)
+    from kb.accounts.services import load_user
+    from kb.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    limiter.init_app(app)
+    search.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from kb.accounts.views import bp as accounts_bp
+    from kb.adoption.views import bp as adoption_bp
+    from kb.api.docs import bp as api_docs_bp
+    from kb.api.views import bp as api_bp
+    from kb.api.writes import bp as api_write_bp
+    from kb.attachments.views import bp as attachments_bp
+    from kb.citations.views import bp as citations_bp
+    from kb.collections.views import bp as collections_bp
+    from kb.main.views import bp as main_bp
+    from kb.openweb.views import bp as openweb_bp
+    from kb.practices.views import bp as practices_bp
+    from kb.resolutions.views import bp as resolutions_bp
+    from kb.search.views import bp as search_bp
+    from kb.statistics.views import bp as statistics_bp
+    from kb.vocabularies.admin import bp as vocabulary_admin_bp
+    from kb.vocabularies.views import bp as browse_bp
+
+    for blueprint in (main_bp, search_bp, practices_bp, resolutions_bp, browse_bp, api_bp, api_write_bp, api_docs_bp,
+                      openweb_bp, accounts_bp,
+                      citations_bp, collections_bp, adoption_bp, vocabulary_admin_bp, attachments_bp, statistics_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from kb.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from kb.commands import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from kb.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response

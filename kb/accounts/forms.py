@@ -1,0 +1,48 @@
+"""Account forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from kb.accounts.models import ROLE_LABELS
+from kb.accounts.services import MIN_PASSWORD_LENGTH
+
+PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Электронная почта", validators=[DataRequired("Укажите адрес."), Length(max=254)])
+    password = PasswordField("Пароль", validators=[DataRequired("Укажите пароль."), Length(max=200)])
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField("Электронная почта", validators=[
+        DataRequired("Укажите адрес."), Email("Проверьте адрес электронной почты."), Length(max=254)])
+    name = StringField("Фамилия, имя, отчество", validators=[DataRequired("Укажите имя."), Length(max=200)])
+    organisation = StringField("Организация", validators=[Optional(), Length(max=500)])
+    region = SelectField("Регион", validators=[Optional()], validate_choice=True)
+    password = PasswordField("Пароль", description=PASSWORD_HINT, validators=[
+        DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
+    password_again = PasswordField("Пароль ещё раз", validators=[
+        DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Текущий пароль", validators=[DataRequired("Укажите текущий пароль.")])
+    password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
+        DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
+    password_again = PasswordField("Новый пароль ещё раз", validators=[
+        DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
+        DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
+    password_again = PasswordField("Новый пароль ещё раз", validators=[
+        DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Роль", choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()])
+    scope_region = SelectField("Регион модерации", validators=[Optional()], validate_choice=True)
+    scope_organisation = StringField("или организация модерации", validators=[Optional(), Length(max=500)])

@@ -1,0 +1,97 @@
+"""Users and roles, the audit log, and in-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.extensions import db
+from kb.timeutil import utcnow
+from kb.vocabularies.models import Region
+
+ROLES = ("teacher", "methodist", "admin")
+ROLE_LABELS = {"teacher": "Педагог", "methodist": "Методист", "admin": "Администратор"}
+
+
+class User(UserMixin, db.Model):
+    """An account: a teacher, a methodist moderating a scope, or an administrator."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation: Mapped[str] = mapped_column(String(500), default="")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    role: Mapped[str] = mapped_column(String(20), default="teacher")
+    # A methodist moderates either one region or one organisation (as written on practices).
+    scope_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    scope_organisation: Mapped[str | None] = mapped_column(String(500))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Changed with every password change: old sessions and reset links stop working.
+    session_token: Mapped[str] = mapped_column(String(64))
+    reset_token_hash: Mapped[str | None] = mapped_column(String(128))
+    reset_token_expires: Mapped[datetime | None]
+
+    region: Mapped[Region | None] = relationship(foreign_keys=[region_code])
+    scope_region: Mapped[Region | None] = relationship(foreign_keys=[scope_region_code])
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("methodist", "admin")
+
+    @property
+    def scope_label(self) -> str:
+        if self.role == "admin":
+            return "весь банк"
+        if self.scope_region:
+            return self.scope_region.name
+        return self.scope_organisation or "не задана"
+
+
+class AuditEvent(db.Model):
+    """Who did what and when: logins, role changes, status changes, deletions."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target_type: Mapped[str] = mapped_column(String(40), default="")
+    target_id: Mapped[int | None]
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Notification(db.Model):
+    """A message for one user, shown after login until read."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(String(1000))
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]

@@ -1,0 +1,183 @@
+"""Accounts: registration, authentication, passwords and reset links, roles, audit, notifications."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.accounts.models import ROLES, AuditEvent, Notification, User
+from kb.extensions import db
+from kb.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+RESET_LINK_LIFETIME = timedelta(hours=48)
+# Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (cost from PASSWORD_HASH_METHOD; werkzeug's default strength unless set)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    email: str, name: str, password: str, role: str = "teacher", organisation: str = "",
+    region_code: str | None = None, scope_region_code: str | None = None, scope_organisation: str | None = None,
+    is_demo: bool = False,
+) -> User:
+    """Create an account; raises AccountError for a taken e-mail, a weak password or an unknown role."""
+    if role not in ROLES:
+        raise AccountError(f"Неизвестная роль: {role}.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+    if find_user(email) is not None:
+        raise AccountError("Пользователь с таким адресом уже зарегистрирован.")
+    user = User(
+        email=normalise_email(email), name=name.strip(), password_hash=hash_password(password), role=role,
+        organisation=organisation.strip(), region_code=region_code or None,
+        scope_region_code=scope_region_code or None, scope_organisation=(scope_organisation or "").strip() or None,
+        session_token=secrets.token_hex(16), is_demo=is_demo,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (the same answer for every failure)."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        record("login_failed", None, details={"email": normalise_email(email)[:254]})
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active_account:
+        record("login_failed", user, "user", user.id)
+        return None
+    user.last_login_at = utcnow()
+    record("login", user, "user", user.id)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password; other sessions and any reset link stop working."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_hex(16)
+    user.reset_token_hash = None
+    user.reset_token_expires = None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("Текущий пароль указан неверно.")
+    set_password(user, new)
+    record("password_changed", user, "user", user.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_reset_token(user: User, actor: User | None) -> str:
+    """A one-time token for a password reset link (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    user.reset_token_hash = _token_hash(token)
+    user.reset_token_expires = utcnow() + RESET_LINK_LIFETIME
+    record("reset_link_issued", actor, "user", user.id)
+    return token
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a valid, unexpired reset token belongs to."""
+    user = db.session.scalar(select(User).where(User.reset_token_hash == _token_hash(token)))
+    if user is None or user.reset_token_expires is None or user.reset_token_expires < utcnow():
+        return None
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    if user is None:
+        raise AccountError("Ссылка для смены пароля недействительна или устарела. Попросите администратора "
+                           "выдать новую.")
+    set_password(user, password)
+    record("password_reset", user, "user", user.id)
+    return user
+
+
+def change_role(
+    user: User, role: str, actor: User, scope_region_code: str | None = None, scope_organisation: str | None = None
+) -> None:
+    """Set a user's role and moderation scope, recorded in the audit log."""
+    if role not in ROLES:
+        raise AccountError(f"Неизвестная роль: {role}.")
+    if role == "methodist" and not (scope_region_code or (scope_organisation or "").strip()):
+        raise AccountError("Для методиста укажите область модерации: регион или организацию.")
+    before = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
+    user.role = role
+    user.scope_region_code = scope_region_code or None if role == "methodist" else None
+    user.scope_organisation = (scope_organisation or "").strip() or None if role == "methodist" else None
+    if user.scope_region_code:
+        user.scope_organisation = None
+    after = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
+    if before != after:
+        record("role_changed", actor, "user", user.id, details={"before": before, "after": after})
+
+
+def record(action: str, actor: User | None, target_type: str = "", target_id: int | None = None,
+           details: dict | None = None) -> AuditEvent:
+    """Add an audit event (committed with the change it describes)."""
+    event = AuditEvent(
+        action=action, actor_id=actor.id if actor is not None else None, target_type=target_type,
+        target_id=target_id, details=details or {},
+        ip=(request.remote_addr or "") if has_request_context() else "",
+    )
+    db.session.add(event)
+    return event
+
+
+def notify(user_id: int | None, message: str, link: str = "") -> None:
+    """Leave a message for a user, shown after login."""
+    if user_id is not None:
+        db.session.add(Notification(user_id=user_id, message=message, link=link))
+
+
+def unread_notifications(user: User) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.id.desc())
+    ))
+
+
+def mark_notifications_read(user: User) -> None:
+    for note in unread_notifications(user):
+        note.read_at = utcnow()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: '<id>:<session token>' so a password change ends other sessions."""
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not token or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

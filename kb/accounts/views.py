@@ -1,0 +1,242 @@
+"""Log in and out, register, profile and password, reset links; administration of users and the audit log."""
+
+import smtplib
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, or_, select
+from wtforms import SelectChoice
+
+from kb.accounts import services, tokens
+from kb.accounts.access import admin_required
+from kb.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, RoleForm
+from kb.accounts.mail import mail_configured, send_mail
+from kb.accounts.models import ROLES, AuditEvent, User
+from kb.extensions import db, limiter
+from kb.practices.models import Practice
+from kb.search.saved import saved_searches
+from kb.vocabularies.models import Region
+
+bp = Blueprint("accounts", __name__)
+
+LOGIN_FAILED = "Неверный адрес электронной почты или пароль."
+
+
+def _region_choices(empty: str) -> list[SelectChoice]:
+    regions = db.session.scalars(select(Region).order_by(Region.sort_order))
+    return [SelectChoice("", empty)] + [SelectChoice(r.code, r.name) for r in regions]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect after login would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток входа. Подождите минуту.")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            unread = len(services.unread_notifications(user))
+            flash(f"Здравствуйте, {user.name}!" + (f" Новых уведомлений: {unread}." if unread else ""), "success")
+            return redirect(_safe_next(request.args.get("next")))
+        flash(LOGIN_FAILED, "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("Вы вышли из банка практик.", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток. Подождите минуту.")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    form.region.choices = _region_choices("— не указан —")
+    if form.validate_on_submit():
+        if services.find_user(form.email.data) is not None:
+            # The same answer as for a new address: registration must not reveal who has an account.
+            db.session.rollback()
+            flash("Если адрес свободен, учётная запись создана — войдите с этим адресом и паролем.", "info")
+            return redirect(url_for(".login"))
+        try:
+            user = services.create_user(
+                form.email.data, form.name.data, form.password.data,
+                organisation=form.organisation.data or "", region_code=form.region.data or None,
+            )
+        except services.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            services.record("user_registered", user, "user", user.id)
+            db.session.commit()
+            flash("Если адрес свободен, учётная запись создана — войдите с этим адресом и паролем.", "info")
+            return redirect(url_for(".login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return _profile_page()
+
+
+def _profile_page(new_secret: str | None = None):
+    notes = services.unread_notifications(current_user)
+    counts = dict(db.session.execute(
+        select(Practice.status, func.count()).where(Practice.owner_id == current_user.id).group_by(Practice.status)
+    ).all())
+    return render_template("accounts/profile.html", notifications=notes, counts=counts,
+                           api_tokens=tokens.active_tokens(current_user), new_secret=new_secret,
+                           searches=saved_searches(current_user))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    services.mark_notifications_read(current_user)
+    db.session.commit()
+    return redirect(url_for(".profile"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session token changed: keep this session, end the others
+            flash("Пароль изменён. На других устройствах потребуется войти снова.", "success")
+            return redirect(url_for(".profile"))
+    return render_template("accounts/password.html", form=form, title="Смена пароля")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset(token: str):
+    if services.user_for_reset_token(token) is None:
+        return render_template("errors/error.html", status=404, title="Ссылка недействительна",
+                               detail="Ссылка для смены пароля устарела или уже использована. "
+                                      "Попросите администратора выдать новую."), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        flash("Пароль установлен. Войдите с новым паролем.", "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/password.html", form=form, title="Новый пароль")
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.created_at.desc())
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("admin/users.html", pagination=pagination, q=q, role=role)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_detail(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm(obj=None, data={"role": user.role, "scope_region": user.scope_region_code or "",
+                                    "scope_organisation": user.scope_organisation or ""})
+    form.scope_region.choices = _region_choices("— не задан —")
+    reset_link = None
+    if request.method == "POST" and request.form.get("action") == "reset-link":  # CSRF checked by CSRFProtect
+        token = services.issue_reset_token(user, current_user)
+        db.session.commit()
+        reset_link = url_for(".reset", token=token, _external=True)
+        if mail_configured():
+            try:
+                send_mail(user.email, "Смена пароля в банке практик",
+                          f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (она действует "
+                          f"48 часов и срабатывает один раз):\n{reset_link}\n")
+            except (OSError, smtplib.SMTPException) as exc:
+                current_app.logger.warning("Reset link mail to %s failed: %s", user.email, exc)
+                flash("Письмо отправить не удалось — передайте ссылку пользователю сами.", "error")
+            else:
+                flash(f"Ссылка отправлена на {user.email}.", "success")
+    elif form.validate_on_submit():
+        if user.id == current_user.id and form.role.data != "admin":
+            flash("Нельзя снять роль администратора с самого себя.", "error")
+        else:
+            try:
+                services.change_role(user, form.role.data, current_user, form.scope_region.data or None,
+                                     form.scope_organisation.data)
+            except services.AccountError as exc:
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash("Роль сохранена.", "success")
+                return redirect(url_for(".user_detail", user_id=user.id))
+    return render_template("admin/user.html", user=user, form=form, reset_link=reset_link)
+
+
+@bp.get("/admin/audit")
+@admin_required
+def audit():
+    action = request.args.get("action", "")
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions)
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_api_token():
+    try:
+        _token, secret = tokens.create_token(current_user, request.form.get("name", ""))
+    except services.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".profile", _anchor="api-tokens"))
+    db.session.commit()
+    # The secret is shown in this response only: never flashed (the session cookie is readable) nor cached.
+    response = make_response(_profile_page(new_secret=secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    try:
+        token = tokens.revoke_token(current_user, token_id)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Токен «{token.name}» отозван: программы, которые им пользовались, больше не получат доступ.", "success")
+    return redirect(url_for(".profile", _anchor="api-tokens"))

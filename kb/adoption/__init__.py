@@ -1,0 +1,1 @@
+"""Adoption reports (последователи опыта): who has applied a practice, and where."""

@@ -1,0 +1,69 @@
+"""Bearer-token authentication and rate limits for the API (the session cookie is never used there)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_limiter.util import get_remote_address
+
+from kb.accounts.models import User
+from kb.accounts.tokens import user_for_token
+from kb.errors import error_response
+from kb.extensions import csrf, db, limiter
+
+BAD_TOKEN = "Токен API недействителен или отозван. Создайте новый на странице профиля."
+NO_TOKEN = "Для этого действия нужен токен API: заголовок Authorization: Bearer kb_… (создаётся в профиле)."
+
+
+def _bearer() -> str | None:
+    """The token of an ``Authorization: Bearer …`` header; an empty string for another scheme."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+def authenticate() -> Response | None:
+    """Before each API request: resolve the bearer token to its user; a bad token is refused, not ignored."""
+    g.api_user = None
+    secret = _bearer()
+    if secret is None:
+        return None
+    user = user_for_token(secret) if secret else None
+    if user is None:
+        return error_response(401, BAD_TOKEN)
+    if db.session.dirty:
+        db.session.commit()  # last_used_at, written at most once a minute
+    g.api_user = user
+    return None
+
+
+def api_user() -> User | None:
+    """The user of this API request's token, or None for an anonymous request."""
+    return g.get("api_user")
+
+
+def rate_limit() -> str:
+    """The API limit from the configuration (per token, or per address without one)."""
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def rate_limit_key() -> str:
+    """Count a token's requests together wherever they come from; anonymous requests by address."""
+    secret = _bearer()
+    if secret:
+        return "api-token:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    return "api-ip:" + (get_remote_address() or "")
+
+
+def protect(bp: Blueprint) -> None:
+    """Set up an API blueprint: token authentication, one rate limit shared by all API blueprints, no CSRF.
+
+    CSRF protection is not needed here because the API never reads the session cookie: only a token
+    a program sends on purpose authenticates a request.
+    """
+    csrf.exempt(bp)
+    bp.before_request(authenticate)
+    limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)

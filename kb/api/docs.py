@@ -1,0 +1,80 @@
+"""The OpenAPI document at /api/v1/openapi.json and a readable API page at /api built from it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from kb.api.spec import build_spec
+from kb.errors import MESSAGES
+
+bp = Blueprint("api_docs", __name__)
+
+METHOD_ORDER = ("get", "post", "patch", "put", "delete")
+
+
+def openapi_document() -> dict:
+    """The app's OpenAPI document, built once per app (routes do not change after start-up)."""
+    cache = current_app.extensions.setdefault("kb_openapi", {})
+    if "document" not in cache:
+        cache["document"] = build_spec(current_app)
+    return cache["document"]
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _type_label(schema: dict, components: dict) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(_type_label(s, components) for s in schema["anyOf"])
+    kind = schema.get("type", "")
+    if kind == "array":
+        return f"список: {_type_label(schema.get('items', {}), components)}"
+    return " | ".join(kind) if isinstance(kind, list) else str(kind or "объект")
+
+
+def _fields(schema: dict, components: dict) -> list[dict]:
+    """Rows (name, type, required, description) of an object schema, for the page."""
+    schema = _resolve(schema, components)
+    required = set(schema.get("required", []))
+    return [{"name": name, "type": _type_label(prop, components), "required": name in required,
+             "description": prop.get("description", ""), "enum": prop.get("enum")}
+            for name, prop in schema.get("properties", {}).items()]
+
+
+def _endpoints(document: dict) -> list[dict]:
+    components = document.get("components", {}).get("schemas", {})
+    endpoints = []
+    for path, operations in document["paths"].items():
+        for method in METHOD_ORDER:
+            if method not in operations:
+                continue
+            op = operations[method]
+            body = next(iter(op.get("requestBody", {}).get("content", {}).items()), None)
+            endpoints.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""), "tag": (op.get("tags") or [""])[0],
+                "auth": "required" if op.get("security") == [{"token": []}] else
+                        "optional" if op.get("security") else "none",
+                "parameters": [{"name": p["name"], "in": p["in"], "type": _type_label(p.get("schema", {}), components),
+                                "description": p.get("description", "")} for p in op.get("parameters", [])],
+                "body_type": body[0] if body else None,
+                "body_fields": _fields(body[1]["schema"], components) if body else [],
+                "responses": [(code, r.get("description", "")) for code, r in op["responses"].items()],
+            })
+    return endpoints
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    return jsonify(openapi_document())
+
+
+@bp.get("/api")
+def index():
+    document = openapi_document()
+    return render_template("api/index.html", document=document, endpoints=_endpoints(document),
+                           problems=sorted((code, *text) for code, text in MESSAGES.items() if code != 500))

@@ -1,0 +1,137 @@
+"""Reading API request bodies: JSON shape by schema, content by the practice form the pages use."""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from kb.extensions import db
+from kb.practices.forms import PracticeForm, section_data
+from kb.practices.models import SECTION_KEYS, Practice
+from kb.practices.services import PracticeData
+from kb.vocabularies.models import Municipality
+
+# Ids beyond a 64-bit integer cannot exist, and SQLite refuses even to compare with them: such ids are 404.
+
+
+class ApiProblem(Exception):
+    """An API request that cannot be carried out; answered as problem details."""
+
+    def __init__(self, status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+# Marshmallow's messages are English; the API answers in Russian.
+_RUSSIAN = {
+    "Missing data for required field.": "Обязательное поле.",
+    "Field may not be null.": "Значение не может быть null.",
+    "Unknown field.": "Неизвестное поле.",
+    "Invalid input type.": "Ожидается объект JSON.",
+    "Invalid type.": "Ожидается объект JSON.",
+    "Not a valid string.": "Ожидается строка.",
+    "Not a valid utf-8 string.": "Ожидается строка в UTF-8.",
+    "Not a valid integer.": "Ожидается целое число.",
+    "Not a valid number.": "Ожидается число.",
+    "Number too large.": "Слишком большое число.",
+    "Not a valid list.": "Ожидается список.",
+    "Not a valid mapping type.": "Ожидается объект JSON.",
+    "Not a valid boolean.": "Ожидается true или false.",
+}
+
+
+def _russian(message: object) -> str:
+    text = str(message)
+    if text in _RUSSIAN:
+        return _RUSSIAN[text]
+    return text if any("а" <= ch.lower() <= "я" for ch in text) else "Недопустимое значение."
+
+
+def _flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages, in Russian, as {"authors.0.name": [...]}."""
+    if isinstance(messages, list):
+        return {prefix or "_": [_russian(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    if prefix and set(messages) <= {"key", "value"}:  # a dict field's entry: the errors of its key and value
+        return {prefix: [m for part in messages.values() for m in _flatten(part).get("_", [])]}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        flat.update(_flatten(value, name) if isinstance(value, dict | list) else {name: [_russian(value)]})
+    return flat
+
+
+def json_body(schema: type[Schema]) -> dict:
+    """The request's JSON object checked against ``schema``: 415 not JSON, 400 not an object, 422 a wrong shape."""
+    if not request.is_json:
+        raise ApiProblem(415, "Отправьте тело запроса в формате JSON (Content-Type: application/json).")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiProblem(400, "Тело запроса должно быть объектом JSON.")
+    try:
+        return schema().load(body)
+    except ValidationError as exc:
+        raise ApiProblem(422, "Проверьте поля запроса.", _flatten(exc.messages)) from None
+
+
+def _as_api(practice: Practice) -> dict:
+    """A practice's current content in the shape of the API input (the base a PATCH changes)."""
+    return {
+        "title": practice.title,
+        "sections": {key: getattr(practice, key) or "" for key in SECTION_KEYS},
+        "authors": [{"name": a.name, "position": a.position} for a in practice.authors],
+        "organisation": practice.organisation,
+        "region": practice.region_code,
+        "municipality": practice.municipality.code if practice.municipality else None,
+        "levels": [x.code for x in practice.levels],
+        "subjects": [x.code for x in practice.subjects],
+        "topics": [x.code for x in practice.topics],
+        "year": practice.year,
+        "event": practice.event,
+        "spread_level": practice.spread_level,
+    }
+
+
+# Form field -> API field, where they differ; the section fields live under "sections".
+_API_NAMES = {key: f"sections.{key}" for key in SECTION_KEYS}
+
+
+def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
+    """Validate a practice body with PracticeForm (the pages' rules) and return the data to save; 422 if invalid."""
+    merged = {**(_as_api(practice) if practice is not None else {}), **body}
+    if practice is not None and "sections" in body:
+        merged["sections"] = {**_as_api(practice)["sections"], **body["sections"]}
+    municipality_id = ""
+    if merged.get("municipality"):
+        found = db.session.scalar(select(Municipality.id).where(Municipality.code == merged["municipality"]))
+        if found is None:
+            raise ApiProblem(422, "Проверьте поля запроса.", {"municipality": ["Неизвестный код муниципалитета."]})
+        municipality_id = str(found)
+    # The form reads authors as lines "name, position": line breaks inside a value would add authors.
+    authors = [(" ".join(a["name"].split()), " ".join(a.get("position", "").split()))
+               for a in merged.get("authors", [])]
+    formdata = MultiDict([
+        ("title", merged.get("title") or ""),
+        ("authors", "\n".join(f"{name}, {position}" for name, position in authors)),
+        ("organisation", merged.get("organisation") or ""),
+        ("region", merged.get("region") or ""),
+        ("municipality", municipality_id),
+        ("year", "" if merged.get("year") is None else str(merged["year"])),
+        ("event", merged.get("event") or ""),
+        ("spread_level", merged.get("spread_level") or ""),
+        *((key, text) for key, text in (merged.get("sections") or {}).items()),
+        *(("levels", code) for code in merged.get("levels", [])),
+        *(("subjects", code) for code in merged.get("subjects", [])),
+        *(("topics", code) for code in merged.get("topics", [])),
+    ])
+    form = PracticeForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        errors = {_API_NAMES.get(name, name): [str(m) for m in messages] for name, messages in form.errors.items()}
+        raise ApiProblem(422, "Проверьте поля запроса.", errors)
+    data = form.to_data(section_data(form))
+    # Names may contain commas, which the form's one-line format would split: keep the structured list.
+    data.authors = [(name[:300], position[:300]) for name, position in authors if name]
+    return data

@@ -1,0 +1,228 @@
+"""Marshmallow schemas of the API: the shapes of requests and responses, and the source of the OpenAPI document.
+
+Request schemas check only the JSON shape (types, nesting). What the values may be — lengths, vocabulary
+codes, the region of a municipality — is checked by the same form the pages use (kb/practices/forms.py).
+"""
+
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from kb.practices.models import SECTION_KEYS, STATUSES
+from kb.practices.policy import TRANSITIONS
+
+
+def _section_key() -> fields.String:
+    return fields.String(validate=validate.OneOf(SECTION_KEYS, error="Неизвестный раздел: {input}."))
+
+
+class CodeLabel(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class Problem(Schema):
+    """An error as problem details (RFC 9457) with Russian title and detail."""
+
+    type = fields.String(required=True, metadata={"description": "Адрес описания ошибки на странице API"})
+    status = fields.Integer(required=True)
+    title = fields.String(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Сообщения по полям (для 422)"})
+
+
+class Author(Schema):
+    name = fields.String(required=True)
+    position = fields.String(load_default="")
+
+
+class Practice(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.Equal("practice"))
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    sections = fields.Dict(keys=_section_key(), values=fields.String(),
+                           required=True)
+    authors = fields.List(fields.Nested(Author), required=True)
+    organisation = fields.String(required=True)
+    municipality = fields.Nested(CodeLabel, allow_none=True, required=True)
+    region = fields.Nested(CodeLabel, allow_none=True, required=True)
+    levels = fields.List(fields.Nested(CodeLabel), required=True)
+    subjects = fields.List(fields.Nested(CodeLabel), required=True)
+    topics = fields.List(fields.Nested(CodeLabel), required=True)
+    year = fields.Integer(allow_none=True, required=True)
+    event = fields.String(required=True)
+    spread_level = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    is_demo = fields.Boolean(required=True)
+    published_at = fields.String(allow_none=True, required=True)
+    updated_at = fields.String(required=True)
+
+
+class PracticeInput(Schema):
+    """A new practice as the form has it."""
+
+    title = fields.String(required=True, metadata={"description": "От 5 до 500 символов"})
+    sections = fields.Dict(keys=_section_key(), values=fields.String(),
+                           metadata={"description": "Тексты разделов шаблона описания опыта"})
+    authors = fields.List(fields.Nested(Author), metadata={"description": "[{name, position}], не больше 10"})
+    organisation = fields.String()
+    region = fields.String(allow_none=True, metadata={"description": "Код региона из словаря"})
+    municipality = fields.String(allow_none=True, metadata={"description": "Код муниципалитета выбранного региона"})
+    levels = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
+    subjects = fields.List(fields.String(), metadata={"description": "Коды предметов"})
+    topics = fields.List(fields.String(), metadata={"description": "Коды тем"})
+    year = fields.Integer(allow_none=True, strict=True)
+    event = fields.String()
+    spread_level = fields.String(allow_none=True, metadata={"description": "Код уровня распространения"})
+
+
+class PracticePatch(PracticeInput):
+    """Changes to a practice: any subset of the fields, the rest stay as they are."""
+
+    title = fields.String(metadata={"description": "От 5 до 500 символов"})
+
+
+class TransitionInput(Schema):
+    action = fields.String(required=True,
+                           validate=validate.OneOf(list(TRANSITIONS), error="Допустимые действия: {choices}."))
+    comment = fields.String(load_default="", validate=validate.Length(max=5000, error="Не больше {max} символов."),
+                            metadata={"description": "Обязателен при возврате на доработку"})
+
+
+class Recommendation(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, required=True)
+    addressee_type = fields.String(allow_none=True, required=True)
+    addressee_type_label = fields.String(allow_none=True, required=True)
+    addressee = fields.String(allow_none=True, required=True)
+    text = fields.String(required=True)
+    topics = fields.List(fields.Nested(CodeLabel), required=True)
+    url = fields.String(required=True)
+
+
+class Resolution(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.Equal("resolution"))
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    conference_name = fields.String(required=True)
+    date_start = fields.String(allow_none=True, required=True)
+    date_end = fields.String(allow_none=True, required=True)
+    place = fields.String(required=True)
+    organiser = fields.String(required=True)
+    format = fields.String(allow_none=True, required=True)
+    participants_count = fields.Integer(allow_none=True, required=True)
+    participants_text = fields.String(required=True)
+    regions = fields.List(fields.Nested(CodeLabel), required=True)
+    is_demo = fields.Boolean(required=True)
+    recommendations = fields.List(fields.Nested(Recommendation), required=True)
+
+
+class ResolutionImport(Resolution):
+    status = fields.String(required=True, validate=validate.OneOf(("draft", "published")))
+    created = fields.Boolean(required=True, metadata={"description": "false — такой текст уже был загружен"})
+
+
+class ResolutionUpload(Schema):
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary", "description": ".txt, .md, .docx, .odt, .rtf, .pdf или .doc, до 10 МБ"})
+
+
+class ResolutionImportQuery(Schema):
+    publish = fields.Boolean(load_default=False, metadata={"description": "Сразу опубликовать"})
+
+
+class SearchQuery(Schema):
+    q = fields.String(metadata={"description": "Текст запроса; пустой — всё, что подходит под фильтры"})
+    type = fields.List(fields.String(), metadata={"description": "practice, resolution, recommendation"})
+    topic = fields.List(fields.String(), metadata={"description": "Коды тем (любой из)"})
+    region = fields.List(fields.String(), metadata={"description": "Коды регионов (любой из)"})
+    level = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
+    subject = fields.List(fields.String(), metadata={"description": "Коды предметов"})
+    year = fields.List(fields.String(), metadata={"description": "Годы"})
+    page = fields.Integer(metadata={"description": "Номер страницы, с 1"})
+    per_page = fields.Integer(metadata={"description": "Результатов на странице"})
+    sort = fields.String(validate=validate.OneOf(("relevance", "date", "adoptions")))
+
+
+class SearchResult(Schema):
+    class Meta:
+        unknown = INCLUDE  # the search may add fields; clients ignore what they do not know
+
+    id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    snippet = fields.String(required=True, metadata={"description": "HTML: найденные слова в <mark>"})
+    region = fields.Nested(CodeLabel, allow_none=True, unknown=INCLUDE)
+    levels = fields.List(fields.Nested(CodeLabel, unknown=INCLUDE))
+    topics = fields.List(fields.Nested(CodeLabel, unknown=INCLUDE))
+    year = fields.Integer(allow_none=True)
+
+
+class FacetValue(Schema):
+    value = fields.String(required=True)
+    label = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class PageLinks(Schema):
+    self = fields.String(required=True)
+    first = fields.String(required=True)
+    last = fields.String(required=True)
+    prev = fields.String(allow_none=True, required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class SearchPage(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    links = fields.Nested(PageLinks, required=True)
+    suggestion = fields.String(allow_none=True)
+    notice = fields.String()
+    results = fields.List(fields.Nested(SearchResult), required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True)
+
+
+class VocabularyEntry(Schema):
+    class Meta:
+        unknown = INCLUDE  # every vocabulary has code and label, some have more (kind, region, synonyms…)
+
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class Vocabularies(Schema):
+    regions = fields.List(fields.Nested(VocabularyEntry), required=True)
+    municipalities = fields.List(fields.Nested(VocabularyEntry), required=True)
+    levels = fields.List(fields.Nested(VocabularyEntry), required=True)
+    subjects = fields.List(fields.Nested(VocabularyEntry), required=True)
+    topics = fields.List(fields.Nested(VocabularyEntry), required=True)
+    addressee_types = fields.List(fields.Nested(VocabularyEntry), required=True)
+    spread_levels = fields.List(fields.Nested(VocabularyEntry), required=True)
+    resolution_formats = fields.List(fields.Nested(VocabularyEntry), required=True)
+
+
+class SuggestQuery(Schema):
+    q = fields.String(metadata={"description": "Начало запроса"})
+
+
+class Suggestion(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    label = fields.String(required=True)
+    kind = fields.String(required=True)
+    kind_label = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class Suggestions(Schema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(Suggestion), required=True)

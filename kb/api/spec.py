@@ -1,0 +1,110 @@
+"""The OpenAPI 3.1 document, generated from the API's routes and the descriptions attached to its views."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from marshmallow import Schema
+
+from kb.api import schemas
+from kb.errors import MESSAGES
+from kb.routing import MAX_ID
+
+API_BLUEPRINTS = ("api", "api_write")
+_RULE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "default": {"type": "string"}}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the document says about one view: what it does, takes, answers and who may call it."""
+
+    summary: str
+    tag: str
+    ok: tuple[int, type[Schema] | None]
+    also_ok: tuple[int, ...] = ()  # other success statuses with the same body
+    errors: tuple[int, ...] = ()
+    auth: Literal["none", "optional", "required"] = "none"
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    upload: type[Schema] | None = None
+    description: str = ""
+
+
+def operation(summary: str, tag: str, ok: tuple[int, type[Schema] | None], **kwargs) -> Callable:
+    """Describe an API view for the OpenAPI document (every /api/v1 view must have one)."""
+
+    def attach(view: Callable) -> Callable:
+        view.api_operation = Operation(summary, tag, ok, **kwargs)  # type: ignore[attr-defined]
+        return view
+
+    return attach
+
+
+def _problem(status: int) -> dict:
+    return {"description": MESSAGES.get(status, (f"Ошибка {status}", ""))[0],
+            "content": {"application/problem+json": {"schema": "Problem"}}}
+
+
+def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
+    status, schema = op.ok
+    ok: dict = {"description": "Успешно"}
+    if schema is not None:
+        ok["content"] = {"application/json": {"schema": schema}}
+    # Every request counts against the rate limit, and a bad token is refused even where none is needed.
+    errors = set(op.errors) | {401, 429}
+    if op.query is not None or op.body is not None or op.upload is not None:
+        errors.add(400)
+    result: dict = {
+        "summary": op.summary, "tags": [op.tag],
+        "parameters": path_parameters + ([{"in": "query", "schema": op.query}] if op.query else []),
+        "responses": {**{str(code): ok for code in (status, *op.also_ok)},
+                      **{str(code): _problem(code) for code in sorted(errors)}},
+    }
+    if op.description:
+        result["description"] = op.description
+    if op.auth == "required":
+        result["security"] = [{"token": []}]
+    elif op.auth == "optional":
+        result["security"] = [{}, {"token": []}]
+    if op.body is not None:
+        result["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+    if op.upload is not None:
+        result["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.upload}}}
+    return result
+
+
+def build_spec(app: Flask) -> dict:
+    """The OpenAPI 3.1 document of every route of the API blueprint."""
+    spec = APISpec(
+        title="Банк практик: API", version="1", openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
+        info={"description": "Чтение опубликованных практик, резолюций, словарей и поиск — без авторизации; "
+                             "изменения — с токеном API из профиля. Ошибки — application/problem+json."},
+    )
+    spec.components.security_scheme("token", {
+        "type": "http", "scheme": "bearer",
+        "description": "Токен из профиля: Authorization: Bearer kb_…",
+    })
+    spec.components.schema("Problem", schema=schemas.Problem)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.partition(".")[0] not in API_BLUEPRINTS:
+            continue
+        view = app.view_functions[rule.endpoint]
+        op: Operation | None = getattr(view, "api_operation", None)
+        if op is None:
+            raise LookupError(f"API view {rule.endpoint} has no @operation description")
+        path_parameters = [
+            {"in": "path", "name": name, "required": True,
+             "schema": _CONVERTER_TYPES.get(converter or "default", {"type": "string"})}
+            for converter, name in _RULE_ARGUMENT.findall(rule.rule)
+        ]
+        path = _RULE_ARGUMENT.sub(r"{\2}", rule.rule)
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        spec.path(path=path, operations={m.lower(): _operation_dict(op, path_parameters) for m in methods})
+    return spec.to_dict()

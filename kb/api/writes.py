@@ -1,0 +1,150 @@
+"""JSON API v1, changes with a token: practices (create, edit, workflow) and resolution import.
+
+Every permission question goes to the same services and policy the pages use.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from kb.accounts.models import User
+from kb.api import schemas
+from kb.api.auth import api_user, protect
+from kb.api.payloads import ApiProblem, json_body, practice_data
+from kb.api.spec import operation
+from kb.errors import error_response
+from kb.extensions import db
+from kb.practices import policy, services
+from kb.practices.models import Practice
+from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
+from kb.resolutions.services import import_resolution_text, resolution_to_json
+
+ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
+bp = Blueprint("api_write", __name__, url_prefix="/api/v1")
+protect(bp)
+
+
+@bp.errorhandler(ApiProblem)
+def _problem(problem: ApiProblem):
+    db.session.rollback()
+    return error_response(problem.status, problem.detail, problem.errors)
+
+
+def _user() -> User:
+    user = api_user()
+    if user is None:
+        raise ApiProblem(401, "Для изменений нужен токен API: заголовок Authorization: Bearer kb_… "
+                              "(создаётся на странице профиля).")
+    return user
+
+
+def _visible_practice(practice_id: int, user: User) -> Practice:
+    """The practice if this user may see it; 404 otherwise, as on the pages (its existence is not revealed)."""
+    practice = services.get_visible_practice(practice_id, user)
+    if practice is None:
+        raise ApiProblem(404, "Практика не найдена или недоступна.")
+    return practice
+
+
+def _practice_response(practice: Practice, status: int = 200) -> Response:
+    response = jsonify(services.practice_to_json(practice, url_for("practices.detail", practice_id=practice.id)))
+    response.status_code = status
+    return response
+
+
+@bp.post("/practices")
+@operation("Создать черновик практики", "Практики", (201, schemas.Practice), body=schemas.PracticeInput,
+           errors=(415, 422), auth="required",
+           description="Поля — как в форме на сайте, с теми же проверками. Автор — владелец токена.")
+def create_practice():
+    user = _user()
+    data = practice_data(json_body(schemas.PracticeInput))
+    practice = services.create_practice(user, data)
+    db.session.commit()
+    response = _practice_response(services.get_practice(practice.id), 201)
+    response.headers["Location"] = url_for("api.practice", practice_id=practice.id)
+    return response
+
+
+@bp.patch("/practices/<int:practice_id>")
+@operation("Изменить практику", "Практики", (200, schemas.Practice), body=schemas.PracticePatch,
+           errors=(403, 404, 415, 422), auth="required",
+           description="Передаются только изменяемые поля; прежняя версия сохраняется в истории. "
+                       "Автор правит черновик и возвращённую практику, методист своей области — любую, кроме архивной.")
+def update_practice(practice_id: int):
+    user = _user()
+    practice = _visible_practice(practice_id, user)
+    if not policy.can_edit(user, practice):
+        raise ApiProblem(403, "Эту практику сейчас нельзя изменить: правка доступна автору черновика или "
+                              "возвращённой практики и методистам её области.")
+    data = practice_data(json_body(schemas.PracticePatch), practice)
+    services.update_practice(user, practice, data)
+    db.session.commit()
+    return _practice_response(services.get_practice(practice.id))
+
+
+@bp.post("/practices/<int:practice_id>/transitions")
+@operation("Перевести практику в другой статус", "Практики", (200, schemas.Practice), body=schemas.TransitionInput,
+           errors=(403, 404, 409, 415, 422), auth="required",
+           description="submit — автор; publish, return (с комментарием), archive, restore — методист области "
+                       "практики или администратор. 409 — действие недоступно в текущем статусе.")
+def transition(practice_id: int):
+    user = _user()
+    practice = _visible_practice(practice_id, user)
+    body = json_body(schemas.TransitionInput)
+    try:
+        services.transition(user, practice, body["action"], body["comment"],
+                            link=url_for("practices.detail", practice_id=practice.id))
+    except services.PermissionDenied:
+        raise ApiProblem(403, "Это действие с практикой вам недоступно.") from None
+    except services.StatusConflict as exc:
+        raise ApiProblem(409, str(exc)) from None
+    except services.InvalidTransition as exc:
+        raise ApiProblem(422, str(exc), {"comment": [str(exc)]} if body["action"] == "return" else None) from None
+    db.session.commit()
+    return _practice_response(practice)
+
+
+@bp.post("/resolutions")
+@operation("Загрузить резолюцию", "Резолюции", (201, schemas.ResolutionImport), upload=schemas.ResolutionUpload,
+           query=schemas.ResolutionImportQuery, also_ok=(200,), errors=(403, 413, 415, 422), auth="required",
+           description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .rtf, .pdf или .doc "
+                       "разбирается так же, как командой import-resolution; тот же текст повторно не создаёт "
+                       "дубль (ответ 200, created: false).")
+def import_resolution():
+    user = _user()
+    if not user.is_moderator:
+        raise ApiProblem(403, "Загружать резолюции могут методисты и администраторы.")
+    publish = request.args.get("publish", "false").lower()
+    if publish not in ("true", "false", "1", "0"):
+        raise ApiProblem(400, "Параметр publish: true или false.")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiProblem(422, "Приложите файл резолюции.", {"file": [f"Приложите файл {ACCEPTED}."]})
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise ApiProblem(415, f"Неподдерживаемый формат файла ({suffix or 'без расширения'}): "
+                              f"поддерживаются {ACCEPTED}.")
+    content = upload.stream.read(MAX_FILE_SIZE + 1)
+    if len(content) > MAX_FILE_SIZE:
+        raise ApiProblem(413, "Файл больше 10 МБ.")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(content)
+        try:
+            text = extract_text(path)
+        except ResolutionFormatError as exc:
+            raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
+    report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish in ("true", "1"))
+    db.session.commit()
+    resolution = report.resolution
+    body = resolution_to_json(
+        resolution, lambda rec: url_for("resolutions.recommendation", recommendation_id=rec.id))
+    body.update(url=url_for("resolutions.detail", resolution_id=resolution.id), status=resolution.status,
+                created=report.created)
+    response = jsonify(body)
+    response.status_code = 201 if report.created else 200
+    return response

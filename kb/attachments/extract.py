@@ -1,0 +1,208 @@
+"""Recognising an uploaded file by its content and extracting its text with well-kept libraries.
+
+Every refusal raises AttachmentError with a message for the user; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+import filetype
+
+KINDS = {
+    "pdf": ("PDF", "application/pdf"),
+    "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "doc": ("DOC", "application/msword"),
+    "odt": ("ODT", "application/vnd.oasis.opendocument.text"),
+    "rtf": ("RTF", "application/rtf"),
+    "pptx": ("PPTX", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "txt": ("TXT", "text/plain; charset=utf-8"),
+}
+# Extensions people use for each kind (a .md or .csv is plain text).
+EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "rtf": {"rtf"}, "pptx": {"pptx"},
+              "xlsx": {"xlsx"}, "txt": {"txt", "md", "csv", "text"}}
+MAX_UNPACKED = 200 * 1024 * 1024  # a zip-based document may unpack to this much at most
+MAX_RATIO = 200                    # …and compress no better than this (zip bombs do 1000:1 and more)
+MAX_ENTRIES = 20_000
+MAX_TEXT = 2_000_000               # characters kept for the index
+TOOL_TIMEOUT = 60
+
+
+class AttachmentError(ValueError):
+    """The file cannot be taken; the message says why, in Russian."""
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AttachmentError("Файл повреждён: не удаётся прочитать его содержимое.") from exc
+    if len(entries) > MAX_ENTRIES:
+        raise AttachmentError("Файл содержит слишком много частей и похож на архив-бомбу.")
+    if any(e.flag_bits & 0x1 for e in entries):
+        raise AttachmentError("Файл зашифрован паролем: загрузите его без пароля.")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(data), 1):
+        raise AttachmentError("Файл после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
+    return archive
+
+
+def _looks_like_text(data: bytes) -> str | None:
+    if b"\x00" in data[:8192]:
+        return None
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4000]
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in sample)
+        if not sample or printable / len(sample) > 0.97:
+            return text
+    return None
+
+
+def detect(data: bytes, filename: str) -> str:
+    """The kind of the file from its content; refuses unknown types and a misleading extension."""
+    if not data:
+        raise AttachmentError("Файл пустой.")
+    guess = filetype.guess(data)
+    kind = guess.extension if guess is not None else None
+    if kind == "zip":
+        kind = None  # a bare zip archive is not a document
+    if kind is None and _looks_like_text(data) is not None:
+        kind = "txt"
+    if kind not in KINDS:
+        found = f" ({guess.mime})" if guess is not None else ""
+        raise AttachmentError(f"Неподдерживаемый тип файла{found}. Принимаются: "
+                              + ", ".join(label for label, _ in KINDS.values()) + ".")
+    extension = Path(filename).suffix.lower().lstrip(".")
+    if extension and extension not in EXTENSIONS[kind]:
+        raise AttachmentError(f"Расширение «.{extension}» не соответствует содержимому файла ({KINDS[kind][0]}). "
+                              "Проверьте, тот ли это файл.")
+    return kind
+
+
+def _pdf(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+        return "\n".join(page.extract_text() or "" for page in reader.pages[:2000])
+    except AttachmentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise AttachmentError("PDF повреждён: не удаётся прочитать его содержимое.") from exc
+
+
+def _docx(data: bytes) -> str:
+    import docx
+
+    _check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for a broken package
+        raise AttachmentError("DOCX повреждён: не удаётся прочитать документ.") from exc
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" ".join(dict.fromkeys(cell.text for cell in row.cells)))
+    return "\n".join(parts)
+
+
+def _odt(data: bytes) -> str:
+    from odf import teletype
+    from odf import text as odf_text
+    from odf.opendocument import load
+
+    _check_zip(data)
+    try:
+        document = load(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds for a broken package
+        raise AttachmentError("ODT повреждён: не удаётся прочитать документ.") from exc
+    return "\n".join(teletype.extractText(node) for node in document.getElementsByType(odf_text.P))
+
+
+def _pptx(data: bytes) -> str:
+    from pptx import Presentation
+
+    _check_zip(data)
+    try:
+        presentation = Presentation(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - python-pptx raises many kinds for a broken package
+        raise AttachmentError("PPTX повреждён: не удаётся прочитать презентацию.") from exc
+    return "\n".join(shape.text_frame.text for slide in presentation.slides for shape in slide.shapes
+                     if shape.has_text_frame)
+
+
+def _xlsx(data: bytes) -> str:
+    from openpyxl import load_workbook
+
+    _check_zip(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
+        raise AttachmentError("XLSX повреждён: не удаётся прочитать таблицу.") from exc
+    lines = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            cells = [str(v) for v in row if v not in (None, "")]
+            if cells:
+                lines.append(" ".join(cells))
+    workbook.close()
+    return "\n".join(lines)
+
+
+def _rtf(data: bytes) -> str:
+    from striprtf.striprtf import rtf_to_text
+
+    try:
+        return rtf_to_text(data.decode("latin-1"), encoding="cp1251", errors="ignore")
+    except Exception as exc:  # noqa: BLE001 - striprtf fails in several ways on broken input
+        raise AttachmentError("RTF повреждён: не удаётся прочитать документ.") from exc
+
+
+def _doc(data: bytes) -> str:
+    """Legacy Word: Debian's antiword (or catdoc) reads it; neither is Python, so they run in a subprocess."""
+    tool = shutil.which("antiword") or shutil.which("catdoc")
+    if tool is None:
+        raise AttachmentError("Формат DOC на этом сервере не поддерживается: сохраните файл как DOCX или PDF.")
+    with tempfile.NamedTemporaryFile(suffix=".doc") as handle:
+        handle.write(data)
+        handle.flush()
+        args = [tool, "-m", "UTF-8.txt", handle.name] if tool.endswith("antiword") else [tool, "-d", "utf-8",
+                                                                                          handle.name]
+        try:
+            result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise AttachmentError("DOC читается слишком долго и не принят.") from exc
+    if result.returncode != 0:
+        raise AttachmentError("DOC повреждён или зашифрован: не удаётся прочитать документ.")
+    return result.stdout.decode("utf-8", errors="replace")
+
+
+EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": _doc, "odt": _odt, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
+              "txt": lambda data: _looks_like_text(data) or ""}
+
+
+def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
+    """The text of a file of a known kind, whitespace tidied, cut to MAX_TEXT characters.
+
+    ``keep_paragraphs`` keeps one blank line where the document had any (a resolution's structure needs them).
+    """
+    text = EXTRACTORS[kind](data)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    if keep_paragraphs:
+        kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+        return "\n".join(kept).strip()[:MAX_TEXT]
+    return "\n".join(line for line in lines if line)[:MAX_TEXT]

@@ -1,0 +1,77 @@
+"""Attaching files to practices: checks, storage, text extraction, downloads."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import PurePath
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from kb.accounts.models import User
+from kb.accounts.services import record
+from kb.attachments.extract import AttachmentError, detect, extract_text
+from kb.attachments.models import Attachment
+from kb.attachments.storage import storage
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import Practice
+from kb.practices.services import PermissionDenied
+
+MAX_PER_PRACTICE = 30
+
+
+class FileTooLarge(AttachmentError):
+    """Over the per-file limit (the page answers 413)."""
+
+
+def too_large_message() -> str:
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    size = f"{limit // (1024 * 1024)} МБ" if limit >= 1024 * 1024 else f"{limit // 1024} КБ"
+    return f"Файл больше {size} — такой файл не принимается."
+
+
+def clean_filename(name: str) -> str:
+    """The file's own name for display and downloads: no folders, no control characters, at most 255 chars."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PurePath(name.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return name[:255] or "файл"
+
+
+def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -> Attachment:
+    """Check, store and extract one file; raises AttachmentError (nothing is written) or PermissionDenied."""
+    if not policy.can_edit(user, practice):
+        raise PermissionDenied
+    if len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
+        raise FileTooLarge(too_large_message())
+    count = db.session.scalar(select(func.count()).where(Attachment.practice_id == practice.id)) or 0
+    if count >= MAX_PER_PRACTICE:
+        raise AttachmentError(f"К практике можно приложить не больше {MAX_PER_PRACTICE} файлов.")
+    name = clean_filename(filename)
+    kind = detect(data, name)
+    text = extract_text(data, kind)
+    digest = storage().save(data)
+    attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
+                            text=text, uploaded_by_id=user.id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(user: User, attachment: Attachment) -> None:
+    """Detach a file; its bytes are deleted when no other attachment uses them."""
+    practice = attachment.practice
+    if not policy.can_edit(user, practice):
+        raise PermissionDenied
+    digest = attachment.sha256
+    record("attachment_deleted", user, "practice", practice.id, details={"file": attachment.original_name})
+    db.session.delete(attachment)
+    db.session.flush()
+    if not db.session.scalar(select(func.count()).where(Attachment.sha256 == digest)):
+        storage().delete(digest)
+
+
+def count_download(attachment: Attachment) -> None:
+    db.session.execute(update(Attachment).where(Attachment.id == attachment.id)
+                       .values(downloads=Attachment.downloads + 1))

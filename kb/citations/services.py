@@ -1,0 +1,234 @@
+"""Bibliographic references to practices, resolutions and recommendations.
+
+The ГОСТ Р 7.0.100–2018 form describes each material as a part of the bank's site (a component part
+of a remote electronic resource): «Заголовок. Заглавие : сведения к заглавию / ответственность. – Текст :
+электронный // Банк практик : [сайт]. – Год. – URL: … (дата обращения: ДД.ММ.ГГГГ).» Since 2018 the
+standard marks the content type with «Текст : электронный» instead of the old «[Электронный ресурс]».
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from kb.practices.models import Practice
+from kb.resolutions.models import Recommendation, Resolution
+from kb.templating import format_date_range
+
+BANK_NAME = "Банк практик"
+
+Citable = Practice | Resolution | Recommendation
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name split as a reference needs it: surname and initials."""
+
+    surname: str
+    given: tuple[str, ...]
+
+    @property
+    def initials(self) -> str:
+        return " ".join(_initial(part) for part in self.given)
+
+    def heading(self) -> str:
+        """Иванова, А. П. — the form of the heading."""
+        return f"{self.surname}, {self.initials}" if self.given else self.surname
+
+    def responsibility(self) -> str:
+        """А. П. Иванова — the form of the statement of responsibility."""
+        return f"{self.initials} {self.surname}" if self.given else self.surname
+
+    def full_inverted(self) -> str:
+        """Иванова, Анна Петровна — RIS and BibTeX want the full name, surname first."""
+        return f"{self.surname}, {' '.join(self.given)}" if self.given else self.surname
+
+
+def _initial(part: str) -> str:
+    # «Анна-Мария» → «А.-М.»; a part already written as an initial («П.») stays as it is.
+    return "-".join(piece[0] + "." for piece in part.rstrip(".").split("-") if piece)
+
+
+def parse_name(name: str) -> PersonName:
+    """Split «Иванова Анна Петровна», «Иванова А. П.» or «А. П. Иванова» into surname and given names."""
+    words = re.sub(r"\.(?=\S)", ". ", " ".join(name.replace(",", " ").split())).split()
+    if not words:
+        return PersonName("", ())
+    if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
+        return PersonName(words[-1], tuple(words[:-1]))
+    return PersonName(words[0], tuple(words[1:]))
+
+
+def _is_initial(word: str) -> bool:
+    return bool(re.fullmatch(r"\w{1,2}\.(-\w{1,2}\.)?", word))
+
+
+def _responsibility(names: list[PersonName]) -> str:
+    # More than three persons: the first three and «[и др.]», as the standard allows to shorten.
+    shown = ", ".join(n.responsibility() for n in names[:3])
+    return shown + (" [и др.]" if len(names) > 3 else "")
+
+
+def _end(text: str) -> str:
+    """Text ending with exactly one full stop (a title may already end with «?», «!» or «.»)."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
+
+
+def _areas(*parts: str) -> str:
+    """Areas joined by «. – »; a part already ending with a stop («2017 г.», «им. А. С.») is not given a second."""
+    return " – ".join(_end(part) for part in parts if part)
+
+
+def _host(year: int | None, url: str, accessed: date) -> str:
+    return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""),
+                  f"URL: {url} (дата обращения: {accessed:%d.%m.%Y})")
+
+
+def practice_year(practice: Practice) -> int | None:
+    """The year a reference gives: the practice's own year, else the year it was published."""
+    return practice.year or (practice.published_at.year if practice.published_at else None)
+
+
+def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
+    names = [parse_name(a.name) for a in practice.authors if a.name.strip()]
+    title = practice.title.strip()
+    statement = [_responsibility(names)] if names else []
+    if practice.organisation:
+        statement.append(practice.organisation.strip())
+    description = title + (" / " + " ; ".join(statement) if statement else "")
+    # One to three authors: the first one heads the record; four and more: the record starts with the title.
+    heading = _end(names[0].heading()) + " " if 1 <= len(names) <= 3 else ""
+    return heading + _areas(description, _host(practice_year(practice), url, accessed))
+
+
+def _resolution_description(resolution: Resolution) -> str:
+    title = resolution.title.strip()
+    other = []
+    if not title.lower().startswith("резолюц"):
+        other.append("резолюция")
+    circumstances = ", ".join(x for x in (resolution.place.strip(),
+                                          format_date_range(resolution.date_start, resolution.date_end)) if x)
+    if circumstances:
+        other.append(circumstances)
+    description = title + "".join(" : " + x for x in other)
+    if resolution.organiser:
+        description += " / " + resolution.organiser.strip()
+    return description
+
+
+def _gost_resolution(resolution: Resolution, url: str, accessed: date) -> str:
+    return _areas(_resolution_description(resolution), _host(resolution.year, url, accessed))
+
+
+def _gost_recommendation(rec: Recommendation, url: str, accessed: date) -> str:
+    # The recommendation is located in the resolution the way a page range locates an article: «П. 1.2».
+    return _areas(_resolution_description(rec.resolution), f"П. {rec.number}",
+                  _host(rec.resolution.year, url, accessed))
+
+
+def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str:
+    """The ГОСТ Р 7.0.100–2018 reference to a practice, a resolution or a recommendation at ``url``."""
+    accessed = accessed or date.today()
+    if isinstance(item, Practice):
+        return _gost_practice(item, url, accessed)
+    if isinstance(item, Resolution):
+        return _gost_resolution(item, url, accessed)
+    return _gost_recommendation(item, url, accessed)
+
+
+def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]:
+    if isinstance(item, Practice):
+        lines = [("TY", "ELEC"), ("TI", item.title)]
+        lines += [("AU", parse_name(a.name).full_inverted()) for a in item.authors if a.name.strip()]
+        year = practice_year(item)
+        lines += [("PY", str(year))] if year else []
+        lines += [("AB", item.annotation)] if item.annotation else []
+        lines += [("PB", item.organisation)] if item.organisation else []
+        lines += [("KW", t.label) for t in item.topics]
+        return lines
+    resolution = item if isinstance(item, Resolution) else item.resolution
+    lines = [("TY", "GEN")]
+    if isinstance(item, Recommendation):
+        lines += [("TI", f"Рекомендация {item.number}"), ("T2", resolution.title), ("AB", item.text)]
+    else:
+        lines += [("TI", resolution.title)]
+        lines += [("T2", resolution.conference_name)] if resolution.conference_name else []
+    lines += [("AU", resolution.organiser)] if resolution.organiser else []
+    lines += [("PY", str(resolution.year))] if resolution.year else []
+    lines += [("DA", resolution.date_start.strftime("%Y/%m/%d"))] if resolution.date_start else []
+    lines += [("CY", resolution.place)] if resolution.place else []
+    return lines
+
+
+def ris(item: Citable, url: str, accessed: date | None = None) -> str:
+    """The RIS record of a material (Zotero, Mendeley, EndNote import it)."""
+    return ris_records([(item, url)], accessed)
+
+
+def ris_records(items: list[tuple[Citable, str]], accessed: date | None = None) -> str:
+    """Several RIS records in one file, each ending with «ER  -»."""
+    accessed = accessed or date.today()
+    records = []
+    for item, url in items:
+        lines = _ris_lines(item, url, accessed)
+        lines += [("UR", url), ("DB", BANK_NAME), ("Y2", accessed.strftime("%Y/%m/%d")), ("LA", "ru")]
+        records.append("".join(f"{tag}  - {' '.join(str(value).split())}\r\n" for tag, value in lines if value)
+                       + "ER  - \r\n")
+    return "\r\n".join(records)
+
+
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
+                   "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _bib_escape(text: str) -> str:
+    return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in " ".join(text.split()))
+
+
+def bibtex_key(item: Citable) -> str:
+    """A stable citation key: kb-practice-12, kb-resolution-3, kb-recommendation-40."""
+    return f"kb-{type(item).__name__.lower()}-{item.id}"
+
+
+def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
+    """The BibTeX entry of a material (@misc with url and urldate, biblatex-gost understands it)."""
+    accessed = accessed or date.today()
+    fields: list[tuple[str, str]] = []
+    if isinstance(item, Practice):
+        names = [parse_name(a.name).full_inverted() for a in item.authors if a.name.strip()]
+        if names:
+            fields.append(("author", " and ".join(names)))
+        fields.append(("title", item.title))
+        year = practice_year(item)
+        if item.organisation:
+            fields.append(("organization", item.organisation))
+        if item.annotation:
+            fields.append(("abstract", item.annotation))
+    else:
+        resolution = item if isinstance(item, Resolution) else item.resolution
+        year = resolution.year
+        if resolution.organiser:
+            fields.append(("author", "{" + resolution.organiser + "}"))
+        if isinstance(item, Recommendation):
+            fields += [("title", f"Рекомендация {item.number}"), ("booktitle", resolution.title)]
+        else:
+            fields.append(("title", resolution.title))
+        if resolution.place:
+            fields.append(("address", resolution.place))
+    if year:
+        fields.append(("year", str(year)))
+    fields += [("howpublished", BANK_NAME), ("url", url), ("urldate", accessed.isoformat()), ("langid", "russian")]
+    body = []
+    for name, value in fields:
+        if name == "url":
+            body.append(f"  {name} = {{{value}}}")
+        elif name == "author" and value.startswith("{"):
+            # A corporate author stays one name: double braces stop BibTeX splitting it at «and».
+            body.append(f"  {name} = {{{{{_bib_escape(value[1:-1])}}}}}")
+        elif name == "title":
+            body.append(f"  {name} = {{{{{_bib_escape(value)}}}}}")  # keep the capitalisation as written
+        else:
+            body.append(f"  {name} = {{{_bib_escape(value)}}}")
+    return f"@misc{{{bibtex_key(item)},\n" + ",\n".join(body) + "\n}\n"

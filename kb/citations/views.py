@@ -1,0 +1,67 @@
+"""RIS and BibTeX downloads of practices and resolutions; the «Как цитировать» box helper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, url_for
+from flask_login import current_user
+
+from kb.citations import services
+from kb.citations.links import permalink
+from kb.practices.models import Practice
+from kb.practices.services import get_visible_practice
+from kb.resolutions.services import get_public_resolution
+
+bp = Blueprint("citations", __name__)
+bp.add_app_template_global(permalink)
+
+FORMATS = {
+    "ris": (services.ris, "application/x-research-info-systems; charset=utf-8"),
+    "bib": (services.bibtex, "application/x-bibtex; charset=utf-8"),
+}
+
+
+def _download(item: services.Citable, kind: str, fmt: str) -> Response:
+    render, mimetype = FORMATS[fmt]
+    return Response(render(item, permalink(item)), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{kind}-{item.id}.{fmt}"'})
+
+
+@bp.get("/practices/<int:practice_id>/cite.<any(ris, bib):fmt>")
+def practice(practice_id: int, fmt: str) -> Response:
+    item = get_visible_practice(practice_id, current_user)
+    if item is None:
+        abort(404)
+    return _download(item, "practice", fmt)
+
+
+@bp.get("/resolutions/<int:resolution_id>/cite.<any(ris, bib):fmt>")
+def resolution(resolution_id: int, fmt: str) -> Response:
+    item = get_public_resolution(resolution_id)
+    if item is None:
+        abort(404)
+    return _download(item, "resolution", fmt)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What the «Как цитировать» box shows: the reference and the download links."""
+
+    gost: str
+    ris_url: str
+    bib_url: str
+
+
+@bp.app_template_global()
+def citation(item: services.Citable) -> Citation:
+    """The citation box data of a practice or a resolution shown on the current page."""
+    if isinstance(item, Practice):
+        endpoint, args = ".practice", {"practice_id": item.id}
+    else:
+        endpoint, args = ".resolution", {"resolution_id": item.id}
+    return Citation(
+        gost=services.gost_reference(item, permalink(item)),
+        ris_url=url_for("citations" + endpoint, fmt="ris", **args),
+        bib_url=url_for("citations" + endpoint, fmt="bib", **args),
+    )

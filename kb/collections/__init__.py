@@ -1,0 +1,1 @@
+"""Collections (подборки): reading lists of practices, resolutions and recommendations with notes."""

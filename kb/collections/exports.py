@@ -1,0 +1,152 @@
+"""A collection as a reading list: CSV for spreadsheets, DOCX for editing, PDF for reading and printing.
+
+Each lists the title, the description, the items with their annotations and notes, and ends with a
+bibliography in ГОСТ Р 7.0.100–2018 form. Unavailable items keep their place («Материал недоступен»)
+without any of their content.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from docx import Document
+from docx.shared import Pt
+from flask import current_app
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from kb.citations.links import permalink
+from kb.citations.services import gost_reference
+from kb.collections.models import Collection
+from kb.collections.services import Entry
+from kb.templating import format_date
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL")
+
+
+def references(entries: list[Entry], accessed: date) -> list[str]:
+    """The bibliography: ГОСТ references of the available items, in the collection's order."""
+    return [gost_reference(e.material, permalink(e.material), accessed) for e in entries if e.material is not None]
+
+
+def _subtitle(collection: Collection, accessed: date) -> str:
+    return f"Составитель: {collection.owner.name}. Список сформирован {format_date(accessed)}"
+
+
+def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
+    """One row per item; UTF-8 with a byte-order mark so that Excel reads the Cyrillic right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for number, entry in enumerate(entries, 1):
+        if entry.material is None:
+            writer.writerow([number, "", entry.title, "", "", "", ""])
+            continue
+        url = permalink(entry.material)
+        writer.writerow([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
+                         gost_reference(entry.material, url, accessed), url])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_docx(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
+    """A Word document: headings, annotations, notes in italics, a numbered bibliography."""
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(12)
+    document.core_properties.title = collection.title
+    document.core_properties.author = collection.owner.name
+    document.add_heading(collection.title, level=0)
+    if collection.description:
+        document.add_paragraph(collection.description)
+    document.add_paragraph(_subtitle(collection, accessed)).runs[0].italic = True
+    document.add_heading("Материалы", level=1)
+    for number, entry in enumerate(entries, 1):
+        document.add_heading(f"{number}. {entry.title}", level=2)
+        if entry.material is None:
+            continue
+        document.add_paragraph(entry.type_label)
+        if entry.excerpt:
+            document.add_paragraph(entry.excerpt)
+        if entry.item.note:
+            paragraph = document.add_paragraph()
+            paragraph.add_run("Заметка составителя: ").bold = True
+            paragraph.add_run(entry.item.note).italic = True
+        document.add_paragraph(permalink(entry.material))
+    document.add_heading("Список литературы", level=1)
+    for number, reference in enumerate(references(entries, accessed), 1):
+        document.add_paragraph(f"{number}. {reference}")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+class FontMissing(RuntimeError):
+    """The TrueType font for PDF exports is not installed."""
+
+
+def _pdf_fonts(pdf: FPDF) -> None:
+    folder = Path(current_app.config["PDF_FONT_DIR"])
+    for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf"), ("I", "DejaVuSans-Oblique.ttf")):
+        path = folder / name
+        if not path.is_file():
+            raise FontMissing(f"{path} not found: install fonts-dejavu-core or set PDF_FONT_DIR")
+        pdf.add_font("DejaVu", style, str(path))
+
+
+def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
+    """A PDF with DejaVu fonts embedded (subset), so Cyrillic shows on any reader."""
+    pdf = FPDF(format="A4")
+    pdf.set_margins(20, 20, 15)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.set_title(collection.title)
+    pdf.set_author(collection.owner.name)
+    pdf.set_lang("ru")
+    _pdf_fonts(pdf)
+    pdf.add_page()
+
+    def block(text: str, size: float = 11, style: str = "", after: float = 2, link: str = "") -> None:
+        pdf.set_font("DejaVu", style, size)
+        pdf.multi_cell(0, size * 0.5, text, align="L", link=link or None, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(after)
+
+    block(collection.title, 18, "B", 3)
+    if collection.description:
+        block(collection.description)
+    block(_subtitle(collection, accessed), 9, "I", 6)
+    block("Материалы", 14, "B", 3)
+    for number, entry in enumerate(entries, 1):
+        block(f"{number}. {entry.title}", 12, "B", 1)
+        if entry.material is None:
+            pdf.ln(3)
+            continue
+        block(entry.type_label, 9, "I", 1)
+        if entry.excerpt:
+            block(entry.excerpt, 10, "", 1)
+        if entry.item.note:
+            block(f"Заметка составителя: {entry.item.note}", 10, "I", 1)
+        url = permalink(entry.material)
+        block(url, 9, "", 4, link=url)
+    block("Список литературы", 14, "B", 3)
+    for number, reference in enumerate(references(entries, accessed), 1):
+        block(f"{number}. {reference}", 10, "", 2)
+    return bytes(pdf.output())
+
+
+EXPORTERS: dict[str, Callable[[Collection, list[Entry], date], bytes]] = {
+    "csv": export_csv, "docx": export_docx, "pdf": export_pdf,
+}
+
+
+def render(fmt: str, collection: Collection, entries: list[Entry], accessed: date | None = None) -> tuple[bytes, str]:
+    """The export in ``fmt`` (csv, docx, pdf) and its MIME type."""
+    return EXPORTERS[fmt](collection, entries, accessed or date.today()), MIMETYPES[fmt]

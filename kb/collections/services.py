@@ -1,0 +1,249 @@
+"""Collections: creating and sharing them, adding and ordering items, what a viewer may see of them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from kb.accounts.models import User
+from kb.collections.models import ITEM_TYPE_LABELS, ITEM_TYPES, VISIBILITIES, Collection, CollectionItem
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import Practice
+from kb.resolutions.models import Recommendation, Resolution
+from kb.templating import format_date_range
+from kb.timeutil import utcnow
+from kb.vocabularies.services import fold
+
+DEFAULT_TITLE = "Моя подборка"
+UNAVAILABLE = "Материал недоступен"
+Material = Practice | Resolution | Recommendation
+_MODELS: dict[str, type[Material]] = {"practice": Practice, "resolution": Resolution, "recommendation": Recommendation}
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_owner(user: User | None, collection: Collection) -> bool:
+    """Whether this user made the collection (only the owner changes it)."""
+    return _signed_in(user) and collection.owner_id == user.id
+
+
+def can_view(user: User | None, collection: Collection, token: str | None = None) -> bool:
+    """The owner always; anyone when public; with the secret link when shared by link or public."""
+    if is_owner(user, collection) or collection.visibility == "public":
+        return True
+    return (collection.visibility == "link" and token is not None
+            and secrets.compare_digest(token, collection.share_token))
+
+
+def create_collection(owner: User, title: str, description: str = "", visibility: str = "private") -> Collection:
+    """A new collection of ``owner`` with a fresh secret link token."""
+    collection = Collection(owner_id=owner.id, share_token=secrets.token_urlsafe(24))
+    update_collection(collection, title, description, visibility)
+    db.session.add(collection)
+    db.session.flush()
+    return collection
+
+
+def update_collection(collection: Collection, title: str, description: str, visibility: str) -> None:
+    """Change the title, the description and who may see the collection."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {visibility!r}")
+    collection.title = title.strip() or DEFAULT_TITLE
+    collection.title_folded = fold(collection.title)
+    collection.description = description.strip()
+    collection.visibility = visibility
+    collection.updated_at = utcnow()
+
+
+def default_title(owner: User) -> str:
+    """«Моя подборка» for the first collection, «Моя подборка 2» and so on after it."""
+    count = db.session.scalar(select(func.count()).select_from(Collection).where(Collection.owner_id == owner.id))
+    return DEFAULT_TITLE if not count else f"{DEFAULT_TITLE} {count + 1}"
+
+
+def renew_share_token(collection: Collection) -> None:
+    """A new secret link: the old one stops working."""
+    collection.share_token = secrets.token_urlsafe(24)
+
+
+def get_collection(collection_id: int) -> Collection | None:
+    """A collection by id, whoever owns it (check can_view)."""
+    return db.session.get(Collection, collection_id)
+
+
+def get_shared_collection(token: str) -> Collection | None:
+    """The collection behind a secret link, if it is shared by link or public."""
+    collection = db.session.scalar(select(Collection).where(Collection.share_token == token))
+    return collection if collection is not None and can_view(None, collection, token) else None
+
+
+def owned_collections(user: User) -> list[Collection]:
+    """The user's collections, the most recently changed first."""
+    return list(db.session.scalars(
+        select(Collection).where(Collection.owner_id == user.id)
+        .order_by(Collection.updated_at.desc(), Collection.id.desc())
+    ))
+
+
+def public_collections(query: str, page: int, per_page: int):
+    """Public collections whose title contains ``query`` (case and «ё» folded), newest change first."""
+    statement = select(Collection).where(Collection.visibility == "public")
+    if fold(query):
+        escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(Collection.title_folded.like(f"%{escaped}%", escape="\\"))
+    statement = statement.order_by(Collection.updated_at.desc(), Collection.id.desc())
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def item_counts(collections: list[Collection]) -> dict[int, int]:
+    """How many items each of these collections holds."""
+    ids = [c.id for c in collections]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(CollectionItem.collection_id, func.count()).where(
+        CollectionItem.collection_id.in_(ids)).group_by(CollectionItem.collection_id))
+    return {collection_id: count for collection_id, count in rows}
+
+
+def _material_visible(user: User | None, material: Material) -> bool:
+    if isinstance(material, Practice):
+        return policy.can_view(user, material)
+    resolution = material if isinstance(material, Resolution) else material.resolution
+    return resolution.is_published
+
+
+def visible_material(user: User | None, item_type: str, item_id: int) -> Material | None:
+    """The practice, resolution or recommendation if it exists and this user may see it."""
+    model = _MODELS.get(item_type)
+    material = db.session.get(model, item_id) if model else None
+    return material if material is not None and _material_visible(user, material) else None
+
+
+class ItemNotFound(LookupError):
+    """No such material, or the user may not see it."""
+
+
+def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
+    """Put a material at the end of the collection; (item, False) when it is there already."""
+    if visible_material(user, item_type, item_id) is None:
+        raise ItemNotFound(f"{item_type} {item_id}")
+    for item in collection.items:
+        if item.item_type == item_type and item.item_id == item_id:
+            return item, False
+    item = CollectionItem(item_type=item_type, item_id=item_id,
+                          position=max((i.position for i in collection.items), default=-1) + 1)
+    collection.items.append(item)
+    collection.updated_at = utcnow()
+    db.session.flush()
+    return item, True
+
+
+def remove_item(collection: Collection, item: CollectionItem) -> None:
+    """Take an item out of the collection."""
+    collection.items.remove(item)
+    collection.updated_at = utcnow()
+
+
+def move_item(collection: Collection, item: CollectionItem, direction: str) -> bool:
+    """Swap the item with its neighbour above ("up") or below ("down"); False at either end."""
+    items = list(collection.items)
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    # Renumber all: positions stay dense whatever earlier removals left behind.
+    for position, each in enumerate(items):
+        each.position = position
+    collection.updated_at = utcnow()
+    return True
+
+
+def set_note(collection: Collection, item: CollectionItem, note: str) -> None:
+    """The owner's note on an item (what to read it for, which part)."""
+    item.note = note.strip()
+    collection.updated_at = utcnow()
+
+
+@dataclass
+class Entry:
+    """One item as a viewer sees it: the material, or nothing when it is unavailable to them."""
+
+    item: CollectionItem
+    material: Material | None
+
+    @property
+    def available(self) -> bool:
+        return self.material is not None
+
+    @property
+    def type_label(self) -> str:
+        return ITEM_TYPE_LABELS.get(self.item.item_type, "")
+
+    @property
+    def title(self) -> str:
+        if self.material is None:
+            return UNAVAILABLE
+        if isinstance(self.material, Recommendation):
+            return f"Рекомендация {self.material.number}: {self.material.resolution.title}"
+        return self.material.title
+
+    @property
+    def excerpt(self) -> str:
+        """A short annotation: a practice's annotation, a recommendation's text, a resolution's place and dates."""
+        material = self.material
+        if material is None:
+            return ""
+        if isinstance(material, Practice):
+            text = material.annotation
+        elif isinstance(material, Recommendation):
+            text = material.text
+        else:
+            # The title already names the conference: say where, when and who took part.
+            text = " · ".join(x for x in (material.place, format_date_range(material.date_start, material.date_end),
+                                          material.participants_text) if x)
+        return _shorten(text, 400)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+
+
+def entries(collection: Collection, viewer: User | None) -> list[Entry]:
+    """The items in order; materials the viewer may not see (or deleted) come without their content.
+
+    The owner sees what the practice policy lets them see; everyone else sees published materials only.
+    """
+    wanted: dict[str, set[int]] = {t: set() for t in ITEM_TYPES}
+    for item in collection.items:
+        if item.item_type in wanted:
+            wanted[item.item_type].add(item.item_id)
+    found: dict[tuple[str, int], Material] = {}
+    for item_type, ids in wanted.items():
+        if ids:
+            model = _MODELS[item_type]
+            for material in db.session.scalars(select(model).where(model.id.in_(ids))):
+                found[(item_type, material.id)] = material
+    owner_view = is_owner(viewer, collection)
+    result = []
+    for item in collection.items:
+        material = found.get((item.item_type, item.item_id))
+        if material is not None:
+            visible = _material_visible(viewer, material) if owner_view else _published(material)
+            material = material if visible else None
+        result.append(Entry(item, material))
+    return result
+
+
+def _published(material: Material) -> bool:
+    if isinstance(material, Recommendation):
+        return material.resolution.is_published
+    return material.is_published

@@ -1,0 +1,222 @@
+"""Collection pages: mine, public browse, view by id or secret link, editing, items, exports."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from kb.collections import exports, services
+from kb.collections.forms import CollectionForm
+from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
+from kb.extensions import db
+
+bp = Blueprint("collections", __name__, url_prefix="/collections")
+
+PER_PAGE = 20
+
+
+def _owned_or_404(collection_id: int) -> Collection:
+    collection = services.get_collection(collection_id)
+    if collection is None or not services.is_owner(current_user, collection):
+        abort(404)
+    return collection
+
+
+def _item_or_404(collection: Collection, item_id: int) -> CollectionItem:
+    for item in collection.items:
+        if item.id == item_id:
+            return item
+    abort(404)
+
+
+def _safe_next(default: str) -> str:
+    """The local page to return to after a one-click action; anything pointing elsewhere is ignored."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+@bp.get("")
+def index():
+    query = request.args.get("q", "")[:200]
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = services.public_collections(query, page, PER_PAGE)
+    return render_template("collections/index.html", pagination=pagination, query=query,
+                           counts=services.item_counts(pagination.items))
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    collections = services.owned_collections(current_user)
+    return render_template("collections/mine.html", collections=collections,
+                           counts=services.item_counts(collections))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = CollectionForm()
+    if form.validate_on_submit():
+        collection = services.create_collection(current_user, form.title.data, form.description.data or "",
+                                                form.visibility.data)
+        db.session.commit()
+        flash("Подборка создана. Добавляйте в неё материалы кнопкой «В подборку».", "success")
+        return redirect(url_for(".view", collection_id=collection.id))
+    return render_template("collections/form.html", form=form, collection=None)
+
+
+@bp.route("/<int:collection_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(collection_id: int):
+    collection = _owned_or_404(collection_id)
+    form = CollectionForm(obj=collection)
+    if form.validate_on_submit():
+        services.update_collection(collection, form.title.data, form.description.data or "", form.visibility.data)
+        if form.renew_link.data:
+            services.renew_share_token(collection)
+        db.session.commit()
+        flash("Подборка сохранена.", "success")
+        return redirect(url_for(".view", collection_id=collection.id))
+    return render_template("collections/form.html", form=form, collection=collection)
+
+
+@bp.post("/<int:collection_id>/delete")
+@login_required
+def delete(collection_id: int):
+    collection = _owned_or_404(collection_id)
+    title = collection.title
+    db.session.delete(collection)
+    db.session.commit()
+    flash(f"Подборка «{title}» удалена.", "success")
+    return redirect(url_for(".mine"))
+
+
+def _render_view(collection: Collection, token: str | None):
+    owner = services.is_owner(current_user, collection)
+    return render_template(
+        "collections/view.html", collection=collection, entries=services.entries(collection, current_user),
+        is_owner=owner, token=token,
+        share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
+    )
+
+
+@bp.get("/<int:collection_id>")
+def view(collection_id: int):
+    collection = services.get_collection(collection_id)
+    # A collection shared by link opens only through its secret address; by id it is as if absent.
+    if collection is None or not services.can_view(current_user, collection):
+        abort(404)
+    return _render_view(collection, None)
+
+
+@bp.get("/shared/<token>")
+def shared(token: str):
+    collection = services.get_shared_collection(token)
+    if collection is None:
+        abort(404)
+    return _render_view(collection, token)
+
+
+@bp.post("/add")
+@login_required
+def add():
+    item_type = request.form.get("item_type", "")
+    item_id = request.form.get("item_id", type=int)
+    if item_type not in ITEM_TYPES or item_id is None:
+        abort(400)
+    choice = request.form.get("collection", "")
+    if choice.isdigit():
+        collection = _owned_or_404(int(choice))
+    else:
+        # The first click of someone with no collection yet (or «Новая подборка») creates one.
+        title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)
+        collection = services.create_collection(current_user, title)
+    try:
+        _, created = services.add_item(current_user, collection, item_type, item_id)
+        db.session.commit()
+    except services.ItemNotFound:
+        db.session.rollback()
+        abort(404)
+    except IntegrityError:
+        # A double click raced its twin: the other request has already added the material.
+        db.session.rollback()
+        created = False
+    if created:
+        flash(f"Добавлено в подборку «{collection.title}».", "success")
+    else:
+        flash(f"Этот материал уже есть в подборке «{collection.title}».", "info")
+    return redirect(_safe_next(url_for(".view", collection_id=collection.id)))
+
+
+@bp.post("/<int:collection_id>/items/<int:item_id>/remove")
+@login_required
+def remove_item(collection_id: int, item_id: int):
+    collection = _owned_or_404(collection_id)
+    services.remove_item(collection, _item_or_404(collection, item_id))
+    db.session.commit()
+    flash("Материал убран из подборки.", "success")
+    return redirect(url_for(".view", collection_id=collection.id))
+
+
+@bp.post("/<int:collection_id>/items/<int:item_id>/move")
+@login_required
+def move_item(collection_id: int, item_id: int):
+    collection = _owned_or_404(collection_id)
+    item = _item_or_404(collection, item_id)
+    if services.move_item(collection, item, request.form.get("direction", "")):
+        db.session.commit()
+    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+
+
+@bp.post("/<int:collection_id>/items/<int:item_id>/note")
+@login_required
+def note(collection_id: int, item_id: int):
+    collection = _owned_or_404(collection_id)
+    item = _item_or_404(collection, item_id)
+    services.set_note(collection, item, request.form.get("note", "")[:5000])
+    db.session.commit()
+    flash("Заметка сохранена.", "success")
+    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+
+
+def _export(collection: Collection, fmt: str, back: str) -> Response:
+    try:
+        data, mimetype = exports.render(fmt, collection, services.entries(collection, current_user))
+    except exports.FontMissing:
+        current_app.logger.exception("PDF export without fonts")
+        flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
+        return redirect(back)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="collection-{collection.id}.{fmt}"'})
+
+
+@bp.get("/<int:collection_id>/export.<any(csv, docx, pdf):fmt>")
+def export(collection_id: int, fmt: str):
+    collection = services.get_collection(collection_id)
+    if collection is None or not services.can_view(current_user, collection):
+        abort(404)
+    return _export(collection, fmt, url_for(".view", collection_id=collection.id))
+
+
+@bp.get("/shared/<token>/export.<any(csv, docx, pdf):fmt>")
+def shared_export(token: str, fmt: str):
+    collection = services.get_shared_collection(token)
+    if collection is None:
+        abort(404)
+    return _export(collection, fmt, url_for(".shared", token=token))
+
+
+@bp.app_template_global()
+def my_collections() -> list[Collection]:
+    """The signed-in user's collections for the «В подборку» buttons (one query per request)."""
+    if not current_user.is_authenticated:
+        return []
+    if "my_collections" not in g:
+        g.my_collections = services.owned_collections(current_user)
+    return g.my_collections

@@ -1,0 +1,280 @@
+"""Command-line interface: flask --app kb <command>."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from kb.extensions import db
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(import_resolution_command)
+    app.cli.add_command(reindex_command)
+    app.cli.add_command(check_index_command)
+    app.cli.add_command(sync_index_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(indexer_command)
+    app.cli.add_command(restore_command)
+
+
+def initialise() -> dict[str, int]:
+    """Schema through migrations, then vocabularies; safe to run again."""
+    from indexer import IndexUnavailable
+    from kb.search.services import create_index, get_index, rebuild_index
+    from kb.vocabularies.services import load_vocabularies
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    counts = load_vocabularies()
+    db.session.commit()
+    create_index()
+    try:
+        get_index().doc_count()
+    except IndexUnavailable:
+        # Built by an older version (its fields differ) or damaged: rebuild it from the database.
+        rebuild_index()
+    return counts
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Создать или обновить базу данных (миграции), словари и индекс."""
+    counts = initialise()
+    click.echo(f"База данных: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} — схема обновлена.")
+    click.echo(
+        "Словари: регионов {regions}, муниципалитетов {municipalities}, уровней {levels}, предметов {subjects}, "
+        "тем {topics}, типов адресатов {addressee_types}.".format(**counts)
+    )
+    from kb.search.services import sync
+
+    applied = sync()
+    click.echo(f"Индекс: {current_app.config['INDEX_DIR']} (применено изменений: {applied}).")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Загрузить демонстрационные практики и резолюции (повторный запуск ничего не дублирует)."""
+    from kb.demo.services import load_demo
+    from kb.search.services import sync
+
+    report = load_demo()
+    db.session.commit()
+    click.echo(
+        f"Демо-практики: добавлено {report.practices_created}, уже были {report.practices_existing}. "
+        f"Демо-резолюции: добавлено {report.resolutions_created}, уже были {report.resolutions_existing}."
+    )
+    click.echo("Демо-входы (только для демонстрации; не загружайте демо-данные в рабочий банк):")
+    for email, password, role in report.accounts:
+        click.echo(f"  {role:<15} {email} / {password}")
+    click.echo(f"Индекс обновлён: применено изменений {sync()}.")
+
+
+@click.command("import-resolution")
+@with_appcontext
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--publish", is_flag=True, help="Сразу опубликовать резолюцию.")
+def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
+    """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .rtf, .pdf, .doc."""
+    from kb.resolutions.parser import ResolutionFormatError
+    from kb.resolutions.services import import_resolution_file
+    from kb.search.services import sync
+    from kb.templating import format_date_range, resolution_format_label
+
+    failed = 0
+    for path in files:
+        click.secho(f"\n{path}", bold=True)
+        if not path.is_file():
+            click.secho("  Файл не найден.", fg="red", err=True)
+            failed += 1
+            continue
+        try:
+            report = import_resolution_file(path, publish=publish)
+            db.session.commit()
+        except ResolutionFormatError as exc:
+            db.session.rollback()
+            click.secho(f"  Ошибка: {exc}", fg="red", err=True)
+            failed += 1
+            continue
+        res, parsed = report.resolution, report.parsed
+        state = "новая" if report.created else "уже была в банке (найдена по тексту)"
+        click.echo(f"  Резолюция №{res.id}: {state}; статус: {'опубликована' if res.is_published else 'черновик'}")
+        click.echo(f"  Название: {res.title}")
+        click.echo(f"  Даты: {format_date_range(res.date_start, res.date_end) or '—'}")
+        click.echo(f"  Место: {res.place or '—'}; формат: {resolution_format_label(res.format) or '—'}")
+        click.echo(f"  Участники: {res.participants_text or '—'}")
+        click.echo(f"  Регионы ({len(res.regions)}): {', '.join(r.name for r in res.regions) or '—'}")
+        groups = res.recommendations_by_addressee()
+        click.echo(f"  Рекомендации: {len(res.recommendations)}, адресатов: {len(groups)}")
+        for addressee, _type, items in groups:
+            click.echo(f"    {addressee or 'Без адресата'}: {', '.join(i.number for i in items)}")
+        for warning in parsed.warnings:
+            click.secho(f"  Предупреждение: {warning}", fg="yellow")
+    applied = sync()
+    click.echo(f"\nИндекс обновлён: применено изменений {applied}.")
+    if failed:
+        _fail(f"Не импортировано файлов: {failed} из {len(files)}.")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Перестроить поисковый индекс целиком по базе данных."""
+    from kb.search.documents import count_documents
+    from kb.search.services import rebuild_index
+
+    total = count_documents()
+    with click.progressbar(length=total, label="Индексация", show_pos=True) as bar:
+        count = rebuild_index(progress=bar.update)
+    click.echo(f"Индекс перестроен: {count} документов.")
+
+
+@click.command("check-index")
+@with_appcontext
+def check_index_command() -> None:
+    """Сравнить индекс с базой данных; код возврата 1, если есть расхождения."""
+    from kb.search.services import check_index
+
+    report = check_index()
+    for title, ids in (("Нет в индексе", report.missing), ("Лишние в индексе", report.extra),
+                       ("Устарели в индексе", report.stale)):
+        if ids:
+            shown = ", ".join(ids[:20]) + (f" и ещё {len(ids) - 20}" if len(ids) > 20 else "")
+            click.echo(f"{title} ({len(ids)}): {shown}")
+    if report.pending:
+        click.echo(f"Ожидают применения изменений: {report.pending} (flask --app kb sync-index).")
+    if not report.clean:
+        _fail("Индекс расходится с базой данных. Исправить: flask --app kb reindex")
+    click.echo("Индекс совпадает с базой данных.")
+
+
+@click.command("sync-index")
+@with_appcontext
+def sync_index_command() -> None:
+    """Применить к индексу изменения, ожидающие в очереди."""
+    from kb.search import outbox
+    from kb.search.services import get_index
+
+    applied = outbox.sync_index(get_index(), current_app.config["INDEX_DIR"], wait=True)
+    click.echo(f"Применено изменений: {applied}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "methodist", "teacher"]), default="teacher", show_default=True,
+              help="Роль пользователя.")
+@click.option("--region", "region_code", help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, "
+                                              "область модерации.")
+@click.option("--organisation", default="", help="Организация; для методиста без --region — область модерации.")
+@click.option("--name", default="", help="Фамилия, имя, отчество (по умолчанию — адрес).")
+@click.password_option("--password", prompt="Пароль", confirmation_prompt="Пароль ещё раз",
+                       help="Пароль (если не указан — будет запрошен).")
+@with_appcontext
+def create_user_command(email: str, role: str, region_code: str | None, organisation: str, name: str,
+                        password: str) -> None:
+    """Создать учётную запись (например, первого администратора)."""
+    from kb.accounts.services import AccountError, create_user, record
+    from kb.vocabularies.models import Region
+
+    if region_code and db.session.get(Region, region_code) is None:
+        _fail(f"Неизвестный код региона: {region_code}. Список: /api/v1/vocabularies")
+    if role == "methodist" and not (region_code or organisation):
+        _fail("Для методиста укажите --region или --organisation: область, которую он модерирует.")
+    try:
+        user = create_user(
+            email, name or email, password, role=role, organisation=organisation, region_code=region_code,
+            scope_region_code=region_code if role == "methodist" else None,
+            scope_organisation=organisation if role == "methodist" and not region_code else None,
+        )
+    except AccountError as exc:
+        _fail(str(exc))
+    record("user_created", None, "user", user.id, details={"role": role, "via": "cli"})
+    db.session.commit()
+    click.echo(f"Создан пользователь {user.email} ({user.role_label}).")
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Файл архива (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
+    from kb.backup.services import create_backup
+    from kb.timeutil import utcnow
+
+    target = output or Path(current_app.instance_path) / "backups" / f"kb-{utcnow():%Y%m%d-%H%M%S}.tar.gz"
+    with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
+        counts = create_backup(target, progress=bar.update)
+    click.echo(f"Архив: {target} ({target.stat().st_size // 1024} КБ); строк: {sum(counts.values())}, "
+               f"практик: {counts.get('practice', 0)}, резолюций: {counts.get('resolution', 0)}, "
+               f"пользователей: {counts.get('user', 0)}.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Восстановить поверх существующих данных (они будут удалены).")
+@with_appcontext
+def restore_command(archive: Path, force: bool) -> None:
+    """Восстановить банк из архива в пустой экземпляр (после flask --app kb init) и перестроить индекс."""
+    from kb.backup.services import BackupError, restore_backup
+    from kb.search.documents import count_documents
+    from kb.search.services import rebuild_index
+
+    try:
+        report = restore_backup(archive, force=force)
+    except BackupError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    click.echo(f"Восстановлено строк: {sum(report.rows.values())} (практик: {report.rows.get('practice', 0)}, "
+               f"резолюций: {report.rows.get('resolution', 0)}, пользователей: {report.rows.get('user', 0)}); "
+               f"файлов: {report.uploads}; настройки: {'восстановлены' if report.config_restored else 'нет в архиве'}.")
+    with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
+        count = rebuild_index(progress=bar.update)
+    click.echo(f"Индекс перестроен: {count} документов.")
+
+
+@click.command("indexer")
+@click.option("--interval", default=0.5, show_default=True, help="Пауза между проверками очереди, секунд.")
+@click.option("--once", is_flag=True, help="Применить накопившееся и выйти.")
+@with_appcontext
+def indexer_command(interval: float, once: bool) -> None:
+    """Единственный писатель индекса: применять изменения из базы по мере их появления (для продакшена)."""
+    import time
+
+    from indexer import IndexUnavailable
+    from kb.search import outbox
+    from kb.search.services import get_index
+
+    index_dir = current_app.config["INDEX_DIR"]
+    click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
+    try:
+        while True:
+            try:
+                applied = outbox.sync_index(get_index(), index_dir, wait=True)
+            except IndexUnavailable as exc:
+                # The index folder is gone or broken: rebuild it from the database, then carry on.
+                click.echo(f"Индекс недоступен ({exc}); перестраиваю.", err=True)
+                from kb.search.services import rebuild_index
+
+                applied = rebuild_index()
+            if applied:
+                click.echo(f"Применено изменений: {applied}.")
+            if once:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Писатель индекса остановлен.")

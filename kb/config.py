@@ -1,0 +1,72 @@
+"""Default configuration; instance/config.py and the environment override it."""
+
+import os
+from pathlib import Path
+
+
+class DefaultConfig:
+    """Settings every instance starts from."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_TIME_LIMIT = None
+    SEARCH_PER_PAGE = 20
+    SEARCH_MAX_PER_PAGE = 100
+    SEARCH_MAX_PAGE = 500
+    # One request (several files at once) and one file; over either the answer is 413 in Russian.
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+    JSON_SORT_KEYS = False
+    # Drain the index outbox right after each request that wrote something.
+    INDEX_SYNC_AFTER_REQUEST = True
+    # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
+    PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Set True in instance/config.py when the site is served over HTTPS.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Login throttling: memory by default; "redis://127.0.0.1:6379/0" when several workers run.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;100 per day"
+    # API requests per token (per address without a token).
+    API_RATE_LIMIT = "300 per minute;10000 per day"
+    # Optional mail for password reset links; without SMTP_HOST the administrator passes the link on.
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_STARTTLS = True
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    MAIL_FROM = "bank@localhost"
+    # werkzeug's scrypt (N=2**15, r=8, p=1): about 80 ms a hash on this hardware.
+    PASSWORD_HASH_METHOD = "scrypt"
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    )
+
+
+def instance_defaults(instance_path: str) -> dict:
+    """Paths inside the instance folder (the SQLite file, the index, uploads)."""
+    root = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'kb.sqlite3'}",
+        "INDEX_DIR": str(root / "index"),
+        "UPLOAD_DIR": str(root / "uploads"),
+    }
+
+
+def environment_overrides() -> dict:
+    """KB_DATABASE_URL and KB_SECRET_KEY from the environment, when set."""
+    overrides = {}
+    if url := os.environ.get("KB_DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = url
+    if secret := os.environ.get("KB_SECRET_KEY"):
+        overrides["SECRET_KEY"] = secret
+    if index_dir := os.environ.get("KB_INDEX_DIR"):
+        overrides["INDEX_DIR"] = index_dir
+    if storage := os.environ.get("KB_RATELIMIT_STORAGE_URI"):
+        overrides["RATELIMIT_STORAGE_URI"] = storage
+    return overrides

@@ -1,0 +1,77 @@
+"""Error pages in Russian; problem details (RFC 9457, application/problem+json) under /api/."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from kb.extensions import db
+
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+MESSAGES = {
+    400: ("Некорректный запрос", "Проверьте адрес страницы и параметры запроса."),
+    401: ("Нужна авторизация", "Передайте действующий токен API в заголовке Authorization: Bearer kb_…"),
+    403: ("Доступ запрещён", "У вас нет прав на просмотр этой страницы."),
+    404: ("Страница не найдена", "Такой страницы нет или она ещё не опубликована."),
+    405: ("Метод не поддерживается", "Этот адрес не принимает такой запрос."),
+    409: ("Конфликт состояния", "Действие невозможно в текущем состоянии материала."),
+    413: ("Слишком большой файл", "Размер запроса превышает допустимый предел."),
+    415: ("Неподдерживаемый формат", "Этот адрес принимает данные в другом формате."),
+    422: ("Данные не прошли проверку", "Исправьте отмеченные поля и повторите запрос."),
+    429: ("Слишком много запросов", "Подождите немного и повторите попытку."),
+    500: ("Ошибка на сервере", "Мы уже знаем о проблеме. Попробуйте повторить позже."),
+    503: ("Сервис временно недоступен", "Попробуйте повторить позже."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def problem_type(status: int) -> str:
+    """The URI of a problem type: its description on the API page."""
+    return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
+
+
+def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None):
+    """A Russian error page, or problem details for the API (``errors``: messages per field, for 422)."""
+    title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
+    detail = detail or default_detail
+    if _wants_json():
+        body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        response: Response = jsonify(body)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return error_response(400, "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        code = error.code or 500
+        detail = None
+        if (code == 429 or _wants_json()) and _CYRILLIC.search(error.description or ""):
+            detail = error.description  # our own message (a limit's, an abort's); werkzeug's are in English
+        response = error_response(code, detail)
+        allow = dict(error.get_headers()).get("Allow")
+        if allow and isinstance(response, Response):
+            response.headers["Allow"] = allow  # a 405 names the methods that work
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        return error_response(500)

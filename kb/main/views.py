@@ -1,0 +1,45 @@
+"""Home page and health check."""
+
+from flask import Blueprint, current_app, jsonify, render_template
+from sqlalchemy import func, select, text
+
+from indexer import IndexUnavailable
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.practices.services import latest_published
+from kb.resolutions.models import Resolution
+from kb.search import outbox
+from kb.search.services import get_index
+from kb.vocabularies.services import browse_counts
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    practices = db.session.scalar(select(func.count()).select_from(Practice).where(Practice.status == "published"))
+    resolutions = db.session.scalar(
+        select(func.count()).select_from(Resolution).where(Resolution.status == "published")
+    )
+    return render_template(
+        "main/home.html",
+        practice_count=practices,
+        resolution_count=resolutions,
+        latest=latest_published(6),
+        topics=browse_counts("topic")[:12],
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    status = {"status": "ok", "database": "ok", "index": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+        status["pending_changes"] = outbox.pending_count(current_app.config["INDEX_DIR"])
+    except Exception as exc:  # report, never raise: this is what monitoring reads
+        status.update(status="error", database=f"error: {exc.__class__.__name__}")
+    try:
+        status["documents"] = get_index().doc_count()
+    except (IndexUnavailable, OSError) as exc:
+        status.update(status="error", index=f"error: {exc.__class__.__name__}")
+    return jsonify(status), 200 if status["status"] == "ok" else 503

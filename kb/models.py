@@ -1,0 +1,18 @@
+"""Every model of the application, imported in one place for migrations and mapper configuration."""
+
+from kb.accounts.models import AuditEvent, Notification, User
+from kb.accounts.tokens import ApiToken
+from kb.adoption.models import PracticeAdoption
+from kb.attachments.models import Attachment
+from kb.collections.models import Collection, CollectionItem
+from kb.practices.models import Practice, PracticeAuthor, PracticeTransition, PracticeVersion
+from kb.resolutions.models import Recommendation, Resolution
+from kb.search.models import IndexOutbox, SavedSearch
+from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, Region, Subject, Topic
+
+__all__ = [
+    "AddresseeType", "ApiToken", "Attachment", "AuditEvent", "Collection", "CollectionItem", "EducationLevel",
+    "IndexOutbox", "Municipality", "Notification", "Practice", "PracticeAdoption", "PracticeAuthor",
+    "PracticeTransition", "PracticeVersion", "Recommendation", "Region", "Resolution", "SavedSearch", "Subject",
+    "Topic", "User",
+]

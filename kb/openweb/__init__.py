@@ -1,0 +1,1 @@
+"""The open web: sitemap.xml, robots.txt and schema.org data on public pages."""

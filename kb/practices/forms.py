@@ -1,0 +1,120 @@
+"""The practice form: the template sections of a practice description and its metadata."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from kb.extensions import db
+from kb.practices.models import SECTIONS
+from kb.practices.services import PracticeData
+from kb.vocabularies import data as vocabulary
+from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
+
+MAX_SECTION = 20_000
+MAX_AUTHORS = 10
+
+
+NOT_SET = SelectChoice("", "— не указан —")
+
+
+def _choices(model: type, label_attr: str) -> list[SelectChoice]:
+    return [SelectChoice(x.code, getattr(x, label_attr))
+            for x in db.session.scalars(select(model).order_by(model.sort_order))]
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PracticeForm(FlaskForm):
+    title = StringField("Название практики", validators=[
+        DataRequired("Укажите название."), Length(min=5, max=500, message="Название — от 5 до 500 символов.")])
+    authors = TextAreaField(
+        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».",
+        validators=[Optional(), Length(max=5000)])
+    organisation = StringField("Организация", validators=[Optional(), Length(max=500)])
+    region = SelectField("Регион", validators=[Optional()], validate_choice=True)
+    municipality = SelectField("Муниципалитет", validators=[Optional()], validate_choice=True)
+    levels = CheckboxList("Уровни образования", validate_choice=True)
+    subjects = CheckboxList("Предметы", validate_choice=True)
+    topics = CheckboxList("Темы", validate_choice=True)
+    year = IntegerField("Год", validators=[Optional(), NumberRange(1990, date.today().year + 1,
+                                                                   "Год — от 1990 до следующего.")])
+    event = StringField("Где представлена (конференция, конкурс)", validators=[Optional(), Length(max=500)])
+    spread_level = SelectField(
+        "Уровень распространения", validators=[Optional()],
+        choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [NOT_SET] + _choices(Region, "name")
+        municipalities = db.session.scalars(
+            select(Municipality).join(Municipality.region).order_by(Region.sort_order, Municipality.name))
+        self.municipality.choices = [NOT_SET] + [
+            SelectChoice(str(m.id), m.name, optgroup=m.region.name) for m in municipalities]
+        self.levels.choices = _choices(EducationLevel, "name")
+        self.subjects.choices = _choices(Subject, "name")
+        self.topics.choices = _choices(Topic, "label")
+
+    def validate_authors(self, field: TextAreaField) -> None:
+        if len(self.author_list()) > MAX_AUTHORS:
+            raise ValidationError(f"Не больше {MAX_AUTHORS} авторов.")
+
+    def validate_municipality(self, field: SelectField) -> None:
+        if field.data:
+            municipality = db.session.get(Municipality, int(field.data))
+            if municipality is None or municipality.region_code != self.region.data:
+                raise ValidationError("Муниципалитет не относится к выбранному региону.")
+
+    def author_list(self) -> list[tuple[str, str]]:
+        authors = []
+        for line in (self.authors.data or "").splitlines():
+            name, _, position = line.partition(",")
+            if name.strip():
+                authors.append((name.strip()[:300], position.strip()[:300]))
+        return authors
+
+    def to_data(self, sections: dict[str, str]) -> PracticeData:
+        return PracticeData(
+            title=self.title.data or "", sections=sections, authors=self.author_list(),
+            organisation=self.organisation.data or "", region_code=self.region.data or None,
+            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            level_codes=tuple(self.levels.data or ()), subject_codes=tuple(self.subjects.data or ()),
+            topic_codes=tuple(self.topics.data or ()), year=self.year.data, event=self.event.data or "",
+            spread_level=self.spread_level.data or None,
+        )
+
+
+# One text area per template section, added to the class so WTForms binds them like declared fields.
+for _key, _heading in SECTIONS:
+    setattr(PracticeForm, _key, TextAreaField(_heading, validators=[
+        Optional(), Length(max=MAX_SECTION, message=f"Не больше {MAX_SECTION} символов в разделе.")]))
+
+
+def section_data(form: PracticeForm) -> dict[str, str]:
+    """The section texts of a submitted form."""
+    return {key: getattr(form, key).data or "" for key, _ in SECTIONS}
+
+
+def form_from_practice(practice) -> PracticeForm:
+    """A form filled with a practice's current content."""
+    return PracticeForm(data={
+        "title": practice.title,
+        "authors": "\n".join(f"{a.name}, {a.position}".rstrip(", ") for a in practice.authors),
+        "organisation": practice.organisation,
+        "region": practice.region_code or "",
+        "municipality": str(practice.municipality_id or ""),
+        "levels": [x.code for x in practice.levels],
+        "subjects": [x.code for x in practice.subjects],
+        "topics": [x.code for x in practice.topics],
+        "year": practice.year,
+        "event": practice.event,
+        "spread_level": practice.spread_level or "",
+        **{key: getattr(practice, key) for key, _ in SECTIONS},
+    })

@@ -1,0 +1,162 @@
+"""A practice: one teacher's or one team's positive pedagogical experience."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.accounts.models import User
+from kb.extensions import db
+from kb.timeutil import utcnow
+from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
+
+STATUSES = ("draft", "submitted", "published", "returned", "archived")
+SPREAD_LEVELS = ("institution", "municipality", "region", "federal")
+
+# The template sections of a practice description, in the order the regional regulations use.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("annotation", "Аннотация"),
+    ("relevance", "Актуальность"),
+    ("leading_idea", "Ведущая педагогическая идея"),
+    ("novelty", "Новизна"),
+    ("goal_tasks", "Цель и задачи"),
+    ("technology", "Технология (содержание) опыта"),
+    ("results", "Результативность"),
+    ("conditions", "Условия и ресурсы"),
+    ("target_audience", "Адресная направленность"),
+    ("labor_intensity", "Трудоёмкость"),
+    ("replication", "Возможность тиражирования"),
+    ("literature", "Список литературы"),
+)
+SECTION_KEYS = tuple(key for key, _ in SECTIONS)
+
+practice_level = Table(
+    "practice_level",
+    db.metadata,
+    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
+    Column("level_code", ForeignKey("education_level.code"), primary_key=True),
+)
+practice_subject = Table(
+    "practice_subject",
+    db.metadata,
+    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
+    Column("subject_code", ForeignKey("subject.code"), primary_key=True),
+)
+practice_topic = Table(
+    "practice_topic",
+    db.metadata,
+    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_code", ForeignKey("topic.code"), primary_key=True),
+)
+
+
+class Practice(db.Model):
+    """A described experience with the template sections and its metadata."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    annotation: Mapped[str] = mapped_column(Text, default="")
+    relevance: Mapped[str] = mapped_column(Text, default="")
+    leading_idea: Mapped[str] = mapped_column(Text, default="")
+    novelty: Mapped[str] = mapped_column(Text, default="")
+    goal_tasks: Mapped[str] = mapped_column(Text, default="")
+    technology: Mapped[str] = mapped_column(Text, default="")
+    results: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    target_audience: Mapped[str] = mapped_column(Text, default="")
+    labor_intensity: Mapped[str] = mapped_column(Text, default="")
+    replication: Mapped[str] = mapped_column(Text, default="")
+    literature: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[str] = mapped_column(String(500), default="")
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    year: Mapped[int | None] = mapped_column(index=True)
+    event: Mapped[str] = mapped_column(String(500), default="")
+    spread_level: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    views: Mapped[int] = mapped_column(default=0, server_default="0")  # page views while published
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+
+    authors: Mapped[list["PracticeAuthor"]] = relationship(
+        back_populates="practice", order_by="PracticeAuthor.position_index", cascade="all, delete-orphan"
+    )
+    municipality: Mapped[Municipality | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    levels: Mapped[list[EducationLevel]] = relationship(
+        secondary=practice_level, order_by=EducationLevel.sort_order
+    )
+    subjects: Mapped[list[Subject]] = relationship(secondary=practice_subject, order_by=Subject.sort_order)
+    topics: Mapped[list[Topic]] = relationship(secondary=practice_topic, order_by=Topic.sort_order)
+    owner: Mapped[User | None] = relationship()
+    transitions: Mapped[list["PracticeTransition"]] = relationship(
+        back_populates="practice", order_by="PracticeTransition.id", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list["PracticeVersion"]] = relationship(
+        back_populates="practice", order_by="PracticeVersion.number", cascade="all, delete-orphan"
+    )
+    # The Attachment model lives in kb.attachments (imported by kb.models before the mappers are set up).
+    attachments: Mapped[list["Attachment"]] = relationship(  # noqa: F821
+        back_populates="practice", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    def sections(self) -> list[tuple[str, str, str]]:
+        """(key, heading, text) of every template section, empty ones included."""
+        return [(key, heading, getattr(self, key) or "") for key, heading in SECTIONS]
+
+
+class PracticeAuthor(db.Model):
+    """An author of a practice with the position held."""
+
+    __tablename__ = "practice_author"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
+    position_index: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[str] = mapped_column(String(300), default="")
+
+    practice: Mapped[Practice] = relationship(back_populates="authors")
+
+
+class PracticeTransition(db.Model):
+    """A status change of a practice: who, when, from what to what, with the comment."""
+
+    __tablename__ = "practice_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    practice: Mapped[Practice] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()
+
+
+class PracticeVersion(db.Model):
+    """The content of a practice as it was before an edit."""
+
+    __tablename__ = "practice_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    practice: Mapped[Practice] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,86 @@
+"""Who may do what with a practice: the one place these rules live (pages and API call it)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.accounts.models import User
+    from kb.practices.models import Practice
+
+# action -> (statuses it starts from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({"draft", "returned"}), "submitted"),
+    "publish": (frozenset({"submitted"}), "published"),
+    "return": (frozenset({"submitted"}), "returned"),
+    "archive": (frozenset({"published"}), "archived"),
+    "restore": (frozenset({"archived"}), "published"),
+}
+ACTION_LABELS = {
+    "submit": "Отправить на рассмотрение",
+    "publish": "Опубликовать",
+    "return": "Вернуть на доработку",
+    "archive": "Перенести в архив",
+    "restore": "Вернуть из архива",
+}
+MODERATOR_ACTIONS = frozenset({"publish", "return", "archive", "restore"})
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").lower().replace("ё", "е").split())
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_owner(user: User | None, practice: Practice) -> bool:
+    return _signed_in(user) and practice.owner_id is not None and practice.owner_id == user.id
+
+
+def in_scope(user: User | None, practice: Practice) -> bool:
+    """Whether the user moderates this practice: admins everything, methodists their region or organisation."""
+    if not _signed_in(user):
+        return False
+    if user.role == "admin":
+        return True
+    if user.role != "methodist":
+        return False
+    if user.scope_region_code:
+        return practice.region_code == user.scope_region_code
+    if user.scope_organisation:
+        return _fold(practice.organisation) == _fold(user.scope_organisation)
+    return False
+
+
+def can_view(user: User | None, practice: Practice) -> bool:
+    """Published practices are public; anything else only for its author and its moderators."""
+    return practice.status == "published" or is_owner(user, practice) or in_scope(user, practice)
+
+
+def can_edit(user: User | None, practice: Practice) -> bool:
+    """Authors edit drafts and returned practices; moderators of the scope edit anything not archived."""
+    if in_scope(user, practice):
+        return practice.status != "archived"
+    return is_owner(user, practice) and practice.status in ("draft", "returned")
+
+
+def can_delete(user: User | None, practice: Practice) -> bool:
+    """Administrators delete anything; an author deletes a draft never submitted."""
+    if _signed_in(user) and user.role == "admin":
+        return True
+    return is_owner(user, practice) and practice.status == "draft"
+
+
+def can_transition(user: User | None, practice: Practice, action: str) -> bool:
+    """Whether ``action`` is allowed to this user on this practice in its current status."""
+    if action not in TRANSITIONS or practice.status not in TRANSITIONS[action][0]:
+        return False
+    if action in MODERATOR_ACTIONS:
+        return in_scope(user, practice)
+    return is_owner(user, practice) or (_signed_in(user) and user.role == "admin")
+
+
+def allowed_actions(user: User | None, practice: Practice) -> list[str]:
+    """The transitions this user may make now, in display order."""
+    return [action for action in TRANSITIONS if can_transition(user, practice, action)]

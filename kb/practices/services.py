@@ -1,0 +1,300 @@
+"""Practices: reading for pages and the API, drafting and editing with history, the moderation workflow."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import selectinload
+
+from kb.accounts.models import User
+from kb.accounts.services import notify, record
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
+from kb.timeutil import utcnow
+from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
+
+
+class PermissionDenied(Exception):
+    """The user may not do this to this practice."""
+
+
+class InvalidTransition(ValueError):
+    """The action cannot be carried out as asked (unknown action, wrong status, a return without a comment)."""
+
+
+class StatusConflict(InvalidTransition):
+    """The practice's current status does not allow this action (the API answers 409)."""
+
+
+_DETAIL_LOAD = (
+    selectinload(Practice.authors), selectinload(Practice.levels), selectinload(Practice.subjects),
+    selectinload(Practice.topics), selectinload(Practice.region), selectinload(Practice.municipality),
+)
+
+
+def get_practice(practice_id: int) -> Practice | None:
+    """A practice with everything its page shows, whatever its status (check policy.can_view)."""
+    return db.session.scalar(select(Practice).where(Practice.id == practice_id).options(*_DETAIL_LOAD))
+
+
+def get_public_practice(practice_id: int) -> Practice | None:
+    """A published practice with everything its page shows, or None."""
+    practice = get_practice(practice_id)
+    return practice if practice is not None and practice.status == "published" else None
+
+
+def get_visible_practice(practice_id: int, user: User | None) -> Practice | None:
+    """The practice if this user may see it; None otherwise (the page answers 404 either way)."""
+    practice = get_practice(practice_id)
+    return practice if practice is not None and policy.can_view(user, practice) else None
+
+
+def latest_published(limit: int) -> list[Practice]:
+    """The most recently published practices."""
+    return list(db.session.scalars(
+        select(Practice).where(Practice.status == "published")
+        .order_by(Practice.year.desc().nulls_last(), Practice.id.desc())
+        .limit(limit).options(selectinload(Practice.region))
+    ))
+
+
+@dataclass
+class PracticeData:
+    """What a form (or the API) supplies for a practice."""
+
+    title: str
+    sections: dict[str, str]
+    authors: list[tuple[str, str]]
+    organisation: str = ""
+    region_code: str | None = None
+    municipality_id: int | None = None
+    level_codes: tuple[str, ...] = ()
+    subject_codes: tuple[str, ...] = ()
+    topic_codes: tuple[str, ...] = ()
+    year: int | None = None
+    event: str = ""
+    spread_level: str | None = None
+
+
+def snapshot(practice: Practice) -> dict:
+    """The editable content of a practice, as stored in its version history."""
+    return {
+        "title": practice.title,
+        **{key: getattr(practice, key) or "" for key in SECTION_KEYS},
+        "authors": [[a.name, a.position] for a in practice.authors],
+        "organisation": practice.organisation,
+        "region_code": practice.region_code,
+        "municipality_id": practice.municipality_id,
+        "levels": [x.code for x in practice.levels],
+        "subjects": [x.code for x in practice.subjects],
+        "topics": [x.code for x in practice.topics],
+        "year": practice.year,
+        "event": practice.event,
+        "spread_level": practice.spread_level,
+    }
+
+
+def _apply(practice: Practice, data: PracticeData) -> None:
+    practice.title = data.title.strip()
+    for key in SECTION_KEYS:
+        setattr(practice, key, (data.sections.get(key) or "").strip())
+    practice.authors = [
+        PracticeAuthor(position_index=i, name=name.strip(), position=position.strip())
+        for i, (name, position) in enumerate(data.authors) if name.strip()
+    ]
+    practice.organisation = data.organisation.strip()
+    practice.region_code = data.region_code or None
+    municipality = db.session.get(Municipality, data.municipality_id) if data.municipality_id else None
+    in_region = municipality is not None and municipality.region_code == data.region_code
+    practice.municipality_id = municipality.id if in_region else None
+    practice.levels = list(db.session.scalars(
+        select(EducationLevel).where(EducationLevel.code.in_(data.level_codes))))
+    practice.subjects = list(db.session.scalars(select(Subject).where(Subject.code.in_(data.subject_codes))))
+    practice.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(data.topic_codes))))
+    practice.year = data.year
+    practice.event = data.event.strip()
+    practice.spread_level = data.spread_level or None
+
+
+def create_practice(user: User, data: PracticeData) -> Practice:
+    """A new draft owned by ``user``."""
+    practice = Practice(status="draft", owner_id=user.id, title="")
+    db.session.add(practice)
+    _apply(practice, data)
+    db.session.flush()
+    return practice
+
+
+def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
+    """Edit a practice, keeping the previous content as a version; returns False when nothing changed."""
+    if not policy.can_edit(user, practice):
+        raise PermissionDenied
+    before = snapshot(practice)
+    _apply(practice, data)
+    db.session.flush()
+    if snapshot(practice) == before:
+        return False
+    number = (db.session.scalar(select(func.max(PracticeVersion.number))
+                                .where(PracticeVersion.practice_id == practice.id)) or 0) + 1
+    db.session.add(PracticeVersion(practice_id=practice.id, number=number, snapshot=before, author_id=user.id))
+    practice.updated_at = utcnow()
+    return True
+
+
+_NOTICES = {
+    "publish": "Ваша практика «{title}» опубликована.",
+    "return": "Ваша практика «{title}» возвращена на доработку: {comment}",
+    "archive": "Ваша практика «{title}» перенесена в архив.",
+    "restore": "Ваша практика «{title}» снова опубликована.",
+}
+
+
+def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:
+    """Move a practice through the workflow, recorded with who, when and the comment."""
+    if action not in policy.TRANSITIONS:
+        raise InvalidTransition(f"Неизвестное действие: {action}.")
+    if not policy.can_view(user, practice):
+        raise PermissionDenied
+    if practice.status not in policy.TRANSITIONS[action][0]:
+        raise StatusConflict("Это действие недоступно для практики в её текущем статусе.")
+    if not policy.can_transition(user, practice, action):
+        raise PermissionDenied
+    comment = comment.strip()
+    if action == "return" and not comment:
+        raise InvalidTransition("Напишите автору, что нужно исправить.")
+    before = practice.status
+    practice.status = policy.TRANSITIONS[action][1]
+    if practice.status == "published" and practice.published_at is None:
+        practice.published_at = utcnow()
+    db.session.add(PracticeTransition(practice_id=practice.id, actor_id=user.id, from_status=before,
+                                      to_status=practice.status, comment=comment))
+    record("status_changed", user, "practice", practice.id,
+           details={"from": before, "to": practice.status, "comment": comment})
+    if action in _NOTICES and practice.owner_id != user.id:
+        notify(practice.owner_id, _NOTICES[action].format(title=practice.title, comment=comment), link)
+
+
+def delete_practice(user: User, practice: Practice) -> None:
+    """Delete a practice for good (administrators; authors their unsubmitted drafts)."""
+    if not policy.can_delete(user, practice):
+        raise PermissionDenied
+    record("practice_deleted", user, "practice", practice.id, details={"title": practice.title})
+    db.session.delete(practice)
+
+
+def moderation_queue(user: User, status: str = "submitted", region_code: str | None = None) -> list[Practice]:
+    """Practices in the moderator's scope with this status, oldest first."""
+    query = select(Practice).where(Practice.status == status).order_by(Practice.updated_at)
+    if region_code:
+        query = query.where(Practice.region_code == region_code)
+    query = scoped_practices(query, user)
+    return list(db.session.scalars(query.options(selectinload(Practice.region), selectinload(Practice.owner))))
+
+
+def moderation_counts(user: User) -> dict[str, int]:
+    """Practices per status in the moderator's scope."""
+    query = scoped_practices(select(Practice.status, func.count()).group_by(Practice.status), user)
+    return dict(db.session.execute(query).all())
+
+
+def scoped_practices(query: Select, user: User) -> Select:
+    """The query limited to the practices a moderator oversees: a methodist's region or organisation, all for admins."""
+    if user.role == "admin":
+        return query
+    if user.role == "methodist" and user.scope_region_code:
+        return query.where(Practice.region_code == user.scope_region_code)
+    if user.role == "methodist" and user.scope_organisation:
+        folded = " ".join(user.scope_organisation.lower().replace("ё", "е").split())
+        return query.where(func.replace(func.lower(Practice.organisation), "ё", "е") == folded)
+    return query.where(Practice.id.is_(None))
+
+
+def count_view(practice_id: int) -> None:
+    """Add one page view to the practice if it is published: a single UPDATE that keeps its change time."""
+    db.session.execute(update(Practice).where(Practice.id == practice_id, Practice.status == "published")
+                       .values(views=Practice.views + 1, updated_at=Practice.updated_at)
+                       .execution_options(synchronize_session=False))
+
+
+def owned_practices(user: User) -> list[Practice]:
+    """A user's own practices, most recently changed first."""
+    return list(db.session.scalars(
+        select(Practice).where(Practice.owner_id == user.id).order_by(Practice.updated_at.desc())
+    ))
+
+
+def _word_diff(old: str, new: str) -> Markup:
+    """Word-level differences as escaped HTML with <del>/<ins>."""
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(str(escape(" ".join(a[i1:i2]))))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
+    return Markup(" ".join(out))
+
+
+FIELD_LABELS = {"title": "Название", **dict(SECTIONS), "authors": "Авторы", "organisation": "Организация",
+                "region_code": "Регион", "municipality_id": "Муниципалитет", "levels": "Уровни образования",
+                "subjects": "Предметы", "topics": "Темы", "year": "Год", "event": "Где представлена",
+                "spread_level": "Уровень распространения"}
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def diff_snapshots(old: dict, new: dict) -> list[tuple[str, Markup]]:
+    """(field label, highlighted difference) for every field that differs."""
+    return [
+        (FIELD_LABELS.get(key, key), _word_diff(_as_text(old.get(key)), _as_text(new.get(key))))
+        for key in FIELD_LABELS
+        if old.get(key) != new.get(key)
+    ]
+
+
+def version_snapshot(practice: Practice, number: int | None) -> dict | None:
+    """Version ``number`` of the practice's content; None means the current content."""
+    if number is None:
+        return snapshot(practice)
+    version = db.session.scalar(select(PracticeVersion).where(
+        PracticeVersion.practice_id == practice.id, PracticeVersion.number == number))
+    return version.snapshot if version else None
+
+
+def practice_to_json(practice: Practice, url: str) -> dict:
+    """The API representation of a published practice."""
+    return {
+        "id": practice.id,
+        "type": "practice",
+        "title": practice.title,
+        "url": url,
+        "sections": {key: text for key, _heading, text in practice.sections()},
+        "authors": [{"name": a.name, "position": a.position} for a in practice.authors],
+        "organisation": practice.organisation,
+        "municipality": (
+            {"code": practice.municipality.code, "label": practice.municipality.name}
+            if practice.municipality else None
+        ),
+        "region": {"code": practice.region.code, "label": practice.region.name} if practice.region else None,
+        "levels": [{"code": x.code, "label": x.name} for x in practice.levels],
+        "subjects": [{"code": x.code, "label": x.name} for x in practice.subjects],
+        "topics": [{"code": x.code, "label": x.label} for x in practice.topics],
+        "year": practice.year,
+        "event": practice.event,
+        "spread_level": practice.spread_level,
+        "status": practice.status,
+        "is_demo": practice.is_demo,
+        "published_at": practice.published_at.isoformat() if practice.published_at else None,
+        "updated_at": practice.updated_at.isoformat(),
+    }

@@ -1,0 +1,151 @@
+"""Practice pages: reading, drafting and editing, the workflow, history, the moderation queue."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kb.accounts.access import moderator_required
+from kb.extensions import db
+from kb.practices import policy, services
+from kb.practices.forms import PracticeForm, form_from_practice, section_data
+from kb.practices.models import SECTIONS, STATUSES
+from kb.vocabularies.services import labels
+
+bp = Blueprint("practices", __name__, url_prefix="/practices")
+
+
+def _visible_or_404(practice_id: int):
+    practice = services.get_visible_practice(practice_id, current_user)
+    if practice is None:
+        abort(404)
+    return practice
+
+
+@bp.get("/<int:practice_id>")
+def detail(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    page = render_template(
+        "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
+        action_labels=policy.ACTION_LABELS, can_edit=policy.can_edit(current_user, practice),
+        can_delete=policy.can_delete(current_user, practice),
+        show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
+        or policy.is_owner(current_user, practice),
+    )
+    if practice.is_published:
+        db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
+        services.count_view(practice_id)
+        db.session.commit()
+    return page
+
+
+def _save(form: PracticeForm, practice=None):
+    data = form.to_data(section_data(form))
+    if practice is None:
+        practice = services.create_practice(current_user, data)
+        message = "Черновик сохранён."
+    else:
+        changed = services.update_practice(current_user, practice, data)
+        message = "Изменения сохранены." if changed else "Изменений нет."
+    if request.form.get("submit_for_review") and policy.can_transition(current_user, practice, "submit"):
+        services.transition(current_user, practice, "submit")
+        message = "Практика отправлена на рассмотрение методисту."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".detail", practice_id=practice.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = PracticeForm()
+    if form.validate_on_submit():
+        return _save(form)
+    return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
+
+
+@bp.route("/<int:practice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    if not policy.can_edit(current_user, practice):
+        abort(403)
+    form = PracticeForm() if request.method == "POST" else form_from_practice(practice)
+    if form.validate_on_submit():
+        return _save(form, practice)
+    return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                           can_submit=policy.can_transition(current_user, practice, "submit"))
+
+
+@bp.post("/<int:practice_id>/transition")
+@login_required
+def transition(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    action = request.form.get("action", "")
+    try:
+        services.transition(current_user, practice, action, request.form.get("comment", "")[:5000],
+                            link=url_for(".detail", practice_id=practice.id))
+    except services.PermissionDenied:
+        abort(403)
+    except services.InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", practice_id=practice.id))
+    db.session.commit()
+    flash({"submit": "Практика отправлена на рассмотрение.", "publish": "Практика опубликована.",
+           "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
+           "restore": "Практика снова опубликована."}[action], "success")
+    return redirect(url_for(".detail", practice_id=practice.id))
+
+
+@bp.post("/<int:practice_id>/delete")
+@login_required
+def delete(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    try:
+        services.delete_practice(current_user, practice)
+    except services.PermissionDenied:
+        abort(403)
+    db.session.commit()
+    flash("Практика удалена.", "success")
+    return redirect(url_for(".mine"))
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    return render_template("practices/mine.html", practices=services.owned_practices(current_user))
+
+
+@bp.get("/<int:practice_id>/history")
+def history(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    if not (policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice)):
+        abort(404)
+    return render_template("practices/history.html", practice=practice)
+
+
+@bp.get("/<int:practice_id>/diff")
+def diff(practice_id: int):
+    practice = _visible_or_404(practice_id)
+    if not (policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice)):
+        abort(404)
+    old_number = request.args.get("from", type=int)
+    new_number = request.args.get("to", type=int)  # absent: the current content
+    old = services.version_snapshot(practice, old_number) if old_number else None
+    new = services.version_snapshot(practice, new_number)
+    if old is None or new is None:
+        abort(404)
+    return render_template("practices/diff.html", practice=practice, changes=services.diff_snapshots(old, new),
+                           old_number=old_number, new_number=new_number)
+
+
+@bp.get("/moderation")
+@moderator_required
+def moderation():
+    status = request.args.get("status", "submitted")
+    if status not in STATUSES:
+        status = "submitted"
+    region = request.args.get("region") or None
+    return render_template(
+        "practices/moderation.html", practices=services.moderation_queue(current_user, status, region),
+        counts=services.moderation_counts(current_user), status=status, region=region, labels=labels(),
+    )

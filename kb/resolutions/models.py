@@ -1,0 +1,91 @@
+"""Conference resolutions and the recommendations they contain."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.extensions import db
+from kb.timeutil import utcnow
+from kb.vocabularies.models import AddresseeType, Region, Topic
+
+RESOLUTION_STATUSES = ("draft", "published")
+
+resolution_region = Table(
+    "resolution_region",
+    db.metadata,
+    Column("resolution_id", ForeignKey("resolution.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", ForeignKey("region.code"), primary_key=True),
+)
+recommendation_topic = Table(
+    "recommendation_topic",
+    db.metadata,
+    Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_code", ForeignKey("topic.code"), primary_key=True),
+)
+
+
+class Resolution(db.Model):
+    """The resolution adopted by a conference, with its metadata and full text."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(1000))
+    conference_name: Mapped[str] = mapped_column(String(1000), default="")
+    date_start: Mapped[date | None] = mapped_column(index=True)
+    date_end: Mapped[date | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    organiser: Mapped[str] = mapped_column(String(500), default="")
+    format: Mapped[str | None] = mapped_column(String(20))
+    participants_count: Mapped[int | None]
+    participants_text: Mapped[str] = mapped_column(String(200), default="")
+    full_text: Mapped[str] = mapped_column(Text, default="")
+    source_name: Mapped[str] = mapped_column(String(500), default="")
+    # SHA-256 of the normalised text: importing the same file twice finds the same resolution.
+    checksum: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
+    recommendations: Mapped[list["Recommendation"]] = relationship(
+        back_populates="resolution", order_by="Recommendation.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def year(self) -> int | None:
+        return self.date_start.year if self.date_start else None
+
+    def recommendations_by_addressee(self) -> list[tuple[str, str | None, list["Recommendation"]]]:
+        """Recommendations grouped by addressee as written, in document order."""
+        groups: list[tuple[str, str | None, list[Recommendation]]] = []
+        for rec in self.recommendations:
+            if groups and groups[-1][0] == rec.addressee and groups[-1][1] == rec.addressee_type_code:
+                groups[-1][2].append(rec)
+            else:
+                groups.append((rec.addressee, rec.addressee_type_code, [rec]))
+        return groups
+
+
+class Recommendation(db.Model):
+    """One recommendation item of a resolution, addressed to someone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resolution_id: Mapped[int] = mapped_column(ForeignKey("resolution.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    number: Mapped[str] = mapped_column(String(20))
+    addressee_type_code: Mapped[str | None] = mapped_column(ForeignKey("addressee_type.code"))
+    addressee: Mapped[str] = mapped_column(String(1000), default="")
+    text: Mapped[str] = mapped_column(Text)
+
+    resolution: Mapped[Resolution] = relationship(back_populates="recommendations")
+    addressee_type: Mapped[AddresseeType | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=recommendation_topic, order_by=Topic.sort_order)
+
+    @property
+    def anchor(self) -> str:
+        return "rec-" + self.number.replace(".", "-")

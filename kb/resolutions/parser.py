@@ -1,0 +1,1206 @@
+"""Reading and parsing conference resolutions (.txt, .md, .docx, .odt, .rtf, .pdf, .doc) into structured data.
+
+Pure Python: no Flask or SQLAlchemy here. The region vocabulary is passed in as a :class:`Gazetteer`
+(built with :meth:`Gazetteer.from_regions` from a list of region dicts), so the parser can be used and
+tested on its own.
+
+What the parser understands (see the two seeds in ``shared/seeds``):
+
+* a heading ("РЕЗОЛЮЦИЯ / … конференции / «Название»") — the title and the conference name;
+* optional labelled lines ("Дата проведения:", "Место проведения:", "Организатор:", "Формат:",
+  "Участники:") — they win over anything guessed from the prose;
+* dates in words or digits ("С 17 по 20 апреля 2017 года", "17–20 апреля 2017 г.", "24.03.2023",
+  "17-20.04.2017", "30 марта – 2 апреля 2024 года");
+* the place (a city), the format (in_person / online / mixed / correspondence), the number of
+  participants and the regions named in the text (inflected Russian, via the gazetteer);
+* the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" …: numbered
+  addressee headers ("1)Министерству …:", "1. …:"), dash and bullet items, or one paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import Stemmer
+
+__all__ = [
+    "MAX_FILE_SIZE",
+    "SUPPORTED_EXTENSIONS",
+    "Gazetteer",
+    "ParsedRecommendation",
+    "ParsedResolution",
+    "ResolutionFormatError",
+    "extract_text",
+    "find_dates",
+    "normalise",
+    "parse_resolution",
+]
+
+MAX_FILE_SIZE = 10 * 1024 * 1024
+OFFICE_EXTENSIONS = (".odt", ".rtf", ".pdf", ".doc")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", *OFFICE_EXTENSIONS)
+
+
+class ResolutionFormatError(ValueError):
+    """A resolution file that cannot be read; the message is in Russian and meant for the user."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading files
+
+
+def extract_text(path: Path) -> str:
+    """The text of a resolution file: .txt and .md (UTF-8, BOM tolerated, else cp1251), .docx, .odt, .rtf, .pdf, .doc.
+
+    Raises :class:`ResolutionFormatError` for a missing file, an unsupported extension, a file over
+    10 MB, a broken .docx and a file without text.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        shown = suffix or "без расширения"
+        raise ResolutionFormatError(
+            f"Неподдерживаемый формат файла ({shown}): поддерживаются .txt, .md, .docx, .odt, .rtf, .pdf и .doc."
+        )
+    if not path.is_file():
+        raise ResolutionFormatError(f"Файл не найден: {path.name}.")
+    size = path.stat().st_size
+    if size > MAX_FILE_SIZE:
+        raise ResolutionFormatError(
+            f"Файл слишком большой ({size / 1024 / 1024:.1f} МБ): допускается не более 10 МБ."
+        )
+    if suffix == ".docx":
+        text = _read_docx(path)
+    elif suffix in OFFICE_EXTENSIONS:
+        text = _read_office(path)
+    else:
+        text = _decode(path.read_bytes())
+    if not text.replace("\ufeff", "").strip():
+        raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
+    return text
+
+
+def _read_office(path: Path) -> str:
+    """ODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content)."""
+    from kb.attachments.extract import AttachmentError, detect
+    from kb.attachments.extract import extract_text as extract_file_text
+
+    data = path.read_bytes()
+    try:
+        return extract_file_text(data, detect(data, path.name), keep_paragraphs=True)
+    except AttachmentError as exc:
+        raise ResolutionFormatError(str(exc)) from exc
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace")
+
+
+def _read_docx(path: Path) -> str:
+    if not zipfile.is_zipfile(path):
+        raise ResolutionFormatError(
+            f"Файл «{path.name}» повреждён или не является документом Word (.docx)."
+        )
+    try:
+        import docx  # python-docx
+
+        document = docx.Document(str(path))
+        lines = list(_docx_lines(document))
+    except ResolutionFormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds of errors on broken files
+        raise ResolutionFormatError(
+            f"Не удалось прочитать документ Word «{path.name}»: файл повреждён или имеет другой формат."
+        ) from exc
+    return "\n".join(lines)
+
+
+def _docx_lines(container) -> Iterator[str]:
+    """Paragraph texts in document order, descending into tables (each cell once)."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # merged cells repeat the same element
+                        continue
+                    seen.add(id(cell._tc))
+                    yield from _docx_lines(cell)
+        else:
+            yield block.text
+
+
+# --------------------------------------------------------------------------------------------------
+# Normalisation
+
+_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]", re.IGNORECASE)
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
+_SPACES = re.compile(r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000]")
+_INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def normalise(text: str) -> str:
+    """Clean a resolution text while keeping its line structure.
+
+    Removes Word ``[bookmark: …]`` artefacts, Markdown bold/italic markers (``**``, ``__``) and heading
+    marks, turns non-breaking and other special spaces into plain spaces, drops invisible characters
+    and trailing spaces, and collapses runs of blank lines.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _BOOKMARK.sub("", text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = _MD_HEADING.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# Words, stems and inflections
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*")
+_STEMMER = Stemmer.Stemmer("russian")
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(_fold(word))
+
+
+_ADJ_ENDINGS = ("ий", "ый", "ой", "ая", "яя", "ое", "ее", "ие", "ые")
+_ADJ_FORMS = (
+    "ий", "ый", "ой", "ая", "яя", "ое", "ее", "ие", "ые", "ого", "его", "ому", "ему", "ом", "ем",
+    "ую", "юю", "им", "ым", "ими", "ыми", "их", "ых", "ей",
+)
+_VOWELS = set("аеёиоуыэюя")
+
+
+def _forms(word: str) -> set[str]:
+    """A few inflected forms of a proper name (singular, plus adjective plural) to stem."""
+    w = _fold(word)
+    forms = {w}
+    if len(w) > 3 and w.endswith(_ADJ_ENDINGS):
+        base = w[:-2]
+        forms.update(base + e for e in _ADJ_FORMS)
+    elif w.endswith("а"):
+        base = w[:-1]
+        forms.update(base + e for e in ("ы", "и", "е", "у", "ой", "ою"))
+    elif w.endswith("я"):
+        base = w[:-1]
+        forms.update(base + e for e in ("и", "е", "ю", "ей", "ею"))
+    elif w.endswith("ь"):
+        base = w[:-1]
+        forms.update(base + e for e in ("и", "ью", "я", "ю", "ем", "е"))
+    elif w.endswith("й"):
+        base = w[:-1]
+        forms.update(base + e for e in ("я", "ю", "ем", "е"))
+    elif w.endswith("о"):
+        base = w[:-1]
+        forms.update(base + e for e in ("а", "у", "ом", "е"))
+    elif w and w[-1] not in _VOWELS:
+        forms.update(w + e for e in ("а", "у", "ом", "е"))
+    return forms
+
+
+_EXACT = "="  # marks an exact (folded, unstemmed) word among the stems of a pattern token
+
+
+def _stem_set(word: str) -> frozenset[str]:
+    """The stems a mention of ``word`` (one part of a possibly hyphenated word) may have.
+
+    Abbreviations ("НАО", "СПб", "ХМАО") are not inflected or stemmed: only the word itself counts.
+    """
+    if len(word) > 1 and sum(ch.isupper() for ch in word) > 1:
+        return frozenset({_EXACT + _fold(word)})
+    return frozenset(_stem(f) for f in _forms(word))
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+    stems: tuple[str, ...]  # one stem per hyphen-separated part
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        return tuple(_EXACT + _fold(part) for part in self.text.split("-"))
+
+    @property
+    def folded(self) -> str:
+        return _fold(self.text)
+
+    @property
+    def cap(self) -> bool:
+        return self.text[0].isupper()
+
+    @property
+    def name_like(self) -> bool:
+        """Written like a personal or proper name: capital first letter, lower-case after it."""
+        return len(self.text) > 1 and self.text[0].isupper() and not self.text.isupper()
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [
+        _Token(m.group(), m.start(), m.end(), tuple(_stem(p) for p in m.group().split("-")))
+        for m in _WORD.finditer(text)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Gazetteer
+
+# Words of a region's name that are not distinctive on their own.
+_GENERIC_NAME_WORDS = {
+    "республика", "область", "край", "автономный", "автономная", "округ", "народная", "город",
+    "федерального", "значения", "г",
+}
+# Stems of the words that may follow an adjective region name ("Челябинской области", "краёв").
+_KIND_STEMS = frozenset(
+    _stem(w)
+    for w in (
+        "область", "области", "областью", "областей", "областям", "областях", "обл",
+        "край", "края", "краю", "краем", "крае", "краев", "краям", "краях",
+        "республика", "республики", "республике", "республику", "республикой", "республик",
+        "республикам", "республиках",
+        "автономный", "автономная", "автономного", "автономной", "автономных", "автономному",
+        "автономном", "округ", "округа", "округу", "округом", "округе", "округов", "округах",
+        "народная", "народной", "народных", "народную",
+    )
+)
+_CITY_PREFIX_STEMS = frozenset({_stem("город")})
+_CITY_PREFIX_ABBR = frozenset({"г", "гор"})
+# Administrative centres whose names are also personal names, surnames or common words: they count
+# as a region mention only after "г." / "город".
+_AMBIGUOUS_CENTERS = frozenset(
+    _fold(w) for w in ("Владимир", "Иваново", "Киров", "Курган", "Орёл", "Грозный", "Нальчик", "Кызыл",
+                       "Чита", "Магас")
+)
+
+
+_KIND_RANK = {"name": 0, "adj": 1, "center": 2}
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    code: str
+    kind: str  # "name" (stands alone), "adj" (must be followed by область/край/…), "center" (a city)
+    tokens: tuple[tuple[frozenset[str], ...], ...]
+    city: str | None = None
+    needs_prefix: bool = False
+
+    def matches_at(self, tokens: list[_Token], i: int) -> bool:
+        if i + len(self.tokens) > len(tokens):
+            return False
+        for offset, parts in enumerate(self.tokens):
+            token = tokens[i + offset]
+            if len(token.stems) != len(parts):
+                return False
+            for stem, exact, allowed in zip(token.stems, token.exact, parts, strict=True):
+                if stem not in allowed and exact not in allowed:
+                    return False
+        return True
+
+
+def _word_pattern(word: str) -> tuple[frozenset[str], ...]:
+    return tuple(_stem_set(part) for part in word.split("-"))
+
+
+class Gazetteer:
+    """Finds regions (and their administrative centres) named in inflected Russian text."""
+
+    def __init__(
+        self,
+        patterns: list[_Pattern],
+        classify_addressee: Callable[[str], str | None] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
+        self.classify_addressee = classify_addressee
+        self.names = dict(names or {})
+        self._patterns = patterns
+        self._index: dict[str, list[_Pattern]] = {}
+        for pattern in patterns:
+            for stem in pattern.tokens[0][0]:
+                self._index.setdefault(stem, []).append(pattern)
+        for candidates in self._index.values():
+            candidates.sort(key=lambda p: (-len(p.tokens), _KIND_RANK[p.kind]))
+
+    @classmethod
+    def from_regions(
+        cls,
+        regions: Iterable[dict],
+        classify_addressee: Callable[[str], str | None] | None = None,
+    ) -> Gazetteer:
+        """Build from region dicts with keys ``code``, ``name``, ``center`` and ``aliases``."""
+        patterns: list[_Pattern] = []
+        names: dict[str, str] = {}
+        seen: set[tuple] = set()
+
+        def add(pattern: _Pattern) -> None:
+            key = (pattern.code, pattern.kind, pattern.tokens)
+            if key not in seen:
+                seen.add(key)
+                patterns.append(pattern)
+
+        for region in regions:
+            code = region["code"]
+            names[code] = region.get("name") or code
+            for label in [region.get("name") or "", *(region.get("aliases") or [])]:
+                for pattern in _name_patterns(code, label):
+                    add(pattern)
+            center = (region.get("center") or "").strip()
+            words = _WORD.findall(center)
+            if words:
+                add(_Pattern(
+                    code, "center", tuple(_word_pattern(w) for w in words), city=center,
+                    needs_prefix=_fold(center) in _AMBIGUOUS_CENTERS,
+                ))
+        return cls(patterns, classify_addressee, names)
+
+    # -- matching --------------------------------------------------------------------------------
+
+    def _candidates(self, tokens: list[_Token], i: int) -> list[_Pattern]:
+        token = tokens[i]
+        found = [*self._index.get(token.stems[0], ()), *self._index.get(token.exact[0], ())]
+        if len(found) > 1:
+            found.sort(key=lambda p: (-len(p.tokens), _KIND_RANK[p.kind]))
+        return [p for p in found if p.matches_at(tokens, i)]
+
+    def _adjective_length(self, tokens: list[_Token], i: int) -> int:
+        for pattern in self._candidates(tokens, i):
+            if pattern.kind == "adj":
+                return len(pattern.tokens)
+        return 0
+
+    def _kind_follows(self, text: str, tokens: list[_Token], j: int) -> bool:
+        """True if a kind word (области, краёв, …) follows position ``j``, maybe after a list of
+        further adjective region names ("Амурской, Омской и Челябинской областей")."""
+        steps = 0
+        while j < len(tokens) and steps < 40:
+            gap = text[tokens[j - 1].end:tokens[j].start]
+            if not re.fullmatch(r"[\s,]*", gap):
+                return False
+            token = tokens[j]
+            if token.stems[0] in _KIND_STEMS and len(token.stems) == 1:
+                return True
+            if token.folded == "и":
+                j += 1
+            elif length := self._adjective_length(tokens, j):
+                j += length
+            else:
+                return False
+            steps += 1
+        return False
+
+    @staticmethod
+    def _has_city_prefix(tokens: list[_Token], i: int) -> bool:
+        if i == 0:
+            return False
+        prev = tokens[i - 1]
+        return prev.folded in _CITY_PREFIX_ABBR or (len(prev.stems) == 1 and prev.stems[0] in _CITY_PREFIX_STEMS)
+
+    @staticmethod
+    def _part_of_longer_name(text: str, tokens: list[_Token], i: int, length: int) -> bool:
+        """A bare city name written right next to another name-like word ("Иванова Мария")."""
+        before = tokens[i - 1] if i > 0 else None
+        after = tokens[i + length] if i + length < len(tokens) else None
+        if before is not None and before.name_like and text[before.end:tokens[i].start].isspace():
+            return True
+        last = tokens[i + length - 1]
+        return after is not None and after.name_like and text[last.end:after.start].isspace()
+
+    def _accept(self, pattern: _Pattern, text: str, tokens: list[_Token], i: int) -> bool:
+        if not tokens[i].cap:
+            return False
+        end = i + len(pattern.tokens)
+        if pattern.kind == "adj":
+            return self._kind_follows(text, tokens, end)
+        if pattern.kind == "center":
+            if self._has_city_prefix(tokens, i):
+                return True
+            if pattern.needs_prefix:
+                return False
+            return not self._part_of_longer_name(text, tokens, i, len(pattern.tokens))
+        return True
+
+    def _mentions(self, text: str) -> Iterator[tuple[int, _Pattern, int]]:
+        """(token index, pattern, token count) of every accepted region mention, left to right."""
+        tokens = _tokens(text)
+        i = 0
+        while i < len(tokens):
+            for pattern in self._candidates(tokens, i):
+                if self._accept(pattern, text, tokens, i):
+                    yield i, pattern, len(pattern.tokens)
+                    i += len(pattern.tokens)
+                    break
+            else:
+                i += 1
+
+    def find_regions(self, text: str) -> list[str]:
+        """Codes of the regions named in ``text``, in order of first mention, without repeats."""
+        codes: list[str] = []
+        for _i, pattern, _n in self._mentions(text):
+            if pattern.code not in codes:
+                codes.append(pattern.code)
+        return codes
+
+    def city_at(self, text: str, start: int = 0) -> str | None:
+        """The nominative name of the administrative centre written at ``text[start:]``, if any."""
+        tokens = _tokens(text[start:])
+        if not tokens:
+            return None
+        for pattern in self._candidates(tokens, 0):
+            if pattern.kind == "center":
+                return pattern.city
+        return None
+
+    def first_city(self, text: str) -> str | None:
+        """The first administrative centre named in ``text`` as a noun or an adjective ("в Челябинском
+        институте"), not as part of a region name ("Челябинской области")."""
+        tokens = _tokens(text)
+        for i, token in enumerate(tokens):
+            if not token.cap:
+                continue
+            for pattern in self._candidates(tokens, i):
+                if pattern.kind != "center":
+                    continue
+                end = i + len(pattern.tokens)
+                if end < len(tokens) and tokens[end].stems[0] in _KIND_STEMS:
+                    continue
+                if self._has_city_prefix(tokens, i) or (
+                    not pattern.needs_prefix and not self._part_of_longer_name(text, tokens, i, len(pattern.tokens))
+                ):
+                    return pattern.city
+        return None
+
+
+def _name_patterns(code: str, label: str) -> list[_Pattern]:
+    patterns: list[_Pattern] = []
+    for part in re.split(r"\s+[—–-]\s+", label):
+        words = [w for w in _WORD.findall(part) if w]
+        if not words:
+            continue
+        generic = [_fold(w) in _GENERIC_NAME_WORDS for w in words]
+        if all(generic):
+            continue
+        if not generic[0]:
+            lead = 0
+            while lead < len(words) and not generic[lead]:
+                lead += 1
+            if lead < len(words) and _fold(words[lead - 1]).endswith(_ADJ_ENDINGS):
+                # "Челябинская область", "Донецкая Народная Республика": the adjective needs a kind word.
+                patterns.append(_Pattern(code, "adj", tuple(_word_pattern(w) for w in words[:lead])))
+            else:
+                patterns.append(_Pattern(code, "name", tuple(_word_pattern(w) for w in words)))
+        else:
+            # "Республика Татарстан": the full name and the distinctive part alone ("Татарстан").
+            patterns.append(_Pattern(code, "name", tuple(_word_pattern(w) for w in words)))
+            core = [w for w, g in zip(words, generic, strict=True) if not g]
+            if core:
+                patterns.append(_Pattern(code, "name", tuple(_word_pattern(w) for w in core)))
+    return patterns
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsed data
+
+
+@dataclass
+class ParsedRecommendation:
+    """One recommendation: its number ("1.1"), addressee as written, addressee type code and text."""
+
+    number: str
+    addressee: str
+    addressee_type: str | None
+    text: str
+
+
+@dataclass
+class ParsedResolution:
+    """What the parser found in a resolution text."""
+
+    title: str = ""
+    conference_name: str | None = None
+    date_start: date | None = None
+    date_end: date | None = None
+    place: str | None = None
+    organiser: str | None = None
+    format: str | None = None
+    participants_count: int | None = None
+    participants_text: str | None = None
+    region_codes: list[str] = field(default_factory=list)
+    recommendations: list[ParsedRecommendation] = field(default_factory=list)
+    full_text: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# Dates
+
+_MONTHS = {
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9,
+    "окт": 10, "ноя": 11, "дек": 12,
+}
+_M = r"(январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[яйе]|июн[ьяе]|июл[ьяе]|августа?|августе|" \
+     r"сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
+_D = r"(\d{1,2})"
+_Y = r"(\d{4})"
+_DASH = r"\s*[-‐‑‒–—−]\s*"
+_YEAR_WORD = r"(?:\s*(?:г\.|года|год|гг\.))?"
+_DATE_PATTERNS = [
+    # 17–20 апреля 2017; с 17 по 20 апреля 2017; 30 марта – 2 апреля 2024; 30 декабря 2023 – 2 января 2024
+    ("words_range", re.compile(
+        rf"(?<![\d.])(?:\bс\s+)?{_D}(?:\s+{_M}(?:\s+{_Y}{_YEAR_WORD})?)?(?:{_DASH}|\s+по\s+){_D}\s+{_M}\s+{_Y}(?!\d)",
+        re.IGNORECASE)),
+    ("words", re.compile(rf"(?<![\d.]){_D}\s+{_M}\s+{_Y}(?!\d)", re.IGNORECASE)),
+    # 17-20.04.2017; 30.03–02.04.2024; 17.04.2017–20.04.2017
+    ("digits_range", re.compile(
+        rf"(?<![\d.]){_D}(?:\.(\d{{1,2}})(?:\.{_Y})?)?{_DASH}{_D}\.(\d{{1,2}})\.{_Y}(?!\d)")),
+    ("digits", re.compile(rf"(?<![\d.]){_D}\.(\d{{1,2}})\.{_Y}(?!\d)")),
+    ("iso", re.compile(r"(?<![\d.])(\d{4})-(\d{2})-(\d{2})(?!\d)")),
+]
+
+
+def _month(word: str | None) -> int | None:
+    if not word:
+        return None
+    return _MONTHS.get(_fold(word)[:3])
+
+
+def _dates_from_match(kind: str, g: tuple) -> tuple[date, date] | None:
+    try:
+        if kind == "words_range":
+            d1, m1, y1, d2, m2, y2 = g
+            month2, year2 = _month(m2), int(y2)
+            start = date(int(y1) if y1 else year2, _month(m1) or month2, int(d1))
+            end = date(year2, month2, int(d2))
+        elif kind == "words":
+            d, m, y = g
+            start = end = date(int(y), _month(m), int(d))
+        elif kind == "digits_range":
+            d1, m1, y1, d2, m2, y2 = g
+            end = date(int(y2), int(m2), int(d2))
+            start = date(int(y1) if y1 else end.year, int(m1) if m1 else end.month, int(d1))
+        elif kind == "digits":
+            d, m, y = g
+            start = end = date(int(y), int(m), int(d))
+        else:
+            y, m, d = g
+            start = end = date(int(y), int(m), int(d))
+    except (TypeError, ValueError):
+        return None
+    if not 1900 <= start.year <= 2100 or not 1900 <= end.year <= 2100:
+        return None
+    if end < start:
+        return None
+    return start, end
+
+
+def find_dates(text: str) -> tuple[date, date] | None:
+    """The first date or date range written in ``text``."""
+    found: list[tuple[int, int, str, re.Match]] = []
+    for kind, pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            found.append((m.start(), -(m.end() - m.start()), kind, m))
+    for _start, _length, kind, m in sorted(found, key=lambda x: (x[0], x[1])):
+        dates = _dates_from_match(kind, m.groups())
+        if dates:
+            return dates
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Labelled lines, heading
+
+_LABELS = [
+    ("date", r"даты?\s+проведения|сроки\s+проведения|дата|даты|сроки"),
+    ("place", r"место\s+проведения|место"),
+    ("organiser", r"организаторы?(?:\s+конференции)?|организатор\(ы\)"),
+    ("format", r"формат(?:\s+проведения)?|форма\s+проведения|режим\s+проведения"),
+    ("participants", r"участники|количество\s+участников|число\s+участников"),
+]
+_LABEL_LINE = re.compile(
+    r"^\s*(?:" + "|".join(f"(?P<{key}>{rx})" for key, rx in _LABELS) + r")\s*:\s*(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+
+
+def _label_of(line: str) -> tuple[str, str] | None:
+    m = _LABEL_LINE.match(line)
+    if not m:
+        return None
+    for key, _rx in _LABELS:
+        if m.group(key):
+            return key, m.group("value").strip().rstrip(";").strip()
+    return None
+
+
+def _is_date_line(line: str) -> bool:
+    s = line.strip().rstrip(".")
+    m = find_dates(s)
+    if not m:
+        return False
+    rest = s
+    for _kind, pattern in _DATE_PATTERNS:
+        rest = pattern.sub("", rest)
+    return not re.sub(r"\b(?:г|года?|гг)\b\.?|[\s.,]", "", rest, flags=re.IGNORECASE)
+
+
+def _balanced_quote(text: str) -> str | None:
+    start = text.find("«")
+    if start < 0:
+        m = re.search(r"[\"“„]([^\"“”„]{3,})[\"”“]", text)
+        return m.group(1).strip() if m else None
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "«":
+            depth += 1
+        elif text[i] == "»":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i].strip()
+    return None
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+_DOCUMENT_WORD = re.compile(r"(?:резолюц|итогов|решени|рекомендац|обращени|заключени|протокол)\w*", re.IGNORECASE)
+
+
+def _title_case_first_word(title: str) -> str:
+    """"РЕЗОЛЮЦИЯ VII …" → "Резолюция VII …"; abbreviations and numerals are left alone."""
+    if not title:
+        return title
+    first, _, rest = title.partition(" ")
+    if first.isupper() and _DOCUMENT_WORD.fullmatch(first):
+        first = first[0] + first[1:].lower()
+    first = first[0].upper() + first[1:]
+    return f"{first} {rest}" if rest else first
+
+
+def _heading(lines: list[str]) -> tuple[list[str], int]:
+    """The heading lines and the index of the first line after the heading."""
+    n = len(lines)
+    i = 0
+    while i < n and not lines[i].strip():
+        i += 1
+    # A heading starts at the "Резолюция" line when there is one among the first lines.
+    for j in range(i, min(n, i + 12)):
+        if re.match(r"\s*резолюци", lines[j], re.IGNORECASE):
+            i = j
+            break
+    heading: list[str] = []
+    while i < n:
+        line = lines[i].strip()
+        if not line:
+            opened = " ".join(heading)
+            unclosed = opened.count("«") > opened.count("»")
+            if heading and (unclosed or len(heading) == 1 and len(heading[0].split()) == 1):
+                i += 1  # "РЕЗОЛЮЦИЯ" alone, or a quoted name still open: the heading goes on
+                continue
+            break
+        if _label_of(line) or _is_date_line(line) or len(line) > 250 or len(heading) >= 8:
+            break
+        if heading and (_TRIGGER.search(line) or _TRIGGER_HEADING.search(line)):
+            break
+        if heading and re.match(r"^(?:\d{1,2}\s*[).]|[-–—·•*])", line):
+            break
+        heading.append(line)
+        i += 1
+    total = len(" ".join(heading))
+    if heading and total > 400:
+        return [], _skip_blank(lines, 0)
+    return heading, i
+
+
+def _skip_blank(lines: list[str], i: int) -> int:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+# --------------------------------------------------------------------------------------------------
+# Recommendations
+
+_TRIGGER = re.compile(
+    r"рекомендовал\w*|рекомендуют|рекомендует|рекомендуется|рекомендовано|\bрекомендовать\b",
+    re.IGNORECASE,
+)
+_TRIGGER_HEADING = re.compile(r"\bРЕКОМЕНДАЦИИ\b|^\s*Рекомендации(?:\s+[^.:]{0,80})?:?\s*$")
+_STOP_LINE = re.compile(
+    r"^\s*(?:резолюция\s+принята|принят[аоы]?\s+(?:единогласно|на\s+заседании|участниками)|"
+    r"председател[ья]\b|секретар[ья]\b|члены\s+оргкомитета|приложени[ея]\b)",
+    re.IGNORECASE,
+)
+_SUBNUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$")
+_NUMHEAD = re.compile(r"^\s*(\d{1,2})\s*[).]\s*(\S.*)$")
+_BULLET = re.compile(r"^\s*(?:[–—‒·•▪●◦‣∙■□➢➤✓]|-(?!\d)|\*(?!\*))\s*(\S.*)$")
+_INFINITIVE = re.compile(r"(?:ть|ться|чь|чься|ти|тись)$")
+_DATIVE_HINT = re.compile(r"(?:ам|ям|ому|ему|у|ю|ии|ие|е)$")
+
+
+@dataclass
+class _Group:
+    number: str | None
+    addressee: str
+
+
+@dataclass
+class _Item:
+    group: _Group | None  # None: a recommendation with no addressee written
+    number: str | None  # as written ("3", "1.2"), if it was
+    parts: list[str]
+
+
+def _find_trigger(lines: list[str], start: int) -> tuple[int, str] | None:
+    """(line index, text after the trigger on that line) of the line where recommendations begin."""
+    candidates: list[tuple[int, str]] = []
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if _TRIGGER_HEADING.search(line):
+            candidates.append((i, ""))
+            continue
+        m = _TRIGGER.search(line)
+        if m:
+            candidates.append((i, line[m.end():]))
+    if not candidates:
+        return None
+    for index, rest in candidates:
+        rest_clean = rest.strip().lstrip(":—–- ").strip()
+        if not rest_clean or rest.strip().endswith(":"):
+            return index, rest
+        nxt = _skip_blank(lines, index + 1)
+        if nxt < len(lines) and (_NUMHEAD.match(lines[nxt]) or _BULLET.match(lines[nxt]) or _SUBNUM.match(lines[nxt])):
+            return index, rest
+    return candidates[-1]
+
+
+def _clean_item(text: str) -> str:
+    text = _collapse(text)
+    text = re.sub(r"\s*;+\s*$", "", text)
+    return text.strip()
+
+
+def _is_addressee_head(head: str, tail: str, classify: Callable[[str], str | None] | None) -> bool:
+    head = head.strip()
+    if not head or len(head) > 200 or head.endswith((".", ";")):
+        return False
+    words = _WORD.findall(head)
+    if not words:
+        return False
+    first = _fold(words[0])
+    if _INFINITIVE.search(first):
+        return False
+    if not tail.strip():
+        return True
+    if classify is not None:
+        return classify(head) is not None
+    return bool(_DATIVE_HINT.search(first))
+
+
+def _parse_recommendations(
+    lines: list[str], trigger: tuple[int, str], classify: Callable[[str], str | None] | None
+) -> list[ParsedRecommendation]:
+    index, rest = trigger
+    groups: list[_Group] = []
+    items: list[_Item] = []
+    current: _Group | None = None  # the addressee group new items belong to
+    blank_since_item = False
+
+    def add_item(text: str, number: str | None = None) -> None:
+        nonlocal blank_since_item
+        if text.strip():
+            items.append(_Item(current, number, [text.strip()]))
+            blank_since_item = False
+
+    def open_group(number: str | None, addressee: str, tail: str = "") -> None:
+        nonlocal current
+        current = _Group(number, _collapse(addressee))
+        groups.append(current)
+        tail = tail.strip()
+        if tail:
+            bullet = _BULLET.match(tail)
+            add_item(bullet.group(1) if bullet else tail)
+
+    def header(text: str) -> str | None:
+        """The addressee of a header line ("Образовательным организациям:"), or None."""
+        text = text.strip()
+        if not text.endswith(":") or len(text) > 200:
+            return None
+        head = text[:-1].strip()
+        if not _is_addressee_head(head, "", classify):
+            return None
+        return head if classify is None or classify(head) is not None else None
+
+    rest = re.sub(r"^[:\s—–-]+", "", rest.strip())
+    if rest:
+        if addressee := header(rest):
+            open_group(None, addressee)
+        elif not rest.endswith(":"):
+            add_item(rest)
+
+    for raw in lines[index + 1:]:
+        line = raw.strip()
+        if not line:
+            blank_since_item = True
+            continue
+        if _STOP_LINE.match(line):
+            break
+        if m := _SUBNUM.match(line):
+            add_item(m.group(2), m.group(1))
+        elif m := _NUMHEAD.match(line):
+            number, body = m.group(1), m.group(2)
+            head, sep, tail = body.partition(":")
+            if sep and _is_addressee_head(head, tail, classify):
+                open_group(number, head, tail)
+            else:
+                if current is not None and current.number is not None:
+                    current = None  # "3. Продолжить …" after numbered addressees: a recommendation of its own
+                add_item(body, number)
+        elif m := _BULLET.match(line):
+            if addressee := header(m.group(1)):
+                open_group(None, addressee)
+            else:
+                add_item(m.group(1))
+        elif addressee := header(line):
+            open_group(None, addressee)
+        elif items and not blank_since_item and not items[-1].parts[-1].endswith((";", ".", "!")):
+            items[-1].parts.append(line)  # a wrapped line of the previous item
+        else:
+            add_item(line)
+
+    group_numbers: dict[int, str] = {}
+    for position, group in enumerate(groups, start=1):
+        number = group.number or str(position)
+        if number in group_numbers.values():
+            number = str(position)
+        group_numbers[id(group)] = number
+    types = {
+        id(group): classify(group.addressee) if classify is not None and group.addressee else None
+        for group in groups
+    }
+    counters: dict[int, int] = {}
+    result: list[ParsedRecommendation] = []
+    for item in items:
+        text = _clean_item(" ".join(item.parts))
+        if not text:
+            continue
+        key = id(item.group)
+        counters[key] = counters.get(key, 0) + 1
+        if item.group is None:
+            result.append(ParsedRecommendation(item.number or str(counters[key]), "", "participants", text))
+        else:
+            number = item.number if item.number and "." in item.number else f"{group_numbers[key]}.{counters[key]}"
+            result.append(ParsedRecommendation(number, item.group.addressee, types[key], text))
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Format, participants, place, organiser
+
+_FORMAT_MIXED = re.compile(r"смешанн|гибридн|очно[-‐‑–\s]*(?:дистанцион|заочн|онлайн)", re.IGNORECASE)
+_FORMAT_ONLINE = re.compile(
+    r"видеоконференц|\bвкс\b|онлайн|\bonline\b|\bzoom\b|\bдистанционно\b|"
+    r"в\s+дистанционном\s+(?:формате|режиме)|дистанционн\w*\s+формат\w*|в\s+режиме\s+видео|вебинар\w*\s+формат",
+    re.IGNORECASE,
+)
+_FORMAT_IN_PERSON = re.compile(r"\bочн(?:о|ом|ой|ая|ый|ые|ых|ую|ого|ое)\b|\bофлайн", re.IGNORECASE)
+_FORMAT_CORRESPONDENCE = re.compile(r"\bзаочн", re.IGNORECASE)
+_EVENT_SENTENCE = re.compile(
+    r"конференц|семинар|форум|чтени[яй]|совещани|мероприяти|формат|режим|проходил|проведен|состоял|прошл|участи",
+    re.IGNORECASE,
+)
+
+
+def _format_of(text: str, labelled: bool = False) -> str | None:
+    if _FORMAT_MIXED.search(text):
+        return "mixed"
+    found = set()
+    if _FORMAT_ONLINE.search(text) or (labelled and re.search(r"дистанцион|удал[её]нн", text, re.IGNORECASE)):
+        found.add("online")
+    if _FORMAT_IN_PERSON.search(text):
+        found.add("in_person")
+    if _FORMAT_CORRESPONDENCE.search(text):
+        found.add("correspondence")
+    if not found:
+        return None
+    return "mixed" if len(found) > 1 else found.pop()
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+_QUALIFIER = r"(?P<q>более\s+чем|более|свыше|около|порядка|почти|не\s+менее|не\s+более|до)"
+_NUMBER = r"(?P<n>\d{1,3}(?:[ \u00a0]\d{3})+|\d+)"
+_PARTICIPANTS = re.compile(
+    rf"(?:{_QUALIFIER}\s+)?{_NUMBER}\s+(?:человек|специалист|педагог|участник|слушател|представител|"
+    r"работник|учител|руководител|делегат|обучающ|школьник|студент|гост)",
+    re.IGNORECASE,
+)
+_PARTICIPANTS_BARE = re.compile(rf"(?:{_QUALIFIER}\s+)?{_NUMBER}(?!\s*(?:%|процент|регион|субъект))", re.IGNORECASE)
+
+
+def _participants(match: re.Match) -> tuple[int, str]:
+    number = re.sub(r"\s", "", match.group("n"))
+    qualifier = _collapse(match.group("q") or "").lower()
+    return int(number), f"{qualifier} {number}".strip()
+
+
+def _participants_of(preamble: str, label: str | None) -> tuple[int, str] | None:
+    if label:
+        m = _PARTICIPANTS.search(label) or _PARTICIPANTS_BARE.search(label)
+        if m:
+            return _participants(m)
+    for sentence in _sentences(preamble):
+        if not re.search(r"участ", sentence, re.IGNORECASE):
+            continue
+        m = _PARTICIPANTS.search(sentence)
+        if m:
+            return _participants(m)
+    return None
+
+
+_CITY_PREFIX = re.compile(
+    r"(?<!\d)(?<!\d\s)(?P<prefix>\bг\.|\bгор\.|\bгород(?:а|е|у|ом)?\b)\s*(?=[А-ЯЁ])"
+)
+_CITY_WORDS = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*(?:\s+[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*)?")
+
+
+_CASE_ENDINGS = {"г.": "е|ом", "гор.": "е|ом", "города": "а", "городе": "е", "городу": "у", "городом": "ом"}
+
+
+def _nominative_guess(word: str, prefix: str) -> str | None:
+    """A city name that is not in the gazetteer, in the nominative when that is safe to tell."""
+    if prefix == "город":
+        return word
+    nominative_expected = prefix in ("г.", "гор.")  # "г. Миасс", though also "в г. Миассе"
+    first, _, second = word.partition(" ")
+    if second:  # "г. Нижний Тагил"; oblique cases of two-word names are too irregular to guess
+        return word if nominative_expected and re.search(r"(?:ий|ый|ой|ая|ое)$", first) else None
+    m = re.fullmatch(rf"(.+[бвгджзклмнпрстфхцчшщ])(?:{_CASE_ENDINGS[prefix]})", first)
+    if m:
+        return m.group(1)
+    if nominative_expected and not re.search(r"(?:е|у|ю|ом|ем|ой|ей)$", first):
+        return first
+    if first.endswith(("о", "э")):  # indeclinable: "города Пушкино"
+        return first
+    return None
+
+
+def _place_from_prefixed(text: str, gazetteer: Gazetteer) -> str | None:
+    for m in _CITY_PREFIX.finditer(text):
+        city = gazetteer.city_at(text, m.end())
+        if city:
+            return city
+        words = _CITY_WORDS.match(text, m.end())
+        if not words:
+            continue
+        word = words.group()
+        first, _, second = word.partition(" ")
+        if second and not _fold(first).endswith(_ADJ_ENDINGS):
+            word = first
+        guess = _nominative_guess(word, _fold(m.group("prefix")))
+        if guess:
+            return guess
+    return None
+
+
+def _place_from_label(value: str, gazetteer: Gazetteer) -> str | None:
+    city = _place_from_prefixed(value, gazetteer)
+    if city:
+        return city
+    city = gazetteer.first_city(value)
+    if city:
+        return city
+    first = re.split(r"[,;(]", value, maxsplit=1)[0].strip().rstrip(".")
+    if re.fullmatch(r"[А-ЯЁ][а-яё]+(?:[- ][А-ЯЁ]?[а-яё]+){0,2}", first):
+        return first
+    return None
+
+
+_ORG_LEGAL = r"(?:ФГБОУ|ФГАОУ|ФГБНУ|ГБОУ|ГАОУ|ГБУ|ГАУ|ГОАУ|ОГАУ|ОГБУ|КГАУ|КГБУ|МБОУ|МАОУ|МБУ|МАУ|МКУ|ГКУ|АНО|ЧОУ)"
+_ORG_ABBR = re.compile(rf"(?:\b{_ORG_LEGAL}\s+)?(?:\b(?:ДПО|ДО|ВО)\s+)?\b([А-ЯЁ]{{4,}})\b")
+_HOST_SENTENCE = re.compile(r"состоял|проходил|прошл|проведен|организ|на\s+базе", re.IGNORECASE)
+_ORGANISER_PHRASE = re.compile(
+    r"организатор(?:ами|ом|ы)?\s+(?:конференции\s+)?(?:[:—–-]\s*|выступил[аио]?\s+|являл(?:ся|ась|ись)\s+|"
+    r"является\s+|стал[аио]?\s+)(?P<org>[^.;\n]{3,200})",
+    re.IGNORECASE,
+)
+
+
+def _organiser_from_acronym(preamble: str, text: str) -> str | None:
+    """"в Челябинском институте переподготовки и повышения квалификации работников образования" +
+    "ГБУ ДПО ЧИППКРО" elsewhere in the text → "ГБУ ДПО ЧИППКРО" (the initials must spell the acronym)."""
+    host_sentences = [s for s in _sentences(preamble) if _HOST_SENTENCE.search(s)]
+    if not host_sentences:
+        return None
+    seen: set[str] = set()
+    for m in _ORG_ABBR.finditer(text):
+        acronym = m.group(1)
+        if acronym in seen or acronym in {"РЕЗОЛЮЦИЯ", "РЕКОМЕНДАЦИИ", "ФГОС"}:
+            continue
+        seen.add(acronym)
+        target = _fold(acronym)
+        for sentence in host_sentences:
+            words = _WORD.findall(sentence)
+            for i, word in enumerate(words):
+                if not word[0].isupper() or i == 0:
+                    continue
+                prev = _fold(words[i - 1])
+                if prev not in {"в", "во", "базе", "площадке"}:
+                    continue
+                initials = ""
+                for w in words[i:]:
+                    if _fold(w) in {"и", "по", "для"}:
+                        continue
+                    initials += _fold(w)[0]
+                    if len(initials) >= len(target):
+                        break
+                if initials == target:
+                    return _collapse(m.group(0))
+    return None
+
+
+def _organiser_of(label: str | None, preamble: str, text: str) -> str | None:
+    if label:
+        return label.rstrip(".").strip() or None
+    m = _ORGANISER_PHRASE.search(preamble)
+    if m:
+        org = m.group("org").strip().rstrip(",").strip()
+        if org and (org[0].isupper() or org[0] in "«\""):
+            return org
+    return _organiser_from_acronym(preamble, text)
+
+
+# --------------------------------------------------------------------------------------------------
+# The parser
+
+
+OPENING_CHARS = 1200
+
+
+def _opening(paragraphs: list[str], chars: int) -> list[str]:
+    """The first paragraphs, up to about ``chars`` characters (at least one)."""
+    taken, size = [], 0
+    for paragraph in paragraphs:
+        taken.append(paragraph)
+        size += len(paragraph)
+        if size >= chars:
+            break
+    return taken
+
+
+def parse_resolution(text: str, gazetteer: Gazetteer) -> ParsedResolution:
+    """Parse a resolution text (as read by :func:`extract_text`) into a :class:`ParsedResolution`."""
+    full = normalise(text or "")
+    result = ParsedResolution(full_text=full)
+    if not full.strip():
+        result.warnings.append("Пустой текст резолюции")
+        result.warnings.append("Не найдены рекомендации")
+        return result
+    lines = full.split("\n")
+    classify = gazetteer.classify_addressee
+
+    heading, body_start = _heading(lines)
+    heading_text = _collapse(" ".join(heading))
+    if heading_text:
+        result.title = _title_case_first_word(heading_text)
+        result.conference_name = _balanced_quote(heading_text)
+    else:
+        result.warnings.append("Не найден заголовок резолюции")
+
+    trigger = _find_trigger(lines, body_start)
+    section_start = trigger[0] if trigger else len(lines)
+
+    labels: dict[str, str] = {}
+    prose: list[str] = []
+    for line in lines[body_start:section_start]:
+        label = _label_of(line)
+        if label and label[0] not in labels:
+            labels[label[0]] = label[1]
+        elif line.strip():
+            prose.append(line.strip())
+    if trigger:  # the part of the trigger line before "рекомендуют" still describes the event
+        m = _TRIGGER.search(lines[section_start])
+        if m and lines[section_start][:m.start()].strip():
+            prose.append(lines[section_start][:m.start()].strip())
+    preamble = "\n".join(prose)
+    heading_and_preamble = heading_text + "\n" + preamble
+
+    # Dates
+    dates = find_dates(labels["date"]) if "date" in labels else None
+    if dates is None:
+        dates = find_dates(heading_and_preamble)
+    if dates:
+        result.date_start, result.date_end = dates
+    else:
+        result.warnings.append("Не распознана дата проведения")
+
+    # Place: looked for in the opening of the text, measured in characters rather than paragraphs,
+    # because a PDF breaks every paragraph into its printed lines.
+    first_paragraphs = "\n".join([heading_text, *_opening(prose, OPENING_CHARS * 2)])
+    place = _place_from_label(labels["place"], gazetteer) if "place" in labels else None
+    if place is None:
+        place = _place_from_prefixed(first_paragraphs, gazetteer)
+    if place is None:
+        place = gazetteer.first_city("\n".join([heading_text, *_opening(prose, OPENING_CHARS)]))
+    result.place = place
+    if place is None:
+        result.warnings.append("Не распознано место проведения")
+
+    # Format
+    fmt = _format_of(labels["format"], labelled=True) if "format" in labels else None
+    if fmt is None and "place" in labels:
+        fmt = _format_of(labels["place"])
+    if fmt is None:
+        event_sentences = [s for s in _sentences(heading_and_preamble) if _EVENT_SENTENCE.search(s)]
+        fmt = _format_of("\n".join(event_sentences))
+    result.format = fmt
+
+    # Participants
+    participants = _participants_of(preamble, labels.get("participants"))
+    if participants:
+        result.participants_count, result.participants_text = participants
+    elif labels.get("participants"):
+        result.participants_text = labels["participants"]
+
+    result.organiser = _organiser_of(labels.get("organiser"), preamble, full)
+    result.region_codes = gazetteer.find_regions(full)
+
+    # Recommendations
+    if trigger:
+        result.recommendations = _parse_recommendations(lines, trigger, classify)
+    if not result.recommendations:
+        result.warnings.append("Не найдены рекомендации")
+    elif classify is not None:
+        unknown = sorted({r.addressee for r in result.recommendations if r.addressee and r.addressee_type is None})
+        for addressee in unknown:
+            result.warnings.append(f"Не определён тип адресата: «{addressee}»")
+    return result

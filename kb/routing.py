@@ -1,0 +1,16 @@
+"""URL converters: an <int:…> id beyond a 64-bit integer must give 404, not a database error."""
+
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Flask's int converter; a value beyond what SQLite and PostgreSQL BIGINT hold becomes 0, an id no row has.
+
+    (Rejecting it in the converter instead makes werkzeug answer 405 to other methods of the same path.)
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0

@@ -1,0 +1,32 @@
+"""The index outbox: a change log written in the same transaction as the change."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.extensions import db
+from kb.timeutil import utcnow
+
+
+class IndexOutbox(db.Model):
+    """"Document X changed": the index writer re-reads X from the database and applies it."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(20))
+    doc_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SavedSearch(db.Model):
+    """A search a user keeps: its query string, to repeat it or follow it as an Atom feed."""
+
+    __tablename__ = "saved_search"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

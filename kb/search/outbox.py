@@ -1,0 +1,197 @@
+"""Keeping the index true to the database.
+
+Every flush that touches an indexed object writes outbox rows in the same transaction, so a
+rolled-back change never reaches the index. One writer at a time (an exclusive file lock)
+reads the rows after its own position, re-reads the current state of each named document from
+the database and applies it to the index. Applying is idempotent (it always writes the current
+state), so a crash between the index commit and saving the position only repeats work.
+
+The position lives beside the index (not in the database), so several index copies can follow
+the same log independently. Ids below the position that were not yet visible when the writer
+read (a transaction that took its id earlier but committed later, as PostgreSQL sequences allow)
+are remembered as gaps and looked for again for a while.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import g, has_request_context
+from sqlalchemy import event, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from kb.extensions import db
+from kb.search.models import IndexOutbox
+from kb.timeutil import utcnow
+
+GAP_TTL_SECONDS = 600
+BATCH_SIZE = 500
+
+
+def _keys_for(obj: object, deleted: bool) -> list[tuple[str, int]]:
+    """The index documents an ORM object's change affects."""
+    from kb.adoption.models import PracticeAdoption
+    from kb.attachments.models import Attachment
+    from kb.practices.models import Practice, PracticeAuthor
+    from kb.resolutions.models import Recommendation, Resolution
+
+    if isinstance(obj, Practice):
+        return [("practice", obj.id)]
+    if isinstance(obj, PracticeAuthor | Attachment | PracticeAdoption):
+        return [("practice", obj.practice_id)] if obj.practice_id else []
+    if isinstance(obj, Resolution):
+        keys = [("resolution", obj.id)]
+        if not deleted:
+            keys += [("recommendation", rec.id) for rec in obj.recommendations if rec.id]
+        return keys
+    if isinstance(obj, Recommendation):
+        return [("recommendation", obj.id)]
+    return []
+
+
+@event.listens_for(Session, "after_flush")
+def _record_changes(session: Session, flush_context: object) -> None:
+    keys: dict[tuple[str, int], None] = {}
+    for obj in session.new:
+        keys.update(dict.fromkeys(_keys_for(obj, deleted=False)))
+    for obj in session.dirty:
+        if session.is_modified(obj):
+            keys.update(dict.fromkeys(_keys_for(obj, deleted=False)))
+    for obj in session.deleted:
+        keys.update(dict.fromkeys(_keys_for(obj, deleted=True)))
+    if keys:
+        session.connection().execute(
+            insert(IndexOutbox), [{"doc_type": t, "doc_id": i, "created_at": utcnow()} for t, i in keys]
+        )
+        if has_request_context():
+            # Only a request that wrote outbox rows syncs the index when it ends (if they were rolled
+            # back, that sync finds nothing to do); page-view counters and logins cost nothing.
+            g.kb_outbox_written = True
+
+
+@dataclass
+class WriterState:
+    """How far this index copy has applied the outbox."""
+
+    position: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)  # outbox id -> first time it was missing
+
+    @classmethod
+    def load(cls, path: Path) -> WriterState:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(int(raw["position"]), {int(k): float(v) for k, v in raw.get("gaps", {}).items()})
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"position": self.position, "gaps": self.gaps}), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def state_path(index_dir: str | Path) -> Path:
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".state.json")
+
+
+def lock_path(index_dir: str | Path) -> Path:
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".lock")
+
+
+@contextmanager
+def writer_lock(index_dir: str | Path, wait: bool = False) -> Iterator[bool]:
+    """Hold the single-writer lock; yields False at once when another process holds it."""
+    path = lock_path(index_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def max_outbox_id() -> int:
+    return db.session.scalar(select(func.max(IndexOutbox.id))) or 0
+
+
+def pending_count(index_dir: str | Path) -> int:
+    """Outbox rows this index copy has not applied yet."""
+    state = WriterState.load(state_path(index_dir))
+    conditions = [IndexOutbox.id > state.position]
+    if state.gaps:
+        conditions.append(IndexOutbox.id.in_(list(state.gaps)))
+    return db.session.scalar(select(func.count()).where(or_(*conditions))) or 0
+
+
+def _apply_pending(index, index_dir: Path) -> int:
+    from kb.search.documents import documents_for_keys
+
+    path = state_path(index_dir)
+    state = WriterState.load(path)
+    applied = 0
+    while True:
+        conditions = [IndexOutbox.id > state.position]
+        if state.gaps:
+            conditions.append(IndexOutbox.id.in_(list(state.gaps)))
+        rows = db.session.execute(
+            select(IndexOutbox.id, IndexOutbox.doc_type, IndexOutbox.doc_id)
+            .where(or_(*conditions))
+            .order_by(IndexOutbox.id)
+            .limit(BATCH_SIZE)
+        ).all()
+        db.session.rollback()  # end the read transaction: the next batch must see new commits
+        if not rows:
+            break
+        keys = list(dict.fromkeys((row.doc_type, row.doc_id) for row in rows))
+        upserts, deletes = documents_for_keys(keys)
+        db.session.rollback()
+        index.apply(upserts, deletes)
+        seen = {row.id for row in rows}
+        now = time.time()
+        new_position = max(state.position, max(seen))
+        gaps = {gid: t for gid, t in state.gaps.items() if gid not in seen and now - t < GAP_TTL_SECONDS}
+        gaps.update({gid: now for gid in range(state.position + 1, new_position) if gid not in seen})
+        state = WriterState(new_position, gaps)
+        state.save(path)
+        applied += len(rows)
+        if len(rows) < BATCH_SIZE:
+            break
+    return applied
+
+
+def sync_index(index, index_dir: str | Path, wait: bool = False) -> int:
+    """Apply pending outbox rows to the index; returns how many rows were applied.
+
+    Without ``wait`` it returns 0 at once when another writer holds the lock: that writer
+    looks again after releasing it, so a row committed before this call is never left behind.
+    """
+    index_dir = Path(index_dir)
+    applied = 0
+    while True:
+        with writer_lock(index_dir, wait=wait) as acquired:
+            if not acquired:
+                return applied
+            applied += _apply_pending(index, index_dir)
+        if not pending_count(index_dir):
+            db.session.rollback()
+            return applied
+        db.session.rollback()
+
+
+def reset_position(index_dir: str | Path, position: int) -> None:
+    """After a full rebuild that read the database at ``position``."""
+    WriterState(position, {}).save(state_path(index_dir))

@@ -1,0 +1,394 @@
+"""Search as the pages and the API see it: the index, results resolved against the database."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.resolutions.models import Recommendation, Resolution
+from kb.search import documents, outbox
+from kb.search.synonyms import synonym_table
+from kb.vocabularies.services import fold, labels
+
+SORTS = ("relevance", "date", "adoptions")
+MAX_QUERY_LENGTH = 1000
+EXCERPT_LENGTH = 240
+# The feed looks at this many of the newest matches (by the year of the material) and shows the
+# FEED_LENGTH that entered the bank last.
+FEED_DEPTH = 200
+FEED_LENGTH = 30
+FEED_EPOCH = datetime(2000, 1, 1)
+UNAVAILABLE_NOTICE = "Поиск временно недоступен: индекс перестраивается. Попробуйте через несколько минут."
+
+
+class SearchParamsError(ValueError):
+    """A search parameter that cannot be understood (the API answers 400 with it)."""
+
+
+@dataclass
+class SearchParams:
+    """A validated search request."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"
+
+    def without(self, name: str, value: str) -> dict:
+        """Query-string arguments of this search with one filter value removed."""
+        args = self.to_args()
+        args[name] = [v for v in args.get(name, []) if v != value]
+        args.pop("page", None)
+        return args
+
+    def with_value(self, name: str, value: str) -> dict:
+        """Query-string arguments of this search with one filter value added."""
+        args = self.to_args()
+        if value not in args.get(name, []):
+            args[name] = [*args.get(name, []), value]
+        args.pop("page", None)
+        return args
+
+    def to_args(self, **changes: object) -> dict:
+        args: dict = {"q": self.q} if self.q else {}
+        for name in FACET_FIELDS:
+            if self.filters.get(name):
+                args[name] = list(self.filters[name])
+        if self.sort != "relevance":
+            args["sort"] = self.sort
+        if self.page != 1:
+            args["page"] = self.page
+        args.update(changes)
+        return args
+
+
+def parse_params(args: MultiDict, strict: bool) -> SearchParams:
+    """Read search parameters; ``strict`` (the API) raises on bad values, pages drop them."""
+    config = current_app.config
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        if strict:
+            raise SearchParamsError(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.")
+        q = q[:MAX_QUERY_LENGTH]
+    vocab = labels()
+    filters: dict[str, list[str]] = {}
+    for name in FACET_FIELDS:
+        values = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
+        unknown = [v for v in values if not vocab.known(name, v)]
+        if unknown and strict:
+            raise SearchParamsError(f"Неизвестное значение фильтра {name}: {', '.join(unknown[:5])}.")
+        if known := [v for v in values if vocab.known(name, v)]:
+            filters[name] = known
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = args.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            if strict:
+                raise SearchParamsError(f"Параметр {name} должен быть целым числом.") from None
+            return default
+        if not low <= value <= high:
+            if strict:
+                raise SearchParamsError(f"Параметр {name} должен быть от {low} до {high}.")
+            return min(max(value, low), high)
+        return value
+
+    page = integer("page", 1, 1, config["SEARCH_MAX_PAGE"])
+    per_page = integer("per_page", config["SEARCH_PER_PAGE"], 1, config["SEARCH_MAX_PER_PAGE"])
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        if strict:
+            raise SearchParamsError("Параметр sort: relevance, date или adoptions.")
+        sort = "relevance"
+    return SearchParams(q=q, filters=filters, page=page, per_page=per_page, sort=sort)
+
+
+@dataclass
+class ResultItem:
+    id: int
+    type: str
+    title: str
+    url: str
+    snippet: Markup
+    region: list[dict]
+    levels: list[dict]
+    topics: list[dict]
+    year: int | None
+    context: str = ""
+    source: str = ""  # the file a snippet was found in
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "type": self.type, "title": self.title, "url": self.url, "snippet": str(self.snippet),
+            "region": self.region[0] if self.region else None, "levels": self.levels, "topics": self.topics,
+            "year": self.year,
+        }
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchPage:
+    params: SearchParams
+    total: int
+    results: list[ResultItem]
+    facets: dict[str, list[FacetValue]]
+    notice: str | None = None
+    unavailable: bool = False
+    suggestion: str | None = None  # the query with misspelt words corrected, when that finds something
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.params.per_page))
+
+
+def get_index() -> SearchIndex:
+    """This process's handle on the index (its searcher is reused until the next commit).
+
+    It never creates an index: a missing one makes search unavailable until `reindex`, instead of
+    silently answering from an empty index. `init` creates the first, empty index.
+    """
+    index = current_app.extensions.get("kb_index")
+    if index is None:
+        index = current_app.extensions["kb_index"] = SearchIndex(current_app.config["INDEX_DIR"], create=False)
+    return index
+
+
+def create_index() -> None:
+    """Create an empty index where there is none (first run)."""
+    SearchIndex(current_app.config["INDEX_DIR"], create=True)
+
+
+def sync() -> int:
+    """Apply committed changes to the index (returns at once if another process is writing)."""
+    return outbox.sync_index(get_index(), current_app.config["INDEX_DIR"])
+
+
+def _excerpt(text: str) -> Markup:
+    text = " ".join(text.split())
+    if len(text) > EXCERPT_LENGTH:
+        text = text[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+    return escape(text)
+
+
+def _coded(field_name: str, codes: list[str]) -> list[dict]:
+    vocab = labels()
+    return [{"code": c, "label": vocab.label(field_name, c)} for c in codes]
+
+
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
+
+
+def _matching_file(practice: Practice, snippet: str) -> str:
+    """Which of the practice's files the highlighted words come from, for "В файле «…»"."""
+    words = [fold(html.unescape(w)) for w in _MARKED.findall(snippet)]
+    for attachment in practice.attachments:
+        text = fold(attachment.text)
+        if words and all(w in text for w in words):
+            return attachment.original_name
+    return ""
+
+
+def _resolve(hits: list) -> list[ResultItem]:
+    """Load the hits' objects; anything no longer public is dropped, whatever the index says."""
+    in_files = {hit.id for hit in hits if hit.snippet_field == "attachments"}
+    wanted: dict[str, list[int]] = {"practice": [], "resolution": [], "recommendation": []}
+    for hit in hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        if doc_type in wanted and raw_id.isdigit():
+            wanted[doc_type].append(int(raw_id))
+    practices = {p.id: p for p in db.session.scalars(
+        select(Practice).where(Practice.id.in_(wanted["practice"]), Practice.status == "published")
+        .options(selectinload(Practice.levels), selectinload(Practice.topics),
+                 *([selectinload(Practice.attachments)] if in_files else []))
+    )} if wanted["practice"] else {}
+    resolutions = {r.id: r for r in db.session.scalars(
+        select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
+        .options(selectinload(Resolution.regions))
+    )} if wanted["resolution"] else {}
+    recommendations = {r.id: r for r in db.session.scalars(
+        select(Recommendation).join(Recommendation.resolution)
+        .where(Recommendation.id.in_(wanted["recommendation"]), Resolution.status == "published")
+        .options(selectinload(Recommendation.topics),
+                 selectinload(Recommendation.resolution).selectinload(Resolution.regions))
+    )} if wanted["recommendation"] else {}
+
+    items = []
+    for hit in hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        obj_id = int(raw_id) if raw_id.isdigit() else -1
+        snippet = Markup(hit.snippet) if hit.snippet else None
+        if doc_type == "practice" and (p := practices.get(obj_id)):
+            items.append(ResultItem(
+                id=p.id, type="practice", title=p.title,
+                url=url_for("practices.detail", practice_id=p.id),
+                snippet=snippet or _excerpt(p.annotation or p.technology),
+                region=_coded("region", [p.region_code] if p.region_code else []),
+                levels=_coded("level", [lv.code for lv in p.levels]),
+                topics=_coded("topic", [t.code for t in p.topics]),
+                year=p.year, context=p.organisation,
+                source=_matching_file(p, hit.snippet) if hit.snippet_field == "attachments" else "",
+            ))
+        elif doc_type == "resolution" and (r := resolutions.get(obj_id)):
+            items.append(ResultItem(
+                id=r.id, type="resolution", title=r.title,
+                url=url_for("resolutions.detail", resolution_id=r.id),
+                snippet=snippet or _excerpt(r.full_text),
+                region=_coded("region", [x.code for x in r.regions]), levels=[], topics=[],
+                year=r.year, context=", ".join(x for x in (r.place, r.organiser) if x),
+            ))
+        elif doc_type == "recommendation" and (rec := recommendations.get(obj_id)):
+            res = rec.resolution
+            items.append(ResultItem(
+                id=rec.id, type="recommendation", title=f"Рекомендация {rec.number}. {rec.addressee}".strip(". "),
+                url=url_for("resolutions.detail", resolution_id=res.id, _anchor=rec.anchor),
+                snippet=snippet or _excerpt(rec.text),
+                region=_coded("region", [x.code for x in res.regions]), levels=[],
+                topics=_coded("topic", [t.code for t in rec.topics]),
+                year=res.year, context=res.title,
+            ))
+    return items
+
+
+def search(params: SearchParams) -> SearchPage:
+    """Run a search; an unavailable index gives an empty page that says so, never an error."""
+    vocab = labels()
+    try:
+        result = get_index().search(SearchQuery(
+            text=params.q, filters=params.filters, page=params.page, per_page=params.per_page, sort=params.sort,
+            synonyms=synonym_table(),
+        ))
+    except IndexUnavailable:
+        return SearchPage(params, 0, [], {}, notice=UNAVAILABLE_NOTICE, unavailable=True)
+    facets = {
+        name: [
+            FacetValue(value, vocab.label(name, value), count, value in params.filters.get(name, []))
+            for value, count in result.facets.get(name, [])
+            if name == "year" or vocab.known(name, value)
+        ]
+        for name in FACET_FIELDS
+    }
+    for name, values in params.filters.items():
+        # A selected value stays in sight (to be unselected) even when nothing holds it any more.
+        shown = {f.value for f in facets[name]}
+        facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]
+    facets["year"].sort(key=lambda f: f.value, reverse=True)
+    return SearchPage(
+        params, result.total, _resolve(result.hits), facets, notice=result.notice, suggestion=result.suggestion,
+    )
+
+
+def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:
+    """Published practices like this one ("Похожие практики"), itself left out; [] if search is unavailable."""
+    try:
+        hits = get_index().similar(f"practice:{practice_id}", limit=limit)
+    except IndexUnavailable:
+        return []
+    return _resolve(hits)
+
+
+@dataclass
+class FeedEntry:
+    """One entry of the Atom feed of a search."""
+
+    item: ResultItem
+    updated: datetime
+
+
+def feed_entries(params: SearchParams) -> list[FeedEntry]:
+    """The newest public materials of a search, newest first by the time they entered the bank."""
+    try:
+        result = get_index().search(SearchQuery(
+            text=params.q, filters=params.filters, per_page=FEED_DEPTH, sort="date", synonyms=synonym_table(),
+        ))
+    except IndexUnavailable:
+        return []
+    items = _resolve(result.hits)
+    stamps = _entered(items)
+    entries = [FeedEntry(item, stamps.get((item.type, item.id)) or FEED_EPOCH) for item in items]
+    entries.sort(key=lambda entry: entry.updated, reverse=True)
+    return entries[:FEED_LENGTH]
+
+
+def _entered(items: list[ResultItem]) -> dict[tuple[str, int], datetime]:
+    """(type, id) -> when the material became public: a practice's publication, a resolution's import."""
+    ids: dict[str, list[int]] = {}
+    for item in items:
+        ids.setdefault(item.type, []).append(item.id)
+    stamps: dict[tuple[str, int], datetime] = {}
+    if ids.get("practice"):
+        for pid, published, created in db.session.execute(
+            select(Practice.id, Practice.published_at, Practice.created_at).where(Practice.id.in_(ids["practice"]))
+        ):
+            stamps[("practice", pid)] = published or created
+    if ids.get("resolution"):
+        for rid, created in db.session.execute(
+            select(Resolution.id, Resolution.created_at).where(Resolution.id.in_(ids["resolution"]))
+        ):
+            stamps[("resolution", rid)] = created
+    if ids.get("recommendation"):
+        for rec_id, created in db.session.execute(
+            select(Recommendation.id, Resolution.created_at).join(Recommendation.resolution)
+            .where(Recommendation.id.in_(ids["recommendation"]))
+        ):
+            stamps[("recommendation", rec_id)] = created
+    return stamps
+
+
+@dataclass
+class IndexReport:
+    """Differences between the database and the index."""
+
+    missing: list[str]
+    extra: list[str]
+    stale: list[str]
+    pending: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def check_index() -> IndexReport:
+    """Compare what the database says is public with what the index holds."""
+    expected = {doc.id: doc.version for doc in documents.all_documents()}
+    actual = get_index().versions()
+    return IndexReport(
+        missing=sorted(set(expected) - set(actual)),
+        extra=sorted(set(actual) - set(expected)),
+        stale=sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),
+        pending=outbox.pending_count(current_app.config["INDEX_DIR"]),
+    )
+
+
+def rebuild_index(progress=None) -> int:
+    """Rebuild the whole index from the database under the writer lock."""
+    index_dir = current_app.config["INDEX_DIR"]
+    with outbox.writer_lock(index_dir, wait=True):
+        position = outbox.max_outbox_id()
+        count = get_index().rebuild(documents.all_documents(), progress=progress)
+        outbox.reset_position(index_dir, position)
+    db.session.rollback()
+    return count

@@ -1,0 +1,140 @@
+"""What search treats as the same: abbreviations, synonyms and the abbreviations of the topic thesaurus.
+
+The groups are plain data handed to the indexer (``indexer.SynonymTable``), which expands a query
+with them at search time: editing a group takes effect on the next search, without a reindex.
+The topics come from the database (the thesaurus the vocabularies load), so a table of synonyms
+edited in the web interface can later feed ``synonym_groups`` the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+
+from indexer import SynonymTable
+from kb.extensions import db
+from kb.vocabularies.models import Topic
+
+# Abbreviations of Russian education and what they stand for (several expansions: any of them).
+ABBREVIATIONS: dict[str, list[str]] = {
+    "ВКС": ["видеоконференцсвязь"],
+    "ШНО": ["школьное научное общество"],
+    "НОУ": ["научное общество учащихся"],
+    "ДОТ": ["дистанционные образовательные технологии"],
+    "ОВЗ": ["ограниченные возможности здоровья"],
+    "ООП": ["особые образовательные потребности"],
+    "ФГОС": ["федеральный государственный образовательный стандарт"],
+    "ДПО": ["дополнительное профессиональное образование"],
+    "СПО": ["среднее профессиональное образование"],
+    "ОО": ["образовательная организация"],
+    "МО": ["методическое объединение"],
+    "ИОМ": ["индивидуальный образовательный маршрут"],
+    "УУД": ["универсальные учебные действия"],
+    "НОО": ["начальное общее образование"],
+    "ООО": ["основное общее образование"],
+    "СОО": ["среднее общее образование"],
+    "ДОУ": ["дошкольное образовательное учреждение"],
+    "ДОО": ["дошкольная образовательная организация"],
+    "ВПР": ["всероссийские проверочные работы"],
+    "ОГЭ": ["основной государственный экзамен"],
+    "ЕГЭ": ["единый государственный экзамен"],
+    "ИКТ": ["информационно-коммуникационные технологии"],
+    "НПК": ["научно-практическая конференция"],
+    "ИРО": ["институт развития образования"],
+}
+
+# Words and phrases teachers use for the same thing.
+SYNONYMS: list[list[str]] = [
+    ["одарённые", "талантливые", "способные", "высокомотивированные"],
+    ["педагог", "учитель", "преподаватель"],
+    ["сетевое взаимодействие", "сетевое партнёрство", "сетевое сотрудничество"],
+    ["профориентация", "профессиональная ориентация"],
+]
+
+# A token written as an abbreviation: two or more capitals, lower-case letters only inside (ВсОШ).
+_ABBREVIATION = re.compile(r"[А-ЯЁ][а-яё]?(?:[А-ЯЁ][а-яё]?)+")
+_WORD = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
+_PARENTHESES = re.compile(r"\s*\(([^)]*)\)")
+_lock = threading.Lock()
+_cache: dict[str, SynonymTable] = {}
+
+
+def _is_abbreviation(text: str) -> bool:
+    return bool(_ABBREVIATION.fullmatch(text)) and sum(ch.isupper() for ch in text) >= 2
+
+
+def thesaurus_abbreviations(phrases: Sequence[str]) -> list[list[str]]:
+    """[abbreviation, expansion] pairs found inside one topic's phrases by initial letters.
+
+    "ШНО" and "школьное научное общество" are a pair because the initials of three consecutive
+    words spell the capitals of the abbreviation; a label "Электронное обучение и дистанционные
+    образовательные технологии (ДОТ)" gives "ДОТ" its expansion the same way.
+    """
+    abbreviations, texts = set(), []
+    for phrase in phrases:
+        for inner in _PARENTHESES.findall(phrase):
+            abbreviations.update(w for w in inner.split() if _is_abbreviation(w))
+        phrase = _PARENTHESES.sub("", phrase)
+        if _is_abbreviation(phrase.strip()):
+            abbreviations.add(phrase.strip())
+        else:
+            texts.append(phrase)
+    pairs = []
+    for abbreviation in sorted(abbreviations):
+        initials = [ch.lower() for ch in abbreviation if ch.isupper()]
+        found = [(i, window) for i, text in enumerate(texts) for window in _windows(text, initials)]
+        # The label (the first phrase) names the topic: when it spells the abbreviation out, other
+        # phrases with the same initials are about something else ("ФГ": функциональная, not финансовая).
+        if any(i == 0 for i, _ in found):
+            found = [(i, window) for i, window in found if i == 0]
+        pairs += [[abbreviation, window] for _, window in found]
+    return pairs
+
+
+def _windows(text: str, initials: list[str]) -> list[str]:
+    """Runs of consecutive words of ``text`` whose first letters are ``initials``."""
+    words = _WORD.findall(text)
+    return [
+        " ".join(words[start : start + len(initials)])
+        for start in range(len(words) - len(initials) + 1)
+        if [w[0].lower() for w in words[start : start + len(initials)]] == initials
+    ]
+
+
+def synonym_groups(topics: Iterable[tuple[str, Sequence[str]]]) -> list[list[str]]:
+    """Every group of equivalent phrases: the lists above and the thesaurus's (label, synonyms)."""
+    groups = [[abbreviation, *expansions] for abbreviation, expansions in ABBREVIATIONS.items()]
+    groups += [list(group) for group in SYNONYMS]
+    for label, synonyms in topics:
+        groups += thesaurus_abbreviations([label, *synonyms])
+    return groups
+
+
+def topic_concepts(topics: Iterable[tuple[str, str, Sequence[str]]]) -> list[tuple[str, str, list[str]]]:
+    """("topic", code, phrases naming it) per thesaurus topic: its label without the parenthesis, and synonyms."""
+    return [("topic", code, [_PARENTHESES.sub("", label), *synonyms]) for code, label, synonyms in topics]
+
+
+def thesaurus() -> list[tuple[str, str, list[str]]]:
+    """(code, label, synonyms) of every topic in the database."""
+    return [(code, label, list(synonyms or [])) for code, label, synonyms in db.session.execute(
+        select(Topic.code, Topic.label, Topic.synonyms).order_by(Topic.code)
+    )]
+
+
+def synonym_table() -> SynonymTable:
+    """The current table, rebuilt only when the thesaurus in the database has changed."""
+    topics = thesaurus()
+    key = hashlib.sha1(json.dumps(topics, ensure_ascii=False).encode("utf-8")).hexdigest()
+    with _lock:
+        table = _cache.get(key)
+        if table is None:
+            _cache.clear()
+            groups = synonym_groups((label, synonyms) for _, label, synonyms in topics)
+            table = _cache[key] = SynonymTable(groups, topic_concepts(topics))
+    return table

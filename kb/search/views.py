@@ -1,0 +1,118 @@
+"""The search page and the Atom feed of any search."""
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from indexer import FACET_FIELDS
+from kb.citations.links import permalink
+from kb.citations.services import ris_records
+from kb.extensions import db
+from kb.search import saved
+from kb.search.exports import result_objects, results_csv
+from kb.search.services import feed_entries, parse_params, search
+from kb.templating import search_url
+from kb.vocabularies.services import labels
+
+bp = Blueprint("search", __name__)
+
+FACET_TITLES = {
+    "type": "Тип материала",
+    "topic": "Тема",
+    "region": "Регион",
+    "level": "Уровень образования",
+    "subject": "Предмет",
+    "year": "Год",
+}
+
+
+@bp.get("/search")
+def results():
+    params = parse_params(request.args, strict=False)
+    page = search(params)
+    return render_template(
+        "search/results.html", page=page, params=params, facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
+    )
+
+
+# Characters XML 1.0 does not allow; a query string can carry them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", str(text))
+
+
+def _atom_time(moment: datetime) -> str:
+    """RFC 3339 in UTC (the database keeps naive UTC times)."""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.get("/search/feed")
+def feed():
+    """Atom feed of a search: the newest public materials that match it, to follow in a feed reader."""
+    params = parse_params(request.args, strict=False)
+    args = params.to_args(page=None, sort=None)
+    entries = feed_entries(params)
+    vocab = labels()
+    title = " · ".join(
+        [f"«{params.q}»" if params.q else "новые материалы"]
+        + [f"{FACET_TITLES[name]}: {', '.join(vocab.label(name, v) for v in values)}"
+           for name, values in params.filters.items()]
+    )
+    body = render_template(
+        "search/feed.xml",
+        title=_xml_text(f"Банк практик: {title}"),
+        entries=entries,
+        absolute=lambda url: urljoin(request.host_url, url),
+        atom_time=_atom_time,
+        text=_xml_text,
+        updated=max((entry.updated for entry in entries), default=datetime(2000, 1, 1)),
+        page_url=search_url(args),
+        feed_url=search_url(args).replace("/search", "/search/feed", 1),
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.post("/search/saved")
+@login_required
+def save():
+    params = parse_params(request.form, strict=False)
+    try:
+        saved.save_search(current_user, request.form.get("name", ""), params)
+    except saved.SavedSearchError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Поиск сохранён: он есть в профиле, там же ссылка на ленту новых материалов.", "success")
+    return redirect(search_url(params.to_args()))
+
+
+@bp.post("/search/saved/<int:saved_id>/delete")
+@login_required
+def delete_saved(saved_id: int):
+    if not saved.delete_saved_search(current_user, saved_id):
+        abort(404)
+    db.session.commit()
+    flash("Сохранённый поиск удалён.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.get("/search/export.<any(ris, csv):fmt>")
+def export(fmt: str):
+    """The results of a search page (same parameters) as RIS for reference managers or as CSV."""
+    params = parse_params(request.args, strict=False)
+    page = search(params)
+    if fmt == "ris":
+        body = ris_records([(item, permalink(item)) for item in result_objects(page.results)])
+        mimetype, name = "application/x-research-info-systems", "poisk.ris"
+    else:
+        body = results_csv(page.results)
+        mimetype, name = "text/csv; charset=utf-8", "poisk.csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,205 @@
+"""The numbers behind the statistics dashboard and its CSV files, always within the moderator's scope.
+
+Every table counts only practices that ``scoped_practices`` leaves to the user: a methodist's region or
+organisation, everything for an administrator. Vocabulary tables (region, topic, level, year) count published
+practices; a practice with several topics or levels counts once in each of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from kb.accounts.models import User
+from kb.adoption.models import PracticeAdoption
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from kb.practices.models import STATUSES, Practice, PracticeTransition, practice_level, practice_topic
+from kb.practices.services import scoped_practices
+from kb.timeutil import utcnow
+from kb.vocabularies.data import PRACTICE_STATUSES
+from kb.vocabularies.services import labels
+
+MONTHS = 24
+TOP = 10
+NO_REGION = "Регион не указан"
+NO_YEAR = "Год не указан"
+MONTH_NAMES = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+               "ноябрь", "декабрь")
+_STATUS_LABELS = {s["code"]: s["label"] for s in PRACTICE_STATUSES}
+_PUBLISHED = Practice.status == "published"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a table: a code (vocabulary code, practice number or month), its label and its numbers."""
+
+    key: str
+    label: str
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The numbers of one chart with the headings of its CSV columns."""
+
+    name: str
+    title: str
+    key_heading: str
+    label_heading: str
+    value_headings: tuple[str, ...]
+    rows: list[Row]
+    practice_keys: bool = False  # keys are practice numbers: the chart links them to the practice pages
+
+    @property
+    def maximum(self) -> int:
+        """The largest number in the table (0 when it is empty)."""
+        return max((v for row in self.rows for v in row.values), default=0)
+
+
+def _count_rows(pairs: list[tuple[str, int]], names: dict[str, str]) -> list[Row]:
+    """(code, count) pairs as rows, the largest counts first, then by label."""
+    rows = [Row(code, names.get(code, code), (count,)) for code, count in pairs]
+    return sorted(rows, key=lambda row: (-row.values[0], row.label))
+
+
+def by_status(user: User) -> Table:
+    """Practices in the scope per workflow status, every status listed."""
+    query = select(Practice.status, func.count()).group_by(Practice.status)
+    counts = dict(db.session.execute(scoped_practices(query, user)).all())
+    rows = [Row(code, _STATUS_LABELS[code], (counts.get(code, 0),)) for code in STATUSES]
+    return Table("status", "Практики по статусам", "Код", "Статус", ("Практик",), rows)
+
+
+def by_region(user: User) -> Table:
+    """Published practices per region."""
+    query = select(Practice.region_code, func.count()).where(_PUBLISHED).group_by(Practice.region_code)
+    pairs = [(code or "", count) for code, count in db.session.execute(scoped_practices(query, user))]
+    rows = _count_rows(pairs, {**labels().region, "": NO_REGION})
+    return Table("region", "Опубликованные практики по регионам", "Код", "Регион", ("Практик",), rows)
+
+
+def by_topic(user: User) -> Table:
+    """Published practices per topic of the thesaurus."""
+    query = (select(practice_topic.c.topic_code, func.count())
+             .join(Practice, Practice.id == practice_topic.c.practice_id)
+             .where(_PUBLISHED).group_by(practice_topic.c.topic_code))
+    rows = _count_rows(list(db.session.execute(scoped_practices(query, user)).all()), labels().topic)
+    return Table("topic", "Опубликованные практики по темам", "Код", "Тема", ("Практик",), rows)
+
+
+def by_level(user: User) -> Table:
+    """Published practices per level of education, in the order of the law."""
+    query = (select(practice_level.c.level_code, func.count())
+             .join(Practice, Practice.id == practice_level.c.practice_id)
+             .where(_PUBLISHED).group_by(practice_level.c.level_code))
+    counts = dict(db.session.execute(scoped_practices(query, user)).all())
+    rows = [Row(code, name, (counts[code],)) for code, name in labels().level.items() if code in counts]
+    return Table("level", "Опубликованные практики по уровням образования", "Код", "Уровень образования",
+                 ("Практик",), rows)
+
+
+def by_year(user: User) -> Table:
+    """Published practices per year of the practice, oldest first; practices without a year last."""
+    query = select(Practice.year, func.count()).where(_PUBLISHED).group_by(Practice.year)
+    counts = dict(db.session.execute(scoped_practices(query, user)).all())
+    rows = [Row(str(year), str(year), (counts[year],)) for year in sorted(y for y in counts if y is not None)]
+    if None in counts:
+        rows.append(Row("", NO_YEAR, (counts[None],)))
+    return Table("year", "Опубликованные практики по годам", "Год", "Год", ("Практик",), rows)
+
+
+def last_months(now: datetime, count: int = MONTHS) -> list[tuple[int, int]]:
+    """(year, month) of the ``count`` months that end with the month of ``now``, oldest first."""
+    index = now.year * 12 + now.month - 1
+    return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
+def by_month(user: User) -> Table:
+    """Submissions and publications per month over the last 24 months (a restore from the archive is no publication)."""
+    months = last_months(utcnow())
+    start = datetime(months[0][0], months[0][1], 1)
+    year = func.extract("year", PracticeTransition.created_at)
+    month = func.extract("month", PracticeTransition.created_at)
+    query = (select(year, month, PracticeTransition.to_status, func.count())
+             .join(Practice, Practice.id == PracticeTransition.practice_id)
+             .where(PracticeTransition.created_at >= start,
+                    PracticeTransition.to_status.in_(("submitted", "published")),
+                    PracticeTransition.from_status != "archived")
+             .group_by(year, month, PracticeTransition.to_status))
+    counts = {(int(y), int(m), status): n for y, m, status, n in db.session.execute(scoped_practices(query, user))}
+    rows = [Row(f"{y}-{m:02d}", f"{MONTH_NAMES[m - 1]} {y}",
+                (counts.get((y, m, "submitted"), 0), counts.get((y, m, "published"), 0))) for y, m in months]
+    return Table("months", "Поступление и публикация практик по месяцам", "Месяц", "Месяц",
+                 ("Отправлено на рассмотрение", "Опубликовано"), rows)
+
+
+def _top(query: Select, number: ColumnElement[int], user: User) -> list[Row]:
+    """Rows of a (practice number, title, number) query: the ``TOP`` largest numbers."""
+    result = db.session.execute(scoped_practices(query.order_by(number.desc(), Practice.id).limit(TOP), user))
+    return [Row(str(pid), title, (int(n),)) for pid, title, n in result]
+
+
+def most_viewed(user: User) -> Table:
+    """The practices whose pages were opened most often while published."""
+    query = select(Practice.id, Practice.title, Practice.views).where(Practice.views > 0)
+    rows = _top(query, Practice.views, user)
+    return Table("views", "Самые просматриваемые практики", "№", "Практика", ("Просмотров",), rows, True)
+
+
+def most_downloaded(user: User) -> Table:
+    """The practices whose files were downloaded most often (all their files together)."""
+    total = func.sum(Attachment.downloads)
+    query = (select(Practice.id, Practice.title, total).join(Attachment, Attachment.practice_id == Practice.id)
+             .group_by(Practice.id, Practice.title).having(total > 0))
+    return Table("downloads", "Больше всего скачиваний файлов", "№", "Практика", ("Скачиваний",),
+                 _top(query, total, user), True)
+
+
+def most_adopted(user: User) -> Table:
+    """The practices with the most adoption reports («Мы применили эту практику»)."""
+    reports = func.count(PracticeAdoption.id)
+    query = (select(Practice.id, Practice.title, reports)
+             .join(PracticeAdoption, PracticeAdoption.practice_id == Practice.id)
+             .group_by(Practice.id, Practice.title))
+    return Table("adoptions", "Чаще всего применяемые практики", "№", "Практика", ("Сообщений о применении",),
+                 _top(query, reports, user), True)
+
+
+TABLES: dict[str, Callable[[User], Table]] = {
+    "status": by_status, "months": by_month, "region": by_region, "topic": by_topic, "level": by_level,
+    "year": by_year, "views": most_viewed, "downloads": most_downloaded, "adoptions": most_adopted,
+}
+
+
+def table(name: str, user: User) -> Table | None:
+    """One table by its name, within the user's scope; None for an unknown name."""
+    builder = TABLES.get(name)
+    return builder(user) if builder else None
+
+
+def dashboard(user: User) -> list[Table]:
+    """Every table of the dashboard, in the order of the page."""
+    return [builder(user) for builder in TABLES.values()]
+
+
+def _cell(value: str | int) -> str | int:
+    """A spreadsheet cell that is never read as a formula (a title may start with «=»)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(data: Table) -> bytes:
+    """The table as CSV for Excel in Russian: UTF-8 with a byte-order mark, «;» between columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([data.key_heading, data.label_heading, *data.value_headings])
+    for row in data.rows:
+        writer.writerow([_cell(row.key), _cell(row.label), *row.values])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

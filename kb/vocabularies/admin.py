@@ -1,0 +1,123 @@
+"""Administration of the vocabularies: the topic thesaurus and the municipalities."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from kb.accounts.access import admin_required
+from kb.accounts.services import record
+from kb.extensions import db
+from kb.practices.models import practice_topic
+from kb.vocabularies.forms import MunicipalityForm, TopicForm
+from kb.vocabularies.models import Municipality, Region, Topic
+
+bp = Blueprint("vocabulary_admin", __name__, url_prefix="/admin/vocabularies")
+
+# Latin transliteration for municipality codes (names stay Cyrillic).
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
+
+
+def _slug(text: str) -> str:
+    latin = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", latin).strip("-")[:60] or "m"
+
+
+def _topic_choices(exclude: str | None = None) -> list[SelectChoice]:
+    topics = db.session.scalars(select(Topic).order_by(Topic.sort_order))
+    return [SelectChoice("", "— нет —")] + [SelectChoice(t.code, t.label) for t in topics if t.code != exclude]
+
+
+@bp.get("")
+@admin_required
+def index():
+    counts = dict(db.session.execute(
+        select(practice_topic.c.topic_code, func.count()).group_by(practice_topic.c.topic_code)).all())
+    topics = list(db.session.scalars(select(Topic).order_by(Topic.sort_order)))
+    form = MunicipalityForm()
+    form.region.choices = [SelectChoice(r.code, r.name)
+                           for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
+    municipality_counts = db.session.execute(
+        select(Region.name, func.count(Municipality.id)).join(Municipality.region)
+        .group_by(Region.name, Region.sort_order).order_by(Region.sort_order)).all()
+    return render_template("admin/vocabularies.html", topics=topics, counts=counts, form=form,
+                           municipality_counts=municipality_counts)
+
+
+def _save_topic(form: TopicForm, topic: Topic | None) -> Topic:
+    before = {"label": topic.label, "parent": topic.parent_code, "synonyms": topic.synonyms} if topic else None
+    if topic is None:
+        order = (db.session.scalar(select(func.max(Topic.sort_order))) or 0) + 1
+        topic = Topic(code=form.code.data, label="", synonyms=[], sort_order=order)
+        db.session.add(topic)
+    topic.label = form.label.data.strip()
+    topic.parent_code = form.parent.data or None
+    topic.synonyms = form.synonym_list()
+    after = {"label": topic.label, "parent": topic.parent_code, "synonyms": topic.synonyms}
+    record("vocabulary_changed", current_user, "topic", None,
+           details={"code": topic.code, "before": before, "after": after})
+    return topic
+
+
+@bp.route("/topics/new", methods=["GET", "POST"])
+@admin_required
+def new_topic():
+    form = TopicForm()
+    form.parent.choices = _topic_choices()
+    if form.validate_on_submit():
+        if db.session.get(Topic, form.code.data) is not None:
+            form.code.errors.append("Тема с таким кодом уже есть.")
+        else:
+            _save_topic(form, None)
+            db.session.commit()
+            flash("Тема добавлена.", "success")
+            return redirect(url_for(".index"))
+    return render_template("admin/topic.html", form=form, topic=None)
+
+
+@bp.route("/topics/<code>", methods=["GET", "POST"])
+@admin_required
+def edit_topic(code: str):
+    topic = db.session.get(Topic, code) or abort(404)
+    form = TopicForm(data={"code": topic.code, "label": topic.label, "parent": topic.parent_code or "",
+                           "synonyms": "\n".join(topic.synonyms)})
+    form.parent.choices = _topic_choices(exclude=topic.code)
+    form.code.data = topic.code  # the code never changes: practices and the index refer to it
+    if form.validate_on_submit():
+        _save_topic(form, topic)
+        db.session.commit()
+        flash("Тема сохранена.", "success")
+        return redirect(url_for(".index"))
+    return render_template("admin/topic.html", form=form, topic=topic)
+
+
+@bp.post("/municipalities")
+@admin_required
+def add_municipality():
+    form = MunicipalityForm()
+    form.region.choices = [SelectChoice(r.code, r.name) for r in db.session.scalars(select(Region))]
+    if not form.validate_on_submit():
+        flash("Проверьте регион и название муниципалитета.", "error")
+        return redirect(url_for(".index"))
+    name = " ".join(form.name.data.split())
+    exists = db.session.scalar(select(Municipality).where(
+        Municipality.region_code == form.region.data, func.lower(Municipality.name) == name.lower()))
+    if exists is not None:
+        flash("Такой муниципалитет уже есть.", "error")
+        return redirect(url_for(".index"))
+    code = f"{form.region.data}-{_slug(name)}"
+    if db.session.scalar(select(Municipality).where(Municipality.code == code)) is not None:
+        code = f"{code}-{_slug(form.kind.data)}"
+    municipality = Municipality(code=code, name=name, kind=form.kind.data, region_code=form.region.data)
+    db.session.add(municipality)
+    db.session.flush()
+    record("vocabulary_changed", current_user, "municipality", municipality.id, details={"code": code, "name": name})
+    db.session.commit()
+    flash(f"Муниципалитет «{name}» добавлен.", "success")
+    return redirect(url_for(".index"))

@@ -1,0 +1,30 @@
+"""Administrators' forms for the thesaurus and the municipalities."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+MUNICIPALITY_KINDS = ("городской округ", "муниципальный район", "муниципальный округ", "город")
+
+
+class TopicForm(FlaskForm):
+    code = StringField("Код", description="Латиница, цифры и «_»; не меняется после создания.", validators=[
+        DataRequired("Укажите код."), Length(max=60),
+        Regexp(r"^[a-z][a-z0-9_]*$", message="Код: строчная латиница, цифры и «_», начиная с буквы.")])
+    label = StringField("Название", validators=[DataRequired("Укажите название."), Length(max=200)])
+    parent = SelectField("Более общая тема", validators=[Optional()], validate_choice=True)
+    synonyms = TextAreaField("Синонимы и сокращения", description="По одному на строке: «ШНО», «научное общество "
+                             "учащихся»…", validators=[Optional(), Length(max=5000)])
+
+    def synonym_list(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for line in (self.synonyms.data or "").splitlines():
+            if line.strip():
+                seen.setdefault(" ".join(line.split())[:200])
+        return list(seen)
+
+
+class MunicipalityForm(FlaskForm):
+    region = SelectField("Регион", validators=[DataRequired("Выберите регион.")], validate_choice=True)
+    name = StringField("Название", validators=[DataRequired("Укажите название."), Length(max=200)])
+    kind = SelectField("Вид", choices=list(MUNICIPALITY_KINDS))

@@ -1,0 +1,174 @@
+"""Loading the vocabularies into the database and reading them back as label maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.vocabularies import data
+from kb.vocabularies.data import fold
+from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, Region, Subject, Topic
+
+TYPE_LABELS = {"practice": "Практики", "resolution": "Резолюции", "recommendation": "Рекомендации"}
+
+
+def _upsert(model: type, key: str, rows: list[dict], update_existing: bool = True) -> int:
+    existing = {getattr(obj, key): obj for obj in db.session.scalars(select(model))}
+    changed = 0
+    for values in rows:
+        obj = existing.get(values[key])
+        if obj is None:
+            db.session.add(model(**values))
+            changed += 1
+            continue
+        if not update_existing:
+            continue
+        for attr, value in values.items():
+            if getattr(obj, attr) != value:
+                setattr(obj, attr, value)
+                changed += 1
+    return changed
+
+
+def load_vocabularies() -> dict[str, int]:
+    """Insert or update every vocabulary from ``kb.vocabularies.data``; returns entries per vocabulary."""
+    _upsert(Region, "code", [
+        {"code": r["code"], "name": r["name"], "kind": r["kind"], "center": r.get("center"),
+         "federal_district": r.get("federal_district"), "okato": r.get("okato"),
+         "country": r.get("country", "RU"), "aliases": list(r.get("aliases", [])), "sort_order": i}
+        for i, r in enumerate(data.REGIONS)
+    ])
+    db.session.flush()
+    # Municipalities and topics are edited by administrators: a new release adds entries, never overwrites.
+    _upsert(Municipality, "code", [
+        {"code": m["code"], "name": m["name"], "kind": m["kind"], "region_code": m["region"]}
+        for m in data.MUNICIPALITIES
+    ], update_existing=False)
+    _upsert(EducationLevel, "code", [
+        {"code": lv["code"], "name": lv["name"], "short": lv["short"], "sort_order": lv["order"]}
+        for lv in data.LEVELS
+    ])
+    _upsert(Subject, "code", [
+        {"code": s["code"], "name": s["name"], "sort_order": s.get("order", i)}
+        for i, s in enumerate(data.SUBJECTS)
+    ])
+    known_topics = set(db.session.scalars(select(Topic.code)))
+    _upsert(Topic, "code", [
+        {"code": t["code"], "label": t["label"], "synonyms": list(t.get("synonyms", [])), "parent_code": None,
+         "sort_order": i}
+        for i, t in enumerate(data.TOPICS)
+    ], update_existing=False)
+    db.session.flush()
+    for topic in data.TOPICS:
+        if topic["code"] not in known_topics:
+            db.session.get(Topic, topic["code"]).parent_code = topic.get("parent")
+    _upsert(AddresseeType, "code", [
+        {"code": a["code"], "label": a["label"], "sort_order": i} for i, a in enumerate(data.ADDRESSEE_TYPES)
+    ])
+    db.session.flush()
+    return {
+        "regions": len(data.REGIONS),
+        "municipalities": len(data.MUNICIPALITIES),
+        "levels": len(data.LEVELS),
+        "subjects": len(data.SUBJECTS),
+        "topics": len(data.TOPICS),
+        "addressee_types": len(data.ADDRESSEE_TYPES),
+    }
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Code → label maps of every facet vocabulary."""
+
+    type: dict[str, str]
+    topic: dict[str, str]
+    region: dict[str, str]
+    level: dict[str, str]
+    subject: dict[str, str]
+
+    def label(self, field: str, code: str) -> str:
+        if field == "year":
+            return code
+        return getattr(self, field).get(code, code)
+
+    def known(self, field: str, code: str) -> bool:
+        if field == "year":
+            return code.isdigit() and len(code) == 4
+        return code in getattr(self, field)
+
+
+def _label_map(model: type, label_attr: str) -> dict[str, str]:
+    return {obj.code: getattr(obj, label_attr) for obj in db.session.scalars(select(model).order_by(model.sort_order))}
+
+
+def labels() -> Labels:
+    """Vocabulary labels, read once per request."""
+    if "kb_labels" not in g:
+        g.kb_labels = Labels(
+            type=dict(TYPE_LABELS),
+            topic=_label_map(Topic, "label"),
+            region=_label_map(Region, "name"),
+            level=_label_map(EducationLevel, "name"),
+            subject=_label_map(Subject, "name"),
+        )
+    return g.kb_labels
+
+
+def find_municipality(region_code: str | None, name: str) -> Municipality | None:
+    """The municipality of a region whose name matches ``name`` (ё/е and case folded)."""
+    wanted = fold(name)
+    query = select(Municipality)
+    if region_code:
+        query = query.where(Municipality.region_code == region_code)
+    candidates = list(db.session.scalars(query))
+    for m in candidates:
+        if fold(m.name) == wanted:
+            return m
+    for m in candidates:  # "Копейский" for "Копейский городской округ", "Смоленск" for "город Смоленск"
+        folded = fold(m.name)
+        if folded.startswith(wanted + " ") or folded.endswith(" " + wanted):
+            return m
+    return None
+
+
+
+@dataclass(frozen=True)
+class BrowseEntry:
+    code: str
+    label: str
+    count: int
+    group: str = ""
+
+
+def browse_counts(field: str) -> list[BrowseEntry]:
+    """Published practices per topic, region or level, every vocabulary entry listed."""
+    from sqlalchemy import func
+
+    from kb.practices.models import Practice, practice_level, practice_topic
+
+    published = Practice.status == "published"
+    if field == "topic":
+        counts = dict(db.session.execute(
+            select(practice_topic.c.topic_code, func.count()).join(Practice).where(published)
+            .group_by(practice_topic.c.topic_code)
+        ).all())
+        entries = [BrowseEntry(t.code, t.label, counts.get(t.code, 0)) for t in
+                   db.session.scalars(select(Topic).order_by(Topic.sort_order))]
+        return sorted(entries, key=lambda e: (-e.count, e.label))
+    if field == "level":
+        counts = dict(db.session.execute(
+            select(practice_level.c.level_code, func.count()).join(Practice).where(published)
+            .group_by(practice_level.c.level_code)
+        ).all())
+        return [BrowseEntry(lv.code, lv.name, counts.get(lv.code, 0)) for lv in
+                db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))]
+    if field == "region":
+        counts = dict(db.session.execute(
+            select(Practice.region_code, func.count()).where(published).group_by(Practice.region_code)
+        ).all())
+        return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
+                for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
+    raise ValueError(field)

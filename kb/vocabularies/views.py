@@ -1,0 +1,29 @@
+"""Browse pages: by topic, by region, by level, with counts."""
+
+from itertools import groupby
+
+from flask import Blueprint, render_template
+
+from kb.vocabularies.services import browse_counts
+
+bp = Blueprint("browse", __name__)
+
+
+@bp.get("/topics")
+def topics():
+    return render_template("browse/list.html", title="Темы", field="topic", entries=browse_counts("topic"))
+
+
+@bp.get("/regions")
+def regions():
+    entries = browse_counts("region")
+    groups = [(name, list(items)) for name, items in groupby(
+        sorted(entries, key=lambda e: (e.group == "Другие страны", e.group)), key=lambda e: e.group)]
+    return render_template("browse/regions.html", title="Регионы", groups=groups,
+                           with_practices=sum(1 for e in entries if e.count))
+
+
+@bp.get("/levels")
+def levels():
+    return render_template("browse/list.html", title="Уровни образования", field="level",
+                           entries=browse_counts("level"))

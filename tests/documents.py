@@ -1,0 +1,59 @@
+"""Real office documents made by their own libraries, for the attachment and resolution-import tests."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def odt_bytes(text: str) -> bytes:
+    """An ODT with one paragraph per line (odfpy)."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    document = OpenDocumentText()
+    for line in text.splitlines():
+        document.text.addElement(P(text=line))
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
+def rtf_bytes(text: str) -> bytes:
+    """An RTF in code page 1251, as Word writes Cyrillic: \\'xx escapes, \\par between lines."""
+
+    def char(ch: str) -> str:
+        if ch == "\n":
+            return "\\par\n"
+        code = ch.encode("cp1251", "replace")[0]
+        return f"\\'{code:02x}" if code > 127 else ("\\" + ch if ch in "\\{}" else ch)
+
+    return (r"{\rtf1\ansi\ansicpg1251 " + "".join(map(char, text)) + "}").encode("ascii")
+
+
+def pdf_bytes(text: str, size: int = 9, password: str | None = None) -> bytes:
+    """A PDF with the DejaVu font embedded, a line per line (fpdf2); optionally encrypted (pypdf)."""
+    if not DEJAVU.is_file():
+        pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    pdf.set_font("DejaVu", size=size)
+    for line in text.splitlines():
+        pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    if password:
+        from pypdf import PdfReader, PdfWriter
+
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+        writer.encrypt(password)
+        out = io.BytesIO()
+        writer.write(out)
+        data = out.getvalue()
+    return data

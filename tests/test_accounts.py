@@ -1,0 +1,291 @@
+"""Accounts: register, log in and out, passwords, reset links, roles, throttling, CSRF, headers, audit."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEvent, User
+from kb.extensions import db
+from tests.conftest import PASSWORD, csrf_from, sign_in
+
+
+def _login(client, email, password):
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_from(client, "/login")})
+
+
+def test_register_login_logout(app, client):
+    data = {"email": "Anna@Example.org", "name": "Анна Орлова", "organisation": "Школа № 5", "region": "RU-SMO",
+            "password": PASSWORD, "password_again": PASSWORD, "csrf_token": csrf_from(client, "/register")}
+    response = client.post("/register", data=data, follow_redirects=True)
+    assert "учётная запись создана" in response.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "anna@example.org"))
+        assert user.role == "teacher" and user.region_code == "RU-SMO"
+        assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+
+    page = _login(client, "anna@example.org", PASSWORD)
+    assert page.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "Анна Орлова" in home and "Мои практики" in home
+    token = csrf_from(client, "/profile")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert "Войти" in client.get("/").get_data(as_text=True)
+    assert client.get("/profile").status_code == 302
+
+
+def test_default_password_hash_is_full_strength_scrypt(tmp_path):
+    from kb.accounts.services import hash_password
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path / "strong")
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    with app.app_context():
+        assert hash_password("длинный-пароль-123").startswith("scrypt:32768:8:1$")
+
+
+def test_no_user_enumeration(app, client, make_user):
+    make_user("teacher", email="known@example.org")
+    wrong_password = _login(client, "known@example.org", "not-the-password").get_data(as_text=True)
+    unknown_email = _login(client, "nobody@example.org", PASSWORD).get_data(as_text=True)
+    message = "Неверный адрес электронной почты или пароль."
+    assert message in wrong_password and message in unknown_email
+    taken = {"email": "known@example.org", "name": "Двойник", "password": PASSWORD, "password_again": PASSWORD,
+             "csrf_token": csrf_from(client, "/register")}
+    fresh = dict(taken, email="fresh@example.org", csrf_token=csrf_from(client, "/register"))
+    assert client.post("/register", data=taken).headers["Location"] == client.post(
+        "/register", data=fresh).headers["Location"]
+    with app.app_context():
+        twins = db.session.scalars(select(User.email).where(User.name == "Двойник")).all()
+        assert twins == ["fresh@example.org"], "the taken address is not registered again"
+        failed = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "login_failed")).all()
+        assert len(failed) == 2
+
+
+def test_login_is_throttled_with_a_russian_message(app, client):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        assert _login(client, "x@example.org", "wrong").status_code == 200
+    response = _login(client, "x@example.org", "wrong")
+    assert response.status_code == 429
+    assert "Слишком много попыток входа" in response.get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_refused(app, client, make_user):
+    make_user("teacher", email="t@example.org")
+    response = client.post("/login", data={"email": "t@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Форма устарела" in response.get_data(as_text=True)
+    user_id = make_user("teacher")
+    sign_in(client, user_id)
+    refused = client.post("/practices/new", data={"title": "Без токена практика"})
+    assert refused.status_code == 400
+
+
+def test_security_headers_and_cookie_flags(client, make_user):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    make_user("teacher", email="c@example.org")
+    login = _login(client, "c@example.org", PASSWORD)
+    cookie = login.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_change_password_ends_other_sessions(app, make_user):
+    make_user("teacher", email="p@example.org")
+    first, second = app.test_client(), app.test_client()
+    _login(first, "p@example.org", PASSWORD)
+    _login(second, "p@example.org", PASSWORD)
+    new = "another-long-password"
+    response = first.post("/profile/password", data={"current": PASSWORD, "password": new, "password_again": new,
+                                                      "csrf_token": csrf_from(first, "/profile/password")})
+    assert response.status_code == 302
+    assert first.get("/profile").status_code == 200
+    assert second.get("/profile").status_code == 302, "the other session is signed out"
+    wrong = first.post("/profile/password", data={"current": "bad", "password": new + "x",
+                                                   "password_again": new + "x",
+                                                   "csrf_token": csrf_from(first, "/profile/password")})
+    assert "Текущий пароль указан неверно." in wrong.get_data(as_text=True)
+
+
+def test_admin_issues_a_one_time_reset_link(app, make_user):
+    admin_id = make_user("admin", email="admin@example.org")
+    user_id = make_user("teacher", email="forgot@example.org")
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    page = admin.post(f"/admin/users/{user_id}", data={"action": "reset-link",
+                                                        "csrf_token": csrf_from(admin, f"/admin/users/{user_id}")})
+    link = re.search(r"http://localhost(/reset/[\w-]+)", page.get_data(as_text=True)).group(1)
+    user = app.test_client()
+    new = "brand-new-password"
+    assert user.post(link, data={"password": new, "password_again": new,
+                                 "csrf_token": csrf_from(user, link)}).status_code == 302
+    assert _login(user, "forgot@example.org", new).status_code == 302
+    again = app.test_client().get(link)
+    assert again.status_code == 404 and "Ссылка недействительна" in again.get_data(as_text=True)
+
+
+def test_expired_reset_link_is_refused(app, make_user):
+    from kb.accounts.services import issue_reset_token
+
+    user_id = make_user("teacher")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        token = issue_reset_token(user, None)
+        user.reset_token_expires -= timedelta(days=3)
+        db.session.commit()
+    assert app.test_client().get(f"/reset/{token}").status_code == 404
+
+
+def test_admin_changes_roles_and_it_is_audited(app, make_user):
+    admin_id = make_user("admin")
+    user_id = make_user("teacher")
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    url = f"/admin/users/{user_id}"
+    no_scope = admin.post(url, data={"role": "methodist", "csrf_token": csrf_from(admin, url)},
+                          follow_redirects=True)
+    assert "укажите область модерации" in no_scope.get_data(as_text=True)
+    admin.post(url, data={"role": "methodist", "scope_region": "RU-SMO", "csrf_token": csrf_from(admin, url)})
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.role, user.scope_region_code) == ("methodist", "RU-SMO")
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed"))
+        assert event.actor_id == admin_id and event.details["after"]["role"] == "methodist"
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert "role_changed" in audit
+    self_demotion = admin.post(f"/admin/users/{admin_id}", data={
+        "role": "teacher", "csrf_token": csrf_from(admin, f"/admin/users/{admin_id}")}, follow_redirects=True)
+    assert "Нельзя снять роль администратора" in self_demotion.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/admin/users", "/admin/audit", "/practices/moderation"])
+def test_admin_and_moderation_pages_are_closed_to_teachers(app, make_user, url):
+    client = app.test_client()
+    assert client.get(url).status_code == 302
+    sign_in(client, make_user("teacher"))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "Доступ запрещён" in response.get_data(as_text=True)
+
+
+def test_login_redirects_only_within_the_site(app, client, make_user):
+    make_user("teacher", email="r@example.org")
+    token = csrf_from(client, "/login")
+    evil = client.post("/login?next=//evil.example/x", data={"email": "r@example.org", "password": PASSWORD,
+                                                              "csrf_token": token})
+    assert evil.headers["Location"] == "/"
+
+
+def test_create_user_command(app, runner):
+    ok = runner.invoke(args=["create-user", "boss@example.org", "--role", "admin", "--password", PASSWORD])
+    assert ok.exit_code == 0, ok.output
+    assert "Создан пользователь boss@example.org (Администратор)" in ok.output
+    no_scope = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--password", PASSWORD])
+    assert no_scope.exit_code == 1 and "--region" in no_scope.output
+    bad_region = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--region", "RU-ZZZ",
+                                     "--password", PASSWORD])
+    assert bad_region.exit_code == 1 and "Неизвестный код региона" in bad_region.output
+    weak = runner.invoke(args=["create-user", "w@example.org", "--password", "short"])
+    assert weak.exit_code == 1 and "не короче 10" in weak.output
+    taken = runner.invoke(args=["create-user", "boss@example.org", "--password", PASSWORD])
+    assert taken.exit_code == 1
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "boss@example.org")).role == "admin"
+
+
+def test_demo_accounts_are_printed_and_work(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["demo"])
+    assert "methodist@demo.example / demo-methodist-pass" in result.output
+    client = demo_app.test_client()
+    assert _login(client, "methodist@demo.example", "demo-methodist-pass").status_code == 302
+    assert "Модерация" in client.get("/").get_data(as_text=True)
+
+
+def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append(("message", message["To"], message["Subject"], message.get_content()))
+
+    import kb.accounts.mail
+
+    monkeypatch.setattr(kb.accounts.mail.smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="smtp.test", SMTP_USER="bank", SMTP_PASSWORD="secret")
+    admin_id, user_id = make_user("admin"), make_user("teacher", email="mailme@example.org")
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    page = admin.post(f"/admin/users/{user_id}", data={"action": "reset-link",
+                                                        "csrf_token": csrf_from(admin, f"/admin/users/{user_id}")})
+    assert "Ссылка отправлена на mailme@example.org" in page.get_data(as_text=True)
+    assert sent[0] == ("connect", "smtp.test", 587) and ("login", "bank") in sent
+    message = sent[-1]
+    assert message[1] == "mailme@example.org" and "/reset/" in message[3]
+
+
+def test_login_throttling_counts_in_redis(tmp_path, base_instance):
+    """With several workers the limit must live in Redis, where every worker process sees it."""
+    import os
+    import shutil
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("KB_TEST_REDIS", "redis://127.0.0.1:6379/15")
+    server = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis must answer in CI: {exc}")
+        pytest.skip(f"Redis is not reachable at {url}: {exc}")
+    from tests.conftest import make_app
+
+    prefix = f"kbtest-{uuid.uuid4().hex}"
+    shutil.copytree(base_instance, tmp_path / "worker")
+    app = make_app(tmp_path / "worker", RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="3 per minute",
+                   RATELIMIT_KEY_PREFIX=prefix)
+    client = app.test_client()
+    try:
+        for _ in range(3):
+            assert _login(client, "x@example.org", "wrong").status_code == 200
+        assert _login(client, "x@example.org", "wrong").status_code == 429
+        assert list(server.scan_iter(f"*{prefix}*")), "the counter is stored in Redis"
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
+
+
+def test_audit_log_pages_keep_the_filter(app, make_user):
+    from kb.accounts.services import record
+
+    admin_id = make_user("admin")
+    with app.app_context():
+        for _ in range(60):
+            record("login_failed", None, details={"email": "x@example.org"})
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, admin_id)
+    page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
+    assert "1 из 2" in page
+    assert 'href="/admin/audit?page=2&amp;action=login_failed"' in page
+    assert client.get("/admin/audit?action=login_failed&page=2").get_data(as_text=True).count("<tr>") == 11

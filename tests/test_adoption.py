@@ -1,0 +1,115 @@
+"""Adoption reports: who may report, counting and grouping by region, the practice-page block."""
+
+import pytest
+from flask import render_template_string
+from sqlalchemy import func, select
+
+from kb.adoption.models import PracticeAdoption
+from kb.adoption.services import adoption_counts, adoption_summary
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+def setup(app, make_user, make_practice):
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        published = make_practice("Исследовательские субботы")
+        draft = make_practice("Черновик", status="draft")
+    return {"teacher": make_user("teacher"), "second": make_user("teacher", region="RU-SMO"),
+            "published": published, "draft": draft}
+
+
+def _report(client, practice_id, organisation="МАОУ «СОШ № 5»", region="RU-CHE", comment="В 5–6 классах",
+            result=""):
+    return client.post(f"/practices/{practice_id}/adoptions", data={
+        "organisation": organisation, "region": region, "comment": comment, "result": result})
+
+
+def _block(app, practice_id, user_id=None) -> str:
+    with app.test_request_context("/"):
+        if user_id is not None:
+            from flask_login import login_user
+
+            from kb.accounts.models import User
+            login_user(db.session.get(User, user_id))
+        practice = db.session.get(Practice, practice_id)
+        return render_template_string('{% include "adoption/_adoption.html" %}', practice=practice)
+
+
+def test_reports_are_counted_by_region(app, setup):
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    response = _report(teacher, setup["published"], result="Три призёра олимпиады")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/practices/{setup['published']}#adoption")
+    _report(teacher, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO", comment="В 8 классе")
+    second = app.test_client()
+    sign_in(second, setup["second"])
+    _report(second, setup["published"], organisation="МБОУ «СОШ № 1»", region="RU-SMO", comment="Кружок")
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        in_db = db.session.scalar(select(func.count()).select_from(PracticeAdoption))
+        assert summary.count == in_db == 3
+        assert [(g.name, len(g.adoptions)) for g in summary.regions] == [
+            ("Смоленская область", 2), ("Челябинская область", 1)]
+        assert adoption_counts() == {setup["published"]: 3}
+        assert adoption_counts([setup["draft"]]) == {}
+    html = _block(app, setup["published"], setup["teacher"])
+    assert "3 организации" in html and "в 2 регионах" in html
+    assert "Три призёра олимпиады" in html and "МБОУ «Гимназия № 2»" in html
+    assert "Мы применили эту практику" in html
+
+
+def test_a_second_report_of_the_same_organisation_replaces_the_first(app, setup):
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    _report(teacher, setup["published"], comment="Начали")
+    response = teacher.post(f"/practices/{setup['published']}/adoptions", follow_redirects=True, data={
+        "organisation": "маоу «сош № 5»", "region": "RU-CHE", "comment": "Закончили год"})
+    assert "Ваш отчёт о применении обновлён." in response.get_data(as_text=True)
+    with app.app_context():
+        adoptions = db.session.scalars(select(PracticeAdoption)).all()
+        assert [(a.organisation, a.comment) for a in adoptions] == [("маоу «сош № 5»", "Закончили год")]
+
+
+def test_who_may_report(app, setup):
+    anonymous = app.test_client()
+    response = _report(anonymous, setup["published"])
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    assert _report(teacher, setup["draft"]).status_code == 404
+    assert _report(teacher, 999_999).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 0
+    html = _block(app, setup["published"])
+    assert "Пока никто не сообщил" in html and "Войдите" in html and "<form" not in html
+    assert _block(app, setup["draft"], setup["teacher"]).strip() == ""
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("organisation", "", "Укажите организацию."),
+    ("comment", "", "Напишите пару слов о том, как применяли практику."),
+    ("comment", "я" * 1001, "Не длиннее 1000 символов."),
+    ("region", "RU-XXX", "Выберите регион из списка."),
+])
+def test_invalid_reports_are_refused_with_a_message(app, setup, field, value, message):
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    data = {"organisation": "МАОУ «СОШ № 5»", "region": "RU-CHE", "comment": "Кружок", field: value}
+    response = teacher.post(f"/practices/{setup['published']}/adoptions", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page and "field--error" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 0
+
+
+def test_the_form_needs_a_csrf_token(app, setup):
+    app.config["WTF_CSRF_ENABLED"] = True
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    assert _report(teacher, setup["published"]).status_code == 400
+    assert 'name="csrf_token"' in _block(app, setup["published"], setup["teacher"])

@@ -1,0 +1,173 @@
+"""API tokens: created on the profile page and shown once, stored hashed, used as Bearer, revoked."""
+
+import hashlib
+import re
+
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEvent
+from kb.accounts.tokens import ApiToken
+from kb.extensions import db
+from tests.conftest import bearer, csrf_from, sign_in
+
+DRAFT = {"title": "Черновик через API", "sections": {"annotation": "Аннотация."}}
+
+
+def _create_on_profile(client, name="Выгрузка для сайта"):
+    token = csrf_from(client, "/profile")
+    return client.post("/profile/tokens", data={"name": name, "csrf_token": token})
+
+
+def test_token_is_shown_once_and_stored_hashed(app, make_user):
+    user = make_user("teacher")
+    client = app.test_client()
+    sign_in(client, user)
+    response = _create_on_profile(client)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    secret = re.search(r"(kb_[A-Za-z0-9_-]{40,})", page).group(1)
+    assert "Скопируйте его сейчас" in page
+
+    with app.app_context():
+        stored = db.session.scalar(select(ApiToken))
+        assert stored.name == "Выгрузка для сайта"
+        assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert secret not in (stored.prefix, stored.token_hash)
+        assert stored.prefix == secret[:9]
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token_created")) is not None
+
+    again = client.get("/profile").get_data(as_text=True)
+    assert secret not in again  # never shown again
+    assert f"{secret[:9]}…" in again  # only the prefix, to recognise it
+    assert "не использовался" in again
+
+
+def test_token_name_is_required(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    response = _create_on_profile(client, name="   ")
+    assert response.status_code == 302
+    assert "Назовите токен" in client.get("/profile").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_create_without_csrf_is_refused(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    assert client.post("/profile/tokens", data={"name": "x"}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_token_lifecycle_create_use_revoke(app, make_user, make_token):
+    user = make_user("teacher")
+    secret = make_token(user)
+    api = app.test_client()
+
+    created = api.post("/api/v1/practices", json=DRAFT, headers=bearer(secret))
+    assert created.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)).last_used_at is not None
+
+    browser = app.test_client()
+    sign_in(browser, user)
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    revoke = browser.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(browser, "/profile")})
+    assert revoke.status_code == 302
+    assert "отозван" in browser.get("/profile").get_data(as_text=True)
+
+    refused = api.post("/api/v1/practices", json=DRAFT, headers=bearer(secret))
+    assert refused.status_code == 401
+    assert refused.mimetype == "application/problem+json"
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "отозван" in refused.get_json()["detail"]
+    # A bad token is refused on reads too, not silently treated as anonymous.
+    assert api.get("/api/v1/vocabularies", headers=bearer(secret)).status_code == 401
+
+
+def test_foreign_token_cannot_be_revoked(app, make_user, make_token):
+    owner, other = make_user("teacher"), make_user("teacher")
+    secret = make_token(owner)
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    client = app.test_client()
+    sign_in(client, other)
+    client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(client, "/profile")})
+    assert "Такого действующего токена нет" in client.get("/profile").get_data(as_text=True)
+    assert app.test_client().post("/api/v1/practices", json=DRAFT, headers=bearer(secret)).status_code == 201
+
+
+def test_foreign_token_acts_as_its_owner_only(app, make_user, make_token, make_practice):
+    owner, other = make_user("teacher"), make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Черновик автора", status="draft", owner_id=owner)
+    api = app.test_client()
+    assert api.get(f"/api/v1/practices/{pid}", headers=bearer(make_token(owner))).status_code == 200
+    response = api.patch(f"/api/v1/practices/{pid}", json={"title": "Чужая правка"}, headers=bearer(make_token(other)))
+    assert response.status_code == 404
+
+
+def test_deactivated_account_token_is_refused(app, make_user, make_token):
+    from kb.accounts.models import User
+
+    user = make_user("teacher")
+    secret = make_token(user)
+    with app.app_context():
+        db.session.get(User, user).is_active_account = False
+        db.session.commit()
+    assert app.test_client().post("/api/v1/practices", json=DRAFT, headers=bearer(secret)).status_code == 401
+
+
+def test_malformed_authorization_is_refused(app, make_user, make_token):
+    make_token(make_user("teacher"))
+    api = app.test_client()
+    for header in ("Bearer", "Bearer kb_nonexistent", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 5000):
+        response = api.post("/api/v1/practices", json=DRAFT, headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.get_json()["title"] == "Нужна авторизация"
+
+
+def test_missing_token_on_write_is_401(app):
+    response = app.test_client().post("/api/v1/practices", json=DRAFT)
+    assert response.status_code == 401
+    assert "токен" in response.get_json()["detail"]
+
+
+def test_tokens_never_work_for_html_pages(app, make_user, make_token, make_practice):
+    user = make_user("teacher")
+    secret = make_token(user)
+    with app.app_context():
+        pid = make_practice("Черновик автора", status="draft", owner_id=user)
+    client = app.test_client()
+    assert client.get(f"/practices/{pid}", headers=bearer(secret)).status_code == 404
+    assert client.get("/profile", headers=bearer(secret)).status_code == 302  # to the login page
+    assert client.get(f"/api/v1/practices/{pid}", headers=bearer(secret)).status_code == 200
+
+
+def test_session_cookie_does_not_authenticate_the_api(app, make_user, make_practice):
+    """The API is exempt from CSRF only because it never reads the session: a signed-in browser is anonymous."""
+    user = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Черновик автора", status="draft", owner_id=user)
+    browser = app.test_client()
+    sign_in(browser, user)
+    assert browser.get(f"/api/v1/practices/{pid}").status_code == 404
+    assert browser.post("/api/v1/practices", json=DRAFT).status_code == 401
+
+
+def test_rate_limit_per_token(app, make_user, make_token):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    first, second = make_token(make_user("teacher")), make_token(make_user("teacher"))
+    api = app.test_client()
+    for _ in range(3):
+        assert api.get("/api/v1/vocabularies", headers=bearer(first)).status_code == 200
+    limited = api.get("/api/v1/vocabularies", headers=bearer(first))
+    assert limited.status_code == 429
+    assert limited.mimetype == "application/problem+json"
+    assert limited.get_json()["title"] == "Слишком много запросов"
+    assert "Retry-After" in limited.headers
+    # Another token has its own allowance.
+    assert api.get("/api/v1/vocabularies", headers=bearer(second)).status_code == 200

@@ -1,0 +1,361 @@
+"""Write endpoints of the API: the pages' role matrix and validation, answered as problem details."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.accounts.models import AuditEvent
+from kb.extensions import db
+from kb.practices.models import Practice, PracticeTransition, PracticeVersion
+from kb.resolutions.models import Resolution
+from tests.conftest import bearer
+from tests.test_workflow import ACTORS, RESULT, TRANSITIONS
+
+FULL = {
+    "title": "Школьное научное общество в начальной школе",
+    "sections": {"annotation": "Как организовать ШНО.", "technology": "Этапы работы."},
+    "authors": [{"name": "Иванова Анна Петровна", "position": "учитель, руководитель ШНО"},
+                {"name": "Петров Пётр"}],
+    "organisation": "МАОУ «Лицей № 1»",
+    "region": "RU-CHE",
+    "municipality": None,
+    "levels": ["primary"],
+    "subjects": ["mathematics"],
+    "topics": ["research_projects"],
+    "year": 2023,
+    "event": "Региональная конференция",
+    "spread_level": None,
+}
+
+
+@pytest.fixture
+def people(app, make_user, make_token, make_practice):
+    """Tokens of every kind of user and a factory of practices in RU-CHE owned by the teacher."""
+    users = {
+        "owner": make_user("teacher"),
+        "other_teacher": make_user("teacher"),
+        "methodist_in": make_user("methodist", scope_region="RU-CHE"),
+        "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
+        "methodist_org": make_user("methodist", region=None, scope_organisation="МАОУ «Лицей № 1»"),
+        "admin": make_user("admin", region=None),
+    }
+    headers = {actor: bearer(make_token(user_id)) for actor, user_id in users.items()}
+    headers["anonymous"] = {}
+
+    def practice(status: str) -> int:
+        with app.app_context():
+            return make_practice(f"Практика в статусе {status}", status=status, owner_id=users["owner"],
+                                 organisation="маоу «лицей № 1»")
+
+    return users, headers, practice
+
+
+def _practice(app, pid: int) -> Practice:
+    with app.app_context():
+        found = db.session.get(Practice, pid)
+        db.session.expunge(found)
+        return found
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["type"].endswith(f"/api#problem-{status}")
+    assert any("а" <= ch <= "я" for ch in body["title"].lower() + body["detail"].lower())
+    return body
+
+
+def test_create_practice_makes_a_draft_of_the_token_owner(app, people, make_user):
+    users, headers, _ = people
+    client = app.test_client()
+    with app.app_context():
+        from kb.vocabularies.models import Municipality
+
+        municipality = db.session.scalar(select(Municipality).where(Municipality.region_code == "RU-CHE"))
+        code = municipality.code
+    response = client.post("/api/v1/practices", json={**FULL, "municipality": code}, headers=headers["owner"])
+    assert response.status_code == 201
+    body = response.get_json()
+    assert response.headers["Location"].endswith(f"/api/v1/practices/{body['id']}")
+    assert body["status"] == "draft"
+    assert body["authors"] == [{"name": "Иванова Анна Петровна", "position": "учитель, руководитель ШНО"},
+                               {"name": "Петров Пётр", "position": ""}]
+    assert body["municipality"]["code"] == code
+    assert body["sections"]["technology"] == "Этапы работы."
+    assert [x["code"] for x in body["levels"]] == ["primary"]
+    saved = _practice(app, body["id"])
+    assert saved.owner_id == users["owner"]
+    # A draft stays out of public reads and search.
+    assert client.get(f"/api/v1/practices/{body['id']}").status_code == 404
+    assert client.get("/api/v1/search?q=научное общество").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"title": "ШНО"}, "title", "от 5 до 500"),
+    ({"title": None}, "title", "null"),
+    ({"title": 5}, "title", "Ожидается строка"),
+    ({"levels": ["no-such-level"]}, "levels", ""),
+    ({"region": "RU-XXX"}, "region", ""),
+    ({"municipality": "no-such-municipality"}, "municipality", "Неизвестный код"),
+    ({"year": 1900}, "year", "от 1990"),
+    ({"year": "2020"}, "year", "целое число"),
+    ({"sections": {"annotation": "х" * 20_001}}, "sections.annotation", "20000"),
+    ({"sections": {"secret": "x"}}, "sections.secret", "Неизвестный раздел"),
+    ({"authors": [{"name": f"Автор {i}"} for i in range(11)]}, "authors", "Не больше 10"),
+    ({"authors": [{"position": "учитель"}]}, "authors.0.name", "Обязательное поле"),
+    ({"owner_id": 1}, "owner_id", "Неизвестное поле"),
+])
+def test_create_validates_like_the_form(app, people, change, field, message):
+    _, headers, _ = people
+    response = app.test_client().post("/api/v1/practices", json={**FULL, **change}, headers=headers["owner"])
+    body = _assert_problem(response, 422)
+    assert field in body["errors"], body
+    assert message in " ".join(body["errors"][field])
+    assert _count(app, Practice) == 0
+
+
+def test_municipality_must_belong_to_the_region(app, people):
+    _, headers, _ = people
+    with app.app_context():
+        from kb.vocabularies.models import Municipality
+
+        code = db.session.scalar(select(Municipality.code).where(Municipality.region_code == "RU-CHE"))
+    response = app.test_client().post("/api/v1/practices", json={**FULL, "region": "RU-SMO", "municipality": code},
+                                      headers=headers["owner"])
+    assert "не относится к выбранному региону" in _assert_problem(response, 422)["errors"]["municipality"][0]
+
+
+@pytest.mark.parametrize(("kwargs", "status"), [
+    ({"data": "title=x", "content_type": "application/x-www-form-urlencoded"}, 415),
+    ({"data": "{not json", "content_type": "application/json"}, 400),
+    ({"json": ["a list"]}, 400),
+])
+def test_body_must_be_a_json_object(app, people, kwargs, status):
+    _, headers, _ = people
+    _assert_problem(app.test_client().post("/api/v1/practices", headers=headers["owner"], **kwargs), status)
+    assert _count(app, Practice) == 0
+
+
+EDITORS = {  # status -> who may PATCH (the rest: 404 if they cannot see it, else 403)
+    "draft": {"owner", "methodist_in", "methodist_org", "admin"},
+    "returned": {"owner", "methodist_in", "methodist_org", "admin"},
+    "submitted": {"methodist_in", "methodist_org", "admin"},
+    "published": {"methodist_in", "methodist_org", "admin"},
+    "archived": set(),
+}
+SEE_UNPUBLISHED = {"owner", "methodist_in", "methodist_org", "admin"}
+
+
+@pytest.mark.parametrize("status", list(EDITORS))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_patch_matrix(app, people, status, actor):
+    _, headers, practice = people
+    pid = practice(status)
+    response = app.test_client().patch(f"/api/v1/practices/{pid}", json={"year": 2024}, headers=headers[actor])
+    if actor == "anonymous":
+        expected = 401
+    elif actor in EDITORS[status]:
+        expected = 200
+    elif status == "published" or actor in SEE_UNPUBLISHED:
+        expected = 403
+    else:
+        expected = 404
+    assert response.status_code == expected
+    assert _practice(app, pid).year == (2024 if expected == 200 else 2020)
+
+
+def test_patch_changes_only_given_fields_and_keeps_a_version(app, people):
+    _, headers, practice = people
+    pid = practice("draft")
+    client = app.test_client()
+    response = client.patch(f"/api/v1/practices/{pid}", json={"title": "Новое название практики",
+                                                              "sections": {"results": "Итоги."}},
+                            headers=headers["owner"])
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["title"] == "Новое название практики"
+    assert body["sections"]["results"] == "Итоги."
+    assert body["sections"]["annotation"] == "Описание практики для проверки поиска."  # untouched
+    assert [x["code"] for x in body["topics"]] == ["research_projects"]
+    assert _count(app, PracticeVersion) == 1
+    # The same content again is no new version.
+    client.patch(f"/api/v1/practices/{pid}", json={"title": "Новое название практики"}, headers=headers["owner"])
+    assert _count(app, PracticeVersion) == 1
+
+
+def test_patch_validation_error_changes_nothing(app, people):
+    _, headers, practice = people
+    pid = practice("draft")
+    response = app.test_client().patch(f"/api/v1/practices/{pid}", json={"title": "x", "year": 2021},
+                                       headers=headers["owner"])
+    _assert_problem(response, 422)
+    assert (_practice(app, pid).title, _practice(app, pid).year) == ("Практика в статусе draft", 2020)
+
+
+@pytest.mark.parametrize(("action", "start", "allowed"), TRANSITIONS)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_transition_matrix(app, people, action, start, allowed, actor):
+    users, headers, practice = people
+    pid = practice(start)
+    response = app.test_client().post(f"/api/v1/practices/{pid}/transitions",
+                                      json={"action": action, "comment": "Добавьте результаты"}, headers=headers[actor])
+    if actor in allowed:
+        assert response.status_code == 200
+        assert response.get_json()["status"] == RESULT[action]
+        with app.app_context():
+            step = db.session.scalar(select(PracticeTransition).where(PracticeTransition.practice_id == pid))
+            assert (step.from_status, step.to_status, step.actor_id) == (start, RESULT[action], users[actor])
+            assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "status_changed")) is not None
+    else:
+        if actor == "anonymous":
+            expected = 401
+        elif start == "published" or actor in SEE_UNPUBLISHED:
+            expected = 403
+        else:
+            expected = 404
+        _assert_problem(response, expected)
+        assert _practice(app, pid).status == start
+
+
+def test_wrong_status_is_409_and_bad_actions_422(app, people):
+    _, headers, practice = people
+    pid = practice("draft")
+    client = app.test_client()
+    url = f"/api/v1/practices/{pid}/transitions"
+    conflict = _assert_problem(client.post(url, json={"action": "publish"}, headers=headers["admin"]), 409)
+    assert "текущем статусе" in conflict["detail"]
+    unknown = _assert_problem(client.post(url, json={"action": "explode"}, headers=headers["admin"]), 422)
+    assert "Допустимые действия" in unknown["errors"]["action"][0]
+    assert "action" in _assert_problem(client.post(url, json={}, headers=headers["owner"]), 422)["errors"]
+    assert _practice(app, pid).status == "draft"
+
+
+def test_return_needs_a_comment(app, people):
+    _, headers, practice = people
+    pid = practice("submitted")
+    url = f"/api/v1/practices/{pid}/transitions"
+    body = _assert_problem(app.test_client().post(url, json={"action": "return", "comment": " "},
+                                                  headers=headers["methodist_in"]), 422)
+    assert "Напишите автору" in body["errors"]["comment"][0]
+    assert _practice(app, pid).status == "submitted"
+
+
+def test_publish_through_the_api_reaches_search(app, people):
+    _, headers, _ = people
+    client = app.test_client()
+    pid = client.post("/api/v1/practices", json=FULL, headers=headers["owner"]).get_json()["id"]
+    url = f"/api/v1/practices/{pid}/transitions"
+    assert client.post(url, json={"action": "submit"}, headers=headers["owner"]).status_code == 200
+    assert client.post(url, json={"action": "publish"}, headers=headers["methodist_in"]).status_code == 200
+    assert client.get(f"/api/v1/practices/{pid}").get_json()["status"] == "published"
+    found = client.get("/api/v1/search?q=научное общество").get_json()
+    assert [r["id"] for r in found["results"]] == [pid]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_get_draft_matrix(app, people, actor):
+    _, headers, practice = people
+    pid = practice("draft")
+    response = app.test_client().get(f"/api/v1/practices/{pid}", headers=headers[actor])
+    assert response.status_code == (200 if actor in SEE_UNPUBLISHED else 404)
+    if response.status_code == 404:
+        assert "Практика в статусе" not in response.get_data(as_text=True)
+
+
+def test_huge_ids_are_404_not_500(app, people):
+    _, headers, _ = people
+    client = app.test_client()
+    huge = 10**30
+    assert client.get(f"/api/v1/practices/{huge}").status_code == 404
+    assert client.get(f"/api/v1/resolutions/{huge}").status_code == 404
+    assert client.patch(f"/api/v1/practices/{huge}", json={}, headers=headers["admin"]).status_code == 404
+
+
+RESOLUTION = """РЕЗОЛЮЦИЯ
+Всероссийской научно-практической конференции
+«Одарённые дети: опыт и перспективы»
+
+Дата проведения: 24.03.2023
+Место проведения: г. Челябинск
+
+Участники конференции рекомендовали:
+1) Образовательным организациям:
+- развивать школьные научные общества;
+- проводить конференции учащихся.
+"""
+
+
+def _upload(client, headers, content: bytes | None = None, name="резолюция.txt", query=""):
+    content = RESOLUTION.encode() if content is None else content
+    return client.post(f"/api/v1/resolutions{query}", data={"file": (io.BytesIO(content), name)},
+                       headers=headers, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize(("actor", "expected"), [
+    ("anonymous", 401), ("owner", 403), ("other_teacher", 403), ("methodist_in", 201), ("methodist_out", 201),
+    ("methodist_org", 201), ("admin", 201),
+])
+def test_resolution_import_is_for_moderators(app, people, actor, expected):
+    _, headers, _ = people
+    response = _upload(app.test_client(), headers[actor])
+    assert response.status_code == expected
+    assert _count(app, Resolution) == (1 if expected == 201 else 0)
+
+
+def test_resolution_import_draft_publish_and_duplicate(app, people):
+    _, headers, _ = people
+    client = app.test_client()
+    first = _upload(client, headers["methodist_in"])
+    body = first.get_json()
+    assert (first.status_code, body["status"], body["created"]) == (201, "draft", True)
+    assert body["recommendations"] and body["recommendations"][0]["text"]
+    assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 404  # a draft is not public
+    again = _upload(client, headers["admin"], query="?publish=true")
+    assert (again.status_code, again.get_json()["created"], again.get_json()["status"]) == (200, False, "published")
+    assert _count(app, Resolution) == 1
+    assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
+
+
+@pytest.mark.parametrize(("kwargs", "status", "text"), [
+    ({"name": "резолюция.xls"}, 415, "поддерживаются .txt, .md, .docx, .odt, .rtf, .pdf, .doc"),
+    ({"name": "резолюция.pdf"}, 422, "не соответствует содержимому"),
+    ({"content": b"   \n"}, 422, "пуст"),
+    ({"content": b"not a zip", "name": "r.docx"}, 422, ""),
+    ({"query": "?publish=maybe"}, 400, "publish"),
+])
+def test_resolution_import_bad_files(app, people, kwargs, status, text):
+    _, headers, _ = people
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], **kwargs), status)
+    assert text in body["detail"]
+    assert _count(app, Resolution) == 0
+
+
+def test_resolution_import_without_file_is_422(app, people):
+    _, headers, _ = people
+    response = app.test_client().post("/api/v1/resolutions", data={}, headers=headers["admin"],
+                                      content_type="multipart/form-data")
+    assert "file" in _assert_problem(response, 422)["errors"]
+
+
+def test_too_large_upload_is_413(app, people):
+    _, headers, _ = people
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = _upload(app.test_client(), headers["admin"], content=b"x" * 2000)
+    _assert_problem(response, 413)
+
+
+def test_problem_details_for_unknown_api_paths_and_methods(app):
+    client = app.test_client()
+    missing = _assert_problem(client.get("/api/v1/nothing-here"), 404)
+    assert missing["title"] == "Страница не найдена"
+    wrong = client.delete("/api/v1/vocabularies")
+    _assert_problem(wrong, 405)
+    assert "GET" in wrong.headers["Allow"]

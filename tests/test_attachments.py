@@ -1,0 +1,201 @@
+"""Attachments: every format made by its own library, text extracted and searchable; hostile files refused."""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import csrf_from, sign_in
+from tests.documents import odt_bytes, pdf_bytes, rtf_bytes
+
+WORD = "фотосинтезоподобный"
+
+
+def make_docx(text: str = f"Отчёт о практике: {WORD} эксперимент.") -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Итог"
+    table.cell(0, 1).text = "Победители олимпиады"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def make_pptx() -> bytes:
+    from pptx import Presentation
+
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[1])
+    slide.shapes.title.text = f"Презентация: {WORD} проект"
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
+def make_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Ученик", "Результат"])
+    workbook.active.append(["Иванов", f"{WORD} призёр"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+FORMATS = {
+    "отчёт.docx": make_docx, "разработка.odt": lambda: odt_bytes(f"Методическая разработка: {WORD} опыт."),
+    "слайды.pptx": make_pptx, "таблица.xlsx": make_xlsx,
+    "статья.pdf": lambda: pdf_bytes(f"Статья: {WORD} метод обучения."),
+    "конспект.rtf": lambda: rtf_bytes(f"Конспект: {WORD} занятие"),
+    "заметки.txt": lambda: f"Заметки учителя: {WORD} наблюдение.".encode("cp1251"),
+}
+
+
+@pytest.fixture
+def editor(app, make_user, make_practice):
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Практика с файлами", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    return client, pid
+
+
+def upload(client, pid, name, data):
+    return client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(data), name)]},
+        content_type="multipart/form-data", follow_redirects=True)
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_each_format_is_stored_with_its_text(app, editor, name):
+    client, pid = editor
+    data = FORMATS[name]()
+    page = upload(client, pid, name, data).get_data(as_text=True)
+    assert f"Файл «{name}» приложен" in page
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.original_name == name
+        assert WORD in attachment.text.lower()
+        stored = Path(app.config["UPLOAD_DIR"], attachment.sha256[:2], attachment.sha256[2:4], attachment.sha256)
+        assert stored.read_bytes() == data
+        attachment_id = attachment.id
+    with client.get(f"/attachments/{attachment_id}/{name}") as response:
+        assert response.status_code == 200 and response.data == data
+        disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
+    assert re.search(r"filename\*=UTF-8''%[0-9A-F]{2}", disposition), "the Cyrillic name, percent-encoded"
+    with app.app_context():
+        assert db.session.get(Attachment, attachment_id).downloads == 1
+
+
+def test_published_practice_is_found_by_a_word_in_its_file(app, editor, make_user):
+    client, pid = editor
+    upload(client, pid, "отчёт.docx", make_docx())
+    client.post(f"/practices/{pid}/transition", data={"action": "submit",
+                                                      "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    methodist = app.test_client()
+    sign_in(methodist, make_user("admin"))
+    methodist.post(f"/practices/{pid}/transition", data={"action": "publish",
+                                                         "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
+    found = app.test_client().get("/api/v1/search", query_string={"q": WORD}).json
+    assert [r["id"] for r in found["results"]] == [pid]
+    page = app.test_client().get("/search", query_string={"q": WORD}).get_data(as_text=True)
+    assert "В файле «отчёт.docx»:" in page and f"<mark>{WORD}</mark>" in page
+    with app.test_client().get(f"/attachments/{db_id(app)}/x") as response:
+        assert response.status_code == 200, "files of a published practice are public"
+
+
+def db_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Attachment.id))
+
+
+def zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
+    return out.getvalue()
+
+
+HOSTILE = {
+    "bomb.docx": (zip_bomb, "архив-бомбу"),
+    "locked.pdf": (lambda: pdf_bytes("Закрытая статья.", password="secret"), "защищён паролем"),
+    "truncated.docx": (lambda: make_docx()[:2000], "повреждён"),
+    "report.pdf": (make_docx, "не соответствует содержимому"),
+    "program.exe": (lambda: b"MZ\x90\x00" + bytes(range(256)) * 40, "Неподдерживаемый тип"),
+    "empty.txt": (lambda: b"", "Файл пустой"),
+    "broken.doc": (lambda: bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 4000, "DOC"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_files_are_refused_and_nothing_is_lost(app, editor, name):
+    client, pid = editor
+    upload(client, pid, "хороший.docx", make_docx())
+    make, message = HOSTILE[name]
+    page = upload(client, pid, name, make()).get_data(as_text=True)
+    assert message in page
+    with app.app_context():
+        assert db.session.scalars(select(Attachment.original_name)).all() == ["хороший.docx"]
+        assert db.session.get(Practice, pid) is not None
+    files = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    assert len(files) == 1, "the refused file left nothing on disk"
+
+
+def test_oversized_file_answers_413_in_russian(app, editor):
+    client, pid = editor
+    # Small limits keep the bodies under the test client's 500 KB spooling threshold.
+    app.config["ATTACHMENT_MAX_BYTES"] = 100 * 1024
+    response = upload_raw(client, pid, "big.txt", b"a" * (100 * 1024 + 1))
+    assert response.status_code == 413
+    assert "больше 0 МБ" not in response.get_data(as_text=True)
+    assert "такой файл не принимается" in response.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
+    whole = upload_raw(client, pid, "huge.txt", b"a" * (300 * 1024))
+    assert whole.status_code == 413 and "Слишком большой файл" in whole.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def upload_raw(client, pid, name, data):
+    return client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(data), name)]},
+        content_type="multipart/form-data")
+
+
+def test_path_traversal_names_never_touch_the_disk(app, editor, tmp_path):
+    client, pid = editor
+    page = upload(client, pid, "../../x.docx", make_docx()).get_data(as_text=True)
+    assert "Файл «x.docx» приложен" in page
+    assert not (Path(app.config["UPLOAD_DIR"]).parent.parent / "x.docx").exists()
+    with app.app_context():
+        assert db.session.scalar(select(Attachment.original_name)) == "x.docx"
+
+
+def test_files_of_drafts_are_private_and_removal_follows_the_rules(app, editor, make_user):
+    client, pid = editor
+    upload(client, pid, "отчёт.docx", make_docx())
+    attachment_id = db_id(app)
+    assert app.test_client().get(f"/attachments/{attachment_id}/x").status_code == 404
+    stranger = app.test_client()
+    sign_in(stranger, make_user("teacher"))
+    assert stranger.get(f"/attachments/{attachment_id}/x").status_code == 404
+    assert stranger.post(f"/attachments/{attachment_id}/delete").status_code in (400, 404)
+    response = client.post(f"/attachments/{attachment_id}/delete",
+                           data={"csrf_token": csrf_from(client, f"/practices/{pid}")})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]

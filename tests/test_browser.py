@@ -1,0 +1,173 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against a live test server (never a browser download).
+
+Skipped with a clear message where no Chromium is installed; `.ci/run` installs it. Each test leaves a
+screenshot of its final page in tests/screenshots/ (kept out of git).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import _copy_instance, make_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)"),
+]
+
+
+@pytest.fixture
+def live_server(demo_instance, tmp_path):
+    """The demo bank served on a free local port for the length of one test."""
+    folder = tmp_path / "instance"
+    _copy_instance(demo_instance, folder)
+    app = make_app(folder)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield instance
+        instance.close()
+
+
+def _page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU", accept_downloads=True)
+    return context.new_page()
+
+
+def _login(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_search_facets_practice_collection_export(live_server, browser):
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.fill("#q-top", "олимпиада")
+    page.press("#q-top", "Enter")
+    page.wait_for_url("**/search?q=*")
+    page.locator(".facet", has_text="Регион").locator("a.facet-value").first.click()
+    page.locator(".facet", has_text="Уровень образования").locator("a.facet-value").first.click()
+    chips = page.locator(".active-filters a.chip--active")
+    assert chips.count() == 2
+    chips.first.click()
+    assert page.locator(".active-filters a.chip--active").count() == 1
+    page.locator(".result h2 a").first.click()
+    page.wait_for_url("**/practices/*")
+    title = page.locator("h1").inner_text()
+    page.locator(".add-to-collection button").first.click()
+    assert "добавлен" in page.locator(".flashes").inner_text().lower()
+    page.goto(f"{base}/collections/mine")
+    page.locator("main a", has_text="Моя подборка").first.click()
+    assert title in page.content()
+    with page.expect_download() as download:
+        page.locator("a", has_text="DOCX").first.click()
+    data = Path(download.value.path()).read_bytes()
+    import docx
+
+    assert title in "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    _shot(page, "search_to_collection")
+
+
+def test_submission_with_attachment_return_fix_publish(live_server, browser, tmp_path):
+    _, base = live_server
+    import docx
+
+    word = "гидропонический"
+    document = docx.Document()
+    document.add_paragraph(f"Отчёт: {word} модуль школьной теплицы.")
+    attachment = tmp_path / "отчёт.docx"
+    document.save(attachment)
+
+    teacher = _page(browser)
+    _login(teacher, base, "teacher@demo.example", "demo-teacher-pass")
+    teacher.goto(f"{base}/practices/new")
+    teacher.fill("#title", "Школьная теплица как лаборатория")
+    teacher.fill("#annotation", "Проектная работа учащихся в школьной теплице.")
+    teacher.select_option("#region", "RU-CHE")
+    teacher.check("input[name=levels][value=basic]")
+    teacher.click("button[name=save_draft]")
+    teacher.wait_for_url("**/practices/*")
+    practice_url = teacher.url
+    teacher.set_input_files("#files-input", str(attachment))
+    teacher.click(".upload-form button")
+    assert "отчёт.docx" in teacher.locator("#files").inner_text()
+    teacher.click("button:has-text('Отправить на рассмотрение')")
+
+    methodist = _page(browser)
+    _login(methodist, base, "methodist@demo.example", "demo-methodist-pass")
+    methodist.goto(f"{base}/practices/moderation")
+    methodist.click("a:has-text('Школьная теплица как лаборатория')")
+    methodist.fill("#return-comment", "Добавьте результаты.")
+    methodist.click("button:has-text('Вернуть на доработку')")
+
+    teacher.goto(practice_url)
+    assert "Добавьте результаты." in teacher.locator(".workflow").inner_text()
+    teacher.click("a:has-text('Редактировать')")
+    teacher.fill("#results", "Урожай зелени для школьной столовой.")
+    teacher.click("button[name=submit_for_review]")
+    teacher.wait_for_url(practice_url)
+
+    methodist.goto(practice_url)
+    methodist.click("button:has-text('Опубликовать')")
+    assert "Опубликована" in methodist.locator(".workflow").inner_text()
+
+    reader = _page(browser)
+    reader.goto(f"{base}/search?q={word}")
+    assert reader.locator(".result h2 a").first.inner_text() == "Школьная теплица как лаборатория"
+    assert "В файле «отчёт.docx»" in reader.locator(".result").first.inner_text()
+    _shot(reader, "submission_found_by_attachment_word")
+
+
+def test_keyboard_only_search_and_open(live_server, browser):
+    _, base = live_server
+    page = _page(browser)
+    page.goto(base)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('skip-link')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('brand')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "q-top"
+    page.keyboard.type("школьное научное общество")
+    page.keyboard.press("Escape")  # close the suggestions, if any
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    expected = page.locator(".result h2 a").first.get_attribute("href")
+    for _ in range(300):  # Tab through the facets to the first result, as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.result h2') !== null"):
+            break
+    assert page.evaluate("document.activeElement.getAttribute('href')") == expected
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{expected}")
+    _shot(page, "keyboard_only")

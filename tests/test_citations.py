@@ -1,0 +1,164 @@
+"""Citing: ГОСТ Р 7.0.100–2018 references for typical cases, RIS and BibTeX downloads, the citation box."""
+
+from datetime import date
+
+import pytest
+from flask import render_template_string
+
+from kb.citations.services import bibtex, gost_reference, parse_name, ris
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.resolutions.models import Recommendation, Resolution
+from tests.conftest import sign_in
+
+URL = "https://bank.example/practices/1"
+ACCESSED = date(2026, 11, 23)
+HOST = "Текст : электронный // Банк практик : [сайт]. – 2020. – URL: https://bank.example/practices/1 " \
+       "(дата обращения: 23.11.2026)."
+
+
+def _practice(app, make_practice, authors, **fields) -> Practice:
+    pid = make_practice("Школьное научное общество в начальной школе", authors=authors, **fields)
+    return db.session.get(Practice, pid)
+
+
+@pytest.mark.parametrize(("name", "heading", "responsibility"), [
+    ("Иванова Анна Петровна", "Иванова, А. П.", "А. П. Иванова"),
+    ("Иванова А.П.", "Иванова, А. П.", "А. П. Иванова"),
+    ("А. П. Иванова", "Иванова, А. П.", "А. П. Иванова"),
+    ("Салтыков-Щедрин Михаил Евграфович", "Салтыков-Щедрин, М. Е.", "М. Е. Салтыков-Щедрин"),
+    ("Петрова Анна-Мария", "Петрова, А.-М.", "А.-М. Петрова"),
+    ("Жуковский", "Жуковский", "Жуковский"),
+])
+def test_names_take_the_forms_of_heading_and_responsibility(name, heading, responsibility):
+    parsed = parse_name(name)
+    assert parsed.heading() == heading
+    assert parsed.responsibility() == responsibility
+
+
+def test_one_author_heads_the_reference(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", "учитель")],
+                             organisation="МАОУ «Лицей № 1»")
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова ; МАОУ «Лицей № 1». – "
+            + HOST)
+
+
+def test_three_authors_first_in_heading_all_in_responsibility(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Петров Борис Ильич", ""),
+                                                   ("Сидорова Вера", "")])
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, Б. И. Петров, "
+            "В. Сидорова. – " + HOST)
+
+
+def test_four_authors_start_with_the_title_and_shorten_with_et_al(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Петров Борис Ильич", ""),
+                                                   ("Сидорова Вера Олеговна", ""), ("Кузнецов Глеб", "")])
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Школьное научное общество в начальной школе / А. П. Иванова, Б. И. Петров, В. О. Сидорова "
+            "[и др.]. – " + HOST)
+
+
+def test_no_author_starts_with_the_title(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [], organisation="")
+        reference = gost_reference(practice, URL, ACCESSED)
+        assert reference == "Школьное научное общество в начальной школе. – " + HOST
+        assert "Электронный ресурс" not in reference
+
+
+def _resolution(status: str = "published") -> Resolution:
+    resolution = Resolution(
+        title="Резолюция международной научно-практической конференции «Региональные модели поддержки "
+              "одарённых детей»", conference_name="Региональные модели поддержки одарённых детей",
+        date_start=date(2017, 4, 17), date_end=date(2017, 4, 20), place="Челябинск",
+        organiser="ГБУ ДПО ЧИППКРО", checksum=f"test-{status}", status=status, full_text="Текст",
+        recommendations=[Recommendation(position=0, number="4.2", addressee="ГБУ ДПО ЧИППКРО",
+                                        text="Организовать курсы повышения квалификации & семинары.")],
+    )
+    db.session.add(resolution)
+    db.session.commit()
+    return resolution
+
+
+def test_resolution_reference_has_place_dates_and_organiser(app):
+    with app.app_context():
+        resolution = _resolution()
+        assert gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED) == (
+            "Резолюция международной научно-практической конференции «Региональные модели поддержки одарённых "
+            "детей» : Челябинск, 17–20 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : электронный // Банк практик : "
+            "[сайт]. – 2017. – URL: https://bank.example/resolutions/1 (дата обращения: 23.11.2026).")
+        rec_reference = gost_reference(resolution.recommendations[0], "https://bank.example/recommendations/1",
+                                       ACCESSED)
+        assert "/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный" in rec_reference
+
+
+def test_ris_and_bibtex_records(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Петров Борис", "")])
+        record = ris(practice, URL, ACCESSED)
+        assert record.startswith("TY  - ELEC\r\n")
+        assert "AU  - Иванова, Анна Петровна\r\nAU  - Петров, Борис\r\n" in record
+        assert "PY  - 2020\r\n" in record and f"UR  - {URL}\r\n" in record
+        assert record.endswith("ER  - \r\n")
+        entry = bibtex(practice, URL, ACCESSED)
+        assert entry.startswith(f"@misc{{kb-practice-{practice.id},")
+        assert "author = {Иванова, Анна Петровна and Петров, Борис}" in entry
+        assert "title = {{Школьное научное общество в начальной школе}}" in entry
+        assert "urldate = {2026-11-23}" in entry
+        resolution = _resolution()
+        record = ris(resolution, URL, ACCESSED)
+        for line in ("TY  - GEN", "AU  - ГБУ ДПО ЧИППКРО", "CY  - Челябинск", "DA  - 2017/04/17", "PY  - 2017"):
+            assert line + "\r\n" in record
+        rec_entry = bibtex(resolution.recommendations[0], URL, ACCESSED)
+        assert "Организовать" not in rec_entry  # the text is not a BibTeX field
+        assert "author = {{ГБУ ДПО ЧИППКРО}}" in rec_entry
+
+
+def test_downloads_follow_visibility(app, client, make_practice, make_user):
+    owner = make_user("teacher")
+    with app.app_context():
+        published = make_practice("Опубликованная практика")
+        draft = make_practice("Черновик для цитирования", status="draft", owner_id=owner)
+        resolution_id = _resolution().id
+        draft_resolution_id = _resolution("draft").id
+    response = client.get(f"/practices/{published}/cite.ris")
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-research-info-systems"
+    assert "TI  - Опубликованная практика" in response.get_data(as_text=True)
+    assert f'filename="practice-{published}.ris"' in response.headers["Content-Disposition"]
+    response = client.get(f"/practices/{published}/cite.bib")
+    assert response.status_code == 200 and "Опубликованная практика" in response.get_data(as_text=True)
+    assert client.get(f"/practices/{draft}/cite.ris").status_code == 404
+    assert client.get(f"/practices/{draft}/cite.bib").status_code == 404
+    assert client.get(f"/resolutions/{resolution_id}/cite.bib").status_code == 200
+    assert client.get(f"/resolutions/{draft_resolution_id}/cite.ris").status_code == 404
+    assert client.get(f"/practices/{published}/cite.txt").status_code == 404
+    sign_in(client, owner)
+    assert "Черновик для цитирования" in client.get(f"/practices/{draft}/cite.ris").get_data(as_text=True)
+
+
+def test_citation_box_shows_reference_and_links(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", "")])
+    with app.test_request_context("/"):
+        practice = db.session.get(Practice, practice.id)
+        html = render_template_string('{% include "citations/_cite_box.html" %}', cite_item=practice)
+    assert "Как цитировать" in html
+    assert "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова." in html
+    assert f"http://localhost/practices/{practice.id}" in html
+    assert f'href="/practices/{practice.id}/cite.ris"' in html and f'href="/practices/{practice.id}/cite.bib"' in html
+
+
+def test_an_element_ending_with_a_stop_gets_no_second_one(app):
+    with app.app_context():
+        resolution = _resolution()
+        resolution.organiser = ""
+        resolution.date_end = None
+        reference = gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED)
+        assert "Челябинск, 17 апреля 2017 г. – Текст : электронный" in reference
+        assert ".." not in reference

@@ -1,0 +1,336 @@
+"""Collections: who sees what, one-click adding, ordering and notes, the public catalogue, exports."""
+
+import csv
+import io
+import re
+from datetime import date
+from urllib.parse import unquote
+
+import pytest
+from docx import Document
+from flask import render_template_string
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from kb.collections.models import Collection, CollectionItem
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.resolutions.models import Recommendation, Resolution
+from tests.conftest import csrf_from, sign_in
+
+
+@pytest.fixture
+def world(app, make_user, make_practice):
+    """An owner with a collection holding a published practice, another teacher, and a draft of the owner."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    owner = make_user("teacher")
+    other = make_user("teacher")
+    with app.app_context():
+        published = make_practice("Школьное научное общество в начальной школе",
+                                  authors=[("Иванова Анна Петровна", "учитель")], organisation="МАОУ «Лицей № 1»",
+                                  annotation="Как организовать ШНО для младших школьников.")
+        draft = make_practice("Секретный черновик о робототехнике", status="draft", owner_id=owner)
+        resolution = Resolution(title="Резолюция конференции «Одарённые дети»", place="Челябинск",
+                                date_start=date(2017, 4, 17), organiser="ГБУ ДПО ЧИППКРО", checksum="c1",
+                                status="published", full_text="Текст",
+                                recommendations=[Recommendation(position=0, number="1.1", text="Создать сеть ШНО.")])
+        db.session.add(resolution)
+        db.session.commit()
+        ids = {"published": published, "draft": draft, "resolution": resolution.id,
+               "recommendation": resolution.recommendations[0].id}
+    return {"owner": owner, "other": other, **ids}
+
+
+def _client(app, user_id=None):
+    client = app.test_client()
+    if user_id is not None:
+        sign_in(client, user_id)
+    return client
+
+
+def _create(client, title="Курс для наставников ШНО", visibility="private", description="Модуль 1") -> int:
+    response = client.post("/collections/new", data={"title": title, "description": description,
+                                                     "visibility": visibility})
+    assert response.status_code == 302
+    return int(re.search(r"/collections/(\d+)$", response.headers["Location"]).group(1))
+
+
+def _add(client, collection_id, item_type, item_id, next_url="/search?q=ШНО"):
+    return client.post("/collections/add", data={"item_type": item_type, "item_id": item_id,
+                                                 "collection": collection_id, "next": next_url})
+
+
+def _token(app, collection_id) -> str:
+    with app.app_context():
+        return db.session.get(Collection, collection_id).share_token
+
+
+@pytest.mark.parametrize(("visibility", "by_id_other", "by_link", "listed"), [
+    ("private", 404, 404, False),
+    ("link", 404, 200, False),
+    ("public", 200, 200, True),
+])
+def test_visibility(app, world, visibility, by_id_other, by_link, listed):
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title=f"Подборка {visibility}", visibility=visibility)
+    token = _token(app, cid)
+    assert owner.get(f"/collections/{cid}").status_code == 200
+    for viewer in (_client(app), _client(app, world["other"])):
+        assert viewer.get(f"/collections/{cid}").status_code == by_id_other
+        assert viewer.get(f"/collections/shared/{token}").status_code == by_link
+        assert viewer.get(f"/collections/{cid}/export.csv").status_code == by_id_other
+        assert viewer.get(f"/collections/shared/{token}/export.csv").status_code == by_link
+        assert viewer.get("/collections/shared/not-the-token").status_code == 404
+        assert (f"Подборка {visibility}" in viewer.get("/collections").get_data(as_text=True)) is listed
+    # Others can neither change nor delete it, even when they can read it.
+    other = _client(app, world["other"])
+    assert other.get(f"/collections/{cid}/edit").status_code == 404
+    assert other.post(f"/collections/{cid}/delete").status_code == 404
+    assert _add(other, cid, "practice", world["published"]).status_code == 404
+
+
+def test_renewing_the_secret_link_closes_the_old_one(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    old = _token(app, cid)
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert f"/collections/shared/{old}" in page
+    owner.post(f"/collections/{cid}/edit", data={"title": "Курс", "visibility": "link", "renew_link": "y"})
+    new = _token(app, cid)
+    assert new != old
+    assert _client(app).get(f"/collections/shared/{old}").status_code == 404
+    assert _client(app).get(f"/collections/shared/{new}").status_code == 200
+
+
+def test_one_click_add_creates_the_first_collection_and_returns(app, world):
+    owner = _client(app, world["owner"])
+    response = owner.post("/collections/add", data={"item_type": "practice", "item_id": world["published"],
+                                                    "next": "/search?q=ШНО"})
+    assert response.status_code == 302
+    assert unquote(response.headers["Location"]) == "/search?q=ШНО"
+    page = owner.get("/collections/mine").get_data(as_text=True)
+    assert "Добавлено в подборку «Моя подборка»." in page
+    with app.app_context():
+        collection = db.session.scalar(select(Collection).where(Collection.owner_id == world["owner"]))
+        assert [(i.item_type, i.item_id) for i in collection.items] == [("practice", world["published"])]
+        cid = collection.id
+    _add(owner, cid, "practice", world["published"])
+    assert "уже есть в подборке" in owner.get("/collections/mine").get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(Collection, cid).items) == 1
+    _add(owner, "new", "resolution", world["resolution"])
+    assert "Добавлено в подборку «Моя подборка 2»." in owner.get("/collections/mine").get_data(as_text=True)
+
+
+def test_deleted_materials_stay_as_unavailable(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    _add(owner, cid, "recommendation", world["recommendation"])
+    with app.app_context():
+        db.session.delete(db.session.get(Practice, world["published"]))
+        db.session.get(Resolution, world["resolution"]).status = "draft"
+        db.session.commit()
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert page.count("Материал недоступен") == 2
+    assert "Школьное научное общество" not in page and "Создать сеть ШНО" not in page
+    text = _export_text(owner.get(f"/collections/{cid}/export.docx"), "docx")
+    assert text.count("Материал недоступен") == 2 and "Список литературы" in text
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_add_never_redirects_elsewhere(app, world, next_url):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    response = _add(owner, cid, "practice", world["published"], next_url=next_url)
+    assert response.headers["Location"] == f"/collections/{cid}"
+
+
+def test_add_refuses_what_the_user_cannot_see(app, world):
+    owner = _client(app, world["owner"])
+    other = _client(app, world["other"])
+    cid = _create(other)
+    assert _add(other, cid, "practice", world["draft"]).status_code == 404
+    assert _add(other, cid, "practice", 999_999).status_code == 404
+    assert _add(other, cid, "poem", 1).status_code == 400
+    assert _client(app).post("/collections/add", data={"item_type": "practice", "item_id": 1}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CollectionItem)).all() == []
+    # Its author may collect their own draft.
+    own = _create(owner)
+    assert _add(owner, own, "practice", world["draft"]).status_code == 302
+
+
+def test_reorder_notes_and_remove(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    for item_type in ("practice", "resolution", "recommendation"):
+        _add(owner, cid, item_type, world[item_type if item_type != "practice" else "published"])
+
+    def order():
+        with app.app_context():
+            return [(i.item_type, i.id) for i in db.session.get(Collection, cid).items]
+
+    items = order()
+    assert [t for t, _ in items] == ["practice", "resolution", "recommendation"]
+    owner.post(f"/collections/{cid}/items/{items[2][1]}/move", data={"direction": "up"})
+    assert [t for t, _ in order()] == ["practice", "recommendation", "resolution"]
+    owner.post(f"/collections/{cid}/items/{items[0][1]}/move", data={"direction": "up"})  # already first
+    owner.post(f"/collections/{cid}/items/{items[0][1]}/move", data={"direction": "down"})
+    assert [t for t, _ in order()] == ["recommendation", "practice", "resolution"]
+    owner.post(f"/collections/{cid}/items/{items[0][1]}/note", data={"note": "  Читать к занятию 2  "})
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert "Читать к занятию 2</textarea>" in page
+    assert "Рекомендация 1.1: Резолюция конференции «Одарённые дети»" in page
+    other = _client(app, world["other"])
+    assert other.post(f"/collections/{cid}/items/{items[0][1]}/remove").status_code == 404
+    owner.post(f"/collections/{cid}/items/{items[0][1]}/remove")
+    assert [t for t, _ in order()] == ["recommendation", "resolution"]
+
+
+def test_unpublished_items_are_unavailable_to_others(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "practice", world["draft"])
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        draft_item = db.session.scalar(select(CollectionItem).where(CollectionItem.item_id == world["draft"]))
+        draft_item.note = "Черновик про роботов"
+        db.session.commit()
+    assert "Секретный черновик" in owner.get(f"/collections/{cid}").get_data(as_text=True)
+    for viewer in (_client(app), _client(app, world["other"])):
+        page = viewer.get(f"/collections/{cid}").get_data(as_text=True)
+        assert "Материал недоступен" in page and "Школьное научное общество" in page
+        assert "Секретный черновик" not in page and "роботов" not in page
+        for fmt in ("csv", "docx", "pdf"):
+            text = _export_text(viewer.get(f"/collections/{cid}/export.{fmt}"), fmt)
+            assert "Материал недоступен" in text and "Школьное научное общество" in text
+            assert "Секретный черновик" not in text and "роботов" not in text
+
+
+def test_catalogue_search_folds_case_and_yo(app, world):
+    owner = _client(app, world["owner"])
+    _create(owner, title="Одарённые дети: модуль 1", visibility="public")
+    _create(owner, title="Наставничество", visibility="public")
+    _create(owner, title="Одаренные дети: закрытая", visibility="link")
+    page = _client(app).get("/collections?q=ОДАРЕННЫЕ").get_data(as_text=True)
+    assert "Одарённые дети: модуль 1" in page
+    assert "Наставничество" not in page and "закрытая" not in page
+    page = _client(app).get("/collections", query_string={"q": "100%"}).get_data(as_text=True)
+    assert "Открытых подборок с «100%» в названии нет." in page
+
+
+def test_forms_carry_csrf_tokens_and_posts_without_them_fail(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    owner = _client(app, world["owner"])
+    csrf_from(owner, "/collections/new")
+    response = owner.post("/collections/new", data={"title": "Без токена", "visibility": "private"})
+    assert response.status_code == 400
+    assert owner.post("/collections/add", data={"item_type": "practice", "item_id": 1}).status_code == 400
+
+
+def test_edit_and_delete(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    page = owner.get(f"/collections/{cid}/edit").get_data(as_text=True)
+    assert 'value="Курс для наставников ШНО"' in page and "Удалить подборку" in page
+    assert '<input checked id="visibility-0" name="visibility" type="radio" value="private">' in page
+    response = owner.post(f"/collections/{cid}/edit", data={"title": "", "visibility": "public"})
+    assert "Укажите название." in response.get_data(as_text=True)
+    owner.post(f"/collections/{cid}/edit", data={"title": "Новое имя", "visibility": "public"})
+    assert "Новое имя" in _client(app).get("/collections").get_data(as_text=True)
+    response = owner.post(f"/collections/{cid}/delete", follow_redirects=True)
+    assert "Подборка «Новое имя» удалена." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Collection, cid) is None
+
+
+def _export_text(response, fmt: str) -> str:
+    assert response.status_code == 200
+    data = response.get_data()
+    if fmt == "csv":
+        return "\n".join(",".join(row) for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    if fmt == "docx":
+        return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "docx", "pdf"])
+def test_exports_list_items_notes_and_gost_references(app, world, fmt):
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс «Одарённые дети»", visibility="link", description="Для слушателей КПК")
+    _add(owner, cid, "practice", world["published"])
+    _add(owner, cid, "resolution", world["resolution"])
+    with app.app_context():
+        item = db.session.scalar(select(CollectionItem).where(CollectionItem.item_type == "practice"))
+        item.note = "Обратить внимание на разделы о мотивации"
+        db.session.commit()
+    response = _client(app).get(f"/collections/shared/{_token(app, cid)}/export.{fmt}")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="collection-{cid}.{fmt}"'
+    text = _squash(_export_text(response, fmt))
+    assert "Школьное научное общество в начальной школе" in text
+    assert "Обратить внимание на разделы о мотивации" in text
+    assert ("Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова ; МАОУ «Лицей № 1». – "
+            "Текст : электронный // Банк практик : [сайт]. – 2020. – URL: "
+            f"http://localhost/practices/{world['published']}") in text
+    assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
+            "электронный") in text
+    if fmt != "csv":
+        assert "Курс «Одарённые дети»" in text and "Для слушателей КПК" in text and "Список литературы" in text
+
+
+def test_pdf_embeds_a_cyrillic_font(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    reader = PdfReader(io.BytesIO(owner.get(f"/collections/{cid}/export.pdf").get_data()))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    descriptors = [font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+                   for font in fonts.values()]
+    assert descriptors and all("/FontFile2" in d for d in descriptors)
+    assert any("DejaVu" in str(d["/FontName"]) for d in descriptors)
+
+
+def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
+    app.config["PDF_FONT_DIR"] = str(tmp_path)
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    response = owner.get(f"/collections/{cid}/export.pdf", follow_redirects=True)
+    assert response.status_code == 200
+    assert "PDF сейчас недоступен" in response.get_data(as_text=True)
+    assert owner.get(f"/collections/{cid}/export.docx").status_code == 200
+
+
+def test_opengraph_partial_describes_the_page(app):
+    with app.test_request_context("/collections/5?utm=x"):
+        html = render_template_string('{% include "_opengraph.html" %}', og_title="Курс <КПК>",
+                                      og_description="Первая строка\nвторая " + "слово " * 100, og_type="article")
+    assert '<meta property="og:title" content="Курс &lt;КПК&gt;">' in html
+    assert '<meta property="og:url" content="http://localhost/collections/5">' in html
+    assert '<meta property="og:type" content="article">' in html
+    description = re.search(r'property="og:description" content="([^"]*)"', html).group(1)
+    assert description.startswith("Первая строка вторая") and len(description) <= 303
+
+
+def test_add_button_partial(app, world):
+    template = '{% with item_type="practice", item_id=7 %}{% include "collections/_add_button.html" %}{% endwith %}'
+    with app.test_request_context("/search?q=ШНО"):
+        assert render_template_string(template).strip() == ""
+    owner = _client(app, world["owner"])
+    _create(owner, title="Курс А")
+    assert '<a href="/collections/mine">Подборки</a>' in owner.get("/").get_data(as_text=True)
+    with app.test_request_context("/search?q=ШНО"):
+        from flask_login import login_user
+
+        from kb.accounts.models import User
+        login_user(db.session.get(User, world["owner"]))
+        html = render_template_string(template)
+    assert 'action="/collections/add"' in html and 'name="csrf_token"' in html
+    assert '<input type="hidden" name="item_type" value="practice">' in html
+    assert '<input type="hidden" name="item_id" value="7">' in html
+    assert 'name="next" value="/search?q=ШНО"' in html
+    assert ">Курс А</option>" in html and '<option value="new">Новая подборка</option>' in html

@@ -1,0 +1,126 @@
+"""`flask --app kb import-resolution` on the two real seeds: exact structure, idempotence, search."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.resolutions.models import Recommendation, Resolution
+
+
+def _import(runner, *paths, publish=True):
+    args = ["import-resolution", *map(str, paths)] + (["--publish"] if publish else [])
+    return runner.invoke(args=args)
+
+
+def test_chelyabinsk_seed(app, runner, seeds_dir):
+    result = _import(runner, seeds_dir / "resolution_chelyabinsk_2017.txt")
+    assert result.exit_code == 0, result.output
+    assert "Рекомендации: 7, адресатов: 4" in result.output
+    assert "17–20 апреля 2017 г." in result.output
+    with app.app_context():
+        res = db.session.scalar(select(Resolution))
+        assert res.title.startswith("Резолюция VII Международной научно-практической конференции")
+        assert res.conference_name == "Региональные модели сопровождения и поддержки одарённых и перспективных детей"
+        assert (res.date_start, res.date_end) == (date(2017, 4, 17), date(2017, 4, 20))
+        assert res.place == "Челябинск"
+        assert res.format == "mixed"
+        assert res.participants_count == 800
+        assert res.participants_text == "более 800"
+        assert {r.code for r in res.regions} == {
+            "RU-MOW", "RU-STA", "RU-TA", "RU-KO", "RU-AMU", "RU-NVS", "RU-OMS", "RU-NIZ", "RU-PSK", "RU-SAM",
+            "RU-SVE", "RU-CHE", "KZ", "KG",
+        }
+        recs = res.recommendations
+        assert [r.number for r in recs] == ["1.1", "2.1", "3.1", "4.1", "4.2", "4.3", "4.4"]
+        assert [r.addressee_type_code for r in recs] == [
+            "regional_authority", "municipal_authority", "educational_organisations",
+            "dpo_institutes", "dpo_institutes", "dpo_institutes", "dpo_institutes",
+        ]
+        assert recs[0].addressee == "Министерству образования и науки Челябинской области"
+        assert recs[3].addressee == "ГБУ ДПО ЧИППКРО"
+        assert recs[6].text.startswith("провести VIII Международную")
+        assert len(res.recommendations_by_addressee()) == 4
+        assert "[bookmark" not in res.full_text
+        assert "inclusive" in {t.code for t in recs[0].topics}
+
+
+def test_smolensk_seed(app, runner, seeds_dir):
+    result = _import(runner, seeds_dir / "resolution_smolensk_2023.txt")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        res = db.session.scalar(select(Resolution))
+        assert res.title == (
+            "Резолюция городской научно-практической конференции «Успешные практики сопровождения и поддержки "
+            "одарённых обучающихся»"
+        )
+        assert res.date_start == res.date_end == date(2023, 3, 24)
+        assert res.place == "Смоленск"
+        assert res.format == "online"
+        assert res.regions[0].code == "RU-SMO"
+        assert len(res.recommendations) == 1
+        assert "банк положительного педагогического опыта" in res.recommendations[0].text
+        assert "**" not in res.full_text
+
+
+def test_import_is_idempotent_and_publish_makes_it_searchable(app, runner, seeds_dir):
+    files = [seeds_dir / "resolution_chelyabinsk_2017.txt", seeds_dir / "resolution_smolensk_2023.txt"]
+    assert _import(runner, *files, publish=False).exit_code == 0
+    again = _import(runner, *files)
+    assert again.exit_code == 0
+    assert again.output.count("уже была в банке") == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Recommendation)) == 8
+    client = app.test_client()
+    found = client.get("/api/v1/search", query_string={"q": "социальных лифтов", "type": "recommendation"}).json
+    assert found["total"] == 1
+    assert found["results"][0]["title"].startswith("Рекомендация 4.2")
+    assert found["results"][0]["url"].endswith("#rec-4-2")
+
+
+def test_draft_resolution_is_not_public(app, runner, seeds_dir):
+    assert _import(runner, seeds_dir / "resolution_smolensk_2023.txt", publish=False).exit_code == 0
+    client = app.test_client()
+    with app.app_context():
+        res_id = db.session.scalar(select(Resolution.id))
+        rec_id = db.session.scalar(select(Recommendation.id))
+    assert client.get(f"/resolutions/{res_id}").status_code == 404
+    assert client.get(f"/recommendations/{rec_id}").status_code == 404
+    assert client.get(f"/api/v1/resolutions/{res_id}").status_code == 404
+    assert client.get("/api/v1/search", query_string={"q": "ГлобалЛаб"}).json["total"] == 0
+
+
+def test_bad_files_get_a_message_and_lose_nothing(app, runner, seeds_dir, tmp_path):
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip at all")
+    unsupported = tmp_path / "resolution.xyz"
+    unsupported.write_text("Резолюция", encoding="utf-8")
+    result = _import(runner, seeds_dir / "resolution_smolensk_2023.txt", broken, unsupported, tmp_path / "missing.txt")
+    assert result.exit_code == 1
+    assert "Не импортировано файлов: 3 из 4" in result.output
+    assert "Файл не найден" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 1
+
+
+def test_resolution_page_groups_recommendations_with_anchors(app, runner, seeds_dir):
+    assert _import(runner, seeds_dir / "resolution_chelyabinsk_2017.txt").exit_code == 0
+    client = app.test_client()
+    with app.app_context():
+        res_id = db.session.scalar(select(Resolution.id))
+        rec_id = db.session.scalar(select(Recommendation.id).where(Recommendation.number == "4.3"))
+    page = client.get(f"/resolutions/{res_id}").get_data(as_text=True)
+    assert page.count('class="addressee"') == 4
+    for anchor in ("rec-1-1", "rec-2-1", "rec-3-1", "rec-4-1", "rec-4-2", "rec-4-3", "rec-4-4"):
+        assert f'id="{anchor}"' in page
+    assert "17–20 апреля 2017 г." in page
+    permalink = client.get(f"/recommendations/{rec_id}")
+    assert permalink.status_code == 302
+    assert permalink.headers["Location"].endswith(f"/resolutions/{res_id}#rec-4-3")
+
+    body = client.get(f"/api/v1/resolutions/{res_id}").json
+    assert [r["number"] for r in body["recommendations"]] == ["1.1", "2.1", "3.1", "4.1", "4.2", "4.3", "4.4"]
+    assert body["recommendations"][1]["addressee_type"] == "municipal_authority"
+    assert body["date_start"] == "2017-04-17"
+    assert body["participants_count"] == 800

@@ -1,0 +1,431 @@
+"""The indexer's face: writing, rebuilding, filtering, facets, pages, sorting, snippets, failures."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer import (
+    FACET_FIELDS,
+    IndexDocument,
+    IndexLocked,
+    IndexUnavailable,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+)
+
+
+def doc(doc_id: str, title: str = "Практика", body: str = "", **fields) -> IndexDocument:
+    return IndexDocument(id=doc_id, type=fields.pop("type", doc_id.partition(":")[0]), title=title, body=body,
+                         **fields)
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+def search(ix: SearchIndex, text: str = "", **options) -> SearchResult:
+    return ix.search(SearchQuery(text=text, **options))
+
+
+# A small hand-made set whose facet counts are worked out by hand below.
+FACETED = [
+    doc("practice:1", "Школьное научное общество", "Исследования младших школьников.",
+        topic=["gifted", "research"], region=["RU-CHE"], level=["primary", "basic"], subject=["math"],
+        year=2020, date=datetime(2020, 5, 1)),
+    doc("practice:2", "Одарённые дети в начальной школе", "Сопровождение одарённых детей.",
+        topic=["gifted"], region=["RU-CHE", "RU-SMO"], level=["primary"], year=2021, date=datetime(2021, 3, 1)),
+    doc("practice:3", "Олимпиадная физика", "Подготовка к олимпиадам по физике и математике.",
+        topic=["research", "olympiads"], region=["RU-SMO"], level=["basic", "secondary"],
+        subject=["physics", "math"], year=2021),
+    doc("resolution:1", "Резолюция конференции", "Региональные модели поддержки одарённых детей.",
+        topic=["gifted", "olympiads"], region=["RU-CHE"], year=2017, date=datetime(2017, 4, 17)),
+    doc("recommendation:1", "Рекомендация 1: органам управления образованием", "Создать центры.",
+        topic=["gifted"], region=["RU-CHE"], year=2017, date=datetime(2017, 4, 17)),
+]
+
+
+@pytest.fixture
+def ix(tmp_path: Path) -> SearchIndex:
+    return SearchIndex(tmp_path / "index")
+
+
+@pytest.fixture
+def faceted(ix: SearchIndex) -> SearchIndex:
+    ix.apply(FACETED)
+    return ix
+
+
+def test_a_new_index_is_created_empty(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "deep" / "index")
+    assert (tmp_path / "deep" / "index").is_dir()
+    assert ix.doc_count() == 0
+    result = search(ix)
+    assert (result.total, result.hits) == (0, [])
+    assert result.facets == {name: [] for name in FACET_FIELDS}
+    # opening the same folder again keeps what is there
+    ix.apply([doc("practice:1")])
+    assert SearchIndex(tmp_path / "deep" / "index").doc_count() == 1
+
+
+def test_apply_adds_replaces_and_deletes(ix: SearchIndex):
+    ix.apply([doc("practice:1", "Сетевое взаимодействие", version="v1"), doc("practice:2", "Кружок робототехники")])
+    assert ids(search(ix, "сетевое")) == ["practice:1"]
+
+    ix.apply([doc("practice:1", "Проектная деятельность", version="v2")])
+    assert ix.doc_count() == 2
+    assert search(ix, "сетевое").total == 0
+    assert ids(search(ix, "проектная")) == ["practice:1"]
+    assert ix.versions() == {"practice:1": "v2", "practice:2": ""}
+
+    ix.apply(deletes=["practice:2", "practice:404"])
+    assert ix.doc_count() == 1
+    assert search(ix, "кружок").total == 0
+
+
+def test_apply_keeps_the_last_of_repeated_upserts_and_an_id_both_upserted_and_deleted(ix: SearchIndex):
+    ix.apply([doc("practice:1", "Первое название"), doc("practice:1", "Второе название")])
+    assert ix.doc_count() == 1
+    assert ids(search(ix, "второе")) == ["practice:1"]
+    ix.apply(upserts=[doc("practice:1", "Третье название")], deletes=["practice:1"])
+    assert ids(search(ix, "третье")) == ["practice:1"]
+
+
+def test_an_open_searcher_follows_many_commits_without_duplicates(ix: SearchIndex):
+    # whoosh-reloaded's Searcher.refresh() re-adds merged-away segments; the index must not use it
+    for n in range(25):
+        ix.apply([doc(f"practice:{n}", "Кружок"), doc("practice:0", f"Кружок версия{n}")])
+        assert search(ix, "кружок").total == n + 1
+        assert ix.doc_count() == n + 1
+        assert search(ix, f"версия{n}").total == 1
+        assert search(ix, f"версия{n - 1}").total == 0
+
+
+def test_versions_lists_every_document(faceted: SearchIndex):
+    faceted.apply([doc("practice:9", version="abc123")])
+    versions = faceted.versions()
+    assert set(versions) == {d.id for d in FACETED} | {"practice:9"}
+    assert versions["practice:9"] == "abc123"
+
+
+def test_rebuild_swaps_in_a_fresh_index_and_returns_the_count(tmp_path: Path, faceted: SearchIndex):
+    other_process = SearchIndex(tmp_path / "index")
+    assert search(other_process).total == 5  # its searcher is open on the old folder
+    reported: list[int] = []
+
+    new_documents = (doc(f"practice:{n}", f"Практика номер {n}", "сетевое партнёрство") for n in range(100, 350))
+    assert faceted.rebuild(new_documents, progress=reported.append) == 250
+
+    assert sum(reported) == 250
+    assert faceted.doc_count() == 250
+    assert search(faceted, "олимпиадная").total == 0
+    assert search(faceted, "сетевое партнерство").total == 250
+    # another SearchIndex on the same folder notices the swap (the new folder's generation
+    # numbers may equal the old ones, so a plain refresh would keep reading the old files)
+    assert search(other_process).total == 250
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary folders left
+
+
+def test_searches_during_a_rebuild_see_the_old_or_the_new_index_never_an_error(tmp_path: Path):
+    writer = SearchIndex(tmp_path / "index")
+    writer.apply([doc(f"practice:{n}", "Старая практика") for n in range(30)])
+    reader = SearchIndex(tmp_path / "index")
+    seen: set[int] = set()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def keep_searching() -> None:
+        while not done.is_set():
+            try:
+                seen.add(search(reader).total)
+            except BaseException as exc:  # noqa: BLE001 - recorded and asserted below
+                errors.append(exc)
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        for round_number in range(5):
+            writer.rebuild(doc(f"practice:{n}", "Новая практика") for n in range(40 + round_number))
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    assert seen <= {30, 40, 41, 42, 43, 44}
+    assert search(reader).total == 44
+
+
+def test_rebuild_without_an_atomic_exchange_falls_back_to_two_renames(
+    tmp_path: Path, faceted: SearchIndex, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("indexer.index._exchange", lambda a, b: False)
+    assert faceted.rebuild([doc("practice:7", "Кружок")]) == 1
+    assert ids(search(faceted)) == ["practice:7"]
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def test_a_failed_rebuild_leaves_the_index_as_it_was(tmp_path: Path, faceted: SearchIndex):
+    with pytest.raises(ValueError, match="given twice"):
+        faceted.rebuild([doc("practice:1"), doc("practice:1")])
+    assert faceted.doc_count() == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def test_clear_empties_the_index(faceted: SearchIndex):
+    faceted.clear()
+    assert faceted.doc_count() == 0
+    assert faceted.versions() == {}
+
+
+def test_facet_counts_are_exact_for_documents_with_several_values(faceted: SearchIndex):
+    result = search(faceted, per_page=1)
+    assert result.total == 5
+    assert len(result.hits) == 1
+    assert result.facets == {
+        "type": [("practice", 3), ("recommendation", 1), ("resolution", 1)],
+        "topic": [("gifted", 4), ("olympiads", 2), ("research", 2)],
+        "region": [("RU-CHE", 4), ("RU-SMO", 2)],
+        "level": [("basic", 2), ("primary", 2), ("secondary", 1)],
+        "subject": [("math", 2), ("physics", 1)],
+        "year": [("2017", 2), ("2021", 2), ("2020", 1)],
+    }
+
+
+def test_facet_counts_follow_the_text_and_the_filters(faceted: SearchIndex):
+    result = search(faceted, "одарённые дети")
+    assert sorted(ids(result)) == ["practice:2", "resolution:1"]
+    assert result.facets["topic"] == [("gifted", 2), ("olympiads", 1)]
+    assert result.facets["region"] == [("RU-CHE", 2), ("RU-SMO", 1)]
+
+    result = search(faceted, filters={"level": ["primary"]})
+    assert result.facets["topic"] == [("gifted", 2), ("research", 1)]
+    # a field's own selection does not narrow its counts: the other levels show what choosing them adds
+    assert result.facets["level"] == [("basic", 2), ("primary", 2), ("secondary", 1)]
+
+
+def test_facet_counts_are_multi_select(faceted: SearchIndex):
+    """OR within a field, AND across fields; each field is counted under the other fields' selections."""
+    result = search(faceted, filters={"topic": ["research"], "region": ["RU-SMO"]})
+    assert ids(result) == ["practice:3"]
+    # topic counts: region RU-SMO only (practice:2 gifted, practice:3 olympiads + research)
+    assert result.facets["topic"] == [("gifted", 1), ("olympiads", 1), ("research", 1)]
+    # region counts: topic research only (practice:1 in RU-CHE, practice:3 in RU-SMO)
+    assert result.facets["region"] == [("RU-CHE", 1), ("RU-SMO", 1)]
+    # other fields: both selections apply
+    assert result.facets["type"] == [("practice", 1)]
+    widened = search(faceted, filters={"topic": ["research", "gifted"], "region": ["RU-SMO"]})
+    assert sorted(ids(widened)) == ["practice:2", "practice:3"]
+    assert widened.total == dict(result.facets["topic"])["research"] + dict(result.facets["topic"])["gifted"]
+
+
+def test_facet_counts_leave_out_deleted_documents(faceted: SearchIndex):
+    faceted.apply(deletes=["practice:3"])
+    result = search(faceted, filters={"region": ["RU-SMO"]})
+    assert ids(result) == ["practice:2"]
+    assert result.facets["region"] == [("RU-CHE", 4), ("RU-SMO", 1)]  # practice:3 was the other RU-SMO one
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"topic": ["gifted"]}, ["practice:1", "practice:2", "recommendation:1", "resolution:1"]),
+        ({"topic": ["research", "olympiads"]}, ["practice:1", "practice:3", "resolution:1"]),  # any of
+        ({"topic": ["research", "olympiads"], "region": ["RU-SMO"]}, ["practice:3"]),  # and across
+        ({"topic": ["gifted"], "region": ["RU-SMO"]}, ["practice:2"]),
+        ({"level": ["primary", "secondary"]}, ["practice:1", "practice:2", "practice:3"]),
+        ({"year": ["2021"], "type": ["practice"]}, ["practice:2", "practice:3"]),
+        ({"type": ["resolution", "recommendation"]}, ["recommendation:1", "resolution:1"]),
+        ({"subject": ["math"], "level": ["secondary"]}, ["practice:3"]),
+        ({"region": ["ru-che"]}, []),  # codes are case-sensitive
+        ({"topic": []}, ["practice:1", "practice:2", "practice:3", "recommendation:1", "resolution:1"]),
+    ],
+)
+def test_filters(faceted: SearchIndex, filters: dict, expected: list[str]):
+    result = search(faceted, filters=filters)
+    assert sorted(ids(result)) == expected
+    assert result.total == len(expected)
+
+
+def test_filters_combine_with_text(faceted: SearchIndex):
+    assert ids(search(faceted, "одарённых", filters={"type": ["resolution"]})) == ["resolution:1"]
+
+
+def test_an_unknown_filter_field_is_a_programming_error(faceted: SearchIndex):
+    with pytest.raises(ValueError, match="body"):
+        search(faceted, filters={"body": ["x"]})
+
+
+def test_an_unknown_sort_is_a_programming_error(faceted: SearchIndex):
+    with pytest.raises(ValueError, match="title"):
+        search(faceted, sort="title")
+
+
+def test_empty_text_lists_everything_newest_first_undated_last(faceted: SearchIndex):
+    # same date: by title (Резолюция < Рекомендация); no date: last
+    expected = ["practice:2", "practice:1", "resolution:1", "recommendation:1", "practice:3"]
+    assert ids(search(faceted)) == expected
+    assert ids(search(faceted, sort="relevance")) == expected
+
+
+def test_sort_by_date_with_text(faceted: SearchIndex):
+    assert ids(search(faceted, "одарённых детей", sort="date")) == ["practice:2", "resolution:1"]
+
+
+def test_relevance_puts_title_matches_first(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Проектная деятельность", "В работе описан кружок робототехники."),
+        doc("practice:2", "Кружок робототехники", "Описание опыта."),
+        doc("practice:3", "Сетевое взаимодействие", "Описание."),
+    ])
+    result = search(ix, "кружок робототехники")
+    assert ids(result) == ["practice:2", "practice:1"]
+    assert result.hits[0].score > result.hits[1].score > 0
+
+
+def test_pages(faceted: SearchIndex):
+    pages = [search(faceted, page=n, per_page=2) for n in (1, 2, 3, 4)]
+    assert [ids(p) for p in pages] == [
+        ["practice:2", "practice:1"], ["resolution:1", "recommendation:1"], ["practice:3"], [],
+    ]
+    assert {p.total for p in pages} == {5}
+    assert all(p.facets == pages[0].facets for p in pages)
+    assert (pages[1].page, pages[1].per_page) == (2, 2)
+
+
+def test_words_are_joined_with_and_then_relaxed_to_or_when_nothing_has_them_all(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Одарённые дети", "Кружок робототехники для одарённых детей."),
+        doc("practice:2", "Кружок", "Кружок робототехники."),
+        doc("practice:3", "Театр", "Школьный театр."),
+    ])
+    strict = search(ix, "одарённые робототехника")
+    # few documents have both words: those with one of them follow, never above
+    assert (ids(strict), strict.total) == (["practice:1", "practice:2"], 2)
+    assert strict.notice == "Документов со всеми словами запроса: 1; за ними показаны документы, где есть часть слов."
+    assert search(ix, "одарённые робототехника", sort="date").total == 2
+    assert (ids(search(ix, "кружок робототехники")), search(ix, "кружок робототехники").notice) == (
+        ["practice:2", "practice:1"], None,
+    )
+
+    relaxed = search(ix, "одарённые дети кванториум")
+    assert ids(relaxed) == ["practice:1"]
+    assert relaxed.notice == "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
+
+    relaxed = search(ix, "робототехника кванториум одарённые")
+    assert ids(relaxed) == ["practice:1", "practice:2"]  # more of the words first
+
+
+def test_snippets_mark_matches_and_escape_the_document_text(ix: SearchIndex):
+    ix.apply([doc("practice:1", "Опыт школы", "Работа с одарёнными детьми: <script>alert('x')</script> & итоги.")])
+    snippet = search(ix, "одарённые дети").hits[0].snippet
+    assert "<mark>одарёнными</mark> <mark>детьми</mark>" in snippet
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; итоги" in snippet
+    assert "<script>" not in snippet
+
+
+def test_snippets_are_short_fragments_of_long_texts(ix: SearchIndex):
+    filler = " ".join(["Описание условий и ресурсов опыта работы."] * 60)
+    body = f"{filler} Школьное научное общество. {filler} Итоги работы общества. {filler}"
+    ix.apply([doc("practice:1", "Практика", body)])
+    snippet = search(ix, "научное общество").hits[0].snippet
+    assert snippet.startswith("… ")
+    assert snippet.endswith(" …")
+    assert snippet.count("<mark>") >= 3
+    assert len(snippet.replace("<mark>", "").replace("</mark>", "")) < 320
+
+
+def test_snippet_falls_back_to_the_title_then_to_nothing(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Кружок <b>робототехники</b>", "Описание без этого слова."),
+        doc("practice:2", "Практика", "Описание.", people="Иванова Анна Петровна"),
+    ])
+    assert search(ix, "робототехника").hits[0].snippet == "Кружок &lt;b&gt;<mark>робототехники</mark>&lt;/b&gt;"
+    assert search(ix, "иванова").hits[0].snippet == ""  # matched in people only
+    assert search(ix).hits[0].snippet == ""  # no text, nothing to mark
+
+
+def test_people_are_searchable_with_a_lower_weight_than_titles(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Практика Петровой", "Описание."),
+        doc("practice:2", "Практика", "Описание.", people="Петрова Мария Ивановна, учитель"),
+    ])
+    assert ids(search(ix, "петрова")) == ["practice:1", "practice:2"]
+
+
+def test_search_raises_index_unavailable_when_the_folder_is_deleted(tmp_path: Path, faceted: SearchIndex):
+    assert search(faceted).total == 5  # a searcher is open
+    shutil.rmtree(tmp_path / "index")
+    with pytest.raises(IndexUnavailable):
+        search(faceted)
+    with pytest.raises(IndexUnavailable):
+        faceted.doc_count()
+    with pytest.raises(IndexUnavailable):
+        faceted.versions()
+    with pytest.raises(IndexUnavailable):  # no silent new, partial index
+        faceted.apply([doc("practice:1")])
+    assert not (tmp_path / "index").exists()
+
+    assert faceted.rebuild(FACETED) == 5  # a rebuild repairs it
+    assert search(faceted).total == 5
+
+
+def test_search_raises_index_unavailable_when_the_index_is_corrupt(tmp_path: Path, faceted: SearchIndex):
+    for toc in (tmp_path / "index").glob("_MAIN_*.toc"):
+        toc.write_bytes(b"\x00garbage")
+    # whoosh leaves an unreadable TOC file open when it gives up on it
+    with pytest.warns(ResourceWarning):
+        with pytest.raises(IndexUnavailable):
+            search(SearchIndex(tmp_path / "index"))
+        with pytest.raises(IndexUnavailable):
+            SearchIndex(tmp_path / "index").doc_count()
+        gc.collect()
+
+
+def test_two_threads_applying_at_once_wait_for_each_other(ix: SearchIndex):
+    errors: list[BaseException] = []
+
+    def write(prefix: str) -> None:
+        try:
+            for n in range(15):
+                ix.apply([doc(f"{prefix}:{n}", f"Документ {n}")])
+        except BaseException as exc:  # noqa: BLE001 - recorded and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(prefix,)) for prefix in ("practice", "resolution")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert ix.doc_count() == 30
+
+
+def test_a_writer_waits_for_the_lock_and_gives_up_after_its_timeout(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "index", write_timeout=0.3)
+    other = whoosh_index.open_dir(str(tmp_path / "index")).writer()  # another process's writer
+    try:
+        started = time.monotonic()
+        with pytest.raises(IndexLocked):
+            ix.apply([doc("practice:1")])
+        assert time.monotonic() - started >= 0.3
+    finally:
+        other.cancel()
+
+    other = whoosh_index.open_dir(str(tmp_path / "index")).writer()
+    releaser = threading.Timer(0.2, other.cancel)
+    releaser.start()
+    SearchIndex(tmp_path / "index", write_timeout=5).apply([doc("practice:1")])
+    releaser.join()
+    assert ix.doc_count() == 1
+
+
+def test_pages_and_sizes_below_one_are_read_as_one(faceted: SearchIndex):
+    result = search(faceted, page=0, per_page=0)
+    assert (result.page, result.per_page, len(result.hits), result.total) == (1, 1, 1, 5)

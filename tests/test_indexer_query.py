@@ -1,0 +1,178 @@
+"""What users type: hostile input never raises, syntax is limited, notices say what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer import FACET_FIELDS, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from indexer.query import (
+    MAX_QUERY_CHARS,
+    NOTICE_ONLY_STOP_WORDS,
+    NOTICE_RELAXED,
+    NOTICE_SIMPLIFIED,
+    NOTICE_TRUNCATED,
+)
+
+DOCUMENTS = [
+    IndexDocument(id="practice:1", type="practice", title="Опыт школьного научного общества",
+                  body="Обобщение педагогического опыта работы с одарёнными детьми.", people="Иванова А. П.",
+                  topic=["research"], year=2020, version="secretversion"),
+    IndexDocument(id="practice:2", type="practice", title="Олимпиадная подготовка",
+                  body="Подготовка школьников к олимпиадам по математике.", year=2021),
+    IndexDocument(id="resolution:1", type="resolution", title="Резолюция конференции",
+                  body="Рекомендации органам управления образованием.", year=2017),
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    index = SearchIndex(Path(tmp_path_factory.mktemp("query")) / "index")
+    index.apply(DOCUMENTS)
+    return index
+
+
+def search(ix: SearchIndex, text: str) -> SearchResult:
+    return ix.search(SearchQuery(text=text))
+
+
+HOSTILE = [
+    '"',
+    '"одарённые дети',
+    'опыт"',
+    '"""',
+    "(((",
+    ")))",
+    "(опыт",
+    "опыт)) OR ((",
+    "title:",
+    "title:опыт",
+    "foo:bar",
+    "id:practice:1",
+    "body:(опыт OR дети)",
+    "*",
+    "?",
+    "~",
+    "опыт~2",
+    "опыт*",
+    "*опыт?",
+    "-",
+    "- опыт -",
+    "AND OR NOT",
+    "NOT",
+    "опыт AND",
+    "OR OR OR опыт",
+    "^",
+    "опыт^10",
+    "[a TO z]",
+    "{опыт TO олимпиада}",
+    "\\",
+    "опыт\\",
+    "\x00\x01\x02\x1b[31m",
+    "опыт\u200b\ufeffдети",
+    "x" * 10_000,
+    "опыт " * 5_000,
+    "и в на",
+    '"и в на"',
+    '""',
+    "()",
+    "%s%n%x{0}",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE practice; --",
+    "𝕆𝕡𝕪𝕥 😀 опыт",
+    "«одарённые дети»",
+    "ё" * 500,
+    "   ",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_never_raises(ix: SearchIndex, text: str):
+    result = search(ix, text)
+    assert isinstance(result, SearchResult)
+    assert result.total >= len(result.hits)
+    assert result.notice is None or isinstance(result.notice, str)
+    for hit in result.hits:
+        assert "<script" not in hit.snippet
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_with_filters_and_date_sort_never_raises(ix: SearchIndex, text: str):
+    result = ix.search(SearchQuery(text=text, filters={"year": ["2020", "2021"]}, sort="date", page=3, per_page=1))
+    assert isinstance(result, SearchResult)
+
+
+@pytest.mark.parametrize("text", ["title:опыт", "foo:опыт", "опыт*", "опыт~", "(опыт", 'опыт"', "опыт^2", "\x07опыт"])
+def test_syntax_is_dropped_and_the_words_searched(ix: SearchIndex, text: str):
+    result = search(ix, text)
+    assert [hit.id for hit in result.hits] == ["practice:1"]
+    assert result.notice == NOTICE_SIMPLIFIED
+
+
+def test_field_prefixes_do_not_reach_other_fields(ix: SearchIndex):
+    # "type:resolution" is not a filter: it is the word "resolution", which no text contains
+    assert search(ix, "type:resolution").total == 0
+    # stored but unsearchable fields stay unsearchable
+    assert search(ix, "secretversion").total == 0
+    assert search(ix, "version:secretversion").total == 0
+    assert search(ix, "practice").total == 0
+
+
+def test_only_stop_words_find_nothing_and_say_why(ix: SearchIndex):
+    result = search(ix, "и в на")
+    assert (result.total, result.hits, result.notice) == (0, [], NOTICE_ONLY_STOP_WORDS)
+    assert result.facets == {name: [] for name in FACET_FIELDS}
+
+
+def test_no_words_at_all_lists_everything(ix: SearchIndex):
+    assert search(ix, "").total == 3
+    assert search(ix, "   ").notice is None
+    result = search(ix, "*")
+    assert (result.total, result.notice) == (3, NOTICE_SIMPLIFIED)
+    assert search(ix, "AND OR NOT").total == 3
+
+
+def test_long_input_is_cut_and_the_user_told(ix: SearchIndex):
+    result = search(ix, "опыт " + "x" * 10_000)
+    assert result.notice.startswith(NOTICE_TRUNCATED)
+    assert f"первые {MAX_QUERY_CHARS} символов" in result.notice
+
+    result = search(ix, "опыт " * 5_000)
+    assert [hit.id for hit in result.hits] == ["practice:1"]
+    assert result.notice == NOTICE_TRUNCATED
+
+
+def test_operators_and_groups(ix: SearchIndex):
+    assert sorted(hit.id for hit in search(ix, "опыт OR олимпиада").hits) == ["practice:1", "practice:2"]
+    assert search(ix, "опыт NOT дети").total == 0
+    assert [hit.id for hit in search(ix, "NOT опыт").hits] != ["practice:1"]
+    assert sorted(hit.id for hit in search(ix, "подготовка (олимпиада OR конференция)").hits) == ["practice:2"]
+
+
+def test_stray_operators_are_not_searched_as_english_words(ix: SearchIndex):
+    result = search(ix, "опыт AND")
+    assert ([hit.id for hit in result.hits], result.notice) == (["practice:1"], NOTICE_SIMPLIFIED)
+
+
+def test_typographic_quotes_make_a_phrase(ix: SearchIndex):
+    assert [hit.id for hit in search(ix, "«педагогического опыта»").hits] == ["practice:1"]
+    assert search(ix, "«опыта педагогического»").total == 0
+
+
+def test_when_the_parser_fails_the_plain_words_are_searched(ix: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    def broken_parser(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("indexer.query._parser", broken_parser)
+    result = search(ix, "педагогический опыт")
+    assert ([hit.id for hit in result.hits], result.notice) == (["practice:1"], NOTICE_SIMPLIFIED)
+    result = search(ix, "педагогический кванториум")
+    assert ([hit.id for hit in result.hits], result.notice) == (["practice:1"], f"{NOTICE_SIMPLIFIED} {NOTICE_RELAXED}")
+    assert search(ix, "и в на").notice == NOTICE_ONLY_STOP_WORDS
+
+
+def test_relaxed_search_says_so(ix: SearchIndex):
+    result = search(ix, "олимпиада кванториум")
+    assert ([hit.id for hit in result.hits], result.notice) == (["practice:2"], NOTICE_RELAXED)

@@ -1,0 +1,28 @@
+"""Snippets: which field they come from, and highlighting limited to the start of long fields."""
+
+from pathlib import Path
+
+from indexer import IndexDocument, SearchIndex, SearchQuery
+from indexer.index import HIGHLIGHT_CHARS
+
+
+def test_snippet_reports_its_field_and_skips_far_matches(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "index")
+    filler = "Обычный текст раздела без особых слов. " * (HIGHLIGHT_CHARS // 30)
+    ix.apply(upserts=[
+        IndexDocument(id="practice:1", type="practice", title="Первая", body="Кружок астрономии для пятиклассников.",
+                      attachments="Отчёт: кружок астрономии, наблюдения Луны."),
+        IndexDocument(id="practice:2", type="practice", title="Вторая", body="Занятия по биологии.",
+                      attachments="Протокол: гидропоника в школьной теплице."),
+        IndexDocument(id="practice:3", type="practice", title="Третья", body=filler + " Редкостная криптограмма."),
+    ])
+
+    def first(q: str):
+        return ix.search(SearchQuery(text=q)).hits[0]
+
+    assert first("астрономии").snippet_field == "body", "the body wins over the files"
+    in_file = first("гидропоника")
+    assert in_file.snippet_field == "attachments" and "<mark>гидропоника</mark>" in in_file.snippet
+    far = first("криптограмма")
+    assert far.id == "practice:3", "a match beyond the highlighted part is still found"
+    assert (far.snippet, far.snippet_field) == ("", ""), "…and the caller shows its own excerpt"

@@ -1,0 +1,165 @@
+"""The OpenAPI document and API page, sitemap.xml, robots.txt, schema.org JSON-LD, stable permalinks."""
+
+import json
+import re
+from xml.etree import ElementTree
+
+from flask import render_template_string
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.resolutions.models import Resolution
+from tests.conftest import bearer
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def test_openapi_document_covers_every_api_route(app):
+    from kb.api.spec import API_BLUEPRINTS
+
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["openapi"] == "3.1.0"
+    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
+        for rule in app.url_map.iter_rules() if rule.endpoint.partition(".")[0] in API_BLUEPRINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert documented == routes
+    assert ("/api/v1/practices", "POST") in documented
+    create = document["paths"]["/api/v1/practices"]["post"]
+    assert create["security"] == [{"token": []}]
+    assert {"201", "401", "422", "429"} <= set(create["responses"])
+    assert create["responses"]["422"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"}
+    # Nullable fields in the 3.1 way.
+    assert document["components"]["schemas"]["Practice"]["properties"]["year"]["type"] == ["integer", "null"]
+
+
+def test_api_page_lists_the_endpoints_and_problem_types(app):
+    page = app.test_client().get("/api").get_data(as_text=True)
+    assert "POST /api/v1/practices/{practice_id}/transitions" in page
+    assert "Создать черновик практики" in page
+    assert 'id="problem-409"' in page and 'id="problem-422"' in page
+    assert "/api/v1/openapi.json" in page
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/api"' in home  # linked from the footer
+
+
+def test_problem_type_resolves_to_the_api_page(app):
+    client = app.test_client()
+    problem = client.get("/api/v1/practices/999").get_json()
+    url, anchor = problem["type"].split("#")
+    assert url == "http://localhost/api"
+    assert f'id="{anchor}"' in client.get("/api").get_data(as_text=True)
+
+
+def test_sitemap_lists_published_items_only_with_lastmod(app, make_practice):
+    with app.app_context():
+        published = make_practice("Опубликованная практика", status="published")
+        hidden = [make_practice(f"Практика {status}", status=status)
+                  for status in ("draft", "submitted", "returned", "archived")]
+        db.session.add_all([
+            Resolution(title="Опубликованная резолюция", checksum="a" * 64, status="published"),
+            Resolution(title="Черновик резолюции", checksum="b" * 64, status="draft"),
+        ])
+        db.session.commit()
+        public_resolution = db.session.scalar(select(Resolution.id).where(Resolution.status == "published"))
+        draft_resolution = db.session.scalar(select(Resolution.id).where(Resolution.status == "draft"))
+    response = app.test_client().get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    root = ElementTree.fromstring(response.data)
+    entries = {url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
+               for url in root.findall("s:url", NS)}
+    assert f"http://localhost/practices/{published}" in entries
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", entries[f"http://localhost/practices/{published}"])
+    assert f"http://localhost/resolutions/{public_resolution}" in entries
+    for pid in hidden:
+        assert f"http://localhost/practices/{pid}" not in entries
+    assert f"http://localhost/resolutions/{draft_resolution}" not in entries
+    text = response.get_data(as_text=True)
+    assert "Практика draft" not in text and "Черновик" not in text
+
+
+def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(app):
+    response = app.test_client().get("/robots.txt")
+    assert response.mimetype == "text/plain"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[:2] == ["User-agent: *", "Allow: /"]
+    for path in ("/admin", "/practices/moderation", "/login", "/profile"):
+        assert f"Disallow: {path}" in lines
+    assert "Sitemap: http://localhost/sitemap.xml" in lines
+
+
+def _jsonld(app, practice_id: int) -> str:
+    with app.test_request_context():
+        practice = db.session.get(Practice, practice_id)
+        return render_template_string('{% include "practices/_jsonld.html" %}', practice=practice)
+
+
+def test_practice_jsonld(app, make_practice):
+    with app.app_context():
+        pid = make_practice("Школьное научное общество", organisation="МАОУ «Лицей № 1»",
+                            annotation="Как <организовать> ШНО </script> в школе.")
+    html = _jsonld(app, pid)
+    match = re.fullmatch(r'\s*<script type="application/ld\+json">(.*)</script>\s*', html, re.S)
+    assert match, html
+    assert "</script>" not in match.group(1) and "<организовать>" not in match.group(1)  # escaped by |tojson
+    data = json.loads(match.group(1))
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "LearningResource"
+    assert data["url"] == f"http://localhost/practices/{pid}"
+    assert data["name"] == "Школьное научное общество"
+    assert data["description"] == "Как <организовать> ШНО </script> в школе."
+    assert data["educationalLevel"] == ["Начальное общее образование"]
+    assert [(t["@type"], t["termCode"]) for t in data["about"]] == [("DefinedTerm", "research_projects"),
+                                                                    ("DefinedTerm", "mathematics")]
+    assert all(t["name"] for t in data["about"])
+    assert data["spatialCoverage"]["name"] == "Челябинская область"
+    assert data["author"][0]["name"] == "Иванова Анна Петровна"
+    assert data["author"][0]["affiliation"]["name"] == "МАОУ «Лицей № 1»"
+
+
+def test_no_jsonld_for_unpublished_practices(app, make_practice):
+    with app.app_context():
+        pid = make_practice("Черновик", status="draft")
+    assert _jsonld(app, pid).strip() == ""
+
+
+def test_practice_permalink_survives_a_title_change(app, make_user, make_token, make_practice):
+    """URLs hold only the id: renaming a practice changes neither its page address nor its API address."""
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        pid = make_practice("Первое название практики")
+    client = app.test_client()
+    before = client.get(f"/practices/{pid}")
+    assert "Первое название практики" in before.get_data(as_text=True)
+    renamed = client.patch(f"/api/v1/practices/{pid}", json={"title": "Совсем другое название"},
+                           headers=bearer(make_token(methodist)))
+    assert renamed.status_code == 200
+    assert renamed.get_json()["url"] == f"/practices/{pid}"
+    after = client.get(f"/practices/{pid}")
+    assert after.status_code == 200
+    assert "Совсем другое название" in after.get_data(as_text=True)
+    assert f"http://localhost/practices/{pid}" in client.get("/sitemap.xml").get_data(as_text=True)
+
+
+def test_search_pagination_has_total_and_links(demo_client):
+    from urllib.parse import parse_qs, urlsplit
+
+    body = demo_client.get("/api/v1/search?type=practice&region=RU-CHE&per_page=2&page=2").get_json()
+    assert body["total"] > 4
+    links = body["links"]
+    last = -(-body["total"] // 2)
+    assert urlsplit(links["self"]).path == "/api/v1/search"
+    assert parse_qs(urlsplit(links["next"]).query) == {"type": ["practice"], "region": ["RU-CHE"], "per_page": ["2"],
+                                                        "page": ["3"]}
+    assert parse_qs(urlsplit(links["prev"]).query)["page"] == ["1"]
+    assert parse_qs(urlsplit(links["last"]).query)["page"] == [str(last)]
+    following = demo_client.get(links["last"]).get_json()
+    assert following["links"]["next"] is None and following["results"]
+    assert demo_client.get(links["first"]).get_json()["links"]["prev"] is None

@@ -1,0 +1,204 @@
+"""The index follows the database: outbox in the same transaction, one writer, check and rebuild."""
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.search import outbox
+from kb.search.models import IndexOutbox
+from kb.search.services import SearchParams, check_index, get_index, search, sync
+
+
+def _ids(app, q: str) -> set[str]:
+    return {f"{r.type}:{r.id}" for r in search(SearchParams(q=q, per_page=100)).results}
+
+
+def test_rolled_back_change_never_reaches_the_index(app):
+    with app.test_request_context():
+        db.session.add(Practice(title="Откатываемая практика квазиуникальная", status="published"))
+        db.session.flush()
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 1
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 0
+        assert sync() == 0
+        assert get_index().doc_count() == 0
+        assert search(SearchParams(q="квазиуникальная")).total == 0
+
+
+def test_publish_edit_unpublish_follow_the_database(app, make_practice):
+    with app.test_request_context():
+        practice_id = make_practice("Практика про квазиуникальный метод", status="draft")
+        sync()
+        assert _ids(app, "квазиуникальный") == set()
+
+        practice = db.session.get(Practice, practice_id)
+        practice.status = "published"
+        db.session.commit()
+        sync()
+        assert _ids(app, "квазиуникального") == {f"practice:{practice_id}"}
+
+        practice.title = "Практика про суперредкий метод"
+        db.session.commit()
+        sync()
+        assert _ids(app, "квазиуникальный") == set()
+        assert _ids(app, "суперредкий") == {f"practice:{practice_id}"}
+
+        practice.status = "archived"
+        db.session.commit()
+        sync()
+        assert _ids(app, "суперредкий") == set()
+        assert check_index().clean
+
+
+def test_request_that_commits_updates_the_index(app, make_practice):
+    """Changes committed inside a request are applied when the request ends."""
+    with app.app_context():
+        practice_id = make_practice("Черновик про гиперточное слово", status="draft")
+        sync()
+
+    @app.post("/_test/publish/<int:pid>")
+    def _publish(pid):
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+        return "ok"
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    assert client.post(f"/_test/publish/{practice_id}").status_code == 200
+    response = client.get("/api/v1/search", query_string={"q": "гиперточное"})
+    assert response.json["total"] == 1
+
+
+def test_second_writer_does_not_block_and_nothing_is_left_behind(app, make_practice):
+    index_dir = app.config["INDEX_DIR"]
+    with app.test_request_context():
+        with outbox.writer_lock(index_dir) as held:
+            assert held
+            practice_id = make_practice("Практика с редкостным словом")
+            assert sync() == 0, "another process holds the lock: return at once"
+            assert outbox.pending_count(index_dir) == 1
+        assert sync() == 1
+        assert _ids(app, "редкостным") == {f"practice:{practice_id}"}
+        assert outbox.pending_count(index_dir) == 0
+
+
+def test_late_committed_lower_id_is_still_applied(app, make_practice):
+    """An outbox id below the writer's position (committed late) is picked up as a gap."""
+    with app.test_request_context():
+        first = make_practice("Первая практика")
+        sync()
+        position = outbox.WriterState.load(outbox.state_path(app.config["INDEX_DIR"])).position
+        late = make_practice("Поздняя практика с уникальнословом", status="draft")
+        # Simulate: a row with a much higher id became visible first...
+        db.session.execute(IndexOutbox.__table__.delete())
+        db.session.add(IndexOutbox(id=position + 10, doc_type="practice", doc_id=first))
+        db.session.commit()
+        sync()
+        # ...then the earlier transaction commits its lower id.
+        db.session.get(Practice, late).status = "published"
+        db.session.flush()
+        db.session.execute(IndexOutbox.__table__.delete().where(IndexOutbox.id > position + 10))
+        db.session.add(IndexOutbox(id=position + 3, doc_type="practice", doc_id=late))
+        db.session.commit()
+        sync()
+        assert _ids(app, "уникальнословом") == {f"practice:{late}"}
+
+
+def test_check_index_finds_a_broken_index_and_reindex_repairs_it(demo_app):
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    with demo_app.app_context():
+        practice_id = db.session.scalar(select(Practice.id).where(Practice.status == "published").limit(1))
+        draft_id = db.session.scalar(select(Practice.id).where(Practice.status == "draft").limit(1))
+        index = get_index()
+        index.apply(deletes=[f"practice:{practice_id}"])
+        from indexer import IndexDocument
+
+        index.apply(upserts=[IndexDocument(id=f"practice:{draft_id}", type="practice", title="утечка", body="")])
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1
+    assert f"practice:{practice_id}" in result.output
+    assert f"practice:{draft_id}" in result.output
+    assert "Нет в индексе (1)" in result.output
+    assert "Лишние в индексе (1)" in result.output
+
+    rebuilt = runner.invoke(args=["reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Индекс перестроен" in rebuilt.output
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_check_index_reports_stale_documents(demo_app):
+    runner = demo_app.test_cli_runner()
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False
+    with demo_app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
+        practice.title = "Новое название"
+        db.session.commit()
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1
+    assert "Устарели в индексе (1)" in result.output
+    assert "Ожидают применения изменений: 1" in result.output
+    assert runner.invoke(args=["sync-index"]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_lost_index_folder_keeps_pages_working_and_reindex_restores(demo_app):
+    @demo_app.post("/_test/retitle")
+    def _retitle():
+        db.session.scalar(select(Practice).where(Practice.status == "published").limit(1)).title = "Заново"
+        db.session.commit()
+        return "ok"
+
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    client = demo_app.test_client()
+    shutil.rmtree(demo_app.config["INDEX_DIR"])
+    page = client.get("/search", query_string={"q": "олимпиада"})
+    assert page.status_code == 200
+    assert "индекс перестраивается" in page.get_data(as_text=True)
+    assert client.get("/api/v1/search").status_code == 503
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/").status_code == 200
+    assert client.post("/_test/retitle").status_code == 200, "a committed write is never turned into an error"
+    assert not Path(demo_app.config["INDEX_DIR"]).exists(), "no empty index is created behind the user's back"
+
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    assert client.get("/api/v1/search", query_string={"q": "заново"}).json["total"] == 1
+    assert client.get("/healthz").status_code == 200
+
+
+def test_only_requests_that_change_indexed_documents_sync_the_index(app, make_practice, make_user):
+    """A page view (which counts the view with an UPDATE) leaves the outbox alone; an edit syncs it."""
+    from sqlalchemy import event
+
+    from tests.conftest import sign_in
+
+    with app.app_context():
+        practice_id = make_practice("Практика для счётчика просмотров")
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        client = app.test_client()
+        assert client.get(f"/practices/{practice_id}").status_code == 200
+        assert any("UPDATE practice SET views" in s for s in statements), "the view was counted"
+        assert not [s for s in statements if "index_outbox" in s], "…without any index work"
+
+        statements.clear()
+        app.config["WTF_CSRF_ENABLED"] = False
+        sign_in(client, make_user("admin"))
+        client.post(f"/practices/{practice_id}/edit", data={"title": "Новое название практики", "region": "RU-CHE"})
+        assert [s for s in statements if "index_outbox" in s], "an edit writes and applies outbox rows"
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", remember)
+    assert client.get("/api/v1/search", query_string={"q": "новое название"}).json["total"] == 1

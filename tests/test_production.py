@@ -1,0 +1,142 @@
+"""Several gunicorn workers and one index writer under concurrent writes: nothing lost, no lock fights."""
+
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = 8
+SECONDS = float(os.environ.get("KB_SOAK_SECONDS", "15"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask(env, *args):
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "kb", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+class Client:
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.statuses: list[int] = []
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, body, timeout=30) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode()
+        self.statuses.append(status)
+        return status, text
+
+    def token(self, path: str) -> str:
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.request(path)[1]).group(1)
+
+
+@pytest.mark.slow
+def test_concurrent_writers_through_gunicorn(tmp_path):
+    env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instance")}
+    env.pop("KB_DATABASE_URL", None)
+    assert _flask(env, "init").returncode == 0
+    (tmp_path / "instance" / "config.py").write_text(
+        "SECRET_KEY = 'soak'\nINDEX_SYNC_AFTER_REQUEST = False\nLOGIN_RATE_LIMIT = '100 per minute'\n")
+    password = "soak-test-password"
+    for n in range(CLIENTS):
+        created = _flask(env, "create-user", f"admin{n}@example.org", "--role", "admin", "--password", password)
+        assert created.returncode == 0, created.stderr
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "--error-logfile",
+         str(tmp_path / "gunicorn.log"), "kb:create_app()"], cwd=ROOT, env=env)
+    writer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "kb", "indexer", "--interval", "0.2"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        created: list[tuple[int, str]] = []
+        lock = threading.Lock()
+        clients = [Client(base) for _ in range(CLIENTS)]
+
+        def work(n: int) -> None:
+            client = clients[n]
+            client.request("/login", {"email": f"admin{n}@example.org", "password": password,
+                                      "csrf_token": client.token("/login")})
+            deadline = time.monotonic() + SECONDS
+            while time.monotonic() < deadline:
+                word = "метка" + uuid.uuid4().hex[:10]
+                status, page = client.request("/practices/new", {
+                    "title": f"Нагрузочная практика {word}", "annotation": "Проверка записи под нагрузкой.",
+                    "region": "RU-CHE", "levels": ["primary"], "submit_for_review": "1",
+                    "csrf_token": client.token("/practices/new")})
+                if status != 200:
+                    continue
+                pid = int(re.search(r"/practices/(\d+)/transition", page).group(1))
+                client.request(f"/practices/{pid}/transition", {
+                    "action": "publish", "csrf_token": client.token(f"/practices/{pid}")})
+                client.request(f"/practices/{pid}/edit", {
+                    "title": f"Нагрузочная практика {word} (правка)", "annotation": "Правка под нагрузкой.",
+                    "region": "RU-CHE", "levels": ["primary"], "csrf_token": client.token(f"/practices/{pid}/edit")})
+                with lock:
+                    created.append((pid, word))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        statuses = [s for c in clients for s in c.statuses]
+        assert created, "the clients created practices"
+        assert not [s for s in statuses if s >= 500], "no server errors"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            total = _search(base, "нагрузочная")["total"]
+            if total == len(created):
+                break
+            time.sleep(0.3)
+        assert total == len(created), "every practice reached the index"
+        for pid, word in created[:: max(1, len(created) // 10)]:
+            assert [r["id"] for r in _search(base, word)["results"]] == [pid]
+    finally:
+        server.terminate()
+        writer.terminate()
+        server.wait(timeout=30)
+        output = writer.communicate(timeout=30)[0]
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert "LockError" not in log and "Traceback" not in log, log[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    check = _flask(env, "check-index")
+    assert check.returncode == 0, check.stdout + check.stderr
+    print(f"\n{len(created)} practices created, published and edited by {CLIENTS} clients in {SECONDS:.0f} s; "
+          f"{len(statuses)} requests")
+
+
+def _search(base: str, q: str) -> dict:
+    with urllib.request.urlopen(f"{base}/api/v1/search?" + urllib.parse.urlencode({"q": q}), timeout=30) as r:
+        return json.loads(r.read())

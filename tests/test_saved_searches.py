@@ -1,0 +1,61 @@
+"""Saved searches: kept per user, repeated from the profile, followed as a feed, never shared."""
+
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.search.models import SavedSearch
+from tests.conftest import PASSWORD, csrf_from, sign_in
+
+
+def _teacher(app, email: str) -> int:
+    from kb.accounts.services import create_user
+
+    with app.app_context():
+        user = create_user(email, "Учитель", PASSWORD)
+        db.session.commit()
+        return user.id
+
+
+def test_save_list_follow_and_delete(demo_app):
+    user = _teacher(demo_app, "saver@example.org")
+    client = demo_app.test_client()
+    sign_in(client, user)
+    url = "/search?q=ШНО&region=RU-CHE&level=primary&sort=date&page=2"
+    page = client.get(url).get_data(as_text=True)
+    assert "Сохранить поиск" in page
+    assert 'name="page"' not in page and 'value="None"' not in page
+    response = client.post("/search/saved", data={
+        "csrf_token": csrf_from(client, url), "name": "ШНО <в> Челябинской", "q": "ШНО", "region": "RU-CHE",
+        "level": "primary", "sort": "date"})
+    assert response.status_code == 302 and "region=RU-CHE" in response.headers["Location"]
+    again = client.post("/search/saved", data={"csrf_token": csrf_from(client, url), "name": "ШНО (Челябинск)",
+                                               "q": "ШНО", "region": "RU-CHE", "level": "primary", "sort": "date"})
+    assert again.status_code == 302
+    with demo_app.app_context():
+        saved = db.session.scalars(select(SavedSearch)).all()
+        assert [(s.name, s.query) for s in saved] == [
+            ("ШНО (Челябинск)", "q=%D0%A8%D0%9D%D0%9E&region=RU-CHE&level=primary&sort=date")]
+        saved_id = saved[0].id
+    profile = client.get("/profile").get_data(as_text=True)
+    assert 'href="/search?q=%D0%A8%D0%9D%D0%9E&amp;region=RU-CHE&amp;level=primary&amp;sort=date">ШНО (Челябинск)' \
+        in profile
+    feed = client.get("/search/feed?q=%D0%A8%D0%9D%D0%9E&region=RU-CHE&level=primary&sort=date")
+    assert feed.status_code == 200 and feed.mimetype == "application/atom+xml"
+
+    stranger = demo_app.test_client()
+    sign_in(stranger, _teacher(demo_app, "stranger@example.org"))
+    assert "ШНО (Челябинск)" not in stranger.get("/profile").get_data(as_text=True)
+    assert stranger.post(f"/search/saved/{saved_id}/delete",
+                         data={"csrf_token": csrf_from(stranger, "/profile")}).status_code == 404
+    assert client.post(f"/search/saved/{saved_id}/delete",
+                       data={"csrf_token": csrf_from(client, "/profile")}).status_code == 302
+    with demo_app.app_context():
+        assert db.session.scalar(select(SavedSearch)) is None
+
+
+def test_anonymous_users_cannot_save(demo_app):
+    client = demo_app.test_client()
+    assert "Сохранить поиск" not in client.get("/search?q=ШНО").get_data(as_text=True)
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/search/saved", data={"q": "ШНО"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

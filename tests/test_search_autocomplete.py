@@ -1,0 +1,69 @@
+"""Completions under the search box: public things only, ё-folded, fast enough to follow typing."""
+
+import statistics
+import time
+
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+
+
+def suggest(client, q: str) -> list[dict]:
+    response = client.get("/api/v1/suggest", query_string={"q": q})
+    assert response.status_code == 200
+    return response.json["suggestions"]
+
+
+def test_titles_topics_organisations_and_regions(demo_client):
+    gifted = suggest(demo_client, "одарён")
+    assert {s["kind"] for s in gifted} >= {"topic", "practice"}
+    assert gifted == suggest(demo_client, "ОДАРЕН")  # case and ё/е folded
+    assert gifted[0] == {"label": "Одарённые младшие школьники", "kind": "topic", "kind_label": "Тема",
+                         "url": "/search?topic=gifted_primary"}
+    regions = suggest(demo_client, "челяб")
+    assert regions[0] == {"label": "Челябинская область", "kind": "region", "kind_label": "Регион",
+                          "url": "/search?region=RU-CHE"}
+    assert any(s["kind"] == "organisation" and s["url"].startswith("/search?q=%22") for s in regions)
+    practice = suggest(demo_client, "шно откр")
+    assert [s["kind"] for s in practice] == ["practice"] and practice[0]["url"].startswith("/practices/")
+    assert suggest(demo_client, "ш") == [] and suggest(demo_client, "  ") == []
+
+
+def test_unpublished_practices_are_never_suggested(demo_app, demo_client):
+    with demo_app.app_context():
+        hidden = list(db.session.scalars(select(Practice.title).where(Practice.status != "published")))
+    assert hidden
+    for title in hidden:
+        labels = {s["label"] for s in suggest(demo_client, title[:40])}
+        assert title not in labels
+    assert suggest(demo_client, "эрудит") == []  # the word occurs only in an unpublished title
+
+
+def test_the_list_follows_changes(app, make_practice):
+    client = app.test_client()
+    assert suggest(client, "шахм") == []
+    with app.app_context():
+        make_practice("Шахматная школа для младших школьников")
+        make_practice("Шашечный клуб", status="draft")
+    assert [s["label"] for s in suggest(client, "шахм")] == ["Шахматная школа для младших школьников"]
+    assert suggest(client, "шаш") == []
+
+
+def test_answers_well_under_50_ms(demo_client):
+    suggest(demo_client, "школ")  # the first call reads the list
+    timings = []
+    for q in ("школ", "одар", "проф", "челяб", "инклюз", "олимп", "сетев", "гимназ", "роб", "тьют"):
+        start = time.perf_counter()
+        suggest(demo_client, q)
+        timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.025
+    assert max(timings) < 0.05
+
+
+def test_pages_load_the_script(demo_client):
+    page = demo_client.get("/search", query_string={"q": "опыт"}).get_data(as_text=True)
+    assert '<script src="/static/search.js" defer></script>' in page
+    script = demo_client.get("/static/search.js")
+    assert script.status_code == 200 and b"/api/v1/suggest" in script.data
+    script.close()

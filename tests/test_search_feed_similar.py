@@ -1,0 +1,74 @@
+"""The Atom feed of a search and "Похожие практики"."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+from flask import render_template_string
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.search.services import similar_practices
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed(client, **params) -> ET.Element:
+    response = client.get("/search/feed", query_string=params)
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    return ET.fromstring(response.data)
+
+
+def test_feed_of_a_search_lists_its_newest_public_materials(app, make_practice):
+    with app.app_context():
+        old = make_practice("Школьное научное общество: первые шаги", region_code="RU-CHE")
+        new = make_practice("ШНО в сельской школе", region_code="RU-CHE")
+        make_practice("Школьное научное общество в Смоленске", region_code="RU-SMO")
+        make_practice("Школьное научное общество — черновик", region_code="RU-CHE", status="draft")
+        # the first one entered the bank a day earlier
+        db.session.get(Practice, old).published_at -= timedelta(days=1)
+        db.session.commit()
+    root = feed(app.test_client(), q="ШНО", region="RU-CHE")
+    assert root.find(f"{ATOM}title").text == "Банк практик: «ШНО» · Регион: Челябинская область"
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}link").get("href") for e in entries] == [
+        f"http://localhost/practices/{new}", f"http://localhost/practices/{old}",
+    ]
+    assert root.find(f"{ATOM}link[@rel='alternate']").get("href") == "http://localhost/search?q=%D0%A8%D0%9D%D0%9E&region=RU-CHE"
+    assert root.find(f"{ATOM}updated").text == entries[0].find(f"{ATOM}updated").text
+    assert "&lt;mark&gt;" in ET.tostring(entries[0].find(f"{ATOM}summary"), encoding="unicode")
+
+
+def test_feed_survives_anything_in_the_query(demo_client):
+    for q in ("\x00\x01опыт", '<script>"', "x" * 2000):
+        assert feed(demo_client, q=q).tag == f"{ATOM}feed"
+    page = demo_client.get("/search", query_string={"q": "олимпиада", "region": "RU-CHE"}).get_data(as_text=True)
+    assert 'href="/search/feed?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D0%B0&amp;region=RU-CHE"' in page
+
+
+def test_similar_practices_leave_out_the_practice_itself_and_unpublished_ones(app, make_practice):
+    with app.app_context():
+        base = make_practice("Школьное научное общество младших школьников",
+                             annotation="Исследовательские проекты учащихся начальной школы, научное общество.")
+        twin = make_practice("Научное общество учащихся начальной школы",
+                             annotation="Исследовательские проекты младших школьников в научном обществе.")
+        make_practice("Научное общество младших школьников — черновик", status="draft",
+                      annotation="Исследовательские проекты младших школьников, научное общество.")
+        make_practice("Олимпиадная математика", annotation="Подготовка к олимпиадам по математике.")
+    with app.test_request_context():
+        found = similar_practices(base)
+        assert [item.id for item in found][0] == twin
+        assert base not in {item.id for item in found}
+        assert all(db.session.get(Practice, item.id).status == "published" for item in found)
+        assert similar_practices(999_999) == []
+
+
+def test_similar_practices_partial(demo_app):
+    with demo_app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.external_id == "demo:demo-a-01"))
+        with demo_app.test_request_context():
+            html = render_template_string('{% include "search/_similar.html" %}', practice=practice)
+    assert "Похожие практики" in html
+    assert f'href="/practices/{practice.id}"' not in html
+    assert html.count("<li>") == 5

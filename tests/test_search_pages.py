@@ -1,0 +1,267 @@
+"""Search, practice and browse pages and the JSON API over the demo data."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+
+DRAFT_WORD = "черновиктест"
+
+
+def test_home_page(demo_client):
+    page = demo_client.get("/").get_data(as_text=True)
+    assert "64 практики" in page
+    assert "Банк положительного педагогического опыта" in page
+    assert 'lang="ru"' in page
+
+
+def test_inflected_query_finds_and_highlights(demo_client):
+    response = demo_client.get("/search", query_string={"q": "одарённых детей"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<mark>" in page
+    total = int(re.search(r"Найдено: <strong>(\d+)</strong>", page).group(1))
+    assert total >= 5
+    e_spelling = demo_client.get("/api/v1/search", query_string={"q": "одаренные дети"}).json["total"]
+    assert e_spelling == demo_client.get("/api/v1/search", query_string={"q": "одарённые дети"}).json["total"]
+
+
+def test_facets_combine_and_chips_remove_them(demo_client):
+    all_practices = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 1}).json
+    assert all_practices["total"] == 64
+    che = next(f for f in all_practices["facets"]["region"] if f["value"] == "RU-CHE")
+    assert che["label"] == "Челябинская область"
+    filtered = demo_client.get(
+        "/api/v1/search", query_string={"type": "practice", "region": "RU-CHE", "per_page": 100}
+    ).json
+    assert filtered["total"] == che["count"]
+    assert all(r["region"]["code"] == "RU-CHE" for r in filtered["results"])
+    primary = next(f for f in filtered["facets"]["level"] if f["value"] == "primary")
+    both = demo_client.get(
+        "/api/v1/search", query_string={"type": "practice", "region": "RU-CHE", "level": "primary"}
+    ).json
+    assert both["total"] == primary["count"]
+    assert 0 < both["total"] < filtered["total"]
+
+    page = demo_client.get("/search?type=practice&region=RU-CHE&level=primary").get_data(as_text=True)
+    assert "Регион: Челябинская область" in page
+    assert 'href="/search?type=practice&amp;level=primary"' in page  # removing the region chip
+
+
+def test_every_facet_shows_real_values(demo_client):
+    facets = demo_client.get("/api/v1/search").json["facets"]
+    assert {f["value"] for f in facets["type"]} == {"practice", "resolution", "recommendation"}
+    assert len(facets["region"]) >= 10
+    assert len(facets["topic"]) >= 15
+    assert len(facets["subject"]) >= 8
+    assert {"preschool", "primary", "basic", "secondary", "additional"} <= {f["value"] for f in facets["level"]}
+    assert {str(y) for y in range(2015, 2026)} <= {f["value"] for f in facets["year"]}
+
+
+def test_pagination_and_sort(demo_client):
+    first = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 10}).json
+    second = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 10, "page": 2}).json
+    assert len(first["results"]) == len(second["results"]) == 10
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    by_date = demo_client.get("/api/v1/search", query_string={"type": "practice", "sort": "date", "per_page": 64}).json
+    years = [r["year"] for r in by_date["results"]]
+    assert years == sorted(years, reverse=True)
+    page = demo_client.get("/search?type=practice&page=2").get_data(as_text=True)
+    assert 'aria-current="page" class="current">2<' in page
+    assert 'rel="prev"' in page and 'rel="next"' in page
+
+
+def test_empty_result_page_helps(demo_client):
+    page = demo_client.get("/search", query_string={"q": "абракадабраксфф"}).get_data(as_text=True)
+    assert "Ничего не найдено" in page
+    assert "Найдено: <strong>0</strong>" in page
+
+
+HOSTILE = [
+    '"незакрытая кавычка', "(скобка", "скобка)", "title:", "foo:bar", "*", "?", "~", "-", "AND", "OR NOT",
+    "одарённые AND (", "[TO]", "{", "^2", "\\", "x" * 5000, "одар* ~2", "\x00\x01", "<script>alert(1)</script>",
+    "title:черновиктест", "и в на",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_fail(demo_client, query):
+    page = demo_client.get("/search", query_string={"q": query})
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.get_data(as_text=True)
+    api = demo_client.get("/api/v1/search", query_string={"q": query[:1000]})
+    assert api.status_code == 200
+    assert isinstance(api.json["total"], int)
+
+
+def test_drafts_are_invisible_everywhere(demo_app, demo_client):
+    with demo_app.app_context():
+        draft_ids = list(db.session.scalars(select(Practice.id).where(Practice.status != "published")))
+    assert len(draft_ids) == 4
+    for q in (DRAFT_WORD, f"title:{DRAFT_WORD}", f'"{DRAFT_WORD}"'):
+        assert demo_client.get("/api/v1/search", query_string={"q": q}).json["total"] == 0
+        page = demo_client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        assert DRAFT_WORD not in page[page.index('<section class="results"'):], "only the echoed query shows it"
+    everything = demo_client.get("/api/v1/search", query_string={"per_page": 100, "type": "practice"}).json
+    assert everything["total"] == 64
+    # the type facet is counted without its own selection: the practices' count is the total
+    assert {f["value"]: f["count"] for f in everything["facets"]["type"]}["practice"] == 64
+    for draft_id in draft_ids:
+        assert demo_client.get(f"/practices/{draft_id}").status_code == 404
+        assert demo_client.get(f"/api/v1/practices/{draft_id}").status_code == 404
+        assert draft_id not in {r["id"] for r in everything["results"]}
+
+
+def test_practice_page_shows_sections_and_linked_metadata(demo_app, demo_client):
+    with demo_app.app_context():
+        practice = db.session.scalar(
+            select(Practice).where(Practice.status == "published", Practice.technology != "").limit(1)
+        )
+        pid, region, title = practice.id, practice.region_code, practice.title
+        topic = practice.topics[0].code
+    page = demo_client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "Технология (содержание) опыта" in page
+    assert f'href="/search?region={region}"' in page
+    assert f'href="/search?topic={topic}"' in page
+    assert title.replace('"', "&#34;") in page or title in page
+
+
+def test_missing_pages_are_russian_404(demo_client):
+    for url in ("/practices/999999", "/resolutions/999999", "/recommendations/999999", "/nowhere"):
+        response = demo_client.get(url)
+        assert response.status_code == 404
+        assert "Страница не найдена" in response.get_data(as_text=True)
+    api = demo_client.get("/api/v1/practices/999999")
+    assert api.status_code == 404 and api.json["title"] == "Страница не найдена"
+
+
+def test_browse_pages_count_published_practices(demo_client):
+    topics = demo_client.get("/topics").get_data(as_text=True)
+    assert 'href="/search?topic=school_science_society"' in topics
+    regions = demo_client.get("/regions").get_data(as_text=True)
+    assert "Уральский федеральный округ" in regions and "Другие страны" in regions
+    levels = demo_client.get("/levels").get_data(as_text=True)
+    assert "Дошкольное образование" in levels
+    count = re.search(r'level=preschool">Дошкольное образование</a>\s*<span class="count">(\d+)', levels)
+    api = demo_client.get("/api/v1/search", query_string={"type": "practice", "level": "preschool"}).json
+    assert int(count.group(1)) == api["total"]
+
+
+def test_html_in_fields_is_shown_as_text(app, make_practice):
+    with app.app_context():
+        pid = make_practice('<img src=x onerror="alert(1)"> Практика <b>жирная</b>',
+                            annotation="<script>alert('x')</script> школьный театр")
+    client = app.test_client()
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+    results = client.get("/search", query_string={"q": "школьный театр"}).get_data(as_text=True)
+    assert "<script>alert" not in results and "<img src=x" not in results
+    assert "<mark>" in results
+
+
+class TestApi:
+    def test_search_shape(self, demo_client):
+        body = demo_client.get("/api/v1/search", query_string={"q": "олимпиада", "per_page": 5}).json
+        assert set(body) >= {"total", "page", "per_page", "results", "facets"}
+        assert body["page"] == 1 and body["per_page"] == 5
+        assert set(body["facets"]) == {"type", "topic", "region", "level", "subject", "year"}
+        item = body["results"][0]
+        assert set(item) == {"id", "type", "title", "url", "snippet", "region", "levels", "topics", "year"}
+        assert all(set(f) == {"value", "label", "count"} for f in body["facets"]["topic"])
+
+    def test_repeatable_filters_are_or_within_a_field(self, demo_client):
+        def total(**params):
+            return demo_client.get("/api/v1/search", query_string={"type": "practice", **params}).json["total"]
+
+        che, smo = total(region="RU-CHE"), total(region="RU-SMO")
+        assert total(region=["RU-CHE", "RU-SMO"]) == che + smo
+
+    @pytest.mark.parametrize("params", [
+        {"page": "abc"}, {"per_page": "0"}, {"per_page": "1000"}, {"region": "RU-XXX"}, {"level": "phd"},
+        {"year": "20x5"}, {"sort": "random"}, {"q": "x" * 1001},
+    ])
+    def test_bad_parameters_answer_400_in_russian(self, demo_client, params):
+        response = demo_client.get("/api/v1/search", query_string=params)
+        assert response.status_code == 400
+        assert response.json["title"] == "Некорректный запрос"
+        assert re.search("[а-я]", response.json["detail"])
+
+    def test_practice_and_vocabularies(self, demo_client):
+        hit = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 1}).json["results"][0]
+        body = demo_client.get(f"/api/v1/practices/{hit['id']}").json
+        assert body["title"] == hit["title"]
+        assert set(body["sections"]) >= {"annotation", "relevance", "technology", "literature"}
+        assert body["region"]["code"]
+        vocab = demo_client.get("/api/v1/vocabularies").json
+        assert sum(1 for r in vocab["regions"] if r["country"] == "RU") == 89
+        assert {lv["code"] for lv in vocab["levels"]} >= {"preschool", "primary", "basic", "secondary"}
+        assert {a["code"] for a in vocab["addressee_types"]} >= {"regional_authority", "dpo_institutes"}
+
+
+@pytest.mark.parametrize("url", ["/practices/{n}", "/resolutions/{n}", "/recommendations/{n}", "/practices/{n}/history",
+                                 "/api/v1/practices/{n}", "/api/v1/resolutions/{n}"])
+def test_ids_beyond_64_bits_are_404_not_500(demo_client, url):
+    response = demo_client.get(url.format(n=2**63))
+    assert response.status_code == 404
+    assert demo_client.get(url.format(n=2**63 - 1)).status_code == 404
+
+
+def test_sort_by_adoptions(demo_app):
+    from kb.adoption.models import PracticeAdoption
+
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        ids = list(db.session.scalars(select(Practice.id).where(Practice.status == "published")
+                                      .order_by(Practice.id).limit(3)))
+        for pid, times in zip(ids, (1, 3, 2), strict=True):
+            for n in range(times):
+                db.session.add(PracticeAdoption(practice_id=pid, organisation=f"Школа {n}", region_code="RU-SMO"))
+        db.session.commit()
+        from kb.search.services import sync
+
+        sync()
+    body = client.get("/api/v1/search", query_string={"type": "practice", "sort": "adoptions", "per_page": 5}).json
+    assert [r["id"] for r in body["results"][:3]] == [ids[1], ids[2], ids[0]]
+    page = client.get("/search?type=practice&sort=adoptions").get_data(as_text=True)
+    assert "<strong>по числу последователей</strong>" in page
+    assert demo_app.test_cli_runner().invoke(args=["check-index"]).exit_code == 0
+
+
+def test_init_rebuilds_an_index_of_an_older_version(app, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from whoosh import fields, index
+
+    shutil.rmtree(app.config["INDEX_DIR"])
+    Path(app.config["INDEX_DIR"]).mkdir()
+    index.create_in(app.config["INDEX_DIR"], fields.Schema(id=fields.ID(stored=True, unique=True)))
+    client = app.test_client()
+    assert client.get("/api/v1/search").status_code == 503
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/search").status_code == 200
+
+
+def test_a_search_page_exports_as_ris_and_csv(demo_client):
+    import csv
+    import io
+
+    api = demo_client.get("/api/v1/search", query_string={"q": "олимпиада", "per_page": 20}).json
+    page = demo_client.get("/search", query_string={"q": "олимпиада"}).get_data(as_text=True)
+    assert 'href="/search/export.ris?q=' in page and 'href="/search/export.csv?q=' in page
+    ris = demo_client.get("/search/export.ris", query_string={"q": "олимпиада"})
+    assert ris.status_code == 200 and ris.headers["Content-Disposition"] == 'attachment; filename="poisk.ris"'
+    text = ris.get_data(as_text=True)
+    assert text.count("ER  -") == len(api["results"])
+    assert api["results"][0]["title"] in text
+    table = demo_client.get("/search/export.csv", query_string={"q": "олимпиада"}).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Тип", "Название", "Ссылка"]
+    assert [r[1] for r in rows[1:]] == [r["title"] for r in api["results"]]
+    drafts = demo_client.get("/search/export.csv", query_string={"q": DRAFT_WORD}).get_data(as_text=True)
+    assert DRAFT_WORD not in drafts

@@ -1,0 +1,254 @@
+"""How search understands teachers: synonyms both ways, typos, the query language, field weights, facets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import fields, index
+
+from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, SynonymTable
+from indexer.analysis import russian_analyzer
+from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED
+from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
+from kb.vocabularies.data import TOPICS
+
+TABLE = SynonymTable([
+    ["ШНО", "школьное научное общество"],
+    ["ВКС", "видеоконференцсвязь"],
+    ["одарённые", "талантливые", "способные"],
+])
+
+DOCUMENTS = [
+    IndexDocument(id="practice:1", type="practice", title="ШНО «Открытие»", body="Работа общества по секциям."),
+    IndexDocument(id="practice:2", type="practice", title="Исследования младших школьников",
+                  body="Школьное научное общество объединяет учеников 2–4 классов."),
+    IndexDocument(id="practice:3", type="practice", title="Уроки по видеоконференцсвязи",
+                  body="Занятия для детей, обучающихся на дому."),
+    IndexDocument(id="practice:4", type="practice", title="Сельские школы", body="Занятия в формате ВКС."),
+    IndexDocument(id="practice:5", type="practice", title="Конкурсная подготовка",
+                  body="Талантливые дети готовятся к конкурсам по математике."),
+    IndexDocument(id="practice:6", type="practice", title="Олимпиадная подготовка",
+                  body="Одарённые дети готовятся к олимпиадам по математике."),
+    IndexDocument(id="practice:7", type="practice", title="Шахматный клуб", body="Игра в шахматы для младших."),
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    index = SearchIndex(Path(tmp_path_factory.mktemp("understanding")) / "index")
+    index.apply(DOCUMENTS)
+    return index
+
+
+def ids(ix: SearchIndex, text: str, synonyms: SynonymTable | None = TABLE) -> list[str]:
+    return [hit.id for hit in ix.search(SearchQuery(text=text, synonyms=synonyms)).hits]
+
+
+@pytest.mark.parametrize(
+    ("text", "exact", "expanded"),
+    [
+        ("ШНО", "practice:1", "practice:2"),
+        ("школьных научных обществ", "practice:2", "practice:1"),  # inflected, and back to the abbreviation
+        ("ВКС", "practice:4", "practice:3"),
+        ("видеоконференцсвязь", "practice:3", "practice:4"),
+    ],
+)
+def test_abbreviations_expand_both_ways_and_exact_matches_rank_first(ix, text, exact, expanded):
+    result = ix.search(SearchQuery(text=text, synonyms=TABLE))
+    assert [hit.id for hit in result.hits][:2] == [exact, expanded]
+    assert result.notice is None  # the expansion counts as having all the words
+    plain = ix.search(SearchQuery(text=text))
+    assert expanded not in [hit.id for hit in plain.hits] or plain.notice == NOTICE_PARTIAL.format(count=1)
+
+
+def test_synonyms_of_a_word_are_found_below_the_word_itself(ix):
+    assert ids(ix, "талантливых детей")[:2] == ["practice:5", "practice:6"]
+    assert ids(ix, "одарённые дети")[:2] == ["practice:6", "practice:5"]
+    plain = ix.search(SearchQuery(text="одаренные дети"))
+    assert (plain.hits[0].id, plain.notice) == ("practice:6", NOTICE_PARTIAL.format(count=1))
+
+
+def test_an_excluded_word_is_not_expanded_into_the_results(ix):
+    assert "practice:1" not in ids(ix, "общество -ШНО")
+    assert ids(ix, "общество -ШНО") == ["practice:2"]
+
+
+def test_typo_gives_a_real_word_suggestion_and_a_fallback(ix):
+    result = ix.search(SearchQuery(text="Шахмтаы клуб", synonyms=TABLE))
+    assert result.suggestion == "шахматы клуб"
+    assert [hit.id for hit in result.hits] == ["practice:7"]
+    assert result.notice == NOTICE_CORRECTED.format(suggestion="шахматы клуб")
+
+
+def test_a_typo_that_still_finds_something_is_suggested_without_a_notice(ix):
+    result = ix.search(SearchQuery(text="шахматнй клуб"))  # its guessed stem is indexed
+    assert (result.suggestion, result.notice) == ("шахматный клуб", None)
+    assert [hit.id for hit in result.hits] == ["practice:7"]
+
+
+def test_suggestions_are_words_as_written_and_folded(ix):
+    result = ix.search(SearchQuery(text="одорённые"))
+    assert result.suggestion == "одаренные"  # a surface word, not the stem "одарен"
+
+
+def test_no_suggestion_for_known_words_or_hopeless_ones(ix):
+    assert ix.search(SearchQuery(text="одарённых детей")).suggestion is None
+    assert ix.search(SearchQuery(text="абракадабраксфф")).suggestion is None
+
+
+def test_a_typo_next_to_a_known_word_is_suggested_even_when_something_was_found(ix):
+    result = ix.search(SearchQuery(text="олимпиадная падготовка"))
+    assert result.suggestion == "олимпиадная подготовка"
+    assert [hit.id for hit in result.hits] == ["practice:6"]
+
+
+def test_relaxed_query_when_no_correction_helps(ix):
+    result = ix.search(SearchQuery(text="шахматы абракадабраксфф"))
+    assert result.notice == NOTICE_RELAXED and [hit.id for hit in result.hits] == ["practice:7"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"научное общество"', ["practice:2"]),
+        ('"общество научное"', []),
+        ("шахматы OR видеоконференцсвязь", ["practice:3", "practice:7"]),
+        ("занятия -дому", ["practice:4"]),
+        ('занятия -"на дому"', ["practice:4"]),
+        ("занятия NOT дому", ["practice:4"]),
+        ("занятия -(дому OR шахматы)", ["practice:4"]),
+        ("-занятия", ["practice:1", "practice:2", "practice:5", "practice:6", "practice:7"]),
+        ('"-занятия"', ["practice:3", "practice:4"]),  # inside a phrase a hyphen is punctuation
+    ],
+)
+def test_query_language(ix, text, expected):
+    assert sorted(ids(ix, text, synonyms=None)) == expected
+
+
+def test_field_weights_title_above_annotation_above_body_above_attachments(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:0", type="practice", title="Практика", annotation="Опыт школы.", body="Описание.",
+                      attachments="Робототехника в школе."),
+        IndexDocument(id="practice:1", type="practice", title="Практика", annotation="Опыт школы.",
+                      body="Робототехника в школе."),
+        IndexDocument(id="practice:2", type="practice", title="Практика", annotation="Робототехника в школе.",
+                      body="Описание."),
+        IndexDocument(id="practice:3", type="practice", title="Робототехника", annotation="Опыт школы.",
+                      body="Описание."),
+    ])
+    hits = index.search(SearchQuery(text="робототехника")).hits
+    assert [hit.id for hit in hits] == ["practice:3", "practice:2", "practice:1", "practice:0"]
+    assert "<mark>Робототехника</mark>" in hits[1].snippet  # the annotation gives the snippet
+    assert "<mark>Робототехника</mark>" in hits[3].snippet  # and the attached file, when nothing else matched
+
+
+def test_thesaurus_abbreviations_are_paired_by_initials():
+    assert thesaurus_abbreviations(["Школьные научные общества (ШНО)", "ШНО", "научное общество учащихся", "НОУ"]) == [
+        ["НОУ", "научное общество учащихся"],
+        ["ШНО", "Школьные научные общества"],
+    ]
+    # the label wins over another phrase with the same initials
+    assert thesaurus_abbreviations(["Функциональная грамотность", "финансовая грамотность", "ФГ"]) == [
+        ["ФГ", "Функциональная грамотность"],
+    ]
+
+
+def test_the_synonym_groups_cover_the_domain_abbreviations():
+    groups = synonym_groups([(t["label"], t["synonyms"]) for t in TOPICS])
+    table = SynonymTable(groups)
+    for abbreviation in ("ВКС", "ШНО", "ДОТ", "ОВЗ", "ООП", "ФГОС", "ДПО", "СПО", "ОО", "МО", "ИОМ", "УУД", "ВсОШ"):
+        assert table.expansions(tuple(token.text for token in russian_analyzer()(abbreviation))), abbreviation
+
+
+class TestPages:
+    def test_abbreviation_and_expansion_find_each_other(self, demo_client):
+        def found(q: str) -> set[str]:
+            body = demo_client.get("/api/v1/search", query_string={"q": q, "per_page": 50}).json
+            return {r["title"] for r in body["results"]}
+
+        short, long = found("ШНО"), found("школьное научное общество")
+        assert any("ШНО «Открытие»" in t for t in long)
+        assert any(t.startswith("Школьное научное общество «Поиск»") for t in short)
+        assert any("ВКС" in t for t in found("видеоконференцсвязь"))
+        assert any("видеоконференцсвязи" in t for t in found("ВКС"))
+
+    def test_suggestion_in_the_api_and_on_the_page(self, demo_client):
+        body = demo_client.get("/api/v1/search", query_string={"q": "профориентацыя"}).json
+        assert body["suggestion"] == "профориентация"
+        assert body["total"] > 0
+        assert demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json["suggestion"] is None
+        page = demo_client.get("/search", query_string={"q": "профориентацыя", "region": "RU-CHE"}).get_data(
+            as_text=True
+        )
+        assert 'Возможно, вы имели в виду: <a href="/search?q=%D0%BF%D1%80%D0%BE' in page
+        assert "region=RU-CHE" in page.split("Возможно, вы имели в виду:")[1].split("</a>")[0]
+
+    def test_multi_select_facets_keep_other_values_and_widen(self, demo_client):
+        def api(**params):
+            return demo_client.get("/api/v1/search", query_string={"type": "practice", **params}).json
+
+        one = api(region="RU-CHE")
+        counts = {f["value"]: f["count"] for f in one["facets"]["region"]}
+        assert counts["RU-CHE"] == one["total"] and counts["RU-SMO"] > 0  # other regions stay countable
+        both = api(region=["RU-CHE", "RU-SMO"])
+        assert both["total"] == counts["RU-CHE"] + counts["RU-SMO"]
+        page = demo_client.get("/search?type=practice&region=RU-CHE").get_data(as_text=True)
+        assert 'href="/search?type=practice&amp;region=RU-CHE&amp;region=RU-SMO"' in page
+        assert 'data-facet-filter="region"' in page
+
+
+def test_a_thesaurus_topic_named_by_the_query_finds_documents_filed_under_it(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Город мастеров", body="Профориентация дошкольников."),
+        IndexDocument(id="practice:2", type="practice", title="Профессиональные пробы", body="Колледж и школы.",
+                      topic=["career_guidance"]),
+        IndexDocument(id="practice:3", type="practice", title="Театр", body="Школьный театр.", topic=["upbringing"]),
+    ])
+    table = SynonymTable([], concepts=[("topic", "career_guidance", ["Профориентация", "выбор профессии"])])
+    assert [hit.id for hit in index.search(SearchQuery(text="профориентации", synonyms=table)).hits] == [
+        "practice:1", "practice:2",
+    ]
+    assert [hit.id for hit in index.search(SearchQuery(text="профориентации")).hits] == ["practice:1"]
+
+
+def test_words_of_the_same_root_are_found_below_the_word_itself(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Школьный музей", body="Краеведческий музей школы."),
+        IndexDocument(id="practice:2", type="practice", title="Кружок", body="Краеведение для подростков."),
+        IndexDocument(id="practice:3", type="practice", title="Кружок", body="Края и ведение записей."),
+    ])
+    table = SynonymTable([])
+    assert [hit.id for hit in index.search(SearchQuery(text="краеведение", synonyms=table)).hits] == [
+        "practice:2", "practice:1",
+    ]
+    assert [hit.id for hit in index.search(SearchQuery(text="краеведение")).hits] == ["practice:2"]
+
+
+def test_words_of_removed_documents_are_never_suggested(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Шахматный клуб", body="Игра в шахматы."),
+        IndexDocument(id="practice:2", type="practice", title="Черновик", body="Кванториум и шахматы."),
+    ])
+    assert index.search(SearchQuery(text="квантариум")).suggestion == "кванториум"
+    index.apply(deletes=["practice:2"])  # unpublished: its words stay in the segment until a merge
+    assert index.search(SearchQuery(text="квантариум")).suggestion is None
+    assert index.search(SearchQuery(text="шахмтаы")).suggestion == "шахматы"
+
+
+def test_an_index_built_by_an_older_version_is_unavailable_until_rebuilt(tmp_path: Path):
+    folder = tmp_path / "index"
+    folder.mkdir()
+    old = fields.Schema(id=fields.ID(unique=True, stored=True), title=fields.TEXT(analyzer=russian_analyzer()))
+    index.create_in(str(folder), old)
+    ix = SearchIndex(folder, create=False)
+    with pytest.raises(IndexUnavailable, match="annotation"):
+        ix.search(SearchQuery(text="опыт"))
+    with pytest.raises(IndexUnavailable, match="rebuild"):
+        ix.apply([IndexDocument(id="practice:1", type="practice", title="Опыт", body="")])
+    ix.rebuild([IndexDocument(id="practice:1", type="practice", title="Опыт", body="")])
+    assert ix.search(SearchQuery(text="опыт")).total == 1

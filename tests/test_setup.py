@@ -1,0 +1,70 @@
+"""The pieces of `make run`: instance creation, init through migrations, configuration order."""
+
+from pathlib import Path
+
+from sqlalchemy import func, inspect, select
+
+from kb import create_app
+from kb.extensions import db
+from kb.vocabularies.models import Municipality, Region, Topic
+from tests.conftest import make_app
+
+
+def test_init_on_empty_instance_is_idempotent(tmp_path: Path):
+    app = make_app(tmp_path / "fresh")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "Словари: регионов 91" in first.output
+    second = runner.invoke(args=["init"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"practice", "resolution", "recommendation", "region", "index_outbox", "alembic_version"} <= tables
+        assert db.session.scalar(select(func.count()).select_from(Region).where(Region.country == "RU")) == 89
+        assert db.session.scalar(select(func.count()).select_from(Topic)) >= 20
+        names = set(db.session.scalars(select(Municipality.name).where(Municipality.region_code == "RU-CHE")))
+        assert "Копейский городской округ" in names
+    assert (tmp_path / "fresh" / "index").is_dir()
+
+
+def test_demo_command_loads_once(tmp_path: Path):
+    app = make_app(tmp_path / "fresh")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "добавлено 68" in first.output
+    second = runner.invoke(args=["demo"])
+    assert "добавлено 0, уже были 68" in second.output
+    check = runner.invoke(args=["check-index"])
+    assert check.exit_code == 0, check.output
+
+
+def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monkeypatch):
+    instance = tmp_path / "inst"
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    app = create_app()
+    config_file = instance / "config.py"
+    assert config_file.is_file(), "first run writes instance/config.py"
+    assert "SECRET_KEY" in config_file.read_text(encoding="utf-8")
+    assert app.config["SECRET_KEY"] and len(app.config["SECRET_KEY"]) == 64
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'kb.sqlite3'}"
+    assert app.config["INDEX_DIR"] == str(instance / "index")
+
+    config_file.write_text("SECRET_KEY = 'from-file'\nSEARCH_PER_PAGE = 7\n", encoding="utf-8")
+    monkeypatch.setenv("KB_DATABASE_URL", "sqlite:///" + str(tmp_path / "other.sqlite3"))
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-file"
+    assert app.config["SEARCH_PER_PAGE"] == 7
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite3")
+    monkeypatch.setenv("KB_SECRET_KEY", "from-env")
+    assert create_app().config["SECRET_KEY"] == "from-env"
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["documents"] == 0
+    assert response.json["pending_changes"] == 0

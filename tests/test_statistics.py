@@ -1,0 +1,249 @@
+"""Statistics: every number equals the database's (independent SQL), within the scope; CSV = chart; escaping; views."""
+
+import csv
+import html
+import io
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from kb.accounts.services import create_user
+from kb.adoption.models import PracticeAdoption
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from kb.practices import services as practices
+from kb.practices.models import Practice, PracticeTransition
+from kb.statistics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart, shorten
+from kb.statistics.services import Row, Table, last_months
+from kb.timeutil import utcnow
+from kb.vocabularies.models import EducationLevel, Topic
+from tests.conftest import PASSWORD, sign_in
+
+TABLES = ("status", "months", "region", "topic", "level", "year", "views", "downloads", "adoptions")
+
+
+@pytest.fixture
+def world(demo_app):
+    """The demo bank plus practices in every status in RU-SMO and RU-CHE, with history, files, views, reports."""
+    with demo_app.app_context():
+        users = {
+            "teacher": create_user("t@example.org", "Педагог", PASSWORD, region_code="RU-SMO"),
+            "smo": create_user("smo@example.org", "Методист", PASSWORD, role="methodist", scope_region_code="RU-SMO"),
+            "org": create_user("org@example.org", "Методист", PASSWORD, role="methodist",
+                               scope_organisation="Гимназия № 7"),
+            "admin": create_user("a@example.org", "Админ", PASSWORD, role="admin"),
+        }
+        db.session.flush()
+        admin = users["admin"]
+        bold = db.session.get(Topic, "olympiads")
+        bold.label = "<b>Жирная тема</b>"
+
+        def add(title, region, actions=(), year=2024, topics=("research_projects",), levels=("basic",), **fields):
+            practice = Practice(title=title, status="draft", region_code=region, year=year,
+                                owner_id=users["teacher"].id, organisation=fields.pop("organisation", ""),
+                                topics=[db.session.get(Topic, c) for c in topics],
+                                levels=[db.session.get(EducationLevel, c) for c in levels], **fields)
+            db.session.add(practice)
+            db.session.flush()
+            for action in actions:
+                practices.transition(admin, practice, action)
+            return practice
+
+        published = ("submit", "publish")
+        bold_practice = add("<b>Жирная</b> практика", "RU-SMO", published, topics=("olympiads",), views=7)
+        add("На рассмотрении в Смоленске", "RU-SMO", ("submit",))
+        returned = add("Возвращена в Смоленске", "RU-SMO", ("submit",))
+        practices.transition(admin, returned, "return", "Исправьте")
+        restored = add("Из архива", "RU-SMO", (*published, "archive", "restore"), year=None, views=3)
+        add("=HYPERLINK(\"http://evil\")", "RU-SMO", published, views=2, organisation="Гимназия № 7")
+        secret = add("Черновик только для Челябинска", "RU-CHE", year=2019)
+        che = add("Опубликована в Челябинске", "RU-CHE", published, levels=("primary", "basic"), views=11)
+        add("Без региона", None, published, year=None, topics=(), levels=())
+        # History older than the window of 24 months is not counted.
+        db.session.add(PracticeTransition(practice_id=che.id, from_status="draft", to_status="submitted",
+                                          created_at=utcnow() - timedelta(days=3 * 365)))
+        for practice, downloads in ((secret, 40), (bold_practice, 5), (restored, 2), (che, 1)):
+            db.session.add(Attachment(practice_id=practice.id, original_name="a.pdf", kind="pdf", size=1,
+                                      sha256="0" * 64, downloads=downloads))
+        db.session.add(Attachment(practice_id=bold_practice.id, original_name="b.pdf", kind="pdf", size=1,
+                                  sha256="1" * 64, downloads=4))
+        for practice, reports in ((bold_practice, 2), (che, 3), (restored, 1)):
+            for i in range(reports):
+                db.session.add(PracticeAdoption(practice_id=practice.id, organisation=f"Школа {i}",
+                                                region_code="RU-SMO"))
+        db.session.commit()
+        return {name: user.id for name, user in users.items()}
+
+
+def _client(app, user_id=None):
+    client = app.test_client()
+    if user_id is not None:
+        sign_in(client, user_id)
+    return client
+
+
+def _csv(client, name) -> list[list[str]]:
+    response = client.get(f"/statistics/{name}.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def _window_start(now: datetime) -> datetime:
+    year, month = now.year, now.month - 23
+    while month < 1:
+        year, month = year - 1, month + 12
+    return datetime(year, month, 1)
+
+
+def _expected(where: str) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Every table as {key: numbers}, by plain SQL over the database (``where`` limits the practices)."""
+    def pairs(sql, **params):
+        return {("" if k is None else str(k)): (int(v),) for k, v in db.session.execute(text(sql), params)}
+
+    published = f"p.status = 'published' AND {where}"
+    expected = {
+        "status": pairs(f"SELECT p.status, count(*) FROM practice p WHERE {where} GROUP BY p.status"),
+        "region": pairs(f"SELECT p.region_code, count(*) FROM practice p WHERE {published} GROUP BY 1"),
+        "topic": pairs("SELECT pt.topic_code, count(*) FROM practice_topic pt JOIN practice p ON p.id = pt.practice_id"
+                       f" WHERE {published} GROUP BY 1"),
+        "level": pairs("SELECT pl.level_code, count(*) FROM practice_level pl JOIN practice p ON p.id = pl.practice_id"
+                       f" WHERE {published} GROUP BY 1"),
+        "year": pairs(f"SELECT p.year, count(*) FROM practice p WHERE {published} GROUP BY 1"),
+        "views": pairs(f"SELECT p.id, p.views FROM practice p WHERE p.views > 0 AND {where}"
+                       " ORDER BY p.views DESC, p.id LIMIT 10"),
+        "downloads": pairs("SELECT p.id, sum(a.downloads) FROM attachment a JOIN practice p ON p.id = a.practice_id"
+                           f" WHERE {where} GROUP BY p.id HAVING sum(a.downloads) > 0"
+                           " ORDER BY 2 DESC, p.id LIMIT 10"),
+        "adoptions": pairs("SELECT p.id, count(*) FROM practice_adoption r JOIN practice p ON p.id = r.practice_id"
+                           f" WHERE {where} GROUP BY p.id ORDER BY 2 DESC, p.id LIMIT 10"),
+    }
+    months: dict[str, list[int]] = {}
+    for month, status, count in db.session.execute(text(
+            "SELECT strftime('%Y-%m', t.created_at), t.to_status, count(*) FROM practice_transition t"
+            " JOIN practice p ON p.id = t.practice_id WHERE t.created_at >= :start AND t.from_status <> 'archived'"
+            f" AND t.to_status IN ('submitted', 'published') AND {where} GROUP BY 1, 2"),
+            {"start": _window_start(utcnow())}):
+        months.setdefault(month, [0, 0])[0 if status == "submitted" else 1] = count
+    expected["months"] = {month: tuple(v) for month, v in months.items()}
+    return expected
+
+
+def _numbers(rows: list[list[str]]) -> dict[str, tuple[int, ...]]:
+    return {row[0]: tuple(int(v) for v in row[2:]) for row in rows[1:]}
+
+
+@pytest.mark.parametrize(("who", "where"), [("admin", "1 = 1"), ("smo", "p.region_code = 'RU-SMO'"),
+                                            ("org", "p.organisation = 'Гимназия № 7'")])
+def test_numbers_equal_the_databases(demo_app, world, who, where):
+    client = _client(demo_app, world[who])
+    with demo_app.app_context():
+        expected = _expected(where)
+    assert expected["status"] and expected["months"]
+    for name in TABLES:
+        got = _numbers(_csv(client, name))
+        if name == "status":  # every status is listed, the empty ones with 0
+            got = {k: v for k, v in got.items() if v != (0,)}
+        if name == "months":  # 24 months in a row, ending with this one
+            assert len(got) == 24 and list(got)[-1] == utcnow().strftime("%Y-%m")
+            got = {k: v for k, v in got.items() if v != (0, 0)}
+        assert got == expected[name], name
+
+
+def test_the_window_and_restores(demo_app, world):
+    months = _numbers(_csv(_client(demo_app, world["admin"]), "months"))
+    this_month = months[utcnow().strftime("%Y-%m")]
+    # Seven submissions this month; five publications (a restore from the archive is not one).
+    assert this_month == (7, 5)
+    assert sum(v[0] for v in months.values()) == 7  # the submission three years ago is outside the window
+
+
+def test_a_methodist_sees_only_their_region(demo_app, world):
+    client = _client(demo_app, world["smo"])
+    assert {row[0] for row in _csv(client, "region")[1:]} == {"RU-SMO"}
+    page = client.get("/statistics").get_data(as_text=True)
+    assert "Опубликована в Челябинске" not in page and "Черновик только для Челябинска" not in page
+    assert "Из архива" in page
+    admin_page = _client(demo_app, world["admin"]).get("/statistics").get_data(as_text=True)
+    assert "Черновик только для Челябинска" in admin_page and "Опубликована в Челябинске" in admin_page
+
+
+@pytest.mark.parametrize("url", ["/statistics", "/statistics/region.csv"])
+def test_teachers_are_refused_and_anonymous_users_sent_to_login(demo_app, world, url):
+    assert _client(demo_app, world["teacher"]).get(url).status_code == 403
+    response = _client(demo_app).get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unknown_table_is_404(demo_app, world):
+    assert _client(demo_app, world["admin"]).get("/statistics/secrets.csv").status_code == 404
+
+
+def _section(page: str, name: str) -> str:
+    match = re.search(rf'<section class="stat-card" id="stat-{name}".*?</section>', page, re.S)
+    assert match, name
+    return match.group(0)
+
+
+def test_csv_matches_the_chart(demo_app, world):
+    client = _client(demo_app, world["admin"])
+    page = client.get("/statistics").get_data(as_text=True)
+    for name in TABLES:
+        section = _section(page, name)
+        rows = _csv(client, name)[1:]
+        table = [(html.unescape(re.sub(r"<[^>]+>", "", label)), tuple(int(v) for v in re.findall(r">(\d+)</td>", tds)))
+                 for label, tds in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', section, re.S)]
+        assert table == [(row[1].removeprefix("'"), tuple(int(v) for v in row[2:])) for row in rows], name
+        bars = [int(v) for v in re.findall(r'<text class="chart-value"[^>]*>(\d+)</text>', section)]
+        assert bars == [v for _label, values in table for v in values], name
+        assert 'role="img"' in section and "<title>" in section and f"/statistics/{name}.csv" in section
+
+
+def test_labels_are_escaped(demo_app, world):
+    client = _client(demo_app, world["smo"])
+    page = client.get("/statistics").get_data(as_text=True)
+    assert "<b>" not in page
+    assert "&lt;b&gt;Жирная тема&lt;/b&gt;" in _section(page, "topic")
+    assert "&lt;b&gt;Жирная&lt;/b&gt; практика" in _section(page, "views")
+    # A title that a spreadsheet would run as a formula is written as text.
+    assert [row[1] for row in _csv(client, "views") if "HYPERLINK" in row[1]] == ["'=HYPERLINK(\"http://evil\")"]
+
+
+def test_views_are_counted_for_published_practices_only(demo_app, world):
+    with demo_app.app_context():
+        published = db.session.scalar(db.select(Practice).where(Practice.title == "Из архива"))
+        draft = db.session.scalar(db.select(Practice).where(Practice.title == "Черновик только для Челябинска"))
+        published_id, draft_id, changed = published.id, draft.id, published.updated_at
+    owner = _client(demo_app, world["teacher"])
+    anonymous = _client(demo_app)
+    for client in (owner, anonymous, anonymous):
+        assert client.get(f"/practices/{published_id}").status_code == 200
+    assert owner.get(f"/practices/{draft_id}").status_code == 200
+    with demo_app.app_context():
+        published, draft = db.session.get(Practice, published_id), db.session.get(Practice, draft_id)
+        assert (published.views, draft.views) == (3 + 3, 0)
+        assert published.updated_at == changed
+
+
+def test_the_dashboard_is_linked_for_moderators_only(demo_app, world):
+    assert 'href="/statistics"' in _client(demo_app, world["smo"]).get("/").get_data(as_text=True)
+    assert 'href="/statistics"' not in _client(demo_app, world["teacher"]).get("/").get_data(as_text=True)
+
+
+def test_bars_are_scaled_to_the_largest_number():
+    table = Table("t", "Т", "Код", "Метка", ("Число",), [Row("a", "А" * 60, (10,)), Row("b", "Б", (5,)),
+                                                        Row("c", "В", (0,))])
+    chart = bar_chart(table)
+    area = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    assert [bar.width for item in chart.rows for bar in item.bars] == [area, area // 2, 0]
+    assert chart.rows[0].label == shorten("А" * 60) and chart.rows[0].label.endswith("…")
+    assert chart.summary == "Т: " + "А" * 60 + " — 10; Б — 5; В — 0"
+
+
+def test_the_window_is_24_months_ending_with_this_one():
+    months = last_months(datetime(2026, 2, 15))
+    assert len(months) == 24 and months[0] == (2024, 3) and months[-1] == (2026, 2)

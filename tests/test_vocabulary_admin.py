@@ -1,0 +1,90 @@
+"""Administrators edit the thesaurus and add municipalities; `init` never overwrites their edits."""
+
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEvent
+from kb.extensions import db
+from kb.vocabularies.models import Municipality, Topic
+from tests.conftest import csrf_from, sign_in
+
+
+def _admin(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("admin"))
+    return client
+
+
+def test_closed_to_everyone_but_admins(app, make_user):
+    client = app.test_client()
+    assert client.get("/admin/vocabularies").status_code == 302
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    assert client.get("/admin/vocabularies").status_code == 403
+    assert client.get("/admin/vocabularies/topics/olympiads").status_code == 403
+
+
+def test_edit_topic_synonyms_survives_init(app, make_user):
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/school_science_society"
+    response = client.post(url, data={"code": "hacked", "label": "Школьные научные общества",
+                                      "parent": "research_projects", "synonyms": "ШНО\nНОУ\n  ШНО \nнаучное общество",
+                                      "csrf_token": csrf_from(client, url)})
+    assert response.status_code == 302
+    with app.app_context():
+        topic = db.session.get(Topic, "school_science_society")
+        assert topic.synonyms == ["ШНО", "НОУ", "научное общество"]
+        assert db.session.get(Topic, "hacked") is None, "the code never changes"
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vocabulary_changed"))
+        assert event.details["code"] == "school_science_society"
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(Topic, "school_science_society").synonyms == ["ШНО", "НОУ", "научное общество"]
+
+
+def test_add_topic_and_reject_bad_codes(app, make_user):
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    bad = client.post(url, data={"code": "Плохой код", "label": "Тема", "csrf_token": csrf_from(client, url)})
+    assert "строчная латиница" in bad.get_data(as_text=True)
+    taken = client.post(url, data={"code": "olympiads", "label": "Тема", "csrf_token": csrf_from(client, url)})
+    assert "уже есть" in taken.get_data(as_text=True)
+    ok = client.post(url, data={"code": "media_literacy", "label": "Медиаграмотность <b>",
+                                "synonyms": "медиаобразование", "csrf_token": csrf_from(client, url)})
+    assert ok.status_code == 302
+    page = client.get("/admin/vocabularies").get_data(as_text=True)
+    assert "Медиаграмотность &lt;b&gt;" in page
+    assert "Медиаграмотность" in client.get("/practices/new").get_data(as_text=True)
+
+
+def test_add_municipality(app, make_user):
+    client = _admin(app, make_user)
+    data = {"region": "RU-SMO", "name": "Вяземский  муниципальный округ", "kind": "муниципальный округ"}
+    response = client.post("/admin/vocabularies/municipalities",
+                           data={**data, "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert response.status_code == 302
+    again = client.post("/admin/vocabularies/municipalities",
+                        data={**data, "csrf_token": csrf_from(client, "/admin/vocabularies")}, follow_redirects=True)
+    assert "уже есть" in again.get_data(as_text=True)
+    with app.app_context():
+        added = db.session.scalars(select(Municipality).where(Municipality.region_code == "RU-SMO",
+                                                              Municipality.name.startswith("Вяземский"))).all()
+        assert [m.code for m in added] == ["RU-SMO-vyazemskiy-munitsipalnyy-okrug"], "added once"
+    assert "Вяземский муниципальный округ" in client.get("/practices/new").get_data(as_text=True)
+
+
+def test_a_synonym_added_by_an_admin_finds_the_topic_without_a_rebuild(demo_app):
+    client = demo_app.test_client()
+    word = "роболабиринт"
+    assert client.get("/api/v1/search", query_string={"q": word}).json["total"] == 0
+    admin = demo_app.test_client()
+    admin.post("/login", data={"email": "admin@demo.example", "password": "demo-admin-pass",
+                               "csrf_token": csrf_from(admin, "/login")})
+    url = "/admin/vocabularies/topics/olympiads"
+    with demo_app.app_context():
+        topic = db.session.get(Topic, "olympiads")
+        synonyms = "\n".join([*topic.synonyms, word])
+        label = topic.label
+    assert admin.post(url, data={"label": label, "synonyms": synonyms, "code": "olympiads",
+                                 "csrf_token": csrf_from(admin, url)}).status_code == 302
+    found = client.get("/api/v1/search", query_string={"q": word, "type": "practice"}).json
+    assert found["total"] > 0
+    assert all(any(t["code"] == "olympiads" for t in r["topics"]) for r in found["results"])

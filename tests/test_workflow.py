@@ -1,0 +1,224 @@
+"""Submission and moderation: the role × action matrix, history, notifications, audit."""
+
+import pytest
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEvent, Notification
+from kb.extensions import db
+from kb.practices.models import Practice, PracticeTransition, PracticeVersion
+from tests.conftest import sign_in
+
+ACTORS = ("anonymous", "owner", "other_teacher", "methodist_in", "methodist_out", "methodist_org", "admin")
+
+
+@pytest.fixture
+def world(app, make_user, make_practice):
+    """A practice in RU-CHE owned by a teacher, and one user of every kind."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    users = {
+        "owner": make_user("teacher"),
+        "other_teacher": make_user("teacher"),
+        "methodist_in": make_user("methodist", scope_region="RU-CHE"),
+        "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
+        "methodist_org": make_user("methodist", region=None, scope_organisation="маоу «лицей  № 1»"),
+        "admin": make_user("admin", region=None),
+    }
+
+    def practice(status: str) -> int:
+        with app.app_context():
+            # Written differently from the methodist's scope (case, ё): the scope still matches.
+            return make_practice(f"Практика в статусе {status}", status=status, owner_id=users["owner"],
+                                 organisation="МАОУ «ЛИЦЕЙ № 1»")
+
+    return users, practice
+
+
+def _client(app, users, actor):
+    client = app.test_client()
+    if actor != "anonymous":
+        sign_in(client, users[actor])
+    return client
+
+
+def _status(app, practice_id):
+    with app.app_context():
+        return db.session.get(Practice, practice_id).status
+
+
+# expected HTTP status for: view, edit page
+VIEW_EDIT = {
+    "draft": {"anonymous": (404, 302), "owner": (200, 200), "other_teacher": (404, 404), "methodist_in": (200, 200),
+              "methodist_out": (404, 404), "methodist_org": (200, 200), "admin": (200, 200)},
+    "submitted": {"anonymous": (404, 302), "owner": (200, 403), "other_teacher": (404, 404),
+                  "methodist_in": (200, 200), "methodist_out": (404, 404), "methodist_org": (200, 200),
+                  "admin": (200, 200)},
+    "published": {"anonymous": (200, 302), "owner": (200, 403), "other_teacher": (200, 403),
+                  "methodist_in": (200, 200), "methodist_out": (200, 403), "methodist_org": (200, 200),
+                  "admin": (200, 200)},
+    "archived": {"anonymous": (404, 302), "owner": (200, 403), "other_teacher": (404, 404),
+                 "methodist_in": (200, 403), "methodist_out": (404, 404), "methodist_org": (200, 403),
+                 "admin": (200, 403)},
+}
+
+
+@pytest.mark.parametrize("status", list(VIEW_EDIT))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_view_and_edit_matrix(app, world, status, actor):
+    users, practice = world
+    pid = practice(status)
+    client = _client(app, users, actor)
+    view, edit = VIEW_EDIT[status][actor]
+    assert client.get(f"/practices/{pid}").status_code == view
+    response = client.get(f"/practices/{pid}/edit")
+    assert response.status_code == edit
+    if edit == 302:
+        assert "/login" in response.headers["Location"]
+
+
+# (action, starting status) -> the actors allowed; everyone else is refused with the given code
+TRANSITIONS = [
+    ("submit", "draft", {"owner", "admin"}),
+    ("submit", "returned", {"owner", "admin"}),
+    ("publish", "submitted", {"methodist_in", "methodist_org", "admin"}),
+    ("return", "submitted", {"methodist_in", "methodist_org", "admin"}),
+    ("archive", "published", {"methodist_in", "methodist_org", "admin"}),
+    ("restore", "archived", {"methodist_in", "methodist_org", "admin"}),
+]
+RESULT = {"submit": "submitted", "publish": "published", "return": "returned", "archive": "archived",
+          "restore": "published"}
+
+
+@pytest.mark.parametrize(("action", "start", "allowed"), TRANSITIONS)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_transition_matrix(app, world, action, start, allowed, actor):
+    users, practice = world
+    pid = practice(start)
+    client = _client(app, users, actor)
+    response = client.post(f"/practices/{pid}/transition", data={"action": action, "comment": "Добавьте результаты"})
+    if actor in allowed:
+        assert response.status_code == 302
+        assert _status(app, pid) == RESULT[action]
+        with app.app_context():
+            step = db.session.scalar(select(PracticeTransition).where(PracticeTransition.practice_id == pid))
+            assert (step.from_status, step.to_status, step.actor_id) == (start, RESULT[action], users[actor])
+            audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "status_changed"))
+            assert audit.target_id == pid and audit.details["to"] == RESULT[action]
+    else:
+        assert response.status_code in (302, 403, 404)
+        if actor == "anonymous":
+            assert "/login" in response.headers["Location"]
+        assert _status(app, pid) == start
+
+
+def test_wrong_status_gets_a_message_not_an_error(app, world):
+    users, practice = world
+    pid = practice("draft")
+    client = _client(app, users, "admin")
+    response = client.post(f"/practices/{pid}/transition", data={"action": "publish"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "недоступно для практики в её текущем статусе" in response.get_data(as_text=True)
+    assert _status(app, pid) == "draft"
+    unknown = client.post(f"/practices/{pid}/transition", data={"action": "explode"}, follow_redirects=True)
+    assert "Неизвестное действие" in unknown.get_data(as_text=True)
+
+
+def test_return_needs_a_comment_and_notifies_the_author(app, world):
+    users, practice = world
+    pid = practice("submitted")
+    methodist = _client(app, users, "methodist_in")
+    empty = methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": "  "},
+                           follow_redirects=True)
+    assert "Напишите автору" in empty.get_data(as_text=True)
+    assert _status(app, pid) == "submitted"
+    methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": "Добавьте <b>итоги</b>"})
+    assert _status(app, pid) == "returned"
+
+    owner = _client(app, users, "owner")
+    page = owner.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "Комментарий методиста: Добавьте &lt;b&gt;итоги&lt;/b&gt;" in page
+    profile = owner.get("/profile").get_data(as_text=True)
+    assert "возвращена на доработку" in profile
+    with app.app_context():
+        assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
+
+
+def test_full_cycle_through_the_forms(app, world):
+    """Teacher drafts, submits; methodist returns; teacher fixes and resubmits; methodist publishes."""
+    users, _ = world
+    teacher = _client(app, users, "owner")
+    form = {"title": "Клуб юных исследователей «Почемучка»", "annotation": "Еженедельные занятия с гиперзвуковым "
+            "словом.", "authors": "Орлова Анна Сергеевна, учитель начальных классов", "region": "RU-CHE",
+            "levels": ["primary"], "topics": ["research_projects"], "year": "2024", "save_draft": "1"}
+    created = teacher.post("/practices/new", data=form)
+    assert created.status_code == 302
+    pid = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert _status(app, pid) == "draft"
+    assert teacher.get("/api/v1/search", query_string={"q": "гиперзвуковым"}).json["total"] == 0
+
+    teacher.post(f"/practices/{pid}/transition", data={"action": "submit"})
+    methodist = _client(app, users, "methodist_in")
+    queue = methodist.get("/practices/moderation").get_data(as_text=True)
+    assert "Почемучка" in queue
+    assert "Почемучка" not in _client(app, users, "methodist_out").get("/practices/moderation").get_data(as_text=True)
+    methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": "Опишите результаты"})
+
+    fixed = dict(form, results="Участники выступили на городской конференции.", submit_for_review="1")
+    fixed.pop("save_draft")
+    assert teacher.post(f"/practices/{pid}/edit", data=fixed).status_code == 302
+    assert _status(app, pid) == "submitted"
+    methodist.post(f"/practices/{pid}/transition", data={"action": "publish"})
+    assert _status(app, pid) == "published"
+    found = app.test_client().get("/api/v1/search", query_string={"q": "гиперзвуковое"}).json
+    assert [r["id"] for r in found["results"]] == [pid]
+
+    with app.app_context():
+        versions = db.session.scalars(select(PracticeVersion).where(PracticeVersion.practice_id == pid)).all()
+        assert len(versions) == 1 and versions[0].snapshot["results"] == ""
+    history = teacher.get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Версия 1" in history and "Возвращена на доработку" in history
+    diff = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
+    assert "<ins>Участники выступили на городской конференции.</ins>" in diff
+    assert app.test_client().get(f"/practices/{pid}/history").status_code == 404
+
+
+def test_invalid_form_keeps_input_and_says_what_is_wrong(app, world):
+    users, _ = world
+    teacher = _client(app, users, "owner")
+    response = teacher.post("/practices/new", data={"title": "Кор", "annotation": "<script>x</script>",
+                                                    "region": "RU-XXX", "year": "3000", "levels": ["phd"]})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Название — от 5 до 500 символов." in page
+    assert "Год — от 1990 до следующего." in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+    with app.app_context():
+        assert db.session.scalar(select(Practice).where(Practice.title == "Кор")) is None
+
+
+def test_delete_rules_and_audit(app, world):
+    users, practice = world
+    draft, submitted = practice("draft"), practice("submitted")
+    owner = _client(app, users, "owner")
+    assert owner.post(f"/practices/{submitted}/delete").status_code == 403
+    assert owner.post(f"/practices/{draft}/delete").status_code == 302
+    assert _client(app, users, "methodist_in").post(f"/practices/{submitted}/delete").status_code == 403
+    assert _client(app, users, "admin").post(f"/practices/{submitted}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, draft) is None and db.session.get(Practice, submitted) is None
+        deleted = db.session.scalars(select(AuditEvent.target_id).where(AuditEvent.action == "practice_deleted"))
+        assert set(deleted) == {draft, submitted}
+
+
+def test_organisation_scope_queue_ignores_case_and_yo(app, world, make_practice, make_user):
+    users, practice = world
+    with app.app_context():
+        pid = make_practice("Практика лицея на рассмотрении", status="submitted", owner_id=users["owner"],
+                            organisation="МАОУ «ЛИЦЁЙ № 1»")
+        other = make_practice("Практика другой школы", status="submitted", owner_id=users["owner"],
+                              organisation="МБОУ «СОШ № 2»")
+    methodist = make_user("methodist", region=None, scope_organisation="маоу «лицей № 1»")
+    client = _client(app, {**users, "m": methodist}, "m")
+    queue = client.get("/practices/moderation").get_data(as_text=True)
+    assert f"/practices/{pid}" in queue and f"/practices/{other}" not in queue
+    assert client.get(f"/practices/{pid}").status_code == 200
+    assert client.get(f"/practices/{other}").status_code == 404
