@@ -1,0 +1,577 @@
+"""The full-text index on disk: writing, atomic rebuilds and searching."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from whoosh import highlight, index, query, sorting
+from whoosh.analysis import Analyzer
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
+
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold, is_dictionary_word, russian_analyzer, term
+from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
+from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
+from indexer.synonyms import SynonymTable
+
+WRITE_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+WRITE_DELAY = 0.05  # how often it looks again
+# A commit of another writer removes the TOC and segment files it replaces: an open that read the
+# folder just before may find them gone, and opening again (on the new TOC) succeeds.
+OPEN_ATTEMPTS = 8
+OPEN_RETRY_DELAY = 0.01  # seconds, doubled after each attempt
+PROGRESS_EVERY = 100  # documents between two progress reports of a rebuild
+SNIPPET_FRAGMENT_CHARS = 130  # two fragments make a snippet of about 250 characters
+SNIPPET_FRAGMENTS = 2
+HIGHLIGHT_CHARS = 6000  # of each field, for snippets (a match further on gets the caller's plain excerpt)
+SORTS = ("relevance", "date", "adoptions")
+# More-like-this: the key terms of these fields, this many of them.
+SIMILAR_FIELDS = ("title", "annotation", "body")
+SIMILAR_TERMS = 12
+SIMILAR_TOPIC_SCORE = 2.0  # about what one of the key terms scores
+# Fewer documents than this with every word of the query: documents with some of the words follow them.
+FEW_RESULTS = 10
+# whoosh's own writer lock file (index name "MAIN" + "_WRITELOCK"): a swap waits for a running commit
+_WRITER_LOCK = "MAIN_WRITELOCK"
+_TOC_FILE = re.compile(r"_MAIN_\d+\.toc")
+_WORD_CHAR = re.compile(r"[^\W_]")
+_WIDEN_CHARS = 20  # how far a fragment edge may move to reach whitespace
+# Spelling: shorter words are too often abbreviations or real words of another field; a word of
+# LONG_WORD letters or more may be two edits away from the one meant, a shorter one only one.
+MIN_SPELLING_LENGTH = 4
+LONG_WORD = 7
+MAX_EDITS_LONG = 2
+_LETTERS = re.compile(r"[^\W\d_]+")
+_TEXT_WORD = re.compile(TOKEN_PATTERN)
+
+
+_T = TypeVar("_T")
+
+
+class IndexUnavailable(Exception):
+    """The index folder is missing, unreadable or corrupt (a rebuild repairs it)."""
+
+
+class IndexLocked(IndexUnavailable):
+    """Another writer held the index longer than the writer timeout."""
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    # facet field -> selected values: AND across fields, ANY of the values within one field
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"  # "date" (newest first) or "adoptions" (most first); an empty text sorts by date
+    synonyms: SynonymTable | None = None  # phrases searched for as each other, at a lower weight
+
+
+@dataclass
+class Hit:
+    id: str
+    type: str
+    score: float
+    snippet: str  # HTML-safe fragment with matched words in <mark>…</mark>; '' when nothing matched
+    snippet_field: str = ""  # where the snippet comes from: "annotation", "body", "attachments" or "title"
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    # field -> [(value, count)] over the matching documents under the other fields' selections,
+    # by count desc, then value
+    facets: dict[str, list[tuple[str, int]]]
+    page: int
+    per_page: int
+    notice: str | None = None  # a Russian sentence when the query was simplified, relaxed or corrected
+    suggestion: str | None = None  # the text with misspelt words replaced by indexed words
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """HtmlFormatter (it escapes the text) with a bare <mark> around each matched word.
+
+    The parent also numbers every word it has seen for CSS classes, in a dict that only grows.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
+
+    def format(self, fragments, replace=False):
+        """The fragments widened to whole words ("<script>", not "script>"), with an ellipsis
+        where the text goes on before or after them."""
+        for fragment in fragments:
+            text = fragment.text
+            start, end = fragment.startchar, fragment.endchar
+            while start > 0 and not text[start - 1].isspace() and fragment.startchar - start < _WIDEN_CHARS:
+                start -= 1
+            while end < len(text) and not text[end].isspace() and end - fragment.endchar < _WIDEN_CHARS:
+                end += 1
+            fragment.startchar, fragment.endchar = start, end
+        snippet = super().format(fragments, replace=replace)
+        if snippet and _WORD_CHAR.search(fragments[0].text, 0, fragments[0].startchar):
+            snippet = "… " + snippet
+        if snippet and _WORD_CHAR.search(fragments[-1].text, fragments[-1].endchar):
+            snippet += " …"
+        return snippet
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+class SearchIndex:
+    """One index folder. Keeps a searcher open until the next commit; thread-safe."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        write_timeout: float = WRITE_TIMEOUT,
+        create: bool = True,
+        analyzer: Callable[[], Analyzer] = russian_analyzer,
+    ):
+        """Open the index in ``path``; with ``create`` make an empty one there when there is none.
+
+        Without ``create`` a missing index is not replaced by an empty one: reads and writes raise
+        ``IndexUnavailable`` until ``rebuild`` restores it. ``analyzer`` makes the analyzer of the
+        text fields of an index this object creates (another one only to compare them).
+        """
+        self.path = Path(path)
+        self.analyzer = analyzer
+        self.write_timeout = write_timeout
+        self._lock = threading.Lock()  # whoosh searchers are not safe to share between threads
+        self._searcher: Searcher | None = None
+        self._folder: tuple[int, int] | None = None  # (device, inode) the searcher was opened on
+        # facet field -> value -> the searcher's document numbers holding it (built on first use)
+        self._facet_docs: dict[str, dict[str, frozenset[int]]] = {}
+        if not create:
+            return
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if not self._has_index():
+                self._create()
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot create the index in {self.path}: {exc}") from exc
+
+    def _has_index(self) -> bool:
+        """Whether the folder holds an index (cheap: whoosh's exists_in() unpickles the schema)."""
+        return any(_TOC_FILE.fullmatch(name) for name in os.listdir(self.path))
+
+    def _create(self) -> None:
+        # Two processes starting at once must not both create (creating wipes the folder's TOCs).
+        lock = FileStorage(str(self.path)).lock(_WRITER_LOCK)
+        if not try_for(lock.acquire, timeout=self.write_timeout, delay=WRITE_DELAY):
+            raise IndexLocked(f"the index in {self.path} is locked")
+        try:
+            if not self._has_index():
+                index.create_in(str(self.path), build_schema(self.analyzer))
+        finally:
+            lock.release()
+
+    # Writing
+
+    def _open(self) -> index.Index:
+        opened = self._retrying(lambda: index.open_dir(str(self.path)))
+        # An index an older version built lacks fields this one writes and searches: like a missing
+        # index, it is unavailable until `reindex` rebuilds it (the outbox keeps the changes meanwhile).
+        missing = set(build_schema(self.analyzer).names()) - set(opened.schema.names())
+        if missing:
+            fields = ", ".join(sorted(missing))
+            raise IndexUnavailable(f"the index in {self.path} lacks the fields {fields}: rebuild it")
+        return opened
+
+    def _retrying(self, action: Callable[[], _T]) -> _T:
+        """Run ``action`` (which opens index files), again while a concurrent commit removes the files
+        it read a moment ago; any other failure, or a folder without an index, is ``IndexUnavailable``."""
+        delay = OPEN_RETRY_DELAY
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return action()
+            except FileNotFoundError as exc:
+                if attempt == OPEN_ATTEMPTS - 1 or not self.path.is_dir() or not self._has_index():
+                    raise IndexUnavailable(f"cannot open the index in {self.path}: {exc!r}") from exc
+                time.sleep(delay)
+                delay *= 2
+            except (IndexUnavailable, LockError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - missing, unreadable or corrupt: all the same to callers
+                raise IndexUnavailable(f"cannot open the index in {self.path}: {exc!r}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def apply(self, upserts: Iterable[IndexDocument] = (), deletes: Iterable[str] = ()) -> None:
+        """Add or replace ``upserts`` and remove ``deletes`` in one commit (an id in both stays)."""
+        documents = {doc.id: doc for doc in upserts}
+        removed = [doc_id for doc_id in dict.fromkeys(deletes) if doc_id not in documents]
+        if not documents and not removed:
+            return
+        try:
+            writer = self._retrying(lambda: self._open().writer(timeout=self.write_timeout, delay=WRITE_DELAY))
+        except LockError as exc:
+            raise IndexLocked(f"the index in {self.path} stayed locked for {self.write_timeout} s") from exc
+        try:
+            for doc_id in removed:
+                writer.delete_by_term("id", doc_id)
+            for doc in documents.values():
+                writer.update_document(**to_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None = None) -> int:
+        """Build a fresh index beside this one and swap it in at once; returns the document count.
+
+        ``progress`` is called with the number of documents added since its previous call.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.rebuild-", dir=self.path.parent))
+        try:
+            count = self._build(fresh, documents, progress)
+            self._swap_in(fresh)
+        finally:
+            # after the swap this folder holds the previous index
+            shutil.rmtree(fresh, ignore_errors=True)
+        with self._lock:
+            self._close_searcher()
+        return count
+
+    def _build(self, folder: Path, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None) -> int:
+        writer = index.create_in(str(folder), build_schema(self.analyzer)).writer(limitmb=256)
+        seen: set[str] = set()
+        unreported = 0
+        try:
+            for doc in documents:
+                if doc.id in seen:
+                    raise ValueError(f"document {doc.id!r} given twice")
+                seen.add(doc.id)
+                writer.add_document(**to_fields(doc))
+                unreported += 1
+                if progress and unreported == PROGRESS_EVERY:
+                    progress(unreported)
+                    unreported = 0
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if progress and unreported:
+            progress(unreported)
+        return len(seen)
+
+    def _swap_in(self, fresh: Path) -> None:
+        if not self.path.exists():
+            os.rename(fresh, self.path)
+            return
+        # Wait for a commit in progress, so that it does not land in the folder being replaced.
+        lock = FileStorage(str(self.path)).lock(_WRITER_LOCK)
+        if not try_for(lock.acquire, timeout=self.write_timeout, delay=WRITE_DELAY):
+            raise IndexLocked(f"the index in {self.path} stayed locked for {self.write_timeout} s")
+        try:
+            if not _exchange(fresh, self.path):
+                # No atomic exchange here: two renames, the index is missing for a moment.
+                old = fresh.with_name(fresh.name + ".old")
+                os.rename(self.path, old)
+                os.rename(fresh, self.path)
+                os.rename(old, fresh)
+        finally:
+            lock.release()
+
+    def clear(self) -> None:
+        """Empty the index."""
+        self.rebuild(())
+
+    # Reading
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._folder = None
+        self._facet_docs = {}
+
+    def _current_searcher(self) -> Searcher:
+        """A searcher on the latest commit; call with ``self._lock`` held.
+
+        Not ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it adds the segments of the old
+        reader to the new ones, so after a merge every document is there several times (and it
+        fails outright on an empty index). A fresh searcher after each commit is correct; between
+        commits the open one is reused.
+        """
+        try:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            self._close_searcher()
+            raise IndexUnavailable(f"the index folder {self.path} is gone: {exc}") from exc
+        folder = (stat.st_dev, stat.st_ino)
+        try:
+            # A rebuild swaps another folder in: its generation numbers may equal the old ones.
+            if self._searcher is None or folder != self._folder or not self._searcher.up_to_date():
+                self._close_searcher()
+                self._searcher = self._retrying(lambda: self._open().searcher())
+                self._folder = folder
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a TOC that vanished or cannot be read
+            self._close_searcher()
+            raise IndexUnavailable(f"cannot read the index in {self.path}: {exc!r}") from exc
+        return self._searcher
+
+    def doc_count(self) -> int:
+        """How many documents the index holds."""
+        with self._lock:
+            return self._current_searcher().doc_count()
+
+    def versions(self) -> dict[str, str]:
+        """id -> version of every stored document."""
+        with self._lock:
+            searcher = self._current_searcher()
+            return {fields["id"]: fields.get("version", "") for fields in searcher.all_stored_fields()}
+
+    def search(self, request: SearchQuery) -> SearchResult:
+        """Run a search: one page of hits, facet counts over every match, and a notice if any."""
+        if request.sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
+        page = max(1, request.page)
+        per_page = max(1, request.per_page)
+        with self._lock:
+            searcher = self._current_searcher()
+            try:
+                return self._search(searcher, request, page, per_page)
+            except (OSError, EOFError) as exc:
+                self._close_searcher()
+                raise IndexUnavailable(f"cannot read the index in {self.path}: {exc!r}") from exc
+
+    def _search(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
+        unknown = set(request.filters) - set(FACET_FIELDS)
+        if unknown:
+            raise ValueError(f"not facet fields: {', '.join(sorted(unknown))}")
+        parsed = parse_text(request.text, searcher.schema, request.synonyms)
+        notices = parsed.notices
+        if parsed.matches_nothing:
+            return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
+
+        allowed = {
+            name: frozenset().union(*(self._facet_docsets(searcher, name).get(str(v), frozenset()) for v in values))
+            for name, values in request.filters.items()
+            if values
+        }
+        q = parsed.strict or query.Every()
+        matched = set(searcher.docs_for_query(q))
+        suggestion = None
+        if parsed.strict is not None and (corrections := _corrections(searcher, parsed.words)):
+            suggestion = _apply_corrections(request.text, corrections)
+            corrected = parse_text(suggestion, searcher.schema, request.synonyms).strict
+            corrected_docs = set(searcher.docs_for_query(corrected)) if corrected is not None else set()
+            if not _narrowed(corrected_docs, allowed.values()):
+                suggestion = None  # a correction that finds nothing either is no help
+            elif not _narrowed(matched, allowed.values()):
+                # The fuzzy fallback: nothing has all the words as typed, so show what the correction
+                # finds rather than documents with only some of the words.
+                q, matched = corrected, corrected_docs
+                notices.append(NOTICE_CORRECTED.format(suggestion=suggestion))
+        if not _narrowed(matched, allowed.values()) and parsed.relaxed is not None:
+            relaxed = set(searcher.docs_for_query(parsed.relaxed))
+            if _narrowed(relaxed, allowed.values()):
+                q, matched = parsed.relaxed, relaxed
+                notices.append(NOTICE_RELAXED)
+
+        found = _narrowed(matched, allowed.values())
+        # Few documents with every word: the rest of the list shows those with some of the words,
+        # after them (a document with all the words never ranks below one with some).
+        extra: set[int] = set()
+        if 0 < len(found) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict:
+            extra = _narrowed(set(searcher.docs_for_query(parsed.relaxed)), allowed.values()) - found
+            if extra:
+                notices.append(NOTICE_PARTIAL.format(count=len(found)))
+        # Sorted by a field: an explicit date or adoptions order, or no words to rank by (newest first).
+        by_field = request.sort != "relevance" or parsed.strict is None
+        order = [sorting.FieldFacet("sort_date", reverse=True), sorting.FieldFacet("sort_title")]
+        if request.sort == "adoptions":
+            order.insert(0, sorting.FieldFacet("sort_adoptions", reverse=True))
+        limit = page * per_page
+        ranked = []
+        if by_field and found:
+            shown = query.Or([q, parsed.relaxed]) if extra else q
+            ranked = list(searcher.search(shown, filter=found | extra, limit=limit, sortedby=order))
+        elif found:
+            ranked = list(searcher.search(q, filter=found, limit=limit))
+            if extra and len(ranked) < limit:
+                ranked += list(searcher.search(parsed.relaxed, filter=extra, limit=limit - len(ranked)))
+        start = (page - 1) * per_page
+        hits = []
+        for hit in ranked[start : start + per_page]:
+            snippet, source = _snippet(hit)
+            hits.append(Hit(id=hit["id"], type=hit["type"], score=0.0 if by_field else float(hit.score),
+                            snippet=snippet, snippet_field=source))
+        return SearchResult(
+            total=len(found) + len(extra),
+            hits=hits,
+            facets=self._facet_counts(searcher, matched | extra, allowed),
+            page=page,
+            per_page=per_page,
+            notice=" ".join(notices) or None,
+            suggestion=suggestion,
+        )
+
+    def similar(self, doc_id: str, limit: int = 5, types: tuple[str, ...] = ("practice",)) -> list[Hit]:
+        """Documents like ``doc_id`` (more-like-this on the key terms of its text), itself left out;
+        [] when it is not in the index."""
+        with self._lock:
+            searcher = self._current_searcher()
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return []
+            stored = searcher.stored_fields(docnum)
+            weights: dict[str, float] = {}
+            for name in SIMILAR_FIELDS:
+                if text := stored.get(name):
+                    for word, weight in searcher.key_terms_from_text(name, text, numterms=SIMILAR_TERMS):
+                        weights[word] = max(weights.get(word, 0.0), weight)
+            if not weights:
+                return []
+            key_terms = sorted(weights.items(), key=lambda item: -item[1])[:SIMILAR_TERMS]
+            q = query.Or([
+                query.Or([query.Term(name, word) for name in TEXT_FIELDS], boost=weight) for word, weight in key_terms
+            ] + [
+                # a shared thesaurus topic says what the words may not: both are about the same thing
+                query.ConstantScoreQuery(query.Term("topic", code), SIMILAR_TOPIC_SCORE)
+                for code in (stored.get("topic") or "").split(",")
+                if code
+            ])
+            allowed = query.And([
+                query.Or([query.Term("type", t) for t in types]),
+                query.Not(query.Term("id", doc_id)),
+            ])
+            return [
+                Hit(id=hit["id"], type=hit["type"], score=float(hit.score), snippet="")
+                for hit in searcher.search(q, filter=allowed, limit=limit)
+            ]
+
+    def _facet_docsets(self, searcher: Searcher, name: str) -> dict[str, frozenset[int]]:
+        """Value -> the searcher's document numbers holding it (built once per searcher, that is per commit)."""
+        if name not in self._facet_docs:
+            reader = searcher.reader()
+            self._facet_docs[name] = {
+                value.decode("utf-8"): frozenset(reader.postings(name, value).all_ids())
+                for value in reader.lexicon(name)
+            }
+        return self._facet_docs[name]
+
+    def _facet_counts(
+        self, searcher: Searcher, matched: set[int], allowed: dict[str, frozenset[int]]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Per facet field, how many matches hold each value under every *other* field's selection.
+
+        A field's own selection is left out of its counts, so that its other values show how many
+        documents choosing them too would add (OR within a field) and a user can widen as well as
+        narrow. Counts are by count desc, then value.
+
+        Not whoosh's FieldFacet(allow_overlap=True): its counts are right, but it re-reads every
+        posting of the field on every search (40–50 ms per search on 10,000 documents even when
+        nothing matched, 150 ms when everything did). The document sets per value are built once
+        per searcher and intersected with the matches.
+        """
+        facets = {}
+        for name in FACET_FIELDS:
+            base = _narrowed(matched, (docs for other, docs in allowed.items() if other != name))
+            counts = [(value, len(base & docs)) for value, docs in self._facet_docsets(searcher, name).items()]
+            facets[name] = sorted(((v, n) for v, n in counts if n), key=lambda item: (-item[1], item[0]))
+        return facets
+
+
+def _narrowed(matched: set[int], selections: Iterable[frozenset[int]]) -> set[int]:
+    """The matches that hold a selected value in every field with a selection."""
+    result = matched
+    for docs in selections:
+        result = result & docs
+    return result
+
+
+def _closest_word(searcher: Searcher, word: str) -> str | None:
+    """The indexed word nearest to ``word`` (fewest edits, then most documents), or None."""
+    reader = searcher.reader()
+    for distance in range(1, 1 + (MAX_EDITS_LONG if len(word) >= LONG_WORD else 1)):
+        candidates = [
+            w.decode("utf-8") if isinstance(w, bytes) else w
+            for w in reader.terms_within(SPELLING_FIELD, word, distance, prefix=1)
+        ]
+        # The word list keeps the words of removed documents until segments merge: a word is only
+        # offered while a document in the index still has it.
+        candidates = [
+            c for c in candidates
+            if c != word and next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, c))), None) is not None
+        ]
+        if candidates:
+            return max(candidates, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
+    return None
+
+
+def _corrections(searcher: Searcher, words: list[str]) -> dict[str, str]:
+    """Misspelt word -> the indexed word meant, for the query words the index does not know."""
+    reader = searcher.reader()
+    corrections: dict[str, str] = {}
+    for word in dict.fromkeys(words):
+        if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or not _LETTERS.fullmatch(word):
+            continue
+        # Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a
+        # typo. An unknown word whose guessed stem happens to be indexed ("шахматнй") still is one.
+        if reader.doc_frequency(SPELLING_FIELD, word) or (
+            is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS)
+        ):
+            continue
+        if closest := _closest_word(searcher, word):
+            corrections[word] = closest
+    return corrections
+
+
+def _apply_corrections(text: str, corrections: dict[str, str]) -> str:
+    """The user's text with each misspelt word replaced, everything else kept as typed."""
+    return _TEXT_WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), " ".join(text.split()))
+
+
+_BODY_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_FRAGMENT_CHARS, surround=40),
+    formatter=_MarkFormatter(),
+)
+_TITLE_HIGHLIGHTER = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=_MarkFormatter())
+
+
+def _snippet(hit) -> tuple[str, str]:
+    """(highlighted fragments, the field they come from): annotation, body, attachments, else title; or ('', '').
+
+    Highlighting re-analyses the text it is given, which cost half of a search page's time on long
+    practices (bench/scale.py profile): only the first HIGHLIGHT_CHARS of each field are looked at.
+    """
+    for name in ("annotation", "body", "attachments"):
+        text = hit.get(name) or ""
+        if text and (snippet := _BODY_HIGHLIGHTER.highlight_hit(hit, name, text=text[:HIGHLIGHT_CHARS],
+                                                                 top=SNIPPET_FRAGMENTS)):
+            return snippet, name
+    snippet = _TITLE_HIGHLIGHTER.highlight_hit(hit, "title", top=1)
+    return (snippet, "title") if snippet else ("", "")
