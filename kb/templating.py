@@ -1,11 +1,17 @@
-"""Jinja filters and globals: Russian dates, plurals, vocabulary labels, query-string URLs."""
+"""Jinja filters and globals: Russian dates, plurals, vocabulary labels, query-string URLs, fingerprinted assets."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.security import safe_join
 
 from kb.vocabularies import data
 
@@ -72,7 +78,72 @@ def search_url(args: dict | None = None, **extra: object) -> str:
     return "/search" + ("?" + urlencode(pairs) if pairs else "")
 
 
+# A fingerprinted name: kb.3f2a9c1b7d4e.css is kb.css whose content hashes to 3f2a9c1b7d4e.
+_FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
+# A fingerprinted URL never changes its content: a year, and browsers need not even revalidate.
+LONG_CACHE_SECONDS = 31536000
+# Plain /static/<name> may change with the next release: five minutes, then revalidate (ETag).
+SHORT_CACHE_SECONDS = 300
+
+
+class StaticAssets:
+    """Content hashes of the files in the static folder, recomputed only when a file changes."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._digests: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def digest(self, name: str) -> str | None:
+        """The first 12 hex digits of the file's SHA-256, or None when there is no such file."""
+        path = safe_join(self.folder, name)
+        if path is None or not os.path.isfile(path):
+            return None
+        stat = os.stat(path)
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._digests.get(name)
+        if cached and cached[0] == key:
+            return cached[1]
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        self._digests[name] = (key, digest)
+        return digest
+
+    def url(self, name: str) -> str:
+        """/static/kb.<hash>.css for kb.css; a missing file fails loudly rather than ship a broken page."""
+        digest = self.digest(name)
+        if digest is None:
+            raise FileNotFoundError(f"static/{name}")
+        stem, ext = os.path.splitext(name)
+        return url_for("static", filename=f"{stem}.{digest}{ext}")
+
+
+def asset_url(name: str) -> str:
+    """URL of a static file with its content hash in the name, cached by browsers for a year."""
+    return current_app.extensions["kb_assets"].url(name)
+
+
+def serve_static(filename: str) -> ResponseReturnValue:
+    """The static view: fingerprinted names are immutable for a year, plain names cached briefly."""
+    assets: StaticAssets = current_app.extensions["kb_assets"]
+    match = _FINGERPRINTED.match(filename)
+    if match:
+        original = match["stem"] + match["ext"]
+        digest = assets.digest(original)
+        if digest == match["digest"]:
+            response = send_from_directory(assets.folder, original, max_age=LONG_CACHE_SECONDS)
+            response.cache_control.public = True
+            response.cache_control.immutable = True
+            return response
+        if digest is not None:
+            # A page cached before a release asks for the previous version: give the current one, briefly.
+            filename = original
+    response = send_from_directory(assets.folder, filename, max_age=SHORT_CACHE_SECONDS)
+    response.cache_control.public = True
+    return response
+
+
 def register(app: Flask) -> None:
+    app.extensions["kb_assets"] = StaticAssets(app.static_folder)
+    app.view_functions["static"] = serve_static
     app.jinja_env.filters.update(
         ru_date=format_date,
         ru_date_range=format_date_range,
@@ -80,7 +151,7 @@ def register(app: Flask) -> None:
         spread_level=spread_level_label,
         status_label=status_label,
     )
-    app.jinja_env.globals.update(plural=plural, search_url=search_url)
+    app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url)
 
     @app.context_processor
     def _current_query() -> dict:

@@ -1,0 +1,153 @@
+"""Accessibility in a real browser: axe-core (vendored, tests/vendor/axe-core) on every main page, and keyboard use.
+
+axe runs the WCAG 2.0/2.1 A and AA rules plus its best-practice rules; a page passes with zero serious or
+critical violations (the details are printed when it does not). Skipped like tests/test_browser.py where no
+Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from tests.test_browser import CHROMIUM, SHOTS, browser, live_server  # noqa: F401  (fixtures)
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)"),
+]
+
+
+def _context(browser, width: int = 1280):  # noqa: F811
+    # The site's Content-Security-Policy forbids inline scripts; only the test's injected axe needs the bypass.
+    return browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU", bypass_csp=True)
+
+
+def _login(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _axe(page) -> list[dict]:
+    """Violations axe-core finds on the current page, serious and critical ones first."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS)
+    order = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3}
+    return sorted(result["violations"], key=lambda v: order.get(v["impact"], 4))
+
+
+def _describe(url: str, violations: list[dict]) -> str:
+    lines = [f"{url}:"]
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"      {json.dumps(node['target'], ensure_ascii=False)} {node['html'][:160]}")
+            if node.get("failureSummary"):
+                lines.append("      " + node["failureSummary"].replace("\n", "\n      ")[:400])
+    return "\n".join(lines)
+
+
+def _check_pages(page, base: str, paths: list[str], shot: str) -> None:
+    """Open each page, run axe; fail listing every serious or critical violation of all pages at once."""
+    failures = []
+    for path in paths:
+        page.goto(base + path)
+        blocking = [v for v in _axe(page) if v["impact"] in BLOCKING]
+        if blocking:
+            failures.append(_describe(path, blocking))
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    assert not failures, "axe-core: serious or critical violations\n" + "\n".join(failures)
+
+
+def _demo_ids(app) -> dict[str, int]:
+    """A published practice, a resolution, and a public collection made for the test."""
+    from kb.accounts.models import User
+    from kb.collections.services import add_item, create_collection
+    from kb.practices.models import Practice
+    from kb.resolutions.models import Resolution
+
+    with app.app_context():
+        practice = db.session.scalars(
+            select(Practice).where(Practice.status == "published").order_by(Practice.id)).first()
+        resolution = db.session.scalars(select(Resolution).order_by(Resolution.id)).first()
+        owner = db.session.scalars(select(User).where(User.email == "teacher@demo.example")).one()
+        collection = create_collection(owner, "Одарённые дети: курс для методистов",
+                                       "Материалы к занятию о выявлении одарённости.", visibility="public")
+        add_item(owner, collection, "practice", practice.id)
+        add_item(owner, collection, "resolution", resolution.id)
+        db.session.commit()
+        ids = {"practice": practice.id, "resolution": resolution.id, "collection": collection.id}
+        db.session.remove()
+    return ids
+
+
+def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
+    app, base = live_server
+    ids = _demo_ids(app)
+    page = _context(browser).new_page()
+    _check_pages(page, base, [
+        "/",
+        "/search?q=одарённые дети",
+        "/search?q=олимпиада&level=basic",
+        "/search",
+        "/search?q=жзщхъыыы",
+        f"/practices/{ids['practice']}",
+        "/resolutions",
+        f"/resolutions/{ids['resolution']}",
+        "/topics",
+        "/regions",
+        "/levels",
+        "/collections",
+        f"/collections/{ids['collection']}",
+        "/login",
+        "/register",
+        "/no-such-page",
+    ], "accessibility_public")
+
+
+def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    _check_pages(page, base, [
+        "/",
+        "/practices/new",
+        "/practices/mine",
+        "/profile",
+        "/profile/password",
+        "/collections/mine",
+        "/collections/new",
+        "/search?q=олимпиада",
+    ], "accessibility_teacher")
+
+
+def test_methodist_and_admin_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    _check_pages(page, base, ["/practices/moderation", "/statistics"], "accessibility_methodist")
+    admin = _context(browser).new_page()
+    _login(admin, base, "admin@demo.example", "demo-admin-pass")
+    _check_pages(admin, base, ["/admin/users", "/admin/audit", "/admin/vocabularies", "/statistics"],
+                 "accessibility_admin")
+
+
+def test_phone_width_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
+    app, base = live_server
+    ids = _demo_ids(app)
+    page = _context(browser, width=375).new_page()
+    _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}"],
+                 "accessibility_phone")

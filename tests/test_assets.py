@@ -1,0 +1,172 @@
+"""Static assets: served by the app itself, fingerprinted and cached long; no CDN; light pages."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.templating import StaticAssets
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+LONG = "max-age=31536000"
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+
+
+class AssetRefs(HTMLParser):
+    """Every URL a page makes the browser fetch by itself: stylesheets, icons, scripts, images, frames."""
+
+    FETCHING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "apple-touch-icon"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "link" and set((values.get("rel") or "").lower().split()) & self.FETCHING_LINKS:
+            self.urls.append(values.get("href") or "")
+        elif tag in {"script", "img", "iframe", "source", "audio", "video", "embed", "track", "input"}:
+            if values.get("src"):
+                self.urls.append(values["src"])
+        elif tag == "object" and values.get("data"):
+            self.urls.append(values["data"])
+        if values.get("style") and "url(" in values["style"]:
+            self.urls.extend(re.findall(r"url\(([^)]*)\)", values["style"]))
+
+
+def _asset_refs(html: str) -> list[str]:
+    parser = AssetRefs()
+    parser.feed(html)
+    return parser.urls
+
+
+def test_layout_links_fingerprinted_assets(client):
+    html = client.get("/").get_data(as_text=True)
+    refs = _asset_refs(html)
+    assert f"/static/kb.{_digest('kb.css')}.css" in refs
+    assert f"/static/search.{_digest('search.js')}.js" in refs
+    assert "/static/kb.css" not in html and "/static/search.js" not in html
+
+
+@pytest.mark.parametrize(("name", "content_type"), [("kb.css", "text/css"), ("search.js", "text/javascript")])
+def test_fingerprinted_asset_is_immutable_for_a_year(client, name, content_type):
+    stem, ext = name.rsplit(".", 1)
+    with client.get(f"/static/{stem}.{_digest(name)}.{ext}") as response:
+        body = response.get_data()
+    assert response.status_code == 200
+    assert response.mimetype == content_type
+    assert body == (STATIC / name).read_bytes()
+    cache = {part.strip() for part in response.headers["Cache-Control"].split(",")}
+    assert {"public", LONG, "immutable"} <= cache
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_plain_asset_url_is_cached_briefly(client):
+    with client.get("/static/kb.css") as response:
+        body = response.get_data()
+    assert body == (STATIC / "kb.css").read_bytes()
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    cache = response.headers["Cache-Control"]
+    assert "max-age=300" in cache and "immutable" not in cache
+    assert response.headers.get("ETag")
+    with client.get("/static/kb.css", headers={"If-None-Match": response.headers["ETag"]}) as again:
+        assert again.status_code == 304
+
+
+def test_stale_fingerprint_gets_current_file_briefly_cached(client):
+    with client.get("/static/kb.000000000000.css") as response:
+        body = response.get_data()
+    assert response.status_code == 200
+    assert body == (STATIC / "kb.css").read_bytes()
+    assert "immutable" not in response.headers["Cache-Control"]
+    assert LONG not in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", [
+    "/static/no-such.css",
+    "/static/no-such.0123456789ab.css",
+    "/static/../kb/__init__.py",
+    "/static/%2e%2e/kb/config.py",
+    "/static/..%2fkb%2fconfig.py",
+])
+def test_missing_or_outside_files_are_not_found(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"SECRET" not in response.data and b"import" not in response.data
+
+
+def test_fingerprint_follows_content(tmp_path):
+    (tmp_path / "app.css").write_text("body { color: #000; }", encoding="utf-8")
+    assets = StaticAssets(str(tmp_path))
+    first = assets.digest("app.css")
+    assert first == hashlib.sha256(b"body { color: #000; }").hexdigest()[:12]
+    (tmp_path / "app.css").write_text("body { color: #111111; }", encoding="utf-8")
+    assert assets.digest("app.css") != first
+    assert assets.digest("missing.css") is None
+    assert assets.digest("../app.css") is None
+
+
+def test_asset_url_of_missing_file_fails_loudly(app):
+    from kb.templating import asset_url
+
+    with app.test_request_context("/"), pytest.raises(FileNotFoundError):
+        asset_url("no-such.css")
+
+
+def _main_pages(app) -> list[str]:
+    from kb.collections.models import Collection
+    from kb.practices.models import Practice
+    from kb.resolutions.models import Resolution
+
+    with app.app_context():
+        practice = db.session.scalars(select(Practice.id).where(Practice.status == "published")).first()
+        resolution = db.session.scalars(select(Resolution.id)).first()
+        collection = db.session.scalars(select(Collection.id).where(Collection.visibility == "public")).first()
+    pages = ["/", "/search", "/search?q=одарённые дети", "/search?q=жзщхъыыы", f"/practices/{practice}",
+             "/resolutions", f"/resolutions/{resolution}", "/topics", "/regions", "/levels", "/collections",
+             "/login", "/register", "/api", "/no-such-page"]
+    if collection:
+        pages.append(f"/collections/{collection}")
+    return pages
+
+
+def test_main_pages_load_nothing_from_other_sites(demo_app, demo_client):
+    checked = 0
+    for path in _main_pages(demo_app):
+        response = demo_client.get(path)
+        assert response.status_code in (200, 404), path
+        refs = _asset_refs(response.get_data(as_text=True))
+        assert refs, f"{path}: no assets at all?"
+        external = [url for url in refs if re.match(r"^\s*(https?:)?//", url, re.IGNORECASE)]
+        assert not external, f"{path} loads from other sites: {external}"
+        checked += 1
+    assert checked >= 15
+    for name in ("kb.css", "search.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"(url\(|@import|fetch\(|src\s*=)\s*['\"]?(https?:)?//", text), name
+
+
+def test_the_no_cdn_check_sees_a_cdn():
+    html = ('<link rel="stylesheet" href="https://cdn.example.org/x.css">'
+            '<script src="//cdn.example.org/y.js"></script><a href="https://example.org">ссылка</a>')
+    assert _asset_refs(html) == ["https://cdn.example.org/x.css", "//cdn.example.org/y.js"]
+
+
+@pytest.mark.parametrize("path", ["/search", "/search?q=одарённые дети", "/search?q=олимпиада&sort=date"])
+def test_search_page_html_is_under_100_kb(demo_client, path):
+    response = demo_client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count('class="result ') == 20, "a full page of results (20) with facets"
+    assert 'class="facet"' in html
+    assert len(response.data) < 100 * 1024, f"{path}: {len(response.data)} bytes"
