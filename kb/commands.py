@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from kb.bulkimport.commands import import_practices_command
 from kb.extensions import db
 
 
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(indexer_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_practices_command)
 
 
 def initialise() -> dict[str, int]:

@@ -1,0 +1,115 @@
+"""The ZIP of files that accompanies a registry: entries found by name, hostile entries refused one by one.
+
+Nothing here is ever extracted to disk: an entry is read into memory (at most its declared size, which
+is checked against the limit first) and handed to the attachments service.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO
+
+SMALL_ENTRY = 1024 * 1024  # below this, a high compression ratio is ordinary (plain text compresses well)
+
+
+class ArchiveError(ValueError):
+    """The archive as a whole cannot be used; the message says why, in Russian."""
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).replace("ё", "е").replace("Ё", "Е").lower().strip()
+
+
+def _entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name; archivers on Windows write Cyrillic names in CP866 without saying so."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("cp866")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _unsafe(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+
+
+@dataclass
+class Entry:
+    """A file of the archive, or the reason it is refused."""
+
+    name: str
+    info: zipfile.ZipInfo | None
+    refusal: str = ""
+
+
+class FileArchive:
+    """Look up and read files of a ZIP by the names a registry gives them."""
+
+    def __init__(self, path: Path, max_file_bytes: int):
+        self.max_file_bytes = max_file_bytes
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ArchiveError("Архив с файлами повреждён или это не ZIP.") from exc
+        if len(infos) > MAX_ENTRIES:
+            raise ArchiveError(f"В архиве больше {MAX_ENTRIES} файлов: разделите его.")
+        self._by_path: dict[str, Entry] = {}
+        self._by_name: dict[str, list[Entry]] = {}
+        for info in infos:
+            if info.is_dir():
+                continue
+            name = _entry_name(info)
+            entry = Entry(name, info, self._refusal(name, info))
+            self._by_path.setdefault(_key(name.replace("\\", "/")), entry)
+            self._by_name.setdefault(_key(PurePosixPath(name.replace("\\", "/")).name), []).append(entry)
+
+    def _refusal(self, name: str, info: zipfile.ZipInfo) -> str:
+        if _unsafe(name):
+            return f"имя «{name}» в архиве ведёт за пределы архива — такой файл не принимается"
+        if info.flag_bits & 0x1:
+            return "файл в архиве зашифрован паролем — упакуйте его без пароля"
+        if info.file_size > self.max_file_bytes:
+            return f"файл больше {self.max_file_bytes // (1024 * 1024)} МБ — такой файл не принимается"
+        if info.file_size > SMALL_ENTRY and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return "файл сжат подозрительно сильно (похоже на архив-бомбу) и не принят"
+        return ""
+
+    def names(self) -> list[str]:
+        """Every file name of the archive, as written in it."""
+        return [entry.name for entry in self._by_path.values()]
+
+    def find(self, reference: str) -> Entry | str:
+        """The entry a registry cell names (a path inside the archive or a bare file name), or a message."""
+        wanted = _key(reference.replace("\\", "/").strip("/"))
+        entry = self._by_path.get(wanted)
+        if entry is None:
+            candidates = self._by_name.get(_key(PurePosixPath(wanted).name), [])
+            if len(candidates) > 1:
+                return (f"в архиве несколько файлов «{reference}» в разных папках — укажите путь, например "
+                        f"«{candidates[0].name}»")
+            entry = candidates[0] if candidates else None
+        if entry is None:
+            return f"файла «{reference}» нет в архиве"
+        return entry
+
+    def read(self, entry: Entry) -> bytes:
+        """The bytes of an accepted entry; raises ArchiveError with a message when they cannot be read."""
+        if entry.refusal or entry.info is None:
+            raise ArchiveError(entry.refusal)
+        try:
+            # zipfile reads no more than the declared size and checks the CRC: an entry that
+            # unpacks to more than it declares fails here instead of filling memory.
+            return self._zip.read(entry.info)
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
+            raise ArchiveError("файл в архиве повреждён: не удаётся его распаковать") from exc
+
+    def close(self) -> None:
+        self._zip.close()

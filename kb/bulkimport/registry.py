@@ -1,0 +1,215 @@
+"""Reading a registry of practices (CSV or XLSX, one practice per row) into rows keyed by field.
+
+Pure Python (no Flask or database): the columns are recognised by their Russian headers, case,
+«ё»/«е», extra spaces, a trailing colon or a note in brackets ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED
+from kb.practices.models import SECTIONS
+
+# (field, header written in the template, other accepted headers)
+COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("external_id", "Внешний идентификатор", ("внешний id", "идентификатор", "id", "external_id", "код практики")),
+    ("title", "Название", ("название практики", "наименование", "наименование практики", "title")),
+    ("authors", "Авторы", ("автор", "автор(ы)", "авторы практики", "authors")),
+    ("organisation", "Организация", ("образовательная организация", "учреждение", "оо", "organisation")),
+    ("region", "Регион", ("субъект рф", "субъект", "регион рф", "region")),
+    ("municipality", "Муниципалитет", ("муниципальное образование", "город, район", "город/район", "municipality")),
+    ("levels", "Уровень образования", ("уровни образования", "уровень", "levels")),
+    ("subjects", "Предмет", ("предметы", "учебный предмет", "учебные предметы", "subjects")),
+    ("topics", "Темы", ("тема", "тематика", "topics")),
+    ("year", "Год", ("год представления", "год реализации", "year")),
+    ("event", "Мероприятие", ("где представлена", "мероприятие, где представлена", "событие", "event")),
+    ("spread_level", "Уровень распространения", ("уровень распространения опыта", "распространение",
+                                                 "spread_level")),
+    *((key, heading, (key,)) for key, heading in SECTIONS),
+    ("files", "Файлы", ("файл", "вложения", "приложения", "files")),
+)
+# More names people give the template sections.
+_SECTION_ALIASES = {
+    "goal_tasks": ("цели и задачи", "цель", "цель, задачи"),
+    "technology": ("технология", "технология опыта", "содержание опыта", "содержание"),
+    "results": ("результаты", "результативность опыта"),
+    "conditions": ("условия", "ресурсы", "условия реализации"),
+    "target_audience": ("адресность", "для кого"),
+    "replication": ("тиражирование", "возможность тиражирования опыта"),
+    "literature": ("литература", "список источников"),
+    "leading_idea": ("ведущая идея",),
+}
+FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
+
+
+class RegistryError(ValueError):
+    """The file as a whole cannot be read; the message says why, in Russian."""
+
+
+def normalise_header(text: object) -> str:
+    """A header folded for comparison: lower case, ё → е, no notes in brackets, no stray punctuation."""
+    value = str(text or "").lower().replace("ё", "е").replace("\u00a0", " ")
+    value = re.sub(r"\([^)]*\)", " ", value)
+    return " ".join(value.strip(" \t:*.-–—#").split())
+
+
+def _header_map() -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for key, heading, aliases in COLUMNS:
+        for name in (heading, *aliases, *_SECTION_ALIASES.get(key, ())):
+            mapping.setdefault(normalise_header(name), key)
+    return mapping
+
+
+HEADERS = _header_map()
+
+
+@dataclass
+class RawRow:
+    """One row of the registry: its line number in the file and the cells by field."""
+
+    number: int
+    values: dict[str, object]
+
+
+@dataclass
+class Registry:
+    """The rows of a registry with the columns found and the file-level warnings."""
+
+    columns: dict[str, str]  # field -> header as written in the file
+    rows: list[RawRow]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_registry(data: bytes, max_rows: int) -> Registry:
+    """Read a CSV or XLSX registry; raises RegistryError when the file cannot be used at all."""
+    if not data:
+        raise RegistryError("Файл реестра пустой.")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
+    table = _xlsx_rows(data, max_rows) if data[:4] == b"PK\x03\x04" else _csv_rows(data, max_rows)
+    return _registry(table, max_rows)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace")
+
+
+def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RegistryError("Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов.")
+    text = _decode(data)
+    # The header line decides: «;» (Russian Excel), «,» or a tab, whichever separates more headers.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        for number, values in enumerate(reader, start=1):  # record numbers: the row numbers a spreadsheet shows
+            if any(v.strip() for v in values):
+                rows.append((number, list(values)))
+            if len(rows) > max_rows + 1:
+                break
+    except csv.Error as exc:
+        raise RegistryError(f"Не удаётся разобрать CSV (строка {reader.line_num}): {exc}.") from exc
+    return rows
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise RegistryError("Файл XLSX повреждён: не удаётся его прочитать.") from exc
+    if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
+        raise RegistryError("Файл XLSX зашифрован или слишком сложен: сохраните реестр без пароля.")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
+        raise RegistryError("Файл XLSX после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
+        raise RegistryError("Файл XLSX повреждён или это не таблица Excel.") from exc
+    try:
+        if not workbook.worksheets:
+            raise RegistryError("В файле XLSX нет листов.")
+        rows: list[tuple[int, list[object]]] = []
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
+                rows.append((number, list(values)))
+            if len(rows) > max_rows + 1:
+                break
+    finally:
+        workbook.close()
+    return rows
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: integers without «.0», dates as ГГГГ-ММ-ДД, spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def _registry(table: list[tuple[int, list[object]]], max_rows: int) -> Registry:
+    nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
+    if not nonempty:
+        raise RegistryError("В файле нет ни заголовков, ни строк с практиками.")
+    header_number, header = nonempty[0]
+    positions: dict[str, int] = {}
+    columns: dict[str, str] = {}
+    warnings: list[str] = []
+    for position, cell in enumerate(header):
+        written = cell_text(cell)
+        if not written:
+            continue
+        key = HEADERS.get(normalise_header(written))
+        if key is None:
+            warnings.append(f"Столбец «{written}» не распознан и пропущен.")
+        elif key in positions:
+            warnings.append(f"Столбец «{written}» повторяет «{columns[key]}»; взят первый.")
+        else:
+            positions[key] = position
+            columns[key] = written
+    if "title" not in positions:
+        raise RegistryError(
+            f"В первой строке (строка {header_number}) нет столбца «Название». Заголовки столбцов — в README и в "
+            "шаблоне реестра.")
+    rows = []
+    for number, values in nonempty[1:]:
+        cells = {key: values[pos] if pos < len(values) else None for key, pos in positions.items()}
+        if not any(cell_text(v) for v in cells.values()):
+            continue
+        rows.append(RawRow(number, cells))
+    if len(rows) > max_rows:
+        raise RegistryError(f"В реестре больше {max_rows} строк: разделите его на несколько файлов.")
+    if not rows:
+        raise RegistryError("В реестре нет строк с практиками — только заголовки.")
+    return Registry(columns, rows, warnings)
+
+
+def split_list(value: object) -> list[str]:
+    """Several values of one cell, separated by «;» or line breaks."""
+    return [part.strip() for part in re.split(r"[;\n]", cell_text(value)) if part.strip()]
+
+
+def template_headers() -> list[str]:
+    """The headers of the registry template, in order."""
+    return [heading for _key, heading, _aliases in COLUMNS]

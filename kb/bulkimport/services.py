@@ -1,0 +1,500 @@
+"""Bulk import of practices: check every row of a registry, then create or update practices row by row.
+
+A row is matched to a practice by its external id (``Practice.external_id``, unique in the whole bank),
+so loading the same registry again updates instead of duplicating. Each row is written inside its own
+savepoint: a failing row is rolled back and reported, the others stay. Nothing is written on a dry run.
+Services only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.accounts.models import User
+from kb.accounts.services import record
+from kb.attachments.extract import AttachmentError, detect, extract_text
+from kb.attachments.services import add_attachment, clean_filename
+from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
+from kb.bulkimport.registry import FIELD_LABELS, RawRow, Registry, cell_text, read_registry, split_list
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import SECTION_KEYS, Practice
+from kb.practices.services import (
+    InvalidTransition,
+    PermissionDenied,
+    PracticeData,
+    create_practice,
+    snapshot,
+    transition,
+    update_practice,
+)
+from kb.resolutions.services import gazetteer
+from kb.vocabularies.data import SPREAD_LEVELS
+from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
+from kb.vocabularies.services import find_municipality
+
+DEFAULT_MAX_ROWS = 5000
+EXTERNAL_ID_MAX = 100
+FIRST_YEAR = 1900
+
+ACTION_LABELS = {
+    ("create", True): "будет создана",
+    ("update", True): "будет обновлена",
+    ("create", False): "создана",
+    ("update", False): "обновлена",
+    ("unchanged", False): "без изменений",
+}
+
+
+@dataclass
+class RowResult:
+    """What happened (or would happen) to one row of the registry."""
+
+    number: int
+    external_id: str = ""
+    title: str = ""
+    action: str = ""  # create | update | unchanged; empty when the row failed
+    practice_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    published: bool = False
+    will_publish: bool = False  # a dry run of an import with publishing
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+    def outcome(self, dry_run: bool) -> str:
+        if self.failed:
+            return "ошибка — строка не загружена" if not dry_run else "ошибка — строка не будет загружена"
+        label = ACTION_LABELS.get((self.action, dry_run), self.action)
+        if self.published or (dry_run and self.will_publish):
+            label += ", опубликована" if not dry_run else " и опубликована"
+        return label
+
+
+@dataclass
+class ImportReport:
+    """The rows of one import with their outcomes and the warnings about the file as a whole."""
+
+    dry_run: bool
+    publish: bool
+    columns: dict[str, str]
+    rows: list[RowResult]
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if not row.failed and row.action == action)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for row in self.rows if row.failed)
+
+    @property
+    def published(self) -> int:
+        return sum(1 for row in self.rows if row.published)
+
+    def summary(self) -> str:
+        if self.dry_run:
+            return (f"Проверка без записи: строк {len(self.rows)}; будет создано {self.count('create')}, "
+                    f"обновлено {self.count('update')}; с ошибками {self.failed}.")
+        return (f"Строк {len(self.rows)}: создано {self.count('create')}, обновлено {self.count('update')}, "
+                f"без изменений {self.count('unchanged')}, опубликовано {self.published}; с ошибками {self.failed}.")
+
+
+# -- vocabularies ------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = (
+    (re.compile(r"\bобл\b\.?"), "область"),
+    (re.compile(r"\bресп\b\.?"), "республика"),
+    (re.compile(r"\bавт\b\.?\s*(?:окр\b\.?|округ)"), "автономный округ"),
+    (re.compile(r"\bао\b"), "автономный округ"),
+)
+
+
+def _norm(text: str, drop: tuple[str, ...] = ()) -> str:
+    value = text.lower().replace("ё", "е")
+    for pattern, replacement in _ABBREVIATIONS:
+        value = pattern.sub(replacement, value)
+    value = re.sub(r"[\"«»().,:/\-–—]+", " ", value)
+    return " ".join(word for word in value.split() if word not in drop)
+
+
+class Lookup:
+    """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded)."""
+
+    def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = ()):
+        self.drop = drop
+        self.labels = {code: label for code, label, _ in entries}
+        self.keys: dict[str, str] = {}
+        for code, label, aliases in entries:
+            for name in (code, label, *aliases):
+                key = _norm(name, drop)
+                if key:
+                    self.keys.setdefault(key, code)
+
+    def find(self, value: str) -> str | None:
+        return self.keys.get(_norm(value, self.drop))
+
+    def suggest(self, value: str) -> str | None:
+        match = difflib.get_close_matches(_norm(value, self.drop), list(self.keys), n=1, cutoff=0.7)
+        return self.labels[self.keys[match[0]]] if match else None
+
+
+def _parenthesised(label: str) -> list[str]:
+    """«Школьные научные общества (ШНО)» is also found as «Школьные научные общества» and «ШНО»."""
+    inner = re.findall(r"\(([^)]*)\)", label)
+    return [re.sub(r"\s*\([^)]*\)", "", label), *inner] if inner else []
+
+
+@dataclass
+class Vocabularies:
+    regions: Lookup
+    levels: Lookup
+    subjects: Lookup
+    topics: Lookup
+
+    @classmethod
+    def load(cls) -> Vocabularies:
+        levels = []
+        for level in db.session.scalars(select(EducationLevel)):
+            aliases = [level.short, *level.name.split("—")[1:]]
+            levels.append((level.code, level.name, aliases))
+        return cls(
+            regions=Lookup([(r.code, r.name, [*(r.aliases or []), *([r.okato] if r.okato else [])])
+                            for r in db.session.scalars(select(Region))]),
+            levels=Lookup(levels, drop=("образование", "образования", "уровень")),
+            subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / "))
+                             for s in db.session.scalars(select(Subject))]),
+            topics=Lookup([(t.code, t.label, [*(t.synonyms or []), *_parenthesised(t.label)])
+                           for t in db.session.scalars(select(Topic))]),
+        )
+
+
+def _suggestion(suggested: str | None) -> str:
+    return f" Возможно, имелось в виду: «{suggested}»." if suggested else ""
+
+
+def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
+    codes: list[str] = []
+    for piece in split_list(cell):
+        code = lookup.find(piece)
+        if code is None and "," in piece:  # «Русский язык, литература» written with commas
+            parts = [lookup.find(part) for part in piece.split(",") if part.strip()]
+            if parts and all(parts):
+                codes.extend(p for p in parts if p not in codes)
+                continue
+        if code is None:
+            errors.append(f"{label}: значение «{piece}» не найдено в словаре.{_suggestion(lookup.suggest(piece))}")
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+# -- single cells ----------------------------------------------------------------------------------------
+
+
+def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
+    """(year, error): a year of four digits as a number, text or a date; anything else is an error."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    latest = dt.date.today().year + 1
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, dt.date | dt.datetime):
+        year = value.year
+        warnings.append(f"Год: в ячейке дата ({cell_text(value)}), взят её год {year}.")
+    elif isinstance(value, str):
+        text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+    if year is None:
+        return None, f"Год «{cell_text(value)}» — не год; укажите его цифрами, например 2023."
+    if not FIRST_YEAR <= year <= latest:
+        return None, f"Год {year} вне допустимого диапазона {FIRST_YEAR}–{latest}."
+    return year, None
+
+
+_SPREAD_WORDS = (("муниципальн", "municipality"), ("регион", "region"), ("федерал", "federal"),
+                 ("всероссийск", "federal"), ("организац", "institution"), ("учрежден", "institution"),
+                 ("институцион", "institution"), ("школ", "institution"))
+
+
+def parse_spread_level(value: str) -> str | None:
+    folded = _norm(value)
+    codes = {item["code"] for item in SPREAD_LEVELS}
+    if folded in codes:
+        return folded
+    for stem, code in _SPREAD_WORDS:
+        if stem in folded:
+            return code
+    return None
+
+
+def parse_authors(value: object) -> list[tuple[str, str]]:
+    """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]."""
+    authors = []
+    for piece in split_list(value):
+        bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", piece)
+        name, _, position = (bracket.group(1), "", bracket.group(2)) if bracket else piece.partition(",")
+        authors.append((name.strip()[:300], position.strip()[:300]))
+    return authors
+
+
+# -- rows ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    user: User
+    vocabularies: Vocabularies
+    columns: dict[str, str]
+    archive: FileArchive | None
+    dry_run: bool
+    publish: bool
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    data: PracticeData
+    existing: Practice | None
+    entries: list[Entry]
+
+
+def _text(raw: RawRow, key: str, limit: int | None, errors: list[str]) -> str:
+    text = cell_text(raw.values.get(key))
+    if limit is not None and len(text) > limit:
+        errors.append(f"{FIELD_LABELS[key]}: не длиннее {limit} знаков (сейчас {len(text)}).")
+    return text
+
+
+def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
+    columns, user = ctx.columns, ctx.user
+    errors: list[str] = []
+    warnings: list[str] = []
+    result = RowResult(raw.number, errors=errors, warnings=warnings)
+    result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
+    result.title = title = _text(raw, "title", 500, errors)
+    if not title:
+        errors.append("Не указано название практики.")
+
+    existing: Practice | None = None
+    if external_id:
+        if external_id in ctx.seen:
+            errors.append(f"Внешний идентификатор «{external_id}» уже встречался в строке {ctx.seen[external_id]}.")
+        else:
+            ctx.seen[external_id] = raw.number
+            existing = db.session.scalar(select(Practice).where(Practice.external_id == external_id))
+    else:
+        warnings.append("Нет внешнего идентификатора: повторная загрузка создаст эту практику ещё раз.")
+    before = snapshot(existing) if existing is not None else None
+    result.practice_id = existing.id if existing is not None else None
+
+    def kept(key: str, default: object) -> object:
+        return before[key] if before is not None else default
+
+    sections = {key: _text(raw, key, None, errors) if key in columns else kept(key, "") for key in SECTION_KEYS}
+    authors = parse_authors(raw.values.get("authors")) if "authors" in columns else [
+        tuple(a) for a in kept("authors", [])]
+
+    scope_organisation = user.scope_organisation if user.role == "methodist" and not user.scope_region_code else None
+    organisation = (_text(raw, "organisation", 500, errors) if "organisation" in columns
+                    else kept("organisation", scope_organisation or ""))
+    if not organisation and scope_organisation:
+        organisation = scope_organisation
+        warnings.append(f"Организация не указана — взята организация вашей области: «{scope_organisation}».")
+
+    region_code = kept("region_code", None)
+    region_text = _text(raw, "region", None, errors) if "region" in columns else ""
+    if "region" in columns:
+        region_code = ctx.vocabularies.regions.find(region_text) if region_text else None
+        if region_text and region_code is None:
+            suggested = ctx.vocabularies.regions.suggest(region_text)
+            if suggested is None:
+                found = gazetteer().find_regions(region_text)
+                suggested = ctx.vocabularies.regions.labels.get(found[0]) if found else None
+            errors.append(f"Регион «{region_text}» не найден в словаре.{_suggestion(suggested)}")
+    scope_region = user.scope_region_code if user.role == "methodist" else None
+    if region_code is None and not region_text and scope_region and existing is None:
+        region_code = scope_region
+        label = ctx.vocabularies.regions.labels[scope_region]
+        warnings.append(f"Регион не указан — взят регион вашей области: {label}.")
+
+    municipality_id = kept("municipality_id", None)
+    if "municipality" in columns:
+        name = _text(raw, "municipality", None, errors)
+        municipality = find_municipality(region_code, name) if name and region_code else None
+        municipality_id = municipality.id if municipality is not None else None
+        if name and municipality is None:
+            warnings.append(f"Муниципалитет «{name}» не найден в словаре "
+                            f"{'этого региона' if region_code else '(не указан регион)'} и не будет сохранён.")
+
+    def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
+        if key in columns:
+            return _codes(lookup, raw.values.get(key), FIELD_LABELS[key], errors)
+        return tuple(kept(kept_key, []))
+
+    level_codes = codes("levels", ctx.vocabularies.levels, "levels")
+    subject_codes = codes("subjects", ctx.vocabularies.subjects, "subjects")
+    topic_codes = codes("topics", ctx.vocabularies.topics, "topics")
+
+    year = kept("year", None)
+    if "year" in columns:
+        year, error = parse_year(raw.values.get("year"), warnings)
+        if error:
+            errors.append(error)
+    event = _text(raw, "event", 500, errors) if "event" in columns else kept("event", "")
+    spread_level = kept("spread_level", None)
+    if "spread_level" in columns:
+        spread_text = _text(raw, "spread_level", None, errors)
+        spread_level = parse_spread_level(spread_text) if spread_text else None
+        if spread_text and spread_level is None:
+            errors.append(f"Уровень распространения «{spread_text}» не распознан. Допустимо: "
+                          + ", ".join(f"«{item['label']}»" for item in SPREAD_LEVELS) + ".")
+
+    # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
+    probe = Practice(region_code=region_code, organisation=organisation)
+    if not policy.in_scope(user, probe):
+        errors.append(f"Строка вне вашей области модерации ({user.scope_label}): регион "
+                      f"«{ctx.vocabularies.regions.labels.get(region_code or '', 'не указан')}», "
+                      f"организация «{organisation or 'не указана'}».")
+    if existing is not None and not errors:
+        if not policy.in_scope(user, existing):
+            errors.append(f"Внешний идентификатор «{external_id}» уже у практики №{existing.id} вне вашей области.")
+        elif not policy.can_edit(user, existing):
+            errors.append(f"Практика №{existing.id} в архиве: верните её из архива, чтобы обновить.")
+        elif (ctx.publish and existing.status in ("draft", "returned")
+              and not policy.can_transition(user, existing, "submit")):
+            errors.append(f"Практика №{existing.id} — черновик другого автора: опубликовать её при загрузке нельзя.")
+
+    entries = _check_files(raw, ctx, errors) if "files" in columns else []
+    result.files = [PurePosixPath(entry.name).name for entry in entries]
+    if errors:
+        return result, None
+    result.action = "update" if existing is not None else "create"
+    result.will_publish = ctx.publish and (existing is None or existing.status != "published")
+    data = PracticeData(
+        title=title, sections=sections, authors=list(authors), organisation=organisation, region_code=region_code,
+        municipality_id=municipality_id, level_codes=level_codes, subject_codes=subject_codes,
+        topic_codes=topic_codes, year=year, event=event, spread_level=spread_level,
+    )
+    return result, _Plan(data, existing, entries)
+
+
+def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
+    entries: list[Entry] = []
+    for name in split_list(raw.values.get("files")):
+        if ctx.archive is None:
+            errors.append(f"Файл «{name}» указан, но архив с файлами (ZIP) не загружен.")
+            continue
+        found = ctx.archive.find(name)
+        if isinstance(found, str):
+            errors.append(f"Файл «{name}»: {found}.")
+            continue
+        if found.refusal:
+            errors.append(f"Файл «{name}»: {found.refusal}.")
+            continue
+        if ctx.dry_run:  # a real run reads and checks each file once, in the attachments service
+            try:
+                data = ctx.archive.read(found)
+                extract_text(data, detect(data, clean_filename(found.name)))
+            except (ArchiveError, AttachmentError) as exc:
+                errors.append(f"Файл «{name}»: {exc}")
+                continue
+        entries.append(found)
+    return entries
+
+
+def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
+    user = ctx.user
+    if plan.existing is None:
+        practice = create_practice(user, plan.data)
+        practice.external_id = result.external_id or None
+        db.session.flush()
+    else:
+        practice = plan.existing
+        if not update_practice(user, practice, plan.data):
+            result.action = "unchanged"
+    known = {attachment.sha256 for attachment in practice.attachments}
+    for entry in plan.entries:
+        data = ctx.archive.read(entry)
+        if hashlib.sha256(data).hexdigest() in known:
+            continue  # the same file was attached by an earlier run
+        attachment = add_attachment(user, practice, PurePosixPath(entry.name.replace("\\", "/")).name, data)
+        known.add(attachment.sha256)
+        result.action = "update" if result.action == "unchanged" else result.action
+    if ctx.publish and practice.status != "published":
+        if practice.status in ("draft", "returned"):
+            transition(user, practice, "submit")
+        transition(user, practice, "publish")
+        result.published = True
+        result.action = "update" if result.action == "unchanged" else result.action
+    if result.action != "unchanged":
+        record("practice_imported", user, "practice", practice.id,
+               details={"external_id": result.external_id, "row": result.number, "action": result.action})
+    db.session.flush()
+    result.practice_id = practice.id
+
+
+def run_import(user: User, registry: Registry, archive: FileArchive | None = None, dry_run: bool = True,
+               publish: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Check (and unless ``dry_run`` write) every row; the caller commits."""
+    ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
+    report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
+    for raw in registry.rows:
+        with db.session.no_autoflush:
+            result, plan = _check_row(raw, ctx)
+        if plan is not None and not dry_run:
+            try:
+                with db.session.begin_nested():
+                    _apply(plan, result, ctx)
+            except PermissionDenied:
+                result.errors.append("Нет прав на изменение этой практики.")
+            except (AttachmentError, ArchiveError, InvalidTransition) as exc:
+                result.errors.append(str(exc))
+            except SQLAlchemyError as exc:
+                current_app.logger.warning("Bulk import row %s failed: %s", raw.number, exc)
+                result.errors.append("Строку не удалось записать в базу данных; остальные строки не затронуты.")
+            if result.failed:
+                result.action = ""
+                result.published = False
+        report.rows.append(result)
+        if progress is not None:
+            progress(1)
+    return report
+
+
+def open_archive(path: Path | None) -> FileArchive | None:
+    """The ZIP of files named by the registry, with the per-file limit of attachments; raises ArchiveError."""
+    return FileArchive(path, current_app.config["ATTACHMENT_MAX_BYTES"]) if path is not None else None
+
+
+def read_registry_file(path: Path) -> Registry:
+    """Read a registry with the configured row limit; raises RegistryError."""
+    return read_registry(path.read_bytes(), max_rows())
+
+
+def max_rows() -> int:
+    return int(current_app.config.get("BULK_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+def can_import(user: User | None) -> bool:
+    """Methodists and administrators load registries (rows outside a methodist's scope are refused)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_moderator
