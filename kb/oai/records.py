@@ -1,0 +1,254 @@
+"""What the repository holds for OAI-PMH: records, their datestamps and sets, and their Dublin Core.
+
+A record is a published practice or resolution. An archived practice (hidden, not deleted) stays a record
+with the status «deleted»; drafts, submissions and returned practices are not records at all. The
+datestamp is the item's ``updated_at``, which every change of content or status moves forward.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from kb.extensions import db
+from kb.practices.models import Practice, practice_topic
+from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_region
+from kb.vocabularies.models import Region, Topic
+
+KINDS = ("practice", "resolution")  # the order of every list: all practices by id, then all resolutions
+PRACTICE_STATUSES = ("published", "archived")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SET_SPEC = re.compile(r"^(type|topic|region):([A-Za-z0-9\-_.!~*'()]+)$")
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    """A set: every practice/resolution («type:»), a topic of the thesaurus, a region."""
+
+    spec: str
+    name: str
+
+
+@dataclass
+class Record:
+    """One item as a harvester sees it."""
+
+    kind: str
+    id: int
+    datestamp: datetime
+    deleted: bool
+    sets: list[str]
+    item: Practice | Resolution
+    dc: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The arguments of a list request: datestamp range [start, end) and a set."""
+
+    start: datetime | None = None
+    end: datetime | None = None  # exclusive
+    set_spec: str | None = None
+
+
+def xml_text(text: str | None) -> str:
+    """Text without the control characters XML 1.0 cannot carry."""
+    return _XML_ILLEGAL.sub("", text or "")
+
+
+def all_sets() -> list[SetSpec]:
+    """Every set: the two kinds, then topics in thesaurus order, then regions in list order."""
+    sets = [SetSpec("type:practice", "Практики"), SetSpec("type:resolution", "Резолюции конференций")]
+    sets += [SetSpec(f"topic:{code}", f"Тема: {label}")
+             for code, label in db.session.execute(select(Topic.code, Topic.label).order_by(Topic.sort_order))]
+    sets += [SetSpec(f"region:{code}", f"Регион: {name}")
+             for code, name in db.session.execute(select(Region.code, Region.name).order_by(Region.sort_order))]
+    return sets
+
+
+def valid_set_spec(spec: str) -> bool:
+    """Whether ``spec`` has the form of one of our sets (it may still name an unknown topic or region)."""
+    return _SET_SPEC.match(spec) is not None
+
+
+def _practice_query(selection: Selection) -> Select:
+    query = select(Practice).where(Practice.status.in_(PRACTICE_STATUSES))
+    if selection.start is not None:
+        query = query.where(Practice.updated_at >= selection.start)
+    if selection.end is not None:
+        query = query.where(Practice.updated_at < selection.end)
+    if selection.set_spec:
+        kind, _, value = selection.set_spec.partition(":")
+        if kind == "type" and value != "practice":
+            return query.where(Practice.id.is_(None))
+        if kind == "topic":
+            query = query.where(exists().where(practice_topic.c.practice_id == Practice.id,
+                                               practice_topic.c.topic_code == value))
+        if kind == "region":
+            query = query.where(Practice.region_code == value)
+    return query
+
+
+def _resolution_query(selection: Selection) -> Select:
+    query = select(Resolution).where(Resolution.status == "published")
+    if selection.start is not None:
+        query = query.where(Resolution.updated_at >= selection.start)
+    if selection.end is not None:
+        query = query.where(Resolution.updated_at < selection.end)
+    if selection.set_spec:
+        kind, _, value = selection.set_spec.partition(":")
+        if kind == "type" and value != "resolution":
+            return query.where(Resolution.id.is_(None))
+        if kind == "topic":
+            query = query.where(exists().where(
+                Recommendation.resolution_id == Resolution.id,
+                recommendation_topic.c.recommendation_id == Recommendation.id,
+                recommendation_topic.c.topic_code == value))
+        if kind == "region":
+            query = query.where(exists().where(resolution_region.c.resolution_id == Resolution.id,
+                                               resolution_region.c.region_code == value))
+    return query
+
+
+def count(selection: Selection) -> int:
+    """How many records the selection holds (completeListSize)."""
+    total = 0
+    for query in (_practice_query(selection), _resolution_query(selection)):
+        total += db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total
+
+
+def page(selection: Selection, after: tuple[str, int] | None, size: int) -> list[Record]:
+    """Up to ``size`` records after the key ``after`` (kind, id), in the stable order of KINDS then id."""
+    records: list[Record] = []
+    after_kind = KINDS.index(after[0]) if after else -1
+    if after_kind <= 0:
+        query = _practice_query(selection)
+        if after_kind == 0:
+            query = query.where(Practice.id > after[1])
+        practices = db.session.scalars(query.order_by(Practice.id).limit(size).options(
+            selectinload(Practice.topics), selectinload(Practice.subjects), selectinload(Practice.authors),
+            selectinload(Practice.region), selectinload(Practice.municipality)))
+        records += [_practice_record(p) for p in practices]
+    if len(records) < size:
+        query = _resolution_query(selection)
+        if after_kind == 1:
+            query = query.where(Resolution.id > after[1])
+        resolutions = db.session.scalars(query.order_by(Resolution.id).limit(size - len(records)).options(
+            selectinload(Resolution.regions),
+            selectinload(Resolution.recommendations).selectinload(Recommendation.topics)))
+        records += [_resolution_record(r) for r in resolutions]
+    return records
+
+
+def find(kind: str, item_id: int) -> Record | None:
+    """The record of one item, or None when it is not (or not yet) in the repository."""
+    if kind == "practice":
+        practice = db.session.get(Practice, item_id)
+        if practice is not None and practice.status in PRACTICE_STATUSES:
+            return _practice_record(practice)
+    if kind == "resolution":
+        resolution = db.session.get(Resolution, item_id)
+        if resolution is not None and resolution.status == "published":
+            return _resolution_record(resolution)
+    return None
+
+
+def earliest_datestamp() -> datetime | None:
+    """The oldest datestamp in the repository."""
+    moments = [
+        db.session.scalar(select(func.min(Practice.updated_at)).where(Practice.status.in_(PRACTICE_STATUSES))),
+        db.session.scalar(select(func.min(Resolution.updated_at)).where(Resolution.status == "published")),
+    ]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
+
+
+def _second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def _practice_record(practice: Practice) -> Record:
+    sets = ["type:practice", *(f"topic:{t.code}" for t in practice.topics)]
+    if practice.region_code:
+        sets.append(f"region:{practice.region_code}")
+    return Record("practice", practice.id, _second(practice.updated_at), practice.status == "archived", sets,
+                  practice)
+
+
+def _resolution_record(resolution: Resolution) -> Record:
+    topics = {t.code: t for rec in resolution.recommendations for t in rec.topics}
+    sets = ["type:resolution", *(f"topic:{code}" for code in topics), *(f"region:{r.code}" for r in resolution.regions)]
+    return Record("resolution", resolution.id, _second(resolution.updated_at), False, sets, resolution)
+
+
+def practice_dc(practice: Practice, permalink: str) -> dict[str, list[str]]:
+    """Dublin Core of a practice: authors as creators, topics and school subjects as subjects, the region."""
+    creators = [a.name for a in practice.authors] or ([practice.organisation] if practice.organisation else [])
+    date = str(practice.year) if practice.year else (practice.published_at or practice.updated_at).date().isoformat()
+    coverage = [place.name for place in (practice.region, practice.municipality) if place is not None]
+    return _clean({
+        "title": [practice.title],
+        "creator": creators,
+        "subject": [t.label for t in practice.topics] + [s.name for s in practice.subjects],
+        "description": [practice.annotation],
+        "publisher": [practice.organisation],
+        "date": [date],
+        "type": ["Text", "Описание педагогической практики"],
+        "identifier": [permalink],
+        "language": ["ru"],
+        "coverage": coverage,
+    })
+
+
+def resolution_dc(resolution: Resolution, permalink: str) -> dict[str, list[str]]:
+    """Dublin Core of a resolution: the conference, where and when, its recommendations' topics and regions."""
+    topics = {t.code: t.label for rec in resolution.recommendations for t in rec.topics}
+    dates = resolution.date_start.isoformat() if resolution.date_start else ""
+    if resolution.date_end and resolution.date_end != resolution.date_start:
+        dates += f"/{resolution.date_end.isoformat()}"
+    about = "; ".join(x for x in (resolution.conference_name, resolution.place, dates.replace("/", " — "),
+                                  resolution.participants_text) if x)
+    recommendations = len(resolution.recommendations)
+    description = f"Резолюция конференции: {about}." if about else "Резолюция конференции."
+    if recommendations:
+        description += f" Рекомендаций: {recommendations}."
+    return _clean({
+        "title": [resolution.title],
+        "creator": [resolution.organiser or resolution.conference_name],
+        "subject": list(topics.values()),
+        "description": [description],
+        "date": [dates],
+        "type": ["Text", "Резолюция конференции"],
+        "identifier": [permalink],
+        "language": ["ru"],
+        "coverage": [r.name for r in resolution.regions] + ([resolution.place] if resolution.place else []),
+    })
+
+
+def _clean(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Drop empty values and repeats; strip what XML cannot carry."""
+    cleaned = {}
+    for name, values in fields.items():
+        kept = list(dict.fromkeys(v for v in (" ".join(xml_text(x).split()) for x in values) if v))
+        if kept:
+            cleaned[name] = kept
+    return cleaned
+
+
+def dublin_core(record: Record, permalink: Callable[[str, int], str]) -> dict[str, list[str]]:
+    """The oai_dc fields of a record."""
+    url = permalink(record.kind, record.id)
+    if record.kind == "practice":
+        return practice_dc(record.item, url)  # type: ignore[arg-type]
+    return resolution_dc(record.item, url)  # type: ignore[arg-type]
+
+
+def end_of(moment: datetime, day: bool) -> datetime:
+    """The exclusive end of an ``until`` given to the day or to the second (datestamps are whole seconds)."""
+    return moment + (timedelta(days=1) if day else timedelta(seconds=1))
