@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from kb.citations.views import bp as citations_bp
     from kb.collections.views import bp as collections_bp
     from kb.main.views import bp as main_bp
+    from kb.oai.views import bp as oai_bp
     from kb.openweb.views import bp as openweb_bp
     from kb.practices.views import bp as practices_bp
     from kb.resolutions.views import bp as resolutions_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
                       openweb_bp, accounts_bp,
                       citations_bp, collections_bp, adoption_bp, vocabulary_admin_bp, attachments_bp, statistics_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(oai_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
