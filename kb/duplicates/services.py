@@ -1,0 +1,120 @@
+"""Finding what is already in the bank before a practice or a file is saved.
+
+* The same file: attachments are stored by their SHA-256, so an identical upload has the same digest.
+* Nearly the same text: the MinHash signature of a practice's title and sections (kept up to date in
+  the same flush as the practice itself) compared with the text being saved; candidates come from
+  the LSH buckets, the estimate decides.
+
+Only practices the user may see are reported (kb/practices/policy.py): another teacher's draft is
+never named, nor hinted at — a hint would tell anyone who pastes a text whether it sits in someone's
+unpublished work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kb.accounts.models import User
+from kb.attachments.models import Attachment
+from kb.attachments.storage import storage
+from kb.duplicates import minhash
+from kb.duplicates.models import PracticeFingerprint, PracticeFingerprintBand, practice_text, store, text_of
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import Practice
+
+# Estimated Jaccard similarity of word-stem 3-shingles from which two texts count as near-duplicates.
+# bench/duplicates.py on the demo data: distinct practices reach 0.06 at most, copies with every tenth
+# word changed stay above 0.5 and copies with every fifth word changed above 0.3.
+DEFAULT_THRESHOLD = 0.25
+MAX_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A practice already in the bank that looks like the one being saved."""
+
+    practice: Practice
+    similarity: float            # estimated share of common wording; 1.0 for the very same file
+    file_name: str | None = None  # for a file: the name it has in that practice
+
+
+def threshold() -> float:
+    return float(current_app.config.get("DUPLICATE_THRESHOLD", DEFAULT_THRESHOLD))
+
+
+# -- keeping fingerprints for practices stored before they existed ----------------------------
+
+def ensure_fingerprints(batch: int = 500) -> int:
+    """Fingerprint the practices stored before fingerprints existed; returns how many were added."""
+    added = 0
+    while True:
+        missing = db.session.scalars(
+            select(Practice).where(~select(PracticeFingerprint.practice_id)
+                                   .where(PracticeFingerprint.practice_id == Practice.id).exists())
+            .order_by(Practice.id).limit(batch)).all()
+        if not missing:
+            return added
+        store(db.session.connection(), {p.id: text_of(p) for p in missing})
+        added += len(missing)
+
+
+# -- looking for duplicates ------------------------------------------------------------------------
+
+def _visible(user: User | None, practices: list[Practice]) -> list[Practice]:
+    return [p for p in practices if policy.can_view(user, p)]
+
+
+def similar_texts(user: User | None, title: str, sections: Mapping[str, str],
+                  exclude_id: int | None = None) -> list[Duplicate]:
+    """Practices this user may see whose wording nearly repeats this title and these sections, most alike first."""
+    hashes = minhash.shingles(practice_text(title, sections))
+    if len(hashes) < minhash.MIN_SHINGLES:
+        return []  # a title and a line or two say too little to call anything a copy
+    ensure_fingerprints()
+    sig = minhash.signature(hashes)
+    candidates = select(PracticeFingerprintBand.practice_id).where(
+        PracticeFingerprintBand.bucket.in_(minhash.band_hashes(sig)))
+    scores: dict[int, float] = {}
+    for row in db.session.execute(select(PracticeFingerprint.practice_id, PracticeFingerprint.signature)
+                                  .where(PracticeFingerprint.practice_id.in_(candidates))):
+        score = minhash.similarity(sig, minhash.from_bytes(row.signature))
+        if score >= threshold() and row.practice_id != exclude_id:
+            scores[row.practice_id] = score
+    if not scores:
+        return []
+    practices = db.session.scalars(select(Practice).where(Practice.id.in_(scores))).all()
+    found = sorted(_visible(user, list(practices)), key=lambda p: (-scores[p.id], p.id))
+    return [Duplicate(p, scores[p.id]) for p in found[:MAX_SHOWN]]
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def same_files(user: User | None, digest: str) -> list[Duplicate]:
+    """Practices this user may see that already have a file with this SHA-256."""
+    attachments = db.session.scalars(select(Attachment).where(Attachment.sha256 == digest)
+                                     .options(selectinload(Attachment.practice)).order_by(Attachment.id)).all()
+    found: dict[int, Duplicate] = {}
+    for attachment in attachments:
+        if attachment.practice_id not in found and policy.can_view(user, attachment.practice):
+            found[attachment.practice_id] = Duplicate(attachment.practice, 1.0, attachment.original_name)
+    return list(found.values())
+
+
+def stored_copy(user: User | None, digest: str) -> bytes | None:
+    """The bytes of a file this user can already see in the bank, to attach it again without a new upload."""
+    if len(digest) != 64 or not same_files(user, digest):
+        return None
+    try:
+        path = storage().path(digest)
+    except ValueError:
+        return None
+    return path.read_bytes() if path.is_file() else None
