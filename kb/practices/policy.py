@@ -72,6 +72,11 @@ def can_delete(user: User | None, practice: Practice) -> bool:
     return is_owner(user, practice) and practice.status == "draft"
 
 
+def can_link_recommendations(user: User | None, practice: Practice) -> bool:
+    """The author and the moderators of the scope say which recommendations a practice answers, in any status."""
+    return is_owner(user, practice) or in_scope(user, practice)
+
+
 def can_transition(user: User | None, practice: Practice, action: str) -> bool:
     """Whether ``action`` is allowed to this user on this practice in its current status."""
     if action not in TRANSITIONS or practice.status not in TRANSITIONS[action][0]:

@@ -3,9 +3,10 @@
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kb.extensions import db
+from kb.practices.models import Practice
 from kb.timeutil import utcnow
 from kb.vocabularies.models import AddresseeType, Region, Topic
 
@@ -22,6 +23,13 @@ recommendation_topic = Table(
     db.metadata,
     Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_code", ForeignKey("topic.code"), primary_key=True),
+)
+# Practices that implement a recommendation (linked by the practice's author or its moderators).
+recommendation_practice = Table(
+    "recommendation_practice",
+    db.metadata,
+    Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True),
+    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -61,14 +69,14 @@ class Resolution(db.Model):
         return self.date_start.year if self.date_start else None
 
     def recommendations_by_addressee(self) -> list[tuple[str, str | None, list["Recommendation"]]]:
-        """Recommendations grouped by addressee as written, in document order."""
-        groups: list[tuple[str, str | None, list[Recommendation]]] = []
+        """Recommendations grouped by addressee as written, groups in order of first mention, items in document order.
+
+        A recommendation moved to another addressee (in the import preview) joins that addressee's group.
+        """
+        groups: dict[tuple[str, str | None], list[Recommendation]] = {}
         for rec in self.recommendations:
-            if groups and groups[-1][0] == rec.addressee and groups[-1][1] == rec.addressee_type_code:
-                groups[-1][2].append(rec)
-            else:
-                groups.append((rec.addressee, rec.addressee_type_code, [rec]))
-        return groups
+            groups.setdefault((rec.addressee, rec.addressee_type_code), []).append(rec)
+        return [(addressee, type_code, items) for (addressee, type_code), items in groups.items()]
 
 
 class Recommendation(db.Model):
@@ -85,6 +93,10 @@ class Recommendation(db.Model):
     resolution: Mapped[Resolution] = relationship(back_populates="recommendations")
     addressee_type: Mapped[AddresseeType | None] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=recommendation_topic, order_by=Topic.sort_order)
+    # The backref lets deleting a practice remove its links (SQLite does not enforce ON DELETE CASCADE here).
+    practices: Mapped[list[Practice]] = relationship(
+        secondary=recommendation_practice, order_by=Practice.title,
+        backref=backref("recommendations", order_by="Recommendation.id"))
 
     @property
     def anchor(self) -> str:

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kb.accounts.models import User
 from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import Practice
+from kb.practices.services import PermissionDenied
 from kb.resolutions.models import Recommendation, Resolution
 from kb.resolutions.parser import Gazetteer, ParsedResolution, extract_text, parse_resolution
 from kb.vocabularies import data as vocabulary_data
@@ -42,36 +47,60 @@ def import_resolution_text(
     text: str, source_name: str, publish: bool = False, is_demo: bool = False
 ) -> ImportReport:
     """Store a resolution parsed from ``text``; the same text imported again finds the same resolution."""
-    parsed = parse_resolution(text, gazetteer())
-    checksum = hashlib.sha256(parsed.full_text.encode("utf-8")).hexdigest()
-    existing = db.session.scalar(select(Resolution).where(Resolution.checksum == checksum))
+    return save_resolution(parse_resolution_text(text), source_name, publish=publish, is_demo=is_demo)
+
+
+def parse_resolution_text(text: str) -> ParsedResolution:
+    """What the parser recognises in a resolution text (nothing is stored)."""
+    return parse_resolution(text, gazetteer())
+
+
+def text_checksum(full_text: str) -> str:
+    """The identity of a resolution: SHA-256 of its normalised text."""
+    return hashlib.sha256(full_text.encode("utf-8")).hexdigest()
+
+
+def find_imported(full_text: str) -> Resolution | None:
+    """The resolution already imported from this (normalised) text, if any."""
+    return db.session.scalar(select(Resolution).where(Resolution.checksum == text_checksum(full_text)))
+
+
+def save_resolution(
+    structure: ParsedResolution, source_name: str, publish: bool = False, is_demo: bool = False
+) -> ImportReport:
+    """Store a resolution from its structure (as parsed, or as corrected in the import preview).
+
+    The CLI, the API and the web import all come here. ``structure.full_text`` identifies the resolution:
+    if it was imported before, nothing new is created (``publish`` still publishes it).
+    """
+    existing = find_imported(structure.full_text)
     if existing is not None:
         if publish and existing.status != "published":
             existing.status = "published"
         db.session.flush()
-        return ImportReport(existing, parsed, created=False)
+        return ImportReport(existing, structure, created=False)
 
     known_types = set(db.session.scalars(select(AddresseeType.code)))
-    regions = [r for code in parsed.region_codes if (r := db.session.get(Region, code)) is not None]
+    regions = [r for code in dict.fromkeys(structure.region_codes) if (r := db.session.get(Region, code)) is not None]
     resolution = Resolution(
-        title=parsed.title or source_name,
-        conference_name=parsed.conference_name or "",
-        date_start=parsed.date_start,
-        date_end=parsed.date_end,
-        place=parsed.place or "",
-        organiser=parsed.organiser or "",
-        format=parsed.format,
-        participants_count=parsed.participants_count,
-        participants_text=parsed.participants_text or "",
-        full_text=parsed.full_text,
+        title=structure.title or source_name,
+        conference_name=structure.conference_name or "",
+        date_start=structure.date_start,
+        date_end=structure.date_end,
+        place=structure.place or "",
+        organiser=structure.organiser or "",
+        format=structure.format,
+        participants_count=structure.participants_count,
+        participants_text=structure.participants_text or "",
+        full_text=structure.full_text,
         source_name=source_name,
-        checksum=checksum,
+        checksum=text_checksum(structure.full_text),
         status="published" if publish else "draft",
         is_demo=is_demo,
         regions=regions,
     )
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
-    for position, item in enumerate(parsed.recommendations):
+    for position, item in enumerate(structure.recommendations):
         resolution.recommendations.append(Recommendation(
             position=position,
             number=item.number,
@@ -82,17 +111,47 @@ def import_resolution_text(
         ))
     db.session.add(resolution)
     db.session.flush()
-    return ImportReport(resolution, parsed, created=True)
+    return ImportReport(resolution, structure, created=True)
+
+
+def _resolution_query():
+    return select(Resolution).options(
+        selectinload(Resolution.regions),
+        selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
+        selectinload(Resolution.recommendations).selectinload(Recommendation.addressee_type),
+        selectinload(Resolution.recommendations).selectinload(Recommendation.practices),
+    )
 
 
 def get_public_resolution(resolution_id: int) -> Resolution | None:
     """A published resolution with its recommendations, or None."""
-    return db.session.scalar(
-        select(Resolution).where(Resolution.id == resolution_id, Resolution.status == "published")
-        .options(selectinload(Resolution.regions),
-                 selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
-                 selectinload(Resolution.recommendations).selectinload(Recommendation.addressee_type))
-    )
+    return db.session.scalar(_resolution_query().where(Resolution.id == resolution_id,
+                                                       Resolution.status == "published"))
+
+
+def get_visible_resolution(resolution_id: int, user: User | None) -> Resolution | None:
+    """A published resolution, or a draft for methodists and administrators (who import and publish them)."""
+    resolution = db.session.scalar(_resolution_query().where(Resolution.id == resolution_id))
+    if resolution is None or not (resolution.is_published or can_manage_resolutions(user)):
+        return None
+    return resolution
+
+
+def can_manage_resolutions(user: User | None) -> bool:
+    """Methodists and administrators import resolutions, see their drafts and publish them."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_moderator
+
+
+def publish_resolution(resolution: Resolution) -> None:
+    """Make a draft resolution (and its recommendations) public."""
+    resolution.status = "published"
+    db.session.flush()
+
+
+def draft_resolutions(limit: int = 50) -> list[Resolution]:
+    """Imported resolutions not yet published, newest first."""
+    return list(db.session.scalars(
+        select(Resolution).where(Resolution.status != "published").order_by(Resolution.id.desc()).limit(limit)))
 
 
 def get_public_recommendation(recommendation_id: int) -> Recommendation | None:
@@ -137,7 +196,91 @@ def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
                 "text": rec.text,
                 "topics": [{"code": t.code, "label": t.label} for t in rec.topics],
                 "url": url_for_recommendation(rec),
+                "practices": [
+                    {"id": p.id, "title": p.title, "url": url_for("practices.detail", practice_id=p.id)}
+                    for p in rec.practices if p.status == "published"
+                ],
             }
             for rec in resolution.recommendations
         ],
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Practices that implement recommendations
+
+
+def _linkable_query():
+    return (select(Recommendation).join(Recommendation.resolution).where(Resolution.status == "published")
+            .options(selectinload(Recommendation.resolution))
+            .order_by(Resolution.date_start.desc().nulls_last(), Resolution.id.desc(), Recommendation.position))
+
+
+def linkable_recommendations(limit: int = 1000) -> list[Recommendation]:
+    """Recommendations of published resolutions, newest conference first, for choosing in a list."""
+    return list(db.session.scalars(_linkable_query().limit(limit)))
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+def find_recommendations(query: str, limit: int = 50) -> list[Recommendation]:
+    """Recommendations of published resolutions whose text, addressee or resolution title has every word of
+    ``query`` (a word matches its other endings: the last letters are not compared)."""
+    words = [w[: max(4, len(w) - 2)] for w in _fold(query).split() if len(w) > 1][:10]
+    if not words:
+        return []
+    found = []
+    for rec in db.session.scalars(_linkable_query()):
+        haystack = _fold(f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}")
+        if all(w in haystack for w in words):
+            found.append(rec)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def answered_recommendations(practice: Practice) -> list[Recommendation]:
+    """The recommendations of published resolutions a practice answers."""
+    return list(db.session.scalars(
+        select(Recommendation).join(Recommendation.practices).join(Recommendation.resolution)
+        .where(Practice.id == practice.id, Resolution.status == "published")
+        .options(selectinload(Recommendation.resolution))
+        .order_by(Resolution.date_start.desc().nulls_last(), Resolution.id.desc(), Recommendation.position)))
+
+
+def implementing_practices(recommendation: Recommendation, user: User | None) -> list[Practice]:
+    """The practices linked to a recommendation that this user may see (drafts only to their author and moderators)."""
+    return [p for p in recommendation.practices if policy.can_view(user, p)]
+
+
+def link_recommendations(user: User, practice: Practice, recommendation_ids: list[int]) -> int:
+    """Say that a practice answers these recommendations (of published resolutions); returns how many are new."""
+    if not policy.can_link_recommendations(user, practice):
+        raise PermissionDenied
+    wanted = set(recommendation_ids)
+    if not wanted:
+        return 0
+    found = db.session.scalars(
+        select(Recommendation).join(Recommendation.resolution)
+        .where(Recommendation.id.in_(wanted), Resolution.status == "published")).all()
+    added = 0
+    for rec in found:
+        if practice not in rec.practices:
+            rec.practices.append(practice)
+            added += 1
+    db.session.flush()
+    return added
+
+
+def unlink_recommendation(user: User, practice: Practice, recommendation_id: int) -> bool:
+    """Remove a link; returns False if there was none."""
+    if not policy.can_link_recommendations(user, practice):
+        raise PermissionDenied
+    rec = db.session.get(Recommendation, recommendation_id)
+    if rec is None or practice not in rec.practices:
+        return False
+    rec.practices.remove(practice)
+    db.session.flush()
+    return True

@@ -1,8 +1,18 @@
-"""Resolution list and pages; a permalink for every recommendation."""
+"""Resolution list and pages, a permalink for every recommendation, the web import with its preview, and the
+links between practices and the recommendations they answer."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from kb.resolutions.services import get_public_recommendation, get_public_resolution, public_resolutions
+from kb.accounts.access import moderator_required
+from kb.errors import error_response
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.services import PermissionDenied, get_visible_practice
+from kb.resolutions import services, staging
+from kb.resolutions.forms import LinkRecommendationsForm, ResolutionPreviewForm, UploadForm
+from kb.resolutions.parser import ResolutionFormatError
+from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
 
@@ -10,21 +20,186 @@ bp = Blueprint("resolutions", __name__)
 @bp.get("/resolutions")
 def index():
     page = request.args.get("page", 1, type=int)
-    pagination = public_resolutions(page=max(page, 1), per_page=20)
+    pagination = services.public_resolutions(page=max(page, 1), per_page=20)
     return render_template("resolutions/index.html", pagination=pagination)
 
 
 @bp.get("/resolutions/<int:resolution_id>")
 def detail(resolution_id: int):
-    resolution = get_public_resolution(resolution_id)
+    resolution = services.get_visible_resolution(resolution_id, current_user)
     if resolution is None:
         abort(404)
     return render_template("resolutions/detail.html", resolution=resolution)
 
 
+@bp.post("/resolutions/<int:resolution_id>/publish")
+@moderator_required
+def publish(resolution_id: int):
+    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    services.publish_resolution(resolution)
+    db.session.commit()
+    flash("Резолюция опубликована.", "success")
+    return redirect(url_for(".detail", resolution_id=resolution.id))
+
+
 @bp.get("/recommendations/<int:recommendation_id>")
 def recommendation(recommendation_id: int):
-    rec = get_public_recommendation(recommendation_id)
+    rec = services.get_public_recommendation(recommendation_id)
     if rec is None:
         abort(404)
     return redirect(url_for(".detail", resolution_id=rec.resolution_id, _anchor=rec.anchor))
+
+
+# --------------------------------------------------------------------------------------------------
+# Import from the web: upload → preview with corrections → save
+
+
+def _upload_page(form: UploadForm, status: int = 200, existing=None):
+    return render_template("resolutions/import.html", form=form, existing=existing,
+                           drafts=services.draft_resolutions()), status
+
+
+@bp.route("/resolutions/import", methods=["GET", "POST"])
+@moderator_required
+def import_upload():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(form, 400 if form.is_submitted() else 200)
+    upload = form.file.data
+    data = upload.stream.read(staging.MAX_FILE_SIZE + 1)
+    try:
+        staged = staging.stage_upload(upload.filename, data, current_user.id)
+    except staging.ResolutionFileTooLarge as exc:
+        return error_response(413, str(exc))
+    except ResolutionFormatError as exc:
+        form.file.errors = [str(exc)]
+        return _upload_page(form, 422)
+    existing = services.find_imported(services.parse_resolution_text(staged.text).full_text)
+    if existing is not None:
+        staging.discard(staged.token)
+        return _upload_page(UploadForm(formdata=None), 200, existing=existing)
+    return redirect(url_for(".import_preview", token=staged.token))
+
+
+@bp.route("/resolutions/import/<token>", methods=["GET", "POST"])
+@moderator_required
+def import_preview(token: str):
+    staged = staging.load_staged(token, current_user.id)
+    if staged is None:
+        flash("Загруженный файл не найден или устарел: загрузите его ещё раз.", "error")
+        return redirect(url_for(".import_upload"))
+    parsed = services.parse_resolution_text(staged.text)
+    if request.method == "GET":
+        form = ResolutionPreviewForm.from_parsed(parsed, staged.filename)
+        return _preview_page(form, staged, parsed)
+    form = ResolutionPreviewForm()
+    if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
+        form.add_blank_recommendation()
+        return _preview_page(form, staged, parsed)
+    if not form.validate_on_submit():
+        return _preview_page(form, staged, parsed, 400)
+    structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
+    report = services.save_resolution(structure, staged.filename, publish=form.publish.data)
+    db.session.commit()
+    staging.discard(staged.token)
+    resolution = report.resolution
+    if not report.created:
+        flash("Эта резолюция уже была загружена — открыта имеющаяся.", "info")
+    else:
+        state = "опубликована" if resolution.is_published else "сохранена как черновик (видят методисты)"
+        flash(f"Резолюция {state}: рекомендаций {len(resolution.recommendations)}.", "success")
+    return redirect(url_for(".detail", resolution_id=resolution.id))
+
+
+def _preview_page(form: ResolutionPreviewForm, staged: staging.StagedUpload, parsed, status: int = 200):
+    addressees = list(dict.fromkeys(
+        [r.addressee for r in parsed.recommendations if r.addressee] + [label for _, label in form.addressee_types]))
+    return render_template("resolutions/preview.html", form=form, staged=staged, warnings=parsed.warnings,
+                           addressees=addressees), status
+
+
+@bp.post("/resolutions/import/<token>/cancel")
+@moderator_required
+def import_cancel(token: str):
+    if staging.load_staged(token, current_user.id) is not None:
+        staging.discard(token)
+    flash("Загрузка отменена, ничего не сохранено.", "info")
+    return redirect(url_for(".import_upload"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Practices ↔ recommendations
+
+
+def _linkable_practice(practice_id: int):
+    practice = get_visible_practice(practice_id, current_user) or abort(404)
+    if not policy.can_link_recommendations(current_user, practice):
+        abort(403)
+    return practice
+
+
+@bp.route("/practices/<int:practice_id>/recommendations", methods=["GET", "POST"])
+@login_required
+def link(practice_id: int):
+    practice = _linkable_practice(practice_id)
+    form = LinkRecommendationsForm()
+    if request.method == "POST":  # CSRFProtect has checked the token
+        try:
+            ids = [int(v) for v in form.recommendations.data or []]
+        except ValueError:
+            ids = []
+        if not ids:
+            flash("Выберите хотя бы одну рекомендацию.", "error")
+        else:
+            try:
+                added = services.link_recommendations(current_user, practice, ids)
+            except PermissionDenied:
+                abort(403)
+            db.session.commit()
+            flash(f"Связано рекомендаций: {added}." if added else "Эти рекомендации уже связаны с практикой.",
+                  "success" if added else "info")
+        return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="recommendations"))
+    query = request.args.get("q", "").strip()[:200]
+    found = services.find_recommendations(query) if query else []
+    linked = {rec.id for rec in services.answered_recommendations(practice)}
+    return render_template("resolutions/link.html", practice=practice, form=form, query=query, found=found,
+                           linked=linked)
+
+
+@bp.post("/practices/<int:practice_id>/recommendations/<int:recommendation_id>/delete")
+@login_required
+def unlink(practice_id: int, recommendation_id: int):
+    practice = _linkable_practice(practice_id)
+    try:
+        removed = services.unlink_recommendation(current_user, practice, recommendation_id)
+    except PermissionDenied:
+        abort(403)
+    db.session.commit()
+    flash("Связь с рекомендацией удалена." if removed else "Такой связи нет.", "success" if removed else "info")
+    return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="recommendations"))
+
+
+@bp.app_template_global()
+def practice_recommendations(practice) -> list:
+    """Recommendations of published resolutions the practice answers (templates/resolutions/_practice_links.html)."""
+    return services.answered_recommendations(practice)
+
+
+@bp.app_template_global()
+def may_link_recommendations(practice) -> bool:
+    return policy.can_link_recommendations(current_user, practice)
+
+
+@bp.app_template_global()
+def recommendation_choices() -> list:
+    """Recommendations to choose from on the practice page, grouped by resolution."""
+    groups: dict = {}
+    for rec in services.linkable_recommendations():
+        groups.setdefault(rec.resolution, []).append(rec)
+    return list(groups.items())
+
+
+@bp.app_template_global()
+def visible_practices(recommendation) -> list:
+    """Practices implementing a recommendation that the current user may see."""
+    return services.implementing_practices(recommendation, current_user)

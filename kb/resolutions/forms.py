@@ -1,0 +1,194 @@
+"""Forms of the resolution import (upload, preview with corrections) and of linking practices to recommendations."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from kb.extensions import db
+from kb.resolutions.parser import SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
+from kb.vocabularies import data as vocabulary
+from kb.vocabularies.models import AddresseeType, Region
+
+MAX_RECOMMENDATIONS = 300
+MAX_TEXT = 20_000
+ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
+
+
+class RussianMeta(DefaultMeta):
+    """WTForms' own Russian messages for its built-in checks (dates, numbers)."""
+
+    locales = ["ru"]
+
+
+def _clean(text: str | None) -> str:
+    """Text as the parser stores it: browsers send CR LF line breaks in text areas."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+class UploadForm(FlaskForm):
+    file = FileField(f"Файл резолюции ({ACCEPTED}; до 10 МБ)", validators=[FileRequired("Выберите файл резолюции.")])
+
+
+class RecommendationEntry(Form):
+    """One recommendation in the preview; no CSRF token of its own (the outer form has one)."""
+
+    Meta = RussianMeta
+
+    number = StringField("Номер", validators=[Optional(), Length(max=20, message="Номер — не длиннее 20 символов.")])
+    addressee = StringField("Адресат", render_kw={"list": "addressee-list"}, validators=[
+        Optional(), Length(max=1000, message="Адресат — не длиннее 1000 символов.")])
+    addressee_type = SelectField("Тип адресата", validate_choice=False)
+    text = TextAreaField("Текст", validators=[
+        Optional(), Length(max=MAX_TEXT, message=f"Текст — не длиннее {MAX_TEXT} символов.")])
+    remove = BooleanField("Удалить эту рекомендацию")
+
+    def is_blank(self) -> bool:
+        return not (_clean(self.number.data) or _clean(self.addressee.data) or _clean(self.text.data))
+
+
+class ResolutionPreviewForm(FlaskForm):
+    """What the parser recognised, for the methodist to check and correct before saving."""
+
+    class Meta(FlaskForm.Meta):
+        locales = ["ru"]
+
+        def get_translations(self, form):
+            return DefaultMeta.get_translations(self, form)  # WTForms' Russian messages, without Flask-Babel
+
+    title = StringField("Название резолюции", validators=[
+        DataRequired("Укажите название резолюции."), Length(max=1000, message="Название — не длиннее 1000 символов.")])
+    conference_name = StringField("Название конференции", validators=[Optional(), Length(max=1000)])
+    date_start = DateField("Дата начала", validators=[Optional()])
+    date_end = DateField("Дата окончания", validators=[Optional()])
+    place = StringField("Место проведения", validators=[Optional(), Length(max=300)])
+    organiser = StringField("Организатор", validators=[Optional(), Length(max=500)])
+    format = SelectField("Формат", validate_choice=False)
+    participants_count = IntegerField("Число участников", validators=[
+        Optional(), NumberRange(0, 10_000_000, "Число участников — от 0 до 10 000 000.")])
+    participants_text = StringField("Участники (как в тексте)", validators=[Optional(), Length(max=200)])
+    regions = SelectMultipleField("Регионы", validate_choice=False, description=(
+        "Удерживайте Ctrl (⌘ на Mac), чтобы выбрать несколько."))
+    recommendations = FieldList(FormField(RecommendationEntry), max_entries=MAX_RECOMMENDATIONS)
+    publish = BooleanField("Сразу опубликовать резолюцию")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format.choices = [("", "— не указан —")] + [(f["code"], f["label"]) for f in vocabulary.RESOLUTION_FORMATS]
+        regions = db.session.scalars(select(Region).order_by(Region.sort_order))
+        self.regions.choices = [(r.code, r.name) for r in regions]
+        self.addressee_types = [(a.code, a.label) for a in db.session.scalars(
+            select(AddresseeType).order_by(AddresseeType.sort_order))]
+        for entry in self.recommendations:
+            self._prepare(entry)
+
+    def _prepare(self, entry) -> None:
+        entry.form.addressee_type.choices = [("", "— не определён —"), *self.addressee_types]
+
+    def add_blank_recommendation(self) -> None:
+        self._prepare(self.recommendations.append_entry())
+
+    @classmethod
+    def from_parsed(cls, parsed: ParsedResolution, source_name: str) -> ResolutionPreviewForm:
+        """A form filled with what the parser found (not bound to the request)."""
+        data = {
+            "title": parsed.title or source_name,
+            "conference_name": parsed.conference_name or "",
+            "date_start": parsed.date_start,
+            "date_end": parsed.date_end,
+            "place": parsed.place or "",
+            "organiser": parsed.organiser or "",
+            "format": parsed.format or "",
+            "participants_count": parsed.participants_count,
+            "participants_text": parsed.participants_text or "",
+            "regions": list(parsed.region_codes),
+            "recommendations": [
+                {"number": r.number, "addressee": r.addressee, "addressee_type": r.addressee_type or "",
+                 "text": r.text}
+                for r in parsed.recommendations
+            ],
+        }
+        form = cls(formdata=None, data=data)
+        known = {code for code, _ in form.addressee_types}
+        for entry in form.recommendations:  # a type the vocabulary does not know is shown as not determined
+            if entry.form.addressee_type.data not in known:
+                entry.form.addressee_type.data = ""
+        return form
+
+    def validate_date_end(self, field) -> None:
+        if field.data and self.date_start.data and field.data < self.date_start.data:
+            raise ValidationError("Дата окончания раньше даты начала.")
+
+    def validate_format(self, field) -> None:
+        if field.data and field.data not in {code for code, _ in self.format.choices}:
+            raise ValidationError("Выберите формат из списка.")
+
+    def validate_regions(self, field) -> None:
+        known = {code for code, _ in field.choices}
+        unknown = [code for code in field.data or [] if code not in known]
+        if unknown:
+            raise ValidationError(f"Неизвестные коды регионов: {', '.join(unknown[:5])}.")
+
+    def validate_recommendations(self, field) -> None:
+        known = {code for code, _ in self.addressee_types}
+        for entry in field:
+            sub = entry.form
+            if sub.remove.data or sub.is_blank():
+                continue
+            if sub.addressee_type.data and sub.addressee_type.data not in known:
+                sub.addressee_type.errors = [*sub.addressee_type.errors, "Выберите тип адресата из списка."]
+            if not _clean(sub.text.data):
+                sub.text.errors = [*sub.text.errors, "Введите текст рекомендации или отметьте «Удалить»."]
+            if not _clean(sub.number.data):
+                sub.number.errors = [*sub.number.errors, "Укажите номер рекомендации."]
+        if any(entry.form.errors for entry in field):
+            raise ValidationError("Исправьте отмеченные рекомендации.")
+
+    def structure(self, full_text: str, classify_addressee) -> ParsedResolution:
+        """The corrected resolution, in the form the shared save function takes."""
+        recommendations = []
+        for entry in self.recommendations:
+            sub = entry.form
+            if sub.remove.data or sub.is_blank():
+                continue
+            addressee = _clean(sub.addressee.data)
+            # A new addressee typed without choosing its type gets the type the text implies.
+            addressee_type = sub.addressee_type.data or (classify_addressee(addressee) if addressee else None)
+            recommendations.append(ParsedRecommendation(
+                number=_clean(sub.number.data), addressee=addressee, addressee_type=addressee_type or None,
+                text=_clean(sub.text.data)))
+        return ParsedResolution(
+            title=_clean(self.title.data),
+            conference_name=_clean(self.conference_name.data) or None,
+            date_start=self.date_start.data,
+            date_end=self.date_end.data,
+            place=_clean(self.place.data) or None,
+            organiser=_clean(self.organiser.data) or None,
+            format=self.format.data or None,
+            participants_count=self.participants_count.data,
+            participants_text=_clean(self.participants_text.data) or None,
+            region_codes=list(self.regions.data or []),
+            recommendations=recommendations,
+            full_text=full_text,
+        )
+
+
+class LinkRecommendationsForm(FlaskForm):
+    """Recommendations a practice answers, chosen from a list (filled by the view)."""
+
+    recommendations = SelectMultipleField("Рекомендации", validate_choice=False)
