@@ -91,6 +91,12 @@ class TransitionInput(Schema):
                             metadata={"description": "Обязателен при возврате на доработку"})
 
 
+class LinkedPractice(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+
+
 class Recommendation(Schema):
     id = fields.Integer(required=True)
     number = fields.String(allow_none=True, required=True)
@@ -100,6 +106,8 @@ class Recommendation(Schema):
     text = fields.String(required=True)
     topics = fields.List(fields.Nested(CodeLabel), required=True)
     url = fields.String(required=True)
+    practices = fields.List(fields.Nested(LinkedPractice), required=True,
+                            metadata={"description": "Опубликованные практики, реализующие рекомендацию"})
 
 
 class Resolution(Schema):
