@@ -254,13 +254,13 @@ def _list(root: etree._Element, arguments: dict[str, str], now: datetime, verb: 
             selection = records.Selection(
                 datetime.fromisoformat(state["f"]) if state["f"] else None,
                 datetime.fromisoformat(state["u"]), state["s"])
-            after, cursor = (state["k"], int(state["i"])), int(state["c"])
+            after, cursor, total = (state["k"], int(state["i"])), int(state["c"]), int(state["n"])
         except (BadData, KeyError, TypeError, ValueError):
             raise OaiError("badResumptionToken", "Неверный или устаревший resumptionToken.") from None
     else:
         _check_prefix(arguments["metadataPrefix"])
         selection = _selection(arguments, now)
-        after, cursor = None, 0
+        after, cursor, total = None, 0, None
     size = max(1, int(current_app.config.get("OAI_PAGE_SIZE", 100)))
     page = records.page(selection, after, size + 1)
     if not page:
@@ -276,12 +276,15 @@ def _list(root: etree._Element, arguments: dict[str, str], now: datetime, verb: 
             _header(element, record)
     if not more and after is None:
         return  # the complete list in one response: no resumptionToken at all
-    token = _sub(element, "resumptionToken", completeListSize=str(records.count(selection)), cursor=str(cursor))
+    # The size counted at the first request travels in the token: every part of one list tells the same size.
+    total = total if total is not None else records.count(selection)
+    token = _sub(element, "resumptionToken", completeListSize=str(total), cursor=str(cursor))
     if more:
         last = page[-1]
         token.text = _serializer().dumps({
             "f": selection.start.isoformat() if selection.start else None, "u": selection.end.isoformat(),
-            "s": selection.set_spec, "k": last.kind, "i": last.id, "c": cursor + len(page)})
+            "s": selection.set_spec, "k": last.kind, "i": last.id, "c": cursor + len(page),
+            "n": total})
 
 
 def list_identifiers(root: etree._Element, arguments: dict[str, str], now: datetime) -> None:
