@@ -46,7 +46,8 @@ def _root() -> Path:
 
 
 def too_large_message() -> str:
-    return f"Файл больше {MAX_FILE_SIZE // (1024 * 1024)} МБ — такой файл не принимается."
+    size = f"{MAX_FILE_SIZE // (1024 * 1024)} МБ" if MAX_FILE_SIZE >= 1024 * 1024 else f"{MAX_FILE_SIZE // 1024} КБ"
+    return f"Файл больше {size} — такой файл не принимается."
 
 
 def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
