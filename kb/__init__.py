@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from kb.api.views import bp as api_bp
     from kb.api.writes import bp as api_write_bp
     from kb.attachments.views import bp as attachments_bp
+    from kb.bulkimport.views import bp as bulkimport_bp
     from kb.citations.views import bp as citations_bp
     from kb.collections.views import bp as collections_bp
     from kb.main.views import bp as main_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
                       citations_bp, collections_bp, adoption_bp, vocabulary_admin_bp, attachments_bp, statistics_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(oai_bp)
+    app.register_blueprint(bulkimport_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

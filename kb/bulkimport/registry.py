@@ -213,3 +213,49 @@ def split_list(value: object) -> list[str]:
 def template_headers() -> list[str]:
     """The headers of the registry template, in order."""
     return [heading for _key, heading, _aliases in COLUMNS]
+
+
+# An example row for the template (an invented practice: it shows the format, not real data).
+EXAMPLE_ROW = {
+    "external_id": "ОО-2024-001",
+    "title": "Школьное научное общество в начальной школе",
+    "authors": "Иванова Анна Петровна, учитель начальных классов; Петров Пётр Петрович, заместитель директора",
+    "organisation": "МАОУ «СОШ № 1»",
+    "region": "Челябинская область",
+    "municipality": "Копейский городской округ",
+    "levels": "Начальное общее образование",
+    "subjects": "Окружающий мир; Внеурочная деятельность",
+    "topics": "Школьные научные общества (ШНО); Одарённые младшие школьники",
+    "year": 2024,
+    "event": "Муниципальный семинар учителей начальных классов",
+    "spread_level": "Муниципальный уровень",
+    "annotation": "Как младшие школьники ведут исследования в научном обществе класса.",
+    "files": "описание_опыта.docx",
+}
+
+
+def template_csv() -> bytes:
+    """The registry template as CSV for Excel: UTF-8 with BOM, «;» between columns, one example row."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(template_headers())
+    writer.writerow([EXAMPLE_ROW.get(key, "") for key, _heading, _aliases in COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The registry template as XLSX with one example row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Практики"
+    sheet.append(template_headers())
+    sheet.append([EXAMPLE_ROW.get(key) for key, _heading, _aliases in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

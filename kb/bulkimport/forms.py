@@ -1,0 +1,19 @@
+"""Forms of the bulk import page."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField
+
+
+class ImportForm(FlaskForm):
+    """A registry (CSV or XLSX) with an optional ZIP of the files it names."""
+
+    registry = FileField("Реестр практик (CSV или XLSX)", validators=[FileRequired("Выберите файл реестра.")],
+                         description="Одна строка — одна практика; заголовки столбцов — как в шаблоне.")
+    attachments = FileField("Архив с файлами (ZIP)",
+                            description="Нужен, если в реестре заполнен столбец «Файлы».")
+    publish = BooleanField("Сразу опубликовать загруженные практики")
+
+
+class ConfirmForm(FlaskForm):
+    """Confirms the import of a checked upload (CSRF only)."""

@@ -1,0 +1,89 @@
+"""Uploaded registries waiting for confirmation: kept on the server under a random token, never re-uploaded."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+TTL_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
+REGISTRY = "registry"
+ARCHIVE = "files.zip"
+
+
+@dataclass
+class Staged:
+    """A checked upload: its folder, who uploaded it and what they asked for."""
+
+    token: str
+    folder: Path
+    user_id: int
+    registry_name: str
+    archive_name: str
+    publish: bool
+
+    @property
+    def registry_path(self) -> Path:
+        return self.folder / REGISTRY
+
+    @property
+    def archive_path(self) -> Path | None:
+        path = self.folder / ARCHIVE
+        return path if path.is_file() else None
+
+
+def root() -> Path:
+    """instance/uploads-tmp/bulkimport: beside the uploads (not in them, so backups skip it)."""
+    return Path(current_app.config.get("BULK_IMPORT_STAGING_DIR")
+                or Path(current_app.instance_path) / "uploads-tmp" / "bulkimport")
+
+
+def _clean_expired() -> None:
+    folder = root()
+    if not folder.is_dir():
+        return
+    limit = time.time() - TTL_SECONDS
+    for item in folder.iterdir():
+        if item.is_dir() and item.stat().st_mtime < limit:
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: bytes | None,
+          publish: bool) -> Staged:
+    """Keep an upload until it is confirmed (or expires after a day)."""
+    _clean_expired()
+    token = secrets.token_urlsafe(24)
+    folder = root() / token
+    folder.mkdir(parents=True)
+    (folder / REGISTRY).write_bytes(registry)
+    if archive:
+        (folder / ARCHIVE).write_bytes(archive)
+    meta = {"user_id": user_id, "registry_name": registry_name, "archive_name": archive_name, "publish": publish}
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return Staged(token, folder, user_id, registry_name, archive_name, publish)
+
+
+def load(token: str, user_id: int) -> Staged | None:
+    """The upload with this token if it exists and belongs to this user."""
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    folder = root() / token
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("user_id") != user_id:
+        return None
+    return Staged(token, folder, user_id, meta.get("registry_name", ""), meta.get("archive_name", ""),
+                  bool(meta.get("publish")))
+
+
+def discard(staged: Staged) -> None:
+    shutil.rmtree(staged.folder, ignore_errors=True)

@@ -1,0 +1,108 @@
+"""The bulk import page for methodists and administrators: upload, check (dry run), confirm, result."""
+
+from flask import Blueprint, Response, abort, current_app, render_template
+from flask_login import current_user
+
+from kb.accounts.access import moderator_required
+from kb.bulkimport import services, staging
+from kb.bulkimport.archive import ArchiveError
+from kb.bulkimport.forms import ConfirmForm, ImportForm
+from kb.bulkimport.registry import RegistryError, read_registry, template_csv, template_xlsx
+from kb.errors import error_response
+from kb.extensions import db
+
+bp = Blueprint("bulkimport", __name__, url_prefix="/import/practices")
+
+DEFAULT_MAX_REGISTRY_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
+
+
+def _limit(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} МБ"
+
+
+def _read(upload, limit: int) -> bytes | None:
+    """The uploaded bytes, or None when they exceed ``limit`` (read no further than that)."""
+    data = upload.stream.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def _run(staged: staging.Staged, dry_run: bool) -> services.ImportReport:
+    registry = read_registry(staged.registry_path.read_bytes(), services.max_rows())
+    archive = services.open_archive(staged.archive_path)
+    try:
+        return services.run_import(current_user, registry, archive, dry_run=dry_run, publish=staged.publish)
+    finally:
+        if archive is not None:
+            archive.close()
+
+
+def _form_page(form: ImportForm, status: int = 200):
+    return render_template("bulkimport/upload.html", form=form, max_rows=services.max_rows()), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@moderator_required
+def upload():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _form_page(form, 400 if form.is_submitted() else 200)
+    registry_limit = _limit("BULK_IMPORT_MAX_REGISTRY_BYTES", DEFAULT_MAX_REGISTRY_BYTES)
+    registry = _read(form.registry.data, registry_limit)
+    if registry is None:
+        return error_response(413, f"Файл реестра больше {_megabytes(registry_limit)}: разделите его на части.")
+    archive = None
+    archive_name = ""
+    if form.attachments.data:
+        archive_limit = _limit("BULK_IMPORT_MAX_ARCHIVE_BYTES", DEFAULT_MAX_ARCHIVE_BYTES)
+        archive = _read(form.attachments.data, archive_limit)
+        if archive is None:
+            return error_response(413, f"Архив с файлами больше {_megabytes(archive_limit)}: разделите его на части.")
+        archive_name = form.attachments.data.filename or "files.zip"
+    staged = staging.stage(current_user.id, form.registry.data.filename or "реестр", registry, archive_name,
+                           archive or None, form.publish.data)
+    try:
+        report = _run(staged, dry_run=True)
+    except (RegistryError, ArchiveError) as exc:
+        staging.discard(staged)
+        (form.registry if isinstance(exc, RegistryError) else form.attachments).errors.append(str(exc))
+        return _form_page(form, 400)
+    finally:
+        db.session.rollback()  # a dry run writes nothing
+    return render_template("bulkimport/report.html", report=report, staged=staged, form=ConfirmForm())
+
+
+@bp.post("/<token>")
+@moderator_required
+def confirm(token: str):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return error_response(400, "Форма устарела: загрузите реестр ещё раз.")
+    staged = staging.load(token, current_user.id) or abort(404)
+    try:
+        report = _run(staged, dry_run=False)
+    except (RegistryError, ArchiveError) as exc:
+        db.session.rollback()
+        return error_response(400, str(exc))
+    db.session.commit()
+    staging.discard(staged)
+    return render_template("bulkimport/report.html", report=report, staged=staged, form=None)
+
+
+@bp.get("/template.csv")
+@moderator_required
+def template_csv_file():
+    return Response(template_csv(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=practices-template.csv"})
+
+
+@bp.get("/template.xlsx")
+@moderator_required
+def template_xlsx_file():
+    return Response(template_xlsx(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=practices-template.xlsx"})

@@ -1,0 +1,450 @@
+"""Bulk import of practices: registries in CSV (UTF-8 / Windows-1251, «;» / «,») and XLSX built here, a ZIP of
+files, dry run vs real run, idempotency by external id, bad rows and hostile ZIP entries, the web page."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.search.models import IndexOutbox
+from tests.conftest import csrf_from, sign_in
+
+HEADER = ["Внешний идентификатор", "Название", "Аннотация", "Авторы", "Организация", "Регион", "Муниципалитет",
+          "Уровень образования", "Предмет", "Темы", "Год", "Мероприятие", "Уровень распространения", "Файлы"]
+WORD = "квазиэкспедиционный"  # a word only the attached DOCX contains
+
+
+def row(ext: str, title: str, region: str = "Челябинская область", year: object = 2023, files: str = "",
+        annotation: str = "Школьное научное общество младших школьников.", topics: str = "ШНО",
+        levels: str = "Начальное общее образование", subjects: str = "Математика") -> list[object]:
+    return [ext, title, annotation, "Иванова Анна Петровна, учитель начальных классов; Петров П. П. (директор)",
+            "МАОУ «СОШ № 1»", region, "Копейский", levels, subjects, topics, year, "Городской семинар",
+            "Муниципальный уровень", files]
+
+
+def csv_bytes(rows: list[list[object]], delimiter: str = ";", encoding: str = "utf-8-sig") -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=delimiter).writerows([HEADER, *rows])
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(header)
+    for values in rows:
+        workbook.active.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def docx_bytes(text: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def patch_entry(data: bytes, name: str, flag: int = 0, declared_size: int | None = None) -> bytes:
+    """Set a general-purpose flag bit or a smaller declared size on one entry, in both of its headers."""
+    blob = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    local = info.header_offset
+    central = blob.find(b"PK\x01\x02")
+    while central != -1:
+        name_length = struct.unpack_from("<H", blob, central + 28)[0]
+        if bytes(blob[central + 46:central + 46 + name_length]) == info.filename.encode():
+            break
+        central = blob.find(b"PK\x01\x02", central + 4)
+    for offset, flag_at, size_at in ((local, 6, 22), (central, 8, 24)):
+        struct.pack_into("<H", blob, offset + flag_at, struct.unpack_from("<H", blob, offset + flag_at)[0] | flag)
+        if declared_size is not None:
+            struct.pack_into("<I", blob, offset + size_at, declared_size)
+    return bytes(blob)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def practices(app) -> list[Practice]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Practice).order_by(Practice.id)))
+        for practice in found:
+            _ = (practice.levels, practice.topics, practice.subjects, practice.authors, practice.attachments,
+                 practice.municipality, practice.versions, practice.transitions)
+        return found
+
+
+# -- reading registries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-8-sig", ";"), ("utf-8", ","), ("cp1251", ";"),
+                                                     ("cp1251", ",")])
+def test_csv_in_either_encoding_and_delimiter_is_read(encoding, delimiter):
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(csv_bytes([row("A-1", "Ёлочка знаний, или ШНО; опыт")], delimiter, encoding), 100)
+    assert set(registry.columns) >= {"external_id", "title", "region", "levels", "files"}
+    assert len(registry.rows) == 1
+    values = registry.rows[0].values
+    assert values["title"] == "Ёлочка знаний, или ШНО; опыт"
+    assert values["region"] == "Челябинская область"
+    assert registry.rows[0].number == 2
+
+
+def test_header_variants_and_unknown_columns():
+    from kb.bulkimport.registry import read_registry
+
+    data = "  НАЗВАНИЕ :;Трудоемкость;Авторы (ФИО, должность);Цели и задачи;Примечание\nТема;8 часов;Иванова;Цель;x\n"
+    registry = read_registry(data.encode("utf-8"), 100)
+    assert set(registry.columns) == {"title", "labor_intensity", "authors", "goal_tasks"}
+    assert registry.warnings == ["Столбец «Примечание» не распознан и пропущен."]
+    assert registry.rows[0].values["labor_intensity"] == "8 часов"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "пустой"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "XLS"),
+    ("Аннотация;Год\nтекст;2020\n".encode(), "нет столбца «Название»"),
+    ("Название\n".encode(), "только заголовки"),
+    (b"PK\x03\x04broken", "XLSX повреждён"),
+])
+def test_unusable_files_are_refused_with_a_message(data, message):
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError, match=message):
+        read_registry(data, 100)
+
+
+def test_row_limit():
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    data = csv_bytes([row(f"L-{i}", f"Практика {i}") for i in range(6)])
+    assert len(read_registry(data, 6).rows) == 6
+    with pytest.raises(RegistryError, match="больше 5 строк"):
+        read_registry(data, 5)
+
+
+def test_xlsx_keeps_cell_types():
+    from kb.bulkimport.registry import read_registry
+
+    rows = [row(17, "Практика", year=2021), row("X", "Вторая", year=dt.datetime(2020, 5, 1))]
+    registry = read_registry(xlsx_bytes(rows), 100)
+    assert registry.rows[0].values["external_id"] == 17
+    assert registry.rows[0].values["year"] == 2021
+    assert isinstance(registry.rows[1].values["year"], dt.datetime)
+
+
+@pytest.mark.parametrize(("value", "year", "error"), [
+    (2023, 2023, None), (2023.0, 2023, None), ("2023", 2023, None), (" 2021 г.", 2021, None), (None, None, None),
+    ("две тысячи", None, "«две тысячи» — не год"), (2023.5, None, "не год"), (True, None, "не год"),
+    ("20 23", None, "не год"), (1812, None, "вне допустимого диапазона"), (3000, None, "вне допустимого"),
+])
+def test_year_of_any_cell_type(value, year, error):
+    from kb.bulkimport.services import parse_year
+
+    found, message = parse_year(value, [])
+    assert found == year
+    assert (message is None) if error is None else (error in message)
+
+
+def test_year_from_a_date_cell_is_taken_with_a_warning():
+    from kb.bulkimport.services import parse_year
+
+    warnings: list[str] = []
+    assert parse_year(dt.datetime(2019, 9, 1), warnings) == (2019, None)
+    assert "2019-09-01" in warnings[0]
+
+
+# -- command line ------------------------------------------------------------------------------------------
+
+
+def test_dry_run_reports_and_writes_nothing(app, runner, make_user, tmp_path):
+    make_user("admin")
+    path = write(tmp_path, "реестр.csv", csv_bytes([
+        row("A-1", "ШНО в начальной школе"), row("A-2", "Вторая", region="Челябинска обл")]))
+    with app.app_context():
+        outbox_before = db.session.scalar(select(func.count()).select_from(IndexOutbox))
+    result = runner.invoke(args=["import-practices", path, "--dry-run"])
+    assert result.exit_code == 1
+    assert "Строка 2 [A-1]: будет создана" in result.output
+    assert "Регион «Челябинска обл» не найден в словаре. Возможно, имелось в виду: «Челябинская область»." \
+        in result.output
+    assert "будет создано 1" in result.output
+    assert practices(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == outbox_before
+
+
+def test_real_run_creates_drafts_and_rerun_updates_without_duplicates(app, runner, make_user, tmp_path):
+    admin = make_user("admin")
+    data = [row("A-1", "ШНО в начальной школе"), row("A-2", "Олимпиадная подготовка", topics="Олимпиады и конкурсы",
+                                                       levels="ООО; СОО", subjects="Физика")]
+    path = write(tmp_path, "реестр.csv", csv_bytes(data))
+    result = runner.invoke(args=["import-practices", path])
+    assert result.exit_code == 0, result.output
+    assert "создано 2" in result.output
+    first, second = practices(app)
+    assert (first.external_id, first.status, first.owner_id) == ("A-1", "draft", admin)
+    assert first.region_code == "RU-CHE" and first.municipality.name == "Копейский городской округ"
+    assert [a.name for a in first.authors] == ["Иванова Анна Петровна", "Петров П. П."]
+    assert [a.position for a in first.authors] == ["учитель начальных классов", "директор"]
+    assert [t.code for t in first.topics] == ["school_science_society"]
+    assert [lv.code for lv in second.levels] == ["basic", "secondary"]
+    assert (first.year, first.spread_level, first.event) == (2023, "municipality", "Городской семинар")
+
+    data[0] = row("A-1", "ШНО в начальной школе", annotation="Новая аннотация после экспертизы.")
+    write(tmp_path, "реестр.csv", csv_bytes(data))
+    again = runner.invoke(args=["import-practices", path])
+    assert again.exit_code == 0, again.output
+    assert "Строка 2 [A-1]: обновлена" in again.output and "Строка 3 [A-2]: без изменений" in again.output
+    after = practices(app)
+    assert [p.id for p in after] == [first.id, second.id]
+    assert after[0].annotation == "Новая аннотация после экспертизы."
+    assert len(after[0].versions) == 1 and "Школьное научное" in after[0].versions[0].snapshot["annotation"]
+
+
+def test_columns_absent_from_the_file_keep_stored_values(app, runner, make_user, tmp_path):
+    make_user("admin")
+    runner.invoke(args=["import-practices", write(tmp_path, "full.csv", csv_bytes([row("K-1", "Практика")]))])
+    short = "Внешний идентификатор;Название;Год\nK-1;Практика (уточнено);2024\n".encode()
+    result = runner.invoke(args=["import-practices", write(tmp_path, "short.csv", short)])
+    assert result.exit_code == 0, result.output
+    (practice,) = practices(app)
+    assert (practice.title, practice.year) == ("Практика (уточнено)", 2024)
+    assert practice.annotation.startswith("Школьное научное") and [t.code for t in practice.topics]
+
+
+def test_bad_rows_are_reported_and_do_not_stop_the_others(app, runner, make_user, tmp_path):
+    make_user("admin")
+    rows = [
+        row("B-1", "Хорошая первая"),
+        row("B-2", "Регион с опечаткой", region="Челябинска обл"),
+        row("B-3", "Год словами", year="две тысячи"),
+        row("B-4", ""),
+        row("B-5", "Неизвестная тема", topics="Олимпиады", levels="Начальное общее; Основное"),
+        row("B-1", "Повтор идентификатора"),
+        row("B-6", "Хорошая последняя"),
+    ]
+    result = runner.invoke(args=["import-practices", write(tmp_path, "реестр.xlsx", xlsx_bytes(rows))])
+    assert result.exit_code == 1
+    assert "Возможно, имелось в виду: «Челябинская область»" in result.output
+    assert "Год «две тысячи» — не год" in result.output
+    assert "Строка 5 [B-4]: ошибка" in result.output and "Не указано название практики." in result.output
+    assert "Темы: значение «Олимпиады» не найдено в словаре. Возможно, имелось в виду: «Олимпиады и конкурсы»." \
+        in result.output
+    assert "уже встречался в строке 2" in result.output
+    assert "Строк с ошибками: 5 из 7." in result.output
+    assert [(p.external_id, p.title) for p in practices(app)] == [("B-1", "Хорошая первая"),
+                                                                   ("B-6", "Хорошая последняя")]
+
+
+def test_levels_accept_short_names_and_unknown_topic_fails_the_row(app, runner, make_user, tmp_path):
+    make_user("admin")
+    rows = [row("C-1", "Уровни", levels="начальное общее; ООО; Дошкольное"),
+            row("C-2", "Тема", topics="Олимпиады")]
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.csv", csv_bytes(rows))])
+    assert result.exit_code == 1
+    (practice,) = practices(app)
+    assert [lv.code for lv in practice.levels] == ["preschool", "primary", "basic"]
+
+
+def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user, tmp_path):
+    """The real run reads each file once, in the attachments service: a broken DOCX fails its row inside the row's
+    savepoint, and the practice of that row is not left behind half-written."""
+    make_user("admin")
+    broken = docx_bytes("текст")[:400]
+    archive = write(tmp_path, "files.zip", zip_bytes({"хороший.docx": docx_bytes(f"Отчёт: {WORD}."),
+                                                     "битый.docx": broken}))
+    rows = [row("D-1", "С хорошим файлом", files="хороший.docx"), row("D-2", "С битым файлом", files="битый.docx"),
+            row("D-3", "Без файлов")]
+    registry = write(tmp_path, "r.csv", csv_bytes(rows))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 1
+    assert "Строка 3 [D-2]: ошибка" in result.output
+    imported = practices(app)
+    assert [p.external_id for p in imported] == ["D-1", "D-3"]
+    assert [a.original_name for a in imported[0].attachments] == ["хороший.docx"]
+    assert WORD in imported[0].attachments[0].text
+
+
+def test_hostile_zip_entries_are_refused_one_by_one(app, runner, make_user, tmp_path):
+    make_user("admin")
+    good = docx_bytes(f"Отчёт: {WORD}.")
+    data = zip_bytes({"папка/хороший.docx": good, "../../злой.docx": good, "тайный.docx": good,
+                      "бомба.txt": b"0" * (5 * 1024 * 1024), "лгун.txt": "правдивый текст ".encode() * 100})
+    data = patch_entry(data, "тайный.docx", flag=0x1)
+    data = patch_entry(data, "лгун.txt", declared_size=10)
+    rows = [row("Z-1", "Хороший", files="хороший.docx"), row("Z-2", "Обход путей", files="злой.docx"),
+            row("Z-3", "Зашифрованный", files="тайный.docx"), row("Z-4", "Бомба", files="бомба.txt"),
+            row("Z-5", "Лгун", files="лгун.txt"), row("Z-6", "Нет файла", files="пропал.docx")]
+    registry = write(tmp_path, "r.csv", csv_bytes(rows))
+    archive = write(tmp_path, "files.zip", data)
+
+    dry = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--dry-run"])
+    assert "Строка 2 [Z-1]: будет создана" in dry.output
+    assert "ведёт за пределы архива" in dry.output
+    assert "зашифрован паролем" in dry.output
+    assert "похоже на архив-бомбу" in dry.output
+    assert "не удаётся его распаковать" in dry.output
+    assert "файла «пропал.docx» нет в архиве" in dry.output
+    assert "с ошибками 5" in dry.output
+    assert practices(app) == []
+
+    real = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert real.exit_code == 1
+    (practice,) = practices(app)
+    assert practice.external_id == "Z-1" and [a.original_name for a in practice.attachments] == ["хороший.docx"]
+    with app.app_context():
+        assert not list(Path(app.config["UPLOAD_DIR"]).rglob("злой.docx"))
+    assert not (tmp_path / "злой.docx").exists()
+
+
+def test_published_import_appears_in_search_and_rerun_does_not_attach_twice(app, runner, make_user, tmp_path):
+    make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({"отчёт.docx": docx_bytes(f"Отчёт об опыте: {WORD} метод.")}))
+    registry = write(tmp_path, "r.xlsx", xlsx_bytes([row("P-1", "Опубликованная из реестра", files="Отчёт.docx")]))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--publish"])
+    assert result.exit_code == 0, result.output
+    assert "создана, опубликована" in result.output
+    (practice,) = practices(app)
+    assert practice.status == "published" and practice.published_at is not None
+    assert [t.to_status for t in practice.transitions] == ["submitted", "published"]
+    page = app.test_client().get(f"/search?q={WORD}").get_data(as_text=True)
+    assert "Опубликованная из реестра" in page
+    again = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--publish"])
+    assert again.exit_code == 0 and "без изменений" in again.output
+    assert len(practices(app)[0].attachments) == 1
+
+
+def test_command_needs_a_moderator(app, runner, make_user, tmp_path):
+    path = write(tmp_path, "r.csv", csv_bytes([row("T-1", "Практика")]))
+    assert "нет администратора" in runner.invoke(args=["import-practices", path]).output
+    make_user("teacher", email="t@example.org")
+    result = runner.invoke(args=["import-practices", path, "--user", "t@example.org"])
+    assert result.exit_code == 1 and "только методисты и администраторы" in result.output
+    assert practices(app) == []
+
+
+# -- web -------------------------------------------------------------------------------------------------
+
+
+def upload(client, registry: bytes, name: str = "реестр.csv", archive: bytes | None = None, publish: bool = False):
+    data = {"csrf_token": csrf_from(client, "/import/practices"), "registry": (io.BytesIO(registry), name)}
+    if archive is not None:
+        data["attachments"] = (io.BytesIO(archive), "files.zip")
+    if publish:
+        data["publish"] = "y"
+    return client.post("/import/practices", data=data, content_type="multipart/form-data")
+
+
+def test_page_is_for_moderators_only(app, client, make_user):
+    assert client.get("/import/practices").status_code == 302
+    sign_in(client, make_user("teacher"))
+    assert client.get("/import/practices").status_code == 403
+    assert client.get("/import/practices/template.csv").status_code == 403
+    assert client.post("/import/practices/" + "a" * 32).status_code in (400, 403)
+
+
+def test_methodist_checks_then_confirms_rows_in_scope_only(app, client, make_user):
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    sign_in(client, methodist)
+    rows = [row("W-1", "Своя практика"), row("W-2", "Чужая практика", region="Смоленская область"),
+            row("W-3", "Регион по умолчанию", region="")]
+    response = upload(client, csv_bytes(rows, ",", "cp1251"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Проверка реестра" in page and "будет создана" in page
+    assert "вне вашей области модерации" in page
+    assert "Регион не указан — взят регион вашей области: Челябинская область." in page
+    assert practices(app) == []
+    token = re.search(r'action="/import/practices/([A-Za-z0-9_-]+)"', page).group(1)
+
+    assert client.post(f"/import/practices/{token}").status_code == 400  # no CSRF token
+    assert practices(app) == []
+    other = app.test_client()
+    sign_in(other, make_user("methodist", scope_region="RU-CHE"))
+    csrf = csrf_from(other, "/import/practices")
+    assert other.post(f"/import/practices/{token}", data={"csrf_token": csrf}).status_code == 404
+
+    csrf = csrf_from(client, "/import/practices")
+    done = client.post(f"/import/practices/{token}", data={"csrf_token": csrf})
+    result = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Реестр загружен" in result and "создано 2" in result
+    imported = practices(app)
+    assert [(p.external_id, p.region_code, p.status) for p in imported] == [("W-1", "RU-CHE", "draft"),
+                                                                           ("W-3", "RU-CHE", "draft")]
+    # The staged upload is gone once imported: the same token cannot run the import twice.
+    assert client.post(f"/import/practices/{token}", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_web_publish_goes_through_the_workflow_and_into_search(app, client, make_user):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    archive = zip_bytes({"отчёт.docx": docx_bytes(f"Отчёт: {WORD} метод.")})
+    page = upload(client, xlsx_bytes([row("S-1", "Из реестра на сайте", files="отчёт.docx")]), "реестр.xlsx",
+                  archive, publish=True).get_data(as_text=True)
+    assert "будет создана и опубликована" in page
+    token = re.search(r'action="/import/practices/([A-Za-z0-9_-]+)"', page).group(1)
+    client.post(f"/import/practices/{token}", data={"csrf_token": csrf_from(client, "/import/practices")})
+    (practice,) = practices(app)
+    assert practice.status == "published"
+    assert "Из реестра на сайте" in app.test_client().get(f"/search?q={WORD}").get_data(as_text=True)
+
+
+def test_web_refuses_an_unusable_file_with_a_message(app, client, make_user):
+    sign_in(client, make_user("admin"))
+    response = upload(client, "Год;Аннотация\n2020;текст\n".encode(), "реестр.csv")
+    assert response.status_code == 400
+    assert "нет столбца «Название»" in response.get_data(as_text=True)
+
+
+def test_web_size_limit(app, client, make_user):
+    app.config["BULK_IMPORT_MAX_REGISTRY_BYTES"] = 100
+    sign_in(client, make_user("admin"))
+    response = upload(client, csv_bytes([row("Q-1", "Практика " * 20)]))
+    assert response.status_code == 413
+    assert "больше" in response.get_data(as_text=True)
+
+
+def test_templates_download_and_read_back(app, client, make_user):
+    from openpyxl import load_workbook
+
+    from kb.bulkimport.registry import read_registry, template_headers
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    csv_file = client.get("/import/practices/template.csv")
+    assert csv_file.status_code == 200 and csv_file.data.startswith(b"\xef\xbb\xbf")
+    registry = read_registry(csv_file.data, 10)
+    assert len(registry.columns) == len(template_headers()) and not registry.warnings
+    xlsx_file = client.get("/import/practices/template.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx_file.data), read_only=True).worksheets[0]
+    assert [c for c in next(sheet.iter_rows(values_only=True))] == template_headers()
+    page = client.get("/import/practices").get_data(as_text=True)
+    assert "/import/practices/template.xlsx" in page and "Челябинская область" in page
