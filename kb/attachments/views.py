@@ -1,12 +1,13 @@
 """Uploading, downloading and removing a practice's files."""
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from kb.attachments import services
 from kb.attachments.extract import KINDS, AttachmentError
 from kb.attachments.models import Attachment
 from kb.attachments.storage import storage
+from kb.duplicates import services as duplicates
 from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy
@@ -19,26 +20,37 @@ bp = Blueprint("attachments", __name__)
 @login_required
 def upload(practice_id: int):
     practice = get_visible_practice(practice_id, current_user) or abort(404)
-    files = [f for f in request.files.getlist("files") if f and f.filename]
-    if not files:
+    files = [(f.filename, f.read()) for f in request.files.getlist("files") if f and f.filename]
+    confirmed = request.form.get("confirm_sha256", "")  # «Всё равно приложить»: a file already in the bank
+    if confirmed:
+        data = duplicates.stored_copy(current_user, confirmed)
+        files = [(request.form.get("confirm_name", ""), data)] if data is not None else []
+        if data is None:
+            flash("Этого файла в банке больше нет: загрузите его снова.", "error")
+    elif not files:
         flash("Выберите файл.", "error")
-    for upload_file in files:
-        data = upload_file.read()
+    held = []  # files already in the bank: shown for confirmation, not attached yet
+    for filename, data in files:
+        if not confirmed and (found := duplicates.before_upload(current_user, practice, filename, data)):
+            held.append((services.clean_filename(filename), duplicates.digest_of(data), found))
+            continue
         try:
-            attachment = services.add_attachment(current_user, practice, upload_file.filename, data)
+            attachment = services.add_attachment(current_user, practice, filename, data)
         except PermissionDenied:
             abort(403)
         except services.FileTooLarge as exc:
             db.session.rollback()
-            return error_response(413, f"«{services.clean_filename(upload_file.filename)}»: {exc}")
+            return error_response(413, f"«{services.clean_filename(filename)}»: {exc}")
         except AttachmentError as exc:
             db.session.rollback()
-            flash(f"«{services.clean_filename(upload_file.filename)}»: {exc}", "error")
+            flash(f"«{services.clean_filename(filename)}»: {exc}", "error")
             continue
         db.session.commit()
         words = len(attachment.text.split())
         flash(f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
                                                                ", но текста в нём не найдено."), "success")
+    if held:
+        return render_template("practices/_duplicates_upload.html", practice=practice, held=held)
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="files"))
 
 

@@ -21,7 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
+from kb.attachments.extract import AttachmentError, detect
 from kb.attachments.models import Attachment
+from kb.attachments.services import clean_filename
 from kb.attachments.storage import storage
 from kb.duplicates import minhash
 from kb.duplicates.models import PracticeFingerprint, PracticeFingerprintBand, practice_text, store, text_of
@@ -107,6 +109,18 @@ def same_files(user: User | None, digest: str) -> list[Duplicate]:
         if attachment.practice_id not in found and policy.can_view(user, attachment.practice):
             found[attachment.practice_id] = Duplicate(attachment.practice, 1.0, attachment.original_name)
     return list(found.values())
+
+
+def before_upload(user: User, practice: Practice, filename: str, data: bytes) -> list[Duplicate]:
+    """The practices already holding this very file, for a file its uploader may attach and the bank would take
+    (a refused file gets its own message instead)."""
+    if not policy.can_edit(user, practice) or len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
+        return []
+    try:
+        detect(data, clean_filename(filename))
+    except AttachmentError:
+        return []
+    return same_files(user, digest_of(data))
 
 
 def stored_copy(user: User | None, digest: str) -> bytes | None:

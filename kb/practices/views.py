@@ -1,13 +1,18 @@
 """Practice pages: reading, drafting and editing, the workflow, history, the moderation queue."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kb.accounts.access import moderator_required
+from kb.attachments.extract import AttachmentError
+from kb.duplicates import services as duplicates
+from kb.duplicates.models import practice_text
 from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.forms import PracticeForm, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
+from kb.suggestions import services as suggestions
+from kb.suggestions.forms import prefill
 from kb.vocabularies.services import labels
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
@@ -53,13 +58,46 @@ def _save(form: PracticeForm, practice=None):
     return redirect(url_for(".detail", practice_id=practice.id))
 
 
+def _suggested(form: PracticeForm):
+    """The «Заполнить по тексту» step: the form comes back with suggestions added; nothing is saved."""
+    return prefill(form, request.form.get("suggest_text", "")[:suggestions.MAX_TEXT], request.files.get("suggest_file"),
+                   practice_text(form.title.data or "", section_data(form)))
+
+
+def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
+    """Near-duplicates to show before saving, unless the user has seen them and chose «Всё равно сохранить»."""
+    if request.args.get("confirm_duplicates"):
+        return []
+    return duplicates.similar_texts(current_user, form.title.data or "", section_data(form),
+                                    exclude_id=practice.id if practice else None)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     form = PracticeForm()
+    if request.method == "POST" and request.form.get("suggest"):
+        return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
+                               suggested=_suggested(form))
     if form.validate_on_submit():
+        if found := _unconfirmed_duplicates(form):
+            return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
+                                   duplicates=found)
         return _save(form)
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
+
+
+@bp.post("/suggestions")
+@login_required
+def suggestions_json():
+    """JSON for the form's scripts and the API: what a pasted text (``text``) or a file (``file``) suggests."""
+    upload = request.files.get("file")
+    try:
+        text = (suggestions.text_of_file(upload.filename, upload.read()) if upload and upload.filename
+                else request.form.get("text", "")[:suggestions.MAX_TEXT])
+    except AttachmentError as exc:
+        return jsonify({"error": str(exc)}), 422
+    return jsonify(suggestions.suggest(text).as_json())
 
 
 @bp.route("/<int:practice_id>/edit", methods=["GET", "POST"])
@@ -69,10 +107,17 @@ def edit(practice_id: int):
     if not policy.can_edit(current_user, practice):
         abort(403)
     form = PracticeForm() if request.method == "POST" else form_from_practice(practice)
+    can_submit = policy.can_transition(current_user, practice, "submit")
+    if request.method == "POST" and request.form.get("suggest"):
+        return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                               can_submit=can_submit, suggested=_suggested(form))
     if form.validate_on_submit():
+        if found := _unconfirmed_duplicates(form, practice):
+            return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                                   can_submit=can_submit, duplicates=found)
         return _save(form, practice)
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
-                           can_submit=policy.can_transition(current_user, practice, "submit"))
+                           can_submit=can_submit)
 
 
 @bp.post("/<int:practice_id>/transition")
