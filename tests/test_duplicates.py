@@ -1,0 +1,264 @@
+"""Near-duplicates before saving: the same file by checksum, nearly the same text by MinHash; drafts never leak."""
+
+import hashlib
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+import kb.models  # noqa: F401  (every mapper known before the services below build their queries)
+from kb.attachments.models import Attachment
+from kb.duplicates import minhash
+from kb.duplicates.models import PracticeFingerprint, PracticeFingerprintBand
+from kb.duplicates.services import ensure_fingerprints, similar_texts
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import csrf_from, sign_in
+
+TITLE = "Школьное научное общество «Открытие» для учащихся пятых–седьмых классов"
+ANNOTATION = (
+    "Опыт показывает, как за три года в обычной городской школе выросло научное общество учащихся, в котором "
+    "дети сами выбирают темы исследований, ведут полевые дневники и защищают работы перед сверстниками. "
+    "Общество объединяет сорок два ученика и шесть наставников; заседания проходят раз в две недели, а "
+    "весной устраивается открытая конференция с приглашёнными учёными местного университета.")
+TECHNOLOGY = (
+    "Работа строится по годовому циклу: в сентябре ученики знакомятся с лабораториями и выбирают вопрос, "
+    "в октябре и ноябре вместе с наставником пишут план, зимой собирают данные, а в марте готовят доклад. "
+    "Каждое заседание начинается с короткого отчёта одного участника и обсуждения трудностей, которые "
+    "встретились в работе. Для младших участников предусмотрены парные проекты со старшими товарищами.")
+# The same practice entered again with small changes: a few words replaced, endings changed, a sentence added.
+EDITED_ANNOTATION = ANNOTATION.replace("три года", "четыре года").replace("сорок два ученика", "сорок пять учеников") \
+    .replace("учёными", "учеными") + " Опыт обсуждался на городском методическом объединении."
+EDITED_TECHNOLOGY = TECHNOLOGY.replace("в марте", "в апреле").replace("короткого отчёта", "краткого доклада")
+OTHER_ANNOTATION = (
+    "Практика посвящена подготовке дошкольников к чтению через игры со звуками и буквами: воспитатели "
+    "детского сада используют карточки, песни и театр теней, а родители получают задания для домашних "
+    "занятий. За год доля детей, которые читают по слогам к выпуску, выросла с трети до двух третей.")
+
+
+def test_minhash_estimates_the_share_of_common_wording():
+    original = minhash.shingles(ANNOTATION + TECHNOLOGY)
+    edited = minhash.shingles(EDITED_ANNOTATION + EDITED_TECHNOLOGY)
+    other = minhash.shingles(OTHER_ANNOTATION)
+    sig, sig_edited, sig_other = (minhash.signature(x) for x in (original, edited, other))
+    assert minhash.similarity(sig, minhash.signature(set(original))) == 1.0
+    assert minhash.jaccard(original, edited) > 0.6
+    assert abs(minhash.similarity(sig, sig_edited) - minhash.jaccard(original, edited)) < 0.15
+    assert minhash.similarity(sig, sig_other) < 0.1
+    assert minhash.from_bytes(minhash.to_bytes(sig)).tolist() == sig.tolist()
+    assert set(minhash.band_hashes(sig)) & set(minhash.band_hashes(sig_edited)), "a near copy shares a bucket"
+
+
+def test_words_fold_case_yo_and_endings():
+    assert minhash.words("Учёными УЧЕНЫЕ учёных") == minhash.words("учеными ученые ученых")
+    assert minhash.words("научного общества")[0] == minhash.words("научное общество")[0]
+
+
+def test_fingerprints_follow_the_practice(app, make_practice):
+    with app.app_context():
+        pid = make_practice(TITLE, annotation=ANNOTATION)
+        before = db.session.get(PracticeFingerprint, pid).signature
+        assert db.session.scalar(select(func.count()).where(PracticeFingerprintBand.practice_id == pid)) \
+            == minhash.BANDS
+        practice = db.session.get(Practice, pid)
+        practice.annotation = OTHER_ANNOTATION
+        db.session.commit()
+        assert db.session.get(PracticeFingerprint, pid).signature != before
+        db.session.delete(db.session.get(Practice, pid))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(PracticeFingerprintBand)) == 0
+        assert db.session.get(PracticeFingerprint, pid) is None
+
+
+def test_practices_stored_before_fingerprints_get_them_when_needed(app, make_practice, make_user):
+    with app.app_context():
+        pid = make_practice(TITLE, annotation=ANNOTATION, technology=TECHNOLOGY)
+        db.session.execute(PracticeFingerprintBand.__table__.delete())
+        db.session.execute(PracticeFingerprint.__table__.delete())
+        db.session.commit()
+        found = similar_texts(None, TITLE, {"annotation": EDITED_ANNOTATION, "technology": EDITED_TECHNOLOGY})
+        assert [d.practice.id for d in found] == [pid]
+        assert ensure_fingerprints() == 0
+
+
+def test_short_texts_are_not_compared(app, make_practice):
+    with app.app_context():
+        make_practice("Игры со звуками", annotation="")
+        assert similar_texts(None, "Игры со звуками", {}) == []
+
+
+# -- the practice form -----------------------------------------------------------------------------
+
+def form_data(client, url="/practices/new", annotation=EDITED_ANNOTATION, technology=EDITED_TECHNOLOGY, **extra):
+    return {"csrf_token": csrf_from(client, url), "title": TITLE, "annotation": annotation,
+            "technology": technology, "save_draft": "1", **extra}
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Practice))
+
+
+@pytest.fixture
+def published(app, make_practice):
+    with app.app_context():
+        return make_practice(TITLE, annotation=ANNOTATION, technology=TECHNOLOGY)
+
+
+@pytest.fixture
+def teacher(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    return client
+
+
+def test_a_lightly_edited_copy_is_shown_before_saving_and_may_be_saved_anyway(app, published, teacher):
+    response = teacher.post("/practices/new", data=form_data(teacher))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Похожая практика уже есть в банке" in page
+    assert f'href="/practices/{published}"' in page and "Опубликована" in page
+    assert 'formaction="/practices/new?confirm_duplicates=1"' in page and "Всё равно сохранить" in page
+    assert "Опыт показывает, как за четыре года" in page, "the form keeps what was typed"
+    with app.app_context():
+        assert count() == 1, "nothing saved before the user confirms"
+    confirmed = teacher.post("/practices/new?confirm_duplicates=1", data=form_data(teacher))
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert count() == 2
+        assert db.session.scalar(select(Practice).order_by(Practice.id.desc())).status == "draft"
+
+
+def test_confirming_keeps_the_choice_to_submit(app, published, teacher):
+    data = form_data(teacher)
+    data.pop("save_draft")
+    page = teacher.post("/practices/new", data={**data, "submit_for_review": "1"}).get_data(as_text=True)
+    assert 'name="submit_for_review" value="1">Всё равно сохранить' in page
+    assert teacher.post("/practices/new?confirm_duplicates=1", data={**data, "submit_for_review": "1"}) \
+        .status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Practice).order_by(Practice.id.desc())).status == "submitted"
+
+
+def test_an_unrelated_practice_is_saved_at_once(app, published, teacher):
+    response = teacher.post("/practices/new", data=form_data(teacher, annotation=OTHER_ANNOTATION, technology=""))
+    assert response.status_code == 302
+    with app.app_context():
+        assert count() == 2
+
+
+def test_editing_a_practice_does_not_find_itself(app, make_user, make_practice):
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice(TITLE, status="draft", owner_id=owner, annotation=ANNOTATION, technology=TECHNOLOGY)
+    client = app.test_client()
+    sign_in(client, owner)
+    url = f"/practices/{pid}/edit"
+    assert client.post(url, data=form_data(client, url)).status_code == 302
+
+
+def test_another_teachers_draft_is_never_named(app, make_user, make_practice, teacher):
+    author = make_user("teacher")
+    with app.app_context():
+        draft = make_practice("Черновик коллеги о научном обществе", status="draft", owner_id=author,
+                              annotation=ANNOTATION, technology=TECHNOLOGY)
+    response = teacher.post("/practices/new", data=form_data(teacher))
+    assert response.status_code == 302, "nothing visible to this teacher looks like it"
+    followed = teacher.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Черновик коллеги" not in followed and "уже есть" not in followed
+    methodist = app.test_client()
+    sign_in(methodist, make_user("methodist", scope_region="RU-CHE"))
+    page = methodist.post("/practices/new", data=form_data(methodist, region="RU-CHE")).get_data(as_text=True)
+    assert "Черновик коллеги о научном обществе" in page and f'href="/practices/{draft}"' in page, \
+        "the methodist of the region sees the draft anyway"
+
+
+def test_csrf_is_required(app, published, teacher):
+    data = form_data(teacher)
+    data.pop("csrf_token")
+    assert teacher.post("/practices/new?confirm_duplicates=1", data=data).status_code == 400
+    with app.app_context():
+        assert count() == 1
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+FILE = "Программа научного общества «Открытие»: темы, этапы, критерии оценки докладов.".encode()
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def upload(client, pid, name="программа.txt", data=FILE, **fields):
+    return client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(data), name)], **fields},
+        content_type="multipart/form-data", follow_redirects=True)
+
+
+def attachments_of(pid: int) -> list[str]:
+    return list(db.session.scalars(select(Attachment.original_name).where(Attachment.practice_id == pid)))
+
+
+@pytest.fixture
+def own_draft(app, make_user, make_practice):
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Мой черновик", status="draft", owner_id=owner, annotation="Коротко.")
+    client = app.test_client()
+    sign_in(client, owner)
+    return client, pid
+
+
+def attach_directly(app, pid: int, name: str, data: bytes) -> None:
+    from kb.accounts.models import User
+    from kb.attachments.services import add_attachment
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        add_attachment(admin, db.session.get(Practice, pid), name, data)
+        db.session.commit()
+
+
+def test_an_identical_file_shows_which_practice_has_it(app, make_user, published, own_draft):
+    make_user("admin")
+    attach_directly(app, published, "программа общества.txt", FILE)
+    client, pid = own_draft
+    page = upload(client, pid).get_data(as_text=True)
+    assert "Такой файл уже есть в банке" in page
+    assert TITLE in page and f'href="/practices/{published}"' in page and "«программа общества.txt»" in page
+    with app.app_context():
+        assert attachments_of(pid) == [], "held until the user confirms"
+    digest = sha256_of(FILE)
+    page = client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "confirm_sha256": digest,
+        "confirm_name": "программа.txt"}, follow_redirects=True).get_data(as_text=True)
+    assert "Файл «программа.txt» приложен" in page
+    with app.app_context():
+        assert attachments_of(pid) == ["программа.txt"]
+    again = upload(client, pid).get_data(as_text=True)
+    assert "уже приложен к этой практике" in again
+
+
+def test_a_file_in_another_teachers_draft_is_not_mentioned(app, make_user, make_practice, own_draft):
+    make_user("admin")
+    with app.app_context():
+        hidden = make_practice("Скрытый черновик", status="draft", owner_id=make_user("teacher"))
+    attach_directly(app, hidden, "секрет.txt", FILE)
+    client, pid = own_draft
+    page = upload(client, pid).get_data(as_text=True)
+    assert "Файл «программа.txt» приложен" in page
+    assert "Скрытый черновик" not in page and "уже есть" not in page
+
+
+def test_confirming_a_file_the_user_cannot_see_attaches_nothing(app, make_user, make_practice, own_draft):
+    make_user("admin")
+    with app.app_context():
+        hidden = make_practice("Скрытый черновик", status="draft", owner_id=make_user("teacher"))
+    attach_directly(app, hidden, "секрет.txt", FILE)
+    client, pid = own_draft
+    page = client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "confirm_sha256": sha256_of(FILE),
+        "confirm_name": "секрет.txt"}, follow_redirects=True).get_data(as_text=True)
+    assert "Этого файла в банке больше нет" in page
+    with app.app_context():
+        assert attachments_of(pid) == []
