@@ -1,0 +1,255 @@
+"""Practices linked to the recommendations they answer: who may link, both pages show the links, drafts never leak."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from kb.extensions import db
+from kb.resolutions.models import Recommendation, recommendation_practice
+from tests.conftest import csrf_from, sign_in
+
+RESOLUTION = """РЕЗОЛЮЦИЯ
+областного семинара «Исследовательская деятельность младших школьников»
+
+Дата проведения: 12 октября 2022 года
+Место проведения: г. Курган
+
+Участники семинара рекомендуют:
+1) Общеобразовательным организациям:
+– поддерживать школьные научные общества в начальной школе;
+– проводить школьные конференции исследовательских работ учащихся.
+2) Педагогам:
+– делиться опытом в сетевом педагогическом сообществе."""
+
+DRAFT_RESOLUTION = """РЕЗОЛЮЦИЯ
+городского совещания «Черновые рекомендации»
+
+Дата проведения: 1 марта 2024 года
+
+Участники рекомендуют:
+1) Педагогам:
+– секретная черновая рекомендация о кружках робототехники."""
+
+
+@pytest.fixture
+def recs(app) -> dict[str, int]:
+    """Recommendation ids by number: "1.1", "1.2", "2.1" (published) and "draft" (of an unpublished resolution)."""
+    from kb.resolutions.services import import_resolution_text
+
+    with app.app_context():
+        published = import_resolution_text(RESOLUTION, "seminar.txt", publish=True).resolution
+        draft = import_resolution_text(DRAFT_RESOLUTION, "draft.txt").resolution
+        db.session.commit()
+        ids = {r.number: r.id for r in published.recommendations}
+        ids["draft"] = draft.recommendations[0].id
+        ids["resolution"] = published.id
+        return ids
+
+
+@pytest.fixture
+def new_practice(app, make_practice):
+    """make_practice inside an application context; returns the practice id."""
+
+    def factory(*args, **fields) -> int:
+        with app.app_context():
+            return make_practice(*args, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user("teacher", email="author@example.org")
+
+
+def _link(client, practice_id: int, *rec_ids: int, with_token: bool = True):
+    data = {"recommendations": [str(i) for i in rec_ids]}
+    if with_token:
+        data["csrf_token"] = csrf_from(client, f"/practices/{practice_id}")
+    return client.post(f"/practices/{practice_id}/recommendations", data=data)
+
+
+def _linked(app, practice_id: int) -> set[int]:
+    with app.app_context():
+        return set(db.session.scalars(select(recommendation_practice.c.recommendation_id)
+                                      .where(recommendation_practice.c.practice_id == practice_id)))
+
+
+def test_the_table_comes_from_the_migration(app):
+    with app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("recommendation_practice")}
+    assert columns == {"recommendation_id", "practice_id"}
+
+
+def test_the_author_links_a_practice_and_both_pages_show_it(app, client, new_practice, author, recs):
+    practice_id = new_practice("Научное общество второклассников", owner_id=author)
+    sign_in(client, author)
+    page = client.get(f"/practices/{practice_id}").get_data(as_text=True)
+    assert "Отвечает рекомендациям" in page and "Связать с рекомендацией" in page
+    assert "секретная черновая" not in page  # recommendations of unpublished resolutions are not offered
+
+    response = _link(client, practice_id, recs["1.1"])
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/practices/{practice_id}#recommendations")
+    assert _linked(app, practice_id) == {recs["1.1"]}
+
+    anonymous = app.test_client()
+    practice_page = anonymous.get(f"/practices/{practice_id}").get_data(as_text=True)
+    assert "Отвечает рекомендациям" in practice_page
+    assert f'href="/recommendations/{recs["1.1"]}"' in practice_page
+    assert "поддерживать школьные научные общества" in practice_page
+    assert "Связать с рекомендацией" not in practice_page and "убрать связь" not in practice_page
+
+    resolution_page = anonymous.get(f"/resolutions/{recs['resolution']}").get_data(as_text=True)
+    assert "Практики, реализующие рекомендацию" in resolution_page
+    assert f'href="/practices/{practice_id}"' in resolution_page
+    assert resolution_page.count("Научное общество второклассников") == 1
+
+    body = anonymous.get(f"/api/v1/resolutions/{recs['resolution']}").json
+    linked = {r["number"]: r["practices"] for r in body["recommendations"]}
+    assert linked["1.1"] == [{"id": practice_id, "title": "Научное общество второклассников",
+                              "url": f"/practices/{practice_id}"}]
+    assert linked["1.2"] == []
+
+
+def test_a_practice_without_links_shows_no_section_to_readers(app, new_practice, recs):
+    practice_id = new_practice("Практика без связей")
+    assert "Отвечает рекомендациям" not in app.test_client().get(f"/practices/{practice_id}").get_data(as_text=True)
+
+
+def test_linking_twice_adds_nothing_and_draft_resolutions_cannot_be_linked(app, client, new_practice, author,
+                                                                           recs):
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    _link(client, practice_id, recs["1.1"], recs["2.1"])
+    again = _link(client, practice_id, recs["1.1"], recs["draft"])
+    assert again.status_code == 302
+    assert "уже связаны" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert _linked(app, practice_id) == {recs["1.1"], recs["2.1"]}
+    bad = _link(client, practice_id, 999999)
+    assert bad.status_code == 302 and _linked(app, practice_id) == {recs["1.1"], recs["2.1"]}
+    nothing = client.post(f"/practices/{practice_id}/recommendations",
+                          data={"csrf_token": csrf_from(client, f"/practices/{practice_id}"), "recommendations": "x"},
+                          follow_redirects=True)
+    assert "Выберите хотя бы одну рекомендацию." in nothing.get_data(as_text=True)
+
+
+def test_unlinking(app, client, new_practice, author, recs):
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    _link(client, practice_id, recs["1.1"], recs["1.2"])
+    url = f"/practices/{practice_id}/recommendations/{recs['1.1']}/delete"
+    response = client.post(url, data={"csrf_token": csrf_from(client, f"/practices/{practice_id}")})
+    assert response.status_code == 302
+    assert _linked(app, practice_id) == {recs["1.2"]}
+
+
+def test_linking_needs_a_csrf_token(app, client, new_practice, author, recs):
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    response = _link(client, practice_id, recs["1.1"], with_token=False)
+    assert response.status_code == 400
+    assert _linked(app, practice_id) == set()
+    unlink = client.post(f"/practices/{practice_id}/recommendations/{recs['1.1']}/delete")
+    assert unlink.status_code == 400
+
+
+@pytest.mark.parametrize("who, status", [
+    ("anonymous", 302),
+    ("other_teacher", 403),
+    ("methodist_out_of_scope", 403),
+    ("methodist_in_scope", 302),
+    ("admin", 302),
+    ("author", 302),
+])
+def test_who_may_link_a_published_practice(app, make_user, new_practice, author, recs, who, status):
+    practice_id = new_practice(owner_id=author, region_code="RU-CHE")
+    users = {
+        "other_teacher": lambda: make_user("teacher"),
+        "methodist_out_of_scope": lambda: make_user("methodist", scope_region="RU-SMO"),
+        "methodist_in_scope": lambda: make_user("methodist", scope_region="RU-CHE"),
+        "admin": lambda: make_user("admin"),
+        "author": lambda: author,
+    }
+    client = app.test_client()
+    if who != "anonymous":
+        sign_in(client, users[who]())
+    token = csrf_from(client, "/login" if who == "anonymous" else f"/practices/{practice_id}")
+    response = client.post(f"/practices/{practice_id}/recommendations",
+                           data={"csrf_token": token, "recommendations": [str(recs["1.1"])]})
+    assert response.status_code == status
+    if who == "anonymous":
+        assert "/login" in response.headers["Location"]
+    expected = {recs["1.1"]} if status == 302 and who != "anonymous" else set()
+    assert _linked(app, practice_id) == expected
+    choose = client.get(f"/practices/{practice_id}/recommendations")
+    assert choose.status_code == (200 if expected else status)
+
+
+def test_an_unseen_draft_practice_answers_404(app, make_user, new_practice, author, recs):
+    practice_id = new_practice(owner_id=author, status="draft")
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    token = csrf_from(client, "/profile")
+    response = client.post(f"/practices/{practice_id}/recommendations",
+                           data={"csrf_token": token, "recommendations": [str(recs["1.1"])]})
+    assert response.status_code == 404
+    assert _linked(app, practice_id) == set()
+
+
+def test_a_linked_draft_practice_never_leaks_through_the_recommendation(app, client, make_user, new_practice,
+                                                                        author, recs):
+    title = "Черновик: тайная практика"
+    practice_id = new_practice(title, owner_id=author, status="draft", region_code="RU-CHE")
+    sign_in(client, author)
+    assert _link(client, practice_id, recs["2.1"]).status_code == 302
+    url = f"/resolutions/{recs['resolution']}"
+
+    own = client.get(url).get_data(as_text=True)
+    assert title in own and "Практики, реализующие рекомендацию" in own
+
+    for viewer in (None, make_user("teacher"), make_user("methodist", scope_region="RU-SMO")):
+        other = app.test_client()
+        if viewer is not None:
+            sign_in(other, viewer)
+        page = other.get(url).get_data(as_text=True)
+        assert title not in page
+        assert f'href="/practices/{practice_id}"' not in page
+        assert "Практики, реализующие рекомендацию" not in page
+
+    moderator = app.test_client()
+    sign_in(moderator, make_user("methodist", scope_region="RU-CHE"))
+    assert title in moderator.get(url).get_data(as_text=True)
+
+    body = app.test_client().get(f"/api/v1/resolutions/{recs['resolution']}").json
+    assert all(rec["practices"] == [] for rec in body["recommendations"])
+    assert title not in str(body)
+
+
+def test_finding_recommendations_by_words(app, client, new_practice, author, recs):
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    page = client.get(f"/practices/{practice_id}/recommendations", query_string={"q": "научных обществ"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'value="{recs["1.1"]}"' in html and f'value="{recs["1.2"]}"' not in html
+    assert f'value="{recs["draft"]}"' not in client.get(
+        f"/practices/{practice_id}/recommendations", query_string={"q": "робототехники"}).get_data(as_text=True)
+    found = client.get(f"/practices/{practice_id}/recommendations", query_string={"q": "семинара педагогам"})
+    assert f'value="{recs["2.1"]}"' in found.get_data(as_text=True)  # the resolution's title and the addressee
+    assert f'value="{recs["1.1"]}"' not in found.get_data(as_text=True)
+    assert "Рекомендаций с такими словами нет." in client.get(
+        f"/practices/{practice_id}/recommendations", query_string={"q": "астрономия"}).get_data(as_text=True)
+
+
+def test_deleting_a_practice_removes_its_links(app, client, new_practice, author, recs):
+    practice_id = new_practice(owner_id=author, status="draft")
+    sign_in(client, author)
+    _link(client, practice_id, recs["1.1"])
+    response = client.post(f"/practices/{practice_id}/delete",
+                           data={"csrf_token": csrf_from(client, f"/practices/{practice_id}")})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
+        assert db.session.get(Recommendation, recs["1.1"]) is not None
