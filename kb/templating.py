@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from kb.vocabularies import data
@@ -141,6 +142,14 @@ def serve_static(filename: str) -> ResponseReturnValue:
     return response
 
 
+def nav_current(prefix: str, exact: bool = False) -> Markup:
+    """aria-current="page" on a navigation link whose section is the page being shown (styled as current)."""
+    path = request.path
+    if path == prefix or (not exact and path.startswith(prefix + "/")):
+        return Markup(' aria-current="page"')
+    return Markup("")
+
+
 def register(app: Flask) -> None:
     app.extensions["kb_assets"] = StaticAssets(app.static_folder)
     app.view_functions["static"] = serve_static
@@ -151,7 +160,8 @@ def register(app: Flask) -> None:
         spread_level=spread_level_label,
         status_label=status_label,
     )
-    app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url)
+    app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url,
+                                  nav_current=nav_current)
 
     @app.context_processor
     def _current_query() -> dict:
