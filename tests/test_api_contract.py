@@ -37,19 +37,30 @@ def api_schema(demo_app):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo_app)
 
 
-def _existing_ids(app) -> dict[str, int]:
-    """A published practice and resolution of the demo data, so generated requests reach past the 404."""
+def _existing_ids(app) -> dict[str, int | str]:
+    """A published practice and resolution of the demo data and two collections of theirs (public and shared
+    by link), so generated requests reach past the 404."""
     from sqlalchemy import select
 
+    from kb.accounts.models import User
+    from kb.collections.services import add_item, create_collection
     from kb.extensions import db
     from kb.practices.models import Practice
     from kb.resolutions.models import Resolution
 
     with app.app_context():
-        return {
-            "practice_id": db.session.scalar(select(Practice.id).where(Practice.status == "published").limit(1)),
-            "resolution_id": db.session.scalar(select(Resolution.id).where(Resolution.status == "published").limit(1)),
-        }
+        practice_id = db.session.scalar(select(Practice.id).where(Practice.status == "published").limit(1))
+        resolution_id = db.session.scalar(select(Resolution.id).where(Resolution.status == "published").limit(1))
+        owner = db.session.scalar(select(User).where(User.email == "api-admin@example.org"))
+        collections = {}
+        for visibility in ("public", "link"):
+            collection = create_collection(owner, f"Подборка для проверки API ({visibility})", "", visibility)
+            add_item(owner, collection, "practice", practice_id)
+            add_item(owner, collection, "resolution", resolution_id)
+            collections[visibility] = collection
+        db.session.commit()
+        return {"practice_id": practice_id, "resolution_id": resolution_id,
+                "collection_id": collections["public"].id, "token": collections["link"].share_token}
 
 
 def test_api_conforms_to_its_document(api_schema, demo_app):

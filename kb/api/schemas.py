@@ -234,3 +234,103 @@ class Suggestion(Schema):
 class Suggestions(Schema):
     query = fields.String(required=True)
     suggestions = fields.List(fields.Nested(Suggestion), required=True)
+
+
+class ListQuery(Schema):
+    page = fields.Integer(metadata={"description": "Номер страницы, с 1"})
+    per_page = fields.Integer(metadata={"description": "Записей на странице, от 1 до 100 (по умолчанию 20)"})
+
+
+class CollectionListQuery(ListQuery):
+    q = fields.String(metadata={"description": "Часть названия подборки («ё» = «е», регистр не важен)"})
+
+
+class PracticeSummary(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.Equal("practice"))
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    api_url = fields.String(required=True)
+    organisation = fields.String(required=True)
+    region = fields.Nested(CodeLabel, allow_none=True, required=True)
+    year = fields.Integer(allow_none=True, required=True)
+    published_at = fields.String(allow_none=True, required=True)
+    updated_at = fields.String(required=True)
+
+
+class PracticeList(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    links = fields.Nested(PageLinks, required=True)
+    results = fields.List(fields.Nested(PracticeSummary), required=True)
+
+
+class ResolutionSummary(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.Equal("resolution"))
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+    api_url = fields.String(required=True)
+    conference_name = fields.String(required=True)
+    date_start = fields.String(allow_none=True, required=True)
+    date_end = fields.String(allow_none=True, required=True)
+    place = fields.String(required=True)
+    regions = fields.List(fields.Nested(CodeLabel), required=True)
+    recommendations_count = fields.Integer(required=True)
+
+
+class ResolutionList(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    links = fields.Nested(PageLinks, required=True)
+    results = fields.List(fields.Nested(ResolutionSummary), required=True)
+
+
+class CollectionSummary(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    visibility = fields.String(required=True, validate=validate.OneOf(("private", "link", "public")))
+    url = fields.String(required=True, metadata={"description": "Страница подборки на сайте"})
+    items_count = fields.Integer(required=True)
+    updated_at = fields.String(required=True)
+
+
+class CollectionList(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    links = fields.Nested(PageLinks, required=True)
+    results = fields.List(fields.Nested(CollectionSummary), required=True)
+
+
+class CollectionEntry(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(("practice", "resolution", "recommendation")))
+    id = fields.Integer(required=True)
+    available = fields.Boolean(required=True, metadata={"description": "false — материал снят или недоступен"})
+    title = fields.String(required=True)
+    excerpt = fields.String(required=True)
+    note = fields.String(required=True, metadata={"description": "Заметка автора подборки"})
+    url = fields.String(allow_none=True, required=True)
+
+
+class CollectionDetail(CollectionSummary):
+    items = fields.List(fields.Nested(CollectionEntry), required=True)
+
+
+class AttachmentUpload(Schema):
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "PDF, DOCX, DOC, ODT, RTF, PPTX, XLSX или TXT; размер — не больше ATTACHMENT_MAX_BYTES"})
+
+
+class Attachment(Schema):
+    id = fields.Integer(required=True)
+    practice_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    size = fields.Integer(required=True)
+    words = fields.Integer(required=True, metadata={"description": "Слов в извлечённом тексте (0 — текста нет)"})
+    url = fields.String(required=True, metadata={"description": "Адрес для скачивания"})

@@ -3,17 +3,23 @@
 from math import ceil
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from indexer import FACET_FIELDS
 from kb.api import schemas
 from kb.api.auth import api_user, protect
+from kb.api.payloads import ApiProblem
 from kb.api.spec import operation
+from kb.collections import services as collections
+from kb.collections.models import Collection
 from kb.errors import error_response
 from kb.extensions import db
+from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json
-from kb.resolutions.services import get_public_resolution, resolution_to_json
+from kb.resolutions.models import Resolution
+from kb.resolutions.services import get_public_resolution, public_resolutions, resolution_to_json
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
 from kb.vocabularies import data
@@ -22,10 +28,20 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 protect(bp)
 
+LIST_MAX_PAGE = 100_000
+ITEM_ENDPOINTS = {"practice": ("practices.detail", "practice_id"),
+                  "resolution": ("resolutions.detail", "resolution_id"),
+                  "recommendation": ("resolutions.recommendation", "recommendation_id")}
 
-def _page_links(page: int, per_page: int, total: int) -> dict:
+
+@bp.errorhandler(ApiProblem)
+def _problem(problem: ApiProblem):
+    return error_response(problem.status, problem.detail, problem.errors)
+
+
+def _page_links(page: int, per_page: int, total: int, max_page: int | None = None) -> dict:
     """Links to this, the first, last, previous and next pages, keeping every other parameter."""
-    last = max(1, min(ceil(total / per_page), current_app.config["SEARCH_MAX_PAGE"]))
+    last = max(1, min(ceil(total / per_page), max_page or current_app.config["SEARCH_MAX_PAGE"]))
     others = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
 
     def link(number: int) -> str:
@@ -119,3 +135,129 @@ def vocabularies():
         "spread_levels": [{"code": s["code"], "label": s["label"]} for s in data.SPREAD_LEVELS],
         "resolution_formats": [{"code": f["code"], "label": f["label"]} for f in data.RESOLUTION_FORMATS],
     })
+
+
+def _paging() -> tuple[int, int]:
+    """``page`` and ``per_page`` of a list request; 400 with the reason when they are not sensible numbers."""
+    numbers = {}
+    for name, default, high in (("page", 1, LIST_MAX_PAGE),
+                                ("per_page", current_app.config["SEARCH_PER_PAGE"],
+                                 current_app.config["SEARCH_MAX_PER_PAGE"])):
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            numbers[name] = default
+            continue
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= high:
+            raise ApiProblem(400, f"Параметр {name}: целое число от 1 до {high}.")
+        numbers[name] = int(raw)
+    return numbers["page"], numbers["per_page"]
+
+
+def _list_body(pagination, page: int, per_page: int, results: list[dict]) -> dict:
+    return {"total": pagination.total or 0, "page": page, "per_page": per_page,
+            "links": _page_links(page, per_page, pagination.total or 0, LIST_MAX_PAGE), "results": results}
+
+
+@bp.get("/practices")
+@operation("Опубликованные практики", "Практики", (200, schemas.PracticeList), query=schemas.ListQuery,
+           description="Только опубликованные, недавно опубликованные первыми; постранично (total и ссылки links). "
+                       "Поиск с фильтрами — /search?type=practice.")
+def practices():
+    page, per_page = _paging()
+    query = (select(Practice).where(Practice.status == "published")
+             .order_by(Practice.published_at.desc().nulls_last(), Practice.id.desc())
+             .options(selectinload(Practice.region)))
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=None)
+    return jsonify(_list_body(pagination, page, per_page, [{
+        "id": p.id, "type": "practice", "title": p.title,
+        "url": url_for("practices.detail", practice_id=p.id), "api_url": url_for(".practice", practice_id=p.id),
+        "organisation": p.organisation,
+        "region": {"code": p.region.code, "label": p.region.name} if p.region else None,
+        "year": p.year, "published_at": p.published_at.isoformat() if p.published_at else None,
+        "updated_at": p.updated_at.isoformat(),
+    } for p in pagination.items]))
+
+
+def _resolution_summary(resolution: Resolution) -> dict:
+    return {
+        "id": resolution.id, "type": "resolution", "title": resolution.title,
+        "url": url_for("resolutions.detail", resolution_id=resolution.id),
+        "api_url": url_for(".resolution", resolution_id=resolution.id),
+        "conference_name": resolution.conference_name,
+        "date_start": resolution.date_start.isoformat() if resolution.date_start else None,
+        "date_end": resolution.date_end.isoformat() if resolution.date_end else None,
+        "place": resolution.place,
+        "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
+        "recommendations_count": len(resolution.recommendations),
+    }
+
+
+@bp.get("/resolutions")
+@operation("Опубликованные резолюции", "Резолюции", (200, schemas.ResolutionList), query=schemas.ListQuery,
+           description="Новые конференции первыми; постранично (total и ссылки links). Рекомендации — "
+                       "в /resolutions/{resolution_id}.")
+def resolutions():
+    page, per_page = _paging()
+    pagination = public_resolutions(page, per_page)
+    return jsonify(_list_body(pagination, page, per_page, [_resolution_summary(r) for r in pagination.items]))
+
+
+def _collection_url(collection: Collection) -> str:
+    if collection.visibility == "link":
+        return url_for("collections.shared", token=collection.share_token)
+    return url_for("collections.view", collection_id=collection.id)
+
+
+def _collection_summary(collection: Collection, items_count: int) -> dict:
+    return {"id": collection.id, "title": collection.title, "description": collection.description,
+            "visibility": collection.visibility, "url": _collection_url(collection), "items_count": items_count,
+            "updated_at": collection.updated_at.isoformat()}
+
+
+def _collection_detail(collection: Collection) -> Response:
+    entries = collections.entries(collection, api_user())
+    body = _collection_summary(collection, len(entries))
+    body["items"] = []
+    for entry in entries:
+        endpoint, argument = ITEM_ENDPOINTS[entry.item.item_type]
+        body["items"].append({
+            "type": entry.item.item_type, "id": entry.item.item_id, "available": entry.available,
+            "title": entry.title, "excerpt": entry.excerpt, "note": entry.item.note,
+            "url": url_for(endpoint, **{argument: entry.item.item_id}) if entry.available else None,
+        })
+    return jsonify(body)
+
+
+@bp.get("/collections")
+@operation("Публичные подборки", "Подборки", (200, schemas.CollectionList), query=schemas.CollectionListQuery,
+           description="Только подборки, открытые всем; подборки «по ссылке» и личные сюда не попадают. "
+                       "Недавно изменённые первыми.")
+def collection_list():
+    page, per_page = _paging()
+    pagination = collections.public_collections(request.args.get("q", "")[:200], page, per_page)
+    counts = collections.item_counts(pagination.items)
+    return jsonify(_list_body(pagination, page, per_page,
+                              [_collection_summary(c, counts.get(c.id, 0)) for c in pagination.items]))
+
+
+@bp.get("/collections/<int:collection_id>")
+@operation("Подборка с материалами", "Подборки", (200, schemas.CollectionDetail), errors=(404,), auth="optional",
+           description="Публичная — всем; личная и «по ссылке» — только владельцу (с токеном), остальным 404: "
+                       "подборку «по ссылке» открывает её секретный адрес /collections/shared/{token}. "
+                       "Материалы, которые читателю не видны, отдаются с available: false и без текста.")
+def collection(collection_id: int):
+    found = collections.get_collection(collection_id)
+    if found is None or not collections.can_view(api_user(), found):
+        abort(404)
+    return _collection_detail(found)
+
+
+@bp.get("/collections/shared/<token>")
+@operation("Подборка по секретной ссылке", "Подборки", (200, schemas.CollectionDetail), errors=(404,),
+           description="token — последняя часть адреса «поделиться ссылкой»; после смены ссылки владельцем "
+                       "старый token даёт 404.")
+def shared_collection(token: str):
+    found = collections.get_shared_collection(token) if len(token) <= 64 else None
+    if found is None:
+        abort(404)
+    return _collection_detail(found)

@@ -8,13 +8,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
 from kb.api import schemas
 from kb.api.auth import api_user, protect
 from kb.api.payloads import ApiProblem, json_body, practice_data
 from kb.api.spec import operation
+from kb.attachments import services as attachments
+from kb.attachments.extract import KINDS, AttachmentError
 from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy, services
@@ -147,4 +149,38 @@ def import_resolution():
                 created=report.created)
     response = jsonify(body)
     response.status_code = 201 if report.created else 200
+    return response
+
+
+@bp.post("/practices/<int:practice_id>/attachments")
+@operation("Приложить файл к практике", "Практики", (201, schemas.Attachment), upload=schemas.AttachmentUpload,
+           errors=(403, 404, 413, 422), auth="required",
+           description="Те же права и проверки, что при загрузке на странице практики: автор — к черновику и "
+                       "возвращённой практике, методист области — к любой, кроме архивной. Тип файла "
+                       "определяется по содержимому (" + ", ".join(label for label, _ in KINDS.values()) + "); "
+                       "413 — файл больше предела, 422 — неподдерживаемый или повреждённый файл, "
+                       "расширение не соответствует содержимому, файлов у практики уже слишком много.")
+def upload_attachment(practice_id: int):
+    user = _user()
+    practice = _visible_practice(practice_id, user)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiProblem(422, "Приложите файл.", {"file": ["Приложите файл (multipart/form-data, поле file)."]})
+    data = upload.stream.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
+    try:
+        attachment = attachments.add_attachment(user, practice, upload.filename, data)
+    except services.PermissionDenied:
+        raise ApiProblem(403, "Файлы к этой практике сейчас нельзя прикладывать: это доступно автору черновика "
+                              "или возвращённой практики и методистам её области.") from None
+    except attachments.FileTooLarge as exc:
+        raise ApiProblem(413, str(exc)) from None
+    except AttachmentError as exc:
+        raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
+    db.session.commit()
+    response = jsonify({
+        "id": attachment.id, "practice_id": practice.id, "name": attachment.original_name, "kind": attachment.kind,
+        "size": attachment.size, "words": len(attachment.text.split()),
+        "url": url_for("attachments.download", attachment_id=attachment.id, filename=attachment.original_name),
+    })
+    response.status_code = 201
     return response

@@ -1,0 +1,141 @@
+"""POST /api/v1/practices/<id>/attachments: the web upload's rules and service, answered as problem details."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from tests.conftest import bearer
+from tests.documents import pdf_bytes
+
+WORD = "фотосинтезоподобный"
+
+
+@pytest.fixture
+def people(app, make_user, make_token, make_practice):
+    users = {
+        "owner": make_user("teacher"),
+        "other_teacher": make_user("teacher"),
+        "methodist_in": make_user("methodist", scope_region="RU-CHE"),
+        "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
+    }
+    headers = {actor: bearer(make_token(user_id)) for actor, user_id in users.items()}
+    headers["anonymous"] = {}
+
+    def practice(status: str) -> int:
+        with app.app_context():
+            return make_practice(f"Практика в статусе {status}", status=status, owner_id=users["owner"])
+
+    return headers, practice
+
+
+def upload(client, practice_id: int, headers: dict, data: bytes = b"", name: str = "report.txt"):
+    body = {"file": (io.BytesIO(data or f"Отчёт: {WORD} опыт.".encode()), name)}
+    return client.post(f"/api/v1/practices/{practice_id}/attachments", data=body, headers=headers,
+                       content_type="multipart/form-data")
+
+
+def attachment_count(app, practice_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).where(Attachment.practice_id == practice_id))
+
+
+def test_author_attaches_a_file_to_a_draft(app, client, people):
+    headers, practice = people
+    practice_id = practice("draft")
+    response = upload(client, practice_id, headers["owner"], pdf_bytes(f"Итоги: {WORD} исследование"), "итоги.pdf")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["practice_id"] == practice_id
+    assert body["name"] == "итоги.pdf"
+    assert body["kind"] == "pdf"
+    assert body["words"] >= 2
+    assert attachment_count(app, practice_id) == 1
+    assert client.get(body["url"]).status_code == 404  # a draft's file is not public
+
+
+def test_file_of_a_published_practice_is_downloadable_and_found(app, client, people):
+    headers, practice = people
+    practice_id = practice("published")
+    body = upload(client, practice_id, headers["methodist_in"]).get_json()
+    download = client.get(body["url"])
+    assert download.status_code == 200
+    assert WORD in download.get_data(as_text=True)
+    download.close()
+    found = client.get(f"/api/v1/search?q={WORD}").get_json()["results"]
+    assert [(r["type"], r["id"]) for r in found] == [("practice", practice_id)]
+
+
+@pytest.mark.parametrize(("actor", "status", "expected"), [
+    ("owner", "draft", 201),
+    ("owner", "returned", 201),
+    ("owner", "submitted", 403),
+    ("owner", "published", 403),
+    ("methodist_in", "submitted", 201),
+    ("methodist_in", "published", 201),
+    ("methodist_in", "archived", 403),
+    ("methodist_out", "published", 403),
+    ("methodist_out", "draft", 404),
+    ("other_teacher", "draft", 404),
+    ("other_teacher", "published", 403),
+    ("anonymous", "published", 401),
+])
+def test_role_matrix(app, client, people, actor, status, expected):
+    headers, practice = people
+    practice_id = practice(status)
+    response = upload(client, practice_id, headers[actor])
+    assert response.status_code == expected
+    if expected != 201:
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["status"] == expected
+    assert attachment_count(app, practice_id) == (1 if expected == 201 else 0)
+
+
+def test_too_large_file_is_413(app, client, people):
+    headers, practice = people
+    practice_id = practice("draft")
+    app.config["ATTACHMENT_MAX_BYTES"] = 1024
+    response = upload(client, practice_id, headers["owner"], ("слово " * 400).encode())
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert "1 КБ" in response.get_json()["detail"]
+    assert attachment_count(app, practice_id) == 0
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "picture.png", "Неподдерживаемый тип файла"),
+    (f"Отчёт: {WORD}".encode(), "report.pdf", "не соответствует содержимому"),
+    (b"%PDF-1.4 broken", "broken.pdf", "PDF повреждён"),
+])
+def test_bad_files_are_422(app, client, people, data, name, message):
+    headers, practice = people
+    practice_id = practice("draft")
+    response = upload(client, practice_id, headers["owner"], data, name)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert message in body["detail"]
+    assert message in body["errors"]["file"][0]
+    assert attachment_count(app, practice_id) == 0
+
+
+def test_missing_file_is_422(client, people):
+    headers, practice = people
+    response = client.post(f"/api/v1/practices/{practice('draft')}/attachments", headers=headers["owner"],
+                           data={"other": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["file"] == ["Приложите файл (multipart/form-data, поле file)."]
+
+
+def test_unknown_practice_is_404(client, people):
+    headers, _practice = people
+    assert upload(client, 999999, headers["owner"]).status_code == 404
+
+
+def test_the_operation_is_documented(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    post = document["paths"]["/api/v1/practices/{practice_id}/attachments"]["post"]
+    assert "multipart/form-data" in post["requestBody"]["content"]
+    assert {"201", "401", "403", "404", "413", "422"} <= set(post["responses"])
+    assert post["security"] == [{"token": []}]
