@@ -178,6 +178,10 @@ def test_chelyabinsk_preview_shows_every_recommendation_with_its_addressee(clien
     assert values["recommendations-0-addressee_type"] == "regional_authority"
     assert values["date_start"] == "2017-04-17" and values["date_end"] == "2017-04-20"
     assert set(values.getlist("regions")) >= {"RU-CHE", "KZ", "KG"}
+    page = client.get(location).get_data(as_text=True)
+    chosen = re.search(r'id="regions-chosen">([^<]*)<', page).group(1)
+    assert chosen.startswith("Выбрано регионов: 14 — ")
+    assert "Челябинская область" in chosen and "Кыргызская Республика" in chosen
 
 
 # --------------------------------------------------------------------------------------------------
