@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from whoosh import fields
+from whoosh import fields, formats
 from whoosh.analysis import Analyzer
 
-from indexer.analysis import fold, russian_analyzer, surface_analyzer
+from indexer.analysis import TOKEN_PATTERN, fold, russian_analyzer, surface_analyzer
 
 FACET_FIELDS = ("type", "topic", "region", "level", "subject", "year")
 # Facets a document may hold several values of (the others hold one value at most).
@@ -23,6 +24,7 @@ FIELD_BOOSTS = {"title": 3.0, "annotation": 2.0, "people": 1.5, "body": 1.0, "at
 SPELLING_FIELD = "words"
 SORT_TITLE_LENGTH = 80
 NO_DATE = datetime(1, 1, 1)
+_WORD = re.compile(TOKEN_PATTERN)
 
 
 @dataclass
@@ -65,7 +67,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         **{name: text(FIELD_BOOSTS[name]) for name in TEXT_FIELDS},
         # Every word of the text fields as written (ё-folded, not stemmed), never searched: the
         # dictionary that spelling suggestions are real words from.
-        **{SPELLING_FIELD: fields.TEXT(analyzer=surface_analyzer(), phrase=False)},
+        **{SPELLING_FIELD: _spelling_field()},
         topic=codes(),
         region=codes(),
         level=codes(),
@@ -79,6 +81,20 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         sort_adoptions=fields.NUMERIC(sortable=True),
         version=fields.STORED(),
     )
+
+
+def _spelling_field() -> fields.TEXT:
+    """Words as written; only whether a document has a word counts (no frequencies, no lengths):
+    half the postings of an index, so the cheapest possible ones."""
+    spelling = fields.TEXT(analyzer=surface_analyzer(), phrase=False)
+    spelling.format = formats.Existence(field_boost=1.0)
+    spelling.scorable = False
+    return spelling
+
+
+def spelling_words(*texts: str) -> str:
+    """Each distinct word of the texts once, folded (the spelling field needs no repeats)."""
+    return " ".join(dict.fromkeys(_WORD.findall(fold("\n".join(t for t in texts if t)))))
 
 
 def _codes(name: str, values: list[str]) -> str:
@@ -98,9 +114,7 @@ def to_fields(doc: IndexDocument) -> dict:
         "body": doc.body or "",
         "people": doc.people or "",
         "attachments": doc.attachments or "",
-        SPELLING_FIELD: "\n".join(
-            text for text in (doc.title, doc.annotation, doc.body, doc.people, doc.attachments) if text
-        ),
+        SPELLING_FIELD: spelling_words(doc.title, doc.annotation, doc.body, doc.people, doc.attachments),
         "sort_title": " ".join(fold(doc.title or "").split())[:SORT_TITLE_LENGTH],
         "sort_adoptions": doc.adoptions,
         "version": doc.version,

@@ -53,6 +53,7 @@ class SynonymTable:
         self.relatives_weight = relatives_weight
         self._expansions: dict[Terms, set[Terms]] = {}
         self._concepts: dict[Terms, set[tuple[str, str]]] = {}
+        self._fingerprint: tuple | None = None
         for group in groups:
             phrases = self._phrases(analyzer, group)
             for terms in phrases:
@@ -69,6 +70,17 @@ class SynonymTable:
     @staticmethod
     def _terms(analyzer: Analyzer, phrase: str) -> Terms:
         return tuple(token.text for token in analyzer(phrase, mode="query"))
+
+    @property
+    def fingerprint(self) -> tuple:
+        """A value equal for tables that expand every query the same way (a key of cached results)."""
+        if self._fingerprint is None:
+            self._fingerprint = (
+                self.weight, self.concept_score, self.relatives_weight,
+                tuple(sorted((terms, tuple(sorted(others))) for terms, others in self._expansions.items())),
+                tuple(sorted((terms, tuple(sorted(named))) for terms, named in self._concepts.items())),
+            )
+        return self._fingerprint
 
     def expansions(self, terms: Terms) -> list[Terms]:
         """The phrases equivalent to ``terms`` (empty when it is no known phrase), in a stable order."""
