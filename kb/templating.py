@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -30,6 +30,13 @@ def format_date(value: date | None) -> str:
     if value is None:
         return ""
     return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г."
+
+
+def format_datetime(value: datetime | None, seconds: bool = False) -> str:
+    """24 марта 2023 г., 09:05 (the time as stored: UTC, which the pages that show times say)."""
+    if value is None:
+        return ""
+    return f"{format_date(value)}, {value:%H:%M:%S}" if seconds else f"{format_date(value)}, {value:%H:%M}"
 
 
 def format_date_range(start: date | None, end: date | None) -> str:
@@ -155,6 +162,7 @@ def register(app: Flask) -> None:
     app.view_functions["static"] = serve_static
     app.jinja_env.filters.update(
         ru_date=format_date,
+        ru_datetime=format_datetime,
         ru_date_range=format_date_range,
         resolution_format=resolution_format_label,
         spread_level=spread_level_label,
