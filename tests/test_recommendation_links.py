@@ -230,17 +230,17 @@ def test_a_linked_draft_practice_never_leaks_through_the_recommendation(app, cli
 def test_finding_recommendations_by_words(app, client, new_practice, author, recs):
     practice_id = new_practice(owner_id=author)
     sign_in(client, author)
-    page = client.get(f"/practices/{practice_id}/recommendations", query_string={"q": "научных обществ"})
+    page = client.get(f"/practices/{practice_id}/recommendations", query_string={"words": "научных обществ"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f'value="{recs["1.1"]}"' in html and f'value="{recs["1.2"]}"' not in html
     assert f'value="{recs["draft"]}"' not in client.get(
-        f"/practices/{practice_id}/recommendations", query_string={"q": "робототехники"}).get_data(as_text=True)
-    found = client.get(f"/practices/{practice_id}/recommendations", query_string={"q": "семинара педагогам"})
+        f"/practices/{practice_id}/recommendations", query_string={"words": "робототехники"}).get_data(as_text=True)
+    found = client.get(f"/practices/{practice_id}/recommendations", query_string={"words": "семинара педагогам"})
     assert f'value="{recs["2.1"]}"' in found.get_data(as_text=True)  # the resolution's title and the addressee
     assert f'value="{recs["1.1"]}"' not in found.get_data(as_text=True)
     assert "Рекомендаций с такими словами нет." in client.get(
-        f"/practices/{practice_id}/recommendations", query_string={"q": "астрономия"}).get_data(as_text=True)
+        f"/practices/{practice_id}/recommendations", query_string={"words": "астрономия"}).get_data(as_text=True)
 
 
 def test_deleting_a_practice_removes_its_links(app, client, new_practice, author, recs):
@@ -253,3 +253,15 @@ def test_deleting_a_practice_removes_its_links(app, client, new_practice, author
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
         assert db.session.get(Recommendation, recs["1.1"]) is not None
+
+
+def test_links_keep_the_index_true_to_the_database(app, client, runner, new_practice, author, recs):
+    from kb.search.services import sync
+
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    _link(client, practice_id, recs["1.1"], recs["2.1"])
+    with app.app_context():
+        sync()
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 0, result.output

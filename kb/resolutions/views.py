@@ -159,7 +159,7 @@ def link(practice_id: int):
             flash(f"Связано рекомендаций: {added}." if added else "Эти рекомендации уже связаны с практикой.",
                   "success" if added else "info")
         return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="recommendations"))
-    query = request.args.get("q", "").strip()[:200]
+    query = request.args.get("words", "").strip()[:200]  # not "q": that is the site-wide search box
     found = services.find_recommendations(query) if query else []
     linked = {rec.id for rec in services.answered_recommendations(practice)}
     return render_template("resolutions/link.html", practice=practice, form=form, query=query, found=found,
