@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import random
+import statistics
 
 import pytest
 from sqlalchemy import func, select
@@ -47,6 +49,19 @@ def test_minhash_estimates_the_share_of_common_wording():
     assert minhash.similarity(sig, sig_other) < 0.1
     assert minhash.from_bytes(minhash.to_bytes(sig)).tolist() == sig.tolist()
     assert set(minhash.band_hashes(sig)) & set(minhash.band_hashes(sig_edited)), "a near copy shares a bucket"
+
+
+def test_the_estimate_follows_the_exact_overlap():
+    rnd = random.Random(5)
+    errors = []
+    for shared in (0, 15, 60, 150, 240):
+        for _ in range(10):
+            common = {rnd.getrandbits(64) for _ in range(shared)}
+            first = common | {rnd.getrandbits(64) for _ in range(300 - shared)}
+            second = common | {rnd.getrandbits(64) for _ in range(300 - shared)}
+            estimate = minhash.similarity(minhash.signature(first), minhash.signature(second))
+            errors.append(abs(estimate - minhash.jaccard(first, second)))
+    assert statistics.mean(errors) < 0.04 and max(errors) < 0.15
 
 
 def test_words_fold_case_yo_and_endings():

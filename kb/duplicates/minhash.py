@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 
 import numpy as np
 import Stemmer
@@ -23,10 +22,10 @@ BAND_ROWS = 2                       # 64 bands of 2 rows: a pair with Jaccard 0.
 BANDS = PERMUTATIONS // BAND_ROWS   # 0.25 → 0.98, 0.3 → 0.998; a pair at 0.05 only with p ≈ 0.15
 MIN_SHINGLES = 8                    # below this a text is too short to compare by its wording
 
-_MERSENNE = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20170417)  # fixed: stored signatures must stay comparable across processes
-_A = _rng.integers(1, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
-_B = _rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
+# h(x) = (a·x + b) mod 2^64, top 32 bits: the multiply-add-shift family (a odd), applied to 64-bit shingle hashes.
+_A = _rng.integers(0, 1 << 63, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 1 << 63, size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"[0-9a-zа-я]+")
 _STEMMER = Stemmer.Stemmer("russian")
 
@@ -36,13 +35,16 @@ def words(text: str) -> list[str]:
     return _STEMMER.stemWords(_WORD.findall((text or "").lower().replace("ё", "е")))
 
 
+def _hash(shingle: str) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "little")
+
+
 def shingles(text: str) -> set[int]:
-    """32-bit hashes of the overlapping word-stem runs of ``text``."""
+    """64-bit hashes of the overlapping word-stem runs of ``text``."""
     stems = words(text)
     if len(stems) < SHINGLE_WORDS:
-        return {zlib.crc32(" ".join(stems).encode())} if stems else set()
-    return {zlib.crc32(" ".join(stems[i:i + SHINGLE_WORDS]).encode())
-            for i in range(len(stems) - SHINGLE_WORDS + 1)}
+        return {_hash(" ".join(stems))} if stems else set()
+    return {_hash(" ".join(stems[i:i + SHINGLE_WORDS])) for i in range(len(stems) - SHINGLE_WORDS + 1)}
 
 
 def signature(hashes: set[int]) -> np.ndarray:
@@ -50,9 +52,8 @@ def signature(hashes: set[int]) -> np.ndarray:
     if not hashes:
         return np.full(PERMUTATIONS, 0xFFFFFFFF, dtype=np.uint32)
     values = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
-    # (a·x + b) mod p stays below 2^64 because a, b and x are all below 2^32.
-    permuted = (np.outer(values, _A) + _B) % _MERSENNE
-    return (permuted.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    permuted = (np.outer(values, _A) + _B) >> np.uint64(32)  # unsigned arithmetic wraps: that is the "mod 2^64"
+    return permuted.min(axis=0).astype(np.uint32)
 
 
 def similarity(first: np.ndarray, second: np.ndarray) -> float:
