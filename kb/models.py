@@ -6,6 +6,7 @@ from kb.adoption.models import PracticeAdoption
 from kb.attachments.models import Attachment
 from kb.collections.models import Collection, CollectionItem
 from kb.duplicates.models import PracticeFingerprint, PracticeFingerprintBand
+from kb.oai.models import OaiTombstone
 from kb.practices.models import Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.resolutions.models import Recommendation, Resolution
 from kb.search.models import IndexOutbox, SavedSearch
@@ -13,7 +14,7 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 
 __all__ = [
     "AddresseeType", "ApiToken", "Attachment", "AuditEvent", "Collection", "CollectionItem", "EducationLevel",
-    "IndexOutbox", "Municipality", "Notification", "Practice", "PracticeAdoption", "PracticeAuthor",
+    "IndexOutbox", "Municipality", "Notification", "OaiTombstone", "Practice", "PracticeAdoption", "PracticeAuthor",
     "PracticeFingerprint", "PracticeFingerprintBand",
     "PracticeTransition", "PracticeVersion", "Recommendation", "Region", "Resolution", "SavedSearch", "Subject",
     "Topic", "User",

@@ -103,7 +103,7 @@ def test_identify_describes_the_repository(app, client, make_practice):
     assert identify.findtext("oai:baseURL", namespaces=NS) == "http://localhost/oai"
     assert identify.findtext("oai:protocolVersion", namespaces=NS) == "2.0"
     assert identify.findtext("oai:earliestDatestamp", namespaces=NS) == "2021-05-04T10:30:15Z"
-    assert identify.findtext("oai:deletedRecord", namespaces=NS) == "transient"
+    assert identify.findtext("oai:deletedRecord", namespaces=NS) == "persistent"
     assert identify.findtext("oai:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
     assert document.find("oai:request", NS).attrib == {"verb": "Identify"}
     assert document.findtext("oai:responseDate", namespaces=NS).endswith("Z")
@@ -359,3 +359,58 @@ def test_text_xml_cannot_carry_is_dropped(app, client, make_practice):
     document = oai(client, f"verb=GetRecord&identifier=oai:localhost:practice/{practice_id}&metadataPrefix=oai_dc")
     assert document.findtext(".//dc:title", namespaces=NS) == "Названиес управляющим символом"
     assert document.findtext(".//dc:description", namespaces=NS) == "Текст <b>&</b>"
+
+
+def test_practice_deleted_for_good_stays_reported_deleted(app, client, make_practice, make_user):
+    from kb.accounts.models import User
+    from kb.practices import services
+    from kb.practices.models import Practice
+
+    admin_id = make_user("admin")
+    with app.app_context():
+        kept = make_practice("Остаётся", region_code="RU-SMO")
+        gone = make_practice("Будет удалена", region_code="RU-CHE", topics=["olympiads"])
+        draft = make_practice("Черновик, тоже удалён", status="draft")
+        set_datestamp(Practice, kept, datetime(2020, 1, 1))
+        admin = db.session.get(User, admin_id)
+        for practice_id in (gone, draft):
+            services.delete_practice(admin, db.session.get(Practice, practice_id))
+        db.session.commit()
+        assert db.session.get(Practice, gone) is None
+    identifier = f"oai:localhost:practice/{gone}"
+    record = oai(client, f"verb=GetRecord&identifier={identifier}&metadataPrefix=oai_dc").find(".//oai:record", NS)
+    header = record.find("oai:header", NS)
+    assert header.get("status") == "deleted"
+    assert record.find("oai:metadata", NS) is None
+    assert sorted(s.text for s in header.iterfind("oai:setSpec", NS)) == ["region:RU-CHE", "topic:olympiads",
+                                                                           "type:practice"]
+    since = oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2025-01-01")
+    assert identifiers(since) == [identifier]
+    assert identifiers(oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=topic:olympiads")) == [identifier]
+    assert error_code(oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=region:RU-SMO&from=2025-01-01")) \
+        == "noRecordsMatch"
+    everything, _pages = harvest(client)
+    assert everything == [f"oai:localhost:practice/{kept}", identifier]  # in id order, the draft nowhere
+    missing = oai(client, f"verb=GetRecord&identifier=oai:localhost:practice/{draft}&metadataPrefix=oai_dc")
+    assert error_code(missing) == "idDoesNotExist"
+
+
+def test_tombstones_page_in_id_order_with_live_records(app, client, make_practice, make_user):
+    from kb.accounts.models import User
+    from kb.practices import services
+    from kb.practices.models import Practice
+
+    app.config["OAI_PAGE_SIZE"] = 2
+    admin_id = make_user("admin")
+    with app.app_context():
+        ids = [make_practice(f"Практика {n}") for n in range(6)]
+        admin = db.session.get(User, admin_id)
+        for practice_id in ids[1::2]:
+            services.delete_practice(admin, db.session.get(Practice, practice_id))
+        db.session.commit()
+    found, pages = harvest(client)
+    assert found == [f"oai:localhost:practice/{i}" for i in ids]
+    deleted = [h.findtext("oai:identifier", namespaces=NS) for p in pages for h in p.iterfind(".//oai:header", NS)
+               if h.get("status") == "deleted"]
+    assert deleted == [f"oai:localhost:practice/{i}" for i in ids[1::2]]
+    assert {p.find(".//oai:resumptionToken", NS).get("completeListSize") for p in pages} == {"6"}

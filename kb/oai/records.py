@@ -1,21 +1,23 @@
 """What the repository holds for OAI-PMH: records, their datestamps and sets, and their Dublin Core.
 
 A record is a published practice or resolution. An archived practice (hidden, not deleted) stays a record
-with the status «deleted»; drafts, submissions and returned practices are not records at all. The
-datestamp is the item's ``updated_at``, which every change of content or status moves forward.
+with the status «deleted», and so does, through its tombstone, an item an administrator deleted for good;
+drafts, submissions and returned practices are not records at all. The datestamp is the item's
+``updated_at``, which every change of content or status moves forward (a tombstone's: the deletion time).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
+from kb.oai.models import OaiTombstone
 from kb.practices.models import Practice, practice_topic
 from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_region
 from kb.vocabularies.models import Region, Topic
@@ -43,8 +45,7 @@ class Record:
     datestamp: datetime
     deleted: bool
     sets: list[str]
-    item: Practice | Resolution
-    dc: dict[str, list[str]] = field(default_factory=dict)
+    item: Practice | Resolution | None  # None for a tombstone
 
 
 @dataclass(frozen=True)
@@ -115,47 +116,77 @@ def _resolution_query(selection: Selection) -> Select:
     return query
 
 
+def _tombstone_query(kind: str, selection: Selection) -> Select:
+    """Tombstones of one kind whose id is not in the repository again (SQLite may give a deleted id anew)."""
+    model, live = (Practice, Practice.status.in_(PRACTICE_STATUSES)) if kind == "practice" else (
+        Resolution, Resolution.status == "published")
+    query = select(OaiTombstone).where(OaiTombstone.kind == kind,
+                                       ~exists().where(model.id == OaiTombstone.item_id, live))
+    if selection.start is not None:
+        query = query.where(OaiTombstone.deleted_at >= selection.start)
+    if selection.end is not None:
+        query = query.where(OaiTombstone.deleted_at < selection.end)
+    if selection.set_spec:
+        pattern = selection.set_spec.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(OaiTombstone.sets.like(f"% {pattern} %", escape="\\"))
+    return query
+
+
 def count(selection: Selection) -> int:
     """How many records the selection holds (completeListSize)."""
-    total = 0
-    for query in (_practice_query(selection), _resolution_query(selection)):
-        total += db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return total
+    queries = (_practice_query(selection), _tombstone_query("practice", selection), _resolution_query(selection),
+               _tombstone_query("resolution", selection))
+    return sum(db.session.scalar(select(func.count()).select_from(q.subquery())) or 0 for q in queries)
+
+
+def _live_page(kind: str, selection: Selection, after_id: int, size: int) -> list[Record]:
+    if kind == "practice":
+        practices = db.session.scalars(
+            _practice_query(selection).where(Practice.id > after_id).order_by(Practice.id).limit(size).options(
+                selectinload(Practice.topics), selectinload(Practice.subjects), selectinload(Practice.authors),
+                selectinload(Practice.region), selectinload(Practice.municipality)))
+        return [_practice_record(p) for p in practices]
+    resolutions = db.session.scalars(
+        _resolution_query(selection).where(Resolution.id > after_id).order_by(Resolution.id).limit(size).options(
+            selectinload(Resolution.regions),
+            selectinload(Resolution.recommendations).selectinload(Recommendation.topics)))
+    return [_resolution_record(r) for r in resolutions]
 
 
 def page(selection: Selection, after: tuple[str, int] | None, size: int) -> list[Record]:
     """Up to ``size`` records after the key ``after`` (kind, id), in the stable order of KINDS then id."""
     records: list[Record] = []
     after_kind = KINDS.index(after[0]) if after else -1
-    if after_kind <= 0:
-        query = _practice_query(selection)
-        if after_kind == 0:
-            query = query.where(Practice.id > after[1])
-        practices = db.session.scalars(query.order_by(Practice.id).limit(size).options(
-            selectinload(Practice.topics), selectinload(Practice.subjects), selectinload(Practice.authors),
-            selectinload(Practice.region), selectinload(Practice.municipality)))
-        records += [_practice_record(p) for p in practices]
-    if len(records) < size:
-        query = _resolution_query(selection)
-        if after_kind == 1:
-            query = query.where(Resolution.id > after[1])
-        resolutions = db.session.scalars(query.order_by(Resolution.id).limit(size - len(records)).options(
-            selectinload(Resolution.regions),
-            selectinload(Resolution.recommendations).selectinload(Recommendation.topics)))
-        records += [_resolution_record(r) for r in resolutions]
+    for position, kind in enumerate(KINDS):
+        wanted = size - len(records)
+        if position < after_kind or wanted <= 0:
+            continue
+        after_id = after[1] if position == after_kind else 0
+        live = _live_page(kind, selection, after_id, wanted)
+        gone = [_tombstone_record(t) for t in db.session.scalars(
+            _tombstone_query(kind, selection).where(OaiTombstone.item_id > after_id)
+            .order_by(OaiTombstone.item_id).limit(wanted))]
+        records += sorted(live + gone, key=lambda r: r.id)[:wanted]
     return records
 
 
 def find(kind: str, item_id: int) -> Record | None:
-    """The record of one item, or None when it is not (or not yet) in the repository."""
-    if kind == "practice":
-        practice = db.session.get(Practice, item_id)
-        if practice is not None and practice.status in PRACTICE_STATUSES:
-            return _practice_record(practice)
-    if kind == "resolution":
-        resolution = db.session.get(Resolution, item_id)
-        if resolution is not None and resolution.status == "published":
-            return _resolution_record(resolution)
+    """The record of one item, or None when it is not (or never was) in the repository."""
+    model = {"practice": Practice, "resolution": Resolution}[kind]
+    record = live_record(db.session.get(model, item_id))
+    if record is None:
+        tombstone = db.session.scalar(select(OaiTombstone).where(OaiTombstone.kind == kind,
+                                                                 OaiTombstone.item_id == item_id))
+        record = _tombstone_record(tombstone) if tombstone is not None else None
+    return record
+
+
+def live_record(item: object) -> Record | None:
+    """The record of a practice or resolution as it stands, or None when it is not in the repository."""
+    if isinstance(item, Practice) and item.status in PRACTICE_STATUSES:
+        return _practice_record(item)
+    if isinstance(item, Resolution) and item.status == "published":
+        return _resolution_record(item)
     return None
 
 
@@ -164,6 +195,7 @@ def earliest_datestamp() -> datetime | None:
     moments = [
         db.session.scalar(select(func.min(Practice.updated_at)).where(Practice.status.in_(PRACTICE_STATUSES))),
         db.session.scalar(select(func.min(Resolution.updated_at)).where(Resolution.status == "published")),
+        db.session.scalar(select(func.min(OaiTombstone.deleted_at))),
     ]
     moments = [m for m in moments if m is not None]
     return min(moments) if moments else None
@@ -179,6 +211,10 @@ def _practice_record(practice: Practice) -> Record:
         sets.append(f"region:{practice.region_code}")
     return Record("practice", practice.id, _second(practice.updated_at), practice.status == "archived", sets,
                   practice)
+
+
+def _tombstone_record(tombstone: OaiTombstone) -> Record:
+    return Record(tombstone.kind, tombstone.item_id, _second(tombstone.deleted_at), True, tombstone.sets.split(), None)
 
 
 def _resolution_record(resolution: Resolution) -> Record:

@@ -195,9 +195,8 @@ def identify(root: etree._Element, _arguments: dict[str, str], now: datetime) ->
     _sub(element, "protocolVersion", "2.0")
     _sub(element, "adminEmail", _admin_email())
     _sub(element, "earliestDatestamp", utc(records.earliest_datestamp() or now))
-    # Archived practices are kept and reported as deleted; a practice an administrator deletes for good
-    # leaves no trace, so the repository does not promise to remember every deletion.
-    _sub(element, "deletedRecord", "transient")
+    # Archived practices stay reported as deleted; an item an administrator deletes for good leaves a tombstone.
+    _sub(element, "deletedRecord", "persistent")
     _sub(element, "granularity", "YYYY-MM-DDThh:mm:ssZ")
 
 

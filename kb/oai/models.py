@@ -1,0 +1,45 @@
+"""Tombstones: what harvesters saw and an administrator later deleted for good, reported as deleted for ever."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kb.extensions import db
+from kb.timeutil import utcnow
+
+
+class OaiTombstone(db.Model):
+    """A practice or resolution deleted from the database after it had been in the OAI-PMH repository."""
+
+    __tablename__ = "oai_tombstone"
+    __table_args__ = (UniqueConstraint("kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[int]
+    # The sets the item belonged to, space-separated and padded (" type:practice region:RU-CHE "): a selective
+    # harvest by set learns of the deletion too.
+    sets: Mapped[str] = mapped_column(Text, default="")
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_deletions(session: Session, _flush_context: object, _instances: object) -> None:
+    """Deleting a published or archived practice, or a published resolution, leaves a tombstone behind."""
+    from kb.oai import records
+
+    for obj in list(session.deleted):
+        record = records.live_record(obj)
+        if record is None:
+            continue
+        with session.no_autoflush:
+            tombstone = session.scalar(select(OaiTombstone).where(
+                OaiTombstone.kind == record.kind, OaiTombstone.item_id == record.id))
+        if tombstone is None:
+            tombstone = OaiTombstone(kind=record.kind, item_id=record.id)
+            session.add(tombstone)
+        tombstone.sets = f" {' '.join(record.sets)} "
+        tombstone.deleted_at = utcnow()
