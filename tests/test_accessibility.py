@@ -119,7 +119,8 @@ def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa:
 
 
 def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
-    _, base = live_server
+    app, base = live_server
+    ids = _demo_ids(app)
     page = _context(browser).new_page()
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
     _check_pages(page, base, [
@@ -130,7 +131,10 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/profile/password",
         "/collections/mine",
         "/collections/new",
+        f"/collections/{ids['collection']}",
         "/search?q=олимпиада",
+        f"/practices/{ids['practice']}",
+        f"/resolutions/{ids['resolution']}",
     ], "accessibility_teacher")
 
 
@@ -138,7 +142,9 @@ def test_methodist_and_admin_pages_have_no_serious_violations(live_server, brows
     _, base = live_server
     page = _context(browser).new_page()
     _login(page, base, "methodist@demo.example", "demo-methodist-pass")
-    _check_pages(page, base, ["/practices/moderation", "/statistics"], "accessibility_methodist")
+    page.goto(f"{base}/practices/moderation")
+    under_review = page.locator("main table a[href^='/practices/']").first.get_attribute("href")
+    _check_pages(page, base, ["/practices/moderation", under_review, "/statistics"], "accessibility_methodist")
     admin = _context(browser).new_page()
     _login(admin, base, "admin@demo.example", "demo-admin-pass")
     _check_pages(admin, base, ["/admin/users", "/admin/audit", "/admin/vocabularies", "/statistics"],
@@ -151,3 +157,120 @@ def test_phone_width_pages_have_no_serious_violations(live_server, browser):  # 
     page = _context(browser, width=375).new_page()
     _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}"],
                  "accessibility_phone")
+
+
+# ---- Keyboard use ----------------------------------------------------------------------------------------
+
+def _focused(page, expression: str):
+    return page.evaluate(f"(() => {{ const el = document.activeElement; return {expression}; }})()")
+
+
+def test_every_focused_control_shows_a_focus_ring(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search?q=олимпиада")
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        tag, outline_style, outline_width = _focused(
+            page, "[el.tagName + (el.className ? '.' + el.className : ''), getComputedStyle(el).outlineStyle, "
+                  "parseFloat(getComputedStyle(el).outlineWidth)]")
+        seen.append(tag)
+        assert outline_style != "none" and outline_width >= 2, f"no visible focus on {tag}"
+    assert any(t.startswith("A.facet-value") for t in seen) and any(t.startswith("INPUT") for t in seen)
+
+
+def test_skip_link_moves_past_the_header(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search?q=олимпиада")
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.className") == "skip-link"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.closest('main') !== null"), "the next Tab after the skip link lands inside <main>"
+
+
+def test_folded_facet_values_open_and_apply_from_the_keyboard(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search")
+    facet = page.locator(".facet[data-facet=topic]")
+    summary = facet.locator("details > summary")
+    assert summary.inner_text().startswith("Ещё")
+    folded = facet.locator("details li a.facet-value").first
+    assert not folded.is_visible()
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert folded.is_visible()
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.closest('details') !== null && el.classList.contains('facet-value')")
+    label = _focused(page, "el.textContent.trim()")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?topic=*")
+    chip = page.locator(".active-filters a.chip--active")
+    assert chip.count() == 1 and label in chip.inner_text()
+    assert facet.locator("a.facet-value.selected").is_visible(), "a selected value stays in sight, not folded away"
+
+
+def test_region_filter_narrows_the_list_and_the_list_works_without_script(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search")
+    regions = page.locator(".facet[data-facet=region] li[data-label]")
+    total = regions.count()
+    assert total > 8
+    box = page.locator("#facet-filter-region")
+    box.focus()
+    page.keyboard.type("челяб")  # lower case, as typed: the filter ignores case and ё/е
+    visible = [regions.nth(i).inner_text() for i in range(total) if regions.nth(i).is_visible()]
+    assert visible and all("Челяб" in text for text in visible), visible
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.classList.contains('facet-value')") and "Челяб" in _focused(page, "el.textContent")
+
+    plain = browser.new_context(java_script_enabled=False, locale="ru-RU").new_page()
+    plain.goto(f"{base}/search")
+    assert not plain.locator("#facet-filter-region").is_visible(), "without script the box that cannot work is hidden"
+    assert plain.locator(".facet[data-facet=region] li[data-label] a.facet-value").count() == total
+
+
+def test_search_suggestions_are_chosen_with_the_arrow_keys(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(base)
+    page.locator("#q-top").focus()
+    page.keyboard.type("олимп")
+    listbox = page.locator("#search-suggestions-0")
+    listbox.wait_for(state="visible")
+    assert page.locator("#q-top").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    first = listbox.locator("[role=option]").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert page.locator("#q-top").get_attribute("aria-activedescendant") == first.get_attribute("id")
+    page.keyboard.press("Escape")
+    assert not listbox.is_visible() and page.locator("#q-top").get_attribute("aria-expanded") == "false"
+    page.keyboard.press("ArrowDown")  # closed: the arrow does nothing, typing goes on
+    page.keyboard.type("иада")
+    listbox.wait_for(state="visible")
+    page.keyboard.press("ArrowDown")
+    target = listbox.locator("[role=option]").first.get_attribute("data-url")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{target}")
+
+
+def test_phone_filters_link_takes_focus_to_the_facets(live_server, browser):  # noqa: F811
+    _, base = live_server
+    page = _context(browser, width=375).new_page()
+    page.goto(f"{base}/search?q=олимпиада")
+    link = page.locator("a.to-filters")
+    assert link.is_visible()
+    facets_top = page.locator("#filters").bounding_box()["y"]
+    results_top = page.locator(".result-list").bounding_box()["y"]
+    assert facets_top > results_top, "on a phone the results come first, the filters after them"
+    link.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.closest('#filters') !== null")
+    wide = _context(browser).new_page()
+    wide.goto(f"{base}/search?q=олимпиада")
+    assert not wide.locator("a.to-filters").is_visible()
