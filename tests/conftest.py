@@ -1,10 +1,18 @@
 """Fixtures: an app on a temporary instance (SQLite file + index), with or without demo data.
 
 Migrations and the demo load run once per session into template folders; each test gets a copy.
+
+``KB_TEST_DATABASE=postgresql`` runs the same tests on the PostgreSQL server at ``KB_TEST_POSTGRES``
+(default postgresql://postgres@127.0.0.1:5432/test): each instance folder gets its own database,
+named in the folder's ``test-database.json``. A copied folder (the per-test copy of a template)
+gets a copy of the template's database (``CREATE DATABASE … TEMPLATE …``); every database a test
+created is dropped when it ends, the templates when the session ends.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import shutil
 from pathlib import Path
@@ -18,21 +26,161 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 
+POSTGRES_SERVER = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ON_POSTGRES = os.environ.get("KB_TEST_DATABASE", "sqlite").lower() in ("postgresql", "postgres", "pg")
+# Fixtures through which a test reaches the database; a test with none of them (and whose module makes
+# no app of its own) does not touch it, and the PostgreSQL pass leaves it to the SQLite pass.
+DATABASE_FIXTURES = {"app", "demo_app", "base_instance", "demo_instance", "database_url", "pg_url"}
+
 
 def pytest_collection_modifyitems(config, items):
-    """KB_SKIP_SLOW=1 skips the benchmark-like tests (CI runs them)."""
+    """KB_SKIP_SLOW=1 skips the benchmark-like tests (CI runs them); the PostgreSQL pass keeps database tests."""
     if os.environ.get("KB_SKIP_SLOW") == "1":
         skip = pytest.mark.skip(reason="KB_SKIP_SLOW=1")
         for item in items:
             if "slow" in item.keywords:
                 item.add_marker(skip)
+    if ON_POSTGRES:
+        kept, left = [], []
+        for item in items:
+            (kept if _uses_database(item) else left).append(item)
+        if left:
+            config.hook.pytest_deselected(items=left)
+            items[:] = kept
+
+
+def _uses_database(item) -> bool:
+    if "browser" in item.keywords:
+        return False  # the browser drives the same views the client tests cover; it ran in the SQLite pass
+    if "postgres" in item.keywords or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and "make_app" in vars(module)
+
+
+class PostgresDatabases:
+    """Databases of one test session on the PostgreSQL server; names carry the pid, so parallel runs never meet."""
+
+    def __init__(self, server: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.server = server
+        self.base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        self.prefix = f"kb_t{os.getpid()}_"
+        self.counter = itertools.count(1)
+        self.test_created: list[str] = []  # dropped when the current test ends
+        self.apps: list = []  # their engines are disposed before that
+
+    def connect(self):
+        return self.psycopg.connect(self.server, autocommit=True, connect_timeout=5)
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/{name}"
+
+    def create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}{next(self.counter)}"
+        with self.connect() as admin:
+            clause = f' TEMPLATE "{template}"' if template else ""
+            admin.execute(f'CREATE DATABASE "{name}"{clause}')
+        self.test_created.append(name)
+        return name
+
+    def drop(self, names: list[str]) -> None:
+        if not names:
+            return
+        with self.connect() as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_abandoned(self) -> None:
+        """Databases of earlier runs that were killed before cleaning up (their process is gone)."""
+        with self.connect() as admin:
+            names = [row[0] for row in admin.execute(r"SELECT datname FROM pg_database WHERE datname LIKE 'kb\_t%\_%'")]
+        stale = []
+        for name in names:
+            pid = name[4:].split("_", 1)[0]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                stale.append(name)
+        self.drop(stale)
+
+    def for_instance(self, folder: Path) -> str:
+        """The database of an instance folder: its own, a copy of the one it was copied from, or a new one."""
+        marker = folder / "test-database.json"
+        source = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+        if source and source["folder"] == str(folder):
+            return self.url(source["name"])
+        name = self.create(template=source["name"] if source else None)
+        marker.write_text(json.dumps({"name": name, "folder": str(folder)}), encoding="utf-8")
+        return self.url(name)
+
+    def release_test(self) -> None:
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        self.apps.clear()
+        names, self.test_created[:] = list(self.test_created), []
+        self.drop(names)
+
+
+_POSTGRES: PostgresDatabases | None = None
+
+
+def postgres_databases() -> PostgresDatabases | None:
+    """The session's PostgreSQL databases in the PostgreSQL pass; None on SQLite."""
+    global _POSTGRES
+    if ON_POSTGRES and _POSTGRES is None:
+        _POSTGRES = PostgresDatabases(POSTGRES_SERVER)
+        try:
+            _POSTGRES.drop_abandoned()
+        except _POSTGRES.psycopg.OperationalError as exc:
+            pytest.exit(f"KB_TEST_DATABASE=postgresql, but PostgreSQL does not answer at {POSTGRES_SERVER}: {exc}",
+                        returncode=3)
+    return _POSTGRES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_session():
+    """Drop the session's template databases at the end of the PostgreSQL pass."""
+    yield
+    if _POSTGRES is not None:
+        _POSTGRES.release_test()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_test_databases(_postgres_session):
+    """Drop the databases a test created (after the apps' connections are closed)."""
+    pg = postgres_databases()
+    if pg is None:
+        yield
+        return
+    session_created, pg.test_created[:] = list(pg.test_created), []
+    session_apps, pg.apps[:] = list(pg.apps), []
+    yield
+    pg.release_test()
+    pg.test_created.extend(session_created)
+    pg.apps.extend(session_apps)
+
+
+@pytest.fixture
+def database_url() -> str | None:
+    """For a test that runs the app in another process: a fresh empty PostgreSQL database in the
+    PostgreSQL pass (set it as KB_DATABASE_URL), None on SQLite (the instance's own file)."""
+    pg = postgres_databases()
+    return pg.url(pg.create()) if pg is not None else None
 
 
 def make_app(instance: Path, **overrides):
+    pg = postgres_databases()
+    database = f"sqlite:///{instance / 'kb.sqlite3'}"
+    if pg is not None and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        instance.mkdir(parents=True, exist_ok=True)
+        database = pg.for_instance(instance)
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'kb.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": database,
         "INDEX_DIR": str(instance / "index"),
         "UPLOAD_DIR": str(instance / "uploads"),
         # Still scrypt, at a cost that keeps the suite fast; test_accounts checks the default strength.
@@ -40,7 +188,10 @@ def make_app(instance: Path, **overrides):
     }
     config.update(overrides)
     instance.mkdir(parents=True, exist_ok=True)
-    return create_app(config)
+    app = create_app(config)
+    if pg is not None:
+        pg.apps.append(app)
+    return app
 
 
 def _copy_instance(source: Path, target: Path) -> None:

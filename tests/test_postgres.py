@@ -2,34 +2,31 @@
 
 import os
 import re
-import uuid
 
 import pytest
 
 from kb.extensions import db
-from tests.conftest import make_app
+from tests.conftest import POSTGRES_SERVER, PostgresDatabases, make_app, postgres_databases
 
 psycopg = pytest.importorskip("psycopg")
-
-SERVER = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
 def pg_url():
+    """A fresh empty database on the PostgreSQL server (in either pass); dropped after the test."""
+    pg = postgres_databases()
+    own = pg is None
+    if own:
+        pg = PostgresDatabases(POSTGRES_SERVER)
     try:
-        admin = psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
+        name = pg.create()
     except psycopg.OperationalError as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL must answer in CI: {exc}")
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"kb_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc}")
+    yield pg.url(name)
+    if own:
+        pg.drop([name])
 
 
 @pytest.mark.postgres
