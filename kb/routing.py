@@ -1,12 +1,13 @@
-"""URL converters: an <int:…> id beyond a 64-bit integer must give 404, not a database error."""
+"""URL converters: an <int:…> id beyond what the id columns hold must give 404, not a database error."""
 
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32 bits in PostgreSQL (SQLite would take 64).
+MAX_ID = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):
-    """Flask's int converter; a value beyond what SQLite and PostgreSQL BIGINT hold becomes 0, an id no row has.
+    """Flask's int converter; a value beyond what an id column holds becomes 0, an id no row has.
 
     (Rejecting it in the converter instead makes werkzeug answer 405 to other methods of the same path.)
     """

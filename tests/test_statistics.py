@@ -124,7 +124,7 @@ def _expected(where: str) -> dict[str, dict[str, tuple[int, ...]]]:
     }
     months: dict[str, list[int]] = {}
     for month, status, count in db.session.execute(text(
-            "SELECT strftime('%Y-%m', t.created_at), t.to_status, count(*) FROM practice_transition t"
+            "SELECT substr(CAST(t.created_at AS TEXT), 1, 7), t.to_status, count(*) FROM practice_transition t"
             " JOIN practice p ON p.id = t.practice_id WHERE t.created_at >= :start AND t.from_status <> 'archived'"
             f" AND t.to_status IN ('submitted', 'published') AND {where} GROUP BY 1, 2"),
             {"start": _window_start(utcnow())}):

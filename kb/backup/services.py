@@ -7,6 +7,7 @@ from the database and rebuilt after a restore.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import shutil
@@ -18,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Date, DateTime, Integer, Table, delete, func, insert, select, text
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
 
 from kb.extensions import db
 from kb.timeutil import utcnow
@@ -49,6 +50,8 @@ def _tables() -> list[Table]:
 def _encode(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -63,6 +66,8 @@ def _decoder(table: Table) -> Callable[[dict], dict]:
                 value = datetime.fromisoformat(value)
             elif value is not None and isinstance(kind, Date):
                 value = date.fromisoformat(value)
+            elif value is not None and isinstance(kind, LargeBinary):
+                value = base64.b64decode(value)
             out[name] = value
         return out
 
