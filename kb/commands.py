@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
 def initialise() -> dict[str, int]:
     """Schema through migrations, then vocabularies; safe to run again."""
     from indexer import IndexUnavailable
+    from kb.search.outbox import state_path
     from kb.search.services import create_index, get_index, rebuild_index
     from kb.vocabularies.services import load_vocabularies
 
@@ -43,6 +44,11 @@ def initialise() -> dict[str, int]:
     counts = load_vocabularies()
     db.session.commit()
     create_index()
+    if not state_path(current_app.config["INDEX_DIR"]).exists():
+        # A new index copy (a new instance on an existing database): the outbox may no longer hold the
+        # whole history, so build from the database first, then follow the outbox from that point.
+        rebuild_index()
+        return counts
     try:
         get_index().doc_count()
     except IndexUnavailable:
@@ -257,22 +263,11 @@ def indexer_command(interval: float, once: bool) -> None:
     """Единственный писатель индекса: применять изменения из базы по мере их появления (для продакшена)."""
     import time
 
-    from indexer import IndexUnavailable
-    from kb.search import outbox
-    from kb.search.services import get_index
-
     index_dir = current_app.config["INDEX_DIR"]
     click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
     try:
         while True:
-            try:
-                applied = outbox.sync_index(get_index(), index_dir, wait=True)
-            except IndexUnavailable as exc:
-                # The index folder is gone or broken: rebuild it from the database, then carry on.
-                click.echo(f"Индекс недоступен ({exc}); перестраиваю.", err=True)
-                from kb.search.services import rebuild_index
-
-                applied = rebuild_index()
+            applied = follow_outbox(index_dir)
             if applied:
                 click.echo(f"Применено изменений: {applied}.")
             if once:
@@ -280,3 +275,26 @@ def indexer_command(interval: float, once: bool) -> None:
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("Писатель индекса остановлен.")
+
+
+def follow_outbox(index_dir: str) -> int:
+    """One round of the writer: apply pending changes, or rebuild an index that is gone or broken."""
+    from indexer import IndexLocked, IndexUnavailable
+    from kb.search import outbox
+    from kb.search.services import get_index, rebuild_index
+
+    index = get_index()
+    try:
+        # A deleted or damaged folder shows here even when no change is pending (cheap: the open
+        # searcher is reused while the folder and its generation stay the same).
+        index.doc_count()
+        return outbox.sync_index(index, index_dir, wait=True)
+    except IndexLocked as exc:
+        # Someone else's long commit: not damage, the next round tries again.
+        click.echo(f"Индекс занят ({exc}); повторю.", err=True)
+        return 0
+    except IndexUnavailable as exc:
+        click.echo(f"Индекс недоступен ({exc}); перестраиваю по базе данных.", err=True)
+        count = rebuild_index()
+        click.echo(f"Индекс перестроен: {count} документов.", err=True)
+        return count

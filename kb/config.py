@@ -18,6 +18,9 @@ class DefaultConfig:
     JSON_SORT_KEYS = False
     # Drain the index outbox right after each request that wrote something.
     INDEX_SYNC_AFTER_REQUEST = True
+    # Fault-injection tests only (KB_INDEX_WRITER_PAUSE): seconds the writer waits between committing a
+    # batch to the index and saving its position, so that it can be killed at the worst moment.
+    INDEX_WRITER_PAUSE = 0.0
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
     PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 
@@ -59,7 +62,7 @@ def instance_defaults(instance_path: str) -> dict:
 
 
 def environment_overrides() -> dict:
-    """KB_DATABASE_URL and KB_SECRET_KEY from the environment, when set."""
+    """KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR, … from the environment, when set."""
     overrides = {}
     if url := os.environ.get("KB_DATABASE_URL"):
         overrides["SQLALCHEMY_DATABASE_URI"] = url
@@ -69,4 +72,6 @@ def environment_overrides() -> dict:
         overrides["INDEX_DIR"] = index_dir
     if storage := os.environ.get("KB_RATELIMIT_STORAGE_URI"):
         overrides["RATELIMIT_STORAGE_URI"] = storage
+    if pause := os.environ.get("KB_INDEX_WRITER_PAUSE"):
+        overrides["INDEX_WRITER_PAUSE"] = float(pause)
     return overrides

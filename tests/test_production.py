@@ -54,9 +54,14 @@ class Client:
 
 
 @pytest.mark.slow
-def test_concurrent_writers_through_gunicorn(tmp_path):
+def test_concurrent_writers_through_gunicorn(tmp_path, database_url):
+    """8 clients create, publish and edit practices through 3 gunicorn workers while the writer runs
+    (SQLite file in the SQLite pass, a PostgreSQL database in the PostgreSQL pass)."""
     env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instance")}
     env.pop("KB_DATABASE_URL", None)
+    env.pop("KB_INDEX_WRITER_PAUSE", None)
+    if database_url:
+        env["KB_DATABASE_URL"] = database_url
     assert _flask(env, "init").returncode == 0
     (tmp_path / "instance" / "config.py").write_text(
         "SECRET_KEY = 'soak'\nINDEX_SYNC_AFTER_REQUEST = False\nLOGIN_RATE_LIMIT = '100 per minute'\n")
@@ -123,6 +128,10 @@ def test_concurrent_writers_through_gunicorn(tmp_path):
         assert total == len(created), "every practice reached the index"
         for pid, word in created[:: max(1, len(created) // 10)]:
             assert [r["id"] for r in _search(base, word)["results"]] == [pid]
+        for pid, word in created:
+            # Every submission is in the database, published, with its edit.
+            with urllib.request.urlopen(f"{base}/api/v1/practices/{pid}", timeout=30) as response:
+                assert json.loads(response.read())["title"] == f"Нагрузочная практика {word} (правка)"
     finally:
         server.terminate()
         writer.terminate()

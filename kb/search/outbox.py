@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -160,6 +160,7 @@ def _apply_pending(index, index_dir: Path) -> int:
         upserts, deletes = documents_for_keys(keys)
         db.session.rollback()
         index.apply(upserts, deletes)
+        _fault_pause(len(rows))
         seen = {row.id for row in rows}
         now = time.time()
         new_position = max(state.position, max(seen))
@@ -171,6 +172,15 @@ def _apply_pending(index, index_dir: Path) -> int:
         if len(rows) < BATCH_SIZE:
             break
     return applied
+
+
+def _fault_pause(rows: int) -> None:
+    """Where fault-injection tests kill the writer: the batch is in the index, the position not yet saved."""
+    seconds = current_app.config.get("INDEX_WRITER_PAUSE", 0) if has_app_context() else 0
+    if seconds:
+        current_app.logger.warning("INDEX_WRITER_PAUSE: %d rows applied to the index, position not saved; "
+                                   "waiting %.1f s", rows, seconds)
+        time.sleep(seconds)
 
 
 def sync_index(index, index_dir: str | Path, wait: bool = False) -> int:

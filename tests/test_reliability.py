@@ -1,0 +1,360 @@
+"""Faults the index survives: the writer killed mid-batch, the index folder deleted while the site runs,
+and several application instances (each with its own index) converging on one database.
+
+The writer runs as the real `flask --app kb indexer` process; in the PostgreSQL pass every process
+shares a PostgreSQL database (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from indexer import SearchIndex
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.search import outbox
+from kb.search.services import UNAVAILABLE_NOTICE, check_index, get_index
+from kb.timeutil import utcnow
+from tests.conftest import _copy_instance, bearer, make_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _instance(base_instance: Path, folder: Path):
+    """An initialised instance that other processes can open: (in-process app, their environment)."""
+    _copy_instance(base_instance, folder)
+    app = make_app(folder)
+    env = {**os.environ, "KB_INSTANCE": str(folder), "KB_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "KB_INDEX_DIR": app.config["INDEX_DIR"], "KB_SECRET_KEY": "reliability"}
+    env.pop("KB_INDEX_WRITER_PAUSE", None)
+    return app, env
+
+
+def _flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "kb", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+class Writer:
+    """A running `flask --app kb indexer` whose output lines can be waited for."""
+
+    def __init__(self, env: dict, interval: float = 0.1):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "kb", "indexer", "--interval", str(interval)], cwd=ROOT,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                assert self.process.poll() is None, "".join(self.output)[-3000:]
+                continue
+            if text in line:
+                return line
+        raise AssertionError(f"the writer never said {text!r}: {''.join(self.output)[-3000:]}")
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.reader.join(timeout=30)
+        self.process.stdout.close()
+        return "".join(self.output)
+
+
+def _add_practices(app, count: int, word: str) -> list[int]:
+    """Commit published practices without touching the index: their outbox rows wait for the writer."""
+    with app.app_context():
+        practices = [
+            Practice(title=f"Практика {word} номер {n}", status="published", region_code="RU-CHE", year=2021,
+                     annotation=f"Краткое описание опыта {word}: проектная деятельность, {n}.",
+                     published_at=utcnow())
+            for n in range(count)
+        ]
+        db.session.add_all(practices)
+        db.session.commit()
+        return [p.id for p in practices]
+
+
+def _index_state(app) -> tuple[int, int, int]:
+    """(documents in the index, distinct ids among them, outbox rows not yet applied)."""
+    with app.app_context():
+        index = SearchIndex(app.config["INDEX_DIR"], create=False)
+        versions = index.versions()
+        pending = outbox.pending_count(app.config["INDEX_DIR"])
+        db.session.remove()
+        return index.doc_count(), len(versions), pending
+
+
+@pytest.mark.slow
+def test_writer_killed_after_index_commit_before_saving_position(base_instance, tmp_path):
+    """The worst moment: a batch is in the index but the position is not saved. The restarted writer
+    applies that batch again (idempotent), the rest once, and the index matches the database."""
+    app, env = _instance(base_instance, tmp_path / "instance")
+    ids = _add_practices(app, outbox.BATCH_SIZE + 150, "отказоустойчивость")
+    position_before = outbox.WriterState.load(outbox.state_path(app.config["INDEX_DIR"])).position
+
+    writer = Writer({**env, "KB_INDEX_WRITER_PAUSE": "120"})
+    try:
+        writer.wait_for("position not saved")
+        writer.kill()
+    finally:
+        writer.stop()
+    documents, distinct, pending = _index_state(app)
+    assert documents == distinct == outbox.BATCH_SIZE, "the first batch was committed to the index"
+    assert outbox.WriterState.load(outbox.state_path(app.config["INDEX_DIR"])).position == position_before
+    assert pending == len(ids), "the killed writer did not record any progress"
+
+    restarted = _flask(env, "indexer", "--once")
+    assert restarted.returncode == 0, restarted.stderr
+    assert f"Применено изменений: {len(ids)}" in restarted.stdout
+    documents, distinct, pending = _index_state(app)
+    assert documents == distinct == len(ids), "nothing twice, nothing lost"
+    assert pending == 0
+    check = _flask(env, "check-index")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Индекс совпадает с базой данных" in check.stdout
+
+
+@pytest.mark.slow
+def test_writer_killed_repeatedly_while_changes_stream_in(base_instance, tmp_path):
+    """kill -9 at arbitrary moments (inside index commits too) while practices are added, edited and
+    withdrawn; after the last restart the index is exactly the database."""
+    app, env = _instance(base_instance, tmp_path / "instance")
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    rng = random.Random(8)
+
+    def stream() -> None:
+        try:
+            with app.app_context():
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    batch = [Practice(title=f"Поток {n}-{k} стойкость", status="published", region_code="RU-CHE",
+                                      annotation="Изменения во время сбоев писателя.", published_at=utcnow())
+                             for k in range(20)]
+                    db.session.add_all(batch)
+                    db.session.commit()
+                    older = db.session.scalars(select(Practice).order_by(func.random()).limit(5)).all()
+                    for practice in older:
+                        if rng.random() < 0.3:
+                            practice.status = "archived"
+                        else:
+                            practice.title += " (правка)"
+                    db.session.commit()
+                    time.sleep(0.02)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    producer = threading.Thread(target=stream)
+    producer.start()
+    kills = 0
+    try:
+        for _ in range(3):
+            writer = Writer(env, interval=0.05)
+            try:
+                writer.wait_for("Применено изменений")
+                time.sleep(rng.uniform(0.1, 1.0))
+                writer.kill()
+                kills += 1
+            finally:
+                writer.stop()
+    finally:
+        stop.set()
+        producer.join(timeout=60)
+    assert not errors, errors
+    assert kills == 3
+
+    final = _flask(env, "indexer", "--once")
+    assert final.returncode == 0, final.stderr
+    documents, distinct, pending = _index_state(app)
+    with app.app_context():
+        published = db.session.scalar(select(func.count()).where(Practice.status == "published"))
+    assert documents == distinct == published, "nothing twice, nothing lost"
+    assert pending == 0
+    check = _flask(env, "check-index")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _search_page(client, q: str) -> str:
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.slow
+def test_index_folder_deleted_while_the_site_runs(demo_instance, tmp_path):
+    """Pages keep working, search says the index is being rebuilt, the running writer rebuilds it by
+    itself (no change needs to arrive), and a change made meanwhile is in the rebuilt index."""
+    app, env = _instance(demo_instance, tmp_path / "instance")
+    app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # production: only the writer process writes
+    client = app.test_client()
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
+        practice_id, waiting_id = practice.id, db.session.scalar(
+            select(Practice.id).where(Practice.status == "submitted").order_by(Practice.id))
+        from kb.accounts.models import User
+        from kb.accounts.tokens import create_token
+
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        _token, secret = create_token(admin, "Надёжность")
+        db.session.commit()
+    assert "олимпиад" in _search_page(client, "олимпиада").lower()
+
+    writer = Writer(env, interval=0.1)
+    try:
+        writer.wait_for("Писатель индекса")
+        shutil.rmtree(app.config["INDEX_DIR"])
+        # Whatever the writer is doing, pages work while the folder is gone; the health check and the
+        # search API may say 503 (the index is being rebuilt) until it is back.
+        for url in ("/", f"/practices/{practice_id}", "/topics", "/regions", "/resolutions", "/search?q=олимпиада"):
+            assert client.get(url).status_code == 200, url
+        for url in ("/healthz", "/api/v1/search?q=олимпиада"):
+            assert client.get(url).status_code in (200, 503), url
+        published = client.post(f"/api/v1/practices/{waiting_id}/transitions", json={"action": "publish"},
+                                 headers=bearer(secret))
+        assert published.status_code == 200, published.get_data(as_text=True)
+        writer.wait_for("Индекс перестроен")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            body = client.get("/api/v1/search", query_string={"q": "", "per_page": 100, "type": "practice"})
+            if body.status_code == 200 and waiting_id in {r["id"] for r in body.json["results"]}:
+                break
+            time.sleep(0.2)
+        assert body.status_code == 200
+        assert waiting_id in {r["id"] for r in body.json["results"]}, "the change made meanwhile is searchable"
+    finally:
+        output = writer.stop()
+    assert "Traceback" not in output, output[-3000:]
+    assert "олимпиад" in _search_page(client, "олимпиада").lower()
+    assert UNAVAILABLE_NOTICE not in _search_page(client, "олимпиада")
+    with app.app_context():
+        report = check_index()
+        assert report.clean and not report.pending, report
+
+
+def test_deleted_index_pages_and_notice(demo_app):
+    """While the folder is gone: 200 pages with a Russian notice on search, 503 problem from the API and
+    health check, a change still committed (it waits in the outbox); `reindex` restores everything."""
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        practice_id = db.session.scalar(select(Practice.id).where(Practice.status == "published").limit(1))
+        get_index().doc_count()
+    shutil.rmtree(demo_app.config["INDEX_DIR"])
+
+    page = _search_page(client, "одарённые дети")
+    assert UNAVAILABLE_NOTICE in page
+    assert "индекс перестраивается" in page
+    api = client.get("/api/v1/search", query_string={"q": "одарённые"})
+    assert api.status_code == 503 and api.mimetype == "application/problem+json"
+    assert "индекс перестраивается" in api.json["detail"]
+    assert client.get("/healthz").status_code == 503
+    for url in ("/", f"/practices/{practice_id}", "/levels", "/sitemap.xml"):
+        assert client.get(url).status_code == 200, url
+
+    with demo_app.app_context():
+        db.session.get(Practice, practice_id).title = "Переименованная практика квазиредкое"
+        db.session.commit()
+        assert outbox.pending_count(demo_app.config["INDEX_DIR"]) >= 1
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["check-index"]).exit_code != 0
+    rebuilt = runner.invoke(args=["indexer", "--once"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Индекс перестроен" in rebuilt.output
+    assert client.get("/healthz").status_code == 200
+    found = client.get("/api/v1/search", query_string={"q": "квазиредкое"}).json
+    assert [r["id"] for r in found["results"]] == [practice_id]
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def _results(client, q: str) -> list[tuple[str, int]]:
+    body = client.get("/api/v1/search", query_string={"q": q, "per_page": 100}).json
+    return [(r["type"], r["id"]) for r in body["results"]]
+
+
+def test_two_instances_on_one_database_converge(app, make_user, make_token, tmp_path):
+    """Two application instances, each with its own index folder, on one database: changes made through
+    either reach both indexes, each following the shared outbox from its own position."""
+    first = app
+    first_runner = first.test_cli_runner()
+    second = make_app(tmp_path / "second", SQLALCHEMY_DATABASE_URI=first.config["SQLALCHEMY_DATABASE_URI"])
+    second_runner = second.test_cli_runner()
+    headers = bearer(make_token(make_user("admin", region=None)))
+    a, b = first.test_client(), second.test_client()
+
+    def create(client, title: str, publish: bool = True) -> int:
+        made = client.post("/api/v1/practices", json={
+            "title": title, "sections": {"annotation": f"{title}: описание опыта."}, "region": "RU-CHE",
+            "levels": ["primary"], "topics": ["research_projects"], "year": 2024}, headers=headers)
+        assert made.status_code == 201, made.get_data(as_text=True)
+        pid = made.json["id"]
+        if publish:
+            for action in ("submit", "publish"):
+                moved = client.post(f"/api/v1/practices/{pid}/transitions", json={"action": action}, headers=headers)
+                assert moved.status_code == 200, moved.get_data(as_text=True)
+        return pid
+
+    early = [create(a, f"Сетевое взаимодействие школ {n}") for n in range(3)]
+    # The second instance joins an existing bank: it builds its index from the database, then follows.
+    joined = second_runner.invoke(args=["init"])
+    assert joined.exit_code == 0, joined.output
+    assert _results(b, "сетевое взаимодействие") == _results(a, "сетевое взаимодействие")
+
+    through_b = create(b, "Школьное научное общество в начальной школе")
+    create(b, "Черновик про наставничество", publish=False)
+    edited = b.patch(f"/api/v1/practices/{early[0]}", json={"title": "Наставничество молодых педагогов"},
+                     headers=headers)
+    assert edited.status_code == 200, edited.get_data(as_text=True)
+    archived = a.post(f"/api/v1/practices/{early[1]}/transitions", json={"action": "archive"}, headers=headers)
+    assert archived.status_code == 200, archived.get_data(as_text=True)
+    through_a = create(a, "Олимпиадная подготовка по математике")
+
+    # Each instance's writer applies the shared change log to its own index.
+    for runner in (first_runner, second_runner):
+        synced = runner.invoke(args=["sync-index"])
+        assert synced.exit_code == 0, synced.output
+        assert runner.invoke(args=["check-index"]).exit_code == 0
+    with first.app_context():
+        versions_a = get_index().versions()
+    with second.app_context():
+        versions_b = get_index().versions()
+        db.session.remove()
+        db.engine.dispose()
+    assert versions_a == versions_b
+    assert {f"practice:{through_a}", f"practice:{through_b}", f"practice:{early[0]}"} <= set(versions_a)
+    assert f"practice:{early[1]}" not in versions_a, "the archived practice left both indexes"
+    for q in ("наставничество", "школьное научное общество", "сетевое взаимодействие", "олимпиада", ""):
+        assert _results(a, q) == _results(b, q), q
+    assert _results(a, "наставничество") == [("practice", early[0])]
+    positions = [outbox.WriterState.load(outbox.state_path(x.config["INDEX_DIR"])).position for x in (first, second)]
+    with first.app_context():
+        assert positions[0] == positions[1] == outbox.max_outbox_id()
