@@ -283,6 +283,8 @@ def test_from_until_filter_by_datestamp(app, client, make_practice):
     assert listed(until="2023-06-15T12:30:44Z") == [old]
     assert listed(**{"from": "2023-06-15T12:30:45Z", "until": "2023-06-15T12:30:45Z"}) == [middle]
     assert listed(**{"from": "2022-03-02", "until": "2023-06-14"}) == []
+    assert listed(until="9999-12-31T23:59:59Z") == [old, middle, new]
+    assert listed(**{"from": "0001-01-01", "until": "9999-12-31"}) == [old, middle, new]
     datestamp = oai(client, f"verb=GetRecord&identifier=oai:localhost:practice/{middle}&metadataPrefix=oai_dc")
     assert datestamp.findtext(".//oai:datestamp", namespaces=NS) == "2023-06-15T12:30:45Z"
 

@@ -287,4 +287,7 @@ def dublin_core(record: Record, permalink: Callable[[str, int], str]) -> dict[st
 
 def end_of(moment: datetime, day: bool) -> datetime:
     """The exclusive end of an ``until`` given to the day or to the second (datestamps are whole seconds)."""
-    return moment + (timedelta(days=1) if day else timedelta(seconds=1))
+    try:
+        return moment + (timedelta(days=1) if day else timedelta(seconds=1))
+    except OverflowError:  # until=9999-12-31: nothing is later anyway
+        return datetime.max
