@@ -49,6 +49,16 @@ def test_places(app, text, region, municipality):
         assert (found.municipality.code if found.municipality else None) == municipality
 
 
+def test_a_municipality_added_by_the_administrator_is_suggested_too(app):
+    with app.app_context():
+        assert suggest("Опыт школ Вяземского района.").municipality is None
+        db.session.add(Municipality(code="RU-SMO-vyazemsky", name="Вяземский муниципальный район",
+                                    kind="муниципальный район", region_code="RU-SMO"))
+        db.session.commit()
+        found = suggest("Опыт школ Вяземского района.")
+        assert found.municipality.code == "RU-SMO-vyazemsky" and found.region.code == "RU-SMO"
+
+
 @pytest.mark.parametrize("text, levels", [
     ("для младших школьников", ["primary"]),
     ("учащиеся 2–4 классов", ["primary"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 from flask import current_app
@@ -107,21 +107,26 @@ def _okrug_centres(adjective: str) -> list[str]:
     return centres
 
 
-@cache
 def municipality_gazetteer() -> Gazetteer:
-    """A gazetteer of municipalities; region names are in it too, so «Челябинской области» is read as the
-    region and not as the town of Челябинск."""
+    """A gazetteer of the municipalities in the database (administrators add more); region names are in it too,
+    so «Челябинской области» is read as the region and not as the town of Челябинск."""
+    rows = db.session.execute(select(Municipality.code, Municipality.name, Municipality.kind)
+                              .order_by(Municipality.id)).all()
+    return _municipality_gazetteer(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=4)
+def _municipality_gazetteer(municipalities: tuple[tuple[str, str, str], ...]) -> Gazetteer:
     entries: list[dict] = []
-    for item in data.MUNICIPALITIES:
-        name = item["name"]
+    for code, name, kind in municipalities:
         if city := re.fullmatch(r"городской округ (?:город )?(.+)", name):
-            entries.append({"code": item["code"], "name": "", "center": city.group(1), "aliases": []})
+            entries.append({"code": code, "name": "", "center": city.group(1), "aliases": []})
             continue
         adjective = name.split()[0]
-        aliases = [f"{adjective} район"] if item["kind"] == "муниципальный район" else []
-        entries.append({"code": item["code"], "name": name, "center": "", "aliases": aliases})
-        for centre in _okrug_centres(adjective) if item["kind"] == "городской округ" else ():
-            entries.append({"code": item["code"], "name": "", "center": centre, "aliases": []})
+        aliases = [f"{adjective} район"] if kind == "муниципальный район" else []
+        entries.append({"code": code, "name": name, "center": "", "aliases": aliases})
+        for centre in _okrug_centres(adjective) if kind == "городской округ" else ():
+            entries.append({"code": code, "name": "", "center": centre, "aliases": []})
     entries += [{"code": _REGION_PREFIX + r["code"], "name": r["name"], "center": "", "aliases": r["aliases"]}
                 for r in data.REGIONS]
     return Gazetteer.from_regions(entries)
