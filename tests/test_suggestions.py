@@ -98,7 +98,7 @@ def test_pasted_text_prefills_the_form_and_nothing_is_saved(app, teacher):
     response = suggest_on_form(teacher, suggest_text=TEXT)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Предложено по тексту вставленного текста" in page
+    assert "Предложено по вставленному тексту" in page
     assert page.count("предложено по тексту") >= 4, "each prefilled field is marked"
     with app.app_context():
         assert selected(page, "RU-CHE") and selected(page, str(municipality_id("RU-CHE-kopeysky")))
@@ -115,7 +115,7 @@ def test_an_uploaded_docx_prefills_the_form(app, teacher):
     out = io.BytesIO()
     document.save(out)
     page = suggest_on_form(teacher, suggest_file=(io.BytesIO(out.getvalue()), "опыт.docx")).get_data(as_text=True)
-    assert "Предложено по тексту файла «опыт.docx»" in page
+    assert "Предложено по файлу «опыт.docx»" in page
     assert selected(page, "RU-SMO")
     assert checked(page, "secondary") and checked(page, "network_cooperation") and checked(page, "olympiads")
     with app.app_context():
@@ -124,7 +124,7 @@ def test_an_uploaded_docx_prefills_the_form(app, teacher):
 
 def test_without_text_or_file_the_forms_own_text_is_read(teacher):
     page = suggest_on_form(teacher, title="Работа с одарёнными детьми в Челябинской области").get_data(as_text=True)
-    assert "Предложено по тексту текста формы" in page and selected(page, "RU-CHE")
+    assert "Предложено по тексту формы" in page and selected(page, "RU-CHE")
 
 
 def test_a_choice_the_user_made_is_kept(teacher):
@@ -132,6 +132,11 @@ def test_a_choice_the_user_made_is_kept(teacher):
     assert selected(page, "RU-SMO") and not selected(page, "RU-CHE")
     assert "В тексте названы также: Челябинская область." in page
     assert checked(page, "primary") and checked(page, "basic"), "levels are added to the chosen ones"
+
+
+def test_a_text_naming_nothing_says_so(teacher):
+    page = suggest_on_form(teacher, suggest_text="Заседание методического совета.").get_data(as_text=True)
+    assert "Ничего не предложено по вставленному тексту" in page and "предложено по тексту:" not in page
 
 
 def test_a_file_that_cannot_be_read_gets_its_message(app, teacher):

@@ -36,11 +36,11 @@ def prefill(form, pasted: str, upload: FileStorage | None, form_text: str) -> Pr
             text = text_of_file(name, upload.read())
         except AttachmentError as exc:
             return Prefilled(error=f"«{name}»: {exc}")
-        source = f"файла «{name}»"
+        source = f"по файлу «{name}»"
     elif pasted.strip():
-        text, source = pasted, "вставленного текста"
+        text, source = pasted, "по вставленному тексту"
     else:
-        text, source = form_text, "текста формы"
+        text, source = form_text, "по тексту формы"
     found = suggest(text)
     result = Prefilled(source=source)
     if found.region is not None and not form.region.data:
