@@ -274,3 +274,20 @@ def test_phone_filters_link_takes_focus_to_the_facets(live_server, browser):  # 
     wide = _context(browser).new_page()
     wide.goto(f"{base}/search?q=олимпиада")
     assert not wide.locator("a.to-filters").is_visible()
+
+
+def test_printed_practice_is_the_material_with_link_addresses(live_server, browser):  # noqa: F811
+    app, base = live_server
+    ids = _demo_ids(app)
+    page = _context(browser).new_page()
+    page.goto(f"{base}/practices/{ids['practice']}")
+    assert page.locator(".site-header").is_visible() and page.locator(".toc").is_visible()
+    page.emulate_media(media="print")
+    for hidden in (".site-header", ".site-footer", ".toc", ".skip-link"):
+        assert not page.locator(hidden).first.is_visible(), f"{hidden} is printed"
+    assert page.locator("h1").is_visible() and page.locator(".practice-section").first.is_visible()
+    region = page.locator(".metadata a[href^='/search?region=']").first
+    printed = region.evaluate("el => getComputedStyle(el, '::after').content")
+    assert region.get_attribute("href") in printed
+    tag = page.locator(".metadata a.tag").first
+    assert tag.evaluate("el => getComputedStyle(el, '::after').content") in ("none", "normal", "")
