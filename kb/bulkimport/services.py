@@ -427,7 +427,6 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     if plan.existing is None:
         practice = create_practice(user, plan.data)
         practice.external_id = result.external_id or None
-        db.session.flush()
     else:
         practice = plan.existing
         if not update_practice(user, practice, plan.data):
@@ -453,10 +452,23 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     result.practice_id = practice.id
 
 
+def _open_transaction() -> None:
+    """Open the database transaction before the first row's savepoint.
+
+    SQLite's Python driver begins a transaction only before a write: a savepoint issued first becomes a
+    transaction of its own and each release a commit with a disk sync, one per row.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def run_import(user: User, registry: Registry, archive: FileArchive | None = None, dry_run: bool = True,
                publish: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check (and unless ``dry_run`` write) every row; the caller commits."""
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
+    if not dry_run:
+        _open_transaction()
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     for raw in registry.rows:
         with db.session.no_autoflush:
