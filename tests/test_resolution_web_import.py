@@ -280,6 +280,11 @@ def test_a_draft_is_seen_by_moderators_only_until_published(app, client, methodi
     publish = client.post(url + "/publish", data={"csrf_token": csrf_from(client, url)})
     assert publish.status_code == 302
     assert app.test_client().get(url).status_code == 200
+    with app.app_context():
+        from kb.accounts.models import AuditEvent
+
+        events = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "resolution")).all()
+    assert events == ["resolution_imported", "resolution_published"]
 
 
 def test_cancel_discards_the_upload(app, client, methodist):
@@ -334,11 +339,22 @@ def _zip_not_docx() -> bytes:
     return out.getvalue()
 
 
+def _docx_bomb() -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes(SEMINAR)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            archive.writestr(item.filename, source.read(item))
+        archive.writestr("word/media/padding.bin", b"\0" * (40 * 1024 * 1024))  # compresses over 1000:1
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("filename, make, message", [
     ("резолюция.exe", lambda: b"MZ\x90\x00binary", "Неподдерживаемый формат файла (.exe)"),
     ("резолюция", lambda: SEMINAR.encode(), "Неподдерживаемый формат файла (без расширения)"),
     ("резолюция.docx", _truncated_docx, "Неподдерживаемый тип файла"),
     ("резолюция.docx", _docx_with_broken_body, "повреждён"),
+    ("резолюция.docx", _docx_bomb, "похоже на архив-бомбу"),
     ("резолюция.docx", _zip_not_docx, "Неподдерживаемый тип файла"),
     ("резолюция.pdf", lambda: docx_bytes(SEMINAR), "не соответствует содержимому"),
     ("резолюция.txt", lambda: b"", "Файл пустой"),

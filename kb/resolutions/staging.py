@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import current_app
 
 from kb.attachments.extract import AttachmentError, detect
+from kb.attachments.extract import extract_text as extract_file_text
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
 
@@ -70,6 +71,13 @@ def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
     if kind not in _RESOLUTION_KINDS:
         raise ResolutionFormatError(f"Этот файл не похож на текст резолюции: поддерживаются "
                                     f"{', '.join(SUPPORTED_EXTENSIONS)}.")
+    if kind == "docx":
+        # The resolution reader takes a .docx as it is; the attachments' reader first refuses encrypted
+        # packages and zip bombs, so the file goes through it once before being kept.
+        try:
+            extract_file_text(data, kind)
+        except AttachmentError as exc:
+            raise ResolutionFormatError(str(exc)) from None
     discard_stale()
     token = secrets.token_urlsafe(24)
     folder = _root() / token

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from kb.accounts.access import moderator_required
+from kb.accounts.services import record
 from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy
@@ -37,6 +38,7 @@ def detail(resolution_id: int):
 def publish(resolution_id: int):
     resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
     services.publish_resolution(resolution)
+    record("resolution_published", current_user, "resolution", resolution.id, details={"title": resolution.title})
     db.session.commit()
     flash("Резолюция опубликована.", "success")
     return redirect(url_for(".detail", resolution_id=resolution.id))
@@ -100,6 +102,8 @@ def import_preview(token: str):
         return _preview_page(form, staged, parsed, 400)
     structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
     report = services.save_resolution(structure, staged.filename, publish=form.publish.data)
+    record("resolution_imported", current_user, "resolution", report.resolution.id,
+           details={"file": staged.filename, "created": report.created, "status": report.resolution.status})
     db.session.commit()
     staging.discard(staged.token)
     resolution = report.resolution
