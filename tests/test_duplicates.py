@@ -96,10 +96,13 @@ def test_practices_stored_before_fingerprints_get_them_when_needed(app, make_pra
         assert ensure_fingerprints() == 0
 
 
-def test_short_texts_are_not_compared(app, make_practice):
+def test_short_texts_are_compared_by_title_only(app, make_practice):
     with app.app_context():
-        make_practice("Игры со звуками", annotation="")
-        assert similar_texts(None, "Игры со звуками", {}) == []
+        pid = make_practice("Игры со звуками", annotation="")
+        assert similar_texts(None, "Игры со звуками и буквами", {"annotation": "Коротко."}) == []
+        found = similar_texts(None, "  ИГРЫ со  звуками ", {})
+        assert [(d.practice.id, d.same_title, d.similarity) for d in found] == [(pid, True, 0.0)]
+        assert similar_texts(None, "Игры со звуками", {}, exclude_id=pid) == []
 
 
 # -- the practice form -----------------------------------------------------------------------------
@@ -154,8 +157,17 @@ def test_confirming_keeps_the_choice_to_submit(app, published, teacher):
         assert db.session.scalar(select(Practice).order_by(Practice.id.desc())).status == "submitted"
 
 
+def test_the_same_title_alone_is_shown(app, teacher, make_practice):
+    with app.app_context():
+        pid = make_practice("Учёный совет юных краеведов", annotation=ANNOTATION)
+    page = teacher.post("/practices/new", data=form_data(teacher, title="Ученый совет юных краеведов",
+                                                         annotation="", technology="")).get_data(as_text=True)
+    assert f'href="/practices/{pid}"' in page and "то же название" in page and "% текста" not in page
+
+
 def test_an_unrelated_practice_is_saved_at_once(app, published, teacher):
-    response = teacher.post("/practices/new", data=form_data(teacher, annotation=OTHER_ANNOTATION, technology=""))
+    response = teacher.post("/practices/new", data=form_data(teacher, title="Чтение через игры со звуками",
+                                                             annotation=OTHER_ANNOTATION, technology=""))
     assert response.status_code == 302
     with app.app_context():
         assert count() == 2

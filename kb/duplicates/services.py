@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -45,6 +45,7 @@ class Duplicate:
     practice: Practice
     similarity: float            # estimated share of common wording; 1.0 for the very same file
     file_name: str | None = None  # for a file: the name it has in that practice
+    same_title: bool = False
 
 
 def threshold() -> float:
@@ -73,27 +74,34 @@ def _visible(user: User | None, practices: list[Practice]) -> list[Practice]:
     return [p for p in practices if policy.can_view(user, p)]
 
 
+def _fold(text: str) -> str:
+    return " ".join((text or "").lower().replace("ё", "е").split())
+
+
 def similar_texts(user: User | None, title: str, sections: Mapping[str, str],
                   exclude_id: int | None = None) -> list[Duplicate]:
-    """Practices this user may see whose wording nearly repeats this title and these sections, most alike first."""
-    hashes = minhash.shingles(practice_text(title, sections))
-    if len(hashes) < minhash.MIN_SHINGLES:
-        return []  # a title and a line or two say too little to call anything a copy
-    ensure_fingerprints()
-    sig = minhash.signature(hashes)
-    candidates = select(PracticeFingerprintBand.practice_id).where(
-        PracticeFingerprintBand.bucket.in_(minhash.band_hashes(sig)))
+    """Practices this user may see with the same title or wording that nearly repeats this title and these
+    sections, most alike first."""
     scores: dict[int, float] = {}
-    for row in db.session.execute(select(PracticeFingerprint.practice_id, PracticeFingerprint.signature)
-                                  .where(PracticeFingerprint.practice_id.in_(candidates))):
-        score = minhash.similarity(sig, minhash.from_bytes(row.signature))
-        if score >= threshold() and row.practice_id != exclude_id:
-            scores[row.practice_id] = score
-    if not scores:
+    hashes = minhash.shingles(practice_text(title, sections))
+    if len(hashes) >= minhash.MIN_SHINGLES:  # a title and a line or two say too little to compare by wording
+        ensure_fingerprints()
+        sig = minhash.signature(hashes)
+        candidates = select(PracticeFingerprintBand.practice_id).where(
+            PracticeFingerprintBand.bucket.in_(minhash.band_hashes(sig)))
+        for row in db.session.execute(select(PracticeFingerprint.practice_id, PracticeFingerprint.signature)
+                                      .where(PracticeFingerprint.practice_id.in_(candidates))):
+            score = minhash.similarity(sig, minhash.from_bytes(row.signature))
+            if score >= threshold():
+                scores[row.practice_id] = score
+    titled = set(db.session.scalars(select(Practice.id).where(
+        func.replace(func.lower(Practice.title), "ё", "е") == _fold(title)))) if _fold(title) else set()
+    ids = (set(scores) | titled) - {exclude_id}
+    if not ids:
         return []
-    practices = db.session.scalars(select(Practice).where(Practice.id.in_(scores))).all()
-    found = sorted(_visible(user, list(practices)), key=lambda p: (-scores[p.id], p.id))
-    return [Duplicate(p, scores[p.id]) for p in found[:MAX_SHOWN]]
+    practices = db.session.scalars(select(Practice).where(Practice.id.in_(ids))).all()
+    found = sorted(_visible(user, list(practices)), key=lambda p: (-scores.get(p.id, 0) - (p.id in titled), p.id))
+    return [Duplicate(p, scores.get(p.id, 0.0), same_title=p.id in titled) for p in found[:MAX_SHOWN]]
 
 
 def digest_of(data: bytes) -> str:
