@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.templating import StaticAssets
+from tests.conftest import sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 LONG = "max-age=31536000"
@@ -163,10 +164,18 @@ def test_the_no_cdn_check_sees_a_cdn():
 
 
 @pytest.mark.parametrize("path", ["/search", "/search?q=одарённые дети", "/search?q=олимпиада&sort=date"])
-def test_search_page_html_is_under_100_kb(demo_client, path):
+@pytest.mark.parametrize("who", [None, "teacher@demo.example"])
+def test_search_page_html_is_under_100_kb(demo_app, demo_client, path, who):
+    if who:  # signed in, every result carries its «В подборку» form
+        from kb.accounts.models import User
+
+        with demo_app.app_context():
+            user_id = db.session.scalars(select(User.id).where(User.email == who)).one()
+        sign_in(demo_client, user_id)
     response = demo_client.get(path)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.count('class="result ') == 20, "a full page of results (20) with facets"
     assert 'class="facet"' in html
+    assert ('class="add-to-collection"' in html) == bool(who)
     assert len(response.data) < 100 * 1024, f"{path}: {len(response.data)} bytes"
