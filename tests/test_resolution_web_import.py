@@ -142,11 +142,15 @@ def test_saving_the_preview_without_csrf_token_stores_nothing(app, client, metho
 # The seeds round-trip through the form unchanged
 
 
-@pytest.mark.parametrize("seed", ["resolution_chelyabinsk_2017.txt", "resolution_smolensk_2023.txt"])
+@pytest.mark.parametrize("suffix", [".txt", ".docx"])
+@pytest.mark.parametrize("seed", ["resolution_chelyabinsk_2017", "resolution_smolensk_2023"])
 def test_a_seed_saved_from_the_untouched_preview_equals_the_cli_import(app, client, runner, methodist, seeds_dir,
-                                                                       seed):
-    path = seeds_dir / seed
-    response = upload(client, path.read_bytes(), seed)
+                                                                       tmp_path, seed, suffix):
+    path = seeds_dir / f"{seed}.txt"
+    if suffix == ".docx":  # the same text as Word saves it, one paragraph per line
+        path = tmp_path / f"{seed}.docx"
+        path.write_bytes(docx_bytes((seeds_dir / f"{seed}.txt").read_text(encoding="utf-8")))
+    response = upload(client, path.read_bytes(), path.name)
     assert response.status_code == 302
     location = response.headers["Location"]
     assert re.fullmatch(r"/resolutions/import/[A-Za-z0-9_-]{32}", location)
@@ -158,7 +162,7 @@ def test_a_seed_saved_from_the_untouched_preview_equals_the_cli_import(app, clie
         web = db.session.scalar(select(Resolution))
         assert saved.headers["Location"] == f"/resolutions/{web.id}"
         from_web = structure(web)
-        assert web.source_name == seed
+        assert web.source_name == path.name
         db.session.delete(web)
         db.session.commit()
 
