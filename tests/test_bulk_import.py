@@ -26,9 +26,10 @@ WORD = "квазиэкспедиционный"  # a word only the attached DOCX
 
 def row(ext: str, title: str, region: str = "Челябинская область", year: object = 2023, files: str = "",
         annotation: str = "Школьное научное общество младших школьников.", topics: str = "ШНО",
-        levels: str = "Начальное общее образование", subjects: str = "Математика") -> list[object]:
+        levels: str = "Начальное общее образование", subjects: str = "Математика",
+        organisation: str = "МАОУ «СОШ № 1»") -> list[object]:
     return [ext, title, annotation, "Иванова Анна Петровна, учитель начальных классов; Петров П. П. (директор)",
-            "МАОУ «СОШ № 1»", region, "Копейский", levels, subjects, topics, year, "Городской семинар",
+            organisation, region, "Копейский", levels, subjects, topics, year, "Городской семинар",
             "Муниципальный уровень", files]
 
 
@@ -448,3 +449,48 @@ def test_templates_download_and_read_back(app, client, make_user):
     assert [c for c in next(sheet.iter_rows(values_only=True))] == template_headers()
     page = client.get("/import/practices").get_data(as_text=True)
     assert "/import/practices/template.xlsx" in page and "Челябинская область" in page
+
+
+def test_readme_example_is_a_valid_registry(app, make_user):
+    """The example in the README reads as documented: every column recognised, rows valid but for the ZIP."""
+    from kb.accounts.models import User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```csv\n(.*?)```", readme, re.S).group(1)
+    registry = read_registry(example.encode("utf-8"), 100)
+    assert not registry.warnings and len(registry.rows) == 2
+    admin = make_user("admin")
+    with app.app_context():
+        report = run_import(db.session.get(User, admin), registry, dry_run=True)
+        first, second = report.rows
+        assert first.errors == ["Файл «описание.docx» указан, но архив с файлами (ZIP) не загружен."]
+        assert (second.errors, second.action) == ([], "create")
+
+
+def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, make_practice):
+    from kb.accounts.models import User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+
+    with app.app_context():
+        foreign = make_practice("Чужая практика", external_id="F-1", region_code="RU-SMO",
+                                organisation="Школа Смоленска")
+    methodist = make_user("methodist", scope_organisation="МАОУ «СОШ № 1»")
+    rows = [row("O-1", "Своя", region="Смоленская область", organisation="маоу «сош № 1»"),
+            row("O-2", "Без организации", organisation=""),
+            row("O-3", "Другая школа", organisation="МБОУ «Лицей № 2»"),
+            row("F-1", "Захват чужой практики")]
+    with app.app_context():
+        report = run_import(db.session.get(User, methodist), read_registry(csv_bytes(rows), 100), dry_run=False)
+        db.session.commit()
+        outcomes = {r.external_id: (r.action, r.errors) for r in report.rows}
+        assert outcomes["O-1"] == ("create", [])
+        assert outcomes["O-2"][0] == "create"
+        assert "вне вашей области модерации" in outcomes["O-3"][1][0]
+        assert outcomes["F-1"][1] == [f"Внешний идентификатор «F-1» уже у практики №{foreign} вне вашей области."]
+        assert db.session.get(Practice, foreign).title == "Чужая практика"
+    imported = {p.external_id: p for p in practices(app)}
+    assert set(imported) == {"F-1", "O-1", "O-2"}
+    assert imported["O-2"].organisation == "МАОУ «СОШ № 1»"
