@@ -416,3 +416,21 @@ def test_tombstones_page_in_id_order_with_live_records(app, client, make_practic
                if h.get("status") == "deleted"]
     assert deleted == [f"oai:localhost:practice/{i}" for i in ids[1::2]]
     assert {p.find(".//oai:resumptionToken", NS).get("completeListSize") for p in pages} == {"6"}
+
+
+def test_rest_of_a_list_changed_meanwhile_ends_it_cleanly(app, client, make_practice):
+    from kb.practices.models import Practice
+
+    app.config["OAI_PAGE_SIZE"] = 1
+    with app.app_context():
+        first, second = make_practice("Первая"), make_practice("Вторая")
+        set_datestamp(Practice, first, datetime(2024, 1, 1))
+        set_datestamp(Practice, second, datetime(2024, 1, 2))
+    document = oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&until=2024-12-31")
+    token = document.findtext(".//oai:resumptionToken", namespaces=NS)
+    with app.app_context():
+        set_datestamp(Practice, second, datetime(2025, 1, 1))  # changed: outside the list as it began
+    rest = oai(client, {"verb": "ListIdentifiers", "resumptionToken": token})
+    assert error_code(rest) == "noRecordsMatch"
+    assert oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2025-01-01").findtext(
+        ".//oai:identifier", namespaces=NS) == f"oai:localhost:practice/{second}"

@@ -263,8 +263,8 @@ def _list(root: etree._Element, arguments: dict[str, str], now: datetime, verb: 
     size = max(1, int(current_app.config.get("OAI_PAGE_SIZE", 100)))
     page = records.page(selection, after, size + 1)
     if not page:
-        if after is not None:
-            raise OaiError("badResumptionToken", "Неверный или устаревший resumptionToken.")
+        # After a token this means the rest changed since the list began: the next harvest (from = the first
+        # responseDate) brings them, as their datestamps are later now.
         raise OaiError("noRecordsMatch", "Под условия запроса не подходит ни одна запись.")
     more, page = len(page) > size, page[:size]
     element = _sub(root, verb)
