@@ -109,6 +109,21 @@ def test_identify_describes_the_repository(app, client, make_practice):
     assert document.findtext("oai:responseDate", namespaces=NS).endswith("Z")
 
 
+def test_identify_describes_identifiers_of_a_named_repository(app, client, make_practice):
+    assert oai(client, "verb=Identify").find(".//oai:description", NS) is None  # «localhost» is not a domain
+    app.config["OAI_REPOSITORY_IDENTIFIER"] = "bank.iro74.ru"
+    with app.app_context():
+        practice_id = make_practice()
+    description = oai(client, "verb=Identify").find(".//oai:description/id:oai-identifier",
+                                                    {**NS, "id": "http://www.openarchives.org/OAI/2.0/oai-identifier"})
+    assert [child.text for child in description] == ["oai", "bank.iro74.ru", ":", "oai:bank.iro74.ru:practice/1"]
+    identifier = f"oai:bank.iro74.ru:practice/{practice_id}"
+    assert identifiers(oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc")) == [identifier]
+    found = oai(client, f"verb=GetRecord&identifier={identifier}&metadataPrefix=oai_dc")
+    assert error_code(found) is None
+    assert identifiers(found) == [identifier]
+
+
 def test_identify_admin_email_comes_from_the_configuration(app, client):
     app.config["OAI_ADMIN_EMAIL"] = "metodist@iro.example.ru"
     assert oai(client, "verb=Identify").findtext(".//oai:adminEmail", namespaces=NS) == "metodist@iro.example.ru"

@@ -27,6 +27,10 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
+OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
+# The oai-identifier scheme wants a domain name (example.ru), not localhost or an IP address.
+_DOMAIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
 METADATA_PREFIX = "oai_dc"
 DC_ORDER = ("title", "creator", "subject", "description", "publisher", "contributor", "date", "type", "format",
             "identifier", "source", "language", "relation", "coverage", "rights")
@@ -198,6 +202,15 @@ def identify(root: etree._Element, _arguments: dict[str, str], now: datetime) ->
     # Archived practices stay reported as deleted; an item an administrator deletes for good leaves a tombstone.
     _sub(element, "deletedRecord", "persistent")
     _sub(element, "granularity", "YYYY-MM-DDThh:mm:ssZ")
+    repository = repository_identifier()
+    if _DOMAIN.match(repository):
+        # Harvesters and registries read how identifiers are built from this description.
+        description = etree.SubElement(_sub(element, "description"), _q("oai-identifier", OAI_IDENTIFIER_NS),
+                                       nsmap={None: OAI_IDENTIFIER_NS})
+        description.set(_q("schemaLocation", XSI_NS), f"{OAI_IDENTIFIER_NS} {OAI_IDENTIFIER_SCHEMA}")
+        for name, text in (("scheme", "oai"), ("repositoryIdentifier", repository), ("delimiter", ":"),
+                           ("sampleIdentifier", f"oai:{repository}:practice/1")):
+            etree.SubElement(description, _q(name, OAI_IDENTIFIER_NS)).text = text
 
 
 def list_metadata_formats(root: etree._Element, arguments: dict[str, str], _now: datetime) -> None:
