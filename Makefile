@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kb
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint init demo reindex check-index bench clean
+.PHONY: run test test-sqlite test-postgres lint init demo reindex check-index bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ run: $(STAMP)
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## The whole test suite (what CI runs). KB_SKIP_SLOW=1 skips benchmark-like tests.
+## The whole test suite (what CI runs): on SQLite, then every database test again on PostgreSQL
+## (KB_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/test). KB_SKIP_SLOW=1 skips benchmark-like tests.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	KB_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -33,6 +33,17 @@ ON_POSTGRES = os.environ.get("KB_TEST_DATABASE", "sqlite").lower() in ("postgres
 DATABASE_FIXTURES = {"app", "demo_app", "base_instance", "demo_instance", "database_url", "pg_url"}
 
 
+def pytest_sessionstart(session):
+    """The PostgreSQL pass needs the server: CI fails without it, elsewhere the pass is skipped with a message."""
+    if not ON_POSTGRES:
+        return
+    try:
+        postgres_databases()
+    except Exception as exc:  # noqa: BLE001 - any reason the server cannot be used
+        message = f"KB_TEST_DATABASE=postgresql, but PostgreSQL does not answer at {POSTGRES_SERVER}: {exc}"
+        pytest.exit(message, returncode=3 if os.environ.get("CI") else 0)
+
+
 def pytest_collection_modifyitems(config, items):
     """KB_SKIP_SLOW=1 skips the benchmark-like tests (CI runs them); the PostgreSQL pass keeps database tests."""
     if os.environ.get("KB_SKIP_SLOW") == "1":
@@ -131,12 +142,9 @@ def postgres_databases() -> PostgresDatabases | None:
     """The session's PostgreSQL databases in the PostgreSQL pass; None on SQLite."""
     global _POSTGRES
     if ON_POSTGRES and _POSTGRES is None:
-        _POSTGRES = PostgresDatabases(POSTGRES_SERVER)
-        try:
-            _POSTGRES.drop_abandoned()
-        except _POSTGRES.psycopg.OperationalError as exc:
-            pytest.exit(f"KB_TEST_DATABASE=postgresql, but PostgreSQL does not answer at {POSTGRES_SERVER}: {exc}",
-                        returncode=3)
+        databases = PostgresDatabases(POSTGRES_SERVER)
+        databases.drop_abandoned()
+        _POSTGRES = databases
     return _POSTGRES
 
 

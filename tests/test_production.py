@@ -66,9 +66,13 @@ def test_concurrent_writers_through_gunicorn(tmp_path, database_url):
     (tmp_path / "instance" / "config.py").write_text(
         "SECRET_KEY = 'soak'\nINDEX_SYNC_AFTER_REQUEST = False\nLOGIN_RATE_LIMIT = '100 per minute'\n")
     password = "soak-test-password"
-    for n in range(CLIENTS):
-        created = _flask(env, "create-user", f"admin{n}@example.org", "--role", "admin", "--password", password)
-        assert created.returncode == 0, created.stderr
+    accounts = subprocess.run([sys.executable, "-c", (
+        "from kb import create_app\nfrom kb.accounts.services import create_user\nfrom kb.extensions import db\n"
+        "with create_app().app_context():\n"
+        f"    for n in range({CLIENTS}):\n"
+        f"        create_user(f'admin{{n}}@example.org', 'Администратор', {password!r}, role='admin')\n"
+        "    db.session.commit()\n")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert accounts.returncode == 0, accounts.stderr
 
     port = _free_port()
     server = subprocess.Popen(

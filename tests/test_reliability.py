@@ -160,7 +160,7 @@ def test_writer_killed_repeatedly_while_changes_stream_in(base_instance, tmp_pat
                     n += 1
                     batch = [Practice(title=f"Поток {n}-{k} стойкость", status="published", region_code="RU-CHE",
                                       annotation="Изменения во время сбоев писателя.", published_at=utcnow())
-                             for k in range(20)]
+                             for k in range(10)]
                     db.session.add_all(batch)
                     db.session.commit()
                     older = db.session.scalars(select(Practice).order_by(func.random()).limit(5)).all()
@@ -170,7 +170,7 @@ def test_writer_killed_repeatedly_while_changes_stream_in(base_instance, tmp_pat
                         else:
                             practice.title += " (правка)"
                     db.session.commit()
-                    time.sleep(0.02)
+                    time.sleep(0.1)
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             errors.append(exc)
