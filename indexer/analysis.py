@@ -202,6 +202,11 @@ class RussianAnalyzer(Analyzer):
     def __init__(self, terms: str = "lemma_stem"):
         self.terms = terms
 
+    @property
+    def term_function(self):
+        """word (lower case, ё-folded) -> its index term."""
+        return _TERM_FUNCTIONS[self.terms]
+
     def __eq__(self, other: object) -> bool:
         return other is not None and self.__class__ is other.__class__ and self.terms == other.terms
 
@@ -213,6 +218,7 @@ class RussianAnalyzer(Analyzer):
         make_term = None if no_morph else _TERM_FUNCTIONS[self.terms]
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
+            t.original = value  # as whoosh's tokenizer does, asked or not
             matches = [(0, value, 0, len(value))]
         else:
             matches = ((i, m.group(), m.start(), m.end()) for i, m in enumerate(_TOKEN.finditer(value)))

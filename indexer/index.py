@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import heapq
 import os
 import re
 import shutil
@@ -18,14 +19,24 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from whoosh import highlight, index, query
+from whoosh import collectors, highlight, index, query, searching
 from whoosh.analysis import Analyzer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold, is_dictionary_word, russian_analyzer, term
+from indexer.analysis import (
+    FOLD_MAP,
+    MAX_TOKEN_LENGTH,
+    STOP_WORDS,
+    TOKEN_PATTERN,
+    RussianAnalyzer,
+    fold,
+    is_dictionary_word,
+    russian_analyzer,
+    term,
+)
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
@@ -52,6 +63,14 @@ SORTS = ("relevance", "date", "adoptions")
 SIMILAR_FIELDS = ("title", "annotation", "body")
 SIMILAR_TERMS = 12
 SIMILAR_TOPIC_SCORE = 2.0  # about what one of the key terms scores
+# Ranking: a selection of at most SCORE_AMONG_MAX documents is scored one by one; a broader query is
+# ranked for at most RANK_SECONDS when it has more than BROAD_MATCHES matches (then from the matches
+# seen so far, and the page says so).
+SCORE_AMONG_MAX = 5000
+BROAD_MATCHES = 5000
+RANK_SECONDS = 0.05
+NOTICE_BROAD = ("Запрос очень общий: первыми показаны лучшие из просмотренной части совпадений. "
+                "Добавьте слово или фильтр, чтобы выдача стала точнее.")
 RESULT_CACHE = 256  # searches remembered per searcher (a commit starts afresh)
 # Fewer documents than this with every word of the query: documents with some of the words follow them.
 FEW_RESULTS = 10
@@ -464,9 +483,12 @@ class SearchIndex:
             ranked = [(docnum, 0.0) for docnum in sets.first_by(found | extra, request.sort, limit)]
         elif found_count:
             # Without a facet selection the query's own matches need no filter (cheaper for whoosh).
-            ranked = _ranked(searcher, q, found if allowed else None, limit)
+            broad: list[bool] = []
+            ranked = _ranked(searcher, q, found if allowed else None, limit, found_count, broad)
             if extra.any() and len(ranked) < limit:
-                ranked += _ranked(searcher, parsed.relaxed, extra, limit - len(ranked))
+                ranked += _ranked(searcher, parsed.relaxed, extra, limit - len(ranked), int(extra.sum()))
+            if broad:
+                notices.append(NOTICE_BROAD)
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
         words = _query_words(searcher, [q, parsed.relaxed] if extra.any() else [q]) if shown else {}
@@ -555,10 +577,75 @@ def _narrowed(matched: np.ndarray, selections: Iterable[np.ndarray]) -> np.ndarr
     return result
 
 
-def _ranked(searcher: Searcher, q: query.Query, among: np.ndarray | None, limit: int) -> list[tuple[int, float]]:
-    """(document number, score) of the best ``limit`` matches of ``q`` (only those in ``among``, if given)."""
+def _ranked(
+    searcher: Searcher, q: query.Query, among: np.ndarray | None, limit: int, matches: int,
+    broad: list[bool] | None = None,
+) -> list[tuple[int, float]]:
+    """(document number, score) of the best ``limit`` matches of ``q``, best first (only those in ``among``,
+    if given).
+
+    A selection much smaller than the query's matches is scored document by document (skipping the
+    query's postings to each); otherwise whoosh's top-N collector walks the matches, and for more than
+    BROAD_MATCHES of them for at most RANK_SECONDS: past that, the best of the matches seen so far are
+    returned and ``broad`` gets True (the count stays exact; only the order covers part of the matches).
+    """
+    if among is not None and int(among.sum()) <= SCORE_AMONG_MAX:
+        return _score_among(searcher, q, DocSets.numbers(among), limit)
     allow = set(DocSets.numbers(among)) if among is not None else None
-    return [(hit.docnum, float(hit.score)) for hit in searcher.search(q, filter=allow, limit=limit)]
+    collector = searcher.collector(limit=limit, filter=allow)
+    if matches > BROAD_MATCHES:
+        collector = _RankingBudget(collector, RANK_SECONDS, limit)
+    try:
+        searcher.search_with_collector(q, collector)
+    except searching.TimeLimit:
+        if broad is not None:
+            broad.append(True)
+    return [(hit.docnum, float(hit.score)) for hit in collector.results()]
+
+
+class _RankingBudget(collectors.TimeLimitCollector):
+    """Stops collecting once ``seconds`` have passed and it holds at least ``minimum`` documents (a page is
+    never left empty because time ran out)."""
+
+    def __init__(self, child, seconds: float, minimum: int):
+        super().__init__(child, seconds, use_alarm=False)
+        self.minimum = minimum
+        self.collected = 0
+
+    def collect_matches(self):
+        child = self.child
+        for sub_docnum in child.matches():
+            if self.timedout and self.collected >= self.minimum:
+                raise searching.TimeLimit
+            child.collect(sub_docnum)
+            self.collected += 1
+
+
+def _score_among(searcher: Searcher, q: query.Query, numbers: list[int], limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` of the documents ``numbers`` (ascending) by their score for ``q``, as whoosh ranks
+    them (score, then document number); documents ``q`` does not match are left out."""
+    context = searcher.context(needs_current=True)
+    best: list[tuple[float, int]] = []  # a min-heap of (score, -document number)
+    for sub, offset in searcher.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        local = [n - offset for n in numbers if offset <= n < end]
+        if not local:
+            continue
+        matcher = q.matcher(sub, context)
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                item = (matcher.score(), -(docnum + offset))
+                if len(best) < limit:
+                    heapq.heappush(best, item)
+                elif item > best[0]:
+                    heapq.heapreplace(best, item)
+    return [(-negative, score) for score, negative in sorted(best, reverse=True)]
 
 
 def _query_words(searcher: Searcher, queries: list[query.Query | None]) -> dict[str, frozenset[str]]:
@@ -651,12 +738,47 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]])
     return (snippet, "title") if snippet else ("", "")
 
 
+class _Mark:
+    """The little of a whoosh token the fragmenter and formatter read."""
+
+    __slots__ = ("text", "startchar", "endchar", "matched", "boost", "pos")
+
+    def copy(self) -> _Mark:
+        other = _Mark()
+        other.text, other.startchar, other.endchar = self.text, self.startchar, self.endchar
+        other.matched, other.boost, other.pos = self.matched, self.boost, self.pos
+        return other
+
+
+def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str]):
+    """The words of ``text`` as ``RussianAnalyzer`` reads them, each marked if its term is one of ``words``
+    (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost)."""
+    token = _Mark()
+    token.boost, token.pos = 1.0, 0
+    matched: dict[str, bool] = {}
+    for match in _TEXT_WORD.finditer(text):
+        folded = match.group().lower().translate(FOLD_MAP)
+        is_match = matched.get(folded)
+        if is_match is None:
+            is_match = matched[folded] = bool(folded) and len(folded) <= MAX_TOKEN_LENGTH and (
+                folded not in STOP_WORDS and make_term(folded) in words)
+        token.text = folded
+        token.startchar, token.endchar = match.span()
+        token.matched = is_match
+        yield token
+
+
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
                words: frozenset[str], top: int) -> str:
     """``Highlighter.highlight_hit`` without a whoosh hit: the query's terms are worked out once per
     search (``_query_words``) instead of once per hit and field, prefixes expanded against the index."""
-    tokens = searcher.schema[name].analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-    tokens = highlighter._merge_matched_tokens(highlight.set_matched_filter(tokens, words))
+    analyzer = searcher.schema[name].analyzer
+    if isinstance(analyzer, RussianAnalyzer):
+        tokens = _marked_tokens(text, words, analyzer.term_function)
+    else:
+        tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+        tokens = highlight.set_matched_filter(tokens, words)
+    tokens = highlighter._merge_matched_tokens(tokens)
     fragments = highlighter.fragmenter.fragment_tokens(text, tokens)
     fragments = highlight.top_fragments(fragments, top, highlighter.scorer, highlighter.order, minscore=1)
     return highlighter.formatter.format(fragments)

@@ -429,3 +429,165 @@ def test_a_writer_waits_for_the_lock_and_gives_up_after_its_timeout(tmp_path: Pa
 def test_pages_and_sizes_below_one_are_read_as_one(faceted: SearchIndex):
     result = search(faceted, page=0, per_page=0)
     assert (result.page, result.per_page, len(result.hits), result.total) == (1, 1, 1, 5)
+
+
+# Speed at scale: the bitmap set algebra, ranking shortcuts, caches and the parallel rebuild must give
+# exactly what whoosh itself gives.
+
+_WORDS = ["опыт", "дети", "школа", "проект", "олимпиада", "краеведение", "робототехника", "музей", "учитель",
+          "исследование", "сетевой", "родители", "чтение", "математика", "экология"]
+
+
+def generated(count: int, seed: int = 3) -> list[IndexDocument]:
+    import random
+
+    rng = random.Random(seed)
+    return [
+        doc(f"practice:{i}", " ".join(rng.sample(_WORDS, 3)), " ".join(rng.choices(_WORDS, k=rng.randint(3, 30))),
+            annotation=" ".join(rng.sample(_WORDS, 2)), topic=rng.sample(["gifted", "research", "olympiads"], 2),
+            region=[rng.choice(["RU-CHE", "RU-SMO", "RU-MOW"])], level=[rng.choice(["primary", "basic"])],
+            year=rng.randint(2015, 2024), date=datetime(rng.randint(2015, 2024), rng.randint(1, 12), 1),
+            adoptions=rng.randint(0, 3))
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def big(ix: SearchIndex) -> SearchIndex:
+    documents = generated(300)
+    ix.apply(documents[:150])
+    ix.apply(documents[150:])  # two segments
+    ix.apply(deletes=[f"practice:{i}" for i in range(0, 300, 7)])  # and deletions in both
+    return ix
+
+
+@pytest.mark.parametrize("text", [
+    "опыт", "опыт дети", "опыт OR музей", "опыт NOT дети", '"учитель математика"', "краеведческий", "нетслова",
+    "опыт -\"школа проект\"", "(музей OR чтение) робототехника",
+])
+def test_the_bitmaps_find_exactly_what_whoosh_finds(big: SearchIndex, text: str):
+    from indexer.docsets import DocSets
+    from indexer.query import parse_text
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    table = SynonymTable(synonym_groups([]))
+    with big._lock:
+        searcher = big._current_searcher()
+        sets = DocSets(searcher)
+        parsed = parse_text(text, searcher.schema, table)
+        for q in filter(None, [parsed.strict, parsed.relaxed]):
+            assert DocSets.numbers(sets.matching(q)) == sorted(searcher.docs_for_query(q)), q
+
+
+def test_scoring_a_small_selection_ranks_as_whoosh_does(big: SearchIndex):
+    from indexer.docsets import DocSets
+    from indexer.index import _score_among
+    from indexer.query import parse_text
+
+    with big._lock:
+        searcher = big._current_searcher()
+        sets = DocSets(searcher)
+        q = parse_text("опыт учитель", searcher.schema).strict
+        among = sets.matching(q) & sets.any_of("region", ["RU-CHE"])
+        allow = set(DocSets.numbers(among))
+        expected = [(hit.docnum, hit.score) for hit in searcher.search(q, filter=allow, limit=15)]
+        got = _score_among(searcher, q, DocSets.numbers(among), 15)
+    assert [d for d, _ in got] == [d for d, _ in expected]
+    assert [s for _, s in got] == pytest.approx([s for _, s in expected])
+
+
+def test_filtered_and_sorted_searches_agree_with_a_plain_walk(big: SearchIndex):
+    everything = {hit_id: fields for hit_id, fields in ((d.id, d) for d in generated(300))
+                  if int(hit_id.partition(":")[2]) % 7}
+    result = search(big, "", filters={"region": ["RU-CHE"], "level": ["primary"]}, per_page=500)
+    expected = sorted((d for d in everything.values() if d.region == ["RU-CHE"] and d.level == ["primary"]),
+                      key=lambda d: (-d.date.toordinal(), d.title.lower()))
+    assert result.total == len(expected)
+    assert [d.date for d in expected] == sorted((d.date for d in expected), reverse=True)
+    got = [everything[i].date for i in ids(result)]
+    assert got == [d.date for d in expected]
+    by_adoptions = search(big, "опыт", sort="adoptions", per_page=500)
+    keys = [(everything[i].adoptions, everything[i].date) for i in ids(by_adoptions)]
+    assert keys == sorted(keys, reverse=True)
+    assert by_adoptions.total == sum(1 for d in everything.values() if "опыт" in f"{d.title} {d.body} {d.annotation}")
+
+
+def test_a_repeated_search_is_answered_from_the_cache_until_the_next_commit(ix: SearchIndex):
+    ix.apply([doc("practice:1", "Музей в школе")])
+    first = search(ix, "музей")
+    assert search(ix, "музей") is first
+    assert search(ix, "музей", page=2) is not first
+    ix.apply([doc("practice:2", "Школьный музей")])
+    assert search(ix, "музей").total == 2
+
+
+def test_a_broad_query_ranks_for_a_limited_time_and_says_so(big: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    import indexer.index as index_module
+
+    monkeypatch.setattr(index_module, "BROAD_MATCHES", 10)
+    monkeypatch.setattr(index_module, "RANK_SECONDS", 0.0)
+    exact = search(big, "опыт OR дети OR школа").total
+    big._results.clear()
+    result = search(big, "опыт OR дети OR школа", per_page=5)
+    assert result.total == exact > 10  # the count stays exact
+    assert len(result.hits) == 5  # a full page all the same
+    assert "Запрос очень общий" in (result.notice or "")
+    monkeypatch.setattr(index_module, "BROAD_MATCHES", 10_000)
+    big._results.clear()
+    assert "Запрос очень общий" not in (search(big, "опыт OR дети OR школа").notice or "")
+
+
+def test_a_large_rebuild_runs_in_parallel_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import indexer.index as index_module
+
+    monkeypatch.setattr(index_module, "PARALLEL_REBUILD_MIN", 40)
+    monkeypatch.setattr(index_module, "REBUILD_BATCH", 20)
+    ix = SearchIndex(tmp_path / "index", rebuild_procs=2)
+    documents = generated(120)
+    assert ix.rebuild(documents) == 120
+    assert ix.doc_count() == 120
+    assert len(whoosh_index.open_dir(str(tmp_path / "index")).reader().leaf_readers()) >= 2  # one segment each
+    assert set(ix.versions()) == {d.id for d in documents}
+    single = SearchIndex(tmp_path / "single", rebuild_procs=1)
+    single.rebuild(documents)
+    for text in ("опыт", "музей дети", '"учитель математика"'):
+        assert sorted(ids(search(ix, text, per_page=200))) == sorted(ids(search(single, text, per_page=200)))
+        assert search(ix, text).facets == search(single, text).facets
+    with pytest.raises(ValueError, match="twice"):
+        ix.rebuild([*documents, documents[0]])
+    assert ix.doc_count() == 120
+
+
+def test_the_one_pass_analyzer_gives_the_tokens_of_the_filter_chain():
+    from indexer.analysis import composite_analyzer, russian_analyzer
+
+    texts = ["Школа и семья: работа с родителями", "научно-практическая конференция", "учи\u0301тель педа\u00adгог",
+             "", "и", "ЁЛКА ёжик " * 3, "а" * 70 + " опыт", "ГлобалЛаб, STEM-образование 2024 г."]
+    options = [{}, {"positions": True, "chars": True}, {"positions": True, "chars": True, "removestops": False},
+               {"no_morph": True, "positions": True}, {"tokenize": False, "chars": True, "start_char": 5},
+               {"keeporiginal": True, "positions": True, "start_pos": 4, "mode": "query"}]
+
+    def tokens(analyzer, text, kwargs):
+        return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
+                 t.stopped, getattr(t, "original", None)) for t in analyzer(text, **kwargs)]
+
+    for text in texts:
+        for kwargs in options:
+            expected = tokens(composite_analyzer(), text, kwargs)
+            assert tokens(russian_analyzer(), text, kwargs) == expected, (text, kwargs)
+
+
+def test_snippets_are_the_same_as_whoosh_highlighting_gives(tmp_path: Path):
+    from indexer.analysis import composite_analyzer
+
+    documents = generated(40) + [doc("practice:900", "Одарённые дети", "Работа с одарёнными детьми: <b>итоги</b>.")]
+    fast = SearchIndex(tmp_path / "fast")
+    slow = SearchIndex(tmp_path / "slow", analyzer=composite_analyzer)
+    fast.apply(documents)
+    slow.apply(documents)
+    for text in ("опыт", "одарённые дети", "краеведческий музей", '"учитель математика"'):
+        a, b = search(fast, text, per_page=50), search(slow, text, per_page=50)
+        assert [(h.id, h.snippet, h.snippet_field) for h in a.hits] == [(h.id, h.snippet, h.snippet_field)
+                                                                         for h in b.hits]
+        assert any(h.snippet for h in a.hits)
