@@ -10,6 +10,13 @@
     return text.toLowerCase().replace(/ё/g, "е");
   }
 
+  function plural(n, one, few, many) {
+    var tens = n % 100, units = n % 10;
+    if (units === 1 && tens !== 11) { return one; }
+    if (units >= 2 && units <= 4 && (tens < 12 || tens > 14)) { return few; }
+    return many;
+  }
+
   function setUpCompletions(input, index) {
     var list = document.createElement("ul");
     var listId = "search-suggestions-" + index;
@@ -17,7 +24,13 @@
     var items = [];
     var active = -1;
     var lastQuery = "";
+    // Screen readers hear how many suggestions appeared and how to choose one.
+    var status = document.createElement("p");
 
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.id = listId + "-status";
+    input.parentNode.appendChild(status);
     list.id = listId;
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
@@ -73,6 +86,9 @@
       active = -1;
       list.hidden = items.length === 0;
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
+      status.textContent = items.length
+        ? items.length + " " + plural(items.length, "подсказка", "подсказки", "подсказок") + ": выбор стрелками вверх и вниз, Enter — перейти"
+        : "";
     }
 
     function fetchSuggestions() {

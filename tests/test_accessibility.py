@@ -243,6 +243,9 @@ def test_search_suggestions_are_chosen_with_the_arrow_keys(live_server, browser)
     listbox = page.locator("#search-suggestions-0")
     listbox.wait_for(state="visible")
     assert page.locator("#q-top").get_attribute("aria-expanded") == "true"
+    options = listbox.locator("[role=option]").count()
+    announced = page.locator("#search-suggestions-0-status").inner_text()
+    assert announced.startswith(f"{options} подсказ") and "стрелками" in announced
     page.keyboard.press("ArrowDown")
     first = listbox.locator("[role=option]").first
     assert first.get_attribute("aria-selected") == "true"
