@@ -3,7 +3,7 @@
 * The same file: attachments are stored by their SHA-256, so an identical upload has the same digest.
 * Nearly the same text: the MinHash signature of a practice's title and sections (kept up to date in
   the same flush as the practice itself) compared with the text being saved; candidates come from
-  the LSH buckets, the estimate decides.
+  the LSH buckets, the estimate decides. The same title (case and ё folded) counts as well.
 
 Only practices the user may see are reported (kb/practices/policy.py): another teacher's draft is
 never named, nor hinted at — a hint would tell anyone who pastes a text whether it sits in someone's
