@@ -1,5 +1,6 @@
 """Completions under the search box: public things only, ё-folded, fast enough to follow typing."""
 
+import re
 import statistics
 import time
 
@@ -63,7 +64,8 @@ def test_answers_well_under_50_ms(demo_client):
 
 def test_pages_load_the_script(demo_client):
     page = demo_client.get("/search", query_string={"q": "опыт"}).get_data(as_text=True)
-    assert '<script src="/static/search.js" defer></script>' in page
-    script = demo_client.get("/static/search.js")
+    src = re.search(r'<script src="(/static/search\.[0-9a-f]{12}\.js)" defer></script>', page)
+    assert src, "the script is linked by its fingerprinted URL"
+    script = demo_client.get(src.group(1))
     assert script.status_code == 200 and b"/api/v1/suggest" in script.data
     script.close()
