@@ -273,6 +273,8 @@ def test_a_draft_is_seen_by_moderators_only_until_published(app, client, methodi
     location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
     saved = client.post(location, data=preview_values(client, location))  # «publish» left unticked
     url = saved.headers["Location"]
+    query = {"q": "конференции исследовательских работ", "type": "recommendation"}
+    assert app.test_client().get("/api/v1/search", query_string=query).json["total"] == 0
     page = client.get(url).get_data(as_text=True)
     assert "черновик" in page
     assert app.test_client().get(url).status_code == 404
@@ -289,6 +291,14 @@ def test_a_draft_is_seen_by_moderators_only_until_published(app, client, methodi
 
         events = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "resolution")).all()
     assert events == ["resolution_imported", "resolution_published"]
+
+    with app.app_context():
+        from kb.search.services import sync
+
+        sync()
+    found = app.test_client().get("/api/v1/search", query_string={"q": "конференции исследовательских работ",
+                                                                   "type": "recommendation"}).json
+    assert found["results"][0]["url"] == f"{url}#rec-2-1"
 
 
 def test_cancel_discards_the_upload(app, client, methodist):
