@@ -231,6 +231,14 @@ def test_real_run_creates_drafts_and_rerun_updates_without_duplicates(app, runne
     assert after[0].annotation == "Новая аннотация после экспертизы."
     assert len(after[0].versions) == 1 and "Школьное научное" in after[0].versions[0].snapshot["annotation"]
 
+    with app.app_context():
+        outbox_before = db.session.scalar(select(func.count()).select_from(IndexOutbox))
+    third = runner.invoke(args=["import-practices", path])
+    assert third.exit_code == 0 and "без изменений 2" in third.output
+    with app.app_context():  # nothing changed, so nothing is written, not even for the index
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == outbox_before
+    assert len(practices(app)[0].versions) == 1
+
 
 def test_columns_absent_from_the_file_keep_stored_values(app, runner, make_user, tmp_path):
     make_user("admin")

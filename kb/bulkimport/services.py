@@ -422,6 +422,21 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
     return entries
 
 
+def _same_content(practice: Practice, data: PracticeData) -> bool:
+    """Whether saving ``data`` would leave the practice as it is (when unsure, False: the service decides)."""
+    before = snapshot(practice)
+    wanted = {
+        "title": data.title.strip(), **{key: (data.sections.get(key) or "").strip() for key in SECTION_KEYS},
+        "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
+        "organisation": data.organisation.strip(), "region_code": data.region_code or None,
+        "municipality_id": data.municipality_id, "year": data.year, "event": data.event.strip(),
+        "spread_level": data.spread_level or None,
+    }
+    return (all(before[key] == value for key, value in wanted.items())
+            and set(before["levels"]) == set(data.level_codes) and set(before["subjects"]) == set(data.subject_codes)
+            and set(before["topics"]) == set(data.topic_codes))
+
+
 def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     user = ctx.user
     if plan.existing is None:
@@ -429,7 +444,8 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
         practice.external_id = result.external_id or None
     else:
         practice = plan.existing
-        if not update_practice(user, practice, plan.data):
+        # An unchanged row touches nothing (no flush, no index update): re-running a registry stays cheap.
+        if _same_content(practice, plan.data) or not update_practice(user, practice, plan.data):
             result.action = "unchanged"
     known = {attachment.sha256 for attachment in practice.attachments}
     for entry in plan.entries:
