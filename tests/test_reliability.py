@@ -347,8 +347,6 @@ def test_two_instances_on_one_database_converge(app, make_user, make_token, tmp_
         versions_a = get_index().versions()
     with second.app_context():
         versions_b = get_index().versions()
-        db.session.remove()
-        db.engine.dispose()
     assert versions_a == versions_b
     assert {f"practice:{through_a}", f"practice:{through_b}", f"practice:{early[0]}"} <= set(versions_a)
     assert f"practice:{early[1]}" not in versions_a, "the archived practice left both indexes"
@@ -358,3 +356,6 @@ def test_two_instances_on_one_database_converge(app, make_user, make_token, tmp_
     positions = [outbox.WriterState.load(outbox.state_path(x.config["INDEX_DIR"])).position for x in (first, second)]
     with first.app_context():
         assert positions[0] == positions[1] == outbox.max_outbox_id()
+    with second.app_context():
+        db.session.remove()
+        db.engine.dispose()
