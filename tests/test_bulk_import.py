@@ -502,3 +502,14 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
     imported = {p.external_id: p for p in practices(app)}
     assert set(imported) == {"F-1", "O-1", "O-2"}
     assert imported["O-2"].organisation == "МАОУ «СОШ № 1»"
+
+
+def test_archive_without_a_files_column_is_reported(app, runner, make_user, tmp_path):
+    make_user("admin")
+    registry = write(tmp_path, "r.csv", "Название;Год\nПрактика;2022\n".encode("cp1251"))
+    archive = write(tmp_path, "files.zip", zip_bytes({"a.txt": "текст".encode()}))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 0, result.output
+    assert "в реестре нет столбца «Файлы»" in result.output
+    assert "Нет внешнего идентификатора" in result.output
+    assert [(p.title, p.year, p.external_id) for p in practices(app)] == [("Практика", 2022, None)]

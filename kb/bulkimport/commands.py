@@ -49,8 +49,6 @@ def import_practices_command(registry: Path, archive: Path | None, dry_run: bool
         _fail(f"{registry if isinstance(exc, RegistryError) else archive}: {exc}")
 
     click.echo(f"Реестр: {registry} — строк {len(parsed.rows)}; от имени {user.email} ({user.scope_label}).")
-    for warning in parsed.warnings:
-        click.secho(f"Предупреждение: {warning}", fg="yellow")
     try:
         with click.progressbar(length=len(parsed.rows), label="Проверка" if dry_run else "Загрузка",
                                show_pos=True) as bar:
@@ -63,6 +61,8 @@ def import_practices_command(registry: Path, archive: Path | None, dry_run: bool
     else:
         db.session.commit()
 
+    for warning in report.warnings:
+        click.secho(f"Предупреждение: {warning}", fg="yellow")
     for row in report.rows:
         where = f" (№{row.practice_id})" if row.practice_id else ""
         ident = f" [{row.external_id}]" if row.external_id else ""

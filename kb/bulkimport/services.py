@@ -486,6 +486,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     if not dry_run:
         _open_transaction()
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
+    if archive is not None and "files" not in registry.columns:
+        report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы не будут приложены.")
     for raw in registry.rows:
         with db.session.no_autoflush:
             result, plan = _check_row(raw, ctx)
