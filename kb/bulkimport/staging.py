@@ -85,5 +85,16 @@ def load(token: str, user_id: int) -> Staged | None:
                   bool(meta.get("publish")))
 
 
+def claim(staged: Staged) -> Staged | None:
+    """Take the upload for its import, once: a second confirmation (a double click) finds nothing."""
+    target = staged.folder.with_name(staged.folder.name + ".importing")
+    try:
+        staged.folder.rename(target)
+    except OSError:
+        return None
+    staged.folder = target
+    return staged
+
+
 def discard(staged: Staged) -> None:
     shutil.rmtree(staged.folder, ignore_errors=True)

@@ -83,13 +83,15 @@ def confirm(token: str):
     if not form.validate_on_submit():
         return error_response(400, "Форма устарела: загрузите реестр ещё раз.")
     staged = staging.load(token, current_user.id) or abort(404)
+    staged = staging.claim(staged) or abort(404)
     try:
         report = _run(staged, dry_run=False)
     except (RegistryError, ArchiveError) as exc:
         db.session.rollback()
         return error_response(400, str(exc))
+    finally:
+        staging.discard(staged)
     db.session.commit()
-    staging.discard(staged)
     return render_template("bulkimport/report.html", report=report, staged=staged, form=None)
 
 
