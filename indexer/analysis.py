@@ -82,6 +82,9 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # Longer tokens are noise (URLs without separators, base64) and only bloat the term list.
 MAX_TOKEN_LENGTH = 60
 
+# Distinct words whose terms each process remembers (about 30 MB when full): a search page re-analyses
+# the text it highlights, so a warm cache is what keeps it fast.
+TERM_CACHE = 100_000
 _LATIN_WORD = re.compile(r"[a-z]+")
 _CYRILLIC = re.compile(r"[а-я]")
 _local = threading.local()
@@ -107,7 +110,7 @@ def _morphology() -> pymorphy3.MorphAnalyzer:
     return _morph
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=TERM_CACHE)
 def term(word: str) -> str:
     """The index term of one lower-case, ё-folded word."""
     russian, english = _stemmers()
@@ -115,7 +118,11 @@ def term(word: str) -> str:
         return english.stemWord(word)
     if not _CYRILLIC.search(word):
         return word
-    parse = _morphology().parse(word)[0]
+    morphology = _morphology()
+    if not morphology.word_is_known(word):
+        # what the guess below would come to, without pymorphy3's slow guessing of an unknown word
+        return russian.stemWord(word)
+    parse = morphology.parse(word)[0]
     # A guessed lemma of an unknown word is often wrong (глобаллаб → глобаллабнуть): stem the word.
     return russian.stemWord(parse.normal_form.translate(FOLD_MAP) if parse.is_known else word)
 
