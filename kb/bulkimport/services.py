@@ -493,7 +493,9 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
             result, plan = _check_row(raw, ctx)
         if plan is not None and not dry_run:
             try:
-                with db.session.begin_nested():
+                # The services flush where they need ids; skipping the autoflush before each vocabulary
+                # look-up keeps a row to a few flushes instead of a dozen.
+                with db.session.begin_nested(), db.session.no_autoflush:
                     _apply(plan, result, ctx)
             except PermissionDenied:
                 result.errors.append("Нет прав на изменение этой практики.")
