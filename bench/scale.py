@@ -158,7 +158,8 @@ def bench_sqlite(db_path: str, queries: dict[str, list[str]]) -> tuple[dict, dic
     """The same queries on SQLite FTS5 (native-code full text) and on LIKE (what small portals do)."""
     con = sqlite3.connect(db_path)
     columns = ", ".join(("title", *SECTIONS))
-    con.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS bench_fts USING fts5({columns}, "
+    con.execute("DROP TABLE IF EXISTS bench_fts")  # a kept instance has one from an earlier run
+    con.execute(f"CREATE VIRTUAL TABLE bench_fts USING fts5({columns}, "
                 "tokenize='unicode61 remove_diacritics 2')")
     con.execute(f"INSERT INTO bench_fts(rowid, {columns}) SELECT id, {columns} FROM practice")
     con.commit()
