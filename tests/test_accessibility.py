@@ -144,7 +144,8 @@ def test_methodist_and_admin_pages_have_no_serious_violations(live_server, brows
     _login(page, base, "methodist@demo.example", "demo-methodist-pass")
     page.goto(f"{base}/practices/moderation")
     under_review = page.locator("main table a[href^='/practices/']").first.get_attribute("href")
-    _check_pages(page, base, ["/practices/moderation", under_review, "/statistics"], "accessibility_methodist")
+    _check_pages(page, base, ["/practices/moderation", under_review, f"{under_review}/history", "/statistics",
+                              "/resolutions/import", "/import/practices"], "accessibility_methodist")
     admin = _context(browser).new_page()
     _login(admin, base, "admin@demo.example", "demo-admin-pass")
     _check_pages(admin, base, ["/admin/users", "/admin/audit", "/admin/vocabularies", "/statistics"],
