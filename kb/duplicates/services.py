@@ -94,8 +94,11 @@ def similar_texts(user: User | None, title: str, sections: Mapping[str, str],
             score = minhash.similarity(sig, minhash.from_bytes(row.signature))
             if score >= threshold():
                 scores[row.practice_id] = score
+    folded = _fold(title)
+    # The length test first: it spares SQLite's Python-level lower() on nearly every row.
     titled = set(db.session.scalars(select(Practice.id).where(
-        func.replace(func.lower(Practice.title), "ё", "е") == _fold(title)))) if _fold(title) else set()
+        func.length(Practice.title) == len(folded),
+        func.replace(func.lower(Practice.title), "ё", "е") == folded))) if folded else set()
     ids = (set(scores) | titled) - {exclude_id}
     if not ids:
         return []
