@@ -179,3 +179,14 @@ def test_search_page_html_is_under_100_kb(demo_app, demo_client, path, who):
     assert 'class="facet"' in html
     assert ('class="add-to-collection"' in html) == bool(who)
     assert len(response.data) < 100 * 1024, f"{path}: {len(response.data)} bytes"
+
+
+@pytest.mark.parametrize(("path", "current"), [
+    ("/topics", "Темы"), ("/search?q=опыт", "Все материалы"), ("/resolutions", "Резолюции"),
+    ("/collections", "Подборки"), ("/levels", "Уровни"), ("/login", None), ("/collections/999", None),
+])
+def test_navigation_marks_the_current_section(client, path, current):
+    html = client.get(path).get_data(as_text=True)
+    nav = html[html.index('<nav class="main-nav"'):html.index("</nav>")]
+    marked = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]+)</a>', nav)
+    assert marked == ([current] if current else [])
