@@ -190,3 +190,31 @@ def test_navigation_marks_the_current_section(client, path, current):
     nav = html[html.index('<nav class="main-nav"'):html.index("</nav>")]
     marked = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]+)</a>', nav)
     assert marked == ([current] if current else [])
+
+
+def test_dates_and_times_in_russian_words():
+    from datetime import datetime
+
+    from kb.templating import format_datetime
+
+    moment = datetime(2026, 3, 1, 9, 5, 7)
+    assert format_datetime(moment) == "1 марта 2026 г., 09:05"
+    assert format_datetime(moment, seconds=True) == "1 марта 2026 г., 09:05:07"
+    assert format_datetime(None) == ""
+
+
+def test_pages_show_dates_in_words(demo_app, demo_client):
+    from kb.accounts.models import User
+    from kb.accounts.services import record
+
+    with demo_app.app_context():
+        admin = db.session.scalars(select(User).where(User.email == "admin@demo.example")).one()
+        record("login", admin)
+        db.session.commit()
+        admin = admin.id
+    sign_in(demo_client, admin)
+    html = demo_client.get("/admin/users").get_data(as_text=True)
+    assert not re.search(r"\d{2}\.\d{2}\.\d{4}", html)
+    audit = demo_client.get("/admin/audit").get_data(as_text=True)
+    assert re.search(r"\d{1,2} (января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря) "
+                     r"\d{4} г\., \d{2}:\d{2}:\d{2}", audit), "audit entries carry their time in words"
