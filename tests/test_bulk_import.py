@@ -513,3 +513,11 @@ def test_archive_without_a_files_column_is_reported(app, runner, make_user, tmp_
     assert "в реестре нет столбца «Файлы»" in result.output
     assert "Нет внешнего идентификатора" in result.output
     assert [(p.title, p.year, p.external_id) for p in practices(app)] == [("Практика", 2022, None)]
+
+
+def test_long_cells_are_read_whole():
+    from kb.bulkimport.registry import read_registry
+
+    text = "Технология опыта. " * 20000  # 360 000 characters, above the csv module's default field limit
+    registry = read_registry(f"Название;Технология\nПрактика;{text}\n".encode(), 10)
+    assert registry.rows[0].values["technology"] == text

@@ -46,6 +46,7 @@ _SECTION_ALIASES = {
     "leading_idea": ("ведущая идея",),
 }
 FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
+MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 
 
 class RegistryError(ValueError):
@@ -113,6 +114,7 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     # The header line decides: «;» (Russian Excel), «,» or a tab, whichever separates more headers.
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))  # a section of a practice can be long
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[object]]] = []
     try:
