@@ -5,8 +5,9 @@ Migrations and the demo load run once per session into template folders; each te
 ``KB_TEST_DATABASE=postgresql`` runs the same tests on the PostgreSQL server at ``KB_TEST_POSTGRES``
 (default postgresql://postgres@127.0.0.1:5432/test): each instance folder gets its own database,
 named in the folder's ``test-database.json``. A copied folder (the per-test copy of a template)
-gets a copy of the template's database (``CREATE DATABASE … TEMPLATE …``); every database a test
-created is dropped when it ends, the templates when the session ends.
+gets a copy of the template's database (``CREATE DATABASE … TEMPLATE …``); the databases a test
+created are dropped after it (in batches: concurrent drops share one checkpoint), the templates when
+the session ends.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ON_POSTGRES = os.environ.get("KB_TEST_DATABASE", "sqlite").lower() in ("postgres
 # Fixtures through which a test reaches the database; a test with none of them (and whose module makes
 # no app of its own) does not touch it, and the PostgreSQL pass leaves it to the SQLite pass.
 DATABASE_FIXTURES = {"app", "demo_app", "base_instance", "demo_instance", "database_url", "pg_url"}
+DROP_BATCH = 16
 
 
 def pytest_sessionstart(session):
@@ -82,6 +84,7 @@ class PostgresDatabases:
         self.counter = itertools.count(1)
         self.test_created: list[str] = []  # dropped when the current test ends
         self.apps: list = []  # their engines are disposed before that
+        self.retired: list[str] = []  # no longer used, waiting to be dropped together
 
     def connect(self):
         return self.psycopg.connect(self.server, autocommit=True, connect_timeout=5)
@@ -98,11 +101,16 @@ class PostgresDatabases:
         return name
 
     def drop(self, names: list[str]) -> None:
-        if not names:
-            return
-        with self.connect() as admin:
-            for name in names:
+        """Drop databases at once: each DROP waits for a checkpoint (1–2 s here), concurrent ones share it."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def drop_one(name: str) -> None:
+            with self.connect() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        if names:
+            with ThreadPoolExecutor(max_workers=min(len(names), DROP_BATCH)) as pool:
+                list(pool.map(drop_one, names))
 
     def drop_abandoned(self) -> None:
         """Databases of earlier runs that were killed before cleaning up (their process is gone)."""
@@ -125,14 +133,18 @@ class PostgresDatabases:
         marker.write_text(json.dumps({"name": name, "folder": str(folder)}), encoding="utf-8")
         return self.url(name)
 
-    def release_test(self) -> None:
+    def release_test(self, final: bool = False) -> None:
+        """Close the apps' connections and retire the test's databases; drop them a batch at a time."""
         for app in self.apps:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
         self.apps.clear()
-        names, self.test_created[:] = list(self.test_created), []
-        self.drop(names)
+        self.retired += self.test_created
+        self.test_created[:] = []
+        if final or len(self.retired) >= DROP_BATCH:
+            names, self.retired = self.retired, []
+            self.drop(names)
 
 
 _POSTGRES: PostgresDatabases | None = None
@@ -153,7 +165,7 @@ def _postgres_session():
     """Drop the session's template databases at the end of the PostgreSQL pass."""
     yield
     if _POSTGRES is not None:
-        _POSTGRES.release_test()
+        _POSTGRES.release_test(final=True)
 
 
 @pytest.fixture(autouse=True)
