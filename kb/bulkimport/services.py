@@ -371,7 +371,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
     probe = Practice(region_code=region_code, organisation=organisation)
-    if not policy.in_scope(user, probe):
+    region_unknown = bool(region_text) and region_code is None  # already reported, with a suggestion
+    if not region_unknown and not policy.in_scope(user, probe):
         errors.append(f"Строка вне вашей области модерации ({user.scope_label}): регион "
                       f"«{ctx.vocabularies.regions.labels.get(region_code or '', 'не указан')}», "
                       f"организация «{organisation or 'не указана'}».")
