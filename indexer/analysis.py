@@ -127,6 +127,11 @@ def term(word: str) -> str:
     return russian.stemWord(parse.normal_form.translate(FOLD_MAP) if parse.is_known else word)
 
 
+def morphology() -> pymorphy3.MorphAnalyzer:
+    """The process's pymorphy3 dictionary (shared, loaded on first use)."""
+    return _morphology()
+
+
 def is_dictionary_word(word: str) -> bool:
     """Whether the Russian dictionary knows this lower-case, ё-folded word (a typo it does not know)."""
     return _morphology().word_is_known(word)

@@ -37,6 +37,9 @@ from indexer.analysis import (
     russian_analyzer,
     term,
 )
+from indexer.analysis import (
+    morphology as analysis_morphology,
+)
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
@@ -86,6 +89,8 @@ LONG_WORD = 7
 MAX_EDITS_LONG = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
 _TEXT_WORD = re.compile(TOKEN_PATTERN)
+_CYRILLIC = re.compile(r"[а-я]")
+PREFIX_LETTERS = 2  # highlighting: see _word_prefixes
 
 
 _T = TypeVar("_T")
@@ -492,10 +497,11 @@ class SearchIndex:
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
         words = _query_words(searcher, [q, parsed.relaxed] if extra.any() else [q]) if shown else {}
+        prefixes = _word_prefixes(words, [*parsed.words, *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
         hits = []
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
-            snippet, source = _snippet(searcher, stored, words)
+            snippet, source = _snippet(searcher, stored, words, prefixes)
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source))
         return SearchResult(
             total=found_count + int(extra.sum()),
@@ -719,7 +725,22 @@ _BODY_HIGHLIGHTER = highlight.Highlighter(
 _TITLE_HIGHLIGHTER = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=_MarkFormatter())
 
 
-def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]]) -> tuple[str, str]:
+def _word_prefixes(words: dict[str, frozenset[str]], typed: list[str]) -> frozenset[str]:
+    """The first two letters of every word that can have one of the query's terms: those of the terms
+    themselves and of every form of the typed words (the forms of "дети" include "ребёнок", whose term it
+    has). Highlighting works out the term only of a word starting so: most words of a text never cost a
+    dictionary look-up (on a cold cache, most of a search page's time)."""
+    prefixes = {term[:PREFIX_LETTERS] for found in words.values() for term in found}
+    morphology = analysis_morphology()
+    for word in dict.fromkeys(typed):
+        if _CYRILLIC.search(word):
+            for parse in morphology.parse(word):
+                prefixes.update(fold(form.word)[:PREFIX_LETTERS] for form in parse.lexeme)
+    return frozenset(prefixes)
+
+
+def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
+             prefixes: frozenset[str] | None = None) -> tuple[str, str]:
     """(highlighted fragments, the field they come from): annotation, body, attachments, else title; or ('', '').
 
     Highlighting re-analyses the text it is given, which cost half of a search page's time on long
@@ -729,11 +750,11 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]])
     for name in ("annotation", "body", "attachments"):
         text = stored.get(name) or ""
         if text and words.get(name) and (snippet := _highlight(
-            _BODY_HIGHLIGHTER, searcher, name, text[:HIGHLIGHT_CHARS], words[name], SNIPPET_FRAGMENTS,
+            _BODY_HIGHLIGHTER, searcher, name, text[:HIGHLIGHT_CHARS], words[name], SNIPPET_FRAGMENTS, prefixes,
         )):
             return snippet, name
     title = stored.get("title") or ""
-    snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1) if (
+    snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1, prefixes) if (
         title and words.get("title")) else ""
     return (snippet, "title") if snippet else ("", "")
 
@@ -750,7 +771,8 @@ class _Mark:
         return other
 
 
-def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str]):
+def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str],
+                   prefixes: frozenset[str] | None = None):
     """The words of ``text`` as ``RussianAnalyzer`` reads them, each marked if its term is one of ``words``
     (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost)."""
     token = _Mark()
@@ -761,6 +783,7 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
         is_match = matched.get(folded)
         if is_match is None:
             is_match = matched[folded] = bool(folded) and len(folded) <= MAX_TOKEN_LENGTH and (
+                prefixes is None or folded[:PREFIX_LETTERS] in prefixes) and (
                 folded not in STOP_WORDS and make_term(folded) in words)
         token.text = folded
         token.startchar, token.endchar = match.span()
@@ -769,12 +792,12 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
 
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
-               words: frozenset[str], top: int) -> str:
+               words: frozenset[str], top: int, prefixes: frozenset[str] | None = None) -> str:
     """``Highlighter.highlight_hit`` without a whoosh hit: the query's terms are worked out once per
     search (``_query_words``) instead of once per hit and field, prefixes expanded against the index."""
     analyzer = searcher.schema[name].analyzer
     if isinstance(analyzer, RussianAnalyzer):
-        tokens = _marked_tokens(text, words, analyzer.term_function)
+        tokens = _marked_tokens(text, words, analyzer.term_function, prefixes)
     else:
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
         tokens = highlight.set_matched_filter(tokens, words)
