@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from kb.attachments.extract import AttachmentError
 from kb.attachments.services import clean_filename
+from kb.practices.forms import PracticeForm
 from kb.suggestions.services import suggest, text_of_file
 
 
@@ -27,7 +28,7 @@ class Prefilled:
         return not (self.region or self.municipality or self.levels or self.topics)
 
 
-def prefill(form, pasted: str, upload: FileStorage | None, form_text: str) -> Prefilled:
+def prefill(form: PracticeForm, pasted: str, upload: FileStorage | None, form_text: str) -> Prefilled:
     """Add the suggestions from a file, else the pasted text, else the form's own text to the form's
     empty or multiple-choice fields; a value the user chose is never replaced."""
     if upload is not None and upload.filename:
