@@ -55,10 +55,12 @@ def test_layout_links_fingerprinted_assets(client):
     refs = _asset_refs(html)
     assert f"/static/kb.{_digest('kb.css')}.css" in refs
     assert f"/static/search.{_digest('search.js')}.js" in refs
+    assert f"/static/favicon.{_digest('favicon.svg')}.svg" in refs
     assert "/static/kb.css" not in html and "/static/search.js" not in html
 
 
-@pytest.mark.parametrize(("name", "content_type"), [("kb.css", "text/css"), ("search.js", "text/javascript")])
+@pytest.mark.parametrize(("name", "content_type"), [
+    ("kb.css", "text/css"), ("search.js", "text/javascript"), ("favicon.svg", "image/svg+xml")])
 def test_fingerprinted_asset_is_immutable_for_a_year(client, name, content_type):
     stem, ext = name.rsplit(".", 1)
     with client.get(f"/static/{stem}.{_digest(name)}.{ext}") as response:
