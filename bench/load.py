@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import fetch, start_server, stop_server, worker_rss  # noqa: E402
+from scale import fetch, start_server, stop_server, worker_memory  # noqa: E402
 
 BENCH_LIMIT = 'API_RATE_LIMIT = "1000000 per minute"  # bench/load.py: one client address sends everything\n'
 REGIONS = ["RU-CHE", "RU-MOW", "RU-SPE", "RU-SVE", "RU-TA"]
@@ -124,7 +124,7 @@ def main() -> None:
                 base, mix, args.duration, args.connections, args.threads),
             "только поиск": run_wrk(base, pools["search"], args.duration, args.connections, args.threads),
         }
-        rss = worker_rss(server)
+        rss, anon = max(worker_memory(server))
     finally:
         stop_server(server)
     print(f"gunicorn: {args.workers} процесса(ов); wrk: {args.threads} потока, {args.connections} соединений, "
@@ -132,7 +132,7 @@ def main() -> None:
     for name, r in runs.items():
         print(f"  {name:<50} {r['rps']:7.1f} запр/с   ошибок {r['errors']} из {r['requests']}   "
               f"p50 {r['p50_us'] / 1000:.0f} мс, p90 {r['p90_us'] / 1000:.0f} мс, p99 {r['p99_us'] / 1000:.0f} мс")
-    print(f"  RSS самого большого веб-процесса после прогонов: {rss:.0f} МБ")
+    print(f"  RSS самого большого веб-процесса после прогонов: {rss:.0f} МБ (своей памяти, RssAnon: {anon:.0f} МБ)")
 
 
 if __name__ == "__main__":

@@ -212,12 +212,19 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def worker_rss(server: subprocess.Popen) -> float:
-    """The largest resident set of gunicorn's workers, MB."""
-    rss = 0.0
+    """The largest resident set of gunicorn's workers, MB (file pages of the index they read included)."""
+    return max((memory[0] for memory in worker_memory(server)), default=0.0)
+
+
+def worker_memory(server: subprocess.Popen) -> list[tuple[float, float]]:
+    """(VmRSS, RssAnon) of each gunicorn worker, MB: RssAnon is the worker's own memory, the rest of its
+    RSS is pages of the index files mapped by every worker alike (and by the page cache)."""
+    out = []
     for pid in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split():
         status = Path(f"/proc/{pid}/status").read_text()
-        rss = max(rss, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-    return rss
+        rss, anon = (int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024 for key in ("VmRSS", "RssAnon"))
+        out.append((rss, anon))
+    return out
 
 
 def fetch(url: str) -> bytes:
@@ -344,7 +351,7 @@ def main() -> None:
         filters = "&region=RU-CHE&region=RU-MOW&level=primary"
         results["http_filtered"] = bench_http(base, queries, filters)
         results["http_cached"] = bench_http(base, queries, "")  # the same queries again: from the result cache
-        results["rss_mb"] = worker_rss(server)
+        results["rss_mb"], results["anon_mb"] = max(worker_memory(server))
         results["visible_seconds"] = bench_visibility(folder, base)
     finally:
         stop_server(server)
@@ -366,7 +373,8 @@ def main() -> None:
         http, fts, like, idx = (results[n][kind]["p50"] for n in ("http", "fts5", "like", "index"))
         print(f"  {kind:<14} HTTP/FTS5 = {http / fts:6.1f}×   LIKE/HTTP = {like / http:6.1f}×   "
               f"LIKE/индекс = {like / idx:6.1f}×")
-    print(f"\nRSS веб-процесса после {6 * 40 * len(queries)} запросов: {results['rss_mb']:.0f} МБ")
+    print(f"\nRSS веб-процесса после {3 * 40 * len(queries)} запросов: {results['rss_mb']:.0f} МБ, из них своей "
+          f"памяти (RssAnon) {results['anon_mb']:.0f} МБ, остальное — страницы файлов индекса")
     delays = sorted(results["visible_seconds"])
     print(f"Правка видна в поиске через (с момента commit, писатель индекса рядом): медиана "
           f"{statistics.median(delays):.2f} с, максимум {delays[-1]:.2f} с ({len(delays)} правок)")

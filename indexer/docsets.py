@@ -20,7 +20,8 @@ import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
-TERM_CACHE = 512  # term bitmaps kept per searcher (100,000 documents: 100 KB each)
+TERM_CACHE = 512  # term bitmaps kept per searcher, at most
+TERM_CACHE_BYTES = 24_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
 
 
 class DocSets:
@@ -37,7 +38,7 @@ class DocSets:
             self.live = np.ones(self.size, dtype=bool)
         self.live.flags.writeable = False
         self._terms: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._term_cache = term_cache
+        self._term_cache = max(16, min(term_cache, TERM_CACHE_BYTES // max(1, self.size)))
         self._facets: dict[str, tuple[list[str], np.ndarray]] = {}
         self._orders: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
