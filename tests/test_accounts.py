@@ -289,3 +289,16 @@ def test_audit_log_pages_keep_the_filter(app, make_user):
     assert "1 из 2" in page
     assert 'href="/admin/audit?page=2&amp;action=login_failed"' in page
     assert client.get("/admin/audit?action=login_failed&page=2").get_data(as_text=True).count("<tr>") == 11
+
+
+def test_field_errors_are_tied_to_their_fields(client):
+    """A screen reader announces which field an error belongs to (aria-invalid + aria-describedby)."""
+    data = {"email": "не-почта", "name": "Анна", "organisation": "Школа", "region": "RU-SMO",
+            "password": PASSWORD, "password_again": PASSWORD, "csrf_token": csrf_from(client, "/register")}
+    page = client.post("/register", data=data).get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="email"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="email-error"' in field
+    assert re.search(r'<div class="error" id="email-error" role="alert"><p>[^<]+</p></div>', page)
+    name = re.search(r'<input[^>]*id="name"[^>]*>', page).group(0)
+    assert "aria-invalid" not in name
