@@ -265,3 +265,24 @@ def test_links_keep_the_index_true_to_the_database(app, client, runner, new_prac
         sync()
     result = runner.invoke(args=["check-index"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_practice_api_lists_the_recommendations_it_answers(app, client, new_practice, author, recs):
+    practice_id = new_practice("Научное общество второклассников", owner_id=author)
+    other_id = new_practice("Практика без связей", owner_id=author)
+    sign_in(client, author)
+    assert _link(client, practice_id, recs["1.1"], recs["2.1"]).status_code == 302
+    with app.app_context():  # a link to a draft resolution's recommendation, made behind the form's back
+        db.session.execute(recommendation_practice.insert().values(recommendation_id=recs["draft"],
+                                                                   practice_id=practice_id))
+        db.session.commit()
+
+    anonymous = app.test_client()
+    body = anonymous.get(f"/api/v1/practices/{practice_id}").json
+    assert [(r["id"], r["number"], r["addressee"]) for r in body["recommendations"]] == [
+        (recs["1.1"], "1.1", "Общеобразовательным организациям"),
+        (recs["2.1"], "2.1", "Педагогам"),
+    ]
+    assert body["recommendations"][0]["resolution"]["url"] == f"/resolutions/{recs['resolution']}"
+    assert body["recommendations"][0]["url"] == f"/recommendations/{recs['1.1']}"
+    assert anonymous.get(f"/api/v1/practices/{other_id}").json["recommendations"] == []

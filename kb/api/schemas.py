@@ -37,6 +37,20 @@ class Author(Schema):
     position = fields.String(load_default="")
 
 
+class ResolutionRef(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class AnsweredRecommendation(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, required=True)
+    addressee = fields.String(allow_none=True, required=True)
+    resolution = fields.Nested(ResolutionRef, required=True)
+    url = fields.String(required=True)
+
+
 class Practice(Schema):
     id = fields.Integer(required=True)
     type = fields.String(required=True, validate=validate.Equal("practice"))
@@ -58,6 +72,9 @@ class Practice(Schema):
     is_demo = fields.Boolean(required=True)
     published_at = fields.String(allow_none=True, required=True)
     updated_at = fields.String(required=True)
+    recommendations = fields.List(
+        fields.Nested(AnsweredRecommendation), required=True,
+        metadata={"description": "Рекомендации опубликованных резолюций, которым отвечает практика"})
 
 
 class PracticeInput(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from flask import url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
@@ -297,4 +298,17 @@ def practice_to_json(practice: Practice, url: str) -> dict:
         "is_demo": practice.is_demo,
         "published_at": practice.published_at.isoformat() if practice.published_at else None,
         "updated_at": practice.updated_at.isoformat(),
+        # only recommendations of published resolutions: a draft resolution stays with the methodists
+        "recommendations": [
+            {
+                "id": rec.id,
+                "number": rec.number,
+                "addressee": rec.addressee,
+                "resolution": {"id": rec.resolution.id, "title": rec.resolution.title,
+                               "url": url_for("resolutions.detail", resolution_id=rec.resolution.id)},
+                "url": url_for("resolutions.recommendation", recommendation_id=rec.id),
+            }
+            for rec in practice.recommendations
+            if rec.resolution.status == "published"
+        ],
     }
