@@ -359,3 +359,34 @@ def test_two_instances_on_one_database_converge(app, make_user, make_token, tmp_
     with second.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_rebuild_looks_again_for_changes_still_in_flight(app, make_practice):
+    """A transaction that took its outbox id before a rebuild read the database but commits after it:
+    the rebuild remembers the id as a gap, and the writer applies the change when it appears."""
+    from kb.search.models import IndexOutbox
+    from kb.search.services import SearchParams, rebuild_index, search, sync
+
+    with app.test_request_context():
+        make_practice("Опубликованная раньше")
+        late = make_practice("Поздняя практика с уникальнейшимслово", status="draft")
+        highest = outbox.max_outbox_id()
+        # A later transaction committed first (its id is higher than the one still in flight)...
+        db.session.add(IndexOutbox(id=highest + 5, doc_type="practice", doc_id=late))
+        db.session.commit()
+        rebuild_index()
+        state = outbox.WriterState.load(outbox.state_path(app.config["INDEX_DIR"]))
+        assert state.position == highest + 5
+        assert set(state.gaps) == {highest + 1, highest + 2, highest + 3, highest + 4}
+        # ...then the earlier one commits its lower id.
+        db.session.get(Practice, late).status = "published"
+        db.session.flush()
+        # (the row this flush wrote stands for it: replace it by one with the id taken earlier)
+        rows = IndexOutbox.__table__
+        db.session.execute(rows.delete().where(rows.c.id > highest, rows.c.id != highest + 5))
+        db.session.add(IndexOutbox(id=highest + 2, doc_type="practice", doc_id=late))
+        db.session.commit()
+        assert outbox.pending_count(app.config["INDEX_DIR"]) == 1
+        assert sync() == 1
+        assert [r.id for r in search(SearchParams(q="уникальнейшимслово")).results] == [late]
+        assert check_index().clean

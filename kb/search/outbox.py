@@ -32,6 +32,8 @@ from kb.search.models import IndexOutbox
 from kb.timeutil import utcnow
 
 GAP_TTL_SECONDS = 600
+# A rebuild looks this far below the highest outbox id for ids of transactions still in flight.
+REBUILD_GAP_WINDOW = 1000
 BATCH_SIZE = 500
 
 
@@ -202,6 +204,16 @@ def sync_index(index, index_dir: str | Path, wait: bool = False) -> int:
         db.session.rollback()
 
 
-def reset_position(index_dir: str | Path, position: int) -> None:
-    """After a full rebuild that read the database at ``position``."""
-    WriterState(position, {}).save(state_path(index_dir))
+def rebuild_point() -> WriterState:
+    """Where an index rebuilt from the database as of now follows the outbox on: the highest id, and the
+    ids below it not visible yet (their transactions are still in flight) as gaps to look for again."""
+    position = max_outbox_id()
+    low = max(position - REBUILD_GAP_WINDOW, 0)
+    visible = set(db.session.scalars(select(IndexOutbox.id).where(IndexOutbox.id > low)))
+    now = time.time()
+    return WriterState(position, {i: now for i in range(low + 1, position) if i not in visible})
+
+
+def reset_position(index_dir: str | Path, start: WriterState) -> None:
+    """After a full rebuild that read the database from ``start`` (see ``rebuild_point``)."""
+    start.save(state_path(index_dir))

@@ -387,8 +387,8 @@ def rebuild_index(progress=None) -> int:
     """Rebuild the whole index from the database under the writer lock."""
     index_dir = current_app.config["INDEX_DIR"]
     with outbox.writer_lock(index_dir, wait=True):
-        position = outbox.max_outbox_id()
+        start = outbox.rebuild_point()
         count = get_index().rebuild(documents.all_documents(), progress=progress)
-        outbox.reset_position(index_dir, position)
+        outbox.reset_position(index_dir, start)
     db.session.rollback()
     return count
