@@ -21,6 +21,7 @@ from typing import TypeVar
 import numpy as np
 from whoosh import collectors, highlight, index, query, searching
 from whoosh.analysis import Analyzer
+from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -94,6 +95,22 @@ PREFIX_LETTERS = 2  # highlighting: see _word_prefixes
 
 
 _T = TypeVar("_T")
+
+
+def _cached_length_reader(self, fieldname, column):
+    """``W3PerDocReader._cached_reader`` of whoosh 2.7.5, also remembering that a field has no lengths
+    column. Writing a segment asks for a field's length once per posting; for an unscored field (the
+    facets, the spelling words) whoosh looked for the missing column file each time: one stat() per
+    posting, tens of millions in a rebuild of 100,000 practices."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
 
 
 class IndexUnavailable(Exception):
