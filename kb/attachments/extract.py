@@ -6,6 +6,7 @@ Every refusal raises AttachmentError with a message for the user; nothing here w
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -90,7 +91,8 @@ def detect(data: bytes, filename: str) -> str:
     return kind
 
 
-def _pdf(data: bytes) -> str:
+def _pdf(data: bytes, layout: bool = False) -> str:
+    """The text of a PDF; ``layout`` gives its paragraphs instead of its lines (see ``_pdf_paragraphs``)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -98,11 +100,55 @@ def _pdf(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+        if layout:
+            return "\n".join(_pdf_paragraphs(page) for page in reader.pages[:2000])
         return "\n".join(page.extract_text() or "" for page in reader.pages[:2000])
     except AttachmentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise AttachmentError("PDF повреждён: не удаётся прочитать его содержимое.") from exc
+
+
+# A line this close to the widest of its page was wrapped by the typesetter, not ended by the author.
+_FULL_LINE = 0.85
+# A line going on in lower case after no closing punctuation is wrapped too, however short («… в» + «сфере»).
+_LOWER_START = re.compile(r"[a-zа-яё]")
+_CLOSED = re.compile(r"[.:;!?]$")
+_ITEM_START = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).]|[-–—·•*])\s")
+# A word broken by its own hyphen at a line end: «интернет-» + «портал». Office suites do not hyphenate
+# by themselves, so the hyphen stays («интернет-портал»), as in the document's own text.
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+
+
+def _pdf_paragraphs(page) -> str:
+    """One page's text with one line per paragraph and a blank line for each vertical gap.
+
+    pypdf's layout mode places the text as on the page: gaps become blank lines, and how far a line
+    reaches tells a line the typesetter wrapped from the last line of a paragraph.
+    """
+    try:
+        lines = (page.extract_text(extraction_mode="layout") or "").splitlines()
+    except Exception:  # noqa: BLE001 - the layout mode fails on some odd pages: the plain mode reads them
+        return page.extract_text() or ""
+    width = max((len(line.rstrip()) for line in lines), default=0)
+    paragraphs: list[str] = []
+    wrapped = False  # whether the last line of `paragraphs` goes on in the next one
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            paragraphs.append("")
+            wrapped = False
+            continue
+        previous = paragraphs[-1] if paragraphs else ""
+        goes_on = previous and not _ITEM_START.match(line) and (
+            wrapped or (_LOWER_START.match(line) and not _CLOSED.search(previous)))
+        if goes_on:
+            joiner = "" if _HYPHEN_END.search(previous) and _LOWER_START.match(line) else " "
+            paragraphs[-1] = previous + joiner + line
+        else:
+            paragraphs.append(line)
+        wrapped = len(raw.rstrip()) >= _FULL_LINE * width
+    return "\n".join(paragraphs)
 
 
 def _docx(data: bytes) -> str:
@@ -180,8 +226,11 @@ def _doc(data: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".doc") as handle:
         handle.write(data)
         handle.flush()
-        args = [tool, "-m", "UTF-8.txt", handle.name] if tool.endswith("antiword") else [tool, "-d", "utf-8",
-                                                                                          handle.name]
+        # no wrapping: one line per paragraph, as the document has them
+        if tool.endswith("antiword"):
+            args = [tool, "-w", "0", "-m", "UTF-8.txt", handle.name]
+        else:
+            args = [tool, "-w", "-d", "utf-8", handle.name]
         try:
             result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
         except subprocess.TimeoutExpired as exc:
@@ -200,7 +249,8 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
 
     ``keep_paragraphs`` keeps one blank line where the document had any (a resolution's structure needs them).
     """
-    text = EXTRACTORS[kind](data)
+    # a PDF has lines, not paragraphs: for a resolution its paragraphs are put back
+    text = _pdf(data, layout=True) if keep_paragraphs and kind == "pdf" else EXTRACTORS[kind](data)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     if keep_paragraphs:
         kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

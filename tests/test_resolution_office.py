@@ -1,0 +1,48 @@
+"""Both seed resolutions saved by an office suite (LibreOffice) as DOC, DOCX, ODT, RTF and PDF give the structure
+of their TXT. `.ci/run` installs LibreOffice; elsewhere these tests skip with a message."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kb.resolutions.parser import Gazetteer, extract_text, parse_resolution
+from kb.vocabularies import data
+from tests.test_resolution_formats import SEEDS, structure
+
+FORMATS = ("doc", "docx", "odt", "rtf", "pdf")
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="module")
+def office_files(tmp_path_factory) -> Path:
+    """The seeds converted by LibreOffice into every format, one conversion run per format."""
+    from tests.conftest import SEEDS as SEEDS_DIR
+
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed: `.ci/run` installs libreoffice-writer-nogui")
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"the seed resolutions are not beside the project ({SEEDS_DIR})")
+    folder = tmp_path_factory.mktemp("office")
+    sources = [SEEDS_DIR / seed for seed in SEEDS]
+    for kind in FORMATS:
+        subprocess.run(
+            [SOFFICE, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
+             "--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", kind, "--outdir", str(folder),
+             *map(str, sources)],
+            check=True, capture_output=True, timeout=180,
+        )
+    return folder
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("kind", FORMATS)
+def test_an_office_suite_file_gives_the_structure_of_the_txt(office_files, seeds_dir, seed, kind):
+    gazetteer = Gazetteer.from_regions(data.REGIONS, data.classify_addressee)
+    expected = structure(parse_resolution(extract_text(seeds_dir / seed), gazetteer))
+    converted = office_files / f"{Path(seed).stem}.{kind}"
+    assert converted.is_file(), f"LibreOffice made no {kind}"
+    assert structure(parse_resolution(extract_text(converted), gazetteer)) == expected
