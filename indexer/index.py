@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import heapq
@@ -70,6 +71,7 @@ SORTS = ("relevance", "date", "adoptions")
 SIMILAR_FIELDS = ("title", "annotation", "body")
 SIMILAR_TERMS = 12
 SIMILAR_TOPIC_SCORE = 2.0  # about what one of the key terms scores
+SIMILAR_SECONDS = 0.03
 # Ranking: a selection of at most SCORE_AMONG_MAX documents is scored one by one; a broader query is
 # ranked for at most RANK_SECONDS when it has more than BROAD_MATCHES matches (then from the matches
 # seen so far, and the page says so).
@@ -390,6 +392,18 @@ class SearchIndex:
 
     # Reading
 
+    def close(self) -> None:
+        """Close the open searcher (its segment files); the next read opens a fresh one."""
+        with self._lock:
+            self._close_searcher()
+
+    def __del__(self) -> None:
+        # Segments are separate files: a searcher left to the garbage collector leaves them unclosed.
+        searcher = getattr(self, "_searcher", None)
+        if searcher is not None:
+            with contextlib.suppress(Exception):
+                searcher.close()
+
     def _close_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
@@ -565,9 +579,14 @@ class SearchIndex:
                 query.Or([query.Term("type", t) for t in types]),
                 query.Not(query.Term("id", doc_id)),
             ])
+            # More-like-this ORs a dozen frequent terms: at 100,000 practices whoosh would score tens of
+            # thousands of documents; the best of those seen within SIMILAR_SECONDS do.
+            collector = _budgeted(searcher, limit, allowed, SIMILAR_SECONDS)
+            with contextlib.suppress(searching.TimeLimit):
+                searcher.search_with_collector(q, collector)
             return [
                 Hit(id=hit["id"], type=hit["type"], score=float(hit.score), snippet="")
-                for hit in searcher.search(q, filter=allowed, limit=limit)
+                for hit in collector.results()
             ]
 
     def _docsets(self, searcher: Searcher) -> DocSets:
@@ -621,9 +640,10 @@ def _ranked(
     if among is not None and int(among.sum()) <= SCORE_AMONG_MAX:
         return _score_among(searcher, q, DocSets.numbers(among), limit)
     allow = set(DocSets.numbers(among)) if among is not None else None
-    collector = searcher.collector(limit=limit, filter=allow)
     if matches > BROAD_MATCHES:
-        collector = _RankingBudget(collector, RANK_SECONDS, limit)
+        collector = _budgeted(searcher, limit, allow, RANK_SECONDS)
+    else:
+        collector = searcher.collector(limit=limit, filter=allow)
     try:
         searcher.search_with_collector(q, collector)
     except searching.TimeLimit:
@@ -634,7 +654,8 @@ def _ranked(
 
 class _RankingBudget(collectors.TimeLimitCollector):
     """Stops collecting once ``seconds`` have passed and it holds at least ``minimum`` documents (a page is
-    never left empty because time ran out)."""
+    never left empty because time ran out). Wrap it in the filter (``_budgeted``), not around it: a
+    wrapper outside whoosh's FilterCollector would collect documents the filter leaves out."""
 
     def __init__(self, child, seconds: float, minimum: int):
         super().__init__(child, seconds, use_alarm=False)
@@ -642,12 +663,20 @@ class _RankingBudget(collectors.TimeLimitCollector):
         self.collected = 0
 
     def collect_matches(self):
-        child = self.child
-        for sub_docnum in child.matches():
-            if self.timedout and self.collected >= self.minimum:
-                raise searching.TimeLimit
-            child.collect(sub_docnum)
-            self.collected += 1
+        for sub_docnum in self.child.matches():
+            self.collect(sub_docnum)
+
+    def collect(self, sub_docnum):
+        if self.timedout and self.collected >= self.minimum:
+            raise searching.TimeLimit
+        self.child.collect(sub_docnum)
+        self.collected += 1
+
+
+def _budgeted(searcher: Searcher, limit: int, allow, seconds: float) -> collectors.Collector:
+    """whoosh's top-``limit`` collector under a time budget, inside the filter ``allow`` (if any)."""
+    budget = _RankingBudget(searcher.collector(limit=limit), seconds, limit)
+    return collectors.FilterCollector(budget, allow=allow) if allow is not None else budget
 
 
 def _score_among(searcher: Searcher, q: query.Query, numbers: list[int], limit: int) -> list[tuple[int, float]]:

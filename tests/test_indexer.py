@@ -547,7 +547,8 @@ def test_a_large_rebuild_runs_in_parallel_and_loses_nothing(tmp_path: Path, monk
     documents = generated(120)
     assert ix.rebuild(documents) == 120
     assert ix.doc_count() == 120
-    assert len(whoosh_index.open_dir(str(tmp_path / "index")).reader().leaf_readers()) >= 2  # one segment each
+    with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+        assert len(reader.leaf_readers()) >= 2  # one segment each
     assert set(ix.versions()) == {d.id for d in documents}
     single = SearchIndex(tmp_path / "single", rebuild_procs=1)
     single.rebuild(documents)

@@ -23,6 +23,7 @@ from kb.vocabularies.models import Region, Topic
 
 MAX_COMPLETIONS = 8
 MAX_QUERY = 100
+PREFIX = 2  # letters of the index of words by their beginning
 KIND_LABELS = {"topic": "Тема", "region": "Регион", "practice": "Практика", "organisation": "Организация"}
 # Within one closeness, the short lists first: a topic or a region is a broader answer than one practice.
 _KIND_ORDER = {"topic": 0, "region": 1, "practice": 2, "organisation": 3}
@@ -86,8 +87,28 @@ def _entries() -> list[Completion]:
     with _lock:
         if cache.get("version") != version:
             cache["entries"] = _load()
+            cache["by_prefix"] = _by_prefix(cache["entries"])
             cache["version"] = version
         return cache["entries"]
+
+
+def _by_prefix(entries: list[Completion]) -> dict[str, list[Completion]]:
+    """First PREFIX letters of a word -> the entries with such a word, in list order (a keystroke then
+    looks at the few entries that can match, not at every practice title of the bank)."""
+    index: dict[str, list[Completion]] = {}
+    for entry in entries:
+        for prefix in dict.fromkeys(word[:PREFIX] for word in entry.words if len(word) >= PREFIX):
+            index.setdefault(prefix, []).append(entry)
+    return index
+
+
+def _candidates(typed: list[str]) -> list[Completion]:
+    entries = _entries()
+    longest = max(typed, key=len)
+    if len(longest) < PREFIX:
+        return entries
+    cache = current_app.extensions["kb_completions"]
+    return cache["by_prefix"].get(longest[:PREFIX], [])
 
 
 def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
@@ -97,7 +118,7 @@ def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
         return []
     query = " ".join(typed)
     matches = [
-        entry for entry in _entries()
+        entry for entry in _candidates(typed)
         if all(any(word.startswith(t) for word in entry.words) for t in typed)
     ]
     matches.sort(key=lambda e: (not e.folded.startswith(query), _KIND_ORDER[e.kind], len(e.label), e.folded))
