@@ -533,6 +533,11 @@ def test_a_broad_query_ranks_for_a_limited_time_and_says_so(big: SearchIndex, mo
     assert result.total == exact > 10  # the count stays exact
     assert len(result.hits) == 5  # a full page all the same
     assert "Запрос очень общий" in (result.notice or "")
+    # with a facet selection too large to score one by one: the time budget sits inside the filter
+    monkeypatch.setattr(index_module, "SCORE_AMONG_MAX", 0)
+    filtered = search(big, "опыт OR дети OR школа", filters={"region": ["RU-CHE"]}, per_page=50)
+    chelyabinsk = {d.id for d in generated(300) if d.region == ["RU-CHE"]}
+    assert filtered.hits and {hit.id for hit in filtered.hits} <= chelyabinsk
     monkeypatch.setattr(index_module, "BROAD_MATCHES", 10_000)
     big._results.clear()
     assert "Запрос очень общий" not in (search(big, "опыт OR дети OR школа").notice or "")
