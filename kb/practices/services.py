@@ -31,15 +31,17 @@ class StatusConflict(InvalidTransition):
     """The practice's current status does not allow this action (the API answers 409)."""
 
 
-_DETAIL_LOAD = (
-    selectinload(Practice.authors), selectinload(Practice.levels), selectinload(Practice.subjects),
-    selectinload(Practice.topics), selectinload(Practice.region), selectinload(Practice.municipality),
-)
+def _detail_load() -> tuple:
+    # Built on use, not on import: loader options configure the mappers, which needs every model imported.
+    return (
+        selectinload(Practice.authors), selectinload(Practice.levels), selectinload(Practice.subjects),
+        selectinload(Practice.topics), selectinload(Practice.region), selectinload(Practice.municipality),
+    )
 
 
 def get_practice(practice_id: int) -> Practice | None:
     """A practice with everything its page shows, whatever its status (check policy.can_view)."""
-    return db.session.scalar(select(Practice).where(Practice.id == practice_id).options(*_DETAIL_LOAD))
+    return db.session.scalar(select(Practice).where(Practice.id == practice_id).options(*_detail_load()))
 
 
 def get_public_practice(practice_id: int) -> Practice | None:
