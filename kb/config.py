@@ -43,6 +43,12 @@ class DefaultConfig:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     MAIL_FROM = "bank@localhost"
+    # OAI-PMH (/oai): records per list page; the e-mail Identify gives (MAIL_FROM when empty); the repository
+    # part of identifiers, oai:<it>:practice/<id> (this site's host name when empty; set it in production so
+    # identifiers do not change with the address harvesters use).
+    OAI_PAGE_SIZE = 100
+    OAI_ADMIN_EMAIL = ""
+    OAI_REPOSITORY_IDENTIFIER = ""
     # werkzeug's scrypt (N=2**15, r=8, p=1): about 80 ms a hash on this hardware.
     PASSWORD_HASH_METHOD = "scrypt"
     CONTENT_SECURITY_POLICY = (
