@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import struct
+import threading
 import zipfile
 from pathlib import Path
 
@@ -374,6 +375,13 @@ def upload(client, registry: bytes, name: str = "реестр.csv", archive: byt
     return client.post("/import/practices", data=data, content_type="multipart/form-data")
 
 
+def wait_for_import(token: str) -> None:
+    """Join the background import of this upload (it may have finished already)."""
+    for thread in threading.enumerate():
+        if thread.name == f"bulkimport-{token}":
+            thread.join()
+
+
 def test_page_is_for_moderators_only(app, client, make_user):
     assert client.get("/import/practices").status_code == 302
     sign_in(client, make_user("teacher"))
@@ -405,13 +413,18 @@ def test_methodist_checks_then_confirms_rows_in_scope_only(app, client, make_use
 
     csrf = csrf_from(client, "/import/practices")
     done = client.post(f"/import/practices/{token}", data={"csrf_token": csrf})
-    result = done.get_data(as_text=True)
-    assert done.status_code == 200 and "Реестр загружен" in result and "создано 2" in result
+    assert done.status_code == 303 and done.headers["Location"] == f"/import/practices/{token}/progress"
+    wait_for_import(token)
+    result = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert "Реестр загружен" in result and "создано 2" in result
     imported = practices(app)
     assert [(p.external_id, p.region_code, p.status) for p in imported] == [("W-1", "RU-CHE", "draft"),
                                                                            ("W-3", "RU-CHE", "draft")]
-    # The staged upload is gone once imported: the same token cannot run the import twice.
-    assert client.post(f"/import/practices/{token}", data={"csrf_token": csrf}).status_code == 404
+    # The same token cannot run the import twice: a second confirmation only shows the first one's result.
+    again = client.post(f"/import/practices/{token}", data={"csrf_token": csrf})
+    assert again.status_code == 303 and again.headers["Location"].endswith("/progress")
+    assert not [t for t in threading.enumerate() if t.name == f"bulkimport-{token}"]
+    assert len(practices(app)) == 2
 
 
 def test_web_publish_goes_through_the_workflow_and_into_search(app, client, make_user):
@@ -422,6 +435,7 @@ def test_web_publish_goes_through_the_workflow_and_into_search(app, client, make
     assert "будет создана и опубликована" in page
     token = re.search(r'action="/import/practices/([A-Za-z0-9_-]+)"', page).group(1)
     client.post(f"/import/practices/{token}", data={"csrf_token": csrf_from(client, "/import/practices")})
+    wait_for_import(token)
     (practice,) = practices(app)
     assert practice.status == "published"
     assert "Из реестра на сайте" in app.test_client().get(f"/search?q={WORD}").get_data(as_text=True)

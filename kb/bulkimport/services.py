@@ -481,8 +481,13 @@ def _open_transaction() -> None:
 
 
 def run_import(user: User, registry: Registry, archive: FileArchive | None = None, dry_run: bool = True,
-               publish: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Check (and unless ``dry_run`` write) every row; the caller commits."""
+               publish: bool = False, progress: Callable[[int], None] | None = None,
+               on_row: Callable[[RowResult], None] | None = None) -> ImportReport:
+    """Check (and unless ``dry_run`` write) every row; the caller commits.
+
+    ``progress(1)`` is called after each row (a click progress bar's ``update``); ``on_row(result)`` too, with
+    the row's outcome (the web import counts created, updated and failed rows as it goes).
+    """
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
     if not dry_run:
         _open_transaction()
@@ -511,6 +516,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
         report.rows.append(result)
         if progress is not None:
             progress(1)
+        if on_row is not None:
+            on_row(result)
     return report
 
 

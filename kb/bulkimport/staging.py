@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -16,6 +17,7 @@ TTL_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 REGISTRY = "registry"
 ARCHIVE = "files.zip"
+CLAIMED = "import.claimed"  # the import of this upload has been started
 
 
 @dataclass
@@ -57,7 +59,8 @@ def _clean_expired() -> None:
 
 def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: bytes | None,
           publish: bool) -> Staged:
-    """Keep an upload until it is confirmed (or expires after a day)."""
+    """Keep an upload until it is confirmed (or expires after a day; an imported one keeps its progress page
+    for a day too)."""
     _clean_expired()
     token = secrets.token_urlsafe(24)
     folder = root() / token
@@ -70,8 +73,8 @@ def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, 
     return Staged(token, folder, user_id, registry_name, archive_name, publish)
 
 
-def load(token: str, user_id: int) -> Staged | None:
-    """The upload with this token if it exists and belongs to this user."""
+def find(token: str) -> Staged | None:
+    """The upload with this token, whoever uploaded it (the caller decides who may see it)."""
     if not _TOKEN.fullmatch(token or ""):
         return None
     folder = root() / token
@@ -79,21 +82,42 @@ def load(token: str, user_id: int) -> Staged | None:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if meta.get("user_id") != user_id:
-        return None
-    return Staged(token, folder, user_id, meta.get("registry_name", ""), meta.get("archive_name", ""),
-                  bool(meta.get("publish")))
+    return Staged(token, folder, int(meta.get("user_id") or 0), meta.get("registry_name", ""),
+                  meta.get("archive_name", ""), bool(meta.get("publish")))
 
 
-def claim(staged: Staged) -> Staged | None:
-    """Take the upload for its import, once: a second confirmation (a double click) finds nothing."""
-    target = staged.folder.with_name(staged.folder.name + ".importing")
+def load(token: str, user_id: int) -> Staged | None:
+    """The upload with this token if it exists and belongs to this user."""
+    staged = find(token)
+    return staged if staged is not None and staged.user_id == user_id else None
+
+
+def claim(staged: Staged) -> bool:
+    """Take the upload for its import, once: the marker file is created atomically (O_EXCL), so of two
+    confirmations (a double click, two workers) only one gets True and starts the import."""
     try:
-        staged.folder.rename(target)
+        descriptor = os.open(staged.folder / CLAIMED, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(descriptor)
+    return True
+
+
+def claimed(staged: Staged) -> bool:
+    return (staged.folder / CLAIMED).exists()
+
+
+def claimed_at(staged: Staged) -> float | None:
+    try:
+        return (staged.folder / CLAIMED).stat().st_mtime
     except OSError:
         return None
-    staged.folder = target
-    return staged
+
+
+def drop_files(staged: Staged) -> None:
+    """Delete the registry and the archive once imported; the folder keeps its meta and progress for the page."""
+    for path in (staged.folder / REGISTRY, staged.folder / ARCHIVE):
+        path.unlink(missing_ok=True)
 
 
 def discard(staged: Staged) -> None:

@@ -1,10 +1,10 @@
-"""The bulk import page for methodists and administrators: upload, check (dry run), confirm, result."""
+"""The bulk import page for methodists and administrators: upload, check (dry run), confirm, progress, result."""
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from kb.accounts.access import moderator_required
-from kb.bulkimport import services, staging
+from kb.bulkimport import jobs, services, staging
 from kb.bulkimport.archive import ArchiveError
 from kb.bulkimport.forms import ConfirmForm, ImportForm
 from kb.bulkimport.registry import RegistryError, read_registry, template_csv, template_xlsx
@@ -83,16 +83,28 @@ def confirm(token: str):
     if not form.validate_on_submit():
         return error_response(400, "Форма устарела: загрузите реестр ещё раз.")
     staged = staging.load(token, current_user.id) or abort(404)
-    staged = staging.claim(staged) or abort(404)
-    try:
-        report = _run(staged, dry_run=False)
-    except (RegistryError, ArchiveError) as exc:
-        db.session.rollback()
-        return error_response(400, str(exc))
-    finally:
-        staging.discard(staged)
-    db.session.commit()
-    return render_template("bulkimport/report.html", report=report, staged=staged, form=None)
+    if not staged.registry_path.is_file() and not staging.claimed(staged):
+        abort(404)
+    if staging.claim(staged):
+        jobs.ProgressWriter(staged).queued()
+        db.session.rollback()  # the request holds no read transaction while the import writes
+        jobs.start(current_app._get_current_object(), staged.token)
+    else:
+        flash("Импорт этого реестра уже запущен: ниже — его ход.", "info")
+    return redirect(url_for("bulkimport.progress", token=staged.token), 303)
+
+
+@bp.get("/<token>/progress")
+@moderator_required
+def progress(token: str):
+    staged = staging.find(token)
+    if staged is None or not (staged.user_id == current_user.id or current_user.is_admin):
+        abort(404)
+    state = jobs.read_progress(staged) or abort(404)
+    report = state.import_report() if state.state == "done" else None
+    interrupted = state.interrupted()
+    return render_template("bulkimport/progress.html", staged=staged, progress=state, report=report,
+                           interrupted=interrupted, running=not state.finished and not interrupted)
 
 
 @bp.get("/template.csv")
