@@ -1,0 +1,164 @@
+"""The confirmed web import runs in the background: redirect to its progress page, a page that refreshes
+itself while the import runs, the per-row result at the end, one import per upload, the page only for the
+uploader or an administrator, and an import whose progress stopped shown as interrupted."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from kb.bulkimport import jobs, staging
+from kb.bulkimport.services import RowResult
+from tests.conftest import csrf_from, sign_in
+from tests.test_bulk_import import csv_bytes, practices, row, upload, wait_for_import
+
+REFRESH = '<meta http-equiv="refresh" content="2">'
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[str]:
+    """Replace the background thread: record the uploads whose import was started, run nothing."""
+    calls: list[str] = []
+    monkeypatch.setattr(jobs, "start", lambda app, token: calls.append(token))
+    return calls
+
+
+def checked(client, rows: list[list[object]]) -> str:
+    """Upload and check a registry; the token of its staged upload."""
+    page = upload(client, csv_bytes(rows)).get_data(as_text=True)
+    return re.search(r'action="/import/practices/([A-Za-z0-9_-]+)"', page).group(1)
+
+
+def confirm(client, token: str):
+    return client.post(f"/import/practices/{token}", data={"csrf_token": csrf_from(client, "/import/practices")})
+
+
+def staged_upload(app, token: str) -> staging.Staged:
+    with app.app_context():
+        return staging.find(token)
+
+
+def test_confirmation_redirects_to_a_page_that_refreshes_until_the_per_row_result(app, client, make_user,
+                                                                                   started):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("P-1", "Первая"), row("P-2", "Вторая"), row("P-3", "Чужая",
+                                                                              region="Смоленская область")])
+    response = confirm(client, token)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/import/practices/{token}/progress"
+    assert started == [token]
+
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert REFRESH in page and "Подготовка к загрузке" in page
+
+    writer = jobs.ProgressWriter(staged_upload(app, token))
+    writer.start(3)
+    writer.row(RowResult(2, "P-1", "Первая", action="create"))
+    writer.row(RowResult(4, "P-3", "Чужая", errors=["вне области"]))
+    writer._save()
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert REFRESH in page
+    assert "Обработано 2 из 3 строк" in page and '<progress id="import-progress" value="2" max="3">' in page
+    assert "создано 1" in page and "с ошибками 1" in page
+    assert practices(app) == []
+
+    jobs.run(app, token)  # what the thread runs
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert REFRESH not in page and "<progress" not in page
+    assert "Реестр загружен" in page and "создано 2" in page and "с ошибками 1" in page
+    assert "вне вашей области модерации" in page  # the per-row report, as the synchronous page showed it
+    ids = {p.external_id: p.id for p in practices(app)}
+    assert set(ids) == {"P-1", "P-2"}
+    assert f'href="/practices/{ids["P-1"]}"' in page
+    # The registry is deleted once imported; the progress and its result stay for the page.
+    assert not staged_upload(app, token).registry_path.exists()
+
+
+def test_the_real_thread_writes_the_progress_file(app, client, make_user):
+    sign_in(client, make_user("admin"))
+    token = checked(client, [row("T-1", "Из потока"), row("T-2", "Тоже из потока")])
+    assert confirm(client, token).status_code == 303
+    wait_for_import(token)
+    state = json.loads(jobs.progress_path(staged_upload(app, token)).read_text(encoding="utf-8"))
+    assert (state["state"], state["total"], state["done"], state["created"]) == ("done", 2, 2, 2)
+    assert [r["external_id"] for r in state["report"]["rows"]] == ["T-1", "T-2"]
+    assert REFRESH not in client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+
+
+def test_a_second_confirmation_does_not_start_a_second_import(app, client, make_user, started):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("D-1", "Двойной щелчок")])
+    first, second = confirm(client, token), confirm(client, token)
+    assert started == [token]
+    assert first.headers["Location"] == second.headers["Location"] == f"/import/practices/{token}/progress"
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Импорт этого реестра уже запущен" in page
+    # The marker is taken atomically: of any number of claims exactly one wins.
+    staged = staged_upload(app, token)
+    assert staging.claim(staged) is False
+
+
+def test_progress_page_is_for_the_uploader_or_an_administrator(app, client, make_user, started):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("A-1", "Чей ход")])
+    url = f"/import/practices/{token}/progress"
+    assert client.get(url).status_code == 404  # not confirmed yet
+    confirm(client, token)
+    assert client.get(url).status_code == 200
+
+    other = app.test_client()
+    sign_in(other, make_user("methodist", scope_region="RU-CHE"))
+    assert other.get(url).status_code == 404
+    teacher = app.test_client()
+    sign_in(teacher, make_user("teacher"))
+    assert teacher.get(url).status_code == 403
+    assert app.test_client().get(url).status_code == 302  # to the login page
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    assert admin.get(url).status_code == 200
+    assert client.get("/import/practices/not-a-token/progress").status_code == 404
+
+
+def test_an_unfinished_progress_that_stopped_changing_is_shown_as_interrupted(app, client, make_user, started):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("S-1", "Прервана"), row("S-2", "Тоже")])
+    confirm(client, token)
+    staged = staged_upload(app, token)
+    writer = jobs.ProgressWriter(staged)
+    writer.start(2)
+    writer.row(RowResult(2, "S-1", "Прервана", action="create"))
+    writer._save()
+    url = f"/import/practices/{token}/progress"
+    assert "прервана" not in client.get(url).get_data(as_text=True)
+
+    path = jobs.progress_path(staged)
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state["updated_at"] = time.time() - jobs.DEFAULT_STALE_SECONDS - 60
+    path.write_text(json.dumps(state), encoding="utf-8")
+    page = client.get(url).get_data(as_text=True)
+    assert "Загрузка прервана" in page and "повторная загрузка" in page and "внешнему идентификатору" in page
+    assert REFRESH not in page
+    assert "Обработано 1 из 2 строк" in page
+
+    app.config["BULK_IMPORT_STALE_SECONDS"] = 3600 * 2
+    assert REFRESH in client.get(url).get_data(as_text=True)
+
+
+def test_an_import_failing_as_a_whole_is_reported_and_writes_nothing(app, client, make_user, started,
+                                                                     monkeypatch):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("F-1", "Сбой")])
+    confirm(client, token)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(jobs.services, "run_import", broken)
+    jobs.run(app, token)
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert "Загрузка не выполнена" in page and "внутренней ошибки" in page and "disk on fire" not in page
+    assert REFRESH not in page
+    assert practices(app) == []
