@@ -162,3 +162,31 @@ def test_an_import_failing_as_a_whole_is_reported_and_writes_nothing(app, client
     assert "Загрузка не выполнена" in page and "внутренней ошибки" in page and "disk on fire" not in page
     assert REFRESH not in page
     assert practices(app) == []
+
+
+def test_rows_are_committed_in_batches_so_a_broken_import_keeps_what_it_wrote(app, client, make_user, started,
+                                                                              monkeypatch):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("K-1", "Первая"), row("K-2", "Вторая"), row("K-3", "Третья")])
+    confirm(client, token)
+    monkeypatch.setattr(jobs, "COMMIT_EVERY", 2)
+    counted = jobs.ProgressWriter.row
+
+    def dies_at_the_third_row(self, result):
+        if self.progress.done == 2:
+            raise RuntimeError("worker killed")
+        counted(self, result)
+
+    monkeypatch.setattr(jobs.ProgressWriter, "row", dies_at_the_third_row)
+    jobs.run(app, token)
+    assert [p.external_id for p in practices(app)] == ["K-1", "K-2"]  # the first batch was committed
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert "Загрузка не выполнена" in page and "могли быть записаны" in page
+
+    # Running the same registry again creates only what is missing.
+    token = checked(client, [row("K-1", "Первая"), row("K-2", "Вторая"), row("K-3", "Третья")])
+    monkeypatch.setattr(jobs.ProgressWriter, "row", counted)
+    confirm(client, token)
+    jobs.run(app, token)
+    assert [p.external_id for p in practices(app)] == ["K-1", "K-2", "K-3"]
+    assert "создано 1" in client.get(f"/import/practices/{token}/progress").get_data(as_text=True)

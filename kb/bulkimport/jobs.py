@@ -6,8 +6,10 @@ same ``run_import`` the command uses and rewrites ``progress.json`` in the uploa
 are done (a temporary file moved over it with ``os.replace``: a reader never sees half a file). The folder
 is in the instance, so every gunicorn worker serves the progress page of an import another one runs.
 
-A progress file that stopped changing while unfinished means the process running the import died: the
-page calls it interrupted (nothing of that run was committed — the import commits once, at the end).
+The import commits every ``COMMIT_EVERY`` rows (short write transactions: the site stays readable on
+SQLite). A progress file that stopped changing while unfinished means the process running the import
+died: the page calls it interrupted; the rows committed before stay, and the same registry can be run
+again (rows are matched by their external id).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from kb.extensions import db
 PROGRESS = "progress.json"
 WRITE_EVERY_SECONDS = 0.5
 DEFAULT_STALE_SECONDS = 10 * 60
-INTERNAL_ERROR = ("Импорт прервался из-за внутренней ошибки; ничего из этого запуска не записано. "
-                  "Загрузите тот же файл ещё раз.")
+COMMIT_EVERY = 100  # rows per transaction
+INTERNAL_ERROR = ("загрузка прервалась из-за внутренней ошибки. Строки до неё могли быть записаны: загрузите тот "
+                  "же файл ещё раз — по внешнему идентификатору они обновятся, а не создадутся заново.")
 
 
 def progress_path(staged: staging.Staged) -> Path:
@@ -163,7 +166,7 @@ def run(app: Flask, token: str) -> None:
             archive = services.open_archive(staged.archive_path)
             try:
                 report = services.run_import(user, registry, archive, dry_run=False, publish=staged.publish,
-                                             on_row=writer.row)
+                                             on_row=writer.row, commit_every=COMMIT_EVERY)
             finally:
                 if archive is not None:
                     archive.close()

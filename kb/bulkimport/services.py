@@ -482,11 +482,14 @@ def _open_transaction() -> None:
 
 def run_import(user: User, registry: Registry, archive: FileArchive | None = None, dry_run: bool = True,
                publish: bool = False, progress: Callable[[int], None] | None = None,
-               on_row: Callable[[RowResult], None] | None = None) -> ImportReport:
-    """Check (and unless ``dry_run`` write) every row; the caller commits.
+               on_row: Callable[[RowResult], None] | None = None, commit_every: int | None = None) -> ImportReport:
+    """Check (and unless ``dry_run`` write) every row; the caller commits (the rest, with ``commit_every``).
 
     ``progress(1)`` is called after each row (a click progress bar's ``update``); ``on_row(result)`` too, with
-    the row's outcome (the web import counts created, updated and failed rows as it goes).
+    the row's outcome (the web import counts created, updated and failed rows as it goes). ``commit_every``
+    commits after that many rows: a long import then never holds SQLite's write lock for long (readers of a
+    database whose writer spilled its cache get «database is locked»), and what it did so far stays if its
+    process dies — running the registry again is safe by the external ids.
     """
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
     if not dry_run:
@@ -514,6 +517,9 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
                 result.action = ""
                 result.published = False
         report.rows.append(result)
+        if commit_every and not dry_run and len(report.rows) % commit_every == 0:
+            db.session.commit()
+            _open_transaction()
         if progress is not None:
             progress(1)
         if on_row is not None:
