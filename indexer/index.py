@@ -116,6 +116,39 @@ def _cached_length_reader(self, fieldname, column):
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
+_has_column_on_disk = whoosh3.W3PerDocReader.has_column
+
+
+def _has_column(self, fieldname):
+    """``W3PerDocReader.has_column``, true too of a column whose file this reader holds open (see ``_pinned``):
+    whoosh asked the folder, where a merge by the writer may have deleted the file since."""
+    return fieldname in self._colfiles or _has_column_on_disk(self, fieldname)
+
+
+whoosh3.W3PerDocReader.has_column = _has_column
+
+
+def _pinned(searcher: Searcher) -> Searcher:
+    """``searcher`` with every column file of its segments open now, not on first use.
+
+    Segments are separate files (see ``_build``), and whoosh opens a segment's column files (stored
+    fields, field lengths, sort columns) lazily. The writer process deletes the files of segments a
+    commit merged away; a file already open stays readable (POSIX), one opened later is gone. Opening
+    them all with the searcher makes it read one consistent generation; a file deleted before it could
+    be opened raises FileNotFoundError, and the caller opens the index again.
+    """
+    names = ["_stored", *(name for field in searcher.schema.names() for name in (field, whoosh3._lenfield(field)))]
+    for leaf, _offset in searcher.reader().leaf_readers():
+        perdoc = getattr(leaf, "_perdoc", None)
+        if not isinstance(perdoc, whoosh3.W3PerDocReader):
+            continue
+        for name in names:
+            if name not in perdoc._colfiles and _has_column_on_disk(perdoc, name):
+                perdoc._colfiles[name] = perdoc._get_column_file(name)
+        if perdoc.doc_count_all() and "_stored" not in perdoc._colfiles:
+            searcher.close()
+            raise FileNotFoundError(f"the stored fields of segment {perdoc._segment.segment_id()} are gone")
+    return searcher
 
 
 class IndexUnavailable(Exception):
@@ -430,7 +463,7 @@ class SearchIndex:
             # A rebuild swaps another folder in: its generation numbers may equal the old ones.
             if self._searcher is None or folder != self._folder or not self._searcher.up_to_date():
                 self._close_searcher()
-                self._searcher = self._retrying(lambda: self._open().searcher())
+                self._searcher = self._retrying(lambda: _pinned(self._open().searcher()))
                 self._folder = folder
         except IndexUnavailable:
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import threading
 import time
@@ -597,3 +598,22 @@ def test_snippets_are_the_same_as_whoosh_highlighting_gives(tmp_path: Path):
         assert [(h.id, h.snippet, h.snippet_field) for h in a.hits] == [(h.id, h.snippet, h.snippet_field)
                                                                          for h in b.hits]
         assert any(h.snippet for h in a.hits)
+
+
+def test_a_searcher_keeps_reading_segments_another_writer_merged_away(tmp_path: Path):
+    """Workers read while the writer process commits: a commit that merges segments deletes their files,
+    and a searcher opened just before must still read them (its files are held open from the start)."""
+    path = tmp_path / "index"
+    reader, writer = SearchIndex(path), SearchIndex(path)  # two processes, as far as whoosh can tell
+    for n in range(6):
+        writer.apply([doc(f"practice:{n}", f"Практика номер {n}", body="проектная деятельность школьников")])
+    with reader._lock:
+        searcher = reader._current_searcher()
+        before = set(os.listdir(path))
+        for n in range(6, 40):  # enough commits for whoosh to merge the first segments away
+            writer.apply([doc(f"practice:{n}", f"Практика номер {n}")])
+        assert before - set(os.listdir(path)), "the writer merged and deleted segment files"
+        stored = [searcher.stored_fields(docnum)["id"] for docnum in range(searcher.doc_count_all())]
+        lengths = [searcher.reader().doc_field_length(docnum, "body") for docnum in range(searcher.doc_count_all())]
+    assert sorted(stored) == sorted(f"practice:{n}" for n in range(6))
+    assert all(length > 0 for length in lengths)
