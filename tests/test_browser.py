@@ -84,8 +84,12 @@ def test_search_facets_practice_collection_export(live_server, browser):
     page.locator(".result h2 a").first.click()
     page.wait_for_url("**/practices/*")
     title = page.locator("h1").inner_text()
+    address = page.url
     page.locator(".add-to-collection button").first.click()
-    assert "добавлен" in page.locator(".flashes").inner_text().lower()
+    # the script adds in place: the page stays and says so beside the button
+    status = page.locator(".add-to-collection [role=status]").first
+    status.locator("a", has_text="Открыть подборку").wait_for()
+    assert "добавлено в подборку" in status.inner_text().lower() and page.url == address
     page.goto(f"{base}/collections/mine")
     page.locator("main a", has_text="Моя подборка").first.click()
     assert title in page.content()

@@ -122,6 +122,26 @@ def test_one_click_add_creates_the_first_collection_and_returns(app, world):
     assert "Добавлено в подборку «Моя подборка 2»." in owner.get("/collections/mine").get_data(as_text=True)
 
 
+def test_the_script_adds_in_place_and_gets_json(app, world):
+    """static/collections.js asks for JSON: no redirect, no message left for the next page."""
+    owner = _client(app, world["owner"])
+    json_headers = {"Accept": "application/json"}
+    response = owner.post("/collections/add", headers=json_headers, data={
+        "item_type": "practice", "item_id": world["published"], "next": "/search?q=ШНО"})
+    assert response.status_code == 200 and response.is_json
+    body = response.json
+    assert body["created"] is True and body["message"] == "Добавлено в подборку «Моя подборка»."
+    assert body["collection"]["url"] == f"/collections/{body['collection']['id']}"
+    assert "Добавлено в подборку" not in owner.get("/collections/mine").get_data(as_text=True)
+    again = owner.post("/collections/add", headers=json_headers, data={
+        "item_type": "practice", "item_id": world["published"], "collection": str(body["collection"]["id"])})
+    assert again.json["created"] is False and "уже есть в подборке" in again.json["message"]
+    # a browser's own form post prefers HTML and keeps the redirect
+    browser_accept = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    assert owner.post("/collections/add", headers=browser_accept, data={
+        "item_type": "practice", "item_id": world["published"]}).status_code == 302
+
+
 def test_deleted_materials_stay_as_unavailable(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)

@@ -148,10 +148,21 @@ def add():
         db.session.rollback()
         created = False
     if created:
-        flash(f"Добавлено в подборку «{collection.title}».", "success")
+        message, category = f"Добавлено в подборку «{collection.title}».", "success"
     else:
-        flash(f"Этот материал уже есть в подборке «{collection.title}».", "info")
+        message, category = f"Этот материал уже есть в подборке «{collection.title}».", "info"
+    if _wants_json():
+        # static/collections.js: the page stays where it is and says so beside the button
+        return {"message": message, "created": created,
+                "collection": {"id": collection.id, "title": collection.title,
+                               "url": url_for(".view", collection_id=collection.id)}}
+    flash(message, category)
     return redirect(_safe_next(url_for(".view", collection_id=collection.id)))
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/remove")

@@ -1,0 +1,61 @@
+// Progressive enhancement of «В подборку»: the material is added without leaving the page, and the result
+// is said beside the button (and to screen readers). Without JavaScript the form posts and the page reloads.
+(function () {
+  "use strict";
+
+  function statusOf(form) {
+    var status = form.querySelector(".add-to-collection__status");
+    if (!status) {
+      status = document.createElement("span");
+      status.className = "add-to-collection__status";
+      status.setAttribute("role", "status");
+      form.appendChild(status);
+    }
+    return status;
+  }
+
+  function remember(form, collection) {
+    // A collection the click created is offered (and chosen) in every «В подборку» list of the page.
+    document.querySelectorAll("form.add-to-collection select[name=collection]").forEach(function (select) {
+      if (!select.querySelector('option[value="' + collection.id + '"]')) {
+        var option = document.createElement("option");
+        option.value = String(collection.id);
+        option.textContent = collection.title;
+        select.insertBefore(option, select.querySelector('option[value="new"]'));
+      }
+      if (select.form === form) { select.value = String(collection.id); }
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("add-to-collection") || !window.fetch) {
+      return;
+    }
+    event.preventDefault();
+    var button = form.querySelector("button");
+    var status = statusOf(form);
+    button.disabled = true;
+    status.textContent = "Добавляем…";
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (body) {
+      status.textContent = body.message + " ";
+      var link = document.createElement("a");
+      link.href = body.collection.url;
+      link.textContent = "Открыть подборку";
+      status.appendChild(link);
+      remember(form, body.collection);
+    }).catch(function () {
+      form.submit();  // the page's own way: a reload with the message at the top
+    }).then(function () {
+      button.disabled = false;
+    });
+  });
+})();
