@@ -166,7 +166,8 @@ def public_resolutions(page: int, per_page: int):
     """Published resolutions, newest conference first, paginated."""
     query = (select(Resolution).where(Resolution.status == "published")
              .order_by(Resolution.date_start.desc().nulls_last(), Resolution.id.desc())
-             .options(selectinload(Resolution.recommendations)))  # the list shows how many each has
+             # the lists show how many recommendations each has, and its regions
+             .options(selectinload(Resolution.recommendations), selectinload(Resolution.regions)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
