@@ -18,6 +18,9 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
@@ -53,6 +56,32 @@ class DocSets:
             docs[ids] = True
         return docs & self.live
 
+    def postings(self, fieldname: str, text: str | bytes) -> np.ndarray:
+        """The live documents holding a term, read a block of whoosh's postings at a time (not one document
+        at a time through ``all_ids()``: at 100,000 documents the facet bitmaps of a new searcher took
+        about a second that way)."""
+        docs = self.empty()
+        for leaf, offset in self.reader.leaf_readers():
+            try:
+                matcher = leaf.postings(fieldname, text)
+            except TermNotFound:
+                continue
+            if isinstance(matcher, FilterMatcher):
+                matcher = matcher.child  # the segment's deleted documents: `self.live` masks them below
+            if isinstance(matcher, W3LeafMatcher):
+                while matcher.is_active():
+                    if matcher._data is None:
+                        matcher._read_data()
+                    ids = np.asarray(matcher._data[0], dtype=np.int64)
+                    if not matcher._byteids:  # stored as gaps (whoosh's delta_decode, in C)
+                        ids = np.cumsum(ids)
+                    docs[offset + ids] = True
+                    matcher._next_block()
+            else:  # postings inlined in the terms file: a few documents
+                ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
+                docs[offset + ids] = True
+        return docs & self.live
+
     def term(self, fieldname: str, text: str) -> np.ndarray:
         """The live documents holding one term (read-only: callers combine, never modify)."""
         key = (fieldname, text)
@@ -62,7 +91,7 @@ class DocSets:
                 self._terms.move_to_end(key)
                 return cached
         if fieldname in self.reader.schema and (fieldname, text) in self.reader:
-            docs = self.from_numbers(self.reader.postings(fieldname, text).all_ids())
+            docs = self.postings(fieldname, text)
         else:
             docs = self.empty()
         docs.flags.writeable = False
@@ -127,7 +156,7 @@ class DocSets:
         rows = []
         for value in self.reader.lexicon(fieldname):
             values.append(value.decode("utf-8"))
-            rows.append(np.packbits(self.from_numbers(self.reader.postings(fieldname, value).all_ids())))
+            rows.append(np.packbits(self.postings(fieldname, value)))
         packed = np.vstack(rows) if rows else np.zeros((0, (self.size + 7) // 8), dtype=np.uint8)
         with self._lock:
             self._facets[fieldname] = (values, packed)
