@@ -34,11 +34,11 @@ class DocSets:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
-        if self.reader.has_deletions():
-            self.live = np.zeros(self.size, dtype=bool)
-            self.live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
-        else:
-            self.live = np.ones(self.size, dtype=bool)
+        self.live = np.ones(self.size, dtype=bool)
+        if self.reader.has_deletions():  # each segment's (few) deleted documents, not every live one
+            for leaf, offset in self.reader.leaf_readers():
+                deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)  # a cached property
+                self.live[offset + deleted] = False
         self.live.flags.writeable = False
         self._terms: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._term_cache = max(16, min(term_cache, TERM_CACHE_BYTES // max(1, self.size)))
