@@ -151,6 +151,21 @@ def _pinned(searcher: Searcher) -> Searcher:
     return searcher
 
 
+def _cancel(writer) -> None:
+    """Give up a writer, its worker processes first.
+
+    whoosh's parallel writer cancels its processes by a flag set in this process, which they never see:
+    they went on writing into the folder its cancel() was removing (OSError: directory not empty, in
+    place of the error that made the rebuild stop). They are stopped, then the writer's temporary files
+    go; the rebuild folder itself is removed by ``rebuild``.
+    """
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join(timeout=10)
+    with contextlib.suppress(OSError):
+        writer.cancel()
+
+
 class IndexUnavailable(Exception):
     """The index folder is missing, unreadable or corrupt (a rebuild repairs it)."""
 
@@ -394,7 +409,7 @@ class SearchIndex:
                     progress(unreported)
                     unreported = 0
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             raise
         writer.commit()
         if progress and unreported:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import shutil
 import threading
@@ -563,6 +564,8 @@ def test_a_large_rebuild_runs_in_parallel_and_loses_nothing(tmp_path: Path, monk
         assert search(ix, text).facets == search(single, text).facets
     with pytest.raises(ValueError, match="twice"):
         ix.rebuild([*documents, documents[0]])
+    # the worker processes of the given-up rebuild are stopped, not left writing into its removed folder
+    assert not [p.name for p in multiprocessing.active_children() if p.name.startswith("SubWriterTask")]
     assert ix.doc_count() == 120
 
 
