@@ -14,9 +14,12 @@ from kb.routing import BoundedIntConverter
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: defaults, then instance/config.py, then the environment."""
-    instance_path = os.environ.get("KB_INSTANCE") or str(ROOT / "instance")
+def create_app(test_config: dict | None = None, instance_path: str | os.PathLike | None = None) -> Flask:
+    """Build the application: defaults, then instance/config.py, then the environment.
+
+    The instance folder is ``instance_path``, else ``KB_INSTANCE``, else ``instance/`` beside the code.
+    """
+    instance_path = instance_path or os.environ.get("KB_INSTANCE") or str(ROOT / "instance")
     app = Flask(
         __name__,
         instance_path=str(Path(instance_path).resolve()),

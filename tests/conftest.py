@@ -208,7 +208,8 @@ def make_app(instance: Path, **overrides):
     }
     config.update(overrides)
     instance.mkdir(parents=True, exist_ok=True)
-    app = create_app(config)
+    # the test's own instance folder: what the app keeps there (staged uploads, restored config) stays in it
+    app = create_app(config, instance_path=instance)
     if pg is not None:
         pg.apps.append(app)
     return app

@@ -68,3 +68,13 @@ def test_healthz(client):
     assert response.json["status"] == "ok"
     assert response.json["documents"] == 0
     assert response.json["pending_changes"] == 0
+
+
+def test_a_test_app_keeps_its_files_in_its_own_instance(tmp_path):
+    """Staged uploads and a restored config.py go to the test's instance, never to the developer's."""
+    from kb.bulkimport import staging
+
+    app = make_app(tmp_path / "instance")
+    assert app.instance_path == str((tmp_path / "instance").resolve())
+    with app.app_context():
+        assert staging.root().is_relative_to(tmp_path)
