@@ -45,7 +45,7 @@ def docx_bytes(text: str) -> bytes:
 
 
 def _staged(app) -> list[Path]:
-    root = Path(app.config["UPLOAD_DIR"]) / "resolution-imports"
+    root = Path(app.instance_path) / "uploads-tmp" / "resolution-imports"
     return sorted(root.iterdir()) if root.is_dir() else []
 
 

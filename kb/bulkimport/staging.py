@@ -1,20 +1,14 @@
-"""Uploaded registries waiting for confirmation: kept on the server under a random token, never re-uploaded."""
+"""Uploaded registries waiting for confirmation: staged (kb/staging.py) under a random token, never re-uploaded."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import secrets
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from kb.staging import StagingArea
 
-TTL_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
+AREA = StagingArea("bulkimport")
 REGISTRY = "registry"
 ARCHIVE = "files.zip"
 CLAIMED = "import.claimed"  # the import of this upload has been started
@@ -43,45 +37,28 @@ class Staged:
 
 def root() -> Path:
     """instance/uploads-tmp/bulkimport: beside the uploads (not in them, so backups skip it)."""
-    return Path(current_app.config.get("BULK_IMPORT_STAGING_DIR")
-                or Path(current_app.instance_path) / "uploads-tmp" / "bulkimport")
-
-
-def _clean_expired() -> None:
-    folder = root()
-    if not folder.is_dir():
-        return
-    limit = time.time() - TTL_SECONDS
-    for item in folder.iterdir():
-        if item.is_dir() and item.stat().st_mtime < limit:
-            shutil.rmtree(item, ignore_errors=True)
+    return AREA.root()
 
 
 def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: bytes | None,
           publish: bool) -> Staged:
     """Keep an upload until it is confirmed (or expires after a day; an imported one keeps its progress page
     for a day too)."""
-    _clean_expired()
-    token = secrets.token_urlsafe(24)
-    folder = root() / token
-    folder.mkdir(parents=True)
+    token, folder = AREA.create()
     (folder / REGISTRY).write_bytes(registry)
     if archive:
         (folder / ARCHIVE).write_bytes(archive)
     meta = {"user_id": user_id, "registry_name": registry_name, "archive_name": archive_name, "publish": publish}
-    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    AREA.write_meta(folder, meta)
     return Staged(token, folder, user_id, registry_name, archive_name, publish)
 
 
 def find(token: str) -> Staged | None:
     """The upload with this token, whoever uploaded it (the caller decides who may see it)."""
-    if not _TOKEN.fullmatch(token or ""):
+    found = AREA.read_meta(token)
+    if found is None:
         return None
-    folder = root() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    folder, meta = found
     return Staged(token, folder, int(meta.get("user_id") or 0), meta.get("registry_name", ""),
                   meta.get("archive_name", ""), bool(meta.get("publish")))
 
@@ -121,4 +98,4 @@ def drop_files(staged: Staged) -> None:
 
 
 def discard(staged: Staged) -> None:
-    shutil.rmtree(staged.folder, ignore_errors=True)
+    AREA.discard(staged.token)

@@ -1,29 +1,23 @@
 """Uploaded resolution files kept on the server between the import preview and saving.
 
-Each upload lives in its own folder named by a random token (``instance/uploads/resolution-imports/<token>/``):
-the file under its cleaned original name and ``meta.json`` with the uploader and the extracted text. The
-browser only ever sends the token back; a token that is malformed, unknown, stale or another user's finds nothing.
+Each upload is staged (kb/staging.py) in ``instance/uploads-tmp/resolution-imports/<token>/``: the file under
+its cleaned original name, and in its meta the uploader and the extracted text. A token that is malformed,
+unknown, stale or another user's finds nothing.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from flask import current_app
 
 from kb.attachments.extract import AttachmentError, detect
 from kb.attachments.extract import extract_text as extract_file_text
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
+from kb.staging import TTL_SECONDS, StagingArea
 
-MAX_AGE_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+AREA = StagingArea("resolution-imports")
 # Kinds of content (as kb.attachments.extract.detect names them) a resolution file may have.
 _RESOLUTION_KINDS = {"txt", "docx", "odt", "rtf", "pdf", "doc"}
 
@@ -40,10 +34,6 @@ class StagedUpload:
     filename: str
     user_id: int
     text: str
-
-
-def _root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "resolution-imports"
 
 
 def too_large_message() -> str:
@@ -78,50 +68,29 @@ def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
             extract_file_text(data, kind)
         except AttachmentError as exc:
             raise ResolutionFormatError(str(exc)) from None
-    discard_stale()
-    token = secrets.token_urlsafe(24)
-    folder = _root() / token
-    folder.mkdir(parents=True)
+    token, folder = AREA.create()
     try:
         path = folder / name
         path.write_bytes(data)
         text = extract_text(path)
-        meta = {"filename": name, "user_id": user_id, "created": time.time(), "text": text}
-        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        AREA.write_meta(folder, {"filename": name, "user_id": user_id, "created": time.time(), "text": text})
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        AREA.discard(token)
         raise
     return StagedUpload(token, name, user_id, text)
 
 
 def load_staged(token: str, user_id: int) -> StagedUpload | None:
     """The upload kept under ``token`` for this user, or None."""
-    if not _TOKEN.fullmatch(token or ""):
+    found = AREA.read_meta(token)
+    if found is None:
         return None
-    try:
-        meta = json.loads((_root() / token / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("user_id") != user_id or time.time() - float(meta.get("created", 0)) > MAX_AGE_SECONDS:
+    _folder, meta = found
+    if meta.get("user_id") != user_id or time.time() - float(meta.get("created", 0)) > TTL_SECONDS:
         return None
     return StagedUpload(token, str(meta["filename"]), user_id, str(meta["text"]))
 
 
 def discard(token: str) -> None:
     """Forget an upload (after saving or cancelling)."""
-    if _TOKEN.fullmatch(token or ""):
-        shutil.rmtree(_root() / token, ignore_errors=True)
-
-
-def discard_stale() -> None:
-    """Remove uploads older than a day whose preview was never saved."""
-    root = _root()
-    if not root.is_dir():
-        return
-    limit = time.time() - MAX_AGE_SECONDS
-    for folder in root.iterdir():
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < limit:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue
+    AREA.discard(token)
