@@ -63,23 +63,10 @@ class DocSets:
         docs = self.empty()
         for leaf, offset in self.reader.leaf_readers():
             try:
-                matcher = leaf.postings(fieldname, text)
+                for ids, _weights in leaf_postings(leaf, fieldname, text, weights=False):
+                    docs[offset + ids] = True
             except TermNotFound:
                 continue
-            if isinstance(matcher, FilterMatcher):
-                matcher = matcher.child  # the segment's deleted documents: `self.live` masks them below
-            if isinstance(matcher, W3LeafMatcher):
-                while matcher.is_active():
-                    if matcher._data is None:
-                        matcher._read_data()
-                    ids = np.asarray(matcher._data[0], dtype=np.int64)
-                    if not matcher._byteids:  # stored as gaps (whoosh's delta_decode, in C)
-                        ids = np.cumsum(ids)
-                    docs[offset + ids] = True
-                    matcher._next_block()
-            else:  # postings inlined in the terms file: a few documents
-                ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
-                docs[offset + ids] = True
         return docs & self.live
 
     def term(self, fieldname: str, text: str) -> np.ndarray:
@@ -214,6 +201,39 @@ class DocSets:
     @staticmethod
     def numbers(docs: np.ndarray) -> list[int]:
         return np.flatnonzero(docs).tolist()
+
+
+def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True):
+    """(document numbers in the segment, term weights or None) of a term's postings in one segment, a block
+    at a time as whoosh stores them (raises TermNotFound). Deleted documents are included: callers mask them."""
+    matcher = leaf.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # the segment's deleted documents
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            ids = np.asarray(matcher._data[0], dtype=np.int64)
+            if not matcher._byteids:  # stored as gaps (whoosh's delta_decode, in C)
+                ids = np.cumsum(ids)
+            values = None
+            if weights:
+                stored = matcher._data[1]
+                if stored is None or isinstance(stored, float):
+                    values = np.full(ids.size, 1.0 if stored is None else stored, dtype=np.float32)
+                else:
+                    values = np.asarray(stored, dtype=np.float32)
+                values = values.astype(np.float64)
+            yield ids, values
+            matcher._next_block()
+    else:  # postings inlined in the terms file: a few documents
+        found, values = [], []
+        while matcher.is_active():
+            found.append(matcher.id())
+            if weights:
+                values.append(matcher.weight())
+            matcher.next()
+        yield np.array(found, dtype=np.int64), (np.array(values, dtype=np.float64) if weights else None)
 
 
 def _dense_ranks(values: list) -> np.ndarray:

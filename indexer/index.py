@@ -45,6 +45,7 @@ from indexer.analysis import (
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
+from indexer.scoring import Scores, top
 from indexer.synonyms import SynonymTable
 
 WRITE_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
@@ -65,6 +66,7 @@ REBUILD_LIMIT_MB = 256  # posting buffer of each writer before it spills sorted 
 # at 100,000 practices; separate files are read through the page cache, shared by every worker.
 SNIPPET_FRAGMENT_CHARS = 130  # two fragments make a snippet of about 250 characters
 SNIPPET_FRAGMENTS = 2
+SNIPPET_MATCHES = 8  # the snippet's fragments are chosen among those around the first matches of a field
 HIGHLIGHT_CHARS = 6000  # of each field, for snippets (a match further on gets the caller's plain excerpt)
 SORTS = ("relevance", "date", "adoptions")
 # More-like-this: the key terms of these fields, this many of them.
@@ -278,6 +280,7 @@ class SearchIndex:
         self._folder: tuple[int, int] | None = None  # (device, inode) the searcher was opened on
         # bitmaps of the open searcher: term and facet-value document sets (built on first use)
         self._sets: DocSets | None = None
+        self._scorer: Scores | None = None
         # the last searches on the open searcher: a commit (a new searcher) empties it
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
         if not create:
@@ -458,6 +461,7 @@ class SearchIndex:
         self._searcher = None
         self._folder = None
         self._sets = None
+        self._scorer = None
         self._results = OrderedDict()
 
     def _current_searcher(self) -> Searcher:
@@ -572,11 +576,12 @@ class SearchIndex:
         if by_field and found_count:
             ranked = [(docnum, 0.0) for docnum in sets.first_by(found | extra, request.sort, limit)]
         elif found_count:
-            # Without a facet selection the query's own matches need no filter (cheaper for whoosh).
             broad: list[bool] = []
-            ranked = _ranked(searcher, q, found if allowed else None, limit, found_count, broad)
+            # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
+            ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad)
             if extra.any() and len(ranked) < limit:
-                ranked += _ranked(searcher, parsed.relaxed, extra, limit - len(ranked), int(extra.sum()))
+                ranked += self._best(searcher, sets, parsed.relaxed, extra, extra, limit - len(ranked),
+                                     int(extra.sum()))
             if broad:
                 notices.append(NOTICE_BROAD)
         start = (page - 1) * per_page
@@ -627,6 +632,14 @@ class SearchIndex:
                 query.Or([query.Term("type", t) for t in types]),
                 query.Not(query.Term("id", doc_id)),
             ])
+            sets = self._docsets(searcher)
+            scores = self._scores(sets).of(q)
+            if scores is not None:
+                return [
+                    Hit(id=stored_id["id"], type=stored_id["type"], score=score, snippet="")
+                    for docnum, score in top(scores, sets.matching(query.And([q, allowed])), limit)
+                    for stored_id in [searcher.stored_fields(docnum)]
+                ]
             # More-like-this ORs a dozen frequent terms: at 100,000 practices whoosh would score tens of
             # thousands of documents; the best of those seen within SIMILAR_SECONDS do.
             collector = _budgeted(searcher, limit, allowed, SIMILAR_SECONDS)
@@ -636,6 +649,22 @@ class SearchIndex:
                 Hit(id=hit["id"], type=hit["type"], score=float(hit.score), snippet="")
                 for hit in collector.results()
             ]
+
+    def _best(self, searcher: Searcher, sets: DocSets, q: query.Query, found: np.ndarray, among: np.ndarray | None,
+              limit: int, matches: int, broad: list[bool] | None = None) -> list[tuple[int, float]]:
+        """The best ``limit`` of ``found`` (matches of ``q``) by their scores for ``q``: computed for every one
+        in numpy where ``Scores`` knows the query's kinds, else ranked by whoosh (``_ranked``, only documents
+        in ``among`` if given)."""
+        scores = self._scores(sets).of(q)
+        if scores is not None:
+            return top(scores, found, limit)
+        return _ranked(searcher, q, among, limit, matches, broad)
+
+    def _scores(self, sets: DocSets) -> Scores:
+        """The scorer of the open searcher (its term scores are cached with it, dropped with it)."""
+        if self._scorer is None or self._scorer.sets is not sets:
+            self._scorer = Scores(sets)
+        return self._scorer
 
     def _docsets(self, searcher: Searcher) -> DocSets:
         """The bitmaps of the open searcher (built on first use, dropped with the searcher)."""
@@ -874,11 +903,17 @@ class _Mark:
 def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str],
                    prefixes: frozenset[str] | None = None):
     """The words of ``text`` as ``RussianAnalyzer`` reads them, each marked if its term is one of ``words``
-    (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost)."""
+    (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost).
+
+    The words end a fragment's length after the SNIPPET_MATCHES-th match: the best fragments are chosen
+    among those, and a frequent word no longer costs reading every word of a long text."""
     token = _Mark()
     token.boost, token.pos = 1.0, 0
     matched: dict[str, bool] = {}
+    seen, stop = 0, len(text)
     for match in _TEXT_WORD.finditer(text):
+        if match.start() > stop:
+            return
         folded = match.group().lower().translate(FOLD_MAP)
         is_match = matched.get(folded)
         if is_match is None:
@@ -888,6 +923,10 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
         token.text = folded
         token.startchar, token.endchar = match.span()
         token.matched = is_match
+        if is_match:
+            seen += 1
+            if seen == SNIPPET_MATCHES:
+                stop = token.endchar + SNIPPET_FRAGMENT_CHARS
         yield token
 
 

@@ -524,8 +524,16 @@ def test_a_repeated_search_is_answered_from_the_cache_until_the_next_commit(ix: 
     assert search(ix, "музей").total == 2
 
 
-def test_a_broad_query_ranks_for_a_limited_time_and_says_so(big: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+
+
+def test_a_broad_query_whoosh_ranks_is_ranked_for_a_limited_time_and_says_so(
+    big: SearchIndex, monkeypatch: pytest.MonkeyPatch,
+):
+    """A query kind the numpy scores leave to whoosh (the coordination-scaled OR of a relaxed query)."""
     import indexer.index as index_module
+    from indexer.scoring import Scores
+
+    monkeypatch.setattr(Scores, "of", lambda self, q: None)
 
     monkeypatch.setattr(index_module, "BROAD_MATCHES", 10)
     monkeypatch.setattr(index_module, "RANK_SECONDS", 0.0)
@@ -543,6 +551,50 @@ def test_a_broad_query_ranks_for_a_limited_time_and_says_so(big: SearchIndex, mo
     monkeypatch.setattr(index_module, "BROAD_MATCHES", 10_000)
     big._results.clear()
     assert "Запрос очень общий" not in (search(big, "опыт OR дети OR школа").notice or "")
+
+
+SCORED_QUERIES = ["опыт", "опыт дети", "опыт OR музей", "опыт NOT дети", "опыт -дети", "исследование школа",
+                  "(музей OR чтение) робототехника", "краеведческий проект", "ШНО олимпиада", "одарённые дети",
+                  '"учитель математика"', 'опыт -"школа проект"', '"проект" музей']
+
+
+@pytest.mark.parametrize("text", SCORED_QUERIES)
+def test_numpy_scores_are_whoosh_scores_for_every_match(big: SearchIndex, text: str):
+    from indexer.docsets import DocSets
+    from indexer.query import parse_text
+    from indexer.scoring import Scores
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    table = SynonymTable(synonym_groups([]))
+    with big._lock:
+        searcher = big._current_searcher()
+        sets = DocSets(searcher)
+        q = parse_text(text, searcher.schema, table).strict
+        scores = Scores(sets).of(q)
+        assert scores is not None, q  # the kinds our parser makes are all scored here
+        expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+        matched = DocSets.numbers(sets.matching(q))
+    assert sorted(expected) == matched
+    assert [scores[d] for d in matched] == pytest.approx([expected[d] for d in matched], rel=1e-12)
+
+
+def test_a_broad_query_is_ranked_over_every_match_without_a_notice(big: SearchIndex,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    import indexer.index as index_module
+    from indexer.query import parse_text
+
+    monkeypatch.setattr(index_module, "BROAD_MATCHES", 10)
+    monkeypatch.setattr(index_module, "RANK_SECONDS", 0.0)
+    result = search(big, "опыт OR дети OR школа", per_page=15)
+    with big._lock:
+        searcher = big._current_searcher()
+        q = parse_text("опыт OR дети OR школа", searcher.schema).strict
+        everything = sorted(searcher.search(q, limit=None), key=lambda hit: (-hit.score, hit.docnum))
+        best = [searcher.stored_fields(hit.docnum)["id"] for hit in everything[:15]]
+    assert result.total == len(everything) > 100
+    assert ids(result) == best
+    assert "Запрос очень общий" not in (result.notice or "")
 
 
 def test_a_large_rebuild_runs_in_parallel_and_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -1,0 +1,220 @@
+"""whoosh's BM25F ranking, computed for every matching document at once in numpy.
+
+whoosh ranks by walking the matchers of a query one document at a time in Python. A frequent word at
+100,000 practices is looked for in five fields plus its relatives (words of the same root): tens of
+thousands of documents, each scored through a tree of a hundred matchers, took longer than any page
+can wait, so broad queries were ranked under a time budget from the part of the matches seen.
+
+Here each term's postings are read once per searcher into (document numbers, scores) with the formula,
+statistics and field lengths whoosh uses, and a query's tree becomes sums of arrays. The scores are
+whoosh's own (tests compare them on every document), so the ranking is exact and needs no budget.
+
+Only the query kinds our parser makes are done here: terms, phrases, AND, OR, NOT, prefixes (the
+relatives) and constant scores (thesaurus concepts). Anything else (such as the OR with a coordination
+scale of a relaxed query) makes ``Scores.of`` return None, and whoosh ranks that query itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+from whoosh import query, scoring
+from whoosh.codec import whoosh3
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from indexer.docsets import DocSets, leaf_postings
+
+TERM_CACHE_BYTES = 16_000_000  # scored postings kept per searcher (12 bytes a posting)
+# Field length bytes (whoosh's lossy one-byte encoding) -> the length whoosh scores with.
+_LENGTHS = np.array([float(byte_to_length(b)) for b in range(256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query node this module does not score exactly as whoosh does."""
+
+
+class Scores:
+    """Scores over the document numbers of one searcher; build with the searcher's ``DocSets``."""
+
+    def __init__(self, sets: DocSets):
+        self.sets = sets
+        self.searcher = sets.searcher
+        self.reader = sets.reader
+        self.size = sets.size
+        self.leaves = list(self.reader.leaf_readers())
+        weighting = self.searcher.weighting
+        self.weighting = weighting if type(weighting) is scoring.BM25F else None
+        self._lengths: dict[str, np.ndarray] = {}
+        self._terms: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._term_bytes = 0
+        self._lock = threading.Lock()
+
+    def of(self, q: query.Query) -> np.ndarray | None:
+        """Each document's score for ``q`` (0 where it does not match), or None if whoosh must rank it."""
+        if self.weighting is None:
+            return None
+        try:
+            return self._score(q)
+        except Unsupported:
+            return None
+
+    # -- the query tree -------------------------------------------------------------------------
+
+    def _score(self, q: query.Query) -> np.ndarray:
+        kind = type(q)
+        if kind is query.Term:
+            return self._term_array(q.fieldname, q.text, q.boost)
+        if kind in (query.And, query.Or):
+            if isinstance(q, query.Or) and q.scale:
+                raise Unsupported("coordination scale")
+            subs = q.subqueries
+            if not subs:
+                return np.zeros(self.size)
+            if len(subs) == 1:  # whoosh uses the only child's matcher: the compound's boost is not applied
+                return self._score(subs[0])
+            total = np.zeros(self.size)
+            for sub in subs:
+                total += self._score(sub)
+            if kind is query.And:
+                total[~self.sets.matching(q)] = 0.0
+            elif any(type(sub) is query.Not for sub in subs):
+                raise Unsupported("NOT as an alternative")
+            return total * q.boost if q.boost != 1.0 else total
+        if kind is query.AndNot:
+            scores = self._score(q.a)
+            scores[~self.sets.matching(q)] = 0.0
+            return scores
+        if kind is query.Not:  # inside an AND: whoosh's InverseMatcher adds a weight of 1 to every match
+            if q.boost != 1.0:
+                raise Unsupported("boosted NOT")
+            return np.ones(self.size)
+        if kind is query.Prefix:
+            return self._prefix(q)
+        if kind is query.Phrase:  # whoosh scores the AND of its words, where the words stand as a phrase
+            if not q.words:
+                raise Unsupported("empty phrase")
+            total = np.zeros(self.size)
+            for word in q.words:
+                total += self._term_array(q.fieldname, word, 1.0)
+            total[~self.sets.matching(q)] = 0.0
+            return total * q.boost if q.boost != 1.0 else total
+        if kind is query.ConstantScoreQuery:
+            scores = np.zeros(self.size)
+            scores[self.sets.matching(q.child)] = q.score
+            return scores
+        raise Unsupported(kind.__name__)
+
+    def _prefix(self, q: query.Prefix) -> np.ndarray:
+        """whoosh's MultiTerm matcher, segment by segment: one expansion in a segment is scored as a plain
+        term (without the prefix's boost), several as an OR of them with it."""
+        scores = np.zeros(self.size)
+        for leaf, offset in self.leaves:
+            texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in leaf.expand_prefix(q.fieldname, q.text)]
+            texts = [t for t in texts if t]
+            part = np.zeros(self.size)
+            for text in texts:
+                ids, values = self._term(q.fieldname, text)
+                inside = (ids >= offset) & (ids < offset + leaf.doc_count_all())
+                part[ids[inside]] += values[inside]
+            if len(texts) > 1 and q.boost != 1.0:
+                part *= q.boost
+            scores += part
+        return scores
+
+    def _term_array(self, fieldname: str, text: str, boost: float) -> np.ndarray:
+        scores = np.zeros(self.size)
+        ids, values = self._term(fieldname, text)
+        scores[ids] = values * boost if boost != 1.0 else values
+        return scores
+
+    # -- one term -------------------------------------------------------------------------------
+
+    def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, BM25F scores) of a term's postings in every segment, cached per searcher."""
+        key = (fieldname, text)
+        with self._lock:
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            result = (np.zeros(0, dtype=np.int32), np.zeros(0))
+        elif not schema[fieldname].scorable:
+            raise Unsupported(f"unscored field {fieldname}")
+        else:
+            result = self._read_term(fieldname, text)
+        with self._lock:
+            self._terms[key] = result
+            self._term_bytes += result[0].nbytes + result[1].nbytes
+            while self._term_bytes > TERM_CACHE_BYTES and len(self._terms) > 1:
+                _, (old_ids, old_values) = self._terms.popitem(last=False)
+                self._term_bytes -= old_ids.nbytes + old_values.nbytes
+        return result
+
+    def _read_term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            btext = self.searcher.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        id_parts, weight_parts = [], []
+        for leaf, offset in self.leaves:
+            if (fieldname, btext) not in leaf:
+                continue
+            try:
+                for ids, weights in leaf_postings(leaf, fieldname, btext):
+                    id_parts.append(ids + offset)
+                    weight_parts.append(weights)
+            except TermNotFound:
+                continue
+        if not id_parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        ids = np.concatenate(id_parts).astype(np.int32)
+        tf = np.concatenate(weight_parts)
+        w = self.weighting
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        idf = self.searcher.idf(fieldname, btext)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        fl = self._field_lengths(fieldname)[ids]
+        # scoring.bm25, operation for operation (the same IEEE doubles as whoosh's floats)
+        return ids, idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _field_lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's length of a field, as whoosh decodes it for scoring."""
+        with self._lock:
+            cached = self._lengths.get(fieldname)
+        if cached is not None:
+            return cached
+        codes = np.zeros(self.size, dtype=np.uint8)
+        for leaf, offset in self.leaves:
+            perdoc = getattr(leaf, "_perdoc", None)
+            if not isinstance(perdoc, whoosh3.W3PerDocReader):
+                raise Unsupported("segment without whoosh3 per-document columns")
+            column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+            if column is None:
+                continue
+            count = min(column._count, leaf.doc_count_all())
+            if count:
+                raw = column._dbfile.get(column._basepos, count)
+                codes[offset : offset + count] = np.frombuffer(raw, dtype=np.uint8)
+        lengths = _LENGTHS[codes]
+        with self._lock:
+            self._lengths[fieldname] = lengths
+        return lengths
+
+
+def top(scores: np.ndarray, docs: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """(document number, score) of the best ``limit`` of ``docs``: highest score first, then the lower
+    document number, as whoosh's top-N collector orders them."""
+    numbers = np.flatnonzero(docs)
+    values = scores[numbers]
+    if numbers.size > limit:
+        kth = np.partition(values, numbers.size - limit)[numbers.size - limit]
+        keep = values >= kth
+        numbers, values = numbers[keep], values[keep]
+    order = np.lexsort((numbers, -values))[:limit]
+    return list(zip(numbers[order].tolist(), values[order].tolist(), strict=True))
