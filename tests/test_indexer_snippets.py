@@ -26,3 +26,16 @@ def test_snippet_reports_its_field_and_skips_far_matches(tmp_path: Path):
     far = first("криптограмма")
     assert far.id == "practice:3", "a match beyond the highlighted part is still found"
     assert (far.snippet, far.snippet_field) == ("", ""), "…and the caller shows its own excerpt"
+
+
+def test_highlighting_reads_a_field_only_a_fragment_past_its_first_matches():
+    from indexer.analysis import term
+    from indexer.index import SNIPPET_FRAGMENT_CHARS, SNIPPET_MATCHES, _marked_tokens
+
+    text = "Музей в школе и музей в городе. " * 50
+    tokens = [(t.text, t.matched, t.endchar) for t in _marked_tokens(text, frozenset({term("музей")}), term)]
+    matches = [end for _, matched, end in tokens if matched]
+    assert len(matches) > SNIPPET_MATCHES  # the matches of the fragment after the last counted one
+    assert tokens[-1][2] <= matches[SNIPPET_MATCHES - 1] + SNIPPET_FRAGMENT_CHARS + 10 < len(text) // 5
+    few = "Музей в школе. " + "Обычные слова без совпадений. " * 20 + "Музей в конце."
+    assert [t.text for t in _marked_tokens(few, frozenset({term("музей")}), term)][-1] == "конце"
