@@ -101,7 +101,8 @@ class Labels:
 
 
 def _label_map(model: type, label_attr: str) -> dict[str, str]:
-    return {obj.code: getattr(obj, label_attr) for obj in db.session.scalars(select(model).order_by(model.sort_order))}
+    # two columns, not whole objects: every search page reads all four vocabularies
+    return dict(db.session.execute(select(model.code, getattr(model, label_attr)).order_by(model.sort_order)).all())
 
 
 def labels() -> Labels:
