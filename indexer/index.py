@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import heapq
 import os
 import re
@@ -42,6 +43,7 @@ from indexer.analysis import (
 from indexer.analysis import (
     morphology as analysis_morphology,
 )
+from indexer.codec import KbCodec
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
@@ -67,6 +69,7 @@ REBUILD_LIMIT_MB = 256  # posting buffer of each writer before it spills sorted 
 SNIPPET_FRAGMENT_CHARS = 130  # two fragments make a snippet of about 250 characters
 SNIPPET_FRAGMENTS = 2
 SNIPPET_MATCHES = 8  # the snippet's fragments are chosen among those around the first matches of a field
+SNIPPET_CONTEXT_CHARS = 60  # words read before a match and after a fragment's length past it
 HIGHLIGHT_CHARS = 6000  # of each field, for snippets (a match further on gets the caller's plain excerpt)
 SORTS = ("relevance", "date", "adoptions")
 # More-like-this: the key terms of these fields, this many of them.
@@ -345,7 +348,8 @@ class SearchIndex:
             return
         try:
             writer = self._retrying(
-                lambda: self._open().writer(timeout=self.write_timeout, delay=WRITE_DELAY, compound=False)
+                lambda: self._open().writer(timeout=self.write_timeout, delay=WRITE_DELAY, compound=False,
+                                            codec=KbCodec())
             )
         except LockError as exc:
             raise IndexLocked(f"the index in {self.path} stayed locked for {self.write_timeout} s") from exc
@@ -396,9 +400,9 @@ class SearchIndex:
                    progress: Callable[[int], None] | None, procs: int) -> int:
         if procs > 1:
             writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=REBUILD_BATCH,
-                               compound=False)
+                               compound=False, codec=KbCodec())
         else:
-            writer = ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False)
+            writer = ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False, codec=KbCodec())
         seen: set[str] = set()
         unreported = 0
         try:
@@ -586,7 +590,7 @@ class SearchIndex:
                 notices.append(NOTICE_BROAD)
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
-        words = _query_words(searcher, [q, parsed.relaxed] if extra.any() else [q]) if shown else {}
+        words = _query_words(searcher, sets, [q, parsed.relaxed] if extra.any() else [q]) if shown else {}
         prefixes = _word_prefixes(words, [*parsed.words, *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
         hits = []
         for docnum, score in shown:
@@ -783,17 +787,27 @@ def _score_among(searcher: Searcher, q: query.Query, numbers: list[int], limit: 
     return [(-negative, score) for score, negative in sorted(best, reverse=True)]
 
 
-def _query_words(searcher: Searcher, queries: list[query.Query | None]) -> dict[str, frozenset[str]]:
-    """Text field -> the indexed terms the queries look for in it (prefixes expanded), for highlighting."""
+def _query_words(searcher: Searcher, sets: DocSets, queries: list[query.Query | None]) -> dict[str, frozenset[str]]:
+    """Text field -> the indexed terms the queries look for in it (prefixes expanded), for highlighting:
+    whoosh's ``existing_terms(phrases=True, expand=True)``, with the prefix expansions ``sets`` keeps."""
     reader = searcher.reader()
     words: dict[str, set[str]] = {}
     for q in queries:
         if q is None:
             continue
-        for name in TEXT_FIELDS:
-            # one field per call: whoosh's existing_terms() reuses its fieldname argument as a loop variable
-            for _, text in q.existing_terms(reader, phrases=True, expand=True, fieldname=name):
-                words.setdefault(name, set()).add(searcher.schema[name].from_bytes(text))
+        for leaf in q.leaves():
+            if isinstance(leaf, query.Prefix):
+                found = [(leaf.fieldname, text) for text in sets.expand(leaf.fieldname, leaf.text)]
+            elif isinstance(leaf, query.Term | query.Phrase):
+                texts = leaf.words if isinstance(leaf, query.Phrase) else [leaf.text]
+                found = [(leaf.fieldname, text) for text in texts if (leaf.fieldname, text) in reader]
+            else:
+                found = [(name, searcher.schema[name].from_bytes(text)) for name in TEXT_FIELDS
+                         # one field per call: whoosh's existing_terms() reuses its fieldname argument
+                         for _, text in leaf.existing_terms(reader, phrases=True, expand=True, fieldname=name)]
+            for name, text in found:
+                if name in TEXT_FIELDS:
+                    words.setdefault(name, set()).add(text)
     return {name: frozenset(found) for name, found in words.items()}
 
 
@@ -901,9 +915,10 @@ class _Mark:
 
 
 def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str],
-                   prefixes: frozenset[str] | None = None):
+                   prefixes: frozenset[str] | None = None, windows: list[tuple[int, int]] | None = None):
     """The words of ``text`` as ``RussianAnalyzer`` reads them, each marked if its term is one of ``words``
-    (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost).
+    (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost); only those within
+    ``windows`` if given (``_match_windows``).
 
     The words end a fragment's length after the SNIPPET_MATCHES-th match: the best fragments are chosen
     among those, and a frequent word no longer costs reading every word of a long text."""
@@ -911,7 +926,8 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
     token.boost, token.pos = 1.0, 0
     matched: dict[str, bool] = {}
     seen, stop = 0, len(text)
-    for match in _TEXT_WORD.finditer(text):
+    spans = windows if windows is not None else [(0, len(text))]
+    for match in chain.from_iterable(_TEXT_WORD.finditer(text, start, end) for start, end in spans):
         if match.start() > stop:
             return
         folded = match.group().lower().translate(FOLD_MAP)
@@ -930,13 +946,54 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
         yield token
 
 
+def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], str],
+                   prefixes: frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words whose term is one of
+    ``words``, in order, [] if it has none. The distinct words are found by the regex engine and only they
+    are looked up, so the rest of a long text costs no Python; highlighting reads only these parts."""
+    folded = text.lower().translate(FOLD_MAP)
+    if len(folded) != len(text):  # stress marks or soft hyphens: offsets would shift, read all of it
+        return [(0, len(text))]
+    forms = [
+        word for word in set(_TEXT_WORD.findall(folded))
+        if len(word) <= MAX_TOKEN_LENGTH and (prefixes is None or word[:PREFIX_LETTERS] in prefixes)
+        and word not in STOP_WORDS and make_term(word) in words
+    ]
+    if not forms:
+        return []
+    windows: list[tuple[int, int]] = []
+    for i, found in enumerate(_forms_pattern(tuple(sorted(forms, key=len, reverse=True))).finditer(folded)):
+        if i == SNIPPET_MATCHES:
+            break
+        start = max(0, found.start() - SNIPPET_CONTEXT_CHARS)
+        start = text.rfind(" ", 0, start) + 1 if start else 0
+        end = text.find(" ", found.end() + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
+        end = len(text) if end < 0 else end
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+@functools.lru_cache(maxsize=256)
+def _forms_pattern(forms: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(form) for form in forms)
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+
+
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
                words: frozenset[str], top: int, prefixes: frozenset[str] | None = None) -> str:
     """``Highlighter.highlight_hit`` without a whoosh hit: the query's terms are worked out once per
     search (``_query_words``) instead of once per hit and field, prefixes expanded against the index."""
     analyzer = searcher.schema[name].analyzer
     if isinstance(analyzer, RussianAnalyzer):
-        tokens = _marked_tokens(text, words, analyzer.term_function, prefixes)
+        windows = None
+        if top > 1:  # the body fragmenter: only the words around the first matches
+            windows = _match_windows(text, words, analyzer.term_function, prefixes)
+            if not windows:
+                return ""
+        tokens = _marked_tokens(text, words, analyzer.term_function, prefixes, windows)
     else:
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
         tokens = highlight.set_matched_filter(tokens, words)

@@ -1,0 +1,72 @@
+"""The index's own posting block format (indexer/codec.py): written, read by whoosh, mixed with W3 segments."""
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+
+from indexer import IndexDocument, SearchIndex, SearchQuery
+from indexer.codec import KbCodec, PostingValues
+from indexer.schema import to_fields
+
+
+def practice(i: int, text: str) -> IndexDocument:
+    return IndexDocument(id=f"practice:{i}", type="practice", title=f"Практика {i}", body=text)
+
+
+def test_blocks_are_written_as_arrays_and_one_bytes_object(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply([practice(i, "Школьный музей и музей города. " * (i % 3 + 1)) for i in range(300)])
+    with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+        leaf = reader.leaf_readers()[0][0]
+        assert isinstance(leaf.segment().codec(), KbCodec)
+        matcher = leaf.postings("body", "муз")
+        matcher._read_data()
+        ids, weights, values = matcher._data
+        assert ids.typecode == "I" and isinstance(values, PostingValues) and len(values) == len(ids) == 128
+        # whoosh's own matcher reads them back: every document, its weight and its positions
+        matcher = leaf.postings("body", "муз")
+        read = []
+        while matcher.is_active():
+            read.append((matcher.id(), matcher.weight(), list(matcher.value_as("positions"))))
+            matcher.next()
+    assert [docnum for docnum, _, _ in read] == list(range(300))
+    assert [weight for _, weight, _ in read[:3]] == [2.0, 4.0, 6.0]  # "музей" twice per repeat, body boost 1
+    assert read[1][2] == [1, 2, 5, 6]  # "и" is a stop word: positions count only the words kept
+    found = ix.search(SearchQuery(text='"школьный музей"', per_page=500))
+    assert found.total == 300
+    assert ix.search(SearchQuery(text="музей города", per_page=5)).hits[0].snippet.count("<mark>") >= 2
+
+
+def test_posting_values_slice_like_the_tuple_they_replace():
+    parts = [b"", b"ab", b"c", b"\x00\x01\x02"]
+    from array import array
+
+    values = PostingValues(b"".join(parts), array("I", [len(p) for p in parts]))
+    assert [values[i] for i in range(len(parts))] == parts == list(values)
+    assert values[-1] == parts[-1]
+    import pickle
+
+    assert list(pickle.loads(pickle.dumps(values, 2))) == parts
+
+
+def test_segments_of_the_plain_w3_codec_stay_readable_and_merge(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "index")
+    old = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=W3Codec(), compound=False)
+    for i in range(200):
+        old.add_document(**to_fields(practice(i, "Краеведческий музей и экскурсии. " * (i % 4 + 1))))
+    old.commit()
+    ix.apply([practice(i, "Музей боевой славы") for i in range(200, 260)])
+    with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+        codecs = {type(leaf.segment().codec()) for leaf, _ in reader.leaf_readers()}
+    assert codecs == {W3Codec, KbCodec}
+    before = ix.search(SearchQuery(text="музей", per_page=500))
+    assert before.total == 260
+    writer = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=KbCodec(), compound=False)
+    writer.commit(optimize=True)  # one segment, every posting rewritten by the new codec
+    ix._close_searcher()
+    after = ix.search(SearchQuery(text="музей", per_page=500))
+    assert [h.id for h in after.hits] == [h.id for h in before.hits]
+    assert [h.score for h in after.hits] == pytest.approx([h.score for h in before.hits])
+    assert ix.search(SearchQuery(text='"боевой славы"')).total == 60
