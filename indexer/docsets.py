@@ -24,7 +24,11 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
-TERM_CACHE_BYTES = 24_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
+TERM_CACHE_BYTES = 12_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
+# Decoded postings (document numbers and weights, 8 bytes a posting) kept per searcher: the bitmaps and
+# the scores of a term both come from one read of its postings, the slowest part of a search.
+POSTINGS_CACHE_BYTES = 24_000_000
+EXPANSION_CACHE = 4096  # prefixes expanded per searcher
 
 
 class DocSets:
@@ -42,6 +46,9 @@ class DocSets:
         self.live.flags.writeable = False
         self._terms: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._term_cache = max(16, min(term_cache, TERM_CACHE_BYTES // max(1, self.size)))
+        self._postings: OrderedDict[tuple[str, str | bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_bytes = 0
+        self._expansions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray]] = {}
         self._orders: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -77,16 +84,60 @@ class DocSets:
             if cached is not None:
                 self._terms.move_to_end(key)
                 return cached
-        if fieldname in self.reader.schema and (fieldname, text) in self.reader:
-            docs = self.postings(fieldname, text)
-        else:
-            docs = self.empty()
+        docs = self.empty()
+        docs[self.read(fieldname, text)[0]] = True
+        docs &= self.live
         docs.flags.writeable = False
         with self._lock:
             self._terms[key] = docs
             while len(self._terms) > self._term_cache:
                 self._terms.popitem(last=False)
         return docs
+
+    def expand(self, fieldname: str, prefix: str) -> tuple[str, ...]:
+        """The indexed terms of a field that start with ``prefix`` (cached: a relative of every long word
+        of a query is such a prefix, expanded for matching, scoring and highlighting alike)."""
+        key = (fieldname, prefix)
+        with self._lock:
+            cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        found = tuple(t.decode("utf-8") if isinstance(t, bytes) else t
+                      for t in self.reader.expand_prefix(fieldname, prefix))
+        with self._lock:
+            if len(self._expansions) >= EXPANSION_CACHE:
+                self._expansions.clear()
+            self._expansions[key] = found
+        return found
+
+    def read(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of a term's postings in every segment, deleted documents included;
+        one read per term while it stays in this searcher's cache. Read-only arrays."""
+        key = (fieldname, text)
+        with self._lock:
+            cached = self._postings.get(key)
+            if cached is not None:
+                self._postings.move_to_end(key)
+                return cached
+        id_parts, weight_parts = [], []
+        if fieldname in self.reader.schema and (fieldname, text) in self.reader:
+            for leaf, offset in self.reader.leaf_readers():
+                try:
+                    for ids, weights in leaf_postings(leaf, fieldname, text):
+                        id_parts.append(ids + offset)
+                        weight_parts.append(weights)
+                except TermNotFound:
+                    continue
+        ids = np.concatenate(id_parts).astype(np.int32) if id_parts else np.zeros(0, dtype=np.int32)
+        weights = np.concatenate(weight_parts).astype(np.float32) if weight_parts else np.zeros(0, dtype=np.float32)
+        ids.flags.writeable = weights.flags.writeable = False
+        with self._lock:
+            self._postings[key] = (ids, weights)
+            self._postings_bytes += ids.nbytes + weights.nbytes
+            while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
+                _, (old_ids, old_weights) = self._postings.popitem(last=False)
+                self._postings_bytes -= old_ids.nbytes + old_weights.nbytes
+        return ids, weights
 
     def matching(self, q: query.Query) -> np.ndarray:
         """The live documents ``q`` matches, exactly as whoosh would find them."""
@@ -119,8 +170,8 @@ class DocSets:
             return self.matching(q.child)
         if isinstance(q, query.Prefix):
             result = self.empty()
-            for text in self.reader.expand_prefix(q.fieldname, q.text):
-                result = result | self.term(q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
+            for text in self.expand(q.fieldname, q.text):
+                result |= self.term(q.fieldname, text)
             return result
         if isinstance(q, query.Phrase):
             candidates = self.live

@@ -17,17 +17,14 @@ scale of a relaxed query) makes ``Scores.of`` return None, and whoosh ranks that
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
 import numpy as np
 from whoosh import query, scoring
 from whoosh.codec import whoosh3
-from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.docsets import DocSets, leaf_postings
+from indexer.docsets import DocSets
 
-TERM_CACHE_BYTES = 16_000_000  # scored postings kept per searcher (12 bytes a posting)
 # Field length bytes (whoosh's lossy one-byte encoding) -> the length whoosh scores with.
 _LENGTHS = np.array([float(byte_to_length(b)) for b in range(256)], dtype=np.float64)
 
@@ -48,8 +45,6 @@ class Scores:
         weighting = self.searcher.weighting
         self.weighting = weighting if type(weighting) is scoring.BM25F else None
         self._lengths: dict[str, np.ndarray] = {}
-        self._terms: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._term_bytes = 0
         self._lock = threading.Lock()
 
     def of(self, q: query.Query) -> np.ndarray | None:
@@ -109,8 +104,15 @@ class Scores:
 
     def _prefix(self, q: query.Prefix) -> np.ndarray:
         """whoosh's MultiTerm matcher, segment by segment: one expansion in a segment is scored as a plain
-        term (without the prefix's boost), several as an OR of them with it."""
+        term (without the prefix's boost), several as an OR of them with it. Unboosted (the relatives),
+        that is the sum of every expansion's scores."""
         scores = np.zeros(self.size)
+        if q.boost == 1.0:
+            for text in self.sets.expand(q.fieldname, q.text):
+                if text:
+                    ids, values = self._term(q.fieldname, text)
+                    scores[ids] += values
+            return scores
         for leaf, offset in self.leaves:
             texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in leaf.expand_prefix(q.fieldname, q.text)]
             texts = [t for t in texts if t]
@@ -119,7 +121,7 @@ class Scores:
                 ids, values = self._term(q.fieldname, text)
                 inside = (ids >= offset) & (ids < offset + leaf.doc_count_all())
                 part[ids[inside]] += values[inside]
-            if len(texts) > 1 and q.boost != 1.0:
+            if len(texts) > 1:
                 part *= q.boost
             scores += part
         return scores
@@ -133,47 +135,24 @@ class Scores:
     # -- one term -------------------------------------------------------------------------------
 
     def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(document numbers, BM25F scores) of a term's postings in every segment, cached per searcher."""
-        key = (fieldname, text)
-        with self._lock:
-            cached = self._terms.get(key)
-            if cached is not None:
-                self._terms.move_to_end(key)
-                return cached
+        """(document numbers, BM25F scores) of a term's postings in every segment (the postings are cached
+        by ``DocSets``; the arithmetic over them is cheap)."""
         schema = self.searcher.schema
         if fieldname not in schema:
-            result = (np.zeros(0, dtype=np.int32), np.zeros(0))
-        elif not schema[fieldname].scorable:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        if not schema[fieldname].scorable:
             raise Unsupported(f"unscored field {fieldname}")
-        else:
-            result = self._read_term(fieldname, text)
-        with self._lock:
-            self._terms[key] = result
-            self._term_bytes += result[0].nbytes + result[1].nbytes
-            while self._term_bytes > TERM_CACHE_BYTES and len(self._terms) > 1:
-                _, (old_ids, old_values) = self._terms.popitem(last=False)
-                self._term_bytes -= old_ids.nbytes + old_values.nbytes
-        return result
+        return self._read_term(fieldname, text)
 
     def _read_term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             btext = self.searcher.schema[fieldname].to_bytes(text)
         except ValueError:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        id_parts, weight_parts = [], []
-        for leaf, offset in self.leaves:
-            if (fieldname, btext) not in leaf:
-                continue
-            try:
-                for ids, weights in leaf_postings(leaf, fieldname, btext):
-                    id_parts.append(ids + offset)
-                    weight_parts.append(weights)
-            except TermNotFound:
-                continue
-        if not id_parts:
-            return np.zeros(0, dtype=np.int32), np.zeros(0)
-        ids = np.concatenate(id_parts).astype(np.int32)
-        tf = np.concatenate(weight_parts)
+        ids, weights = self.sets.read(fieldname, text)
+        if not ids.size:
+            return ids, np.zeros(0)
+        tf = weights.astype(np.float64)  # whoosh's weights are float32, its arithmetic is in doubles
         w = self.weighting
         B = w._field_B.get(fieldname, w.B)
         K1 = w.K1

@@ -672,3 +672,21 @@ def test_a_searcher_keeps_reading_segments_another_writer_merged_away(tmp_path: 
         lengths = [searcher.reader().doc_field_length(docnum, "body") for docnum in range(searcher.doc_count_all())]
     assert sorted(stored) == sorted(f"practice:{n}" for n in range(6))
     assert all(length > 0 for length in lengths)
+
+
+@pytest.mark.parametrize("text", SCORED_QUERIES)
+def test_the_words_to_highlight_are_whooshs_existing_terms(big: SearchIndex, text: str):
+    from indexer.docsets import DocSets
+    from indexer.index import TEXT_FIELDS, _query_words
+    from indexer.query import parse_text
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    with big._lock:
+        searcher = big._current_searcher()
+        q = parse_text(text, searcher.schema, SynonymTable(synonym_groups([]))).strict
+        expected: dict[str, set[str]] = {}
+        for name in TEXT_FIELDS:
+            for _, term in q.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname=name):
+                expected.setdefault(name, set()).add(searcher.schema[name].from_bytes(term))
+        assert _query_words(searcher, DocSets(searcher), [q]) == expected

@@ -39,3 +39,28 @@ def test_highlighting_reads_a_field_only_a_fragment_past_its_first_matches():
     assert tokens[-1][2] <= matches[SNIPPET_MATCHES - 1] + SNIPPET_FRAGMENT_CHARS + 10 < len(text) // 5
     few = "Музей в школе. " + "Обычные слова без совпадений. " * 20 + "Музей в конце."
     assert [t.text for t in _marked_tokens(few, frozenset({term("музей")}), term)][-1] == "конце"
+
+
+def test_highlighting_only_the_parts_around_matches_gives_the_same_snippets(tmp_path: Path, monkeypatch):
+    import indexer.index as index_module
+
+    filler = "Описание условий и ресурсов опыта работы. "
+    texts = [
+        filler * 40 + "Школьное научное общество. " + filler * 30 + "Итоги работы общества. " + filler * 5,
+        "Научное общество в начале. " + filler * 3 + "И снова общество, и ещё раз научное.",
+        filler * 10 + "Одно-единственное научное слово в самом конце",
+    ]
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply(upserts=[IndexDocument(id=f"practice:{i}", type="practice", title="Практика", body=text)
+                      for i, text in enumerate(texts)])
+
+    def snippets() -> dict[str, str]:
+        ix._results.clear()
+        return {hit.id: hit.snippet for hit in ix.search(SearchQuery(text="научное общество")).hits + ix.search(
+            SearchQuery(text="научное")).hits}
+
+    windowed = snippets()
+    assert all("<mark>" in s for s in windowed.values()) and len(windowed) == 3
+    assert index_module._match_windows("Без совпадений вовсе.", frozenset({"научн"}), index_module.term) == []
+    monkeypatch.setattr(index_module, "_match_windows", lambda text, *args: [(0, len(text))])
+    assert snippets() == windowed
