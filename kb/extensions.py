@@ -41,6 +41,12 @@ def _unicode_lower(value: str | None) -> str | None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_unicode_lower(dbapi_connection, connection_record) -> None:
-    """SQLite's own lower() folds ASCII only; Cyrillic names must compare case-insensitively, as in PostgreSQL."""
+    """SQLite's own lower() folds ASCII only; Cyrillic names must compare case-insensitively, as in PostgreSQL.
+
+    And write-ahead logging: in SQLite's default journal mode a reader blocks every writer, so a long
+    read (a full reindex reads every practice) made page views and submissions fail with "database is
+    locked" after the busy timeout. With WAL, readers and the one writer no longer wait for each other
+    (commits still sync to disk: synchronous stays FULL, a submission is never lost to a power cut)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")

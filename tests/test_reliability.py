@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from indexer import SearchIndex
 from kb.extensions import db
@@ -390,3 +390,31 @@ def test_rebuild_looks_again_for_changes_still_in_flight(app, make_practice):
         assert sync() == 1
         assert [r.id for r in search(SearchParams(q="уникальнейшимслово")).results] == [late]
         assert check_index().clean
+
+
+def test_a_long_read_does_not_block_writes(app, make_practice, client):
+    """A full reindex reads the database in one long transaction: meanwhile a page view (which counts
+    itself with an UPDATE) and its commit must go through at once, not wait for it and fail with
+    "database is locked" (SQLite's default journal; the app turns on write-ahead logging)."""
+    with app.app_context():
+        practice_id = make_practice("Практика для чтения в долгой транзакции")
+        make_practice("Ещё одна: читающий не дочитал")
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        reader = db.engine.connect()
+        try:
+            transaction = reader.begin()
+            rows = reader.execute(select(Practice.id))  # a read in progress, as a reindex streams its rows
+            assert rows.fetchone() is not None
+            started = time.perf_counter()
+            assert client.get(f"/practices/{practice_id}").status_code == 200
+            with db.engine.begin() as writer:
+                writer.execute(Practice.__table__.update().where(Practice.id == practice_id)
+                               .values(title="Переименована, пока кто-то читает"))
+            assert time.perf_counter() - started < 2
+            assert len(rows.fetchall()) >= 1
+            transaction.rollback()
+        finally:
+            reader.close()
+        assert db.session.get(Practice, practice_id).views == 1
