@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import pymorphy3
 import Stemmer
+from whoosh import formats
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
@@ -283,3 +284,69 @@ def surface_analyzer() -> CompositeAnalyzer:
         | CharsetFilter(FOLD_MAP)
         | StopFilter(stoplist=STOP_WORDS, minsize=3, maxsize=MAX_TOKEN_LENGTH)
     )
+
+
+# -- indexing without token objects --------------------------------------------------------------------
+
+# Raw token -> its index term ("" for a token the analyzer drops), per term function: most running
+# words of a text repeat, and a look-up here replaces the whole per-token pass of the analyzer.
+_INDEX_TERMS: dict[str, dict[str, str]] = {}
+INDEX_TERM_CACHE = 300_000
+
+
+def _index_term(raw: str, make_term, cache: dict[str, str]) -> str:
+    folded = raw.lower().translate(FOLD_MAP)
+    found = "" if not folded or len(folded) > MAX_TOKEN_LENGTH or folded in STOP_WORDS else make_term(folded)
+    if len(cache) >= INDEX_TERM_CACHE:
+        cache.clear()
+    cache[raw] = found
+    return found
+
+
+class RussianPositions(formats.Positions):
+    """whoosh's Positions format, with the words of a text field worked out in one tight loop when its
+    analyzer is ``RussianAnalyzer`` (the same terms, positions and weights: tests compare them).
+
+    Building the index spent most of its time passing each running word through the analyzer's token
+    objects and the format's grouping; this does the same with a regex ``findall`` and dictionaries.
+    Pickled into the index schema: this module's import path must not change.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not (isinstance(analyzer, RussianAnalyzer) and isinstance(value, str) and kwargs.get("mode") == "index"
+                and not kwargs.get("start_pos") and not kwargs.get("no_morph")):
+            yield from formats.Positions.word_values(self, value, analyzer, **kwargs)
+            return
+        make_term = analyzer.term_function
+        cache = _INDEX_TERMS.setdefault(analyzer.terms, {})
+        poses: dict[str, list[int]] = {}
+        pos = -1
+        for i, raw in enumerate(_TOKEN.findall(value)):
+            found = cache.get(raw)
+            if found is None:
+                found = _index_term(raw, make_term, cache)
+            if not found:
+                continue
+            pos = i if pos < 0 else pos + 1  # the first word kept counts the dropped ones before it
+            poses.setdefault(found, []).append(pos)
+        boost = self.field_boost
+        for word, positions in poses.items():
+            yield word, len(positions), float(len(positions)) * boost, self.encode(positions)
+
+
+class SurfaceExistence(formats.Existence):
+    """whoosh's Existence format for the spelling field (``surface_analyzer``): each distinct word once,
+    folded, stop words and words shorter than 3 letters dropped, without token objects."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(value, str) or kwargs.get("mode") != "index":
+            yield from formats.Existence.word_values(self, value, analyzer, **kwargs)
+            return
+        words = set()
+        for raw in set(_TOKEN.findall(value)):
+            folded = raw.lower().translate(FOLD_MAP)
+            if 3 <= len(folded) <= MAX_TOKEN_LENGTH and folded not in STOP_WORDS:
+                words.add(folded)
+        boost = self.field_boost
+        for word in words:
+            yield word, 1, boost, b""

@@ -7,10 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from whoosh import fields, formats
+from whoosh import fields
 from whoosh.analysis import Analyzer
 
-from indexer.analysis import TOKEN_PATTERN, fold, russian_analyzer, surface_analyzer
+from indexer.analysis import (
+    TOKEN_PATTERN,
+    RussianPositions,
+    SurfaceExistence,
+    fold,
+    russian_analyzer,
+    surface_analyzer,
+)
 
 FACET_FIELDS = ("type", "topic", "region", "level", "subject", "year")
 # Facets a document may hold several values of (the others hold one value at most).
@@ -55,7 +62,9 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
     def text(boost: float) -> fields.TEXT:
         # multitoken_query="phrase": a query word that analyses into several tokens
         # ("научно-практический") must find those tokens side by side, not anywhere.
-        return fields.TEXT(analyzer=analyzer(), stored=True, field_boost=boost, multitoken_query="phrase")
+        field = fields.TEXT(analyzer=analyzer(), stored=True, field_boost=boost, multitoken_query="phrase")
+        field.format = RussianPositions(field_boost=boost)
+        return field
 
     def codes() -> fields.KEYWORD:
         # Vocabulary codes are case-sensitive ("RU-CHE") and never contain commas.
@@ -87,7 +96,7 @@ def _spelling_field() -> fields.TEXT:
     """Words as written; only whether a document has a word counts (no frequencies, no lengths):
     half the postings of an index, so the cheapest possible ones."""
     spelling = fields.TEXT(analyzer=surface_analyzer(), phrase=False)
-    spelling.format = formats.Existence(field_boost=1.0)
+    spelling.format = SurfaceExistence(field_boost=1.0)
     spelling.scorable = False
     return spelling
 

@@ -111,3 +111,30 @@ def test_a_phrase_needs_its_words_side_by_side(tmp_path: Path):
     ])
     assert [hit.id for hit in ix.search(SearchQuery(text='"научное общество"')).hits] == ["practice:1"]
     assert ix.search(SearchQuery(text="научное общество")).total == 2
+
+
+FORMAT_TEXTS = [
+    "Обобщение опыта: ШНО и «Школьное научное общество» в 5–9 классах.",
+    "и в на Ребёнок, ребенок, РЕБЁНКА — дети; детьми! Ёлка ёлки",
+    "\u0301 уда\u0301рение и мяг\u00adкий перенос, научно-практический семинар, e-mail STEM robots",
+    "x" * 70 + " слово " + "д" * 61 + " 2024 года № 12 ГлобалЛаб",
+    "",
+    "   ",
+    "а и но",
+]
+
+
+@pytest.mark.parametrize("text", FORMAT_TEXTS)
+def test_the_fast_formats_give_what_whooshs_formats_give(text: str):
+    from whoosh import formats
+
+    from indexer.analysis import RussianPositions, SurfaceExistence, russian_analyzer, surface_analyzer
+
+    analyzer = russian_analyzer()
+    for boost in (1.0, 3.0, 0.5):
+        fast = sorted(RussianPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
+        slow = sorted(formats.Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+        assert fast == slow
+    surface = surface_analyzer()
+    assert sorted(SurfaceExistence(field_boost=1.0).word_values(text, surface, mode="index")) == sorted(
+        formats.Existence(field_boost=1.0).word_values(text, surface, mode="index"))
