@@ -88,3 +88,31 @@ def test_a_synonym_added_by_an_admin_finds_the_topic_without_a_rebuild(demo_app)
     found = client.get("/api/v1/search", query_string={"q": word, "type": "practice"}).json
     assert found["total"] > 0
     assert all(any(t["code"] == "olympiads" for t in r["topics"]) for r in found["results"])
+
+
+def test_labels_are_kept_by_the_process_and_read_again_after_a_change(app, monkeypatch):
+    from sqlalchemy import event, text
+
+    import kb.vocabularies.services as services
+
+    def label() -> str:  # as a request sees it: each request has its own application context
+        with app.test_request_context():
+            return services.labels().label("topic", "research_projects")
+
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    first = label()
+    statements.clear()
+    assert label() == first
+    assert statements == []  # a second request reads no vocabulary
+    with app.app_context():
+        db.session.get(Topic, "research_projects").label = "Исследования (изменено здесь)"
+        db.session.commit()  # a change this process commits is seen at once
+    assert label() == "Исследования (изменено здесь)"
+    with app.app_context():  # another process's change (here: behind the ORM's back)...
+        db.session.execute(text("UPDATE topic SET label = 'Из другого процесса' WHERE code = 'research_projects'"))
+        db.session.commit()
+    assert label() == "Исследования (изменено здесь)"  # ...is seen within VOCABULARY_SECONDS
+    monkeypatch.setattr(services, "VOCABULARY_SECONDS", 0.0)
+    assert label() == "Из другого процесса"

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from indexer import SynonymTable
 from kb.extensions import db
 from kb.vocabularies.models import Topic
+from kb.vocabularies.services import cached_vocabulary
 
 # Abbreviations of Russian education and what they stand for (several expansions: any of them).
 ABBREVIATIONS: dict[str, list[str]] = {
@@ -128,7 +129,12 @@ def thesaurus() -> list[tuple[str, str, list[str]]]:
 
 
 def synonym_table() -> SynonymTable:
-    """The current table, rebuilt only when the thesaurus in the database has changed."""
+    """The current table (the thesaurus is read again as often as the vocabulary labels are), rebuilt only
+    when the thesaurus in the database has changed."""
+    return cached_vocabulary("synonym_table", _current_table)
+
+
+def _current_table() -> SynonymTable:
     topics = thesaurus()
     key = hashlib.sha1(json.dumps(topics, ensure_ascii=False).encode("utf-8")).hexdigest()
     with _lock:

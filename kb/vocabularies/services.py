@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from flask import g
-from sqlalchemy import select
+from flask import current_app, g
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from kb.extensions import db
 from kb.vocabularies import data
 from kb.vocabularies.data import fold
 from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, Region, Subject, Topic
 
+_V = TypeVar("_V")
 TYPE_LABELS = {"practice": "Практики", "resolution": "Резолюции", "recommendation": "Рекомендации"}
 
 
@@ -106,16 +112,57 @@ def _label_map(model: type, label_attr: str) -> dict[str, str]:
 
 
 def labels() -> Labels:
-    """Vocabulary labels, read once per request."""
+    """Vocabulary labels: kept by the process for VOCABULARY_SECONDS (every page needs them, four queries
+    cost a search page 2–3 ms), read again at once after a vocabulary change committed in this process;
+    the same object for the whole of a request."""
     if "kb_labels" not in g:
-        g.kb_labels = Labels(
+        g.kb_labels = cached_vocabulary("labels", lambda: Labels(
             type=dict(TYPE_LABELS),
             topic=_label_map(Topic, "label"),
             region=_label_map(Region, "name"),
             level=_label_map(EducationLevel, "name"),
             subject=_label_map(Subject, "name"),
-        )
+        ))
     return g.kb_labels
+
+
+# Vocabularies change rarely (the admin's pages, `init`, a restore): other processes see a change within
+# VOCABULARY_SECONDS; the process that made it, at once.
+VOCABULARY_SECONDS = 10.0
+_VOCABULARY_MODELS = (Topic, Region, EducationLevel, Subject, Municipality, AddresseeType)
+_vocabulary_generation = itertools.count(1)
+_generation = 0
+
+
+def cached_vocabulary(name: str, build: Callable[[], _V]) -> _V:
+    """``build()``, remembered by this app for VOCABULARY_SECONDS or until this process commits a change
+    to a vocabulary table."""
+    store = current_app.extensions.setdefault("kb_vocabulary_cache", {})
+    now = time.monotonic()
+    cached = store.get(name)
+    if cached is not None and cached[0] == _generation and now - cached[1] < VOCABULARY_SECONDS:
+        return cached[2]
+    value = build()
+    store[name] = (_generation, now, value)
+    return value
+
+
+@event.listens_for(Session, "after_flush")
+def _note_vocabulary_change(session, _context) -> None:
+    if any(isinstance(obj, _VOCABULARY_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["kb_vocabulary_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _vocabulary_committed(session) -> None:
+    global _generation
+    if session.info.pop("kb_vocabulary_changed", False):
+        _generation = next(_vocabulary_generation)
+
+
+@event.listens_for(Session, "after_rollback")
+def _vocabulary_rolled_back(session) -> None:
+    session.info.pop("kb_vocabulary_changed", None)
 
 
 def find_municipality(region_code: str | None, name: str) -> Municipality | None:
