@@ -265,3 +265,16 @@ def test_a_search_page_exports_as_ris_and_csv(demo_client):
     assert [r[1] for r in rows[1:]] == [r["title"] for r in api["results"]]
     drafts = demo_client.get("/search/export.csv", query_string={"q": DRAFT_WORD}).get_data(as_text=True)
     assert DRAFT_WORD not in drafts
+
+
+def test_pagination_names_the_pages_the_full_loop_named():
+    from kb.search.services import SearchPage, SearchParams
+
+    for pages in range(1, 25):
+        for current in range(1, pages + 1):
+            page = SearchPage(SearchParams(page=current, per_page=10), pages * 10, [], {})
+            expected = [n for n in range(1, pages + 1)
+                        if n == current or n <= 2 or n > pages - 2 or abs(n - current) <= 2 or n in (3, pages - 2)]
+            assert page.page_numbers == expected, (pages, current)
+    huge = SearchPage(SearchParams(page=2500, per_page=20), 100_000, [], {})
+    assert huge.page_numbers == [1, 2, 3, 2498, 2499, 2500, 2501, 2502, 4998, 4999, 5000]

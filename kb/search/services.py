@@ -163,6 +163,15 @@ class SearchPage:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.params.per_page))
 
+    @property
+    def page_numbers(self) -> list[int]:
+        """The page numbers the pagination names: the first two, the last two, two either side of this one,
+        and 3 and pages-2 where a gap ("…") begins; computed, not looped over (100,000 matches are 5,000
+        pages)."""
+        pages, current = self.pages, self.params.page
+        candidates = {1, 2, 3, pages - 2, pages - 1, pages, *range(current - 2, current + 3)}
+        return sorted(n for n in candidates if 1 <= n <= pages)
+
 
 def get_index() -> SearchIndex:
     """This process's handle on the index (its searcher is reused until the next commit).
