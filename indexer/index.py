@@ -949,22 +949,25 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
 def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], str],
                    prefixes: frozenset[str] | None = None) -> list[tuple[int, int]]:
     """(start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words whose term is one of
-    ``words``, in order, [] if it has none. The distinct words are found by the regex engine and only they
-    are looked up, so the rest of a long text costs no Python; highlighting reads only these parts."""
-    folded = text.lower().translate(FOLD_MAP)
-    if len(folded) != len(text):  # stress marks or soft hyphens: offsets would shift, read all of it
-        return [(0, len(text))]
-    forms = [
-        word for word in set(_TEXT_WORD.findall(folded))
-        if len(word) <= MAX_TOKEN_LENGTH and (prefixes is None or word[:PREFIX_LETTERS] in prefixes)
-        and word not in STOP_WORDS and make_term(word) in words
-    ]
-    if not forms:
-        return []
+    ``words``, in order, [] if it has none. The regex engine finds the words that start like a query term
+    (``_word_prefixes``); only those cost Python, each distinct one a term look-up. Highlighting then
+    reads only these parts of a long text."""
+    folded = text.lower()
+    if "\u0300" in folded or "\u0301" in folded or "\u00ad" in folded:
+        return [(0, len(text))]  # stress marks or soft hyphens: word offsets would shift, read all of it
+    folded = folded.replace("ё", "е")
+    candidates = _prefix_pattern(prefixes) if prefixes is not None else _TEXT_WORD
+    matched: dict[str, bool] = {}
     windows: list[tuple[int, int]] = []
-    for i, found in enumerate(_forms_pattern(tuple(sorted(forms, key=len, reverse=True))).finditer(folded)):
-        if i == SNIPPET_MATCHES:
-            break
+    seen = 0
+    for found in candidates.finditer(folded):
+        word = found.group()
+        is_match = matched.get(word)
+        if is_match is None:
+            is_match = matched[word] = (len(word) <= MAX_TOKEN_LENGTH and word not in STOP_WORDS
+                                        and make_term(word) in words)
+        if not is_match:
+            continue
         start = max(0, found.start() - SNIPPET_CONTEXT_CHARS)
         start = text.rfind(" ", 0, start) + 1 if start else 0
         end = text.find(" ", found.end() + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
@@ -973,13 +976,18 @@ def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], 
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:
             windows.append((start, end))
+        seen += 1
+        if seen == SNIPPET_MATCHES:
+            break
     return windows
 
 
 @functools.lru_cache(maxsize=256)
-def _forms_pattern(forms: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(form) for form in forms)
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
+    """Whole words (as the analyzer splits them, in text without stress marks) starting with one of
+    ``prefixes``."""
+    alternatives = "|".join(re.escape(prefix) for prefix in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
 
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
