@@ -465,7 +465,8 @@ def big(ix: SearchIndex) -> SearchIndex:
 
 @pytest.mark.parametrize("text", [
     "опыт", "опыт дети", "опыт OR музей", "опыт NOT дети", '"учитель математика"', "краеведческий", "нетслова",
-    "опыт -\"школа проект\"", "(музей OR чтение) робототехника",
+    "опыт -\"школа проект\"", "(музей OR чтение) робототехника", '"опыт опыт"', '"учитель математика опыт"',
+    '"музей школа" OR "чтение дети"', '"проект музей"',
 ])
 def test_the_bitmaps_find_exactly_what_whoosh_finds(big: SearchIndex, text: str):
     from indexer.docsets import DocSets
