@@ -278,3 +278,19 @@ def test_pagination_names_the_pages_the_full_loop_named():
             assert page.page_numbers == expected, (pages, current)
     huge = SearchPage(SearchParams(page=2500, per_page=20), 100_000, [], {})
     assert huge.page_numbers == [1, 2, 3, 2498, 2499, 2500, 2501, 2502, 4998, 4999, 5000]
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"q": "опыт"}, {"q": "опыт", "sort": "date"}, {"q": "дети & «школа»", "region": ["RU-CHE"], "page": 3},
+    {"topic": ["gifted", "research_projects"], "level": ["primary"], "sort": "adoptions", "page": 2},
+])
+def test_facet_links_are_the_urls_with_value_gives(args):
+    from kb.search.services import SearchParams
+    from kb.templating import search_url
+
+    filters = {k: v for k, v in args.items() if k in ("region", "topic", "level")}
+    params = SearchParams(q=args.get("q", ""), filters=filters, page=args.get("page", 1),
+                          sort=args.get("sort", "relevance"))
+    for name, value in [("region", "RU-MOW"), ("topic", "olympiads"), ("level", "basic"), ("subject", "math & art"),
+                        ("type", "practice"), ("year", "2024")]:
+        assert params.add_url(name, value) == search_url(params.with_value(name, value))

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote_plus, urlencode
 
 from flask import current_app, url_for
 from markupsafe import Markup, escape
@@ -15,11 +16,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
+from kb.attachments.models import Attachment
 from kb.extensions import db
-from kb.practices.models import Practice
+from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.search import documents, outbox
 from kb.search.synonyms import synonym_table
+from kb.vocabularies.models import EducationLevel, Topic
 from kb.vocabularies.services import fold, labels
 
 SORTS = ("relevance", "date", "adoptions")
@@ -61,6 +64,22 @@ class SearchParams:
             args[name] = [*args.get(name, []), value]
         args.pop("page", None)
         return args
+
+    def add_url(self, name: str, value: str) -> str:
+        """``search_url(self.with_value(name, value))`` for a value not selected yet, from the query string
+        encoded once per page: a search page links a couple of hundred facet values."""
+        parts = self.__dict__.get("_add_url_parts")
+        if parts is None:
+            parts = self.__dict__["_add_url_parts"] = {}
+        if (split := parts.get(name)) is None:
+            pairs = [(key, item) for key, values in self.to_args(page=None).items()
+                     for item in (values if isinstance(values, list | tuple) else [values]) if item not in (None, "")]
+            last = max((i for i, (key, _) in enumerate(pairs) if key == name), default=None)
+            before, after = (pairs, []) if last is None else (pairs[: last + 1], pairs[last + 1 :])
+            split = parts[name] = (
+                "/search?" + (urlencode(before) + "&" if before else ""), "&" + urlencode(after) if after else "",
+            )
+        return f"{split[0]}{quote_plus(name)}={quote_plus(value)}{split[1]}"
 
     def to_args(self, **changes: object) -> dict:
         args: dict = {"q": self.q} if self.q else {}
@@ -210,14 +229,41 @@ def _coded(field_name: str, codes: list[str]) -> list[dict]:
 _MARKED = re.compile(r"<mark>(.*?)</mark>")
 
 
-def _matching_file(practice: Practice, snippet: str) -> str:
-    """Which of the practice's files the highlighted words come from, for "В файле «…»"."""
+def _matching_file(files: list[tuple[str, str]], snippet: str) -> str:
+    """Which of a practice's files, (original name, text), the highlighted words come from, for "В файле «…»"."""
     words = [fold(html.unescape(w)) for w in _MARKED.findall(snippet)]
-    for attachment in practice.attachments:
-        text = fold(attachment.text)
-        if words and all(w in text for w in words):
-            return attachment.original_name
+    for name, text in files:
+        if words and all(w in fold(text) for w in words):
+            return name
     return ""
+
+
+def _practice_rows(ids: list[int], with_files: set[int]) -> dict[int, dict]:
+    """What a result shows of each published practice of ``ids``, read as plain rows (ORM objects with their
+    ten long sections and the selectin machinery were most of a cached search page's time): columns, level
+    and topic codes in vocabulary order, and the files of those in ``with_files``."""
+    rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": []} for row in db.session.execute(
+        select(Practice.id, Practice.title, Practice.annotation, Practice.technology, Practice.region_code,
+               Practice.year, Practice.organisation)
+        .where(Practice.id.in_(ids), Practice.status == "published")
+    )}
+    if not rows:
+        return rows
+    found = list(rows)
+    for key, table, column, model in (("levels", practice_level, practice_level.c.level_code, EducationLevel),
+                                      ("topics", practice_topic, practice_topic.c.topic_code, Topic)):
+        for practice_id, code in db.session.execute(
+            select(table.c.practice_id, column).join(model, model.code == column)
+            .where(table.c.practice_id.in_(found)).order_by(table.c.practice_id, model.sort_order)
+        ):
+            rows[practice_id][key].append(code)
+    if wanted_files := [pid for pid in found if pid in with_files]:
+        for practice_id, name, text in db.session.execute(
+            select(Attachment.practice_id, Attachment.original_name, Attachment.text)
+            .where(Attachment.practice_id.in_(wanted_files)).order_by(Attachment.id)
+        ):
+            rows[practice_id]["files"].append((name, text or ""))
+    return rows
 
 
 def _resolve(hits: list) -> list[ResultItem]:
@@ -228,11 +274,9 @@ def _resolve(hits: list) -> list[ResultItem]:
         doc_type, _, raw_id = hit.id.partition(":")
         if doc_type in wanted and raw_id.isdigit():
             wanted[doc_type].append(int(raw_id))
-    practices = {p.id: p for p in db.session.scalars(
-        select(Practice).where(Practice.id.in_(wanted["practice"]), Practice.status == "published")
-        .options(selectinload(Practice.levels), selectinload(Practice.topics),
-                 *([selectinload(Practice.attachments)] if in_files else []))
-    )} if wanted["practice"] else {}
+    practices = _practice_rows(wanted["practice"], {
+        int(hit.id.partition(":")[2]) for hit in hits if hit.id in in_files and hit.id.startswith("practice:")
+    }) if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
         .options(selectinload(Resolution.regions))
@@ -251,14 +295,14 @@ def _resolve(hits: list) -> list[ResultItem]:
         snippet = Markup(hit.snippet) if hit.snippet else None
         if doc_type == "practice" and (p := practices.get(obj_id)):
             items.append(ResultItem(
-                id=p.id, type="practice", title=p.title,
-                url=url_for("practices.detail", practice_id=p.id),
-                snippet=snippet or _excerpt(p.annotation or p.technology),
-                region=_coded("region", [p.region_code] if p.region_code else []),
-                levels=_coded("level", [lv.code for lv in p.levels]),
-                topics=_coded("topic", [t.code for t in p.topics]),
-                year=p.year, context=p.organisation,
-                source=_matching_file(p, hit.snippet) if hit.snippet_field == "attachments" else "",
+                id=p["id"], type="practice", title=p["title"],
+                url=url_for("practices.detail", practice_id=p["id"]),
+                snippet=snippet or _excerpt(p["annotation"] or p["technology"] or ""),
+                region=_coded("region", [p["region_code"]] if p["region_code"] else []),
+                levels=_coded("level", p["levels"]),
+                topics=_coded("topic", p["topics"]),
+                year=p["year"], context=p["organisation"],
+                source=_matching_file(p["files"], hit.snippet) if hit.snippet_field == "attachments" else "",
             ))
         elif doc_type == "resolution" and (r := resolutions.get(obj_id)):
             items.append(ResultItem(
