@@ -9,9 +9,9 @@ Here each term's postings are read once per searcher into (document numbers, sco
 statistics and field lengths whoosh uses, and a query's tree becomes sums of arrays. The scores are
 whoosh's own (tests compare them on every document), so the ranking is exact and needs no budget.
 
-Only the query kinds our parser makes are done here: terms, phrases, AND, OR, NOT, prefixes (the
-relatives) and constant scores (thesaurus concepts). Anything else (such as the OR with a coordination
-scale of a relaxed query) makes ``Scores.of`` return None, and whoosh ranks that query itself.
+Only the query kinds our parser makes are done here: terms, phrases, AND, OR (also with the coordination
+scale of a relaxed query), NOT, prefixes (the relatives) and constant scores (thesaurus concepts).
+Anything else makes ``Scores.of`` return None, and whoosh ranks that query itself.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Scores:
         weighting = self.searcher.weighting
         self.weighting = weighting if type(weighting) is scoring.BM25F else None
         self._lengths: dict[str, np.ndarray] = {}
+        self._present: dict[tuple, bool] = {}
         self._lock = threading.Lock()
 
     def of(self, q: query.Query) -> np.ndarray | None:
@@ -62,9 +63,9 @@ class Scores:
         kind = type(q)
         if kind is query.Term:
             return self._term_array(q.fieldname, q.text, q.boost)
+        if kind is query.Or and q.scale:
+            return self._coordinated(q)
         if kind in (query.And, query.Or):
-            if isinstance(q, query.Or) and q.scale:
-                raise Unsupported("coordination scale")
             subs = q.subqueries
             if not subs:
                 return np.zeros(self.size)
@@ -101,6 +102,53 @@ class Scores:
             scores[self.sets.matching(q.child)] = q.score
             return scores
         raise Unsupported(kind.__name__)
+
+    def _coordinated(self, q: query.Or) -> np.ndarray:
+        """An OR with a coordination scale (the relaxed query: documents with more of the words first), as
+        whoosh's CoordMatcher scores it in each segment: (score + (matching - 1) / (terms - scale)²) ×
+        (terms - 1) / terms, where ``terms`` counts the term postings of the query's tree present in the
+        segment and ``matching`` those holding the document. Only trees of terms, prefixes and ORs."""
+        if len(q.subqueries) < 2:
+            return self._score(q.subqueries[0]) if q.subqueries else np.zeros(self.size)
+        plain = query.Or(q.subqueries, boost=q.boost)
+        scores = self._score(plain)
+        matching = np.zeros(self.size, dtype=np.int64)
+        present = np.zeros(len(self.leaves), dtype=np.int64)
+        for fieldname, texts in (leaf for sub in q.subqueries for leaf in self._leaf_terms(sub)):
+            for text in texts:
+                ids, _ = self._term(fieldname, text)
+                matching[ids] += 1
+                present += [self._in_segment(leaf, fieldname, text) for leaf, _ in self.leaves]
+        terms = np.zeros(self.size, dtype=np.int64)
+        for (leaf, offset), count in zip(self.leaves, present.tolist(), strict=True):
+            terms[offset : offset + leaf.doc_count_all()] = count
+        scale = q.scale
+        hit = (matching > 0) & (terms > 0)
+        m, t = matching[hit], terms[hit]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            coordinated = (scores[hit] + ((m - 1) / (t - scale) ** 2)) * ((t - 1) / t)
+        coordinated[t == scale] = 0.0
+        result = np.zeros(self.size)
+        result[hit] = coordinated
+        return result
+
+    def _leaf_terms(self, q: query.Query) -> list[tuple[str, tuple[str, ...]]]:
+        """(field, terms) of each leaf of a tree of terms, prefixes and ORs, as whoosh's matchers hold them."""
+        kind = type(q)
+        if kind is query.Term:
+            return [(q.fieldname, (q.text,))]
+        if kind is query.Prefix:
+            return [(q.fieldname, tuple(t for t in self.sets.expand(q.fieldname, q.text) if t))]
+        if kind is query.Or and not q.scale:
+            return [leaf for sub in q.subqueries for leaf in self._leaf_terms(sub)]
+        raise Unsupported(f"{kind.__name__} under a coordination scale")
+
+    def _in_segment(self, leaf, fieldname: str, text: str) -> bool:
+        key = (id(leaf), fieldname, text)
+        found = self._present.get(key)
+        if found is None:
+            found = self._present[key] = (fieldname, self.searcher.schema[fieldname].to_bytes(text)) in leaf
+        return found
 
     def _prefix(self, q: query.Prefix) -> np.ndarray:
         """whoosh's MultiTerm matcher, segment by segment: one expansion in a segment is scored as a plain

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query
 
 from indexer import (
     FACET_FIELDS,
@@ -571,13 +572,29 @@ def test_numpy_scores_are_whoosh_scores_for_every_match(big: SearchIndex, text: 
     with big._lock:
         searcher = big._current_searcher()
         sets = DocSets(searcher)
-        q = parse_text(text, searcher.schema, table).strict
-        scores = Scores(sets).of(q)
-        assert scores is not None, q  # the kinds our parser makes are all scored here
-        expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
-        matched = DocSets.numbers(sets.matching(q))
-    assert sorted(expected) == matched
-    assert [scores[d] for d in matched] == pytest.approx([expected[d] for d in matched], rel=1e-12)
+        parsed = parse_text(text, searcher.schema, table)
+        checked = 0
+        for q in filter(None, [parsed.strict, parsed.relaxed]):
+            scores = Scores(sets).of(q)
+            if q is parsed.relaxed and any(type(leaf) not in (query.Term, query.Prefix) for leaf in q.leaves()):
+                continue  # a relaxed query with phrases or concepts: whoosh ranks it
+            assert scores is not None, q  # the kinds our parser makes are scored here
+            if q is parsed.relaxed:
+                # whoosh's collector lets a CoordMatcher recount its terms whenever a posting list runs out
+                # (replace()), so its bonus shrinks for later documents; the formula, walked without that:
+                expected = {}
+                for sub, offset in searcher.leaf_searchers():
+                    matcher = q.matcher(sub, searcher.context(needs_current=True))
+                    while matcher.is_active():
+                        expected[offset + matcher.id()] = matcher.score()
+                        matcher.next()
+            else:
+                expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+            matched = DocSets.numbers(sets.matching(q))
+            assert sorted(expected) == matched
+            assert [scores[d] for d in matched] == pytest.approx([expected[d] for d in matched], rel=1e-12)
+            checked += 1
+    assert checked >= 1
 
 
 def test_a_broad_query_is_ranked_over_every_match_without_a_notice(big: SearchIndex,
