@@ -291,7 +291,7 @@ def surface_analyzer() -> CompositeAnalyzer:
 # Raw token -> its index term ("" for a token the analyzer drops), per term function: most running
 # words of a text repeat, and a look-up here replaces the whole per-token pass of the analyzer.
 _INDEX_TERMS: dict[str, dict[str, str]] = {}
-INDEX_TERM_CACHE = 300_000
+INDEX_TERM_CACHE = 50_000  # a web process (similar practices analyse a text); a rebuild raises it
 
 
 def _index_term(raw: str, make_term, cache: dict[str, str]) -> str:

@@ -27,10 +27,10 @@ from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
-TERM_CACHE_BYTES = 12_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
+TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
 # Decoded postings (document numbers and weights, 8 bytes a posting) kept per searcher: the bitmaps and
 # the scores of a term both come from one read of its postings, the slowest part of a search.
-POSTINGS_CACHE_BYTES = 24_000_000
+POSTINGS_CACHE_BYTES = 16_000_000
 EXPANSION_CACHE = 4096  # prefixes expanded per searcher
 
 

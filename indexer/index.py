@@ -29,6 +29,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
+from indexer import analysis
 from indexer.analysis import (
     FOLD_MAP,
     MAX_TOKEN_LENGTH,
@@ -62,6 +63,7 @@ PROGRESS_EVERY = 100  # documents between two progress reports of a rebuild
 PARALLEL_REBUILD_MIN = 2000
 REBUILD_PROCS = max(1, min(2, os.cpu_count() or 1))
 REBUILD_BATCH = 250  # documents per job handed to a process
+REBUILD_TERM_CACHE = 300_000  # words whose terms a rebuild's writers remember (a web process: INDEX_TERM_CACHE)
 REBUILD_LIMIT_MB = 256  # posting buffer of each writer before it spills sorted runs to disk
 # Segments are written as separate files, not whoosh's default compound file: a reader of a compound
 # segment copies its whole postings file into memory (BytesIO over the mmap), 540 MB per web worker
@@ -85,7 +87,8 @@ BROAD_MATCHES = 5000
 RANK_SECONDS = 0.05
 NOTICE_BROAD = ("Запрос очень общий: первыми показаны лучшие из просмотренной части совпадений. "
                 "Добавьте слово или фильтр, чтобы выдача стала точнее.")
-RESULT_CACHE = 1024  # searches remembered per searcher, a few KB each (a commit starts afresh)
+# Searches and similar-practice lists remembered per searcher (20-40 KB each); a commit starts afresh.
+RESULT_CACHE = 256
 # Fewer documents than this with every word of the query: documents with some of the words follow them.
 FEW_RESULTS = 10
 # whoosh's own writer lock file (index name "MAIN" + "_WRITELOCK"): a swap waits for a running commit
@@ -385,6 +388,8 @@ class SearchIndex:
         (one segment each), a small one by this process alone."""
         ix = index.create_in(str(folder), build_schema(self.analyzer))
         documents = iter(documents)
+        # the writer processes fork from this one: a rebuild reads every distinct word of the bank
+        analysis.INDEX_TERM_CACHE = max(analysis.INDEX_TERM_CACHE, REBUILD_TERM_CACHE)
         first = list(islice(documents, PARALLEL_REBUILD_MIN))
         procs = self.rebuild_procs if len(first) == PARALLEL_REBUILD_MIN else 1
         count = self._write_all(ix, chain(first, documents), progress, procs)
@@ -608,51 +613,63 @@ class SearchIndex:
         )
 
     def similar(self, doc_id: str, limit: int = 5, types: tuple[str, ...] = ("practice",)) -> list[Hit]:
-        """Documents like ``doc_id`` (more-like-this on the key terms of its text), itself left out;
-        [] when it is not in the index."""
+        """Documents like ``doc_id`` (more-like-this on the key terms of its text, looked for in the same
+        fields), itself left out; [] when it is not in the index. Remembered until the next commit."""
         with self._lock:
             searcher = self._current_searcher()
-            docnum = searcher.document_number(id=doc_id)
-            if docnum is None:
-                return []
-            stored = searcher.stored_fields(docnum)
-            weights: dict[str, float] = {}
-            for name in SIMILAR_FIELDS:
-                if text := stored.get(name):
-                    for word, weight in searcher.key_terms_from_text(name, text, numterms=SIMILAR_TERMS):
-                        weights[word] = max(weights.get(word, 0.0), weight)
-            if not weights:
-                return []
-            key_terms = sorted(weights.items(), key=lambda item: -item[1])[:SIMILAR_TERMS]
-            q = query.Or([
-                query.Or([query.Term(name, word) for name in TEXT_FIELDS], boost=weight) for word, weight in key_terms
-            ] + [
-                # a shared thesaurus topic says what the words may not: both are about the same thing
-                query.ConstantScoreQuery(query.Term("topic", code), SIMILAR_TOPIC_SCORE)
-                for code in (stored.get("topic") or "").split(",")
-                if code
-            ])
-            allowed = query.And([
-                query.Or([query.Term("type", t) for t in types]),
-                query.Not(query.Term("id", doc_id)),
-            ])
-            sets = self._docsets(searcher)
-            scores = self._scores(sets).of(q)
-            if scores is not None:
-                return [
-                    Hit(id=stored_id["id"], type=stored_id["type"], score=score, snippet="")
-                    for docnum, score in top(scores, sets.matching(query.And([q, allowed])), limit)
-                    for stored_id in [searcher.stored_fields(docnum)]
-                ]
-            # More-like-this ORs a dozen frequent terms: at 100,000 practices whoosh would score tens of
-            # thousands of documents; the best of those seen within SIMILAR_SECONDS do.
-            collector = _budgeted(searcher, limit, allowed, SIMILAR_SECONDS)
-            with contextlib.suppress(searching.TimeLimit):
-                searcher.search_with_collector(q, collector)
+            key = ("similar", doc_id, limit, types)
+            if (cached := self._results.get(key)) is not None:
+                self._results.move_to_end(key)
+                return cached
+            found = self._similar(searcher, doc_id, limit, types)
+            self._results[key] = found
+            while len(self._results) > RESULT_CACHE:
+                self._results.popitem(last=False)
+            return found
+
+    def _similar(self, searcher: Searcher, doc_id: str, limit: int, types: tuple[str, ...]) -> list[Hit]:
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return []
+        stored = searcher.stored_fields(docnum)
+        weights: dict[str, float] = {}
+        for name in SIMILAR_FIELDS:
+            if text := stored.get(name):
+                for word, weight in searcher.key_terms_from_text(name, text, numterms=SIMILAR_TERMS):
+                    weights[word] = max(weights.get(word, 0.0), weight)
+        if not weights:
+            return []
+        key_terms = sorted(weights.items(), key=lambda item: -item[1])[:SIMILAR_TERMS]
+        q = query.Or([
+            query.Or([query.Term(name, word) for name in SIMILAR_FIELDS], boost=weight)
+            for word, weight in key_terms
+        ] + [
+            # a shared thesaurus topic says what the words may not: both are about the same thing
+            query.ConstantScoreQuery(query.Term("topic", code), SIMILAR_TOPIC_SCORE)
+            for code in (stored.get("topic") or "").split(",")
+            if code
+        ])
+        allowed = query.And([
+            query.Or([query.Term("type", t) for t in types]),
+            query.Not(query.Term("id", doc_id)),
+        ])
+        sets = self._docsets(searcher)
+        scores = self._scores(sets).of(q)
+        if scores is not None:
             return [
-                Hit(id=hit["id"], type=hit["type"], score=float(hit.score), snippet="")
-                for hit in collector.results()
+                Hit(id=stored_id["id"], type=stored_id["type"], score=score, snippet="")
+                for docnum, score in top(scores, sets.matching(query.And([q, allowed])), limit)
+                for stored_id in [searcher.stored_fields(docnum)]
             ]
+        # More-like-this ORs a dozen frequent terms: at 100,000 practices whoosh would score tens of
+        # thousands of documents; the best of those seen within SIMILAR_SECONDS do.
+        collector = _budgeted(searcher, limit, allowed, SIMILAR_SECONDS)
+        with contextlib.suppress(searching.TimeLimit):
+            searcher.search_with_collector(q, collector)
+        return [
+            Hit(id=hit["id"], type=hit["type"], score=float(hit.score), snippet="")
+            for hit in collector.results()
+        ]
 
     def _best(self, searcher: Searcher, sets: DocSets, q: query.Query, found: np.ndarray, among: np.ndarray | None,
               limit: int, matches: int, broad: list[bool] | None = None) -> list[tuple[int, float]]:
