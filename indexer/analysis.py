@@ -156,9 +156,18 @@ class RussianTermFilter(Filter):
             yield t
 
 
+_MARKS = {0x0300: None, 0x0301: None, 0x00AD: None}
+
+
 def fold(text: str) -> str:
-    """Lower-case and ё-fold a string the way the analyzer does (for callers' own comparisons)."""
-    return text.lower().translate(FOLD_MAP)
+    """Lower-case and ё-fold a string the way the analyzer does (for callers' own comparisons).
+
+    ``text.lower().translate(FOLD_MAP)``, at a fraction of the cost: a translate table is looked up
+    character by character in Python's dict (a second for 100,000 titles), str.replace is not."""
+    folded = text.lower().replace("ё", "е")
+    if "\u0301" in folded or "\u0300" in folded or "\u00ad" in folded:
+        folded = folded.translate(_MARKS)
+    return folded
 
 
 @lru_cache(maxsize=100_000)

@@ -138,3 +138,12 @@ def test_the_fast_formats_give_what_whooshs_formats_give(text: str):
     surface = surface_analyzer()
     assert sorted(SurfaceExistence(field_boost=1.0).word_values(text, surface, mode="index")) == sorted(
         formats.Existence(field_boost=1.0).word_values(text, surface, mode="index"))
+
+
+@pytest.mark.parametrize("text", [
+    *FORMAT_TEXTS, "ЁЛКА Ёж ёлочка", "уда\u0300ре\u0301ние мяг\u00adкий", "Straße İstanbul ΣΟΦΟΣ",
+])
+def test_fold_is_lower_case_and_the_fold_map(text: str):
+    from indexer.analysis import FOLD_MAP, fold
+
+    assert fold(text) == text.lower().translate(FOLD_MAP)

@@ -69,3 +69,25 @@ def test_pages_load_the_script(demo_client):
     script = demo_client.get(src.group(1))
     assert script.status_code == 200 and b"/api/v1/suggest" in script.data
     script.close()
+
+
+def test_a_change_rereads_only_the_practices_it_names(app, make_practice, monkeypatch):
+    from kb.search import autocomplete
+
+    with app.app_context():
+        first = make_practice("Шахматная школа в сельском клубе")
+        make_practice("Шахматы для дошкольников")
+    reads = []
+    real = autocomplete._practice_entries
+    monkeypatch.setattr(autocomplete, "_practice_entries", lambda ids=None: reads.append(ids) or real(ids))
+    with app.test_request_context():
+        assert len(autocomplete.complete("шахмат")) == 2
+    with app.app_context():
+        added = make_practice("Шахматный турнир родителей и детей")
+        practice = db.session.get(Practice, first)
+        practice.status = "archived"
+        db.session.commit()
+    with app.test_request_context():
+        labels = {c.label for c in autocomplete.complete("шахмат")}
+    assert labels == {"Шахматы для дошкольников", "Шахматный турнир родителей и детей"}
+    assert reads[0] is None and reads[1:] == [sorted({first, added})]  # the whole list once, then the two
