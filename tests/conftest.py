@@ -212,7 +212,24 @@ def make_app(instance: Path, **overrides):
     app = create_app(config, instance_path=instance)
     if pg is not None:
         pg.apps.append(app)
+    _APPS.append(app)
     return app
+
+
+# Apps made during a test: their index handles are closed after it (``_close_index_files``).
+_APPS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_index_files():
+    """Close the searchers the test's apps opened. An app dropped with its searcher open leaves closing
+    the index files to the garbage collector, whose ResourceWarning (an error here) then lands on
+    whichever later test happens to collect it."""
+    yield
+    while _APPS:
+        index = _APPS.pop().extensions.get("kb_index")
+        if index is not None:
+            index.close()
 
 
 def _copy_instance(source: Path, target: Path) -> None:
