@@ -91,3 +91,17 @@ def test_a_change_rereads_only_the_practices_it_names(app, make_practice, monkey
         labels = {c.label for c in autocomplete.complete("шахмат")}
     assert labels == {"Шахматы для дошкольников", "Шахматный турнир родителей и детей"}
     assert reads[0] is None and reads[1:] == [sorted({first, added})]  # the whole list once, then the two
+
+
+def test_two_letters_are_answered_from_the_ordered_prefix_list_as_a_full_scan_would(demo_app):
+    from kb.search import autocomplete
+
+    with demo_app.test_request_context():
+        entries = autocomplete._entries()
+        prefixes = sorted({w[:2] for e in entries for w in e.words if len(w) >= 2})
+        assert len(prefixes) > 50
+        for prefix in prefixes:
+            matching = [e for e in entries if any(w.startswith(prefix) for w in e.words)]
+            matching.sort(key=lambda e: (not e.folded.startswith(prefix), autocomplete._KIND_ORDER[e.kind],
+                                         len(e.label), e.folded))
+            assert autocomplete.complete(prefix) == matching[:autocomplete.MAX_COMPLETIONS], prefix

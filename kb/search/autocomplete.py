@@ -8,8 +8,8 @@ few hundred strings.
 from __future__ import annotations
 
 import re
+import sys
 import threading
-from dataclasses import dataclass
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
@@ -32,19 +32,19 @@ _KIND_ORDER = {"topic": 0, "region": 1, "practice": 2, "organisation": 3}
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
 class Completion:
-    """One line of the list under the search box."""
+    """One line of the list under the search box. Every worker keeps one for each public practice, so it
+    is small: the label, the target, the folded label and its words (interned: titles share most of
+    their words)."""
 
-    label: str
-    kind: str
-    target: str | int  # a practice's id (its URL is built only when shown), else the URL
-    folded: str
-    words: tuple[str, ...]
+    __slots__ = ("folded", "kind", "label", "target", "words")
+
+    def __init__(self, label: str, kind: str, target: str | int, folded: str, words: tuple[str, ...]):
+        self.label, self.kind, self.target, self.folded, self.words = label, kind, target, folded, words
 
     @property
     def url(self) -> str:
-        if self.kind == "practice":
+        if self.kind == "practice":  # target: a practice's id, its URL built only when shown
             return url_for("practices.detail", practice_id=self.target)
         return str(self.target)
 
@@ -54,7 +54,7 @@ class Completion:
 
 def _completion(label: str, kind: str, target: str | int) -> Completion:
     folded = " ".join(fold(label).split())
-    return Completion(label, kind, target, folded, tuple(_words(folded)))
+    return Completion(label, kind, target, folded, tuple(map(sys.intern, _words(folded))))
 
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: str.isalnum()
@@ -134,12 +134,15 @@ def _entries() -> list[Completion]:
 
 
 def _by_prefix(entries: list[Completion]) -> dict[str, list[Completion]]:
-    """First PREFIX letters of a word -> the entries with such a word, in list order (a keystroke then
-    looks at the few entries that can match, not at every practice title of the bank)."""
+    """First PREFIX letters of a word -> the entries with such a word, in the order a query of just those
+    letters shows them (a keystroke then looks at the few entries that can match, not at every practice
+    title of the bank; two letters typed take the first entries of their list as they are)."""
     index: dict[str, list[Completion]] = {}
     for entry in entries:
         for prefix in dict.fromkeys(word[:PREFIX] for word in entry.words if len(word) >= PREFIX):
             index.setdefault(prefix, []).append(entry)
+    for prefix, found in index.items():
+        found.sort(key=lambda e, p=prefix: (not e.folded.startswith(p), _KIND_ORDER[e.kind], len(e.label), e.folded))
     return index
 
 
@@ -158,9 +161,12 @@ def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
     if not typed or len("".join(typed)) < 2:
         return []
     query = " ".join(typed)
-    matches = [
-        entry for entry in _candidates(typed)
-        if all(any(word.startswith(t) for word in entry.words) for t in typed)
-    ]
-    matches.sort(key=lambda e: (not e.folded.startswith(query), _KIND_ORDER[e.kind], len(e.label), e.folded))
-    return matches[:limit]
+    if len(typed) == 1 and len(query) == PREFIX:
+        return _candidates(typed)[:limit]  # every entry of the prefix's list matches, already in order
+    matches = []
+    for entry in _candidates(typed):
+        if all(any(word.startswith(t) for word in entry.words) for t in typed):
+            folded = entry.folded
+            matches.append((not folded.startswith(query), _KIND_ORDER[entry.kind], len(entry.label), folded, entry))
+    matches.sort(key=lambda m: m[:4])
+    return [m[4] for m in matches[:limit]]
