@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -117,8 +118,13 @@ def main() -> None:
     mix = pools["search"] * 12 + pools["practice"] * 5 + pools["suggest"] * 3  # 60 / 25 / 15 % of the picks
     server, base = start_server(args.instance, args.workers)
     try:
-        for path in pools["search"][: args.workers * 4] + pools["practice"][:4] + pools["suggest"][:4]:
-            fetch(base + path)  # every worker opens its searcher and builds its bitmaps before the clock starts
+        # Every worker opens its searcher, builds its bitmaps and its autocomplete list before the clock
+        # starts: the warm-up requests go in parallel, as many at once as there are workers, so each gets some.
+        warm = pools["search"][: args.workers * 4] + pools["practice"][: args.workers * 2] + pools["suggest"][
+            : args.workers * 2]
+        with ThreadPoolExecutor(args.workers) as pool:
+            for _ in range(2):
+                list(pool.map(lambda path: fetch(base + path), warm))
         runs = {
             "смесь (поиск 60 %, практики 25 %, подсказки 15 %)": run_wrk(
                 base, mix, args.duration, args.connections, args.threads),
