@@ -308,8 +308,9 @@ class DocSets:
 
 
 def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True):
-    """(document numbers in the segment, term weights or None) of a term's postings in one segment, a block
-    at a time as whoosh stores them (raises TermNotFound). Deleted documents are included: callers mask them."""
+    """(document numbers in the segment, term weights as float32 — what whoosh stores — or None) of a term's
+    postings in one segment, a block at a time (raises TermNotFound). Deleted documents are included:
+    callers mask them."""
     matcher = leaf.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # the segment's deleted documents
@@ -327,7 +328,6 @@ def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True)
                     values = np.full(ids.size, 1.0 if stored is None else stored, dtype=np.float32)
                 else:
                     values = np.asarray(stored, dtype=np.float32)
-                values = values.astype(np.float64)
             yield ids, values
             matcher._next_block()
     else:  # postings inlined in the terms file: a few documents
@@ -337,7 +337,7 @@ def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True)
             if weights:
                 values.append(matcher.weight())
             matcher.next()
-        yield np.array(found, dtype=np.int64), (np.array(values, dtype=np.float64) if weights else None)
+        yield np.array(found, dtype=np.int64), (np.array(values, dtype=np.float32) if weights else None)
 
 
 def leaf_values(leaf, fieldname: str, text: str | bytes):

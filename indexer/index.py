@@ -682,7 +682,7 @@ class SearchIndex:
         return _ranked(searcher, q, among, limit, matches, broad)
 
     def _scores(self, sets: DocSets) -> Scores:
-        """The scorer of the open searcher (its term scores are cached with it, dropped with it)."""
+        """The scorer of the open searcher (its field lengths are kept with it, dropped with it)."""
         if self._scorer is None or self._scorer.sets is not sets:
             self._scorer = Scores(sets)
         return self._scorer
