@@ -529,12 +529,15 @@ class SearchIndex:
         unknown = set(request.filters) - set(FACET_FIELDS)
         if unknown:
             raise ValueError(f"not facet fields: {', '.join(sorted(unknown))}")
-        key = _cache_key(request, page, per_page)
+        return self._remembered(_cache_key(request, page, per_page),
+                                lambda: self._run(searcher, request, page, per_page))
+
+    def _remembered(self, key: tuple, compute: Callable[[], _T]) -> _T:
+        """``compute()``, kept in the open searcher's result cache under ``key`` (call with the lock held)."""
         if (cached := self._results.get(key)) is not None:
             self._results.move_to_end(key)
             return cached
-        result = self._run(searcher, request, page, per_page)
-        self._results[key] = result
+        result = self._results[key] = compute()
         while len(self._results) > RESULT_CACHE:
             self._results.popitem(last=False)
         return result
@@ -617,15 +620,8 @@ class SearchIndex:
         fields), itself left out; [] when it is not in the index. Remembered until the next commit."""
         with self._lock:
             searcher = self._current_searcher()
-            key = ("similar", doc_id, limit, types)
-            if (cached := self._results.get(key)) is not None:
-                self._results.move_to_end(key)
-                return cached
-            found = self._similar(searcher, doc_id, limit, types)
-            self._results[key] = found
-            while len(self._results) > RESULT_CACHE:
-                self._results.popitem(last=False)
-            return found
+            return self._remembered(("similar", doc_id, limit, types),
+                                    lambda: self._similar(searcher, doc_id, limit, types))
 
     def _similar(self, searcher: Searcher, doc_id: str, limit: int, types: tuple[str, ...]) -> list[Hit]:
         docnum = searcher.document_number(id=doc_id)
