@@ -57,7 +57,41 @@ class PostingValues:
 
 
 class KbPostingsWriter(whoosh3.W3PostingsWriter):
-    """Writes each block's document numbers, weights and values as arrays and one bytes object."""
+    """Writes each block's document numbers, weights and values as arrays and one bytes object; a whole
+    term's postings at once with ``write_postings`` (a rebuild, see ``indexer.bulk``)."""
+
+    _packed: tuple[bytes, array] | None = None
+
+    def _new_block(self):
+        whoosh3.W3PostingsWriter._new_block(self)
+        self._packed = None
+
+    def write_postings(self, docs: array, weights: array, value_lengths: array, values: bytes | bytearray,
+                       field_lengths: list[int] | None) -> None:
+        """The postings of the current term, as ``add_posting`` would have written them one by one:
+        ``value_lengths`` gives each posting's share of ``values`` (0: no value), ``field_lengths`` each
+        document's length of the field (None: the field keeps none). The last block is left buffered
+        for ``finish_postings``."""
+        limit = self._blocklimit
+        count = len(docs)
+        offset = 0
+        for start in range(0, count, limit):
+            if start:
+                self._write_block()
+            end = min(start + limit, count)
+            ids = self._ids = docs[start:end]
+            block_weights = self._weights = weights[start:end]
+            self._maxweight = max(0, max(block_weights))
+            lengths = value_lengths[start:end]
+            size = sum(lengths)
+            if lengths.count(0):
+                lengths = array("I", [length for length in lengths if length])
+            self._packed = (bytes(values[offset : offset + size]), lengths)
+            offset += size
+            if field_lengths is not None:
+                in_block = [field_lengths[docnum] for docnum in ids]
+                self._maxlength = max(in_block)
+                self._minlength = min((length for length in in_block if length), default=None)
 
     def _mini_ids(self):
         ids = self._ids
@@ -67,15 +101,36 @@ class KbPostingsWriter(whoosh3.W3PostingsWriter):
         return array("I", ids) if ids and max(ids) < 2**32 else tuple(ids)
 
     def _mini_weights(self):
-        weights = whoosh3.W3PostingsWriter._mini_weights(self)
-        return array("f", weights) if isinstance(weights, tuple) else weights
+        # whoosh's: None when every weight is 1.0, the weight when all are the same, else all of them
+        weights = self._weights
+        count = len(weights)
+        if weights.count(1.0) == count:
+            return None
+        if weights.count(weights[0]) == count:
+            return weights[0]
+        return array("f", weights)
 
     def _mini_values(self):
         fixedsize = self._format.fixed_value_size()
+        packed = self._packed
         if fixedsize is None or fixedsize < 0:
+            if packed is not None:
+                return PostingValues(*packed)
             values = self._values
             return PostingValues(emptybytes.join(values), array("I", [len(v) for v in values]))
+        if packed is not None:
+            return None if fixedsize == 0 else packed[0]
         return whoosh3.W3PostingsWriter._mini_values(self)
+
+
+class KbFieldWriter(whoosh3.W3FieldWriter):
+    """whoosh's field writer, with a whole term written at once (``add_term``)."""
+
+    def add_term(self, btext: bytes, docs: array, weights: array, value_lengths: array, values: bytes | bytearray,
+                 field_lengths: list[int] | None) -> None:
+        self.start_term(btext)
+        self._postwriter.write_postings(docs, weights, value_lengths, values, field_lengths)
+        self.finish_term()
 
 
 class KbCodec(whoosh3.W3Codec):
@@ -89,3 +144,6 @@ class KbCodec(whoosh3.W3Codec):
             compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+    def field_writer(self, storage, segment):
+        return KbFieldWriter(self, storage, segment)

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -29,7 +29,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
-from indexer import analysis
+from indexer import analysis, bulk
 from indexer.analysis import (
     FOLD_MAP,
     MAX_TOKEN_LENGTH,
@@ -59,7 +59,7 @@ OPEN_ATTEMPTS = 8
 OPEN_RETRY_DELAY = 0.01  # seconds, doubled after each attempt
 PROGRESS_EVERY = 100  # documents between two progress reports of a rebuild
 # A rebuild of at least PARALLEL_REBUILD_MIN documents analyses them in REBUILD_PROCS processes, one
-# segment each (whoosh's MpWriter, multisegment): 1.6-1.9x the documents per second on 2 cores.
+# segment each (``indexer.bulk``).
 PARALLEL_REBUILD_MIN = 2000
 REBUILD_PROCS = max(1, min(2, os.cpu_count() or 1))
 REBUILD_BATCH = 250  # documents per job handed to a process
@@ -157,21 +157,6 @@ def _pinned(searcher: Searcher) -> Searcher:
             searcher.close()
             raise FileNotFoundError(f"the stored fields of segment {perdoc._segment.segment_id()} are gone")
     return searcher
-
-
-def _cancel(writer) -> None:
-    """Give up a writer, its worker processes first.
-
-    whoosh's parallel writer cancels its processes by a flag set in this process, which they never see:
-    they went on writing into the folder its cancel() was removing (OSError: directory not empty, in
-    place of the error that made the rebuild stop). They are stopped, then the writer's temporary files
-    go; the rebuild folder itself is removed by ``rebuild``.
-    """
-    for task in getattr(writer, "tasks", ()):
-        task.terminate()
-        task.join(timeout=10)
-    with contextlib.suppress(OSError):
-        writer.cancel()
 
 
 class IndexUnavailable(Exception):
@@ -403,29 +388,23 @@ class SearchIndex:
 
     def _write_all(self, ix: index.Index, documents: Iterable[IndexDocument],
                    progress: Callable[[int], None] | None, procs: int) -> int:
-        if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, batchsize=REBUILD_BATCH,
-                               compound=False, codec=KbCodec())
-        else:
-            writer = ix.writer(limitmb=REBUILD_LIMIT_MB, compound=False, codec=KbCodec())
         seen: set[str] = set()
-        unreported = 0
-        try:
+
+        def checked() -> Iterator[IndexDocument]:
+            unreported = 0
             for doc in documents:
                 if doc.id in seen:
                     raise ValueError(f"document {doc.id!r} given twice")
                 seen.add(doc.id)
-                writer.add_document(**to_fields(doc))
+                yield doc
                 unreported += 1
                 if progress and unreported == PROGRESS_EVERY:
                     progress(unreported)
                     unreported = 0
-        except BaseException:
-            _cancel(writer)
-            raise
-        writer.commit()
-        if progress and unreported:
-            progress(unreported)
+            if progress and unreported:
+                progress(unreported)
+
+        bulk.write_index(ix, checked(), to_fields, procs=procs, batch=REBUILD_BATCH, limitmb=REBUILD_LIMIT_MB)
         return len(seen)
 
     def _swap_in(self, fresh: Path) -> None:

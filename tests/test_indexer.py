@@ -635,7 +635,7 @@ def test_a_large_rebuild_runs_in_parallel_and_loses_nothing(tmp_path: Path, monk
     with pytest.raises(ValueError, match="twice"):
         ix.rebuild([*documents, documents[0]])
     # the worker processes of the given-up rebuild are stopped, not left writing into its removed folder
-    assert not [p.name for p in multiprocessing.active_children() if p.name.startswith("SubWriterTask")]
+    assert not [p.name for p in multiprocessing.active_children() if p.name.startswith("kb-index-writer")]
     assert ix.doc_count() == 120
 
 
