@@ -27,21 +27,25 @@ import queue
 import tempfile
 import traceback
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import itemgetter
 from typing import Any, TypeVar
 
+import numpy as np
 from whoosh.codec.whoosh3 import _lenfield
+from whoosh.fields import FieldType
 from whoosh.writing import SegmentWriter
 
 from indexer.codec import KbCodec
 
 _T = TypeVar("_T")
-# What a term's group costs besides its postings (the dict entry, the tuple, four empty arrays), and what
-# each posting costs (its document number, weight and value length): for the memory limit.
-_GROUP_BYTES = 400
-_POSTING_BYTES = 12
+# What a term costs besides its postings (its entries in a list and a dict), and what each posting costs
+# besides its value (its term number, document number, weight and value length): for the memory limit.
+_TERM_BYTES = 150
+_POSTING_BYTES = 16
+_GATHER = 1 << 19  # postings whose values are gathered in one numpy call when written
 _WAIT_SECONDS = 1.0  # how often the process handing out documents looks whether its workers still run
 
 
@@ -49,47 +53,142 @@ class BulkWriteError(RuntimeError):
     """A process writing part of the index failed (its error and traceback are the message)."""
 
 
-class TermPool:
-    """The postings of the segment being written, grouped by term: for each (field, term) the document
-    numbers, weights and value lengths as arrays, and the values as one ``bytearray``.
+class _Column:
+    """One field's postings in the order they came (by document): each posting's term number, document,
+    weight and value length, and the values end to end."""
 
-    Past ``limit`` bytes the groups are written to a run file in key order (an anonymous temporary file in
-    ``folder``); the end merges the runs term by term, joining a term's arrays.
+    __slots__ = ("terms", "number_of", "numbers", "docs", "weights", "lengths", "values", "last_doc")
+
+    def __init__(self) -> None:
+        self.terms: list[str | bytes] = []  # term number -> term
+        self.number_of: dict[str | bytes, int] = {}
+        self.numbers = array("I")  # each posting's term number
+        self.docs = array("I")
+        self.weights = array("f")
+        self.lengths = array("I")
+        self.values = bytearray()
+        self.last_doc = -1
+
+    def sorted_terms(self) -> Iterator[tuple[bytes, array, array, array, bytes]]:
+        """(term bytes, documents, weights, value lengths, values) for each term in order."""
+        terms = self.terms
+        order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # text sorts as its UTF-8 does
+        rank = np.empty(len(terms), dtype=np.uint32)
+        rank[order_of_terms] = np.arange(len(terms), dtype=np.uint32)
+        keys = rank[np.frombuffer(self.numbers, dtype=np.uint32)]
+        order = np.argsort(keys, kind="stable")  # each term's postings stay in document order
+        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
+        del keys
+        docs = np.frombuffer(self.docs, dtype=np.uint32)[order].tobytes()
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order].tobytes()
+        lengths = np.frombuffer(self.lengths, dtype=np.uint32)
+        starts = np.cumsum(lengths, dtype=np.int64) - lengths
+        lengths = lengths[order]
+        blob = np.frombuffer(self.values, dtype=np.uint8)
+        begin = chunk_begin = chunk_end = 0
+        chunk = b""
+        offsets: list[int] = []
+        for number, end in zip(order_of_terms, ends, strict=True):
+            if end > chunk_end:
+                # the values of this term and the next ones, about _GATHER postings at a time
+                chunk_begin = begin
+                chunk_end = max(end, ends[bisect_right(ends, begin + _GATHER) - 1])
+                chunk, offsets = _gather(blob, starts, lengths, order, chunk_begin, chunk_end)
+            term = terms[number]
+            yield ((term.encode("utf-8") if isinstance(term, str) else term),
+                   array("I", docs[4 * begin : 4 * end]), array("f", weights[4 * begin : 4 * end]),
+                   array("I", lengths[begin:end].tobytes()),
+                   chunk[offsets[begin - chunk_begin] : offsets[end - chunk_begin]])
+            begin = end
+
+
+def _gather(blob: np.ndarray, starts: np.ndarray, lengths: np.ndarray, order: np.ndarray, begin: int, end: int
+            ) -> tuple[bytes, list[int]]:
+    """The values of the sorted postings begin..end end to end, and where each starts (one more: the end)."""
+    chunk_lengths = lengths[begin:end].astype(np.int64)
+    offsets = np.zeros(len(chunk_lengths) + 1, dtype=np.int64)
+    np.cumsum(chunk_lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if not total:
+        return b"", offsets.tolist()
+    source = starts[order[begin:end]]
+    index = np.repeat(source - offsets[:-1], chunk_lengths) + np.arange(total, dtype=np.int64)
+    return blob[index].tobytes(), offsets.tolist()
+
+
+class TermPool:
+    """The postings of the segment being written, a column of them per field (``_Column``), sorted by
+    term with numpy when written: per posting, adding costs a few appends of whole lists, not Python
+    statements.
+
+    A term is the text of a word (encoded once, when written) or, for fields with their own ``index``
+    (dates, numbers), its bytes. Past ``limit`` bytes the postings are written to a run file in term
+    order (an anonymous temporary file in ``folder``); the end merges the runs term by term, joining a
+    term's arrays.
     """
 
-    def __init__(self, folder: str, limit: int):
+    def __init__(self, folder: str, limit: float):
         self._folder = folder
         self._limit = limit
-        self._terms: dict[tuple[str, bytes], tuple[array, array, array, bytearray]] = {}
+        self._columns: dict[str, _Column] = {}
         self._size = 0
         self._runs: list[Any] = []
-        self.fieldnames: set[str] = set()
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self._columns)
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """One posting (whoosh's pool interface): (field, term bytes, document, weight, value)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        key = (fieldname, tbytes)
-        group = self._terms.get(key)
-        if group is None:
-            group = self._terms[key] = (array("I"), array("f"), array("I"), bytearray())
-            self._size += _GROUP_BYTES + len(tbytes)
-            self.fieldnames.add(fieldname)
-        docs, weights, lengths, values = group
-        if docs and docnum <= docs[-1]:
-            raise ValueError(f"postings of {key!r} out of document order ({docnum} after {docs[-1]})")
-        docs.append(docnum)
-        weights.append(weight)
-        if vbytes:
-            lengths.append(len(vbytes))
-            values += vbytes
-            self._size += _POSTING_BYTES + len(vbytes)
-        else:
-            lengths.append(0)
-            self._size += _POSTING_BYTES
+        self.add_terms(fieldname, docnum, [(tbytes, 1, weight, vbytes)], 1.0)
+
+    def add_terms(self, fieldname: str, docnum: int, items: Iterable[tuple[str | bytes, int, float, bytes | None]],
+                  boost: float) -> int:
+        """The postings of one document's field, as (term, frequency, weight, value) with each term once;
+        returns the sum of the frequencies (the field's length)."""
+        items = list(items)
+        if not items:
+            return 0
+        column = self._columns.get(fieldname)
+        if column is None:
+            column = self._columns[fieldname] = _Column()
+        if docnum < column.last_doc:
+            raise ValueError(f"postings of {fieldname} out of document order ({docnum} after {column.last_doc})")
+        column.last_doc = docnum
+        terms, freqs, weights, values = zip(*items, strict=True)
+        numbers = list(map(column.number_of.get, terms))
+        if None in numbers:
+            size = 0
+            for i, number in enumerate(numbers):
+                if number is None:
+                    term = terms[i]
+                    numbers[i] = column.number_of[term] = len(column.terms)
+                    column.terms.append(term)
+                    size += _TERM_BYTES + len(term)
+            self._size += size
+        column.numbers.extend(numbers)
+        column.docs.extend(repeat(docnum, len(numbers)))
+        column.weights.extend(weights if boost == 1.0 else [weight * boost for weight in weights])
+        if None in values:
+            values = [value or b"" for value in values]
+        column.lengths.extend(map(len, values))
+        joined = b"".join(values)
+        column.values += joined
+        self._size += _POSTING_BYTES * len(numbers) + len(joined)
         if self._size > self._limit:
             self._spill()
+        return sum(freqs)
 
-    def _sorted(self) -> list[tuple]:
-        return [(key, *group) for key, group in sorted(self._terms.items(), key=itemgetter(0))]
+    def _sorted(self) -> Iterator[tuple]:
+        """((field, term bytes), documents, weights, value lengths, values) in key order, emptying the pool."""
+        columns = self._columns
+        self._columns = {}
+        self._size = 0
+        for fieldname in sorted(columns):
+            column = columns.pop(fieldname)
+            for tbytes, *group in column.sorted_terms():
+                yield (fieldname, tbytes), *group
 
     def _spill(self) -> None:
         # closed by cleanup(), after the merge has read it
@@ -98,8 +197,6 @@ class TermPool:
             pickle.dump(record, run, pickle.HIGHEST_PROTOCOL)
         run.seek(0)
         self._runs.append(run)
-        self._terms = {}
-        self._size = 0
 
     @staticmethod
     def _read(run) -> Iterator[tuple]:
@@ -113,7 +210,6 @@ class TermPool:
     def terms(self) -> Iterator[tuple[str, bytes, array, array, array, bytes | bytearray]]:
         """(field, term, documents, weights, value lengths, values) in (field, term) order, once each."""
         current = self._sorted()
-        self._terms = {}
         if not self._runs:
             for (fieldname, tbytes), *group in current:
                 yield fieldname, tbytes, *group
@@ -133,21 +229,64 @@ class TermPool:
         for run in self._runs:
             run.close()
         self._runs = []
-        self._terms = {}
+        self._columns = {}
 
 
 class BulkSegmentWriter(SegmentWriter):
     """whoosh's ``SegmentWriter`` with a ``TermPool`` and a commit that writes a term at a time
-    (``KbCodec`` only; fields with a separate spelling word list are not supported)."""
+    (``KbCodec`` only; no term vectors, no separate spelling word lists)."""
 
-    def __init__(self, ix, limitmb: int = 256, **kwargs):
+    def __init__(self, ix, limitmb: float = 256, **kwargs):
         kwargs.setdefault("codec", KbCodec())
         if not isinstance(kwargs["codec"], KbCodec):
             raise TypeError("BulkSegmentWriter writes with KbCodec")
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        if any(field.separate_spelling() for _, field in self.schema.items()):
-            raise TypeError("BulkSegmentWriter does not write separate spelling fields")
+        if any(field.separate_spelling() or field.vector for _, field in self.schema.items()):
+            raise TypeError("BulkSegmentWriter writes no term vectors or separate spelling fields")
         self.pool = TermPool(self.storage.folder, limitmb * 1024 * 1024)
+        # fields that index a value by their format's word_values (text, ids, keywords): their words go
+        # to the pool as text, encoded once per term when written
+        self._by_words = {name for name, field in self.schema.items() if type(field).index is FieldType.index}
+
+    def add_document(self, **fields) -> None:
+        """whoosh's ``SegmentWriter.add_document`` without term vectors or spelling fields, each field's
+        postings handed to the pool at once."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    if fieldname in self._by_words:
+                        if not isinstance(value, (str, list, tuple)):
+                            raise ValueError(f"{value!r} is not unicode or sequence")
+                        items = field.format.word_values(value, field.analyzer, mode="index")
+                    else:
+                        items = field.index(value)
+                    length = self.pool.add_terms(fieldname, docnum, items,
+                                                 self._field_boost(fields, fieldname, docboost))
+                    if not field.scorable:
+                        length = 0
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

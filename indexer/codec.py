@@ -16,11 +16,18 @@ The codec object is pickled into each segment of the index: this module's import
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from itertools import accumulate
 
 from whoosh.codec import whoosh3
-from whoosh.system import emptybytes
+from whoosh.compat import dumps
+from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+# Blocks whose pickle is smaller than this are not compressed (zlib made them bigger).
+COMPRESS_MIN = 128
+_TERM_INFO = whoosh3.W3TermInfo._struct
 
 
 class PostingValues:
@@ -57,41 +64,28 @@ class PostingValues:
 
 
 class KbPostingsWriter(whoosh3.W3PostingsWriter):
-    """Writes each block's document numbers, weights and values as arrays and one bytes object; a whole
-    term's postings at once with ``write_postings`` (a rebuild, see ``indexer.bulk``)."""
+    """Writes each block's document numbers, weights and values as arrays and one bytes object."""
 
-    _packed: tuple[bytes, array] | None = None
-
-    def _new_block(self):
-        whoosh3.W3PostingsWriter._new_block(self)
-        self._packed = None
-
-    def write_postings(self, docs: array, weights: array, value_lengths: array, values: bytes | bytearray,
-                       field_lengths: list[int] | None) -> None:
-        """The postings of the current term, as ``add_posting`` would have written them one by one:
-        ``value_lengths`` gives each posting's share of ``values`` (0: no value), ``field_lengths`` each
-        document's length of the field (None: the field keeps none). The last block is left buffered
-        for ``finish_postings``."""
-        limit = self._blocklimit
-        count = len(docs)
-        offset = 0
-        for start in range(0, count, limit):
-            if start:
-                self._write_block()
-            end = min(start + limit, count)
-            ids = self._ids = docs[start:end]
-            block_weights = self._weights = weights[start:end]
-            self._maxweight = max(0, max(block_weights))
-            lengths = value_lengths[start:end]
-            size = sum(lengths)
-            if lengths.count(0):
-                lengths = array("I", [length for length in lengths if length])
-            self._packed = (bytes(values[offset : offset + size]), lengths)
-            offset += size
-            if field_lengths is not None:
-                in_block = [field_lengths[docnum] for docnum in ids]
-                self._maxlength = max(in_block)
-                self._minlength = min((length for length in in_block if length), default=None)
+    def _write_block(self, last=False):
+        # whoosh's, with a block of fewer than COMPRESS_MIN bytes left uncompressed (as whoosh meant to:
+        # zlib makes so small a pickle bigger, and reading it slower)
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        comp = self._compression if len(databytes) >= COMPRESS_MIN else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                           length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        postfile.write(pack_int(-blocklength if last else blocklength))
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
 
     def _mini_ids(self):
         ids = self._ids
@@ -101,36 +95,93 @@ class KbPostingsWriter(whoosh3.W3PostingsWriter):
         return array("I", ids) if ids and max(ids) < 2**32 else tuple(ids)
 
     def _mini_weights(self):
-        # whoosh's: None when every weight is 1.0, the weight when all are the same, else all of them
-        weights = self._weights
-        count = len(weights)
-        if weights.count(1.0) == count:
-            return None
-        if weights.count(weights[0]) == count:
-            return weights[0]
-        return array("f", weights)
+        return _mini_weights(self._weights)
 
     def _mini_values(self):
         fixedsize = self._format.fixed_value_size()
-        packed = self._packed
         if fixedsize is None or fixedsize < 0:
-            if packed is not None:
-                return PostingValues(*packed)
             values = self._values
             return PostingValues(emptybytes.join(values), array("I", [len(v) for v in values]))
-        if packed is not None:
-            return None if fixedsize == 0 else packed[0]
         return whoosh3.W3PostingsWriter._mini_values(self)
 
 
+def _mini_weights(weights):
+    # whoosh's: None when every weight is 1.0, the weight when all are the same, else all of them
+    count = len(weights)
+    if weights.count(1.0) == count:
+        return None
+    if weights.count(weights[0]) == count:
+        return weights[0]
+    return array("f", weights)
+
+
 class KbFieldWriter(whoosh3.W3FieldWriter):
-    """whoosh's field writer, with a whole term written at once (``add_term``)."""
+    """whoosh's field writer, with a whole term written at once (``add_term``, for a rebuild)."""
 
     def add_term(self, btext: bytes, docs: array, weights: array, value_lengths: array, values: bytes | bytearray,
                  field_lengths: list[int] | None) -> None:
-        self.start_term(btext)
-        self._postwriter.write_postings(docs, weights, value_lengths, values, field_lengths)
-        self.finish_term()
+        """Write a term's postings: what ``start_term``, an ``add`` per posting and ``finish_term`` write,
+        in one pass. ``docs`` and ``weights`` are the postings' documents (increasing) and weights,
+        ``value_lengths`` each posting's share of ``values`` (0: none), ``field_lengths`` each document's
+        length of the field (None: the field keeps no lengths)."""
+        postfile = self._postfile.file  # the buffered file under whoosh's StructFile
+        fixedsize = self._format.fixed_value_size()
+        limit = self._codec._blocklimit
+        compression = self._codec._compression
+        start = postfile.tell()
+        postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        count = len(docs)
+        offset = 0
+        total_weight = 0
+        term_minlength = None
+        term_maxlength = term_maxweight = 0
+        for begin in range(0, count, limit):
+            end = min(begin + limit, count)
+            ids = docs[begin:end]
+            block_weights = weights[begin:end]
+            total_weight += sum(block_weights)
+            maxweight = max(0, max(block_weights))
+            if maxweight > term_maxweight:
+                term_maxweight = maxweight
+            minlength = None
+            maxlength = 0
+            if field_lengths is not None:
+                in_block = [field_lengths[docnum] for docnum in ids]
+                maxlength = max(in_block)
+                minlength = min((length for length in in_block if length), default=None)
+                if maxlength > term_maxlength:
+                    term_maxlength = maxlength
+                if term_minlength is None or (minlength is not None and minlength < term_minlength):
+                    term_minlength = minlength
+            lengths = value_lengths[begin:end]
+            size = sum(lengths)
+            if fixedsize is None or fixedsize < 0:
+                if lengths.count(0):
+                    lengths = array("I", [length for length in lengths if length])
+                block_values = PostingValues(bytes(values[offset : offset + size]), lengths)
+            elif fixedsize == 0:
+                block_values = None
+            else:
+                block_values = bytes(values[offset : offset + size])
+            offset += size
+            previous = 0
+            deltas = array("I")
+            for docnum in ids:
+                deltas.append(docnum - previous)
+                previous = docnum
+            databytes = dumps((deltas, _mini_weights(block_weights), block_values), 2)
+            comp = compression if len(databytes) >= COMPRESS_MIN else 0
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength),
+                               length_to_byte(maxlength)), 2)
+            blocklength = len(infobytes) + len(databytes)
+            postfile.write(b"".join((pack_int(-blocklength if end == count else blocklength), infobytes, databytes)))
+        terminfo = _TERM_INFO.pack(False, total_weight, count,
+                                   0 if term_minlength is None else length_to_byte(term_minlength),
+                                   length_to_byte(term_maxlength), term_maxweight, docs[0], docs[-1])
+        terminfo += pack_long(start) + pack_int(postfile.tell() - start)
+        self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo)
 
 
 class KbCodec(whoosh3.W3Codec):
