@@ -206,6 +206,17 @@ class LemmaTermFilter(RussianTermFilter):
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+# The same tokens in a text without stress marks and soft hyphens (nearly every text): twice as fast.
+_PLAIN_TOKEN = re.compile(r"[^\W_]+")
+
+
+def find_tokens(text: str) -> list[str]:
+    """The raw tokens of ``text`` (TOKEN_PATTERN's matches)."""
+    if "\u0301" in text or "\u0300" in text or "\u00ad" in text:
+        return _TOKEN.findall(text)
+    return _PLAIN_TOKEN.findall(text)
+
+
 _TERM_FUNCTIONS = {"lemma_stem": term, "snowball": snowball_term, "lemma": lemma_term}
 _FILTER_TERMS = {RussianTermFilter: "lemma_stem", SnowballTermFilter: "snowball", LemmaTermFilter: "lemma"}
 
@@ -312,6 +323,11 @@ def _index_term(raw: str, make_term, cache: dict[str, str]) -> str:
     return found
 
 
+# A single position -> its encoding by whoosh's Positions format (the same for every field).
+_ONE_POSITION: dict[int, bytes] = {}
+_ONE_POSITION_CACHE = 1 << 16
+
+
 class RussianPositions(formats.Positions):
     """whoosh's Positions format, with the words of a text field worked out in one tight loop when its
     analyzer is ``RussianAnalyzer`` (the same terms, positions and weights: tests compare them).
@@ -330,7 +346,7 @@ class RussianPositions(formats.Positions):
         cache = _INDEX_TERMS.setdefault(analyzer.terms, {})
         poses: dict[str, list[int]] = {}
         pos = -1
-        for i, raw in enumerate(_TOKEN.findall(value)):
+        for i, raw in enumerate(find_tokens(value)):
             found = cache.get(raw)
             if found is None:
                 found = _index_term(raw, make_term, cache)
@@ -339,8 +355,18 @@ class RussianPositions(formats.Positions):
             pos = i if pos < 0 else pos + 1  # the first word kept counts the dropped ones before it
             poses.setdefault(found, []).append(pos)
         boost = self.field_boost
+        once = 1.0 * boost
+        encode = self.encode
+        single = _ONE_POSITION
         for word, positions in poses.items():
-            yield word, len(positions), float(len(positions)) * boost, self.encode(positions)
+            if len(positions) == 1 and positions[0] < _ONE_POSITION_CACHE:
+                # most words of a text occur once: their encoded positions are looked up
+                value = single.get(positions[0])
+                if value is None:
+                    value = single[positions[0]] = encode(positions)
+                yield word, 1, once, value
+            else:
+                yield word, len(positions), float(len(positions)) * boost, encode(positions)
 
 
 class SurfaceExistence(formats.Existence):
@@ -352,7 +378,7 @@ class SurfaceExistence(formats.Existence):
             yield from formats.Existence.word_values(self, value, analyzer, **kwargs)
             return
         words = set()
-        for raw in set(_TOKEN.findall(value)):
+        for raw in set(find_tokens(value)):
             folded = raw.lower().translate(FOLD_MAP)
             if 3 <= len(folded) <= MAX_TOKEN_LENGTH and folded not in STOP_WORDS:
                 words.add(folded)

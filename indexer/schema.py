@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,9 +10,9 @@ from whoosh import fields
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import (
-    TOKEN_PATTERN,
     RussianPositions,
     SurfaceExistence,
+    find_tokens,
     fold,
     russian_analyzer,
     surface_analyzer,
@@ -31,7 +30,6 @@ FIELD_BOOSTS = {"title": 3.0, "annotation": 2.0, "people": 1.5, "body": 1.0, "at
 SPELLING_FIELD = "words"
 SORT_TITLE_LENGTH = 80
 NO_DATE = datetime(1, 1, 1)
-_WORD = re.compile(TOKEN_PATTERN)
 
 
 @dataclass
@@ -103,7 +101,8 @@ def _spelling_field() -> fields.TEXT:
 
 def spelling_words(*texts: str) -> str:
     """Each distinct word of the texts once, folded (the spelling field needs no repeats)."""
-    return " ".join(dict.fromkeys(_WORD.findall(fold("\n".join(t for t in texts if t)))))
+    # fold() removed the stress marks and soft hyphens that TOKEN_PATTERN also takes in
+    return " ".join(dict.fromkeys(find_tokens(fold("\n".join(t for t in texts if t)))))
 
 
 def _codes(name: str, values: list[str]) -> str:
