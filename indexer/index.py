@@ -381,8 +381,8 @@ class SearchIndex:
         with ix.searcher() as searcher:
             written = searcher.doc_count()
         if written != count:
-            # whoosh's parallel writer leaves out a process's segment whose result came late: the
-            # previous index stays in place, and the rebuild can simply be run again
+            # a safety net (whoosh's own parallel writer once left out a segment whose result came
+            # late): the previous index stays in place, and the rebuild can simply be run again
             raise IndexUnavailable(f"the rebuilt index holds {written} documents of {count}: run the rebuild again")
         return count
 
