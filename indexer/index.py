@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from whoosh import collectors, highlight, index, query, searching
+from whoosh import classify, collectors, highlight, index, query, searching
 from whoosh.analysis import Analyzer
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
@@ -79,6 +79,7 @@ SIMILAR_FIELDS = ("title", "annotation", "body")
 SIMILAR_TERMS = 12
 SIMILAR_TOPIC_SCORE = 2.0  # about what one of the key terms scores
 SIMILAR_SECONDS = 0.03
+TERM_STATISTICS_CACHE = 200_000  # terms whose collection frequency more-like-this remembers per searcher
 # Ranking: a selection of at most SCORE_AMONG_MAX documents is scored one by one; a broader query is
 # ranked for at most RANK_SECONDS when it has more than BROAD_MATCHES matches (then from the matches
 # seen so far, and the page says so).
@@ -245,6 +246,40 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+class _TermStatistics:
+    """The index reader as whoosh's key-term ``Expander`` uses it, with each term's collection frequency
+    remembered while the searcher is open: more-like-this looks up every distinct word of a practice's
+    text (hundreds; two term-table reads each, in every segment), and most words recur from page to page."""
+
+    _ABSENT = -1.0
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self._reader = searcher.reader()
+        self.schema = self._reader.schema
+        self._frequencies: dict[tuple[str, bytes], float] = {}
+
+    def doc_count_all(self) -> int:
+        return self._reader.doc_count_all()
+
+    def field_length(self, fieldname: str) -> int:
+        return self._reader.field_length(fieldname)
+
+    def _frequency(self, key: tuple[str, bytes]) -> float:
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) >= TERM_STATISTICS_CACHE:
+                self._frequencies.clear()
+            found = self._frequencies[key] = self._reader.frequency(*key) if key in self._reader else self._ABSENT
+        return found
+
+    def __contains__(self, key: tuple[str, bytes]) -> bool:
+        return self._frequency(key) != self._ABSENT
+
+    def frequency(self, fieldname: str, text: bytes) -> float:
+        return max(self._frequency((fieldname, text)), 0)
+
+
 class SearchIndex:
     """One index folder. Keeps a searcher open until the next commit; thread-safe."""
 
@@ -271,6 +306,7 @@ class SearchIndex:
         self._folder: tuple[int, int] | None = None  # (device, inode) the searcher was opened on
         # bitmaps of the open searcher: term and facet-value document sets (built on first use)
         self._sets: DocSets | None = None
+        self._term_stats: _TermStatistics | None = None
         self._scorer: Scores | None = None
         # the last searches on the open searcher: a commit (a new searcher) empties it
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
@@ -449,6 +485,7 @@ class SearchIndex:
         self._searcher = None
         self._folder = None
         self._sets = None
+        self._term_stats = None
         self._scorer = None
         self._results = OrderedDict()
 
@@ -607,10 +644,15 @@ class SearchIndex:
         if docnum is None:
             return []
         stored = searcher.stored_fields(docnum)
+        if self._term_stats is None or self._term_stats.searcher is not searcher:
+            self._term_stats = _TermStatistics(searcher)
         weights: dict[str, float] = {}
         for name in SIMILAR_FIELDS:
             if text := stored.get(name):
-                for word, weight in searcher.key_terms_from_text(name, text, numterms=SIMILAR_TERMS):
+                # searcher.key_terms_from_text, with the term statistics remembered
+                expander = classify.Expander(self._term_stats, name, model=classify.Bo1Model)
+                expander.add_text(text)
+                for word, weight in expander.expanded_terms(SIMILAR_TERMS, normalize=True):
                     weights[word] = max(weights.get(word, 0.0), weight)
         if not weights:
             return []

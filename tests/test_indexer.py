@@ -708,3 +708,22 @@ def test_the_words_to_highlight_are_whooshs_existing_terms(big: SearchIndex, tex
             for _, term in q.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname=name):
                 expected.setdefault(name, set()).add(searcher.schema[name].from_bytes(term))
         assert _query_words(searcher, DocSets(searcher), [q]) == expected
+
+
+def test_key_terms_with_remembered_statistics_are_whoosh_s_own(big: SearchIndex):
+    from whoosh import classify
+
+    from indexer.index import _TermStatistics
+
+    with big._lock:
+        searcher = big._current_searcher()
+        stats = _TermStatistics(searcher)
+        for docnum in (0, 5, 77, 140):
+            stored = searcher.stored_fields(docnum)
+            for name in ("title", "annotation", "body"):
+                for _ in range(2):  # the second time from the remembered statistics
+                    expander = classify.Expander(stats, name, model=classify.Bo1Model)
+                    expander.add_text(stored[name])
+                    assert expander.expanded_terms(12) == searcher.key_terms_from_text(name, stored[name], numterms=12)
+        assert stats._frequencies  # they were remembered
+        assert (("body", "нетслова".encode()) in stats) is False
