@@ -67,23 +67,12 @@ class KbPostingsWriter(whoosh3.W3PostingsWriter):
     """Writes each block's document numbers, weights and values as arrays and one bytes object."""
 
     def _write_block(self, last=False):
-        # whoosh's, with a block of fewer than COMPRESS_MIN bytes left uncompressed (as whoosh meant to:
-        # zlib makes so small a pickle bigger, and reading it slower)
-        postfile = self._postfile
+        # whoosh's, with the block encoded by _block_bytes (small blocks left uncompressed)
         if not self._blockcount:
-            postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+            self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
-        comp = self._compression if len(databytes) >= COMPRESS_MIN else 0
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        ids = self._ids
-        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
-                           length_to_byte(self._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        postfile.write(pack_int(-blocklength if last else blocklength))
-        postfile.write(infobytes)
-        postfile.write(databytes)
+        self._postfile.write(_block_bytes(self._mini_ids(), self._mini_weights(), self._mini_values(), self._ids,
+                                          self._maxweight, self._minlength, self._maxlength, self._compression, last))
         self._blockcount += 1
         self._new_block()
 
@@ -103,6 +92,20 @@ class KbPostingsWriter(whoosh3.W3PostingsWriter):
             values = self._values
             return PostingValues(emptybytes.join(values), array("I", [len(v) for v in values]))
         return whoosh3.W3PostingsWriter._mini_values(self)
+
+
+def _block_bytes(mini_ids, mini_weights, mini_values, ids, maxweight, minlength, maxlength, compression: int,
+                 last: bool) -> bytes:
+    """A block as whoosh's W3 writer lays it out: its length (negative for a term's last block), the
+    pickled block info, the pickled data; a pickle of fewer than COMPRESS_MIN bytes is not compressed
+    (whoosh meant to skip small ones: zlib makes them bigger, and reading them slower)."""
+    databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+    comp = compression if len(databytes) >= COMPRESS_MIN else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+    blocklength = len(infobytes) + len(databytes)
+    return b"".join((pack_int(-blocklength if last else blocklength), infobytes, databytes))
 
 
 def _mini_weights(weights):
@@ -164,19 +167,9 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
             else:
                 block_values = bytes(values[offset : offset + size])
             offset += size
-            previous = 0
-            deltas = array("I")
-            for docnum in ids:
-                deltas.append(docnum - previous)
-                previous = docnum
-            databytes = dumps((deltas, _mini_weights(block_weights), block_values), 2)
-            comp = compression if len(databytes) >= COMPRESS_MIN else 0
-            if comp:
-                databytes = zlib.compress(databytes, comp)
-            infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength),
-                               length_to_byte(maxlength)), 2)
-            blocklength = len(infobytes) + len(databytes)
-            postfile.write(b"".join((pack_int(-blocklength if end == count else blocklength), infobytes, databytes)))
+            postfile.write(_block_bytes(array("I", whoosh3.delta_encode(ids)), _mini_weights(block_weights),
+                                        block_values, ids, maxweight, minlength, maxlength, compression,
+                                        end == count))
         terminfo = _TERM_INFO.pack(False, total_weight, count,
                                    0 if term_minlength is None else length_to_byte(term_minlength),
                                    length_to_byte(term_maxlength), term_maxweight, docs[0], docs[-1])

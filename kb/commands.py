@@ -142,12 +142,17 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Перестроить поисковый индекс целиком по базе данных."""
+    from indexer import IndexUnavailable
+    from indexer.bulk import BulkWriteError
     from kb.search.documents import count_documents
     from kb.search.services import rebuild_index
 
     total = count_documents()
-    with click.progressbar(length=total, label="Индексация", show_pos=True) as bar:
-        count = rebuild_index(progress=bar.update)
+    try:
+        with click.progressbar(length=total, label="Индексация", show_pos=True) as bar:
+            count = rebuild_index(progress=bar.update)
+    except (BulkWriteError, IndexUnavailable) as exc:
+        _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
     click.echo(f"Индекс перестроен: {count} документов.")
 
 

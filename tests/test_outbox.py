@@ -202,3 +202,24 @@ def test_only_requests_that_change_indexed_documents_sync_the_index(app, make_pr
         with app.app_context():
             event.remove(db.engine, "before_cursor_execute", remember)
     assert client.get("/api/v1/search", query_string={"q": "новое название"}).json["total"] == 1
+
+
+def test_a_failed_reindex_says_so_in_russian_and_keeps_the_index(demo_app, monkeypatch):
+    import indexer.index as index_module
+    from indexer.schema import to_fields
+
+    def broken(doc):
+        if doc.id.endswith(":3"):
+            raise RuntimeError("поле не разобрать")
+        return to_fields(doc)
+
+    # several writer processes, one of which fails on a document
+    monkeypatch.setattr(index_module, "PARALLEL_REBUILD_MIN", 5)
+    monkeypatch.setattr(index_module, "REBUILD_BATCH", 5)
+    monkeypatch.setattr(index_module, "to_fields", broken)
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 1
+    assert "Переиндексация не удалась, прежний индекс остался на месте" in result.output
+    assert "поле не разобрать" in result.output
+    assert runner.invoke(args=["check-index"]).exit_code == 0
