@@ -11,23 +11,40 @@ Readers are whoosh's own: ``W3LeafMatcher`` takes arrays where it took tuples, a
 with ``[i]``, which ``PostingValues`` answers. Segments written by the plain W3 codec stay readable, so
 an index may mix both until its next rebuild or merge.
 
+A search needs a term's documents and weights far more often than its positions, and whoosh's blocks hold
+all three, compressed together: reading a frequent word meant decompressing its positions too, a block
+of 128 postings at a time. So every segment this codec writes also has a postings arrays file (``.arr``,
+``SegmentArrays``): for each term with at least ARRAYS_MIN postings, its document numbers (int32) and
+weights (float32), contiguous, found by the term's offset in the postings file. Reading them is a view
+of the mapped file. whoosh deletes the file with its segment (its name is the segment's, like the others).
+
 The codec object is pickled into each segment of the index: this module's import path must not change.
 """
 
 from __future__ import annotations
 
+import mmap
+import os
+import struct
 import zlib
 from array import array
 from itertools import accumulate
 
+import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.compat import dumps
+from whoosh.filedb.filestore import FileStorage
 from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 # Blocks whose pickle is smaller than this are not compressed (zlib made them bigger).
 COMPRESS_MIN = 128
 _TERM_INFO = whoosh3.W3TermInfo._struct
+# The postings arrays file of a segment: terms with fewer postings are read from their blocks (one or two).
+ARRAYS_EXT = ".arr"
+ARRAYS_MIN = 256
+_ARRAYS_MAGIC = b"KBA1"
+_ARRAYS_FOOTER = struct.Struct("<qq4s")  # how many terms, where their table starts, the magic again
 
 
 class PostingValues:
@@ -119,7 +136,36 @@ def _mini_weights(weights):
 
 
 class KbFieldWriter(whoosh3.W3FieldWriter):
-    """whoosh's field writer, with a whole term written at once (``add_term``, for a rebuild)."""
+    """whoosh's field writer, with a whole term written at once (``add_term``, for a rebuild), and the
+    postings arrays file of the segment (``ArraysWriter``) written beside the postings."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._arrays = ArraysWriter(lambda: self._create_file(ARRAYS_EXT))
+        self._term_docs = array("i")
+        self._term_weights = array("f")
+
+    # whoosh's own path (incremental writes and merges): a posting at a time
+
+    def start_term(self, btext):
+        super().start_term(btext)
+        del self._term_docs[:]
+        del self._term_weights[:]
+
+    def add(self, docnum, weight, vbytes, length):
+        self._postwriter.add_posting(docnum, weight, vbytes, length)
+        self._term_docs.append(docnum)
+        self._term_weights.append(weight)
+
+    def finish_term(self):
+        terminfo = self._postwriter.finish_postings()
+        self._tindex.add(pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
+        if len(self._term_docs) >= ARRAYS_MIN and not terminfo.is_inlined():
+            self._arrays.add(terminfo.extent()[0], self._term_docs.tobytes(), self._term_weights.tobytes())
+
+    def close(self):
+        self._arrays.close()
+        super().close()
 
     def add_term(self, btext: bytes, docs: array, weights: array, value_lengths: array, values: bytes | bytearray,
                  field_lengths: list[int] | None) -> None:
@@ -175,6 +221,8 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
                                    length_to_byte(term_maxlength), term_maxweight, docs[0], docs[-1])
         terminfo += pack_long(start) + pack_int(postfile.tell() - start)
         self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo)
+        if count >= ARRAYS_MIN:
+            self._arrays.add(start, docs.tobytes(), weights.tobytes())
 
 
 class KbCodec(whoosh3.W3Codec):
@@ -191,3 +239,103 @@ class KbCodec(whoosh3.W3Codec):
 
     def field_writer(self, storage, segment):
         return KbFieldWriter(self, storage, segment)
+
+
+class ArraysWriter:
+    """Writes a segment's postings arrays file: the magic, then each term's document numbers (int32) and
+    weights (float32); then the table, sorted by postings file offset (terms are written in that order):
+    the offsets (int64), where each term's arrays start (int64), how many postings (int32); then the
+    footer. The file is created with the first term that has enough postings."""
+
+    def __init__(self, create):
+        self._create = create
+        self._file = None
+        self._offsets = array("q")
+        self._starts = array("q")
+        self._counts = array("i")
+
+    def add(self, postings_offset: int, docs: bytes, weights: bytes) -> None:
+        if self._file is None:
+            self._file = self._create()
+            self._file.write(_ARRAYS_MAGIC)
+        if self._offsets and postings_offset <= self._offsets[-1]:
+            raise ValueError("terms must come in the order of their postings")
+        self._offsets.append(postings_offset)
+        self._starts.append(self._file.tell())
+        self._counts.append(len(docs) // 4)
+        self._file.write(docs)
+        self._file.write(weights)
+
+    def close(self) -> None:
+        if self._file is None:
+            return
+        table = self._file.tell()
+        for column in (self._offsets, self._starts, self._counts):
+            self._file.write(column.tobytes())
+        self._file.write(_ARRAYS_FOOTER.pack(len(self._offsets), table, _ARRAYS_MAGIC))
+        self._file.close()
+        self._file = None
+
+
+class SegmentArrays:
+    """The postings arrays file of one segment, mapped: ``find(offset)`` gives a term's (document numbers,
+    weights) as read-only views, or None for a term the file does not hold."""
+
+    def __init__(self, buffer: mmap.mmap):
+        self._buffer = buffer
+        if len(buffer) < len(_ARRAYS_MAGIC) + _ARRAYS_FOOTER.size or buffer[:4] != _ARRAYS_MAGIC:
+            raise ValueError("not a postings arrays file")
+        count, table, magic = _ARRAYS_FOOTER.unpack(buffer[-_ARRAYS_FOOTER.size:])
+        if magic != _ARRAYS_MAGIC or table + count * 20 + _ARRAYS_FOOTER.size != len(buffer):
+            raise ValueError("postings arrays file cut short")
+        self._offsets = np.frombuffer(buffer, dtype="<i8", count=count, offset=table)
+        self._starts = np.frombuffer(buffer, dtype="<i8", count=count, offset=table + 8 * count)
+        self._counts = np.frombuffer(buffer, dtype="<i4", count=count, offset=table + 16 * count)
+
+    @classmethod
+    def open(cls, storage, segment) -> SegmentArrays | None:
+        """The arrays of a segment in a folder, or None when it has none (written by another codec, or with
+        no term frequent enough) or the file cannot be read."""
+        if not isinstance(storage, FileStorage):
+            return None
+        try:
+            with open(os.path.join(storage.folder, segment.make_filename(ARRAYS_EXT)), "rb") as handle:
+                return cls(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):
+            return None
+
+    def __len__(self) -> int:
+        return int(self._counts.size)
+
+    def find(self, postings_offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        i = int(np.searchsorted(self._offsets, postings_offset))
+        if i == self._offsets.size or self._offsets[i] != postings_offset:
+            return None
+        start, count = int(self._starts[i]), int(self._counts[i])
+        docs = np.frombuffer(self._buffer, dtype="<i4", count=count, offset=start)
+        weights = np.frombuffer(self._buffer, dtype="<f4", count=count, offset=start + 4 * count)
+        return docs, weights
+
+
+def segment_arrays(leaf) -> SegmentArrays | None:
+    """The postings arrays of a segment reader, opened on first use and kept with the reader."""
+    try:
+        return leaf._kb_arrays
+    except AttributeError:
+        pass
+    segment, storage = getattr(leaf, "_segment", None), getattr(leaf, "_storage", None)
+    arrays = SegmentArrays.open(storage, segment) if segment is not None else None
+    leaf._kb_arrays = arrays
+    return arrays
+
+
+def term_arrays(leaf, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(document numbers, weights) of a term in a segment from its postings arrays file, or None when the
+    file does not hold the term (raises TermNotFound when the segment does not have it)."""
+    arrays = segment_arrays(leaf)
+    if arrays is None:
+        return None
+    info = leaf.term_info(fieldname, text)
+    if info.is_inlined():
+        return None
+    return arrays.find(info.extent()[0])

@@ -26,6 +26,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
+from indexer.codec import term_arrays
+
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
 TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
 # Decoded postings (document numbers and weights, 8 bytes a posting) kept per searcher: the bitmaps and
@@ -224,7 +226,7 @@ class DocSets:
         positions: list[int] = []
         for leaf, offset in self.reader.leaf_readers():
             try:
-                blocks = leaf_values(leaf, fieldname, text)
+                blocks = leaf_values(leaf, fieldname, text, candidates[offset : offset + leaf.doc_count_all()])
                 for ids, values in blocks:
                     numbers = ids + offset
                     for j in np.flatnonzero(candidates[numbers]).tolist():
@@ -310,7 +312,11 @@ class DocSets:
 def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True):
     """(document numbers in the segment, term weights as float32 — what whoosh stores — or None) of a term's
     postings in one segment, a block at a time (raises TermNotFound). Deleted documents are included:
-    callers mask them."""
+    callers mask them. A term in the segment's postings arrays file comes in one piece from there."""
+    found = term_arrays(leaf, fieldname, text)
+    if found is not None:
+        yield found[0].astype(np.int64), (found[1] if weights else None)
+        return
     matcher = leaf.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # the segment's deleted documents
@@ -340,14 +346,24 @@ def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True)
         yield np.array(found, dtype=np.int64), (np.array(values, dtype=np.float32) if weights else None)
 
 
-def leaf_values(leaf, fieldname: str, text: str | bytes):
+def leaf_values(leaf, fieldname: str, text: str | bytes, within: np.ndarray | None = None):
     """(document numbers in the segment, their values: sequences of bytes) of a term's postings in one
-    segment, a block at a time (raises TermNotFound). Deleted documents are included."""
+    segment, a block at a time (raises TermNotFound). Deleted documents are included. With ``within`` (a
+    boolean per document of the segment), blocks holding none of those documents are skipped unread
+    (a block's header says up to which document it goes)."""
     matcher = leaf.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
+        after = 0  # the first document the current block may hold
         while matcher.is_active():
+            if within is not None:
+                upto = matcher._maxid + 1
+                if not within[after:upto].any():
+                    after = upto
+                    matcher._next_block()
+                    continue
+                after = upto
             if matcher._data is None:
                 matcher._read_data()
             ids = np.asarray(matcher._data[0], dtype=np.int64)

@@ -44,7 +44,7 @@ from indexer.analysis import (
 from indexer.analysis import (
     morphology as analysis_morphology,
 )
-from indexer.codec import KbCodec
+from indexer.codec import KbCodec, segment_arrays
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
@@ -138,13 +138,14 @@ whoosh3.W3PerDocReader.has_column = _has_column
 
 
 def _pinned(searcher: Searcher) -> Searcher:
-    """``searcher`` with every column file of its segments open now, not on first use.
+    """``searcher`` with every column file (and postings arrays file) of its segments open now, not on first use.
 
     Segments are separate files (see ``_build``), and whoosh opens a segment's column files (stored
     fields, field lengths, sort columns) lazily. The writer process deletes the files of segments a
     commit merged away; a file already open stays readable (POSIX), one opened later is gone. Opening
     them all with the searcher makes it read one consistent generation; a file deleted before it could
-    be opened raises FileNotFoundError, and the caller opens the index again.
+    be opened raises FileNotFoundError, and the caller opens the index again (a missing postings arrays
+    file only means its terms are read from their blocks).
     """
     names = ["_stored", *(name for field in searcher.schema.names() for name in (field, whoosh3._lenfield(field)))]
     for leaf, _offset in searcher.reader().leaf_readers():
@@ -157,6 +158,7 @@ def _pinned(searcher: Searcher) -> Searcher:
         if perdoc.doc_count_all() and "_stored" not in perdoc._colfiles:
             searcher.close()
             raise FileNotFoundError(f"the stored fields of segment {perdoc._segment.segment_id()} are gone")
+        segment_arrays(leaf)
     return searcher
 
 

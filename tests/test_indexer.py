@@ -464,12 +464,25 @@ def big(ix: SearchIndex) -> SearchIndex:
     return ix
 
 
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """Like ``big``, with terms of many posting blocks, most of them in the postings arrays files."""
+    ix = SearchIndex(tmp_path_factory.mktemp("large") / "index")
+    documents = generated(2400, seed=5)
+    ix.apply(documents[:1600])
+    ix.apply(documents[1600:])
+    ix.apply(deletes=[f"practice:{i}" for i in range(0, 2400, 11)])
+    return ix
+
+
+@pytest.mark.parametrize("size", ["big", "large"])
 @pytest.mark.parametrize("text", [
     "опыт", "опыт дети", "опыт OR музей", "опыт NOT дети", '"учитель математика"', "краеведческий", "нетслова",
     "опыт -\"школа проект\"", "(музей OR чтение) робототехника", '"опыт опыт"', '"учитель математика опыт"',
     '"музей школа" OR "чтение дети"', '"проект музей"',
 ])
-def test_the_bitmaps_find_exactly_what_whoosh_finds(big: SearchIndex, text: str):
+def test_the_bitmaps_find_exactly_what_whoosh_finds(request: pytest.FixtureRequest, size: str, text: str):
+    big = request.getfixturevalue(size)
     from indexer.docsets import DocSets
     from indexer.query import parse_text
     from indexer.synonyms import SynonymTable

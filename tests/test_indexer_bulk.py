@@ -53,7 +53,7 @@ def test_the_files_written_are_whoosh_s_own(tmp_path: Path, limitmb: float):
     whoosh_written(tmp_path / "whoosh", docs)
     bulk_written(tmp_path / "bulk", docs, limitmb=limitmb)
     expected, written = segment_files(tmp_path / "whoosh"), segment_files(tmp_path / "bulk")
-    assert {"pst", "trm", "_body_len.col", "_stored.col"} <= set(written)
+    assert {"pst", "trm", "arr", "_body_len.col", "_stored.col"} <= set(written)
     assert set(written) == set(expected)
     for extension in expected:
         assert written[extension] == expected[extension], extension

@@ -7,7 +7,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import IndexDocument, SearchIndex, SearchQuery
-from indexer.codec import KbCodec, PostingValues
+from indexer.codec import ARRAYS_MIN, KbCodec, PostingValues, segment_arrays, term_arrays
 from indexer.schema import to_fields
 
 
@@ -70,3 +70,82 @@ def test_segments_of_the_plain_w3_codec_stay_readable_and_merge(tmp_path: Path):
     assert [h.id for h in after.hits] == [h.id for h in before.hits]
     assert [h.score for h in after.hits] == pytest.approx([h.score for h in before.hits])
     assert ix.search(SearchQuery(text='"боевой славы"')).total == 60
+
+
+def _postings_read_by_whoosh(leaf, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    matcher = leaf.postings(fieldname, text)
+    found, weights = [], []
+    while matcher.is_active():
+        found.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return found, weights
+
+
+def _check_arrays(folder: Path) -> int:
+    """Every term of every segment: its arrays, where the file has them, are whoosh's postings; terms with
+    fewer than ARRAYS_MIN postings are not there. Returns how many terms had arrays."""
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        held = 0
+        for leaf, _offset in reader.leaf_readers():
+            assert segment_arrays(leaf) is not None
+            for fieldname, btext in leaf.all_terms():
+                if fieldname not in reader.schema or not reader.schema[fieldname].indexed:
+                    continue
+                found = term_arrays(leaf, fieldname, btext)
+                if leaf.doc_frequency(fieldname, btext) < ARRAYS_MIN:
+                    assert found is None, (fieldname, btext)
+                    continue
+                assert found is not None, (fieldname, btext)
+                docs, weights = _postings_read_by_whoosh(leaf, fieldname, btext)
+                assert found[0].tolist() == docs and found[1].tolist() == weights
+                held += 1
+    return held
+
+
+def test_frequent_terms_are_also_written_as_arrays_by_every_writer(tmp_path: Path):
+    texts = ["Школьный музей и музей города.", "Проектная деятельность в школе.", "Музей школы."]
+    docs = [practice(i, texts[i % 3] * (i % 4 + 1)) for i in range(900)]
+    # whoosh's writer, a posting at a time (what incremental writes use), two segments
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply(docs[:600])
+    ix.apply(docs[600:])
+    assert _check_arrays(tmp_path / "index") >= 4  # "муз", "школ", "type:practice", ...
+    # a merge rewrites them for the merged segment
+    writer = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=KbCodec(), compound=False)
+    writer.commit(optimize=True)
+    assert _check_arrays(tmp_path / "index") >= 4
+    assert len(list((tmp_path / "index").glob("*.arr"))) == 1  # the merged-away segments' files are gone
+    # a rebuild, a term at a time
+    rebuilt = SearchIndex(tmp_path / "rebuilt", rebuild_procs=1)
+    rebuilt.rebuild(docs)
+    assert _check_arrays(tmp_path / "rebuilt") >= 4
+
+
+def test_searches_find_and_rank_the_same_with_the_arrays_without_them_or_with_a_damaged_file(tmp_path: Path):
+    texts = ["Школьный музей и музей города.", "Проектная деятельность в школе.", "Музей школы и проект."]
+    docs = [practice(i, texts[i % 3] * (i % 4 + 1) + f" Слово{i % 7}") for i in range(1200)]
+    queries = ["музей", "школа проект", '"школьный музей"', "музей -проект", "деятельность OR город"]
+
+    def results(folder: Path, arrays_used: bool) -> list:
+        ix = SearchIndex(folder)
+        leaves = ix._current_searcher().reader().leaf_readers()
+        assert [segment_arrays(leaf) is not None for leaf, _ in leaves] == [arrays_used]
+        out = []
+        for text in queries:
+            found = ix.search(SearchQuery(text=text, per_page=50, filters={"type": ["practice"]}))
+            out.append((found.total, [(h.id, round(h.score, 9)) for h in found.hits], found.facets))
+        ix.close()
+        return out
+
+    ix = SearchIndex(tmp_path / "index", rebuild_procs=1)
+    ix.rebuild(docs)
+    ix.close()
+    [arrays] = (tmp_path / "index").glob("*.arr")
+    with_arrays = results(tmp_path / "index", True)
+    assert with_arrays[0][0] == 800
+    content = arrays.read_bytes()
+    arrays.write_bytes(content[:-7])  # cut short: not used
+    assert results(tmp_path / "index", False) == with_arrays
+    arrays.unlink()  # an index written before the arrays existed
+    assert results(tmp_path / "index", False) == with_arrays
