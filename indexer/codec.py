@@ -15,15 +15,14 @@ A search needs a term's documents and weights far more often than its positions,
 all three, compressed together: reading a frequent word meant decompressing its positions too, a block
 of 128 postings at a time. So every segment this codec writes also has a postings arrays file (``.arr``,
 ``SegmentArrays``): for each term with at least ARRAYS_MIN postings, its document numbers (int32) and
-weights (float32), contiguous, found by the term's offset in the postings file. Reading them is a view
-of the mapped file. whoosh deletes the file with its segment (its name is the segment's, like the others).
+weights (float32), contiguous, found by the term's offset in the postings file. Reading them is one
+``pread``. whoosh deletes the file with its segment (its name is the segment's, like the others).
 
 The codec object is pickled into each segment of the index: this module's import path must not change.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 import zlib
@@ -34,6 +33,7 @@ import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.compat import dumps
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
 from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -278,19 +278,26 @@ class ArraysWriter:
 
 
 class SegmentArrays:
-    """The postings arrays file of one segment, mapped: ``find(offset)`` gives a term's (document numbers,
-    weights) as read-only views, or None for a term the file does not hold."""
+    """The postings arrays file of one segment: ``find(offset)`` gives a term's (document numbers, weights) as
+    read-only arrays, or None for a term the file does not hold.
 
-    def __init__(self, buffer: mmap.mmap):
-        self._buffer = buffer
-        if len(buffer) < len(_ARRAYS_MAGIC) + _ARRAYS_FOOTER.size or buffer[:4] != _ARRAYS_MAGIC:
+    The table is read into memory; a term's arrays are read with one ``pread`` when asked for. Not mapped:
+    pages of a mapped file count in every worker's resident memory, read or not by that worker, and the
+    callers keep what they read in their own bounded caches."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        size = os.fstat(handle.fileno()).st_size
+        if size < len(_ARRAYS_MAGIC) + _ARRAYS_FOOTER.size or os.pread(handle.fileno(), 4, 0) != _ARRAYS_MAGIC:
             raise ValueError("not a postings arrays file")
-        count, table, magic = _ARRAYS_FOOTER.unpack(buffer[-_ARRAYS_FOOTER.size:])
-        if magic != _ARRAYS_MAGIC or table + count * 20 + _ARRAYS_FOOTER.size != len(buffer):
+        count, table, magic = _ARRAYS_FOOTER.unpack(os.pread(handle.fileno(), _ARRAYS_FOOTER.size,
+                                                             size - _ARRAYS_FOOTER.size))
+        if magic != _ARRAYS_MAGIC or table + count * 20 + _ARRAYS_FOOTER.size != size:
             raise ValueError("postings arrays file cut short")
-        self._offsets = np.frombuffer(buffer, dtype="<i8", count=count, offset=table)
-        self._starts = np.frombuffer(buffer, dtype="<i8", count=count, offset=table + 8 * count)
-        self._counts = np.frombuffer(buffer, dtype="<i4", count=count, offset=table + 16 * count)
+        raw = os.pread(handle.fileno(), count * 20, table)
+        self._offsets = np.frombuffer(raw, dtype="<i8", count=count)
+        self._starts = np.frombuffer(raw, dtype="<i8", count=count, offset=8 * count)
+        self._counts = np.frombuffer(raw, dtype="<i4", count=count, offset=16 * count)
 
     @classmethod
     def open(cls, storage, segment) -> SegmentArrays | None:
@@ -299,10 +306,17 @@ class SegmentArrays:
         if not isinstance(storage, FileStorage):
             return None
         try:
-            with open(os.path.join(storage.folder, segment.make_filename(ARRAYS_EXT)), "rb") as handle:
-                return cls(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-        except (OSError, ValueError):
+            handle = open(os.path.join(storage.folder, segment.make_filename(ARRAYS_EXT)), "rb", buffering=0)  # noqa: SIM115 - kept open with the reader
+        except OSError:
             return None
+        try:
+            return cls(handle)
+        except (OSError, ValueError):
+            handle.close()
+            return None
+
+    def close(self) -> None:
+        self._handle.close()
 
     def __len__(self) -> int:
         return int(self._counts.size)
@@ -312,9 +326,25 @@ class SegmentArrays:
         if i == self._offsets.size or self._offsets[i] != postings_offset:
             return None
         start, count = int(self._starts[i]), int(self._counts[i])
-        docs = np.frombuffer(self._buffer, dtype="<i4", count=count, offset=start)
-        weights = np.frombuffer(self._buffer, dtype="<f4", count=count, offset=start + 4 * count)
-        return docs, weights
+        raw = os.pread(self._handle.fileno(), 8 * count, start)
+        if len(raw) != 8 * count:
+            raise OSError(f"postings arrays file cut short at {start}")
+        return np.frombuffer(raw, dtype="<i4", count=count), np.frombuffer(raw, dtype="<f4", offset=4 * count)
+
+
+_close_segment_reader = SegmentReader.close
+
+
+def _close_with_arrays(self) -> None:
+    """``SegmentReader.close``, closing the segment's postings arrays file too (if opened)."""
+    arrays = self.__dict__.get("_kb_arrays")
+    self._kb_arrays = None
+    if arrays is not None:
+        arrays.close()
+    _close_segment_reader(self)
+
+
+SegmentReader.close = _close_with_arrays
 
 
 def segment_arrays(leaf) -> SegmentArrays | None:

@@ -98,10 +98,12 @@ def test_two_letters_are_answered_from_the_ordered_prefix_list_as_a_full_scan_wo
 
     with demo_app.test_request_context():
         entries = autocomplete._entries()
-        prefixes = sorted({w[:2] for e in entries for w in e.words if len(w) >= 2})
+        prefixes = sorted({w[:2] for e in entries for w in e.words.split() if len(w) >= 2})
         assert len(prefixes) > 50
         for prefix in prefixes:
-            matching = [e for e in entries if any(w.startswith(prefix) for w in e.words)]
-            matching.sort(key=lambda e: (not e.folded.startswith(prefix), autocomplete._KIND_ORDER[e.kind],
-                                         len(e.label), e.folded))
-            assert autocomplete.complete(prefix) == matching[:autocomplete.MAX_COMPLETIONS], prefix
+            matching = [e for e in entries if any(w.startswith(prefix) for w in e.words.split())]
+            matching.sort(key=lambda e: (not e.words.startswith(" " + prefix), autocomplete._KIND_ORDER[e.kind],
+                                         len(e.words), e.words))
+            shown = autocomplete.complete(prefix)
+            assert shown == matching[:autocomplete.MAX_COMPLETIONS], prefix
+            assert all(c.label for c in shown), prefix

@@ -8,7 +8,6 @@ few hundred strings.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 
 from flask import current_app, url_for
@@ -34,13 +33,23 @@ _lock = threading.Lock()
 
 class Completion:
     """One line of the list under the search box. Every worker keeps one for each public practice, so it
-    is small: the label, the target, the folded label and its words (interned: titles share most of
-    their words)."""
+    is small: the kind, the target and the words of the label, folded, as one string (" школьный музей":
+    a word starts with "му" when " му" is in it). A practice's label is its title, read from the database
+    only for the lines shown (``complete``); the few other lines keep theirs."""
 
-    __slots__ = ("folded", "kind", "label", "target", "words")
+    __slots__ = ("kind", "label", "target", "words")
 
-    def __init__(self, label: str, kind: str, target: str | int, folded: str, words: tuple[str, ...]):
-        self.label, self.kind, self.target, self.folded, self.words = label, kind, target, folded, words
+    def __init__(self, label: str | None, kind: str, target: str | int, words: str):
+        self.label, self.kind, self.target, self.words = label, kind, target, words
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Completion) and (self.kind, self.target, self.words) == (
+            other.kind, other.target, other.words)
+
+    __hash__ = None
+
+    def has_word_starting(self, typed: str) -> bool:
+        return f" {typed}" in self.words
 
     @property
     def url(self) -> str:
@@ -53,8 +62,7 @@ class Completion:
 
 
 def _completion(label: str, kind: str, target: str | int) -> Completion:
-    folded = " ".join(fold(label).split())
-    return Completion(label, kind, target, folded, tuple(map(sys.intern, _words(folded))))
+    return Completion(None if kind == "practice" else label, kind, target, _word_line(label))
 
 
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: str.isalnum()
@@ -65,12 +73,19 @@ def _words(folded: str) -> list[str]:
     return _WORD.findall(folded)
 
 
+def _word_line(label: str) -> str:
+    """The words of a label, folded, each after a space."""
+    return "".join(f" {word}" for word in _words(fold(label)))
+
+
 def _practice_entries(ids: list[int] | None = None) -> list[Completion]:
     """The completions of published practices (all, or those of ``ids``)."""
     query = select(Practice.id, Practice.title).where(Practice.status == "published")
     if ids is not None:
         query = query.where(Practice.id.in_(ids))
-    return [_completion(title, "practice", pid) for pid, title in db.session.execute(query)]
+    # streamed: 100,000 titles read at once stayed in the worker's heap after the list was built
+    return [_completion(title, "practice", pid)
+            for pid, title in db.session.execute(query.execution_options(yield_per=2000))]
 
 
 def _other_entries() -> list[Completion]:
@@ -139,11 +154,16 @@ def _by_prefix(entries: list[Completion]) -> dict[str, list[Completion]]:
     title of the bank; two letters typed take the first entries of their list as they are)."""
     index: dict[str, list[Completion]] = {}
     for entry in entries:
-        for prefix in dict.fromkeys(word[:PREFIX] for word in entry.words if len(word) >= PREFIX):
+        for prefix in dict.fromkeys(word[:PREFIX] for word in entry.words.split() if len(word) >= PREFIX):
             index.setdefault(prefix, []).append(entry)
     for prefix, found in index.items():
-        found.sort(key=lambda e, p=prefix: (not e.folded.startswith(p), _KIND_ORDER[e.kind], len(e.label), e.folded))
+        found.sort(key=lambda e, p=prefix: _order(e, p))
     return index
+
+
+def _order(entry: Completion, query: str) -> tuple:
+    """Closest first: the label starts with the query, then by kind, the shorter label, the words."""
+    return (not entry.words.startswith(f" {query}"), _KIND_ORDER[entry.kind], len(entry.words), entry.words)
 
 
 def _candidates(typed: list[str]) -> list[Completion]:
@@ -162,11 +182,24 @@ def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
         return []
     query = " ".join(typed)
     if len(typed) == 1 and len(query) == PREFIX:
-        return _candidates(typed)[:limit]  # every entry of the prefix's list matches, already in order
-    matches = []
-    for entry in _candidates(typed):
-        if all(any(word.startswith(t) for word in entry.words) for t in typed):
-            folded = entry.folded
-            matches.append((not folded.startswith(query), _KIND_ORDER[entry.kind], len(entry.label), folded, entry))
-    matches.sort(key=lambda m: m[:4])
-    return [m[4] for m in matches[:limit]]
+        # every entry of the prefix's list matches, already in order
+        return _labelled(_candidates(typed)[:limit])
+    matches = [entry for entry in _candidates(typed) if all(entry.has_word_starting(t) for t in typed)]
+    matches.sort(key=lambda entry: _order(entry, query))
+    return _labelled(matches[:limit])
+
+
+def _labelled(entries: list[Completion]) -> list[Completion]:
+    """The entries with their labels: practice titles read for these few (one left unpublished since the
+    list was read is left out)."""
+    ids = [entry.target for entry in entries if entry.label is None]
+    titles = dict(db.session.execute(
+        select(Practice.id, Practice.title).where(Practice.id.in_(ids), Practice.status == "published")
+    ).all()) if ids else {}
+    out = []
+    for entry in entries:
+        if entry.label is not None:
+            out.append(entry)
+        elif (title := titles.get(entry.target)) is not None:
+            out.append(Completion(title, entry.kind, entry.target, entry.words))
+    return out
