@@ -74,8 +74,24 @@ def status_label(code: str | None) -> str:
     return _STATUSES.get(code or "", code or "")
 
 
+_ONE_VALUE_URLS: dict[tuple[str, str], str] = {}  # search_url(topic="gifted") and the like: tags on every page
+_ONE_VALUE_URLS_MAX = 10_000
+
+
 def search_url(args: dict | None = None, **extra: object) -> str:
     """URL of the search page for these query arguments (lists become repeated parameters)."""
+    if args is None and len(extra) == 1:
+        ((key, value),) = extra.items()
+        if isinstance(value, str):
+            if (url := _ONE_VALUE_URLS.get((key, value))) is None:
+                if len(_ONE_VALUE_URLS) >= _ONE_VALUE_URLS_MAX:
+                    _ONE_VALUE_URLS.clear()
+                url = _ONE_VALUE_URLS[(key, value)] = _search_url(None, extra)
+            return url
+    return _search_url(args, extra)
+
+
+def _search_url(args: dict | None, extra: dict) -> str:
     merged = dict(args or {})
     merged.update(extra)
     pairs = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote_plus, urlencode
@@ -38,6 +40,10 @@ UNAVAILABLE_NOTICE = "Поиск временно недоступен: инде
 
 class SearchParamsError(ValueError):
     """A search parameter that cannot be understood (the API answers 400 with it)."""
+
+
+# Facet names and values (vocabulary codes, years) as a query string has them: a page links a couple of hundred.
+_quoted = functools.lru_cache(maxsize=4096)(quote_plus)
 
 
 @dataclass
@@ -79,7 +85,7 @@ class SearchParams:
             split = parts[name] = (
                 "/search?" + (urlencode(before) + "&" if before else ""), "&" + urlencode(after) if after else "",
             )
-        return f"{split[0]}{quote_plus(name)}={quote_plus(value)}{split[1]}"
+        return f"{split[0]}{_quoted(name)}={_quoted(value)}{split[1]}"
 
     def to_args(self, **changes: object) -> dict:
         args: dict = {"q": self.q} if self.q else {}
@@ -266,6 +272,13 @@ def _practice_rows(ids: list[int], with_files: set[int]) -> dict[int, dict]:
     return rows
 
 
+def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
+    """``url_for(endpoint, argument=id)`` for many ids, with one call of ``url_for`` (a page lists twenty)."""
+    sentinel = "987654321"
+    before, _, after = url_for(endpoint, **{argument: int(sentinel)}).partition(sentinel)
+    return lambda value: f"{before}{int(value)}{after}"
+
+
 def _resolve(hits: list) -> list[ResultItem]:
     """Load the hits' objects; anything no longer public is dropped, whatever the index says."""
     in_files = {hit.id for hit in hits if hit.snippet_field == "attachments"}
@@ -289,6 +302,7 @@ def _resolve(hits: list) -> list[ResultItem]:
     )} if wanted["recommendation"] else {}
 
     items = []
+    practice_url = _url_by_id("practices.detail", "practice_id") if practices else None
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
         obj_id = int(raw_id) if raw_id.isdigit() else -1
@@ -296,7 +310,7 @@ def _resolve(hits: list) -> list[ResultItem]:
         if doc_type == "practice" and (p := practices.get(obj_id)):
             items.append(ResultItem(
                 id=p["id"], type="practice", title=p["title"],
-                url=url_for("practices.detail", practice_id=p["id"]),
+                url=practice_url(p["id"]),
                 snippet=snippet or _excerpt(p["annotation"] or p["technology"] or ""),
                 region=_coded("region", [p["region_code"]] if p["region_code"] else []),
                 levels=_coded("level", p["levels"]),
