@@ -740,3 +740,22 @@ def test_key_terms_with_remembered_statistics_are_whoosh_s_own(big: SearchIndex)
                     assert expander.expanded_terms(12) == searcher.key_terms_from_text(name, stored[name], numterms=12)
         assert stats._frequencies  # they were remembered
         assert (("body", "нетслова".encode()) in stats) is False
+
+
+@pytest.mark.parametrize("size", [1, 7, 30, 400])  # the first three read bits one by one, 400 ANDs bitmaps
+def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, size: int):
+    import random
+
+    import numpy as np
+
+    from indexer.docsets import SPARSE_COUNTS, DocSets
+
+    with large._lock:
+        sets = DocSets(large._current_searcher())
+    assert (size * SPARSE_COUNTS < sets.size) == (size < 400)
+    rng = random.Random(size)
+    docs = sets.from_numbers(rng.sample(DocSets.numbers(sets.live), size))
+    for name in ("region", "level", "topic", "year"):
+        values, _ = sets.facet(name)
+        expected = [(v, int(np.count_nonzero(docs & sets.postings(name, v)))) for v in values]
+        assert sets.counts(name, docs) == [(v, n) for v, n in expected if n], name
