@@ -73,11 +73,12 @@ class Scores:
                 return self._score(subs[0])
             total = np.zeros(self.size)
             for sub in subs:
-                if type(sub) is query.Term:
-                    # into the total at the term's documents only (the same sums as adding its whole array,
-                    # which is 0.0 elsewhere): more-like-this ORs three dozen terms
-                    ids, values = self._term(sub.fieldname, sub.text)
-                    total[ids] += values * sub.boost if sub.boost != 1.0 else values
+                sparse = self._sparse(sub)
+                if sparse is not None:
+                    # into the total at the documents it holds only (the same sums as adding its whole
+                    # array, which is 0.0 elsewhere): more-like-this ORs a dozen words in three fields
+                    ids, values = sparse
+                    total[ids] += values
                 else:
                     total += self._score(sub)
             if kind is query.And:
@@ -109,6 +110,27 @@ class Scores:
             scores[self.sets.matching(q.child)] = q.score
             return scores
         raise Unsupported(kind.__name__)
+
+    def _sparse(self, q: query.Query) -> tuple[np.ndarray, np.ndarray] | None:
+        """(documents, scores) of a term, or of an OR of terms (a word in several fields), at the documents
+        that match it only; None for other queries. The sums are the dense ones', operation for operation:
+        each document's scores are added in the order of the terms, from 0.0, then boosted."""
+        kind = type(q)
+        if kind is query.Term:
+            ids, values = self._term(q.fieldname, q.text)
+            return ids, (values * q.boost if q.boost != 1.0 else values)
+        if kind is not query.Or or q.scale or not q.subqueries:
+            return None
+        if len(q.subqueries) == 1:  # whoosh uses the only child's matcher: the compound's boost is not applied
+            return self._sparse(q.subqueries[0])
+        if any(type(sub) is not query.Term for sub in q.subqueries):
+            return None
+        parts = [self._sparse(sub) for sub in q.subqueries]
+        ids = np.concatenate([part[0] for part in parts])
+        documents, where = np.unique(ids, return_inverse=True)
+        # np.bincount adds each bin's weights in array order: the terms' order, as the dense sum does
+        values = np.bincount(where, weights=np.concatenate([part[1] for part in parts]), minlength=documents.size)
+        return documents, (values * q.boost if q.boost != 1.0 else values)
 
     def _coordinated(self, q: query.Or) -> np.ndarray:
         """An OR with a coordination scale (the relaxed query: documents with more of the words first), as

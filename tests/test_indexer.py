@@ -759,3 +759,29 @@ def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, siz
         values, _ = sets.facet(name)
         expected = [(v, int(np.count_nonzero(docs & sets.postings(name, v)))) for v in values]
         assert sets.counts(name, docs) == [(v, n) for v, n in expected if n], name
+
+
+def test_scores_summed_at_a_word_s_documents_are_the_whole_array_sums_bit_for_bit(
+        large: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    import numpy as np
+    from whoosh import query
+
+    from indexer.docsets import DocSets
+    from indexer.query import parse_text
+    from indexer.scoring import Scores
+
+    with large._lock:
+        searcher = large._current_searcher()
+        sets = DocSets(searcher)
+        frequent = [text.decode() for _, text in searcher.reader().most_frequent_terms("body", 3)]
+        words = [query.Or([query.Term(f, w) for f in ("title", "annotation", "body")], boost=b)
+                 for w, b in zip([*frequent, "нетслова"], (0.7, 1.3, 1.0, 2.0), strict=True)]
+        concept = query.ConstantScoreQuery(query.Term("topic", "research"), 2.0)  # as "similar practices" has
+        queries = [query.Or(words), query.And(words[:3]), query.Or([words[0], concept])]
+        queries += [parse_text(text, searcher.schema).strict for text in ("опыт дети", "музей OR чтение")]
+        sparse = [Scores(sets).of(q) for q in queries]
+        monkeypatch.setattr(Scores, "_sparse", lambda self, q: None)  # every node as a whole-index array
+        dense = [Scores(sets).of(q) for q in queries]
+    for q, a, b in zip(queries, sparse, dense, strict=True):
+        assert np.count_nonzero(a) > 10, q
+        assert np.array_equal(a, b), q
