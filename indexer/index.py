@@ -260,6 +260,11 @@ class _TermStatistics:
         self._reader = searcher.reader()
         self.schema = self._reader.schema
         self._frequencies: dict[tuple[str, bytes], float] = {}
+        # each segment's term table, looked up once per term (whoosh's MultiReader asks "is it there?"
+        # and then "how often?", two look-ups in every segment)
+        self._tables = [getattr(leaf, "_terms", None) for leaf, _offset in self._reader.leaf_readers()]
+        if not all(isinstance(table, whoosh3.W3TermsReader) for table in self._tables):
+            self._tables = None
 
     def doc_count_all(self) -> int:
         return self._reader.doc_count_all()
@@ -272,8 +277,23 @@ class _TermStatistics:
         if found is None:
             if len(self._frequencies) >= TERM_STATISTICS_CACHE:
                 self._frequencies.clear()
-            found = self._frequencies[key] = self._reader.frequency(*key) if key in self._reader else self._ABSENT
+            found = self._frequencies[key] = self._lookup(key)
         return found
+
+    def _lookup(self, key: tuple[str, bytes]) -> float:
+        """The term's frequency summed over the segments that have it (as ``MultiReader.frequency``), or
+        _ABSENT when none has it."""
+        if self._tables is None:
+            return self._reader.frequency(*key) if key in self._reader else self._ABSENT
+        total, present = 0, False
+        for table in self._tables:
+            try:
+                frequency = table.frequency(*key)
+            except KeyError:
+                continue
+            total += frequency
+            present = True
+        return total if present else self._ABSENT
 
     def __contains__(self, key: tuple[str, bytes]) -> bool:
         return self._frequency(key) != self._ABSENT
