@@ -17,6 +17,7 @@ Anything else makes ``Scores.of`` return None, and whoosh ranks that query itsel
 from __future__ import annotations
 
 import threading
+from math import log
 
 import numpy as np
 from whoosh import query, scoring
@@ -44,6 +45,7 @@ class Scores:
         self.leaves = list(self.reader.leaf_readers())
         weighting = self.searcher.weighting
         self.weighting = weighting if type(weighting) is scoring.BM25F else None
+        self._plain_idf = type(weighting).idf is scoring.WeightingModel.idf
         self._lengths: dict[str, np.ndarray] = {}
         self._present: dict[tuple, bool] = {}
         self._lock = threading.Lock()
@@ -233,7 +235,9 @@ class Scores:
         w = self.weighting
         B = w._field_B.get(fieldname, w.B)
         K1 = w.K1
-        idf = self.searcher.idf(fieldname, btext)
+        # whoosh's WeightingModel.idf counts the term's postings in every segment, deleted documents' too:
+        # the ones just read (whoosh would look them up again in every segment's term table)
+        idf = log(self.size / (ids.size + 1)) + 1 if self._plain_idf else self.searcher.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         fl = self._field_lengths(fieldname)[ids]
         # scoring.bm25, operation for operation (the same IEEE doubles as whoosh's floats)
