@@ -40,12 +40,13 @@ from whoosh.util.numeric import length_to_byte
 # Blocks whose pickle is smaller than this are not compressed (zlib made them bigger).
 COMPRESS_MIN = 128
 _TERM_INFO = whoosh3.W3TermInfo._struct
-# The postings arrays file of a segment: terms with fewer postings are read from their blocks (one).
-# 16, not 256: the key terms of "similar practices" and rare query words have tens of postings, and
-# whoosh's matcher costs more to set up than their arrays to read (at 100,000 practices: 114,000 terms
-# of a 50,000-document segment, a 2.3 MB table in memory; 95% of the postings).
+# The postings arrays file of a segment: terms with fewer postings are read from their block (one; a term
+# of one posting is inlined in the term table). 4, not 256: the key terms of "similar practices" and rare
+# query words have a few to tens of postings, and whoosh's matcher costs more to set up than their arrays
+# to read (at 100,000 practices: 266,000 terms of a 50,000-document segment, a 5.3 MB table in memory,
+# 99% of the postings).
 ARRAYS_EXT = ".arr"
-ARRAYS_MIN = 16
+ARRAYS_MIN = 4
 _ARRAYS_MAGIC = b"KBA1"
 _ARRAYS_FOOTER = struct.Struct("<qq4s")  # how many terms, where their table starts, the magic again
 
