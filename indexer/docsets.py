@@ -36,6 +36,8 @@ POSTINGS_CACHE_BYTES = 16_000_000
 EXPANSION_CACHE = 4096  # prefixes expanded per searcher
 # Facet counts of fewer than 1/SPARSE_COUNTS of the documents read their bits one by one.
 SPARSE_COUNTS = 64
+# A facet field with more values than this also keeps each document's value numbers, for counts (``counts``).
+CODED_FACET_VALUES = 32
 
 
 class DocSets:
@@ -57,6 +59,7 @@ class DocSets:
         self._postings_bytes = 0
         self._expansions: dict[tuple[str, str], tuple[str, ...]] = {}
         self._facets: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._orders: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -249,13 +252,33 @@ class DocSets:
             return cached
         values: list[str] = []
         rows = []
+        holders = []
         for value in self.reader.lexicon(fieldname):
             values.append(value.decode("utf-8"))
-            rows.append(np.packbits(self.postings(fieldname, value)))
+            docs = self.postings(fieldname, value)
+            rows.append(np.packbits(docs))
+            holders.append(np.flatnonzero(docs))
         packed = np.vstack(rows) if rows else np.zeros((0, (self.size + 7) // 8), dtype=np.uint8)
         with self._lock:
             self._facets[fieldname] = (values, packed)
+            if len(values) > CODED_FACET_VALUES:
+                self._codes[fieldname] = self._coded(holders)
         return values, packed
+
+    def _coded(self, holders: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A field's values as numbers: each document's first value (-1: none), and (document, value) of every
+        further value (a resolution names several regions)."""
+        first = np.full(self.size, -1, dtype=np.int32)
+        extra_docs, extra_values = [], []
+        for i, docs in enumerate(holders):
+            taken = first[docs] >= 0
+            first[docs[~taken]] = i
+            if taken.any():
+                extra_docs.append(docs[taken])
+                extra_values.append(np.full(int(taken.sum()), i, dtype=np.int32))
+        if not extra_docs:
+            return first, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return first, np.concatenate(extra_docs), np.concatenate(extra_values)
 
     def any_of(self, fieldname: str, selected: list[str]) -> np.ndarray:
         """The documents holding any of the selected values of a keyword field."""
@@ -270,11 +293,19 @@ class DocSets:
         values, packed = self.facet(fieldname)
         if not values:
             return []
-        numbers = np.flatnonzero(docs)
-        if numbers.size * SPARSE_COUNTS < self.size:
+        if np.count_nonzero(docs) * SPARSE_COUNTS < self.size:
             # few documents: their bits read from each value's bitmap, not every byte of the bitmaps ANDed
+            numbers = np.flatnonzero(docs)
             shifts = (7 - (numbers & 7)).astype(np.uint8)  # np.packbits: the first document is the high bit
             totals = ((packed[:, numbers >> 3] >> shifts) & 1).sum(axis=1)
+        elif (coded := self._codes.get(fieldname)) is not None:
+            # many values (the regions): count the documents' value numbers; ANDing 91 bitmaps of 12.5 KB each
+            # left the CPU cache (1 ms at 100,000 documents against 0.16 ms for the 23 topics)
+            first, extra_docs, extra_values = coded
+            held = first[docs]
+            totals = np.bincount(held[held >= 0], minlength=len(values))
+            if extra_docs.size:
+                totals += np.bincount(extra_values[docs[extra_docs]], minlength=len(values))
         else:
             totals = np.bitwise_count(packed & np.packbits(docs)).sum(axis=1)
         return [(value, int(n)) for value, n in zip(values, totals.tolist(), strict=True) if n]

@@ -743,14 +743,19 @@ def test_key_terms_with_remembered_statistics_are_whoosh_s_own(big: SearchIndex)
         assert (("body", "нетслова".encode()) in stats) is False
 
 
-@pytest.mark.parametrize("size", [1, 7, 30, 400])  # the first three read bits one by one, 400 ANDs bitmaps
-def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, size: int):
+@pytest.mark.parametrize("coded", [False, True])  # many documents: bitmaps ANDed, or value numbers counted
+@pytest.mark.parametrize("size", [1, 7, 30, 400])  # the first three read bits one by one
+def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, size: int, coded: bool,
+                                                         monkeypatch: pytest.MonkeyPatch):
     import random
 
     import numpy as np
 
+    import indexer.docsets
     from indexer.docsets import SPARSE_COUNTS, DocSets
 
+    if coded:  # every field, the topics too (two per document: a first value and further ones)
+        monkeypatch.setattr(indexer.docsets, "CODED_FACET_VALUES", 0)
     with large._lock:
         sets = DocSets(large._current_searcher())
     assert (size * SPARSE_COUNTS < sets.size) == (size < 400)
@@ -760,6 +765,9 @@ def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, siz
         values, _ = sets.facet(name)
         expected = [(v, int(np.count_nonzero(docs & sets.postings(name, v)))) for v in values]
         assert sets.counts(name, docs) == [(v, n) for v, n in expected if n], name
+        assert (name in sets._codes) == coded
+    if coded:
+        assert sets._codes["topic"][1].size > 1000  # documents with a second topic
 
 
 def test_scores_summed_at_a_word_s_documents_are_the_whole_array_sums_bit_for_bit(
