@@ -6,6 +6,7 @@ from urllib.parse import urljoin
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from indexer import FACET_FIELDS
 from kb.citations.links import permalink
@@ -13,7 +14,7 @@ from kb.citations.services import ris_records
 from kb.extensions import db
 from kb.search import saved
 from kb.search.exports import result_objects, results_csv
-from kb.search.services import feed_entries, parse_params, search
+from kb.search.services import FacetValue, SearchParams, feed_entries, parse_params, search
 from kb.templating import search_url
 from kb.vocabularies.services import labels
 
@@ -35,7 +36,27 @@ def results():
     page = search(params)
     return render_template(
         "search/results.html", page=page, params=params, facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
+        facet_items=facet_items,
     )
+
+
+def facet_items(name: str, values: list[FacetValue], params: SearchParams) -> Markup:
+    """The <li> of each value of a facet: a link that adds the value to the search (or, selected, removes it)
+    and its count; a region's carries its name for the filter box (static/search.js). Written here, every
+    variable part escaped, not in the template: a search page lists a couple of hundred values, and the
+    template loop was a quarter of the page's time (0.9 of 3.9 ms from the cache)."""
+    items = []
+    for value in values:
+        label = escape(value.label)
+        data = f' data-label="{label}"' if name == "region" else ""
+        if value.selected:
+            link = (f'<a class="facet-value selected" href="{escape(search_url(params.without(name, value.value)))}"'
+                    f' aria-current="true" title="Убрать из выбора">✓ {label}'
+                    '<span class="visually-hidden"> (выбрано; убрать)</span></a>')
+        else:
+            link = f'<a class="facet-value" href="{escape(params.add_url(name, value.value))}">{label}</a>'
+        items.append(f'<li{data}>{link} <span class="count">{int(value.count)}</span></li>')
+    return Markup("".join(items))
 
 
 # Characters XML 1.0 does not allow; a query string can carry them.
