@@ -250,18 +250,20 @@ class DocSets:
             cached = self._facets.get(fieldname)
         if cached is not None:
             return cached
-        values: list[str] = []
+        terms = list(self.reader.lexicon(fieldname))
+        values = [term.decode("utf-8") for term in terms]
+        coded = len(values) > CODED_FACET_VALUES
         rows = []
         holders = []
-        for value in self.reader.lexicon(fieldname):
-            values.append(value.decode("utf-8"))
-            docs = self.postings(fieldname, value)
+        for term in terms:
+            docs = self.postings(fieldname, term)
             rows.append(np.packbits(docs))
-            holders.append(np.flatnonzero(docs))
+            if coded:
+                holders.append(np.flatnonzero(docs))
         packed = np.vstack(rows) if rows else np.zeros((0, (self.size + 7) // 8), dtype=np.uint8)
         with self._lock:
             self._facets[fieldname] = (values, packed)
-            if len(values) > CODED_FACET_VALUES:
+            if coded:
                 self._codes[fieldname] = self._coded(holders)
         return values, packed
 
