@@ -23,6 +23,7 @@ The codec object is pickled into each segment of the index: this module's import
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zlib
@@ -369,7 +370,43 @@ def term_arrays(leaf, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np
     arrays = segment_arrays(leaf)
     if arrays is None:
         return None
-    info = leaf.term_info(fieldname, text)
+    return info_arrays(leaf, leaf.term_info(fieldname, text))
+
+
+def info_arrays(leaf, info) -> tuple[np.ndarray, np.ndarray] | None:
+    """``term_arrays`` for a term whose TermInfo the caller has read already (one term look-up less)."""
     if info.is_inlined():
         return None
-    return arrays.find(info.extent()[0])
+    arrays = segment_arrays(leaf)
+    return arrays.find(info.extent()[0]) if arrays is not None else None
+
+
+class _PositionalRead:
+    """``StructFile.get`` as one ``os.pread``: whoosh's ``get`` is a seek plus a read through a buffered
+    file, which fills its 8 KB buffer on every random read; a term look-up or a binary search in the
+    terms file is a dozen such reads. The file is still the StructFile's: a closed one raises ValueError."""
+
+    __slots__ = ("_file",)
+
+    def __init__(self, file):
+        self._file = file
+
+    def __call__(self, position: int, length: int) -> bytes:
+        return os.pread(self._file.fileno(), length, position)
+
+
+def read_positionally(structfile) -> None:
+    """Make a whoosh StructFile over a real file answer ``get`` (and the ``get_int``… built on it) with
+    ``os.pread``; other files (in memory, compound) are left as they are."""
+    raw = getattr(structfile, "file", None)
+    if structfile is None or getattr(structfile, "is_closed", True) or not isinstance(raw, io.BufferedReader):
+        return
+    structfile.get = _PositionalRead(raw)
+
+
+def pread_segment_files(leaf) -> None:
+    """The terms and postings files of a segment reader read with ``os.pread`` (``read_positionally``)."""
+    terms = getattr(leaf, "_terms", None)
+    if isinstance(terms, whoosh3.W3TermsReader):
+        read_positionally(terms._dbfile)
+        read_positionally(terms._postfile)

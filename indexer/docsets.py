@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
-from indexer.codec import term_arrays
+from indexer.codec import info_arrays
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
 TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
@@ -98,10 +98,7 @@ class DocSets:
         docs[self.read(fieldname, text)[0]] = True
         docs &= self.live
         docs.flags.writeable = False
-        with self._lock:
-            self._terms[key] = docs
-            while len(self._terms) > self._term_cache:
-                self._terms.popitem(last=False)
+        self._remember(key, docs)
         return docs
 
     def expand(self, fieldname: str, prefix: str) -> tuple[str, ...]:
@@ -130,7 +127,7 @@ class DocSets:
                 self._postings.move_to_end(key)
                 return cached
         id_parts, weight_parts = [], []
-        if fieldname in self.reader.schema and (fieldname, text) in self.reader:
+        if fieldname in self.reader.schema:
             for leaf, offset in self.reader.leaf_readers():
                 try:
                     for ids, weights in leaf_postings(leaf, fieldname, text):
@@ -157,18 +154,16 @@ class DocSets:
             return self.live
         if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
             return self.empty()
-        if isinstance(q, query.And | query.Require):
-            parts = q.subqueries if isinstance(q, query.And) else (q.a, q.b)
-            result = self.live
-            for sub in parts:
-                result = result & self.matching(sub)
-                if not result.any():
-                    break
-            return result
-        if isinstance(q, query.Or | query.DisjunctionMax):
-            result = self.empty()
-            for sub in q.subqueries:
-                result = result | self.matching(sub)
+        if isinstance(q, query.And | query.Require | query.Or | query.DisjunctionMax):
+            # remembered: a search matches its query, then scores it (an AND masks its scores with it)
+            key = ("query", q)
+            with self._lock:
+                cached = self._terms.get(key)
+            if cached is not None:
+                return cached
+            result = self._compound(q)
+            result.flags.writeable = False
+            self._remember(key, result)
             return result
         if isinstance(q, query.AndNot):
             return self.matching(q.a) & ~self.matching(q.b)
@@ -179,10 +174,7 @@ class DocSets:
         if isinstance(q, query.ConstantScoreQuery):
             return self.matching(q.child)
         if isinstance(q, query.Prefix):
-            result = self.empty()
-            for text in self.expand(q.fieldname, q.text):
-                result |= self.term(q.fieldname, text)
-            return result
+            return self._scattered(self._leaf_ids(q))
         if isinstance(q, query.Phrase):
             candidates = self.live
             for word in q.words:
@@ -194,6 +186,51 @@ class DocSets:
             return self._phrase(q, candidates)
         # Anything else: whoosh decides, document by document.
         return self.from_numbers(self.searcher.docs_for_query(q))
+
+    def _compound(self, q: query.Query) -> np.ndarray:
+        if isinstance(q, query.And | query.Require):
+            parts = q.subqueries if isinstance(q, query.And) else (q.a, q.b)
+            result = self.live
+            for sub in parts:
+                result = result & self.matching(sub)
+                if not result.any():
+                    break
+            return result
+        # An OR: its terms and prefixes (a word in every field, its relatives) set their documents' bits
+        # in one go from their postings; a bitmap of each of a prefix's dozens of terms would be built and
+        # dropped by the term cache on every search.
+        result = self.empty()
+        leaves: list[np.ndarray] = []
+        for sub in q.subqueries:
+            ids = self._leaf_ids(sub)
+            if ids is None:
+                result |= self.matching(sub)
+            else:
+                leaves.extend(ids)
+        if leaves:
+            result |= self._scattered(leaves)
+        return result
+
+    def _leaf_ids(self, q: query.Query) -> list[np.ndarray] | None:
+        """The document numbers (deleted ones included) of a term's postings, or of every term of a prefix,
+        or None for another kind of query."""
+        if type(q) is query.Term:
+            return [self.read(q.fieldname, q.text)[0]]
+        if type(q) is query.Prefix:
+            return [self.read(q.fieldname, text)[0] for text in self.expand(q.fieldname, q.text)]
+        return None
+
+    def _scattered(self, ids: list[np.ndarray]) -> np.ndarray:
+        docs = self.empty()
+        if ids:
+            docs[np.concatenate(ids)] = True
+        return docs & self.live
+
+    def _remember(self, key: tuple, docs: np.ndarray) -> None:
+        with self._lock:
+            self._terms[key] = docs
+            while len(self._terms) > self._term_cache:
+                self._terms.popitem(last=False)
 
     def _phrase(self, q: query.Phrase, candidates: np.ndarray) -> np.ndarray:
         """The candidates (documents with every word) where the words stand side by side, in order: whoosh's
@@ -354,13 +391,22 @@ def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True)
     """(document numbers in the segment, term weights as float32 — what whoosh stores — or None) of a term's
     postings in one segment, a block at a time (raises TermNotFound). Deleted documents are included:
     callers mask them. A term in the segment's postings arrays file comes in one piece from there."""
-    found = term_arrays(leaf, fieldname, text)
+    info = leaf.term_info(fieldname, text)  # one look-up in the segment's terms file serves every path
+    if info.is_inlined():  # a few postings kept in the terms file itself
+        ids, stored, _values = info.inlined_postings()
+        values = None
+        if weights:  # as whoosh's ListMatcher.weight() reads them
+            values = np.array(stored, dtype=np.float32) if stored else np.ones(len(ids), dtype=np.float32)
+        yield np.array(ids, dtype=np.int64), values
+        return
+    found = info_arrays(leaf, info)
     if found is not None:
         yield found[0].astype(np.int64), (found[1] if weights else None)
         return
-    matcher = leaf.postings(fieldname, text)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child  # the segment's deleted documents
+    btext = text if isinstance(text, bytes) else leaf.schema[fieldname].to_bytes(text)
+    terms = leaf._terms  # W3TermsReader.matcher, without looking the term up again
+    matcher = terms._codec.postings_reader(terms._postfile, info, leaf.schema[fieldname].format,
+                                           term=(fieldname, btext))
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             if matcher._data is None:
@@ -377,7 +423,7 @@ def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True)
                     values = np.asarray(stored, dtype=np.float32)
             yield ids, values
             matcher._next_block()
-    else:  # postings inlined in the terms file: a few documents
+    else:  # another codec's matcher: a document at a time
         found, values = [], []
         while matcher.is_active():
             found.append(matcher.id())

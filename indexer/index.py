@@ -44,11 +44,11 @@ from indexer.analysis import (
 from indexer.analysis import (
     morphology as analysis_morphology,
 )
-from indexer.codec import KbCodec, segment_arrays
+from indexer.codec import KbCodec, pread_segment_files, segment_arrays
 from indexer.docsets import DocSets
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
-from indexer.scoring import Scores, top
+from indexer.scoring import Scores, best_of, top
 from indexer.synonyms import SynonymTable
 
 WRITE_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
@@ -84,6 +84,9 @@ TERM_STATISTICS_CACHE = 200_000  # terms whose collection frequency more-like-th
 # ranked for at most RANK_SECONDS when it has more than BROAD_MATCHES matches (then from the matches
 # seen so far, and the page says so).
 SCORE_AMONG_MAX = 5000
+# Matches fewer than 1/SCORE_AMONG_FRACTION of the documents are scored in arrays of their own size, not
+# the whole index's: a 3-word query's scores took 5.1 -> 1.2 ms at 100,000 practices (its matches are ~1%).
+SCORE_AMONG_FRACTION = 8
 BROAD_MATCHES = 5000
 RANK_SECONDS = 0.05
 NOTICE_BROAD = ("Запрос очень общий: первыми показаны лучшие из просмотренной части совпадений. "
@@ -159,6 +162,7 @@ def _pinned(searcher: Searcher) -> Searcher:
             searcher.close()
             raise FileNotFoundError(f"the stored fields of segment {perdoc._segment.segment_id()} are gone")
         segment_arrays(leaf)
+        pread_segment_files(leaf)
     return searcher
 
 
@@ -715,9 +719,12 @@ class SearchIndex:
         """The best ``limit`` of ``found`` (matches of ``q``) by their scores for ``q``: computed for every one
         in numpy where ``Scores`` knows the query's kinds, else ranked by whoosh (``_ranked``, only documents
         in ``among`` if given)."""
-        scores = self._scores(sets).of(q)
+        numbers = np.flatnonzero(found)
+        # Few matches (the usual query of several words): scored at those documents only.
+        few = numbers.size * SCORE_AMONG_FRACTION <= sets.size
+        scores = self._scores(sets).of(q, numbers if few else None)
         if scores is not None:
-            return top(scores, found, limit)
+            return best_of(numbers, scores if few else scores[numbers], limit)
         return _ranked(searcher, q, among, limit, matches, broad)
 
     def _scores(self, sets: DocSets) -> Scores:

@@ -34,6 +34,35 @@ class Unsupported(Exception):
     """A query node this module does not score exactly as whoosh does."""
 
 
+class _Frame:
+    """The documents a query is scored at: every document of the searcher, or the sorted document numbers
+    ``among`` (then each array has one entry per number of ``among``, in its order). A score at a document
+    is the same sum of the same floats in the same order either way: the documents left out only add
+    whoosh's 0.0 for the terms they lack, and x + 0.0 is x."""
+
+    __slots__ = ("among", "size", "_where")
+
+    def __init__(self, size: int, among: np.ndarray | None = None):
+        self.among = among
+        self.size = size if among is None else int(among.size)
+        self._where = None
+        if among is not None:
+            self._where = np.full(size, -1, dtype=np.int64)
+            self._where[among] = np.arange(among.size)
+
+    def postings(self, ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (document numbers, scores), those in the frame, numbered as the frame's entries."""
+        if self._where is None:
+            return ids, values
+        local = self._where[ids]
+        kept = local >= 0
+        return local[kept], values[kept]
+
+    def of(self, array: np.ndarray) -> np.ndarray:
+        """A per-document array of the searcher (a bitmap, say) at the frame's documents."""
+        return array if self.among is None else array[self.among]
+
+
 class Scores:
     """Scores over the document numbers of one searcher; build with the searcher's ``DocSets``."""
 
@@ -50,116 +79,119 @@ class Scores:
         self._present: dict[tuple, bool] = {}
         self._lock = threading.Lock()
 
-    def of(self, q: query.Query) -> np.ndarray | None:
-        """Each document's score for ``q`` (0 where it does not match), or None if whoosh must rank it."""
+    def of(self, q: query.Query, among: np.ndarray | None = None) -> np.ndarray | None:
+        """Each document's score for ``q`` (0 where it does not match), or None if whoosh must rank it.
+        With ``among`` (sorted document numbers), only those documents' scores, in that order: a query's
+        few matches cost their own arithmetic, not the whole index's arrays for every node of its tree."""
         if self.weighting is None:
             return None
         try:
-            return self._score(q)
+            return self._score(q, _Frame(self.size, among))
         except Unsupported:
             return None
 
     # -- the query tree -------------------------------------------------------------------------
 
-    def _score(self, q: query.Query) -> np.ndarray:
+    def _score(self, q: query.Query, frame: _Frame) -> np.ndarray:
         kind = type(q)
         if kind is query.Term:
-            return self._term_array(q.fieldname, q.text, q.boost)
+            return self._term_array(q.fieldname, q.text, q.boost, frame)
         if kind is query.Or and q.scale:
-            return self._coordinated(q)
+            return self._coordinated(q, frame)
         if kind in (query.And, query.Or):
             subs = q.subqueries
             if not subs:
-                return np.zeros(self.size)
+                return np.zeros(frame.size)
             if len(subs) == 1:  # whoosh uses the only child's matcher: the compound's boost is not applied
-                return self._score(subs[0])
-            total = np.zeros(self.size)
+                return self._score(subs[0], frame)
+            total = np.zeros(frame.size)
             for sub in subs:
-                sparse = self._sparse(sub)
+                sparse = self._sparse(sub, frame)
                 if sparse is not None:
                     # into the total at the documents it holds only (the same sums as adding its whole
                     # array, which is 0.0 elsewhere): more-like-this ORs a dozen words in three fields
                     ids, values = sparse
                     total[ids] += values
                 else:
-                    total += self._score(sub)
+                    total += self._score(sub, frame)
             if kind is query.And:
-                total[~self.sets.matching(q)] = 0.0
+                total[~frame.of(self.sets.matching(q))] = 0.0
             elif any(type(sub) is query.Not for sub in subs):
                 raise Unsupported("NOT as an alternative")
             return total * q.boost if q.boost != 1.0 else total
         if kind is query.AndNot:
-            scores = self._score(q.a)
-            scores[~self.sets.matching(q)] = 0.0
+            scores = self._score(q.a, frame)
+            scores[~frame.of(self.sets.matching(q))] = 0.0
             return scores
         if kind is query.Not:  # inside an AND: whoosh's InverseMatcher adds a weight of 1 to every match
             if q.boost != 1.0:
                 raise Unsupported("boosted NOT")
-            return np.ones(self.size)
+            return np.ones(frame.size)
         if kind is query.Prefix:
-            return self._prefix(q)
+            return self._prefix(q, frame)
         if kind is query.Phrase:  # whoosh scores the AND of its words, where the words stand as a phrase
             if not q.words:
                 raise Unsupported("empty phrase")
-            total = np.zeros(self.size)
+            total = np.zeros(frame.size)
             for word in q.words:
-                ids, values = self._term(q.fieldname, word)
+                ids, values = self._term(q.fieldname, word, frame)
                 total[ids] += values
-            total[~self.sets.matching(q)] = 0.0
+            total[~frame.of(self.sets.matching(q))] = 0.0
             return total * q.boost if q.boost != 1.0 else total
         if kind is query.ConstantScoreQuery:
-            scores = np.zeros(self.size)
-            scores[self.sets.matching(q.child)] = q.score
+            scores = np.zeros(frame.size)
+            scores[frame.of(self.sets.matching(q.child))] = q.score
             return scores
         raise Unsupported(kind.__name__)
 
-    def _sparse(self, q: query.Query) -> tuple[np.ndarray, np.ndarray] | None:
+    def _sparse(self, q: query.Query, frame: _Frame) -> tuple[np.ndarray, np.ndarray] | None:
         """(documents, scores) of a term, or of an OR of terms (a word in several fields), at the documents
         that match it only; None for other queries. The sums are the dense ones', operation for operation:
         each document's scores are added in the order of the terms, from 0.0, then boosted."""
         kind = type(q)
         if kind is query.Term:
-            ids, values = self._term(q.fieldname, q.text)
+            ids, values = self._term(q.fieldname, q.text, frame)
             return ids, (values * q.boost if q.boost != 1.0 else values)
         if kind is not query.Or or q.scale or not q.subqueries:
             return None
         if len(q.subqueries) == 1:  # whoosh uses the only child's matcher: the compound's boost is not applied
-            return self._sparse(q.subqueries[0])
+            return self._sparse(q.subqueries[0], frame)
         if any(type(sub) is not query.Term for sub in q.subqueries):
             return None
-        parts = [self._sparse(sub) for sub in q.subqueries]
+        parts = [self._sparse(sub, frame) for sub in q.subqueries]
         ids = np.concatenate([part[0] for part in parts])
         documents, where = np.unique(ids, return_inverse=True)
         # np.bincount adds each bin's weights in array order: the terms' order, as the dense sum does
         values = np.bincount(where, weights=np.concatenate([part[1] for part in parts]), minlength=documents.size)
         return documents, (values * q.boost if q.boost != 1.0 else values)
 
-    def _coordinated(self, q: query.Or) -> np.ndarray:
+    def _coordinated(self, q: query.Or, frame: _Frame) -> np.ndarray:
         """An OR with a coordination scale (the relaxed query: documents with more of the words first), as
         whoosh's CoordMatcher scores it in each segment: (score + (matching - 1) / (terms - scale)²) ×
         (terms - 1) / terms, where ``terms`` counts the term postings of the query's tree present in the
         segment and ``matching`` those holding the document. Only trees of terms, prefixes and ORs."""
         if len(q.subqueries) < 2:
-            return self._score(q.subqueries[0]) if q.subqueries else np.zeros(self.size)
+            return self._score(q.subqueries[0], frame) if q.subqueries else np.zeros(frame.size)
         plain = query.Or(q.subqueries, boost=q.boost)
-        scores = self._score(plain)
-        matching = np.zeros(self.size, dtype=np.int64)
+        scores = self._score(plain, frame)
+        matching = np.zeros(frame.size, dtype=np.int64)
         present = np.zeros(len(self.leaves), dtype=np.int64)
         for fieldname, texts in (leaf for sub in q.subqueries for leaf in self._leaf_terms(sub)):
             for text in texts:
-                ids, _ = self._term(fieldname, text)
+                ids, _ = self._term(fieldname, text, frame)
                 matching[ids] += 1
                 present += [self._in_segment(leaf, fieldname, text) for leaf, _ in self.leaves]
         terms = np.zeros(self.size, dtype=np.int64)
         for (leaf, offset), count in zip(self.leaves, present.tolist(), strict=True):
             terms[offset : offset + leaf.doc_count_all()] = count
+        terms = frame.of(terms)
         scale = q.scale
         hit = (matching > 0) & (terms > 0)
         m, t = matching[hit], terms[hit]
         with np.errstate(divide="ignore", invalid="ignore"):
             coordinated = (scores[hit] + ((m - 1) / (t - scale) ** 2)) * ((t - 1) / t)
         coordinated[t == scale] = 0.0
-        result = np.zeros(self.size)
+        result = np.zeros(frame.size)
         result[hit] = coordinated
         return result
 
@@ -181,54 +213,67 @@ class Scores:
             found = self._present[key] = (fieldname, self.searcher.schema[fieldname].to_bytes(text)) in leaf
         return found
 
-    def _prefix(self, q: query.Prefix) -> np.ndarray:
+    def _prefix(self, q: query.Prefix, frame: _Frame) -> np.ndarray:
         """whoosh's MultiTerm matcher, segment by segment: one expansion in a segment is scored as a plain
         term (without the prefix's boost), several as an OR of them with it. Unboosted (the relatives),
         that is the sum of every expansion's scores."""
-        scores = np.zeros(self.size)
+        scores = np.zeros(frame.size)
         if q.boost == 1.0:
             for text in self.sets.expand(q.fieldname, q.text):
                 if text:
-                    ids, values = self._term(q.fieldname, text)
+                    ids, values = self._term(q.fieldname, text, frame)
                     scores[ids] += values
             return scores
         for leaf, offset in self.leaves:
             texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in leaf.expand_prefix(q.fieldname, q.text)]
             texts = [t for t in texts if t]
-            part = np.zeros(self.size)
+            part = np.zeros(frame.size)
             for text in texts:
                 ids, values = self._term(q.fieldname, text)
                 inside = (ids >= offset) & (ids < offset + leaf.doc_count_all())
-                part[ids[inside]] += values[inside]
+                ids, values = frame.postings(ids[inside], values[inside])
+                part[ids] += values
             if len(texts) > 1:
                 part *= q.boost
             scores += part
         return scores
 
-    def _term_array(self, fieldname: str, text: str, boost: float) -> np.ndarray:
-        scores = np.zeros(self.size)
-        ids, values = self._term(fieldname, text)
+    def _term_array(self, fieldname: str, text: str, boost: float, frame: _Frame) -> np.ndarray:
+        scores = np.zeros(frame.size)
+        ids, values = self._term(fieldname, text, frame)
         scores[ids] = values * boost if boost != 1.0 else values
         return scores
 
     # -- one term -------------------------------------------------------------------------------
 
-    def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, fieldname: str, text: str, frame: _Frame | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, BM25F scores) of a term's postings in every segment (the postings are cached
-        by ``DocSets``; the arithmetic over them is cheap)."""
+        by ``DocSets``; the arithmetic over them is cheap); within ``frame`` if given, numbered as its
+        entries."""
         schema = self.searcher.schema
         if fieldname not in schema:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         if not schema[fieldname].scorable:
             raise Unsupported(f"unscored field {fieldname}")
-        return self._read_term(fieldname, text)
+        if frame is None or frame.among is None:
+            return self._read_term(fieldname, text)
+        ids, weights = self.sets.read(fieldname, text)
+        local = frame._where[ids] if ids.size else ids
+        kept = local >= 0
+        # the scores of the frame's postings only: the statistics (idf) are the whole term's
+        return local[kept], self._read_term(fieldname, text, kept)[1]
 
-    def _read_term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def _read_term(self, fieldname: str, text: str,
+                   kept: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, scores) of the term's postings, or of those ``kept`` (a mask over them)."""
         try:
             btext = self.searcher.schema[fieldname].to_bytes(text)
         except ValueError:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
         ids, weights = self.sets.read(fieldname, text)
+        total = ids.size
+        if kept is not None:
+            ids, weights = ids[kept], weights[kept]
         if not ids.size:
             return ids, np.zeros(0)
         tf = weights.astype(np.float64)  # whoosh's weights are float32, its arithmetic is in doubles
@@ -237,7 +282,7 @@ class Scores:
         K1 = w.K1
         # whoosh's WeightingModel.idf counts the term's postings in every segment, deleted documents' too:
         # the ones just read (whoosh would look them up again in every segment's term table)
-        idf = log(self.size / (ids.size + 1)) + 1 if self._plain_idf else self.searcher.idf(fieldname, btext)
+        idf = log(self.size / (total + 1)) + 1 if self._plain_idf else self.searcher.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         fl = self._field_lengths(fieldname)[ids]
         # scoring.bm25, operation for operation (the same IEEE doubles as whoosh's floats)
@@ -271,7 +316,11 @@ def top(scores: np.ndarray, docs: np.ndarray, limit: int) -> list[tuple[int, flo
     """(document number, score) of the best ``limit`` of ``docs``: highest score first, then the lower
     document number, as whoosh's top-N collector orders them."""
     numbers = np.flatnonzero(docs)
-    values = scores[numbers]
+    return best_of(numbers, scores[numbers], limit)
+
+
+def best_of(numbers: np.ndarray, values: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """``top`` of documents ``numbers`` (ascending) scored ``values``."""
     if numbers.size > limit:
         kth = np.partition(values, numbers.size - limit)[numbers.size - limit]
         keep = values >= kth

@@ -548,7 +548,7 @@ def test_a_broad_query_whoosh_ranks_is_ranked_for_a_limited_time_and_says_so(
     import indexer.index as index_module
     from indexer.scoring import Scores
 
-    monkeypatch.setattr(Scores, "of", lambda self, q: None)
+    monkeypatch.setattr(Scores, "of", lambda self, q, among=None: None)
 
     monkeypatch.setattr(index_module, "BROAD_MATCHES", 10)
     monkeypatch.setattr(index_module, "RANK_SECONDS", 0.0)
@@ -789,8 +789,43 @@ def test_scores_summed_at_a_word_s_documents_are_the_whole_array_sums_bit_for_bi
         queries = [query.Or(words), query.And(words[:3]), query.Or([words[0], concept])]
         queries += [parse_text(text, searcher.schema).strict for text in ("опыт дети", "музей OR чтение")]
         sparse = [Scores(sets).of(q) for q in queries]
-        monkeypatch.setattr(Scores, "_sparse", lambda self, q: None)  # every node as a whole-index array
+        monkeypatch.setattr(Scores, "_sparse", lambda self, q, frame: None)  # every node as a whole-index array
         dense = [Scores(sets).of(q) for q in queries]
     for q, a, b in zip(queries, sparse, dense, strict=True):
         assert np.count_nonzero(a) > 10, q
         assert np.array_equal(a, b), q
+
+
+def test_scores_at_a_query_s_own_matches_are_the_whole_index_scores_bit_for_bit(large: SearchIndex):
+    import numpy as np
+    from whoosh import query
+
+    from indexer.docsets import DocSets
+    from indexer.query import parse_text
+    from indexer.scoring import Scores
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    table = SynonymTable(synonym_groups([]))
+    rng = np.random.default_rng(7)
+    with large._lock:
+        searcher = large._current_searcher()
+        sets = DocSets(searcher)
+        queries = [q for text in SCORED_QUERIES for parsed in [parse_text(text, searcher.schema, table)]
+                   for q in (parsed.strict, parsed.relaxed) if q is not None]
+        queries += [query.Or([query.Prefix("body", "музе", boost=2.0), query.Term("title", "опыт")]),
+                    query.ConstantScoreQuery(query.Term("topic", "research"), 2.0)]
+        scorer = Scores(sets)
+        checked = 0
+        for q in queries:
+            whole = scorer.of(q)
+            if whole is None:
+                continue
+            matches = np.flatnonzero(sets.matching(q))
+            some = np.sort(rng.choice(sets.size, size=sets.size // 10, replace=False))
+            for among in (matches, some, np.zeros(0, dtype=np.int64)):
+                part = scorer.of(q, among)
+                assert part.shape == among.shape, q
+                assert np.array_equal(part, whole[among]), q
+            checked += bool(matches.size)
+    assert checked >= len(SCORED_QUERIES)
