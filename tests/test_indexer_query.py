@@ -166,6 +166,7 @@ def test_when_the_parser_fails_the_plain_words_are_searched(ix: SearchIndex, mon
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr("indexer.query._parser", broken_parser)
+    monkeypatch.setattr("indexer.query._words_only", lambda *args: None)  # plain words would not reach it
     result = search(ix, "педагогический опыт")
     assert ([hit.id for hit in result.hits], result.notice) == (["practice:1"], NOTICE_SIMPLIFIED)
     result = search(ix, "педагогический кванториум")
@@ -176,3 +177,58 @@ def test_when_the_parser_fails_the_plain_words_are_searched(ix: SearchIndex, mon
 def test_relaxed_search_says_so(ix: SearchIndex):
     result = search(ix, "олимпиада кванториум")
     assert ([hit.id for hit in result.hits], result.notice) == (["practice:2"], NOTICE_RELAXED)
+
+
+def _words_of_demo_practices(pattern: str) -> list[str]:
+    import json
+    import re
+
+    words: set[str] = set()
+    for name in ("practices_a.json", "practices_b.json"):
+        path = Path(__file__).resolve().parent.parent / "kb" / "demo" / name
+        for record in json.loads(path.read_text(encoding="utf-8")):
+            for value in record.values():
+                if isinstance(value, str):
+                    words.update(re.findall(pattern, value))
+    return sorted(words)
+
+
+def _shape(q) -> tuple | None:
+    """Everything of a query tree that searching and scoring read (whoosh's == leaves out an OR's scale)."""
+    if q is None:
+        return None
+    children = tuple(_shape(child) for child in q.children())
+    return (type(q).__name__, getattr(q, "fieldname", None), getattr(q, "text", None), getattr(q, "words", None),
+            q.boost, getattr(q, "scale", None), children)
+
+
+def test_plain_words_become_the_query_the_parser_would_make(ix: SearchIndex, monkeypatch: pytest.MonkeyPatch):
+    """Plain words skip the parser (it cost 0.1 ms a word, twice): the queries must be exactly its own."""
+    import random
+
+    from indexer import query as query_module
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    rng = random.Random(3)
+    words, tokens = _words_of_demo_practices(r"[^\W_]+"), _words_of_demo_practices(r"\S+")  # with punctuation
+    texts = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(600)]
+    texts += [" ".join(rng.sample(tokens, rng.randint(1, 4))) for _ in range(200)]
+    texts += ["вопрос", "и в на", "опыт и дети", "COVID19 школа", "ёлка Ёлка", "and or not", "And дети",
+              "уче\u0301ник", "из-за", "2020", "x", "IT-класс", "ШНО", "школьное научное общество", "МБОУ СОШ № 5",
+              "опыт AND дети", "опыт OR дети", "опыт NOT дети", "опыт -дети", '"опыт работы"', "(опыт)",
+              "сверхдлинноеслово" * 10, "  опыт   дети  "]
+    schema = ix._current_searcher().schema
+    table = SynonymTable(synonym_groups([]))
+    skipped = 0
+    for text in texts:
+        for synonyms in (None, table):
+            fast = query_module.parse_text(text, schema, synonyms)
+            with monkeypatch.context() as patched:
+                patched.setattr(query_module, "_words_only", lambda *args: None)
+                parsed = query_module.parse_text(text, schema, synonyms)
+            assert (_shape(fast.strict), _shape(fast.relaxed), fast.matches_nothing, fast.notices, fast.words) == (
+                _shape(parsed.strict), _shape(parsed.relaxed), parsed.matches_nothing, parsed.notices,
+                parsed.words), text
+        skipped += query_module._words_only(query_module._clean(text, []), schema, None) is not None
+    assert skipped > 500  # most texts were plain words
