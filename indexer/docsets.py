@@ -327,12 +327,18 @@ class DocSets:
             return self.empty()
         return np.unpackbits(np.bitwise_or.reduce(packed[rows], axis=0), count=self.size).astype(bool)
 
-    def counts(self, fieldname: str, docs: np.ndarray) -> list[tuple[str, int]]:
-        """(value, how many of ``docs`` hold it) for every value of a keyword field held by any of them."""
+    def counts(self, fieldname: str, docs: np.ndarray, seen: dict | None = None) -> list[tuple[str, int]]:
+        """(value, how many of ``docs`` hold it) for every value of a keyword field held by any of them.
+        ``seen``: a dict kept by the caller across the fields of one search, where ``docs`` is mostly the
+        same array: its size and packed bits are worked out once."""
         values, packed = self.facet(fieldname)
         if not values:
             return []
-        if np.count_nonzero(docs) * SPARSE_COUNTS < self.size:
+        seen = {} if seen is None else seen
+        if seen.get("docs") is not docs:
+            seen.clear()
+            seen.update(docs=docs, size=int(np.count_nonzero(docs)))
+        if seen["size"] * SPARSE_COUNTS < self.size:
             # few documents: their bits read from each value's bitmap, not every byte of the bitmaps ANDed
             numbers = np.flatnonzero(docs)
             shifts = (7 - (numbers & 7)).astype(np.uint8)  # np.packbits: the first document is the high bit
@@ -346,7 +352,9 @@ class DocSets:
             if extra_docs.size:
                 totals += np.bincount(extra_values[docs[extra_docs]], minlength=len(values))
         else:
-            totals = np.bitwise_count(packed & np.packbits(docs)).sum(axis=1)
+            if "packed" not in seen:
+                seen["packed"] = np.packbits(docs)
+            totals = np.bitwise_count(packed & seen["packed"]).sum(axis=1)
         return [(value, int(n)) for value, n in zip(values, totals.tolist(), strict=True) if n]
 
     def first_by(self, docs: np.ndarray, sort: str, limit: int) -> list[int]:

@@ -754,9 +754,10 @@ class SearchIndex:
         searcher; a field's counts are one AND and popcount over them (``DocSets.counts``).
         """
         facets = {}
+        seen: dict = {}  # without a selection every field counts the same documents
         for name in FACET_FIELDS:
             base = _narrowed(matched, (docs for other, docs in allowed.items() if other != name))
-            counts = sets.counts(name, base) if base.any() else []
+            counts = sets.counts(name, base, seen) if base.any() else []
             facets[name] = sorted(counts, key=lambda item: (-item[1], item[0]))
         return facets
 
