@@ -46,6 +46,7 @@ from indexer.analysis import (
 )
 from indexer.codec import KbCodec, pread_segment_files, segment_arrays
 from indexer.docsets import DocSets
+from indexer.memory import keep_arrays_in_heap
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
 from indexer.scoring import Scores, best_of, top
@@ -323,6 +324,7 @@ class SearchIndex:
         ``IndexUnavailable`` until ``rebuild`` restores it. ``analyzer`` makes the analyzer of the
         text fields of an index this object creates (another one only to compare them).
         """
+        keep_arrays_in_heap()  # the process's allocator settings for searching (indexer/memory.py)
         self.path = Path(path)
         self.analyzer = analyzer
         self.write_timeout = write_timeout
