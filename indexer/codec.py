@@ -26,8 +26,10 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import zlib
 from array import array
+from copy import copy
 from itertools import accumulate
 
 import numpy as np
@@ -282,6 +284,22 @@ class ArraysWriter:
         self._file = None
 
 
+# The tables of the segments of the searchers this process opened last (``SegmentArrays.key`` -> arrays);
+# ``keep_tables`` drops those of segments no longer searched.
+_TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def keep_tables(keys: set[tuple]) -> None:
+    """Forget the remembered tables and lookups other than ``keys`` (those of the segments of a searcher
+    just opened)."""
+    with _TABLES_LOCK:
+        for key in [key for key in _TABLES if key not in keys]:
+            del _TABLES[key]
+        for key in [key for key in _LOOKUPS if key not in keys]:
+            del _LOOKUPS[key]
+
+
 class SegmentArrays:
     """The postings arrays file of one segment: ``find(offset)`` gives a term's (document numbers, weights) as
     read-only arrays, or None for a term the file does not hold.
@@ -292,7 +310,16 @@ class SegmentArrays:
 
     def __init__(self, handle):
         self._handle = handle
-        size = os.fstat(handle.fileno()).st_size
+        stat = os.fstat(handle.fileno())
+        size = stat.st_size
+        # A segment's files never change: the table read for the previous searcher serves the next one
+        # (after a commit, the big segments are the same files).
+        self.key = (stat.st_dev, stat.st_ino, size, stat.st_mtime_ns)
+        with _TABLES_LOCK:
+            known = _TABLES.get(self.key)
+        if known is not None:
+            self._offsets, self._starts, self._counts = known
+            return
         if size < len(_ARRAYS_MAGIC) + _ARRAYS_FOOTER.size or os.pread(handle.fileno(), 4, 0) != _ARRAYS_MAGIC:
             raise ValueError("not a postings arrays file")
         count, table, magic = _ARRAYS_FOOTER.unpack(os.pread(handle.fileno(), _ARRAYS_FOOTER.size,
@@ -303,6 +330,8 @@ class SegmentArrays:
         self._offsets = np.frombuffer(raw, dtype="<i8", count=count)
         self._starts = np.frombuffer(raw, dtype="<i8", count=count, offset=8 * count)
         self._counts = np.frombuffer(raw, dtype="<i4", count=count, offset=16 * count)
+        with _TABLES_LOCK:
+            _TABLES[self.key] = (self._offsets, self._starts, self._counts)
 
     @classmethod
     def open(cls, storage, segment) -> SegmentArrays | None:
@@ -404,9 +433,131 @@ def read_positionally(structfile) -> None:
     structfile.get = _PositionalRead(raw)
 
 
-def pread_segment_files(leaf) -> None:
-    """The terms and postings files of a segment reader read with ``os.pread`` (``read_positionally``)."""
+_INDEX_DTYPES = {"B": "u1", "H": ">u2", "i": ">i4", "I": ">u4", "q": ">i8"}  # whoosh writes them big-endian
+_KEY_READ = 72  # bytes read at a key's position: its two lengths and, mostly, the whole key
+_TOP_LEVELS = 12  # levels of the binary search whose keys are remembered: at most 4,095 keys
+
+
+class _ClosestKey:
+    """``OrderedHashReader.closest_key_pos`` of a terms file: the binary search over its sorted keys, with
+    the array of their positions read in one go and the keys of the search's upper levels remembered
+    (every search passes through them). whoosh reads a position and a key (three reads) at each of the
+    ~19 steps; a term's relatives (``expand_prefix``) and spelling suggestions (``terms_within``, which
+    looks up thousands of keys for one word) cost that many lookups."""
+
+    def __init__(self, tindex):
+        self._file = tindex.dbfile.file
+        count = tindex.indexlen
+        raw = os.pread(self._file.fileno(), count * tindex.indexsize, tindex.indexbase)
+        if len(raw) != count * tindex.indexsize:
+            raise OSError("terms file cut short")
+        self._positions = np.frombuffer(raw, dtype=_INDEX_DTYPES[tindex.extras["indextype"]])
+        self._count = count
+        self._end = tindex.endofdata
+        self._top: dict[int, bytes] = {}
+
+    def _key_at(self, position: int) -> bytes:
+        fd = self._file.fileno()
+        head = os.pread(fd, _KEY_READ, position)
+        keylen = _KEY_LENGTHS.unpack_from(head)[0]
+        if 8 + keylen <= len(head):
+            return head[8 : 8 + keylen]
+        return os.pread(fd, keylen, position + 8)
+
+    def __call__(self, key: bytes) -> int | None:
+        if not isinstance(key, bytes):
+            raise TypeError(f"Key {key!r} should be bytes")
+        lo = self.index(key)
+        return None if lo == self._count else int(self._positions[lo])
+
+    def keys_from(self, start: bytes, end: bytes | None) -> list[bytes]:
+        """The keys from ``start`` up to ``end`` (excluded; None: to the last), read in one go: a key range's
+        records lie one after the other in the file."""
+        lo = self.index(start)
+        hi = self._count if end is None else self.index(end)
+        if lo >= hi:
+            return []
+        first = int(self._positions[lo])
+        last = self._end if hi == self._count else int(self._positions[hi])
+        data = os.pread(self._file.fileno(), last - first, first)
+        if len(data) != last - first:
+            raise OSError("terms file cut short")
+        keys, at, unpack = [], 0, _KEY_LENGTHS.unpack_from
+        for _ in range(hi - lo):
+            keylen, datalen = unpack(data, at)
+            keys.append(data[at + 8 : at + 8 + keylen])
+            at += 8 + keylen + datalen
+        return keys
+
+    def index(self, key: bytes) -> int:
+        """The number of the first key not below ``key`` (the count of keys if none)."""
+        positions, top = self._positions, self._top
+        lo, hi, depth = 0, self._count, 0
+        while lo < hi:
+            mid = (lo + hi) // 2
+            midkey = top.get(mid) if depth < _TOP_LEVELS else None
+            if midkey is None:
+                midkey = self._key_at(int(positions[mid]))
+                if depth < _TOP_LEVELS:
+                    top[mid] = midkey
+            if midkey < key:
+                lo = mid + 1
+            else:
+                hi = mid
+            depth += 1
+        return lo
+
+
+def prefix_terms(leaf, fieldname: str, prefix: bytes) -> list[bytes]:
+    """The terms of a field in one segment that start with ``prefix``, in order: ``expand_prefix`` with one
+    read for all of them where the terms file has its lookup (``pread_segment_files``)."""
     terms = getattr(leaf, "_terms", None)
-    if isinstance(terms, whoosh3.W3TermsReader):
-        read_positionally(terms._dbfile)
-        read_positionally(terms._postfile)
+    lookup = getattr(getattr(terms, "_tindex", None), "closest_key_pos", None)
+    if not isinstance(lookup, _ClosestKey) or fieldname not in terms._fieldmap:
+        if fieldname not in leaf.schema:
+            return []
+        return list(leaf.expand_prefix(fieldname, prefix))
+    start = terms._keycoder(fieldname, prefix)
+    return [key[2:] for key in lookup.keys_from(start, _successor(start))]
+
+
+def _successor(key: bytes) -> bytes | None:
+    """The smallest byte string above every string starting with ``key`` (None: there is none)."""
+    stripped = key.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
+
+
+_KEY_LENGTHS = struct.Struct("!ii")  # a record of whoosh's hash file: key length, value length, key, value
+# The lookups of the segments of the searchers this process opened last, by the terms file's identity.
+_LOOKUPS: dict[tuple, _ClosestKey] = {}
+
+
+def pread_segment_files(leaf) -> tuple | None:
+    """The terms and postings files of a segment reader read with ``os.pread`` (``read_positionally``), and
+    the terms file's ordered lookups done by ``_ClosestKey``. Returns the terms file's identity (for
+    ``keep_tables``), or None."""
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, whoosh3.W3TermsReader):
+        return None
+    read_positionally(terms._dbfile)
+    read_positionally(terms._postfile)
+    tindex = terms._tindex
+    raw = getattr(tindex.dbfile, "file", None)
+    if not isinstance(raw, io.BufferedReader) or tindex.extras.get("indextype") not in _INDEX_DTYPES:
+        return None
+    stat = os.fstat(raw.fileno())
+    key = ("terms", stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _TABLES_LOCK:
+        lookup = _LOOKUPS.get(key)
+    if lookup is None:
+        try:
+            lookup = _ClosestKey(tindex)
+        except OSError:
+            return None
+        with _TABLES_LOCK:
+            _LOOKUPS[key] = lookup
+    # the remembered lookup reads through this reader's own open file (the file is the same)
+    mine = copy(lookup)
+    mine._file = raw
+    tindex.closest_key_pos = mine
+    return key

@@ -856,3 +856,70 @@ def test_a_search_process_keeps_large_arrays_in_the_heap(tmp_path: Path):
         np.ones(200_000).sum()
     # glibc's default maps each anew: 50 x 391 pages faulted in; from the heap they are reused
     assert faults() - before < 2000
+
+
+def test_ordered_term_lookups_are_whoosh_s_own(large: SearchIndex):
+    """The terms files' binary search (indexer.codec._ClosestKey) and prefix listing find what whoosh's do."""
+    import random
+
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    from indexer.codec import _ClosestKey, prefix_terms
+
+    rng = random.Random(5)
+    with large._lock:
+        searcher = large._current_searcher()
+        checked = 0
+        for leaf, _offset in searcher.reader().leaf_readers():
+            tindex = leaf._terms._tindex
+            assert isinstance(tindex.closest_key_pos, _ClosestKey)
+            keys = list(tindex.keys())
+            probes = [b"", b"\xff\xff", *rng.sample(keys, 300)]
+            probes += [key[:-1] for key in probes if key] + [key + b"\x00" for key in probes]
+            for key in probes:
+                assert tindex.closest_key_pos(key) == OrderedHashReader.closest_key_pos(tindex, key), key
+            for fieldname in ("title", "body", "words", "nosuchfield"):
+                for prefix in ("", "о", "оп", "опы", "шко", "я", "zz", "ё"):
+                    expected = list(leaf.expand_prefix(fieldname, prefix)) if fieldname in leaf.schema else []
+                    assert prefix_terms(leaf, fieldname, prefix.encode()) == expected, (fieldname, prefix)
+                    checked += bool(expected)
+    assert checked > 20
+
+
+def test_spelling_suggestions_are_those_whoosh_s_word_walk_gives(large: SearchIndex):
+    """_closest_word (rapidfuzz over one read of a letter's words) against whoosh's terms_within, which
+    walks them in Python: the same word for typos of every kind."""
+    import random
+
+    from whoosh import query
+
+    from indexer import index as index_module
+
+    def whoosh_closest(searcher, word):
+        reader = searcher.reader()
+        for distance in range(1, 1 + (index_module.MAX_EDITS_LONG if len(word) >= index_module.LONG_WORD else 1)):
+            candidates = [w.decode() if isinstance(w, bytes) else w
+                          for w in reader.terms_within(index_module.SPELLING_FIELD, word, distance, prefix=1)]
+            candidates = [c for c in candidates if c != word and next(iter(
+                searcher.docs_for_query(query.Term(index_module.SPELLING_FIELD, c))), None) is not None]
+            if candidates:
+                return max(candidates, key=lambda c: (reader.doc_frequency(index_module.SPELLING_FIELD, c), c))
+        return None
+
+    rng = random.Random(9)
+    with large._lock:
+        searcher = large._current_searcher()
+        words = sorted({w.decode() for w in searcher.reader().lexicon(index_module.SPELLING_FIELD)})
+        typos = []
+        long_words = [w for w in words if len(w) >= 4]
+        for word in rng.sample(long_words, min(60, len(long_words))):
+            i = rng.randrange(len(word))
+            typos += [word[:i] + word[i + 1:], word[:i] + "ъ" + word[i:], word[:i] + "ы" + word[i + 1:],
+                      word[:i] + word[i + 1:i + 2] + word[i] + word[i + 2:], word + "ий"]
+        typos += ["нетслова", "шахматнй", "олимпиадп", "ёжик", "zzzz"]
+        suggested = 0
+        for typo in typos:
+            expected = whoosh_closest(searcher, typo)
+            assert index_module._closest_word(searcher, typo) == expected, typo
+            suggested += expected is not None
+    assert suggested > 50
