@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
-from indexer.codec import info_arrays
+from indexer.codec import info_arrays, prefix_terms
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
 TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
@@ -109,8 +109,10 @@ class DocSets:
             cached = self._expansions.get(key)
         if cached is not None:
             return cached
-        found = tuple(t.decode("utf-8") if isinstance(t, bytes) else t
-                      for t in self.reader.expand_prefix(fieldname, prefix))
+        # MultiReader.expand_prefix merges the segments' term lists a term at a time (two reads each)
+        btext = prefix.encode("utf-8") if isinstance(prefix, str) else prefix
+        found = tuple(t.decode("utf-8") for t in sorted(set().union(
+            *(prefix_terms(leaf, fieldname, btext) for leaf, _offset in self.reader.leaf_readers()))))
         with self._lock:
             if len(self._expansions) >= EXPANSION_CACHE:
                 self._expansions.clear()
