@@ -17,7 +17,7 @@ import ctypes.util
 import threading
 
 MMAP_THRESHOLD_BYTES = 16 * 1024 * 1024  # blocks this large still get their own mapping
-TRIM_BYTES = 32 * 1024 * 1024
+TRIM_BYTES = 16 * 1024 * 1024  # above what one search holds at 100,000 documents (~10 MB)
 # mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
