@@ -50,7 +50,15 @@ from indexer.codec import KbCodec, keep_tables, pread_segment_files, prefix_term
 from indexer.docsets import DocSets
 from indexer.memory import keep_arrays_in_heap
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
-from indexer.schema import FACET_FIELDS, SPELLING_FIELD, TEXT_FIELDS, IndexDocument, build_schema, to_fields
+from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
+    FACET_FIELDS,
+    HIGHLIGHT_CHARS,
+    SPELLING_FIELD,
+    TEXT_FIELDS,
+    IndexDocument,
+    build_schema,
+    to_fields,
+)
 from indexer.scoring import Scores, best_of, top
 from indexer.synonyms import SynonymTable
 
@@ -75,7 +83,6 @@ SNIPPET_FRAGMENT_CHARS = 130  # two fragments make a snippet of about 250 charac
 SNIPPET_FRAGMENTS = 2
 SNIPPET_MATCHES = 8  # the snippet's fragments are chosen among those around the first matches of a field
 SNIPPET_CONTEXT_CHARS = 60  # words read before a match and after a fragment's length past it
-HIGHLIGHT_CHARS = 6000  # of each field, for snippets (a match further on gets the caller's plain excerpt)
 SORTS = ("relevance", "date", "adoptions")
 # More-like-this: the key terms of these fields, this many of them.
 SIMILAR_FIELDS = ("title", "annotation", "body")

@@ -29,6 +29,10 @@ FIELD_BOOSTS = {"title": 3.0, "annotation": 2.0, "people": 1.5, "body": 1.0, "at
 # The words of every text field as written: the dictionary of spelling suggestions.
 SPELLING_FIELD = "words"
 SORT_TITLE_LENGTH = 80
+# Snippets look at the first HIGHLIGHT_CHARS of a field; the text of attached files (a PDF: hundreds of
+# kilobytes) is stored no further, all of it still indexed. A search page reads the stored fields of the
+# twenty documents it shows, each a compressed pickle of all of them.
+HIGHLIGHT_CHARS = 6000
 NO_DATE = datetime(1, 1, 1)
 
 
@@ -127,6 +131,8 @@ def to_fields(doc: IndexDocument) -> dict:
         "sort_adoptions": doc.adoptions,
         "version": doc.version,
     }
+    if len(values["attachments"]) > HIGHLIGHT_CHARS:
+        values["_stored_attachments"] = values["attachments"][:HIGHLIGHT_CHARS]
     for name in MULTI_VALUED:
         if joined := _codes(name, getattr(doc, name)):
             values[name] = joined

@@ -64,3 +64,22 @@ def test_highlighting_only_the_parts_around_matches_gives_the_same_snippets(tmp_
     assert index_module._match_windows("Без совпадений вовсе.", frozenset({"научн"}), index_module.term) == []
     monkeypatch.setattr(index_module, "_match_windows", lambda text, *args: [(0, len(text))])
     assert snippets() == windowed
+
+
+def test_long_file_texts_are_indexed_whole_and_stored_only_as_far_as_snippets_read(tmp_path: Path):
+    long_text = "Отчёт о наблюдениях за погодой. " * 2000 + "Редкостная метеостанция."  # ~64,000 characters
+    doc = IndexDocument(id="practice:1", type="practice", title="Метеорология", body="Кружок.",
+                        attachments="Гидропоника в теплице. " + long_text)
+    for build in ("apply", "rebuild"):
+        ix = SearchIndex(tmp_path / build / "index")
+        if build == "apply":
+            ix.apply(upserts=[doc])
+        else:
+            ix.rebuild([doc])
+        assert [hit.id for hit in ix.search(SearchQuery(text="метеостанция")).hits] == ["practice:1"], build
+        hit = ix.search(SearchQuery(text="гидропоника")).hits[0]
+        assert hit.snippet_field == "attachments" and "<mark>Гидропоника</mark>" in hit.snippet, build
+        with ix._lock:
+            stored = ix._current_searcher().stored_fields(0)
+        assert stored["attachments"] == doc.attachments[:HIGHLIGHT_CHARS], build
+        assert stored["body"] == "Кружок.", build
