@@ -290,6 +290,12 @@ _TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _TABLES_LOCK = threading.Lock()
 
 
+def _identity(fd: int) -> tuple:
+    """An open file's identity for the caches of segment files (``_TABLES``, ``_LOOKUPS``)."""
+    stat = os.fstat(fd)
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
 def keep_tables(keys: set[tuple]) -> None:
     """Forget the remembered tables and lookups other than ``keys`` (those of the segments of a searcher
     just opened)."""
@@ -310,11 +316,10 @@ class SegmentArrays:
 
     def __init__(self, handle):
         self._handle = handle
-        stat = os.fstat(handle.fileno())
-        size = stat.st_size
+        size = os.fstat(handle.fileno()).st_size
         # A segment's files never change: the table read for the previous searcher serves the next one
         # (after a commit, the big segments are the same files).
-        self.key = (stat.st_dev, stat.st_ino, size, stat.st_mtime_ns)
+        self.key = _identity(handle.fileno())
         with _TABLES_LOCK:
             known = _TABLES.get(self.key)
         if known is not None:
@@ -545,8 +550,7 @@ def pread_segment_files(leaf) -> tuple | None:
     raw = getattr(tindex.dbfile, "file", None)
     if not isinstance(raw, io.BufferedReader) or tindex.extras.get("indextype") not in _INDEX_DTYPES:
         return None
-    stat = os.fstat(raw.fileno())
-    key = ("terms", stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    key = _identity(raw.fileno())
     with _TABLES_LOCK:
         lookup = _LOOKUPS.get(key)
     if lookup is None:

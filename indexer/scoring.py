@@ -50,13 +50,14 @@ class _Frame:
             self._where = np.full(size, -1, dtype=np.int64)
             self._where[among] = np.arange(among.size)
 
-    def postings(self, ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A term's (document numbers, scores), those in the frame, numbered as the frame's entries."""
+    def kept(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the frame's entries of those of ``ids`` in the frame, which of ``ids`` they are: a mask, or None
+        when the frame holds every document)."""
         if self._where is None:
-            return ids, values
+            return ids, None
         local = self._where[ids]
         kept = local >= 0
-        return local[kept], values[kept]
+        return local[kept], kept
 
     def of(self, array: np.ndarray) -> np.ndarray:
         """A per-document array of the searcher (a bitmap, say) at the frame's documents."""
@@ -231,8 +232,8 @@ class Scores:
             for text in texts:
                 ids, values = self._term(q.fieldname, text)
                 inside = (ids >= offset) & (ids < offset + leaf.doc_count_all())
-                ids, values = frame.postings(ids[inside], values[inside])
-                part[ids] += values
+                local, kept = frame.kept(ids[inside])
+                part[local] += values[inside] if kept is None else values[inside][kept]
             if len(texts) > 1:
                 part *= q.boost
             scores += part
@@ -257,11 +258,9 @@ class Scores:
             raise Unsupported(f"unscored field {fieldname}")
         if frame is None or frame.among is None:
             return self._read_term(fieldname, text)
-        ids, weights = self.sets.read(fieldname, text)
-        local = frame._where[ids] if ids.size else ids
-        kept = local >= 0
+        local, kept = frame.kept(self.sets.read(fieldname, text)[0])
         # the scores of the frame's postings only: the statistics (idf) are the whole term's
-        return local[kept], self._read_term(fieldname, text, kept)[1]
+        return local, self._read_term(fieldname, text, kept)[1]
 
     def _read_term(self, fieldname: str, text: str,
                    kept: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

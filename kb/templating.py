@@ -165,19 +165,6 @@ def serve_static(filename: str) -> ResponseReturnValue:
     return response
 
 
-_PAGE_URLS: dict[tuple[str, str], str] = {}
-
-
-def page_url(endpoint: str) -> str:
-    """``url_for(endpoint)`` of a page without arguments, worked out once per mount point: the header and
-    footer of every page link to twenty of them (0.2 ms a page through url_for)."""
-    key = (request.script_root, endpoint)
-    url = _PAGE_URLS.get(key)
-    if url is None:
-        url = _PAGE_URLS[key] = url_for(endpoint)
-    return url
-
-
 def nav_current(prefix: str, exact: bool = False) -> Markup:
     """aria-current="page" on a navigation link whose section is the page being shown (styled as current)."""
     path = request.path
@@ -198,7 +185,7 @@ def register(app: Flask) -> None:
         status_label=status_label,
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url,
-                                  nav_current=nav_current, page_url=page_url)
+                                  nav_current=nav_current)
 
     @app.context_processor
     def _current_query() -> dict:
