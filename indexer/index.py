@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -119,6 +119,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _TEXT_WORD = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[а-я]")
 PREFIX_LETTERS = 2  # highlighting: see _word_prefixes
+_FUSED_FRAGMENTS = True  # body snippets through _fragments (tests turn it off to compare with whoosh's own steps)
 
 
 _T = TypeVar("_T")
@@ -1034,6 +1035,97 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
         yield token
 
 
+def _fragments(text: str, windows: list[tuple[int, int]], words: frozenset[str], make_term: Callable[[str], str],
+               prefixes: frozenset[str] | None, top: int) -> list[highlight.Fragment]:
+    """The ``top`` best fragments of ``text`` for ``_BODY_HIGHLIGHTER``, in text order: what
+    ``top_fragments(fragment_tokens(_merge_matched_tokens(_marked_tokens(...))))`` gives, in one loop.
+
+    Those generators cost a couple of microseconds a word (an object per word, copied, passed through three
+    generators); here a word is a span and a flag, only matched words become objects, and whether a word
+    matches is remembered for the whole search (``_matched_words``). Word tokens never touch (the pattern is
+    greedy and windows end at spaces), so merging consecutive matches never joins two.
+
+    ``ContextFragmenter.fragment_tokens`` step for step: a fragment begins at a match, with the words of up
+    to ``surround`` characters before it; it counts the length of its words (not of the spaces between
+    them) and ends ``surround`` characters of words after its last match, or at the word that would take it
+    past ``maxchars``. ``BasicFragmentScorer`` scores it (matches times 100 times distinct matched words),
+    and ``top_fragments`` keeps the best (of two equal ones the later: ``nlargest`` then compares the
+    fragments, by start) with a score of at least 1, in text order."""
+    fragmenter = _BODY_HIGHLIGHTER.fragmenter
+    maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
+    known = _matched_words(words, prefixes, make_term)
+    scored: list[tuple[int, int, int, list[_Mark]]] = []
+    marks: list[_Mark] = []
+    firsts: deque[int] = deque()
+    first = -1  # start of the fragment being built, -1 outside one
+    countdown = -1
+    currentlen = 0
+    endchar = previous_end = 0
+    seen, stop = 0, len(text)
+    for match in chain.from_iterable(_TEXT_WORD.finditer(text, start, end) for start, end in windows):
+        startchar, endchar = match.span()
+        if startchar > stop:  # _marked_tokens ends here
+            endchar = previous_end
+            break
+        if charlimit and endchar > charlimit:
+            break
+        previous_end = endchar
+        word = match.group()
+        if (folded := known.get(word)) is None:
+            folded = known[word] = _matched_word(word, words, prefixes, make_term)
+        if not folded and countdown < 0:
+            firsts.append(startchar)
+            while endchar - firsts[0] > surround:
+                firsts.popleft()
+                if not firsts:
+                    break
+            continue
+        length = endchar - startchar
+        if folded:
+            seen += 1
+            if seen == SNIPPET_MATCHES:
+                stop = endchar + SNIPPET_FRAGMENT_CHARS
+        if currentlen + length > maxchars:
+            countdown = 0
+        elif folded:
+            countdown = surround
+            if first < 0:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            mark = _Mark()
+            mark.text, mark.startchar, mark.endchar, mark.matched, mark.boost, mark.pos = (
+                folded, startchar, endchar, True, 1.0, 0)
+            marks.append(mark)
+        currentlen += length
+        countdown -= length
+        if countdown <= 0:
+            scored.append((len(marks) * (len({m.text for m in marks}) * 100 or 1), first, endchar, marks))
+            marks, firsts, first, currentlen = [], deque(), -1, 0
+    if marks:
+        scored.append((len(marks) * (len({m.text for m in marks}) * 100 or 1), first, endchar, marks))
+    best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:top]
+    best = sorted((s for s in best if s[0] >= 1), key=lambda s: s[1])  # a fragment without a match scores 0
+    return [highlight.Fragment(text, matches, start, end) for _, start, end, matches in best]
+
+
+@functools.lru_cache(maxsize=16)
+def _matched_words(words: frozenset[str], prefixes: frozenset[str] | None, make_term: Callable) -> dict[str, str]:
+    """Word as written -> its folded form if its term is one of ``words``, else "": filled in by
+    ``_fragments`` as it meets words, shared by the snippets of one search (the same arguments)."""
+    return {}
+
+
+def _matched_word(word: str, words: frozenset[str], prefixes: frozenset[str] | None, make_term: Callable) -> str:
+    """``word`` folded if ``_marked_tokens`` would mark it, else ""."""
+    folded = word.lower().translate(FOLD_MAP)
+    return folded if folded and len(folded) <= MAX_TOKEN_LENGTH and (
+        prefixes is None or folded[:PREFIX_LETTERS] in prefixes) and (
+        folded not in STOP_WORDS and make_term(folded) in words) else ""
+
+
 def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], str],
                    prefixes: frozenset[str] | None = None) -> list[tuple[int, int]]:
     """(start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words whose term is one of
@@ -1085,10 +1177,13 @@ def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str
     analyzer = searcher.schema[name].analyzer
     if isinstance(analyzer, RussianAnalyzer):
         windows = None
-        if top > 1:  # the body fragmenter: only the words around the first matches
+        if highlighter is _BODY_HIGHLIGHTER:  # only the words around the first matches
             windows = _match_windows(text, words, analyzer.term_function, prefixes)
             if not windows:
                 return ""
+            if _FUSED_FRAGMENTS:
+                return highlighter.formatter.format(
+                    _fragments(text, windows, words, analyzer.term_function, prefixes, top))
         tokens = _marked_tokens(text, words, analyzer.term_function, prefixes, windows)
     else:
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)

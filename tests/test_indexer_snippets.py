@@ -83,3 +83,47 @@ def test_long_file_texts_are_indexed_whole_and_stored_only_as_far_as_snippets_re
             stored = ix._current_searcher().stored_fields(0)
         assert stored["attachments"] == doc.attachments[:HIGHLIGHT_CHARS], build
         assert stored["body"] == "Кружок.", build
+
+
+def test_body_fragments_in_one_loop_are_whooshs_own_steps(tmp_path: Path, monkeypatch):
+    """``_fragments`` replaces whoosh's tokens -> merge -> ContextFragmenter -> top_fragments for body
+    snippets: on random texts of every shape (matches near each other and far apart, at the edges, more
+    than SNIPPET_MATCHES of them, long words, stress marks, markup) the snippet is the same, character
+    for character."""
+    import random
+
+    import indexer.index as index_module
+    from indexer.analysis import term
+
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply(upserts=[IndexDocument(id="practice:1", type="practice", title="Практика", body="Музей.")])
+    rng = random.Random(7)
+    plain = ("работа школа учитель урок проект опыт класс группа задание итоги район конкурс ученики родители "
+             "занятие программа и в на с по для а но").split()
+    matching = ["музей", "музея", "музеями", "Музейный", "научное", "НАУЧНОГО", "общество", "обществе", "ёлка",
+                "Ёлки", "елкой"]
+    odd = ["му\u0301зей", "педа\u00adгог", "научно-практический", "<b>музей</b>", "&amp;", "а" * 70, "я" * 140,
+           "музей" * 13, "2024", "STEM-музей"]
+    separators = [" ", " ", " ", ", ", ". ", " — ", "\n", "  ", ": ", "«", "»"]
+    queries = [["музей"], ["научное", "общество"], ["ёлка", "музей"], ["общество"]]
+    with ix._lock:
+        searcher = ix._current_searcher()
+    compared = marked = 0
+    for _ in range(600):
+        share = rng.choice([0.01, 0.05, 0.2, 0.5])
+        pool = [*plain * 3, *odd] if rng.random() < 0.3 else plain
+        words = [rng.choice(matching) if rng.random() < share else rng.choice(pool)
+                 for _ in range(rng.randint(1, 400))]
+        text = "".join(word + rng.choice(separators) for word in words).strip()
+        typed = rng.choice(queries)
+        terms = frozenset(term(word.replace("ё", "е")) for word in typed)
+        prefixes = index_module._word_prefixes({"body": terms}, typed) if rng.random() < 0.7 else None
+        outputs = []
+        for fused in (True, False):
+            monkeypatch.setattr(index_module, "_FUSED_FRAGMENTS", fused)
+            outputs.append(index_module._highlight(index_module._BODY_HIGHLIGHTER, searcher, "body", text, terms,
+                                                   index_module.SNIPPET_FRAGMENTS, prefixes))
+        assert outputs[0] == outputs[1], (text, typed)
+        compared += 1
+        marked += "<mark>" in outputs[0]
+    assert compared == 600 and 400 < marked < 600
