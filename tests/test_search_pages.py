@@ -163,6 +163,27 @@ def test_html_in_fields_is_shown_as_text(app, make_practice):
     assert "<mark>" in results
 
 
+def test_a_result_without_a_snippet_shows_an_excerpt_and_tags_in_vocabulary_order(app, make_practice):
+    """Found by an author's name only: no words to mark, so the result shows the start of the annotation (or,
+    without one, of the technology), escaped; its levels and topics come in the vocabularies' order."""
+    with app.app_context():
+        make_practice("Первая", annotation="Аннотация <b>первой</b> практики.",
+                      authors=[("Кржижановская Ольга", "учитель")], levels=["additional", "basic", "preschool"],
+                      topics=["e_learning", "olympiads", "gifted_support"])
+        make_practice("Вторая", annotation="", technology="Технология второй " + "очень длинная " * 40,
+                      authors=[("Кржижановская Ирина", "учитель")])
+    client = app.test_client()
+    results = {item["title"]: item for item in client.get(
+        "/api/v1/search", query_string={"q": "кржижановская"}).json["results"]}
+    assert results["Первая"]["snippet"] == "Аннотация &lt;b&gt;первой&lt;/b&gt; практики."
+    assert results["Вторая"]["snippet"].startswith("Технология второй очень длинная")
+    assert results["Вторая"]["snippet"].endswith("…") and len(results["Вторая"]["snippet"]) <= 241
+    assert [level["code"] for level in results["Первая"]["levels"]] == ["preschool", "basic", "additional"]
+    assert [topic["code"] for topic in results["Первая"]["topics"]] == ["gifted_support", "olympiads", "e_learning"]
+    page = client.get("/search", query_string={"q": "кржижановская"}).get_data(as_text=True)
+    assert "Аннотация &lt;b&gt;первой&lt;/b&gt; практики." in page and "<b>первой" not in page
+
+
 class TestApi:
     def test_search_shape(self, demo_client):
         body = demo_client.get("/api/v1/search", query_string={"q": "олимпиада", "per_page": 5}).json

@@ -24,8 +24,7 @@ from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.search import documents, outbox
 from kb.search.synonyms import synonym_table
-from kb.vocabularies.models import EducationLevel, Topic
-from kb.vocabularies.services import fold, labels
+from kb.vocabularies.services import Labels, fold, labels
 
 SORTS = ("relevance", "date", "adoptions")
 MAX_QUERY_LENGTH = 1000
@@ -227,8 +226,8 @@ def _excerpt(text: str) -> Markup:
     return escape(text)
 
 
-def _coded(field_name: str, codes: list[str]) -> list[dict]:
-    vocab = labels()
+def _coded(field_name: str, codes: list[str], vocab: Labels | None = None) -> list[dict]:
+    vocab = vocab or labels()
     return [{"code": c, "label": vocab.label(field_name, c)} for c in codes]
 
 
@@ -244,34 +243,45 @@ def _matching_file(files: list[tuple[str, str]], snippet: str) -> str:
     return ""
 
 
-# What a result shows of a practice, and its level and topic codes in vocabulary order: built once (a page
-# of results then costs two compiled, cached statements, not three built each time: 0.9 -> 0.4 ms).
+# What a result shows of a practice, and its level and topic codes: statements built once (compiled and cached,
+# not built for each page: 0.9 -> 0.4 ms), the columns without the long sections.
 _RESULT_ROWS = select(
-    Practice.id, Practice.title, Practice.annotation, Practice.technology, Practice.region_code, Practice.year,
-    Practice.organisation,
-).where(Practice.id.in_(bindparam("ids", expanding=True)), Practice.status == "published")
+    Practice.id, Practice.title, Practice.region_code, Practice.year, Practice.organisation,
+).where(Practice.status == "published", Practice.id.in_(bindparam("ids", expanding=True)))
+# The text of an excerpt, read only for results without a snippet (their words only in metadata or past the
+# highlighted part): the sections are most of a practice row, kilobytes each.
+_EXCERPT_TEXTS = select(Practice.id, Practice.annotation, Practice.technology).where(
+    Practice.id.in_(bindparam("ids", expanding=True)))
+# Level and topic codes: put in vocabulary order here (the labels' order), not joined with the vocabularies.
 _RESULT_TAGS = union_all(
     select(practice_level.c.practice_id, literal_column("'levels'").label("kind"),
-           practice_level.c.level_code.label("code"), EducationLevel.sort_order.label("place"))
-    .join(EducationLevel, EducationLevel.code == practice_level.c.level_code)
+           practice_level.c.level_code.label("code"))
     .where(practice_level.c.practice_id.in_(bindparam("ids", expanding=True))),
-    select(practice_topic.c.practice_id, literal_column("'topics'"), practice_topic.c.topic_code, Topic.sort_order)
-    .join(Topic, Topic.code == practice_topic.c.topic_code)
+    select(practice_topic.c.practice_id, literal_column("'topics'"), practice_topic.c.topic_code)
     .where(practice_topic.c.practice_id.in_(bindparam("ids", expanding=True))),
-).order_by("practice_id", "kind", "place")
+)
 
 
-def _practice_rows(ids: list[int], with_files: set[int]) -> dict[int, dict]:
+def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int]) -> dict[int, dict]:
     """What a result shows of each published practice of ``ids``, read as plain rows (ORM objects with their
     ten long sections and the selectin machinery were most of a cached search page's time): columns, level
-    and topic codes in vocabulary order, and the files of those in ``with_files``."""
-    rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": []}
+    and topic codes in vocabulary order, the files of those in ``with_files`` and the texts of an excerpt
+    of those in ``without_snippet``."""
+    rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": [], "annotation": "", "technology": ""}
             for row in db.session.execute(_RESULT_ROWS, {"ids": ids})}
     if not rows:
         return rows
     found = list(rows)
-    for practice_id, kind, code, _place in db.session.execute(_RESULT_TAGS, {"ids": found}):
+    if excerpts := [pid for pid in found if pid in without_snippet]:
+        for practice_id, annotation, technology in db.session.execute(_EXCERPT_TEXTS, {"ids": excerpts}):
+            rows[practice_id].update(annotation=annotation, technology=technology)
+    for practice_id, kind, code in db.session.execute(_RESULT_TAGS, {"ids": found}):
         rows[practice_id][kind].append(code)
+    vocab = labels()
+    for kind, codes in (("levels", vocab.level), ("topics", vocab.topic)):
+        place = _vocabulary_places(tuple(codes))
+        for row in rows.values():
+            row[kind].sort(key=lambda code: place.get(code, len(place)))
     if wanted_files := [pid for pid in found if pid in with_files]:
         for practice_id, name, text in db.session.execute(
             select(Attachment.practice_id, Attachment.original_name, Attachment.text)
@@ -279,6 +289,12 @@ def _practice_rows(ids: list[int], with_files: set[int]) -> dict[int, dict]:
         ):
             rows[practice_id]["files"].append((name, text or ""))
     return rows
+
+
+@functools.lru_cache(maxsize=8)
+def _vocabulary_places(codes: tuple[str, ...]) -> dict[str, int]:
+    """Code -> its place in a vocabulary's order."""
+    return {code: place for place, code in enumerate(codes)}
 
 
 def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
@@ -298,7 +314,8 @@ def _resolve(hits: list) -> list[ResultItem]:
             wanted[doc_type].append(int(raw_id))
     practices = _practice_rows(wanted["practice"], {
         int(hit.id.partition(":")[2]) for hit in hits if hit.id in in_files and hit.id.startswith("practice:")
-    }) if wanted["practice"] else {}
+    }, {int(hit.id.partition(":")[2]) for hit in hits if not hit.snippet and hit.id.startswith("practice:")},
+    ) if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
         .options(selectinload(Resolution.regions))
@@ -311,6 +328,7 @@ def _resolve(hits: list) -> list[ResultItem]:
     )} if wanted["recommendation"] else {}
 
     items = []
+    vocab = labels()
     practice_url = _url_by_id("practices.detail", "practice_id") if practices else None
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
@@ -321,9 +339,9 @@ def _resolve(hits: list) -> list[ResultItem]:
                 id=p["id"], type="practice", title=p["title"],
                 url=practice_url(p["id"]),
                 snippet=snippet or _excerpt(p["annotation"] or p["technology"] or ""),
-                region=_coded("region", [p["region_code"]] if p["region_code"] else []),
-                levels=_coded("level", p["levels"]),
-                topics=_coded("topic", p["topics"]),
+                region=_coded("region", [p["region_code"]] if p["region_code"] else [], vocab),
+                levels=_coded("level", p["levels"], vocab),
+                topics=_coded("topic", p["topics"], vocab),
                 year=p["year"], context=p["organisation"],
                 source=_matching_file(p["files"], hit.snippet) if hit.snippet_field == "attachments" else "",
             ))
@@ -332,7 +350,7 @@ def _resolve(hits: list) -> list[ResultItem]:
                 id=r.id, type="resolution", title=r.title,
                 url=url_for("resolutions.detail", resolution_id=r.id),
                 snippet=snippet or _excerpt(r.full_text),
-                region=_coded("region", [x.code for x in r.regions]), levels=[], topics=[],
+                region=_coded("region", [x.code for x in r.regions], vocab), levels=[], topics=[],
                 year=r.year, context=", ".join(x for x in (r.place, r.organiser) if x),
             ))
         elif doc_type == "recommendation" and (rec := recommendations.get(obj_id)):
@@ -341,8 +359,8 @@ def _resolve(hits: list) -> list[ResultItem]:
                 id=rec.id, type="recommendation", title=f"Рекомендация {rec.number}. {rec.addressee}".strip(". "),
                 url=url_for("resolutions.detail", resolution_id=res.id, _anchor=rec.anchor),
                 snippet=snippet or _excerpt(rec.text),
-                region=_coded("region", [x.code for x in res.regions]), levels=[],
-                topics=_coded("topic", [t.code for t in rec.topics]),
+                region=_coded("region", [x.code for x in res.regions], vocab), levels=[],
+                topics=_coded("topic", [t.code for t in rec.topics], vocab),
                 year=res.year, context=res.title,
             ))
     return items
