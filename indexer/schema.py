@@ -84,7 +84,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         level=codes(),
         subject=codes(),
         year=fields.ID(stored=True, sortable=True),
-        date=fields.DATETIME(stored=True),
+        date=fields.DATETIME(),
         # Sort keys, never searched: a document without a date sorts last (a missing value in a
         # whoosh column sorts first when reversed), titles sort lower-case and ё-folded.
         sort_date=fields.DATETIME(sortable=True),

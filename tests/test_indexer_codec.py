@@ -72,6 +72,43 @@ def test_segments_of_the_plain_w3_codec_stay_readable_and_merge(tmp_path: Path):
     assert ix.search(SearchQuery(text='"боевой славы"')).total == 60
 
 
+def test_stored_fields_are_lz4_in_new_segments_and_older_zlib_segments_stay_readable(tmp_path: Path):
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    from indexer.codec import STORED_LZ4, STORED_ZLIB, KbPerDocReader
+
+    ix = SearchIndex(tmp_path / "index")
+    older = KbCodec()
+    del older.stored_format  # a codec pickled into a segment before stored formats existed
+    writer = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=older, compound=False)
+    for i in range(40):
+        writer.add_document(**to_fields(practice(i, f"Краеведческий музей, экспозиция {i}. " * (i % 5 + 1))))
+    writer.commit()
+    ix.apply([practice(i, f"Музей боевой славы, зал {i}.") for i in range(40, 70)])
+
+    def stored_by_format() -> dict[int, dict[str, dict]]:
+        found: dict[int, dict[str, dict]] = {}
+        with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                stored_format = leaf.segment().codec().stored_format
+                reader_type = KbPerDocReader if stored_format == STORED_LZ4 else W3PerDocReader
+                assert type(leaf._perdoc) is reader_type
+                found.setdefault(stored_format, {}).update(
+                    {fields["id"]: fields for fields in leaf.all_stored_fields()})
+        return found
+
+    mixed = stored_by_format()
+    assert {name: len(docs) for name, docs in mixed.items()} == {STORED_ZLIB: 40, STORED_LZ4: 30}
+    assert mixed[STORED_LZ4]["practice:45"]["body"] == "Музей боевой славы, зал 45."
+    assert mixed[STORED_ZLIB]["practice:3"]["body"] == "Краеведческий музей, экспозиция 3. " * 4
+    hits = ix.search(SearchQuery(text="музей", per_page=100)).hits
+    assert len(hits) == 70 and all("<mark>" in hit.snippet for hit in hits)
+    writer = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=KbCodec(), compound=False)
+    writer.commit(optimize=True)  # one segment: the older documents' stored fields rewritten as LZ4
+    merged = stored_by_format()
+    assert list(merged) == [STORED_LZ4] and merged[STORED_LZ4] == {**mixed[STORED_ZLIB], **mixed[STORED_LZ4]}
+
+
 def _postings_read_by_whoosh(leaf, fieldname: str, text: str) -> tuple[list[int], list[float]]:
     matcher = leaf.postings(fieldname, text)
     found, weights = [], []
