@@ -315,3 +315,17 @@ def test_facet_links_are_the_urls_with_value_gives(args):
     for name, value in [("region", "RU-MOW"), ("topic", "olympiads"), ("level", "basic"), ("subject", "math & art"),
                         ("type", "practice"), ("year", "2024")]:
         assert params.add_url(name, value) == search_url(params.with_value(name, value))
+
+
+def test_facet_values_beyond_the_first_eight_fold_away_except_selected_ones():
+    from kb.search.services import FacetValue
+    from kb.search.views import facet_parts
+
+    def values(n: int, selected: set[int] = frozenset()) -> list[FacetValue]:
+        return [FacetValue(f"v{i}", f"Значение {i}", 100 - i, i in selected) for i in range(n)]
+
+    assert facet_parts(values(10)) == (values(10), [])  # only two more than eight: shown whole
+    shown, folded = facet_parts(values(14, {2, 11}))
+    assert [v.value for v in shown] == [*(f"v{i}" for i in range(8)), "v11"]
+    assert [v.value for v in folded] == ["v8", "v9", "v10", "v12", "v13"]
+    assert facet_parts([]) == ([], [])
