@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import accumulate
+from itertools import chain
 
 import numpy as np
 from whoosh import formats, query
@@ -265,23 +265,23 @@ class DocSets:
     def _positions(self, fieldname: str, text: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of a term in the candidate documents, as int64 arrays;
         only the candidates' position lists are decoded (whoosh's Positions encoding: a count, then the
-        pickled gaps)."""
-        docs: list[int] = []
-        positions: list[int] = []
+        pickled gaps), all of them in one ``loads`` (``_decoded_positions``)."""
+        numbers: list[np.ndarray] = []
+        values: list[bytes] = []
         for leaf, offset in self.reader.leaf_readers():
             try:
                 blocks = leaf_values(leaf, fieldname, text, candidates[offset : offset + leaf.doc_count_all()])
-                for ids, values in blocks:
-                    numbers = ids + offset
-                    for j in np.flatnonzero(candidates[numbers]).tolist():
-                        value = values[j]
-                        gaps = loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")
-                        where = list(accumulate(gaps))
-                        positions.extend(where)
-                        docs.extend([int(numbers[j])] * len(where))
+                for ids, block_values in blocks:
+                    block_numbers = ids + offset
+                    chosen = np.flatnonzero(candidates[block_numbers])
+                    if chosen.size:
+                        numbers.append(block_numbers[chosen])
+                        values.extend([block_values[j] for j in chosen.tolist()])
             except TermNotFound:
                 continue
-        return np.array(docs, dtype=np.int64), np.array(positions, dtype=np.int64)
+        if not values:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _decoded_positions(np.concatenate(numbers), values)
 
     def facet(self, fieldname: str) -> tuple[list[str], np.ndarray]:
         """(values, packed bitmaps: one row per value) of a keyword field, built once per searcher."""
@@ -476,6 +476,34 @@ def leaf_values(leaf, fieldname: str, text: str | bytes, within: np.ndarray | No
             values.append(matcher.value())
             matcher.next()
         yield np.array(found, dtype=np.int64), values
+
+
+_PICKLE_HEAD = b"\x80\x02"  # protocol 2, as whoosh's Positions.encode pickles
+
+
+def _decoded_positions(numbers: np.ndarray, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(document, position) of every position in ``values`` (whoosh's Positions encoding, the value of the
+    posting of the document of the same place in ``numbers``): what ``Positions.decode_positions`` gives
+    for each, in one ``loads`` of all the lists together (a pickle of the list of them: the values' pickled
+    lists between one MARK and one LIST) and one ``cumsum``. A phrase's words have thousands of candidate
+    postings; a ``loads`` and the Python around it for each took most of a phrase search."""
+    bodies = []
+    for value in values:
+        body = value[_INT_SIZE:]
+        if body.startswith(_PICKLE_HEAD):
+            body = body[len(_PICKLE_HEAD):]
+        bodies.append(body[:-1] if body.endswith(b".") else body)
+    gaps = loads(_PICKLE_HEAD + b"(" + b"".join(bodies) + b"l.")
+    if len(gaps) != len(values) or not all(isinstance(g, list) for g in gaps):
+        raise ValueError("position lists that do not decode one per value")
+    lengths = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+    flat = np.fromiter(chain.from_iterable(gaps), dtype=np.int64, count=int(lengths.sum()))
+    if not flat.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    running = np.cumsum(flat)
+    starts = np.cumsum(lengths) - lengths  # where each list's gaps begin in ``flat``
+    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0)  # the sum of the lists before it
+    return np.repeat(numbers, lengths), running - np.repeat(before, lengths)
 
 
 def _dense_ranks(values: list) -> np.ndarray:

@@ -186,3 +186,26 @@ def test_searches_find_and_rank_the_same_with_the_arrays_without_them_or_with_a_
     assert results(tmp_path / "index", False) == with_arrays
     arrays.unlink()  # an index written before the arrays existed
     assert results(tmp_path / "index", False) == with_arrays
+
+
+def test_position_lists_decoded_together_are_whooshs_one_by_one():
+    import random
+
+    import numpy as np
+    from whoosh import formats
+
+    from indexer.analysis import RussianPositions
+    from indexer.docsets import _decoded_positions
+
+    rng = random.Random(3)
+    lists = [sorted(rng.sample(range(200_000), rng.randint(1, 400))) for _ in range(300)]
+    lists += [[0], [65_535], [65_536], [2**31 - 1], [3, 4, 5]]  # one-, two- and four-byte pickled ints
+    values = [RussianPositions().encode(positions) for positions in lists]
+    values[7] = values[7][:-1]  # a value stored without its STOP byte (whoosh's decoder adds it back)
+    numbers = np.array(rng.sample(range(1_000_000), len(values)), dtype=np.int64)
+    docs, positions = _decoded_positions(numbers, values)
+    expected = [(int(n), p) for n, v in zip(numbers, values, strict=True)
+                for p in formats.Positions().decode_positions(v)]
+    assert list(zip(docs.tolist(), positions.tolist(), strict=True)) == expected
+    empty = _decoded_positions(np.zeros(0, dtype=np.int64), [])
+    assert empty[0].size == empty[1].size == 0
