@@ -1,5 +1,6 @@
 """The index's own posting block format (indexer/codec.py): written, read by whoosh, mixed with W3 segments."""
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ def test_blocks_are_written_as_arrays_and_one_bytes_object(tmp_path: Path):
         leaf = reader.leaf_readers()[0][0]
         assert isinstance(leaf.segment().codec(), KbCodec)
         matcher = leaf.postings("body", "муз")
+        raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+        raw = zlib.decompress(raw) if matcher._compression else raw
+        assert raw.startswith(b"\x80\x05")  # pickle protocol 5: arrays as raw bytes, not lists of numbers
         matcher._read_data()
         ids, weights, values = matcher._data
         assert ids.typecode == "I" and isinstance(values, PostingValues) and len(values) == len(ids) == 128
