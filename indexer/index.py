@@ -1118,8 +1118,18 @@ def _matched_words(words: frozenset[str], prefixes: frozenset[str] | None, make_
     return {}
 
 
+_MARK_CHARS = frozenset("\u0300\u0301\u00ad")  # what folding removes from a word
+
+
 def _matched_word(word: str, words: frozenset[str], prefixes: frozenset[str] | None, make_term: Callable) -> str:
-    """``word`` folded if ``_marked_tokens`` would mark it, else ""."""
+    """``word`` folded if ``_marked_tokens`` would mark it, else "". Most words of a text do not start like
+    a query term: their first letters are looked at before the whole word is folded (the same letters, where
+    no stress mark or soft hyphen is among them and lower-casing keeps their number)."""
+    if prefixes is not None:
+        head = word[:PREFIX_LETTERS].lower()
+        if len(head) == min(len(word), PREFIX_LETTERS) and _MARK_CHARS.isdisjoint(head) and (
+                head.replace("ё", "е") not in prefixes):
+            return ""
     folded = word.lower().translate(FOLD_MAP)
     return folded if folded and len(folded) <= MAX_TOKEN_LENGTH and (
         prefixes is None or folded[:PREFIX_LETTERS] in prefixes) and (
