@@ -329,3 +329,24 @@ def test_facet_values_beyond_the_first_eight_fold_away_except_selected_ones():
     assert [v.value for v in shown] == [*(f"v{i}" for i in range(8)), "v11"]
     assert [v.value for v in folded] == ["v8", "v9", "v10", "v12", "v13"]
     assert facet_parts([]) == ([], [])
+
+
+def test_a_result_s_practice_row_is_read_from_its_index(app, make_practice):
+    """The migrated schema has the index a search result's row is read from; SQLite reads the row from it alone,
+    not from the table (a row is ten long sections)."""
+    from sqlalchemy import inspect, text
+
+    from kb.extensions import db
+    from kb.search.services import _RESULT_ROWS
+
+    with app.app_context():
+        pid = make_practice("Практика из индекса", organisation="Школа № 1", year=2023)
+        columns = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("practice")}
+        assert columns["ix_practice_result"] == ["status", "id", "title", "region_code", "year", "organisation"]
+        rows = db.session.execute(_RESULT_ROWS, {"ids": [pid, pid + 1]}).all()
+        assert [tuple(row) for row in rows] == [(pid, "Практика из индекса", "RU-CHE", 2023, "Школа № 1")]
+        if db.engine.dialect.name == "sqlite":
+            statement = str(_RESULT_ROWS.params(ids=list(range(pid, pid + 20))).compile(
+                dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(row[-1]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + statement)))
+            assert "COVERING INDEX ix_practice_result" in plan, plan
