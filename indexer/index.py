@@ -1072,6 +1072,8 @@ def _fragments(text: str, windows: list[tuple[int, int]], words: frozenset[str],
         previous_end = endchar
         word = match.group()
         if (folded := known.get(word)) is None:
+            if len(known) >= MATCHED_WORDS:
+                known.clear()
             folded = known[word] = _matched_word(word, words, prefixes, make_term)
         if not folded and countdown < 0:
             firsts.append(startchar)
@@ -1109,6 +1111,9 @@ def _fragments(text: str, windows: list[tuple[int, int]], words: frozenset[str],
     best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:top]
     best = sorted((s for s in best if s[0] >= 1), key=lambda s: s[1])  # a fragment without a match scores 0
     return [highlight.Fragment(text, matches, start, end) for _, start, end, matches in best]
+
+
+MATCHED_WORDS = 20_000  # words remembered per search by _fragments (about 2 MB), forgotten all at once past that
 
 
 @functools.lru_cache(maxsize=16)
