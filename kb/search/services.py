@@ -306,16 +306,18 @@ def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
 
 def _resolve(hits: list) -> list[ResultItem]:
     """Load the hits' objects; anything no longer public is dropped, whatever the index says."""
-    in_files = {hit.id for hit in hits if hit.snippet_field == "attachments"}
     wanted: dict[str, list[int]] = {"practice": [], "resolution": [], "recommendation": []}
+    in_files: set[int] = set()  # practices whose snippet comes from their files
+    without_snippet: set[int] = set()  # practices shown with an excerpt
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
         if doc_type in wanted and raw_id.isdigit():
             wanted[doc_type].append(int(raw_id))
-    practices = _practice_rows(wanted["practice"], {
-        int(hit.id.partition(":")[2]) for hit in hits if hit.id in in_files and hit.id.startswith("practice:")
-    }, {int(hit.id.partition(":")[2]) for hit in hits if not hit.snippet and hit.id.startswith("practice:")},
-    ) if wanted["practice"] else {}
+            if doc_type == "practice" and hit.snippet_field == "attachments":
+                in_files.add(int(raw_id))
+            if doc_type == "practice" and not hit.snippet:
+                without_snippet.add(int(raw_id))
+    practices = _practice_rows(wanted["practice"], in_files, without_snippet) if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
         .options(selectinload(Resolution.regions))
