@@ -350,3 +350,25 @@ def test_a_result_s_practice_row_is_read_from_its_index(app, make_practice):
                 dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
             plan = " ".join(str(row[-1]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + statement)))
             assert "COVERING INDEX ix_practice_result" in plan, plan
+
+
+def test_facet_items_link_each_value_to_its_url_escaped(app):
+    import re
+
+    from markupsafe import escape
+
+    from kb.search.services import FacetValue, SearchParams
+    from kb.search.views import facet_items
+    from kb.templating import search_url
+
+    params = SearchParams(q='музей & "школа" <b>', filters={"region": ["RU-MOW"], "topic": ["a'b"]}, sort="date")
+    values = [FacetValue("RU-CHE", "Челябинская <область>", 12, False), FacetValue("RU-MOW", "Москва", 3, True),
+              FacetValue("x&y \"z\"", "Р&Д 'лаб'", 1, False)]
+    with app.test_request_context():
+        html = str(facet_items("region", values, params))
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        assert hrefs == [str(escape(search_url(params.with_value("region", "RU-CHE")))),
+                         str(escape(search_url(params.without("region", "RU-MOW")))),
+                         str(escape(search_url(params.with_value("region", 'x&y "z"'))))]
+        assert 'data-label="Челябинская &lt;область&gt;"' in html and "Р&amp;Д &#39;лаб&#39;" in html
+        assert "<область>" not in html and '<span class="count">12</span>' in html

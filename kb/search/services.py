@@ -45,6 +45,12 @@ class SearchParamsError(ValueError):
 _quoted = functools.lru_cache(maxsize=4096)(quote_plus)
 
 
+@functools.lru_cache(maxsize=4096)
+def value_pair(name: str, value: str) -> str:
+    """``name=value`` of a facet value in a query string."""
+    return f"{_quoted(name)}={_quoted(value)}"
+
+
 @dataclass
 class SearchParams:
     """A validated search request."""
@@ -73,6 +79,11 @@ class SearchParams:
     def add_url(self, name: str, value: str) -> str:
         """``search_url(self.with_value(name, value))`` for a value not selected yet, from the query string
         encoded once per page: a search page links a couple of hundred facet values."""
+        before, after = self.add_url_parts(name)
+        return f"{before}{value_pair(name, value)}{after}"
+
+    def add_url_parts(self, name: str) -> tuple[str, str]:
+        """What ``add_url(name, …)`` puts before and after the value's ``name=value`` pair (worked out once)."""
         parts = self.__dict__.get("_add_url_parts")
         if parts is None:
             parts = self.__dict__["_add_url_parts"] = {}
@@ -84,7 +95,7 @@ class SearchParams:
             split = parts[name] = (
                 "/search?" + (urlencode(before) + "&" if before else ""), "&" + urlencode(after) if after else "",
             )
-        return f"{split[0]}{_quoted(name)}={_quoted(value)}{split[1]}"
+        return split
 
     def to_args(self, **changes: object) -> dict:
         args: dict = {"q": self.q} if self.q else {}

@@ -1,5 +1,6 @@
 """The search page and the Atom feed of any search."""
 
+import functools
 import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -14,7 +15,7 @@ from kb.citations.services import ris_records
 from kb.extensions import db
 from kb.search import saved
 from kb.search.exports import result_objects, results_csv
-from kb.search.services import FacetValue, SearchParams, feed_entries, parse_params, search
+from kb.search.services import FacetValue, SearchParams, feed_entries, parse_params, search, value_pair
 from kb.templating import search_url
 from kb.vocabularies.services import labels
 
@@ -60,17 +61,26 @@ def facet_items(name: str, values: list[FacetValue], params: SearchParams) -> Ma
     variable part escaped, not in the template: a search page lists a couple of hundred values, and the
     template loop was a quarter of the page's time (0.9 of 3.9 ms from the cache)."""
     items = []
+    # HTML escaping goes character by character: the link of a value not selected yet is the page's escaped
+    # query string around the value's escaped pair, each escaped once (_escaped_value), not per link.
+    before, after = (escape(part) for part in params.add_url_parts(name))
     for value in values:
-        label = escape(value.label)
+        label, pair = _escaped_value(name, value.value, value.label)
         data = f' data-label="{label}"' if name == "region" else ""
         if value.selected:
             link = (f'<a class="facet-value selected" href="{escape(search_url(params.without(name, value.value)))}"'
                     f' aria-current="true" title="Убрать из выбора">✓ {label}'
                     '<span class="visually-hidden"> (выбрано; убрать)</span></a>')
         else:
-            link = f'<a class="facet-value" href="{escape(params.add_url(name, value.value))}">{label}</a>'
+            link = f'<a class="facet-value" href="{before}{pair}{after}">{label}</a>'
         items.append(f'<li{data}>{link} <span class="count">{int(value.count)}</span></li>')
     return Markup("".join(items))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_value(name: str, value: str, label: str) -> tuple[str, str]:
+    """(the label, the value's ``name=value`` query string pair), HTML-escaped."""
+    return str(escape(label)), str(escape(value_pair(name, value)))
 
 
 # Characters XML 1.0 does not allow; a query string can carry them.
