@@ -237,8 +237,7 @@ def _excerpt(text: str) -> Markup:
     return escape(text)
 
 
-def _coded(field_name: str, codes: list[str], vocab: Labels | None = None) -> list[dict]:
-    vocab = vocab or labels()
+def _coded(field_name: str, codes: list[str], vocab: Labels) -> list[dict]:
     return [{"code": c, "label": vocab.label(field_name, c)} for c in codes]
 
 
@@ -273,7 +272,7 @@ _RESULT_TAGS = union_all(
 )
 
 
-def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int]) -> dict[int, dict]:
+def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int], vocab: Labels) -> dict[int, dict]:
     """What a result shows of each published practice of ``ids``, read as plain rows (ORM objects with their
     ten long sections and the selectin machinery were most of a cached search page's time): columns, level
     and topic codes in vocabulary order, the files of those in ``with_files`` and the texts of an excerpt
@@ -288,7 +287,6 @@ def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[in
             rows[practice_id].update(annotation=annotation, technology=technology)
     for practice_id, kind, code in db.session.execute(_RESULT_TAGS, {"ids": found}):
         rows[practice_id][kind].append(code)
-    vocab = labels()
     for kind, codes in (("levels", vocab.level), ("topics", vocab.topic)):
         place = _vocabulary_places(tuple(codes))
         for row in rows.values():
@@ -328,7 +326,8 @@ def _resolve(hits: list) -> list[ResultItem]:
                 in_files.add(int(raw_id))
             if doc_type == "practice" and not hit.snippet:
                 without_snippet.add(int(raw_id))
-    practices = _practice_rows(wanted["practice"], in_files, without_snippet) if wanted["practice"] else {}
+    vocab = labels()
+    practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab) if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
         .options(selectinload(Resolution.regions))
@@ -341,7 +340,6 @@ def _resolve(hits: list) -> list[ResultItem]:
     )} if wanted["recommendation"] else {}
 
     items = []
-    vocab = labels()
     practice_url = _url_by_id("practices.detail", "practice_id") if practices else None
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
