@@ -110,11 +110,15 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def query_sets(paragraphs: list[str], rng: random.Random) -> dict[str, list[str]]:
-    """Distinct queries by kind, drawn from the indexed vocabulary."""
+    """Distinct queries by kind, drawn from the indexed vocabulary. Stop words are left out: the bank drops
+    them from a query ("только" alone finds nothing, at once), so they would flatter its figures."""
+    from indexer.analysis import STOP_WORDS
+
     words: dict[str, int] = {}
     for para in paragraphs[:20000]:
         for w in re.findall(r"[а-яё]{5,}", para.lower()):
-            words[w] = words.get(w, 0) + 1
+            if w not in STOP_WORDS:
+                words[w] = words.get(w, 0) + 1
     by_freq = sorted(words, key=words.get, reverse=True)
     frequent, rare = by_freq[:60], [w for w in by_freq if words[w] == 2][:60]
     mid = by_freq[60:600]
@@ -123,7 +127,8 @@ def query_sets(paragraphs: list[str], rng: random.Random) -> dict[str, list[str]
         tokens = re.findall(r"[а-яё]{4,}", para.lower())
         if len(tokens) > 3:
             i = rng.randrange(len(tokens) - 1)
-            phrases.append(f'"{tokens[i]} {tokens[i + 1]}"')
+            if tokens[i] not in STOP_WORDS and tokens[i + 1] not in STOP_WORDS:
+                phrases.append(f'"{tokens[i]} {tokens[i + 1]}"')
     return {
         "частое слово": frequent[:40],
         "редкое слово": rare[:40],
@@ -154,24 +159,63 @@ def fts_terms(q: str) -> str:
     return " AND ".join(q.split())
 
 
-def bench_sqlite(db_path: str, queries: dict[str, list[str]]) -> tuple[dict, dict]:
-    """The same queries on SQLite FTS5 (native-code full text) and on LIKE (what small portals do)."""
+def word_forms(index_dir: str, queries: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each query word -> the words of the index that the bank finds for it: those with the same term (the
+    stem of the dictionary lemma), "россии" -> россия, россией, российский… FTS5 given these finds the
+    documents the bank finds, so the two do the same matching work."""
+    from whoosh import index as whoosh_index
+
+    from indexer.analysis import fold, term
+    from indexer.schema import SPELLING_FIELD
+
+    wanted = {fold(w) for items in queries.values() for q in items for w in q.strip('"').split()}
+    by_term: dict[str, list[str]] = {term(w): [] for w in wanted}
+    with whoosh_index.open_dir(index_dir).searcher() as searcher:
+        for raw in searcher.reader().lexicon(SPELLING_FIELD):
+            word = raw.decode("utf-8")
+            forms = by_term.get(term(word))
+            if forms is not None:
+                forms.append(word)
+    return {w: by_term[term(w)] or [w] for w in wanted}
+
+
+def fts_forms(q: str, forms: dict[str, list[str]], most: int = 500) -> str:
+    """The FTS5 query for ``q`` with every word's forms: an OR of the forms for each word, ANDed; a phrase is
+    an OR of the phrases of every combination of forms (the first ``most``: ample for two-word phrases)."""
+    quoted = [[f'"{f}"' for f in forms[w]] for w in q.strip('"').split()]
+    if not q.startswith('"'):
+        return " AND ".join("(" + " OR ".join(alternatives) + ")" for alternatives in quoted)
+    combos = [[]]
+    for alternatives in quoted:
+        combos = [c + [a.strip('"')] for c in combos for a in alternatives][:most]
+    return " OR ".join('"' + " ".join(c) + '"' for c in combos)
+
+
+def bench_sqlite(db_path: str, queries: dict[str, list[str]], forms: dict[str, list[str]]) -> tuple[dict, dict, dict]:
+    """The same queries on SQLite FTS5 (native-code full text), as typed and with the word forms the bank
+    finds, and on LIKE (what small portals do). The FTS5 table holds the texts with ё folded to е, as the
+    bank's index does (FTS5's remove_diacritics leaves ё alone)."""
     con = sqlite3.connect(db_path)
     columns = ", ".join(("title", *SECTIONS))
+    folded = ", ".join(f"replace(replace({c}, 'ё', 'е'), 'Ё', 'Е')" for c in ("title", *SECTIONS))
     con.execute("DROP TABLE IF EXISTS bench_fts")  # a kept instance has one from an earlier run
     con.execute(f"CREATE VIRTUAL TABLE bench_fts USING fts5({columns}, "
                 "tokenize='unicode61 remove_diacritics 2')")
-    con.execute(f"INSERT INTO bench_fts(rowid, {columns}) SELECT id, {columns} FROM practice")
+    con.execute(f"INSERT INTO bench_fts(rowid, {columns}) SELECT id, {folded} FROM practice")
     con.commit()
-    fts, like = {}, {}
+
+    def fts_search(expression: str) -> float:
+        t = time.perf_counter()
+        con.execute("SELECT rowid FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rank LIMIT 20",
+                    (expression,)).fetchall()
+        con.execute("SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?", (expression,)).fetchone()
+        return time.perf_counter() - t
+
+    fts, fts_all_forms, like = {}, {}, {}
     for kind, items in queries.items():
-        samples_fts, samples_like = [], []
-        for q in items:
-            t = time.perf_counter()
-            con.execute("SELECT rowid FROM bench_fts WHERE bench_fts MATCH ? ORDER BY rank LIMIT 20",
-                        (fts_terms(q),)).fetchall()
-            con.execute("SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?", (fts_terms(q),)).fetchone()
-            samples_fts.append(time.perf_counter() - t)
+        samples_fts = [fts_search(fts_terms(q)) for q in items]
+        samples_forms = [fts_search(fts_forms(q, forms)) for q in items]
+        samples_like = []
         for q in items[:10]:
             terms = q.strip('"').split() if not q.startswith('"') else [q.strip('"')]
             where = " AND ".join(["(title || ' ' || annotation || ' ' || technology || ' ' || results) LIKE ?"]
@@ -180,9 +224,28 @@ def bench_sqlite(db_path: str, queries: dict[str, list[str]]) -> tuple[dict, dic
             con.execute(f"SELECT id FROM practice WHERE {where} LIMIT 20", [f"%{w}%" for w in terms]).fetchall()
             con.execute(f"SELECT count(*) FROM practice WHERE {where}", [f"%{w}%" for w in terms]).fetchone()
             samples_like.append(time.perf_counter() - t)
-        fts[kind], like[kind] = percentiles(samples_fts), percentiles(samples_like)
+        fts[kind], fts_all_forms[kind], like[kind] = (
+            percentiles(samples_fts), percentiles(samples_forms), percentiles(samples_like))
     con.close()
-    return fts, like
+    return fts, fts_all_forms, like
+
+
+def match_counts(index_dir: str, db_path: str, queries: dict[str, list[str]],
+                 forms: dict[str, list[str]]) -> dict[str, tuple[float, float, float]]:
+    """Median number of documents found per kind: by the bank, by FTS5 as typed, by FTS5 with the forms."""
+    from indexer import SearchIndex, SearchQuery
+
+    index = SearchIndex(index_dir, create=False)
+    con = sqlite3.connect(db_path)
+    out = {}
+    for kind, items in queries.items():
+        ours = [index.search(SearchQuery(text=q, per_page=20)).total for q in items]
+        counts = [[con.execute("SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?", (e,)).fetchone()[0]
+                   for e in expressions] for expressions in ([fts_terms(q) for q in items],
+                                                             [fts_forms(q, forms) for q in items])]
+        out[kind] = (statistics.median(ours), statistics.median(counts[0]), statistics.median(counts[1]))
+    con.close()
+    return out
 
 
 def start_server(folder: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
@@ -343,7 +406,9 @@ def main() -> None:
     results["index"] = bench_index(index_dir, queries, None)
     results["index_filtered"] = bench_index(index_dir, queries, {"region": ["RU-CHE", "RU-MOW"], "level": ["primary"]})
     db_path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    results["fts5"], results["like"] = bench_sqlite(db_path, queries)
+    forms = word_forms(index_dir, queries)
+    results["fts5"], results["fts5_forms"], results["like"] = bench_sqlite(db_path, queries, forms)
+    results["found"] = match_counts(index_dir, db_path, queries, forms)
     server, base = start_server(folder)
     try:
         fetch(base + "/search?" + urllib.parse.urlencode({"q": "опыт"}))  # open the searcher, as a running worker has
@@ -358,8 +423,8 @@ def main() -> None:
 
     print(f"\nЗадержка, мс (p50 / p95 / p99), {args.n} практик, 40 разных запросов каждого вида "
           "(HTTP — запросы, которых кэш не видел; «HTTP, кэш» — те же ещё раз):")
-    columns = ("index", "index_filtered", "http", "http_filtered", "http_cached", "fts5", "like")
-    titles = ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр", "HTTP, кэш", "FTS5", "LIKE")
+    columns = ("index", "index_filtered", "http", "http_filtered", "http_cached", "fts5", "fts5_forms", "like")
+    titles = ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр", "HTTP, кэш", "FTS5", "FTS5, формы", "LIKE")
     print(f"{'запрос':<14}" + "".join(f"{h:>22}" for h in titles))
 
     def cell(name: str, kind: str) -> str:
@@ -368,11 +433,16 @@ def main() -> None:
 
     for kind in queries:
         print(f"{kind:<14}" + "".join(f"{cell(n, kind):>22}" for n in columns))
-    print("\nОтношения p50: HTTP / FTS5, LIKE / HTTP, LIKE / индекс")
+    print("\nНайдено документов (медиана): банк / FTS5 как введено / FTS5 со всеми формами слов")
     for kind in queries:
-        http, fts, like, idx = (results[n][kind]["p50"] for n in ("http", "fts5", "like", "index"))
-        print(f"  {kind:<14} HTTP/FTS5 = {http / fts:6.1f}×   LIKE/HTTP = {like / http:6.1f}×   "
-              f"LIKE/индекс = {like / idx:6.1f}×")
+        ours, typed, all_forms = results["found"][kind]
+        print(f"  {kind:<14} {ours:>9.0f} / {typed:>9.0f} / {all_forms:>9.0f}")
+    print("\nОтношения p50: HTTP / FTS5 (как введено и со всеми формами), LIKE / HTTP, LIKE / индекс")
+    for kind in queries:
+        http, fts, fts_all, like, idx = (
+            results[n][kind]["p50"] for n in ("http", "fts5", "fts5_forms", "like", "index"))
+        print(f"  {kind:<14} HTTP/FTS5 = {http / fts:6.1f}×   HTTP/FTS5 формы = {http / fts_all:6.1f}×   "
+              f"LIKE/HTTP = {like / http:6.1f}×   LIKE/индекс = {like / idx:6.1f}×")
     print(f"\nRSS веб-процесса после {3 * 40 * len(queries)} запросов: {results['rss_mb']:.0f} МБ, из них своей "
           f"памяти (RssAnon) {results['anon_mb']:.0f} МБ, остальное — страницы файлов индекса")
     delays = sorted(results["visible_seconds"])
