@@ -372,3 +372,57 @@ def test_facet_items_link_each_value_to_its_url_escaped(app):
                          str(escape(search_url(params.with_value("region", 'x&y "z"'))))]
         assert 'data-label="Челябинская &lt;область&gt;"' in html and "Р&amp;Д &#39;лаб&#39;" in html
         assert "<область>" not in html and '<span class="count">12</span>' in html
+
+
+# The markup result_item (kb/search/views.py) writes, as the search template wrote it before.
+_RESULT_ITEM_TEMPLATE = """
+<h2><a href="{{ item.url }}">{{ item.title }}</a></h2>
+<p class="result-meta"><span class="result-kind">{{ {"practice": "Практика", "resolution": "Резолюция",
+"recommendation": "Рекомендация"}[item.type] }}</span>{% if item.year %} · {{ item.year }}{% endif %}{% if item.region
+%} · {{ item.region | map(attribute="label") | join(", ") | truncate(120) }}{% endif %}</p>
+{% if item.context %}<p class="result-context">{{ item.context | truncate(200) }}</p>{% endif %}
+{% if item.levels or item.topics %}
+<p class="tags">
+  {% if item.levels %}<span class="visually-hidden">Уровни образования:</span>{% endif %}
+  {% for lv in item.levels %}<a class="tag tag--level"
+  href="{{ search_url(level=lv.code) }}">{{ lv.label }}</a>{% endfor %}
+  {% if item.topics %}<span class="visually-hidden">Темы:</span>{% endif %}
+  {% for t in item.topics %}<a class="tag" href="{{ search_url(topic=t.code) }}">{{ t.label }}</a>{% endfor %}
+</p>
+{% endif %}
+{% if item.source %}<p class="snippet-source">В файле «{{ item.source }}»:</p>{% endif %}
+<p class="snippet">{{ item.snippet }}</p>
+"""
+
+
+def test_result_items_are_the_templates_markup_escaped(app):
+    import re
+
+    from markupsafe import Markup
+
+    from kb.search.services import ResultItem
+    from kb.search.views import result_item
+
+    def spaced(html: str) -> str:
+        """Whitespace between tags is one space (as a browser shows it); the rest kept."""
+        return re.sub(r">\s+<", "> <", re.sub(r"\s+", " ", html)).strip()
+
+    hostile = '<script>alert("x")</script> & \'q\''
+    long_regions = [{"code": f"R{i}", "label": f"Область номер {i} & <к>"} for i in range(12)]
+    items = [
+        ResultItem(1, "practice", "Музей & <школа>", "/practices/1?a=1&b=2", Markup("о <mark>музее</mark> &amp; др."),
+                   [{"code": "RU-MOW", "label": "Москва"}], [{"code": "primary", "label": "Начальное <общее>"}],
+                   [{"code": "a&b", "label": "Тема \"1\""}, {"code": "x y", "label": "Т2"}], 2024),
+        ResultItem(2, "resolution", hostile, "/r/2", "просто текст < 3", long_regions, [], [], None,
+                   context="Конференция " + "очень длинная " * 30, source='файл "<1>".docx'),
+        ResultItem(3, "recommendation", "Р", "/r/2#3", Markup(""), [], [], [{"code": "t", "label": hostile}], 0,
+                   context="короткий"),
+        ResultItem(4, "practice", "Без тем", "/practices/4", Markup("…"), [], [{"code": "l", "label": "L"}], [], 2010),
+    ]
+    with app.test_request_context():
+        reference = app.jinja_env.from_string(_RESULT_ITEM_TEMPLATE)
+        for item in items:
+            html = str(result_item(item))
+            assert spaced(html) == spaced(reference.render(item=item))
+        assert "<script>" not in str(result_item(items[1])) and "&lt;script&gt;" in str(result_item(items[1]))
+        assert "..." in str(result_item(items[1]))  # regions and context truncated

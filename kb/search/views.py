@@ -5,8 +5,9 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from indexer import FACET_FIELDS
@@ -15,7 +16,15 @@ from kb.citations.services import ris_records
 from kb.extensions import db
 from kb.search import saved
 from kb.search.exports import result_objects, results_csv
-from kb.search.services import FacetValue, SearchParams, feed_entries, parse_params, search, value_pair
+from kb.search.services import (
+    FacetValue,
+    ResultItem,
+    SearchParams,
+    feed_entries,
+    parse_params,
+    search,
+    value_pair,
+)
 from kb.templating import search_url
 from kb.vocabularies.services import labels
 
@@ -37,7 +46,7 @@ def results():
     page = search(params)
     return render_template(
         "search/results.html", page=page, params=params, facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
-        facet_items=facet_items, facet_parts=facet_parts,
+        facet_items=facet_items, facet_parts=facet_parts, result_item=result_item,
     )
 
 
@@ -81,6 +90,45 @@ def facet_items(name: str, values: list[FacetValue], params: SearchParams) -> Ma
 def _escaped_value(name: str, value: str, label: str) -> tuple[str, str]:
     """(the label, the value's ``name=value`` query string pair), HTML-escaped."""
     return str(escape(label)), str(escape(value_pair(name, value)))
+
+
+RESULT_KINDS = {"practice": "Практика", "resolution": "Резолюция", "recommendation": "Рекомендация"}
+
+
+def result_item(item: ResultItem) -> Markup:
+    """What a result's <li> holds: the title's link, the kind, year and regions, the context, the level and
+    topic tags (each a link to its search), the file a snippet comes from and the snippet. Written here,
+    every variable part escaped, not in the template: the template's twenty results were half of rendering
+    a search page (1.4 of 2.6 ms at 100,000 practices); truncated as the template's ``truncate`` was."""
+    env = current_app.jinja_env
+    meta = f'<span class="result-kind">{RESULT_KINDS[item.type]}</span>'
+    if item.year:
+        meta += f" · {escape(item.year)}"
+    if item.region:
+        meta += f' · {escape(do_truncate(env, ", ".join(r["label"] for r in item.region), 120))}'
+    parts = [f'<h2><a href="{escape(item.url)}">{escape(item.title)}</a></h2>', f'<p class="result-meta">{meta}</p>']
+    if item.context:
+        parts.append(f'<p class="result-context">{escape(do_truncate(env, item.context, 200))}</p>')
+    if item.levels or item.topics:
+        tags = []  # a space between the groups, none between the links of one (as the template had them)
+        if item.levels:
+            tags.append('<span class="visually-hidden">Уровни образования:</span>')
+            tags.append("".join(_tag_link("level", lv["code"], lv["label"]) for lv in item.levels))
+        if item.topics:
+            tags.append('<span class="visually-hidden">Темы:</span>')
+            tags.append("".join(_tag_link("topic", t["code"], t["label"]) for t in item.topics))
+        parts.append('<p class="tags">\n' + "\n".join(tags) + "\n</p>")
+    if item.source:
+        parts.append(f'<p class="snippet-source">В файле «{escape(item.source)}»:</p>')
+    parts.append(f'<p class="snippet">{escape(item.snippet)}</p>')
+    return Markup("\n".join(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_link(name: str, code: str, label: str) -> str:
+    """A result's level or topic tag: a link to the search for it (the same few dozen on every page)."""
+    css = "tag tag--level" if name == "level" else "tag"
+    return f'<a class="{css}" href="{escape(search_url(**{name: code}))}">{escape(label)}</a>'
 
 
 # Characters XML 1.0 does not allow; a query string can carry them.
