@@ -307,13 +307,14 @@ class DocSets:
         return values, packed
 
     def _coded(self, holders: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A field's values as numbers: each document's first value (-1: none), and (document, value) of every
-        further value (a resolution names several regions)."""
-        first = np.full(self.size, -1, dtype=np.int32)
+        """A field's values as numbers: each document's first value plus one (0: none), in the smallest
+        unsigned type that holds them, and (document, value) of every further value (a resolution names
+        several regions)."""
+        first = np.zeros(self.size, dtype=np.min_scalar_type(len(holders)))
         extra_docs, extra_values = [], []
         for i, docs in enumerate(holders):
-            taken = first[docs] >= 0
-            first[docs[~taken]] = i
+            taken = first[docs] > 0
+            first[docs[~taken]] = i + 1
             if taken.any():
                 extra_docs.append(docs[taken])
                 extra_values.append(np.full(int(taken.sum()), i, dtype=np.int32))
@@ -347,10 +348,10 @@ class DocSets:
             totals = ((packed[:, numbers >> 3] >> shifts) & 1).sum(axis=1)
         elif (coded := self._codes.get(fieldname)) is not None:
             # many values (the regions): count the documents' value numbers; ANDing 91 bitmaps of 12.5 KB each
-            # left the CPU cache (1 ms at 100,000 documents against 0.16 ms for the 23 topics)
+            # left the CPU cache (1 ms at 100,000 documents against 0.16 ms for the 23 topics). The numbers
+            # times each document's 0 or 1, not indexed by them: 0.70 -> 0.33 ms.
             first, extra_docs, extra_values = coded
-            held = first[docs]
-            totals = np.bincount(held[held >= 0], minlength=len(values))
+            totals = np.bincount(np.multiply(first, docs, dtype=first.dtype), minlength=len(values) + 1)[1:]
             if extra_docs.size:
                 totals += np.bincount(extra_values[docs[extra_docs]], minlength=len(values))
         else:
