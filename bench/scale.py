@@ -7,7 +7,8 @@
 
 Every figure is measured in this run on this machine. The queries of each kind are distinct, and the
 HTTP columns are measured before any of them repeats (the per-commit result cache has not seen them);
-"HTTP, кэш" repeats them. Stop words are not among the queries (the bank drops them). FTS5 runs the
+"HTTP, кэш" repeats them. Before them the web worker answers --warmup other queries (none shares a word
+with them), as a running worker has. Stop words are not among the queries (the bank drops them). FTS5 runs the
 queries as typed and with every word's forms that the bank finds (the same documents); LIKE scans four
 of the texts and all of them. Also measured: how soon an edit is found by search with the index writer
 running, and the web worker's RSS. Prints a table; `--json FILE` keeps the raw numbers.
@@ -137,6 +138,25 @@ def query_sets(paragraphs: list[str], rng: random.Random) -> dict[str, list[str]
         "3 слова": [" ".join(rng.sample(mid, 3)) for _ in range(40)],
         "фраза": phrases[:40],
     }
+
+
+def warmup_queries(paragraphs: list[str], queries: dict[str, list[str]], n: int) -> list[str]:
+    """``n`` queries none of the measured ones shares a word with, nor the beginning of one (words of middling
+    frequency, alone and three together): what a running worker has answered before, so that the measured
+    queries meet its steady state (the dictionary, index files in the page cache) and still no cache that
+    saw them."""
+    from indexer.analysis import fold, term
+
+    # Not even a word with the first letters of a measured word's term: the searcher keeps the documents of
+    # terms (and of their prefixes, the word's relatives) it read.
+    measured = {term(fold(w.strip('"')))[:4] for items in queries.values() for q in items for w in q.split()}
+    words: dict[str, int] = {}
+    for para in paragraphs[:20000]:
+        for w in re.findall(r"[а-яё]{5,}", para.lower()):
+            words[w] = words.get(w, 0) + 1
+    pool = [w for w in sorted(words, key=words.get, reverse=True)[600:] if term(fold(w))[:4] not in measured][: 2 * n]
+    rng = random.Random(2)
+    return [pool[i] if i % 2 else " ".join(rng.sample(pool, 3)) for i in range(n)]
 
 
 def bench_index(index_dir: str, queries: dict[str, list[str]], filters: dict | None) -> dict[str, dict]:
@@ -371,6 +391,8 @@ def main() -> None:
                         "there with N practices is reused (generating 100k takes a while)")
     parser.add_argument("--reuse-index", action="store_true", help="with --keep: skip the full reindex when the "
                         "kept index already holds every practice")
+    parser.add_argument("--warmup", type=int, default=200, help="queries the web worker answers before the "
+                        "measured ones, none sharing a word with them (0: one query only, as before 2026-12-04)")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     args = parser.parse_args()
 
@@ -419,6 +441,8 @@ def main() -> None:
     server, base = start_server(folder)
     try:
         fetch(base + "/search?" + urllib.parse.urlencode({"q": "опыт"}))  # open the searcher, as a running worker has
+        for q in warmup_queries(paragraphs, queries, args.warmup):
+            fetch(base + "/search?" + urllib.parse.urlencode({"q": q}))
         results["http"] = bench_http(base, queries, "")
         results["http_cached"] = bench_http(base, queries, "")  # the same queries again: from the result cache
         filters = "&region=RU-CHE&region=RU-MOW&level=primary"
