@@ -47,6 +47,8 @@ class DefaultConfig:
     # part of identifiers, oai:<it>:practice/<id> (this site's host name when empty; set it in production so
     # identifiers do not change with the address harvesters use).
     OAI_PAGE_SIZE = 100
+    # Requests to /oai per address; over it a harvester is told 503 with Retry-After (the protocol's own way).
+    OAI_RATE_LIMIT = "300 per minute"
     OAI_ADMIN_EMAIL = ""
     OAI_REPOSITORY_IDENTIFIER = ""
     # werkzeug's scrypt (N=2**15, r=8, p=1): about 80 ms a hash on this hardware.

@@ -60,6 +60,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.response is not None:
+            return error.response  # an answer made for the case (/oai over its limit: 503 with Retry-After)
         code = error.code or 500
         detail = None
         if (code == 429 or _wants_json()) and _CYRILLIC.search(error.description or ""):

@@ -449,3 +449,20 @@ def test_rest_of_a_list_changed_meanwhile_ends_it_cleanly(app, client, make_prac
     assert error_code(rest) == "noRecordsMatch"
     assert oai(client, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2025-01-01").findtext(
         ".//oai:identifier", namespaces=NS) == f"oai:localhost:practice/{second}"
+
+
+def test_a_harvester_over_the_rate_limit_is_told_when_to_retry(app, client):
+    """Past OAI_RATE_LIMIT an address gets the protocol's flow control, 503 with Retry-After (GET and POST
+    alike); another address is still answered."""
+    app.config["OAI_RATE_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        oai(client, "verb=Identify")
+    busy = client.get("/oai?verb=Identify")
+    assert busy.status_code == 503
+    assert 1 <= int(busy.headers["Retry-After"]) <= 60
+    assert "Повторите через" in busy.get_data(as_text=True)
+    posted = client.post("/oai", data="verb=Identify", content_type="application/x-www-form-urlencoded")
+    assert posted.status_code == 503 and "Retry-After" in posted.headers
+    other = app.test_client().get("/oai?verb=Identify", environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert other.status_code == 200 and b"<Identify>" in other.data
+    assert client.get("/search?q=музей").status_code == 200  # the rest of the site is not limited by it

@@ -6,20 +6,40 @@ Errors are part of the protocol: they are answered with HTTP 200 and an <error c
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_limiter import RequestLimit
 from itsdangerous import BadData, URLSafeSerializer
 from lxml import etree
 from werkzeug.datastructures import MultiDict
 
-from kb.extensions import csrf
+from kb.extensions import csrf, limiter
 from kb.oai import records
 from kb.timeutil import utcnow
 
 bp = Blueprint("oai", __name__)
 # A read-only protocol endpoint that harvesters POST form-encoded requests to: no session, no forms.
 csrf.exempt(bp)
+
+
+def _rate_limit() -> str:
+    """Requests to /oai per address (OAI_RATE_LIMIT): a harvester pages through lists one request at a time."""
+    return current_app.config["OAI_RATE_LIMIT"]
+
+
+def _busy(limit: RequestLimit) -> Response:
+    """A harvester over the limit: 503 with Retry-After, the flow control OAI-PMH names (section 3.1.2.2),
+    which harvesters wait out and retry, rather than 429, which some take for the end of the harvest."""
+    wait = max(1, int(limit.reset_at - time.time()))
+    response = Response(f"Слишком много запросов к OAI-PMH с этого адреса. Повторите через {wait} с.\n",
+                        status=503, mimetype="text/plain")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+limiter.limit(_rate_limit, on_breach=_busy)(bp)
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
