@@ -101,7 +101,7 @@ def result_item(item: ResultItem) -> Markup:
     every variable part escaped, not in the template: the template's twenty results were half of rendering
     a search page (1.4 of 2.6 ms at 100,000 practices); truncated as the template's ``truncate`` was."""
     env = current_app.jinja_env
-    meta = f'<span class="result-kind">{RESULT_KINDS[item.type]}</span>'
+    meta = f'<span class="result-kind">{RESULT_KINDS.get(item.type, "")}</span>'
     if item.year:
         meta += f" · {escape(item.year)}"
     if item.region:
