@@ -1,8 +1,6 @@
 """Completions under the search box: public things only, ё-folded, fast enough to follow typing."""
 
 import re
-import statistics
-import time
 
 from sqlalchemy import select
 
@@ -51,15 +49,20 @@ def test_the_list_follows_changes(app, make_practice):
     assert suggest(client, "шаш") == []
 
 
-def test_answers_well_under_50_ms(demo_client):
+def test_keystrokes_are_answered_from_the_list_read_once(demo_app, demo_client, monkeypatch):
+    """Speed comes from reading the list once (bench/suggest.py measures it): later keystrokes read no
+    practices again while nothing has changed."""
+    from kb.search import autocomplete
+
     suggest(demo_client, "школ")  # the first call reads the list
-    timings = []
+
+    def read_again(*_args, **_kwargs):
+        raise AssertionError("the list was read again")
+
+    monkeypatch.setattr(autocomplete, "_practice_entries", read_again)
+    monkeypatch.setattr(autocomplete, "_other_entries", read_again)
     for q in ("школ", "одар", "проф", "челяб", "инклюз", "олимп", "сетев", "гимназ", "роб", "тьют"):
-        start = time.perf_counter()
-        suggest(demo_client, q)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.025
-    assert max(timings) < 0.05
+        assert suggest(demo_client, q) is not None
 
 
 def test_pages_load_the_script(demo_client):
@@ -107,3 +110,27 @@ def test_two_letters_are_answered_from_the_ordered_prefix_list_as_a_full_scan_wo
             shown = autocomplete.complete(prefix)
             assert shown == matching[:autocomplete.MAX_COMPLETIONS], prefix
             assert all(c.label for c in shown), prefix
+
+
+def test_prefix_lists_are_every_matching_entry_in_the_order_of_a_full_sort():
+    """_by_prefix sorts once and splits; each list must be what sorting its entries by _order gives, ties
+    (the same kind and words) in the entries' order, first words of one letter included."""
+    import random
+
+    from kb.search import autocomplete
+    from kb.search.autocomplete import Completion
+
+    rng = random.Random(5)
+    vocabulary = ["школа", "шахматы", "музей", "му", "м", "школьный", "мир", "ша", "одарённые", "один", "о"]
+    entries = []
+    for i in range(400):
+        words = rng.sample(vocabulary, rng.randint(0, 4))
+        line = "".join(f" {w}" for w in words)
+        entries.append(Completion(None, rng.choice(list(autocomplete._KIND_ORDER)), i % 37, line))
+    index = autocomplete._by_prefix(entries)
+    expected_prefixes = {w[:2] for e in entries for w in e.words.split() if len(w) >= 2}
+    assert set(index) == expected_prefixes
+    for prefix in expected_prefixes:
+        having = [e for e in entries if any(w[:2] == prefix for w in e.words.split() if len(w) >= 2)]
+        expected = sorted(having, key=lambda e, p=prefix: autocomplete._order(e, p))
+        assert [id(e) for e in index[prefix]] == [id(e) for e in expected], prefix
