@@ -36,14 +36,18 @@ def problem_type(status: int) -> str:
     return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
 
 
-def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None):
-    """A Russian error page, or problem details for the API (``errors``: messages per field, for 422)."""
+def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
+                   extra: dict | None = None):
+    """A Russian error page, or problem details for the API (``errors``: messages per field, for 422;
+    ``extra``: further members of the problem, such as the duplicates of a 409)."""
     title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
     detail = detail or default_detail
     if _wants_json():
         body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}
         if errors:
             body["errors"] = errors
+        if extra:
+            body.update(extra)
         response: Response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"

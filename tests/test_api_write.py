@@ -359,3 +359,38 @@ def test_problem_details_for_unknown_api_paths_and_methods(app):
     wrong = client.delete("/api/v1/vocabularies")
     _assert_problem(wrong, 405)
     assert "GET" in wrong.headers["Allow"]
+
+
+def test_a_practice_like_one_in_the_bank_is_named_before_it_is_created(app, people):
+    """As the form's «Всё равно сохранить»: the same title or nearly the same wording gets 409 naming what is
+    there (only what the token's owner may see), and confirm_duplicates=true creates it anyway."""
+    users, headers, _ = people
+    client = app.test_client()
+    body = {**FULL, "sections": {"annotation": "Как организовать научное общество учащихся в начальной школе: "
+                                               "кружки, конференции, защита исследовательских работ.",
+                                 "technology": "Этапы работы общества по четвертям учебного года."}}
+    first = client.post("/api/v1/practices", json=body, headers=headers["owner"])
+    assert first.status_code == 201
+    created = first.get_json()["id"]
+
+    def practices() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count(Practice.id)))
+
+    before = practices()
+    again = client.post("/api/v1/practices", json=body, headers=headers["owner"])
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    problem = again.get_json()
+    assert "confirm_duplicates=true" in problem["detail"]
+    [duplicate] = problem["duplicates"]
+    assert duplicate["id"] == created and duplicate["same_title"] is True and duplicate["similarity"] > 0.5
+    assert duplicate["title"] == FULL["title"] and duplicate["url"].endswith(f"/practices/{created}")
+    assert practices() == before  # nothing saved
+    # Another teacher may not see the owner's draft: not named, not hinted at, created.
+    other = client.post("/api/v1/practices", json=body, headers=headers["other_teacher"])
+    assert other.status_code == 201
+    forced = client.post("/api/v1/practices?confirm_duplicates=true", json=body, headers=headers["owner"])
+    assert forced.status_code == 201 and forced.get_json()["id"] not in (created, other.get_json()["id"])
+    assert client.post("/api/v1/practices?confirm_duplicates=maybe", json=body,
+                       headers=headers["owner"]).status_code == 400
+    assert practices() == before + 2

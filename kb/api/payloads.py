@@ -19,11 +19,13 @@ from kb.vocabularies.models import Municipality
 class ApiProblem(Exception):
     """An API request that cannot be carried out; answered as problem details."""
 
-    def __init__(self, status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None):
+    def __init__(self, status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
+                 extra: dict | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
+        self.extra = extra
 
 
 # Marshmallow's messages are English; the API answers in Russian.

@@ -30,6 +30,9 @@ class Problem(Schema):
     detail = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "Сообщения по полям (для 422)"})
+    duplicates = fields.List(fields.Dict(), metadata={
+        "description": "Для 409 при создании практики: похожие практики, которые уже есть в банке "
+                       "(id, title, url, similarity — доля общих формулировок, same_title)"})
 
 
 class Author(Schema):
@@ -153,6 +156,11 @@ class ResolutionImport(Resolution):
 class ResolutionUpload(Schema):
     file = fields.Raw(required=True, metadata={
         "type": "string", "format": "binary", "description": ".txt, .md, .docx, .odt, .rtf, .pdf или .doc, до 10 МБ"})
+
+
+class PracticeCreateQuery(Schema):
+    confirm_duplicates = fields.Boolean(load_default=False, metadata={
+        "description": "Создать, даже если в банке есть похожая практика (иначе ответ 409 с её описанием)"})
 
 
 class ResolutionImportQuery(Schema):

@@ -17,6 +17,7 @@ from kb.api.payloads import ApiProblem, json_body, practice_data
 from kb.api.spec import operation
 from kb.attachments import services as attachments
 from kb.attachments.extract import KINDS, AttachmentError
+from kb.duplicates import services as duplicates
 from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy, services
@@ -32,7 +33,7 @@ protect(bp)
 @bp.errorhandler(ApiProblem)
 def _problem(problem: ApiProblem):
     db.session.rollback()
-    return error_response(problem.status, problem.detail, problem.errors)
+    return error_response(problem.status, problem.detail, problem.errors, problem.extra)
 
 
 def _user() -> User:
@@ -59,11 +60,24 @@ def _practice_response(practice: Practice, status: int = 200) -> Response:
 
 @bp.post("/practices")
 @operation("Создать черновик практики", "Практики", (201, schemas.Practice), body=schemas.PracticeInput,
-           errors=(415, 422), auth="required",
-           description="Поля — как в форме на сайте, с теми же проверками. Автор — владелец токена.")
+           query=schemas.PracticeCreateQuery, errors=(409, 415, 422), auth="required",
+           description="Поля — как в форме на сайте, с теми же проверками. Автор — владелец токена. Если в "
+                       "банке уже есть практика с тем же названием или почти теми же формулировками (из тех, что "
+                       "видит владелец токена), ответ 409 называет их в duplicates; повтор с "
+                       "confirm_duplicates=true создаёт практику всё равно — как «Всё равно сохранить» в форме.")
 def create_practice():
     user = _user()
+    confirmed = request.args.get("confirm_duplicates", "false").lower()
+    if confirmed not in ("true", "false", "1", "0"):
+        raise ApiProblem(400, "Параметр confirm_duplicates: true или false.")
     data = practice_data(json_body(schemas.PracticeInput))
+    if confirmed in ("false", "0") and (found := duplicates.similar_texts(user, data.title, data.sections)):
+        raise ApiProblem(409, "В банке уже есть похожая практика. Если это другая практика, повторите запрос "
+                              "с confirm_duplicates=true.", extra={"duplicates": [
+                                  {"id": d.practice.id, "title": d.practice.title,
+                                   "url": url_for("practices.detail", practice_id=d.practice.id, _external=True),
+                                   "similarity": round(d.similarity, 2), "same_title": d.same_title}
+                                  for d in found]})
     practice = services.create_practice(user, data)
     db.session.commit()
     response = _practice_response(services.get_practice(practice.id), 201)
