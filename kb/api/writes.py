@@ -52,6 +52,14 @@ def _visible_practice(practice_id: int, user: User) -> Practice:
     return practice
 
 
+def _flag(name: str) -> bool:
+    """A true/false query parameter (true, false, 1, 0; absent: false); 400 for anything else."""
+    value = request.args.get(name, "false").lower()
+    if value not in ("true", "false", "1", "0"):
+        raise ApiProblem(400, f"Параметр {name}: true или false.")
+    return value in ("true", "1")
+
+
 def _practice_response(practice: Practice, status: int = 200) -> Response:
     response = jsonify(services.practice_to_json(practice, url_for("practices.detail", practice_id=practice.id)))
     response.status_code = status
@@ -67,11 +75,9 @@ def _practice_response(practice: Practice, status: int = 200) -> Response:
                        "confirm_duplicates=true создаёт практику всё равно — как «Всё равно сохранить» в форме.")
 def create_practice():
     user = _user()
-    confirmed = request.args.get("confirm_duplicates", "false").lower()
-    if confirmed not in ("true", "false", "1", "0"):
-        raise ApiProblem(400, "Параметр confirm_duplicates: true или false.")
+    confirmed = _flag("confirm_duplicates")
     data = practice_data(json_body(schemas.PracticeInput))
-    if confirmed in ("false", "0") and (found := duplicates.similar_texts(user, data.title, data.sections)):
+    if not confirmed and (found := duplicates.similar_texts(user, data.title, data.sections)):
         raise ApiProblem(409, "В банке уже есть похожая практика. Если это другая практика, повторите запрос "
                               "с confirm_duplicates=true.", extra={"duplicates": [
                                   {"id": d.practice.id, "title": d.practice.title,
@@ -134,9 +140,7 @@ def import_resolution():
     user = _user()
     if not user.is_moderator:
         raise ApiProblem(403, "Загружать резолюции могут методисты и администраторы.")
-    publish = request.args.get("publish", "false").lower()
-    if publish not in ("true", "false", "1", "0"):
-        raise ApiProblem(400, "Параметр publish: true или false.")
+    publish = _flag("publish")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл резолюции.", {"file": [f"Приложите файл {ACCEPTED}."]})
@@ -154,7 +158,7 @@ def import_resolution():
             text = extract_text(path)
         except ResolutionFormatError as exc:
             raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
-    report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish in ("true", "1"))
+    report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish)
     db.session.commit()
     resolution = report.resolution
     body = resolution_to_json(
