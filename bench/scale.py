@@ -112,17 +112,22 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered) * 1000, "p95": at(0.95), "p99": at(0.99)}
 
 
+def word_counts(paragraphs: list[str]) -> dict[str, int]:
+    """How often each word of five letters or more occurs in the first 20,000 paragraphs (lower case)."""
+    words: dict[str, int] = {}
+    for para in paragraphs[:20000]:
+        for w in re.findall(r"[а-яё]{5,}", para.lower()):
+            words[w] = words.get(w, 0) + 1
+    return words
+
+
 def query_sets(paragraphs: list[str], rng: random.Random) -> dict[str, list[str]]:
     """Distinct queries by kind, drawn from the indexed vocabulary. Stop words are left out: the bank drops
     them from a query ("только" alone finds nothing, at once), so they would flatter its figures."""
     from indexer.analysis import STOP_WORDS
 
-    words: dict[str, int] = {}
-    for para in paragraphs[:20000]:
-        for w in re.findall(r"[а-яё]{5,}", para.lower()):
-            if w not in STOP_WORDS:
-                words[w] = words.get(w, 0) + 1
-    by_freq = sorted(words, key=words.get, reverse=True)
+    words = word_counts(paragraphs)
+    by_freq = [w for w in sorted(words, key=words.get, reverse=True) if w not in STOP_WORDS]
     frequent, rare = by_freq[:60], [w for w in by_freq if words[w] == 2][:60]
     mid = by_freq[60:600]
     phrases = []
@@ -150,10 +155,7 @@ def warmup_queries(paragraphs: list[str], queries: dict[str, list[str]], n: int)
     # Not even a word with the first letters of a measured word's term: the searcher keeps the documents of
     # terms (and of their prefixes, the word's relatives) it read.
     measured = {term(fold(w.strip('"')))[:4] for items in queries.values() for q in items for w in q.split()}
-    words: dict[str, int] = {}
-    for para in paragraphs[:20000]:
-        for w in re.findall(r"[а-яё]{5,}", para.lower()):
-            words[w] = words.get(w, 0) + 1
+    words = word_counts(paragraphs)
     pool = [w for w in sorted(words, key=words.get, reverse=True)[600:] if term(fold(w))[:4] not in measured][: 2 * n]
     rng = random.Random(2)
     return [pool[i] if i % 2 else " ".join(rng.sample(pool, 3)) for i in range(n)]
@@ -476,7 +478,11 @@ def main() -> None:
             results[n][kind]["p50"] for n in ("http", "fts5", "fts5_forms", "like", "like_all", "index"))
         print(f"  {kind:<14} HTTP/FTS5 = {http / fts:5.1f}× ; {http / fts_all:5.1f}×   "
               f"LIKE/HTTP = {like / http:6.1f}× ; {like_all / http:6.1f}×   LIKE/индекс = {like / idx:6.1f}×")
-    print(f"\nRSS веб-процесса после {3 * 40 * len(queries)} запросов: {results['rss_mb']:.0f} МБ, из них своей "
+    from kb.templating import plural
+
+    requests = 1 + args.warmup + 3 * sum(map(len, queries.values()))  # the first, the warm-up, three passes
+    after = f"{requests} {plural(requests, 'запроса', 'запросов', 'запросов')}"  # genitive: "после 681 запроса"
+    print(f"\nRSS веб-процесса после {after}: {results['rss_mb']:.0f} МБ, из них своей "
           f"памяти (RssAnon) {results['anon_mb']:.0f} МБ, остальное — страницы файлов индекса")
     delays = sorted(results["visible_seconds"])
     print(f"Правка видна в поиске через (с момента commit, писатель индекса рядом): медиана "
