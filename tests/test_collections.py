@@ -354,3 +354,21 @@ def test_add_button_partial(app, world):
     assert '<input type="hidden" name="item_id" value="7">' in html
     assert 'name="next" value="/search?q=ШНО"' in html
     assert ">Курс А</option>" in html and '<option value="new">Новая подборка</option>' in html
+
+
+def test_a_web_worker_loads_the_export_libraries_only_for_an_export(tmp_path):
+    """python-docx and fpdf2 (with fontTools and Pillow) cost every worker 30 MB: a worker that never
+    exports never imports them; the export still works (the tests above)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys\nfrom kb import create_app\napp = create_app()\n"
+              "app.test_client().get('/'); app.test_client().get('/search?q=музей')\n"
+              "print(sorted(m for m in ('docx', 'fpdf', 'fontTools', 'PIL') if m in sys.modules))")
+    env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instance")}
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -12,18 +12,21 @@ import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from docx import Document
-from docx.shared import Pt
 from flask import current_app
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from kb.citations.links import permalink
 from kb.citations.services import gost_reference
 from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.templating import format_date
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# python-docx and fpdf2 (with fontTools and Pillow) are imported by the export that needs them: loaded with
+# the app they took 30 MB of every web worker's memory for a page few requests ask for.
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -59,6 +62,9 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
 
 def export_docx(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
     """A Word document: headings, annotations, notes in italics, a numbered bibliography."""
+    from docx import Document
+    from docx.shared import Pt
+
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"
@@ -105,6 +111,9 @@ def _pdf_fonts(pdf: FPDF) -> None:
 
 def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
     """A PDF with DejaVu fonts embedded (subset), so Cyrillic shows on any reader."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 15)
     pdf.set_auto_page_break(True, margin=20)
