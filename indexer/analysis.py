@@ -38,6 +38,7 @@ path must not change.
 from __future__ import annotations
 
 import re
+import struct
 import threading
 from functools import lru_cache
 
@@ -323,9 +324,12 @@ def _index_term(raw: str, make_term, cache: dict[str, str]) -> str:
     return found
 
 
-# A single position -> its encoding by whoosh's Positions format (the same for every field).
-_ONE_POSITION: dict[int, bytes] = {}
+# A single position -> its encoding, per encoding (packed or whoosh's; the same for every field).
+_ONE_POSITION: dict[bool, dict[int, bytes]] = {False: {}, True: {}}
 _ONE_POSITION_CACHE = 1 << 16
+
+
+_PACKED_HEAD = struct.Struct("!I")  # the count of positions, as whoosh's pack_uint writes it
 
 
 class RussianPositions(formats.Positions):
@@ -335,7 +339,30 @@ class RussianPositions(formats.Positions):
     Building the index spent most of its time passing each running word through the analyzer's token
     objects and the format's grouping; this does the same with a regex ``findall`` and dictionaries.
     Pickled into the index schema: this module's import path must not change.
+
+    A schema built now stores a posting's positions packed (``packed``): whoosh's count header, then each
+    position as a little-endian uint32. whoosh pickles the list of gaps between them, and a phrase search
+    unpickled the position lists of thousands of candidate postings, a Python int per position; packed
+    ones are read as one array (``docsets._decoded_positions``). A schema pickled before has no ``packed``
+    in its ``__dict__`` and keeps whoosh's encoding (the class attribute), until its index is rebuilt.
     """
+
+    packed = False
+
+    def __init__(self, field_boost: float = 1.0, **options):
+        super().__init__(field_boost=field_boost, **options)
+        self.packed = True
+
+    def encode(self, poslist):
+        if not self.packed:
+            return formats.Positions.encode(self, poslist)
+        return _PACKED_HEAD.pack(len(poslist)) + struct.pack(f"<{len(poslist)}I", *poslist)
+
+    def decode_positions(self, valuestring):
+        if not self.packed:
+            return formats.Positions.decode_positions(self, valuestring)
+        count = (len(valuestring) - _PACKED_HEAD.size) // 4
+        return list(struct.unpack_from(f"<{count}I", valuestring, _PACKED_HEAD.size))
 
     def word_values(self, value, analyzer, **kwargs):
         if not (isinstance(analyzer, RussianAnalyzer) and isinstance(value, str) and kwargs.get("mode") == "index"
@@ -357,7 +384,7 @@ class RussianPositions(formats.Positions):
         boost = self.field_boost
         once = 1.0 * boost
         encode = self.encode
-        single = _ONE_POSITION
+        single = _ONE_POSITION[self.packed]
         for word, positions in poses.items():
             if len(positions) == 1 and positions[0] < _ONE_POSITION_CACHE:
                 # most words of a text occur once: their encoded positions are looked up

@@ -78,6 +78,16 @@ class PostingValues:
     def __reduce__(self):
         return PostingValues, (self._blob, self._lengths)
 
+    @property
+    def blob(self) -> bytes:
+        """Every value, one after the other."""
+        return self._blob
+
+    @property
+    def lengths(self) -> array:
+        """Each value's length in ``blob`` (an array of uint32)."""
+        return self._lengths
+
     def __len__(self) -> int:
         return len(self._lengths)
 

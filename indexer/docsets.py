@@ -14,6 +14,7 @@ hold all their words, so the answer is always exactly whoosh's ``docs_for_query`
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from itertools import chain
 
@@ -26,7 +27,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
-from indexer.codec import info_arrays, prefix_terms
+from indexer.analysis import RussianPositions
+from indexer.codec import PostingValues, info_arrays, prefix_terms
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
 TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
@@ -244,12 +246,14 @@ class DocSets:
         if cached is not None:
             return cached
         fmt = self.reader.schema[q.fieldname].format
-        if q.slop != 1 or type(fmt).decode_positions is not formats.Positions.decode_positions:
+        packed = isinstance(fmt, RussianPositions) and fmt.packed
+        if q.slop != 1 or not (packed or isinstance(fmt, RussianPositions)
+                               or type(fmt).decode_positions is formats.Positions.decode_positions):
             found = self.from_numbers(self.searcher.docs_for_query(q)) & candidates
         else:
             starts = None
             for i, word in enumerate(q.words):
-                docs, positions = self._positions(q.fieldname, word, candidates)
+                docs, positions = self._positions(q.fieldname, word, candidates, packed)
                 keys = (docs << 32) | (positions - i + (1 << 31))  # where the phrase would start
                 starts = np.unique(keys) if starts is None else np.intersect1d(starts, keys)
                 if not starts.size:
@@ -262,26 +266,48 @@ class DocSets:
             self._terms[key] = found
         return found
 
-    def _positions(self, fieldname: str, text: str, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _positions(self, fieldname: str, text: str, candidates: np.ndarray,
+                   packed: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of a term in the candidate documents, as int64 arrays;
-        only the candidates' position lists are decoded (whoosh's Positions encoding: a count, then the
-        pickled gaps), all of them in one ``loads`` (``_decoded_positions``)."""
+        only the candidates' position lists are decoded. ``packed`` (``RussianPositions.packed``): a block's
+        values are cut out of its bytes as arrays (``_packed_positions``); else whoosh's encoding (a count,
+        then the pickled gaps), all of them in one ``loads`` (``_decoded_positions``)."""
         numbers: list[np.ndarray] = []
         values: list[bytes] = []
+        # packed blocks: their documents, which are wanted, their values; read together at the end
+        block_numbers: list[np.ndarray] = []
+        block_wanted: list[np.ndarray] = []
+        blocks: list[PostingValues] = []
         for leaf, offset in self.reader.leaf_readers():
             try:
-                blocks = leaf_values(leaf, fieldname, text, candidates[offset : offset + leaf.doc_count_all()])
-                for ids, block_values in blocks:
-                    block_numbers = ids + offset
-                    chosen = np.flatnonzero(candidates[block_numbers])
-                    if chosen.size:
-                        numbers.append(block_numbers[chosen])
-                        values.extend([block_values[j] for j in chosen.tolist()])
+                for ids, block_values in leaf_values(leaf, fieldname, text,
+                                                     candidates[offset : offset + leaf.doc_count_all()]):
+                    found = ids + offset
+                    wanted = candidates[found]
+                    if not wanted.any():
+                        continue
+                    if packed and isinstance(block_values, PostingValues):
+                        block_numbers.append(found)
+                        block_wanted.append(wanted)
+                        blocks.append(block_values)
+                        continue
+                    chosen = np.flatnonzero(wanted)
+                    numbers.append(found[chosen])
+                    values.extend([block_values[j] for j in chosen.tolist()])
             except TermNotFound:
                 continue
-        if not values:
+        arrays: list[tuple[np.ndarray, np.ndarray]] = []
+        if blocks:
+            joined = PostingValues(b"".join(block.blob for block in blocks),
+                                   array("I", b"".join(block.lengths for block in blocks)))
+            arrays.append(_packed_positions(np.concatenate(block_numbers), joined, np.concatenate(block_wanted)))
+        if values:
+            arrays.append((_packed_values if packed else _decoded_positions)(np.concatenate(numbers), values))
+        if not arrays:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return _decoded_positions(np.concatenate(numbers), values)
+        if len(arrays) == 1:
+            return arrays[0]
+        return np.concatenate([a[0] for a in arrays]), np.concatenate([a[1] for a in arrays])
 
     def facet(self, fieldname: str) -> tuple[list[str], np.ndarray]:
         """(values, packed bitmaps: one row per value) of a keyword field, built once per searcher."""
@@ -505,6 +531,26 @@ def _decoded_positions(numbers: np.ndarray, values: list[bytes]) -> tuple[np.nda
     starts = np.cumsum(lengths) - lengths  # where each list's gaps begin in ``flat``
     before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0)  # the sum of the lists before it
     return np.repeat(numbers, lengths), running - np.repeat(before, lengths)
+
+
+_PACKED_HEAD_WORDS = 1  # a packed value's count header (``RussianPositions``), in 4-byte words
+
+
+def _packed_positions(numbers: np.ndarray, values: PostingValues, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document, position) of every position of the ``wanted`` postings (a mask) of a block whose values are
+    packed (``RussianPositions.packed``), ``numbers`` its document numbers: the block's bytes read as one
+    array of 4-byte words, every value's header and the unwanted values' words masked out."""
+    words = np.frombuffer(values.blob, dtype="<u4")
+    lengths = np.frombuffer(values.lengths, dtype=np.uint32).astype(np.int64) // 4  # uint32: array("I")
+    keep = np.repeat(wanted, lengths)
+    keep[np.cumsum(lengths) - lengths] = False  # the headers
+    return np.repeat(numbers[wanted], lengths[wanted] - _PACKED_HEAD_WORDS), words[keep].astype(np.int64)
+
+
+def _packed_values(numbers: np.ndarray, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """``_packed_positions`` of values given one by one (a block another codec wrote), every one wanted."""
+    lengths = array("I", map(len, values))
+    return _packed_positions(numbers, PostingValues(b"".join(values), lengths), np.ones(len(values), dtype=bool))
 
 
 def _dense_ranks(values: list) -> np.ndarray:

@@ -198,13 +198,12 @@ def test_position_lists_decoded_together_are_whooshs_one_by_one():
     import numpy as np
     from whoosh import formats
 
-    from indexer.analysis import RussianPositions
     from indexer.docsets import _decoded_positions
 
     rng = random.Random(3)
     lists = [sorted(rng.sample(range(200_000), rng.randint(1, 400))) for _ in range(300)]
     lists += [[0], [65_535], [65_536], [2**31 - 1], [3, 4, 5]]  # one-, two- and four-byte pickled ints
-    values = [RussianPositions().encode(positions) for positions in lists]
+    values = [formats.Positions().encode(positions) for positions in lists]  # a schema pickled before packing
     values[7] = values[7][:-1]  # a value stored without its STOP byte (whoosh's decoder adds it back)
     numbers = np.array(rng.sample(range(1_000_000), len(values)), dtype=np.int64)
     docs, positions = _decoded_positions(numbers, values)
@@ -213,3 +212,98 @@ def test_position_lists_decoded_together_are_whooshs_one_by_one():
     assert list(zip(docs.tolist(), positions.tolist(), strict=True)) == expected
     empty = _decoded_positions(np.zeros(0, dtype=np.int64), [])
     assert empty[0].size == empty[1].size == 0
+
+
+def test_packed_position_lists_read_as_arrays_are_the_formats_one_by_one():
+    import pickle
+    import random
+    from array import array
+
+    import numpy as np
+
+    from indexer.analysis import RussianPositions
+    from indexer.docsets import _packed_positions, _packed_values
+
+    fmt = pickle.loads(pickle.dumps(RussianPositions(field_boost=2.0)))  # as an index's schema holds it
+    assert fmt.packed
+    rng = random.Random(4)
+    lists = [sorted(rng.sample(range(200_000), rng.randint(1, 400))) for _ in range(300)]
+    lists += [[0], [65_535], [65_536], [2**31 - 1], [2**32 - 1], [3, 4, 5]]
+    values = [fmt.encode(positions) for positions in lists]
+    assert [fmt.decode_positions(v) for v in values] == lists
+    assert [fmt.decode_frequency(v) for v in values] == [len(p) for p in lists]  # whoosh's count header
+    numbers = np.array(rng.sample(range(1_000_000), len(values)), dtype=np.int64)
+    expected = [(int(n), p) for n, positions in zip(numbers, lists, strict=True) for p in positions]
+    docs, positions = _packed_values(numbers, values)
+    assert list(zip(docs.tolist(), positions.tolist(), strict=True)) == expected
+    # a block's values, some postings wanted
+    block = PostingValues(b"".join(values), array("I", map(len, values)))
+    wanted = np.array([rng.random() < 0.3 for _ in values])
+    docs, positions = _packed_positions(numbers, block, wanted)
+    assert list(zip(docs.tolist(), positions.tolist(), strict=True)) == [
+        (int(n), p) for n, positions, w in zip(numbers, lists, wanted, strict=True) if w for p in positions]
+    nothing = _packed_positions(numbers, block, np.zeros(len(values), dtype=bool))
+    assert nothing[0].size == nothing[1].size == 0
+
+
+def _unpacked_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New indexes get the schema of a version before packed positions: no ``packed`` in the formats."""
+    import indexer.index as index_module
+    from indexer.analysis import RussianPositions
+    from indexer.schema import build_schema
+
+    def before_packing(analyzer):
+        schema = build_schema(analyzer)
+        for name in schema.names():
+            if isinstance(schema[name].format, RussianPositions):
+                del schema[name].format.__dict__["packed"]
+        return schema
+
+    monkeypatch.setattr(index_module, "build_schema", before_packing)
+
+
+PHRASES = ['"школьный музей"', '"музей города"', '"города школьный"', '"музей школьный"', '"проект музей города"',
+           '"научное общество"', '"общество научное"']
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed", "pickled-before"])
+def test_phrases_find_what_whooshs_phrase_matcher_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        packed: bool):
+    """Both encodings of positions on disk (an index built before packing keeps its own until rebuilt, and
+    writes new documents in it): the phrase check over position arrays finds whoosh's own matches."""
+    import random
+
+    from whoosh import formats
+
+    from indexer.analysis import RussianPositions
+    from indexer.docsets import DocSets
+    from indexer.query import parse_text
+
+    if not packed:
+        _unpacked_schemas(monkeypatch)
+    rng = random.Random(6)
+    words = ["школьный", "музей", "города", "проект", "научное", "общество", "и", "детей", "музея", "школьного"]
+    texts = [" ".join(rng.choices(words, k=rng.randint(2, 60))) for _ in range(700)]
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply([practice(i, text) for i, text in enumerate(texts[:400])])
+    ix.apply([practice(i, text) for i, text in enumerate(texts[400:], 400)])  # two segments
+    ix.apply(deletes=[f"practice:{i}" for i in range(0, 700, 9)])
+    with ix._lock:
+        searcher = ix._current_searcher()
+        fmt = searcher.schema["body"].format
+        assert isinstance(fmt, RussianPositions) and fmt.packed is packed
+        value = next(iter(searcher.reader().leaf_readers()))[0].postings("body", "муз").value()
+        whoosh_value = formats.Positions().encode(fmt.decode_positions(value))
+        assert (value == whoosh_value) is not packed  # what is on disk
+        sets = DocSets(searcher)
+        for text in PHRASES:
+            q = parse_text(text, searcher.schema).strict
+            phrases = [leaf for leaf in q.leaves() if leaf.__class__.__name__ == "Phrase"] if q else []
+            assert phrases, text
+            for phrase in phrases:
+                found = DocSets.numbers(sets.matching(phrase))
+                assert found == sorted(searcher.docs_for_query(phrase)), (text, phrase.fieldname)
+    total = ix.search(SearchQuery(text='"школьный музей"', per_page=1)).total
+    kept = [[w for w in t.split() if w != "и"] for t in texts]  # a stop word holds no position
+    assert total == sum(1 for i, t in enumerate(kept) if i % 9 and any(
+        a.startswith("школьн") and b.startswith("музе") for a, b in zip(t, t[1:])))
