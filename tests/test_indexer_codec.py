@@ -272,6 +272,7 @@ def test_phrases_find_what_whooshs_phrase_matcher_finds(tmp_path: Path, monkeypa
     """Both encodings of positions on disk (an index built before packing keeps its own until rebuilt, and
     writes new documents in it): the phrase check over position arrays finds whoosh's own matches."""
     import random
+    from itertools import pairwise
 
     from whoosh import formats
 
@@ -306,4 +307,4 @@ def test_phrases_find_what_whooshs_phrase_matcher_finds(tmp_path: Path, monkeypa
     total = ix.search(SearchQuery(text='"школьный музей"', per_page=1)).total
     kept = [[w for w in t.split() if w != "и"] for t in texts]  # a stop word holds no position
     assert total == sum(1 for i, t in enumerate(kept) if i % 9 and any(
-        a.startswith("школьн") and b.startswith("музе") for a, b in zip(t, t[1:])))
+        a.startswith("школьн") and b.startswith("музе") for a, b in pairwise(t)))
