@@ -796,6 +796,34 @@ def test_scores_summed_at_a_word_s_documents_are_the_whole_array_sums_bit_for_bi
         assert np.array_equal(a, b), q
 
 
+def test_a_more_like_this_query_matches_where_it_scores(large: SearchIndex):
+    """Similar practices take a query's matches to be the live documents where it scores above 0."""
+    import numpy as np
+    from whoosh import query
+
+    from indexer.docsets import DocSets
+    from indexer.index import SIMILAR_FIELDS
+    from indexer.scoring import Scores
+
+    with large._lock:  # deleted documents in both segments
+        searcher = large._current_searcher()
+        sets = DocSets(searcher)
+        terms = sorted(text.decode() for text in searcher.reader().lexicon("body"))
+        rng = np.random.default_rng(3)
+        partial = 0
+        for round_ in range(30):
+            count = int(rng.integers(1, 5))
+            words = rng.choice(terms, count, replace=False)
+            concept = [query.ConstantScoreQuery(query.Term("topic", "olympiads"), 2.0)] if round_ % 2 else []
+            q = query.Or([query.Or([query.Term(f, w) for f in SIMILAR_FIELDS], boost=float(b))
+                          for w, b in zip(words, rng.uniform(0.1, 1.0, count), strict=True)] + concept)
+            scores = Scores(sets).of(q)
+            matched = sets.matching(q)
+            partial += 0 < matched.sum() < sets.live.sum()
+            assert np.array_equal((scores > 0) & sets.live, matched)
+    assert partial >= 20  # most rounds match some of the documents, not all or none
+
+
 def test_scores_at_a_query_s_own_matches_are_the_whole_index_scores_bit_for_bit(large: SearchIndex):
     import numpy as np
     from whoosh import query
