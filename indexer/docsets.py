@@ -42,13 +42,52 @@ SPARSE_COUNTS = 64
 CODED_FACET_VALUES = 32
 
 
+class SegmentFacets:
+    """Each segment's facet postings (value -> the segment's document numbers holding it), kept across
+    searchers. A commit opens a new searcher, and its facet bitmaps were built from every value's postings in
+    every segment: 50 of the 70 ms of the first search after a commit at 100,000 practices (810 values, seven
+    segments). A segment's postings never change (a deletion only marks documents, which ``live`` masks), so
+    only the segments a commit wrote are read again. Entries of segments no longer in the index are dropped
+    when a searcher without them starts using this."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, str], dict[bytes, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def keep_only(self, segment_ids: set[str]) -> None:
+        with self._lock:
+            for key in [key for key in self._parts if key[0] not in segment_ids]:
+                del self._parts[key]
+
+    def get(self, leaf, fieldname: str) -> dict[bytes, np.ndarray]:
+        segment = leaf.segment()  # None: a reader of no segment (an empty index), nothing to keep
+        key = (segment.segment_id(), fieldname) if segment is not None else None
+        with self._lock:
+            found = self._parts.get(key) if key else None
+        if found is None:
+            found = {}
+            for term in leaf.lexicon(fieldname):
+                parts = [ids for ids, _weights in leaf_postings(leaf, fieldname, term, weights=False)]
+                found[term] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if key:
+                with self._lock:
+                    self._parts[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 class DocSets:
     """Bitmaps over the document numbers of one searcher (one commit of the index)."""
 
-    def __init__(self, searcher: Searcher, term_cache: int = TERM_CACHE):
+    def __init__(self, searcher: Searcher, term_cache: int = TERM_CACHE, segments: SegmentFacets | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
+        self._segments = segments if segments is not None else SegmentFacets()
+        self._segments.keep_only({leaf.segment().segment_id() for leaf, _offset in self.reader.leaf_readers()
+                                  if leaf.segment() is not None})
         self.live = np.ones(self.size, dtype=bool)
         if self.reader.has_deletions():  # each segment's (few) deleted documents, not every live one
             for leaf, offset in self.reader.leaf_readers():
@@ -315,13 +354,18 @@ class DocSets:
             cached = self._facets.get(fieldname)
         if cached is not None:
             return cached
-        terms = list(self.reader.lexicon(fieldname))
+        parts = [(self._segments.get(leaf, fieldname), offset) for leaf, offset in self.reader.leaf_readers()]
+        terms = sorted(set().union(*(part for part, _offset in parts)))  # the merged lexicon's order
         values = [term.decode("utf-8") for term in terms]
         coded = len(values) > CODED_FACET_VALUES
         rows = []
         holders = []
         for term in terms:
-            docs = self.postings(fieldname, term)
+            docs = self.empty()
+            for part, offset in parts:
+                if (ids := part.get(term)) is not None:
+                    docs[ids + offset] = True
+            docs &= self.live
             rows.append(np.packbits(docs))
             if coded:
                 holders.append(np.flatnonzero(docs))

@@ -47,7 +47,7 @@ from indexer.analysis import (
     morphology as analysis_morphology,
 )
 from indexer.codec import KbCodec, keep_tables, pread_segment_files, prefix_terms, segment_arrays
-from indexer.docsets import DocSets
+from indexer.docsets import DocSets, SegmentFacets
 from indexer.memory import keep_arrays_in_heap
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
@@ -348,6 +348,7 @@ class SearchIndex:
         self._folder: tuple[int, int] | None = None  # (device, inode) the searcher was opened on
         # bitmaps of the open searcher: term and facet-value document sets (built on first use)
         self._sets: DocSets | None = None
+        self._segment_facets = SegmentFacets()  # facet postings per segment, across searchers (docsets.py)
         self._term_stats: _TermStatistics | None = None
         self._scorer: Scores | None = None
         # the last searches on the open searcher: a commit (a new searcher) empties it
@@ -754,7 +755,7 @@ class SearchIndex:
     def _docsets(self, searcher: Searcher) -> DocSets:
         """The bitmaps of the open searcher (built on first use, dropped with the searcher)."""
         if self._sets is None or self._sets.searcher is not searcher:
-            self._sets = DocSets(searcher)
+            self._sets = DocSets(searcher, segments=self._segment_facets)
         return self._sets
 
     def _facet_counts(

@@ -770,6 +770,55 @@ def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, siz
         assert sets._codes["topic"][1].size > 1000  # documents with a second topic
 
 
+def test_facets_after_each_commit_read_only_the_new_segments_and_stay_exact(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    """The facet postings of segments a commit left alone are kept across searchers: after adds, updates
+    (a document moving to another region), deletions and a merge, every facet is what a searcher without
+    any kept postings reads, and only the segments a commit wrote are read."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    import indexer.docsets
+    from indexer.docsets import DocSets
+
+    ix = SearchIndex(tmp_path / "index")
+    documents = generated(120, seed=8)
+    read: list[str] = []
+    real_get = indexer.docsets.SegmentFacets.get
+
+    def counting(self, leaf, fieldname):
+        if self is ix._segment_facets and (leaf.segment().segment_id(), fieldname) not in self._parts:
+            read.append(leaf.segment().segment_id())
+        return real_get(self, leaf, fieldname)
+
+    monkeypatch.setattr(indexer.docsets.SegmentFacets, "get", counting)
+    moved = [replace(d, region=["RU-TA"], level=["secondary"]) for d in documents[:30:3]]
+    steps = [([*documents[:60]], []), (documents[60:90], []), (moved, []), ([], [d.id for d in documents[1:60:4]]),
+             (documents[90:], []), (generated(140, seed=9)[120:], [])]
+    for upserts, deletes in steps:
+        ix.apply(upserts, deletes)
+        read.clear()
+        result = ix.search(SearchQuery(text=""))
+        with ix._lock:
+            searcher = ix._current_searcher()
+            segments = [leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()]
+            kept = ix._docsets(searcher)
+            fresh = DocSets(searcher)  # its own, empty store of segment postings
+            for name in ("region", "level", "topic", "year", "type"):
+                values, packed = kept.facet(name)
+                fresh_values, fresh_packed = fresh.facet(name)
+                assert values == fresh_values and np.array_equal(packed, fresh_packed), name
+                for value, bits in zip(values, packed, strict=True):
+                    expected = fresh.postings(name, value)
+                    assert np.array_equal(np.unpackbits(bits, count=kept.size).astype(bool), expected)
+        assert result.total == int(kept.live.sum())
+        assert {key[0] for key in ix._segment_facets._parts} == set(segments)  # merged-away ones dropped
+        # the segments this commit wrote (whoosh may also merge small ones into a new one), not the rest
+        assert set(read) <= set(segments) and len(set(read)) < len(segments) or len(segments) == 1
+    assert {"RU-TA"} <= {v for v, n in ix.search(SearchQuery(text="")).facets["region"]}
+
+
 def test_scores_summed_at_a_word_s_documents_are_the_whole_array_sums_bit_for_bit(
         large: SearchIndex, monkeypatch: pytest.MonkeyPatch):
     import numpy as np
