@@ -343,7 +343,7 @@ class RussianPositions(formats.Positions):
     A schema built now stores a posting's positions packed (``packed``): whoosh's count header, then each
     position as a little-endian uint32. whoosh pickles the list of gaps between them, and a phrase search
     unpickled the position lists of thousands of candidate postings, a Python int per position; packed
-    ones are read as one array (``docsets._decoded_positions``). A schema pickled before has no ``packed``
+    ones are read as one array (``docsets._packed_positions``). A schema pickled before has no ``packed``
     in its ``__dict__`` and keeps whoosh's encoding (the class attribute), until its index is rebuilt.
     """
 

@@ -74,9 +74,6 @@ class SegmentFacets:
                     self._parts[key] = found
         return found
 
-    def __len__(self) -> int:
-        return len(self._parts)
-
 
 class DocSets:
     """Bitmaps over the document numbers of one searcher (one commit of the index)."""
@@ -112,19 +109,6 @@ class DocSets:
         ids = np.fromiter(numbers, dtype=np.int64)
         if ids.size:
             docs[ids] = True
-        return docs & self.live
-
-    def postings(self, fieldname: str, text: str | bytes) -> np.ndarray:
-        """The live documents holding a term, read a block of whoosh's postings at a time (not one document
-        at a time through ``all_ids()``: at 100,000 documents the facet bitmaps of a new searcher took
-        about a second that way)."""
-        docs = self.empty()
-        for leaf, offset in self.reader.leaf_readers():
-            try:
-                for ids, _weights in leaf_postings(leaf, fieldname, text, weights=False):
-                    docs[offset + ids] = True
-            except TermNotFound:
-                continue
         return docs & self.live
 
     def term(self, fieldname: str, text: str) -> np.ndarray:
@@ -286,7 +270,7 @@ class DocSets:
             return cached
         fmt = self.reader.schema[q.fieldname].format
         packed = isinstance(fmt, RussianPositions) and fmt.packed
-        if q.slop != 1 or not (packed or isinstance(fmt, RussianPositions)
+        if q.slop != 1 or not (isinstance(fmt, RussianPositions)
                                or type(fmt).decode_positions is formats.Positions.decode_positions):
             found = self.from_numbers(self.searcher.docs_for_query(q)) & candidates
         else:

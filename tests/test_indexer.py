@@ -763,7 +763,7 @@ def test_facet_counts_of_few_or_many_documents_are_exact(large: SearchIndex, siz
     docs = sets.from_numbers(rng.sample(DocSets.numbers(sets.live), size))
     for name in ("region", "level", "topic", "year"):
         values, _ = sets.facet(name)
-        expected = [(v, int(np.count_nonzero(docs & sets.postings(name, v)))) for v in values]
+        expected = [(v, int(np.count_nonzero(docs & sets.term(name, v)))) for v in values]
         assert sets.counts(name, docs) == [(v, n) for v, n in expected if n], name
         assert (name in sets._codes) == coded
     if coded:
@@ -774,7 +774,7 @@ def test_facets_after_each_commit_read_only_the_new_segments_and_stay_exact(tmp_
                                                                            monkeypatch: pytest.MonkeyPatch):
     """The facet postings of segments a commit left alone are kept across searchers: after adds, updates
     (a document moving to another region), deletions and a merge, every facet is what a searcher without
-    any kept postings reads, and only the segments a commit wrote are read."""
+    any kept postings reads (and each value's term bitmap), and only the segments a commit wrote are read."""
     from dataclasses import replace
 
     import numpy as np
@@ -810,7 +810,7 @@ def test_facets_after_each_commit_read_only_the_new_segments_and_stay_exact(tmp_
                 fresh_values, fresh_packed = fresh.facet(name)
                 assert values == fresh_values and np.array_equal(packed, fresh_packed), name
                 for value, bits in zip(values, packed, strict=True):
-                    expected = fresh.postings(name, value)
+                    expected = fresh.term(name, value)
                     assert np.array_equal(np.unpackbits(bits, count=kept.size).astype(bool), expected)
         assert result.total == int(kept.live.sum())
         assert {key[0] for key in ix._segment_facets._parts} == set(segments)  # merged-away ones dropped
