@@ -46,8 +46,8 @@ from indexer.analysis import (
 from indexer.analysis import (
     morphology as analysis_morphology,
 )
-from indexer.codec import KbCodec, keep_tables, pread_segment_files, prefix_terms, segment_arrays
-from indexer.docsets import DocSets, SegmentFacets
+from indexer.codec import KbCodec, keep_tables, pread_segment_files, segment_arrays
+from indexer.docsets import DocSets, SegmentFacets, SegmentWords
 from indexer.memory import keep_arrays_in_heap
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
@@ -349,6 +349,7 @@ class SearchIndex:
         # bitmaps of the open searcher: term and facet-value document sets (built on first use)
         self._sets: DocSets | None = None
         self._segment_facets = SegmentFacets()  # facet postings per segment, across searchers (docsets.py)
+        self._segment_words = SegmentWords()  # each segment's words of a letter, for spelling suggestions
         self._term_stats: _TermStatistics | None = None
         self._scorer: Scores | None = None
         # the last searches on the open searcher: a commit (a new searcher) empties it
@@ -614,7 +615,7 @@ class SearchIndex:
         q = parsed.strict or query.Every()
         matched = sets.matching(q)
         suggestion = None
-        if parsed.strict is not None and (corrections := _corrections(searcher, parsed.words)):
+        if parsed.strict is not None and (corrections := _corrections(searcher, parsed.words, self._segment_words)):
             suggestion = _apply_corrections(request.text, corrections)
             corrected = parse_text(suggestion, searcher.schema, request.synonyms).strict
             corrected_docs = sets.matching(corrected) if corrected is not None else sets.empty()
@@ -756,6 +757,7 @@ class SearchIndex:
         """The bitmaps of the open searcher (built on first use, dropped with the searcher)."""
         if self._sets is None or self._sets.searcher is not searcher:
             self._sets = DocSets(searcher, segments=self._segment_facets)
+            self._segment_words.keep_only(self._sets.segment_ids)
         return self._sets
 
     def _facet_counts(
@@ -902,35 +904,39 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
     return request.text, filters, page, per_page, request.sort, synonyms
 
 
-def _closest_word(searcher: Searcher, word: str) -> str | None:
+def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> str | None:
     """The indexed word nearest to ``word`` (fewest edits, then most documents), or None.
 
     Candidates start with the same letter (whoosh's ``terms_within(prefix=1)``); their edit distance is
     whoosh's (Damerau-Levenshtein as optimal string alignment), computed by rapidfuzz in C: whoosh walked
-    the 25,000 words of a letter at 100,000 practices in Python, a second per misspelt word."""
+    the 25,000 words of a letter at 100,000 practices in Python, a second per misspelt word. Only words
+    whose length differs by no more than the edits allowed can be near; each segment's come from ``kept``
+    (read once per segment and letter), or from the terms files."""
     reader = searcher.reader()
     prefix = word[:1].encode("utf-8")
-    found: set[bytes] = set()
-    for leaf, _offset in reader.leaf_readers():
-        found.update(prefix_terms(leaf, SPELLING_FIELD, prefix))
-    candidates = [w.decode("utf-8") for w in found]
+    kept = kept if kept is not None else SegmentWords()
     edits = MAX_EDITS_LONG if len(word) >= LONG_WORD else 1
-    distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=edits, dtype=np.int32)[0] if (
-        candidates) else np.zeros(0, dtype=np.int32)
+    near: dict[str, int] = {}  # candidate -> its edits (the same in every segment that has it)
+    for leaf, _offset in reader.leaf_readers():
+        candidates = kept.get(leaf, SPELLING_FIELD, prefix, range(len(word) - edits, len(word) + edits + 1))
+        if candidates:
+            distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=edits,
+                                      dtype=np.int32)[0]
+            near.update((candidates[i], int(distances[i])) for i in np.flatnonzero(distances <= edits).tolist())
+    near.pop(word, None)
     for distance in range(1, 1 + edits):
         # The word list keeps the words of removed documents until segments merge: a word is only
         # offered while a document in the index still has it.
-        near = [
-            c for c, d in zip(candidates, distances.tolist(), strict=True)
-            if d <= distance and c != word
-            and next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, c))), None) is not None
+        found = [
+            c for c, d in near.items()
+            if d <= distance and next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, c))), None) is not None
         ]
-        if near:
-            return max(near, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
+        if found:
+            return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
     return None
 
 
-def _corrections(searcher: Searcher, words: list[str]) -> dict[str, str]:
+def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None) -> dict[str, str]:
     """Misspelt word -> the indexed word meant, for the query words the index does not know."""
     reader = searcher.reader()
     corrections: dict[str, str] = {}
@@ -943,7 +949,7 @@ def _corrections(searcher: Searcher, words: list[str]) -> dict[str, str]:
             is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS)
         ):
             continue
-        if closest := _closest_word(searcher, word):
+        if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
     return corrections
 

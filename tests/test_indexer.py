@@ -971,6 +971,7 @@ def test_spelling_suggestions_are_those_whoosh_s_word_walk_gives(large: SearchIn
     from whoosh import query
 
     from indexer import index as index_module
+    from indexer.docsets import SegmentWords
 
     def whoosh_closest(searcher, word):
         reader = searcher.reader()
@@ -995,8 +996,38 @@ def test_spelling_suggestions_are_those_whoosh_s_word_walk_gives(large: SearchIn
                       word[:i] + word[i + 1:i + 2] + word[i] + word[i + 2:], word + "ий"]
         typos += ["нетслова", "шахматнй", "олимпиадп", "ёжик", "zzzz"]
         suggested = 0
+        kept = SegmentWords()  # filled by the first typos of a letter, read by the later ones
         for typo in typos:
             expected = whoosh_closest(searcher, typo)
             assert index_module._closest_word(searcher, typo) == expected, typo
+            assert index_module._closest_word(searcher, typo, kept) == expected, typo
             suggested += expected is not None
+        assert len({key[2] for key in kept._parts}) > 10  # letters kept
     assert suggested > 50
+
+
+def test_spelling_words_kept_across_commits_are_the_segments_own(tmp_path: Path):
+    """The words of a letter kept per segment (SegmentWords): a commit's new word is suggested at once, a
+    word whose only document is gone is not, and segments merged away are dropped."""
+    from dataclasses import replace
+
+    from indexer.codec import KbCodec
+    from indexer.docsets import SegmentWords
+
+    ix = SearchIndex(tmp_path / "index")
+    documents = generated(40, seed=3)
+    ix.apply(documents)
+    assert ix.search(SearchQuery(text="шахмтистов")).suggestion is None  # no such word yet
+    kept = ix._segment_words
+    assert any(key[2] == "ш".encode() for key in kept._parts)
+    ix.apply([replace(documents[0], id="practice:9001", title="Клуб юных шахматистов")])
+    assert ix.search(SearchQuery(text="шахмтистов")).suggestion == "шахматистов"
+    ix.apply([], ["practice:9001"])
+    assert ix.search(SearchQuery(text="шахмтистов")).suggestion is None  # only in a removed document
+    ix.apply([replace(documents[1], id="practice:9002", title="Шахматисты")])
+    ix._open().writer(codec=KbCodec()).commit(optimize=True)  # every segment merged into one
+    assert ix.search(SearchQuery(text="шахмтисты")).suggestion == "шахматисты"
+    with ix._lock:
+        segments = {leaf.segment().segment_id() for leaf, _ in ix._current_searcher().reader().leaf_readers()}
+    assert len(segments) == 1 and {key[0] for key in kept._parts} == segments
+    assert isinstance(kept, SegmentWords) and kept is ix._segment_words
