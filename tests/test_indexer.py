@@ -963,6 +963,39 @@ def test_ordered_term_lookups_are_whoosh_s_own(large: SearchIndex):
     assert checked > 20
 
 
+@pytest.mark.parametrize("small_bytes", [0, 1 << 30], ids=["hash-table", "dict"])
+def test_term_look_ups_find_what_whoosh_s_hash_reader_finds(large: SearchIndex, small_bytes: int,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    """A terms file's ``ranges_for_key`` (indexer.codec._ClosestKey.ranges), from its hash table or, for a
+    small file, from a dict of its keys: what whoosh's HashReader yields, for every key and keys not there."""
+    import random
+
+    from whoosh.filedb.filetables import HashReader
+
+    from indexer import codec
+
+    monkeypatch.setattr(codec, "SMALL_TERMS_BYTES", small_bytes)
+    rng = random.Random(4)
+    with large._lock:
+        searcher = large._current_searcher()
+        for leaf, _offset in searcher.reader().leaf_readers():
+            tindex = leaf._terms._tindex
+            ranges = codec._ClosestKey(tindex).ranges  # built under the patched size
+            assert (ranges.__self__._small is None) == (small_bytes == 0)
+            keys = list(tindex.keys())
+            absent = [key[:-1] for key in rng.sample(keys, 300)] + [key + b"\x00" for key in rng.sample(keys, 300)]
+            absent += [b"", b"\xff" * 40, bytes(rng.randrange(256) for _ in range(12))]
+            for key in [*keys, *absent]:
+                assert ranges(key) == list(HashReader.ranges_for_key(tindex, key)), key
+            assert sum(bool(ranges(key)) for key in absent) < len(absent)  # most are not there
+            with pytest.raises(TypeError):
+                ranges("слово")
+            # a segment reader's look-ups go through it
+            assert tindex.ranges_for_key.__func__ is codec._ClosestKey.ranges
+            term = keys[len(keys) // 2]
+            assert leaf._terms._tindex[term] == HashReader.__getitem__(tindex, term)
+
+
 def test_spelling_suggestions_are_those_whoosh_s_word_walk_gives(large: SearchIndex):
     """_closest_word (rapidfuzz over one read of a letter's words) against whoosh's terms_within, which
     walks them in Python: the same word for typos of every kind."""
