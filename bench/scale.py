@@ -9,9 +9,11 @@ Every figure is measured in this run on this machine. The queries of each kind a
 HTTP columns are measured before any of them repeats (the per-commit result cache has not seen them);
 "HTTP, кэш" repeats them. Before them the web worker answers --warmup other queries (none shares a word
 with them), as a running worker has. Stop words are not among the queries (the bank drops them). FTS5 runs the
-queries as typed and with every word's forms that the bank finds (the same documents); LIKE scans four
-of the texts and all of them. Also measured: how soon an edit is found by search with the index writer
-running, and the web worker's RSS. Prints a table; `--json FILE` keeps the raw numbers.
+queries as typed and with every word's forms that the bank finds (the same documents), and as typed with
+what a search page needs besides ("FTS5, страница": a snippet for each of the 20 shown, the count, five
+facets' counts over every match); LIKE scans four of the texts and all of them. Also measured: how soon
+an edit is found by search with the index writer running, and the web worker's RSS. Prints a table;
+`--json FILE` keeps the raw numbers.
 """
 
 from __future__ import annotations
@@ -235,15 +237,38 @@ def bench_sqlite(db_path: str, queries: dict[str, list[str]], forms: dict[str, l
         con.execute("SELECT count(*) FROM bench_fts WHERE bench_fts MATCH ?", (expression,)).fetchone()
         return time.perf_counter() - t
 
+    facet_counts = [
+        "SELECT p.region_code, count(*) FROM fts_found f JOIN practice p ON p.id = f.id GROUP BY 1",
+        "SELECT p.year, count(*) FROM fts_found f JOIN practice p ON p.id = f.id GROUP BY 1",
+        *(f"SELECT t.{column}, count(*) FROM fts_found f JOIN {table} t ON t.practice_id = f.id GROUP BY 1"
+          for table, column in (("practice_topic", "topic_code"), ("practice_level", "level_code"),
+                                ("practice_subject", "subject_code"))),
+    ]
+
+    def fts_page(expression: str) -> float:
+        """What a search page needs, done by SQLite: the first 20 by rank with a snippet each, the count,
+        and the counts of five facets over every match (the matches found once, into a temporary table)."""
+        t = time.perf_counter()
+        con.execute("SELECT rowid, snippet(bench_fts, -1, '<mark>', '</mark>', '…', 24) FROM bench_fts "
+                    "WHERE bench_fts MATCH ? ORDER BY rank LIMIT 20", (expression,)).fetchall()
+        con.execute("DROP TABLE IF EXISTS temp.fts_found")
+        con.execute("CREATE TEMP TABLE fts_found AS SELECT rowid AS id FROM bench_fts WHERE bench_fts MATCH ?",
+                    (expression,))
+        con.execute("SELECT count(*) FROM fts_found").fetchone()
+        for sql in facet_counts:
+            con.execute(sql).fetchall()
+        return time.perf_counter() - t
+
     # LIKE as small portals write it: over the title, annotation, technology and results (the figures before
     # 2026-12-04), and over every text the bank and FTS5 search (title and all ten sections).
     like_texts = {
         "like": "(title || ' ' || annotation || ' ' || technology || ' ' || results)",
         "like_all": "(" + " || ' ' || ".join(f"coalesce({c}, '')" for c in ("title", *SECTIONS)) + ")",
     }
-    out: dict[str, dict] = {"fts5": {}, "fts5_forms": {}, **{name: {} for name in like_texts}}
+    out: dict[str, dict] = {"fts5": {}, "fts5_forms": {}, "fts5_page": {}, **{name: {} for name in like_texts}}
     for kind, items in queries.items():
         out["fts5"][kind] = percentiles([fts_search(fts_terms(q)) for q in items])
+        out["fts5_page"][kind] = percentiles([fts_page(fts_terms(q)) for q in items])
         out["fts5_forms"][kind] = percentiles([fts_search(fts_forms(q, forms)) for q in items])
         for name, text in like_texts.items():
             samples = []
@@ -456,10 +481,10 @@ def main() -> None:
 
     print(f"\nЗадержка, мс (p50 / p95 / p99), {args.n} практик, 40 разных запросов каждого вида "
           "(HTTP — запросы, которых кэш не видел; «HTTP, кэш» — те же ещё раз):")
-    columns = ("index", "index_filtered", "http", "http_filtered", "http_cached", "fts5", "fts5_forms", "like",
-               "like_all")
-    titles = ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр", "HTTP, кэш", "FTS5", "FTS5, формы", "LIKE, 4 текста",
-              "LIKE, все")
+    columns = ("index", "index_filtered", "http", "http_filtered", "http_cached", "fts5", "fts5_page", "fts5_forms",
+               "like", "like_all")
+    titles = ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр", "HTTP, кэш", "FTS5", "FTS5, страница", "FTS5, формы",
+              "LIKE, 4 текста", "LIKE, все")
     print(f"{'запрос':<14}" + "".join(f"{h:>22}" for h in titles))
 
     def cell(name: str, kind: str) -> str:
@@ -472,11 +497,12 @@ def main() -> None:
     for kind in queries:
         ours, typed, all_forms = results["found"][kind]
         print(f"  {kind:<14} {ours:>9.0f} / {typed:>9.0f} / {all_forms:>9.0f}")
-    print("\nОтношения p50: HTTP / FTS5 (как введено; со всеми формами), LIKE (4 текста; все) / HTTP, LIKE / индекс")
+    print("\nОтношения p50: HTTP / FTS5 (как введено; страница как введено; со всеми формами), LIKE (4 текста; все) "
+          "/ HTTP, LIKE / индекс")
     for kind in queries:
-        http, fts, fts_all, like, like_all, idx = (
-            results[n][kind]["p50"] for n in ("http", "fts5", "fts5_forms", "like", "like_all", "index"))
-        print(f"  {kind:<14} HTTP/FTS5 = {http / fts:5.1f}× ; {http / fts_all:5.1f}×   "
+        http, fts, fts_page, fts_all, like, like_all, idx = (
+            results[n][kind]["p50"] for n in ("http", "fts5", "fts5_page", "fts5_forms", "like", "like_all", "index"))
+        print(f"  {kind:<14} HTTP/FTS5 = {http / fts:5.1f}× ; {http / fts_page:5.1f}× ; {http / fts_all:5.1f}×   "
               f"LIKE/HTTP = {like / http:6.1f}× ; {like_all / http:6.1f}×   LIKE/индекс = {like / idx:6.1f}×")
     from kb.templating import plural
 
