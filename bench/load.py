@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import fetch, start_server, stop_server, worker_memory  # noqa: E402
+from scale import fetch, machine_speed, start_server, stop_server, worker_memory  # noqa: E402
 
 BENCH_LIMIT = 'API_RATE_LIMIT = "1000000 per minute"  # bench/load.py: one client address sends everything\n'
 REGIONS = ["RU-CHE", "RU-MOW", "RU-SPE", "RU-SVE", "RU-TA"]
@@ -116,6 +116,7 @@ def main() -> None:
     rng = random.Random(5)
     pools = url_pools(args.instance, args.pool, rng)
     mix = pools["search"] * 12 + pools["practice"] * 5 + pools["suggest"] * 3  # 60 / 25 / 15 % of the picks
+    speed_before = machine_speed()
     server, base = start_server(args.instance, args.workers)
     try:
         # Every worker opens its searcher, builds its bitmaps and its autocomplete list before the clock
@@ -139,6 +140,7 @@ def main() -> None:
         print(f"  {name:<50} {r['rps']:7.1f} запр/с   ошибок {r['errors']} из {r['requests']}   "
               f"p50 {r['p50_us'] / 1000:.0f} мс, p90 {r['p90_us'] / 1000:.0f} мс, p99 {r['p99_us'] / 1000:.0f} мс")
     print(f"  RSS самого большого веб-процесса после прогонов: {rss:.0f} МБ (своей памяти, RssAnon: {anon:.0f} МБ)")
+    print(f"  скорость машины (bench/scale.py): {speed_before:.0f} мс до прогонов, {machine_speed():.0f} мс после")
 
 
 if __name__ == "__main__":

@@ -105,6 +105,19 @@ def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
             db.session.commit()
 
 
+def machine_speed() -> float:
+    """Milliseconds for a fixed loop of plain Python (the median of five): these shared machines run the same
+    code twice as slowly at some hours as at others, and this tells runs of the same code apart."""
+    samples = []
+    for _ in range(5):
+        t = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples) * 1000
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
@@ -459,6 +472,7 @@ def main() -> None:
 
     rng = random.Random(1)
     queries = query_sets(paragraphs, rng)
+    results["machine_ms_before"] = machine_speed()
     results["index"] = bench_index(index_dir, queries, None)
     results["index_filtered"] = bench_index(index_dir, queries, {"region": ["RU-CHE", "RU-MOW"], "level": ["primary"]})
     db_path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
@@ -478,6 +492,7 @@ def main() -> None:
         results["visible_seconds"] = bench_visibility(folder, base)
     finally:
         stop_server(server)
+    results["machine_ms_after"] = machine_speed()
 
     print(f"\nЗадержка, мс (p50 / p95 / p99), {args.n} практик, 40 разных запросов каждого вида "
           "(HTTP — запросы, которых кэш не видел; «HTTP, кэш» — те же ещё раз):")
@@ -513,6 +528,8 @@ def main() -> None:
     delays = sorted(results["visible_seconds"])
     print(f"Правка видна в поиске через (с момента commit, писатель индекса рядом): медиана "
           f"{statistics.median(delays):.2f} с, максимум {delays[-1]:.2f} с ({len(delays)} правок)")
+    print(f"Скорость машины (цикл Python из 2 млн сложений, медиана пяти): {results['machine_ms_before']:.0f} мс до "
+          f"измерений, {results['machine_ms_after']:.0f} мс после (чем меньше, тем быстрее)")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
 
