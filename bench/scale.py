@@ -500,14 +500,14 @@ def main() -> None:
                "like", "like_all")
     titles = ("индекс", "индекс+фильтр", "HTTP", "HTTP+фильтр", "HTTP, кэш", "FTS5", "FTS5, страница", "FTS5, формы",
               "LIKE, 4 текста", "LIKE, все")
-    print(f"{'запрос':<14}" + "".join(f"{h:>22}" for h in titles))
+    print(f"{'запрос':<14}" + "".join(f"{h:>25}" for h in titles))
 
     def cell(name: str, kind: str) -> str:
         p = results[name][kind]
         return f"{p['p50']:.1f} / {p['p95']:.1f} / {p['p99']:.1f}"
 
     for kind in queries:
-        print(f"{kind:<14}" + "".join(f"{cell(n, kind):>22}" for n in columns))
+        print(f"{kind:<14}" + "".join(f"{cell(n, kind):>25}" for n in columns))
     print("\nНайдено документов (медиана): банк / FTS5 как введено / FTS5 со всеми формами слов")
     for kind in queries:
         ours, typed, all_forms = results["found"][kind]
