@@ -13,14 +13,18 @@ hold all their words, so the answer is always exactly whoosh's ``docs_for_query`
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
 import threading
+import zlib
 from array import array
 from collections import OrderedDict
 from itertools import chain
 
 import numpy as np
 from whoosh import formats, query
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher
 from whoosh.compat import loads
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -310,8 +314,8 @@ class DocSets:
             starts = None
             for i, word in enumerate(q.words):
                 docs, positions = self._positions(q.fieldname, word, candidates, packed)
-                keys = (docs << 32) | (positions - i + (1 << 31))  # where the phrase would start
-                starts = np.unique(keys) if starts is None else np.intersect1d(starts, keys)
+                keys = _sorted_unique((docs << 32) | (positions - i + (1 << 31)))  # where the phrase would start
+                starts = keys if starts is None else _common(starts, keys)
                 if not starts.size:
                     break
             found = self.empty()
@@ -535,7 +539,17 @@ def leaf_values(leaf, fieldname: str, text: str | bytes, within: np.ndarray | No
     """(document numbers in the segment, their values: sequences of bytes) of a term's postings in one
     segment, a block at a time (raises TermNotFound). Deleted documents are included. With ``within`` (a
     boolean per document of the segment), blocks holding none of those documents are skipped unread
-    (a block's header says up to which document it goes)."""
+    (a block's header says up to which document it goes).
+
+    A term of a W3 segment is read as one piece (``_block_values``); anything else through whoosh's matcher."""
+    info = leaf.term_info(fieldname, text)
+    terms = getattr(leaf, "_terms", None)
+    if (not info.is_inlined() and isinstance(getattr(terms, "_codec", None), W3Codec)
+            and leaf.schema[fieldname].format.fixed_value_size() is None):
+        offset, length = info.extent()
+        # whoosh's W3TermInfo.from_bytes leaves the length as unpack_int's 1-tuple
+        yield from _block_values(terms._postfile, offset, length[0] if isinstance(length, tuple) else length, within)
+        return
     matcher = leaf.postings(fieldname, text)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
@@ -564,6 +578,75 @@ def leaf_values(leaf, fieldname: str, text: str | bytes, within: np.ndarray | No
             values.append(matcher.value())
             matcher.next()
         yield np.array(found, dtype=np.int64), values
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)``; positions come in order (documents increasing, each one's positions increasing),
+    so mostly this is one comparison over the array instead of a sort."""
+    if keys.size < 2 or bool((keys[1:] > keys[:-1]).all()):
+        return keys
+    return np.unique(keys)
+
+
+def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``np.intersect1d`` of two sorted arrays of distinct values: each value of the shorter looked up in the
+    longer (a binary search each) instead of sorting both together."""
+    if first.size > second.size:
+        first, second = second, first
+    if not first.size:
+        return first
+    at = np.searchsorted(second, first)
+    at[at == second.size] = 0
+    return first[second[at] == first]
+
+
+_BLOCK_LENGTH = struct.Struct("!i")  # a block's length, as whoosh writes it (negative: the term's last block)
+
+
+def _block_values(postfile, offset: int, length: int, within: np.ndarray | None):
+    """``leaf_values`` of the postings at ``offset`` (``length`` bytes) of a W3 postings file: the term's
+    blocks read with one ``get`` and walked in memory, where whoosh's matcher reads each block's length,
+    header and data apart (three reads, through a buffered file) and builds a matcher first: a third of a
+    phrase search at 100,000 practices (bench/scale.py). Each block: its length, its pickled header
+    (postings, last document, …, compression), its pickled data (gaps, weights, values), maybe deflated.
+
+    Blocks this codec wrote (gaps as an array, ``PostingValues``) come joined, as one piece at the end: a
+    frequent word has hundreds of blocks, and a few numpy calls for each cost more than their data."""
+    raw = postfile.get(offset, length)
+    if raw[: len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC or len(raw) != length:
+        raise ValueError(f"no postings at {offset} of the postings file")
+    stream = io.BytesIO(raw)
+    view = memoryview(raw)
+    gaps_kept: list[array] = []
+    values_kept: list[PostingValues] = []
+    position, after = len(WHOOSH3_HEADER_MAGIC), 0
+    while True:
+        if position >= length:
+            raise ValueError(f"postings at {offset} of the postings file end without their last block")
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        end = position + _BLOCK_LENGTH.size + abs(size)
+        stream.seek(position + _BLOCK_LENGTH.size)
+        _count, last_doc, _weight, compression, _shortest, _longest = pickle.load(stream)
+        if within is None or within[after : last_doc + 1].any():
+            data = view[stream.tell() : end]
+            gaps, _weights, values = loads(zlib.decompress(data) if compression else data)
+            if isinstance(values, PostingValues) and isinstance(gaps, array) and gaps.itemsize == 4:
+                gaps_kept.append(gaps)
+                values_kept.append(values)
+            else:
+                yield np.cumsum(np.asarray(gaps, dtype=np.int64)), values
+        after = last_doc + 1
+        if size < 0:
+            break
+        position = end
+    if gaps_kept:
+        counts = np.fromiter(map(len, gaps_kept), dtype=np.int64, count=len(gaps_kept))
+        running = np.cumsum(np.frombuffer(b"".join(gaps_kept), dtype=np.uint32), dtype=np.int64)
+        ends = np.cumsum(counts)
+        before = np.zeros(counts.size, dtype=np.int64)  # the sum of the blocks' gaps before each block
+        before[1:] = running[ends[:-1] - 1]
+        yield running - np.repeat(before, counts), PostingValues(
+            b"".join(v.blob for v in values_kept), array("I", b"".join(v.lengths for v in values_kept)))
 
 
 _PICKLE_HEAD = b"\x80\x02"  # protocol 2, as whoosh's Positions.encode pickles

@@ -308,3 +308,75 @@ def test_phrases_find_what_whooshs_phrase_matcher_finds(tmp_path: Path, monkeypa
     kept = [[w for w in t.split() if w != "и"] for t in texts]  # a stop word holds no position
     assert total == sum(1 for i, t in enumerate(kept) if i % 9 and any(
         a.startswith("школьн") and b.startswith("музе") for a, b in pairwise(t)))
+
+
+@pytest.mark.parametrize("writer", ["plain-w3", "a-posting-at-a-time", "rebuild"])
+def test_term_blocks_read_in_one_piece_are_whooshs_postings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            writer: str):
+    """``leaf_values`` reads a term's blocks with one read (``_block_values``): every posting whoosh's matcher
+    gives, with its value; with ``within``, every wanted one and no block without a wanted document."""
+    import numpy as np
+    from whoosh.reading import SegmentReader
+
+    from indexer.docsets import leaf_values
+
+    texts = ["Школьный музей и музей города.", "Проектная деятельность в школе.", "Музей школы, музей края."]
+    docs = [practice(i, texts[i % 3] * (i % 4 + 1)) for i in range(1200)]
+    ix = SearchIndex(tmp_path / "index", rebuild_procs=1)
+    if writer == "plain-w3":
+        old = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=W3Codec(), compound=False)
+        for doc in docs:
+            old.add_document(**to_fields(doc))
+        old.commit()
+    elif writer == "rebuild":
+        ix.rebuild(docs)
+    else:
+        ix.apply(docs[:1000])
+        ix.apply(docs[1000:])
+    terms_checked = blocks_skipped = 0
+    with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+        for leaf, _offset in reader.leaf_readers():
+            size = leaf.doc_count_all()
+            within = np.zeros(size, dtype=bool)
+            within[::400] = True
+            within[size // 2 : size // 2 + 5] = True
+            for fieldname, btext in leaf.all_terms():
+                if fieldname != "body" or leaf.term_info(fieldname, btext).is_inlined():
+                    continue
+                matcher = leaf.postings(fieldname, btext)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.value()))
+                    matcher.next()
+                with monkeypatch.context() as patched:  # the direct read, not whoosh's matcher
+                    patched.setattr(SegmentReader, "postings", lambda *a, **k: pytest.fail("matcher used"))
+                    every = [(i, v) for ids, values in leaf_values(leaf, fieldname, btext)
+                             for i, v in zip(ids.tolist(), values, strict=True)]
+                    some = [(i, v) for ids, values in leaf_values(leaf, fieldname, btext, within)
+                            for i, v in zip(ids.tolist(), values, strict=True)]
+                assert every == expected, btext
+                assert [p for p in some if within[p[0]]] == [p for p in expected if within[p[0]]], btext
+                assert set(some) <= set(expected)
+                if len(expected) > 4 * 128:
+                    blocks_skipped += 1
+                    assert len(some) <= len(expected) - 128, btext  # a block without a wanted document
+                terms_checked += 1
+    assert terms_checked >= 5 and blocks_skipped >= 1
+
+
+def test_phrase_starts_are_numpys_unique_and_intersection():
+    """The phrase check's set operations on sorted position keys, and on keys out of order (an index with
+    segments of both position encodings)."""
+    import numpy as np
+
+    from indexer.docsets import _common, _sorted_unique
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        a = np.unique(rng.integers(0, 300, size=rng.integers(0, 80)))
+        b = np.unique(rng.integers(0, 300, size=rng.integers(0, 80)))
+        assert _common(a, b).tolist() == np.intersect1d(a, b).tolist() == _common(b, a).tolist()
+        shuffled = rng.permutation(np.concatenate([a, a[: a.size // 2]]))
+        assert _sorted_unique(shuffled).tolist() == np.unique(shuffled).tolist()
+        assert _sorted_unique(a) is a  # in order already: no sort, no copy
+    assert _common(np.array([5], dtype=np.int64), np.array([1, 2, 3], dtype=np.int64)).tolist() == []
