@@ -603,6 +603,11 @@ def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 _BLOCK_LENGTH = struct.Struct("!i")  # a block's length, as whoosh writes it (negative: the term's last block)
 
 
+class DamagedPostings(OSError):
+    """A term's postings that do not read as W3 blocks: a damaged or cut-short postings file (an OSError, so a
+    search says the index cannot be read, as for any other file of it)."""
+
+
 def _block_values(postfile, offset: int, length: int, within: np.ndarray | None):
     """``leaf_values`` of the postings at ``offset`` (``length`` bytes) of a W3 postings file: the term's
     blocks read with one ``get`` and walked in memory, where whoosh's matcher reads each block's length,
@@ -614,15 +619,22 @@ def _block_values(postfile, offset: int, length: int, within: np.ndarray | None)
     frequent word has hundreds of blocks, and a few numpy calls for each cost more than their data."""
     raw = postfile.get(offset, length)
     if raw[: len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC or len(raw) != length:
-        raise ValueError(f"no postings at {offset} of the postings file")
+        raise DamagedPostings(f"no postings at {offset} of the postings file")
+    try:
+        yield from _walk_blocks(raw, within)
+    except (pickle.UnpicklingError, EOFError, zlib.error, struct.error, ValueError, TypeError, IndexError) as exc:
+        raise DamagedPostings(f"the postings at {offset} of the postings file do not read: {exc!r}") from exc
+
+
+def _walk_blocks(raw: bytes, within: np.ndarray | None):
     stream = io.BytesIO(raw)
     view = memoryview(raw)
     gaps_kept: list[array] = []
     values_kept: list[PostingValues] = []
     position, after = len(WHOOSH3_HEADER_MAGIC), 0
     while True:
-        if position >= length:
-            raise ValueError(f"postings at {offset} of the postings file end without their last block")
+        if position >= len(raw):
+            raise ValueError("no last block")
         (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
         end = position + _BLOCK_LENGTH.size + abs(size)
         stream.seek(position + _BLOCK_LENGTH.size)

@@ -380,3 +380,28 @@ def test_phrase_starts_are_numpys_unique_and_intersection():
         assert _sorted_unique(shuffled).tolist() == np.unique(shuffled).tolist()
         assert _sorted_unique(a) is a  # in order already: no sort, no copy
     assert _common(np.array([5], dtype=np.int64), np.array([1, 2, 3], dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut-short"])
+def test_a_damaged_postings_file_makes_a_phrase_say_the_index_cannot_be_read(tmp_path: Path, damage: str):
+    from indexer import IndexUnavailable
+
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply([practice(i, "Школьный музей и музей города. " * (i % 3 + 1)) for i in range(400)])
+    assert ix.search(SearchQuery(text='"школьный музей"')).total == 400
+    ix._close_searcher()
+    (postings,) = (tmp_path / "index").glob("*.pst")
+    data = bytearray(postings.read_bytes())
+    # the body's postings come first in the file (fields in name order), "муз" after "город"
+    if damage == "garbage":  # each term's blocks after its header tag
+        import random
+
+        noise = random.Random(1)
+        start = 0
+        while (start := data.find(b"W3Bl", start) + 4) > 3:
+            data[start : start + 40] = noise.randbytes(40)
+    else:
+        del data[1000:]
+    postings.write_bytes(bytes(data))
+    with pytest.raises(IndexUnavailable):
+        ix.search(SearchQuery(text='"музей города"'))
