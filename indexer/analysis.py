@@ -398,17 +398,23 @@ class RussianPositions(formats.Positions):
 
 class SurfaceExistence(formats.Existence):
     """whoosh's Existence format for the spelling field (``surface_analyzer``): each distinct word once,
-    folded, stop words and words shorter than 3 letters dropped, without token objects."""
+    folded, stop words and words shorter than 3 letters dropped, without token objects. A value folded as a
+    whole has each of its words folded (lower-casing a lower-case letter and the fold map keep it): then
+    they are not folded one by one."""
 
     def word_values(self, value, analyzer, **kwargs):
         if not isinstance(value, str) or kwargs.get("mode") != "index":
             yield from formats.Existence.word_values(self, value, analyzer, **kwargs)
             return
-        words = set()
-        for raw in set(find_tokens(value)):
-            folded = raw.lower().translate(FOLD_MAP)
-            if 3 <= len(folded) <= MAX_TOKEN_LENGTH and folded not in STOP_WORDS:
-                words.add(folded)
+        tokens = set(find_tokens(value))
+        if fold(value) == value:  # folded already (the field's value is: ``spelling_words``), so each word is
+            words = {raw for raw in tokens if 3 <= len(raw) <= MAX_TOKEN_LENGTH and raw not in STOP_WORDS}
+        else:
+            words = set()
+            for raw in tokens:
+                folded = raw.lower().translate(FOLD_MAP)
+                if 3 <= len(folded) <= MAX_TOKEN_LENGTH and folded not in STOP_WORDS:
+                    words.add(folded)
         boost = self.field_boost
         for word in words:
             yield word, 1, boost, b""

@@ -114,6 +114,7 @@ def test_a_phrase_needs_its_words_side_by_side(tmp_path: Path):
 
 
 FORMAT_TEXTS = [
+    "ЁЛКА Ёж ёлочка уда\u0300ре\u0301ние мяг\u00adкий Straße İstanbul ΣΟΦΟΣ",
     "Обобщение опыта: ШНО и «Школьное научное общество» в 5–9 классах.",
     "и в на Ребёнок, ребенок, РЕБЁНКА — дети; детьми! Ёлка ёлки",
     "\u0301 уда\u0301рение и мяг\u00adкий перенос, научно-практический семинар, e-mail STEM robots",
@@ -128,7 +129,8 @@ FORMAT_TEXTS = [
 def test_the_fast_formats_give_what_whooshs_formats_give(text: str):
     from whoosh import formats
 
-    from indexer.analysis import RussianPositions, SurfaceExistence, russian_analyzer, surface_analyzer
+    from indexer.analysis import RussianPositions, SurfaceExistence, fold, russian_analyzer, surface_analyzer
+    from indexer.schema import spelling_words
 
     analyzer = russian_analyzer()
     for boost in (1.0, 3.0, 0.5):
@@ -143,8 +145,9 @@ def test_the_fast_formats_give_what_whooshs_formats_give(text: str):
         del before.__dict__["packed"]  # a schema pickled before packing: whoosh's encoding, byte for byte
         assert sorted(before.word_values(text, analyzer, mode="index")) == slow
     surface = surface_analyzer()
-    assert sorted(SurfaceExistence(field_boost=1.0).word_values(text, surface, mode="index")) == sorted(
-        formats.Existence(field_boost=1.0).word_values(text, surface, mode="index"))
+    for value in (text, spelling_words(text), fold(text)):  # as typed, and folded: one at a time or at once
+        assert sorted(SurfaceExistence(field_boost=1.0).word_values(value, surface, mode="index")) == sorted(
+            formats.Existence(field_boost=1.0).word_values(value, surface, mode="index"))
 
 
 @pytest.mark.parametrize("text", [
