@@ -7,8 +7,10 @@ boolean array over the searcher's document numbers (one C-speed pass over whoosh
 kept in a small LRU per searcher, and AND / OR / NOT of a query become array operations. Facet
 counts are one ``bitwise_count`` per field over packed per-value bitmaps built once per searcher.
 
-Phrases (and any query kind not listed here) are checked by whoosh itself, on the documents that
-hold all their words, so the answer is always exactly whoosh's ``docs_for_query``.
+Phrases are checked on the documents that hold all their words, with those documents' word positions
+(``_phrase``: each word's posting blocks with candidates, read in one piece by ``_block_values``); any
+query kind not listed here by whoosh itself, on the same documents. Tests compare both with whoosh's
+``docs_for_query``.
 """
 
 from __future__ import annotations
