@@ -95,3 +95,24 @@ def test_every_demo_practice_and_only_those_published(demo_app):
         changed, removed = documents_for_keys([("practice", p.id) for p in practices])
         assert [as_dict(doc) for doc in changed] == [as_dict(doc) for doc in docs]
         assert removed == [f"practice:{p.id}" for p in practices if p.status != "published"]
+
+
+def test_one_changed_practice_costs_one_statement_of_each_kind(app, make_practice):
+    """The index writer's usual change, one practice: its row, its codes of three vocabularies, authors, files,
+    adoption reports — seven statements, and no second page read to find there is none."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        pid = make_practice("Одна практика")
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            changed, removed = documents_for_keys([("practice", pid)])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert [doc.id for doc in changed] == [f"practice:{pid}"] and removed == []
+    assert len(statements) == 7, statements

@@ -87,6 +87,8 @@ def _practice_documents(condition, adoptions: dict[int, int] | None, batch: int)
             yield practice_document(row, authors.get(row.id, []), files.get(row.id, []),
                                     {name: found.get(row.id, []) for name, found in codes.items()},
                                     counts.get(row.id, 0))
+        if len(rows) < batch:  # the last page: no query for an empty one
+            return
 
 
 def practice_document(row, authors: list[tuple[str, str]], files: list[str | None], codes: dict[str, list[str]],
