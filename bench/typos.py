@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scale import percentiles  # noqa: E402
 
 from indexer.index import SPELLING_FIELD, SearchIndex, SearchQuery  # noqa: E402
 
@@ -68,11 +70,10 @@ def main() -> None:
         result = index.search(SearchQuery(text=text, per_page=20))
         samples.append(time.perf_counter() - start)
         suggested += result.suggestion is not None
-    ordered = sorted(samples)
+    figures = percentiles(samples)
     print(f"Слов в индексе: {len(words)}; запросов с опечаткой: {len(samples)} (до них ещё {args.warmup})")
-    print(f"Поиск с опечаткой, мс: p50 {statistics.median(ordered) * 1000:.1f} / "
-          f"p95 {ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000:.1f} / "
-          f"max {ordered[-1] * 1000:.1f}; с подсказкой «Возможно, вы имели в виду»: {suggested}")
+    print(f"Поиск с опечаткой, мс: p50 {figures['p50']:.1f} / p95 {figures['p95']:.1f} / "
+          f"max {max(samples) * 1000:.1f}; с подсказкой «Возможно, вы имели в виду»: {suggested}")
 
 
 if __name__ == "__main__":
