@@ -21,8 +21,8 @@ writer; it also dropped a segment whose result came late, and its cancel could n
 from __future__ import annotations
 
 import heapq
+import mmap
 import multiprocessing
-import pickle
 import queue
 import tempfile
 import traceback
@@ -69,16 +69,25 @@ class _Column:
         self.values = bytearray()
         self.last_doc = -1
 
-    def sorted_terms(self) -> Iterator[tuple[bytes, array, array, array, bytes]]:
-        """(term bytes, documents, weights, value lengths, values) for each term in order."""
+    def _sorting(self) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """(term numbers in term order, the postings' order sorted by term, each term's end in that order)."""
         terms = self.terms
         order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # text sorts as its UTF-8 does
         rank = np.empty(len(terms), dtype=np.uint32)
         rank[order_of_terms] = np.arange(len(terms), dtype=np.uint32)
         keys = rank[np.frombuffer(self.numbers, dtype=np.uint32)]
         order = np.argsort(keys, kind="stable")  # each term's postings stay in document order
-        ends = np.cumsum(np.bincount(keys, minlength=len(terms))).tolist()
-        del keys
+        ends = np.cumsum(np.bincount(keys, minlength=len(terms)))
+        return order_of_terms, order, ends
+
+    def _encoded(self, numbers: list[int]) -> list[bytes]:
+        terms = self.terms
+        return [term.encode("utf-8") if isinstance(term, str) else term for term in map(terms.__getitem__, numbers)]
+
+    def sorted_terms(self) -> Iterator[tuple[bytes, array, array, array, bytes]]:
+        """(term bytes, documents, weights, value lengths, values) for each term in order."""
+        order_of_terms, order, ends = self._sorting()
+        ends = ends.tolist()
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order].tobytes()
         weights = np.frombuffer(self.weights, dtype=np.float32)[order].tobytes()
         lengths = np.frombuffer(self.lengths, dtype=np.uint32)
@@ -88,18 +97,86 @@ class _Column:
         begin = chunk_begin = chunk_end = 0
         chunk = b""
         offsets: list[int] = []
-        for number, end in zip(order_of_terms, ends, strict=True):
+        for tbytes, end in zip(self._encoded(order_of_terms), ends, strict=True):
             if end > chunk_end:
                 # the values of this term and the next ones, about _GATHER postings at a time
                 chunk_begin = begin
                 chunk_end = max(end, ends[bisect_right(ends, begin + _GATHER) - 1])
                 chunk, offsets = _gather(blob, starts, lengths, order, chunk_begin, chunk_end)
-            term = terms[number]
-            yield ((term.encode("utf-8") if isinstance(term, str) else term),
-                   array("I", docs[4 * begin : 4 * end]), array("f", weights[4 * begin : 4 * end]),
+            yield (tbytes, array("I", docs[4 * begin : 4 * end]), array("f", weights[4 * begin : 4 * end]),
                    array("I", lengths[begin:end].tobytes()),
                    chunk[offsets[begin - chunk_begin] : offsets[end - chunk_begin]])
             begin = end
+
+    def write_sorted(self, file) -> _SortedColumn:
+        """Write the postings to ``file`` sorted by term, as whole arrays: documents, weights, value lengths,
+        values; returns where each part is, the terms in order and where each term's postings end."""
+        order_of_terms, order, ends = self._sorting()
+        lengths = np.frombuffer(self.lengths, dtype=np.uint32)
+        starts = np.cumsum(lengths, dtype=np.int64) - lengths
+        sorted_lengths = lengths[order]
+        value_ends = np.cumsum(sorted_lengths, dtype=np.int64)[ends - 1] if len(ends) else ends
+        places = []
+        for source, dtype in ((self.docs, np.uint32), (self.weights, np.float32)):
+            places.append(file.tell())
+            file.write(np.frombuffer(source, dtype=dtype)[order].tobytes())
+        places.append(file.tell())
+        file.write(sorted_lengths.tobytes())
+        places.append(file.tell())
+        blob = np.frombuffer(self.values, dtype=np.uint8)
+        for begin in range(0, len(order), _GATHER):
+            file.write(_gather(blob, starts, sorted_lengths, order, begin, min(begin + _GATHER, len(order)))[0])
+        return _SortedColumn(self._encoded(order_of_terms), ends, value_ends, *places)
+
+
+class _SortedColumn:
+    """A field's postings spilled by ``_Column.write_sorted``: its terms in order, where each term's postings
+    and values end, and where the arrays start in the run file."""
+
+    __slots__ = ("terms", "ends", "value_ends", "docs", "weights", "lengths", "values")
+
+    def __init__(self, terms: list[bytes], ends: np.ndarray, value_ends: np.ndarray, docs: int, weights: int,
+                 lengths: int, values: int):
+        self.terms, self.ends, self.value_ends = terms, ends, value_ends
+        self.docs, self.weights, self.lengths, self.values = docs, weights, lengths, values
+
+    def read(self, data) -> Iterator[tuple[bytes, array, array, array, bytes]]:
+        """(term bytes, documents, weights, value lengths, values) for each term in order, from ``data`` (the
+        run file, mapped)."""
+        begin = value_begin = 0
+        docs, weights, lengths, values = self.docs, self.weights, self.lengths, self.values
+        for tbytes, end, value_end in zip(self.terms, self.ends.tolist(), self.value_ends.tolist(), strict=True):
+            yield (tbytes, array("I", data[docs + 4 * begin : docs + 4 * end]),
+                   array("f", data[weights + 4 * begin : weights + 4 * end]),
+                   array("I", data[lengths + 4 * begin : lengths + 4 * end]),
+                   data[values + value_begin : values + value_end])
+            begin, value_begin = end, value_end
+
+
+class _Run:
+    """Postings spilled to an anonymous temporary file, each field's sorted by term (``_SortedColumn``),
+    read back through a memory map: writing and reading them costs a few calls per field, not per term."""
+
+    def __init__(self, folder: str):
+        # closed by close(), after the merge has read it
+        self.file = tempfile.TemporaryFile(dir=folder, prefix="postings-", suffix=".run")  # noqa: SIM115
+        self.columns: dict[str, _SortedColumn] = {}
+        self._map: mmap.mmap | None = None
+
+    def add(self, fieldname: str, column: _Column) -> None:
+        self.columns[fieldname] = column.write_sorted(self.file)
+
+    def terms(self, fieldname: str) -> Iterator[tuple[bytes, array, array, array, bytes]]:
+        if self._map is None:
+            self.file.flush()
+            self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ) if self.file.tell() else b""
+        return self.columns[fieldname].read(self._map)
+
+    def close(self) -> None:
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
+        self._map = None
+        self.file.close()
 
 
 def _gather(blob: np.ndarray, starts: np.ndarray, lengths: np.ndarray, order: np.ndarray, begin: int, end: int
@@ -132,7 +209,7 @@ class TermPool:
         self._limit = limit
         self._columns: dict[str, _Column] = {}
         self._size = 0
-        self._runs: list[Any] = []
+        self._runs: list[_Run] = []
 
     @property
     def fieldnames(self) -> set[str]:
@@ -180,50 +257,40 @@ class TermPool:
             self._spill()
         return sum(freqs)
 
-    def _sorted(self) -> Iterator[tuple]:
-        """((field, term bytes), documents, weights, value lengths, values) in key order, emptying the pool."""
-        columns = self._columns
-        self._columns = {}
-        self._size = 0
-        for fieldname in sorted(columns):
-            column = columns.pop(fieldname)
-            for tbytes, *group in column.sorted_terms():
-                yield (fieldname, tbytes), *group
-
     def _spill(self) -> None:
-        # closed by cleanup(), after the merge has read it
-        run = tempfile.TemporaryFile(dir=self._folder, prefix="postings-", suffix=".run")  # noqa: SIM115
-        for record in self._sorted():
-            pickle.dump(record, run, pickle.HIGHEST_PROTOCOL)
-        run.seek(0)
+        run = _Run(self._folder)
+        columns, self._columns, self._size = self._columns, {}, 0
+        try:
+            for fieldname in sorted(columns):
+                run.add(fieldname, columns.pop(fieldname))
+        except BaseException:
+            run.close()
+            raise
         self._runs.append(run)
-
-    @staticmethod
-    def _read(run) -> Iterator[tuple]:
-        load = pickle.load
-        while True:
-            try:
-                yield load(run)
-            except EOFError:
-                return
 
     def terms(self) -> Iterator[tuple[str, bytes, array, array, array, bytes | bytearray]]:
         """(field, term, documents, weights, value lengths, values) in (field, term) order, once each."""
-        current = self._sorted()
-        if not self._runs:
-            for (fieldname, tbytes), *group in current:
-                yield fieldname, tbytes, *group
-            return
-        # runs hold earlier documents than later runs and than the memory: heapq.merge keeps that order
-        merged = heapq.merge(*(self._read(run) for run in self._runs), current, key=itemgetter(0))
-        for (fieldname, tbytes), parts in groupby(merged, key=itemgetter(0)):
-            (_, docs, weights, lengths, values), *more = parts
-            for _, more_docs, more_weights, more_lengths, more_values in more:
-                docs.extend(more_docs)
-                weights.extend(more_weights)
-                lengths.extend(more_lengths)
-                values += more_values
-            yield fieldname, tbytes, docs, weights, lengths, values
+        columns, self._columns, self._size = self._columns, {}, 0
+        runs = self._runs
+        for fieldname in sorted(set(columns).union(*(run.columns for run in runs))):
+            # runs hold earlier documents than later runs and than the memory: heapq.merge keeps that order
+            sources = [run.terms(fieldname) for run in runs if fieldname in run.columns]
+            if fieldname in columns:
+                sources.append(columns.pop(fieldname).sorted_terms())
+            if len(sources) == 1:
+                for tbytes, *group in sources[0]:
+                    yield fieldname, tbytes, *group
+                continue
+            for tbytes, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
+                (_, docs, weights, lengths, values), *more = parts
+                if more:
+                    values = bytearray(values)
+                    for _, more_docs, more_weights, more_lengths, more_values in more:
+                        docs.extend(more_docs)
+                        weights.extend(more_weights)
+                        lengths.extend(more_lengths)
+                        values += more_values
+                yield fieldname, tbytes, docs, weights, lengths, values
 
     def cleanup(self) -> None:
         for run in self._runs:

@@ -160,6 +160,30 @@ def _block_bytes(mini_ids, mini_weights, mini_values, ids, maxweight, minlength,
     return b"".join((pack_int(-blocklength if last else blocklength), infobytes, databytes))
 
 
+_NUMPY_GAPS = 64  # from this many postings a term's gaps are worked out by numpy, not whoosh's Python loop
+
+
+def _term_gaps(docs: array) -> bytes | None:
+    """The gaps between a term's increasing document numbers (uint32, the first one as it is) when numpy is
+    the faster way to them, else None."""
+    if len(docs) < _NUMPY_GAPS:
+        return None
+    numbers = np.frombuffer(docs, dtype=np.uint32)
+    gaps = numbers.copy()
+    gaps[1:] -= numbers[:-1]
+    return gaps.tobytes()
+
+
+def _block_gaps(ids: array, term_gaps: bytes | None, begin: int) -> array:
+    """whoosh's ``delta_encode`` of a block's document numbers ``ids`` (the term's from ``begin`` on): each
+    block starts from its first number as it is."""
+    if term_gaps is None:
+        return array("I", whoosh3.delta_encode(ids))
+    gaps = array("I", term_gaps[4 * begin : 4 * (begin + len(ids))])
+    gaps[0] = ids[0]
+    return gaps
+
+
 def _mini_weights(weights):
     # whoosh's: None when every weight is 1.0, the weight when all are the same, else all of them
     count = len(weights)
@@ -219,6 +243,7 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
         total_weight = 0
         term_minlength = None
         term_maxlength = term_maxweight = 0
+        term_gaps = _term_gaps(docs)
         for begin in range(0, count, limit):
             end = min(begin + limit, count)
             ids = docs[begin:end]
@@ -230,9 +255,9 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
             minlength = None
             maxlength = 0
             if field_lengths is not None:
-                in_block = [field_lengths[docnum] for docnum in ids]
+                in_block = list(map(field_lengths.__getitem__, ids))
                 maxlength = max(in_block)
-                minlength = min((length for length in in_block if length), default=None)
+                minlength = min(filter(None, in_block), default=None)
                 if maxlength > term_maxlength:
                     term_maxlength = maxlength
                 if term_minlength is None or (minlength is not None and minlength < term_minlength):
@@ -248,7 +273,7 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
             else:
                 block_values = bytes(values[offset : offset + size])
             offset += size
-            postfile.write(_block_bytes(array("I", whoosh3.delta_encode(ids)), _mini_weights(block_weights),
+            postfile.write(_block_bytes(_block_gaps(ids, term_gaps, begin), _mini_weights(block_weights),
                                         block_values, ids, maxweight, minlength, maxlength, compression,
                                         end == count))
         terminfo = _TERM_INFO.pack(False, total_weight, count,

@@ -48,10 +48,17 @@ def bulk_written(folder: Path, docs: list, **options) -> None:
 
 
 @pytest.mark.parametrize("limitmb", [256, 0.05])  # all in memory; a run spilled every few documents
-def test_the_files_written_are_whoosh_s_own(tmp_path: Path, limitmb: float):
+def test_the_files_written_are_whoosh_s_own(tmp_path: Path, limitmb: float, monkeypatch):
+    import indexer.bulk as bulk
+
     docs = documents(400)
     whoosh_written(tmp_path / "whoosh", docs)
+    spilled = []
+    real_add = bulk._Run.add
+    monkeypatch.setattr(bulk._Run, "add",
+                        lambda run, name, column: (spilled.append(id(run)), real_add(run, name, column)))
     bulk_written(tmp_path / "bulk", docs, limitmb=limitmb)
+    assert (len(set(spilled)) > 10) == (limitmb < 1), "the small limit spills many runs, the large one none"
     expected, written = segment_files(tmp_path / "whoosh"), segment_files(tmp_path / "bulk")
     assert {"pst", "trm", "arr", "_body_len.col", "_stored.col"} <= set(written)
     assert set(written) == set(expected)
