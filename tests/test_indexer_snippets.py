@@ -127,3 +127,22 @@ def test_body_fragments_in_one_loop_are_whooshs_own_steps(tmp_path: Path, monkey
         compared += 1
         marked += "<mark>" in outputs[0]
     assert compared == 600 and 400 < marked < 600
+
+
+def test_the_first_letters_of_a_typed_word_s_forms_are_its_lexemes_remembered():
+    """``_word_prefixes`` takes every form of every reading of a typed word (the forms of "дети" include
+    "ребёнок", "люди" — "человек") from a cache per word: the same letters as the dictionary's lexemes."""
+    import indexer.index as index_module
+    from indexer.analysis import fold, morphology
+
+    def expected(word: str) -> set[str]:
+        return {fold(form.word)[:index_module.PREFIX_LETTERS] for parse in morphology().parse(word)
+                for form in parse.lexeme}
+
+    typed = ["дети", "люди", "шёл", "лучше", "музей", "глобаллаб"]
+    index_module._form_prefixes.cache_clear()
+    for _ in range(2):
+        prefixes = index_module._word_prefixes({"body": frozenset({"научн"})}, [*typed, "STEM", "2024"])
+        assert prefixes == frozenset({"на"}.union(*map(expected, typed)))
+    assert {"ре", "че", "ид", "хо"} <= prefixes
+    assert index_module._form_prefixes.cache_info().hits == len(typed)
