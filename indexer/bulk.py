@@ -119,9 +119,9 @@ class _Column:
         places = []
         for source, dtype in ((self.docs, np.uint32), (self.weights, np.float32)):
             places.append(file.tell())
-            file.write(np.frombuffer(source, dtype=dtype)[order].tobytes())
+            file.write(np.frombuffer(source, dtype=dtype)[order])  # the array's own buffer: no bytes copy
         places.append(file.tell())
-        file.write(sorted_lengths.tobytes())
+        file.write(sorted_lengths)
         places.append(file.tell())
         blob = np.frombuffer(self.values, dtype=np.uint8)
         for begin in range(0, len(order), _GATHER):
