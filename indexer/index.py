@@ -13,10 +13,11 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import accumulate, chain, compress, islice
 from pathlib import Path
 from typing import TypeVar
 
@@ -1051,82 +1052,150 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
         yield token
 
 
-def _fragments(text: str, windows: list[tuple[int, int]], words: frozenset[str], make_term: Callable[[str], str],
-               prefixes: frozenset[str] | None, top: int) -> list[highlight.Fragment]:
+def _fragments(text: str, windows: list[tuple[int, int]], matches: list[tuple[int, int, str]] | None,
+               words: frozenset[str], make_term: Callable[[str], str], prefixes: frozenset[str] | None,
+               top: int) -> list[highlight.Fragment]:
     """The ``top`` best fragments of ``text`` for ``_BODY_HIGHLIGHTER``, in text order: what
-    ``top_fragments(fragment_tokens(_merge_matched_tokens(_marked_tokens(...))))`` gives, in one loop.
+    ``top_fragments(fragment_tokens(_merge_matched_tokens(_marked_tokens(...))))`` gives, visiting only the
+    matched words.
 
-    Those generators cost a couple of microseconds a word (an object per word, copied, passed through three
-    generators); here a word is a span and a flag, only matched words become objects, and whether a word
-    matches is remembered for the whole search (``_matched_words``). Word tokens never touch (the pattern is
-    greedy and windows end at spaces), so merging consecutive matches never joins two.
+    The words of ``windows`` come from one ``re.split`` per window, their lengths summed once; ``matches``
+    ((start, end, folded word) from ``_scan``, or None: then each word is looked at, remembered for the whole
+    search in ``_matched_words``) says which of them match. Word tokens never touch (the pattern is greedy
+    and windows end at spaces), so merging consecutive matches never joins two.
 
-    ``ContextFragmenter.fragment_tokens`` step for step: a fragment begins at a match, with the words of up
-    to ``surround`` characters before it; it counts the length of its words (not of the spaces between
-    them) and ends ``surround`` characters of words after its last match, or at the word that would take it
-    past ``maxchars``. ``BasicFragmentScorer`` scores it (matches times 100 times distinct matched words),
-    and ``top_fragments`` keeps the best (of two equal ones the later: ``nlargest`` then compares the
-    fragments, by start) with a score of at least 1, in text order."""
+    ``ContextFragmenter.fragment_tokens`` step for step, jumping between matches by the summed lengths: a
+    fragment begins at a match, with the words of up to ``surround`` characters before it (those since the
+    previous fragment ended); it counts the length of its words (not of the spaces between them) and ends
+    ``surround`` characters of words after its last match, or at the word that would take it past
+    ``maxchars``. A fragment ending exactly ``surround`` characters on leaves its count at zero, so the next
+    word is read as part of an empty fragment: it cannot begin the next one. A match too long for a
+    fragment ends the one it is in (or an empty one) and begins none. ``BasicFragmentScorer`` scores it
+    (matches times 100 times distinct matched words), and ``top_fragments`` keeps the best (of two equal
+    ones the later: ``nlargest`` then compares the fragments, by start) with a score of at least 1, in text
+    order."""
     fragmenter = _BODY_HIGHLIGHTER.fragmenter
     maxchars, surround, charlimit = fragmenter.maxchars, fragmenter.surround, fragmenter.charlimit
-    known = _matched_words(words, prefixes, make_term)
-    scored: list[tuple[int, int, int, list[_Mark]]] = []
-    marks: list[_Mark] = []
-    firsts: deque[int] = deque()
-    first = -1  # start of the fragment being built, -1 outside one
-    countdown = -1
-    currentlen = 0
-    endchar = previous_end = 0
-    seen, stop = 0, len(text)
-    for match in chain.from_iterable(_TEXT_WORD.finditer(text, start, end) for start, end in windows):
-        startchar, endchar = match.span()
-        if startchar > stop:  # _marked_tokens ends here
-            endchar = previous_end
+    split = (_WORD_SPLIT if matches is None else _PLAIN_WORD_SPLIT).split
+    found: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in windows:
+        parts = split(text[start:end])  # separator, word, separator, ..., word, separator
+        at = list(accumulate(map(len, parts), initial=start))
+        found += parts[1::2]
+        starts += at[1:-1:2]
+        ends += at[2::2]
+    folded = _folded_words(found, starts, ends, matches, words, make_term, prefixes)
+    hits = list(compress(range(len(found)), folded))
+    # The words read: those up to a fragment's length past the SNIPPET_MATCHES-th match (_marked_tokens),
+    # and none ending past the fragmenter's charlimit (the fragment open there ends with that word).
+    count = len(found)
+    if len(hits) >= SNIPPET_MATCHES:
+        count = bisect_right(starts, ends[hits[SNIPPET_MATCHES - 1]] + SNIPPET_FRAGMENT_CHARS)
+    last_end = ends[count - 1] if count else 0
+    if charlimit and (over := bisect_right(ends, charlimit, 0, count)) < count:
+        count, last_end = over, ends[over]
+    lengths = list(map(int.__sub__, ends, starts))
+    total = list(accumulate(lengths, initial=0))  # total[k]: the length of words 0 .. k-1
+    scored: list[tuple[int, int, list[int]]] = []  # (start, end, matched words) of each fragment
+    since = 0  # the first word that can begin a fragment: the one after the previous fragment ended
+    inside = False
+    first = countdown = currentlen = last = 0
+    marks: list[int] = []
+    for m in hits:
+        if m >= count:
             break
-        if charlimit and endchar > charlimit:
-            break
-        previous_end = endchar
-        word = match.group()
-        if (folded := known.get(word)) is None:
-            if len(known) >= MATCHED_WORDS:
-                known.clear()
-            folded = known[word] = _matched_word(word, words, prefixes, make_term)
-        if not folded and countdown < 0:
-            firsts.append(startchar)
-            while endchar - firsts[0] > surround:
-                firsts.popleft()
-                if not firsts:
-                    break
-            continue
-        length = endchar - startchar
-        if folded:
-            seen += 1
-            if seen == SNIPPET_MATCHES:
-                stop = endchar + SNIPPET_FRAGMENT_CHARS
-        if currentlen + length > maxchars:
-            countdown = 0
-        elif folded:
-            countdown = surround
-            if first < 0:
-                if firsts:
-                    first = firsts[0]
+        if inside:  # the words after the fragment's last match, up to this one
+            base = total[last + 1]
+            over = bisect_right(total, maxchars - currentlen + base, last + 2) - 1
+            done = bisect_left(total, countdown + base, last + 2) - 1
+            if (j := min(over, done)) < m:  # the fragment ends before this match
+                scored.append((first, ends[j], marks))
+                inside = False
+                since = j + 1 if j == over or total[j + 1] - base > countdown else j + 2
+            else:
+                currentlen += total[m] - base
+                length = lengths[m]
+                if currentlen + length > maxchars:
+                    scored.append((first, ends[m], marks))
+                    inside, since = False, m + 1
+                    continue
+                marks.append(m)
+                countdown = surround - length
+                currentlen += length
+                if countdown <= 0:
+                    scored.append((first, ends[m], marks))
+                    inside, since = False, (m + 1 if countdown < 0 else m + 2)
                 else:
-                    first = startchar
-                    countdown += surround
-            mark = _Mark()
-            mark.text, mark.startchar, mark.endchar, mark.matched, mark.boost, mark.pos = (
-                folded, startchar, endchar, True, 1.0, 0)
-            marks.append(mark)
-        currentlen += length
+                    last = m
+                continue
+        length = lengths[m]
+        if length > maxchars:
+            since = m + 1
+            continue
+        countdown = surround
+        # the words since `since` ending this match's surround characters before the last one's end
+        k = bisect_left(starts, ends[m - 1] - surround, since, m) if m > since else m
+        if k < m:
+            first = starts[k]
+        else:
+            first = starts[m]
+            countdown += surround
+        marks = [m]
+        currentlen = length
         countdown -= length
         if countdown <= 0:
-            scored.append((len(marks) * (len({m.text for m in marks}) * 100 or 1), first, endchar, marks))
-            marks, firsts, first, currentlen = [], deque(), -1, 0
-    if marks:
-        scored.append((len(marks) * (len({m.text for m in marks}) * 100 or 1), first, endchar, marks))
-    best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:top]
-    best = sorted((s for s in best if s[0] >= 1), key=lambda s: s[1])  # a fragment without a match scores 0
-    return [highlight.Fragment(text, matches, start, end) for _, start, end, matches in best]
+            scored.append((first, ends[m], marks))
+            since = m + 1 if countdown < 0 else m + 2
+        else:
+            inside, last = True, m
+    if inside:
+        base = total[last + 1]
+        j = min(bisect_right(total, maxchars - currentlen + base, last + 2, count + 1),
+                bisect_left(total, countdown + base, last + 2, count + 1)) - 1
+        scored.append((first, ends[j] if j < count else last_end, marks))
+    ranked = sorted(((len(marks) * len({folded[i] for i in marks}) * 100, first, end, marks)
+                     for first, end, marks in scored), key=lambda s: (s[0], s[1]), reverse=True)[:top]
+    fragments = []
+    for _score, start, end, marks in sorted(ranked, key=lambda s: s[1]):
+        tokens = []
+        for i in marks:
+            mark = _Mark()
+            mark.text, mark.startchar, mark.endchar, mark.matched, mark.boost, mark.pos = (
+                folded[i], starts[i], ends[i], True, 1.0, 0)
+            tokens.append(mark)
+        fragments.append(highlight.Fragment(text, tokens, start, end))
+    return fragments
+
+
+_WORD_SPLIT = re.compile(f"({TOKEN_PATTERN})")
+_PLAIN_WORD_SPLIT = re.compile(r"([^\W_]+)")  # TOKEN_PATTERN in a text without stress marks or soft hyphens
+
+
+def _folded_words(found: list[str], starts: list[int], ends: list[int], matches: list[tuple[int, int, str]] | None,
+                  words: frozenset[str], make_term: Callable[[str], str],
+                  prefixes: frozenset[str] | None) -> list[str]:
+    """Each word of ``found`` folded if its term is one of ``words``, else "": from ``matches`` where given
+    (and each one is a word there), else looked at word by word."""
+    if matches is not None:
+        index_of = dict(zip(starts, range(len(starts)), strict=True))
+        folded = [""] * len(found)
+        for start, end, word in matches:
+            i = index_of.get(start)
+            if i is None or ends[i] != end:
+                break  # not the analyzer's words after all: look at each
+            folded[i] = word
+        else:
+            return folded
+    known = _matched_words(words, prefixes, make_term)
+    missing = set(found).difference(known)
+    if len(known) + len(missing) > MATCHED_WORDS:
+        known.clear()
+        missing = set(found)
+    for word in missing:
+        known[word] = _matched_word(word, words, prefixes, make_term)
+    return list(map(known.__getitem__, found))
 
 
 MATCHED_WORDS = 20_000  # words remembered per search by _fragments (about 2 MB), forgotten all at once past that
@@ -1160,18 +1229,35 @@ def _matched_word(word: str, words: frozenset[str], prefixes: frozenset[str] | N
 def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], str],
                    prefixes: frozenset[str] | None = None) -> list[tuple[int, int]]:
     """(start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words whose term is one of
-    ``words``, in order, [] if it has none. The regex engine finds the words that start like a query term
-    (``_word_prefixes``); only those cost Python, each distinct one a term look-up. Highlighting then
-    reads only these parts of a long text."""
+    ``words``, in order, [] if it has none (``_scan``)."""
+    return _scan(text, words, make_term, prefixes)[0]
+
+
+def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
+          prefixes: frozenset[str] | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]] | None]:
+    """(windows, matches): the (start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words
+    whose term is one of ``words``, in order ([] if it has none), and the (start, end, folded word) of
+    every such word up to a fragment's length past the last of those. The regex engine finds the words
+    that start like a query term (``_word_prefixes``); only those cost Python, each distinct one a term
+    look-up for the whole search (``_folded_matches``). Highlighting then reads only these parts of a
+    long text, and needs to look at none of its words again.
+
+    A text whose folding moves characters (stress marks, soft hyphens, a capital whose small letter is two
+    characters) is read whole, its words looked at one by one: matches None."""
     folded = text.lower()
-    if "\u0300" in folded or "\u0301" in folded or "\u00ad" in folded:
-        return [(0, len(text))]  # stress marks or soft hyphens: word offsets would shift, read all of it
+    if "\u0300" in folded or "\u0301" in folded or "\u00ad" in folded or len(folded) != len(text):
+        return [(0, len(text))], None
     folded = folded.replace("ё", "е")
     candidates = _prefix_pattern(prefixes) if prefixes is not None else _TEXT_WORD
-    matched: dict[str, bool] = {}
+    matched = _folded_matches(words, make_term)
+    if len(matched) > MATCHED_WORDS:
+        matched.clear()
     windows: list[tuple[int, int]] = []
-    seen = 0
+    matches: list[tuple[int, int, str]] = []
+    stop = len(text)
     for found in candidates.finditer(folded):
+        if found.start() > stop:
+            break
         word = found.group()
         is_match = matched.get(word)
         if is_match is None:
@@ -1179,6 +1265,9 @@ def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], 
                                         and make_term(word) in words)
         if not is_match:
             continue
+        matches.append((found.start(), found.end(), word))
+        if len(matches) > SNIPPET_MATCHES:
+            continue  # past the last window's first match: within it
         start = max(0, found.start() - SNIPPET_CONTEXT_CHARS)
         start = text.rfind(" ", 0, start) + 1 if start else 0
         end = text.find(" ", found.end() + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
@@ -1187,18 +1276,27 @@ def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], 
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:
             windows.append((start, end))
-        seen += 1
-        if seen == SNIPPET_MATCHES:
-            break
-    return windows
+        if len(matches) == SNIPPET_MATCHES:
+            stop = found.end() + SNIPPET_FRAGMENT_CHARS
+    return windows, matches
+
+
+@functools.lru_cache(maxsize=16)
+def _folded_matches(words: frozenset[str], make_term: Callable) -> dict[str, bool]:
+    """Folded word -> whether its term is one of ``words``: filled in by ``_scan`` as it meets words, shared
+    by the snippets of one search (the same arguments)."""
+    return {}
 
 
 @functools.lru_cache(maxsize=256)
 def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
     """Whole words (as the analyzer splits them, in text without stress marks) starting with one of
-    ``prefixes``."""
-    alternatives = "|".join(re.escape(prefix) for prefix in sorted(prefixes, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+    ``prefixes``. Each alternative begins with its letters, the test that no letter comes before them
+    after them: the regex engine then skips every position whose letter begins none of them in C (a
+    look-behind in front made it try each position, two to three times slower on a few prefixes)."""
+    alternatives = "|".join(re.escape(prefix) + rf"(?<![^\W_]{'.' * len(prefix)})"
+                            for prefix in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"(?:{alternatives})[^\W_]*")
 
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
@@ -1209,12 +1307,12 @@ def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str
     if isinstance(analyzer, RussianAnalyzer):
         windows = None
         if highlighter is _BODY_HIGHLIGHTER:  # only the words around the first matches
-            windows = _match_windows(text, words, analyzer.term_function, prefixes)
+            windows, matches = _scan(text, words, analyzer.term_function, prefixes)
             if not windows:
                 return ""
             if _FUSED_FRAGMENTS:
                 return highlighter.formatter.format(
-                    _fragments(text, windows, words, analyzer.term_function, prefixes, top))
+                    _fragments(text, windows, matches, words, analyzer.term_function, prefixes, top))
         tokens = _marked_tokens(text, words, analyzer.term_function, prefixes, windows)
     else:
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)

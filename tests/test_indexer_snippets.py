@@ -62,8 +62,20 @@ def test_highlighting_only_the_parts_around_matches_gives_the_same_snippets(tmp_
     windowed = snippets()
     assert all("<mark>" in s for s in windowed.values()) and len(windowed) == 3
     assert index_module._match_windows("Без совпадений вовсе.", frozenset({"научн"}), index_module.term) == []
-    monkeypatch.setattr(index_module, "_match_windows", lambda text, *args: [(0, len(text))])
+    scan = index_module._scan
+    monkeypatch.setattr(index_module, "_scan", lambda text, *args: ([(0, len(text))], scan(text, *args)[1]))
     assert snippets() == windowed
+    # ... and so does looking at every word of the text again instead of taking the matches the scan found
+    monkeypatch.setattr(index_module, "_scan", lambda text, *args: ([(0, len(text))], None))
+    assert snippets() == windowed
+
+
+def test_words_starting_like_a_query_term_are_found_whole_and_only_at_a_word_s_start():
+    from indexer.index import _prefix_pattern
+
+    text = "сна наука я-я япония нана ая на_на 2на на2 наНа"
+    found = [m.group() for m in _prefix_pattern(frozenset({"на", "я"})).finditer(text.lower())]
+    assert found == ["наука", "я", "я", "япония", "нана", "на", "на", "на2", "нана"]
 
 
 def test_long_file_texts_are_indexed_whole_and_stored_only_as_far_as_snippets_read(tmp_path: Path):
@@ -85,7 +97,7 @@ def test_long_file_texts_are_indexed_whole_and_stored_only_as_far_as_snippets_re
         assert stored["body"] == "Кружок.", build
 
 
-def test_body_fragments_in_one_loop_are_whooshs_own_steps(tmp_path: Path, monkeypatch):
+def test_body_fragments_from_the_matches_are_whooshs_own_steps(tmp_path: Path, monkeypatch):
     """``_fragments`` replaces whoosh's tokens -> merge -> ContextFragmenter -> top_fragments for body
     snippets: on random texts of every shape (matches near each other and far apart, at the edges, more
     than SNIPPET_MATCHES of them, long words, stress marks, markup) the snippet is the same, character
@@ -127,6 +139,43 @@ def test_body_fragments_in_one_loop_are_whooshs_own_steps(tmp_path: Path, monkey
         compared += 1
         marked += "<mark>" in outputs[0]
     assert compared == 600 and 400 < marked < 600
+
+
+def test_body_fragments_at_the_fragmenter_s_edges_are_whooshs_own(tmp_path: Path, monkeypatch):
+    """The fragmenter's edge cases, on texts of words of every length (a fragment's length and the
+    surround counted in letters): a match 40 letters long ends its fragment with nothing left to count,
+    so the next word cannot begin one; fragments cut at the maximum length; matches in a run. The
+    snippet is whoosh's own, character for character."""
+    import random
+
+    import indexer.index as index_module
+    from indexer.analysis import term
+
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply(upserts=[IndexDocument(id="practice:1", type="practice", title="Практика", body="Музей.")])
+    with ix._lock:
+        searcher = ix._current_searcher()
+    surround = index_module._BODY_HIGHLIGHTER.fragmenter.surround
+    long = [("музей" + "кабинет" * 9)[:n] for n in (surround - 1, surround, surround + 1)]
+    terms = frozenset({term("музей"), term("школа"), *map(term, long)})
+    matching = ["музей", "музея", "школа", "школы", "МУЗЕЙ", "музеи", *long]
+    rng = random.Random(11)
+    marked = 0
+    for _ in range(1500):
+        longest = rng.choice([3, 8, 20, 45, 140])
+        share = rng.choice([0.02, 0.1, 0.3, 0.6])
+        words = [rng.choice(matching) if rng.random() < share else rng.choice("бвгдклмнпрст") * rng.randint(1, longest)
+                 for _ in range(rng.randint(1, 300))]
+        text = "".join(word + rng.choice([" ", " ", ", ", "  ", "-", "\n"]) for word in words).strip()
+        prefixes = index_module._word_prefixes({"body": terms}, ["музей", "школа"]) if rng.random() < 0.7 else None
+        outputs = []
+        for fused in (True, False):
+            monkeypatch.setattr(index_module, "_FUSED_FRAGMENTS", fused)
+            outputs.append(index_module._highlight(index_module._BODY_HIGHLIGHTER, searcher, "body", text, terms,
+                                                   index_module.SNIPPET_FRAGMENTS, prefixes))
+        assert outputs[0] == outputs[1], text
+        marked += "<mark>" in outputs[0]
+    assert 1000 < marked < 1500
 
 
 def test_the_first_letters_of_a_typed_word_s_forms_are_its_lexemes_remembered():
