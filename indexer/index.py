@@ -1198,13 +1198,14 @@ def _folded_words(found: list[str], starts: list[int], ends: list[int], matches:
     return list(map(known.__getitem__, found))
 
 
-MATCHED_WORDS = 20_000  # words remembered per search by _fragments (about 2 MB), forgotten all at once past that
+MATCHED_WORDS = 20_000  # words a search remembers (_scan, _folded_words; about 2 MB), forgotten all at once past that
 
 
 @functools.lru_cache(maxsize=16)
 def _matched_words(words: frozenset[str], prefixes: frozenset[str] | None, make_term: Callable) -> dict[str, str]:
     """Word as written -> its folded form if its term is one of ``words``, else "": filled in by
-    ``_fragments`` as it meets words, shared by the snippets of one search (the same arguments)."""
+    ``_folded_words`` as it meets words (a text ``_scan`` reads whole), shared by the snippets of one search
+    (the same arguments)."""
     return {}
 
 
@@ -1267,7 +1268,7 @@ def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
             continue
         matches.append((found.start(), found.end(), word))
         if len(matches) > SNIPPET_MATCHES:
-            continue  # past the last window's first match: within it
+            continue  # past the SNIPPET_MATCHES-th match: inside that match's window already
         start = max(0, found.start() - SNIPPET_CONTEXT_CHARS)
         start = text.rfind(" ", 0, start) + 1 if start else 0
         end = text.find(" ", found.end() + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
@@ -1291,9 +1292,10 @@ def _folded_matches(words: frozenset[str], make_term: Callable) -> dict[str, boo
 @functools.lru_cache(maxsize=256)
 def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
     """Whole words (as the analyzer splits them, in text without stress marks) starting with one of
-    ``prefixes``. Each alternative begins with its letters, the test that no letter comes before them
-    after them: the regex engine then skips every position whose letter begins none of them in C (a
-    look-behind in front made it try each position, two to three times slower on a few prefixes)."""
+    ``prefixes``. Each alternative is a prefix's letters followed by a look-behind that no letter stands
+    before them: beginning with letters, the pattern lets the regex engine skip in C every position whose
+    letter begins no prefix (a look-behind in front made it try each position: two to three times slower on
+    a few prefixes, though it compiles in a third of the time)."""
     alternatives = "|".join(re.escape(prefix) + rf"(?<![^\W_]{'.' * len(prefix)})"
                             for prefix in sorted(prefixes, key=len, reverse=True))
     return re.compile(rf"(?:{alternatives})[^\W_]*")
