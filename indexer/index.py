@@ -1107,15 +1107,13 @@ def _fragments(text: str, windows: list[tuple[int, int]], matches: list[tuple[in
         if m >= count:
             break
         if inside:  # the words after the fragment's last match, up to this one
-            base = total[last + 1]
-            over = bisect_right(total, maxchars - currentlen + base, last + 2) - 1
-            done = bisect_left(total, countdown + base, last + 2) - 1
-            if (j := min(over, done)) < m:  # the fragment ends before this match
+            j, left = _fragment_end(total, last, currentlen, countdown, maxchars, m)
+            if j < m:  # the fragment ends before this match
                 scored.append((first, ends[j], marks))
                 inside = False
-                since = j + 1 if j == over or total[j + 1] - base > countdown else j + 2
+                since = j + 1 if left < 0 else j + 2
             else:
-                currentlen += total[m] - base
+                currentlen += total[m] - total[last + 1]
                 length = lengths[m]
                 if currentlen + length > maxchars:
                     scored.append((first, ends[m], marks))
@@ -1151,9 +1149,7 @@ def _fragments(text: str, windows: list[tuple[int, int]], matches: list[tuple[in
         else:
             inside, last = True, m
     if inside:
-        base = total[last + 1]
-        j = min(bisect_right(total, maxchars - currentlen + base, last + 2, count + 1),
-                bisect_left(total, countdown + base, last + 2, count + 1)) - 1
+        j, _left = _fragment_end(total, last, currentlen, countdown, maxchars, count)
         scored.append((first, ends[j] if j < count else last_end, marks))
     ranked = sorted(((len(marks) * len({folded[i] for i in marks}) * 100, first, end, marks)
                      for first, end, marks in scored), key=lambda s: (s[0], s[1]), reverse=True)[:top]
@@ -1167,6 +1163,19 @@ def _fragments(text: str, windows: list[tuple[int, int]], matches: list[tuple[in
             tokens.append(mark)
         fragments.append(highlight.Fragment(text, tokens, start, end))
     return fragments
+
+
+def _fragment_end(total: list[int], last: int, currentlen: int, countdown: int, maxchars: int,
+                  limit: int) -> tuple[int, int]:
+    """(the word before ``limit`` at which a fragment open after word ``last`` ends, the countdown it leaves:
+    negative where the maximum length ends it), or (``limit``, 0) if none does. ``total[k]`` is the length
+    of words 0 .. k-1; no word between ``last`` and ``limit`` matches."""
+    base = total[last + 1]
+    over = bisect_right(total, maxchars - currentlen + base, last + 2, limit + 1) - 1  # past maxchars
+    done = bisect_left(total, countdown + base, last + 2, limit + 1) - 1  # countdown spent
+    if over <= done:
+        return over, (-1 if over < limit else 0)
+    return done, countdown - (total[done + 1] - base)
 
 
 _WORD_SPLIT = re.compile(f"({TOKEN_PATTERN})")
