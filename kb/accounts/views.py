@@ -14,6 +14,7 @@ from kb.accounts.mail import mail_configured, send_mail
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
+from kb.routing import page_arg
 from kb.search.saved import saved_searches
 from kb.vocabularies.models import Region
 
@@ -159,7 +160,7 @@ def users():
         query = query.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
     if role in ROLES:
         query = query.where(User.role == role)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     return render_template("admin/users.html", pagination=pagination, q=q, role=role)
 
 
@@ -208,7 +209,7 @@ def audit():
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions)
 

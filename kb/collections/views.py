@@ -12,6 +12,7 @@ from kb.collections import exports, services
 from kb.collections.forms import CollectionForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.extensions import db
+from kb.routing import bounded_int, page_arg
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -44,7 +45,7 @@ def _safe_next(default: str) -> str:
 @bp.get("")
 def index():
     query = request.args.get("q", "")[:200]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     pagination = services.public_collections(query, page, PER_PAGE)
     return render_template("collections/index.html", pagination=pagination, query=query,
                            counts=services.item_counts(pagination.items))
@@ -127,12 +128,12 @@ def shared(token: str):
 @login_required
 def add():
     item_type = request.form.get("item_type", "")
-    item_id = request.form.get("item_id", type=int)
+    item_id = bounded_int(request.form, "item_id")
     if item_type not in ITEM_TYPES or item_id is None:
         abort(400)
     choice = request.form.get("collection", "")
-    if choice.isdigit():
-        collection = _owned_or_404(int(choice))
+    if choice.isdigit():  # "²" is a digit to Python, not a number: no collection has it
+        collection = _owned_or_404(bounded_int(request.form, "collection") or 0)
     else:
         # The first click of someone with no collection yet (or «Новая подборка») creates one.
         title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)

@@ -11,6 +11,7 @@ from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.forms import PracticeForm, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
+from kb.routing import bounded_int
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
 from kb.vocabularies.services import labels
@@ -173,8 +174,8 @@ def diff(practice_id: int):
     practice = _visible_or_404(practice_id)
     if not (policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice)):
         abort(404)
-    old_number = request.args.get("from", type=int)
-    new_number = request.args.get("to", type=int)  # absent: the current content
+    old_number = bounded_int(request.args, "from")
+    new_number = bounded_int(request.args, "to")  # absent: the current content
     old = services.version_snapshot(practice, old_number) if old_number else None
     new = services.version_snapshot(practice, new_number)
     if old is None or new is None:

@@ -13,6 +13,7 @@ from kb.practices.services import PermissionDenied, get_visible_practice
 from kb.resolutions import services, staging
 from kb.resolutions.forms import LinkRecommendationsForm, ResolutionPreviewForm, UploadForm
 from kb.resolutions.parser import ResolutionFormatError
+from kb.routing import page_arg
 from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
@@ -20,8 +21,7 @@ bp = Blueprint("resolutions", __name__)
 
 @bp.get("/resolutions")
 def index():
-    page = request.args.get("page", 1, type=int)
-    pagination = services.public_resolutions(page=max(page, 1), per_page=20)
+    pagination = services.public_resolutions(page=page_arg(request.args), per_page=20)
     return render_template("resolutions/index.html", pagination=pagination)
 
 

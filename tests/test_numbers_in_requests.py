@@ -1,0 +1,94 @@
+"""Numbers a request carries in its query string or form (pages, version numbers, ids): any value, however
+large, negative or odd, is an empty page, the first page or a 404, never a 500 from the database."""
+
+import pytest
+
+from kb.routing import MAX_ID, MAX_PAGE, bounded_int, page_arg
+from tests.conftest import sign_in
+
+HUGE = "999999999999999999999"  # past 64 bits: SQLite cannot bind it, PostgreSQL cannot compare an INTEGER with it
+
+
+@pytest.mark.parametrize(("raw", "page"), [
+    (None, 1), ("3", 3), ("0", 1), ("-5", 1), ("abc", 1), ("", 1), ("²", 1), (str(MAX_PAGE), MAX_PAGE),
+    (str(MAX_PAGE + 1), MAX_PAGE), (HUGE, MAX_PAGE), ("-" + HUGE, 1),
+])
+def test_page_arg_is_a_page_from_one_to_the_furthest(raw, page):
+    from werkzeug.datastructures import MultiDict
+
+    assert page_arg(MultiDict({} if raw is None else {"page": raw})) == page
+
+
+@pytest.mark.parametrize(("raw", "number"), [
+    (None, None), ("7", 7), ("-7", -7), ("x", None), ("²", None), (str(MAX_ID), MAX_ID), (str(MAX_ID + 1), 0),
+    (HUGE, 0), ("-" + HUGE, 0),
+])
+def test_bounded_int_turns_what_no_column_holds_into_an_id_no_row_has(raw, number):
+    from werkzeug.datastructures import MultiDict
+
+    assert bounded_int(MultiDict({} if raw is None else {"n": raw}), "n") == number
+
+
+@pytest.mark.parametrize("url", [
+    "/resolutions?page={n}", "/collections?page={n}", "/admin/audit?page={n}", "/admin/users?page={n}",
+    "/resolutions?page=-{n}",
+])
+def test_a_page_past_any_list_is_an_empty_page(app, make_user, url):
+    client = app.test_client()
+    sign_in(client, make_user("admin"))
+    response = client.get(url.format(n=HUGE))
+    assert response.status_code == 200
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_a_page_past_the_end_lists_nothing_and_the_first_lists_what_there_is(app):
+    from datetime import date
+
+    from kb.extensions import db
+    from kb.resolutions.models import Resolution
+
+    with app.app_context():
+        db.session.add(Resolution(title="Резолюция о школьных библиотеках", place="Курган", date_start=date(2019, 3, 1),
+                                  organiser="ИРО", checksum="n1", status="published", full_text="Текст"))
+        db.session.commit()
+    client = app.test_client()
+    assert "Резолюция о школьных библиотеках" in client.get("/resolutions?page=-3").get_data(as_text=True)
+    assert "Резолюция о школьных библиотеках" not in client.get(f"/resolutions?page={HUGE}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", [f"from={HUGE}", f"from=1&to={HUGE}", f"from=-{HUGE}", "from=²"])
+def test_a_version_number_no_practice_has_is_404(app, make_user, make_practice, query):
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Практика с историей правок", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    assert client.get(f"/practices/{pid}/diff?{query}").status_code == 404
+
+
+@pytest.mark.parametrize(("item_id", "collection", "status"), [
+    (HUGE, "new", 404),  # no material has that id
+    ("-" + HUGE, "new", 404),
+    ("{pid}", HUGE, 404),  # nor a collection
+    ("{pid}", "²", 404),  # a digit to Python, not a number
+    ("x", "new", 400),
+])
+def test_adding_to_a_collection_with_ids_no_row_has_is_404(app, make_user, make_practice, item_id, collection, status):
+    from sqlalchemy import func, select
+
+    from kb.collections.models import Collection
+    from kb.extensions import db
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    teacher = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Практика для подборки")
+    client = app.test_client()
+    sign_in(client, teacher)
+    response = client.post("/collections/add", data={"item_type": "practice", "item_id": item_id.format(pid=pid),
+                                                      "collection": collection})
+    assert response.status_code == status
+    with app.app_context():  # nothing half-made is left: no empty collection from the failed request
+        assert db.session.scalar(select(func.count()).select_from(Collection)) == 0
+    ok = client.post("/collections/add", data={"item_type": "practice", "item_id": pid, "collection": "new"})
+    assert ok.status_code == 302
