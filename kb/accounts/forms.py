@@ -1,21 +1,21 @@
 """Account forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from kb.accounts.models import ROLE_LABELS
 from kb.accounts.services import MIN_PASSWORD_LENGTH
+from kb.forms import Form
 
 PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Электронная почта", validators=[DataRequired("Укажите адрес."), Length(max=254)])
     password = PasswordField("Пароль", validators=[DataRequired("Укажите пароль."), Length(max=200)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = EmailField("Электронная почта", validators=[
         DataRequired("Укажите адрес."), Email("Проверьте адрес электронной почты."), Length(max=254)])
     name = StringField("Фамилия, имя, отчество", validators=[DataRequired("Укажите имя."), Length(max=200)])
@@ -27,7 +27,7 @@ class RegisterForm(FlaskForm):
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("Текущий пароль", validators=[DataRequired("Укажите текущий пароль.")])
     password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
@@ -35,14 +35,14 @@ class ChangePasswordForm(FlaskForm):
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
     password_again = PasswordField("Новый пароль ещё раз", validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Роль", choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()])
     scope_region = SelectField("Регион модерации", validators=[Optional()], validate_choice=True)
     scope_organisation = StringField("или организация модерации", validators=[Optional(), Length(max=500)])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from kb.adoption.services import region_choices
+from kb.forms import Form
 
 
-class AdoptionForm(FlaskForm):
+class AdoptionForm(Form):
     organisation = StringField("Организация", validators=[
         DataRequired("Укажите организацию."), Length(max=500, message="Не длиннее 500 символов.")])
     region = SelectField("Регион", validators=[Optional()], validate_choice=False)

@@ -1,11 +1,12 @@
 """Forms of the bulk import page."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
+from kb.forms import Form
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     """A registry (CSV or XLSX) with an optional ZIP of the files it names."""
 
     registry = FileField("Реестр практик (CSV или XLSX)", validators=[FileRequired("Выберите файл реестра.")],
@@ -15,5 +16,5 @@ class ImportForm(FlaskForm):
     publish = BooleanField("Сразу опубликовать загруженные практики")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirms the import of a checked upload (CSRF only)."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kb.collections.models import VISIBILITY_LABELS
+from kb.forms import Form
 
 
-class CollectionForm(FlaskForm):
+class CollectionForm(Form):
     title = StringField("Название подборки", validators=[
         DataRequired("Укажите название."), Length(max=300, message="Название — не длиннее 300 символов.")])
     description = TextAreaField(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from kb.extensions import db
+from kb.forms import Form
 from kb.practices.models import SECTIONS
 from kb.practices.services import PracticeData
 from kb.vocabularies import data as vocabulary
@@ -32,7 +32,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PracticeForm(FlaskForm):
+class PracticeForm(Form):
     title = StringField("Название практики", validators=[
         DataRequired("Укажите название."), Length(min=5, max=500, message="Название — от 5 до 500 символов.")])
     authors = TextAreaField(
@@ -67,7 +67,7 @@ class PracticeForm(FlaskForm):
             raise ValidationError(f"Не больше {MAX_AUTHORS} авторов.")
 
     def validate_municipality(self, field: SelectField) -> None:
-        if field.data:
+        if field.data and not field.errors:  # a value not among the choices has its error already
             municipality = db.session.get(Municipality, int(field.data))
             if municipality is None or municipality.region_code != self.region.data:
                 raise ValidationError("Муниципалитет не относится к выбранному региону.")

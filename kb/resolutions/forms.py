@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -17,10 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from kb.extensions import db
+from kb.forms import Form as KbForm
+from kb.forms import RussianMeta
 from kb.resolutions.parser import SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.models import AddresseeType, Region
@@ -30,18 +30,12 @@ MAX_TEXT = 20_000
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
 
 
-class RussianMeta(DefaultMeta):
-    """WTForms' own Russian messages for its built-in checks (dates, numbers)."""
-
-    locales = ["ru"]
-
-
 def _clean(text: str | None) -> str:
     """Text as the parser stores it: browsers send CR LF line breaks in text areas."""
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-class UploadForm(FlaskForm):
+class UploadForm(KbForm):
     file = FileField(f"Файл резолюции ({ACCEPTED}; до 10 МБ)", validators=[FileRequired("Выберите файл резолюции.")])
 
 
@@ -62,14 +56,8 @@ class RecommendationEntry(Form):
         return not (_clean(self.number.data) or _clean(self.addressee.data) or _clean(self.text.data))
 
 
-class ResolutionPreviewForm(FlaskForm):
+class ResolutionPreviewForm(KbForm):
     """What the parser recognised, for the methodist to check and correct before saving."""
-
-    class Meta(FlaskForm.Meta):
-        locales = ["ru"]
-
-        def get_translations(self, form):
-            return DefaultMeta.get_translations(self, form)  # WTForms' Russian messages, without Flask-Babel
 
     title = StringField("Название резолюции", validators=[
         DataRequired("Укажите название резолюции."), Length(max=1000, message="Название — не длиннее 1000 символов.")])
@@ -188,7 +176,7 @@ class ResolutionPreviewForm(FlaskForm):
         )
 
 
-class LinkRecommendationsForm(FlaskForm):
+class LinkRecommendationsForm(KbForm):
     """Recommendations a practice answers, chosen from a list (filled by the view)."""
 
     recommendations = SelectMultipleField("Рекомендации", validate_choice=False)

@@ -1,13 +1,14 @@
 """Administrators' forms for the thesaurus and the municipalities."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from kb.forms import Form
 
 MUNICIPALITY_KINDS = ("городской округ", "муниципальный район", "муниципальный округ", "город")
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     code = StringField("Код", description="Латиница, цифры и «_»; не меняется после создания.", validators=[
         DataRequired("Укажите код."), Length(max=60),
         Regexp(r"^[a-z][a-z0-9_]*$", message="Код: строчная латиница, цифры и «_», начиная с буквы.")])
@@ -24,7 +25,7 @@ class TopicForm(FlaskForm):
         return list(seen)
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(Form):
     region = SelectField("Регион", validators=[DataRequired("Выберите регион.")], validate_choice=True)
     name = StringField("Название", validators=[DataRequired("Укажите название."), Length(max=200)])
     kind = SelectField("Вид", choices=list(MUNICIPALITY_KINDS))

@@ -1,0 +1,54 @@
+"""What every web form of the bank builds on: WTForms' own messages (a value not among the choices, a number
+that is not one, a date out of range) in Russian, as are the messages the bank writes itself. The API takes
+its practices through the same forms, so its errors read the same."""
+
+from flask_wtf import FlaskForm
+from wtforms.i18n import get_translations
+from wtforms.meta import DefaultMeta
+
+# Messages WTForms' Russian catalogue lacks (wtforms 3.2): what a select of several values says of values
+# not among its choices (they come joined with "', '"), dates out of range and read-only fields.
+_SINGULAR = {
+    "'%(value)s' is not a valid choice for this field.": "Недопустимое значение: '%(value)s'.",
+    "Date must be at least %(min)s.": "Дата — не раньше %(min)s.",
+    "Date must be at most %(max)s.": "Дата — не позже %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Дата — от %(min)s до %(max)s.",
+    "This field cannot be edited.": "Это поле нельзя изменить.",
+}
+_PLURAL = {"'%(value)s' are not valid choices for this field.": "Недопустимые значения: '%(value)s'."}
+
+
+class RussianMessages:
+    """WTForms' Russian catalogue with the messages it lacks."""
+
+    def __init__(self) -> None:
+        self._catalogue = get_translations(["ru"])
+
+    def gettext(self, message: str) -> str:
+        return _SINGULAR.get(message) or self._catalogue.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if singular in _SINGULAR:
+            return _SINGULAR[singular] if n == 1 else _PLURAL.get(plural, _SINGULAR[singular])
+        return self._catalogue.ngettext(singular, plural, n)
+
+
+RUSSIAN = RussianMessages()
+
+
+class RussianMeta(DefaultMeta):
+    """For forms without a CSRF token of their own (entries of a FieldList inside a form that has one)."""
+
+    def get_translations(self, form):
+        return RUSSIAN
+
+
+class Form(FlaskForm):
+    """A web form of the bank: Flask-WTF's (CSRF token, request data) with the messages in Russian.
+
+    (Flask-WTF would take translations from Flask-Babel, which the bank does not use: without it, WTForms'
+    messages stayed English.)"""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return RUSSIAN

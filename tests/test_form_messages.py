@@ -1,0 +1,74 @@
+"""Every web form speaks Russian, WTForms' own checks included, and a value a form cannot use is a message on
+the form, never a 500."""
+
+import pathlib
+import re
+
+import pytest
+import wtforms
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.forms import RUSSIAN
+from kb.practices.models import Practice
+from tests.conftest import sign_in
+
+
+def _wtforms_messages() -> set[str]:
+    """The messages WTForms' fields and validators can give (its gettext/ngettext calls)."""
+    root = pathlib.Path(wtforms.__file__).parent
+    found = set()
+    for path in [*root.glob("*.py"), *root.glob("fields/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'gettext\(\s*"((?:[^"\\]|\\.)+)"', text))
+    return found
+
+
+def test_every_message_of_wtforms_has_a_russian_one():
+    messages = _wtforms_messages()
+    assert {"Not a valid choice.", "Not a valid integer value.", "'%(value)s' is not a valid choice for this field.",
+            "This field is required."} <= messages  # the pattern still finds them
+    untranslated = sorted(m for m in messages if RUSSIAN.gettext(m) == m)
+    assert not untranslated
+    several = RUSSIAN.ngettext("'%(value)s' is not a valid choice for this field.",
+                               "'%(value)s' are not valid choices for this field.", 2)
+    assert several == "Недопустимые значения: '%(value)s'."
+    assert RUSSIAN.ngettext("'%(value)s' is not a valid choice for this field.",
+                            "'%(value)s' are not valid choices for this field.", 1).startswith("Недопустимое значение")
+
+
+@pytest.fixture
+def teacher_client(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    return client
+
+
+def _practices(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Practice))
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("region", "RU-XXX", "Неверный вариант."),
+    ("municipality", "up", "Неверный вариант."),  # not a number: was a 500 (int() of it in the region check)
+    ("municipality", "²", "Неверный вариант."),
+    ("levels", "<b>phd</b>", "Недопустимое значение: &#39;&lt;b&gt;phd&lt;/b&gt;&#39;."),
+    ("year", "две тысячи", "Неверное целое число."),
+    ("spread_level", "planet", "Неверный вариант."),
+])
+def test_a_value_the_practice_form_cannot_use_is_a_russian_message_on_it(app, teacher_client, field, value, message):
+    response = teacher_client.post("/practices/new", data={"title": "Практика с неверным полем", field: value})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "Not a valid" not in page and "is not a valid" not in page
+    assert _practices(app) == 0
+
+
+def test_the_same_form_with_usable_values_saves_the_practice(app, teacher_client):
+    response = teacher_client.post("/practices/new", data={"title": "Практика с верными полями", "region": "RU-CHE",
+                                                           "levels": "primary", "year": "2021"})
+    assert response.status_code == 302
+    assert _practices(app) == 1
