@@ -372,3 +372,27 @@ def test_a_web_worker_loads_the_export_libraries_only_for_an_export(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_csv_export_writes_formula_like_notes_and_titles_as_text(app, world, make_practice):
+    owner = _client(app, world["owner"])
+    with app.app_context():
+        evil = make_practice('=HYPERLINK("http://evil.example","Открыть")', annotation="Практика с опасным названием.")
+    cid = _create(owner)
+    _add(owner, cid, "practice", evil)
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        items = db.session.scalars(select(CollectionItem).order_by(CollectionItem.id)).all()
+        items[0].note = "@SUM(1+1)*cmd|' /C calc'!A0"
+        items[1].note = "+7 (351) 000-00-00 — телефон методиста"
+        db.session.commit()
+    data = owner.get(f"/collections/{cid}/export.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    cells = [value for row in rows[1:] for value in row]
+    assert "'=HYPERLINK(\"http://evil.example\",\"Открыть\")" in cells
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+    assert "'+7 (351) 000-00-00 — телефон методиста" in cells
+    # nothing a spreadsheet would run is left, and the other cells are as they were
+    assert not [value for value in cells if value[:1] in "=+-@\t\r" and value]
+    assert "Школьное научное общество в начальной школе" in cells
+    assert [row[0] for row in rows[1:]] == ["1", "2"]

@@ -288,6 +288,22 @@ def test_a_search_page_exports_as_ris_and_csv(demo_client):
     assert DRAFT_WORD not in drafts
 
 
+def test_the_csv_of_a_search_writes_formula_like_cells_as_text(app, make_practice):
+    import csv
+    import io
+
+    with app.app_context():
+        make_practice('=HYPERLINK("http://evil.example";"Открыть") краеведение', organisation="-2+3 школа")
+        make_practice("Краеведение в начальной школе", organisation="Гимназия № 5")
+    table = app.test_client().get("/search/export.csv", query_string={"q": "краеведение"}).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
+    by_title = {row[1]: row for row in rows[1:]}
+    assert set(by_title) == {"'=HYPERLINK(\"http://evil.example\";\"Открыть\") краеведение",
+                             "Краеведение в начальной школе"}
+    assert by_title["'=HYPERLINK(\"http://evil.example\";\"Открыть\") краеведение"][-1] == "'-2+3 школа"
+    assert by_title["Краеведение в начальной школе"][-1] == "Гимназия № 5"
+
+
 def test_pagination_names_the_pages_the_full_loop_named():
     from kb.search.services import SearchPage, SearchParams
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from kb import spreadsheets
 from kb.citations.links import permalink
 from kb.citations.services import gost_reference
 from kb.collections.models import Collection
@@ -52,11 +53,11 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
     writer.writerow(CSV_COLUMNS)
     for number, entry in enumerate(entries, 1):
         if entry.material is None:
-            writer.writerow([number, "", entry.title, "", "", "", ""])
+            writer.writerow(spreadsheets.row([number, "", entry.title, "", "", "", ""]))
             continue
         url = permalink(entry.material)
-        writer.writerow([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
-                         gost_reference(entry.material, url, accessed), url])
+        writer.writerow(spreadsheets.row([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
+                                          gost_reference(entry.material, url, accessed), url]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

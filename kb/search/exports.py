@@ -8,6 +8,7 @@ import io
 from flask import request
 from sqlalchemy import select
 
+from kb import spreadsheets
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
@@ -33,9 +34,9 @@ def results_csv(results: list[ResultItem]) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["Тип", "Название", "Ссылка", "Регион", "Уровни", "Темы", "Год", "Организация / источник"])
     for r in results:
-        writer.writerow([
+        writer.writerow(spreadsheets.row([
             TYPE_NAMES.get(r.type, r.type), r.title, request.host_url.rstrip("/") + r.url,
             ", ".join(x["label"] for x in r.region), ", ".join(x["label"] for x in r.levels),
             ", ".join(x["label"] for x in r.topics), r.year or "", r.context,
-        ])
+        ]))
     return "\ufeff" + out.getvalue()

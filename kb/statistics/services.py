@@ -21,6 +21,7 @@ from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import STATUSES, Practice, PracticeTransition, practice_level, practice_topic
 from kb.practices.services import scoped_practices
+from kb.spreadsheets import cell
 from kb.timeutil import utcnow
 from kb.vocabularies.data import PRACTICE_STATUSES
 from kb.vocabularies.services import labels
@@ -188,18 +189,11 @@ def dashboard(user: User) -> list[Table]:
     return [builder(user) for builder in TABLES.values()]
 
 
-def _cell(value: str | int) -> str | int:
-    """A spreadsheet cell that is never read as a formula (a title may start with «=»)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(data: Table) -> bytes:
     """The table as CSV for Excel in Russian: UTF-8 with a byte-order mark, «;» between columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow([data.key_heading, data.label_heading, *data.value_headings])
     for row in data.rows:
-        writer.writerow([_cell(row.key), _cell(row.label), *row.values])
+        writer.writerow([cell(row.key), cell(row.label), *row.values])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
