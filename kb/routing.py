@@ -1,5 +1,8 @@
 """URL converters: an <int:…> id beyond what the id columns hold must give 404, not a database error."""
 
+import re
+from urllib.parse import urlsplit
+
 from werkzeug.routing import IntegerConverter
 
 # Ids are INTEGER columns: 32 bits in PostgreSQL (SQLite would take 64).
@@ -35,3 +38,19 @@ def page_arg(args, name: str = "page") -> int:
     """The page a paginated list is asked for, from 1 to MAX_PAGE: a page past the end is an empty page, a
     nonsense one the first."""
     return min(max(args.get(name, 1, type=int), 1), MAX_PAGE)
+
+
+# Characters a browser drops from a URL (tab, line breaks) or reads as "/" (a backslash): "/\t/evil.example"
+# arrives as "//evil.example", another site.
+_NOT_IN_A_LOCAL_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path of this site ("/search?q=…"), else None: where to go back to after a login or
+    a one-click action, never another site (an open redirect would lend the bank's address to phishing)."""
+    if not target or _NOT_IN_A_LOCAL_PATH.search(target):
+        return None
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return target

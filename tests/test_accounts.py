@@ -173,12 +173,23 @@ def test_admin_and_moderation_pages_are_closed_to_teachers(app, make_user, url):
     assert "Доступ запрещён" in response.get_data(as_text=True)
 
 
-def test_login_redirects_only_within_the_site(app, client, make_user):
+@pytest.mark.parametrize(("target", "location"), [
+    ("//evil.example/x", "/"),
+    ("/\t/evil.example", "/"),  # a browser drops the tab: "//evil.example" (werkzeug's Location did too)
+    ("/\\evil.example", "/"),  # a browser reads the backslash as "/"
+    ("https://evil.example/", "/"),
+    ("/search?q=ШНО", "/search?q=%D0%A8%D0%9D%D0%9E"),
+])
+def test_login_redirects_only_within_the_site(app, make_user, target, location):
+    from urllib.parse import quote
+
+    client = app.test_client()
     make_user("teacher", email="r@example.org")
     token = csrf_from(client, "/login")
-    evil = client.post("/login?next=//evil.example/x", data={"email": "r@example.org", "password": PASSWORD,
-                                                              "csrf_token": token})
-    assert evil.headers["Location"] == "/"
+    response = client.post(f"/login?next={quote(target)}", data={"email": "r@example.org", "password": PASSWORD,
+                                                                  "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == location
 
 
 def test_create_user_command(app, runner):

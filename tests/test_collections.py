@@ -396,3 +396,14 @@ def test_csv_export_writes_formula_like_notes_and_titles_as_text(app, world, mak
     assert not [value for value in cells if value[:1] in "=+-@\t\r" and value]
     assert "Школьное научное общество в начальной школе" in cells
     assert [row[0] for row in rows[1:]] == ["1", "2"]
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\t/evil.example", "/\\evil.example", "https://evil.example/",
+                                    "javascript:alert(1)"])
+def test_one_click_adding_goes_back_only_within_the_site(app, world, target):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    response = _add(owner, cid, "practice", world["published"], next_url=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/collections/{cid}"
+    assert _add(owner, cid, "resolution", world["resolution"]).headers["Location"] == "/search?q=%D0%A8%D0%9D%D0%9E"

@@ -14,7 +14,7 @@ from kb.accounts.mail import mail_configured, send_mail
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
-from kb.routing import page_arg
+from kb.routing import local_path, page_arg
 from kb.search.saved import saved_searches
 from kb.vocabularies.models import Region
 
@@ -30,9 +30,7 @@ def _region_choices(empty: str) -> list[SelectChoice]:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect after login would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    return local_path(target) or url_for("main.home")
 
 
 def _login_limit() -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +10,7 @@ from kb.collections import exports, services
 from kb.collections.forms import CollectionForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.extensions import db
-from kb.routing import bounded_int, page_arg
+from kb.routing import bounded_int, local_path, page_arg
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -35,11 +33,7 @@ def _item_or_404(collection: Collection, item_id: int) -> CollectionItem:
 
 def _safe_next(default: str) -> str:
     """The local page to return to after a one-click action; anything pointing elsewhere is ignored."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
-        return target
-    return default
+    return local_path(request.form.get("next")) or default
 
 
 @bp.get("")

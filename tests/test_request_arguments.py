@@ -1,5 +1,6 @@
-"""Numbers a request carries in its query string or form (pages, version numbers, ids): any value, however
-large, negative or odd, is an empty page, the first page or a 404, never a 500 from the database."""
+"""What a request carries in its query string or form. Numbers (pages, version numbers, ids): any value, however
+large, negative or odd, is an empty page, the first page or a 404, never a 500 from the database. Paths to go
+back to: only this site's."""
 
 import pytest
 
@@ -92,3 +93,14 @@ def test_adding_to_a_collection_with_ids_no_row_has_is_404(app, make_user, make_
         assert db.session.scalar(select(func.count()).select_from(Collection)) == 0
     ok = client.post("/collections/add", data={"item_type": "practice", "item_id": pid, "collection": "new"})
     assert ok.status_code == 302
+
+
+@pytest.mark.parametrize(("target", "local"), [
+    ("/search?q=ШНО", "/search?q=ШНО"), ("/", "/"), (None, None), ("", None), ("//evil.example", None),
+    ("/\t/evil.example", None), ("/\n/evil.example", None), ("/\\evil.example", None), ("\\\\evil.example", None),
+    ("https://evil.example/", None), ("javascript:alert(1)", None), ("search", None), ("/\x00", None),
+])
+def test_local_path_is_a_path_of_this_site_or_nothing(target, local):
+    from kb.routing import local_path
+
+    assert local_path(target) == local
