@@ -11,7 +11,9 @@ of numbers: a full block took 203 us to unpickle, with protocol 5 5 us).
 
 Readers are whoosh's own: ``W3LeafMatcher`` takes arrays where it took tuples, and indexes the values
 with ``[i]``, which ``PostingValues`` answers. Segments written by the plain W3 codec stay readable, so
-an index may mix both until its next rebuild or merge.
+an index may mix both until its next rebuild or merge. whoosh deflates a block with zlib; this codec
+compresses it with LZ4 (``block_format``; the block's header says which, ``KbLeafMatcher`` reads both):
+the positions a phrase reads are decompressed seven times faster.
 
 A search needs a term's documents and weights far more often than its positions, and whoosh's blocks hold
 all three, compressed together: reading a frequent word meant decompressing its positions too, a block
@@ -53,6 +55,28 @@ from whoosh.util.numeric import length_to_byte
 
 # Blocks whose pickle is smaller than this are not compressed (zlib made them bigger).
 COMPRESS_MIN = 128
+# How a block's pickle is compressed. whoosh deflates it with zlib and writes the level in the block's header.
+# Segments this codec writes since ``block_format`` came use LZ4 (its block format, the size in front) and
+# write LZ4_BLOCK there instead: a phrase decompresses the position blocks of its words with candidates, about
+# 200 blocks at 100,000 practices, 1.95 ms with zlib, 0.28 ms with LZ4 (the same blocks, recompressed), for
+# blocks half as big again. The header says which, so segments of either format are read alike.
+BLOCKS_ZLIB, BLOCKS_LZ4 = 1, 2
+LZ4_BLOCK = -1
+
+
+def decompress_block(data, compression: int) -> bytes:
+    """A block's pickle from its bytes as written, by the ``compression`` of its header (0: as is)."""
+    if compression == LZ4_BLOCK:
+        return lz4.block.decompress(data)
+    return zlib.decompress(data) if compression else data
+
+
+class KbLeafMatcher(whoosh3.W3LeafMatcher):
+    """whoosh's matcher of a term's blocks, reading LZ4 blocks as well as zlib ones."""
+
+    def _read_data(self):
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        self._data = pickle.loads(decompress_block(data, self._compression))
 _TERM_INFO = whoosh3.W3TermInfo._struct
 # The postings arrays file of a segment: terms with fewer postings are read from their block (one; a term
 # of one posting is inlined in the term table). 4, not 256: the key terms of "similar practices" and rare
@@ -150,10 +174,12 @@ def _block_bytes(mini_ids, mini_weights, mini_values, ids, maxweight, minlength,
     """A block as whoosh's W3 writer lays it out: its length (negative for a term's last block), the
     pickled block info, the pickled data (BLOCK_PICKLE_PROTOCOL); a pickle of fewer than COMPRESS_MIN
     bytes is not compressed (whoosh meant to skip small ones: zlib makes them bigger, and reading them
-    slower)."""
+    slower). ``compression``: a zlib level, or LZ4_BLOCK."""
     databytes = dumps((mini_ids, mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
     comp = compression if len(databytes) >= COMPRESS_MIN else 0
-    if comp:
+    if comp == LZ4_BLOCK:
+        databytes = lz4.block.compress(databytes)
+    elif comp:
         databytes = zlib.compress(databytes, comp)
     infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
     blocklength = len(infobytes) + len(databytes)
@@ -235,7 +261,7 @@ class KbFieldWriter(whoosh3.W3FieldWriter):
         postfile = self._postfile.file  # the buffered file under whoosh's StructFile
         fixedsize = self._format.fixed_value_size()
         limit = self._codec._blocklimit
-        compression = self._codec._compression
+        compression = self._codec.block_compression()
         start = postfile.tell()
         postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
         count = len(docs)
@@ -332,14 +358,27 @@ class KbPerDocReader(whoosh3.W3PerDocReader):
 
 
 class KbCodec(whoosh3.W3Codec):
-    """``W3Codec`` whose postings are written by ``KbPostingsWriter`` (read by whoosh's own reader), and whose
-    stored fields are ``StoredFields`` (in the segments it wrote since ``stored_format`` came)."""
+    """``W3Codec`` whose postings are written by ``KbPostingsWriter`` (read by whoosh's matcher, taught LZ4
+    blocks: ``KbLeafMatcher``), and whose stored fields are ``StoredFields`` (in the segments it wrote since
+    ``stored_format`` came) and blocks LZ4 (since ``block_format`` came)."""
 
     stored_format = STORED_ZLIB  # what a codec pickled before the attribute existed wrote
+    block_format = BLOCKS_ZLIB
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_format = STORED_LZ4
+        self.block_format = BLOCKS_LZ4
+
+    def block_compression(self) -> int:
+        """What the blocks this codec writes are compressed with: LZ4_BLOCK, or whoosh's zlib level."""
+        return LZ4_BLOCK if self.block_format == BLOCKS_LZ4 else self._compression
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return KbLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def per_document_writer(self, storage, segment):
         if self.stored_format == STORED_LZ4:
@@ -356,7 +395,7 @@ class KbCodec(whoosh3.W3Codec):
             dbfile,
             blocklimit=self._blocklimit,
             byteids=byteids,
-            compression=self._compression,
+            compression=self.block_compression(),
             inlinelimit=self._inlinelimit,
         )
 

@@ -24,6 +24,7 @@ from array import array
 from collections import OrderedDict
 from itertools import chain
 
+import lz4.block
 import numpy as np
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher
@@ -34,7 +35,7 @@ from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE
 
 from indexer.analysis import RussianPositions
-from indexer.codec import PostingValues, info_arrays, prefix_terms
+from indexer.codec import PostingValues, decompress_block, info_arrays, prefix_terms
 
 TERM_CACHE = 512  # term bitmaps kept per searcher, at most
 TERM_CACHE_BYTES = 8_000_000  # and at most this much of them (100,000 documents: 100 KB a bitmap)
@@ -624,7 +625,8 @@ def _block_values(postfile, offset: int, length: int, within: np.ndarray | None)
         raise DamagedPostings(f"no postings at {offset} of the postings file")
     try:
         yield from _walk_blocks(raw, within)
-    except (pickle.UnpicklingError, EOFError, zlib.error, struct.error, ValueError, TypeError, IndexError) as exc:
+    except (pickle.UnpicklingError, EOFError, zlib.error, lz4.block.LZ4BlockError, struct.error, ValueError, TypeError,
+            IndexError) as exc:
         raise DamagedPostings(f"the postings at {offset} of the postings file do not read: {exc!r}") from exc
 
 
@@ -643,7 +645,7 @@ def _walk_blocks(raw: bytes, within: np.ndarray | None):
         _count, last_doc, _weight, compression, _shortest, _longest = pickle.load(stream)
         if within is None or within[after : last_doc + 1].any():
             data = view[stream.tell() : end]
-            gaps, _weights, values = loads(zlib.decompress(data) if compression else data)
+            gaps, _weights, values = loads(decompress_block(data, compression))
             if isinstance(values, PostingValues) and isinstance(gaps, array) and gaps.itemsize == 4:
                 gaps_kept.append(gaps)
                 values_kept.append(values)

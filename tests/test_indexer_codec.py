@@ -1,6 +1,5 @@
 """The index's own posting block format (indexer/codec.py): written, read by whoosh, mixed with W3 segments."""
 
-import zlib
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,15 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import IndexDocument, SearchIndex, SearchQuery
-from indexer.codec import ARRAYS_MIN, KbCodec, PostingValues, segment_arrays, term_arrays
+from indexer.codec import (
+    ARRAYS_MIN,
+    LZ4_BLOCK,
+    KbCodec,
+    PostingValues,
+    decompress_block,
+    segment_arrays,
+    term_arrays,
+)
 from indexer.schema import to_fields
 
 
@@ -24,7 +31,8 @@ def test_blocks_are_written_as_arrays_and_one_bytes_object(tmp_path: Path):
         assert isinstance(leaf.segment().codec(), KbCodec)
         matcher = leaf.postings("body", "муз")
         raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-        raw = zlib.decompress(raw) if matcher._compression else raw
+        assert matcher._compression == LZ4_BLOCK  # LZ4, not whoosh's zlib
+        raw = decompress_block(raw, matcher._compression)
         assert raw.startswith(b"\x80\x05")  # pickle protocol 5: arrays as raw bytes, not lists of numbers
         matcher._read_data()
         ids, weights, values = matcher._data
@@ -111,6 +119,58 @@ def test_stored_fields_are_lz4_in_new_segments_and_older_zlib_segments_stay_read
     writer.commit(optimize=True)  # one segment: the older documents' stored fields rewritten as LZ4
     merged = stored_by_format()
     assert list(merged) == [STORED_LZ4] and merged[STORED_LZ4] == {**mixed[STORED_ZLIB], **mixed[STORED_LZ4]}
+
+
+def _block_compressions(folder: Path, fieldname: str, text: str) -> dict[int, set[int]]:
+    """Each segment's codec block format -> the compressions in the headers of the term's blocks."""
+    found: dict[int, set[int]] = {}
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            if (fieldname, text) not in leaf:
+                continue
+            matcher = leaf.postings(fieldname, text)
+            while matcher.is_active():
+                found.setdefault(leaf.segment().codec().block_format, set()).add(matcher._compression)
+                matcher._next_block()
+    return found
+
+
+def test_blocks_are_lz4_in_new_segments_and_older_zlib_segments_stay_readable(tmp_path: Path):
+    from indexer.codec import BLOCKS_LZ4, BLOCKS_ZLIB
+
+    folder = tmp_path / "index"
+    ix = SearchIndex(folder)
+    older = KbCodec()
+    del older.block_format  # a codec pickled into a segment before block formats existed: zlib blocks
+    writer = whoosh_index.open_dir(str(folder)).writer(codec=older, compound=False)
+    for i in range(300):
+        writer.add_document(**to_fields(practice(i, "Краеведческий музей родного края. " * (i % 4 + 1))))
+    writer.commit()
+    ix.apply([practice(i, "Музей родного края и школьный музей. " * (i % 3 + 1)) for i in range(300, 600)])
+    mixed = _block_compressions(folder, "body", "муз")
+    assert mixed == {BLOCKS_ZLIB: {KbCodec()._compression}, BLOCKS_LZ4: {LZ4_BLOCK}}
+
+    def phrase_and_word() -> tuple[list[str], list[str]]:
+        phrase = ix.search(SearchQuery(text='"родного края"', per_page=1000))
+        word = ix.search(SearchQuery(text="музей", per_page=1000))
+        return sorted(h.id for h in phrase.hits), sorted(h.id for h in word.hits)
+
+    phrases, words = phrase_and_word()
+    assert len(phrases) == 600 and len(words) == 600
+    # whoosh's own matcher reads both kinds of block (the positions of every posting)
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        positions = {}
+        for leaf, offset in reader.leaf_readers():
+            matcher = leaf.postings("body", "муз")
+            while matcher.is_active():
+                positions[offset + matcher.id()] = list(matcher.value_as("positions"))
+                matcher.next()
+    assert len(positions) == 600 and positions[0] == [1] and positions[301] == [0, 4, 5, 9]
+    writer = whoosh_index.open_dir(str(folder)).writer(codec=KbCodec(), compound=False)
+    writer.commit(optimize=True)  # one segment: the older blocks rewritten as LZ4
+    ix._close_searcher()
+    assert _block_compressions(folder, "body", "муз") == {BLOCKS_LZ4: {LZ4_BLOCK}}
+    assert phrase_and_word() == (phrases, words)
 
 
 def _postings_read_by_whoosh(leaf, fieldname: str, text: str) -> tuple[list[int], list[float]]:
