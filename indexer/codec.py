@@ -63,6 +63,17 @@ COMPRESS_MIN = 128
 BLOCKS_ZLIB, BLOCKS_LZ4 = 1, 2
 LZ4_BLOCK = -1
 
+_TERM_INFO = whoosh3.W3TermInfo._struct
+# The postings arrays file of a segment: terms with fewer postings are read from their block (one; a term
+# of one posting is inlined in the term table). 4, not 256: the key terms of "similar practices" and rare
+# query words have a few to tens of postings, and whoosh's matcher costs more to set up than their arrays
+# to read (at 100,000 practices: 266,000 terms of a 50,000-document segment, a 5.3 MB table in memory,
+# 99% of the postings).
+ARRAYS_EXT = ".arr"
+ARRAYS_MIN = 4
+_ARRAYS_MAGIC = b"KBA1"
+_ARRAYS_FOOTER = struct.Struct("<qq4s")  # how many terms, where their table starts, the magic again
+
 
 def decompress_block(data, compression: int) -> bytes:
     """A block's pickle from its bytes as written, by the ``compression`` of its header (0: as is)."""
@@ -77,16 +88,6 @@ class KbLeafMatcher(whoosh3.W3LeafMatcher):
     def _read_data(self):
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         self._data = pickle.loads(decompress_block(data, self._compression))
-_TERM_INFO = whoosh3.W3TermInfo._struct
-# The postings arrays file of a segment: terms with fewer postings are read from their block (one; a term
-# of one posting is inlined in the term table). 4, not 256: the key terms of "similar practices" and rare
-# query words have a few to tens of postings, and whoosh's matcher costs more to set up than their arrays
-# to read (at 100,000 practices: 266,000 terms of a 50,000-document segment, a 5.3 MB table in memory,
-# 99% of the postings).
-ARRAYS_EXT = ".arr"
-ARRAYS_MIN = 4
-_ARRAYS_MAGIC = b"KBA1"
-_ARRAYS_FOOTER = struct.Struct("<qq4s")  # how many terms, where their table starts, the magic again
 
 
 class PostingValues:
