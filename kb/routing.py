@@ -1,4 +1,6 @@
-"""URL converters: an <int:…> id beyond what the id columns hold must give 404, not a database error."""
+"""What a URL carries, read safely: an <int:…> id beyond what the id columns hold gives 404, not a database
+error; so do such numbers in a query string or form (``bounded_int``); a page number stays in range
+(``page_arg``); a path to go back to is one of this site's (``local_path``)."""
 
 import re
 from urllib.parse import urlsplit
