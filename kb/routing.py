@@ -26,20 +26,20 @@ class BoundedIntConverter(IntegerConverter):
 MAX_PAGE = 100_000
 
 
-def bounded_int(args, name: str, default: int | None = None) -> int | None:
-    """A whole-number query-string argument (an id, a version number) as ``args.get(name, type=int)`` gives it;
-    a value beyond what an INTEGER column holds becomes 0, which no row has (a database cannot even compare
-    with it: ``?from=99999999999999999999`` was a 500)."""
-    number = args.get(name, default, type=int)
+def bounded_int(args, name: str) -> int | None:
+    """A whole number from a query string or form (an id, a version number) as ``args.get(name, type=int)``
+    gives it; a value beyond what an INTEGER column holds becomes 0, which no row has (a database cannot even
+    compare with it: ``?from=99999999999999999999`` was a 500)."""
+    number = args.get(name, type=int)
     if number is not None and abs(number) > MAX_ID:
         return 0
     return number
 
 
-def page_arg(args, name: str = "page") -> int:
-    """The page a paginated list is asked for, from 1 to MAX_PAGE: a page past the end is an empty page, a
+def page_arg(args) -> int:
+    """The ``page`` a paginated list is asked for, from 1 to MAX_PAGE: a page past the end is an empty page, a
     nonsense one the first."""
-    return min(max(args.get(name, 1, type=int), 1), MAX_PAGE)
+    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 # Characters a browser drops from a URL (tab, line breaks) or reads as "/" (a backslash): "/\t/evil.example"
