@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,22 @@ def pdf_bytes(text: str, size: int = 9, password: str | None = None) -> bytes:
         writer.write(out)
         data = out.getvalue()
     return data
+
+
+def rewrite_part(data: bytes, part: str, change) -> bytes:
+    """The same ZIP-based document with one part's bytes passed through ``change``, CRCs written anew: a
+    package any ZIP reader opens, damaged only inside (what the office libraries meet while reading)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            archive.writestr(info.filename, change(body) if info.filename == part else body)
+    return out.getvalue()
+
+
+def future_zip_version(data: bytes) -> bytes:
+    """The ZIP with its last entry claiming to need a ZIP reader of version 9.9 (zipfile refuses to open it)."""
+    blob = bytearray(data)
+    blob[blob.rfind(b"PK\x01\x02") + 6] = 99  # "version needed to extract" in the central directory
+    return bytes(blob)

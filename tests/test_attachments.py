@@ -12,7 +12,7 @@ from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
-from tests.documents import odt_bytes, pdf_bytes, rtf_bytes
+from tests.documents import future_zip_version, odt_bytes, pdf_bytes, rewrite_part, rtf_bytes
 
 WORD = "фотосинтезоподобный"
 
@@ -129,7 +129,38 @@ def zip_bomb() -> bytes:
     return out.getvalue()
 
 
+def make_scores_xlsx() -> bytes:
+    """A table with a number in it (B2), stored as a number cell."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Ученик", "Баллы"])
+    workbook.active.append(["Иванов", 7])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+# Packages that open and fail only while read: the libraries raise whatever they meet (ValueError, ParseError,
+# KeyError, AttributeError, NotImplementedError), and each of these gave a 500 before.
+DAMAGED_INSIDE = {
+    "nan.xlsx": (lambda: rewrite_part(make_scores_xlsx(), SHEET, lambda b: b.replace(b"<v>7</v>", b"<v>NaN</v>")),
+                 "XLSX повреждён"),
+    "cut.xlsx": (lambda: rewrite_part(make_scores_xlsx(), SHEET, lambda b: b[:len(b) // 2]), "XLSX повреждён"),
+    "no-slide.pptx": (lambda: rewrite_part(make_pptx(), "ppt/_rels/presentation.xml.rels",
+                                           lambda b: re.sub(rb'<Relationship [^>]*slides/slide1\.xml"/>', b"", b)),
+                      "PPTX повреждён"),
+    "no-body.docx": (lambda: rewrite_part(make_docx(), "word/document.xml",
+                                          lambda b: b.replace(b"w:body>", b"w:bodx>")),
+                     "DOCX повреждён"),
+    "future.odt": (lambda: future_zip_version(odt_bytes("Методическая разработка.")), "Файл повреждён"),
+    "unknown-filter.pdf": (lambda: pdf_bytes("Статья о методе.").replace(b"/FlateDecode", b"/NoSuchDecode"),
+                           "PDF повреждён"),
+}
+
 HOSTILE = {
+    **DAMAGED_INSIDE,
     "bomb.docx": (zip_bomb, "архив-бомбу"),
     "locked.pdf": (lambda: pdf_bytes("Закрытая статья.", password="secret"), "защищён паролем"),
     "truncated.docx": (lambda: make_docx()[:2000], "повреждён"),

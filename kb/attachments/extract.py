@@ -1,16 +1,22 @@
 """Recognising an uploaded file by its content and extracting its text with well-kept libraries.
 
-Every refusal raises AttachmentError with a message for the user; nothing here writes anything.
+Every refusal raises AttachmentError with a message for the user; nothing here writes anything. A damaged
+file makes the reading libraries fail in every way there is (a parse error of the XML inside an XLSX, a
+``KeyError`` of a missing part of a PPTX, ``NotImplementedError`` of an unknown PDF filter…), often only
+while the document is read and not when it is opened: ``extract_text`` turns whatever they raise into the
+same refusal.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shutil
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import filetype
@@ -33,6 +39,10 @@ MAX_RATIO = 200                    # …and compress no better than this (zip bo
 MAX_ENTRIES = 20_000
 MAX_TEXT = 2_000_000               # characters kept for the index
 TOOL_TIMEOUT = 60
+# What zipfile raises for a damaged archive (NotImplementedError: "zip file version 9.9", an unknown method).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
+
+logger = logging.getLogger(__name__)
 
 
 class AttachmentError(ValueError):
@@ -43,7 +53,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise AttachmentError("Файл повреждён: не удаётся прочитать его содержимое.") from exc
     if len(entries) > MAX_ENTRIES:
         raise AttachmentError("Файл содержит слишком много частей и похож на архив-бомбу.")
@@ -94,19 +104,13 @@ def detect(data: bytes, filename: str) -> str:
 def _pdf(data: bytes, layout: bool = False) -> str:
     """The text of a PDF; ``layout`` gives its paragraphs instead of its lines (see ``_pdf_paragraphs``)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
-        if layout:
-            return "\n".join(_pdf_paragraphs(page) for page in reader.pages[:2000])
-        return "\n".join(page.extract_text() or "" for page in reader.pages[:2000])
-    except AttachmentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise AttachmentError("PDF повреждён: не удаётся прочитать его содержимое.") from exc
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+    if layout:
+        return "\n".join(_pdf_paragraphs(page) for page in reader.pages[:2000])
+    return "\n".join(page.extract_text() or "" for page in reader.pages[:2000])
 
 
 # A line this close to the widest of its page was wrapped by the typesetter, not ended by the author.
@@ -155,10 +159,7 @@ def _docx(data: bytes) -> str:
     import docx
 
     _check_zip(data)
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for a broken package
-        raise AttachmentError("DOCX повреждён: не удаётся прочитать документ.") from exc
+    document = docx.Document(io.BytesIO(data))
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -172,10 +173,7 @@ def _odt(data: bytes) -> str:
     from odf.opendocument import load
 
     _check_zip(data)
-    try:
-        document = load(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds for a broken package
-        raise AttachmentError("ODT повреждён: не удаётся прочитать документ.") from exc
+    document = load(io.BytesIO(data))
     return "\n".join(teletype.extractText(node) for node in document.getElementsByType(odf_text.P))
 
 
@@ -183,10 +181,7 @@ def _pptx(data: bytes) -> str:
     from pptx import Presentation
 
     _check_zip(data)
-    try:
-        presentation = Presentation(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-pptx raises many kinds for a broken package
-        raise AttachmentError("PPTX повреждён: не удаётся прочитать презентацию.") from exc
+    presentation = Presentation(io.BytesIO(data))
     return "\n".join(shape.text_frame.text for slide in presentation.slides for shape in slide.shapes
                      if shape.has_text_frame)
 
@@ -195,27 +190,23 @@ def _xlsx(data: bytes) -> str:
     from openpyxl import load_workbook
 
     _check_zip(data)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
-        raise AttachmentError("XLSX повреждён: не удаётся прочитать таблицу.") from exc
-    lines = []
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows(values_only=True):
-            cells = [str(v) for v in row if v not in (None, "")]
-            if cells:
-                lines.append(" ".join(cells))
-    workbook.close()
+        lines = []
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):  # read-only: each row is parsed here
+                cells = [str(v) for v in row if v not in (None, "")]
+                if cells:
+                    lines.append(" ".join(cells))
+    finally:
+        workbook.close()
     return "\n".join(lines)
 
 
 def _rtf(data: bytes) -> str:
     from striprtf.striprtf import rtf_to_text
 
-    try:
-        return rtf_to_text(data.decode("latin-1"), encoding="cp1251", errors="ignore")
-    except Exception as exc:  # noqa: BLE001 - striprtf fails in several ways on broken input
-        raise AttachmentError("RTF повреждён: не удаётся прочитать документ.") from exc
+    return rtf_to_text(data.decode("latin-1"), encoding="cp1251", errors="ignore")
 
 
 def _doc(data: bytes) -> str:
@@ -249,8 +240,14 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
 
     ``keep_paragraphs`` keeps one blank line where the document had any (a resolution's structure needs them).
     """
-    # a PDF has lines, not paragraphs: for a resolution its paragraphs are put back
-    text = _pdf(data, layout=True) if keep_paragraphs and kind == "pdf" else EXTRACTORS[kind](data)
+    try:
+        # a PDF has lines, not paragraphs: for a resolution its paragraphs are put back
+        text = _pdf(data, layout=True) if keep_paragraphs and kind == "pdf" else EXTRACTORS[kind](data)
+    except AttachmentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the module's docstring
+        logger.info("the %s file could not be read", kind, exc_info=True)
+        raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
     lines = [" ".join(line.split()) for line in text.splitlines()]
     if keep_paragraphs:
         kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

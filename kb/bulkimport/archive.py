@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, ZIP_ERRORS
 
 SMALL_ENTRY = 1024 * 1024  # below this, a high compression ratio is ordinary (plain text compresses well)
 
@@ -57,7 +56,7 @@ class FileArchive:
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError) as exc:
+        except ZIP_ERRORS as exc:
             raise ArchiveError("Архив с файлами повреждён или это не ZIP.") from exc
         if len(infos) > MAX_ENTRIES:
             raise ArchiveError(f"В архиве больше {MAX_ENTRIES} файлов: разделите его.")
@@ -108,7 +107,7 @@ class FileArchive:
             # zipfile reads no more than the declared size and checks the CRC: an entry that
             # unpacks to more than it declares fails here instead of filling memory.
             return self._zip.read(entry.info)
-        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
+        except (*ZIP_ERRORS, RuntimeError) as exc:  # RuntimeError: an encrypted entry
             raise ArchiveError("файл в архиве повреждён: не удаётся его распаковать") from exc
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS
 from kb.practices.models import SECTIONS
 
 # (field, header written in the template, other accepted headers)
@@ -134,7 +134,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise RegistryError("Файл XLSX повреждён: не удаётся его прочитать.") from exc
     if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
         raise RegistryError("Файл XLSX зашифрован или слишком сложен: сохраните реестр без пароля.")
@@ -145,15 +145,20 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
         raise RegistryError("Файл XLSX повреждён или это не таблица Excel.") from exc
+    rows: list[tuple[int, list[object]]] = []
     try:
         if not workbook.worksheets:
             raise RegistryError("В файле XLSX нет листов.")
-        rows: list[tuple[int, list[object]]] = []
+        # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
         for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
                 rows.append((number, list(values)))
             if len(rows) > max_rows + 1:
                 break
+    except RegistryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet
+        raise RegistryError(f"Файл XLSX повреждён: строку {len(rows) + 1} с данными не удаётся прочитать.") from exc
     finally:
         workbook.close()
     return rows
