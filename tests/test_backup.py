@@ -1,6 +1,8 @@
 """flask backup → one archive; flask restore onto an empty instance reproduces the bank (SQLite and PostgreSQL)."""
 
+import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -107,3 +109,107 @@ def test_restore_refuses_path_traversal(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["restore", str(evil)])
     assert result.exit_code == 1 and "недопустимый путь" in result.output
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+# -- damaged archives: refused with a message before anything is committed -----------------------------
+
+
+def _backup(app, tmp_path) -> Path:
+    archive = tmp_path / "bank.tar.gz"
+    assert app.test_cli_runner().invoke(args=["backup", "-o", str(archive)]).exit_code == 0
+    return archive
+
+
+def _retar(source: Path, target: Path, changes: dict) -> Path:
+    """A copy of the archive with some members' bytes changed (a callable) or left out (None)."""
+    with tarfile.open(source) as old, tarfile.open(target, "w:gz") as new:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None
+            if member.name in changes:
+                if changes[member.name] is None:
+                    continue
+                data = changes[member.name](data)
+                member.size = len(data)
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+    return target
+
+
+def _restore_over(app, archive: Path):
+    return app.test_cli_runner().invoke(args=["restore", "--force", str(archive)])
+
+
+def _without_checksums(data: bytes) -> bytes:
+    manifest = json.loads(data)
+    del manifest["sha256"]
+    return json.dumps(manifest).encode()
+
+
+def test_the_manifest_lists_every_file_with_its_checksum(demo_app, tmp_path):
+    _edit_something(demo_app)
+    with tarfile.open(_backup(demo_app, tmp_path)) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+        files = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    del files["manifest.json"]
+    assert manifest["sha256"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    assert "uploads/ab/file.bin" in files
+    assert manifest["tables"]["practice"] == files["db/practice.jsonl"].count(b"\n")
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
+def test_a_truncated_archive_is_refused_and_the_bank_stays(demo_app, tmp_path, keep):
+    archive = _backup(demo_app, tmp_path)
+    before = _fingerprint(demo_app)
+    data = archive.read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(data[:int(len(data) * keep)])
+    result = _restore_over(demo_app, cut)
+    assert result.exit_code == 1
+    assert "Архив повреждён или обрезан" in result.output
+    assert _fingerprint(demo_app) == before
+
+
+@pytest.mark.parametrize(("name", "change", "message"), [
+    ("db/practice.jsonl", None, "нет таблиц: practice"),
+    ("db/practice.jsonl", lambda d: d.replace("олимпиад".encode(), "Олимпиад".encode(), 1), "контрольная сумма"),
+    ("db/user.jsonl", lambda d: d[:len(d) // 2], "контрольная сумма"),
+    ("manifest.json", lambda d: b"{not json", "manifest.json"),
+    ("manifest.json", lambda d: b"[]", "manifest.json"),
+])
+def test_a_damaged_or_incomplete_archive_is_refused_and_the_bank_stays(demo_app, tmp_path, name, change, message):
+    before = _fingerprint(demo_app)
+    damaged = _retar(_backup(demo_app, tmp_path), tmp_path / "damaged.tar.gz", {name: change})
+    result = _restore_over(demo_app, damaged)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert _fingerprint(demo_app) == before
+
+
+def test_a_file_added_after_the_backup_is_refused(demo_app, tmp_path):
+    archive = _backup(demo_app, tmp_path)
+    added = tmp_path / "added.tar.gz"
+    with tarfile.open(archive) as old, tarfile.open(added, "w:gz") as new:
+        for member in old.getmembers():
+            new.addfile(member, old.extractfile(member) if member.isfile() else None)
+        info = tarfile.TarInfo("instance/config.py")
+        info.size = 4
+        new.addfile(info, io.BytesIO(b"x = "))
+    result = _restore_over(demo_app, added)
+    assert result.exit_code == 1 and "которых нет в его описи" in result.output
+
+
+def test_an_archive_without_checksums_restores_and_its_row_counts_are_checked(demo_app, tmp_path):
+    archive = _backup(demo_app, tmp_path)
+    before = _fingerprint(demo_app)
+    older = _retar(archive, tmp_path / "older.tar.gz", {"manifest.json": _without_checksums})
+    one_row_less = _retar(older, tmp_path / "short.tar.gz",
+                          {"db/practice.jsonl": lambda d: b"\n".join(d.split(b"\n")[1:])})
+    result = _restore_over(demo_app, one_row_less)
+    assert result.exit_code == 1 and "строк" in result.output and "по описи" in result.output
+    assert _fingerprint(demo_app) == before
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    restored = runner.invoke(args=["restore", str(older)])
+    assert restored.exit_code == 0, restored.output
+    assert _fingerprint(fresh) == before

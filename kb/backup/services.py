@@ -3,16 +3,23 @@
 The dump is JSON lines per table, read and written through SQLAlchemy, so a bank backed up from
 SQLite restores onto PostgreSQL and back. The search index is not in the archive: it is derived
 from the database and rebuilt after a restore.
+
+The manifest, written last, lists every table with its row count and every file of the archive with
+its SHA-256. A restore checks the archive against it before it commits anything: an archive cut short
+by an interrupted copy, a damaged byte, a table file missing or edited by hand is refused with a
+message, and the bank stays as it was. (Archives written before the checksums carry only the counts.)
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +27,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from kb.extensions import db
 from kb.timeutil import utcnow
@@ -30,6 +38,10 @@ SKIPPED_TABLES = {"index_outbox"}
 # What makes an instance non-empty: restoring over it would mix two banks.
 CONTENT_TABLES = ("practice", "resolution", "user")
 BATCH = 1000
+# What tarfile and gzip raise for an archive cut short or damaged while its members are read.
+READ_ERRORS = (OSError, EOFError, tarfile.TarError, zlib.error)
+DAMAGED = ("Архив повреждён или обрезан (скопирован не до конца?): восстанавливать из него нельзя, "
+           "возьмите другую копию.")
 
 
 class BackupError(RuntimeError):
@@ -84,27 +96,34 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
 def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write the archive; returns rows per table."""
     counts: dict[str, int] = {}
+    digests: dict[str, str] = {}
     revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+
+    def add(name: str, payload: bytes) -> None:
+        digests[name] = hashlib.sha256(payload).hexdigest()
+        _add_bytes(archive, name, payload)
+
     with tarfile.open(partial, "w:gz") as archive:
         for table in _tables():
             lines = []
             for row in db.session.execute(select(table)).mappings():
                 lines.append(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False))
             counts[table.name] = len(lines)
-            _add_bytes(archive, f"db/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
+            add(f"db/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
             if progress:
                 progress(1)
-        manifest = {"format": FORMAT_VERSION, "created_at": utcnow().isoformat(), "alembic_revision": revision,
-                    "tables": counts}
-        _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
         uploads = Path(current_app.config["UPLOAD_DIR"])
         if uploads.is_dir():
-            archive.add(uploads, arcname="uploads")
+            for path in sorted(p for p in uploads.rglob("*") if p.is_file()):
+                add(f"uploads/{path.relative_to(uploads).as_posix()}", path.read_bytes())
         config = Path(current_app.instance_path) / "config.py"
         if config.is_file():
-            archive.add(config, arcname="instance/config.py")
+            add("instance/config.py", config.read_bytes())
+        manifest = {"format": FORMAT_VERSION, "created_at": utcnow().isoformat(), "alembic_revision": revision,
+                    "tables": counts, "sha256": digests}
+        _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
     partial.replace(target)
     db.session.rollback()
     return counts
@@ -112,7 +131,11 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None) -
 
 def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     members = {}
-    for member in archive.getmembers():
+    try:
+        listed = archive.getmembers()  # reads the archive to its end: a truncated one fails here
+    except READ_ERRORS as exc:
+        raise BackupError(DAMAGED) from exc
+    for member in listed:
         name = member.name
         if name.startswith("/") or ".." in Path(name).parts or not (member.isfile() or member.isdir()):
             raise BackupError(f"Архив содержит недопустимый путь: {name}")
@@ -120,19 +143,80 @@ def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     return members
 
 
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo, digests: dict | None) -> bytes:
+    """A member's bytes, checked against the manifest's SHA-256 when it has one."""
+    try:
+        payload = archive.extractfile(member).read()
+    except READ_ERRORS as exc:
+        raise BackupError(DAMAGED) from exc
+    if digests is not None and hashlib.sha256(payload).hexdigest() != digests.get(member.name):
+        raise BackupError(f"{DAMAGED} Не совпадает контрольная сумма файла {member.name}.")
+    return payload
+
+
+def _manifest(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> dict:
+    if "manifest.json" not in members:
+        raise BackupError("Это не архив банка практик: нет manifest.json.")
+    try:
+        manifest = json.loads(_read(archive, members["manifest.json"], None))
+    except ValueError:  # not JSON, not UTF-8
+        manifest = None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict) or not isinstance(
+            manifest.get("sha256", {}), dict):
+        raise BackupError(f"{DAMAGED} Опись архива (manifest.json) не читается.")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError(f"Неизвестный формат архива: {manifest.get('format')}.")
+    return manifest
+
+
+def _check_contents(members: dict[str, tarfile.TarInfo], manifest: dict, tables: list[Table]) -> None:
+    """Every table of the schema, and every file the manifest lists, is in the archive, and nothing else."""
+    missing = [t.name for t in tables if f"db/{t.name}.jsonl" not in members or t.name not in manifest["tables"]]
+    if missing:
+        raise BackupError(f"{DAMAGED} В архиве нет таблиц: {', '.join(missing)}.")
+    digests = manifest.get("sha256")
+    if digests is None:
+        return
+    files = {name for name, member in members.items() if member.isfile() and name != "manifest.json"}
+    if absent := sorted(set(digests) - files):
+        raise BackupError(f"{DAMAGED} В архиве нет файлов, которые перечислены в его описи: "
+                          f"{', '.join(absent[:5])}.")
+    if unlisted := sorted(files - set(digests)):
+        raise BackupError(f"В архиве есть файлы, которых нет в его описи: {', '.join(unlisted[:5])}. "
+                          "Архив изменён после создания; восстанавливать из него нельзя.")
+
+
+def _table_rows(table: Table, payload: bytes, expected: object) -> list[dict]:
+    decode = _decoder(table)
+    columns = set(table.columns.keys())
+    rows = []
+    try:
+        for number, line in enumerate(payload.decode().splitlines(), start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not isinstance(row, dict) or not set(row) <= columns:
+                raise ValueError(f"строка {number} не подходит к таблице")
+            rows.append(decode(row))
+    except (ValueError, TypeError, AttributeError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+        raise BackupError(f"{DAMAGED} Таблица {table.name}: {str(exc)[:200]}") from exc
+    if len(rows) != expected:
+        raise BackupError(f"{DAMAGED} В таблице {table.name} строк {len(rows)}, а по описи {expected}.")
+    return rows
+
+
 def restore_backup(source: Path, force: bool = False) -> RestoreReport:
-    """Load an archive into this (migrated, empty) instance; the index must be rebuilt afterwards."""
+    """Load an archive into this (migrated, empty) instance; the index must be rebuilt afterwards.
+
+    Everything is checked before the database transaction commits; on BackupError the caller rolls back.
+    """
     try:
         archive = tarfile.open(source, "r:gz")  # noqa: SIM115 - closed by the with-block below
-    except (OSError, tarfile.TarError) as exc:
+    except READ_ERRORS as exc:
         raise BackupError(f"Не удалось открыть архив {source}: {exc}") from exc
     with archive:
         members = _safe_members(archive)
-        if "manifest.json" not in members:
-            raise BackupError("Это не архив банка практик: нет manifest.json.")
-        manifest = json.loads(archive.extractfile(members["manifest.json"]).read())
-        if manifest.get("format") != FORMAT_VERSION:
-            raise BackupError(f"Неизвестный формат архива: {manifest.get('format')}.")
+        manifest = _manifest(archive, members)
         current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         if manifest.get("alembic_revision") != current:
             raise BackupError(
@@ -145,27 +229,33 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
                 if db.session.scalar(select(func.count()).select_from(table)):
                     raise BackupError("База не пуста: восстановление возможно только в пустой экземпляр "
                                       "(или с --force, что удалит текущие данные).")
-        report = RestoreReport()
         tables = _tables()
-        for table in reversed(tables):
-            db.session.execute(delete(table))
-        for table in tables:
-            member = members.get(f"db/{table.name}.jsonl")
-            if member is None:
-                continue
-            decode = _decoder(table)
-            rows = [decode(json.loads(line)) for line in archive.extractfile(member).read().decode().splitlines()
-                    if line.strip()]
-            for start in range(0, len(rows), BATCH):
-                db.session.execute(insert(table), rows[start:start + BATCH])
-            report.rows[table.name] = len(rows)
-        _reset_sequences(tables)
-        db.session.commit()
-
-        uploads = Path(current_app.config["UPLOAD_DIR"])
+        _check_contents(members, manifest, tables)
+        digests = manifest.get("sha256")
+        report = RestoreReport()
         with tempfile.TemporaryDirectory() as tmp:
-            names = [m for n, m in members.items() if n.startswith(("uploads/", "instance/config.py"))]
-            archive.extractall(tmp, members=names, filter="data")
+            # the files first, checked, so that nothing is committed from an archive damaged at its end
+            for name, member in members.items():
+                if member.isfile() and name.startswith(("uploads/", "instance/config.py")):
+                    target = Path(tmp, name)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(_read(archive, member, digests))
+            for table in reversed(tables):
+                db.session.execute(delete(table))
+            for table in tables:
+                rows = _table_rows(table, _read(archive, members[f"db/{table.name}.jsonl"], digests),
+                                   manifest["tables"][table.name])
+                try:
+                    for start in range(0, len(rows), BATCH):
+                        db.session.execute(insert(table), rows[start:start + BATCH])
+                except (SQLAlchemyError, OverflowError) as exc:
+                    raise BackupError(f"{DAMAGED} Таблица {table.name} не записывается в базу: "
+                                      f"{str(exc).splitlines()[0][:200]}") from exc
+                report.rows[table.name] = len(rows)
+            _reset_sequences(tables)
+            db.session.commit()
+
+            uploads = Path(current_app.config["UPLOAD_DIR"])
             if (Path(tmp) / "uploads").is_dir():
                 shutil.copytree(Path(tmp) / "uploads", uploads, dirs_exist_ok=True)
                 report.uploads = sum(1 for p in (Path(tmp) / "uploads").rglob("*") if p.is_file())
