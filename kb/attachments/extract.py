@@ -108,9 +108,14 @@ def _pdf(data: bytes, layout: bool = False) -> str:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
-    if layout:
-        return "\n".join(_pdf_paragraphs(page) for page in reader.pages[:2000])
-    return "\n".join(page.extract_text() or "" for page in reader.pages[:2000])
+    pages: list[str] = []
+    size = 0
+    for page in reader.pages[:2000]:
+        pages.append(_pdf_paragraphs(page) if layout else page.extract_text() or "")
+        size += len(pages[-1]) + 1
+        if size > MAX_TEXT:  # the rest would be cut off
+            break
+    return "\n".join(pages)
 
 
 # A line this close to the widest of its page was wrapped by the typesetter, not ended by the author.
@@ -191,13 +196,17 @@ def _xlsx(data: bytes) -> str:
 
     _check_zip(data)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    lines: list[str] = []
+    size = 0
     try:
-        lines = []
         for sheet in workbook.worksheets:
             for row in sheet.iter_rows(values_only=True):  # read-only: each row is parsed here
                 cells = [str(v) for v in row if v not in (None, "")]
                 if cells:
                     lines.append(" ".join(cells))
+                    size += len(lines[-1]) + 1
+                if size > MAX_TEXT:  # the rest would be cut off: a big sheet is not parsed to its end
+                    return "\n".join(lines)
     finally:
         workbook.close()
     return "\n".join(lines)
