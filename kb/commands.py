@@ -226,12 +226,15 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
 @with_appcontext
 def backup_command(output: Path | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import create_backup
+    from kb.backup.services import BackupError, create_backup
     from kb.timeutil import utcnow
 
     target = output or Path(current_app.instance_path) / "backups" / f"kb-{utcnow():%Y%m%d-%H%M%S}.tar.gz"
-    with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
-        counts = create_backup(target, progress=bar.update)
+    try:
+        with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
+            counts = create_backup(target, progress=bar.update)
+    except BackupError as exc:
+        _fail(str(exc))
     click.echo(f"Архив: {target} ({target.stat().st_size // 1024} КБ); строк: {sum(counts.values())}, "
                f"практик: {counts.get('practice', 0)}, резолюций: {counts.get('resolution', 0)}, "
                f"пользователей: {counts.get('user', 0)}.")

@@ -213,3 +213,32 @@ def test_an_archive_without_checksums_restores_and_its_row_counts_are_checked(de
     restored = runner.invoke(args=["restore", str(older)])
     assert restored.exit_code == 0, restored.output
     assert _fingerprint(fresh) == before
+
+
+def test_a_backup_that_cannot_be_written_says_why(app, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the archive's folder should be")
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(blocker / "bank.tar.gz")])
+    assert result.exit_code == 1
+    assert "Не удаётся записать архив" in result.output and "в пути вместо папки — файл" in result.output
+
+
+def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, monkeypatch):
+    import errno
+
+    from kb.backup import services
+
+    written = []
+
+    def add_until_full(archive, name, payload):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(name)
+
+    monkeypatch.setattr(services, "_add_bytes", add_until_full)
+    target = tmp_path / "backups" / "bank.tar.gz"
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 1
+    assert "на диске нет места. Ничего не записано." in result.output
+    assert len(written) == 3
+    assert list(target.parent.iterdir()) == [], "neither the archive nor its .partial is left"

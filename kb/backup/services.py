@@ -13,6 +13,8 @@ message, and the bank stays as it was. (Archives written before the checksums ca
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -40,6 +42,10 @@ CONTENT_TABLES = ("practice", "resolution", "user")
 BATCH = 1000
 # What tarfile and gzip raise for an archive cut short or damaged while its members are read.
 READ_ERRORS = (OSError, EOFError, tarfile.TarError, zlib.error)
+_WRITE_ERRORS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
+                 errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись",
+                 errno.EROFS: "диск доступен только для чтения", errno.ENOENT: "нет такой папки",
+                 errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл"}
 DAMAGED = ("Архив повреждён или обрезан (скопирован не до конца?): восстанавливать из него нельзя, "
            "возьмите другую копию.")
 
@@ -94,12 +100,27 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
 
 
 def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write the archive; returns rows per table."""
+    """Write the archive; returns rows per table. The archive appears under its name only when complete."""
+    revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    partial = target.with_name(target.name + ".partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        counts = _write_archive(partial, revision, progress)
+        partial.replace(target)
+    except OSError as exc:  # no such folder, no space left, no permission…
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
+        raise BackupError(f"Не удаётся записать архив {target}: {reason}. Ничего не записано.") from exc
+    finally:
+        db.session.rollback()
+    return counts
+
+
+def _write_archive(partial: Path, revision: str | None, progress: Callable[[int], None] | None) -> dict[str, int]:
+    """The tables, the uploads and the config, then the manifest listing them; returns rows per table."""
     counts: dict[str, int] = {}
     digests: dict[str, str] = {}
-    revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
 
     def add(name: str, payload: bytes) -> None:
         digests[name] = hashlib.sha256(payload).hexdigest()
@@ -124,8 +145,6 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None) -
         manifest = {"format": FORMAT_VERSION, "created_at": utcnow().isoformat(), "alembic_revision": revision,
                     "tables": counts, "sha256": digests}
         _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
-    partial.replace(target)
-    db.session.rollback()
     return counts
 
 
