@@ -64,6 +64,10 @@ def register_extensions(app: Flask) -> None:
     from kb.accounts.services import load_user
     from kb.extensions import csrf, db, limiter, login_manager, migrate
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A pooled connection the server has dropped (a restart, a failover, an idle timeout) is found by a
+        # ping when taken from the pool and replaced, instead of failing the request that gets it.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -271,11 +272,28 @@ def indexer_command(interval: float, once: bool) -> None:
     """Единственный писатель индекса: применять изменения из базы по мере их появления (для продакшена)."""
     import time
 
+    from sqlalchemy.exc import OperationalError
+
     index_dir = current_app.config["INDEX_DIR"]
     click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
+    failures = 0
     try:
         while True:
-            applied = follow_outbox(index_dir)
+            try:
+                applied = follow_outbox(index_dir)
+            except (OperationalError, OSError) as exc:  # the database restarting, the disk full: not for good
+                with contextlib.suppress(Exception):
+                    db.session.rollback()
+                if once:
+                    _fail(_writer_failure(exc))
+                failures += 1
+                pause = min(max(interval, 1.0) * 2 ** (failures - 1), WRITER_MAX_PAUSE)
+                click.echo(f"{_writer_failure(exc)} Повторю через {pause:g} с.", err=True)
+                time.sleep(pause)
+                continue
+            if failures:
+                click.echo("Писатель индекса снова работает.", err=True)
+                failures = 0
             if applied:
                 click.echo(f"Применено изменений: {applied}.")
             if once:
@@ -283,6 +301,16 @@ def indexer_command(interval: float, once: bool) -> None:
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("Писатель индекса остановлен.")
+
+
+WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails
+
+
+def _writer_failure(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"Не удаётся записать индекс: {exc.strerror or exc}."
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"База данных недоступна ({reason})."
 
 
 def follow_outbox(index_dir: str) -> int:

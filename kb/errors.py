@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import db
@@ -25,6 +27,10 @@ MESSAGES = {
     500: ("Ошибка на сервере", "Мы уже знаем о проблеме. Попробуйте повторить позже."),
     503: ("Сервис временно недоступен", "Попробуйте повторить позже."),
 }
+
+
+DATABASE_DOWN = "База данных временно недоступна. Повторите через минуту — сохранённое не потеряно."
+RETRY_AFTER = "30"
 
 
 def _wants_json() -> bool:
@@ -74,6 +80,19 @@ def register(app: Flask) -> None:
         allow = dict(error.get_headers()).get("Allow")
         if allow and isinstance(response, Response):
             response.headers["Allow"] = allow  # a 405 names the methods that work
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        """The database does not answer (restarting, unreachable, a lock held too long): 503, not 500."""
+        app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        try:
+            response = make_response(error_response(503, DATABASE_DOWN))
+        except Exception:  # noqa: BLE001 - the page itself needs the database (the signed-in user's menu)
+            response = Response(DATABASE_DOWN + "\n", 503, mimetype="text/plain")
+        response.headers["Retry-After"] = RETRY_AFTER
         return response
 
     @app.errorhandler(Exception)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from kb.extensions import db
-from tests.conftest import POSTGRES_SERVER, PostgresDatabases, make_app, postgres_databases
+from tests.conftest import POSTGRES_SERVER, PostgresDatabases, make_app, postgres_databases, sign_in
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -61,3 +61,122 @@ def test_init_demo_search_and_check_on_postgres(tmp_path, pg_url, seeds_dir):
         assert db.engine.dialect.name == "postgresql"
         db.session.remove()
         db.engine.dispose()
+
+
+# -- the server restarting or refusing connections ---------------------------------------------------------
+
+
+def _database(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def _admin():
+    return psycopg.connect(POSTGRES_SERVER, autocommit=True, connect_timeout=5)
+
+
+def _drop_connections(name: str, refuse: bool = False) -> int:
+    """What a server restart does to the app's pooled connections; ``refuse``: and no new ones until allowed."""
+    with _admin() as admin:
+        if refuse:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        return admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                             (name,)).fetchone()[0]
+
+
+def _allow_connections(name: str) -> None:
+    with _admin() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_connections_the_server_dropped_are_replaced_without_an_error(tmp_path, pg_url):
+    app = make_app(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=pg_url)
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    client = app.test_client()
+    try:
+        assert client.get("/resolutions").status_code == 200
+        assert _drop_connections(_database(pg_url)) >= 1
+        # Before pool_pre_ping the first request on each dropped connection was a 500.
+        assert [client.get(path).status_code for path in ("/resolutions", "/api/v1/search?q=урок", "/")] == [200] * 3
+    finally:
+        _dispose(app)
+
+
+@pytest.mark.postgres
+def test_while_the_database_refuses_connections_pages_answer_503_in_russian_and_then_recover(tmp_path, pg_url):
+    app = make_app(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=pg_url)
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        from kb.accounts.services import create_user
+
+        teacher = create_user("teacher@example.org", "Учитель", "correct-horse-battery", role="teacher").id
+        db.session.commit()
+    guest, signed_in = app.test_client(), app.test_client()
+    sign_in(signed_in, teacher)
+    assert signed_in.get("/practices/new").status_code == 200
+    name = _database(pg_url)
+    try:
+        _drop_connections(name, refuse=True)
+        for client, path in ((guest, "/resolutions"), (guest, "/"), (signed_in, "/practices/new")):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert response.headers["Retry-After"]
+            assert "База данных временно недоступна" in response.get_data(as_text=True)
+        api = guest.get("/api/v1/search", query_string={"q": "урок"})
+        assert api.status_code == 503 and api.mimetype == "application/problem+json"
+        assert "База данных временно недоступна" in api.json["detail"]
+    finally:
+        _allow_connections(name)
+    try:
+        assert guest.get("/resolutions").status_code == 200
+        assert signed_in.get("/practices/new").status_code == 200
+    finally:
+        _dispose(app)
+
+
+@pytest.mark.postgres
+def test_the_index_writer_waits_for_the_database_and_goes_on(tmp_path, pg_url, monkeypatch):
+    import time
+
+    from kb.practices.models import Practice
+
+    app = make_app(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=pg_url, INDEX_SYNC_AFTER_REQUEST=False)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        db.session.add(Practice(title="Практика, пока база недоступна", status="published"))
+        db.session.commit()
+    name = _database(pg_url)
+    pauses = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            _allow_connections(name)  # the server is back after the writer's second attempt
+        if len(pauses) == 4:
+            raise KeyboardInterrupt
+
+    try:
+        _drop_connections(name, refuse=True)
+        once = runner.invoke(args=["indexer", "--once"])
+        assert once.exit_code == 1 and "База данных недоступна" in once.output, once.output
+        monkeypatch.setattr(time, "sleep", sleep)
+        result = runner.invoke(args=["indexer", "--interval", "0.5"])
+    finally:
+        _allow_connections(name)
+    try:
+        assert result.exit_code == 0, result.output
+        assert result.output.count("База данных недоступна") == 2
+        assert pauses[:2] == [1.0, 2.0], "the writer waits longer after each failure"
+        assert "Писатель индекса снова работает." in result.output
+        assert "Применено изменений: 1." in result.output
+        assert "Писатель индекса остановлен." in result.output
+        assert runner.invoke(args=["check-index"]).exit_code == 0
+    finally:
+        _dispose(app)
