@@ -33,6 +33,9 @@ class DefaultConfig:
     # Login throttling: memory by default; "redis://127.0.0.1:6379/0" when several workers run.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # While that storage (Redis) does not answer, each process counts in its own memory and looks for the
+    # storage again after 1, 2, 4… s, instead of failing every request a limit applies to.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"
     # API requests per token (per address without a token).
     API_RATE_LIMIT = "300 per minute;10000 per day"

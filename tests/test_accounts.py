@@ -286,6 +286,29 @@ def test_login_throttling_counts_in_redis(tmp_path, base_instance):
             server.delete(key)
 
 
+def test_when_redis_does_not_answer_pages_work_and_logins_are_still_limited(tmp_path, base_instance):
+    """Limits are counted in each process's memory while their storage is down (it used to be a 500 on every
+    limited request: the API, OAI-PMH, the login form)."""
+    import shutil
+    import socket
+
+    pytest.importorskip("redis")
+    from tests.conftest import make_app
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shutil.copytree(base_instance, tmp_path / "worker")
+    app = make_app(tmp_path / "worker", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",
+                   LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    assert client.get("/api/v1/search", query_string={"q": "урок"}).status_code == 200
+    assert client.get("/oai", query_string={"verb": "Identify"}).status_code == 200
+    for _ in range(3):
+        assert _login(client, "x@example.org", "wrong").status_code == 200
+    assert _login(client, "x@example.org", "wrong").status_code == 429
+
+
 def test_audit_log_pages_keep_the_filter(app, make_user):
     from kb.accounts.services import record
 
