@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
+from kb.errors import os_error_reason
 from kb.extensions import db
 
 
@@ -154,6 +155,8 @@ def reindex_command() -> None:
             count = rebuild_index(progress=bar.update)
     except (BulkWriteError, IndexUnavailable) as exc:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
+    except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
+        _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
     click.echo(f"Индекс перестроен: {count} документов.")
 
 
@@ -308,7 +311,7 @@ WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the datab
 
 def _writer_failure(exc: Exception) -> str:
     if isinstance(exc, OSError):
-        return f"Не удаётся записать индекс: {exc.strerror or exc}."
+        return f"Не удаётся записать индекс: {os_error_reason(exc)}."
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return f"База данных недоступна ({reason})."
 

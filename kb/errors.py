@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -26,11 +27,35 @@ MESSAGES = {
     429: ("Слишком много запросов", "Подождите немного и повторите попытку."),
     500: ("Ошибка на сервере", "Мы уже знаем о проблеме. Попробуйте повторить позже."),
     503: ("Сервис временно недоступен", "Попробуйте повторить позже."),
+    507: ("На сервере закончилось место", "Сохранить не удалось, ничего не изменено. Сообщите администратору сайта."),
 }
 
 
 DATABASE_DOWN = "База данных временно недоступна. Повторите через минуту — сохранённое не потеряно."
 RETRY_AFTER = "30"
+# A full disk: errno for files, SQLite's result code and PostgreSQL's SQLSTATE for the database.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL_SQLITE = "SQLITE_FULL"
+DISK_FULL_SQLSTATE = "53100"
+
+
+_OS_REASONS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
+               errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись",
+               errno.EROFS: "диск доступен только для чтения", errno.ENOENT: "нет такой папки",
+               errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл"}
+
+
+def os_error_reason(error: OSError) -> str:
+    """Why a file could not be written, in Russian for the common cases (the system's text otherwise)."""
+    return _OS_REASONS.get(error.errno, error.strerror or str(error))
+
+
+def _disk_full(error: BaseException) -> bool:
+    if isinstance(error, OperationalError):
+        error = error.orig
+    return (isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
+            or getattr(error, "sqlite_errorname", None) == DISK_FULL_SQLITE
+            or getattr(error, "sqlstate", None) == DISK_FULL_SQLSTATE)
 
 
 def _wants_json() -> bool:
@@ -82,18 +107,34 @@ def register(app: Flask) -> None:
             response.headers["Allow"] = allow  # a 405 names the methods that work
         return response
 
-    @app.errorhandler(OperationalError)
-    def _database_unavailable(error: OperationalError):
-        """The database does not answer (restarting, unreachable, a lock held too long): 503, not 500."""
-        app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
+    def _unavailable(status: int, detail: str):
         with contextlib.suppress(Exception):
             db.session.rollback()
         try:
-            response = make_response(error_response(503, DATABASE_DOWN))
+            response = make_response(error_response(status, detail))
         except Exception:  # noqa: BLE001 - the page itself needs the database (the signed-in user's menu)
-            response = Response(DATABASE_DOWN + "\n", 503, mimetype="text/plain")
-        response.headers["Retry-After"] = RETRY_AFTER
+            response = Response(detail + "\n", status, mimetype="text/plain")
+        if status == 503:
+            response.headers["Retry-After"] = RETRY_AFTER
         return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        """The database does not answer (restarting, unreachable, a lock held too long): 503, not 500;
+        the disk under it is full: 507."""
+        if _disk_full(error):
+            app.logger.error("Disk full under the database: %s", error.orig)
+            return _unavailable(507, MESSAGES[507][1])
+        app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
+        return _unavailable(503, DATABASE_DOWN)
+
+    @app.errorhandler(OSError)
+    def _os_error(error: OSError):
+        """No space left for an upload, a staged import, the index: 507 with a message, nothing changed."""
+        if not _disk_full(error):
+            return _unexpected(error)
+        app.logger.error("Disk full: %s", error)
+        return _unavailable(507, MESSAGES[507][1])
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

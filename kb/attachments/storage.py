@@ -28,7 +28,13 @@ class FileStorage:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-                handle.write(data)
+                try:
+                    handle.write(data)
+                    handle.flush()  # a full disk shows here, not after the rename
+                except BaseException:
+                    handle.close()
+                    os.unlink(handle.name)
+                    raise
             os.replace(handle.name, target)
         return digest
 

@@ -12,6 +12,7 @@ from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
+from kb.statistics.counters import count_quietly
 
 bp = Blueprint("attachments", __name__)
 
@@ -62,8 +63,7 @@ def download(attachment_id: int, filename: str):
     path = storage().path(attachment.sha256)
     if not path.is_file():
         abort(404)
-    services.count_download(attachment)
-    db.session.commit()
+    count_quietly(lambda: services.count_download(attachment))
     # send_file writes Content-Disposition per RFC 6266: an ASCII fallback plus filename*=UTF-8''…
     return send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True,
                      download_name=attachment.original_name, max_age=0)

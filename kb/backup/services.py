@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import hashlib
 import io
 import json
@@ -31,6 +30,7 @@ from flask import current_app
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.timeutil import utcnow
 
@@ -42,10 +42,6 @@ CONTENT_TABLES = ("practice", "resolution", "user")
 BATCH = 1000
 # What tarfile and gzip raise for an archive cut short or damaged while its members are read.
 READ_ERRORS = (OSError, EOFError, tarfile.TarError, zlib.error)
-_WRITE_ERRORS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
-                 errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись",
-                 errno.EROFS: "диск доступен только для чтения", errno.ENOENT: "нет такой папки",
-                 errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл"}
 DAMAGED = ("Архив повреждён или обрезан (скопирован не до конца?): восстанавливать из него нельзя, "
            "возьмите другую копию.")
 
@@ -110,8 +106,7 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None) -
     except OSError as exc:  # no such folder, no space left, no permission…
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
-        raise BackupError(f"Не удаётся записать архив {target}: {reason}. Ничего не записано.") from exc
+        raise BackupError(f"Не удаётся записать архив {target}: {os_error_reason(exc)}. Ничего не записано.") from exc
     finally:
         db.session.rollback()
     return counts

@@ -12,6 +12,7 @@ from kb.practices import policy, services
 from kb.practices.forms import PracticeForm, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
 from kb.routing import bounded_int
+from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
 from kb.vocabularies.services import labels
@@ -38,8 +39,7 @@ def detail(practice_id: int):
     )
     if practice.is_published:
         db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
-        services.count_view(practice_id)
-        db.session.commit()
+        count_quietly(lambda: services.count_view(practice_id))
     return page
 
 

@@ -1,0 +1,144 @@
+"""The disk or the database failing under the bank: a full disk is a 507 with a message and changes nothing,
+a count that cannot be written leaves the page shown, the commands say what went wrong."""
+
+from __future__ import annotations
+
+import errno
+import io
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import csrf_from, sign_in
+from tests.test_attachments import make_docx, upload
+
+
+def _locked(*args, **kwargs):
+    raise OperationalError("UPDATE practice SET views=…", {}, sqlite3.OperationalError("database is locked"))
+
+
+def test_a_practice_page_is_shown_when_its_view_cannot_be_counted(app, make_practice, monkeypatch, caplog):
+    from kb.practices import services
+
+    with app.app_context():
+        pid = make_practice("Практика, которую читают во время долгой записи")
+    monkeypatch.setattr(services, "count_view", _locked)
+    page = app.test_client().get(f"/practices/{pid}")
+    assert page.status_code == 200
+    assert "Практика, которую читают во время долгой записи" in page.get_data(as_text=True)
+    assert "A counter was not updated: database is locked" in caplog.text
+    monkeypatch.undo()
+    assert app.test_client().get(f"/practices/{pid}").status_code == 200
+    with app.app_context():
+        assert db.session.get(Practice, pid).views == 1, "the next view is counted again"
+
+
+def test_a_file_is_downloaded_when_the_download_cannot_be_counted(app, make_user, make_practice, monkeypatch):
+    from kb.attachments import services
+
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Практика с файлом", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    data = make_docx()
+    upload(client, pid, "отчёт.docx", data)
+    with app.app_context():
+        attachment_id = db.session.scalar(select(Attachment.id))
+    monkeypatch.setattr(services, "count_download", _locked)
+    with client.get(f"/attachments/{attachment_id}/отчёт.docx") as response:
+        assert response.status_code == 200 and response.data == data
+
+
+class _DiskFillsUp:
+    """``NamedTemporaryFile`` on a disk with room for 100 bytes: the write fails with ENOSPC."""
+
+    real = staticmethod(tempfile.NamedTemporaryFile)
+
+    def __init__(self, *args, **kwargs):
+        self.file = self.real(*args, **kwargs)
+        self.name = self.file.name
+
+    def write(self, data):
+        self.file.write(data[:100])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self):
+        self.file.flush()
+
+    def close(self):
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+def test_an_upload_onto_a_full_disk_is_507_in_russian_and_leaves_nothing(app, make_user, make_practice, monkeypatch):
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Практика с файлами", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    monkeypatch.setattr("kb.attachments.storage.tempfile.NamedTemporaryFile", _DiskFillsUp)
+    response = client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(make_docx()), "отчёт.docx")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 507
+    assert "На сервере закончилось место" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == [], "no partial file is left"
+
+
+def test_a_full_disk_under_sqlite_is_507_and_nothing_is_stored(app, make_user):
+    """SQLite's own limit on the file's pages gives the same SQLITE_FULL as a full disk."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the page limit is SQLite's")
+        pages = db.session.execute(text("PRAGMA page_count")).scalar()
+        db.session.remove()
+        db.engine.dispose()
+
+        @event.listens_for(db.engine, "connect")
+        def _no_room(connection, record):
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    teacher = make_user("teacher")
+    client = app.test_client()
+    sign_in(client, teacher)
+    response = client.post("/practices/new", data={
+        "csrf_token": csrf_from(client, "/practices/new"), "title": "Практика, для которой нет места",
+        "annotation": "Длинная аннотация практики. " * 600, "authors": "Орлова Анна Сергеевна, учитель",
+        "region": "RU-CHE", "levels": ["primary"], "topics": ["research_projects"], "year": "2024", "save_draft": "1"})
+    assert response.status_code == 507
+    assert "На сервере закончилось место" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Practice)) == 0
+        event.remove(db.engine, "connect", _no_room)
+
+
+def test_a_reindex_without_room_says_so_and_the_old_index_stays(app, make_practice, monkeypatch):
+    from kb.search import services
+
+    with app.app_context():
+        make_practice("Практика в индексе")
+
+    def no_room(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(services, "rebuild_index", no_room)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 1
+    assert "Переиндексация не удалась, прежний индекс остался на месте: на диске нет места." in result.output
+    assert runner.invoke(args=["check-index"]).exit_code == 0
