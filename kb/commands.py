@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from pathlib import Path
 
@@ -22,17 +23,31 @@ def _fail(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(init_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(import_resolution_command)
-    app.cli.add_command(reindex_command)
-    app.cli.add_command(check_index_command)
-    app.cli.add_command(sync_index_command)
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(indexer_command)
-    app.cli.add_command(restore_command)
-    app.cli.add_command(import_practices_command)
+    for command in _commands():
+        app.cli.add_command(command)
+
+
+def _commands() -> list[click.Command]:
+    return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
+            sync_index_command, create_user_command, backup_command, indexer_command, restore_command,
+            import_practices_command]
+
+
+def _database_errors_reported(callback):
+    """A command meeting a database that does not answer (a wrong KB_DATABASE_URL, the server down, a full
+    disk under SQLite) says so in one line and exits with 1, instead of a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except OperationalError as exc:
+            with contextlib.suppress(Exception):
+                db.session.rollback()
+            _fail(_failure_reason(exc))
+
+    return run
 
 
 def initialise() -> dict[str, int]:
@@ -288,10 +303,10 @@ def indexer_command(interval: float, once: bool) -> None:
                 with contextlib.suppress(Exception):
                     db.session.rollback()
                 if once:
-                    _fail(_writer_failure(exc))
+                    _fail(_failure_reason(exc))
                 failures += 1
                 pause = min(max(interval, 1.0) * 2 ** (failures - 1), WRITER_MAX_PAUSE)
-                click.echo(f"{_writer_failure(exc)} Повторю через {pause:g} с.", err=True)
+                click.echo(f"{_failure_reason(exc)} Повторю через {pause:g} с.", err=True)
                 time.sleep(pause)
                 continue
             if failures:
@@ -309,10 +324,13 @@ def indexer_command(interval: float, once: bool) -> None:
 WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails
 
 
-def _writer_failure(exc: Exception) -> str:
+def _failure_reason(exc: Exception) -> str:
+    """One line for the operator: why the index could not be written, or why the database did not answer."""
     if isinstance(exc, OSError):
         return f"Не удаётся записать индекс: {os_error_reason(exc)}."
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if reason.startswith("no such table"):  # SQLite: a database file the bank has not been set up in
+        return "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."
     return f"База данных недоступна ({reason})."
 
 
@@ -337,3 +355,7 @@ def follow_outbox(index_dir: str) -> int:
         count = rebuild_index()
         click.echo(f"Индекс перестроен: {count} документов.", err=True)
         return count
+
+
+for _command in _commands():
+    _command.callback = _database_errors_reported(_command.callback)

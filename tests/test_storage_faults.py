@@ -142,3 +142,20 @@ def test_a_reindex_without_room_says_so_and_the_old_index_stays(app, make_practi
     assert result.exit_code == 1
     assert "Переиндексация не удалась, прежний индекс остался на месте: на диске нет места." in result.output
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("sqlite:///{folder}/missing/kb.sqlite3", "База данных недоступна (unable to open database file)."),
+    ("sqlite:///{folder}/empty.sqlite3", "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."),
+])
+@pytest.mark.parametrize("args", [["check-index"], ["reindex"], ["sync-index"], ["backup", "-o", "{folder}/b.tar.gz"],
+                                  ["create-user", "admin@example.org", "--role", "admin"]])
+def test_a_command_meeting_no_usable_database_says_so_in_one_line(tmp_path, url, message, args):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path / "instance", SQLALCHEMY_DATABASE_URI=url.format(folder=tmp_path))
+    result = app.test_cli_runner().invoke(args=[arg.format(folder=tmp_path) for arg in args],
+                                          input="пароль-для-входа\n" * 2)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
