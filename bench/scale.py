@@ -90,7 +90,9 @@ def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
             for i in range(start, min(n, start + batch)):
                 words = rng.choice(paragraphs).split()
                 rows.append({
-                    "id": i + 1, "title": " ".join(words[:rng.randint(5, 12)]).strip(" ,.;:"),
+                    # at most 500 characters, as the bank's forms, API and import allow (a corpus "word" may be
+                    # a long run without spaces; PostgreSQL refuses a longer title where SQLite keeps it)
+                    "id": i + 1, "title": " ".join(words[:rng.randint(5, 12)])[:500].strip(" ,.;:"),
                     **{key: rng.choice(paragraphs) if rng.random() < 0.8 else "" for key in SECTIONS},
                     "organisation": f"МБОУ «СОШ № {rng.randint(1, 200)}»", "region_code": rng.choice(regions),
                     "year": rng.randint(2010, 2025), "status": "published", "event": "", "labor_intensity": "",

@@ -242,3 +242,27 @@ def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, m
     assert "на диске нет места. Ничего не записано." in result.output
     assert len(written) == 3
     assert list(target.parent.iterdir()) == [], "neither the archive nor its .partial is left"
+
+
+@pytest.mark.postgres
+def test_rows_postgresql_refuses_are_named_and_the_new_database_stays_empty(demo_app, tmp_path, pg_url):  # noqa: F811
+    """SQLite keeps a title longer than its column (only a direct write can make one); PostgreSQL refuses it."""
+    from sqlalchemy import text
+
+    with demo_app.app_context():
+        db.session.execute(text("UPDATE practice SET title = :long WHERE id = (SELECT min(id) FROM practice)"),
+                           {"long": "Очень длинное название " * 30})
+        db.session.commit()
+    archive = _backup(demo_app, tmp_path)
+    fresh = make_app(tmp_path / "fresh", SQLALCHEMY_DATABASE_URI=pg_url)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 1
+    assert "Таблица practice не записывается в эту базу: value too long" in result.output
+    assert "повреждён" not in result.output, "the archive itself is intact"
+    with fresh.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Practice)) == 0
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        db.session.remove()
+        db.engine.dispose()

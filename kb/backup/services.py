@@ -263,8 +263,11 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
                     for start in range(0, len(rows), BATCH):
                         db.session.execute(insert(table), rows[start:start + BATCH])
                 except (SQLAlchemyError, OverflowError) as exc:
-                    raise BackupError(f"{DAMAGED} Таблица {table.name} не записывается в базу: "
-                                      f"{str(exc).splitlines()[0][:200]}") from exc
+                    # an intact archive whose rows this database refuses (SQLite keeps a title longer
+                    # than its column, PostgreSQL does not)
+                    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+                    raise BackupError(f"Таблица {table.name} не записывается в эту базу: {reason}. "
+                                      "Ничего не изменено.") from exc
                 report.rows[table.name] = len(rows)
             _reset_sequences(tables)
             db.session.commit()
