@@ -276,7 +276,8 @@ def restore_command(archive: Path, force: bool) -> None:
         _fail(str(exc))
     click.echo(f"Восстановлено строк: {sum(report.rows.values())} (практик: {report.rows.get('practice', 0)}, "
                f"резолюций: {report.rows.get('resolution', 0)}, пользователей: {report.rows.get('user', 0)}); "
-               f"файлов: {report.uploads}; настройки: {'восстановлены' if report.config_restored else 'нет в архиве'}.")
+               f"файлов: {report.uploads}; настройки: {'восстановлены' if report.config_restored else 'нет в архиве'}"
+               + (f" (свои оставлены: {', '.join(report.config_kept)})" if report.config_kept else "") + ".")
     with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
         count = rebuild_index(progress=bar.update)
     click.echo(f"Индекс перестроен: {count} документов.")

@@ -226,16 +226,16 @@ def test_a_backup_that_cannot_be_written_says_why(app, tmp_path):
 def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, monkeypatch):
     import errno
 
-    from kb.backup import services
-
     written = []
+    add = tarfile.TarFile.addfile
 
-    def add_until_full(archive, name, payload):
+    def add_until_full(archive, info, fileobj=None):
         if len(written) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(name)
+        written.append(info.name)
+        add(archive, info, fileobj)
 
-    monkeypatch.setattr(services, "_add_bytes", add_until_full)
+    monkeypatch.setattr(tarfile.TarFile, "addfile", add_until_full)
     target = tmp_path / "backups" / "bank.tar.gz"
     result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
     assert result.exit_code == 1
@@ -264,5 +264,32 @@ def test_rows_postgresql_refuses_are_named_and_the_new_database_stays_empty(demo
     with fresh.app_context():
         assert db.session.scalar(select(func.count()).select_from(Practice)) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, tmp_path):
+    """Moving a bank onto another database: the archive's secret key comes along, the new database stays."""
+    from flask import Config
+
+    instance_config = Path(demo_app.instance_path) / "config.py"
+    instance_config.write_text("SECRET_KEY = 'the-old-banks-secret'\nSMTP_HOST = 'mail.old.example'\n")
+    archive = _backup(demo_app, tmp_path)
+    fresh_dir = tmp_path / "fresh"
+    fresh = make_app(fresh_dir)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    own = {"SQLALCHEMY_DATABASE_URI": fresh.config["SQLALCHEMY_DATABASE_URI"], "INDEX_DIR": str(fresh_dir / "index")}
+    settings = "".join(f"{key} = {value!r}\n" for key, value in own.items())
+    (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n" + settings)
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "свои оставлены: SQLALCHEMY_DATABASE_URI, INDEX_DIR" in result.output
+    restored = Config(str(fresh_dir))
+    restored.from_pyfile("config.py")
+    assert restored["SECRET_KEY"] == "the-old-banks-secret" and restored["SMTP_HOST"] == "mail.old.example"
+    assert {key: restored[key] for key in own} == own
+    assert "a-new-key" in (fresh_dir / "config.py.before-restore").read_text()
+    with fresh.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import Config, current_app
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,6 +55,24 @@ class RestoreReport:
     rows: dict[str, int] = field(default_factory=dict)
     uploads: int = 0
     config_restored: bool = False
+    config_kept: dict[str, str] = field(default_factory=dict)  # this instance's own locations, kept
+
+
+# Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
+# replaces the instance's, but these stay as the instance's own config.py set them: restoring a bank
+# moved from SQLite onto PostgreSQL must not point the instance back at the old database.
+LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI")
+KEPT_NOTE = "Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы."
+
+
+def _location_settings(config_file: Path) -> dict[str, str]:
+    """The location settings the instance's own config.py sets (not those from the environment)."""
+    own = Config(str(config_file.parent))
+    try:
+        own.from_pyfile(config_file.name)
+    except Exception:  # noqa: BLE001 - a config that does not load keeps nothing; it is saved beside anyway
+        return {}
+    return {key: own[key] for key in LOCATION_SETTINGS if isinstance(own.get(key), str)}
 
 
 def _tables() -> list[Table]:
@@ -123,11 +141,8 @@ def _write_archive(partial: Path, revision: str | None, progress: Callable[[int]
 
     with tarfile.open(partial, "w:gz") as archive:
         for table in _tables():
-            lines = []
-            for row in db.session.execute(select(table)).mappings():
-                lines.append(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False))
-            counts[table.name] = len(lines)
-            add(f"db/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
+            name = f"db/{table.name}.jsonl"
+            counts[table.name], digests[name] = _dump_table(table, archive, name, partial.parent)
             if progress:
                 progress(1)
         uploads = Path(current_app.config["UPLOAD_DIR"])
@@ -141,6 +156,26 @@ def _write_archive(partial: Path, revision: str | None, progress: Callable[[int]
                     "tables": counts, "sha256": digests}
         _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
     return counts
+
+
+def _dump_table(table: Table, archive: tarfile.TarFile, name: str, spool_dir: Path) -> tuple[int, str]:
+    """The table as JSON lines into the archive, row by row through a temporary file beside the archive (a
+    table of 100,000 practices is 0.7 GB of JSON: it is never held in memory); returns its rows and SHA-256."""
+    digest = hashlib.sha256()
+    count = 0
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        rows = db.session.execute(select(table).execution_options(stream_results=True, max_row_buffer=BATCH))
+        for row in rows.mappings():
+            line = (json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False) + "\n").encode()
+            digest.update(line)
+            spool.write(line)
+            count += 1
+        info = tarfile.TarInfo(name)
+        info.size = spool.tell()
+        info.mtime = int(utcnow().timestamp())
+        spool.seek(0)
+        archive.addfile(info, spool)
+    return count, digest.hexdigest()
 
 
 def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
@@ -200,23 +235,62 @@ def _check_contents(members: dict[str, tarfile.TarInfo], manifest: dict, tables:
                           "Архив изменён после создания; восстанавливать из него нельзя.")
 
 
-def _table_rows(table: Table, payload: bytes, expected: object) -> list[dict]:
+def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Table, digests: dict | None,
+                   expected: object) -> int:
+    """Insert the table's rows in batches as they are read; checked against the manifest (checksum, row count)
+    at the end, before the caller commits. Returns the rows inserted."""
     decode = _decoder(table)
     columns = set(table.columns.keys())
-    rows = []
+    digest = hashlib.sha256()
+    batch: list[dict] = []
+    count = 0
+    # A line that does not parse and a batch the database refuses stop the inserts, not the reading: the
+    # checksum of the whole file tells a damaged archive from rows this database will not take.
+    broken: Exception | None = None
+    refused: Exception | None = None
     try:
-        for number, line in enumerate(payload.decode().splitlines(), start=1):
-            if not line.strip():
+        stream = archive.extractfile(member)
+        for number, raw in enumerate(stream, start=1):
+            digest.update(raw)
+            if broken is not None or refused is not None or not raw.strip():
                 continue
-            row = json.loads(line)
-            if not isinstance(row, dict) or not set(row) <= columns:
-                raise ValueError(f"строка {number} не подходит к таблице")
-            rows.append(decode(row))
-    except (ValueError, TypeError, AttributeError) as exc:  # UnicodeDecodeError and JSONDecodeError too
-        raise BackupError(f"{DAMAGED} Таблица {table.name}: {str(exc)[:200]}") from exc
-    if len(rows) != expected:
-        raise BackupError(f"{DAMAGED} В таблице {table.name} строк {len(rows)}, а по описи {expected}.")
-    return rows
+            try:
+                row = json.loads(raw.decode())
+                if not isinstance(row, dict) or not set(row) <= columns:
+                    raise ValueError(f"строка {number} не подходит к таблице")
+                batch.append(decode(row))
+            except (ValueError, TypeError, AttributeError) as exc:  # UnicodeDecodeError, JSONDecodeError too
+                broken = exc
+                continue
+            count += 1
+            if len(batch) == BATCH:
+                refused = _insert(table, batch)
+                batch = []
+        if batch and broken is None and refused is None:
+            refused = _insert(table, batch)
+    except READ_ERRORS as exc:
+        raise BackupError(DAMAGED) from exc
+    if digests is not None and digest.hexdigest() != digests.get(member.name):
+        raise BackupError(f"{DAMAGED} Не совпадает контрольная сумма файла {member.name}.")
+    if broken is not None:
+        raise BackupError(f"{DAMAGED} Таблица {table.name}: {str(broken)[:200]}") from broken
+    if refused is not None:
+        # an intact archive whose rows this database refuses (SQLite keeps a title longer than its column,
+        # PostgreSQL does not)
+        reason = str(getattr(refused, "orig", None) or refused).strip().splitlines()[0][:200]
+        raise BackupError(f"Таблица {table.name} не записывается в эту базу: {reason}. Ничего не изменено.") \
+            from refused
+    if count != expected:
+        raise BackupError(f"{DAMAGED} В таблице {table.name} строк {count}, а по описи {expected}.")
+    return count
+
+
+def _insert(table: Table, rows: list[dict]) -> Exception | None:
+    try:
+        db.session.execute(insert(table), rows)
+    except (SQLAlchemyError, OverflowError) as exc:
+        return exc
+    return None
 
 
 def restore_backup(source: Path, force: bool = False) -> RestoreReport:
@@ -257,18 +331,8 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
             for table in reversed(tables):
                 db.session.execute(delete(table))
             for table in tables:
-                rows = _table_rows(table, _read(archive, members[f"db/{table.name}.jsonl"], digests),
-                                   manifest["tables"][table.name])
-                try:
-                    for start in range(0, len(rows), BATCH):
-                        db.session.execute(insert(table), rows[start:start + BATCH])
-                except (SQLAlchemyError, OverflowError) as exc:
-                    # an intact archive whose rows this database refuses (SQLite keeps a title longer
-                    # than its column, PostgreSQL does not)
-                    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-                    raise BackupError(f"Таблица {table.name} не записывается в эту базу: {reason}. "
-                                      "Ничего не изменено.") from exc
-                report.rows[table.name] = len(rows)
+                report.rows[table.name] = _restore_table(archive, members[f"db/{table.name}.jsonl"], table,
+                                                         digests, manifest["tables"][table.name])
             _reset_sequences(tables)
             db.session.commit()
 
@@ -279,9 +343,14 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
             config = Path(tmp) / "instance" / "config.py"
             if config.is_file():
                 target = Path(current_app.instance_path) / "config.py"
+                restored = config.read_bytes()
                 if target.exists():
+                    report.config_kept = _location_settings(target)
                     shutil.copy2(target, target.with_name("config.py.before-restore"))
-                shutil.copy2(config, target)
+                if report.config_kept:
+                    restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
+                        f"{key} = {value!r}\n" for key, value in report.config_kept.items())).encode()
+                target.write_bytes(restored)
                 report.config_restored = True
     return report
 
