@@ -159,3 +159,29 @@ def test_a_command_meeting_no_usable_database_says_so_in_one_line(tmp_path, url,
     assert result.exit_code == 1, result.output
     assert message in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
+
+
+def test_a_saved_change_is_answered_as_saved_when_the_index_cannot_take_it(app, make_user, monkeypatch, caplog):
+    """The embedded default applies the change to the index after the answer is made; a full disk under the
+    index there used to turn the answer for a committed change into an error page."""
+    from kb.search import outbox
+
+    def index_disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outbox, "sync_index", index_disk_full)
+    teacher = make_user("teacher")
+    client = app.test_client()
+    sign_in(client, teacher)
+    response = client.post("/practices/new", data={
+        "csrf_token": csrf_from(client, "/practices/new"), "title": "Практика, сохранённая при полном диске индекса",
+        "annotation": "Аннотация.", "authors": "Орлова Анна Сергеевна, учитель", "region": "RU-CHE",
+        "levels": ["primary"], "topics": ["research_projects"], "year": "2024", "save_draft": "1"})
+    assert response.status_code == 302
+    assert "Index not updated; committed changes wait in the outbox" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Practice)) == 1
+    monkeypatch.undo()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sync-index"]).output.startswith("Применено изменений: ")
+    assert runner.invoke(args=["check-index"]).exit_code == 0

@@ -13,9 +13,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _sync_index(response):
         if app.config["INDEX_SYNC_AFTER_REQUEST"] and g.pop("kb_outbox_written", False):
+            # The change is committed and its outbox rows stay whatever happens here: the next sync or a
+            # rebuild applies them. The answer says the change was saved, and so it was.
             try:
                 sync()
             except IndexUnavailable:
-                # The change is committed and its outbox rows stay: the next sync or a rebuild applies them.
                 app.logger.warning("Index unavailable; committed changes wait in the outbox", exc_info=True)
+            except Exception:  # a full disk under the index, a lock held too long…
+                app.logger.exception("Index not updated; committed changes wait in the outbox")
         return response
