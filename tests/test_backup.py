@@ -250,6 +250,8 @@ def test_rows_postgresql_refuses_are_named_and_the_new_database_stays_empty(demo
     from sqlalchemy import text
 
     with demo_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the bank backed up must be on SQLite, which keeps the longer title")
         db.session.execute(text("UPDATE practice SET title = :long WHERE id = (SELECT min(id) FROM practice)"),
                            {"long": "Очень длинное название " * 30})
         db.session.commit()
