@@ -42,9 +42,7 @@ def _database_errors_reported(callback):
     def run(*args, **kwargs):
         try:
             return callback(*args, **kwargs)
-        except OperationalError as exc:
-            with contextlib.suppress(Exception):
-                db.session.rollback()
+        except OperationalError as exc:  # the app context (and its session) is already gone here
             _fail(_failure_reason(exc))
 
     return run

@@ -4,7 +4,6 @@ a count that cannot be written leaves the page shown, the commands say what went
 from __future__ import annotations
 
 import errno
-import io
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
-from tests.test_attachments import make_docx, upload
+from tests.test_attachments import editor, make_docx, upload  # noqa: F401  (editor: fixture)
 
 
 def _locked(*args, **kwargs):
@@ -40,14 +39,10 @@ def test_a_practice_page_is_shown_when_its_view_cannot_be_counted(app, make_prac
         assert db.session.get(Practice, pid).views == 1, "the next view is counted again"
 
 
-def test_a_file_is_downloaded_when_the_download_cannot_be_counted(app, make_user, make_practice, monkeypatch):
+def test_a_file_is_downloaded_when_the_download_cannot_be_counted(app, editor, monkeypatch):  # noqa: F811
     from kb.attachments import services
 
-    owner = make_user("teacher")
-    with app.app_context():
-        pid = make_practice("Практика с файлом", status="draft", owner_id=owner)
-    client = app.test_client()
-    sign_in(client, owner)
+    client, pid = editor
     data = make_docx()
     upload(client, pid, "отчёт.docx", data)
     with app.app_context():
@@ -83,21 +78,25 @@ class _DiskFillsUp:
         self.file.close()
 
 
-def test_an_upload_onto_a_full_disk_is_507_in_russian_and_leaves_nothing(app, make_user, make_practice, monkeypatch):
-    owner = make_user("teacher")
-    with app.app_context():
-        pid = make_practice("Практика с файлами", status="draft", owner_id=owner)
-    client = app.test_client()
-    sign_in(client, owner)
+def test_an_upload_onto_a_full_disk_is_507_in_russian_and_leaves_nothing(app, editor, monkeypatch):  # noqa: F811
+    client, pid = editor
     monkeypatch.setattr("kb.attachments.storage.tempfile.NamedTemporaryFile", _DiskFillsUp)
-    response = client.post(f"/practices/{pid}/attachments", data={
-        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(make_docx()), "отчёт.docx")]},
-        content_type="multipart/form-data")
+    response = upload(client, pid, "отчёт.docx", make_docx())
     assert response.status_code == 507
     assert "На сервере закончилось место" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == [], "no partial file is left"
+
+
+def _new_draft(app, user_id: int, title: str, annotation: str = "Аннотация."):
+    """A teacher saves a new practice as a draft through the form."""
+    client = app.test_client()
+    sign_in(client, user_id)
+    return client.post("/practices/new", data={
+        "csrf_token": csrf_from(client, "/practices/new"), "title": title, "annotation": annotation,
+        "authors": "Орлова Анна Сергеевна, учитель", "region": "RU-CHE", "levels": ["primary"],
+        "topics": ["research_projects"], "year": "2024", "save_draft": "1"})
 
 
 def test_a_full_disk_under_sqlite_is_507_and_nothing_is_stored(app, make_user):
@@ -113,13 +112,8 @@ def test_a_full_disk_under_sqlite_is_507_and_nothing_is_stored(app, make_user):
         def _no_room(connection, record):
             connection.execute(f"PRAGMA max_page_count = {pages}")
 
-    teacher = make_user("teacher")
-    client = app.test_client()
-    sign_in(client, teacher)
-    response = client.post("/practices/new", data={
-        "csrf_token": csrf_from(client, "/practices/new"), "title": "Практика, для которой нет места",
-        "annotation": "Длинная аннотация практики. " * 600, "authors": "Орлова Анна Сергеевна, учитель",
-        "region": "RU-CHE", "levels": ["primary"], "topics": ["research_projects"], "year": "2024", "save_draft": "1"})
+    response = _new_draft(app, make_user("teacher"), "Практика, для которой нет места",
+                          "Длинная аннотация практики. " * 600)
     assert response.status_code == 507
     assert "На сервере закончилось место" in response.get_data(as_text=True)
     with app.app_context():
@@ -170,13 +164,7 @@ def test_a_saved_change_is_answered_as_saved_when_the_index_cannot_take_it(app, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(outbox, "sync_index", index_disk_full)
-    teacher = make_user("teacher")
-    client = app.test_client()
-    sign_in(client, teacher)
-    response = client.post("/practices/new", data={
-        "csrf_token": csrf_from(client, "/practices/new"), "title": "Практика, сохранённая при полном диске индекса",
-        "annotation": "Аннотация.", "authors": "Орлова Анна Сергеевна, учитель", "region": "RU-CHE",
-        "levels": ["primary"], "topics": ["research_projects"], "year": "2024", "save_draft": "1"})
+    response = _new_draft(app, make_user("teacher"), "Практика, сохранённая при полном диске индекса")
     assert response.status_code == 302
     assert "Index not updated; committed changes wait in the outbox" in caplog.text
     with app.app_context():
