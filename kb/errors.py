@@ -107,7 +107,8 @@ def register(app: Flask) -> None:
             response.headers["Allow"] = allow  # a 405 names the methods that work
         return response
 
-    def _unavailable(status: int, detail: str):
+    def _unavailable(status: int, detail: str | None = None):
+        detail = detail or MESSAGES[status][1]
         with contextlib.suppress(Exception):
             db.session.rollback()
         try:
@@ -124,7 +125,7 @@ def register(app: Flask) -> None:
         the disk under it is full: 507."""
         if _disk_full(error):
             app.logger.error("Disk full under the database: %s", error.orig)
-            return _unavailable(507, MESSAGES[507][1])
+            return _unavailable(507)
         app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
         return _unavailable(503, DATABASE_DOWN)
 
@@ -134,7 +135,7 @@ def register(app: Flask) -> None:
         if not _disk_full(error):
             return _unexpected(error)
         app.logger.error("Disk full: %s", error)
-        return _unavailable(507, MESSAGES[507][1])
+        return _unavailable(507)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -146,6 +146,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
         raise RegistryError("Файл XLSX повреждён или это не таблица Excel.") from exc
     rows: list[tuple[int, list[object]]] = []
+    number = 0  # the sheet's last row read
     try:
         if not workbook.worksheets:
             raise RegistryError("В файле XLSX нет листов.")
@@ -158,7 +159,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet
-        raise RegistryError(f"Файл XLSX повреждён: строку {len(rows) + 1} с данными не удаётся прочитать.") from exc
+        raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
     return rows
