@@ -1,5 +1,6 @@
 """Attachments: every format made by its own library, text extracted and searchable; hostile files refused."""
 
+import hashlib
 import io
 import re
 import zipfile
@@ -268,3 +269,61 @@ def test_files_of_drafts_are_private_and_removal_follows_the_rules(app, editor, 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def _stored_files(app) -> list[Path]:
+    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def test_a_removal_the_database_does_not_commit_keeps_the_file(app, editor):
+    """The database fails at the commit (restarting, its disk full): the attachment stays, and so do its bytes."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    client, pid = editor
+    data = make_docx()
+    upload(client, pid, "отчёт.docx", data)
+    attachment_id = db_id(app)
+    token = csrf_from(client, f"/practices/{pid}")
+
+    def _refuse(session):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(Session, "before_commit", _refuse)
+    try:
+        response = client.post(f"/attachments/{attachment_id}/delete", data={"csrf_token": token})
+    finally:
+        event.remove(Session, "before_commit", _refuse)
+    assert response.status_code == 503
+    assert len(_stored_files(app)) == 1
+    with client.get(f"/attachments/{attachment_id}/отчёт.docx") as download:
+        assert download.status_code == 200 and download.data == data
+
+
+def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, make_practice):
+    owner = make_user("teacher")
+    with app.app_context():
+        first = make_practice("Первый черновик с файлами", status="draft", owner_id=owner)
+        second = make_practice("Второй черновик с тем же файлом", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    shared, own = make_docx(), make_docx(f"Только у первого черновика: {WORD}.")
+    upload(client, first, "общий.docx", shared)
+    upload(client, first, "свой.docx", own)
+    upload(client, second, "общий.docx", shared)  # held: the bank has these bytes; attached once confirmed
+    client.post(f"/practices/{second}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{second}"), "confirm_name": "общий.docx",
+        "confirm_sha256": hashlib.sha256(shared).hexdigest()})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 3
+    assert len(_stored_files(app)) == 2
+    response = client.post(f"/practices/{first}/delete", data={"csrf_token": csrf_from(client, f"/practices/{first}")})
+    assert response.status_code == 302
+    assert [p.read_bytes() for p in _stored_files(app)] == [shared], "the shared file stays for the second draft"
+    with app.app_context():
+        attachment_id = db.session.scalar(select(Attachment.id))
+    response = client.post(f"/attachments/{attachment_id}/delete",
+                           data={"csrf_token": csrf_from(client, f"/practices/{second}")})
+    assert response.status_code == 302
+    assert _stored_files(app) == []

@@ -6,7 +6,8 @@ import unicodedata
 from pathlib import PurePath
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
 from kb.accounts.services import record
@@ -60,16 +61,45 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
 
 
 def remove_attachment(user: User, attachment: Attachment) -> None:
-    """Detach a file; its bytes are deleted when no other attachment uses them."""
+    """Detach a file; its bytes are deleted once the removal is committed and no other attachment uses them."""
     practice = attachment.practice
     if not policy.can_edit(user, practice):
         raise PermissionDenied
-    digest = attachment.sha256
     record("attachment_deleted", user, "practice", practice.id, details={"file": attachment.original_name})
     db.session.delete(attachment)
     db.session.flush()
-    if not db.session.scalar(select(func.count()).where(Attachment.sha256 == digest)):
-        storage().delete(digest)
+
+
+# Files whose last attachment this transaction removed (a file, or a practice with its files): deleted from
+# the disk only after the commit. Deleted before it, a commit that then failed (the database restarting, a
+# full disk) left the attachment in the bank and its file gone.
+_UNUSED_FILES = "kb_unused_files"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_unused_files(session: Session, _context) -> None:
+    unused = session.info.get(_UNUSED_FILES, set())
+    unused -= {obj.sha256 for obj in session.new if isinstance(obj, Attachment)}  # attached again
+    removed = {obj.sha256 for obj in session.deleted if isinstance(obj, Attachment)}
+    if removed:
+        used = session.connection().scalars(select(Attachment.sha256).where(Attachment.sha256.in_(removed)))
+        unused |= removed - set(used)
+    if unused:
+        session.info[_UNUSED_FILES] = unused
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_unused_files(session: Session) -> None:
+    for digest in session.info.pop(_UNUSED_FILES, ()):
+        try:
+            storage().delete(digest)
+        except OSError as exc:  # the attachment is gone; its bytes stay as an orphan, which harms nothing
+            current_app.logger.warning("An unused file was not deleted (%s): %s", digest, exc)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files_rolled_back(session: Session) -> None:
+    session.info.pop(_UNUSED_FILES, None)
 
 
 def count_download(attachment: Attachment) -> None:
