@@ -29,8 +29,8 @@ def register(app: Flask) -> None:
 
 def _commands() -> list[click.Command]:
     return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
-            sync_index_command, create_user_command, backup_command, indexer_command, restore_command,
-            import_practices_command]
+            sync_index_command, check_files_command, create_user_command, backup_command, indexer_command,
+            restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback):
@@ -201,6 +201,42 @@ def sync_index_command() -> None:
 
     applied = outbox.sync_index(get_index(), current_app.config["INDEX_DIR"], wait=True)
     click.echo(f"Применено изменений: {applied}.")
+
+
+@click.command("check-files")
+@click.option("--remove-orphans", is_flag=True,
+              help="Удалить файлы, которые не приложены ни к одной практике (старше часа).")
+@with_appcontext
+def check_files_command(remove_orphans: bool) -> None:
+    """Сверить файлы практик на диске с базой данных; код возврата 1, если файла нет или он повреждён."""
+    from kb.attachments.check import ORPHAN_MIN_AGE, check_files, used_files
+
+    uses = used_files()
+    try:
+        with click.progressbar(length=len(uses), label="Проверка файлов", show_pos=True) as bar:
+            report = check_files(remove_orphans, progress=bar.update, uses=uses)
+    except OSError as exc:
+        _fail(f"Проверка файлов не удалась: {os_error_reason(exc)}.")
+    for title, found in (("Нет файла", report.missing), ("Файл повреждён (содержимое не совпадает с его "
+                                                         "контрольной суммой)", report.damaged)):
+        if found:
+            lines = [f"  вложение {use.attachment_id} «{use.name}» практики {use.practice_id}"
+                     for users in found.values() for use in users]
+            click.echo(f"{title} — вложений: {len(lines)}")
+            click.echo("\n".join(lines[:20]) + (f"\n  и ещё {len(lines) - 20}" if len(lines) > 20 else ""))
+    if report.orphans:
+        size = report.orphan_bytes / 1_000_000
+        if remove_orphans:
+            kept = len(report.orphans) - report.removed
+            click.echo(f"Удалено файлов, не приложенных ни к одной практике: {report.removed}"
+                       + (f"; моложе {ORPHAN_MIN_AGE // 3600} ч, оставлены: {kept}" if kept else "") + ".")
+        else:
+            click.echo(f"Файлов, не приложенных ни к одной практике: {len(report.orphans)} ({size:.1f} МБ); "
+                       "удалить: flask --app kb check-files --remove-orphans")
+    if not report.clean:
+        _fail("Файлы практик расходятся с базой данных: верните недостающие файлы из резервной копии "
+              "(flask --app kb restore) или загрузите их заново.")
+    click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
 
 
 @click.command("create-user")

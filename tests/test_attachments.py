@@ -327,3 +327,38 @@ def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, 
                            data={"csrf_token": csrf_from(client, f"/practices/{second}")})
     assert response.status_code == 302
     assert _stored_files(app) == []
+
+
+def test_check_files_finds_missing_damaged_and_left_over_files(app, editor, runner):
+    import os
+    import time
+
+    client, pid = editor
+    for name, text in (("первый.docx", "Первый отчёт."), ("второй.docx", "Второй отчёт."),
+                       ("третий.docx", "Третий отчёт.")):
+        upload(client, pid, name, make_docx(text))
+    assert runner.invoke(args=["check-files"]).output.endswith("совпадают с базой данных: проверено 3.\n")
+    with app.app_context():
+        digests = dict(db.session.execute(select(Attachment.original_name, Attachment.sha256)).all())
+    root = Path(app.config["UPLOAD_DIR"])
+    stored = {name: root / d[:2] / d[2:4] / d for name, d in digests.items()}
+    stored["первый.docx"].unlink()
+    stored["второй.docx"].write_bytes(b"PK\x03\x04 a file overwritten by something else")
+    fresh = root / "00" / "11" / ("0011" + "a" * 60)  # an upload whose commit is still on its way
+    old = root / "ab" / "cd" / "tmpq1w2e3r4"  # a temporary file of a process that died while writing
+    for path in (fresh, old):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 1000)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+
+    result = runner.invoke(args=["check-files"])
+    assert result.exit_code == 1
+    assert "Нет файла — вложений: 1\n  вложение" in result.output and "«первый.docx»" in result.output
+    assert "Файл повреждён" in result.output and "«второй.docx»" in result.output
+    assert "«третий.docx»" not in result.output
+    assert "не приложенных ни к одной практике: 2" in result.output and fresh.exists() and old.exists()
+
+    result = runner.invoke(args=["check-files", "--remove-orphans"])
+    assert "Удалено файлов, не приложенных ни к одной практике: 1; моложе 1 ч, оставлены: 1." in result.output
+    assert fresh.exists() and not old.exists()
+    assert stored["второй.docx"].exists() and stored["третий.docx"].exists(), "a damaged file is not removed"
