@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/scale.py --n 100000 --keep /tmp/kb-100k          # once: an instance with an index
     .venv/bin/python bench/load.py --instance /tmp/kb-100k [--workers 3] [--duration 30] [--connections 8]
+    .venv/bin/python bench/load.py --instance /tmp/kb-100k --soak 540     # then 9 more minutes of the mix
 
 Needs wrk (Debian: `apt-get install wrk`). Two runs against the same gunicorn: the mix (search 60 %,
 practice pages 25 %, autocomplete 15 %) and search pages alone. Search URLs come from a pool of
 distinct queries (words of the bank's own titles, a third of them with facet filters), so most of
 them are not in any worker's result cache. Prints requests/s, errors (socket errors and any status
-other than 2xx/3xx), latency percentiles and the workers' RSS.
+other than 2xx/3xx), latency percentiles and the workers' RSS. ``--soak`` then keeps the mix going in
+30-second runs and prints the largest worker's RSS after each: whether the caches level off under the limit.
 
 The bench instance's `config.py` gets a high API_RATE_LIMIT (all requests come from one address;
 autocomplete is an API endpoint): only in the instance given, never in a real one.
@@ -36,6 +38,7 @@ from scale import fetch, machine_speed, start_server, stop_server, worker_memory
 BENCH_LIMIT = 'API_RATE_LIMIT = "1000000 per minute"  # bench/load.py: one client address sends everything\n'
 REGIONS = ["RU-CHE", "RU-MOW", "RU-SPE", "RU-SVE", "RU-TA"]
 LEVELS = ["primary", "basic", "secondary", "preschool"]
+SOAK_STEP = 30  # seconds of each --soak run
 
 LUA = """
 local paths = {%s}
@@ -108,6 +111,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pool", type=int, default=3000, help="distinct URLs of each kind")
+    parser.add_argument("--soak", type=int, default=0, help="seconds more of the mix, RSS after every 30")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("Нужен wrk: apt-get install wrk")
@@ -132,6 +136,9 @@ def main() -> None:
             "только поиск": run_wrk(base, pools["search"], args.duration, args.connections, args.threads),
         }
         rss, anon = max(worker_memory(server))
+        soak = []
+        for _ in range(-(-args.soak // SOAK_STEP)):
+            soak.append((run_wrk(base, mix, SOAK_STEP, args.connections, args.threads), max(worker_memory(server))))
     finally:
         stop_server(server)
     print(f"gunicorn: {args.workers} процесса(ов); wrk: {args.threads} потока, {args.connections} соединений, "
@@ -140,6 +147,13 @@ def main() -> None:
         print(f"  {name:<50} {r['rps']:7.1f} запр/с   ошибок {r['errors']} из {r['requests']}   "
               f"p50 {r['p50_us'] / 1000:.0f} мс, p90 {r['p90_us'] / 1000:.0f} мс, p99 {r['p99_us'] / 1000:.0f} мс")
     print(f"  RSS самого большого веб-процесса после прогонов: {rss:.0f} МБ (своей памяти, RssAnon: {anon:.0f} МБ)")
+    if soak:
+        print(f"  и ещё {len(soak) * SOAK_STEP} с смеси; RSS самого большого веб-процесса (своей памяти) "
+              f"каждые {SOAK_STEP} с:")
+        print("   " + ", ".join(f"{rss:.0f} ({anon:.0f})" for _, (rss, anon) in soak) + " МБ")
+        requests = sum(r["requests"] for r, _ in soak)
+        seconds = sum(r["duration_us"] for r, _ in soak) / 1e6
+        print(f"   {requests / seconds:.1f} запр/с, ошибок {sum(r['errors'] for r, _ in soak)} из {requests}")
     print(f"  скорость машины (bench/scale.py): {speed_before:.0f} мс до прогонов, {machine_speed():.0f} мс после")
 
 
