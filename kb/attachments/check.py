@@ -22,7 +22,6 @@ from kb.extensions import db
 
 # A left-over file younger than this may be an upload whose commit is still on its way: never removed.
 ORPHAN_MIN_AGE = 3600
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,8 @@ class FileReport:
 
 
 def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            sha.update(chunk)
-    return sha.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def used_files() -> dict[str, list[FileUse]]:
