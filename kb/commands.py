@@ -234,8 +234,9 @@ def check_files_command(remove_orphans: bool) -> None:
             click.echo(f"Файлов, не приложенных ни к одной практике: {len(report.orphans)} ({size:.1f} МБ); "
                        "удалить: flask --app kb check-files --remove-orphans")
     if not report.clean:
-        _fail("Файлы практик расходятся с базой данных: верните недостающие файлы из резервной копии "
-              "(flask --app kb restore) или загрузите их заново.")
+        # Not `restore`: it replaces the whole bank with the archive's, losing whatever came after it.
+        _fail("Файлы практик расходятся с базой данных: возьмите эти файлы из папки uploads/ резервной копии "
+              "(тот же путь внутри UPLOAD_DIR) или приложите их к практикам заново.")
     click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
 
 

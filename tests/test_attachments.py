@@ -356,6 +356,7 @@ def test_check_files_finds_missing_damaged_and_left_over_files(app, editor, runn
     assert "Нет файла — вложений: 1\n  вложение" in result.output and "«первый.docx»" in result.output
     assert "Файл повреждён" in result.output and "«второй.docx»" in result.output
     assert "«третий.docx»" not in result.output
+    assert "возьмите эти файлы из папки uploads/ резервной копии" in result.output
     assert "не приложенных ни к одной практике: 2" in result.output and fresh.exists() and old.exists()
 
     result = runner.invoke(args=["check-files", "--remove-orphans"])

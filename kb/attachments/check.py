@@ -84,7 +84,7 @@ def check_files(remove_orphans: bool = False, progress: Callable[[int], None] | 
         if progress is not None:
             progress(1)
     now = time.time()
-    for path in sorted(p for p in store.root.rglob("*") if p.is_file()) if store.root.is_dir() else ():
+    for path in sorted(p for p in store.root.rglob("*") if p.is_file()):  # no folder yet: nothing
         if path.name in uses and path == store.path(path.name):
             continue
         stat = path.stat()
