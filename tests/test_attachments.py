@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kb.attachments.models import Attachment
+from kb.accounts.models import User
+from kb.attachments.models import Attachment, StoredFile
 from kb.extensions import db
 from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
@@ -318,6 +319,8 @@ def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attachment)) == 3
     assert len(_stored_files(app)) == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 2
     response = client.post(f"/practices/{first}/delete", data={"csrf_token": csrf_from(client, f"/practices/{first}")})
     assert response.status_code == 302
     assert [p.read_bytes() for p in _stored_files(app)] == [shared], "the shared file stays for the second draft"
@@ -327,6 +330,67 @@ def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, 
                            data={"csrf_token": csrf_from(client, f"/practices/{second}")})
     assert response.status_code == 302
     assert _stored_files(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
+
+
+def test_an_upload_of_the_same_bytes_during_a_removal_keeps_the_file(app, make_user, make_practice, monkeypatch):
+    """Teacher A removes the last attachment of some bytes while teacher B, who cannot see A's draft (so is not
+    offered the duplicate), uploads the very same bytes. B's upload finds the file on disk and writes nothing; A's
+    removal must not then delete the file from under B's new attachment."""
+    import threading
+
+    from kb.attachments import services
+    from kb.attachments.storage import FileStorage
+
+    teacher_a, teacher_b = make_user("teacher"), make_user("teacher")
+    with app.app_context():
+        first = make_practice("Черновик учителя А", status="draft", owner_id=teacher_a)
+        second = make_practice("Черновик учителя Б", status="draft", owner_id=teacher_b)
+    client_a, client_b = app.test_client(), app.test_client()
+    sign_in(client_a, teacher_a)
+    sign_in(client_b, teacher_b)
+    data = make_docx()
+    upload(client_a, first, "отчёт.docx", data)
+    removed_id = db_id(app)
+    token = csrf_from(client_a, f"/practices/{first}")
+
+    saved, go_on = threading.Event(), threading.Event()
+    original_save = FileStorage.save
+
+    def save_then_wait(self, *args, **kwargs):  # B's upload stops between finding the file and its commit
+        digest = original_save(self, *args, **kwargs)
+        saved.set()
+        go_on.wait(10)
+        return digest
+
+    monkeypatch.setattr(FileStorage, "save", save_then_wait)
+    added, removals = [], []
+
+    def upload_b():
+        with app.app_context():
+            user, practice = db.session.get(User, teacher_b), db.session.get(Practice, second)
+            added.append(services.add_attachment(user, practice, "копия.docx", data).id)
+            db.session.commit()
+
+    def remove_a():
+        removals.append(client_a.post(f"/attachments/{removed_id}/delete", data={"csrf_token": token}).status_code)
+
+    uploading = threading.Thread(target=upload_b)
+    uploading.start()
+    assert saved.wait(10)
+    removing = threading.Thread(target=remove_a)
+    removing.start()
+    removing.join(1.0)  # without the lock on the file's row the removal is over by now, and the file deleted
+    go_on.set()
+    uploading.join(15)
+    removing.join(15)
+    assert removals == [302] and len(added) == 1
+    assert [p.read_bytes() for p in _stored_files(app)] == [data]
+    with client_b.get(f"/attachments/{added[0]}/копия.docx") as download:
+        assert download.status_code == 200 and download.data == data
+    with app.app_context():
+        assert db.session.scalars(select(StoredFile.sha256)).all() == [hashlib.sha256(data).hexdigest()]
 
 
 def test_check_files_finds_missing_damaged_and_left_over_files(app, editor, runner):
@@ -346,10 +410,14 @@ def test_check_files_finds_missing_damaged_and_left_over_files(app, editor, runn
     stored["второй.docx"].write_bytes(b"PK\x03\x04 a file overwritten by something else")
     fresh = root / "00" / "11" / ("0011" + "a" * 60)  # an upload whose commit is still on its way
     old = root / "ab" / "cd" / "tmpq1w2e3r4"  # a temporary file of a process that died while writing
-    for path in (fresh, old):
+    left = make_docx("Отчёт, чья загрузка не дошла до базы.")  # an upload whose commit failed, long ago
+    left_digest = hashlib.sha256(left).hexdigest()
+    old_upload = root / left_digest[:2] / left_digest[2:4] / left_digest
+    for path, data in ((fresh, b"x" * 1000), (old, b"x" * 1000), (old_upload, left)):
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"x" * 1000)
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
+        path.write_bytes(data)
+    for path in (old, old_upload):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
 
     result = runner.invoke(args=["check-files"])
     assert result.exit_code == 1
@@ -357,9 +425,29 @@ def test_check_files_finds_missing_damaged_and_left_over_files(app, editor, runn
     assert "Файл повреждён" in result.output and "«второй.docx»" in result.output
     assert "«третий.docx»" not in result.output
     assert "возьмите эти файлы из папки uploads/ резервной копии" in result.output
-    assert "не приложенных ни к одной практике: 2" in result.output and fresh.exists() and old.exists()
+    assert "не приложенных ни к одной практике: 3" in result.output
+    assert fresh.exists() and old.exists() and old_upload.exists()
 
     result = runner.invoke(args=["check-files", "--remove-orphans"])
-    assert "Удалено файлов, не приложенных ни к одной практике: 1; моложе 1 ч, оставлены: 1." in result.output
-    assert fresh.exists() and not old.exists()
+    assert "Удалено файлов, не приложенных ни к одной практике: 2; моложе 1 ч, оставлены: 1." in result.output
+    assert fresh.exists() and not old.exists() and not old_upload.exists()
     assert stored["второй.docx"].exists() and stored["третий.docx"].exists(), "a damaged file is not removed"
+
+
+def test_check_files_keeps_a_left_over_file_an_upload_has_taken_since(app, editor):
+    """`check-files --remove-orphans` reads the attachments first and the disk after; an old left-over file whose
+    bytes were uploaded again in between (the upload found the file and wrote nothing) now has an attachment."""
+    import os
+    import time
+
+    from kb.attachments.check import check_files
+
+    client, pid = editor
+    data = make_docx("Файл, загруженный снова, пока шла проверка.")
+    upload(client, pid, "снова.docx", data)
+    (path,) = _stored_files(app)
+    os.utime(path, (time.time() - 7200, time.time() - 7200))
+    with app.app_context():
+        report = check_files(remove_orphans=True, uses={})  # the attachments as read before the upload
+    assert report.orphans == [path] and report.removed == 0
+    assert path.read_bytes() == data

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kb.attachments.models import Attachment
-from kb.attachments.storage import storage
+from kb.attachments.services import delete_unused_files
+from kb.attachments.storage import FileStorage, storage
 from kb.extensions import db
 
 # A left-over file younger than this may be an upload whose commit is still on its way: never removed.
@@ -51,6 +52,13 @@ class FileReport:
 def _digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _is_stored(store: FileStorage, path: Path) -> bool:
+    try:
+        return path == store.path(path.name)
+    except ValueError:
+        return False
 
 
 def used_files() -> dict[str, list[FileUse]]:
@@ -91,6 +99,9 @@ def check_files(remove_orphans: bool = False, progress: Callable[[int], None] | 
         report.orphans.append(path)
         report.orphan_bytes += stat.st_size
         if remove_orphans and now - stat.st_mtime >= ORPHAN_MIN_AGE:
-            path.unlink(missing_ok=True)
-            report.removed += 1
+            if _is_stored(store, path):  # under its row's lock: an upload of the same bytes may have come since
+                report.removed += delete_unused_files([path.name])
+            else:
+                path.unlink(missing_ok=True)
+                report.removed += 1
     return report

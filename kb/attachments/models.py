@@ -25,3 +25,13 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     practice: Mapped[Practice] = relationship(back_populates="attachments")
+
+
+class StoredFile(db.Model):
+    """One file on disk under UPLOAD_DIR, by its digest; its row is what uploads and deletions of the same bytes
+    lock (the database serialises them, on one machine or several): an upload claims the row before it looks for
+    the file, a deletion claims it before it checks that no attachment uses the file."""
+
+    __tablename__ = "stored_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from pathlib import PurePath
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Connection, delete, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, detect, extract_text
-from kb.attachments.models import Attachment
+from kb.attachments.models import Attachment, StoredFile
 from kb.attachments.storage import storage
 from kb.extensions import db
 from kb.practices import policy
@@ -52,7 +55,9 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
     name = clean_filename(filename)
     kind = detect(data, name)
     text = extract_text(data, kind)
-    digest = storage().save(data)
+    digest = hashlib.sha256(data).hexdigest()
+    claim_file(db.session.connection(), digest)  # until this transaction ends, no deletion of these bytes
+    storage().save(data, digest)
     attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
                             text=text, uploaded_by_id=user.id)
     db.session.add(attachment)
@@ -90,11 +95,45 @@ def _note_unused_files(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _delete_unused_files(session: Session) -> None:
-    for digest in session.info.pop(_UNUSED_FILES, ()):
+    digests = session.info.pop(_UNUSED_FILES, ())
+    if digests:
+        delete_unused_files(digests)
+
+
+# How long a deletion waits for an upload of the same bytes to commit before it leaves the file to
+# `check-files --remove-orphans` (PostgreSQL; SQLite waits its busy timeout).
+DELETE_LOCK_TIMEOUT_MS = 2000
+
+
+def claim_file(connection: Connection, digest: str) -> None:
+    """Lock the file's row (made if missing) until the transaction ends: an upload of these bytes and a deletion of
+    them wait for each other. Without it, an upload that found the file on disk, committed after a deletion had
+    checked that no attachment used it, and the deletion then took away the file the new attachment needed."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(StoredFile).values(sha256=digest)
+    # DO UPDATE rather than DO NOTHING: only an update locks a row that is already there.
+    connection.execute(statement.on_conflict_do_update(index_elements=[StoredFile.sha256],
+                                                       set_={"sha256": statement.excluded.sha256}))
+
+
+def delete_unused_files(digests) -> int:
+    """Delete the files no attachment uses, each in a short transaction of its own that holds only its row (so
+    never a deadlock with a bulk import holding several); returns how many were deleted. A file still in use,
+    or one whose row stays locked past the timeout, is kept: harmless, `check-files` lists it."""
+    store, deleted = storage(), 0
+    for digest in sorted(digests):
         try:
-            storage().delete(digest)
-        except OSError as exc:  # the attachment is gone; its bytes stay as an orphan, which harms nothing
+            with db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"SET LOCAL lock_timeout = {DELETE_LOCK_TIMEOUT_MS}"))
+                claim_file(connection, digest)
+                if connection.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1)) is None:
+                    store.delete(digest)
+                    connection.execute(delete(StoredFile).where(StoredFile.sha256 == digest))
+                    deleted += 1
+        except (OSError, SQLAlchemyError) as exc:  # its attachment is gone; the bytes stay as an orphan
             current_app.logger.warning("An unused file was not deleted (%s): %s", digest, exc)
+    return deleted
 
 
 @event.listens_for(Session, "after_rollback")
