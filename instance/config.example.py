@@ -9,5 +9,9 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # Where the search index lives (default: instance/index):
 # INDEX_DIR = "/var/lib/kb/index"
 
+# This index copy's name in the change log's list of copies (flask --app kb prune-outbox);
+# default: host name and index folder.
+# INDEX_NAME = "web-1"
+
 # Results per page in search (the API accepts per_page up to SEARCH_MAX_PER_PAGE):
 # SEARCH_PER_PAGE = 20

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 from kb.bulkimport.commands import import_practices_command
 from kb.errors import os_error_reason
 from kb.extensions import db
+from kb.search.outbox import KEEP_DAYS
 
 
 def _fail(message: str) -> None:
@@ -29,8 +30,8 @@ def register(app: Flask) -> None:
 
 def _commands() -> list[click.Command]:
     return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
-            sync_index_command, check_files_command, create_user_command, backup_command, indexer_command,
-            restore_command, import_practices_command]
+            sync_index_command, prune_outbox_command, check_files_command, create_user_command, backup_command,
+            indexer_command, restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback):
@@ -199,8 +200,49 @@ def sync_index_command() -> None:
     from kb.search import outbox
     from kb.search.services import get_index
 
-    applied = outbox.sync_index(get_index(), current_app.config["INDEX_DIR"], wait=True)
+    index_dir = current_app.config["INDEX_DIR"]
+    try:
+        applied = outbox.sync_index(get_index(), index_dir, wait=True)
+    except outbox.OutboxPruned as exc:
+        _fail(f"Индекс отстал: {exc}. Перестройте его: flask --app kb reindex")
+    outbox.report_position(index_dir, force=True)
     click.echo(f"Применено изменений: {applied}.")
+
+
+@click.command("prune-outbox")
+@click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0),
+              help="Сколько дней хранить строки журнала изменений.")
+@click.option("--dry-run", is_flag=True, help="Только показать, что будет удалено.")
+@with_appcontext
+def prune_outbox_command(keep_days: float, dry_run: bool) -> None:
+    """Удалить из журнала изменений старые строки, которые применили все живые экземпляры индекса."""
+    from kb.search import outbox
+
+    report = outbox.plan_pruning(keep_days, current_app.config["INDEX_DIR"])
+    click.echo("Экземпляры индекса:" if report.replicas else "Ни один экземпляр индекса не сообщал о себе.")
+    for replica in report.replicas:
+        if replica.reported_at is None:
+            state = "этот экземпляр"
+        else:
+            state = f"сообщал {replica.reported_at:%d.%m.%Y %H:%M} UTC" + (
+                "" if replica.live else f"; молчит дольше {outbox.LIVE_HOURS} ч — его не ждём, при возвращении "
+                                        "он перестроит индекс")
+        click.echo(f"  {replica.name}: позиция {replica.position} ({state})")
+    if report.floor is None:
+        click.echo(f"Нет ни одного живого экземпляра (сообщавшего о себе за {outbox.LIVE_HOURS} ч): "
+                   "журнал не тронут.")
+        return
+    if not report.to_delete:
+        click.echo(f"Удалять нечего: в журнале нет строк старше {keep_days:g} дн., применённых всеми живыми "
+                   "экземплярами.")
+        return
+    if dry_run:
+        click.echo(f"Будет удалено строк журнала: {report.to_delete} (по №{report.through_id}, старше "
+                   f"{keep_days:g} дн.).")
+        return
+    with click.progressbar(length=report.through_id - report.first_id + 1, label="Удаление") as bar:
+        deleted = outbox.prune(report, progress=bar.update)
+    click.echo(f"Удалено строк журнала: {deleted} (по №{report.through_id}, старше {keep_days:g} дн.).")
 
 
 @click.command("check-files")
@@ -381,7 +423,7 @@ def follow_outbox(index_dir: str) -> int:
         # A deleted or damaged folder shows here even when no change is pending (cheap: the open
         # searcher is reused while the folder and its generation stay the same).
         index.doc_count()
-        return outbox.sync_index(index, index_dir, wait=True)
+        applied = outbox.sync_index(index, index_dir, wait=True)
     except IndexLocked as exc:
         # Someone else's long commit: not damage, the next round tries again.
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
@@ -391,6 +433,8 @@ def follow_outbox(index_dir: str) -> int:
         count = rebuild_index()
         click.echo(f"Индекс перестроен: {count} документов.", err=True)
         return count
+    outbox.report_position(index_dir)  # at most once a minute: how far this copy has got
+    return applied
 
 
 for _command in _commands():

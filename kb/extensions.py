@@ -8,7 +8,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import Connection, CursorResult, MetaData, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -32,6 +34,15 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Войдите, чтобы продолжить."
 login_manager.login_message_category = "info"
+
+
+def upsert(connection: Connection, model: type, values: dict, key: str) -> CursorResult:
+    """INSERT … ON CONFLICT (key) DO UPDATE with the other values (or the key itself when there are none: only
+    an update, never DO NOTHING, locks a row that is already there) — on SQLite and PostgreSQL alike."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite_dialect
+    statement = dialect.insert(model).values(**values)
+    updates = {name: statement.excluded[name] for name in values if name != key} or {key: statement.excluded[key]}
+    return connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

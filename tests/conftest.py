@@ -245,11 +245,15 @@ def _copy_instance(source: Path, target: Path) -> None:
 def base_instance(tmp_path_factory) -> Path:
     """An instance after `flask --app kb init`: migrated schema and vocabularies, empty index."""
     from kb.commands import initialise
+    from kb.search.models import IndexReplica
 
     folder = tmp_path_factory.mktemp("base-instance")
     app = make_app(folder)
     with app.app_context():
         initialise()
+        # Copies of this template are instances of their own: the template's index copy is none of theirs.
+        db.session.execute(IndexReplica.__table__.delete())
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return folder

@@ -223,3 +223,76 @@ def test_a_failed_reindex_says_so_in_russian_and_keeps_the_index(demo_app, monke
     assert "Переиндексация не удалась, прежний индекс остался на месте" in result.output
     assert "поле не разобрать" in result.output
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def _age_outbox(days: float) -> None:
+    from datetime import timedelta
+
+    from kb.timeutil import utcnow
+
+    db.session.execute(IndexOutbox.__table__.update().values(created_at=utcnow() - timedelta(days=days)))
+    db.session.commit()
+
+
+def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice, runner):
+    from datetime import timedelta
+
+    from kb.search.models import IndexReplica, OutboxPruning
+    from kb.timeutil import utcnow
+
+    with app.app_context():
+        for n in range(6):
+            make_practice(f"Практика для журнала {n}")
+        ids = list(db.session.scalars(select(IndexOutbox.id).order_by(IndexOutbox.id)))
+        assert len(ids) == 6
+        _age_outbox(10)
+        middle = ids[2]
+        db.session.add_all([
+            IndexReplica(name="другая-машина:/srv/kb/index", position=middle, reported_at=utcnow()),
+            IndexReplica(name="выключенная:/srv/kb/index", position=0, reported_at=utcnow() - timedelta(days=3)),
+        ])
+        db.session.commit()
+
+    planned = runner.invoke(args=["prune-outbox", "--dry-run"])
+    assert planned.exit_code == 0, planned.output
+    assert f"другая-машина:/srv/kb/index: позиция {middle} (сообщал" in planned.output
+    assert "выключенная:/srv/kb/index: позиция 0" in planned.output and "молчит дольше 24 ч" in planned.output
+    assert f"позиция {ids[-1]} (этот экземпляр)" in planned.output
+    assert f"Будет удалено строк журнала: 3 (по №{middle}, старше 7 дн.)." in planned.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 6, "a dry run deletes nothing"
+
+    pruned = runner.invoke(args=["prune-outbox"])
+    assert pruned.exit_code == 0, pruned.output
+    assert f"Удалено строк журнала: 3 (по №{middle}, старше 7 дн.)." in pruned.output
+    with app.app_context():
+        assert list(db.session.scalars(select(IndexOutbox.id).order_by(IndexOutbox.id))) == ids[3:]
+        assert db.session.scalar(select(OutboxPruning.through_id)) == middle
+        db.session.get(IndexReplica, "другая-машина:/srv/kb/index").position = ids[-1]
+        db.session.commit()
+
+    assert "старше 30 дн." in runner.invoke(args=["prune-outbox", "--keep-days", "30"]).output
+    pruned = runner.invoke(args=["prune-outbox"])
+    assert f"Удалено строк журнала: 2 (по №{ids[-2]}, старше 7 дн.)." in pruned.output
+    with app.test_request_context():
+        assert list(db.session.scalars(select(IndexOutbox.id))) == [ids[-1]], "the highest row always stays"
+        # SQLite numbers a new row after the highest one left: no id is given twice, so no copy skips one.
+        added = make_practice("Практика про криптозоологический кружок")
+        assert db.session.scalar(select(func.max(IndexOutbox.id))) > ids[-1]  # and make_practice applied it
+        assert _ids(app, "криптозоологический") == {f"practice:{added}"}
+        assert check_index().clean
+
+
+def test_prune_outbox_without_a_live_copy_touches_nothing(app, make_practice, runner):
+    with app.app_context():
+        make_practice("Практика без живых копий индекса")
+        make_practice("Ещё одна практика")
+        _age_outbox(30)
+    shutil.rmtree(app.config["INDEX_DIR"])
+    outbox.state_path(app.config["INDEX_DIR"]).unlink()
+    result = runner.invoke(args=["prune-outbox", "--keep-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Ни один экземпляр индекса не сообщал о себе." in result.output
+    assert "Нет ни одного живого экземпляра (сообщавшего о себе за 24 ч): журнал не тронут." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 2

@@ -361,6 +361,66 @@ def test_two_instances_on_one_database_converge(app, make_user, make_token, tmp_
         db.engine.dispose()
 
 
+def test_a_copy_silent_past_the_outbox_pruning_rebuilds_and_converges(app, make_user, make_token, tmp_path):
+    """A second instance stops following the shared change log; `prune-outbox` on the first no longer waits for
+    it and deletes rows the second never applied. When the second comes back, it does not skip them silently:
+    `sync-index` says its index is behind, and its writer rebuilds it and follows on like a new instance."""
+    from datetime import timedelta
+
+    from kb.commands import follow_outbox
+    from kb.search.models import IndexOutbox, IndexReplica
+
+    first, runner = app, app.test_cli_runner()
+    second = make_app(tmp_path / "second", SQLALCHEMY_DATABASE_URI=first.config["SQLALCHEMY_DATABASE_URI"])
+    headers = bearer(make_token(make_user("admin", region=None)))
+    client = first.test_client()
+
+    def create(title: str) -> int:
+        made = client.post("/api/v1/practices", json={
+            "title": title, "sections": {"annotation": f"{title}: описание опыта."}, "region": "RU-CHE",
+            "levels": ["primary"], "topics": ["research_projects"], "year": 2024}, headers=headers)
+        assert made.status_code == 201, made.get_data(as_text=True)
+        for action in ("submit", "publish"):
+            moved = client.post(f"/api/v1/practices/{made.json['id']}/transitions", json={"action": action},
+                                headers=headers)
+            assert moved.status_code == 200, moved.get_data(as_text=True)
+        return made.json["id"]
+
+    create("Школьный театр в начальной школе")
+    joined = second.test_cli_runner().invoke(args=["init"])  # builds its index and says where it is
+    assert joined.exit_code == 0, joined.output
+    missed = [create(f"Робототехника в кружке {n}") for n in range(3)]  # the second copy is silent now
+    edited = client.patch(f"/api/v1/practices/{missed[0]}", json={"title": "Лего-конструирование в кружке"},
+                          headers=headers)
+    assert edited.status_code == 200, edited.get_data(as_text=True)
+    with first.app_context():
+        name = outbox.replica_name(second.config["INDEX_DIR"])
+        assert db.session.get(IndexReplica, name).position < outbox.max_outbox_id()
+        db.session.get(IndexReplica, name).reported_at = utcnow() - timedelta(days=2)
+        db.session.execute(IndexOutbox.__table__.update().values(created_at=utcnow() - timedelta(days=10)))
+        db.session.commit()
+    assert runner.invoke(args=["sync-index"]).exit_code == 0
+    pruned = runner.invoke(args=["prune-outbox"])
+    assert pruned.exit_code == 0 and "молчит дольше 24 ч" in pruned.output, pruned.output
+    assert "Удалено строк журнала:" in pruned.output
+
+    behind = second.test_cli_runner().invoke(args=["sync-index"])
+    assert behind.exit_code == 1
+    assert "Индекс отстал: журнал изменений удалён по №" in behind.output
+    assert "Перестройте его: flask --app kb reindex" in behind.output
+    with second.app_context():
+        assert follow_outbox(second.config["INDEX_DIR"]) > 0  # the writer's round: a rebuild
+        assert check_index().clean
+        assert db.session.get(IndexReplica, name).position == outbox.max_outbox_id()
+        versions_b = get_index().versions()
+        db.session.remove()
+        db.engine.dispose()
+    with first.app_context():
+        assert get_index().versions() == versions_b
+    assert {f"practice:{pid}" for pid in missed} <= set(versions_b)
+    assert _results(client, "лего-конструирование") == [("practice", missed[0])]
+
+
 def test_rebuild_looks_again_for_changes_still_in_flight(app, make_practice):
     """A transaction that took its outbox id before a rebuild read the database but commits after it:
     the rebuild remembers the id as a gap, and the writer applies the change when it appears."""

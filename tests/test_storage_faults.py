@@ -142,7 +142,7 @@ def test_a_reindex_without_room_says_so_and_the_old_index_stays(app, make_practi
     ("sqlite:///{folder}/missing/kb.sqlite3", "База данных недоступна (unable to open database file)."),
     ("sqlite:///{folder}/empty.sqlite3", "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."),
 ])
-@pytest.mark.parametrize("args", [["check-index"], ["check-files"], ["reindex"], ["sync-index"],
+@pytest.mark.parametrize("args", [["check-index"], ["check-files"], ["reindex"], ["sync-index"], ["prune-outbox"],
                                   ["backup", "-o", "{folder}/b.tar.gz"],
                                   ["create-user", "admin@example.org", "--role", "admin"]])
 def test_a_command_meeting_no_usable_database_says_so_in_one_line(tmp_path, url, message, args):

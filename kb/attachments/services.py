@@ -8,7 +8,6 @@ from pathlib import PurePath
 
 from flask import current_app
 from sqlalchemy import Connection, delete, event, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -17,7 +16,7 @@ from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, detect, extract_text
 from kb.attachments.models import Attachment, StoredFile
 from kb.attachments.storage import storage
-from kb.extensions import db
+from kb.extensions import db, upsert
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
@@ -109,11 +108,7 @@ def claim_file(connection: Connection, digest: str) -> None:
     """Lock the file's row (made if missing) until the transaction ends: an upload of these bytes and a deletion of
     them wait for each other. Without it, an upload that found the file on disk, committed after a deletion had
     checked that no attachment used it, and the deletion then took away the file the new attachment needed."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StoredFile).values(sha256=digest)
-    # DO UPDATE rather than DO NOTHING: only an update locks a row that is already there.
-    connection.execute(statement.on_conflict_do_update(index_elements=[StoredFile.sha256],
-                                                       set_={"sha256": statement.excluded.sha256}))
+    upsert(connection, StoredFile, {"sha256": digest}, "sha256")
 
 
 def delete_unused_files(digests) -> int:

@@ -35,8 +35,9 @@ from kb.extensions import db
 from kb.timeutil import utcnow
 
 FORMAT_VERSION = 1
-# Derived data: the change log only feeds the index, which a restore rebuilds.
-SKIPPED_TABLES = {"index_outbox"}
+# Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
+# and the runs of prune-outbox describe that log, not the bank.
+SKIPPED_TABLES = {"index_outbox", "index_replica", "index_outbox_pruning"}
 # What makes an instance non-empty: restoring over it would mix two banks.
 CONTENT_TABLES = ("practice", "resolution", "user")
 BATCH = 1000

@@ -20,6 +20,30 @@ class IndexOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class IndexReplica(db.Model):
+    """An index copy that follows the outbox (an instance's writer), and how far it had got when it last said so:
+    `prune-outbox` keeps every row a live copy has not applied yet."""
+
+    __tablename__ = "index_replica"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int]
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxPruning(db.Model):
+    """One run of `prune-outbox`: rows up to ``through_id`` older than ``older_than`` were deleted. An index copy
+    whose position is below the highest ``through_id`` may have missed changes: its writer rebuilds it."""
+
+    __tablename__ = "index_outbox_pruning"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through_id: Mapped[int]
+    older_than: Mapped[datetime]
+    deleted: Mapped[int] = mapped_column(default=0)
+    pruned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SavedSearch(db.Model):
     """A search a user keeps: its query string, to repeat it or follow it as an Atom feed."""
 

@@ -17,24 +17,38 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, func, insert, or_, select
+from sqlalchemy import delete, event, func, insert, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kb.extensions import db
-from kb.search.models import IndexOutbox
+from indexer import IndexUnavailable
+from kb.extensions import db, upsert
+from kb.search.models import IndexOutbox, IndexReplica, OutboxPruning
 from kb.timeutil import utcnow
 
 GAP_TTL_SECONDS = 600
 # A rebuild looks this far below the highest outbox id for ids of transactions still in flight.
 REBUILD_GAP_WINDOW = 1000
 BATCH_SIZE = 500
+# A writer says where it is at most this often (seconds); a copy silent for LIVE_HOURS is not waited for.
+REPORT_INTERVAL = 60.0
+LIVE_HOURS = 24
+KEEP_DAYS = 7
+PRUNE_BATCH = 10_000
+
+
+class OutboxPruned(IndexUnavailable):
+    """Rows this index copy had not applied were deleted from the outbox (the copy was silent for longer than
+    `prune-outbox` waits for one): only a rebuild from the database makes it whole again."""
 
 
 def _keys_for(obj: object, deleted: bool) -> list[tuple[str, int]]:
@@ -144,6 +158,10 @@ def _apply_pending(index, index_dir: Path) -> int:
 
     path = state_path(index_dir)
     state = WriterState.load(path)
+    pruned = pruned_through()
+    if state.position < pruned:
+        db.session.rollback()
+        raise OutboxPruned(f"журнал изменений удалён по №{pruned}, а индекс применил его только по №{state.position}")
     applied = 0
     while True:
         conditions = [IndexOutbox.id > state.position]
@@ -217,3 +235,119 @@ def rebuild_point() -> WriterState:
 def reset_position(index_dir: str | Path, start: WriterState) -> None:
     """After a full rebuild that read the database from ``start`` (see ``rebuild_point``)."""
     start.save(state_path(index_dir))
+
+
+def pruned_through() -> int:
+    """The highest outbox id `prune-outbox` may have deleted (0: nothing ever deleted)."""
+    return db.session.scalar(select(func.max(OutboxPruning.through_id))) or 0
+
+
+def replica_name(index_dir: str | Path) -> str:
+    """This index copy's name in `index_replica`: ``INDEX_NAME``, or the host and the index folder."""
+    name = current_app.config.get("INDEX_NAME") or f"{socket.gethostname()}:{Path(index_dir).resolve()}"
+    return name[:200]
+
+
+_last_report: dict[str, float] = {}
+
+
+def report_position(index_dir: str | Path, force: bool = False) -> bool:
+    """The writer tells the bank how far its index copy has applied the outbox (at most every REPORT_INTERVAL
+    seconds unless ``force``); returns whether it did. A copy without a position yet has nothing to say."""
+    path = state_path(index_dir)
+    now = time.monotonic()
+    if not path.exists() or (not force and now - _last_report.get(str(path), float("-inf")) < REPORT_INTERVAL):
+        return False
+    state = WriterState.load(path)
+    try:
+        upsert(db.session.connection(), IndexReplica,
+               {"name": replica_name(index_dir), "position": state.position, "reported_at": utcnow()}, "name")
+        db.session.commit()
+    except SQLAlchemyError as exc:  # only advice for prune-outbox: the work it reports on is done, and stays done
+        db.session.rollback()
+        current_app.logger.warning("The index copy's position was not reported: %s", exc)
+        return False
+    _last_report[str(path)] = now
+    return True
+
+
+@dataclass
+class Replica:
+    name: str
+    position: int
+    reported_at: datetime | None  # None: this machine's own copy, read from its state file
+    live: bool
+
+
+@dataclass
+class PruneReport:
+    replicas: list[Replica]
+    older_than: datetime
+    floor: int | None = None  # the lowest position of the live copies
+    first_id: int = 0  # the lowest outbox id
+    through_id: int = 0  # rows from first_id up to here that are older than ``older_than`` go
+    to_delete: int = 0
+    deleted: int = 0
+
+
+def replicas(index_dir: str | Path | None, now: datetime) -> list[Replica]:
+    """The copies that reported, and this machine's own (``index_dir``) from its state file."""
+    live_since = now - timedelta(hours=LIVE_HOURS)
+    found = [Replica(r.name, r.position, r.reported_at, r.reported_at >= live_since)
+             for r in db.session.scalars(select(IndexReplica).order_by(IndexReplica.name))]
+    if index_dir is not None and state_path(index_dir).exists():
+        own = WriterState.load(state_path(index_dir))
+        name = replica_name(index_dir)
+        found = [r for r in found if r.name != name] + [Replica(name, own.position, None, True)]
+    return found
+
+
+def plan_pruning(keep_days: float = KEEP_DAYS, index_dir: str | Path | None = None) -> PruneReport:
+    """Which outbox rows may go: older than ``keep_days`` and applied by every live index copy.
+
+    Live: the copy reported within LIVE_HOURS (this machine's own copy, ``index_dir``, always is); with no live
+    copy nothing goes. The highest row never goes: SQLite gives a new row the highest id plus one, and a reused
+    id would be skipped by every copy."""
+    now = utcnow()
+    report = PruneReport(replicas(index_dir, now), now - timedelta(days=keep_days))
+    live = [r.position for r in report.replicas if r.live]
+    if not live:
+        return report
+    report.floor = min(live)
+    highest = max_outbox_id()
+    through = db.session.scalar(select(func.max(IndexOutbox.id)).where(
+        IndexOutbox.id <= report.floor, IndexOutbox.id < highest, IndexOutbox.created_at < report.older_than))
+    if through:
+        report.through_id = through
+        report.first_id = db.session.scalar(select(func.min(IndexOutbox.id))) or 1
+        report.to_delete = db.session.scalar(select(func.count()).where(*_prunable(report))) or 0
+    db.session.rollback()
+    return report
+
+
+def _prunable(report: PruneReport) -> list:
+    return [IndexOutbox.id <= report.through_id, IndexOutbox.created_at < report.older_than]
+
+
+def prune(report: PruneReport, progress: Callable[[int], None] | None = None) -> int:
+    """Delete what ``plan_pruning`` found, in slices of ids (a long delete never holds SQLite's write lock for
+    long); ``progress(ids)`` after each. The run is recorded first, so a copy that had not applied a deleted row
+    (a silent one) finds out and rebuilds, even if the run stops half-way."""
+    if not report.through_id:
+        return 0
+    run = OutboxPruning(through_id=report.through_id, older_than=report.older_than)
+    db.session.add(run)
+    db.session.commit()
+    low = report.first_id - 1
+    while low < report.through_id:
+        high = min(low + PRUNE_BATCH, report.through_id)
+        result = db.session.execute(delete(IndexOutbox).where(*_prunable(report), IndexOutbox.id > low,
+                                                              IndexOutbox.id <= high))
+        db.session.commit()
+        report.deleted += result.rowcount
+        if progress is not None:
+            progress(high - low)
+        low = high
+    run.deleted = report.deleted
+    db.session.commit()
+    return report.deleted

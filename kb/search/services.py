@@ -496,4 +496,5 @@ def rebuild_index(progress=None) -> int:
         count = get_index().rebuild(documents.all_documents(), progress=progress)
         outbox.reset_position(index_dir, start)
     db.session.rollback()
+    outbox.report_position(index_dir, force=True)
     return count
