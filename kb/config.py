@@ -33,6 +33,9 @@ class DefaultConfig:
     # Login throttling: memory by default; "redis://127.0.0.1:6379/0" when several workers run.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter puts the wait until a window resets into every answer under a limit; under the standard
+    # name only a 429 (and a 503) carries it (kb/errors.py), a 200 does not.
+    RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
     # While that storage (Redis) does not answer, each process counts in its own memory and looks for the
     # storage again after 1, 2, 4… s, instead of failing every request a limit applies to.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import re
+import time
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from kb.extensions import db
+from kb.extensions import db, limiter
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 MESSAGES = {
@@ -88,6 +89,13 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
+def _limit_wait() -> str:
+    """Seconds until the breached limit's window lets a request through again (RATELIMIT_HEADER_RETRY_AFTER
+    keeps Flask-Limiter's own copy of it out of the standard header, which it set on every answer, 200s too)."""
+    limit = limiter.current_limit
+    return str(max(1, int(limit.reset_at - time.time()))) if limit is not None else RETRY_AFTER
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -102,6 +110,9 @@ def register(app: Flask) -> None:
         if (code == 429 or _wants_json()) and _CYRILLIC.search(error.description or ""):
             detail = error.description  # our own message (a limit's, an abort's); werkzeug's are in English
         response = error_response(code, detail)
+        if code == 429:
+            response = make_response(response)
+            response.headers["Retry-After"] = _limit_wait()
         allow = dict(error.get_headers()).get("Allow")
         if allow and isinstance(response, Response):
             response.headers["Allow"] = allow  # a 405 names the methods that work
