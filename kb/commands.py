@@ -213,11 +213,17 @@ def sync_index_command() -> None:
 @click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0),
               help="Сколько дней хранить строки журнала изменений.")
 @click.option("--dry-run", is_flag=True, help="Только показать, что будет удалено.")
+@click.option("--forget", "forget", multiple=True, metavar="ИМЯ",
+              help="Забыть экземпляр (выведенный из работы), чтобы его позицию больше не ждать.")
 @with_appcontext
-def prune_outbox_command(keep_days: float, dry_run: bool) -> None:
+def prune_outbox_command(keep_days: float, dry_run: bool, forget: tuple[str, ...]) -> None:
     """Удалить из журнала изменений старые строки, которые применили все живые экземпляры индекса."""
     from kb.search import outbox
 
+    for name in forget:
+        if not outbox.forget_replica(name):
+            _fail(f"Экземпляра «{name}» в списке нет.")
+        click.echo(f"Экземпляр «{name}» забыт: его позицию больше не ждём.")
     report = outbox.plan_pruning(keep_days, current_app.config["INDEX_DIR"])
     click.echo("Экземпляры индекса:" if report.replicas else "Ни один экземпляр индекса не сообщал о себе.")
     for replica in report.replicas:

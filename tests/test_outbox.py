@@ -272,6 +272,11 @@ def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice,
         db.session.commit()
 
     assert "старше 30 дн." in runner.invoke(args=["prune-outbox", "--keep-days", "30"]).output
+    unknown = runner.invoke(args=["prune-outbox", "--forget", "нет-такого"])
+    assert unknown.exit_code == 1 and "Экземпляра «нет-такого» в списке нет." in unknown.output
+    forgot = runner.invoke(args=["prune-outbox", "--forget", "выключенная:/srv/kb/index", "--dry-run"])
+    assert "Экземпляр «выключенная:/srv/kb/index» забыт" in forgot.output
+    assert "выключенная:/srv/kb/index: позиция" not in forgot.output
     pruned = runner.invoke(args=["prune-outbox"])
     assert f"Удалено строк журнала: 2 (по №{ids[-2]}, старше 7 дн.)." in pruned.output
     with app.test_request_context():

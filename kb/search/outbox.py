@@ -302,6 +302,14 @@ def replicas(index_dir: str | Path | None, now: datetime) -> list[Replica]:
     return found
 
 
+def forget_replica(name: str) -> bool:
+    """Drop an index copy from the list (one taken out of service): pruning no longer waits for it. Should it
+    come back, it reports again, finds its position below the pruned rows and rebuilds."""
+    deleted = db.session.execute(delete(IndexReplica).where(IndexReplica.name == name)).rowcount
+    db.session.commit()
+    return bool(deleted)
+
+
 def plan_pruning(keep_days: float = KEEP_DAYS, index_dir: str | Path | None = None) -> PruneReport:
     """Which outbox rows may go: older than ``keep_days`` and applied by every live index copy.
 
