@@ -302,6 +302,29 @@ def test_a_removal_the_database_does_not_commit_keeps_the_file(app, editor):
         assert download.status_code == 200 and download.data == data
 
 
+def test_an_upload_the_database_does_not_commit_leaves_no_file(app, editor):
+    """The database fails at the commit of an upload: nothing is attached, and the bytes written for it go too."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    client, pid = editor
+    upload(client, pid, "первый.docx", make_docx("Первый отчёт."))
+
+    def _refuse(session):
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(Session, "before_commit", _refuse)
+    try:
+        response = upload(client, pid, "второй.docx", make_docx("Второй отчёт, который база не приняла."))
+    finally:
+        event.remove(Session, "before_commit", _refuse)
+    assert response.status_code == 503
+    with app.app_context():
+        assert db.session.scalars(select(Attachment.original_name)).all() == ["первый.docx"]
+    assert len(_stored_files(app)) == 1, "only the committed upload's file is on the disk"
+
+
 def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, make_practice):
     owner = make_user("teacher")
     with app.app_context():

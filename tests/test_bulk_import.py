@@ -331,6 +331,23 @@ def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user
     assert WORD in imported[0].attachments[0].text
 
 
+def test_a_failed_row_leaves_no_file_on_disk(app, runner, make_user, tmp_path):
+    """A row's first file is stored, its second is broken: the row's savepoint is rolled back, and the stored file,
+    which no attachment uses now, is deleted when the import commits (it used to stay on the disk for good)."""
+    make_user("admin")
+    kept, dropped = docx_bytes(f"Отчёт: {WORD}."), docx_bytes("Отчёт строки, которая не загрузится.")
+    archive = write(tmp_path, "files.zip", zip_bytes({"хороший.docx": kept, "второй.docx": dropped,
+                                                     "битый.docx": docx_bytes("текст")[:400]}))
+    rows = [row("F-1", "С хорошим файлом", files="хороший.docx"),
+            row("F-2", "С хорошим и битым файлом", files="второй.docx; битый.docx")]
+    registry = write(tmp_path, "r.csv", csv_bytes(rows))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 1 and "Строка 3 [F-2]: ошибка" in result.output
+    assert [p.external_id for p in practices(app)] == ["F-1"]
+    stored = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in stored] == [kept]
+
+
 def test_hostile_zip_entries_are_refused_one_by_one(app, runner, make_user, tmp_path):
     make_user("admin")
     good = docx_bytes(f"Отчёт: {WORD}.")

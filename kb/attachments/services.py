@@ -56,7 +56,8 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
     text = extract_text(data, kind)
     digest = hashlib.sha256(data).hexdigest()
     claim_file(db.session.connection(), digest)  # until this transaction ends, no deletion of these bytes
-    storage().save(data, digest)
+    if storage().save(data, digest):
+        db.session.info.setdefault(_WRITTEN_FILES, set()).add(digest)  # deleted again if the upload is undone
     attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
                             text=text, uploaded_by_id=user.id)
     db.session.add(attachment)
@@ -78,6 +79,9 @@ def remove_attachment(user: User, attachment: Attachment) -> None:
 # the disk only after the commit. Deleted before it, a commit that then failed (the database restarting, a
 # full disk) left the attachment in the bank and its file gone.
 _UNUSED_FILES = "kb_unused_files"
+# Files this transaction wrote to the disk: deleted again when it is rolled back, or when a rolled-back savepoint
+# (a failed row of a bulk import) took away the attachment they were written for.
+_WRITTEN_FILES = "kb_written_files"
 
 
 @event.listens_for(Session, "after_flush")
@@ -94,7 +98,11 @@ def _note_unused_files(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _delete_unused_files(session: Session) -> None:
-    digests = session.info.pop(_UNUSED_FILES, ())
+    digests = session.info.pop(_UNUSED_FILES, set())
+    if written := session.info.pop(_WRITTEN_FILES, None):
+        with db.engine.connect() as connection:
+            digests |= written - set(connection.scalars(select(Attachment.sha256)
+                                                        .where(Attachment.sha256.in_(written))))
     if digests:
         delete_unused_files(digests)
 
@@ -131,9 +139,16 @@ def delete_unused_files(digests) -> int:
     return deleted
 
 
-@event.listens_for(Session, "after_rollback")
-def _keep_files_rolled_back(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _undo_files_rolled_back(session: Session, previous_transaction) -> None:
+    """The whole transaction rolled back: its removals keep their files, the files its uploads wrote go (unless
+    another upload of the same bytes has used them since: ``delete_unused_files`` looks). A savepoint's rollback
+    changes nothing here: the commit looks at what is left."""
+    if previous_transaction.parent is not None:
+        return
     session.info.pop(_UNUSED_FILES, None)
+    if written := session.info.pop(_WRITTEN_FILES, None):
+        delete_unused_files(written)
 
 
 def count_download(attachment: Attachment) -> None:

@@ -21,12 +21,13 @@ class FileStorage:
             raise ValueError("not a SHA-256 digest")
         return self.root / digest[:2] / digest[2:4] / digest
 
-    def save(self, data: bytes, digest: str | None = None) -> str:
-        """Store the bytes (once, however often they are uploaded); returns their digest (``digest``: already
-        computed by the caller). A file of another size under that name (cut short by a disk fault) is replaced."""
+    def save(self, data: bytes, digest: str | None = None) -> bool:
+        """Store the bytes (once, however often they are uploaded) under their digest (``digest``: already
+        computed by the caller); returns whether this call wrote the file. A file of another size under that name
+        (cut short by a disk fault) is replaced."""
         digest = digest or hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.is_file() or target.stat().st_size != len(data):
+        if written := not target.is_file() or target.stat().st_size != len(data):
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
                 try:
@@ -37,7 +38,7 @@ class FileStorage:
                     os.unlink(handle.name)
                     raise
             os.replace(handle.name, target)
-        return digest
+        return written
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
