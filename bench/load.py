@@ -22,7 +22,6 @@ import json
 import random
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -65,12 +64,18 @@ def allow_bench_traffic(instance: Path) -> None:
 
 
 def url_pools(instance: Path, size: int, rng: random.Random) -> dict[str, list[str]]:
-    con = sqlite3.connect(instance / "kb.sqlite3")
+    """Distinct URLs of each kind, from the instance's own database (SQLite or PostgreSQL, as its config says)."""
+    from sqlalchemy import create_engine, text
+
+    from kb import create_app
+
+    engine = create_engine(create_app(instance_path=instance).config["SQLALCHEMY_DATABASE_URI"])
     try:
-        rows = con.execute("SELECT id, title FROM practice WHERE status = 'published' ORDER BY random() LIMIT ?",
-                           (size,)).fetchall()
+        with engine.connect() as con:
+            rows = con.execute(text("SELECT id, title FROM practice WHERE status = 'published' ORDER BY random() "
+                                    "LIMIT :size"), {"size": size}).all()
     finally:
-        con.close()
+        engine.dispose()
     words = sorted({w for _, title in rows for w in re.findall(r"[а-яё]{5,}", title.lower())})
     searches: set[str] = set()
     while len(searches) < size and words:
