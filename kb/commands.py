@@ -357,6 +357,9 @@ def restore_command(archive: Path, force: bool) -> None:
     except BackupError as exc:
         db.session.rollback()
         _fail(str(exc))
+    if report.migrated_from:
+        click.echo(f"Архив сделан более старой версией программы (схема {report.migrated_from}): база приведена к "
+                   "его схеме, загружена и обновлена миграциями до схемы этой версии.")
     click.echo(f"Восстановлено строк: {sum(report.rows.values())} (практик: {report.rows.get('practice', 0)}, "
                f"резолюций: {report.rows.get('resolution', 0)}, пользователей: {report.rows.get('user', 0)}); "
                f"файлов: {report.uploads}; настройки: {'восстановлены' if report.config_restored else 'нет в архиве'}"

@@ -295,3 +295,97 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
     with fresh.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# -- an archive of an older version of the program ------------------------------------------------------
+
+PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables)
+
+
+def _as_previous_version(data: bytes) -> bytes:
+    manifest = json.loads(data)
+    manifest["alembic_revision"] = PREVIOUS_REVISION
+    del manifest["tables"]["stored_file"], manifest["sha256"]["db/stored_file.jsonl"]
+    return json.dumps(manifest).encode()
+
+
+def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
+    """A backup as the version before stored_file made it (its manifest's revision, no stored_file table), of a
+    bank with one attached file; returns it and the file's digest."""
+    from kb.attachments.services import add_attachment
+
+    with demo_app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
+        digest = add_attachment(admin, practice, "заметки.txt", "Заметки учителя о практике.".encode()).sha256
+        db.session.commit()
+    archive = _retar(_backup(demo_app, tmp_path), tmp_path / "previous.tar.gz",
+                     {"manifest.json": _as_previous_version, "db/stored_file.jsonl": None})
+    return archive, digest
+
+
+def _revision(app) -> str:
+    from sqlalchemy import text
+
+    with app.app_context():
+        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@pytest.mark.parametrize("target", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_an_archive_of_an_older_version_is_restored_and_migrated(demo_app, tmp_path, request, target):
+    """Last night's backup, made before an upgrade: the empty instance goes back to the archive's schema, takes its
+    rows, and the migrations since bring them up (here: the stored_file table is filled from the attachments)."""
+    from kb.attachments.models import StoredFile
+
+    archive, digest = _previous_version_archive(demo_app, tmp_path)
+    overrides = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_url")} if target == "postgresql" else {}
+    fresh = make_app(tmp_path / "fresh", **overrides)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    head = _revision(fresh)
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert f"Архив сделан более старой версией программы (схема {PREVIOUS_REVISION})" in restored.output
+    assert _revision(fresh) == head != PREVIOUS_REVISION
+    assert _fingerprint(fresh) == _fingerprint(demo_app)
+    with fresh.app_context():
+        assert db.session.scalars(select(StoredFile.sha256)).all() == [digest]
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    assert runner.invoke(args=["check-files"]).exit_code == 0
+
+
+def test_an_older_archive_goes_only_into_an_empty_instance_and_a_failure_leaves_it_empty(demo_app, tmp_path):
+    archive, _digest = _previous_version_archive(demo_app, tmp_path)
+    before = _fingerprint(demo_app)
+    over = _restore_over(demo_app, archive)  # --force: fine for an archive of this version, not for an older one
+    assert over.exit_code == 1 and "архив более старой версии программы — только так" in over.output
+    assert _fingerprint(demo_app) == before
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    head = _revision(fresh)
+    damaged = _retar(archive, tmp_path / "damaged.tar.gz",
+                     {"db/practice.jsonl": lambda d: d.replace("олимпиад".encode(), "Олимпиад".encode(), 1)})
+    result = runner.invoke(args=["restore", str(damaged)])
+    assert result.exit_code == 1 and "контрольная сумма" in result.output
+    assert _revision(fresh) == head, "the schema is this version's again"
+    assert _fingerprint(fresh)["practices"] == 0
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+
+
+def test_an_archive_of_a_newer_version_is_refused(demo_app, tmp_path):
+    def newer(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["alembic_revision"] = "z9new0000001"
+        return json.dumps(manifest).encode()
+
+    before = _fingerprint(demo_app)
+    archive = _retar(_backup(demo_app, tmp_path), tmp_path / "newer.tar.gz", {"manifest.json": newer})
+    result = _restore_over(demo_app, archive)
+    assert result.exit_code == 1 and _fingerprint(demo_app) == before
+    assert "Схема архива (z9new0000001) не совпадает со схемой базы" in result.output
+    assert "более новой версией программы" in result.output

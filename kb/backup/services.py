@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from flask import Config, current_app
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, delete, func, insert, select, text
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.errors import os_error_reason
@@ -57,6 +59,7 @@ class RestoreReport:
     uploads: int = 0
     config_restored: bool = False
     config_kept: dict[str, str] = field(default_factory=dict)  # this instance's own locations, kept
+    migrated_from: str | None = None  # the archive's schema, older than this version's, migrated since
 
 
 # Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
@@ -307,52 +310,85 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
         members = _safe_members(archive)
         manifest = _manifest(archive, members)
         current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if manifest.get("alembic_revision") != current:
+        archived = manifest.get("alembic_revision")
+        older = archived != current and archived in _revisions_before(current)
+        if archived != current and not older:
             raise BackupError(
-                f"Схема архива ({manifest.get('alembic_revision')}) не совпадает со схемой базы ({current}): "
-                "восстанавливайте в ту же версию программы."
+                f"Схема архива ({archived}) не совпадает со схемой базы ({current}) и не старше её: архив сделан "
+                "другой, более новой версией программы. Восстанавливайте в ту же или более новую версию."
             )
-        if not force:
-            for name in CONTENT_TABLES:
-                table = db.metadata.tables[name]
-                if db.session.scalar(select(func.count()).select_from(table)):
-                    raise BackupError("База не пуста: восстановление возможно только в пустой экземпляр "
-                                      "(или с --force, что удалит текущие данные).")
-        tables = _tables()
-        _check_contents(members, manifest, tables)
-        digests = manifest.get("sha256")
-        report = RestoreReport()
-        with tempfile.TemporaryDirectory() as tmp:
-            # the files first, checked, so that nothing is committed from an archive damaged at its end
-            for name, member in members.items():
-                if member.isfile() and name.startswith(("uploads/", "instance/config.py")):
-                    target = Path(tmp, name)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(_read(archive, member, digests))
-            for table in reversed(tables):
-                db.session.execute(delete(table))
-            for table in tables:
-                report.rows[table.name] = _restore_table(archive, members[f"db/{table.name}.jsonl"], table,
-                                                         digests, manifest["tables"][table.name])
-            _reset_sequences(tables)
-            db.session.commit()
+        empty = not any(db.session.scalar(select(func.count()).select_from(db.metadata.tables[name]))
+                        for name in CONTENT_TABLES)
+        if not empty and (older or not force):
+            raise BackupError("База не пуста: восстановление возможно только в пустой экземпляр"
+                              + (" (архив более старой версии программы — только так)." if older else
+                                 " (или с --force, что удалит текущие данные)."))
+        if not older:
+            return _load(archive, members, manifest, _tables())
+        # An archive of an older version: the empty database goes back to the archive's schema, takes its rows,
+        # and the migrations since then bring them up to this version, as they would an old bank's own database.
+        db.session.rollback()
+        downgrade(revision=archived)
+        try:
+            report = _load(archive, members, manifest, _reflected_tables())
+            report.migrated_from = archived
+        finally:
+            db.session.rollback()
+            upgrade()  # on a failure too: the instance is left empty, with this version's schema
+        return report
 
-            uploads = Path(current_app.config["UPLOAD_DIR"])
-            if (Path(tmp) / "uploads").is_dir():
-                shutil.copytree(Path(tmp) / "uploads", uploads, dirs_exist_ok=True)
-                report.uploads = sum(1 for p in (Path(tmp) / "uploads").rglob("*") if p.is_file())
-            config = Path(tmp) / "instance" / "config.py"
-            if config.is_file():
-                target = Path(current_app.instance_path) / "config.py"
-                restored = config.read_bytes()
-                if target.exists():
-                    report.config_kept = _location_settings(target)
-                    shutil.copy2(target, target.with_name("config.py.before-restore"))
-                if report.config_kept:
-                    restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
-                        f"{key} = {value!r}\n" for key, value in report.config_kept.items())).encode()
-                target.write_bytes(restored)
-                report.config_restored = True
+
+def _revisions_before(revision: str | None) -> set[str]:
+    """The migrations this database's schema came through before ``revision``."""
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    return {step.revision for step in script.walk_revisions("base", revision)} - {revision} if revision else set()
+
+
+def _reflected_tables() -> list[Table]:
+    """The tables as the database has them now (an older schema than the models'), parents before children."""
+    metadata = MetaData()
+    metadata.reflect(bind=db.engine)
+    return [t for t in metadata.sorted_tables if t.name not in SKIPPED_TABLES | {"alembic_version"}]
+
+
+def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifest: dict,
+          tables: list[Table]) -> RestoreReport:
+    """Replace the rows of ``tables`` with the archive's, then its files and config (nothing is committed from an
+    archive found damaged on the way)."""
+    _check_contents(members, manifest, tables)
+    digests = manifest.get("sha256")
+    report = RestoreReport()
+    with tempfile.TemporaryDirectory() as tmp:
+        # the files first, checked, so that nothing is committed from an archive damaged at its end
+        for name, member in members.items():
+            if member.isfile() and name.startswith(("uploads/", "instance/config.py")):
+                target = Path(tmp, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(_read(archive, member, digests))
+        for table in reversed(tables):
+            db.session.execute(delete(table))
+        for table in tables:
+            report.rows[table.name] = _restore_table(archive, members[f"db/{table.name}.jsonl"], table,
+                                                     digests, manifest["tables"][table.name])
+        _reset_sequences(tables)
+        db.session.commit()
+
+        uploads = Path(current_app.config["UPLOAD_DIR"])
+        if (Path(tmp) / "uploads").is_dir():
+            shutil.copytree(Path(tmp) / "uploads", uploads, dirs_exist_ok=True)
+            report.uploads = sum(1 for p in (Path(tmp) / "uploads").rglob("*") if p.is_file())
+        config = Path(tmp) / "instance" / "config.py"
+        if config.is_file():
+            target = Path(current_app.instance_path) / "config.py"
+            restored = config.read_bytes()
+            if target.exists():
+                report.config_kept = _location_settings(target)
+                shutil.copy2(target, target.with_name("config.py.before-restore"))
+            if report.config_kept:
+                restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
+                    f"{key} = {value!r}\n" for key, value in report.config_kept.items())).encode()
+            target.write_bytes(restored)
+            report.config_restored = True
     return report
 
 
