@@ -78,3 +78,22 @@ def test_a_test_app_keeps_its_files_in_its_own_instance(tmp_path):
     assert app.instance_path == str((tmp_path / "instance").resolve())
     with app.app_context():
         assert staging.root().is_relative_to(tmp_path)
+
+
+def test_every_migration_goes_down_and_up_again_over_the_demo_bank(demo_app):
+    """`restore` of an older archive takes the database down to the archive's schema: every migration's downgrade
+    must work, with data in the tables, and the upgrade after it must give the same schema again."""
+    runner = demo_app.test_cli_runner()
+
+    def schema() -> dict[str, list[str]]:
+        with demo_app.app_context():
+            found = inspect(db.engine)
+            return {name: sorted(c["name"] for c in found.get_columns(name)) for name in found.get_table_names()}
+
+    before = schema()
+    down = runner.invoke(args=["db", "downgrade", "base"])
+    assert down.exit_code == 0, down.output
+    assert set(schema()) <= {"alembic_version"}
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert schema() == before
