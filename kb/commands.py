@@ -221,10 +221,10 @@ def prune_outbox_command(keep_days: float, dry_run: bool, forget: tuple[str, ...
     from kb.search import outbox
 
     for name in forget:
-        if not outbox.forget_replica(name):
+        if not outbox.forget_replica(name, dry_run=dry_run):
             _fail(f"Экземпляра «{name}» в списке нет.")
-        click.echo(f"Экземпляр «{name}» забыт: его позицию больше не ждём.")
-    report = outbox.plan_pruning(keep_days, current_app.config["INDEX_DIR"])
+        click.echo(f"Экземпляр «{name}» " + ("будет забыт." if dry_run else "забыт: его позицию больше не ждём."))
+    report = outbox.plan_pruning(keep_days, current_app.config["INDEX_DIR"], ignore=forget)
     click.echo("Экземпляры индекса:" if report.replicas else "Ни один экземпляр индекса не сообщал о себе.")
     for replica in report.replicas:
         if replica.reported_at is None:
@@ -249,6 +249,8 @@ def prune_outbox_command(keep_days: float, dry_run: bool, forget: tuple[str, ...
     with click.progressbar(length=report.through_id - report.first_id + 1, label="Удаление") as bar:
         deleted = outbox.prune(report, progress=bar.update)
     click.echo(f"Удалено строк журнала: {deleted} (по №{report.through_id}, старше {keep_days:g} дн.).")
+    if forgotten := outbox.forget_silent_replicas(report.older_than):
+        click.echo(f"Забыты экземпляры, молчащие дольше {keep_days:g} дн.: {', '.join(forgotten)}.")
 
 
 @click.command("check-files")

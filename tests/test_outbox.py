@@ -274,11 +274,24 @@ def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice,
     assert "старше 30 дн." in runner.invoke(args=["prune-outbox", "--keep-days", "30"]).output
     unknown = runner.invoke(args=["prune-outbox", "--forget", "нет-такого"])
     assert unknown.exit_code == 1 and "Экземпляра «нет-такого» в списке нет." in unknown.output
-    forgot = runner.invoke(args=["prune-outbox", "--forget", "выключенная:/srv/kb/index", "--dry-run"])
-    assert "Экземпляр «выключенная:/srv/kb/index» забыт" in forgot.output
-    assert "выключенная:/srv/kb/index: позиция" not in forgot.output
+    planned = runner.invoke(args=["prune-outbox", "--forget", "выключенная:/srv/kb/index", "--dry-run"])
+    assert "Экземпляр «выключенная:/srv/kb/index» будет забыт." in planned.output
+    assert "выключенная:/srv/kb/index: позиция" not in planned.output
+    with app.app_context():
+        assert db.session.get(IndexReplica, "выключенная:/srv/kb/index") is not None, "a dry run changes nothing"
+    forgot = runner.invoke(args=["prune-outbox", "--forget", "выключенная:/srv/kb/index", "--keep-days", "30"])
+    assert "Экземпляр «выключенная:/srv/kb/index» забыт: его позицию больше не ждём." in forgot.output
+    with app.app_context():
+        assert db.session.get(IndexReplica, "выключенная:/srv/kb/index") is None
+    with app.app_context():
+        db.session.add(IndexReplica(name="контейнер-прошлой-недели:/srv/kb/index", position=0,
+                                    reported_at=utcnow() - timedelta(days=8)))
+        db.session.commit()
     pruned = runner.invoke(args=["prune-outbox"])
     assert f"Удалено строк журнала: 2 (по №{ids[-2]}, старше 7 дн.)." in pruned.output
+    assert "Забыты экземпляры, молчащие дольше 7 дн.: контейнер-прошлой-недели:/srv/kb/index." in pruned.output
+    with app.app_context():
+        assert set(db.session.scalars(select(IndexReplica.name))) == {"другая-машина:/srv/kb/index"}
     with app.test_request_context():
         assert list(db.session.scalars(select(IndexOutbox.id))) == [ids[-1]], "the highest row always stays"
         # SQLite numbers a new row after the highest one left: no id is given twice, so no copy skips one.

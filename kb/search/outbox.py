@@ -19,7 +19,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -290,11 +290,12 @@ class PruneReport:
     deleted: int = 0
 
 
-def replicas(index_dir: str | Path | None, now: datetime) -> list[Replica]:
-    """The copies that reported, and this machine's own (``index_dir``) from its state file."""
+def replicas(index_dir: str | Path | None, now: datetime, ignore: Collection[str] = ()) -> list[Replica]:
+    """The copies that reported (but those in ``ignore``), and this machine's own (``index_dir``) from its state
+    file."""
     live_since = now - timedelta(hours=LIVE_HOURS)
     found = [Replica(r.name, r.position, r.reported_at, r.reported_at >= live_since)
-             for r in db.session.scalars(select(IndexReplica).order_by(IndexReplica.name))]
+             for r in db.session.scalars(select(IndexReplica).order_by(IndexReplica.name)) if r.name not in ignore]
     if index_dir is not None and state_path(index_dir).exists():
         own = WriterState.load(state_path(index_dir))
         name = replica_name(index_dir)
@@ -302,22 +303,38 @@ def replicas(index_dir: str | Path | None, now: datetime) -> list[Replica]:
     return found
 
 
-def forget_replica(name: str) -> bool:
+def forget_replica(name: str, dry_run: bool = False) -> bool:
     """Drop an index copy from the list (one taken out of service): pruning no longer waits for it. Should it
-    come back, it reports again, finds its position below the pruned rows and rebuilds."""
+    come back, it reports again, finds its position below the pruned rows and rebuilds. Returns whether the list
+    had it (``dry_run``: only that)."""
+    if dry_run:
+        return db.session.get(IndexReplica, name) is not None
     deleted = db.session.execute(delete(IndexReplica).where(IndexReplica.name == name)).rowcount
     db.session.commit()
     return bool(deleted)
 
 
-def plan_pruning(keep_days: float = KEEP_DAYS, index_dir: str | Path | None = None) -> PruneReport:
+def forget_silent_replicas(silent_since: datetime) -> list[str]:
+    """Drop the copies that have not reported since ``silent_since`` (a container's host name changes with every
+    start: its old names would stay in the list for ever); returns their names. Should one come back, it reports
+    again, and if rows it had not applied are gone, it rebuilds, as any silent copy does."""
+    names = list(db.session.scalars(select(IndexReplica.name).where(IndexReplica.reported_at < silent_since)
+                                    .order_by(IndexReplica.name)))
+    if names:
+        db.session.execute(delete(IndexReplica).where(IndexReplica.name.in_(names)))
+        db.session.commit()
+    return names
+
+
+def plan_pruning(keep_days: float = KEEP_DAYS, index_dir: str | Path | None = None,
+                 ignore: Collection[str] = ()) -> PruneReport:
     """Which outbox rows may go: older than ``keep_days`` and applied by every live index copy.
 
     Live: the copy reported within LIVE_HOURS (this machine's own copy, ``index_dir``, always is); with no live
     copy nothing goes. The highest row never goes: SQLite gives a new row the highest id plus one, and a reused
     id would be skipped by every copy."""
     now = utcnow()
-    report = PruneReport(replicas(index_dir, now), now - timedelta(days=keep_days))
+    report = PruneReport(replicas(index_dir, now, ignore), now - timedelta(days=keep_days))
     live = [r.position for r in report.replicas if r.live]
     if not live:
         return report
