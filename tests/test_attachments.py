@@ -474,3 +474,32 @@ def test_check_files_keeps_a_left_over_file_an_upload_has_taken_since(app, edito
         report = check_files(remove_orphans=True, uses={})  # the attachments as read before the upload
     assert report.orphans == [path] and report.removed == 0
     assert path.read_bytes() == data
+
+
+def test_uploads_of_the_same_bytes_do_not_wait_for_each_other_but_a_deletion_waits(app, editor):
+    """PostgreSQL: an upload holds its file's row shared (a bulk import may hold it for a hundred rows); another
+    upload of those bytes goes on at once, a deletion waits until the uploads commit."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from kb.attachments.services import claim_file
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's row locks (the PostgreSQL pass runs this); SQLite has one writer at a time")
+    client, pid = editor
+    data = make_docx("Отчёт, который загружают дважды.")
+    upload(client, pid, "отчёт.docx", data)
+    digest = hashlib.sha256(data).hexdigest()
+    with app.app_context():
+        with db.engine.connect() as first, db.engine.connect() as second, db.engine.connect() as deletion:
+            for connection in (first, second, deletion):
+                connection.execute(text("SET lock_timeout = 500"))
+            claim_file(first, digest)
+            claim_file(second, digest)  # a second upload: no wait
+            with pytest.raises(OperationalError, match="lock timeout"):
+                claim_file(deletion, digest, exclusive=True)
+            deletion.rollback()
+            first.commit()
+            second.commit()
+            claim_file(deletion, digest, exclusive=True)  # free once the uploads committed
+            deletion.rollback()

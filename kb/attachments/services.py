@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from flask import current_app
 from sqlalchemy import Connection, delete, event, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -112,11 +113,20 @@ def _delete_unused_files(session: Session) -> None:
 DELETE_LOCK_TIMEOUT_MS = 2000
 
 
-def claim_file(connection: Connection, digest: str) -> None:
+def claim_file(connection: Connection, digest: str, exclusive: bool = False) -> None:
     """Lock the file's row (made if missing) until the transaction ends: an upload of these bytes and a deletion of
     them wait for each other. Without it, an upload that found the file on disk, committed after a deletion had
-    checked that no attachment used it, and the deletion then took away the file the new attachment needed."""
-    upsert(connection, StoredFile, {"sha256": digest}, "sha256")
+    checked that no attachment used it, and the deletion then took away the file the new attachment needed.
+
+    An upload's lock is shared on PostgreSQL (FOR SHARE): uploads of the same bytes (a bulk import holding its
+    rows for a hundred lines, a teacher attaching the same file meanwhile) do not wait for each other, only a
+    deletion (``exclusive``) waits for them. SQLite has one writer at a time anyway: there the upload's write to
+    the row is the lock."""
+    if exclusive or connection.dialect.name != "postgresql":
+        upsert(connection, StoredFile, {"sha256": digest}, "sha256")
+        return
+    connection.execute(postgresql.insert(StoredFile).values(sha256=digest).on_conflict_do_nothing())
+    connection.execute(select(StoredFile.sha256).where(StoredFile.sha256 == digest).with_for_update(read=True))
 
 
 def delete_unused_files(digests) -> int:
@@ -129,7 +139,7 @@ def delete_unused_files(digests) -> int:
             with db.engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
                     connection.execute(text(f"SET LOCAL lock_timeout = {DELETE_LOCK_TIMEOUT_MS}"))
-                claim_file(connection, digest)
+                claim_file(connection, digest, exclusive=True)
                 if connection.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1)) is None:
                     store.delete(digest)
                     connection.execute(delete(StoredFile).where(StoredFile.sha256 == digest))
