@@ -490,16 +490,16 @@ def test_uploads_of_the_same_bytes_do_not_wait_for_each_other_but_a_deletion_wai
     data = make_docx("Отчёт, который загружают дважды.")
     upload(client, pid, "отчёт.docx", data)
     digest = hashlib.sha256(data).hexdigest()
-    with app.app_context():
-        with db.engine.connect() as first, db.engine.connect() as second, db.engine.connect() as deletion:
-            for connection in (first, second, deletion):
-                connection.execute(text("SET lock_timeout = 500"))
-            claim_file(first, digest)
-            claim_file(second, digest)  # a second upload: no wait
-            with pytest.raises(OperationalError, match="lock timeout"):
-                claim_file(deletion, digest, exclusive=True)
-            deletion.rollback()
-            first.commit()
-            second.commit()
-            claim_file(deletion, digest, exclusive=True)  # free once the uploads committed
-            deletion.rollback()
+    with app.app_context(), db.engine.connect() as first, db.engine.connect() as second, \
+            db.engine.connect() as deletion:
+        for connection in (first, second, deletion):
+            connection.execute(text("SET lock_timeout = 500"))
+        claim_file(first, digest)
+        claim_file(second, digest)  # a second upload: no wait
+        with pytest.raises(OperationalError, match="lock timeout"):
+            claim_file(deletion, digest, exclusive=True)
+        deletion.rollback()
+        first.commit()
+        second.commit()
+        claim_file(deletion, digest, exclusive=True)  # free once the uploads committed
+        deletion.rollback()
