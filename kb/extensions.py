@@ -35,6 +35,8 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = "Войдите, чтобы продолжить."
 login_manager.login_message_category = "info"
 
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
 
 def upsert(connection: Connection, model: type, values: dict, key: str) -> CursorResult:
     """INSERT … ON CONFLICT (key) DO UPDATE with the other values (or the key itself when there are none: only
@@ -43,7 +45,6 @@ def upsert(connection: Connection, model: type, values: dict, key: str) -> Curso
     statement = dialect.insert(model).values(**values)
     updates = {name: statement.excluded[name] for name in values if name != key} or {key: statement.excluded[key]}
     return connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def _unicode_lower(value: str | None) -> str | None:

@@ -348,12 +348,12 @@ def test_an_archive_of_an_older_version_is_restored_and_migrated(demo_app, tmp_p
     assert f"Архив сделан более старой версией программы (схема {PREVIOUS_REVISION})" in restored.output
     assert _revision(fresh) == head != PREVIOUS_REVISION
     assert _fingerprint(fresh) == _fingerprint(demo_app)
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    assert runner.invoke(args=["check-files"]).exit_code == 0
     with fresh.app_context():
         assert db.session.scalars(select(StoredFile.sha256)).all() == [digest]
         db.session.remove()
         db.engine.dispose()
-    assert runner.invoke(args=["check-index"]).exit_code == 0
-    assert runner.invoke(args=["check-files"]).exit_code == 0
 
 
 def test_an_older_archive_goes_only_into_an_empty_instance_and_a_failure_leaves_it_empty(demo_app, tmp_path):

@@ -328,8 +328,12 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
         # An archive of an older version: the empty database goes back to the archive's schema, takes its rows,
         # and the migrations since then bring them up to this version, as they would an old bank's own database.
         db.session.rollback()
-        downgrade(revision=archived)
         try:
+            try:
+                downgrade(revision=archived)
+            except Exception as exc:  # noqa: BLE001 - a migration's downgrade that fails: said in one line
+                raise BackupError(f"Не удалось привести базу к схеме архива ({archived}): {exc}. "
+                                  "Ничего не восстановлено.") from exc
             report = _load(archive, members, manifest, _reflected_tables())
             report.migrated_from = archived
         finally:
