@@ -389,3 +389,24 @@ def test_an_archive_of_a_newer_version_is_refused(demo_app, tmp_path):
     assert result.exit_code == 1 and _fingerprint(demo_app) == before
     assert "Схема архива (z9new0000001) не совпадает со схемой базы" in result.output
     assert "более новой версией программы" in result.output
+
+
+def test_a_downgrade_that_fails_is_said_in_one_line_and_the_schema_stays(demo_app, tmp_path, monkeypatch):
+    from kb.backup import services
+
+    archive, _digest = _previous_version_archive(demo_app, tmp_path)
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    head = _revision(fresh)
+
+    def broken_downgrade(revision):
+        raise RuntimeError("no downgrade for this revision")
+
+    monkeypatch.setattr(services, "downgrade", broken_downgrade)
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
+    assert (f"Не удалось привести базу к схеме архива ({PREVIOUS_REVISION}): no downgrade for this revision. "
+            "Ничего не восстановлено.") in result.output
+    assert _revision(fresh) == head
