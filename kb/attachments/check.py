@@ -93,13 +93,14 @@ def check_files(remove_orphans: bool = False, progress: Callable[[int], None] | 
             progress(1)
     now = time.time()
     for path in sorted(p for p in store.root.rglob("*") if p.is_file()):  # no folder yet: nothing
-        if path.name in uses and path == store.path(path.name):
+        stored = _is_stored(store, path)
+        if stored and path.name in uses:
             continue
         stat = path.stat()
         report.orphans.append(path)
         report.orphan_bytes += stat.st_size
         if remove_orphans and now - stat.st_mtime >= ORPHAN_MIN_AGE:
-            if _is_stored(store, path):  # under its row's lock: an upload of the same bytes may have come since
+            if stored:  # under its row's lock: an upload of the same bytes may have come since
                 report.removed += delete_unused_files([path.name])
             else:
                 path.unlink(missing_ok=True)
