@@ -325,6 +325,23 @@ def test_an_upload_the_database_does_not_commit_leaves_no_file(app, editor):
     assert len(_stored_files(app)) == 1, "only the committed upload's file is on the disk"
 
 
+def test_a_session_closed_without_commit_or_rollback_leaves_no_file(app, make_user, make_practice):
+    """Code that stores a file and then only closes its session (no commit, no rollback: a background job
+    that stops half-way, say): the transaction is gone, and so are the bytes written for it."""
+    from kb.attachments.services import add_attachment
+
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Черновик, чья сессия закрылась", status="draft", owner_id=owner)
+    with app.test_request_context():
+        add_attachment(db.session.get(User, owner), db.session.get(Practice, pid), "отчёт.docx", make_docx())
+        db.session.flush()
+        assert len(_stored_files(app)) == 1
+        db.session.close()
+        assert _stored_files(app) == [], "the file written for the transaction that ended without a commit"
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
 def test_a_deleted_draft_frees_the_files_no_other_practice_uses(app, make_user, make_practice):
     owner = make_user("teacher")
     with app.app_context():

@@ -149,12 +149,13 @@ def delete_unused_files(digests) -> int:
     return deleted
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _undo_files_rolled_back(session: Session, previous_transaction) -> None:
-    """The whole transaction rolled back: its removals keep their files, the files its uploads wrote go (unless
-    another upload of the same bytes has used them since: ``delete_unused_files`` looks). A savepoint's rollback
-    changes nothing here: the commit looks at what is left."""
-    if previous_transaction.parent is not None:
+@event.listens_for(Session, "after_transaction_end")
+def _undo_files_rolled_back(session: Session, transaction) -> None:
+    """The whole transaction ended without a commit (rolled back, or the session closed with it open): its
+    removals keep their files, the files its uploads wrote go (unless another upload of the same bytes has used
+    them since: ``delete_unused_files`` looks). A commit has taken both lists by now (``after_commit`` comes
+    first), and a savepoint's end changes nothing here: the commit looks at what is left."""
+    if transaction.parent is not None:
         return
     session.info.pop(_UNUSED_FILES, None)
     if written := session.info.pop(_WRITTEN_FILES, None):
