@@ -16,7 +16,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
     JSON_SORT_KEYS = False
-    # Drain the index outbox right after each request that wrote something.
+    # The web process is its own index writer: it drains the outbox right after each request that wrote something,
+    # and rebuilds a lost or unreadable index in the background (kb/search/repair.py). False: an `indexer`
+    # process does both (production).
     INDEX_SYNC_AFTER_REQUEST = True
     # Fault-injection tests only (KB_INDEX_WRITER_PAUSE): seconds the writer waits between committing a
     # batch to the index and saving its position, so that it can be killed at the worst moment.

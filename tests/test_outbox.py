@@ -3,12 +3,12 @@
 import shutil
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.search import outbox
-from kb.search.models import IndexOutbox
+from kb.search.models import IndexOutbox, IndexReplica
 from kb.search.services import SearchParams, check_index, get_index, search, sync
 
 
@@ -154,6 +154,7 @@ def test_lost_index_folder_keeps_pages_working_and_reindex_restores(demo_app):
         return "ok"
 
     demo_app.config["WTF_CSRF_ENABLED"] = False
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # production: the `indexer` process would rebuild it
     client = demo_app.test_client()
     shutil.rmtree(demo_app.config["INDEX_DIR"])
     page = client.get("/search", query_string={"q": "олимпиада"})
@@ -237,7 +238,7 @@ def _age_outbox(days: float) -> None:
 def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice, runner):
     from datetime import timedelta
 
-    from kb.search.models import IndexReplica, OutboxPruning
+    from kb.search.models import OutboxPruning
     from kb.timeutil import utcnow
 
     with app.app_context():
@@ -245,6 +246,9 @@ def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice,
             make_practice(f"Практика для журнала {n}")
         ids = list(db.session.scalars(select(IndexOutbox.id).order_by(IndexOutbox.id)))
         assert len(ids) == 6
+        # the web process that applied them (its own index writer here) said how far its copy has got
+        own = outbox.replica_name(app.config["INDEX_DIR"])
+        assert db.session.get(IndexReplica, own).position >= ids[0]
         _age_outbox(10)
         middle = ids[2]
         db.session.add_all([
@@ -291,7 +295,7 @@ def test_prune_outbox_keeps_what_a_live_copy_has_not_applied(app, make_practice,
     assert f"Удалено строк журнала: 2 (по №{ids[-2]}, старше 7 дн.)." in pruned.output
     assert "Забыты экземпляры, молчащие дольше 7 дн.: контейнер-прошлой-недели:/srv/kb/index." in pruned.output
     with app.app_context():
-        assert set(db.session.scalars(select(IndexReplica.name))) == {"другая-машина:/srv/kb/index"}
+        assert set(db.session.scalars(select(IndexReplica.name))) == {"другая-машина:/srv/kb/index", own}
     with app.test_request_context():
         assert list(db.session.scalars(select(IndexOutbox.id))) == [ids[-1]], "the highest row always stays"
         # SQLite numbers a new row after the highest one left: no id is given twice, so no copy skips one.
@@ -306,6 +310,9 @@ def test_prune_outbox_without_a_live_copy_touches_nothing(app, make_practice, ru
         make_practice("Практика без живых копий индекса")
         make_practice("Ещё одна практика")
         _age_outbox(30)
+        # the web process reported its copy when it applied them; this bank's copies never did
+        db.session.execute(delete(IndexReplica))
+        db.session.commit()
     shutil.rmtree(app.config["INDEX_DIR"])
     outbox.state_path(app.config["INDEX_DIR"]).unlink()
     result = runner.invoke(args=["prune-outbox", "--keep-days", "0"])

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from indexer import SearchIndex
 from kb.extensions import db
 from kb.practices.models import Practice
-from kb.search import outbox
+from kb.search import outbox, repair
 from kb.search.services import UNAVAILABLE_NOTICE, check_index, get_index
 from kb.timeutil import utcnow
 from tests.conftest import _copy_instance, bearer, make_app
@@ -265,6 +265,7 @@ def test_index_folder_deleted_while_the_site_runs(demo_instance, tmp_path):
 def test_deleted_index_pages_and_notice(demo_app):
     """While the folder is gone: 200 pages with a Russian notice on search, 503 problem from the API and
     health check, a change still committed (it waits in the outbox); `reindex` restores everything."""
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # production: the writer process repairs the index
     client = demo_app.test_client()
     with demo_app.app_context():
         practice_id = db.session.scalar(select(Practice.id).where(Practice.status == "published").limit(1))
@@ -294,6 +295,104 @@ def test_deleted_index_pages_and_notice(demo_app):
     found = client.get("/api/v1/search", query_string={"q": "квазиредкое"}).json
     assert [r["id"] for r in found["results"]] == [practice_id]
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def _repair_done(app) -> None:
+    thread = repair.running(app.config["INDEX_DIR"])
+    if thread is not None:
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "the rebuild never ended"
+
+
+def _admin_token(app) -> str:
+    from kb.accounts.models import User
+    from kb.accounts.tokens import create_token
+
+    with app.app_context():
+        _token, secret = create_token(db.session.scalar(select(User).where(User.role == "admin")), "Надёжность")
+        db.session.commit()
+    return secret
+
+
+def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app):
+    """Where the web process is its own index writer (`make run`), nobody else would rebuild a lost index: the
+    first request that finds it gone starts a rebuild in the background, so «индекс перестраивается» is true.
+    A change committed meanwhile is in the rebuilt index, and the copy says where it is for prune-outbox."""
+    from kb.search.models import IndexReplica
+
+    assert demo_app.config["INDEX_SYNC_AFTER_REQUEST"]
+    index_dir = demo_app.config["INDEX_DIR"]
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        waiting_id = db.session.scalar(select(Practice.id).where(Practice.status == "submitted").order_by(Practice.id))
+        db.session.execute(text("DELETE FROM index_replica"))
+        db.session.commit()
+    secret = _admin_token(demo_app)
+    shutil.rmtree(index_dir)
+
+    assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
+    thread = repair.running(index_dir)
+    assert thread is not None, "the search page started a rebuild"
+    assert repair.repair_later() is None, "one rebuild at a time"
+    published = client.post(f"/api/v1/practices/{waiting_id}/transitions", json={"action": "publish"},
+                            headers=bearer(secret))
+    assert published.status_code == 200, published.get_data(as_text=True)
+    _repair_done(demo_app)
+
+    page = _search_page(client, "олимпиада")
+    assert UNAVAILABLE_NOTICE not in page and "олимпиад" in page.lower()
+    assert client.get("/healthz").status_code == 200
+    found = client.get("/api/v1/search", query_string={"q": "", "per_page": 100, "type": "practice"}).json
+    assert waiting_id in {r["id"] for r in found["results"]}, "the change made meanwhile is searchable"
+    with demo_app.app_context():
+        report = check_index()
+        assert report.clean and not report.pending, report
+        reported = db.session.get(IndexReplica, outbox.replica_name(index_dir))
+        assert reported is not None and reported.position == outbox.max_outbox_id()
+
+
+def test_the_embedded_site_rebuilds_a_damaged_index_and_one_left_behind_by_pruning(demo_app):
+    """An index it cannot read and a copy whose unapplied changes `prune-outbox` deleted are rebuilt the same
+    way; a lock held too long by another writer is not damage and starts nothing."""
+    from whoosh import fields, index
+
+    from indexer import IndexLocked
+    from kb.search.models import OutboxPruning
+
+    index_dir = Path(demo_app.config["INDEX_DIR"])
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        assert repair.repair_later(IndexLocked("held")) is None
+        get_index().doc_count()
+    shutil.rmtree(index_dir)  # in its place, an index this version cannot read (another schema)
+    index_dir.mkdir()
+    index.create_in(str(index_dir), fields.Schema(id=fields.ID(stored=True, unique=True)))
+    assert client.get("/healthz").status_code == 503
+    _repair_done(demo_app)
+    assert client.get("/healthz").status_code == 200
+    assert "олимпиад" in _search_page(client, "олимпиада").lower()
+
+    secret = _admin_token(demo_app)
+    with demo_app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
+        practice.title = "Практика о палеоботаническом кружке"  # committed while no writer runs: it waits
+        db.session.commit()
+        # prune-outbox deleted it while this copy was silent
+        db.session.add(OutboxPruning(through_id=outbox.max_outbox_id(), older_than=utcnow(), deleted=1))
+        db.session.commit()
+        practice_id = practice.id
+    assert client.get("/api/v1/search", query_string={"q": "палеоботанический"}).json["total"] == 0
+    retitled = client.patch(f"/api/v1/practices/{practice_id}", json={"year": 2024},
+                            headers=bearer(secret))
+    assert retitled.status_code == 200, retitled.get_data(as_text=True)
+    thread = repair.running(str(index_dir))
+    assert thread is not None, "the request's sync found the copy behind the pruning and started a rebuild"
+    _repair_done(demo_app)
+    assert [r["id"] for r in client.get("/api/v1/search", query_string={"q": "палеоботанический"}).json[
+        "results"]] == [practice_id]
+    with demo_app.app_context():
+        assert check_index().clean
+        assert outbox.WriterState.load(outbox.state_path(index_dir)).position >= outbox.pruned_through()
 
 
 def _results(client, q: str) -> list[tuple[str, int]]:

@@ -261,6 +261,7 @@ def test_init_rebuilds_an_index_of_an_older_version(app, tmp_path):
     shutil.rmtree(app.config["INDEX_DIR"])
     Path(app.config["INDEX_DIR"]).mkdir()
     index.create_in(app.config["INDEX_DIR"], fields.Schema(id=fields.ID(stored=True, unique=True)))
+    app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # the web process leaves the repair to `init` here
     client = app.test_client()
     assert client.get("/api/v1/search").status_code == 503
     result = app.test_cli_runner().invoke(args=["init"])

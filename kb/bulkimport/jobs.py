@@ -149,6 +149,7 @@ def run(app: Flask, token: str) -> None:
     """Import a claimed upload (in its own app context and session) and record the progress as it goes."""
     from indexer import IndexUnavailable
     from kb.accounts.models import User
+    from kb.search.repair import repair_later
     from kb.search.services import sync
 
     with app.app_context():
@@ -186,8 +187,9 @@ def run(app: Flask, token: str) -> None:
         if app.config.get("INDEX_SYNC_AFTER_REQUEST", True):
             try:
                 sync()
-            except IndexUnavailable:
+            except IndexUnavailable as exc:
                 app.logger.warning("Index unavailable; the imported practices wait in the outbox", exc_info=True)
+                repair_later(exc)
 
 
 def start(app: Flask, token: str) -> threading.Thread:

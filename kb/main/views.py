@@ -9,6 +9,7 @@ from kb.practices.models import Practice
 from kb.practices.services import latest_published
 from kb.resolutions.models import Resolution
 from kb.search import outbox
+from kb.search.repair import repair_later
 from kb.search.services import get_index
 from kb.vocabularies.services import browse_counts
 
@@ -42,4 +43,5 @@ def healthz():
         status["documents"] = get_index().doc_count()
     except (IndexUnavailable, OSError) as exc:
         status.update(status="error", index=f"error: {exc.__class__.__name__}")
+        repair_later(exc)
     return jsonify(status), 200 if status["status"] == "ok" else 503

@@ -6,6 +6,7 @@ from flask import Flask, g
 def init_app(app: Flask) -> None:
     """After a request that wrote outbox rows, apply them to the index; templates get `similar_practices`."""
     from indexer import IndexUnavailable
+    from kb.search.repair import repair_later
     from kb.search.services import similar_practices, sync
 
     app.jinja_env.globals["similar_practices"] = similar_practices
@@ -17,8 +18,9 @@ def init_app(app: Flask) -> None:
             # rebuild applies them. The answer says the change was saved, and so it was.
             try:
                 sync()
-            except IndexUnavailable:
+            except IndexUnavailable as exc:
                 app.logger.warning("Index unavailable; committed changes wait in the outbox", exc_info=True)
+                repair_later(exc)
             except Exception:  # a full disk under the index, a lock held too long…
                 app.logger.exception("Index not updated; committed changes wait in the outbox")
         return response

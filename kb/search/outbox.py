@@ -157,11 +157,7 @@ def _apply_pending(index, index_dir: Path) -> int:
     from kb.search.documents import documents_for_keys
 
     path = state_path(index_dir)
-    state = WriterState.load(path)
-    pruned = pruned_through()
-    if state.position < pruned:
-        db.session.rollback()
-        raise OutboxPruned(f"журнал изменений удалён по №{pruned}, а индекс применил его только по №{state.position}")
+    state = check_not_pruned(index_dir)
     applied = 0
     while True:
         conditions = [IndexOutbox.id > state.position]
@@ -192,6 +188,16 @@ def _apply_pending(index, index_dir: Path) -> int:
         if len(rows) < BATCH_SIZE:
             break
     return applied
+
+
+def check_not_pruned(index_dir: str | Path) -> WriterState:
+    """This copy's state; ``OutboxPruned`` if `prune-outbox` deleted rows the copy had not applied."""
+    state = WriterState.load(state_path(index_dir))
+    pruned = pruned_through()
+    if state.position < pruned:
+        db.session.rollback()
+        raise OutboxPruned(f"журнал изменений удалён по №{pruned}, а индекс применил его только по №{state.position}")
+    return state
 
 
 def _fault_pause(rows: int) -> None:

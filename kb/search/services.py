@@ -14,6 +14,7 @@ from urllib.parse import quote_plus, urlencode
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -23,6 +24,7 @@ from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.search import documents, outbox
+from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
 from kb.vocabularies.services import Labels, fold, labels
 
@@ -226,8 +228,13 @@ def create_index() -> None:
 
 
 def sync() -> int:
-    """Apply committed changes to the index (returns at once if another process is writing)."""
-    return outbox.sync_index(get_index(), current_app.config["INDEX_DIR"])
+    """Apply committed changes to the index (returns at once if another process is writing); a web process that
+    is its own index writer says how far its copy has got, as the `indexer` does (at most once a minute)."""
+    index_dir = current_app.config["INDEX_DIR"]
+    applied = outbox.sync_index(get_index(), index_dir)
+    if applied:
+        outbox.report_position(index_dir)
+    return applied
 
 
 def _excerpt(text: str) -> Markup:
@@ -385,7 +392,8 @@ def search(params: SearchParams) -> SearchPage:
             text=params.q, filters=params.filters, page=params.page, per_page=params.per_page, sort=params.sort,
             synonyms=synonym_table(),
         ))
-    except IndexUnavailable:
+    except IndexUnavailable as exc:
+        repair_later(exc)
         return SearchPage(params, 0, [], {}, notice=UNAVAILABLE_NOTICE, unavailable=True)
     facets = {
         name: [
@@ -409,7 +417,8 @@ def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:
     """Published practices like this one ("Похожие практики"), itself left out; [] if search is unavailable."""
     try:
         hits = get_index().similar(f"practice:{practice_id}", limit=limit)
-    except IndexUnavailable:
+    except IndexUnavailable as exc:
+        repair_later(exc)
         return []
     return _resolve(hits)
 
@@ -428,7 +437,8 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
         result = get_index().search(SearchQuery(
             text=params.q, filters=params.filters, per_page=FEED_DEPTH, sort="date", synonyms=synonym_table(),
         ))
-    except IndexUnavailable:
+    except IndexUnavailable as exc:
+        repair_later(exc)
         return []
     items = _resolve(result.hits)
     stamps = _entered(items)
@@ -492,9 +502,50 @@ def rebuild_index(progress=None) -> int:
     """Rebuild the whole index from the database under the writer lock."""
     index_dir = current_app.config["INDEX_DIR"]
     with outbox.writer_lock(index_dir, wait=True):
-        start = outbox.rebuild_point()
-        count = get_index().rebuild(documents.all_documents(), progress=progress)
-        outbox.reset_position(index_dir, start)
+        count = _rebuild_locked(index_dir, progress)
+    _rebuilt(index_dir)
+    return count
+
+
+def _rebuild_locked(index_dir: str, progress=None, procs: int | None = None) -> int:
+    start = outbox.rebuild_point()
+    count = get_index().rebuild(documents.all_documents(), progress=progress, procs=procs)
+    outbox.reset_position(index_dir, start)
     db.session.rollback()
+    return count
+
+
+def _rebuilt(index_dir: str) -> None:
+    """After a rebuild: apply what was committed while it ran (a web process that found the lock taken left its
+    changes in the outbox), and say where this copy is. The rebuild is done either way: a failure here only
+    leaves those changes to the next sync."""
+    try:
+        outbox.sync_index(get_index(), index_dir)
+    except (IndexUnavailable, OSError, SQLAlchemyError) as exc:
+        db.session.rollback()
+        current_app.logger.warning("Changes made during the rebuild wait in the outbox: %s", exc)
     outbox.report_position(index_dir, force=True)
+
+
+def repair_index() -> int | None:
+    """Rebuild the index from the database if it is missing or damaged, or if `prune-outbox` deleted changes it
+    had not applied; returns the document count, or None when there was nothing to repair or another writer
+    holds the lock (that writer repairs it, or the next call does).
+
+    What the `indexer` process does in production, for a web process that is its own index writer: the rebuild
+    runs in this process alone (``procs=1``: a process with threads serving requests forks nothing)."""
+    index_dir = current_app.config["INDEX_DIR"]
+    with outbox.writer_lock(index_dir) as acquired:
+        if not acquired:
+            return None
+        try:
+            get_index().doc_count()
+            outbox.check_not_pruned(index_dir)
+        except IndexUnavailable:
+            pass
+        else:
+            db.session.rollback()
+            return None
+        count = _rebuild_locked(index_dir, procs=1)
+    _rebuilt(index_dir)
     return count

@@ -1,0 +1,72 @@
+"""A web process that is its own index writer repairs its index in the background.
+
+In production a separate `flask --app kb indexer` process rebuilds an index that is gone, damaged or left
+behind by `prune-outbox`. Where the web process writes the index itself (``INDEX_SYNC_AFTER_REQUEST``, the
+embedded default of `make run`), nobody else would: the first request that finds the index unusable starts a
+rebuild from the database in a thread of this process, and the search page's «индекс перестраивается» is true.
+One rebuild at a time per index folder in a process, and across processes the writer lock decides; after a
+failed rebuild (a full disk, say) the next attempt waits RETRY_SECONDS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask, current_app, has_app_context
+
+from indexer import IndexLocked
+from kb.extensions import db
+
+RETRY_SECONDS = 30.0
+
+_guard = threading.Lock()
+_threads: dict[str, threading.Thread] = {}
+_failed_at: dict[str, float] = {}
+
+
+def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
+    """Start rebuilding the index in the background if this process is its own writer; returns the thread.
+
+    ``exc``: what made the index unusable. A lock held too long by another writer (``IndexLocked``) is not
+    damage and starts nothing."""
+    if isinstance(exc, IndexLocked) or not has_app_context():
+        return None
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["INDEX_SYNC_AFTER_REQUEST"]:
+        return None  # the `indexer` process repairs it
+    index_dir = str(app.config["INDEX_DIR"])
+    with _guard:
+        running = _threads.get(index_dir)
+        if running is not None and running.is_alive():
+            return None
+        if time.monotonic() - _failed_at.get(index_dir, float("-inf")) < RETRY_SECONDS:
+            return None
+        thread = threading.Thread(target=_repair, args=(app, index_dir), name="kb-index-repair", daemon=True)
+        _threads[index_dir] = thread
+        thread.start()
+    return thread
+
+
+def running(index_dir: str) -> threading.Thread | None:
+    """The rebuild thread of this index folder, if one is running in this process."""
+    thread = _threads.get(str(index_dir))
+    return thread if thread is not None and thread.is_alive() else None
+
+
+def _repair(app: Flask, index_dir: str) -> None:
+    from kb.search.services import repair_index
+
+    with app.app_context():
+        try:
+            count = repair_index()
+        except Exception:  # a full disk, a database gone away, a damaged file…
+            _failed_at[index_dir] = time.monotonic()
+            app.logger.exception("The index could not be rebuilt from the database; trying again in %.0f s",
+                                 RETRY_SECONDS)
+        else:
+            _failed_at.pop(index_dir, None)
+            if count is not None:
+                app.logger.warning("Index rebuilt from the database: %d documents", count)
+        finally:
+            db.session.remove()
