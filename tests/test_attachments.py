@@ -520,3 +520,38 @@ def test_uploads_of_the_same_bytes_do_not_wait_for_each_other_but_a_deletion_wai
         second.commit()
         claim_file(deletion, digest, exclusive=True)  # free once the uploads committed
         deletion.rollback()
+
+
+def test_on_sqlite_a_deletion_waits_for_the_write_lock_no_longer_than_its_own_timeout(app, editor):
+    """The cleanup after an upload that failed because SQLite was busy must not keep the 503 waiting the whole
+    busy timeout (5 s) again for each file: it waits DELETE_LOCK_TIMEOUT_MS, keeps the file for `check-files`,
+    and gives the pooled connection its busy timeout back."""
+    import sqlite3
+    import time
+
+    from kb.attachments.services import DELETE_LOCK_TIMEOUT_MS, delete_unused_files
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's busy timeout (PostgreSQL's lock_timeout is tested above)")
+    client, pid = editor
+    upload(client, pid, "отчёт.docx", make_docx("Отчёт, чьё вложение удалено, пока база занята."))
+    with app.app_context():
+        digest = db.session.scalar(select(Attachment.sha256))
+        db.session.execute(Attachment.__table__.delete())  # past the ORM: the file stays for the call below
+        db.session.commit()
+        assert len(_stored_files(app)) == 1
+        busy = sqlite3.connect(db.engine.url.database, timeout=0)
+        busy.execute("BEGIN IMMEDIATE")  # another process holds SQLite's one write lock
+        try:
+            started = time.monotonic()
+            assert delete_unused_files({digest}) == 0
+            waited = time.monotonic() - started
+        finally:
+            busy.rollback()
+            busy.close()
+        assert DELETE_LOCK_TIMEOUT_MS / 1000 - 0.2 <= waited < 4.5, waited
+        assert len(_stored_files(app)) == 1, "kept for check-files --remove-orphans"
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert delete_unused_files({digest}) == 1
+    assert _stored_files(app) == []

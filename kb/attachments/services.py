@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 
 from flask import current_app
@@ -108,8 +110,9 @@ def _delete_unused_files(session: Session) -> None:
         delete_unused_files(digests)
 
 
-# How long a deletion waits for an upload of the same bytes to commit before it leaves the file to
-# `check-files --remove-orphans` (PostgreSQL; SQLite waits its busy timeout).
+# How long a deletion waits for an upload of the same bytes to commit (PostgreSQL), or for SQLite's one write lock,
+# before it leaves the file to `check-files --remove-orphans`. Less than SQLite's busy timeout (5 s): the cleanup
+# after an upload that failed because SQLite was busy must not keep its 503 waiting another 5 s for each file.
 DELETE_LOCK_TIMEOUT_MS = 2000
 
 
@@ -136,9 +139,7 @@ def delete_unused_files(digests) -> int:
     store, deleted = storage(), 0
     for digest in sorted(digests):
         try:
-            with db.engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    connection.execute(text(f"SET LOCAL lock_timeout = {DELETE_LOCK_TIMEOUT_MS}"))
+            with db.engine.begin() as connection, _short_lock_wait(connection):
                 claim_file(connection, digest, exclusive=True)
                 if connection.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1)) is None:
                     store.delete(digest)
@@ -147,6 +148,25 @@ def delete_unused_files(digests) -> int:
         except (OSError, SQLAlchemyError) as exc:  # its attachment is gone; the bytes stay as an orphan
             current_app.logger.warning("An unused file was not deleted (%s): %s", digest, exc)
     return deleted
+
+
+@contextmanager
+def _short_lock_wait(connection: Connection) -> Iterator[None]:
+    """Wait at most DELETE_LOCK_TIMEOUT_MS for a lock in this transaction (SQLite: the pooled connection gets its
+    own busy timeout back afterwards)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = {DELETE_LOCK_TIMEOUT_MS}"))
+        yield
+        return
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {DELETE_LOCK_TIMEOUT_MS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 @event.listens_for(Session, "after_transaction_end")
