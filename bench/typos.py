@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scale import percentiles  # noqa: E402
+from whoosh import index as whoosh_index  # noqa: E402
 
 from indexer.index import SPELLING_FIELD, SearchIndex, SearchQuery  # noqa: E402
 
@@ -49,8 +50,7 @@ def main() -> None:
 
     index = SearchIndex(args.index, create=False)
     index.search(SearchQuery(text="опыт"))  # open the searcher, as a running worker has
-    with index._lock:
-        reader = index._current_searcher().reader()
+    with whoosh_index.open_dir(str(args.index)).reader() as reader:  # the bank's words, read beside it
         words = sorted({w.decode() for w in reader.lexicon(SPELLING_FIELD)})
         known = set(words)
     rng = random.Random(args.seed)

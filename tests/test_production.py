@@ -142,7 +142,7 @@ def test_concurrent_writers_through_gunicorn(tmp_path, database_url):
     with _served(tmp_path, database_url, "admin") as (env, base):
         created: list[tuple[int, str]] = []
         lock = threading.Lock()
-        clients: list[Client] = [None] * CLIENTS
+        clients: dict[int, Client] = {}
 
         def work(n: int) -> None:
             client = clients[n] = _signed_in(base, "admin", n)
@@ -165,7 +165,8 @@ def test_concurrent_writers_through_gunicorn(tmp_path, database_url):
                     created.append((pid, word))
 
         _run(work)
-        statuses = [s for c in clients for s in c.statuses]
+        assert len(clients) == CLIENTS, "every client signed in"
+        statuses = [s for c in clients.values() for s in c.statuses]
         assert created, "the clients created practices"
         assert not [s for s in statuses if s >= 500], "no server errors"
         deadline = time.monotonic() + 30
@@ -195,7 +196,7 @@ def test_concurrent_uploads_and_removals_of_the_same_files_through_gunicorn(tmp_
     files = {f"заметки-{k}.txt": f"Общие заметки учителей, вариант {k}: наблюдения на уроке.".encode()
              for k in range(2)}
     with _served(tmp_path, database_url, "teacher") as (env, base):
-        clients: list[Client] = [None] * CLIENTS
+        clients: dict[int, Client] = {}
         rounds = [0] * CLIENTS
 
         def work(n: int) -> None:
@@ -216,7 +217,8 @@ def test_concurrent_uploads_and_removals_of_the_same_files_through_gunicorn(tmp_
             client.upload(f"/practices/{pid}/attachments", token, name, files[name])
 
         _run(work)
-        statuses = [s for c in clients for s in c.statuses]
+        assert len(clients) == CLIENTS, "every client signed in"
+        statuses = [s for c in clients.values() for s in c.statuses]
         assert sum(rounds) > CLIENTS, "the clients attached and removed files"
         assert not [s for s in statuses if s >= 500], "no server errors"
     files_check = _flask(env, "check-files")
