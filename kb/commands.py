@@ -420,6 +420,9 @@ def _failure_reason(exc: Exception) -> str:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if reason.startswith("no such table"):  # SQLite: a database file the bank has not been set up in
         return "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."
+    if (getattr(getattr(exc, "orig", None), "sqlite_errorname", None) or "").startswith("SQLITE_IOERR"):
+        # a completely full disk gives this even to a read (SQLite cannot grow its WAL index)
+        return f"База данных недоступна ({reason}): проверьте, есть ли место на диске под ней."
     return f"База данных недоступна ({reason})."
 
 

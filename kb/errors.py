@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import re
+import shutil
 import time
+from pathlib import Path
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -33,11 +35,16 @@ MESSAGES = {
 
 
 DATABASE_DOWN = "База данных временно недоступна. Повторите через минуту — сохранённое не потеряно."
+DISK_FULL_READING = ("На диске под базой данных не осталось места, и страницу не удаётся открыть. Сохранённое не "
+                     "потеряно. Сообщите администратору сайта.")
 RETRY_AFTER = "30"
 # A full disk: errno for files, SQLite's result code and PostgreSQL's SQLSTATE for the database.
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 DISK_FULL_SQLITE = "SQLITE_FULL"
 DISK_FULL_SQLSTATE = "53100"
+# On a disk with no room at all SQLite cannot even grow its WAL index, to read or to write: "disk I/O error"
+# (SQLITE_IOERR_SHMSIZE), not SQLITE_FULL. An I/O error with less than this left under the database is that.
+SQLITE_IOERR_FULL_BELOW = 1024 * 1024
 
 
 _OS_REASONS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
@@ -54,9 +61,20 @@ def os_error_reason(error: OSError) -> str:
 def _disk_full(error: BaseException) -> bool:
     if isinstance(error, OperationalError):
         error = error.orig
+    sqlite_error = getattr(error, "sqlite_errorname", None) or ""
     return (isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS
-            or getattr(error, "sqlite_errorname", None) == DISK_FULL_SQLITE
+            or sqlite_error == DISK_FULL_SQLITE
+            or sqlite_error.startswith("SQLITE_IOERR") and _sqlite_disk_left() < SQLITE_IOERR_FULL_BELOW
             or getattr(error, "sqlstate", None) == DISK_FULL_SQLSTATE)
+
+
+def _sqlite_disk_left() -> float:
+    """Bytes free (to this process's user) on the disk under the SQLite database file; inf if unknown."""
+    try:
+        path = Path(db.engine.url.database or "").resolve().parent
+        return shutil.disk_usage(path).free
+    except (OSError, RuntimeError, ValueError):  # no app context, a path that is gone
+        return float("inf")
 
 
 def _wants_json() -> bool:
@@ -136,7 +154,7 @@ def register(app: Flask) -> None:
         the disk under it is full: 507."""
         if _disk_full(error):
             app.logger.error("Disk full under the database: %s", error.orig)
-            return _unavailable(507)
+            return _unavailable(507, None if request.method not in ("GET", "HEAD") else DISK_FULL_READING)
         app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
         return _unavailable(503, DATABASE_DOWN)
 

@@ -121,6 +121,52 @@ def test_a_full_disk_under_sqlite_is_507_and_nothing_is_stored(app, make_user):
         event.remove(db.engine, "connect", _no_room)
 
 
+def _io_error(*args, **kwargs):
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"  # what SQLite says when it cannot grow its WAL index
+    raise OperationalError("SELECT practice.id …", {}, error)
+
+
+@pytest.mark.parametrize(("free", "status", "message"), [
+    (4096, 507, "На диске под базой данных не осталось места"),
+    (50 * 1024**3, 503, "База данных временно недоступна"),
+])
+def test_sqlite_on_a_completely_full_disk_is_507_even_for_a_read(app, monkeypatch, caplog, free, status, message):
+    """On a disk with no room at all SQLite fails every statement, reads too, with "disk I/O error", not
+    SQLITE_FULL (seen on a filled tmpfs). With (almost) nothing left under the database file that is a full
+    disk: 507 and the reason in the log; with room left it is some other I/O fault: 503."""
+    import shutil
+
+    from kb.main import views
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        pytest.skip("SQLite's I/O error (PostgreSQL says 53100, tested with the page limit's SQLITE_FULL above)")
+    folder = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent
+    real_usage = shutil.disk_usage
+
+    def disk_usage(path):
+        usage = real_usage(path)
+        return usage._replace(free=free) if Path(path) == folder else usage
+
+    monkeypatch.setattr(shutil, "disk_usage", disk_usage)
+    monkeypatch.setattr(views, "latest_published", _io_error)
+    response = app.test_client().get("/")
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    if status == 507:
+        assert "Disk full under the database: disk I/O error" in caplog.text
+        assert "Сохранить не удалось" not in response.get_data(as_text=True), "a read saved nothing"
+
+
+def test_a_command_meeting_a_disk_io_error_points_at_the_disk():
+    from kb.commands import _failure_reason
+
+    with pytest.raises(OperationalError) as caught:
+        _io_error()
+    assert _failure_reason(caught.value) == ("База данных недоступна (disk I/O error): проверьте, есть ли место на "
+                                             "диске под ней.")
+
+
 def test_a_reindex_without_room_says_so_and_the_old_index_stays(app, make_practice, monkeypatch):
     from kb.search import services
 
