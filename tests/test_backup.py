@@ -299,19 +299,13 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
 
 # -- an archive of an older version of the program ------------------------------------------------------
 
-PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables)
-
-
-def _as_previous_version(data: bytes) -> bytes:
-    manifest = json.loads(data)
-    manifest["alembic_revision"] = PREVIOUS_REVISION
-    del manifest["tables"]["stored_file"], manifest["sha256"]["db/stored_file.jsonl"]
-    return json.dumps(manifest).encode()
+PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables, and
+# external ids numbered per office)
 
 
 def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
-    """A backup as the version before stored_file made it (its manifest's revision, no stored_file table), of a
-    bank with one attached file; returns it and the file's digest."""
+    """A backup as the version before stored_file made it (its manifest's revision, no stored_file table, no
+    practice.external_scope column), of a bank with one attached file; returns it and the file's digest."""
     from kb.attachments.services import add_attachment
 
     with demo_app.app_context():
@@ -319,8 +313,21 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
         digest = add_attachment(admin, practice, "заметки.txt", "Заметки учителя о практике.".encode()).sha256
         db.session.commit()
-    archive = _retar(_backup(demo_app, tmp_path), tmp_path / "previous.tar.gz",
-                     {"manifest.json": _as_previous_version, "db/stored_file.jsonl": None})
+    source = _backup(demo_app, tmp_path)
+    with tarfile.open(source) as tar:
+        rows = [json.loads(line) for line in tar.extractfile("db/practice.jsonl").read().splitlines()]
+    practices = b"".join(json.dumps({k: v for k, v in row.items() if k != "external_scope"},
+                                    ensure_ascii=False).encode() + b"\n" for row in rows)
+
+    def manifest(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["alembic_revision"] = PREVIOUS_REVISION
+        del manifest["tables"]["stored_file"], manifest["sha256"]["db/stored_file.jsonl"]
+        manifest["sha256"]["db/practice.jsonl"] = hashlib.sha256(practices).hexdigest()
+        return json.dumps(manifest).encode()
+
+    archive = _retar(source, tmp_path / "previous.tar.gz", {
+        "manifest.json": manifest, "db/stored_file.jsonl": None, "db/practice.jsonl": lambda _data: practices})
     return archive, digest
 
 

@@ -522,6 +522,7 @@ def test_templates_download_and_read_back(app, client, make_user):
     assert [c for c in next(sheet.iter_rows(values_only=True))] == template_headers()
     page = client.get("/import/practices").get_data(as_text=True)
     assert "/import/practices/template.xlsx" in page and "Челябинская область" in page
+    assert "номера\n  других служб с вашими не пересекаются" in page
 
 
 def test_readme_example_is_a_valid_registry(app, make_user):
@@ -554,7 +555,7 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
     rows = [row("O-1", "Своя", region="Смоленская область", organisation="маоу «сош № 1»"),
             row("O-2", "Без организации", organisation=""),
             row("O-3", "Другая школа", organisation="МБОУ «Лицей № 2»"),
-            row("F-1", "Захват чужой практики")]
+            row("F-1", "Своя практика под тем же номером")]
     with app.app_context():
         report = run_import(db.session.get(User, methodist), read_registry(csv_bytes(rows), 100), dry_run=False)
         db.session.commit()
@@ -562,11 +563,63 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
         assert outcomes["O-1"] == ("create", [])
         assert outcomes["O-2"][0] == "create"
         assert "вне вашей области модерации" in outcomes["O-3"][1][0]
-        assert outcomes["F-1"][1] == [f"Внешний идентификатор «F-1» уже у практики №{foreign} вне вашей области."]
+        # the bank-wide F-1 is another school's: this office's own F-1 is a new practice, and that one stays
+        assert outcomes["F-1"] == ("create", [])
         assert db.session.get(Practice, foreign).title == "Чужая практика"
-    imported = {p.external_id: p for p in practices(app)}
-    assert set(imported) == {"F-1", "O-1", "O-2"}
-    assert imported["O-2"].organisation == "МАОУ «СОШ № 1»"
+    imported = {(p.external_scope, p.external_id): p for p in practices(app)}
+    own = "org:маоу «сош № 1»"
+    assert set(imported) == {("", "F-1"), (own, "F-1"), (own, "O-1"), (own, "O-2")}
+    assert imported[(own, "O-2")].organisation == "МАОУ «СОШ № 1»"
+
+    with app.app_context():  # an administrator hands the office's O-1 to another school
+        db.session.get(Practice, imported[(own, "O-1")].id).organisation = "МБОУ «Лицей № 2»"
+        db.session.commit()
+        report = run_import(db.session.get(User, methodist),
+                            read_registry(csv_bytes([row("O-1", "Своя, исправленная")]), 100), dry_run=False)
+        (refused,) = report.rows
+        assert refused.errors == [f"Внешний идентификатор «O-1» уже у практики №{imported[(own, 'O-1')].id} вне "
+                                  "вашей области."]
+
+
+def test_two_offices_may_number_their_registries_alike(app, make_user, make_practice):
+    """Each office numbers its registry from 1; a load finds the office's own practices by them. One numbered
+    bank-wide (an administrator's load, or one made before numbering per office) is found by the office that
+    moderates it, and joins its numbering; another office with the same number gets a practice of its own."""
+    from kb.accounts.models import User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+
+    with app.app_context():
+        earlier = make_practice("Загружена раньше администратором", external_id="3", region_code="RU-CHE")
+    chelyabinsk = make_user("methodist", scope_region="RU-CHE")
+    smolensk = make_user("methodist", scope_region="RU-SMO")
+
+    def load(user_id: int, rows: list[list[object]]) -> dict[str, tuple[str, int | None, list[str]]]:
+        with app.app_context():
+            report = run_import(db.session.get(User, user_id), read_registry(csv_bytes(rows), 100), dry_run=False)
+            db.session.commit()
+            return {r.external_id: (r.action, r.practice_id, r.errors) for r in report.rows}
+
+    first = load(chelyabinsk, [row("1", "Челябинская первая"), row("2", "Челябинская вторая"),
+                               row("3", "Загружена раньше, теперь из реестра")])
+    second = load(smolensk, [row(str(n), f"Смоленская {n}", region="Смоленская область") for n in (1, 2, 3)])
+    assert {k: v[0] for k, v in first.items()} == {"1": "create", "2": "create", "3": "update"}
+    assert first["3"][1] == earlier
+    assert {k: (v[0], v[2]) for k, v in second.items()} == {str(n): ("create", []) for n in (1, 2, 3)}
+
+    again = load(chelyabinsk, [row("1", "Челябинская первая, исправленная"),
+                               row("3", "Загружена раньше, теперь из реестра")])
+    assert again["1"] == ("update", first["1"][1], [])
+    assert again["3"][:2] == ("unchanged", earlier)
+    titles = {(p.external_scope, p.external_id): (p.title, p.region_code) for p in practices(app)}
+    assert titles == {
+        ("region:RU-CHE", "1"): ("Челябинская первая, исправленная", "RU-CHE"),
+        ("region:RU-CHE", "2"): ("Челябинская вторая", "RU-CHE"),
+        ("region:RU-CHE", "3"): ("Загружена раньше, теперь из реестра", "RU-CHE"),
+        ("region:RU-SMO", "1"): ("Смоленская 1", "RU-SMO"),
+        ("region:RU-SMO", "2"): ("Смоленская 2", "RU-SMO"),
+        ("region:RU-SMO", "3"): ("Смоленская 3", "RU-SMO"),
+    }
 
 
 def test_archive_without_a_files_column_is_reported(app, runner, make_user, tmp_path):

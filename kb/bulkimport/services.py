@@ -1,7 +1,8 @@
 """Bulk import of practices: check every row of a registry, then create or update practices row by row.
 
-A row is matched to a practice by its external id (``Practice.external_id``, unique in the whole bank),
-so loading the same registry again updates instead of duplicating. Each row is written inside its own
+A row is matched to a practice by its external id (``Practice.external_id``), which is the importing office's
+own numbering (``id_namespace``: unique within it, so two offices may both number from 1), so loading the same
+registry again updates instead of duplicating. Each row is written inside its own
 savepoint: a failing row is rolled back and reported, the others stay. Nothing is written on a dry run.
 Services only flush; the caller commits.
 """
@@ -270,6 +271,34 @@ class _Context:
     publish: bool
     seen: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def namespace(self) -> str:
+        return id_namespace(self.user)
+
+
+def id_namespace(user: User) -> str:
+    """Whose numbering a registry's external ids are: the importing office's (a methodist's region, or their
+    organisation); an administrator's loads are numbered bank-wide (""), as every load was before."""
+    if user.role == "methodist" and user.scope_region_code:
+        return f"region:{user.scope_region_code}"
+    if user.role == "methodist" and user.scope_organisation:
+        return "org:" + " ".join(user.scope_organisation.lower().replace("ё", "е").split())
+    return ""
+
+
+def find_by_external_id(user: User, external_id: str) -> Practice | None:
+    """The practice a registry row's id names: the office's own numbering first; then, among practices numbered
+    bank-wide (loaded by an administrator, or before numbering per office), one this office moderates (its
+    next load moves it into the office's numbering). Another office's practice with the same id is not it."""
+    namespace = id_namespace(user)
+    own = db.session.scalar(select(Practice).where(Practice.external_scope == namespace,
+                                                    Practice.external_id == external_id))
+    if own is not None or not namespace:
+        return own
+    shared = db.session.scalar(select(Practice).where(Practice.external_scope == "",
+                                                       Practice.external_id == external_id))
+    return shared if shared is not None and policy.in_scope(user, shared) else None
+
 
 @dataclass
 class _Plan:
@@ -301,7 +330,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             errors.append(f"Внешний идентификатор «{external_id}» уже встречался в строке {ctx.seen[external_id]}.")
         else:
             ctx.seen[external_id] = raw.number
-            existing = db.session.scalar(select(Practice).where(Practice.external_id == external_id))
+            existing = find_by_external_id(user, external_id)
     else:
         warnings.append("Нет внешнего идентификатора: повторная загрузка создаст эту практику ещё раз.")
     before = snapshot(existing) if existing is not None else None
@@ -443,8 +472,10 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     if plan.existing is None:
         practice = create_practice(user, plan.data)
         practice.external_id = result.external_id or None
+        practice.external_scope = ctx.namespace
     else:
         practice = plan.existing
+        practice.external_scope = ctx.namespace  # one numbered bank-wide joins the office's numbering
         # An unchanged row touches nothing (no flush, no index update): re-running a registry stays cheap.
         if _same_content(practice, plan.data) or not update_practice(user, practice, plan.data):
             result.action = "unchanged"

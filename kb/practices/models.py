@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.accounts.models import User
@@ -56,10 +56,14 @@ class Practice(db.Model):
     # What a search result shows of a practice, read from this index alone (kb.search.services._RESULT_ROWS):
     # a row is ten long sections, several pages, and on SQLite the short columns after them are read through
     # all of them. 20 results from a cold cache: 6.3 -> 4.0 ms at 100,000 practices.
-    __table_args__ = (Index("ix_practice_result", "status", "id", "title", "region_code", "year", "organisation"),)
+    # A registry's ids are its office's own numbering (kb.bulkimport.services.id_namespace): two offices may both
+    # number from 1. Practices loaded by an administrator (or before per-office numbering) have the namespace "".
+    __table_args__ = (Index("ix_practice_result", "status", "id", "title", "region_code", "year", "organisation"),
+                      UniqueConstraint("external_scope", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    external_scope: Mapped[str] = mapped_column(String(520), default="", server_default="")
     title: Mapped[str] = mapped_column(String(500))
     annotation: Mapped[str] = mapped_column(Text, default="")
     relevance: Mapped[str] = mapped_column(Text, default="")
