@@ -282,7 +282,7 @@ def id_namespace(user: User) -> str:
     if user.role == "methodist" and user.scope_region_code:
         return f"region:{user.scope_region_code}"
     if user.role == "methodist" and user.scope_organisation:
-        return "org:" + " ".join(user.scope_organisation.lower().replace("ё", "е").split())
+        return "org:" + policy.organisation_key(user.scope_organisation)
     return ""
 
 

@@ -26,7 +26,8 @@ ACTION_LABELS = {
 MODERATOR_ACTIONS = frozenset({"publish", "return", "archive", "restore"})
 
 
-def _fold(text: str | None) -> str:
+def organisation_key(text: str | None) -> str:
+    """An organisation's name as scopes compare it: case, ё and spacing aside."""
     return " ".join((text or "").lower().replace("ё", "е").split())
 
 
@@ -49,7 +50,7 @@ def in_scope(user: User | None, practice: Practice) -> bool:
     if user.scope_region_code:
         return practice.region_code == user.scope_region_code
     if user.scope_organisation:
-        return _fold(practice.organisation) == _fold(user.scope_organisation)
+        return organisation_key(practice.organisation) == organisation_key(user.scope_organisation)
     return False
 
 
