@@ -23,6 +23,8 @@ class DefaultConfig:
     # Fault-injection tests only (KB_INDEX_WRITER_PAUSE): seconds the writer waits between committing a
     # batch to the index and saving its position, so that it can be killed at the worst moment.
     INDEX_WRITER_PAUSE = 0.0
+    # /healthz says "index_writer": "behind" when a change has waited longer than this (seconds) for the writer.
+    INDEX_WRITER_LAG_ALERT = 120
     # This index copy's name in the list prune-outbox keeps (index_replica); empty: "host:index folder".
     INDEX_NAME = ""
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).

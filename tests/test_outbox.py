@@ -321,3 +321,26 @@ def test_prune_outbox_without_a_live_copy_touches_nothing(app, make_practice, ru
     assert "Нет ни одного живого экземпляра (сообщавшего о себе за 24 ч): журнал не тронут." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IndexOutbox)) == 2
+
+
+def test_healthz_says_when_the_index_writer_is_behind(app):
+    """A stopped writer leaves the site healthy (200: pages and search answer) but its changes waiting:
+    /healthz counts them and says how long the oldest has waited, and "behind" past INDEX_WRITER_LAG_ALERT."""
+    app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # production: the `indexer` process applies them
+    client = app.test_client()
+    health = client.get("/healthz").json
+    assert (health["pending_changes"], health["oldest_pending_seconds"], health["index_writer"]) == (0, 0, "ok")
+    with app.app_context():
+        db.session.add(Practice(title="Практика, которую писатель не применил", status="published"))
+        db.session.commit()
+    health = client.get("/healthz").json
+    assert (health["pending_changes"], health["index_writer"]) == (1, "ok")
+    assert health["oldest_pending_seconds"] < 60
+    with app.app_context():
+        _age_outbox(1 / 24 / 6)  # ten minutes
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["status"] == "ok"
+    assert response.json["index_writer"] == "behind" and 590 <= response.json["oldest_pending_seconds"] < 700
+    assert app.test_cli_runner().invoke(args=["sync-index"]).exit_code == 0
+    health = client.get("/healthz").json
+    assert (health["pending_changes"], health["oldest_pending_seconds"], health["index_writer"]) == (0, 0, "ok")

@@ -36,7 +36,11 @@ def healthz():
     status = {"status": "ok", "database": "ok", "index": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
-        status["pending_changes"] = outbox.pending_count(current_app.config["INDEX_DIR"])
+        pending, waited = outbox.pending_summary(current_app.config["INDEX_DIR"])
+        # A stopped index writer does not make the site unhealthy (pages and search answer, from an index
+        # that grows stale): monitoring reads "index_writer" to raise the alarm.
+        status.update(pending_changes=pending, oldest_pending_seconds=round(waited),
+                      index_writer="ok" if waited < current_app.config["INDEX_WRITER_LAG_ALERT"] else "behind")
     except Exception as exc:  # report, never raise: this is what monitoring reads
         status.update(status="error", database=f"error: {exc.__class__.__name__}")
     try:

@@ -144,13 +144,25 @@ def max_outbox_id() -> int:
     return db.session.scalar(select(func.max(IndexOutbox.id))) or 0
 
 
-def pending_count(index_dir: str | Path) -> int:
-    """Outbox rows this index copy has not applied yet."""
+def _pending(index_dir: str | Path):
     state = WriterState.load(state_path(index_dir))
     conditions = [IndexOutbox.id > state.position]
     if state.gaps:
         conditions.append(IndexOutbox.id.in_(list(state.gaps)))
-    return db.session.scalar(select(func.count()).where(or_(*conditions))) or 0
+    return or_(*conditions)
+
+
+def pending_count(index_dir: str | Path) -> int:
+    """Outbox rows this index copy has not applied yet."""
+    return db.session.scalar(select(func.count()).where(_pending(index_dir))) or 0
+
+
+def pending_summary(index_dir: str | Path) -> tuple[int, float]:
+    """Outbox rows this index copy has not applied yet, and how long the oldest of them has waited (seconds; 0
+    with none): a writer that has stopped shows as a wait that only grows."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(IndexOutbox.created_at)).where(_pending(index_dir))).one()
+    return count or 0, max((utcnow() - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
 
 
 def _apply_pending(index, index_dir: Path) -> int:
