@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from kb import create_app
 from kb.extensions import db
@@ -109,3 +109,24 @@ def test_the_migrations_build_the_schema_the_models_describe(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_going_back_to_one_numbering_keeps_the_first_of_a_shared_external_id(app, make_practice):
+    """Two offices both have their practice "1"; the version before numbering per office had one numbering for
+    the whole bank: going down to it (restore of an older archive does) keeps "1" on the first, not on both."""
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        first = make_practice("Первая служба, № 1", external_id="1", external_scope="region:RU-CHE")
+        second = make_practice("Вторая служба, № 1", external_id="1", external_scope="region:RU-SMO",
+                               region_code="RU-SMO")
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "m3out0000001"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        rows = dict(db.session.execute(text("SELECT id, external_id FROM practice ORDER BY id")).all())
+        assert rows == {first: "1", second: None}
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        assert db.session.get(Practice, first).external_scope == ""
