@@ -271,10 +271,6 @@ class _Context:
     publish: bool
     seen: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def namespace(self) -> str:
-        return id_namespace(self.user)
-
 
 def id_namespace(user: User) -> str:
     """Whose numbering a registry's external ids are: the importing office's (a methodist's region, or their
@@ -472,10 +468,10 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     if plan.existing is None:
         practice = create_practice(user, plan.data)
         practice.external_id = result.external_id or None
-        practice.external_scope = ctx.namespace
+        practice.external_scope = id_namespace(user)
     else:
         practice = plan.existing
-        practice.external_scope = ctx.namespace  # one numbered bank-wide joins the office's numbering
+        practice.external_scope = id_namespace(user)  # one numbered bank-wide joins the office's numbering
         # An unchanged row touches nothing (no flush, no index update): re-running a registry stays cheap.
         if _same_content(practice, plan.data) or not update_practice(user, practice, plan.data):
             result.action = "unchanged"
