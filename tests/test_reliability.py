@@ -297,11 +297,9 @@ def test_deleted_index_pages_and_notice(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
-def _repair_done(app) -> None:
-    thread = repair.running(app.config["INDEX_DIR"])
-    if thread is not None:
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "the rebuild never ended"
+def _repair_done(thread) -> None:
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the rebuild never ended"
 
 
 def _admin_token(app) -> str:
@@ -314,10 +312,11 @@ def _admin_token(app) -> str:
     return secret
 
 
-def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app):
+def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app, monkeypatch):
     """Where the web process is its own index writer (`make run`), nobody else would rebuild a lost index: the
     first request that finds it gone starts a rebuild in the background, so «индекс перестраивается» is true.
-    A change committed meanwhile is in the rebuilt index, and the copy says where it is for prune-outbox."""
+    A change committed after the rebuild has read the database is applied right after it, and the copy says
+    where it is for prune-outbox."""
     from kb.search.models import IndexReplica
 
     assert demo_app.config["INDEX_SYNC_AFTER_REQUEST"]
@@ -328,22 +327,34 @@ def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app):
         db.session.execute(text("DELETE FROM index_replica"))
         db.session.commit()
     secret = _admin_token(demo_app)
+    documents_read, go_on = threading.Event(), threading.Event()
+    rebuild = SearchIndex.rebuild
+
+    def held_rebuild(self, documents, progress=None, procs=None):
+        documents = list(documents)  # the database as the rebuild read it
+        documents_read.set()
+        assert go_on.wait(60)
+        return rebuild(self, documents, progress, procs)
+
+    monkeypatch.setattr(SearchIndex, "rebuild", held_rebuild)
     shutil.rmtree(index_dir)
 
     assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
-    thread = repair.running(index_dir)
+    thread = repair.started(index_dir)
     assert thread is not None, "the search page started a rebuild"
+    assert documents_read.wait(60)
     assert repair.repair_later() is None, "one rebuild at a time"
     published = client.post(f"/api/v1/practices/{waiting_id}/transitions", json={"action": "publish"},
                             headers=bearer(secret))
     assert published.status_code == 200, published.get_data(as_text=True)
-    _repair_done(demo_app)
+    go_on.set()
+    _repair_done(thread)
 
     page = _search_page(client, "олимпиада")
     assert UNAVAILABLE_NOTICE not in page and "олимпиад" in page.lower()
     assert client.get("/healthz").status_code == 200
     found = client.get("/api/v1/search", query_string={"q": "", "per_page": 100, "type": "practice"}).json
-    assert waiting_id in {r["id"] for r in found["results"]}, "the change made meanwhile is searchable"
+    assert waiting_id in {r["id"] for r in found["results"]}, "the change made during the rebuild is searchable"
     with demo_app.app_context():
         report = check_index()
         assert report.clean and not report.pending, report
@@ -368,7 +379,8 @@ def test_the_embedded_site_rebuilds_a_damaged_index_and_one_left_behind_by_pruni
     index_dir.mkdir()
     index.create_in(str(index_dir), fields.Schema(id=fields.ID(stored=True, unique=True)))
     assert client.get("/healthz").status_code == 503
-    _repair_done(demo_app)
+    first = repair.started(str(index_dir))
+    _repair_done(first)
     assert client.get("/healthz").status_code == 200
     assert "олимпиад" in _search_page(client, "олимпиада").lower()
 
@@ -385,9 +397,9 @@ def test_the_embedded_site_rebuilds_a_damaged_index_and_one_left_behind_by_pruni
     retitled = client.patch(f"/api/v1/practices/{practice_id}", json={"year": 2024},
                             headers=bearer(secret))
     assert retitled.status_code == 200, retitled.get_data(as_text=True)
-    thread = repair.running(str(index_dir))
-    assert thread is not None, "the request's sync found the copy behind the pruning and started a rebuild"
-    _repair_done(demo_app)
+    thread = repair.started(str(index_dir))
+    assert thread is not None and thread is not first, "the request's sync found the copy behind the pruning"
+    _repair_done(thread)
     assert [r["id"] for r in client.get("/api/v1/search", query_string={"q": "палеоботанический"}).json[
         "results"]] == [practice_id]
     with demo_app.app_context():

@@ -48,10 +48,9 @@ def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
     return thread
 
 
-def running(index_dir: str) -> threading.Thread | None:
-    """The rebuild thread of this index folder, if one is running in this process."""
-    thread = _threads.get(str(index_dir))
-    return thread if thread is not None and thread.is_alive() else None
+def started(index_dir: str) -> threading.Thread | None:
+    """The last rebuild thread this process started for this index folder (running or ended), if any."""
+    return _threads.get(str(index_dir))
 
 
 def _repair(app: Flask, index_dir: str) -> None:
