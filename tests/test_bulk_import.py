@@ -406,6 +406,17 @@ def test_command_needs_a_moderator(app, runner, make_user, tmp_path):
     assert practices(app) == []
 
 
+def test_the_command_loads_an_offices_registry_into_its_numbering_with_user(app, runner, make_user, tmp_path):
+    """The server's administrator loads an office's registry for it: with --user of its methodist the ids go
+    into the office's numbering (the office's own later loads find them); without, into the bank-wide one."""
+    make_user("admin")
+    make_user("methodist", email="m@example.org", scope_region="RU-CHE")
+    path = write(tmp_path, "r.csv", csv_bytes([row("1", "Практика службы")]))
+    assert runner.invoke(args=["import-practices", path, "--user", "m@example.org"]).exit_code == 0
+    assert runner.invoke(args=["import-practices", path]).exit_code == 0
+    assert [(p.external_scope, p.external_id) for p in practices(app)] == [("region:RU-CHE", "1"), ("", "1")]
+
+
 # -- web -------------------------------------------------------------------------------------------------
 
 
