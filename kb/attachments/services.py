@@ -158,9 +158,6 @@ def _short_lock_wait(connection: Connection) -> Iterator[None]:
         connection.execute(text(f"SET LOCAL lock_timeout = {DELETE_LOCK_TIMEOUT_MS}"))
         yield
         return
-    if connection.dialect.name != "sqlite":
-        yield
-        return
     previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {DELETE_LOCK_TIMEOUT_MS}")
     try:

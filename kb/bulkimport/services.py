@@ -287,12 +287,11 @@ def find_by_external_id(user: User, external_id: str) -> Practice | None:
     bank-wide (loaded by an administrator, or before numbering per office), one this office moderates (its
     next load moves it into the office's numbering). Another office's practice with the same id is not it."""
     namespace = id_namespace(user)
-    own = db.session.scalar(select(Practice).where(Practice.external_scope == namespace,
-                                                    Practice.external_id == external_id))
-    if own is not None or not namespace:
-        return own
-    shared = db.session.scalar(select(Practice).where(Practice.external_scope == "",
-                                                       Practice.external_id == external_id))
+    found = {practice.external_scope: practice for practice in db.session.scalars(
+        select(Practice).where(Practice.external_id == external_id, Practice.external_scope.in_({namespace, ""})))}
+    if namespace in found:
+        return found[namespace]
+    shared = found.get("")
     return shared if shared is not None and policy.in_scope(user, shared) else None
 
 
