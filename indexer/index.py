@@ -433,17 +433,15 @@ class SearchIndex:
             raise
         writer.commit()
 
-    def rebuild(self, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None = None,
-                procs: int | None = None) -> int:
+    def rebuild(self, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None = None) -> int:
         """Build a fresh index beside this one and swap it in at once; returns the document count.
 
-        ``progress`` is called with the number of documents added since its previous call. ``procs`` caps the
-        writer processes (default ``rebuild_procs``; 1: this process alone, nothing forked).
+        ``progress`` is called with the number of documents added since its previous call.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.rebuild-", dir=self.path.parent))
         try:
-            count = self._build(fresh, documents, progress, self.rebuild_procs if procs is None else procs)
+            count = self._build(fresh, documents, progress)
             self._swap_in(fresh)
         finally:
             # after the swap this folder holds the previous index
@@ -452,8 +450,7 @@ class SearchIndex:
             self._close_searcher()
         return count
 
-    def _build(self, folder: Path, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None,
-               procs: int) -> int:
+    def _build(self, folder: Path, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None) -> int:
         """Write every document into a fresh index in ``folder``: a large set by REBUILD_PROCS processes
         (one segment each), a small one by this process alone."""
         ix = index.create_in(str(folder), build_schema(self.analyzer))
@@ -461,7 +458,7 @@ class SearchIndex:
         # the writer processes fork from this one: a rebuild reads every distinct word of the bank
         analysis.INDEX_TERM_CACHE = max(analysis.INDEX_TERM_CACHE, REBUILD_TERM_CACHE)
         first = list(islice(documents, PARALLEL_REBUILD_MIN))
-        procs = procs if len(first) == PARALLEL_REBUILD_MIN else 1
+        procs = self.rebuild_procs if len(first) == PARALLEL_REBUILD_MIN else 1
         count = self._write_all(ix, chain(first, documents), progress, procs)
         with ix.searcher() as searcher:
             written = searcher.doc_count()

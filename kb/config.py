@@ -17,7 +17,7 @@ class DefaultConfig:
     ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
     JSON_SORT_KEYS = False
     # The web process is its own index writer: it drains the outbox right after each request that wrote something,
-    # and rebuilds a lost or unreadable index in the background (kb/search/repair.py). False: an `indexer`
+    # and rebuilds a lost or unreadable index in a child process (kb/search/repair.py). False: an `indexer`
     # process does both (production).
     INDEX_SYNC_AFTER_REQUEST = True
     # Fault-injection tests only (KB_INDEX_WRITER_PAUSE): seconds the writer waits between committing a

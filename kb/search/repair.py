@@ -1,22 +1,30 @@
-"""A web process that is its own index writer repairs its index in the background.
+"""A web process that is its own index writer repairs its index in the background, in a child process.
 
 In production a separate `flask --app kb indexer` process rebuilds an index that is gone, damaged or left
 behind by `prune-outbox`. Where the web process writes the index itself (``INDEX_SYNC_AFTER_REQUEST``, the
 embedded default of `make run`), nobody else would: the first request that finds the index unusable starts a
-rebuild from the database in a thread of this process, and the search page's «индекс перестраивается» is true.
-One rebuild at a time per index folder in a process, and across processes the writer lock decides; after a
-failed rebuild (a full disk, say) the next attempt waits RETRY_SECONDS.
+rebuild from the database, and the search page's «индекс перестраивается» is true.
+
+The rebuild runs in a child process (``python -m kb.search.repair``, given this app's configuration), which a
+thread of this process waits for. In the web process itself a rebuild of 100,000 practices held the GIL for
+200 s, doubled the time of the pages it served meanwhile and left the process at 650 MB for good (1.6 GB at its
+peak); the child uses every core, as `reindex` does, and gives its memory back when it ends. One rebuild at a
+time per index folder in a process, and across processes the writer lock decides; after a failed rebuild (a
+full disk, say) the next attempt waits RETRY_SECONDS.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 
 from flask import Flask, current_app, has_app_context
 
 from indexer import IndexLocked
-from kb.extensions import db
 
 RETRY_SECONDS = 30.0
 
@@ -26,7 +34,8 @@ _failed_at: dict[str, float] = {}
 
 
 def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
-    """Start rebuilding the index in the background if this process is its own writer; returns the thread.
+    """Start rebuilding the index in the background if this process is its own writer; returns the thread that
+    waits for the rebuilding child process.
 
     ``exc``: what made the index unusable. A lock held too long by another writer (``IndexLocked``) is not
     damage and starts nothing."""
@@ -54,18 +63,47 @@ def started(index_dir: str) -> threading.Thread | None:
 
 
 def _repair(app: Flask, index_dir: str) -> None:
+    from kb import ROOT
+
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+    try:
+        # the child's output (its log) goes where this process's goes
+        returncode = subprocess.run(
+            [sys.executable, "-m", "kb.search.repair"], input=pickle.dumps((app.instance_path, dict(app.config))),
+            env=environment, check=False,
+        ).returncode
+    except (OSError, pickle.PicklingError) as exc:
+        app.logger.error("The index rebuild could not be started: %s", exc)
+        returncode = None
+    if returncode == 0:
+        _failed_at.pop(index_dir, None)
+    else:
+        _failed_at[index_dir] = time.monotonic()
+        app.logger.error("The index could not be rebuilt from the database (exit code %s); trying again in %.0f s",
+                         returncode, RETRY_SECONDS)
+
+
+def _main() -> int:
+    """The child process: rebuild the index of the app whose instance folder and configuration come on stdin."""
+    from kb import create_app
+    from kb.extensions import db
     from kb.search.services import repair_index
 
+    instance_path, config = pickle.load(sys.stdin.buffer)
+    app = create_app(config, instance_path=instance_path)
     with app.app_context():
         try:
             count = repair_index()
         except Exception:  # a full disk, a database gone away, a damaged file…
-            _failed_at[index_dir] = time.monotonic()
-            app.logger.exception("The index could not be rebuilt from the database; trying again in %.0f s",
-                                 RETRY_SECONDS)
-        else:
-            _failed_at.pop(index_dir, None)
-            if count is not None:
-                app.logger.warning("Index rebuilt from the database: %d documents", count)
+            app.logger.exception("The index could not be rebuilt from the database")
+            return 1
         finally:
             db.session.remove()
+        if count is not None:
+            app.logger.warning("Index rebuilt from the database: %d documents", count)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

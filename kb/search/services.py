@@ -507,9 +507,9 @@ def rebuild_index(progress=None) -> int:
     return count
 
 
-def _rebuild_locked(index_dir: str, progress=None, procs: int | None = None) -> int:
+def _rebuild_locked(index_dir: str, progress=None) -> int:
     start = outbox.rebuild_point()
-    count = get_index().rebuild(documents.all_documents(), progress=progress, procs=procs)
+    count = get_index().rebuild(documents.all_documents(), progress=progress)
     outbox.reset_position(index_dir, start)
     db.session.rollback()
     return count
@@ -532,8 +532,8 @@ def repair_index() -> int | None:
     had not applied; returns the document count, or None when there was nothing to repair or another writer
     holds the lock (that writer repairs it, or the next call does).
 
-    What the `indexer` process does in production, for a web process that is its own index writer: the rebuild
-    runs in this process alone (``procs=1``: a process with threads serving requests forks nothing)."""
+    What the `indexer` process does in production, for a web process that is its own index writer (which runs it
+    in a child process, `kb.search.repair`)."""
     index_dir = current_app.config["INDEX_DIR"]
     with outbox.writer_lock(index_dir) as acquired:
         if not acquired:
@@ -546,6 +546,6 @@ def repair_index() -> int | None:
         else:
             db.session.rollback()
             return None
-        count = _rebuild_locked(index_dir, procs=1)
+        count = _rebuild_locked(index_dir)
     _rebuilt(index_dir)
     return count
