@@ -450,6 +450,18 @@ class SearchIndex:
             self._close_searcher()
         return count
 
+    def remove_unfinished_rebuilds(self) -> list[Path]:
+        """Delete the folders of rebuilds that never ended (their process was killed, or the machine stopped,
+        before the swap); returns them. Call only while no rebuild of this index runs."""
+        prefix = f".{self.path.name}.rebuild-"
+        try:
+            leftovers = [entry for entry in self.path.parent.iterdir() if entry.name.startswith(prefix)]
+        except FileNotFoundError:
+            return []
+        for folder in leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
+        return leftovers
+
     def _build(self, folder: Path, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None) -> int:
         """Write every document into a fresh index in ``folder``: a large set by REBUILD_PROCS processes
         (one segment each), a small one by this process alone."""

@@ -262,6 +262,45 @@ def test_index_folder_deleted_while_the_site_runs(demo_instance, tmp_path):
         assert report.clean and not report.pending, report
 
 
+_KILLED_REBUILD = """
+import sys, time
+from indexer import IndexDocument, SearchIndex
+
+def documents():
+    for number in range(50):
+        yield IndexDocument(id=f"practice:{900000 + number}", type="practice", title=f"Прерванная {number}", body="")
+    print("building", flush=True)
+    time.sleep(600)
+
+SearchIndex(sys.argv[1], create=False).rebuild(documents())
+"""
+
+
+def test_the_next_rebuild_removes_the_folder_of_a_rebuild_that_was_killed(demo_app, caplog):
+    """A rebuild builds a fresh index beside the live one and swaps it in. One killed on the way (kill -9, the
+    OOM killer, a power cut) leaves that folder, as big as the index; the next rebuild deletes it."""
+    index_dir = Path(demo_app.config["INDEX_DIR"])
+    builder = subprocess.Popen([sys.executable, "-c", _KILLED_REBUILD, str(index_dir)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert builder.stdout.readline().strip() == "building"
+        leftovers = list(index_dir.parent.glob(f".{index_dir.name}.rebuild-*"))
+        assert len(leftovers) == 1 and any(leftovers[0].iterdir())
+    finally:
+        builder.kill()
+        builder.wait()
+        builder.stdout.close()
+    assert leftovers[0].exists(), "a killed rebuild cleans up nothing"
+
+    runner = demo_app.test_cli_runner()
+    rebuilt = runner.invoke(args=["reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert not leftovers[0].exists()
+    assert [entry.name for entry in index_dir.parent.iterdir() if ".rebuild-" in entry.name] == []
+    assert f"Removed the folder of a rebuild that never ended: {leftovers[0]}" in caplog.text
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
 def test_deleted_index_pages_and_notice(demo_app):
     """While the folder is gone: 200 pages with a Russian notice on search, 503 problem from the API and
     health check, a change still committed (it waits in the outbox); `reindex` restores everything."""

@@ -508,6 +508,9 @@ def rebuild_index(progress=None) -> int:
 
 
 def _rebuild_locked(index_dir: str, progress=None) -> int:
+    # every rebuild of this copy runs under the writer lock: a rebuild folder found now is one that was killed
+    for folder in get_index().remove_unfinished_rebuilds():
+        current_app.logger.warning("Removed the folder of a rebuild that never ended: %s", folder)
     start = outbox.rebuild_point()
     count = get_index().rebuild(documents.all_documents(), progress=progress)
     outbox.reset_position(index_dir, start)
