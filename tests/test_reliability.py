@@ -385,6 +385,23 @@ def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app, monkeypatch
         assert reported is not None and reported.position == outbox.max_outbox_id()
 
 
+def test_a_repair_that_cannot_start_is_logged_and_tried_again_later(demo_app, caplog):
+    """The child gets the site's settings pickled; one that pickle cannot carry stops the repair with a line in
+    the log, the page still says the index is being rebuilt, and the next attempt waits RETRY_SECONDS."""
+    index_dir = demo_app.config["INDEX_DIR"]
+    demo_app.config["KB_LOCAL_HOOK"] = lambda: None  # say, a function in an instance's config.py
+    client = demo_app.test_client()
+    shutil.rmtree(index_dir)
+    assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
+    _repair_done(repair.started(index_dir))
+    assert "The index rebuild could not be started" in caplog.text
+    assert "could not be rebuilt from the database (exit code None)" in caplog.text
+    first = repair.started(index_dir)
+    assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
+    assert repair.started(index_dir) is first, "no new attempt within RETRY_SECONDS"
+    assert not Path(index_dir).exists()
+
+
 def test_a_repair_applies_what_was_committed_while_it_ran(demo_app, monkeypatch):
     """The rebuild reads the database at its start; a practice published after that waits in the outbox, and
     the repair applies it right after the swap (a web request that found the writer lock taken skipped it)."""

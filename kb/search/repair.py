@@ -8,7 +8,8 @@ rebuild from the database, and the search page's «индекс перестра
 The rebuild runs in a child process (``python -m kb.search.repair``, given this app's configuration), which a
 thread of this process waits for. In the web process itself a rebuild of 100,000 practices held the GIL for
 200 s, doubled the time of the pages it served meanwhile and left the process at 650 MB for good (1.6 GB at its
-peak); the child uses every core, as `reindex` does, and gives its memory back when it ends. One rebuild at a
+peak); the child uses every core, as `reindex` does, at a lower CPU priority than the pages, and gives its memory
+back when it ends. One rebuild at a
 time per index folder in a process, and across processes the writer lock decides; after a failed rebuild (a
 full disk, say) the next attempt waits RETRY_SECONDS.
 """
@@ -27,6 +28,7 @@ from flask import Flask, current_app, has_app_context
 from indexer import IndexLocked
 
 RETRY_SECONDS = 30.0
+NICENESS = 10  # the rebuild's CPU priority below the web process's
 
 _guard = threading.Lock()
 _threads: dict[str, threading.Thread] = {}
@@ -68,13 +70,12 @@ def _repair(app: Flask, index_dir: str) -> None:
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
     try:
+        settings = pickle.dumps((app.instance_path, dict(app.config)))
         # the child's output (its log) goes where this process's goes
-        returncode = subprocess.run(
-            [sys.executable, "-m", "kb.search.repair"], input=pickle.dumps((app.instance_path, dict(app.config))),
-            env=environment, check=False,
-        ).returncode
-    except (OSError, pickle.PicklingError) as exc:
-        app.logger.error("The index rebuild could not be started: %s", exc)
+        returncode = subprocess.run([sys.executable, "-m", "kb.search.repair"], input=settings, env=environment,
+                                    check=False).returncode
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a setting pickle cannot carry
+        app.logger.error("The index rebuild could not be started: %r", exc)
         returncode = None
     if returncode == 0:
         _failed_at.pop(index_dir, None)
@@ -91,6 +92,7 @@ def _main() -> int:
     from kb.search.services import repair_index
 
     instance_path, config = pickle.load(sys.stdin.buffer)
+    os.nice(NICENESS)  # the pages of the web process first; its writer processes inherit this
     app = create_app(config, instance_path=instance_path)
     with app.app_context():
         try:
