@@ -6,12 +6,12 @@ embedded default of `make run`), nobody else would: the first request that finds
 rebuild from the database, and the search page's «индекс перестраивается» is true.
 
 The rebuild runs in a child process (``python -m kb.search.repair``, given this app's configuration), which a
-thread of this process waits for. In the web process itself a rebuild of 100,000 practices held the GIL for
-200 s, doubled the time of the pages it served meanwhile and left the process at 650 MB for good (1.6 GB at its
-peak); the child uses every core, as `reindex` does, at a lower CPU priority than the pages, and gives its memory
-back when it ends. One rebuild at a
-time per index folder in a process, and across processes the writer lock decides; after a failed rebuild (a
-full disk, say) the next attempt waits RETRY_SECONDS.
+thread of this process waits for. Run in the web process itself, a rebuild of 100,000 practices took 200 s of
+its GIL from the pages (their p50 25.5 ms, 10.3 ms beside the child) and left the process at 656 MB for good
+(1.6 GB at its peak); the child uses every core, as `reindex` does, at a lower CPU priority than the pages, and
+gives its memory back when it ends (bench/JOURNAL.md, the twelfth machine). One rebuild at a time per index
+folder in a process, and across processes the writer lock decides; after a failed rebuild (a full disk, say)
+the next attempt waits RETRY_SECONDS.
 """
 
 from __future__ import annotations
