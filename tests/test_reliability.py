@@ -336,6 +336,75 @@ def test_deleted_index_pages_and_notice(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
+def test_while_the_index_is_rebuilt_the_pages_say_how_far_it_has_got(demo_app, monkeypatch):
+    """A lost index rebuilt by the writer (`indexer`, `reindex`): the search page, the API and /healthz say how
+    much of it is done; when it ends, the progress file is gone."""
+    from kb.search import rebuilding
+    from kb.search.services import rebuild_index
+
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # production: the writer process rebuilds
+    monkeypatch.setattr(rebuilding, "WRITE_EVERY_SECONDS", 0.0)
+    index_dir = demo_app.config["INDEX_DIR"]
+    client = demo_app.test_client()
+    halfway, go_on = threading.Event(), threading.Event()
+    totals: list[int] = []
+    rebuild = SearchIndex.rebuild
+
+    def slow_rebuild(self, documents, progress=None):
+        documents = list(documents)
+        totals.append(len(documents))
+        progress(len(documents) * 2 // 5)
+        halfway.set()
+        assert go_on.wait(60)
+        return rebuild(self, documents)
+
+    monkeypatch.setattr(SearchIndex, "rebuild", slow_rebuild)
+    shutil.rmtree(index_dir)
+
+    def run_rebuild():
+        with demo_app.app_context():
+            rebuild_index()
+            db.session.remove()
+
+    rebuilding_thread = threading.Thread(target=run_rebuild)
+    rebuilding_thread.start()
+    try:
+        assert halfway.wait(60)
+        percent = totals[0] * 2 // 5 * 100 // totals[0]
+        assert f"индекс перестраивается, готово {percent}\u00a0%" in _search_page(client, "олимпиада")
+        api = client.get("/api/v1/search", query_string={"q": "олимпиада"})
+        assert api.status_code == 503 and f"готово {percent}\u00a0%" in api.json["detail"]
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert {k: health.json["rebuild"][k] for k in ("done", "total", "percent")} == {
+            "done": totals[0] * 2 // 5, "total": totals[0], "percent": percent}
+    finally:
+        go_on.set()
+        rebuilding_thread.join(120)
+    assert not rebuilding.progress_path(index_dir).exists()
+    health = client.get("/healthz")
+    assert health.status_code == 200 and "rebuild" not in health.json
+    assert "олимпиад" in _search_page(client, "олимпиада").lower()
+
+
+def test_the_progress_of_a_rebuild_that_was_killed_is_not_shown(demo_app):
+    """A progress file left by a killed rebuild names a process that is gone; a damaged one says nothing."""
+    from kb.search import rebuilding
+
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False
+    index_dir = demo_app.config["INDEX_DIR"]
+    client = demo_app.test_client()
+    shutil.rmtree(index_dir)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = rebuilding.progress_path(index_dir)
+    for content in (f'{{"done": 10, "total": 85, "started": 0, "pid": {gone.stdout.strip()}}}',
+                    '{"done": 10, "total": 85, "started": 0, "pid": 0}', '{"done": "десять"', ""):
+        path.write_text(content, encoding="utf-8")
+        page = _search_page(client, "олимпиада")
+        assert UNAVAILABLE_NOTICE in page and "готово" not in page
+        assert "rebuild" not in client.get("/healthz").json
+
+
 def _repair_done(thread) -> None:
     thread.join(timeout=120)
     assert not thread.is_alive(), "the rebuild never ended"

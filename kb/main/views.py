@@ -8,7 +8,7 @@ from kb.extensions import db
 from kb.practices.models import Practice
 from kb.practices.services import latest_published
 from kb.resolutions.models import Resolution
-from kb.search import outbox
+from kb.search import outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.services import get_index
 from kb.vocabularies.services import browse_counts
@@ -48,4 +48,6 @@ def healthz():
     except (IndexUnavailable, OSError) as exc:
         status.update(status="error", index=f"error: {exc.__class__.__name__}")
         repair_later(exc)
+    if (progress := rebuilding.current(current_app.config["INDEX_DIR"])) is not None:
+        status["rebuild"] = progress.to_json()  # reindex, restore or a repair, running now
     return jsonify(status), 200 if status["status"] == "ok" else 503

@@ -23,7 +23,7 @@ from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
-from kb.search import documents, outbox
+from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
 from kb.vocabularies.services import Labels, fold, labels
@@ -37,6 +37,8 @@ FEED_DEPTH = 200
 FEED_LENGTH = 30
 FEED_EPOCH = datetime(2000, 1, 1)
 UNAVAILABLE_NOTICE = "Поиск временно недоступен: индекс перестраивается. Попробуйте через несколько минут."
+UNAVAILABLE_PROGRESS_NOTICE = ("Поиск временно недоступен: индекс перестраивается, готово {percent}\u00a0%. "
+                               "Попробуйте через несколько минут.")
 
 
 class SearchParamsError(ValueError):
@@ -384,6 +386,15 @@ def _resolve(hits: list) -> list[ResultItem]:
     return items
 
 
+def unavailable_notice() -> str:
+    """What the search page and the API say while the index cannot be read: how far its rebuild has got, when
+    one is running."""
+    progress = rebuilding.current(current_app.config["INDEX_DIR"])
+    if progress is None:
+        return UNAVAILABLE_NOTICE
+    return UNAVAILABLE_PROGRESS_NOTICE.format(percent=progress.percent)
+
+
 def search(params: SearchParams) -> SearchPage:
     """Run a search; an unavailable index gives an empty page that says so, never an error."""
     vocab = labels()
@@ -394,7 +405,7 @@ def search(params: SearchParams) -> SearchPage:
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
-        return SearchPage(params, 0, [], {}, notice=UNAVAILABLE_NOTICE, unavailable=True)
+        return SearchPage(params, 0, [], {}, notice=unavailable_notice(), unavailable=True)
     facets = {
         name: [
             FacetValue(value, vocab.label(name, value), count, value in params.filters.get(name, []))
@@ -512,7 +523,11 @@ def _rebuild_locked(index_dir: str, progress=None) -> int:
     for folder in get_index().remove_unfinished_rebuilds():
         current_app.logger.warning("Removed the folder of a rebuild that never ended: %s", folder)
     start = outbox.rebuild_point()
-    count = get_index().rebuild(documents.all_documents(), progress=progress)
+    recorder = rebuilding.Recorder(index_dir, documents.count_documents(), progress)
+    try:
+        count = get_index().rebuild(documents.all_documents(), progress=recorder)
+    finally:
+        recorder.close()
     outbox.reset_position(index_dir, start)
     db.session.rollback()
     return count

@@ -1,0 +1,93 @@
+"""How far a running rebuild of an index copy has got, for the pages that say «индекс перестраивается».
+
+The process that rebuilds (`reindex`, `restore`, the `indexer`, the embedded site's repair) keeps
+``<index>.rebuild.json`` beside the folder: documents written, documents in all, when it started and its process
+id. It rewrites the file at most once a second and deletes it when the rebuild ends; one left by a process that
+was killed names a process that no longer runs and is not read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+WRITE_EVERY_SECONDS = 1.0
+
+
+def progress_path(index_dir: str | Path) -> Path:
+    index_dir = Path(index_dir)
+    return index_dir.with_name(index_dir.name + ".rebuild.json")
+
+
+@dataclass(frozen=True)
+class RebuildProgress:
+    done: int
+    total: int
+    started: float  # time.time() at the start
+
+    @property
+    def percent(self) -> int:
+        """Done so far, in whole percent; 99 at most until the new index is in place (the last segments are
+        written after the last document has been handed over)."""
+        return min(self.done * 100 // self.total, 99) if self.total > 0 else 0
+
+    def to_json(self) -> dict:
+        return {"done": self.done, "total": self.total, "percent": self.percent,
+                "seconds": max(round(time.time() - self.started), 0)}
+
+
+class Recorder:
+    """A rebuild's ``progress`` callback that also keeps the progress file; ``close()`` deletes it."""
+
+    def __init__(self, index_dir: str | Path, total: int, then: Callable[[int], None] | None = None):
+        self.path = progress_path(index_dir)
+        self.total = total
+        self.then = then
+        self.done = 0
+        self.started = time.time()
+        self._written_at = float("-inf")
+        self._write()
+
+    def __call__(self, added: int) -> None:
+        self.done += added
+        if self.then is not None:
+            self.then(added)
+        if time.monotonic() - self._written_at >= WRITE_EVERY_SECONDS:
+            self._write()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+    def _write(self) -> None:
+        self._written_at = time.monotonic()
+        partial = self.path.with_name(self.path.name + ".partial")
+        # a full disk must not stop the rebuild that would fix the index: the pages then show no percent
+        with contextlib.suppress(OSError):
+            partial.write_text(json.dumps({"done": self.done, "total": self.total, "started": self.started,
+                                           "pid": os.getpid()}), encoding="utf-8")
+            os.replace(partial, self.path)
+
+
+def current(index_dir: str | Path) -> RebuildProgress | None:
+    """The running rebuild of this index copy, if one is running on this machine."""
+    try:
+        state = json.loads(progress_path(index_dir).read_text(encoding="utf-8"))
+        progress = RebuildProgress(int(state["done"]), int(state["total"]), float(state["started"]))
+        pid = int(state["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid <= 0:  # os.kill would ask about a process group
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None  # killed on the way: the next rebuild writes the file anew
+    except PermissionError:
+        pass  # a process of another user: it runs
+    return progress
