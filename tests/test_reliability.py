@@ -454,9 +454,12 @@ def test_the_embedded_site_rebuilds_a_lost_index_by_itself(demo_app, monkeypatch
         assert reported is not None and reported.position == outbox.max_outbox_id()
 
 
-def test_a_repair_that_cannot_start_is_logged_and_tried_again_later(demo_app, caplog):
+def test_a_repair_that_cannot_start_is_logged_and_tried_again_later(demo_app, caplog, monkeypatch):
     """The child gets the site's settings pickled; one that pickle cannot carry stops the repair with a line in
-    the log, the page still says the index is being rebuilt, and the next attempt waits RETRY_SECONDS."""
+    the log, the page still says the index is being rebuilt, and the next attempt waits RETRY_SECONDS, twice as
+    long after each further failure (a fault that stays is not retried every 30 s for good)."""
+    now = [1000.0]
+    monkeypatch.setattr(repair, "_clock", lambda: now[0])
     index_dir = demo_app.config["INDEX_DIR"]
     demo_app.config["KB_LOCAL_HOOK"] = lambda: None  # say, a function in an instance's config.py
     client = demo_app.test_client()
@@ -464,11 +467,31 @@ def test_a_repair_that_cannot_start_is_logged_and_tried_again_later(demo_app, ca
     assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
     _repair_done(repair.started(index_dir))
     assert "The index rebuild could not be started" in caplog.text
-    assert "could not be rebuilt from the database (exit code None)" in caplog.text
-    first = repair.started(index_dir)
-    assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
-    assert repair.started(index_dir) is first, "no new attempt within RETRY_SECONDS"
+    assert "could not be rebuilt from the database (exit code None, attempt 1); trying again in 30 s" in caplog.text
+
+    def attempt_after(seconds: float) -> bool:
+        before = repair.started(index_dir)
+        now[0] += seconds
+        assert UNAVAILABLE_NOTICE in _search_page(client, "олимпиада")
+        if repair.started(index_dir) is before:
+            return False
+        _repair_done(repair.started(index_dir))
+        return True
+
+    assert not attempt_after(29), "no new attempt within RETRY_SECONDS"
+    assert attempt_after(2)
+    assert "(exit code None, attempt 2); trying again in 60 s" in caplog.text
+    assert not attempt_after(59)
+    assert attempt_after(2)
+    assert "(exit code None, attempt 3); trying again in 120 s" in caplog.text
+    assert [repair.retry_delay(n) for n in (1, 2, 3, 4, 5, 6, 50)] == [30, 60, 120, 240, 480, 600, 600]
     assert not Path(index_dir).exists()
+
+    del demo_app.config["KB_LOCAL_HOOK"]  # the fault mended: the next attempt after the pause succeeds
+    assert not attempt_after(119)
+    assert attempt_after(2)
+    assert "Поиск временно недоступен" not in _search_page(client, "олимпиада")
+    assert index_dir not in repair._failures, "a success forgets the failures"
 
 
 def test_a_repair_applies_what_was_committed_while_it_ran(demo_app, monkeypatch):

@@ -11,7 +11,8 @@ its GIL from the pages (their p50 25.5 ms, 10.3 ms beside the child) and left th
 (1.6 GB at its peak); the child uses every core, as `reindex` does, at a lower CPU priority than the pages, and
 gives its memory back when it ends (bench/JOURNAL.md, the twelfth machine). One rebuild at a time per index
 folder in a process, and across processes the writer lock decides; after a failed rebuild (a full disk, say)
-the next attempt waits RETRY_SECONDS.
+the next attempt waits RETRY_SECONDS, twice as long after each further failure, up to RETRY_MAX_SECONDS: a fault
+that stays (a disk that stays full) costs a child process and two log lines every ten minutes, not every 30 s.
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ from flask import Flask, current_app, has_app_context
 from indexer import IndexLocked
 
 RETRY_SECONDS = 30.0
+RETRY_MAX_SECONDS = 600.0
 NICENESS = 10  # the rebuild's CPU priority below the web process's
 
 _guard = threading.Lock()
 _threads: dict[str, threading.Thread] = {}
-_failed_at: dict[str, float] = {}
+_failures: dict[str, tuple[int, float]] = {}  # index folder -> (failed attempts in a row, when the last ended)
+_clock = time.monotonic
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed rebuilds in a row before the next attempt."""
+    return min(RETRY_SECONDS * 2 ** max(failures - 1, 0), RETRY_MAX_SECONDS)
 
 
 def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
@@ -51,7 +59,8 @@ def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
         running = _threads.get(index_dir)
         if running is not None and running.is_alive():
             return None
-        if time.monotonic() - _failed_at.get(index_dir, float("-inf")) < RETRY_SECONDS:
+        failures, failed_at = _failures.get(index_dir, (0, float("-inf")))
+        if failures and _clock() - failed_at < retry_delay(failures):
             return None
         thread = threading.Thread(target=_repair, args=(app, index_dir), name="kb-index-repair", daemon=True)
         _threads[index_dir] = thread
@@ -77,12 +86,14 @@ def _repair(app: Flask, index_dir: str) -> None:
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:  # a setting pickle cannot carry
         app.logger.error("The index rebuild could not be started: %r", exc)
         returncode = None
-    if returncode == 0:
-        _failed_at.pop(index_dir, None)
-    else:
-        _failed_at[index_dir] = time.monotonic()
-        app.logger.error("The index could not be rebuilt from the database (exit code %s); trying again in %.0f s",
-                         returncode, RETRY_SECONDS)
+    with _guard:
+        if returncode == 0:
+            _failures.pop(index_dir, None)
+            return
+        failures = _failures.get(index_dir, (0, 0.0))[0] + 1
+        _failures[index_dir] = (failures, _clock())
+    app.logger.error("The index could not be rebuilt from the database (exit code %s, attempt %d); trying again "
+                     "in %.0f s", returncode, failures, retry_delay(failures))
 
 
 def _main() -> int:
