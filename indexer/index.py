@@ -450,14 +450,19 @@ class SearchIndex:
             self._close_searcher()
         return count
 
-    def remove_unfinished_rebuilds(self) -> list[Path]:
-        """Delete the folders of rebuilds that never ended (their process was killed, or the machine stopped,
-        before the swap); returns them. Call only while no rebuild of this index runs."""
+    def unfinished_rebuilds(self) -> list[Path]:
+        """The folders of rebuilds beside this index: the one running now, if any, and those that never ended
+        (their process was killed, or the machine stopped, before the swap)."""
         prefix = f".{self.path.name}.rebuild-"
         try:
-            leftovers = [entry for entry in self.path.parent.iterdir() if entry.name.startswith(prefix)]
+            return sorted(entry for entry in self.path.parent.iterdir() if entry.name.startswith(prefix))
         except FileNotFoundError:
             return []
+
+    def remove_unfinished_rebuilds(self) -> list[Path]:
+        """Delete the folders of rebuilds that never ended; returns them. Call only while no rebuild of this
+        index runs."""
+        leftovers = self.unfinished_rebuilds()
         for folder in leftovers:
             shutil.rmtree(folder, ignore_errors=True)
         return leftovers

@@ -175,12 +175,28 @@ def reindex_command() -> None:
 
 
 @click.command("check-index")
+@click.option("--remove-unfinished", is_flag=True,
+              help="Удалить папки перестроек индекса, прерванных до конца (процесс убит, машина остановлена).")
 @with_appcontext
-def check_index_command() -> None:
+def check_index_command(remove_unfinished: bool) -> None:
     """Сравнить индекс с базой данных; код возврата 1, если есть расхождения."""
-    from kb.search.services import check_index
+    from kb.search import rebuilding
+    from kb.search.services import check_index, leftover_rebuilds
 
     report = check_index()
+    try:
+        leftovers = leftover_rebuilds(remove=remove_unfinished)
+    except OSError as exc:
+        _fail(f"Не удалось проверить папки перестроек индекса: {os_error_reason(exc)}.")
+    if leftovers is None:
+        progress = rebuilding.current(current_app.config["INDEX_DIR"])
+        click.echo(f"Идёт перестройка индекса: готово {progress.percent}\u00a0% ({progress.done} из {progress.total})."
+                   if progress else "Индекс занят другим писателем: папки прерванных перестроек не проверены.")
+    for leftover in leftovers or []:
+        size = f"{leftover.path} ({leftover.size / 1_000_000:.1f} МБ)"
+        click.echo(f"Удалена папка прерванной перестройки индекса: {size}." if remove_unfinished else
+                   f"Осталась папка прерванной перестройки индекса: {size}; удалить: "
+                   "flask --app kb check-index --remove-unfinished")
     for title, ids in (("Нет в индексе", report.missing), ("Лишние в индексе", report.extra),
                        ("Устарели в индексе", report.stale)):
         if ids:
@@ -383,6 +399,7 @@ def indexer_command(interval: float, once: bool) -> None:
 
     index_dir = current_app.config["INDEX_DIR"]
     click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
+    _remove_leftover_rebuilds()
     failures = 0
     try:
         while True:
@@ -408,6 +425,21 @@ def indexer_command(interval: float, once: bool) -> None:
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("Писатель индекса остановлен.")
+
+
+def _remove_leftover_rebuilds() -> None:
+    """The writer starting: the folders of rebuilds killed before it started (a `reindex` stopped with kill -9,
+    say) go, unless a rebuild runs now."""
+    from kb.search.services import leftover_rebuilds
+
+    try:
+        leftovers = leftover_rebuilds(remove=True, patience=0) or []
+    except OSError as exc:
+        click.echo(f"Папки прерванных перестроек индекса не удалены: {os_error_reason(exc)}.", err=True)
+        return
+    for leftover in leftovers:
+        click.echo(f"Удалена папка прерванной перестройки индекса: {leftover.path} "
+                   f"({leftover.size / 1_000_000:.1f} МБ).")
 
 
 WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails

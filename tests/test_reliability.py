@@ -7,6 +7,7 @@ shares a PostgreSQL database (tests/conftest.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import random
@@ -24,7 +25,7 @@ from sqlalchemy import func, select, text
 from indexer import SearchIndex
 from kb.extensions import db
 from kb.practices.models import Practice
-from kb.search import outbox, repair
+from kb.search import outbox, repair, services
 from kb.search.services import UNAVAILABLE_NOTICE, check_index, get_index, repair_index
 from kb.timeutil import utcnow
 from tests.conftest import _copy_instance, bearer, make_app
@@ -272,24 +273,40 @@ def documents():
     print("building", flush=True)
     time.sleep(600)
 
-SearchIndex(sys.argv[1], create=False).rebuild(documents())
+index_dir = sys.argv[1]
+if sys.argv[2:] == ["locked"]:  # as kb rebuilds: under the writer lock, with its progress file
+    from kb.search.outbox import writer_lock
+    from kb.search.rebuilding import Recorder
+    with writer_lock(index_dir, wait=True):
+        SearchIndex(index_dir, create=False).rebuild(documents(), progress=Recorder(index_dir, 50))
+else:
+    SearchIndex(index_dir, create=False).rebuild(documents())
 """
+
+
+@contextlib.contextmanager
+def _rebuild_in_another_process(index_dir: Path, *args: str):
+    """A rebuild of ``index_dir`` in a child process, stopped half-way until the block ends and then killed
+    (kill -9); yields the folder it builds in."""
+    builder = subprocess.Popen([sys.executable, "-c", _KILLED_REBUILD, str(index_dir), *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert builder.stdout.readline().strip() == "building"
+        folders = list(index_dir.parent.glob(f".{index_dir.name}.rebuild-*"))
+        assert len(folders) == 1 and any(folders[0].iterdir())
+        yield folders[0]
+    finally:
+        builder.kill()
+        builder.wait()
+        builder.stdout.close()
 
 
 def test_the_next_rebuild_removes_the_folder_of_a_rebuild_that_was_killed(demo_app, caplog):
     """A rebuild builds a fresh index beside the live one and swaps it in. One killed on the way (kill -9, the
     OOM killer, a power cut) leaves that folder, as big as the index; the next rebuild deletes it."""
     index_dir = Path(demo_app.config["INDEX_DIR"])
-    builder = subprocess.Popen([sys.executable, "-c", _KILLED_REBUILD, str(index_dir)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
-    try:
-        assert builder.stdout.readline().strip() == "building"
-        leftovers = list(index_dir.parent.glob(f".{index_dir.name}.rebuild-*"))
-        assert len(leftovers) == 1 and any(leftovers[0].iterdir())
-    finally:
-        builder.kill()
-        builder.wait()
-        builder.stdout.close()
+    with _rebuild_in_another_process(index_dir) as folder:
+        leftovers = [folder]
     assert leftovers[0].exists(), "a killed rebuild cleans up nothing"
 
     runner = demo_app.test_cli_runner()
@@ -299,6 +316,43 @@ def test_the_next_rebuild_removes_the_folder_of_a_rebuild_that_was_killed(demo_a
     assert [entry.name for entry in index_dir.parent.iterdir() if ".rebuild-" in entry.name] == []
     assert f"Removed the folder of a rebuild that never ended: {leftovers[0]}" in caplog.text
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_check_index_reports_a_killed_rebuilds_folder_and_the_writer_removes_it_when_it_starts(demo_app,
+                                                                                              monkeypatch):
+    """Without waiting for the next rebuild: `check-index` names the folder a killed rebuild left and removes it
+    with --remove-unfinished; the `indexer` removes such folders when it starts. The folder of a rebuild that
+    is running (it holds the writer lock) is neither: check-index says how far it has got."""
+    monkeypatch.setattr(services, "LOCK_PATIENCE", 0.3)
+    index_dir = Path(demo_app.config["INDEX_DIR"])
+    runner = demo_app.test_cli_runner()
+    with _rebuild_in_another_process(index_dir, "locked") as running:
+        checked = runner.invoke(args=["check-index", "--remove-unfinished"])
+        assert checked.exit_code == 0, checked.output
+        assert "Идёт перестройка индекса: готово 0\u00a0% (0 из 50)." in checked.output
+        assert "прерванной" not in checked.output
+        assert running.exists()
+    assert running.exists()
+
+    checked = runner.invoke(args=["check-index"])
+    assert checked.exit_code == 0, checked.output
+    assert f"Осталась папка прерванной перестройки индекса: {running} (" in checked.output
+    assert "удалить: flask --app kb check-index --remove-unfinished" in checked.output
+    assert running.exists(), "check-index alone removes nothing"
+    removed = runner.invoke(args=["check-index", "--remove-unfinished"])
+    assert removed.exit_code == 0, removed.output
+    assert f"Удалена папка прерванной перестройки индекса: {running} (" in removed.output
+    assert not running.exists()
+    assert "прерванной" not in runner.invoke(args=["check-index"]).output
+
+    with _rebuild_in_another_process(index_dir) as killed:
+        pass
+    assert killed.exists()
+    started = runner.invoke(args=["indexer", "--once"])
+    assert started.exit_code == 0, started.output
+    assert f"Удалена папка прерванной перестройки индекса: {killed} (" in started.output
+    assert not killed.exists()
+    assert [entry.name for entry in index_dir.parent.iterdir() if ".rebuild" in entry.name] == []
 
 
 def test_deleted_index_pages_and_notice(demo_app):

@@ -6,9 +6,11 @@ import functools
 import html
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote_plus, urlencode
 
 from flask import current_app, url_for
@@ -507,6 +509,41 @@ def check_index() -> IndexReport:
         stale=sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),
         pending=outbox.pending_count(current_app.config["INDEX_DIR"]),
     )
+
+
+@dataclass
+class Leftover:
+    """The folder of a rebuild that was killed before the swap."""
+
+    path: Path
+    size: int  # bytes
+
+
+LOCK_PATIENCE = 5.0  # seconds
+
+
+def leftover_rebuilds(remove: bool = False, patience: float | None = None) -> list[Leftover] | None:
+    """The folders that rebuilds of this index copy left behind when they were killed (removed if ``remove``);
+    None when the writer lock stayed taken for ``patience`` seconds (LOCK_PATIENCE): a rebuild holds it from
+    start to swap, and its folder is not a leftover. A sync holds it for a moment only."""
+    index_dir = current_app.config["INDEX_DIR"]
+    deadline = time.monotonic() + (LOCK_PATIENCE if patience is None else patience)
+    while True:
+        with outbox.writer_lock(index_dir) as acquired:
+            if acquired:
+                index = get_index()
+                found = [Leftover(folder, _folder_size(folder)) for folder in index.unfinished_rebuilds()]
+                if remove:
+                    index.remove_unfinished_rebuilds()
+                    rebuilding.progress_path(index_dir).unlink(missing_ok=True)  # a killed one's percent
+                return found
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.1)
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in folder.rglob("*") if entry.is_file())
 
 
 def rebuild_index(progress=None) -> int:
