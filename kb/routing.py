@@ -1,5 +1,5 @@
 """What a URL carries, read safely: an <int:…> id beyond what the id columns hold gives 404, not a database
-error; so do such numbers in a query string or form (``bounded_int``); a page number stays in range
+error; so do such numbers in a query string or form (``bounded_int``, ``bounded_ids``); a page number stays in range
 (``page_arg``); a path to go back to is one of this site's (``local_path``)."""
 
 import re
@@ -34,6 +34,17 @@ def bounded_int(args, name: str) -> int | None:
     if number is not None and abs(number) > MAX_ID:
         return 0
     return number
+
+
+def bounded_ids(values) -> list[int]:
+    """The ids a form sends as a list (ticked checkboxes): whole numbers from 1 to MAX_ID, the rest left out (a
+    bigger number made the database fail: `POST …/recommendations` with one was a 500)."""
+    ids = []
+    for value in values or []:
+        text = str(value).strip()
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID:
+            ids.append(int(text))
+    return ids
 
 
 def page_arg(args) -> int:

@@ -137,6 +137,8 @@ def test_municipality_must_belong_to_the_region(app, people):
     ({"data": "title=x", "content_type": "application/x-www-form-urlencoded"}, 415),
     ({"data": "{not json", "content_type": "application/json"}, 400),
     ({"json": ["a list"]}, 400),
+    ({"data": '{"a":' * 100_000, "content_type": "application/json"}, 400),  # deeper than the parser goes
+    ({"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"}, 400),
 ])
 def test_body_must_be_a_json_object(app, people, kwargs, status):
     _, headers, _ = people

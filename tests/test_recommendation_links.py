@@ -133,6 +133,18 @@ def test_linking_twice_adds_nothing_and_draft_resolutions_cannot_be_linked(app, 
                           data={"csrf_token": csrf_from(client, f"/practices/{practice_id}"), "recommendations": "x"},
                           follow_redirects=True)
     assert "Выберите хотя бы одну рекомендацию." in nothing.get_data(as_text=True)
+    # beyond what an id column holds (the database itself failed on it), not a number, a sign, other digits
+    for junk in (str(10**30), str(2**31), "-5", "0", "1e3", "\uff11\uff12", " "):
+        page = client.post(f"/practices/{practice_id}/recommendations",
+                           data={"csrf_token": csrf_from(client, f"/practices/{practice_id}"), "recommendations": junk},
+                           follow_redirects=True)
+        assert page.status_code == 200, junk
+        assert "Выберите хотя бы одну рекомендацию." in page.get_data(as_text=True), junk
+    mixed = client.post(f"/practices/{practice_id}/recommendations", follow_redirects=True, data={
+        "csrf_token": csrf_from(client, f"/practices/{practice_id}"),
+        "recommendations": [str(10**30), "x", str(recs["1.2"])]})
+    assert "Связано рекомендаций: 1." in mixed.get_data(as_text=True)
+    assert _linked(app, practice_id) == {recs["1.1"], recs["2.1"], recs["1.2"]}
 
 
 def test_unlinking(app, client, new_practice, author, recs):

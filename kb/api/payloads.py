@@ -70,7 +70,11 @@ def json_body(schema: type[Schema]) -> dict:
     """The request's JSON object checked against ``schema``: 415 not JSON, 400 not an object, 422 a wrong shape."""
     if not request.is_json:
         raise ApiProblem(415, "Отправьте тело запроса в формате JSON (Content-Type: application/json).")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)  # silent: None for text that is not JSON
+    except RecursionError:  # [[[[… nested deeper than the parser goes
+        raise ApiProblem(400, "Тело запроса вложено слишком глубоко: ожидается объект JSON с полями практики.") \
+            from None
     if not isinstance(body, dict):
         raise ApiProblem(400, "Тело запроса должно быть объектом JSON.")
     try:

@@ -13,7 +13,7 @@ from kb.practices.services import PermissionDenied, get_visible_practice
 from kb.resolutions import services, staging
 from kb.resolutions.forms import LinkRecommendationsForm, ResolutionPreviewForm, UploadForm
 from kb.resolutions.parser import ResolutionFormatError
-from kb.routing import page_arg
+from kb.routing import bounded_ids, page_arg
 from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
@@ -148,10 +148,7 @@ def link(practice_id: int):
     practice = _linkable_practice(practice_id)
     form = LinkRecommendationsForm()
     if request.method == "POST":  # CSRFProtect has checked the token
-        try:
-            ids = [int(v) for v in form.recommendations.data or []]
-        except ValueError:
-            ids = []
+        ids = bounded_ids(form.recommendations.data)
         if not ids:
             flash("Выберите хотя бы одну рекомендацию.", "error")
         else:
