@@ -1,11 +1,13 @@
 """Write endpoints of the API: the pages' role matrix and validation, answered as problem details."""
 
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
 
 from kb.accounts.models import AuditEvent
+from kb.api.payloads import LONE_SURROGATE
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeTransition, PracticeVersion
 from kb.resolutions.models import Resolution
@@ -144,6 +146,38 @@ def test_body_must_be_a_json_object(app, people, kwargs, status):
     _, headers, _ = people
     _assert_problem(app.test_client().post("/api/v1/practices", headers=headers["owner"], **kwargs), status)
     assert _count(app, Practice) == 0
+
+
+def test_a_lone_surrogate_in_any_string_is_a_422_naming_the_field(app, people):
+    """JSON's escapes can spell "\\ud800" alone, which is no character: the database refused it with a 500."""
+    _, headers, practice = people
+    client = app.test_client()
+
+    def send(method: str, url: str, raw: str):
+        return client.open(url, method=method, data=raw, content_type="application/json", headers=headers["owner"])
+
+    body = (FULL | {"title": "Практика \ud800", "authors": [{"name": "\ud83d", "position": "учитель"}]})
+    raw = json.dumps(body, ensure_ascii=True)  # the escapes as a client sends them
+    assert "\\ud800" in raw
+    created = _assert_problem(send("POST", "/api/v1/practices?confirm_duplicates=true", raw), 422)
+    assert set(created["errors"]) == {"title", "authors.0.name"}
+    assert "одиночный суррогат" in created["errors"]["title"][0]
+    assert _count(app, Practice) == 0
+
+    pid = practice("draft")
+    patched = _assert_problem(send("PATCH", f"/api/v1/practices/{pid}", '{"sections": {"annotation": "\\udfff"}}'),
+                              422)
+    assert set(patched["errors"]) == {"sections.annotation"}
+    odd_key = _assert_problem(send("PATCH", f"/api/v1/practices/{pid}", '{"\\udc00": 1}'), 422)
+    assert list(odd_key["errors"]) == ["\\udc00"]
+    assert _practice(app, pid).title == "Практика в статусе draft"
+    moved = send("POST", f"/api/v1/practices/{pid}/transitions", '{"action": "submit", "comment": "\\ud800"}')
+    assert _assert_problem(moved, 422)["errors"] == {"comment": [LONE_SURROGATE]}
+    assert _practice(app, pid).status == "draft"
+    # a pair is one character (an emoji), which is fine
+    fine = send("PATCH", f"/api/v1/practices/{pid}", '{"title": "Практика \\ud83d\\ude00 с улыбкой"}')
+    assert fine.status_code == 200, fine.get_json()
+    assert _practice(app, pid).title == "Практика \U0001F600 с улыбкой"
 
 
 EDITORS = {  # status -> who may PATCH (the rest: 404 if they cannot see it, else 403)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -66,6 +68,31 @@ def _flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+LONE_SURROGATE = "Строка содержит одиночный суррогат UTF-16 (\\ud800–\\udfff): это не символ, его нельзя сохранить."
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _with_lone_surrogates(value: object, name: str = "") -> list[str]:
+    """Where JSON's escapes made a string that is not text ("\\ud800" alone; a pair makes one character): the
+    database cannot store it, and it was a 500. Names as in ``_flatten``: "authors.0.name"."""
+    if isinstance(value, str):
+        return [name or "_"] if _SURROGATE.search(value) else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            # a key is named as written in the request ("\\udc00"), not sent back broken
+            key_name = f"{name}.{key}" if name else key
+            if _SURROGATE.search(key):
+                found.append(key_name.encode("utf-8", "backslashreplace").decode("utf-8"))
+            else:
+                found.extend(_with_lone_surrogates(item, key_name))
+        return found
+    if isinstance(value, list):
+        return [found for number, item in enumerate(value)
+                for found in _with_lone_surrogates(item, f"{name}.{number}" if name else str(number))]
+    return []
+
+
 def json_body(schema: type[Schema]) -> dict:
     """The request's JSON object checked against ``schema``: 415 not JSON, 400 not an object, 422 a wrong shape."""
     if not request.is_json:
@@ -77,6 +104,8 @@ def json_body(schema: type[Schema]) -> dict:
             from None
     if not isinstance(body, dict):
         raise ApiProblem(400, "Тело запроса должно быть объектом JSON.")
+    if broken := _with_lone_surrogates(body):
+        raise ApiProblem(422, "Проверьте поля запроса.", {name: [LONE_SURROGATE] for name in broken})
     try:
         return schema().load(body)
     except ValidationError as exc:
