@@ -3,8 +3,11 @@ that is not one, a date out of range) in Russian, as are the messages the bank w
 its practices through the same forms, so its errors read the same."""
 
 from flask_wtf import FlaskForm
+from wtforms import StringField
 from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
+
+from kb.textclean import without_controls
 
 # Messages WTForms' Russian catalogue lacks (wtforms 3.2): what a select of several values says of values
 # not among its choices (they come joined with "', '"), dates out of range and read-only fields.
@@ -36,7 +39,18 @@ class RussianMessages:
 RUSSIAN = RussianMessages()
 
 
-class RussianMeta(DefaultMeta):
+class CleanText:
+    """A Meta mixin: every field's string loses the control characters no text of the bank needs (a "\\x0b" in a
+    title made the collection's DOCX export fail for every reader of it); tab and line breaks stay."""
+
+    def bind_field(self, form, unbound_field, options):
+        if issubclass(unbound_field.field_class, StringField):  # text areas, hidden and password fields too
+            filters = [*unbound_field.kwargs.get("filters", ()), without_controls]
+            return unbound_field.bind(form=form, filters=filters, **options)
+        return unbound_field.bind(form=form, **options)
+
+
+class RussianMeta(CleanText, DefaultMeta):
     """For forms without a CSRF token of their own (entries of a FieldList inside a form that has one)."""
 
     def get_translations(self, form):
@@ -49,6 +63,6 @@ class Form(FlaskForm):
     (Flask-WTF would take translations from Flask-Babel, which the bank does not use: without it, WTForms'
     messages stayed English.)"""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(CleanText, FlaskForm.Meta):
         def get_translations(self, form):
             return RUSSIAN

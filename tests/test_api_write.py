@@ -180,6 +180,22 @@ def test_a_lone_surrogate_in_any_string_is_a_422_naming_the_field(app, people):
     assert _practice(app, pid).title == "Практика \U0001F600 с улыбкой"
 
 
+def test_control_characters_are_left_out_of_what_is_stored(app, people):
+    """The practice form (the pages' and the API's) keeps tab and line breaks and drops the other C0 controls,
+    which XML exports (DOCX, OAI-PMH) cannot carry."""
+    _, headers, _ = people
+    body = FULL | {"title": "Практика\x0b с вертикальной табуляцией\x00",
+                   "sections": {"annotation": "Строка 1\nСтрока 2\tс табуляцией\x1b[31m"},
+                   "authors": [{"name": "Иванова\x07 Анна", "position": "учитель"}]}
+    response = app.test_client().post("/api/v1/practices?confirm_duplicates=true", json=body,
+                                      headers=headers["owner"])
+    assert response.status_code == 201, response.get_json()
+    stored = _practice(app, response.get_json()["id"])
+    assert stored.title == "Практика с вертикальной табуляцией"
+    assert stored.annotation == "Строка 1\nСтрока 2\tс табуляцией[31m"
+    assert response.get_json()["authors"][0]["name"] == "Иванова Анна"
+
+
 EDITORS = {  # status -> who may PATCH (the rest: 404 if they cannot see it, else 403)
     "draft": {"owner", "methodist_in", "methodist_org", "admin"},
     "returned": {"owner", "methodist_in", "methodist_org", "admin"},

@@ -650,3 +650,18 @@ def test_long_cells_are_read_whole():
     text = "Технология опыта. " * 20000  # 360 000 characters, above the csv module's default field limit
     registry = read_registry(f"Название;Технология\nПрактика;{text}\n".encode(), 10)
     assert registry.rows[0].values["technology"] == text
+
+
+def test_control_characters_in_cells_are_left_out():
+    """A CSV can carry C0 control characters (a vertical tab from a Word table); the forms leave them out, and
+    so does the registry: XML exports of what is stored (DOCX, OAI-PMH) cannot carry them."""
+    from kb.bulkimport.registry import cell_text, read_registry, split_list
+    from kb.bulkimport.services import parse_authors
+
+    registry = read_registry("Название;Авторы\nПрактика\x0b с\x02 символами ;Иванова\x07 А. П., учитель\x1f\n"
+                             .encode(), 10)  # (a NUL makes the file binary: refused as a whole)
+    values = registry.rows[0].values
+    assert cell_text(values["title"]) == "Практика с символами"
+    assert cell_text("Нуль\x00 внутри") == "Нуль внутри"
+    assert parse_authors(values["authors"]) == [("Иванова А. П.", "учитель")]
+    assert split_list("первый\tпункт;второй\x0c") == ["первый\tпункт", "второй"]

@@ -13,6 +13,7 @@ from kb.extensions import db
 from kb.practices.forms import PracticeForm, section_data
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import PracticeData
+from kb.textclean import xml_text
 from kb.vocabularies.models import Municipality
 
 # Ids beyond a 64-bit integer cannot exist, and SQLite refuses even to compare with them: such ids are 404.
@@ -145,8 +146,9 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
         if found is None:
             raise ApiProblem(422, "Проверьте поля запроса.", {"municipality": ["Неизвестный код муниципалитета."]})
         municipality_id = str(found)
-    # The form reads authors as lines "name, position": line breaks inside a value would add authors.
-    authors = [(" ".join(a["name"].split()), " ".join(a.get("position", "").split()))
+    # The form reads authors as lines "name, position": line breaks inside a value would add authors. (The
+    # structured list is kept, below: the form's filter of control characters is applied here.)
+    authors = [(" ".join(xml_text(a["name"]).split()), " ".join(xml_text(a.get("position", "")).split()))
                for a in merged.get("authors", [])]
     formdata = MultiDict([
         ("title", merged.get("title") or ""),

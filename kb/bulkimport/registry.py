@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS
 from kb.practices.models import SECTIONS
+from kb.textclean import xml_text
 
 # (field, header written in the template, other accepted headers)
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -166,14 +167,15 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
 
 
 def cell_text(value: object) -> str:
-    """A cell as text: integers without «.0», dates as ГГГГ-ММ-ДД, spaces trimmed."""
+    """A cell as text: integers without «.0», dates as ГГГГ-ММ-ДД, spaces trimmed, control characters (a CSV can
+    hold them; XML exports cannot) left out, as the forms leave them out."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    return str(value).strip()
+    return xml_text(str(value)).strip()
 
 
 def _registry(table: list[tuple[int, list[object]]], max_rows: int) -> Registry:

@@ -22,6 +22,7 @@ from kb.citations.services import gost_reference
 from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.templating import format_date
+from kb.textclean import xml_text
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -62,7 +63,8 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
 
 
 def export_docx(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
-    """A Word document: headings, annotations, notes in italics, a numbered bibliography."""
+    """A Word document: headings, annotations, notes in italics, a numbered bibliography. Control characters
+    that a text may hold are left out: python-docx refuses them (XML 1.0 cannot carry them)."""
     from docx import Document
     from docx.shared import Pt
 
@@ -70,28 +72,28 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(12)
-    document.core_properties.title = collection.title
-    document.core_properties.author = collection.owner.name
-    document.add_heading(collection.title, level=0)
+    document.core_properties.title = xml_text(collection.title)
+    document.core_properties.author = xml_text(collection.owner.name)
+    document.add_heading(xml_text(collection.title), level=0)
     if collection.description:
-        document.add_paragraph(collection.description)
-    document.add_paragraph(_subtitle(collection, accessed)).runs[0].italic = True
+        document.add_paragraph(xml_text(collection.description))
+    document.add_paragraph(xml_text(_subtitle(collection, accessed))).runs[0].italic = True
     document.add_heading("Материалы", level=1)
     for number, entry in enumerate(entries, 1):
-        document.add_heading(f"{number}. {entry.title}", level=2)
+        document.add_heading(xml_text(f"{number}. {entry.title}"), level=2)
         if entry.material is None:
             continue
-        document.add_paragraph(entry.type_label)
+        document.add_paragraph(xml_text(entry.type_label))
         if entry.excerpt:
-            document.add_paragraph(entry.excerpt)
+            document.add_paragraph(xml_text(entry.excerpt))
         if entry.item.note:
             paragraph = document.add_paragraph()
             paragraph.add_run("Заметка составителя: ").bold = True
-            paragraph.add_run(entry.item.note).italic = True
-        document.add_paragraph(permalink(entry.material))
+            paragraph.add_run(xml_text(entry.item.note)).italic = True
+        document.add_paragraph(xml_text(permalink(entry.material)))
     document.add_heading("Список литературы", level=1)
     for number, reference in enumerate(references(entries, accessed), 1):
-        document.add_paragraph(f"{number}. {reference}")
+        document.add_paragraph(xml_text(f"{number}. {reference}"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -20,6 +20,7 @@ from kb.extensions import db
 from kb.oai.models import OaiTombstone
 from kb.practices.models import Practice, practice_topic
 from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_region
+from kb.textclean import xml_text
 from kb.vocabularies.models import Region, Topic
 
 KINDS = ("practice", "resolution")  # the order of every list: all practices by id, then all resolutions
@@ -55,11 +56,6 @@ class Selection:
     start: datetime | None = None
     end: datetime | None = None  # exclusive
     set_spec: str | None = None
-
-
-def xml_text(text: str | None) -> str:
-    """Text without the control characters XML 1.0 cannot carry."""
-    return _XML_ILLEGAL.sub("", text or "")
 
 
 def all_sets() -> list[SetSpec]:

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb.extensions import csrf, limiter
 from kb.oai import records
+from kb.textclean import xml_text
 from kb.timeutil import utcnow
 
 bp = Blueprint("oai", __name__)
@@ -344,13 +345,13 @@ def endpoint():
         verb, arguments = _check_arguments(_arguments())
         request_element.set("verb", verb)
         for name, value in arguments.items():
-            request_element.set(name, records.xml_text(value))
+            request_element.set(name, xml_text(value))
         HANDLERS[verb](root, arguments, now)
     except OaiError as error:
         if not error.echoes_arguments:
             request_element.attrib.clear()
         for child in root[2:]:
             root.remove(child)  # a verb that failed halfway leaves nothing behind
-        _sub(root, "error", records.xml_text(error.message), code=error.code)
+        _sub(root, "error", xml_text(error.message), code=error.code)
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return Response(body, mimetype="text/xml", headers={"Cache-Control": "no-store"})

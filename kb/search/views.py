@@ -1,7 +1,6 @@
 """The search page and the Atom feed of any search."""
 
 import functools
-import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -26,6 +25,7 @@ from kb.search.services import (
     value_pair,
 )
 from kb.templating import search_url
+from kb.textclean import xml_text
 from kb.vocabularies.services import labels
 
 bp = Blueprint("search", __name__)
@@ -131,12 +131,6 @@ def _tag_link(name: str, code: str, label: str) -> str:
     return f'<a class="{css}" href="{escape(search_url(**{name: code}))}">{escape(label)}</a>'
 
 
-# Characters XML 1.0 does not allow; a query string can carry them.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("", str(text))
 
 
 def _atom_time(moment: datetime) -> str:
@@ -159,11 +153,11 @@ def feed():
     )
     body = render_template(
         "search/feed.xml",
-        title=_xml_text(f"Банк практик: {title}"),
+        title=xml_text(f"Банк практик: {title}"),
         entries=entries,
         absolute=lambda url: urljoin(request.host_url, url),
         atom_time=_atom_time,
-        text=_xml_text,
+        text=xml_text,
         updated=max((entry.updated for entry in entries), default=datetime(2000, 1, 1)),
         page_url=search_url(args),
         feed_url=search_url(args).replace("/search", "/search/feed", 1),

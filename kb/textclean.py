@@ -1,0 +1,17 @@
+"""Characters no text of the bank needs: the C0 control characters other than tab and line breaks, which a form,
+a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Atom feed, DOCX) cannot."""
+
+import re
+
+# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them)
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: object) -> str:
+    """``text`` without the characters XML 1.0 cannot carry ("" for None)."""
+    return NOT_IN_XML.sub("", "" if text is None else str(text))
+
+
+def without_controls(value: object) -> object:
+    """A form field's filter: a string without those characters; any other value as it is."""
+    return NOT_IN_XML.sub("", value) if isinstance(value, str) else value
