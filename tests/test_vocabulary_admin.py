@@ -71,6 +71,26 @@ def test_add_municipality(app, make_user):
     assert "Вяземский муниципальный округ" in client.get("/practices/new").get_data(as_text=True)
 
 
+def test_names_that_transliterate_alike_get_codes_of_their_own(app, make_user):
+    """"!!!", "???" and "###" all transliterate to nothing, and long names alike in their first 60 letters to
+    the same slug: the third was a 500 (the code is unique). Every code fits its column (80 characters)."""
+    client = _admin(app, make_user)
+    long_start = "Очень длинное название муниципального образования для проверки кода "
+    names = ["!!!", "???", "###", "%%%", long_start + "первое", long_start + "второе", long_start + "третье"]
+    for name in names:
+        response = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+            "region": "RU-CHE", "name": name, "kind": "городской округ",
+            "csrf_token": csrf_from(client, "/admin/vocabularies")})
+        assert response.status_code == 200, name
+        assert f"Муниципалитет «{name}» добавлен." in response.get_data(as_text=True), name
+    with app.app_context():
+        codes = dict(db.session.execute(select(Municipality.name, Municipality.code)
+                                        .where(Municipality.name.in_(names))).all())
+    assert len(codes) == len(names) and len(set(codes.values())) == len(names), codes
+    assert all(len(code) <= 80 and code.startswith("RU-CHE-") for code in codes.values()), codes
+    assert codes["!!!"] == "RU-CHE-m" and codes["???"] == "RU-CHE-m-gorodskoy-okrug" and codes["###"] == "RU-CHE-m-2"
+
+
 def test_a_synonym_added_by_an_admin_finds_the_topic_without_a_rebuild(demo_app):
     client = demo_app.test_client()
     word = "роболабиринт"

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from kb.accounts.access import admin_required
@@ -27,6 +28,25 @@ _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
 def _slug(text: str) -> str:
     latin = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
     return re.sub(r"[^a-z0-9]+", "-", latin).strip("-")[:60] or "m"
+
+
+CODE_LENGTH = 80  # Municipality.code
+
+
+def _free_municipality_code(region: str, name: str, kind: str) -> str:
+    """A code no municipality has: the region and the transliterated name, then with the kind, then numbered
+    (names that transliterate alike — "!!!" and "???", or the same first 60 letters — share the first)."""
+    base = f"{region}-{_slug(name)}"[:CODE_LENGTH]
+    candidates = [base, f"{base}-{_slug(kind)}"[:CODE_LENGTH]]
+    taken = set(db.session.scalars(  # the region's codes: a few hundred at most
+        select(Municipality.code).where(Municipality.code.startswith(f"{region}-", autoescape=True))))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    number = 2
+    while (candidate := f"{base[:CODE_LENGTH - len(str(number)) - 1]}-{number}") in taken:
+        number += 1
+    return candidate
 
 
 def _topic_choices(exclude: str | None = None) -> list[SelectChoice]:
@@ -111,12 +131,15 @@ def add_municipality():
     if exists is not None:
         flash("Такой муниципалитет уже есть.", "error")
         return redirect(url_for(".index"))
-    code = f"{form.region.data}-{_slug(name)}"
-    if db.session.scalar(select(Municipality).where(Municipality.code == code)) is not None:
-        code = f"{code}-{_slug(form.kind.data)}"
+    code = _free_municipality_code(form.region.data, name, form.kind.data)
     municipality = Municipality(code=code, name=name, kind=form.kind.data, region_code=form.region.data)
     db.session.add(municipality)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another administrator took the same code a moment ago
+        db.session.rollback()
+        flash("Муниципалитет не добавлен: его код только что занят. Отправьте форму ещё раз.", "error")
+        return redirect(url_for(".index"))
     record("vocabulary_changed", current_user, "municipality", municipality.id, details={"code": code, "name": name})
     db.session.commit()
     flash(f"Муниципалитет «{name}» добавлен.", "success")
