@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from flask import render_template_string
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb.collections.models import Collection, CollectionItem
 from kb.extensions import db
@@ -414,15 +414,50 @@ def test_control_characters_neither_enter_through_forms_nor_break_the_exports(ap
     _add(owner, cid, "practice", odd)
     _add(owner, cid, "practice", world["published"])
     with app.app_context():
-        db.session.scalars(select(CollectionItem)).first().note = "Заметка \x00 с нулём"
+        db.session.scalars(select(CollectionItem)).first().note = "Заметка \x01 с символом"  # (PostgreSQL refuses NUL)
         db.session.commit()
     for fmt in ("docx", "pdf", "csv"):
         text = _squash(_export_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt))
         assert "Практика с символом в названии" in _squash(text.replace("\x0b", " ")), fmt
         assert "Школьное научное общество в начальной школе" in text, fmt
     docx_text = _export_text(owner.get(f"/collections/{cid}/export.docx"), "docx")
-    assert "Подборка  старая" in docx_text and "Заметка  с нулём" in docx_text
+    assert "Подборка  старая" in docx_text and "Заметка  с символом" in docx_text
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", docx_text)
+
+
+def test_the_id_of_a_deleted_material_is_never_given_to_another(app, world, make_practice):
+    """SQLite gave the next row max(id) + 1: the newest practice deleted, the next one took its id, and the
+    collection entry (a permalink, a ГОСТ reference, an OAI identifier too) showed that other practice."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    with app.app_context():
+        newest = make_practice("Практика, которую удалят", annotation="Будет удалена.")
+        assert newest == db.session.scalar(select(func.max(Practice.id)))
+        resolution = Resolution(title="Резолюция, которую удалят", checksum="c-deleted", status="published",
+                                full_text="Текст",
+                                recommendations=[Recommendation(position=0, number="1", text="Удалить.")])
+        db.session.add(resolution)
+        db.session.commit()
+        gone = {"practice": newest, "resolution": resolution.id, "recommendation": resolution.recommendations[0].id}
+    for item_type, item_id in gone.items():
+        _add(owner, cid, item_type, item_id)
+    other_cid = _create(owner, title="Вторая подборка")
+    with app.app_context():
+        db.session.delete(db.session.get(Practice, newest))
+        db.session.delete(db.session.get(Resolution, gone["resolution"]))
+        db.session.delete(db.session.get(Collection, other_cid))
+        db.session.commit()
+        fresh = make_practice("Совсем другая практика", annotation="Новая.")
+        other = Resolution(title="Другая резолюция", checksum="c-other", status="published", full_text="Текст",
+                           recommendations=[Recommendation(position=0, number="1", text="Другое.")])
+        db.session.add(other)
+        db.session.commit()
+        assert fresh > newest and other.id > gone["resolution"]
+        assert other.recommendations[0].id > gone["recommendation"]
+    assert _create(owner, title="Третья подборка") > other_cid
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert page.count("Материал недоступен") == 3
+    assert "Совсем другая практика" not in page and "Другая резолюция" not in page
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "/\t/evil.example", "/\\evil.example", "https://evil.example/",

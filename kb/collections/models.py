@@ -24,6 +24,8 @@ ITEM_TYPE_LABELS = {"practice": "Практика", "resolution": "Резолю�
 class Collection(db.Model):
     """A user's reading list: private, shared by a secret link, or public."""
 
+    __table_args__ = {"sqlite_autoincrement": True}  # an id is never given twice (as Practice's)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))

@@ -36,6 +36,8 @@ recommendation_practice = Table(
 class Resolution(db.Model):
     """The resolution adopted by a conference, with its metadata and full text."""
 
+    __table_args__ = {"sqlite_autoincrement": True}  # an id is never given twice (as Practice's)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(1000))
     conference_name: Mapped[str] = mapped_column(String(1000), default="")
@@ -81,6 +83,8 @@ class Resolution(db.Model):
 
 class Recommendation(db.Model):
     """One recommendation item of a resolution, addressed to someone."""
+
+    __table_args__ = {"sqlite_autoincrement": True}  # an id is never given twice (as Practice's)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resolution_id: Mapped[int] = mapped_column(ForeignKey("resolution.id", ondelete="CASCADE"), index=True)
