@@ -58,7 +58,12 @@ def _sqlite_unicode_lower(dbapi_connection, connection_record) -> None:
     And write-ahead logging: in SQLite's default journal mode a reader blocks every writer, so a long
     read (a full reindex reads every practice) made page views and submissions fail with "database is
     locked" after the busy timeout. With WAL, readers and the one writer no longer wait for each other
-    (commits still sync to disk: synchronous stays FULL, a submission is never lost to a power cut)."""
+    (commits still sync to disk: synchronous stays FULL, a submission is never lost to a power cut).
+
+    And foreign keys, which SQLite checks only when asked on each connection: without them a deleted practice
+    left its adoption reports and fingerprints behind (PostgreSQL deletes them, ON DELETE CASCADE). The
+    migrations turn them off while they run (migrations/env.py): rebuilding a table drops it."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")

@@ -2,7 +2,8 @@
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from kb.adoption.models import PracticeAdoption
 from kb.adoption.services import adoption_counts, adoption_summary
@@ -113,3 +114,23 @@ def test_the_form_needs_a_csrf_token(app, setup):
     sign_in(teacher, setup["teacher"])
     assert _report(teacher, setup["published"]).status_code == 400
     assert 'name="csrf_token"' in _block(app, setup["published"], setup["teacher"])
+
+
+def test_a_deleted_practice_takes_its_reports_with_it(app, setup, make_user):
+    """The database deletes them (ON DELETE CASCADE), SQLite too: it checks foreign keys only on connections
+    that ask, and left the reports behind, to be shown under whichever practice got the id next."""
+    client = app.test_client()
+    sign_in(client, setup["teacher"])
+    assert _report(client, setup["published"]).status_code == 302
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 1
+        db.session.delete(db.session.get(Practice, setup["published"]))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 0
+        # a row that refers to no practice is refused, as PostgreSQL refuses it
+        db.session.add(PracticeAdoption(practice_id=setup["published"], organisation="МАОУ «СОШ № 7»"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
