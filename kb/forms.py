@@ -3,7 +3,7 @@ that is not one, a date out of range) in Russian, as are the messages the bank w
 its practices through the same forms, so its errors read the same."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
 
@@ -41,10 +41,12 @@ RUSSIAN = RussianMessages()
 
 class CleanText:
     """A Meta mixin: every field's string loses the control characters no text of the bank needs (a "\\x0b" in a
-    title made the collection's DOCX export fail for every reader of it); tab and line breaks stay."""
+    title made the collection's DOCX export fail for every reader of it); tab and line breaks stay. Passwords keep
+    every character: they are only hashed, never shown, and one set before the filter must still match."""
 
     def bind_field(self, form, unbound_field, options):
-        if issubclass(unbound_field.field_class, StringField):  # text areas, hidden and password fields too
+        field_class = unbound_field.field_class
+        if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):  # text areas too
             filters = [*unbound_field.kwargs.get("filters", ()), without_controls]
             return unbound_field.bind(form=form, filters=filters, **options)
         return unbound_field.bind(form=form, **options)

@@ -16,8 +16,6 @@ from kb.practices.services import PracticeData
 from kb.textclean import xml_text
 from kb.vocabularies.models import Municipality
 
-# Ids beyond a 64-bit integer cannot exist, and SQLite refuses even to compare with them: such ids are 404.
-
 
 class ApiProblem(Exception):
     """An API request that cannot be carried out; answered as problem details."""
