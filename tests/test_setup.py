@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, inspect, select, text
 
 from kb import create_app
@@ -130,3 +131,61 @@ def test_going_back_to_one_numbering_keeps_the_first_of_a_shared_external_id(app
     assert up.exit_code == 0, up.output
     with app.app_context():
         assert db.session.get(Practice, first).external_scope == ""
+
+
+def test_upgrading_an_old_sqlite_bank_removes_rows_that_refer_to_nothing_and_moves_id_counters_past_traces(
+        app, make_practice, make_user):
+    """A bank from before SQLite checked foreign keys and had AUTOINCREMENT: a deleted practice left its adoption
+    reports and facet links, a deleted user his collection and his id in the practices he owned, and the id of a
+    deleted practice (still in a collection entry and an OAI tombstone) could be given again. Migration
+    p6orf0000001 does what the foreign keys say (CASCADE removes, SET NULL empties) and moves the counters on."""
+    from kb.accounts.models import User
+    from kb.adoption.models import PracticeAdoption
+    from kb.collections.models import Collection, CollectionItem
+    from kb.collections.services import create_collection
+    from kb.oai.models import OaiTombstone
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL always checked its foreign keys and never gives a sequence value twice")
+    gone_user = make_user("teacher", email="gone@example.org")
+    with app.app_context():
+        kept = make_practice("Практика, которая остаётся", owner_id=gone_user)
+        doomed = make_practice("Практика, удалённая без проверки ключей")
+        for practice_id in (kept, doomed):
+            db.session.add(PracticeAdoption(practice_id=practice_id, organisation="МАОУ «СОШ № 7»", user_id=gone_user))
+        collection = create_collection(db.session.get(User, gone_user), "Подборка ушедшего")
+        collection.items = [CollectionItem(item_type="practice", item_id=doomed + 40)]
+        db.session.add(OaiTombstone(kind="practice", item_id=doomed + 20))
+        db.session.commit()
+        collection_id = collection.id
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "o5ids0000001"])
+    assert down.exit_code == 0, down.output
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys = OFF"))
+        connection.execute(text("DELETE FROM practice WHERE id = :id"), {"id": doomed})
+        connection.execute(text('DELETE FROM "user" WHERE id = :id'), {"id": gone_user})
+        connection.execute(text("UPDATE sqlite_sequence SET seq = :seq WHERE name = 'practice'"), {"seq": kept})
+        connection.execute(text("PRAGMA foreign_keys = ON"))
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all(), "the old bank holds orphans"
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert db.session.scalars(select(PracticeAdoption.practice_id)).all() == [kept]
+        assert db.session.scalar(select(PracticeAdoption.user_id)) is None
+        assert db.session.execute(text("SELECT count(*) FROM practice_topic WHERE practice_id = :id"),
+                                  {"id": doomed}).scalar() == 0
+        survivor = db.session.get(Practice, kept)
+        assert survivor.owner_id is None and survivor.title == "Практика, которая остаётся"
+        assert db.session.get(Collection, collection_id) is None
+        assert db.session.scalar(select(func.count()).select_from(CollectionItem)) == 0
+    with app.app_context():
+        fresh = make_practice("Новая практика")
+    assert fresh == doomed + 41, "past the highest id a trace remembers"
+    again = runner.invoke(args=["db", "downgrade", "o5ids0000001"])
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
