@@ -77,3 +77,40 @@ def future_zip_version(data: bytes) -> bytes:
     blob = bytearray(data)
     blob[blob.rfind(b"PK\x01\x02") + 6] = 99  # "version needed to extract" in the central directory
     return bytes(blob)
+
+
+def lying_part(data: bytes, part: str, hidden: int) -> bytes:
+    """The same ZIP with ``hidden`` zero bytes compressed after ``part``'s real content, while both of its
+    headers still give the real content's size and CRC: a reader that stops at the declared size finds
+    nothing wrong, but ``ZipFile.read`` unpacks everything (a 200 KB file, ``hidden`` bytes of memory)."""
+    import struct
+    import zlib
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    real = source.read(part)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, real + bytes(hidden) if info.filename == part else source.read(info))
+    blob = bytearray(out.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(blob))) as archive:
+        local = archive.getinfo(part).header_offset
+    central = blob.find(b"PK\x01\x02")
+    while bytes(blob[central + 46:central + 46 + struct.unpack_from("<H", blob, central + 28)[0]]) != part.encode():
+        central = blob.find(b"PK\x01\x02", central + 4)
+    for offset, crc_at, size_at in ((local, 14, 22), (central, 16, 24)):
+        struct.pack_into("<I", blob, offset + crc_at, zlib.crc32(real))
+        struct.pack_into("<I", blob, offset + size_at, len(real))
+    return bytes(blob)
+
+
+def peak_memory(call) -> int:
+    """The most memory Python objects took while ``call()`` ran, in bytes (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

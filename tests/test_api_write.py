@@ -2,6 +2,7 @@
 
 import io
 import json
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -345,6 +346,15 @@ RESOLUTION = """РЕЗОЛЮЦИЯ
 """
 
 
+def _docx_bomb() -> bytes:
+    """A Word file with 30 MB of empty paragraphs in 80 KB: honest about its size, refused for its ratio."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:p/>" * 5_000_000)
+    return out.getvalue()
+
+
 def _upload(client, headers, content: bytes | None = None, name="резолюция.txt", query=""):
     content = RESOLUTION.encode() if content is None else content
     return client.post(f"/api/v1/resolutions{query}", data={"file": (io.BytesIO(content), name)},
@@ -382,9 +392,12 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     ({"content": b"   \n"}, 422, "пуст"),
     ({"content": b"not a zip", "name": "r.docx"}, 422, ""),
     ({"query": "?publish=maybe"}, 400, "publish"),
+    ({"content": "bomb", "name": "r.docx"}, 422, "похоже на архив-бомбу"),  # 85 s and 1.3 GB of memory before
 ])
 def test_resolution_import_bad_files(app, people, kwargs, status, text):
     _, headers, _ = people
+    if kwargs.get("content") == "bomb":
+        kwargs["content"] = _docx_bomb()
     body = _assert_problem(_upload(app.test_client(), headers["admin"], **kwargs), status)
     assert text in body["detail"]
     assert _count(app, Resolution) == 0

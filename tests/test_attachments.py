@@ -14,7 +14,7 @@ from kb.attachments.models import Attachment, StoredFile
 from kb.extensions import db
 from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
-from tests.documents import future_zip_version, odt_bytes, pdf_bytes, rewrite_part, rtf_bytes
+from tests.documents import future_zip_version, lying_part, odt_bytes, pdf_bytes, peak_memory, rewrite_part, rtf_bytes
 
 WORD = "фотосинтезоподобный"
 
@@ -209,6 +209,27 @@ HOSTILE = {
     "empty.txt": (lambda: b"", "Файл пустой"),
     "broken.doc": (lambda: bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 4000, "DOC"),
 }
+
+
+@pytest.mark.parametrize(("kind", "make", "part"), [
+    ("docx", make_docx, "word/document.xml"),
+    ("pptx", make_pptx, "ppt/slides/slide1.xml"),
+    ("xlsx", make_scores_xlsx, "xl/theme/theme1.xml"),  # openpyxl reads the sheets in pieces, but not this
+    ("odt", lambda: odt_bytes("Методическая разработка."), "content.xml"),
+])
+def test_a_part_that_unpacks_to_more_than_it_declares_is_read_only_to_its_declared_size(kind, make, part):
+    """A part's headers give its real size and CRC, but its compressed bytes go on to 150 MB of zeros:
+    ZipFile.read, which the office libraries use, unpacked all of it before cutting (a 1 MB file took 2 GB of
+    a web process). The part is now read a piece at a time, up to what it declares, before any library."""
+    from kb.attachments.extract import extract_text
+
+    honest = extract_text(make(), kind)
+    data = lying_part(make(), part, 150 * 1024 * 1024)
+    assert len(data) < 1024 * 1024
+    found: list[str] = []
+    peak = peak_memory(lambda: found.append(extract_text(data, kind)))
+    assert peak < 30 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    assert found == [honest], "what the part declares is all that is read"
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

@@ -19,7 +19,7 @@ from kb.extensions import db
 from kb.practices.models import Practice
 from kb.search.models import IndexOutbox
 from tests.conftest import csrf_from, sign_in
-from tests.documents import rewrite_part
+from tests.documents import lying_part, peak_memory, rewrite_part
 
 HEADER = ["Внешний идентификатор", "Название", "Аннотация", "Авторы", "Организация", "Регион", "Муниципалитет",
           "Уровень образования", "Предмет", "Темы", "Год", "Мероприятие", "Уровень распространения", "Файлы"]
@@ -169,6 +169,28 @@ def test_a_sheet_damaged_inside_is_refused_with_a_message(damage):
     assert data != xlsx_bytes([row("d-1", "Практика из повреждённого реестра")])
     with pytest.raises(RegistryError, match="Файл XLSX повреждён"):
         read_registry(data, 100)
+
+
+def test_parts_that_unpack_to_more_than_they_declare_are_read_only_to_their_declared_size(tmp_path):
+    """A file in the ZIP of files, and a part of an XLSX registry, whose compressed bytes go on to 150 MB of zeros
+    past the size and CRC their headers give: ZipFile.read unpacked all of it (2 GB for a 1 MB ZIP)."""
+    from kb.bulkimport.archive import FileArchive
+    from kb.bulkimport.registry import read_registry
+
+    document = docx_bytes("Отчёт о практике.")
+    path = Path(write(tmp_path, "files.zip", lying_part(zip_bytes({"a.docx": document}), "a.docx", 150 << 20)))
+    assert path.stat().st_size < 1 << 20
+    archive = FileArchive(path, 25 << 20)
+    found: list[bytes] = []
+    assert peak_memory(lambda: found.append(archive.read(archive.find("a.docx")))) < 30 << 20
+    archive.close()
+    assert found == [document]
+
+    registry = xlsx_bytes([row("L-1", "Практика из реестра с лишним внутри")])
+    lying = lying_part(registry, "xl/theme/theme1.xml", 150 << 20)
+    rows: list = []
+    assert peak_memory(lambda: rows.append(read_registry(lying, 100))) < 30 << 20
+    assert rows == [read_registry(registry, 100)]
 
 
 def test_row_limit():

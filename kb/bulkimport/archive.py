@@ -1,7 +1,7 @@
 """The ZIP of files that accompanies a registry: entries found by name, hostile entries refused one by one.
 
 Nothing here is ever extracted to disk: an entry is read into memory (at most its declared size, which
-is checked against the limit first) and handed to the attachments service.
+is checked against the limit first, a piece at a time) and handed to the attachments service.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, ZIP_ERRORS
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, ZIP_ERRORS, read_member
 
 SMALL_ENTRY = 1024 * 1024  # below this, a high compression ratio is ordinary (plain text compresses well)
 
@@ -104,9 +104,9 @@ class FileArchive:
         if entry.refusal or entry.info is None:
             raise ArchiveError(entry.refusal)
         try:
-            # zipfile reads no more than the declared size and checks the CRC: an entry that
-            # unpacks to more than it declares fails here instead of filling memory.
-            return self._zip.read(entry.info)
+            # no more than the declared size, a piece at a time, and the CRC checked: an entry that unpacks
+            # to more than it declares fails here instead of filling memory
+            return read_member(self._zip, entry.info)
         except (*ZIP_ERRORS, RuntimeError) as exc:  # RuntimeError: an encrypted entry
             raise ArchiveError("файл в архиве повреждён: не удаётся его распаковать") from exc
 

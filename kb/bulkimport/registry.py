@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack
 from kb.practices.models import SECTIONS
 from kb.textclean import xml_text
 
@@ -143,7 +143,11 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
         raise RegistryError("Файл XLSX после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        clean = repack(archive)
+    except ZIP_ERRORS as exc:
+        raise RegistryError("Файл XLSX повреждён: его части не совпадают с заявленными размерами.") from exc
+    try:
+        workbook = load_workbook(io.BytesIO(clean), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken package
         raise RegistryError("Файл XLSX повреждён или это не таблица Excel.") from exc
     rows: list[tuple[int, list[object]]] = []

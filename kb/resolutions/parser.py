@@ -111,14 +111,20 @@ def _decode(data: bytes) -> str:
 
 
 def _read_docx(path: Path) -> str:
+    from kb.attachments.extract import AttachmentError, checked_package
+
     if not zipfile.is_zipfile(path):
         raise ResolutionFormatError(
             f"Файл «{path.name}» повреждён или не является документом Word (.docx)."
         )
+    try:  # encrypted packages and zip bombs are refused before python-docx unpacks anything
+        package = checked_package(path.read_bytes())
+    except AttachmentError as exc:
+        raise ResolutionFormatError(str(exc)) from None
     try:
         import docx  # python-docx
 
-        document = docx.Document(str(path))
+        document = docx.Document(package)
         lines = list(_docx_lines(document))
     except ResolutionFormatError:
         raise

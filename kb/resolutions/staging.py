@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.attachments.extract import AttachmentError, detect
-from kb.attachments.extract import extract_text as extract_file_text
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
 from kb.staging import TTL_SECONDS, StagingArea
@@ -61,13 +60,6 @@ def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
     if kind not in _RESOLUTION_KINDS:
         raise ResolutionFormatError(f"Этот файл не похож на текст резолюции: поддерживаются "
                                     f"{', '.join(SUPPORTED_EXTENSIONS)}.")
-    if kind == "docx":
-        # The resolution reader takes a .docx as it is; the attachments' reader first refuses encrypted
-        # packages and zip bombs, so the file goes through it once before being kept.
-        try:
-            extract_file_text(data, kind)
-        except AttachmentError as exc:
-            raise ResolutionFormatError(str(exc)) from None
     token, folder = AREA.create()
     try:
         path = folder / name
