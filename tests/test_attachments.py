@@ -246,6 +246,21 @@ def test_hostile_files_are_refused_and_nothing_is_lost(app, editor, name):
     assert len(files) == 1, "the refused file left nothing on disk"
 
 
+@pytest.mark.parametrize(("given", "kept"), [
+    ("я" * 300 + ".txt", "я" * 125 + ".txt"),  # 255 bytes: two per letter, four for ".txt"; the extension stays
+    ("a" * 300 + ".docx", "a" * 250 + ".docx"),
+    ("отчёт." + "x" * 300, "отчёт." + "x" * 244),  # not an extension: a long tail is cut like the rest
+    ("../../etc/отчёт.txt", "отчёт.txt"),
+    ("\u202eтxt.exe", "тxt.exe"),
+    ("...", "файл"),
+])
+def test_file_names_fit_a_file_system_and_keep_their_extension(given, kept):
+    from kb.attachments.services import clean_filename
+
+    assert clean_filename(given) == kept
+    assert len(clean_filename(given).encode()) <= 255
+
+
 def test_oversized_file_answers_413_in_russian(app, editor):
     client, pid = editor
     # Small limits keep the bodies under the test client's 500 KB spooling threshold.

@@ -401,6 +401,18 @@ def test_a_file_over_the_limit_answers_413(app, client, methodist, monkeypatch):
     assert upload(client, SEMINAR.encode(), "обычная.txt").status_code == 302
 
 
+def test_a_long_cyrillic_file_name_is_shortened_before_its_extension(app, client, methodist):
+    """128 Cyrillic letters are 256 bytes, one more than a file system takes: the staged upload could not be
+    written (500). The name is now shortened to 255 bytes, and keeps its «.txt»."""
+    name = "резолюция" * 20 + ".txt"
+    response = upload(client, SEMINAR.encode(), name)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    shown = re.search(r"(резолюция)+[а-я]*\.txt", page).group(0)
+    assert len(shown.encode()) <= 255 and shown.startswith("резолюция" * 13)
+    assert _count(app) == 0
+
+
 def test_no_file_chosen(client, methodist):
     response = client.post("/resolutions/import", data={"csrf_token": csrf_from(client, "/resolutions/import")})
     assert response.status_code == 400

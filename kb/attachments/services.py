@@ -25,6 +25,7 @@ from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
 
 MAX_PER_PRACTICE = 30
+MAX_NAME_BYTES = 255
 
 
 class FileTooLarge(AttachmentError):
@@ -38,11 +39,19 @@ def too_large_message() -> str:
 
 
 def clean_filename(name: str) -> str:
-    """The file's own name for display and downloads: no folders, no control characters, at most 255 chars."""
+    """The file's own name for display and downloads: no folders, no control characters, at most 255 bytes in
+    UTF-8 (what a file system takes: 128 Cyrillic letters are 256), shortened before its extension."""
     name = unicodedata.normalize("NFC", name or "")
     name = PurePath(name.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
-    return name[:255] or "файл"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        stem, dot, extension = name.rpartition(".")
+        if not dot or len(extension.encode()) > 16:
+            stem, extension = name, ""
+        room = MAX_NAME_BYTES - len(extension.encode()) - (1 if extension else 0)
+        stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
+        name = f"{stem}.{extension}" if extension else stem
+    return name or "файл"
 
 
 def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -> Attachment:
