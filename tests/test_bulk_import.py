@@ -109,7 +109,7 @@ def practices(app) -> list[Practice]:
 
 
 @pytest.mark.parametrize(("encoding", "delimiter"), [("utf-8-sig", ";"), ("utf-8", ","), ("cp1251", ";"),
-                                                     ("cp1251", ",")])
+                                                     ("cp1251", ","), ("utf-16", "\t"), ("utf-32", ";")])
 def test_csv_in_either_encoding_and_delimiter_is_read(encoding, delimiter):
     from kb.bulkimport.registry import read_registry
 
@@ -120,6 +120,50 @@ def test_csv_in_either_encoding_and_delimiter_is_read(encoding, delimiter):
     assert values["title"] == "Ёлочка знаний, или ШНО; опыт"
     assert values["region"] == "Челябинская область"
     assert registry.rows[0].number == 2
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"\xff\xfe" + "Название;Год\r\nx;1".encode("utf-16-le") + b"\x00", "в кодировке UTF-16 повреждён (байт 37)"),
+    (b"\xff\xfe" + "Название;Год\r\n".encode("utf-16-le") + b"\x00\xd8x\x00", "в кодировке UTF-16 повреждён"),
+    (b"\xff\xfe" + "Название;Год\r\nx\x00;1".encode("utf-16-le"), "не похож на таблицу CSV"),
+    ("Название;Год\n\"".encode() + b"a" * (4 * 1024 * 1024 + 1) + b'";2020\n',
+     "(строка 2): ячейка длиннее 4\u00a0194\u00a0304 знаков."),
+])
+def test_a_registry_that_cannot_be_decoded_or_parsed_gets_a_russian_message(app, client, make_user, data, message):
+    """A UTF-16 file cut short or holding half of a character was a 500 (UnicodeDecodeError); the CSV reader's
+    own words («field larger than field limit») reached the page in English."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(data, 100)
+    assert message in str(refused.value)
+    if len(data) > 500 * 1024:  # the test client would spool the body to a file it never closes
+        return
+    sign_in(client, make_user("admin"))
+    response = upload(client, data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert practices(app) == []
+
+
+def test_hidden_sheets_before_the_first_visible_one_are_passed_over_with_a_warning():
+    """Offices keep old rows or drop-down lists on a hidden first sheet: the import took that sheet, which the
+    person checking the preview never saw, and none of the visible one."""
+    from openpyxl import load_workbook
+
+    from kb.bulkimport.registry import read_registry
+
+    workbook = load_workbook(io.BytesIO(xlsx_bytes([row("H-1", "Старая скрытая строка")])))
+    workbook.active.title = "Архив"
+    workbook.active.sheet_state = "hidden"
+    visible = workbook.create_sheet("Реестр")
+    visible.append(HEADER)
+    visible.append(row("V-1", "Практика с видимого листа"))
+    workbook.active = 1
+    out = io.BytesIO()
+    workbook.save(out)
+    registry = read_registry(out.getvalue(), 100)
+    assert [r.values["title"] for r in registry.rows] == ["Практика с видимого листа"]
+    assert registry.warnings[0] == "Скрытые листы пропущены («Архив»): прочитан лист «Реестр»."
 
 
 def test_header_variants_and_unknown_columns():

@@ -48,6 +48,8 @@ _SECTION_ALIASES = {
 }
 FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+UTF32_MARKS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 class RegistryError(ValueError):
@@ -95,13 +97,24 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
         raise RegistryError("Файл реестра пустой.")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
-    table = _xlsx_rows(data, max_rows) if data[:4] == b"PK\x03\x04" else _csv_rows(data, max_rows)
-    return _registry(table, max_rows)
+    notes: list[str] = []
+    table = _xlsx_rows(data, max_rows, notes) if data[:4] == b"PK\x03\x04" else _csv_rows(data, max_rows)
+    registry = _registry(table, max_rows)
+    registry.warnings[:0] = notes
+    return registry
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    for marks, encoding in ((UTF32_MARKS, "utf-32"), (UTF16_MARKS, "utf-16")):  # UTF-32's mark starts as UTF-16's
+        if data.startswith(marks):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise RegistryError(f"Файл в кодировке {encoding.upper()} повреждён (байт {exc.start + 1}): "
+                                    "сохраните реестр заново как CSV в UTF-8 или как XLSX.") from exc
+            if "\x00" in text:
+                raise RegistryError("Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов.")
+            return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -109,7 +122,7 @@ def _decode(data: bytes) -> str:
 
 
 def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:4096] and not data.startswith(UTF16_MARKS + UTF32_MARKS):
         raise RegistryError("Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов.")
     text = _decode(data)
     # The header line decides: «;» (Russian Excel), «,» or a tab, whichever separates more headers.
@@ -125,11 +138,15 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
             if len(rows) > max_rows + 1:
                 break
     except csv.Error as exc:
-        raise RegistryError(f"Не удаётся разобрать CSV (строка {reader.line_num}): {exc}.") from exc
+        reason = (f"ячейка длиннее {MAX_CELL:,} знаков".replace(",", "\u00a0") if "field limit" in str(exc)
+                  else "строка записана не по правилам CSV")
+        raise RegistryError(f"Не удаётся разобрать CSV (строка {reader.line_num}): {reason}.") from exc
     return rows
 
 
-def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
+def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> list[tuple[int, list[object]]]:
+    """The rows of the first visible sheet (a hidden one before it holds what the office does not show: old rows,
+    lists for drop-downs); the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
     try:
@@ -155,8 +172,15 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     try:
         if not workbook.worksheets:
             raise RegistryError("В файле XLSX нет листов.")
+        visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
+        if not visible:
+            raise RegistryError("В файле XLSX все листы скрыты: покажите в Excel лист с реестром и сохраните файл.")
+        hidden = workbook.worksheets[:workbook.worksheets.index(visible[0])]
+        if hidden:
+            notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in hidden)}): "
+                         f"прочитан лист «{visible[0].title}».")
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+        for number, values in enumerate(visible[0].iter_rows(values_only=True), start=1):
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
                 rows.append((number, list(values)))
             if len(rows) > max_rows + 1:
