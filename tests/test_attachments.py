@@ -261,6 +261,33 @@ def test_file_names_fit_a_file_system_and_keep_their_extension(given, kept):
     assert len(clean_filename(given).encode()) <= 255
 
 
+def test_a_damaged_pdf_does_not_fill_the_log(caplog):
+    """pypdf warns of every damaged object it passes over (16,500 lines for one hostile PDF of 450 KB)."""
+    import logging
+
+    from kb.attachments.extract import extract_text
+
+    data = pdf_bytes("Статья о методе.")
+    data = data[:data.rfind(b"startxref")] + b"startxref\n99999\n%%EOF\n"  # a wrong pointer: pypdf searches
+    with caplog.at_level(logging.DEBUG):
+        assert extract_text(data, "pdf") == "Статья о методе."
+    assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_saved_as_unicode_by_notepad_is_read(encoding):
+    """Notepad's «Юникод» is UTF-16 with a byte order mark: its zero bytes made it «Неподдерживаемый тип»."""
+    from kb.attachments.extract import AttachmentError, detect, extract_text
+
+    data = ("\ufeff" if encoding.endswith("-be") else "") + "Конспект урока: " + WORD + "\r\nВторая строка."
+    raw = data.encode(encoding)
+    assert b"\x00" in raw
+    assert detect(raw, "конспект.txt") == "txt"
+    assert extract_text(raw, "txt") == f"Конспект урока: {WORD}\nВторая строка."
+    with pytest.raises(AttachmentError, match="Неподдерживаемый тип"):
+        detect(b"\xff\xfe" + bytes(range(256)) * 8, "данные.txt")  # a mark, then no text
+
+
 def test_oversized_file_answers_413_in_russian(app, editor):
     client, pid = editor
     # Small limits keep the bodies under the test client's 500 KB spooling threshold.

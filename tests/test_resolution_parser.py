@@ -334,6 +334,21 @@ def test_extract_text_reads_utf8_with_bom_md_and_cp1251(tmp_path):
     assert extract_text(tmp_path / "note.MD") == "**Резолюция**"
     (tmp_path / "win.txt").write_bytes("Резолюция: одарённые дети".encode("cp1251"))
     assert extract_text(tmp_path / "win.txt") == "Резолюция: одарённые дети"
+    for encoding in ("utf-16", "utf-32"):  # with their byte order marks; UTF-32 LE's begins as UTF-16 LE's does
+        (tmp_path / "wide.txt").write_bytes("Резолюция: одарённые дети".encode(encoding))
+        assert extract_text(tmp_path / "wide.txt") == "Резолюция: одарённые дети"
+
+
+def test_a_text_far_longer_than_any_resolution_is_refused(tmp_path):
+    from kb.resolutions.parser import MAX_TEXT_LENGTH
+
+    line = "Рекомендовать образовательным организациям развивать школьные научные общества.\n"
+    (tmp_path / "big.txt").write_text(line * (MAX_TEXT_LENGTH // len(line) + 1), encoding="utf-8")
+    with pytest.raises(ResolutionFormatError, match="слишком длинный для резолюции") as refused:
+        extract_text(tmp_path / "big.txt")
+    assert "допускается не более 1\u00a0000\u00a0000)" in str(refused.value)
+    (tmp_path / "long.txt").write_text(line * (MAX_TEXT_LENGTH // len(line)), encoding="utf-8")
+    assert len(extract_text(tmp_path / "long.txt")) <= MAX_TEXT_LENGTH
 
 
 @pytest.mark.parametrize("name", ["resolution.xls", "resolution.pptx", "resolution"])

@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
+# Characters of a resolution's text: the longest real ones are tens of thousands; 9 MB of text took 10 s to
+# parse at every look at its preview.
+MAX_TEXT_LENGTH = 1_000_000
 OFFICE_EXTENSIONS = (".odt", ".rtf", ".pdf", ".doc")
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", *OFFICE_EXTENSIONS)
 
@@ -83,6 +86,10 @@ def extract_text(path: Path) -> str:
         text = _decode(path.read_bytes())
     if not text.replace("\ufeff", "").strip():
         raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
+    if len(text) > MAX_TEXT_LENGTH:
+        sizes = f"{len(text):,} знаков, допускается не более {MAX_TEXT_LENGTH:,}".replace(",", "\u00a0")
+        raise ResolutionFormatError(f"Текст в «{path.name}» слишком длинный для резолюции ({sizes}): возможно, это "
+                                    "сборник материалов — загрузите саму резолюцию.")
     return text
 
 
@@ -99,11 +106,14 @@ def _read_office(path: Path) -> str:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+    from kb.attachments.extract import WIDE_ENCODINGS
+
+    for mark, encoding in WIDE_ENCODINGS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
