@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import re
 import tarfile
 from pathlib import Path
 
@@ -91,13 +92,15 @@ def test_backup_from_sqlite_restores_onto_postgresql(demo_app, tmp_path, pg_url)
     _round_trip(demo_app, tmp_path, pg_url)
 
 
-@pytest.mark.parametrize("payload", [b"not an archive", b""])
+@pytest.mark.parametrize("payload", [b"not an archive", b"", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\x00" * 3])
 def test_restore_refuses_bad_archives(app, tmp_path, payload):
     bad = tmp_path / "bad.tar.gz"
     bad.write_bytes(payload)
     result = app.test_cli_runner().invoke(args=["restore", str(bad)])
     assert result.exit_code == 1
     assert "Не удалось открыть архив" in result.output
+    assert "это не архив банка практик (.tar.gz) или он повреждён." in result.output
+    assert not re.search("[A-Za-z]{3,}", result.output.replace(str(bad), "").replace(".tar.gz", "")), result.output
 
 
 def test_restore_refuses_path_traversal(app, tmp_path):

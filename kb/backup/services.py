@@ -304,8 +304,10 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
     """
     try:
         archive = tarfile.open(source, "r:gz")  # noqa: SIM115 - closed by the with-block below
-    except READ_ERRORS as exc:
-        raise BackupError(f"Не удалось открыть архив {source}: {exc}") from exc
+    except READ_ERRORS as exc:  # gzip's and tarfile's own words are English: "not a gzip file"
+        reason = (os_error_reason(exc) if isinstance(exc, OSError) and exc.errno is not None
+                  else "это не архив банка практик (.tar.gz) или он повреждён")
+        raise BackupError(f"Не удалось открыть архив {source}: {reason}.") from exc
     with archive:
         members = _safe_members(archive)
         manifest = _manifest(archive, members)
