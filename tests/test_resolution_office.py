@@ -46,3 +46,22 @@ def test_an_office_suite_file_gives_the_structure_of_the_txt(office_files, seeds
     converted = office_files / f"{Path(seed).stem}.{kind}"
     assert converted.is_file(), f"LibreOffice made no {kind}"
     assert structure(parse_resolution(extract_text(converted), gazetteer)) == expected
+
+
+def test_a_word_97_file_of_two_lines_is_read(tmp_path):
+    """antiword refuses a DOC this short («the text stream of this file is too small»): it was refused as
+    damaged, as an attachment and as a resolution. catdoc reads it (`.ci/run` installs both)."""
+    from kb.attachments.extract import detect
+    from kb.attachments.extract import extract_text as extract_file_text
+
+    if SOFFICE is None or shutil.which("catdoc") is None:
+        pytest.skip("LibreOffice and catdoc are installed by `.ci/run` (apt-get install catdoc)")
+    source = tmp_path / "коротко.txt"
+    source.write_text("Резолюция семинара\nРекомендовать школам развивать наставничество.\n", encoding="utf-8")
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", "doc", "--outdir", str(tmp_path),
+                    str(source)], check=True, capture_output=True, timeout=180)
+    data = (tmp_path / "коротко.doc").read_bytes()
+    assert detect(data, "коротко.doc") == "doc"
+    assert extract_file_text(data, "doc") == "Резолюция семинара\nРекомендовать школам развивать наставничество."
+    assert "наставничество" in extract_text(tmp_path / "коротко.doc")

@@ -263,25 +263,27 @@ def _rtf(data: bytes) -> str:
 
 
 def _doc(data: bytes) -> str:
-    """Legacy Word: Debian's antiword (or catdoc) reads it; neither is Python, so they run in a subprocess."""
-    tool = shutil.which("antiword") or shutil.which("catdoc")
-    if tool is None:
+    """Legacy Word: Debian's antiword reads it, and catdoc what antiword refuses (a document of a paragraph or
+    two: «the text stream of this file is too small»); neither is Python, so they run in a subprocess."""
+    tools = [tool for tool in (shutil.which("antiword"), shutil.which("catdoc")) if tool]
+    if not tools:
         raise AttachmentError("Формат DOC на этом сервере не поддерживается: сохраните файл как DOCX или PDF.")
     with tempfile.NamedTemporaryFile(suffix=".doc") as handle:
         handle.write(data)
         handle.flush()
-        # no wrapping: one line per paragraph, as the document has them
-        if tool.endswith("antiword"):
-            args = [tool, "-w", "0", "-m", "UTF-8.txt", handle.name]
-        else:
-            args = [tool, "-w", "-d", "utf-8", handle.name]
-        try:
-            result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise AttachmentError("DOC читается слишком долго и не принят.") from exc
-    if result.returncode != 0:
-        raise AttachmentError("DOC повреждён или зашифрован: не удаётся прочитать документ.")
-    return result.stdout.decode("utf-8", errors="replace")
+        for tool in tools:
+            # no wrapping: one line per paragraph, as the document has them
+            if tool.endswith("antiword"):
+                args = [tool, "-w", "0", "-m", "UTF-8.txt", handle.name]
+            else:
+                args = [tool, "-w", "-d", "utf-8", handle.name]
+            try:
+                result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise AttachmentError("DOC читается слишком долго и не принят.") from exc
+            if result.returncode == 0:
+                return result.stdout.decode("utf-8", errors="replace")
+    raise AttachmentError("DOC повреждён или зашифрован: не удаётся прочитать документ.")
 
 
 EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": _doc, "odt": _odt, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
