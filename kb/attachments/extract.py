@@ -112,8 +112,14 @@ WIDE_ENCODINGS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32
                   (b"\xfe\xff", "utf-16"))
 
 
+def wide_encoding(data: bytes) -> str | None:
+    """"utf-16" or "utf-32" when the bytes begin with that encoding's byte order mark (Python's codecs of
+    those names read the mark and drop it), else None."""
+    return next((encoding for mark, encoding in WIDE_ENCODINGS if data.startswith(mark)), None)
+
+
 def _looks_like_text(data: bytes) -> str | None:
-    wide = next((encoding for mark, encoding in WIDE_ENCODINGS if data.startswith(mark)), None)
+    wide = wide_encoding(data)
     if wide is None and b"\x00" in data[:8192]:
         return None
     for encoding in (wide,) if wide else ("utf-8-sig", "cp1251"):

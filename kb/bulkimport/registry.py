@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
 from kb.practices.models import SECTIONS
 from kb.textclean import xml_text
 
@@ -48,8 +48,7 @@ _SECTION_ALIASES = {
 }
 FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
-UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-UTF32_MARKS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+NOT_A_TABLE = "Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов."
 
 
 class RegistryError(ValueError):
@@ -105,16 +104,15 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
 
 
 def _decode(data: bytes) -> str:
-    for marks, encoding in ((UTF32_MARKS, "utf-32"), (UTF16_MARKS, "utf-16")):  # UTF-32's mark starts as UTF-16's
-        if data.startswith(marks):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise RegistryError(f"Файл в кодировке {encoding.upper()} повреждён (байт {exc.start + 1}): "
-                                    "сохраните реестр заново как CSV в UTF-8 или как XLSX.") from exc
-            if "\x00" in text:
-                raise RegistryError("Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов.")
-            return text
+    if encoding := wide_encoding(data):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise RegistryError(f"Файл в кодировке {encoding.upper()} повреждён (байт {exc.start + 1}): "
+                                "сохраните реестр заново как CSV в UTF-8 или как XLSX.") from exc
+        if "\x00" in text:
+            raise RegistryError(NOT_A_TABLE)
+        return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -122,8 +120,8 @@ def _decode(data: bytes) -> str:
 
 
 def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
-    if b"\x00" in data[:4096] and not data.startswith(UTF16_MARKS + UTF32_MARKS):
-        raise RegistryError("Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов.")
+    if b"\x00" in data[:4096] and wide_encoding(data) is None:
+        raise RegistryError(NOT_A_TABLE)
     text = _decode(data)
     # The header line decides: «;» (Russian Excel), «,» or a tab, whichever separates more headers.
     first_line = text.split("\n", 1)[0]

@@ -106,14 +106,13 @@ def _read_office(path: Path) -> str:
 
 
 def _decode(data: bytes) -> str:
-    from kb.attachments.extract import WIDE_ENCODINGS
+    from kb.attachments.extract import wide_encoding
 
-    for mark, encoding in WIDE_ENCODINGS:
-        if data.startswith(mark):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                break
+    if encoding := wide_encoding(data):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
