@@ -30,7 +30,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+
+
+class BankLoginManager(LoginManager):
+    """Flask-Login's, without its «remember me» cookie, which the bank never sets (a session ends with the
+    browser): one sent anyway was still read, and a non-ASCII byte in it made ``hmac.compare_digest`` raise, a
+    500 on every page, the error page included."""
+
+    def _load_user_from_remember_cookie(self, cookie):
+        return None
+
+
+login_manager = BankLoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Войдите, чтобы продолжить."
 login_manager.login_message_category = "info"

@@ -357,3 +357,20 @@ def test_a_password_keeps_every_character_it_was_set_with(app, client):
     other = app.test_client()
     assert _login(other, "odd@example.org", "anotherpassword-here").status_code == 200
     assert _login(other, "odd@example.org", again).status_code == 302
+
+
+@pytest.mark.parametrize("cookie", ['remember_token="1|\\377"', "remember_token=1|й", "remember_token=мусор"])
+def test_a_remember_cookie_the_bank_never_sets_is_ignored(app, make_user, cookie):
+    """Flask-Login read its «remember me» cookie although the bank never sets one: a non-ASCII byte in it made
+    hmac.compare_digest raise, a 500 on every page (the error page too, in gunicorn's English)."""
+    from flask_login.utils import encode_cookie
+
+    client = app.test_client(use_cookies=False)  # a client with its own cookies drops a Cookie header given
+
+    for url, status in (("/", 200), ("/login", 200), ("/search?q=урок", 200), ("/profile", 302)):
+        assert client.get(url, headers={"Cookie": cookie}).status_code == status, url
+    user_id = make_user("teacher")
+    with app.test_request_context():
+        genuine = encode_cookie(db.session.get(User, user_id).get_id())  # as Flask-Login would set it
+    page = client.get("/profile", headers={"Cookie": f'remember_token="{genuine}"'})
+    assert page.status_code == 302, "a remember cookie signs no one in: the bank issues none"
