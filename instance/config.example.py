@@ -15,3 +15,11 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 
 # Results per page in search (the API accepts per_page up to SEARCH_MAX_PER_PAGE):
 # SEARCH_PER_PAGE = 20
+
+# Behind nginx (or another reverse proxy): how many proxies stand in front, so that rate limits see each
+# visitor's own address (X-Forwarded-For) and links use https (X-Forwarded-Proto). 0: no proxy.
+# PROXY_COUNT = 1
+
+# The site's host names: a request for any other Host gets 400 (links in the feed, OAI-PMH, the sitemap and
+# password-reset e-mails are made from the Host a request names).
+# SITE_HOSTS = ["bank.example.ru"]

@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     else:
         app.config.update(test_config)
 
+    register_proxy_and_hosts(app)
     app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_blueprints(app)
@@ -121,6 +122,20 @@ def register_template_helpers(app: Flask) -> None:
     from kb.templating import register
 
     register(app)
+
+
+def register_proxy_and_hosts(app: Flask) -> None:
+    """The visitor's address and scheme from the proxies in front (PROXY_COUNT), and the site's own names
+    (SITE_HOSTS): a request for another host is refused before anything builds a link from it."""
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    if app.config["SITE_HOSTS"]:
+        from kb.routing import SiteHosts
+
+        app.wsgi_app = SiteHosts(app.wsgi_app, app.config["SITE_HOSTS"])
 
 
 def register_security_headers(app: Flask) -> None:

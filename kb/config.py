@@ -30,6 +30,17 @@ class DefaultConfig:
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
     PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 
+    # Behind a reverse proxy (nginx): how many proxies stand in front. Each adds its client's address to
+    # X-Forwarded-For and says the scheme in X-Forwarded-Proto; with 0 (no proxy) both headers are ignored,
+    # since anyone can send them. Without it, behind nginx every visitor has nginx's address: one person's
+    # failed logins would lock everyone out, and the rate limits of the API and OAI would be shared by all.
+    PROXY_COUNT = 0
+    # The host names the site answers to: a request with another Host gets 400 (kb/routing.py). Links the
+    # bank gives out (the feed, OAI-PMH, the sitemap, password-reset and share links, citations) are made
+    # from the Host of the request, so in production list the site's names here: ["bank.example.ru"].
+    # (Flask's own TRUSTED_HOSTS refuses such a request where no URL can be built, not even its error page's.)
+    SITE_HOSTS: list[str] = []
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Set True in instance/config.py when the site is served over HTTPS.

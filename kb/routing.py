@@ -1,6 +1,7 @@
 """What a URL carries, read safely: an <int:…> id beyond what the id columns hold gives 404, not a database
 error; so do such numbers in a query string or form (``bounded_int``, ``bounded_ids``); a page number stays in range
-(``page_arg``); a path to go back to is one of this site's (``local_path``)."""
+(``page_arg``); a path to go back to is one of this site's (``local_path``); a request is for one of the site's
+own names (``SiteHosts``)."""
 
 import re
 from urllib.parse import urlsplit
@@ -67,3 +68,22 @@ def local_path(target: str | None) -> str | None:
     if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
         return None
     return target
+
+
+class SiteHosts:
+    """WSGI middleware: a request whose Host is not one of the site's names (SITE_HOSTS; ".example.ru" takes
+    the subdomains too) gets a 400 in Russian, before anything builds a link from that Host."""
+
+    def __init__(self, wsgi_app, hosts: list[str]):
+        self.wsgi_app, self.hosts = wsgi_app, list(hosts)
+
+    def __call__(self, environ, start_response):
+        from werkzeug.sansio.utils import host_is_trusted
+        from werkzeug.wrappers import Response
+        from werkzeug.wsgi import get_host
+
+        if host_is_trusted(get_host(environ), self.hosts):
+            return self.wsgi_app(environ, start_response)
+        refusal = Response("Неверный запрос: этот адрес не принадлежит сайту. Откройте сайт по его имени.\n",
+                           status=400, mimetype="text/plain")
+        return refusal(environ, start_response)

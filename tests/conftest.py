@@ -210,6 +210,12 @@ def make_app(instance: Path, **overrides):
     instance.mkdir(parents=True, exist_ok=True)
     # the test's own instance folder: what the app keeps there (staged uploads, restored config) stays in it
     app = create_app(config, instance_path=instance)
+    # Flask-Limiter's extension is one object per process, and it kept "the storage is down" from an earlier
+    # test's app (Redis not answering) with its limits counted in that app's fallback memory: each test app's
+    # own storage starts alive (a process in production has one app).
+    from kb.extensions import limiter
+
+    limiter._storage_dead = False
     if pg is not None:
         pg.apps.append(app)
     _APPS.append(app)

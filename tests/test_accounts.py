@@ -374,3 +374,48 @@ def test_a_remember_cookie_the_bank_never_sets_is_ignored(app, make_user, cookie
         genuine = encode_cookie(db.session.get(User, user_id).get_id())  # as Flask-Login would set it
     page = client.get("/profile", headers={"Cookie": f'remember_token="{genuine}"'})
     assert page.status_code == 302, "a remember cookie signs no one in: the bank issues none"
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_visitor_is_limited_by_his_own_address(tmp_path, base_instance, proxies):
+    """Behind nginx every request comes from nginx's address, so one person's failed logins locked everyone out.
+    With PROXY_COUNT = 1 the address nginx adds to X-Forwarded-For counts, and X-Forwarded-Proto gives the
+    links' scheme; with no proxy (0) anyone could send those headers, and they change nothing."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    app = make_app(tmp_path / "site", LOGIN_RATE_LIMIT="3 per minute", PROXY_COUNT=proxies)
+    client = app.test_client()
+
+    def attempt(address: str):
+        return client.post("/login", data={"email": "x@example.org", "password": "wrong",
+                                           "csrf_token": csrf_from(client, "/login")},
+                           headers={"X-Forwarded-For": address})
+
+    for _ in range(3):
+        assert attempt("203.0.113.5").status_code == 200
+    assert attempt("203.0.113.5").status_code == 429
+    assert attempt("198.51.100.7").status_code == (200 if proxies else 429)
+    sitemap = client.get("/sitemap.xml", headers={"X-Forwarded-Proto": "https"}).get_data(as_text=True)
+    assert ("https://localhost/" if proxies else "http://localhost/") in sitemap
+
+
+def test_a_request_for_another_host_is_refused_when_the_sites_names_are_set(tmp_path, base_instance):
+    """Links the bank gives out (the sitemap, the feed, OAI-PMH, reset and share links) are made from the Host of
+    the request: with SITE_HOSTS a hostile Host gets 400 instead of a page of links to another site."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    app = make_app(tmp_path / "site", SITE_HOSTS=["bank.example.ru", ".bank.example.ru"])
+    own = app.test_client().get("/sitemap.xml", base_url="http://bank.example.ru")
+    assert own.status_code == 200 and "<loc>http://bank.example.ru/" in own.get_data(as_text=True)
+    hostile = app.test_client().get("/sitemap.xml", base_url="http://evil.example")
+    assert hostile.status_code == 400
+    assert "evil.example" not in hostile.get_data(as_text=True)
+    page = app.test_client().get("/", base_url="http://evil.example")
+    assert page.status_code == 400 and "Неверный запрос" in page.get_data(as_text=True)
+    assert app.test_client().get("/", base_url="http://www.bank.example.ru").status_code == 200
