@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from kb.extensions import db, limiter
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+BODY_UNREADABLE = "Тело запроса передано с ошибкой или не до конца: отправьте его ещё раз."
 MESSAGES = {
     400: ("Некорректный запрос", "Проверьте адрес страницы и параметры запроса."),
     401: ("Нужна авторизация", "Передайте действующий токен API в заголовке Authorization: Bearer kb_…"),
@@ -131,9 +132,9 @@ def register(app: Flask) -> None:
         if code == 429:
             response = make_response(response)
             response.headers["Retry-After"] = _limit_wait()
-        allow = dict(error.get_headers()).get("Allow")
-        if allow and isinstance(response, Response):
-            response.headers["Allow"] = allow  # a 405 names the methods that work
+        if allow := dict(error.get_headers()).get("Allow"):
+            response = make_response(response)
+            response.headers["Allow"] = allow  # a 405 names the methods that work (pages too, not only the API)
         return response
 
     def _unavailable(status: int, detail: str | None = None):
@@ -168,6 +169,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if type(error).__module__ == "gunicorn.http.errors":  # a chunked body gunicorn cannot read (bad sizes,
+            return error_response(400, BODY_UNREADABLE)         # cut short): the client's fault, not a 500
         app.logger.exception("Unhandled error")
         db.session.rollback()
         return error_response(500)

@@ -104,3 +104,30 @@ def test_local_path_is_a_path_of_this_site_or_nothing(target, local):
     from kb.routing import local_path
 
     assert local_path(target) == local
+
+
+def test_a_page_answering_405_names_the_methods_that_work(client):
+    response = client.delete("/")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert "text/html" in response.content_type
+
+
+@pytest.mark.parametrize("url", ["/oai", "/login"])
+def test_a_body_gunicorn_cannot_read_is_the_clients_fault(client, url):
+    """A chunked body with a bad chunk size or no terminator: gunicorn raises while the app reads it, and the
+    catch-all made it a 500 with a traceback in the log (werkzeug's own server answers 400)."""
+    import io
+
+    from gunicorn.http.errors import InvalidChunkSize
+
+    class BrokenChunks(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            raise InvalidChunkSize(b"zz")
+
+    response = client.post(url, content_type="application/x-www-form-urlencoded",
+                           environ_overrides={"wsgi.input": BrokenChunks(), "CONTENT_LENGTH": "20"})
+    assert response.status_code == 400
+    assert "Тело запроса передано с ошибкой" in response.get_data(as_text=True)
