@@ -131,3 +131,11 @@ def test_a_body_gunicorn_cannot_read_is_the_clients_fault(client, url):
                            environ_overrides={"wsgi.input": BrokenChunks(), "CONTENT_LENGTH": "20"})
     assert response.status_code == 400
     assert "Тело запроса передано с ошибкой" in response.get_data(as_text=True)
+
+
+def test_text_downloads_name_their_charset_once(app, make_user):
+    """werkzeug adds "; charset=utf-8" to a text/* type: given in the type as well, it came twice."""
+    client = app.test_client()
+    assert client.get("/search/export.csv?q=урок").headers["Content-Type"] == "text/csv; charset=utf-8"
+    sign_in(client, make_user("admin"))
+    assert client.get("/import/practices/template.csv").headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -203,7 +203,8 @@ class TestApi:
 
     @pytest.mark.parametrize("params", [
         {"page": "abc"}, {"per_page": "0"}, {"per_page": "1000"}, {"region": "RU-XXX"}, {"level": "phd"},
-        {"year": "20x5"}, {"sort": "random"}, {"q": "x" * 1001},
+        {"year": "20x5"}, {"year": "²⁰²⁴"}, {"year": "٢٠٢٤"}, {"year": "２０２４"}, {"sort": "random"},
+        {"q": "x" * 1001},
     ])
     def test_bad_parameters_answer_400_in_russian(self, demo_client, params):
         response = demo_client.get("/api/v1/search", query_string=params)

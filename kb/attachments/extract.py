@@ -29,7 +29,7 @@ KINDS = {
     "rtf": ("RTF", "application/rtf"),
     "pptx": ("PPTX", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "txt": ("TXT", "text/plain; charset=utf-8"),
+    "txt": ("TXT", "text/plain"),  # werkzeug adds the charset to text/*
 }
 # Extensions people use for each kind (a .md or .csv is plain text).
 EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "rtf": {"rtf"}, "pptx": {"pptx"},

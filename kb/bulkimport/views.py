@@ -110,7 +110,7 @@ def progress(token: str):
 @bp.get("/template.csv")
 @moderator_required
 def template_csv_file():
-    return Response(template_csv(), mimetype="text/csv; charset=utf-8",
+    return Response(template_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=practices-template.csv"})
 
 

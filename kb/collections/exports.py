@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # the app they took 30 MB of every web worker's memory for a page few requests ask for.
 
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* (given here too, it came twice)
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }

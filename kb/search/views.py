@@ -199,7 +199,7 @@ def export(fmt: str):
         mimetype, name = "application/x-research-info-systems", "poisk.ris"
     else:
         body = results_csv(page.results)
-        mimetype, name = "text/csv; charset=utf-8", "poisk.csv"
+        mimetype, name = "text/csv", "poisk.csv"  # werkzeug adds the charset to text/*
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -24,6 +24,6 @@ def table_csv(name: str):
     table = services.table(name, current_user)
     if table is None:
         abort(404)
-    return Response(services.to_csv(table), mimetype="text/csv; charset=utf-8",
+    return Response(services.to_csv(table), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="statistics-{table.name}.csv"',
                              "Cache-Control": "private, no-store"})

@@ -102,7 +102,7 @@ class Labels:
 
     def known(self, field: str, code: str) -> bool:
         if field == "year":
-            return code.isdigit() and len(code) == 4
+            return code.isascii() and code.isdigit() and len(code) == 4  # "²⁰²⁴" and "٢٠٢٤" are digits to Python
         return code in getattr(self, field)
 
 
