@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import db, limiter
@@ -25,6 +26,7 @@ MESSAGES = {
     404: ("Страница не найдена", "Такой страницы нет или она ещё не опубликована."),
     405: ("Метод не поддерживается", "Этот адрес не принимает такой запрос."),
     409: ("Конфликт состояния", "Действие невозможно в текущем состоянии материала."),
+    412: ("Материал изменился", "Материал изменили после того, как вы его получили: получите его заново."),
     413: ("Слишком большой файл", "Размер запроса превышает допустимый предел."),
     415: ("Неподдерживаемый формат", "Этот адрес принимает данные в другом формате."),
     422: ("Данные не прошли проверку", "Исправьте отмеченные поля и повторите запрос."),
@@ -35,6 +37,8 @@ MESSAGES = {
 }
 
 
+STALE_WRITE = ("Этот материал только что изменил другой пользователь, и ваше изменение не сохранено, чтобы не "
+               "записать поверх его правки. Откройте материал заново и повторите.")
 DATABASE_DOWN = "База данных временно недоступна. Повторите через минуту — сохранённое не потеряно."
 DISK_FULL_READING = ("На диске под базой данных не осталось места, и страницу не удаётся открыть. Сохранённое не "
                      "потеряно. Сообщите администратору сайта.")
@@ -158,6 +162,13 @@ def register(app: Flask) -> None:
             return _unavailable(507, None if request.method not in ("GET", "HEAD") else DISK_FULL_READING)
         app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
         return _unavailable(503, DATABASE_DOWN)
+
+    @app.errorhandler(StaleDataError)
+    def _stale_write(error: StaleDataError):
+        """Two writes made from the same reading of a row (kb.practices.models.Practice.revision): the later finds
+        the row changed, and its transaction is undone whole."""
+        db.session.rollback()
+        return error_response(409, STALE_WRITE)
 
     @app.errorhandler(OSError)
     def _os_error(error: OSError):

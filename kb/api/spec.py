@@ -35,6 +35,8 @@ class Operation:
     body: type[Schema] | None = None
     upload: type[Schema] | None = None
     description: str = ""
+    etag: bool = False  # the answer carries an ETag of the resource
+    if_match: bool = False  # the request may carry If-Match with such an ETag (412 when the resource changed)
 
 
 def operation(summary: str, tag: str, ok: tuple[int, type[Schema] | None], **kwargs) -> Callable:
@@ -61,9 +63,16 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
     errors = set(op.errors) | {401, 429}
     if op.query is not None or op.body is not None or op.upload is not None:
         errors.add(400)
+    if op.etag:
+        ok["headers"] = {"ETag": {"description": "Версия ресурса: передайте её в If-Match при изменении.",
+                                  "schema": {"type": "string"}}}
+    header_parameters = [{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+                          "description": "ETag, полученный при чтении: если ресурс с тех пор изменили, ответ — 412 "
+                                         "и ничего не меняется."}] if op.if_match else []
     result: dict = {
         "summary": op.summary, "tags": [op.tag],
-        "parameters": path_parameters + ([{"in": "query", "schema": op.query}] if op.query else []),
+        "parameters": path_parameters + header_parameters
+        + ([{"in": "query", "schema": op.query}] if op.query else []),
         "responses": {**{str(code): ok for code in (status, *op.also_ok)},
                       **{str(code): _problem(code) for code in sorted(errors)}},
     }

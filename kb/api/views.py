@@ -1,5 +1,7 @@
 """JSON API v1, reading: search, published practices and resolutions, vocabularies (changes: writes.py)."""
 
+import hashlib
+import json
 from math import ceil
 from urllib.parse import urlencode
 
@@ -89,14 +91,30 @@ def suggest():
 
 
 @bp.get("/practices/<int:practice_id>")
-@operation("Практика", "Практики", (200, schemas.Practice), errors=(404,), auth="optional",
+@operation("Практика", "Практики", (200, schemas.Practice), errors=(404,), auth="optional", etag=True,
            description="Опубликованная — всем; черновик и другие статусы — автору и методистам её области "
                        "(с токеном), остальным 404.")
 def practice(practice_id: int):
     found = get_visible_practice(practice_id, api_user())
     if found is None:
         abort(404)
-    return jsonify(practice_to_json(found, url_for("practices.detail", practice_id=found.id)))
+    return practice_response(found)
+
+
+def practice_body(practice: Practice) -> tuple[dict, str]:
+    """A practice as the API shows it, and the ETag of exactly that: any change a reader could see (an edit, a
+    new status, a file) gives another, so an If-Match made from an older reading no longer matches."""
+    body = practice_to_json(practice, url_for("practices.detail", practice_id=practice.id))
+    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode()
+    return body, hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def practice_response(practice: Practice, status: int = 200) -> Response:
+    body, etag = practice_body(practice)
+    response = jsonify(body)
+    response.status_code = status
+    response.set_etag(etag)
+    return response
 
 
 @bp.get("/resolutions/<int:resolution_id>")

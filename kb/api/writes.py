@@ -8,13 +8,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
 from kb.api import schemas
 from kb.api.auth import api_user, protect
 from kb.api.payloads import ApiProblem, json_body, practice_data
 from kb.api.spec import operation
+from kb.api.views import practice_body, practice_response
 from kb.attachments import services as attachments
 from kb.attachments.extract import KINDS, AttachmentError
 from kb.duplicates import services as duplicates
@@ -60,15 +61,9 @@ def _flag(name: str) -> bool:
     return value in ("true", "1")
 
 
-def _practice_response(practice: Practice, status: int = 200) -> Response:
-    response = jsonify(services.practice_to_json(practice, url_for("practices.detail", practice_id=practice.id)))
-    response.status_code = status
-    return response
-
-
 @bp.post("/practices")
 @operation("Создать черновик практики", "Практики", (201, schemas.Practice), body=schemas.PracticeInput,
-           query=schemas.PracticeCreateQuery, errors=(409, 415, 422), auth="required",
+           query=schemas.PracticeCreateQuery, errors=(409, 415, 422), auth="required", etag=True,
            description="Поля — как в форме на сайте, с теми же проверками. Автор — владелец токена. Если в "
                        "банке уже есть практика с тем же названием или почти теми же формулировками (из тех, что "
                        "видит владелец токена), ответ 409 называет их в duplicates; повтор с "
@@ -86,31 +81,37 @@ def create_practice():
                                   for d in found]})
     practice = services.create_practice(user, data)
     db.session.commit()
-    response = _practice_response(services.get_practice(practice.id), 201)
+    response = practice_response(services.get_practice(practice.id), 201)
     response.headers["Location"] = url_for("api.practice", practice_id=practice.id)
     return response
 
 
 @bp.patch("/practices/<int:practice_id>")
 @operation("Изменить практику", "Практики", (200, schemas.Practice), body=schemas.PracticePatch,
-           errors=(403, 404, 415, 422), auth="required",
+           errors=(403, 404, 409, 412, 415, 422), auth="required", etag=True, if_match=True,
            description="Передаются только изменяемые поля; прежняя версия сохраняется в истории. "
-                       "Автор правит черновик и возвращённую практику, методист своей области — любую, кроме архивной.")
+                       "Автор правит черновик и возвращённую практику, методист своей области — любую, кроме архивной. "
+                       "Чтобы не записать поверх чужой правки, передайте в If-Match ETag из ответа GET: если практику "
+                       "с тех пор изменили, ответ — 412 и ничего не меняется. 409 — другая правка той же версии "
+                       "сохранена в тот же момент.")
 def update_practice(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
     if not policy.can_edit(user, practice):
         raise ApiProblem(403, "Эту практику сейчас нельзя изменить: правка доступна автору черновика или "
                               "возвращённой практики и методистам её области.")
+    if request.if_match and not request.if_match.contains(practice_body(practice)[1]):
+        raise ApiProblem(412, "Практику изменили после того, как вы её получили (ETag из If-Match больше не "
+                              "совпадает): получите её заново и перенесите свои изменения.")
     data = practice_data(json_body(schemas.PracticePatch), practice)
     services.update_practice(user, practice, data)
     db.session.commit()
-    return _practice_response(services.get_practice(practice.id))
+    return practice_response(services.get_practice(practice.id))
 
 
 @bp.post("/practices/<int:practice_id>/transitions")
 @operation("Перевести практику в другой статус", "Практики", (200, schemas.Practice), body=schemas.TransitionInput,
-           errors=(403, 404, 409, 415, 422), auth="required",
+           errors=(403, 404, 409, 415, 422), auth="required", etag=True,
            description="submit — автор; publish, return (с комментарием), archive, restore — методист области "
                        "практики или администратор. 409 — действие недоступно в текущем статусе.")
 def transition(practice_id: int):
@@ -127,7 +128,7 @@ def transition(practice_id: int):
     except services.InvalidTransition as exc:
         raise ApiProblem(422, str(exc), {"comment": [str(exc)]} if body["action"] == "return" else None) from None
     db.session.commit()
-    return _practice_response(practice)
+    return practice_response(practice)
 
 
 @bp.post("/resolutions")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from kb.extensions import db
@@ -50,6 +59,8 @@ class PracticeForm(Form):
     spread_level = SelectField(
         "Уровень распространения", validators=[Optional()],
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
+    # The practice's revision when the form was opened (kb.practices.services.edit_conflict); empty on «new».
+    revision = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +82,11 @@ class PracticeForm(Form):
             municipality = db.session.get(Municipality, int(field.data))
             if municipality is None or municipality.region_code != self.region.data:
                 raise ValidationError("Муниципалитет не относится к выбранному региону.")
+
+    def base_revision(self) -> int | None:
+        """The revision the editor started from; None for a form without one (opened before revisions existed)."""
+        value = (self.revision.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
     def author_list(self) -> list[tuple[str, str]]:
         authors = []
@@ -116,5 +132,6 @@ def form_from_practice(practice) -> PracticeForm:
         "year": practice.year,
         "event": practice.event,
         "spread_level": practice.spread_level or "",
+        "revision": str(practice.revision),
         **{key: getattr(practice, key) for key, _ in SECTIONS},
     })

@@ -90,6 +90,12 @@ class Practice(db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     views: Mapped[int] = mapped_column(default=0, server_default="0")  # page views while published
+    # The number of the current content in the version history (1 + the edits so far). Every UPDATE of the row
+    # says «WHERE revision = the one this session read», so of two edits made from the same revision the second
+    # finds no row (StaleDataError) instead of writing over the first; only kb.practices.services.update_practice
+    # moves it, so a status change or a view does not make an open edit form stale.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import url_for
 from markupsafe import Markup, escape
@@ -145,7 +146,30 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
                                 .where(PracticeVersion.practice_id == practice.id)) or 0) + 1
     db.session.add(PracticeVersion(practice_id=practice.id, number=number, snapshot=before, author_id=user.id))
     practice.updated_at = utcnow()
+    practice.revision = number + 1  # written «WHERE revision = the one read»: see Practice.revision
     return True
+
+
+@dataclass(frozen=True)
+class EditConflict:
+    """What others changed in a practice since an editor opened it at ``base`` (a revision)."""
+
+    base: int
+    editors: list[tuple[str, datetime]]  # who saved each edit since, and when
+    changes: list  # diff_snapshots(content at base, current content)
+
+
+def edit_conflict(practice: Practice, base: int | None) -> EditConflict | None:
+    """None when the practice is still at revision ``base`` (or no base was sent: a form opened before revisions
+    existed); otherwise who changed it since and how."""
+    if base is None or base == practice.revision:
+        return None
+    versions = db.session.scalars(select(PracticeVersion).where(
+        PracticeVersion.practice_id == practice.id, PracticeVersion.number >= base)
+        .order_by(PracticeVersion.number)).all()
+    editors = [(v.author.name if v.author else "пользователь удалён", v.created_at) for v in versions]
+    start = versions[0].snapshot if versions and versions[0].number == base else None
+    return EditConflict(base, editors, diff_snapshots(start, snapshot(practice)) if start is not None else [])
 
 
 _NOTICES = {

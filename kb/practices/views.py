@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from kb.accounts.access import moderator_required
 from kb.attachments.extract import AttachmentError
@@ -113,12 +114,30 @@ def edit(practice_id: int):
         return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                                can_submit=can_submit, suggested=_suggested(form))
     if form.validate_on_submit():
+        if conflict := services.edit_conflict(practice, form.base_revision()):
+            return _conflict(form, practice, conflict)
         if found := _unconfirmed_duplicates(form, practice):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                                    can_submit=can_submit, duplicates=found)
-        return _save(form, practice)
+        try:
+            return _save(form, practice)
+        except StaleDataError:  # another edit of the same revision was saved between our check and our write
+            db.session.rollback()
+            practice = _visible_or_404(practice_id)
+            if not policy.can_edit(current_user, practice):
+                abort(403)
+            return _conflict(form, practice, services.edit_conflict(practice, form.base_revision())
+                             or services.EditConflict(practice.revision, [], []))
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                            can_submit=can_submit)
+
+
+def _conflict(form: PracticeForm, practice, conflict):
+    """The form again, with what the editor typed, what others saved meanwhile, and the current revision: saving
+    once more is a deliberate choice of this text."""
+    form.revision.data = str(practice.revision)
+    return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                           can_submit=policy.can_transition(current_user, practice, "submit"), conflict=conflict), 409
 
 
 @bp.post("/<int:practice_id>/transition")
