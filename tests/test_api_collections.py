@@ -25,6 +25,7 @@ def shelf(app, make_user, make_practice):
             services.add_item(owner, collection, "practice", published)
             services.add_item(owner, collection, "practice", draft)
             collection.items[0].note = "Читать раздел «Технология»"
+            collection.items[1].note = "Черновик коллеги, ещё не опубликован"
             made[visibility] = (collection.id, collection.share_token)
         db.session.commit()
     return owner_id, made, published, draft
@@ -51,9 +52,11 @@ def test_public_collection_with_its_items(client, shelf):
     assert items[0] == {"type": "practice", "id": published, "available": True, "title": "Опубликованная практика",
                         "excerpt": "Аннотация опубликованной практики.", "note": "Читать раздел «Технология»",
                         "url": f"/practices/{published}"}
-    # a draft in a public collection stays hidden from readers: no title, no text, no link
-    assert items[1] == {"type": "practice", "id": draft, "available": False, "title": "Материал недоступен",
+    # a draft in a public collection stays hidden from readers: no title, no text, no note, no id, no link
+    assert items[1] == {"type": "practice", "id": None, "available": False, "title": "Материал недоступен",
                         "excerpt": "", "note": "", "url": None}
+    shared = client.get(f"/api/v1/collections/shared/{made['link'][1]}").get_json()["items"]
+    assert shared[1] == items[1]
 
 
 @pytest.mark.parametrize("visibility", ["link", "private"])
@@ -70,6 +73,8 @@ def test_owner_sees_own_private_collection_with_the_draft(client, shelf, make_to
     assert response.status_code == 200
     assert response.get_json()["items"][1]["title"] == "Черновик практики"
     assert response.get_json()["items"][1]["url"] == f"/practices/{draft}"
+    assert response.get_json()["items"][1]["note"] == "Черновик коллеги, ещё не опубликован"
+    assert response.get_json()["items"][1]["id"] == draft
 
 
 def test_link_shared_collection_opens_by_its_secret_only(app, client, shelf):

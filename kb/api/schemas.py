@@ -333,8 +333,9 @@ class CollectionList(Schema):
 
 class CollectionEntry(Schema):
     type = fields.String(required=True, validate=validate.OneOf(("practice", "resolution", "recommendation")))
-    id = fields.Integer(required=True)
-    available = fields.Boolean(required=True, metadata={"description": "false — материал снят или недоступен"})
+    id = fields.Integer(required=True, allow_none=True, metadata={"description": "null, если материал недоступен"})
+    available = fields.Boolean(required=True, metadata={"description": "false — материал снят или недоступен: "
+                                                                       "без номера, названия и заметки"})
     title = fields.String(required=True)
     excerpt = fields.String(required=True)
     note = fields.String(required=True, metadata={"description": "Заметка автора подборки"})

@@ -238,9 +238,11 @@ def _collection_detail(collection: Collection) -> Response:
     body["items"] = []
     for entry in entries:
         endpoint, argument = ITEM_ENDPOINTS[entry.item.item_type]
+        # What this reader may not see is a row without a title, a note or even its id, as on the page.
         body["items"].append({
-            "type": entry.item.item_type, "id": entry.item.item_id, "available": entry.available,
-            "title": entry.title, "excerpt": entry.excerpt, "note": entry.item.note,
+            "type": entry.item.item_type, "id": entry.item.item_id if entry.available else None,
+            "available": entry.available, "title": entry.title, "excerpt": entry.excerpt,
+            "note": entry.item.note if entry.available else "",
             "url": url_for(endpoint, **{argument: entry.item.item_id}) if entry.available else None,
         })
     return jsonify(body)
