@@ -1,10 +1,11 @@
 """Characters no text of the bank needs: the C0 control characters other than tab and line breaks, which a form,
-a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Atom feed, DOCX) cannot."""
+a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Atom feed, DOCX) cannot; and DEL and
+the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in the PDF export, in Word)."""
 
 import re
 
-# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them)
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them), and DEL and C1
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def xml_text(text: object) -> str:

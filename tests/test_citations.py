@@ -29,6 +29,16 @@ def _practice(app, make_practice, authors, **fields) -> Practice:
     ("Салтыков-Щедрин Михаил Евграфович", "Салтыков-Щедрин, М. Е.", "М. Е. Салтыков-Щедрин"),
     ("Петрова Анна-Мария", "Петрова, А.-М.", "А.-М. Петрова"),
     ("Жуковский", "Жуковский", "Жуковский"),
+    ("Петрова А.-М.", "Петрова, А.-М.", "А.-М. Петрова"),
+    ("иванова анна петровна", "Иванова, А. П.", "А. П. Иванова"),
+    # what the form's «ФИО, должность» line also carries: a remark in brackets, a degree
+    ("Иванова Анна Петровна (учитель)", "Иванова, А. П.", "А. П. Иванова"),
+    ("к.п.н. Иванова А. П.", "Иванова, А. П.", "А. П. Иванова"),
+    ("Иванова А. П., канд. пед. наук", "Иванова, А. П.", "А. П. Иванова"),
+    ("Сидоров Пётр Ильич, к.ф.-м.н., доц.", "Сидоров, П. И.", "П. И. Сидоров"),
+    # a body is cited as written
+    ("Педагогический коллектив МАДОУ № 12", "Педагогический коллектив МАДОУ № 12",
+     "Педагогический коллектив МАДОУ № 12"),
 ])
 def test_names_take_the_forms_of_heading_and_responsibility(name, heading, responsibility):
     parsed = parse_name(name)
@@ -95,6 +105,54 @@ def test_resolution_reference_has_place_dates_and_organiser(app):
         rec_reference = gost_reference(resolution.recommendations[0], "https://bank.example/recommendations/1",
                                        ACCESSED)
         assert "/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный" in rec_reference
+
+
+def test_a_body_as_author_is_named_in_the_responsibility_and_never_heads_the_record(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Педагогический коллектив МАДОУ № 12", "")])
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Школьное научное общество в начальной школе / Педагогический коллектив МАДОУ № 12. – Текст")
+        assert "author = {{Педагогический коллектив МАДОУ № 12}}" in bibtex(practice, URL, ACCESSED)
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    ("Читаем вместе.", "Читаем вместе / А. П. Иванова"),
+    ("Что такое ШНО?.", "Что такое ШНО? / А. П. Иванова"),
+    ("Проект «Мой край» в 5 кл.", "Проект «Мой край» в 5 кл. / А. П. Иванова"),
+    ("Читаем, и что дальше...", "Читаем, и что дальше... / А. П. Иванова"),
+    ("Перевод\nстроки\r\nвнутри\tназвания", "Перевод строки внутри названия / А. П. Иванова"),
+])
+def test_a_title_is_given_on_one_line_without_a_stop_before_the_prescribed_punctuation(
+        app, make_practice, title, shown):
+    with app.app_context():
+        pid = make_practice(title, authors=[("Иванова Анна Петровна", "")])
+        assert gost_reference(db.session.get(Practice, pid), URL, ACCESSED).startswith(f"Иванова, А. П. {shown}. – ")
+
+
+def _bibtex_groups_close(entry: str) -> bool:
+    """What BibTeX itself checks: braces balance whatever stands before them, and the entry's group ends last."""
+    depth = 0
+    for position, char in enumerate(entry):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0 or depth == 0 and char == "}" and entry[position + 1:].strip():
+            return False
+    return depth == 0
+
+
+def test_a_lone_brace_in_any_field_leaves_the_bibtex_entry_readable(app, make_practice):
+    """«\\{» still opened a group for BibTeX: one brace in an annotation made pybtex stop at the end of the file
+    and bibtexparser 1 return no entry at all."""
+    with app.app_context():
+        pid = make_practice("Множества } и скобки", annotation="Работа с фигурной скобкой { в аннотации.",
+                            organisation="МАОУ {Лицей № 1")
+        entry = bibtex(db.session.get(Practice, pid), URL, ACCESSED)
+        assert _bibtex_groups_close(entry), entry
+        assert r"Множества \textbraceright{} и скобки" in entry
+        assert r"скобкой \textbraceleft{} в аннотации" in entry
+        resolution = _resolution()
+        resolution.title, resolution.organiser = "Резолюция { без пары", "Орг }"
+        assert _bibtex_groups_close(bibtex(resolution, URL, ACCESSED))
+        assert not _bibtex_groups_close(r"@misc{k, title = {\{}}")  # the check itself sees a bad entry
 
 
 def test_ris_and_bibtex_records(app, make_practice):

@@ -425,6 +425,26 @@ def test_control_characters_neither_enter_through_forms_nor_break_the_exports(ap
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", docx_text)
 
 
+def test_line_breaks_tabs_and_c1_controls_come_out_as_typed_in_the_documents(app, world):
+    """Browsers send a textarea's line breaks as «\\r\\n»: python-docx made a break of each half (an empty line
+    between every two). DejaVu has no tab glyph: fpdf2 drew a box and the words ran together. A C1 control
+    («\\x85» from a mis-decoded file) showed as a box in both."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, description="Модуль 1.\r\nМодуль 2:\tвведение\x85.")
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    assert owner.post(f"/collections/{cid}/items/{item}/note",
+                      data={"note": "Строка 1\r\nСтрока 2"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Collection, cid).description == "Модуль 1.\r\nМодуль 2:\tвведение."
+    docx = [p.text for p in Document(io.BytesIO(owner.get(f"/collections/{cid}/export.docx").get_data())).paragraphs]
+    assert "Модуль 1.\nМодуль 2:\tвведение." in docx
+    assert "Заметка составителя: Строка 1\nСтрока 2" in docx
+    pdf = _export_text(owner.get(f"/collections/{cid}/export.pdf"), "pdf")
+    assert "Модуль 2: введение." in pdf and "\t" not in pdf
+
+
 def test_the_id_of_a_deleted_material_is_never_given_to_another(app, world, make_practice):
     """SQLite gave the next row max(id) + 1: the newest practice deleted, the next one took its id, and the
     collection entry (a permalink, a ГОСТ reference, an OAI identifier too) showed that other practice."""

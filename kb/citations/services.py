@@ -23,10 +23,12 @@ Citable = Practice | Resolution | Recommendation
 
 @dataclass(frozen=True)
 class PersonName:
-    """A person's name split as a reference needs it: surname and initials."""
+    """A person's name split as a reference needs it: surname and initials; or a body's name (a school's
+    teachers, a team) that is cited as written and never heads a record."""
 
     surname: str
     given: tuple[str, ...]
+    corporate: bool = False
 
     @property
     def initials(self) -> str:
@@ -47,17 +49,35 @@ class PersonName:
 
 def _initial(part: str) -> str:
     # «Анна-Мария» → «А.-М.»; a part already written as an initial («П.») stays as it is.
-    return "-".join(piece[0] + "." for piece in part.rstrip(".").split("-") if piece)
+    return "-".join(piece[0].upper() + "." for piece in part.rstrip(".").split("-") if piece)
+
+
+# What the practice form's «Фамилия Имя Отчество, должность» line may carry besides a name: a remark in brackets
+# («(учитель)»), an academic degree or title written before or after it («к.п.н.», «д-р пед. наук», «доц.»).
+_REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_DEGREE = re.compile(r"(?<!\w)(?:[кд]\.\s?[а-яё]{1,5}\.(?:\s?-?\s?[а-яё]{1,5}\.)?\s?н\."
+                     r"|(?:канд|д-р)\.?\s[а-яё]+\.\s?наук|доц\.|проф\.|акад\.)(?!\w)")
+# A name with a number, a «№», quotes or more than four words is a body's: «Педагогический коллектив МАДОУ № 12».
+_CORPORATE = re.compile(r"[\d№«»\"]")
+MAX_NAME_WORDS = 4
 
 
 def parse_name(name: str) -> PersonName:
     """Split «Иванова Анна Петровна», «Иванова А. П.» or «А. П. Иванова» into surname and given names."""
-    words = re.sub(r"\.(?=\S)", ". ", " ".join(name.replace(",", " ").split())).split()
+    name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).replace(",", " ").split())
+    if _CORPORATE.search(name) or len(name.split()) > MAX_NAME_WORDS:
+        return PersonName(name, (), corporate=True)
+    words = re.sub(r"\.(?=[^\s-])", ". ", name).split()
     if not words:
         return PersonName("", ())
     if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
-        return PersonName(words[-1], tuple(words[:-1]))
-    return PersonName(words[0], tuple(words[1:]))
+        surname, given = words[-1], words[:-1]
+    else:
+        surname, given = words[0], words[1:]
+    if surname.islower():  # «иванова а. п.»: a name typed without capitals
+        surname = surname[:1].upper() + surname[1:]
+    # Only words that begin with a letter give initials: «Иванова А. П. -» has no third one.
+    return PersonName(surname, tuple(part for part in given if part[:1].isalpha()))
 
 
 def _is_initial(word: str) -> bool:
@@ -68,6 +88,19 @@ def _responsibility(names: list[PersonName]) -> str:
     # More than three persons: the first three and «[и др.]», as the standard allows to shorten.
     shown = ", ".join(n.responsibility() for n in names[:3])
     return shown + (" [и др.]" if len(names) > 3 else "")
+
+
+def _title(text: str) -> str:
+    """A title as a reference gives it: on one line, without a full stop of its own before the prescribed
+    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»). A stop closing a
+    short abbreviation («в 5 кл.») or an ellipsis stays."""
+    text = " ".join(text.split())
+    if text.endswith(".") and not text.endswith(".."):
+        before = text[:-1]
+        last = before.split()[-1] if before.split() else ""
+        if before.endswith(("?", "!", "…")) or len(last.strip("«»\"()")) > 4:
+            return before
+    return text
 
 
 def _end(text: str) -> str:
@@ -93,28 +126,29 @@ def practice_year(practice: Practice) -> int | None:
 
 def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
     names = [parse_name(a.name) for a in practice.authors if a.name.strip()]
-    title = practice.title.strip()
+    title = _title(practice.title)
     statement = [_responsibility(names)] if names else []
-    if practice.organisation:
-        statement.append(practice.organisation.strip())
+    if practice.organisation.strip():
+        statement.append(" ".join(practice.organisation.split()))
     description = title + (" / " + " ; ".join(statement) if statement else "")
     # One to three authors: the first one heads the record; four and more: the record starts with the title.
-    heading = _end(names[0].heading()) + " " if 1 <= len(names) <= 3 else ""
+    # A body (a school's teachers) is named in the statement of responsibility only, as the standard has it.
+    heading = _end(names[0].heading()) + " " if 1 <= len(names) <= 3 and not names[0].corporate else ""
     return heading + _areas(description, _host(practice_year(practice), url, accessed))
 
 
 def _resolution_description(resolution: Resolution) -> str:
-    title = resolution.title.strip()
+    title = _title(resolution.title)
     other = []
     if not title.lower().startswith("резолюц"):
         other.append("резолюция")
-    circumstances = ", ".join(x for x in (resolution.place.strip(),
+    circumstances = ", ".join(x for x in (" ".join(resolution.place.split()),
                                           format_date_range(resolution.date_start, resolution.date_end)) if x)
     if circumstances:
         other.append(circumstances)
     description = title + "".join(" : " + x for x in other)
-    if resolution.organiser:
-        description += " / " + resolution.organiser.strip()
+    if resolution.organiser.strip():
+        description += " / " + " ".join(resolution.organiser.split())
     return description
 
 
@@ -179,8 +213,11 @@ def ris_records(items: list[tuple[Citable, str]], accessed: date | None = None) 
     return "\r\n".join(records)
 
 
-_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-                   "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+# BibTeX counts braces whatever stands before them, so «\{» would still open a group: one brace of a title left
+# the rest of the file unreadable (pybtex, bibtexparser 1). The text commands keep every group closed.
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
+                   "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
+                   "^": r"\textasciicircum{}"}
 
 
 def _bib_escape(text: str) -> str:
@@ -197,9 +234,11 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     accessed = accessed or date.today()
     fields: list[tuple[str, str]] = []
     if isinstance(item, Practice):
-        names = [parse_name(a.name).full_inverted() for a in item.authors if a.name.strip()]
+        names = [parse_name(a.name) for a in item.authors if a.name.strip()]
         if names:
-            fields.append(("author", " and ".join(names)))
+            # A body's name stays one name: braces stop BibTeX splitting it into first and last names.
+            fields.append(("author", " and ".join("{" + _bib_escape(n.surname) + "}" if n.corporate
+                                                  else _bib_escape(n.full_inverted()) for n in names)))
         fields.append(("title", item.title))
         year = practice_year(item)
         if item.organisation:
@@ -209,8 +248,8 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     else:
         resolution = item if isinstance(item, Resolution) else item.resolution
         year = resolution.year
-        if resolution.organiser:
-            fields.append(("author", "{" + resolution.organiser + "}"))
+        if resolution.organiser.strip():
+            fields.append(("author", "{" + _bib_escape(resolution.organiser) + "}"))
         if isinstance(item, Recommendation):
             fields += [("title", f"Рекомендация {item.number}"), ("booktitle", resolution.title)]
         else:
@@ -222,11 +261,8 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     fields += [("howpublished", BANK_NAME), ("url", url), ("urldate", accessed.isoformat()), ("langid", "russian")]
     body = []
     for name, value in fields:
-        if name == "url":
+        if name in ("url", "author"):  # a URL as it is; authors escaped above, name by name
             body.append(f"  {name} = {{{value}}}")
-        elif name == "author" and value.startswith("{"):
-            # A corporate author stays one name: double braces stop BibTeX splitting it at «and».
-            body.append(f"  {name} = {{{{{_bib_escape(value[1:-1])}}}}}")
         elif name == "title":
             body.append(f"  {name} = {{{{{_bib_escape(value)}}}}}")  # keep the capitalisation as written
         else:

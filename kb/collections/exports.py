@@ -62,6 +62,12 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _plain(text: object) -> str:
+    """A text for a document: without control characters, with one kind of line break. python-docx makes a
+    break of each «\r» and «\n», so a textarea's «\r\n» (what browsers send) gave an empty line between lines."""
+    return xml_text(text).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def export_docx(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
     """A Word document: headings, annotations, notes in italics, a numbered bibliography. Control characters
     that a text may hold are left out: python-docx refuses them (XML 1.0 cannot carry them)."""
@@ -72,28 +78,28 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(12)
-    document.core_properties.title = xml_text(collection.title)
-    document.core_properties.author = xml_text(collection.owner.name)
-    document.add_heading(xml_text(collection.title), level=0)
+    document.core_properties.title = _plain(collection.title)
+    document.core_properties.author = _plain(collection.owner.name)
+    document.add_heading(_plain(collection.title), level=0)
     if collection.description:
-        document.add_paragraph(xml_text(collection.description))
-    document.add_paragraph(xml_text(_subtitle(collection, accessed))).runs[0].italic = True
+        document.add_paragraph(_plain(collection.description))
+    document.add_paragraph(_plain(_subtitle(collection, accessed))).runs[0].italic = True
     document.add_heading("Материалы", level=1)
     for number, entry in enumerate(entries, 1):
-        document.add_heading(xml_text(f"{number}. {entry.title}"), level=2)
+        document.add_heading(_plain(f"{number}. {entry.title}"), level=2)
         if entry.material is None:
             continue
-        document.add_paragraph(xml_text(entry.type_label))
+        document.add_paragraph(_plain(entry.type_label))
         if entry.excerpt:
-            document.add_paragraph(xml_text(entry.excerpt))
+            document.add_paragraph(_plain(entry.excerpt))
         if entry.item.note:
             paragraph = document.add_paragraph()
             paragraph.add_run("Заметка составителя: ").bold = True
-            paragraph.add_run(xml_text(entry.item.note)).italic = True
-        document.add_paragraph(xml_text(permalink(entry.material)))
+            paragraph.add_run(_plain(entry.item.note)).italic = True
+        document.add_paragraph(_plain(permalink(entry.material)))
     document.add_heading("Список литературы", level=1)
     for number, reference in enumerate(references(entries, accessed), 1):
-        document.add_paragraph(xml_text(f"{number}. {reference}"))
+        document.add_paragraph(_plain(f"{number}. {reference}"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -128,7 +134,9 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
 
     def block(text: str, size: float = 11, style: str = "", after: float = 2, link: str = "") -> None:
         pdf.set_font("DejaVu", style, size)
-        pdf.multi_cell(0, size * 0.5, text, align="L", link=link or None, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # DejaVu has no glyph for a tab (fpdf2 drew a box and the words ran together in the text layer).
+        pdf.multi_cell(0, size * 0.5, _plain(text).replace("\t", " "), align="L", link=link or None,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(after)
 
     block(collection.title, 18, "B", 3)
