@@ -1,7 +1,7 @@
 """Submission and moderation: the role × action matrix, history, notifications, audit."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from kb.accounts.models import AuditEvent, Notification
 from kb.extensions import db
@@ -222,3 +222,36 @@ def test_organisation_scope_queue_ignores_case_and_yo(app, world, make_practice,
     assert f"/practices/{pid}" in queue and f"/practices/{other}" not in queue
     assert client.get(f"/practices/{pid}").status_code == 200
     assert client.get(f"/practices/{other}").status_code == 404
+
+
+def test_an_organisation_typed_with_odd_spacing_reaches_its_methodists_queue(app, world, make_practice):
+    """The policy folds spacing when it compares organisations, the queue's SQL did not: a practice of «МАОУ  «Лицей
+    № 1»» (two spaces, a no-break space) opened for the organisation's methodist but never came to his queue.
+    The forms store the folded form, and migration r8org0000001 folds what was stored before."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.search.models import IndexOutbox
+
+    users, _ = world
+    teacher, methodist = _client(app, users, "owner"), _client(app, users, "methodist_org")
+    form = {"title": "Практика лицея с пробелами", "organisation": "  МАОУ  «Лицей\u00a0№ 1»\t", "region": "RU-CHE",
+            "submit_for_review": "1"}
+    created = teacher.post("/practices/new", data=form)
+    pid = int(created.headers["Location"].rsplit("/", 1)[1])
+    teacher.post(f"/practices/{pid}/transition", data={"action": "submit"})
+    with app.app_context():
+        assert db.session.get(Practice, pid).organisation == "МАОУ «Лицей № 1»"
+        older = make_practice("Практика, сохранённая до свёртки пробелов", status="submitted",
+                              owner_id=users["owner"], organisation="МАОУ «ЛИЦЕЙ  № 1»")
+        downgrade(revision="q7rev0000001")
+        db.session.execute(update(Practice).where(Practice.id == older)
+                           .values(organisation="МАОУ\u00a0 «ЛИЦЕЙ   № 1»"))
+        db.session.commit()
+    queue = methodist.get("/practices/moderation").get_data(as_text=True)
+    assert "Практика лицея с пробелами" in queue and "сохранённая до свёртки" not in queue
+    with app.app_context():
+        known = db.session.scalar(select(func.max(IndexOutbox.id)))
+        upgrade()
+        assert db.session.get(Practice, older).organisation == "МАОУ «ЛИЦЕЙ № 1»"
+        assert db.session.scalars(select(IndexOutbox.doc_id).where(IndexOutbox.id > known)).all() == [older]
+    assert "сохранённая до свёртки" in methodist.get("/practices/moderation").get_data(as_text=True)

@@ -453,7 +453,7 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
     wanted = {
         "title": data.title.strip(), **{key: (data.sections.get(key) or "").strip() for key in SECTION_KEYS},
         "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
-        "organisation": data.organisation.strip(), "region_code": data.region_code or None,
+        "organisation": " ".join(data.organisation.split()), "region_code": data.region_code or None,
         "municipality_id": data.municipality_id, "year": data.year, "event": data.event.strip(),
         "spread_level": data.spread_level or None,
     }
