@@ -4,7 +4,7 @@ error; so do such numbers in a query string or form (``bounded_int``, ``bounded_
 own names (``SiteHosts``)."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from werkzeug.routing import IntegerConverter
 
@@ -87,3 +87,9 @@ class SiteHosts:
         refusal = Response("Неверный запрос: этот адрес не принадлежит сайту. Откройте сайт по его имени.\n",
                            status=400, mimetype="text/plain")
         return refusal(environ, start_response)
+
+
+def download_disposition(name: str, fallback: str) -> str:
+    """Content-Disposition of a download saved as ``name`` (RFC 6266): the name itself as ``filename*``
+    (RFC 8187, UTF-8), and an ASCII ``fallback`` for a client that reads only ``filename``."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -11,6 +11,7 @@ from docx import Document
 from flask import render_template_string
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from werkzeug.http import parse_options_header
 
 from kb.collections.models import Collection, CollectionItem
 from kb.extensions import db
@@ -290,7 +291,13 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
         item.note = "Обратить внимание на разделы о мотивации"
         db.session.commit()
     response = _client(app).get(f"/collections/shared/{_token(app, cid)}/export.{fmt}")
-    assert response.headers["Content-Disposition"] == f'attachment; filename="collection-{cid}.{fmt}"'
+    # saved under the collection's title; clients that read only «filename» get its number
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"collection-{cid}.{fmt}\"; "
+        f"filename*=UTF-8''%D0%9A%D1%83%D1%80%D1%81%20%C2%AB%D0%9E%D0%B4%D0%B0%D1%80%D1%91%D0%BD%D0%BD%D1%8B%D0%B5"
+        f"%20%D0%B4%D0%B5%D1%82%D0%B8%C2%BB.{fmt}")
+    assert parse_options_header(response.headers["Content-Disposition"])[1] == {
+        "filename": f"Курс «Одарённые дети».{fmt}"}  # werkzeug prefers filename* as RFC 6266 says
     text = _squash(_export_text(response, fmt))
     assert "Школьное научное общество в начальной школе" in text
     assert "Обратить внимание на разделы о мотивации" in text

@@ -6,15 +6,17 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from kb.attachments.services import clean_filename
 from kb.collections import exports, services
 from kb.collections.forms import CollectionForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.extensions import db
-from kb.routing import bounded_int, local_path, page_arg
+from kb.routing import bounded_int, download_disposition, local_path, page_arg
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
 PER_PAGE = 20
+MAX_DOWNLOAD_TITLE = 120  # characters of the title in an export's file name
 
 
 def _owned_or_404(collection_id: int) -> Collection:
@@ -198,8 +200,10 @@ def _export(collection: Collection, fmt: str, back: str) -> Response:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
         return redirect(back)
+    # Saved under the collection's own title («Курс для наставников ШНО.docx»), not a number.
+    name = clean_filename(f"{' '.join(collection.title.split())[:MAX_DOWNLOAD_TITLE]}.{fmt}")
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="collection-{collection.id}.{fmt}"'})
+        "Content-Disposition": download_disposition(name, f"collection-{collection.id}.{fmt}")})
 
 
 @bp.get("/<int:collection_id>/export.<any(csv, docx, pdf):fmt>")
