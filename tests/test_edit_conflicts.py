@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from kb.accounts.models import User
 from kb.extensions import db
 from kb.practices import services
-from kb.practices.models import Practice, PracticeVersion
+from kb.practices.models import Practice, PracticeTransition, PracticeVersion
 from tests.conftest import bearer, sign_in
 
 REVISION = re.compile(r'<input id="revision" name="revision" type="hidden" value="(\d+)">')
@@ -187,3 +187,51 @@ def test_the_revision_counts_the_edits_of_a_bank_made_before_it(app, make_practi
         upgrade()
         revisions = dict(db.session.execute(select(Practice.id, Practice.revision)).all())
         assert (revisions[edited], revisions[untouched]) == (3, 1)
+
+
+def test_of_two_moderators_acting_at_once_the_later_finds_the_status_changed(app, editors):
+    """Both read «submitted»; the methodist publishes first. The admin's «return» must not turn the published
+    practice back (nor log a second move from «submitted»): the UPDATE says «WHERE status = 'submitted'»."""
+    pid, _methodist, _admin = editors
+    with app.app_context():
+        practice = db.session.get(Practice, pid)  # what the admin's request read
+        admin_user = db.session.scalar(select(User).where(User.role == "admin"))
+        with app.app_context():  # the methodist's request, with its own session, commits first
+            other = db.session.get(Practice, pid)
+            services.transition(db.session.scalar(select(User).where(User.role == "methodist")), other, "publish")
+            db.session.commit()
+        with pytest.raises(services.StatusConflict, match="только что изменил другой пользователь"):
+            services.transition(admin_user, practice, "return", "Доработать раздел «Результаты»")
+        db.session.rollback()
+        moves = db.session.execute(select(PracticeTransition.from_status, PracticeTransition.to_status)
+                                   .where(PracticeTransition.practice_id == pid)).all()
+    assert _stored(app, pid)[0].status == "published" and moves == [("submitted", "published")]
+
+
+def test_a_save_and_submit_racing_a_submit_from_another_tab_keeps_the_text_in_the_form(app, make_user,
+                                                                                       make_practice, monkeypatch):
+    app.config["WTF_CSRF_ENABLED"] = False
+    owner = make_user("teacher")
+    with app.app_context():
+        pid = make_practice("Клуб юных исследователей", status="returned", owner_id=owner, region_code="RU-CHE",
+                            annotation="Первоначальная аннотация.")
+    teacher = app.test_client()
+    sign_in(teacher, owner)
+    form = dict(_opened(teacher, pid), results="Дописанные результаты.", submit_for_review="1")
+    form.pop("save_draft")
+    real_update = services.update_practice
+
+    def submitted_from_another_tab(user, practice, data):
+        with app.app_context():
+            other = db.session.get(Practice, pid)
+            services.transition(other.owner, other, "submit")
+            db.session.commit()
+        return real_update(user, practice, data)
+
+    monkeypatch.setattr(services, "update_practice", submitted_from_another_tab)
+    response = teacher.post(f"/practices/{pid}/edit", data=form)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "только что изменил другой пользователь" in page and "Дописанные результаты." in page
+    practice, versions = _stored(app, pid)
+    assert (practice.status, practice.results, versions) == ("submitted", "", 0)

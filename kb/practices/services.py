@@ -195,7 +195,14 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
     if action == "return" and not comment:
         raise InvalidTransition("Напишите автору, что нужно исправить.")
     before = practice.status
-    practice.status = policy.TRANSITIONS[action][1]
+    # Compare and set: of two moderators acting on the same practice at once (one publishes, one returns it), the
+    # later finds the status no longer what its page showed; the UPDATE waits for the earlier one's commit.
+    moved = db.session.execute(update(Practice).where(Practice.id == practice.id, Practice.status == before)
+                               .values(status=policy.TRANSITIONS[action][1])
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise StatusConflict("Статус практики только что изменил другой пользователь: обновите страницу.")
+    practice.status = policy.TRANSITIONS[action][1]  # the ORM's own UPDATE, as before: the index outbox sees it
     if practice.status == "published" and practice.published_at is None:
         practice.published_at = utcnow()
     db.session.add(PracticeTransition(practice_id=practice.id, actor_id=user.id, from_status=before,

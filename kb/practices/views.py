@@ -128,6 +128,11 @@ def edit(practice_id: int):
                 abort(403)
             return _conflict(form, practice, services.edit_conflict(practice, form.base_revision())
                              or services.EditConflict(practice.revision, [], []))
+        except services.StatusConflict as exc:  # «Отправить» while a moderator changed the status: nothing saved
+            db.session.rollback()
+            flash(f"{exc} Ваши правки не сохранены — они в форме ниже.", "error")
+            return render_template("practices/form.html", form=form, sections=SECTIONS,
+                                   practice=_visible_or_404(practice_id), can_submit=False), 409
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                            can_submit=can_submit)
 
