@@ -139,6 +139,9 @@ def register_proxy_and_hosts(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from flask import session
+    from flask_login import current_user
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
@@ -146,4 +149,8 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # A page made for one session (a signed-in user's name and links, a form's CSRF token) is no shared cache's
+        # to keep, whatever a proxy or CDN does with «Vary: Cookie»; a visitor without a session gets public pages.
+        if "Cache-Control" not in response.headers and (session or current_user.is_authenticated):
+            response.headers["Cache-Control"] = "private"
         return response

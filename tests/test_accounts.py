@@ -434,3 +434,15 @@ def test_the_way_back_after_signing_in_fits_a_request_line(client):
     assert parse_qs(urlsplit(short).query)["next"] == ["/search?q=" + quote_plus("одарённые дети")]
     long = login_link(("одарённые дети в сельской школе " * 16)[:480])
     assert len(long.encode()) < 4094 and parse_qs(urlsplit(long).query)["next"] == ["/search"]
+
+
+def test_pages_made_for_a_session_are_no_shared_caches_to_keep(app, make_user):
+    visitor = app.test_client()
+    assert "Cache-Control" not in visitor.get("/").headers  # a public page for a visitor without a session
+    assert visitor.get("/login").headers["Cache-Control"] == "private"  # its form's CSRF token is the visitor's
+    member = app.test_client()
+    sign_in(member, make_user("teacher"))
+    for url in ("/", "/search?q=дети", "/profile"):
+        assert member.get(url).headers["Cache-Control"] == "private", url
+    with member.get("/static/kb.css") as asset:
+        assert "private" not in asset.headers["Cache-Control"]
