@@ -235,3 +235,28 @@ def test_a_save_and_submit_racing_a_submit_from_another_tab_keeps_the_text_in_th
     assert "только что изменил другой пользователь" in page and "Дописанные результаты." in page
     practice, versions = _stored(app, pid)
     assert (practice.status, practice.results, versions) == ("submitted", "", 0)
+
+
+def test_an_api_edit_racing_another_is_a_409_and_writes_nothing(app, make_user, make_token, make_practice,
+                                                                monkeypatch):
+    owner = make_user("teacher")
+    token = bearer(make_token(owner))
+    with app.app_context():
+        pid = make_practice("Практика для правки через API", status="draft", owner_id=owner)
+    real_update = services.update_practice
+
+    def other_save_lands_first(user, practice, data):
+        with app.app_context():
+            other = db.session.get(Practice, pid)
+            assert real_update(other.owner, other, services.PracticeData(
+                title=other.title, sections={"annotation": "Сохранено в другой вкладке."}, authors=[]))
+            db.session.commit()
+        return real_update(user, practice, data)
+
+    monkeypatch.setattr(services, "update_practice", other_save_lands_first)
+    response = app.test_client().patch(f"/api/v1/practices/{pid}", headers=token,
+                                       json={"sections": {"annotation": "Правка через API."}})
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    assert "только что изменил другой пользователь" in response.json["detail"]
+    practice, versions = _stored(app, pid)
+    assert (practice.annotation, practice.revision, versions) == ("Сохранено в другой вкладке.", 2, 1)
