@@ -8,6 +8,7 @@ Chromium is installed.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,14 @@ def test_printed_practice_is_the_material_with_link_addresses(live_server, brows
     assert region.get_attribute("href") in printed
     tag = page.locator(".metadata a.tag").first
     assert tag.evaluate("el => getComputedStyle(el, '::after').content") in ("none", "normal", "")
+
+
+def test_every_table_scrolls_in_its_own_box_on_a_phone():
+    """A table wider than a 360-pixel screen made the whole page scroll sideways (the moderation queue, «Мои
+    практики», a history, the registry preview, the API page): each sits in a box that scrolls by itself."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"<table\b", text):
+            line = text.count("\n", 0, match.start()) + 1
+            assert text[:match.start()].rstrip().endswith('<div class="table-scroll">'), f"{path.name}:{line}"

@@ -12,8 +12,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from kb.extensions import db
 from tests.conftest import _copy_instance, make_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -175,3 +177,31 @@ def test_keyboard_only_search_and_open(live_server, browser):
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{expected}")
     _shot(page, "keyboard_only")
+
+
+def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
+    """At 360 pixels no page scrolls sideways: the moderation queue, «Мои практики» and a history (tables), the
+    API page (a long example), a submitted practice with the «Что исправить» box (a flex item as wide as its
+    content). Each overflowed by 28–480 pixels."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        submitted = db.session.scalar(select(Practice.id).where(Practice.status == "submitted"))
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+
+    def overflow(url: str) -> int:
+        page.goto(f"{base}{url}")
+        return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    pages = ["/practices/moderation", f"/practices/{submitted}/history", "/api", "/statistics",
+             f"/practices/{submitted}"]
+    assert {url: overflow(url) for url in pages} == dict.fromkeys(pages, 0)
+    assert page.is_visible("#return-comment")
+    context.clear_cookies()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    assert overflow("/practices/mine") == 0
+    _shot(page, "phone_mine")
+    context.close()

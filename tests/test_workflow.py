@@ -200,6 +200,12 @@ def test_delete_rules_and_audit(app, world):
     draft, submitted = practice("draft"), practice("submitted")
     owner = _client(app, users, "owner")
     assert owner.post(f"/practices/{submitted}/delete").status_code == 403
+    question = owner.get(f"/practices/{draft}/delete")  # the practice page's «Удалить…» asks first
+    assert question.status_code == 200 and "Удалить практику «Практика в статусе draft»?" in question.get_data(
+        as_text=True)
+    assert f'href="/practices/{draft}/delete"' in owner.get(f"/practices/{draft}").get_data(as_text=True)
+    assert owner.get(f"/practices/{submitted}/delete").status_code == 403
+    assert _status(app, draft) == "draft"  # asking deletes nothing
     assert owner.post(f"/practices/{draft}/delete").status_code == 302
     assert _client(app, users, "methodist_in").post(f"/practices/{submitted}/delete").status_code == 403
     assert _client(app, users, "admin").post(f"/practices/{submitted}/delete").status_code == 302

@@ -166,10 +166,14 @@ def transition(practice_id: int):
     return redirect(url_for(".detail", practice_id=practice.id))
 
 
-@bp.post("/<int:practice_id>/delete")
+@bp.route("/<int:practice_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(practice_id: int):
     practice = _visible_or_404(practice_id)
+    if request.method == "GET":  # the question first: a deletion cannot be undone
+        if not policy.can_delete(current_user, practice):
+            abort(403)
+        return render_template("practices/delete.html", practice=practice)
     try:
         services.delete_practice(current_user, practice)
     except services.PermissionDenied:
