@@ -159,7 +159,13 @@ def test_admin_changes_roles_and_it_is_audited(app, make_user):
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed"))
         assert event.actor_id == admin_id and event.details["after"]["role"] == "methodist"
     audit = admin.get("/admin/audit").get_data(as_text=True)
-    assert "role_changed" in audit
+    # in Russian, not the stored codes: the action, its object, what it changed
+    row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", audit, re.S).group(0)
+    assert "<td>Смена роли</td>" in row and f"пользователь №{user_id}" in row
+    assert "было: роль: Педагог; регион модерации: —; организация модерации: —<br>" in row
+    assert "стало: роль: Методист; регион модерации: RU-SMO" in row
+    assert "role_changed" not in row and "{" not in row
+    assert '<option value="role_changed">Смена роли</option>' in audit
     self_demotion = admin.post(f"/admin/users/{admin_id}", data={
         "role": "teacher", "csrf_token": csrf_from(admin, f"/admin/users/{admin_id}")}, follow_redirects=True)
     assert "Нельзя снять роль администратора" in self_demotion.get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
+from kb.accounts import audit as audit_log
 from kb.accounts import services, tokens
 from kb.accounts.access import admin_required
 from kb.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, RoleForm
@@ -209,7 +210,9 @@ def audit():
         query = query.where(AuditEvent.action == action)
     pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
-    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions)
+    return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions,
+                           action_label=audit_log.action_label, target_label=audit_log.target_label,
+                           details_html=audit_log.details_html)
 
 
 @bp.post("/profile/tokens")

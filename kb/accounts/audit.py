@@ -1,0 +1,65 @@
+"""The audit log as an administrator reads it: actions, objects and details in Russian, not the stored codes."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from kb.accounts.models import ROLE_LABELS, AuditEvent
+from kb.templating import status_label
+
+ACTIONS = {
+    "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
+    "user_created": "Создан пользователь", "role_changed": "Смена роли", "password_changed": "Смена пароля",
+    "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
+    "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
+    "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
+    "practice_imported": "Практика из реестра", "attachment_deleted": "Файл удалён",
+    "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
+    "vocabulary_changed": "Изменён словарь",
+}
+TARGETS = {"user": "пользователь", "practice": "практика", "resolution": "резолюция", "topic": "тема",
+           "municipality": "муниципалитет", "api_token": "токен API"}
+DETAILS = {
+    "from": "было", "to": "стало", "comment": "комментарий", "title": "название", "file": "файл", "code": "код",
+    "name": "название", "prefix": "начало токена", "email": "адрес", "role": "роль", "via": "через",
+    "before": "было", "after": "стало", "external_id": "номер в реестре", "row": "строка реестра",
+    "action": "действие", "created": "новая", "status": "статус", "scope_region": "регион модерации",
+    "scope_organisation": "организация модерации", "label": "название", "parent": "родительская тема",
+    "synonyms": "синонимы",
+}
+_VALUES = {"via": {"cli": "командная строка"}, "action": {"create": "создана", "update": "обновлена"}}
+
+
+def action_label(code: str) -> str:
+    return ACTIONS.get(code, code)
+
+
+def target_label(event: AuditEvent) -> str:
+    if not event.target_type:
+        return ""
+    name = TARGETS.get(event.target_type, event.target_type)
+    return f"{name} №{event.target_id}" if event.target_id is not None else name
+
+
+def _value(key: str, value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{DETAILS.get(k, k)}: {_value(k, v)}" for k, v in value.items())
+    if key in ("from", "to", "status"):
+        return status_label(str(value))
+    if key == "role":
+        return ROLE_LABELS.get(str(value), str(value))
+    return _VALUES.get(key, {}).get(str(value), str(value))
+
+
+def details_html(event: AuditEvent) -> Markup:
+    """«было: на рассмотрении» and the like, one line per detail; every value escaped."""
+    details = event.details if isinstance(event.details, dict) else {}
+    return Markup("<br>").join(
+        Markup("{}: {}").format(DETAILS.get(key, key), _value(key, value)) for key, value in details.items()
+    ) if details else escape("")
