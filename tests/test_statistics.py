@@ -5,6 +5,7 @@ import html
 import io
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -247,3 +248,22 @@ def test_bars_are_scaled_to_the_largest_number():
 def test_the_window_is_24_months_ending_with_this_one():
     months = last_months(datetime(2026, 2, 15))
     assert len(months) == 24 and months[0] == (2024, 3) and months[-1] == (2026, 2)
+
+
+def test_every_vocabulary_label_fits_its_place_in_a_chart():
+    """Labels are right-aligned at LABEL_WIDTH - 8: one longer than that lost its first letters («ихолого-
+    педагогическое…»). Measured in DejaVu Sans at the charts' 13 px, wider than the system fonts pages use."""
+    from fpdf import FPDF
+
+    from kb.vocabularies import data
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font.is_file():
+        pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(font))
+    pdf.set_font("DejaVu", "", 13 * 72 / 96)  # 13 CSS pixels in points
+    labels = [t["label"] for t in data.TOPICS] + [r["name"] for r in data.REGIONS] + [
+        x["name"] for x in data.LEVELS + data.SUBJECTS]
+    widest = max(labels, key=lambda label: pdf.get_string_width(shorten(label)))
+    assert pdf.get_string_width(shorten(widest)) / 25.4 * 96 <= LABEL_WIDTH - 8, widest

@@ -13,7 +13,9 @@ VALUE_WIDTH = 64
 ONE_SERIES = (18, 14, 10)
 SEVERAL_SERIES = (12, 10, 6)
 LEGEND_HEIGHT = 28
-MAX_LABEL = 40
+# Characters of a label, so the longest names of the vocabularies fit LABEL_WIDTH at 13 px (DejaVu Sans, wider
+# than most system fonts: 40 letters took 333 pixels, and the chart cut their beginnings off).
+MAX_LABEL = 34
 SUMMARY_ROWS = 5
 
 
