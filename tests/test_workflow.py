@@ -162,6 +162,7 @@ def test_full_cycle_through_the_forms(app, world):
     assert "Почемучка" not in _client(app, users, "methodist_out").get("/practices/moderation").get_data(as_text=True)
     methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": "Опишите результаты"})
 
+    assert "Опишите результаты" in teacher.get(f"/practices/{pid}/edit").get_data(as_text=True)  # in sight
     fixed = dict(form, results="Участники выступили на городской конференции.", submit_for_review="1")
     fixed.pop("save_draft")
     assert teacher.post(f"/practices/{pid}/edit", data=fixed).status_code == 302
