@@ -77,9 +77,18 @@ _STOP_WORDS_TEXT = """
     такие такой там тебе тебя тем теми то тогда того тоже той только том тому тот ту ты у уж
     уже чем через что чтоб чтобы чье чья эта эти этим этими этих это этого этой этом этому этот
     эту я которая которого которое которой котором которую которые который которым которыми
-    которых
+    которых мой моя мое мои моего моей моих моим моими мою моем моему твой твоя твое твои твоего твоей
+    твоих ваш ваша ваше ваши вашего вашей ваших вашим вашими вашу нашего нашей наших нашим нашими нашу
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+# The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
+# longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
+# stop words.
+ANALYSIS_VERSION = 2
+# An unknown word this short is an abbreviation (НОО, НОУ, ИОМ, ДОУ, ВПР): stemmed, НОО and НОУ both became «но»
+# and «ФГОС НОО» found school science societies; ИИ and ИОМ became «и».
+SHORT_ABBREVIATION = 4
 
 # Longer tokens are noise (URLs without separators, base64) and only bloat the term list.
 MAX_TOKEN_LENGTH = 60
@@ -118,13 +127,15 @@ def term(word: str) -> str:
     russian, english = _stemmers()
     if _LATIN_WORD.fullmatch(word):
         return english.stemWord(word)
-    if not _CYRILLIC.search(word):
+    if not _CYRILLIC.search(word) or len(word) <= 2:  # two letters: nothing to strip, or an abbreviation (МО, ИИ)
         return word
     morphology = _morphology()
     if not morphology.word_is_known(word):
         # what the guess below would come to, without pymorphy3's slow guessing of an unknown word
-        return russian.stemWord(word)
+        return word if len(word) <= SHORT_ABBREVIATION else russian.stemWord(word)
     parse = morphology.parse(word)[0]
+    if "Abbr" in parse.tag and parse.normal_form == word:  # НИИ, ООО as the dictionary has them: not stemmed
+        return word
     # A guessed lemma of an unknown word is often wrong (глобаллаб → глобаллабнуть): stem the word.
     return russian.stemWord(parse.normal_form.translate(FOLD_MAP) if parse.is_known else word)
 
@@ -140,9 +151,12 @@ def is_dictionary_word(word: str) -> bool:
 
 
 class RussianTermFilter(Filter):
-    """Replaces each token's text with its index term (state-free, so cheap to pickle)."""
+    """Replaces each token's text with its index term (state-free but for its version, so cheap to pickle)."""
 
     is_morph = True
+
+    def __init__(self):
+        self.version = ANALYSIS_VERSION  # pickled with the index's schema
 
     def __eq__(self, other: object) -> bool:
         return other is not None and self.__class__ is other.__class__
@@ -235,6 +249,7 @@ class RussianAnalyzer(Analyzer):
 
     def __init__(self, terms: str = "lemma_stem"):
         self.terms = terms
+        self.version = ANALYSIS_VERSION  # pickled with the index's schema
 
     @property
     def term_function(self):
@@ -418,3 +433,11 @@ class SurfaceExistence(formats.Existence):
         boost = self.field_boost
         for word in words:
             yield word, 1, boost, b""
+
+
+def analysis_version(analyzer: object) -> int | None:
+    """The ANALYSIS_VERSION an index's stored analyzer was built with; None for an analyzer that is not ours."""
+    if isinstance(analyzer, RussianAnalyzer):
+        return getattr(analyzer, "version", 1)  # pickled before versions were written: the first
+    filters = [item for item in getattr(analyzer, "items", ()) if isinstance(item, RussianTermFilter)]
+    return min(getattr(item, "version", 1) for item in filters) if filters else None

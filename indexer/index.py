@@ -34,11 +34,13 @@ from whoosh.util.filelock import try_for
 
 from indexer import analysis, bulk
 from indexer.analysis import (
+    ANALYSIS_VERSION,
     FOLD_MAP,
     MAX_TOKEN_LENGTH,
     STOP_WORDS,
     TOKEN_PATTERN,
     RussianAnalyzer,
+    analysis_version,
     fold,
     is_dictionary_word,
     russian_analyzer,
@@ -390,6 +392,13 @@ class SearchIndex:
         if missing:
             fields = ", ".join(sorted(missing))
             raise IndexUnavailable(f"the index in {self.path} lacks the fields {fields}: rebuild it")
+        # Terms made by an older analysis (ANALYSIS_VERSION) would not match what a query makes now.
+        older = sorted({version for _name, field in opened.schema.items()
+                        if (version := analysis_version(getattr(field, "analyzer", None))) not in (None,
+                                                                                             ANALYSIS_VERSION)})
+        if older:
+            raise IndexUnavailable(f"the index in {self.path} holds the terms of analysis version {older[0]}, "
+                                   f"this code makes version {ANALYSIS_VERSION}: rebuild it")
         return opened
 
     def _retrying(self, action: Callable[[], _T]) -> _T:
