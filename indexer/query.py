@@ -193,6 +193,10 @@ def _parse(text: str, schema: Schema, group: type[syntax.GroupNode]) -> query.Qu
     return q
 
 
+def _has_phrase(node: query.Query) -> bool:
+    return isinstance(node, query.Phrase) or any(_has_phrase(child) for child in node.children())
+
+
 def _is_word(node: query.Query) -> bool:
     """A plain word as the multifield parser gives it: the same term looked for in every text field."""
     return (
@@ -300,10 +304,16 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
             notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
         return ParsedQuery(matches_nothing=True, notices=notices, words=words)
     relaxed = relaxed if relaxed != strict else None
+    # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс», «5-й») is a phrase of its parts,
+    # so the relaxed query held the same phrase and a miss found nothing: relax to the words themselves, in any
+    # order and place, documents with more of them first. A phrase in quotes is what the user asked for: kept.
+    by_words = '"' not in cleaned and _has_phrase(strict)
+    if by_words:
+        relaxed = _plain(cleaned, schema, lambda words: query.Or(words, scale=RELAXED_SCALE))
     if synonyms is not None:
         strict = _expand(strict, synonyms)
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
-        if relaxed is not None and isinstance(strict, query.And):
+        if relaxed is not None and isinstance(strict, query.And) and not by_words:
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words)

@@ -292,3 +292,24 @@ def test_an_index_of_an_older_analysis_is_rebuilt_before_it_is_searched(tmp_path
         current.doc_count()
     current.rebuild(iter(DOCUMENTS))
     assert current.doc_count() == len(DOCUMENTS)
+
+
+def test_a_word_joined_by_a_hyphen_or_slash_falls_back_to_its_words(tmp_path: Path):
+    """«онлайн-урок» is the phrase «онлайн урок»: where no text has it, its words still find something (they found
+    nothing, with no notice). The phrase itself stays first; a phrase in quotes is kept as asked."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Уроки онлайн для сельской школы",
+                      body="Каждый урок проходит в сети."),
+        IndexDocument(id="practice:2", type="practice", title="Онлайн-урок по физике", body="Опыт."),
+        IndexDocument(id="practice:3", type="practice", title="Олимпиада по математике", body="Конкурс задач."),
+    ])
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in index.search(SearchQuery(text=text, synonyms=TABLE)).hits]
+
+    assert found("онлайн-уроки") == ["practice:2", "practice:1"]
+    assert found("олимпиада/конкурс") == ["practice:3"]
+    assert found('"онлайн уроки"') == ["practice:2"]
+    result = index.search(SearchQuery(text="онлайн-семинар уроки"))
+    assert [hit.id for hit in result.hits] == ["practice:1", "practice:2"] and result.notice == NOTICE_RELAXED
