@@ -932,25 +932,33 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
     return request.text, filters, page, per_page, request.sort, synonyms
 
 
+# First letters a teacher writes one for the other (unstressed о/а, е/и): «адаренные» meant «одаренные».
+FIRST_VOWEL_PAIRS = {"а": "о", "о": "а", "е": "и", "и": "е"}
+
+
 def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> str | None:
     """The indexed word nearest to ``word`` (fewest edits, then most documents), or None.
 
-    Candidates start with the same letter (whoosh's ``terms_within(prefix=1)``); their edit distance is
+    Candidates start with the same letter (whoosh's ``terms_within(prefix=1)``), or with its pair among the
+    vowels written one for the other when unstressed (FIRST_VOWEL_PAIRS); their edit distance is
     whoosh's (Damerau-Levenshtein as optimal string alignment), computed by rapidfuzz in C: whoosh walked
     the 25,000 words of a letter at 100,000 practices in Python, a second per misspelt word. Only words
     whose length differs by no more than the edits allowed can be near; each segment's come from ``kept``
     (read once per segment and letter), or from the terms files."""
     reader = searcher.reader()
-    prefix = word[:1].encode("utf-8")
     kept = kept if kept is not None else SegmentWords()
     edits = MAX_EDITS_LONG if len(word) >= LONG_WORD else 1
     near: dict[str, int] = {}  # candidate -> its edits (the same in every segment that has it)
-    for leaf, _offset in reader.leaf_readers():
-        candidates = kept.get(leaf, SPELLING_FIELD, prefix, range(len(word) - edits, len(word) + edits + 1))
-        if candidates:
-            distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=edits,
-                                      dtype=np.int32)[0]
-            near.update((candidates[i], int(distances[i])) for i in np.flatnonzero(distances <= edits).tolist())
+    # An unstressed first vowel is the one first letter often wrong («адаренные»): its pair's words are read too.
+    for letter in (word[:1], *FIRST_VOWEL_PAIRS.get(word[:1], "")):
+        prefix = letter.encode("utf-8")
+        for leaf, _offset in reader.leaf_readers():
+            candidates = kept.get(leaf, SPELLING_FIELD, prefix, range(len(word) - edits, len(word) + edits + 1))
+            if candidates:
+                distances = process.cdist([word], candidates, scorer=OSA.distance, score_cutoff=edits,
+                                          dtype=np.int32)[0]
+                near.update((candidates[i], int(distances[i]))
+                            for i in np.flatnonzero(distances <= edits).tolist())
     near.pop(word, None)
     for distance in range(1, 1 + edits):
         # The word list keeps the words of removed documents until segments merge: a word is only

@@ -313,3 +313,15 @@ def test_a_word_joined_by_a_hyphen_or_slash_falls_back_to_its_words(tmp_path: Pa
     assert found('"онлайн уроки"') == ["practice:2"]
     result = index.search(SearchQuery(text="онлайн-семинар уроки"))
     assert [hit.id for hit in result.hits] == ["practice:1", "practice:2"] and result.notice == NOTICE_RELAXED
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("адаренные", "одаренные"), ("оттестация", "аттестация"),
+                                              ("испытание", None)])
+def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, typed, meant):
+    """Candidates began with the typed first letter only, so the commonest slip of all went uncorrected."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Одаренные дети", body="Аттестация педагогов."),
+        IndexDocument(id="practice:2", type="practice", title="Испытание", body="Опыт."),
+    ])
+    assert index.search(SearchQuery(text=typed)).suggestion == meant
