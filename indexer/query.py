@@ -41,6 +41,7 @@ RELAXED_SCALE = 0.9
 NOTICE_SIMPLIFIED = "Запрос содержал служебные символы и был упрощён."
 NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
 NOTICE_ONLY_STOP_WORDS = "Запрос состоит только из служебных слов."
+NOTICE_NO_WORDS = "В запросе нет ни одного слова: показаны все материалы."
 NOTICE_RELAXED = "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
 NOTICE_PARTIAL = "Документов со всеми словами запроса: {count}; за ними показаны документы, где есть часть слов."
 NOTICE_CORRECTED = "По запросу в том виде, как он набран, ничего нет: показаны результаты по запросу «{suggestion}»."
@@ -281,6 +282,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     cleaned = _clean(text, notices)
     words = [fold(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
     if not words:
+        if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
+            notices.append(NOTICE_NO_WORDS)
         return ParsedQuery(notices=notices)
     plain = _words_only(cleaned, schema, synonyms)
     if plain is not None:

@@ -88,6 +88,13 @@ def test_the_author_links_a_practice_and_both_pages_show_it(app, client, new_pra
     page = client.get(f"/practices/{practice_id}").get_data(as_text=True)
     assert "Отвечает рекомендациям" in page and "Связать с рекомендацией" in page
     assert "секретная черновая" not in page  # recommendations of unpublished resolutions are not offered
+    # nothing chosen in advance: «Связать» without a choice links nothing
+    assert '<option value="" selected disabled>— выберите рекомендацию —</option>' in page
+    token = csrf_from(client, f"/practices/{practice_id}")
+    assert "Выберите хотя бы одну рекомендацию." in client.post(
+        f"/practices/{practice_id}/recommendations", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert _linked(app, practice_id) == set()
 
     response = _link(client, practice_id, recs["1.1"])
     assert response.status_code == 302

@@ -444,3 +444,8 @@ def test_result_items_are_the_templates_markup_escaped(app):
             assert spaced(html) == spaced(reference.render(item=item))
         assert "<script>" not in str(result_item(items[1])) and "&lt;script&gt;" in str(result_item(items[1]))
         assert "..." in str(result_item(items[1]))  # regions and context truncated
+
+
+def test_a_query_of_punctuation_alone_says_it_holds_no_word(demo_client):
+    page = demo_client.get("/search", query_string={"q": "!!!"}).get_data(as_text=True)
+    assert "В запросе нет ни одного слова: показаны все материалы." in page

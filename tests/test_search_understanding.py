@@ -9,7 +9,7 @@ from whoosh import fields, index
 
 from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, SynonymTable
 from indexer.analysis import ANALYSIS_VERSION, russian_analyzer
-from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED
+from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_RELAXED
 from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
 from kb.vocabularies.data import TOPICS
 
@@ -325,3 +325,11 @@ def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, ty
         IndexDocument(id="practice:2", type="practice", title="Испытание", body="Опыт."),
     ])
     assert index.search(SearchQuery(text=typed)).suggestion == meant
+
+
+@pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])
+def test_a_query_without_a_single_word_says_so(ix, text):
+    """It listed the whole bank as for an empty query, with nothing to say why."""
+    result = ix.search(SearchQuery(text=text, synonyms=TABLE))
+    assert result.notice == NOTICE_NO_WORDS and result.total == len(DOCUMENTS)
+    assert ix.search(SearchQuery(text="", synonyms=TABLE)).notice is None

@@ -266,7 +266,7 @@ EXAMPLE_ROW = {
     "event": "Муниципальный семинар учителей начальных классов",
     "spread_level": "Муниципальный уровень",
     "annotation": "Как младшие школьники ведут исследования в научном обществе класса.",
-    "files": "описание_опыта.docx",
+    "files": "",  # a file named here needs the ZIP beside the registry: the template's own row must load as it is
 }
 
 
