@@ -136,6 +136,9 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     owner = _client(app, users, "owner")
     page = owner.get(f"/practices/{pid}").get_data(as_text=True)
     assert "Комментарий методиста: Добавьте &lt;b&gt;итоги&lt;/b&gt;" in page
+    # the header says it in words, with a link straight to them
+    assert ('<a href="/profile#notifications">Уведомления <span class="badge">1</span>'
+            '<span class="visually-hidden"> новых</span></a>') in page
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
     with app.app_context():
