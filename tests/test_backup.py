@@ -302,13 +302,14 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
 
 # -- an archive of an older version of the program ------------------------------------------------------
 
-PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables, and
-# external ids numbered per office)
+PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables, external
+# ids numbered per office and the practice's revision)
 
 
 def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
     """A backup as the version before stored_file made it (its manifest's revision, no stored_file table, no
-    practice.external_scope column), of a bank with one attached file; returns it and the file's digest."""
+    practice.external_scope or practice.revision column), of a bank with one attached file; returns it and the
+    file's digest."""
     from kb.attachments.services import add_attachment
 
     with demo_app.app_context():
@@ -319,7 +320,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
     source = _backup(demo_app, tmp_path)
     with tarfile.open(source) as tar:
         rows = [json.loads(line) for line in tar.extractfile("db/practice.jsonl").read().splitlines()]
-    practices = b"".join(json.dumps({k: v for k, v in row.items() if k != "external_scope"},
+    practices = b"".join(json.dumps({k: v for k, v in row.items() if k not in ("external_scope", "revision")},
                                     ensure_ascii=False).encode() + b"\n" for row in rows)
 
     def manifest(data: bytes) -> bytes:
