@@ -19,6 +19,7 @@ raises: the worst a user gets is a simpler query and a notice saying so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
 
@@ -145,13 +146,15 @@ def _terms(q: query.Query) -> bool:
     return any(q.iter_all_terms())
 
 
-def _plain(text: str, schema: Schema, qclass: type[query.Query]) -> query.Query | None:
-    """The words of the text, each looked for in every text field; None if there are none."""
+def _plain(text: str, schema: Schema,
+           combine: Callable[[list[query.Query]], query.Query]) -> query.Query | None:
+    """The words of the text, each looked for in every text field, joined by ``combine`` (query.And, query.Or or
+    a relaxed Or); None if there are none."""
     analyzer = schema[TEXT_FIELDS[0]].analyzer
     words = list(dict.fromkeys(t.text for t in analyzer(text, mode="query")))
     if not words:
         return None
-    return qclass([query.Or([query.Term(name, word) for name in TEXT_FIELDS]) for word in words])
+    return combine([query.Or([query.Term(name, word) for name in TEXT_FIELDS]) for word in words])
 
 
 def _words_only(text: str, schema: Schema,
