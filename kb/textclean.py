@@ -4,15 +4,16 @@ the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in 
 
 import re
 
-# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them), and DEL and C1
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them), and DEL and C1, which
+# it allows but no text of the bank needs
+UNWANTED_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def xml_text(text: object) -> str:
-    """``text`` without the characters XML 1.0 cannot carry ("" for None)."""
-    return NOT_IN_XML.sub("", "" if text is None else str(text))
+    """``text`` without the characters XML 1.0 cannot carry, nor DEL and C1 ("" for None)."""
+    return UNWANTED_CONTROLS.sub("", "" if text is None else str(text))
 
 
 def without_controls(value: object) -> object:
     """A form field's filter: a string without those characters; any other value as it is."""
-    return NOT_IN_XML.sub("", value) if isinstance(value, str) else value
+    return UNWANTED_CONTROLS.sub("", value) if isinstance(value, str) else value
