@@ -51,6 +51,7 @@ from indexer.analysis import (
 )
 from indexer.codec import KbCodec, keep_tables, pread_segment_files, segment_arrays
 from indexer.docsets import DocSets, SegmentFacets, SegmentWords
+from indexer.layout import retype
 from indexer.memory import keep_arrays_in_heap
 from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
 from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
@@ -643,9 +644,13 @@ class SearchIndex:
         q = parsed.strict or query.Every()
         matched = sets.matching(q)
         suggestion = None
-        if parsed.strict is not None and (corrections := _corrections(searcher, parsed.words, self._segment_words)):
-            suggestion = _apply_corrections(request.text, corrections)
-            corrected = parse_text(suggestion, searcher.schema, request.synonyms).strict
+        retyped = _retyped(searcher, request.text) if parsed.strict is not None else None
+        words = parse_text(retyped, searcher.schema).words if retyped is not None else parsed.words
+        corrections = _corrections(searcher, words, self._segment_words) if parsed.strict is not None else {}
+        if retyped is not None or corrections:
+            suggestion = _apply_corrections(retyped or request.text, corrections)
+            corrected_parse = parse_text(suggestion, searcher.schema, request.synonyms)
+            corrected = corrected_parse.strict
             corrected_docs = sets.matching(corrected) if corrected is not None else sets.empty()
             if not _narrowed(corrected_docs, allowed.values()).any():
                 suggestion = None  # a correction that finds nothing either is no help
@@ -653,7 +658,8 @@ class SearchIndex:
                 # The fuzzy fallback: nothing has all the words as typed, so show what the correction
                 # finds rather than documents with only some of the words.
                 q, matched = corrected, corrected_docs
-                notices.append(NOTICE_CORRECTED.format(suggestion=suggestion))
+                # What the corrected text says of itself: retyped «if[vfns» has no «[» to simplify away.
+                notices = [*corrected_parse.notices, NOTICE_CORRECTED.format(suggestion=suggestion)]
         if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None:
             relaxed = sets.matching(parsed.relaxed)
             if _narrowed(relaxed, allowed.values()).any():
@@ -979,15 +985,26 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
     for word in dict.fromkeys(words):
         if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or not _LETTERS.fullmatch(word):
             continue
-        # Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a
-        # typo. An unknown word whose guessed stem happens to be indexed ("шахматнй") still is one.
-        if reader.doc_frequency(SPELLING_FIELD, word) or (
-            is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS)
-        ):
+        if _known(reader, word):
             continue
         if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
     return corrections
+
+
+def _known(reader, word: str) -> bool:
+    """Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a typo.
+    An unknown word whose guessed stem happens to be indexed ("шахматнй") still is one."""
+    return bool(reader.doc_frequency(SPELLING_FIELD, word)) or (
+        is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS))
+
+
+def _retyped(searcher: Searcher, text: str) -> str | None:
+    """The text with the words typed in the English layout retyped in Russian («ghjtrn» is «проект»),
+    when the bank knows the words they become and not the Latin ones; else None."""
+    reader = searcher.reader()
+    return retype(text, lambda word: _known(reader, word),
+                  lambda latin: bool(reader.doc_frequency(SPELLING_FIELD, latin)))
 
 
 def _apply_corrections(text: str, corrections: dict[str, str]) -> str:

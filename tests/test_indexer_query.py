@@ -232,3 +232,23 @@ def test_plain_words_become_the_query_the_parser_would_make(ix: SearchIndex, mon
                 parsed.words), text
         skipped += query_module._words_only(query_module._clean(text, []), schema, None) is not None
     assert skipped > 500  # most texts were plain words
+
+
+def test_retyping_the_english_layout_in_russian_keys():
+    from indexer.layout import retype
+
+    words = {"проект", "обучение", "рыба", "елка", "жюри"}  # as is_word gets them: ё folded
+    kept = {"stem"}
+
+    def typed(text: str) -> str | None:
+        return retype(text, words.__contains__, kept.__contains__)
+
+    assert typed("ghjtrn") == "проект"
+    assert typed("ghjtrn.") == "проект."  # a final stop is punctuation when the word needs no «ю»
+    assert typed("hs,f") == "рыба" and typed("`krf") == "ёлка" and typed("~krf") == "Ёлка"
+    assert typed(";.hb") == "жюри" and typed(":>HB") == "ЖЮРИ"
+    assert typed("STEM-j,extybt") == "STEM-обучение"
+    assert typed("STEM") is None and typed("stem") is None  # kept as written
+    assert typed("ghjtrn2") is None and typed("ghjtrnа") is None  # a digit or a Cyrillic letter is part of it
+    assert typed("gh") is None  # too short to tell from initials
+    assert typed("проект") is None and typed("") is None

@@ -29,6 +29,14 @@ def test_titles_topics_organisations_and_regions(demo_client):
     assert suggest(demo_client, "ш") == [] and suggest(demo_client, "  ") == []
 
 
+def test_letters_typed_in_the_english_layout_complete_as_the_russian_ones(demo_client):
+    """«jlfh» are the keys of «одар»: the list under the box stayed empty until the layout was switched."""
+    assert suggest(demo_client, "jlfh") == suggest(demo_client, "одар") != []
+    assert suggest(demo_client, "Xtkz,") == suggest(demo_client, "челяб") != []  # «,» is the key of «б»
+    assert suggest(demo_client, "шно jnrh") == suggest(demo_client, "шно откр") != []
+    assert suggest(demo_client, "qqqq") == []
+
+
 def test_unpublished_practices_are_never_suggested(demo_app, demo_client):
     with demo_app.app_context():
         hidden = list(db.session.scalars(select(Practice.title).where(Practice.status != "published")))

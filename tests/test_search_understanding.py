@@ -185,6 +185,14 @@ class TestPages:
         assert 'Возможно, вы имели в виду: <a href="/search?q=%D0%BF%D1%80%D0%BE' in page
         assert "region=RU-CHE" in page.split("Возможно, вы имели в виду:")[1].split("</a>")[0]
 
+    def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
+        meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json
+        body = demo_client.get("/api/v1/search", query_string={"q": "ghjajhbtynfwbz"}).json
+        assert body["suggestion"] == "профориентация"
+        assert [r["id"] for r in body["results"]] == [r["id"] for r in meant["results"]] and body["total"]
+        page = demo_client.get("/search", query_string={"q": "ghjajhbtynfwbz"}).get_data(as_text=True)
+        assert "показаны результаты по запросу «профориентация»" in page
+
     def test_multi_select_facets_keep_other_values_and_widen(self, demo_client):
         def api(**params):
             return demo_client.get("/api/v1/search", query_string={"type": "practice", **params}).json
@@ -325,6 +333,40 @@ def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, ty
         IndexDocument(id="practice:2", type="practice", title="Испытание", body="Опыт."),
     ])
     assert index.search(SearchQuery(text=typed)).suggestion == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("if[vfns", "шахматы"),  # «[» is the key of «х»
+        ("If[vfnysq rke,", "Шахматный клуб"),  # Shift, and «,» for «б» at the end of a word
+        ("j,extybt", "обучение"),
+        ("«ifivfns»", "«шашматы»"),
+        ("шахматы rke,", "шахматы клуб"),  # only the run typed in the wrong layout changes
+    ],
+)
+def test_words_typed_in_the_english_layout_are_retyped(tmp_path: Path, typed, meant):
+    """A teacher who forgot to switch the keyboard got «ничего не найдено» for «if[vfns» (шахматы)."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Шахматный клуб", body="Игра в шахматы, обучение."),
+        IndexDocument(id="practice:2", type="practice", title="Шашматы", body="Опыт."),
+    ])
+    result = index.search(SearchQuery(text=typed))
+    assert result.suggestion == meant
+    assert result.notice == NOTICE_CORRECTED.format(suggestion=meant)  # and nothing about «[» simplified away
+    assert result.hits
+
+
+def test_latin_words_the_bank_has_or_that_are_no_russian_word_stay_as_typed(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Программирование в Scratch",
+                               body="Ыскфеср ghjuhfvvf: проект.")])
+    assert index.search(SearchQuery(text="Scratch")).suggestion is None  # «Ысктфеср» would be its retyping
+    assert index.search(SearchQuery(text="ghjuhfvvf")).suggestion is None  # indexed as written
+    assert index.search(SearchQuery(text="Scratch ghjtrn")).suggestion == "Scratch проект"
+    for text in ("lego", "ok", "web", "ghj123"):
+        assert index.search(SearchQuery(text=text)).suggestion is None, text
 
 
 @pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])

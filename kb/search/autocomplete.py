@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from indexer.analysis import fold
+from indexer.layout import russian_keys
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Resolution, resolution_region
@@ -183,7 +184,18 @@ def _candidates(typed: list[str]) -> list[Completion]:
 
 
 def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
-    """Completions whose words start with the typed words (case and ё/е folded), closest first."""
+    """Completions whose words start with the typed words (case and ё/е folded), closest first; when there
+    are none and Latin letters were typed, those of the same keys in the Russian layout («ghj» is «про»)."""
+    found = _complete(text, limit)
+    if not found and _LATIN.search(text) and (retyped := russian_keys(text)) != text:
+        found = _complete(retyped, limit)
+    return found
+
+
+_LATIN = re.compile("[A-Za-z]")
+
+
+def _complete(text: str, limit: int) -> list[Completion]:
     typed = _words(" ".join(fold(text[:MAX_QUERY]).split()))
     if not typed or len("".join(typed)) < 2:
         return []

@@ -1,0 +1,56 @@
+"""Words typed with the English keyboard layout on when Russian was meant: «ghjtrn» for «проект».
+
+A teacher who forgets to switch the layout types Latin letters and punctuation that sit on the keys of
+the Russian letters (ЙЦУКЕН over QWERTY): «,» is «б», «.» is «ю», «;» is «ж», «'» is «э», «[» is «х»,
+«]» is «ъ», «`» is «ё», and with Shift «<», «>», «:», «{», «}», «~». Such a word is retyped only when the
+result is a word: one the caller knows (the index has it, or the dictionary does) and, with the other
+keys' characters, nothing else. Latin words that are themselves meant («Scratch», «STEM», «Lego») do not
+become Russian words this way, and the caller leaves alone the ones its index holds as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_LATIN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`QWERTYUIOP{}ASDFGHJKL:ZXCVBNM<>~"
+_RUSSIAN_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюёЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЯЧСМИТЬБЮЁ"
+_RETYPE = str.maketrans(_LATIN_KEYS, _RUSSIAN_KEYS)
+
+# A whole run of the keys that carry Russian letters, with no letter or digit of another kind next to it.
+_RUN = re.compile(r"(?<![\w'`\[\]{}<>~;:,.])[A-Za-z\[\]{};:',.<>`~]++(?!\w)")
+# What may end a retyped word as punctuation of the query rather than a letter of it.
+_TRAILING = ".,;:"
+MIN_LETTERS = 3  # shorter runs are initials, units and abbreviations as often as slips of the layout
+
+
+def russian_keys(text: str) -> str:
+    """``text`` as the same keys give it in the Russian layout (for a prefix, which is no word yet)."""
+    return text.translate(_RETYPE)
+
+
+def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], bool]) -> str | None:
+    """``text`` with every run typed in the wrong layout retyped in Russian, or None when there is none.
+
+    ``is_word(w)`` says whether a lower-case, ё-folded Russian word is known; ``is_kept(w)`` whether a
+    lower-case Latin word is to stay as written (the index has it)."""
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        run = match.group()
+        letters = re.sub(r"[^A-Za-z]", "", run).lower()
+        if not letters or is_kept(letters):
+            return run
+        # The whole run first («hs,f» is «рыба»); then without a final stop or comma («ghjtrn.» is «проект.»).
+        stripped = run.rstrip(_TRAILING)
+        for typed, rest in ((run, ""), (stripped, run[len(stripped):])):
+            word = typed.translate(_RETYPE)
+            folded = word.lower().replace("ё", "е")
+            if typed and len(folded) >= MIN_LETTERS and folded.isalpha() and is_word(folded):
+                changed = True
+                return word + rest
+        return run
+
+    retyped = _RUN.sub(replace, text)
+    return retyped if changed else None
