@@ -569,3 +569,21 @@ def test_gazetteer_cities():
     assert INLINE_GAZETTEER.first_city("педагоги Челябинской области") is None
     assert INLINE_GAZETTEER.first_city("прошла в Нижнем Новгороде") == "Нижний Новгород"
     assert INLINE_GAZETTEER.city_at("Казани") == "Казань"
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("шахматы челябинская область", ["челябинская область"]),
+        ("проекты в Пермском крае", ["Пермском крае"]),
+        ("хмао наставничество", ["хмао"]),
+        ("смоленская обл. наставничество", ["смоленская обл"]),
+        ("олимпиады челябинск", ["челябинск"]),
+        ("курганы краеведение", []),  # «Курган» as a city needs «г.»
+        ("челябинская школа", ["челябинская"]),  # the centre's adjective, as in a resolution
+        ("одаренные дети", []),
+    ],
+)
+def test_regions_named_in_a_search_query_whatever_the_capitals(query, named):
+    found = _data_gazetteer().typed_mentions(query)
+    assert [query[start:end] for _code, start, end in found] == named

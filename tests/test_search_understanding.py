@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,28 @@ class TestPages:
         )
         assert 'Возможно, вы имели в виду: <a href="/search?q=%D0%BF%D1%80%D0%BE' in page
         assert "region=RU-CHE" in page.split("Возможно, вы имели в виду:")[1].split("</a>")[0]
+
+    def test_a_region_named_in_the_query_is_offered_as_the_region_filter(self, demo_client):
+        """«олимпиады в челябинской области» found only the texts naming the region; the practices tagged
+        with it mostly never do."""
+        def hint(**args) -> str | None:
+            page = demo_client.get("/search", query_string=args).get_data(as_text=True)
+            found = re.search(r'<p class="suggestion">Регион из запроса: (.*?)</p>', page, re.S)
+            return found and found.group(1)
+
+        in_region = demo_client.get("/api/v1/search", query_string={"q": "олимпиады", "region": "RU-CHE"}).json
+        assert in_region["total"]
+        expected = (f'<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;region=RU-CHE">'
+                    f'«олимпиады» — Челябинская область</a> ({in_region["total"]} материал')
+        for typed in ("олимпиады в челябинской области", "олимпиады Челябинская обл.", "олимпиады ЧЕЛЯБИНСК"):
+            assert hint(q=typed).startswith(expected), typed
+        whole = demo_client.get("/api/v1/search", query_string={"region": "RU-SMO"}).json["total"]
+        assert hint(q="Смоленская область") == (
+            f'<a href="/search?region=RU-SMO">Смоленская область</a> ({whole} материалов)')
+        assert hint(q="олимпиады") is None  # no region named
+        assert hint(q="олимпиады челябинская область", region="RU-CHE") is None  # the filter is on already
+        assert hint(q="олимпиады Смоленск Челябинск") is None  # two regions: which one is meant is not clear
+        assert hint(q="абракадабраксфф челябинск") is None  # nothing there
 
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json

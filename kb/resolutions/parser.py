@@ -448,8 +448,8 @@ class Gazetteer:
         last = tokens[i + length - 1]
         return after is not None and after.name_like and text[last.end:after.start].isspace()
 
-    def _accept(self, pattern: _Pattern, text: str, tokens: list[_Token], i: int) -> bool:
-        if not tokens[i].cap:
+    def _accept(self, pattern: _Pattern, text: str, tokens: list[_Token], i: int, typed: bool = False) -> bool:
+        if not tokens[i].cap and not typed:
             return False
         end = i + len(pattern.tokens)
         if pattern.kind == "adj":
@@ -459,16 +459,17 @@ class Gazetteer:
                 return True
             if pattern.needs_prefix:
                 return False
-            return not self._part_of_longer_name(text, tokens, i, len(pattern.tokens))
+            return typed or not self._part_of_longer_name(text, tokens, i, len(pattern.tokens))
         return True
 
-    def _mentions(self, text: str) -> Iterator[tuple[int, _Pattern, int]]:
-        """(token index, pattern, token count) of every accepted region mention, left to right."""
+    def _mentions(self, text: str, typed: bool = False) -> Iterator[tuple[int, _Pattern, int]]:
+        """(token index, pattern, token count) of every accepted region mention, left to right. ``typed``:
+        text typed into a search box, where capitals say nothing (a name is as often lower-case)."""
         tokens = _tokens(text)
         i = 0
         while i < len(tokens):
             for pattern in self._candidates(tokens, i):
-                if self._accept(pattern, text, tokens, i):
+                if self._accept(pattern, text, tokens, i, typed):
                     yield i, pattern, len(pattern.tokens)
                     i += len(pattern.tokens)
                     break
@@ -482,6 +483,18 @@ class Gazetteer:
             if pattern.code not in codes:
                 codes.append(pattern.code)
         return codes
+
+    def typed_mentions(self, text: str) -> list[tuple[str, int, int]]:
+        """(code, start, end) of every region named in a search query, capitals or not («шахматы
+        челябинская область», «проекты в Смоленской области», «ХМАО»)."""
+        tokens = _tokens(text)
+        found = []
+        for i, pattern, n in self._mentions(text, True):
+            end = i + n  # the kind word after an adjective name is part of the mention («…ская область»)
+            if end < len(tokens) and tokens[end].stems[0] in _KIND_STEMS and len(tokens[end].stems) == 1:
+                end += 1
+            found.append((pattern.code, tokens[i].start, tokens[end - 1].end))
+        return found
 
     def city_at(self, text: str, start: int = 0) -> str | None:
         """The nominative name of the administrative centre written at ``text[start:]``, if any."""

@@ -25,6 +25,7 @@ from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
+from kb.resolutions.services import gazetteer
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
@@ -424,6 +425,50 @@ def search(params: SearchParams) -> SearchPage:
     return SearchPage(
         params, result.total, _resolve(result.hits), facets, notice=result.notice, suggestion=result.suggestion,
     )
+
+
+@dataclass
+class RegionHint:
+    """A region named in the query, offered as the region filter: «шахматы челябинская область» finds only
+    the practices whose text names the region, while most practices are tagged with theirs and never name it."""
+
+    code: str
+    label: str
+    rest: str  # the query without the region's name
+    count: int  # what the rest finds in the region
+
+
+# Words that only tie a region's name to the rest of the query: «проекты в Смоленской области».
+_REGION_LINKS = frozenset({"в", "во", "из", "по", "для", "на"})
+
+
+def region_hint(params: SearchParams) -> RegionHint | None:
+    """The region filter the query's words ask for, with what it finds; None when the query names no
+    region, or more than one, or a region is already chosen, or the filter finds nothing."""
+    if not params.q or params.filters.get("region"):
+        return None
+    mentions = gazetteer().typed_mentions(params.q)
+    vocab = labels()
+    if len({code for code, _start, _end in mentions}) != 1 or not vocab.known("region", mentions[0][0]):
+        return None
+    rest = params.q
+    for _code, start, end in reversed(mentions):
+        before = rest[:start].split()
+        if before and before[-1].lower() in _REGION_LINKS:
+            before.pop()
+        after = rest[end:].removeprefix(".")  # the stop of «обл.»
+        rest = " ".join([*before, *after.split()])
+    code = mentions[0][0]
+    try:
+        result = get_index().search(SearchQuery(
+            text=rest, filters={**params.filters, "region": [code]}, page=1, per_page=1, sort=params.sort,
+            synonyms=synonym_table(),
+        ))
+    except IndexUnavailable:
+        return None
+    if not result.total:
+        return None
+    return RegionHint(code, vocab.label("region", code), rest, result.total)
 
 
 def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:

@@ -21,6 +21,7 @@ from kb.search.services import (
     SearchParams,
     feed_entries,
     parse_params,
+    region_hint,
     search,
     value_pair,
 )
@@ -44,8 +45,10 @@ FACET_TITLES = {
 def results():
     params = parse_params(request.args, strict=False)
     page = search(params)
+    hint = None if page.unavailable else region_hint(params)
     return render_template(
-        "search/results.html", page=page, params=params, facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
+        "search/results.html", page=page, params=params, region_hint=hint,
+        facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
         facet_items=facet_items, facet_parts=facet_parts, result_item=result_item,
     )
 
