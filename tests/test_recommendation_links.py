@@ -274,6 +274,31 @@ def test_deleting_a_practice_removes_its_links(app, client, new_practice, author
         assert db.session.get(Recommendation, recs["1.1"]) is not None
 
 
+def test_the_question_before_deleting_names_what_goes_with_the_practice(app, client, new_practice, author, recs,
+                                                                         make_user):
+    """It said «история изменений и приложенные файлы» only: the links and the reports went unmentioned."""
+    from kb.adoption.models import PracticeAdoption
+    from kb.collections.models import Collection, CollectionItem
+
+    practice_id = new_practice(owner_id=author, status="draft")
+    sign_in(client, author)
+    page = client.get(f"/practices/{practice_id}/delete").get_data(as_text=True)
+    assert "связи с" not in page and "о внедрении" not in page and "Материал недоступен" not in page
+    _link(client, practice_id, recs["1.1"], recs["2.1"])
+    other = make_user("teacher", email="reader@example.org")
+    with app.app_context():
+        db.session.add(PracticeAdoption(practice_id=practice_id, organisation="МАОУ «СОШ № 7»"))
+        for owner in (author, other):
+            collection = Collection(owner_id=owner, title="Подборка", title_folded="подборка", share_token=str(owner))
+            collection.items.append(CollectionItem(item_type="practice", item_id=practice_id, position=0))
+            db.session.add(collection)
+        db.session.commit()
+    page = " ".join(client.get(f"/practices/{practice_id}/delete").get_data(as_text=True).split())
+    assert "1 отчёт о внедрении в других организациях" in page
+    assert "связи с 2 рекомендациями резолюций" in page
+    assert "Практика есть в 2 подборках: там она останется строкой «Материал недоступен»." in page
+
+
 def test_links_keep_the_index_true_to_the_database(app, client, runner, new_practice, author, recs):
     from kb.search.services import sync
 

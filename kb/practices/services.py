@@ -13,9 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
 from kb.accounts.services import notify, record
+from kb.adoption.models import PracticeAdoption
+from kb.collections.models import CollectionItem
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
+from kb.resolutions.models import recommendation_practice
 from kb.timeutil import utcnow
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 
@@ -211,6 +214,34 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
            details={"from": before, "to": practice.status, "comment": comment})
     if action in _NOTICES and practice.owner_id != user.id:
         notify(practice.owner_id, _NOTICES[action].format(title=practice.title, comment=comment), link)
+
+
+@dataclass
+class DeletionEffects:
+    """What else a practice's deletion takes with it, for the question before it."""
+
+    versions: int  # earlier versions in its history
+    attachments: int
+    adoptions: int  # reports of schools that took the practice up
+    recommendations: int  # recommendations the practice is linked to as their implementation
+    collections: int  # collections that hold it (it stays there as «Материал недоступен»)
+
+
+def deletion_effects(practice: Practice) -> DeletionEffects:
+    def count(statement) -> int:
+        return db.session.scalar(statement) or 0
+
+    return DeletionEffects(
+        versions=count(select(func.count()).select_from(PracticeVersion)
+                       .where(PracticeVersion.practice_id == practice.id)),
+        attachments=len(practice.attachments),
+        adoptions=count(select(func.count()).select_from(PracticeAdoption)
+                        .where(PracticeAdoption.practice_id == practice.id)),
+        recommendations=count(select(func.count()).select_from(recommendation_practice)
+                              .where(recommendation_practice.c.practice_id == practice.id)),
+        collections=count(select(func.count(func.distinct(CollectionItem.collection_id)))
+                          .where(CollectionItem.item_type == "practice", CollectionItem.item_id == practice.id)),
+    )
 
 
 def delete_practice(user: User, practice: Practice) -> None:

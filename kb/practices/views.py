@@ -173,7 +173,8 @@ def delete(practice_id: int):
     if request.method == "GET":  # the question first: a deletion cannot be undone
         if not policy.can_delete(current_user, practice):
             abort(403)
-        return render_template("practices/delete.html", practice=practice)
+        return render_template("practices/delete.html", practice=practice,
+                               effects=services.deletion_effects(practice))
     try:
         services.delete_practice(current_user, practice)
     except services.PermissionDenied:
