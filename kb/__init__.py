@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from kb.config import DefaultConfig, environment_overrides, instance_defaults
-from kb.routing import BoundedIntConverter
+from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,9 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
         app.config.update(test_config)
 
     register_proxy_and_hosts(app)
+    app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = CleanStringConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

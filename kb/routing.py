@@ -1,12 +1,17 @@
 """What a URL carries, read safely: an <int:…> id beyond what the id columns hold gives 404, not a database
 error; so do such numbers in a query string or form (``bounded_int``, ``bounded_ids``); a page number stays in range
 (``page_arg``); a path to go back to is one of this site's (``local_path``); a request is for one of the site's
-own names (``SiteHosts``)."""
+own names (``SiteHosts``); no text of a URL or a form carries control characters (``CleanRequest``,
+``CleanStringConverter``)."""
 
 import re
 from urllib.parse import quote, urlsplit
 
-from werkzeug.routing import IntegerConverter
+from flask import Request
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.utils import cached_property
+
+from kb.textclean import xml_text
 
 # Ids are INTEGER columns: 32 bits in PostgreSQL (SQLite would take 64).
 MAX_ID = 2**31 - 1
@@ -21,6 +26,34 @@ class BoundedIntConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         return number if number <= MAX_ID else 0
+
+
+class CleanStringConverter(UnicodeConverter):
+    """Flask's string converter without control characters: «/collections/shared/abc%00def» gave PostgreSQL a NUL,
+    which it refuses in any text (a 500); now the token is one no collection has (404)."""
+
+    def to_python(self, value: str) -> str:
+        return xml_text(value)
+
+
+class CleanRequest(Request):
+    """A request whose query string and form carry no control characters (kb.textclean): what a view reads
+    from them reaches SQL, and a NUL there was a 500 on PostgreSQL (a collection search «?q=%00»), stored as it
+    was on SQLite. Tabs and line breaks stay."""
+
+    @cached_property
+    def args(self):
+        return _cleaned(self.parameter_storage_class, super().args)
+
+    @cached_property
+    def form(self):
+        return _cleaned(self.parameter_storage_class, super().form)
+
+
+def _cleaned(storage, values):
+    if not any(xml_text(key) != key or xml_text(value) != value for key, value in values.items(multi=True)):
+        return values
+    return storage((xml_text(key), xml_text(value)) for key, value in values.items(multi=True))
 
 
 # The furthest page a paginated list goes to: far past any real list, and an OFFSET every database takes.

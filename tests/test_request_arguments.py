@@ -139,3 +139,21 @@ def test_text_downloads_name_their_charset_once(app, make_user):
     assert client.get("/search/export.csv?q=урок").headers["Content-Type"] == "text/csv; charset=utf-8"
     sign_in(client, make_user("admin"))
     assert client.get("/import/practices/template.csv").headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+@pytest.mark.parametrize(("url", "status"), [
+    ("/collections?q=%00", 200), ("/collections?q=%D1%88%D0%BA%00", 200), ("/api/v1/collections?q=%00", 200),
+    ("/collections/shared/abc%00def", 404), ("/api/v1/collections/shared/%00", 404), ("/search?q=%00%01", 200),
+])
+def test_a_control_character_in_a_url_never_reaches_the_database(client, url, status):
+    """PostgreSQL refuses a NUL in any text: a collection search or a secret link with «%00» was a 500 there."""
+    assert client.get(url).status_code == status
+
+
+def test_forms_and_query_strings_arrive_without_control_characters(app):
+    with app.test_request_context("/?q=%00%D0%BE%D0%BF%D1%8B%D1%82%09x&k%01=1", method="POST",
+                                  data={"note": "a\x00b\nc", "plain": "ok"}):
+        from flask import request
+
+        assert request.args.to_dict() == {"q": "опыт\tx", "k": "1"}  # a tab stays
+        assert request.form.to_dict() == {"note": "ab\nc", "plain": "ok"}
