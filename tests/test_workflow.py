@@ -145,6 +145,49 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
 
+def test_a_long_return_comment_is_kept_whole_and_quoted_short_in_the_notification(app, world):
+    """The notification quoted the whole comment: over about 930 characters PostgreSQL refused it, and the return
+    with its comment was lost in a 500."""
+    users, practice = world
+    pid = practice("submitted")
+    comment = "Уточните раздел «Результаты». " * 160  # 4,800 characters, under the form's 5,000
+    methodist = _client(app, users, "methodist_in")
+    assert methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": comment}
+                          ).status_code == 302
+    assert _status(app, pid) == "returned"
+    with app.app_context():
+        stored = db.session.scalar(select(PracticeTransition.comment).where(PracticeTransition.practice_id == pid)
+                                   .order_by(PracticeTransition.id.desc()).limit(1))
+        assert stored == comment.strip()
+        message = db.session.scalar(select(Notification.message).where(Notification.user_id == users["owner"]))
+        assert len(message) == 1000 and message.endswith("…") and "Уточните раздел" in message
+
+
+def test_a_return_comment_arrives_without_control_characters(app, world, make_user):
+    """The API passed the comment as sent: «\x00» alone was accepted as a reason (and was a 500 on PostgreSQL)."""
+    from kb.accounts.tokens import create_token
+
+    users, practice = world
+    pid = practice("submitted")
+    with app.app_context():
+        from kb.accounts.models import User
+
+        token = create_token(db.session.get(User, users["methodist_in"]), "робот")[1]
+        db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    empty = client.post(f"/api/v1/practices/{pid}/transitions", json={"action": "return", "comment": "\x00\x01"},
+                        headers=headers)
+    assert empty.status_code == 422 and empty.json["errors"] == {"comment": ["Напишите автору, что нужно исправить."]}
+    assert _status(app, pid) == "submitted"
+    done = client.post(f"/api/v1/practices/{pid}/transitions",
+                       json={"action": "return", "comment": "ошибка\x00 в тексте"}, headers=headers)
+    assert done.status_code == 200 and _status(app, pid) == "returned"
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment).where(PracticeTransition.practice_id == pid)
+                                 .order_by(PracticeTransition.id.desc()).limit(1)) == "ошибка в тексте"
+
+
 def test_full_cycle_through_the_forms(app, world):
     """Teacher drafts, submits; methodist returns; teacher fixes and resubmits; methodist publishes."""
     users, _ = world

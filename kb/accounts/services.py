@@ -155,7 +155,12 @@ def record(action: str, actor: User | None, target_type: str = "", target_id: in
 
 
 def notify(user_id: int | None, message: str, link: str = "") -> None:
-    """Leave a message for a user, shown after login."""
+    """Leave a message for a user, shown after login. One longer than the column holds is cut with «…» (a return
+    comment of 5,000 characters is quoted in it; PostgreSQL refused the row, a 500 that lost the return): the
+    whole comment stays with the practice's history and above its edit form."""
+    limit = Notification.message.type.length
+    if len(message) > limit:
+        message = message[: limit - 1].rstrip() + "…"
     if user_id is not None:
         db.session.add(Notification(user_id=user_id, message=message, link=link))
 

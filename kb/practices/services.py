@@ -19,6 +19,7 @@ from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.resolutions.models import recommendation_practice
+from kb.textclean import xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 
@@ -194,7 +195,7 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
         raise StatusConflict("Это действие недоступно для практики в её текущем статусе.")
     if not policy.can_transition(user, practice, action):
         raise PermissionDenied
-    comment = comment.strip()
+    comment = xml_text(comment).strip()  # the API passes it as sent: a NUL was a 500 on PostgreSQL
     if action == "return" and not comment:
         raise InvalidTransition("Напишите автору, что нужно исправить.")
     before = practice.status
