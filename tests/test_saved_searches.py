@@ -59,3 +59,18 @@ def test_anonymous_users_cannot_save(demo_app):
     demo_app.config["WTF_CSRF_ENABLED"] = False
     response = client.post("/search/saved", data={"q": "ШНО"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_long_cyrillic_query_can_be_saved(app):
+    """A saved search keeps the URL-encoded query, six characters a Cyrillic letter: 380 letters overflowed the
+    column, and PostgreSQL refused the row (a 500)."""
+    user = _teacher(app, "long@example.org")
+    client = app.test_client()
+    sign_in(client, user)
+    q = ("формирование функциональной грамотности " * 25).strip()[:999]
+    response = client.post("/search/saved", data={"csrf_token": csrf_from(client, "/search"), "name": "", "q": q})
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.scalars(select(SavedSearch)).one()
+        assert len(saved.query) > 5000 and saved.name == q[:200].strip()
+    assert f'value="{q}"' in client.get("/search?" + saved.query).get_data(as_text=True)

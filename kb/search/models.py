@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import db
@@ -52,5 +52,5 @@ class SavedSearch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    query: Mapped[str] = mapped_column(String(2000))
+    query: Mapped[str] = mapped_column(Text)  # URL-encoded: a Cyrillic letter is six characters
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

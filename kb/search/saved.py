@@ -28,7 +28,8 @@ def query_string(params: SearchParams) -> str:
 def save_search(user: User, name: str, params: SearchParams) -> SavedSearch:
     """Keep a search under a name; the same search saved again is renamed, not repeated."""
     query = query_string(params)
-    name = " ".join(name.split())[:200] or params.q or "Поиск"
+    # The name column holds 200 characters; the query given for a name when none is typed can be 1000.
+    name = (" ".join(name.split()) or " ".join(params.q.split()) or "Поиск")[:200].rstrip()
     existing = db.session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query))
     if existing is not None:
         existing.name = name
