@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -384,6 +385,21 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     assert (again.status_code, again.get_json()["created"], again.get_json()["status"]) == (200, False, "published")
     assert _count(app, Resolution) == 1
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
+
+
+def test_an_imported_resolution_keeps_no_control_characters(app, people):
+    """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL)."""
+    _, headers, _ = people
+    client = app.test_client()
+    content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00\x0b").encode()
+    response = _upload(client, headers["methodist_in"], content, name="резолюция\x00.txt")
+    assert response.status_code == 201
+    with app.app_context():
+        resolution = db.session.scalars(select(Resolution)).one()
+        stored = [resolution.title, resolution.conference_name, resolution.full_text, resolution.source_name,
+                  *(r.text for r in resolution.recommendations)]
+    assert not any(re.search("[\x00\x0b]", value or "") for value in stored)
+    assert resolution.source_name == "резолюция.txt" and resolution.recommendations
 
 
 @pytest.mark.parametrize(("kwargs", "status", "text"), [

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import Stemmer
 
+from kb.textclean import xml_text
+
 __all__ = [
     "MAX_FILE_SIZE",
     "SUPPORTED_EXTENSIONS",
@@ -84,6 +86,7 @@ def extract_text(path: Path) -> str:
         text = _read_office(path)
     else:
         text = _decode(path.read_bytes())
+    text = xml_text(text)  # a NUL in a text file was a 500 on PostgreSQL, and stored as it was on SQLite
     if not text.replace("\ufeff", "").strip():
         raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
     if len(text) > MAX_TEXT_LENGTH:

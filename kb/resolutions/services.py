@@ -18,6 +18,7 @@ from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
 from kb.resolutions.models import Recommendation, Resolution
 from kb.resolutions.parser import Gazetteer, ParsedResolution, extract_text, parse_resolution
+from kb.textclean import xml_text
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
 from kb.vocabularies.topics import suggest_topics
@@ -52,7 +53,7 @@ def import_resolution_text(
 
 def parse_resolution_text(text: str) -> ParsedResolution:
     """What the parser recognises in a resolution text (nothing is stored)."""
-    return parse_resolution(text, gazetteer())
+    return parse_resolution(xml_text(text), gazetteer())
 
 
 def text_checksum(full_text: str) -> str:
@@ -73,6 +74,7 @@ def save_resolution(
     The CLI, the API and the web import all come here. ``structure.full_text`` identifies the resolution:
     if it was imported before, nothing new is created (``publish`` still publishes it).
     """
+    source_name = xml_text(source_name)  # a file name is the uploader's: it may carry anything
     existing = find_imported(structure.full_text)
     if existing is not None:
         if publish and existing.status != "published":
