@@ -1,7 +1,7 @@
 """What a URL carries, read safely: an <int:…> id beyond what the id columns hold gives 404, not a database
 error; so do such numbers in a query string or form (``bounded_int``, ``bounded_ids``); a page number stays in range
 (``page_arg``); a path to go back to is one of this site's (``local_path``); a request is for one of the site's
-own names (``SiteHosts``); no text of a URL or a form carries control characters (``CleanRequest``,
+own names (``SiteHosts``); no text of a URL carries control characters (``CleanRequest``,
 ``CleanStringConverter``)."""
 
 import re
@@ -37,17 +37,13 @@ class CleanStringConverter(UnicodeConverter):
 
 
 class CleanRequest(Request):
-    """A request whose query string and form carry no control characters (kb.textclean): what a view reads
-    from them reaches SQL, and a NUL there was a 500 on PostgreSQL (a collection search «?q=%00»), stored as it
-    was on SQLite. Tabs and line breaks stay."""
+    """A request whose query string carries no control characters (kb.textclean): what a view reads from it
+    reaches SQL, and a NUL there was a 500 on PostgreSQL (a collection search «?q=%00»). Tabs and line breaks
+    stay. Forms filter their own text fields (kb.forms); a password keeps every character it is typed with."""
 
     @cached_property
     def args(self):
         return _cleaned(self.parameter_storage_class, super().args)
-
-    @cached_property
-    def form(self):
-        return _cleaned(self.parameter_storage_class, super().form)
 
 
 def _cleaned(storage, values):

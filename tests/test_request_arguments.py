@@ -150,10 +150,10 @@ def test_a_control_character_in_a_url_never_reaches_the_database(client, url, st
     assert client.get(url).status_code == status
 
 
-def test_forms_and_query_strings_arrive_without_control_characters(app):
+def test_query_strings_arrive_without_control_characters_and_forms_as_sent(app):
     with app.test_request_context("/?q=%00%D0%BE%D0%BF%D1%8B%D1%82%09x&k%01=1", method="POST",
-                                  data={"note": "a\x00b\nc", "plain": "ok"}):
+                                  data={"password": "a\x0bb"}):
         from flask import request
 
         assert request.args.to_dict() == {"q": "опыт\tx", "k": "1"}  # a tab stays
-        assert request.form.to_dict() == {"note": "ab\nc", "plain": "ok"}
+        assert request.form.to_dict() == {"password": "a\x0bb"}  # forms filter their own fields
