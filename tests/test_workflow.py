@@ -1,5 +1,7 @@
 """Submission and moderation: the role × action matrix, history, notifications, audit."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -143,6 +145,30 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     assert "возвращена на доработку" in profile
     with app.app_context():
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
+
+
+def test_marking_notifications_read_leaves_one_that_came_after_the_page_new(app, world):
+    """«Отметить все как прочитанные» marked every unread row at the click, also one the user never saw; and read
+    ones were shown nowhere."""
+    from kb.accounts.services import notify
+
+    users, _ = world
+    owner = _client(app, users, "owner")
+    with app.app_context():
+        notify(users["owner"], "Практика «Первая» опубликована.")
+        db.session.commit()
+    profile = owner.get("/profile").get_data(as_text=True)
+    up_to = re.search(r'name="up_to" value="(\d+)"', profile).group(1)
+    with app.app_context():
+        notify(users["owner"], "Практика «Вторая» возвращена на доработку: уточните итоги.")
+        db.session.commit()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', profile).group(1)
+    assert owner.post("/notifications/read", data={"csrf_token": token, "up_to": up_to}).status_code == 302
+    page = owner.get("/profile").get_data(as_text=True)
+    new, read = page.split('<details class="read-notifications">')
+    assert "«Вторая» возвращена" in new and "«Первая»" not in new
+    assert "«Первая» опубликована" in read.split("</details>")[0]
+    assert 'Уведомления <span class="badge">1</span>' in page
 
 
 def test_a_long_return_comment_is_kept_whole_and_quoted_short_in_the_notification(app, world):

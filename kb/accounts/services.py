@@ -172,9 +172,20 @@ def unread_notifications(user: User) -> list[Notification]:
     ))
 
 
-def mark_notifications_read(user: User) -> None:
+def read_notifications(user: User, limit: int = 10) -> list[Notification]:
+    """The latest notifications the user has marked read (the page lists them under the new ones)."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_not(None))
+        .order_by(Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_notifications_read(user: User, up_to: int | None = None) -> None:
+    """Mark the user's unread notifications read: those up to id ``up_to``, the newest the page showed (one that
+    arrived after the page was opened stays new), or all of them."""
     for note in unread_notifications(user):
-        note.read_at = utcnow()
+        if up_to is None or note.id <= up_to:
+            note.read_at = utcnow()
 
 
 def load_user(user_id: str) -> User | None:

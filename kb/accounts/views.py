@@ -15,7 +15,7 @@ from kb.accounts.mail import mail_configured, send_mail
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
-from kb.routing import local_path, page_arg
+from kb.routing import bounded_int, local_path, page_arg
 from kb.search.saved import saved_searches
 from kb.vocabularies.models import Region
 
@@ -103,6 +103,7 @@ def _profile_page(new_secret: str | None = None):
         select(Practice.status, func.count()).where(Practice.owner_id == current_user.id).group_by(Practice.status)
     ).all())
     return render_template("accounts/profile.html", notifications=notes, counts=counts,
+                           read_notifications=services.read_notifications(current_user),
                            api_tokens=tokens.active_tokens(current_user), new_secret=new_secret,
                            searches=saved_searches(current_user))
 
@@ -110,7 +111,7 @@ def _profile_page(new_secret: str | None = None):
 @bp.post("/notifications/read")
 @login_required
 def notifications_read():
-    services.mark_notifications_read(current_user)
+    services.mark_notifications_read(current_user, bounded_int(request.form, "up_to"))
     db.session.commit()
     return redirect(url_for(".profile"))
 
