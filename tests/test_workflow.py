@@ -265,3 +265,27 @@ def test_an_organisation_typed_with_odd_spacing_reaches_its_methodists_queue(app
         assert db.session.get(Practice, older).organisation == "МАОУ «ЛИЦЕЙ № 1»"
         assert db.session.scalars(select(IndexOutbox.doc_id).where(IndexOutbox.id > known)).all() == [older]
     assert "сохранённая до свёртки" in methodist.get("/practices/moderation").get_data(as_text=True)
+
+
+def test_moderation_tab_counts_follow_the_region_filter(app, world, make_practice):
+    """With ?region= the list showed one region but the tab numbers counted the whole scope (3 listed as 1)."""
+    import re
+
+    users, practice = world
+    practice("submitted")
+    with app.app_context():
+        smolensk = make_practice("Смоленская практика", status="submitted", owner_id=users["owner"],
+                                 region_code="RU-SMO")
+        make_practice("Смоленская опубликованная", owner_id=users["owner"], region_code="RU-SMO")
+        make_practice("Челябинская опубликованная", owner_id=users["owner"])
+    admin = _client(app, users, "admin")
+
+    def tabs(url):
+        page = admin.get(url).get_data(as_text=True)
+        return dict(re.findall(r'status=(\w+)[^"]*"[^>]*>[^<]*<span class="count">(\d+)</span>', page)), page
+
+    counts, page = tabs("/practices/moderation?region=RU-SMO")
+    assert (counts["submitted"], counts["published"]) == ("1", "1")
+    assert f"/practices/{smolensk}\"" in page
+    counts, _ = tabs("/practices/moderation")
+    assert (counts["submitted"], counts["published"]) == ("2", "2")

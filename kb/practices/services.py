@@ -261,9 +261,12 @@ def moderation_queue(user: User, status: str = "submitted", region_code: str | N
     return list(db.session.scalars(query.options(selectinload(Practice.region), selectinload(Practice.owner))))
 
 
-def moderation_counts(user: User) -> dict[str, int]:
-    """Practices per status in the moderator's scope."""
-    query = scoped_practices(select(Practice.status, func.count()).group_by(Practice.status), user)
+def moderation_counts(user: User, region_code: str | None = None) -> dict[str, int]:
+    """Practices per status in the moderator's scope, in one region when the queue is filtered by it."""
+    query = select(Practice.status, func.count()).group_by(Practice.status)
+    if region_code:
+        query = query.where(Practice.region_code == region_code)
+    query = scoped_practices(query, user)
     return dict(db.session.execute(query).all())
 
 

@@ -222,5 +222,5 @@ def moderation():
     region = request.args.get("region") or None
     return render_template(
         "practices/moderation.html", practices=services.moderation_queue(current_user, status, region),
-        counts=services.moderation_counts(current_user), status=status, region=region, labels=labels(),
+        counts=services.moderation_counts(current_user, region), status=status, region=region, labels=labels(),
     )
