@@ -282,6 +282,16 @@ def scoped_practices(query: Select, user: User) -> Select:
     return query.where(Practice.id.is_(None))
 
 
+def left_scope_message(user: User, practice: Practice) -> str:
+    """What a moderator is told when their own edit moved the practice out of their scope (its region or
+    organisation changed), so that they may no longer open it."""
+    if user.scope_region_code and practice.region:
+        return (f"Практика перешла в регион «{practice.region.name}»: теперь её рассматривают методисты этого "
+                "региона, в вашей очереди её больше нет.")
+    moved = "вашему региону" if user.scope_region_code else "организации, которую вы модерируете"
+    return f"Практика больше не относится к {moved}: в вашей очереди её больше нет."
+
+
 def count_view(practice_id: int) -> None:
     """Add one page view to the practice if it is published: a single UPDATE that keeps its change time."""
     db.session.execute(update(Practice).where(Practice.id == practice_id, Practice.status == "published")
