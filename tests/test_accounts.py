@@ -163,12 +163,31 @@ def test_admin_changes_roles_and_it_is_audited(app, make_user):
     row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", audit, re.S).group(0)
     assert "<td>Смена роли</td>" in row and f"пользователь №{user_id}" in row
     assert "было: роль: Педагог; регион модерации: —; организация модерации: —<br>" in row
-    assert "стало: роль: Методист; регион модерации: RU-SMO" in row
+    assert "стало: роль: Методист; регион модерации: Смоленская область; организация модерации: —" in row
+    assert "RU-SMO" not in row
     assert "role_changed" not in row and "{" not in row
     assert '<option value="role_changed">Смена роли</option>' in audit
     self_demotion = admin.post(f"/admin/users/{admin_id}", data={
         "role": "teacher", "csrf_token": csrf_from(admin, f"/admin/users/{admin_id}")}, follow_redirects=True)
     assert "Нельзя снять роль администратора" in self_demotion.get_data(as_text=True)
+
+
+def test_a_region_and_an_organisation_together_are_refused_on_the_role_form(app, make_user):
+    """Both filled in: the organisation was dropped without a word and «Роль сохранена.» shown."""
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    user_id = make_user("teacher")
+    url = f"/admin/users/{user_id}"
+    response = admin.post(url, data={"role": "methodist", "scope_region": "RU-TA",
+                                     "scope_organisation": "Гимназия № 2 Казани", "csrf_token": csrf_from(admin, url)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Роль сохранена." not in page
+    assert "Методист модерирует либо регион, либо организацию" in page and "field--error" in page
+    assert 'value="Гимназия № 2 Казани"' in page
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.role, user.scope_region_code, user.scope_organisation) == ("teacher", None, None)
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed")) is None
 
 
 @pytest.mark.parametrize("url", ["/admin/users", "/admin/audit", "/practices/moderation"])

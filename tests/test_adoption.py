@@ -52,8 +52,8 @@ def test_reports_are_counted_by_region(app, setup):
     with app.app_context():
         summary = adoption_summary(setup["published"])
         in_db = db.session.scalar(select(func.count()).select_from(PracticeAdoption))
-        assert summary.count == in_db == 3
-        assert [(g.name, len(g.adoptions)) for g in summary.regions] == [
+        assert summary.count == summary.reports == in_db == 3 and summary.region_count == 2
+        assert [(g.name, len(g.organisations)) for g in summary.regions] == [
             ("Смоленская область", 2), ("Челябинская область", 1)]
         assert adoption_counts() == {setup["published"]: 3}
         assert adoption_counts([setup["draft"]]) == {}
@@ -73,6 +73,49 @@ def test_a_second_report_of_the_same_organisation_replaces_the_first(app, setup)
     with app.app_context():
         adoptions = db.session.scalars(select(PracticeAdoption)).all()
         assert [(a.organisation, a.comment) for a in adoptions] == [("маоу «сош № 5»", "Закончили год")]
+
+
+def test_one_school_reported_by_two_colleagues_counts_once(app, setup, make_user):
+    """A second colleague's report of the same school made «3 организации» of 2 and listed the school twice."""
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, setup["teacher"])
+    sign_in(second, make_user("teacher"))
+    _report(first, setup["published"], comment="Начали в 5 классе")
+    _report(first, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO")
+    _report(second, setup["published"], organisation="маоу  «СОШ № 5»", comment="Продолжили в 6 классе")
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        assert (summary.count, summary.region_count, summary.reports) == (2, 2, 3)
+        che = next(g for g in summary.regions if g.name == "Челябинская область")
+        assert [(o.name, [a.comment for a in o.adoptions]) for o in che.organisations] == [
+            ("маоу «СОШ № 5»", ["Продолжили в 6 классе", "Начали в 5 классе"])]
+    html = _block(app, setup["published"])
+    assert "<strong>2 организации</strong> в 2 регионах." in html
+    assert html.count("СОШ № 5»</strong>") == 1 and "(2 сообщения)" in html
+    assert "Начали в 5 классе" in html and "Продолжили в 6 классе" in html
+
+
+def test_a_report_without_a_region_adds_no_region(app, setup):
+    """«Регион не указан» was counted as a region: «2 организации в 2 регионах» for schools of one region."""
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    _report(teacher, setup["published"], organisation="Гимназия № 2 Казани", region="")
+    html = _block(app, setup["published"])
+    assert "<strong>1 организация</strong>." in html and "регионе" not in html
+    _report(teacher, setup["published"])
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        assert (summary.count, summary.region_count, summary.without_region) == (2, 1, 1)
+        assert [g.name for g in summary.regions] == ["Челябинская область", "Регион не указан"]
+    html = _block(app, setup["published"])
+    assert "<strong>2 организации</strong> в 1 регионе (у 1 из них регион не указан)." in html
+    # the same school reported again without its region joins it instead of counting as another one
+    colleague = app.test_client()
+    sign_in(colleague, setup["second"])
+    _report(colleague, setup["published"], organisation="МАОУ «СОШ № 5»", region="", comment="Без региона")
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        assert (summary.count, summary.region_count, summary.without_region, summary.reports) == (2, 1, 1, 3)
 
 
 def test_who_may_report(app, setup):

@@ -244,6 +244,8 @@ def test_row_limit():
     assert len(read_registry(data, 6).rows) == 6
     with pytest.raises(RegistryError, match="больше 5 строк"):
         read_registry(data, 5)
+    with pytest.raises(RegistryError, match="больше 1 строки:"):  # not «больше 1 строк»
+        read_registry(data, 1)
 
 
 def test_xlsx_keeps_cell_types():

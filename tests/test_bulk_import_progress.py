@@ -190,3 +190,19 @@ def test_rows_are_committed_in_batches_so_a_broken_import_keeps_what_it_wrote(ap
     jobs.run(app, token)
     assert [p.external_id for p in practices(app)] == ["K-1", "K-2", "K-3"]
     assert "создано 1" in client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("total", "words"), [(1, "из 1 строки"), (2, "из 2 строк"), (5, "из 5 строк"),
+                                               (21, "из 21 строки"), (111, "из 111 строк")])
+def test_the_progress_and_the_row_limit_agree_with_their_number(app, client, make_user, started, total, words):
+    """The page always said «строк»: «Обработано 0 из 21 строк», «Не больше 21 строк в одном реестре»."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("N-1", "Одна")])
+    confirm(client, token)
+    writer = jobs.ProgressWriter(staged_upload(app, token))
+    writer.start(total)
+    writer._save()
+    assert f"Обработано 0 {words}</label>" in client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    app.config["BULK_IMPORT_MAX_ROWS"] = total
+    limit = words.replace("из", "Не больше") + " в одном реестре"
+    assert limit in client.get("/import/practices").get_data(as_text=True)

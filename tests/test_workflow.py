@@ -334,3 +334,57 @@ def test_an_organisation_typed_with_odd_spacing_reaches_its_methodists_queue(app
         assert db.session.get(Practice, older).organisation == "МАОУ «ЛИЦЕЙ № 1»"
         assert db.session.scalars(select(IndexOutbox.doc_id).where(IndexOutbox.id > known)).all() == [older]
     assert "сохранённая до свёртки" in methodist.get("/practices/moderation").get_data(as_text=True)
+
+
+def test_moderation_tab_counts_follow_the_region_filter(app, world, make_practice):
+    """With ?region= the list showed one region but the tab numbers counted the whole scope (3 listed as 1)."""
+    import re
+
+    users, practice = world
+    practice("submitted")
+    with app.app_context():
+        smolensk = make_practice("Смоленская практика", status="submitted", owner_id=users["owner"],
+                                 region_code="RU-SMO")
+        make_practice("Смоленская опубликованная", owner_id=users["owner"], region_code="RU-SMO")
+        make_practice("Челябинская опубликованная", owner_id=users["owner"])
+    admin = _client(app, users, "admin")
+
+    def tabs(url):
+        page = admin.get(url).get_data(as_text=True)
+        return dict(re.findall(r'status=(\w+)[^"]*"[^>]*>[^<]*<span class="count">(\d+)</span>', page)), page
+
+    counts, page = tabs("/practices/moderation?region=RU-SMO")
+    assert (counts["submitted"], counts["published"]) == ("1", "1")
+    assert f"/practices/{smolensk}\"" in page
+    counts, _ = tabs("/practices/moderation")
+    assert (counts["submitted"], counts["published"]) == ("2", "2")
+
+
+def test_a_methodist_who_moves_a_practice_to_another_region_is_told_where_it_went(app, world):
+    """The save said «Изменения сохранены.» and then sent the methodist to «Страница не найдена»."""
+    users, practice = world
+    pid = practice("submitted")
+    methodist = _client(app, users, "methodist_in")
+    form = {"title": "Практика в статусе submitted", "annotation": "Описание практики для проверки поиска.",
+            "authors": "Иванова Анна Петровна, учитель начальных классов", "organisation": "МАОУ «ЛИЦЕЙ № 1»",
+            "levels": ["primary"], "subjects": ["mathematics"], "topics": ["research_projects"], "year": "2020"}
+    saved = methodist.post(f"/practices/{pid}/edit", data=dict(form, region="RU-CHE", results="Итоги года."))
+    assert saved.headers["Location"] == f"/practices/{pid}"  # still in scope: back to the practice
+    moved = methodist.post(f"/practices/{pid}/edit", data=dict(form, region="RU-SMO"))
+    assert moved.status_code == 302 and moved.headers["Location"] == "/practices/moderation?status=submitted"
+    page = methodist.get(moved.headers["Location"])
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Изменения сохранены." in text
+    assert "Практика перешла в регион «Смоленская область»: теперь её рассматривают методисты этого региона" in text
+    assert f"/practices/{pid}\"" in _client(app, users, "methodist_out").get("/practices/moderation").get_data(
+        as_text=True)
+    with app.app_context():
+        assert db.session.get(Practice, pid).region_code == "RU-SMO"
+    # an organisation's methodist who renames the organisation is told so too
+    pid = practice("submitted")
+    org = _client(app, users, "methodist_org")
+    moved = org.post(f"/practices/{pid}/edit?confirm_duplicates=1", data=  # same text as the first one
+                     dict(form, region="RU-CHE", organisation="МБОУ «СОШ № 2»"))
+    assert moved.headers["Location"] == "/practices/moderation?status=submitted"
+    assert "больше не относится к организации, которую вы модерируете" in org.get(moved.headers["Location"]).get_data(
+        as_text=True)

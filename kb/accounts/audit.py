@@ -5,7 +5,9 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from kb.accounts.models import ROLE_LABELS, AuditEvent
+from kb.extensions import db
 from kb.templating import status_label
+from kb.vocabularies.models import Region
 
 ACTIONS = {
     "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
@@ -54,6 +56,9 @@ def _value(key: str, value: object) -> str:
         return status_label(str(value))
     if key == "role":
         return ROLE_LABELS.get(str(value), str(value))
+    if key == "scope_region":  # the name, as the role form shows it; the code if the region is gone
+        region = db.session.get(Region, str(value))
+        return region.name if region else str(value)
     return _VALUES.get(key, {}).get(str(value), str(value))
 
 

@@ -1,10 +1,10 @@
 """Account forms."""
 
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from kb.accounts.models import ROLE_LABELS
-from kb.accounts.services import MIN_PASSWORD_LENGTH
+from kb.accounts.services import MIN_PASSWORD_LENGTH, SCOPE_EITHER
 from kb.forms import Form
 
 PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
@@ -46,3 +46,7 @@ class RoleForm(Form):
     role = SelectField("Роль", choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()])
     scope_region = SelectField("Регион модерации", validators=[Optional()], validate_choice=True)
     scope_organisation = StringField("или организация модерации", validators=[Optional(), Length(max=500)])
+
+    def validate_scope_organisation(self, field: StringField) -> None:
+        if self.scope_region.data and (field.data or "").strip():
+            raise ValidationError(SCOPE_EITHER)

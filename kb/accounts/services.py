@@ -16,6 +16,7 @@ from kb.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 RESET_LINK_LIFETIME = timedelta(hours=48)
+SCOPE_EITHER = "Методист модерирует либо регион, либо организацию: выберите что-то одно, другое поле оставьте пустым."
 # Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -131,12 +132,12 @@ def change_role(
         raise AccountError(f"Неизвестная роль: {role}.")
     if role == "methodist" and not (scope_region_code or (scope_organisation or "").strip()):
         raise AccountError("Для методиста укажите область модерации: регион или организацию.")
+    if scope_region_code and (scope_organisation or "").strip():
+        raise AccountError(SCOPE_EITHER)
     before = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
     user.role = role
     user.scope_region_code = scope_region_code or None if role == "methodist" else None
     user.scope_organisation = (scope_organisation or "").strip() or None if role == "methodist" else None
-    if user.scope_region_code:
-        user.scope_organisation = None
     after = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
     if before != after:
         record("role_changed", actor, "user", user.id, details={"before": before, "after": after})

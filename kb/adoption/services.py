@@ -25,7 +25,8 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
                     comment: str, result: str = "") -> tuple[PracticeAdoption, bool]:
     """Record that ``user``'s organisation applied the practice; (report, False) when it updates their earlier one.
 
-    One organisation reported by one user counts once: a second report from them replaces the first.
+    One organisation reported by one user counts once: a second report from them replaces the first. Colleagues
+    reporting the same organisation each keep their report; adoption_summary counts the organisation once.
     """
     if not practice.is_published:
         raise ValueError("only published practices can be adopted")
@@ -47,36 +48,70 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
 
 
 @dataclass
-class RegionGroup:
-    """The reports from one region (or with none given)."""
+class OrganisationGroup:
+    """The reports about one organisation (its name compared with case, ё and spacing folded), newest first."""
 
     name: str
     adoptions: list[PracticeAdoption] = field(default_factory=list)
 
 
 @dataclass
+class RegionGroup:
+    """The organisations from one region (or with none given)."""
+
+    name: str
+    organisations: list[OrganisationGroup] = field(default_factory=list)
+
+
+@dataclass
 class AdoptionSummary:
-    """How many adopted a practice and where, regions with the most reports first."""
+    """How many organisations adopted a practice and where, regions with the most organisations first.
+
+    ``count`` is of distinct organisations (two colleagues reporting one school count it once), ``region_count``
+    of the named regions only (a report without a region adds no region), ``without_region`` of the
+    organisations under «Регион не указан», ``reports`` of all reports.
+    """
 
     count: int
+    region_count: int
+    without_region: int
+    reports: int
     regions: list[RegionGroup]
 
 
 def adoption_summary(practice_id: int) -> AdoptionSummary:
-    """Every report on a practice grouped by region."""
+    """Every report on a practice grouped by region, then by organisation.
+
+    A report without a region joins the organisation of the same name when exactly one region has it, since
+    that is the school the reporter meant; otherwise it goes to «Регион не указан», which comes last.
+    """
     adoptions = list(db.session.scalars(
         select(PracticeAdoption).where(PracticeAdoption.practice_id == practice_id)
         .options(selectinload(PracticeAdoption.region))
         .order_by(PracticeAdoption.created_at.desc(), PracticeAdoption.id.desc())
     ))
-    groups: dict[str, RegionGroup] = {}
-    order: dict[str, int] = {}
-    for adoption in adoptions:
-        name = adoption.region.name if adoption.region else NO_REGION
-        groups.setdefault(name, RegionGroup(name)).adoptions.append(adoption)
-        order[name] = adoption.region.sort_order if adoption.region else 10**6
-    regions = sorted(groups.values(), key=lambda g: (-len(g.adoptions), order[g.name]))
-    return AdoptionSummary(len(adoptions), regions)
+    organisations: dict[tuple[str, str | None], OrganisationGroup] = {}
+    regions: dict[str | None, RegionGroup] = {}
+    sort_order: dict[str | None, int] = {None: 10**6}
+    for adoption in sorted(adoptions, key=lambda a: a.region_code is None):  # stable: newest first stays
+        code = adoption.region_code
+        if code is None:
+            named = [key for key in organisations if key[0] == _fold(adoption.organisation) and key[1]]
+            code = named[0][1] if len(named) == 1 else None
+        key = (_fold(adoption.organisation), code)
+        if key not in organisations:
+            organisations[key] = OrganisationGroup(adoption.organisation)
+            if code not in regions:  # reports with a region come first, so this is the report's own region
+                regions[code] = RegionGroup(adoption.region.name if adoption.region else NO_REGION)
+                if adoption.region:
+                    sort_order[code] = adoption.region.sort_order
+            regions[code].organisations.append(organisations[key])
+        organisations[key].adoptions.append(adoption)
+    ordered = sorted(regions.items(), key=lambda item: (item[0] is None, -len(item[1].organisations),
+                                                          sort_order[item[0]]))
+    return AdoptionSummary(len(organisations), sum(1 for code in regions if code is not None),
+                           len(regions[None].organisations) if None in regions else 0, len(adoptions),
+                           [group for _, group in ordered])
 
 
 def adoption_counts(practice_ids: list[int] | None = None) -> dict[int, int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
 from kb.practices.models import SECTIONS
+from kb.templating import plural
 from kb.textclean import xml_text
 
 # (field, header written in the template, other accepted headers)
@@ -235,7 +236,8 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int) -> Registry:
             continue
         rows.append(RawRow(number, cells))
     if len(rows) > max_rows:
-        raise RegistryError(f"В реестре больше {max_rows} строк: разделите его на несколько файлов.")
+        rows_word = plural(max_rows, "строки", "строк", "строк")  # «больше 21 строки», «больше 5000 строк»
+        raise RegistryError(f"В реестре больше {max_rows} {rows_word}: разделите его на несколько файлов.")
     if not rows:
         raise RegistryError("В реестре нет строк с практиками — только заголовки.")
     return Registry(columns, rows, warnings)

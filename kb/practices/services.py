@@ -262,9 +262,12 @@ def moderation_queue(user: User, status: str = "submitted", region_code: str | N
     return list(db.session.scalars(query.options(selectinload(Practice.region), selectinload(Practice.owner))))
 
 
-def moderation_counts(user: User) -> dict[str, int]:
-    """Practices per status in the moderator's scope."""
-    query = scoped_practices(select(Practice.status, func.count()).group_by(Practice.status), user)
+def moderation_counts(user: User, region_code: str | None = None) -> dict[str, int]:
+    """Practices per status in the moderator's scope, in one region when the queue is filtered by it."""
+    query = select(Practice.status, func.count()).group_by(Practice.status)
+    if region_code:
+        query = query.where(Practice.region_code == region_code)
+    query = scoped_practices(query, user)
     return dict(db.session.execute(query).all())
 
 
@@ -278,6 +281,16 @@ def scoped_practices(query: Select, user: User) -> Select:
         folded = " ".join(user.scope_organisation.lower().replace("ё", "е").split())
         return query.where(func.replace(func.lower(Practice.organisation), "ё", "е") == folded)
     return query.where(Practice.id.is_(None))
+
+
+def left_scope_message(user: User, practice: Practice) -> str:
+    """What a moderator is told when their own edit moved the practice out of their scope (its region or
+    organisation changed), so that they may no longer open it."""
+    if user.scope_region_code and practice.region:
+        return (f"Практика перешла в регион «{practice.region.name}»: теперь её рассматривают методисты этого "
+                "региона, в вашей очереди её больше нет.")
+    moved = "вашему региону" if user.scope_region_code else "организации, которую вы модерируете"
+    return f"Практика больше не относится к {moved}: в вашей очереди её больше нет."
 
 
 def count_view(practice_id: int) -> None:

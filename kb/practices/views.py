@@ -57,6 +57,9 @@ def _save(form: PracticeForm, practice=None):
         message = "Практика отправлена на рассмотрение методисту."
     db.session.commit()
     flash(message, "success")
+    if not policy.can_view(current_user, practice):  # a methodist moved it to another region or organisation
+        flash(services.left_scope_message(current_user, practice), "info")
+        return redirect(url_for(".moderation", status=practice.status))
     return redirect(url_for(".detail", practice_id=practice.id))
 
 
@@ -222,5 +225,5 @@ def moderation():
     region = request.args.get("region") or None
     return render_template(
         "practices/moderation.html", practices=services.moderation_queue(current_user, status, region),
-        counts=services.moderation_counts(current_user), status=status, region=region, labels=labels(),
+        counts=services.moderation_counts(current_user, region), status=status, region=region, labels=labels(),
     )
