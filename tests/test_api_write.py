@@ -245,6 +245,23 @@ def test_patch_changes_only_given_fields_and_keeps_a_version(app, people):
     assert _count(app, PracticeVersion) == 1
 
 
+def test_a_patch_of_nothing_new_keeps_the_version_and_the_etag(app, people):
+    """With several levels, read back in the vocabulary's order, every PATCH (even «{}») looked like a change: a
+    new empty version in the history, a new time and a new ETag."""
+    _, headers, practice = people
+    pid = practice("draft")
+    client = app.test_client()
+    first = client.patch(f"/api/v1/practices/{pid}", json={
+        "levels": ["secondary", "professional_development", "basic", "primary"],
+        "topics": ["research_projects", "olympiads", "school_science_society"]}, headers=headers["owner"])
+    assert first.status_code == 200 and _count(app, PracticeVersion) == 1
+    etag = client.get(f"/api/v1/practices/{pid}", headers=headers["owner"]).headers["ETag"]
+    for body in ({}, {"levels": ["primary", "basic", "secondary", "professional_development"]}):
+        again = client.patch(f"/api/v1/practices/{pid}", json=body, headers={**headers["owner"], "If-Match": etag})
+        assert again.status_code == 200 and again.headers["ETag"] == etag
+    assert _count(app, PracticeVersion) == 1
+
+
 def test_patch_validation_error_changes_nothing(app, people):
     _, headers, practice = people
     pid = practice("draft")

@@ -106,6 +106,12 @@ def snapshot(practice: Practice) -> dict:
     }
 
 
+def _unordered(content: dict) -> dict:
+    """A snapshot with its vocabulary lists as sets: the same levels in another order are the same content."""
+    return {key: frozenset(value) if key in ("levels", "subjects", "topics") else value
+            for key, value in content.items()}
+
+
 def _apply(practice: Practice, data: PracticeData) -> None:
     practice.title = data.title.strip()
     for key in SECTION_KEYS:
@@ -120,10 +126,14 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     municipality = db.session.get(Municipality, data.municipality_id) if data.municipality_id else None
     in_region = municipality is not None and municipality.region_code == data.region_code
     practice.municipality_id = municipality.id if in_region else None
-    practice.levels = list(db.session.scalars(
-        select(EducationLevel).where(EducationLevel.code.in_(data.level_codes))))
-    practice.subjects = list(db.session.scalars(select(Subject).where(Subject.code.in_(data.subject_codes))))
-    practice.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(data.topic_codes))))
+    # In the order the practice's relationships read them back (sort_order), so that a snapshot taken now and one
+    # taken after a reload agree.
+    practice.levels = list(db.session.scalars(select(EducationLevel).where(EducationLevel.code.in_(data.level_codes))
+                                              .order_by(EducationLevel.sort_order, EducationLevel.code)))
+    practice.subjects = list(db.session.scalars(select(Subject).where(Subject.code.in_(data.subject_codes))
+                                                .order_by(Subject.sort_order, Subject.code)))
+    practice.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(data.topic_codes))
+                                              .order_by(Topic.sort_order, Topic.code)))
     practice.year = data.year
     practice.event = data.event.strip()
     practice.spread_level = data.spread_level or None
@@ -145,8 +155,8 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
     before = snapshot(practice)
     _apply(practice, data)
     db.session.flush()
-    if snapshot(practice) == before:
-        return False
+    if _unordered(snapshot(practice)) == _unordered(before):
+        return False  # the same content: no version, no new time (a PATCH of nothing changed the ETag)
     number = (db.session.scalar(select(func.max(PracticeVersion.number))
                                 .where(PracticeVersion.practice_id == practice.id)) or 0) + 1
     db.session.add(PracticeVersion(practice_id=practice.id, number=number, snapshot=before, author_id=user.id))
