@@ -85,6 +85,49 @@ def test_sitemap_lists_published_items_only_with_lastmod(app, make_practice):
     assert "Практика draft" not in text and "Черновик" not in text
 
 
+def _sitemap_locs(client, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == f"{{{NS['s']}}}urlset"
+    return [url.findtext("s:loc", namespaces=NS) for url in root.findall("s:url", NS)]
+
+
+def test_sitemap_over_the_per_file_limit_becomes_an_index_of_numbered_files(app, make_practice):
+    """/sitemap.xml put every URL in one file, past the protocol's 50,000 URLs a sitemap may hold."""
+    with app.app_context():
+        practices = [make_practice(f"Практика {n}") for n in range(3)]
+        make_practice("Черновик", status="draft")
+        db.session.add_all([Resolution(title=f"Резолюция {n}", checksum=str(n) * 64, status="published")
+                            for n in range(2)])
+        db.session.commit()
+        resolutions = db.session.scalars(select(Resolution.id).order_by(Resolution.id)).all()
+    client = app.test_client()
+    everything = _sitemap_locs(client, "/sitemap.xml")  # 5 sections + 3 practices + 2 resolutions fit one file
+    assert len(everything) == 10
+    assert everything[5:] == ([f"http://localhost/practices/{pid}" for pid in practices]
+                              + [f"http://localhost/resolutions/{rid}" for rid in resolutions])
+    assert _sitemap_locs(client, "/sitemap-1.xml") == everything
+
+    app.config["SITEMAP_MAX_URLS"] = 3
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    index = ElementTree.fromstring(response.data)
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
+    files = [entry.findtext("s:loc", namespaces=NS) for entry in index.findall("s:sitemap", NS)]
+    assert files == [f"http://localhost/sitemap-{n}.xml" for n in range(1, 5)]
+    parts = [_sitemap_locs(client, loc.removeprefix("http://localhost")) for loc in files]
+    assert [len(part) for part in parts] == [3, 3, 3, 1]
+    assert [loc for part in parts for loc in part] == everything
+    for missing in ("/sitemap-0.xml", "/sitemap-5.xml", "/sitemap-99999999999.xml"):
+        assert client.get(missing).status_code == 404
+    assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+
+    app.config["SITEMAP_MAX_URLS"] = 10**6  # never past the protocol's 50,000
+    assert _sitemap_locs(client, "/sitemap.xml") == everything
+
+
 def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(app):
     response = app.test_client().get("/robots.txt")
     assert response.mimetype == "text/plain"
