@@ -22,6 +22,7 @@ from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json
 from kb.resolutions.models import Resolution
 from kb.resolutions.services import get_public_resolution, public_resolutions, resolution_to_json
+from kb.routing import whole_number
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
 from kb.vocabularies import data
@@ -165,9 +166,10 @@ def _paging() -> tuple[int, int]:
         if not raw:
             numbers[name] = default
             continue
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= high:
+        number = whole_number(raw)
+        if number is None or not 1 <= number <= high:
             raise ApiProblem(400, f"Параметр {name}: целое число от 1 до {high}.")
-        numbers[name] = int(raw)
+        numbers[name] = number
     return numbers["page"], numbers["per_page"]
 
 
