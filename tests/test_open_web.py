@@ -85,6 +85,36 @@ def test_sitemap_lists_published_items_only_with_lastmod(app, make_practice):
     assert "Практика draft" not in text and "Черновик" not in text
 
 
+def test_openapi_gives_the_page_bounds_the_api_enforces(app):
+    """page and per_page had no minimum or maximum, so requests valid by the document (per_page=0) were a 400."""
+    app.config["SEARCH_MAX_PAGE"] = 7
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    bounds = {}
+    for path, operations in document["paths"].items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in ("page", "per_page"):
+                bounds[path, parameter["name"]] = (parameter["schema"]["minimum"], parameter["schema"]["maximum"])
+    expected = {}
+    for path in ("search", "practices", "resolutions", "collections"):
+        expected[f"/api/v1/{path}", "page"] = (1, 7 if path == "search" else 100_000)
+        expected[f"/api/v1/{path}", "per_page"] = (1, 100)
+    assert bounds == expected
+    for (path, name), (low, high) in bounds.items():
+        for value, status in ((low, 200), (high, 200), (low - 1, 400), (high + 1, 400)):
+            assert client.get(path, query_string={name: value}).status_code == status, (path, name, value)
+
+
+def test_openapi_describes_every_parameter_in_russian(app):
+    """The search's type parameter was described in English only («practice, resolution, recommendation»)."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if "description" in parameter:
+                    assert re.search("[а-яё]", parameter["description"], re.IGNORECASE), (path, parameter["name"])
+
+
 def _sitemap_locs(client, path: str) -> list[str]:
     response = client.get(path)
     assert response.status_code == 200

@@ -13,6 +13,7 @@ from indexer import FACET_FIELDS
 from kb.api import schemas
 from kb.api.auth import api_user, protect
 from kb.api.payloads import ApiProblem
+from kb.api.schemas import LIST_MAX_PAGE
 from kb.api.spec import operation
 from kb.collections import services as collections
 from kb.collections.models import Collection
@@ -31,7 +32,6 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 protect(bp)
 
-LIST_MAX_PAGE = 100_000
 ITEM_ENDPOINTS = {"practice": ("practices.detail", "practice_id"),
                   "resolution": ("resolutions.detail", "resolution_id"),
                   "recommendation": ("resolutions.recommendation", "recommendation_id")}
