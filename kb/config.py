@@ -66,6 +66,9 @@ class DefaultConfig:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     MAIL_FROM = "bank@localhost"
+    # URLs in one sitemap file: /sitemap.xml lists them all while they fit, past that it is an index of
+    # /sitemap-1.xml, /sitemap-2.xml… (the sitemaps protocol allows 50,000, more is taken as 50,000).
+    SITEMAP_MAX_URLS = 50_000
     # OAI-PMH (/oai): records per list page; the e-mail Identify gives (MAIL_FROM when empty); the repository
     # part of identifiers, oai:<it>:practice/<id> (this site's host name when empty; set it in production so
     # identifiers do not change with the address harvesters use).

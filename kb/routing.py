@@ -80,7 +80,24 @@ def bounded_ids(values) -> list[int]:
 def page_arg(args) -> int:
     """The ``page`` a paginated list is asked for, from 1 to MAX_PAGE: a page past the end is an empty page, a
     nonsense one the first."""
-    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+    number = whole_number(args.get("page"))
+    return 1 if number is None else min(max(number, 1), MAX_PAGE)
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def whole_number(text: str | None) -> int | None:
+    """A whole number written in ASCII digits (spaces around allowed), or None: what ``int()`` takes besides —
+    «１», «٢», «1_000» — is not a number in a URL, and a number of thousands of digits is not one either
+    (``int()`` refuses it with a ValueError)."""
+    text = (text or "").strip()
+    if not _WHOLE_NUMBER.fullmatch(text):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 # Characters a browser drops from a URL (tab, line breaks) or reads as "/" (a backslash): "/\t/evil.example"

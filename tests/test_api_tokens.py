@@ -2,8 +2,9 @@
 
 import hashlib
 import re
+import secrets
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kb.accounts.models import AuditEvent
 from kb.accounts.tokens import ApiToken
@@ -173,3 +174,31 @@ def test_rate_limit_per_token(app, make_user, make_token):
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     # Another token has its own allowance.
     assert api.get("/api/v1/vocabularies", headers=bearer(second)).status_code == 200
+
+
+def test_tokens_that_do_not_authenticate_share_the_address_limit(app, make_user, make_token):
+    """Each made-up Bearer value had a bucket of its own, so random tokens were never limited (only 401s)."""
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    valid = make_token(make_user("teacher"))
+    api = app.test_client()
+    statements: list[str] = []
+
+    def record(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert api.get("/api/v1/vocabularies", headers=bearer(valid)).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # The token is looked up once, although both the limit and the authentication need it.
+    assert sum("FROM api_token" in statement for statement in statements) == 1
+    for _ in range(3):
+        assert api.get("/api/v1/vocabularies", headers=bearer("kb_" + secrets.token_urlsafe(32))).status_code == 401
+    limited = api.get("/api/v1/vocabularies", headers=bearer("kb_" + secrets.token_urlsafe(32)))
+    assert limited.status_code == 429
+    assert api.get("/api/v1/vocabularies", headers={"Authorization": "Basic eDp5"}).status_code == 429
+    assert api.get("/api/v1/vocabularies").status_code == 429, "the same address without a token"
+    assert api.get("/api/v1/vocabularies", headers=bearer(valid)).status_code == 200, "a valid token counts apart"

@@ -359,6 +359,24 @@ def test_protocol_errors(app, client, make_practice, query, code):
         assert (attributes == {}) == (code in ("badVerb", "badArgument"))
 
 
+@pytest.mark.parametrize(("arguments", "code"), [
+    ({"verb": "ListIdentifiers", "from": "２020-01-01"}, "badArgument"),
+    ({"verb": "ListRecords", "from": "٢٠٢٠-01-01", "until": "2099-01-01"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "until": "2030-01-01T00:00:0０Z"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "from": "2020-01-01\n"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "set": "type:practice\n"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc\n"}, "badArgument"),
+    ({"verb": "GetRecord", "identifier": "oai:localhost:practice/1٢"}, "idDoesNotExist"),
+])
+def test_arguments_take_only_ascii_digits_and_no_final_newline(app, client, make_practice, arguments, code):
+    """Fullwidth or Arabic-Indic digits in from/until were read as ASCII ones and echoed, against the schema."""
+    with app.app_context():
+        make_practice(id=12)
+    document = oai(client, {"metadataPrefix": "oai_dc"} | arguments)
+    assert error_code(document) == code
+    assert "\n" not in "".join(document.find("oai:request", NS).attrib.values())
+
+
 def test_tampered_resumption_token_is_refused(app, client, make_practice):
     app.config["OAI_PAGE_SIZE"] = 1
     with app.app_context():

@@ -85,6 +85,79 @@ def test_sitemap_lists_published_items_only_with_lastmod(app, make_practice):
     assert "Практика draft" not in text and "Черновик" not in text
 
 
+def test_openapi_gives_the_page_bounds_the_api_enforces(app):
+    """page and per_page had no minimum or maximum, so requests valid by the document (per_page=0) were a 400."""
+    app.config["SEARCH_MAX_PAGE"] = 7
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    bounds = {}
+    for path, operations in document["paths"].items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in ("page", "per_page"):
+                bounds[path, parameter["name"]] = (parameter["schema"]["minimum"], parameter["schema"]["maximum"])
+    expected = {}
+    for path in ("search", "practices", "resolutions", "collections"):
+        expected[f"/api/v1/{path}", "page"] = (1, 7 if path == "search" else 100_000)
+        expected[f"/api/v1/{path}", "per_page"] = (1, 100)
+    assert bounds == expected
+    for (path, name), (low, high) in bounds.items():
+        for value, status in ((low, 200), (high, 200), (low - 1, 400), (high + 1, 400)):
+            assert client.get(path, query_string={name: value}).status_code == status, (path, name, value)
+
+
+def test_openapi_describes_every_parameter_in_russian(app):
+    """The search's type parameter was described in English only («practice, resolution, recommendation»)."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if "description" in parameter:
+                    assert re.search("[а-яё]", parameter["description"], re.IGNORECASE), (path, parameter["name"])
+
+
+def _sitemap_locs(client, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == f"{{{NS['s']}}}urlset"
+    return [url.findtext("s:loc", namespaces=NS) for url in root.findall("s:url", NS)]
+
+
+def test_sitemap_over_the_per_file_limit_becomes_an_index_of_numbered_files(app, make_practice):
+    """/sitemap.xml put every URL in one file, past the protocol's 50,000 URLs a sitemap may hold."""
+    with app.app_context():
+        practices = [make_practice(f"Практика {n}") for n in range(3)]
+        make_practice("Черновик", status="draft")
+        db.session.add_all([Resolution(title=f"Резолюция {n}", checksum=str(n) * 64, status="published")
+                            for n in range(2)])
+        db.session.commit()
+        resolutions = db.session.scalars(select(Resolution.id).order_by(Resolution.id)).all()
+    client = app.test_client()
+    everything = _sitemap_locs(client, "/sitemap.xml")  # 5 sections + 3 practices + 2 resolutions fit one file
+    assert len(everything) == 10
+    assert everything[5:] == ([f"http://localhost/practices/{pid}" for pid in practices]
+                              + [f"http://localhost/resolutions/{rid}" for rid in resolutions])
+    assert _sitemap_locs(client, "/sitemap-1.xml") == everything
+
+    app.config["SITEMAP_MAX_URLS"] = 3
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    index = ElementTree.fromstring(response.data)
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
+    files = [entry.findtext("s:loc", namespaces=NS) for entry in index.findall("s:sitemap", NS)]
+    assert files == [f"http://localhost/sitemap-{n}.xml" for n in range(1, 5)]
+    parts = [_sitemap_locs(client, loc.removeprefix("http://localhost")) for loc in files]
+    assert [len(part) for part in parts] == [3, 3, 3, 1]
+    assert [loc for part in parts for loc in part] == everything
+    for missing in ("/sitemap-0.xml", "/sitemap-5.xml", "/sitemap-99999999999.xml"):
+        assert client.get(missing).status_code == 404
+    assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+
+    app.config["SITEMAP_MAX_URLS"] = 10**6  # never past the protocol's 50,000
+    assert _sitemap_locs(client, "/sitemap.xml") == everything
+
+
 def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(app):
     response = app.test_client().get("/robots.txt")
     assert response.mimetype == "text/plain"

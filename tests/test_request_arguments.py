@@ -2,16 +2,18 @@
 large, negative or odd, is an empty page, the first page or a 404, never a 500 from the database. Paths to go
 back to: only this site's."""
 
+import re
+
 import pytest
 
-from kb.routing import MAX_ID, MAX_PAGE, bounded_int, page_arg
+from kb.routing import MAX_ID, MAX_PAGE, bounded_int, page_arg, whole_number
 from tests.conftest import sign_in
 
 HUGE = "999999999999999999999"  # past 64 bits: SQLite cannot bind it, PostgreSQL cannot compare an INTEGER with it
 
 
 @pytest.mark.parametrize(("raw", "page"), [
-    (None, 1), ("3", 3), ("0", 1), ("-5", 1), ("abc", 1), ("", 1), ("²", 1), (str(MAX_PAGE), MAX_PAGE),
+    (None, 1), ("3", 3), ("0", 1), ("-5", 1), ("abc", 1), ("", 1), ("²", 1), ("２", 1), (str(MAX_PAGE), MAX_PAGE),
     (str(MAX_PAGE + 1), MAX_PAGE), (HUGE, MAX_PAGE), ("-" + HUGE, 1),
 ])
 def test_page_arg_is_a_page_from_one_to_the_furthest(raw, page):
@@ -28,6 +30,43 @@ def test_bounded_int_turns_what_no_column_holds_into_an_id_no_row_has(raw, numbe
     from werkzeug.datastructures import MultiDict
 
     assert bounded_int(MultiDict({} if raw is None else {"n": raw}), "n") == number
+
+
+@pytest.mark.parametrize(("raw", "number"), [
+    ("12", 12), (" 12 ", 12), ("-3", -3), ("+3", 3), (HUGE, int(HUGE)), (None, None), ("", None), ("１２", None),
+    ("٢", None), ("1_000", None), ("1.0", None), ("²", None), ("9" * 5000, None),
+])
+def test_whole_number_takes_ascii_digits_only(raw, number):
+    """int() took «１», «٢» and «1_000» for numbers, and failed with a ValueError on 5,000 digits."""
+    assert whole_number(raw) == number
+
+
+@pytest.mark.parametrize("value", ["１", "٢", "1_0", "9" * 5000])
+@pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/practices", "/api/v1/resolutions", "/api/v1/collections"])
+@pytest.mark.parametrize("name", ["page", "per_page"])
+def test_api_takes_page_numbers_in_ascii_digits_only(client, path, name, value):
+    """/api/v1/search?page=１ was page 1 while /api/v1/practices?page=１ was a 400 (and 5,000 digits a 500)."""
+    response = client.get(path, query_string={name: value})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert f"Параметр {name}" in response.get_json()["detail"]
+
+
+def test_search_page_ignores_a_page_number_in_other_digits(app, make_practice):
+    """The search page read «２» as page 2; like every other page it now ignores what is not a number."""
+    with app.app_context():
+        for n in range(3):
+            make_practice(f"Практика номер {n}")
+    client = app.test_client()
+    first = client.get("/search?per_page=1").get_data(as_text=True)
+    second = client.get("/search?per_page=1&page=2").get_data(as_text=True)
+    assert _titles(first) != _titles(second)
+    assert _titles(client.get("/search?per_page=1&page=%EF%BC%92").get_data(as_text=True)) == _titles(first)
+    assert _titles(client.get("/search?per_page=1&page=2").get_data(as_text=True)) == _titles(second)
+
+
+def _titles(page: str) -> list[str]:
+    return re.findall(r"Практика номер \d", page)
 
 
 @pytest.mark.parametrize("url", [

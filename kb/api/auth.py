@@ -25,13 +25,24 @@ def _bearer() -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" else ""
 
 
+def _token() -> tuple[str | None, User | None]:
+    """(the bearer token, its user or None) of this request, looked up in the database once.
+
+    The rate limit's key needs it before ``authenticate`` runs (Flask-Limiter checks in the app's
+    before_request), so both read it from here and the request costs one lookup.
+    """
+    if "api_token" not in g:
+        secret = _bearer()
+        g.api_token = (secret, user_for_token(secret) if secret else None)
+    return g.api_token
+
+
 def authenticate() -> Response | None:
     """Before each API request: resolve the bearer token to its user; a bad token is refused, not ignored."""
     g.api_user = None
-    secret = _bearer()
+    secret, user = _token()
     if secret is None:
         return None
-    user = user_for_token(secret) if secret else None
     if user is None:
         return error_response(401, BAD_TOKEN)
     if db.session.dirty:
@@ -51,9 +62,13 @@ def rate_limit() -> str:
 
 
 def rate_limit_key() -> str:
-    """Count a token's requests together wherever they come from; anonymous requests by address."""
-    secret = _bearer()
-    if secret:
+    """A valid token's requests count together wherever they come from; anything else by address.
+
+    A token that does not authenticate gets no bucket of its own: otherwise a new made-up token on each
+    request would never meet the limit.
+    """
+    secret, user = _token()
+    if secret and user is not None:
         return "api-token:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()
     return "api-ip:" + (get_remote_address() or "")
 

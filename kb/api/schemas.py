@@ -169,7 +169,9 @@ class ResolutionImportQuery(Schema):
 
 class SearchQuery(Schema):
     q = fields.String(metadata={"description": "Текст запроса; пустой — всё, что подходит под фильтры"})
-    type = fields.List(fields.String(), metadata={"description": "practice, resolution, recommendation"})
+    type = fields.List(fields.String(), metadata={
+        "description": "Вид записей (любой из): practice — практики, resolution — резолюции, "
+                       "recommendation — рекомендации"})
     topic = fields.List(fields.String(), metadata={"description": "Коды тем (любой из)"})
     region = fields.List(fields.String(), metadata={"description": "Коды регионов (любой из)"})
     level = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
@@ -259,6 +261,11 @@ class Suggestion(Schema):
 class Suggestions(Schema):
     query = fields.String(required=True)
     suggestions = fields.List(fields.Nested(Suggestion), required=True)
+
+
+# The furthest page of /practices, /resolutions and /collections: far past any real list, an OFFSET every
+# database takes.
+LIST_MAX_PAGE = 100_000
 
 
 class ListQuery(Schema):

@@ -101,6 +101,7 @@ def build_spec(app: Flask) -> dict:
         "description": "Токен из профиля: Authorization: Bearer kb_…",
     })
     spec.components.schema("Problem", schema=schemas.Problem)
+    bounds: dict[tuple[str, str], dict[str, int]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.partition(".")[0] not in API_BLUEPRINTS:
             continue
@@ -116,4 +117,20 @@ def build_spec(app: Flask) -> dict:
         path = _RULE_ARGUMENT.sub(r"{\2}", rule.rule)
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(path=path, operations={m.lower(): _operation_dict(op, path_parameters) for m in methods})
-    return spec.to_dict()
+        bounds.update({(path, m.lower()): _page_bounds(op.query, app.config) for m in methods if op.query})
+    document = spec.to_dict()
+    for (path, method), limits in bounds.items():
+        for parameter in document["paths"][path][method]["parameters"]:
+            if parameter["in"] == "query" and parameter["name"] in limits:
+                parameter["schema"].update(minimum=1, maximum=limits[parameter["name"]])
+    return document
+
+
+def _page_bounds(query: type[Schema], config) -> dict[str, int]:
+    """The largest page and per_page a view takes (more, or less than 1, is a 400): the search's come from the
+    configuration (kb.search.services.parse_params), the lists' from kb.api.views._paging."""
+    if issubclass(query, schemas.SearchQuery):
+        return {"page": config["SEARCH_MAX_PAGE"], "per_page": config["SEARCH_MAX_PER_PAGE"]}
+    if issubclass(query, schemas.ListQuery):
+        return {"page": schemas.LIST_MAX_PAGE, "per_page": config["SEARCH_MAX_PER_PAGE"]}
+    return {}

@@ -13,6 +13,7 @@ from indexer import FACET_FIELDS
 from kb.api import schemas
 from kb.api.auth import api_user, protect
 from kb.api.payloads import ApiProblem
+from kb.api.schemas import LIST_MAX_PAGE
 from kb.api.spec import operation
 from kb.collections import services as collections
 from kb.collections.models import Collection
@@ -22,6 +23,7 @@ from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json
 from kb.resolutions.models import Resolution
 from kb.resolutions.services import get_public_resolution, public_resolutions, resolution_to_json
+from kb.routing import whole_number
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
 from kb.vocabularies import data
@@ -30,7 +32,6 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 protect(bp)
 
-LIST_MAX_PAGE = 100_000
 ITEM_ENDPOINTS = {"practice": ("practices.detail", "practice_id"),
                   "resolution": ("resolutions.detail", "resolution_id"),
                   "recommendation": ("resolutions.recommendation", "recommendation_id")}
@@ -165,9 +166,10 @@ def _paging() -> tuple[int, int]:
         if not raw:
             numbers[name] = default
             continue
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= high:
+        number = whole_number(raw)
+        if number is None or not 1 <= number <= high:
             raise ApiProblem(400, f"Параметр {name}: целое число от 1 до {high}.")
-        numbers[name] = int(raw)
+        numbers[name] = number
     return numbers["page"], numbers["per_page"]
 
 

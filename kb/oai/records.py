@@ -26,7 +26,7 @@ from kb.vocabularies.models import Region, Topic
 KINDS = ("practice", "resolution")  # the order of every list: all practices by id, then all resolutions
 PRACTICE_STATUSES = ("published", "archived")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SET_SPEC = re.compile(r"^(type|topic|region):([A-Za-z0-9\-_.!~*'()]+)$")
+_SET_SPEC = re.compile(r"^(type|topic|region):([A-Za-z0-9\-_.!~*'()]+)\Z")
 
 
 @dataclass(frozen=True)

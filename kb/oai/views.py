@@ -64,10 +64,11 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {
     "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"}), "resumptionToken"),
     "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set"}), "resumptionToken"),
 }
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
-_IDENTIFIER = re.compile(r"^oai:(?P<repository>[^:]+):(?P<kind>practice|resolution)/(?P<id>[1-9]\d{0,17})$")
+# ASCII digits only: \d and strptime would also take «２０２０» or «٢٠٢٠», which the protocol's schema refuses.
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z", re.ASCII)
+_PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+\Z")
+_IDENTIFIER = re.compile(r"^oai:(?P<repository>[^:]+):(?P<kind>practice|resolution)/(?P<id>[1-9]\d{0,17})\Z", re.ASCII)
 
 
 class OaiError(Exception):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select, union_all
 
 from kb.extensions import db
 from kb.practices.models import Practice
@@ -22,16 +22,32 @@ class SitemapEntry:
     lastmod: datetime
 
 
-def sitemap_entries() -> Iterator[SitemapEntry]:
-    """Published practices and resolutions only: drafts, submissions and archives never reach a crawler."""
-    rows = db.session.execute(select(Practice.id, Practice.updated_at, Practice.published_at)
-                              .where(Practice.status == "published").order_by(Practice.id))
-    for practice_id, updated_at, published_at in rows:
-        yield SitemapEntry("practice", practice_id, max(updated_at, published_at or updated_at))
-    rows = db.session.execute(select(Resolution.id, Resolution.updated_at)
-                              .where(Resolution.status == "published").order_by(Resolution.id))
-    for resolution_id, updated_at in rows:
-        yield SitemapEntry("resolution", resolution_id, updated_at)
+_KINDS = ("practice", "resolution")
+
+
+def sitemap_size() -> int:
+    """How many practices and resolutions the sitemap lists (one query)."""
+    practices = select(func.count()).select_from(Practice).where(Practice.status == "published").scalar_subquery()
+    resolutions = (select(func.count()).select_from(Resolution).where(Resolution.status == "published")
+                   .scalar_subquery())
+    return sum(db.session.execute(select(practices, resolutions)).one())
+
+
+def sitemap_entries(offset: int = 0, limit: int | None = None) -> list[SitemapEntry]:
+    """Published practices and resolutions only: drafts, submissions and archives never reach a crawler.
+
+    All practices by id, then all resolutions by id; ``offset``/``limit`` cut one sitemap file out of that
+    list in one query, reading only ids and dates.
+    """
+    practices = (select(literal_column("0").label("kind"), Practice.id.label("id"),
+                        Practice.updated_at.label("updated_at"), Practice.published_at.label("published_at"))
+                 .where(Practice.status == "published"))
+    resolutions = (select(literal_column("1").label("kind"), Resolution.id.label("id"),
+                          Resolution.updated_at.label("updated_at"), Resolution.updated_at.label("published_at"))
+                   .where(Resolution.status == "published"))
+    rows = union_all(practices, resolutions).order_by("kind", "id").offset(offset).limit(limit)
+    return [SitemapEntry(_KINDS[kind], item_id, max(updated_at, published_at or updated_at))
+            for kind, item_id, updated_at, published_at in db.session.execute(rows)]
 
 
 def w3c_datetime(moment: datetime) -> str:

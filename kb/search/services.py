@@ -26,6 +26,7 @@ from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.resolutions.services import gazetteer
+from kb.routing import whole_number
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
@@ -139,11 +140,10 @@ def parse_params(args: MultiDict, strict: bool) -> SearchParams:
         raw = args.get(name)
         if raw in (None, ""):
             return default
-        try:
-            value = int(raw)
-        except ValueError:
+        value = whole_number(raw)  # ASCII digits only, as in the API's lists: «１» is not a page number
+        if value is None:
             if strict:
-                raise SearchParamsError(f"Параметр {name} должен быть целым числом.") from None
+                raise SearchParamsError(f"Параметр {name} должен быть целым числом.")
             return default
         if not low <= value <= high:
             if strict:
