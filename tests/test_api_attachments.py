@@ -56,6 +56,31 @@ def test_author_attaches_a_file_to_a_draft(app, client, people):
     assert client.get(body["url"]).status_code == 404  # a draft's file is not public
 
 
+def test_a_file_added_or_removed_changes_the_practice_etag_and_time(app, client, people):
+    """A file is a change a reader sees, yet the ETag and updated_at stayed: a PATCH made from before an upload
+    passed its If-Match, and harvesters and the sitemap saw no change."""
+    from kb.accounts.models import User
+    from kb.attachments.services import remove_attachment
+    from kb.practices.models import Practice
+
+    headers, practice = people
+    practice_id = practice("draft")
+    before = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"])
+    assert upload(client, practice_id, headers["owner"]).status_code == 201
+    after = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"])
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.get_json()["updated_at"] > before.get_json()["updated_at"]
+    stale = client.patch(f"/api/v1/practices/{practice_id}", json={"year": 2021},
+                         headers={**headers["owner"], "If-Match": before.headers["ETag"]})
+    assert stale.status_code == 412
+    with app.app_context():
+        practice_row = db.session.get(Practice, practice_id)
+        remove_attachment(db.session.get(User, practice_row.owner_id), practice_row.attachments[0])
+        db.session.commit()
+    removed = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"])
+    assert removed.get_json()["updated_at"] > after.get_json()["updated_at"]
+
+
 def test_file_of_a_published_practice_is_downloadable_and_found(app, client, people):
     headers, practice = people
     practice_id = practice("published")

@@ -23,6 +23,7 @@ from kb.extensions import db, upsert
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
+from kb.timeutil import utcnow
 
 MAX_PER_PRACTICE = 30
 MAX_NAME_BYTES = 255
@@ -73,6 +74,7 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
     attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
                             text=text, uploaded_by_id=user.id)
     db.session.add(attachment)
+    practice.updated_at = utcnow()  # a new file is a change a reader sees: the ETag, OAI datestamps, the sitemap
     db.session.flush()
     return attachment
 
@@ -84,6 +86,7 @@ def remove_attachment(user: User, attachment: Attachment) -> None:
         raise PermissionDenied
     record("attachment_deleted", user, "practice", practice.id, details={"file": attachment.original_name})
     db.session.delete(attachment)
+    practice.updated_at = utcnow()
     db.session.flush()
 
 
