@@ -1,6 +1,9 @@
 """Submission and moderation: the role × action matrix, history, notifications, audit."""
 
+import re
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from kb.accounts.models import AuditEvent, Notification
@@ -183,6 +186,39 @@ def test_full_cycle_through_the_forms(app, world):
     diff = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
     assert "<ins>Участники выступили на городской конференции.</ins>" in diff
     assert app.test_client().get(f"/practices/{pid}/history").status_code == 404
+
+
+def test_the_version_diff_names_regions_municipalities_and_vocabulary_entries(app, world):
+    """The diff showed codes: «Регион RU-CHE RU-SMO», «Муниципалитет 1», «Темы school_science_society olympiads»."""
+    from kb.vocabularies.models import Municipality
+
+    users, practice = world
+    pid = practice("draft")
+    with app.app_context():
+        municipality = db.session.scalar(select(Municipality).where(Municipality.region_code == "RU-CHE"))
+        stored = db.session.get(Practice, pid)
+        stored.municipality_id, stored.spread_level = municipality.id, "institution"
+        db.session.commit()
+        name = municipality.name
+    teacher = _client(app, users, "owner")
+    form = {"title": "Практика в статусе draft", "annotation": "Описание практики для проверки поиска.",
+            "authors": "Иванова Анна Петровна, учитель начальных классов", "region": "RU-SMO", "municipality": "",
+            "levels": ["basic"], "subjects": ["mathematics", "physics"], "topics": ["olympiads"], "year": "2020",
+            "spread_level": "region", "save_draft": "1"}
+    assert teacher.post(f"/practices/{pid}/edit", data=form).status_code == 302
+    page = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
+    changes = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", page))
+    assert changes["Регион"] == "<del>Челябинская область</del> <ins>Смоленская область</ins>"
+    assert changes["Муниципалитет"] == f"<del>{escape(name)}</del>"
+    assert changes["Уровни образования"] == (
+        "<del>Начальное общее образование</del> <ins>Основное общее образование</ins>")
+    assert changes["Предметы"] == "Математика; <ins>Физика</ins>"
+    assert changes["Темы"] == (
+        "<del>Учебно-исследовательская и проектная деятельность</del> <ins>Олимпиады и конкурсы</ins>")
+    assert changes["Уровень распространения"] == (
+        "<del>Уровень образовательной организации</del> <ins>Региональный уровень</ins>")
+    codes = {"RU-CHE", "RU-SMO", "olympiads", "research_projects", "primary", "basic", "physics", "institution"}
+    assert not codes & set(re.findall(r"[\w-]+", " ".join(changes.values())))
 
 
 def test_invalid_form_keeps_input_and_says_what_is_wrong(app, world):
