@@ -11,6 +11,8 @@ from kb.extensions import db
 from kb.practices.models import Practice, PracticeTransition, PracticeVersion
 from tests.conftest import sign_in
 
+# A time as the pages print it: «1 марта 2026 г., 09:05».
+TIME = r"\d{1,2} [а-я]+ \d{4} г\., \d{2}:\d{2}"
 ACTORS = ("anonymous", "owner", "other_teacher", "methodist_in", "methodist_out", "methodist_org", "admin")
 
 
@@ -144,6 +146,11 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
             '<span class="visually-hidden"> новых</span></a>') in page
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
+    # the notification's time says its zone (it said none: the reader took it for local time)
+    assert re.search(rf'<span class="meta">{TIME} UTC</span>', profile)
+    # so does the returning methodist's time above the edit form
+    edit = owner.get(f"/practices/{pid}/edit").get_data(as_text=True)
+    assert re.search(rf"<strong>Что исправить</strong> \(Тестовый methodist, {TIME} UTC\):", edit)
     with app.app_context():
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
@@ -183,6 +190,7 @@ def test_full_cycle_through_the_forms(app, world):
         assert len(versions) == 1 and versions[0].snapshot["results"] == ""
     history = teacher.get(f"/practices/{pid}/history").get_data(as_text=True)
     assert "Версия 1" in history and "Возвращена на доработку" in history
+    assert re.search(rf"Версия 1 — до правки от {TIME} UTC \(", history)
     diff = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
     assert "<ins>Участники выступили на городской конференции.</ins>" in diff
     assert app.test_client().get(f"/practices/{pid}/history").status_code == 404
