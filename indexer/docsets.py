@@ -455,8 +455,9 @@ class DocSets:
         return [(value, int(n)) for value, n in zip(values, totals.tolist(), strict=True) if n]
 
     def first_by(self, docs: np.ndarray, sort: str, limit: int) -> list[int]:
-        """The first ``limit`` of ``docs`` newest first ("adoptions": most adopted first, then newest),
-        ties by title, then document number: whoosh's sorted search on the sort columns, in numpy."""
+        """The first ``limit`` of ``docs`` newest first ("adoptions": most adopted first, then newest; "entered":
+        last to enter the collection first, then newest), ties by title, then document number: whoosh's sorted
+        search on the sort columns, in numpy."""
         ranks = self._ranks(sort)
         numbers = np.flatnonzero(docs)
         if numbers.size > limit:
@@ -465,16 +466,18 @@ class DocSets:
 
     def _ranks(self, sort: str) -> np.ndarray:
         """Document number -> its place in the order of ``sort`` (built once per searcher and order)."""
-        key = "adoptions" if sort == "adoptions" else "date"
+        key = sort if sort in ("adoptions", "entered") else "date"
         with self._lock:
             cached = self._orders.get(key)
         if cached is not None:
             return cached
-        date = _dense_ranks(self._column("sort_date"))
-        title = _dense_ranks(self._column("sort_title"))
-        keys = [title, -date]  # np.lexsort: the last key sorts first
-        if key == "adoptions":
-            keys.append(-_dense_ranks(self._column("sort_adoptions")))
+        if key == "date":
+            date = _dense_ranks(self._column("sort_date"))
+            title = _dense_ranks(self._column("sort_title"))
+            keys = [title, -date]  # np.lexsort: the last key sorts first
+        else:
+            # ties in the date order's places: its columns (the title's the dearest) are read once per searcher
+            keys = [self._ranks("date"), -_dense_ranks(self._column(f"sort_{key}"))]
         order = np.lexsort(keys)
         ranks = np.empty(self.size, dtype=np.int64)
         ranks[order] = np.arange(self.size)

@@ -87,7 +87,7 @@ SNIPPET_FRAGMENT_CHARS = 130  # two fragments make a snippet of about 250 charac
 SNIPPET_FRAGMENTS = 2
 SNIPPET_MATCHES = 8  # the snippet's fragments are chosen among those around the first matches of a field
 SNIPPET_CONTEXT_CHARS = 60  # words read before a match and after a fragment's length past it
-SORTS = ("relevance", "date", "adoptions")
+SORTS = ("relevance", "date", "adoptions", "entered")
 # More-like-this: the key terms of these fields, this many of them.
 SIMILAR_FIELDS = ("title", "annotation", "body")
 SIMILAR_TERMS = 12
@@ -201,7 +201,9 @@ class SearchQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 20
-    sort: str = "relevance"  # "date" (newest first) or "adoptions" (most first); an empty text sorts by date
+    # "date" (newest first), "adoptions" (most first) or "entered" (last to enter the collection first); an empty
+    # text sorts by date
+    sort: str = "relevance"
     synonyms: SynonymTable | None = None  # phrases searched for as each other, at a lower weight
 
 

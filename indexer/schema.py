@@ -53,6 +53,9 @@ class IndexDocument:
     subject: list[str] = field(default_factory=list)
     year: int | None = None
     date: datetime | None = None  # for sort by date (newest first)
+    # when the material entered the collection (a practice's publication): for sort by "entered" (newest
+    # first), what a feed of new materials lists; ``date`` is the material's own (a practice's year)
+    entered: datetime | None = None
     adoptions: int = 0  # how many reported applying it: for sort by adoptions (most first)
     version: str = ""  # opaque hash from the caller, stored, used by a consistency check
 
@@ -88,6 +91,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         # Sort keys, never searched: a document without a date sorts last (a missing value in a
         # whoosh column sorts first when reversed), titles sort lower-case and ё-folded.
         sort_date=fields.DATETIME(sortable=True),
+        sort_entered=fields.DATETIME(sortable=True),
         sort_title=fields.ID(sortable=True),
         sort_adoptions=fields.NUMERIC(sortable=True),
         version=fields.STORED(),
@@ -139,9 +143,13 @@ def to_fields(doc: IndexDocument) -> dict:
     if doc.year is not None:
         values["year"] = str(doc.year)
     if doc.date is not None:
-        # whoosh stores wall-clock time: an aware datetime is converted to UTC first
-        date = doc.date.astimezone(UTC).replace(tzinfo=None) if doc.date.tzinfo else doc.date
-        values["date"] = values["sort_date"] = date
+        values["date"] = values["sort_date"] = _wall_clock(doc.date)
     else:
         values["sort_date"] = NO_DATE
+    values["sort_entered"] = _wall_clock(doc.entered) if doc.entered is not None else NO_DATE
     return values
+
+
+def _wall_clock(moment: datetime) -> datetime:
+    """whoosh stores wall-clock time: an aware datetime is converted to UTC first."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

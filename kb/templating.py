@@ -32,11 +32,13 @@ def format_date(value: date | None) -> str:
     return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г."
 
 
-def format_datetime(value: datetime | None, seconds: bool = False) -> str:
-    """24 марта 2023 г., 09:05 (the time as stored: UTC, which the pages that show times say)."""
+def format_datetime(value: datetime | None, seconds: bool = False, zone: bool = False) -> str:
+    """24 марта 2023 г., 09:05 (the time as stored: UTC). A page says so: a table in its column's heading
+    («Когда (UTC)»), running text after the time itself (``zone``: «24 марта 2023 г., 09:05 UTC»)."""
     if value is None:
         return ""
-    return f"{format_date(value)}, {value:%H:%M:%S}" if seconds else f"{format_date(value)}, {value:%H:%M}"
+    text = f"{format_date(value)}, {value:%H:%M:%S}" if seconds else f"{format_date(value)}, {value:%H:%M}"
+    return f"{text} UTC" if zone else text
 
 
 def format_date_range(start: date | None, end: date | None) -> str:

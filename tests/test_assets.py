@@ -202,7 +202,58 @@ def test_dates_and_times_in_russian_words():
     moment = datetime(2026, 3, 1, 9, 5, 7)
     assert format_datetime(moment) == "1 марта 2026 г., 09:05"
     assert format_datetime(moment, seconds=True) == "1 марта 2026 г., 09:05:07"
+    assert format_datetime(moment, zone=True) == "1 марта 2026 г., 09:05 UTC"
     assert format_datetime(None) == ""
+    assert format_datetime(None, zone=True) == ""
+
+
+_DATETIME_FILTER = re.compile(r"\|\s*ru_datetime\b(\([^)]*\))?")
+
+
+def _column_heading(text: str, at: int) -> str | None:
+    """The heading of the table column whose cell holds position ``at`` of a template; None outside a cell."""
+    table = text.rfind("<table", 0, at)
+    if table < 0 or text.rfind("</table>", 0, at) > table:
+        return None
+    head_end = text.find("</thead>", table)
+    row = text.rfind("<tr", 0, at)
+    if head_end < 0 or row < head_end or text.rfind("</td>", row, at) > text.rfind("<td", row, at):
+        return None
+    headings = re.findall(r"<th\b[^>]*>(.*?)</th>", text[table:head_end], re.S)
+    column = len(re.findall(r"<td\b", text[row:at])) - 1
+    return headings[column] if 0 <= column < len(headings) else None
+
+
+def test_every_time_a_page_prints_says_it_is_utc():
+    """Notifications, «до правки от …», «Что исправить (…)» and the edit conflict printed times with no zone,
+    where the tables say «(UTC)» in their headings."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    uses = 0
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in _DATETIME_FILTER.finditer(text):
+            uses += 1
+            where = f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start()) + 1}"
+            if "zone=True" in (match.group(1) or ""):
+                continue
+            heading = _column_heading(text, match.start())
+            assert heading is not None, f"{where}: a time in running text without ru_datetime(zone=True)"
+            assert "(UTC)" in heading, f"{where}: the column «{heading}» does not say «(UTC)»"
+    assert uses >= 9  # the scan sees the templates' times
+
+
+def test_the_scan_for_times_tells_a_headed_column_from_running_text():
+    """The check above: a cell under a «(UTC)» heading passes, running text or another column does not."""
+    table = ('<table><thead><tr><th>Кто</th><th>Когда (UTC)</th></tr></thead><tbody>{% for e in x %}'
+             '<tr><td>{{ e.name }}</td><td>{{ e.at|ru_datetime }}</td></tr>{% endfor %}</tbody></table>')
+    assert _column_heading(table, table.index("ru_datetime")) == "Когда (UTC)"
+    swapped = table.replace("<td>{{ e.name }}</td><td>{{ e.at|ru_datetime }}</td>",
+                            "<td>{{ e.at|ru_datetime }}</td><td>{{ e.name }}</td>")
+    assert _column_heading(swapped, swapped.index("ru_datetime")) == "Кто"
+    after = table + "<p>Изменено {{ y|ru_datetime }}</p>"
+    assert _column_heading(after, after.rindex("ru_datetime")) is None
 
 
 def test_pages_show_dates_in_words(demo_app, demo_client):

@@ -60,7 +60,8 @@ def test_an_edit_saved_while_another_was_open_is_shown_and_not_written_over(app,
     assert late.status_code == 409
     page = late.get_data(as_text=True)
     assert "Пока вы редактировали, практику изменили." in page
-    assert "Тестовый methodist" in page  # who saved meanwhile
+    # who saved meanwhile, and when (the time says its zone)
+    assert re.search(r"<li>Тестовый methodist, \d{1,2} [а-я]+ \d{4} г\., \d{2}:\d{2} UTC</li>", page)
     changes = page[page.index('<dl class="diff">'):page.index("</dl>")]  # what they changed, and only that
     assert "<dt>Аннотация</dt><dd><del>Первоначальная аннотация.</del> <ins>Аннотация методиста.</ins></dd>" in changes
     assert changes.count("<dt>") == 1
@@ -81,6 +82,22 @@ def test_an_edit_saved_while_another_was_open_is_shown_and_not_written_over(app,
         kept = db.session.scalar(select(PracticeVersion).where(PracticeVersion.practice_id == pid,
                                                                PracticeVersion.number == 2))
         assert kept.snapshot["annotation"] == "Аннотация методиста."
+
+
+def test_the_conflict_names_the_region_and_topics_the_other_editor_chose(app, editors):
+    """The conflict's list of changes showed codes: «Регион RU-CHE RU-SMO», «Темы research_projects olympiads»."""
+    pid, methodist, admin = editors
+    mine, theirs = _opened(methodist, pid), _opened(admin, pid)
+    theirs_first = dict(mine, region="RU-SMO", topics=["research_projects", "olympiads"])
+    assert methodist.post(f"/practices/{pid}/edit", data=theirs_first).status_code == 302
+    late = admin.post(f"/practices/{pid}/edit", data=dict(theirs, results="Результаты от администратора."))
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    changes = page[page.index('<dl class="diff">'):page.index("</dl>")]
+    assert "<dt>Регион</dt><dd><del>Челябинская область</del> <ins>Смоленская область</ins></dd>" in changes
+    assert ("<dt>Темы</dt><dd>Учебно-исследовательская и проектная деятельность; <ins>Олимпиады и конкурсы</ins></dd>"
+            in changes)
+    assert "RU-" not in changes and "olympiads" not in changes
 
 
 def test_a_status_change_or_an_unchanged_save_does_not_make_an_open_form_stale(app, editors):

@@ -281,6 +281,36 @@ def test_sort_by_date_with_text(faceted: SearchIndex):
     assert ids(search(faceted, "одарённых детей", sort="date")) == ["practice:2", "resolution:1"]
 
 
+def test_sort_by_entered_puts_the_last_to_enter_first_whatever_their_date(ix: SearchIndex):
+    """Only the material's own date could order matches, so a feed of new ones missed a new practice of an old year."""
+    ix.apply([
+        doc("practice:1", "Музей 2025", year=2025, date=datetime(2025, 1, 1), entered=datetime(2025, 3, 1)),
+        doc("practice:2", "Музей 2016", year=2016, date=datetime(2016, 1, 1), entered=datetime(2026, 2, 1, 10)),
+        doc("practice:3", "Музей 2024", year=2024, date=datetime(2024, 1, 1), entered=datetime(2026, 2, 1, 9)),
+        doc("practice:4", "Музей без даты", body="музей"),
+    ])
+    assert ids(search(ix, "музей", sort="date")) == ["practice:1", "practice:3", "practice:2", "practice:4"]
+    assert ids(search(ix, "музей", sort="entered")) == ["practice:2", "practice:3", "practice:1", "practice:4"]
+    assert ids(search(ix, sort="entered", per_page=1)) == ["practice:2"]
+
+
+def test_an_index_without_the_entered_order_asks_for_a_rebuild(tmp_path: Path):
+    """An index of the make before ``sort_entered`` is unavailable until rebuilt, then sorts by it."""
+    from indexer.schema import build_schema
+
+    folder = tmp_path / "index"
+    folder.mkdir()
+    older = build_schema()
+    older.remove("sort_entered")
+    whoosh_index.create_in(str(folder), older)
+    ix = SearchIndex(folder)
+    with pytest.raises(IndexUnavailable, match="lacks the fields sort_entered: rebuild it"):
+        search(ix)
+    ix.rebuild([doc("practice:1", "Старая", entered=datetime(2020, 1, 1)),
+                doc("practice:2", "Новая", entered=datetime(2026, 1, 1))])
+    assert ids(search(ix, sort="entered")) == ["practice:2", "practice:1"]
+
+
 def test_relevance_puts_title_matches_first(ix: SearchIndex):
     ix.apply([
         doc("practice:1", "Проектная деятельность", "В работе описан кружок робототехники."),

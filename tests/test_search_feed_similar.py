@@ -40,6 +40,27 @@ def test_feed_of_a_search_lists_its_newest_public_materials(app, make_practice):
     assert "&lt;mark&gt;" in ET.tostring(entries[0].find(f"{ATOM}summary"), encoding="unicode")
 
 
+def test_feed_lists_a_new_practice_of_an_old_year(app, make_practice):
+    """The feed took the 200 matches of the latest years and missed a practice published today with an older year."""
+    from kb.search.services import sync
+    from kb.timeutil import utcnow
+
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=400)
+        db.session.add_all(Practice(title=f"Практика о наставничестве {i}", status="published", region_code="RU-TA",
+                                    year=2025, published_at=long_ago, created_at=long_ago) for i in range(210))
+        db.session.commit()
+        sync()
+        old_year = make_practice("Наставничество молодых учителей", year=2016)
+        new_year = make_practice("Наставничество в сельской школе", year=2025)
+    for params in ({}, {"q": "наставничество"}):
+        entries = feed(app.test_client(), **params).findall(f"{ATOM}entry")
+        assert len(entries) == 30
+        assert [e.find(f"{ATOM}link").get("href") for e in entries[:2]] == [
+            f"http://localhost/practices/{new_year}", f"http://localhost/practices/{old_year}",
+        ]
+
+
 def test_feed_survives_anything_in_the_query(demo_client):
     for q in ("\x00\x01опыт", '<script>"', "x" * 2000):
         assert feed(demo_client, q=q).tag == f"{ATOM}feed"

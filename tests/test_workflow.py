@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from kb.accounts.models import AuditEvent, Notification
@@ -10,6 +11,8 @@ from kb.extensions import db
 from kb.practices.models import Practice, PracticeTransition, PracticeVersion
 from tests.conftest import sign_in
 
+# A time as the pages print it: «1 марта 2026 г., 09:05».
+TIME = r"\d{1,2} [а-я]+ \d{4} г\., \d{2}:\d{2}"
 ACTORS = ("anonymous", "owner", "other_teacher", "methodist_in", "methodist_out", "methodist_org", "admin")
 
 
@@ -143,6 +146,11 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
             '<span class="visually-hidden"> новых</span></a>') in page
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
+    # the notification's time says its zone (it said none: the reader took it for local time)
+    assert re.search(rf'<span class="meta">{TIME} UTC</span>', profile)
+    # so does the returning methodist's time above the edit form
+    edit = owner.get(f"/practices/{pid}/edit").get_data(as_text=True)
+    assert re.search(rf"<strong>Что исправить</strong> \(Тестовый methodist, {TIME} UTC\):", edit)
     with app.app_context():
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
@@ -249,9 +257,43 @@ def test_full_cycle_through_the_forms(app, world):
         assert len(versions) == 1 and versions[0].snapshot["results"] == ""
     history = teacher.get(f"/practices/{pid}/history").get_data(as_text=True)
     assert "Версия 1" in history and "Возвращена на доработку" in history
+    assert re.search(rf"Версия 1 — до правки от {TIME} UTC \(", history)
     diff = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
     assert "<ins>Участники выступили на городской конференции.</ins>" in diff
     assert app.test_client().get(f"/practices/{pid}/history").status_code == 404
+
+
+def test_the_version_diff_names_regions_municipalities_and_vocabulary_entries(app, world):
+    """The diff showed codes: «Регион RU-CHE RU-SMO», «Муниципалитет 1», «Темы school_science_society olympiads»."""
+    from kb.vocabularies.models import Municipality
+
+    users, practice = world
+    pid = practice("draft")
+    with app.app_context():
+        municipality = db.session.scalar(select(Municipality).where(Municipality.region_code == "RU-CHE"))
+        stored = db.session.get(Practice, pid)
+        stored.municipality_id, stored.spread_level = municipality.id, "institution"
+        db.session.commit()
+        name = municipality.name
+    teacher = _client(app, users, "owner")
+    form = {"title": "Практика в статусе draft", "annotation": "Описание практики для проверки поиска.",
+            "authors": "Иванова Анна Петровна, учитель начальных классов", "region": "RU-SMO", "municipality": "",
+            "levels": ["basic"], "subjects": ["mathematics", "physics"], "topics": ["olympiads"], "year": "2020",
+            "spread_level": "region", "save_draft": "1"}
+    assert teacher.post(f"/practices/{pid}/edit", data=form).status_code == 302
+    page = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
+    changes = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", page))
+    assert changes["Регион"] == "<del>Челябинская область</del> <ins>Смоленская область</ins>"
+    assert changes["Муниципалитет"] == f"<del>{escape(name)}</del>"
+    assert changes["Уровни образования"] == (
+        "<del>Начальное общее образование</del> <ins>Основное общее образование</ins>")
+    assert changes["Предметы"] == "Математика; <ins>Физика</ins>"
+    assert changes["Темы"] == (
+        "<del>Учебно-исследовательская и проектная деятельность</del> <ins>Олимпиады и конкурсы</ins>")
+    assert changes["Уровень распространения"] == (
+        "<del>Уровень образовательной организации</del> <ins>Региональный уровень</ins>")
+    codes = {"RU-CHE", "RU-SMO", "olympiads", "research_projects", "primary", "basic", "physics", "institution"}
+    assert not codes & set(re.findall(r"[\w-]+", " ".join(changes.values())))
 
 
 def test_invalid_form_keeps_input_and_says_what_is_wrong(app, world):

@@ -21,7 +21,9 @@ from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor
 from kb.resolutions.models import recommendation_practice
 from kb.textclean import xml_text
 from kb.timeutil import utcnow
+from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
+from kb.vocabularies.services import Labels, labels
 
 
 class PermissionDenied(Exception):
@@ -319,17 +321,24 @@ def owned_practices(user: User) -> list[Practice]:
 
 def _word_diff(old: str, new: str) -> Markup:
     """Word-level differences as escaped HTML with <del>/<ins>."""
-    a, b = old.split(), new.split()
+    return _diff(old.split(), new.split(), " ")
+
+
+def _diff(a: list[str], b: list[str], separator: str) -> Markup:
+    """Differences of two sequences of words (or of names, ``separator`` between them) as escaped HTML with
+    <del>/<ins>."""
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
-            out.append(str(escape(" ".join(a[i1:i2]))))
+            out.append(str(escape(separator.join(a[i1:i2]))))
             continue
+        change = []
         if i2 > i1:
-            out.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+            change.append(f"<del>{escape(separator.join(a[i1:i2]))}</del>")
         if j2 > j1:
-            out.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
-    return Markup(" ".join(out))
+            change.append(f"<ins>{escape(separator.join(b[j1:j2]))}</ins>")
+        out.append(" ".join(change))  # what replaced what, side by side
+    return Markup(separator.join(out))
 
 
 FIELD_LABELS = {"title": "Название", **dict(SECTIONS), "authors": "Авторы", "organisation": "Организация",
@@ -338,16 +347,47 @@ FIELD_LABELS = {"title": "Название", **dict(SECTIONS), "authors": "Ав�
                 "spread_level": "Уровень распространения"}
 
 
+# Snapshot fields that hold vocabulary codes: the vocabulary (``Labels``) whose names a diff shows.
+_CODED_FIELDS = {"region_code": "region", "levels": "level", "subjects": "subject", "topics": "topic"}
+_SPREAD_LABELS = {item["code"]: item["label"] for item in SPREAD_LEVELS}
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in value)
     return "" if value is None else str(value)
 
 
+def _names(key: str, value: object, vocab: Labels) -> list[str] | None:
+    """What a reader knows a field that holds codes or a municipality's id by: the names (a code no longer in its
+    vocabulary as itself); None for a field of text."""
+    if key in _CODED_FIELDS:
+        codes = value if isinstance(value, list) else [value] if value else []
+        return [vocab.label(_CODED_FIELDS[key], code) for code in codes]
+    if key == "municipality_id":
+        if not value:
+            return []
+        municipality = db.session.get(Municipality, value)
+        return [municipality.name if municipality is not None else f"№ {value} (удалён из справочника)"]
+    if key == "spread_level":
+        return [_SPREAD_LABELS.get(value, value)] if value else []
+    return None
+
+
+def _field_diff(key: str, old: object, new: object, vocab: Labels) -> Markup:
+    """A field's difference: names removed and added as wholes, words of a text."""
+    old_names, new_names = _names(key, old, vocab), _names(key, new, vocab)
+    if old_names is not None and new_names is not None:
+        return _diff(old_names, new_names, "; ")
+    return _word_diff(_as_text(old), _as_text(new))
+
+
 def diff_snapshots(old: dict, new: dict) -> list[tuple[str, Markup]]:
-    """(field label, highlighted difference) for every field that differs."""
+    """(field label, highlighted difference) for every field that differs; regions, municipalities and vocabulary
+    entries by their names."""
+    vocab = labels()
     return [
-        (FIELD_LABELS.get(key, key), _word_diff(_as_text(old.get(key)), _as_text(new.get(key))))
+        (FIELD_LABELS.get(key, key), _field_diff(key, old.get(key), new.get(key), vocab))
         for key in FIELD_LABELS
         if old.get(key) != new.get(key)
     ]

@@ -22,7 +22,8 @@ from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 def _version(doc: IndexDocument) -> str:
     payload = json.dumps(
         [doc.title, doc.annotation, doc.body, doc.people, doc.attachments, doc.topic, doc.region, doc.level,
-         doc.subject, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions],
+         doc.subject, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions,
+         doc.entered.isoformat() if doc.entered else None],
         ensure_ascii=False,
     )
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
@@ -116,6 +117,7 @@ def practice_document(row, authors: list[tuple[str, str]], files: list[str | Non
         subject=codes["subject"],
         year=row.year,
         date=datetime(row.year, 1, 1) if row.year else stamp,
+        entered=stamp,
         adoptions=adoptions,
     ))
 
@@ -132,6 +134,7 @@ def resolution_document(resolution: Resolution) -> IndexDocument:
         region=[r.code for r in resolution.regions],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
+        entered=resolution.created_at,
     ))
 
 
@@ -148,6 +151,7 @@ def recommendation_document(rec: Recommendation) -> IndexDocument:
         region=[r.code for r in resolution.regions],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
+        entered=resolution.created_at,
     ))
 
 

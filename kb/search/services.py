@@ -35,9 +35,8 @@ from kb.vocabularies.services import Labels, fold, labels
 SORTS = ("relevance", "date", "adoptions")
 MAX_QUERY_LENGTH = 1000
 EXCERPT_LENGTH = 240
-# The feed looks at this many of the newest matches (by the year of the material) and shows the
-# FEED_LENGTH that entered the bank last.
-FEED_DEPTH = 200
+# The feed shows the FEED_LENGTH matches that entered the bank last (the index's "entered" order: a practice's
+# publication, not its year).
 FEED_LENGTH = 30
 FEED_EPOCH = datetime(2000, 1, 1)
 UNAVAILABLE_NOTICE = "Поиск временно недоступен: индекс перестраивается. Попробуйте через несколько минут."
@@ -493,7 +492,7 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
     """The newest public materials of a search, newest first by the time they entered the bank."""
     try:
         result = get_index().search(SearchQuery(
-            text=params.q, filters=params.filters, per_page=FEED_DEPTH, sort="date", synonyms=synonym_table(),
+            text=params.q, filters=params.filters, per_page=FEED_LENGTH, sort="entered", synonyms=synonym_table(),
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
@@ -501,8 +500,9 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
     items = _resolve(result.hits)
     stamps = _entered(items)
     entries = [FeedEntry(item, stamps.get((item.type, item.id)) or FEED_EPOCH) for item in items]
+    # the database's times, should the index not have applied a change yet
     entries.sort(key=lambda entry: entry.updated, reverse=True)
-    return entries[:FEED_LENGTH]
+    return entries
 
 
 def _entered(items: list[ResultItem]) -> dict[tuple[str, int], datetime]:
