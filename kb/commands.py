@@ -174,16 +174,25 @@ def reindex_command() -> None:
     click.echo(f"Индекс перестроен: {count} документов.")
 
 
+INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
+                    "Перестройте его: flask --app kb reindex (писатель индекса, flask --app kb indexer, и сайт на "
+                    "встроенной базе перестраивают такой индекс сами).")
+
+
 @click.command("check-index")
 @click.option("--remove-unfinished", is_flag=True,
               help="Удалить папки перестроек индекса, прерванных до конца (процесс убит, машина остановлена).")
 @with_appcontext
 def check_index_command(remove_unfinished: bool) -> None:
     """Сравнить индекс с базой данных; код возврата 1, если есть расхождения."""
+    from indexer import IndexUnavailable
     from kb.search import rebuilding
     from kb.search.services import check_index, leftover_rebuilds
 
-    report = check_index()
+    try:
+        report = check_index()
+    except IndexUnavailable:
+        _fail(INDEX_UNREADABLE)
     try:
         leftovers = leftover_rebuilds(remove=remove_unfinished)
     except OSError as exc:

@@ -131,6 +131,22 @@ def test_check_index_finds_a_broken_index_and_reindex_repairs_it(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
+def test_check_index_of_an_index_of_an_older_make_says_so_in_russian(demo_app, monkeypatch):
+    """An index built by the previous version (other fields, another analysis) gave an English traceback."""
+    import indexer.index
+
+    runner = demo_app.test_cli_runner()
+    for module in ("indexer.analysis", "indexer.index"):  # this code is a version ahead of the index on disk
+        monkeypatch.setattr(f"{module}.ANALYSIS_VERSION", indexer.index.ANALYSIS_VERSION + 1)
+    with demo_app.app_context():
+        get_index()._close_searcher()
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Индекс нельзя прочитать" in result.output and "flask --app kb reindex" in result.output
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
 def test_check_index_reports_stale_documents(demo_app):
     runner = demo_app.test_cli_runner()
     demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False
