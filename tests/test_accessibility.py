@@ -336,6 +336,31 @@ def test_the_chosen_filters_are_a_named_group(live_server, browser):  # noqa: F8
     assert page.get_by_role("group", name="Выбранные фильтры").locator("a.chip--active").count() == 1
 
 
+def test_adding_to_a_collection_keeps_the_keyboard_focus_on_the_button(live_server, browser):  # noqa: F811
+    """«В подборку» was disabled while its request ran: the focused button lost focus to <body>, and the next
+    Tab started again from the top of the page."""
+    app, base = live_server
+    ids = _demo_ids(app)
+    page = _context(browser).new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/{ids['practice']}")
+    form = page.locator("form.add-to-collection").first
+    form.locator("select").select_option("new")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    button = form.locator("button")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # pressed again while the request runs: ignored, one request only
+    form.locator("[role=status] a", has_text="Открыть подборку").wait_for()
+    assert _focused(page, "el.tagName") == "BUTTON" and _focused(page, "el.closest('form.add-to-collection') !== null")
+    assert button.get_attribute("aria-disabled") is None
+    assert "добавлено в подборку" in form.locator("[role=status]").inner_text().lower()
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.textContent") == "Открыть подборку"
+    assert posts == [f"{base}/collections/add"]
+
+
 def test_printed_practice_is_the_material_with_link_addresses(live_server, browser):  # noqa: F811
     app, base = live_server
     ids = _demo_ids(app)
