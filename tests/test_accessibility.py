@@ -90,7 +90,8 @@ def _demo_ids(app) -> dict[str, int]:
         add_item(owner, collection, "practice", practice.id)
         add_item(owner, collection, "resolution", resolution.id)
         db.session.commit()
-        ids = {"practice": practice.id, "resolution": resolution.id, "collection": collection.id}
+        ids = {"practice": practice.id, "resolution": resolution.id, "collection": collection.id,
+               "item": collection.items[0].id}
         db.session.remove()
     return ids
 
@@ -133,6 +134,8 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/collections/mine",
         "/collections/new",
         f"/collections/{ids['collection']}",
+        f"/collections/{ids['collection']}/delete",
+        f"/collections/{ids['collection']}/items/{ids['item']}/remove",
         "/search?q=олимпиада",
         f"/practices/{ids['practice']}",
         f"/resolutions/{ids['resolution']}",
