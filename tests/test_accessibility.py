@@ -364,6 +364,55 @@ def test_adding_to_a_collection_keeps_the_keyboard_focus_on_the_button(live_serv
     assert posts == [f"{base}/collections/add"]
 
 
+def test_import_progress_is_updated_in_place_and_opens_the_result(  # noqa: F811
+        live_server, browser, monkeypatch, tmp_path):  # noqa: F811
+    """The progress page reloaded itself every two seconds (<meta http-equiv=refresh>): focus went back to the
+    top each time and a screen reader started the page over."""
+    from kb.bulkimport import jobs, staging
+    from kb.bulkimport.services import RowResult
+    from tests.test_bulk_import import csv_bytes, row
+
+    app, base = live_server
+    monkeypatch.setattr(jobs, "start", lambda app, token: None)  # the test moves the import on itself
+    registry = tmp_path / "реестр.csv"
+    registry.write_bytes(csv_bytes([row("BR-1", "Первая практика реестра"), row("BR-2", "Вторая практика реестра")]))
+    page = _context(browser).new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/import/practices")
+    page.set_input_files("#registry", str(registry))
+    page.click("main form button[type=submit]")
+    page.locator("main form button", has_text="Импортировать").first.click()
+    page.wait_for_url("**/progress")
+    token = page.url.rsplit("/", 2)[-2]
+    assert page.locator("meta[http-equiv]").count() == 0
+    blocking = [v for v in _axe(page) if v["impact"] in BLOCKING]  # meta-refresh was one (WCAG 2.2.1)
+    assert not blocking, _describe(page.url, blocking)
+    assert not page.locator("a.import-refresh").is_visible(), "the script updates the page: no «Обновить»"
+    page.evaluate("window.sameDocument = true")
+    nav = page.locator("nav.main-nav a").nth(2)
+    nav.focus()
+
+    with app.app_context():
+        staged = staging.find(token)
+    writer = jobs.ProgressWriter(staged)
+    writer.start(2)
+    writer.row(RowResult(2, "BR-1", "Первая практика реестра", action="create"))
+    writer._save()
+    page.wait_for_function("document.querySelector('label[for=import-progress]').textContent"
+                           " === 'Обработано 1 из 2 строк'", timeout=10_000)
+    assert page.evaluate("(bar => [bar.value, bar.max])(document.getElementById('import-progress'))") == [1, 2]
+    assert page.locator("#import-counts").inner_text().startswith("Пока: создано 1,")
+    assert page.evaluate("window.sameDocument") is True, "the page was not reloaded"
+    assert _focused(page, "el.textContent") == nav.inner_text(), "focus stays where the user left it"
+
+    jobs.run(app, token)  # the import itself: done, the page opens its result
+    page.wait_for_function("document.title.startsWith('Реестр загружен')", timeout=10_000)
+    assert page.locator("table.bulk-import").is_visible()
+    assert "Вторая практика реестра" in page.locator("table.bulk-import").inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "import_progress_done.png"), full_page=True)
+
+
 def test_printed_practice_is_the_material_with_link_addresses(live_server, browser):  # noqa: F811
     app, base = live_server
     ids = _demo_ids(app)
