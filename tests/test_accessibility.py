@@ -159,9 +159,17 @@ def test_methodist_and_admin_pages_have_no_serious_violations(live_server, brows
 def test_phone_width_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
     app, base = live_server
     ids = _demo_ids(app)
-    page = _context(browser, width=375).new_page()
-    _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}"],
-                 "accessibility_phone")
+    from kb.practices.models import PracticeTransition
+
+    with app.app_context():  # a history with a status table, wider than the phone
+        db.session.add(PracticeTransition(practice_id=ids["practice"], from_status="submitted", to_status="published",
+                                          comment="Опубликована после рассмотрения методическим советом округа."))
+        db.session.commit()
+        db.session.remove()
+    page = _context(browser, width=360).new_page()
+    # the history's table and the API's code example scroll sideways there: each is a focusable named region
+    _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}",
+                              f"/practices/{ids['practice']}/history", "/api"], "accessibility_phone")
 
 
 # ---- Keyboard use ----------------------------------------------------------------------------------------
@@ -439,3 +447,33 @@ def test_every_table_scrolls_in_its_own_box_on_a_phone():
         for match in re.finditer(r"<table\b", text):
             line = text.count("\n", 0, match.start()) + 1
             assert re.search(r'<div class="table-scroll"[^>]*>$', text[:match.start()].rstrip()), f"{path.name}:{line}"
+
+
+_FOCUSABLE = re.compile(r"<(a|button|input|select|textarea|summary)\b")
+_CONDITION = re.compile(r"\{%-?\s*if\b(?:(?!\{%-?\s*(?:if|endif)\b).)*?\{%-?\s*endif\s*-?%\}", re.S)
+_SCROLL_REGION = re.compile(r'tabindex="0" role="region" aria-label="[^"]+"')
+
+
+def _always_there(markup: str) -> str:
+    """The markup without its {% if %} blocks (innermost first): what every rendering of it holds."""
+    while (shorter := _CONDITION.sub("", markup)) != markup:
+        markup = shorter
+    return markup
+
+
+def test_a_scroll_box_with_nothing_to_focus_in_it_is_a_focusable_named_region():
+    """At 360 px a history's table and the API's code example scrolled sideways, but held no link to Tab to: a
+    keyboard user could not scroll them (axe scrollable-region-focusable). Such a box takes focus itself."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    checked = set()
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'<div class="table-scroll"([^>]*)>(.*?)</table>', text, re.S):
+            line = f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start()) + 1}"
+            if not _FOCUSABLE.search(_always_there(match.group(2))):
+                assert _SCROLL_REGION.search(match.group(1)), f"{line}: a table that may hold no link"
+                checked.add(str(path.relative_to(root)))
+        for match in re.finditer(r"<pre\b([^>]*)>", text):
+            assert _SCROLL_REGION.search(match.group(1)), f"{path.relative_to(root)}: <pre>"
+            checked.add(str(path.relative_to(root)))
+    assert {"practices/history.html", "api/index.html", "bulkimport/_report_body.html"} <= checked
