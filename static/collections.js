@@ -34,8 +34,12 @@
     }
     event.preventDefault();
     var button = form.querySelector("button");
+    // A click while the request runs does nothing. The button is not disabled: a disabled button loses the
+    // keyboard focus (to <body>), and the next Tab would start from the top of the page.
+    if (form.dataset.busy) { return; }
     var status = statusOf(form);
-    button.disabled = true;
+    form.dataset.busy = "true";
+    button.setAttribute("aria-disabled", "true");
     status.textContent = "Добавляем…";
     fetch(form.action, {
       method: "POST",
@@ -55,7 +59,8 @@
     }).catch(function () {
       form.submit();  // the page's own way: a reload with the message at the top
     }).then(function () {
-      button.disabled = false;
+      delete form.dataset.busy;
+      button.removeAttribute("aria-disabled");
     });
   });
 })();

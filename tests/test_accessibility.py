@@ -90,7 +90,8 @@ def _demo_ids(app) -> dict[str, int]:
         add_item(owner, collection, "practice", practice.id)
         add_item(owner, collection, "resolution", resolution.id)
         db.session.commit()
-        ids = {"practice": practice.id, "resolution": resolution.id, "collection": collection.id}
+        ids = {"practice": practice.id, "resolution": resolution.id, "collection": collection.id,
+               "item": collection.items[0].id}
         db.session.remove()
     return ids
 
@@ -133,6 +134,8 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/collections/mine",
         "/collections/new",
         f"/collections/{ids['collection']}",
+        f"/collections/{ids['collection']}/delete",
+        f"/collections/{ids['collection']}/items/{ids['item']}/remove",
         "/search?q=олимпиада",
         f"/practices/{ids['practice']}",
         f"/resolutions/{ids['resolution']}",
@@ -156,9 +159,17 @@ def test_methodist_and_admin_pages_have_no_serious_violations(live_server, brows
 def test_phone_width_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
     app, base = live_server
     ids = _demo_ids(app)
-    page = _context(browser, width=375).new_page()
-    _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}"],
-                 "accessibility_phone")
+    from kb.practices.models import PracticeTransition
+
+    with app.app_context():  # a history with a status table, wider than the phone
+        db.session.add(PracticeTransition(practice_id=ids["practice"], from_status="submitted", to_status="published",
+                                          comment="Опубликована после рассмотрения методическим советом округа."))
+        db.session.commit()
+        db.session.remove()
+    page = _context(browser, width=360).new_page()
+    # the history's table and the API's code example scroll sideways there: each is a focusable named region
+    _check_pages(page, base, ["/", "/search?q=одарённые дети", f"/practices/{ids['practice']}",
+                              f"/practices/{ids['practice']}/history", "/api"], "accessibility_phone")
 
 
 # ---- Keyboard use ----------------------------------------------------------------------------------------
@@ -172,7 +183,7 @@ def test_every_focused_control_shows_a_focus_ring(live_server, browser):  # noqa
     page = _context(browser).new_page()
     page.goto(f"{base}/search?q=олимпиада")
     seen = []
-    for _ in range(40):
+    while sum(t.startswith("A.facet-value") for t in seen) < 10 and len(seen) < 200:  # the filters follow the results
         page.keyboard.press("Tab")
         tag, outline_style, outline_width = _focused(
             page, "[el.tagName + (el.className ? '.' + el.className : ''), getComputedStyle(el).outlineStyle, "
@@ -276,9 +287,138 @@ def test_phone_filters_link_takes_focus_to_the_facets(live_server, browser):  # 
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert _focused(page, "el.closest('#filters') !== null")
+    assert link.inner_text() == "Уточнить: фильтры ниже ↓"
     wide = _context(browser).new_page()
     wide.goto(f"{base}/search?q=олимпиада")
-    assert not wide.locator("a.to-filters").is_visible()
+    link = wide.locator("a.to-filters")
+    assert link.bounding_box()["x"] < 0, "on a wide screen the link is out of sight until focused"
+    link.focus()  # then it is a way for the keyboard past the results to the filters, which are on the left
+    assert link.bounding_box()["x"] > 0 and link.inner_text() == "Уточнить: фильтры слева ←"
+    wide.keyboard.press("Enter")
+    wide.keyboard.press("Tab")
+    assert _focused(wide, "el.closest('#filters') !== null")
+
+
+def _tab_stops(page, count: int) -> list[str]:
+    """Where each of the next Tab presses lands: "filters", "result" or "" (elsewhere)."""
+    stops = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        stops.append(_focused(page, "el.closest('#filters') ? 'filters' : el.closest('.result') ? 'result' : ''"))
+    return stops
+
+
+@pytest.mark.parametrize(("width", "scale"), [(360, 1), (640, 2)])  # a phone; 1280 pixels at 200 % zoom
+def test_on_a_narrow_screen_tab_reaches_the_results_before_the_filters(  # noqa: F811
+        live_server, browser, width, scale):  # noqa: F811
+    """The filters were shown below the results (CSS order) but came first in the source: after the skip link
+    43 Tab presses went through the filters, off the bottom of the screen, before the first result."""
+    _, base = live_server
+    page = browser.new_context(viewport={"width": width, "height": 740}, device_scale_factor=scale,
+                               locale="ru-RU").new_page()
+    page.goto(f"{base}/search?q=олимпиада")
+    facets_top = page.locator("#filters").bounding_box()["y"]
+    assert facets_top > page.locator(".result").last.bounding_box()["y"]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    stops = _tab_stops(page, 150)
+    assert "result" in stops and "filters" in stops
+    assert stops.index("result") < stops.index("filters")
+    assert "filters" not in stops[:stops.index("result")]
+    assert "result" not in stops[stops.index("filters"):], "the filters come after the last result"
+
+
+def test_on_a_wide_screen_the_filters_stay_on_the_left_of_the_results(live_server, browser):  # noqa: F811
+    """Results first in the source must not move the wide layout: filters in a column left of the results."""
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search?q=олимпиада")
+    facets, results = page.locator("#filters").bounding_box(), page.locator("section.results").bounding_box()
+    assert facets["x"] + facets["width"] < results["x"] and abs(facets["y"] - results["y"]) < 2
+    page.goto(f"{base}/search?q=жзщхъыыы")  # nothing found: no filters, the results take the whole width
+    assert page.locator("section.results").bounding_box()["x"] < 100
+
+
+def test_the_chosen_filters_are_a_named_group(live_server, browser):  # noqa: F811
+    """div.active-filters had aria-label on a plain div: ARIA forbids naming one, so nothing read the name."""
+    _, base = live_server
+    page = _context(browser).new_page()
+    page.goto(f"{base}/search?q=олимпиада&level=primary")
+    assert page.get_by_role("group", name="Выбранные фильтры").locator("a.chip--active").count() == 1
+
+
+def test_adding_to_a_collection_keeps_the_keyboard_focus_on_the_button(live_server, browser):  # noqa: F811
+    """«В подборку» was disabled while its request ran: the focused button lost focus to <body>, and the next
+    Tab started again from the top of the page."""
+    app, base = live_server
+    ids = _demo_ids(app)
+    page = _context(browser).new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/{ids['practice']}")
+    form = page.locator("form.add-to-collection").first
+    form.locator("select").select_option("new")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    button = form.locator("button")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # pressed again while the request runs: ignored, one request only
+    form.locator("[role=status] a", has_text="Открыть подборку").wait_for()
+    assert _focused(page, "el.tagName") == "BUTTON" and _focused(page, "el.closest('form.add-to-collection') !== null")
+    assert button.get_attribute("aria-disabled") is None
+    assert "добавлено в подборку" in form.locator("[role=status]").inner_text().lower()
+    page.keyboard.press("Tab")
+    assert _focused(page, "el.textContent") == "Открыть подборку"
+    assert posts == [f"{base}/collections/add"]
+
+
+def test_import_progress_is_updated_in_place_and_opens_the_result(  # noqa: F811
+        live_server, browser, monkeypatch, tmp_path):  # noqa: F811
+    """The progress page reloaded itself every two seconds (<meta http-equiv=refresh>): focus went back to the
+    top each time and a screen reader started the page over."""
+    from kb.bulkimport import jobs, staging
+    from kb.bulkimport.services import RowResult
+    from tests.test_bulk_import import csv_bytes, row
+
+    app, base = live_server
+    monkeypatch.setattr(jobs, "start", lambda app, token: None)  # the test moves the import on itself
+    registry = tmp_path / "реестр.csv"
+    registry.write_bytes(csv_bytes([row("BR-1", "Первая практика реестра"), row("BR-2", "Вторая практика реестра")]))
+    page = _context(browser).new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/import/practices")
+    page.set_input_files("#registry", str(registry))
+    page.click("main form button[type=submit]")
+    page.locator("main form button", has_text="Импортировать").first.click()
+    page.wait_for_url("**/progress")
+    token = page.url.rsplit("/", 2)[-2]
+    assert page.locator("meta[http-equiv]").count() == 0
+    blocking = [v for v in _axe(page) if v["impact"] in BLOCKING]  # meta-refresh was one (WCAG 2.2.1)
+    assert not blocking, _describe(page.url, blocking)
+    assert not page.locator("a.import-refresh").is_visible(), "the script updates the page: no «Обновить»"
+    page.evaluate("window.sameDocument = true")
+    nav = page.locator("nav.main-nav a").nth(2)
+    nav.focus()
+
+    with app.app_context():
+        staged = staging.find(token)
+    writer = jobs.ProgressWriter(staged)
+    writer.start(2)
+    writer.row(RowResult(2, "BR-1", "Первая практика реестра", action="create"))
+    writer._save()
+    page.wait_for_function("document.querySelector('label[for=import-progress]').textContent"
+                           " === 'Обработано 1 из 2 строк'", timeout=10_000)
+    assert page.evaluate("(bar => [bar.value, bar.max])(document.getElementById('import-progress'))") == [1, 2]
+    assert page.locator("#import-counts").inner_text().startswith("Пока: создано 1,")
+    assert page.evaluate("window.sameDocument") is True, "the page was not reloaded"
+    assert _focused(page, "el.textContent") == nav.inner_text(), "focus stays where the user left it"
+
+    jobs.run(app, token)  # the import itself: done, the page opens its result
+    page.wait_for_function("document.title.startsWith('Реестр загружен')", timeout=10_000)
+    assert page.locator("table.bulk-import").is_visible()
+    assert "Вторая практика реестра" in page.locator("table.bulk-import").inner_text()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "import_progress_done.png"), full_page=True)
 
 
 def test_printed_practice_is_the_material_with_link_addresses(live_server, browser):  # noqa: F811
@@ -306,4 +446,34 @@ def test_every_table_scrolls_in_its_own_box_on_a_phone():
         text = path.read_text(encoding="utf-8")
         for match in re.finditer(r"<table\b", text):
             line = text.count("\n", 0, match.start()) + 1
-            assert text[:match.start()].rstrip().endswith('<div class="table-scroll">'), f"{path.name}:{line}"
+            assert re.search(r'<div class="table-scroll"[^>]*>$', text[:match.start()].rstrip()), f"{path.name}:{line}"
+
+
+_FOCUSABLE = re.compile(r"<(a|button|input|select|textarea|summary)\b")
+_CONDITION = re.compile(r"\{%-?\s*if\b(?:(?!\{%-?\s*(?:if|endif)\b).)*?\{%-?\s*endif\s*-?%\}", re.S)
+_SCROLL_REGION = re.compile(r'tabindex="0" role="region" aria-label="[^"]+"')
+
+
+def _always_there(markup: str) -> str:
+    """The markup without its {% if %} blocks (innermost first): what every rendering of it holds."""
+    while (shorter := _CONDITION.sub("", markup)) != markup:
+        markup = shorter
+    return markup
+
+
+def test_a_scroll_box_with_nothing_to_focus_in_it_is_a_focusable_named_region():
+    """At 360 px a history's table and the API's code example scrolled sideways, but held no link to Tab to: a
+    keyboard user could not scroll them (axe scrollable-region-focusable). Such a box takes focus itself."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    checked = set()
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'<div class="table-scroll"([^>]*)>(.*?)</table>', text, re.S):
+            line = f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start()) + 1}"
+            if not _FOCUSABLE.search(_always_there(match.group(2))):
+                assert _SCROLL_REGION.search(match.group(1)), f"{line}: a table that may hold no link"
+                checked.add(str(path.relative_to(root)))
+        for match in re.finditer(r"<pre\b([^>]*)>", text):
+            assert _SCROLL_REGION.search(match.group(1)), f"{path.relative_to(root)}: <pre>"
+            checked.add(str(path.relative_to(root)))
+    assert {"practices/history.html", "api/index.html", "bulkimport/_report_body.html"} <= checked

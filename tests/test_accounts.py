@@ -471,3 +471,36 @@ def test_pages_made_for_a_session_are_no_shared_caches_to_keep(app, make_user):
         assert member.get(url).headers["Cache-Control"] == "private", url
     with member.get("/static/kb.css") as asset:
         assert "private" not in asset.headers["Cache-Control"]
+
+
+def _autocomplete(page: str) -> dict[str, str]:
+    """Each input or select of the page's main form by id: its autocomplete purpose ("" when it has none)."""
+    fields = {}
+    for tag in re.findall(r"<(?:input|select)\b[^>]*>", page):
+        if 'type="hidden"' in tag or 'id="q-top"' in tag or not (found := re.search(r'\bid="([^"]+)"', tag)):
+            continue
+        purpose = re.search(r'\bautocomplete="([^"]*)"', tag)
+        fields[found.group(1)] = purpose.group(1) if purpose else ""
+    return fields
+
+
+def test_account_fields_say_what_they_are_for(app, make_user):
+    """Login, registration and password fields had no autocomplete purpose (WCAG 1.3.5): browsers and password
+    managers could not fill them, nor tell a new password from the current one."""
+    client = app.test_client()
+    assert _autocomplete(client.get("/login").get_data(as_text=True)) == {
+        "email": "email", "password": "current-password"}
+    assert _autocomplete(client.get("/register").get_data(as_text=True)) == {
+        "email": "email", "name": "name", "organisation": "organization", "region": "address-level1",
+        "password": "new-password", "password_again": "new-password"}
+    sign_in(client, make_user("teacher"))
+    assert _autocomplete(client.get("/profile/password").get_data(as_text=True)) == {
+        "current": "current-password", "password": "new-password", "password_again": "new-password"}
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    user_id = make_user("teacher", email="forgot@example.org")
+    page = admin.post(f"/admin/users/{user_id}", data={"action": "reset-link",
+                                                        "csrf_token": csrf_from(admin, f"/admin/users/{user_id}")})
+    link = re.search(r"http://localhost(/reset/[\w-]+)", page.get_data(as_text=True)).group(1)
+    assert _autocomplete(app.test_client().get(link).get_data(as_text=True)) == {
+        "password": "new-password", "password_again": "new-password"}

@@ -335,6 +335,39 @@ def test_files_of_drafts_are_private_and_removal_follows_the_rules(app, editor, 
     assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
+def test_removing_a_file_asks_first(app, editor, make_user, make_practice):
+    """The «удалить» beside a practice's file removed it at once, with no question and no way back."""
+    client, pid = editor
+    upload(client, pid, "отчёт.docx", make_docx())
+    attachment_id = db_id(app)
+    url = f"/attachments/{attachment_id}/delete"
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert f'<a href="{url}">удалить<span class="visually-hidden"> «отчёт.docx»</span>…</a>' in page
+    assert f'action="{url}"' not in page  # the page holds no form that removes at once
+
+    question = client.get(url)
+    text = " ".join(question.get_data(as_text=True).split())
+    assert question.status_code == 200 and "Удалить файл «отчёт.docx»?" in text
+    assert f'action="{url}"' in text and 'name="csrf_token"' in text and f'href="/practices/{pid}#files">Отмена' in text
+    with app.app_context():
+        assert db.session.get(Attachment, attachment_id) is not None  # asking removed nothing
+    stranger = app.test_client()
+    sign_in(stranger, make_user("teacher"))
+    assert stranger.get(url).status_code == 404
+    assert app.test_client().get(url).status_code == 302  # to the login page
+    with app.app_context():
+        published = make_practice("Опубликованная чужая практика")
+        attachment = Attachment(practice_id=published, original_name="чужой.txt", kind="txt", size=1, sha256="0" * 64)
+        db.session.add(attachment)
+        db.session.commit()
+        foreign = attachment.id
+    assert client.get(f"/attachments/{foreign}/delete").status_code == 403  # seen, but not the editor's
+
+    assert client.post(url, data={"csrf_token": csrf_from(client, url)}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Attachment, attachment_id) is None
+
+
 def _stored_files(app) -> list[Path]:
     return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 

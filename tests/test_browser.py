@@ -169,7 +169,7 @@ def test_keyboard_only_search_and_open(live_server, browser):
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=*")
     expected = page.locator(".result h2 a").first.get_attribute("href")
-    for _ in range(300):  # Tab through the facets to the first result, as a keyboard user does
+    for _ in range(300):  # Tab to the first result, as a keyboard user does
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('.result h2') !== null"):
             break

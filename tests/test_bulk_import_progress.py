@@ -1,6 +1,7 @@
-"""The confirmed web import runs in the background: redirect to its progress page, a page that refreshes
-itself while the import runs, the per-row result at the end, one import per upload, the page only for the
-uploader or an administrator, and an import whose progress stopped shown as interrupted."""
+"""The confirmed web import runs in the background: redirect to its progress page, a page whose numbers a
+script brings up to date while the import runs (never a reload of the whole page), the per-row result at the
+end, one import per upload, the page only for the uploader or an administrator, and an import whose progress
+stopped shown as interrupted."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from kb.bulkimport.services import RowResult
 from tests.conftest import csrf_from, sign_in
 from tests.test_bulk_import import csv_bytes, practices, row, upload, wait_for_import
 
-REFRESH = '<meta http-equiv="refresh" content="2">'
+
+def updating(page: str) -> bool:
+    """The page of a running import: its script and the address it reads the numbers from, no self-reload."""
+    assert "http-equiv" not in page
+    return "/static/bulkimport." in page and "data-progress-url=" in page
 
 
 @pytest.fixture
@@ -41,8 +46,7 @@ def staged_upload(app, token: str) -> staging.Staged:
         return staging.find(token)
 
 
-def test_confirmation_redirects_to_a_page_that_refreshes_until_the_per_row_result(app, client, make_user,
-                                                                                   started):
+def test_confirmation_redirects_to_a_page_that_updates_until_the_per_row_result(app, client, make_user, started):
     sign_in(client, make_user("methodist", scope_region="RU-CHE"))
     token = checked(client, [row("P-1", "Первая"), row("P-2", "Вторая"), row("P-3", "Чужая",
                                                                               region="Смоленская область")])
@@ -52,7 +56,7 @@ def test_confirmation_redirects_to_a_page_that_refreshes_until_the_per_row_resul
     assert started == [token]
 
     page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
-    assert REFRESH in page and "Подготовка к загрузке" in page
+    assert updating(page) and "Подготовка к загрузке" in page
 
     writer = jobs.ProgressWriter(staged_upload(app, token))
     writer.start(3)
@@ -60,14 +64,14 @@ def test_confirmation_redirects_to_a_page_that_refreshes_until_the_per_row_resul
     writer.row(RowResult(4, "P-3", "Чужая", errors=["вне области"]))
     writer._save()
     page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
-    assert REFRESH in page
+    assert updating(page)
     assert "Обработано 2 из 3 строк" in page and '<progress id="import-progress" value="2" max="3">' in page
     assert "создано 1" in page and "с ошибками 1" in page
     assert practices(app) == []
 
     jobs.run(app, token)  # what the thread runs
     page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
-    assert REFRESH not in page and "<progress" not in page
+    assert not updating(page) and "<progress" not in page
     assert "Реестр загружен" in page and "создано 2" in page and "с ошибками 1" in page
     assert "вне вашей области модерации" in page  # the per-row report, as the synchronous page showed it
     ids = {p.external_id: p.id for p in practices(app)}
@@ -75,6 +79,42 @@ def test_confirmation_redirects_to_a_page_that_refreshes_until_the_per_row_resul
     assert f'href="/practices/{ids["P-1"]}"' in page
     # The registry is deleted once imported; the progress and its result stay for the page.
     assert not staged_upload(app, token).registry_path.exists()
+
+
+def test_the_numbers_of_a_running_import_come_as_json_and_the_page_works_without_script(app, client, make_user,
+                                                                                       started):
+    """The page reloaded itself every two seconds (<meta http-equiv=refresh>): focus jumped to the top and screen
+    readers started over. Its script now reads the numbers from progress.json; without script, «Обновить»."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("J-1", "Первая"), row("J-2", "Вторая"), row("J-3", "Третья")])
+    confirm(client, token)
+    url = f"/import/practices/{token}/progress.json"
+    queued = client.get(url)
+    assert queued.status_code == 200 and "no-store" in queued.headers["Cache-Control"]
+    assert queued.get_json() == {"state": "queued", "finished": False, "interrupted": False, "total": None,
+                                 "done": 0, "headline": "Подготовка к загрузке: реестр читается…", "counts": ""}
+    page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert f'data-progress-url="{url}"' in page and 'role="status"' in page
+    assert f'<a class="import-refresh" href="/import/practices/{token}/progress">Обновить</a>' in page
+
+    writer = jobs.ProgressWriter(staged_upload(app, token))
+    writer.start(21)
+    writer.row(RowResult(2, "J-1", "Первая", action="create"))
+    writer._save()
+    body = client.get(url).get_json()
+    assert (body["state"], body["total"], body["done"]) == ("running", 21, 1)
+    assert body["headline"] == "Обработано 1 из 21 строки"
+    assert body["counts"] == "Пока: создано 1, обновлено 0, без изменений 0, с ошибками 0."
+
+    jobs.run(app, token)
+    body = client.get(url).get_json()
+    assert body["finished"] is True and body["state"] == "done"
+    assert "report" not in body  # the result is the page's, not the script's
+
+    other = app.test_client()
+    sign_in(other, make_user("methodist", scope_region="RU-CHE"))
+    assert other.get(url).status_code == 404
+    assert app.test_client().get(url).status_code == 302
 
 
 def test_the_real_thread_writes_the_progress_file(app, client, make_user):
@@ -85,7 +125,7 @@ def test_the_real_thread_writes_the_progress_file(app, client, make_user):
     state = json.loads(jobs.progress_path(staged_upload(app, token)).read_text(encoding="utf-8"))
     assert (state["state"], state["total"], state["done"], state["created"]) == ("done", 2, 2, 2)
     assert [r["external_id"] for r in state["report"]["rows"]] == ["T-1", "T-2"]
-    assert REFRESH not in client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
+    assert not updating(client.get(f"/import/practices/{token}/progress").get_data(as_text=True))
 
 
 def test_a_second_confirmation_does_not_start_a_second_import(app, client, make_user, started):
@@ -140,11 +180,11 @@ def test_an_unfinished_progress_that_stopped_changing_is_shown_as_interrupted(ap
     path.write_text(json.dumps(state), encoding="utf-8")
     page = client.get(url).get_data(as_text=True)
     assert "Загрузка прервана" in page and "повторная загрузка" in page and "внешнему идентификатору" in page
-    assert REFRESH not in page
+    assert not updating(page)
     assert "Обработано 1 из 2 строк" in page
 
     app.config["BULK_IMPORT_STALE_SECONDS"] = 3600 * 2
-    assert REFRESH in client.get(url).get_data(as_text=True)
+    assert updating(client.get(url).get_data(as_text=True))
 
 
 def test_an_import_failing_as_a_whole_is_reported_and_writes_nothing(app, client, make_user, started,
@@ -160,7 +200,7 @@ def test_an_import_failing_as_a_whole_is_reported_and_writes_nothing(app, client
     jobs.run(app, token)
     page = client.get(f"/import/practices/{token}/progress").get_data(as_text=True)
     assert "Загрузка не выполнена" in page and "внутренней ошибки" in page and "disk on fire" not in page
-    assert REFRESH not in page
+    assert not updating(page)
     assert practices(app) == []
 
 

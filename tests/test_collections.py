@@ -209,6 +209,64 @@ def test_reorder_notes_and_remove(app, world):
     assert [t for t, _ in order()] == ["recommendation", "resolution"]
 
 
+def test_removing_an_item_asks_first_and_names_the_note_that_goes_with_it(app, world):
+    """«Убрать из подборки» removed the item and its note at once, with no question and no way back."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    owner.post(f"/collections/{cid}/items/{item}/note", data={"note": "Читать к занятию 2"})
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    url = f"/collections/{cid}/items/{item}/remove"
+    assert f'<a href="{url}">Убрать из подборки…</a>' in page
+    assert f'action="{url}"' not in page  # the page holds no form that removes at once
+
+    question = owner.get(url)
+    text = " ".join(question.get_data(as_text=True).split())
+    assert question.status_code == 200
+    assert "Убрать «Школьное научное общество в начальной школе» из подборки «Курс для наставников ШНО»?" in text
+    assert "заметка к нему будет удалена" in text and "Читать к занятию 2" in text
+    assert f'action="{url}"' in text and 'name="csrf_token"' in text
+    with app.app_context():
+        assert len(db.session.get(Collection, cid).items) == 1  # asking changed nothing
+    assert _client(app, world["other"]).get(url).status_code == 404
+    assert owner.get(f"/collections/{cid}/items/999999/remove").status_code == 404
+
+    assert owner.post(url).status_code == 400  # the answer is a form with its CSRF token
+    response = owner.post(url, data={"csrf_token": csrf_from(owner, url)})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Collection, cid).items == []
+
+
+def test_deleting_a_collection_asks_first(app, world):
+    """«Удалить подборку» on the settings page deleted the collection at once, with no question."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    _add(owner, cid, "practice", world["published"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/collections/{cid}/delete"
+    page = owner.get(f"/collections/{cid}/edit").get_data(as_text=True)
+    assert f'<a class="button button--danger" href="{url}">Удалить подборку…</a>' in page
+    assert f'action="{url}"' not in page
+
+    question = owner.get(url)
+    text = " ".join(question.get_data(as_text=True).split())
+    assert question.status_code == 200 and "Удалить подборку «Курс для наставников ШНО»?" in text
+    assert "1 материал с заметками к ним" in text and "Ссылка на подборку перестанет открываться" in text
+    assert f'action="{url}"' in text and f'href="/collections/{cid}/edit">Отмена</a>' in text
+    with app.app_context():
+        assert db.session.get(Collection, cid) is not None
+    assert _client(app, world["other"]).get(url).status_code == 404
+
+    assert owner.post(url).status_code == 400
+    assert owner.post(url, data={"csrf_token": csrf_from(owner, url)}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Collection, cid) is None
+
+
 def test_unpublished_items_are_unavailable_to_others(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner, visibility="public")

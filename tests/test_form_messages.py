@@ -54,7 +54,7 @@ def _practices(app) -> int:
     ("region", "RU-XXX", "Неверный вариант."),
     ("municipality", "up", "Неверный вариант."),  # not a number: was a 500 (int() of it in the region check)
     ("municipality", "²", "Неверный вариант."),
-    ("levels", "<b>phd</b>", "Недопустимое значение: &#39;&lt;b&gt;phd&lt;/b&gt;&#39;."),
+    ("levels", "<b>phd</b>", "Выбрано значение, которого больше нет в списке: обновите страницу"),
     ("year", "две тысячи", "Неверное целое число."),
     ("spread_level", "planet", "Неверный вариант."),
 ])
@@ -72,3 +72,30 @@ def test_the_same_form_with_usable_values_saves_the_practice(app, teacher_client
                                                            "levels": "primary", "year": "2021"})
     assert response.status_code == 302
     assert _practices(app) == 1
+
+
+@pytest.mark.parametrize("field", ["levels", "subjects", "topics"])
+def test_a_checkbox_group_error_is_tied_to_the_group_and_names_no_code(app, teacher_client, field):
+    """A box whose value left the vocabulary while the form was open: the error said «Недопустимое значение:
+    'removed_code'.» and was tied to nothing (no aria-describedby, no aria-invalid), unlike every other field."""
+    response = teacher_client.post("/practices/new", data={"title": "Практика со снятым значением",
+                                                           field: "removed_code"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and _practices(app) == 0
+    error = re.search(rf'<div class="error" id="{field}-error" role="alert">(.*?)</div>', page, re.S).group(1)
+    assert "больше нет в списке" in error and "removed_code" not in error
+    group = re.search(rf'<fieldset[^>]*>\s*<legend>[^<]*</legend>\s*<ul class="checkbox-list" id="{field}">(.*?)</ul>',
+                      page, re.S)
+    assert f'aria-describedby="{field}-error"' in group.group(0)
+    boxes = re.findall(r"<input[^>]*>", group.group(1))
+    assert boxes and all('aria-invalid="true"' in box and 'type="checkbox"' in box for box in boxes)
+    assert 'aria-invalid' not in re.search(r'<input[^>]*id="title"[^>]*>', page).group(0)
+
+
+def test_checkbox_groups_without_an_error_are_drawn_as_before(app, teacher_client):
+    """Without an error the group has no description and its boxes are not marked invalid."""
+    page = teacher_client.get("/practices/new").get_data(as_text=True)
+    group = re.search(r'<fieldset[^>]*>\s*<legend>Уровни образования</legend>\s*<ul class="checkbox-list" id="levels">'
+                      r'<li><input id="levels-0" name="levels" type="checkbox" value="[^"]+"> <label for="levels-0">',
+                      page)
+    assert group and "aria-" not in group.group(0)

@@ -10,35 +10,48 @@ from kb.forms import Form
 PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
 
 
+# The purpose of each field a person fills about themselves (WCAG 1.3.5): browsers and password managers fill
+# them in, and assistive technology can say what they are for.
+EMAIL = {"autocomplete": "email"}
+CURRENT_PASSWORD = {"autocomplete": "current-password"}
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
 class LoginForm(Form):
-    email = EmailField("Электронная почта", validators=[DataRequired("Укажите адрес."), Length(max=254)])
-    password = PasswordField("Пароль", validators=[DataRequired("Укажите пароль."), Length(max=200)])
+    email = EmailField("Электронная почта", render_kw=EMAIL,
+                       validators=[DataRequired("Укажите адрес."), Length(max=254)])
+    password = PasswordField("Пароль", render_kw=CURRENT_PASSWORD,
+                             validators=[DataRequired("Укажите пароль."), Length(max=200)])
 
 
 class RegisterForm(Form):
-    email = EmailField("Электронная почта", validators=[
+    email = EmailField("Электронная почта", render_kw=EMAIL, validators=[
         DataRequired("Укажите адрес."), Email("Проверьте адрес электронной почты."), Length(max=254)])
-    name = StringField("Фамилия, имя, отчество", validators=[DataRequired("Укажите имя."), Length(max=200)])
-    organisation = StringField("Организация", validators=[Optional(), Length(max=500)])
-    region = SelectField("Регион", validators=[Optional()], validate_choice=True)
-    password = PasswordField("Пароль", description=PASSWORD_HINT, validators=[
+    name = StringField("Фамилия, имя, отчество", render_kw={"autocomplete": "name"},
+                       validators=[DataRequired("Укажите имя."), Length(max=200)])
+    organisation = StringField("Организация", render_kw={"autocomplete": "organization"},
+                               validators=[Optional(), Length(max=500)])
+    region = SelectField("Регион", render_kw={"autocomplete": "address-level1"}, validators=[Optional()],
+                         validate_choice=True)
+    password = PasswordField("Пароль", description=PASSWORD_HINT, render_kw=NEW_PASSWORD, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
-    password_again = PasswordField("Пароль ещё раз", validators=[
+    password_again = PasswordField("Пароль ещё раз", render_kw=NEW_PASSWORD, validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
 class ChangePasswordForm(Form):
-    current = PasswordField("Текущий пароль", validators=[DataRequired("Укажите текущий пароль.")])
-    password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
+    current = PasswordField("Текущий пароль", render_kw=CURRENT_PASSWORD,
+                            validators=[DataRequired("Укажите текущий пароль.")])
+    password = PasswordField("Новый пароль", description=PASSWORD_HINT, render_kw=NEW_PASSWORD, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
-    password_again = PasswordField("Новый пароль ещё раз", validators=[
+    password_again = PasswordField("Новый пароль ещё раз", render_kw=NEW_PASSWORD, validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField("Новый пароль", description=PASSWORD_HINT, validators=[
+    password = PasswordField("Новый пароль", description=PASSWORD_HINT, render_kw=NEW_PASSWORD, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
-    password_again = PasswordField("Новый пароль ещё раз", validators=[
+    password_again = PasswordField("Новый пароль ещё раз", render_kw=NEW_PASSWORD, validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 

@@ -163,6 +163,7 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
         *(("topics", code) for code in merged.get("topics", [])),
     ])
     form = PracticeForm(formdata=formdata, meta={"csrf": False})
+    form.name_unknown_codes()
     if not form.validate():
         errors = {_API_NAMES.get(name, name): [str(m) for m in messages] for name, messages in form.errors.items()}
         raise ApiProblem(422, "Проверьте поля запроса.", errors)

@@ -69,13 +69,17 @@ def download(attachment_id: int, filename: str):
                      download_name=attachment.original_name, max_age=0)
 
 
-@bp.post("/attachments/<int:attachment_id>/delete")
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
     practice_id = attachment.practice_id
     if not policy.can_view(current_user, attachment.practice):
         abort(404)
+    if request.method == "GET":  # the question first: a removed file cannot be brought back
+        if not policy.can_edit(current_user, attachment.practice):
+            abort(403)
+        return render_template("attachments/delete.html", attachment=attachment, practice=attachment.practice)
     try:
         services.remove_attachment(current_user, attachment)
     except PermissionDenied:

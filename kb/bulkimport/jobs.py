@@ -29,6 +29,7 @@ from kb.bulkimport.archive import ArchiveError
 from kb.bulkimport.registry import RegistryError, read_registry
 from kb.bulkimport.services import ImportReport, RowResult
 from kb.extensions import db
+from kb.templating import plural
 
 PROGRESS = "progress.json"
 WRITE_EVERY_SECONDS = 0.5
@@ -77,6 +78,19 @@ class Progress:
         """Unfinished and not updated for the configured time: the process running it is gone."""
         limit = float(current_app.config.get("BULK_IMPORT_STALE_SECONDS", DEFAULT_STALE_SECONDS))
         return not self.finished and (now if now is not None else time.time()) - self.updated_at > limit
+
+    def headline(self) -> str:
+        """«Обработано 2 из 3 строк», or what is done before the rows are counted."""
+        if self.total is None:
+            return "Подготовка к загрузке: реестр читается…"
+        return f"Обработано {self.done} из {self.total} {plural(self.total, 'строки', 'строк', 'строк')}"
+
+    def counts(self) -> str:
+        """The rows done so far by outcome; empty before the rows are counted."""
+        if self.total is None:
+            return ""
+        return (f"Пока: создано {self.created}, обновлено {self.updated}, без изменений {self.unchanged}, "
+                f"с ошибками {self.failed}.")
 
     def import_report(self) -> ImportReport | None:
         if self.report is None:

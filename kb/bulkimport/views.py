@@ -1,6 +1,6 @@
 """The bulk import page for methodists and administrators: upload, check (dry run), confirm, progress, result."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from kb.accounts.access import moderator_required
@@ -94,17 +94,35 @@ def confirm(token: str):
     return redirect(url_for("bulkimport.progress", token=staged.token), 303)
 
 
-@bp.get("/<token>/progress")
-@moderator_required
-def progress(token: str):
+def _progress_or_404(token: str) -> tuple[staging.Staged, jobs.Progress]:
+    """The upload and its import's progress, for the uploader or an administrator only."""
     staged = staging.find(token)
     if staged is None or not (staged.user_id == current_user.id or current_user.is_admin):
         abort(404)
-    state = jobs.read_progress(staged) or abort(404)
+    return staged, jobs.read_progress(staged) or abort(404)
+
+
+@bp.get("/<token>/progress")
+@moderator_required
+def progress(token: str):
+    staged, state = _progress_or_404(token)
     report = state.import_report() if state.state == "done" else None
     interrupted = state.interrupted()
     return render_template("bulkimport/progress.html", staged=staged, progress=state, report=report,
                            interrupted=interrupted, running=not state.finished and not interrupted)
+
+
+@bp.get("/<token>/progress.json")
+@moderator_required
+def progress_state(token: str):
+    """The progress page's numbers for static/bulkimport.js, which updates the page in place while the import
+    runs and opens the result (the same page) once it is over."""
+    _, state = _progress_or_404(token)
+    interrupted = state.interrupted()
+    response = jsonify(state=state.state, finished=state.finished, interrupted=interrupted, total=state.total,
+                       done=state.done, headline=state.headline(), counts=state.counts())
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/template.csv")

@@ -83,10 +83,12 @@ def edit(collection_id: int):
     return render_template("collections/form.html", form=form, collection=collection)
 
 
-@bp.post("/<int:collection_id>/delete")
+@bp.route("/<int:collection_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(collection_id: int):
     collection = _owned_or_404(collection_id)
+    if request.method == "GET":  # the question first: a deletion cannot be undone
+        return render_template("collections/delete.html", collection=collection)
     title = collection.title
     db.session.delete(collection)
     db.session.commit()
@@ -162,11 +164,15 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-@bp.post("/<int:collection_id>/items/<int:item_id>/remove")
+@bp.route("/<int:collection_id>/items/<int:item_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_item(collection_id: int, item_id: int):
     collection = _owned_or_404(collection_id)
-    services.remove_item(collection, _item_or_404(collection, item_id))
+    item = _item_or_404(collection, item_id)
+    if request.method == "GET":  # the question first: the item's note goes with it
+        entry = next(e for e in services.entries(collection, current_user) if e.item.id == item.id)
+        return render_template("collections/remove_item.html", collection=collection, entry=entry)
+    services.remove_item(collection, item)
     db.session.commit()
     flash("Материал убран из подборки.", "success")
     return redirect(url_for(".view", collection_id=collection.id))

@@ -36,9 +36,20 @@ def _choices(model: type, label_attr: str) -> list[SelectChoice]:
             for x in db.session.scalars(select(model).order_by(model.sort_order))]
 
 
+# A box the page did not offer: a value removed from its vocabulary while the form was open (the page has no
+# other way to send one). Said without the code, which means nothing to the person filling the form.
+GONE_CHOICE = "Выбрано значение, которого больше нет в списке: обновите страницу и выберите заново."
+
+
 class CheckboxList(SelectMultipleField):
+    """Checkboxes of a vocabulary (templates/_forms.html draws them with the error tied to the group)."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", GONE_CHOICE)
+        super().__init__(*args, **kwargs)
 
 
 class PracticeForm(Form):
@@ -72,6 +83,12 @@ class PracticeForm(Form):
         self.levels.choices = _choices(EducationLevel, "name")
         self.subjects.choices = _choices(Subject, "name")
         self.topics.choices = _choices(Topic, "label")
+
+    def name_unknown_codes(self) -> None:
+        """For the API, whose callers send codes: a wrong one is named (WTForms' own message, «Недопустимое
+        значение: 'x'.»), not the page's «обновите страницу»."""
+        for field in (self.levels, self.subjects, self.topics):
+            field.invalid_choice_message = None
 
     def validate_authors(self, field: TextAreaField) -> None:
         if len(self.author_list()) > MAX_AUTHORS:
