@@ -200,6 +200,9 @@ def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
              f"/practices/{submitted}"]
     assert {url: overflow(url) for url in pages} == dict.fromkeys(pages, 0)
     assert page.is_visible("#return-comment")
+    page.goto(f"{base}/statistics")  # the charts' text stays readable: scaled to the screen it was 5 px
+    heights = page.eval_on_selector_all(".chart-label", "labels => labels.map(l => l.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 11, heights
     context.clear_cookies()
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
     assert overflow("/practices/mine") == 0
