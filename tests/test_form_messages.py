@@ -99,3 +99,17 @@ def test_checkbox_groups_without_an_error_are_drawn_as_before(app, teacher_clien
                       r'<li><input id="levels-0" name="levels" type="checkbox" value="[^"]+"> <label for="levels-0">',
                       page)
     assert group and "aria-" not in group.group(0)
+
+
+def test_required_fields_are_marked_and_the_mark_explained(app, make_user):
+    """Nothing told a teacher which fields must be filled before the form came back with errors."""
+    client = app.test_client()
+    register = client.get("/register").get_data(as_text=True)
+    marked = set(re.findall(r'<label class="label--required" for="([a-z_]+)">', register))
+    assert marked == {"email", "name", "password", "password_again"}
+    assert all(re.search(rf'<input[^>]*id="{name}"[^>]*\brequired\b', register) for name in marked)
+    assert "— обязательные поля" in register
+    sign_in(client, make_user("teacher"))
+    form = client.get("/practices/new").get_data(as_text=True)
+    assert re.findall(r'<label class="label--required" for="([a-z_]+)">', form) == ["title"]
+    assert "— обязательные поля" in form
