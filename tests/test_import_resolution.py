@@ -143,3 +143,14 @@ def test_a_word_file_that_unpacks_to_far_more_is_refused_before_it_is_read(app, 
     assert "похоже на архив-бомбу" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
+
+
+def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, runner, tmp_path):
+    """The command called a DOCX saved with a password «повреждён или не является документом Word»."""
+    from tests.documents import encrypted_office_bytes
+
+    locked = tmp_path / "резолюция.docx"
+    locked.write_bytes(encrypted_office_bytes())
+    result = _import(runner, locked)
+    assert result.exit_code == 1
+    assert "Файл зашифрован паролем: загрузите его без пароля." in result.output

@@ -16,7 +16,7 @@ from kb.extensions import db
 from kb.resolutions import staging
 from kb.resolutions.models import Recommendation, Resolution
 from tests.conftest import csrf_from, sign_in
-from tests.documents import pdf_bytes
+from tests.documents import encrypted_office_bytes, pdf_bytes
 
 SEMINAR = """РЕЗОЛЮЦИЯ
 областного семинара «Исследовательская деятельность младших школьников»
@@ -433,3 +433,24 @@ def test_a_file_imported_before_is_recognised_and_linked(app, client, runner, me
     assert f'href="/resolutions/{existing_id}"' in html
     assert _count(app) == 1 and _count(app, Recommendation) == 3
     assert _staged(app) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Protected files and files of other kinds
+
+
+def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, client, methodist):
+    """A DOCX saved with a password was «Неподдерживаемый тип файла (application/vnd.ms-powerpoint)»."""
+    response = upload(client, encrypted_office_bytes(), "резолюция.docx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Файл зашифрован паролем: загрузите его без пароля." in page and "application/" not in page
+    assert _staged(app) == [] and _count(app) == 0
+
+
+def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist):
+    """The message named the content by its MIME type («(application/x-msdownload)»)."""
+    response = upload(client, b"MZ\x90\x00" + bytes(range(256)) * 40, "резолюция.docx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Неподдерживаемый тип файла: программа (EXE)." in page and "application/" not in page

@@ -19,6 +19,7 @@ What the parser understands (see the two seeds in ``shared/seeds``):
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -123,14 +124,19 @@ def _decode(data: bytes) -> str:
 
 
 def _read_docx(path: Path) -> str:
-    from kb.attachments.extract import AttachmentError, checked_package
+    from kb.attachments.extract import AttachmentError, checked_package, refuse_encrypted_office
 
-    if not zipfile.is_zipfile(path):
+    data = path.read_bytes()
+    try:  # a DOCX saved with a password is no ZIP but an OLE file, like an old DOC
+        refuse_encrypted_office(data)
+    except AttachmentError as exc:
+        raise ResolutionFormatError(str(exc)) from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ResolutionFormatError(
             f"Файл «{path.name}» повреждён или не является документом Word (.docx)."
         )
     try:  # encrypted packages and zip bombs are refused before python-docx unpacks anything
-        package = checked_package(path.read_bytes())
+        package = checked_package(data)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from None
     try:
