@@ -36,8 +36,9 @@ def rtf_bytes(text: str) -> bytes:
     return (r"{\rtf1\ansi\ansicpg1251 " + "".join(map(char, text)) + "}").encode("ascii")
 
 
-def pdf_bytes(text: str, size: int = 9, password: str | None = None) -> bytes:
-    """A PDF with the DejaVu font embedded, a line per line (fpdf2); optionally encrypted (pypdf)."""
+def pdf_bytes(text: str, size: int = 9, password: str | None = None, owner_password: str | None = None) -> bytes:
+    """A PDF with the DejaVu font embedded, a line per line (fpdf2); optionally encrypted (pypdf): with a
+    ``password`` to open it, or with only an ``owner_password`` (restrictions; it opens without a password)."""
     if not DEJAVU.is_file():
         pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
     from fpdf import FPDF
@@ -49,11 +50,11 @@ def pdf_bytes(text: str, size: int = 9, password: str | None = None) -> bytes:
     for line in text.splitlines():
         pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
     data = bytes(pdf.output())
-    if password:
+    if password or owner_password:
         from pypdf import PdfReader, PdfWriter
 
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-        writer.encrypt(password)
+        writer.encrypt(user_password=password or "", owner_password=owner_password)
         out = io.BytesIO()
         writer.write(out)
         data = out.getvalue()

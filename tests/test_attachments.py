@@ -288,6 +288,54 @@ def test_only_a_compound_file_with_an_encrypted_package_is_refused_as_encrypted(
     assert compound_file_names(b"plain text") == set()
 
 
+def test_a_pdf_with_only_an_owner_password_is_read(app, editor):
+    """A PDF with restrictions only (an owner password, no password to open it: official documents) opens in
+    every viewer, but was refused as «PDF защищён паролем»; its text is now read."""
+    client, pid = editor
+    data = pdf_bytes(f"Приказ министерства: {WORD} положение.", owner_password="x")
+    from pypdf import PdfReader
+
+    assert PdfReader(io.BytesIO(data)).is_encrypted
+    page = upload(client, pid, "приказ.pdf", data).get_data(as_text=True)
+    assert "Файл «приказ.pdf» приложен" in page
+    with app.app_context():
+        assert WORD in db.session.scalar(select(Attachment.text)).lower()
+    locked = upload(client, pid, "закрытый.pdf", pdf_bytes("Закрыто.", password="secret", owner_password="x"))
+    assert "PDF защищён паролем" in locked.get_data(as_text=True), "a password to open it is still refused"
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_a_pdf_with_only_an_owner_password_in_aes_is_read(algorithm):
+    """Acrobat and office suites restrict PDFs with AES, which pypdf decrypts only with the cryptography
+    package: without it such a PDF was «PDF повреждён»."""
+    pytest.importorskip("cryptography")
+    from pypdf import PdfReader, PdfWriter
+
+    from kb.attachments.extract import detect, extract_text
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(f"Положение: {WORD} порядок."))))
+    writer.encrypt(user_password="", owner_password="x", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    assert WORD in extract_text(out.getvalue(), detect(out.getvalue(), "положение.pdf")).lower()
+
+
+def test_without_its_crypto_library_an_aes_pdf_gets_a_message_that_says_so(monkeypatch):
+    """An AES-encrypted PDF met without the cryptography package was called damaged."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    from kb.attachments.extract import AES_UNSUPPORTED, AttachmentError, extract_text
+
+    def no_aes(self, password):
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    with pytest.raises(AttachmentError) as refused:
+        extract_text(pdf_bytes("Текст.", owner_password="x"), "pdf")
+    assert str(refused.value) == AES_UNSUPPORTED
+
+
 @pytest.mark.parametrize(("name", "data", "described"), [
     ("программа.docx", b"MZ\x90\x00" + bytes(range(256)) * 40, "программа (EXE)"),
     ("фото.pdf", bytes.fromhex("89504e470d0a1a0a") + bytes(200), "изображение (PNG)"),

@@ -154,3 +154,17 @@ def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, runner, 
     result = _import(runner, locked)
     assert result.exit_code == 1
     assert "Файл зашифрован паролем: загрузите его без пароля." in result.output
+
+
+def test_a_pdf_with_only_an_owner_password_is_imported(app, runner, tmp_path):
+    """A PDF that opens without a password (an owner password only limits printing) was refused as encrypted."""
+    from tests.documents import pdf_bytes
+
+    document = tmp_path / "резолюция.pdf"
+    document.write_bytes(pdf_bytes("РЕЗОЛЮЦИЯ\nсеминара «Наставничество»\n\nУчастники семинара рекомендуют:\n"
+                                   "1) Общеобразовательным организациям:\n– развивать наставничество.",
+                                   owner_password="x"))
+    result = _import(runner, document)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(Recommendation.text)).all() == ["развивать наставничество."]

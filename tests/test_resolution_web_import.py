@@ -448,6 +448,16 @@ def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, client, 
     assert _staged(app) == [] and _count(app) == 0
 
 
+def test_a_pdf_with_only_an_owner_password_is_imported(app, client, methodist):
+    """A PDF that opens without a password but limits printing (an owner password) was refused as
+    «PDF защищён паролем»; its text is now read like any PDF's."""
+    response = upload(client, pdf_bytes(SEMINAR, owner_password="x"), "резолюция.pdf")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Исследовательская деятельность младших школьников" in page
+    assert "Рекомендации (3)" in page
+
+
 def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist):
     """The message named the content by its MIME type («(application/x-msdownload)»)."""
     response = upload(client, b"MZ\x90\x00" + bytes(range(256)) * 40, "резолюция.docx")

@@ -266,7 +266,7 @@ def _pdf(data: bytes, layout: bool = False) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
-        raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+        _open_without_password(reader)
     pages: list[str] = []
     size = 0
     for page in reader.pages[:2000]:
@@ -275,6 +275,25 @@ def _pdf(data: bytes, layout: bool = False) -> str:
         if size > MAX_TEXT:  # the rest would be cut off
             break
     return "\n".join(pages)
+
+
+def _open_without_password(reader) -> None:
+    """Decrypt a PDF that needs no password to open: an empty user password with an owner password that only
+    limits printing or copying (common in official documents), which any viewer opens without asking. A PDF
+    that asks for a password to be opened is refused."""
+    from pypdf import PasswordType
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = reader.decrypt("")
+    except DependencyError as exc:  # AES, and pypdf's crypto library (cryptography) is not installed
+        raise AttachmentError(AES_UNSUPPORTED) from exc
+    if opened == PasswordType.NOT_DECRYPTED:
+        raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+
+
+AES_UNSUPPORTED = ("PDF защищён шифрованием AES, которое этот сервер не читает: сохраните его заново без защиты "
+                   "(например, «Печать» → «Сохранить как PDF»).")
 
 
 # A line this close to the widest of its page was wrapped by the typesetter, not ended by the author.
@@ -412,6 +431,11 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
     except AttachmentError:
         raise
     except Exception as exc:  # noqa: BLE001 - see the module's docstring
+        if kind == "pdf":
+            from pypdf.errors import DependencyError
+
+            if isinstance(exc, DependencyError):  # an AES-128 PDF opens, and its text then needs AES
+                raise AttachmentError(AES_UNSUPPORTED) from exc
         logger.info("the %s file could not be read", kind, exc_info=True)
         raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
     lines = [" ".join(line.split()) for line in text.splitlines()]
