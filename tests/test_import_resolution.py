@@ -168,3 +168,16 @@ def test_a_pdf_with_only_an_owner_password_is_imported(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalars(select(Recommendation.text)).all() == ["развивать наставничество."]
+
+
+def test_more_recommendations_than_a_resolution_has_are_refused_as_on_the_site(app, runner, tmp_path):
+    """The command saved a file of 301 recommendations that the web import could not show (a 500)."""
+    many = tmp_path / "сборник.txt"
+    many.write_text("РЕЗОЛЮЦИЯ\nсеминара «Сборник»\n\nУчастники семинара рекомендуют:\n" + "".join(
+        f"{n}) Общеобразовательным организациям:\n– провести семинар номер {n};\n" for n in range(1, 302)),
+        encoding="utf-8")
+    result = _import(runner, many)
+    assert result.exit_code == 1
+    assert "рекомендаций: 301, а в одной резолюции их может быть не больше 300" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0

@@ -34,6 +34,7 @@ from kb.textclean import xml_text
 
 __all__ = [
     "MAX_FILE_SIZE",
+    "MAX_RECOMMENDATIONS",
     "SUPPORTED_EXTENSIONS",
     "Gazetteer",
     "ParsedRecommendation",
@@ -49,6 +50,9 @@ MAX_FILE_SIZE = 10 * 1024 * 1024
 # Characters of a resolution's text: the longest real ones are tens of thousands; 9 MB of text took 10 s to
 # parse at every look at its preview.
 MAX_TEXT_LENGTH = 1_000_000
+# Recommendations of one resolution: real ones have tens. The import preview shows each as a form of its own;
+# hundreds more are a collection of resolutions or materials, not one resolution.
+MAX_RECOMMENDATIONS = 300
 OFFICE_EXTENSIONS = (".odt", ".rtf", ".pdf", ".doc")
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", *OFFICE_EXTENSIONS)
 
