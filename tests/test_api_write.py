@@ -436,6 +436,16 @@ def test_resolution_import_bad_files(app, people, kwargs, status, text):
     assert _count(app, Resolution) == 0
 
 
+def test_resolution_import_of_more_recommendations_than_a_resolution_has_is_422(app, people):
+    """301 recommendations were saved through the API while the web import could not show them (a 500)."""
+    _, headers, _ = people
+    content = RESOLUTION.split("рекомендовали")[0] + "рекомендовали:\n" + "".join(
+        f"{n}) Общеобразовательным организациям:\n– провести семинар номер {n};\n" for n in range(1, 302))
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], content.encode()), 422)
+    assert "рекомендаций: 301, а в одной резолюции их может быть не больше 300" in body["detail"]
+    assert _count(app, Resolution) == 0
+
+
 def test_resolution_import_without_file_is_422(app, people):
     _, headers, _ = people
     response = app.test_client().post("/api/v1/resolutions", data={}, headers=headers["admin"],

@@ -14,7 +14,17 @@ from kb.attachments.models import Attachment, StoredFile
 from kb.extensions import db
 from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
-from tests.documents import future_zip_version, lying_part, odt_bytes, pdf_bytes, peak_memory, rewrite_part, rtf_bytes
+from tests.documents import (
+    encrypted_odt_bytes,
+    encrypted_office_bytes,
+    future_zip_version,
+    lying_part,
+    odt_bytes,
+    pdf_bytes,
+    peak_memory,
+    rewrite_part,
+    rtf_bytes,
+)
 
 WORD = "фотосинтезоподобный"
 
@@ -244,6 +254,99 @@ def test_hostile_files_are_refused_and_nothing_is_lost(app, editor, name):
         assert db.session.get(Practice, pid) is not None
     files = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
     assert len(files) == 1, "the refused file left nothing on disk"
+
+
+@pytest.mark.parametrize("name", ["план.docx", "таблица.xlsx", "слайды.pptx", "план.odt"])
+def test_an_office_file_saved_with_a_password_is_refused_as_encrypted(app, editor, name):
+    """A DOCX, XLSX or PPTX saved with a password is an OLE file with an «EncryptedPackage» stream: it was
+    taken for an old PowerPoint file («Неподдерживаемый тип файла (application/vnd.ms-powerpoint)»); an ODT
+    saved with a password was «ODT повреждён»."""
+    client, pid = editor
+    data = encrypted_odt_bytes("Секретный план") if name.endswith(".odt") else encrypted_office_bytes()
+    page = upload(client, pid, name, data).get_data(as_text=True)
+    assert "Файл зашифрован паролем: загрузите его без пароля." in page
+    assert "Неподдерживаемый" not in page and "повреждён" not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert not [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def test_only_a_compound_file_with_an_encrypted_package_is_refused_as_encrypted():
+    """Old DOC, XLS and PPT files are the same OLE container with other streams: they are not called encrypted,
+    and an unreadable directory is no proof of encryption either."""
+    from kb.attachments.extract import AttachmentError, compound_file_names, detect
+
+    data = encrypted_office_bytes()
+    assert compound_file_names(data) == {"root entry", "encryptioninfo", "encryptedpackage"}
+    with pytest.raises(AttachmentError, match="зашифрован паролем"):
+        detect(data, "план.docx")
+    other = data.replace("EncryptedPackage".encode("utf-16-le"), "PowerPoint Docu".encode("utf-16-le") + bytes(2))
+    assert compound_file_names(other) == {"root entry", "encryptioninfo", "powerpoint docu"}
+    with pytest.raises(AttachmentError, match=r"презентация PowerPoint старого формата \(PPT\) — сохраните файл как"):
+        detect(other, "слайды.ppt")
+    assert compound_file_names(data[:600]) == set()
+    assert compound_file_names(b"plain text") == set()
+
+
+def test_a_pdf_with_only_an_owner_password_is_read(app, editor):
+    """A PDF with restrictions only (an owner password, no password to open it: official documents) opens in
+    every viewer, but was refused as «PDF защищён паролем»; its text is now read."""
+    client, pid = editor
+    data = pdf_bytes(f"Приказ министерства: {WORD} положение.", owner_password="x")
+    from pypdf import PdfReader
+
+    assert PdfReader(io.BytesIO(data)).is_encrypted
+    page = upload(client, pid, "приказ.pdf", data).get_data(as_text=True)
+    assert "Файл «приказ.pdf» приложен" in page
+    with app.app_context():
+        assert WORD in db.session.scalar(select(Attachment.text)).lower()
+    locked = upload(client, pid, "закрытый.pdf", pdf_bytes("Закрыто.", password="secret", owner_password="x"))
+    assert "PDF защищён паролем" in locked.get_data(as_text=True), "a password to open it is still refused"
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_a_pdf_with_only_an_owner_password_in_aes_is_read(algorithm):
+    """Acrobat and office suites restrict PDFs with AES, which pypdf decrypts only with the cryptography
+    package: without it such a PDF was «PDF повреждён»."""
+    pytest.importorskip("cryptography")
+    from pypdf import PdfReader, PdfWriter
+
+    from kb.attachments.extract import detect, extract_text
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(f"Положение: {WORD} порядок."))))
+    writer.encrypt(user_password="", owner_password="x", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    assert WORD in extract_text(out.getvalue(), detect(out.getvalue(), "положение.pdf")).lower()
+
+
+def test_without_its_crypto_library_an_aes_pdf_gets_a_message_that_says_so(monkeypatch):
+    """An AES-encrypted PDF met without the cryptography package was called damaged."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    from kb.attachments.extract import AES_UNSUPPORTED, AttachmentError, extract_text
+
+    def no_aes(self, password):
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    with pytest.raises(AttachmentError) as refused:
+        extract_text(pdf_bytes("Текст.", owner_password="x"), "pdf")
+    assert str(refused.value) == AES_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("name", "data", "described"), [
+    ("программа.docx", b"MZ\x90\x00" + bytes(range(256)) * 40, "программа (EXE)"),
+    ("фото.pdf", bytes.fromhex("89504e470d0a1a0a") + bytes(200), "изображение (PNG)"),
+    ("архив.docx", b"PK\x03\x04" + bytes(200), "архив (ZIP)"),
+])
+def test_an_unsupported_file_is_named_in_words_not_by_its_mime_type(editor, name, data, described):
+    """The refusal named the content by its MIME type: «Неподдерживаемый тип файла (application/x-msdownload)»."""
+    client, pid = editor
+    page = upload(client, pid, name, data).get_data(as_text=True)
+    assert f"Неподдерживаемый тип файла: {described}. Принимаются: PDF, DOCX" in page
+    assert "application/" not in page
 
 
 @pytest.mark.parametrize(("given", "kept"), [

@@ -143,3 +143,41 @@ def test_a_word_file_that_unpacks_to_far_more_is_refused_before_it_is_read(app, 
     assert "похоже на архив-бомбу" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
+
+
+def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, runner, tmp_path):
+    """The command called a DOCX saved with a password «повреждён или не является документом Word»."""
+    from tests.documents import encrypted_office_bytes
+
+    locked = tmp_path / "резолюция.docx"
+    locked.write_bytes(encrypted_office_bytes())
+    result = _import(runner, locked)
+    assert result.exit_code == 1
+    assert "Файл зашифрован паролем: загрузите его без пароля." in result.output
+
+
+def test_a_pdf_with_only_an_owner_password_is_imported(app, runner, tmp_path):
+    """A PDF that opens without a password (an owner password only limits printing) was refused as encrypted."""
+    from tests.documents import pdf_bytes
+
+    document = tmp_path / "резолюция.pdf"
+    document.write_bytes(pdf_bytes("РЕЗОЛЮЦИЯ\nсеминара «Наставничество»\n\nУчастники семинара рекомендуют:\n"
+                                   "1) Общеобразовательным организациям:\n– развивать наставничество.",
+                                   owner_password="x"))
+    result = _import(runner, document)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(Recommendation.text)).all() == ["развивать наставничество."]
+
+
+def test_more_recommendations_than_a_resolution_has_are_refused_as_on_the_site(app, runner, tmp_path):
+    """The command saved a file of 301 recommendations that the web import could not show (a 500)."""
+    many = tmp_path / "сборник.txt"
+    many.write_text("РЕЗОЛЮЦИЯ\nсеминара «Сборник»\n\nУчастники семинара рекомендуют:\n" + "".join(
+        f"{n}) Общеобразовательным организациям:\n– провести семинар номер {n};\n" for n in range(1, 302)),
+        encoding="utf-8")
+    result = _import(runner, many)
+    assert result.exit_code == 1
+    assert "рекомендаций: 301, а в одной резолюции их может быть не больше 300" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0

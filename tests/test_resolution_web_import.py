@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from kb.extensions import db
 from kb.resolutions import staging
 from kb.resolutions.models import Recommendation, Resolution
 from tests.conftest import csrf_from, sign_in
-from tests.documents import pdf_bytes
+from tests.documents import encrypted_office_bytes, pdf_bytes
 
 SEMINAR = """РЕЗОЛЮЦИЯ
 областного семинара «Исследовательская деятельность младших школьников»
@@ -433,3 +434,76 @@ def test_a_file_imported_before_is_recognised_and_linked(app, client, runner, me
     assert f'href="/resolutions/{existing_id}"' in html
     assert _count(app) == 1 and _count(app, Recommendation) == 3
     assert _staged(app) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Protected files, and files of more recommendations than a resolution has
+
+
+def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, client, methodist):
+    """A DOCX saved with a password was «Неподдерживаемый тип файла (application/vnd.ms-powerpoint)»."""
+    response = upload(client, encrypted_office_bytes(), "резолюция.docx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Файл зашифрован паролем: загрузите его без пароля." in page and "application/" not in page
+    assert _staged(app) == [] and _count(app) == 0
+
+
+def test_a_pdf_with_only_an_owner_password_is_imported(app, client, methodist):
+    """A PDF that opens without a password but limits printing (an owner password) was refused as
+    «PDF защищён паролем»; its text is now read like any PDF's."""
+    response = upload(client, pdf_bytes(SEMINAR, owner_password="x"), "резолюция.pdf")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Исследовательская деятельность младших школьников" in page
+    assert "Рекомендации (3)" in page
+
+
+def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist):
+    """The message named the content by its MIME type («(application/x-msdownload)»)."""
+    response = upload(client, b"MZ\x90\x00" + bytes(range(256)) * 40, "резолюция.docx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Неподдерживаемый тип файла: программа (EXE)." in page and "application/" not in page
+
+
+def many_recommendations(count: int) -> str:
+    return (SEMINAR.split("Участники семинара")[0] + "Участники семинара рекомендуют:\n"
+            + "".join(f"{n}) Общеобразовательным организациям:\n– провести семинар номер {n};\n"
+                      for n in range(1, count + 1)))
+
+
+def test_a_file_of_more_recommendations_than_the_preview_holds_is_refused_at_upload(app, client, methodist):
+    """301 recommendations were staged, and the preview then failed with a 500 at every look (the form's list
+    holds 300), so «Отменить загрузку» could not be reached. The upload is now refused, saying how many."""
+    response = upload(client, many_recommendations(301).encode(), "сборник.txt")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "В файле распознано рекомендаций: 301, а в одной резолюции их может быть не больше 300." in page
+    assert _staged(app) == [] and _count(app) == 0
+
+
+def test_a_staged_upload_of_too_many_recommendations_is_dropped_not_a_500(app, client, methodist):
+    """An upload staged before the count was checked at upload answered 500 at every look at its preview."""
+    with app.app_context():
+        token, folder = staging.AREA.create()
+        staging.AREA.write_meta(folder, {"filename": "сборник.txt", "user_id": methodist, "created": time.time(),
+                                         "text": many_recommendations(301)})
+    response = client.get(f"/resolutions/import/{token}", follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "рекомендаций: 301" in page and "Загрузка отменена, ничего не сохранено." in page
+    assert _staged(app) == [] and _count(app) == 0
+
+
+def test_adding_a_recommendation_beyond_the_limit_says_so(app, client, methodist):
+    """«Добавить рекомендацию» on a preview of 300 recommendations failed with a 500 (the list was full)."""
+    location = upload(client, many_recommendations(300).encode(), "большая.txt").headers["Location"]
+    values = preview_values(client, location)
+    values["add_recommendation"] = "1"
+    response = client.post(location, data=values)
+    assert response.status_code == 400
+    assert "В резолюции может быть не больше 300 рекомендаций." in response.get_data(as_text=True)
+    del values["add_recommendation"]
+    assert client.post(location, data=values).status_code == 302, "the 300 recommendations are still saved"
+    assert _count(app, Recommendation) == 300

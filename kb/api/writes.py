@@ -159,7 +159,10 @@ def import_resolution():
             text = extract_text(path)
         except ResolutionFormatError as exc:
             raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
-    report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish)
+    try:
+        report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish)
+    except ResolutionFormatError as exc:  # more recommendations than a resolution has
+        raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
     resolution = report.resolution
     body = resolution_to_json(

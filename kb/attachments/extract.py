@@ -13,6 +13,7 @@ import io
 import logging
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import zipfile
@@ -40,6 +41,7 @@ MAX_ENTRIES = 20_000
 READ_PIECE = 1024 * 1024           # a part of a zip is unpacked this much at a time
 SAFE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Office and LibreOffice write
 MAX_TEXT = 2_000_000               # characters kept for the index
+ENCRYPTED = "Файл зашифрован паролем: загрузите его без пароля."
 TOOL_TIMEOUT = 60
 # What zipfile raises for a damaged archive (NotImplementedError: "zip file version 9.9", an unknown method).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
@@ -89,7 +91,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     if len(entries) > MAX_ENTRIES:
         raise AttachmentError("Файл содержит слишком много частей и похож на архив-бомбу.")
     if any(e.flag_bits & 0x1 for e in entries):
-        raise AttachmentError("Файл зашифрован паролем: загрузите его без пароля.")
+        raise AttachmentError(ENCRYPTED)
     unpacked = sum(e.file_size for e in entries)
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(data), 1):
         raise AttachmentError("Файл после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
@@ -101,9 +103,77 @@ def checked_package(data: bytes) -> io.BytesIO:
     or bigger unpacked than allowed (by what it declares and by what it really unpacks to)."""
     archive = _check_zip(data)
     try:
-        return io.BytesIO(repack(archive))
+        package = repack(archive)
+        odf_encrypted = _odf_encrypted(package)
     except ZIP_ERRORS as exc:
         raise AttachmentError("Файл повреждён: его части не совпадают с заявленными размерами.") from exc
+    if odf_encrypted:
+        raise AttachmentError(ENCRYPTED)
+    return io.BytesIO(package)
+
+
+# LibreOffice encrypts each part of an ODF package by itself and says so in the manifest; the ZIP is not
+# encrypted, so the parts only fail to parse («ODT повреждён») unless the manifest is read first.
+_ODF_ENCRYPTION = re.compile(rb"<(?:[\w.-]+:)?encryption-data\b")
+
+
+def _odf_encrypted(package: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        if "META-INF/manifest.xml" not in archive.namelist():
+            return False
+        return _ODF_ENCRYPTION.search(archive.read("META-INF/manifest.xml")) is not None
+
+
+# An Office file saved with a password (DOCX, XLSX, PPTX) is no ZIP at all: its encrypted package is a stream
+# named «EncryptedPackage» in an OLE compound file (MS-OFFCRYPTO), the container of the old DOC, XLS and PPT,
+# which content sniffing therefore takes it for. Only the compound file's directory tells them apart.
+CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_CFB_SPECIAL = 0xFFFFFFFA  # sector numbers from here on mean "end of chain", "free" and the like
+
+
+def compound_file_names(data: bytes) -> set[str]:
+    """The names of the streams and storages of an OLE compound file, lower-case (CFB compares names without
+    case); empty when the bytes are no compound file or its directory cannot be read."""
+    if not data.startswith(CFB_MAGIC):
+        return set()
+    try:
+        shift = struct.unpack_from("<H", data, 0x1E)[0]
+        if shift not in (9, 12):  # 512- or 4096-byte sectors: all there are
+            return set()
+        size = 1 << shift
+        most = len(data) // size  # no chain is longer than the file has sectors: damaged loops end
+        per_sector = size // 4
+
+        def sector(number: int) -> bytes:
+            return data[(number + 1) * size:(number + 2) * size]  # the header takes the place of sector -1
+
+        fat = [n for n in struct.unpack_from("<109I", data, 0x4C) if n < _CFB_SPECIAL]
+        difat, seen = struct.unpack_from("<I", data, 0x44)[0], set()
+        while difat < _CFB_SPECIAL and difat not in seen and len(seen) < most:
+            seen.add(difat)
+            numbers = struct.unpack(f"<{per_sector}I", sector(difat))
+            fat += [n for n in numbers[:-1] if n < _CFB_SPECIAL]
+            difat = numbers[-1]
+        names: set[str] = set()
+        current, seen = struct.unpack_from("<I", data, 0x30)[0], set()
+        while current < _CFB_SPECIAL and current not in seen and len(seen) < most:
+            seen.add(current)
+            block = sector(current)
+            for entry in range(0, len(block) - 127, 128):
+                length = struct.unpack_from("<H", block, entry + 0x40)[0]  # in bytes, with the closing NUL
+                if 2 <= length <= 64 and length % 2 == 0 and block[entry + 0x42] in (1, 2, 5):
+                    name = block[entry:entry + length - 2].decode("utf-16-le", errors="replace")
+                    names.add(name.split("\0", 1)[0].lower())
+            current = struct.unpack_from("<I", sector(fat[current // per_sector]), current % per_sector * 4)[0]
+        return names
+    except (struct.error, IndexError):
+        return set()
+
+
+def refuse_encrypted_office(data: bytes) -> None:
+    """Raise AttachmentError when the bytes are an Office document saved with a password."""
+    if "encryptedpackage" in compound_file_names(data):
+        raise AttachmentError(ENCRYPTED)
 
 
 # Byte order marks of the Unicode encodings whose text holds zero bytes (Notepad's «Юникод» is UTF-16 LE);
@@ -134,10 +204,45 @@ def _looks_like_text(data: bytes) -> str | None:
     return None
 
 
+# What the content of a refused file is, in words a teacher knows (by filetype's extension of it): a MIME type
+# such as «application/x-msdownload» told nobody anything.
+_KIND_WORDS = {
+    **dict.fromkeys(("jpg", "png", "apng", "gif", "bmp", "tif", "webp", "heic", "avif", "ico", "psd", "xcf", "jxr",
+                     "jpx", "cr2", "dcm"), "изображение"),
+    **dict.fromkeys(("mp3", "wav", "ogg", "flac", "aac", "m4a", "amr", "aiff", "midi"), "звукозапись"),
+    **dict.fromkeys(("mp4", "avi", "mkv", "mov", "webm", "wmv", "flv", "mpg", "m4v", "3gp", "swf"), "видео"),
+    **dict.fromkeys(("zip", "rar", "7z", "gz", "bz2", "xz", "tar", "Z", "lz", "lz4", "lzo", "zst", "br", "cab", "ar",
+                     "deb", "rpm", "crx"), "архив"),
+    **dict.fromkeys(("exe", "elf", "wasm"), "программа"),
+    **dict.fromkeys(("ttf", "otf", "woff", "woff2", "eot"), "шрифт"),
+    "ppt": "презентация PowerPoint старого формата",
+    "xls": "таблица Excel старого формата",
+    "odp": "презентация OpenDocument",
+    "ods": "таблица OpenDocument",
+    "epub": "электронная книга",
+    "sqlite": "база данных",
+    "dwg": "чертёж",
+}
+# What to save an old or related format as, so that it is taken.
+_SAVE_AS = {"ppt": "PPTX или PDF", "xls": "XLSX", "odp": "PPTX или PDF", "ods": "XLSX"}
+
+
+def describe(extension: str) -> str:
+    """A file kind in words for a message: «программа (EXE)», «таблица Excel старого формата (XLS) —
+    сохраните файл как XLSX»."""
+    label = extension.upper()
+    words = _KIND_WORDS.get(extension)
+    described = f"{words} ({label})" if words else label
+    if extension in _SAVE_AS:
+        described += f" — сохраните файл как {_SAVE_AS[extension]}"
+    return described
+
+
 def detect(data: bytes, filename: str) -> str:
     """The kind of the file from its content; refuses unknown types and a misleading extension."""
     if not data:
         raise AttachmentError("Файл пустой.")
+    refuse_encrypted_office(data)
     guess = filetype.guess(data)
     kind = guess.extension if guess is not None else None
     if kind == "zip":
@@ -145,7 +250,7 @@ def detect(data: bytes, filename: str) -> str:
     if kind is None and _looks_like_text(data) is not None:
         kind = "txt"
     if kind not in KINDS:
-        found = f" ({guess.mime})" if guess is not None else ""
+        found = f": {describe(guess.extension)}" if guess is not None else ""
         raise AttachmentError(f"Неподдерживаемый тип файла{found}. Принимаются: "
                               + ", ".join(label for label, _ in KINDS.values()) + ".")
     extension = Path(filename).suffix.lower().lstrip(".")
@@ -161,7 +266,7 @@ def _pdf(data: bytes, layout: bool = False) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
-        raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+        _open_without_password(reader)
     pages: list[str] = []
     size = 0
     for page in reader.pages[:2000]:
@@ -170,6 +275,25 @@ def _pdf(data: bytes, layout: bool = False) -> str:
         if size > MAX_TEXT:  # the rest would be cut off
             break
     return "\n".join(pages)
+
+
+def _open_without_password(reader) -> None:
+    """Decrypt a PDF that needs no password to open: an empty user password with an owner password that only
+    limits printing or copying (common in official documents), which any viewer opens without asking. A PDF
+    that asks for a password to be opened is refused."""
+    from pypdf import PasswordType
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = reader.decrypt("")
+    except DependencyError as exc:  # AES, and pypdf's crypto library (cryptography) is not installed
+        raise AttachmentError(AES_UNSUPPORTED) from exc
+    if opened == PasswordType.NOT_DECRYPTED:
+        raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
+
+
+AES_UNSUPPORTED = ("PDF защищён шифрованием AES, которое этот сервер не читает: сохраните его заново без защиты "
+                   "(например, «Печать» → «Сохранить как PDF»).")
 
 
 # A line this close to the widest of its page was wrapped by the typesetter, not ended by the author.
@@ -307,6 +431,11 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
     except AttachmentError:
         raise
     except Exception as exc:  # noqa: BLE001 - see the module's docstring
+        if kind == "pdf":
+            from pypdf.errors import DependencyError
+
+            if isinstance(exc, DependencyError):  # an AES-128 PDF opens, and its text then needs AES
+                raise AttachmentError(AES_UNSUPPORTED) from exc
         logger.info("the %s file could not be read", kind, exc_info=True)
         raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
     lines = [" ".join(line.split()) for line in text.splitlines()]

@@ -21,11 +21,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from kb.extensions import db
 from kb.forms import Form as KbForm
 from kb.forms import RussianMeta
-from kb.resolutions.parser import SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
+from kb.resolutions.parser import MAX_RECOMMENDATIONS, SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.models import AddresseeType, Region
 
-MAX_RECOMMENDATIONS = 300
 MAX_TEXT = 20_000
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
 
@@ -88,8 +87,13 @@ class ResolutionPreviewForm(KbForm):
     def _prepare(self, entry) -> None:
         entry.form.addressee_type.choices = [("", "— не определён —"), *self.addressee_types]
 
-    def add_blank_recommendation(self) -> None:
+    def add_blank_recommendation(self) -> bool:
+        """Add an empty recommendation at the end; False (with a message on the list) when the list is full."""
+        if len(self.recommendations) >= MAX_RECOMMENDATIONS:
+            self.recommendations.errors = [f"В резолюции может быть не больше {MAX_RECOMMENDATIONS} рекомендаций."]
+            return False
         self._prepare(self.recommendations.append_entry())
+        return True
 
     @classmethod
     def from_parsed(cls, parsed: ParsedResolution, source_name: str) -> ResolutionPreviewForm:

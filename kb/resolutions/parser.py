@@ -19,6 +19,7 @@ What the parser understands (see the two seeds in ``shared/seeds``):
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ from kb.textclean import xml_text
 
 __all__ = [
     "MAX_FILE_SIZE",
+    "MAX_RECOMMENDATIONS",
     "SUPPORTED_EXTENSIONS",
     "Gazetteer",
     "ParsedRecommendation",
@@ -48,6 +50,9 @@ MAX_FILE_SIZE = 10 * 1024 * 1024
 # Characters of a resolution's text: the longest real ones are tens of thousands; 9 MB of text took 10 s to
 # parse at every look at its preview.
 MAX_TEXT_LENGTH = 1_000_000
+# Recommendations of one resolution: real ones have tens. The import preview shows each as a form of its own;
+# hundreds more are a collection of resolutions or materials, not one resolution.
+MAX_RECOMMENDATIONS = 300
 OFFICE_EXTENSIONS = (".odt", ".rtf", ".pdf", ".doc")
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", *OFFICE_EXTENSIONS)
 
@@ -123,14 +128,19 @@ def _decode(data: bytes) -> str:
 
 
 def _read_docx(path: Path) -> str:
-    from kb.attachments.extract import AttachmentError, checked_package
+    from kb.attachments.extract import AttachmentError, checked_package, refuse_encrypted_office
 
-    if not zipfile.is_zipfile(path):
+    data = path.read_bytes()
+    try:  # a DOCX saved with a password is no ZIP but an OLE file, like an old DOC
+        refuse_encrypted_office(data)
+    except AttachmentError as exc:
+        raise ResolutionFormatError(str(exc)) from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ResolutionFormatError(
             f"Файл «{path.name}» повреждён или не является документом Word (.docx)."
         )
     try:  # encrypted packages and zip bombs are refused before python-docx unpacks anything
-        package = checked_package(path.read_bytes())
+        package = checked_package(data)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from None
     try:

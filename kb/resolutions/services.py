@@ -17,7 +17,14 @@ from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
 from kb.resolutions.models import Recommendation, Resolution
-from kb.resolutions.parser import Gazetteer, ParsedResolution, extract_text, parse_resolution
+from kb.resolutions.parser import (
+    MAX_RECOMMENDATIONS,
+    Gazetteer,
+    ParsedResolution,
+    ResolutionFormatError,
+    extract_text,
+    parse_resolution,
+)
 from kb.textclean import xml_text
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
@@ -52,8 +59,15 @@ def import_resolution_text(
 
 
 def parse_resolution_text(text: str) -> ParsedResolution:
-    """What the parser recognises in a resolution text (nothing is stored)."""
-    return parse_resolution(xml_text(text), gazetteer())
+    """What the parser recognises in a resolution text (nothing is stored); raises ResolutionFormatError when it
+    finds more than MAX_RECOMMENDATIONS recommendations (the web import, the command and the API alike)."""
+    parsed = parse_resolution(xml_text(text), gazetteer())
+    if len(parsed.recommendations) > MAX_RECOMMENDATIONS:
+        raise ResolutionFormatError(
+            f"В файле распознано рекомендаций: {len(parsed.recommendations)}, а в одной резолюции их может быть не "
+            f"больше {MAX_RECOMMENDATIONS}. Возможно, это сборник резолюций или материалов: загрузите каждую "
+            "резолюцию отдельным файлом.")
+    return parsed
 
 
 def text_checksum(full_text: str) -> str:

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from kb.attachments.extract import AttachmentError, detect
 from kb.attachments.services import clean_filename
-from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
+from kb.resolutions.parser import (
+    MAX_FILE_SIZE,
+    SUPPORTED_EXTENSIONS,
+    ParsedResolution,
+    ResolutionFormatError,
+    extract_text,
+)
+from kb.resolutions.services import parse_resolution_text
 from kb.staging import TTL_SECONDS, StagingArea
 
 AREA = StagingArea("resolution-imports")
@@ -33,6 +40,7 @@ class StagedUpload:
     filename: str
     user_id: int
     text: str
+    parsed: ParsedResolution | None = None  # what the parser found, right after the upload only
 
 
 def too_large_message() -> str:
@@ -65,11 +73,12 @@ def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
         path = folder / name
         path.write_bytes(data)
         text = extract_text(path)
+        parsed = parse_resolution_text(text)  # refused now, not at each look at its preview (too many recommendations)
         AREA.write_meta(folder, {"filename": name, "user_id": user_id, "created": time.time(), "text": text})
     except BaseException:
         AREA.discard(token)
         raise
-    return StagedUpload(token, name, user_id, text)
+    return StagedUpload(token, name, user_id, text, parsed)
 
 
 def load_staged(token: str, user_id: int) -> StagedUpload | None:

@@ -76,7 +76,7 @@ def import_upload():
     except ResolutionFormatError as exc:
         form.file.errors = [str(exc)]
         return _upload_page(form, 422)
-    existing = services.find_imported(services.parse_resolution_text(staged.text).full_text)
+    existing = services.find_imported(staged.parsed.full_text)
     if existing is not None:
         staging.discard(staged.token)
         return _upload_page(UploadForm(formdata=None), 200, existing=existing)
@@ -90,14 +90,19 @@ def import_preview(token: str):
     if staged is None:
         flash("Загруженный файл не найден или устарел: загрузите его ещё раз.", "error")
         return redirect(url_for(".import_upload"))
-    parsed = services.parse_resolution_text(staged.text)
+    try:
+        parsed = services.parse_resolution_text(staged.text)
+    except ResolutionFormatError as exc:  # kept before its limits were checked at upload: it can only go
+        staging.discard(staged.token)
+        flash(f"{exc} Загрузка отменена, ничего не сохранено.", "error")
+        return redirect(url_for(".import_upload"))
     if request.method == "GET":
         form = ResolutionPreviewForm.from_parsed(parsed, staged.filename)
         return _preview_page(form, staged, parsed)
     form = ResolutionPreviewForm()
     if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
-        form.add_blank_recommendation()
-        return _preview_page(form, staged, parsed)
+        added = form.add_blank_recommendation()
+        return _preview_page(form, staged, parsed, 200 if added else 400)
     if not form.validate_on_submit():
         return _preview_page(form, staged, parsed, 400)
     structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
