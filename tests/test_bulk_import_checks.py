@@ -4,12 +4,17 @@ will really do."""
 
 from __future__ import annotations
 
+import html
+import io
 import re
 import struct
 from pathlib import Path
 
+import pytest
+
 from kb.extensions import db
-from tests.test_bulk_import import csv_bytes, docx_bytes, row, zip_bytes
+from tests.conftest import sign_in
+from tests.test_bulk_import import HEADER, csv_bytes, docx_bytes, row, upload, xlsx_bytes, zip_bytes
 
 
 def check(app, user_id: int, registry: bytes, archive: Path | None = None, dry_run: bool = True):
@@ -71,3 +76,130 @@ def test_zip_names_in_utf8_without_the_flag_are_found(app, make_user, tmp_path):
     assert report.rows[1].errors == [
         "Файл «отчет1.docx»: файла «отчет1.docx» нет в архиве; похожие имена в архиве: «отчёт.docx»."]
 
+
+# -- registries as offices lay them out ----------------------------------------------------------------------
+
+
+def test_quoted_headers_with_commas_do_not_decide_the_delimiter():
+    """«Авторы (ФИО, должность, стаж)» in quotes has more commas than the line has «;»: the file was split on
+    commas and refused with «нет столбца «Название»»."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ('Название;"Авторы (ФИО, должность, стаж)";"Организация, адрес"\n'
+            'Практика А;Иванов И. И., учитель;Школа 1, г. Копейск\n').encode()
+    registry = read_registry(data, 100)
+    assert registry.columns == {"title": "Название", "authors": "Авторы (ФИО, должность, стаж)"}
+    assert registry.rows[0].values == {"title": "Практика А", "authors": "Иванов И. И., учитель"}
+    commas = "Название,Предмет\n\"Практика; часть 1\",Математика\n".encode()
+    assert read_registry(commas, 100).rows[0].values == {"title": "Практика; часть 1", "subjects": "Математика"}
+
+
+def workbook(*sheets: tuple[str, list[list[object]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_registry_sheet_is_found_after_an_instruction_sheet():
+    """Only the first visible sheet was read: a registry with an «Инструкция» sheet before it was refused with
+    «В первой строке … нет столбца «Название»», naming no sheet."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    instruction = ("Инструкция", [["Заполните лист «Реестр»: одна строка — одна практика."]])
+    registry = read_registry(workbook(instruction, ("Реестр", [HEADER, row("I-1", "Практика со второго листа")])),
+                             100)
+    assert [r.values["title"] for r in registry.rows] == ["Практика со второго листа"]
+    assert registry.warnings == ["Листы без столбца «Название» пропущены («Инструкция»): прочитан лист «Реестр»."]
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(workbook(instruction, ("Реестр", [["ID", "Наименованиее"], ["1", "Практика"]])), 100)
+    assert str(refused.value).startswith("Не найдена строка заголовков: ни на одном листе («Инструкция», «Реестр») "
+                                         "в первых строках нет столбца «Название».")
+    with pytest.raises(RegistryError, match="в строках 1–2 листа «Реестр» нет столбца «Название»"):
+        read_registry(workbook(("Реестр", [["ID", "Наименованиее"], ["1", "Практика"]])), 100)
+
+
+def test_a_title_row_above_the_headers_is_passed_over():
+    """«Реестр практик … на 2024 год» above the headers made the import refuse the file: it took the first row for
+    the headers."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ("Реестр практик Копейского ГО на 2024 год;;;\n;;;\nНазвание;Авторы;Регион\n"
+            "Практика А;Иванов;Челябинская область\n")
+    registry = read_registry(data.encode("cp1251"), 100)
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(4, "Практика А")]
+    assert registry.warnings == ["Заголовки столбцов — в строке 3; строка над ними пропущена (1)."]
+    sheet = read_registry(workbook(("Реестр", [["Реестр практик"], [], HEADER, row("T-1", "Практика")])), 100)
+    assert sheet.rows[0].number == 4
+    assert sheet.warnings == ["Заголовки столбцов — в строке 3 листа «Реестр»; строка над ними пропущена (1)."]
+
+
+def encrypted_workbook() -> bytes:
+    """The shape of a workbook Excel saved with a password: a compound file (CFB) whose directory holds the
+    streams EncryptionInfo and EncryptedPackage (names in UTF-16)."""
+    sector = 512
+    header = bytearray(sector)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHH", header, 24, 0x3E, 3, 0xFFFE, 9)
+    struct.pack_into("<II", header, 44, 1, 1)  # one FAT sector; the directory starts at sector 1
+    directory = bytearray()
+    for name, kind in (("Root Entry", 5), ("EncryptionInfo", 2), ("EncryptedPackage", 2)):
+        entry = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        entry[:len(encoded)] = encoded
+        struct.pack_into("<HB", entry, 64, len(encoded), kind)
+        directory += entry
+    fat = struct.pack("<II", 0xFFFFFFFD, 0xFFFFFFFE) + b"\xff" * (sector - 8)
+    return bytes(header) + fat + bytes(directory) + b"\0" * (sector - len(directory)) + b"\x5a" * 4096
+
+
+def test_a_password_protected_workbook_is_named_as_such():
+    """A workbook saved with a password got «Это файл старого формата Excel (XLS)»: both are OLE containers."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(encrypted_workbook(), 100)
+    assert str(refused.value).startswith("Файл Excel защищён паролем")
+    assert "XLS)" not in str(refused.value)
+    with pytest.raises(RegistryError, match="старого формата Excel"):
+        read_registry(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000, 100)
+
+
+def test_the_missing_title_message_points_to_the_template_on_the_page(app, client, make_user):
+    """«Заголовки столбцов — в README» sent a methodist to a file they do not have."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    response = upload(client, "Аннотация;Год\nтекст;2020\n".encode())
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Не найдена строка заголовков: в строках 1–2 нет столбца «Название»." in page
+    assert "шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки реестра" in page
+    assert "README" not in page
+
+
+def test_cells_past_the_last_header_are_reported():
+    """«НОО;ООО;СОО» unquoted in a CSV shifted the row: the cells past the last header were dropped silently."""
+    from kb.bulkimport.registry import read_registry
+
+    data = "ID;Название;Уровень образования;Темы\nEX-1;Практика;НОО;ООО;СОО;ШНО\nEX-2;Вторая;НОО;ШНО\n"
+    registry = read_registry(data.encode(), 100)
+    assert registry.warnings == [
+        "Значения в столбцах без заголовка (E, F) пропущены: строка 2. Если это часть соседней ячейки (в CSV "
+        "ячейку с «;» берут в кавычки), исправьте строку."]
+
+
+def test_logical_cells_read_as_excel_shows_them(app, make_user):
+    """A TRUE cell came out in messages as Python's «True»."""
+    from kb.bulkimport.registry import cell_text
+
+    assert (cell_text(True), cell_text(False)) == ("ИСТИНА", "ЛОЖЬ")
+    admin = make_user("admin")
+    report = check(app, admin, xlsx_bytes([row("L-1", "Практика с логическим годом", year=True)]))
+    assert report.rows[0].errors == ["Год «ИСТИНА» — не год; укажите его цифрами, например 2023."]
