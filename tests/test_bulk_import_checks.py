@@ -4,17 +4,20 @@ will really do."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
 import struct
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from kb.extensions import db
-from tests.conftest import sign_in
-from tests.test_bulk_import import HEADER, csv_bytes, docx_bytes, row, upload, xlsx_bytes, zip_bytes
+from tests.conftest import bearer, sign_in
+from tests.test_bulk_import import HEADER, csv_bytes, docx_bytes, practices, row, upload, xlsx_bytes, zip_bytes
 
 
 def check(app, user_id: int, registry: bytes, archive: Path | None = None, dry_run: bool = True):
@@ -36,6 +39,123 @@ def check(app, user_id: int, registry: bytes, archive: Path | None = None, dry_r
         else:
             db.session.commit()
         return report
+
+
+# -- the edit form's limits ----------------------------------------------------------------------------------
+
+
+def test_the_import_refuses_what_the_edit_form_would_refuse(app, make_user):
+    """The import took a 3-letter title, 12 authors, a 20 001-character section and the year 1950, all of which
+    the edit form refuses: the practice could then not be saved with any change at all."""
+    admin = make_user("admin")
+    many_authors, long_event = row("B-2", "Много авторов"), row("B-5", "Длинное мероприятие")
+    many_authors[3] = "; ".join(f"Автор{i} А. А., учитель" for i in range(12))
+    long_event[11] = "м" * 501
+    rows = [row("B-1", "Абв"), many_authors, row("B-3", "Длинная аннотация", annotation="а" * 20_001),
+            row("B-4", "Давний год", year=1950), long_event]
+    report = check(app, admin, csv_bytes(rows))
+    errors = {r.external_id: r.errors for r in report.rows}
+    assert errors["B-1"] == ["Название — от 5 до 500 символов (сейчас 3)."]
+    assert errors["B-2"] == ["Авторы: не больше 10 авторов (сейчас 12)."]
+    assert errors["B-3"] == ["Аннотация: не больше 20000 символов в разделе (сейчас 20001)."]
+    assert errors["B-4"] == [f"Год 1950 вне допустимого диапазона 1990–{dt.date.today().year + 1}."]
+    assert errors["B-5"] == ["Мероприятие: не больше 500 символов (сейчас 501)."]
+    assert report.failed == 5
+
+
+class _EditForm(HTMLParser):
+    """The fields of the practice edit form as a browser sends them: a one-line input drops line breaks from its
+    value, a text area sends each line break as CR LF."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: list[tuple[str, str]] = []
+        self.inside = False
+        self.area: list[str] | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "practice-form" in (attrs.get("class") or ""):
+            self.inside = True
+        if not self.inside:
+            return
+        kind = (attrs.get("type") or "text").lower()
+        if tag == "input" and attrs.get("name") and kind not in ("submit", "button", "file"):
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
+            else:
+                self.fields.append((attrs["name"], re.sub("[\r\n]", "", attrs.get("value") or "")))
+        elif tag == "textarea":
+            self.area = [attrs["name"], ""]
+        elif tag == "select":
+            self.select = attrs.get("name")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.fields.append((self.select, attrs.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.area is not None:
+            name, text = self.area
+            text = text.replace("\r\n", "\n").replace("\r", "\n")  # as an HTML parser reads the page
+            text = text[1:] if text.startswith("\n") else text  # the line break right after <textarea> is not text
+            self.fields.append((name, text.replace("\n", "\r\n")))
+            self.area = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.area is not None:
+            self.area[1] += data
+
+
+def test_a_practice_imported_at_the_limits_saves_again_in_the_edit_form(app, client, make_user):
+    """An imported section of 20 000 characters with line breaks came back from the browser longer (each line
+    break as CR LF) and the form refused it: «Не больше 20000 символов в разделе» on a field nobody touched."""
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    annotation = ("Строка аннотации.\n" * 1112)[:20_000]  # 1111 line breaks
+    assert len(annotation) == len(annotation.strip()) == 20_000
+    fields = row("E-1", "Школа", annotation=annotation, year=1990)
+    fields[3] = "; ".join(f"Автор{i} Анна Петровна, учитель" for i in range(10))
+    report = check(app, methodist, csv_bytes([fields]), dry_run=False)
+    assert report.rows[0].errors == [] and report.rows[0].action == "create"
+    pid = report.rows[0].practice_id
+
+    sign_in(client, methodist)
+    form = _EditForm()
+    form.feed(client.get(f"/practices/{pid}/edit").get_data(as_text=True))
+    data = [(name, "Областной семинар" if name == "event" else value) for name, value in form.fields]
+    response = client.post(f"/practices/{pid}/edit?confirm_duplicates=1", data=MultiDict(data))
+    assert response.status_code == 302, re.findall(r'class="error"[^>]*>(?:<p>)?([^<]*)', response.get_data(True))
+    saved = practices(app)[0]
+    assert saved.event == "Областной семинар"
+    assert saved.annotation == annotation and len(saved.authors) == 10
+
+
+# -- one-line fields -------------------------------------------------------------------------------------------
+
+
+def test_line_breaks_in_one_line_cells_become_spaces(app, make_user, make_token):
+    """A line break in an Excel cell (Alt+Enter) was stored in the title; the browser's one-line input dropped it
+    and the next save glued the words: «Проектная деятельностьв начальной школе»."""
+    admin = make_user("admin")
+    fields = row("NL-\n1", "Проектная деятельность\nв начальной школе", organisation="МАОУ\n«СОШ № 1»")
+    fields[11] = "Региональный семинар\r\n«Опыт»"
+    report = check(app, admin, xlsx_bytes([fields]), dry_run=False)
+    assert report.rows[0].errors == []
+    imported = practices(app)[0]
+    assert (imported.external_id, imported.title, imported.event, imported.organisation) == (
+        "NL- 1", "Проектная деятельность в начальной школе", "Региональный семинар «Опыт»", "МАОУ «СОШ № 1»")
+
+    # The API (and the form) keep one-line fields on one line too.
+    body = {"title": "Школьное научное\nобщество", "event": "Конференция\n2024", "sections": {"annotation": "А.\nБ."}}
+    response = app.test_client().post("/api/v1/practices", json=body, headers=bearer(make_token(admin)))
+    assert response.status_code == 201
+    created = practices(app)[1]
+    assert (created.title, created.event, created.annotation) == ("Школьное научное общество", "Конференция 2024",
+                                                                 "А.\nБ.")
 
 
 # -- ZIP names ---------------------------------------------------------------------------------------------------
@@ -203,3 +323,65 @@ def test_logical_cells_read_as_excel_shows_them(app, make_user):
     admin = make_user("admin")
     report = check(app, admin, xlsx_bytes([row("L-1", "Практика с логическим годом", year=True)]))
     assert report.rows[0].errors == ["Год «ИСТИНА» — не год; укажите его цифрами, например 2023."]
+
+# -- what the check says ---------------------------------------------------------------------------------------
+
+
+def test_the_check_refuses_more_files_than_a_practice_takes(app, make_user, tmp_path, monkeypatch):
+    """A row naming 32 files was «будет создана» in the check and then failed in the import with «не больше 30
+    файлов»."""
+    from kb.attachments import services as attachments
+    from kb.bulkimport import services
+
+    admin = make_user("admin")
+    files = {f"f{i}.txt": f"Файл номер {i}.".encode() for i in range(32)}
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes(files))
+    registry = csv_bytes([row("M-1", "Практика с 32 файлами", files="; ".join(files))])
+    message = "К практике можно приложить не больше 30 файлов: в строке 32 новых."
+    assert check(app, admin, registry, path).rows[0].errors == [message]
+    assert check(app, admin, registry, path, dry_run=False).rows[0].errors == [message]
+    assert practices(app) == []
+
+    # A practice that has some already: only the files it does not have count (a limit of 3 keeps this quick).
+    monkeypatch.setattr(attachments, "MAX_PER_PRACTICE", 3)
+    monkeypatch.setattr(services, "MAX_PER_PRACTICE", 3)
+    names = list(files)
+    first = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:2]))])
+    assert check(app, admin, first, path, dry_run=False).rows[0].errors == []
+    again = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:4]))])
+    message = "К практике можно приложить не больше 3 файлов: у практики уже 2, в строке 2 новых."
+    assert check(app, admin, again, path).rows[0].errors == [message]
+    assert check(app, admin, again, path, dry_run=False).rows[0].errors == [message]
+    one_more = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:3]))])
+    assert check(app, admin, one_more, path).rows[0].errors == []  # the two it has are not new
+
+
+def test_the_check_tells_unchanged_rows(app, make_user, tmp_path):
+    """Loading an unchanged registry again was «будет обновлена» in the check and «без изменений» in the import."""
+    admin = make_user("admin")
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"отчёт.docx": docx_bytes("Отчёт.")}))
+    rows = [row("U-1", "Первая практика", files="отчёт.docx"), row("U-2", "Вторая практика")]
+    check(app, admin, csv_bytes(rows), path, dry_run=False)
+    report = check(app, admin, csv_bytes(rows), path)
+    assert [(r.action, r.outcome(True)) for r in report.rows] == [("unchanged", "без изменений")] * 2
+    assert "будет создано 0, обновлено 0, без изменений 2; с ошибками 0." in report.summary()
+    changed = check(app, admin, csv_bytes([rows[0], row("U-2", "Вторая практика", year=2024)]), path)
+    assert [r.action for r in changed.rows] == ["unchanged", "update"]
+    real = check(app, admin, csv_bytes(rows), path, dry_run=False)
+    assert [r.action for r in real.rows] == ["unchanged", "unchanged"]
+
+
+def test_an_update_row_names_the_practice_it_overwrites(app, make_user):
+    """A row whose id (mistyped) found another practice was only «будет обновлена»: nothing said that a practice
+    of another title would be overwritten."""
+    admin = make_user("admin")
+    check(app, admin, csv_bytes([row("P-1", "Школьное научное общество")]), dry_run=False)
+    pid = practices(app)[0].id
+    report = check(app, admin, csv_bytes([row("P-1", "Олимпиадный клуб")]))
+    assert report.rows[0].action == "update"
+    assert report.rows[0].warnings == [f"Внешний идентификатор «P-1» — у практики №{pid} «Школьное научное "
+                                       "общество»: её название будет заменено названием из этой строки."]
+    assert check(app, admin, csv_bytes([row("P-1", "Школьное научное общество", year=2020)])).rows[0].warnings == []
+
