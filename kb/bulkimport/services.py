@@ -328,9 +328,9 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
     found = rules.limit_errors(data.title, sections, supplied("authors", data.authors),
                                supplied("organisation", data.organisation), supplied("event", data.event), None)
     amounts = {"authors": len(data.authors), "title": len(data.title), "organisation": len(data.organisation),
-               "event": len(data.event), **{key: len(text) for key, text in sections.items()}}
+               "event": len(data.event), **{key: rules.length(text) for key, text in sections.items()}}
     if found.get("authors") == rules.AUTHORS_TEXT_MESSAGE:
-        amounts["authors"] = len(rules.authors_text(data.authors))
+        amounts["authors"] = rules.length(rules.authors_text(data.authors))
     messages = []
     for key, message in found.items():
         label = FIELD_LABELS[key]

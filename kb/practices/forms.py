@@ -31,10 +31,17 @@ def _choices(model: type, label_attr: str) -> list[SelectChoice]:
             for x in db.session.scalars(select(model).order_by(model.sort_order))]
 
 
-def _unix_newlines(value: object) -> object:
-    """A text area's line breaks as the practice keeps them: a browser sends each as CR LF, and the limits count
-    characters, so the same text counted longer on each save than when the bulk import checked it."""
-    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+class TextLength:
+    """Length(max=…) for a text area, counting a line break as one character (rules.length): a browser sends each
+    line break as CR LF, so a text the bulk import took at the limit came back longer than it."""
+
+    def __init__(self, limit: int, message: str):
+        self.limit, self.message = limit, message
+        self.field_flags = {"maxlength": limit}
+
+    def __call__(self, form, field) -> None:
+        if field.data and rules.length(field.data) > self.limit:
+            raise ValidationError(self.message)
 
 
 class CheckboxList(SelectMultipleField):
@@ -48,8 +55,8 @@ class PracticeForm(Form):
         DataRequired("Укажите название."),
         Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
     authors = TextAreaField(
-        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».", filters=[_unix_newlines],
-        validators=[Optional(), Length(max=rules.AUTHORS_TEXT_MAX, message=rules.AUTHORS_TEXT_MESSAGE)])
+        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».",
+        validators=[Optional(), TextLength(rules.AUTHORS_TEXT_MAX, rules.AUTHORS_TEXT_MESSAGE)])
     organisation = StringField("Организация", validators=[Optional(), Length(max=rules.LINE_MAX)])
     region = SelectField("Регион", validators=[Optional()], validate_choice=True)
     municipality = SelectField("Муниципалитет", validators=[Optional()], validate_choice=True)
@@ -114,8 +121,8 @@ class PracticeForm(Form):
 
 # One text area per template section, added to the class so WTForms binds them like declared fields.
 for _key, _heading in SECTIONS:
-    setattr(PracticeForm, _key, TextAreaField(_heading, filters=[_unix_newlines], validators=[
-        Optional(), Length(max=rules.SECTION_MAX, message=rules.SECTION_MESSAGE)]))
+    setattr(PracticeForm, _key, TextAreaField(_heading, validators=[
+        Optional(), TextLength(rules.SECTION_MAX, rules.SECTION_MESSAGE)]))
 
 
 def section_data(form: PracticeForm) -> dict[str, str]:
