@@ -638,7 +638,7 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
         foreign = make_practice("Чужая практика", external_id="F-1", region_code="RU-SMO",
                                 organisation="Школа Смоленска")
     methodist = make_user("methodist", scope_organisation="МАОУ «СОШ № 1»")
-    rows = [row("O-1", "Своя", region="Смоленская область", organisation="маоу «сош № 1»"),
+    rows = [row("O-1", "Своя практика", region="Смоленская область", organisation="маоу «сош № 1»"),
             row("O-2", "Без организации", organisation=""),
             row("O-3", "Другая школа", organisation="МБОУ «Лицей № 2»"),
             row("F-1", "Своя практика под тем же номером")]

@@ -190,7 +190,7 @@ def test_an_unfinished_progress_that_stopped_changing_is_shown_as_interrupted(ap
 def test_an_import_failing_as_a_whole_is_reported_and_writes_nothing(app, client, make_user, started,
                                                                      monkeypatch):
     sign_in(client, make_user("methodist", scope_region="RU-CHE"))
-    token = checked(client, [row("F-1", "Сбой")])
+    token = checked(client, [row("F-1", "Сбой загрузки")])
     confirm(client, token)
 
     def broken(*args, **kwargs):
@@ -237,7 +237,7 @@ def test_rows_are_committed_in_batches_so_a_broken_import_keeps_what_it_wrote(ap
 def test_the_progress_and_the_row_limit_agree_with_their_number(app, client, make_user, started, total, words):
     """The page always said «строк»: «Обработано 0 из 21 строк», «Не больше 21 строк в одном реестре»."""
     sign_in(client, make_user("methodist", scope_region="RU-CHE"))
-    token = checked(client, [row("N-1", "Одна")])
+    token = checked(client, [row("N-1", "Одна практика")])
     confirm(client, token)
     writer = jobs.ProgressWriter(staged_upload(app, token))
     writer.start(total)

@@ -6,6 +6,8 @@ is checked against the limit first, a piece at a time) and handed to the attachm
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -25,13 +27,21 @@ def _key(name: str) -> str:
 
 
 def _entry_name(info: zipfile.ZipInfo) -> str:
-    """The entry's name; archivers on Windows write Cyrillic names in CP866 without saying so."""
+    """The entry's name. Without the UTF-8 flag the bytes may still be UTF-8 (Info-ZIP's zip on Linux, the
+    macOS archiver write it so) or CP866 (archivers on Windows): UTF-8 is tried first — CP866 Cyrillic is
+    almost never valid UTF-8 — then CP866."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("cp866")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")  # zipfile decoded the unflagged bytes as CP437
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "cp866"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _unsafe(name: str) -> bool:
@@ -60,6 +70,7 @@ class FileArchive:
             raise ArchiveError("Архив с файлами повреждён или это не ZIP.") from exc
         if len(infos) > MAX_ENTRIES:
             raise ArchiveError(f"В архиве больше {MAX_ENTRIES} файлов: разделите его.")
+        self._digests: dict[str, str] = {}
         self._by_path: dict[str, Entry] = {}
         self._by_name: dict[str, list[Entry]] = {}
         for info in infos:
@@ -96,8 +107,15 @@ class FileArchive:
                         f"«{candidates[0].name}»")
             entry = candidates[0] if candidates else None
         if entry is None:
-            return f"файла «{reference}» нет в архиве"
+            return f"файла «{reference}» нет в архиве{self._near_misses(reference)}"
         return entry
+
+    def _near_misses(self, reference: str) -> str:
+        """«; похожие имена в архиве: «…»» naming up to three files whose names are close to the one asked for."""
+        wanted = _key(PurePosixPath(reference.replace("\\", "/")).name)
+        close = difflib.get_close_matches(wanted, list(self._by_name), n=3, cutoff=0.6)
+        names = [entry.name for key in close for entry in self._by_name[key]][:3]
+        return f"; похожие имена в архиве: {', '.join(f'«{name}»' for name in names)}" if names else ""
 
     def read(self, entry: Entry) -> bytes:
         """The bytes of an accepted entry; raises ArchiveError with a message when they cannot be read."""
@@ -106,9 +124,17 @@ class FileArchive:
         try:
             # no more than the declared size, a piece at a time, and the CRC checked: an entry that unpacks
             # to more than it declares fails here instead of filling memory
-            return read_member(self._zip, entry.info)
+            data = read_member(self._zip, entry.info)
         except (*ZIP_ERRORS, RuntimeError) as exc:  # RuntimeError: an encrypted entry
             raise ArchiveError("файл в архиве повреждён: не удаётся его распаковать") from exc
+        self._digests[entry.name] = hashlib.sha256(data).hexdigest()
+        return data
+
+    def digest(self, entry: Entry) -> str:
+        """The SHA-256 of an accepted entry's bytes (kept from the last read of it); raises ArchiveError."""
+        if entry.name not in self._digests:
+            self.read(entry)
+        return self._digests[entry.name]
 
     def close(self) -> None:
         self._zip.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -49,7 +50,11 @@ _SECTION_ALIASES = {
 }
 FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
+HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов."
+TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки "
+                 "реестра.")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class RegistryError(ValueError):
@@ -95,11 +100,21 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     """Read a CSV or XLSX registry; raises RegistryError when the file cannot be used at all."""
     if not data:
         raise RegistryError("Файл реестра пустой.")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:8] == OLE_MAGIC:
+        # Excel keeps a workbook saved with a password in an OLE container, as old XLS files are, with the XLSX
+        # inside as a stream named EncryptedPackage (the container's directory spells names in UTF-16).
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise RegistryError("Файл Excel защищён паролем, и банк не может его прочитать: откройте его в Excel, "
+                                "снимите пароль (Файл → Сведения → Защита книги → Зашифровать с использованием "
+                                "пароля — очистите поле) и сохраните как XLSX.")
         raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
     notes: list[str] = []
-    table = _xlsx_rows(data, max_rows, notes) if data[:4] == b"PK\x03\x04" else _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows)
+    sheet = None
+    if data[:4] == b"PK\x03\x04":
+        table, sheet = _xlsx_rows(data, max_rows, notes)
+    else:
+        table = _csv_rows(data, max_rows)
+    registry = _registry(table, max_rows, sheet)
     registry.warnings[:0] = notes
     return registry
 
@@ -124,10 +139,8 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     if b"\x00" in data[:4096] and wide_encoding(data) is None:
         raise RegistryError(NOT_A_TABLE)
     text = _decode(data)
-    # The header line decides: «;» (Russian Excel), «,» or a tab, whichever separates more headers.
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(";,\t", key=first_line.count)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))  # a section of a practice can be long
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[object]]] = []
     try:
@@ -143,9 +156,39 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     return rows
 
 
-def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> list[tuple[int, list[object]]]:
-    """The rows of the first visible sheet (a hidden one before it holds what the office does not show: old rows,
-    lists for drop-downs); the sheets passed over are named in ``notes``."""
+def _delimiter(text: str) -> str:
+    """«;» (Russian Excel), «,» or a tab: the one under which the first rows hold the most known headers, then
+    the most cells in the first row. Cells are split as CSV splits them, so commas inside quotes or in a header
+    such as «Авторы (ФИО, должность, стаж)» do not count."""
+    head = text[:256 * 1024]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        rows: list[list[str]] = []
+        reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+        try:
+            for values in itertools.islice(reader, HEADER_SEARCH_ROWS):
+                rows.append(values)
+        except csv.Error:  # the rows before the bad one still count; the real read reports it
+            pass
+        known = max((sum(1 for cell in values if normalise_header(cell) in HEADERS) for values in rows), default=0)
+        return known, sum(1 for cell in rows[0] if cell.strip()) if rows else 0
+
+    scores = {delimiter: score(delimiter) for delimiter in ";,\t"}
+    return max(scores, key=scores.__getitem__)  # on a tie, the first: «;»
+
+
+def _header_row(table: list[tuple[int, list[object]]]) -> int | None:
+    """The index in ``table`` of the header row: the first of the first rows that has a «Название» column."""
+    for index, (_number, values) in enumerate(table[:HEADER_SEARCH_ROWS]):
+        if any(HEADERS.get(normalise_header(cell_text(cell))) == "title" for cell in values):
+            return index
+    return None
+
+
+def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
+    """The rows of the registry's sheet and its name: the first visible sheet with a «Название» header (an
+    instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists for
+    drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
     try:
@@ -174,12 +217,21 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> list[tuple[int, 
         visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
         if not visible:
             raise RegistryError("В файле XLSX все листы скрыты: покажите в Excel лист с реестром и сохраните файл.")
-        hidden = workbook.worksheets[:workbook.worksheets.index(visible[0])]
+        chosen = _registry_sheet(visible)
+        if chosen is None:
+            names = ", ".join(f"«{sheet.title}»" for sheet in visible)
+            raise RegistryError(f"Не найдена строка заголовков: ни на одном листе ({names}) в первых строках нет "
+                                f"столбца «Название». {TEMPLATE_HINT}")
+        before = workbook.worksheets[:workbook.worksheets.index(chosen)]
+        hidden = [sheet for sheet in before if sheet.sheet_state != "visible"]
         if hidden:
             notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in hidden)}): "
-                         f"прочитан лист «{visible[0].title}».")
+                         f"прочитан лист «{chosen.title}».")
+        if skipped := [sheet for sheet in before if sheet.sheet_state == "visible"]:
+            notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
+                         f"): прочитан лист «{chosen.title}».")
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
-        for number, values in enumerate(visible[0].iter_rows(values_only=True), start=1):
+        for number, values in enumerate(chosen.iter_rows(values_only=True), start=1):
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
                 rows.append((number, list(values)))
             if len(rows) > max_rows + 1:
@@ -190,7 +242,24 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> list[tuple[int, 
         raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
-    return rows
+    return rows, chosen.title
+
+
+def _registry_sheet(visible: list):
+    """The first of the visible sheets whose first rows hold a «Название» header; None if none does (a single
+    sheet is taken as it is: reading it says what is wrong with it)."""
+    if len(visible) == 1:
+        return visible[0]
+    for sheet in visible:
+        first: list[tuple[int, list[object]]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if any(cell_text(v) for v in values):
+                first.append((number, list(values)))
+            if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
+                break
+        if _header_row(first) is not None:
+            return sheet
+    return None
 
 
 def cell_text(value: object) -> str:
@@ -198,6 +267,8 @@ def cell_text(value: object) -> str:
     hold them; XML exports cannot) left out, as the forms leave them out."""
     if value is None:
         return ""
+    if isinstance(value, bool):  # a logical cell, as Russian Excel shows it (not Python's True/False)
+        return "ИСТИНА" if value else "ЛОЖЬ"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -205,14 +276,40 @@ def cell_text(value: object) -> str:
     return xml_text(str(value)).strip()
 
 
-def _registry(table: list[tuple[int, list[object]]], max_rows: int) -> Registry:
+def _column_letter(position: int) -> str:
+    """A column's name as a spreadsheet shows it: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _numbers(numbers: list[int], shown: int = 5) -> str:
+    return ", ".join(map(str, numbers[:shown])) + (" …" if len(numbers) > shown else "")
+
+
+def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None) -> Registry:
+    where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
     if not nonempty:
-        raise RegistryError("В файле нет ни заголовков, ни строк с практиками.")
-    header_number, header = nonempty[0]
+        raise RegistryError(f"В файле{' на листе «' + sheet + '»' if sheet else ''} нет ни заголовков, ни строк "
+                            "с практиками.")
+    header_index = _header_row(nonempty)
+    if header_index is None:
+        searched = nonempty[:HEADER_SEARCH_ROWS]
+        lines = (f"строке {searched[0][0]}" if len(searched) == 1
+                 else f"строках {searched[0][0]}–{searched[-1][0]}")
+        raise RegistryError(f"Не найдена строка заголовков: в {lines}{where} нет столбца «Название». {TEMPLATE_HINT}")
+    header_number, header = nonempty[header_index]
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     warnings: list[str] = []
+    if header_index:
+        above = [number for number, _values in nonempty[:header_index]]
+        skipped = "строка над ними пропущена" if len(above) == 1 else "строки над ними пропущены"
+        warnings.append(f"Заголовки столбцов — в строке {header_number}{where}; {skipped} ({_numbers(above)}).")
     for position, cell in enumerate(header):
         written = cell_text(cell)
         if not written:
@@ -225,16 +322,24 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int) -> Registry:
         else:
             positions[key] = position
             columns[key] = written
-    if "title" not in positions:
-        raise RegistryError(
-            f"В первой строке (строка {header_number}) нет столбца «Название». Заголовки столбцов — в README и в "
-            "шаблоне реестра.")
+    titled = {position for position, cell in enumerate(header) if cell_text(cell)}
+    untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []
-    for number, values in nonempty[1:]:
+    for number, values in nonempty[header_index + 1:]:
         cells = {key: values[pos] if pos < len(values) else None for key, pos in positions.items()}
+        for position, value in enumerate(values):
+            if position not in titled and cell_text(value):
+                untitled.setdefault(position, []).append(number)
         if not any(cell_text(v) for v in cells.values()):
             continue
         rows.append(RawRow(number, cells))
+    if untitled:
+        # Most often a cell split in two: a «;» inside a CSV cell without quotes shifts the rest of the row.
+        letters = ", ".join(_column_letter(position) for position in sorted(untitled))
+        numbers = sorted({number for found in untitled.values() for number in found})
+        warnings.append(f"Значения в {'столбце' if len(untitled) == 1 else 'столбцах'} без заголовка ({letters}) "
+                        f"пропущены: {'строка' if len(numbers) == 1 else 'строки'} {_numbers(numbers)}. Если это "
+                        "часть соседней ячейки (в CSV ячейку с «;» берут в кавычки), исправьте строку.")
     if len(rows) > max_rows:
         rows_word = plural(max_rows, "строки", "строк", "строк")  # «больше 21 строки», «больше 5000 строк»
         raise RegistryError(f"В реестре больше {max_rows} {rows_word}: разделите его на несколько файлов.")

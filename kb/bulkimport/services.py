@@ -24,11 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, detect, extract_text
-from kb.attachments.services import add_attachment, clean_filename
+from kb.attachments.services import MAX_PER_PRACTICE, add_attachment, clean_filename
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, RawRow, Registry, cell_text, read_registry, split_list
 from kb.extensions import db
-from kb.practices import policy
+from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import (
     InvalidTransition,
@@ -40,19 +40,21 @@ from kb.practices.services import (
     update_practice,
 )
 from kb.resolutions.services import gazetteer
+from kb.templating import plural
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 from kb.vocabularies.services import find_municipality
 
 DEFAULT_MAX_ROWS = 5000
 EXTERNAL_ID_MAX = 100
-FIRST_YEAR = 1900
+FIRST_YEAR = rules.FIRST_YEAR  # the form's: a practice the import creates must save again in the form
 
 ACTION_LABELS = {
     ("create", True): "будет создана",
     ("update", True): "будет обновлена",
     ("create", False): "создана",
     ("update", False): "обновлена",
+    ("unchanged", True): "без изменений",
     ("unchanged", False): "без изменений",
 }
 
@@ -109,7 +111,8 @@ class ImportReport:
     def summary(self) -> str:
         if self.dry_run:
             return (f"Проверка без записи: строк {len(self.rows)}; будет создано {self.count('create')}, "
-                    f"обновлено {self.count('update')}; с ошибками {self.failed}.")
+                    f"обновлено {self.count('update')}, без изменений {self.count('unchanged')}; "
+                    f"с ошибками {self.failed}.")
         return (f"Строк {len(self.rows)}: создано {self.count('create')}, обновлено {self.count('update')}, "
                 f"без изменений {self.count('unchanged')}, опубликовано {self.published}; с ошибками {self.failed}.")
 
@@ -210,7 +213,7 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
     """(year, error): a year of four digits as a number, text or a date; anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
-    latest = dt.date.today().year + 1
+    latest = rules.last_year()
     year: int | None = None
     if isinstance(value, bool):
         year = None
@@ -304,9 +307,37 @@ class _Plan:
 
 def _text(raw: RawRow, key: str, limit: int | None, errors: list[str]) -> str:
     text = cell_text(raw.values.get(key))
+    if key in _ONE_LINE:
+        text = rules.one_line(text)
     if limit is not None and len(text) > limit:
         errors.append(f"{FIELD_LABELS[key]}: не длиннее {limit} знаков (сейчас {len(text)}).")
     return text
+
+
+# Fields a one-line input shows: a line break in the cell (Alt+Enter in Excel) becomes a space.
+_ONE_LINE = frozenset({"external_id", "title", "organisation", "event"})
+
+
+def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
+    """What the edit form would refuse in the fields this row supplies (kb.practices.rules: the form's own limits
+    and words), so that a practice the import writes can be saved again in the form."""
+    def supplied(key: str, value):
+        return value if key in columns else type(value)()  # what the row keeps as stored is not its doing
+
+    sections = {key: text for key, text in data.sections.items() if key in columns}
+    found = rules.limit_errors(data.title, sections, supplied("authors", data.authors),
+                               supplied("organisation", data.organisation), supplied("event", data.event), None)
+    amounts = {"authors": len(data.authors), "title": len(data.title), "organisation": len(data.organisation),
+               "event": len(data.event), **{key: rules.length(text) for key, text in sections.items()}}
+    if found.get("authors") == rules.AUTHORS_TEXT_MESSAGE:
+        amounts["authors"] = rules.length(rules.authors_text(data.authors))
+    messages = []
+    for key, message in found.items():
+        label = FIELD_LABELS[key]
+        if not message.startswith(label):  # «Не больше 20000 символов в разделе.» → «Аннотация: не больше …»
+            message = f"{label}: {message[0].lower()}{message[1:]}"
+        messages.append(f"{message.removesuffix('.')} (сейчас {amounts[key]}).")
+    return messages
 
 
 def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
@@ -315,7 +346,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     warnings: list[str] = []
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
-    result.title = title = _text(raw, "title", 500, errors)
+    result.title = title = _text(raw, "title", None, errors)  # its length: _limit_errors
     if not title:
         errors.append("Не указано название практики.")
 
@@ -339,7 +370,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         tuple(a) for a in kept("authors", [])]
 
     scope_organisation = user.scope_organisation if user.role == "methodist" and not user.scope_region_code else None
-    organisation = (_text(raw, "organisation", 500, errors) if "organisation" in columns
+    organisation = (_text(raw, "organisation", None, errors) if "organisation" in columns
                     else kept("organisation", scope_organisation or ""))
     if not organisation and scope_organisation:
         organisation = scope_organisation
@@ -384,7 +415,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         year, error = parse_year(raw.values.get("year"), warnings)
         if error:
             errors.append(error)
-    event = _text(raw, "event", 500, errors) if "event" in columns else kept("event", "")
+    event = _text(raw, "event", None, errors) if "event" in columns else kept("event", "")
     spread_level = kept("spread_level", None)
     if "spread_level" in columns:
         spread_text = _text(raw, "spread_level", None, errors)
@@ -409,18 +440,50 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
               and not policy.can_transition(user, existing, "submit")):
             errors.append(f"Практика №{existing.id} — черновик другого автора: опубликовать её при загрузке нельзя.")
 
-    entries = _check_files(raw, ctx, errors) if "files" in columns else []
-    result.files = [PurePosixPath(entry.name).name for entry in entries]
-    if errors:
-        return result, None
-    result.action = "update" if existing is not None else "create"
-    result.will_publish = ctx.publish and (existing is None or existing.status != "published")
     data = PracticeData(
         title=title, sections=sections, authors=list(authors), organisation=organisation, region_code=region_code,
         municipality_id=municipality_id, level_codes=level_codes, subject_codes=subject_codes,
         topic_codes=topic_codes, year=year, event=event, spread_level=spread_level,
     )
+    if title:
+        errors.extend(_limit_errors(data, columns))
+
+    entries = _check_files(raw, ctx, errors) if "files" in columns else []
+    result.files = [PurePosixPath(entry.name).name for entry in entries]
+    new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
+    if errors:
+        return result, None
+    result.action = "update" if existing is not None else "create"
+    result.will_publish = ctx.publish and (existing is None or existing.status != "published")
+    if existing is not None:
+        if existing.title != title:  # the id may be a mistake: say which practice the row overwrites
+            warnings.append(f"Внешний идентификатор «{external_id}» — у практики №{existing.id} «{existing.title}»: "
+                            f"её название {'будет заменено' if ctx.dry_run else 'заменено'} названием из этой строки.")
+        if ctx.dry_run and not new_files and not result.will_publish and _same_content(existing, data):
+            result.action = "unchanged"  # as the import will find it: nothing to write
     return result, _Plan(data, existing, entries)
+
+
+def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, errors: list[str]) -> list[Entry]:
+    """The row's files the practice does not have yet (the same bytes attached by an earlier run are not added
+    again); an error when they would take it past the attachments' limit, which the import would hit."""
+    known = {attachment.sha256 for attachment in existing.attachments} if existing is not None else set()
+    unique = list({entry.name: entry for entry in entries}.values())
+    if not ctx.dry_run and len(known) + len(unique) <= MAX_PER_PRACTICE:
+        return unique  # within the limit however many are new; the import reads each file once, when it adds it
+    new: dict[str, Entry] = {}
+    for entry in unique:
+        try:
+            digest = ctx.archive.digest(entry)
+        except ArchiveError:
+            continue  # a dry run has reported it; a real run reports it when it reads the file
+        if digest not in known:
+            new.setdefault(digest, entry)
+    if len(known) + len(new) > MAX_PER_PRACTICE:
+        already = f"у практики уже {len(known)}, " if known else ""
+        errors.append(f"К практике можно приложить не больше {MAX_PER_PRACTICE} файлов: {already}"
+                      f"в строке {len(new)} {plural(len(new), 'новый', 'новых', 'новых')}.")
+    return list(new.values())
 
 
 def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
@@ -451,10 +514,10 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
     """Whether saving ``data`` would leave the practice as it is (when unsure, False: the service decides)."""
     before = snapshot(practice)
     wanted = {
-        "title": data.title.strip(), **{key: (data.sections.get(key) or "").strip() for key in SECTION_KEYS},
+        "title": rules.one_line(data.title), **{key: (data.sections.get(key) or "").strip() for key in SECTION_KEYS},
         "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
-        "organisation": " ".join(data.organisation.split()), "region_code": data.region_code or None,
-        "municipality_id": data.municipality_id, "year": data.year, "event": data.event.strip(),
+        "organisation": rules.one_line(data.organisation), "region_code": data.region_code or None,
+        "municipality_id": data.municipality_id, "year": data.year, "event": rules.one_line(data.event),
         "spread_level": data.spread_level or None,
     }
     return (all(before[key] == value for key, value in wanted.items())

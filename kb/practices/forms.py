@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from wtforms import (
     HiddenField,
@@ -19,14 +17,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from kb.extensions import db
 from kb.forms import Form
+from kb.practices import rules
 from kb.practices.models import SECTIONS
 from kb.practices.services import PracticeData
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
-
-MAX_SECTION = 20_000
-MAX_AUTHORS = 10
-
 
 NOT_SET = SelectChoice("", "— не указан —")
 
@@ -41,6 +36,19 @@ def _choices(model: type, label_attr: str) -> list[SelectChoice]:
 GONE_CHOICE = "Выбрано значение, которого больше нет в списке: обновите страницу и выберите заново."
 
 
+class TextLength:
+    """Length(max=…) for a text area, counting a line break as one character (rules.length): a browser sends each
+    line break as CR LF, so a text the bulk import took at the limit came back longer than it."""
+
+    def __init__(self, limit: int, message: str):
+        self.limit, self.message = limit, message
+        self.field_flags = {"maxlength": limit}
+
+    def __call__(self, form, field) -> None:
+        if field.data and rules.length(field.data) > self.limit:
+            raise ValidationError(self.message)
+
+
 class CheckboxList(SelectMultipleField):
     """Checkboxes of a vocabulary (templates/_forms.html draws them with the error tied to the group)."""
 
@@ -53,20 +61,21 @@ class CheckboxList(SelectMultipleField):
 
 
 class PracticeForm(Form):
+    # The limits are kb.practices.rules': the bulk import checks the same ones.
     title = StringField("Название практики", validators=[
-        DataRequired("Укажите название."), Length(min=5, max=500, message="Название — от 5 до 500 символов.")])
+        DataRequired("Укажите название."),
+        Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
     authors = TextAreaField(
         "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».",
-        validators=[Optional(), Length(max=5000)])
-    organisation = StringField("Организация", validators=[Optional(), Length(max=500)])
+        validators=[Optional(), TextLength(rules.AUTHORS_TEXT_MAX, rules.AUTHORS_TEXT_MESSAGE)])
+    organisation = StringField("Организация", validators=[Optional(), Length(max=rules.LINE_MAX)])
     region = SelectField("Регион", validators=[Optional()], validate_choice=True)
     municipality = SelectField("Муниципалитет", validators=[Optional()], validate_choice=True)
     levels = CheckboxList("Уровни образования", validate_choice=True)
     subjects = CheckboxList("Предметы", validate_choice=True)
     topics = CheckboxList("Темы", validate_choice=True)
-    year = IntegerField("Год", validators=[Optional(), NumberRange(1990, date.today().year + 1,
-                                                                   "Год — от 1990 до следующего.")])
-    event = StringField("Где представлена (конференция, конкурс)", validators=[Optional(), Length(max=500)])
+    year = IntegerField("Год", validators=[Optional()])  # its range: validate_year
+    event = StringField("Где представлена (конференция, конкурс)", validators=[Optional(), Length(max=rules.LINE_MAX)])
     spread_level = SelectField(
         "Уровень распространения", validators=[Optional()],
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
@@ -91,8 +100,11 @@ class PracticeForm(Form):
             field.invalid_choice_message = None
 
     def validate_authors(self, field: TextAreaField) -> None:
-        if len(self.author_list()) > MAX_AUTHORS:
-            raise ValidationError(f"Не больше {MAX_AUTHORS} авторов.")
+        if len(self.author_list()) > rules.AUTHORS_MAX:
+            raise ValidationError(rules.AUTHORS_MESSAGE)
+
+    def validate_year(self, field: IntegerField) -> None:
+        NumberRange(rules.FIRST_YEAR, rules.last_year(), rules.YEAR_MESSAGE)(self, field)
 
     def validate_municipality(self, field: SelectField) -> None:
         if field.data and not field.errors:  # a value not among the choices has its error already
@@ -110,7 +122,7 @@ class PracticeForm(Form):
         for line in (self.authors.data or "").splitlines():
             name, _, position = line.partition(",")
             if name.strip():
-                authors.append((name.strip()[:300], position.strip()[:300]))
+                authors.append((name.strip()[:rules.AUTHOR_PART_MAX], position.strip()[:rules.AUTHOR_PART_MAX]))
         return authors
 
     def to_data(self, sections: dict[str, str]) -> PracticeData:
@@ -127,7 +139,7 @@ class PracticeForm(Form):
 # One text area per template section, added to the class so WTForms binds them like declared fields.
 for _key, _heading in SECTIONS:
     setattr(PracticeForm, _key, TextAreaField(_heading, validators=[
-        Optional(), Length(max=MAX_SECTION, message=f"Не больше {MAX_SECTION} символов в разделе.")]))
+        Optional(), TextLength(rules.SECTION_MAX, rules.SECTION_MESSAGE)]))
 
 
 def section_data(form: PracticeForm) -> dict[str, str]:
@@ -139,7 +151,7 @@ def form_from_practice(practice) -> PracticeForm:
     """A form filled with a practice's current content."""
     return PracticeForm(data={
         "title": practice.title,
-        "authors": "\n".join(f"{a.name}, {a.position}".rstrip(", ") for a in practice.authors),
+        "authors": rules.authors_text((a.name, a.position) for a in practice.authors),
         "organisation": practice.organisation,
         "region": practice.region_code or "",
         "municipality": str(practice.municipality_id or ""),

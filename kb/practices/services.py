@@ -18,6 +18,7 @@ from kb.collections.models import CollectionItem
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
+from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
 from kb.textclean import xml_text
 from kb.timeutil import utcnow
@@ -115,7 +116,9 @@ def _unordered(content: dict) -> dict:
 
 
 def _apply(practice: Practice, data: PracticeData) -> None:
-    practice.title = data.title.strip()
+    # One-line fields keep no line breaks (an API body or a spreadsheet cell can hold them; the form's one-line
+    # input would drop them and glue the words on each side).
+    practice.title = one_line(data.title)
     for key in SECTION_KEYS:
         setattr(practice, key, (data.sections.get(key) or "").strip())
     practice.authors = [
@@ -123,7 +126,7 @@ def _apply(practice: Practice, data: PracticeData) -> None:
         for i, (name, position) in enumerate(data.authors) if name.strip()
     ]
     # Spacing as organisation_key folds it, so the moderation queue's SQL comparison finds what the policy allows.
-    practice.organisation = " ".join(data.organisation.split())
+    practice.organisation = one_line(data.organisation)
     practice.region_code = data.region_code or None
     municipality = db.session.get(Municipality, data.municipality_id) if data.municipality_id else None
     in_region = municipality is not None and municipality.region_code == data.region_code
@@ -137,7 +140,7 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.topics = list(db.session.scalars(select(Topic).where(Topic.code.in_(data.topic_codes))
                                               .order_by(Topic.sort_order, Topic.code)))
     practice.year = data.year
-    practice.event = data.event.strip()
+    practice.event = one_line(data.event)
     practice.spread_level = data.spread_level or None
 
 

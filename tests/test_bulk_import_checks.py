@@ -1,0 +1,387 @@
+"""Bulk import checks that agree with what comes after them: the edit form's limits, one-line fields, ZIP names
+as any archiver writes them, registries laid out as offices make them, and a check that says what the import
+will really do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from kb.extensions import db
+from tests.conftest import bearer, sign_in
+from tests.test_bulk_import import HEADER, csv_bytes, docx_bytes, practices, row, upload, xlsx_bytes, zip_bytes
+
+
+def check(app, user_id: int, registry: bytes, archive: Path | None = None, dry_run: bool = True):
+    """Run the import (a dry run unless told) as this user; the report."""
+    from kb.accounts.models import User
+    from kb.bulkimport.archive import FileArchive
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+
+    with app.app_context():
+        files = FileArchive(archive, 25 << 20) if archive is not None else None
+        try:
+            report = run_import(db.session.get(User, user_id), read_registry(registry, 100), files, dry_run=dry_run)
+        finally:
+            if files is not None:
+                files.close()
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return report
+
+
+# -- the edit form's limits ----------------------------------------------------------------------------------
+
+
+def test_the_import_refuses_what_the_edit_form_would_refuse(app, make_user):
+    """The import took a 3-letter title, 12 authors, a 20 001-character section and the year 1950, all of which
+    the edit form refuses: the practice could then not be saved with any change at all."""
+    admin = make_user("admin")
+    many_authors, long_event = row("B-2", "Много авторов"), row("B-5", "Длинное мероприятие")
+    many_authors[3] = "; ".join(f"Автор{i} А. А., учитель" for i in range(12))
+    long_event[11] = "м" * 501
+    rows = [row("B-1", "Абв"), many_authors, row("B-3", "Длинная аннотация", annotation="а" * 20_001),
+            row("B-4", "Давний год", year=1950), long_event]
+    report = check(app, admin, csv_bytes(rows))
+    errors = {r.external_id: r.errors for r in report.rows}
+    assert errors["B-1"] == ["Название — от 5 до 500 символов (сейчас 3)."]
+    assert errors["B-2"] == ["Авторы: не больше 10 авторов (сейчас 12)."]
+    assert errors["B-3"] == ["Аннотация: не больше 20000 символов в разделе (сейчас 20001)."]
+    assert errors["B-4"] == [f"Год 1950 вне допустимого диапазона 1990–{dt.date.today().year + 1}."]
+    assert errors["B-5"] == ["Мероприятие: не больше 500 символов (сейчас 501)."]
+    assert report.failed == 5
+
+
+class _EditForm(HTMLParser):
+    """The fields of the practice edit form as a browser sends them: a one-line input drops line breaks from its
+    value, a text area sends each line break as CR LF."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: list[tuple[str, str]] = []
+        self.inside = False
+        self.area: list[str] | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "practice-form" in (attrs.get("class") or ""):
+            self.inside = True
+        if not self.inside:
+            return
+        kind = (attrs.get("type") or "text").lower()
+        if tag == "input" and attrs.get("name") and kind not in ("submit", "button", "file"):
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
+            else:
+                self.fields.append((attrs["name"], re.sub("[\r\n]", "", attrs.get("value") or "")))
+        elif tag == "textarea":
+            self.area = [attrs["name"], ""]
+        elif tag == "select":
+            self.select = attrs.get("name")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.fields.append((self.select, attrs.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.area is not None:
+            name, text = self.area
+            text = text.replace("\r\n", "\n").replace("\r", "\n")  # as an HTML parser reads the page
+            text = text[1:] if text.startswith("\n") else text  # the line break right after <textarea> is not text
+            self.fields.append((name, text.replace("\n", "\r\n")))
+            self.area = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.area is not None:
+            self.area[1] += data
+
+
+def test_a_practice_imported_at_the_limits_saves_again_in_the_edit_form(app, client, make_user):
+    """An imported section of 20 000 characters with line breaks came back from the browser longer (each line
+    break as CR LF) and the form refused it: «Не больше 20000 символов в разделе» on a field nobody touched."""
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    annotation = ("Строка аннотации.\n" * 1112)[:20_000]  # 1111 line breaks
+    assert len(annotation) == len(annotation.strip()) == 20_000
+    fields = row("E-1", "Школа", annotation=annotation, year=1990)
+    fields[3] = "; ".join(f"Автор{i} Анна Петровна, учитель" for i in range(10))
+    report = check(app, methodist, csv_bytes([fields]), dry_run=False)
+    assert report.rows[0].errors == [] and report.rows[0].action == "create"
+    pid = report.rows[0].practice_id
+
+    sign_in(client, methodist)
+    form = _EditForm()
+    form.feed(client.get(f"/practices/{pid}/edit").get_data(as_text=True))
+    data = [(name, "Областной семинар" if name == "event" else value) for name, value in form.fields]
+    response = client.post(f"/practices/{pid}/edit?confirm_duplicates=1", data=MultiDict(data))
+    assert response.status_code == 302, re.findall(r'class="error"[^>]*>(?:<p>)?([^<]*)', response.get_data(True))
+    saved = practices(app)[0]
+    assert saved.event == "Областной семинар"
+    assert saved.annotation.replace("\r\n", "\n") == annotation and len(saved.authors) == 10
+
+
+# -- one-line fields -------------------------------------------------------------------------------------------
+
+
+def test_line_breaks_in_one_line_cells_become_spaces(app, make_user, make_token):
+    """A line break in an Excel cell (Alt+Enter) was stored in the title; the browser's one-line input dropped it
+    and the next save glued the words: «Проектная деятельностьв начальной школе»."""
+    admin = make_user("admin")
+    fields = row("NL-\n1", "Проектная деятельность\nв начальной школе", organisation="МАОУ\n«СОШ № 1»")
+    fields[11] = "Региональный семинар\r\n«Опыт»"
+    report = check(app, admin, xlsx_bytes([fields]), dry_run=False)
+    assert report.rows[0].errors == []
+    imported = practices(app)[0]
+    assert (imported.external_id, imported.title, imported.event, imported.organisation) == (
+        "NL- 1", "Проектная деятельность в начальной школе", "Региональный семинар «Опыт»", "МАОУ «СОШ № 1»")
+
+    # The API (and the form) keep one-line fields on one line too.
+    body = {"title": "Школьное научное\nобщество", "event": "Конференция\n2024", "sections": {"annotation": "А.\nБ."}}
+    response = app.test_client().post("/api/v1/practices", json=body, headers=bearer(make_token(admin)))
+    assert response.status_code == 201
+    created = practices(app)[1]
+    assert (created.title, created.event, created.annotation) == ("Школьное научное общество", "Конференция 2024",
+                                                                 "А.\nБ.")
+
+
+# -- ZIP names ---------------------------------------------------------------------------------------------------
+
+
+def unflagged_zip(names: dict[bytes, bytes]) -> bytes:
+    """A ZIP whose entries' names are these raw bytes with no UTF-8 flag, as Info-ZIP's zip on Linux and the macOS
+    archiver write UTF-8 names, and Windows archivers CP866 ones."""
+    placeholders = {chr(ord("a") + i).encode() * len(raw): raw for i, raw in enumerate(names)}  # as long as each
+    data = zip_bytes({placeholder.decode(): names[raw] for placeholder, raw in placeholders.items()})
+    for placeholder, raw in placeholders.items():
+        assert data.count(placeholder) == 2  # the local and the central header
+        data = data.replace(placeholder, raw)
+    for offset in (m.start() for m in re.finditer(b"PK\x01\x02|PK\x03\x04", data)):
+        flag_at = offset + (8 if data[offset + 2] == 1 else 6)
+        assert struct.unpack_from("<H", data, flag_at)[0] & 0x800 == 0
+    return data
+
+
+def test_zip_names_in_utf8_without_the_flag_are_found(app, make_user, tmp_path):
+    """Every file of an archive made by «zip» on Linux or by macOS was «нет в архиве»: its UTF-8 names were read as
+    CP866 («╨╛╤é╤ç╤æ╤é.docx»)."""
+    from kb.bulkimport.archive import FileArchive
+
+    document = docx_bytes("Отчёт о практике.")
+    path = tmp_path / "files.zip"
+    path.write_bytes(unflagged_zip({"отчёт.docx".encode(): document, "папка/план.docx".encode(): document,
+                                    "справка.docx".encode("cp866"): document}))
+    archive = FileArchive(path, 25 << 20)
+    assert sorted(archive.names()) == ["отчёт.docx", "папка/план.docx", "справка.docx"]
+    archive.close()
+
+    admin = make_user("admin")
+    rows = [row("Z-1", "Практика с отчётом", files="отчёт.docx; план.docx; справка.docx"),
+            row("Z-2", "Практика с опечаткой в имени", files="отчет1.docx")]
+    report = check(app, admin, csv_bytes(rows), path)
+    assert report.rows[0].errors == [] and report.rows[0].files == ["отчёт.docx", "план.docx", "справка.docx"]
+    assert report.rows[1].errors == [
+        "Файл «отчет1.docx»: файла «отчет1.docx» нет в архиве; похожие имена в архиве: «отчёт.docx»."]
+
+
+# -- registries as offices lay them out ----------------------------------------------------------------------
+
+
+def test_quoted_headers_with_commas_do_not_decide_the_delimiter():
+    """«Авторы (ФИО, должность, стаж)» in quotes has more commas than the line has «;»: the file was split on
+    commas and refused with «нет столбца «Название»»."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ('Название;"Авторы (ФИО, должность, стаж)";"Организация, адрес"\n'
+            'Практика А;Иванов И. И., учитель;Школа 1, г. Копейск\n').encode()
+    registry = read_registry(data, 100)
+    assert registry.columns == {"title": "Название", "authors": "Авторы (ФИО, должность, стаж)"}
+    assert registry.rows[0].values == {"title": "Практика А", "authors": "Иванов И. И., учитель"}
+    commas = "Название,Предмет\n\"Практика; часть 1\",Математика\n".encode()
+    assert read_registry(commas, 100).rows[0].values == {"title": "Практика; часть 1", "subjects": "Математика"}
+
+
+def workbook(*sheets: tuple[str, list[list[object]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_registry_sheet_is_found_after_an_instruction_sheet():
+    """Only the first visible sheet was read: a registry with an «Инструкция» sheet before it was refused with
+    «В первой строке … нет столбца «Название»», naming no sheet."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    instruction = ("Инструкция", [["Заполните лист «Реестр»: одна строка — одна практика."]])
+    registry = read_registry(workbook(instruction, ("Реестр", [HEADER, row("I-1", "Практика со второго листа")])),
+                             100)
+    assert [r.values["title"] for r in registry.rows] == ["Практика со второго листа"]
+    assert registry.warnings == ["Листы без столбца «Название» пропущены («Инструкция»): прочитан лист «Реестр»."]
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(workbook(instruction, ("Реестр", [["ID", "Наименованиее"], ["1", "Практика"]])), 100)
+    assert str(refused.value).startswith("Не найдена строка заголовков: ни на одном листе («Инструкция», «Реестр») "
+                                         "в первых строках нет столбца «Название».")
+    with pytest.raises(RegistryError, match="в строках 1–2 листа «Реестр» нет столбца «Название»"):
+        read_registry(workbook(("Реестр", [["ID", "Наименованиее"], ["1", "Практика"]])), 100)
+
+
+def test_a_title_row_above_the_headers_is_passed_over():
+    """«Реестр практик … на 2024 год» above the headers made the import refuse the file: it took the first row for
+    the headers."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ("Реестр практик Копейского ГО на 2024 год;;;\n;;;\nНазвание;Авторы;Регион\n"
+            "Практика А;Иванов;Челябинская область\n")
+    registry = read_registry(data.encode("cp1251"), 100)
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(4, "Практика А")]
+    assert registry.warnings == ["Заголовки столбцов — в строке 3; строка над ними пропущена (1)."]
+    sheet = read_registry(workbook(("Реестр", [["Реестр практик"], [], HEADER, row("T-1", "Практика")])), 100)
+    assert sheet.rows[0].number == 4
+    assert sheet.warnings == ["Заголовки столбцов — в строке 3 листа «Реестр»; строка над ними пропущена (1)."]
+
+
+def encrypted_workbook() -> bytes:
+    """The shape of a workbook Excel saved with a password: a compound file (CFB) whose directory holds the
+    streams EncryptionInfo and EncryptedPackage (names in UTF-16)."""
+    sector = 512
+    header = bytearray(sector)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHH", header, 24, 0x3E, 3, 0xFFFE, 9)
+    struct.pack_into("<II", header, 44, 1, 1)  # one FAT sector; the directory starts at sector 1
+    directory = bytearray()
+    for name, kind in (("Root Entry", 5), ("EncryptionInfo", 2), ("EncryptedPackage", 2)):
+        entry = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        entry[:len(encoded)] = encoded
+        struct.pack_into("<HB", entry, 64, len(encoded), kind)
+        directory += entry
+    fat = struct.pack("<II", 0xFFFFFFFD, 0xFFFFFFFE) + b"\xff" * (sector - 8)
+    return bytes(header) + fat + bytes(directory) + b"\0" * (sector - len(directory)) + b"\x5a" * 4096
+
+
+def test_a_password_protected_workbook_is_named_as_such():
+    """A workbook saved with a password got «Это файл старого формата Excel (XLS)»: both are OLE containers."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(encrypted_workbook(), 100)
+    assert str(refused.value).startswith("Файл Excel защищён паролем")
+    assert "XLS)" not in str(refused.value)
+    with pytest.raises(RegistryError, match="старого формата Excel"):
+        read_registry(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000, 100)
+
+
+def test_the_missing_title_message_points_to_the_template_on_the_page(app, client, make_user):
+    """«Заголовки столбцов — в README» sent a methodist to a file they do not have."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    response = upload(client, "Аннотация;Год\nтекст;2020\n".encode())
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "Не найдена строка заголовков: в строках 1–2 нет столбца «Название»." in page
+    assert "шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки реестра" in page
+    assert "README" not in page
+
+
+def test_cells_past_the_last_header_are_reported():
+    """«НОО;ООО;СОО» unquoted in a CSV shifted the row: the cells past the last header were dropped silently."""
+    from kb.bulkimport.registry import read_registry
+
+    data = "ID;Название;Уровень образования;Темы\nEX-1;Практика;НОО;ООО;СОО;ШНО\nEX-2;Вторая;НОО;ШНО\n"
+    registry = read_registry(data.encode(), 100)
+    assert registry.warnings == [
+        "Значения в столбцах без заголовка (E, F) пропущены: строка 2. Если это часть соседней ячейки (в CSV "
+        "ячейку с «;» берут в кавычки), исправьте строку."]
+
+
+def test_logical_cells_read_as_excel_shows_them(app, make_user):
+    """A TRUE cell came out in messages as Python's «True»."""
+    from kb.bulkimport.registry import cell_text
+
+    assert (cell_text(True), cell_text(False)) == ("ИСТИНА", "ЛОЖЬ")
+    admin = make_user("admin")
+    report = check(app, admin, xlsx_bytes([row("L-1", "Практика с логическим годом", year=True)]))
+    assert report.rows[0].errors == ["Год «ИСТИНА» — не год; укажите его цифрами, например 2023."]
+
+# -- what the check says ---------------------------------------------------------------------------------------
+
+
+def test_the_check_refuses_more_files_than_a_practice_takes(app, make_user, tmp_path, monkeypatch):
+    """A row naming 32 files was «будет создана» in the check and then failed in the import with «не больше 30
+    файлов»."""
+    from kb.attachments import services as attachments
+    from kb.bulkimport import services
+
+    admin = make_user("admin")
+    files = {f"f{i}.txt": f"Файл номер {i}.".encode() for i in range(32)}
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes(files))
+    registry = csv_bytes([row("M-1", "Практика с 32 файлами", files="; ".join(files))])
+    message = "К практике можно приложить не больше 30 файлов: в строке 32 новых."
+    assert check(app, admin, registry, path).rows[0].errors == [message]
+    assert check(app, admin, registry, path, dry_run=False).rows[0].errors == [message]
+    assert practices(app) == []
+
+    # A practice that has some already: only the files it does not have count (a limit of 3 keeps this quick).
+    monkeypatch.setattr(attachments, "MAX_PER_PRACTICE", 3)
+    monkeypatch.setattr(services, "MAX_PER_PRACTICE", 3)
+    names = list(files)
+    first = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:2]))])
+    assert check(app, admin, first, path, dry_run=False).rows[0].errors == []
+    again = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:4]))])
+    message = "К практике можно приложить не больше 3 файлов: у практики уже 2, в строке 2 новых."
+    assert check(app, admin, again, path).rows[0].errors == [message]
+    assert check(app, admin, again, path, dry_run=False).rows[0].errors == [message]
+    one_more = csv_bytes([row("M-2", "Практика с двумя файлами", files="; ".join(names[:3]))])
+    assert check(app, admin, one_more, path).rows[0].errors == []  # the two it has are not new
+
+
+def test_the_check_tells_unchanged_rows(app, make_user, tmp_path):
+    """Loading an unchanged registry again was «будет обновлена» in the check and «без изменений» in the import."""
+    admin = make_user("admin")
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"отчёт.docx": docx_bytes("Отчёт.")}))
+    rows = [row("U-1", "Первая практика", files="отчёт.docx"), row("U-2", "Вторая практика")]
+    check(app, admin, csv_bytes(rows), path, dry_run=False)
+    report = check(app, admin, csv_bytes(rows), path)
+    assert [(r.action, r.outcome(True)) for r in report.rows] == [("unchanged", "без изменений")] * 2
+    assert "будет создано 0, обновлено 0, без изменений 2; с ошибками 0." in report.summary()
+    changed = check(app, admin, csv_bytes([rows[0], row("U-2", "Вторая практика", year=2024)]), path)
+    assert [r.action for r in changed.rows] == ["unchanged", "update"]
+    real = check(app, admin, csv_bytes(rows), path, dry_run=False)
+    assert [r.action for r in real.rows] == ["unchanged", "unchanged"]
+
+
+def test_an_update_row_names_the_practice_it_overwrites(app, make_user):
+    """A row whose id (mistyped) found another practice was only «будет обновлена»: nothing said that a practice
+    of another title would be overwritten."""
+    admin = make_user("admin")
+    check(app, admin, csv_bytes([row("P-1", "Школьное научное общество")]), dry_run=False)
+    pid = practices(app)[0].id
+    report = check(app, admin, csv_bytes([row("P-1", "Олимпиадный клуб")]))
+    assert report.rows[0].action == "update"
+    assert report.rows[0].warnings == [f"Внешний идентификатор «P-1» — у практики №{pid} «Школьное научное "
+                                       "общество»: её название будет заменено названием из этой строки."]
+    assert check(app, admin, csv_bytes([row("P-1", "Школьное научное общество", year=2020)])).rows[0].warnings == []
+
