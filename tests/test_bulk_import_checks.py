@@ -385,3 +385,18 @@ def test_an_update_row_names_the_practice_it_overwrites(app, make_user):
                                        "общество»: её название будет заменено названием из этой строки."]
     assert check(app, admin, csv_bytes([row("P-1", "Школьное научное общество", year=2020)])).rows[0].warnings == []
 
+
+
+@pytest.mark.parametrize(("cell", "year"), [
+    ("2022/2023 уч. год", 2022), ("2022-2023", 2022), ("2022–23 учебный год", 2022), ("2022/23 уч.г.", 2022),
+    ("2022/2024", None), ("2023/2022", None), ("2022", 2022),
+])
+def test_a_school_year_is_read_as_the_year_it_begins(app, cell, year):
+    """«2022/2023 уч. год», as offices write the year of a practice, was refused as «не год»."""
+    from kb.bulkimport.services import parse_year
+
+    warnings: list[str] = []
+    with app.app_context():
+        found, error = parse_year(cell, warnings)
+    assert found == year and (error is None) == (year is not None)
+    assert bool(warnings) == (year is not None and cell != "2022")

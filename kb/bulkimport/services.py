@@ -209,8 +209,17 @@ def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple
 # -- single cells ----------------------------------------------------------------------------------------
 
 
+# A school year: «2022/2023», «2022-2023», «2022–23», with «уч.», «учебный» before the «год» cut off above.
+_SCHOOL_YEAR = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4}|\d{2})(?:\s*(?:уч\.?|учебн\w*))?", re.IGNORECASE)
+
+
+def _next_year(first: str, second: str) -> bool:
+    return int(second) == (int(first) + 1) % (100 if len(second) == 2 else 10_000)
+
+
 def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
-    """(year, error): a year of four digits as a number, text or a date; anything else is an error."""
+    """(year, error): a year of four digits as a number, text or a date, or a school year («2022/2023 уч. год»,
+    «2022–23»: its first year); anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -228,6 +237,9 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
+        elif (school := _SCHOOL_YEAR.fullmatch(text)) and _next_year(*school.groups()):
+            year = int(school.group(1))  # a school year is named by the calendar year it begins in
+            warnings.append(f"Год: «{cell_text(value)}» — учебный год, взят год его начала {year}.")
     if year is None:
         return None, f"Год «{cell_text(value)}» — не год; укажите его цифрами, например 2023."
     if not FIRST_YEAR <= year <= latest:
