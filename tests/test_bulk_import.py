@@ -416,6 +416,50 @@ def test_a_failed_row_leaves_no_file_on_disk(app, runner, make_user, tmp_path):
     assert [p.read_bytes() for p in stored] == [kept]
 
 
+def test_the_files_of_an_import_are_looked_after_at_its_commit_not_at_each_row(app, runner, make_user, tmp_path,
+                                                                             monkeypatch):
+    """Each row's savepoint fired the after-commit cleanup: from another connection it took the row's new file for
+    unused and tried to delete it, waiting 2 s for the lock each time («An unused file was not deleted»)."""
+    from kb.attachments import services as attachments
+
+    calls: list[set[str]] = []
+    real = attachments.delete_unused_files
+    monkeypatch.setattr(attachments, "delete_unused_files", lambda digests: calls.append(set(digests)) or real(digests))
+    make_user("admin")
+    files = {f"отчёт{i}.docx": docx_bytes(f"Отчёт номер {i}: {WORD}.") for i in range(3)}
+    archive = write(tmp_path, "files.zip", zip_bytes(files))
+    registry = write(tmp_path, "r.csv", csv_bytes([row(f"S-{i}", f"Практика {i}", files=f"отчёт{i}.docx")
+                                                   for i in range(3)]))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 0, result.output
+    assert calls == []  # every file written is used: nothing to delete, and no attempt made
+    assert sorted(p.read_bytes() for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()) \
+        == sorted(files.values())
+
+
+def test_an_import_rolled_back_after_its_rows_leaves_no_file_on_disk(app, make_user, tmp_path):
+    """The files written were forgotten at each row's savepoint: an import rolled back as a whole afterwards left
+    them on the disk, used by no attachment."""
+    from kb.accounts.models import User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import open_archive, run_import
+
+    admin = make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({"a.docx": docx_bytes("Первый."),
+                                                     "b.docx": docx_bytes("Второй.")}))
+    registry = read_registry(csv_bytes([row("R-1", "Первая", files="a.docx"), row("R-2", "Вторая", files="b.docx")]),
+                             100)
+    with app.app_context():
+        files = open_archive(Path(archive))
+        report = run_import(db.session.get(User, admin), registry, files, dry_run=False)
+        files.close()
+        assert report.count("create") == 2
+        assert len([p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]) == 2
+        db.session.rollback()
+        assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []
+    assert practices(app) == []
+
+
 def test_hostile_zip_entries_are_refused_one_by_one(app, runner, make_user, tmp_path):
     make_user("admin")
     good = docx_bytes(f"Отчёт: {WORD}.")

@@ -113,6 +113,12 @@ def _note_unused_files(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _delete_unused_files(session: Session) -> None:
+    """After the real commit, delete the files left unused. SQLAlchemy fires ``after_commit`` also when a savepoint
+    is released (each row of a bulk import): the transaction is still open then, its attachments not visible to
+    another connection, and a cleanup looking from one took every new file for unused and waited 2 s for the lock
+    to delete it. The lists wait for the outer transaction (a rolled-back savepoint's files are in them too)."""
+    if session.in_nested_transaction():
+        return
     digests = session.info.pop(_UNUSED_FILES, set())
     if written := session.info.pop(_WRITTEN_FILES, None):
         with db.engine.connect() as connection:
