@@ -6,6 +6,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from flask import current_app
@@ -55,8 +56,30 @@ def clean_filename(name: str) -> str:
     return name or "файл"
 
 
-def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -> Attachment:
-    """Check, store and extract one file; raises AttachmentError (nothing is written) or PermissionDenied."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file found acceptable, with its text: what ``add_attachment`` stores (the bytes are passed again)."""
+
+    name: str
+    kind: str
+    text: str
+    sha256: str
+
+
+def check_file(filename: str, data: bytes) -> CheckedFile:
+    """Check one file and extract its text, writing nothing; raises AttachmentError. The slow part of an upload
+    (a PDF of a hundred pages takes seconds): a bulk import does it before it takes the database's write lock."""
+    if len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
+        raise FileTooLarge(too_large_message())
+    name = clean_filename(filename)
+    kind = detect(data, name)
+    return CheckedFile(name, kind, extract_text(data, kind), hashlib.sha256(data).hexdigest())
+
+
+def add_attachment(user: User, practice: Practice, filename: str, data: bytes,
+                   checked: CheckedFile | None = None) -> Attachment:
+    """Check, store and extract one file (``checked``: done already by ``check_file`` for these bytes); raises
+    AttachmentError (nothing is written) or PermissionDenied."""
     if not policy.can_edit(user, practice):
         raise PermissionDenied
     if len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
@@ -64,15 +87,14 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
     count = db.session.scalar(select(func.count()).where(Attachment.practice_id == practice.id)) or 0
     if count >= MAX_PER_PRACTICE:
         raise AttachmentError(f"К практике можно приложить не больше {MAX_PER_PRACTICE} файлов.")
-    name = clean_filename(filename)
-    kind = detect(data, name)
-    text = extract_text(data, kind)
-    digest = hashlib.sha256(data).hexdigest()
+    if checked is None or checked.sha256 != hashlib.sha256(data).hexdigest():
+        checked = check_file(filename, data)
+    digest = checked.sha256
     claim_file(db.session.connection(), digest)  # until this transaction ends, no deletion of these bytes
     if storage().save(data, digest):
         db.session.info.setdefault(_WRITTEN_FILES, set()).add(digest)  # deleted again if the upload is undone
-    attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
-                            text=text, uploaded_by_id=user.id)
+    attachment = Attachment(practice_id=practice.id, original_name=checked.name, kind=checked.kind, size=len(data),
+                            sha256=digest, text=checked.text, uploaded_by_id=user.id)
     db.session.add(attachment)
     practice.updated_at = utcnow()  # a new file is a change a reader sees: the ETag, OAI datestamps, the sitemap
     db.session.flush()
