@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError, detect, extract_text
+from kb.attachments.extract import AttachmentError, checked_package, detect, extract_text
 from kb.attachments.models import Attachment, StoredFile
 from kb.attachments.storage import storage
 from kb.extensions import db, upsert
@@ -74,6 +76,29 @@ def check_file(filename: str, data: bytes) -> CheckedFile:
     name = clean_filename(filename)
     kind = detect(data, name)
     return CheckedFile(name, kind, extract_text(data, kind), hashlib.sha256(data).hexdigest())
+
+
+def precheck_file(filename: str, data: bytes) -> str:
+    """What can be known of a file without reading its text, in milliseconds: its type by content and name, and
+    the refusals its format tells up front — a password (a PDF's or an Office package's), a package that unpacks
+    too big, DOC on a server without its readers; returns the kind. Damage deep inside a document shows only when
+    its text is extracted (``check_file``). A check of a whole registry's files (a ZIP of a hundred long PDFs)
+    ran past the web server's time limit when it extracted them all."""
+    kind = detect(data, clean_filename(filename))
+    if kind in ("docx", "odt", "pptx", "xlsx"):
+        checked_package(data)
+    elif kind == "pdf":
+        from pypdf import PdfReader
+
+        try:
+            readable = not PdfReader(io.BytesIO(data)).is_encrypted
+        except Exception:  # noqa: BLE001 - as in extract.py: the extraction below says what the import would
+            readable = False
+        if not readable:
+            extract_text(data, kind)  # the import's own refusal (a password, or damage)
+    elif kind == "doc" and not (shutil.which("antiword") or shutil.which("catdoc")):
+        extract_text(data, kind)  # «DOC on this server is not supported»
+    return kind
 
 
 def add_attachment(user: User, practice: Practice, filename: str, data: bytes,

@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError, detect, extract_text
-from kb.attachments.services import CheckedFile, add_attachment, check_file, clean_filename
+from kb.attachments.extract import AttachmentError
+from kb.attachments.services import CheckedFile, add_attachment, check_file, precheck_file
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, RawRow, Registry, cell_text, read_registry, split_list
 from kb.extensions import db
@@ -436,10 +436,9 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
         if found.refusal:
             errors.append(f"Файл «{name}»: {found.refusal}.")
             continue
-        if ctx.dry_run:  # a real run reads and checks each file once, in the attachments service
+        if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
             try:
-                data = ctx.archive.read(found)
-                extract_text(data, detect(data, clean_filename(found.name)))
+                precheck_file(found.name, ctx.archive.read(found))
             except (ArchiveError, AttachmentError) as exc:
                 errors.append(f"Файл «{name}»: {exc}")
                 continue
