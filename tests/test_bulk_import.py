@@ -258,6 +258,55 @@ def test_xlsx_keeps_cell_types():
     assert isinstance(registry.rows[1].values["year"], dt.datetime)
 
 
+def test_excel_errors_and_uncalculated_formulas_fail_their_row_naming_the_cell(app, runner, make_user, tmp_path):
+    """A cached «#REF!» or «#DIV/0!» was taken as the cell's text (a practice titled «#REF!»), and a formula a
+    script wrote without its value as an empty cell («Не указано название практики»)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Внешний идентификатор", "Название", "Год"])
+    sheet.append(["X-1", "#REF!", 2023])                      # an error Excel cached (openpyxl writes it so)
+    sheet.append(["X-2", "Деление", "#DIV/0!"])
+    sheet.append(["X-3", '=CONCATENATE("Практика ", "3")'])  # a formula with no value: a file from a script
+    sheet.append(["X-4", '=CONCATENATE("Практика ", "4")'])  # …and one Excel calculated (below)
+    out = io.BytesIO()
+    workbook.save(out)
+    data = rewrite_part(out.getvalue(), "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb'<c r="B5"><f>(.*?)</f><v\s*/?>(?:</v>)?', '<c r="B5" t="str"><f>\\1</f><v>Практика 4</v>'.encode(), xml))
+    make_user("admin")
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.xlsx", data)])
+    assert "Ячейка B2: ошибка Excel #REF! — исправьте её в таблице." in result.output
+    assert "Ячейка C3: ошибка Excel #DIV/0! — исправьте её в таблице." in result.output
+    assert ("Ячейка B4: формула без вычисленного значения — откройте и сохраните файл в Excel."
+            in result.output)
+    assert "Не указано название практики" not in result.output
+    assert [(p.external_id, p.title) for p in practices(app)] == [("X-4", "Практика 4")]
+
+
+def test_a_merged_cell_gives_its_value_to_every_row_of_its_range(app, runner, make_user, tmp_path):
+    """openpyxl's read-only mode gives a merged range's value to its first cell only: the practices of the rows
+    below were loaded without the organisation, region and year the sheet shows for them, and nothing said so."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Внешний идентификатор", "Название", "Организация", "Регион", "Год"])
+    sheet.append(["M-1", "Первая", "МАОУ «СОШ № 5»", "Челябинская область", 2022])
+    sheet.append(["M-2", "Вторая"])
+    sheet.append(["M-3", "Третья", "Гимназия № 2"])
+    for cells in ("C2:C3", "D2:D4", "E2:E3"):
+        sheet.merge_cells(cells)
+    out = io.BytesIO()
+    workbook.save(out)
+    make_user("admin")
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.xlsx", out.getvalue())])
+    assert result.exit_code == 0, result.output
+    assert "Объединённые ячейки (C2:C3, D2:D4, E2:E3): значение каждой взято для всех её строк." in result.output
+    assert [(p.organisation, p.region_code, p.year) for p in practices(app)] == [
+        ("МАОУ «СОШ № 5»", "RU-CHE", 2022), ("МАОУ «СОШ № 5»", "RU-CHE", 2022), ("Гимназия № 2", "RU-CHE", None)]
+
+
 @pytest.mark.parametrize(("value", "year", "error"), [
     (2023, 2023, None), (2023.0, 2023, None), ("2023", 2023, None), (" 2021 г.", 2021, None), (None, None, None),
     ("две тысячи", None, "«две тысячи» — не год"), (2023.5, None, "не год"), (True, None, "не год"),

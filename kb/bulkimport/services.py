@@ -26,7 +26,7 @@ from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError
 from kb.attachments.services import CheckedFile, add_attachment, check_file, precheck_file
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
-from kb.bulkimport.registry import FIELD_LABELS, RawRow, Registry, cell_text, read_registry, split_list
+from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, Practice
@@ -311,12 +311,15 @@ def _text(raw: RawRow, key: str, limit: int | None, errors: list[str]) -> str:
 
 def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     columns, user = ctx.columns, ctx.user
-    errors: list[str] = []
+    # An Excel error or an uncalculated formula is the row's error, not its text; the cell counts as empty.
+    problems = {key: value for key, value in raw.values.items() if isinstance(value, CellProblem)}
+    raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
+    errors: list[str] = [problem.message for problem in problems.values()]
     warnings: list[str] = []
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
     result.title = title = _text(raw, "title", 500, errors)
-    if not title:
+    if not title and "title" not in problems:
         errors.append("Не указано название практики.")
 
     existing: Practice | None = None
