@@ -177,6 +177,7 @@ def test_rows_are_committed_in_batches_so_a_broken_import_keeps_what_it_wrote(ap
     token = checked(client, [row("K-1", "Первая"), row("K-2", "Вторая"), row("K-3", "Третья")])
     confirm(client, token)
     monkeypatch.setattr(jobs, "COMMIT_EVERY", 2)
+    monkeypatch.setattr(services, "BATCH_SECONDS", 3600)  # batches by rows only, however slow the machine
     counted = jobs.ProgressWriter.row
 
     def dies_at_the_third_row(self, result):

@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -528,6 +529,10 @@ def _open_transaction() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A web import (``commit_every``) commits once it has held the write lock this long, and on SQLite then leaves
+# the lock free for a moment (see ``run_import``).
+BATCH_SECONDS = 0.5
+LOCK_PAUSE_SECONDS = 0.1
 LOCKED_ROW = ("Строка не записана: база данных была занята другой записью. Загрузите этот реестр ещё раз — строка "
               "загрузится, а записанные строки обновятся, не задвоившись.")
 WRITE_ATTEMPTS = 3
@@ -583,30 +588,41 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     commits after that many rows: a long import then never holds SQLite's write lock for long (readers of a
     database whose writer spilled its cache get «database is locked»), and what it did so far stays if its
     process dies — running the registry again is safe by the external ids. With it, the rows written so far are
-    also committed before a row's files are read and their text extracted (seconds for a long PDF): the site's
-    own writes (a page view's counter, a teacher's form) do not wait for that.
+    also committed before a row's files are read and their text extracted (seconds for a long PDF), and once the
+    write lock was held for BATCH_SECONDS: the site's own writes (a page view's counter, a teacher's form) wait
+    for a short batch at most, never for a file's extraction.
     """
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
         report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы не будут приложены.")
-    written = 0  # rows written since the last commit
+    batch_start: float | None = None  # when the first row since the last commit was written
+
+    def commit() -> None:
+        nonlocal batch_start
+        db.session.commit()
+        batch_start = None
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite's lock is not queued: a writer waiting for it looks again every 100 ms, and an import that
+            # took it back at once (its next row is checked in milliseconds) kept it from them until their busy
+            # timeout, 5 s, ran out. The pause lets them in.
+            time.sleep(LOCK_PAUSE_SECONDS)
+
     for raw in registry.rows:
         with db.session.no_autoflush:
             result, plan = _check_row(raw, ctx)
         if plan is not None and not dry_run:
-            if commit_every and written and plan.entries:
-                db.session.commit()
-                written = 0
+            if commit_every and batch_start is not None and plan.entries:
+                commit()
             _write_row(plan, result, ctx)
-            written += 1
+            batch_start = batch_start or time.monotonic()
             if result.failed:
                 result.action = ""
                 result.published = False
         report.rows.append(result)
-        if commit_every and not dry_run and len(report.rows) % commit_every == 0:
-            db.session.commit()
-            written = 0
+        if commit_every and batch_start is not None and (len(report.rows) % commit_every == 0
+                                                         or time.monotonic() - batch_start >= BATCH_SECONDS):
+            commit()
         if progress is not None:
             progress(1)
         if on_row is not None:
