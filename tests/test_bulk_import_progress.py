@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
-from kb.bulkimport import jobs, staging
+from kb.attachments import services as attachments
+from kb.bulkimport import jobs, services, staging
 from kb.bulkimport.services import RowResult
+from kb.extensions import db
+from kb.practices.models import Practice
 from tests.conftest import csrf_from, sign_in
-from tests.test_bulk_import import csv_bytes, practices, row, upload, wait_for_import
+from tests.test_bulk_import import csv_bytes, docx_bytes, practices, row, upload, wait_for_import, zip_bytes
 
 
 def updating(page: str) -> bool:
@@ -210,6 +217,7 @@ def test_rows_are_committed_in_batches_so_a_broken_import_keeps_what_it_wrote(ap
     token = checked(client, [row("K-1", "Первая"), row("K-2", "Вторая"), row("K-3", "Третья")])
     confirm(client, token)
     monkeypatch.setattr(jobs, "COMMIT_EVERY", 2)
+    monkeypatch.setattr(services, "BATCH_SECONDS", 3600)  # batches by rows only, however slow the machine
     counted = jobs.ProgressWriter.row
 
     def dies_at_the_third_row(self, result):
@@ -246,3 +254,112 @@ def test_the_progress_and_the_row_limit_agree_with_their_number(app, client, mak
     app.config["BULK_IMPORT_MAX_ROWS"] = total
     limit = words.replace("из", "Не больше") + " в одном реестре"
     assert limit in client.get("/import/practices").get_data(as_text=True)
+
+
+# -- the import beside the site's own writes -----------------------------------------------------------------
+
+
+def run_rows(app, admin: int, rows: list[list[object]], archive: dict[str, bytes] | None = None,
+             commit_every: int = jobs.COMMIT_EVERY) -> services.ImportReport:
+    """Run an import as the web one does (commits every ``commit_every`` rows) and commit the rest."""
+    from kb.accounts.models import User
+    from kb.bulkimport.archive import FileArchive
+    from kb.bulkimport.registry import read_registry
+
+    with app.app_context(), tempfile.TemporaryDirectory() as folder:
+        files = None
+        if archive is not None:
+            path = Path(folder) / "files.zip"
+            path.write_bytes(zip_bytes(archive))
+            files = FileArchive(path, app.config["ATTACHMENT_MAX_BYTES"])
+        try:
+            report = services.run_import(db.session.get(User, admin), read_registry(csv_bytes(rows), 100), files,
+                                         dry_run=False, commit_every=commit_every)
+        finally:
+            if files is not None:
+                files.close()
+        db.session.commit()
+        return report
+
+
+def site_write(practice_id: int) -> bool:
+    """A page view's counter, written from another connection waiting at most 2 s for the lock: whether it got in."""
+    from kb.attachments.services import _short_lock_wait
+
+    try:
+        with db.engine.begin() as connection, _short_lock_wait(connection):
+            connection.execute(update(Practice).where(Practice.id == practice_id).values(views=Practice.views + 1))
+    except OperationalError:
+        return False
+    return True
+
+
+def test_a_page_view_counted_between_two_rows_fails_no_row(app, make_user, make_practice, monkeypatch):
+    """After each commit the import began a plain transaction and read first: a page view counted before its
+    first write made that write fail at once with «database is locked» (SQLite), and every row up to the next
+    commit failed with a message blaming the row."""
+    admin = make_user("admin")
+    with app.app_context():
+        visited = make_practice("Открытая практика")
+    checked_row = services._check_row
+    counted: list[bool] = []
+
+    def check_then_someone_visits(raw, ctx):
+        found = checked_row(raw, ctx)
+        counted.append(site_write(visited))
+        return found
+
+    monkeypatch.setattr(services, "_check_row", check_then_someone_visits)
+    report = run_rows(app, admin, [row(f"V-{i}", f"Практика {i}") for i in range(4)], commit_every=1)
+    assert counted == [True] * 4
+    assert [r.errors for r in report.rows] == [[]] * 4
+    assert report.count("create") == 4
+
+
+def test_the_files_of_a_row_are_read_while_the_site_can_write(app, make_user, make_practice, monkeypatch):
+    """The import held the write lock from its first row to its commit, 100 rows later, also while it extracted
+    the text of each file (seconds for a long PDF): every page view waited 5 s for the lock to count itself."""
+    admin = make_user("admin")
+    with app.app_context():
+        visited = make_practice("Открытая практика")
+    extract_text = attachments.extract_text
+    counted: list[bool] = []
+
+    def someone_visits_while_the_text_is_extracted(data, kind):
+        counted.append(site_write(visited))
+        return extract_text(data, kind)
+
+    monkeypatch.setattr(attachments, "extract_text", someone_visits_while_the_text_is_extracted)
+    rows = [row(f"T-{i}", f"Практика {i}", files=f"отчёт{i}.docx") for i in range(3)]
+    report = run_rows(app, admin, rows, archive={f"отчёт{i}.docx": docx_bytes(f"Отчёт {i}.") for i in range(3)})
+    assert counted == [True] * 3
+    assert report.count("create") == 3 and [len(p.attachments) for p in practices(app)[1:]] == [1, 1, 1]
+
+
+class Busy(Exception):
+    """What the database driver raises when another writer holds the lock (SQLite's code, PostgreSQL's state)."""
+
+    sqlite_errorname = "SQLITE_BUSY"
+    sqlstate = "40P01"
+
+
+@pytest.mark.parametrize(("locked_times", "created", "error"), [(1, 1, False), (99, 0, True)])
+def test_a_row_stopped_by_a_lock_is_tried_again_and_else_reported_as_such(app, make_user, monkeypatch,
+                                                                         locked_times, created, error):
+    """A row whose write met another writer's lock failed with «Строку не удалось записать в базу данных», as if
+    the row were at fault; it is now tried again, and if the lock stays, the message says so."""
+    admin = make_user("admin")
+    apply = services._apply
+    calls: list[int] = []
+
+    def locked_at_first(*args):
+        calls.append(1)
+        if len(calls) <= locked_times:
+            raise OperationalError("INSERT INTO practice …", {}, Busy("database is locked"))
+        return apply(*args)
+
+    monkeypatch.setattr(services, "_apply", locked_at_first)
+    report = run_rows(app, admin, [row("L-1", "Практика")])
+    assert report.count("create") == created and len(practices(app)) == created
+    assert report.rows[0].errors == ([services.LOCKED_ROW] if error else [])
+    assert len(calls) == (1 + created if created else services.WRITE_ATTEMPTS)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from flask import current_app
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError, detect, extract_text
+from kb.attachments.extract import AttachmentError, checked_package, detect, extract_text
 from kb.attachments.models import Attachment, StoredFile
 from kb.attachments.storage import storage
 from kb.extensions import db, upsert
@@ -55,8 +58,53 @@ def clean_filename(name: str) -> str:
     return name or "файл"
 
 
-def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -> Attachment:
-    """Check, store and extract one file; raises AttachmentError (nothing is written) or PermissionDenied."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file found acceptable, with its text: what ``add_attachment`` stores (the bytes are passed again)."""
+
+    name: str
+    kind: str
+    text: str
+    sha256: str
+
+
+def check_file(filename: str, data: bytes) -> CheckedFile:
+    """Check one file and extract its text, writing nothing; raises AttachmentError. The slow part of an upload
+    (a PDF of a hundred pages takes seconds): a bulk import does it before it takes the database's write lock."""
+    if len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
+        raise FileTooLarge(too_large_message())
+    name = clean_filename(filename)
+    kind = detect(data, name)
+    return CheckedFile(name, kind, extract_text(data, kind), hashlib.sha256(data).hexdigest())
+
+
+def precheck_file(filename: str, data: bytes) -> str:
+    """What can be known of a file without reading its text, in milliseconds: its type by content and name, and
+    the refusals its format tells up front — a password (a PDF's or an Office package's), a package that unpacks
+    too big, DOC on a server without its readers; returns the kind. Damage deep inside a document shows only when
+    its text is extracted (``check_file``). A check of a whole registry's files (a ZIP of a hundred long PDFs)
+    ran past the web server's time limit when it extracted them all."""
+    kind = detect(data, clean_filename(filename))
+    if kind in ("docx", "odt", "pptx", "xlsx"):
+        checked_package(data)
+    elif kind == "pdf":
+        from pypdf import PdfReader
+
+        try:
+            readable = not PdfReader(io.BytesIO(data)).is_encrypted
+        except Exception:  # noqa: BLE001 - as in extract.py: the extraction below says what the import would
+            readable = False
+        if not readable:
+            extract_text(data, kind)  # the import's own refusal (a password, or damage)
+    elif kind == "doc" and not (shutil.which("antiword") or shutil.which("catdoc")):
+        extract_text(data, kind)  # «DOC on this server is not supported»
+    return kind
+
+
+def add_attachment(user: User, practice: Practice, filename: str, data: bytes,
+                   checked: CheckedFile | None = None) -> Attachment:
+    """Check, store and extract one file (``checked``: done already by ``check_file`` for these bytes); raises
+    AttachmentError (nothing is written) or PermissionDenied."""
     if not policy.can_edit(user, practice):
         raise PermissionDenied
     if len(data) > current_app.config["ATTACHMENT_MAX_BYTES"]:
@@ -64,15 +112,14 @@ def add_attachment(user: User, practice: Practice, filename: str, data: bytes) -
     count = db.session.scalar(select(func.count()).where(Attachment.practice_id == practice.id)) or 0
     if count >= MAX_PER_PRACTICE:
         raise AttachmentError(f"К практике можно приложить не больше {MAX_PER_PRACTICE} файлов.")
-    name = clean_filename(filename)
-    kind = detect(data, name)
-    text = extract_text(data, kind)
-    digest = hashlib.sha256(data).hexdigest()
+    if checked is None or checked.sha256 != hashlib.sha256(data).hexdigest():
+        checked = check_file(filename, data)
+    digest = checked.sha256
     claim_file(db.session.connection(), digest)  # until this transaction ends, no deletion of these bytes
     if storage().save(data, digest):
         db.session.info.setdefault(_WRITTEN_FILES, set()).add(digest)  # deleted again if the upload is undone
-    attachment = Attachment(practice_id=practice.id, original_name=name, kind=kind, size=len(data), sha256=digest,
-                            text=text, uploaded_by_id=user.id)
+    attachment = Attachment(practice_id=practice.id, original_name=checked.name, kind=checked.kind, size=len(data),
+                            sha256=digest, text=checked.text, uploaded_by_id=user.id)
     db.session.add(attachment)
     practice.updated_at = utcnow()  # a new file is a change a reader sees: the ETag, OAI datestamps, the sitemap
     db.session.flush()
@@ -113,6 +160,12 @@ def _note_unused_files(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _delete_unused_files(session: Session) -> None:
+    """After the real commit, delete the files left unused. SQLAlchemy fires ``after_commit`` also when a savepoint
+    is released (each row of a bulk import): the transaction is still open then, its attachments not visible to
+    another connection, and a cleanup looking from one took every new file for unused and waited 2 s for the lock
+    to delete it. The lists wait for the outer transaction (a rolled-back savepoint's files are in them too)."""
+    if session.in_nested_transaction():
+        return
     digests = session.info.pop(_UNUSED_FILES, set())
     if written := session.info.pop(_WRITTEN_FILES, None):
         with db.engine.connect() as connection:

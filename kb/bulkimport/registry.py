@@ -185,6 +185,115 @@ def _header_row(table: list[tuple[int, list[object]]]) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell of an XLSX whose value cannot be taken as it stands: an Excel error (``#REF!``), or a formula that was
+    never calculated (a file written by a script has no values for them). Reads as what the sheet shows; the row
+    it is in fails with ``message``."""
+
+    coordinate: str
+    shown: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+# At most this many cells of a sheet are remembered as errors or uncalculated formulas, and this many merged
+# ranges (a registry's 5000 rows of thirty columns are 150,000 cells): a hostile sheet stays within memory.
+MAX_NOTED = 200_000
+
+
+_NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']')
+
+
+def _sheet_notes(source) -> tuple[list[tuple[int, int, int]], dict[tuple[int, int], tuple[bool, str]]]:
+    """The merged ranges of a sheet over more than one row (first column, first and last row) and its cells that
+    hold an Excel error or a formula never calculated, by (row, column): (is an error, what the cell shows).
+
+    openpyxl's read-only mode gives neither: a merged range's value only in its first cell, an error as the text
+    «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as an empty cell."""
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+    from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
+
+    merged: list[tuple[int, int, int]] = []
+    problems: dict[tuple[int, int], tuple[bool, str]] = {}
+    row = column = 0
+    for event, element in iterparse(source, events=("start", "end")):
+        tag = element.tag.rpartition("}")[2]
+        if event == "start":
+            if tag == "row":
+                row, column = int(element.get("r") or row + 1), 0
+            continue
+        if tag == "c":
+            row, column = coordinate_to_tuple(element.get("r")) if element.get("r") else (row, column + 1)
+            kind = element.get("t", "n")
+            parts = {child.tag.rpartition("}")[2]: child for child in element}
+            cached = (parts["v"].text or "") if "v" in parts else None
+            uncalculated = "f" in parts and (cached is None or not cached and kind not in ("str", "s", "inlineStr"))
+            if (kind == "e" or uncalculated) and len(problems) < MAX_NOTED:
+                formula = parts["f"].text if "f" in parts else None
+                problems[row, column] = ((True, cached or "#ошибка") if kind == "e"
+                                         else (False, f"={formula}" if formula else "=…"))
+            element.clear()
+        elif tag == "row":
+            element.clear()
+        elif tag == "mergeCell" and element.get("ref") and len(merged) < MAX_NOTED:
+            try:
+                first_column, first_row, _last_column, last_row = range_boundaries(element.get("ref"))
+            except (TypeError, ValueError):
+                continue
+            if first_row is not None and last_row is not None and last_row > first_row:
+                merged.append((first_column, first_row, last_row))
+    return merged, problems
+
+
+def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem:
+    from openpyxl.utils.cell import get_column_letter
+
+    where = f"{get_column_letter(column)}{row}"
+    if error:
+        return CellProblem(where, shown, f"Ячейка {where}: ошибка Excel {shown} — исправьте её в таблице.")
+    return CellProblem(where, shown, f"Ячейка {where}: формула без вычисленного значения — откройте и сохраните "
+                                     "файл в Excel.")
+
+
+class _MergedFill:
+    """Gives each row of a merged range the value of its first cell, as the sheet shows it (read-only openpyxl
+    left the rows below empty: a registry with one organisation merged over its practices' rows loaded them
+    without it); remembers the ranges it used, for a warning."""
+
+    def __init__(self, merged: list[tuple[int, int, int]]):
+        self.starting: dict[int, list[tuple[int, int]]] = {}
+        for first_column, first_row, last_row in merged:
+            self.starting.setdefault(first_row, []).append((first_column, last_row))
+        self.active: list[tuple[int, int, int, object]] = []  # column, first row, last row, value
+        self.used: dict[tuple[int, int], int] = {}  # (first row, column) -> last row
+
+    def fill(self, number: int, values: list[object]) -> None:
+        """Fill the row ``number`` (a row with something in it: an empty row stays empty)."""
+        self.active = [item for item in self.active if item[2] >= number]
+        for column, first_row, last_row, value in self.active:
+            values.extend([None] * (column - len(values)))
+            if not cell_text(values[column - 1]):
+                values[column - 1] = value
+                self.used[first_row, column] = last_row
+        for column, last_row in self.starting.get(number, ()):
+            value = values[column - 1] if column <= len(values) else None
+            if cell_text(value):
+                self.active.append((column, number, last_row, value))
+
+    def warning(self) -> str | None:
+        from openpyxl.utils.cell import get_column_letter
+
+        ranges = [f"{get_column_letter(column)}{first}:{get_column_letter(column)}{last}"
+                  for (first, column), last in sorted(self.used.items())]
+        if not ranges:
+            return None
+        shown = ", ".join(ranges[:5]) + (f" и ещё {len(ranges) - 5}" if len(ranges) > 5 else "")
+        return f"Объединённые ячейки ({shown}): значение каждой взято для всех её строк."
+
+
 def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
     """The rows of the registry's sheet and its name: the first visible sheet with a «Название» header (an
     instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists for
@@ -230,12 +339,25 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         if skipped := [sheet for sheet in before if sheet.sheet_state == "visible"]:
             notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
                          f"): прочитан лист «{chosen.title}».")
+        with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
+            sheet_xml = source.read()
+        # most registries have none of these: their sheet is not parsed twice
+        merged, problems = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else ([], {})
+        del sheet_xml
+        fill = _MergedFill(merged)
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
-        for number, values in enumerate(chosen.iter_rows(values_only=True), start=1):
+        for number, read in enumerate(chosen.iter_rows(values_only=True), start=1):
+            values = list(read)
+            for position in range(len(values)):
+                if (problem := problems.get((number, position + 1))) is not None:
+                    values[position] = _cell_problem(number, position + 1, *problem)
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
-                rows.append((number, list(values)))
+                fill.fill(number, values)
+                rows.append((number, values))
             if len(rows) > max_rows + 1:
                 break
+        if warning := fill.warning():
+            notes.append(warning)
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet

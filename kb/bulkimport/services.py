@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,10 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError, detect, extract_text
-from kb.attachments.services import MAX_PER_PRACTICE, add_attachment, clean_filename
+from kb.attachments.extract import AttachmentError
+from kb.attachments.services import MAX_PER_PRACTICE, CheckedFile, add_attachment, check_file, precheck_file
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
-from kb.bulkimport.registry import FIELD_LABELS, RawRow, Registry, cell_text, read_registry, split_list
+from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
 from kb.extensions import db
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
@@ -354,12 +355,15 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
 
 def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     columns, user = ctx.columns, ctx.user
-    errors: list[str] = []
+    # An Excel error or an uncalculated formula is the row's error, not its text; the cell counts as empty.
+    problems = {key: value for key, value in raw.values.items() if isinstance(value, CellProblem)}
+    raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
+    errors: list[str] = [problem.message for problem in problems.values()]
     warnings: list[str] = []
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
     result.title = title = _text(raw, "title", None, errors)  # its length: _limit_errors
-    if not title:
+    if not title and "title" not in problems:
         errors.append("Не указано название практики.")
 
     existing: Practice | None = None
@@ -511,10 +515,9 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
         if found.refusal:
             errors.append(f"Файл «{name}»: {found.refusal}.")
             continue
-        if ctx.dry_run:  # a real run reads and checks each file once, in the attachments service
+        if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
             try:
-                data = ctx.archive.read(found)
-                extract_text(data, detect(data, clean_filename(found.name)))
+                precheck_file(found.name, ctx.archive.read(found))
             except (ArchiveError, AttachmentError) as exc:
                 errors.append(f"Файл «{name}»: {exc}")
                 continue
@@ -537,7 +540,29 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
             and set(before["topics"]) == set(data.topic_codes))
 
 
-def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
+def _check_new_files(plan: _Plan, ctx: _Context) -> list[tuple[Entry, CheckedFile]]:
+    """Read and check the row's files not attached yet, with their text (the slow part of a row: done before the
+    row takes the database's write lock); raises ArchiveError or AttachmentError."""
+    known = {attachment.sha256 for attachment in plan.existing.attachments} if plan.existing is not None else set()
+    files = []
+    for entry in plan.entries:
+        try:
+            data = ctx.archive.read(entry)
+            if hashlib.sha256(data).hexdigest() in known:
+                continue  # the same file was attached by an earlier run, or is named twice
+            checked = check_file(_file_name(entry), data)
+        except (ArchiveError, AttachmentError) as exc:
+            raise AttachmentError(f"Файл «{_file_name(entry)}»: {exc}") from exc
+        known.add(checked.sha256)
+        files.append((entry, checked))
+    return files
+
+
+def _file_name(entry: Entry) -> str:
+    return PurePosixPath(entry.name.replace("\\", "/")).name
+
+
+def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[tuple[Entry, CheckedFile]]) -> None:
     user = ctx.user
     if plan.existing is None:
         practice = create_practice(user, plan.data)
@@ -549,13 +574,8 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
         # An unchanged row touches nothing (no flush, no index update): re-running a registry stays cheap.
         if _same_content(practice, plan.data) or not update_practice(user, practice, plan.data):
             result.action = "unchanged"
-    known = {attachment.sha256 for attachment in practice.attachments}
-    for entry in plan.entries:
-        data = ctx.archive.read(entry)
-        if hashlib.sha256(data).hexdigest() in known:
-            continue  # the same file was attached by an earlier run
-        attachment = add_attachment(user, practice, PurePosixPath(entry.name.replace("\\", "/")).name, data)
-        known.add(attachment.sha256)
+    for entry, checked in files:
+        add_attachment(user, practice, _file_name(entry), ctx.archive.read(entry), checked)
         result.action = "update" if result.action == "unchanged" else result.action
     if ctx.publish and practice.status != "published":
         if practice.status in ("draft", "returned"):
@@ -571,14 +591,66 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context) -> None:
 
 
 def _open_transaction() -> None:
-    """Open the database transaction before the first row's savepoint.
+    """Take SQLite's write lock before a row is written (PostgreSQL locks the rows as it writes them).
 
     SQLite's Python driver begins a transaction only before a write: a savepoint issued first becomes a
-    transaction of its own and each release a commit with a disk sync, one per row.
+    transaction of its own and each release a commit with a disk sync, one per row. And a plain BEGIN only
+    reads until its first write: when another writer (a page view's counter) committed in between, that write
+    failed at once with «database is locked» (WAL does not let a reader of an older state become the writer),
+    and so did every row up to the next commit. BEGIN IMMEDIATE waits for the lock (the busy timeout) instead.
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A web import (``commit_every``) commits once it has held the write lock this long, and on SQLite then leaves
+# the lock free for a moment (see ``run_import``).
+BATCH_SECONDS = 0.5
+LOCK_PAUSE_SECONDS = 0.1
+LOCKED_ROW = ("Строка не записана: база данных была занята другой записью. Загрузите этот реестр ещё раз — строка "
+              "загрузится, а записанные строки обновятся, не задвоившись.")
+WRITE_ATTEMPTS = 3
+# What a database answers when another writer was in the way, not the row: SQLite's busy lock past the busy
+# timeout; PostgreSQL's deadlock, lock timeout and serialization failure.
+_LOCK_SQLSTATES = ("40P01", "55P03", "40001")
+
+
+def _locked(exc: SQLAlchemyError) -> bool:
+    error = getattr(exc, "orig", None)
+    return ((getattr(error, "sqlite_errorname", None) or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            or getattr(error, "sqlstate", None) in _LOCK_SQLSTATES)
+
+
+def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
+    """Write one checked row in its own savepoint; a failure is rolled back and becomes the row's error. A row
+    stopped by another writer's lock is tried again, and reported as that if it never gets through."""
+    try:
+        files = _check_new_files(plan, ctx)
+    except AttachmentError as exc:
+        result.errors.append(str(exc))
+        return
+    action, practice_id = result.action, result.practice_id
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        result.action, result.practice_id, result.published = action, practice_id, False
+        try:
+            _open_transaction()
+            # The services flush where they need ids; skipping the autoflush before each vocabulary
+            # look-up keeps a row to a few flushes instead of a dozen.
+            with db.session.begin_nested(), db.session.no_autoflush:
+                _apply(plan, result, ctx, files)
+            return
+        except PermissionDenied:
+            result.errors.append("Нет прав на изменение этой практики.")
+        except (AttachmentError, ArchiveError, InvalidTransition) as exc:
+            result.errors.append(str(exc))
+        except SQLAlchemyError as exc:
+            current_app.logger.warning("Bulk import row %s failed (attempt %s): %s", result.number, attempt, exc)
+            if _locked(exc) and attempt < WRITE_ATTEMPTS:
+                continue
+            result.errors.append(LOCKED_ROW if _locked(exc) else
+                                 "Строку не удалось записать в базу данных; остальные строки не затронуты.")
+        return
 
 
 def run_import(user: User, registry: Registry, archive: FileArchive | None = None, dry_run: bool = True,
@@ -590,37 +662,42 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     the row's outcome (the web import counts created, updated and failed rows as it goes). ``commit_every``
     commits after that many rows: a long import then never holds SQLite's write lock for long (readers of a
     database whose writer spilled its cache get «database is locked»), and what it did so far stays if its
-    process dies — running the registry again is safe by the external ids.
+    process dies — running the registry again is safe by the external ids. With it, the rows written so far are
+    also committed before a row's files are read and their text extracted (seconds for a long PDF), and once the
+    write lock was held for BATCH_SECONDS: the site's own writes (a page view's counter, a teacher's form) wait
+    for a short batch at most, never for a file's extraction.
     """
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
-    if not dry_run:
-        _open_transaction()
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
         report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы не будут приложены.")
+    batch_start: float | None = None  # when the first row since the last commit was written
+
+    def commit() -> None:
+        nonlocal batch_start
+        db.session.commit()
+        batch_start = None
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite's lock is not queued: a writer waiting for it looks again every 100 ms, and an import that
+            # took it back at once (its next row is checked in milliseconds) kept it from them until their busy
+            # timeout, 5 s, ran out. The pause lets them in.
+            time.sleep(LOCK_PAUSE_SECONDS)
+
     for raw in registry.rows:
         with db.session.no_autoflush:
             result, plan = _check_row(raw, ctx)
         if plan is not None and not dry_run:
-            try:
-                # The services flush where they need ids; skipping the autoflush before each vocabulary
-                # look-up keeps a row to a few flushes instead of a dozen.
-                with db.session.begin_nested(), db.session.no_autoflush:
-                    _apply(plan, result, ctx)
-            except PermissionDenied:
-                result.errors.append("Нет прав на изменение этой практики.")
-            except (AttachmentError, ArchiveError, InvalidTransition) as exc:
-                result.errors.append(str(exc))
-            except SQLAlchemyError as exc:
-                current_app.logger.warning("Bulk import row %s failed: %s", raw.number, exc)
-                result.errors.append("Строку не удалось записать в базу данных; остальные строки не затронуты.")
+            if commit_every and batch_start is not None and plan.entries:
+                commit()
+            _write_row(plan, result, ctx)
+            batch_start = batch_start or time.monotonic()
             if result.failed:
                 result.action = ""
                 result.published = False
         report.rows.append(result)
-        if commit_every and not dry_run and len(report.rows) % commit_every == 0:
-            db.session.commit()
-            _open_transaction()
+        if commit_every and batch_start is not None and (len(report.rows) % commit_every == 0
+                                                         or time.monotonic() - batch_start >= BATCH_SECONDS):
+            commit()
         if progress is not None:
             progress(1)
         if on_row is not None:
