@@ -117,6 +117,7 @@ _WIDEN_CHARS = 20  # how far a fragment edge may move to reach whitespace
 # Spelling: shorter words are too often abbreviations or real words of another field; a word of
 # LONG_WORD letters or more may be two edits away from the one meant, a shorter one only one.
 MIN_SPELLING_LENGTH = 4
+SHORT_RETYPED = 3  # a word retyped from the English layout this short must be indexed as written
 LONG_WORD = 7
 MAX_EDITS_LONG = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -1005,8 +1006,14 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
     """The text with the words typed in the English layout retyped in Russian («ghjtrn» is «проект»),
     when the bank knows the words they become and not the Latin ones; else None."""
     reader = searcher.reader()
-    return retype(text, lambda word: _known(reader, word),
-                  lambda latin: bool(reader.doc_frequency(SPELLING_FIELD, latin)))
+
+    def is_word(word: str) -> bool:
+        # A three-letter word only as written: many English ones become a form of a Russian word (her → рук)
+        if len(word) <= SHORT_RETYPED:  # and in a document still in the index (a removed one's words stay listed)
+            return next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, word))), None) is not None
+        return _known(reader, word)
+
+    return retype(text, is_word, lambda latin: bool(reader.doc_frequency(SPELLING_FIELD, latin)))
 
 
 def _apply_corrections(text: str, corrections: dict[str, str]) -> str:

@@ -392,6 +392,18 @@ def test_latin_words_the_bank_has_or_that_are_no_russian_word_stay_as_typed(tmp_
         assert index.search(SearchQuery(text=text)).suggestion is None, text
 
 
+def test_a_three_letter_retyping_must_be_a_word_the_bank_has_as_written(tmp_path: Path):
+    """«her» is the keys of «рук», a form of «рука»: with «руки» in the bank it was offered as «рук»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Мелкая моторика руки",
+                               body="Дом творчества, игры для рук и пальцев.")])
+    assert index.search(SearchQuery(text="ljv")).suggestion == "дом"
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Мелкая моторика руки",
+                               body="Дом творчества, игры для пальцев.")])
+    assert index.search(SearchQuery(text="her")).suggestion is None  # «рук» is no longer written anywhere
+    assert index.search(SearchQuery(text="herb")).suggestion == "руки"
+
+
 @pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])
 def test_a_query_without_a_single_word_says_so(ix, text):
     """It listed the whole bank as for an empty query, with nothing to say why."""
