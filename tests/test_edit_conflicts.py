@@ -277,3 +277,24 @@ def test_an_api_edit_racing_another_is_a_409_and_writes_nothing(app, make_user, 
     assert "только что изменил другой пользователь" in response.json["detail"]
     practice, versions = _stored(app, pid)
     assert (practice.annotation, practice.revision, versions) == ("Сохранено в другой вкладке.", 2, 1)
+
+
+def test_a_reader_who_kept_the_etag_gets_304_until_the_practice_changes(app, make_user, make_token, make_practice):
+    """GET with If-None-Match: 304 and no body while the ETag still matches; 200 and the new one after an edit; a
+    draft's ETag tells nothing to someone who may not see it (404 as without it)."""
+    owner = make_user("teacher")
+    token = bearer(make_token(owner))
+    with app.app_context():
+        pid = make_practice("Практика, которую перечитывают", status="draft", owner_id=owner)
+    client = app.test_client()
+    etag = client.get(f"/api/v1/practices/{pid}", headers=token).headers["ETag"]
+
+    again = client.get(f"/api/v1/practices/{pid}", headers={**token, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    other = client.get(f"/api/v1/practices/{pid}", headers={**token, "If-None-Match": '"other"'})
+    assert other.status_code == 200 and other.json["title"] == "Практика, которую перечитывают"
+    assert client.get(f"/api/v1/practices/{pid}", headers={"If-None-Match": etag}).status_code == 404
+
+    client.patch(f"/api/v1/practices/{pid}", json={"year": 2021}, headers=token)
+    changed = client.get(f"/api/v1/practices/{pid}", headers={**token, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json["year"] == 2021 and changed.headers["ETag"] != etag

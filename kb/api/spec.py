@@ -37,6 +37,7 @@ class Operation:
     description: str = ""
     etag: bool = False  # the answer carries an ETag of the resource
     if_match: bool = False  # the request may carry If-Match with such an ETag (412 when the resource changed)
+    if_none_match: bool = False  # a GET may carry If-None-Match with such an ETag (304 when it still matches)
 
 
 def operation(summary: str, tag: str, ok: tuple[int, type[Schema] | None], **kwargs) -> Callable:
@@ -69,11 +70,17 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
     header_parameters = [{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
                           "description": "ETag, полученный при чтении: если ресурс с тех пор изменили, ответ — 412 "
                                          "и ничего не меняется."}] if op.if_match else []
+    if op.if_none_match:
+        header_parameters.append({
+            "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+            "description": "ETag, полученный при чтении: если ресурс не изменился, ответ — 304 без тела."})
     result: dict = {
         "summary": op.summary, "tags": [op.tag],
         "parameters": path_parameters + header_parameters
         + ([{"in": "query", "schema": op.query}] if op.query else []),
         "responses": {**{str(code): ok for code in (status, *op.also_ok)},
+                      **({"304": {"description": "Не изменилась с того ETag, что в If-None-Match"}}
+                         if op.if_none_match else {}),
                       **{str(code): _problem(code) for code in sorted(errors)}},
     }
     if op.description:

@@ -93,13 +93,15 @@ def suggest():
 
 @bp.get("/practices/<int:practice_id>")
 @operation("Практика", "Практики", (200, schemas.Practice), errors=(404,), auth="optional", etag=True,
+           if_none_match=True,
            description="Опубликованная — всем; черновик и другие статусы — автору и методистам её области "
-                       "(с токеном), остальным 404.")
+                       "(с токеном), остальным 404. С If-None-Match прежнего ETag — 304, если практика не менялась.")
 def practice(practice_id: int):
     found = get_visible_practice(practice_id, api_user())
     if found is None:
         abort(404)
-    return practice_response(found)
+    # A reader who kept the ETag asks again with If-None-Match: 304 and no body while it still matches.
+    return practice_response(found).make_conditional(request)
 
 
 def practice_body(practice: Practice) -> tuple[dict, str]:
