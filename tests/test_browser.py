@@ -87,6 +87,9 @@ def test_search_facets_practice_collection_export(live_server, browser):
     page.wait_for_url("**/practices/*")
     title = page.locator("h1").inner_text()
     address = page.url
+    # wide, the facts stand in the right column beside the text (first in the source for the phone)
+    facts, body = (page.locator(selector).bounding_box() for selector in (".metadata", ".practice-body"))
+    assert facts["x"] > body["x"] + body["width"] and abs(facts["y"] - body["y"]) < 2, (facts, body)
     page.locator(".add-to-collection button").first.click()
     # the script adds in place: the page stays and says so beside the button
     status = page.locator(".add-to-collection [role=status]").first
@@ -203,6 +206,14 @@ def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
     page.goto(f"{base}/statistics")  # the charts' text stays readable: scaled to the screen it was 5 px
     heights = page.eval_on_selector_all(".chart-label", "labels => labels.map(l => l.getBoundingClientRect().height)")
     assert heights and min(heights) >= 11, heights
+    # A practice's facts (organisation, region, levels) stand above its text on a phone, not after all of it;
+    # the adoption block stays after the text.
+    with app.app_context():
+        published = db.session.scalar(select(Practice.id).where(Practice.status == "published").order_by(Practice.id))
+    page.goto(f"{base}/practices/{published}")
+    top = {selector: page.eval_on_selector(selector, "e => e.getBoundingClientRect().top")
+           for selector in (".metadata", ".practice-body", "#adoption")}
+    assert top[".metadata"] < top[".practice-body"] < top["#adoption"], top
     context.clear_cookies()
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
     assert overflow("/practices/mine") == 0
