@@ -23,3 +23,7 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # The site's host names: a request for any other Host gets 400 (links in the feed, OAI-PMH, the sitemap and
 # password-reset e-mails are made from the Host a request names).
 # SITE_HOSTS = ["bank.example.ru"]
+
+# The zone pages show times in (the database keeps UTC) and statistics count months by: an IANA name.
+# Moscow time by default; a bank of Chelyabinsk oblast: «Asia/Yekaterinburg» (pages say «МСК+2»).
+# TIME_ZONE = "Europe/Moscow"

@@ -10,6 +10,7 @@ from flask import Flask
 
 from kb.config import DefaultConfig, environment_overrides, instance_defaults
 from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
+from kb.timeutil import time_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     else:
         app.config.update(test_config)
 
+    time_zone(app.config["TIME_ZONE"])  # an unknown zone stops the start with a message, not the first page
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter

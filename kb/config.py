@@ -29,6 +29,9 @@ class DefaultConfig:
     INDEX_NAME = ""
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
     PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+    # The zone the pages show times in and count statistics' months and today's date by (IANA name): Moscow time
+    # by default; a regional bank sets its own ("Asia/Yekaterinburg" shows «МСК+2»). The database keeps UTC.
+    TIME_ZONE = "Europe/Moscow"
 
     # Behind a reverse proxy (nginx): how many proxies stand in front. Each adds its client's address to
     # X-Forwarded-For and says the scheme in X-Forwarded-Proto; with 0 (no proxy) both headers are ignored,
@@ -106,6 +109,8 @@ def environment_overrides() -> dict:
         overrides["INDEX_DIR"] = index_dir
     if storage := os.environ.get("KB_RATELIMIT_STORAGE_URI"):
         overrides["RATELIMIT_STORAGE_URI"] = storage
+    if zone := os.environ.get("KB_TIME_ZONE"):
+        overrides["TIME_ZONE"] = zone
     if pause := os.environ.get("KB_INDEX_WRITER_PAUSE"):
         overrides["INDEX_WRITER_PAUSE"] = float(pause)
     return overrides

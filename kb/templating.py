@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.security import safe_join
 
+from kb.timeutil import local, zone_label
 from kb.vocabularies import data
 
 MONTHS_GENITIVE = (
@@ -26,19 +27,24 @@ _STATUSES = {s["code"]: s["label"] for s in data.PRACTICE_STATUSES}
 
 
 def format_date(value: date | None) -> str:
-    """24 марта 2023 г."""
+    """24 марта 2023 г. (a stored time: its date in the bank's zone)."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = local(value)
     return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г."
 
 
 def format_datetime(value: datetime | None, seconds: bool = False, zone: bool = False) -> str:
-    """24 марта 2023 г., 09:05 (the time as stored: UTC). A page says so: a table in its column's heading
-    («Когда (UTC)»), running text after the time itself (``zone``: «24 марта 2023 г., 09:05 UTC»)."""
+    """24 марта 2023 г., 12:05 — a stored (UTC) time on the wall clock of the bank's zone (TIME_ZONE). A page says
+    which zone: a table in its column's heading («Когда (МСК)», ``time_zone_label()``), running text after the time
+    itself (``zone``: «24 марта 2023 г., 12:05 МСК»)."""
     if value is None:
         return ""
-    text = f"{format_date(value)}, {value:%H:%M:%S}" if seconds else f"{format_date(value)}, {value:%H:%M}"
-    return f"{text} UTC" if zone else text
+    shown = local(value)
+    day = format_date(shown.date())
+    text = f"{day}, {shown:%H:%M:%S}" if seconds else f"{day}, {shown:%H:%M}"
+    return f"{text} {zone_label(value)}" if zone else text
 
 
 def format_date_range(start: date | None, end: date | None) -> str:
@@ -187,7 +193,7 @@ def register(app: Flask) -> None:
         status_label=status_label,
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url,
-                                  nav_current=nav_current)
+                                  nav_current=nav_current, time_zone_label=zone_label)
 
     @app.context_processor
     def _current_query() -> dict:

@@ -194,17 +194,36 @@ def test_navigation_marks_the_current_section(client, path, current):
     assert marked == ([current] if current else [])
 
 
-def test_dates_and_times_in_russian_words():
-    from datetime import datetime
+def test_dates_and_times_in_russian_words(app):
+    """Stored times are UTC; pages show them on the bank's clock (TIME_ZONE, Moscow by default) and name it."""
+    from datetime import date, datetime
 
-    from kb.templating import format_datetime
+    from kb.templating import format_date, format_datetime
 
     moment = datetime(2026, 3, 1, 9, 5, 7)
-    assert format_datetime(moment) == "1 марта 2026 г., 09:05"
-    assert format_datetime(moment, seconds=True) == "1 марта 2026 г., 09:05:07"
-    assert format_datetime(moment, zone=True) == "1 марта 2026 г., 09:05 UTC"
-    assert format_datetime(None) == ""
-    assert format_datetime(None, zone=True) == ""
+    with app.app_context():
+        assert format_datetime(moment) == "1 марта 2026 г., 12:05"
+        assert format_datetime(moment, seconds=True) == "1 марта 2026 г., 12:05:07"
+        assert format_datetime(moment, zone=True) == "1 марта 2026 г., 12:05 МСК"
+        assert format_datetime(None) == ""
+        assert format_datetime(None, zone=True) == ""
+        late = datetime(2026, 12, 31, 22, 30)  # half past one on New Year's night in Moscow
+        assert (format_date(late), format_date(date(2026, 12, 31))) == ("1 января 2027 г.", "31 декабря 2026 г.")
+        for zone, shown in (("Asia/Yekaterinburg", "1 марта 2026 г., 14:05 МСК+2"),
+                            ("Europe/Kaliningrad", "1 марта 2026 г., 11:05 МСК−1"),
+                            ("Asia/Kamchatka", "1 марта 2026 г., 21:05 МСК+9"),
+                            ("Asia/Kolkata", "1 марта 2026 г., 14:35 UTC+5:30"),
+                            ("UTC", "1 марта 2026 г., 09:05 МСК−3")):
+            app.config["TIME_ZONE"] = zone
+            assert format_datetime(moment, zone=True) == shown
+
+
+def test_an_unknown_time_zone_stops_the_start_with_a_message(tmp_path):
+    from kb import create_app
+
+    with pytest.raises(ValueError, match="такого часового пояса нет"):
+        create_app({"TESTING": True, "TIME_ZONE": "Europe/Chelyabinsk",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'kb.sqlite3'}"}, instance_path=tmp_path)
 
 
 _DATETIME_FILTER = re.compile(r"\|\s*ru_datetime\b(\([^)]*\))?")
@@ -224,9 +243,9 @@ def _column_heading(text: str, at: int) -> str | None:
     return headings[column] if 0 <= column < len(headings) else None
 
 
-def test_every_time_a_page_prints_says_it_is_utc():
+def test_every_time_a_page_prints_says_its_zone():
     """Notifications, «до правки от …», «Что исправить (…)» and the edit conflict printed times with no zone,
-    where the tables say «(UTC)» in their headings."""
+    where the tables say «(МСК)» (``time_zone_label()``) in their headings."""
     root = Path(__file__).resolve().parent.parent / "templates"
     uses = 0
     for path in sorted(root.rglob("*")):
@@ -240,15 +259,16 @@ def test_every_time_a_page_prints_says_it_is_utc():
                 continue
             heading = _column_heading(text, match.start())
             assert heading is not None, f"{where}: a time in running text without ru_datetime(zone=True)"
-            assert "(UTC)" in heading, f"{where}: the column «{heading}» does not say «(UTC)»"
+            assert "({{ time_zone_label() }})" in heading, f"{where}: the column «{heading}» does not name the zone"
     assert uses >= 9  # the scan sees the templates' times
 
 
 def test_the_scan_for_times_tells_a_headed_column_from_running_text():
-    """The check above: a cell under a «(UTC)» heading passes, running text or another column does not."""
-    table = ('<table><thead><tr><th>Кто</th><th>Когда (UTC)</th></tr></thead><tbody>{% for e in x %}'
-             '<tr><td>{{ e.name }}</td><td>{{ e.at|ru_datetime }}</td></tr>{% endfor %}</tbody></table>')
-    assert _column_heading(table, table.index("ru_datetime")) == "Когда (UTC)"
+    """The check above: a cell under a «(МСК)» heading passes, running text or another column does not."""
+    table = ('<table><thead><tr><th>Кто</th><th>Когда ({{ time_zone_label() }})</th></tr></thead><tbody>'
+             '{% for e in x %}<tr><td>{{ e.name }}</td><td>{{ e.at|ru_datetime }}</td></tr>{% endfor %}'
+             '</tbody></table>')
+    assert _column_heading(table, table.index("ru_datetime")) == "Когда ({{ time_zone_label() }})"
     swapped = table.replace("<td>{{ e.name }}</td><td>{{ e.at|ru_datetime }}</td>",
                             "<td>{{ e.at|ru_datetime }}</td><td>{{ e.name }}</td>")
     assert _column_heading(swapped, swapped.index("ru_datetime")) == "Кто"

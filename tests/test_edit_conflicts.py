@@ -61,7 +61,7 @@ def test_an_edit_saved_while_another_was_open_is_shown_and_not_written_over(app,
     page = late.get_data(as_text=True)
     assert "Пока вы редактировали, практику изменили." in page
     # who saved meanwhile, and when (the time says its zone)
-    assert re.search(r"<li>Тестовый methodist, \d{1,2} [а-я]+ \d{4} г\., \d{2}:\d{2} UTC</li>", page)
+    assert re.search(r"<li>Тестовый methodist, \d{1,2} [а-я]+ \d{4} г\., \d{2}:\d{2} МСК</li>", page)
     changes = page[page.index('<dl class="diff">'):page.index("</dl>")]  # what they changed, and only that
     assert "<dt>Аннотация</dt><dd><del>Первоначальная аннотация.</del> <ins>Аннотация методиста.</ins></dd>" in changes
     assert changes.count("<dt>") == 1

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from kb.accounts.services import create_user
 from kb.adoption.models import PracticeAdoption
@@ -18,7 +18,7 @@ from kb.practices import services as practices
 from kb.practices.models import Practice, PracticeTransition
 from kb.statistics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart, shorten
 from kb.statistics.services import Row, Table, last_months
-from kb.timeutil import utcnow
+from kb.timeutil import local, utc_offset, utcnow
 from kb.vocabularies.models import EducationLevel, Topic
 from tests.conftest import PASSWORD, sign_in
 
@@ -124,12 +124,13 @@ def _expected(where: str) -> dict[str, dict[str, tuple[int, ...]]]:
                            f" WHERE {where} GROUP BY p.id ORDER BY 2 DESC, p.id LIMIT 10"),
     }
     months: dict[str, list[int]] = {}
-    for month, status, count in db.session.execute(text(
-            "SELECT substr(CAST(t.created_at AS TEXT), 1, 7), t.to_status, count(*) FROM practice_transition t"
-            " JOIN practice p ON p.id = t.practice_id WHERE t.created_at >= :start AND t.from_status <> 'archived'"
-            f" AND t.to_status IN ('submitted', 'published') AND {where} GROUP BY 1, 2"),
-            {"start": _window_start(utcnow())}):
-        months.setdefault(month, [0, 0])[0 if status == "submitted" else 1] = count
+    start = _window_start(local(utcnow())) - utc_offset()  # months of the bank's zone (Moscow time)
+    for created_at, status in db.session.execute(text(
+            "SELECT t.created_at, t.to_status FROM practice_transition t JOIN practice p ON p.id = t.practice_id"
+            " WHERE t.created_at >= :start AND t.from_status <> 'archived'"
+            f" AND t.to_status IN ('submitted', 'published') AND {where}"), {"start": start}):
+        stamp = created_at if isinstance(created_at, datetime) else datetime.fromisoformat(created_at)
+        months.setdefault(f"{local(stamp):%Y-%m}", [0, 0])[0 if status == "submitted" else 1] += 1
     expected["months"] = {month: tuple(v) for month, v in months.items()}
     return expected
 
@@ -150,17 +151,39 @@ def test_numbers_equal_the_databases(demo_app, world, who, where):
         if name == "status":  # every status is listed, the empty ones with 0
             got = {k: v for k, v in got.items() if v != (0,)}
         if name == "months":  # 24 months in a row, ending with this one
-            assert len(got) == 24 and list(got)[-1] == utcnow().strftime("%Y-%m")
+            with demo_app.app_context():
+                assert len(got) == 24 and list(got)[-1] == f"{local(utcnow()):%Y-%m}"
             got = {k: v for k, v in got.items() if v != (0, 0)}
         assert got == expected[name], name
 
 
 def test_the_window_and_restores(demo_app, world):
     months = _numbers(_csv(_client(demo_app, world["admin"]), "months"))
-    this_month = months[utcnow().strftime("%Y-%m")]
+    with demo_app.app_context():
+        this_month = months[f"{local(utcnow()):%Y-%m}"]
     # Seven submissions this month; five publications (a restore from the archive is not one).
     assert this_month == (7, 5)
     assert sum(v[0] for v in months.values()) == 7  # the submission three years ago is outside the window
+
+
+def test_months_are_counted_by_the_banks_clock(demo_app, world):
+    """A submission half an hour into this month in Moscow (21:30 UTC on the last day of the previous month) is
+    this month's; a bank that keeps UTC counts it in the previous month."""
+    with demo_app.app_context():
+        now = local(utcnow())
+        first = datetime(now.year, now.month, 1)
+        moment = first + timedelta(minutes=30) - utc_offset()  # stored as UTC
+        assert moment.month != first.month
+        practice_id = db.session.scalar(select(Practice.id).where(Practice.status == "draft").limit(1))
+        db.session.add(PracticeTransition(practice_id=practice_id, from_status="draft", to_status="submitted",
+                                          created_at=moment))
+        db.session.commit()
+    before = _numbers(_csv(_client(demo_app, world["admin"]), "months"))
+    this, previous = f"{first:%Y-%m}", f"{moment:%Y-%m}"
+    demo_app.config["TIME_ZONE"] = "UTC"
+    utc = _numbers(_csv(_client(demo_app, world["admin"]), "months"))
+    assert before[this][0] == 8 and before[previous][0] == 0
+    assert utc[previous][0] == 1 and utc.get(this, (7,))[0] == 7
 
 
 def test_a_methodist_sees_only_their_region(demo_app, world):

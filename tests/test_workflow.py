@@ -147,10 +147,10 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
     # the notification's time says its zone (it said none: the reader took it for local time)
-    assert re.search(rf'<span class="meta">{TIME} UTC</span>', profile)
+    assert re.search(rf'<span class="meta">{TIME} МСК</span>', profile)
     # so does the returning methodist's time above the edit form
     edit = owner.get(f"/practices/{pid}/edit").get_data(as_text=True)
-    assert re.search(rf"<strong>Что исправить</strong> \(Тестовый methodist, {TIME} UTC\):", edit)
+    assert re.search(rf"<strong>Что исправить</strong> \(Тестовый methodist, {TIME} МСК\):", edit)
     with app.app_context():
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
@@ -257,7 +257,7 @@ def test_full_cycle_through_the_forms(app, world):
         assert len(versions) == 1 and versions[0].snapshot["results"] == ""
     history = teacher.get(f"/practices/{pid}/history").get_data(as_text=True)
     assert "Версия 1" in history and "Возвращена на доработку" in history
-    assert re.search(rf"Версия 1 — до правки от {TIME} UTC \(", history)
+    assert re.search(rf"Версия 1 — до правки от {TIME} МСК \(", history)
     diff = teacher.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)
     assert "<ins>Участники выступили на городской конференции.</ins>" in diff
     assert app.test_client().get(f"/practices/{pid}/history").status_code == 404

@@ -15,6 +15,7 @@ from datetime import date
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range
+from kb.timeutil import local_today
 
 BANK_NAME = "Банк практик"
 
@@ -164,7 +165,7 @@ def _gost_recommendation(rec: Recommendation, url: str, accessed: date) -> str:
 
 def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str:
     """The ГОСТ Р 7.0.100–2018 reference to a practice, a resolution or a recommendation at ``url``."""
-    accessed = accessed or date.today()
+    accessed = accessed or local_today()
     if isinstance(item, Practice):
         return _gost_practice(item, url, accessed)
     if isinstance(item, Resolution):
@@ -203,7 +204,7 @@ def ris(item: Citable, url: str, accessed: date | None = None) -> str:
 
 def ris_records(items: list[tuple[Citable, str]], accessed: date | None = None) -> str:
     """Several RIS records in one file, each ending with «ER  -»."""
-    accessed = accessed or date.today()
+    accessed = accessed or local_today()
     records = []
     for item, url in items:
         lines = _ris_lines(item, url, accessed)
@@ -231,7 +232,7 @@ def bibtex_key(item: Citable) -> str:
 
 def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     """The BibTeX entry of a material (@misc with url and urldate, biblatex-gost understands it)."""
-    accessed = accessed or date.today()
+    accessed = accessed or local_today()
     fields: list[tuple[str, str]] = []
     if isinstance(item, Practice):
         names = [parse_name(a.name) for a in item.authors if a.name.strip()]

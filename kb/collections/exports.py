@@ -23,6 +23,7 @@ from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.templating import format_date
 from kb.textclean import xml_text
+from kb.timeutil import local_today
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -169,4 +170,4 @@ EXPORTERS: dict[str, Callable[[Collection, list[Entry], date], bytes]] = {
 
 def render(fmt: str, collection: Collection, entries: list[Entry], accessed: date | None = None) -> tuple[bytes, str]:
     """The export in ``fmt`` (csv, docx, pdf) and its MIME type."""
-    return EXPORTERS[fmt](collection, entries, accessed or date.today()), MIMETYPES[fmt]
+    return EXPORTERS[fmt](collection, entries, accessed or local_today()), MIMETYPES[fmt]

@@ -5,7 +5,8 @@ again in the form without errors on fields nobody touched."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+
+from kb.timeutil import local_today
 
 TITLE_MIN = 5
 TITLE_MAX = 500
@@ -32,7 +33,7 @@ def length(text: str) -> int:
 def last_year() -> int:
     """The latest year a practice may have: the next one (read on each use, so a server running over the New
     Year accepts it)."""
-    return date.today().year + 1
+    return local_today().year + 1
 
 
 def one_line(text: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Interval, Select, func, literal, select
 
 from kb.accounts.models import User
 from kb.adoption.models import PracticeAdoption
@@ -22,7 +22,7 @@ from kb.extensions import db
 from kb.practices.models import STATUSES, Practice, PracticeTransition, practice_level, practice_topic
 from kb.practices.services import scoped_practices
 from kb.spreadsheets import cell
-from kb.timeutil import utcnow
+from kb.timeutil import local, utc_offset, utcnow
 from kb.vocabularies.data import PRACTICE_STATUSES
 from kb.vocabularies.services import labels
 
@@ -121,12 +121,24 @@ def last_months(now: datetime, count: int = MONTHS) -> list[tuple[int, int]]:
     return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
 
 
+def in_bank_zone(column: ColumnElement) -> ColumnElement:
+    """A stored (UTC) time column as the bank's zone's wall clock, in SQL, so months are counted by the zone's
+    calendar: a practice published at 23:30 UTC on 31 January is a February one in Moscow. The zone's offset now
+    (Russian zones keep one offset all year)."""
+    offset = utc_offset()
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(column, f"{int(offset.total_seconds()) // 60:+d} minutes")
+    return column + literal(offset, Interval())
+
+
 def by_month(user: User) -> Table:
-    """Submissions and publications per month over the last 24 months (a restore from the archive is no publication)."""
-    months = last_months(utcnow())
-    start = datetime(months[0][0], months[0][1], 1)
-    year = func.extract("year", PracticeTransition.created_at)
-    month = func.extract("month", PracticeTransition.created_at)
+    """Submissions and publications per month of the bank's zone over the last 24 months (a restore from the
+    archive is no publication)."""
+    months = last_months(local(utcnow()))
+    start = datetime(months[0][0], months[0][1], 1) - utc_offset()
+    moment = in_bank_zone(PracticeTransition.created_at)
+    year = func.extract("year", moment)
+    month = func.extract("month", moment)
     query = (select(year, month, PracticeTransition.to_status, func.count())
              .join(Practice, Practice.id == PracticeTransition.practice_id)
              .where(PracticeTransition.created_at >= start,
