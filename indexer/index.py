@@ -972,10 +972,7 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
     for distance in range(1, 1 + edits):
         # The word list keeps the words of removed documents until segments merge: a word is only
         # offered while a document in the index still has it.
-        found = [
-            c for c, d in near.items()
-            if d <= distance and next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, c))), None) is not None
-        ]
+        found = [c for c, d in near.items() if d <= distance and _live(searcher, SPELLING_FIELD, c)]
         if found:
             return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
     return None
@@ -983,37 +980,46 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
 
 def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None) -> dict[str, str]:
     """Misspelt word -> the indexed word meant, for the query words the index does not know."""
-    reader = searcher.reader()
     corrections: dict[str, str] = {}
     for word in dict.fromkeys(words):
         if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or not _LETTERS.fullmatch(word):
             continue
-        if _known(reader, word):
+        if _known(searcher, word):
             continue
         if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
     return corrections
 
 
-def _known(reader, word: str) -> bool:
-    """Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a typo.
-    An unknown word whose guessed stem happens to be indexed ("шахматнй") still is one."""
-    return bool(reader.doc_frequency(SPELLING_FIELD, word)) or (
-        is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS))
+def _live(searcher: Searcher, fieldname: str, text: str) -> bool:
+    """A document still in the index has the term: the word list keeps the words of removed (archived,
+    deleted) documents until their segment is merged, and what they were must not show through a suggestion.
+    The count first: most words are not indexed at all, and a listed word's first live document is near."""
+    if not searcher.reader().doc_frequency(fieldname, text):
+        return False
+    return next(iter(searcher.docs_for_query(query.Term(fieldname, text))), None) is not None
+
+
+def _known(searcher: Searcher, word: str) -> bool:
+    """Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a typo; in a
+    document still in the index. An unknown word whose guessed stem happens to be indexed ("шахматнй") still
+    is one."""
+    return _live(searcher, SPELLING_FIELD, word) or (
+        is_dictionary_word(word) and any(_live(searcher, name, term(word)) for name in TEXT_FIELDS))
 
 
 def _retyped(searcher: Searcher, text: str) -> str | None:
     """The text with the words typed in the English layout retyped in Russian («ghjtrn» is «проект»),
-    when the bank knows the words they become and not the Latin ones; else None."""
-    reader = searcher.reader()
+    when the bank knows the words they become and not the Latin ones; else None. Known: in a document still
+    in the index, never only in removed ones."""
 
     def is_word(word: str) -> bool:
         # A three-letter word only as written: many English ones become a form of a Russian word (her → рук)
-        if len(word) <= SHORT_RETYPED:  # and in a document still in the index (a removed one's words stay listed)
-            return next(iter(searcher.docs_for_query(query.Term(SPELLING_FIELD, word))), None) is not None
-        return _known(reader, word)
+        if len(word) <= SHORT_RETYPED:
+            return _live(searcher, SPELLING_FIELD, word)
+        return _known(searcher, word)
 
-    return retype(text, is_word, lambda latin: bool(reader.doc_frequency(SPELLING_FIELD, latin)))
+    return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin))
 
 
 def _apply_corrections(text: str, corrections: dict[str, str]) -> str:
