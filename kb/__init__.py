@@ -155,6 +155,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         # A page made for one session (a signed-in user's name and links, a form's CSRF token) is no shared cache's
         # to keep, whatever a proxy or CDN does with «Vary: Cookie»; a visitor without a session gets public pages.
-        if "Cache-Control" not in response.headers and (session or current_user.is_authenticated):
-            response.headers["Cache-Control"] = "private"
+        # Also when the view set its own Cache-Control without saying who may keep it (a file a session downloads,
+        # perhaps of a draft: send_file's «no-cache, max-age=0»); «public» (the static files) stays.
+        if session or current_user.is_authenticated:
+            control = response.cache_control
+            if not (control.public or control.private or control.no_store):
+                control.private = True
         return response

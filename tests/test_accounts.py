@@ -473,6 +473,26 @@ def test_pages_made_for_a_session_are_no_shared_caches_to_keep(app, make_user):
         assert "private" not in asset.headers["Cache-Control"]
 
 
+def test_a_file_of_a_draft_is_no_shared_caches_to_keep(app, make_user, make_practice):
+    """send_file set «no-cache, max-age=0»: a shared cache may keep that (it only asks again before reuse)."""
+    from kb.attachments.services import add_attachment
+    from kb.practices.models import Practice
+
+    owner = make_user("teacher")
+    with app.app_context():
+        practice_id = make_practice("Черновик с файлом", status="draft", owner_id=owner)
+        practice = db.session.get(Practice, practice_id)
+        attachment = add_attachment(practice.owner, practice, "план.txt", "План занятий кружка.".encode())
+        db.session.commit()
+        url = f"/attachments/{attachment.id}/план.txt"
+    member = app.test_client()
+    sign_in(member, owner)
+    with member.get(url) as response:
+        assert response.status_code == 200 and response.data == "План занятий кружка.".encode()
+        assert "private" in response.headers["Cache-Control"].split(", ")
+    assert app.test_client().get(url).status_code == 404
+
+
 def _autocomplete(page: str) -> dict[str, str]:
     """Each input or select of the page's main form by id: its autocomplete purpose ("" when it has none)."""
     fields = {}
