@@ -649,7 +649,8 @@ class SearchIndex:
         suggestion = None
         retyped = _retyped(searcher, request.text) if parsed.strict is not None else None
         words = parse_text(retyped, searcher.schema).words if retyped is not None else parsed.words
-        corrections = _corrections(searcher, words, self._segment_words) if parsed.strict is not None else {}
+        corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text))
+                       if parsed.strict is not None else {})
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or request.text, corrections)
             corrected_parse = parse_text(suggestion, searcher.schema, request.synonyms)
@@ -978,13 +979,17 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
     return None
 
 
-def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None) -> dict[str, str]:
-    """Misspelt word -> the indexed word meant, for the query words the index does not know."""
+def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None,
+                 abbreviations: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Misspelt word -> the indexed word meant, for the query words the index does not know. A word the
+    dictionary knows is no typo even when the bank lacks it («экономических» is not «экологических», «мировой»
+    not «миронов»), nor is an abbreviation typed in capitals («ТРИЗ» is not «три»): the query keeps them, and
+    finds the documents with the other words if none has them."""
     corrections: dict[str, str] = {}
     for word in dict.fromkeys(words):
         if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or not _LETTERS.fullmatch(word):
             continue
-        if _known(searcher, word):
+        if word in abbreviations or _known(searcher, word) or is_dictionary_word(word):
             continue
         if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
@@ -998,6 +1003,19 @@ def _live(searcher: Searcher, fieldname: str, text: str) -> bool:
     if not searcher.reader().doc_frequency(fieldname, text):
         return False
     return next(iter(searcher.docs_for_query(query.Term(fieldname, text))), None) is not None
+
+
+ABBREVIATION_LETTERS = 5  # with the whole query in capitals (Caps Lock), a word this short still is one
+
+
+def _abbreviations(text: str) -> frozenset[str]:
+    """The words typed in capitals (folded): abbreviations, no typos — «ТРИЗ», «ЯНАО», «НОКО». When every word is
+    in capitals, that is Caps Lock, and only the short ones count."""
+    words = [word for word in _TEXT_WORD.findall(text) if any(ch.isalpha() for ch in word)]
+    capitals = [word for word in words if len(word) > 1 and word.isupper()]
+    if capitals and len(capitals) == len(words):
+        capitals = [word for word in capitals if len(word) <= ABBREVIATION_LETTERS]
+    return frozenset(fold(word) for word in capitals)
 
 
 def _known(searcher: Searcher, word: str) -> bool:

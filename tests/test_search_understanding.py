@@ -404,6 +404,25 @@ def test_a_three_letter_retyping_must_be_a_word_the_bank_has_as_written(tmp_path
     assert index.search(SearchQuery(text="herb")).suggestion == "руки"
 
 
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("экономических", None),  # a dictionary word the bank lacks: it was «экологических»
+    ("мировой опыт", None),  # was «миронов опыт», one result instead of the documents with «опыт»
+    ("ТРИЗ", None),  # an abbreviation in capitals was «три»
+    ("экалогических", "экологических"),  # a misspelling still is one
+    ("ЭКАЛОГИЧЕСКИХ ПРОЕКТОВ", "экологических ПРОЕКТОВ"),  # Caps Lock: its long words are no abbreviations
+])
+def test_only_words_the_dictionary_does_not_know_are_corrected(tmp_path: Path, typed, meant):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Экологических проектов три", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Опыт школы", body="Миронов рассказывает."),
+    ])
+    result = index.search(SearchQuery(text=typed))
+    assert result.suggestion == meant
+    if typed == "мировой опыт":
+        assert [hit.id for hit in result.hits] == ["practice:2", "practice:1"] and result.notice == NOTICE_RELAXED
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
