@@ -673,10 +673,14 @@ class SearchIndex:
         found = _narrowed(matched, allowed.values())
         found_count = int(found.sum())
         # Few documents with every word: the rest of the list shows those with some of the words,
-        # after them (a document with all the words never ranks below one with some).
-        extra = sets.empty()
-        if 0 < found_count < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict:
-            extra = _narrowed(sets.matching(parsed.relaxed), allowed.values()) & ~found
+        # after them (a document with all the words never ranks below one with some). "Few" before the
+        # filters, and the facet numbers count the same documents: a value's number is what choosing it gives
+        # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»).
+        extra = every_extra = sets.empty()
+        if found_count and 0 < int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None \
+                and q is parsed.strict:
+            every_extra = sets.matching(parsed.relaxed) & ~matched
+            extra = _narrowed(every_extra, allowed.values())
             if extra.any():
                 notices.append(NOTICE_PARTIAL.format(count=found_count))
         # Sorted by a field: an explicit date or adoptions order, or no words to rank by (newest first).
@@ -684,7 +688,10 @@ class SearchIndex:
         limit = page * per_page
         ranked: list[tuple[int, float]] = []
         if by_field and found_count:
-            ranked = [(docnum, 0.0) for docnum in sets.first_by(found | extra, request.sort, limit)]
+            # by date too, the documents with every word first, then those with some («за ними», the notice says)
+            ranked = [(docnum, 0.0) for docnum in sets.first_by(found, request.sort, limit)]
+            if extra.any() and len(ranked) < limit:
+                ranked += [(docnum, 0.0) for docnum in sets.first_by(extra, request.sort, limit - len(ranked))]
         elif found_count:
             broad: list[bool] = []
             # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
@@ -706,7 +713,7 @@ class SearchIndex:
         return SearchResult(
             total=found_count + int(extra.sum()),
             hits=hits,
-            facets=self._facet_counts(sets, matched | extra, allowed),
+            facets=self._facet_counts(sets, matched | every_extra, allowed),
             page=page,
             per_page=per_page,
             notice=" ".join(notices) or None,

@@ -423,6 +423,38 @@ def test_only_words_the_dictionary_does_not_know_are_corrected(tmp_path: Path, t
         assert [hit.id for hit in result.hits] == ["practice:2", "practice:1"] and result.notice == NOTICE_RELAXED
 
 
+def test_a_facet_number_is_what_choosing_it_gives_when_few_have_every_word(tmp_path: Path):
+    """Few documents with every word: partial matches follow them. That was decided after the filters, while the
+    numbers beside the values counted the full matches only: «Челябинская область 8» gave «Найдено: 22»."""
+    from datetime import datetime
+
+    def bank(folder: str, full: int) -> SearchIndex:
+        index = SearchIndex(tmp_path / folder)
+        index.apply([IndexDocument(
+            id=f"practice:{n}", type="practice", body="Опыт.", date=datetime(2000 + n, 1, 1),
+            title="Школьное научное общество" if n < full else ("Научное общество" if n % 2 else "Школьный театр"),
+            region=["RU-MOW" if n % 10 == 0 else "RU-CHE" if n % 2 else "RU-SMO"],
+            level=["primary" if n % 3 else "basic"]) for n in range(40)])
+        return index
+
+    text = "школьное научное общество"
+    for folder, full in (("many", 12), ("few", 3)):  # 12 with every word (2 in RU-MOW); 3 (partial ones follow)
+        index = bank(folder, full)
+        result = index.search(SearchQuery(text=text))
+        assert result.total == (12 if full == 12 else 40)
+        checked = 0
+        for name in ("region", "level"):
+            for value, count in result.facets[name]:
+                chosen = index.search(SearchQuery(text=text, filters={name: [value]}))
+                assert chosen.total == count, (folder, name, value)
+                checked += 1
+        assert checked == 5
+    # Sorted by date, the documents with every word come first as well (the newest partial ones are newer).
+    by_date = index.search(SearchQuery(text=text, sort="date"))
+    assert [hit.id for hit in by_date.hits[:3]] == ["practice:2", "practice:1", "practice:0"]
+    assert by_date.total == 40 and by_date.notice == NOTICE_PARTIAL.format(count=3)
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
