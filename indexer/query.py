@@ -53,6 +53,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-
 _FIELD_PREFIX = re.compile(r"(?<![^\W_])[A-Za-z_][A-Za-z0-9_]*:")
 # Query syntax this parser does not offer: wildcards, fuzzy "~2", boosts "^2.5", ranges, escapes.
 _SYNTAX = re.compile(r"~\d*|\^\d*(?:\.\d+)?|[*?:\[\]{}\\]")
+# A question mark or a colon that ends a word, as in running text («как организовать ШНО?», «ОГЭ: подготовка»,
+# «Scratch: первые шаги»): punctuation, not syntax (a field prefix has no space after its colon, a wildcard
+# stands inside a word), dropped without a notice.
+_PUNCTUATION = re.compile(r'(?:(?<=[^\W_])|(?<=[")]))[?:][?:!.,;…]*(?=\s|$)')
 # "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
@@ -125,7 +129,7 @@ def _clean(text: str, notices: list[str]) -> str:
         # do not leave half a word at the end
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
-    text = _MINUS.sub("NOT ", text.translate(_QUOTES))
+    text = _PUNCTUATION.sub("", _MINUS.sub("NOT ", text.translate(_QUOTES)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:
         cleaned = cleaned.replace('"', " ")

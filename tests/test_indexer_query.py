@@ -10,6 +10,7 @@ from indexer import FACET_FIELDS, IndexDocument, SearchIndex, SearchQuery, Searc
 from indexer.query import (
     MAX_QUERY_CHARS,
     NOTICE_ONLY_STOP_WORDS,
+    NOTICE_PARTIAL,
     NOTICE_RELAXED,
     NOTICE_SIMPLIFIED,
     NOTICE_TRUNCATED,
@@ -109,6 +110,24 @@ def test_syntax_is_dropped_and_the_words_searched(ix: SearchIndex, text: str):
     result = search(ix, text)
     assert [hit.id for hit in result.hits] == ["practice:1"]
     assert result.notice == NOTICE_SIMPLIFIED
+
+
+@pytest.mark.parametrize("text", ["опыт?", "опыт научного общества?", "опыт: общество", "Опыт: научного общества",
+                                  '"научного общества"?', "опыт?!"])
+def test_a_question_mark_or_colon_ending_a_word_is_punctuation(ix: SearchIndex, text: str):
+    """«как организовать ШНО?», «ОГЭ: подготовка» said «Запрос содержал служебные символы и был упрощён»; and a
+    Latin word before a colon («Scratch: первые шаги») was dropped as a field name."""
+    result = search(ix, text)
+    assert [hit.id for hit in result.hits] == ["practice:1"] and result.notice is None, text
+
+
+def test_a_latin_word_before_a_colon_in_running_text_is_searched(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Scratch: первые шаги", body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Первые шаги в робототехнике", body="Опыт.")])
+    result = index.search(SearchQuery(text="Scratch: первые шаги"))  # «Scratch» is one of the words searched
+    assert ([hit.id for hit in result.hits], result.notice) == (["practice:1", "practice:2"],
+                                                                NOTICE_PARTIAL.format(count=1))
 
 
 def test_field_prefixes_do_not_reach_other_fields(ix: SearchIndex):

@@ -1,6 +1,7 @@
 """Search, practice and browse pages and the JSON API over the demo data."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -78,6 +79,22 @@ def test_empty_result_page_helps(demo_client):
     page = demo_client.get("/search", query_string={"q": "абракадабраксфф"}).get_data(as_text=True)
     assert "Ничего не найдено" in page
     assert "Найдено: <strong>0</strong>" in page
+
+
+def test_a_page_past_the_last_leads_to_the_last(demo_client):
+    """«Найдено: 40» stood over «Ничего не найдено — проверьте написание» with no pagination on page 99."""
+    whole = demo_client.get("/api/v1/search", query_string={"q": "опыт", "per_page": 20}).json["total"]
+    pages = -(-whole // 20)
+    assert pages >= 2
+    past = demo_client.get("/search", query_string={"q": "опыт", "region": "RU-CHE", "page": 99})
+    kept = parse_qs(urlsplit(past.headers["Location"]).query)
+    assert past.status_code == 302 and (kept["q"], kept["region"]) == (["опыт"], ["RU-CHE"])
+    assert kept.get("page", ["1"]) != ["99"]
+    last = demo_client.get("/search", query_string={"q": "опыт", "page": 99})
+    assert parse_qs(urlsplit(last.headers["Location"]).query) == {"q": ["опыт"], "page": [str(pages)]}
+    page = demo_client.get(last.headers["Location"]).get_data(as_text=True)
+    assert "Ничего не найдено" not in page and '<li class="result' in page
+    assert demo_client.get("/search", query_string={"q": "абракадабраксфф", "page": 3}).status_code == 200
 
 
 HOSTILE = [
