@@ -455,6 +455,23 @@ def test_a_facet_number_is_what_choosing_it_gives_when_few_have_every_word(tmp_p
     assert by_date.total == 40 and by_date.notice == NOTICE_PARTIAL.format(count=3)
 
 
+@pytest.mark.parametrize(("typed", "written"), [
+    ("скретч", "Программирование в Scratch"), ("Scratch", "Уроки скретч для младших"),
+    ("лего", "Конструирование Lego"), ("ГИА", "Подготовка к государственной итоговой аттестации"),
+    ("физкультура", "Уроки физической культуры"), ("ТРИЗ", "Теория решения изобретательских задач"),
+    ("МЭШ", "Уроки в Московской электронной школе"),
+])
+def test_the_banks_own_groups_join_what_teachers_write_either_way(tmp_path: Path, typed, written):
+    """The sweep of teachers' queries: лего ≠ LEGO, скретч ≠ Scratch, ГИА, МЭШ, ТРИЗ and физкультура unknown."""
+    from kb.search.synonyms import synonym_groups
+
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title=written, body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт.")])
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([]))))
+    assert [hit.id for hit in result.hits] == ["practice:1"], typed
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
