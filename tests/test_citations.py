@@ -39,11 +39,41 @@ def _practice(app, make_practice, authors, **fields) -> Practice:
     # a body is cited as written
     ("Педагогический коллектив МАДОУ № 12", "Педагогический коллектив МАДОУ № 12",
      "Педагогический коллектив МАДОУ № 12"),
+    # the registry's capitals, a two-letter initial, initials written together, a Latin name given first,
+    # a patronymic closed by «оглы» / «кызы», a title written out after the name
+    ("ИВАНОВА Анна Петровна", "Иванова, А. П.", "А. П. Иванова"),
+    ("САЛТЫКОВ-ЩЕДРИН МИХАИЛ ЕВГРАФОВИЧ", "Салтыков-Щедрин, М. Е.", "М. Е. Салтыков-Щедрин"),
+    ("Смит Дж. Р.", "Смит, Дж. Р.", "Дж. Р. Смит"),
+    ("Иванова АП", "Иванова, А. П.", "А. П. Иванова"),
+    ("ИВАНОВА ЯН", "Иванова, Я.", "Я. Иванова"),  # a short name in capitals is not two initials
+    ("John Smith", "Smith, J.", "J. Smith"),
+    ("John R. Smith", "Smith, J. R.", "J. R. Smith"),
+    ("Smith, John", "Smith, J.", "J. Smith"),
+    ("Алиев Тимур Рашид оглы", "Алиев, Т. Р.", "Т. Р. Алиев"),
+    ("Мамедова Айгюн Рашид кызы", "Мамедова, А. Р.", "А. Р. Мамедова"),
+    ("Иванова Анна Петровна доцент", "Иванова, А. П.", "А. П. Иванова"),
+    ("Иванова а. п.", "Иванова, А. П.", "А. П. Иванова"),
+    # surnames shaped like a body's word in the genitive plural stay persons
+    ("Советов Иван Петрович", "Советов, И. П.", "И. П. Советов"),
+    ("Садов Олег", "Садов, О.", "О. Садов"),
 ])
 def test_names_take_the_forms_of_heading_and_responsibility(name, heading, responsibility):
     parsed = parse_name(name)
     assert parsed.heading() == heading
     assert parsed.responsibility() == responsibility
+
+
+@pytest.mark.parametrize("name", [
+    "Коллектив авторов", "коллектив авторов", "Творческая группа педагогов", "Кафедра педагогики ЧИППКРО",
+    "Администрация МБОУ СОШ", "Методическое объединение учителей", "Педагоги Лицея", "Гимназия",
+    "Учителя начальных классов",
+])
+def test_a_body_of_a_few_words_is_not_taken_for_a_person(name):
+    """A word after the first in lower case (a person's names and initials are capitalised) or a word naming a
+    body in any case form («коллектив», «группа», «Лицея») makes the name a body's."""
+    parsed = parse_name(name)
+    assert parsed.corporate
+    assert parsed.heading() == parsed.responsibility() == parsed.full_inverted() == name
 
 
 def test_one_author_heads_the_reference(app, make_practice):
@@ -115,8 +145,32 @@ def test_a_body_as_author_is_named_in_the_responsibility_and_never_heads_the_rec
         assert "author = {{Педагогический коллектив МАДОУ № 12}}" in bibtex(practice, URL, ACCESSED)
 
 
+def test_a_collective_of_authors_never_heads_the_record_nor_splits_in_ris_and_bibtex(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Коллектив авторов", "")])
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Школьное научное общество в начальной школе / Коллектив авторов. – " + HOST)
+        assert "AU  - Коллектив авторов\r\n" in ris(practice, URL, ACCESSED)
+        assert "author = {{Коллектив авторов}}" in bibtex(practice, URL, ACCESSED)
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Кафедра педагогики ЧИППКРО", "")])
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, Кафедра педагогики "
+            "ЧИППКРО. – ")
+        assert "author = {Иванова, Анна Петровна and {Кафедра педагогики ЧИППКРО}}" in bibtex(practice, URL, ACCESSED)
+
+
 @pytest.mark.parametrize(("title", "shown"), [
     ("Читаем вместе.", "Читаем вместе / А. П. Иванова"),
+    # a short word, an acronym, a stop after a bracket or a quote, a year: the title's own stop goes
+    ("Мой урок.", "Мой урок / А. П. Иванова"),
+    ("Проектная деятельность в ДОУ.", "Проектная деятельность в ДОУ / А. П. Иванова"),
+    ("Проект (5–7 кл.).", "Проект (5–7 кл.) / А. П. Иванова"),
+    ("Урок «Наш край».", "Урок «Наш край» / А. П. Иванова"),
+    ("Итоги 2020.", "Итоги 2020 / А. П. Иванова"),
+    # an abbreviation keeps its stop
+    ("Сказки, загадки и т. д.", "Сказки, загадки и т. д. / А. П. Иванова"),
+    ("Уроки в школе им.", "Уроки в школе им. / А. П. Иванова"),
+    ("Чтение по Пушкину А.", "Чтение по Пушкину А. / А. П. Иванова"),
     ("Что такое ШНО?.", "Что такое ШНО? / А. П. Иванова"),
     ("Проект «Мой край» в 5 кл.", "Проект «Мой край» в 5 кл. / А. П. Иванова"),
     ("Читаем, и что дальше...", "Читаем, и что дальше... / А. П. Иванова"),
