@@ -1,5 +1,7 @@
 """Citing: ГОСТ Р 7.0.100–2018 references for typical cases, RIS and BibTeX downloads, the citation box."""
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -274,3 +276,39 @@ def test_an_element_ending_with_a_stop_gets_no_second_one(app):
         reference = gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED)
         assert "Челябинск, 17 апреля 2017 г. – Текст : электронный" in reference
         assert ".." not in reference
+
+
+def test_each_recommendation_of_a_published_resolution_has_its_citation(app, client, make_user):
+    """/recommendations/<id> lands on its anchor of the resolution page: a «Как цитировать» of its own is there,
+    with the RIS and BibTeX files; a draft resolution's recommendations are cited nowhere."""
+    with app.app_context():
+        resolution = _resolution()
+        rec_id, resolution_id = resolution.recommendations[0].id, resolution.id
+        draft = _resolution("draft")
+        draft_rec_id, draft_id = draft.recommendations[0].id, draft.id
+    response = client.get(f"/recommendations/{rec_id}")
+    assert response.status_code == 302
+    address, _, anchor = response.headers["Location"].partition("#")
+    page = client.get(address).get_data(as_text=True)
+    item = re.search(rf'<li id="{anchor}" class="rec">.*?</li>', page, re.S).group(0)
+    assert "Как цитировать" in item
+    assert (f"/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+            f"http://localhost/recommendations/{rec_id} (дата обращения:") in html.unescape(item)
+    assert f'href="/recommendations/{rec_id}/cite.ris"' in item and f'href="/recommendations/{rec_id}/cite.bib"' in item
+    # the resolution keeps its own box; headings' ids stay unique on the page
+    assert page.count('class="cite-text"') == 2
+    assert f'id="cite-heading-kb-resolution-{resolution_id}"' in page
+    record = client.get(f"/recommendations/{rec_id}/cite.ris")
+    assert record.status_code == 200 and record.mimetype == "application/x-research-info-systems"
+    assert f'filename="recommendation-{rec_id}.ris"' in record.headers["Content-Disposition"]
+    text = record.get_data(as_text=True)
+    assert "TI  - Рекомендация 4.2\r\n" in text and f"UR  - http://localhost/recommendations/{rec_id}\r\n" in text
+    entry = client.get(f"/recommendations/{rec_id}/cite.bib")
+    assert entry.status_code == 200 and f"@misc{{kb-recommendation-{rec_id}," in entry.get_data(as_text=True)
+    for fmt in ("ris", "bib"):
+        assert client.get(f"/recommendations/{draft_rec_id}/cite.{fmt}").status_code == 404
+    assert client.get("/recommendations/999999/cite.ris").status_code == 404
+    # a methodist sees the draft, without any reference to copy
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    draft_page = client.get(f"/resolutions/{draft_id}").get_data(as_text=True)
+    assert "Организовать курсы" in draft_page and "Как цитировать" not in draft_page
