@@ -1,5 +1,7 @@
 """Citing: ГОСТ Р 7.0.100–2018 references for typical cases, RIS and BibTeX downloads, the citation box."""
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -39,11 +41,41 @@ def _practice(app, make_practice, authors, **fields) -> Practice:
     # a body is cited as written
     ("Педагогический коллектив МАДОУ № 12", "Педагогический коллектив МАДОУ № 12",
      "Педагогический коллектив МАДОУ № 12"),
+    # the registry's capitals, a two-letter initial, initials written together, a Latin name given first,
+    # a patronymic closed by «оглы» / «кызы», a title written out after the name
+    ("ИВАНОВА Анна Петровна", "Иванова, А. П.", "А. П. Иванова"),
+    ("САЛТЫКОВ-ЩЕДРИН МИХАИЛ ЕВГРАФОВИЧ", "Салтыков-Щедрин, М. Е.", "М. Е. Салтыков-Щедрин"),
+    ("Смит Дж. Р.", "Смит, Дж. Р.", "Дж. Р. Смит"),
+    ("Иванова АП", "Иванова, А. П.", "А. П. Иванова"),
+    ("ИВАНОВА ЯН", "Иванова, Я.", "Я. Иванова"),  # a short name in capitals is not two initials
+    ("John Smith", "Smith, J.", "J. Smith"),
+    ("John R. Smith", "Smith, J. R.", "J. R. Smith"),
+    ("Smith, John", "Smith, J.", "J. Smith"),
+    ("Алиев Тимур Рашид оглы", "Алиев, Т. Р.", "Т. Р. Алиев"),
+    ("Мамедова Айгюн Рашид кызы", "Мамедова, А. Р.", "А. Р. Мамедова"),
+    ("Иванова Анна Петровна доцент", "Иванова, А. П.", "А. П. Иванова"),
+    ("Иванова а. п.", "Иванова, А. П.", "А. П. Иванова"),
+    # surnames shaped like a body's word in the genitive plural stay persons
+    ("Советов Иван Петрович", "Советов, И. П.", "И. П. Советов"),
+    ("Садов Олег", "Садов, О.", "О. Садов"),
 ])
 def test_names_take_the_forms_of_heading_and_responsibility(name, heading, responsibility):
     parsed = parse_name(name)
     assert parsed.heading() == heading
     assert parsed.responsibility() == responsibility
+
+
+@pytest.mark.parametrize("name", [
+    "Коллектив авторов", "коллектив авторов", "Творческая группа педагогов", "Кафедра педагогики ЧИППКРО",
+    "Администрация МБОУ СОШ", "Методическое объединение учителей", "Педагоги Лицея", "Гимназия",
+    "Учителя начальных классов",
+])
+def test_a_body_of_a_few_words_is_not_taken_for_a_person(name):
+    """A word after the first in lower case (a person's names and initials are capitalised) or a word naming a
+    body in any case form («коллектив», «группа», «Лицея») makes the name a body's."""
+    parsed = parse_name(name)
+    assert parsed.corporate
+    assert parsed.heading() == parsed.responsibility() == parsed.full_inverted() == name
 
 
 def test_one_author_heads_the_reference(app, make_practice):
@@ -115,8 +147,32 @@ def test_a_body_as_author_is_named_in_the_responsibility_and_never_heads_the_rec
         assert "author = {{Педагогический коллектив МАДОУ № 12}}" in bibtex(practice, URL, ACCESSED)
 
 
+def test_a_collective_of_authors_never_heads_the_record_nor_splits_in_ris_and_bibtex(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Коллектив авторов", "")])
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Школьное научное общество в начальной школе / Коллектив авторов. – " + HOST)
+        assert "AU  - Коллектив авторов\r\n" in ris(practice, URL, ACCESSED)
+        assert "author = {{Коллектив авторов}}" in bibtex(practice, URL, ACCESSED)
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Кафедра педагогики ЧИППКРО", "")])
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, Кафедра педагогики "
+            "ЧИППКРО. – ")
+        assert "author = {Иванова, Анна Петровна and {Кафедра педагогики ЧИППКРО}}" in bibtex(practice, URL, ACCESSED)
+
+
 @pytest.mark.parametrize(("title", "shown"), [
     ("Читаем вместе.", "Читаем вместе / А. П. Иванова"),
+    # a short word, an acronym, a stop after a bracket or a quote, a year: the title's own stop goes
+    ("Мой урок.", "Мой урок / А. П. Иванова"),
+    ("Проектная деятельность в ДОУ.", "Проектная деятельность в ДОУ / А. П. Иванова"),
+    ("Проект (5–7 кл.).", "Проект (5–7 кл.) / А. П. Иванова"),
+    ("Урок «Наш край».", "Урок «Наш край» / А. П. Иванова"),
+    ("Итоги 2020.", "Итоги 2020 / А. П. Иванова"),
+    # an abbreviation keeps its stop
+    ("Сказки, загадки и т. д.", "Сказки, загадки и т. д. / А. П. Иванова"),
+    ("Уроки в школе им.", "Уроки в школе им. / А. П. Иванова"),
+    ("Чтение по Пушкину А.", "Чтение по Пушкину А. / А. П. Иванова"),
     ("Что такое ШНО?.", "Что такое ШНО? / А. П. Иванова"),
     ("Проект «Мой край» в 5 кл.", "Проект «Мой край» в 5 кл. / А. П. Иванова"),
     ("Читаем, и что дальше...", "Читаем, и что дальше... / А. П. Иванова"),
@@ -220,3 +276,39 @@ def test_an_element_ending_with_a_stop_gets_no_second_one(app):
         reference = gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED)
         assert "Челябинск, 17 апреля 2017 г. – Текст : электронный" in reference
         assert ".." not in reference
+
+
+def test_each_recommendation_of_a_published_resolution_has_its_citation(app, client, make_user):
+    """/recommendations/<id> lands on its anchor of the resolution page: a «Как цитировать» of its own is there,
+    with the RIS and BibTeX files; a draft resolution's recommendations are cited nowhere."""
+    with app.app_context():
+        resolution = _resolution()
+        rec_id, resolution_id = resolution.recommendations[0].id, resolution.id
+        draft = _resolution("draft")
+        draft_rec_id, draft_id = draft.recommendations[0].id, draft.id
+    response = client.get(f"/recommendations/{rec_id}")
+    assert response.status_code == 302
+    address, _, anchor = response.headers["Location"].partition("#")
+    page = client.get(address).get_data(as_text=True)
+    item = re.search(rf'<li id="{anchor}" class="rec">.*?</li>', page, re.S).group(0)
+    assert "Как цитировать" in item
+    assert (f"/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+            f"http://localhost/recommendations/{rec_id} (дата обращения:") in html.unescape(item)
+    assert f'href="/recommendations/{rec_id}/cite.ris"' in item and f'href="/recommendations/{rec_id}/cite.bib"' in item
+    # the resolution keeps its own box; headings' ids stay unique on the page
+    assert page.count('class="cite-text"') == 2
+    assert f'id="cite-heading-kb-resolution-{resolution_id}"' in page
+    record = client.get(f"/recommendations/{rec_id}/cite.ris")
+    assert record.status_code == 200 and record.mimetype == "application/x-research-info-systems"
+    assert f'filename="recommendation-{rec_id}.ris"' in record.headers["Content-Disposition"]
+    text = record.get_data(as_text=True)
+    assert "TI  - Рекомендация 4.2\r\n" in text and f"UR  - http://localhost/recommendations/{rec_id}\r\n" in text
+    entry = client.get(f"/recommendations/{rec_id}/cite.bib")
+    assert entry.status_code == 200 and f"@misc{{kb-recommendation-{rec_id}," in entry.get_data(as_text=True)
+    for fmt in ("ris", "bib"):
+        assert client.get(f"/recommendations/{draft_rec_id}/cite.{fmt}").status_code == 404
+    assert client.get("/recommendations/999999/cite.ris").status_code == 404
+    # a methodist sees the draft, without any reference to copy
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    draft_page = client.get(f"/resolutions/{draft_id}").get_data(as_text=True)
+    assert "Организовать курсы" in draft_page and "Как цитировать" not in draft_page

@@ -347,6 +347,7 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
     with app.app_context():
         item = db.session.scalar(select(CollectionItem).where(CollectionItem.item_type == "practice"))
         item.note = "Обратить внимание на разделы о мотивации"
+        db.session.get(Resolution, world["resolution"]).participants_text = "более 450"
         db.session.commit()
     response = _client(app).get(f"/collections/shared/{_token(app, cid)}/export.{fmt}")
     # saved under the collection's title; clients that read only «filename» get its number
@@ -364,6 +365,10 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
             f"http://localhost/practices/{world['published']}") in text
     assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
             "электронный") in text
+    # the resolution's line says what its figure counts, as the resolution page does
+    assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in text
+    assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in owner.get(f"/collections/{cid}").get_data(
+        as_text=True)
     if fmt != "csv":
         assert "Курс «Одарённые дети»" in text and "Для слушателей КПК" in text and "Список литературы" in text
 

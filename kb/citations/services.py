@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from indexer.analysis import morphology
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range
@@ -49,36 +50,96 @@ class PersonName:
 
 
 def _initial(part: str) -> str:
-    # «Анна-Мария» → «А.-М.»; a part already written as an initial («П.») stays as it is.
-    return "-".join(piece[0].upper() + "." for piece in part.rstrip(".").split("-") if piece)
+    # «Анна-Мария» → «А.-М.»; a part already written as an initial stays as written: «П.», «Дж.» (not «Д.»).
+    written = _is_initial(part)
+    return "-".join(piece[0].upper() + (piece[1:].lower() if written else "") + "."
+                    for piece in part.replace(".", "").split("-") if piece)
 
 
 # What the practice form's «Фамилия Имя Отчество, должность» line may carry besides a name: a remark in brackets
 # («(учитель)»), an academic degree or title written before or after it («к.п.н.», «д-р пед. наук», «доц.»).
 _REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _DEGREE = re.compile(r"(?<!\w)(?:[кд]\.\s?[а-яё]{1,5}\.(?:\s?-?\s?[а-яё]{1,5}\.)?\s?н\."
-                     r"|(?:канд|д-р)\.?\s[а-яё]+\.\s?наук|доц\.|проф\.|акад\.)(?!\w)")
+                     r"|(?:канд|д-р)\.?\s[а-яё]+\.\s?наук|доц\.|проф\.|акад\.|доцент|профессор|академик)(?!\w)")
 # A name with a number, a «№», quotes or more than four words is a body's: «Педагогический коллектив МАДОУ № 12».
 _CORPORATE = re.compile(r"[\d№«»\"]")
 MAX_NAME_WORDS = 4
+# Shorter names of bodies are told by their words, in any case form (pymorphy3 normal forms): «Коллектив авторов»,
+# «Кафедра педагогики ЧИППКРО», «Администрация МБОУ …».
+BODY_WORDS = frozenset({
+    "коллектив", "группа", "кафедра", "администрация", "объединение", "центр", "отдел", "лаборатория", "школа",
+    "гимназия", "лицей", "сад", "управление", "комитет", "институт", "университет", "академия", "колледж",
+    "ассоциация", "сообщество", "команда", "министерство", "департамент", "учреждение", "организация", "совет",
+    "союз", "общество", "клуб", "студия", "факультет", "редакция", "служба", "филиал",
+})
+# «Алиев Тимур Рашид оглы»: the word closes a patronymic, it is written in lower case and gives no initial.
+PATRONYMIC_PARTICLES = frozenset({"оглы", "кызы", "улы", "уулу", "оглу", "гызы"})
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
+_JOINED_INITIALS = re.compile(r"[А-ЯЁA-Z]{2,3}")
+
+
+def _body_word(word: str) -> bool:
+    """Whether a word names a body in some case form: «коллектив», «группы», «Кафедра». A genitive plural shaped
+    like a surname («Советов», «Садов») and a word the dictionary also reads as a name do not count."""
+    word = word.strip(".'-").lower()
+    if len(word) < 3:
+        return False
+    parses = morphology().parse(word)
+    if any({"Surn", "Name", "Patr"} & p.tag.grammemes for p in parses):
+        return False
+    return any(p.tag.POS == "NOUN" and p.normal_form in BODY_WORDS
+               and not ({"plur", "gent"} <= p.tag.grammemes and word.endswith(("ов", "ев", "ёв")))
+               for p in parses)
+
+
+def _is_body(words: list[str]) -> bool:
+    """A body's name, not a person's: a word after the first written in lower case (a person's names and initials
+    are capitalised; a name typed all in lower case is still a person's), or a word naming a body."""
+    if not " ".join(words).islower() and any(
+            word[:1].islower() and word.lower() not in PATRONYMIC_PARTICLES and not _is_initial(word)
+            for word in words[1:]):
+        return True
+    return any(_body_word(word) for word in words if word[:1].isalpha())
+
+
+def _capitalised(word: str) -> str:
+    """«ИВАНОВА» or «иванова» → «Иванова»; «САЛТЫКОВ-ЩЕДРИН» → «Салтыков-Щедрин»."""
+    if not (word.isupper() or word.islower()):
+        return word
+    return "-".join(piece[:1].upper() + piece[1:].lower() for piece in word.split("-"))
+
+
+def _given_parts(word: str) -> list[str]:
+    """«АП» written for «А. П.» gives two initials; a short name in capitals («ЯН») stays a name."""
+    if _JOINED_INITIALS.fullmatch(word) and not any(
+            {"Name", "Patr"} & p.tag.grammemes for p in morphology().parse(word.lower())):
+        return [letter + "." for letter in word]
+    return [word]
 
 
 def parse_name(name: str) -> PersonName:
-    """Split «Иванова Анна Петровна», «Иванова А. П.» or «А. П. Иванова» into surname and given names."""
-    name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).replace(",", " ").split())
+    """Split «Иванова Анна Петровна», «Иванова А. П.», «А. П. Иванова» or «John Smith» into surname and given
+    names; a body's name («Коллектив авторов») is kept whole."""
+    name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).split())
+    inverted = "," in name.rstrip(", ")  # «Smith, John»: the surname comes first whatever the script
+    name = " ".join(name.replace(",", " ").split())
     if _CORPORATE.search(name) or len(name.split()) > MAX_NAME_WORDS:
         return PersonName(name, (), corporate=True)
     words = re.sub(r"\.(?=[^\s-])", ". ", name).split()
     if not words:
         return PersonName("", ())
+    if _is_body(words):
+        return PersonName(name, (), corporate=True)
+    words = [word for word in words if word.lower() not in PATRONYMIC_PARTICLES]
+    words = words[:1] + [part for word in words[1:] for part in _given_parts(word)]
     if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]
+    elif len(words) > 1 and _LATIN_NAME.fullmatch(name) and not inverted and not _is_initial(words[-1]):
+        surname, given = words[-1], words[:-1]  # «John Smith», «John R. Smith»: the given names come first
     else:
         surname, given = words[0], words[1:]
-    if surname.islower():  # «иванова а. п.»: a name typed without capitals
-        surname = surname[:1].upper() + surname[1:]
     # Only words that begin with a letter give initials: «Иванова А. П. -» has no third one.
-    return PersonName(surname, tuple(part for part in given if part[:1].isalpha()))
+    return PersonName(_capitalised(surname), tuple(part for part in given if part[:1].isalpha()))
 
 
 def _is_initial(word: str) -> bool:
@@ -91,17 +152,32 @@ def _responsibility(names: list[PersonName]) -> str:
     return shown + (" [и др.]" if len(names) > 3 else "")
 
 
+# Abbreviations a title may end with, whose full stop stays before «/» or «. –»: «в 5–7 кл.», «2020 г.», «т. д.».
+# A single letter («А.», «в.», «д.» of «т. д.») is one too.
+TITLE_ABBREVIATIONS = frozenset({"кл", "гг", "вв", "им", "др", "пр", "см", "ст", "вып", "обл", "р-н", "ул", "пос",
+                                 "изд", "тыс"})
+
+
 def _title(text: str) -> str:
     """A title as a reference gives it: on one line, without a full stop of its own before the prescribed
-    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»). A stop closing a
-    short abbreviation («в 5 кл.») or an ellipsis stays."""
+    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»; «в ДОУ.» → «в ДОУ»).
+    The stop of an abbreviation («в 5 кл.», «т. д.», «Пушкин А.») or an ellipsis stays."""
     text = " ".join(text.split())
     if text.endswith(".") and not text.endswith(".."):
         before = text[:-1]
-        last = before.split()[-1] if before.split() else ""
-        if before.endswith(("?", "!", "…")) or len(last.strip("«»\"()")) > 4:
-            return before
+        if not before.endswith(("?", "!", "…")) and _abbreviated(before):
+            return text
+        return before
     return text
+
+
+def _abbreviated(text: str) -> bool:
+    """Whether the text ends with an abbreviation that wants its full stop: a word of the list in lower case or a
+    single letter; never an acronym («ДОУ.») or a closing bracket or quote («(5–7 кл.).»)."""
+    if not text or not text[-1].isalpha():
+        return False
+    word = re.split(r"[\s.(«\"/]", text)[-1]  # «т.д» → «д», «(5–7 кл» → «кл»
+    return len(word) == 1 or word in TITLE_ABBREVIATIONS
 
 
 def _end(text: str) -> str:

@@ -1,4 +1,4 @@
-"""RIS and BibTeX downloads of practices and resolutions; the «Как цитировать» box helper."""
+"""RIS and BibTeX downloads of practices, resolutions and recommendations; the «Как цитировать» box helper."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from kb.citations import services
 from kb.citations.links import permalink
 from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice
-from kb.resolutions.services import get_public_resolution
+from kb.resolutions.models import Resolution
+from kb.resolutions.services import get_public_recommendation, get_public_resolution
 
 bp = Blueprint("citations", __name__)
 bp.add_app_template_global(permalink)
@@ -44,6 +45,14 @@ def resolution(resolution_id: int, fmt: str) -> Response:
     return _download(item, "resolution", fmt)
 
 
+@bp.get("/recommendations/<int:recommendation_id>/cite.<any(ris, bib):fmt>")
+def recommendation(recommendation_id: int, fmt: str) -> Response:
+    item = get_public_recommendation(recommendation_id)  # a draft resolution's recommendations are nobody's to cite
+    if item is None:
+        abort(404)
+    return _download(item, "recommendation", fmt)
+
+
 @dataclass(frozen=True)
 class Citation:
     """What the «Как цитировать» box shows: the reference and the download links."""
@@ -51,17 +60,21 @@ class Citation:
     gost: str
     ris_url: str
     bib_url: str
+    key: str  # unique on a page that cites a resolution and each of its recommendations: kb-recommendation-40
 
 
 @bp.app_template_global()
 def citation(item: services.Citable) -> Citation:
-    """The citation box data of a practice or a resolution shown on the current page."""
+    """The citation box data of a practice, a resolution or a recommendation shown on the current page."""
     if isinstance(item, Practice):
         endpoint, args = ".practice", {"practice_id": item.id}
-    else:
+    elif isinstance(item, Resolution):
         endpoint, args = ".resolution", {"resolution_id": item.id}
+    else:
+        endpoint, args = ".recommendation", {"recommendation_id": item.id}
     return Citation(
         gost=services.gost_reference(item, permalink(item)),
         ris_url=url_for("citations" + endpoint, fmt="ris", **args),
         bib_url=url_for("citations" + endpoint, fmt="bib", **args),
+        key=services.bibtex_key(item),
     )

@@ -204,9 +204,11 @@ class Entry:
         elif isinstance(material, Recommendation):
             text = material.text
         else:
-            # The title already names the conference: say where, when and who took part.
+            # The title already names the conference: say where, when and who took part («более 450» alone would
+            # not say what the figure counts: the resolution page labels it «Участники» too).
+            participants = f"участники: {material.participants_text}" if material.participants_text else ""
             text = " · ".join(x for x in (material.place, format_date_range(material.date_start, material.date_end),
-                                          material.participants_text) if x)
+                                          participants) if x)
         return _shorten(text, 400)
 
 
