@@ -695,7 +695,9 @@ class SearchIndex:
         elif found_count:
             broad: list[bool] = []
             # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
-            ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad)
+            bonus = parsed.bonus if q is parsed.strict else None
+            ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad,
+                                bonus)
             if extra.any() and len(ranked) < limit:
                 ranked += self._best(searcher, sets, parsed.relaxed, extra, extra, limit - len(ranked),
                                      int(extra.sum()))
@@ -780,14 +782,17 @@ class SearchIndex:
         ]
 
     def _best(self, searcher: Searcher, sets: DocSets, q: query.Query, found: np.ndarray, among: np.ndarray | None,
-              limit: int, matches: int, broad: list[bool] | None = None) -> list[tuple[int, float]]:
+              limit: int, matches: int, broad: list[bool] | None = None,
+              bonus: query.Query | None = None) -> list[tuple[int, float]]:
         """The best ``limit`` of ``found`` (matches of ``q``) by their scores for ``q``: computed for every one
         in numpy where ``Scores`` knows the query's kinds, else ranked by whoosh (``_ranked``, only documents
-        in ``among`` if given)."""
+        in ``among`` if given). A ``bonus`` query adds its scores where it matches (in numpy only)."""
         numbers = np.flatnonzero(found)
         # Few matches (the usual query of several words): scored at those documents only.
         few = numbers.size * SCORE_AMONG_FRACTION <= sets.size
-        scores = self._scores(sets).of(q, numbers if few else None)
+        scores = self._scores(sets).of(query.Or([q, bonus]) if bonus is not None else q, numbers if few else None)
+        if scores is None and bonus is not None:
+            scores = self._scores(sets).of(q, numbers if few else None)
         if scores is not None:
             return best_of(numbers, scores if few else scores[numbers], limit)
         return _ranked(searcher, q, among, limit, matches, broad)

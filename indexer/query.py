@@ -38,6 +38,9 @@ RELATIVE_CUT = 2
 RELATIVE_MIN_ROOT = 6
 # In the relaxed query, documents with more of the words rank first (whoosh's OrGroup "scale").
 RELAXED_SCALE = 0.9
+# A number and the word beside it standing together as typed score their words this many times more (ranking
+# only): once was too little against a text with both words in its title and its body apart.
+NUMBER_PHRASE_BOOST = 2.0
 
 NOTICE_SIMPLIFIED = "Запрос содержал служебные символы и был упрощён."
 NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
@@ -75,6 +78,9 @@ class ParsedQuery:
     matches_nothing: bool = False  # there were words, but none that can be searched for
     notices: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)  # the user's words, ё-folded, for spelling suggestions
+    # Ranks, never matches: the phrases of a number and the word beside it («8 класс», «ОГЭ 2024»), whose
+    # matches among ``strict``'s score these words again (a «… в 8 классе» above a text with «8» somewhere)
+    bonus: query.Query | None = None
 
 
 def _parser(schema: Schema, group: type[syntax.GroupNode]) -> QueryParser:
@@ -188,6 +194,29 @@ def _words_only(text: str, schema: Schema,
         relaxed = query.Or(words, scale=RELAXED_SCALE)
         return query.And(words), (relaxed if synonyms is not None else relaxed.normalize())
     return query.And(words).normalize(), query.Or(words, scale=RELAXED_SCALE).normalize()
+
+
+def _number_phrases(text: str, schema: Schema) -> query.Query | None:
+    """For a text of plain words, the phrases of each number and the word next to it, in every text field
+    («для 7 класса»: «7 класса»; «ОГЭ 2024»), or None. Teachers write a class or a year beside its noun, and a
+    text with «8» in one place and «классов» in another outranked «Финансовая грамотность в 8 классе»."""
+    if not _PLAIN_WORDS.fullmatch(text) or _OPERATORS & set(text.split(" ")):
+        return None
+    tokens = text.split(" ")
+    phrases: list[query.Query] = []
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        if first.isdigit() == second.isdigit() or fold(first) in STOP_WORDS or fold(second) in STOP_WORDS:
+            continue
+        fields = []
+        for name in TEXT_FIELDS:
+            terms = [list(schema[name].process_text(word, mode="query")) for word in (first, second)]
+            if all(len(found) == 1 for found in terms):
+                fields.append(query.Phrase(name, [found[0] for found in terms], boost=NUMBER_PHRASE_BOOST))
+        if fields:
+            phrases.append(query.Or(fields))
+    if not phrases:
+        return None
+    return phrases[0] if len(phrases) == 1 else query.Or(phrases)
 
 
 def _parse(text: str, schema: Schema, group: type[syntax.GroupNode]) -> query.Query | None:
@@ -326,4 +355,5 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
         # be told apart: join the expanded words of the strict query instead.
         if relaxed is not None and isinstance(strict, query.And) and not by_words:
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
-    return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words)
+    bonus = _number_phrases(cleaned, schema) if plain is not None else None
+    return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words, bonus=bonus)

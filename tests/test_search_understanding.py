@@ -472,6 +472,20 @@ def test_the_banks_own_groups_join_what_teachers_write_either_way(tmp_path: Path
     assert [hit.id for hit in result.hits] == ["practice:1"], typed
 
 
+@pytest.mark.parametrize("text", ["8 класс", "для 8 класса", "8 классе"])
+def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_path: Path, text):
+    """«Финансовая грамотность в 8 классе» came 18th for «8 класс»: texts with «8» in one place and «классов» in
+    another scored the same words higher. The phrase ranks; it does not narrow (all of them still match)."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id=f"practice:{n}", type="practice", title=f"Из 8 школ: опыт классов ({n})",
+                               body="Опыт классов: 8 групп, 8 кружков, классов много, классов 8 и больше.")
+                 for n in range(1, 6)]
+                + [IndexDocument(id="practice:9", type="practice", title="Финансовая грамотность в 8 классе",
+                                 body="Деловая игра.")])
+    result = index.search(SearchQuery(text=text))
+    assert result.hits[0].id == "practice:9" and result.total == 6
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
