@@ -73,3 +73,41 @@ def test_main_pages_do_not_grow_with_the_data(demo_app):
     grown = {url: (before[url], after[url]) for url in before if after[url] > before[url]}
     assert not grown, grown
     assert max(after.values()) <= MAX_STATEMENTS, after
+
+
+def test_the_practice_form_does_not_grow_with_the_municipalities(demo_app):
+    """The form read its vocabularies on every page, and each municipality's region in a query of its own (once
+    per region): 27 statements for «Новая практика» with the demo's municipalities, more with a country's."""
+    from kb.accounts.models import User
+    from kb.vocabularies.models import Municipality
+    from tests.conftest import sign_in
+
+    client = demo_app.test_client()
+    with demo_app.app_context():
+        sign_in(client, db.session.scalar(select(User.id).where(User.role == "teacher")))
+    counter = {"n": 0}
+
+    def statements() -> int:
+        client.get("/practices/new")  # the vocabulary lists are read once, then kept
+        counter["n"] = 0
+        page = client.get("/practices/new")
+        assert page.status_code == 200
+        return counter["n"], page.get_data(as_text=True).count("<option")
+
+    def count(*args, **kwargs):
+        counter["n"] += 1
+
+    with demo_app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        before, options = statements()
+        with demo_app.app_context():
+            db.session.add_all(Municipality(code=f"test-{n}", name=f"Тестовый район № {n}", kind="муниципальный район",
+                                            region_code="RU-CHE") for n in range(40))
+            db.session.commit()
+        after, more_options = statements()
+    finally:
+        with demo_app.app_context():
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert more_options == options + 40  # the new ones are offered at once (a vocabulary change drops the lists)
+    assert after == before <= 6, (before, after)

@@ -22,6 +22,7 @@ from kb.practices.models import SECTIONS
 from kb.practices.services import PracticeData
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
+from kb.vocabularies.services import cached_vocabulary
 
 NOT_SET = SelectChoice("", "— не указан —")
 
@@ -29,6 +30,22 @@ NOT_SET = SelectChoice("", "— не указан —")
 def _choices(model: type, label_attr: str) -> list[SelectChoice]:
     return [SelectChoice(x.code, getattr(x, label_attr))
             for x in db.session.scalars(select(model).order_by(model.sort_order))]
+
+
+def _vocabulary_choices() -> dict[str, tuple[SelectChoice, ...]]:
+    """The form's lists of every vocabulary, read in five queries (the municipalities with their regions' names:
+    a query per municipality before) and kept as the vocabulary labels are (``cached_vocabulary``)."""
+    municipalities = db.session.execute(
+        select(Municipality.id, Municipality.name, Region.name).join(Municipality.region)
+        .order_by(Region.sort_order, Municipality.name))
+    return {
+        "region": tuple(_choices(Region, "name")),
+        "municipality": tuple(SelectChoice(str(number), name, optgroup=region)
+                              for number, name, region in municipalities),
+        "levels": tuple(_choices(EducationLevel, "name")),
+        "subjects": tuple(_choices(Subject, "name")),
+        "topics": tuple(_choices(Topic, "label")),
+    }
 
 
 # A box the page did not offer: a value removed from its vocabulary while the form was open (the page has no
@@ -84,14 +101,12 @@ class PracticeForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region.choices = [NOT_SET] + _choices(Region, "name")
-        municipalities = db.session.scalars(
-            select(Municipality).join(Municipality.region).order_by(Region.sort_order, Municipality.name))
-        self.municipality.choices = [NOT_SET] + [
-            SelectChoice(str(m.id), m.name, optgroup=m.region.name) for m in municipalities]
-        self.levels.choices = _choices(EducationLevel, "name")
-        self.subjects.choices = _choices(Subject, "name")
-        self.topics.choices = _choices(Topic, "label")
+        choices = cached_vocabulary("practice_form_choices", _vocabulary_choices)
+        self.region.choices = [NOT_SET, *choices["region"]]
+        self.municipality.choices = [NOT_SET, *choices["municipality"]]
+        self.levels.choices = list(choices["levels"])
+        self.subjects.choices = list(choices["subjects"])
+        self.topics.choices = list(choices["topics"])
 
     def name_unknown_codes(self) -> None:
         """For the API, whose callers send codes: a wrong one is named (WTForms' own message, «Недопустимое
