@@ -999,13 +999,42 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
     finds the documents with the other words if none has them."""
     corrections: dict[str, str] = {}
     for word in dict.fromkeys(words):
-        if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or not _LETTERS.fullmatch(word):
+        if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS:
+            continue
+        if not _LETTERS.fullmatch(word):
+            if (glued := _digits_apart(searcher, word)) is not None:
+                corrections[word] = glued
             continue
         if word in abbreviations or _known(searcher, word) or is_dictionary_word(word):
             continue
         if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
+        elif glued := _two_words(searcher, word):
+            corrections[word] = glued
     return corrections
+
+
+MIN_GLUED_PART = 3  # the shortest word looked for in a word typed without its space
+
+
+def _digits_apart(searcher: Searcher, word: str) -> str | None:
+    """A number typed against its word, «5класс», «огэ2024», as the words the bank knows: «5 класс»."""
+    parts = re.findall(r"\d+|[^\W\d_]+", word)
+    if len(parts) < 2 or not all(part.isdigit() or _known(searcher, part) for part in parts):
+        return None
+    return " ".join(parts)
+
+
+def _two_words(searcher: Searcher, word: str) -> str | None:
+    """Two words the bank knows typed without the space between them, «проектнаядеятельность», «онлайнурок»:
+    the split nearest the middle whose both halves are known, or None."""
+    middle = len(word) / 2
+    for cut in sorted(range(MIN_GLUED_PART, len(word) - MIN_GLUED_PART + 1), key=lambda at: abs(at - middle)):
+        left, right = word[:cut], word[cut:]
+        if left not in STOP_WORDS and right not in STOP_WORDS and _known(searcher, left) \
+                and _known(searcher, right):
+            return f"{left} {right}"
+    return None
 
 
 def _live(searcher: Searcher, fieldname: str, text: str) -> bool:

@@ -486,6 +486,26 @@ def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_pa
     assert result.hits[0].id == "practice:9" and result.total == 6
 
 
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("проектнаядеятельность", "проектная деятельность"), ("онлайнурок", "онлайн урок"),
+    ("5класс", "5 класс"), ("огэ2024", "огэ 2024"), ("одаренныедети", "одаренные дети"),
+    ("проектнаяящерица", None),  # one half the bank does not know: nothing to offer
+])
+def test_words_typed_without_their_space_are_found(tmp_path: Path, typed, meant):
+    """The sweep of teachers' queries: «проектнаядеятельность», «5класс» found nothing and offered nothing."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Проектная деятельность в 5 классе",
+                      body="Онлайн-урок для одарённых детей, ОГЭ 2024."),
+        IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт."),
+    ])
+    result = index.search(SearchQuery(text=typed))
+    assert result.suggestion == meant
+    assert [hit.id for hit in result.hits] == (["practice:1"] if meant else [])
+    if meant:
+        assert result.notice == NOTICE_CORRECTED.format(suggestion=meant)
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
