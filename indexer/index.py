@@ -996,10 +996,23 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
     """Misspelt word -> the indexed word meant, for the query words the index does not know. A word the
     dictionary knows is no typo even when the bank lacks it («экономических» is not «экологических», «мировой»
     not «миронов»), nor is an abbreviation typed in capitals («ТРИЗ» is not «три»): the query keeps them, and
-    finds the documents with the other words if none has them."""
+    finds the documents with the other words if none has them. Words typed without their space or with one too
+    many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»)."""
     corrections: dict[str, str] = {}
+    joined: set[str] = set()
+    # One word typed with a space inside, «глобал лаб»: two neighbours, one of them unknown, that the bank has
+    # as one word. Keyed by the pair (``_apply_corrections`` joins them where they stand side by side).
+    for first, second in zip(words, words[1:], strict=False):
+        whole = first + second
+        # the whole word first: for nearly every pair it is no word at all, one look-up in the word list
+        if first in joined or second in joined or len(whole) < MIN_SPELLING_LENGTH or not whole.isalpha() \
+                or not _live(searcher, SPELLING_FIELD, whole):
+            continue
+        if not all(_known(searcher, word) or is_dictionary_word(word) for word in (first, second)):
+            corrections[(first, second)] = whole  # type: ignore[index]
+            joined.update((first, second))
     for word in dict.fromkeys(words):
-        if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS:
+        if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or word in joined:
             continue
         if not _LETTERS.fullmatch(word):
             if (glued := _digits_apart(searcher, word)) is not None:
@@ -1082,8 +1095,22 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
 
 
 def _apply_corrections(text: str, corrections: dict[str, str]) -> str:
-    """The user's text with each misspelt word replaced, everything else kept as typed."""
-    return _TEXT_WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), " ".join(text.split()))
+    """The user's text with each misspelt word replaced (and each pair of words keyed as a pair joined where the
+    two stand side by side), everything else kept as typed."""
+    text = " ".join(text.split())
+    if any(isinstance(key, tuple) for key in corrections):
+        parts, last, tokens = [], 0, list(_TEXT_WORD.finditer(text))
+        skip = False
+        for match, after in zip(tokens, [*tokens[1:], None], strict=True):
+            if skip:
+                skip = False
+                continue
+            pair = (fold(match.group()), fold(after.group())) if after is not None else None
+            if pair in corrections and text[match.end():after.start()] == " ":
+                parts += [text[last:match.start()], corrections[pair]]
+                last, skip = after.end(), True
+        text = "".join([*parts, text[last:]])
+    return _TEXT_WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
 
 
 _BODY_HIGHLIGHTER = highlight.Highlighter(

@@ -506,6 +506,23 @@ def test_words_typed_without_their_space_are_found(tmp_path: Path, typed, meant)
         assert result.notice == NOTICE_CORRECTED.format(suggestion=meant)
 
 
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("глобал лаб", "глобаллаб"), ("Глобал Лаб проекты", "глобаллаб проекты"), ("робото техника", "робототехника"),
+    ("глобал проекты", None),  # nothing to join it with
+])
+def test_one_word_typed_with_a_space_inside_is_joined(tmp_path: Path, typed, meant):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Проекты на платформе ГлобалЛаб",
+                      body="Робототехника для младших школьников."),
+        IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт."),
+    ])
+    result = index.search(SearchQuery(text=typed))
+    assert result.suggestion == meant
+    if meant:
+        assert [hit.id for hit in result.hits] == ["practice:1"]
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
