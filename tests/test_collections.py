@@ -4,7 +4,7 @@ import csv
 import io
 import re
 from datetime import date
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from docx import Document
@@ -366,6 +366,26 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
             "электронный") in text
     if fmt != "csv":
         assert "Курс «Одарённые дети»" in text and "Для слушателей КПК" in text and "Список литературы" in text
+
+
+@pytest.mark.parametrize(("title", "saved_as"), [
+    ("Курс «Одарённые дети»: модуль 1 / 2025", "Курс «Одарённые дети» модуль 1 - 2025"),
+    ("ФГОС НОО/ООО: функциональная грамотность", "ФГОС НОО-ООО функциональная грамотность"),
+    ("Курс 2024/", "Курс 2024"),
+    ("Модуль 2\\итоги", "Модуль 2-итоги"),
+    ("Курс.", "Курс"),
+    ("///", None),  # nothing of the title left: the collection's number
+], ids=["slash-with-spaces", "slash", "slash-at-end", "backslash", "full-stop", "only-slashes"])
+def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world, title, saved_as):
+    """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title=title)
+    for fmt in ("csv", "docx", "pdf"):
+        disposition = owner.get(f"/collections/{cid}/export.{fmt}").headers["Content-Disposition"]
+        expected = f"{saved_as}.{fmt}" if saved_as else f"collection-{cid}.{fmt}"
+        assert disposition == (f"attachment; filename=\"collection-{cid}.{fmt}\"; "
+                               f"filename*=UTF-8''{quote(expected, safe='')}")
+        assert parse_options_header(disposition)[1] == {"filename": expected}
 
 
 def test_pdf_embeds_a_cyrillic_font(app, world):

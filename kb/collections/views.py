@@ -206,10 +206,23 @@ def _export(collection: Collection, fmt: str, back: str) -> Response:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
         return redirect(back)
-    # Saved under the collection's own title («Курс для наставников ШНО.docx»), not a number.
-    name = clean_filename(f"{' '.join(collection.title.split())[:MAX_DOWNLOAD_TITLE]}.{fmt}")
+    fallback = f"collection-{collection.id}.{fmt}"
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": download_disposition(name, f"collection-{collection.id}.{fmt}")})
+        "Content-Disposition": download_disposition(_export_name(collection.title, fmt) or fallback, fallback)})
+
+
+def _export_name(title: str, fmt: str) -> str:
+    """The file an export is saved as: the collection's own title («Курс для наставников ШНО.docx»), not a number.
+
+    A slash is a folder to clean_filename (and to the reader's file system): «ФГОС НОО/ООО» kept only «ООО», and
+    «Курс 2024/» came out as «docx», with no extension. Slashes become hyphens; a title with nothing left of it
+    («///») gives "" (the caller names the file by the collection's number).
+    """
+    stem = " ".join(title.replace("/", "-").replace("\\", "-").split())[:MAX_DOWNLOAD_TITLE]
+    stem, dot, extension = clean_filename(f"{stem}.{fmt}").rpartition(".")
+    # what clean_filename took out («Курс ?») may leave a space or a hyphen at the end
+    stem = " ".join(stem.split()).strip(" .-")
+    return f"{stem}.{fmt}" if dot and extension == fmt and stem else ""
 
 
 @bp.get("/<int:collection_id>/export.<any(csv, docx, pdf):fmt>")
