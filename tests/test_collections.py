@@ -400,6 +400,59 @@ def test_pdf_embeds_a_cyrillic_font(app, world):
     assert any("DejaVu" in str(d["/FontName"]) for d in descriptors)
 
 
+def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_line(app, world, monkeypatch):
+    """fpdf2's multi_cell measures the whole line again after each character it adds: a line of n characters
+    cost n² width lookups, and a PDF of 300 items took 6–12 s (600: 29 s, gunicorn's timeout is 30 s). The
+    lines are broken by the export now: the characters measured stay within a small multiple of the text."""
+    from fpdf.fonts import TTFFont
+
+    measured = []
+    width = TTFFont.get_text_width
+    monkeypatch.setattr(TTFFont, "get_text_width", lambda self, text, *args: measured.append(len(text))
+                        or width(self, text, *args))
+    owner = _client(app, world["owner"])
+    cid = _create(owner, description="Первая строка описания.\nВторая строка.")
+    _add(owner, cid, "practice", world["published"])
+    long_word = "Сверхдлинноеслово" * 12  # no space to break at: broken where the line ends
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0]
+        item.note = ("Прочитать к третьему занятию, обратить внимание на работу с родителями. " * 8) + long_word
+        db.session.commit()
+    response = owner.get(f"/collections/{cid}/export.pdf")
+    text = _export_text(response, "pdf")
+    assert sum(measured) < 4 * len(text), (sum(measured), len(text))
+    # everything is there, in order, within the page
+    assert "Первая строка описания.\nВторая строка." in text
+    assert long_word in "".join(text.split())
+    assert _squash("Прочитать к третьему занятию, обратить внимание на работу с родителями. " * 8) in _squash(text)
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
+    assert f"http://localhost/practices/{world['published']}" in links
+
+
+def test_pdf_lines_fit_the_page_and_keep_every_word(app):
+    from fpdf import FPDF
+
+    from kb.collections.exports import _pdf_fonts, _PdfText
+
+    pdf = FPDF(format="A4")
+    with app.app_context():
+        _pdf_fonts(pdf)
+    setter = _PdfText(pdf)
+    setter.set_font("I", 10)
+    text = ("Заметка составителя: прочитать к занятию 3, http://localhost/practices/12 — и обсудить. " * 5
+            + "\n\nПосле пустой строки: " + "Ю" * 150 + " конец.")
+    lines = setter.lines(text, 100)
+    assert all(pdf.get_string_width(line) <= 100 for line in lines)
+    assert max(pdf.get_string_width(line) for line in lines) > 90  # filled, not broken early
+    assert "".join("".join(lines).split()) == "".join(text.split())  # every character, in order
+    assert " ".join(lines).split()[:50] == text.split()[:50]  # broken between words
+    assert [line for line in lines if "Ю" in line][0].startswith("Ю")  # the long word from a line of its own
+    assert lines[lines.index("") + 1].startswith("После пустой строки:")  # a line break of the text is kept
+    pdf.add_page()
+    pdf.output()  # closes the font files
+
+
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])
