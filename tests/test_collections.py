@@ -143,6 +143,42 @@ def test_the_script_adds_in_place_and_gets_json(app, world):
         "item_type": "practice", "item_id": world["published"]}).status_code == 302
 
 
+def test_a_collection_holds_at_most_collection_max_items(app, world, make_practice):
+    """Nothing capped a collection, and its PDF is made while the reader waits (600 items took up to 30 s)."""
+    app.config["COLLECTION_MAX_ITEMS"] = 2
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс на два материала")
+    with app.app_context():
+        third = make_practice("Третья практика")
+    assert _add(owner, cid, "practice", world["published"]).status_code == 302
+    assert _add(owner, cid, "resolution", world["resolution"]).status_code == 302
+    full = ("В подборке «Курс на два материала» уже 2 материала — больше в одну подборку не помещается. "
+            "Уберите из неё лишнее или начните новую подборку.")
+    response = _add(owner, cid, "practice", third)
+    assert response.status_code == 302 and unquote(response.headers["Location"]) == "/search?q=ШНО"
+    assert full in owner.get("/collections/mine").get_data(as_text=True)
+    # what is there already is still said so
+    _add(owner, cid, "practice", world["published"])
+    assert "уже есть в подборке" in owner.get("/collections/mine").get_data(as_text=True)
+    # the script's request: 409 with the message and the collection, as static/collections.js shows them
+    response = owner.post("/collections/add", headers={"Accept": "application/json"}, data={
+        "item_type": "practice", "item_id": third, "collection": str(cid)})
+    assert response.status_code == 409
+    assert response.json == {"message": full, "created": False, "collection": {
+        "id": cid, "title": "Курс на два материала", "url": f"/collections/{cid}"}}
+    with app.app_context():
+        assert [i.item_type for i in db.session.get(Collection, cid).items] == ["practice", "resolution"]
+    # room again after one is taken out; a new collection has room of its own
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    owner.post(f"/collections/{cid}/items/{item}/remove")
+    assert _add(owner, cid, "practice", third).status_code == 302
+    _add(owner, "new", "practice", world["published"])
+    assert "Добавлено в подборку «Моя подборка 2»." in owner.get("/collections/mine").get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(Collection, cid).items) == 2
+
+
 def test_deleted_materials_stay_as_unavailable(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)

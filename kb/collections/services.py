@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,7 +15,7 @@ from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
-from kb.templating import format_date_range
+from kb.templating import format_date_range, plural
 from kb.timeutil import utcnow
 from kb.vocabularies.services import fold
 
@@ -129,13 +130,31 @@ class ItemNotFound(LookupError):
     """No such material, or the user may not see it."""
 
 
+class CollectionFull(ValueError):
+    """The collection holds COLLECTION_MAX_ITEMS items already; the message says so to the user."""
+
+
+def max_items() -> int:
+    """How many items a collection may hold (COLLECTION_MAX_ITEMS): its exports are made while the reader waits."""
+    return current_app.config["COLLECTION_MAX_ITEMS"]
+
+
+def full_message(collection: Collection) -> str:
+    limit = max_items()
+    return (f"В подборке «{collection.title}» уже {limit} {plural(limit, 'материал', 'материала', 'материалов')} — "
+            "больше в одну подборку не помещается. Уберите из неё лишнее или начните новую подборку.")
+
+
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
-    """Put a material at the end of the collection; (item, False) when it is there already."""
+    """Put a material at the end of the collection; (item, False) when it is there already. Raises
+    CollectionFull when it holds max_items() already."""
     if visible_material(user, item_type, item_id) is None:
         raise ItemNotFound(f"{item_type} {item_id}")
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
+    if len(collection.items) >= max_items():
+        raise CollectionFull(full_message(collection))
     item = CollectionItem(item_type=item_type, item_id=item_id,
                           position=max((i.position for i in collection.items), default=-1) + 1)
     collection.items.append(item)

@@ -136,25 +136,31 @@ def add():
         # The first click of someone with no collection yet (or «Новая подборка») creates one.
         title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)
         collection = services.create_collection(current_user, title)
+    full = False
     try:
         _, created = services.add_item(current_user, collection, item_type, item_id)
         db.session.commit()
     except services.ItemNotFound:
         db.session.rollback()
         abort(404)
+    except services.CollectionFull:
+        created, full = False, True
     except IntegrityError:
         # A double click raced its twin: the other request has already added the material.
         db.session.rollback()
         created = False
-    if created:
+    if full:
+        message, category = services.full_message(collection), "error"
+    elif created:
         message, category = f"Добавлено в подборку «{collection.title}».", "success"
     else:
         message, category = f"Этот материал уже есть в подборке «{collection.title}».", "info"
     if _wants_json():
         # static/collections.js: the page stays where it is and says so beside the button
-        return {"message": message, "created": created,
+        body = {"message": message, "created": created,
                 "collection": {"id": collection.id, "title": collection.title,
                                "url": url_for(".view", collection_id=collection.id)}}
+        return (body, 409) if full else body
     flash(message, category)
     return redirect(_safe_next(url_for(".view", collection_id=collection.id)))
 
