@@ -323,6 +323,48 @@ def test_unpublished_items_are_unavailable_to_others(app, world):
             assert "Секретный черновик" not in text and "роботов" not in text
 
 
+def test_the_owners_exports_are_the_file_others_get(app, world, make_user, make_practice):
+    """A methodist put a teacher's submission under review into a course list: the owner's DOCX gave its title,
+    its annotation and a reference to a URL that answers 404 to everyone the file went to. The owner's own draft
+    went the same way. The exports show what the shared link shows; the owner's page marks such items."""
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        submitted = make_practice("Неопубликованная заявка учителя", status="submitted", owner_id=world["other"],
+                                  authors=[("Заявкина Зоя Захаровна", "учитель")],
+                                  annotation="Текст заявки, которую ещё не проверили.")
+        draft = make_practice("Черновик методиста", status="draft", owner_id=methodist,
+                              annotation="Ещё пишется.")
+    owner = _client(app, methodist)
+    cid = _create(owner, title="Курс для слушателей", visibility="link")
+    for practice in (submitted, world["published"], draft):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    with app.app_context():
+        for item in db.session.get(Collection, cid).items:
+            item.note = f"Заметка к {item.item_id}"
+        db.session.commit()
+    hidden = ("Неопубликованная заявка", "ещё не проверили", "Заявкина", "Черновик методиста", "Ещё пишется",
+              f"/practices/{submitted}", f"/practices/{draft}", f"Заметка к {submitted}", f"Заметка к {draft}")
+    shared = _client(app)
+    for fmt in ("csv", "docx", "pdf"):
+        mine = _export_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt)
+        theirs = _export_text(shared.get(f"/collections/shared/{_token(app, cid)}/export.{fmt}"), fmt)
+        assert mine == theirs
+        assert mine.count("Материал недоступен") == 2 and "Школьное научное общество" in mine
+        assert f"Заметка к {world['published']}" in mine
+        assert not [text for text in hidden if text in _squash(mine)], fmt
+        if fmt != "csv":  # the bibliography: the one published item, numbered 1
+            bibliography = _squash(mine.split("Список литературы")[1])
+            assert bibliography.startswith("1. Иванова, А. П. Школьное научное общество")
+            assert bibliography.count("URL:") == 1
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert "Неопубликованная заявка учителя" in page and "Черновик методиста" in page
+    assert page.count("не опубликовано</span> Видите только вы: у других и в") == 2
+    assert 'class="card collection-item collection-item--unavailable"' not in page
+    page = shared.get(f"/collections/shared/{_token(app, cid)}").get_data(as_text=True)
+    assert page.count("Материал недоступен") == 2 and "не опубликовано" not in page
+    assert not [text for text in hidden if text in page]
+
+
 def test_catalogue_search_folds_case_and_yo(app, world):
     owner = _client(app, world["owner"])
     _create(owner, title="Одарённые дети: модуль 1", visibility="public")

@@ -202,6 +202,11 @@ class Entry:
         return self.material is not None
 
     @property
+    def published(self) -> bool:
+        """Whether everyone sees the material (the owner may see a draft or a submission that others do not)."""
+        return self.material is not None and _published(self.material)
+
+    @property
     def type_label(self) -> str:
         return ITEM_TYPE_LABELS.get(self.item.item_type, "")
 
@@ -267,6 +272,15 @@ def entries(collection: Collection, viewer: User | None) -> list[Entry]:
             material = material if visible else None
         result.append(Entry(item, material))
     return result
+
+
+def public_entries(collection: Collection) -> list[Entry]:
+    """The items as anyone but the owner sees them: what is not published comes as «Материал недоступен».
+
+    The exports are made of these, the owner's too: a file is handed out, and a draft's title and a link that
+    answers 404 to its reader have no place in it.
+    """
+    return entries(collection, None)
 
 
 def _published(material: Material) -> bool:

@@ -207,7 +207,7 @@ def note(collection_id: int, item_id: int):
 
 def _export(collection: Collection, fmt: str, back: str) -> Response:
     try:
-        data, mimetype = exports.render(fmt, collection, services.entries(collection, current_user))
+        data, mimetype = exports.render(fmt, collection, services.public_entries(collection))
     except exports.FontMissing:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
