@@ -9,7 +9,7 @@ the demo's own texts (title, annotation, authors, organisation; one to five auth
 public collection of the demo teacher, each with a note of about 160 characters. The items are written straight
 to the database: a collection holds at most COLLECTION_MAX_ITEMS items through the site, and the point of a
 figure past it is to show what the cap guards against. Each export and the collection's page (its first page
-and the whole) are requested through the Flask test client as the owner: server time, no network. Prints the
+and its last) are requested through the Flask test client as the owner: server time, no network. Prints the
 median and the slowest of --rounds requests and the size of the answer; every figure is measured in this run on
 this machine.
 """
@@ -92,7 +92,7 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} с; {args.rounds} замера на выгрузку.\n")
         client = _client(app, "teacher@demo.example")
         paths = [("CSV", "export.csv"), ("DOCX", "export.docx"), ("PDF", "export.pdf"),
-                 ("страница (первая)", ""), ("страница (вся)", "?per_page=all")]
+                 ("страница 1", ""), ("последняя стр.", "?page=999")]
         print(f"{'материалов':>10}  {'что':<18}  {'медиана, с':>10}  {'максимум, с':>11}  {'КБ':>7}")
         for items, collection_id in ids.items():
             for label, tail in paths:

@@ -245,6 +245,63 @@ def test_reorder_notes_and_remove(app, world):
     assert [t for t, _ in order()] == ["recommendation", "resolution"]
 
 
+def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_practice, monkeypatch):
+    """300 items made one owner's page of 850 KB. Pages of ITEMS_PER_PAGE: numbered on, «Выше»/«Ниже» at the
+    ends of a page move the item to the next page, and the owner comes back to the page where it went."""
+    from kb.collections import services
+
+    monkeypatch.setattr(services, "ITEMS_PER_PAGE", 2, raising=False)
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    with app.app_context():
+        ids = [make_practice(f"Практика номер {n}") for n in range(1, 6)]
+    for practice in ids:
+        _add(owner, cid, "practice", practice)
+    with app.app_context():
+        items = [i.id for i in db.session.get(Collection, cid).items]
+
+    def titles(page: str) -> list[str]:
+        return re.findall(r"Практика номер (\d)", page)
+
+    def buttons(page: str, item: int) -> list[str]:
+        block = page.split(f'id="item-{item}"')[1].split("</li>")[0]
+        return re.findall(r'name="direction" value="(up|down)"', block)
+
+    first = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert titles(first) == ["1", "2"] and '<ol class="collection-items">' in first
+    assert "Материалов: 5 (в подборке помещается 500)." in first and "Материалы 1–2 из 5." in first
+    assert f'<a rel="next" href="/collections/{cid}?page=2">' in first
+    assert buttons(first, items[0]) == ["down"] and buttons(first, items[1]) == ["up", "down"]
+    second = owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)
+    assert titles(second) == ["3", "4"] and '<ol class="collection-items" start="3">' in second
+    assert buttons(second, items[2]) == ["up", "down"]
+    last = owner.get(f"/collections/{cid}?page=99").get_data(as_text=True)  # past the end: the last page
+    assert titles(last) == ["5"] and buttons(last, items[4]) == ["up"] and 'rel="next"' not in last
+
+    # the first item of page 2 goes up onto page 1, and the owner with it
+    response = owner.post(f"/collections/{cid}/items/{items[2]}/move", data={"direction": "up"})
+    assert response.headers["Location"] == f"/collections/{cid}#item-{items[2]}"
+    assert titles(owner.get(f"/collections/{cid}").get_data(as_text=True)) == ["1", "3"]
+    response = owner.post(f"/collections/{cid}/items/{items[2]}/move", data={"direction": "down"})
+    assert response.headers["Location"] == f"/collections/{cid}?page=2#item-{items[2]}"
+    assert titles(owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)) == ["3", "4"]
+    response = owner.post(f"/collections/{cid}/items/{items[3]}/note", data={"note": "к занятию"})
+    assert response.headers["Location"] == f"/collections/{cid}?page=2#item-{items[3]}"
+    page = owner.get(f"/collections/{cid}/items/{items[4]}/remove").get_data(as_text=True)
+    assert f'href="/collections/{cid}?page=3#item-{items[4]}"' in page  # «cancel» goes back to it
+    response = owner.post(f"/collections/{cid}/items/{items[4]}/remove")
+    assert response.headers["Location"] == f"/collections/{cid}?page=3"  # now past the end: the last page
+    assert titles(owner.get(response.headers["Location"]).get_data(as_text=True)) == ["3", "4"]
+
+    # a reader with the link pages through the link, without the owner's buttons
+    token = _token(app, cid)
+    shared = _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)
+    assert f'<a rel="next" href="/collections/shared/{token}?page=2">' in shared
+    assert "Материалов:" not in shared and 'name="direction"' not in shared
+    # the exports are the whole collection
+    assert _export_text(owner.get(f"/collections/{cid}/export.csv"), "csv").count(",Практика,Практика номер") == 4
+
+
 def test_removing_an_item_asks_first_and_names_the_note_that_goes_with_it(app, world):
     """«Убрать из подборки» removed the item and its note at once, with no question and no way back."""
     owner = _client(app, world["owner"])

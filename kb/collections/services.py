@@ -247,13 +247,15 @@ _REFERENCE_LOADS = {"practice": (selectinload(Practice.authors),),
                     "recommendation": (joinedload(Recommendation.resolution),)}
 
 
-def entries(collection: Collection, viewer: User | None) -> list[Entry]:
-    """The items in order; materials the viewer may not see (or deleted) come without their content.
+def entries(collection: Collection, viewer: User | None, items: list[CollectionItem] | None = None) -> list[Entry]:
+    """The items in order (``items``: these of them only, one page); materials the viewer may not see (or
+    deleted) come without their content.
 
     The owner sees what the practice policy lets them see; everyone else sees published materials only.
     """
+    items = collection.items if items is None else items
     wanted: dict[str, set[int]] = {t: set() for t in ITEM_TYPES}
-    for item in collection.items:
+    for item in items:
         if item.item_type in wanted:
             wanted[item.item_type].add(item.item_id)
     found: dict[tuple[str, int], Material] = {}
@@ -265,13 +267,59 @@ def entries(collection: Collection, viewer: User | None) -> list[Entry]:
                 found[(item_type, material.id)] = material
     owner_view = is_owner(viewer, collection)
     result = []
-    for item in collection.items:
+    for item in items:
         material = found.get((item.item_type, item.item_id))
         if material is not None:
             visible = _material_visible(viewer, material) if owner_view else _published(material)
             material = material if visible else None
         result.append(Entry(item, material))
     return result
+
+
+ITEMS_PER_PAGE = 50  # on a collection's page: 300 items made one page of 850 KB
+
+
+@dataclass
+class EntryPage:
+    """One page of a collection's items, as the page template's pager wants it."""
+
+    entries: list[Entry]
+    page: int
+    pages: int
+    offset: int  # items before this page: the first one's number is offset + 1
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def entry_page(collection: Collection, viewer: User | None, page: int) -> EntryPage:
+    """Page ``page`` of the items (past the end: the last page), only its materials read."""
+    items = list(collection.items)
+    pages = max(1, -(-len(items) // ITEMS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * ITEMS_PER_PAGE
+    return EntryPage(entries(collection, viewer, items[offset:offset + ITEMS_PER_PAGE]), page, pages, offset,
+                     len(items))
+
+
+def page_of(collection: Collection, item: CollectionItem) -> int:
+    """The page of the collection the item is on (where the owner goes back to after moving it)."""
+    # by position: a move renumbers the items, and the list loaded before it keeps the old order
+    return sorted(collection.items, key=lambda i: i.position).index(item) // ITEMS_PER_PAGE + 1
 
 
 def public_entries(collection: Collection) -> list[Entry]:

@@ -98,11 +98,18 @@ def delete(collection_id: int):
 
 def _render_view(collection: Collection, token: str | None):
     owner = services.is_owner(current_user, collection)
+    items = services.entry_page(collection, current_user, page_arg(request.args))
     return render_template(
-        "collections/view.html", collection=collection, entries=services.entries(collection, current_user),
-        is_owner=owner, token=token,
+        "collections/view.html", collection=collection, items=items, entries=items.entries,
+        is_owner=owner, token=token, max_items=services.max_items(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
     )
+
+
+def _item_url(collection: Collection, item: CollectionItem) -> str:
+    """The collection's page showing the item, scrolled to it."""
+    page = services.page_of(collection, item)
+    return url_for(".view", collection_id=collection.id, page=page if page > 1 else None, _anchor=f"item-{item.id}")
 
 
 @bp.get("/<int:collection_id>")
@@ -176,12 +183,14 @@ def remove_item(collection_id: int, item_id: int):
     collection = _owned_or_404(collection_id)
     item = _item_or_404(collection, item_id)
     if request.method == "GET":  # the question first: the item's note goes with it
-        entry = next(e for e in services.entries(collection, current_user) if e.item.id == item.id)
-        return render_template("collections/remove_item.html", collection=collection, entry=entry)
+        entry = services.entries(collection, current_user, [item])[0]
+        return render_template("collections/remove_item.html", collection=collection, entry=entry,
+                               back=_item_url(collection, item))
+    page = services.page_of(collection, item)  # back to where it was (past the end: the last page)
     services.remove_item(collection, item)
     db.session.commit()
     flash("Материал убран из подборки.", "success")
-    return redirect(url_for(".view", collection_id=collection.id))
+    return redirect(url_for(".view", collection_id=collection.id, page=page if page > 1 else None))
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/move")
@@ -191,7 +200,7 @@ def move_item(collection_id: int, item_id: int):
     item = _item_or_404(collection, item_id)
     if services.move_item(collection, item, request.form.get("direction", "")):
         db.session.commit()
-    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+    return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/note")
@@ -202,7 +211,7 @@ def note(collection_id: int, item_id: int):
     services.set_note(collection, item, request.form.get("note", "")[:5000])
     db.session.commit()
     flash("Заметка сохранена.", "success")
-    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+    return redirect(_item_url(collection, item))
 
 
 def _export(collection: Collection, fmt: str, back: str) -> Response:
