@@ -27,6 +27,9 @@ class DefaultConfig:
     INDEX_WRITER_LAG_ALERT = 120
     # This index copy's name in the list prune-outbox keeps (index_replica); empty: "host:index folder".
     INDEX_NAME = ""
+    # Items a collection may hold: its DOCX and PDF are made while the reader waits (bench/collection_exports.py:
+    # 500 items take about 2 s each on a 2-core machine; gunicorn gives a request 30).
+    COLLECTION_MAX_ITEMS = 500
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
     PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
     # The zone the pages show times in and count statistics' months and today's date by (IANA name): Moscow time

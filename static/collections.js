@@ -47,7 +47,8 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
+      // 409: the collection is full; the answer says so (and where the collection is) as any other does.
+      if (!response.ok && response.status !== 409) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (body) {
       status.textContent = body.message + " ";

@@ -107,6 +107,26 @@ def test_search_facets_practice_collection_export(live_server, browser):
     _shot(page, "search_to_collection")
 
 
+def test_a_full_collection_is_said_beside_the_button(live_server, browser):
+    """Past COLLECTION_MAX_ITEMS the add answers 409 with its message: the script says it in place (it took any
+    answer but 200 for a failure and posted the form again, reloading the page)."""
+    app, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/search?q=олимпиада")
+    page.locator(".result .add-to-collection button").first.click()
+    page.locator(".add-to-collection [role=status] a", has_text="Открыть подборку").first.wait_for()
+    app.config["COLLECTION_MAX_ITEMS"] = 1
+    page.reload()  # the buttons now offer «Моя подборка»
+    page.evaluate("window.notReloaded = true")
+    page.locator(".result .add-to-collection button").nth(1).click()
+    status = page.locator(".result .add-to-collection").nth(1).locator("[role=status]")
+    status.locator("a", has_text="Открыть подборку").wait_for()
+    assert "уже 1 материал — больше в одну подборку не помещается" in status.inner_text()
+    assert page.evaluate("window.notReloaded") is True
+    _shot(page, "collection_full")
+
+
 def test_submission_with_attachment_return_fix_publish(live_server, browser, tmp_path):
     _, base = live_server
     import docx

@@ -4,7 +4,7 @@ import csv
 import io
 import re
 from datetime import date
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from docx import Document
@@ -143,6 +143,42 @@ def test_the_script_adds_in_place_and_gets_json(app, world):
         "item_type": "practice", "item_id": world["published"]}).status_code == 302
 
 
+def test_a_collection_holds_at_most_collection_max_items(app, world, make_practice):
+    """Nothing capped a collection, and its PDF is made while the reader waits (600 items took up to 30 s)."""
+    app.config["COLLECTION_MAX_ITEMS"] = 2
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс на два материала")
+    with app.app_context():
+        third = make_practice("Третья практика")
+    assert _add(owner, cid, "practice", world["published"]).status_code == 302
+    assert _add(owner, cid, "resolution", world["resolution"]).status_code == 302
+    full = ("В подборке «Курс на два материала» уже 2 материала — больше в одну подборку не помещается. "
+            "Уберите из неё лишнее или начните новую подборку.")
+    response = _add(owner, cid, "practice", third)
+    assert response.status_code == 302 and unquote(response.headers["Location"]) == "/search?q=ШНО"
+    assert full in owner.get("/collections/mine").get_data(as_text=True)
+    # what is there already is still said so
+    _add(owner, cid, "practice", world["published"])
+    assert "уже есть в подборке" in owner.get("/collections/mine").get_data(as_text=True)
+    # the script's request: 409 with the message and the collection, as static/collections.js shows them
+    response = owner.post("/collections/add", headers={"Accept": "application/json"}, data={
+        "item_type": "practice", "item_id": third, "collection": str(cid)})
+    assert response.status_code == 409
+    assert response.json == {"message": full, "created": False, "collection": {
+        "id": cid, "title": "Курс на два материала", "url": f"/collections/{cid}"}}
+    with app.app_context():
+        assert [i.item_type for i in db.session.get(Collection, cid).items] == ["practice", "resolution"]
+    # room again after one is taken out; a new collection has room of its own
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    owner.post(f"/collections/{cid}/items/{item}/remove")
+    assert _add(owner, cid, "practice", third).status_code == 302
+    _add(owner, "new", "practice", world["published"])
+    assert "Добавлено в подборку «Моя подборка 2»." in owner.get("/collections/mine").get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(Collection, cid).items) == 2
+
+
 def test_deleted_materials_stay_as_unavailable(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)
@@ -207,6 +243,63 @@ def test_reorder_notes_and_remove(app, world):
     assert other.post(f"/collections/{cid}/items/{items[0][1]}/remove").status_code == 404
     owner.post(f"/collections/{cid}/items/{items[0][1]}/remove")
     assert [t for t, _ in order()] == ["recommendation", "resolution"]
+
+
+def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_practice, monkeypatch):
+    """300 items made one owner's page of 850 KB. Pages of ITEMS_PER_PAGE: numbered on, «Выше»/«Ниже» at the
+    ends of a page move the item to the next page, and the owner comes back to the page where it went."""
+    from kb.collections import services
+
+    monkeypatch.setattr(services, "ITEMS_PER_PAGE", 2, raising=False)
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    with app.app_context():
+        ids = [make_practice(f"Практика номер {n}") for n in range(1, 6)]
+    for practice in ids:
+        _add(owner, cid, "practice", practice)
+    with app.app_context():
+        items = [i.id for i in db.session.get(Collection, cid).items]
+
+    def titles(page: str) -> list[str]:
+        return re.findall(r"Практика номер (\d)", page)
+
+    def buttons(page: str, item: int) -> list[str]:
+        block = page.split(f'id="item-{item}"')[1].split("</li>")[0]
+        return re.findall(r'name="direction" value="(up|down)"', block)
+
+    first = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert titles(first) == ["1", "2"] and '<ol class="collection-items">' in first
+    assert "Материалов: 5 (в подборке помещается 500)." in first and "Материалы 1–2 из 5." in first
+    assert f'<a rel="next" href="/collections/{cid}?page=2">' in first
+    assert buttons(first, items[0]) == ["down"] and buttons(first, items[1]) == ["up", "down"]
+    second = owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)
+    assert titles(second) == ["3", "4"] and '<ol class="collection-items" start="3">' in second
+    assert buttons(second, items[2]) == ["up", "down"]
+    last = owner.get(f"/collections/{cid}?page=99").get_data(as_text=True)  # past the end: the last page
+    assert titles(last) == ["5"] and buttons(last, items[4]) == ["up"] and 'rel="next"' not in last
+
+    # the first item of page 2 goes up onto page 1, and the owner with it
+    response = owner.post(f"/collections/{cid}/items/{items[2]}/move", data={"direction": "up"})
+    assert response.headers["Location"] == f"/collections/{cid}#item-{items[2]}"
+    assert titles(owner.get(f"/collections/{cid}").get_data(as_text=True)) == ["1", "3"]
+    response = owner.post(f"/collections/{cid}/items/{items[2]}/move", data={"direction": "down"})
+    assert response.headers["Location"] == f"/collections/{cid}?page=2#item-{items[2]}"
+    assert titles(owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)) == ["3", "4"]
+    response = owner.post(f"/collections/{cid}/items/{items[3]}/note", data={"note": "к занятию"})
+    assert response.headers["Location"] == f"/collections/{cid}?page=2#item-{items[3]}"
+    page = owner.get(f"/collections/{cid}/items/{items[4]}/remove").get_data(as_text=True)
+    assert f'href="/collections/{cid}?page=3#item-{items[4]}"' in page  # «cancel» goes back to it
+    response = owner.post(f"/collections/{cid}/items/{items[4]}/remove")
+    assert response.headers["Location"] == f"/collections/{cid}?page=3"  # now past the end: the last page
+    assert titles(owner.get(response.headers["Location"]).get_data(as_text=True)) == ["3", "4"]
+
+    # a reader with the link pages through the link, without the owner's buttons
+    token = _token(app, cid)
+    shared = _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)
+    assert f'<a rel="next" href="/collections/shared/{token}?page=2">' in shared
+    assert "Материалов:" not in shared and 'name="direction"' not in shared
+    # the exports are the whole collection
+    assert _export_text(owner.get(f"/collections/{cid}/export.csv"), "csv").count(",Практика,Практика номер") == 4
 
 
 def test_removing_an_item_asks_first_and_names_the_note_that_goes_with_it(app, world):
@@ -285,6 +378,48 @@ def test_unpublished_items_are_unavailable_to_others(app, world):
             text = _export_text(viewer.get(f"/collections/{cid}/export.{fmt}"), fmt)
             assert "Материал недоступен" in text and "Школьное научное общество" in text
             assert "Секретный черновик" not in text and "роботов" not in text
+
+
+def test_the_owners_exports_are_the_file_others_get(app, world, make_user, make_practice):
+    """A methodist put a teacher's submission under review into a course list: the owner's DOCX gave its title,
+    its annotation and a reference to a URL that answers 404 to everyone the file went to. The owner's own draft
+    went the same way. The exports show what the shared link shows; the owner's page marks such items."""
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        submitted = make_practice("Неопубликованная заявка учителя", status="submitted", owner_id=world["other"],
+                                  authors=[("Заявкина Зоя Захаровна", "учитель")],
+                                  annotation="Текст заявки, которую ещё не проверили.")
+        draft = make_practice("Черновик методиста", status="draft", owner_id=methodist,
+                              annotation="Ещё пишется.")
+    owner = _client(app, methodist)
+    cid = _create(owner, title="Курс для слушателей", visibility="link")
+    for practice in (submitted, world["published"], draft):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    with app.app_context():
+        for item in db.session.get(Collection, cid).items:
+            item.note = f"Заметка к {item.item_id}"
+        db.session.commit()
+    hidden = ("Неопубликованная заявка", "ещё не проверили", "Заявкина", "Черновик методиста", "Ещё пишется",
+              f"/practices/{submitted}", f"/practices/{draft}", f"Заметка к {submitted}", f"Заметка к {draft}")
+    shared = _client(app)
+    for fmt in ("csv", "docx", "pdf"):
+        mine = _export_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt)
+        theirs = _export_text(shared.get(f"/collections/shared/{_token(app, cid)}/export.{fmt}"), fmt)
+        assert mine == theirs
+        assert mine.count("Материал недоступен") == 2 and "Школьное научное общество" in mine
+        assert f"Заметка к {world['published']}" in mine
+        assert not [text for text in hidden if text in _squash(mine)], fmt
+        if fmt != "csv":  # the bibliography: the one published item, numbered 1
+            bibliography = _squash(mine.split("Список литературы")[1])
+            assert bibliography.startswith("1. Иванова, А. П. Школьное научное общество")
+            assert bibliography.count("URL:") == 1
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert "Неопубликованная заявка учителя" in page and "Черновик методиста" in page
+    assert page.count("не опубликовано</span> Видите только вы: у других и в") == 2
+    assert 'class="card collection-item collection-item--unavailable"' not in page
+    page = shared.get(f"/collections/shared/{_token(app, cid)}").get_data(as_text=True)
+    assert page.count("Материал недоступен") == 2 and "не опубликовано" not in page
+    assert not [text for text in hidden if text in page]
 
 
 def test_catalogue_search_folds_case_and_yo(app, world):
@@ -373,6 +508,26 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
         assert "Курс «Одарённые дети»" in text and "Для слушателей КПК" in text and "Список литературы" in text
 
 
+@pytest.mark.parametrize(("title", "saved_as"), [
+    ("Курс «Одарённые дети»: модуль 1 / 2025", "Курс «Одарённые дети» модуль 1 - 2025"),
+    ("ФГОС НОО/ООО: функциональная грамотность", "ФГОС НОО-ООО функциональная грамотность"),
+    ("Курс 2024/", "Курс 2024"),
+    ("Модуль 2\\итоги", "Модуль 2-итоги"),
+    ("Курс.", "Курс"),
+    ("///", None),  # nothing of the title left: the collection's number
+], ids=["slash-with-spaces", "slash", "slash-at-end", "backslash", "full-stop", "only-slashes"])
+def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world, title, saved_as):
+    """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title=title)
+    for fmt in ("csv", "docx", "pdf"):
+        disposition = owner.get(f"/collections/{cid}/export.{fmt}").headers["Content-Disposition"]
+        expected = f"{saved_as}.{fmt}" if saved_as else f"collection-{cid}.{fmt}"
+        assert disposition == (f"attachment; filename=\"collection-{cid}.{fmt}\"; "
+                               f"filename*=UTF-8''{quote(expected, safe='')}")
+        assert parse_options_header(disposition)[1] == {"filename": expected}
+
+
 def test_pdf_embeds_a_cyrillic_font(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)
@@ -383,6 +538,59 @@ def test_pdf_embeds_a_cyrillic_font(app, world):
                    for font in fonts.values()]
     assert descriptors and all("/FontFile2" in d for d in descriptors)
     assert any("DejaVu" in str(d["/FontName"]) for d in descriptors)
+
+
+def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_line(app, world, monkeypatch):
+    """fpdf2's multi_cell measures the whole line again after each character it adds: a line of n characters
+    cost n² width lookups, and a PDF of 300 items took 6–12 s (600: 29 s, gunicorn's timeout is 30 s). The
+    lines are broken by the export now: the characters measured stay within a small multiple of the text."""
+    from fpdf.fonts import TTFFont
+
+    measured = []
+    width = TTFFont.get_text_width
+    monkeypatch.setattr(TTFFont, "get_text_width", lambda self, text, *args: measured.append(len(text))
+                        or width(self, text, *args))
+    owner = _client(app, world["owner"])
+    cid = _create(owner, description="Первая строка описания.\nВторая строка.")
+    _add(owner, cid, "practice", world["published"])
+    long_word = "Сверхдлинноеслово" * 12  # no space to break at: broken where the line ends
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0]
+        item.note = ("Прочитать к третьему занятию, обратить внимание на работу с родителями. " * 8) + long_word
+        db.session.commit()
+    response = owner.get(f"/collections/{cid}/export.pdf")
+    text = _export_text(response, "pdf")
+    assert sum(measured) < 4 * len(text), (sum(measured), len(text))
+    # everything is there, in order, within the page
+    assert "Первая строка описания.\nВторая строка." in text
+    assert long_word in "".join(text.split())
+    assert _squash("Прочитать к третьему занятию, обратить внимание на работу с родителями. " * 8) in _squash(text)
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
+    assert f"http://localhost/practices/{world['published']}" in links
+
+
+def test_pdf_lines_fit_the_page_and_keep_every_word(app):
+    from fpdf import FPDF
+
+    from kb.collections.exports import _pdf_fonts, _PdfText
+
+    pdf = FPDF(format="A4")
+    with app.app_context():
+        _pdf_fonts(pdf)
+    setter = _PdfText(pdf)
+    setter.set_font("I", 10)
+    text = ("Заметка составителя: прочитать к занятию 3, http://localhost/practices/12 — и обсудить. " * 5
+            + "\n\nПосле пустой строки: " + "Ю" * 150 + " конец.")
+    lines = setter.lines(text, 100)
+    assert all(pdf.get_string_width(line) <= 100 for line in lines)
+    assert max(pdf.get_string_width(line) for line in lines) > 90  # filled, not broken early
+    assert "".join("".join(lines).split()) == "".join(text.split())  # every character, in order
+    assert " ".join(lines).split()[:50] == text.split()[:50]  # broken between words
+    assert [line for line in lines if "Ю" in line][0].startswith("Ю")  # the long word from a line of its own
+    assert lines[lines.index("") + 1].startswith("После пустой строки:")  # a line break of the text is kept
+    pdf.add_page()
+    pdf.output()  # closes the font files
 
 
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):

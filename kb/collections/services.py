@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from kb.accounts.models import User
 from kb.collections.models import ITEM_TYPE_LABELS, ITEM_TYPES, VISIBILITIES, Collection, CollectionItem
@@ -13,7 +15,7 @@ from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
-from kb.templating import format_date_range
+from kb.templating import format_date_range, plural
 from kb.timeutil import utcnow
 from kb.vocabularies.services import fold
 
@@ -128,13 +130,31 @@ class ItemNotFound(LookupError):
     """No such material, or the user may not see it."""
 
 
+class CollectionFull(ValueError):
+    """The collection holds COLLECTION_MAX_ITEMS items already; the message says so to the user."""
+
+
+def max_items() -> int:
+    """How many items a collection may hold (COLLECTION_MAX_ITEMS): its exports are made while the reader waits."""
+    return current_app.config["COLLECTION_MAX_ITEMS"]
+
+
+def full_message(collection: Collection) -> str:
+    limit = max_items()
+    return (f"В подборке «{collection.title}» уже {limit} {plural(limit, 'материал', 'материала', 'материалов')} — "
+            "больше в одну подборку не помещается. Уберите из неё лишнее или начните новую подборку.")
+
+
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
-    """Put a material at the end of the collection; (item, False) when it is there already."""
+    """Put a material at the end of the collection; (item, False) when it is there already. Raises
+    CollectionFull when it holds max_items() already."""
     if visible_material(user, item_type, item_id) is None:
         raise ItemNotFound(f"{item_type} {item_id}")
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
+    if len(collection.items) >= max_items():
+        raise CollectionFull(full_message(collection))
     item = CollectionItem(item_type=item_type, item_id=item_id,
                           position=max((i.position for i in collection.items), default=-1) + 1)
     collection.items.append(item)
@@ -182,6 +202,11 @@ class Entry:
         return self.material is not None
 
     @property
+    def published(self) -> bool:
+        """Whether everyone sees the material (the owner may see a draft or a submission that others do not)."""
+        return self.material is not None and _published(self.material)
+
+    @property
     def type_label(self) -> str:
         return ITEM_TYPE_LABELS.get(self.item.item_type, "")
 
@@ -219,30 +244,93 @@ def _shorten(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
 
 
-def entries(collection: Collection, viewer: User | None) -> list[Entry]:
-    """The items in order; materials the viewer may not see (or deleted) come without their content.
+# What a reference needs (kb/citations): a collection of 300 practices asked for each one's authors apart.
+_REFERENCE_LOADS = {"practice": (selectinload(Practice.authors),),
+                    "recommendation": (joinedload(Recommendation.resolution),)}
+
+
+def entries(collection: Collection, viewer: User | None, items: list[CollectionItem] | None = None) -> list[Entry]:
+    """The items in order (``items``: these of them only, one page); materials the viewer may not see (or
+    deleted) come without their content.
 
     The owner sees what the practice policy lets them see; everyone else sees published materials only.
     """
+    items = collection.items if items is None else items
     wanted: dict[str, set[int]] = {t: set() for t in ITEM_TYPES}
-    for item in collection.items:
+    for item in items:
         if item.item_type in wanted:
             wanted[item.item_type].add(item.item_id)
     found: dict[tuple[str, int], Material] = {}
     for item_type, ids in wanted.items():
         if ids:
             model = _MODELS[item_type]
-            for material in db.session.scalars(select(model).where(model.id.in_(ids))):
+            statement = select(model).where(model.id.in_(ids)).options(*_REFERENCE_LOADS.get(item_type, ()))
+            for material in db.session.scalars(statement):
                 found[(item_type, material.id)] = material
     owner_view = is_owner(viewer, collection)
     result = []
-    for item in collection.items:
+    for item in items:
         material = found.get((item.item_type, item.item_id))
         if material is not None:
             visible = _material_visible(viewer, material) if owner_view else _published(material)
             material = material if visible else None
         result.append(Entry(item, material))
     return result
+
+
+ITEMS_PER_PAGE = 50  # on a collection's page: 300 items made one page of 850 KB
+
+
+@dataclass
+class EntryPage:
+    """One page of a collection's items, as the page template's pager wants it."""
+
+    entries: list[Entry]
+    page: int
+    pages: int
+    offset: int  # items before this page: the first one's number is offset + 1
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def entry_page(collection: Collection, viewer: User | None, page: int) -> EntryPage:
+    """Page ``page`` of the items (past the end: the last page), only its materials read."""
+    items = list(collection.items)
+    pages = max(1, -(-len(items) // ITEMS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * ITEMS_PER_PAGE
+    return EntryPage(entries(collection, viewer, items[offset:offset + ITEMS_PER_PAGE]), page, pages, offset,
+                     len(items))
+
+
+def page_of(collection: Collection, item: CollectionItem) -> int:
+    """The page of the collection the item is on (where the owner goes back to after moving it)."""
+    # by position: a move renumbers the items, and the list loaded before it keeps the old order
+    return sorted(collection.items, key=lambda i: i.position).index(item) // ITEMS_PER_PAGE + 1
+
+
+def public_entries(collection: Collection) -> list[Entry]:
+    """The items as anyone but the owner sees them: what is not published comes as «Материал недоступен».
+
+    The exports are made of these, the owner's too: a file is handed out, and a draft's title and a link that
+    answers 404 to its reader have no place in it.
+    """
+    return entries(collection, None)
 
 
 def _published(material: Material) -> bool:

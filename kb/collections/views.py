@@ -98,11 +98,18 @@ def delete(collection_id: int):
 
 def _render_view(collection: Collection, token: str | None):
     owner = services.is_owner(current_user, collection)
+    items = services.entry_page(collection, current_user, page_arg(request.args))
     return render_template(
-        "collections/view.html", collection=collection, entries=services.entries(collection, current_user),
-        is_owner=owner, token=token,
+        "collections/view.html", collection=collection, items=items, entries=items.entries,
+        is_owner=owner, token=token, max_items=services.max_items(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
     )
+
+
+def _item_url(collection: Collection, item: CollectionItem) -> str:
+    """The collection's page showing the item, scrolled to it."""
+    page = services.page_of(collection, item)
+    return url_for(".view", collection_id=collection.id, page=page if page > 1 else None, _anchor=f"item-{item.id}")
 
 
 @bp.get("/<int:collection_id>")
@@ -136,25 +143,31 @@ def add():
         # The first click of someone with no collection yet (or «Новая подборка») creates one.
         title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)
         collection = services.create_collection(current_user, title)
+    full = False
     try:
         _, created = services.add_item(current_user, collection, item_type, item_id)
         db.session.commit()
     except services.ItemNotFound:
         db.session.rollback()
         abort(404)
+    except services.CollectionFull:
+        created, full = False, True
     except IntegrityError:
         # A double click raced its twin: the other request has already added the material.
         db.session.rollback()
         created = False
-    if created:
+    if full:
+        message, category = services.full_message(collection), "error"
+    elif created:
         message, category = f"Добавлено в подборку «{collection.title}».", "success"
     else:
         message, category = f"Этот материал уже есть в подборке «{collection.title}».", "info"
     if _wants_json():
         # static/collections.js: the page stays where it is and says so beside the button
-        return {"message": message, "created": created,
+        body = {"message": message, "created": created,
                 "collection": {"id": collection.id, "title": collection.title,
                                "url": url_for(".view", collection_id=collection.id)}}
+        return (body, 409) if full else body
     flash(message, category)
     return redirect(_safe_next(url_for(".view", collection_id=collection.id)))
 
@@ -170,12 +183,14 @@ def remove_item(collection_id: int, item_id: int):
     collection = _owned_or_404(collection_id)
     item = _item_or_404(collection, item_id)
     if request.method == "GET":  # the question first: the item's note goes with it
-        entry = next(e for e in services.entries(collection, current_user) if e.item.id == item.id)
-        return render_template("collections/remove_item.html", collection=collection, entry=entry)
+        entry = services.entries(collection, current_user, [item])[0]
+        return render_template("collections/remove_item.html", collection=collection, entry=entry,
+                               back=_item_url(collection, item))
+    page = services.page_of(collection, item)  # back to where it was (past the end: the last page)
     services.remove_item(collection, item)
     db.session.commit()
     flash("Материал убран из подборки.", "success")
-    return redirect(url_for(".view", collection_id=collection.id))
+    return redirect(url_for(".view", collection_id=collection.id, page=page if page > 1 else None))
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/move")
@@ -185,7 +200,7 @@ def move_item(collection_id: int, item_id: int):
     item = _item_or_404(collection, item_id)
     if services.move_item(collection, item, request.form.get("direction", "")):
         db.session.commit()
-    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+    return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/note")
@@ -196,20 +211,33 @@ def note(collection_id: int, item_id: int):
     services.set_note(collection, item, request.form.get("note", "")[:5000])
     db.session.commit()
     flash("Заметка сохранена.", "success")
-    return redirect(url_for(".view", collection_id=collection.id, _anchor=f"item-{item.id}"))
+    return redirect(_item_url(collection, item))
 
 
 def _export(collection: Collection, fmt: str, back: str) -> Response:
     try:
-        data, mimetype = exports.render(fmt, collection, services.entries(collection, current_user))
+        data, mimetype = exports.render(fmt, collection, services.public_entries(collection))
     except exports.FontMissing:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
         return redirect(back)
-    # Saved under the collection's own title («Курс для наставников ШНО.docx»), not a number.
-    name = clean_filename(f"{' '.join(collection.title.split())[:MAX_DOWNLOAD_TITLE]}.{fmt}")
+    fallback = f"collection-{collection.id}.{fmt}"
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": download_disposition(name, f"collection-{collection.id}.{fmt}")})
+        "Content-Disposition": download_disposition(_export_name(collection.title, fmt) or fallback, fallback)})
+
+
+def _export_name(title: str, fmt: str) -> str:
+    """The file an export is saved as: the collection's own title («Курс для наставников ШНО.docx»), not a number.
+
+    A slash is a folder to clean_filename (and to the reader's file system): «ФГОС НОО/ООО» kept only «ООО», and
+    «Курс 2024/» came out as «docx», with no extension. Slashes become hyphens; a title with nothing left of it
+    («///») gives "" (the caller names the file by the collection's number).
+    """
+    stem = " ".join(title.replace("/", "-").replace("\\", "-").split())[:MAX_DOWNLOAD_TITLE]
+    stem, dot, extension = clean_filename(f"{stem}.{fmt}").rpartition(".")
+    # what clean_filename took out («Курс ?») may leave a space or a hyphen at the end
+    stem = " ".join(stem.split()).strip(" .-")
+    return f"{stem}.{fmt}" if dot and extension == fmt and stem else ""
 
 
 @bp.get("/<int:collection_id>/export.<any(csv, docx, pdf):fmt>")
