@@ -767,3 +767,51 @@ def test_one_click_adding_goes_back_only_within_the_site(app, world, target):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/collections/{cid}"
     assert _add(owner, cid, "resolution", world["resolution"]).headers["Location"] == "/search?q=%D0%A8%D0%9D%D0%9E"
+
+
+def test_a_whole_collection_exports_as_ris_and_bibtex(app, world, make_user, make_practice):
+    """A course designer imports the list into Zotero or Mendeley at once: RIS (CRLF, a record per available
+    material in the collection's order, the compiler's note as N1) and BibTeX; hidden materials are left out."""
+    def ris_records(text: str) -> list[dict[str, list[str]]]:
+        records, current = [], {}
+        for line in text.split("\r\n"):
+            tag, _, value = line.partition("  - ")
+            if tag == "ER":
+                records.append(current)
+                current = {}
+            elif tag:
+                current.setdefault(tag, []).append(value)
+        return records
+
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        draft = make_practice("Черновик методиста", status="draft", owner_id=methodist)
+        second = make_practice("Сетевой проект & ШНО_2024", status="published", owner_id=world["other"],
+                               authors=[("Коллектив авторов", "")])
+    owner = _client(app, methodist)
+    cid = _create(owner, title="Курс 2024/2025", visibility="link")
+    for practice in (second, draft, world["published"]):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    with app.app_context():
+        for item in db.session.get(Collection, cid).items:
+            item.note = f"Прочитать к занятию {item.item_id}\r\nи обсудить"
+        db.session.commit()
+    for client, prefix in ((owner, f"/collections/{cid}"), (_client(app), f"/collections/shared/{_token(app, cid)}")):
+        ris = client.get(f"{prefix}/export.ris")
+        assert ris.status_code == 200 and ris.mimetype == "application/x-research-info-systems"
+        assert ris.headers["Content-Disposition"].endswith("%D0%9A%D1%83%D1%80%D1%81%202024-2025.ris")
+        text = ris.get_data(as_text=True)
+        assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+        records = ris_records(text)
+        assert [r["TI"] for r in records] == [["Сетевой проект & ШНО_2024"],
+                                              ["Школьное научное общество в начальной школе"]]
+        assert records[0]["N1"] == [f"Прочитать к занятию {second} и обсудить"]
+        assert "Черновик" not in text and f"/practices/{draft}" not in text
+        bib = client.get(f"{prefix}/export.bib")
+        assert bib.status_code == 200 and bib.mimetype == "application/x-bibtex"
+        keys = re.findall(r"^@misc\{([^,]+),", bib.get_data(as_text=True), re.M)
+        assert keys == [f"kb-practice-{second}", f"kb-practice-{world['published']}"]
+        assert r"Сетевой проект \& ШНО\_2024" in bib.get_data(as_text=True)
+        assert "Черновик" not in bib.get_data(as_text=True)
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert f'href="/collections/{cid}/export.ris"' in page and f'href="/collections/{cid}/export.bib"' in page

@@ -18,7 +18,7 @@ from flask import current_app
 
 from kb import spreadsheets
 from kb.citations.links import permalink
-from kb.citations.services import gost_reference
+from kb.citations.services import bibtex, gost_reference, ris
 from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.templating import format_date
@@ -35,6 +35,8 @@ MIMETYPES = {
     "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* (given here too, it came twice)
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
+    "ris": "application/x-research-info-systems",
+    "bib": "application/x-bibtex; charset=utf-8",
 }
 CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL")
 
@@ -227,11 +229,31 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
     return bytes(pdf.output())
 
 
+def export_ris(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
+    """The available materials as RIS records, in the collection's order, the compiler's note as N1: what
+    Zotero, Mendeley and EndNote import as a whole list."""
+    records = []
+    for entry in entries:
+        if entry.material is None:
+            continue
+        record = ris(entry.material, permalink(entry.material), accessed)
+        if note := " ".join(_plain(entry.item.note).split()):
+            record = record.removesuffix("ER  - \r\n") + f"N1  - {note}\r\nER  - \r\n"
+        records.append(record)
+    return "\r\n".join(records).encode("utf-8")
+
+
+def export_bib(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
+    """The available materials as BibTeX entries (@misc with url and urldate), in the collection's order."""
+    return "\n".join(bibtex(entry.material, permalink(entry.material), accessed)
+                     for entry in entries if entry.material is not None).encode("utf-8")
+
+
 EXPORTERS: dict[str, Callable[[Collection, list[Entry], date], bytes]] = {
-    "csv": export_csv, "docx": export_docx, "pdf": export_pdf,
+    "csv": export_csv, "docx": export_docx, "pdf": export_pdf, "ris": export_ris, "bib": export_bib,
 }
 
 
 def render(fmt: str, collection: Collection, entries: list[Entry], accessed: date | None = None) -> tuple[bytes, str]:
-    """The export in ``fmt`` (csv, docx, pdf) and its MIME type."""
+    """The export in ``fmt`` (csv, docx, pdf, ris, bib) and its MIME type."""
     return EXPORTERS[fmt](collection, entries, accessed or local_today()), MIMETYPES[fmt]

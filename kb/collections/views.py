@@ -240,7 +240,7 @@ def _export_name(title: str, fmt: str) -> str:
     return f"{stem}.{fmt}" if dot and extension == fmt and stem else ""
 
 
-@bp.get("/<int:collection_id>/export.<any(csv, docx, pdf):fmt>")
+@bp.get("/<int:collection_id>/export.<any(csv, docx, pdf, ris, bib):fmt>")
 def export(collection_id: int, fmt: str):
     collection = services.get_collection(collection_id)
     if collection is None or not services.can_view(current_user, collection):
@@ -248,7 +248,7 @@ def export(collection_id: int, fmt: str):
     return _export(collection, fmt, url_for(".view", collection_id=collection.id))
 
 
-@bp.get("/shared/<token>/export.<any(csv, docx, pdf):fmt>")
+@bp.get("/shared/<token>/export.<any(csv, docx, pdf, ris, bib):fmt>")
 def shared_export(token: str, fmt: str):
     collection = services.get_shared_collection(token)
     if collection is None:
