@@ -815,3 +815,44 @@ def test_a_whole_collection_exports_as_ris_and_bibtex(app, world, make_user, mak
         assert "Черновик" not in bib.get_data(as_text=True)
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
     assert f'href="/collections/{cid}/export.ris"' in page and f'href="/collections/{cid}/export.bib"' in page
+
+
+def test_a_colleagues_list_is_copied_into_ones_own(app, world, make_user, make_practice):
+    """A course designer adapts a colleague's list: a private copy of the materials they may see, in the same
+    order and with the notes; the source stays as it was; a private list cannot be copied by anyone else."""
+    with app.app_context():
+        second = make_practice("Олимпиадная подготовка", status="published", owner_id=world["other"])
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс для наставников ШНО", visibility="link")
+    for practice in (second, world["draft"], world["published"]):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    with app.app_context():
+        for item in db.session.get(Collection, cid).items:
+            item.note = f"Заметка {item.item_id}"
+        db.session.commit()
+    colleague = _client(app, make_user("teacher"))
+    token = _token(app, cid)
+    page = colleague.get(f"/collections/shared/{token}").get_data(as_text=True)
+    assert f'action="/collections/shared/{token}/copy"' in page and "Скопировать в мои подборки" in page
+    assert colleague.post(f"/collections/{cid}/copy").status_code == 404  # shared by link: only through the link
+    copied = colleague.post(f"/collections/shared/{token}/copy")
+    assert copied.status_code == 302
+    copy_id = int(re.search(r"/collections/(\d+)$", copied.headers["Location"]).group(1))
+    with app.app_context():
+        copy, source = db.session.get(Collection, copy_id), db.session.get(Collection, cid)
+        assert (copy.title, copy.visibility, copy.description) == ("Копия: Курс для наставников ШНО", "private",
+                                                                   "Модуль 1")
+        assert [(i.item_id, i.note) for i in copy.items] == [(second, f"Заметка {second}"),
+                                                            (world["published"], f"Заметка {world['published']}")]
+        assert len(source.items) == 3 and copy.owner_id != source.owner_id
+    message = colleague.get(copied.headers["Location"]).get_data(as_text=True)
+    assert "2 материала (не скопировано недоступных: 1)" in message
+    # the owner's own copy keeps the title; a private collection of someone else is as if absent
+    mine = owner.post(f"/collections/{cid}/copy")
+    with app.app_context():
+        own = db.session.get(Collection, int(mine.headers["Location"].rsplit("/", 1)[1]))
+        assert own.title == "Курс для наставников ШНО" and len(own.items) == 3
+    private = _create(owner, title="Личное", visibility="private")
+    assert colleague.post(f"/collections/{private}/copy").status_code == 404
+    assert _client(app).post(f"/collections/shared/{token}/copy").status_code == 302  # to the login page
+    assert "Войдите</a>, чтобы скопировать" in _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)

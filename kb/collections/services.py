@@ -163,6 +163,27 @@ def add_item(user: User, collection: Collection, item_type: str, item_id: int) -
     return item, True
 
 
+COPY_PREFIX = "Копия: "
+
+
+def copy_collection(user: User, source: Collection) -> tuple[Collection, int]:
+    """A private collection of ``user`` with the materials of ``source`` they may see, in its order and with its
+    notes (a course designer adapts a colleague's list): (the copy, how many materials were left out because
+    the user may not see them or the copy was full)."""
+    title = source.title if is_owner(user, source) or source.title.startswith(COPY_PREFIX) \
+        else COPY_PREFIX + source.title
+    copy = create_collection(user, title[:300], source.description, "private")
+    skipped = 0
+    for item in source.items:
+        if len(copy.items) >= max_items() or visible_material(user, item.item_type, item.item_id) is None:
+            skipped += 1
+            continue
+        copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
+                                         position=len(copy.items)))
+    db.session.flush()
+    return copy, skipped
+
+
 def remove_item(collection: Collection, item: CollectionItem) -> None:
     """Take an item out of the collection."""
     collection.items.remove(item)

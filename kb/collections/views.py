@@ -12,6 +12,7 @@ from kb.collections.forms import CollectionForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.extensions import db
 from kb.routing import bounded_int, download_disposition, local_path, page_arg
+from kb.templating import plural
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -127,6 +128,38 @@ def shared(token: str):
     if collection is None:
         abort(404)
     return _render_view(collection, token)
+
+
+@bp.post("/<int:collection_id>/copy")
+@login_required
+def copy(collection_id: int):
+    """«Скопировать в мои подборки»: of a public collection, or of one's own."""
+    collection = services.get_collection(collection_id)
+    if collection is None or not services.can_view(current_user, collection):
+        abort(404)
+    return _copy(collection)
+
+
+@bp.post("/shared/<token>/copy")
+@login_required
+def shared_copy(token: str):
+    """«Скопировать в мои подборки» of a collection opened by its secret link."""
+    collection = services.get_shared_collection(token)
+    if collection is None:
+        abort(404)
+    return _copy(collection)
+
+
+def _copy(collection: Collection) -> Response:
+    copied, skipped = services.copy_collection(current_user, collection)
+    db.session.commit()
+    count = len(copied.items)
+    materials = plural(count, "материал", "материала", "материалов")
+    message = f"Подборка скопирована в ваши: «{copied.title}», {count} {materials}"
+    if skipped:
+        message += f" (не скопировано недоступных: {skipped})"
+    flash(message + ". Копию видите только вы; её можно менять как свою.", "success")
+    return redirect(url_for(".view", collection_id=copied.id))
 
 
 @bp.post("/add")
