@@ -593,6 +593,32 @@ def test_pdf_lines_fit_the_page_and_keep_every_word(app):
     pdf.output()  # closes the font files
 
 
+def test_pdf_lines_never_break_inside_a_references_fixed_pairs(app):
+    """Lines broke between the initials and the surname, before «: электронный» and between «2022» and «г.»."""
+    from fpdf import FPDF
+
+    from kb.collections.exports import _pdf_fonts, _PdfText
+
+    pdf = FPDF(format="A4")
+    with app.app_context():
+        _pdf_fonts(pdf)
+    setter = _PdfText(pdf)
+    setter.set_font("", 10)
+    reference = ("1. Иванова, А. П. Школьное научное общество / А. П. Иванова, Б. В. Петров. – Текст : электронный "
+                 "// Банк практик : [сайт]. – 2022. – URL: http://localhost/practices/12 (дата обращения: "
+                 "01.12.2026). Челябинск, 17–20 апреля 2022 г., СОШ № 7, с. 5.")
+    for room in range(40, 181, 3):
+        lines = setter.lines(reference, room)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        for line, after in zip(lines, lines[1:], strict=False):
+            pair = (room, line, after)
+            assert not (re.search(r"\b[А-Я]\.$", line) and re.match(r"[А-Я]", after)), pair  # «А. | П. Иванова»
+            assert not (re.search(r"\d$", line) and after.startswith("г.")), pair  # «2022 | г.»
+            assert not line.endswith(("№", " с.")) and not after.startswith((":", "–")), pair
+    pdf.add_page()
+    pdf.output()
+
+
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -121,6 +122,14 @@ def _pdf_fonts(pdf: FPDF) -> None:
         pdf.add_font("DejaVu", style, str(path))
 
 
+# Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова»), before a colon
+# or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and its unit
+# or sign («2022 г.», «№ 7», «с. 5»). The PDF keeps them as no-break spaces (other exports keep plain ones).
+_KEEP_TOGETHER = re.compile(r"(?<=\b[А-ЯЁA-Z]\.) (?=[А-ЯЁA-Z])|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
+                            r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)) (?=\d)")
+_BREAKS = re.compile(r"[^\S\u00a0]+")  # whitespace where a line may break: every kind but the no-break space
+
+
 class _PdfText:
     """Paragraphs set line by line: the lines are broken here and each is drawn by one ``cell``.
 
@@ -159,10 +168,12 @@ class _PdfText:
         each line break of the text starts a line."""
         space = self.width(" ")
         lines: list[str] = []
-        for paragraph in text.split("\n"):
+        for paragraph in _KEEP_TOGETHER.sub("\u00a0", text).split("\n"):
             words: list[str] = []
             used = 0.0
-            for word in paragraph.split():
+            for word in _BREAKS.split(paragraph.strip(" \t\r\f\v")):
+                if not word:
+                    continue
                 width = self.width(word)
                 if words and used + space + width <= room:
                     words.append(word)

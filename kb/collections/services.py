@@ -265,9 +265,14 @@ def _shorten(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
 
 
-# What a reference needs (kb/citations): a collection of 300 practices asked for each one's authors apart.
-_REFERENCE_LOADS = {"practice": (selectinload(Practice.authors),),
-                    "recommendation": (joinedload(Recommendation.resolution),)}
+def _reference_loads(item_type: str) -> tuple:
+    """What a reference needs (kb/citations): a collection of 300 practices asked for each one's authors apart.
+    Built on use, not on import: loader options configure the mappers, which needs every model imported."""
+    if item_type == "practice":
+        return (selectinload(Practice.authors),)
+    if item_type == "recommendation":
+        return (joinedload(Recommendation.resolution),)
+    return ()
 
 
 def entries(collection: Collection, viewer: User | None, items: list[CollectionItem] | None = None) -> list[Entry]:
@@ -285,7 +290,7 @@ def entries(collection: Collection, viewer: User | None, items: list[CollectionI
     for item_type, ids in wanted.items():
         if ids:
             model = _MODELS[item_type]
-            statement = select(model).where(model.id.in_(ids)).options(*_REFERENCE_LOADS.get(item_type, ()))
+            statement = select(model).where(model.id.in_(ids)).options(*_reference_loads(item_type))
             for material in db.session.scalars(statement):
                 found[(item_type, material.id)] = material
     owner_view = is_owner(viewer, collection)
