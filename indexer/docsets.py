@@ -28,6 +28,7 @@ import lz4.block
 import numpy as np
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.compat import loads
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -456,8 +457,8 @@ class DocSets:
 
     def first_by(self, docs: np.ndarray, sort: str, limit: int) -> list[int]:
         """The first ``limit`` of ``docs`` newest first ("adoptions": most adopted first, then newest; "entered":
-        last to enter the collection first, then newest), ties by title, then document number: whoosh's sorted
-        search on the sort columns, in numpy."""
+        last to enter the collection first, ties by document number), ties by title, then document number:
+        whoosh's sorted search on the sort columns, in numpy."""
         ranks = self._ranks(sort)
         numbers = np.flatnonzero(docs)
         if numbers.size > limit:
@@ -473,8 +474,16 @@ class DocSets:
             return cached
         if key == "date":
             date = _dense_ranks(self._column("sort_date"))
-            title = _dense_ranks(self._column("sort_title"))
-            keys = [title, -date]  # np.lexsort: the last key sorts first
+            titles = self._column("sort_title")
+            # the titles' sort keys as one fixed-width bytes array, which np.lexsort compares in C (numpy drops
+            # trailing NULs, so a key ending in one keeps its place among distinct values only): 0.29 → 0.2 s
+            fixed = titles and not any(title.endswith(b"\x00") for title in titles)
+            keys = [np.array(titles) if fixed else _dense_ranks(titles), -date]  # np.lexsort: the last key first
+        elif key == "entered":
+            # Two materials rarely enter the bank in the same microsecond: ties by document number, without the
+            # date order's columns (the title's above all), which took 0.4 of the 0.7 s the first feed after
+            # each commit cost at 100,000 practices (bench/feeds_sitemaps.py).
+            keys = [-_dense_ranks(self._column("sort_entered"))]
         else:
             # ties in the date order's places: its columns (the title's the dearest) are read once per searcher
             keys = [self._ranks("date"), -_dense_ranks(self._column(f"sort_{key}"))]
@@ -485,10 +494,29 @@ class DocSets:
             self._orders[key] = ranks
         return ranks
 
-    def _column(self, fieldname: str) -> list:
+    def _column(self, fieldname: str) -> list | np.ndarray:
         if not self.size:
             return []
+        numbers = self._numeric_column(fieldname)
+        if numbers is not None:
+            return numbers
         return list(self.reader.column_reader(fieldname, translate=False))
+
+    def _numeric_column(self, fieldname: str) -> np.ndarray | None:
+        """A numeric sort column (dates, counts) of every document as one array, each segment's fixed-width
+        values read as one block of bytes: iterating whoosh's reader unpacked them one by one, 90–175 ms a column
+        at 100,000 documents. None when a segment stores the column otherwise."""
+        parts = []
+        for leaf, _offset in self.reader.leaf_readers():
+            column = leaf.column_reader(fieldname, translate=False)
+            if type(column) is not NumericColumn.Reader:
+                return None
+            dtype = np.dtype(">" + column._typecode)  # whoosh packs them big-endian ("!")
+            stored = min(column._count, column._doccount)
+            data = np.frombuffer(column._dbfile.get(column._basepos, stored * column._fixedlen), dtype=dtype)
+            parts += [data.astype(dtype.newbyteorder("=")),
+                      np.full(column._doccount - stored, column._default, dtype=dtype.newbyteorder("="))]
+        return np.concatenate(parts)
 
     @staticmethod
     def numbers(docs: np.ndarray) -> list[int]:
@@ -716,8 +744,10 @@ def _packed_values(numbers: np.ndarray, values: list[bytes]) -> tuple[np.ndarray
     return _packed_positions(numbers, PostingValues(b"".join(values), lengths), np.ones(len(values), dtype=bool))
 
 
-def _dense_ranks(values: list) -> np.ndarray:
+def _dense_ranks(values: list | np.ndarray) -> np.ndarray:
     """Each value's place among the distinct values, smallest first (sorts like the values)."""
+    if isinstance(values, np.ndarray):
+        return np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
     distinct = sorted(set(values))
     place = {value: i for i, value in enumerate(distinct)}
     return np.fromiter((place[v] for v in values), dtype=np.int64, count=len(values))
