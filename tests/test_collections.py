@@ -313,7 +313,10 @@ def test_removing_an_item_asks_first_and_names_the_note_that_goes_with_it(app, w
     app.config["WTF_CSRF_ENABLED"] = True
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
     url = f"/collections/{cid}/items/{item}/remove"
-    assert f'<a href="{url}">Убрать из подборки…</a>' in page
+    # a screen reader hears which item each control is for (the list repeats the same words on every item)
+    title = "Школьное научное общество в начальной школе"
+    assert f'<a href="{url}">Убрать из подборки<span class="visually-hidden"> «{title}»</span>…</a>' in page
+    assert f'Сохранить заметку<span class="visually-hidden"> к «{title}»</span>' in page
     assert f'action="{url}"' not in page  # the page holds no form that removes at once
 
     question = owner.get(url)
