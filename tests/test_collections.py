@@ -189,7 +189,7 @@ def test_deleted_materials_stay_as_unavailable(app, world):
         db.session.get(Resolution, world["resolution"]).status = "draft"
         db.session.commit()
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
-    assert page.count("Материал недоступен") == 2
+    assert page.count('<h2 class="muted">Материал недоступен</h2>') == 2
     assert "Школьное научное общество" not in page and "Создать сеть ШНО" not in page
     text = _export_text(owner.get(f"/collections/{cid}/export.docx"), "docx")
     assert text.count("Материал недоступен") == 2 and "Список литературы" in text
@@ -783,7 +783,7 @@ def test_the_id_of_a_deleted_material_is_never_given_to_another(app, world, make
         assert other.recommendations[0].id > gone["recommendation"]
     assert _create(owner, title="Третья подборка") > other_cid
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
-    assert page.count("Материал недоступен") == 3
+    assert page.count('<h2 class="muted">Материал недоступен</h2>') == 3
     assert "Совсем другая практика" not in page and "Другая резолюция" not in page
 
 
