@@ -991,14 +991,18 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
     return None
 
 
+# Misspelt word -> what was meant; a pair of words typed apart -> the one word they make.
+Corrections = dict[str | tuple[str, str], str]
+
+
 def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None,
-                 abbreviations: frozenset[str] = frozenset()) -> dict[str, str]:
+                 abbreviations: frozenset[str] = frozenset()) -> Corrections:
     """Misspelt word -> the indexed word meant, for the query words the index does not know. A word the
     dictionary knows is no typo even when the bank lacks it («экономических» is not «экологических», «мировой»
     not «миронов»), nor is an abbreviation typed in capitals («ТРИЗ» is not «три»): the query keeps them, and
     finds the documents with the other words if none has them. Words typed without their space or with one too
     many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»)."""
-    corrections: dict[str, str] = {}
+    corrections: Corrections = {}
     joined: set[str] = set()
     # One word typed with a space inside, «глобал лаб»: two neighbours, one of them unknown, that the bank has
     # as one word. Keyed by the pair (``_apply_corrections`` joins them where they stand side by side).
@@ -1009,7 +1013,7 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
                 or not _live(searcher, SPELLING_FIELD, whole):
             continue
         if not all(_known(searcher, word) or is_dictionary_word(word) for word in (first, second)):
-            corrections[(first, second)] = whole  # type: ignore[index]
+            corrections[(first, second)] = whole
             joined.update((first, second))
     for word in dict.fromkeys(words):
         if len(word) < MIN_SPELLING_LENGTH or word in STOP_WORDS or word in joined:
@@ -1094,7 +1098,7 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
     return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin))
 
 
-def _apply_corrections(text: str, corrections: dict[str, str]) -> str:
+def _apply_corrections(text: str, corrections: Corrections) -> str:
     """The user's text with each misspelt word replaced (and each pair of words keyed as a pair joined where the
     two stand side by side), everything else kept as typed."""
     text = " ".join(text.split())
