@@ -130,16 +130,18 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_proxy_and_hosts(app: Flask) -> None:
     """The visitor's address and scheme from the proxies in front (PROXY_COUNT), and the site's own names
-    (SITE_HOSTS): a request for another host is refused before anything builds a link from it."""
+    (SITE_HOSTS): a request for another host is refused before anything builds a link from it. The host check
+    runs inside ProxyFix: it knows the scheme the visitor used (https behind nginx), whose default port a Host
+    may name."""
+    if app.config["SITE_HOSTS"]:
+        from kb.routing import SiteHosts
+
+        app.wsgi_app = SiteHosts(app.wsgi_app, app.config["SITE_HOSTS"])
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-    if app.config["SITE_HOSTS"]:
-        from kb.routing import SiteHosts
-
-        app.wsgi_app = SiteHosts(app.wsgi_app, app.config["SITE_HOSTS"])
 
 
 def register_security_headers(app: Flask) -> None:

@@ -44,6 +44,8 @@ class DefaultConfig:
     # The host names the site answers to: a request with another Host gets 400 (kb/routing.py). Links the
     # bank gives out (the feed, OAI-PMH, the sitemap, password-reset and share links, citations) are made
     # from the Host of the request, so in production list the site's names here: ["bank.example.ru"].
+    # Case does not matter; a port passes only when an entry names it ("bank.example.ru:8443") or it is the
+    # scheme's default; /healthz answers whatever the Host (a probe sent straight to gunicorn names no site).
     # (Flask's own TRUSTED_HOSTS refuses such a request where no URL can be built, not even its error page's.)
     SITE_HOSTS: list[str] = []
 
