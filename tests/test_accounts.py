@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb.accounts.models import AuditEvent, User
 from kb.extensions import db
@@ -232,8 +232,16 @@ def test_create_user_command(app, runner):
     assert weak.exit_code == 1 and "не короче 10" in weak.output
     taken = runner.invoke(args=["create-user", "boss@example.org", "--password", PASSWORD])
     assert taken.exit_code == 1
+    for blank in ("", "   "):
+        refused = runner.invoke(args=["create-user", blank, "--password", PASSWORD])
+        assert refused.exit_code == 1 and "Укажите адрес электронной почты" in refused.output, refused.output
+    for malformed in ("not an email", "admin@", "admin@localhost", "a@b@c.ru"):
+        refused = runner.invoke(args=["create-user", malformed, "--password", PASSWORD])
+        assert refused.exit_code == 1 and "Проверьте адрес электронной почты" in refused.output, refused.output
+        assert "Traceback" not in refused.output
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "boss@example.org")).role == "admin"
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_demo_accounts_are_printed_and_work(demo_app):
