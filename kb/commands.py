@@ -396,8 +396,21 @@ def restore_command(archive: Path, force: bool) -> None:
     click.echo(f"Индекс перестроен: {count} документов.")
 
 
+MIN_WRITER_INTERVAL = 0.05  # seconds: a shorter pause is a loop that only polls the database
+
+
+def _writer_interval(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """--interval of the writer: 0 polled the database without a pause, a negative one crashed the first idle
+    round (time.sleep) and made a service restart for ever."""
+    if not value >= MIN_WRITER_INTERVAL:  # NaN too
+        raise click.BadParameter(f"пауза между проверками — не меньше {MIN_WRITER_INTERVAL:g} с, "
+                                 f"а указано {value:g}.")
+    return value
+
+
 @click.command("indexer")
-@click.option("--interval", default=0.5, show_default=True, help="Пауза между проверками очереди, секунд.")
+@click.option("--interval", default=0.5, show_default=True, type=float, callback=_writer_interval,
+              help=f"Пауза между проверками очереди, секунд (не меньше {MIN_WRITER_INTERVAL:g}).")
 @click.option("--once", is_flag=True, help="Применить накопившееся и выйти.")
 @with_appcontext
 def indexer_command(interval: float, once: bool) -> None:

@@ -390,6 +390,19 @@ def test_deleted_index_pages_and_notice(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
+def test_the_writer_refuses_an_interval_without_a_pause(app):
+    """`indexer --interval -1` crashed its first idle round with a traceback (time.sleep), a restart loop under
+    systemd; `--interval 0` polled the database without a pause."""
+    runner = app.test_cli_runner()
+    for value in ("-1", "0", "0.01", "nan"):
+        result = runner.invoke(args=["indexer", "--interval", value])
+        assert result.exit_code == 2, (value, result.output)
+        assert "пауза между проверками — не меньше 0.05 с" in result.output
+        assert "Traceback" not in result.output and "Писатель индекса:" not in result.output
+    once = runner.invoke(args=["indexer", "--once", "--interval", "0.05"])
+    assert once.exit_code == 0, once.output
+
+
 def test_while_the_index_is_rebuilt_the_pages_say_how_far_it_has_got(demo_app, monkeypatch):
     """A lost index rebuilt by the writer (`indexer`, `reindex`): the search page, the API and /healthz say how
     much of it is done; when it ends, the progress file is gone."""
