@@ -16,6 +16,7 @@ from kb.bulkimport.commands import import_practices_command
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.search.outbox import KEEP_DAYS
+from kb.templating import plural
 
 
 def _fail(message: str) -> None:
@@ -171,7 +172,7 @@ def reindex_command() -> None:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
     except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
-    click.echo(f"Индекс перестроен: {count} документов.")
+    click.echo(rebuilt_line(count))
 
 
 INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
@@ -480,8 +481,27 @@ def _failure_reason(exc: Exception) -> str:
     return f"База данных недоступна ({reason})."
 
 
+def rebuilt_line(count: int) -> str:
+    return f"Индекс перестроен: {count} {plural(count, 'документ', 'документа', 'документов')}."
+
+
+def unreadable_reason(exc: Exception, index_dir: str) -> str:
+    """Why the index cannot be read, in Russian: the exception's own text is English, for the log."""
+    from indexer import IndexOutdated
+    from kb.search.outbox import OutboxPruned
+
+    if isinstance(exc, OutboxPruned):
+        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…»
+    if isinstance(exc, IndexOutdated):
+        return "индекс построен прежней версией программы"
+    if not Path(index_dir).is_dir():
+        return f"папки индекса {index_dir} нет"
+    return "индекс повреждён или его нельзя прочитать"
+
+
 def follow_outbox(index_dir: str) -> int:
-    """One round of the writer: apply pending changes, or rebuild an index that is gone or broken."""
+    """One round of the writer: apply pending changes, or rebuild an index that is gone or broken. Returns how
+    many changes it applied: 0 after a rebuild, which says itself how many documents it wrote."""
     from indexer import IndexLocked, IndexUnavailable
     from kb.search import outbox
     from kb.search.services import get_index, rebuild_index
@@ -497,10 +517,10 @@ def follow_outbox(index_dir: str) -> int:
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
         return 0
     except IndexUnavailable as exc:
-        click.echo(f"Индекс недоступен ({exc}); перестраиваю по базе данных.", err=True)
-        count = rebuild_index()
-        click.echo(f"Индекс перестроен: {count} документов.", err=True)
-        return count
+        click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",
+                   err=True)
+        click.echo(rebuilt_line(rebuild_index()), err=True)
+        return 0
     outbox.report_position(index_dir)  # at most once a minute: how far this copy has got
     return applied
 
