@@ -214,6 +214,9 @@ def check_index_command(remove_unfinished: bool) -> None:
             click.echo(f"{title} ({len(ids)}): {shown}")
     if report.pending:
         click.echo(f"Ожидают применения изменений: {report.pending} (flask --app kb sync-index).")
+    if report.queued:
+        _fail("Индекс отстаёт от базы данных только на изменения, ожидающие в очереди: их применит писатель "
+              "индекса (запустите flask --app kb indexer, если он остановлен) или flask --app kb sync-index.")
     if not report.clean:
         _fail("Индекс расходится с базой данных. Исправить: flask --app kb reindex")
     click.echo("Индекс совпадает с базой данных.")
