@@ -51,39 +51,65 @@ def _database_errors_reported(callback):
 
 
 def initialise() -> dict[str, int]:
-    """Schema through migrations, then vocabularies; safe to run again."""
-    from indexer import IndexUnavailable
-    from kb.search.outbox import state_path
-    from kb.search.services import create_index, get_index, rebuild_index
+    """Schema through migrations, then vocabularies, then an index this version can read; safe to run again."""
+    from kb.search.services import rebuild_index
+
+    counts = prepare_database()
+    if index_rebuild_reason() is not None:
+        rebuild_index()
+    return counts
+
+
+def prepare_database() -> dict[str, int]:
+    """Schema through migrations, vocabularies, an index folder; returns the vocabularies' counts."""
+    from kb.search.services import create_index
     from kb.vocabularies.services import load_vocabularies
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     counts = load_vocabularies()
     db.session.commit()
     create_index()
-    if not state_path(current_app.config["INDEX_DIR"]).exists():
+    return counts
+
+
+NEW_INDEX = "Индекс этого экземпляра новый"
+
+
+def index_rebuild_reason() -> str | None:
+    """Why the index must be built from the database before the bank can search (Russian, for the operator);
+    None when it is this version's and readable."""
+    from indexer import IndexOutdated, IndexUnavailable
+    from kb.search.outbox import state_path
+    from kb.search.services import get_index
+
+    index_dir = current_app.config["INDEX_DIR"]
+    if not state_path(index_dir).exists():
         # A new index copy (a new instance on an existing database): the outbox may no longer hold the
         # whole history, so build from the database first, then follow the outbox from that point.
-        rebuild_index()
-        return counts
+        return NEW_INDEX
     try:
         get_index().doc_count()
-    except IndexUnavailable:
-        # Built by an older version (its fields differ) or damaged: rebuild it from the database.
-        rebuild_index()
-    return counts
+    except IndexOutdated:  # an upgrade: its fields or its analysis are not this version's
+        return "Индекс построен прежней версией программы"
+    except IndexUnavailable as exc:
+        return f"Индекс недоступен ({unreadable_reason(exc, index_dir)})"
+    return None
 
 
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
     """Создать или обновить базу данных (миграции), словари и индекс."""
-    counts = initialise()
+    counts = prepare_database()
     click.echo(f"База данных: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} — схема обновлена.")
     click.echo(
         "Словари: регионов {regions}, муниципалитетов {municipalities}, уровней {levels}, предметов {subjects}, "
         "тем {topics}, типов адресатов {addressee_types}.".format(**counts)
     )
+    if (reason := index_rebuild_reason()) is not None:
+        new = reason == NEW_INDEX
+        click.echo(f"{reason}: {'строю' if new else 'перестраиваю'} его по базе данных.")
+        _rebuild_with_progress(built="построен" if new else "перестроен")
     from kb.search.services import sync
 
     applied = sync()
@@ -159,6 +185,11 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Перестроить поисковый индекс целиком по базе данных."""
+    _rebuild_with_progress()
+
+
+def _rebuild_with_progress(built: str = "перестроен") -> None:
+    """Rebuild the index from the database with a progress bar (reindex, and init when the index needs it)."""
     from indexer import IndexUnavailable
     from indexer.bulk import BulkWriteError
     from kb.search.documents import count_documents
@@ -172,7 +203,7 @@ def reindex_command() -> None:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
     except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
-    click.echo(rebuilt_line(count))
+    click.echo(rebuilt_line(count, built))
 
 
 INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
@@ -484,8 +515,8 @@ def _failure_reason(exc: Exception) -> str:
     return f"База данных недоступна ({reason})."
 
 
-def rebuilt_line(count: int) -> str:
-    return f"Индекс перестроен: {count} {plural(count, 'документ', 'документа', 'документов')}."
+def rebuilt_line(count: int, built: str = "перестроен") -> str:
+    return f"Индекс {built}: {count} {plural(count, 'документ', 'документа', 'документов')}."
 
 
 def unreadable_reason(exc: Exception, index_dir: str) -> str:
