@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
+from kb.cli import command
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.search.outbox import KEEP_DAYS
@@ -25,8 +26,8 @@ def _fail(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in _commands():
-        app.cli.add_command(command)
+    for each in _commands():
+        app.cli.add_command(each)
 
 
 def _commands() -> list[click.Command]:
@@ -96,7 +97,7 @@ def index_rebuild_reason() -> str | None:
     return None
 
 
-@click.command("init")
+@command("init")
 @with_appcontext
 def init_command() -> None:
     """Создать или обновить базу данных (миграции), словари и индекс."""
@@ -116,7 +117,7 @@ def init_command() -> None:
     click.echo(f"Индекс: {current_app.config['INDEX_DIR']} (применено изменений: {applied}).")
 
 
-@click.command("demo")
+@command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Загрузить демонстрационные практики и резолюции (повторный запуск ничего не дублирует)."""
@@ -135,9 +136,9 @@ def demo_command() -> None:
     click.echo(f"Индекс обновлён: применено изменений {sync()}.")
 
 
-@click.command("import-resolution")
+@command("import-resolution")
 @with_appcontext
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="ФАЙЛ…")
 @click.option("--publish", is_flag=True, help="Сразу опубликовать резолюцию.")
 def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
     """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .rtf, .pdf, .doc."""
@@ -181,7 +182,7 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         _fail(f"Не импортировано файлов: {failed} из {len(files)}.")
 
 
-@click.command("reindex")
+@command("reindex")
 @with_appcontext
 def reindex_command() -> None:
     """Перестроить поисковый индекс целиком по базе данных."""
@@ -211,7 +212,7 @@ INDEX_UNREADABLE = ("Индекс нельзя прочитать: он пост
                     "встроенной базе перестраивают такой индекс сами).")
 
 
-@click.command("check-index")
+@command("check-index")
 @click.option("--remove-unfinished", is_flag=True,
               help="Удалить папки перестроек индекса, прерванных до конца (процесс убит, машина остановлена).")
 @with_appcontext
@@ -253,7 +254,7 @@ def check_index_command(remove_unfinished: bool) -> None:
     click.echo("Индекс совпадает с базой данных.")
 
 
-@click.command("sync-index")
+@command("sync-index")
 @with_appcontext
 def sync_index_command() -> None:
     """Применить к индексу изменения, ожидающие в очереди."""
@@ -269,8 +270,8 @@ def sync_index_command() -> None:
     click.echo(f"Применено изменений: {applied}.")
 
 
-@click.command("prune-outbox")
-@click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0),
+@command("prune-outbox")
+@click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0), metavar="ДНЕЙ",
               help="Сколько дней хранить строки журнала изменений.")
 @click.option("--dry-run", is_flag=True, help="Только показать, что будет удалено.")
 @click.option("--forget", "forget", multiple=True, metavar="ИМЯ",
@@ -313,7 +314,7 @@ def prune_outbox_command(keep_days: float, dry_run: bool, forget: tuple[str, ...
         click.echo(f"Забыты экземпляры, молчащие дольше {keep_days:g} дн.: {', '.join(forgotten)}.")
 
 
-@click.command("check-files")
+@command("check-files")
 @click.option("--remove-orphans", is_flag=True,
               help="Удалить файлы, которые не приложены ни к одной практике (старше часа).")
 @with_appcontext
@@ -350,15 +351,16 @@ def check_files_command(remove_orphans: bool) -> None:
     click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
 
 
-@click.command("create-user")
+@command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "methodist", "teacher"]), default="teacher", show_default=True,
               help="Роль пользователя.")
-@click.option("--region", "region_code", help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, "
-                                              "область модерации.")
-@click.option("--organisation", default="", help="Организация; для методиста без --region — область модерации.")
-@click.option("--name", default="", help="Фамилия, имя, отчество (по умолчанию — адрес).")
-@click.password_option("--password", prompt="Пароль", confirmation_prompt="Пароль ещё раз",
+@click.option("--region", "region_code", metavar="КОД",
+              help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, область модерации.")
+@click.option("--organisation", default="", metavar="НАЗВАНИЕ",
+              help="Организация; для методиста без --region — область модерации.")
+@click.option("--name", default="", metavar="ФИО", help="Фамилия, имя, отчество (по умолчанию — адрес).")
+@click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", confirmation_prompt="Пароль ещё раз",
                        help="Пароль (если не указан — будет запрошен).")
 @with_appcontext
 def create_user_command(email: str, role: str, region_code: str | None, organisation: str, name: str,
@@ -384,8 +386,8 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     click.echo(f"Создан пользователь {user.email} ({user.role_label}).")
 
 
-@click.command("backup")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+@command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
               help="Файл архива (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
 @with_appcontext
 def backup_command(output: Path | None) -> None:
@@ -404,8 +406,8 @@ def backup_command(output: Path | None) -> None:
                f"пользователей: {counts.get('user', 0)}.")
 
 
-@click.command("restore")
-@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@command("restore")
+@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="АРХИВ")
 @click.option("--force", is_flag=True, help="Восстановить поверх существующих данных (они будут удалены).")
 @with_appcontext
 def restore_command(archive: Path, force: bool) -> None:
@@ -443,8 +445,8 @@ def _writer_interval(_ctx: click.Context, _param: click.Parameter, value: float)
     return value
 
 
-@click.command("indexer")
-@click.option("--interval", default=0.5, show_default=True, type=float, callback=_writer_interval,
+@command("indexer")
+@click.option("--interval", default=0.5, show_default=True, type=float, callback=_writer_interval, metavar="СЕКУНД",
               help=f"Пауза между проверками очереди, секунд (не меньше {MIN_WRITER_INTERVAL:g}).")
 @click.option("--once", is_flag=True, help="Применить накопившееся и выйти.")
 @with_appcontext
