@@ -195,6 +195,11 @@ class IndexLocked(IndexUnavailable):
     """Another writer held the index longer than the writer timeout."""
 
 
+class IndexOutdated(IndexUnavailable):
+    """The index was built by an older version of this code (other fields, another analysis): sound, but
+    unreadable until a rebuild."""
+
+
 @dataclass
 class SearchQuery:
     text: str = ""
@@ -395,14 +400,14 @@ class SearchIndex:
         missing = set(build_schema(self.analyzer).names()) - set(opened.schema.names())
         if missing:
             fields = ", ".join(sorted(missing))
-            raise IndexUnavailable(f"the index in {self.path} lacks the fields {fields}: rebuild it")
+            raise IndexOutdated(f"the index in {self.path} lacks the fields {fields}: rebuild it")
         # Terms made by an older analysis (ANALYSIS_VERSION) would not match what a query makes now.
         older = sorted({version for _name, field in opened.schema.items()
                         if (version := analysis_version(getattr(field, "analyzer", None))) not in (None,
                                                                                              ANALYSIS_VERSION)})
         if older:
-            raise IndexUnavailable(f"the index in {self.path} holds the terms of analysis version {older[0]}, "
-                                   f"this code makes version {ANALYSIS_VERSION}: rebuild it")
+            raise IndexOutdated(f"the index in {self.path} holds the terms of analysis version {older[0]}, "
+                                f"this code makes version {ANALYSIS_VERSION}: rebuild it")
         return opened
 
     def _retrying(self, action: Callable[[], _T]) -> _T:

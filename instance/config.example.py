@@ -21,7 +21,8 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # PROXY_COUNT = 1
 
 # The site's host names: a request for any other Host gets 400 (links in the feed, OAI-PMH, the sitemap and
-# password-reset e-mails are made from the Host a request names).
+# password-reset e-mails are made from the Host a request names). Case does not matter; a port other than
+# 80/443 must be named ("localhost:5000"); ".bank.example.ru" takes the subdomains too; /healthz answers any Host.
 # SITE_HOSTS = ["bank.example.ru"]
 
 # The zone pages show times in (the database keeps UTC) and statistics count months by: an IANA name.

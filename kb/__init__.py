@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from kb.config import DefaultConfig, environment_overrides, instance_defaults
+from kb.config import ConfigurationError, DefaultConfig, environment_overrides, instance_defaults, setting_origin
 from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
-from kb.timeutil import time_zone
+from kb.timeutil import UNKNOWN_ZONE, time_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     else:
         app.config.update(test_config)
 
-    time_zone(app.config["TIME_ZONE"])  # an unknown zone stops the start with a message, not the first page
+    check_time_zone(app, from_files=test_config is None)
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
@@ -49,6 +49,19 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     register_template_helpers(app)
     register_security_headers(app)
     return app
+
+
+def check_time_zone(app: Flask, from_files: bool) -> None:
+    """An unknown zone stops the start with a message, not the first page: one that names the setting and where
+    its value came from (KB_TIME_ZONE had been blamed on config.py's TIME_ZONE, in a traceback of 66 lines)."""
+    zone = app.config["TIME_ZONE"]
+    try:
+        time_zone(zone)
+    except ValueError:
+        if not from_files:  # the settings a test passes
+            raise ConfigurationError(f"TIME_ZONE = {zone!r}: {UNKNOWN_ZONE}") from None
+        name, where = setting_origin("TIME_ZONE", app.instance_path)
+        raise ConfigurationError(f"{name} = {zone!r} ({where}): {UNKNOWN_ZONE}") from None
 
 
 def ensure_instance(instance_path: str) -> None:
@@ -130,16 +143,18 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_proxy_and_hosts(app: Flask) -> None:
     """The visitor's address and scheme from the proxies in front (PROXY_COUNT), and the site's own names
-    (SITE_HOSTS): a request for another host is refused before anything builds a link from it."""
+    (SITE_HOSTS): a request for another host is refused before anything builds a link from it. The host check
+    runs inside ProxyFix: it knows the scheme the visitor used (https behind nginx), whose default port a Host
+    may name."""
+    if app.config["SITE_HOSTS"]:
+        from kb.routing import SiteHosts
+
+        app.wsgi_app = SiteHosts(app.wsgi_app, app.config["SITE_HOSTS"])
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-    if app.config["SITE_HOSTS"]:
-        from kb.routing import SiteHosts
-
-        app.wsgi_app = SiteHosts(app.wsgi_app, app.config["SITE_HOSTS"])
 
 
 def register_security_headers(app: Flask) -> None:

@@ -13,9 +13,11 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
+from kb.cli import command
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.search.outbox import KEEP_DAYS
+from kb.templating import plural
 
 
 def _fail(message: str) -> None:
@@ -24,8 +26,8 @@ def _fail(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in _commands():
-        app.cli.add_command(command)
+    for each in _commands():
+        app.cli.add_command(each)
 
 
 def _commands() -> list[click.Command]:
@@ -50,46 +52,72 @@ def _database_errors_reported(callback):
 
 
 def initialise() -> dict[str, int]:
-    """Schema through migrations, then vocabularies; safe to run again."""
-    from indexer import IndexUnavailable
-    from kb.search.outbox import state_path
-    from kb.search.services import create_index, get_index, rebuild_index
+    """Schema through migrations, then vocabularies, then an index this version can read; safe to run again."""
+    from kb.search.services import rebuild_index
+
+    counts = prepare_database()
+    if index_rebuild_reason() is not None:
+        rebuild_index()
+    return counts
+
+
+def prepare_database() -> dict[str, int]:
+    """Schema through migrations, vocabularies, an index folder; returns the vocabularies' counts."""
+    from kb.search.services import create_index
     from kb.vocabularies.services import load_vocabularies
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     counts = load_vocabularies()
     db.session.commit()
     create_index()
-    if not state_path(current_app.config["INDEX_DIR"]).exists():
-        # A new index copy (a new instance on an existing database): the outbox may no longer hold the
-        # whole history, so build from the database first, then follow the outbox from that point.
-        rebuild_index()
-        return counts
-    try:
-        get_index().doc_count()
-    except IndexUnavailable:
-        # Built by an older version (its fields differ) or damaged: rebuild it from the database.
-        rebuild_index()
     return counts
 
 
-@click.command("init")
+NEW_INDEX = "Индекс этого экземпляра новый"
+
+
+def index_rebuild_reason() -> str | None:
+    """Why the index must be built from the database before the bank can search (Russian, for the operator);
+    None when it is this version's and readable."""
+    from indexer import IndexOutdated, IndexUnavailable
+    from kb.search.outbox import state_path
+    from kb.search.services import get_index
+
+    index_dir = current_app.config["INDEX_DIR"]
+    if not state_path(index_dir).exists():
+        # A new index copy (a new instance on an existing database): the outbox may no longer hold the
+        # whole history, so build from the database first, then follow the outbox from that point.
+        return NEW_INDEX
+    try:
+        get_index().doc_count()
+    except IndexOutdated:  # an upgrade: its fields or its analysis are not this version's
+        return "Индекс построен прежней версией программы"
+    except IndexUnavailable as exc:
+        return f"Индекс недоступен ({unreadable_reason(exc, index_dir)})"
+    return None
+
+
+@command("init")
 @with_appcontext
 def init_command() -> None:
     """Создать или обновить базу данных (миграции), словари и индекс."""
-    counts = initialise()
+    counts = prepare_database()
     click.echo(f"База данных: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} — схема обновлена.")
     click.echo(
         "Словари: регионов {regions}, муниципалитетов {municipalities}, уровней {levels}, предметов {subjects}, "
         "тем {topics}, типов адресатов {addressee_types}.".format(**counts)
     )
+    if (reason := index_rebuild_reason()) is not None:
+        new = reason == NEW_INDEX
+        click.echo(f"{reason}: {'строю' if new else 'перестраиваю'} его по базе данных.")
+        _rebuild_with_progress(built="построен" if new else "перестроен")
     from kb.search.services import sync
 
     applied = sync()
     click.echo(f"Индекс: {current_app.config['INDEX_DIR']} (применено изменений: {applied}).")
 
 
-@click.command("demo")
+@command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Загрузить демонстрационные практики и резолюции (повторный запуск ничего не дублирует)."""
@@ -108,9 +136,9 @@ def demo_command() -> None:
     click.echo(f"Индекс обновлён: применено изменений {sync()}.")
 
 
-@click.command("import-resolution")
+@command("import-resolution")
 @with_appcontext
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="ФАЙЛ…")
 @click.option("--publish", is_flag=True, help="Сразу опубликовать резолюцию.")
 def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
     """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .rtf, .pdf, .doc."""
@@ -154,10 +182,15 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         _fail(f"Не импортировано файлов: {failed} из {len(files)}.")
 
 
-@click.command("reindex")
+@command("reindex")
 @with_appcontext
 def reindex_command() -> None:
     """Перестроить поисковый индекс целиком по базе данных."""
+    _rebuild_with_progress()
+
+
+def _rebuild_with_progress(built: str = "перестроен") -> None:
+    """Rebuild the index from the database with a progress bar (reindex, and init when the index needs it)."""
     from indexer import IndexUnavailable
     from indexer.bulk import BulkWriteError
     from kb.search.documents import count_documents
@@ -171,7 +204,7 @@ def reindex_command() -> None:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
     except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
-    click.echo(f"Индекс перестроен: {count} документов.")
+    click.echo(rebuilt_line(count, built))
 
 
 INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
@@ -179,7 +212,7 @@ INDEX_UNREADABLE = ("Индекс нельзя прочитать: он пост
                     "встроенной базе перестраивают такой индекс сами).")
 
 
-@click.command("check-index")
+@command("check-index")
 @click.option("--remove-unfinished", is_flag=True,
               help="Удалить папки перестроек индекса, прерванных до конца (процесс убит, машина остановлена).")
 @with_appcontext
@@ -213,12 +246,15 @@ def check_index_command(remove_unfinished: bool) -> None:
             click.echo(f"{title} ({len(ids)}): {shown}")
     if report.pending:
         click.echo(f"Ожидают применения изменений: {report.pending} (flask --app kb sync-index).")
+    if report.queued:
+        _fail("Индекс отстаёт от базы данных только на изменения, ожидающие в очереди: их применит писатель "
+              "индекса (запустите flask --app kb indexer, если он остановлен) или flask --app kb sync-index.")
     if not report.clean:
         _fail("Индекс расходится с базой данных. Исправить: flask --app kb reindex")
     click.echo("Индекс совпадает с базой данных.")
 
 
-@click.command("sync-index")
+@command("sync-index")
 @with_appcontext
 def sync_index_command() -> None:
     """Применить к индексу изменения, ожидающие в очереди."""
@@ -234,8 +270,8 @@ def sync_index_command() -> None:
     click.echo(f"Применено изменений: {applied}.")
 
 
-@click.command("prune-outbox")
-@click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0),
+@command("prune-outbox")
+@click.option("--keep-days", default=KEEP_DAYS, show_default=True, type=click.FloatRange(min=0), metavar="ДНЕЙ",
               help="Сколько дней хранить строки журнала изменений.")
 @click.option("--dry-run", is_flag=True, help="Только показать, что будет удалено.")
 @click.option("--forget", "forget", multiple=True, metavar="ИМЯ",
@@ -278,7 +314,7 @@ def prune_outbox_command(keep_days: float, dry_run: bool, forget: tuple[str, ...
         click.echo(f"Забыты экземпляры, молчащие дольше {keep_days:g} дн.: {', '.join(forgotten)}.")
 
 
-@click.command("check-files")
+@command("check-files")
 @click.option("--remove-orphans", is_flag=True,
               help="Удалить файлы, которые не приложены ни к одной практике (старше часа).")
 @with_appcontext
@@ -315,15 +351,16 @@ def check_files_command(remove_orphans: bool) -> None:
     click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
 
 
-@click.command("create-user")
+@command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "methodist", "teacher"]), default="teacher", show_default=True,
               help="Роль пользователя.")
-@click.option("--region", "region_code", help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, "
-                                              "область модерации.")
-@click.option("--organisation", default="", help="Организация; для методиста без --region — область модерации.")
-@click.option("--name", default="", help="Фамилия, имя, отчество (по умолчанию — адрес).")
-@click.password_option("--password", prompt="Пароль", confirmation_prompt="Пароль ещё раз",
+@click.option("--region", "region_code", metavar="КОД",
+              help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, область модерации.")
+@click.option("--organisation", default="", metavar="НАЗВАНИЕ",
+              help="Организация; для методиста без --region — область модерации.")
+@click.option("--name", default="", metavar="ФИО", help="Фамилия, имя, отчество (по умолчанию — адрес).")
+@click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", confirmation_prompt="Пароль ещё раз",
                        help="Пароль (если не указан — будет запрошен).")
 @with_appcontext
 def create_user_command(email: str, role: str, region_code: str | None, organisation: str, name: str,
@@ -349,8 +386,8 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     click.echo(f"Создан пользователь {user.email} ({user.role_label}).")
 
 
-@click.command("backup")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+@command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
               help="Файл архива (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
 @with_appcontext
 def backup_command(output: Path | None) -> None:
@@ -369,8 +406,8 @@ def backup_command(output: Path | None) -> None:
                f"пользователей: {counts.get('user', 0)}.")
 
 
-@click.command("restore")
-@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@command("restore")
+@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="АРХИВ")
 @click.option("--force", is_flag=True, help="Восстановить поверх существующих данных (они будут удалены).")
 @with_appcontext
 def restore_command(archive: Path, force: bool) -> None:
@@ -396,8 +433,21 @@ def restore_command(archive: Path, force: bool) -> None:
     click.echo(f"Индекс перестроен: {count} документов.")
 
 
-@click.command("indexer")
-@click.option("--interval", default=0.5, show_default=True, help="Пауза между проверками очереди, секунд.")
+MIN_WRITER_INTERVAL = 0.05  # seconds: a shorter pause is a loop that only polls the database
+
+
+def _writer_interval(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """--interval of the writer: 0 polled the database without a pause, a negative one crashed the first idle
+    round (time.sleep) and made a service restart for ever."""
+    if not value >= MIN_WRITER_INTERVAL:  # NaN too
+        raise click.BadParameter(f"пауза между проверками — не меньше {MIN_WRITER_INTERVAL:g} с, "
+                                 f"а указано {value:g}.")
+    return value
+
+
+@command("indexer")
+@click.option("--interval", default=0.5, show_default=True, type=float, callback=_writer_interval, metavar="СЕКУНД",
+              help=f"Пауза между проверками очереди, секунд (не меньше {MIN_WRITER_INTERVAL:g}).")
 @click.option("--once", is_flag=True, help="Применить накопившееся и выйти.")
 @with_appcontext
 def indexer_command(interval: float, once: bool) -> None:
@@ -467,8 +517,27 @@ def _failure_reason(exc: Exception) -> str:
     return f"База данных недоступна ({reason})."
 
 
+def rebuilt_line(count: int, built: str = "перестроен") -> str:
+    return f"Индекс {built}: {count} {plural(count, 'документ', 'документа', 'документов')}."
+
+
+def unreadable_reason(exc: Exception, index_dir: str) -> str:
+    """Why the index cannot be read, in Russian: the exception's own text is English, for the log."""
+    from indexer import IndexOutdated
+    from kb.search.outbox import OutboxPruned
+
+    if isinstance(exc, OutboxPruned):
+        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…»
+    if isinstance(exc, IndexOutdated):
+        return "индекс построен прежней версией программы"
+    if not Path(index_dir).is_dir():
+        return f"папки индекса {index_dir} нет"
+    return "индекс повреждён или его нельзя прочитать"
+
+
 def follow_outbox(index_dir: str) -> int:
-    """One round of the writer: apply pending changes, or rebuild an index that is gone or broken."""
+    """One round of the writer: apply pending changes, or rebuild an index that is gone or broken. Returns how
+    many changes it applied: 0 after a rebuild, which says itself how many documents it wrote."""
     from indexer import IndexLocked, IndexUnavailable
     from kb.search import outbox
     from kb.search.services import get_index, rebuild_index
@@ -484,10 +553,10 @@ def follow_outbox(index_dir: str) -> int:
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
         return 0
     except IndexUnavailable as exc:
-        click.echo(f"Индекс недоступен ({exc}); перестраиваю по базе данных.", err=True)
-        count = rebuild_index()
-        click.echo(f"Индекс перестроен: {count} документов.", err=True)
-        return count
+        click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",
+                   err=True)
+        click.echo(rebuilt_line(rebuild_index()), err=True)
+        return 0
     outbox.report_position(index_dir)  # at most once a minute: how far this copy has got
     return applied
 

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import click
+
 
 class DefaultConfig:
     """Settings every instance starts from."""
@@ -44,6 +46,8 @@ class DefaultConfig:
     # The host names the site answers to: a request with another Host gets 400 (kb/routing.py). Links the
     # bank gives out (the feed, OAI-PMH, the sitemap, password-reset and share links, citations) are made
     # from the Host of the request, so in production list the site's names here: ["bank.example.ru"].
+    # Case does not matter; a port passes only when an entry names it ("bank.example.ru:8443") or it is the
+    # scheme's default; /healthz answers whatever the Host (a probe sent straight to gunicorn names no site).
     # (Flask's own TRUSTED_HOSTS refuses such a request where no URL can be built, not even its error page's.)
     SITE_HOSTS: list[str] = []
 
@@ -101,19 +105,40 @@ def instance_defaults(instance_path: str) -> dict:
     }
 
 
+# The environment variables that override settings (the environment wins over instance/config.py).
+ENVIRONMENT = {
+    "KB_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "KB_SECRET_KEY": "SECRET_KEY",
+    "KB_INDEX_DIR": "INDEX_DIR",
+    "KB_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "KB_TIME_ZONE": "TIME_ZONE",
+    "KB_INDEX_WRITER_PAUSE": "INDEX_WRITER_PAUSE",
+}
+
+
 def environment_overrides() -> dict:
     """KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR, … from the environment, when set."""
-    overrides = {}
-    if url := os.environ.get("KB_DATABASE_URL"):
-        overrides["SQLALCHEMY_DATABASE_URI"] = url
-    if secret := os.environ.get("KB_SECRET_KEY"):
-        overrides["SECRET_KEY"] = secret
-    if index_dir := os.environ.get("KB_INDEX_DIR"):
-        overrides["INDEX_DIR"] = index_dir
-    if storage := os.environ.get("KB_RATELIMIT_STORAGE_URI"):
-        overrides["RATELIMIT_STORAGE_URI"] = storage
-    if zone := os.environ.get("KB_TIME_ZONE"):
-        overrides["TIME_ZONE"] = zone
-    if pause := os.environ.get("KB_INDEX_WRITER_PAUSE"):
-        overrides["INDEX_WRITER_PAUSE"] = float(pause)
+    overrides = {setting: os.environ[variable] for variable, setting in ENVIRONMENT.items()
+                 if os.environ.get(variable)}
+    if "INDEX_WRITER_PAUSE" in overrides:
+        overrides["INDEX_WRITER_PAUSE"] = float(overrides["INDEX_WRITER_PAUSE"])
     return overrides
+
+
+def setting_origin(name: str, instance_path: str) -> tuple[str, str]:
+    """Where the value of setting ``name`` came from, as a message names it: ("KB_TIME_ZONE", "переменная
+    окружения"), or ("TIME_ZONE", "/srv/kb/instance/config.py")."""
+    for variable, setting in ENVIRONMENT.items():
+        if setting == name and os.environ.get(variable):
+            return variable, "переменная окружения"
+    return name, str(Path(instance_path) / "config.py")
+
+
+class ConfigurationError(click.ClickException, ValueError):
+    """A setting the bank cannot start with; the message (Russian) names the setting and where its value came
+    from. Under `flask --app kb …` click shows it as one line and exits with 1, without a traceback (the flask
+    command builds the app while it looks for the command); a gunicorn worker stops with it as the last line
+    of its traceback."""
+
+    def show(self, file=None) -> None:
+        click.secho(self.format_message(), fg="red", err=True)

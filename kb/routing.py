@@ -4,6 +4,7 @@ error; so do such numbers in a query string or form (``bounded_int``, ``bounded_
 own names (``SiteHosts``); no text of a URL carries control characters (``CleanRequest``,
 ``CleanStringConverter``)."""
 
+import contextlib
 import re
 from urllib.parse import quote, urlsplit
 
@@ -117,22 +118,65 @@ def local_path(target: str | None) -> str | None:
 
 
 class SiteHosts:
-    """WSGI middleware: a request whose Host is not one of the site's names (SITE_HOSTS; ".example.ru" takes
-    the subdomains too) gets a 400 in Russian, before anything builds a link from that Host."""
+    """WSGI middleware: a request whose Host is not one of the site's names (SITE_HOSTS) gets a 400 in Russian,
+    before anything builds a link from that Host.
+
+    Names are compared without regard to case («BANK.example.ru» is bank.example.ru); ".example.ru" takes the
+    subdomains too. A port is accepted only when the entry names it ("bank.example.ru:8443") or when it is the
+    default one of the request's scheme (80 for http, 443 for https, which a link leaves out anyway): any other
+    port would end up in the links the bank gives out. The Host an accepted request goes on with is the entry's
+    own spelling: lower-case, without the default port. ``/healthz`` passes whatever the Host (it builds no
+    link): a health probe sent straight to gunicorn's port names no site."""
+
+    OPEN_PATHS = frozenset({"/healthz"})
 
     def __init__(self, wsgi_app, hosts: list[str]):
-        self.wsgi_app, self.hosts = wsgi_app, list(hosts)
+        self.wsgi_app = wsgi_app
+        self.hosts = [_site_host(entry) for entry in hosts]
 
     def __call__(self, environ, start_response):
-        from werkzeug.sansio.utils import host_is_trusted
         from werkzeug.wrappers import Response
-        from werkzeug.wsgi import get_host
 
-        if host_is_trusted(get_host(environ), self.hosts):
+        if environ.get("PATH_INFO") in self.OPEN_PATHS:
+            return self.wsgi_app(environ, start_response)
+        host = self.own_host(environ)
+        if host is not None:
+            environ["HTTP_HOST"] = host
             return self.wsgi_app(environ, start_response)
         refusal = Response("Неверный запрос: этот адрес не принадлежит сайту. Откройте сайт по его имени.\n",
                            status=400, mimetype="text/plain")
         return refusal(environ, start_response)
+
+    def own_host(self, environ) -> str | None:
+        """The request's Host as the site spells it ("bank.example.ru", "bank.example.ru:8443"), or None when
+        it is not one of the site's names (or names a port the site is not on)."""
+        from werkzeug.wsgi import get_host
+
+        # werkzeug leaves out the scheme's default port, and gives "" for a Host of characters no name has
+        name, port = _split_host(get_host(environ))
+        if not name:
+            return None
+        for own_name, own_port, subdomains in self.hosts:
+            if (name == own_name or (subdomains and name.endswith("." + own_name))) and port in (None, own_port):
+                return name if port is None else f"{name}:{port}"
+        return None
+
+
+def _split_host(host: str) -> tuple[str, str | None]:
+    """("name", "port") of a Host header value (the name lower-cased; an IPv6 address keeps its brackets)."""
+    name, colon, port = host.rpartition(":")
+    if not colon or (name.startswith("[") and not name.endswith("]")) or not port.isdigit():
+        return host.lower(), None
+    return name.lower(), port
+
+
+def _site_host(entry: str) -> tuple[str, str | None, bool]:
+    """An entry of SITE_HOSTS as (IDNA name, port or None, whether it takes the subdomains)."""
+    entry = entry.strip()
+    name, port = _split_host(entry.removeprefix("."))
+    with contextlib.suppress(UnicodeError):
+        name = name.encode("idna").decode("ascii")  # «банк.рф»: a browser sends the xn-- form
+    return name.lower(), port, entry.startswith(".")
 
 
 def download_disposition(name: str, fallback: str) -> str:

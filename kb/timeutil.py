@@ -15,14 +15,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+UNKNOWN_ZONE = ("такого часового пояса нет в базе IANA (пример правильного значения: «Europe/Moscow», "
+                "«Asia/Yekaterinburg»).")
+
+
 @lru_cache(maxsize=8)
 def time_zone(name: str) -> ZoneInfo:
     """The IANA zone of that name; a name the zone database does not know raises ValueError in Russian."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"TIME_ZONE = {name!r}: такого часового пояса нет в базе IANA "
-                         "(пример правильного значения: «Europe/Moscow», «Asia/Yekaterinburg»).") from error
+        raise ValueError(f"TIME_ZONE = {name!r}: {UNKNOWN_ZONE}") from error
 
 
 def bank_zone() -> ZoneInfo:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb.accounts.models import AuditEvent, User
 from kb.extensions import db
@@ -232,8 +232,16 @@ def test_create_user_command(app, runner):
     assert weak.exit_code == 1 and "не короче 10" in weak.output
     taken = runner.invoke(args=["create-user", "boss@example.org", "--password", PASSWORD])
     assert taken.exit_code == 1
+    for blank in ("", "   "):
+        refused = runner.invoke(args=["create-user", blank, "--password", PASSWORD])
+        assert refused.exit_code == 1 and "Укажите адрес электронной почты" in refused.output, refused.output
+    for malformed in ("not an email", "admin@", "admin@localhost", "a@b@c.ru"):
+        refused = runner.invoke(args=["create-user", malformed, "--password", PASSWORD])
+        assert refused.exit_code == 1 and "Проверьте адрес электронной почты" in refused.output, refused.output
+        assert "Traceback" not in refused.output
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "boss@example.org")).role == "admin"
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_demo_accounts_are_printed_and_work(demo_app):
@@ -446,6 +454,55 @@ def test_a_request_for_another_host_is_refused_when_the_sites_names_are_set(tmp_
     page = app.test_client().get("/", base_url="http://evil.example")
     assert page.status_code == 400 and "Неверный запрос" in page.get_data(as_text=True)
     assert app.test_client().get("/", base_url="http://www.bank.example.ru").status_code == 200
+
+
+def test_the_sites_names_ignore_case_and_admit_only_their_own_ports(tmp_path, base_instance):
+    """Host names are case-insensitive: «BANK.EXAMPLE.RU» is the site (links say bank.example.ru). A port the
+    site's entry does not name was accepted and written into every link (the sitemap gave
+    http://bank.example.ru:8080/…); the scheme's default port is the site's own."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    app = make_app(tmp_path / "site", SITE_HOSTS=["Bank.Example.RU", ".bank.example.ru", "test.example.ru:8443"],
+                   PROXY_COUNT=1)
+    client = app.test_client()
+
+    def sitemap(host: str, **headers) -> tuple[int, str]:
+        response = client.get("/sitemap.xml", headers={"Host": host, **headers})
+        return response.status_code, response.get_data(as_text=True)
+
+    status, body = sitemap("BANK.EXAMPLE.RU")
+    assert status == 200 and "<loc>http://bank.example.ru/" in body and "BANK" not in body
+    status, body = sitemap("WWW.Bank.Example.Ru")
+    assert status == 200 and "<loc>http://www.bank.example.ru/" in body
+    assert sitemap("bank.example.ru:8080")[0] == 400
+    status, body = sitemap("bank.example.ru:80")
+    assert status == 200 and "<loc>http://bank.example.ru/" in body
+    status, body = sitemap("bank.example.ru:443", **{"X-Forwarded-Proto": "https"})
+    assert status == 200 and "<loc>https://bank.example.ru/" in body
+    assert sitemap("bank.example.ru:443")[0] == 400  # 443 is no default of plain http
+    status, body = sitemap("test.example.ru:8443", **{"X-Forwarded-Proto": "https"})
+    assert status == 200 and "<loc>https://test.example.ru:8443/" in body
+    assert sitemap("test.example.ru:9000")[0] == 400
+    assert sitemap("evil.example:8443")[0] == 400
+
+
+def test_a_health_probe_passes_the_host_check(tmp_path, base_instance):
+    """A health check sent straight to gunicorn (systemd, a load balancer: «curl 127.0.0.1:8000/healthz») names
+    no site; with SITE_HOSTS it got 400 instead of the health answer. /healthz builds no link."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    app = make_app(tmp_path / "site", SITE_HOSTS=["bank.example.ru"])
+    client = app.test_client()
+    probe = client.get("/healthz", headers={"Host": "127.0.0.1:8000"})
+    assert probe.status_code == 200 and probe.get_json()["status"] == "ok"
+    assert client.get("/healthz/", headers={"Host": "127.0.0.1:8000"}).status_code == 400
+    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 400
 
 
 def test_the_way_back_after_signing_in_fits_a_request_line(client):

@@ -21,3 +21,86 @@ def test_flask_init_creates_the_instance(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1
     assert "Файл не найден" in failed.stderr
+
+
+def test_an_unknown_time_zone_is_one_line_naming_where_it_was_set(tmp_path):
+    """KB_TIME_ZONE=Mars/Olympus gave every command a traceback of 66 lines whose last one blamed «TIME_ZONE» of
+    config.py, which said Asia/Yekaterinburg."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    config = instance / "config.py"
+    config.write_text('SECRET_KEY = "tz-0123456789abcdef"\nTIME_ZONE = "Asia/Yekaterinburg"\n', encoding="utf-8")
+    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_TIME_ZONE": "Mars/Olympus"}
+    env.pop("KB_DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "kb"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    from_environment = run("check-index")
+    assert from_environment.returncode == 1
+    assert from_environment.stderr.strip() == (
+        "KB_TIME_ZONE = 'Mars/Olympus' (переменная окружения): такого часового пояса нет в базе IANA "
+        "(пример правильного значения: «Europe/Moscow», «Asia/Yekaterinburg»).")
+    assert from_environment.stdout == ""
+
+    del env["KB_TIME_ZONE"]
+    config.write_text('SECRET_KEY = "tz-0123456789abcdef"\nTIME_ZONE = "Europe/Chelyabinsk"\n', encoding="utf-8")
+    from_config = run("init")
+    assert from_config.returncode == 1
+    assert from_config.stderr.strip().startswith(f"TIME_ZONE = 'Europe/Chelyabinsk' ({config}): такого "
+                                                 "часового пояса нет в базе IANA")
+    assert "Traceback" not in from_config.stderr and len(from_config.stderr.strip().splitlines()) == 1
+    assert not (instance / "kb.sqlite3").exists()
+
+
+def test_the_projects_commands_give_usage_errors_and_help_in_russian(app):
+    """click's own «Usage: … Error: No such option '--bogus'», «Missing argument», «is not in the range x>=0» and
+    «Aborted!» (create-user without a terminal) came in English among the project's Russian messages."""
+    runner = app.test_cli_runner()
+
+    def error(*args: str, code: int = 2) -> str:
+        result = runner.invoke(args=list(args), input="")
+        assert result.exit_code == code, result.output
+        assert "Usage" not in result.output and "Error" not in result.output and "Aborted" not in result.output
+        return result.output
+
+    bogus = error("indexer", "--bogus")
+    assert bogus.startswith("Использование: ") and "indexer [ПАРАМЕТРЫ]" in bogus
+    assert "Справка: " in bogus and "indexer --help" in bogus
+    assert "Ошибка: нет такого параметра: --bogus." in bogus
+    assert "Может быть, --interval?" in error("indexer", "--interva", "1")
+    assert "Ошибка: параметру --interval нужно значение." in error("indexer", "--interval")
+    assert "Ошибка: неверное значение --interval: нужно число." in error("indexer", "--interval", "полсекунды")
+    assert "Ошибка: не указан аргумент EMAIL." in error("create-user")
+    assert "допустимо одно из: admin, methodist, teacher." in error("create-user", "a@example.org", "--role", "boss")
+    assert "Ошибка: неверное значение --keep-days: нужно число не меньше 0." in error("prune-outbox", "--keep-days",
+                                                                                        "-1")
+    assert "Ошибка: неверное значение АРХИВ: «/nonexistent.tar.gz» — такого файла или папки нет." in error(
+        "restore", "/nonexistent.tar.gz")
+    assert "Ошибка: лишние аргументы: лишнее." in error("check-index", "лишнее")
+    assert "Ошибка: параметр --remove-unfinished не принимает значения." in error("check-index",
+                                                                                   "--remove-unfinished=да")
+    assert "Ввод прерван: значение не введено" in error("create-user", "a@example.org", code=1)
+
+    helped = runner.invoke(args=["prune-outbox", "--help"])
+    assert helped.exit_code == 0
+    assert "Использование: " in helped.output and "Параметры:" in helped.output
+    assert "--keep-days ДНЕЙ" in helped.output and "[по умолчанию: 7;" in " ".join(helped.output.split())
+    assert "Показать эту справку и выйти." in helped.output
+    assert "Options" not in helped.output and "Show this message" not in helped.output
+    assert "--name ФИО" in runner.invoke(args=["create-user", "--help"]).output
+    assert "TEXT" not in runner.invoke(args=["create-user", "--help"]).output
+
+
+def test_ctrl_c_in_a_command_is_said_in_russian():
+    from kb.cli import command
+
+    @command("wait")
+    def wait() -> None:
+        raise KeyboardInterrupt
+
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(wait, [])
+    assert result.exit_code == 1 and result.output == "Прервано (Ctrl+C).\n"

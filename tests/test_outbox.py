@@ -162,6 +162,54 @@ def test_check_index_reports_stale_documents(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
+def _published_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Practice.id).where(Practice.status == "published")
+                                       .order_by(Practice.id)))
+
+
+def test_check_index_advises_applying_the_queue_when_it_explains_the_differences(demo_app):
+    """With the writer stopped, changes waiting in the queue made check-index say «Исправить: flask --app kb
+    reindex», a rebuild of the whole index, where applying the queue is the fix; and it listed practice:100
+    before practice:69."""
+    runner = demo_app.test_cli_runner()
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False  # the writer is another process, stopped now
+    ids = _published_ids(demo_app)
+    small, large = max(i for i in ids if 1 < i < 10), min(i for i in ids if i >= 10)
+    with demo_app.app_context():
+        db.session.get(Practice, large).title = "Новое название большой"
+        db.session.get(Practice, small).status = "archived"
+        db.session.commit()
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1
+    assert f"Устарели в индексе (1): practice:{large}" in result.output
+    assert f"Лишние в индексе (1): practice:{small}" in result.output
+    assert "Ожидают применения изменений: 2" in result.output
+    assert "только на изменения, ожидающие в очереди" in result.output
+    assert "flask --app kb indexer" in result.output and "flask --app kb sync-index." in result.output
+    assert "reindex" not in result.output
+    assert runner.invoke(args=["sync-index"]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_check_index_lists_ids_in_numeric_order_and_advises_a_rebuild_when_the_queue_does_not_explain(demo_app):
+    runner = demo_app.test_cli_runner()
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = False
+    ids = _published_ids(demo_app)
+    lost = [max(i for i in ids if 1 < i < 10), min(i for i in ids if i >= 10)]
+    with demo_app.app_context():
+        get_index().apply(deletes=[f"practice:{i}" for i in lost])  # gone from the index, nothing queued
+        db.session.get(Practice, ids[-1]).title = "Новое название"  # and one change waiting
+        db.session.commit()
+    result = runner.invoke(args=["check-index"])
+    assert result.exit_code == 1
+    assert f"Нет в индексе (2): practice:{lost[0]}, practice:{lost[1]}\n" in result.output
+    assert "Ожидают применения изменений: 1" in result.output
+    assert "Исправить: flask --app kb reindex" in result.output and "очереди" not in result.output
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
 def test_lost_index_folder_keeps_pages_working_and_reindex_restores(demo_app):
     @demo_app.post("/_test/retitle")
     def _retitle():

@@ -390,6 +390,58 @@ def test_deleted_index_pages_and_notice(demo_app):
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 
+def test_the_writer_refuses_an_interval_without_a_pause(app):
+    """`indexer --interval -1` crashed its first idle round with a traceback (time.sleep), a restart loop under
+    systemd; `--interval 0` polled the database without a pause."""
+    runner = app.test_cli_runner()
+    for value in ("-1", "0", "0.01", "nan"):
+        result = runner.invoke(args=["indexer", "--interval", value])
+        assert result.exit_code == 2, (value, result.output)
+        assert "пауза между проверками — не меньше 0.05 с" in result.output
+        assert "Traceback" not in result.output and "Писатель индекса:" not in result.output
+    once = runner.invoke(args=["indexer", "--once", "--interval", "0.05"])
+    assert once.exit_code == 0, once.output
+
+
+def test_the_writer_says_in_russian_why_it_rebuilds_and_counts_no_rebuilt_documents_as_changes(demo_app,
+                                                                                                 monkeypatch):
+    """«Индекс недоступен (the index folder … is gone: [Errno 2] No such file or directory: …)», then «Применено
+    изменений: 85» after a rebuild with no change waiting: 85 was the number of documents rebuilt."""
+    import indexer.index
+
+    runner = demo_app.test_cli_runner()
+    index_dir = Path(demo_app.config["INDEX_DIR"])
+    with demo_app.app_context():
+        documents = get_index().doc_count()
+    shutil.rmtree(index_dir)
+    gone = runner.invoke(args=["indexer", "--once"])
+    assert gone.exit_code == 0, gone.output
+    assert f"Индекс недоступен (папки индекса {index_dir} нет); перестраиваю по базе данных." in gone.output
+    assert f"Индекс перестроен: {documents} документов." in gone.output
+    assert "Применено изменений" not in gone.output
+    assert "Errno" not in gone.output and "gone" not in gone.output
+
+    for module in ("indexer.analysis", "indexer.index"):  # this code is a version ahead of the index on disk
+        monkeypatch.setattr(f"{module}.ANALYSIS_VERSION", indexer.index.ANALYSIS_VERSION + 1)
+    with demo_app.app_context():
+        get_index()._close_searcher()
+    older = runner.invoke(args=["indexer", "--once"])
+    assert older.exit_code == 0, older.output
+    assert "Индекс недоступен (индекс построен прежней версией программы); перестраиваю" in older.output
+    assert "analysis version" not in older.output and "Применено изменений" not in older.output
+
+    with demo_app.app_context():
+        get_index()._close_searcher()
+    shutil.rmtree(index_dir)
+    index_dir.mkdir()  # a folder that holds no index
+    damaged = runner.invoke(args=["indexer", "--once"])
+    assert damaged.exit_code == 0, damaged.output
+    assert "Индекс недоступен (индекс повреждён или его нельзя прочитать); перестраиваю" in damaged.output
+    assert "cannot" not in damaged.output
+    with demo_app.app_context():
+        assert check_index().clean
+
+
 def test_while_the_index_is_rebuilt_the_pages_say_how_far_it_has_got(demo_app, monkeypatch):
     """A lost index rebuilt by the writer (`indexer`, `reindex`): the search page, the API and /healthz say how
     much of it is done; when it ends, the progress file is gone."""
@@ -753,7 +805,7 @@ def test_a_copy_silent_past_the_outbox_pruning_rebuilds_and_converges(app, make_
     assert "Индекс отстал: журнал изменений удалён по №" in behind.output
     assert "Перестройте его: flask --app kb reindex" in behind.output
     with second.app_context():
-        assert follow_outbox(second.config["INDEX_DIR"]) > 0  # the writer's round: a rebuild
+        assert follow_outbox(second.config["INDEX_DIR"]) == 0  # the writer's round: a rebuild, no change applied
         assert check_index().clean
         assert db.session.get(IndexReplica, name).position == outbox.max_outbox_id()
         versions_b = get_index().versions()

@@ -29,6 +29,37 @@ def test_init_on_empty_instance_is_idempotent(tmp_path: Path):
     assert (tmp_path / "fresh" / "index").is_dir()
 
 
+def test_init_says_why_it_rebuilds_the_index_and_shows_its_progress(demo_app):
+    """After an upgrade the index of the earlier version is unreadable until rebuilt: `init` rebuilt it in
+    silence (minutes on a big bank) and then said «применено изменений: 0»."""
+    import shutil
+
+    from whoosh import fields, index
+
+    from kb.search.documents import count_documents
+
+    runner = demo_app.test_cli_runner()
+    with demo_app.app_context():
+        documents = count_documents()
+    index_dir = demo_app.config["INDEX_DIR"]
+    shutil.rmtree(index_dir)  # in its place, the index of an earlier version (it lacks this one's fields)
+    Path(index_dir).mkdir()
+    index.create_in(index_dir, fields.Schema(id=fields.ID(stored=True, unique=True)))
+    upgraded = runner.invoke(args=["init"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "Индекс построен прежней версией программы: перестраиваю его по базе данных." in upgraded.output
+    assert "Индексация" in upgraded.output  # the progress bar reindex shows
+    assert f"Индекс перестроен: {documents} документов." in upgraded.output
+    again = runner.invoke(args=["init"])
+    assert again.exit_code == 0 and "строю" not in again.output and "Индексация" not in again.output
+
+    Path(index_dir).with_name(Path(index_dir).name + ".state.json").unlink()  # a new copy of the index
+    joined = runner.invoke(args=["init"])
+    assert "Индекс этого экземпляра новый: строю его по базе данных." in joined.output
+    assert f"Индекс построен: {documents} документов." in joined.output
+    assert demo_app.test_cli_runner().invoke(args=["check-index"]).exit_code == 0
+
+
 def test_demo_command_loads_once(tmp_path: Path):
     app = make_app(tmp_path / "fresh")
     runner = app.test_cli_runner()

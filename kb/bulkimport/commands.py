@@ -9,18 +9,19 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from kb.cli import command
 from kb.extensions import db
 
 
-@click.command("import-practices")
-@click.argument("registry", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@command("import-practices")
+@click.argument("registry", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="РЕЕСТР")
 @click.option("--attachments", "archive", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="ZIP с файлами, названными в столбце «Файлы».")
+              metavar="ZIP", help="ZIP с файлами, названными в столбце «Файлы».")
 @click.option("--dry-run", is_flag=True, help="Только проверить: показать, что будет создано и обновлено, "
                                               "ничего не записывать.")
 @click.option("--publish", is_flag=True, help="Сразу опубликовать загруженные практики (иначе — черновики).")
-@click.option("--user", "email", help="От чьего имени загружать (методист или администратор); по умолчанию — "
-                                      "первый администратор.")
+@click.option("--user", "email", metavar="EMAIL",
+              help="От чьего имени загружать (методист или администратор); по умолчанию — первый администратор.")
 @with_appcontext
 def import_practices_command(registry: Path, archive: Path | None, dry_run: bool, publish: bool,
                              email: str | None) -> None:

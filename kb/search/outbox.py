@@ -157,6 +157,12 @@ def pending_count(index_dir: str | Path) -> int:
     return db.session.scalar(select(func.count()).where(_pending(index_dir))) or 0
 
 
+def pending_documents(index_dir: str | Path) -> set[str]:
+    """The index ids ("practice:69") of the documents that outbox rows this copy has not applied yet are about."""
+    rows = db.session.execute(select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(_pending(index_dir)).distinct())
+    return {f"{doc_type}:{doc_id}" for doc_type, doc_id in rows}
+
+
 def pending_summary(index_dir: str | Path) -> tuple[int, float]:
     """Outbox rows this index copy has not applied yet, and how long the oldest of them has waited (seconds; 0
     with none): a writer that has stopped shows as a wait that only grows."""

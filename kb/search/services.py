@@ -538,6 +538,9 @@ class IndexReport:
     extra: list[str]
     stale: list[str]
     pending: int
+    # every difference is a document with a change waiting in the outbox: applying it (the writer, `sync-index`)
+    # is the fix, not a rebuild
+    queued: bool = False
 
     @property
     def clean(self) -> bool:
@@ -546,14 +549,24 @@ class IndexReport:
 
 def check_index() -> IndexReport:
     """Compare what the database says is public with what the index holds."""
+    index_dir = current_app.config["INDEX_DIR"]
     expected = {doc.id: doc.version for doc in documents.all_documents()}
     actual = get_index().versions()
-    return IndexReport(
-        missing=sorted(set(expected) - set(actual)),
-        extra=sorted(set(actual) - set(expected)),
-        stale=sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),
-        pending=outbox.pending_count(current_app.config["INDEX_DIR"]),
+    report = IndexReport(
+        missing=sorted(set(expected) - set(actual), key=document_order),
+        extra=sorted(set(actual) - set(expected), key=document_order),
+        stale=sorted((k for k in set(expected) & set(actual) if expected[k] != actual[k]), key=document_order),
+        pending=outbox.pending_count(index_dir),
     )
+    if report.pending and not report.clean:
+        report.queued = {*report.missing, *report.extra, *report.stale} <= outbox.pending_documents(index_dir)
+    return report
+
+
+def document_order(doc_id: str) -> tuple[str, int, str]:
+    """An index id's place in a list: by type, then by number (practice:69 before practice:100)."""
+    doc_type, _, number = doc_id.partition(":")
+    return doc_type, int(number) if number.isascii() and number.isdigit() else 0, number
 
 
 @dataclass
