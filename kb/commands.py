@@ -361,12 +361,16 @@ def backup_command(output: Path | None) -> None:
     target = output or Path(current_app.instance_path) / "backups" / f"kb-{utcnow():%Y%m%d-%H%M%S}.tar.gz"
     try:
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
-            counts = create_backup(target, progress=bar.update)
+            report = create_backup(target, progress=bar.update)
     except BackupError as exc:
         _fail(str(exc))
+    counts = report.rows
     click.echo(f"Архив: {target} ({target.stat().st_size // 1024} КБ); строк: {sum(counts.values())}, "
                f"практик: {counts.get('practice', 0)}, резолюций: {counts.get('resolution', 0)}, "
-               f"пользователей: {counts.get('user', 0)}.")
+               f"пользователей: {counts.get('user', 0)}; файлов: {report.files}.")
+    if report.missing_files:
+        click.echo(f"Внимание: файлов, которые есть у вложений, нет на диске: {len(report.missing_files)} — в архив "
+                   "они не попали. Какие это вложения: flask --app kb check-files.")
 
 
 @click.command("restore")

@@ -34,17 +34,25 @@ def _fingerprint(app) -> dict:
         }
 
 
+ATTACHED = "Заметки учителя к практике.".encode()
+ATTACHED_DIGEST = hashlib.sha256(ATTACHED).hexdigest()
+ATTACHED_PATH = f"{ATTACHED_DIGEST[:2]}/{ATTACHED_DIGEST[2:4]}/{ATTACHED_DIGEST}"  # under UPLOAD_DIR
+
+
 def _edit_something(app):
+    """An edit and an attached file (stored as uploads/ATTACHED_PATH); a file no attachment uses, left over."""
+    from kb.attachments.services import add_attachment
     from kb.practices.services import PracticeData, update_practice
 
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
         update_practice(admin, practice, PracticeData(title=practice.title + " (ред.)", sections={}, authors=[]))
+        add_attachment(admin, practice, "заметки.txt", ATTACHED)
         db.session.commit()
     uploads = Path(app.config["UPLOAD_DIR"], "ab")
     uploads.mkdir(parents=True, exist_ok=True)
-    (uploads / "file.bin").write_bytes(b"attachment bytes")
+    (uploads / "left-over.bin").write_bytes(b"bytes of no attachment")
 
 
 def _round_trip(demo_app, tmp_path, target_url=None):
@@ -54,7 +62,8 @@ def _round_trip(demo_app, tmp_path, target_url=None):
     assert result.exit_code == 0, result.output
     with tarfile.open(archive) as tar:
         names = tar.getnames()
-    assert "manifest.json" in names and "db/practice.jsonl" in names and "uploads/ab/file.bin" in names
+    assert "manifest.json" in names and "db/practice.jsonl" in names and f"uploads/{ATTACHED_PATH}" in names
+    assert "uploads/ab/left-over.bin" not in names, "only the files the attachments use"
     assert not any(n.startswith("index") for n in names), "the index is not backed up"
 
     overrides = {"SQLALCHEMY_DATABASE_URI": target_url} if target_url else {}
@@ -65,7 +74,8 @@ def _round_trip(demo_app, tmp_path, target_url=None):
     assert restored.exit_code == 0, restored.output
     assert "Индекс перестроен" in restored.output
     assert _fingerprint(fresh) == _fingerprint(demo_app)
-    assert (tmp_path / "fresh" / "uploads" / "ab" / "file.bin").read_bytes() == b"attachment bytes"
+    assert (tmp_path / "fresh" / "uploads" / ATTACHED_PATH).read_bytes() == ATTACHED
+    assert runner.invoke(args=["check-files"]).exit_code == 0
     assert runner.invoke(args=["check-index"]).exit_code == 0
     login = fresh.test_client()
     response = login.post("/login", data={"email": "admin@demo.example", "password": "demo-admin-pass",
@@ -154,7 +164,7 @@ def test_the_manifest_lists_every_file_with_its_checksum(demo_app, tmp_path):
         files = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     del files["manifest.json"]
     assert manifest["sha256"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    assert "uploads/ab/file.bin" in files
+    assert f"uploads/{ATTACHED_PATH}" in files
     assert manifest["tables"]["practice"] == files["db/practice.jsonl"].count(b"\n")
 
 
@@ -421,3 +431,117 @@ def test_a_downgrade_that_fails_is_said_in_one_line_and_the_schema_stays(demo_ap
     assert (f"Не удалось привести базу к схеме архива ({PREVIOUS_REVISION}): no downgrade for this revision. "
             "Ничего не восстановлено.") in result.output
     assert _revision(fresh) == head
+
+
+# -- a backup taken while the bank is in use: one snapshot of every table -------------------------------
+
+
+def _add_practice_with_file(app, title: str) -> str:
+    """What a teacher does meanwhile, in a connection of its own: a new practice with an attached file, committed;
+    returns the file's digest."""
+    from kb.attachments.services import add_attachment
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        practice = Practice(title=title, status="draft", owner_id=admin.id)
+        db.session.add(practice)
+        db.session.flush()
+        digest = add_attachment(admin, practice, "план.txt", f"План занятия: {title}.".encode()).sha256
+        db.session.commit()
+        return digest
+
+
+def test_a_backup_taken_while_the_bank_is_written_to_restores(demo_app, tmp_path, monkeypatch):
+    """A practice and its file committed after the practice table was read and before its attachments were: the
+    archive holds the bank as it was when the backup began, and restores (it used to hold the attachment without
+    its practice, and restore failed on the foreign key)."""
+    from kb.backup import services
+
+    dump, written = services._dump_table, []
+
+    def dump_then_write(table, *args, **kwargs):
+        result = dump(table, *args, **kwargs)
+        if table.name == "practice" and not written:
+            written.append(_add_practice_with_file(demo_app, "Практика, сохранённая во время копирования"))
+        return result
+
+    monkeypatch.setattr(services, "_dump_table", dump_then_write)
+    before = _fingerprint(demo_app)
+    archive = _backup(demo_app, tmp_path)
+    assert written, "the write happened during the backup"
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        attachments = [json.loads(line) for line in tar.extractfile("db/attachment.jsonl").read().splitlines()]
+    assert written[0] not in {row["sha256"] for row in attachments}
+    assert not any(name.endswith(written[0]) for name in names), "the file of the later write is not in it either"
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert _fingerprint(fresh) == before
+    assert runner.invoke(args=["check-files"]).exit_code == 0
+
+
+def test_a_file_deleted_after_the_backup_began_makes_it_start_again(demo_app, tmp_path, monkeypatch):
+    """The attachment removed (and its file deleted) after the snapshot's moment, before its file was read: the
+    archive would list an attachment without its bytes, so the backup takes a new snapshot."""
+    from kb.attachments.models import Attachment
+    from kb.attachments.services import remove_attachment
+    from kb.backup import services
+
+    _edit_something(demo_app)
+    used, removed = services._used_files, []
+
+    def used_then_remove(connection):
+        digests = used(connection)
+        if not removed:
+            with demo_app.app_context():
+                admin = db.session.scalar(select(User).where(User.role == "admin"))
+                remove_attachment(admin, db.session.scalar(select(Attachment).where(
+                    Attachment.sha256 == ATTACHED_DIGEST)))
+                db.session.commit()
+            removed.append(ATTACHED_DIGEST)
+        return digests
+
+    monkeypatch.setattr(services, "_used_files", used_then_remove)
+    archive = _backup(demo_app, tmp_path)
+    assert removed and not Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).exists()
+    with tarfile.open(archive) as tar:
+        rows = [json.loads(line) for line in tar.extractfile("db/attachment.jsonl").read().splitlines()]
+    assert ATTACHED_DIGEST not in {row["sha256"] for row in rows}
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert _fingerprint(fresh) == _fingerprint(demo_app)
+    checked = runner.invoke(args=["check-files"])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_files_deleted_faster_than_the_backup_reads_them_are_a_message(demo_app, tmp_path, monkeypatch):
+    from kb.backup import services
+
+    _edit_something(demo_app)
+    Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).unlink()
+    monkeypatch.setattr(services, "_still_used", lambda digests: [])  # as if removed each time anew
+    target = tmp_path / "bank.tar.gz"
+    result = demo_app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 1
+    assert "файлы вложений удалялись" in result.output and f"попыток: {services.FILE_ATTEMPTS}" in result.output
+    assert list(tmp_path.glob("bank.tar.gz*")) == []
+
+
+def test_a_file_the_bank_has_lost_is_named_and_the_backup_goes_on(demo_app, tmp_path):
+    _edit_something(demo_app)
+    Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).unlink()  # lost before the backup (check-files lists it)
+    target = tmp_path / "bank.tar.gz"
+    result = demo_app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "файлов, которые есть у вложений, нет на диске: 1" in result.output
+    assert "flask --app kb check-files" in result.output
+    with tarfile.open(target) as tar:
+        assert f"uploads/{ATTACHED_PATH}" not in tar.getnames()

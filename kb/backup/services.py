@@ -4,6 +4,11 @@ The dump is JSON lines per table, read and written through SQLAlchemy, so a bank
 SQLite restores onto PostgreSQL and back. The search index is not in the archive: it is derived
 from the database and rebuilt after a restore.
 
+Every table is read in one transaction, so the archive is the bank at one moment even while the site is in
+use (REPEATABLE READ on PostgreSQL, one read transaction on SQLite, whose write-ahead log keeps that moment for
+the reader): tables read one after another at different moments held an attachment without its practice, and
+that archive did not restore. The files are those the attachments of that moment use.
+
 The manifest, written last, lists every table with its row count and every file of the archive with
 its SHA-256. A restore checks the archive against it before it commits anything: an archive cut short
 by an interrupted copy, a damaged byte, a table file missing or edited by hand is refused with a
@@ -21,7 +26,7 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,8 +35,11 @@ from alembic.script import ScriptDirectory
 from flask import Config, current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.attachments.models import Attachment
+from kb.attachments.storage import FileStorage
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.timeutil import utcnow
@@ -49,8 +57,23 @@ DAMAGED = ("Архив повреждён или обрезан (скопиро�
            "возьмите другую копию.")
 
 
+# How many times a backup starts again when a file its snapshot needs was deleted before it was read.
+FILE_ATTEMPTS = 3
+
+
 class BackupError(RuntimeError):
     """A backup or restore that cannot be carried out; the message is for the operator."""
+
+
+class _FileDeleted(Exception):
+    """A file the snapshot's attachments use was deleted (its attachment removed since) before it was read."""
+
+
+@dataclass
+class BackupReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    missing_files: list[str] = field(default_factory=list)  # used by attachments, absent from the disk already
 
 
 @dataclass
@@ -117,58 +140,114 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
     archive.addfile(info, io.BytesIO(payload))
 
 
-def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write the archive; returns rows per table. The archive appears under its name only when complete."""
-    revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> BackupReport:
+    """Write the archive; it appears under its name only when complete."""
     partial = target.with_name(target.name + ".partial")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        counts = _write_archive(partial, revision, progress)
+        for _attempt in range(FILE_ATTEMPTS):
+            try:
+                report = _write_archive(partial, progress)
+                break
+            except _FileDeleted:
+                continue
+        else:
+            raise BackupError("Пока шло копирование, файлы вложений удалялись, и архив не успевал взять их "
+                              f"(попыток: {FILE_ATTEMPTS}). Повторите копирование позже. Ничего не записано.")
         partial.replace(target)
     except OSError as exc:  # no such folder, no space left, no permission…
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
+        _discard(partial)
         raise BackupError(f"Не удаётся записать архив {target}: {os_error_reason(exc)}. Ничего не записано.") from exc
-    finally:
-        db.session.rollback()
-    return counts
+    except BaseException:
+        _discard(partial)
+        raise
+    return report
 
 
-def _write_archive(partial: Path, revision: str | None, progress: Callable[[int], None] | None) -> dict[str, int]:
-    """The tables, the uploads and the config, then the manifest listing them; returns rows per table."""
-    counts: dict[str, int] = {}
+def _discard(partial: Path) -> None:
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _snapshot() -> Iterator[Connection]:
+    """A connection all of whose reads see the database at one moment, while others go on writing."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                                   postgresql_readonly=True) as connection, connection.begin():
+            yield connection
+        return
+    # SQLite: the driver begins a transaction only before a write, so each SELECT would see the database as it
+    # is then; one begun by hand is one read transaction, and the write-ahead log keeps its moment for it.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(SQLAlchemyError):  # a failed read may have ended it already
+                connection.exec_driver_sql("ROLLBACK")  # it only read
+
+
+def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> BackupReport:
+    """The files the snapshot's attachments use, its tables and the config, then the manifest listing them."""
+    report = BackupReport()
     digests: dict[str, str] = {}
 
     def add(name: str, payload: bytes) -> None:
         digests[name] = hashlib.sha256(payload).hexdigest()
         _add_bytes(archive, name, payload)
 
-    with tarfile.open(partial, "w:gz") as archive:
+    with _snapshot() as connection, tarfile.open(partial, "w:gz") as archive:
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        # The files first, soon after the snapshot's moment: one whose attachment is removed afterwards is deleted
+        # from the disk after that removal's commit, and the sooner it is read, the less likely that is.
+        store = FileStorage(current_app.config["UPLOAD_DIR"])
+        gone = []
+        for digest in _used_files(connection):
+            try:
+                payload = store.path(digest).read_bytes()
+            except (FileNotFoundError, ValueError):  # ValueError: not a digest (a row edited by hand)
+                gone.append(digest)
+                continue
+            add(f"uploads/{store.path(digest).relative_to(store.root).as_posix()}", payload)
+            report.files += 1
+        if gone:
+            report.missing_files = _still_used(gone)
+            if len(report.missing_files) < len(gone):
+                raise _FileDeleted  # removed since the snapshot: the archive would lack a file it lists
         for table in _tables():
             name = f"db/{table.name}.jsonl"
-            counts[table.name], digests[name] = _dump_table(table, archive, name, partial.parent)
+            report.rows[table.name], digests[name] = _dump_table(table, archive, name, partial.parent, connection)
             if progress:
                 progress(1)
-        uploads = Path(current_app.config["UPLOAD_DIR"])
-        if uploads.is_dir():
-            for path in sorted(p for p in uploads.rglob("*") if p.is_file()):
-                add(f"uploads/{path.relative_to(uploads).as_posix()}", path.read_bytes())
         config = Path(current_app.instance_path) / "config.py"
         if config.is_file():
             add("instance/config.py", config.read_bytes())
         manifest = {"format": FORMAT_VERSION, "created_at": utcnow().isoformat(), "alembic_revision": revision,
-                    "tables": counts, "sha256": digests}
+                    "tables": report.rows, "sha256": digests}
         _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
-    return counts
+    return report
 
 
-def _dump_table(table: Table, archive: tarfile.TarFile, name: str, spool_dir: Path) -> tuple[int, str]:
+def _used_files(connection: Connection) -> list[str]:
+    """The digests of the files the snapshot's attachments use."""
+    return list(connection.scalars(select(Attachment.sha256).distinct().order_by(Attachment.sha256)))
+
+
+def _still_used(digests: list[str]) -> list[str]:
+    """Those of ``digests`` an attachment uses now (the others were removed after the snapshot)."""
+    with db.engine.connect() as connection:
+        return sorted(connection.scalars(select(Attachment.sha256).distinct().where(Attachment.sha256.in_(digests))))
+
+
+def _dump_table(table: Table, archive: tarfile.TarFile, name: str, spool_dir: Path,
+                connection: Connection) -> tuple[int, str]:
     """The table as JSON lines into the archive, row by row through a temporary file beside the archive (a
     table of 100,000 practices is 0.7 GB of JSON: it is never held in memory); returns its rows and SHA-256."""
     digest = hashlib.sha256()
     count = 0
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
-        rows = db.session.execute(select(table).execution_options(stream_results=True, max_row_buffer=BATCH))
+        rows = connection.execute(select(table).execution_options(stream_results=True, max_row_buffer=BATCH))
         for row in rows.mappings():
             line = (json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False) + "\n").encode()
             digest.update(line)
