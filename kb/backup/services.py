@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import shutil
 import tarfile
 import tempfile
@@ -36,7 +37,7 @@ from flask import Config, current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kb.attachments.models import Attachment
 from kb.attachments.storage import FileStorage
@@ -357,6 +358,14 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
         raise BackupError(f"{DAMAGED} Не совпадает контрольная сумма файла {member.name}.")
     if broken is not None:
         raise BackupError(f"{DAMAGED} Таблица {table.name}: {str(broken)[:200]}") from broken
+    if refused is not None and _foreign_key_violation(refused):
+        # An intact archive whose rows refer to rows it does not have: its tables were read at different moments
+        # (a backup made while the site was in use, by a version before the one-snapshot backup).
+        raise BackupError(
+            f"Архив несогласован: строки таблицы {table.name} ссылаются на строки {_referred_tables(table, refused)}, "
+            "которых в архиве нет. Так бывает с копией, снятой во время "
+            "работы сайта прежней версией программы (таблицы читались в разные моменты). База тут ни при чём: "
+            "возьмите другую копию или снимите новую. Ничего не изменено.") from refused
     if refused is not None:
         # an intact archive whose rows this database refuses (SQLite keeps a title longer than its column,
         # PostgreSQL does not)
@@ -370,10 +379,48 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
 
 def _insert(table: Table, rows: list[dict]) -> Exception | None:
     try:
-        db.session.execute(insert(table), rows)
+        with _quiet_pipeline():
+            db.session.execute(insert(table), rows)
     except (SQLAlchemyError, OverflowError) as exc:
         return exc
     return None
+
+
+class _PipelineAborted(logging.Filter):
+    """psycopg inserts a batch in pipeline mode; a row the database refuses aborts the pipeline, and psycopg then
+    logs, in English, the second error of ending it («error ignored terminating <psycopg.Pipeline …>: pipeline
+    aborted») beside the first, which the restore reports itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+@contextlib.contextmanager
+def _quiet_pipeline() -> Iterator[None]:
+    logger, noise = logging.getLogger("psycopg"), _PipelineAborted()
+    logger.addFilter(noise)
+    try:
+        yield
+    finally:
+        logger.removeFilter(noise)
+
+
+def _foreign_key_violation(error: Exception) -> bool:
+    """A row that refers to a row the database does not have (SQLSTATE 23503; SQLite's «FOREIGN KEY constraint
+    failed»)."""
+    if not isinstance(error, IntegrityError):
+        return False
+    return (getattr(error.orig, "sqlstate", None) == "23503"
+            or "FOREIGN KEY constraint failed" in str(error.orig))
+
+
+def _referred_tables(table: Table, error: Exception) -> str:
+    """The tables the refused rows refer to: the one the violated constraint names (PostgreSQL says which), else
+    every table this one refers to."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    keys = [key for key in table.foreign_key_constraints if key.name == constraint] or table.foreign_key_constraints
+    names = sorted({key.referred_table.name for key in keys})
+    return f"таблицы {names[0]}" if len(names) == 1 else f"таблиц {' или '.join(names)}"
 
 
 def restore_backup(source: Path, force: bool = False) -> RestoreReport:
