@@ -310,6 +310,40 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
         db.engine.dispose()
 
 
+def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, tmp_path):
+    """The old bank's config.py set where its data lives; the new instance's sets nothing of it (its folder's
+    defaults): the restored config.py must not point it at the old bank's index, files, database and limits."""
+    from flask import Config
+
+    from kb.config import DefaultConfig, instance_defaults
+
+    old = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://kb:pw@old.example/kb", "INDEX_DIR": "/srv/old/index",
+           "UPLOAD_DIR": "/srv/old/uploads", "RATELIMIT_STORAGE_URI": "redis://old.example:6379/9"}
+    Path(demo_app.instance_path, "config.py").write_text(
+        "SECRET_KEY = 'the-old-banks-secret'\n" + "".join(f"{key} = {value!r}\n" for key, value in old.items()))
+    archive = _backup(demo_app, tmp_path)
+    fresh_dir = tmp_path / "fresh"
+    fresh = make_app(fresh_dir)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n")
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "свои оставлены: SQLALCHEMY_DATABASE_URI, INDEX_DIR, UPLOAD_DIR, RATELIMIT_STORAGE_URI" in result.output
+    restored = Config(str(fresh_dir))  # as create_app reads it: the folder's defaults, then config.py
+    restored.from_object(DefaultConfig)
+    restored.update(instance_defaults(str(fresh_dir)))
+    restored.from_pyfile("config.py")
+    assert restored["SECRET_KEY"] == "the-old-banks-secret"
+    assert restored["INDEX_DIR"] == str(fresh_dir / "index") == fresh.config["INDEX_DIR"]
+    assert restored["UPLOAD_DIR"] == str(fresh_dir / "uploads") == fresh.config["UPLOAD_DIR"]
+    assert restored["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{fresh_dir / 'kb.sqlite3'}"
+    assert restored["RATELIMIT_STORAGE_URI"] == "memory://"
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 # -- an archive of an older version of the program ------------------------------------------------------
 
 PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the outbox's retention tables, external

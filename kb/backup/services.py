@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import shutil
 import tarfile
 import tempfile
@@ -41,6 +42,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kb.attachments.models import Attachment
 from kb.attachments.storage import FileStorage
+from kb.config import DefaultConfig, instance_defaults
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.timeutil import utcnow
@@ -82,25 +84,39 @@ class RestoreReport:
     rows: dict[str, int] = field(default_factory=dict)
     uploads: int = 0
     config_restored: bool = False
-    config_kept: dict[str, str] = field(default_factory=dict)  # this instance's own locations, kept
+    config_kept: dict[str, object] = field(default_factory=dict)  # this instance's own locations, kept
     migrated_from: str | None = None  # the archive's schema, older than this version's, migrated since
 
 
 # Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
-# replaces the instance's, but these stay as the instance's own config.py set them: restoring a bank
-# moved from SQLite onto PostgreSQL must not point the instance back at the old database.
+# replaces the instance's, but these stay as they were for this instance, set by its own config.py or by default
+# in its folder: restoring a bank moved from SQLite onto PostgreSQL must not point the instance back at the old
+# database, and a new instance restored from another bank's archive must not write into that bank's index.
 LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI")
 KEPT_NOTE = "Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы."
 
 
-def _location_settings(config_file: Path) -> dict[str, str]:
-    """The location settings the instance's own config.py sets (not those from the environment)."""
+def _location_settings(config_file: Path) -> dict[str, object] | None:
+    """The location settings a config.py sets (not those from the environment); None if it does not load."""
     own = Config(str(config_file.parent))
     try:
-        own.from_pyfile(config_file.name)
-    except Exception:  # noqa: BLE001 - a config that does not load keeps nothing; it is saved beside anyway
-        return {}
-    return {key: own[key] for key in LOCATION_SETTINGS if isinstance(own.get(key), str)}
+        own.from_pyfile(str(config_file))
+    except Exception:  # noqa: BLE001 - a config that does not load
+        return None
+    return {key: str(own[key]) if isinstance(own[key], str | os.PathLike) else own[key]
+            for key in LOCATION_SETTINGS if key in own}
+
+
+def _kept_locations(instance_config: Path, archived_config: Path) -> dict[str, object]:
+    """What the restored config.py must say so that this instance keeps its locations: the values its own
+    config.py set, and, for those the archive's config sets (all, if it does not load) but this instance left
+    to the default, the default of this instance's folder."""
+    own = (_location_settings(instance_config) if instance_config.exists() else None) or {}
+    archived = _location_settings(archived_config)
+    defaults = {key: getattr(DefaultConfig, key, None) for key in LOCATION_SETTINGS}
+    defaults.update(instance_defaults(current_app.instance_path))
+    return {key: own[key] if key in own else defaults[key] for key in LOCATION_SETTINGS
+            if key in own or archived is None or key in archived}
 
 
 def _tables() -> list[Table]:
@@ -513,8 +529,8 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
         if config.is_file():
             target = Path(current_app.instance_path) / "config.py"
             restored = config.read_bytes()
+            report.config_kept = _kept_locations(target, config)
             if target.exists():
-                report.config_kept = _location_settings(target)
                 shutil.copy2(target, target.with_name("config.py.before-restore"))
             if report.config_kept:
                 restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
