@@ -351,7 +351,7 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
 
 @click.command("backup")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Файл архива (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
+              help="Файл архива в существующей папке (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
 @with_appcontext
 def backup_command(output: Path | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
@@ -361,7 +361,7 @@ def backup_command(output: Path | None) -> None:
     target = output or Path(current_app.instance_path) / "backups" / f"kb-{utcnow():%Y%m%d-%H%M%S}.tar.gz"
     try:
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
-            report = create_backup(target, progress=bar.update)
+            report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:
         _fail(str(exc))
     counts = report.rows

@@ -236,6 +236,16 @@ def test_a_backup_that_cannot_be_written_says_why(app, tmp_path):
     assert "Не удаётся записать архив" in result.output and "в пути вместо папки — файл" in result.output
 
 
+def test_a_missing_folder_is_not_made_for_the_archive(app, tmp_path):
+    """README: with no such folder the backup says so and exits 1 (a mistyped -o made the whole path)."""
+    target = tmp_path / "bakcups" / "typo" / "bank.tar.gz"
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 1
+    assert f"Не удаётся записать архив {target}: нет папки {target.parent}." in result.output
+    assert "Ничего не записано." in result.output
+    assert not (tmp_path / "bakcups").exists()
+
+
 def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, monkeypatch):
     import errno
 
@@ -250,6 +260,7 @@ def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, m
 
     monkeypatch.setattr(tarfile.TarFile, "addfile", add_until_full)
     target = tmp_path / "backups" / "bank.tar.gz"
+    target.parent.mkdir()
     result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
     assert result.exit_code == 1
     assert "на диске нет места. Ничего не записано." in result.output

@@ -157,11 +157,17 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
     archive.addfile(info, io.BytesIO(payload))
 
 
-def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> BackupReport:
-    """Write the archive; it appears under its name only when complete."""
+def create_backup(target: Path, progress: Callable[[int], None] | None = None,
+                  make_folder: bool = False) -> BackupReport:
+    """Write the archive (``make_folder``: its folder too, else the folder must exist); the archive appears under
+    its name only when complete."""
     partial = target.with_name(target.name + ".partial")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            target.parent.mkdir(exist_ok=True)
+        elif not target.parent.exists():  # a mistyped folder is not made, with all its parents, for the archive
+            raise BackupError(f"Не удаётся записать архив {target}: нет папки {target.parent}. Создайте её или "
+                              "укажите другую. Ничего не записано.")
         for _attempt in range(FILE_ATTEMPTS):
             try:
                 report = _write_archive(partial, progress)
@@ -172,7 +178,7 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None) -
             raise BackupError("Пока шло копирование, файлы вложений удалялись, и архив не успевал взять их "
                               f"(попыток: {FILE_ATTEMPTS}). Повторите копирование позже. Ничего не записано.")
         partial.replace(target)
-    except OSError as exc:  # no such folder, no space left, no permission…
+    except OSError as exc:  # no space left, no permission, a file where a folder should be…
         _discard(partial)
         raise BackupError(f"Не удаётся записать архив {target}: {os_error_reason(exc)}. Ничего не записано.") from exc
     except BaseException:
