@@ -246,6 +246,27 @@ def test_a_missing_folder_is_not_made_for_the_archive(app, tmp_path):
     assert not (tmp_path / "bakcups").exists()
 
 
+def test_the_default_archive_is_named_by_the_banks_clock_with_its_offset(base_instance, tmp_path):
+    """instance/backups (made if missing) and kb-DATE-TIME+HHMM.tar.gz: the time of TIME_ZONE, as the pages show
+    it, and its offset from UTC (the name was the UTC time, which said nothing of it)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import _copy_instance
+
+    _copy_instance(base_instance, tmp_path / "instance")
+    app = make_app(tmp_path / "instance", TIME_ZONE="Asia/Yekaterinburg")
+    before = datetime.now(ZoneInfo("Asia/Yekaterinburg")).replace(microsecond=0, tzinfo=None)
+    result = app.test_cli_runner().invoke(args=["backup"])
+    after = datetime.now(ZoneInfo("Asia/Yekaterinburg")).replace(tzinfo=None)
+    assert result.exit_code == 0, result.output
+    [archive] = (tmp_path / "instance" / "backups").iterdir()
+    match = re.fullmatch(r"kb-(\d{8}-\d{6})\+0500\.tar\.gz", archive.name)
+    assert match, archive.name
+    assert before <= datetime.strptime(match[1], "%Y%m%d-%H%M%S") <= after
+    assert f"Архив: {archive} " in result.output
+
+
 def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, monkeypatch):
     import errno
 

@@ -45,7 +45,7 @@ from kb.attachments.storage import FileStorage
 from kb.config import DefaultConfig, instance_defaults
 from kb.errors import os_error_reason
 from kb.extensions import db
-from kb.timeutil import utcnow
+from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
 # Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
@@ -155,6 +155,12 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
     info.size = len(payload)
     info.mtime = int(utcnow().timestamp())
     archive.addfile(info, io.BytesIO(payload))
+
+
+def default_archive_name() -> str:
+    """kb-20261206-101521+0500.tar.gz: the bank's own clock (TIME_ZONE), as on its pages, with its offset from UTC,
+    so that the name says which moment it is on any server."""
+    return f"kb-{datetime.now(bank_zone()):%Y%m%d-%H%M%S%z}.tar.gz"
 
 
 def create_backup(target: Path, progress: Callable[[int], None] | None = None,
