@@ -388,22 +388,26 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
 
 @command("backup")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
-              help="Файл архива (по умолчанию instance/backups/kb-ДАТА.tar.gz).")
+              help="Файл архива в существующей папке (по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: "
+                   "время банка, TIME_ZONE, и его смещение от UTC).")
 @with_appcontext
 def backup_command(output: Path | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import BackupError, create_backup
-    from kb.timeutil import utcnow
+    from kb.backup.services import BackupError, create_backup, default_archive_name
 
-    target = output or Path(current_app.instance_path) / "backups" / f"kb-{utcnow():%Y%m%d-%H%M%S}.tar.gz"
+    target = output or Path(current_app.instance_path) / "backups" / default_archive_name()
     try:
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
-            counts = create_backup(target, progress=bar.update)
+            report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:
         _fail(str(exc))
+    counts = report.rows
     click.echo(f"Архив: {target} ({target.stat().st_size // 1024} КБ); строк: {sum(counts.values())}, "
                f"практик: {counts.get('practice', 0)}, резолюций: {counts.get('resolution', 0)}, "
-               f"пользователей: {counts.get('user', 0)}.")
+               f"пользователей: {counts.get('user', 0)}; файлов: {report.files}.")
+    if report.missing_files:
+        click.echo(f"Внимание: файлов, которые есть у вложений, нет на диске: {len(report.missing_files)} — в архив "
+                   "они не попали. Какие это вложения: flask --app kb check-files.")
 
 
 @command("restore")

@@ -34,17 +34,25 @@ def _fingerprint(app) -> dict:
         }
 
 
+ATTACHED = "Заметки учителя к практике.".encode()
+ATTACHED_DIGEST = hashlib.sha256(ATTACHED).hexdigest()
+ATTACHED_PATH = f"{ATTACHED_DIGEST[:2]}/{ATTACHED_DIGEST[2:4]}/{ATTACHED_DIGEST}"  # under UPLOAD_DIR
+
+
 def _edit_something(app):
+    """An edit and an attached file (stored as uploads/ATTACHED_PATH); a file no attachment uses, left over."""
+    from kb.attachments.services import add_attachment
     from kb.practices.services import PracticeData, update_practice
 
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
         update_practice(admin, practice, PracticeData(title=practice.title + " (ред.)", sections={}, authors=[]))
+        add_attachment(admin, practice, "заметки.txt", ATTACHED)
         db.session.commit()
     uploads = Path(app.config["UPLOAD_DIR"], "ab")
     uploads.mkdir(parents=True, exist_ok=True)
-    (uploads / "file.bin").write_bytes(b"attachment bytes")
+    (uploads / "left-over.bin").write_bytes(b"bytes of no attachment")
 
 
 def _round_trip(demo_app, tmp_path, target_url=None):
@@ -54,7 +62,8 @@ def _round_trip(demo_app, tmp_path, target_url=None):
     assert result.exit_code == 0, result.output
     with tarfile.open(archive) as tar:
         names = tar.getnames()
-    assert "manifest.json" in names and "db/practice.jsonl" in names and "uploads/ab/file.bin" in names
+    assert "manifest.json" in names and "db/practice.jsonl" in names and f"uploads/{ATTACHED_PATH}" in names
+    assert "uploads/ab/left-over.bin" not in names, "only the files the attachments use"
     assert not any(n.startswith("index") for n in names), "the index is not backed up"
 
     overrides = {"SQLALCHEMY_DATABASE_URI": target_url} if target_url else {}
@@ -65,7 +74,8 @@ def _round_trip(demo_app, tmp_path, target_url=None):
     assert restored.exit_code == 0, restored.output
     assert "Индекс перестроен" in restored.output
     assert _fingerprint(fresh) == _fingerprint(demo_app)
-    assert (tmp_path / "fresh" / "uploads" / "ab" / "file.bin").read_bytes() == b"attachment bytes"
+    assert (tmp_path / "fresh" / "uploads" / ATTACHED_PATH).read_bytes() == ATTACHED
+    assert runner.invoke(args=["check-files"]).exit_code == 0
     assert runner.invoke(args=["check-index"]).exit_code == 0
     login = fresh.test_client()
     response = login.post("/login", data={"email": "admin@demo.example", "password": "demo-admin-pass",
@@ -154,7 +164,7 @@ def test_the_manifest_lists_every_file_with_its_checksum(demo_app, tmp_path):
         files = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
     del files["manifest.json"]
     assert manifest["sha256"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    assert "uploads/ab/file.bin" in files
+    assert f"uploads/{ATTACHED_PATH}" in files
     assert manifest["tables"]["practice"] == files["db/practice.jsonl"].count(b"\n")
 
 
@@ -226,6 +236,37 @@ def test_a_backup_that_cannot_be_written_says_why(app, tmp_path):
     assert "Не удаётся записать архив" in result.output and "в пути вместо папки — файл" in result.output
 
 
+def test_a_missing_folder_is_not_made_for_the_archive(app, tmp_path):
+    """README: with no such folder the backup says so and exits 1 (a mistyped -o made the whole path)."""
+    target = tmp_path / "bakcups" / "typo" / "bank.tar.gz"
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 1
+    assert f"Не удаётся записать архив {target}: нет папки {target.parent}." in result.output
+    assert "Ничего не записано." in result.output
+    assert not (tmp_path / "bakcups").exists()
+
+
+def test_the_default_archive_is_named_by_the_banks_clock_with_its_offset(base_instance, tmp_path):
+    """instance/backups (made if missing) and kb-DATE-TIME+HHMM.tar.gz: the time of TIME_ZONE, as the pages show
+    it, and its offset from UTC (the name was the UTC time, which said nothing of it)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import _copy_instance
+
+    _copy_instance(base_instance, tmp_path / "instance")
+    app = make_app(tmp_path / "instance", TIME_ZONE="Asia/Yekaterinburg")
+    before = datetime.now(ZoneInfo("Asia/Yekaterinburg")).replace(microsecond=0, tzinfo=None)
+    result = app.test_cli_runner().invoke(args=["backup"])
+    after = datetime.now(ZoneInfo("Asia/Yekaterinburg")).replace(tzinfo=None)
+    assert result.exit_code == 0, result.output
+    [archive] = (tmp_path / "instance" / "backups").iterdir()
+    match = re.fullmatch(r"kb-(\d{8}-\d{6})\+0500\.tar\.gz", archive.name)
+    assert match, archive.name
+    assert before <= datetime.strptime(match[1], "%Y%m%d-%H%M%S") <= after
+    assert f"Архив: {archive} " in result.output
+
+
 def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, monkeypatch):
     import errno
 
@@ -240,6 +281,7 @@ def test_a_disk_filling_up_mid_backup_leaves_no_partial_archive(app, tmp_path, m
 
     monkeypatch.setattr(tarfile.TarFile, "addfile", add_until_full)
     target = tmp_path / "backups" / "bank.tar.gz"
+    target.parent.mkdir()
     result = app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
     assert result.exit_code == 1
     assert "на диске нет места. Ничего не записано." in result.output
@@ -295,6 +337,40 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
     assert restored["SECRET_KEY"] == "the-old-banks-secret" and restored["SMTP_HOST"] == "mail.old.example"
     assert {key: restored[key] for key in own} == own
     assert "a-new-key" in (fresh_dir / "config.py.before-restore").read_text()
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, tmp_path):
+    """The old bank's config.py set where its data lives; the new instance's sets nothing of it (its folder's
+    defaults): the restored config.py must not point it at the old bank's index, files, database and limits."""
+    from flask import Config
+
+    from kb.config import DefaultConfig, instance_defaults
+
+    old = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://kb:pw@old.example/kb", "INDEX_DIR": "/srv/old/index",
+           "UPLOAD_DIR": "/srv/old/uploads", "RATELIMIT_STORAGE_URI": "redis://old.example:6379/9"}
+    Path(demo_app.instance_path, "config.py").write_text(
+        "SECRET_KEY = 'the-old-banks-secret'\n" + "".join(f"{key} = {value!r}\n" for key, value in old.items()))
+    archive = _backup(demo_app, tmp_path)
+    fresh_dir = tmp_path / "fresh"
+    fresh = make_app(fresh_dir)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n")
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "свои оставлены: SQLALCHEMY_DATABASE_URI, INDEX_DIR, UPLOAD_DIR, RATELIMIT_STORAGE_URI" in result.output
+    restored = Config(str(fresh_dir))  # as create_app reads it: the folder's defaults, then config.py
+    restored.from_object(DefaultConfig)
+    restored.update(instance_defaults(str(fresh_dir)))
+    restored.from_pyfile("config.py")
+    assert restored["SECRET_KEY"] == "the-old-banks-secret"
+    assert restored["INDEX_DIR"] == str(fresh_dir / "index") == fresh.config["INDEX_DIR"]
+    assert restored["UPLOAD_DIR"] == str(fresh_dir / "uploads") == fresh.config["UPLOAD_DIR"]
+    assert restored["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{fresh_dir / 'kb.sqlite3'}"
+    assert restored["RATELIMIT_STORAGE_URI"] == "memory://"
     with fresh.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -421,3 +497,177 @@ def test_a_downgrade_that_fails_is_said_in_one_line_and_the_schema_stays(demo_ap
     assert (f"Не удалось привести базу к схеме архива ({PREVIOUS_REVISION}): no downgrade for this revision. "
             "Ничего не восстановлено.") in result.output
     assert _revision(fresh) == head
+
+
+# -- a backup taken while the bank is in use: one snapshot of every table -------------------------------
+
+
+def _add_practice_with_file(app, title: str) -> str:
+    """What a teacher does meanwhile, in a connection of its own: a new practice with an attached file, committed;
+    returns the file's digest."""
+    from kb.attachments.services import add_attachment
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        practice = Practice(title=title, status="draft", owner_id=admin.id)
+        db.session.add(practice)
+        db.session.flush()
+        digest = add_attachment(admin, practice, "план.txt", f"План занятия: {title}.".encode()).sha256
+        db.session.commit()
+        return digest
+
+
+def test_a_backup_taken_while_the_bank_is_written_to_restores(demo_app, tmp_path, monkeypatch):
+    """A practice and its file committed after the practice table was read and before its attachments were: the
+    archive holds the bank as it was when the backup began, and restores (it used to hold the attachment without
+    its practice, and restore failed on the foreign key)."""
+    from kb.backup import services
+
+    dump, written = services._dump_table, []
+
+    def dump_then_write(table, *args, **kwargs):
+        result = dump(table, *args, **kwargs)
+        if table.name == "practice" and not written:
+            written.append(_add_practice_with_file(demo_app, "Практика, сохранённая во время копирования"))
+        return result
+
+    monkeypatch.setattr(services, "_dump_table", dump_then_write)
+    before = _fingerprint(demo_app)
+    archive = _backup(demo_app, tmp_path)
+    assert written, "the write happened during the backup"
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        attachments = [json.loads(line) for line in tar.extractfile("db/attachment.jsonl").read().splitlines()]
+    assert written[0] not in {row["sha256"] for row in attachments}
+    assert not any(name.endswith(written[0]) for name in names), "the file of the later write is not in it either"
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert _fingerprint(fresh) == before
+    assert runner.invoke(args=["check-files"]).exit_code == 0
+
+
+def test_a_file_deleted_after_the_backup_began_makes_it_start_again(demo_app, tmp_path, monkeypatch):
+    """The attachment removed (and its file deleted) after the snapshot's moment, before its file was read: the
+    archive would list an attachment without its bytes, so the backup takes a new snapshot."""
+    from kb.attachments.models import Attachment
+    from kb.attachments.services import remove_attachment
+    from kb.backup import services
+
+    _edit_something(demo_app)
+    used, removed = services._used_files, []
+
+    def used_then_remove(connection):
+        digests = used(connection)
+        if not removed:
+            with demo_app.app_context():
+                admin = db.session.scalar(select(User).where(User.role == "admin"))
+                remove_attachment(admin, db.session.scalar(select(Attachment).where(
+                    Attachment.sha256 == ATTACHED_DIGEST)))
+                db.session.commit()
+            removed.append(ATTACHED_DIGEST)
+        return digests
+
+    monkeypatch.setattr(services, "_used_files", used_then_remove)
+    archive = _backup(demo_app, tmp_path)
+    assert removed and not Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).exists()
+    with tarfile.open(archive) as tar:
+        rows = [json.loads(line) for line in tar.extractfile("db/attachment.jsonl").read().splitlines()]
+    assert ATTACHED_DIGEST not in {row["sha256"] for row in rows}
+
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    restored = runner.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert _fingerprint(fresh) == _fingerprint(demo_app)
+    checked = runner.invoke(args=["check-files"])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_files_deleted_faster_than_the_backup_reads_them_are_a_message(demo_app, tmp_path, monkeypatch):
+    from kb.backup import services
+
+    _edit_something(demo_app)
+    Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).unlink()
+    monkeypatch.setattr(services, "_still_used", lambda digests: [])  # as if removed each time anew
+    target = tmp_path / "bank.tar.gz"
+    result = demo_app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 1
+    assert "файлы вложений удалялись" in result.output and f"попыток: {services.FILE_ATTEMPTS}" in result.output
+    assert list(tmp_path.glob("bank.tar.gz*")) == []
+
+
+def test_a_file_the_bank_has_lost_is_named_and_the_backup_goes_on(demo_app, tmp_path):
+    _edit_something(demo_app)
+    Path(demo_app.config["UPLOAD_DIR"], ATTACHED_PATH).unlink()  # lost before the backup (check-files lists it)
+    target = tmp_path / "bank.tar.gz"
+    result = demo_app.test_cli_runner().invoke(args=["backup", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "файлов, которые есть у вложений, нет на диске: 1" in result.output
+    assert "flask --app kb check-files" in result.output
+    with tarfile.open(target) as tar:
+        assert f"uploads/{ATTACHED_PATH}" not in tar.getnames()
+
+
+def test_an_archive_whose_rows_refer_to_rows_it_lacks_is_called_inconsistent(demo_app, tmp_path, caplog):
+    """An archive made by the earlier backup while the site was in use (tables read at different moments): the
+    restore blames the archive, not the database it restores into, and says so in Russian only."""
+    _edit_something(demo_app)
+    archive = _backup(demo_app, tmp_path)
+    with tarfile.open(archive) as tar:
+        attachments = tar.extractfile("db/attachment.jsonl").read()
+    row = json.loads(attachments.splitlines()[0])
+    # an attachment of a practice saved after the practice table was read (the first row: then psycopg's pipeline
+    # also logged «error ignored terminating …»)
+    later = json.dumps({**row, "id": row["id"] + 1000, "practice_id": 10**6}).encode() + b"\n" + attachments
+
+    def manifest(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["tables"]["attachment"] += 1
+        manifest["sha256"]["db/attachment.jsonl"] = hashlib.sha256(later).hexdigest()
+        return json.dumps(manifest).encode()
+
+    inconsistent = _retar(archive, tmp_path / "inconsistent.tar.gz",
+                          {"db/attachment.jsonl": lambda _data: later, "manifest.json": manifest})
+    fresh = make_app(tmp_path / "fresh")
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    result = runner.invoke(args=["restore", str(inconsistent)])
+    assert result.exit_code == 1
+    # PostgreSQL names the constraint, SQLite does not: «таблицы practice» / «таблиц practice или user»
+    assert re.search("Архив несогласован: строки таблицы attachment ссылаются на строки таблиц(ы practice| practice "
+                     "или user), которых в архиве нет", result.output), result.output
+    assert "База тут ни при чём" in result.output and "Ничего не изменено." in result.output
+    assert "не записывается в эту базу" not in result.output
+    words = set(re.findall("[A-Za-z_]{3,}", result.output.replace(str(inconsistent), "")))
+    assert words <= set(db.metadata.tables), f"English in the message: {words - set(db.metadata.tables)}"
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("psycopg")], "psycopg's own English"
+    assert _fingerprint(fresh)["practices"] == 0
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_refused_batch_leaves_no_english_line_from_psycopg(app, caplog):
+    """psycopg inserts a batch in pipeline mode; a refused row aborts the pipeline, and ending it logged «error
+    ignored terminating <psycopg.Pipeline …>: pipeline aborted» (to the terminal, where nothing else takes the
+    log) beside the restore's own message. It comes when the error is read while the batch is still being sent:
+    often, not always, hence several batches of 1000."""
+    from kb.attachments.models import Attachment
+    from kb.backup.services import _insert
+    from kb.timeutil import utcnow
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's pipeline: PostgreSQL only")
+        rows = [{"id": number, "practice_id": 10**6, "original_name": "план.txt", "kind": "txt", "size": 1,
+                 "sha256": "0" * 64, "text": "", "downloads": 0, "created_at": utcnow()} for number in range(1, 1001)]
+        for _batch in range(5):
+            refused = _insert(Attachment.__table__, rows)
+            db.session.rollback()
+            assert refused is not None
+        assert not [r.getMessage() for r in caplog.records if r.name.startswith("psycopg")]

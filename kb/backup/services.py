@@ -4,6 +4,11 @@ The dump is JSON lines per table, read and written through SQLAlchemy, so a bank
 SQLite restores onto PostgreSQL and back. The search index is not in the archive: it is derived
 from the database and rebuilt after a restore.
 
+Every table is read in one transaction, so the archive is the bank at one moment even while the site is in
+use (REPEATABLE READ on PostgreSQL, one read transaction on SQLite, whose write-ahead log keeps that moment for
+the reader): tables read one after another at different moments held an attachment without its practice, and
+that archive did not restore. The files are those the attachments of that moment use.
+
 The manifest, written last, lists every table with its row count and every file of the archive with
 its SHA-256. A restore checks the archive against it before it commits anything: an archive cut short
 by an interrupted copy, a damaged byte, a table file missing or edited by hand is refused with a
@@ -17,11 +22,13 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
+import os
 import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,11 +37,15 @@ from alembic.script import ScriptDirectory
 from flask import Config, current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from kb.attachments.models import Attachment
+from kb.attachments.storage import FileStorage
+from kb.config import DefaultConfig, instance_defaults
 from kb.errors import os_error_reason
 from kb.extensions import db
-from kb.timeutil import utcnow
+from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
 # Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
@@ -49,8 +60,23 @@ DAMAGED = ("Архив повреждён или обрезан (скопиро�
            "возьмите другую копию.")
 
 
+# How many times a backup starts again when a file its snapshot needs was deleted before it was read.
+FILE_ATTEMPTS = 3
+
+
 class BackupError(RuntimeError):
     """A backup or restore that cannot be carried out; the message is for the operator."""
+
+
+class _FileDeleted(Exception):
+    """A file the snapshot's attachments use was deleted (its attachment removed since) before it was read."""
+
+
+@dataclass
+class BackupReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    missing_files: list[str] = field(default_factory=list)  # used by attachments, absent from the disk already
 
 
 @dataclass
@@ -58,25 +84,39 @@ class RestoreReport:
     rows: dict[str, int] = field(default_factory=dict)
     uploads: int = 0
     config_restored: bool = False
-    config_kept: dict[str, str] = field(default_factory=dict)  # this instance's own locations, kept
+    config_kept: dict[str, object] = field(default_factory=dict)  # this instance's own locations, kept
     migrated_from: str | None = None  # the archive's schema, older than this version's, migrated since
 
 
 # Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
-# replaces the instance's, but these stay as the instance's own config.py set them: restoring a bank
-# moved from SQLite onto PostgreSQL must not point the instance back at the old database.
+# replaces the instance's, but these stay as they were for this instance, set by its own config.py or by default
+# in its folder: restoring a bank moved from SQLite onto PostgreSQL must not point the instance back at the old
+# database, and a new instance restored from another bank's archive must not write into that bank's index.
 LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI")
 KEPT_NOTE = "Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы."
 
 
-def _location_settings(config_file: Path) -> dict[str, str]:
-    """The location settings the instance's own config.py sets (not those from the environment)."""
+def _location_settings(config_file: Path) -> dict[str, object] | None:
+    """The location settings a config.py sets (not those from the environment); None if it does not load."""
     own = Config(str(config_file.parent))
     try:
-        own.from_pyfile(config_file.name)
-    except Exception:  # noqa: BLE001 - a config that does not load keeps nothing; it is saved beside anyway
-        return {}
-    return {key: own[key] for key in LOCATION_SETTINGS if isinstance(own.get(key), str)}
+        own.from_pyfile(str(config_file))
+    except Exception:  # noqa: BLE001 - a config that does not load
+        return None
+    return {key: str(own[key]) if isinstance(own[key], str | os.PathLike) else own[key]
+            for key in LOCATION_SETTINGS if key in own}
+
+
+def _kept_locations(instance_config: Path, archived_config: Path) -> dict[str, object]:
+    """What the restored config.py must say so that this instance keeps its locations: the values its own
+    config.py set, and, for those the archive's config sets (all, if it does not load) but this instance left
+    to the default, the default of this instance's folder."""
+    own = (_location_settings(instance_config) if instance_config.exists() else None) or {}
+    archived = _location_settings(archived_config)
+    defaults = {key: getattr(DefaultConfig, key, None) for key in LOCATION_SETTINGS}
+    defaults.update(instance_defaults(current_app.instance_path))
+    return {key: own[key] if key in own else defaults[key] for key in LOCATION_SETTINGS
+            if key in own or archived is None or key in archived}
 
 
 def _tables() -> list[Table]:
@@ -117,58 +157,126 @@ def _add_bytes(archive: tarfile.TarFile, name: str, payload: bytes) -> None:
     archive.addfile(info, io.BytesIO(payload))
 
 
-def create_backup(target: Path, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write the archive; returns rows per table. The archive appears under its name only when complete."""
-    revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+def default_archive_name() -> str:
+    """kb-20261206-101521+0500.tar.gz: the bank's own clock (TIME_ZONE), as on its pages, with its offset from UTC,
+    so that the name says which moment it is on any server."""
+    return f"kb-{datetime.now(bank_zone()):%Y%m%d-%H%M%S%z}.tar.gz"
+
+
+def create_backup(target: Path, progress: Callable[[int], None] | None = None,
+                  make_folder: bool = False) -> BackupReport:
+    """Write the archive (``make_folder``: its folder too, else the folder must exist); the archive appears under
+    its name only when complete."""
     partial = target.with_name(target.name + ".partial")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        counts = _write_archive(partial, revision, progress)
+        if make_folder:
+            target.parent.mkdir(exist_ok=True)
+        elif not target.parent.exists():  # a mistyped folder is not made, with all its parents, for the archive
+            raise BackupError(f"Не удаётся записать архив {target}: нет папки {target.parent}. Создайте её или "
+                              "укажите другую. Ничего не записано.")
+        for _attempt in range(FILE_ATTEMPTS):
+            try:
+                report = _write_archive(partial, progress)
+                break
+            except _FileDeleted:
+                continue
+        else:
+            raise BackupError("Пока шло копирование, файлы вложений удалялись, и архив не успевал взять их "
+                              f"(попыток: {FILE_ATTEMPTS}). Повторите копирование позже. Ничего не записано.")
         partial.replace(target)
-    except OSError as exc:  # no such folder, no space left, no permission…
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
+    except OSError as exc:  # no space left, no permission, a file where a folder should be…
+        _discard(partial)
         raise BackupError(f"Не удаётся записать архив {target}: {os_error_reason(exc)}. Ничего не записано.") from exc
-    finally:
-        db.session.rollback()
-    return counts
+    except BaseException:
+        _discard(partial)
+        raise
+    return report
 
 
-def _write_archive(partial: Path, revision: str | None, progress: Callable[[int], None] | None) -> dict[str, int]:
-    """The tables, the uploads and the config, then the manifest listing them; returns rows per table."""
-    counts: dict[str, int] = {}
+def _discard(partial: Path) -> None:
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _snapshot() -> Iterator[Connection]:
+    """A connection all of whose reads see the database at one moment, while others go on writing."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                                   postgresql_readonly=True) as connection, connection.begin():
+            yield connection
+        return
+    # SQLite: the driver begins a transaction only before a write, so each SELECT would see the database as it
+    # is then; one begun by hand is one read transaction, and the write-ahead log keeps its moment for it.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(SQLAlchemyError):  # a failed read may have ended it already
+                connection.exec_driver_sql("ROLLBACK")  # it only read
+
+
+def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> BackupReport:
+    """The files the snapshot's attachments use, its tables and the config, then the manifest listing them."""
+    report = BackupReport()
     digests: dict[str, str] = {}
 
     def add(name: str, payload: bytes) -> None:
         digests[name] = hashlib.sha256(payload).hexdigest()
         _add_bytes(archive, name, payload)
 
-    with tarfile.open(partial, "w:gz") as archive:
+    with _snapshot() as connection, tarfile.open(partial, "w:gz") as archive:
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        # The files first, soon after the snapshot's moment: one whose attachment is removed afterwards is deleted
+        # from the disk after that removal's commit, and the sooner it is read, the less likely that is.
+        store = FileStorage(current_app.config["UPLOAD_DIR"])
+        gone = []
+        for digest in _used_files(connection):
+            try:
+                payload = store.path(digest).read_bytes()
+            except (FileNotFoundError, ValueError):  # ValueError: not a digest (a row edited by hand)
+                gone.append(digest)
+                continue
+            add(f"uploads/{store.path(digest).relative_to(store.root).as_posix()}", payload)
+            report.files += 1
+        if gone:
+            report.missing_files = _still_used(gone)
+            if len(report.missing_files) < len(gone):
+                raise _FileDeleted  # removed since the snapshot: the archive would lack a file it lists
         for table in _tables():
             name = f"db/{table.name}.jsonl"
-            counts[table.name], digests[name] = _dump_table(table, archive, name, partial.parent)
+            report.rows[table.name], digests[name] = _dump_table(table, archive, name, partial.parent, connection)
             if progress:
                 progress(1)
-        uploads = Path(current_app.config["UPLOAD_DIR"])
-        if uploads.is_dir():
-            for path in sorted(p for p in uploads.rglob("*") if p.is_file()):
-                add(f"uploads/{path.relative_to(uploads).as_posix()}", path.read_bytes())
         config = Path(current_app.instance_path) / "config.py"
         if config.is_file():
             add("instance/config.py", config.read_bytes())
         manifest = {"format": FORMAT_VERSION, "created_at": utcnow().isoformat(), "alembic_revision": revision,
-                    "tables": counts, "sha256": digests}
+                    "tables": report.rows, "sha256": digests}
         _add_bytes(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
-    return counts
+    return report
 
 
-def _dump_table(table: Table, archive: tarfile.TarFile, name: str, spool_dir: Path) -> tuple[int, str]:
+def _used_files(connection: Connection) -> list[str]:
+    """The digests of the files the snapshot's attachments use."""
+    return list(connection.scalars(select(Attachment.sha256).distinct().order_by(Attachment.sha256)))
+
+
+def _still_used(digests: list[str]) -> list[str]:
+    """Those of ``digests`` an attachment uses now (the others were removed after the snapshot)."""
+    with db.engine.connect() as connection:
+        return sorted(connection.scalars(select(Attachment.sha256).distinct().where(Attachment.sha256.in_(digests))))
+
+
+def _dump_table(table: Table, archive: tarfile.TarFile, name: str, spool_dir: Path,
+                connection: Connection) -> tuple[int, str]:
     """The table as JSON lines into the archive, row by row through a temporary file beside the archive (a
     table of 100,000 practices is 0.7 GB of JSON: it is never held in memory); returns its rows and SHA-256."""
     digest = hashlib.sha256()
     count = 0
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
-        rows = db.session.execute(select(table).execution_options(stream_results=True, max_row_buffer=BATCH))
+        rows = connection.execute(select(table).execution_options(stream_results=True, max_row_buffer=BATCH))
         for row in rows.mappings():
             line = (json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False) + "\n").encode()
             digest.update(line)
@@ -278,6 +386,14 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
         raise BackupError(f"{DAMAGED} Не совпадает контрольная сумма файла {member.name}.")
     if broken is not None:
         raise BackupError(f"{DAMAGED} Таблица {table.name}: {str(broken)[:200]}") from broken
+    if refused is not None and _foreign_key_violation(refused):
+        # An intact archive whose rows refer to rows it does not have: its tables were read at different moments
+        # (a backup made while the site was in use, by a version before the one-snapshot backup).
+        raise BackupError(
+            f"Архив несогласован: строки таблицы {table.name} ссылаются на строки {_referred_tables(table, refused)}, "
+            "которых в архиве нет. Так бывает с копией, снятой во время "
+            "работы сайта прежней версией программы (таблицы читались в разные моменты). База тут ни при чём: "
+            "возьмите другую копию или снимите новую. Ничего не изменено.") from refused
     if refused is not None:
         # an intact archive whose rows this database refuses (SQLite keeps a title longer than its column,
         # PostgreSQL does not)
@@ -291,10 +407,48 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
 
 def _insert(table: Table, rows: list[dict]) -> Exception | None:
     try:
-        db.session.execute(insert(table), rows)
+        with _quiet_pipeline():
+            db.session.execute(insert(table), rows)
     except (SQLAlchemyError, OverflowError) as exc:
         return exc
     return None
+
+
+class _PipelineAborted(logging.Filter):
+    """psycopg inserts a batch in pipeline mode; a row the database refuses aborts the pipeline, and psycopg then
+    logs, in English, the second error of ending it («error ignored terminating <psycopg.Pipeline …>: pipeline
+    aborted») beside the first, which the restore reports itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+@contextlib.contextmanager
+def _quiet_pipeline() -> Iterator[None]:
+    logger, noise = logging.getLogger("psycopg"), _PipelineAborted()
+    logger.addFilter(noise)
+    try:
+        yield
+    finally:
+        logger.removeFilter(noise)
+
+
+def _foreign_key_violation(error: Exception) -> bool:
+    """A row that refers to a row the database does not have (SQLSTATE 23503; SQLite's «FOREIGN KEY constraint
+    failed»)."""
+    if not isinstance(error, IntegrityError):
+        return False
+    return (getattr(error.orig, "sqlstate", None) == "23503"
+            or "FOREIGN KEY constraint failed" in str(error.orig))
+
+
+def _referred_tables(table: Table, error: Exception) -> str:
+    """The tables the refused rows refer to: the one the violated constraint names (PostgreSQL says which), else
+    every table this one refers to."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    keys = [key for key in table.foreign_key_constraints if key.name == constraint] or table.foreign_key_constraints
+    names = sorted({key.referred_table.name for key in keys})
+    return f"таблицы {names[0]}" if len(names) == 1 else f"таблиц {' или '.join(names)}"
 
 
 def restore_backup(source: Path, force: bool = False) -> RestoreReport:
@@ -387,8 +541,8 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
         if config.is_file():
             target = Path(current_app.instance_path) / "config.py"
             restored = config.read_bytes()
+            report.config_kept = _kept_locations(target, config)
             if target.exists():
-                report.config_kept = _location_settings(target)
                 shutil.copy2(target, target.with_name("config.py.before-restore"))
             if report.config_kept:
                 restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
