@@ -1009,15 +1009,20 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
     many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»)."""
     corrections: Corrections = {}
     joined: set[str] = set()
+    seen: dict[str, bool] = {}
+
+    def no_typo(word: str) -> bool:  # listed in the index or known to the dictionary; asked once a word
+        if word not in seen:
+            seen[word] = _listed(searcher, word) or is_dictionary_word(word)
+        return seen[word]
+
     # One word typed with a space inside, «глобал лаб»: two neighbours, one of them unknown, that the bank has
     # as one word. Keyed by the pair (``_apply_corrections`` joins them where they stand side by side).
     for first, second in zip(words, words[1:], strict=False):
         whole = first + second
-        # the whole word first: for nearly every pair it is no word at all, one look-up in the word list
-        if first in joined or second in joined or len(whole) < MIN_SPELLING_LENGTH or not whole.isalpha() \
-                or not _live(searcher, SPELLING_FIELD, whole):
+        if first in joined or second in joined or len(whole) < MIN_SPELLING_LENGTH or not whole.isalpha():
             continue
-        if not all(_known(searcher, word) or is_dictionary_word(word) for word in (first, second)):
+        if not (no_typo(first) and no_typo(second)) and _live(searcher, SPELLING_FIELD, whole):
             corrections[(first, second)] = whole
             joined.update((first, second))
     for word in dict.fromkeys(words):
@@ -1027,7 +1032,7 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
             if (glued := _digits_apart(searcher, word)) is not None:
                 corrections[word] = glued
             continue
-        if word in abbreviations or _known(searcher, word) or is_dictionary_word(word):
+        if word in abbreviations or no_typo(word):
             continue
         if closest := _closest_word(searcher, word, kept):
             corrections[word] = closest
@@ -1081,10 +1086,20 @@ def _abbreviations(text: str) -> frozenset[str]:
     return frozenset(fold(word) for word in capitals)
 
 
+def _listed(searcher: Searcher, word: str) -> bool:
+    """A typed word the index lists (as written, or another form of a dictionary word): no typo. The word list
+    only, without asking for a live document (``_known``): a word only removed documents had is not corrected
+    either, which tells nothing a search for it does not (no results), and a query's words cost one look-up
+    each instead of a matcher over every segment (3-word queries at 100,000 practices: 7.3 → 8.4 ms)."""
+    reader = searcher.reader()
+    return bool(reader.doc_frequency(SPELLING_FIELD, word)) or (
+        is_dictionary_word(word) and any(reader.doc_frequency(name, term(word)) for name in TEXT_FIELDS))
+
+
 def _known(searcher: Searcher, word: str) -> bool:
-    """Indexed as written, or a dictionary word with another form indexed ("одарённейших"): not a typo; in a
-    document still in the index. An unknown word whose guessed stem happens to be indexed ("шахматнй") still
-    is one."""
+    """Indexed as written, or a dictionary word with another form indexed ("одарённейших"), in a document still
+    in the index: a word a suggestion may name (a retyped, split or joined word). An unknown word whose guessed
+    stem happens to be indexed ("шахматнй") is none."""
     return _live(searcher, SPELLING_FIELD, word) or (
         is_dictionary_word(word) and any(_live(searcher, name, term(word)) for name in TEXT_FIELDS))
 
