@@ -60,6 +60,9 @@ _SYNTAX = re.compile(r"~\d*|\^\d*(?:\.\d+)?|[*?:\[\]{}\\]")
 # «Scratch: первые шаги»): punctuation, not syntax (a field prefix has no space after its colon, a wildcard
 # stands inside a word), dropped without a notice.
 _PUNCTUATION = re.compile(r'(?:(?<=[^\W_])|(?<=[")]))[?:][?:!.,;…]*(?=\s|$)')
+# «ИЛИ» in capitals between words is OR, as teachers write it in Russian (in lower case it is a stop word; «НЕ»
+# stays a word: a query typed with Caps Lock has it in capitals as well, and «-слово» excludes).
+_OR_RU = re.compile(r"(?<!\S)ИЛИ(?!\S)")
 # "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
@@ -135,7 +138,7 @@ def _clean(text: str, notices: list[str]) -> str:
         # do not leave half a word at the end
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
-    text = _PUNCTUATION.sub("", _MINUS.sub("NOT ", text.translate(_QUOTES)))
+    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text.translate(_QUOTES))))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:
         cleaned = cleaned.replace('"', " ")
@@ -276,14 +279,16 @@ def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
     return query.Or([word, relatives])
 
 
-def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool) -> list[query.Query]:
-    """Each longest run of plain words that names a phrase of the table, with its equivalents added."""
+def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool,
+                     literal: frozenset[str] = frozenset()) -> list[query.Query]:
+    """Each longest run of plain words that names a phrase of the table, with its equivalents added; a word
+    in quotes (``literal``: its terms) stays as typed."""
     result: list[query.Query] = []
     i = 0
     while i < len(children):
         for size in range(min(table.longest, len(children) - i), 0, -1):
             span = children[i : i + size]
-            if not all(_is_word(node) for node in span):
+            if not all(_is_word(node) and node.subqueries[0].text not in literal for node in span):
                 continue
             alternatives = _alternatives(tuple(node.subqueries[0].text for node in span), table)
             if alternatives is None:
@@ -296,20 +301,36 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
             i += size
             break
         else:
-            result.append(_with_relatives(children[i], table) if _is_word(children[i]) else _expand(children[i], table))
+            node = children[i]
+            if _is_word(node):
+                result.append(node if node.subqueries[0].text in literal else _with_relatives(node, table))
+            else:
+                result.append(_expand(node, table, literal))
             i += 1
     return result
 
 
-def _expand(node: query.Query, table: SynonymTable) -> query.Query:
-    """The query with synonyms of its words and runs of words added (NOT clauses are left alone)."""
+def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = frozenset()) -> query.Query:
+    """The query with synonyms of its words and runs of words added (NOT clauses and words in quotes are left
+    alone)."""
     if _is_word(node):
-        return _expand_children([node], table, conjunction=True)[0]
+        return _expand_children([node], table, conjunction=True, literal=literal)[0]
     if isinstance(node, query.And | query.Or):
         expanded = copy(node)
-        expanded.subqueries = _expand_children(list(node.subqueries), table, conjunction=isinstance(node, query.And))
+        expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal)
         return expanded
     return node
+
+
+def _quoted_words(text: str, schema: Schema) -> frozenset[str]:
+    """The terms of the single words typed in quotes («"ШНО"»): the user asks for that word, not its synonyms or
+    expansions (a phrase in quotes is a phrase, which is never expanded)."""
+    terms = set()
+    for quoted in re.findall(r'"([^"]*)"', text):
+        words = _WORD.findall(quoted)
+        if len(words) == 1:
+            terms.update(schema[TEXT_FIELDS[0]].process_text(words[0], mode="query"))
+    return frozenset(terms)
 
 
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
@@ -350,7 +371,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     if by_words:
         relaxed = _plain(cleaned, schema, lambda words: query.Or(words, scale=RELAXED_SCALE))
     if synonyms is not None:
-        strict = _expand(strict, synonyms)
+        strict = _expand(strict, synonyms, _quoted_words(cleaned, schema) if '"' in cleaned else frozenset())
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
         if relaxed is not None and isinstance(strict, query.And) and not by_words:

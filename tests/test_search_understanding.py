@@ -523,6 +523,27 @@ def test_one_word_typed_with_a_space_inside_is_joined(tmp_path: Path, typed, mea
         assert [hit.id for hit in result.hits] == ["practice:1"]
 
 
+def test_a_word_in_quotes_is_searched_as_typed(ix):
+    """«"ШНО"» in quotes still found «школьное научное общество» and «"талантливые"» «одарённые»: quotes ask for
+    the word itself."""
+    def found(text):
+        return sorted(hit.id for hit in ix.search(SearchQuery(text=text, synonyms=TABLE)).hits)
+
+    assert found("ШНО") == ["practice:1", "practice:2"]
+    assert found('"ШНО"') == found("«ШНО»") == ["practice:1"]
+    assert found('"ВКС" сельские') == ["practice:4"] and "practice:3" in found("ВКС")
+    assert found('"школьное научное общество"') == ["practice:2"]  # a phrase is a phrase, as before
+
+
+def test_ili_in_capitals_is_or(ix):
+    """«ШНО ИЛИ ВКС» found nothing with both words, and then the partial matches came with «часть слов»."""
+    result = ix.search(SearchQuery(text="ШНО ИЛИ ВКС", synonyms=TABLE))
+    assert result.notice is None
+    assert sorted(hit.id for hit in result.hits) == sorted(
+        hit.id for hit in ix.search(SearchQuery(text="ШНО OR ВКС", synonyms=TABLE)).hits)
+    assert {"practice:1", "practice:4"} <= {hit.id for hit in result.hits}
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
