@@ -573,7 +573,9 @@ def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_l
     assert f"http://localhost/practices/{world['published']}" in links
 
 
-def test_pdf_lines_fit_the_page_and_keep_every_word(app):
+@pytest.fixture
+def pdf_lines(app):
+    """(the PDF, its line setter) with the export's fonts; the PDF is written at the end (closes the font files)."""
     from fpdf import FPDF
 
     from kb.collections.exports import _pdf_fonts, _PdfText
@@ -581,7 +583,13 @@ def test_pdf_lines_fit_the_page_and_keep_every_word(app):
     pdf = FPDF(format="A4")
     with app.app_context():
         _pdf_fonts(pdf)
-    setter = _PdfText(pdf)
+    yield pdf, _PdfText(pdf)
+    pdf.add_page()
+    pdf.output()
+
+
+def test_pdf_lines_fit_the_page_and_keep_every_word(pdf_lines):
+    pdf, setter = pdf_lines
     setter.set_font("I", 10)
     text = ("Заметка составителя: прочитать к занятию 3, http://localhost/practices/12 — и обсудить. " * 5
             + "\n\nПосле пустой строки: " + "Ю" * 150 + " конец.")
@@ -592,20 +600,11 @@ def test_pdf_lines_fit_the_page_and_keep_every_word(app):
     assert " ".join(lines).split()[:50] == text.split()[:50]  # broken between words
     assert [line for line in lines if "Ю" in line][0].startswith("Ю")  # the long word from a line of its own
     assert lines[lines.index("") + 1].startswith("После пустой строки:")  # a line break of the text is kept
-    pdf.add_page()
-    pdf.output()  # closes the font files
 
 
-def test_pdf_lines_never_break_inside_a_references_fixed_pairs(app):
+def test_pdf_lines_never_break_inside_a_references_fixed_pairs(pdf_lines):
     """Lines broke between the initials and the surname, before «: электронный» and between «2022» and «г.»."""
-    from fpdf import FPDF
-
-    from kb.collections.exports import _pdf_fonts, _PdfText
-
-    pdf = FPDF(format="A4")
-    with app.app_context():
-        _pdf_fonts(pdf)
-    setter = _PdfText(pdf)
+    _pdf, setter = pdf_lines
     setter.set_font("", 10)
     reference = ("1. Иванова, А. П. Школьное научное общество / А. П. Иванова, Б. В. Петров. – Текст : электронный "
                  "// Банк практик : [сайт]. – 2022. – URL: http://localhost/practices/12 (дата обращения: "
@@ -618,8 +617,6 @@ def test_pdf_lines_never_break_inside_a_references_fixed_pairs(app):
             assert not (re.search(r"\b[А-Я]\.$", line) and re.match(r"[А-Я]", after)), pair  # «А. | П. Иванова»
             assert not (re.search(r"\d$", line) and after.startswith("г.")), pair  # «2022 | г.»
             assert not line.endswith(("№", " с.")) and not after.startswith((":", "–")), pair
-    pdf.add_page()
-    pdf.output()
 
 
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):

@@ -486,41 +486,33 @@ def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_pa
     assert result.hits[0].id == "practice:9" and result.total == 6
 
 
+SPACES_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Проектная деятельность в 5 классе на платформе ГлобалЛаб",
+                  body="Онлайн-урок для одарённых детей, ОГЭ 2024. Робототехника, проекты младших школьников."),
+    IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт."),
+]
+
+
 @pytest.mark.parametrize(("typed", "meant"), [
+    # typed without their space: «проектнаядеятельность», «5класс» found nothing and offered nothing
     ("проектнаядеятельность", "проектная деятельность"), ("онлайнурок", "онлайн урок"),
     ("5класс", "5 класс"), ("огэ2024", "огэ 2024"), ("одаренныедети", "одаренные дети"),
     ("проектнаяящерица", None),  # one half the bank does not know: nothing to offer
-])
-def test_words_typed_without_their_space_are_found(tmp_path: Path, typed, meant):
-    """The sweep of teachers' queries: «проектнаядеятельность», «5класс» found nothing and offered nothing."""
-    index = SearchIndex(tmp_path / "index")
-    index.apply([
-        IndexDocument(id="practice:1", type="practice", title="Проектная деятельность в 5 классе",
-                      body="Онлайн-урок для одарённых детей, ОГЭ 2024."),
-        IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт."),
-    ])
-    result = index.search(SearchQuery(text=typed))
-    assert result.suggestion == meant
-    assert [hit.id for hit in result.hits] == (["practice:1"] if meant else [])
-    if meant:
-        assert result.notice == NOTICE_CORRECTED.format(suggestion=meant)
-
-
-@pytest.mark.parametrize(("typed", "meant"), [
+    # one word typed with a space inside
     ("глобал лаб", "глобаллаб"), ("Глобал Лаб проекты", "глобаллаб проекты"), ("робото техника", "робототехника"),
     ("глобал проекты", None),  # nothing to join it with
 ])
-def test_one_word_typed_with_a_space_inside_is_joined(tmp_path: Path, typed, meant):
+def test_words_typed_without_their_space_or_with_one_too_many_are_found(tmp_path: Path, typed, meant):
+    """The sweep of teachers' queries: missing and extra spaces; the typed text found nothing."""
     index = SearchIndex(tmp_path / "index")
-    index.apply([
-        IndexDocument(id="practice:1", type="practice", title="Проекты на платформе ГлобалЛаб",
-                      body="Робототехника для младших школьников."),
-        IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт."),
-    ])
+    index.apply(SPACES_BANK)
     result = index.search(SearchQuery(text=typed))
     assert result.suggestion == meant
     if meant:
         assert [hit.id for hit in result.hits] == ["practice:1"]
+        assert result.notice == NOTICE_CORRECTED.format(suggestion=meant)
+    elif " " not in typed:  # one glued word the bank cannot split: nothing found
+        assert result.hits == []
 
 
 def test_a_word_in_quotes_is_searched_as_typed(ix):
