@@ -167,15 +167,16 @@ COPY_PREFIX = "Копия: "
 
 
 def copy_collection(user: User, source: Collection) -> tuple[Collection, int]:
-    """A private collection of ``user`` with the materials of ``source`` they may see, in its order and with its
-    notes (a course designer adapts a colleague's list): (the copy, how many materials were left out because
-    the user may not see them or the copy was full)."""
+    """A private collection of ``user`` with the materials of ``source`` they see on its page (``entries``: one
+    query per kind of material), in its order and with its notes (a course designer adapts a colleague's list):
+    (the copy, how many materials were left out because the user does not see them or the copy was full)."""
     title = source.title if is_owner(user, source) or source.title.startswith(COPY_PREFIX) \
         else COPY_PREFIX + source.title
     copy = create_collection(user, title[:300], source.description, "private")
     skipped = 0
-    for item in source.items:
-        if len(copy.items) >= max_items() or visible_material(user, item.item_type, item.item_id) is None:
+    for entry in entries(source, user):
+        item = entry.item
+        if len(copy.items) >= max_items() or not entry.available:
             skipped += 1
             continue
         copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
