@@ -310,9 +310,25 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
     return result
 
 
+def _words_of_or(node: query.Query) -> query.Query:
+    """An OR of plain words («ШНО OR ВКС») as the multifield parser flattens it, one list of every word's term in
+    every text field, regrouped into one node a word, so that each word can be told apart and expanded."""
+    if not isinstance(node, query.Or) or _is_word(node) or node.boost != 1.0:
+        return node
+    terms = node.subqueries
+    size = len(TEXT_FIELDS)
+    if not terms or len(terms) % size or not all(isinstance(term, query.Term) for term in terms):
+        return node
+    words = [query.Or(terms[i : i + size]) for i in range(0, len(terms), size)]
+    if not all(_is_word(word) and tuple(sub.fieldname for sub in word.subqueries) == TEXT_FIELDS for word in words):
+        return node
+    return query.Or(words)
+
+
 def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = frozenset()) -> query.Query:
     """The query with synonyms of its words and runs of words added (NOT clauses and words in quotes are left
     alone)."""
+    node = _words_of_or(node)
     if _is_word(node):
         return _expand_children([node], table, conjunction=True, literal=literal)[0]
     if isinstance(node, query.And | query.Or):

@@ -536,6 +536,20 @@ def test_ili_in_capitals_is_or(ix):
     assert {"practice:1", "practice:4"} <= {hit.id for hit in result.hits}
 
 
+@pytest.mark.parametrize("text", ["ШНО OR ВКС", "ШНО ИЛИ ВКС", "(ШНО OR ВКС) занятия OR общества"])
+def test_words_joined_by_or_are_expanded_each(ix, text):
+    """The parser flattened «ШНО OR ВКС» into one list of terms, where the words could no longer be told apart:
+    neither «школьное научное общество» nor «видеоконференцсвязь» was found."""
+    found = {hit.id for hit in ix.search(SearchQuery(text=text, synonyms=TABLE)).hits}
+    assert {"practice:1", "practice:2", "practice:3", "practice:4"} <= found
+    assert "practice:7" not in found
+
+
+def test_an_or_of_quoted_words_stays_as_typed(ix):
+    assert sorted(hit.id for hit in ix.search(SearchQuery(text='"ШНО" OR "ВКС"', synonyms=TABLE)).hits) == [
+        "practice:1", "practice:4"]
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
