@@ -28,3 +28,19 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # The zone pages show times in (the database keeps UTC) and statistics count months by: an IANA name.
 # Moscow time by default; a bank of Chelyabinsk oblast: «Asia/Yekaterinburg» (pages say «МСК+2»).
 # TIME_ZONE = "Europe/Moscow"
+
+# Mail for password-reset links and notices (without SMTP_HOST the administrator passes a reset link on):
+# SMTP_HOST = "smtp.example.ru"
+# SMTP_PORT = 587
+# SMTP_USER = "bank@example.ru"
+# SMTP_PASSWORD = "…"
+# MAIL_FROM = "bank@example.ru"
+
+# OAI-PMH (/oai): the repository name in identifiers, oai:<it>:practice/<id> — set it, so that identifiers
+# do not change with the address harvesters use; the e-mail Identify gives (MAIL_FROM when empty).
+# OAI_REPOSITORY_IDENTIFIER = "bank.example.ru"
+# OAI_ADMIN_EMAIL = "admin@example.ru"
+
+# Several gunicorn workers: shared rate-limit counters in Redis, and the index written by `flask --app kb indexer` only.
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+# INDEX_SYNC_AFTER_REQUEST = False

@@ -1,5 +1,6 @@
 """The pieces of `make run`: instance creation, init through migrations, configuration order."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,17 @@ def test_upgrading_an_old_sqlite_bank_removes_rows_that_refer_to_nothing_and_mov
     again = runner.invoke(args=["db", "downgrade", "o5ids0000001"])
     assert again.exit_code == 0, again.output
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_every_setting_the_config_example_and_the_readme_name_is_a_real_one(app):
+    """A misspelt name in instance/config.py is silently ignored (Flask takes any name): the example an operator
+    copies, and the production block of the README, must name settings the bank reads."""
+    root = Path(__file__).resolve().parent.parent
+    assignment = re.compile(r"^(?:# ?)?([A-Z][A-Z0-9_]+) = ", re.MULTILINE)
+    example = assignment.findall((root / "instance" / "config.example.py").read_text(encoding="utf-8"))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    production = readme[readme.index("## Продакшен"):readme.index("## Обновление")]
+    blocks = "\n".join(re.findall(r"```python\n(.*?)```", production, re.DOTALL))
+    named = set(example) | set(assignment.findall(blocks))
+    assert {"SECRET_KEY", "MAIL_FROM", "OAI_REPOSITORY_IDENTIFIER", "TIME_ZONE", "SITE_HOSTS"} <= named
+    assert sorted(name for name in named if name not in app.config) == []
