@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -92,7 +93,19 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     limiter.init_app(app)
+    _log_rate_limit_storage(limiter.logger)
     search.init_app(app)
+
+
+def _log_rate_limit_storage(logger: logging.Logger) -> None:
+    """Flask-Limiter says «Rate limit storage unreachable - falling back to in-memory storage» (Redis stopped) and
+    «… recovered» to a logger with only a NullHandler, so the switch to per-process counters went unseen: write it
+    where the bank's own warnings go (stderr, the service's journal)."""
+    from flask.logging import default_handler
+
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
+        logger.setLevel(logging.INFO)
 
 
 def register_blueprints(app: Flask) -> None:

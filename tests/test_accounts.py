@@ -581,3 +581,28 @@ def test_account_fields_say_what_they_are_for(app, make_user):
     link = re.search(r"http://localhost(/reset/[\w-]+)", page.get_data(as_text=True)).group(1)
     assert _autocomplete(app.test_client().get(link).get_data(as_text=True)) == {
         "password": "new-password", "password_again": "new-password"}
+
+
+def test_a_stopped_redis_is_logged_and_named_by_healthz(tmp_path, base_instance, capsys):
+    """While Redis was down each process counted limits in its own memory (with four workers a limit let four times
+    as much through), and nothing said so: Flask-Limiter's warning went to a logger without a handler, and /healthz
+    named only the database and the index."""
+    import shutil
+    import socket
+
+    pytest.importorskip("redis")
+    from tests.conftest import make_app
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shutil.copytree(base_instance, tmp_path / "worker")
+    app = make_app(tmp_path / "worker", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0")
+    client = app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 200  # pages and search answer: the alarm is monitoring's to raise
+    assert health.get_json()["rate_limits"].startswith("unreachable")
+    assert client.get("/api/v1/search", query_string={"q": "урок"}).status_code == 200
+    assert "Rate limit storage unreachable" in capsys.readouterr().err
+    shutil.copytree(base_instance, tmp_path / "alone")
+    assert "rate_limits" not in make_app(tmp_path / "alone").test_client().get("/healthz").get_json()

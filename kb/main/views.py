@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import func, select, text
 
 from indexer import IndexUnavailable
-from kb.extensions import db
+from kb.extensions import db, limiter
 from kb.practices.models import Practice
 from kb.practices.services import latest_published
 from kb.resolutions.models import Resolution
@@ -48,6 +48,17 @@ def healthz():
     except (IndexUnavailable, OSError) as exc:
         status.update(status="error", index=f"error: {exc.__class__.__name__}")
         repair_later(exc)
+    if not current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # Redis stopped does not make the site unhealthy (each process counts limits in its own memory meanwhile,
+        # so with N workers a limit lets N times as much through): monitoring reads "rate_limits".
+        status["rate_limits"] = "ok" if _storage_answers() else "unreachable: counted in each process's memory"
     if (progress := rebuilding.current(current_app.config["INDEX_DIR"])) is not None:
         status["rebuild"] = progress.to_json()  # reindex, restore or a repair, running now
     return jsonify(status), 200 if status["status"] == "ok" else 503
+
+
+def _storage_answers() -> bool:
+    try:
+        return bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 - a storage that cannot even be asked does not answer
+        return False
