@@ -86,6 +86,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+# Read by programs, not people (harvesters, feed readers, crawlers): an outage answers them in plain text, not with
+# the site's HTML page.
+_MACHINE_PATHS = re.compile(r"/oai|/search/feed|/sitemap(?:-\d+)?\.xml")
+
+
 def problem_type(status: int) -> str:
     """The URI of a problem type: its description on the API page."""
     return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
@@ -145,9 +150,11 @@ def register(app: Flask) -> None:
         detail = detail or MESSAGES[status][1]
         with contextlib.suppress(Exception):
             db.session.rollback()
-        try:
-            response = make_response(error_response(status, detail))
-        except Exception:  # noqa: BLE001 - the page itself needs the database (the signed-in user's menu)
+        response = None
+        if not _MACHINE_PATHS.fullmatch(request.path):
+            with contextlib.suppress(Exception):  # the page itself needs the database (the signed-in user's menu)
+                response = make_response(error_response(status, detail))
+        if response is None:
             response = Response(detail + "\n", status, mimetype="text/plain")
         if status == 503:
             response.headers["Retry-After"] = RETRY_AFTER

@@ -220,3 +220,27 @@ def test_a_saved_change_is_answered_as_saved_when_the_index_cannot_take_it(app, 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["sync-index"]).output.startswith("Применено изменений: ")
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+@pytest.mark.parametrize("path", ["/oai?verb=Identify", "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+                                  "/search/feed?q=урок", "/sitemap.xml"])
+def test_programs_reading_the_bank_get_plain_text_while_the_database_is_down(app, caplog, path):
+    """A harvester, a feed reader or a crawler got the site's HTML page with 503: they are told in plain text (and
+    when to come back), pages keep the HTML one."""
+    from sqlalchemy import event
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("SELECT …", {}, sqlite3.OperationalError("unable to open database file"))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        try:
+            client = app.test_client()
+            response = client.get(path)
+            page = client.get("/")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).startswith("База данных временно недоступна")
+    assert page.status_code == 503 and page.mimetype == "text/html"
