@@ -432,6 +432,8 @@ def restore_command(archive: Path, force: bool) -> None:
                f"резолюций: {report.rows.get('resolution', 0)}, пользователей: {report.rows.get('user', 0)}); "
                f"файлов: {report.uploads}; настройки: {'восстановлены' if report.config_restored else 'нет в архиве'}"
                + (f" (свои оставлены: {', '.join(report.config_kept)})" if report.config_kept else "") + ".")
+    if report.replaced_files:
+        click.echo(f"Удалено файлов прежнего банка, которые восстановленному не нужны: {report.replaced_files}.")
     with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
         count = rebuild_index(progress=bar.update)
     click.echo(f"Индекс перестроен: {count} документов.")

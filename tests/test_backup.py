@@ -671,3 +671,26 @@ def test_a_refused_batch_leaves_no_english_line_from_psycopg(app, caplog):
             db.session.rollback()
             assert refused is not None
         assert not [r.getMessage() for r in caplog.records if r.name.startswith("psycopg")]
+
+
+def test_a_restore_over_a_bank_deletes_the_files_only_the_replaced_bank_used(demo_app, tmp_path):
+    """`restore --force` left the replaced bank's files on disk for ever (`check-files` listed them as orphans)."""
+    from kb.attachments.services import add_attachment
+
+    _edit_something(demo_app)
+    archive = _backup(demo_app, tmp_path)
+    later = "Файл, приложенный после резервной копии.".encode()
+    digest = hashlib.sha256(later).hexdigest()
+    later_file = Path(demo_app.config["UPLOAD_DIR"], digest[:2], digest[2:4], digest)
+    with demo_app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
+        add_attachment(admin, practice, "позже.txt", later)
+        db.session.commit()
+    assert later_file.is_file()
+    result = _restore_over(demo_app, archive)
+    assert result.exit_code == 0, result.output
+    assert "Удалено файлов прежнего банка, которые восстановленному не нужны: 1." in result.output
+    assert not later_file.exists(), "the replaced bank's own file is gone"
+    assert (Path(demo_app.config["UPLOAD_DIR"]) / ATTACHED_PATH).read_bytes() == ATTACHED, "the restored one stays"
+    assert (Path(demo_app.config["UPLOAD_DIR"]) / "ab" / "left-over.bin").is_file(), "a file it never knew stays"

@@ -86,6 +86,7 @@ class RestoreReport:
     config_restored: bool = False
     config_kept: dict[str, object] = field(default_factory=dict)  # this instance's own locations, kept
     migrated_from: str | None = None  # the archive's schema, older than this version's, migrated since
+    replaced_files: int = 0  # files of the bank restored over (--force) that no restored attachment uses, deleted
 
 
 # Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
@@ -480,7 +481,7 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
                               + (" (архив более старой версии программы — только так)." if older else
                                  " (или с --force, что удалит текущие данные)."))
         if not older:
-            return _load(archive, members, manifest, _tables())
+            return _load(archive, members, manifest, _tables(), replacing=not empty)
         # An archive of an older version: the empty database goes back to the archive's schema, takes its rows,
         # and the migrations since then bring them up to this version, as they would an old bank's own database.
         db.session.rollback()
@@ -512,9 +513,12 @@ def _reflected_tables() -> list[Table]:
 
 
 def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifest: dict,
-          tables: list[Table]) -> RestoreReport:
+          tables: list[Table], replacing: bool = False) -> RestoreReport:
     """Replace the rows of ``tables`` with the archive's, then its files and config (nothing is committed from an
-    archive found damaged on the way)."""
+    archive found damaged on the way); ``replacing`` a bank (--force), delete the files only it used."""
+    from kb.attachments.check import used_files
+    from kb.attachments.services import delete_unused_files
+
     _check_contents(members, manifest, tables)
     digests = manifest.get("sha256")
     report = RestoreReport()
@@ -525,6 +529,7 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
                 target = Path(tmp, name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(_read(archive, member, digests))
+        replaced = set(used_files()) if replacing else set()  # the files of the bank a --force restore replaces
         for table in reversed(tables):
             db.session.execute(delete(table))
         for table in tables:
@@ -537,6 +542,8 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
         if (Path(tmp) / "uploads").is_dir():
             shutil.copytree(Path(tmp) / "uploads", uploads, dirs_exist_ok=True)
             report.uploads = sum(1 for p in (Path(tmp) / "uploads").rglob("*") if p.is_file())
+        if replaced := replaced - set(used_files()):  # left, they were orphans that check-files then listed
+            report.replaced_files = delete_unused_files(replaced)
         config = Path(tmp) / "instance" / "config.py"
         if config.is_file():
             target = Path(current_app.instance_path) / "config.py"
