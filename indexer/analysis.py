@@ -84,8 +84,11 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 # The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
 # longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
-# stop words.
-ANALYSIS_VERSION = 2
+# stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``).
+ANALYSIS_VERSION = 3
+# A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters instead (version 3).
+SHORT_STEM = 3
+SHORT_STEM_TERM = 5
 # An unknown word this short is an abbreviation (НОО, НОУ, ИОМ, ДОУ, ВПР): stemmed, НОО and НОУ both became «но»
 # and «ФГОС НОО» found school science societies; ИИ and ИОМ became «и».
 SHORT_ABBREVIATION = 4
@@ -136,8 +139,14 @@ def term(word: str) -> str:
     parse = morphology.parse(word)[0]
     if "Abbr" in parse.tag and parse.normal_form == word:  # НИИ, ООО as the dictionary has them: not stemmed
         return word
-    # A guessed lemma of an unknown word is often wrong (глобаллаб → глобаллабнуть): stem the word.
-    return russian.stemWord(parse.normal_form.translate(FOLD_MAP) if parse.is_known else word)
+    if not parse.is_known:  # a guessed lemma of an unknown word is often wrong (глобаллаб → глобаллабнуть)
+        return russian.stemWord(word)
+    lemma = parse.normal_form.translate(FOLD_MAP)
+    stem = russian.stemWord(lemma)
+    # A stem this short joins unrelated words: «сем» was семья, семь and семя, «цел» цель and целый («в целом»),
+    # «лиц» лицо and лицей, «дан» данные and Дания. The lemma's first letters keep them apart (inflection is the
+    # lemma's business already; derived words of a short root are found as relatives, indexer/query.py).
+    return lemma[:SHORT_STEM_TERM] if len(stem) <= SHORT_STEM else stem
 
 
 def morphology() -> pymorphy3.MorphAnalyzer:
