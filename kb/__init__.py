@@ -171,7 +171,7 @@ def register_proxy_and_hosts(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from flask import session
+    from flask import g, session
     from flask_login import current_user
 
     @app.after_request
@@ -185,7 +185,8 @@ def register_security_headers(app: Flask) -> None:
         # to keep, whatever a proxy or CDN does with «Vary: Cookie»; a visitor without a session gets public pages.
         # Also when the view set its own Cache-Control without saying who may keep it (a file a session downloads,
         # perhaps of a draft: send_file's «no-cache, max-age=0»); «public» (the static files) stays.
-        if session or current_user.is_authenticated:
+        # A token's answer (the API: its owner's drafts, a private collection) is made for that token alike.
+        if session or current_user.is_authenticated or g.get("api_user") is not None:
             control = response.cache_control
             if not (control.public or control.private or control.no_store):
                 control.private = True

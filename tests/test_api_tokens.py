@@ -202,3 +202,15 @@ def test_tokens_that_do_not_authenticate_share_the_address_limit(app, make_user,
     assert api.get("/api/v1/vocabularies", headers={"Authorization": "Basic eDp5"}).status_code == 429
     assert api.get("/api/v1/vocabularies").status_code == 429, "the same address without a token"
     assert api.get("/api/v1/vocabularies", headers=bearer(valid)).status_code == 200, "a valid token counts apart"
+
+
+def test_an_answer_to_a_token_is_no_shared_caches_to_keep(app, client, make_user, make_token):
+    """A draft read with its author's token came with an ETag and no Cache-Control: a cache set to ignore
+    Authorization could keep it and give it to anyone; pages of a session were private already."""
+    user = make_user("teacher")
+    headers = bearer(make_token(user))
+    created = client.post("/api/v1/practices", json=DRAFT, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    draft = client.get(created.headers["Location"], headers=headers)
+    assert draft.status_code == 200 and "private" in draft.headers["Cache-Control"]
+    assert "private" not in client.get("/api/v1/search").headers.get("Cache-Control", "")
