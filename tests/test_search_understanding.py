@@ -565,6 +565,24 @@ def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
         assert result.suggestion is None and "гиперборейск" not in (result.notice or ""), text
 
 
+def test_a_word_only_removed_documents_had_is_corrected_as_if_never_indexed(tmp_path: Path):
+    """A typed word the word list still held from a removed document was taken for no typo: «кувыпулелеская»,
+    edited out of a practice, got no «Возможно, вы имели в виду», while a word never indexed got one, and anyone
+    could test whether a name had been in removed text."""
+    bank = [IndexDocument(id=f"practice:{n}", type="practice", title=f"Практика номер {n}", body="Опыт школы, проект.")
+            for n in range(1, 301)]
+    bank.append(IndexDocument(id="practice:998", type="practice", title="Кувыпулелеский проект", body="Опыт."))
+    index, never = SearchIndex(tmp_path / "index"), SearchIndex(tmp_path / "never")
+    never.apply(bank)
+    index.apply([*bank, IndexDocument(id="practice:999", type="practice", title="Кувыпулелеская методика",
+                                      body="Опыт.")])
+    assert index.search(SearchQuery(text="кувыпулелеская")).suggestion is None  # indexed: searched as typed
+    index.apply(deletes=["practice:999"])
+    removed, absent = (ix.search(SearchQuery(text="кувыпулелеская")) for ix in (index, never))
+    assert removed.suggestion == absent.suggestion == "кувыпулелеский"
+    assert [hit.id for hit in removed.hits] == [hit.id for hit in absent.hits] == ["practice:998"]
+
+
 @pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])
 def test_a_query_without_a_single_word_says_so(ix, text):
     """It listed the whole bank as for an empty query, with nothing to say why."""
