@@ -162,7 +162,7 @@ def test_published_practice_is_found_by_a_word_in_its_file(app, editor, make_use
     assert [r["id"] for r in found["results"]] == [pid]
     page = app.test_client().get("/search", query_string={"q": WORD}).get_data(as_text=True)
     assert "В файле «отчёт.docx»:" in page and f"<mark>{WORD}</mark>" in page
-    with app.test_client().get(f"/attachments/{db_id(app)}/x") as response:
+    with app.test_client().get(f"/attachments/{db_id(app)}/отчёт.docx") as response:
         assert response.status_code == 200, "files of a published practice are public"
 
 
@@ -425,10 +425,10 @@ def test_files_of_drafts_are_private_and_removal_follows_the_rules(app, editor, 
     client, pid = editor
     upload(client, pid, "отчёт.docx", make_docx())
     attachment_id = db_id(app)
-    assert app.test_client().get(f"/attachments/{attachment_id}/x").status_code == 404
+    assert app.test_client().get(f"/attachments/{attachment_id}/отчёт.docx").status_code == 404
     stranger = app.test_client()
     sign_in(stranger, make_user("teacher"))
-    assert stranger.get(f"/attachments/{attachment_id}/x").status_code == 404
+    assert stranger.get(f"/attachments/{attachment_id}/отчёт.docx").status_code == 404
     assert stranger.post(f"/attachments/{attachment_id}/delete").status_code in (400, 404)
     response = client.post(f"/attachments/{attachment_id}/delete",
                            data={"csrf_token": csrf_from(client, f"/practices/{pid}")})
@@ -754,3 +754,23 @@ def test_on_sqlite_a_deletion_waits_for_the_write_lock_no_longer_than_its_own_ti
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert delete_unused_files({digest}) == 1
     assert _stored_files(app) == []
+
+
+def test_a_link_to_a_removed_file_never_downloads_another(app, editor):
+    """On SQLite a deleted newest file handed its id to the next upload, and the old link
+    /attachments/<id>/положение.txt downloaded that file, of another practice."""
+    client, pid = editor
+    upload(client, pid, "положение.txt", "Положение о конкурсе.".encode())
+    first = db_id(app)
+    old_link = f"/attachments/{first}/положение.txt"
+    with client.get(old_link) as response:
+        assert response.status_code == 200
+    client.post(f"/attachments/{first}/delete", data={"csrf_token": csrf_from(client, f"/practices/{pid}")})
+    upload(client, pid, "анкета.txt", "Анкета для родителей.".encode())
+    with app.app_context():
+        second = db.session.scalar(select(Attachment.id))
+    assert second != first, "an id is never given twice"
+    assert client.get(old_link).status_code == 404
+    assert client.get(f"/attachments/{second}/положение.txt").status_code == 404, "the name is part of the link"
+    with client.get(f"/attachments/{second}/анкета.txt") as response:
+        assert response.status_code == 200 and response.data == "Анкета для родителей.".encode()

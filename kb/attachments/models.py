@@ -13,6 +13,8 @@ from kb.timeutil import utcnow
 class Attachment(db.Model):
     """One uploaded file: original name for downloads, content digest for storage, text for search."""
 
+    __table_args__ = {"sqlite_autoincrement": True}  # its id is in download links: never given twice
+
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))

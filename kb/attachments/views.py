@@ -58,7 +58,8 @@ def upload(practice_id: int):
 @bp.get("/attachments/<int:attachment_id>/<path:filename>")
 def download(attachment_id: int, filename: str):
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
-    if not policy.can_view(current_user, attachment.practice):
+    # The name is part of the link: a link to a removed file must not download another that got its id.
+    if filename != attachment.original_name or not policy.can_view(current_user, attachment.practice):
         abort(404)
     path = storage().path(attachment.sha256)
     if not path.is_file():
