@@ -710,12 +710,14 @@ class SearchIndex:
                 notices.append(NOTICE_BROAD)
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
-        words = _query_words(searcher, sets, [q, parsed.relaxed] if extra.any() else [q]) if shown else {}
+        queries = [q, parsed.relaxed] if extra.any() else [q]
+        words = _query_words(searcher, sets, queries) if shown else {}
         prefixes = _word_prefixes(words, [*parsed.words, *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
+        words_of = _words_in_context(searcher, queries, words, [docnum for docnum, _score in shown])
         hits = []
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
-            snippet, source = _snippet(searcher, stored, words, prefixes)
+            snippet, source = _snippet(searcher, stored, words_of(docnum), prefixes)
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source))
         return SearchResult(
             total=found_count + int(extra.sum()),
@@ -949,6 +951,52 @@ def _query_words(searcher: Searcher, sets: DocSets, queries: list[query.Query | 
                 if name in TEXT_FIELDS:
                     words.setdefault(name, set()).add(text)
     return {name: frozenset(found) for name, found in words.items()}
+
+
+def _words_in_context(searcher: Searcher, queries: list[query.Query | None], words: dict[str, frozenset[str]],
+                      docnums: list[int]) -> Callable[[int], dict[str, frozenset[str]]]:
+    """docnum -> the words to highlight in that document: ``words`` less those the queries look for only as part
+    of a phrase that the document's field does not have. «ВПР» looks for «всероссийская проверочная работа» too,
+    and every «работы» of a practice about ВПР was marked, its snippet taken around them rather than «ВПР»."""
+    leaves = [leaf for q in queries if q is not None for leaf in q.leaves()]
+    phrases = [leaf for leaf in leaves
+               if isinstance(leaf, query.Phrase) and len(leaf.words) > 1 and leaf.fieldname in words]
+    if not phrases or not docnums:
+        return lambda _docnum: words
+    single = {(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Term)}
+    prefixes = [(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Prefix)]
+    order = sorted(docnums)
+    missing: dict[int, dict[str, set[str]]] = {docnum: {} for docnum in docnums}
+    kept: dict[int, dict[str, set[str]]] = {docnum: {} for docnum in docnums}
+    for phrase in phrases:
+        name = phrase.fieldname
+        # the phrase's words the queries look for nowhere else (alone, or as a word a prefix reaches)
+        terms = {word for word in phrase.words if word in words[name] and (name, word) not in single
+                 and not any(field == name and word.startswith(start) for field, start in prefixes)}
+        if not terms:
+            continue
+        having = _having(searcher, phrase, order)
+        for docnum in docnums:
+            (kept if docnum in having else missing)[docnum].setdefault(name, set()).update(terms)
+    narrowed: dict[int, dict[str, frozenset[str]]] = {}
+    for docnum in docnums:
+        drop = {name: out - kept[docnum].get(name, set()) for name, out in missing[docnum].items()}
+        narrowed[docnum] = {name: found - drop[name] if drop.get(name) else found for name, found in words.items()}
+    return lambda docnum: narrowed.get(docnum, words)
+
+
+def _having(searcher: Searcher, phrase: query.Phrase, order: list[int]) -> set[int]:
+    """The documents of ``order`` (ascending) the phrase matches."""
+    matcher = phrase.matcher(searcher)
+    having = set()
+    for docnum in order:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            having.add(docnum)
+    return having
 
 
 def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:

@@ -550,6 +550,17 @@ def test_an_or_of_quoted_words_stays_as_typed(ix):
         "practice:1", "practice:4"]
 
 
+def test_words_of_an_expansion_are_marked_only_where_the_phrase_is(ix):
+    """«ШНО» looks for «школьное научное общество» too, and the word «общества» of practice 1 («Работа общества по
+    секциям») was marked out of context, its snippet taken there instead of the title that names ШНО."""
+    found = ix.search(SearchQuery(text="ШНО", synonyms=TABLE)).hits
+    snippets = {hit.id: (hit.snippet, hit.snippet_field) for hit in found}
+    assert snippets["practice:1"] == ("<mark>ШНО</mark> «Открытие»", "title")
+    assert snippets["practice:2"][0].startswith("<mark>Школьное</mark> <mark>научное</mark> <mark>общество</mark>")
+    typed = ix.search(SearchQuery(text="общества", synonyms=TABLE)).hits
+    assert "<mark>общества</mark>" in {hit.id: hit.snippet for hit in typed}["practice:1"], "a typed word is marked"
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
