@@ -713,11 +713,11 @@ class SearchIndex:
         queries = [q, parsed.relaxed] if extra.any() else [q]
         words = _query_words(searcher, sets, queries) if shown else {}
         prefixes = _word_prefixes(words, [*parsed.words, *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
-        words_of = _words_in_context(searcher, queries, words, [docnum for docnum, _score in shown])
+        loose = _phrase_only_words(queries, words)
         hits = []
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
-            snippet, source = _snippet(searcher, stored, words_of(docnum), prefixes)
+            snippet, source = _snippet(searcher, stored, words, prefixes, loose)
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source))
         return SearchResult(
             total=found_count + int(extra.sum()),
@@ -953,50 +953,40 @@ def _query_words(searcher: Searcher, sets: DocSets, queries: list[query.Query | 
     return {name: frozenset(found) for name, found in words.items()}
 
 
-def _words_in_context(searcher: Searcher, queries: list[query.Query | None], words: dict[str, frozenset[str]],
-                      docnums: list[int]) -> Callable[[int], dict[str, frozenset[str]]]:
-    """docnum -> the words to highlight in that document: ``words`` less those the queries look for only as part
-    of a phrase that the document's field does not have. «ВПР» looks for «всероссийская проверочная работа» too,
-    and every «работы» of a practice about ВПР was marked, its snippet taken around them rather than «ВПР»."""
+def _phrase_only_words(queries: list[query.Query | None],
+                       words: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Text field -> the words the queries look for only as part of a phrase (an expansion: «ВПР» looks for
+    «всероссийская проверочная работа» too; a phrase in quotes), not alone nor as a word a prefix reaches: they are
+    marked only where they stand in a phrase (``_in_phrases``). Every «работы» of a practice about ВПР was marked,
+    and its snippet taken around them rather than around «ВПР»."""
     leaves = [leaf for q in queries if q is not None for leaf in q.leaves()]
-    phrases = [leaf for leaf in leaves
-               if isinstance(leaf, query.Phrase) and len(leaf.words) > 1 and leaf.fieldname in words]
-    if not phrases or not docnums:
-        return lambda _docnum: words
+    phrases = [leaf for leaf in leaves if isinstance(leaf, query.Phrase) and len(leaf.words) > 1]
+    if not phrases:
+        return {}
     single = {(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Term)}
     prefixes = [(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Prefix)]
-    order = sorted(docnums)
-    missing: dict[int, dict[str, set[str]]] = {docnum: {} for docnum in docnums}
-    kept: dict[int, dict[str, set[str]]] = {docnum: {} for docnum in docnums}
+    loose: dict[str, set[str]] = {}
     for phrase in phrases:
         name = phrase.fieldname
-        # the phrase's words the queries look for nowhere else (alone, or as a word a prefix reaches)
-        terms = {word for word in phrase.words if word in words[name] and (name, word) not in single
-                 and not any(field == name and word.startswith(start) for field, start in prefixes)}
-        if not terms:
-            continue
-        having = _having(searcher, phrase, order)
-        for docnum in docnums:
-            (kept if docnum in having else missing)[docnum].setdefault(name, set()).update(terms)
-    narrowed: dict[int, dict[str, frozenset[str]]] = {}
-    for docnum in docnums:
-        drop = {name: out - kept[docnum].get(name, set()) for name, out in missing[docnum].items()}
-        narrowed[docnum] = {name: found - drop[name] if drop.get(name) else found for name, found in words.items()}
-    return lambda docnum: narrowed.get(docnum, words)
+        loose.setdefault(name, set()).update(
+            word for word in phrase.words if word in words.get(name, ()) and (name, word) not in single
+            and not any(field == name and word.startswith(start) for field, start in prefixes))
+    return {name: frozenset(found) for name, found in loose.items() if found}
 
 
-def _having(searcher: Searcher, phrase: query.Phrase, order: list[int]) -> set[int]:
-    """The documents of ``order`` (ascending) the phrase matches."""
-    matcher = phrase.matcher(searcher)
-    having = set()
-    for docnum in order:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            having.add(docnum)
-    return having
+def _in_phrases(text: str, matches: list[tuple[int, int, str]], loose: frozenset[str],
+                make_term: Callable[[str], str]) -> list[tuple[int, int, str]]:
+    """``matches`` ((start, end, folded word) in text order) without the words of ``loose`` that stand apart: such
+    a word stays only beside another match, with nothing but stop words and punctuation between."""
+    terms = [make_term(word) in loose for _start, _end, word in matches]
+
+    def beside(i: int, j: int) -> bool:
+        if not 0 <= j < len(matches):
+            return False
+        first, second = (i, j) if i < j else (j, i)
+        return all(fold(word) in STOP_WORDS for word in _TEXT_WORD.findall(text, matches[first][1], matches[second][0]))
+
+    return [match for i, match in enumerate(matches) if not terms[i] or beside(i, i - 1) or beside(i, i + 1)]
 
 
 def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
@@ -1215,7 +1205,7 @@ def _form_prefixes(word: str) -> frozenset[str]:
 
 
 def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
-             prefixes: frozenset[str] | None = None) -> tuple[str, str]:
+             prefixes: frozenset[str] | None = None, loose: dict[str, frozenset[str]] | None = None) -> tuple[str, str]:
     """(highlighted fragments, the field they come from): annotation, body, attachments, else title; or ('', '').
 
     Highlighting re-analyses the text it is given, which cost half of a search page's time on long
@@ -1226,11 +1216,12 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
         text = stored.get(name) or ""
         if text and words.get(name) and (snippet := _highlight(
             _BODY_HIGHLIGHTER, searcher, name, text[:HIGHLIGHT_CHARS], words[name], SNIPPET_FRAGMENTS, prefixes,
+            (loose or {}).get(name),
         )):
             return snippet, name
     title = stored.get("title") or ""
-    snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1, prefixes) if (
-        title and words.get("title")) else ""
+    snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1, prefixes,
+                         (loose or {}).get("title")) if title and words.get("title") else ""
     return (snippet, "title") if snippet else ("", "")
 
 
@@ -1247,10 +1238,11 @@ class _Mark:
 
 
 def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], str],
-                   prefixes: frozenset[str] | None = None, windows: list[tuple[int, int]] | None = None):
+                   prefixes: frozenset[str] | None = None, windows: list[tuple[int, int]] | None = None,
+                   keep: set[int] | None = None):
     """The words of ``text`` as ``RussianAnalyzer`` reads them, each marked if its term is one of ``words``
     (what ``set_matched_filter`` does to the analyzer's tokens, at a fraction of the cost); only those within
-    ``windows`` if given (``_match_windows``).
+    ``windows`` if given (``_match_windows``); with ``keep``, only the matches starting there.
 
     The words end a fragment's length after the SNIPPET_MATCHES-th match: the best fragments are chosen
     among those, and a frequent word no longer costs reading every word of a long text."""
@@ -1270,6 +1262,8 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
                 folded not in STOP_WORDS and make_term(folded) in words)
         token.text = folded
         token.startchar, token.endchar = match.span()
+        if is_match and keep is not None and token.startchar not in keep:
+            is_match = False
         token.matched = is_match
         if is_match:
             seen += 1
@@ -1470,13 +1464,15 @@ def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], 
 
 
 def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
-          prefixes: frozenset[str] | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]] | None]:
+          prefixes: frozenset[str] | None = None, loose: frozenset[str] | None = None,
+          ) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]] | None]:
     """(windows, matches): the (start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words
     whose term is one of ``words``, in order ([] if it has none), and the (start, end, folded word) of
     every such word up to a fragment's length past the last of those. The regex engine finds the words
     that start like a query term (``_word_prefixes``); only those cost Python, each distinct one a term
     look-up for the whole search (``_folded_matches``). Highlighting then reads only these parts of a
-    long text, and needs to look at none of its words again.
+    long text, and needs to look at none of its words again. A word of ``loose`` counts only where it
+    stands in a phrase (``_in_phrases``).
 
     A text whose folding moves characters (stress marks, soft hyphens, a capital whose small letter is two
     characters) is read whole, its words looked at one by one: matches None."""
@@ -1488,32 +1484,39 @@ def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
     matched = _folded_matches(words, make_term)
     if len(matched) > MATCHED_WORDS:
         matched.clear()
+
+    def found_words() -> Iterator[tuple[int, int, str]]:
+        for found in candidates.finditer(folded):
+            word = found.group()
+            is_match = matched.get(word)
+            if is_match is None:
+                is_match = matched[word] = (len(word) <= MAX_TOKEN_LENGTH and word not in STOP_WORDS
+                                            and make_term(word) in words)
+            if is_match:
+                yield found.start(), found.end(), word
+
+    found: Iterable[tuple[int, int, str]] = found_words()
+    if loose:
+        found = _in_phrases(folded, list(found), loose, make_term)
     windows: list[tuple[int, int]] = []
     matches: list[tuple[int, int, str]] = []
     stop = len(text)
-    for found in candidates.finditer(folded):
-        if found.start() > stop:
+    for match in found:
+        if match[0] > stop:
             break
-        word = found.group()
-        is_match = matched.get(word)
-        if is_match is None:
-            is_match = matched[word] = (len(word) <= MAX_TOKEN_LENGTH and word not in STOP_WORDS
-                                        and make_term(word) in words)
-        if not is_match:
-            continue
-        matches.append((found.start(), found.end(), word))
+        matches.append(match)
         if len(matches) > SNIPPET_MATCHES:
             continue  # past the SNIPPET_MATCHES-th match: inside that match's window already
-        start = max(0, found.start() - SNIPPET_CONTEXT_CHARS)
+        start = max(0, match[0] - SNIPPET_CONTEXT_CHARS)
         start = text.rfind(" ", 0, start) + 1 if start else 0
-        end = text.find(" ", found.end() + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
+        end = text.find(" ", match[1] + SNIPPET_FRAGMENT_CHARS + SNIPPET_CONTEXT_CHARS)
         end = len(text) if end < 0 else end
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
         else:
             windows.append((start, end))
         if len(matches) == SNIPPET_MATCHES:
-            stop = found.end() + SNIPPET_FRAGMENT_CHARS
+            stop = match[1] + SNIPPET_FRAGMENT_CHARS
     return windows, matches
 
 
@@ -1537,23 +1540,38 @@ def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
 
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
-               words: frozenset[str], top: int, prefixes: frozenset[str] | None = None) -> str:
+               words: frozenset[str], top: int, prefixes: frozenset[str] | None = None,
+               loose: frozenset[str] | None = None) -> str:
     """``Highlighter.highlight_hit`` without a whoosh hit: the query's terms are worked out once per
-    search (``_query_words``) instead of once per hit and field, prefixes expanded against the index."""
+    search (``_query_words``) instead of once per hit and field, prefixes expanded against the index.
+    The words of ``loose`` are marked only where they stand in a phrase (``_in_phrases``)."""
     analyzer = searcher.schema[name].analyzer
     if isinstance(analyzer, RussianAnalyzer):
-        windows = None
+        make_term = analyzer.term_function
+        windows = matches = None
         if highlighter is _BODY_HIGHLIGHTER:  # only the words around the first matches
-            windows, matches = _scan(text, words, analyzer.term_function, prefixes)
+            windows, matches = _scan(text, words, make_term, prefixes, loose)
             if not windows:
                 return ""
-            if _FUSED_FRAGMENTS:
+            if _FUSED_FRAGMENTS and (matches is not None or not loose):
                 return highlighter.formatter.format(
-                    _fragments(text, windows, matches, words, analyzer.term_function, prefixes, top))
-        tokens = _marked_tokens(text, words, analyzer.term_function, prefixes, windows)
+                    _fragments(text, windows, matches, words, make_term, prefixes, top))
+        keep = None
+        if loose and matches is None:  # the title; a text whose folding moves characters
+            found = [(match.start(), match.end(), folded) for match in _TEXT_WORD.finditer(text)
+                     if (folded := fold(match.group())) and len(folded) <= MAX_TOKEN_LENGTH
+                     and folded not in STOP_WORDS and make_term(folded) in words]
+            keep = {start for start, _end, _word in _in_phrases(text, found, loose, make_term)}
+        tokens = _marked_tokens(text, words, make_term, prefixes, windows, keep)
     else:
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
         tokens = highlight.set_matched_filter(tokens, words)
+        if loose:  # the analyzer's tokens are its terms already
+            tokens = [token.copy() for token in tokens]
+            found = [(token.startchar, token.endchar, token.text) for token in tokens if token.matched]
+            keep = {start for start, _end, _word in _in_phrases(text, found, loose, str)}
+            for token in tokens:
+                token.matched = token.matched and token.startchar in keep
     tokens = highlighter._merge_matched_tokens(tokens)
     fragments = highlighter.fragmenter.fragment_tokens(text, tokens)
     fragments = highlight.top_fragments(fragments, top, highlighter.scorer, highlighter.order, minscore=1)

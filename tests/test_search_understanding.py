@@ -557,6 +557,9 @@ def test_words_of_an_expansion_are_marked_only_where_the_phrase_is(ix):
     snippets = {hit.id: (hit.snippet, hit.snippet_field) for hit in found}
     assert snippets["practice:1"] == ("<mark>ШНО</mark> «Открытие»", "title")
     assert snippets["practice:2"][0].startswith("<mark>Школьное</mark> <mark>научное</mark> <mark>общество</mark>")
+    phrase = ix.search(SearchQuery(text="научное общество ШНО", synonyms=TABLE)).hits
+    assert {hit.id: hit.snippet for hit in phrase}["practice:2"].startswith(
+        "<mark>Школьное</mark> <mark>научное</mark>")
     typed = ix.search(SearchQuery(text="общества", synonyms=TABLE)).hits
     assert "<mark>общества</mark>" in {hit.id: hit.snippet for hit in typed}["practice:1"], "a typed word is marked"
 
