@@ -7,6 +7,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import IndexDocument, SearchIndex, SearchQuery
+from indexer.analysis import term
 from indexer.codec import (
     ARRAYS_MIN,
     LZ4_BLOCK,
@@ -17,6 +18,8 @@ from indexer.codec import (
     term_arrays,
 )
 from indexer.schema import to_fields
+
+MUSEUM = term("музей")  # the index term of «музей», «музеи», «музея»
 
 
 def practice(i: int, text: str) -> IndexDocument:
@@ -29,7 +32,7 @@ def test_blocks_are_written_as_arrays_and_one_bytes_object(tmp_path: Path):
     with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
         leaf = reader.leaf_readers()[0][0]
         assert isinstance(leaf.segment().codec(), KbCodec)
-        matcher = leaf.postings("body", "муз")
+        matcher = leaf.postings("body", MUSEUM)
         raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
         assert matcher._compression == LZ4_BLOCK  # LZ4, not whoosh's zlib
         raw = decompress_block(raw, matcher._compression)
@@ -38,7 +41,7 @@ def test_blocks_are_written_as_arrays_and_one_bytes_object(tmp_path: Path):
         ids, weights, values = matcher._data
         assert ids.typecode == "I" and isinstance(values, PostingValues) and len(values) == len(ids) == 128
         # whoosh's own matcher reads them back: every document, its weight and its positions
-        matcher = leaf.postings("body", "муз")
+        matcher = leaf.postings("body", MUSEUM)
         read = []
         while matcher.is_active():
             read.append((matcher.id(), matcher.weight(), list(matcher.value_as("positions"))))
@@ -147,7 +150,7 @@ def test_blocks_are_lz4_in_new_segments_and_older_zlib_segments_stay_readable(tm
         writer.add_document(**to_fields(practice(i, "Краеведческий музей родного края. " * (i % 4 + 1))))
     writer.commit()
     ix.apply([practice(i, "Музей родного края и школьный музей. " * (i % 3 + 1)) for i in range(300, 600)])
-    mixed = _block_compressions(folder, "body", "муз")
+    mixed = _block_compressions(folder, "body", MUSEUM)
     assert mixed == {BLOCKS_ZLIB: {KbCodec()._compression}, BLOCKS_LZ4: {LZ4_BLOCK}}
 
     def phrase_and_word() -> tuple[list[str], list[str]]:
@@ -161,7 +164,7 @@ def test_blocks_are_lz4_in_new_segments_and_older_zlib_segments_stay_readable(tm
     with whoosh_index.open_dir(str(folder)).reader() as reader:
         positions = {}
         for leaf, offset in reader.leaf_readers():
-            matcher = leaf.postings("body", "муз")
+            matcher = leaf.postings("body", MUSEUM)
             while matcher.is_active():
                 positions[offset + matcher.id()] = list(matcher.value_as("positions"))
                 matcher.next()
@@ -169,7 +172,7 @@ def test_blocks_are_lz4_in_new_segments_and_older_zlib_segments_stay_readable(tm
     writer = whoosh_index.open_dir(str(folder)).writer(codec=KbCodec(), compound=False)
     writer.commit(optimize=True)  # one segment: the older blocks rewritten as LZ4
     ix._close_searcher()
-    assert _block_compressions(folder, "body", "муз") == {BLOCKS_LZ4: {LZ4_BLOCK}}
+    assert _block_compressions(folder, "body", MUSEUM) == {BLOCKS_LZ4: {LZ4_BLOCK}}
     assert phrase_and_word() == (phrases, words)
 
 
@@ -211,7 +214,7 @@ def test_frequent_terms_are_also_written_as_arrays_by_every_writer(tmp_path: Pat
     ix = SearchIndex(tmp_path / "index")
     ix.apply(docs[:600])
     ix.apply(docs[600:])
-    assert _check_arrays(tmp_path / "index") >= 4  # "муз", "школ", "type:practice", ...
+    assert _check_arrays(tmp_path / "index") >= 4  # "музей", "школ", "type:practice", ...
     # a merge rewrites them for the merged segment
     writer = whoosh_index.open_dir(str(tmp_path / "index")).writer(codec=KbCodec(), compound=False)
     writer.commit(optimize=True)
@@ -353,7 +356,7 @@ def test_phrases_find_what_whooshs_phrase_matcher_finds(tmp_path: Path, monkeypa
         searcher = ix._current_searcher()
         fmt = searcher.schema["body"].format
         assert isinstance(fmt, RussianPositions) and fmt.packed is packed
-        value = next(iter(searcher.reader().leaf_readers()))[0].postings("body", "муз").value()
+        value = next(iter(searcher.reader().leaf_readers()))[0].postings("body", MUSEUM).value()
         whoosh_value = formats.Positions().encode(fmt.decode_positions(value))
         assert (value == whoosh_value) is not packed  # what is on disk
         sets = DocSets(searcher)
@@ -452,7 +455,7 @@ def test_a_damaged_postings_file_makes_a_phrase_say_the_index_cannot_be_read(tmp
     ix._close_searcher()
     (postings,) = (tmp_path / "index").glob("*.pst")
     data = bytearray(postings.read_bytes())
-    # the body's postings come first in the file (fields in name order), "муз" after "город"
+    # the body's postings come first in the file (fields in name order), "музей" after "город"
     if damage == "garbage":  # each term's blocks after its header tag
         import random
 
