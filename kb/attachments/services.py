@@ -33,7 +33,7 @@ MAX_NAME_BYTES = 255
 
 
 class FileTooLarge(AttachmentError):
-    """Over the per-file limit (the page answers 413)."""
+    """Over the per-file limit (the API answers 413; the page names the file and goes on with the others)."""
 
 
 def too_large_message() -> str:

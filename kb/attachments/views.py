@@ -8,7 +8,6 @@ from kb.attachments.extract import KINDS, AttachmentError
 from kb.attachments.models import Attachment
 from kb.attachments.storage import storage
 from kb.duplicates import services as duplicates
-from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
@@ -39,10 +38,7 @@ def upload(practice_id: int):
             attachment = services.add_attachment(current_user, practice, filename, data)
         except PermissionDenied:
             abort(403)
-        except services.FileTooLarge as exc:
-            db.session.rollback()
-            return error_response(413, f"«{services.clean_filename(filename)}»: {exc}")
-        except AttachmentError as exc:
+        except AttachmentError as exc:  # too large too: the others of the same upload are still attached
             db.session.rollback()
             flash(f"«{services.clean_filename(filename)}»: {exc}", "error")
             continue
