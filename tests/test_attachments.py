@@ -426,6 +426,17 @@ def upload_raw(client, pid, name, data):
         content_type="multipart/form-data")
 
 
+def test_a_name_sent_with_its_windows_folders_keeps_only_the_file_name(app, editor):
+    """A browser sends the name's backslashes as they are, and Werkzeug took them for escapes: the file was stored
+    as «CUsersУчительРабочий столплан урока.txt»."""
+    client, pid = editor
+    page = upload(client, pid, "C:\\Users\\Учитель\\Рабочий стол\\план урока.txt", "План урока.".encode()
+                  ).get_data(as_text=True)
+    assert "Файл «план урока.txt» приложен" in page
+    with app.app_context():
+        assert db.session.scalar(select(Attachment.original_name)) == "план урока.txt"
+
+
 def test_path_traversal_names_never_touch_the_disk(app, editor, tmp_path):
     client, pid = editor
     page = upload(client, pid, "../../x.docx", make_docx()).get_data(as_text=True)

@@ -20,7 +20,7 @@ bp = Blueprint("attachments", __name__)
 @login_required
 def upload(practice_id: int):
     practice = get_visible_practice(practice_id, current_user) or abort(404)
-    files = [(f.filename, f.read()) for f in request.files.getlist("files") if f and f.filename]
+    files = [(services.sent_filename(f), f.read()) for f in request.files.getlist("files") if f and f.filename]
     confirmed = request.form.get("confirm_sha256", "")  # «Всё равно приложить»: a file already in the bank
     if confirmed:
         data = duplicates.stored_copy(current_user, confirmed)
@@ -43,9 +43,7 @@ def upload(practice_id: int):
             flash(f"«{services.clean_filename(filename)}»: {exc}", "error")
             continue
         db.session.commit()
-        words = len(attachment.text.split())
-        flash(f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
-                                                               ", но текста в нём не найдено."), "success")
+        flash(services.attached_message(attachment), "success")
     if held:
         return render_template("practices/_duplicates_upload.html", practice=practice, held=held)
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="files"))

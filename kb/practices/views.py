@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.accounts.access import moderator_required
+from kb.attachments import services as attachments
 from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
@@ -98,7 +99,7 @@ def suggestions_json():
     """JSON for the form's scripts and the API: what a pasted text (``text``) or a file (``file``) suggests."""
     upload = request.files.get("file")
     try:
-        text = (suggestions.text_of_file(upload.filename, upload.read()) if upload and upload.filename
+        text = (suggestions.text_of_file(attachments.sent_filename(upload), upload.read()) if upload and upload.filename
                 else request.form.get("text", "")[:suggestions.MAX_TEXT])
     except AttachmentError as exc:
         return jsonify({"error": str(exc)}), 422
