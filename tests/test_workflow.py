@@ -155,6 +155,15 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
 
+def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
+    users, practice = world
+    pid = practice("submitted")
+    notice = "Практика на рассмотрении у методиста. Изменить её или приложить к ней файлы нельзя"
+    assert notice in _client(app, users, "owner").get(f"/practices/{pid}").get_data(as_text=True)
+    assert notice not in _client(app, users, "methodist_in").get(f"/practices/{pid}").get_data(as_text=True)
+    assert notice not in _client(app, users, "owner").get(f"/practices/{practice('draft')}").get_data(as_text=True)
+
+
 def test_marking_notifications_read_leaves_one_that_came_after_the_page_new(app, world):
     """«Отметить все как прочитанные» marked every unread row at the click, also one the user never saw; and read
     ones were shown nowhere."""

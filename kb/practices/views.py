@@ -32,9 +32,12 @@ def _visible_or_404(practice_id: int):
 @bp.get("/<int:practice_id>")
 def detail(practice_id: int):
     practice = _visible_or_404(practice_id)
+    can_edit = policy.can_edit(current_user, practice)
     page = render_template(
         "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
-        action_labels=policy.ACTION_LABELS, can_edit=policy.can_edit(current_user, practice),
+        action_labels=policy.ACTION_LABELS, can_edit=can_edit,
+        # its author is told why the «Редактировать» button and the file upload are gone
+        with_moderator=practice.status == "submitted" and policy.is_owner(current_user, practice) and not can_edit,
         can_delete=policy.can_delete(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice),
