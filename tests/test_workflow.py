@@ -5,6 +5,7 @@ import re
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
 
 from kb.accounts.models import AuditEvent, Notification
 from kb.extensions import db
@@ -162,6 +163,48 @@ def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app,
     assert notice in _client(app, users, "owner").get(f"/practices/{pid}").get_data(as_text=True)
     assert notice not in _client(app, users, "methodist_in").get(f"/practices/{pid}").get_data(as_text=True)
     assert notice not in _client(app, users, "owner").get(f"/practices/{practice('draft')}").get_data(as_text=True)
+
+
+def _form_as_a_browser_sends_it(client, url: str) -> list[tuple[str, str]]:
+    """The practice form's fields as a browser submits them untouched: text areas' line breaks as CR LF."""
+    import lxml.html
+
+    form = lxml.html.fromstring(client.get(url).get_data(as_text=True)).xpath("//form[@class='practice-form']")[0]
+    data = []
+    for element in form.inputs:
+        name = element.get("name")
+        if not name or element.get("type") in ("submit", "file") or element.tag == "button" or name == "suggest_text":
+            continue
+        if element.tag == "textarea":  # a browser drops the line break that opens a text area's content
+            value = element.value or ""
+            data.append((name, value.removeprefix("\n").replace("\n", "\r\n")))
+        elif element.get("type") == "checkbox":
+            if element.checked:
+                data.append((name, element.get("value")))
+        elif element.tag == "select":
+            data.append((name, element.value or ""))
+        else:
+            data.append((name, element.get("value") or ""))
+    return [*data, ("save_draft", "1")]
+
+
+def test_saving_an_untouched_practice_from_the_browser_changes_nothing(app, world, make_practice):
+    """The API and the imports store LF, a browser sends CR LF: an untouched save made an empty new version."""
+    users, _ = world
+    with app.app_context():
+        pid = make_practice("Практика с абзацами из API", status="draft", owner_id=users["owner"],
+                            annotation="Первый абзац про кружок.\nВторой абзац про экспедиции.",
+                            technology="Шаг первый.\n\nШаг второй.")
+        revision = db.session.get(Practice, pid).revision
+    owner = _client(app, users, "owner")
+    data = _form_as_a_browser_sends_it(owner, f"/practices/{pid}/edit")
+    assert ("annotation", "Первый абзац про кружок.\r\nВторой абзац про экспедиции.") in data
+    saved = owner.post(f"/practices/{pid}/edit", data=MultiDict(data), follow_redirects=True).get_data(as_text=True)
+    assert "Изменений нет." in saved
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeVersion)) == 0
+        practice = db.session.get(Practice, pid)
+        assert practice.revision == revision and practice.annotation.count("\r") == 0
 
 
 def test_marking_notifications_read_leaves_one_that_came_after_the_page_new(app, world):
