@@ -156,6 +156,29 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
 
 
+def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app, world):
+    """A comment numbered point by point ran together into one line on the practice page, over the edit form and
+    in the history."""
+    users, practice = world
+    pid = practice("submitted")
+    comment = "1. Уточните цель.\r\n2. Добавьте результаты за 2023 год.\r\n3. Приложите программу кружка."
+    methodist = _client(app, users, "methodist_in")
+    assert methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": comment}
+                          ).status_code == 302
+    stored = "1. Уточните цель.\n2. Добавьте результаты за 2023 год.\n3. Приложите программу кружка."
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment).where(PracticeTransition.practice_id == pid)
+                                 .order_by(PracticeTransition.id.desc()).limit(1)) == stored
+    owner = _client(app, users, "owner")
+    pages = {url: owner.get(url).get_data(as_text=True)
+             for url in (f"/practices/{pid}", f"/practices/{pid}/edit", f"/practices/{pid}/history")}
+    for url, page in pages.items():
+        element = re.search(r'<(p|td) class="([^"]*\bmultiline\b[^"]*)">([^<]*)</\1>', page)
+        assert element and stored in element.group(3), url
+    stylesheet = owner.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', pages[f"/practices/{pid}"]).group(1))
+    assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", stylesheet.get_data(as_text=True))
+
+
 def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
     users, practice = world
     pid = practice("submitted")
