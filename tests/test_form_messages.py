@@ -127,3 +127,10 @@ def test_a_title_padded_with_spaces_is_measured_as_it_is_stored(app, teacher_cli
     with app.app_context():
         practice = db.session.scalar(select(Practice))
         assert (practice.title, practice.event) == ("Клуб юных исследователей", "Форум педагогов")
+
+
+def test_a_year_that_is_not_a_number_gets_one_message(teacher_client):
+    page = teacher_client.post("/practices/new", data={"title": "Практика с неверным годом", "year": "abc"}
+                               ).get_data(as_text=True)
+    assert page.count("Неверное целое число.") == 1
+    assert "Год — от" not in page

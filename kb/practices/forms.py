@@ -126,6 +126,8 @@ class PracticeForm(Form):
             raise ValidationError(rules.AUTHORS_MESSAGE)
 
     def validate_year(self, field: IntegerField) -> None:
+        if field.errors:  # not a number («Неверное целое число.»): the range would be a second message
+            return
         NumberRange(rules.FIRST_YEAR, rules.last_year(), rules.YEAR_MESSAGE)(self, field)
 
     def validate_municipality(self, field: SelectField) -> None:
