@@ -144,7 +144,7 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     assert "Комментарий методиста: Добавьте &lt;b&gt;итоги&lt;/b&gt;" in page
     # the header says it in words, with a link straight to them
     assert ('<a href="/profile#notifications">Уведомления <span class="badge">1</span>'
-            '<span class="visually-hidden"> новых</span></a>') in page
+            '<span class="visually-hidden"> новое</span></a>') in page  # «1 новых» to a screen reader before
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
     # the notification's time says its zone (it said none: the reader took it for local time)
