@@ -265,6 +265,22 @@ def test_the_file_field_says_it_is_attached_and_asks_again_for_a_file_the_page_l
     assert "Файл «опыт.txt» ещё не приложен: выберите его снова" in page.get_data(as_text=True)
 
 
+def test_the_form_s_first_submit_button_saves(app, teacher):
+    """Enter in «Название» presses the form's first submit button: it was «Заполнить по тексту»."""
+    import lxml.html
+
+    doc = lxml.html.fromstring(teacher.get("/practices/new").get_data(as_text=True))
+    form = doc.xpath("//form[@class='practice-form']")[0]
+    first = form.xpath(".//button[not(@type) or @type='submit'] | .//input[@type='submit']")[0]
+    assert first.get("name") is None and first.text == "Сохранить", "it sends no «suggest»"
+    assert first.get("tabindex") == "-1" and first.get("aria-hidden") == "true"
+    response = teacher.post("/practices/new", data={  # what Enter sends: the fields, no button's name
+        "csrf_token": csrf_from(teacher, "/practices/new"), "title": "Экологическая тропа у сельской школы"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert practice_count() == 1
+
+
 def test_a_practice_whose_chosen_file_is_refused_is_not_submitted_without_it(app, teacher):
     """Submitted without its file, the author could attach it only after the methodist returned the practice."""
     response = save_new(teacher, (io.BytesIO(b"MZ\x90\x00" + bytes(range(256)) * 8), "программа.docx"),
