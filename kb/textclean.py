@@ -17,3 +17,14 @@ def xml_text(text: object) -> str:
 def without_controls(value: object) -> object:
     """A form field's filter: a string without those characters; any other value as it is."""
     return UNWANTED_CONTROLS.sub("", value) if isinstance(value, str) else value
+
+
+def unix_line_breaks(text: str) -> str:
+    """Every line break as LF: a browser sends a text area's line breaks as CR LF, the API and the imports as LF,
+    and the same text saved again from the form must be the same text (an untouched save made a new version)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def form_line_breaks(value: object) -> object:
+    """A text area's filter: ``unix_line_breaks`` of a string; any other value as it is."""
+    return unix_line_breaks(value) if isinstance(value, str) else value

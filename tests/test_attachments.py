@@ -391,14 +391,28 @@ def test_text_saved_as_unicode_by_notepad_is_read(encoding):
         detect(b"\xff\xfe" + bytes(range(256)) * 8, "данные.txt")  # a mark, then no text
 
 
-def test_oversized_file_answers_413_in_russian(app, editor):
+def test_an_oversized_file_is_named_and_the_others_of_the_upload_are_attached(app, editor):
+    """One file over the limit among several: a bare 413 page answered, and the files after it were lost."""
     client, pid = editor
     # Small limits keep the bodies under the test client's 500 KB spooling threshold.
     app.config["ATTACHMENT_MAX_BYTES"] = 100 * 1024
-    response = upload_raw(client, pid, "big.txt", b"a" * (100 * 1024 + 1))
-    assert response.status_code == 413
-    assert "больше 0 МБ" not in response.get_data(as_text=True)
-    assert "такой файл не принимается" in response.get_data(as_text=True)
+    response = client.post(f"/practices/{pid}/attachments", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [
+            (io.BytesIO("План занятий кружка.".encode()), "план.txt"),
+            (io.BytesIO(b"a" * (100 * 1024 + 1)), "большой файл.txt"),
+            (io.BytesIO("Методичка для учителя.".encode()), "методичка.txt")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/practices/{pid}#files")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "«большой файл.txt»: Файл больше 100 КБ — такой файл не принимается." in page
+    assert "Файл «план.txt» приложен" in page and "Файл «методичка.txt» приложен" in page
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Attachment.original_name))) == ["методичка.txt", "план.txt"]
+
+
+def test_oversized_request_answers_413_in_russian(app, editor):
+    client, pid = editor
+    app.config["ATTACHMENT_MAX_BYTES"] = 100 * 1024
     app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
     whole = upload_raw(client, pid, "huge.txt", b"a" * (300 * 1024))
     assert whole.status_code == 413 and "Слишком большой файл" in whole.get_data(as_text=True)
@@ -410,6 +424,17 @@ def upload_raw(client, pid, name, data):
     return client.post(f"/practices/{pid}/attachments", data={
         "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(data), name)]},
         content_type="multipart/form-data")
+
+
+def test_a_name_sent_with_its_windows_folders_keeps_only_the_file_name(app, editor):
+    """A browser sends the name's backslashes as they are, and Werkzeug took them for escapes: the file was stored
+    as «CUsersУчительРабочий столплан урока.txt»."""
+    client, pid = editor
+    page = upload(client, pid, "C:\\Users\\Учитель\\Рабочий стол\\план урока.txt", "План урока.".encode()
+                  ).get_data(as_text=True)
+    assert "Файл «план урока.txt» приложен" in page
+    with app.app_context():
+        assert db.session.scalar(select(Attachment.original_name)) == "план урока.txt"
 
 
 def test_path_traversal_names_never_touch_the_disk(app, editor, tmp_path):

@@ -127,6 +127,27 @@ def test_a_full_collection_is_said_beside_the_button(live_server, browser):
     _shot(page, "collection_full")
 
 
+def test_enter_in_the_title_saves_the_new_practice_with_the_file_chosen_in_the_form(live_server, browser, tmp_path):
+    """Enter pressed the form's first submit button, «Заполнить по тексту»; and the file chosen in its field was
+    dropped when the form was saved."""
+    import re
+
+    _, base = live_server
+    plan = tmp_path / "план урока.txt"
+    plan.write_text("План урока на экологической тропе.", encoding="utf-8")
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/new")
+    page.fill("#title", "Экологическая тропа у сельской школы")
+    page.set_input_files("#suggest-file", str(plan))
+    page.press("#title", "Enter")
+    page.wait_for_url(re.compile(r"/practices/\d+$"))
+    flashes = page.locator(".flash").all_inner_texts()
+    assert flashes[0].startswith("Черновик сохранён.") and "Файл «план урока.txt» приложен" in flashes[1]
+    assert "план урока.txt" in page.locator("#files").inner_text()
+    _shot(page, "enter-in-title")
+
+
 def test_submission_with_attachment_return_fix_publish(live_server, browser, tmp_path):
     _, base = live_server
     import docx

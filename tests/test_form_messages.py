@@ -113,3 +113,24 @@ def test_required_fields_are_marked_and_the_mark_explained(app, make_user):
     form = client.get("/practices/new").get_data(as_text=True)
     assert re.findall(r'<label class="label--required" for="([a-z_]+)">', form) == ["title"]
     assert "— обязательные поля" in form
+
+
+def test_a_title_padded_with_spaces_is_measured_as_it_is_stored(app, teacher_client):
+    """«   вгд  » passed the five-character minimum and was stored as «вгд» (the next untouched save then failed)."""
+    response = teacher_client.post("/practices/new", data={"title": "   вгд  ", "save_draft": "1"})
+    assert response.status_code == 200
+    assert "Название — от 5 до 500 символов." in response.get_data(as_text=True)
+    assert _practices(app) == 0
+    saved = teacher_client.post("/practices/new", data={"title": "  Клуб \t юных\n исследователей ",
+                                                        "event": "  Форум   педагогов ", "save_draft": "1"})
+    assert saved.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert (practice.title, practice.event) == ("Клуб юных исследователей", "Форум педагогов")
+
+
+def test_a_year_that_is_not_a_number_gets_one_message(teacher_client):
+    page = teacher_client.post("/practices/new", data={"title": "Практика с неверным годом", "year": "abc"}
+                               ).get_data(as_text=True)
+    assert page.count("Неверное целое число.") == 1
+    assert "Год — от" not in page

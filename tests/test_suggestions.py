@@ -194,3 +194,99 @@ def test_csrf_and_sign_in_are_required(app, teacher):
     response = anonymous.post("/practices/suggestions", data={"csrf_token": csrf_from(anonymous, "/login"),
                                                               "text": TEXT})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def attachments_of(practice_id: int) -> list[str]:
+    from kb.attachments.models import Attachment
+
+    return list(db.session.scalars(select(Attachment.original_name).where(Attachment.practice_id == practice_id)))
+
+
+def save_new(client, file, **fields):
+    data = {"csrf_token": csrf_from(client, "/practices/new"), "title": "Программа ШНО для сельской школы",
+            "save_draft": "1", "suggest_file": file, **fields}
+    return client.post("/practices/new", data=data, content_type="multipart/form-data")
+
+
+def test_the_file_chosen_in_the_form_is_attached_when_the_form_is_saved(app, teacher):
+    """The form's only file field is the one of «Заполнить по тексту»: a teacher chose her file there and pressed
+    «Сохранить», and the file was dropped without a word."""
+    response = save_new(teacher, (io.BytesIO("Программа кружка: экспедиции и опыты.".encode()),
+                                  "C:\\Users\\Учитель\\Рабочий стол\\план урока.txt"))
+    assert response.status_code == 302
+    page = teacher.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Черновик сохранён. Файлы к нему прикладываются ниже, в разделе «Файлы»." in page
+    assert "Файл «план урока.txt» приложен (слов в тексте: 5)." in page
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert practice.status == "draft" and attachments_of(practice.id) == ["план урока.txt"]
+        assert "экспедиции" in practice.attachments[0].text
+
+
+def test_a_file_chosen_in_the_form_is_attached_before_the_practice_is_submitted(app, teacher):
+    """Once submitted, its author may attach nothing: the file goes in first."""
+    response = save_new(teacher, (io.BytesIO("Программа кружка.".encode()), "программа.txt"),
+                        save_draft="", submit_for_review="1")
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert practice.status == "submitted" and attachments_of(practice.id) == ["программа.txt"]
+
+
+def test_a_refused_file_leaves_the_practice_saved_and_says_why(app, teacher):
+    response = save_new(teacher, (io.BytesIO(b"MZ\x90\x00" + bytes(range(256)) * 8), "программа.docx"))
+    assert response.status_code == 302
+    page = teacher.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Черновик сохранён." in page
+    assert re.search(r"Файл «программа\.docx» не приложен: Неподдерживаемый тип файла: программа \(EXE\)\..*"
+                     r"Другой файл можно приложить ниже, в разделе «Файлы»\.", page)
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert practice is not None and attachments_of(practice.id) == []
+
+
+def test_a_file_already_in_the_bank_is_asked_about_as_on_the_practice_page(app, teacher, make_user, make_practice):
+    data = "Одна и та же программа кружка.".encode()
+    first = save_new(teacher, (io.BytesIO(data), "программа.txt"))
+    assert first.status_code == 302
+    again = save_new(teacher, (io.BytesIO(data), "копия.txt"), title="Вторая практика с той же программой")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "Такой файл уже есть в банке" in page and "Всё равно приложить" in page
+    with app.app_context():
+        second = db.session.scalar(select(Practice).where(Practice.title.startswith("Вторая")))
+        assert second is not None and attachments_of(second.id) == []
+
+
+def test_the_file_field_says_it_is_attached_and_asks_again_for_a_file_the_page_lost(teacher):
+    form = teacher.get("/practices/new").get_data(as_text=True)
+    assert re.search(r'<label for="suggest-file">Файл — для подсказок и для приложения к практике</label>', form)
+    assert "При сохранении формы этот файл прикладывается к практике." in form
+    page = suggest_on_form(teacher, suggest_file=(io.BytesIO("Челябинская область.".encode()), "опыт.txt"))
+    assert "Файл «опыт.txt» ещё не приложен: выберите его снова" in page.get_data(as_text=True)
+
+
+def test_the_form_s_first_submit_button_saves(app, teacher):
+    """Enter in «Название» presses the form's first submit button: it was «Заполнить по тексту»."""
+    import lxml.html
+
+    doc = lxml.html.fromstring(teacher.get("/practices/new").get_data(as_text=True))
+    form = doc.xpath("//form[@class='practice-form']")[0]
+    first = form.xpath(".//button[not(@type) or @type='submit'] | .//input[@type='submit']")[0]
+    assert first.get("name") is None and first.text == "Сохранить", "it sends no «suggest»"
+    assert first.get("tabindex") == "-1" and first.get("aria-hidden") == "true"
+    response = teacher.post("/practices/new", data={  # what Enter sends: the fields, no button's name
+        "csrf_token": csrf_from(teacher, "/practices/new"), "title": "Экологическая тропа у сельской школы"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert practice_count() == 1
+
+
+def test_a_practice_whose_chosen_file_is_refused_is_not_submitted_without_it(app, teacher):
+    """Submitted without its file, the author could attach it only after the methodist returned the practice."""
+    response = save_new(teacher, (io.BytesIO(b"MZ\x90\x00" + bytes(range(256)) * 8), "программа.docx"),
+                        save_draft="", submit_for_review="1")
+    page = teacher.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Практика сохранена, но не отправлена на рассмотрение: приложите файл ниже, в разделе «Файлы»" in page
+    assert "Файл «программа.docx» не приложен: Неподдерживаемый тип файла" in page
+    with app.app_context():
+        assert db.session.scalar(select(Practice.status)) == "draft"

@@ -5,6 +5,7 @@ import re
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
 
 from kb.accounts.models import AuditEvent, Notification
 from kb.extensions import db
@@ -143,7 +144,7 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     assert "Комментарий методиста: Добавьте &lt;b&gt;итоги&lt;/b&gt;" in page
     # the header says it in words, with a link straight to them
     assert ('<a href="/profile#notifications">Уведомления <span class="badge">1</span>'
-            '<span class="visually-hidden"> новых</span></a>') in page
+            '<span class="visually-hidden"> новое</span></a>') in page  # «1 новых» to a screen reader before
     profile = owner.get("/profile").get_data(as_text=True)
     assert "возвращена на доработку" in profile
     # the notification's time says its zone (it said none: the reader took it for local time)
@@ -153,6 +154,80 @@ def test_return_needs_a_comment_and_notifies_the_author(app, world):
     assert re.search(rf"<strong>Что исправить</strong> \(Тестовый methodist, {TIME} МСК\):", edit)
     with app.app_context():
         assert db.session.scalar(select(Notification).where(Notification.user_id == users["owner"])) is not None
+
+
+def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app, world):
+    """A comment numbered point by point ran together into one line on the practice page, over the edit form and
+    in the history."""
+    users, practice = world
+    pid = practice("submitted")
+    comment = "1. Уточните цель.\r\n2. Добавьте результаты за 2023 год.\r\n3. Приложите программу кружка."
+    methodist = _client(app, users, "methodist_in")
+    assert methodist.post(f"/practices/{pid}/transition", data={"action": "return", "comment": comment}
+                          ).status_code == 302
+    stored = "1. Уточните цель.\n2. Добавьте результаты за 2023 год.\n3. Приложите программу кружка."
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment).where(PracticeTransition.practice_id == pid)
+                                 .order_by(PracticeTransition.id.desc()).limit(1)) == stored
+    owner = _client(app, users, "owner")
+    pages = {url: owner.get(url).get_data(as_text=True)
+             for url in (f"/practices/{pid}", f"/practices/{pid}/edit", f"/practices/{pid}/history")}
+    for url, page in pages.items():
+        element = re.search(r'<(p|td) class="([^"]*\bmultiline\b[^"]*)">([^<]*)</\1>', page)
+        assert element and stored in element.group(3), url
+    stylesheet = owner.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', pages[f"/practices/{pid}"]).group(1))
+    assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", stylesheet.get_data(as_text=True))
+
+
+def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
+    users, practice = world
+    pid = practice("submitted")
+    notice = "Практика на рассмотрении у методиста. Изменить её или приложить к ней файлы нельзя"
+    assert notice in _client(app, users, "owner").get(f"/practices/{pid}").get_data(as_text=True)
+    assert notice not in _client(app, users, "methodist_in").get(f"/practices/{pid}").get_data(as_text=True)
+    assert notice not in _client(app, users, "owner").get(f"/practices/{practice('draft')}").get_data(as_text=True)
+
+
+def _form_as_a_browser_sends_it(client, url: str) -> list[tuple[str, str]]:
+    """The practice form's fields as a browser submits them untouched: text areas' line breaks as CR LF."""
+    import lxml.html
+
+    form = lxml.html.fromstring(client.get(url).get_data(as_text=True)).xpath("//form[@class='practice-form']")[0]
+    data = []
+    for element in form.inputs:
+        name = element.get("name")
+        if not name or element.get("type") in ("submit", "file") or element.tag == "button" or name == "suggest_text":
+            continue
+        if element.tag == "textarea":  # a browser drops the line break that opens a text area's content
+            value = element.value or ""
+            data.append((name, value.removeprefix("\n").replace("\n", "\r\n")))
+        elif element.get("type") == "checkbox":
+            if element.checked:
+                data.append((name, element.get("value")))
+        elif element.tag == "select":
+            data.append((name, element.value or ""))
+        else:
+            data.append((name, element.get("value") or ""))
+    return [*data, ("save_draft", "1")]
+
+
+def test_saving_an_untouched_practice_from_the_browser_changes_nothing(app, world, make_practice):
+    """The API and the imports store LF, a browser sends CR LF: an untouched save made an empty new version."""
+    users, _ = world
+    with app.app_context():
+        pid = make_practice("Практика с абзацами из API", status="draft", owner_id=users["owner"],
+                            annotation="Первый абзац про кружок.\nВторой абзац про экспедиции.",
+                            technology="Шаг первый.\n\nШаг второй.")
+        revision = db.session.get(Practice, pid).revision
+    owner = _client(app, users, "owner")
+    data = _form_as_a_browser_sends_it(owner, f"/practices/{pid}/edit")
+    assert ("annotation", "Первый абзац про кружок.\r\nВторой абзац про экспедиции.") in data
+    saved = owner.post(f"/practices/{pid}/edit", data=MultiDict(data), follow_redirects=True).get_data(as_text=True)
+    assert "Изменений нет." in saved
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeVersion)) == 0
+        practice = db.session.get(Practice, pid)
+        assert practice.revision == revision and practice.annotation.count("\r") == 0
 
 
 def test_marking_notifications_read_leaves_one_that_came_after_the_page_new(app, world):

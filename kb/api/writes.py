@@ -190,7 +190,7 @@ def upload_attachment(practice_id: int):
         raise ApiProblem(422, "Приложите файл.", {"file": ["Приложите файл (multipart/form-data, поле file)."]})
     data = upload.stream.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
     try:
-        attachment = attachments.add_attachment(user, practice, upload.filename, data)
+        attachment = attachments.add_attachment(user, practice, attachments.sent_filename(upload), data)
     except services.PermissionDenied:
         raise ApiProblem(403, "Файлы к этой практике сейчас нельзя прикладывать: это доступно автору черновика "
                               "или возвращённой практики и методистам её области.") from None

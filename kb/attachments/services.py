@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import unicodedata
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 
 from kb.accounts.models import User
 from kb.accounts.services import record
@@ -33,7 +35,7 @@ MAX_NAME_BYTES = 255
 
 
 class FileTooLarge(AttachmentError):
-    """Over the per-file limit (the page answers 413)."""
+    """Over the per-file limit (the API answers 413; the page names the file and goes on with the others)."""
 
 
 def too_large_message() -> str:
@@ -56,6 +58,30 @@ def clean_filename(name: str) -> str:
         stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
         name = f"{stem}.{extension}" if extension else stem
     return name or "файл"
+
+
+# The name of a multipart part as a quoted string (not RFC 2231's «filename*=», which encodes a backslash as %5C).
+_QUOTED_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+
+
+def sent_filename(upload: FileStorage) -> str:
+    """An uploaded file's name as its client sent it. A browser sends a backslash in the name as it is (the HTML
+    standard escapes only quotes and line breaks), and some send the whole Windows path; Werkzeug reads each
+    backslash as an escape and drops it, so «C:\\Users\\Учитель\\план урока.txt» became «C:UsersУчительплан урока.txt».
+    Here the name is read again from the part's header and keeps what follows the last folder separator."""
+    disposition = upload.headers.get("Content-Disposition", "") if upload.headers else ""
+    quoted = _QUOTED_FILENAME.search(disposition)
+    if quoted is None or "filename*" in disposition.lower() or "\\" not in quoted.group(1):
+        return upload.filename or ""
+    raw = quoted.group(1).replace('\\"', '"').replace("%22", '"')
+    return re.split(r"[\\/]", raw)[-1]
+
+
+def attached_message(attachment: Attachment) -> str:
+    """What the uploader is told of a file attached."""
+    words = len(attachment.text.split())
+    return f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
+                                                           ", но текста в нём не найдено.")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from kb.attachments.extract import KINDS, AttachmentError
 from kb.attachments.models import Attachment
 from kb.attachments.storage import storage
 from kb.duplicates import services as duplicates
-from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
@@ -21,7 +20,7 @@ bp = Blueprint("attachments", __name__)
 @login_required
 def upload(practice_id: int):
     practice = get_visible_practice(practice_id, current_user) or abort(404)
-    files = [(f.filename, f.read()) for f in request.files.getlist("files") if f and f.filename]
+    files = [(services.sent_filename(f), f.read()) for f in request.files.getlist("files") if f and f.filename]
     confirmed = request.form.get("confirm_sha256", "")  # «Всё равно приложить»: a file already in the bank
     if confirmed:
         data = duplicates.stored_copy(current_user, confirmed)
@@ -39,17 +38,12 @@ def upload(practice_id: int):
             attachment = services.add_attachment(current_user, practice, filename, data)
         except PermissionDenied:
             abort(403)
-        except services.FileTooLarge as exc:
-            db.session.rollback()
-            return error_response(413, f"«{services.clean_filename(filename)}»: {exc}")
-        except AttachmentError as exc:
+        except AttachmentError as exc:  # too large too: the others of the same upload are still attached
             db.session.rollback()
             flash(f"«{services.clean_filename(filename)}»: {exc}", "error")
             continue
         db.session.commit()
-        words = len(attachment.text.split())
-        flash(f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
-                                                               ", но текста в нём не найдено."), "success")
+        flash(services.attached_message(attachment), "success")
     if held:
         return render_template("practices/_duplicates_upload.html", practice=practice, held=held)
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="files"))

@@ -16,6 +16,7 @@ from kb.practices import policy
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range, plural
+from kb.textclean import unix_line_breaks
 from kb.timeutil import utcnow
 from kb.vocabularies.services import fold
 
@@ -208,7 +209,7 @@ def move_item(collection: Collection, item: CollectionItem, direction: str) -> b
 
 def set_note(collection: Collection, item: CollectionItem, note: str) -> None:
     """The owner's note on an item (what to read it for, which part)."""
-    item.note = note.strip()
+    item.note = unix_line_breaks(note).strip()  # the page's text area sends CR LF
     collection.updated_at = utcnow()
 
 

@@ -77,22 +77,29 @@ class CheckboxList(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
+def _one_line(value: object) -> object:
+    """A one-line field's filter: its text as it will be stored (rules.one_line), so that its length is checked on
+    that — «   вгд  » passed the five-character minimum and was stored as «вгд»."""
+    return rules.one_line(value) if isinstance(value, str) else value
+
+
 class PracticeForm(Form):
     # The limits are kb.practices.rules': the bulk import checks the same ones.
-    title = StringField("Название практики", validators=[
+    title = StringField("Название практики", filters=[_one_line], validators=[
         DataRequired("Укажите название."),
         Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
     authors = TextAreaField(
         "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».",
         validators=[Optional(), TextLength(rules.AUTHORS_TEXT_MAX, rules.AUTHORS_TEXT_MESSAGE)])
-    organisation = StringField("Организация", validators=[Optional(), Length(max=rules.LINE_MAX)])
+    organisation = StringField("Организация", filters=[_one_line], validators=[Optional(), Length(max=rules.LINE_MAX)])
     region = SelectField("Регион", validators=[Optional()], validate_choice=True)
     municipality = SelectField("Муниципалитет", validators=[Optional()], validate_choice=True)
     levels = CheckboxList("Уровни образования", validate_choice=True)
     subjects = CheckboxList("Предметы", validate_choice=True)
     topics = CheckboxList("Темы", validate_choice=True)
     year = IntegerField("Год", validators=[Optional()])  # its range: validate_year
-    event = StringField("Где представлена (конференция, конкурс)", validators=[Optional(), Length(max=rules.LINE_MAX)])
+    event = StringField("Где представлена (конференция, конкурс)", filters=[_one_line],
+                        validators=[Optional(), Length(max=rules.LINE_MAX)])
     spread_level = SelectField(
         "Уровень распространения", validators=[Optional()],
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
@@ -119,6 +126,8 @@ class PracticeForm(Form):
             raise ValidationError(rules.AUTHORS_MESSAGE)
 
     def validate_year(self, field: IntegerField) -> None:
+        if field.errors:  # not a number («Неверное целое число.»): the range would be a second message
+            return
         NumberRange(rules.FIRST_YEAR, rules.last_year(), rules.YEAR_MESSAGE)(self, field)
 
     def validate_municipality(self, field: SelectField) -> None:

@@ -20,7 +20,7 @@ from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
-from kb.textclean import xml_text
+from kb.textclean import unix_line_breaks, xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
@@ -121,8 +121,8 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     # One-line fields keep no line breaks (an API body or a spreadsheet cell can hold them; the form's one-line
     # input would drop them and glue the words on each side).
     practice.title = one_line(data.title)
-    for key in SECTION_KEYS:
-        setattr(practice, key, (data.sections.get(key) or "").strip())
+    for key in SECTION_KEYS:  # line breaks as LF, however sent: the same text must compare equal
+        setattr(practice, key, unix_line_breaks(data.sections.get(key) or "").strip())
     practice.authors = [
         PracticeAuthor(position_index=i, name=name.strip(), position=position.strip())
         for i, (name, position) in enumerate(data.authors) if name.strip()
@@ -212,7 +212,8 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
         raise StatusConflict("Это действие недоступно для практики в её текущем статусе.")
     if not policy.can_transition(user, practice, action):
         raise PermissionDenied
-    comment = xml_text(comment).strip()  # the API passes it as sent: a NUL was a 500 on PostgreSQL
+    # The API passes it as sent (a NUL was a 500 on PostgreSQL); the page's text area, with CR LF line breaks.
+    comment = unix_line_breaks(xml_text(comment)).strip()
     if action == "return" and not comment:
         raise InvalidTransition("Напишите автору, что нужно исправить.")
     before = practice.status

@@ -1,10 +1,13 @@
 """Practice pages: reading, drafting and editing, the workflow, history, the moderation queue."""
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.accounts.access import moderator_required
+from kb.attachments import services as attachments
 from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
@@ -31,9 +34,12 @@ def _visible_or_404(practice_id: int):
 @bp.get("/<int:practice_id>")
 def detail(practice_id: int):
     practice = _visible_or_404(practice_id)
+    can_edit = policy.can_edit(current_user, practice)
     page = render_template(
         "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
-        action_labels=policy.ACTION_LABELS, can_edit=policy.can_edit(current_user, practice),
+        action_labels=policy.ACTION_LABELS, can_edit=can_edit,
+        # its author is told why the «Редактировать» button and the file upload are gone
+        with_moderator=practice.status == "submitted" and policy.is_owner(current_user, practice) and not can_edit,
         can_delete=policy.can_delete(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice),
@@ -46,21 +52,76 @@ def detail(practice_id: int):
 
 def _save(form: PracticeForm, practice=None):
     data = form.to_data(section_data(form))
+    created = practice is None
     if practice is None:
         practice = services.create_practice(current_user, data)
         message = "Черновик сохранён."
     else:
         changed = services.update_practice(current_user, practice, data)
         message = "Изменения сохранены." if changed else "Изменений нет."
-    if request.form.get("submit_for_review") and policy.can_transition(current_user, practice, "submit"):
+    submitting = bool(request.form.get("submit_for_review")) and policy.can_transition(current_user, practice, "submit")
+    # Before the submission: once submitted, its author may no longer attach anything.
+    chosen = _attach_chosen_file(practice, ask_if_in_bank=not submitting)
+    if submitting and chosen.refused:  # sent without the file, it could not get it until returned
+        message = ("Практика сохранена, но не отправлена на рассмотрение: приложите файл ниже, в разделе «Файлы», "
+                   "и отправьте её.")
+    elif submitting:
         services.transition(current_user, practice, "submit")
         message = "Практика отправлена на рассмотрение методисту."
+    elif created and not chosen.held:
+        message += " Файлы к нему прикладываются ниже, в разделе «Файлы»."
     db.session.commit()
     flash(message, "success")
+    for text, category in chosen.messages:
+        flash(text, category)
     if not policy.can_view(current_user, practice):  # a methodist moved it to another region or organisation
         flash(services.left_scope_message(current_user, practice), "info")
         return redirect(url_for(".moderation", status=practice.status))
+    if chosen.held:
+        return render_template("practices/_duplicates_upload.html", practice=practice, held=chosen.held)
     return redirect(url_for(".detail", practice_id=practice.id))
+
+
+@dataclass
+class _ChosenFile:
+    """What became of the file chosen in the practice form."""
+
+    held: list = field(default_factory=list)  # a file already in the bank, for the question of _duplicates_upload
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (text, flash category)
+    refused: bool = False
+
+
+def _attach_chosen_file(practice, ask_if_in_bank: bool) -> _ChosenFile:
+    """The file chosen in the form's «Заполнить по тексту → Файл» field, attached to the practice being saved with
+    the checks of an upload on its page (it was dropped before, without a word). A refused file leaves the practice
+    saved and says why; a file already in the bank is held for the same question as an upload on the page, unless
+    the practice is being submitted (its author could not attach it afterwards)."""
+    upload = request.files.get("suggest_file")
+    if upload is None or not upload.filename:
+        return _ChosenFile()
+    filename, data = attachments.sent_filename(upload), upload.read()
+    name = attachments.clean_filename(filename)
+    if ask_if_in_bank and (found := duplicates.before_upload(current_user, practice, filename, data)):
+        return _ChosenFile(held=[(name, duplicates.digest_of(data), found)])
+    try:
+        attachment = attachments.add_attachment(current_user, practice, filename, data)
+    except AttachmentError as exc:  # nothing of the file is written: the practice is saved without it
+        return _ChosenFile(refused=True, messages=[(
+            f"Файл «{name}» не приложен: {exc} Другой файл можно приложить ниже, в разделе «Файлы».", "error")])
+    except services.PermissionDenied:
+        return _ChosenFile(refused=True, messages=[(
+            f"Файл «{name}» не приложен: изменять эту практику вам теперь нельзя.", "error")])
+    return _ChosenFile(messages=[(attachments.attached_message(attachment), "success")])
+
+
+@bp.context_processor
+def _unsent_file() -> dict:
+    """The name of the file sent with a form that comes back (the «Заполнить по тексту» step, a mistake to fix,
+    duplicates to look at): a browser does not keep a chosen file in the new page, so it must be chosen again."""
+    upload = request.files.get("suggest_file") if request.method == "POST" else None
+    if upload is None or not upload.filename:
+        return {"unsent_file": None}
+    return {"unsent_file": attachments.clean_filename(attachments.sent_filename(upload))}
 
 
 def _suggested(form: PracticeForm):
@@ -98,7 +159,7 @@ def suggestions_json():
     """JSON for the form's scripts and the API: what a pasted text (``text``) or a file (``file``) suggests."""
     upload = request.files.get("file")
     try:
-        text = (suggestions.text_of_file(upload.filename, upload.read()) if upload and upload.filename
+        text = (suggestions.text_of_file(attachments.sent_filename(upload), upload.read()) if upload and upload.filename
                 else request.form.get("text", "")[:suggestions.MAX_TEXT])
     except AttachmentError as exc:
         return jsonify({"error": str(exc)}), 422

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import FileStorage
 
 from kb.attachments.extract import AttachmentError
-from kb.attachments.services import clean_filename
+from kb.attachments.services import clean_filename, sent_filename
 from kb.practices.forms import PracticeForm
 from kb.suggestions.services import suggest, text_of_file
 
@@ -32,7 +32,7 @@ def prefill(form: PracticeForm, pasted: str, upload: FileStorage | None, form_te
     """Add the suggestions from a file, else the pasted text, else the form's own text to the form's
     empty or multiple-choice fields; a value the user chose is never replaced."""
     if upload is not None and upload.filename:
-        name = clean_filename(upload.filename)
+        name = clean_filename(sent_filename(upload))
         try:
             text = text_of_file(name, upload.read())
         except AttachmentError as exc:
