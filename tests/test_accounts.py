@@ -190,6 +190,64 @@ def test_a_region_and_an_organisation_together_are_refused_on_the_role_form(app,
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed")) is None
 
 
+def test_a_user_edits_the_profile_and_it_is_audited(app, make_user):
+    """The name, organisation and region given at registration could not be changed: /profile had only the
+    password and API tokens."""
+    user_id = make_user("teacher", email="typo@example.org")
+    client = app.test_client()
+    sign_in(client, user_id)
+    assert 'href="/profile/edit">Изменить профиль</a>' in client.get("/profile").get_data(as_text=True)
+    form = client.get("/profile/edit").get_data(as_text=True)
+    assert 'value="Тестовый teacher"' in form and '<option selected value="RU-CHE">' in form
+    assert "typo@example.org" in form
+    assert client.post("/profile/edit", data={"name": "Анна", "region": "RU-TA"}).status_code == 400  # no CSRF
+    empty = client.post("/profile/edit", data={"name": "  ", "organisation": "", "region": "RU-XX",
+                                               "csrf_token": csrf_from(client, "/profile/edit")})
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 200 and "Укажите имя." in page and "Неверный вариант." in page
+    saved = client.post("/profile/edit", follow_redirects=True, data={
+        "name": " Анна Орлова ", "organisation": "Гимназия № 2", "region": "RU-TA",
+        "csrf_token": csrf_from(client, "/profile/edit")})
+    page = saved.get_data(as_text=True)
+    assert "Профиль сохранён." in page and "Анна Орлова" in page and "Гимназия № 2" in page
+    assert "Республика Татарстан" in page
+    again = client.post("/profile/edit", follow_redirects=True, data={
+        "name": "Анна Орлова", "organisation": "Гимназия № 2", "region": "RU-TA",
+        "csrf_token": csrf_from(client, "/profile/edit")})
+    assert "Изменений нет." in again.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.name, user.organisation, user.region_code, user.email) == (
+            "Анна Орлова", "Гимназия № 2", "RU-TA", "typo@example.org")
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "profile_changed")).all()
+        assert len(events) == 1 and events[0].actor_id == user_id and events[0].target_id == user_id
+        assert events[0].details == {
+            "before": {"full_name": "Тестовый teacher", "organisation": "", "region": "RU-CHE"},
+            "after": {"full_name": "Анна Орлова", "organisation": "Гимназия № 2", "region": "RU-TA"}}
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", admin.get("/admin/audit").get_data(as_text=True),
+                    re.S).group(0)
+    assert "<td>Изменён профиль</td>" in row and "стало: имя: Анна Орлова; организация: Гимназия № 2; " \
+        "регион: Республика Татарстан" in row
+
+
+def test_a_methodist_editing_the_profile_keeps_the_moderation_scope(app, make_user):
+    """The moderation scope is the administrator's setting, apart from the profile's region: the form says so,
+    and a new region in the profile leaves the queue as it was."""
+    user_id = make_user("methodist", scope_region="RU-CHE")
+    client = app.test_client()
+    sign_in(client, user_id)
+    form = client.get("/profile/edit").get_data(as_text=True)
+    assert "Область модерации — Челябинская область — задаёт администратор" in form
+    client.post("/profile/edit", data={"name": "Методист", "organisation": "ИРО", "region": "RU-TA",
+                                       "csrf_token": csrf_from(client, "/profile/edit")})
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.region_code, user.scope_region_code, user.scope_organisation, user.role) == (
+            "RU-TA", "RU-CHE", None, "methodist")
+
+
 @pytest.mark.parametrize("url", ["/admin/users", "/admin/audit", "/practices/moderation"])
 def test_admin_and_moderation_pages_are_closed_to_teachers(app, make_user, url):
     client = app.test_client()

@@ -142,6 +142,24 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
+def update_profile(user: User, name: str, organisation: str, region_code: str | None) -> bool:
+    """Set the name, organisation and region a user gives about themselves (as at registration); the change is
+    recorded in the audit log. A methodist's moderation scope is a setting of its own, made by an administrator
+    (``change_role``): it stays as it is. False when nothing changed."""
+    name = name.strip()
+    if not name:
+        raise AccountError("Укажите имя.")
+    before = {"full_name": user.name, "organisation": user.organisation or "", "region": user.region_code}
+    after = {"full_name": name, "organisation": organisation.strip(), "region": region_code or None}
+    if before == after:
+        return False
+    user.name, user.organisation, user.region_code = after["full_name"], after["organisation"], after["region"]
+    changed = [key for key in after if before[key] != after[key]]
+    record("profile_changed", user, "user", user.id,
+           details={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    return True
+
+
 def change_role(
     user: User, role: str, actor: User, scope_region_code: str | None = None, scope_organisation: str | None = None
 ) -> None:

@@ -10,7 +10,14 @@ from wtforms import SelectChoice
 from kb.accounts import audit as audit_log
 from kb.accounts import services, tokens
 from kb.accounts.access import admin_required
-from kb.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, RoleForm
+from kb.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RoleForm,
+)
 from kb.accounts.mail import mail_configured, send_mail
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
@@ -114,6 +121,25 @@ def notifications_read():
     services.mark_notifications_read(current_user, bounded_int(request.form, "up_to"))
     db.session.commit()
     return redirect(url_for(".profile"))
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(data={"name": current_user.name, "organisation": current_user.organisation,
+                             "region": current_user.region_code or ""} if request.method == "GET" else None)
+    form.region.choices = _region_choices("— не указан —")
+    if form.validate_on_submit():
+        try:
+            changed = services.update_profile(current_user, form.name.data, form.organisation.data or "",
+                                              form.region.data or None)
+        except services.AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Профиль сохранён." if changed else "Изменений нет.", "success" if changed else "info")
+            return redirect(url_for(".profile"))
+    return render_template("accounts/profile_edit.html", form=form)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
