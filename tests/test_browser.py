@@ -239,3 +239,24 @@ def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
     assert overflow("/practices/mine") == 0
     _shot(page, "phone_mine")
     context.close()
+
+
+def test_the_profile_with_an_api_token_fits_a_phone(live_server, browser):
+    """With a token the profile lists it in a scrolled table whose last header, «Действия», is visually hidden
+    (position: absolute): its containing block was the page, so at 360 pixels the whole page scrolled sideways."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.accounts.tokens import create_token
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@demo.example"))
+        create_token(teacher, "Выгрузка для сайта методического объединения школы")
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/profile")
+    assert page.locator("#api-tokens table").count() == 1
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    _shot(page, "phone_profile_token")
+    context.close()
