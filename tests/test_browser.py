@@ -260,3 +260,25 @@ def test_the_profile_with_an_api_token_fits_a_phone(live_server, browser):
     assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
     _shot(page, "phone_profile_token")
     context.close()
+
+
+def test_a_printed_page_gives_the_full_address_of_its_links(live_server, browser, tmp_path):
+    """Printed, the links to the bank's own pages showed bare paths «(/practices/67)», which cannot be typed from
+    paper: now the full address, and still none for tags."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published", Practice.region_code
+                                                            .is_not(None)).order_by(Practice.id))
+        pid, region = practice.id, practice.region_code
+    page = _page(browser)
+    page.goto(f"{base}/practices/{pid}")
+    page.pdf(path=str(tmp_path / "practice.pdf"))
+    import pypdf
+
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "practice.pdf").pages)
+    flat = "".join(text.split())  # a long address breaks across lines
+    assert f"({base}/search?region={region})" in flat, text[:1500]
+    assert "(/" not in flat, text[:1500]
+    assert "topic=" not in flat, "tags print without their addresses"
