@@ -347,6 +347,91 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatc
     assert message[1] == "mailme@example.org" and "/reset/" in message[3]
 
 
+def _fake_mail_server(app, monkeypatch) -> list:
+    """SMTP_HOST set, and the messages «sent» collected instead: (to, subject, body)."""
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def send_message(self, message):
+            sent.append((message["To"], message["Subject"], message.get_content()))
+
+    import kb.accounts.mail
+
+    monkeypatch.setattr(kb.accounts.mail.smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="smtp.test", MAIL_FROM="bank@school.example")
+    return sent
+
+
+def test_a_forgotten_password_is_reset_by_a_mailed_link(app, make_user, monkeypatch):
+    """With a mail server the login page offers «Забыли пароль?»: the reset link an administrator can give, mailed
+    on request, with one answer for a known and an unknown address. Before, the page only said to ask the
+    administrator, and named none."""
+    sent = _fake_mail_server(app, monkeypatch)
+    user_id = make_user("teacher", email="forgot@example.org")
+    client = app.test_client()
+    assert '<a href="/reset">Забыли пароль?</a>' in client.get("/login").get_data(as_text=True)
+    assert client.post("/reset", data={"email": "forgot@example.org"}).status_code == 400  # no CSRF token
+    answers = []
+    for email in ("Forgot@Example.org ", "nobody@example.org"):
+        response = client.post("/reset", data={"email": email, "csrf_token": csrf_from(client, "/reset")})
+        answers.append((response.status_code, response.headers["Location"],
+                        client.get("/login").get_data(as_text=True).count("Если этот адрес зарегистрирован")))
+    assert answers[0] == answers[1] == (302, "/login", 1)
+    assert [(to, subject) for to, subject, _ in sent] == [("forgot@example.org", "Смена пароля в банке практик")]
+    link = re.search(r"http://localhost(/reset/[\w-]+)", sent[0][2]).group(1)
+    # asked again at once: no second mail, and the first link still works
+    client.post("/reset", data={"email": "forgot@example.org", "csrf_token": csrf_from(client, "/reset")})
+    assert len(sent) == 1
+    new = "brand-new-password"
+    assert client.post(link, data={"password": new, "password_again": new,
+                                   "csrf_token": csrf_from(client, link)}).status_code == 302
+    assert _login(app.test_client(), "forgot@example.org", new).status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reset_link_issued"))
+        assert (event.actor_id, event.target_id, event.details) == (None, user_id, {"via": "forgot"})
+
+
+def test_asking_for_reset_links_is_throttled_like_logins(app, monkeypatch):
+    _fake_mail_server(app, monkeypatch)
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/reset", data={"email": "x@example.org",
+                                           "csrf_token": csrf_from(client, "/reset")}).status_code == 302
+    response = client.post("/reset", data={"email": "x@example.org", "csrf_token": csrf_from(client, "/reset")})
+    assert response.status_code == 429 and "Слишком много попыток" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("settings", "contact"), [
+    ({"SUPPORT_EMAIL": "metodist@iro.example"}, "metodist@iro.example"),
+    ({"MAIL_FROM": "bank@iro.example"}, "bank@iro.example"),
+    ({}, None),  # MAIL_FROM is still the default bank@localhost: no address to name
+])
+def test_without_mail_the_login_page_names_whom_to_ask(app, settings, contact):
+    app.config.update(settings)
+    client = app.test_client()
+    for url in ("/login", "/reset"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'href="/reset"' not in page
+        assert ('name="email"' in page) == (url == "/login"), url  # without mail /reset has no form
+        if contact:
+            assert f'напишите на <a href="mailto:{contact}">{contact}</a>' in page, url
+        else:
+            assert "попросите администратора банка выдать ссылку" in page and "mailto:" not in page, url
+
+
 def test_login_throttling_counts_in_redis(tmp_path, base_instance):
     """With several workers the limit must live in Redis, where every worker process sees it."""
     import os

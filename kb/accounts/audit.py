@@ -30,7 +30,8 @@ DETAILS = {
     "scope_organisation": "организация модерации", "label": "название", "parent": "родительская тема",
     "synonyms": "синонимы", "full_name": "имя", "organisation": "организация", "region": "регион",
 }
-_VALUES = {"via": {"cli": "командная строка"}, "action": {"create": "создана", "update": "обновлена"}}
+_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»"},
+           "action": {"create": "создана", "update": "обновлена"}}
 
 
 def action_label(code: str) -> str:

@@ -44,6 +44,11 @@ class RegisterForm(ProfileForm):
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField("Электронная почта", render_kw=EMAIL,
+                       validators=[DataRequired("Укажите адрес."), Length(max=254)])
+
+
 class ChangePasswordForm(Form):
     current = PasswordField("Текущий пароль", render_kw=CURRENT_PASSWORD,
                             validators=[DataRequired("Укажите текущий пароль.")])
