@@ -116,6 +116,7 @@ def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa:
         f"/collections/{ids['collection']}",
         "/login",
         "/register",
+        "/reset",
         "/no-such-page",
     ], "accessibility_public")
 
@@ -131,6 +132,7 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/practices/mine",
         "/profile",
         "/profile/password",
+        "/profile/edit",
         "/collections/mine",
         "/collections/new",
         f"/collections/{ids['collection']}",
