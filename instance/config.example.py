@@ -35,6 +35,9 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # SMTP_USER = "bank@example.ru"
 # SMTP_PASSWORD = "…"
 # MAIL_FROM = "bank@example.ru"
+# With SMTP_HOST the login page offers «Забыли пароль?» (/reset: a link by mail). Without it the page names
+# whom to write to: SUPPORT_EMAIL (MAIL_FROM when empty and not the default "bank@localhost").
+# SUPPORT_EMAIL = "metodist@example.ru"
 
 # OAI-PMH (/oai): the repository name in identifiers, oai:<it>:practice/<id> — set it, so that identifiers
 # do not change with the address harvesters use; the e-mail Identify gives (MAIL_FROM when empty).

@@ -76,6 +76,9 @@ class DefaultConfig:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     MAIL_FROM = "bank@localhost"
+    # Whom to write about a forgotten password when there is no SMTP_HOST: the login page names it (MAIL_FROM when
+    # empty, unless that is still the default "bank@localhost"; with neither, «попросите администратора банка»).
+    SUPPORT_EMAIL = ""
     # URLs in one sitemap file: /sitemap.xml lists them all while they fit, past that it is an index of
     # /sitemap-1.xml, /sitemap-2.xml… (the sitemaps protocol allows 50,000, more is taken as 50,000).
     SITEMAP_MAX_URLS = 50_000

@@ -116,6 +116,7 @@ def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa:
         f"/collections/{ids['collection']}",
         "/login",
         "/register",
+        "/reset",
         "/no-such-page",
     ], "accessibility_public")
 
@@ -131,6 +132,7 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/practices/mine",
         "/profile",
         "/profile/password",
+        "/profile/edit",
         "/collections/mine",
         "/collections/new",
         f"/collections/{ids['collection']}",
@@ -433,7 +435,7 @@ def test_printed_practice_is_the_material_with_link_addresses(live_server, brows
     assert page.locator("h1").is_visible() and page.locator(".practice-section").first.is_visible()
     region = page.locator(".metadata a[href^='/search?region=']").first
     printed = region.evaluate("el => getComputedStyle(el, '::after').content")
-    assert region.get_attribute("href") in printed
+    assert printed == f'" ({base}{region.get_attribute("href")})"', "the full address, not the bare path"
     tag = page.locator(".metadata a.tag").first
     assert tag.evaluate("el => getComputedStyle(el, '::after').content") in ("none", "normal", "")
 

@@ -190,6 +190,64 @@ def test_a_region_and_an_organisation_together_are_refused_on_the_role_form(app,
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed")) is None
 
 
+def test_a_user_edits_the_profile_and_it_is_audited(app, make_user):
+    """The name, organisation and region given at registration could not be changed: /profile had only the
+    password and API tokens."""
+    user_id = make_user("teacher", email="typo@example.org")
+    client = app.test_client()
+    sign_in(client, user_id)
+    assert 'href="/profile/edit">Изменить профиль</a>' in client.get("/profile").get_data(as_text=True)
+    form = client.get("/profile/edit").get_data(as_text=True)
+    assert 'value="Тестовый teacher"' in form and '<option selected value="RU-CHE">' in form
+    assert "typo@example.org" in form
+    assert client.post("/profile/edit", data={"name": "Анна", "region": "RU-TA"}).status_code == 400  # no CSRF
+    empty = client.post("/profile/edit", data={"name": "  ", "organisation": "", "region": "RU-XX",
+                                               "csrf_token": csrf_from(client, "/profile/edit")})
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 200 and "Укажите имя." in page and "Неверный вариант." in page
+    saved = client.post("/profile/edit", follow_redirects=True, data={
+        "name": " Анна Орлова ", "organisation": "Гимназия № 2", "region": "RU-TA",
+        "csrf_token": csrf_from(client, "/profile/edit")})
+    page = saved.get_data(as_text=True)
+    assert "Профиль сохранён." in page and "Анна Орлова" in page and "Гимназия № 2" in page
+    assert "Республика Татарстан" in page
+    again = client.post("/profile/edit", follow_redirects=True, data={
+        "name": "Анна Орлова", "organisation": "Гимназия № 2", "region": "RU-TA",
+        "csrf_token": csrf_from(client, "/profile/edit")})
+    assert "Изменений нет." in again.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.name, user.organisation, user.region_code, user.email) == (
+            "Анна Орлова", "Гимназия № 2", "RU-TA", "typo@example.org")
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "profile_changed")).all()
+        assert len(events) == 1 and events[0].actor_id == user_id and events[0].target_id == user_id
+        assert events[0].details == {
+            "before": {"full_name": "Тестовый teacher", "organisation": "", "region": "RU-CHE"},
+            "after": {"full_name": "Анна Орлова", "organisation": "Гимназия № 2", "region": "RU-TA"}}
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", admin.get("/admin/audit").get_data(as_text=True),
+                    re.S).group(0)
+    assert "<td>Изменён профиль</td>" in row and "стало: имя: Анна Орлова; организация: Гимназия № 2; " \
+        "регион: Республика Татарстан" in row
+
+
+def test_a_methodist_editing_the_profile_keeps_the_moderation_scope(app, make_user):
+    """The moderation scope is the administrator's setting, apart from the profile's region: the form says so,
+    and a new region in the profile leaves the queue as it was."""
+    user_id = make_user("methodist", scope_region="RU-CHE")
+    client = app.test_client()
+    sign_in(client, user_id)
+    form = client.get("/profile/edit").get_data(as_text=True)
+    assert "Область модерации — Челябинская область — задаёт администратор" in form
+    client.post("/profile/edit", data={"name": "Методист", "organisation": "ИРО", "region": "RU-TA",
+                                       "csrf_token": csrf_from(client, "/profile/edit")})
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.region_code, user.scope_region_code, user.scope_organisation, user.role) == (
+            "RU-TA", "RU-CHE", None, "methodist")
+
+
 @pytest.mark.parametrize("url", ["/admin/users", "/admin/audit", "/practices/moderation"])
 def test_admin_and_moderation_pages_are_closed_to_teachers(app, make_user, url):
     client = app.test_client()
@@ -287,6 +345,91 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatc
     assert sent[0] == ("connect", "smtp.test", 587) and ("login", "bank") in sent
     message = sent[-1]
     assert message[1] == "mailme@example.org" and "/reset/" in message[3]
+
+
+def _fake_mail_server(app, monkeypatch) -> list:
+    """SMTP_HOST set, and the messages «sent» collected instead: (to, subject, body)."""
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def send_message(self, message):
+            sent.append((message["To"], message["Subject"], message.get_content()))
+
+    import kb.accounts.mail
+
+    monkeypatch.setattr(kb.accounts.mail.smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="smtp.test", MAIL_FROM="bank@school.example")
+    return sent
+
+
+def test_a_forgotten_password_is_reset_by_a_mailed_link(app, make_user, monkeypatch):
+    """With a mail server the login page offers «Забыли пароль?»: the reset link an administrator can give, mailed
+    on request, with one answer for a known and an unknown address. Before, the page only said to ask the
+    administrator, and named none."""
+    sent = _fake_mail_server(app, monkeypatch)
+    user_id = make_user("teacher", email="forgot@example.org")
+    client = app.test_client()
+    assert '<a href="/reset">Забыли пароль?</a>' in client.get("/login").get_data(as_text=True)
+    assert client.post("/reset", data={"email": "forgot@example.org"}).status_code == 400  # no CSRF token
+    answers = []
+    for email in ("Forgot@Example.org ", "nobody@example.org"):
+        response = client.post("/reset", data={"email": email, "csrf_token": csrf_from(client, "/reset")})
+        answers.append((response.status_code, response.headers["Location"],
+                        client.get("/login").get_data(as_text=True).count("Если этот адрес зарегистрирован")))
+    assert answers[0] == answers[1] == (302, "/login", 1)
+    assert [(to, subject) for to, subject, _ in sent] == [("forgot@example.org", "Смена пароля в банке практик")]
+    link = re.search(r"http://localhost(/reset/[\w-]+)", sent[0][2]).group(1)
+    # asked again at once: no second mail, and the first link still works
+    client.post("/reset", data={"email": "forgot@example.org", "csrf_token": csrf_from(client, "/reset")})
+    assert len(sent) == 1
+    new = "brand-new-password"
+    assert client.post(link, data={"password": new, "password_again": new,
+                                   "csrf_token": csrf_from(client, link)}).status_code == 302
+    assert _login(app.test_client(), "forgot@example.org", new).status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reset_link_issued"))
+        assert (event.actor_id, event.target_id, event.details) == (None, user_id, {"via": "forgot"})
+
+
+def test_asking_for_reset_links_is_throttled_like_logins(app, monkeypatch):
+    _fake_mail_server(app, monkeypatch)
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    for _ in range(2):
+        assert client.post("/reset", data={"email": "x@example.org",
+                                           "csrf_token": csrf_from(client, "/reset")}).status_code == 302
+    response = client.post("/reset", data={"email": "x@example.org", "csrf_token": csrf_from(client, "/reset")})
+    assert response.status_code == 429 and "Слишком много попыток" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("settings", "contact"), [
+    ({"SUPPORT_EMAIL": "metodist@iro.example"}, "metodist@iro.example"),
+    ({"MAIL_FROM": "bank@iro.example"}, "bank@iro.example"),
+    ({}, None),  # MAIL_FROM is still the default bank@localhost: no address to name
+])
+def test_without_mail_the_login_page_names_whom_to_ask(app, settings, contact):
+    app.config.update(settings)
+    client = app.test_client()
+    for url in ("/login", "/reset"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'href="/reset"' not in page
+        assert ('name="email"' in page) == (url == "/login"), url  # without mail /reset has no form
+        if contact:
+            assert f'напишите на <a href="mailto:{contact}">{contact}</a>' in page, url
+        else:
+            assert "попросите администратора банка выдать ссылку" in page and "mailto:" not in page, url
 
 
 def test_login_throttling_counts_in_redis(tmp_path, base_instance):

@@ -194,6 +194,23 @@ def test_navigation_marks_the_current_section(client, path, current):
     assert marked == ([current] if current else [])
 
 
+def test_the_headers_links_each_have_a_name_of_their_own(app, make_user):
+    """A signed-in header had two links called «Подборки», to all collections and to the user's own: a screen
+    reader's list of links could not tell them apart (WCAG 2.4.4)."""
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    sign_in(client, make_user("admin"))
+    html = client.get("/").get_data(as_text=True)
+    header = html[html.index('<header class="site-header"'):html.index("</header>")]
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)', header)
+    places = {}
+    for href, text in links:
+        places.setdefault(text.strip(), set()).add(href.split("#")[0])
+    assert {text: hrefs for text, hrefs in places.items() if len(hrefs) > 1} == {}
+    assert places["Мои подборки"] == {"/collections/mine"} and places["Подборки"] == {"/collections"}
+
+
 def test_dates_and_times_in_russian_words(app):
     """Stored times are UTC; pages show them on the bank's clock (TIME_ZONE, Moscow by default) and name it."""
     from datetime import date, datetime

@@ -260,3 +260,46 @@ def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
     assert overflow("/practices/mine") == 0
     _shot(page, "phone_mine")
     context.close()
+
+
+def test_the_profile_with_an_api_token_fits_a_phone(live_server, browser):
+    """With a token the profile lists it in a scrolled table whose last header, «Действия», is visually hidden
+    (position: absolute): its containing block was the page, so at 360 pixels the whole page scrolled sideways."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.accounts.tokens import create_token
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@demo.example"))
+        create_token(teacher, "Выгрузка для сайта методического объединения школы")
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/profile")
+    assert page.locator("#api-tokens table").count() == 1
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    _shot(page, "phone_profile_token")
+    context.close()
+
+
+def test_a_printed_page_gives_the_full_address_of_its_links(live_server, browser, tmp_path):
+    """Printed, the links to the bank's own pages showed bare paths «(/practices/67)», which cannot be typed from
+    paper: now the full address, and still none for tags."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published", Practice.region_code
+                                                            .is_not(None)).order_by(Practice.id))
+        pid, region = practice.id, practice.region_code
+    page = _page(browser)
+    page.goto(f"{base}/practices/{pid}")
+    page.pdf(path=str(tmp_path / "practice.pdf"))
+    import pypdf
+
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "practice.pdf").pages)
+    flat = "".join(text.split())  # a long address breaks across lines
+    assert f"({base}/search?region={region})" in flat, text[:1500]
+    assert "(/" not in flat, text[:1500]
+    assert "topic=" not in flat, "tags print without their addresses"

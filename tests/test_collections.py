@@ -646,7 +646,7 @@ def test_add_button_partial(app, world):
         assert render_template_string(template).strip() == ""
     owner = _client(app, world["owner"])
     _create(owner, title="Курс А")
-    assert '<a href="/collections/mine">Подборки</a>' in owner.get("/").get_data(as_text=True)
+    assert '<a href="/collections/mine">Мои подборки</a>' in owner.get("/").get_data(as_text=True)
     with app.test_request_context("/search?q=ШНО"):
         from flask_login import login_user
 

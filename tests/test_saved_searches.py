@@ -75,3 +75,31 @@ def test_a_long_cyrillic_query_can_be_saved(app):
         saved = db.session.scalars(select(SavedSearch)).one()
         assert len(saved.query) > 5000 and saved.name == q[:200].strip()
     assert f'value="{q}"' in client.get("/search?" + saved.query).get_data(as_text=True)
+
+
+def test_a_search_by_filters_alone_is_named_by_them(demo_app):
+    """Saved with the name the page offers, every search without typed words was called «Поиск»: the profile
+    listed several alike. The offered name (and the one given when the field is left empty) names the filters."""
+    import re
+
+    from werkzeug.datastructures import MultiDict
+
+    user = _teacher(demo_app, "filters@example.org")
+    client = demo_app.test_client()
+    sign_in(client, user)
+    names = {}
+    for query in ("region=RU-CHE&topic=olympiads", "level=primary&level=basic", "q=ШНО&region=RU-CHE"):
+        page = client.get(f"/search?{query}").get_data(as_text=True)
+        form = re.search(r'<form class="save-search".*?</form>', page, re.S).group(0)
+        names[query] = re.search(r'name="name"[^>]*value="([^"]*)"', form).group(1)
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+        data = MultiDict([*fields, ("name", names[query])])
+        assert client.post("/search/saved", data=data).status_code == 302
+    # in the order of the page's filters (and of the feed's title)
+    assert names == {"region=RU-CHE&topic=olympiads": "Олимпиады и конкурсы · Челябинская область",
+                     "level=primary&level=basic": "Начальное общее образование, Основное общее образование",
+                     "q=ШНО&region=RU-CHE": "ШНО · Челябинская область"}
+    client.post("/search/saved", data={"csrf_token": csrf_from(client, "/search"), "name": " ", "type": "resolution"})
+    with demo_app.app_context():
+        saved = db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all()
+        assert [s.name for s in saved] == [*names.values(), "Резолюции"]

@@ -1,5 +1,6 @@
 """Search, practice and browse pages and the JSON API over the demo data."""
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -157,14 +158,33 @@ def test_missing_pages_are_russian_404(demo_client):
 
 def test_browse_pages_count_published_practices(demo_client):
     topics = demo_client.get("/topics").get_data(as_text=True)
-    assert 'href="/search?topic=school_science_society"' in topics
+    assert 'href="/search?topic=school_science_society&amp;type=practice"' in topics
     regions = demo_client.get("/regions").get_data(as_text=True)
     assert "Уральский федеральный округ" in regions and "Другие страны" in regions
     levels = demo_client.get("/levels").get_data(as_text=True)
     assert "Дошкольное образование" in levels
-    count = re.search(r'level=preschool">Дошкольное образование</a>\s*<span class="count">(\d+)', levels)
+    count = re.search(r'level=preschool&amp;type=practice">Дошкольное образование</a>\s*<span class="count">(\d+)',
+                      levels)
     api = demo_client.get("/api/v1/search", query_string={"type": "practice", "level": "preschool"}).json
     assert int(count.group(1)) == api["total"]
+
+
+@pytest.mark.parametrize("page,field", [("/topics", "topic"), ("/regions", "region"), ("/levels", "level")])
+def test_a_browse_count_is_what_its_link_finds(demo_client, page, field):
+    """«Олимпиады и конкурсы — 8 практик» opened «Найдено: 13»: the link searched every kind of material (resolutions
+    and recommendations too), the number counted practices. The opened page's own facet says the same number."""
+    listing = demo_client.get(page).get_data(as_text=True)
+    entries = re.findall(r'<a href="(/search\?[^"]+)">([^<]*)</a>\s*<span class="count">(\d+)', listing)
+    assert len(entries) >= 3
+    for link, label, count in entries:
+        url = html.unescape(link)
+        assert parse_qs(urlsplit(url).query)["type"] == ["practice"], url
+        found = demo_client.get(url).get_data(as_text=True)
+        total = re.search(r"Найдено: <strong>(\d+)</strong>", found)
+        assert total and total.group(1) == count, (url, count, total and total.group(1))
+        facet = found[found.index(f'data-facet="{field}"'):].split("</section>")[0]
+        assert re.search(rf'class="facet-value selected"[^>]*>✓ {re.escape(label)}<span[^>]*>[^<]*</span></a> '
+                         rf'<span class="count">{count}</span>', facet), (url, count)
 
 
 def test_html_in_fields_is_shown_as_text(app, make_practice):

@@ -53,7 +53,7 @@ def test_unpublished_practices_leak_nowhere(app, hidden, make_user, viewer):
     for url in ("/topics", "/regions", "/levels", "/practices/mine", "/practices/moderation"):
         body = client.get(url).get_data(as_text=True)
         assert SECRET not in body, url
-    assert 'href="/search?region=RU-YEV"' not in client.get("/regions").get_data(as_text=True)
+    assert 'href="/search?region=RU-YEV&amp;type=practice"' not in client.get("/regions").get_data(as_text=True)
     for pid in ids:
         for url in (f"/practices/{pid}", f"/api/v1/practices/{pid}", f"/practices/{pid}/history",
                     f"/practices/{pid}/diff?from=1"):

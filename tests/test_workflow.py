@@ -505,3 +505,27 @@ def test_a_methodist_who_moves_a_practice_to_another_region_is_told_where_it_wen
     assert moved.headers["Location"] == "/practices/moderation?status=submitted"
     assert "больше не относится к организации, которую вы модерируете" in org.get(moved.headers["Location"]).get_data(
         as_text=True)
+
+
+def test_a_new_practice_form_starts_with_the_authors_profile(app, make_user):
+    """The organisation and region the teacher gave at registration (and her name as the author) were asked
+    again on every new practice."""
+    from kb.accounts.models import User
+
+    user_id = make_user("teacher")
+    with app.app_context():
+        db.session.get(User, user_id).organisation = "МКОУ «Сосновская СОШ»"
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, user_id)
+    page = client.get("/practices/new").get_data(as_text=True)
+    assert 'value="МКОУ «Сосновская СОШ»"' in page
+    assert '<option selected value="RU-CHE">' in page
+    assert re.search(r'<textarea[^>]*name="authors"[^>]*>\s*Тестовый teacher</textarea>', page)
+    # prefilled only when the form is opened: a posted form keeps what was posted
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/practices/new", data={"title": "Практика без организации", "save_draft": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.title == "Практика без организации"))
+        assert (practice.organisation, practice.region_code, practice.authors) == ("", None, [])

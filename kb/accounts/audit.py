@@ -11,7 +11,8 @@ from kb.vocabularies.models import Region
 
 ACTIONS = {
     "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
-    "user_created": "Создан пользователь", "role_changed": "Смена роли", "password_changed": "Смена пароля",
+    "user_created": "Создан пользователь", "role_changed": "Смена роли", "profile_changed": "Изменён профиль",
+    "password_changed": "Смена пароля",
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
@@ -27,9 +28,10 @@ DETAILS = {
     "before": "было", "after": "стало", "external_id": "номер в реестре", "row": "строка реестра",
     "action": "действие", "created": "новая", "status": "статус", "scope_region": "регион модерации",
     "scope_organisation": "организация модерации", "label": "название", "parent": "родительская тема",
-    "synonyms": "синонимы",
+    "synonyms": "синонимы", "full_name": "имя", "organisation": "организация", "region": "регион",
 }
-_VALUES = {"via": {"cli": "командная строка"}, "action": {"create": "создана", "update": "обновлена"}}
+_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»"},
+           "action": {"create": "создана", "update": "обновлена"}}
 
 
 def action_label(code: str) -> str:
@@ -56,7 +58,7 @@ def _value(key: str, value: object) -> str:
         return status_label(str(value))
     if key == "role":
         return ROLE_LABELS.get(str(value), str(value))
-    if key == "scope_region":  # the name, as the role form shows it; the code if the region is gone
+    if key in ("scope_region", "region"):  # the name, as the role form shows it; the code if the region is gone
         region = db.session.get(Region, str(value))
         return region.name if region else str(value)
     return _VALUES.get(key, {}).get(str(value), str(value))

@@ -24,19 +24,29 @@ class LoginForm(Form):
                              validators=[DataRequired("Укажите пароль."), Length(max=200)])
 
 
-class RegisterForm(Form):
-    email = EmailField("Электронная почта", render_kw=EMAIL, validators=[
-        DataRequired("Укажите адрес."), Email("Проверьте адрес электронной почты."), Length(max=254)])
+class ProfileForm(Form):
+    """What a person tells about themselves: asked at registration, changed on «Изменить профиль»."""
+
     name = StringField("Фамилия, имя, отчество", render_kw={"autocomplete": "name"},
                        validators=[DataRequired("Укажите имя."), Length(max=200)])
     organisation = StringField("Организация", render_kw={"autocomplete": "organization"},
                                validators=[Optional(), Length(max=500)])
     region = SelectField("Регион", render_kw={"autocomplete": "address-level1"}, validators=[Optional()],
                          validate_choice=True)
+
+
+class RegisterForm(ProfileForm):
+    email = EmailField("Электронная почта", render_kw=EMAIL, validators=[
+        DataRequired("Укажите адрес."), Email("Проверьте адрес электронной почты."), Length(max=254)])
     password = PasswordField("Пароль", description=PASSWORD_HINT, render_kw=NEW_PASSWORD, validators=[
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
     password_again = PasswordField("Пароль ещё раз", render_kw=NEW_PASSWORD, validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField("Электронная почта", render_kw=EMAIL,
+                       validators=[DataRequired("Укажите адрес."), Length(max=254)])
 
 
 class ChangePasswordForm(Form):

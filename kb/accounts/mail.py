@@ -12,6 +12,18 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
+DEFAULT_MAIL_FROM = "bank@localhost"
+
+
+def support_address() -> str:
+    """The address the login page names for a forgotten password when mail is not configured: SUPPORT_EMAIL, else
+    MAIL_FROM unless it is still the default; "" when neither is set."""
+    config = current_app.config
+    support = (config.get("SUPPORT_EMAIL") or "").strip()
+    sender = (config.get("MAIL_FROM") or "").strip()
+    return support or (sender if sender != DEFAULT_MAIL_FROM else "")
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text message through the configured SMTP server; raises OSError/SMTPException on failure."""
     config = current_app.config

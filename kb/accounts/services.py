@@ -16,6 +16,9 @@ from kb.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 RESET_LINK_LIFETIME = timedelta(hours=48)
+# «Забыли пароль?» mails an account at most one link in this time: asked again and again (by anyone who knows the
+# address), it would fill the mailbox and replace each link, the administrator's too, before it is used.
+RESET_MAIL_INTERVAL = timedelta(minutes=5)
 SCOPE_EITHER = "Методист модерирует либо регион, либо организацию: выберите что-то одно, другое поле оставьте пустым."
 # Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -115,13 +118,25 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_reset_token(user: User, actor: User | None) -> str:
+def issue_reset_token(user: User, actor: User | None, via: str | None = None) -> str:
     """A one-time token for a password reset link (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     user.reset_token_hash = _token_hash(token)
     user.reset_token_expires = utcnow() + RESET_LINK_LIFETIME
-    record("reset_link_issued", actor, "user", user.id)
+    record("reset_link_issued", actor, "user", user.id, details={"via": via} if via else None)
     return token
+
+
+def reset_token_on_request(email: str) -> tuple[User, str] | None:
+    """For «Забыли пароль?»: the account of ``email`` and a new reset token to mail it; None for an unknown or
+    blocked address, or one mailed a link less than RESET_MAIL_INTERVAL ago (the page answers the same)."""
+    user = find_user(email)
+    if user is None or not user.is_active_account:
+        return None
+    issued = user.reset_token_expires - RESET_LINK_LIFETIME if user.reset_token_expires is not None else None
+    if issued is not None and issued > utcnow() - RESET_MAIL_INTERVAL:
+        return None
+    return user, issue_reset_token(user, None, via="forgot")
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -140,6 +155,24 @@ def reset_password(token: str, password: str) -> User:
     set_password(user, password)
     record("password_reset", user, "user", user.id)
     return user
+
+
+def update_profile(user: User, name: str, organisation: str, region_code: str | None) -> bool:
+    """Set the name, organisation and region a user gives about themselves (as at registration); the change is
+    recorded in the audit log. A methodist's moderation scope is a setting of its own, made by an administrator
+    (``change_role``): it stays as it is. False when nothing changed."""
+    name = name.strip()
+    if not name:
+        raise AccountError("Укажите имя.")
+    before = {"full_name": user.name, "organisation": user.organisation or "", "region": user.region_code}
+    after = {"full_name": name, "organisation": organisation.strip(), "region": region_code or None}
+    if before == after:
+        return False
+    user.name, user.organisation, user.region_code = after["full_name"], after["organisation"], after["region"]
+    changed = [key for key in after if before[key] != after[key]]
+    record("profile_changed", user, "user", user.id,
+           details={"before": {k: before[k] for k in changed}, "after": {k: after[k] for k in changed}})
+    return True
 
 
 def change_role(

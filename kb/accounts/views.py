@@ -10,8 +10,16 @@ from wtforms import SelectChoice
 from kb.accounts import audit as audit_log
 from kb.accounts import services, tokens
 from kb.accounts.access import admin_required
-from kb.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, RoleForm
-from kb.accounts.mail import mail_configured, send_mail
+from kb.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RoleForm,
+)
+from kb.accounts.mail import mail_configured, send_mail, support_address
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
@@ -38,6 +46,23 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _mail_reset_link(user: User, link: str) -> bool:
+    """Mail a reset link to its user; False (and a line in the log) when the mail server refused."""
+    try:
+        send_mail(user.email, "Смена пароля в банке практик",
+                  f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (она действует "
+                  f"48 часов и срабатывает один раз):\n{link}\n")
+    except (OSError, smtplib.SMTPException) as exc:
+        current_app.logger.warning("Reset link mail to %s failed: %s", user.email, exc)
+        return False
+    return True
+
+
+def _forgot_page_context() -> dict:
+    """What the login and «Забыли пароль?» pages say about a forgotten password."""
+    return {"reset_by_mail": mail_configured(), "support_email": support_address()}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток входа. Подождите минуту.")
 def login():
@@ -53,7 +78,7 @@ def login():
             flash(f"Здравствуйте, {user.name}!" + (f" Новых уведомлений: {unread}." if unread else ""), "success")
             return redirect(_safe_next(request.args.get("next")))
         flash(LOGIN_FAILED, "error")
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, **_forgot_page_context())
 
 
 @bp.post("/logout")
@@ -116,6 +141,25 @@ def notifications_read():
     return redirect(url_for(".profile"))
 
 
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(data={"name": current_user.name, "organisation": current_user.organisation,
+                             "region": current_user.region_code or ""} if request.method == "GET" else None)
+    form.region.choices = _region_choices("— не указан —")
+    if form.validate_on_submit():
+        try:
+            changed = services.update_profile(current_user, form.name.data, form.organisation.data or "",
+                                              form.region.data or None)
+        except services.AccountError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Профиль сохранён." if changed else "Изменений нет.", "success" if changed else "info")
+            return redirect(url_for(".profile"))
+    return render_template("accounts/profile_edit.html", form=form)
+
+
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -133,13 +177,34 @@ def change_password():
     return render_template("accounts/password.html", form=form, title="Смена пароля")
 
 
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток. Подождите минуту.")
+def forgot():
+    """«Забыли пароль?»: with mail configured, the reset link the administrator can give, mailed on request; the
+    same answer whether the address has an account or not. Without mail, whom to ask."""
+    if current_user.is_authenticated:
+        return redirect(url_for(".change_password"))
+    form = ForgotPasswordForm()
+    if mail_configured() and form.validate_on_submit():
+        issued = services.reset_token_on_request(form.email.data)
+        db.session.commit()
+        if issued is not None:
+            user, token = issued
+            _mail_reset_link(user, url_for(".reset", token=token, _external=True))
+        flash("Если этот адрес зарегистрирован, на него отправлена ссылка для смены пароля (она действует 48 часов). "
+              "Письма нет — проверьте папку «Спам» или запросите ссылку ещё раз через несколько минут.", "info")
+        return redirect(url_for(".login"))
+    return render_template("accounts/forgot.html", form=form, **_forgot_page_context())
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def reset(token: str):
     if services.user_for_reset_token(token) is None:
         return render_template("errors/error.html", status=404, title="Ссылка недействительна",
                                detail="Ссылка для смены пароля устарела или уже использована. "
-                                      "Попросите администратора выдать новую."), 404
+                                      + ("Запросите новую на странице входа: «Забыли пароль?»." if mail_configured()
+                                         else "Попросите администратора выдать новую.")), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
@@ -177,15 +242,10 @@ def user_detail(user_id: int):
         db.session.commit()
         reset_link = url_for(".reset", token=token, _external=True)
         if mail_configured():
-            try:
-                send_mail(user.email, "Смена пароля в банке практик",
-                          f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (она действует "
-                          f"48 часов и срабатывает один раз):\n{reset_link}\n")
-            except (OSError, smtplib.SMTPException) as exc:
-                current_app.logger.warning("Reset link mail to %s failed: %s", user.email, exc)
-                flash("Письмо отправить не удалось — передайте ссылку пользователю сами.", "error")
-            else:
+            if _mail_reset_link(user, reset_link):
                 flash(f"Ссылка отправлена на {user.email}.", "success")
+            else:
+                flash("Письмо отправить не удалось — передайте ссылку пользователю сами.", "error")
     elif form.validate_on_submit():
         if user.id == current_user.id and form.role.data != "admin":
             flash("Нельзя снять роль администратора с самого себя.", "error")

@@ -171,6 +171,13 @@ def section_data(form: PracticeForm) -> dict[str, str]:
     return {key: getattr(form, key).data or "" for key, _ in SECTIONS}
 
 
+def form_for_new(user) -> PracticeForm:
+    """A new practice's form with what the author's profile says: the author's name, organisation and region
+    (each can be changed; a practice of a colleague is written over them)."""
+    return PracticeForm(data={"authors": user.name or "", "organisation": user.organisation or "",
+                              "region": user.region_code or ""})
+
+
 def form_from_practice(practice) -> PracticeForm:
     """A form filled with a practice's current content."""
     return PracticeForm(data={

@@ -13,7 +13,7 @@ from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
 from kb.extensions import db
 from kb.practices import policy, services
-from kb.practices.forms import PracticeForm, form_from_practice, section_data
+from kb.practices.forms import PracticeForm, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
 from kb.routing import bounded_int
 from kb.statistics.counters import count_quietly
@@ -141,7 +141,7 @@ def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = PracticeForm()
+    form = PracticeForm() if request.method == "POST" else form_for_new(current_user)
     if request.method == "POST" and request.form.get("suggest"):
         return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
                                suggested=_suggested(form))

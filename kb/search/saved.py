@@ -10,6 +10,7 @@ from kb.accounts.models import User
 from kb.extensions import db
 from kb.search.models import SavedSearch
 from kb.search.services import SearchParams
+from kb.vocabularies.services import labels
 
 MAX_PER_USER = 50
 
@@ -25,11 +26,23 @@ def query_string(params: SearchParams) -> str:
                       for v in (values if isinstance(values, list) else [values])])
 
 
+def default_name(params: SearchParams) -> str:
+    """A search's name when the user types none: its words and the names of its filters in the page's order
+    («ШНО · Олимпиады и конкурсы · Челябинская область»), so that searches by filters alone, all called «Поиск»
+    before, differ.
+    The name column holds 200 characters; the words alone can be 1000."""
+    vocab = labels()
+    parts = [" ".join(params.q.split())] if params.q.strip() else []
+    parts += [", ".join(vocab.label(name, value) for value in values)
+              for name, values in params.filters.items() if values]
+    return " · ".join(parts)[:200].rstrip() or "Поиск"
+
+
 def save_search(user: User, name: str, params: SearchParams) -> SavedSearch:
-    """Keep a search under a name; the same search saved again is renamed, not repeated."""
+    """Keep a search under a name (``default_name`` when none is given); the same search saved again is renamed,
+    not repeated."""
     query = query_string(params)
-    # The name column holds 200 characters; the query given for a name when none is typed can be 1000.
-    name = (" ".join(name.split()) or " ".join(params.q.split()) or "Поиск")[:200].rstrip()
+    name = " ".join(name.split())[:200].rstrip() or default_name(params)
     existing = db.session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query))
     if existing is not None:
         existing.name = name

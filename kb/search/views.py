@@ -53,7 +53,7 @@ def results():
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint,
         facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
-        facet_items=facet_items, facet_parts=facet_parts, result_item=result_item,
+        facet_items=facet_items, facet_parts=facet_parts, result_item=result_item, saved_name=saved.default_name,
     )
 
 
