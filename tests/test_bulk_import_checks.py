@@ -400,3 +400,36 @@ def test_a_school_year_is_read_as_the_year_it_begins(app, cell, year):
         found, error = parse_year(cell, warnings)
     assert found == year and (error is None) == (year is not None)
     assert bool(warnings) == (year is not None and cell != "2022")
+
+
+# -- values as registries write them ---------------------------------------------------------------------------
+
+
+def _with(column: str, value: object, base: list[object] | None = None) -> list[object]:
+    values = list(base or row("R-1", "Школьное научное общество"))
+    values[HEADER.index(column)] = value
+    return values
+
+
+@pytest.mark.parametrize(("cell", "code"), [
+    ("Татарстан Респ", "RU-TA"), ("Респ. Татарстан", "RU-TA"), ("Челябинская обл", "RU-CHE"),
+    ("Еврейская АО", "RU-YEV"), ("Еврейская Аобл", "RU-YEV"), ("Еврейская авт. обл.", "RU-YEV"),
+    ("Ханты-Мансийский АО - Югра", "RU-KHM"), ("Ханты-Мансийский Автономный округ - Югра АО", "RU-KHM"),
+    ("Чукотский АО", "RU-CHU"), ("Саха /Якутия/ Респ", "RU-SA"), ("Кемеровская область - Кузбасс обл", "RU-KEM"),
+    ("Северная Осетия - Алания Респ", "RU-SE"), ("Чувашская Республика - Чувашия", "RU-CU"), ("Москва г", "RU-MOW"),
+    ("Алтай Респ", "RU-AL"), ("Алтайский край", "RU-ALT"),
+])
+def test_regions_in_the_federal_registries_word_order_are_found(app, cell, code):
+    """«Татарстан Респ» was «не найден», with the hint «Чувашская Республика — Чувашия»; «Еврейская АО» with
+    «Ненецкий автономный округ» («АО» was only «автономный округ»)."""
+    from kb.bulkimport.services import Vocabularies
+
+    with app.app_context():
+        assert Vocabularies.load().regions.find(cell) == code
+
+
+def test_a_misspelt_region_in_that_order_gets_the_right_hint(app, make_user):
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "Татарстн Респ")]))
+    assert report.rows[0].errors == ["Регион «Татарстн Респ» не найден в словаре. Возможно, имелось в виду: "
+                                     "«Республика Татарстан»."]

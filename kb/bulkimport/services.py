@@ -121,9 +121,12 @@ class ImportReport:
 # -- vocabularies ------------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = (
+    (re.compile(r"\bавт\b\.?\s*обл\b\.?|\bаобл\b\.?"), "автономная область"),
     (re.compile(r"\bобл\b\.?"), "область"),
     (re.compile(r"\bресп\b\.?"), "республика"),
     (re.compile(r"\bавт\b\.?\s*(?:окр\b\.?|округ)"), "автономный округ"),
+    # «АО» is an autonomous okrug or, after a feminine adjective («Еврейская АО»), the autonomous oblast.
+    (re.compile(r"(?<=ая)\s+ао\b"), " автономная область"),
     (re.compile(r"\bао\b"), "автономный округ"),
 )
 
@@ -136,25 +139,48 @@ def _norm(text: str, drop: tuple[str, ...] = ()) -> str:
     return " ".join(word for word in value.split() if word not in drop)
 
 
-class Lookup:
-    """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded)."""
+def _unordered(key: str) -> str:
+    """A name's words in one order: the federal registries' «Татарстан Респ», «Еврейская АО», «Кемеровская
+    область - Кузбасс обл» are «Республика Татарстан», «Еврейская автономная область», «Кемеровская область —
+    Кузбасс»."""
+    return " ".join(sorted(set(key.split())))
 
-    def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = ()):
+
+class Lookup:
+    """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded; with
+    ``any_order``, the order of the words too, when that names one entry only)."""
+
+    def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
+                 any_order: bool = False):
         self.drop = drop
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
+        self.unordered: dict[str, str | None] = {}
         for code, label, aliases in entries:
             for name in (code, label, *aliases):
                 key = _norm(name, drop)
                 if key:
                     self.keys.setdefault(key, code)
+                    if any_order:
+                        words = _unordered(key)
+                        self.unordered[words] = code if self.unordered.get(words, code) == code else None
 
     def find(self, value: str) -> str | None:
-        return self.keys.get(_norm(value, self.drop))
+        key = _norm(value, self.drop)
+        return self.keys.get(key) or (self.unordered.get(_unordered(key)) if self.unordered else None)
 
     def suggest(self, value: str) -> str | None:
-        match = difflib.get_close_matches(_norm(value, self.drop), list(self.keys), n=1, cutoff=0.7)
-        return self.labels[self.keys[match[0]]] if match else None
+        key = _norm(value, self.drop)
+        match = difflib.get_close_matches(key, list(self.keys), n=1, cutoff=0.7)
+        best = (difflib.SequenceMatcher(None, key, match[0]).ratio(), self.keys[match[0]]) if match else None
+        if self.unordered:
+            words = _unordered(key)
+            found = [other for other in difflib.get_close_matches(words, list(self.unordered), n=3, cutoff=0.7)
+                     if self.unordered[other] is not None]
+            ratio = difflib.SequenceMatcher(None, words, found[0]).ratio() if found else 0.0
+            if found and (best is None or ratio > best[0]):
+                best = (ratio, self.unordered[found[0]])
+        return self.labels[best[1]] if best else None
 
 
 def _parenthesised(label: str) -> list[str]:
@@ -178,7 +204,7 @@ class Vocabularies:
             levels.append((level.code, level.name, aliases))
         return cls(
             regions=Lookup([(r.code, r.name, [*(r.aliases or []), *([r.okato] if r.okato else [])])
-                            for r in db.session.scalars(select(Region))]),
+                            for r in db.session.scalars(select(Region))], any_order=True),
             levels=Lookup(levels, drop=("образование", "образования", "уровень")),
             subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / "))
                              for s in db.session.scalars(select(Subject))]),
