@@ -411,6 +411,35 @@ def _with(column: str, value: object, base: list[object] | None = None) -> list[
     return values
 
 
+@pytest.mark.parametrize(("cell", "year", "date"), [
+    ("15.03.2024", 2024, "15.03.2024"), ("15.03.2024 г.", 2024, "15.03.2024"), ("5.3.2024г", 2024, "05.03.2024"),
+    ("15/03/2024", 2024, "15.03.2024"), ("15.03.24", 2024, "15.03.2024"), ("01.09.98", 1998, "01.09.1998"),
+    ("2024-03-15", 2024, "15.03.2024"), ("2024-03-15 00:00:00", 2024, "15.03.2024"),
+    (dt.datetime(2024, 3, 15), 2024, "15.03.2024"), (dt.date(2019, 9, 1), 2019, "01.09.2019"),
+    ("31.02.2024", None, None), ("15.03/2024", None, None), ("15.2024", None, None),
+])
+def test_a_date_written_as_text_gives_its_year_with_a_warning(app, cell, year, date):
+    """«15.03.2024» typed in a cell refused the whole row («— не год»), while an Excel date gave its year."""
+    from kb.bulkimport.services import parse_year
+
+    warnings: list[str] = []
+    with app.app_context():
+        found, error = parse_year(cell, warnings)
+    assert found == year and (error is None) == (year is not None)
+    assert warnings == ([f"Год: в ячейке дата ({date}), взят её год {year}."] if year else [])
+
+
+def test_rows_with_a_date_for_the_year_load(app, make_user):
+    admin = make_user("admin")
+    rows = [row("Г-1", "Практика с датой-числом Excel", year=dt.datetime(2024, 3, 15)),
+            row("Г-2", "Практика с датой текстом", year="15.03.2024"),
+            row("Г-3", "Практика с датой текстом и г.", year="15.03.2024 г.")]
+    report = check(app, admin, xlsx_bytes(rows), dry_run=False)
+    assert [(r.failed, r.warnings) for r in report.rows] == [
+        (False, ["Год: в ячейке дата (15.03.2024), взят её год 2024."])] * 3
+    assert [p.year for p in practices(app)] == [2024, 2024, 2024]
+
+
 @pytest.mark.parametrize(("cell", "code"), [
     ("Татарстан Респ", "RU-TA"), ("Респ. Татарстан", "RU-TA"), ("Челябинская обл", "RU-CHE"),
     ("Еврейская АО", "RU-YEV"), ("Еврейская Аобл", "RU-YEV"), ("Еврейская авт. обл.", "RU-YEV"),

@@ -244,9 +244,31 @@ def _next_year(first: str, second: str) -> bool:
     return int(second) == (int(first) + 1) % (100 if len(second) == 2 else 10_000)
 
 
+# A date written as text: «15.03.2024», «15.03.24», «15/03/2024», «2024-03-15» (what a CSV export writes).
+_TEXT_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.]+)?")
+
+
+def _text_date(text: str, latest: int) -> dt.date | None:
+    """The date a cell's text is, if it is one; a two-digit year is the one of 1990–``latest`` it can be."""
+    match = _TEXT_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if match.group(1):
+        day, month, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        if len(match.group(4)) == 2:
+            year += 2000 if 2000 + year <= latest else 1900
+    else:
+        year, month, day = int(match.group(5)), int(match.group(6)), int(match.group(7))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None  # «31.02.2024» is not a date
+
+
 def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
-    """(year, error): a year of four digits as a number, text or a date, or a school year («2022/2023 уч. год»,
-    «2022–23»: its first year); anything else is an error."""
+    """(year, error): a year of four digits as a number, text or a date (an Excel date or a date as text,
+    «15.03.2024 г.»: its year, with a warning), or a school year («2022/2023 уч. год», «2022–23»: its first
+    year); anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -259,11 +281,14 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         year = int(value)
     elif isinstance(value, dt.date | dt.datetime):
         year = value.year
-        warnings.append(f"Год: в ячейке дата ({cell_text(value)}), взят её год {year}.")
+        warnings.append(f"Год: в ячейке дата ({value:%d.%m.%Y}), взят её год {year}.")
     elif isinstance(value, str):
         text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
+        elif (date := _text_date(text, latest)) is not None:
+            year = date.year
+            warnings.append(f"Год: в ячейке дата ({date:%d.%m.%Y}), взят её год {year}.")
         elif (school := _SCHOOL_YEAR.fullmatch(text)) and _next_year(*school.groups()):
             year = int(school.group(1))  # a school year is named by the calendar year it begins in
             warnings.append(f"Год: «{cell_text(value)}» — учебный год, взят год его начала {year}.")
