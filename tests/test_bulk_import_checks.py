@@ -411,6 +411,47 @@ def _with(column: str, value: object, base: list[object] | None = None) -> list[
     return values
 
 
+@pytest.mark.parametrize(("cell", "authors", "warned"), [
+    ("Иванова А. П., Петрова Б. В.", [("Иванова А. П.", ""), ("Петрова Б. В.", "")], False),
+    ("Иванова Анна Петровна, учитель математики, Петрова Белла Викторовна, учитель физики",
+     [("Иванова Анна Петровна", "учитель математики"), ("Петрова Белла Викторовна", "учитель физики")], False),
+    ("А. П. Иванова, учитель, Б. В. Петрова (директор)", [("А. П. Иванова", "учитель"), ("Б. В. Петрова", "директор")],
+     False),
+    ("Иванова А.П. (учитель), Петрова Б.В., методист", [("Иванова А.П.", "учитель"), ("Петрова Б.В.", "методист")],
+     False),
+    ("Иванова А. П., учитель, высшая категория", [("Иванова А. П.", "учитель, высшая категория")], False),
+    ("Петров П. П. (директор, к. п. н.); Иванова А. П., Учитель", [("Петров П. П.", "директор, к. п. н."),
+                                                                   ("Иванова А. П.", "Учитель")], False),
+    ("Иванова А. П., Старший воспитатель", [("Иванова А. П.", "Старший воспитатель")], False),
+    # Perhaps a co-author, perhaps not: kept as the position, with a word in the check.
+    ("Иванова А. П., Петрова Белла", [("Иванова А. П.", "Петрова Белла")], True),
+    ("Иванова А. П., Старшинова", [("Иванова А. П.", "Старшинова")], True),
+])
+def test_co_authors_separated_by_commas_are_authors_apart(cell, authors, warned):
+    """«Иванова А. П., Петрова Б. В.» was one author whose position was «Петрова Б. В.»."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert bool(warnings) == warned
+    if warned:
+        assert warnings[0].startswith(f"Авторы: «{authors[0][1]}» записано как должность автора «Иванова А. П.».")
+
+
+def test_a_row_of_comma_separated_co_authors_loads_two_authors(app, make_user):
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Авторы", "Иванова А. П., Петрова Б. В."),
+                                          _with("Авторы", "Сафина Л. Р., Гарипова", row("R-2", "Школьный театр"))]),
+                   dry_run=False)
+    assert [r.failed for r in report.rows] == [False, False]
+    assert report.rows[0].warnings == []
+    assert report.rows[1].warnings == ["Авторы: «Гарипова» записано как должность автора «Сафина Л. Р.». Если это "
+                                       "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой."]
+    with app.app_context():
+        assert [[(a.name, a.position) for a in p.authors] for p in practices(app)] == [
+            [("Иванова А. П.", ""), ("Петрова Б. В.", "")], [("Сафина Л. Р.", "Гарипова")]]
+
+
 @pytest.mark.parametrize(("cell", "year", "date"), [
     ("15.03.2024", 2024, "15.03.2024"), ("15.03.2024 г.", 2024, "15.03.2024"), ("5.3.2024г", 2024, "05.03.2024"),
     ("15/03/2024", 2024, "15.03.2024"), ("15.03.24", 2024, "15.03.2024"), ("01.09.98", 1998, "01.09.1998"),

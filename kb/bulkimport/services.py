@@ -315,14 +315,74 @@ def parse_spread_level(value: str) -> str | None:
     return None
 
 
-def parse_authors(value: object) -> list[tuple[str, str]]:
-    """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]."""
+# How a co-author written after a comma is told from a position: «Петрова Б. В.», «Б. В. Петрова», «Петрова
+# Белла Викторовна» are names; «учитель физики» is not. A part that may be a name but is not surely one («Петрова
+# Белла», «Петрова») stays the position, as before, with a warning.
+_CAPITAL = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
+_NAME = re.compile(rf"{_CAPITAL}\s+{_INITIALS}|{_INITIALS}\s*{_CAPITAL}"
+                   rf"|{_CAPITAL}\s+{_CAPITAL}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
+_MAYBE_NAME = re.compile(rf"{_CAPITAL}(?:\s+{_CAPITAL}){{0,2}}")
+# The first words of positions: a capitalised «Учитель» or «Старший воспитатель» is not a name to warn about.
+_POSITION_STEMS = (
+    "учител", "преподавател", "воспитател", "директор", "заместител", "замдиректор", "завуч", "заведующ",
+    "методист", "педагог", "психолог", "логопед", "дефектолог", "руководител", "советник", "тьютор", "мастер",
+    "инструктор", "старш", "главн", "ведущ", "концертмейстер", "музыкальн", "социальн", "библиотекар", "доцент",
+    "профессор", "специалист", "председател", "кандидат", "доктор", "заслуженн", "почетн", "почётн", "народн",
+    "научн", "студент", "магистрант", "аспирант", "член", "эксперт", "консультант", "ректор", "проректор", "декан",
+)
+
+
+def _split_commas(text: str) -> list[str]:
+    """Parts of ``text`` between commas outside brackets: «Петров П. П. (директор, к. п. н.)» stays one part."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")" and depth > 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def _person(part: str) -> tuple[str, str] | None:
+    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.» or
+    «Петрова Б. В. (учитель)»."""
+    bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
+    name, position = (bracket.group(1), bracket.group(2)) if bracket else (part, "")
+    return (name, position) if _NAME.fullmatch(name) else None
+
+
+def _position_word(word: str) -> bool:
+    """«Учитель», «Старшая», «Зав.»: a stem of a position with an ending of three letters at most (not the
+    surname «Старшинова»)."""
+    word = word.lower().rstrip(".")
+    return word in ("зав", "зам") or any(word.startswith(stem) and len(word) - len(stem) <= 3
+                                        for stem in _POSITION_STEMS)
+
+
+def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
+    """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
+    with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
+    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning."""
     authors = []
     for piece in split_list(value):
-        bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", piece)
-        name, _, position = (bracket.group(1), "", bracket.group(2)) if bracket else piece.partition(",")
-        authors.append((name.strip()[:300], position.strip()[:300]))
-    return authors
+        parts = _split_commas(piece)
+        first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
+        current = [*(first.groups() if first else (parts[0], ""))]
+        for part in filter(None, parts[1:]):
+            person = _person(part)
+            if person is not None:
+                authors.append((current[0], current[1]))
+                current = [*person]
+                continue
+            if (warnings is not None and not current[1] and _MAYBE_NAME.fullmatch(part)
+                    and not _position_word(part.split()[0])):
+                warnings.append(f"Авторы: «{part}» записано как должность автора «{current[0]}». Если это "
+                                "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой.")
+            current[1] = f"{current[1]}, {part}" if current[1] else part
+        authors.append((current[0], current[1]))
+    return [(name.strip()[:300], position.strip()[:300]) for name, position in authors]
 
 
 # -- rows ------------------------------------------------------------------------------------------------
@@ -433,7 +493,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         return before[key] if before is not None else default
 
     sections = {key: _text(raw, key, None, errors) if key in columns else kept(key, "") for key in SECTION_KEYS}
-    authors = parse_authors(raw.values.get("authors")) if "authors" in columns else [
+    authors = parse_authors(raw.values.get("authors"), warnings) if "authors" in columns else [
         tuple(a) for a in kept("authors", [])]
 
     scope_organisation = user.scope_organisation if user.role == "methodist" and not user.scope_region_code else None
