@@ -452,6 +452,69 @@ def test_a_row_of_comma_separated_co_authors_loads_two_authors(app, make_user):
             [("Иванова А. П.", ""), ("Петрова Б. В.", "")], [("Сафина Л. Р.", "Гарипова")]]
 
 
+@pytest.mark.parametrize(("region", "name", "found"), [
+    ("Челябинская область", "Челябинск", "Челябинский городской округ"),
+    ("Челябинская область", "г. Челябинск", "Челябинский городской округ"),
+    ("Челябинская область", "г. Копейск", "Копейский городской округ"),
+    ("Челябинская область", "Копейский ГО", "Копейский городской округ"),
+    ("Челябинская область", "Агаповский район", "Агаповский муниципальный район"),
+    ("Республика Татарстан", "г. Казань", "городской округ город Казань"),
+    ("Смоленская область", "г. Смоленск", "городской округ город Смоленск"),
+    ("Челябинская область", "г. Казань", None),  # another region's town is not this region's
+    ("Челябинская область", "Челябинская область", None),
+])
+def test_municipalities_are_read_as_the_text_suggestions_read_them(app, make_user, region, name, found):
+    """«г. Копейск», «Копейский ГО», «Агаповский район» were «не найден в словаре», and the practice lost them."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Муниципалитет", name, _with("Регион", region))]), dry_run=False)
+    assert not report.rows[0].failed
+    assert (report.rows[0].warnings == []) == (found is not None)
+    municipality = practices(app)[0].municipality
+    assert (municipality.name if municipality else None) == found
+
+
+def test_an_unrecognised_municipality_keeps_the_one_the_practice_has(app, make_user):
+    """A methodist set the municipality in the form after the registry's «пос. Бажово» was not recognised; loading
+    the registry again cleared it. The finished import speaks in the past tense, the check in the future."""
+    admin = make_user("admin")
+    first = check(app, admin, csv_bytes([_with("Муниципалитет", "пос. Бажово")]), dry_run=False)
+    assert first.rows[0].warnings == ["Муниципалитет «пос. Бажово» не найден в словаре этого региона и не "
+                                      "сохранён."]
+    assert practices(app)[0].municipality is None
+    with app.app_context():
+        from kb.practices.models import Practice
+        from kb.vocabularies.models import Municipality
+
+        practice = db.session.get(Practice, practices(app)[0].id)
+        practice.municipality_id = db.session.scalar(
+            db.select(Municipality.id).where(Municipality.code == "RU-CHE-kopeysky"))
+        db.session.commit()
+    again = csv_bytes([_with("Муниципалитет", "пос. Бажово")])
+    assert check(app, admin, again).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона: останется прежний — «Копейский городской "
+        "округ»."]
+    changed = csv_bytes([_with("Муниципалитет", "пос. Бажово", _with("Год", 2020))])
+    assert check(app, admin, changed, dry_run=False).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона: оставлен прежний — «Копейский городской "
+        "округ»."]
+    assert (practices(app)[0].municipality.name, practices(app)[0].year) == ("Копейский городской округ", 2020)
+    # In another region the municipality cannot stay: it is cleared, as the check says.
+    moved = csv_bytes([_with("Муниципалитет", "пос. Бажово", _with("Регион", "Республика Татарстан"))])
+    assert check(app, admin, moved).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона и не будет сохранён."]
+    check(app, admin, moved, dry_run=False)
+    assert (practices(app)[0].region_code, practices(app)[0].municipality) == ("RU-TA", None)
+
+
+def test_the_finished_import_says_what_it_did_with_the_files(app, make_user, tmp_path):
+    admin = make_user("admin")
+    archive = tmp_path / "files.zip"
+    archive.write_bytes(zip_bytes({"a.docx": docx_bytes("Текст")}))
+    registry = "Название;Регион\nШкольное научное общество;Челябинская область\n".encode()
+    assert check(app, admin, registry, archive).warnings[-1].endswith("файлы не будут приложены.")
+    assert check(app, admin, registry, archive, dry_run=False).warnings[-1].endswith("файлы не приложены.")
+
+
 @pytest.mark.parametrize(("cell", "year", "date"), [
     ("15.03.2024", 2024, "15.03.2024"), ("15.03.2024 г.", 2024, "15.03.2024"), ("5.3.2024г", 2024, "05.03.2024"),
     ("15/03/2024", 2024, "15.03.2024"), ("15.03.24", 2024, "15.03.2024"), ("01.09.98", 1998, "01.09.1998"),

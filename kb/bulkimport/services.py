@@ -523,10 +523,17 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     if "municipality" in columns:
         name = _text(raw, "municipality", None, errors)
         municipality = find_municipality(region_code, name) if name and region_code else None
-        municipality_id = municipality.id if municipality is not None else None
-        if name and municipality is None:
-            warnings.append(f"Муниципалитет «{name}» не найден в словаре "
-                            f"{'этого региона' if region_code else '(не указан регион)'} и не будет сохранён.")
+        stored = existing.municipality if existing is not None else None
+        if name and municipality is None and stored is not None and stored.region_code == region_code:
+            # An unrecognised spelling does not clear what was set (perhaps by hand, in the form) in this region.
+            warnings.append(f"Муниципалитет «{name}» не найден в словаре этого региона: "
+                            f"{'останется' if ctx.dry_run else 'оставлен'} прежний — «{stored.name}».")
+        else:
+            municipality_id = municipality.id if municipality is not None else None
+            if name and municipality is None:
+                where = "этого региона" if region_code else "(не указан регион)"
+                warnings.append(f"Муниципалитет «{name}» не найден в словаре {where} и "
+                                f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}.")
 
     def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
         if key in columns:
@@ -781,7 +788,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
-        report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы не будут приложены.")
+        report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы "
+                               f"{'не будут приложены' if dry_run else 'не приложены'}.")
     batch_start: float | None = None  # when the first row since the last commit was written
 
     def commit() -> None:
