@@ -325,7 +325,7 @@ def test_year_from_a_date_cell_is_taken_with_a_warning():
 
     warnings: list[str] = []
     assert parse_year(dt.datetime(2019, 9, 1), warnings) == (2019, None)
-    assert "2019-09-01" in warnings[0]
+    assert "01.09.2019" in warnings[0]
 
 
 # -- command line ------------------------------------------------------------------------------------------

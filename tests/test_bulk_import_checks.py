@@ -400,3 +400,169 @@ def test_a_school_year_is_read_as_the_year_it_begins(app, cell, year):
         found, error = parse_year(cell, warnings)
     assert found == year and (error is None) == (year is not None)
     assert bool(warnings) == (year is not None and cell != "2022")
+
+
+# -- values as registries write them ---------------------------------------------------------------------------
+
+
+def _with(column: str, value: object, base: list[object] | None = None) -> list[object]:
+    values = list(base or row("R-1", "Школьное научное общество"))
+    values[HEADER.index(column)] = value
+    return values
+
+
+@pytest.mark.parametrize(("cell", "authors", "warned"), [
+    ("Иванова А. П., Петрова Б. В.", [("Иванова А. П.", ""), ("Петрова Б. В.", "")], False),
+    ("Иванова Анна Петровна, учитель математики, Петрова Белла Викторовна, учитель физики",
+     [("Иванова Анна Петровна", "учитель математики"), ("Петрова Белла Викторовна", "учитель физики")], False),
+    ("А. П. Иванова, учитель, Б. В. Петрова (директор)", [("А. П. Иванова", "учитель"), ("Б. В. Петрова", "директор")],
+     False),
+    ("Иванова А.П. (учитель), Петрова Б.В., методист", [("Иванова А.П.", "учитель"), ("Петрова Б.В.", "методист")],
+     False),
+    ("Иванова А. П., учитель, высшая категория", [("Иванова А. П.", "учитель, высшая категория")], False),
+    ("Петров П. П. (директор, к. п. н.); Иванова А. П., Учитель", [("Петров П. П.", "директор, к. п. н."),
+                                                                   ("Иванова А. П.", "Учитель")], False),
+    ("Иванова А. П., Старший воспитатель", [("Иванова А. П.", "Старший воспитатель")], False),
+    # Perhaps a co-author, perhaps not: kept as the position, with a word in the check.
+    ("Иванова А. П., Петрова Белла", [("Иванова А. П.", "Петрова Белла")], True),
+    ("Иванова А. П., Старшинова", [("Иванова А. П.", "Старшинова")], True),
+])
+def test_co_authors_separated_by_commas_are_authors_apart(cell, authors, warned):
+    """«Иванова А. П., Петрова Б. В.» was one author whose position was «Петрова Б. В.»."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert bool(warnings) == warned
+    if warned:
+        assert warnings[0].startswith(f"Авторы: «{authors[0][1]}» записано как должность автора «Иванова А. П.».")
+
+
+def test_a_row_of_comma_separated_co_authors_loads_two_authors(app, make_user):
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Авторы", "Иванова А. П., Петрова Б. В."),
+                                          _with("Авторы", "Сафина Л. Р., Гарипова", row("R-2", "Школьный театр"))]),
+                   dry_run=False)
+    assert [r.failed for r in report.rows] == [False, False]
+    assert report.rows[0].warnings == []
+    assert report.rows[1].warnings == ["Авторы: «Гарипова» записано как должность автора «Сафина Л. Р.». Если это "
+                                       "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой."]
+    with app.app_context():
+        assert [[(a.name, a.position) for a in p.authors] for p in practices(app)] == [
+            [("Иванова А. П.", ""), ("Петрова Б. В.", "")], [("Сафина Л. Р.", "Гарипова")]]
+
+
+@pytest.mark.parametrize(("region", "name", "found"), [
+    ("Челябинская область", "Челябинск", "Челябинский городской округ"),
+    ("Челябинская область", "г. Челябинск", "Челябинский городской округ"),
+    ("Челябинская область", "г. Копейск", "Копейский городской округ"),
+    ("Челябинская область", "Копейский ГО", "Копейский городской округ"),
+    ("Челябинская область", "Агаповский район", "Агаповский муниципальный район"),
+    ("Республика Татарстан", "г. Казань", "городской округ город Казань"),
+    ("Смоленская область", "г. Смоленск", "городской округ город Смоленск"),
+    ("Челябинская область", "г. Казань", None),  # another region's town is not this region's
+    ("Челябинская область", "Челябинская область", None),
+])
+def test_municipalities_are_read_as_the_text_suggestions_read_them(app, make_user, region, name, found):
+    """«г. Копейск», «Копейский ГО», «Агаповский район» were «не найден в словаре», and the practice lost them."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Муниципалитет", name, _with("Регион", region))]), dry_run=False)
+    assert not report.rows[0].failed
+    assert (report.rows[0].warnings == []) == (found is not None)
+    municipality = practices(app)[0].municipality
+    assert (municipality.name if municipality else None) == found
+
+
+def test_an_unrecognised_municipality_keeps_the_one_the_practice_has(app, make_user):
+    """A methodist set the municipality in the form after the registry's «пос. Бажово» was not recognised; loading
+    the registry again cleared it. The finished import speaks in the past tense, the check in the future."""
+    admin = make_user("admin")
+    first = check(app, admin, csv_bytes([_with("Муниципалитет", "пос. Бажово")]), dry_run=False)
+    assert first.rows[0].warnings == ["Муниципалитет «пос. Бажово» не найден в словаре этого региона и не "
+                                      "сохранён."]
+    assert practices(app)[0].municipality is None
+    with app.app_context():
+        from kb.practices.models import Practice
+        from kb.vocabularies.models import Municipality
+
+        practice = db.session.get(Practice, practices(app)[0].id)
+        practice.municipality_id = db.session.scalar(
+            db.select(Municipality.id).where(Municipality.code == "RU-CHE-kopeysky"))
+        db.session.commit()
+    again = csv_bytes([_with("Муниципалитет", "пос. Бажово")])
+    assert check(app, admin, again).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона: останется прежний — «Копейский городской "
+        "округ»."]
+    changed = csv_bytes([_with("Муниципалитет", "пос. Бажово", _with("Год", 2020))])
+    assert check(app, admin, changed, dry_run=False).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона: оставлен прежний — «Копейский городской "
+        "округ»."]
+    assert (practices(app)[0].municipality.name, practices(app)[0].year) == ("Копейский городской округ", 2020)
+    # In another region the municipality cannot stay: it is cleared, as the check says.
+    moved = csv_bytes([_with("Муниципалитет", "пос. Бажово", _with("Регион", "Республика Татарстан"))])
+    assert check(app, admin, moved).rows[0].warnings == [
+        "Муниципалитет «пос. Бажово» не найден в словаре этого региона и не будет сохранён."]
+    check(app, admin, moved, dry_run=False)
+    assert (practices(app)[0].region_code, practices(app)[0].municipality) == ("RU-TA", None)
+
+
+def test_the_finished_import_says_what_it_did_with_the_files(app, make_user, tmp_path):
+    admin = make_user("admin")
+    archive = tmp_path / "files.zip"
+    archive.write_bytes(zip_bytes({"a.docx": docx_bytes("Текст")}))
+    registry = "Название;Регион\nШкольное научное общество;Челябинская область\n".encode()
+    assert check(app, admin, registry, archive).warnings[-1].endswith("файлы не будут приложены.")
+    assert check(app, admin, registry, archive, dry_run=False).warnings[-1].endswith("файлы не приложены.")
+
+
+@pytest.mark.parametrize(("cell", "year", "date"), [
+    ("15.03.2024", 2024, "15.03.2024"), ("15.03.2024 г.", 2024, "15.03.2024"), ("5.3.2024г", 2024, "05.03.2024"),
+    ("15/03/2024", 2024, "15.03.2024"), ("15.03.24", 2024, "15.03.2024"), ("01.09.98", 1998, "01.09.1998"),
+    ("2024-03-15", 2024, "15.03.2024"), ("2024-03-15 00:00:00", 2024, "15.03.2024"),
+    (dt.datetime(2024, 3, 15), 2024, "15.03.2024"), (dt.date(2019, 9, 1), 2019, "01.09.2019"),
+    ("31.02.2024", None, None), ("15.03/2024", None, None), ("15.2024", None, None),
+])
+def test_a_date_written_as_text_gives_its_year_with_a_warning(app, cell, year, date):
+    """«15.03.2024» typed in a cell refused the whole row («— не год»), while an Excel date gave its year."""
+    from kb.bulkimport.services import parse_year
+
+    warnings: list[str] = []
+    with app.app_context():
+        found, error = parse_year(cell, warnings)
+    assert found == year and (error is None) == (year is not None)
+    assert warnings == ([f"Год: в ячейке дата ({date}), взят её год {year}."] if year else [])
+
+
+def test_rows_with_a_date_for_the_year_load(app, make_user):
+    admin = make_user("admin")
+    rows = [row("Г-1", "Практика с датой-числом Excel", year=dt.datetime(2024, 3, 15)),
+            row("Г-2", "Практика с датой текстом", year="15.03.2024"),
+            row("Г-3", "Практика с датой текстом и г.", year="15.03.2024 г.")]
+    report = check(app, admin, xlsx_bytes(rows), dry_run=False)
+    assert [(r.failed, r.warnings) for r in report.rows] == [
+        (False, ["Год: в ячейке дата (15.03.2024), взят её год 2024."])] * 3
+    assert [p.year for p in practices(app)] == [2024, 2024, 2024]
+
+
+@pytest.mark.parametrize(("cell", "code"), [
+    ("Татарстан Респ", "RU-TA"), ("Респ. Татарстан", "RU-TA"), ("Челябинская обл", "RU-CHE"),
+    ("Еврейская АО", "RU-YEV"), ("Еврейская Аобл", "RU-YEV"), ("Еврейская авт. обл.", "RU-YEV"),
+    ("Ханты-Мансийский АО - Югра", "RU-KHM"), ("Ханты-Мансийский Автономный округ - Югра АО", "RU-KHM"),
+    ("Чукотский АО", "RU-CHU"), ("Саха /Якутия/ Респ", "RU-SA"), ("Кемеровская область - Кузбасс обл", "RU-KEM"),
+    ("Северная Осетия - Алания Респ", "RU-SE"), ("Чувашская Республика - Чувашия", "RU-CU"), ("Москва г", "RU-MOW"),
+    ("Алтай Респ", "RU-AL"), ("Алтайский край", "RU-ALT"),
+])
+def test_regions_in_the_federal_registries_word_order_are_found(app, cell, code):
+    """«Татарстан Респ» was «не найден», with the hint «Чувашская Республика — Чувашия»; «Еврейская АО» with
+    «Ненецкий автономный округ» («АО» was only «автономный округ»)."""
+    from kb.bulkimport.services import Vocabularies
+
+    with app.app_context():
+        assert Vocabularies.load().regions.find(cell) == code
+
+
+def test_a_misspelt_region_in_that_order_gets_the_right_hint(app, make_user):
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "Татарстн Респ")]))
+    assert report.rows[0].errors == ["Регион «Татарстн Респ» не найден в словаре. Возможно, имелось в виду: "
+                                     "«Республика Татарстан»."]

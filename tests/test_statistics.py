@@ -157,6 +157,15 @@ def test_numbers_equal_the_databases(demo_app, world, who, where):
         assert got == expected[name], name
 
 
+def test_every_csv_names_its_columns_apart(demo_app, world):
+    """The years' and months' files had two columns called «Год» and «Месяц»: which was the code?"""
+    client = _client(demo_app, world["admin"])
+    headers = {name: _csv(client, name)[0] for name in TABLES}
+    assert all(len(set(header)) == len(header) for header in headers.values()), headers
+    assert headers["year"] == ["Код", "Год", "Практик"]
+    assert headers["months"] == ["Код месяца", "Месяц", "Отправлено на рассмотрение", "Опубликовано"]
+
+
 def test_the_window_and_restores(demo_app, world):
     months = _numbers(_csv(_client(demo_app, world["admin"]), "months"))
     with demo_app.app_context():

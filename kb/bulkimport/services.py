@@ -121,9 +121,12 @@ class ImportReport:
 # -- vocabularies ------------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = (
+    (re.compile(r"\bавт\b\.?\s*обл\b\.?|\bаобл\b\.?"), "автономная область"),
     (re.compile(r"\bобл\b\.?"), "область"),
     (re.compile(r"\bресп\b\.?"), "республика"),
     (re.compile(r"\bавт\b\.?\s*(?:окр\b\.?|округ)"), "автономный округ"),
+    # «АО» is an autonomous okrug or, after a feminine adjective («Еврейская АО»), the autonomous oblast.
+    (re.compile(r"(?<=ая)\s+ао\b"), " автономная область"),
     (re.compile(r"\bао\b"), "автономный округ"),
 )
 
@@ -136,25 +139,48 @@ def _norm(text: str, drop: tuple[str, ...] = ()) -> str:
     return " ".join(word for word in value.split() if word not in drop)
 
 
-class Lookup:
-    """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded)."""
+def _unordered(key: str) -> str:
+    """A name's words in one order: the federal registries' «Татарстан Респ», «Еврейская АО», «Кемеровская
+    область - Кузбасс обл» are «Республика Татарстан», «Еврейская автономная область», «Кемеровская область —
+    Кузбасс»."""
+    return " ".join(sorted(set(key.split())))
 
-    def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = ()):
+
+class Lookup:
+    """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded; with
+    ``any_order``, the order of the words too, when that names one entry only)."""
+
+    def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
+                 any_order: bool = False):
         self.drop = drop
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
+        self.unordered: dict[str, str | None] = {}
         for code, label, aliases in entries:
             for name in (code, label, *aliases):
                 key = _norm(name, drop)
                 if key:
                     self.keys.setdefault(key, code)
+                    if any_order:
+                        words = _unordered(key)
+                        self.unordered[words] = code if self.unordered.get(words, code) == code else None
 
     def find(self, value: str) -> str | None:
-        return self.keys.get(_norm(value, self.drop))
+        key = _norm(value, self.drop)
+        return self.keys.get(key) or (self.unordered.get(_unordered(key)) if self.unordered else None)
 
     def suggest(self, value: str) -> str | None:
-        match = difflib.get_close_matches(_norm(value, self.drop), list(self.keys), n=1, cutoff=0.7)
-        return self.labels[self.keys[match[0]]] if match else None
+        key = _norm(value, self.drop)
+        match = difflib.get_close_matches(key, list(self.keys), n=1, cutoff=0.7)
+        best = (difflib.SequenceMatcher(None, key, match[0]).ratio(), self.keys[match[0]]) if match else None
+        if self.unordered:
+            words = _unordered(key)
+            found = [other for other in difflib.get_close_matches(words, list(self.unordered), n=3, cutoff=0.7)
+                     if self.unordered[other] is not None]
+            ratio = difflib.SequenceMatcher(None, words, found[0]).ratio() if found else 0.0
+            if found and (best is None or ratio > best[0]):
+                best = (ratio, self.unordered[found[0]])
+        return self.labels[best[1]] if best else None
 
 
 def _parenthesised(label: str) -> list[str]:
@@ -178,7 +204,7 @@ class Vocabularies:
             levels.append((level.code, level.name, aliases))
         return cls(
             regions=Lookup([(r.code, r.name, [*(r.aliases or []), *([r.okato] if r.okato else [])])
-                            for r in db.session.scalars(select(Region))]),
+                            for r in db.session.scalars(select(Region))], any_order=True),
             levels=Lookup(levels, drop=("образование", "образования", "уровень")),
             subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / "))
                              for s in db.session.scalars(select(Subject))]),
@@ -218,9 +244,31 @@ def _next_year(first: str, second: str) -> bool:
     return int(second) == (int(first) + 1) % (100 if len(second) == 2 else 10_000)
 
 
+# A date written as text: «15.03.2024», «15.03.24», «15/03/2024», «2024-03-15» (what a CSV export writes).
+_TEXT_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.]+)?")
+
+
+def _text_date(text: str, latest: int) -> dt.date | None:
+    """The date a cell's text is, if it is one; a two-digit year is the one of 1990–``latest`` it can be."""
+    match = _TEXT_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if match.group(1):
+        day, month, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        if len(match.group(4)) == 2:
+            year += 2000 if 2000 + year <= latest else 1900
+    else:
+        year, month, day = int(match.group(5)), int(match.group(6)), int(match.group(7))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None  # «31.02.2024» is not a date
+
+
 def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
-    """(year, error): a year of four digits as a number, text or a date, or a school year («2022/2023 уч. год»,
-    «2022–23»: its first year); anything else is an error."""
+    """(year, error): a year of four digits as a number, text or a date (an Excel date or a date as text,
+    «15.03.2024 г.»: its year, with a warning), or a school year («2022/2023 уч. год», «2022–23»: its first
+    year); anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -233,11 +281,14 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         year = int(value)
     elif isinstance(value, dt.date | dt.datetime):
         year = value.year
-        warnings.append(f"Год: в ячейке дата ({cell_text(value)}), взят её год {year}.")
+        warnings.append(f"Год: в ячейке дата ({value:%d.%m.%Y}), взят её год {year}.")
     elif isinstance(value, str):
         text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
+        elif (date := _text_date(text, latest)) is not None:
+            year = date.year
+            warnings.append(f"Год: в ячейке дата ({date:%d.%m.%Y}), взят её год {year}.")
         elif (school := _SCHOOL_YEAR.fullmatch(text)) and _next_year(*school.groups()):
             year = int(school.group(1))  # a school year is named by the calendar year it begins in
             warnings.append(f"Год: «{cell_text(value)}» — учебный год, взят год его начала {year}.")
@@ -264,14 +315,74 @@ def parse_spread_level(value: str) -> str | None:
     return None
 
 
-def parse_authors(value: object) -> list[tuple[str, str]]:
-    """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]."""
+# How a co-author written after a comma is told from a position: «Петрова Б. В.», «Б. В. Петрова», «Петрова
+# Белла Викторовна» are names; «учитель физики» is not. A part that may be a name but is not surely one («Петрова
+# Белла», «Петрова») stays the position, as before, with a warning.
+_CAPITAL = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
+_NAME = re.compile(rf"{_CAPITAL}\s+{_INITIALS}|{_INITIALS}\s*{_CAPITAL}"
+                   rf"|{_CAPITAL}\s+{_CAPITAL}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
+_MAYBE_NAME = re.compile(rf"{_CAPITAL}(?:\s+{_CAPITAL}){{0,2}}")
+# The first words of positions: a capitalised «Учитель» or «Старший воспитатель» is not a name to warn about.
+_POSITION_STEMS = (
+    "учител", "преподавател", "воспитател", "директор", "заместител", "замдиректор", "завуч", "заведующ",
+    "методист", "педагог", "психолог", "логопед", "дефектолог", "руководител", "советник", "тьютор", "мастер",
+    "инструктор", "старш", "главн", "ведущ", "концертмейстер", "музыкальн", "социальн", "библиотекар", "доцент",
+    "профессор", "специалист", "председател", "кандидат", "доктор", "заслуженн", "почетн", "почётн", "народн",
+    "научн", "студент", "магистрант", "аспирант", "член", "эксперт", "консультант", "ректор", "проректор", "декан",
+)
+
+
+def _split_commas(text: str) -> list[str]:
+    """Parts of ``text`` between commas outside brackets: «Петров П. П. (директор, к. п. н.)» stays one part."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")" and depth > 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def _person(part: str) -> tuple[str, str] | None:
+    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.» or
+    «Петрова Б. В. (учитель)»."""
+    bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
+    name, position = (bracket.group(1), bracket.group(2)) if bracket else (part, "")
+    return (name, position) if _NAME.fullmatch(name) else None
+
+
+def _position_word(word: str) -> bool:
+    """«Учитель», «Старшая», «Зав.»: a stem of a position with an ending of three letters at most (not the
+    surname «Старшинова»)."""
+    word = word.lower().rstrip(".")
+    return word in ("зав", "зам") or any(word.startswith(stem) and len(word) - len(stem) <= 3
+                                        for stem in _POSITION_STEMS)
+
+
+def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
+    """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
+    with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
+    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning."""
     authors = []
     for piece in split_list(value):
-        bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", piece)
-        name, _, position = (bracket.group(1), "", bracket.group(2)) if bracket else piece.partition(",")
-        authors.append((name.strip()[:300], position.strip()[:300]))
-    return authors
+        parts = _split_commas(piece)
+        first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
+        current = [*(first.groups() if first else (parts[0], ""))]
+        for part in filter(None, parts[1:]):
+            person = _person(part)
+            if person is not None:
+                authors.append((current[0], current[1]))
+                current = [*person]
+                continue
+            if (warnings is not None and not current[1] and _MAYBE_NAME.fullmatch(part)
+                    and not _position_word(part.split()[0])):
+                warnings.append(f"Авторы: «{part}» записано как должность автора «{current[0]}». Если это "
+                                "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой.")
+            current[1] = f"{current[1]}, {part}" if current[1] else part
+        authors.append((current[0], current[1]))
+    return [(name.strip()[:300], position.strip()[:300]) for name, position in authors]
 
 
 # -- rows ------------------------------------------------------------------------------------------------
@@ -382,7 +493,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         return before[key] if before is not None else default
 
     sections = {key: _text(raw, key, None, errors) if key in columns else kept(key, "") for key in SECTION_KEYS}
-    authors = parse_authors(raw.values.get("authors")) if "authors" in columns else [
+    authors = parse_authors(raw.values.get("authors"), warnings) if "authors" in columns else [
         tuple(a) for a in kept("authors", [])]
 
     scope_organisation = user.scope_organisation if user.role == "methodist" and not user.scope_region_code else None
@@ -412,10 +523,17 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     if "municipality" in columns:
         name = _text(raw, "municipality", None, errors)
         municipality = find_municipality(region_code, name) if name and region_code else None
-        municipality_id = municipality.id if municipality is not None else None
-        if name and municipality is None:
-            warnings.append(f"Муниципалитет «{name}» не найден в словаре "
-                            f"{'этого региона' if region_code else '(не указан регион)'} и не будет сохранён.")
+        stored = existing.municipality if existing is not None else None
+        if name and municipality is None and stored is not None and stored.region_code == region_code:
+            # An unrecognised spelling does not clear what was set (perhaps by hand, in the form) in this region.
+            warnings.append(f"Муниципалитет «{name}» не найден в словаре этого региона: "
+                            f"{'останется' if ctx.dry_run else 'оставлен'} прежний — «{stored.name}».")
+        else:
+            municipality_id = municipality.id if municipality is not None else None
+            if name and municipality is None:
+                where = "этого региона" if region_code else "(не указан регион)"
+                warnings.append(f"Муниципалитет «{name}» не найден в словаре {where} и "
+                                f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}.")
 
     def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
         if key in columns:
@@ -670,7 +788,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
-        report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы не будут приложены.")
+        report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы "
+                               f"{'не будут приложены' if dry_run else 'не приложены'}.")
     batch_start: float | None = None  # when the first row since the last commit was written
 
     def commit() -> None:

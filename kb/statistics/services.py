@@ -112,7 +112,7 @@ def by_year(user: User) -> Table:
     rows = [Row(str(year), str(year), (counts[year],)) for year in sorted(y for y in counts if y is not None)]
     if None in counts:
         rows.append(Row("", NO_YEAR, (counts[None],)))
-    return Table("year", "Опубликованные практики по годам", "Год", "Год", ("Практик",), rows)
+    return Table("year", "Опубликованные практики по годам", "Код", "Год", ("Практик",), rows)
 
 
 def last_months(now: datetime, count: int = MONTHS) -> list[tuple[int, int]]:
@@ -148,7 +148,7 @@ def by_month(user: User) -> Table:
     counts = {(int(y), int(m), status): n for y, m, status, n in db.session.execute(scoped_practices(query, user))}
     rows = [Row(f"{y}-{m:02d}", f"{MONTH_NAMES[m - 1]} {y}",
                 (counts.get((y, m, "submitted"), 0), counts.get((y, m, "published"), 0))) for y, m in months]
-    return Table("months", "Поступление и публикация практик по месяцам", "Месяц", "Месяц",
+    return Table("months", "Поступление и публикация практик по месяцам", "Код месяца", "Месяц",
                  ("Отправлено на рассмотрение", "Опубликовано"), rows)
 
 

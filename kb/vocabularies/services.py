@@ -166,7 +166,9 @@ def _vocabulary_rolled_back(session) -> None:
 
 
 def find_municipality(region_code: str | None, name: str) -> Municipality | None:
-    """The municipality of a region whose name matches ``name`` (ё/е and case folded)."""
+    """The municipality of a region whose name matches ``name`` (ё/е and case folded); failing that, the one the
+    «Заполнить по тексту» gazetteer reads in it («г. Копейск», «Копейский ГО», «Агаповский район», «Челябинск»),
+    when that is a single municipality of the region."""
     wanted = fold(name)
     query = select(Municipality)
     if region_code:
@@ -179,8 +181,11 @@ def find_municipality(region_code: str | None, name: str) -> Municipality | None
         folded = fold(m.name)
         if folded.startswith(wanted + " ") or folded.endswith(" " + wanted):
             return m
-    return None
+    from kb.suggestions.services import municipality_gazetteer  # it reads the vocabularies: imported when needed
 
+    by_code = {m.code: m for m in candidates}
+    found = {code for code in municipality_gazetteer().find_regions(name) if code in by_code}
+    return by_code[found.pop()] if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
