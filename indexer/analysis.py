@@ -145,8 +145,25 @@ def term(word: str) -> str:
     stem = russian.stemWord(lemma)
     # A stem this short joins unrelated words: «сем» was семья, семь and семя, «цел» цель and целый («в целом»),
     # «лиц» лицо and лицей, «дан» данные and Дания. The lemma's first letters keep them apart (inflection is the
-    # lemma's business already; derived words of a short root are found as relatives, indexer/query.py).
+    # lemma's business already, but for forms read as another word: ``form_terms``; derived words of a short root
+    # are found as relatives, indexer/query.py).
     return lemma[:SHORT_STEM_TERM] if len(stem) <= SHORT_STEM else stem
+
+
+@lru_cache(maxsize=10_000)
+def form_terms(word: str) -> frozenset[str]:
+    """The terms of every form of ``word`` (lower-case, ё-folded) whose term is its lemma's first letters: a form
+    the dictionary reads first as another word has that word's term («часы» is read as the clock, «часы», and
+    «час» is «час»; «утром» as the adverb), which the short stem of version 2 joined. A query looks for them all;
+    for any other word, its own term only."""
+    own = term(word)
+    if len(own) > SHORT_STEM_TERM or not _CYRILLIC.search(word) or not _morphology().word_is_known(word):
+        return frozenset({own})
+    parse = _morphology().parse(word)[0]
+    lemma = parse.normal_form.translate(FOLD_MAP)
+    if not parse.is_known or own != lemma[:SHORT_STEM_TERM] or len(_stemmers()[0].stemWord(lemma)) > SHORT_STEM:
+        return frozenset({own})
+    return frozenset({own} | {term(form.word.translate(FOLD_MAP)) for form in parse.lexeme})
 
 
 def morphology() -> pymorphy3.MorphAnalyzer:

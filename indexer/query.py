@@ -27,7 +27,7 @@ from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold, form_terms, term
 from indexer.schema import TEXT_FIELDS
 from indexer.synonyms import SynonymTable
 
@@ -338,6 +338,26 @@ def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = fr
     return node
 
 
+def _with_forms(node: query.Query | None, forms: dict[str, frozenset[str]]) -> query.Query | None:
+    """The query with each word whose forms have other terms (``form_terms``: «час» and «часы», «утро» and
+    «утром») looking for those too, at the word's own weight, in NOT clauses as well."""
+    if node is None or not forms:
+        return node
+    if _is_word(node):
+        text = node.subqueries[0].text
+        others = sorted(forms.get(text, frozenset()) - {text})
+        if not others:
+            return node
+        return query.Or([node, *(query.Or([query.Term(name, other) for name in TEXT_FIELDS]) for other in others)])
+    if isinstance(node, query.Or) and node.subqueries and all(isinstance(sub, query.Term) for sub in node.subqueries):
+        # the OR of words the parser flattened into one list of terms (the relaxed query): each term's others beside it
+        flat = copy(node)
+        flat.subqueries = [other for sub in node.subqueries for other in [sub, *(
+            query.Term(sub.fieldname, extra) for extra in sorted(forms.get(sub.text, frozenset()) - {sub.text}))]]
+        return flat
+    return node.apply(lambda child: _with_forms(child, forms))
+
+
 def _quoted_words(text: str, schema: Schema) -> frozenset[str]:
     """The terms of the single words typed in quotes («"ШНО"»): the user asks for that word, not its synonyms or
     expansions (a phrase in quotes is a phrase, which is never expanded)."""
@@ -392,5 +412,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
         # be told apart: join the expanded words of the strict query instead.
         if relaxed is not None and isinstance(strict, query.And) and not by_words:
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
+    forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
+    strict, relaxed = _with_forms(strict, forms), _with_forms(relaxed, forms)
     bonus = _number_phrases(cleaned, schema) if plain is not None else None
     return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words, bonus=bonus)
