@@ -2,6 +2,7 @@
 
 import html
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.accounts.models import AuditEvent, User
+from kb.accounts.views import wait_for_reset_requests
 from kb.extensions import db
 from tests.conftest import PASSWORD, csrf_from, sign_in
 
@@ -347,13 +349,15 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatc
     assert message[1] == "mailme@example.org" and "/reset/" in message[3]
 
 
-def _fake_mail_server(app, monkeypatch) -> list:
-    """SMTP_HOST set, and the messages «sent» collected instead: (to, subject, body)."""
+def _fake_mail_server(app, monkeypatch, held: threading.Event | None = None) -> list:
+    """SMTP_HOST set, and the messages «sent» collected instead: (to, subject, body); with ``held``, a connection
+    waits until it is set."""
     sent = []
 
     class FakeSMTP:
         def __init__(self, host, port, timeout):
-            pass
+            if held is not None:
+                assert held.wait(10)
 
         def __enter__(self):
             return self
@@ -378,21 +382,29 @@ def test_a_forgotten_password_is_reset_by_a_mailed_link(app, make_user, monkeypa
     """With a mail server the login page offers «Забыли пароль?»: the reset link an administrator can give, mailed
     on request, with one answer for a known and an unknown address. Before, the page only said to ask the
     administrator, and named none."""
-    sent = _fake_mail_server(app, monkeypatch)
+    smtp_answers = threading.Event()
+    sent = _fake_mail_server(app, monkeypatch, smtp_answers)
     user_id = make_user("teacher", email="forgot@example.org")
     client = app.test_client()
     assert '<a href="/reset">Забыли пароль?</a>' in client.get("/login").get_data(as_text=True)
     assert client.post("/reset", data={"email": "forgot@example.org"}).status_code == 400  # no CSRF token
     answers = []
     for email in ("Forgot@Example.org ", "nobody@example.org"):
+        before = len(sent)
         response = client.post("/reset", data={"email": email, "csrf_token": csrf_from(client, "/reset")})
         answers.append((response.status_code, response.headers["Location"],
                         client.get("/login").get_data(as_text=True).count("Если этот адрес зарегистрирован")))
+        assert len(sent) == before, "the link is issued and mailed after the answer, whose time tells nothing"
+        smtp_answers.set()
+        wait_for_reset_requests()
+        smtp_answers.clear()
+    smtp_answers.set()
     assert answers[0] == answers[1] == (302, "/login", 1)
     assert [(to, subject) for to, subject, _ in sent] == [("forgot@example.org", "Смена пароля в банке практик")]
     link = re.search(r"http://localhost(/reset/[\w-]+)", sent[0][2]).group(1)
     # asked again at once: no second mail, and the first link still works
     client.post("/reset", data={"email": "forgot@example.org", "csrf_token": csrf_from(client, "/reset")})
+    wait_for_reset_requests()
     assert len(sent) == 1
     new = "brand-new-password"
     assert client.post(link, data={"password": new, "password_again": new,
@@ -412,6 +424,7 @@ def test_asking_for_reset_links_is_throttled_like_logins(app, monkeypatch):
                                            "csrf_token": csrf_from(client, "/reset")}).status_code == 302
     response = client.post("/reset", data={"email": "x@example.org", "csrf_token": csrf_from(client, "/reset")})
     assert response.status_code == 429 and "Слишком много попыток" in response.get_data(as_text=True)
+    wait_for_reset_requests()
 
 
 @pytest.mark.parametrize(("settings", "contact"), [
