@@ -126,7 +126,9 @@ class SiteHosts:
     default one of the request's scheme (80 for http, 443 for https, which a link leaves out anyway): any other
     port would end up in the links the bank gives out. The Host an accepted request goes on with is the entry's
     own spelling: lower-case, without the default port. ``/healthz`` passes whatever the Host (it builds no
-    link): a health probe sent straight to gunicorn's port names no site."""
+    link): a health probe sent straight to gunicorn's port names no site. A Host that is no valid host name
+    («a..b», a label over 63 characters) is refused first, whatever SITE_HOSTS holds: ".example.ru" took
+    «x..example.ru» for one of its subdomains."""
 
     OPEN_PATHS = frozenset({"/healthz"})
 
@@ -154,12 +156,28 @@ class SiteHosts:
 
         # werkzeug leaves out the scheme's default port, and gives "" for a Host of characters no name has
         name, port = _split_host(get_host(environ))
-        if not name:
+        if not host_name_valid(name):
             return None
         for own_name, own_port, subdomains in self.hosts:
             if (name == own_name or (subdomains and name.endswith("." + own_name))) and port in (None, own_port):
                 return name if port is None else f"{name}:{port}"
         return None
+
+
+def host_name_valid(name: str) -> bool:
+    """Whether ``name`` (without a port) is a host name a URL can carry: labels of 1 to 63 characters (a final dot
+    may end it) that IDNA encodes, or an IPv6 address in brackets. werkzeug cannot make links for any other
+    («a..b», a label of 64 letters): such a request has no URL adapter, and the site's pages cannot be shown."""
+    if name.startswith("[") and name.endswith("]"):
+        return len(name) > 2
+    labels = name.removesuffix(".").split(".")
+    if not name or not all(0 < len(label) < 64 for label in labels):
+        return False
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _split_host(host: str) -> tuple[str, str | None]:
