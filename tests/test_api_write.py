@@ -405,10 +405,14 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
 
 
 def test_an_imported_resolution_keeps_no_control_characters(app, people):
-    """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL)."""
+    """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL). A NUL byte in a
+    .txt is no text at all, as on the page's import (422); other control characters are left out."""
     _, headers, _ = people
     client = app.test_client()
-    content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00\x0b").encode()
+    with_nul = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00").encode()
+    assert "Неподдерживаемый тип файла" in _assert_problem(
+        _upload(client, headers["methodist_in"], with_nul), 422)["detail"]
+    content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x0b").encode()
     response = _upload(client, headers["methodist_in"], content, name="резолюция\x00.txt")
     assert response.status_code == 201
     with app.app_context():
@@ -434,6 +438,54 @@ def test_resolution_import_bad_files(app, people, kwargs, status, text):
     body = _assert_problem(_upload(app.test_client(), headers["admin"], **kwargs), status)
     assert text in body["detail"]
     assert _count(app, Resolution) == 0
+
+
+def _docx_of(text: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12, "Неподдерживаемый тип файла: изображение (PNG)"),
+    (_docx_of(RESOLUTION * 5), "Расширение «.txt» не соответствует содержимому файла (DOCX)"),
+])
+def test_resolution_import_checks_the_content_as_the_web_import_does(app, people, content, text):
+    """A PNG or a DOCX named .txt was read as text and saved (and published) as a resolution of mojibake, where
+    the page's import refuses it: the API skipped the check of the content's kind."""
+    from kb.resolutions.parser import ResolutionFormatError
+    from kb.resolutions.staging import stage_upload
+
+    _, headers, _ = people
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], content, query="?publish=true"), 422)
+    assert text in body["detail"] and body["errors"]["file"] == [body["detail"]]
+    assert _count(app, Resolution) == 0
+    with app.app_context(), pytest.raises(ResolutionFormatError) as web:
+        stage_upload("резолюция.txt", content, 1)
+    assert str(web.value) == body["detail"]
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    (b"   \n", "Файл пуст: в «итоги_конференции.txt» нет текста."),
+    (("Резолюция. " * 300_000).encode(), "Текст в «итоги_конференции.txt» слишком длинный для резолюции"),
+])
+def test_resolution_import_messages_name_the_users_file(app, people, content, text):
+    """Messages about the text blamed «upload.txt», the name of the API's temporary copy."""
+    _, headers, _ = people
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], content, name="итоги_конференции.txt"), 422)
+    assert text in body["detail"] and "upload" not in body["detail"]
+
+
+def test_resolution_import_keeps_the_cleaned_file_name(app, people):
+    """The name is cleaned as the web import cleans it: a right-to-left override («резолюция\u202etxt.exe»
+    shown as «резолюцияexe.txt») and a folder no longer reach the stored source name."""
+    _, headers, _ = people
+    response = _upload(app.test_client(), headers["admin"], name="папка/резолюция\u202e2023.txt")
+    assert response.status_code == 201
+    with app.app_context():
+        assert db.session.scalars(select(Resolution.source_name)).one() == "резолюция2023.txt"
 
 
 def test_resolution_import_of_more_recommendations_than_a_resolution_has_is_422(app, people):

@@ -5,9 +5,6 @@ Every permission question goes to the same services and policy the pages use.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
@@ -23,7 +20,8 @@ from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.models import Practice
-from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
+from kb.resolutions import staging
+from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError
 from kb.resolutions.services import import_resolution_text, resolution_to_json
 
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
@@ -135,8 +133,11 @@ def transition(practice_id: int):
 @operation("Загрузить резолюцию", "Резолюции", (201, schemas.ResolutionImport), upload=schemas.ResolutionUpload,
            query=schemas.ResolutionImportQuery, also_ok=(200,), errors=(403, 413, 415, 422), auth="required",
            description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .rtf, .pdf или .doc "
-                       "разбирается так же, как командой import-resolution; тот же текст повторно не создаёт "
-                       "дубль (ответ 200, created: false).")
+                       "проверяется, как при загрузке на сайте, и разбирается так же, как командой "
+                       "import-resolution; тот же текст повторно не создаёт дубль (ответ 200, created: false). "
+                       "413 — файл больше 10 МБ, 415 — расширение не из списка, 422 — содержимое не "
+                       "соответствует расширению (изображение, архив или документ Word, названный .txt), файл "
+                       "повреждён, пуст или содержит больше рекомендаций, чем бывает в одной резолюции.")
 def import_resolution():
     user = _user()
     if not user.is_moderator:
@@ -145,23 +146,14 @@ def import_resolution():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл резолюции.", {"file": [f"Приложите файл {ACCEPTED}."]})
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUPPORTED_EXTENSIONS:
-        raise ApiProblem(415, f"Неподдерживаемый формат файла ({suffix or 'без расширения'}): "
-                              f"поддерживаются {ACCEPTED}.")
-    content = upload.stream.read(MAX_FILE_SIZE + 1)
-    if len(content) > MAX_FILE_SIZE:
-        raise ApiProblem(413, "Файл больше 10 МБ.")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        try:
-            text = extract_text(path)
-        except ResolutionFormatError as exc:
-            raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
-    try:
-        report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish)
-    except ResolutionFormatError as exc:  # more recommendations than a resolution has
+    try:  # the web import's checks: the extension, the content's kind (a PNG called .txt is no text), the size
+        name, text = staging.read_upload(upload.filename, upload.stream.read(MAX_FILE_SIZE + 1))
+        report = import_resolution_text(text, name, publish=publish)
+    except staging.ResolutionFileTooLarge as exc:
+        raise ApiProblem(413, str(exc)) from None
+    except staging.UnsupportedExtension as exc:
+        raise ApiProblem(415, str(exc)) from None
+    except ResolutionFormatError as exc:  # not a resolution's content, no text, more recommendations than one has
         raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
     resolution = report.resolution
