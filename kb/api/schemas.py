@@ -32,7 +32,9 @@ class Problem(Schema):
                          metadata={"description": "Сообщения по полям (для 422)"})
     duplicates = fields.List(fields.Dict(), metadata={
         "description": "Для 409 при создании практики: похожие практики, которые уже есть в банке "
-                       "(id, title, url, similarity — доля общих формулировок, same_title)"})
+                       "(id, title, url, similarity — доля общих формулировок, same_title); при загрузке файла: "
+                       "практики, у которых точно такой же файл уже есть (id, title, url, same_practice — это "
+                       "та же практика, attachment — {id, name, url} этого файла)"})
 
 
 class Author(Schema):
@@ -161,6 +163,11 @@ class ResolutionUpload(Schema):
 class PracticeCreateQuery(Schema):
     confirm_duplicates = fields.Boolean(load_default=False, metadata={
         "description": "Создать, даже если в банке есть похожая практика (иначе ответ 409 с её описанием)"})
+
+
+class AttachmentUploadQuery(Schema):
+    confirm_duplicates = fields.Boolean(load_default=False, metadata={
+        "description": "Приложить, даже если точно такой же файл уже есть в банке (иначе ответ 409 с тем, где он)"})
 
 
 class ResolutionImportQuery(Schema):

@@ -168,19 +168,25 @@ def import_resolution():
 
 @bp.post("/practices/<int:practice_id>/attachments")
 @operation("Приложить файл к практике", "Практики", (201, schemas.Attachment), upload=schemas.AttachmentUpload,
-           errors=(403, 404, 413, 422), auth="required",
+           query=schemas.AttachmentUploadQuery, errors=(403, 404, 409, 413, 422), auth="required",
            description="Те же права и проверки, что при загрузке на странице практики: автор — к черновику и "
                        "возвращённой практике, методист области — к любой, кроме архивной. Тип файла "
                        "определяется по содержимому (" + ", ".join(label for label, _ in KINDS.values()) + "); "
                        "413 — файл больше предела, 422 — неподдерживаемый или повреждённый файл, "
-                       "расширение не соответствует содержимому, файлов у практики уже слишком много.")
+                       "расширение не соответствует содержимому, файлов у практики уже слишком много. Если точно "
+                       "такой же файл уже есть в банке (у этой практики или у другой, которую видит владелец "
+                       "токена), ответ 409 называет их в duplicates и ничего не прикладывает; повтор с "
+                       "confirm_duplicates=true прикладывает файл всё равно — как «Всё равно приложить» на сайте.")
 def upload_attachment(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
+    confirmed = _flag("confirm_duplicates")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл.", {"file": ["Приложите файл (multipart/form-data, поле file)."]})
     data = upload.stream.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
+    if not confirmed and (found := duplicates.before_upload(user, practice, upload.filename, data)):
+        raise _same_file(practice, found)
     try:
         attachment = attachments.add_attachment(user, practice, upload.filename, data)
     except services.PermissionDenied:
@@ -198,3 +204,20 @@ def upload_attachment(practice_id: int):
     })
     response.status_code = 201
     return response
+
+
+def _same_file(practice: Practice, found: list[duplicates.Duplicate]) -> ApiProblem:
+    """The 409 of a file already in the bank: where it is (this practice first, as the page says it)."""
+    found = sorted(found, key=lambda d: d.practice.id != practice.id)
+    where = ("уже приложен к этой практике" if found[0].practice.id == practice.id
+             else f"уже приложен к практике «{found[0].practice.title}»")
+    return ApiProblem(409, f"Такой файл уже есть в банке — {where} (под именем «{found[0].file_name}»). Чтобы "
+                           "приложить его всё равно, повторите запрос с confirm_duplicates=true.",
+                      extra={"duplicates": [{
+                          "id": d.practice.id, "title": d.practice.title,
+                          "url": url_for("practices.detail", practice_id=d.practice.id, _external=True),
+                          "same_practice": d.practice.id == practice.id,
+                          "attachment": {"id": d.attachment_id, "name": d.file_name,
+                                         "url": url_for("attachments.download", attachment_id=d.attachment_id,
+                                                        filename=d.file_name, _external=True)},
+                      } for d in found]})
