@@ -512,6 +512,46 @@ def test_too_large_upload_is_413(app, people):
     _assert_problem(response, 413)
 
 
+def _chunked(client, url: str, body: bytes, content_type: str, headers: dict | None = None):
+    """A request as gunicorn passes on a body sent with Transfer-Encoding: chunked: no Content-Length, and the
+    server ends the stream (wsgi.input_terminated)."""
+    return client.post(url, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                       headers={"Content-Type": content_type, "Transfer-Encoding": "chunked", **(headers or {})})
+
+
+def test_a_chunked_body_over_the_limit_is_413_as_with_content_length(app, people):
+    """werkzeug cut a chunked body at MAX_CONTENT_LENGTH without a word: the first part of a longer JSON body did
+    not parse, and the answer was 400 «Тело запроса должно быть объектом JSON» instead of 413."""
+    _, headers, _ = people
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    body = json.dumps({"title": "Практика " + "а" * 2000}).encode()
+    with_length = client.post("/api/v1/practices", data=body, headers={**headers["owner"],
+                                                                         "Content-Type": "application/json"})
+    chunked = _chunked(client, "/api/v1/practices", body, "application/json", headers["owner"])
+    assert (with_length.status_code, chunked.status_code) == (413, 413)
+    assert chunked.mimetype == "application/problem+json"
+    assert chunked.get_json()["detail"] == with_length.get_json()["detail"]
+    assert chunked.get_json()["detail"] == "Размер запроса превышает допустимый предел."
+    fits = json.dumps({"title": "Практика, присланная по частям", "sections": {"annotation": "а" * 200}}).encode()
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", fits, "application/json",
+                    headers["owner"]).status_code == 201
+    exact = fits[:-1] + b" " * (2000 - len(fits)) + b"}"  # exactly the limit: the whole body, taken
+    assert len(exact) == 2000
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", exact, "application/json",
+                    headers["owner"]).status_code == 201
+
+
+def test_a_chunked_form_over_the_limit_is_413_not_cut(app):
+    """A urlencoded form (OAI-PMH's POST) was read up to the limit and its fields cut where it fell."""
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    long_form = b"verb=Identify&" + b"x=" + b"a" * 2000
+    assert _chunked(client, "/oai", long_form, "application/x-www-form-urlencoded").status_code == 413
+    identify = _chunked(client, "/oai", b"verb=Identify", "application/x-www-form-urlencoded")
+    assert identify.status_code == 200 and "<Identify>" in identify.get_data(as_text=True)
+
+
 def test_problem_details_for_unknown_api_paths_and_methods(app):
     client = app.test_client()
     missing = _assert_problem(client.get("/api/v1/nothing-here"), 404)
