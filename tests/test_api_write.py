@@ -512,6 +512,56 @@ def test_too_large_upload_is_413(app, people):
     _assert_problem(response, 413)
 
 
+def test_the_document_gives_the_practice_limits_the_server_checks(app, people):
+    """The limits of a title and a year were prose only («От 5 до 500 символов»), and a body valid by the document
+    (a title of four letters, the year 1) was refused. They are in the schema now, and each bound is the form's:
+    the value at it is taken, one past it refused."""
+    from kb.practices.rules import last_year
+
+    _, headers, _ = people
+    client = app.test_client()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("PracticeInput", "PracticePatch"):
+        properties = schemas[name]["properties"]
+        assert (properties["title"]["minLength"], properties["title"]["maxLength"]) == (5, 500)
+        assert (properties["year"]["minimum"], properties["year"]["maximum"]) == (1990, last_year())
+        assert properties["organisation"]["maxLength"] == properties["event"]["maxLength"] == 500
+    title, year = schemas["PracticeInput"]["properties"]["title"], schemas["PracticeInput"]["properties"]["year"]
+
+    def create(**fields) -> int:
+        body = {"title": "Практика для проверки границ", **fields}
+        return client.post("/api/v1/practices?confirm_duplicates=true", json=body,
+                           headers=headers["owner"]).status_code
+
+    assert create(title="П" * title["minLength"]) == 201
+    assert create(title="П" * (title["minLength"] - 1)) == 422
+    assert create(title="П" * title["maxLength"]) == 201
+    assert create(title="П" * (title["maxLength"] + 1)) == 422
+    assert create(year=year["minimum"]) == 201
+    assert create(year=year["minimum"] - 1) == 422
+    assert create(year=year["maximum"]) == 201
+    assert create(year=year["maximum"] + 1) == 422
+    for field in ("organisation", "event"):
+        assert create(**{field: "о" * 500}) == 201
+        assert create(**{field: "о" * 501}) == 422
+
+
+def test_the_documents_latest_year_follows_the_calendar(app, monkeypatch):
+    """The document is built once per app, and names the next year: a server running over the New Year gives
+    the new one."""
+    client = app.test_client()
+
+    def latest() -> int:
+        return client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PracticeInput"][
+            "properties"]["year"]["maximum"]
+
+    from kb.practices import rules
+
+    assert latest() == rules.last_year()
+    monkeypatch.setattr(rules, "last_year", lambda: 2099)
+    assert latest() == 2099
+
+
 def _chunked(client, url: str, body: bytes, content_type: str, headers: dict | None = None):
     """A request as gunicorn passes on a body sent with Transfer-Encoding: chunked: no Content-Length, and the
     server ends the stream (wsgi.input_terminated)."""
