@@ -10,15 +10,17 @@ import time
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from kb.extensions import db, limiter
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 BODY_UNREADABLE = "Тело запроса передано с ошибкой или не до конца: отправьте его ещё раз."
+BAD_HOST = "Имя сайта в адресе (заголовок Host) записано с ошибкой. Откройте сайт по его имени."
 MESSAGES = {
     400: ("Некорректный запрос", "Проверьте адрес страницы и параметры запроса."),
     401: ("Нужна авторизация", "Передайте действующий токен API в заголовке Authorization: Bearer kb_…"),
@@ -91,6 +93,13 @@ def _wants_json() -> bool:
 _MACHINE_PATHS = re.compile(r"/oai|/search/feed|/sitemap(?:-\d+)?\.xml")
 
 
+def _links_unbuildable() -> bool:
+    """No link can be built for this request: werkzeug could not read its Host as a host name («a..b», a label of
+    over 63 characters) and left the request without a URL adapter, so url_for (every page's stylesheet and menu)
+    fails."""
+    return request_ctx.url_adapter is None
+
+
 def problem_type(status: int) -> str:
     """The URI of a problem type: its description on the API page."""
     return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
@@ -114,6 +123,8 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
+    if _links_unbuildable():  # the error page's links cannot be made: the same message in plain text
+        return Response(f"{title}. {detail}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
@@ -137,6 +148,8 @@ def register(app: Flask) -> None:
         detail = None
         if (code == 429 or _wants_json()) and _CYRILLIC.search(error.description or ""):
             detail = error.description  # our own message (a limit's, an abort's); werkzeug's are in English
+        elif isinstance(error, BadHost):
+            detail = BAD_HOST
         response = error_response(code, detail)
         if code == 429:
             response = make_response(response)

@@ -9,8 +9,10 @@ import re
 from urllib.parse import quote, urlsplit
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from kb.textclean import xml_text
 
@@ -40,11 +42,42 @@ class CleanStringConverter(UnicodeConverter):
 class CleanRequest(Request):
     """A request whose query string carries no control characters (kb.textclean): what a view reads from it
     reaches SQL, and a NUL there was a 500 on PostgreSQL (a collection search «?q=%00»). Tabs and line breaks
-    stay. Forms filter their own text fields (kb.forms); a password keeps every character it is typed with."""
+    stay. Forms filter their own text fields (kb.forms); a password keeps every character it is typed with.
+
+    A body sent without Content-Length (Transfer-Encoding: chunked) and longer than MAX_CONTENT_LENGTH is a 413,
+    as it is with Content-Length (``WholeBodyStream``)."""
 
     @cached_property
     def args(self):
         return _cleaned(self.parameter_storage_class, super().args)
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if (self.shallow or self.content_length is not None or limit is None
+                or "wsgi.input_terminated" not in self.environ):
+            return super().stream
+        return WholeBodyStream(self.environ["wsgi.input"], limit)
+
+
+class WholeBodyStream(LimitedStream):
+    """A body of unknown length read up to a limit, all of it or a 413.
+
+    werkzeug's stream for it stops at MAX_CONTENT_LENGTH without a word when read whole (``get_data``, a
+    urlencoded form): the first 100 MB of a longer JSON body were parsed — «Тело запроса должно быть объектом
+    JSON», a 400 instead of the 413 the same body with Content-Length gets — and a form's fields were cut where
+    the limit fell. Reading it whole now looks one byte past the limit: any there is a 413. (Reading it in parts,
+    as the multipart parser does, already stopped with a 413 at the limit.)"""
+
+    def __init__(self, stream, limit: int):
+        super().__init__(stream, limit, is_max=True)
+        self._source = stream
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._source.read(1):
+            raise RequestEntityTooLarge()
+        return data
 
 
 def _cleaned(storage, values):
@@ -126,7 +159,9 @@ class SiteHosts:
     default one of the request's scheme (80 for http, 443 for https, which a link leaves out anyway): any other
     port would end up in the links the bank gives out. The Host an accepted request goes on with is the entry's
     own spelling: lower-case, without the default port. ``/healthz`` passes whatever the Host (it builds no
-    link): a health probe sent straight to gunicorn's port names no site."""
+    link): a health probe sent straight to gunicorn's port names no site. A Host that is no valid host name
+    («a..b», a label over 63 characters) is refused first, whatever SITE_HOSTS holds: ".example.ru" took
+    «x..example.ru» for one of its subdomains."""
 
     OPEN_PATHS = frozenset({"/healthz"})
 
@@ -154,12 +189,28 @@ class SiteHosts:
 
         # werkzeug leaves out the scheme's default port, and gives "" for a Host of characters no name has
         name, port = _split_host(get_host(environ))
-        if not name:
+        if not host_name_valid(name):
             return None
         for own_name, own_port, subdomains in self.hosts:
             if (name == own_name or (subdomains and name.endswith("." + own_name))) and port in (None, own_port):
                 return name if port is None else f"{name}:{port}"
         return None
+
+
+def host_name_valid(name: str) -> bool:
+    """Whether ``name`` (without a port) is a host name a URL can carry: labels of 1 to 63 characters (a final dot
+    may end it) that IDNA encodes, or an IPv6 address in brackets. werkzeug cannot make links for any other
+    («a..b», a label of 64 letters): such a request has no URL adapter, and the site's pages cannot be shown."""
+    if name.startswith("[") and name.endswith("]"):
+        return len(name) > 2
+    labels = name.removesuffix(".").split(".")
+    if not name or not all(0 < len(label) < 64 for label in labels):
+        return False
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _split_host(host: str) -> tuple[str, str | None]:

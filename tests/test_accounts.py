@@ -661,6 +661,60 @@ def test_a_health_probe_passes_the_host_check(tmp_path, base_instance):
     assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 400
 
 
+MALFORMED_HOSTS = ["a" * 64, "a..b", "a" * 64 + ".example.ru", "x..example.ru"]
+MACHINE_PATHS = ["/", "/search?q=дети", "/oai?verb=Identify", "/sitemap.xml", "/search/feed?q=дети"]
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_a_host_no_link_can_be_made_for_is_a_russian_400(app, host):
+    """werkzeug cannot IDNA-encode a Host with an empty label or one over 63 characters: the request gets no URL
+    adapter, and the 400 page's stylesheet link (url_for) failed, a 500 (gunicorn's English page) on every page,
+    /oai and the sitemap. The error is told in plain text; the API keeps its problem details."""
+    app.testing = False  # as in production: an error inside the error handler is a 500, not raised in the test
+    client = app.test_client()
+    for path in MACHINE_PATHS:
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400, path
+        assert response.mimetype == "text/plain"
+        assert "Host" in response.get_data(as_text=True) and "записано с ошибкой" in response.get_data(as_text=True)
+    problem = client.get("/api/v1/search", headers={"Host": host})
+    assert problem.status_code == 400 and problem.mimetype == "application/problem+json"
+    assert "Host" in problem.get_json()["detail"]
+    health = client.get("/healthz", headers={"Host": host})
+    assert health.status_code == 400 and "Host" in health.get_json()["detail"]
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_the_sites_names_refuse_a_malformed_host_first(tmp_path, base_instance, host):
+    """With SITE_HOSTS = [".example.ru"] «x..example.ru» and «aaaa…(64).example.ru» passed as subdomains, on to
+    the failing error page. A Host that is no host name is refused before the names are compared."""
+    import shutil
+
+    from kb.routing import SiteHosts
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    app = make_app(tmp_path / "site", SITE_HOSTS=[".example.ru"])
+    app.testing = False
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "bank.example.ru"}).status_code == 200
+    assert SiteHosts(app.wsgi_app, [".example.ru"]).own_host({"HTTP_HOST": host, "wsgi.url_scheme": "http"}) is None
+    for path in MACHINE_PATHS:
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400 and "Неверный запрос" in response.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize(("name", "valid"), [
+    ("bank.example.ru", True), ("bank.example.ru.", True), ("xn--80abb0a.xn--p1ai", True), ("127.0.0.1", True),
+    ("[::1]", True), ("a" * 63, True), ("a" * 64, False), ("a..b", False), (".a", False), ("", False), (".", False),
+    ("[]", False),
+])
+def test_host_name_valid(name, valid):
+    from kb.routing import host_name_valid
+
+    assert host_name_valid(name) is valid
+
+
 def test_the_way_back_after_signing_in_fits_a_request_line(client):
     """«Войти» carries the page it was clicked on; a search for 480 Cyrillic letters, encoded once more inside
     «next», made a link of 8,700 bytes that gunicorn refused with its English 414 page."""

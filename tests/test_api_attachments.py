@@ -162,5 +162,50 @@ def test_the_operation_is_documented(client):
     document = client.get("/api/v1/openapi.json").get_json()
     post = document["paths"]["/api/v1/practices/{practice_id}/attachments"]["post"]
     assert "multipart/form-data" in post["requestBody"]["content"]
-    assert {"201", "401", "403", "404", "413", "422"} <= set(post["responses"])
+    assert {"201", "401", "403", "404", "409", "413", "422"} <= set(post["responses"])
     assert post["security"] == [{"token": []}]
+    assert [p["name"] for p in post["parameters"] if p["in"] == "query"] == ["confirm_duplicates"]
+
+
+def test_a_file_already_in_the_bank_is_a_409_naming_it(app, client, people):
+    """The API attached the very same file to the same practice again and again (201 each time), where the page
+    says «Такой файл уже есть в банке — уже приложен к этой практике». As creating a practice does, the answer is a
+    409 naming where the file is; confirm_duplicates=true attaches it all the same."""
+    headers, practice = people
+    practice_id, other_id = practice("draft"), practice("draft")
+    first = upload(client, practice_id, headers["owner"], name="опыт.txt")
+    assert first.status_code == 201
+    again = upload(client, practice_id, headers["owner"], name="опыт-копия.txt")
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    problem = again.get_json()
+    assert "уже приложен к этой практике" in problem["detail"] and "«опыт.txt»" in problem["detail"]
+    assert "confirm_duplicates=true" in problem["detail"]
+    [found] = problem["duplicates"]
+    assert (found["id"], found["same_practice"]) == (practice_id, True)
+    assert found["attachment"]["id"] == first.get_json()["id"] and found["attachment"]["name"] == "опыт.txt"
+    assert found["attachment"]["url"].endswith(first.get_json()["url"])
+    assert attachment_count(app, practice_id) == 1
+    elsewhere = upload(client, other_id, headers["owner"])
+    assert elsewhere.status_code == 409 and "уже приложен к практике «Практика в статусе draft»" in \
+        elsewhere.get_json()["detail"]
+    assert elsewhere.get_json()["duplicates"][0]["same_practice"] is False
+    confirmed = client.post(f"/api/v1/practices/{other_id}/attachments?confirm_duplicates=true",
+                            data={"file": (io.BytesIO(f"Отчёт: {WORD} опыт.".encode()), "report.txt")},
+                            headers=headers["owner"], content_type="multipart/form-data")
+    assert confirmed.status_code == 201 and attachment_count(app, other_id) == 1
+    bad_flag = client.post(f"/api/v1/practices/{other_id}/attachments?confirm_duplicates=maybe",
+                           data={"file": (io.BytesIO(b"other text"), "x.txt")}, headers=headers["owner"],
+                           content_type="multipart/form-data")
+    assert bad_flag.status_code == 400
+
+
+def test_another_users_draft_holding_the_file_is_not_named(app, client, people, make_user, make_token,
+                                                          make_practice):
+    """Only practices the token's owner may see are named: the same file in another teacher's draft is no
+    duplicate to them (naming it would reveal the draft), and is attached."""
+    headers, practice = people
+    assert upload(client, practice("draft"), headers["owner"]).status_code == 201
+    stranger = make_user("teacher")
+    with app.app_context():
+        own_draft = make_practice("Черновик другого учителя", status="draft", owner_id=stranger)
+    assert upload(client, own_draft, bearer(make_token(stranger))).status_code == 201

@@ -405,10 +405,14 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
 
 
 def test_an_imported_resolution_keeps_no_control_characters(app, people):
-    """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL)."""
+    """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL). A NUL byte in a
+    .txt is no text at all, as on the page's import (422); other control characters are left out."""
     _, headers, _ = people
     client = app.test_client()
-    content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00\x0b").encode()
+    with_nul = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00").encode()
+    assert "Неподдерживаемый тип файла" in _assert_problem(
+        _upload(client, headers["methodist_in"], with_nul), 422)["detail"]
+    content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x0b").encode()
     response = _upload(client, headers["methodist_in"], content, name="резолюция\x00.txt")
     assert response.status_code == 201
     with app.app_context():
@@ -436,6 +440,54 @@ def test_resolution_import_bad_files(app, people, kwargs, status, text):
     assert _count(app, Resolution) == 0
 
 
+def _docx_of(text: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12, "Неподдерживаемый тип файла: изображение (PNG)"),
+    (_docx_of(RESOLUTION * 5), "Расширение «.txt» не соответствует содержимому файла (DOCX)"),
+])
+def test_resolution_import_checks_the_content_as_the_web_import_does(app, people, content, text):
+    """A PNG or a DOCX named .txt was read as text and saved (and published) as a resolution of mojibake, where
+    the page's import refuses it: the API skipped the check of the content's kind."""
+    from kb.resolutions.parser import ResolutionFormatError
+    from kb.resolutions.staging import stage_upload
+
+    _, headers, _ = people
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], content, query="?publish=true"), 422)
+    assert text in body["detail"] and body["errors"]["file"] == [body["detail"]]
+    assert _count(app, Resolution) == 0
+    with app.app_context(), pytest.raises(ResolutionFormatError) as web:
+        stage_upload("резолюция.txt", content, 1)
+    assert str(web.value) == body["detail"]
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    (b"   \n", "Файл пуст: в «итоги_конференции.txt» нет текста."),
+    (("Резолюция. " * 300_000).encode(), "Текст в «итоги_конференции.txt» слишком длинный для резолюции"),
+])
+def test_resolution_import_messages_name_the_users_file(app, people, content, text):
+    """Messages about the text blamed «upload.txt», the name of the API's temporary copy."""
+    _, headers, _ = people
+    body = _assert_problem(_upload(app.test_client(), headers["admin"], content, name="итоги_конференции.txt"), 422)
+    assert text in body["detail"] and "upload" not in body["detail"]
+
+
+def test_resolution_import_keeps_the_cleaned_file_name(app, people):
+    """The name is cleaned as the web import cleans it: a right-to-left override («резолюция\u202etxt.exe»
+    shown as «резолюцияexe.txt») and a folder no longer reach the stored source name."""
+    _, headers, _ = people
+    response = _upload(app.test_client(), headers["admin"], name="папка/резолюция\u202e2023.txt")
+    assert response.status_code == 201
+    with app.app_context():
+        assert db.session.scalars(select(Resolution.source_name)).one() == "резолюция2023.txt"
+
+
 def test_resolution_import_of_more_recommendations_than_a_resolution_has_is_422(app, people):
     """301 recommendations were saved through the API while the web import could not show them (a 500)."""
     _, headers, _ = people
@@ -458,6 +510,96 @@ def test_too_large_upload_is_413(app, people):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = _upload(app.test_client(), headers["admin"], content=b"x" * 2000)
     _assert_problem(response, 413)
+
+
+def test_the_document_gives_the_practice_limits_the_server_checks(app, people):
+    """The limits of a title and a year were prose only («От 5 до 500 символов»), and a body valid by the document
+    (a title of four letters, the year 1) was refused. They are in the schema now, and each bound is the form's:
+    the value at it is taken, one past it refused."""
+    from kb.practices.rules import last_year
+
+    _, headers, _ = people
+    client = app.test_client()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("PracticeInput", "PracticePatch"):
+        properties = schemas[name]["properties"]
+        assert (properties["title"]["minLength"], properties["title"]["maxLength"]) == (5, 500)
+        assert (properties["year"]["minimum"], properties["year"]["maximum"]) == (1990, last_year())
+        assert properties["organisation"]["maxLength"] == properties["event"]["maxLength"] == 500
+    title, year = schemas["PracticeInput"]["properties"]["title"], schemas["PracticeInput"]["properties"]["year"]
+
+    def create(**fields) -> int:
+        body = {"title": "Практика для проверки границ", **fields}
+        return client.post("/api/v1/practices?confirm_duplicates=true", json=body,
+                           headers=headers["owner"]).status_code
+
+    assert create(title="П" * title["minLength"]) == 201
+    assert create(title="П" * (title["minLength"] - 1)) == 422
+    assert create(title="П" * title["maxLength"]) == 201
+    assert create(title="П" * (title["maxLength"] + 1)) == 422
+    assert create(year=year["minimum"]) == 201
+    assert create(year=year["minimum"] - 1) == 422
+    assert create(year=year["maximum"]) == 201
+    assert create(year=year["maximum"] + 1) == 422
+    for field in ("organisation", "event"):
+        assert create(**{field: "о" * 500}) == 201
+        assert create(**{field: "о" * 501}) == 422
+
+
+def test_the_documents_latest_year_follows_the_calendar(app, monkeypatch):
+    """The document is built once per app, and names the next year: a server running over the New Year gives
+    the new one."""
+    client = app.test_client()
+
+    def latest() -> int:
+        return client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PracticeInput"][
+            "properties"]["year"]["maximum"]
+
+    from kb.practices import rules
+
+    assert latest() == rules.last_year()
+    monkeypatch.setattr(rules, "last_year", lambda: 2099)
+    assert latest() == 2099
+
+
+def _chunked(client, url: str, body: bytes, content_type: str, headers: dict | None = None):
+    """A request as gunicorn passes on a body sent with Transfer-Encoding: chunked: no Content-Length, and the
+    server ends the stream (wsgi.input_terminated)."""
+    return client.post(url, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                       headers={"Content-Type": content_type, "Transfer-Encoding": "chunked", **(headers or {})})
+
+
+def test_a_chunked_body_over_the_limit_is_413_as_with_content_length(app, people):
+    """werkzeug cut a chunked body at MAX_CONTENT_LENGTH without a word: the first part of a longer JSON body did
+    not parse, and the answer was 400 «Тело запроса должно быть объектом JSON» instead of 413."""
+    _, headers, _ = people
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    body = json.dumps({"title": "Практика " + "а" * 2000}).encode()
+    with_length = client.post("/api/v1/practices", data=body, headers={**headers["owner"],
+                                                                         "Content-Type": "application/json"})
+    chunked = _chunked(client, "/api/v1/practices", body, "application/json", headers["owner"])
+    assert (with_length.status_code, chunked.status_code) == (413, 413)
+    assert chunked.mimetype == "application/problem+json"
+    assert chunked.get_json()["detail"] == with_length.get_json()["detail"]
+    assert chunked.get_json()["detail"] == "Размер запроса превышает допустимый предел."
+    fits = json.dumps({"title": "Практика, присланная по частям", "sections": {"annotation": "а" * 200}}).encode()
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", fits, "application/json",
+                    headers["owner"]).status_code == 201
+    exact = fits[:-1] + b" " * (2000 - len(fits)) + b"}"  # exactly the limit: the whole body, taken
+    assert len(exact) == 2000
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", exact, "application/json",
+                    headers["owner"]).status_code == 201
+
+
+def test_a_chunked_form_over_the_limit_is_413_not_cut(app):
+    """A urlencoded form (OAI-PMH's POST) was read up to the limit and its fields cut where it fell."""
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    long_form = b"verb=Identify&" + b"x=" + b"a" * 2000
+    assert _chunked(client, "/oai", long_form, "application/x-www-form-urlencoded").status_code == 413
+    identify = _chunked(client, "/oai", b"verb=Identify", "application/x-www-form-urlencoded")
+    assert identify.status_code == 200 and "<Identify>" in identify.get_data(as_text=True)
 
 
 def test_problem_details_for_unknown_api_paths_and_methods(app):

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from kb.api.spec import build_spec
 from kb.errors import MESSAGES
+from kb.practices import rules
 
 bp = Blueprint("api_docs", __name__)
 
@@ -13,10 +14,12 @@ METHOD_ORDER = ("get", "post", "patch", "put", "delete")
 
 
 def openapi_document() -> dict:
-    """The app's OpenAPI document, built once per app (routes do not change after start-up)."""
+    """The app's OpenAPI document, built once per app (routes do not change after start-up) and again when the
+    year changes (it names the latest year of a practice)."""
     cache = current_app.extensions.setdefault("kb_openapi", {})
-    if "document" not in cache:
+    if "document" not in cache or cache.get("last_year") != rules.last_year():
         cache["document"] = build_spec(current_app)
+        cache["last_year"] = rules.last_year()
     return cache["document"]
 
 

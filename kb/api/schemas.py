@@ -1,13 +1,15 @@
 """Marshmallow schemas of the API: the shapes of requests and responses, and the source of the OpenAPI document.
 
 Request schemas check only the JSON shape (types, nesting). What the values may be — lengths, vocabulary
-codes, the region of a municipality — is checked by the same form the pages use (kb/practices/forms.py).
+codes, the region of a municipality — is checked by the same form the pages use (kb/practices/forms.py); the
+limits of lengths and years are written into the document from the form's own rules (kb/practices/rules.py).
 """
 
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from kb.practices import rules
 from kb.practices.models import SECTION_KEYS, STATUSES
 from kb.practices.policy import TRANSITIONS
 
@@ -32,7 +34,9 @@ class Problem(Schema):
                          metadata={"description": "Сообщения по полям (для 422)"})
     duplicates = fields.List(fields.Dict(), metadata={
         "description": "Для 409 при создании практики: похожие практики, которые уже есть в банке "
-                       "(id, title, url, similarity — доля общих формулировок, same_title)"})
+                       "(id, title, url, similarity — доля общих формулировок, same_title); при загрузке файла: "
+                       "практики, у которых точно такой же файл уже есть (id, title, url, same_practice — это "
+                       "та же практика, attachment — {id, name, url} этого файла)"})
 
 
 class Author(Schema):
@@ -80,28 +84,36 @@ class Practice(Schema):
         metadata={"description": "Рекомендации опубликованных резолюций, которым отвечает практика"})
 
 
+# The form's limits (kb/practices/rules.py), written into the document (the form checks them: one message for the
+# pages and the API). The latest year is the next one: kb.api.spec.build_spec writes it when it builds the document.
+_TITLE = {"description": f"От {rules.TITLE_MIN} до {rules.TITLE_MAX} символов", "minLength": rules.TITLE_MIN,
+          "maxLength": rules.TITLE_MAX}
+_LINE = {"maxLength": rules.LINE_MAX}
+
+
 class PracticeInput(Schema):
     """A new practice as the form has it."""
 
-    title = fields.String(required=True, metadata={"description": "От 5 до 500 символов"})
+    title = fields.String(required=True, metadata=_TITLE)
     sections = fields.Dict(keys=_section_key(), values=fields.String(),
                            metadata={"description": "Тексты разделов шаблона описания опыта"})
     authors = fields.List(fields.Nested(Author), metadata={"description": "[{name, position}], не больше 10"})
-    organisation = fields.String()
+    organisation = fields.String(metadata=_LINE)
     region = fields.String(allow_none=True, metadata={"description": "Код региона из словаря"})
     municipality = fields.String(allow_none=True, metadata={"description": "Код муниципалитета выбранного региона"})
     levels = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
     subjects = fields.List(fields.String(), metadata={"description": "Коды предметов"})
     topics = fields.List(fields.String(), metadata={"description": "Коды тем"})
-    year = fields.Integer(allow_none=True, strict=True)
-    event = fields.String()
+    year = fields.Integer(allow_none=True, strict=True, metadata={
+        "description": f"От {rules.FIRST_YEAR} до следующего года", "minimum": rules.FIRST_YEAR})
+    event = fields.String(metadata=_LINE)
     spread_level = fields.String(allow_none=True, metadata={"description": "Код уровня распространения"})
 
 
 class PracticePatch(PracticeInput):
     """Changes to a practice: any subset of the fields, the rest stay as they are."""
 
-    title = fields.String(metadata={"description": "От 5 до 500 символов"})
+    title = fields.String(metadata=_TITLE)
 
 
 class TransitionInput(Schema):
@@ -161,6 +173,11 @@ class ResolutionUpload(Schema):
 class PracticeCreateQuery(Schema):
     confirm_duplicates = fields.Boolean(load_default=False, metadata={
         "description": "Создать, даже если в банке есть похожая практика (иначе ответ 409 с её описанием)"})
+
+
+class AttachmentUploadQuery(Schema):
+    confirm_duplicates = fields.Boolean(load_default=False, metadata={
+        "description": "Приложить, даже если точно такой же файл уже есть в банке (иначе ответ 409 с тем, где он)"})
 
 
 class ResolutionImportQuery(Schema):

@@ -14,6 +14,7 @@ from marshmallow import Schema
 
 from kb.api import schemas
 from kb.errors import MESSAGES
+from kb.practices import rules
 from kb.routing import MAX_ID
 
 API_BLUEPRINTS = ("api", "api_write")
@@ -126,6 +127,8 @@ def build_spec(app: Flask) -> dict:
         spec.path(path=path, operations={m.lower(): _operation_dict(op, path_parameters) for m in methods})
         bounds.update({(path, m.lower()): _page_bounds(op.query, app.config) for m in methods if op.query})
     document = spec.to_dict()
+    for name in ("PracticeInput", "PracticePatch"):  # the latest year a practice may have is the next one
+        document["components"]["schemas"][name]["properties"]["year"]["maximum"] = rules.last_year()
     for (path, method), limits in bounds.items():
         for parameter in document["paths"][path][method]["parameters"]:
             if parameter["in"] == "query" and parameter["name"] in limits:

@@ -5,9 +5,6 @@ Every permission question goes to the same services and policy the pages use.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
@@ -23,7 +20,8 @@ from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.models import Practice
-from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError, extract_text
+from kb.resolutions import staging
+from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError
 from kb.resolutions.services import import_resolution_text, resolution_to_json
 
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
@@ -135,8 +133,11 @@ def transition(practice_id: int):
 @operation("Загрузить резолюцию", "Резолюции", (201, schemas.ResolutionImport), upload=schemas.ResolutionUpload,
            query=schemas.ResolutionImportQuery, also_ok=(200,), errors=(403, 413, 415, 422), auth="required",
            description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .rtf, .pdf или .doc "
-                       "разбирается так же, как командой import-resolution; тот же текст повторно не создаёт "
-                       "дубль (ответ 200, created: false).")
+                       "проверяется, как при загрузке на сайте, и разбирается так же, как командой "
+                       "import-resolution; тот же текст повторно не создаёт дубль (ответ 200, created: false). "
+                       "413 — файл больше 10 МБ, 415 — расширение не из списка, 422 — содержимое не "
+                       "соответствует расширению (изображение, архив или документ Word, названный .txt), файл "
+                       "повреждён, пуст или содержит больше рекомендаций, чем бывает в одной резолюции.")
 def import_resolution():
     user = _user()
     if not user.is_moderator:
@@ -145,23 +146,14 @@ def import_resolution():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл резолюции.", {"file": [f"Приложите файл {ACCEPTED}."]})
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUPPORTED_EXTENSIONS:
-        raise ApiProblem(415, f"Неподдерживаемый формат файла ({suffix or 'без расширения'}): "
-                              f"поддерживаются {ACCEPTED}.")
-    content = upload.stream.read(MAX_FILE_SIZE + 1)
-    if len(content) > MAX_FILE_SIZE:
-        raise ApiProblem(413, "Файл больше 10 МБ.")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        try:
-            text = extract_text(path)
-        except ResolutionFormatError as exc:
-            raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
-    try:
-        report = import_resolution_text(text, Path(upload.filename).name[:200], publish=publish)
-    except ResolutionFormatError as exc:  # more recommendations than a resolution has
+    try:  # the web import's checks: the extension, the content's kind (a PNG called .txt is no text), the size
+        name, text = staging.read_upload(upload.filename, upload.stream.read(MAX_FILE_SIZE + 1))
+        report = import_resolution_text(text, name, publish=publish)
+    except staging.ResolutionFileTooLarge as exc:
+        raise ApiProblem(413, str(exc)) from None
+    except staging.UnsupportedExtension as exc:
+        raise ApiProblem(415, str(exc)) from None
+    except ResolutionFormatError as exc:  # not a resolution's content, no text, more recommendations than one has
         raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
     resolution = report.resolution
@@ -176,19 +168,25 @@ def import_resolution():
 
 @bp.post("/practices/<int:practice_id>/attachments")
 @operation("Приложить файл к практике", "Практики", (201, schemas.Attachment), upload=schemas.AttachmentUpload,
-           errors=(403, 404, 413, 422), auth="required",
+           query=schemas.AttachmentUploadQuery, errors=(403, 404, 409, 413, 422), auth="required",
            description="Те же права и проверки, что при загрузке на странице практики: автор — к черновику и "
                        "возвращённой практике, методист области — к любой, кроме архивной. Тип файла "
                        "определяется по содержимому (" + ", ".join(label for label, _ in KINDS.values()) + "); "
                        "413 — файл больше предела, 422 — неподдерживаемый или повреждённый файл, "
-                       "расширение не соответствует содержимому, файлов у практики уже слишком много.")
+                       "расширение не соответствует содержимому, файлов у практики уже слишком много. Если точно "
+                       "такой же файл уже есть в банке (у этой практики или у другой, которую видит владелец "
+                       "токена), ответ 409 называет их в duplicates и ничего не прикладывает; повтор с "
+                       "confirm_duplicates=true прикладывает файл всё равно — как «Всё равно приложить» на сайте.")
 def upload_attachment(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
+    confirmed = _flag("confirm_duplicates")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл.", {"file": ["Приложите файл (multipart/form-data, поле file)."]})
     data = upload.stream.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
+    if not confirmed and (found := duplicates.before_upload(user, practice, upload.filename, data)):
+        raise _same_file(practice, found)
     try:
         attachment = attachments.add_attachment(user, practice, attachments.sent_filename(upload), data)
     except services.PermissionDenied:
@@ -206,3 +204,20 @@ def upload_attachment(practice_id: int):
     })
     response.status_code = 201
     return response
+
+
+def _same_file(practice: Practice, found: list[duplicates.Duplicate]) -> ApiProblem:
+    """The 409 of a file already in the bank: where it is (this practice first, as the page says it)."""
+    found = sorted(found, key=lambda d: d.practice.id != practice.id)
+    where = ("уже приложен к этой практике" if found[0].practice.id == practice.id
+             else f"уже приложен к практике «{found[0].practice.title}»")
+    return ApiProblem(409, f"Такой файл уже есть в банке — {where} (под именем «{found[0].file_name}»). Чтобы "
+                           "приложить его всё равно, повторите запрос с confirm_duplicates=true.",
+                      extra={"duplicates": [{
+                          "id": d.practice.id, "title": d.practice.title,
+                          "url": url_for("practices.detail", practice_id=d.practice.id, _external=True),
+                          "same_practice": d.practice.id == practice.id,
+                          "attachment": {"id": d.attachment_id, "name": d.file_name,
+                                         "url": url_for("attachments.download", attachment_id=d.attachment_id,
+                                                        filename=d.file_name, _external=True)},
+                      } for d in found]})

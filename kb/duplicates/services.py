@@ -46,6 +46,7 @@ class Duplicate:
     similarity: float            # estimated share of common wording; 1.0 for the very same file
     file_name: str | None = None  # for a file: the name it has in that practice
     same_title: bool = False
+    attachment_id: int | None = None  # for a file: the attachment holding it there
 
 
 def threshold() -> float:
@@ -118,7 +119,8 @@ def same_files(user: User | None, digest: str) -> list[Duplicate]:
     found: dict[int, Duplicate] = {}
     for attachment in attachments:
         if attachment.practice_id not in found and policy.can_view(user, attachment.practice):
-            found[attachment.practice_id] = Duplicate(attachment.practice, 1.0, attachment.original_name)
+            found[attachment.practice_id] = Duplicate(attachment.practice, 1.0, attachment.original_name,
+                                                      attachment_id=attachment.id)
     return list(found.values())
 
 

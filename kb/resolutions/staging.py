@@ -7,6 +7,7 @@ unknown, stale or another user's finds nothing.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ class ResolutionFileTooLarge(ResolutionFormatError):
     """Over the size limit of a resolution file (the page answers 413)."""
 
 
+class UnsupportedExtension(ResolutionFormatError):
+    """A file name whose extension is none of a resolution's (the API answers 415)."""
+
+
 @dataclass(frozen=True)
 class StagedUpload:
     """An uploaded resolution file waiting for its preview to be saved."""
@@ -48,19 +53,21 @@ def too_large_message() -> str:
     return f"Файл больше {size} — такой файл не принимается."
 
 
-def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
-    """Check an uploaded file, read its text and keep it under a new token.
+def checked_upload(filename: str, data: bytes) -> str:
+    """The cleaned name of an uploaded resolution file (kb.attachments.services.clean_filename) when the bank can
+    read it as a resolution: not too large, an extension of a resolution file, and content of that kind (a PNG or
+    a renamed DOCX called «.txt» is refused, not read as text).
 
-    Raises :class:`ResolutionFormatError` (or :class:`ResolutionFileTooLarge`) with a message for the user;
-    nothing is kept then.
+    Raises :class:`ResolutionFileTooLarge`, :class:`UnsupportedExtension` or :class:`ResolutionFormatError` with
+    a message for the user. The web import and the API both check an upload here.
     """
     if len(data) > MAX_FILE_SIZE:
         raise ResolutionFileTooLarge(too_large_message())
     name = clean_filename(filename)
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
-        raise ResolutionFormatError(f"Неподдерживаемый формат файла ({suffix or 'без расширения'}): "
-                                    f"поддерживаются {', '.join(SUPPORTED_EXTENSIONS)}.")
+        raise UnsupportedExtension(f"Неподдерживаемый формат файла ({suffix or 'без расширения'}): "
+                                   f"поддерживаются {', '.join(SUPPORTED_EXTENSIONS)}.")
     try:
         kind = detect(data, name)  # the content decides, not the extension
     except AttachmentError as exc:
@@ -68,6 +75,26 @@ def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
     if kind not in _RESOLUTION_KINDS:
         raise ResolutionFormatError(f"Этот файл не похож на текст резолюции: поддерживаются "
                                     f"{', '.join(SUPPORTED_EXTENSIONS)}.")
+    return name
+
+
+def read_upload(filename: str, data: bytes) -> tuple[str, str]:
+    """(cleaned name, text) of an uploaded resolution file, checked as :func:`checked_upload` does, keeping
+    nothing (the API imports at once, without a preview). Messages about the text name the uploaded file."""
+    name = checked_upload(filename, data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return name, extract_text(path)
+
+
+def stage_upload(filename: str, data: bytes, user_id: int) -> StagedUpload:
+    """Check an uploaded file, read its text and keep it under a new token.
+
+    Raises :class:`ResolutionFormatError` (or :class:`ResolutionFileTooLarge`) with a message for the user;
+    nothing is kept then.
+    """
+    name = checked_upload(filename, data)
     token, folder = AREA.create()
     try:
         path = folder / name
