@@ -239,7 +239,7 @@ def test_two_hundred_refusals_with_long_titles_fit_the_report(app, people, add_p
     assert page.count(": статус «Опубликована».") == 10
     first = f"{_word(1)} {_word(1)} {_word(1)} практика номер 1"
     assert f"«{first[:59]}…» (№{ids[0]})" in page and first not in page  # a long title is cut
-    assert f"И ещё 190 по тем же причинам: №{ids[10]}, №{ids[11]}," in page
+    assert f"И ещё 190: №{ids[10]}, №{ids[11]}," in page
 
 
 def test_bulk_actions_are_for_moderators_with_the_forms_token(app, people, add_practices):

@@ -346,7 +346,7 @@ class BulkOutcome:
             messages.append(("error", f"{name}: {refusal.reason}."))
         if rest := self.refused[BULK_LISTED:]:
             numbers = ", ".join(f"№{r.practice_id}" for r in rest)
-            messages.append(("error", f"И ещё {len(rest)} по тем же причинам: {numbers}."))
+            messages.append(("error", f"И ещё {len(rest)}: {numbers}."))
         return messages
 
 
