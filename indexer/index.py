@@ -211,6 +211,9 @@ class SearchQuery:
     # text sorts by date
     sort: str = "relevance"
     synonyms: SynonymTable | None = None  # phrases searched for as each other, at a lower weight
+    # highlighted snippets of the hits; an export of thousands of hits wants only their ids (a snippet reads and
+    # highlights the document's text)
+    snippets: bool = True
 
 
 @dataclass
@@ -711,13 +714,16 @@ class SearchIndex:
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
         queries = [q, parsed.relaxed] if extra.any() else [q]
-        words = _query_words(searcher, sets, queries) if shown else {}
-        prefixes = _word_prefixes(words, [*parsed.words, *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
-        loose = _phrase_only_words(queries, words)
+        words, prefixes, loose = {}, frozenset(), {}
+        if shown and request.snippets:
+            words = _query_words(searcher, sets, queries)
+            prefixes = _word_prefixes(words, [*parsed.words,
+                                              *(_TEXT_WORD.findall(fold(suggestion)) if suggestion else [])])
+            loose = _phrase_only_words(queries, words)
         hits = []
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
-            snippet, source = _snippet(searcher, stored, words, prefixes, loose)
+            snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source))
         return SearchResult(
             total=found_count + int(extra.sum()),
@@ -994,7 +1000,7 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
         (name, tuple(sorted(map(str, values)))) for name, values in request.filters.items() if values
     ))
     synonyms = request.synonyms.fingerprint if request.synonyms is not None else None
-    return request.text, filters, page, per_page, request.sort, synonyms
+    return request.text, filters, page, per_page, request.sort, synonyms, request.snippets
 
 
 # First letters a teacher writes one for the other (unstressed о/а, е/и): «адаренные» meant «одаренные».

@@ -15,6 +15,8 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 
 # Results per page in search (the API accepts per_page up to SEARCH_MAX_PER_PAGE):
 # SEARCH_PER_PAGE = 20
+# Matches in the CSV of a search (from the first; the page says so when there are more):
+# SEARCH_EXPORT_MAX = 5000
 
 # Behind nginx (or another reverse proxy): how many proxies stand in front, so that rate limits see each
 # visitor's own address (X-Forwarded-For) and links use https (X-Forwarded-Proto). 0: no proxy.

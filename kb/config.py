@@ -14,6 +14,8 @@ class DefaultConfig:
     SEARCH_PER_PAGE = 20
     SEARCH_MAX_PER_PAGE = 100
     SEARCH_MAX_PAGE = 500
+    # The CSV of a search holds its matches from the first up to this many (the page says so when there are more).
+    SEARCH_EXPORT_MAX = 5000
     # One request (several files at once) and one file; over either the answer is 413 in Russian.
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024

@@ -198,6 +198,37 @@ def test_submission_with_attachment_return_fix_publish(live_server, browser, tmp
     _shot(reader, "submission_found_by_attachment_word")
 
 
+def test_a_methodist_publishes_the_ticked_practices_of_the_queue_on_a_phone(live_server, browser):
+    """«Выбрать все на странице» ticks the boxes in place (no reload), and «Опубликовать выбранные» publishes the
+    ticked ones; at 360 pixels the queue's table scrolls in its box, not the page."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        db.session.add_all([Practice(title=f"Загруженная практика {n} с длинным названием", status="submitted",
+                                     region_code="RU-CHE") for n in range(3)])
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/practices/moderation")
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    boxes = page.locator("input[name=practice]")
+    count = boxes.count()
+    assert count >= 4
+    address = page.url
+    page.click("a:has-text('Выбрать все на странице')")
+    assert page.url == address and all(boxes.nth(i).is_checked() for i in range(count))
+    assert page.locator("a[data-select-all]").inner_text() == "Снять отметки на странице"
+    skipped = boxes.first.get_attribute("value")
+    boxes.first.uncheck()
+    page.click("button:has-text('Опубликовать выбранные')")
+    page.wait_for_load_state()
+    assert f"Опубликовано: {count - 1}." in page.locator(".flashes").inner_text()
+    assert page.locator(f"input[name=practice][value='{skipped}']").count() == 1
+    _shot(page, "phone_moderation_bulk")
+
+
 def test_keyboard_only_search_and_open(live_server, browser):
     _, base = live_server
     page = _page(browser)

@@ -394,6 +394,19 @@ def test_snippets_mark_matches_and_escape_the_document_text(ix: SearchIndex):
     assert "<script>" not in snippet
 
 
+def test_a_search_without_snippets_finds_the_same_hits_in_the_same_order(faceted: SearchIndex):
+    """An export asks for thousands of hits and shows no snippet: none is made (each reads and highlights a
+    document's text), and the hits, their order, total and facets are those of the search with snippets."""
+    with_snippets = search(faceted, "одарённые дети", per_page=100)
+    without = search(faceted, "одарённые дети", per_page=100, snippets=False)
+    assert any(hit.snippet for hit in with_snippets.hits)
+    assert [(h.id, h.score, h.snippet, h.snippet_field) for h in without.hits] == [
+        (h.id, h.score, "", "") for h in with_snippets.hits]
+    assert (without.total, without.facets) == (with_snippets.total, with_snippets.facets)
+    # remembered apart: the search with snippets, asked again, still has them
+    assert search(faceted, "одарённые дети", per_page=100).hits[0].snippet == with_snippets.hits[0].snippet
+
+
 def test_snippets_are_short_fragments_of_long_texts(ix: SearchIndex):
     filler = " ".join(["Описание условий и ресурсов опыта работы."] * 60)
     body = f"{filler} Школьное научное общество. {filler} Итоги работы общества. {filler}"

@@ -321,8 +321,9 @@ def test_a_search_page_exports_as_ris_and_csv(demo_client):
     assert api["results"][0]["title"] in text
     table = demo_client.get("/search/export.csv", query_string={"q": "олимпиада"}).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][:3] == ["Тип", "Название", "Ссылка"]
-    assert [r[1] for r in rows[1:]] == [r["title"] for r in api["results"]]
+    assert rows[0][:4] == ["Тип", "Название", "Авторы", "Ссылка"]
+    every = demo_client.get("/api/v1/search", query_string={"q": "олимпиада", "per_page": 100}).json
+    assert every["total"] <= 100 and [r[1] for r in rows[1:]] == [r["title"] for r in every["results"]]
     drafts = demo_client.get("/search/export.csv", query_string={"q": DRAFT_WORD}).get_data(as_text=True)
     assert DRAFT_WORD not in drafts
 
@@ -486,3 +487,69 @@ def test_result_items_are_the_templates_markup_escaped(app):
 def test_a_query_of_punctuation_alone_says_it_holds_no_word(demo_client):
     page = demo_client.get("/search", query_string={"q": "!!!"}).get_data(as_text=True)
     assert "В запросе нет ни одного слова: показаны все материалы." in page
+
+
+def _csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+
+
+def test_the_csv_of_a_search_holds_every_match_with_its_authors_not_only_the_page(app, make_practice):
+    """It held the twenty results of the page it was asked from, and no authors."""
+    with app.app_context():
+        for n in range(25):
+            make_practice(f"Краеведческий маршрут {n}", year=2000 + n,
+                          authors=[(f"Автор{n} Анна Петровна", "учитель"), ("Петров Иван Ильич", "методист")])
+    client = app.test_client()
+    pages = [client.get("/api/v1/search", query_string={"q": "краеведческий маршрут", "sort": "date",
+                                                         "page": page}).json for page in (1, 2)]
+    expected = [r["title"] for page in pages for r in page["results"]]
+    assert len(expected) == 25 and pages[0]["total"] == 25
+    rows = _csv_rows(client.get("/search/export.csv", query_string={"q": "краеведческий маршрут", "sort": "date",
+                                                                     "page": 2}))
+    assert rows[0] == ["Тип", "Название", "Авторы", "Ссылка", "Регион", "Уровни", "Темы", "Год",
+                       "Организация / источник"]
+    assert [row[1] for row in rows[1:]] == expected  # from the first match, whatever page it was asked from
+    by_title = {row[1]: row for row in rows[1:]}
+    assert by_title["Краеведческий маршрут 7"][2] == "Автор7 Анна Петровна, Петров Иван Ильич"
+    assert by_title["Краеведческий маршрут 7"][7] == "2007"
+    page = client.get("/search", query_string={"q": "краеведческий маршрут", "page": 2}).get_data(as_text=True)
+    link = re.search(r'href="(/search/export\.csv[^"]*)"', page).group(1)
+    assert "page=" not in link and "(все найденные, с авторами)" in page
+    # past the limit: the first ones, and the page says how many the file holds
+    app.config["SEARCH_EXPORT_MAX"] = 10
+    rows = _csv_rows(client.get("/search/export.csv", query_string={"q": "краеведческий маршрут", "sort": "date"}))
+    assert [row[1] for row in rows[1:]] == expected[:10]
+    page = client.get("/search", query_string={"q": "краеведческий маршрут"}).get_data(as_text=True)
+    assert "(первые 10 из 25: уточните запрос, чтобы получить остальные)" in page
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "owner", "methodist", "admin"])
+def test_the_csv_of_a_search_holds_what_the_search_page_shows_and_no_draft(app, make_practice, make_user, viewer):
+    """The whole list, not one page: still only what is public, for everyone (the search page shows nothing
+    else, to an author or a moderator either), and a practice withdrawn after it was indexed is left out."""
+    from sqlalchemy import update
+
+    from tests.conftest import sign_in
+
+    owner = make_user("teacher")
+    with app.app_context():
+        shown = make_practice("Сетевой проект публичный", owner_id=owner)
+        withdrawn = make_practice("Сетевой проект снятый", owner_id=owner)
+        for status in ("draft", "submitted", "returned", "archived"):
+            make_practice(f"Сетевой проект {status}", status=status, owner_id=owner)
+        # out of the database's public set, still in the index (the change is not applied yet)
+        db.session.execute(update(Practice).where(Practice.id == withdrawn).values(status="archived")
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    client = app.test_client()
+    if viewer != "anonymous":
+        sign_in(client, {"owner": owner, "methodist": make_user("methodist", scope_region="RU-CHE"),
+                         "admin": make_user("admin")}[viewer])
+    rows = _csv_rows(client.get("/search/export.csv", query_string={"q": "сетевой проект"}))
+    page = client.get("/search", query_string={"q": "сетевой проект"}).get_data(as_text=True)
+    listed = re.findall(r'<h2><a href="/practices/(\d+)">', page)
+    assert [row[1] for row in rows[1:]] == ["Сетевой проект публичный"]
+    assert listed == [str(shown)]

@@ -22,7 +22,7 @@ from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
 from kb.textclean import unix_line_breaks, xml_text
 from kb.timeutil import utcnow
-from kb.vocabularies.data import SPREAD_LEVELS
+from kb.vocabularies.data import PRACTICE_STATUSES, SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 from kb.vocabularies.services import Labels, labels
 
@@ -271,22 +271,141 @@ def delete_practice(user: User, practice: Practice) -> None:
     db.session.delete(practice)
 
 
-def moderation_queue(user: User, status: str = "submitted", region_code: str | None = None) -> list[Practice]:
-    """Practices in the moderator's scope with this status, oldest first."""
-    query = select(Practice).where(Practice.status == status).order_by(Practice.updated_at)
-    if region_code:
-        query = query.where(Practice.region_code == region_code)
-    query = scoped_practices(query, user)
-    return list(db.session.scalars(query.options(selectinload(Practice.region), selectinload(Practice.owner))))
+MODERATION_PER_PAGE = 50
+# Practices one bulk action («Опубликовать выбранные») takes: four pages of the queue; each goes through
+# ``transition`` with its checks, history, audit record and notice, in one transaction.
+BULK_LIMIT = 200
+# What the queue's bulk form offers on each tab. A draft is published as the import's «--publish» does it:
+# submitted, then published (two steps in its history), so only a draft its moderator may submit (their own;
+# any, for an administrator) — a teacher's unfinished draft is the teacher's to send.
+BULK_ACTIONS = {"submitted": ("publish", "return"), "draft": ("publish",)}
+BULK_DONE = {"publish": "Опубликовано", "return": "Возвращено на доработку"}
+BULK_REFUSED = {"publish": "Не опубликовано", "return": "Не возвращено"}
+BULK_LISTED = 10  # refusals named one by one in the report; the rest by number (a flash lives in the cookie)
 
 
-def moderation_counts(user: User, region_code: str | None = None) -> dict[str, int]:
-    """Practices per status in the moderator's scope, in one region when the queue is filtered by it."""
-    query = select(Practice.status, func.count()).group_by(Practice.status)
+def _title_words(query: str) -> list[str]:
+    """The words of a title filter, folded as the queue compares them (case and «ё» aside)."""
+    return [word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            for word in query.lower().replace("ё", "е").split()][:20]
+
+
+def _queue_filters(query: Select, user: User, region_code: str | None, title: str) -> Select:
     if region_code:
         query = query.where(Practice.region_code == region_code)
-    query = scoped_practices(query, user)
+    folded_title = func.replace(func.lower(Practice.title), "ё", "е")
+    for word in _title_words(title):
+        query = query.where(folded_title.like(f"%{word}%", escape="\\"))
+    return scoped_practices(query, user)
+
+
+def moderation_queue(user: User, status: str = "submitted", region_code: str | None = None, title: str = "",
+                     page: int = 1, per_page: int = MODERATION_PER_PAGE):
+    """One page (``db.paginate``) of the practices in the moderator's scope with this status, oldest first; with
+    ``title``, only those whose title holds each of its words (case and «ё» aside)."""
+    query = _queue_filters(select(Practice).where(Practice.status == status), user, region_code, title)
+    query = query.order_by(Practice.updated_at, Practice.id)
+    return db.paginate(query.options(selectinload(Practice.region), selectinload(Practice.owner)),
+                       page=page, per_page=per_page, error_out=False)
+
+
+def moderation_counts(user: User, region_code: str | None = None, title: str = "") -> dict[str, int]:
+    """Practices per status in the moderator's scope, under the queue's filters (a region, title words)."""
+    query = _queue_filters(select(Practice.status, func.count()).group_by(Practice.status), user, region_code, title)
     return dict(db.session.execute(query).all())
+
+
+class BulkRequestError(ValueError):
+    """A bulk action that cannot be carried out at all (nothing ticked, too many, a return without a comment)."""
+
+
+@dataclass
+class BulkRefusal:
+    practice_id: int
+    title: str | None  # None when the moderator may not see the practice: its title is not theirs to read
+    reason: str
+
+
+@dataclass
+class BulkOutcome:
+    action: str
+    done: list[int]
+    refused: list[BulkRefusal]
+
+    def messages(self) -> list[tuple[str, str]]:
+        """(flash category, Russian message): how many were done, and each refusal with its reason."""
+        messages = [("success", f"{BULK_DONE[self.action]}: {len(self.done)}.")] if self.done or not self.refused \
+            else []
+        if not self.refused:
+            return messages
+        messages.append(("error", f"{BULK_REFUSED[self.action]}: {len(self.refused)}."))
+        for refusal in self.refused[:BULK_LISTED]:
+            name = f"№{refusal.practice_id}"
+            if refusal.title is not None:
+                title = refusal.title if len(refusal.title) <= 60 else refusal.title[:59].rstrip() + "…"
+                name = f"«{title}» ({name})"
+            messages.append(("error", f"{name}: {refusal.reason}."))
+        if rest := self.refused[BULK_LISTED:]:
+            numbers = ", ".join(f"№{r.practice_id}" for r in rest)
+            messages.append(("error", f"И ещё {len(rest)}: {numbers}."))
+        return messages
+
+
+def _bulk_steps(user: User, practice: Practice, action: str) -> list[str]:
+    """The transitions ``action`` takes for this practice (a draft is submitted first); raises InvalidTransition
+    with the reason it is refused. ``transition`` checks each again: this is for the reason's words."""
+    steps = ["submit", action] if action == "publish" and practice.status in ("draft", "returned") else [action]
+    if practice.status not in policy.TRANSITIONS[steps[0]][0]:
+        raise InvalidTransition(f"статус «{_status_label(practice.status)}»")
+    if not policy.in_scope(user, practice):
+        raise InvalidTransition("вне вашей области модерации")
+    if steps[0] == "submit" and not policy.can_transition(user, practice, "submit"):
+        raise InvalidTransition("черновик другого автора: на рассмотрение его отправляет автор")
+    return steps
+
+
+def _status_label(code: str) -> str:
+    return next((s["label"] for s in PRACTICE_STATUSES if s["code"] == code), code)
+
+
+def bulk_transition(user: User, practice_ids: list[int], action: str, comment: str = "") -> BulkOutcome:
+    """«Опубликовать выбранные», «Вернуть выбранные»: each practice through ``transition``, as its own page's
+    button does it (its moderator's scope, the compare-and-set of its status, the history, the audit record,
+    the author's notice, the index outbox). One that cannot be moved is left as it was and reported with the
+    reason; the others move. The caller commits."""
+    if action not in BULK_DONE:
+        raise BulkRequestError(f"Неизвестное действие: {action}.")
+    ids = list(dict.fromkeys(practice_ids))
+    if not ids:
+        raise BulkRequestError("Отметьте практики в списке.")
+    if len(ids) > BULK_LIMIT:
+        raise BulkRequestError(f"За один раз можно обработать не больше {BULK_LIMIT} практик, отмечено {len(ids)}: "
+                               "снимите отметку с части.")
+    comment = xml_text(comment).strip() if action == "return" else ""  # a publication takes no note to the author
+    if action == "return" and not comment:
+        raise BulkRequestError("Напишите авторам, что нужно исправить: комментарий получит каждая отмеченная "
+                               "практика.")
+    found = {p.id: p for p in db.session.scalars(select(Practice).where(Practice.id.in_(ids)))}
+    outcome = BulkOutcome(action, [], [])
+    for practice_id in ids:
+        practice = found.get(practice_id)
+        if practice is None or not policy.can_view(user, practice):
+            outcome.refused.append(BulkRefusal(practice_id, None, "не найдена или вне вашей области модерации"))
+            continue
+        link = url_for("practices.detail", practice_id=practice.id)
+        try:
+            steps = _bulk_steps(user, practice, action)
+            transition(user, practice, steps[0], comment, link=link)
+        except (PermissionDenied, InvalidTransition) as exc:
+            reason = str(exc) if isinstance(exc, InvalidTransition) else "нет прав на это действие"
+            outcome.refused.append(BulkRefusal(practice.id, practice.title, reason[:1].lower() + reason[1:]))
+            continue
+        for step in steps[1:]:
+            # The first step's UPDATE holds the row (the database's write lock) until the commit, and the
+            # scope was checked: the publication of a just submitted draft cannot be refused or overtaken.
+            transition(user, practice, step, comment, link=link)
+        outcome.done.append(practice.id)
+    return outcome
 
 
 def scoped_practices(query: Select, user: User) -> Select:

@@ -15,7 +15,7 @@ from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.forms import PracticeForm, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
-from kb.routing import bounded_int
+from kb.routing import bounded_ids, bounded_int, page_arg
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
@@ -277,14 +277,43 @@ def diff(practice_id: int):
                            old_number=old_number, new_number=new_number)
 
 
+def _queue_args(args) -> dict:
+    """The queue's tab and filters as a query string has them (the bulk form sends them back in hidden fields)."""
+    status = args.get("status", "submitted")
+    return {"status": status if status in STATUSES else "submitted", "region": args.get("region") or None,
+            "q": (args.get("q") or "").strip()[:200] or None}
+
+
 @bp.get("/moderation")
 @moderator_required
 def moderation():
-    status = request.args.get("status", "submitted")
-    if status not in STATUSES:
-        status = "submitted"
-    region = request.args.get("region") or None
+    queue = _queue_args(request.args)
+    status, region, title = queue["status"], queue["region"], queue["q"] or ""
+    pagination = services.moderation_queue(current_user, status, region, title, page=page_arg(request.args))
+    if pagination.page > pagination.pages and pagination.total:  # the last page emptied by a bulk action
+        return redirect(url_for(".moderation", **queue, page=pagination.pages))
     return render_template(
-        "practices/moderation.html", practices=services.moderation_queue(current_user, status, region),
-        counts=services.moderation_counts(current_user, region), status=status, region=region, labels=labels(),
+        "practices/moderation.html", pagination=pagination, status=status, region=region, q=title,
+        counts=services.moderation_counts(current_user, region, title), labels=labels(),
+        bulk_actions=services.BULK_ACTIONS.get(status, ()), bulk_limit=services.BULK_LIMIT,
+        select_all=request.args.get("select") == "all",
     )
+
+
+@bp.post("/moderation/bulk")
+@moderator_required
+def moderation_bulk():
+    """«Опубликовать выбранные», «Вернуть выбранные»: back to the same page of the queue with the result."""
+    page = page_arg(request.form)
+    back = url_for(".moderation", **_queue_args(request.form), page=page if page > 1 else None)
+    try:
+        outcome = services.bulk_transition(current_user, bounded_ids(request.form.getlist("practice")),
+                                           request.form.get("action", ""), request.form.get("comment", "")[:5000])
+    except services.BulkRequestError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    for category, message in outcome.messages():
+        flash(message, category)
+    return redirect(back)

@@ -1,4 +1,4 @@
-"""A search results page as a file: the materials for RIS, a table for CSV."""
+"""A search as a file: the materials of its page for RIS, a table of every match (up to a limit) for CSV."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kb import spreadsheets
 from kb.extensions import db
-from kb.practices.models import Practice
+from kb.practices.models import Practice, PracticeAuthor
 from kb.resolutions.models import Recommendation, Resolution
 from kb.search.services import ResultItem
 
@@ -28,15 +28,31 @@ def result_objects(results: list[ResultItem]) -> list[Practice | Resolution | Re
     return [loaded[(r.type, r.id)] for r in results if (r.type, r.id) in loaded]
 
 
+def practice_authors(results: list[ResultItem]) -> dict[int, str]:
+    """Practice id -> its authors' names in their order, «Иванова А. П., Петров И. И.» (one query)."""
+    ids = [r.id for r in results if r.type == "practice"]
+    names: dict[int, list[str]] = {}
+    if ids:
+        for practice_id, name in db.session.execute(
+            select(PracticeAuthor.practice_id, PracticeAuthor.name).where(PracticeAuthor.practice_id.in_(ids))
+            .order_by(PracticeAuthor.practice_id, PracticeAuthor.position_index)
+        ):
+            names.setdefault(practice_id, []).append(name)
+    return {practice_id: ", ".join(found) for practice_id, found in names.items()}
+
+
 def results_csv(results: list[ResultItem]) -> str:
-    """UTF-8 with a BOM and «;» between columns, as Russian Excel opens it."""
+    """UTF-8 with a BOM and «;» between columns, as Russian Excel opens it; a practice's authors in their column."""
+    authors = practice_authors(results)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Тип", "Название", "Ссылка", "Регион", "Уровни", "Темы", "Год", "Организация / источник"])
+    writer.writerow(["Тип", "Название", "Авторы", "Ссылка", "Регион", "Уровни", "Темы", "Год",
+                     "Организация / источник"])
+    base = request.host_url.rstrip("/")
     for r in results:
         writer.writerow(spreadsheets.row([
-            TYPE_NAMES.get(r.type, r.type), r.title, request.host_url.rstrip("/") + r.url,
-            ", ".join(x["label"] for x in r.region), ", ".join(x["label"] for x in r.levels),
+            TYPE_NAMES.get(r.type, r.type), r.title, authors.get(r.id, "") if r.type == "practice" else "",
+            base + r.url, ", ".join(x["label"] for x in r.region), ", ".join(x["label"] for x in r.levels),
             ", ".join(x["label"] for x in r.topics), r.year or "", r.context,
         ]))
     return "\ufeff" + out.getvalue()

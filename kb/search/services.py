@@ -324,8 +324,9 @@ def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
     return lambda value: f"{before}{int(value)}{after}"
 
 
-def _resolve(hits: list) -> list[ResultItem]:
-    """Load the hits' objects; anything no longer public is dropped, whatever the index says."""
+def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
+    """Load the hits' objects; anything no longer public is dropped, whatever the index says. Without
+    ``excerpts`` (an export) a hit without a snippet gets none either: no section texts are read for it."""
     wanted: dict[str, list[int]] = {"practice": [], "resolution": [], "recommendation": []}
     in_files: set[int] = set()  # practices whose snippet comes from their files
     without_snippet: set[int] = set()  # practices shown with an excerpt
@@ -335,7 +336,7 @@ def _resolve(hits: list) -> list[ResultItem]:
             wanted[doc_type].append(int(raw_id))
             if doc_type == "practice" and hit.snippet_field == "attachments":
                 in_files.add(int(raw_id))
-            if doc_type == "practice" and not hit.snippet:
+            if doc_type == "practice" and not hit.snippet and excerpts:
                 without_snippet.add(int(raw_id))
     vocab = labels()
     practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab) if wanted["practice"] else {}
@@ -371,7 +372,7 @@ def _resolve(hits: list) -> list[ResultItem]:
             items.append(ResultItem(
                 id=r.id, type="resolution", title=r.title,
                 url=url_for("resolutions.detail", resolution_id=r.id),
-                snippet=snippet or _excerpt(r.full_text),
+                snippet=snippet or (_excerpt(r.full_text) if excerpts else Markup("")),
                 region=_coded("region", [x.code for x in r.regions], vocab), levels=[], topics=[],
                 year=r.year, context=", ".join(x for x in (r.place, r.organiser) if x),
             ))
@@ -380,7 +381,7 @@ def _resolve(hits: list) -> list[ResultItem]:
             items.append(ResultItem(
                 id=rec.id, type="recommendation", title=f"Рекомендация {rec.number}. {rec.addressee}".strip(". "),
                 url=url_for("resolutions.detail", resolution_id=res.id, _anchor=rec.anchor),
-                snippet=snippet or _excerpt(rec.text),
+                snippet=snippet or (_excerpt(rec.text) if excerpts else Markup("")),
                 region=_coded("region", [x.code for x in res.regions], vocab), levels=[],
                 topics=_coded("topic", [t.code for t in rec.topics], vocab),
                 year=res.year, context=res.title,
@@ -424,6 +425,22 @@ def search(params: SearchParams) -> SearchPage:
     return SearchPage(
         params, result.total, _resolve(result.hits), facets, notice=result.notice, suggestion=result.suggestion,
     )
+
+
+def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], int]:
+    """The matches of a search from the first, in the page's order, up to ``limit`` (a CSV export), and how many
+    there are in all. What the search page would list on its pages, and only that: the index holds only what is
+    public, and each hit is looked up again as published. No snippets (a table has no place for them; each one
+    reads and highlights a document's text). An unavailable index gives nothing."""
+    try:
+        result = get_index().search(SearchQuery(
+            text=params.q, filters=params.filters, page=1, per_page=limit, sort=params.sort,
+            synonyms=synonym_table(), snippets=False,
+        ))
+    except IndexUnavailable as exc:
+        repair_later(exc)
+        return [], 0
+    return _resolve(result.hits, excerpts=False), result.total
 
 
 @dataclass

@@ -19,6 +19,7 @@ from kb.search.services import (
     FacetValue,
     ResultItem,
     SearchParams,
+    export_results,
     feed_entries,
     parse_params,
     region_hint,
@@ -198,14 +199,15 @@ def delete_saved(saved_id: int):
 
 @bp.get("/search/export.<any(ris, csv):fmt>")
 def export(fmt: str):
-    """The results of a search page (same parameters) as RIS for reference managers or as CSV."""
+    """A search (same parameters) as RIS for reference managers (the page's materials) or as CSV (every match
+    from the first, up to SEARCH_EXPORT_MAX, with the practices' authors)."""
     params = parse_params(request.args, strict=False)
-    page = search(params)
     if fmt == "ris":
-        body = ris_records([(item, permalink(item)) for item in result_objects(page.results)])
+        body = ris_records([(item, permalink(item)) for item in result_objects(search(params).results)])
         mimetype, name = "application/x-research-info-systems", "poisk.ris"
     else:
-        body = results_csv(page.results)
+        results, _total = export_results(params, current_app.config["SEARCH_EXPORT_MAX"])
+        body = results_csv(results)
         mimetype, name = "text/csv", "poisk.csv"  # werkzeug adds the charset to text/*
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
