@@ -751,6 +751,19 @@ def test_line_breaks_tabs_and_c1_controls_come_out_as_typed_in_the_documents(app
     assert "Модуль 2: введение." in pdf and "\t" not in pdf
 
 
+def test_a_reader_sees_a_note_with_its_line_breaks(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    owner.post(f"/collections/{cid}/items/{item}/note", data={"note": "1. Прочитать.\r\n2. Обсудить."})
+    page = _client(app).get(f"/collections/{cid}").get_data(as_text=True)
+    note = re.search(r'<p class="([^"]*)"><strong>Заметка составителя:</strong> 1\. Прочитать\.\n2\. Обсудить\.</p>',
+                     page)
+    assert note and "multiline" in note.group(1).split(), "the reader's page keeps the note's lines"
+
+
 def test_the_id_of_a_deleted_material_is_never_given_to_another(app, world, make_practice):
     """SQLite gave the next row max(id) + 1: the newest practice deleted, the next one took its id, and the
     collection entry (a permalink, a ГОСТ reference, an OAI identifier too) showed that other practice."""
