@@ -84,11 +84,13 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 # The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
 # longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
-# stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``).
-ANALYSIS_VERSION = 3
-# A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters instead (version 3).
+# stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``); 4: and a mark.
+ANALYSIS_VERSION = 4
+# A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
+# (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3
 SHORT_STEM_TERM = 5
+SHORT_TERM_MARK = "_"
 # An unknown word this short is an abbreviation (НОО, НОУ, ИОМ, ДОУ, ВПР): stemmed, НОО and НОУ both became «но»
 # and «ФГОС НОО» found school science societies; ИИ and ИОМ became «и».
 SHORT_ABBREVIATION = 4
@@ -147,23 +149,38 @@ def term(word: str) -> str:
     # «лиц» лицо and лицей, «дан» данные and Дания. The lemma's first letters keep them apart (inflection is the
     # lemma's business already, but for forms read as another word: ``form_terms``; derived words of a short root
     # are found as relatives, indexer/query.py).
-    return lemma[:SHORT_STEM_TERM] if len(stem) <= SHORT_STEM else stem
+    # The mark keeps such a term apart from every Snowball stem: «чита» (Чита) was «чита» of «читать».
+    return lemma[:SHORT_STEM_TERM] + SHORT_TERM_MARK if len(stem) <= SHORT_STEM else stem
 
 
 @lru_cache(maxsize=10_000)
 def form_terms(word: str) -> frozenset[str]:
-    """The terms of every form of ``word`` (lower-case, ё-folded) whose term is its lemma's first letters: a form
-    the dictionary reads first as another word has that word's term («часы» is read as the clock, «часы», and
-    «час» is «час»; «утром» as the adverb), which the short stem of version 2 joined. A query looks for them all;
-    for any other word, its own term only."""
+    """The terms a query for ``word`` (lower-case, ё-folded) looks for: its own, and, for a word of a short stem,
+    those of the forms of each of its dictionary readings whose first reading is a word of the same short stem.
+    Version 2 joined them under the stem, version 3 gives each lemma its term: «часы» is read first as the clock,
+    «утром» and «зимой» as adverbs, «род» as a form of «родиться»; «год» does not reach «лета» (read as «лето»),
+    nor a name a common word («Семёнов», read as «Семён», does not find «семена»)."""
     own = term(word)
-    if len(own) > SHORT_STEM_TERM or not _CYRILLIC.search(word) or not _morphology().word_is_known(word):
+    if not _CYRILLIC.search(word) or not _morphology().word_is_known(word):
         return frozenset({own})
-    parse = _morphology().parse(word)[0]
-    lemma = parse.normal_form.translate(FOLD_MAP)
-    if not parse.is_known or own != lemma[:SHORT_STEM_TERM] or len(_stemmers()[0].stemWord(lemma)) > SHORT_STEM:
+    russian = _stemmers()[0]
+    readings = [parse for parse in _morphology().parse(word) if parse.is_known]
+    stems = {russian.stemWord(parse.normal_form.translate(FOLD_MAP)) for parse in readings}
+    if not any(len(stem) <= SHORT_STEM for stem in stems):
         return frozenset({own})
-    return frozenset({own} | {term(form.word.translate(FOLD_MAP)) for form in parse.lexeme})
+    found = {own}
+    for parse in readings:
+        for form in parse.lexeme:
+            spelt = form.word.translate(FOLD_MAP)
+            first = _morphology().parse(spelt)[0]
+            if first.normal_form == parse.normal_form or (  # a name only with its own forms: Семён is not семя
+                    first.is_known and not _PROPER_NAMES & (parse.tag.grammemes | first.tag.grammemes)
+                    and russian.stemWord(first.normal_form.translate(FOLD_MAP)) in stems):
+                found.add(term(spelt))
+    return frozenset(found)
+
+
+_PROPER_NAMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})
 
 
 def morphology() -> pymorphy3.MorphAnalyzer:

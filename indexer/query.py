@@ -18,6 +18,8 @@ raises: the worst a user gets is a simpler query and a notice saying so.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable
 from copy import copy
@@ -338,6 +340,9 @@ def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = fr
     return node
 
 
+MAX_PHRASE_FORMS = 16  # phrases a phrase of words with other forms' terms becomes at most (else it stays as typed)
+
+
 def _with_forms(node: query.Query | None, forms: dict[str, frozenset[str]]) -> query.Query | None:
     """The query with each word whose forms have other terms (``form_terms``: «час» and «часы», «утро» and
     «утром») looking for those too, at the word's own weight, in NOT clauses as well."""
@@ -349,6 +354,13 @@ def _with_forms(node: query.Query | None, forms: dict[str, frozenset[str]]) -> q
         if not others:
             return node
         return query.Or([node, *(query.Or([query.Term(name, other) for name in TEXT_FIELDS]) for other in others)])
+    if isinstance(node, query.Phrase):  # «"классный час"» finds «классные часы»: a phrase of each combination
+        choices = [sorted(forms.get(word, frozenset()) | {word}) for word in node.words]
+        combinations = math.prod(map(len, choices))
+        if combinations == 1 or combinations > MAX_PHRASE_FORMS:
+            return node
+        return query.Or([query.Phrase(node.fieldname, list(words), slop=node.slop, boost=node.boost)
+                         for words in itertools.product(*choices)])
     if isinstance(node, query.Or) and node.subqueries and all(isinstance(sub, query.Term) for sub in node.subqueries):
         # the OR of words the parser flattened into one list of terms (the relaxed query): each term's others beside it
         flat = copy(node)
