@@ -147,8 +147,8 @@ def term(word: str) -> str:
     stem = russian.stemWord(lemma)
     # A stem this short joins unrelated words: «сем» was семья, семь and семя, «цел» цель and целый («в целом»),
     # «лиц» лицо and лицей, «дан» данные and Дания. The lemma's first letters keep them apart (inflection is the
-    # lemma's business already, but for forms read as another word: ``form_terms``; derived words of a short root
-    # are found as relatives, indexer/query.py).
+    # lemma's business already, but for forms read as another word: ``form_terms``). Derived words of a short root
+    # («игра», «игровой») stay apart: the relatives of indexer/query.py need a longer term.
     # The mark keeps such a term apart from every Snowball stem: «чита» (Чита) was «чита» of «читать».
     return lemma[:SHORT_STEM_TERM] + SHORT_TERM_MARK if len(stem) <= SHORT_STEM else stem
 
