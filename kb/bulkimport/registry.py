@@ -147,7 +147,7 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
         for number, values in enumerate(reader, start=1):  # record numbers: the row numbers a spreadsheet shows
             if any(v.strip() for v in values):
                 rows.append((number, list(values)))
-            if len(rows) > max_rows + 1:
+            if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
                 break
     except csv.Error as exc:
         reason = (f"ячейка длиннее {MAX_CELL:,} знаков".replace(",", "\u00a0") if "field limit" in str(exc)
@@ -261,12 +261,14 @@ def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem
 class _MergedFill:
     """Gives each row of a merged range the value of its first cell, as the sheet shows it (read-only openpyxl
     left the rows below empty: a registry with one organisation merged over its practices' rows loaded them
-    without it); remembers the ranges it used, for a warning."""
+    without it); remembers the ranges it used, for a warning. Ranges that start on the header row or above it
+    are the header's own (a two-level header: «Название» merged over two rows), not values of the rows below."""
 
-    def __init__(self, merged: list[tuple[int, int, int]]):
+    def __init__(self, merged: list[tuple[int, int, int]], header_number: int = 0):
         self.starting: dict[int, list[tuple[int, int]]] = {}
         for first_column, first_row, last_row in merged:
-            self.starting.setdefault(first_row, []).append((first_column, last_row))
+            if first_row > header_number:
+                self.starting.setdefault(first_row, []).append((first_column, last_row))
         self.active: list[tuple[int, int, int, object]] = []  # column, first row, last row, value
         self.used: dict[tuple[int, int], int] = {}  # (first row, column) -> last row
 
@@ -344,7 +346,6 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         # most registries have none of these: their sheet is not parsed twice
         merged, problems = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else ([], {})
         del sheet_xml
-        fill = _MergedFill(merged)
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
         for number, read in enumerate(chosen.iter_rows(values_only=True), start=1):
             values = list(read)
@@ -352,12 +353,16 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
                 if (problem := problems.get((number, position + 1))) is not None:
                     values[position] = _cell_problem(number, position + 1, *problem)
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
-                fill.fill(number, values)
                 rows.append((number, values))
-            if len(rows) > max_rows + 1:
+            if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
                 break
-        if warning := fill.warning():
-            notes.append(warning)
+        if merged:
+            header_index = _header_row(rows)
+            fill = _MergedFill(merged, rows[header_index][0] if header_index is not None else 0)
+            for number, values in rows:
+                fill.fill(number, values)
+            if warning := fill.warning():
+                notes.append(warning)
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet
@@ -425,6 +430,8 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
                  else f"строках {searched[0][0]}–{searched[-1][0]}")
         raise RegistryError(f"Не найдена строка заголовков: в {lines}{where} нет столбца «Название». {TEMPLATE_HINT}")
     header_number, header = nonempty[header_index]
+    names = [cell_text(cell) for cell in header]
+    first_row = header_index + 1  # the index in ``nonempty`` of the first row of practices
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     warnings: list[str] = []
@@ -432,8 +439,12 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         above = [number for number, _values in nonempty[:header_index]]
         skipped = "строка над ними пропущена" if len(above) == 1 else "строки над ними пропущены"
         warnings.append(f"Заголовки столбцов — в строке {header_number}{where}; {skipped} ({_numbers(above)}).")
-    for position, cell in enumerate(header):
-        written = cell_text(cell)
+    if first_row < len(nonempty) and _second_header(names, *nonempty[first_row], header_number):
+        names = _two_level_names(names, [cell_text(cell) for cell in nonempty[first_row][1]])
+        first_row += 1
+        warnings.append(f"Заголовки столбцов — в двух строках ({header_number} и {header_number + 1}{where}): "
+                        "названия столбцов взяты из нижней строки, где она заполнена, иначе из верхней.")
+    for position, written in enumerate(names):
         if not written:
             continue
         key = HEADERS.get(normalise_header(written))
@@ -444,10 +455,10 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         else:
             positions[key] = position
             columns[key] = written
-    titled = {position for position, cell in enumerate(header) if cell_text(cell)}
+    titled = {position for position, written in enumerate(names) if written}
     untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []
-    for number, values in nonempty[header_index + 1:]:
+    for number, values in nonempty[first_row:]:
         cells = {key: values[pos] if pos < len(values) else None for key, pos in positions.items()}
         for position, value in enumerate(values):
             if position not in titled and cell_text(value):
@@ -468,6 +479,32 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
     if not rows:
         raise RegistryError("В реестре нет строк с практиками — только заголовки.")
     return Registry(columns, rows, warnings)
+
+
+def _second_header(names: list[str], number: int, values: list[object], header_number: int) -> bool:
+    """Whether the row under the header row is a second row of headers: the names of the columns a heading above
+    groups («Описание опыта» merged over «Аннотация», «Технология», «Результативность»), with the cells under
+    the headers merged over both rows («Название») left empty. It is right under the header row, has nothing
+    under «Название» (a practice has a title), and holds known headers, besides at most cells under a group
+    heading or under no heading (the names of columns the bank does not know)."""
+    if number != header_number + 1:
+        return False
+    cells = [cell_text(cell) for cell in values]
+    known = [position for position, written in enumerate(cells) if written and normalise_header(written) in HEADERS]
+    if not known or any(HEADERS.get(normalise_header(top)) == "title" and position < len(cells) and cells[position]
+                        for position, top in enumerate(names)):
+        return False
+    for position, written in enumerate(cells):
+        top = names[position] if position < len(names) else ""
+        if written and position not in known and top and normalise_header(top) in HEADERS:
+            return False  # a value under a known header: a row of practices
+    return True
+
+
+def _two_level_names(top: list[str], below: list[str]) -> list[str]:
+    """The name of each column of a two-level header: the lower heading where there is one, else the upper."""
+    return [(below[position] if position < len(below) else "") or (top[position] if position < len(top) else "")
+            for position in range(max(len(top), len(below)))]
 
 
 def split_list(value: object) -> list[str]:

@@ -1,0 +1,86 @@
+"""Reading registries laid out as offices lay them out: a two-level header, several sheets, hidden rows, a web
+page saved under an Excel name."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+
+def saved(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def two_level_header() -> bytes:
+    """Group headings merged over columns, the columns' names in the second row, the first columns merged over
+    both header rows: the common layout of a Russian registry."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Код практики", "Название", "Авторы", "Организация", "Описание опыта", None, None])
+    sheet.append([None, None, None, None, "Аннотация", "Технология", "Результативность"])
+    for column in "ABCD":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:G1")
+    sheet.append(["ДУ-1", "Школьный театр на уроках литературы", "Сафина Л. Р., учитель", "МБОУ «СОШ № 2»",
+                  "Театр как способ читать классику.", "Постановки по главам.", "Рост интереса к чтению."])
+    sheet.append(["ДУ-2", "Вторая практика", "Иванов И. И.", "МБОУ «СОШ № 3»", "Аннотация второй.", None, None])
+    sheet.merge_cells("D3:D4")  # a merged value in the rows of practices is still each row's
+    return saved(workbook)
+
+
+def test_a_two_level_header_names_the_columns_by_its_second_row():
+    """The header's cells merged over two rows filled the second header row: it became a practice called
+    «Название», and the sections named in the second row were lost («Описание опыта» not recognised, the
+    columns under it without a header)."""
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(two_level_header(), 100)
+    assert registry.columns == {"external_id": "Код практики", "title": "Название", "authors": "Авторы",
+                                "organisation": "Организация", "annotation": "Аннотация", "technology": "Технология",
+                                "results": "Результативность"}
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [
+        (3, "Школьный театр на уроках литературы"), (4, "Вторая практика")]
+    first, second = (r.values for r in registry.rows)
+    assert (first["annotation"], first["technology"], first["results"]) == (
+        "Театр как способ читать классику.", "Постановки по главам.", "Рост интереса к чтению.")
+    assert second["organisation"] == "МБОУ «СОШ № 2»"
+    assert registry.warnings == [
+        "Объединённые ячейки (D3:D4): значение каждой взято для всех её строк.",
+        "Заголовки столбцов — в двух строках (1 и 2 листа «Реестр»): названия столбцов взяты из нижней строки, где "
+        "она заполнена, иначе из верхней."]
+
+
+def test_a_two_level_header_in_csv_and_a_row_without_a_title_under_the_header():
+    """The same header saved as CSV reads the same way; a first practice without a title stays a row of the
+    registry (it fails the check), not a second header row."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ("Код практики;Название;Описание опыта;;Регион\n;;Аннотация;Технология;\n"
+            "А-1;Практика;Текст;Приёмы;Челябинская область\n").encode()
+    registry = read_registry(data, 100)
+    assert list(registry.columns) == ["external_id", "title", "annotation", "technology", "region"]
+    assert [(r.number, r.values["title"], r.values["technology"]) for r in registry.rows] == [
+        (3, "Практика", "Приёмы")]
+
+    untitled = "Код практики;Название;Регион\nА-0;;Челябинская область\nА-1;Практика;Челябинская область\n"
+    registry = read_registry(untitled.encode(), 100)
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(2, ""), (3, "Практика")]
+    assert registry.warnings == []
+
+
+def test_rows_above_the_header_do_not_hide_rows_past_the_limit():
+    """The reading stopped one row past the limit counted from the top: with a title above the headers (or a
+    second header row) the last practice of a registry one row too long was dropped without a word."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    practices = "".join(f"П-{n};Практика {n}\n" for n in range(1, 5))
+    with pytest.raises(RegistryError, match="В реестре больше 3 строк"):
+        read_registry(f"Реестр практик на 2024 год\n\nКод практики;Название\n{practices}".encode(), 3)
+    with pytest.raises(RegistryError, match="В реестре больше 3 строк"):
+        read_registry(f"Код практики;Название;Описание опыта\n;;Аннотация\n{practices}".encode(), 3)
