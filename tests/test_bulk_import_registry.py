@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from tests.test_bulk_import import HEADER, csv_bytes, row
+
 
 def saved(workbook) -> bytes:
     out = io.BytesIO()
@@ -84,3 +86,31 @@ def test_rows_above_the_header_do_not_hide_rows_past_the_limit():
         read_registry(f"Реестр практик на 2024 год\n\nКод практики;Название\n{practices}".encode(), 3)
     with pytest.raises(RegistryError, match="В реестре больше 3 строк"):
         read_registry(f"Код практики;Название;Описание опыта\n;;Аннотация\n{practices}".encode(), 3)
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><meta charset='utf-8'></head><body><table>\n<tr><td>Название</td><td>Регион</td></tr>\n"
+    "<tr><td>Практика из выгрузки АИС</td><td>Республика Татарстан</td></tr>\n</table></body></html>",
+    "\ufeff<!DOCTYPE html>\n<html><body><table><tr><td>Название</td></tr></table></body></html>",
+    "  <table border=1><tr><th>Название</th></tr><tr><td>Практика</td></tr></table>",
+    '<?xml version="1.0"?>\n<!-- выгрузка -->\n<html xmlns="http://www.w3.org/1999/xhtml"><body></body></html>',
+])
+def test_a_web_page_saved_with_an_excel_name_is_named_as_such(page):
+    """An HTML table saved as .xlsx (what school information systems export) got «в строках 1–4 нет столбца
+    «Название»», though the table visibly has that column."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    bare = page.lstrip("\ufeff")
+    for data in (page.encode("utf-8"), bare.encode("cp1251"), bare.encode("utf-16")):
+        with pytest.raises(RegistryError) as refused:
+            read_registry(data, 100)
+        assert str(refused.value) == ("Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и "
+                                      "сохраните как XLSX.")
+
+
+def test_a_csv_whose_cells_hold_markup_is_still_a_csv():
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(csv_bytes([row("H-1", "<table> в названии")]), 100)
+    assert registry.rows[0].values["title"] == "<table> в названии"
+    assert HEADER[1] == "Название"

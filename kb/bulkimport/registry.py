@@ -52,9 +52,14 @@ FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов."
+NOT_EXCEL_HTML = "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."
 TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки "
                  "реестра.")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What an HTML page begins with (after a BOM, spaces, an XML declaration or comments): school information systems
+# export a web page with a table and name it .xls or .xlsx, which Excel opens (with a warning).
+_HTML_START = re.compile(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         r"<(?:!doctype\s+html|html|head|body|meta|table|style)\b", re.IGNORECASE | re.DOTALL)
 
 
 class RegistryError(ValueError):
@@ -108,6 +113,8 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
                                 "снимите пароль (Файл → Сведения → Защита книги → Зашифровать с использованием "
                                 "пароля — очистите поле) и сохраните как XLSX.")
         raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
+    if _is_html(data):
+        raise RegistryError(NOT_EXCEL_HTML)
     notes: list[str] = []
     sheet = None
     if data[:4] == b"PK\x03\x04":
@@ -117,6 +124,13 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     registry = _registry(table, max_rows, sheet)
     registry.warnings[:0] = notes
     return registry
+
+
+def _is_html(data: bytes) -> bool:
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf")
+    encoding = wide_encoding(head)
+    text = head.decode(encoding, errors="ignore") if encoding else head.decode("latin-1")  # the markup is ASCII
+    return _HTML_START.match(text.lstrip()) is not None
 
 
 def _decode(data: bytes) -> str:
