@@ -114,3 +114,27 @@ def test_a_csv_whose_cells_hold_markup_is_still_a_csv():
     registry = read_registry(csv_bytes([row("H-1", "<table> в названии")]), 100)
     assert registry.rows[0].values["title"] == "<table> в названии"
     assert HEADER[1] == "Название"
+
+
+def test_registry_sheets_after_the_one_read_are_named():
+    """A workbook with a registry sheet per year («2023», «2024») loaded the first sheet only, and the other
+    sheet's practices were dropped without a word (only sheets before the one read were reported)."""
+    from kb.bulkimport.registry import read_registry
+    from tests.test_bulk_import_checks import workbook
+
+    header = ["Код практики", "Название", "Регион", "Год"]
+    registry = read_registry(workbook(
+        ("2023", [header, ["Л-23-1", "Практика из листа 2023 года", "Республика Татарстан", 2023]]),
+        ("Справочник", [["Регионы"], ["Республика Татарстан"]]),
+        ("2024", [header, ["Л-24-1", "Практика из листа 2024 года", "Республика Татарстан", 2024]])), 100)
+    assert [r.values["external_id"] for r in registry.rows] == ["Л-23-1"]
+    assert registry.warnings == [
+        "Лист «2024» — тоже со столбцом «Название», но не прочитан: прочитан только первый такой лист, «2023». "
+        "Загрузите каждый лист отдельным файлом или перенесите строки на один лист."]
+
+    three = read_registry(workbook(("Инструкция", [["Заполните листы по годам."]]),
+                                   ("2022", [header, ["Л-22-1", "Практика 2022 года"]]),
+                                   ("2023", [["Реестр за 2023 год"], header]), ("2024", [header])), 100)
+    assert three.warnings[1] == (
+        "Листы «2023», «2024» — тоже со столбцом «Название», но не прочитаны: прочитан только первый такой лист, "
+        "«2022». Загрузите каждый лист отдельным файлом или перенесите строки на один лист.")

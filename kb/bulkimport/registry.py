@@ -355,6 +355,15 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         if skipped := [sheet for sheet in before if sheet.sheet_state == "visible"]:
             notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
                          f"): прочитан лист «{chosen.title}».")
+        # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
+        # be left out without a word.
+        after = visible[visible.index(chosen) + 1:]
+        if others := [sheet for sheet in after if _has_header(sheet)]:
+            names = ", ".join(f"«{sheet.title}»" for sheet in others)
+            notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
+                         f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
+                         f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
+                         "один лист.")
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
         # most registries have none of these: their sheet is not parsed twice
@@ -391,16 +400,18 @@ def _registry_sheet(visible: list):
     sheet is taken as it is: reading it says what is wrong with it)."""
     if len(visible) == 1:
         return visible[0]
-    for sheet in visible:
-        first: list[tuple[int, list[object]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if any(cell_text(v) for v in values):
-                first.append((number, list(values)))
-            if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
-                break
-        if _header_row(first) is not None:
-            return sheet
-    return None
+    return next((sheet for sheet in visible if _has_header(sheet)), None)
+
+
+def _has_header(sheet) -> bool:
+    """Whether the first rows of a sheet hold a «Название» header."""
+    first: list[tuple[int, list[object]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if any(cell_text(v) for v in values):
+            first.append((number, list(values)))
+        if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
+            break
+    return _header_row(first) is not None
 
 
 def cell_text(value: object) -> str:
