@@ -138,3 +138,36 @@ def test_registry_sheets_after_the_one_read_are_named():
     assert three.warnings[1] == (
         "Листы «2023», «2024» — тоже со столбцом «Название», но не прочитаны: прочитан только первый такой лист, "
         "«2022». Загрузите каждый лист отдельным файлом или перенесите строки на один лист.")
+
+
+def test_rows_hidden_in_excel_are_named():
+    """Rows hidden by a filter (the practices the expert council turned down) or by hand were imported like the
+    others, without a word (hidden sheets are skipped and named)."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Код практики", "Название", "Регион", "Решение экспертного совета"])
+    sheet.append(["СК-1", "Практика, одобренная советом", "Республика Татарстан", "одобрено"])
+    sheet.append(["СК-2", "Практика, отклонённая советом", "Республика Татарстан", "отклонено"])
+    sheet.append(["СК-3", "Ещё одна одобренная практика", "Республика Татарстан", "одобрено"])
+    sheet.auto_filter.ref = "A1:D4"
+    sheet.auto_filter.add_filter_column(3, ["одобрено"])
+    sheet.row_dimensions[3].hidden = True  # what Excel stores when the filter hides row 3
+    registry = read_registry(saved(workbook), 100)
+    assert [r.values["external_id"] for r in registry.rows] == ["СК-1", "СК-2", "СК-3"]
+    assert ("Скрытая в Excel строка 3 листа «Реестр» прочитана, как все: фильтр и скрытие строк не мешают загрузке. "
+            "Если их загружать не нужно, удалите их из таблицы.") in registry.warnings
+
+    for number in (5, 6, 7):
+        sheet.append([f"СК-{number - 1}", f"Практика {number - 1}"])
+    for number in (5, 7, 8):  # row 8 is hidden, but has nothing in it
+        sheet.row_dimensions[number].hidden = True
+    sheet.row_dimensions[1].hidden = True  # the header row is not a practice
+    registry = read_registry(saved(workbook), 100)
+    assert [w for w in registry.warnings if w.startswith("Скрыт")] == [
+        "Скрытые в Excel строки 3, 5, 7 листа «Реестр» прочитаны, как все: фильтр и скрытие строк не мешают "
+        "загрузке. Если их загружать не нужно, удалите их из таблицы."]

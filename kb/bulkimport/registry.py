@@ -117,11 +117,12 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
         raise RegistryError(NOT_EXCEL_HTML)
     notes: list[str] = []
     sheet = None
+    hidden: set[int] = set()
     if data[:4] == b"PK\x03\x04":
-        table, sheet = _xlsx_rows(data, max_rows, notes)
+        table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
     else:
         table = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet)
+    registry = _registry(table, max_rows, sheet, hidden)
     registry.warnings[:0] = notes
     return registry
 
@@ -218,26 +219,36 @@ class CellProblem:
 MAX_NOTED = 200_000
 
 
-_NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']')
+_NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=["\'](?:1|true)["\']')
 
 
-def _sheet_notes(source) -> tuple[list[tuple[int, int, int]], dict[tuple[int, int], tuple[bool, str]]]:
-    """The merged ranges of a sheet over more than one row (first column, first and last row) and its cells that
-    hold an Excel error or a formula never calculated, by (row, column): (is an error, what the cell shows).
+@dataclass
+class _SheetNotes:
+    """What openpyxl's read-only mode does not give of a sheet: a merged range's value only in its first cell, an
+    error as the text «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as
+    an empty cell, and nothing of the rows hidden by hand or by a filter."""
 
-    openpyxl's read-only mode gives neither: a merged range's value only in its first cell, an error as the text
-    «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as an empty cell."""
+    merged: list[tuple[int, int, int]] = field(default_factory=list)  # over more than one row: column, first, last
+    problems: dict[tuple[int, int], tuple[bool, str]] = field(default_factory=dict)  # (row, column) -> see below
+    hidden: set[int] = field(default_factory=set)  # row numbers
+
+
+def _sheet_notes(source) -> _SheetNotes:
+    """The merged ranges of a sheet over more than one row, its cells that hold an Excel error or a formula never
+    calculated, by (row, column): (is an error, what the cell shows), and its hidden rows."""
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
     from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
 
-    merged: list[tuple[int, int, int]] = []
-    problems: dict[tuple[int, int], tuple[bool, str]] = {}
+    notes = _SheetNotes()
+    merged, problems = notes.merged, notes.problems
     row = column = 0
     for event, element in iterparse(source, events=("start", "end")):
         tag = element.tag.rpartition("}")[2]
         if event == "start":
             if tag == "row":
                 row, column = int(element.get("r") or row + 1), 0
+                if element.get("hidden") in ("1", "true") and len(notes.hidden) < MAX_NOTED:
+                    notes.hidden.add(row)
             continue
         if tag == "c":
             row, column = coordinate_to_tuple(element.get("r")) if element.get("r") else (row, column + 1)
@@ -259,7 +270,7 @@ def _sheet_notes(source) -> tuple[list[tuple[int, int, int]], dict[tuple[int, in
                 continue
             if first_row is not None and last_row is not None and last_row > first_row:
                 merged.append((first_column, first_row, last_row))
-    return merged, problems
+    return notes
 
 
 def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem:
@@ -310,10 +321,10 @@ class _MergedFill:
         return f"Объединённые ячейки ({shown}): значение каждой взято для всех её строк."
 
 
-def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
-    """The rows of the registry's sheet and its name: the first visible sheet with a «Название» header (an
-    instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists for
-    drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
+def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+    """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
+    header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
+    for drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
     try:
@@ -367,7 +378,8 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
         # most registries have none of these: their sheet is not parsed twice
-        merged, problems = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else ([], {})
+        found = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else _SheetNotes()
+        merged, problems = found.merged, found.problems
         del sheet_xml
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
         for number, read in enumerate(chosen.iter_rows(values_only=True), start=1):
@@ -392,7 +404,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
-    return rows, chosen.title
+    return rows, chosen.title, found.hidden
 
 
 def _registry_sheet(visible: list):
@@ -442,7 +454,8 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
     return ", ".join(map(str, numbers[:shown])) + (" …" if len(numbers) > shown else "")
 
 
-def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None) -> Registry:
+def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
+              hidden: set[int] | frozenset[int] = frozenset()) -> Registry:
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
     if not nonempty:
@@ -498,6 +511,13 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         warnings.append(f"Значения в {'столбце' if len(untitled) == 1 else 'столбцах'} без заголовка ({letters}) "
                         f"пропущены: {'строка' if len(numbers) == 1 else 'строки'} {_numbers(numbers)}. Если это "
                         "часть соседней ячейки (в CSV ячейку с «;» берут в кавычки), исправьте строку.")
+    if hidden_rows := [row.number for row in rows if row.number in hidden]:
+        # A filter (the practices the council turned down) or a hand hid them; the import reads every row.
+        one = len(hidden_rows) == 1
+        total = f" (всего {len(hidden_rows)})" if len(hidden_rows) > 10 else ""
+        warnings.append(f"{'Скрытая' if one else 'Скрытые'} в Excel {'строка' if one else 'строки'} "
+                        f"{_numbers(hidden_rows, 10)}{total}{where} {'прочитана' if one else 'прочитаны'}, как все: "
+                        "фильтр и скрытие строк не мешают загрузке. Если их загружать не нужно, удалите их из таблицы.")
     if len(rows) > max_rows:
         rows_word = plural(max_rows, "строки", "строк", "строк")  # «больше 21 строки», «больше 5000 строк»
         raise RegistryError(f"В реестре больше {max_rows} {rows_word}: разделите его на несколько файлов.")
