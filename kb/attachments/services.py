@@ -68,6 +68,15 @@ class CheckedFile:
     sha256: str
 
 
+NO_TEXT_LAYER = "в файле нет текстового слоя (скан): его текст не попадёт в поиск"
+
+
+def no_text_layer(kind: str, text: str) -> bool:
+    """Whether a file is a PDF whose text has no words (none, or a stray page number): a scan, whose words no
+    search will find."""
+    return kind == "pdf" and not any(character.isalpha() for character in text)
+
+
 def check_file(filename: str, data: bytes) -> CheckedFile:
     """Check one file and extract its text, writing nothing; raises AttachmentError. The slow part of an upload
     (a PDF of a hundred pages takes seconds): a bulk import does it before it takes the database's write lock."""

@@ -48,8 +48,11 @@ def upload(practice_id: int):
             continue
         db.session.commit()
         words = len(attachment.text.split())
-        flash(f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
-                                                               ", но текста в нём не найдено."), "success")
+        if services.no_text_layer(attachment.kind, attachment.text):  # a scan: nobody would find its words
+            flash(f"Файл «{attachment.original_name}» приложен, но {services.NO_TEXT_LAYER}.", "warning")
+        else:
+            flash(f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
+                                                                   ", но текста в нём не найдено."), "success")
     if held:
         return render_template("practices/_duplicates_upload.html", practice=practice, held=held)
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="files"))

@@ -24,8 +24,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError
-from kb.attachments.services import MAX_PER_PRACTICE, CheckedFile, add_attachment, check_file, precheck_file
+from kb.attachments.extract import AttachmentError, pdf_draws_text
+from kb.attachments.services import (
+    MAX_PER_PRACTICE,
+    NO_TEXT_LAYER,
+    CheckedFile,
+    add_attachment,
+    check_file,
+    no_text_layer,
+    precheck_file,
+)
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
 from kb.extensions import db
@@ -464,9 +472,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     if title:
         errors.extend(_limit_errors(data, columns))
 
-    entries = _check_files(raw, ctx, errors) if "files" in columns else []
+    scans: set[str] = set()  # the entries a dry run found to be PDFs without a text layer
+    entries = _check_files(raw, ctx, errors, scans) if "files" in columns else []
     result.files = [PurePosixPath(entry.name).name for entry in entries]
     new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
+    warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
     if errors:
         return result, None
     result.action = "update" if existing is not None else "create"
@@ -502,7 +512,11 @@ def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, e
     return list(new.values())
 
 
-def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
+def _scan_notice(entry: Entry) -> str:
+    return f"«{_file_name(entry)}» — {NO_TEXT_LAYER}."
+
+
+def _check_files(raw: RawRow, ctx: _Context, errors: list[str], scans: set[str]) -> list[Entry]:
     entries: list[Entry] = []
     for name in split_list(raw.values.get("files")):
         if ctx.archive is None:
@@ -517,10 +531,13 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
             continue
         if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
             try:
-                precheck_file(found.name, ctx.archive.read(found))
+                data = ctx.archive.read(found)
+                kind = precheck_file(found.name, data)
             except (ArchiveError, AttachmentError) as exc:
                 errors.append(f"Файл «{name}»: {exc}")
                 continue
+            if kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts, its text is not read
+                scans.add(found.name)
         entries.append(found)
     return entries
 
@@ -630,6 +647,7 @@ def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     except AttachmentError as exc:
         result.errors.append(str(exc))
         return
+    notices = [_scan_notice(entry) for entry, checked in files if no_text_layer(checked.kind, checked.text)]
     action, practice_id = result.action, result.practice_id
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         result.action, result.practice_id, result.published = action, practice_id, False
@@ -639,6 +657,7 @@ def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
             # look-up keeps a row to a few flushes instead of a dozen.
             with db.session.begin_nested(), db.session.no_autoflush:
                 _apply(plan, result, ctx, files)
+            result.warnings.extend(notices)
             return
         except PermissionDenied:
             result.errors.append("Нет прав на изменение этой практики.")
