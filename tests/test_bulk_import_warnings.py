@@ -56,3 +56,55 @@ def test_a_scanned_pdf_uploaded_on_the_practice_page_is_named(app, make_user, ma
     assert f"Файл «скан.pdf» приложен, но {SCAN_NOTICE}" in upload("скан.pdf", scan_pdf())
     page = upload("статья.pdf", pdf_bytes("Статья о методе."))
     assert "Файл «статья.pdf» приложен (слов в тексте: 3)." in page and "текстового слоя" not in page
+
+
+TITLE = "Татарский фольклор на уроках музыки в начальной школе"
+CRAFTS = "Смоленские промыслы на уроках технологии в пятом классе"
+CRAFTS_TEXT = ("Пятиклассники расписывают деревянные ложки, плетут пояса и узнают историю промыслов Смоленщины "
+               "от мастеров районного дома ремёсел.")
+ANNOTATION = ("Народные песни и игры на уроках музыки. Дети разучивают песни, водят хороводы и сочиняют свои "
+              "попевки по мотивам народных игр.")
+
+
+def test_a_row_that_repeats_a_practice_in_the_bank_is_named_as_the_form_names_it(app, make_user, make_practice):
+    """A registry row repeating a practice already in the bank (the teacher submitted it on the site, the school
+    sent it to the office's registry too) was «будет создана» without a word, though the form and the API stop at
+    «Похожая практика уже есть в банке». Only practices the importing user may see are named."""
+    from kb.duplicates.services import similar_texts
+
+    teacher = make_user("teacher")
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        returned = make_practice(TITLE, status="returned", owner_id=teacher, annotation=ANNOTATION)
+        elsewhere = make_practice(CRAFTS, status="draft", owner_id=teacher, region_code="RU-SMO",
+                                  annotation=CRAFTS_TEXT)
+    rows = [row("ДУБ-1", TITLE.upper().replace("Ё", "Е"), annotation=ANNOTATION),
+            row("ДУБ-2", CRAFTS, annotation=CRAFTS_TEXT),
+            row("ДУБ-3", "Экологическая тропа в детском саду", annotation="Наблюдения за природой круглый год.")]
+    report = check(app, methodist, xlsx_bytes(rows))
+    warned = [[w for w in r.warnings if "уже есть в банке" in w] for r in report.rows]
+    assert warned == [[
+        f"Похожая практика уже есть в банке: №{returned} «{TITLE}» (возвращена на доработку, то же название, "
+        "совпадает около 100 % текста). Проверьте, не вносите ли вы тот же опыт повторно."], [], []]
+    assert all(f"№{elsewhere}" not in w for r in report.rows for w in r.warnings), "another region's draft"
+    admin_sees = check(app, make_user("admin"), xlsx_bytes(rows[1:2])).rows[0].warnings
+    assert [w for w in admin_sees if w.startswith(f"Похожая практика уже есть в банке: №{elsewhere} «{CRAFTS}» "
+                                                  "(черновик, то же название")]
+    assert [r.outcome(True) for r in report.rows] == ["будет создана"] * 3  # a warning: the office decides
+
+    # what the form would say to the same user about the same text: the same practices
+    with app.app_context():
+        from kb.accounts.models import User
+        from kb.extensions import db
+
+        user = db.session.get(User, methodist)
+        assert [d.practice.id for d in similar_texts(user, TITLE, {"annotation": ANNOTATION})] == [returned]
+        assert similar_texts(user, CRAFTS, {"annotation": CRAFTS_TEXT}) == []
+
+    # the import says what the check said: not that the rows repeat each other's new practices
+    twice = [*rows, row("ДУБ-4", "Экологическая тропа в детском саду", annotation="Наблюдения за природой.")]
+    done = check(app, methodist, xlsx_bytes(twice), dry_run=False)
+    assert [[w for w in r.warnings if "уже есть в банке" in w] for r in done.rows] == [*warned, []]
+    # loaded again: the rows update their practices, and a practice is not a duplicate of itself
+    again = check(app, methodist, xlsx_bytes(rows))
+    assert not [w for r in again.rows for w in r.warnings if "уже есть в банке" in w]
