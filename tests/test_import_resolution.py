@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from kb.extensions import db
@@ -181,3 +182,73 @@ def test_more_recommendations_than_a_resolution_has_are_refused_as_on_the_site(a
     assert "рекомендаций: 301, а в одной резолюции их может быть не больше 300" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
+
+
+def _as_other_formats(text: str) -> dict[str, bytes]:
+    """The seed as the other formats give its text: DOC (antiword, catdoc) puts a blank line after every
+    paragraph and keeps doubled spaces differently; a PDF breaks its paragraphs into lines (made here with fpdf2,
+    a large font); a word processor leaves no-break spaces."""
+    from tests.documents import pdf_bytes
+
+    doc_like = "\n\n".join(line.replace("  ", " ") for line in text.splitlines()) + "\n\n\n"
+    spaced = text.replace(" в ", " в\u00a0").replace("\n", "  \n\n")
+    return {"как-из-doc.txt": doc_like.encode(), "с-пробелами.txt": spaced.encode(),
+            "как-pdf.pdf": pdf_bytes(text.replace("**", ""), size=14)}
+
+
+@pytest.mark.parametrize("seed", ["resolution_chelyabinsk_2017.txt", "resolution_smolensk_2023.txt"])
+def test_the_same_resolution_in_another_format_is_the_one_already_loaded(app, runner, seeds_dir, tmp_path, seed):
+    """A DOC or PDF of a resolution loaded from TXT or DOCX was not recognised, and a second published copy was
+    created: their texts differ only in blank lines, line breaks inside paragraphs and spaces."""
+    from kb.resolutions.parser import extract_text
+    from kb.resolutions.services import parse_resolution_text
+
+    source = seeds_dir / seed
+    assert _import(runner, source).exit_code == 0
+    for name, data in _as_other_formats(source.read_text(encoding="utf-8")).items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        parsed = parse_resolution_text(extract_text(path))
+        with app.app_context():
+            assert parsed.full_text != db.session.scalar(select(Resolution.full_text)), name  # the test is a test
+        result = _import(runner, path)
+        assert result.exit_code == 0, result.output
+        assert "уже была в банке (найдена по тексту)" in result.output, name
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 1
+
+
+def test_the_migration_computes_the_stored_checksums_with_spacing_folded(app, runner):
+    """Migration t0res0000001 recomputes the checksums; of two copies it let in before, the first loaded takes
+    the new checksum and the later keeps its own; the downgrade restores the checksums of the text as written."""
+    import hashlib
+
+    from flask_migrate import downgrade, upgrade
+
+    from kb.resolutions.services import find_imported, text_checksum
+
+    texts = ["РЕЗОЛЮЦИЯ\nконференции\n\n1. Рекомендовать  школам", "РЕЗОЛЮЦИЯ\n\nконференции\n1. Рекомендовать школам",
+             "Другая резолюция\n\nсеминара"]
+    written = [hashlib.sha256(text.encode()).hexdigest() for text in texts]
+    with app.app_context():
+        downgrade(revision="t1att0000001")
+        loaded = [Resolution(title=f"Резолюция {n}", full_text=text, checksum=checksum, status="published")
+                  for n, (text, checksum) in enumerate(zip(texts, written, strict=True), start=1)]
+        for resolution in loaded:  # one by one: the first loaded is the first
+            db.session.add(resolution)
+            db.session.flush()
+        ids = [resolution.id for resolution in loaded]
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        stored = dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all())
+        assert stored == {ids[0]: text_checksum(texts[0]), ids[1]: written[1], ids[2]: text_checksum(texts[2])}
+        assert text_checksum(texts[0]) == text_checksum(texts[1]) != written[0]
+        assert find_imported("РЕЗОЛЮЦИЯ конференции\n1. Рекомендовать школам").id == ids[0]
+        db.session.commit()
+        downgrade(revision="t1att0000001")
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == dict(
+            zip(ids, written, strict=True))
+        db.session.commit()
+        upgrade()
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored

@@ -292,6 +292,30 @@ def _open_without_password(reader) -> None:
         raise AttachmentError("PDF защищён паролем: загрузите его без защиты.")
 
 
+def pdf_draws_text(data: bytes) -> bool:
+    """Whether a PDF has a text layer: a page (or a form it draws) with a font in its resources; a scan has only
+    images. The resources, not the pages' content, are read: milliseconds for a long document. When it cannot
+    be told (a damaged or locked file: its own check says so), True."""
+    from pypdf import PdfReader
+
+    def uses_font(resources, depth: int = 0) -> bool:
+        resources = resources.get_object() if resources is not None else None
+        if not resources or depth > 5:
+            return False
+        if resources.get("/Font"):
+            return True
+        forms = (x.get_object() for x in (resources.get("/XObject") or {}).values())
+        return any(form.get("/Subtype") == "/Form" and uses_font(form.get("/Resources"), depth + 1) for form in forms)
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            _open_without_password(reader)
+        return any(uses_font(page.get("/Resources")) for page in reader.pages[:2000])
+    except Exception:  # noqa: BLE001 - as for its text: any damage means «cannot tell»
+        return True
+
+
 AES_UNSUPPORTED = ("PDF защищён шифрованием AES, которое этот сервер не читает: сохраните его заново без защиты "
                    "(например, «Печать» → «Сохранить как PDF»).")
 

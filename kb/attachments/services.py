@@ -77,11 +77,14 @@ def sent_filename(upload: FileStorage) -> str:
     return re.split(r"[\\/]", raw)[-1]
 
 
-def attached_message(attachment: Attachment) -> str:
-    """What the uploader is told of a file attached."""
+def attached_message(attachment: Attachment) -> tuple[str, str]:
+    """What the uploader is told of a file attached, and the message's category: a warning for a scan, whose
+    words nobody would find."""
+    if no_text_layer(attachment.kind, attachment.text):
+        return f"Файл «{attachment.original_name}» приложен, но {NO_TEXT_LAYER}.", "warning"
     words = len(attachment.text.split())
     return f"Файл «{attachment.original_name}» приложен" + (f" (слов в тексте: {words})." if words else
-                                                           ", но текста в нём не найдено.")
+                                                           ", но текста в нём не найдено."), "success"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,15 @@ class CheckedFile:
     kind: str
     text: str
     sha256: str
+
+
+NO_TEXT_LAYER = "в файле нет текстового слоя (скан): его текст не попадёт в поиск"
+
+
+def no_text_layer(kind: str, text: str) -> bool:
+    """Whether a file is a PDF whose text has no words (none, or a stray page number): a scan, whose words no
+    search will find."""
+    return kind == "pdf" and not any(character.isalpha() for character in text)
 
 
 def check_file(filename: str, data: bytes) -> CheckedFile:

@@ -43,7 +43,7 @@ def upload(practice_id: int):
             flash(f"«{services.clean_filename(filename)}»: {exc}", "error")
             continue
         db.session.commit()
-        flash(services.attached_message(attachment), "success")
+        flash(*services.attached_message(attachment))
     if held:
         return render_template("practices/_duplicates_upload.html", practice=practice, held=held)
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="files"))

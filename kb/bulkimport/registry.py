@@ -52,9 +52,14 @@ FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов."
+NOT_EXCEL_HTML = "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."
 TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки "
                  "реестра.")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What an HTML page begins with (after a BOM, spaces, an XML declaration or comments): school information systems
+# export a web page with a table and name it .xls or .xlsx, which Excel opens (with a warning).
+_HTML_START = re.compile(r"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         r"<(?:!doctype\s+html|html|head|body|meta|table|style)\b", re.IGNORECASE | re.DOTALL)
 
 
 class RegistryError(ValueError):
@@ -108,15 +113,25 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
                                 "снимите пароль (Файл → Сведения → Защита книги → Зашифровать с использованием "
                                 "пароля — очистите поле) и сохраните как XLSX.")
         raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
+    if _is_html(data):
+        raise RegistryError(NOT_EXCEL_HTML)
     notes: list[str] = []
     sheet = None
+    hidden: set[int] = set()
     if data[:4] == b"PK\x03\x04":
-        table, sheet = _xlsx_rows(data, max_rows, notes)
+        table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
     else:
         table = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet)
+    registry = _registry(table, max_rows, sheet, hidden)
     registry.warnings[:0] = notes
     return registry
+
+
+def _is_html(data: bytes) -> bool:
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf")
+    encoding = wide_encoding(head)
+    text = head.decode(encoding, errors="ignore") if encoding else head.decode("latin-1")  # the markup is ASCII
+    return _HTML_START.match(text.lstrip()) is not None
 
 
 def _decode(data: bytes) -> str:
@@ -147,7 +162,7 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
         for number, values in enumerate(reader, start=1):  # record numbers: the row numbers a spreadsheet shows
             if any(v.strip() for v in values):
                 rows.append((number, list(values)))
-            if len(rows) > max_rows + 1:
+            if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
                 break
     except csv.Error as exc:
         reason = (f"ячейка длиннее {MAX_CELL:,} знаков".replace(",", "\u00a0") if "field limit" in str(exc)
@@ -204,26 +219,36 @@ class CellProblem:
 MAX_NOTED = 200_000
 
 
-_NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']')
+_NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=["\'](?:1|true)["\']')
 
 
-def _sheet_notes(source) -> tuple[list[tuple[int, int, int]], dict[tuple[int, int], tuple[bool, str]]]:
-    """The merged ranges of a sheet over more than one row (first column, first and last row) and its cells that
-    hold an Excel error or a formula never calculated, by (row, column): (is an error, what the cell shows).
+@dataclass
+class _SheetNotes:
+    """What openpyxl's read-only mode does not give of a sheet: a merged range's value only in its first cell, an
+    error as the text «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as
+    an empty cell, and nothing of the rows hidden by hand or by a filter."""
 
-    openpyxl's read-only mode gives neither: a merged range's value only in its first cell, an error as the text
-    «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as an empty cell."""
+    merged: list[tuple[int, int, int]] = field(default_factory=list)  # over more than one row: column, first, last
+    problems: dict[tuple[int, int], tuple[bool, str]] = field(default_factory=dict)  # (row, column) -> see below
+    hidden: set[int] = field(default_factory=set)  # row numbers
+
+
+def _sheet_notes(source) -> _SheetNotes:
+    """The merged ranges of a sheet over more than one row, its cells that hold an Excel error or a formula never
+    calculated, by (row, column): (is an error, what the cell shows), and its hidden rows."""
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
     from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
 
-    merged: list[tuple[int, int, int]] = []
-    problems: dict[tuple[int, int], tuple[bool, str]] = {}
+    notes = _SheetNotes()
+    merged, problems = notes.merged, notes.problems
     row = column = 0
     for event, element in iterparse(source, events=("start", "end")):
         tag = element.tag.rpartition("}")[2]
         if event == "start":
             if tag == "row":
                 row, column = int(element.get("r") or row + 1), 0
+                if element.get("hidden") in ("1", "true") and len(notes.hidden) < MAX_NOTED:
+                    notes.hidden.add(row)
             continue
         if tag == "c":
             row, column = coordinate_to_tuple(element.get("r")) if element.get("r") else (row, column + 1)
@@ -245,7 +270,7 @@ def _sheet_notes(source) -> tuple[list[tuple[int, int, int]], dict[tuple[int, in
                 continue
             if first_row is not None and last_row is not None and last_row > first_row:
                 merged.append((first_column, first_row, last_row))
-    return merged, problems
+    return notes
 
 
 def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem:
@@ -261,12 +286,14 @@ def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem
 class _MergedFill:
     """Gives each row of a merged range the value of its first cell, as the sheet shows it (read-only openpyxl
     left the rows below empty: a registry with one organisation merged over its practices' rows loaded them
-    without it); remembers the ranges it used, for a warning."""
+    without it); remembers the ranges it used, for a warning. Ranges that start on the header row or above it
+    are the header's own (a two-level header: «Название» merged over two rows), not values of the rows below."""
 
-    def __init__(self, merged: list[tuple[int, int, int]]):
+    def __init__(self, merged: list[tuple[int, int, int]], header_number: int = 0):
         self.starting: dict[int, list[tuple[int, int]]] = {}
         for first_column, first_row, last_row in merged:
-            self.starting.setdefault(first_row, []).append((first_column, last_row))
+            if first_row > header_number:
+                self.starting.setdefault(first_row, []).append((first_column, last_row))
         self.active: list[tuple[int, int, int, object]] = []  # column, first row, last row, value
         self.used: dict[tuple[int, int], int] = {}  # (first row, column) -> last row
 
@@ -294,10 +321,10 @@ class _MergedFill:
         return f"Объединённые ячейки ({shown}): значение каждой взято для всех её строк."
 
 
-def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
-    """The rows of the registry's sheet and its name: the first visible sheet with a «Название» header (an
-    instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists for
-    drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
+def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+    """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
+    header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
+    for drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
     try:
@@ -339,12 +366,21 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         if skipped := [sheet for sheet in before if sheet.sheet_state == "visible"]:
             notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
                          f"): прочитан лист «{chosen.title}».")
+        # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
+        # be left out without a word.
+        after = visible[visible.index(chosen) + 1:]
+        if others := [sheet for sheet in after if _has_header(sheet)]:
+            names = ", ".join(f"«{sheet.title}»" for sheet in others)
+            notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
+                         f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
+                         f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
+                         "один лист.")
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
         # most registries have none of these: their sheet is not parsed twice
-        merged, problems = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else ([], {})
+        found = _sheet_notes(io.BytesIO(sheet_xml)) if _NOTED.search(sheet_xml) else _SheetNotes()
+        merged, problems = found.merged, found.problems
         del sheet_xml
-        fill = _MergedFill(merged)
         # read-only: each row is parsed here, and a damaged sheet fails here, not in load_workbook
         for number, read in enumerate(chosen.iter_rows(values_only=True), start=1):
             values = list(read)
@@ -352,19 +388,23 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
                 if (problem := problems.get((number, position + 1))) is not None:
                     values[position] = _cell_problem(number, position + 1, *problem)
             if any(cell_text(v) for v in values):  # read-only sheets often report thousands of empty rows
-                fill.fill(number, values)
                 rows.append((number, values))
-            if len(rows) > max_rows + 1:
+            if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
                 break
-        if warning := fill.warning():
-            notes.append(warning)
+        if merged:
+            header_index = _header_row(rows)
+            fill = _MergedFill(merged, rows[header_index][0] if header_index is not None else 0)
+            for number, values in rows:
+                fill.fill(number, values)
+            if warning := fill.warning():
+                notes.append(warning)
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet
         raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
-    return rows, chosen.title
+    return rows, chosen.title, found.hidden
 
 
 def _registry_sheet(visible: list):
@@ -372,16 +412,18 @@ def _registry_sheet(visible: list):
     sheet is taken as it is: reading it says what is wrong with it)."""
     if len(visible) == 1:
         return visible[0]
-    for sheet in visible:
-        first: list[tuple[int, list[object]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if any(cell_text(v) for v in values):
-                first.append((number, list(values)))
-            if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
-                break
-        if _header_row(first) is not None:
-            return sheet
-    return None
+    return next((sheet for sheet in visible if _has_header(sheet)), None)
+
+
+def _has_header(sheet) -> bool:
+    """Whether the first rows of a sheet hold a «Название» header."""
+    first: list[tuple[int, list[object]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if any(cell_text(v) for v in values):
+            first.append((number, list(values)))
+        if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
+            break
+    return _header_row(first) is not None
 
 
 def cell_text(value: object) -> str:
@@ -412,7 +454,8 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
     return ", ".join(map(str, numbers[:shown])) + (" …" if len(numbers) > shown else "")
 
 
-def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None) -> Registry:
+def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
+              hidden: set[int] | frozenset[int] = frozenset()) -> Registry:
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
     if not nonempty:
@@ -425,6 +468,8 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
                  else f"строках {searched[0][0]}–{searched[-1][0]}")
         raise RegistryError(f"Не найдена строка заголовков: в {lines}{where} нет столбца «Название». {TEMPLATE_HINT}")
     header_number, header = nonempty[header_index]
+    names = [cell_text(cell) for cell in header]
+    first_row = header_index + 1  # the index in ``nonempty`` of the first row of practices
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     warnings: list[str] = []
@@ -432,8 +477,12 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         above = [number for number, _values in nonempty[:header_index]]
         skipped = "строка над ними пропущена" if len(above) == 1 else "строки над ними пропущены"
         warnings.append(f"Заголовки столбцов — в строке {header_number}{where}; {skipped} ({_numbers(above)}).")
-    for position, cell in enumerate(header):
-        written = cell_text(cell)
+    if first_row < len(nonempty) and _second_header(names, *nonempty[first_row], header_number):
+        names = _two_level_names(names, [cell_text(cell) for cell in nonempty[first_row][1]])
+        first_row += 1
+        warnings.append(f"Заголовки столбцов — в двух строках ({header_number} и {header_number + 1}{where}): "
+                        "названия столбцов взяты из нижней строки, где она заполнена, иначе из верхней.")
+    for position, written in enumerate(names):
         if not written:
             continue
         key = HEADERS.get(normalise_header(written))
@@ -444,10 +493,10 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         else:
             positions[key] = position
             columns[key] = written
-    titled = {position for position, cell in enumerate(header) if cell_text(cell)}
+    titled = {position for position, written in enumerate(names) if written}
     untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []
-    for number, values in nonempty[header_index + 1:]:
+    for number, values in nonempty[first_row:]:
         cells = {key: values[pos] if pos < len(values) else None for key, pos in positions.items()}
         for position, value in enumerate(values):
             if position not in titled and cell_text(value):
@@ -462,12 +511,45 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         warnings.append(f"Значения в {'столбце' if len(untitled) == 1 else 'столбцах'} без заголовка ({letters}) "
                         f"пропущены: {'строка' if len(numbers) == 1 else 'строки'} {_numbers(numbers)}. Если это "
                         "часть соседней ячейки (в CSV ячейку с «;» берут в кавычки), исправьте строку.")
+    if hidden_rows := [row.number for row in rows if row.number in hidden]:
+        # A filter (the practices the council turned down) or a hand hid them; the import reads every row.
+        one = len(hidden_rows) == 1
+        total = f" (всего {len(hidden_rows)})" if len(hidden_rows) > 10 else ""
+        warnings.append(f"{'Скрытая' if one else 'Скрытые'} в Excel {'строка' if one else 'строки'} "
+                        f"{_numbers(hidden_rows, 10)}{total}{where} {'прочитана' if one else 'прочитаны'}, как все: "
+                        "фильтр и скрытие строк не мешают загрузке. Если их загружать не нужно, удалите их из таблицы.")
     if len(rows) > max_rows:
         rows_word = plural(max_rows, "строки", "строк", "строк")  # «больше 21 строки», «больше 5000 строк»
         raise RegistryError(f"В реестре больше {max_rows} {rows_word}: разделите его на несколько файлов.")
     if not rows:
         raise RegistryError("В реестре нет строк с практиками — только заголовки.")
     return Registry(columns, rows, warnings)
+
+
+def _second_header(names: list[str], number: int, values: list[object], header_number: int) -> bool:
+    """Whether the row under the header row is a second row of headers: the names of the columns a heading above
+    groups («Описание опыта» merged over «Аннотация», «Технология», «Результативность»), with the cells under
+    the headers merged over both rows («Название») left empty. It is right under the header row, has nothing
+    under «Название» (a practice has a title), and holds known headers, besides at most cells under a group
+    heading or under no heading (the names of columns the bank does not know)."""
+    if number != header_number + 1:
+        return False
+    cells = [cell_text(cell) for cell in values]
+    known = [position for position, written in enumerate(cells) if written and normalise_header(written) in HEADERS]
+    if not known or any(HEADERS.get(normalise_header(top)) == "title" and position < len(cells) and cells[position]
+                        for position, top in enumerate(names)):
+        return False
+    for position, written in enumerate(cells):
+        top = names[position] if position < len(names) else ""
+        if written and position not in known and top and normalise_header(top) in HEADERS:
+            return False  # a value under a known header: a row of practices
+    return True
+
+
+def _two_level_names(top: list[str], below: list[str]) -> list[str]:
+    """The name of each column of a two-level header: the lower heading where there is one, else the upper."""
+    return [(below[position] if position < len(below) else "") or (top[position] if position < len(top) else "")
+            for position in range(max(len(top), len(below)))]
 
 
 def split_list(value: object) -> list[str]:

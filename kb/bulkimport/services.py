@@ -24,10 +24,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError
-from kb.attachments.services import MAX_PER_PRACTICE, CheckedFile, add_attachment, check_file, precheck_file
+from kb.attachments.extract import AttachmentError, pdf_draws_text
+from kb.attachments.services import (
+    MAX_PER_PRACTICE,
+    NO_TEXT_LAYER,
+    CheckedFile,
+    add_attachment,
+    check_file,
+    no_text_layer,
+    precheck_file,
+)
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
+from kb.duplicates.services import Duplicate, similar_many
 from kb.extensions import db
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
@@ -41,7 +50,7 @@ from kb.practices.services import (
     update_practice,
 )
 from kb.resolutions.services import gazetteer
-from kb.templating import plural
+from kb.templating import plural, status_label
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 from kb.vocabularies.services import find_municipality
@@ -397,6 +406,8 @@ class _Context:
     dry_run: bool
     publish: bool
     seen: dict[str, int] = field(default_factory=dict)
+    # the rows that would create a practice, with its title and sections: checked for duplicates at the end
+    new: list[tuple[RowResult, str, dict[str, str]]] = field(default_factory=list)
 
 
 def id_namespace(user: User) -> str:
@@ -582,9 +593,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     if title:
         errors.extend(_limit_errors(data, columns))
 
-    entries = _check_files(raw, ctx, errors) if "files" in columns else []
+    scans: set[str] = set()  # the entries a dry run found to be PDFs without a text layer
+    entries = _check_files(raw, ctx, errors, scans) if "files" in columns else []
     result.files = [PurePosixPath(entry.name).name for entry in entries]
     new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
+    warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
     if errors:
         return result, None
     result.action = "update" if existing is not None else "create"
@@ -595,7 +608,36 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
                             f"её название {'будет заменено' if ctx.dry_run else 'заменено'} названием из этой строки.")
         if ctx.dry_run and not new_files and not result.will_publish and _same_content(existing, data):
             result.action = "unchanged"  # as the import will find it: nothing to write
+    else:
+        ctx.new.append((result, title, sections))
     return result, _Plan(data, existing, entries)
+
+
+def _warn_of_duplicates(ctx: _Context) -> None:
+    """Name the practices already in the bank that the new rows repeat, as the form and the API do before they
+    create a practice (only practices the importing user may see). All rows at once: 2000 one by one doubled the
+    time of a check. A real run leaves out the practices it has just created, so it says what the check said."""
+    created = {result.practice_id for result, _title, _sections in ctx.new if result.practice_id is not None}
+    found = similar_many(ctx.user, [(title, sections) for _result, title, sections in ctx.new], created)
+    for (result, _title, _sections), duplicates in zip(ctx.new, found, strict=True):
+        if duplicates and not result.failed:
+            result.warnings.append(_duplicates_warning(duplicates))
+
+
+def _duplicates_warning(found: list[Duplicate]) -> str:
+    """The practices already in the bank that a new row repeats (only those the importing user may see)."""
+    shown = []
+    for duplicate in found[:3]:
+        label = status_label(duplicate.practice.status)
+        how = [label[:1].lower() + label[1:]]
+        if duplicate.same_title:
+            how.append("то же название")
+        if duplicate.similarity:
+            how.append(f"совпадает около {round(duplicate.similarity * 100)} % текста")
+        shown.append(f"№{duplicate.practice.id} «{duplicate.practice.title}» ({', '.join(how)})")
+    more = f" и ещё {len(found) - 3}" if len(found) > 3 else ""
+    heading = "Похожая практика уже есть" if len(found) == 1 else "Похожие практики уже есть"
+    return f"{heading} в банке: {'; '.join(shown)}{more}. Проверьте, не вносите ли вы тот же опыт повторно."
 
 
 def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, errors: list[str]) -> list[Entry]:
@@ -620,7 +662,11 @@ def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, e
     return list(new.values())
 
 
-def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
+def _scan_notice(entry: Entry) -> str:
+    return f"«{_file_name(entry)}» — {NO_TEXT_LAYER}."
+
+
+def _check_files(raw: RawRow, ctx: _Context, errors: list[str], scans: set[str]) -> list[Entry]:
     entries: list[Entry] = []
     for name in split_list(raw.values.get("files")):
         if ctx.archive is None:
@@ -635,10 +681,13 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str]) -> list[Entry]:
             continue
         if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
             try:
-                precheck_file(found.name, ctx.archive.read(found))
+                data = ctx.archive.read(found)
+                kind = precheck_file(found.name, data)
             except (ArchiveError, AttachmentError) as exc:
                 errors.append(f"Файл «{name}»: {exc}")
                 continue
+            if kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts, its text is not read
+                scans.add(found.name)
         entries.append(found)
     return entries
 
@@ -748,6 +797,7 @@ def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     except AttachmentError as exc:
         result.errors.append(str(exc))
         return
+    notices = [_scan_notice(entry) for entry, checked in files if no_text_layer(checked.kind, checked.text)]
     action, practice_id = result.action, result.practice_id
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         result.action, result.practice_id, result.published = action, practice_id, False
@@ -757,6 +807,7 @@ def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
             # look-up keeps a row to a few flushes instead of a dozen.
             with db.session.begin_nested(), db.session.no_autoflush:
                 _apply(plan, result, ctx, files)
+            result.warnings.extend(notices)
             return
         except PermissionDenied:
             result.errors.append("Нет прав на изменение этой практики.")
@@ -821,6 +872,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
             progress(1)
         if on_row is not None:
             on_row(result)
+    with db.session.no_autoflush:
+        _warn_of_duplicates(ctx)
     return report
 
 

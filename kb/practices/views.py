@@ -111,7 +111,7 @@ def _attach_chosen_file(practice, ask_if_in_bank: bool) -> _ChosenFile:
     except services.PermissionDenied:
         return _ChosenFile(refused=True, messages=[(
             f"Файл «{name}» не приложен: изменять эту практику вам теперь нельзя.", "error")])
-    return _ChosenFile(messages=[(attachments.attached_message(attachment), "success")])
+    return _ChosenFile(messages=[attachments.attached_message(attachment)])
 
 
 @bp.context_processor

@@ -1,0 +1,173 @@
+"""Reading registries laid out as offices lay them out: a two-level header, several sheets, hidden rows, a web
+page saved under an Excel name."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.test_bulk_import import HEADER, csv_bytes, row
+
+
+def saved(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def two_level_header() -> bytes:
+    """Group headings merged over columns, the columns' names in the second row, the first columns merged over
+    both header rows: the common layout of a Russian registry."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Код практики", "Название", "Авторы", "Организация", "Описание опыта", None, None])
+    sheet.append([None, None, None, None, "Аннотация", "Технология", "Результативность"])
+    for column in "ABCD":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:G1")
+    sheet.append(["ДУ-1", "Школьный театр на уроках литературы", "Сафина Л. Р., учитель", "МБОУ «СОШ № 2»",
+                  "Театр как способ читать классику.", "Постановки по главам.", "Рост интереса к чтению."])
+    sheet.append(["ДУ-2", "Вторая практика", "Иванов И. И.", "МБОУ «СОШ № 3»", "Аннотация второй.", None, None])
+    sheet.merge_cells("D3:D4")  # a merged value in the rows of practices is still each row's
+    return saved(workbook)
+
+
+def test_a_two_level_header_names_the_columns_by_its_second_row():
+    """The header's cells merged over two rows filled the second header row: it became a practice called
+    «Название», and the sections named in the second row were lost («Описание опыта» not recognised, the
+    columns under it without a header)."""
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(two_level_header(), 100)
+    assert registry.columns == {"external_id": "Код практики", "title": "Название", "authors": "Авторы",
+                                "organisation": "Организация", "annotation": "Аннотация", "technology": "Технология",
+                                "results": "Результативность"}
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [
+        (3, "Школьный театр на уроках литературы"), (4, "Вторая практика")]
+    first, second = (r.values for r in registry.rows)
+    assert (first["annotation"], first["technology"], first["results"]) == (
+        "Театр как способ читать классику.", "Постановки по главам.", "Рост интереса к чтению.")
+    assert second["organisation"] == "МБОУ «СОШ № 2»"
+    assert registry.warnings == [
+        "Объединённые ячейки (D3:D4): значение каждой взято для всех её строк.",
+        "Заголовки столбцов — в двух строках (1 и 2 листа «Реестр»): названия столбцов взяты из нижней строки, где "
+        "она заполнена, иначе из верхней."]
+
+
+def test_a_two_level_header_in_csv_and_a_row_without_a_title_under_the_header():
+    """The same header saved as CSV reads the same way; a first practice without a title stays a row of the
+    registry (it fails the check), not a second header row."""
+    from kb.bulkimport.registry import read_registry
+
+    data = ("Код практики;Название;Описание опыта;;Регион\n;;Аннотация;Технология;\n"
+            "А-1;Практика;Текст;Приёмы;Челябинская область\n").encode()
+    registry = read_registry(data, 100)
+    assert list(registry.columns) == ["external_id", "title", "annotation", "technology", "region"]
+    assert [(r.number, r.values["title"], r.values["technology"]) for r in registry.rows] == [
+        (3, "Практика", "Приёмы")]
+
+    untitled = "Код практики;Название;Регион\nА-0;;Челябинская область\nА-1;Практика;Челябинская область\n"
+    registry = read_registry(untitled.encode(), 100)
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(2, ""), (3, "Практика")]
+    assert registry.warnings == []
+
+
+def test_rows_above_the_header_do_not_hide_rows_past_the_limit():
+    """The reading stopped one row past the limit counted from the top: with a title above the headers (or a
+    second header row) the last practice of a registry one row too long was dropped without a word."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    practices = "".join(f"П-{n};Практика {n}\n" for n in range(1, 5))
+    with pytest.raises(RegistryError, match="В реестре больше 3 строк"):
+        read_registry(f"Реестр практик на 2024 год\n\nКод практики;Название\n{practices}".encode(), 3)
+    with pytest.raises(RegistryError, match="В реестре больше 3 строк"):
+        read_registry(f"Код практики;Название;Описание опыта\n;;Аннотация\n{practices}".encode(), 3)
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><meta charset='utf-8'></head><body><table>\n<tr><td>Название</td><td>Регион</td></tr>\n"
+    "<tr><td>Практика из выгрузки АИС</td><td>Республика Татарстан</td></tr>\n</table></body></html>",
+    "\ufeff<!DOCTYPE html>\n<html><body><table><tr><td>Название</td></tr></table></body></html>",
+    "  <table border=1><tr><th>Название</th></tr><tr><td>Практика</td></tr></table>",
+    '<?xml version="1.0"?>\n<!-- выгрузка -->\n<html xmlns="http://www.w3.org/1999/xhtml"><body></body></html>',
+])
+def test_a_web_page_saved_with_an_excel_name_is_named_as_such(page):
+    """An HTML table saved as .xlsx (what school information systems export) got «в строках 1–4 нет столбца
+    «Название»», though the table visibly has that column."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    bare = page.lstrip("\ufeff")
+    for data in (page.encode("utf-8"), bare.encode("cp1251"), bare.encode("utf-16")):
+        with pytest.raises(RegistryError) as refused:
+            read_registry(data, 100)
+        assert str(refused.value) == ("Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и "
+                                      "сохраните как XLSX.")
+
+
+def test_a_csv_whose_cells_hold_markup_is_still_a_csv():
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(csv_bytes([row("H-1", "<table> в названии")]), 100)
+    assert registry.rows[0].values["title"] == "<table> в названии"
+    assert HEADER[1] == "Название"
+
+
+def test_registry_sheets_after_the_one_read_are_named():
+    """A workbook with a registry sheet per year («2023», «2024») loaded the first sheet only, and the other
+    sheet's practices were dropped without a word (only sheets before the one read were reported)."""
+    from kb.bulkimport.registry import read_registry
+    from tests.test_bulk_import_checks import workbook
+
+    header = ["Код практики", "Название", "Регион", "Год"]
+    registry = read_registry(workbook(
+        ("2023", [header, ["Л-23-1", "Практика из листа 2023 года", "Республика Татарстан", 2023]]),
+        ("Справочник", [["Регионы"], ["Республика Татарстан"]]),
+        ("2024", [header, ["Л-24-1", "Практика из листа 2024 года", "Республика Татарстан", 2024]])), 100)
+    assert [r.values["external_id"] for r in registry.rows] == ["Л-23-1"]
+    assert registry.warnings == [
+        "Лист «2024» — тоже со столбцом «Название», но не прочитан: прочитан только первый такой лист, «2023». "
+        "Загрузите каждый лист отдельным файлом или перенесите строки на один лист."]
+
+    three = read_registry(workbook(("Инструкция", [["Заполните листы по годам."]]),
+                                   ("2022", [header, ["Л-22-1", "Практика 2022 года"]]),
+                                   ("2023", [["Реестр за 2023 год"], header]), ("2024", [header])), 100)
+    assert three.warnings[1] == (
+        "Листы «2023», «2024» — тоже со столбцом «Название», но не прочитаны: прочитан только первый такой лист, "
+        "«2022». Загрузите каждый лист отдельным файлом или перенесите строки на один лист.")
+
+
+def test_rows_hidden_in_excel_are_named():
+    """Rows hidden by a filter (the practices the expert council turned down) or by hand were imported like the
+    others, without a word (hidden sheets are skipped and named)."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Код практики", "Название", "Регион", "Решение экспертного совета"])
+    sheet.append(["СК-1", "Практика, одобренная советом", "Республика Татарстан", "одобрено"])
+    sheet.append(["СК-2", "Практика, отклонённая советом", "Республика Татарстан", "отклонено"])
+    sheet.append(["СК-3", "Ещё одна одобренная практика", "Республика Татарстан", "одобрено"])
+    sheet.auto_filter.ref = "A1:D4"
+    sheet.auto_filter.add_filter_column(3, ["одобрено"])
+    sheet.row_dimensions[3].hidden = True  # what Excel stores when the filter hides row 3
+    registry = read_registry(saved(workbook), 100)
+    assert [r.values["external_id"] for r in registry.rows] == ["СК-1", "СК-2", "СК-3"]
+    assert ("Скрытая в Excel строка 3 листа «Реестр» прочитана, как все: фильтр и скрытие строк не мешают загрузке. "
+            "Если их загружать не нужно, удалите их из таблицы.") in registry.warnings
+
+    for number in (5, 6, 7):
+        sheet.append([f"СК-{number - 1}", f"Практика {number - 1}"])
+    for number in (5, 7, 8):  # row 8 is hidden, but has nothing in it
+        sheet.row_dimensions[number].hidden = True
+    sheet.row_dimensions[1].hidden = True  # the header row is not a practice
+    registry = read_registry(saved(workbook), 100)
+    assert [w for w in registry.warnings if w.startswith("Скрыт")] == [
+        "Скрытые в Excel строки 3, 5, 7 листа «Реестр» прочитаны, как все: фильтр и скрытие строк не мешают "
+        "загрузке. Если их загружать не нужно, удалите их из таблицы."]
