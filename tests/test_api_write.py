@@ -375,8 +375,11 @@ def _docx_bomb() -> bytes:
 
 def _upload(client, headers, content: bytes | None = None, name="резолюция.txt", query=""):
     content = RESOLUTION.encode() if content is None else content
-    return client.post(f"/api/v1/resolutions{query}", data={"file": (io.BytesIO(content), name)},
-                       headers=headers, content_type="multipart/form-data")
+    response = client.post(f"/api/v1/resolutions{query}", data={"file": (io.BytesIO(content), name)},
+                           headers=headers, content_type="multipart/form-data")
+    # werkzeug's test client closes a body it kept in a temporary file (over 500 KB) only when it followed redirects
+    response.request.input_stream.close()
+    return response
 
 
 @pytest.mark.parametrize(("actor", "expected"), [

@@ -175,8 +175,8 @@ def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app
     for url, page in pages.items():
         element = re.search(r'<(p|td) class="([^"]*\bmultiline\b[^"]*)">([^<]*)</\1>', page)
         assert element and stored in element.group(3), url
-    stylesheet = owner.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', pages[f"/practices/{pid}"]).group(1))
-    assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", stylesheet.get_data(as_text=True))
+    with owner.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', pages[f"/practices/{pid}"]).group(1)) as css:
+        assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", css.get_data(as_text=True))
 
 
 def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
