@@ -12,7 +12,8 @@ from kb.vocabularies.models import Region
 ACTIONS = {
     "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
     "user_created": "Создан пользователь", "role_changed": "Смена роли", "profile_changed": "Изменён профиль",
-    "password_changed": "Смена пароля",
+    "password_changed": "Смена пароля", "user_blocked": "Учётная запись заблокирована",
+    "user_unblocked": "Учётная запись разблокирована",
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
