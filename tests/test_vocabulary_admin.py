@@ -136,3 +136,48 @@ def test_labels_are_kept_by_the_process_and_read_again_after_a_change(app, monke
     assert label() == "Исследования (изменено здесь)"  # ...is seen within VOCABULARY_SECONDS
     monkeypatch.setattr(services, "VOCABULARY_SECONDS", 0.0)
     assert label() == "Из другого процесса"
+
+
+def test_topics_and_synonyms_the_admin_adds_are_suggested_from_a_text(app, make_user):
+    """«Заполнить по тексту» and the resolution import read the shipped thesaurus: a topic or a synonym added in
+    /admin/vocabularies was never suggested."""
+    from kb.suggestions.services import suggest
+
+    client = _admin(app, make_user)
+    robotics = "Кружок образовательной робототехники для младших школьников"
+    physics = "Подготовка команды к турниру юных физиков"
+    with app.test_request_context():
+        assert [t.code for t in suggest(robotics).topics] == []
+        assert "olympiads" not in [t.code for t in suggest(physics).topics]
+    url = "/admin/vocabularies/topics/new"
+    assert client.post(url, data={"code": "robotics", "label": "Образовательная робототехника", "parent": "",
+                                  "synonyms": "робототехника\nLEGO-конструирование",
+                                  "csrf_token": csrf_from(client, url)}).status_code == 302
+    url = "/admin/vocabularies/topics/olympiads"
+    with app.app_context():
+        topic = db.session.get(Topic, "olympiads")
+        label, synonyms = topic.label, "\n".join([*topic.synonyms, "турнир юных физиков"])
+    assert client.post(url, data={"label": label, "parent": "", "synonyms": synonyms,
+                                  "csrf_token": csrf_from(client, url)}).status_code == 302
+    token = csrf_from(client, "/practices/new")
+    for text, wanted in ((robotics, "robotics"), (physics, "olympiads")):
+        answer = client.post("/practices/suggestions", data={"csrf_token": token, "text": text}).get_json()
+        assert wanted in [t["code"] for t in answer["topics"]], (text, answer)
+
+
+def test_a_topic_the_admin_adds_tags_the_recommendations_of_an_imported_resolution(app, make_user, tmp_path):
+    from kb.resolutions.models import Recommendation
+
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    assert client.post(url, data={"code": "robotics", "label": "Образовательная робототехника", "parent": "",
+                                  "synonyms": "робототехника", "csrf_token": csrf_from(client, url)}).status_code == 302
+    resolution = tmp_path / "резолюция.txt"
+    resolution.write_text("РЕЗОЛЮЦИЯ\nсеминара «Роботы в школе»\n\nУчастники семинара рекомендуют:\n"
+                          "1) Общеобразовательным организациям:\n– открыть кружки робототехники;\n",
+                          encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-resolution", str(resolution)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        recommendation = db.session.scalar(select(Recommendation))
+        assert "robotics" in [t.code for t in recommendation.topics]
