@@ -181,3 +181,26 @@ def test_a_topic_the_admin_adds_tags_the_recommendations_of_an_imported_resoluti
     with app.app_context():
         recommendation = db.session.scalar(select(Recommendation))
         assert "robotics" in [t.code for t in recommendation.topics]
+
+
+def test_a_municipality_spelt_with_e_for_yo_or_in_another_case_is_already_there(app, make_user):
+    """«Озерский городской округ» was added beside the shipped «Озёрский»: the check compared lower(name) only
+    (and SQLite's lower() leaves Cyrillic letters as they are)."""
+    client = _admin(app, make_user)
+    with app.app_context():
+        shipped = db.session.scalar(select(Municipality.name).where(Municipality.region_code == "RU-CHE",
+                                                                    Municipality.name.startswith("Озёрский")))
+    assert shipped == "Озёрский городской округ"
+    for name in ("Озерский городской округ", "ОЗЁРСКИЙ  городской округ", "озерский ГОРОДСКОЙ округ"):
+        response = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+            "region": "RU-CHE", "name": name, "kind": "городской округ",
+            "csrf_token": csrf_from(client, "/admin/vocabularies")})
+        assert "Такой муниципалитет уже есть." in response.get_data(as_text=True), name
+    elsewhere = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+        "region": "RU-SMO", "name": "Озерский городской округ", "kind": "городской округ",
+        "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert "Муниципалитет «Озерский городской округ» добавлен." in elsewhere.get_data(as_text=True)
+    with app.app_context():
+        names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == "RU-CHE",
+                                                                   Municipality.name.ilike("%рский городской округ")))
+        assert [n for n in names if n.lower().replace("ё", "е") == "озерский городской округ"] == [shipped]

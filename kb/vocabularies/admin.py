@@ -14,6 +14,7 @@ from kb.accounts.access import admin_required
 from kb.accounts.services import record
 from kb.extensions import db
 from kb.practices.models import practice_topic
+from kb.vocabularies.data import fold
 from kb.vocabularies.forms import MunicipalityForm, TopicForm
 from kb.vocabularies.models import Municipality, Region, Topic
 
@@ -126,9 +127,10 @@ def add_municipality():
         flash("Проверьте регион и название муниципалитета.", "error")
         return redirect(url_for(".index"))
     name = " ".join(form.name.data.split())
-    exists = db.session.scalar(select(Municipality).where(
-        Municipality.region_code == form.region.data, func.lower(Municipality.name) == name.lower()))
-    if exists is not None:
+    # folded as the bank reads names (case, ё/е): SQLite's lower() leaves Cyrillic as it is, and «Озерский» is
+    # «Озёрский» typed without «ё»
+    names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == form.region.data))
+    if fold(name) in {fold(existing) for existing in names}:
         flash("Такой муниципалитет уже есть.", "error")
         return redirect(url_for(".index"))
     code = _free_municipality_code(form.region.data, name, form.kind.data)
