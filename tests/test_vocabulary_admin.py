@@ -204,3 +204,84 @@ def test_a_municipality_spelt_with_e_for_yo_or_in_another_case_is_already_there(
         names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == "RU-CHE",
                                                                    Municipality.name.ilike("%рский городской округ")))
         assert [n for n in names if n.lower().replace("ё", "е") == "озерский городской округ"] == [shipped]
+
+
+def _topic_form(app, code: str) -> dict:
+    with app.app_context():
+        topic = db.session.get(Topic, code)
+        return {"label": topic.label, "parent": topic.parent_code or "", "synonyms": "\n".join(topic.synonyms)}
+
+
+def test_a_topic_label_another_topic_has_is_refused(app, make_user):
+    """Two topics «Мотивация обучающихся» (or «Одаренные…» beside «Одарённые…») were two identical entries in the
+    facet, the practice form and /topics."""
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    for code, label in (("motivation_dup", "Мотивация обучающихся"), ("gifted_dup", "Одаренные  младшие школьники"),
+                        ("gifted_dup", "ОДАРЁННЫЕ младшие школьники")):
+        page = client.post(url, data={"code": code, "label": label, "parent": "", "synonyms": "",
+                                      "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+        assert "Тема с таким названием уже есть" in page, label
+    edit = "/admin/vocabularies/topics/research_projects"
+    page = client.post(edit, data={**_topic_form(app, "research_projects"), "label": "мотивация обучающихся",
+                                   "csrf_token": csrf_from(client, edit)}).get_data(as_text=True)
+    assert "Тема с таким названием уже есть: «Мотивация обучающихся» (код motivation)." in page
+    own_case = client.post(edit, data={**_topic_form(app, "research_projects"),
+                                       "label": "Учебно-исследовательская и проектная ДЕЯТЕЛЬНОСТЬ",
+                                       "csrf_token": csrf_from(client, edit)})
+    assert own_case.status_code == 302, "a topic may change the case of its own label"
+    with app.app_context():
+        assert db.session.scalar(select(Topic).where(Topic.code.in_(("motivation_dup", "gifted_dup")))) is None
+        assert db.session.get(Topic, "research_projects").label.endswith("ДЕЯТЕЛЬНОСТЬ")
+
+
+def test_a_topic_nothing_uses_is_deleted_after_a_question(app, make_user, make_practice):
+    from kb.practices.models import Practice
+
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    for code, label in (("mistake", "Тема по ошибке"), ("used", "Тема практики")):
+        assert client.post(url, data={"code": code, "label": label, "parent": "", "synonyms": "",
+                                      "csrf_token": csrf_from(client, url)}).status_code == 302
+    with app.app_context():
+        practice = db.session.get(Practice, make_practice())
+        practice.topics.append(db.session.get(Topic, "used"))
+        db.session.commit()
+
+    assert "Удалить тему…" in client.get("/admin/vocabularies/topics/mistake").get_data(as_text=True)
+    delete = "/admin/vocabularies/topics/mistake/delete"
+    question = client.get(delete)
+    assert question.status_code == 200 and "Удалить тему «Тема по ошибке»?" in question.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Topic, "mistake") is not None, "asking deletes nothing"
+    assert client.post(delete).status_code == 400, "CSRF is checked"
+    done = client.post(delete, data={"csrf_token": csrf_from(client, delete)}, follow_redirects=True)
+    assert "Тема «Тема по ошибке» удалена." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Topic, "mistake") is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "topic_deleted"))
+        assert event.details["code"] == "mistake" and event.details["before"]["label"] == "Тема по ошибке"
+    assert "Удалена тема" in client.get("/admin/audit").get_data(as_text=True)
+    assert "Тема по ошибке" not in client.get("/practices/new").get_data(as_text=True)
+
+    used = "/admin/vocabularies/topics/used/delete"
+    page = client.get(used).get_data(as_text=True)
+    assert "Тему «Тема практики» удалить нельзя" in page and "практики: 1" in page
+    assert "Удалить тему</button>" not in page
+    refused = client.post(used, data={"csrf_token": csrf_from(client, "/admin/vocabularies/topics/used")},
+                          follow_redirects=True)
+    assert "Тему нельзя удалить: она используется." in refused.get_data(as_text=True)
+    with app.app_context():  # no practice has it now, but the history of one does
+        from kb.practices.models import PracticeVersion
+
+        practice = db.session.scalar(select(Practice))
+        practice.topics = []
+        db.session.add(PracticeVersion(practice_id=practice.id, number=99, snapshot={"topics": ["used"]}))
+        db.session.commit()
+    page = client.get(used).get_data(as_text=True)
+    assert "удалить нельзя" in page and "прежние версии практик в их истории: 1" in page
+    assert "практики:" not in page
+    parent = client.get("/admin/vocabularies/topics/research_projects/delete").get_data(as_text=True)
+    assert "удалить нельзя" in parent and "более узкие темы: 1" in parent
+    with app.app_context():
+        assert db.session.get(Topic, "used") is not None

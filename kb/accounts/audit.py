@@ -19,7 +19,7 @@ ACTIONS = {
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
     "practice_imported": "Практика из реестра", "attachment_deleted": "Файл удалён",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
-    "vocabulary_changed": "Изменён словарь",
+    "vocabulary_changed": "Изменён словарь", "topic_deleted": "Удалена тема",
 }
 TARGETS = {"user": "пользователь", "practice": "практика", "resolution": "резолюция", "topic": "тема",
            "municipality": "муниципалитет", "api_token": "токен API"}
