@@ -1,5 +1,7 @@
 """Administrators edit the thesaurus and add municipalities; `init` never overwrites their edits."""
 
+import html
+
 from sqlalchemy import select
 
 from kb.accounts.models import AuditEvent
@@ -233,6 +235,48 @@ def test_a_topic_label_another_topic_has_is_refused(app, make_user):
     with app.app_context():
         assert db.session.scalar(select(Topic).where(Topic.code.in_(("motivation_dup", "gifted_dup")))) is None
         assert db.session.get(Topic, "research_projects").label.endswith("ДЕЯТЕЛЬНОСТЬ")
+
+
+def test_a_topic_saved_unchanged_writes_nothing_to_the_audit_log(app, make_user):
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/motivation"
+    page = client.post(url, data={**_topic_form(app, "motivation"), "csrf_token": csrf_from(client, url)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Изменений нет." in page and "Тема сохранена." not in page
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vocabulary_changed")) is None
+    changed = client.post(url, data={**_topic_form(app, "motivation"), "synonyms": "мотивация к учёбе",
+                                     "csrf_token": csrf_from(client, url)}, follow_redirects=True)
+    assert "Тема сохранена." in changed.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "vocabulary_changed")).all()) == 1
+
+
+def test_a_topic_cannot_be_the_broader_topic_of_itself_or_of_a_broader_one(app, make_user):
+    """research_projects ⊃ school_science_society: making research_projects narrower than school_science_society
+    was saved, a cycle."""
+    client = _admin(app, make_user)
+    with app.app_context():
+        db.session.add(Topic(code="school_club", label="Клуб ШНО", synonyms=[], parent_code="school_science_society",
+                             sort_order=100))
+        db.session.commit()
+    url = "/admin/vocabularies/topics/research_projects"
+    for parent, narrower in (("school_science_society", "Школьные научные общества (ШНО)"),
+                             ("school_club", "Клуб ШНО")):
+        page = client.post(url, data={**_topic_form(app, "research_projects"), "parent": parent,
+                                      "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+        assert (f"«{html.escape(narrower, quote=False)}» — более узкая тема этой темы: она не может стать для неё "
+                "более общей.") in page, parent
+    itself = client.post(url, data={**_topic_form(app, "research_projects"), "parent": "research_projects",
+                                    "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+    assert "Неверный вариант." in itself, "the topic itself is not among the choices"
+    with app.app_context():
+        assert db.session.get(Topic, "research_projects").parent_code is None
+    sideways = client.post(url, data={**_topic_form(app, "research_projects"), "parent": "olympiads",
+                                      "csrf_token": csrf_from(client, url)})
+    assert sideways.status_code == 302
+    with app.app_context():
+        assert db.session.get(Topic, "research_projects").parent_code == "olympiads"
 
 
 def test_a_topic_nothing_uses_is_deleted_after_a_question(app, make_user, make_practice):

@@ -17,7 +17,7 @@ from kb.practices.models import practice_topic
 from kb.vocabularies.data import TOPICS, fold
 from kb.vocabularies.forms import MunicipalityForm, TopicForm
 from kb.vocabularies.models import Municipality, Region, Topic
-from kb.vocabularies.services import topic_uses, topic_with_label
+from kb.vocabularies.services import topic_descendants, topic_uses, topic_with_label
 
 bp = Blueprint("vocabulary_admin", __name__, url_prefix="/admin/vocabularies")
 
@@ -78,25 +78,33 @@ def _topic_values(topic: Topic) -> dict:
 
 
 def _check_topic(form: TopicForm, topic: Topic | None) -> bool:
-    """The check of a topic form the form cannot make alone: a label another topic has (up to case and ё/е).
-    False with the error on the field."""
+    """The checks of a topic form the form cannot make alone: a label another topic has (up to case and ё/е),
+    a broader topic that is the topic itself or one of its narrower ones. False with the errors on the fields."""
     same = topic_with_label(form.label.data, other_than=topic.code if topic else None)
     if same is not None:
         form.label.errors.append(f"Тема с таким названием уже есть: «{same.label}» (код {same.code}).")
-    return not form.label.errors
+    parent = form.parent.data or None
+    if topic is not None and parent is not None and (parent == topic.code or parent in topic_descendants(topic.code)):
+        narrower = db.session.get(Topic, parent)
+        form.parent.errors.append(
+            "Тема не может быть более общей для самой себя." if parent == topic.code else
+            f"«{narrower.label}» — более узкая тема этой темы: она не может стать для неё более общей.")
+    return not (form.label.errors or form.parent.errors)
 
 
-def _save_topic(form: TopicForm, topic: Topic | None) -> Topic:
+def _save_topic(form: TopicForm, topic: Topic | None) -> Topic | None:
+    """Create or update a topic from the form, recorded in the audit log; None when nothing changed."""
     before = _topic_values(topic) if topic else None
+    after = {"label": form.label.data.strip(), "parent": form.parent.data or None, "synonyms": form.synonym_list()}
+    if before == after:
+        return None
     if topic is None:
         order = (db.session.scalar(select(func.max(Topic.sort_order))) or 0) + 1
         topic = Topic(code=form.code.data, label="", synonyms=[], sort_order=order)
         db.session.add(topic)
-    topic.label = form.label.data.strip()
-    topic.parent_code = form.parent.data or None
-    topic.synonyms = form.synonym_list()
+    topic.label, topic.parent_code, topic.synonyms = after["label"], after["parent"], after["synonyms"]
     record("vocabulary_changed", current_user, "topic", None,
-           details={"code": topic.code, "before": before, "after": _topic_values(topic)})
+           details={"code": topic.code, "before": before, "after": after})
     return topic
 
 
@@ -125,9 +133,9 @@ def edit_topic(code: str):
     form.parent.choices = _topic_choices(exclude=topic.code)
     form.code.data = topic.code  # the code never changes: practices and the index refer to it
     if form.validate_on_submit() and _check_topic(form, topic):
-        _save_topic(form, topic)
+        changed = _save_topic(form, topic) is not None
         db.session.commit()
-        flash("Тема сохранена.", "success")
+        flash("Тема сохранена." if changed else "Изменений нет.", "success" if changed else "info")
         return redirect(url_for(".index"))
     return render_template("admin/topic.html", form=form, topic=topic)
 

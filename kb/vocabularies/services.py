@@ -235,6 +235,21 @@ def topic_with_label(label: str, other_than: str | None = None) -> Topic | None:
                  if t.code != other_than and fold(t.label) == wanted), None)
 
 
+def topic_descendants(code: str) -> set[str]:
+    """The codes of the narrower topics of ``code``, at any depth."""
+    children: dict[str | None, list[str]] = {}
+    for child, parent in db.session.execute(select(Topic.code, Topic.parent_code)):
+        children.setdefault(parent, []).append(child)
+    found: set[str] = set()
+    stack = [code]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
 @dataclass(frozen=True)
 class TopicUses:
     """What refers to a topic: while anything does, it cannot be deleted."""
