@@ -369,13 +369,15 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     from kb.accounts.services import AccountError, create_user, record
     from kb.vocabularies.models import Region
 
+    # «   » is no value (a methodist with it moderated nothing, a user with it had no name), as on the web forms
+    region_code, organisation, name = (region_code or "").strip() or None, organisation.strip(), name.strip()
     if region_code and db.session.get(Region, region_code) is None:
         _fail(f"Неизвестный код региона: {region_code}. Список: /api/v1/vocabularies")
     if role == "methodist" and not (region_code or organisation):
-        _fail("Для методиста укажите --region или --organisation: область, которую он модерирует.")
+        _fail("Для методиста укажите область модерации: --region или --organisation (не пустую).")
     try:
         user = create_user(
-            email, name or email, password, role=role, organisation=organisation, region_code=region_code,
+            email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
             scope_organisation=organisation if role == "methodist" and not region_code else None,
         )

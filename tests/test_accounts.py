@@ -306,6 +306,28 @@ def test_create_user_command(app, runner):
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_create_user_command_takes_blank_values_for_none(app, runner):
+    """«--organisation "   "» made a methodist who moderated nothing, «--name "   "» a user with no name (an empty link
+    in /admin/users)."""
+    blank_scope = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--organisation", "   ",
+                                      "--password", PASSWORD])
+    assert blank_scope.exit_code == 1 and "Для методиста укажите область модерации" in blank_scope.output
+    blank_region = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--region", " ",
+                                       "--password", PASSWORD])
+    assert blank_region.exit_code == 1 and "Для методиста укажите область модерации" in blank_region.output
+    nameless = runner.invoke(args=["create-user", " n@example.org", "--name", "   ", "--password", PASSWORD])
+    assert nameless.exit_code == 0, nameless.output
+    scoped = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation",
+                                 "  МБОУ «СОШ № 5»  ", "--name", "  Петрова Анна ", "--password", PASSWORD])
+    assert scoped.exit_code == 0, scoped.output
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+    assert set(users) == {"n@example.org", "o@example.org"}
+    assert users["n@example.org"].name == "n@example.org"
+    scoped_user = users["o@example.org"]
+    assert (scoped_user.name, scoped_user.scope_organisation) == ("Петрова Анна", "МБОУ «СОШ № 5»")
+
+
 def test_demo_accounts_are_printed_and_work(demo_app):
     result = demo_app.test_cli_runner().invoke(args=["demo"])
     assert "methodist@demo.example / demo-methodist-pass" in result.output
