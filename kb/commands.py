@@ -32,8 +32,8 @@ def register(app: Flask) -> None:
 
 def _commands() -> list[click.Command]:
     return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
-            sync_index_command, prune_outbox_command, check_files_command, create_user_command, backup_command,
-            indexer_command, restore_command, import_practices_command]
+            sync_index_command, prune_outbox_command, check_files_command, create_user_command, block_user_command,
+            backup_command, indexer_command, restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback):
@@ -369,13 +369,15 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     from kb.accounts.services import AccountError, create_user, record
     from kb.vocabularies.models import Region
 
+    # «   » is no value (a methodist with it moderated nothing, a user with it had no name), as on the web forms
+    region_code, organisation, name = (region_code or "").strip() or None, organisation.strip(), name.strip()
     if region_code and db.session.get(Region, region_code) is None:
         _fail(f"Неизвестный код региона: {region_code}. Список: /api/v1/vocabularies")
     if role == "methodist" and not (region_code or organisation):
-        _fail("Для методиста укажите --region или --organisation: область, которую он модерирует.")
+        _fail("Для методиста укажите область модерации: --region или --organisation (не пустую).")
     try:
         user = create_user(
-            email, name or email, password, role=role, organisation=organisation, region_code=region_code,
+            email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
             scope_organisation=organisation if role == "methodist" and not region_code else None,
         )
@@ -384,6 +386,24 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     record("user_created", None, "user", user.id, details={"role": role, "via": "cli"})
     db.session.commit()
     click.echo(f"Создан пользователь {user.email} ({user.role_label}).")
+
+
+@command("block-user")
+@click.argument("email")
+@click.option("--unblock", is_flag=True, help="Разблокировать учётную запись.")
+@with_appcontext
+def block_user_command(email: str, unblock: bool) -> None:
+    """Заблокировать учётную запись (вход, сеансы, токены API) или разблокировать её (--unblock)."""
+    from kb.accounts.services import find_user, set_blocked
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"Пользователя с адресом {email.strip()} нет.")
+    if set_blocked(user, not unblock, None, via="cli"):
+        db.session.commit()
+        click.echo(f"Учётная запись {user.email} {'разблокирована' if unblock else 'заблокирована'}.")
+    else:
+        click.echo(f"Учётная запись {user.email} уже {'не заблокирована' if unblock else 'заблокирована'}.")
 
 
 @command("backup")

@@ -1,5 +1,6 @@
 """Accounts: register, log in and out, passwords, reset links, roles, throttling, CSRF, headers, audit."""
 
+import hashlib
 import html
 import re
 import threading
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from kb.accounts.models import AuditEvent, User
 from kb.accounts.views import wait_for_reset_requests
 from kb.extensions import db
+from kb.timeutil import utcnow
 from tests.conftest import PASSWORD, csrf_from, sign_in
 
 
@@ -302,6 +304,28 @@ def test_create_user_command(app, runner):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "boss@example.org")).role == "admin"
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_create_user_command_takes_blank_values_for_none(app, runner):
+    """«--organisation "   "» made a methodist who moderated nothing, «--name "   "» a user with no name (an empty link
+    in /admin/users)."""
+    blank_scope = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--organisation", "   ",
+                                      "--password", PASSWORD])
+    assert blank_scope.exit_code == 1 and "Для методиста укажите область модерации" in blank_scope.output
+    blank_region = runner.invoke(args=["create-user", "m@example.org", "--role", "methodist", "--region", " ",
+                                       "--password", PASSWORD])
+    assert blank_region.exit_code == 1 and "Для методиста укажите область модерации" in blank_region.output
+    nameless = runner.invoke(args=["create-user", " n@example.org", "--name", "   ", "--password", PASSWORD])
+    assert nameless.exit_code == 0, nameless.output
+    scoped = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation",
+                                 "  МБОУ «СОШ № 5»  ", "--name", "  Петрова Анна ", "--password", PASSWORD])
+    assert scoped.exit_code == 0, scoped.output
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+    assert set(users) == {"n@example.org", "o@example.org"}
+    assert users["n@example.org"].name == "n@example.org"
+    scoped_user = users["o@example.org"]
+    assert (scoped_user.name, scoped_user.scope_organisation) == ("Петрова Анна", "МБОУ «СОШ № 5»")
 
 
 def test_demo_accounts_are_printed_and_work(demo_app):
@@ -816,3 +840,133 @@ def test_a_stopped_redis_is_logged_and_named_by_healthz(tmp_path, base_instance,
     assert "Rate limit storage unreachable" in capsys.readouterr().err
     shutil.copytree(base_instance, tmp_path / "alone")
     assert "rate_limits" not in make_app(tmp_path / "alone").test_client().get("/healthz").get_json()
+
+
+def test_an_administrator_blocks_and_unblocks_an_account(app, make_user, make_token):
+    """There was no way to lock an account: the role, a reset link and a new password all left its API tokens
+    working and its sessions open."""
+    from tests.conftest import bearer
+
+    admin_id = make_user("admin", email="boss@example.org")
+    user_id = make_user("methodist", email="left@example.org", scope_region="RU-CHE")
+    secret = make_token(user_id, "Скрипт выгрузки")
+    admin, user = app.test_client(), app.test_client()
+    sign_in(admin, admin_id)
+    assert _login(user, "left@example.org", PASSWORD).status_code == 302
+    assert app.test_client().get("/api/v1/practices?status=draft", headers=bearer(secret)).status_code == 200
+    url = f"/admin/users/{user_id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Скрипт выгрузки" in page and "Заблокировать" in page and "не использовался" not in page
+
+    assert admin.post(f"{url}/block").status_code == 400, "CSRF is checked"
+    done = admin.post(f"{url}/block", data={"csrf_token": csrf_from(admin, url)}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "Учётная запись left@example.org заблокирована" in text and "Разблокировать" in text
+    assert "<strong>заблокирована</strong>" in text
+    assert user.get("/profile").status_code == 302, "the open session ends"
+    assert _login(user, "left@example.org", PASSWORD).status_code == 200, "no login"
+    api = app.test_client().post("/api/v1/practices", headers=bearer(secret),
+                                 json={"title": "Практика от уволившегося методиста", "sections": {"annotation": "Т"}})
+    assert api.status_code == 401
+    assert "заблокирован" in admin.get("/admin/users").get_data(as_text=True)
+    refused_link = admin.post(url, data={"action": "reset-link", "csrf_token": csrf_from(admin, url)})
+    assert "сначала разблокируйте" in refused_link.get_data(as_text=True)
+    assert "/reset/" not in refused_link.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user_id).reset_token_hash is None
+
+    admin.post(f"{url}/unblock", data={"csrf_token": csrf_from(admin, url)})
+    assert _login(user, "left@example.org", PASSWORD).status_code == 302
+    assert app.test_client().get("/api/v1/practices?status=draft", headers=bearer(secret)).status_code == 200
+    assert "заблокирован" not in admin.get("/admin/users").get_data(as_text=True)
+    with app.app_context():
+        blocking = AuditEvent.action.in_(("user_blocked", "user_unblocked"))
+        actions = [(e.action, e.actor_id, e.target_id)
+                   for e in db.session.scalars(select(AuditEvent).where(blocking).order_by(AuditEvent.id))]
+    assert actions == [("user_blocked", admin_id, user_id), ("user_unblocked", admin_id, user_id)]
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Учётная запись заблокирована" in audit and "Учётная запись разблокирована" in audit
+
+
+def test_an_administrator_cannot_block_himself(app, make_user):
+    admin_id = make_user("admin")
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    url = f"/admin/users/{admin_id}"
+    assert "Заблокировать" not in admin.get(url).get_data(as_text=True)
+    page = admin.post(f"{url}/block", data={"csrf_token": csrf_from(admin, url)}, follow_redirects=True)
+    assert "Нельзя заблокировать самого себя." in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, admin_id).is_active_account
+
+
+def test_a_reset_link_stops_working_when_the_account_is_blocked(app, make_user):
+    from kb.accounts.services import issue_reset_token, set_blocked
+
+    user_id = make_user("teacher")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        token = issue_reset_token(user, None)
+        db.session.commit()
+    assert app.test_client().get(f"/reset/{token}").status_code == 200
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        set_blocked(user, True, None)
+        user.reset_token_hash = hashlib.sha256(token.encode()).hexdigest()  # even if it were kept
+        user.reset_token_expires = utcnow() + timedelta(days=1)
+        db.session.commit()
+    assert app.test_client().get(f"/reset/{token}").status_code == 404
+
+
+def test_an_administrator_revokes_a_users_api_token(app, make_user, make_token):
+    from kb.accounts.tokens import ApiToken
+    from tests.conftest import bearer
+
+    admin_id = make_user("admin")
+    user_id, other_id = make_user("teacher"), make_user("teacher")
+    secret = make_token(user_id, "Старый скрипт")
+    other_secret = make_token(other_id, "Чужой")
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    url = f"/admin/users/{user_id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Старый скрипт" in page and f"{secret[:9]}…" in page and "Чужой" not in page
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "Старый скрипт"))
+        other_token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "Чужой"))
+    assert admin.post(f"{url}/tokens/{token_id}/revoke").status_code == 400, "CSRF is checked"
+    wrong_user = admin.post(f"{url}/tokens/{other_token_id}/revoke", data={"csrf_token": csrf_from(admin, url)},
+                            follow_redirects=True)
+    assert "Такого действующего токена нет." in wrong_user.get_data(as_text=True)
+    done = admin.post(f"{url}/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(admin, url)},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Токен «Старый скрипт» отозван." in done and "Действующих токенов нет." in done
+    assert app.test_client().get("/api/v1/practices", headers=bearer(secret)).status_code == 401
+    assert app.test_client().get("/api/v1/practices", headers=bearer(other_secret)).status_code == 200
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token_revoked"))
+        assert (event.actor_id, event.target_id) == (admin_id, token_id)
+        assert event.details["email"] == "teacher2@example.org"
+    with app.app_context():
+        teacher = db.session.get(User, user_id)
+        assert teacher.is_active_account  # revoking a token is not blocking
+
+
+def test_block_user_command(app, runner, make_user, make_token):
+    from tests.conftest import bearer
+
+    user_id = make_user("teacher", email="cli@example.org")
+    secret = make_token(user_id)
+    done = runner.invoke(args=["block-user", "CLI@example.org "])
+    assert done.exit_code == 0 and "Учётная запись cli@example.org заблокирована." in done.output, done.output
+    assert app.test_client().get("/api/v1/practices", headers=bearer(secret)).status_code == 401
+    again = runner.invoke(args=["block-user", "cli@example.org"])
+    assert again.exit_code == 0 and "уже заблокирована" in again.output
+    unknown = runner.invoke(args=["block-user", "nobody@example.org"])
+    assert unknown.exit_code == 1 and "Пользователя с адресом nobody@example.org нет." in unknown.output
+    back = runner.invoke(args=["block-user", "cli@example.org", "--unblock"])
+    assert back.exit_code == 0 and "разблокирована" in back.output
+    assert app.test_client().get("/api/v1/practices", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_blocked"))
+        assert event.actor_id is None and event.details["via"] == "cli"

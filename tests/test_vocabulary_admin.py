@@ -1,5 +1,7 @@
 """Administrators edit the thesaurus and add municipalities; `init` never overwrites their edits."""
 
+import html
+
 from sqlalchemy import select
 
 from kb.accounts.models import AuditEvent
@@ -136,3 +138,194 @@ def test_labels_are_kept_by_the_process_and_read_again_after_a_change(app, monke
     assert label() == "Исследования (изменено здесь)"  # ...is seen within VOCABULARY_SECONDS
     monkeypatch.setattr(services, "VOCABULARY_SECONDS", 0.0)
     assert label() == "Из другого процесса"
+
+
+def test_topics_and_synonyms_the_admin_adds_are_suggested_from_a_text(app, make_user):
+    """«Заполнить по тексту» and the resolution import read the shipped thesaurus: a topic or a synonym added in
+    /admin/vocabularies was never suggested."""
+    from kb.suggestions.services import suggest
+
+    client = _admin(app, make_user)
+    robotics = "Кружок образовательной робототехники для младших школьников"
+    physics = "Подготовка команды к турниру юных физиков"
+    with app.test_request_context():
+        assert [t.code for t in suggest(robotics).topics] == []
+        assert "olympiads" not in [t.code for t in suggest(physics).topics]
+    url = "/admin/vocabularies/topics/new"
+    assert client.post(url, data={"code": "robotics", "label": "Образовательная робототехника", "parent": "",
+                                  "synonyms": "робототехника\nLEGO-конструирование",
+                                  "csrf_token": csrf_from(client, url)}).status_code == 302
+    url = "/admin/vocabularies/topics/olympiads"
+    with app.app_context():
+        topic = db.session.get(Topic, "olympiads")
+        label, synonyms = topic.label, "\n".join([*topic.synonyms, "турнир юных физиков"])
+    assert client.post(url, data={"label": label, "parent": "", "synonyms": synonyms,
+                                  "csrf_token": csrf_from(client, url)}).status_code == 302
+    token = csrf_from(client, "/practices/new")
+    for text, wanted in ((robotics, "robotics"), (physics, "olympiads")):
+        answer = client.post("/practices/suggestions", data={"csrf_token": token, "text": text}).get_json()
+        assert wanted in [t["code"] for t in answer["topics"]], (text, answer)
+
+
+def test_a_topic_the_admin_adds_tags_the_recommendations_of_an_imported_resolution(app, make_user, tmp_path):
+    from kb.resolutions.models import Recommendation
+
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    assert client.post(url, data={"code": "robotics", "label": "Образовательная робототехника", "parent": "",
+                                  "synonyms": "робототехника", "csrf_token": csrf_from(client, url)}).status_code == 302
+    resolution = tmp_path / "резолюция.txt"
+    resolution.write_text("РЕЗОЛЮЦИЯ\nсеминара «Роботы в школе»\n\nУчастники семинара рекомендуют:\n"
+                          "1) Общеобразовательным организациям:\n– открыть кружки робототехники;\n",
+                          encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-resolution", str(resolution)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        recommendation = db.session.scalar(select(Recommendation))
+        assert "robotics" in [t.code for t in recommendation.topics]
+
+
+def test_a_municipality_spelt_with_e_for_yo_or_in_another_case_is_already_there(app, make_user):
+    """«Озерский городской округ» was added beside the shipped «Озёрский»: the check compared lower(name) only
+    (and SQLite's lower() leaves Cyrillic letters as they are)."""
+    client = _admin(app, make_user)
+    with app.app_context():
+        shipped = db.session.scalar(select(Municipality.name).where(Municipality.region_code == "RU-CHE",
+                                                                    Municipality.name.startswith("Озёрский")))
+    assert shipped == "Озёрский городской округ"
+    for name in ("Озерский городской округ", "ОЗЁРСКИЙ  городской округ", "озерский ГОРОДСКОЙ округ"):
+        response = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+            "region": "RU-CHE", "name": name, "kind": "городской округ",
+            "csrf_token": csrf_from(client, "/admin/vocabularies")})
+        assert "Такой муниципалитет уже есть." in response.get_data(as_text=True), name
+    elsewhere = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+        "region": "RU-SMO", "name": "Озерский городской округ", "kind": "городской округ",
+        "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert "Муниципалитет «Озерский городской округ» добавлен." in elsewhere.get_data(as_text=True)
+    with app.app_context():
+        names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == "RU-CHE",
+                                                                   Municipality.name.ilike("%рский городской округ")))
+        assert [n for n in names if n.lower().replace("ё", "е") == "озерский городской округ"] == [shipped]
+
+
+def _topic_form(app, code: str) -> dict:
+    with app.app_context():
+        topic = db.session.get(Topic, code)
+        return {"label": topic.label, "parent": topic.parent_code or "", "synonyms": "\n".join(topic.synonyms)}
+
+
+def test_a_topic_label_another_topic_has_is_refused(app, make_user):
+    """Two topics «Мотивация обучающихся» (or «Одаренные…» beside «Одарённые…») were two identical entries in the
+    facet, the practice form and /topics."""
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    for code, label in (("motivation_dup", "Мотивация обучающихся"), ("gifted_dup", "Одаренные  младшие школьники"),
+                        ("gifted_dup", "ОДАРЁННЫЕ младшие школьники")):
+        page = client.post(url, data={"code": code, "label": label, "parent": "", "synonyms": "",
+                                      "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+        assert "Тема с таким названием уже есть" in page, label
+    edit = "/admin/vocabularies/topics/research_projects"
+    page = client.post(edit, data={**_topic_form(app, "research_projects"), "label": "мотивация обучающихся",
+                                   "csrf_token": csrf_from(client, edit)}).get_data(as_text=True)
+    assert "Тема с таким названием уже есть: «Мотивация обучающихся» (код motivation)." in page
+    own_case = client.post(edit, data={**_topic_form(app, "research_projects"),
+                                       "label": "Учебно-исследовательская и проектная ДЕЯТЕЛЬНОСТЬ",
+                                       "csrf_token": csrf_from(client, edit)})
+    assert own_case.status_code == 302, "a topic may change the case of its own label"
+    with app.app_context():
+        assert db.session.scalar(select(Topic).where(Topic.code.in_(("motivation_dup", "gifted_dup")))) is None
+        assert db.session.get(Topic, "research_projects").label.endswith("ДЕЯТЕЛЬНОСТЬ")
+
+
+def test_a_topic_saved_unchanged_writes_nothing_to_the_audit_log(app, make_user):
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/motivation"
+    page = client.post(url, data={**_topic_form(app, "motivation"), "csrf_token": csrf_from(client, url)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Изменений нет." in page and "Тема сохранена." not in page
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vocabulary_changed")) is None
+    changed = client.post(url, data={**_topic_form(app, "motivation"), "synonyms": "мотивация к учёбе",
+                                     "csrf_token": csrf_from(client, url)}, follow_redirects=True)
+    assert "Тема сохранена." in changed.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "vocabulary_changed")).all()) == 1
+
+
+def test_a_topic_cannot_be_the_broader_topic_of_itself_or_of_a_broader_one(app, make_user):
+    """research_projects ⊃ school_science_society: making research_projects narrower than school_science_society
+    was saved, a cycle."""
+    client = _admin(app, make_user)
+    with app.app_context():
+        db.session.add(Topic(code="school_club", label="Клуб ШНО", synonyms=[], parent_code="school_science_society",
+                             sort_order=100))
+        db.session.commit()
+    url = "/admin/vocabularies/topics/research_projects"
+    for parent, narrower in (("school_science_society", "Школьные научные общества (ШНО)"),
+                             ("school_club", "Клуб ШНО")):
+        page = client.post(url, data={**_topic_form(app, "research_projects"), "parent": parent,
+                                      "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+        assert (f"«{html.escape(narrower, quote=False)}» — более узкая тема этой темы: она не может стать для неё "
+                "более общей.") in page, parent
+    itself = client.post(url, data={**_topic_form(app, "research_projects"), "parent": "research_projects",
+                                    "csrf_token": csrf_from(client, url)}).get_data(as_text=True)
+    assert "Неверный вариант." in itself, "the topic itself is not among the choices"
+    with app.app_context():
+        assert db.session.get(Topic, "research_projects").parent_code is None
+    sideways = client.post(url, data={**_topic_form(app, "research_projects"), "parent": "olympiads",
+                                      "csrf_token": csrf_from(client, url)})
+    assert sideways.status_code == 302
+    with app.app_context():
+        assert db.session.get(Topic, "research_projects").parent_code == "olympiads"
+
+
+def test_a_topic_nothing_uses_is_deleted_after_a_question(app, make_user, make_practice):
+    from kb.practices.models import Practice
+
+    client = _admin(app, make_user)
+    url = "/admin/vocabularies/topics/new"
+    for code, label in (("mistake", "Тема по ошибке"), ("used", "Тема практики")):
+        assert client.post(url, data={"code": code, "label": label, "parent": "", "synonyms": "",
+                                      "csrf_token": csrf_from(client, url)}).status_code == 302
+    with app.app_context():
+        practice = db.session.get(Practice, make_practice())
+        practice.topics.append(db.session.get(Topic, "used"))
+        db.session.commit()
+
+    assert "Удалить тему…" in client.get("/admin/vocabularies/topics/mistake").get_data(as_text=True)
+    delete = "/admin/vocabularies/topics/mistake/delete"
+    question = client.get(delete)
+    assert question.status_code == 200 and "Удалить тему «Тема по ошибке»?" in question.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Topic, "mistake") is not None, "asking deletes nothing"
+    assert client.post(delete).status_code == 400, "CSRF is checked"
+    done = client.post(delete, data={"csrf_token": csrf_from(client, delete)}, follow_redirects=True)
+    assert "Тема «Тема по ошибке» удалена." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Topic, "mistake") is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "topic_deleted"))
+        assert event.details["code"] == "mistake" and event.details["before"]["label"] == "Тема по ошибке"
+    assert "Удалена тема" in client.get("/admin/audit").get_data(as_text=True)
+    assert "Тема по ошибке" not in client.get("/practices/new").get_data(as_text=True)
+
+    used = "/admin/vocabularies/topics/used/delete"
+    page = client.get(used).get_data(as_text=True)
+    assert "Тему «Тема практики» удалить нельзя" in page and "практики: 1" in page
+    assert "Удалить тему</button>" not in page
+    refused = client.post(used, data={"csrf_token": csrf_from(client, "/admin/vocabularies/topics/used")},
+                          follow_redirects=True)
+    assert "Тему нельзя удалить: она используется." in refused.get_data(as_text=True)
+    with app.app_context():  # no practice has it now, but the history of one does
+        from kb.practices.models import PracticeVersion
+
+        practice = db.session.scalar(select(Practice))
+        practice.topics = []
+        db.session.add(PracticeVersion(practice_id=practice.id, number=99, snapshot={"topics": ["used"]}))
+        db.session.commit()
+    page = client.get(used).get_data(as_text=True)
+    assert "удалить нельзя" in page and "прежние версии практик в их истории: 1" in page
+    assert "практики:" not in page
+    parent = client.get("/admin/vocabularies/topics/research_projects/delete").get_data(as_text=True)
+    assert "удалить нельзя" in parent and "более узкие темы: 1" in parent
+    with app.app_context():
+        assert db.session.get(Topic, "used") is not None

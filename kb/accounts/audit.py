@@ -12,13 +12,14 @@ from kb.vocabularies.models import Region
 ACTIONS = {
     "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
     "user_created": "Создан пользователь", "role_changed": "Смена роли", "profile_changed": "Изменён профиль",
-    "password_changed": "Смена пароля",
+    "password_changed": "Смена пароля", "user_blocked": "Учётная запись заблокирована",
+    "user_unblocked": "Учётная запись разблокирована",
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
     "practice_imported": "Практика из реестра", "attachment_deleted": "Файл удалён",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
-    "vocabulary_changed": "Изменён словарь",
+    "vocabulary_changed": "Изменён словарь", "topic_deleted": "Удалена тема",
 }
 TARGETS = {"user": "пользователь", "practice": "практика", "resolution": "резолюция", "topic": "тема",
            "municipality": "муниципалитет", "api_token": "токен API"}

@@ -144,6 +144,8 @@ def user_for_reset_token(token: str) -> User | None:
     user = db.session.scalar(select(User).where(User.reset_token_hash == _token_hash(token)))
     if user is None or user.reset_token_expires is None or user.reset_token_expires < utcnow():
         return None
+    if not user.is_active_account:  # blocked after the link was issued
+        return None
     return user
 
 
@@ -192,6 +194,23 @@ def change_role(
     after = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
     if before != after:
         record("role_changed", actor, "user", user.id, details={"before": before, "after": after})
+
+
+def set_blocked(user: User, blocked: bool, actor: User | None, via: str | None = None) -> bool:
+    """Block an account (no login, its sessions end, its API tokens and reset link stop working) or unblock it;
+    recorded in the audit log. False when it already was so. An administrator cannot block himself."""
+    if blocked and actor is not None and actor.id == user.id:
+        raise AccountError("Нельзя заблокировать самого себя.")
+    if user.is_active_account != blocked:
+        return False
+    user.is_active_account = not blocked
+    if blocked:
+        user.session_token = secrets.token_hex(16)
+        user.reset_token_hash = None
+        user.reset_token_expires = None
+    record("user_blocked" if blocked else "user_unblocked", actor, "user", user.id,
+           details={"email": user.email, **({"via": via} if via else {})})
+    return True
 
 
 def record(action: str, actor: User | None, target_type: str = "", target_id: int | None = None,

@@ -72,13 +72,17 @@ def active_tokens(user: User) -> list[ApiToken]:
     ))
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens; someone else's token is reported as not found."""
+def revoke_token(user: User, token_id: int, actor: User | None = None) -> ApiToken:
+    """Revoke one of the user's tokens, by the user or (``actor``) by an administrator; a token of someone else
+    is reported as not found."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise AccountError("Такого действующего токена нет.")
     token.revoked_at = utcnow()
-    record("api_token_revoked", user, "api_token", token.id, details={"name": token.name, "prefix": token.prefix})
+    details = {"name": token.name, "prefix": token.prefix}
+    if actor is not None and actor.id != user.id:
+        details["email"] = user.email  # whose token the administrator revoked
+    record("api_token_revoked", actor or user, "api_token", token.id, details=details)
     return token
 
 

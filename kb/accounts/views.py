@@ -267,7 +267,9 @@ def user_detail(user_id: int):
                                     "scope_organisation": user.scope_organisation or ""})
     form.scope_region.choices = _region_choices("— не задан —")
     reset_link = None
-    if request.method == "POST" and request.form.get("action") == "reset-link":  # CSRF checked by CSRFProtect
+    if request.method == "POST" and request.form.get("action") == "reset-link" and not user.is_active_account:
+        flash("Учётная запись заблокирована: сначала разблокируйте её.", "error")
+    elif request.method == "POST" and request.form.get("action") == "reset-link":  # CSRF checked by CSRFProtect
         token = services.issue_reset_token(user, current_user)
         db.session.commit()
         reset_link = url_for(".reset", token=token, _external=True)
@@ -289,7 +291,52 @@ def user_detail(user_id: int):
                 db.session.commit()
                 flash("Роль сохранена.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, reset_link=reset_link)
+    return render_template("admin/user.html", user=user, form=form, reset_link=reset_link,
+                           api_tokens=tokens.active_tokens(user))
+
+
+@bp.post("/admin/users/<int:user_id>/block")
+@admin_required
+def block_user(user_id: int):
+    return _set_blocked(user_id, blocked=True)
+
+
+@bp.post("/admin/users/<int:user_id>/unblock")
+@admin_required
+def unblock_user(user_id: int):
+    return _set_blocked(user_id, blocked=False)
+
+
+def _set_blocked(user_id: int, blocked: bool):
+    user = db.get_or_404(User, user_id)
+    try:
+        changed = services.set_blocked(user, blocked, current_user)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        if not changed:
+            flash("Учётная запись уже заблокирована." if blocked else "Учётная запись не заблокирована.", "info")
+        elif blocked:
+            flash(f"Учётная запись {user.email} заблокирована: войти нельзя, её сеансы завершены, токены API и ссылка "
+                  "для смены пароля не действуют.", "success")
+        else:
+            flash(f"Учётная запись {user.email} разблокирована.", "success")
+    return redirect(url_for(".user_detail", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@admin_required
+def admin_revoke_api_token(user_id: int, token_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        token = tokens.revoke_token(user, token_id, actor=current_user)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Токен «{token.name}» отозван.", "success")
+    return redirect(url_for(".user_detail", user_id=user.id, _anchor="api-tokens"))
 
 
 @bp.get("/admin/audit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +14,10 @@ from kb.accounts.access import admin_required
 from kb.accounts.services import record
 from kb.extensions import db
 from kb.practices.models import practice_topic
+from kb.vocabularies.data import TOPICS, fold
 from kb.vocabularies.forms import MunicipalityForm, TopicForm
 from kb.vocabularies.models import Municipality, Region, Topic
+from kb.vocabularies.services import topic_descendants, topic_uses, topic_with_label
 
 bp = Blueprint("vocabulary_admin", __name__, url_prefix="/admin/vocabularies")
 
@@ -31,6 +33,7 @@ def _slug(text: str) -> str:
 
 
 CODE_LENGTH = 80  # Municipality.code
+SHIPPED_TOPICS = frozenset(t["code"] for t in TOPICS)  # `flask --app kb init` adds them back when missing
 
 
 def _free_municipality_code(region: str, name: str, kind: str) -> str:
@@ -70,16 +73,36 @@ def index():
                            municipality_counts=municipality_counts)
 
 
-def _save_topic(form: TopicForm, topic: Topic | None) -> Topic:
-    before = {"label": topic.label, "parent": topic.parent_code, "synonyms": topic.synonyms} if topic else None
+def _topic_values(topic: Topic) -> dict:
+    return {"label": topic.label, "parent": topic.parent_code, "synonyms": list(topic.synonyms)}
+
+
+def _check_topic(form: TopicForm, topic: Topic | None) -> bool:
+    """The checks of a topic form the form cannot make alone: a label another topic has (up to case and ё/е),
+    a broader topic that is the topic itself or one of its narrower ones. False with the errors on the fields."""
+    same = topic_with_label(form.label.data, other_than=topic.code if topic else None)
+    if same is not None:
+        form.label.errors.append(f"Тема с таким названием уже есть: «{same.label}» (код {same.code}).")
+    parent = form.parent.data or None
+    if topic is not None and parent is not None and (parent == topic.code or parent in topic_descendants(topic.code)):
+        narrower = db.session.get(Topic, parent)
+        form.parent.errors.append(
+            "Тема не может быть более общей для самой себя." if parent == topic.code else
+            f"«{narrower.label}» — более узкая тема этой темы: она не может стать для неё более общей.")
+    return not (form.label.errors or form.parent.errors)
+
+
+def _save_topic(form: TopicForm, topic: Topic | None) -> Topic | None:
+    """Create or update a topic from the form, recorded in the audit log; None when nothing changed."""
+    before = _topic_values(topic) if topic else None
+    after = {"label": form.label.data.strip(), "parent": form.parent.data or None, "synonyms": form.synonym_list()}
+    if before == after:
+        return None
     if topic is None:
         order = (db.session.scalar(select(func.max(Topic.sort_order))) or 0) + 1
         topic = Topic(code=form.code.data, label="", synonyms=[], sort_order=order)
         db.session.add(topic)
-    topic.label = form.label.data.strip()
-    topic.parent_code = form.parent.data or None
-    topic.synonyms = form.synonym_list()
-    after = {"label": topic.label, "parent": topic.parent_code, "synonyms": topic.synonyms}
+    topic.label, topic.parent_code, topic.synonyms = after["label"], after["parent"], after["synonyms"]
     record("vocabulary_changed", current_user, "topic", None,
            details={"code": topic.code, "before": before, "after": after})
     return topic
@@ -93,7 +116,7 @@ def new_topic():
     if form.validate_on_submit():
         if db.session.get(Topic, form.code.data) is not None:
             form.code.errors.append("Тема с таким кодом уже есть.")
-        else:
+        elif _check_topic(form, None):
             _save_topic(form, None)
             db.session.commit()
             flash("Тема добавлена.", "success")
@@ -109,12 +132,30 @@ def edit_topic(code: str):
                            "synonyms": "\n".join(topic.synonyms)})
     form.parent.choices = _topic_choices(exclude=topic.code)
     form.code.data = topic.code  # the code never changes: practices and the index refer to it
-    if form.validate_on_submit():
-        _save_topic(form, topic)
+    if form.validate_on_submit() and _check_topic(form, topic):
+        changed = _save_topic(form, topic) is not None
         db.session.commit()
-        flash("Тема сохранена.", "success")
+        flash("Тема сохранена." if changed else "Изменений нет.", "success" if changed else "info")
         return redirect(url_for(".index"))
     return render_template("admin/topic.html", form=form, topic=topic)
+
+
+@bp.route("/topics/<code>/delete", methods=["GET", "POST"])
+@admin_required
+def delete_topic(code: str):
+    """A topic nothing refers to can be deleted (one added by mistake, a duplicate); GET asks, POST deletes."""
+    topic = db.session.get(Topic, code) or abort(404)
+    uses = topic_uses(code)
+    if request.method == "POST":
+        if uses.total:
+            flash("Тему нельзя удалить: она используется.", "error")
+            return redirect(url_for(".delete_topic", code=code))
+        record("topic_deleted", current_user, "topic", None, details={"code": code, "before": _topic_values(topic)})
+        db.session.delete(topic)
+        db.session.commit()
+        flash(f"Тема «{topic.label}» удалена.", "success")
+        return redirect(url_for(".index"))
+    return render_template("admin/topic_delete.html", topic=topic, uses=uses, shipped=code in SHIPPED_TOPICS)
 
 
 @bp.post("/municipalities")
@@ -126,9 +167,10 @@ def add_municipality():
         flash("Проверьте регион и название муниципалитета.", "error")
         return redirect(url_for(".index"))
     name = " ".join(form.name.data.split())
-    exists = db.session.scalar(select(Municipality).where(
-        Municipality.region_code == form.region.data, func.lower(Municipality.name) == name.lower()))
-    if exists is not None:
+    # folded as the bank reads names (case, ё/е): SQLite's lower() leaves Cyrillic as it is, and «Озерский» is
+    # «Озёрский» typed without «ё»
+    names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == form.region.data))
+    if fold(name) in {fold(existing) for existing in names}:
         flash("Такой муниципалитет уже есть.", "error")
         return redirect(url_for(".index"))
     code = _free_municipality_code(form.region.data, name, form.kind.data)

@@ -225,3 +225,60 @@ def browse_counts(field: str) -> list[BrowseEntry]:
         return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
                 for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
     raise ValueError(field)
+
+
+def topic_with_label(label: str, other_than: str | None = None) -> Topic | None:
+    """The topic whose label is ``label`` up to case, ё/е and spaces (but the topic ``other_than``): two such
+    labels are one entry twice in the facet, the practice form, /topics and a registry's «Темы» column."""
+    wanted = fold(label)
+    return next((t for t in db.session.scalars(select(Topic).order_by(Topic.sort_order))
+                 if t.code != other_than and fold(t.label) == wanted), None)
+
+
+def topic_descendants(code: str) -> set[str]:
+    """The codes of the narrower topics of ``code``, at any depth."""
+    children: dict[str | None, list[str]] = {}
+    for child, parent in db.session.execute(select(Topic.code, Topic.parent_code)):
+        children.setdefault(parent, []).append(child)
+    found: set[str] = set()
+    stack = [code]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+@dataclass(frozen=True)
+class TopicUses:
+    """What refers to a topic: while anything does, it cannot be deleted."""
+
+    practices: int
+    recommendations: int
+    narrower: int
+    versions: int
+
+    @property
+    def total(self) -> int:
+        return self.practices + self.recommendations + self.narrower + self.versions
+
+
+def topic_uses(code: str) -> TopicUses:
+    from sqlalchemy import String, cast, func
+
+    from kb.practices.models import PracticeVersion, practice_topic
+    from kb.resolutions.models import recommendation_topic
+
+    def count(query) -> int:
+        return db.session.scalar(query) or 0
+
+    return TopicUses(
+        practices=count(select(func.count()).select_from(practice_topic).where(practice_topic.c.topic_code == code)),
+        recommendations=count(select(func.count()).select_from(recommendation_topic)
+                              .where(recommendation_topic.c.topic_code == code)),
+        narrower=count(select(func.count()).select_from(Topic).where(Topic.parent_code == code)),
+        # the earlier versions in practices' histories name their topics by code (a code is [a-z0-9_])
+        versions=count(select(func.count()).select_from(PracticeVersion)
+                       .where(cast(PracticeVersion.snapshot, String).contains(f'"{code}"', autoescape=True))),
+    )

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import Stemmer
-
-from kb.vocabularies import data
+from sqlalchemy import select
 
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")
 _STEMMER = Stemmer.Stemmer("russian")
@@ -20,20 +18,35 @@ def _stems(text: str) -> list[str]:
     return _STEMMER.stemWords([w for w in words if w not in _SKIP])
 
 
-@cache
-def _patterns() -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
-    """Per topic: stemmed phrases (label and synonyms) and abbreviations (matched as written)."""
-    result = []
-    for topic in data.TOPICS:
-        phrases, abbreviations = [], []
-        for phrase in [topic["label"], *topic.get("synonyms", [])]:
-            if phrase.isupper() and " " not in phrase:
-                abbreviations.append(phrase)
-            elif stems := _stems(phrase):
-                phrases.append(tuple(stems))
-        # A long label ("Интеграция урочной, внеурочной деятельности и …") is matched by its synonyms.
-        result.append((topic["code"], tuple(p for p in phrases if len(p) <= 4), tuple(abbreviations)))
-    return tuple(result)
+_Patterns = tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]
+
+
+def _patterns() -> _Patterns:
+    """Per topic of the thesaurus in the database (administrators add topics and synonyms): stemmed phrases (label
+    and synonyms) and abbreviations (matched as written); kept as the vocabulary labels are."""
+    from kb.vocabularies.services import cached_vocabulary  # it reads the database: imported when needed
+
+    return cached_vocabulary("topic_patterns", _build_patterns)
+
+
+def _build_patterns() -> _Patterns:
+    from kb.extensions import db
+    from kb.vocabularies.models import Topic
+
+    rows = db.session.execute(select(Topic.code, Topic.label, Topic.synonyms).order_by(Topic.sort_order, Topic.code))
+    return tuple(_topic_patterns(code, label, synonyms or []) for code, label, synonyms in rows)
+
+
+def _topic_patterns(code: str, label: str, synonyms: list[str]) -> tuple[str, tuple[tuple[str, ...], ...],
+                                                                         tuple[str, ...]]:
+    phrases, abbreviations = [], []
+    for phrase in [label, *synonyms]:
+        if phrase.isupper() and " " not in phrase:
+            abbreviations.append(phrase)
+        elif stems := _stems(phrase):
+            phrases.append(tuple(stems))
+    # A long label ("Интеграция урочной, внеурочной деятельности и …") is matched by its synonyms.
+    return code, tuple(p for p in phrases if len(p) <= 4), tuple(abbreviations)
 
 
 def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
