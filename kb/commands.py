@@ -142,8 +142,9 @@ def demo_command() -> None:
 @click.option("--publish", is_flag=True, help="Сразу опубликовать резолюцию.")
 def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
     """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .rtf, .pdf, .doc."""
-    from kb.resolutions.parser import ResolutionFormatError
+    from kb.resolutions.parser import MAX_FILE_SIZE, ResolutionFormatError
     from kb.resolutions.services import import_resolution_file
+    from kb.resolutions.staging import checked_upload
     from kb.search.services import sync
     from kb.templating import format_date_range, resolution_format_label
 
@@ -155,6 +156,8 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
             failed += 1
             continue
         try:
+            if path.stat().st_size <= MAX_FILE_SIZE:  # the web import's check of the content's kind (else: too large)
+                checked_upload(path.name, path.read_bytes())
             report = import_resolution_file(path, publish=publish)
             db.session.commit()
         except ResolutionFormatError as exc:

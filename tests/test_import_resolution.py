@@ -184,6 +184,22 @@ def test_more_recommendations_than_a_resolution_has_are_refused_as_on_the_site(a
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12, "Неподдерживаемый тип файла: изображение (PNG)"),
+    (b"PK\x03\x04" + b"\x00" * 26 + b"word/document.xml", "не соответствует содержимому файла"),
+])
+def test_a_file_whose_content_is_not_its_extension_is_refused_as_on_the_site(app, runner, tmp_path, content, message):
+    """The command read a picture or a Word file named «.txt» as text and saved a resolution of mojibake, where the
+    site and the API refuse it."""
+    renamed = tmp_path / "резолюция.txt"
+    renamed.write_bytes(content)
+    result = _import(runner, renamed)
+    assert result.exit_code == 1
+    assert message in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
+
+
 def _as_other_formats(text: str) -> dict[str, bytes]:
     """The seed as the other formats give its text: DOC (antiword, catdoc) puts a blank line after every
     paragraph and keeps doubled spaces differently; a PDF breaks its paragraphs into lines (made here with fpdf2,
