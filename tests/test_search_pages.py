@@ -317,7 +317,7 @@ def test_a_search_page_exports_as_ris_and_csv(demo_client):
     ris = demo_client.get("/search/export.ris", query_string={"q": "олимпиада"})
     assert ris.status_code == 200 and ris.headers["Content-Disposition"] == 'attachment; filename="poisk.ris"'
     text = ris.get_data(as_text=True)
-    assert text.count("ER  -") == len(api["results"])
+    assert text.count("ER  -") == api["total"]
     assert api["results"][0]["title"] in text
     table = demo_client.get("/search/export.csv", query_string={"q": "олимпиада"}).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
@@ -326,6 +326,21 @@ def test_a_search_page_exports_as_ris_and_csv(demo_client):
     assert every["total"] <= 100 and [r[1] for r in rows[1:]] == [r["title"] for r in every["results"]]
     drafts = demo_client.get("/search/export.csv", query_string={"q": DRAFT_WORD}).get_data(as_text=True)
     assert DRAFT_WORD not in drafts
+
+
+def test_the_ris_of_a_search_holds_every_match_not_only_the_open_page(demo_client):
+    """The RIS link gave the 20 materials of the open page; a course designer collecting a topic's materials into
+    Zotero had to download page after page."""
+    every = demo_client.get("/api/v1/search", query_string={"q": "классный час", "per_page": 100}).json
+    assert 20 < every["total"] <= 100
+    page = demo_client.get("/search", query_string={"q": "классный час", "page": 2}).get_data(as_text=True)
+    assert 'href="/search/export.ris?q=' in page and "page=2" not in page.split("export.ris", 1)[1].split('"', 1)[0]
+    with demo_client.get("/search/export.ris", query_string={"q": "классный час", "page": 2}) as ris:
+        records = ris.get_data(as_text=True).split("ER  - ")[:-1]
+    links = [next(line[6:] for line in record.splitlines() if line.startswith("UR  - ")) for record in records]
+    assert len(links) == every["total"]
+    practices = [r["url"] for r in every["results"] if r["type"] == "practice"]
+    assert ["/" + link.split("/", 3)[3] for link in links if "/practices/" in link] == practices
 
 
 def test_the_csv_of_a_search_writes_formula_like_cells_as_text(app, make_practice):
@@ -517,7 +532,7 @@ def test_the_csv_of_a_search_holds_every_match_with_its_authors_not_only_the_pag
     assert by_title["Краеведческий маршрут 7"][7] == "2007"
     page = client.get("/search", query_string={"q": "краеведческий маршрут", "page": 2}).get_data(as_text=True)
     link = re.search(r'href="(/search/export\.csv[^"]*)"', page).group(1)
-    assert "page=" not in link and "(все найденные, с авторами)" in page
+    assert "page=" not in link and "(все найденные; в CSV — с авторами)" in page
     # past the limit: the first ones, and the page says how many the file holds
     app.config["SEARCH_EXPORT_MAX"] = 10
     rows = _csv_rows(client.get("/search/export.csv", query_string={"q": "краеведческий маршрут", "sort": "date"}))

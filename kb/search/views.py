@@ -199,14 +199,14 @@ def delete_saved(saved_id: int):
 
 @bp.get("/search/export.<any(ris, csv):fmt>")
 def export(fmt: str):
-    """A search (same parameters) as RIS for reference managers (the page's materials) or as CSV (every match
-    from the first, up to SEARCH_EXPORT_MAX, with the practices' authors)."""
+    """A search (same parameters) as RIS for reference managers or as CSV with the practices' authors: every match
+    from the first, in the page's order, up to SEARCH_EXPORT_MAX."""
     params = parse_params(request.args, strict=False)
+    results, _total = export_results(params, current_app.config["SEARCH_EXPORT_MAX"])
     if fmt == "ris":
-        body = ris_records([(item, permalink(item)) for item in result_objects(search(params).results)])
+        body = ris_records([(item, permalink(item)) for item in result_objects(results)])
         mimetype, name = "application/x-research-info-systems", "poisk.ris"
     else:
-        results, _total = export_results(params, current_app.config["SEARCH_EXPORT_MAX"])
         body = results_csv(results)
         mimetype, name = "text/csv", "poisk.csv"  # werkzeug adds the charset to text/*
     response = Response(body, mimetype=mimetype)
