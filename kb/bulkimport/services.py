@@ -354,6 +354,22 @@ def _split_commas(text: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
+_SURNAME = re.compile(_CAPITAL)
+_INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
+
+
+def _join_initials(parts: list[str]) -> list[str]:
+    """«Иванова, А. П.» is one name, as catalogues and some registries write it: a lone surname and the initials
+    that follow it (with a bracketed position, if any) become one part, «Иванова А. П.»."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _SURNAME.fullmatch(joined[-1]) and _INITIALS_FIRST.fullmatch(part):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined
+
+
 def _person(part: str) -> tuple[str, str] | None:
     """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.» or
     «Петрова Б. В. (учитель)»."""
@@ -376,7 +392,7 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
     учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning."""
     authors = []
     for piece in split_list(value):
-        parts = _split_commas(piece)
+        parts = _join_initials(_split_commas(piece))
         first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
         current = [*(first.groups() if first else (parts[0], ""))]
         for part in filter(None, parts[1:]):
