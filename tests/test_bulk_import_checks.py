@@ -478,6 +478,19 @@ def test_municipalities_are_read_as_the_text_suggestions_read_them(app, make_use
     assert (municipality.name if municipality else None) == found
 
 
+@pytest.mark.parametrize(("name", "hint"), [
+    ("Агаповкий район", "Агаповский муниципальный район"),
+    ("Агаповкий муниципальный район", "Агаповский муниципальный район"),
+    ("пос. Бажово", None),
+])
+def test_an_unrecognised_municipality_is_given_the_nearest_name(app, make_user, name, hint):
+    """A misspelt municipality was only «не найден в словаре»: the methodist had to look the region's list up."""
+    admin = make_user("admin")
+    warnings = check(app, admin, csv_bytes([_with("Муниципалитет", name)])).rows[0].warnings
+    expected = f"Муниципалитет «{name}» не найден в словаре этого региона и не будет сохранён."
+    assert warnings == [expected + (f" Возможно, имелось в виду: «{hint}»." if hint else "")]
+
+
 def test_an_unrecognised_municipality_keeps_the_one_the_practice_has(app, make_user):
     """A methodist set the municipality in the form after the registry's «пос. Бажово» was not recognised; loading
     the registry again cleared it. The finished import speaks in the past tense, the check in the future."""

@@ -53,7 +53,7 @@ from kb.resolutions.services import gazetteer
 from kb.templating import plural, status_label
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
-from kb.vocabularies.services import find_municipality
+from kb.vocabularies.services import find_municipality, municipality_suggestion
 
 DEFAULT_MAX_ROWS = 5000
 EXTERNAL_ID_MAX = 100
@@ -554,13 +554,15 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         if name and municipality is None and stored is not None and stored.region_code == region_code:
             # An unrecognised spelling does not clear what was set (perhaps by hand, in the form) in this region.
             warnings.append(f"Муниципалитет «{name}» не найден в словаре этого региона: "
-                            f"{'останется' if ctx.dry_run else 'оставлен'} прежний — «{stored.name}».")
+                            f"{'останется' if ctx.dry_run else 'оставлен'} прежний — «{stored.name}»."
+                            + _suggestion(municipality_suggestion(region_code, name)))
         else:
             municipality_id = municipality.id if municipality is not None else None
             if name and municipality is None:
                 where = "этого региона" if region_code else "(не указан регион)"
                 warnings.append(f"Муниципалитет «{name}» не найден в словаре {where} и "
-                                f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}.")
+                                f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}."
+                                + _suggestion(municipality_suggestion(region_code, name)))
 
     def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
         if key in columns:

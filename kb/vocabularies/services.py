@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -186,6 +188,31 @@ def find_municipality(region_code: str | None, name: str) -> Municipality | None
     by_code = {m.code: m for m in candidates}
     found = {code for code in municipality_gazetteer().find_regions(name) if code in by_code}
     return by_code[found.pop()] if len(found) == 1 else None
+
+
+# The kind of a municipality, not its name: «Агаповский район» and «Агаповский муниципальный район» differ only here.
+_MUNICIPALITY_KIND_WORDS = frozenset({
+    "г", "город", "городской", "городского", "округ", "округа", "го", "муниципальный", "муниципального", "район",
+    "района", "мр", "мо", "рп", "пгт", "пос", "поселок", "село", "с", "образование", "образования",
+})
+
+
+def _municipality_key(name: str) -> str:
+    return " ".join(w for w in re.split(r"[\s.,()«»\"-]+", fold(name)) if w and w not in _MUNICIPALITY_KIND_WORDS)
+
+
+def municipality_suggestion(region_code: str | None, name: str) -> str | None:
+    """The region's municipality whose name ``name`` most likely misspells («Агаповкий район» → «Агаповский
+    муниципальный район»), compared without the words of a municipality's kind; None when none is close."""
+    if not region_code:
+        return None
+    names = list(db.session.scalars(select(Municipality.name).where(Municipality.region_code == region_code)))
+    keys = {}
+    for known in names:
+        keys.setdefault(_municipality_key(known), known)
+    wanted = _municipality_key(name)
+    close = difflib.get_close_matches(wanted, [k for k in keys if k], n=1, cutoff=0.8) if wanted else []
+    return keys[close[0]] if close else None
 
 
 @dataclass(frozen=True)
