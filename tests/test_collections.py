@@ -897,3 +897,19 @@ def test_a_colleagues_list_is_copied_into_ones_own(app, world, make_user, make_p
     assert colleague.post(f"/collections/{private}/copy").status_code == 404
     assert _client(app).post(f"/collections/shared/{token}/copy").status_code == 302  # to the login page
     assert "Войдите</a>, чтобы скопировать" in _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)
+
+
+def test_a_title_longer_than_word_keeps_exports_as_docx(app, world):
+    """A title may have 300 characters («Копия: » of a 250-character one has 257); Word's properties hold 255:
+    the property is cut with «…», the document's heading keeps the whole title."""
+    owner = _client(app, world["owner"])
+    title = "Курс «Сопровождение одарённых детей»: " + "модуль о диагностике одарённости; " * 8
+    title = title[:300]
+    cid = _create(owner, title=title, visibility="public")
+    _add(owner, cid, "practice", world["published"])
+    with owner.get(f"/collections/{cid}/export.docx") as response:
+        assert response.status_code == 200
+        document = Document(io.BytesIO(response.get_data()))
+    assert len(document.core_properties.title) == 255 and document.core_properties.title.endswith("…")
+    assert title.startswith(document.core_properties.title[:-1])
+    assert document.paragraphs[0].text == title

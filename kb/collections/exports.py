@@ -72,6 +72,14 @@ def _plain(text: object) -> str:
     return xml_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
+# Word's document properties hold 255 characters at most (python-docx refuses more); a title may have 300.
+DOCX_PROPERTY_MAX = 255
+
+
+def _property(text: str) -> str:
+    return text if len(text) <= DOCX_PROPERTY_MAX else text[:DOCX_PROPERTY_MAX - 1].rstrip() + "…"
+
+
 def export_docx(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
     """A Word document: headings, annotations, notes in italics, a numbered bibliography. Control characters
     that a text may hold are left out: python-docx refuses them (XML 1.0 cannot carry them)."""
@@ -82,8 +90,8 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(12)
-    document.core_properties.title = _plain(collection.title)
-    document.core_properties.author = _plain(collection.owner.name)
+    document.core_properties.title = _property(_plain(collection.title))  # the heading keeps the whole title
+    document.core_properties.author = _property(_plain(collection.owner.name))
     document.add_heading(_plain(collection.title), level=0)
     if collection.description:
         document.add_paragraph(_plain(collection.description))
