@@ -466,7 +466,7 @@ def _export_text(response, fmt: str) -> str:
     assert response.status_code == 200
     data = response.get_data()
     if fmt == "csv":
-        return "\n".join(",".join(row) for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        return "\n".join(",".join(row) for row in csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     if fmt == "docx":
         return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
@@ -691,7 +691,7 @@ def test_csv_export_writes_formula_like_notes_and_titles_as_text(app, world, mak
         items[1].note = "+7 (351) 000-00-00 — телефон методиста"
         db.session.commit()
     data = owner.get(f"/collections/{cid}/export.csv").get_data().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(data)))
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
     cells = [value for row in rows[1:] for value in row]
     assert "'=HYPERLINK(\"http://evil.example\",\"Открыть\")" in cells
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
@@ -913,3 +913,15 @@ def test_a_title_longer_than_word_keeps_exports_as_docx(app, world):
     assert len(document.core_properties.title) == 255 and document.core_properties.title.endswith("…")
     assert title.startswith(document.core_properties.title[:-1])
     assert document.paragraphs[0].text == title
+
+
+def test_csv_export_is_for_russian_excel_like_the_banks_other_tables(app, world):
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    with owner.get(f"/collections/{cid}/export.csv") as response:
+        data = response.get_data()
+    assert data.startswith("\ufeff№;Тип;Название;Аннотация;Заметка составителя;".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert [len(row) for row in rows] == [7, 7]
+    assert rows[1][2] == "Школьное научное общество в начальной школе"
