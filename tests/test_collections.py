@@ -4,6 +4,7 @@ import csv
 import io
 import re
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
@@ -925,3 +926,26 @@ def test_csv_export_is_for_russian_excel_like_the_banks_other_tables(app, world)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert [len(row) for row in rows] == [7, 7]
     assert rows[1][2] == "Школьное научное общество в начальной школе"
+
+
+def test_the_owners_page_prints_the_notes(app, world):
+    """The owner sees a note in its form, which print hides: the page also has the note as readers see it, shown
+    only on paper."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        item = db.session.get(Collection, cid).items[0].id
+    owner.post(f"/collections/{cid}/items/{item}/note", data={"note": "Читать к занятию 3"})
+    with owner.get(f"/collections/{cid}") as response:
+        page = response.get_data(as_text=True)
+    outside_forms = re.sub(r"<form.*?</form>", "", page, flags=re.S)
+    assert '<p class="note multiline print-only"><strong>Заметка составителя:</strong> Читать к занятию 3</p>' \
+        in outside_forms
+    css = (Path(app.root_path).parent / "static" / "kb.css").read_text(encoding="utf-8")
+    screen, printed = css.split("@media print", 1)
+    assert re.search(r"^\.print-only \{ display: none; \}", screen, flags=re.M)
+    assert ".print-only { display: block !important; }" in printed.split("\n}\n", 1)[0]
+    with _client(app).get(f"/collections/{cid}") as response:  # a reader's note is on screen as before
+        assert '<p class="note multiline"><strong>Заметка составителя:</strong> Читать к занятию 3</p>' \
+            in response.get_data(as_text=True)
