@@ -139,6 +139,18 @@ def test_resolution_reference_has_place_dates_and_organiser(app):
         assert "/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный" in rec_reference
 
 
+def test_a_title_saying_resolution_later_gets_no_second_resolution(app):
+    with app.app_context():
+        resolution = _resolution()
+        resolution.title = "ИТОГОВАЯ РЕЗОЛЮЦИЯ областной конференции «Одарённые дети»"
+        reference = gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED)
+        assert reference.startswith("ИТОГОВАЯ РЕЗОЛЮЦИЯ областной конференции «Одарённые дети» : Челябинск, 17–20")
+        assert "резолюция" not in reference
+        resolution.title = "Итоги конференции «Одарённые дети»"
+        assert gost_reference(resolution, "https://bank.example/resolutions/1", ACCESSED).startswith(
+            "Итоги конференции «Одарённые дети» : резолюция : Челябинск")
+
+
 def test_a_body_as_author_is_named_in_the_responsibility_and_never_heads_the_record(app, make_practice):
     with app.app_context():
         practice = _practice(app, make_practice, [("Педагогический коллектив МАДОУ № 12", "")])

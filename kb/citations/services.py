@@ -217,7 +217,7 @@ def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
 def _resolution_description(resolution: Resolution) -> str:
     title = _title(resolution.title)
     other = []
-    if not title.lower().startswith("резолюц"):
+    if "резолюц" not in title.casefold():  # «Резолюция …», «Итоговая резолюция …» say it already
         other.append("резолюция")
     circumstances = ", ".join(x for x in (" ".join(resolution.place.split()),
                                           format_date_range(resolution.date_start, resolution.date_end)) if x)
