@@ -113,6 +113,23 @@ def test_no_author_starts_with_the_title(app, make_practice):
         assert "Электронный ресурс" not in reference
 
 
+def test_an_author_without_a_letter_is_left_out(app, make_practice):
+    """A registry's «—» for no author, or a line holding only a remark, names nobody: no «—.» heading, no empty
+    name among the authors, in ГОСТ, RIS and BibTeX."""
+    with app.app_context():
+        practice = _practice(app, make_practice, [("—", "")], organisation="")
+        assert gost_reference(practice, URL, ACCESSED) == "Школьное научное общество в начальной школе. – " + HOST
+        assert "AU  -" not in ris(practice, URL, ACCESSED)
+        assert "author" not in bibtex(practice, URL, ACCESSED)
+        practice = _practice(app, make_practice, [("(методист)", ""), ("Иванова А. П. (учитель)", ""), ("-", ""),
+                                                   ("Петров П. П.", "")], organisation="")
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, П. П. Петров. – " + HOST)
+        assert [line for line in ris(practice, URL, ACCESSED).splitlines() if line.startswith("AU")] == [
+            "AU  - Иванова, А. П.", "AU  - Петров, П. П."]
+        assert "author = {Иванова, А. П. and Петров, П. П.}" in bibtex(practice, URL, ACCESSED)
+
+
 def _resolution(status: str = "published") -> Resolution:
     resolution = Resolution(
         title="Резолюция международной научно-практической конференции «Региональные модели поддержки "

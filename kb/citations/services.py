@@ -146,6 +146,13 @@ def _is_initial(word: str) -> bool:
     return bool(re.fullmatch(r"\w{1,2}\.(-\w{1,2}\.)?", word))
 
 
+def author_names(practice: Practice) -> list[PersonName]:
+    """The practice's authors as names to cite. A registry's placeholder for «no author» («—», «-») or a line
+    holding only a remark («(методист)») names nobody: a name without a letter is left out."""
+    names = (parse_name(author.name) for author in practice.authors)
+    return [name for name in names if any(char.isalpha() for char in name.surname)]
+
+
 def _responsibility(names: list[PersonName]) -> str:
     # More than three persons: the first three and «[и др.]», as the standard allows to shorten.
     shown = ", ".join(n.responsibility() for n in names[:3])
@@ -202,7 +209,7 @@ def practice_year(practice: Practice) -> int | None:
 
 
 def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
-    names = [parse_name(a.name) for a in practice.authors if a.name.strip()]
+    names = author_names(practice)
     title = _title(practice.title)
     statement = [_responsibility(names)] if names else []
     if practice.organisation.strip():
@@ -252,7 +259,7 @@ def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str
 def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]:
     if isinstance(item, Practice):
         lines = [("TY", "ELEC"), ("TI", item.title)]
-        lines += [("AU", parse_name(a.name).full_inverted()) for a in item.authors if a.name.strip()]
+        lines += [("AU", name.full_inverted()) for name in author_names(item)]
         year = practice_year(item)
         lines += [("PY", str(year))] if year else []
         lines += [("AB", item.annotation)] if item.annotation else []
@@ -311,7 +318,7 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     accessed = accessed or local_today()
     fields: list[tuple[str, str]] = []
     if isinstance(item, Practice):
-        names = [parse_name(a.name) for a in item.authors if a.name.strip()]
+        names = author_names(item)
         if names:
             # A body's name stays one name: braces stop BibTeX splitting it into first and last names.
             fields.append(("author", " and ".join("{" + _bib_escape(n.surname) + "}" if n.corporate
