@@ -65,6 +65,19 @@ def test_names_take_the_forms_of_heading_and_responsibility(name, heading, respo
     assert parsed.responsibility() == responsibility
 
 
+def test_two_capitals_after_a_surname_are_two_initials():
+    """«Смирнова ЕВ» is «Е. В.» though the dictionary reads «ев» as a form of «Ева» (32 pairs were such); in a name
+    all in capitals a pair read first of all as a given name stays one («ИВАНОВА ЯН»), «ИВ» does not."""
+    letters = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ"
+    lost = [a + b for a in letters for b in letters if parse_name(f"Иванова {a}{b}").heading() != f"Иванова, {a}. {b}."]
+    assert lost == []
+    assert parse_name("Петров ИВ").responsibility() == "И. В. Петров"
+    assert parse_name("Смирнова ЕВ").full_inverted() == "Смирнова, Е. В."
+    assert parse_name("ПЕТРОВ ИВ").heading() == "Петров, И. В."
+    assert parse_name("ИВАНОВА ЯН").heading() == "Иванова, Я."
+    assert parse_name("Ли Ян").heading() == "Ли, Я."  # a two-letter surname and name written as names are
+
+
 @pytest.mark.parametrize("name", [
     "Коллектив авторов", "коллектив авторов", "Творческая группа педагогов", "Кафедра педагогики ЧИППКРО",
     "Администрация МБОУ СОШ", "Методическое объединение учителей", "Педагоги Лицея", "Гимназия",

@@ -109,12 +109,21 @@ def _capitalised(word: str) -> str:
     return "-".join(piece[:1].upper() + piece[1:].lower() for piece in word.split("-"))
 
 
-def _given_parts(word: str) -> list[str]:
-    """«АП» written for «А. П.» gives two initials; a short name in capitals («ЯН») stays a name."""
-    if _JOINED_INITIALS.fullmatch(word) and not any(
-            {"Name", "Patr"} & p.tag.grammemes for p in morphology().parse(word.lower())):
-        return [letter + "." for letter in word]
-    return [word]
+def _given_parts(word: str, capitals: bool) -> list[str]:
+    """«АП» written for «А. П.» gives two initials. Two capitals after a surname written in lower case («Петров
+    ИВ», «Смирнова ЕВ») are always initials: the dictionary reads many pairs as forms of names («ива», «ева»),
+    and a two-letter name is written «Ян». In a name written all in capitals («ИВАНОВА ЯН») a pair stays a name
+    when its likeliest reading is a given name in its own form; three letters, when they may be a name («ЕВА»)."""
+    if not _JOINED_INITIALS.fullmatch(word):
+        return [word]
+    parses = morphology().parse(word.lower())
+    if len(word) == 2:
+        best = parses[0]
+        name = capitals and best.normal_form == word.lower() and best.score >= 0.5 \
+            and {"Name", "sing", "nomn"} <= best.tag.grammemes
+    else:
+        name = any({"Name", "Patr"} & p.tag.grammemes for p in parses)
+    return [word] if name else [letter + "." for letter in word]
 
 
 def parse_name(name: str) -> PersonName:
@@ -131,7 +140,7 @@ def parse_name(name: str) -> PersonName:
     if _is_body(words):
         return PersonName(name, (), corporate=True)
     words = [word for word in words if word.lower() not in PATRONYMIC_PARTICLES]
-    words = words[:1] + [part for word in words[1:] for part in _given_parts(word)]
+    words = words[:1] + [part for word in words[1:] for part in _given_parts(word, name.isupper())]
     if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]
     elif len(words) > 1 and _LATIN_NAME.fullmatch(name) and not inverted and not _is_initial(words[-1]):
