@@ -78,6 +78,30 @@ def test_two_capitals_after_a_surname_are_two_initials():
     assert parse_name("Ли Ян").heading() == "Ли, Я."  # a two-letter surname and name written as names are
 
 
+@pytest.mark.parametrize(("name", "heading"), [
+    ("Ольга Ивановна Петрова", "Петрова, О. И."),
+    ("Анна-Мария Петрова", "Петрова, А.-М."),
+    ("ОЛЬГА ИВАНОВНА ПЕТРОВА", "Петрова, О. И."),
+    ("Лев Толстой", "Толстой, Л."),
+    ("Учитель Иванова А.П.", "Иванова, А. П."),
+    ("Педагог-психолог Смирнова Елена Викторовна", "Смирнова, Е. В."),
+    ("Старший воспитатель Петрова Анна Ивановна", "Петрова, А. И."),
+    # the surname first stays first, a surname shaped like a position too
+    ("Толстой Лев", "Толстой, Л."),
+    ("Роман Ольга Петровна", "Роман, О. П."),
+    ("Мастерова Анна", "Мастерова, А."),
+    ("Мастеров Иван Петрович", "Мастеров, И. П."),
+])
+def test_a_given_name_or_a_position_written_first_is_not_the_surname(name, heading):
+    assert parse_name(name).heading() == heading
+
+
+@pytest.mark.parametrize("name", ["Учителя начальных классов", "Директор Школы", "Руководитель творческой группы"])
+def test_a_body_beginning_with_a_position_stays_whole(name):
+    parsed = parse_name(name)
+    assert parsed.corporate and parsed.heading() == name
+
+
 @pytest.mark.parametrize("name", [
     "Коллектив авторов", "коллектив авторов", "Творческая группа педагогов", "Кафедра педагогики ЧИППКРО",
     "Администрация МБОУ СОШ", "Методическое объединение учителей", "Педагоги Лицея", "Гимназия",

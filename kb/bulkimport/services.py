@@ -38,6 +38,7 @@ from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
 from kb.duplicates.services import Duplicate, similar_many
 from kb.extensions import db
+from kb.positions import position_word as _position_word
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import (
@@ -332,14 +333,6 @@ _INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
 _NAME = re.compile(rf"{_CAPITAL}\s+{_INITIALS}|{_INITIALS}\s*{_CAPITAL}"
                    rf"|{_CAPITAL}\s+{_CAPITAL}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
 _MAYBE_NAME = re.compile(rf"{_CAPITAL}(?:\s+{_CAPITAL}){{0,2}}")
-# The first words of positions: a capitalised «Учитель» or «Старший воспитатель» is not a name to warn about.
-_POSITION_STEMS = (
-    "учител", "преподавател", "воспитател", "директор", "заместител", "замдиректор", "завуч", "заведующ",
-    "методист", "педагог", "психолог", "логопед", "дефектолог", "руководител", "советник", "тьютор", "мастер",
-    "инструктор", "старш", "главн", "ведущ", "концертмейстер", "музыкальн", "социальн", "библиотекар", "доцент",
-    "профессор", "специалист", "председател", "кандидат", "доктор", "заслуженн", "почетн", "почётн", "народн",
-    "научн", "студент", "магистрант", "аспирант", "член", "эксперт", "консультант", "ректор", "проректор", "декан",
-)
 
 
 def _split_commas(text: str) -> list[str]:
@@ -376,14 +369,6 @@ def _person(part: str) -> tuple[str, str] | None:
     bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
     name, position = (bracket.group(1), bracket.group(2)) if bracket else (part, "")
     return (name, position) if _NAME.fullmatch(name) else None
-
-
-def _position_word(word: str) -> bool:
-    """«Учитель», «Старшая», «Зав.»: a stem of a position with an ending of three letters at most (not the
-    surname «Старшинова»)."""
-    word = word.lower().rstrip(".")
-    return word in ("зав", "зам") or any(word.startswith(stem) and len(word) - len(stem) <= 3
-                                        for stem in _POSITION_STEMS)
 
 
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:

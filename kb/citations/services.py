@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from indexer.analysis import morphology
+from kb.positions import position_word
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range
@@ -126,12 +127,47 @@ def _given_parts(word: str, capitals: bool) -> list[str]:
     return [word] if name else [letter + "." for letter in word]
 
 
+def _tagged(word: str, grammeme: str) -> bool:
+    return any(grammeme in p.tag.grammemes for p in morphology().parse(word.lower()))
+
+
+def _position_first(word: str) -> bool:
+    """A position written before a name: «Учитель», «Старший», «Педагог-психолог» (by its first part) — in the
+    nominative singular and never a name's word («Мастерова» is a surname; «Учителя» is a body's)."""
+    first = word.split("-")[0].lower()
+    if not position_word(first):
+        return False
+    parses = morphology().parse(first)
+    return (not any({"Surn", "Name", "Patr"} & p.tag.grammemes for p in parses)
+            and any({"sing", "nomn"} <= p.tag.grammemes for p in parses))
+
+
+def _without_position(words: list[str]) -> list[str]:
+    """«Учитель Иванова А. П.», «Старший воспитатель Петрова Анна» → the name without the position before it;
+    the words after the position must be a person's name: «Учитель начальных классов», «Директор Школы» stay as
+    written."""
+    count = 0
+    while count < len(words) - 1 and _position_first(words[count]):
+        count += 1
+    return words[count:] if count and words[count][:1].isupper() and not _is_body(words[count:]) else words
+
+
+def _name_first(words: list[str]) -> bool:
+    """«Ольга Петрова», «Анна-Мария Петрова», «Ольга Ивановна Петрова»: a given name (never a surname), the
+    patronymic if any, and a surname last."""
+    if len(words) not in (2, 3) or any(_is_initial(word) for word in words):
+        return False
+    return (_tagged(words[0], "Name") and not _tagged(words[0], "Surn") and _tagged(words[-1], "Surn")
+            and (len(words) == 2 or _tagged(words[1], "Patr")))
+
+
 def parse_name(name: str) -> PersonName:
-    """Split «Иванова Анна Петровна», «Иванова А. П.», «А. П. Иванова» or «John Smith» into surname and given
-    names; a body's name («Коллектив авторов») is kept whole."""
+    """Split «Иванова Анна Петровна», «Иванова А. П.», «А. П. Иванова», «Ольга Ивановна Петрова» or «John Smith»
+    into surname and given names, a position before the name left out («Учитель Иванова А. П.»); a body's name
+    («Коллектив авторов») is kept whole."""
     name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).split())
     inverted = "," in name.rstrip(", ")  # «Smith, John»: the surname comes first whatever the script
-    name = " ".join(name.replace(",", " ").split())
+    name = " ".join(_without_position(name.replace(",", " ").split()))
     if _CORPORATE.search(name) or len(name.split()) > MAX_NAME_WORDS:
         return PersonName(name, (), corporate=True)
     words = re.sub(r"\.(?=[^\s-])", ". ", name).split()
@@ -145,6 +181,8 @@ def parse_name(name: str) -> PersonName:
         surname, given = words[-1], words[:-1]
     elif len(words) > 1 and _LATIN_NAME.fullmatch(name) and not inverted and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]  # «John Smith», «John R. Smith»: the given names come first
+    elif _name_first(words):
+        surname, given = words[-1], words[:-1]
     else:
         surname, given = words[0], words[1:]
     # Only words that begin with a letter give initials: «Иванова А. П. -» has no third one.
