@@ -107,27 +107,45 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _drop_stray_operators(text: str) -> str:
-    """Remove AND / OR / NOT that lack an operand ("опыт AND", "OR OR дети"): left in, they
-    would be searched for as the English words."""
-    tokens = text.split()
-    kept: list[str] = []
+def _stray_pieces(pieces: list[str]) -> set[int]:
+    """The indexes of the operators without an operand and of the empty groups among ``pieces`` (words,
+    parentheses and spaces), outside phrases, as one pass from left to right sees them."""
+    at = [i for i, piece in enumerate(pieces) if not piece.isspace()]
+    stray: set[int] = set()
+    before: str | None = None  # the piece before, of those kept
     in_phrase = False
-    for i, token in enumerate(tokens):
-        if not in_phrase and token in _OPERATORS:
-            after = tokens[i + 1] if i + 1 < len(tokens) else None
-            before = kept[-1] if kept else None
-            has_right = after is not None and after not in _BINARY and not after.startswith(")")
-            if token == "NOT":
-                has_left = True
-                has_right = has_right and after != "NOT"
-            else:
-                has_left = before is not None and before not in _OPERATORS and not before.endswith("(")
-            if not (has_left and has_right):
+    for n, i in enumerate(at):
+        piece = pieces[i]
+        if not in_phrase and i not in stray:
+            after = pieces[at[n + 1]] if n + 1 < len(at) else None
+            if piece in _OPERATORS:
+                has_right = after is not None and after not in _BINARY and after != ")"
+                if piece == "NOT":
+                    has_left, has_right = True, has_right and after != "NOT"
+                else:
+                    has_left = before is not None and before not in _OPERATORS and before != "("
+                if not (has_left and has_right):
+                    stray.add(i)
+                    continue
+            elif piece == "(" and after == ")":
+                stray.update((i, at[n + 1]))
                 continue
-        kept.append(token)
-        in_phrase ^= token.count('"') % 2 == 1
-    return " ".join(kept)
+        if i not in stray:
+            before = piece
+        in_phrase ^= piece.count('"') % 2 == 1
+    return stray
+
+
+def _drop_stray_operators(text: str) -> str:
+    """Remove AND / OR / NOT that lack an operand ("опыт AND", "OR OR дети", "ШНО AND NOT", "(опыт OR)") and empty
+    groups ("()", "(NOT)"): left in, the operators would be searched for as the English words. Dropping one can
+    leave another without its operand («ШНО AND NOT»: NOT, then AND), so until none is left."""
+    if not (_OPERATORS & set(re.findall(r"[A-Z]+", text)) or re.search(r"\(\s*\)", text)):
+        return text
+    pieces = re.findall(r"[()]|[^\s()]+|\s+", text)
+    while stray := _stray_pieces(pieces):
+        pieces = [piece for i, piece in enumerate(pieces) if i not in stray]
+    return " ".join("".join(pieces).split())
 
 
 def _clean(text: str, notices: list[str]) -> str:
