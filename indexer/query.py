@@ -399,6 +399,43 @@ def _quoted_words(text: str, schema: Schema) -> frozenset[str]:
     return frozenset(terms)
 
 
+def _positive_terms(node: query.Query) -> list[str]:
+    """The terms the query looks for, in order, outside its NOT clauses."""
+    if isinstance(node, query.Not):
+        return []
+    if isinstance(node, query.AndNot):
+        return _positive_terms(node.a)
+    if isinstance(node, query.Term | query.Phrase):
+        if node.fieldname != TEXT_FIELDS[0]:
+            return []
+        return list(node.words) if isinstance(node, query.Phrase) else [node.text]
+    return [found for child in node.children() for found in _positive_terms(child)]
+
+
+def _exclusions(node: query.Query) -> list[query.Query]:
+    """The NOT clauses that hold for the whole query (those of its top AND), as NOT queries."""
+    if isinstance(node, query.Not):
+        return [node]
+    if isinstance(node, query.AndNot):
+        return [*_exclusions(node.a), query.Not(node.b)]
+    if isinstance(node, query.And):
+        return [found for child in node.subqueries for found in _exclusions(child)]
+    return []
+
+
+def _by_words(strict: query.Query) -> query.Query | None:
+    """The relaxed query of a text with a word joined by a hyphen or a slash: its words, each in every text field,
+    joined with OR (documents with more of them first), and the NOT clauses of the whole query kept (None without a
+    word): «онлайн-курс -химии» looked for «химии» among the words, and brought back what it excluded."""
+    words = list(dict.fromkeys(_positive_terms(strict)))
+    if not words:
+        return None
+    relaxed = query.Or([query.Or([query.Term(name, word) for name in TEXT_FIELDS]) for word in words],
+                       scale=RELAXED_SCALE)
+    exclusions = _exclusions(strict)
+    return query.And([relaxed, *exclusions]) if exclusions else relaxed
+
+
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on."""
     notices: list[str] = []
@@ -435,7 +472,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     # order and place, documents with more of them first. A phrase in quotes is what the user asked for: kept.
     by_words = '"' not in cleaned and _has_phrase(strict)
     if by_words:
-        relaxed = _plain(cleaned, schema, lambda words: query.Or(words, scale=RELAXED_SCALE))
+        relaxed = _by_words(strict)
     if synonyms is not None:
         strict = _expand(strict, synonyms, _quoted_words(cleaned, schema) if '"' in cleaned else frozenset())
         # The parser flattens the OR of words into one list of terms, where the words can no longer

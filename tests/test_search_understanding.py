@@ -346,6 +346,27 @@ def test_a_word_joined_by_a_hyphen_or_slash_falls_back_to_its_words(tmp_path: Pa
     assert [hit.id for hit in result.hits] == ["practice:1", "practice:2"] and result.notice == NOTICE_RELAXED
 
 
+def test_an_excluded_word_is_not_looked_for_among_the_words_of_a_hyphenated_one(tmp_path: Path):
+    """«онлайн-курс -химии» and «научно-практическая -конференция» showed texts with «химии» and «конференции» marked:
+    the words of a hyphenated word, looked for when few texts have it, were all the words typed, the excluded too."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Онлайн-курс по физике", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Курс химии онлайн", body="Опыт."),
+        IndexDocument(id="practice:3", type="practice", title="Курс рисования", body="Опыт."),
+        IndexDocument(id="practice:4", type="practice", title="Научно-практическая конференция", body="Опыт."),
+        IndexDocument(id="practice:5", type="practice", title="Практическая работа по физике", body="Опыт."),
+    ])
+    for synonyms in (None, TABLE):
+        def found(text: str, synonyms: SynonymTable | None = synonyms) -> list[str]:
+            return [hit.id for hit in index.search(SearchQuery(text=text, synonyms=synonyms)).hits]
+
+        assert found("онлайн-курс -химии") == ["practice:1", "practice:3"]
+        assert found("онлайн-курс") == ["practice:1", "practice:2", "practice:3"]
+        assert found("научно-практическая -конференция") == ["practice:5"]
+        assert found("онлайн-курс ANDNOT химии") == ["practice:1", "practice:3"]
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("адаренные", "одаренные"), ("оттестация", "аттестация"),
                                               ("испытание", None)])
 def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, typed, meant):
