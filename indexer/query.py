@@ -73,6 +73,8 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
 
+Terms = tuple[str, ...]  # the index terms of a word or a phrase
+
 
 @dataclass
 class ParsedQuery:
@@ -268,6 +270,30 @@ def _is_word(node: query.Query) -> bool:
     )
 
 
+def _joined(node: query.Query) -> bool:
+    """A word joined by a hyphen or a slash («научно-практическая», «ОГЭ/ЕГЭ») as the multifield parser gives it:
+    the phrase of its parts in every text field (a phrase in quotes looks the same: ``literal`` tells them apart)."""
+    return (
+        isinstance(node, query.Or)
+        and len(node.subqueries) == len(TEXT_FIELDS)
+        and all(isinstance(sub, query.Phrase) for sub in node.subqueries)
+        and len({tuple(sub.words) for sub in node.subqueries}) == 1
+        and node.boost == 1.0
+    )
+
+
+def _typed_terms(node: query.Query, literal: frozenset[Terms]) -> Terms | None:
+    """The terms of a plain word or of a word joined by a hyphen or a slash, which a phrase of the synonym table may
+    take in; None for anything else and for what was typed in quotes (``literal``)."""
+    if _is_word(node):
+        terms: Terms = (node.subqueries[0].text,)
+    elif _joined(node):
+        terms = tuple(node.subqueries[0].words)
+    else:
+        return None
+    return None if terms in literal else terms
+
+
 def _phrase_query(terms: tuple[str, ...], boost: float) -> query.Query:
     if len(terms) == 1:
         return query.Or([query.Term(name, terms[0]) for name in TEXT_FIELDS], boost=boost)
@@ -300,22 +326,24 @@ def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
 
 
 def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool,
-                     literal: frozenset[str] = frozenset()) -> list[query.Query]:
-    """Each longest run of plain words that names a phrase of the table, with its equivalents added; a word
-    in quotes (``literal``: its terms) stays as typed."""
+                     literal: frozenset[Terms] = frozenset()) -> list[query.Query]:
+    """Each longest run of plain words and words joined by a hyphen or a slash that names a phrase of the table,
+    with its equivalents added («научно-практическая конференция»: «НПК»); what is in quotes (``literal``: its
+    terms) stays as typed."""
+    typed = [_typed_terms(node, literal) for node in children]
     result: list[query.Query] = []
     i = 0
     while i < len(children):
         for size in range(min(table.longest, len(children) - i), 0, -1):
-            span = children[i : i + size]
-            if not all(_is_word(node) and node.subqueries[0].text not in literal for node in span):
+            if any(terms is None for terms in typed[i : i + size]):
                 continue
-            alternatives = _alternatives(tuple(node.subqueries[0].text for node in span), table)
+            terms = tuple(itertools.chain.from_iterable(typed[i : i + size]))
+            alternatives = _alternatives(terms, table) if len(terms) <= table.longest else None
             if alternatives is None:
                 continue
+            span = children[i : i + size]
             if conjunction:
-                typed = span[0] if size == 1 else query.And(span)
-                result.append(query.Or([typed, alternatives]))
+                result.append(query.Or([span[0] if size == 1 else query.And(span), alternatives]))
             else:
                 result.extend([*span, alternatives])
             i += size
@@ -323,7 +351,9 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
         else:
             node = children[i]
             if _is_word(node):
-                result.append(node if node.subqueries[0].text in literal else _with_relatives(node, table))
+                result.append(node if typed[i] is None else _with_relatives(node, table))
+            elif _joined(node):
+                result.append(node)
             else:
                 result.append(_expand(node, table, literal))
             i += 1
@@ -345,11 +375,11 @@ def _words_of_or(node: query.Query) -> query.Query:
     return query.Or(words)
 
 
-def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = frozenset()) -> query.Query:
+def _expand(node: query.Query, table: SynonymTable, literal: frozenset[Terms] = frozenset()) -> query.Query:
     """The query with synonyms of its words and runs of words added (NOT clauses and words in quotes are left
     alone)."""
     node = _words_of_or(node)
-    if _is_word(node):
+    if _is_word(node) or _joined(node):
         return _expand_children([node], table, conjunction=True, literal=literal)[0]
     if isinstance(node, query.And | query.Or):
         expanded = copy(node)
@@ -388,15 +418,12 @@ def _with_forms(node: query.Query | None, forms: dict[str, frozenset[str]]) -> q
     return node.apply(lambda child: _with_forms(child, forms))
 
 
-def _quoted_words(text: str, schema: Schema) -> frozenset[str]:
-    """The terms of the single words typed in quotes («"ШНО"»): the user asks for that word, not its synonyms or
-    expansions (a phrase in quotes is a phrase, which is never expanded)."""
-    terms = set()
-    for quoted in re.findall(r'"([^"]*)"', text):
-        words = _WORD.findall(quoted)
-        if len(words) == 1:
-            terms.update(schema[TEXT_FIELDS[0]].process_text(words[0], mode="query"))
-    return frozenset(terms)
+def _quoted(text: str, schema: Schema) -> frozenset[Terms]:
+    """The terms of each word and phrase typed in quotes («"ШНО"», «"научно-практическая конференция"»): the user
+    asks for it as typed, not for its synonyms or expansions."""
+    analyzed = (tuple(schema[TEXT_FIELDS[0]].process_text(quoted, mode="query"))
+                for quoted in re.findall(r'"([^"]*)"', text))
+    return frozenset(terms for terms in analyzed if terms)
 
 
 def _positive_terms(node: query.Query) -> list[str]:
@@ -474,10 +501,12 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     if by_words:
         relaxed = _by_words(strict)
     if synonyms is not None:
-        strict = _expand(strict, synonyms, _quoted_words(cleaned, schema) if '"' in cleaned else frozenset())
+        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset())
+        if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
+            relaxed = _expand(relaxed, synonyms)
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
-        if relaxed is not None and isinstance(strict, query.And) and not by_words:
+        elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
     strict, relaxed = _with_forms(strict, forms), _with_forms(relaxed, forms)

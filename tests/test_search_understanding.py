@@ -367,6 +367,26 @@ def test_an_excluded_word_is_not_looked_for_among_the_words_of_a_hyphenated_one(
         assert found("онлайн-курс ANDNOT химии") == ["practice:1", "practice:3"]
 
 
+@pytest.mark.parametrize(("typed", "written"), [
+    ("информационно-коммуникационные технологии", "Использование ИКТ на уроках"),
+    ("научно-практическая конференция", "Школьная НПК как итог года"),
+    ("психолого-медико-педагогическая комиссия", "Работа ПМПК района"),
+    ("ИКТ", "Информационно-коммуникационные технологии на уроках"),
+    ("ОГЭ/ЕГЭ", "Подготовка к основному государственному экзамену"),
+])
+def test_a_full_form_typed_with_a_hyphen_or_slash_finds_its_abbreviation(tmp_path: Path, typed, written):
+    """Typed with spaces, «информационно коммуникационные технологии» found «ИКТ»; with its hyphen, as it is
+    written, it did not: the hyphenated word is a phrase of its parts, and only runs of single words were looked up
+    among the abbreviations. In quotes it is searched as typed."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title=written, body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт.")])
+    table = SynonymTable(synonym_groups([]))
+    assert [hit.id for hit in index.search(SearchQuery(text=typed, synonyms=table)).hits] == ["practice:1"]
+    if "-" in typed:
+        assert index.search(SearchQuery(text=f'"{typed}"', synonyms=table)).hits == []
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("адаренные", "одаренные"), ("оттестация", "аттестация"),
                                               ("испытание", None)])
 def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, typed, meant):
