@@ -10,7 +10,9 @@ documents with more of the words rank first, and says so; this beats ranking OR 
 the start, where one rare word can outrank a document with all the words.
 
 With a synonym table, a word or a run of words that names a known phrase ("ШНО", "школьное научное
-общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less.
+общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less; a word joined by
+a hyphen or a slash counts as its words there. An excluded word excludes its other names too ("-ШНО": "школьное
+научное общество"), not words of nearly the same meaning.
 
 Anything the parser cannot handle falls back to the plain words of the text. Parsing never
 raises: the worst a user gets is a simpler query and a notice saying so.
@@ -300,7 +302,16 @@ def _phrase_query(terms: tuple[str, ...], boost: float) -> query.Query:
     return query.Or([query.Phrase(name, list(terms)) for name in TEXT_FIELDS], boost=boost)
 
 
-def _alternatives(terms: tuple[str, ...], table: SynonymTable) -> query.Query | None:
+def _alternatives(terms: Terms, table: SynonymTable, asked: frozenset[str] | None = None) -> query.Query | None:
+    """What else ``terms`` may be written as. In a NOT clause (``asked``: the terms the rest of the query looks for)
+    only another name of the same thing (``SynonymTable.names``: an abbreviation and its words, «ВКС» and
+    «видеоконференцсвязь», «детский сад» and «детсад»), and never one the query asks for itself («школьное научное
+    общество -ШНО» keeps the texts that spell it out): words of nearly the same meaning («учитель» / «педагог»),
+    topics of the thesaurus and words of the same root are kin, and excluding them with the word would take away
+    far more than the user asked."""
+    if asked is not None:
+        others = [e for e in table.names(terms) if not set(e) <= asked]
+        return query.Or([_phrase_query(e, 1.0) for e in others]) if others else None
     # A phrase scores about once per word: divide, so that "школьное научное общество" found for
     # "ШНО" does not outrank a document that has "ШНО" itself.
     alternatives = [_phrase_query(e, table.weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
@@ -326,10 +337,11 @@ def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
 
 
 def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool,
-                     literal: frozenset[Terms] = frozenset()) -> list[query.Query]:
+                     literal: frozenset[Terms] = frozenset(), asked: frozenset[str] = frozenset(),
+                     excluded: bool = False) -> list[query.Query]:
     """Each longest run of plain words and words joined by a hyphen or a slash that names a phrase of the table,
     with its equivalents added («научно-практическая конференция»: «НПК»); what is in quotes (``literal``: its
-    terms) stays as typed."""
+    terms) stays as typed. Inside a NOT clause (``excluded``) only what ``_alternatives`` allows there."""
     typed = [_typed_terms(node, literal) for node in children]
     result: list[query.Query] = []
     i = 0
@@ -338,7 +350,8 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
             if any(terms is None for terms in typed[i : i + size]):
                 continue
             terms = tuple(itertools.chain.from_iterable(typed[i : i + size]))
-            alternatives = _alternatives(terms, table) if len(terms) <= table.longest else None
+            alternatives = (_alternatives(terms, table, asked if excluded else None)
+                            if len(terms) <= table.longest else None)
             if alternatives is None:
                 continue
             span = children[i : i + size]
@@ -351,11 +364,11 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
         else:
             node = children[i]
             if _is_word(node):
-                result.append(node if typed[i] is None else _with_relatives(node, table))
+                result.append(node if typed[i] is None or excluded else _with_relatives(node, table))
             elif _joined(node):
                 result.append(node)
             else:
-                result.append(_expand(node, table, literal))
+                result.append(_expand(node, table, literal, asked, excluded))
             i += 1
     return result
 
@@ -375,15 +388,26 @@ def _words_of_or(node: query.Query) -> query.Query:
     return query.Or(words)
 
 
-def _expand(node: query.Query, table: SynonymTable, literal: frozenset[Terms] = frozenset()) -> query.Query:
-    """The query with synonyms of its words and runs of words added (NOT clauses and words in quotes are left
-    alone)."""
+def _expand(node: query.Query, table: SynonymTable, literal: frozenset[Terms] = frozenset(),
+            asked: frozenset[str] = frozenset(), excluded: bool = False) -> query.Query:
+    """The query with synonyms of its words and runs of words added (words in quotes are left alone). A NOT clause
+    is expanded for ``_alternatives`` with ``asked``, the terms the rest of the query looks for: «-ШНО» excludes
+    «школьное научное общество» as well."""
     node = _words_of_or(node)
+    if isinstance(node, query.Not):
+        if excluded:
+            return node
+        return query.Not(_expand(node.query, table, literal, asked, excluded=True), boost=node.boost)
+    if isinstance(node, query.AndNot):
+        if excluded:
+            return node
+        return query.AndNot(_expand(node.a, table, literal, asked), _expand(node.b, table, literal, asked, True))
     if _is_word(node) or _joined(node):
-        return _expand_children([node], table, conjunction=True, literal=literal)[0]
+        return _expand_children([node], table, True, literal, asked, excluded)[0]
     if isinstance(node, query.And | query.Or):
         expanded = copy(node)
-        expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal)
+        expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal,
+                                               asked, excluded)
         return expanded
     return node
 
@@ -501,9 +525,10 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     if by_words:
         relaxed = _by_words(strict)
     if synonyms is not None:
-        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset())
+        asked = frozenset(_positive_terms(strict))
+        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked)
         if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
-            relaxed = _expand(relaxed, synonyms)
+            relaxed = _expand(relaxed, synonyms, frozenset(), asked)
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
         elif relaxed is not None and isinstance(strict, query.And):

@@ -70,9 +70,17 @@ def test_synonyms_of_a_word_are_found_below_the_word_itself(ix):
     assert (plain.hits[0].id, plain.notice) == ("practice:6", NOTICE_PARTIAL.format(count=1))
 
 
-def test_an_excluded_word_is_not_expanded_into_the_results(ix):
-    assert "practice:1" not in ids(ix, "общество -ШНО")
-    assert ids(ix, "общество -ШНО") == ["practice:2"]
+def test_an_excluded_abbreviation_excludes_its_full_form_too(ix):
+    """«-ШНО» excluded the word «ШНО» only, and kept the texts about the «школьное научное общество» that «ШНО» finds.
+    A full form the query asks for itself stays («школьное научное общество -ШНО»: spelt out, not abbreviated), and
+    a synonym of one word is kin, not the same thing («-талантливые» keeps «одарённые»)."""
+    assert ids(ix, "общество -ШНО") == []
+    assert ids(ix, "общество -ШНО", synonyms=None) == ["practice:2"]
+    assert ids(ix, "школьное научное общество -ШНО") == ["practice:2"]
+    assert ids(ix, "занятия -ВКС") == []
+    assert ids(ix, "занятия NOT (ВКС OR школьники)") == []
+    assert "practice:5" not in ids(ix, "дети -талантливые") and "practice:6" in ids(ix, "дети -талантливые")
+    assert "practice:1" not in ids(ix, "общество -ШНО")  # an excluded word brings nothing in either
 
 
 def test_typo_gives_a_real_word_suggestion_and_a_fallback(ix):
@@ -154,6 +162,20 @@ def test_thesaurus_abbreviations_are_paired_by_initials():
     assert thesaurus_abbreviations(["Функциональная грамотность", "финансовая грамотность", "ФГ"]) == [
         ["ФГ", "Функциональная грамотность"],
     ]
+
+
+def test_other_names_of_the_same_thing_are_told_from_words_of_nearly_the_same_meaning():
+    """What «-слово» excludes besides the word: an abbreviation's words, a contraction, the name in the other
+    alphabet; not a word of nearly the same meaning, which would take half the bank away with it."""
+    table = SynonymTable(synonym_groups([]))
+    analyzer = russian_analyzer()
+
+    def names(phrase: str) -> list[str]:
+        return [" ".join(terms) for terms in table.names(tuple(t.text for t in analyzer(phrase, mode="query")))]
+
+    assert names("ШНО") == ["школьн научн обществ"] and names("школьное научное общество") == ["шно"]
+    assert names("ВКС") and names("видеоконференцсвязь") and names("детсад") and names("лего") and names("STEM")
+    assert names("учитель") == names("одарённые") == names("сетевое взаимодействие") == []
 
 
 def test_the_synonym_groups_cover_the_domain_abbreviations():
