@@ -10,7 +10,9 @@ documents with more of the words rank first, and says so; this beats ranking OR 
 the start, where one rare word can outrank a document with all the words.
 
 With a synonym table, a word or a run of words that names a known phrase ("ШНО", "школьное научное
-общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less.
+общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less; a word joined by
+a hyphen or a slash counts as its words there. An excluded word excludes its other names too ("-ШНО": "школьное
+научное общество"), not words of nearly the same meaning.
 
 Anything the parser cannot handle falls back to the plain words of the text. Parsing never
 raises: the worst a user gets is a simpler query and a notice saying so.
@@ -73,6 +75,8 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
 
+Terms = tuple[str, ...]  # the index terms of a word or a phrase
+
 
 @dataclass
 class ParsedQuery:
@@ -107,27 +111,45 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-def _drop_stray_operators(text: str) -> str:
-    """Remove AND / OR / NOT that lack an operand ("опыт AND", "OR OR дети"): left in, they
-    would be searched for as the English words."""
-    tokens = text.split()
-    kept: list[str] = []
+def _stray_pieces(pieces: list[str]) -> set[int]:
+    """The indexes of the operators without an operand and of the empty groups among ``pieces`` (words,
+    parentheses and spaces), outside phrases, as one pass from left to right sees them."""
+    at = [i for i, piece in enumerate(pieces) if not piece.isspace()]
+    stray: set[int] = set()
+    before: str | None = None  # the piece before, of those kept
     in_phrase = False
-    for i, token in enumerate(tokens):
-        if not in_phrase and token in _OPERATORS:
-            after = tokens[i + 1] if i + 1 < len(tokens) else None
-            before = kept[-1] if kept else None
-            has_right = after is not None and after not in _BINARY and not after.startswith(")")
-            if token == "NOT":
-                has_left = True
-                has_right = has_right and after != "NOT"
-            else:
-                has_left = before is not None and before not in _OPERATORS and not before.endswith("(")
-            if not (has_left and has_right):
+    for n, i in enumerate(at):
+        piece = pieces[i]
+        if not in_phrase and i not in stray:
+            after = pieces[at[n + 1]] if n + 1 < len(at) else None
+            if piece in _OPERATORS:
+                has_right = after is not None and after not in _BINARY and after != ")"
+                if piece == "NOT":
+                    has_left, has_right = True, has_right and after != "NOT"
+                else:
+                    has_left = before is not None and before not in _OPERATORS and before != "("
+                if not (has_left and has_right):
+                    stray.add(i)
+                    continue
+            elif piece == "(" and after == ")":
+                stray.update((i, at[n + 1]))
                 continue
-        kept.append(token)
-        in_phrase ^= token.count('"') % 2 == 1
-    return " ".join(kept)
+        if i not in stray:
+            before = piece
+        in_phrase ^= piece.count('"') % 2 == 1
+    return stray
+
+
+def _drop_stray_operators(text: str) -> str:
+    """Remove AND / OR / NOT that lack an operand ("опыт AND", "OR OR дети", "ШНО AND NOT", "(опыт OR)") and empty
+    groups ("()", "(NOT)"): left in, the operators would be searched for as the English words. Dropping one can
+    leave another without its operand («ШНО AND NOT»: NOT, then AND), so until none is left."""
+    if not (_OPERATORS & set(re.findall(r"[A-Z]+", text)) or re.search(r"\(\s*\)", text)):
+        return text
+    pieces = re.findall(r"[()]|[^\s()]+|\s+", text)
+    while stray := _stray_pieces(pieces):
+        pieces = [piece for i, piece in enumerate(pieces) if i not in stray]
+    return " ".join("".join(pieces).split())
 
 
 def _clean(text: str, notices: list[str]) -> str:
@@ -250,13 +272,46 @@ def _is_word(node: query.Query) -> bool:
     )
 
 
+def _joined(node: query.Query) -> bool:
+    """A word joined by a hyphen or a slash («научно-практическая», «ОГЭ/ЕГЭ») as the multifield parser gives it:
+    the phrase of its parts in every text field (a phrase in quotes looks the same: ``literal`` tells them apart)."""
+    return (
+        isinstance(node, query.Or)
+        and len(node.subqueries) == len(TEXT_FIELDS)
+        and all(isinstance(sub, query.Phrase) for sub in node.subqueries)
+        and len({tuple(sub.words) for sub in node.subqueries}) == 1
+        and node.boost == 1.0
+    )
+
+
+def _typed_terms(node: query.Query, literal: frozenset[Terms]) -> Terms | None:
+    """The terms of a plain word or of a word joined by a hyphen or a slash, which a phrase of the synonym table may
+    take in; None for anything else and for what was typed in quotes (``literal``)."""
+    if _is_word(node):
+        terms: Terms = (node.subqueries[0].text,)
+    elif _joined(node):
+        terms = tuple(node.subqueries[0].words)
+    else:
+        return None
+    return None if terms in literal else terms
+
+
 def _phrase_query(terms: tuple[str, ...], boost: float) -> query.Query:
     if len(terms) == 1:
         return query.Or([query.Term(name, terms[0]) for name in TEXT_FIELDS], boost=boost)
     return query.Or([query.Phrase(name, list(terms)) for name in TEXT_FIELDS], boost=boost)
 
 
-def _alternatives(terms: tuple[str, ...], table: SynonymTable) -> query.Query | None:
+def _alternatives(terms: Terms, table: SynonymTable, asked: frozenset[str] | None = None) -> query.Query | None:
+    """What else ``terms`` may be written as. In a NOT clause (``asked``: the terms the rest of the query looks for)
+    only another name of the same thing (``SynonymTable.names``: an abbreviation and its words, «ВКС» and
+    «видеоконференцсвязь», «детский сад» and «детсад»), and never one the query asks for itself («школьное научное
+    общество -ШНО» keeps the texts that spell it out): words of nearly the same meaning («учитель» / «педагог»),
+    topics of the thesaurus and words of the same root are kin, and excluding them with the word would take away
+    far more than the user asked."""
+    if asked is not None:
+        others = [e for e in table.names(terms) if not set(e) <= asked]
+        return query.Or([_phrase_query(e, 1.0) for e in others]) if others else None
     # A phrase scores about once per word: divide, so that "школьное научное общество" found for
     # "ШНО" does not outrank a document that has "ШНО" itself.
     alternatives = [_phrase_query(e, table.weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
@@ -282,22 +337,26 @@ def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
 
 
 def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool,
-                     literal: frozenset[str] = frozenset()) -> list[query.Query]:
-    """Each longest run of plain words that names a phrase of the table, with its equivalents added; a word
-    in quotes (``literal``: its terms) stays as typed."""
+                     literal: frozenset[Terms] = frozenset(), asked: frozenset[str] = frozenset(),
+                     excluded: bool = False) -> list[query.Query]:
+    """Each longest run of plain words and words joined by a hyphen or a slash that names a phrase of the table,
+    with its equivalents added («научно-практическая конференция»: «НПК»); what is in quotes (``literal``: its
+    terms) stays as typed. Inside a NOT clause (``excluded``) only what ``_alternatives`` allows there."""
+    typed = [_typed_terms(node, literal) for node in children]
     result: list[query.Query] = []
     i = 0
     while i < len(children):
         for size in range(min(table.longest, len(children) - i), 0, -1):
-            span = children[i : i + size]
-            if not all(_is_word(node) and node.subqueries[0].text not in literal for node in span):
+            if any(terms is None for terms in typed[i : i + size]):
                 continue
-            alternatives = _alternatives(tuple(node.subqueries[0].text for node in span), table)
+            terms = tuple(itertools.chain.from_iterable(typed[i : i + size]))
+            alternatives = (_alternatives(terms, table, asked if excluded else None)
+                            if len(terms) <= table.longest else None)
             if alternatives is None:
                 continue
+            span = children[i : i + size]
             if conjunction:
-                typed = span[0] if size == 1 else query.And(span)
-                result.append(query.Or([typed, alternatives]))
+                result.append(query.Or([span[0] if size == 1 else query.And(span), alternatives]))
             else:
                 result.extend([*span, alternatives])
             i += size
@@ -305,9 +364,11 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
         else:
             node = children[i]
             if _is_word(node):
-                result.append(node if node.subqueries[0].text in literal else _with_relatives(node, table))
+                result.append(node if typed[i] is None or excluded else _with_relatives(node, table))
+            elif _joined(node):
+                result.append(node)
             else:
-                result.append(_expand(node, table, literal))
+                result.append(_expand(node, table, literal, asked, excluded))
             i += 1
     return result
 
@@ -327,15 +388,26 @@ def _words_of_or(node: query.Query) -> query.Query:
     return query.Or(words)
 
 
-def _expand(node: query.Query, table: SynonymTable, literal: frozenset[str] = frozenset()) -> query.Query:
-    """The query with synonyms of its words and runs of words added (NOT clauses and words in quotes are left
-    alone)."""
+def _expand(node: query.Query, table: SynonymTable, literal: frozenset[Terms] = frozenset(),
+            asked: frozenset[str] = frozenset(), excluded: bool = False) -> query.Query:
+    """The query with synonyms of its words and runs of words added (words in quotes are left alone). A NOT clause
+    is expanded for ``_alternatives`` with ``asked``, the terms the rest of the query looks for: «-ШНО» excludes
+    «школьное научное общество» as well."""
     node = _words_of_or(node)
-    if _is_word(node):
-        return _expand_children([node], table, conjunction=True, literal=literal)[0]
+    if isinstance(node, query.Not):
+        if excluded:
+            return node
+        return query.Not(_expand(node.query, table, literal, asked, excluded=True), boost=node.boost)
+    if isinstance(node, query.AndNot):
+        if excluded:
+            return node
+        return query.AndNot(_expand(node.a, table, literal, asked), _expand(node.b, table, literal, asked, True))
+    if _is_word(node) or _joined(node):
+        return _expand_children([node], table, True, literal, asked, excluded)[0]
     if isinstance(node, query.And | query.Or):
         expanded = copy(node)
-        expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal)
+        expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal,
+                                               asked, excluded)
         return expanded
     return node
 
@@ -370,15 +442,49 @@ def _with_forms(node: query.Query | None, forms: dict[str, frozenset[str]]) -> q
     return node.apply(lambda child: _with_forms(child, forms))
 
 
-def _quoted_words(text: str, schema: Schema) -> frozenset[str]:
-    """The terms of the single words typed in quotes («"ШНО"»): the user asks for that word, not its synonyms or
-    expansions (a phrase in quotes is a phrase, which is never expanded)."""
-    terms = set()
-    for quoted in re.findall(r'"([^"]*)"', text):
-        words = _WORD.findall(quoted)
-        if len(words) == 1:
-            terms.update(schema[TEXT_FIELDS[0]].process_text(words[0], mode="query"))
-    return frozenset(terms)
+def _quoted(text: str, schema: Schema) -> frozenset[Terms]:
+    """The terms of each word and phrase typed in quotes («"ШНО"», «"научно-практическая конференция"»): the user
+    asks for it as typed, not for its synonyms or expansions."""
+    analyzed = (tuple(schema[TEXT_FIELDS[0]].process_text(quoted, mode="query"))
+                for quoted in re.findall(r'"([^"]*)"', text))
+    return frozenset(terms for terms in analyzed if terms)
+
+
+def _positive_terms(node: query.Query) -> list[str]:
+    """The terms the query looks for, in order, outside its NOT clauses."""
+    if isinstance(node, query.Not):
+        return []
+    if isinstance(node, query.AndNot):
+        return _positive_terms(node.a)
+    if isinstance(node, query.Term | query.Phrase):
+        if node.fieldname != TEXT_FIELDS[0]:
+            return []
+        return list(node.words) if isinstance(node, query.Phrase) else [node.text]
+    return [found for child in node.children() for found in _positive_terms(child)]
+
+
+def _exclusions(node: query.Query) -> list[query.Query]:
+    """The NOT clauses that hold for the whole query (those of its top AND), as NOT queries."""
+    if isinstance(node, query.Not):
+        return [node]
+    if isinstance(node, query.AndNot):
+        return [*_exclusions(node.a), query.Not(node.b)]
+    if isinstance(node, query.And):
+        return [found for child in node.subqueries for found in _exclusions(child)]
+    return []
+
+
+def _by_words(strict: query.Query) -> query.Query | None:
+    """The relaxed query of a text with a word joined by a hyphen or a slash: its words, each in every text field,
+    joined with OR (documents with more of them first), and the NOT clauses of the whole query kept (None without a
+    word): «онлайн-курс -химии» looked for «химии» among the words, and brought back what it excluded."""
+    words = list(dict.fromkeys(_positive_terms(strict)))
+    if not words:
+        return None
+    relaxed = query.Or([query.Or([query.Term(name, word) for name in TEXT_FIELDS]) for word in words],
+                       scale=RELAXED_SCALE)
+    exclusions = _exclusions(strict)
+    return query.And([relaxed, *exclusions]) if exclusions else relaxed
 
 
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
@@ -417,12 +523,15 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     # order and place, documents with more of them first. A phrase in quotes is what the user asked for: kept.
     by_words = '"' not in cleaned and _has_phrase(strict)
     if by_words:
-        relaxed = _plain(cleaned, schema, lambda words: query.Or(words, scale=RELAXED_SCALE))
+        relaxed = _by_words(strict)
     if synonyms is not None:
-        strict = _expand(strict, synonyms, _quoted_words(cleaned, schema) if '"' in cleaned else frozenset())
+        asked = frozenset(_positive_terms(strict))
+        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked)
+        if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
+            relaxed = _expand(relaxed, synonyms, frozenset(), asked)
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
-        if relaxed is not None and isinstance(strict, query.And) and not by_words:
+        elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
     strict, relaxed = _with_forms(strict, forms), _with_forms(relaxed, forms)

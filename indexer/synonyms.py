@@ -14,6 +14,8 @@ filed under it, with a small constant score, below those that use the words.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable, Sequence
 
 from whoosh.analysis import Analyzer
@@ -30,6 +32,20 @@ RELATIVES_WEIGHT = 0.3
 MAX_PHRASE_TERMS = 5
 
 Terms = tuple[str, ...]
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+
+
+def _same_thing(phrase: str, other: str, terms: Terms, others: Terms) -> bool:
+    """Whether two phrases of a group name the same thing: an abbreviation (a word in capitals) and its words, a
+    word and its contraction (as many words as not: «детсад», «физкультура»), a name in either alphabet («Lego» /
+    «лего»); and not two words that mean nearly the same («учитель» / «педагог», «одарённые» / «талантливые»)."""
+    if len(terms) != len(others):
+        return True
+    if any(len(word) > 1 and word.isupper() for word in (phrase + " " + other).split()):
+        return True
+    return any(bool(script.search(phrase)) != bool(script.search(other)) for script in (_LATIN, _CYRILLIC))
 
 
 class SynonymTable:
@@ -52,12 +68,18 @@ class SynonymTable:
         self.concept_score = concept_score
         self.relatives_weight = relatives_weight
         self._expansions: dict[Terms, set[Terms]] = {}
+        self._names: dict[Terms, set[Terms]] = {}
         self._concepts: dict[Terms, set[tuple[str, str]]] = {}
         self._fingerprint: tuple | None = None
         for group in groups:
             phrases = self._phrases(analyzer, group)
             for terms in phrases:
                 self._expansions.setdefault(terms, set()).update(phrases - {terms})
+            written = [(phrase, terms) for phrase in group
+                       if 0 < len(terms := self._terms(analyzer, phrase)) <= MAX_PHRASE_TERMS]
+            for (phrase, terms), (other, others) in itertools.permutations(written, 2):
+                if others != terms and _same_thing(phrase, other, terms, others):
+                    self._names.setdefault(terms, set()).add(others)
         for name, value, names in concepts:
             for terms in self._phrases(analyzer, names):
                 self._concepts.setdefault(terms, set()).add((name, value))
@@ -79,12 +101,18 @@ class SynonymTable:
                 self.weight, self.concept_score, self.relatives_weight,
                 tuple(sorted((terms, tuple(sorted(others))) for terms, others in self._expansions.items())),
                 tuple(sorted((terms, tuple(sorted(named))) for terms, named in self._concepts.items())),
+                tuple(sorted((terms, tuple(sorted(others))) for terms, others in self._names.items())),
             )
         return self._fingerprint
 
     def expansions(self, terms: Terms) -> list[Terms]:
         """The phrases equivalent to ``terms`` (empty when it is no known phrase), in a stable order."""
         return sorted(self._expansions.get(terms, ()))
+
+    def names(self, terms: Terms) -> list[Terms]:
+        """Of ``expansions``, those naming the same thing as ``terms`` (``_same_thing``): what a query excluding
+        ``terms`` excludes as well («-ШНО»: «школьное научное общество»), in a stable order."""
+        return sorted(self._names.get(terms, ()))
 
     def concepts(self, terms: Terms) -> list[tuple[str, str]]:
         """(field, value) of the concepts ``terms`` names, in a stable order."""

@@ -170,9 +170,22 @@ def test_operators_and_groups(ix: SearchIndex):
     assert sorted(hit.id for hit in search(ix, "подготовка (олимпиада OR конференция)").hits) == ["practice:2"]
 
 
-def test_stray_operators_are_not_searched_as_english_words(ix: SearchIndex):
-    result = search(ix, "опыт AND")
+@pytest.mark.parametrize("text", ["опыт AND", "опыт AND NOT", "опыт OR NOT", "опыт ИЛИ NOT", "AND опыт OR NOT NOT",
+                                  "опыт AND (NOT)", "опыт (AND NOT)", "(опыт AND)", "(OR опыт)", "опыт ()",
+                                  "опыт (( ))"])
+def test_stray_operators_are_not_searched_as_english_words(ix: SearchIndex, text: str):
+    """«ШНО AND NOT» found nothing: dropping NOT left AND without its operand, and «and» was searched for; so did
+    an empty group «(NOT)» and an operator beside a parenthesis «(ШНО AND)»."""
+    result = search(ix, text)
     assert ([hit.id for hit in result.hits], result.notice) == (["practice:1"], NOTICE_SIMPLIFIED)
+
+
+def test_operators_with_their_operands_are_kept(ix: SearchIndex):
+    assert sorted(hit.id for hit in search(ix, "опыт OR OR олимпиада").hits) == ["practice:1", "practice:2"]
+    assert search(ix, "опыт AND NOT дети").total == 0
+    from indexer.query import _clean
+
+    assert _clean('"опыт AND" дети ()', []) == '"опыт AND" дети'  # in a phrase, AND is a word of it
 
 
 def test_typographic_quotes_make_a_phrase(ix: SearchIndex):

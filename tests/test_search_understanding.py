@@ -70,9 +70,17 @@ def test_synonyms_of_a_word_are_found_below_the_word_itself(ix):
     assert (plain.hits[0].id, plain.notice) == ("practice:6", NOTICE_PARTIAL.format(count=1))
 
 
-def test_an_excluded_word_is_not_expanded_into_the_results(ix):
-    assert "practice:1" not in ids(ix, "общество -ШНО")
-    assert ids(ix, "общество -ШНО") == ["practice:2"]
+def test_an_excluded_abbreviation_excludes_its_full_form_too(ix):
+    """«-ШНО» excluded the word «ШНО» only, and kept the texts about the «школьное научное общество» that «ШНО» finds.
+    A full form the query asks for itself stays («школьное научное общество -ШНО»: spelt out, not abbreviated), and
+    a synonym of one word is kin, not the same thing («-талантливые» keeps «одарённые»)."""
+    assert ids(ix, "общество -ШНО") == []
+    assert ids(ix, "общество -ШНО", synonyms=None) == ["practice:2"]
+    assert ids(ix, "школьное научное общество -ШНО") == ["practice:2"]
+    assert ids(ix, "занятия -ВКС") == []
+    assert ids(ix, "занятия NOT (ВКС OR школьники)") == []
+    assert "practice:5" not in ids(ix, "дети -талантливые") and "practice:6" in ids(ix, "дети -талантливые")
+    assert "practice:1" not in ids(ix, "общество -ШНО")  # an excluded word brings nothing in either
 
 
 def test_typo_gives_a_real_word_suggestion_and_a_fallback(ix):
@@ -154,6 +162,20 @@ def test_thesaurus_abbreviations_are_paired_by_initials():
     assert thesaurus_abbreviations(["Функциональная грамотность", "финансовая грамотность", "ФГ"]) == [
         ["ФГ", "Функциональная грамотность"],
     ]
+
+
+def test_other_names_of_the_same_thing_are_told_from_words_of_nearly_the_same_meaning():
+    """What «-слово» excludes besides the word: an abbreviation's words, a contraction, the name in the other
+    alphabet; not a word of nearly the same meaning, which would take half the bank away with it."""
+    table = SynonymTable(synonym_groups([]))
+    analyzer = russian_analyzer()
+
+    def names(phrase: str) -> list[str]:
+        return [" ".join(terms) for terms in table.names(tuple(t.text for t in analyzer(phrase, mode="query")))]
+
+    assert names("ШНО") == ["школьн научн обществ"] and names("школьное научное общество") == ["шно"]
+    assert names("ВКС") and names("видеоконференцсвязь") and names("детсад") and names("лего") and names("STEM")
+    assert names("учитель") == names("одарённые") == names("сетевое взаимодействие") == []
 
 
 def test_the_synonym_groups_cover_the_domain_abbreviations():
@@ -344,6 +366,47 @@ def test_a_word_joined_by_a_hyphen_or_slash_falls_back_to_its_words(tmp_path: Pa
     assert found('"онлайн уроки"') == ["practice:2"]
     result = index.search(SearchQuery(text="онлайн-семинар уроки"))
     assert [hit.id for hit in result.hits] == ["practice:1", "practice:2"] and result.notice == NOTICE_RELAXED
+
+
+def test_an_excluded_word_is_not_looked_for_among_the_words_of_a_hyphenated_one(tmp_path: Path):
+    """«онлайн-курс -химии» and «научно-практическая -конференция» showed texts with «химии» and «конференции» marked:
+    the words of a hyphenated word, looked for when few texts have it, were all the words typed, the excluded too."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Онлайн-курс по физике", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Курс химии онлайн", body="Опыт."),
+        IndexDocument(id="practice:3", type="practice", title="Курс рисования", body="Опыт."),
+        IndexDocument(id="practice:4", type="practice", title="Научно-практическая конференция", body="Опыт."),
+        IndexDocument(id="practice:5", type="practice", title="Практическая работа по физике", body="Опыт."),
+    ])
+    for synonyms in (None, TABLE):
+        def found(text: str, synonyms: SynonymTable | None = synonyms) -> list[str]:
+            return [hit.id for hit in index.search(SearchQuery(text=text, synonyms=synonyms)).hits]
+
+        assert found("онлайн-курс -химии") == ["practice:1", "practice:3"]
+        assert found("онлайн-курс") == ["practice:1", "practice:2", "practice:3"]
+        assert found("научно-практическая -конференция") == ["practice:5"]
+        assert found("онлайн-курс ANDNOT химии") == ["practice:1", "practice:3"]
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("информационно-коммуникационные технологии", "Использование ИКТ на уроках"),
+    ("научно-практическая конференция", "Школьная НПК как итог года"),
+    ("психолого-медико-педагогическая комиссия", "Работа ПМПК района"),
+    ("ИКТ", "Информационно-коммуникационные технологии на уроках"),
+    ("ОГЭ/ЕГЭ", "Подготовка к основному государственному экзамену"),
+])
+def test_a_full_form_typed_with_a_hyphen_or_slash_finds_its_abbreviation(tmp_path: Path, typed, written):
+    """Typed with spaces, «информационно коммуникационные технологии» found «ИКТ»; with its hyphen, as it is
+    written, it did not: the hyphenated word is a phrase of its parts, and only runs of single words were looked up
+    among the abbreviations. In quotes it is searched as typed."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title=written, body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Другое", body="Опыт.")])
+    table = SynonymTable(synonym_groups([]))
+    assert [hit.id for hit in index.search(SearchQuery(text=typed, synonyms=table)).hits] == ["practice:1"]
+    if "-" in typed:
+        assert index.search(SearchQuery(text=f'"{typed}"', synonyms=table)).hits == []
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("адаренные", "одаренные"), ("оттестация", "аттестация"),
