@@ -441,3 +441,44 @@ def test_uploading_a_saved_resolution_again_points_to_its_edit_form(app, client,
     text = _text(html)
     assert "Эта резолюция уже загружена" in text and "нажмите «Изменить»" in text
     assert f'href="/resolutions/{saved["resolution"]}/edit"' in html
+
+
+# --------------------------------------------------------------------------------------------------
+# The API
+
+
+def _api(client, method: str, url: str, headers: dict, **kwargs):
+    with client.open(url, method=method, headers=headers, **kwargs) as response:
+        return response.status_code, response.get_json(silent=True)
+
+
+def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make_user, make_token, saved):
+    from tests.conftest import bearer
+
+    rid = saved["resolution"]
+    client = app.test_client()
+    teacher = bearer(make_token(make_user("teacher")))
+    methodist = bearer(make_token(make_user("methodist", scope_region="RU-CHE")))
+    assert _api(client, "PATCH", f"/api/v1/resolutions/{rid}", {}, json={"status": "draft"})[0] == 401
+    assert _api(client, "PATCH", f"/api/v1/resolutions/{rid}", teacher, json={"status": "draft"})[0] == 403
+    assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", teacher)[0] == 403
+    assert _api(client, "PATCH", "/api/v1/resolutions/999", methodist, json={"status": "draft"})[0] == 404
+    status, body = _api(client, "PATCH", f"/api/v1/resolutions/{rid}", methodist, json={"status": "archived"})
+    assert status == 422 and "Допустимые статусы" in str(body)
+
+    status, body = _api(client, "PATCH", f"/api/v1/resolutions/{rid}", methodist, json={"status": "draft"})
+    assert status == 200 and body["status"] == "draft" and body["id"] == rid
+    assert _get(client, f"/api/v1/resolutions/{rid}")[0] == 404
+    assert not _search_ids(client, "исследовательская деятельность")
+    status, body = _api(client, "PATCH", f"/api/v1/resolutions/{rid}", methodist, json={"status": "published"})
+    assert status == 200 and body["status"] == "published"
+    assert f"resolution:{rid}" in _search_ids(client, "исследовательская деятельность")
+    assert [e.details["via"] for e in _audit(app, "resolution_unpublished")] == ["api"]
+
+    assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 204
+    assert _get(client, f"/api/v1/resolutions/{rid}")[0] == 404
+    assert _get(client, f"/recommendations/{saved['1.1']}")[0] == 404
+    assert not _search_ids(client, "исследовательская деятельность")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
+    assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 404
