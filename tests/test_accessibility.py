@@ -145,13 +145,15 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
 
 
 def test_methodist_and_admin_pages_have_no_serious_violations(live_server, browser):  # noqa: F811
-    _, base = live_server
+    app, base = live_server
+    resolution = f"/resolutions/{_demo_ids(app)['resolution']}"
     page = _context(browser).new_page()
     _login(page, base, "methodist@demo.example", "demo-methodist-pass")
     page.goto(f"{base}/practices/moderation")
     under_review = page.locator("main table a[href^='/practices/']").first.get_attribute("href")
     _check_pages(page, base, ["/practices/moderation", under_review, f"{under_review}/history", "/statistics",
-                              "/resolutions/import", "/import/practices"], "accessibility_methodist")
+                              "/resolutions/import", "/import/practices", resolution, f"{resolution}/edit",
+                              f"{resolution}/delete"], "accessibility_methodist")
     admin = _context(browser).new_page()
     _login(admin, base, "admin@demo.example", "demo-admin-pass")
     _check_pages(admin, base, ["/admin/users", "/admin/audit", "/admin/vocabularies", "/statistics"],

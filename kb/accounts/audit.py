@@ -19,6 +19,8 @@ ACTIONS = {
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
     "practice_imported": "Практика из реестра", "attachment_deleted": "Файл удалён",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
+    "resolution_edited": "Резолюция изменена", "resolution_unpublished": "Резолюция снята с публикации",
+    "resolution_deleted": "Резолюция удалена",
     "vocabulary_changed": "Изменён словарь", "topic_deleted": "Удалена тема",
 }
 TARGETS = {"user": "пользователь", "practice": "практика", "resolution": "резолюция", "topic": "тема",
@@ -30,8 +32,10 @@ DETAILS = {
     "action": "действие", "created": "новая", "status": "статус", "scope_region": "регион модерации",
     "scope_organisation": "организация модерации", "label": "название", "parent": "родительская тема",
     "synonyms": "синонимы", "full_name": "имя", "organisation": "организация", "region": "регион",
+    "added": "добавлено рекомендаций", "removed": "удалены рекомендации",
+    "unlinked_practices": "удалено связей с практиками",
 }
-_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»"},
+_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»", "api": "API"},
            "action": {"create": "создана", "update": "обновлена"}}
 
 

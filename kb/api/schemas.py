@@ -165,6 +165,17 @@ class ResolutionImport(Resolution):
     created = fields.Boolean(required=True, metadata={"description": "false — такой текст уже был загружен"})
 
 
+class ResolutionState(Resolution):
+    status = fields.String(required=True, validate=validate.OneOf(("draft", "published")))
+
+
+class ResolutionStatusInput(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("draft", "published"), error="Допустимые статусы: {choices}."), metadata={
+        "description": "published — опубликовать, draft — снять с публикации (черновик видят только методисты и "
+                       "администраторы)"})
+
+
 class ResolutionUpload(Schema):
     file = fields.Raw(required=True, metadata={
         "type": "string", "format": "binary", "description": ".txt, .md, .docx, .odt, .rtf, .pdf или .doc, до 10 МБ"})

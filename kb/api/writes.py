@@ -1,4 +1,4 @@
-"""JSON API v1, changes with a token: practices (create, edit, workflow) and resolution import.
+"""JSON API v1, changes with a token: practices (create, edit, workflow) and resolutions (import, status, deletion).
 
 Every permission question goes to the same services and policy the pages use.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
+from kb.accounts.services import record
 from kb.api import schemas
 from kb.api.auth import api_user, protect
 from kb.api.payloads import ApiProblem, json_body, practice_data
@@ -20,7 +21,9 @@ from kb.errors import error_response
 from kb.extensions import db
 from kb.practices import policy, services
 from kb.practices.models import Practice
+from kb.resolutions import services as resolutions
 from kb.resolutions import staging
+from kb.resolutions.models import Resolution
 from kb.resolutions.parser import MAX_FILE_SIZE, SUPPORTED_EXTENSIONS, ResolutionFormatError
 from kb.resolutions.services import import_resolution_text, resolution_to_json
 
@@ -164,6 +167,55 @@ def import_resolution():
     response = jsonify(body)
     response.status_code = 201 if report.created else 200
     return response
+
+
+def _managed_resolution(resolution_id: int, user: User) -> Resolution:
+    """A resolution (draft or published) for a methodist or an administrator; 403 for anyone else."""
+    if not resolutions.can_manage_resolutions(user):
+        raise ApiProblem(403, "Изменять и удалять резолюции могут методисты и администраторы.")
+    resolution = resolutions.get_visible_resolution(resolution_id, user)
+    if resolution is None:
+        raise ApiProblem(404, "Резолюция не найдена.")
+    return resolution
+
+
+@bp.patch("/resolutions/<int:resolution_id>")
+@operation("Опубликовать резолюцию или снять с публикации", "Резолюции", (200, schemas.ResolutionState),
+           body=schemas.ResolutionStatusInput, errors=(403, 404, 415, 422), auth="required",
+           description="Методисты и администраторы; меняется только статус (сведения и рекомендации исправляют "
+                       "на странице резолюции, «Изменить»). Снятая с публикации резолюция пропадает из поиска, "
+                       "карты сайта и чтения API, а OAI-PMH отдаёт её как удалённую.")
+def update_resolution_status(resolution_id: int):
+    user = _user()
+    resolution = _managed_resolution(resolution_id, user)
+    status = json_body(schemas.ResolutionStatusInput)["status"]
+    if status != resolution.status:
+        if status == "published":
+            resolutions.publish_resolution(resolution)
+        else:
+            resolutions.unpublish_resolution(resolution)
+        record(f"resolution_{'published' if status == 'published' else 'unpublished'}", user, "resolution",
+               resolution.id, details={"title": resolution.title, "via": "api"})
+        db.session.commit()
+    resolution = resolutions.get_visible_resolution(resolution_id, user)
+    body = resolution_to_json(resolution, lambda rec: url_for("resolutions.recommendation", recommendation_id=rec.id))
+    body.update(url=url_for("resolutions.detail", resolution_id=resolution.id), status=resolution.status)
+    return jsonify(body)
+
+
+@bp.delete("/resolutions/<int:resolution_id>")
+@operation("Удалить резолюцию", "Резолюции", (204, None), errors=(403, 404), auth="required",
+           description="Методисты и администраторы. Резолюция удаляется навсегда вместе с рекомендациями и их "
+                       "связями с практиками (сами практики остаются); ссылки на рекомендации отвечают 404, в "
+                       "подборках они остаются как недоступные, OAI-PMH отдаёт опубликованную как удалённую.")
+def delete_resolution(resolution_id: int):
+    user = _user()
+    resolution = _managed_resolution(resolution_id, user)
+    record("resolution_deleted", user, "resolution", resolution.id,
+           details={"title": resolution.title, "status": resolution.status, "via": "api"})
+    resolutions.delete_resolution(resolution)
+    db.session.commit()
+    return "", 204
 
 
 @bp.post("/practices/<int:practice_id>/attachments")

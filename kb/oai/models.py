@@ -29,17 +29,23 @@ class OaiTombstone(db.Model):
 @event.listens_for(Session, "before_flush")
 def _remember_deletions(session: Session, _flush_context: object, _instances: object) -> None:
     """Deleting a published or archived practice, or a published resolution, leaves a tombstone behind."""
+    for obj in list(session.deleted):
+        remember_withdrawal(session, obj)
+
+
+def remember_withdrawal(session: Session, item: object) -> None:
+    """Leave a tombstone for an item that leaves the repository: deleted, or a resolution taken back to a draft
+    (its tombstone is not listed while it is published again)."""
     from kb.oai import records
 
-    for obj in list(session.deleted):
-        record = records.live_record(obj)
-        if record is None:
-            continue
-        with session.no_autoflush:
-            tombstone = session.scalar(select(OaiTombstone).where(
-                OaiTombstone.kind == record.kind, OaiTombstone.item_id == record.id))
-        if tombstone is None:
-            tombstone = OaiTombstone(kind=record.kind, item_id=record.id)
-            session.add(tombstone)
-        tombstone.sets = f" {' '.join(record.sets)} "
-        tombstone.deleted_at = utcnow()
+    record = records.live_record(item)
+    if record is None:
+        return
+    with session.no_autoflush:
+        tombstone = session.scalar(select(OaiTombstone).where(
+            OaiTombstone.kind == record.kind, OaiTombstone.item_id == record.id))
+    if tombstone is None:
+        tombstone = OaiTombstone(kind=record.kind, item_id=record.id)
+        session.add(tombstone)
+    tombstone.sets = f" {' '.join(record.sets)} "
+    tombstone.deleted_at = utcnow()

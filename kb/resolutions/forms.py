@@ -10,6 +10,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -22,8 +23,9 @@ from kb.extensions import db
 from kb.forms import Form as KbForm
 from kb.forms import RussianMeta
 from kb.resolutions.parser import MAX_RECOMMENDATIONS, SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
+from kb.resolutions.services import EditedRecommendation
 from kb.vocabularies import data as vocabulary
-from kb.vocabularies.models import AddresseeType, Region
+from kb.vocabularies.models import AddresseeType, Region, Topic
 
 MAX_TEXT = 20_000
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
@@ -184,3 +186,89 @@ class LinkRecommendationsForm(KbForm):
     """Recommendations a practice answers, chosen from a list (filled by the view)."""
 
     recommendations = SelectMultipleField("Рекомендации", validate_choice=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Correcting a saved resolution: the preview's fields, each recommendation with its id and topics
+
+
+class RecommendationEditEntry(RecommendationEntry):
+    """A recommendation of a saved resolution: the preview's fields, its id (empty for one added now) and topics."""
+
+    id = HiddenField()
+    topics = SelectMultipleField("Темы", validate_choice=False, render_kw={"size": 6}, description=(
+        "Удерживайте Ctrl (⌘ на Mac), чтобы выбрать несколько. Новой рекомендации без выбранных тем они "
+        "подбираются по тексту, как при загрузке."))
+
+    def validate_topics(self, field) -> None:
+        known = {code for code, _ in field.choices or []}
+        if not self.remove.data and any(code not in known for code in field.data or []):
+            raise ValidationError(GONE_TOPIC)
+
+
+GONE_TOPIC = "Выбрана тема, которой больше нет в тезаурусе: обновите страницу и выберите заново."
+
+
+class ResolutionEditForm(ResolutionPreviewForm):
+    """The import preview's form for a saved resolution (its page's «Изменить»): the same fields and checks, plus
+    each recommendation's topics; saving keeps the ids of the recommendations that stay."""
+
+    recommendations = FieldList(FormField(RecommendationEditEntry), max_entries=MAX_RECOMMENDATIONS)
+    publish = None  # the status changes by the page's own buttons
+    # When the page was opened (the resolution's updated_at): a save over someone else's change asks first.
+    revision = HiddenField()
+    # Ids of removed recommendations with practice links the editor was told of: their links go on this save.
+    confirmed_removals = HiddenField()
+
+    def _prepare(self, entry) -> None:
+        super()._prepare(entry)
+        if not hasattr(self, "topic_choices"):
+            self.topic_choices = [(t.code, t.label) for t in db.session.scalars(select(Topic).order_by(
+                Topic.sort_order, Topic.label))]
+        entry.form.topics.choices = self.topic_choices
+
+    @classmethod
+    def from_resolution(cls, resolution) -> ResolutionEditForm:
+        """A form filled with the saved resolution (not bound to the request)."""
+        data = {
+            "title": resolution.title,
+            "conference_name": resolution.conference_name,
+            "date_start": resolution.date_start,
+            "date_end": resolution.date_end,
+            "place": resolution.place,
+            "organiser": resolution.organiser,
+            "format": resolution.format or "",
+            "participants_count": resolution.participants_count,
+            "participants_text": resolution.participants_text,
+            "regions": [r.code for r in resolution.regions],
+            "recommendations": [
+                {"id": str(r.id), "number": r.number, "addressee": r.addressee,
+                 "addressee_type": r.addressee_type_code or "", "text": r.text, "topics": [t.code for t in r.topics]}
+                for r in resolution.recommendations
+            ],
+            "revision": revision_of(resolution),
+        }
+        return cls(formdata=None, data=data)
+
+    def edited_recommendations(self, classify_addressee) -> list[EditedRecommendation]:
+        """The recommendations to keep, in order: the preview's reading of each, with its id and topics."""
+        edited = []
+        for entry in self.recommendations:
+            sub = entry.form
+            if sub.remove.data or sub.is_blank():
+                continue
+            addressee = _clean(sub.addressee.data)
+            addressee_type = sub.addressee_type.data or (classify_addressee(addressee) if addressee else None)
+            edited.append(EditedRecommendation(
+                id=int(sub.id.data) if (sub.id.data or "").isdigit() and len(sub.id.data) < 19 else None,
+                number=_clean(sub.number.data), addressee=addressee, addressee_type=addressee_type or None,
+                text=_clean(sub.text.data), topic_codes=list(dict.fromkeys(sub.topics.data or []))))
+        return edited
+
+    def confirmed_removal_ids(self) -> set[int]:
+        return {int(x) for x in (self.confirmed_removals.data or "").split() if x.isdigit() and len(x) < 19}
+
+
+def revision_of(resolution) -> str:
+    """What identifies the saved state of a resolution an edit form was opened on."""
+    return resolution.updated_at.isoformat() if resolution.updated_at else ""

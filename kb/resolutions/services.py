@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -27,6 +27,7 @@ from kb.resolutions.parser import (
     parse_resolution,
 )
 from kb.textclean import xml_text
+from kb.timeutil import utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
 from kb.vocabularies.topics import suggest_topics
@@ -168,6 +169,120 @@ def can_manage_resolutions(user: User | None) -> bool:
 def publish_resolution(resolution: Resolution) -> None:
     """Make a draft resolution (and its recommendations) public."""
     resolution.status = "published"
+    db.session.flush()
+
+
+def unpublish_resolution(resolution: Resolution) -> None:
+    """Take a published resolution back to a draft: its page, recommendations, search results, sitemap entry and
+    API answers go (the index follows through the outbox); OAI-PMH harvesters are told it is deleted, as of a
+    deleted resolution, until it is published again. Practice links stay for when it is."""
+    from kb.oai.models import remember_withdrawal
+
+    if not resolution.is_published:
+        return
+    remember_withdrawal(db.session, resolution)
+    resolution.status = "draft"
+    db.session.flush()
+
+
+@dataclass
+class EditedRecommendation:
+    """One recommendation as the edit form leaves it: ``id`` of the saved one it corrects (None: a new one)."""
+
+    id: int | None
+    number: str
+    addressee: str
+    addressee_type: str | None
+    text: str
+    topic_codes: list[str]
+
+
+@dataclass
+class EditReport:
+    """What saving an edit did to the recommendations."""
+
+    added: int = 0
+    removed: list[Recommendation] = field(default_factory=list)
+    unlinked_practices: int = 0  # practice links that went with the removed recommendations
+
+
+def removed_with_links(resolution: Resolution, kept_ids: set[int]) -> list[Recommendation]:
+    """The recommendations an edit removes that practices are linked to (their links go with them)."""
+    return [rec for rec in resolution.recommendations if rec.id not in kept_ids and rec.practices]
+
+
+def update_resolution(resolution: Resolution, structure: ParsedResolution,
+                      items: list[EditedRecommendation]) -> EditReport:
+    """Save the corrections of a resolution (its page's «Изменить»): the conference's details, regions and the
+    recommendations in ``items`` order. A recommendation that stays keeps its id, and so its permalink, its
+    place in collections and its practice links; one left out is deleted with its practice links. The full text
+    (the resolution's identity) does not change. The index follows through the outbox."""
+    report = EditReport()
+    resolution.title = structure.title or resolution.title
+    resolution.conference_name = structure.conference_name or ""
+    resolution.date_start, resolution.date_end = structure.date_start, structure.date_end
+    resolution.place = structure.place or ""
+    resolution.organiser = structure.organiser or ""
+    resolution.format = structure.format
+    resolution.participants_count = structure.participants_count
+    resolution.participants_text = structure.participants_text or ""
+    resolution.regions = [r for code in dict.fromkeys(structure.region_codes)
+                          if (r := db.session.get(Region, code)) is not None]
+    known_types = set(db.session.scalars(select(AddresseeType.code)))
+    topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
+    saved = {rec.id: rec for rec in resolution.recommendations}
+    kept: list[Recommendation] = []
+    for position, item in enumerate(items):
+        rec = saved.pop(item.id, None) if item.id is not None else None
+        if rec is None:
+            codes = item.topic_codes or suggest_topics(item.text)
+            rec = Recommendation(topics=[])
+            report.added += 1
+        else:
+            codes = item.topic_codes
+        rec.position = position
+        rec.number = item.number
+        rec.addressee = item.addressee
+        rec.addressee_type_code = item.addressee_type if item.addressee_type in known_types else None
+        rec.text = item.text
+        rec.topics = [topics_by_code[c] for c in dict.fromkeys(codes) if c in topics_by_code]
+        kept.append(rec)
+    report.removed = sorted(saved.values(), key=lambda rec: rec.position)
+    report.unlinked_practices = sum(len(rec.practices) for rec in report.removed)
+    resolution.recommendations = kept  # the ones left out go (delete-orphan), their practice links with them
+    resolution.updated_at = utcnow()  # a recommendation's change is the resolution's too (OAI datestamp, index)
+    db.session.flush()
+    return report
+
+
+@dataclass
+class DeletionEffects:
+    """What deleting a resolution takes with it, for the question before it."""
+
+    recommendations: int
+    links: list[tuple[Recommendation, Practice]]  # practice links that go, by recommendation
+    collections: int  # collections holding the resolution or one of its recommendations («Материал недоступен»)
+
+
+def deletion_effects(resolution: Resolution) -> DeletionEffects:
+    from kb.collections.models import CollectionItem
+
+    rec_ids = [rec.id for rec in resolution.recommendations]
+    held = or_(and_(CollectionItem.item_type == "resolution", CollectionItem.item_id == resolution.id),
+               and_(CollectionItem.item_type == "recommendation", CollectionItem.item_id.in_(rec_ids)))
+    return DeletionEffects(
+        recommendations=len(rec_ids),
+        links=[(rec, practice) for rec in resolution.recommendations for practice in rec.practices],
+        collections=db.session.scalar(select(func.count(func.distinct(CollectionItem.collection_id))).where(held))
+        or 0,
+    )
+
+
+def delete_resolution(resolution: Resolution) -> None:
+    """Delete a resolution for good with its recommendations and their practice links; the index follows through
+    the outbox, OAI-PMH keeps a deleted record of a published one, collections show its items as «Материал
+    недоступен»."""
+    db.session.delete(resolution)
     db.session.flush()
 
 

@@ -11,7 +11,13 @@ from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
 from kb.resolutions import services, staging
-from kb.resolutions.forms import LinkRecommendationsForm, ResolutionPreviewForm, UploadForm
+from kb.resolutions.forms import (
+    LinkRecommendationsForm,
+    ResolutionEditForm,
+    ResolutionPreviewForm,
+    UploadForm,
+    revision_of,
+)
 from kb.resolutions.parser import ResolutionFormatError
 from kb.routing import bounded_ids, page_arg
 from kb.vocabularies import data as vocabulary_data
@@ -30,7 +36,8 @@ def detail(resolution_id: int):
     resolution = services.get_visible_resolution(resolution_id, current_user)
     if resolution is None:
         abort(404)
-    return render_template("resolutions/detail.html", resolution=resolution)
+    return render_template("resolutions/detail.html", resolution=resolution,
+                           may_manage=services.can_manage_resolutions(current_user))
 
 
 @bp.post("/resolutions/<int:resolution_id>/publish")
@@ -42,6 +49,87 @@ def publish(resolution_id: int):
     db.session.commit()
     flash("Резолюция опубликована.", "success")
     return redirect(url_for(".detail", resolution_id=resolution.id))
+
+
+@bp.post("/resolutions/<int:resolution_id>/unpublish")
+@moderator_required
+def unpublish(resolution_id: int):
+    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    if resolution.is_published:
+        services.unpublish_resolution(resolution)
+        record("resolution_unpublished", current_user, "resolution", resolution.id,
+               details={"title": resolution.title})
+        db.session.commit()
+        flash("Резолюция снята с публикации и стала черновиком: читатели, поиск, карта сайта, OAI-PMH и API её "
+              "больше не показывают. Опубликовать её можно снова.", "success")
+    else:
+        flash("Резолюция и так не опубликована.", "info")
+    return redirect(url_for(".detail", resolution_id=resolution.id))
+
+
+@bp.route("/resolutions/<int:resolution_id>/edit", methods=["GET", "POST"])
+@moderator_required
+def edit(resolution_id: int):
+    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    if request.method == "GET":
+        return _edit_page(ResolutionEditForm.from_resolution(resolution), resolution)
+    form = ResolutionEditForm()
+    if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
+        added = form.add_blank_recommendation()
+        return _edit_page(form, resolution, status=200 if added else 400)
+    if not form.validate_on_submit():
+        return _edit_page(form, resolution, status=400)
+    if form.revision.data != revision_of(resolution):
+        form.revision.data = revision_of(resolution)
+        return _edit_page(form, resolution, status=409, notice=(
+            "Пока вы правили резолюцию, её изменил кто-то другой. Ниже — ваши правки; откройте резолюцию в другой "
+            "вкладке, чтобы сравнить, и нажмите «Сохранить» ещё раз, если ваша версия верна."))
+    items = form.edited_recommendations(vocabulary_data.classify_addressee)
+    kept_ids = {item.id for item in items if item.id is not None}
+    unconfirmed = [rec for rec in services.removed_with_links(resolution, kept_ids)
+                   if rec.id not in form.confirmed_removal_ids()]
+    if unconfirmed:  # a removed recommendation takes its practice links: ask first
+        form.confirmed_removals.data = " ".join(
+            str(rec.id) for rec in services.removed_with_links(resolution, kept_ids))
+        return _edit_page(form, resolution, unlinking=services.removed_with_links(resolution, kept_ids))
+    structure = form.structure(resolution.full_text, vocabulary_data.classify_addressee)
+    report = services.update_resolution(resolution, structure, items)
+    record("resolution_edited", current_user, "resolution", resolution.id, details={
+        "title": resolution.title, "added": report.added, "removed": [rec.number for rec in report.removed],
+        "unlinked_practices": report.unlinked_practices})
+    db.session.commit()
+    message = "Изменения сохранены."
+    if report.removed:
+        message += f" Удалено рекомендаций: {len(report.removed)}"
+        if report.unlinked_practices:
+            message += f", вместе с ними удалены их связи с практиками ({report.unlinked_practices})"
+        message += "."
+    flash(message, "success")
+    return redirect(url_for(".detail", resolution_id=resolution.id))
+
+
+def _edit_page(form: ResolutionEditForm, resolution, status: int = 200, notice: str = "", unlinking=()):
+    addressees = list(dict.fromkeys([r.addressee for r in resolution.recommendations if r.addressee]
+                                    + [label for _, label in form.addressee_types]))
+    return render_template("resolutions/edit.html", form=form, resolution=resolution, addressees=addressees,
+                           notice=notice, unlinking=unlinking), status
+
+
+@bp.route("/resolutions/<int:resolution_id>/delete", methods=["GET", "POST"])
+@moderator_required
+def delete(resolution_id: int):
+    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    if request.method == "GET":  # the question first: a deletion cannot be undone
+        effects = services.deletion_effects(resolution)
+        return render_template("resolutions/delete.html", resolution=resolution, effects=effects,
+                               links=[(rec, p) for rec, p in effects.links if policy.can_view(current_user, p)])
+    title = resolution.title
+    record("resolution_deleted", current_user, "resolution", resolution.id,
+           details={"title": title, "status": resolution.status})
+    services.delete_resolution(resolution)
+    db.session.commit()
+    flash(f"Резолюция «{title}» удалена.", "success")
+    return redirect(url_for(".import_upload"))
 
 
 @bp.get("/recommendations/<int:recommendation_id>")
@@ -113,7 +201,8 @@ def import_preview(token: str):
     staging.discard(staged.token)
     resolution = report.resolution
     if not report.created:
-        flash("Эта резолюция уже была загружена — открыта имеющаяся.", "info")
+        flash("Эта резолюция уже была загружена — открыта имеющаяся. Исправить её сведения и рекомендации можно "
+              "кнопкой «Изменить».", "info")
     else:
         state = "опубликована" if resolution.is_published else "сохранена как черновик (видят методисты)"
         flash(f"Резолюция {state}: рекомендаций {len(resolution.recommendations)}.", "success")
