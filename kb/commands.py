@@ -166,7 +166,8 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
             failed += 1
             continue
         res, parsed = report.resolution, report.parsed
-        state = "новая" if report.created else "уже была в банке (найдена по тексту)"
+        state = "новая" if report.created else ("уже была в банке (найдена по тексту); исправить её можно на её "
+                                                 f"странице, /resolutions/{report.resolution.id}: «Изменить»")
         click.echo(f"  Резолюция №{res.id}: {state}; статус: {'опубликована' if res.is_published else 'черновик'}")
         click.echo(f"  Название: {res.title}")
         click.echo(f"  Даты: {format_date_range(res.date_start, res.date_end) or '—'}")

@@ -70,6 +70,7 @@ def test_import_is_idempotent_and_publish_makes_it_searchable(app, runner, seeds
     again = _import(runner, *files)
     assert again.exit_code == 0
     assert again.output.count("уже была в банке") == 2
+    assert again.output.count("исправить её можно на её странице, /resolutions/") == 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 2
         assert db.session.scalar(select(func.count()).select_from(Recommendation)) == 8
