@@ -1029,9 +1029,10 @@ def _participants_of(preamble: str, label: str | None) -> tuple[int, str] | None
 
 
 _CITY_PREFIX = re.compile(
-    r"(?<!\d)(?<!\d\s)(?P<prefix>\bг\.|\bгор\.|\bгород(?:а|е|у|ом)?\b)\s*(?=[А-ЯЁ])"
+    r"(?<!\d)(?<!\d\s)(?P<prefix>\bг\.|\bгор\.|\bгород(?:а|е|у|ом)?\b)[ \t]*(?=[А-ЯЁ])"
 )
-_CITY_WORDS = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*(?:\s+[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*)?")
+# One or two words of a city name, on one line: the first word of the next line is not part of it.
+_CITY_WORDS = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*(?:[ \t]+[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*)?")
 
 
 _CASE_ENDINGS = {"г.": "е|ом", "гор.": "е|ом", "города": "а", "городе": "е", "городу": "у", "городом": "ом"}
@@ -1063,7 +1064,7 @@ def _place_from_prefixed(text: str, gazetteer: Gazetteer) -> str | None:
         words = _CITY_WORDS.match(text, m.end())
         if not words:
             continue
-        word = words.group()
+        word = _collapse(words.group())
         first, _, second = word.partition(" ")
         if second and not _fold(first).endswith(_ADJ_ENDINGS):
             word = first
