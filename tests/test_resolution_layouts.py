@@ -9,8 +9,9 @@ import dataclasses
 
 import pytest
 
-from kb.resolutions.parser import ParsedResolution, parse_resolution
-from tests.test_resolution_parser import INLINE_GAZETTEER, _data_gazetteer
+from kb.resolutions.parser import ParsedResolution, extract_text, parse_resolution
+from tests.documents import DEJAVU, pdf_bytes
+from tests.test_resolution_parser import INLINE_GAZETTEER, _data_gazetteer, check_chelyabinsk, seed
 
 HEAD = "РЕЗОЛЮЦИЯ\nконференции «Одарённые дети»\n\n3 марта 2022 г., г. Челябинск.\n\n"
 SEEDS = ["resolution_chelyabinsk_2017.txt", "resolution_smolensk_2023.txt"]
@@ -81,6 +82,56 @@ def test_numbers_written_twice_are_each_given_a_number_of_their_own():
 def test_the_place_ends_with_its_line(lines, place):
     res = parse_resolution("РЕЗОЛЮЦИЯ\nсеминара «Наставничество»\n\n" + lines + "\n– обобщить опыт.", _data_gazetteer())
     assert res.place == place
+
+
+# ------------------------------------------------------------------------------------------------
+# Running headers and page numbers of a PDF
+
+
+def paged_pdf(text: str) -> bytes:
+    """A PDF as Word saves a document with a running header and «Страница N» in its footer."""
+    if not DEJAVU.is_file():
+        pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
+    from fpdf import FPDF
+
+    class Paged(FPDF):
+        def header(self):
+            self.set_font("DejaVu", size=9)
+            self.cell(0, 5, text="ГБУ ДПО ЧИППКРО", new_x="LMARGIN", new_y="NEXT")
+            self.ln(8)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("DejaVu", size=9)
+            self.cell(0, 5, text=f"Страница {self.page_no()} из {{nb}}", align="C")
+
+    pdf = Paged()
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    pdf.add_page()
+    for line in text.splitlines():
+        pdf.set_font("DejaVu", size=14)
+        pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_pdfs_running_header_and_page_numbers_are_not_recommendations(tmp_path):
+    from kb.resolutions.services import text_checksum
+
+    source = seed("resolution_chelyabinsk_2017.txt")
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(paged_pdf(source.read_text(encoding="utf-8")))
+    from_pdf = parse_resolution(extract_text(pdf), INLINE_GAZETTEER)
+    from_txt = parse_resolution(extract_text(source), INLINE_GAZETTEER)
+    check_chelyabinsk(from_pdf)
+    assert from_pdf.recommendations == from_txt.recommendations
+    assert "Страница" not in from_pdf.full_text
+    assert text_checksum(from_pdf.full_text) == text_checksum(from_txt.full_text)  # found as already imported
+
+
+def test_a_bare_number_closing_a_one_page_pdf_is_kept(tmp_path):
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(pdf_bytes("РЕЗОЛЮЦИЯ\nсеминара «Проба»\n\nУчастники рекомендуют обобщить опыт.\n\n2017"))
+    assert extract_text(pdf).endswith("2017")
 
 
 # ------------------------------------------------------------------------------------------------
