@@ -6,6 +6,7 @@ DOC), running headers and page numbers of a PDF, dash addressees, letter items, 
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import pytest
 
@@ -82,6 +83,50 @@ def test_numbers_written_twice_are_each_given_a_number_of_their_own():
 def test_the_place_ends_with_its_line(lines, place):
     res = parse_resolution("РЕЗОЛЮЦИЯ\nсеминара «Наставничество»\n\n" + lines + "\n– обобщить опыт.", _data_gazetteer())
     assert res.place == place
+
+
+@pytest.mark.parametrize("line, place, dates", [
+    ("Челябинск, 20 ноября 2022 года", "Челябинск", (date(2022, 11, 20), date(2022, 11, 20))),
+    ("15 февраля 2024 г., г. Омск", "Омск", (date(2024, 2, 15), date(2024, 2, 15))),
+    ("27-28.03.2024, г. Екатеринбург", "Екатеринбург", (date(2024, 3, 27), date(2024, 3, 28))),
+    ("г. Смоленск                                         24 марта 2023 г.", "Смоленск",
+     (date(2023, 3, 24), date(2023, 3, 24))),
+    ("Миасс, 3 марта 2022 г.", "Миасс", (date(2022, 3, 3), date(2022, 3, 3))),
+])
+@pytest.mark.parametrize("spacing", ["\n", "\n\n"])
+def test_a_city_and_date_line_under_the_heading_is_not_part_of_the_title(line, place, dates, spacing):
+    text = spacing.join(["РЕЗОЛЮЦИЯ", "региональной конференции", "«Цифровая школа»", line, "",
+                         "В конференции приняли участие 300 педагогов из Москвы."])
+    res = parse_resolution(text, _data_gazetteer())
+    assert res.title == "Резолюция региональной конференции «Цифровая школа»"
+    assert res.conference_name == "Цифровая школа"
+    assert (res.place, (res.date_start, res.date_end)) == (place, dates)
+
+
+# ------------------------------------------------------------------------------------------------
+# A heading with blank lines between its lines
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_a_heading_with_blank_lines_between_its_lines_keeps_the_conference_name(name, tmp_path):
+    """A Word document's paragraphs have spacing: its PDF or DOC has a blank line after every line."""
+    source = seed(name)
+    text = source.read_text(encoding="utf-8")
+    expected = without_text(parse_resolution(text, INLINE_GAZETTEER))
+    spaced = "\n\n".join(text.splitlines())
+    assert without_text(parse_resolution(spaced, INLINE_GAZETTEER)) == expected
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(pdf_bytes(spaced.replace("**", ""), size=14))
+    assert "\n\n" in extract_text(pdf)  # the test is a test: the PDF's text has the blank lines
+    assert without_text(parse_resolution(extract_text(pdf), INLINE_GAZETTEER)) == expected
+
+
+def test_a_heading_ends_at_a_blank_line_once_the_conference_is_named():
+    for after in ("г. Омск", "Общие положения", "Семинар прошёл в Омске. Участники обсудили планы."):
+        res = parse_resolution(f"РЕЗОЛЮЦИЯ\n\nсеминара\n\n«Проба»\n\n{after}\n\nОбсудили планы.", INLINE_GAZETTEER)
+        assert res.title == "Резолюция семинара «Проба»", after
+    res = parse_resolution("РЕЗОЛЮЦИЯ\n\nсеминара методистов\n\nСеминар прошёл в Омске.", INLINE_GAZETTEER)
+    assert res.title == "Резолюция семинара методистов"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -712,6 +712,29 @@ def _is_date_line(line: str) -> bool:
     return not re.sub(r"\b(?:г|года?|гг)\b\.?|[\s.,]", "", rest, flags=re.IGNORECASE)
 
 
+# A date with the word for "year" after it ("15 февраля 2024 г."), to take out of a «город, дата» line.
+_DATES_WITH_YEAR_WORD = [
+    re.compile(pattern.pattern + r"(?:[ \t]*(?:г\.?|года|год|гг\.?)(?![А-Яа-яЁё]))?", pattern.flags)
+    for _kind, pattern in _DATE_PATTERNS
+]
+_CITY_NAME = r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*"
+_CITY_ONLY = re.compile(rf"(?:(?:г|гор)\.[ \t]*|город[ \t]+)?(?P<city>{_CITY_NAME}(?:[ \t]+{_CITY_NAME})?)")
+
+
+def _place_date_city(line: str) -> str | None:
+    """The city of a line holding a date and a city only ("Челябинск, 20 ноября 2022 года", "15 февраля 2024 г.,
+    г. Омск", "г. Смоленск    24 марта 2023 г."), as written; None for any other line."""
+    s = line.strip()
+    if len(s) > 120 or not find_dates(s):
+        return None
+    rest = s
+    for pattern in _DATES_WITH_YEAR_WORD:
+        rest = pattern.sub(" ", rest)
+    rest = rest.strip(" \t,.;:()–—-")
+    m = _CITY_ONLY.fullmatch(rest)
+    return _collapse(m.group("city")) if m else None
+
+
 def _balanced_quote(text: str) -> str | None:
     start = text.find("«")
     if start < 0:
@@ -763,15 +786,12 @@ def _heading(lines: list[str]) -> tuple[list[str], int]:
         if not line:
             opened = " ".join(heading)
             unclosed = opened.count("«") > opened.count("»")
-            if heading and (unclosed or len(heading) == 1 and len(heading[0].split()) == 1):
-                i += 1  # "РЕЗОЛЮЦИЯ" alone, or a quoted name still open: the heading goes on
+            if heading and (unclosed or len(heading) == 1 and len(heading[0].split()) == 1
+                            or _heading_goes_on(heading, lines[_skip_blank(lines, i)] if i < n else "")):
+                i += 1  # "РЕЗОЛЮЦИЯ" alone, a quoted name still open or still to come: the heading goes on
                 continue
             break
-        if _label_of(line) or _is_date_line(line) or len(line) > 250 or len(heading) >= 8:
-            break
-        if heading and (_TRIGGER.search(line) or _TRIGGER_HEADING.search(line)):
-            break
-        if heading and re.match(r"^(?:\d{1,2}\s*[).]|[-–—·•*])", line):
+        if _ends_heading(line, heading) or len(heading) >= 8:
             break
         heading.append(line)
         i += 1
@@ -779,6 +799,37 @@ def _heading(lines: list[str]) -> tuple[list[str], int]:
     if heading and total > 400:
         return [], _skip_blank(lines, 0)
     return heading, i
+
+
+def _ends_heading(line: str, heading: list[str]) -> bool:
+    """Whether ``line`` is no longer the heading: a labelled line, a date (maybe with a city), the recommendations,
+    a numbered or bulleted item, or a paragraph."""
+    if _label_of(line) or _is_date_line(line) or _place_date_city(line) or len(line) > 250:
+        return True
+    if heading and (_TRIGGER.search(line) or _TRIGGER_HEADING.search(line)):
+        return True
+    return bool(heading and re.match(r"^(?:\d{1,2}\s*[).]|[-–—·•*])", line))
+
+
+_HEADING_START = re.compile(r"^(?:[«\"“„(a-zа-яё]|[IVX]+\s)")
+_EVENT_WORD = re.compile(
+    r"конференц|семинар|форум|совещани|чтени[йяю]|съезд|фестивал|сесси|круглого\s+стола|педсовет|августовск",
+    re.IGNORECASE,
+)
+
+
+def _heading_goes_on(heading: list[str], line: str) -> bool:
+    """Whether the heading goes on after a blank line (a Word document's paragraphs have spacing, so its PDF or
+    DOC has a blank line between the heading's lines): the conference name has not been given yet, and the next
+    line is a short line naming the event or starting its name, not a sentence of the text."""
+    line = line.strip()
+    if not line or len(line) > 200 or _balanced_quote(" ".join(heading)) is not None:
+        return False
+    if _ends_heading(line, heading) or _CITY_ONLY.fullmatch(line.rstrip(".,;")):
+        return False
+    if line.endswith((".", "!", "?", ";")) or re.search(r"[.!?]\s+[А-ЯЁA-Z]", line):
+        return False
+    return bool(_HEADING_START.match(line) or _EVENT_WORD.search(line))
 
 
 def _skip_blank(lines: list[str], i: int) -> int:
@@ -1306,6 +1357,8 @@ def parse_resolution(text: str, gazetteer: Gazetteer) -> ParsedResolution:
     # because a PDF breaks every paragraph into its printed lines.
     first_paragraphs = "\n".join([heading_text, *_opening(prose, OPENING_CHARS * 2)])
     place = _place_from_label(labels["place"], gazetteer) if "place" in labels else None
+    if place is None and (written := _place_date_city(lines[_skip_blank(lines, body_start)] if prose else "")):
+        place = gazetteer.city_at(written) or written  # «Миасс, 3 марта 2022 г.» under the heading
     if place is None:
         place = _place_from_prefixed(first_paragraphs, gazetteer)
     if place is None:
