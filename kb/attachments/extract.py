@@ -274,7 +274,7 @@ def _pdf(data: bytes, layout: bool = False) -> str:
         size += len(pages[-1]) + 1
         if size > MAX_TEXT:  # the rest would be cut off
             break
-    return "\n".join(pages)
+    return _join_pages(_drop_running_lines([text.split("\n") for text in pages])) if layout else "\n".join(pages)
 
 
 def _open_without_password(reader) -> None:
@@ -329,6 +329,72 @@ _ITEM_START = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).]|[-–—·•*])\s")
 # A word broken by its own hyphen at a line end: «интернет-» + «портал». Office suites do not hyphenate
 # by themselves, so the hyphen stays («интернет-портал»), as in the document's own text.
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
+
+
+# A page number alone on its line: «Страница 2», «Страница 2 из 5», «стр. 2», «- 2 -», «2 / 5», «2».
+_PAGE_NUMBER = re.compile(
+    r"(?P<word>(?:страница|стр\.?)\s*)?(?P<dash>[-–—]\s*)?(?P<n>\d{1,4})(?(dash)\s*[-–—])"
+    r"(?P<of>\s*(?:из|/)\s*\d{1,4})?",
+    re.IGNORECASE,
+)
+
+
+def _is_page_number(line: str, page: int) -> bool:
+    m = _PAGE_NUMBER.fullmatch(line.strip())
+    if not m:
+        return False
+    # a bare number is a page number only where this page's number is expected (not a year closing the text)
+    return bool(m.group("word") or m.group("dash") or m.group("of")) or int(m.group("n")) == page + 1
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """The pages' lines without their running headers and footers: a line at the top or the bottom of most pages
+    (its numbers aside: «Страница 1», «Страница 2»), and a page number alone on its line at either edge."""
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+    def trim(lines: list[str]) -> list[str]:
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+        while lines and not lines[-1].strip():
+            lines = lines[:-1]
+        return lines
+
+    pages = [trim(lines) for lines in pages]
+    needed = max(2, (len(pages) + 1) // 2)
+    for _ in range(3):  # a header of two or three lines
+        changed = False
+        for edge in (0, -1):
+            counts: dict[str, int] = {}
+            for lines in pages:
+                if lines:
+                    counts[key(lines[edge])] = counts.get(key(lines[edge]), 0) + 1
+            for number, lines in enumerate(pages):
+                if lines and (_is_page_number(lines[edge], number)
+                              or len(pages) > 1 and counts[key(lines[edge])] >= needed and len(lines) > 1):
+                    pages[number] = trim(lines[1:] if edge == 0 else lines[:-1])
+                    changed = True
+        if not changed:
+            break
+    return pages
+
+
+def _join_pages(pages: list[list[str]]) -> str:
+    """The pages' lines as one text; a paragraph cut by a page break («… и современными» + «научно-методическими
+    …») is put back together."""
+    text: list[str] = []
+    for lines in pages:
+        if not lines:
+            continue
+        previous = text[-1] if text else ""
+        first = lines[0]
+        if previous and _LOWER_START.match(first) and not _CLOSED.search(previous) and not _ITEM_START.match(first):
+            joiner = "" if _HYPHEN_END.search(previous) else " "
+            text[-1] = previous + joiner + first
+            lines = lines[1:]
+        text.extend(lines)
+    return "\n".join(text)
 
 
 def _pdf_paragraphs(page) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -34,6 +36,11 @@ ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
 def _clean(text: str | None) -> str:
     """Text as the parser stores it: browsers send CR LF line breaks in text areas."""
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _number_key(number: str) -> str:
+    """A recommendation number as its anchor reads it: «1.1» and «1-1» or «1. 1» are the same number there."""
+    return re.sub(r"[\s.-]+", "-", number.strip().rstrip(".")).lower()
 
 
 class UploadForm(KbForm):
@@ -140,6 +147,7 @@ class ResolutionPreviewForm(KbForm):
 
     def validate_recommendations(self, field) -> None:
         known = {code for code, _ in self.addressee_types}
+        numbers: set[str] = set()
         for entry in field:
             sub = entry.form
             if sub.remove.data or sub.is_blank():
@@ -148,8 +156,13 @@ class ResolutionPreviewForm(KbForm):
                 sub.addressee_type.errors = [*sub.addressee_type.errors, "Выберите тип адресата из списка."]
             if not _clean(sub.text.data):
                 sub.text.errors = [*sub.text.errors, "Введите текст рекомендации или отметьте «Удалить»."]
-            if not _clean(sub.number.data):
+            number = _clean(sub.number.data)
+            if not number:
                 sub.number.errors = [*sub.number.errors, "Укажите номер рекомендации."]
+            elif _number_key(number) in numbers:  # a permalink to either would open the first
+                sub.number.errors = [*sub.number.errors, f"Номер «{number}» уже есть у рекомендации выше: "
+                                     "у каждой рекомендации должен быть свой номер."]
+            numbers.add(_number_key(number))
         if any(entry.form.errors for entry in field):
             raise ValidationError("Исправьте отмеченные рекомендации.")
 

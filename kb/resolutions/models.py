@@ -1,8 +1,9 @@
 """Conference resolutions and the recommendations they contain."""
 
+import re
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, inspect
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kb.extensions import db
@@ -104,4 +105,22 @@ class Recommendation(db.Model):
 
     @property
     def anchor(self) -> str:
-        return "rec-" + self.number.replace(".", "-")
+        """The id of its item on the resolution page: «rec-4-2» for number 4.2. A number an earlier recommendation
+        of the resolution already has (saved before numbers were checked) gives «rec-id-<id>», so that every
+        permalink opens its own recommendation. The other recommendations are compared when they are loaded (the
+        resolution page and the permalink load them; a list of search results does not read them one by one)."""
+        own = _number_anchor(self.number)
+        resolution = self.resolution
+        if resolution is None or "recommendations" in inspect(resolution).unloaded:
+            return own
+        for rec in resolution.recommendations:
+            if rec is self:
+                break
+            if _number_anchor(rec.number) == own:
+                return f"rec-id-{self.id}"
+        return own
+
+
+def _number_anchor(number: str) -> str:
+    """«rec-» and the number, its dots as dashes (an id has no spaces either)."""
+    return "rec-" + re.sub(r"\s+", "-", number.strip()).replace(".", "-")

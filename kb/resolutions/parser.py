@@ -13,8 +13,9 @@ What the parser understands (see the two seeds in ``shared/seeds``):
   "17-20.04.2017", "30 марта – 2 апреля 2024 года");
 * the place (a city), the format (in_person / online / mixed / correspondence), the number of
   participants and the regions named in the text (inflected Russian, via the gazetteer);
-* the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" …: numbered
-  addressee headers ("1)Министерству …:", "1. …:"), dash and bullet items, or one paragraph.
+* the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" / "РЕШИЛИ:" …: numbered
+  addressee headers ("1)Министерству …:", "1. …:", "I. …:") with their dash, bullet, "1)" or "а)" items,
+  "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own.
 """
 
 from __future__ import annotations
@@ -711,6 +712,29 @@ def _is_date_line(line: str) -> bool:
     return not re.sub(r"\b(?:г|года?|гг)\b\.?|[\s.,]", "", rest, flags=re.IGNORECASE)
 
 
+# A date with the word for "year" after it ("15 февраля 2024 г."), to take out of a «город, дата» line.
+_DATES_WITH_YEAR_WORD = [
+    re.compile(pattern.pattern + r"(?:[ \t]*(?:г\.?|года|год|гг\.?)(?![А-Яа-яЁё]))?", pattern.flags)
+    for _kind, pattern in _DATE_PATTERNS
+]
+_CITY_NAME = r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*"
+_CITY_ONLY = re.compile(rf"(?:(?:г|гор)\.[ \t]*|город[ \t]+)?(?P<city>{_CITY_NAME}(?:[ \t]+{_CITY_NAME})?)")
+
+
+def _place_date_city(line: str) -> str | None:
+    """The city of a line holding a date and a city only ("Челябинск, 20 ноября 2022 года", "15 февраля 2024 г.,
+    г. Омск", "г. Смоленск    24 марта 2023 г."), as written; None for any other line."""
+    s = line.strip()
+    if len(s) > 120 or not find_dates(s):
+        return None
+    rest = s
+    for pattern in _DATES_WITH_YEAR_WORD:
+        rest = pattern.sub(" ", rest)
+    rest = rest.strip(" \t,.;:()–—-")
+    m = _CITY_ONLY.fullmatch(rest)
+    return _collapse(m.group("city")) if m else None
+
+
 def _balanced_quote(text: str) -> str | None:
     start = text.find("«")
     if start < 0:
@@ -762,15 +786,12 @@ def _heading(lines: list[str]) -> tuple[list[str], int]:
         if not line:
             opened = " ".join(heading)
             unclosed = opened.count("«") > opened.count("»")
-            if heading and (unclosed or len(heading) == 1 and len(heading[0].split()) == 1):
-                i += 1  # "РЕЗОЛЮЦИЯ" alone, or a quoted name still open: the heading goes on
+            if heading and (unclosed or len(heading) == 1 and len(heading[0].split()) == 1
+                            or _heading_goes_on(heading, lines[_skip_blank(lines, i)] if i < n else "")):
+                i += 1  # "РЕЗОЛЮЦИЯ" alone, a quoted name still open or still to come: the heading goes on
                 continue
             break
-        if _label_of(line) or _is_date_line(line) or len(line) > 250 or len(heading) >= 8:
-            break
-        if heading and (_TRIGGER.search(line) or _TRIGGER_HEADING.search(line)):
-            break
-        if heading and re.match(r"^(?:\d{1,2}\s*[).]|[-–—·•*])", line):
+        if _ends_heading(line, heading) or len(heading) >= 8:
             break
         heading.append(line)
         i += 1
@@ -778,6 +799,37 @@ def _heading(lines: list[str]) -> tuple[list[str], int]:
     if heading and total > 400:
         return [], _skip_blank(lines, 0)
     return heading, i
+
+
+def _ends_heading(line: str, heading: list[str]) -> bool:
+    """Whether ``line`` is no longer the heading: a labelled line, a date (maybe with a city), the recommendations,
+    a numbered or bulleted item, or a paragraph."""
+    if _label_of(line) or _is_date_line(line) or _place_date_city(line) or len(line) > 250:
+        return True
+    if heading and (_TRIGGER.search(line) or _TRIGGER_HEADING.search(line)):
+        return True
+    return bool(heading and re.match(r"^(?:\d{1,2}\s*[).]|[-–—·•*])", line))
+
+
+_HEADING_START = re.compile(r"^(?:[«\"“„(a-zа-яё]|[IVX]+\s)")
+_EVENT_WORD = re.compile(
+    r"конференц|семинар|форум|совещани|чтени[йяю]|съезд|фестивал|сесси|круглого\s+стола|педсовет|августовск",
+    re.IGNORECASE,
+)
+
+
+def _heading_goes_on(heading: list[str], line: str) -> bool:
+    """Whether the heading goes on after a blank line (a Word document's paragraphs have spacing, so its PDF or
+    DOC has a blank line between the heading's lines): the conference name has not been given yet, and the next
+    line is a short line naming the event or starting its name, not a sentence of the text."""
+    line = line.strip()
+    if not line or len(line) > 200 or _balanced_quote(" ".join(heading)) is not None:
+        return False
+    if _ends_heading(line, heading) or _CITY_ONLY.fullmatch(line.rstrip(".,;")):
+        return False
+    if line.endswith((".", "!", "?", ";")) or re.search(r"[.!?]\s+[А-ЯЁA-Z]", line):
+        return False
+    return bool(_HEADING_START.match(line) or _EVENT_WORD.search(line))
 
 
 def _skip_blank(lines: list[str], i: int) -> int:
@@ -790,7 +842,8 @@ def _skip_blank(lines: list[str], i: int) -> int:
 # Recommendations
 
 _TRIGGER = re.compile(
-    r"рекомендовал\w*|рекомендуют|рекомендует|рекомендуется|рекомендовано|\bрекомендовать\b",
+    r"рекомендовал\w*|рекомендуют|рекомендует|рекомендуется|рекомендовано|\bрекомендовать\b|"
+    r"\bрешили\b|\bпостановили\b|\bсчита(?:ет|ют)\s+необходимым\b",
     re.IGNORECASE,
 )
 _TRIGGER_HEADING = re.compile(r"\bРЕКОМЕНДАЦИИ\b|^\s*Рекомендации(?:\s+[^.:]{0,80})?:?\s*$")
@@ -800,16 +853,30 @@ _STOP_LINE = re.compile(
     re.IGNORECASE,
 )
 _SUBNUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$")
-_NUMHEAD = re.compile(r"^\s*(\d{1,2})\s*[).]\s*(\S.*)$")
-_BULLET = re.compile(r"^\s*(?:[–—‒·•▪●◦‣∙■□➢➤✓]|-(?!\d)|\*(?!\*))\s*(\S.*)$")
+_NUMHEAD = re.compile(r"^\s*(\d{1,2})\s*([).])\s*(\S.*)$")
+_ROMAN = re.compile(r"^\s*([IVX]{1,5})\.\s*(\S.*)$")
+_LETTER = re.compile(r"^\s*([а-яё])\s*\)\s*(\S.*)$")
+_BULLET = re.compile(r"^\s*([–—‒·•▪●◦‣∙■□➢➤✓]|-(?!\d)|\*(?!\*))\s*(\S.*)$")
+# "Педагогам – использовать …": an addressee, a dash, and what it is recommended to do.
+_DASH_ADDRESSEE = re.compile(r"^(?P<head>[^–—:;.]{2,200}?)\s+[–—-]\s+(?P<tail>\S.*)$")
 _INFINITIVE = re.compile(r"(?:ть|ться|чь|чься|ти|тись)$")
 _DATIVE_HINT = re.compile(r"(?:ам|ям|ому|ему|у|ю|ии|ие|е)$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 @dataclass
 class _Group:
     number: str | None
     addressee: str
+    marker: str | None = None  # how its number was written: ")", "." or "roman"
+    size: int = 0  # items so far
+    sub_marker: str | None = None  # of its own numbered items ("1)", "2)" under "1. Адресату:")
+    sub_last: int = 0
 
 
 @dataclass
@@ -817,6 +884,7 @@ class _Item:
     group: _Group | None  # None: a recommendation with no addressee written
     number: str | None  # as written ("3", "1.2"), if it was
     parts: list[str]
+    marker: str | None = None  # its bullet, ")" or "." of its number, or "letter"
 
 
 def _find_trigger(lines: list[str], start: int) -> tuple[int, str] | None:
@@ -837,7 +905,7 @@ def _find_trigger(lines: list[str], start: int) -> tuple[int, str] | None:
         if not rest_clean or rest.strip().endswith(":"):
             return index, rest
         nxt = _skip_blank(lines, index + 1)
-        if nxt < len(lines) and (_NUMHEAD.match(lines[nxt]) or _BULLET.match(lines[nxt]) or _SUBNUM.match(lines[nxt])):
+        if nxt < len(lines) and any(rx.match(lines[nxt]) for rx in (_NUMHEAD, _BULLET, _SUBNUM, _ROMAN)):
             return index, rest
     return candidates[-1]
 
@@ -865,6 +933,48 @@ def _is_addressee_head(head: str, tail: str, classify: Callable[[str], str | Non
     return bool(_DATIVE_HINT.search(first))
 
 
+def _dash_addressee(text: str, classify: Callable[[str], str | None] | None) -> tuple[str, str] | None:
+    """(addressee, recommendation) of "Управлению образования – организовать олимпиаду", or None: the head
+    must be an addressee in the dative and the tail must begin with what to do (an infinitive)."""
+    m = _DASH_ADDRESSEE.match(text.strip())
+    if not m:
+        return None
+    head, tail = m.group("head").strip(), m.group("tail").strip()
+    words = _WORD.findall(tail)
+    if not words or not _INFINITIVE.search(_fold(words[0])):
+        return None
+    first = _WORD.findall(head)
+    if not first or not _DATIVE_HINT.search(_fold(first[0])) or not _is_addressee_head(head, tail, classify):
+        return None
+    return head, tail
+
+
+def _is_sub_item(group: _Group, number: int, marker: str) -> bool:
+    """Whether "1)" (or "1.") under a numbered addressee group is one of its items rather than a recommendation
+    of its own: the group's numbering restarts at 1, or goes on a numbering restarted before."""
+    if group.marker == "roman":
+        return True
+    if group.sub_marker is None:
+        return number == 1 and (marker != group.marker or group.size == 0)
+    return marker == group.sub_marker and number == group.sub_last + 1
+
+
+def _unique_numbers(result: list[ParsedRecommendation]) -> None:
+    """A number written twice ("1", "2", "1", "2") is given the next free one in its place: every
+    recommendation has a number, and an anchor, of its own."""
+    used: set[str] = set()
+    for rec in result:
+        if rec.number in used:
+            head, _, last = rec.number.rpartition(".")
+            value = int(last) if last.isdigit() else 1
+            candidate = rec.number
+            while candidate in used:
+                value += 1
+                candidate = f"{head}.{value}" if head else str(value)
+            rec.number = candidate
+        used.add(rec.number)
+
+
 def _parse_recommendations(
     lines: list[str], trigger: tuple[int, str], classify: Callable[[str], str | None] | None
 ) -> list[ParsedRecommendation]:
@@ -872,22 +982,34 @@ def _parse_recommendations(
     groups: list[_Group] = []
     items: list[_Item] = []
     current: _Group | None = None  # the addressee group new items belong to
+    nest: _Item | None = None  # an item ending with ":" whose second-level points follow
     blank_since_item = False
 
-    def add_item(text: str, number: str | None = None) -> None:
-        nonlocal blank_since_item
+    def add_item(text: str, number: str | None = None, marker: str | None = None) -> None:
+        nonlocal blank_since_item, nest
         if text.strip():
-            items.append(_Item(current, number, [text.strip()]))
+            item = _Item(current, number, [text.strip()], marker)
+            items.append(item)
+            if current is not None:
+                current.size += 1
+            nest = item if text.strip().endswith(":") else None
             blank_since_item = False
 
-    def open_group(number: str | None, addressee: str, tail: str = "") -> None:
-        nonlocal current
-        current = _Group(number, _collapse(addressee))
+    def open_group(number: str | None, addressee: str, tail: str = "", marker: str | None = None) -> None:
+        nonlocal current, nest
+        current = _Group(number, _collapse(addressee), marker)
         groups.append(current)
+        nest = None
         tail = tail.strip()
         if tail:
             bullet = _BULLET.match(tail)
-            add_item(bullet.group(1) if bullet else tail)
+            add_item(bullet.group(2) if bullet else tail)
+
+    def dash_group(number: str | None, addressee: str, tail: str) -> None:
+        """"Педагогам – использовать …": a group of one recommendation; what follows is not under it."""
+        nonlocal current
+        open_group(number, addressee, tail)
+        current = None
 
     def header(text: str) -> str | None:
         """The addressee of a header line ("Образовательным организациям:"), or None."""
@@ -898,6 +1020,12 @@ def _parse_recommendations(
         if not _is_addressee_head(head, "", classify):
             return None
         return head if classify is None or classify(head) is not None else None
+
+    def nested(marker: str) -> bool:
+        """Whether a bullet or a letter point belongs to the item before it ("организовать курсы:" + "• по …")."""
+        if nest is None or marker == nest.marker:
+            return False
+        return nest.group is current
 
     rest = re.sub(r"^[:\s—–-]+", "", rest.strip())
     if rest:
@@ -915,22 +1043,41 @@ def _parse_recommendations(
             break
         if m := _SUBNUM.match(line):
             add_item(m.group(2), m.group(1))
+        elif (m := _ROMAN.match(line)) and (parts := m.group(2).partition(":"))[1] \
+                and _is_addressee_head(parts[0], parts[2], classify):
+            open_group(str(_roman(m.group(1))), parts[0], parts[2], "roman")
         elif m := _NUMHEAD.match(line):
-            number, body = m.group(1), m.group(2)
+            number, marker, body = m.group(1), m.group(2), m.group(3)
             head, sep, tail = body.partition(":")
             if sep and _is_addressee_head(head, tail, classify):
-                open_group(number, head, tail)
+                open_group(number, head, tail, marker)
+            elif current is not None and current.number is not None and _is_sub_item(current, int(number), marker):
+                current.sub_marker, current.sub_last = marker, int(number)
+                add_item(body, marker=marker)
+            elif dash := _dash_addressee(body, classify):
+                dash_group(number, *dash)
             else:
                 if current is not None and current.number is not None:
                     current = None  # "3. Продолжить …" after numbered addressees: a recommendation of its own
-                add_item(body, number)
-        elif m := _BULLET.match(line):
-            if addressee := header(m.group(1)):
-                open_group(None, addressee)
+                add_item(body, number, marker)
+        elif m := _LETTER.match(line):
+            if nested("letter"):
+                nest.parts.append(m.group(2))
             else:
-                add_item(m.group(1))
+                add_item(m.group(2), marker="letter")
+        elif m := _BULLET.match(line):
+            if nested(m.group(1)):
+                nest.parts.append(m.group(2))
+            elif addressee := header(m.group(2)):
+                open_group(None, addressee)
+            elif current is None and (dash := _dash_addressee(m.group(2), classify)):
+                dash_group(None, *dash)
+            else:
+                add_item(m.group(2), marker=m.group(1))
         elif addressee := header(line):
             open_group(None, addressee)
+        elif current is None and line[0].isupper() and (dash := _dash_addressee(line, classify)):
+            dash_group(None, *dash)
         elif items and not blank_since_item and not items[-1].parts[-1].endswith((";", ".", "!")):
             items[-1].parts.append(line)  # a wrapped line of the previous item
         else:
@@ -959,6 +1106,7 @@ def _parse_recommendations(
         else:
             number = item.number if item.number and "." in item.number else f"{group_numbers[key]}.{counters[key]}"
             result.append(ParsedRecommendation(number, item.group.addressee, types[key], text))
+    _unique_numbers(result)
     return result
 
 
@@ -1029,9 +1177,10 @@ def _participants_of(preamble: str, label: str | None) -> tuple[int, str] | None
 
 
 _CITY_PREFIX = re.compile(
-    r"(?<!\d)(?<!\d\s)(?P<prefix>\bг\.|\bгор\.|\bгород(?:а|е|у|ом)?\b)\s*(?=[А-ЯЁ])"
+    r"(?<!\d)(?<!\d\s)(?P<prefix>\bг\.|\bгор\.|\bгород(?:а|е|у|ом)?\b)[ \t]*(?=[А-ЯЁ])"
 )
-_CITY_WORDS = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*(?:\s+[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*)?")
+# One or two words of a city name, on one line: the first word of the next line is not part of it.
+_CITY_WORDS = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*(?:[ \t]+[А-ЯЁ][а-яё]+(?:-[А-Яа-яЁё]+)*)?")
 
 
 _CASE_ENDINGS = {"г.": "е|ом", "гор.": "е|ом", "города": "а", "городе": "е", "городу": "у", "городом": "ом"}
@@ -1063,7 +1212,7 @@ def _place_from_prefixed(text: str, gazetteer: Gazetteer) -> str | None:
         words = _CITY_WORDS.match(text, m.end())
         if not words:
             continue
-        word = words.group()
+        word = _collapse(words.group())
         first, _, second = word.partition(" ")
         if second and not _fold(first).endswith(_ADJ_ENDINGS):
             word = first
@@ -1208,6 +1357,8 @@ def parse_resolution(text: str, gazetteer: Gazetteer) -> ParsedResolution:
     # because a PDF breaks every paragraph into its printed lines.
     first_paragraphs = "\n".join([heading_text, *_opening(prose, OPENING_CHARS * 2)])
     place = _place_from_label(labels["place"], gazetteer) if "place" in labels else None
+    if place is None and (written := _place_date_city(lines[_skip_blank(lines, body_start)] if prose else "")):
+        place = gazetteer.city_at(written) or written  # «Миасс, 3 марта 2022 г.» under the heading
     if place is None:
         place = _place_from_prefixed(first_paragraphs, gazetteer)
     if place is None:

@@ -297,6 +297,7 @@ def get_public_recommendation(recommendation_id: int) -> Recommendation | None:
     return db.session.scalar(
         select(Recommendation).join(Recommendation.resolution)
         .where(Recommendation.id == recommendation_id, Resolution.status == "published")
+        .options(selectinload(Recommendation.resolution).selectinload(Resolution.recommendations))  # for its anchor
     )
 
 

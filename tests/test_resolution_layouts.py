@@ -1,0 +1,257 @@
+"""Layouts of real resolutions the parser reads besides the seeds' own: numbered items under numbered addressees,
+a «город, дата» line under the heading, a heading with blank lines between its lines (a Word document's PDF or
+DOC), running headers and page numbers of a PDF, dash addressees, letter items, nested bullets, Roman numerals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from kb.resolutions.parser import ParsedResolution, extract_text, parse_resolution
+from tests.documents import DEJAVU, pdf_bytes
+from tests.test_resolution_parser import INLINE_GAZETTEER, _data_gazetteer, check_chelyabinsk, seed
+
+HEAD = "РЕЗОЛЮЦИЯ\nконференции «Одарённые дети»\n\n3 марта 2022 г., г. Челябинск.\n\n"
+SEEDS = ["resolution_chelyabinsk_2017.txt", "resolution_smolensk_2023.txt"]
+
+
+def recs(text: str, gazetteer=INLINE_GAZETTEER) -> list[tuple[str, str, str | None, str]]:
+    parsed = parse_resolution(text, gazetteer)
+    return [(r.number, r.addressee, r.addressee_type, r.text) for r in parsed.recommendations]
+
+
+def without_text(parsed: ParsedResolution) -> ParsedResolution:
+    return dataclasses.replace(parsed, full_text="")
+
+
+# ------------------------------------------------------------------------------------------------
+# Numbered items under numbered addressees
+
+
+def test_numbered_items_under_numbered_addressees_keep_their_addressee():
+    text = HEAD + """Участники конференции рекомендуют:
+1. Управлению образования Чебаркульского городского округа:
+1) провести муниципальный конкурс исследовательских работ младших школьников;
+2) организовать сетевое взаимодействие школьных научных обществ.
+2. Образовательным организациям:
+1) создать школьные научные общества;
+2) привлекать преподавателей вузов к руководству исследованиями.
+"""
+    assert recs(text) == [
+        ("1.1", "Управлению образования Чебаркульского городского округа", "municipal_authority",
+         "провести муниципальный конкурс исследовательских работ младших школьников"),
+        ("1.2", "Управлению образования Чебаркульского городского округа", "municipal_authority",
+         "организовать сетевое взаимодействие школьных научных обществ."),
+        ("2.1", "Образовательным организациям", "educational_organisations", "создать школьные научные общества"),
+        ("2.2", "Образовательным организациям", "educational_organisations",
+         "привлекать преподавателей вузов к руководству исследованиями."),
+    ]
+
+
+def test_items_numbered_like_their_addressees_restart_under_each():
+    text = HEAD + """Участники конференции рекомендуют:
+1. Министерству образования и науки Челябинской области:
+1. Поддержать региональную сеть школьных театров.
+2. Учредить премию для педагогов-наставников.
+2. Образовательным организациям:
+1. Обновить рабочие программы воспитания.
+3. Провести следующую конференцию в 2023 году.
+"""
+    # The numbering restarted at 1 goes on: «2.» after «1.» is the second item; a number following on the
+    # addressees' own («3.» after «2. …:») is a recommendation of its own.
+    assert [(n, a.split(" ")[0]) for n, a, _t, _x in recs(text)] == [
+        ("1.1", "Министерству"), ("1.2", "Министерству"), ("2.1", "Образовательным"), ("3", "")]
+
+
+def test_numbers_written_twice_are_each_given_a_number_of_their_own():
+    text = HEAD + "Участники конференции рекомендуют:\n1. Обобщить опыт.\n2. Провести семинар.\n1. Издать сборник.\n"
+    assert [n for n, *_ in recs(text)] == ["1", "2", "3"]
+
+
+# ------------------------------------------------------------------------------------------------
+# The place and the date under the heading
+
+
+@pytest.mark.parametrize("lines, place", [
+    ("3 марта 2022 г., г. Миасс\n\nУчастники конференции рекомендуют:", "Миасс"),
+    ("3 марта 2022 г.      г. Златоуст\n\nКонференция прошла очно.", "Златоуст"),
+    ("г. Копейск\nЗаседание прошло очно 3 марта 2022 г.", "Копейск"),
+])
+def test_the_place_ends_with_its_line(lines, place):
+    res = parse_resolution("РЕЗОЛЮЦИЯ\nсеминара «Наставничество»\n\n" + lines + "\n– обобщить опыт.", _data_gazetteer())
+    assert res.place == place
+
+
+@pytest.mark.parametrize("line, place, dates", [
+    ("Челябинск, 20 ноября 2022 года", "Челябинск", (date(2022, 11, 20), date(2022, 11, 20))),
+    ("15 февраля 2024 г., г. Омск", "Омск", (date(2024, 2, 15), date(2024, 2, 15))),
+    ("27-28.03.2024, г. Екатеринбург", "Екатеринбург", (date(2024, 3, 27), date(2024, 3, 28))),
+    ("г. Смоленск                                         24 марта 2023 г.", "Смоленск",
+     (date(2023, 3, 24), date(2023, 3, 24))),
+    ("Миасс, 3 марта 2022 г.", "Миасс", (date(2022, 3, 3), date(2022, 3, 3))),
+])
+@pytest.mark.parametrize("spacing", ["\n", "\n\n"])
+def test_a_city_and_date_line_under_the_heading_is_not_part_of_the_title(line, place, dates, spacing):
+    text = spacing.join(["РЕЗОЛЮЦИЯ", "региональной конференции", "«Цифровая школа»", line, "",
+                         "В конференции приняли участие 300 педагогов из Москвы."])
+    res = parse_resolution(text, _data_gazetteer())
+    assert res.title == "Резолюция региональной конференции «Цифровая школа»"
+    assert res.conference_name == "Цифровая школа"
+    assert (res.place, (res.date_start, res.date_end)) == (place, dates)
+
+
+# ------------------------------------------------------------------------------------------------
+# A heading with blank lines between its lines
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_a_heading_with_blank_lines_between_its_lines_keeps_the_conference_name(name, tmp_path):
+    """A Word document's paragraphs have spacing: its PDF or DOC has a blank line after every line."""
+    source = seed(name)
+    text = source.read_text(encoding="utf-8")
+    expected = without_text(parse_resolution(text, INLINE_GAZETTEER))
+    spaced = "\n\n".join(text.splitlines())
+    assert without_text(parse_resolution(spaced, INLINE_GAZETTEER)) == expected
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(pdf_bytes(spaced.replace("**", ""), size=14))
+    assert "\n\n" in extract_text(pdf)  # the test is a test: the PDF's text has the blank lines
+    assert without_text(parse_resolution(extract_text(pdf), INLINE_GAZETTEER)) == expected
+
+
+def test_a_heading_ends_at_a_blank_line_once_the_conference_is_named():
+    for after in ("г. Омск", "Общие положения", "Семинар прошёл в Омске. Участники обсудили планы."):
+        res = parse_resolution(f"РЕЗОЛЮЦИЯ\n\nсеминара\n\n«Проба»\n\n{after}\n\nОбсудили планы.", INLINE_GAZETTEER)
+        assert res.title == "Резолюция семинара «Проба»", after
+    res = parse_resolution("РЕЗОЛЮЦИЯ\n\nсеминара методистов\n\nСеминар прошёл в Омске.", INLINE_GAZETTEER)
+    assert res.title == "Резолюция семинара методистов"
+
+
+# ------------------------------------------------------------------------------------------------
+# Running headers and page numbers of a PDF
+
+
+def paged_pdf(text: str) -> bytes:
+    """A PDF as Word saves a document with a running header and «Страница N» in its footer."""
+    if not DEJAVU.is_file():
+        pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
+    from fpdf import FPDF
+
+    class Paged(FPDF):
+        def header(self):
+            self.set_font("DejaVu", size=9)
+            self.cell(0, 5, text="ГБУ ДПО ЧИППКРО", new_x="LMARGIN", new_y="NEXT")
+            self.ln(8)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("DejaVu", size=9)
+            self.cell(0, 5, text=f"Страница {self.page_no()} из {{nb}}", align="C")
+
+    pdf = Paged()
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    pdf.add_page()
+    for line in text.splitlines():
+        pdf.set_font("DejaVu", size=14)
+        pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_pdfs_running_header_and_page_numbers_are_not_recommendations(tmp_path):
+    from kb.resolutions.services import text_checksum
+
+    source = seed("resolution_chelyabinsk_2017.txt")
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(paged_pdf(source.read_text(encoding="utf-8")))
+    from_pdf = parse_resolution(extract_text(pdf), INLINE_GAZETTEER)
+    from_txt = parse_resolution(extract_text(source), INLINE_GAZETTEER)
+    check_chelyabinsk(from_pdf)
+    assert from_pdf.recommendations == from_txt.recommendations
+    assert "Страница" not in from_pdf.full_text
+    assert text_checksum(from_pdf.full_text) == text_checksum(from_txt.full_text)  # found as already imported
+
+
+def test_a_bare_number_closing_a_one_page_pdf_is_kept(tmp_path):
+    pdf = tmp_path / "resolution.pdf"
+    pdf.write_bytes(pdf_bytes("РЕЗОЛЮЦИЯ\nсеминара «Проба»\n\nУчастники рекомендуют обобщить опыт.\n\n2017"))
+    assert extract_text(pdf).endswith("2017")
+
+
+# ------------------------------------------------------------------------------------------------
+# Other layouts of the recommendations
+
+
+def test_dative_addressees_with_a_dash():
+    text = HEAD + """Участники конференции рекомендуют:
+Управлению образования Миасского городского округа – организовать муниципальную олимпиаду.
+Руководителям общеобразовательных организаций – создать условия для работы школьных научных обществ
+Педагогам – использовать индивидуальные образовательные маршруты.
+"""
+    assert recs(text, _data_gazetteer()) == [
+        ("1.1", "Управлению образования Миасского городского округа", "municipal_authority",
+         "организовать муниципальную олимпиаду."),
+        ("2.1", "Руководителям общеобразовательных организаций", "educational_organisations",
+         "создать условия для работы школьных научных обществ"),
+        ("3.1", "Педагогам", "teachers", "использовать индивидуальные образовательные маршруты."),
+    ]
+    # a dash inside a recommendation is no addressee
+    assert recs(HEAD + "Участники рекомендуют:\n– Создать клуб – место встреч педагогов;\n")[0][1:3] == (
+        "", "participants")
+
+
+def test_letter_items_lose_their_letter():
+    text = HEAD + """Конференция рекомендует:
+1) образовательным организациям:
+а) включить задания на функциональную грамотность в урочную деятельность;
+б) организовать методические дни;
+"""
+    assert [(n, t) for n, _a, _ty, t in recs(text)] == [
+        ("1.1", "включить задания на функциональную грамотность в урочную деятельность"),
+        ("1.2", "организовать методические дни"),
+    ]
+
+
+def test_second_level_bullets_belong_to_the_item_they_follow():
+    text = HEAD + """РЕКОМЕНДАЦИИ
+1. Министерству образования и науки Челябинской области:
+   - организовать курсы повышения квалификации:
+       • по цифровой дидактике;
+       • по информационной безопасности;
+   - обеспечить школы скоростным интернетом.
+"""
+    assert [(n, t) for n, _a, _ty, t in recs(text)] == [
+        ("1.1", "организовать курсы повышения квалификации: по цифровой дидактике; по информационной безопасности"),
+        ("1.2", "обеспечить школы скоростным интернетом."),
+    ]
+
+
+def test_roman_numerals_number_the_addressees():
+    text = HEAD + """Участники рекомендуют:
+I. Министерству образования и науки Челябинской области:
+1. Поддержать создание региональной сети школьных театров.
+II. Образовательным организациям:
+1. Обновить рабочие программы воспитания.
+2. Провести открытые уроки.
+"""
+    assert [(n, a) for n, a, _ty, _t in recs(text)] == [
+        ("1.1", "Министерству образования и науки Челябинской области"),
+        ("2.1", "Образовательным организациям"), ("2.2", "Образовательным организациям"),
+    ]
+
+
+@pytest.mark.parametrize("trigger", [
+    "Заслушав и обсудив выступления, участники конференции РЕШИЛИ:",
+    "Участники конференции ПОСТАНОВИЛИ:",
+    "Конференция считает необходимым:",
+])
+def test_decided_and_considers_necessary_begin_the_recommendations(trigger):
+    text = HEAD + trigger + """
+1. Образовательным организациям:
+– создать школьные научные общества;
+2. Муниципальным органам управления образованием:
+– провести муниципальный форум.
+"""
+    assert [(n, ty) for n, _a, ty, _t in recs(text)] == [
+        ("1.1", "educational_organisations"), ("2.1", "municipal_authority")]
