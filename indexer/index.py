@@ -683,10 +683,11 @@ class SearchIndex:
         # Few documents with every word: the rest of the list shows those with some of the words,
         # after them (a document with all the words never ranks below one with some). "Few" before the
         # filters, and the facet numbers count the same documents: a value's number is what choosing it gives
-        # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»).
+        # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»). So too when the filters leave
+        # nothing: a value's number counts the documents with some of the words that choosing it brings («1» gave
+        # «Найдено: 3»), and when no document has every word, those the relaxed query finds there.
         extra = every_extra = sets.empty()
-        if found_count and 0 < int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None \
-                and q is parsed.strict:
+        if int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict:
             every_extra = sets.matching(parsed.relaxed) & ~matched
             extra = _narrowed(every_extra, allowed.values())
             if extra.any():
