@@ -564,6 +564,22 @@ def test_words_of_an_expansion_are_marked_only_where_the_phrase_is(ix):
     assert "<mark>общества</mark>" in {hit.id: hit.snippet for hit in typed}["practice:1"], "a typed word is marked"
 
 
+def test_words_of_an_expansion_are_marked_only_in_the_whole_phrase(tmp_path: Path):
+    """«МЭШ» looks for «Московская электронная школа» too: a word of it beside another match was enough, so
+    «Мобильной электронной школы» and «Электронные» were marked and the snippet taken there, without «МЭШ»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(
+        id="practice:1", type="practice", title="Смешанное обучение",
+        body="Уроки на платформе «Мобильной электронной школы». Электронные задания проверяются сразу. "
+             + "Ученики решают задачи и обсуждают решения в группах. " * 12
+             + "Затем курсы МЭШ и Московской электронной школы дополняют программу.")])
+    table = SynonymTable([["МЭШ", "Московская электронная школа"]])
+    snippet = str(index.search(SearchQuery(text="МЭШ", synonyms=table)).hits[0].snippet)
+    assert "<mark>МЭШ</mark>" in snippet
+    assert "<mark>Московской</mark> <mark>электронной</mark> <mark>школы</mark>" in snippet
+    assert "<mark>электронной</mark> <mark>школы</mark>»" not in snippet and "<mark>Электронные" not in snippet
+
+
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):
     """The word list keeps a removed document's words until its segment merges (in any bank bigger than a
     handful of practices, after the next commits): the layout retyping offered «гиперборейский» of an archived
