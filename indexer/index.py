@@ -214,6 +214,9 @@ class SearchQuery:
     # highlighted snippets of the hits; an export of thousands of hits wants only their ids (a snippet reads and
     # highlights the document's text)
     snippets: bool = True
+    # documents with only some of the words: after the few with every word, or in their place when none has them
+    # all (the search page says so); a feed lists only those with every word
+    partial: bool = True
 
 
 @dataclass
@@ -672,7 +675,7 @@ class SearchIndex:
                 q, matched = corrected, corrected_docs
                 # What the corrected text says of itself: retyped «if[vfns» has no «[» to simplify away.
                 notices = [*corrected_parse.notices, NOTICE_CORRECTED.format(suggestion=suggestion)]
-        if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None:
+        if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None and request.partial:
             relaxed = sets.matching(parsed.relaxed)
             if _narrowed(relaxed, allowed.values()).any():
                 q, matched = parsed.relaxed, relaxed
@@ -687,7 +690,7 @@ class SearchIndex:
         # nothing: a value's number counts the documents with some of the words that choosing it brings («1» gave
         # «Найдено: 3»), and when no document has every word, those the relaxed query finds there.
         extra = every_extra = sets.empty()
-        if int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict:
+        if int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict and request.partial:
             every_extra = sets.matching(parsed.relaxed) & ~matched
             extra = _narrowed(every_extra, allowed.values())
             if extra.any():
@@ -1028,7 +1031,7 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
         (name, tuple(sorted(map(str, values)))) for name, values in request.filters.items() if values
     ))
     synonyms = request.synonyms.fingerprint if request.synonyms is not None else None
-    return request.text, filters, page, per_page, request.sort, synonyms, request.snippets
+    return request.text, filters, page, per_page, request.sort, synonyms, request.snippets, request.partial
 
 
 # First letters a teacher writes one for the other (unstressed о/а, е/и): «адаренные» meant «одаренные».

@@ -409,6 +409,21 @@ def test_a_facet_value_counts_what_choosing_it_gives_when_the_selection_leaves_n
             assert (value, search(ix, text, filters={"level": [value]}).total) == (value, count)
 
 
+def test_a_search_without_partial_matches_finds_only_documents_with_every_word(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Одарённые дети", "Кружок робототехники для одарённых детей.", level=["basic"]),
+        doc("practice:2", "Кружок", "Кружок робототехники.", level=["basic"]),
+        doc("practice:3", "Театр", "Школьный театр.", level=["primary"]),
+    ])
+    for sort in ("relevance", "date", "entered"):
+        assert search(ix, "одарённые робототехника", sort=sort).total == 2
+        only = search(ix, "одарённые робототехника", sort=sort, partial=False)
+        assert (ids(only), only.total, only.notice, only.facets["level"]) == (["practice:1"], 1, None, [("basic", 1)])
+    assert ids(search(ix, "одарённые дети кванториум")) == ["practice:1"]  # some of the words, said so
+    none = search(ix, "одарённые дети кванториум", partial=False)
+    assert (none.hits, none.total, none.notice) == ([], 0, None)
+
+
 def test_snippets_mark_matches_and_escape_the_document_text(ix: SearchIndex):
     ix.apply([doc("practice:1", "Опыт школы", "Работа с одарёнными детьми: <script>alert('x')</script> & итоги.")])
     snippet = search(ix, "одарённые дети").hits[0].snippet
