@@ -155,29 +155,73 @@ def term(word: str) -> str:
 
 @lru_cache(maxsize=10_000)
 def form_terms(word: str) -> frozenset[str]:
-    """The terms a query for ``word`` (lower-case, ё-folded) looks for: its own, and, for a word of a short stem,
-    those of the forms of each of its dictionary readings whose first reading is a word of the same short stem.
+    """The terms a query for ``word`` (lower-case, ё-folded) looks for: its own, those of its lemma's forms the
+    index holds under another word (``_homonym_terms``), and, for a word of a short stem, those of the forms of
+    each of its dictionary readings whose first reading is a word of the same short stem.
     Version 2 joined them under the stem, version 3 gives each lemma its term: «часы» is read first as the clock,
     «утром» and «зимой» as adverbs, «род» as a form of «родиться»; «год» does not reach «лета» (read as «лето»),
     nor a name a common word («Семёнов», read as «Семён», does not find «семена»)."""
     own = term(word)
     if not _CYRILLIC.search(word) or not _morphology().word_is_known(word):
         return frozenset({own})
+    found = {own} | _homonym_terms(word)
     russian = _stemmers()[0]
     readings = [parse for parse in _morphology().parse(word) if parse.is_known]
     stems = {russian.stemWord(parse.normal_form.translate(FOLD_MAP)) for parse in readings}
     if not any(len(stem) <= SHORT_STEM for stem in stems):
-        return frozenset({own})
-    found = {own}
+        return frozenset(found)
+    firsts: dict[str, pymorphy3.analyzer.Parse] = {}  # a form -> its first reading («тур» has 26 readings)
     for parse in readings:
         for form in parse.lexeme:
             spelt = form.word.translate(FOLD_MAP)
-            first = _morphology().parse(spelt)[0]
+            first = firsts.get(spelt) or firsts.setdefault(spelt, _morphology().parse(spelt)[0])
             if first.normal_form == parse.normal_form or (  # a name only with its own forms: Семён is not семя
                     first.is_known and not _PROPER_NAMES & (parse.tag.grammemes | first.tag.grammemes)
                     and russian.stemWord(first.normal_form.translate(FOLD_MAP)) in stems):
                 found.add(term(spelt))
     return frozenset(found)
+
+
+# A form of a noun that the dictionary reads first as another noun brings that noun's term when more than this share
+# of the other noun's forms are forms of the query's noun as well.
+HOMONYM_SHARE = 0.5
+
+
+def _homonym_terms(word: str) -> set[str]:
+    """The terms of the forms of ``word``'s noun (its first reading, as ``term`` has it) that the index holds under
+    another noun: «кружка», «кружки», «кружке» of «кружок» are read first as «кружка» (a mug), whose forms are
+    nearly all forms of «кружок»; so are «белки» of «белок» (as «белка»), «десятка» of «десяток».
+
+    Only another noun, not a name, more than half of whose forms are the query noun's: «лета» of «год» is «лето»,
+    most of whose forms are not «год»'s, «голов» of «голова» is «гол»; «уха» of «ухо» is «уха» (half of them).
+    Verbs and adjectives keep to their own term: their forms are many, and many are read first as another word
+    of a neighbouring meaning («пришли» of «прийти» as «прислать», «стоит» of «стоять» as «стоить»). A fraction
+    of a millisecond a word, once: ``form_terms`` is cached."""
+    morphology = _morphology()
+    readings = morphology.parse(word)
+    first = readings[0]
+    if not first.is_known or first.tag.POS != "NOUN" or _PROPER_NAMES & first.tag.grammemes:
+        return set()
+    lemma = first.normal_form
+    mine: set[str] = set()
+    for parse in readings:
+        if parse.normal_form == lemma and parse.tag.POS == "NOUN" and not _PROPER_NAMES & parse.tag.grammemes:
+            mine.update(form.word.translate(FOLD_MAP) for form in parse.lexeme)
+    own = term(word)
+    found: set[str] = set()
+    others: dict[str, bool] = {}  # another lemma -> whether most of its forms are ours
+    for spelt in mine:
+        other = morphology.parse(spelt)[0]
+        if other.normal_form == lemma or other.tag.POS != "NOUN" or not other.is_known or (
+                _PROPER_NAMES & other.tag.grammemes):
+            continue
+        shared = others.get(other.normal_form)
+        if shared is None:
+            theirs = {form.word.translate(FOLD_MAP) for form in other.lexeme}
+            shared = others[other.normal_form] = len(theirs & mine) > HOMONYM_SHARE * len(theirs)
+        if shared and (found_term := term(spelt)) != own:
+            found.add(found_term)
+    return found
 
 
 _PROPER_NAMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, islice
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from rapidfuzz import process
@@ -214,6 +214,9 @@ class SearchQuery:
     # highlighted snippets of the hits; an export of thousands of hits wants only their ids (a snippet reads and
     # highlights the document's text)
     snippets: bool = True
+    # documents with only some of the words: after the few with every word, or in their place when none has them
+    # all (the search page says so); a feed lists only those with every word
+    partial: bool = True
 
 
 @dataclass
@@ -672,7 +675,7 @@ class SearchIndex:
                 q, matched = corrected, corrected_docs
                 # What the corrected text says of itself: retyped «if[vfns» has no «[» to simplify away.
                 notices = [*corrected_parse.notices, NOTICE_CORRECTED.format(suggestion=suggestion)]
-        if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None:
+        if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None and request.partial:
             relaxed = sets.matching(parsed.relaxed)
             if _narrowed(relaxed, allowed.values()).any():
                 q, matched = parsed.relaxed, relaxed
@@ -683,10 +686,11 @@ class SearchIndex:
         # Few documents with every word: the rest of the list shows those with some of the words,
         # after them (a document with all the words never ranks below one with some). "Few" before the
         # filters, and the facet numbers count the same documents: a value's number is what choosing it gives
-        # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»).
+        # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»). So too when the filters leave
+        # nothing: a value's number counts the documents with some of the words that choosing it brings («1» gave
+        # «Найдено: 3»), and when no document has every word, those the relaxed query finds there.
         extra = every_extra = sets.empty()
-        if found_count and 0 < int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None \
-                and q is parsed.strict:
+        if int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict and request.partial:
             every_extra = sets.matching(parsed.relaxed) & ~matched
             extra = _narrowed(every_extra, allowed.values())
             if extra.any():
@@ -959,12 +963,19 @@ def _query_words(searcher: Searcher, sets: DocSets, queries: list[query.Query | 
     return {name: frozenset(found) for name, found in words.items()}
 
 
+class _PhraseWords(NamedTuple):
+    """A field's words the queries look for only as part of a phrase, and those phrases (of terms)."""
+
+    words: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...]
+
+
 def _phrase_only_words(queries: list[query.Query | None],
-                       words: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+                       words: dict[str, frozenset[str]]) -> dict[str, _PhraseWords]:
     """Text field -> the words the queries look for only as part of a phrase (an expansion: «ВПР» looks for
-    «всероссийская проверочная работа» too; a phrase in quotes), not alone nor as a word a prefix reaches: they are
-    marked only where they stand in a phrase (``_in_phrases``). Every «работы» of a practice about ВПР was marked,
-    and its snippet taken around them rather than around «ВПР»."""
+    «всероссийская проверочная работа» too; a phrase in quotes), not alone nor as a word a prefix reaches, with the
+    phrases that hold them: they are marked only where they stand in one of those phrases (``_in_phrases``). Every
+    «работы» of a practice about ВПР was marked, and its snippet taken around them rather than around «ВПР»."""
     leaves = [leaf for q in queries if q is not None for leaf in q.leaves()]
     phrases = [leaf for leaf in leaves if isinstance(leaf, query.Phrase) and len(leaf.words) > 1]
     if not phrases:
@@ -972,27 +983,47 @@ def _phrase_only_words(queries: list[query.Query | None],
     single = {(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Term)}
     prefixes = [(leaf.fieldname, leaf.text) for leaf in leaves if isinstance(leaf, query.Prefix)]
     loose: dict[str, set[str]] = {}
+    holding: dict[str, dict[tuple[str, ...], None]] = {}
     for phrase in phrases:
         name = phrase.fieldname
-        loose.setdefault(name, set()).update(
-            word for word in phrase.words if word in words.get(name, ()) and (name, word) not in single
-            and not any(field == name and word.startswith(start) for field, start in prefixes))
-    return {name: frozenset(found) for name, found in loose.items() if found}
+        found = {word for word in phrase.words if word in words.get(name, ()) and (name, word) not in single
+                 and not any(field == name and word.startswith(start) for field, start in prefixes)}
+        if found:
+            loose.setdefault(name, set()).update(found)
+            holding.setdefault(name, {})[tuple(phrase.words)] = None
+    return {name: _PhraseWords(frozenset(found), tuple(holding[name])) for name, found in loose.items()}
 
 
-def _in_phrases(text: str, matches: list[tuple[int, int, str]], loose: frozenset[str],
+def _in_phrases(text: str, matches: list[tuple[int, int, str]], loose: _PhraseWords,
                 make_term: Callable[[str], str]) -> list[tuple[int, int, str]]:
-    """``matches`` ((start, end, folded word) in text order) without the words of ``loose`` that stand apart: such
-    a word stays only beside another match, with nothing but stop words and punctuation between."""
-    terms = [make_term(word) in loose for _start, _end, word in matches]
+    """``matches`` ((start, end, folded word) in text order) without the words of ``loose`` that stand outside its
+    phrases: such a word stays only in a run of matches side by side (nothing but stop words and punctuation
+    between) whose words are one of the phrases. Beside any other match was not enough: for «МЭШ» («Московская
+    электронная школа») «Мобильной электронной школы» was marked and «МЭШ» itself left out of the snippet."""
+    terms = [make_term(word) for _start, _end, word in matches]
+    kept = [found not in loose.words for found in terms]
+    adjacent: dict[int, bool] = {}
 
-    def beside(i: int, j: int) -> bool:
-        if not 0 <= j < len(matches):
-            return False
-        first, second = (i, j) if i < j else (j, i)
-        return all(fold(word) in STOP_WORDS for word in _TEXT_WORD.findall(text, matches[first][1], matches[second][0]))
+    def beside(j: int) -> bool:  # matches j and j + 1
+        found = adjacent.get(j)
+        if found is None:
+            found = adjacent[j] = all(fold(word) in STOP_WORDS
+                                      for word in _TEXT_WORD.findall(text, matches[j][1], matches[j + 1][0]))
+        return found
 
-    return [match for i, match in enumerate(matches) if not terms[i] or beside(i, i - 1) or beside(i, i + 1)]
+    for i, found in enumerate(terms):
+        if kept[i]:
+            continue
+        for phrase in loose.phrases:
+            for k, word in enumerate(phrase):
+                start, end = i - k, i - k + len(phrase)
+                if word == found and start >= 0 and end <= len(terms) and tuple(terms[start:end]) == phrase \
+                        and all(beside(j) for j in range(start, end - 1)):
+                    kept[start:end] = [True] * len(phrase)
+                    break
+            if kept[i]:
+                break
+    return [match for match, keep in zip(matches, kept, strict=True) if keep]
 
 
 def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
@@ -1000,7 +1031,7 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
         (name, tuple(sorted(map(str, values)))) for name, values in request.filters.items() if values
     ))
     synonyms = request.synonyms.fingerprint if request.synonyms is not None else None
-    return request.text, filters, page, per_page, request.sort, synonyms, request.snippets
+    return request.text, filters, page, per_page, request.sort, synonyms, request.snippets, request.partial
 
 
 # First letters a teacher writes one for the other (unstressed о/а, е/и): «адаренные» meant «одаренные».
@@ -1211,7 +1242,7 @@ def _form_prefixes(word: str) -> frozenset[str]:
 
 
 def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
-             prefixes: frozenset[str] | None = None, loose: dict[str, frozenset[str]] | None = None) -> tuple[str, str]:
+             prefixes: frozenset[str] | None = None, loose: dict[str, _PhraseWords] | None = None) -> tuple[str, str]:
     """(highlighted fragments, the field they come from): annotation, body, attachments, else title; or ('', '').
 
     Highlighting re-analyses the text it is given, which cost half of a search page's time on long
@@ -1470,7 +1501,7 @@ def _match_windows(text: str, words: frozenset[str], make_term: Callable[[str], 
 
 
 def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
-          prefixes: frozenset[str] | None = None, loose: frozenset[str] | None = None,
+          prefixes: frozenset[str] | None = None, loose: _PhraseWords | None = None,
           ) -> tuple[list[tuple[int, int]], list[tuple[int, int, str]] | None]:
     """(windows, matches): the (start, end) of the parts of ``text`` around its first SNIPPET_MATCHES words
     whose term is one of ``words``, in order ([] if it has none), and the (start, end, folded word) of
@@ -1547,7 +1578,7 @@ def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,
                words: frozenset[str], top: int, prefixes: frozenset[str] | None = None,
-               loose: frozenset[str] | None = None) -> str:
+               loose: _PhraseWords | None = None) -> str:
     """``Highlighter.highlight_hit`` without a whoosh hit: the query's terms are worked out once per
     search (``_query_words``) instead of once per hit and field, prefixes expanded against the index.
     The words of ``loose`` are marked only where they stand in a phrase (``_in_phrases``)."""

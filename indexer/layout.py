@@ -5,7 +5,8 @@ the Russian letters (ЙЦУКЕН over QWERTY): «,» is «б», «.» is «ю»
 «]» is «ъ», «`» is «ё», and with Shift «<», «>», «:», «{», «}», «~». Such a word is retyped only when the
 result is a word: one the caller knows (the index has it, or the dictionary does) and, with the other
 keys' characters, nothing else. Latin words that are themselves meant («Scratch», «STEM», «Lego») do not
-become Russian words this way, and the caller leaves alone the ones its index holds as written.
+become Russian words this way, and the caller leaves alone the ones its index holds as written. A retyped word
+is ё-folded, as every suggestion is, and in small letters unless typed in capitals or with a capital first.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ def russian_keys(text: str) -> str:
     return text.translate(_RETYPE)
 
 
+def _shown(word: str, latin: str) -> str:
+    """A retyped word as a suggestion names it: ё-folded, as every suggestion is; in capitals when its Latin
+    letters ``latin`` are (Caps Lock leaves the keys of «х», «ж», «б» small: «IF[VFNS» is «ШАХМАТЫ»), with a
+    capital first when typed so, else in small letters (Shift on «~» for «ё» gave «одарЁнные»)."""
+    word = word.replace("ё", "е").replace("Ё", "Е")
+    if len(latin) > 1 and latin.isupper():
+        return word.upper()
+    return word[:1] + word[1:].lower() if word[:1].isupper() else word.lower()
+
+
 def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], bool]) -> str | None:
     """``text`` with every run typed in the wrong layout retyped in Russian, or None when there is none.
 
@@ -39,7 +50,8 @@ def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], b
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
         run = match.group()
-        letters = re.sub(r"[^A-Za-z]", "", run).lower()
+        latin = re.sub(r"[^A-Za-z]", "", run)
+        letters = latin.lower()
         if not letters or is_kept(letters):
             return run
         # The whole run first («hs,f» is «рыба»); then without a final stop or comma («ghjtrn.» is «проект.»).
@@ -49,7 +61,7 @@ def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], b
             folded = word.lower().replace("ё", "е")
             if typed and len(folded) >= MIN_LETTERS and folded.isalpha() and is_word(folded):
                 changed = True
-                return word + rest
+                return _shown(word, latin) + rest
         return run
 
     retyped = _RUN.sub(replace, text)

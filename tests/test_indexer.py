@@ -386,6 +386,44 @@ def test_words_are_joined_with_and_then_relaxed_to_or_when_nothing_has_them_all(
     assert ids(relaxed) == ["practice:1", "practice:2"]  # more of the words first
 
 
+@pytest.mark.parametrize("text", [
+    "экология озеро",  # one document has both words, others one of them: none in primary school
+    "экология кванториум",  # no document has both words
+])
+def test_a_facet_value_counts_what_choosing_it_gives_when_the_selection_leaves_nothing(ix: SearchIndex, text: str):
+    """The part-of-words documents were counted only when the selection found something: with «primary»
+    chosen, «basic 1» gave «Найдено: 3»."""
+    ix.apply([
+        doc("practice:1", "Экология озера", "Исследование озера.", level=["basic", "secondary"]),
+        doc("practice:2", "Экологический кружок", "Экология родного края.", level=["basic"]),
+        doc("practice:3", "Озеро", "Поход к озеру.", level=["basic", "secondary"]),
+        doc("practice:4", "Кванториум", "Занятия в кванториуме.", level=["additional"]),
+        doc("practice:5", "Чтение", "Чтение в начальной школе.", level=["primary"]),
+    ])
+    chosen = search(ix, text, filters={"level": ["primary"]})
+    assert chosen.total == 0
+    assert chosen.facets["level"]
+    for value, count in chosen.facets["level"]:
+        if value != "primary":
+            assert (value, search(ix, text, filters={"level": ["primary", value]}).total) == (value, count)
+            assert (value, search(ix, text, filters={"level": [value]}).total) == (value, count)
+
+
+def test_a_search_without_partial_matches_finds_only_documents_with_every_word(ix: SearchIndex):
+    ix.apply([
+        doc("practice:1", "Одарённые дети", "Кружок робототехники для одарённых детей.", level=["basic"]),
+        doc("practice:2", "Кружок", "Кружок робототехники.", level=["basic"]),
+        doc("practice:3", "Театр", "Школьный театр.", level=["primary"]),
+    ])
+    for sort in ("relevance", "date", "entered"):
+        assert search(ix, "одарённые робототехника", sort=sort).total == 2
+        only = search(ix, "одарённые робототехника", sort=sort, partial=False)
+        assert (ids(only), only.total, only.notice, only.facets["level"]) == (["practice:1"], 1, None, [("basic", 1)])
+    assert ids(search(ix, "одарённые дети кванториум")) == ["practice:1"]  # some of the words, said so
+    none = search(ix, "одарённые дети кванториум", partial=False)
+    assert (none.hits, none.total, none.notice) == ([], 0, None)
+
+
 def test_snippets_mark_matches_and_escape_the_document_text(ix: SearchIndex):
     ix.apply([doc("practice:1", "Опыт школы", "Работа с одарёнными детьми: <script>alert('x')</script> & итоги.")])
     snippet = search(ix, "одарённые дети").hits[0].snippet

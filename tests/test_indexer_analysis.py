@@ -105,6 +105,9 @@ def test_terms_are_the_same_from_many_threads():
         ("утром", "Бодрое утро"), ("зимой", "Зима в лесу"), ("ночью", "Ночь в походе"),  # read first as adverbs
         ('"классный час"', "Классные часы в пятом классе"), ("классный-час", "Классные часы в пятом классе"),
         ("Семёнов", "Автор: Семёнова Анна"),
+        # forms of a longer noun read first as another noun most of whose forms are the query's («кружка» a mug)
+        ("кружок", "Занятия школьного кружка"), ("кружок", "Кружки по интересам"), ("кружок", "В кружке юннатов"),
+        ("белок", "Белки и углеводы"),
     ],
 )
 def test_search_finds_other_forms(tmp_path: Path, query_text: str, document_text: str):
@@ -178,6 +181,9 @@ def test_fold_is_lower_case_and_the_fold_map(text: str):
     ("Чита", "Учимся читать"), ("читать", "Школы Читы"), ("медиа", "Медиана треугольника"), ("Иван", "Иванова М. П."),
     # a form of the query's word read first as another word of another stem, or a name as a common word
     ("год", "Летний лагерь: лето с пользой"), ("Семёнов", "Проращивание семян"),
+    # a form read first as another noun few of whose forms are the query's («цветов» as «цвет»), or a verb's
+    # («стоит» of «стоять» as «стоить»)
+    ("цветок", "Цвет и форма предмета"), ("стоять", "Сколько стоит билет"),
 ])
 def test_words_of_a_short_stem_do_not_find_each_other(tmp_path: Path, query_text: str, document_text: str):
     """«сем», «цел», «лиц»: version 2 of the analysis joined them, and «цели» found every «в целом»; the search

@@ -61,6 +61,24 @@ def test_feed_lists_a_new_practice_of_an_old_year(app, make_practice):
         ]
 
 
+def test_feed_lists_only_materials_with_every_word(app, make_practice):
+    """The search page follows the one practice with every word by those with some of them, and says so; the feed,
+    sorted by date, listed the newer partial matches above the real one, with nothing to say so."""
+    with app.app_context():
+        full = make_practice("Кружок робототехники для младших школьников",
+                             annotation="Занятия робототехникой в начальной школе.")
+        db.session.get(Practice, full).published_at -= timedelta(days=30)
+        db.session.commit()
+        for i in range(3):
+            make_practice(f"Школьная газета, выпуск {i}", annotation="Ученики начальной школы пишут статьи.")
+    client = app.test_client()
+    with client.get("/search", query_string={"q": "робототехника начальная школа"}) as page:
+        assert "часть слов" in page.get_data(as_text=True)
+    entries = feed(client, q="робототехника начальная школа").findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}link").get("href") for e in entries] == [f"http://localhost/practices/{full}"]
+    assert feed(client, q="робототехника кванториум").findall(f"{ATOM}entry") == []  # no material has both
+
+
 def test_feed_survives_anything_in_the_query(demo_client):
     for q in ("\x00\x01опыт", '<script>"', "x" * 2000):
         assert feed(demo_client, q=q).tag == f"{ATOM}feed"

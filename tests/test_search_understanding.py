@@ -429,6 +429,8 @@ def test_an_unstressed_first_vowel_written_wrong_is_corrected(tmp_path: Path, ty
         ("j,extybt", "обучение"),
         ("«ifivfns»", "«шашматы»"),
         ("шахматы rke,", "шахматы клуб"),  # only the run typed in the wrong layout changes
+        # ё folded, as in every suggestion; a capital inside a word (Shift on «~» for «ё») in small letters
+        ("ex~ys[", "ученых"), ("ex`ys[", "ученых"), ("IF[VFNS", "ШАХМАТЫ"), ("if[VFns", "шахматы"),
     ],
 )
 def test_words_typed_in_the_english_layout_are_retyped(tmp_path: Path, typed, meant):
@@ -436,7 +438,7 @@ def test_words_typed_in_the_english_layout_are_retyped(tmp_path: Path, typed, me
     index = SearchIndex(tmp_path / "index")
     index.apply([
         IndexDocument(id="practice:1", type="practice", title="Шахматный клуб", body="Игра в шахматы, обучение."),
-        IndexDocument(id="practice:2", type="practice", title="Шашматы", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Шашматы", body="Опыт учёных."),
     ])
     result = index.search(SearchQuery(text=typed))
     assert result.suggestion == meant
@@ -625,6 +627,22 @@ def test_words_of_an_expansion_are_marked_only_where_the_phrase_is(ix):
         "<mark>Школьное</mark> <mark>научное</mark>")
     typed = ix.search(SearchQuery(text="общества", synonyms=TABLE)).hits
     assert "<mark>общества</mark>" in {hit.id: hit.snippet for hit in typed}["practice:1"], "a typed word is marked"
+
+
+def test_words_of_an_expansion_are_marked_only_in_the_whole_phrase(tmp_path: Path):
+    """«МЭШ» looks for «Московская электронная школа» too: a word of it beside another match was enough, so
+    «Мобильной электронной школы» and «Электронные» were marked and the snippet taken there, without «МЭШ»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(
+        id="practice:1", type="practice", title="Смешанное обучение",
+        body="Уроки на платформе «Мобильной электронной школы». Электронные задания проверяются сразу. "
+             + "Ученики решают задачи и обсуждают решения в группах. " * 12
+             + "Затем курсы МЭШ и Московской электронной школы дополняют программу.")])
+    table = SynonymTable([["МЭШ", "Московская электронная школа"]])
+    snippet = str(index.search(SearchQuery(text="МЭШ", synonyms=table)).hits[0].snippet)
+    assert "<mark>МЭШ</mark>" in snippet
+    assert "<mark>Московской</mark> <mark>электронной</mark> <mark>школы</mark>" in snippet
+    assert "<mark>электронной</mark> <mark>школы</mark>»" not in snippet and "<mark>Электронные" not in snippet
 
 
 def test_no_suggestion_names_a_word_only_removed_documents_had(tmp_path: Path):

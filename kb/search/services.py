@@ -506,10 +506,13 @@ class FeedEntry:
 
 
 def feed_entries(params: SearchParams) -> list[FeedEntry]:
-    """The newest public materials of a search, newest first by the time they entered the bank."""
+    """The newest public materials of a search, newest first by the time they entered the bank: only those with
+    every word of the query (the search page adds those with some of the words after a few, and says so; a feed
+    sorted by date mixed them in above the real matches, with nothing to say so)."""
     try:
         result = get_index().search(SearchQuery(
             text=params.q, filters=params.filters, per_page=FEED_LENGTH, sort="entered", synonyms=synonym_table(),
+            partial=False,
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
