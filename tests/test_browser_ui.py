@@ -45,3 +45,57 @@ def test_clicks_on_several_results_fill_one_collection(live_server, browser):  #
         collections = db.session.scalars(select(Collection).where(Collection.owner_id == teacher)).all()
         assert [(c.id, c.title, len(c.items)) for c in collections] == [(int(chosen[0]), "Моя подборка", 3)]
     _shot(page, "one_collection_from_three_clicks")
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
+                                           " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }")
+
+
+def test_the_message_of_an_action_stands_where_the_page_opens(live_server, browser, tmp_path):  # noqa: F811
+    """After an upload the page opens at its files (#files), after a note at the item (#item-N): the message was
+    printed at the top of the page, out of sight. It now stands just above that part; a refusal comes to the top."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User.id).where(User.email == "teacher@demo.example"))
+        draft = db.session.scalar(select(Practice.id).where(Practice.owner_id == teacher, Practice.status == "draft")
+                                  .order_by(Practice.id))
+    plan = tmp_path / "план занятия.txt"
+    plan.write_text("План занятия кружка юных экологов.", encoding="utf-8")
+    bad = tmp_path / "bad.exe"
+    bad.write_bytes(b"MZ\x90\x00" + bytes(range(256)) * 40)
+    page = _phone(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/{draft}")
+    page.set_input_files("#files-input", str(plan))
+    page.click(".upload-form button")
+    page.wait_for_url(f"**/practices/{draft}#files")
+    page.wait_for_load_state("load")
+    assert "Файл «план занятия.txt» приложен" in page.locator(".flashes").inner_text()
+    assert _in_view(page, ".flashes") and _in_view(page, "#files h2")
+    _shot(page, "message_above_the_files")
+    page.set_input_files("#files-input", str(bad))
+    page.click(".upload-form button")
+    page.wait_for_url(f"**/practices/{draft}")
+    page.wait_for_load_state("load")
+    assert "«bad.exe»: Неподдерживаемый тип файла" in page.locator(".flashes").inner_text()
+    assert _in_view(page, ".flashes")
+    # a note of an item far down a collection
+    page.goto(f"{base}/search?q=олимпиада")
+    buttons = page.locator(".result form.add-to-collection button")
+    for i in range(6):
+        buttons.nth(i).click()
+        page.locator(".result form.add-to-collection").nth(i).locator("[role=status] a").wait_for()
+    page.locator(".result form.add-to-collection [role=status] a").first.click()
+    page.wait_for_url("**/collections/*")
+    page.locator("textarea[name=note]").last.fill("Обсудить на методобъединении.")
+    page.locator("textarea[name=note]").last.evaluate("e => e.form.requestSubmit()")
+    page.wait_for_url("**#item-*")
+    page.wait_for_load_state("load")
+    assert page.locator(".flashes").inner_text() == "Заметка сохранена."
+    assert _in_view(page, ".flashes")
+    _shot(page, "message_at_the_item")
+
