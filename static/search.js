@@ -57,6 +57,8 @@
       });
       if (position >= 0) {
         input.setAttribute("aria-activedescendant", items[position].id);
+        // the list scrolls in its own box (60% of a phone's screen): the chosen one is brought into it
+        items[position].scrollIntoView({ block: "nearest" });
       } else {
         input.removeAttribute("aria-activedescendant");
       }

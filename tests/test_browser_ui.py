@@ -99,3 +99,25 @@ def test_the_message_of_an_action_stands_where_the_page_opens(live_server, brows
     assert _in_view(page, ".flashes")
     _shot(page, "message_at_the_item")
 
+
+def test_arrowing_through_completions_on_a_phone_keeps_the_chosen_one_in_sight(live_server, browser):  # noqa: F811
+    """The list of completions scrolls in its own box (60 % of the screen's height): ArrowDown chose options below
+    its visible part, unseen."""
+    _, base = live_server
+    page = browser.new_context(viewport={"width": 375, "height": 560}, locale="ru-RU").new_page()
+    page.goto(base)
+    page.focus("#q-top")
+    page.keyboard.type("олимп")
+    options = page.locator("#search-suggestions-0 li")
+    options.first.wait_for()
+    assert page.eval_on_selector("#search-suggestions-0", "l => l.scrollHeight > l.clientHeight"), "a list to scroll"
+    for _ in range(options.count()):
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("""() => {
+            const list = document.getElementById('search-suggestions-0');
+            const chosen = document.getElementById(document.activeElement.getAttribute('aria-activedescendant'));
+            const box = list.getBoundingClientRect(), option = chosen.getBoundingClientRect();
+            return option.top >= box.top - 1 && option.bottom <= box.bottom + 1; }""")
+    assert page.eval_on_selector("#search-suggestions-0", "l => l.scrollTop") > 0
+    _shot(page, "completions_on_a_phone")
+
