@@ -121,3 +121,25 @@ def test_arrowing_through_completions_on_a_phone_keeps_the_chosen_one_in_sight(l
     assert page.eval_on_selector("#search-suggestions-0", "l => l.scrollTop") > 0
     _shot(page, "completions_on_a_phone")
 
+
+def test_the_region_filter_says_what_it_found(live_server, browser):  # noqa: F811
+    """Letters that match no region left an empty list, an open and empty «Ещё 14» and nothing said, to the eye or
+    to a screen reader."""
+    _, base = live_server
+    page = _page(browser)
+    page.goto(f"{base}/search?q=олимпиада")
+    facet = page.locator("section.facet[data-facet=region]")
+    status = facet.locator("[role=status]")
+    details = facet.locator("details")
+    assert details.count() == 1 and status.inner_text() == ""
+    page.fill("#facet-filter-region", "Нигдешняя")
+    assert facet.locator("li[data-label]:visible").count() == 0
+    assert status.inner_text() == "Нет регионов с такими буквами" and not details.is_visible()
+    page.fill("#facet-filter-region", "обл")
+    found = facet.locator("li[data-label]:visible").count()
+    assert found > 0 and status.inner_text() == f"Найдено: {found}"
+    folded = details.locator("li[data-label]:not([hidden])").count()
+    assert details.is_visible() is (folded > 0) and details.evaluate("d => d.open") is (folded > 0)
+    page.fill("#facet-filter-region", "")
+    assert status.inner_text() == "" and details.is_visible() and not details.evaluate("d => d.open")
+    _shot(page, "region_filter")
