@@ -143,3 +143,35 @@ def test_the_region_filter_says_what_it_found(live_server, browser):  # noqa: F8
     page.fill("#facet-filter-region", "")
     assert status.inner_text() == "" and details.is_visible() and not details.evaluate("d => d.open")
     _shot(page, "region_filter")
+
+
+def test_the_reference_is_selected_by_the_keyboard_and_copied_by_a_button(live_server, browser):  # noqa: F811
+    """«Как цитировать» said «щёлкните, чтобы выделить»; the reference took the keyboard focus but selected nothing
+    (Ctrl+C then copied nothing). Now the focus selects it, and «Скопировать» puts it on the clipboard."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        published = db.session.scalar(select(Practice.id).where(Practice.status == "published").order_by(Practice.id))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    page.goto(f"{base}/practices/{published}")
+    reference = page.locator(".cite-text").inner_text().strip()
+    assert reference
+    for _ in range(300):  # Tab to the reference, as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('cite-text')"):
+            break
+    assert page.evaluate("String(window.getSelection()).trim()") == reference
+    page.evaluate("window.getSelection().removeAllRanges()")
+    page.keyboard.press("Enter")
+    assert page.evaluate("String(window.getSelection()).trim()") == reference
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Скопировать"
+    page.keyboard.press("Enter")
+    status = page.locator(".cite-copy [role=status]")
+    status.filter(has_text="Скопировано").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == reference
+    _shot(page, "reference_copied")
+    context.close()
