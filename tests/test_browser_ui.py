@@ -175,3 +175,31 @@ def test_the_reference_is_selected_by_the_keyboard_and_copied_by_a_button(live_s
     assert page.evaluate("navigator.clipboard.readText()") == reference
     _shot(page, "reference_copied")
     context.close()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_every_number_of_the_statistics_is_in_sight_on_a_phone(live_server, browser, width):  # noqa: F811
+    """On a phone each chart kept 640 pixels and scrolled sideways in its frame, 300 of them labels: the longest
+    bars' numbers — what the chart is for — were out of sight, with no sign the frame scrolls. There each label
+    now stands above its bars, and every number is within the card, in readable type."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/statistics")
+    charts = page.evaluate("""() => [...document.querySelectorAll('.stat-card')].filter(c => c.querySelector('svg'))
+        .map(card => {
+            const box = card.getBoundingClientRect();
+            const shown = [...card.querySelectorAll('svg.chart')].filter(s => s.getClientRects().length);
+            const texts = shown.length ? [...shown[0].querySelectorAll('text')] : [];
+            return {card: card.id, shown: shown.length,
+                    out: texts.filter(t => { const r = t.getBoundingClientRect();
+                                             return r.left < box.left || r.right > box.right; })
+                              .map(t => t.textContent),
+                    smallest: Math.min(...texts.map(t => t.getBoundingClientRect().height))}; })""")
+    assert len(charts) >= 5
+    for chart in charts:
+        assert chart["shown"] == 1 and chart["out"] == [] and chart["smallest"] >= 11, chart
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    _shot(page, f"statistics_{width}")
+    context.close()
