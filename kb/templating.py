@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, send_from_directory, url_for
+from flask import Flask, Response, current_app, request, send_from_directory, session, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.security import safe_join
@@ -181,6 +181,22 @@ def nav_current(prefix: str, exact: bool = False) -> Markup:
     return Markup("")
 
 
+# Message categories a person must not miss: a file refused, a step not done.
+UNMISSABLE = {"error", "warning"}
+
+
+def refusals_at_the_top(response: Response) -> Response:
+    """A redirect to a part of a page (#files) whose messages hold a refusal goes to the top of the page instead.
+
+    Messages are printed at the top of <main>, and the browser scrolled to the part, out of their sight: «bad.exe:
+    Неподдерживаемый тип файла» went unseen. (static/flashes.js moves the other messages to the part.)
+    """
+    location = response.location if response.status_code in {301, 302, 303, 307, 308} else None
+    if location and "#" in location and any(category in UNMISSABLE for category, _ in session.get("_flashes", ())):
+        response.location = location.partition("#")[0]
+    return response
+
+
 def register(app: Flask) -> None:
     app.extensions["kb_assets"] = StaticAssets(app.static_folder)
     app.view_functions["static"] = serve_static
@@ -194,6 +210,8 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url,
                                   nav_current=nav_current, time_zone_label=zone_label)
+
+    app.after_request(refusals_at_the_top)
 
     @app.context_processor
     def _current_query() -> dict:

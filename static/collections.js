@@ -16,14 +16,28 @@
 
   function remember(form, collection) {
     // A collection the click created is offered (and chosen) in every «В подборку» list of the page.
-    document.querySelectorAll("form.add-to-collection select[name=collection]").forEach(function (select) {
+    document.querySelectorAll("form.add-to-collection").forEach(function (each) {
+      var select = each.querySelector("select[name=collection]");
+      if (!select) {
+        // The page was shown before the user had a collection, so its buttons have no list: the next click on
+        // any of them adds to this collection rather than making «Моя подборка 2», «3»…
+        var chosen = each.querySelector("input[name=collection]");
+        if (!chosen) {
+          chosen = document.createElement("input");
+          chosen.type = "hidden";
+          chosen.name = "collection";
+          each.appendChild(chosen);
+        }
+        if (!chosen.value || each === form) { chosen.value = String(collection.id); }
+        return;
+      }
       if (!select.querySelector('option[value="' + collection.id + '"]')) {
         var option = document.createElement("option");
         option.value = String(collection.id);
         option.textContent = collection.title;
         select.insertBefore(option, select.querySelector('option[value="new"]'));
       }
-      if (select.form === form) { select.value = String(collection.id); }
+      if (each === form) { select.value = String(collection.id); }
     });
   }
 

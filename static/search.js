@@ -57,6 +57,8 @@
       });
       if (position >= 0) {
         input.setAttribute("aria-activedescendant", items[position].id);
+        // the list scrolls in its own box (60% of a phone's screen): the chosen one is brought into it
+        items[position].scrollIntoView({ block: "nearest" });
       } else {
         input.removeAttribute("aria-activedescendant");
       }
@@ -140,16 +142,31 @@
     var section = input.closest(".facet");
     var box = input.closest(".facet-filter");
     var details = section.querySelector("details");
+    var wasOpen = null;  // the folded part as the reader left it before typing
+    // What the letters found, said beside the box and to screen readers: an empty list said nothing.
+    var status = document.createElement("p");
+    status.className = "hint facet-filter-status";
+    status.setAttribute("role", "status");
+    box.parentNode.insertBefore(status, box.nextSibling);
     box.hidden = false;
     input.addEventListener("input", function () {
       var wanted = fold(input.value.trim());
+      var found = 0;
       section.querySelectorAll("li[data-label]").forEach(function (item) {
         item.hidden = wanted !== "" && fold(item.dataset.label).indexOf(wanted) === -1;
+        found += item.hidden ? 0 : 1;
       });
-      // the folded part of the list must show its matches too
-      if (details && wanted !== "") {
-        details.open = true;
+      status.textContent = wanted === "" ? "" : found ? "Найдено: " + found : "Нет регионов с такими буквами";
+      if (!details) { return; }
+      if (wanted === "") {
+        details.hidden = false;
+        if (wasOpen !== null) { details.open = wasOpen; wasOpen = null; }
+        return;
       }
+      if (wasOpen === null) { wasOpen = details.open; }
+      // the folded part shows its matches too; with none of them it is not left open and empty
+      details.hidden = !details.querySelector("li[data-label]:not([hidden])");
+      details.open = !details.hidden;
     });
   }
 

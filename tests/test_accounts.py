@@ -41,6 +41,21 @@ def test_register_login_logout(app, client):
     assert client.get("/profile").status_code == 302
 
 
+def test_the_login_form_after_registration_holds_the_address(app, client, make_user):
+    """«Войдите с этим адресом и паролем» came over an empty form; the address is kept in the session (not in the
+    address bar), for a taken address alike, and only for the next login page."""
+    make_user("teacher", email="known@example.org")
+    for email in ("Anna@Example.org", "known@example.org"):
+        data = {"email": email, "name": "Анна Орлова", "password": PASSWORD, "password_again": PASSWORD,
+                "csrf_token": csrf_from(client, "/register")}
+        response = client.post("/register", data=data)
+        assert response.headers["Location"] == "/login"
+        page = client.get("/login").get_data(as_text=True)
+        assert "учётная запись создана" in page
+        assert re.search(r'<input[^>]*id="email"[^>]*value="' + re.escape(email) + '"', page), page
+        assert 'value="' + email not in client.get("/login").get_data(as_text=True)
+
+
 def test_default_password_hash_is_full_strength_scrypt(tmp_path):
     from kb.accounts.services import hash_password
     from tests.conftest import make_app

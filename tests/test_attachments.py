@@ -349,6 +349,26 @@ def test_an_unsupported_file_is_named_in_words_not_by_its_mime_type(editor, name
     assert "application/" not in page
 
 
+def test_a_refused_file_is_said_at_the_top_of_the_page_not_past_it(editor):
+    """The answer to an upload leads to the files (#files), further down than the messages at the top of the page:
+    a refusal («bad.exe: Неподдерживаемый тип файла…») went unseen. With a refusal the answer leads to the top; an
+    accepted file still to the files (static/flashes.js shows its message there)."""
+    client, pid = editor
+
+    def send(name, data):
+        return client.post(f"/practices/{pid}/attachments", data={
+            "csrf_token": csrf_from(client, f"/practices/{pid}"), "files": [(io.BytesIO(data), name)]},
+            content_type="multipart/form-data")
+
+    refused = send("bad.exe", b"MZ\x90\x00" + bytes(range(256)) * 40)
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/practices/{pid}"
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "«bad.exe»: Неподдерживаемый тип файла" in page
+    accepted = send("план.txt", "План занятий кружка.".encode())
+    assert accepted.headers["Location"] == f"/practices/{pid}#files"
+    assert "Файл «план.txt» приложен" in client.get(accepted.headers["Location"]).get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("given", "kept"), [
     ("я" * 300 + ".txt", "я" * 125 + ".txt"),  # 255 bytes: two per letter, four for ".txt"; the extension stays
     ("a" * 300 + ".docx", "a" * 250 + ".docx"),
@@ -402,7 +422,8 @@ def test_an_oversized_file_is_named_and_the_others_of_the_upload_are_attached(ap
             (io.BytesIO(b"a" * (100 * 1024 + 1)), "большой файл.txt"),
             (io.BytesIO("Методичка для учителя.".encode()), "методичка.txt")]},
         content_type="multipart/form-data")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/practices/{pid}#files")
+    # a refusal among the messages: the top of the page, where they are printed, not the files further down
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/practices/{pid}")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "«большой файл.txt»: Файл больше 100 КБ — такой файл не принимается." in page
     assert "Файл «план.txt» приложен" in page and "Файл «методичка.txt» приложен" in page

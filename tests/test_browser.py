@@ -276,7 +276,8 @@ def test_the_pages_of_a_working_day_fit_a_phone(live_server, browser):
     assert {url: overflow(url) for url in pages} == dict.fromkeys(pages, 0)
     assert page.is_visible("#return-comment")
     page.goto(f"{base}/statistics")  # the charts' text stays readable: scaled to the screen it was 5 px
-    heights = page.eval_on_selector_all(".chart-label", "labels => labels.map(l => l.getBoundingClientRect().height)")
+    heights = page.eval_on_selector_all(".chart-label", "labels => labels.map(l => l.getBoundingClientRect().height)"
+                                                         ".filter(h => h > 0)")  # of the chart shown
     assert heights and min(heights) >= 11, heights
     # A practice's facts (organisation, region, levels) stand above its text on a phone, not after all of it;
     # the adoption block stays after the text.

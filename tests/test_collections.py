@@ -124,6 +124,28 @@ def test_one_click_add_creates_the_first_collection_and_returns(app, world):
     assert "Добавлено в подборку «Моя подборка 2»." in owner.get("/collections/mine").get_data(as_text=True)
 
 
+def test_buttons_shown_with_no_collection_add_to_the_one_the_first_click_made(app, world, make_practice):
+    """A page shown to someone with no collection has «В подборку» buttons without a list: each click on another
+    result of it made «Моя подборка», «Моя подборка 2», «3»… of one material each. Now the first makes the
+    collection and the next add to it (the most recently changed one, the list's first choice); «Новая подборка»
+    still makes another."""
+    owner = _client(app, world["owner"])
+    with app.app_context():
+        third = make_practice("Третья практика")
+    for item_type, item_id in (("practice", world["published"]), ("resolution", world["resolution"]),
+                               ("practice", third)):
+        response = owner.post("/collections/add", data={"item_type": item_type, "item_id": item_id,
+                                                        "next": "/search?q=ШНО"})
+        assert response.status_code == 302
+    assert "Добавлено в подборку «Моя подборка»." in owner.get("/collections/mine").get_data(as_text=True)
+    with app.app_context():
+        collections = db.session.scalars(select(Collection).where(Collection.owner_id == world["owner"])).all()
+        assert [(c.title, len(c.items)) for c in collections] == [("Моя подборка", 3)]
+    _add(owner, "new", "practice", third)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Collection)) == 2
+
+
 def test_the_script_adds_in_place_and_gets_json(app, world):
     """static/collections.js asks for JSON: no redirect, no message left for the next page."""
     owner = _client(app, world["owner"])

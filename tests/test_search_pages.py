@@ -456,9 +456,10 @@ _RESULT_ITEM_TEMPLATE = """
 <p class="tags">
   {% if item.levels %}<span class="visually-hidden">Уровни образования:</span>{% endif %}
   {% for lv in item.levels %}<a class="tag tag--level"
-  href="{{ search_url(level=lv.code) }}">{{ lv.label }}</a>{% endfor %}
+  href="{{ search_url(level=lv.code) }}">{{ lv.label }}</a>{% if not loop.last %} {% endif %}{% endfor %}
   {% if item.topics %}<span class="visually-hidden">Темы:</span>{% endif %}
-  {% for t in item.topics %}<a class="tag" href="{{ search_url(topic=t.code) }}">{{ t.label }}</a>{% endfor %}
+  {% for t in item.topics %}<a class="tag" href="{{ search_url(topic=t.code) }}">{{ t.label }}</a>
+  {%- if not loop.last %} {% endif %}{% endfor %}
 </p>
 {% endif %}
 {% if item.source %}<p class="snippet-source">В файле «{{ item.source }}»:</p>{% endif %}
@@ -568,3 +569,25 @@ def test_the_csv_of_a_search_holds_what_the_search_page_shows_and_no_draft(app, 
     listed = re.findall(r'<h2><a href="/practices/(\d+)">', page)
     assert [row[1] for row in rows[1:]] == ["Сетевой проект публичный"]
     assert listed == [str(shown)]
+
+
+def test_tag_links_are_apart_in_the_text_of_a_page(demo_app, demo_client):
+    """Topics, subjects, levels and regions were written back to back: copied, or read without the style sheet
+    (reader mode), they ran together — «Окружающий мирМежпредметная / надпредметная деятельность»."""
+    from kb.resolutions.models import Resolution
+
+    with demo_app.app_context():
+        practices = db.session.scalars(select(Practice).where(Practice.status == "published")).all()
+        practice = next(p for p in practices if len(p.topics) > 1)
+        resolutions = db.session.scalars(select(Resolution).where(Resolution.status == "published")).all()
+        resolution = next(r for r in resolutions if len(r.regions) > 1)
+        expected = {f"/practices/{practice.id}": " ".join(t.label for t in practice.topics),
+                    f"/resolutions/{resolution.id}": " ".join(r.name for r in resolution.regions)}
+    for path, text in [*expected.items(), ("/search?q=одарённые дети", None)]:
+        page = demo_client.get(path).get_data(as_text=True)
+        assert re.search(r'</a>\s*<a class="tag', page), path
+        assert not re.search(r'</a><a class="tag', page), path
+        if text:  # the text of the links' line, as copying gives it
+            lines = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in
+                     re.findall(r'<(?:dd|p class="tags")>((?:(?!</dd>|</p>).)*class="tag.*?)</(?:dd|p)>', page)]
+            assert text in lines, (path, lines)

@@ -231,8 +231,11 @@ def test_csv_matches_the_chart(demo_app, world):
         table = [(html.unescape(re.sub(r"<[^>]+>", "", label)), tuple(int(v) for v in re.findall(r">(\d+)</td>", tds)))
                  for label, tds in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', section, re.S)]
         assert table == [(row[1].removeprefix("'"), tuple(int(v) for v in row[2:])) for row in rows], name
-        bars = [int(v) for v in re.findall(r'<text class="chart-value"[^>]*>(\d+)</text>', section)]
-        assert bars == [v for _label, values in table for v in values], name
+        charts = re.findall(r"<svg .*?</svg>", section, re.S)
+        assert len(charts) == 2 and "chart--narrow" in charts[1], name  # for a wide screen and for a phone
+        for chart in charts:
+            bars = [int(v) for v in re.findall(r'<text class="chart-value"[^>]*>(\d+)</text>', chart)]
+            assert bars == [v for _label, values in table for v in values], name
         assert 'role="img"' in section and "<title>" in section and f"/statistics/{name}.csv" in section
 
 
@@ -275,6 +278,23 @@ def test_bars_are_scaled_to_the_largest_number():
     assert [bar.width for item in chart.rows for bar in item.bars] == [area, area // 2, 0]
     assert chart.rows[0].label == shorten("А" * 60) and chart.rows[0].label.endswith("…")
     assert chart.summary == "Т: " + "А" * 60 + " — 10; Б — 5; В — 0"
+
+
+def test_a_narrow_chart_puts_each_label_above_its_bars():
+    """On a phone the wide chart kept 640 pixels and scrolled: its longest bars and their numbers were out of
+    sight. The narrow one fits NARROW_WIDTH: each label on its own line, the bars under it from the left edge."""
+    from kb.statistics.charts import LABEL_LINE, NARROW_VALUE_WIDTH, NARROW_WIDTH
+
+    table = Table("t", "Т", "Код", "Метка", ("Отправлено", "Опубликовано"),
+                  [Row("a", "А" * 60, (10, 4)), Row("b", "Б", (5, 0))])
+    chart = bar_chart(table, narrow=True)
+    assert chart.width == NARROW_WIDTH and (chart.label_x, chart.label_anchor, chart.bar_x) == (0, "start", 0)
+    assert [bar.width for bar in chart.rows[0].bars] == [NARROW_WIDTH - NARROW_VALUE_WIDTH, 101]
+    for item in chart.rows:
+        assert all(item.label_y + LABEL_LINE // 2 <= bar.y for bar in item.bars)  # the label above the bars
+        assert all(bar.value_x + NARROW_VALUE_WIDTH - 6 <= NARROW_WIDTH + 1 for bar in item.bars)
+    assert [y for _heading, _x, y in chart.legend] == [6, 26] and chart.rows[0].label_y > 26 + 14
+    assert chart.rows[-1].bars[-1].y + chart.bar_height <= chart.height
 
 
 def test_the_window_is_24_months_ending_with_this_one():

@@ -3,7 +3,7 @@
 import smtplib
 import threading
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -31,6 +31,7 @@ from kb.vocabularies.models import Region
 bp = Blueprint("accounts", __name__)
 
 LOGIN_FAILED = "Неверный адрес электронной почты или пароль."
+REGISTERED_EMAIL = "registered_email"  # the session's key of the address just registered, for the login form
 
 
 def _region_choices(empty: str) -> list[SelectChoice]:
@@ -103,6 +104,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    # Just registered: the form holds the address given there (kept in the session, not in the address bar)
+    registered = session.pop(REGISTERED_EMAIL, None)
+    if request.method == "GET" and registered:
+        form.email.data = registered
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
@@ -133,8 +138,7 @@ def register():
         if services.find_user(form.email.data) is not None:
             # The same answer as for a new address: registration must not reveal who has an account.
             db.session.rollback()
-            flash("Если адрес свободен, учётная запись создана — войдите с этим адресом и паролем.", "info")
-            return redirect(url_for(".login"))
+            return _to_login(form.email.data)
         try:
             user = services.create_user(
                 form.email.data, form.name.data, form.password.data,
@@ -145,9 +149,16 @@ def register():
         else:
             services.record("user_registered", user, "user", user.id)
             db.session.commit()
-            flash("Если адрес свободен, учётная запись создана — войдите с этим адресом и паролем.", "info")
-            return redirect(url_for(".login"))
+            return _to_login(form.email.data)
     return render_template("accounts/register.html", form=form)
+
+
+def _to_login(email: str):
+    """After registration, the same answer whether the address was free or not (no one learns who has an account);
+    the login form then holds the address."""
+    session[REGISTERED_EMAIL] = email
+    flash("Если адрес свободен, учётная запись создана — войдите с этим адресом и паролем.", "info")
+    return redirect(url_for(".login"))
 
 
 @bp.get("/profile")

@@ -93,6 +93,14 @@ def owned_collections(user: User) -> list[Collection]:
     ))
 
 
+def latest_collection(user: User) -> Collection | None:
+    """The user's most recently changed collection: the one a «В подборку» list offers first."""
+    return db.session.scalar(
+        select(Collection).where(Collection.owner_id == user.id)
+        .order_by(Collection.updated_at.desc(), Collection.id.desc()).limit(1)
+    )
+
+
 def public_collections(query: str, page: int, per_page: int):
     """Public collections whose title contains ``query`` (case and «ё» folded), newest change first."""
     statement = select(Collection).where(Collection.visibility == "public")

@@ -172,6 +172,10 @@ def add():
     choice = request.form.get("collection", "")
     if choice.isdigit():  # "²" is a digit to Python, not a number: no collection has it
         collection = _owned_or_404(bounded_int(request.form, "collection") or 0)
+    elif not choice and (latest := services.latest_collection(current_user)) is not None:
+        # A button with no list was shown to someone with no collection yet; one made since (by a click on another
+        # result of the same page, or in another tab) is the one meant: not «Моя подборка 2», «3»… of one each.
+        collection = latest
     else:
         # The first click of someone with no collection yet (or «Новая подборка») creates one.
         title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)

@@ -118,13 +118,13 @@ def result_item(item: ResultItem) -> Markup:
     if item.context:
         parts.append(f'<p class="result-context">{escape(do_truncate(env, item.context, 200))}</p>')
     if item.levels or item.topics:
-        tags = []  # a space between the groups, none between the links of one (as the template had them)
+        tags = []  # a space between the links too: copied, «ОлимпиадыОдарённые дети» ran together
         if item.levels:
             tags.append('<span class="visually-hidden">Уровни образования:</span>')
-            tags.append("".join(_tag_link("level", lv["code"], lv["label"]) for lv in item.levels))
+            tags.append(" ".join(_tag_link("level", lv["code"], lv["label"]) for lv in item.levels))
         if item.topics:
             tags.append('<span class="visually-hidden">Темы:</span>')
-            tags.append("".join(_tag_link("topic", t["code"], t["label"]) for t in item.topics))
+            tags.append(" ".join(_tag_link("topic", t["code"], t["label"]) for t in item.topics))
         parts.append('<p class="tags">\n' + "\n".join(tags) + "\n</p>")
     if item.source:
         parts.append(f'<p class="snippet-source">В файле «{escape(item.source)}»:</p>')

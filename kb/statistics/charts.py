@@ -17,6 +17,12 @@ LEGEND_HEIGHT = 28
 # than most system fonts: 40 letters took 333 pixels, and the chart cut their beginnings off).
 MAX_LABEL = 34
 SUMMARY_ROWS = 5
+# A narrow screen (a phone): each label on its own line above its bars, the chart as wide as the label's place;
+# there the wide chart kept 640 pixels and scrolled, its longest bars and their numbers out of sight.
+NARROW_WIDTH = 300
+NARROW_VALUE_WIDTH = 48
+LABEL_LINE = 18
+LEGEND_LINE = 20
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,14 @@ class Chart:
     table: Table
     width: int
     height: int
-    label_width: int
+    label_x: int
+    label_anchor: str  # "end": right-aligned before the bars; "start": above them (narrow)
+    bar_x: int
     bar_height: int
     rows: list[ChartRow]
-    legend: list[tuple[str, int]]  # (series heading, x) when the table has more than one series
+    legend: list[tuple[str, int, int]]  # (series heading, x, y) when the table has more than one series
     summary: str
+    narrow: bool = False
 
 
 def shorten(label: str, limit: int = MAX_LABEL) -> str:
@@ -73,23 +82,33 @@ def summary(table: Table) -> str:
     return f"{table.title}: {text}" + (f" и ещё {rest}" if rest > 0 else "")
 
 
-def bar_chart(table: Table) -> Chart:
-    """Lay out a table as horizontal bars scaled to its largest number."""
+def bar_chart(table: Table, narrow: bool = False) -> Chart:
+    """Lay out a table as horizontal bars scaled to its largest number: labels left of the bars, or (``narrow``,
+    for a phone) each label on a line of its own above its bars."""
     series = len(table.value_headings)
     slot, thickness, gap = ONE_SERIES if series == 1 else SEVERAL_SERIES
-    top = LEGEND_HEIGHT if series > 1 else 0
-    row_height = series * slot + gap
-    area = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    if narrow:
+        width, bar_x, label_line = NARROW_WIDTH, 0, LABEL_LINE
+        area = NARROW_WIDTH - NARROW_VALUE_WIDTH
+        legend = [(heading, 0, 6 + i * LEGEND_LINE) for i, heading in enumerate(table.value_headings)]
+        top = series * LEGEND_LINE + 8 if series > 1 else 0
+    else:
+        width, bar_x, label_line = WIDTH, LABEL_WIDTH, 0
+        area = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+        legend = [(heading, LABEL_WIDTH + i * 220, 6) for i, heading in enumerate(table.value_headings)]
+        top = LEGEND_HEIGHT if series > 1 else 0
+    row_height = label_line + series * slot + gap
     maximum = table.maximum or 1
     rows = []
     for index, row in enumerate(table.rows):
         y0 = top + index * row_height + gap // 2
         bars = []
         for s, value in enumerate(row.values):
-            width = max(round(value / maximum * area), 1 if value else 0)
-            y = y0 + s * slot
-            bars.append(Bar(s, y, width, value, LABEL_WIDTH + width + 6, y + thickness // 2))
-        rows.append(ChartRow(row, shorten(row.label), y0 + (series * slot - slot + thickness) // 2, bars))
-    legend = [(heading, LABEL_WIDTH + i * 220) for i, heading in enumerate(table.value_headings)] if series > 1 else []
-    return Chart(table, WIDTH, top + len(table.rows) * row_height, LABEL_WIDTH, thickness, rows, legend,
-                 summary(table))
+            bar_width = max(round(value / maximum * area), 1 if value else 0)
+            y = y0 + label_line + s * slot
+            bars.append(Bar(s, y, bar_width, value, bar_x + bar_width + 6, y + thickness // 2))
+        label_y = y0 + label_line // 2 if narrow else y0 + (series * slot - slot + thickness) // 2
+        rows.append(ChartRow(row, shorten(row.label), label_y, bars))
+    return Chart(table, width, top + len(table.rows) * row_height, 0 if narrow else LABEL_WIDTH - 8,
+                 "start" if narrow else "end", bar_x, thickness, rows, legend if series > 1 else [], summary(table),
+                 narrow)

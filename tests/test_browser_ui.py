@@ -1,0 +1,205 @@
+"""Real browser: the page scripts (static/*.js) and the layout on a phone — «В подборку» on a page shown before the
+user had a collection, messages after an action that scrolls to its part of the page, charts, completions, facet
+filters, «Как цитировать» (fixtures and helpers from tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)"),
+]
+
+
+def _phone(browser):  # noqa: F811
+    return browser.new_context(viewport={"width": 375, "height": 812}, locale="ru-RU").new_page()
+
+
+def test_clicks_on_several_results_fill_one_collection(live_server, browser):  # noqa: F811
+    """The teacher has no collection, so the buttons have no list: each click made «Моя подборка», «… 2», «… 3»
+    with one material each. The first click's collection goes into every button of the page."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.collections.models import Collection
+
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/search?q=олимпиада")
+    forms = page.locator(".result form.add-to-collection")
+    assert forms.count() >= 3 and page.locator(".result form.add-to-collection select").count() == 0
+    for i in range(3):
+        forms.nth(i).locator("button").click()
+        forms.nth(i).locator("[role=status] a", has_text="Открыть подборку").wait_for()
+        assert "«Моя подборка»" in forms.nth(i).locator("[role=status]").inner_text()
+        if i == 0:  # the next clicks name the collection themselves
+            chosen = page.eval_on_selector_all(".result form.add-to-collection input[name=collection]",
+                                               "inputs => inputs.map(i => i.value)")
+            assert len(chosen) == forms.count() and len(set(chosen)) == 1 and chosen[0].isdigit(), chosen
+    with app.app_context():
+        teacher = db.session.scalar(select(User.id).where(User.email == "teacher@demo.example"))
+        collections = db.session.scalars(select(Collection).where(Collection.owner_id == teacher)).all()
+        assert [(c.id, c.title, len(c.items)) for c in collections] == [(int(chosen[0]), "Моя подборка", 3)]
+    _shot(page, "one_collection_from_three_clicks")
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect();"
+                                           " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }")
+
+
+def test_the_message_of_an_action_stands_where_the_page_opens(live_server, browser, tmp_path):  # noqa: F811
+    """After an upload the page opens at its files (#files), after a note at the item (#item-N): the message was
+    printed at the top of the page, out of sight. It now stands just above that part; a refusal comes to the top."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User.id).where(User.email == "teacher@demo.example"))
+        draft = db.session.scalar(select(Practice.id).where(Practice.owner_id == teacher, Practice.status == "draft")
+                                  .order_by(Practice.id))
+    plan = tmp_path / "план занятия.txt"
+    plan.write_text("План занятия кружка юных экологов.", encoding="utf-8")
+    bad = tmp_path / "bad.exe"
+    bad.write_bytes(b"MZ\x90\x00" + bytes(range(256)) * 40)
+    page = _phone(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/{draft}")
+    page.set_input_files("#files-input", str(plan))
+    page.click(".upload-form button")
+    page.wait_for_url(f"**/practices/{draft}#files")
+    page.wait_for_load_state("load")
+    assert "Файл «план занятия.txt» приложен" in page.locator(".flashes").inner_text()
+    assert _in_view(page, ".flashes") and _in_view(page, "#files h2")
+    _shot(page, "message_above_the_files")
+    page.set_input_files("#files-input", str(bad))
+    page.click(".upload-form button")
+    page.wait_for_url(f"**/practices/{draft}")
+    page.wait_for_load_state("load")
+    assert "«bad.exe»: Неподдерживаемый тип файла" in page.locator(".flashes").inner_text()
+    assert _in_view(page, ".flashes")
+    # a note of an item far down a collection
+    page.goto(f"{base}/search?q=олимпиада")
+    buttons = page.locator(".result form.add-to-collection button")
+    for i in range(6):
+        buttons.nth(i).click()
+        page.locator(".result form.add-to-collection").nth(i).locator("[role=status] a").wait_for()
+    page.locator(".result form.add-to-collection [role=status] a").first.click()
+    page.wait_for_url("**/collections/*")
+    page.locator("textarea[name=note]").last.fill("Обсудить на методобъединении.")
+    page.locator("textarea[name=note]").last.evaluate("e => e.form.requestSubmit()")
+    page.wait_for_url("**#item-*")
+    page.wait_for_load_state("load")
+    assert page.locator(".flashes").inner_text() == "Заметка сохранена."
+    assert _in_view(page, ".flashes")
+    _shot(page, "message_at_the_item")
+
+
+def test_arrowing_through_completions_on_a_phone_keeps_the_chosen_one_in_sight(live_server, browser):  # noqa: F811
+    """The list of completions scrolls in its own box (60 % of the screen's height): ArrowDown chose options below
+    its visible part, unseen."""
+    _, base = live_server
+    page = browser.new_context(viewport={"width": 375, "height": 560}, locale="ru-RU").new_page()
+    page.goto(base)
+    page.focus("#q-top")
+    page.keyboard.type("олимп")
+    options = page.locator("#search-suggestions-0 li")
+    options.first.wait_for()
+    assert page.eval_on_selector("#search-suggestions-0", "l => l.scrollHeight > l.clientHeight"), "a list to scroll"
+    for _ in range(options.count()):
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("""() => {
+            const list = document.getElementById('search-suggestions-0');
+            const chosen = document.getElementById(document.activeElement.getAttribute('aria-activedescendant'));
+            const box = list.getBoundingClientRect(), option = chosen.getBoundingClientRect();
+            return option.top >= box.top - 1 && option.bottom <= box.bottom + 1; }""")
+    assert page.eval_on_selector("#search-suggestions-0", "l => l.scrollTop") > 0
+    _shot(page, "completions_on_a_phone")
+
+
+def test_the_region_filter_says_what_it_found(live_server, browser):  # noqa: F811
+    """Letters that match no region left an empty list, an open and empty «Ещё 14» and nothing said, to the eye or
+    to a screen reader."""
+    _, base = live_server
+    page = _page(browser)
+    page.goto(f"{base}/search?q=олимпиада")
+    facet = page.locator("section.facet[data-facet=region]")
+    status = facet.locator("[role=status]")
+    details = facet.locator("details")
+    assert details.count() == 1 and status.inner_text() == ""
+    page.fill("#facet-filter-region", "Нигдешняя")
+    assert facet.locator("li[data-label]:visible").count() == 0
+    assert status.inner_text() == "Нет регионов с такими буквами" and not details.is_visible()
+    page.fill("#facet-filter-region", "обл")
+    found = facet.locator("li[data-label]:visible").count()
+    assert found > 0 and status.inner_text() == f"Найдено: {found}"
+    folded = details.locator("li[data-label]:not([hidden])").count()
+    assert details.is_visible() is (folded > 0) and details.evaluate("d => d.open") is (folded > 0)
+    page.fill("#facet-filter-region", "")
+    assert status.inner_text() == "" and details.is_visible() and not details.evaluate("d => d.open")
+    _shot(page, "region_filter")
+
+
+def test_the_reference_is_selected_by_the_keyboard_and_copied_by_a_button(live_server, browser):  # noqa: F811
+    """«Как цитировать» said «щёлкните, чтобы выделить»; the reference took the keyboard focus but selected nothing
+    (Ctrl+C then copied nothing). Now the focus selects it, and «Скопировать» puts it on the clipboard."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        published = db.session.scalar(select(Practice.id).where(Practice.status == "published").order_by(Practice.id))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    page.goto(f"{base}/practices/{published}")
+    reference = page.locator(".cite-text").inner_text().strip()
+    assert reference
+    for _ in range(300):  # Tab to the reference, as a keyboard user does
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('cite-text')"):
+            break
+    assert page.evaluate("String(window.getSelection()).trim()") == reference
+    page.evaluate("window.getSelection().removeAllRanges()")
+    page.keyboard.press("Enter")
+    assert page.evaluate("String(window.getSelection()).trim()") == reference
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Скопировать"
+    page.keyboard.press("Enter")
+    status = page.locator(".cite-copy [role=status]")
+    status.filter(has_text="Скопировано").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == reference
+    _shot(page, "reference_copied")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_every_number_of_the_statistics_is_in_sight_on_a_phone(live_server, browser, width):  # noqa: F811
+    """On a phone each chart kept 640 pixels and scrolled sideways in its frame, 300 of them labels: the longest
+    bars' numbers — what the chart is for — were out of sight, with no sign the frame scrolls. There each label
+    now stands above its bars, and every number is within the card, in readable type."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/statistics")
+    charts = page.evaluate("""() => [...document.querySelectorAll('.stat-card')].filter(c => c.querySelector('svg'))
+        .map(card => {
+            const box = card.getBoundingClientRect();
+            const shown = [...card.querySelectorAll('svg.chart')].filter(s => s.getClientRects().length);
+            const texts = shown.length ? [...shown[0].querySelectorAll('text')] : [];
+            return {card: card.id, shown: shown.length,
+                    out: texts.filter(t => { const r = t.getBoundingClientRect();
+                                             return r.left < box.left || r.right > box.right; })
+                              .map(t => t.textContent),
+                    smallest: Math.min(...texts.map(t => t.getBoundingClientRect().height))}; })""")
+    assert len(charts) >= 5
+    for chart in charts:
+        assert chart["shown"] == 1 and chart["out"] == [] and chart["smallest"] >= 11, chart
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    _shot(page, f"statistics_{width}")
+    context.close()
