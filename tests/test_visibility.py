@@ -144,6 +144,29 @@ def test_words_an_unindexed_edit_removed_are_shown_nowhere(app, edited_unindexed
         "… ученица пятого класса, победитель <mark>олимпиады</mark>."]
 
 
+def test_a_removed_word_is_not_offered_as_a_correction(app, edited_unindexed):
+    """«Возможно, вы имели в виду: сквознякова» came from the index's dictionary, the only practice it finds
+    an older copy; a misspelling that finds nothing as typed showed that practice under «показаны результаты по
+    запросу «сквознякова»»."""
+    client, _pid = edited_unindexed
+    found = client.get("/api/v1/search", query_string={"q": "Сквозняково"}).json
+    assert found["suggestion"] is None and REMOVED.lower() not in str(found).lower()
+    nothing = client.get("/api/v1/search", query_string={"q": "Свкознякова"}).json
+    assert nothing["total"] == 0 and nothing["results"] == [] and nothing["suggestion"] is None
+    assert REMOVED.lower() not in str(nothing).lower()
+    page = _get(client, "/search", q="Свкознякова")
+    assert REMOVED.lower() not in page.lower() and "Ничего не найдено" in page
+
+
+def test_a_correction_a_current_practice_holds_is_still_offered(app, make_practice):
+    app.config["INDEX_SYNC_AFTER_REQUEST"] = False
+    with app.app_context():
+        make_practice("Кружок робототехники", annotation="Занятия по робототехнике для пятиклассников.")
+    client = app.test_client()
+    suggestion = client.get("/api/v1/search", query_string={"q": "робатотехника"}).json["suggestion"]
+    assert suggestion and suggestion.startswith("робототехник")
+
+
 def test_a_removed_file_s_text_is_not_shown_before_the_index_has_applied_the_removal(app, make_practice, make_user):
     """A snippet «В файле …» comes from the index's copy of the file's text: a file removed (it named a pupil) is a
     change of the practice's last-change time, not of its content revision, and is caught the same way."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
+from indexer.query import NOTICE_CORRECTED
 from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
@@ -426,8 +427,16 @@ def search(params: SearchParams) -> SearchPage:
     except IndexUnavailable as exc:
         repair_later(exc)
         return SearchPage(params, 0, [], {}, notice=unavailable_notice(), unavailable=True)
+    suggestion = result.suggestion
+    if suggestion and not _finds_current(params, suggestion):
+        # The correction is a word of the index's copies, and none of the practices it finds is current: it may
+        # be a word an edit has removed (the index writer has not applied the edit yet). It is not offered; a
+        # page of that correction's results (nothing had the words as typed) is shown as what it is now: empty.
+        if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
+            return SearchPage(params, 0, [], _facets({}, params, vocab))
+        suggestion = None
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=result.notice, suggestion=result.suggestion)
+                      notice=result.notice, suggestion=suggestion)
 
 
 def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, vocab: Labels) -> dict[str, list]:
@@ -446,6 +455,39 @@ def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, voca
         facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]
     facets["year"].sort(key=lambda f: f.value, reverse=True)
     return facets
+
+
+# How many of a spelling correction's matches are looked at for a current one (``_finds_current``).
+CORRECTION_CHECK = 50
+_CURRENT_STAMPS = select(Practice.id, Practice.updated_at).where(
+    Practice.status == "published", Practice.id.in_(bindparam("ids", expanding=True)))
+
+
+def _finds_current(params: SearchParams, text: str) -> bool:
+    """Whether ``text`` (a spelling correction) finds, among its first CORRECTION_CHECK matches, a public material
+    whose copy in the index is its current state: only such a copy's words are words of the bank. Asked only of a
+    page with a correction (a search of ids, without snippets)."""
+    try:
+        result = get_index().search(SearchQuery(
+            text=text, filters=params.filters, page=1, per_page=CORRECTION_CHECK, sort="relevance",
+            synonyms=synonym_table(), snippets=False,
+        ))
+    except IndexUnavailable:
+        return False
+    practices: dict[int, str] = {}
+    others = []
+    for hit in result.hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        if doc_type == "practice" and raw_id.isdigit():
+            practices[int(raw_id)] = hit.stamp
+        else:
+            others.append(hit)
+    if practices and any(
+        practices[practice_id] == documents.practice_stamp(updated_at)
+        for practice_id, updated_at in db.session.execute(_CURRENT_STAMPS, {"ids": list(practices)})
+    ):
+        return True
+    return bool(others) and bool(_resolve(others, excerpts=False))
 
 
 def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], int]:
