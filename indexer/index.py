@@ -226,6 +226,7 @@ class Hit:
     score: float
     snippet: str  # HTML-safe fragment with matched words in <mark>…</mark>; '' when nothing matched
     snippet_field: str = ""  # where the snippet comes from: "annotation", "body", "attachments" or "title"
+    stamp: str = ""  # the document's ``IndexDocument.stamp`` as this copy holds it (the snippet is of that state)
 
 
 @dataclass
@@ -728,7 +729,8 @@ class SearchIndex:
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
             snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
-            hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source))
+            hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
+                            stamp=stored.get("stamp", "")))
         return SearchResult(
             total=found_count + int(extra.sum()),
             hits=hits,

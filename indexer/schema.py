@@ -58,6 +58,9 @@ class IndexDocument:
     entered: datetime | None = None
     adoptions: int = 0  # how many reported applying it: for sort by adoptions (most first)
     version: str = ""  # opaque hash from the caller, stored, used by a consistency check
+    # opaque marker of the state the caller built the document from (a practice's last change), stored and
+    # returned with each hit: a copy whose stamp differs from the database's is older than what it describes
+    stamp: str = ""
 
 
 def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.Schema:
@@ -95,6 +98,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         sort_title=fields.ID(sortable=True),
         sort_adoptions=fields.NUMERIC(sortable=True),
         version=fields.STORED(),
+        stamp=fields.STORED(),
     )
 
 
@@ -134,6 +138,7 @@ def to_fields(doc: IndexDocument) -> dict:
         "sort_title": " ".join(fold(doc.title or "").split())[:SORT_TITLE_LENGTH],
         "sort_adoptions": doc.adoptions,
         "version": doc.version,
+        "stamp": doc.stamp,
     }
     if len(values["attachments"]) > HIGHLIGHT_CHARS:
         values["_stored_attachments"] = values["attachments"][:HIGHLIGHT_CHARS]

@@ -342,6 +342,28 @@ def test_an_index_without_the_entered_order_asks_for_a_rebuild(tmp_path: Path):
     assert ids(search(ix, sort="entered")) == ["practice:2", "practice:1"]
 
 
+def test_a_hit_carries_the_stamp_of_the_copy_it_was_found_in(tmp_path: Path):
+    """The caller's stamp (a practice's last change) comes back with each hit, snippets or not: the caller tells an
+    older copy from its database's current state by it. An index of the make before stamps asks for a rebuild."""
+    from indexer.schema import build_schema
+
+    folder = tmp_path / "index"
+    folder.mkdir()
+    older = build_schema()
+    older.remove("stamp")
+    whoosh_index.create_in(str(folder), older)
+    ix = SearchIndex(folder)
+    with pytest.raises(IndexUnavailable, match="lacks the fields stamp: rebuild it"):
+        search(ix)
+    ix.rebuild([doc("practice:1", "Кружок шахмат", stamp="2026-01-01T10:00:00.000001"), doc("practice:2", "Шахматы")])
+    assert {(hit.id, hit.stamp) for hit in search(ix, "шахматы").hits} == {
+        ("practice:1", "2026-01-01T10:00:00.000001"), ("practice:2", "")}
+    ix.apply([doc("practice:1", "Кружок шахмат", stamp="2026-02-01T10:00:00")])
+    assert {(hit.id, hit.stamp) for hit in search(ix, "шахматы", snippets=False).hits} == {
+        ("practice:1", "2026-02-01T10:00:00"), ("practice:2", "")}
+    ix.close()
+
+
 def test_relevance_puts_title_matches_first(ix: SearchIndex):
     ix.apply([
         doc("practice:1", "Проектная деятельность", "В работе описан кружок робототехники."),

@@ -142,3 +142,57 @@ def test_prefix_lists_are_every_matching_entry_in_the_order_of_a_full_sort():
         having = [e for e in entries if any(w[:2] == prefix for w in e.words.split() if len(w) >= 2)]
         expected = sorted(having, key=lambda e, p=prefix: autocomplete._order(e, p))
         assert [id(e) for e in index[prefix]] == [id(e) for e in expected], prefix
+
+
+def _edit_committed_out_of_order(app, practice_id: int, title: str) -> None:
+    """What PostgreSQL allows: a change takes an outbox id, another change takes the next one and commits first
+    (the list is brought up to date past both), then the first commits its lower id."""
+    from sqlalchemy import func
+
+    from kb.search import autocomplete
+    from kb.search.models import IndexOutbox
+
+    with app.test_request_context():
+        taken = (db.session.scalar(select(func.max(IndexOutbox.id))) or 0) + 1
+        db.session.add(IndexOutbox(id=taken + 1, doc_type="resolution", doc_id=999))
+        db.session.commit()
+        autocomplete.complete("шахм")  # the list reads the later id
+        db.session.get(Practice, practice_id).title = title
+        db.session.flush()
+        # the row the flush wrote (its id: SQLite's next, PostgreSQL's sequence's) becomes the one of the lower id
+        db.session.execute(IndexOutbox.__table__.delete().where(IndexOutbox.id >= taken, IndexOutbox.id != taken + 1))
+        db.session.add(IndexOutbox(id=taken, doc_type="practice", doc_id=practice_id))
+        db.session.commit()
+
+
+def test_a_title_edit_committed_after_a_later_change_still_reaches_the_list(app, make_practice):
+    """The list follows the outbox from the highest id it has read: a lower id committed later was skipped for
+    ever, and the word removed from the title kept bringing the practice up until the process restarted."""
+    from kb.search import autocomplete
+
+    with app.app_context():
+        pid = make_practice("Кружок Тарабарского языка для пятиклассников")
+    with app.test_request_context():
+        assert [c.label for c in autocomplete.complete("тарабар")] == ["Кружок Тарабарского языка для пятиклассников"]
+    _edit_committed_out_of_order(app, pid, "Кружок иностранного языка для пятиклассников")
+    with app.test_request_context():
+        assert autocomplete.complete("тарабар") == []
+        assert [c.label for c in autocomplete.complete("иностран")] == ["Кружок иностранного языка для пятиклассников"]
+
+
+def test_a_shown_practice_s_title_is_matched_again(app, make_practice, monkeypatch):
+    """Should the list still miss an edit (a late id looked for no longer), the titles read for the lines shown are
+    matched against the typed words again: a practice is not brought up by a word its title no longer has."""
+    from kb.search import autocomplete, outbox
+
+    monkeypatch.setattr(outbox, "GAP_TTL_SECONDS", 0)  # the late id is given up at once
+    with app.app_context():
+        pid = make_practice("Кружок Тарабарского языка для пятиклассников")
+        make_practice("Тарабарская грамота: театр для младших школьников")
+    with app.test_request_context():
+        assert len(autocomplete.complete("тарабар")) == 2
+    _edit_committed_out_of_order(app, pid, "Кружок иностранного языка для пятиклассников")
+    with app.test_request_context():
+        assert [c.label for c in autocomplete.complete("тарабар")] == [
+            "Тарабарская грамота: театр для младших школьников"]
+        assert [c.label for c in autocomplete.complete("пятикл")] == ["Кружок иностранного языка для пятиклассников"]

@@ -408,14 +408,17 @@ def test_a_result_s_practice_row_is_read_from_its_index(app, make_practice):
     from sqlalchemy import inspect, text
 
     from kb.extensions import db
+    from kb.practices.models import Practice
     from kb.search.services import _RESULT_ROWS
 
     with app.app_context():
         pid = make_practice("Практика из индекса", organisation="Школа № 1", year=2023)
         columns = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("practice")}
-        assert columns["ix_practice_result"] == ["status", "id", "title", "region_code", "year", "organisation"]
+        assert columns["ix_practice_result"] == ["status", "id", "title", "region_code", "year", "organisation",
+                                                 "updated_at"]
         rows = db.session.execute(_RESULT_ROWS, {"ids": [pid, pid + 1]}).all()
-        assert [tuple(row) for row in rows] == [(pid, "Практика из индекса", "RU-CHE", 2023, "Школа № 1")]
+        updated_at = db.session.get(Practice, pid).updated_at
+        assert [tuple(row) for row in rows] == [(pid, "Практика из индекса", "RU-CHE", 2023, "Школа № 1", updated_at)]
         if db.engine.dialect.name == "sqlite":
             statement = str(_RESULT_ROWS.params(ids=list(range(pid, pid + 20))).compile(
                 dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))

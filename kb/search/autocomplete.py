@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from indexer.analysis import fold
 from indexer.layout import russian_keys
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Resolution, resolution_region
+from kb.search import outbox
 from kb.search.models import IndexOutbox
 from kb.templating import search_url
 from kb.vocabularies.models import Region, Topic
@@ -123,22 +125,39 @@ def _load() -> list[Completion]:
 def _entries() -> list[Completion]:
     """The cached list, brought up to date when anything indexed has changed since it was read: the
     practices the outbox names since then are read again (at 100,000 practices reading them all took
-    seconds, on every change), the short lists whole."""
+    seconds, on every change), the short lists whole.
+
+    Outbox ids become visible in the order their transactions commit, not the order they were taken (PostgreSQL's
+    sequence): ids below the highest one read that were not there yet are remembered as gaps and looked for again
+    for a while, as the index writer does (kb.search.outbox); a title edit committed late was never applied."""
     version = db.session.scalar(select(func.max(IndexOutbox.id))) or 0
     cache = current_app.extensions.setdefault("kb_completions", {})
     with _lock:
         known = cache.get("version")
-        if known == version:
+        gaps: dict[int, float] = cache.get("gaps", {})
+        if known == version and not gaps:
             return cache["entries"]
         changed = None
-        if known is not None and version > known:
+        now = time.time()
+        if known is not None and version >= known:
             rows = db.session.execute(
-                select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(IndexOutbox.id > known)
+                select(IndexOutbox.id, IndexOutbox.doc_type, IndexOutbox.doc_id)
+                .where(or_(IndexOutbox.id > known, IndexOutbox.id.in_(list(gaps))) if gaps else IndexOutbox.id > known)
                 .limit(INCREMENTAL_LIMIT + 1)
             ).all()
             if len(rows) <= INCREMENTAL_LIMIT:
-                changed = {doc_id for doc_type, doc_id in rows if doc_type == "practice"}
+                changed = {doc_id for _id, doc_type, doc_id in rows if doc_type == "practice"}
+                seen = {row_id for row_id, _type, _doc in rows}
+                highest = max([known, *seen])
+                gaps = {gid: t for gid, t in gaps.items() if gid not in seen and now - t < outbox.GAP_TTL_SECONDS}
+                gaps.update({gid: now for gid in range(known + 1, highest) if gid not in seen})
+                if not rows:  # only gaps were looked for, and none has come: the list stands
+                    cache["gaps"] = gaps
+                    return cache["entries"]
+                version = highest
         if changed is None:
+            start = outbox.rebuild_point()  # the ids still in flight below the highest: gaps to look for
+            version, gaps = start.position, start.gaps
             practices = _practice_entries()
         else:
             practices = [e for e in cache["practices"] if e.target not in changed]
@@ -147,6 +166,7 @@ def _entries() -> list[Completion]:
         cache["entries"] = practices + _other_entries()
         cache["by_prefix"] = _by_prefix(cache["entries"])
         cache["version"] = version
+        cache["gaps"] = gaps
         return cache["entries"]
 
 
@@ -202,15 +222,16 @@ def _complete(text: str, limit: int) -> list[Completion]:
     query = " ".join(typed)
     if len(typed) == 1 and len(query) == PREFIX:
         # every entry of the prefix's list matches, already in order
-        return _labelled(_candidates(typed)[:limit])
+        return _labelled(_candidates(typed)[:limit], typed)
     matches = [entry for entry in _candidates(typed) if all(entry.has_word_starting(t) for t in typed)]
     matches.sort(key=lambda entry: _order(entry, query))
-    return _labelled(matches[:limit])
+    return _labelled(matches[:limit], typed)
 
 
-def _labelled(entries: list[Completion]) -> list[Completion]:
-    """The entries with their labels: practice titles read for these few (one left unpublished since the
-    list was read is left out)."""
+def _labelled(entries: list[Completion], typed: list[str]) -> list[Completion]:
+    """The entries with their labels: practice titles read for these few. One left unpublished since the list
+    was read is left out, and so is one whose title no longer has the ``typed`` words (an edit the list has not
+    caught up with yet: the words of the title it was found by may be words removed from it)."""
     ids = [entry.target for entry in entries if entry.label is None]
     titles = dict(db.session.execute(
         select(Practice.id, Practice.title).where(Practice.id.in_(ids), Practice.status == "published")
@@ -220,5 +241,7 @@ def _labelled(entries: list[Completion]) -> list[Completion]:
         if entry.label is not None:
             out.append(entry)
         elif (title := titles.get(entry.target)) is not None:
-            out.append(Completion(title, entry.kind, entry.target, entry.words))
+            current = Completion(title, entry.kind, entry.target, _word_line(title))
+            if all(current.has_word_starting(word) for word in typed):
+                out.append(current)
     return out

@@ -23,7 +23,7 @@ def _version(doc: IndexDocument) -> str:
     payload = json.dumps(
         [doc.title, doc.annotation, doc.body, doc.people, doc.attachments, doc.topic, doc.region, doc.level,
          doc.subject, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions,
-         doc.entered.isoformat() if doc.entered else None],
+         doc.entered.isoformat() if doc.entered else None, doc.stamp],
         ensure_ascii=False,
     )
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
@@ -41,7 +41,7 @@ _practice, _municipality = Practice.__table__.c, Municipality.__table__.c
 _PRACTICE_COLUMNS = select(
     _practice.id, _practice.title, *(_practice[key] for key in SECTION_KEYS), _practice.organisation,
     _municipality.name.label("municipality"), _practice.event, _practice.region_code, _practice.year,
-    _practice.published_at, _practice.created_at,
+    _practice.published_at, _practice.created_at, _practice.updated_at,
 ).select_from(Practice.__table__.outerjoin(Municipality.__table__, _municipality.id == _practice.municipality_id)
               ).where(_practice.status == "published")
 # Vocabulary codes of each practice in the vocabulary's order (what the models' relationships order by; the
@@ -92,6 +92,13 @@ def _practice_documents(condition, adoptions: dict[int, int] | None, batch: int)
             return
 
 
+def practice_stamp(updated_at: datetime | None) -> str:
+    """A practice's ``IndexDocument.stamp``: the time of its last change (``Practice.updated_at``, which every change
+    of its content, files or status moves and a page view does not). A result whose stamp in the index differs from
+    the database's comes from an older copy of the practice (kb.search.services._resolve)."""
+    return updated_at.isoformat() if updated_at is not None else ""
+
+
 def practice_document(row, authors: list[tuple[str, str]], files: list[str | None], codes: dict[str, list[str]],
                       adoptions: int = 0) -> IndexDocument:
     """The index document of a published practice: its row (``_PRACTICE_COLUMNS``), its authors' (name,
@@ -119,6 +126,7 @@ def practice_document(row, authors: list[tuple[str, str]], files: list[str | Non
         date=datetime(row.year, 1, 1) if row.year else stamp,
         entered=stamp,
         adoptions=adoptions,
+        stamp=practice_stamp(row.updated_at),
     ))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
+from indexer.query import NOTICE_CORRECTED
 from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
@@ -265,9 +266,10 @@ def _matching_file(files: list[tuple[str, str]], snippet: str) -> str:
 
 
 # What a result shows of a practice, and its level and topic codes: statements built once (compiled and cached,
-# not built for each page: 0.9 -> 0.4 ms), the columns without the long sections.
+# not built for each page: 0.9 -> 0.4 ms), the columns without the long sections. ``updated_at`` tells whether
+# the index's copy of the practice, which its snippet comes from, is the current one (``documents.practice_stamp``).
 _RESULT_ROWS = select(
-    Practice.id, Practice.title, Practice.region_code, Practice.year, Practice.organisation,
+    Practice.id, Practice.title, Practice.region_code, Practice.year, Practice.organisation, Practice.updated_at,
 ).where(Practice.status == "published", Practice.id.in_(bindparam("ids", expanding=True)))
 # The text of an excerpt, read only for results without a snippet (their words only in metadata or past the
 # highlighted part): the sections are most of a practice row, kilobytes each.
@@ -283,17 +285,26 @@ _RESULT_TAGS = union_all(
 )
 
 
-def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int], vocab: Labels) -> dict[int, dict]:
+def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int], vocab: Labels,
+                   stamps: dict[int, str] | None = None) -> dict[int, dict]:
     """What a result shows of each published practice of ``ids``, read as plain rows (ORM objects with their
     ten long sections and the selectin machinery were most of a cached search page's time): columns, level
     and topic codes in vocabulary order, the files of those in ``with_files`` and the texts of an excerpt
-    of those in ``without_snippet``."""
-    rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": [], "annotation": "", "technology": ""}
+    of those in ``without_snippet``.
+
+    ``stamps``: practice -> the stamp of the index's copy its snippet comes from. A copy older than the database
+    (the index writer has not applied an edit yet: a moment, minutes during a rebuild) may show words removed
+    since: such a row is ``stale``, shown with an excerpt of the current text instead, as one without a snippet."""
+    rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": [], "annotation": "", "technology": "",
+                     "stale": False}
             for row in db.session.execute(_RESULT_ROWS, {"ids": ids})}
     if not rows:
         return rows
     found = list(rows)
-    if excerpts := [pid for pid in found if pid in without_snippet]:
+    for practice_id, stamp in (stamps or {}).items():
+        if (row := rows.get(practice_id)) is not None and stamp != documents.practice_stamp(row["updated_at"]):
+            row["stale"] = True
+    if excerpts := [pid for pid in found if pid in without_snippet or rows[pid]["stale"]]:
         for practice_id, annotation, technology in db.session.execute(_EXCERPT_TEXTS, {"ids": excerpts}):
             rows[practice_id].update(annotation=annotation, technology=technology)
     for practice_id, kind, code in db.session.execute(_RESULT_TAGS, {"ids": found}):
@@ -302,7 +313,7 @@ def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[in
         place = _vocabulary_places(tuple(codes))
         for row in rows.values():
             row[kind].sort(key=lambda code: place.get(code, len(place)))
-    if wanted_files := [pid for pid in found if pid in with_files]:
+    if wanted_files := [pid for pid in found if pid in with_files and not rows[pid]["stale"]]:
         for practice_id, name, text in db.session.execute(
             select(Attachment.practice_id, Attachment.original_name, Attachment.text)
             .where(Attachment.practice_id.in_(wanted_files)).order_by(Attachment.id)
@@ -325,11 +336,13 @@ def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
 
 
 def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
-    """Load the hits' objects; anything no longer public is dropped, whatever the index says. Without
+    """Load the hits' objects; anything no longer public is dropped, whatever the index says, and a practice's
+    snippet is shown only from the index's copy of its current state (see ``_practice_rows``). Without
     ``excerpts`` (an export) a hit without a snippet gets none either: no section texts are read for it."""
     wanted: dict[str, list[int]] = {"practice": [], "resolution": [], "recommendation": []}
     in_files: set[int] = set()  # practices whose snippet comes from their files
     without_snippet: set[int] = set()  # practices shown with an excerpt
+    stamps: dict[int, str] = {}  # practices with a snippet: the stamp of the copy it comes from
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
         if doc_type in wanted and raw_id.isdigit():
@@ -338,8 +351,11 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                 in_files.add(int(raw_id))
             if doc_type == "practice" and not hit.snippet and excerpts:
                 without_snippet.add(int(raw_id))
+            if doc_type == "practice" and hit.snippet:
+                stamps[int(raw_id)] = hit.stamp
     vocab = labels()
-    practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab) if wanted["practice"] else {}
+    practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab, stamps) \
+        if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
         .options(selectinload(Resolution.regions))
@@ -358,6 +374,8 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
         obj_id = int(raw_id) if raw_id.isdigit() else -1
         snippet = Markup(hit.snippet) if hit.snippet else None
         if doc_type == "practice" and (p := practices.get(obj_id)):
+            if p["stale"]:
+                snippet = None
             items.append(ResultItem(
                 id=p["id"], type="practice", title=p["title"],
                 url=practice_url(p["id"]),
@@ -409,10 +427,24 @@ def search(params: SearchParams) -> SearchPage:
     except IndexUnavailable as exc:
         repair_later(exc)
         return SearchPage(params, 0, [], {}, notice=unavailable_notice(), unavailable=True)
+    suggestion = result.suggestion
+    if suggestion and not _finds_current(params, suggestion):
+        # The correction is a word of the index's copies, and none of the practices it finds is current: it may
+        # be a word an edit has removed (the index writer has not applied the edit yet). It is not offered; a
+        # page of that correction's results (nothing had the words as typed) is shown as what it is now: empty.
+        if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
+            return SearchPage(params, 0, [], _facets({}, params, vocab))
+        suggestion = None
+    return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
+                      notice=result.notice, suggestion=suggestion)
+
+
+def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, vocab: Labels) -> dict[str, list]:
+    """The facet values of a page from the index's counts, each selected value among them."""
     facets = {
         name: [
             FacetValue(value, vocab.label(name, value), count, value in params.filters.get(name, []))
-            for value, count in result.facets.get(name, [])
+            for value, count in counts.get(name, [])
             if name == "year" or vocab.known(name, value)
         ]
         for name in FACET_FIELDS
@@ -422,9 +454,40 @@ def search(params: SearchParams) -> SearchPage:
         shown = {f.value for f in facets[name]}
         facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]
     facets["year"].sort(key=lambda f: f.value, reverse=True)
-    return SearchPage(
-        params, result.total, _resolve(result.hits), facets, notice=result.notice, suggestion=result.suggestion,
-    )
+    return facets
+
+
+# How many of a spelling correction's matches are looked at for a current one (``_finds_current``).
+CORRECTION_CHECK = 50
+_CURRENT_STAMPS = select(Practice.id, Practice.updated_at).where(
+    Practice.status == "published", Practice.id.in_(bindparam("ids", expanding=True)))
+
+
+def _finds_current(params: SearchParams, text: str) -> bool:
+    """Whether ``text`` (a spelling correction) finds, among its first CORRECTION_CHECK matches, a public material
+    whose copy in the index is its current state: only such a copy's words are words of the bank. Asked only of a
+    page with a correction (a search of ids, without snippets)."""
+    try:
+        result = get_index().search(SearchQuery(
+            text=text, filters=params.filters, page=1, per_page=CORRECTION_CHECK, sort="relevance",
+            synonyms=synonym_table(), snippets=False,
+        ))
+    except IndexUnavailable:
+        return False
+    practices: dict[int, str] = {}
+    others = []
+    for hit in result.hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        if doc_type == "practice" and raw_id.isdigit():
+            practices[int(raw_id)] = hit.stamp
+        else:
+            others.append(hit)
+    if practices and any(
+        practices[practice_id] == documents.practice_stamp(updated_at)
+        for practice_id, updated_at in db.session.execute(_CURRENT_STAMPS, {"ids": list(practices)})
+    ):
+        return True
+    return bool(others) and bool(_resolve(others, excerpts=False))
 
 
 def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], int]:
