@@ -96,7 +96,41 @@ def test_a_given_name_or_a_position_written_first_is_not_the_surname(name, headi
     assert parse_name(name).heading() == heading
 
 
-@pytest.mark.parametrize("name", ["Учителя начальных классов", "Директор Школы", "Руководитель творческой группы"])
+@pytest.mark.parametrize(("name", "heading"), [
+    # a word shaped like a position before a given name and the patronymic, a given name or initials is the surname
+    ("Учитель Юрий Ефимович", "Учитель, Ю. Е."),
+    ("Мастер Иван Петрович", "Мастер, И. П."),
+    ("Доктор Анна Петровна", "Доктор, А. П."),
+    ("Учитель Юрий", "Учитель, Ю."),
+    ("Мастер И.П.", "Мастер, И. П."),
+    ("Учитель Тимур Рашид оглы", "Учитель, Т. Р."),
+    # a position of several words before a name of a recognisable form is left out
+    ("Учитель начальных классов Иванова А. П.", "Иванова, А. П."),
+    ("Педагог дополнительного образования Сидорова Л. В.", "Сидорова, Л. В."),
+    ("Заместитель директора по УВР Петрова О. И.", "Петрова, О. И."),
+    ("Зам. директора по УВР Петрова О.И.", "Петрова, О. И."),
+    ("Учитель истории и обществознания Иванова Анна Петровна", "Иванова, А. П."),
+    ("Учитель начальных классов Мастер Иван Петрович", "Мастер, И. П."),
+    ("Советник директора по воспитанию Алиев Тимур Рашид оглы", "Алиев, Т. Р."),
+    ("Руководитель творческой группы Иванова А. П.", "Иванова, А. П."),
+])
+def test_a_position_is_left_out_only_before_a_surname(name, heading):
+    parsed = parse_name(name)
+    assert not parsed.corporate and parsed.heading() == heading
+
+
+def test_a_surname_shaped_like_a_position_stays_in_ris_and_bibtex(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("Учитель Юрий Ефимович", "учитель истории"),
+                                                  ("Учитель начальных классов Иванова А. П.", "")])
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Учитель, Ю. Е. Школьное научное общество в начальной школе / Ю. Е. Учитель, А. П. Иванова. – ")
+        assert "AU  - Учитель, Юрий Ефимович\r\nAU  - Иванова, А. П.\r\n" in ris(practice, URL, ACCESSED)
+        assert "author = {Учитель, Юрий Ефимович and Иванова, А. П.}" in bibtex(practice, URL, ACCESSED)
+
+
+@pytest.mark.parametrize("name", ["Учителя начальных классов", "Директор Школы", "Руководитель творческой группы",
+                                  "Директор Школы А. П."])
 def test_a_body_beginning_with_a_position_stays_whole(name):
     parsed = parse_name(name)
     assert parsed.corporate and parsed.heading() == name

@@ -133,8 +133,8 @@ def _tagged(word: str, grammeme: str) -> bool:
 
 def _position_first(word: str) -> bool:
     """A position written before a name: «Учитель», «Старший», «Педагог-психолог» (by its first part) — in the
-    nominative singular and never a name's word («Мастерова» is a surname; «Учителя» is a body's)."""
-    first = word.split("-")[0].lower()
+    nominative singular and never a name's word («Мастерова» is a surname; «Учителя» is a body's); «Зам.» too."""
+    first = word.split("-")[0].lower().rstrip(".")
     if not position_word(first):
         return False
     parses = morphology().parse(first)
@@ -142,14 +142,62 @@ def _position_first(word: str) -> bool:
             and any({"sing", "nomn"} <= p.tag.grammemes for p in parses))
 
 
-def _without_position(words: list[str]) -> list[str]:
-    """«Учитель Иванова А. П.», «Старший воспитатель Петрова Анна» → the name without the position before it;
-    the words after the position must be a person's name: «Учитель начальных классов», «Директор Школы» stay as
-    written."""
+def _without_position(words: list[str], closed: bool = False) -> list[str]:
+    """«Учитель Иванова А. П.», «Старший воспитатель Петрова Анна», «Учитель начальных классов Иванова А. П.» → the
+    name without the position before it. The words after a position of one or a few words must be a person's name:
+    «Учитель начальных классов», «Директор Школы» stay as written. A position of several words is left out only
+    before a name of a recognisable form (Surname + initials, Surname + Name + Patronymic). A position word before
+    a given name alone («Учитель Юрий Ефимович», «Мастер И. П.») is the surname. «Оглы» closing the line makes
+    the word before it a patronymic (closed)."""
+    if len(words) > 2 and words[-1].lower() in PATRONYMIC_PARTICLES:
+        return _without_position(words[:-1], closed=True) + words[-1:]
+    start = _trailing_name(words, closed)
+    if start is not None:
+        return words[start:] if start and _position_first(words[0]) else words
     count = 0
     while count < len(words) - 1 and _position_first(words[count]):
         count += 1
+    if count and _given_only(words[count:], closed):
+        count -= 1
     return words[count:] if count and words[count][:1].isupper() and not _is_body(words[count:]) else words
+
+
+def _given_only(words: list[str], closed: bool) -> bool:
+    """«Юрий Ефимович», «Анна», «Ю. Е.»: a given name with the patronymic, a given name or initials — no surname."""
+    if all(_written_initials(word) for word in words):
+        return True
+    return (len(words) in (1, 2) and _tagged(words[0], "Name")
+            and (len(words) == 1 or _patronymic(words[1], closed)))
+
+
+def _patronymic(word: str, closed: bool) -> bool:
+    """«Петровна»; «Рашид» before «оглы» (closed) too."""
+    return word[:1].isupper() if closed else _tagged(word, "Patr")
+
+
+def _trailing_name(words: list[str], closed: bool) -> int | None:
+    """Where the name that ends the line begins, when it has a recognisable form: a surname with initials
+    («Иванова А. П.», «Иванова А.П.») or with a given name and the patronymic («Иванова Анна Петровна»,
+    «Алиев Тимур Рашид» before «оглы», closed)."""
+    initials = 0
+    while initials < min(len(words) - 1, 2) and _written_initials(words[-1 - initials]):
+        initials += 1
+    if initials:
+        start = len(words) - 1 - initials
+    elif len(words) >= 3 and _tagged(words[-2], "Name") and _patronymic(words[-1], closed):
+        start = len(words) - 3
+    else:
+        return None
+    surname = words[start]
+    if (not surname[:1].isupper() or not surname.replace("-", "").isalpha() or _body_word(surname)
+            or not all(word[:1].isupper() for word in words[start + 1:])):
+        return None
+    return start
+
+
+def _written_initials(word: str) -> bool:
+    """«А.», «А.П.», «А.-М.»: initials written with their full stops."""
+    return bool(re.fullmatch(r"(?:\w{1,2}\.(?:-\w{1,2}\.)?){1,3}", word)) and word[:1].isupper()
 
 
 def _name_first(words: list[str]) -> bool:
