@@ -53,6 +53,7 @@ def _practice(app, make_practice, authors, **fields) -> Practice:
     ("Smith, John", "Smith, J.", "J. Smith"),
     ("Алиев Тимур Рашид оглы", "Алиев, Т. Р.", "Т. Р. Алиев"),
     ("Мамедова Айгюн Рашид кызы", "Мамедова, А. Р.", "А. Р. Мамедова"),
+    ("оглы", "Оглы", "Оглы"),  # the word alone is the name: no error for a line of it alone
     ("Иванова Анна Петровна доцент", "Иванова, А. П.", "А. П. Иванова"),
     ("Иванова а. п.", "Иванова, А. П.", "А. П. Иванова"),
     # surnames shaped like a body's word in the genitive plural stay persons

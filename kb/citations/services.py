@@ -223,7 +223,8 @@ def parse_name(name: str) -> PersonName:
         return PersonName("", ())
     if _is_body(words):
         return PersonName(name, (), corporate=True)
-    words = [word for word in words if word.lower() not in PATRONYMIC_PARTICLES]
+    # A line holding only «оглы» keeps it: a name is never left without a word.
+    words = [word for word in words if word.lower() not in PATRONYMIC_PARTICLES] or words
     words = words[:1] + [part for word in words[1:] for part in _given_parts(word, name.isupper())]
     if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]
