@@ -284,6 +284,37 @@ def test_linking_nothing_from_the_search_page_shows_the_same_results_with_the_me
     assert _linked(app, practice_id) == set()
 
 
+@pytest.mark.parametrize("words, expected", [
+    ("научного общества", {"1.1"}),  # «научные общества»: another ending; not «сообществе» (2.1)
+    ("общество", {"1.1"}),
+    ("сообщества", {"2.1"}),
+    ("МИР", {"mir"}),  # not «формированию»
+    ("формировании", {"forming"}),
+    ("кружок", {"forming", "scientists"}),  # «кружков», «кружки»
+    ("ученых", {"scientists"}),  # «учёных»
+    ("учёные", {"scientists"}),
+    ("детей", set()),
+])
+def test_words_are_found_at_the_start_of_words_not_inside_them(app, recs, words, expected):
+    from kb.resolutions.services import find_recommendations, import_resolution_text
+
+    with app.app_context():
+        other = import_resolution_text("""РЕЗОЛЮЦИЯ
+круглого стола «Юные исследователи»
+
+Дата проведения: 1 марта 2021 года
+
+Участники рекомендуют:
+1) Педагогам:
+– открывать мир исследовательской работы младшим школьникам;
+– содействовать формированию кружков исследовательской направленности;
+– приглашать учёных в школьные кружки.""", "round.txt", publish=True).resolution
+        names = dict(zip([rec.id for rec in other.recommendations], ["mir", "forming", "scientists"], strict=True))
+        db.session.commit()
+        numbers = {rec.id: rec.number for rec in find_recommendations(words)}
+    assert {names.get(rec_id, number) for rec_id, number in numbers.items()} == expected
+
+
 def test_deleting_a_practice_removes_its_links(app, client, new_practice, author, recs):
     practice_id = new_practice(owner_id=author, status="draft")
     sign_in(client, author)
