@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 from sqlalchemy import func, inspect, select
 
@@ -260,6 +261,58 @@ def test_finding_recommendations_by_words(app, client, new_practice, author, rec
     assert f'value="{recs["1.1"]}"' not in found.get_data(as_text=True)
     assert "Рекомендаций с такими словами нет." in client.get(
         f"/practices/{practice_id}/recommendations", query_string={"words": "астрономия"}).get_data(as_text=True)
+
+
+def test_linking_nothing_from_the_search_page_shows_the_same_results_with_the_message(app, client, new_practice,
+                                                                                      author, recs):
+    practice_id = new_practice(owner_id=author)
+    sign_in(client, author)
+    with client.get(f"/practices/{practice_id}/recommendations", query_string={"words": "школьные"}) as search:
+        html = search.get_data(as_text=True)
+    action = lxml.html.fromstring(html).xpath("//form[contains(@class, 'link-form')]")[0].get("action")
+    assert "words=" in action and action.endswith("#found")
+    with client.post(action.split("#")[0], data={"csrf_token": csrf_from(client, f"/practices/{practice_id}")}) as page:
+        assert page.status_code == 400  # the page again, not a redirect to the practice
+        doc = lxml.html.fromstring(page.get_data(as_text=True))
+    assert doc.get_element_by_id("rec-q").get("value") == "школьные"
+    found = doc.get_element_by_id("found")
+    assert {box.get("value") for box in found.xpath(".//input[@name='recommendations']")} == {
+        str(recs["1.1"]), str(recs["1.2"]), str(recs["2.1"])}  # the resolution's title has «школьников»
+    error = found.xpath(".//fieldset/*[@id='rec-error']")[0]  # in the list, under «Найдено: 3»
+    assert error.text_content() == "Отметьте хотя бы одну рекомендацию в списке." and error.get("role") == "alert"
+    assert found.xpath(".//fieldset")[0].get("aria-describedby") == "rec-error"
+    assert _linked(app, practice_id) == set()
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("научного общества", {"1.1"}),  # «научные общества»: another ending; not «сообществе» (2.1)
+    ("общество", {"1.1"}),
+    ("сообщества", {"2.1"}),
+    ("МИР", {"mir"}),  # not «формированию»
+    ("формировании", {"forming"}),
+    ("кружок", {"forming", "scientists"}),  # «кружков», «кружки»
+    ("ученых", {"scientists"}),  # «учёных»
+    ("учёные", {"scientists"}),
+    ("детей", set()),
+])
+def test_words_are_found_at_the_start_of_words_not_inside_them(app, recs, words, expected):
+    from kb.resolutions.services import find_recommendations, import_resolution_text
+
+    with app.app_context():
+        other = import_resolution_text("""РЕЗОЛЮЦИЯ
+круглого стола «Юные исследователи»
+
+Дата проведения: 1 марта 2021 года
+
+Участники рекомендуют:
+1) Педагогам:
+– открывать мир исследовательской работы младшим школьникам;
+– содействовать формированию кружков исследовательской направленности;
+– приглашать учёных в школьные кружки.""", "round.txt", publish=True).resolution
+        names = dict(zip([rec.id for rec in other.recommendations], ["mir", "forming", "scientists"], strict=True))
+        db.session.commit()
+        numbers = {rec.id: rec.number for rec in find_recommendations(words)}
+    assert {names.get(rec_id, number) for rec_id, number in numbers.items()} == expected
 
 
 def test_deleting_a_practice_removes_its_links(app, client, new_practice, author, recs):

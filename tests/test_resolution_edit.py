@@ -17,6 +17,7 @@ from kb.collections.models import Collection, CollectionItem
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution, recommendation_practice
+from kb.vocabularies.models import Region
 from tests.conftest import csrf_from, sign_in
 
 RESOLUTION = """РЕЗОЛЮЦИЯ
@@ -187,6 +188,26 @@ def test_the_edit_form_shows_the_saved_resolution_escaped(app, client, methodist
     assert [v for k, v in values.items(multi=True) if k.endswith("-id")] == [
         str(saved["1.1"]), str(saved["1.2"]), str(saved["2.1"])]
     assert values.getlist(f"recommendations-{_index_of(values, '1.1')}-topics")  # the topics the import gave
+
+
+def test_regions_and_topics_are_checkboxes_with_the_chosen_ones_in_view(app, client, methodist, saved):
+    """Not multiple selects: a click without Ctrl dropped every other chosen region or topic."""
+    with app.app_context():
+        db.session.get(Resolution, saved["resolution"]).regions = [db.session.get(Region, "RU-KGN"),
+                                                                  db.session.get(Region, "RU-CHE")]
+        db.session.commit()
+    status, html, _ = _get(client, f"/resolutions/{saved['resolution']}/edit")
+    assert status == 200 and "Ctrl" not in html and "<select multiple" not in html
+    doc = lxml.html.fromstring(html)
+    first = _index_of(edit_values(client, saved["resolution"], html), "1.1")
+    with app.app_context():
+        topics = {t.code for t in db.session.get(Recommendation, saved["1.1"]).topics}  # the ones the import gave
+    assert topics
+    for name, chosen in (("regions", {"RU-CHE", "RU-KGN"}), (f"recommendations-{first}-topics", topics)):
+        boxes = doc.get_element_by_id(name).xpath(f".//input[@type='checkbox'][@name='{name}']")
+        assert {box.get("value") for box in boxes if box.checked} == chosen
+        assert all(not box.xpath("ancestor::details") for box in boxes if box.checked)
+        assert all(box.xpath("ancestor::details") for box in boxes if not box.checked)
 
 
 def test_saving_corrections_keeps_ids_links_and_collections_and_updates_the_index(app, client, methodist, saved):

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from kb.extensions import db
 from kb.resolutions import staging
 from kb.resolutions.models import Recommendation, Resolution
+from kb.vocabularies.models import Region
 from tests.conftest import csrf_from, sign_in
 from tests.documents import encrypted_office_bytes, pdf_bytes
 
@@ -184,10 +185,32 @@ def test_chelyabinsk_preview_shows_every_recommendation_with_its_addressee(clien
     assert values["recommendations-0-addressee_type"] == "regional_authority"
     assert values["date_start"] == "2017-04-17" and values["date_end"] == "2017-04-20"
     assert set(values.getlist("regions")) >= {"RU-CHE", "KZ", "KG"}
+
+
+def test_the_recognised_regions_are_checkboxes_in_view_and_the_others_folded(app, client, methodist, seeds_dir):
+    """Not a multiple select: a click on one region without Ctrl dropped the other 13 (and a phone has no Ctrl)."""
+    location = upload(client, (seeds_dir / "resolution_chelyabinsk_2017.txt").read_bytes(), "ч.txt").headers["Location"]
     page = client.get(location).get_data(as_text=True)
-    chosen = re.search(r'id="regions-chosen">([^<]*)<', page).group(1)
-    assert chosen.startswith("Выбрано регионов: 14 — ")
-    assert "Челябинская область" in chosen and "Кыргызская Республика" in chosen
+    assert "Ctrl" not in page and not re.search(r'<select[^>]*name="regions"', page)
+    regions = lxml.html.fromstring(page).get_element_by_id("regions")
+    assert regions.tag == "fieldset" and regions.find("legend").text == "Регионы"
+    boxes = regions.xpath(".//input[@type='checkbox'][@name='regions']")
+    with app.app_context():
+        assert len(boxes) == db.session.scalar(select(func.count()).select_from(Region)) == 91
+    chosen = [box for box in boxes if box.checked]
+    assert len(chosen) == 14
+    assert all(not box.xpath("ancestor::details") for box in chosen)  # in view
+    assert all(box.xpath("ancestor::details") for box in boxes if not box.checked)  # under «Другие регионы (77)»
+    assert regions.find(".//summary").text_content() == "Другие регионы (77)"
+    labels = [regions.xpath(f".//label[@for='{box.get('id')}']")[0].text_content() for box in chosen]
+    assert "Челябинская область" in labels and "Кыргызская Республика" in labels
+
+    # Ticking one more keeps the 14: the saved resolution has 15.
+    values = preview_values(client, location)
+    values.add("regions", "RU-KGN")
+    assert client.post(location, data=values).status_code == 302
+    with app.app_context():
+        assert len(db.session.scalar(select(Resolution)).regions) == 15
 
 
 # --------------------------------------------------------------------------------------------------

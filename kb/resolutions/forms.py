@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from kb.extensions import db
 from kb.forms import Form as KbForm
 from kb.forms import RussianMeta
+from kb.practices.forms import CheckboxList
 from kb.resolutions.parser import MAX_RECOMMENDATIONS, SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
 from kb.resolutions.services import EditedRecommendation
 from kb.vocabularies import data as vocabulary
@@ -78,8 +79,9 @@ class ResolutionPreviewForm(KbForm):
     participants_count = IntegerField("Число участников", validators=[
         Optional(), NumberRange(0, 10_000_000, "Число участников — от 0 до 10 000 000.")])
     participants_text = StringField("Участники (как в тексте)", validators=[Optional(), Length(max=200)])
-    regions = SelectMultipleField("Регионы", validate_choice=False, description=(
-        "Удерживайте Ctrl (⌘ на Mac), чтобы выбрать несколько."))
+    # Checkboxes, the chosen ones first (templates/resolutions/_choose_many.html): in a multiple select one click
+    # without Ctrl dropped every other recognised region, and a phone has no Ctrl.
+    regions = CheckboxList("Регионы", validate_choice=False)
     recommendations = FieldList(FormField(RecommendationEntry), max_entries=MAX_RECOMMENDATIONS)
     publish = BooleanField("Сразу опубликовать резолюцию")
 
@@ -209,9 +211,8 @@ class RecommendationEditEntry(RecommendationEntry):
     """A recommendation of a saved resolution: the preview's fields, its id (empty for one added now) and topics."""
 
     id = HiddenField()
-    topics = SelectMultipleField("Темы", validate_choice=False, render_kw={"size": 6}, description=(
-        "Удерживайте Ctrl (⌘ на Mac), чтобы выбрать несколько. Новой рекомендации без выбранных тем они "
-        "подбираются по тексту, как при загрузке."))
+    topics = CheckboxList("Темы", validate_choice=False, description=(
+        "Новой рекомендации без отмеченных тем они подбираются по тексту, как при загрузке."))
 
     def validate_topics(self, field) -> None:
         known = {code for code, _ in field.choices or []}

@@ -12,6 +12,7 @@ from flask import url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from indexer.analysis import find_tokens, fold, snowball_term
 from kb.accounts.models import User
 from kb.extensions import db
 from kb.practices import policy
@@ -361,20 +362,27 @@ def linkable_recommendations(limit: int = 1000) -> list[Recommendation]:
     return list(db.session.scalars(_linkable_query().limit(limit)))
 
 
-def _fold(text: str) -> str:
-    return text.lower().replace("ё", "е")
+def _query_stem(word: str) -> str:
+    """What a text word must start with to match a query word: its stem, so that another ending of it matches
+    («научного общества» finds «научные общества»). The shorter of the Snowball stem (it strips the long endings
+    of adjectives: научного → научн) and the word without its last two letters (it keeps the fleeting vowel's
+    words together: кружок → круж, кружков), never under three letters («опыт» → «опы», not Snowball's «оп»)."""
+    stem = min(snowball_term(word), word[: max(4, len(word) - 2)], key=len)
+    return stem if len(stem) >= 3 else word[:3]
 
 
 def find_recommendations(query: str, limit: int = 50) -> list[Recommendation]:
     """Recommendations of published resolutions whose text, addressee or resolution title has every word of
-    ``query`` (a word matches its other endings: the last letters are not compared)."""
-    words = [w[: max(4, len(w) - 2)] for w in _fold(query).split() if len(w) > 1][:10]
-    if not words:
+    ``query`` at the start of one of its words (case and ё folded, another ending of the word matches:
+    ``_query_stem``); inside a word is no match — «мир» does not find «формирования», «общества» not
+    «сообщество»."""
+    stems = [_query_stem(w) for w in find_tokens(fold(query)) if len(w) > 1 or w.isdigit()][:10]
+    if not stems:
         return []
     found = []
     for rec in db.session.scalars(_linkable_query()):
-        haystack = _fold(f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}")
-        if all(w in haystack for w in words):
+        words = set(find_tokens(fold(f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}")))
+        if all(any(word.startswith(stem) for word in words) for stem in stems):
             found.append(rec)
             if len(found) >= limit:
                 break

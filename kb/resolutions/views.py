@@ -241,8 +241,12 @@ def _linkable_practice(practice_id: int):
 def link(practice_id: int):
     practice = _linkable_practice(practice_id)
     form = LinkRecommendationsForm()
+    query = request.args.get("words", "").strip()[:200]  # not "q": that is the site-wide search box
     if request.method == "POST":  # CSRFProtect has checked the token
         ids = bounded_ids(form.recommendations.data)
+        if not ids and query:  # from the search page: the same results again, the message beside them
+            form.recommendations.errors = ["Отметьте хотя бы одну рекомендацию в списке."]
+            return _link_page(practice, form, query, 400)
         if not ids:
             flash("Выберите хотя бы одну рекомендацию.", "error")
         else:
@@ -254,11 +258,14 @@ def link(practice_id: int):
             flash(f"Связано рекомендаций: {added}." if added else "Эти рекомендации уже связаны с практикой.",
                   "success" if added else "info")
         return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="recommendations"))
-    query = request.args.get("words", "").strip()[:200]  # not "q": that is the site-wide search box
+    return _link_page(practice, form, query)
+
+
+def _link_page(practice, form: LinkRecommendationsForm, query: str, status: int = 200):
     found = services.find_recommendations(query) if query else []
     linked = {rec.id for rec in services.answered_recommendations(practice)}
     return render_template("resolutions/link.html", practice=practice, form=form, query=query, found=found,
-                           linked=linked)
+                           linked=linked), status
 
 
 @bp.post("/practices/<int:practice_id>/recommendations/<int:recommendation_id>/delete")
