@@ -951,12 +951,19 @@ def _dash_addressee(text: str, classify: Callable[[str], str | None] | None) -> 
 
 def _is_sub_item(group: _Group, number: int, marker: str) -> bool:
     """Whether "1)" (or "1.") under a numbered addressee group is one of its items rather than a recommendation
-    of its own: the group's numbering restarts at 1, or goes on a numbering restarted before."""
+    of its own: the group's numbering restarts at 1, or goes on a numbering restarted before, or writes one of
+    its numbers again ("1) … 1) … 2) …", a typo: the item gets the group's next free number)."""
     if group.marker == "roman":
         return True
     if group.sub_marker is None:
         return number == 1 and (marker != group.marker or group.size == 0)
-    return marker == group.sub_marker and number == group.sub_last + 1
+    if marker != group.sub_marker:
+        return False
+    if number == group.sub_last + 1:
+        return True
+    # a number following on the addressees' own ("2." after "1. Адресату:") stays a recommendation of its own
+    follows_group = marker == group.marker and group.number is not None and number == int(group.number) + 1
+    return number <= group.sub_last and not follows_group
 
 
 def _unique_numbers(result: list[ParsedRecommendation]) -> None:
@@ -1052,7 +1059,7 @@ def _parse_recommendations(
             if sep and _is_addressee_head(head, tail, classify):
                 open_group(number, head, tail, marker)
             elif current is not None and current.number is not None and _is_sub_item(current, int(number), marker):
-                current.sub_marker, current.sub_last = marker, int(number)
+                current.sub_marker, current.sub_last = marker, max(current.sub_last, int(number))
                 add_item(body, marker=marker)
             elif dash := _dash_addressee(body, classify):
                 dash_group(number, *dash)
