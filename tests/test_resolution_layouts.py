@@ -220,6 +220,13 @@ def test_dative_addressees_with_a_dash():
          "создать условия для работы школьных научных обществ"),
         ("3.1", "Педагогам", "teachers", "использовать индивидуальные образовательные маршруты."),
     ]
+    # among dash addressees, one the vocabulary does not know is an addressee too, wherever it stands
+    text = HEAD + "Участники рекомендуют:\nПедагогам – делиться опытом.\nРодителям – помогать детям.\n" \
+        "Педагогам – проводить уроки.\n"
+    assert [(n, a) for n, a, _ty, _t in recs(text, _data_gazetteer())] == [
+        ("1.1", "Педагогам"), ("2.1", "Родителям"), ("3.1", "Педагогам")]
+    text = HEAD + "Участники рекомендуют:\n1. Родителям – помогать детям.\n2. Педагогам – делиться опытом.\n"
+    assert [(n, a) for n, a, _ty, _t in recs(text, _data_gazetteer())] == [("1.1", "Родителям"), ("2.1", "Педагогам")]
     # a dash inside a recommendation is no addressee
     assert recs(HEAD + "Участники рекомендуют:\n– Создать клуб – место встреч педагогов;\n")[0][1:3] == (
         "", "participants")
