@@ -66,6 +66,30 @@ def test_items_numbered_like_their_addressees_restart_under_each():
         ("1.1", "Министерству"), ("1.2", "Министерству"), ("2.1", "Образовательным"), ("3", "")]
 
 
+def test_an_item_number_written_twice_under_an_addressee_keeps_the_addressee():
+    text = HEAD + """Участники рекомендуют:
+1. Министерству образования и науки Челябинской области:
+1) провести семинар;
+1) издать сборник;
+2) открыть площадку.
+2. Педагогам:
+1) делиться опытом.
+"""
+    assert [(n, a.split(" ")[0], t) for n, a, _ty, t in recs(text)] == [
+        ("1.1", "Министерству", "провести семинар"), ("1.2", "Министерству", "издать сборник"),
+        ("1.3", "Министерству", "открыть площадку."), ("2.1", "Педагогам", "делиться опытом.")]
+    # a number going back further is a typo too; a number following on the addressees' own is not an item
+    text = HEAD + """Участники рекомендуют:
+1. Министерству образования и науки Челябинской области:
+1. Провести семинар.
+2. Издать сборник.
+1. Открыть площадку.
+2. Продолжить работу.
+"""
+    assert [(n, a.split(" ")[0]) for n, a, _ty, _t in recs(text)] == [
+        ("1.1", "Министерству"), ("1.2", "Министерству"), ("1.3", "Министерству"), ("2", "")]
+
+
 def test_numbers_written_twice_are_each_given_a_number_of_their_own():
     text = HEAD + "Участники конференции рекомендуют:\n1. Обобщить опыт.\n2. Провести семинар.\n1. Издать сборник.\n"
     assert [n for n, *_ in recs(text)] == ["1", "2", "3"]
@@ -196,6 +220,13 @@ def test_dative_addressees_with_a_dash():
          "создать условия для работы школьных научных обществ"),
         ("3.1", "Педагогам", "teachers", "использовать индивидуальные образовательные маршруты."),
     ]
+    # among dash addressees, one the vocabulary does not know is an addressee too, wherever it stands
+    text = HEAD + "Участники рекомендуют:\nПедагогам – делиться опытом.\nРодителям – помогать детям.\n" \
+        "Педагогам – проводить уроки.\n"
+    assert [(n, a) for n, a, _ty, _t in recs(text, _data_gazetteer())] == [
+        ("1.1", "Педагогам"), ("2.1", "Родителям"), ("3.1", "Педагогам")]
+    text = HEAD + "Участники рекомендуют:\n1. Родителям – помогать детям.\n2. Педагогам – делиться опытом.\n"
+    assert [(n, a) for n, a, _ty, _t in recs(text, _data_gazetteer())] == [("1.1", "Родителям"), ("2.1", "Педагогам")]
     # a dash inside a recommendation is no addressee
     assert recs(HEAD + "Участники рекомендуют:\n– Создать клуб – место встреч педагогов;\n")[0][1:3] == (
         "", "participants")

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 
 import Stemmer
@@ -949,14 +950,27 @@ def _dash_addressee(text: str, classify: Callable[[str], str | None] | None) -> 
     return head, tail
 
 
+def _without_marker(line: str) -> str:
+    """A line without the number or the bullet it begins with."""
+    m = _NUMHEAD.match(line) or _BULLET.match(line)
+    return m.group(m.lastindex) if m else line
+
+
 def _is_sub_item(group: _Group, number: int, marker: str) -> bool:
     """Whether "1)" (or "1.") under a numbered addressee group is one of its items rather than a recommendation
-    of its own: the group's numbering restarts at 1, or goes on a numbering restarted before."""
+    of its own: the group's numbering restarts at 1, or goes on a numbering restarted before, or writes one of
+    its numbers again ("1) … 1) … 2) …", a typo: the item gets the group's next free number)."""
     if group.marker == "roman":
         return True
     if group.sub_marker is None:
         return number == 1 and (marker != group.marker or group.size == 0)
-    return marker == group.sub_marker and number == group.sub_last + 1
+    if marker != group.sub_marker:
+        return False
+    if number == group.sub_last + 1:
+        return True
+    # a number following on the addressees' own ("2." after "1. Адресату:") stays a recommendation of its own
+    follows_group = marker == group.marker and group.number is not None and number == int(group.number) + 1
+    return number <= group.sub_last and not follows_group
 
 
 def _unique_numbers(result: list[ParsedRecommendation]) -> None:
@@ -984,6 +998,11 @@ def _parse_recommendations(
     current: _Group | None = None  # the addressee group new items belong to
     nest: _Item | None = None  # an item ending with ":" whose second-level points follow
     blank_since_item = False
+    # Whether the recommendations name their addressees with a dash ("Педагогам – использовать …").
+    dash_layout = any(
+        _dash_addressee(_without_marker(line), classify)
+        for line in takewhile(lambda line: not _STOP_LINE.match(line), lines[index + 1:])
+    )
 
     def add_item(text: str, number: str | None = None, marker: str | None = None) -> None:
         nonlocal blank_since_item, nest
@@ -1010,6 +1029,11 @@ def _parse_recommendations(
         nonlocal current
         open_group(number, addressee, tail)
         current = None
+
+    def dash(text: str) -> tuple[str, str] | None:
+        """The addressee and the recommendation of a dash line. When the text names its addressees so, a line of
+        the same shape with an addressee the vocabulary does not know ("Родителям – помогать …") is one too."""
+        return _dash_addressee(text, classify) or (_dash_addressee(text, None) if dash_layout else None)
 
     def header(text: str) -> str | None:
         """The addressee of a header line ("Образовательным организациям:"), or None."""
@@ -1052,10 +1076,10 @@ def _parse_recommendations(
             if sep and _is_addressee_head(head, tail, classify):
                 open_group(number, head, tail, marker)
             elif current is not None and current.number is not None and _is_sub_item(current, int(number), marker):
-                current.sub_marker, current.sub_last = marker, int(number)
+                current.sub_marker, current.sub_last = marker, max(current.sub_last, int(number))
                 add_item(body, marker=marker)
-            elif dash := _dash_addressee(body, classify):
-                dash_group(number, *dash)
+            elif dashed := dash(body):
+                dash_group(number, *dashed)
             else:
                 if current is not None and current.number is not None:
                     current = None  # "3. Продолжить …" after numbered addressees: a recommendation of its own
@@ -1070,14 +1094,14 @@ def _parse_recommendations(
                 nest.parts.append(m.group(2))
             elif addressee := header(m.group(2)):
                 open_group(None, addressee)
-            elif current is None and (dash := _dash_addressee(m.group(2), classify)):
-                dash_group(None, *dash)
+            elif current is None and (dashed := dash(m.group(2))):
+                dash_group(None, *dashed)
             else:
                 add_item(m.group(2), marker=m.group(1))
         elif addressee := header(line):
             open_group(None, addressee)
-        elif current is None and line[0].isupper() and (dash := _dash_addressee(line, classify)):
-            dash_group(None, *dash)
+        elif current is None and line[0].isupper() and (dashed := dash(line)):
+            dash_group(None, *dashed)
         elif items and not blank_since_item and not items[-1].parts[-1].endswith((";", ".", "!")):
             items[-1].parts.append(line)  # a wrapped line of the previous item
         else:
