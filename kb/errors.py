@@ -57,7 +57,8 @@ SQLITE_IOERR_FULL_BELOW = 1024 * 1024
 _OS_REASONS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
                errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись",
                errno.EROFS: "диск доступен только для чтения", errno.ENOENT: "нет такой папки",
-               errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл"}
+               errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл",
+               errno.EISDIR: "это папка, а нужен файл"}
 
 
 def os_error_reason(error: OSError) -> str:

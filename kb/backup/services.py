@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -175,6 +176,8 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None,
         elif not target.parent.exists():  # a mistyped folder is not made, with all its parents, for the archive
             raise BackupError(f"Не удаётся записать архив {target}: нет папки {target.parent}. Создайте её или "
                               "укажите другую. Ничего не записано.")
+        if target.is_dir():  # found before the whole database is read, not when the archive is renamed to it
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         for _attempt in range(FILE_ATTEMPTS):
             try:
                 report = _write_archive(partial, progress)
