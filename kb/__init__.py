@@ -9,7 +9,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from kb.config import ConfigurationError, DefaultConfig, environment_overrides, instance_defaults, setting_origin
+from kb.config import (
+    ConfigurationError,
+    DefaultConfig,
+    environment_overrides,
+    instance_defaults,
+    private_opener,
+    setting_origin,
+)
 from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
 from kb.timeutil import UNKNOWN_ZONE, time_zone
 
@@ -71,11 +78,13 @@ def ensure_instance(instance_path: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.py"
     if not config.exists():
-        config.write_text(
-            "# Local settings of this instance (not committed). See config.example.py.\n"
-            f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
-            encoding="utf-8",
-        )
+        text = ("# Local settings of this instance (not committed). See config.example.py.\n"
+                f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
+        try:  # O_EXCL: of workers starting together on a new instance, one writes the key and all read it
+            with open(config, "x", encoding="utf-8", opener=private_opener) as file:
+                file.write(text)
+        except FileExistsError:
+            pass
 
 
 def register_extensions(app: Flask) -> None:

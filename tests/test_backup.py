@@ -271,6 +271,27 @@ def test_a_folder_as_the_archive_is_refused_in_russian_before_the_database_is_re
     assert list(folder.iterdir()) == [] and not list(tmp_path.glob("*.partial"))
 
 
+def test_the_archive_and_its_folder_are_the_owners_only(app, tmp_path):
+    """An archive holds config.py (SECRET_KEY, SMTP_PASSWORD) and the user table: under umask 022 it was 0644,
+    and instance/backups 0755."""
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        (tmp_path / "out.tar.gz.partial").write_bytes(b"left by a killed backup")
+        result = app.test_cli_runner().invoke(args=["backup", "-o", str(tmp_path / "out.tar.gz")])
+        assert result.exit_code == 0, result.output
+        made = app.test_cli_runner().invoke(args=["backup"])
+        assert made.exit_code == 0, made.output
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out.tar.gz").stat().st_mode & 0o077 == 0
+    folder = Path(app.instance_path) / "backups"
+    assert folder.stat().st_mode & 0o077 == 0
+    [archive] = folder.iterdir()
+    assert archive.stat().st_mode & 0o077 == 0
+
+
 def test_the_default_archive_is_named_by_the_banks_clock_with_its_offset(base_instance, tmp_path):
     """instance/backups (made if missing) and kb-DATE-TIME+HHMM.tar.gz: the time of TIME_ZONE, as the pages show
     it, and its offset from UTC (the name was the UTC time, which said nothing of it)."""

@@ -95,6 +95,37 @@ def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monke
     assert create_app().config["SECRET_KEY"] == "from-env"
 
 
+@pytest.fixture
+def umask_022():
+    """systemd's default umask for a service's User=: what the bank makes would be readable by all (0644)."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_config_and_database_the_bank_creates_are_its_owners_only(tmp_path: Path, umask_022, monkeypatch):
+    """config.py (SECRET_KEY) and kb.sqlite3 (password hashes) were 0644 under umask 022."""
+    instance = tmp_path / "inst"
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    for name in ("config.py", "kb.sqlite3", "kb.sqlite3-wal"):
+        assert (instance / name).stat().st_mode & 0o077 == 0, name
+    app.extensions["kb_index"].close()
+
+    own = tmp_path / "own.sqlite3"  # a database the operator made keeps the mode they gave it
+    own.touch(mode=0o644)
+    own.chmod(0o644)
+    other = make_app(tmp_path / "other", SQLALCHEMY_DATABASE_URI=f"sqlite:///{own}")
+    with other.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+    assert own.stat().st_mode & 0o777 == 0o644
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
