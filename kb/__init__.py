@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
         app.config.update(test_config)
 
     check_time_zone(app, from_files=test_config is None)
+    check_database_url(app, from_files=test_config is None)
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
@@ -70,6 +72,52 @@ def check_time_zone(app: Flask, from_files: bool) -> None:
             raise ConfigurationError(f"TIME_ZONE = {zone!r}: {UNKNOWN_ZONE}") from None
         name, where = setting_origin("TIME_ZONE", app.instance_path)
         raise ConfigurationError(f"{name} = {zone!r} ({where}): {UNKNOWN_ZONE}") from None
+
+
+DATABASE_URL_EXAMPLES = "«postgresql+psycopg://kb:пароль@127.0.0.1:5432/kb» или «sqlite:////srv/kb/instance/kb.sqlite3»"
+# The driver the bank installs (requirements.txt: psycopg 3); SQLAlchemy's default for a bare «postgresql://» is
+# psycopg2, which is not installed, and «postgres://» (Heroku's, libpq's) it does not know at all.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def check_database_url(app: Flask, from_files: bool) -> None:
+    """A database URL that does not parse, names no database SQLAlchemy knows or a driver not installed stops the
+    start with one line naming the setting and where it came from, the password hidden (it was a traceback of 50
+    lines for every command, --help too, and for every gunicorn worker). «postgres://» and «postgresql://» are
+    taken as the bank's driver, «postgresql+psycopg://»."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    value = app.config["SQLALCHEMY_DATABASE_URI"]
+    url = None
+    try:
+        url = make_url(value)
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername=POSTGRES_DRIVER)
+            app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
+        if url.get_backend_name() not in ("postgresql", "sqlite"):
+            raise NoSuchModuleError(url.drivername)
+        url.get_dialect().import_dbapi()
+        return
+    except NoSuchModuleError:  # an ArgumentError too: first
+        known = url.get_backend_name() in ("postgresql", "sqlite")
+        reason = (f"драйвера базы данных «{url.drivername}» нет" if known else
+                  f"банк работает с PostgreSQL и SQLite, а не с «{url.drivername}»")
+        reason += f"; нужен адрес вида {DATABASE_URL_EXAMPLES}"
+    except ArgumentError:
+        reason = f"адрес базы данных не читается; нужен такой: {DATABASE_URL_EXAMPLES}"
+    except ImportError:
+        reason = f"драйвер базы данных «{url.drivername}» не установлен; нужен адрес вида {DATABASE_URL_EXAMPLES}"
+    shown = url.render_as_string(hide_password=True) if url is not None else _hide_password(str(value))
+    if not from_files:  # the settings a test passes
+        raise ConfigurationError(f"SQLALCHEMY_DATABASE_URI = {shown!r}: {reason}.")
+    name, where = setting_origin("SQLALCHEMY_DATABASE_URI", app.instance_path)
+    raise ConfigurationError(f"{name} = {shown!r} ({where}): {reason}.")
+
+
+def _hide_password(url: str) -> str:
+    """«scheme//user:secret@host» → «scheme//user:***@host»: a URL SQLAlchemy could not parse, shown in a message."""
+    return re.sub(r"(//[^/:@]*:)[^/]*@", r"\1***@", url)
 
 
 def ensure_instance(instance_path: str) -> None:

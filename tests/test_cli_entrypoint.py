@@ -54,6 +54,22 @@ def test_an_unknown_time_zone_is_one_line_naming_where_it_was_set(tmp_path):
     assert not (instance / "kb.sqlite3").exists()
 
 
+def test_a_malformed_database_url_is_one_line_with_the_password_hidden(tmp_path):
+    """A URL missing «:» or of a database SQLAlchemy does not know gave every command, --help too, an English
+    traceback of 50 lines; README promises one Russian line."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_DATABASE_URL": "postgresql+psycopg//kb:s3cret@db/kb"}
+    flask = [sys.executable, "-m", "flask", "--app", "kb"]
+    for args in (["check-index"], ["check-index", "--help"]):
+        result = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            "KB_DATABASE_URL = 'postgresql+psycopg//kb:***@db/kb' (переменная окружения): адрес базы данных не "
+            "читается; нужен такой: «postgresql+psycopg://kb:пароль@127.0.0.1:5432/kb» или "
+            "«sqlite:////srv/kb/instance/kb.sqlite3».")
+
+
 def test_the_projects_commands_give_usage_errors_and_help_in_russian(app):
     """click's own «Usage: … Error: No such option '--bogus'», «Missing argument», «is not in the range x>=0» and
     «Aborted!» (create-user without a terminal) came in English among the project's Russian messages."""

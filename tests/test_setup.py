@@ -126,6 +126,37 @@ def test_the_config_and_database_the_bank_creates_are_its_owners_only(tmp_path: 
     assert own.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_heroku_style_postgres_url_is_taken_as_the_banks_driver(tmp_path: Path, monkeypatch):
+    (tmp_path / "inst").mkdir()
+    monkeypatch.setenv("KB_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.setenv("KB_DATABASE_URL", "postgres://kb:p%40ss@127.0.0.1:5432/kb")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb:p%40ss@127.0.0.1:5432/kb"
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql://kb@127.0.0.1/kb")  # SQLAlchemy's default: psycopg2
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb@127.0.0.1/kb"
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("mysql://kb:secret@db/kb", "банк работает с PostgreSQL и SQLite, а не с «mysql»"),
+    ("postgresql+psycopg2://kb:secret@db/kb", "драйвер базы данных «postgresql+psycopg2» не установлен"),
+    ("postgresql+nosuch://kb:secret@db/kb", "драйвера базы данных «postgresql+nosuch» нет"),
+])
+def test_a_database_url_the_bank_cannot_use_names_the_setting_and_its_file(tmp_path: Path, monkeypatch, url,
+                                                                          reason):
+    from kb.config import ConfigurationError
+
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text(f"SECRET_KEY = 'x'\nSQLALCHEMY_DATABASE_URI = {url!r}\n", encoding="utf-8")
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    shown = url.replace("secret", "***")
+    assert refused.value.format_message().startswith(
+        f"SQLALCHEMY_DATABASE_URI = {shown!r} ({instance / 'config.py'}): {reason}; нужен адрес вида «")
+    assert "secret" not in refused.value.format_message()
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
