@@ -77,6 +77,7 @@ def test_demo_command_loads_once(tmp_path: Path):
 def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monkeypatch):
     instance = tmp_path / "inst"
     monkeypatch.setenv("KB_INSTANCE", str(instance))
+    instance.mkdir()  # a missing one only init, demo and run make (test_cli_entrypoint.py)
     app = create_app()
     config_file = instance / "config.py"
     assert config_file.is_file(), "first run writes instance/config.py"
@@ -108,6 +109,7 @@ def umask_022():
 def test_the_config_and_database_the_bank_creates_are_its_owners_only(tmp_path: Path, umask_022, monkeypatch):
     """config.py (SECRET_KEY) and kb.sqlite3 (password hashes) were 0644 under umask 022."""
     instance = tmp_path / "inst"
+    instance.mkdir()
     monkeypatch.setenv("KB_INSTANCE", str(instance))
     monkeypatch.delenv("KB_DATABASE_URL", raising=False)
     app = create_app()
