@@ -551,14 +551,23 @@ def _failure_reason(exc: Exception) -> str:
     return f"База данных недоступна ({reason})."
 
 
+def _command_app() -> Flask | None:
+    """The app a command runs on (flask has built it to find the command), also outside its app context."""
+    from flask.cli import ScriptInfo
+
+    if current_app:
+        return current_app._get_current_object()
+    info = click.get_current_context().find_object(ScriptInfo)
+    return info.load_app() if info is not None else None
+
+
 def _which_bank() -> str:
     """« (база …, экземпляр …)»: which database and instance folder a command used, the password hidden (a
     mistyped KB_INSTANCE or KB_DATABASE_URL shows here); empty if the app cannot be found."""
-    from flask.cli import ScriptInfo
     from sqlalchemy.engine import make_url
 
     try:
-        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        app = _command_app()
         database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - only a detail of the message
         return ""
@@ -620,12 +629,10 @@ def _instance_required(command: click.Command) -> None:
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
-        from flask.cli import ScriptInfo
-
         from kb import INSTANCE_MISSING, missing_instance, open_instance
 
-        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
-        if app.extensions.get(INSTANCE_MISSING):
+        app = _command_app()
+        if app is not None and app.extensions.get(INSTANCE_MISSING):
             if command.name not in MAKE_INSTANCE:
                 raise missing_instance(app.instance_path)
             open_instance(app)
