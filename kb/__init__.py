@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 
-from kb.config import ConfigurationError, DefaultConfig, environment_overrides, instance_defaults, setting_origin
+from kb.config import (
+    ConfigurationError,
+    DefaultConfig,
+    environment_overrides,
+    instance_defaults,
+    private_opener,
+    setting_origin,
+)
 from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
 from kb.timeutil import UNKNOWN_ZONE, time_zone
 
@@ -32,13 +42,18 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     app.config.from_object(DefaultConfig)
     app.config.update(instance_defaults(app.instance_path))
     if test_config is None:
-        ensure_instance(app.instance_path)
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.update(environment_overrides())
+        if Path(app.instance_path).is_dir() or _starting("run"):
+            open_instance(app)
+        elif _starting(None):  # a command of the bank, not chosen yet: init and demo make the folder, others stop
+            app.extensions[INSTANCE_MISSING] = True
+            app.config.update(environment_overrides())
+        else:  # gunicorn, a script
+            raise missing_instance(app.instance_path)
     else:
         app.config.update(test_config)
 
     check_time_zone(app, from_files=test_config is None)
+    check_database_url(app, from_files=test_config is None)
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
@@ -65,17 +80,111 @@ def check_time_zone(app: Flask, from_files: bool) -> None:
         raise ConfigurationError(f"{name} = {zone!r} ({where}): {UNKNOWN_ZONE}") from None
 
 
+DATABASE_URL_EXAMPLES = "«postgresql+psycopg://kb:пароль@127.0.0.1:5432/kb» или «sqlite:////srv/kb/instance/kb.sqlite3»"
+# The driver the bank installs (requirements.txt: psycopg 3); SQLAlchemy's default for a bare «postgresql://» is
+# psycopg2, which is not installed, and «postgres://» (Heroku's, libpq's) it does not know at all.
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def check_database_url(app: Flask, from_files: bool) -> None:
+    """A database URL that does not parse, names no database SQLAlchemy knows or a driver not installed stops the
+    start with one line naming the setting and where it came from, the password hidden (it was a traceback of 50
+    lines for every command, --help too, and for every gunicorn worker). «postgres://» and «postgresql://» are
+    taken as the bank's driver, «postgresql+psycopg://»."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    value = app.config["SQLALCHEMY_DATABASE_URI"]
+    url = None
+    try:
+        url = make_url(value)
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername=POSTGRES_DRIVER)
+            app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
+        if url.get_backend_name() not in ("postgresql", "sqlite"):
+            raise NoSuchModuleError(url.drivername)
+        url.get_dialect().import_dbapi()
+        return
+    except NoSuchModuleError:  # an ArgumentError too: first
+        known = url.get_backend_name() in ("postgresql", "sqlite")
+        reason = (f"драйвера базы данных «{url.drivername}» нет" if known else
+                  f"банк работает с PostgreSQL и SQLite, а не с «{url.drivername}»")
+        reason += f"; нужен адрес вида {DATABASE_URL_EXAMPLES}"
+    except ArgumentError:
+        reason = f"адрес базы данных не читается; нужен такой: {DATABASE_URL_EXAMPLES}"
+    except ImportError:
+        reason = f"драйвер базы данных «{url.drivername}» не установлен; нужен адрес вида {DATABASE_URL_EXAMPLES}"
+    shown = url.render_as_string(hide_password=True) if url is not None else _hide_password(str(value))
+    if not from_files:  # the settings a test passes
+        raise ConfigurationError(f"SQLALCHEMY_DATABASE_URI = {shown!r}: {reason}.")
+    name, where = setting_origin("SQLALCHEMY_DATABASE_URI", app.instance_path)
+    raise ConfigurationError(f"{name} = {shown!r} ({where}): {reason}.")
+
+
+def _hide_password(url: str) -> str:
+    """«scheme//user:secret@host» → «scheme//user:***@host»: a URL SQLAlchemy could not parse, shown in a message."""
+    return re.sub(r"(//[^/:@]*:)[^/]*@", r"\1***@", url)
+
+
+# app.extensions: the instance folder is not there, and the command flask is looking up decides (kb/commands.py).
+INSTANCE_MISSING = "kb_instance_missing"
+
+
+def _starting(command: str | None) -> bool:
+    """Whether `flask --app kb` builds the app to start ``command`` (the dev server's «run»), or, with None, to
+    look up one of the app's own commands (or to list them): flask builds the app before it knows which."""
+    from flask.cli import FlaskGroup
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return False
+    if command is None:
+        return context.parent is None and isinstance(context.command, FlaskGroup)
+    return context.info_name == command and context.parent is not None and isinstance(context.parent.command,
+                                                                                     FlaskGroup)
+
+
+def _instance_origin() -> str:
+    return "KB_INSTANCE" if os.environ.get("KB_INSTANCE") else "по умолчанию: KB_INSTANCE не задана"
+
+
+def missing_instance(instance_path: str) -> ConfigurationError:
+    """A mistyped KB_INSTANCE made a second, empty bank (a new SECRET_KEY, an empty database) for any command and
+    for gunicorn; only `init`, `demo` and `run` make the folder now, the others stop with this."""
+    if Path(instance_path).exists():
+        return ConfigurationError(f"Папка экземпляра {instance_path} ({_instance_origin()}) — не "
+                                  "папка, а файл: проверьте KB_INSTANCE.")
+    return ConfigurationError(f"Папки экземпляра {instance_path} нет ({_instance_origin()}): проверьте "
+                              "KB_INSTANCE или, если банк новый, выполните «flask --app kb init».")
+
+
+def open_instance(app: Flask) -> None:
+    """Make the instance folder and its config.py if they are not there, then read config.py and the
+    environment."""
+    ensure_instance(app.instance_path)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(environment_overrides())
+    app.extensions.pop(INSTANCE_MISSING, None)
+
+
 def ensure_instance(instance_path: str) -> None:
     """Create the instance folder and a config.py with a random secret key on first run."""
+    from kb.errors import os_error_reason
+
     folder = Path(instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.py"
-    if not config.exists():
-        config.write_text(
-            "# Local settings of this instance (not committed). See config.example.py.\n"
-            f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
-            encoding="utf-8",
-        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not config.exists():
+            text = ("# Local settings of this instance (not committed). See config.example.py.\n"
+                    f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
+            # O_EXCL: of workers starting together on a new instance, one writes the key and all read it
+            with contextlib.suppress(FileExistsError), open(config, "x", encoding="utf-8",
+                                                            opener=private_opener) as file:
+                file.write(text)
+    except OSError as exc:  # a file in the path, no permission
+        raise ConfigurationError(f"Не удаётся создать экземпляр в папке {folder} ({_instance_origin()}): "
+                                 f"{os_error_reason(exc)}.") from None
 
 
 def register_extensions(app: Flask) -> None:

@@ -412,14 +412,17 @@ def block_user_command(email: str, unblock: bool) -> None:
 
 @command("backup")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
-              help="Файл архива в существующей папке (по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: "
-                   "время банка, TIME_ZONE, и его смещение от UTC).")
+              help="Файл архива в существующей папке или сама папка: тогда архив в ней получает имя по умолчанию "
+                   "(по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: время банка, TIME_ZONE, и его "
+                   "смещение от UTC).")
 @with_appcontext
 def backup_command(output: Path | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
     from kb.backup.services import BackupError, create_backup, default_archive_name
 
     target = output or Path(current_app.instance_path) / "backups" / default_archive_name()
+    if output is not None and output.is_dir():  # `-o /backups`, as a cron line names the folder of the copies
+        target = output / default_archive_name()
     try:
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
             report = create_backup(target, progress=bar.update, make_folder=output is None)
@@ -539,12 +542,36 @@ def _failure_reason(exc: Exception) -> str:
     if isinstance(exc, OSError):
         return f"Не удаётся записать индекс: {os_error_reason(exc)}."
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    if reason.startswith("no such table"):  # SQLite: a database file the bank has not been set up in
-        return "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."
+    if reason.startswith("no such table") or getattr(getattr(exc, "orig", None), "sqlstate", None) == "42P01":
+        # a database the bank has not been set up in (SQLite; PostgreSQL's undefined_table)
+        return f"В базе данных нет таблиц банка{_which_bank()}: сначала выполните «flask --app kb init»."
     if (getattr(getattr(exc, "orig", None), "sqlite_errorname", None) or "").startswith("SQLITE_IOERR"):
         # a completely full disk gives this even to a read (SQLite cannot grow its WAL index)
         return f"База данных недоступна ({reason}): проверьте, есть ли место на диске под ней."
     return f"База данных недоступна ({reason})."
+
+
+def _command_app() -> Flask | None:
+    """The app a command runs on (flask has built it to find the command), also outside its app context."""
+    from flask.cli import ScriptInfo
+
+    if current_app:
+        return current_app._get_current_object()
+    info = click.get_current_context().find_object(ScriptInfo)
+    return info.load_app() if info is not None else None
+
+
+def _which_bank() -> str:
+    """« (база …, экземпляр …)»: which database and instance folder a command used, the password hidden (a
+    mistyped KB_INSTANCE or KB_DATABASE_URL shows here); empty if the app cannot be found."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        app = _command_app()
+        database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only a detail of the message
+        return ""
+    return f" (база {database}, экземпляр {app.instance_path})"
 
 
 def rebuilt_line(count: int, built: str = "перестроен") -> str:
@@ -591,5 +618,29 @@ def follow_outbox(index_dir: str) -> int:
     return applied
 
 
+# The commands that make the instance folder when it is not there; the others stop (kb.missing_instance).
+MAKE_INSTANCE = ("init", "demo")
+
+
+def _instance_required(command: click.Command) -> None:
+    """Before ``command`` runs on an app built without its instance folder (KB_INSTANCE mistyped, or a new bank):
+    `init` and `demo` make it; any other stops with one line naming the folder, before it makes anything."""
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        from kb import INSTANCE_MISSING, missing_instance, open_instance
+
+        app = _command_app()
+        if app is not None and app.extensions.get(INSTANCE_MISSING):
+            if command.name not in MAKE_INSTANCE:
+                raise missing_instance(app.instance_path)
+            open_instance(app)
+        return callback(*args, **kwargs)
+
+    command.callback = run
+
+
 for _command in _commands():
     _command.callback = _database_errors_reported(_command.callback)
+    _instance_required(_command)

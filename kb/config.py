@@ -139,6 +139,24 @@ def setting_origin(name: str, instance_path: str) -> tuple[str, str]:
     return name, str(Path(instance_path) / "config.py")
 
 
+# Files and folders the bank makes that hold secrets (config.py's SECRET_KEY and SMTP_PASSWORD, the SQLite
+# database's password hashes, a backup archive with both): its owner's only, whatever the umask (systemd's 022
+# left them readable by every local user). Files an operator made keep the mode they have.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_opener(path: str, flags: int) -> int:
+    """For open(…, opener=): a file it creates is readable by its owner only."""
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``; a new file is its owner's only (an existing one keeps its mode)."""
+    with open(path, "wb", opener=private_opener) as file:
+        file.write(data)
+
+
 class ConfigurationError(click.ClickException, ValueError):
     """A setting the bank cannot start with; the message (Russian) names the setting and where its value came
     from. Under `flask --app kb …` click shows it as one line and exits with 1, without a traceback (the flask

@@ -9,8 +9,9 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,7 +58,8 @@ SQLITE_IOERR_FULL_BELOW = 1024 * 1024
 _OS_REASONS = {errno.ENOSPC: "на диске нет места", errno.EDQUOT: "на диске нет места",
                errno.EACCES: "нет прав на запись", errno.EPERM: "нет прав на запись",
                errno.EROFS: "диск доступен только для чтения", errno.ENOENT: "нет такой папки",
-               errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл"}
+               errno.ENOTDIR: "в пути вместо папки — файл", errno.EEXIST: "в пути вместо папки — файл",
+               errno.EISDIR: "это папка, а нужен файл"}
 
 
 def os_error_reason(error: OSError) -> str:
@@ -98,6 +100,18 @@ def _links_unbuildable() -> bool:
     over 63 characters) and left the request without a URL adapter, so url_for (every page's stylesheet and menu)
     fails."""
     return request_ctx.url_adapter is None
+
+
+def _request_line() -> str:
+    """«GET /search?q=музей (user 12)»: which request failed, for the log (Flask's own «Exception on /path [GET]»
+    is not written when a handler answers the error), and whose, if signed in. Loading the user may need the
+    database, which may be what failed: then the line goes without it."""
+    path = request.full_path if request.query_string else request.path
+    user_id = getattr(g.get("api_user"), "id", None)
+    if user_id is None:
+        with contextlib.suppress(Exception):
+            user_id = current_user.id if current_user.is_authenticated else None
+    return f"{request.method} {path}" + (f" (user {user_id})" if user_id is not None else "")
 
 
 def problem_type(status: int) -> str:
@@ -202,6 +216,7 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception):
         if type(error).__module__ == "gunicorn.http.errors":  # a chunked body gunicorn cannot read (bad sizes,
             return error_response(400, BODY_UNREADABLE)         # cut short): the client's fault, not a 500
-        app.logger.exception("Unhandled error")
-        db.session.rollback()
+        with contextlib.suppress(Exception):  # first: naming the user may read the database
+            db.session.rollback()
+        app.logger.error("Unhandled error on %s", _request_line(), exc_info=error)
         return error_response(500)

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
+import contextlib
+import os
 import sqlite3
 
 from flask_limiter import Limiter
@@ -60,6 +62,22 @@ def upsert(connection: Connection, model: type, values: dict, key: str) -> Curso
 
 def _unicode_lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_file_private(dialect, connection_record, cargs, cparams) -> None:
+    """A SQLite database the bank creates (the first connection to a file that is not there yet) is its owner's
+    only, as config.py is: it holds the password hashes. SQLite gives its -wal and -shm files the same mode; a
+    database file that exists keeps its own."""
+    from kb.config import PRIVATE_FILE
+
+    if dialect.name != "sqlite" or not cargs or cparams.get("uri"):
+        return
+    filename = str(cargs[0])
+    if filename in ("", ":memory:") or filename.startswith("file:"):
+        return
+    with contextlib.suppress(OSError):  # there already, or no folder for it: SQLite says so itself
+        os.close(os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
 
 
 @event.listens_for(Engine, "connect")

@@ -246,6 +246,52 @@ def test_a_missing_folder_is_not_made_for_the_archive(app, tmp_path):
     assert not (tmp_path / "bakcups").exists()
 
 
+def test_an_existing_folder_as_output_gets_the_archive_under_its_default_name(app, tmp_path):
+    """README's cron line `backup -o /backups` names a folder: the whole database was read into
+    /backups.partial, then «Не удаётся записать архив /backups: Is a directory», and no copy was ever made."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    [archive] = folder.iterdir()
+    assert re.fullmatch(r"kb-\d{8}-\d{6}[+-]\d{4}\.tar\.gz", archive.name), archive.name
+    assert f"Архив: {archive} " in result.output
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_folder_as_the_archive_is_refused_in_russian_before_the_database_is_read(app, tmp_path, monkeypatch):
+    from kb.backup import services
+
+    monkeypatch.setattr(services, "_write_archive", lambda *a: pytest.fail("the database was read"))
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with app.app_context(), pytest.raises(services.BackupError) as refused:
+        services.create_backup(folder)
+    assert str(refused.value) == f"Не удаётся записать архив {folder}: это папка, а нужен файл. Ничего не записано."
+    assert list(folder.iterdir()) == [] and not list(tmp_path.glob("*.partial"))
+
+
+def test_the_archive_and_its_folder_are_the_owners_only(app, tmp_path):
+    """An archive holds config.py (SECRET_KEY, SMTP_PASSWORD) and the user table: under umask 022 it was 0644,
+    and instance/backups 0755."""
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        (tmp_path / "out.tar.gz.partial").write_bytes(b"left by a killed backup")
+        result = app.test_cli_runner().invoke(args=["backup", "-o", str(tmp_path / "out.tar.gz")])
+        assert result.exit_code == 0, result.output
+        made = app.test_cli_runner().invoke(args=["backup"])
+        assert made.exit_code == 0, made.output
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out.tar.gz").stat().st_mode & 0o077 == 0
+    folder = Path(app.instance_path) / "backups"
+    assert folder.stat().st_mode & 0o077 == 0
+    [archive] = folder.iterdir()
+    assert archive.stat().st_mode & 0o077 == 0
+
+
 def test_the_default_archive_is_named_by_the_banks_clock_with_its_offset(base_instance, tmp_path):
     """instance/backups (made if missing) and kb-DATE-TIME+HHMM.tar.gz: the time of TIME_ZONE, as the pages show
     it, and its offset from UTC (the name was the UTC time, which said nothing of it)."""

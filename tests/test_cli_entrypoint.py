@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,6 +23,38 @@ def test_flask_init_creates_the_instance(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1
     assert "Файл не найден" in failed.stderr
+
+
+def test_a_mistyped_instance_folder_is_not_made_into_a_new_empty_bank(tmp_path, monkeypatch):
+    """A typo in KB_INSTANCE made, for any command and for gunicorn, a second bank: a folder with a new
+    SECRET_KEY and an empty database, and «нет таблиц… выполните init» sent the operator on to fill it."""
+    from kb import create_app
+    from kb.config import ConfigurationError
+
+    env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instnace")}
+    env.pop("KB_DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "kb"]
+    for args in (["check-index"], ["backup"],
+                 ["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-pass"]):
+        result = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (f"Папки экземпляра {tmp_path / 'instnace'} нет (KB_INSTANCE): проверьте "
+                                         "KB_INSTANCE или, если банк новый, выполните «flask --app kb init».")
+    listed = subprocess.run([*flask, "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "check-index" in listed.stdout and "Traceback" not in listed.stderr
+    assert not (tmp_path / "instnace").exists()
+
+    monkeypatch.setenv("KB_INSTANCE", str(tmp_path / "instnace"))  # gunicorn's kb:create_app()
+    with pytest.raises(ConfigurationError, match="^Папки экземпляра .* нет"):
+        create_app()
+    assert not (tmp_path / "instnace").exists()
+
+    (tmp_path / "afile").write_text("not a folder")
+    env["KB_INSTANCE"] = str(tmp_path / "afile" / "instance")
+    made = subprocess.run([*flask, "init"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 1
+    assert made.stderr.strip() == (f"Не удаётся создать экземпляр в папке {tmp_path / 'afile' / 'instance'} "
+                                   "(KB_INSTANCE): в пути вместо папки — файл.")
 
 
 def test_an_unknown_time_zone_is_one_line_naming_where_it_was_set(tmp_path):
@@ -52,6 +86,22 @@ def test_an_unknown_time_zone_is_one_line_naming_where_it_was_set(tmp_path):
                                                  "часового пояса нет в базе IANA")
     assert "Traceback" not in from_config.stderr and len(from_config.stderr.strip().splitlines()) == 1
     assert not (instance / "kb.sqlite3").exists()
+
+
+def test_a_malformed_database_url_is_one_line_with_the_password_hidden(tmp_path):
+    """A URL missing «:» or of a database SQLAlchemy does not know gave every command, --help too, an English
+    traceback of 50 lines; README promises one Russian line."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_DATABASE_URL": "postgresql+psycopg//kb:s3cret@db/kb"}
+    flask = [sys.executable, "-m", "flask", "--app", "kb"]
+    for args in (["check-index"], ["check-index", "--help"]):
+        result = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            "KB_DATABASE_URL = 'postgresql+psycopg//kb:***@db/kb' (переменная окружения): адрес базы данных не "
+            "читается; нужен такой: «postgresql+psycopg://kb:пароль@127.0.0.1:5432/kb» или "
+            "«sqlite:////srv/kb/instance/kb.sqlite3».")
 
 
 def test_the_projects_commands_give_usage_errors_and_help_in_russian(app):

@@ -695,6 +695,7 @@ def test_a_web_worker_loads_the_export_libraries_only_for_an_export(tmp_path):
               "app.test_client().get('/'); app.test_client().get('/search?q=музей')\n"
               "print(sorted(m for m in ('docx', 'fpdf', 'fontTools', 'PIL') if m in sys.modules))")
     env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instance")}
+    (tmp_path / "instance").mkdir()
     result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -172,6 +172,29 @@ def test_a_body_gunicorn_cannot_read_is_the_clients_fault(client, url):
     assert "Тело запроса передано с ошибкой" in response.get_data(as_text=True)
 
 
+def test_an_unhandled_error_is_logged_with_the_request_and_its_user(app, make_user, caplog):
+    """A 500 was logged as «Unhandled error» and its traceback: which page failed, the log did not say."""
+    endpoint = app.url_map.bind("localhost").match("/")[0]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("some bug")
+
+    app.view_functions[endpoint] = broken
+    client = app.test_client()
+    with caplog.at_level("ERROR", logger=app.logger.name), client.get("/?q=музей") as response:
+        assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage() == "Unhandled error on GET /?q=музей"
+    assert record.exc_info[0] is RuntimeError
+
+    user = make_user(role="teacher")
+    sign_in(client, user)
+    caplog.clear()
+    with caplog.at_level("ERROR", logger=app.logger.name), client.get("/", headers={"Accept": "text/html"}) as r:
+        assert r.status_code == 500
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == [f"Unhandled error on GET / (user {user})"]
+
+
 def test_text_downloads_name_their_charset_once(app, make_user):
     """werkzeug adds "; charset=utf-8" to a text/* type: given in the type as well, it came twice."""
     client = app.test_client()

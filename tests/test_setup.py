@@ -77,6 +77,7 @@ def test_demo_command_loads_once(tmp_path: Path):
 def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monkeypatch):
     instance = tmp_path / "inst"
     monkeypatch.setenv("KB_INSTANCE", str(instance))
+    instance.mkdir()  # a missing one only init, demo and run make (test_cli_entrypoint.py)
     app = create_app()
     config_file = instance / "config.py"
     assert config_file.is_file(), "first run writes instance/config.py"
@@ -93,6 +94,69 @@ def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monke
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite3")
     monkeypatch.setenv("KB_SECRET_KEY", "from-env")
     assert create_app().config["SECRET_KEY"] == "from-env"
+
+
+@pytest.fixture
+def umask_022():
+    """systemd's default umask for a service's User=: what the bank makes would be readable by all (0644)."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_config_and_database_the_bank_creates_are_its_owners_only(tmp_path: Path, umask_022, monkeypatch):
+    """config.py (SECRET_KEY) and kb.sqlite3 (password hashes) were 0644 under umask 022."""
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    for name in ("config.py", "kb.sqlite3", "kb.sqlite3-wal"):
+        assert (instance / name).stat().st_mode & 0o077 == 0, name
+    app.extensions["kb_index"].close()
+
+    own = tmp_path / "own.sqlite3"  # a database the operator made keeps the mode they gave it
+    own.touch(mode=0o644)
+    own.chmod(0o644)
+    other = make_app(tmp_path / "other", SQLALCHEMY_DATABASE_URI=f"sqlite:///{own}")
+    with other.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+    assert own.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_heroku_style_postgres_url_is_taken_as_the_banks_driver(tmp_path: Path, monkeypatch):
+    (tmp_path / "inst").mkdir()
+    monkeypatch.setenv("KB_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.setenv("KB_DATABASE_URL", "postgres://kb:p%40ss@127.0.0.1:5432/kb")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb:p%40ss@127.0.0.1:5432/kb"
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql://kb@127.0.0.1/kb")  # SQLAlchemy's default: psycopg2
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb@127.0.0.1/kb"
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("mysql://kb:secret@db/kb", "банк работает с PostgreSQL и SQLite, а не с «mysql»"),
+    ("postgresql+psycopg2://kb:secret@db/kb", "драйвер базы данных «postgresql+psycopg2» не установлен"),
+    ("postgresql+nosuch://kb:secret@db/kb", "драйвера базы данных «postgresql+nosuch» нет"),
+])
+def test_a_database_url_the_bank_cannot_use_names_the_setting_and_its_file(tmp_path: Path, monkeypatch, url,
+                                                                          reason):
+    from kb.config import ConfigurationError
+
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text(f"SECRET_KEY = 'x'\nSQLALCHEMY_DATABASE_URI = {url!r}\n", encoding="utf-8")
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    shown = url.replace("secret", "***")
+    assert refused.value.format_message().startswith(
+        f"SQLALCHEMY_DATABASE_URI = {shown!r} ({instance / 'config.py'}): {reason}; нужен адрес вида «")
+    assert "secret" not in refused.value.format_message()
 
 
 def test_healthz(client):

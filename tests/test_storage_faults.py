@@ -186,7 +186,9 @@ def test_a_reindex_without_room_says_so_and_the_old_index_stays(app, make_practi
 
 @pytest.mark.parametrize(("url", "message"), [
     ("sqlite:///{folder}/missing/kb.sqlite3", "База данных недоступна (unable to open database file)."),
-    ("sqlite:///{folder}/empty.sqlite3", "В базе данных нет таблиц банка: сначала выполните «flask --app kb init»."),
+    # which database and which instance: a mistyped KB_INSTANCE or KB_DATABASE_URL shows
+    ("sqlite:///{folder}/empty.sqlite3", "В базе данных нет таблиц банка (база sqlite:///{folder}/empty.sqlite3, "
+                                         "экземпляр {instance}): сначала выполните «flask --app kb init»."),
 ])
 @pytest.mark.parametrize("args", [["check-index"], ["check-files"], ["reindex"], ["sync-index"], ["prune-outbox"],
                                   ["backup", "-o", "{folder}/b.tar.gz"],
@@ -198,7 +200,7 @@ def test_a_command_meeting_no_usable_database_says_so_in_one_line(tmp_path, url,
     result = app.test_cli_runner().invoke(args=[arg.format(folder=tmp_path) for arg in args],
                                           input="пароль-для-входа\n" * 2)
     assert result.exit_code == 1, result.output
-    assert message in result.output
+    assert message.format(folder=tmp_path, instance=app.instance_path) in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
 
 

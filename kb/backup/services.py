@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -42,7 +43,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kb.attachments.models import Attachment
 from kb.attachments.storage import FileStorage
-from kb.config import DefaultConfig, instance_defaults
+from kb.config import PRIVATE_FOLDER, DefaultConfig, instance_defaults, private_opener, write_private
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.timeutil import bank_zone, utcnow
@@ -171,10 +172,13 @@ def create_backup(target: Path, progress: Callable[[int], None] | None = None,
     partial = target.with_name(target.name + ".partial")
     try:
         if make_folder:
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
         elif not target.parent.exists():  # a mistyped folder is not made, with all its parents, for the archive
             raise BackupError(f"Не удаётся записать архив {target}: нет папки {target.parent}. Создайте её или "
                               "укажите другую. Ничего не записано.")
+        if target.is_dir():  # found before the whole database is read, not when the archive is renamed to it
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        _discard(partial)  # one left by a killed backup would keep its mode
         for _attempt in range(FILE_ATTEMPTS):
             try:
                 report = _write_archive(partial, progress)
@@ -227,7 +231,8 @@ def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> Bac
         digests[name] = hashlib.sha256(payload).hexdigest()
         _add_bytes(archive, name, payload)
 
-    with _snapshot() as connection, tarfile.open(partial, "w:gz") as archive:
+    with (_snapshot() as connection, open(partial, "wb", opener=private_opener) as out,
+          tarfile.open(partial, "w:gz", fileobj=out) as archive):
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         # The files first, soon after the snapshot's moment: one whose attachment is removed afterwards is deleted
         # from the disk after that removal's commit, and the sooner it is read, the less likely that is.
@@ -554,7 +559,7 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
             if report.config_kept:
                 restored = restored.rstrip(b"\n") + ("\n\n# " + KEPT_NOTE + "\n" + "".join(
                     f"{key} = {value!r}\n" for key, value in report.config_kept.items())).encode()
-            target.write_bytes(restored)
+            write_private(target, restored)
             report.config_restored = True
     return report
 
