@@ -76,6 +76,7 @@ def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
     from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 
     os.environ["KB_INSTANCE"] = str(folder)
+    folder.mkdir(parents=True, exist_ok=True)  # the bank makes a missing instance folder only under `init`
     app = create_app()
     rng = random.Random(42)
     with app.app_context():
