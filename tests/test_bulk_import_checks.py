@@ -631,3 +631,25 @@ def test_a_hint_starts_as_the_value_does(app, make_user, column, cell, hint):
     report = check(app, admin, csv_bytes([_with(column, cell)]))
     suffix = f" Возможно, имелось в виду: «{hint}»." if hint else ""
     assert report.rows[0].errors == [f"{column}: значение «{cell}» не найдено в словаре.{suffix}"]
+
+
+def test_a_region_number_that_is_no_okato_code_is_explained(app, make_user):
+    """«74» (Челябинская область on car plates) was «не найден» with no word why, and the municipality was then «не
+    найден в словаре (не указан регион)», though the region cell was filled."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "74")]))
+    assert report.rows[0].errors == [
+        "Регион «74» не найден в словаре. Число в этом столбце читается как код ОКАТО, а не как код региона с "
+        "автомобильных номеров или из ИНН; укажите регион названием."]
+    assert report.rows[0].warnings == [
+        "Муниципалитет «Копейский» не найден в словаре (регион не распознан) и не будет сохранён."]
+
+
+def test_a_region_number_read_as_okato_says_so(app, make_user):
+    """«75» is Челябинская область in OKATO but Забайкальский край on car plates: the row said nothing."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "75")]))
+    assert report.rows[0].errors == []
+    assert report.rows[0].warnings[0] == (
+        "Регион «75» прочитан как код ОКАТО — Челябинская область. Если это код региона с автомобильных номеров или "
+        "из ИНН, он может означать другой регион: укажите регион названием.")

@@ -277,6 +277,14 @@ def _suggestion(suggested: str | None) -> str:
     return f" Возможно, имелось в виду: «{suggested}»." if suggested else ""
 
 
+# A number in the region column is read as the region's OKATO code, which is not the number of car plates and tax
+# codes (74 is Челябинская область there, 75 in OKATO): the bank has no table of those and does not guess.
+NUMBER_NOT_OKATO = (" Число в этом столбце читается как код ОКАТО, а не как код региона с автомобильных номеров "
+                    "или из ИНН; укажите регион названием.")
+NUMBER_IS_OKATO = (" Если это код региона с автомобильных номеров или из ИНН, он может означать другой регион: "
+                   "укажите регион названием.")
+
+
 def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
     codes: list[str] = []
     for piece in split_list(cell):
@@ -578,7 +586,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             if suggested is None:
                 found = gazetteer().find_regions(region_text)
                 suggested = ctx.vocabularies.regions.labels.get(found[0]) if found else None
-            errors.append(f"Регион «{region_text}» не найден в словаре.{_suggestion(suggested)}")
+            errors.append(f"Регион «{region_text}» не найден в словаре."
+                          + (NUMBER_NOT_OKATO if region_text.isdigit() else _suggestion(suggested)))
+        elif region_text.isdigit() and region_code is not None and region_text != region_code:
+            label = ctx.vocabularies.regions.labels[region_code]
+            warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")
     scope_region = user.scope_region_code if user.role == "methodist" else None
     if region_code is None and not region_text and scope_region and existing is None:
         region_code = scope_region
@@ -598,7 +610,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         else:
             municipality_id = municipality.id if municipality is not None else None
             if name and municipality is None:
-                where = "этого региона" if region_code else "(не указан регион)"
+                where = ("этого региона" if region_code else "(регион не распознан)" if region_text
+                         else "(не указан регион)")
                 warnings.append(f"Муниципалитет «{name}» не найден в словаре {where} и "
                                 f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}."
                                 + _suggestion(municipality_suggestion(region_code, name)))
