@@ -9,19 +9,22 @@ Services only flush; the caller commits.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 import hashlib
+import io
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb import spreadsheets
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, pdf_draws_text
@@ -127,6 +130,36 @@ class ImportReport:
                     f"с ошибками {self.failed}.")
         return (f"Строк {len(self.rows)}: создано {self.count('create')}, обновлено {self.count('update')}, "
                 f"без изменений {self.count('unchanged')}, опубликовано {self.published}; с ошибками {self.failed}.")
+
+
+def report_data(report: ImportReport) -> dict:
+    """The report as JSON data (kept in the upload's folder: the check's, and the import's in its progress)."""
+    return {"dry_run": report.dry_run, "publish": report.publish, "columns": report.columns,
+            "warnings": report.warnings, "rows": [asdict(row) for row in report.rows]}
+
+
+def report_from_data(data: dict, dry_run: bool) -> ImportReport:
+    return ImportReport(dry_run=dry_run, publish=bool(data.get("publish")), columns=dict(data.get("columns") or {}),
+                        rows=[RowResult(**row) for row in data.get("rows") or []],
+                        warnings=list(data.get("warnings") or []))
+
+
+REPORT_CSV_HEADINGS = ("Строка", "Внешний идентификатор", "Название", "Итог", "Практика №", "Ошибки",
+                       "Предупреждения", "Файлы")
+
+
+def report_csv(report: ImportReport) -> bytes:
+    """The rows of a check or an import with their outcomes, as CSV for Excel in Russian (UTF-8 with a byte-order
+    mark, «;» between columns, as the statistics' tables): a long registry's errors are fixed from a list, not
+    from the page. Several errors of a row are lines of its cell."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(REPORT_CSV_HEADINGS)
+    for row in report.rows:
+        writer.writerow([row.number, *spreadsheets.row([row.external_id, row.title, row.outcome(report.dry_run)]),
+                         row.practice_id or "", *spreadsheets.row(["\n".join(row.errors), "\n".join(row.warnings),
+                                                                    ", ".join(row.files)])])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 # -- vocabularies ------------------------------------------------------------------------------------------
