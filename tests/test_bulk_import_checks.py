@@ -584,3 +584,72 @@ def test_a_misspelt_region_in_that_order_gets_the_right_hint(app, make_user):
     report = check(app, admin, csv_bytes([_with("Регион", "Татарстн Респ")]))
     assert report.rows[0].errors == ["Регион «Татарстн Респ» не найден в словаре. Возможно, имелось в виду: "
                                      "«Республика Татарстан»."]
+
+
+@pytest.mark.parametrize(("column", "cell", "code"), [
+    ("Предмет", "Алгебра", "mathematics"), ("Предмет", "Геометрия", "mathematics"),
+    ("Предмет", "Вероятность и статистика", "mathematics"), ("Предмет", "Литературное чтение", "literature"),
+    ("Предмет", "Английский язык", "foreign_language"), ("Предмет", "Немецкий язык", "foreign_language"),
+    ("Предмет", "Иностранный язык (английский)", "foreign_language"), ("Предмет", "ИЗО", "art"),
+    ("Предмет", "ОБЖ", "obzr"), ("Предмет", "Труд (технология)", "technology"),
+    ("Уровень образования", "Дополнительное образование", "additional"),
+    ("Уровень образования", "Доп. образование", "additional"),
+    ("Уровень образования", "Среднее проф. образование", "vocational"),
+    ("Уровень образования", "Доп. проф. образование", "professional_development"),
+    ("Уровень образования", "Начальное общее образование (1-4 классы)", "primary"),
+])
+def test_the_usual_names_of_subjects_and_levels_are_found(app, make_user, column, cell, code):
+    """«Алгебра», «ИЗО», «ОБЖ», «Дополнительное образование», «НОО (1-4 классы)» were «не найдено в словаре», and
+    the whole row was lost."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with(column, cell)]), dry_run=False)
+    assert report.rows[0].errors == []
+    practice = practices(app)[0]
+    found = practice.subjects if column == "Предмет" else practice.levels
+    assert [item.code for item in found] == [code]
+
+
+def test_a_level_several_entries_share_asks_which_is_meant(app, make_user):
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Уровень образования", "Высшее образование")]))
+    assert report.rows[0].errors == [
+        "Уровень образования: «Высшее образование» — это несколько значений словаря: «Высшее образование — "
+        "бакалавриат», «Высшее образование — специалитет, магистратура», «Высшее образование — подготовка кадров "
+        "высшей квалификации». Укажите нужные (несколько — через точку с запятой)."]
+
+
+@pytest.mark.parametrize(("column", "cell", "hint"), [
+    ("Предмет", "Естествознание", None),  # not «Обществознание»
+    ("Предмет", "Матиматика", "Математика"),
+    ("Уровень образования", "Высшее проф. образование", None),  # not «Среднее профессиональное образование»
+    ("Уровень образования", "Дош. образование", "Дошкольное образование"),
+    ("Уровень образования", "Начальное образование", "Начальное общее образование"),
+])
+def test_a_hint_starts_as_the_value_does(app, make_user, column, cell, hint):
+    """«Естествознание» was hinted «Обществознание», «Доп. образование» «Дошкольное образование»."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with(column, cell)]))
+    suffix = f" Возможно, имелось в виду: «{hint}»." if hint else ""
+    assert report.rows[0].errors == [f"{column}: значение «{cell}» не найдено в словаре.{suffix}"]
+
+
+def test_a_region_number_that_is_no_okato_code_is_explained(app, make_user):
+    """«74» (Челябинская область on car plates) was «не найден» with no word why, and the municipality was then «не
+    найден в словаре (не указан регион)», though the region cell was filled."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "74")]))
+    assert report.rows[0].errors == [
+        "Регион «74» не найден в словаре. Число в этом столбце читается как код ОКАТО, а не как код региона с "
+        "автомобильных номеров или из ИНН; укажите регион названием."]
+    assert report.rows[0].warnings == [
+        "Муниципалитет «Копейский» не найден в словаре (регион не распознан) и не будет сохранён."]
+
+
+def test_a_region_number_read_as_okato_says_so(app, make_user):
+    """«75» is Челябинская область in OKATO but Забайкальский край on car plates: the row said nothing."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Регион", "75")]))
+    assert report.rows[0].errors == []
+    assert report.rows[0].warnings[0] == (
+        "Регион «75» прочитан как код ОКАТО — Челябинская область. Если это код региона с автомобильных номеров или "
+        "из ИНН, он может означать другой регион: укажите регион названием.")

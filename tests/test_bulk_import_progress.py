@@ -363,3 +363,64 @@ def test_a_row_stopped_by_a_lock_is_tried_again_and_else_reported_as_such(app, m
     assert report.count("create") == created and len(practices(app)) == created
     assert report.rows[0].errors == ([services.LOCKED_ROW] if error else [])
     assert len(calls) == (1 + created if created else services.WRITE_ATTEMPTS)
+
+
+def _csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    data = response.get_data()
+    assert data.startswith("\ufeff".encode())  # Excel reads UTF-8 by its byte-order mark
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_the_check_and_the_result_download_as_csv(app, client, make_user):
+    """The outcome of each row was only a page: for a registry of thousands of rows the methodist read the errors
+    off one huge page. The check and the result are links «Скачать итог (CSV)»."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    rows = [row("C-1", "Первая"), row("C-2", "=Формула", subjects="Естествознание", year="две тысячи")]
+    page = upload(client, csv_bytes(rows))
+    token = re.search(r'action="/import/practices/([A-Za-z0-9_-]+)"', page.get_data(as_text=True)).group(1)
+    assert f'href="/import/practices/{token}/check.csv"' in page.get_data(as_text=True)
+    with client.get(f"/import/practices/{token}/check.csv") as response:
+        check = _csv_rows(response)
+    assert check == [
+        ["Строка", "Внешний идентификатор", "Название", "Итог", "Практика №", "Ошибки", "Предупреждения", "Файлы"],
+        ["2", "C-1", "Первая", "будет создана", "", "", "", ""],
+        ["3", "C-2", "'=Формула", "ошибка — строка не будет загружена", "",
+         "Предмет: значение «Естествознание» не найдено в словаре.\nГод «две тысячи» — не год; укажите его цифрами, "
+         "например 2023.",
+         "", ""]]
+
+    assert confirm(client, token).status_code == 303
+    wait_for_import(token)
+    with client.get(f"/import/practices/{token}/progress") as response:
+        assert f'href="/import/practices/{token}/result.csv"' in response.get_data(as_text=True)
+    with client.get(f"/import/practices/{token}/result.csv") as response:
+        result = _csv_rows(response)
+    practice_id = str(practices(app)[0].id)
+    assert result[1] == ["2", "C-1", "Первая", "создана", practice_id, "", "", ""]
+    assert result[2][:5] == ["3", "C-2", "'=Формула", "ошибка — строка не загружена", ""]
+
+
+def test_the_csv_of_an_import_is_for_whoever_sees_its_page(app, client, make_user, started):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("A-1", "Чей итог")])
+    check_url, result_url = f"/import/practices/{token}/check.csv", f"/import/practices/{token}/result.csv"
+    with client.get(result_url) as response:
+        assert response.status_code == 404  # not imported yet
+    other = app.test_client()
+    sign_in(other, make_user("methodist", scope_region="RU-CHE"))
+    teacher = app.test_client()
+    sign_in(teacher, make_user("teacher"))
+    for url in (check_url, result_url):
+        with other.get(url) as response:
+            assert response.status_code == 404
+        with teacher.get(url) as response:
+            assert response.status_code == 403
+        with app.test_client().get(url) as response:
+            assert response.status_code == 302
+    with client.get("/import/practices/not-a-token/check.csv") as response:
+        assert response.status_code == 404

@@ -171,3 +171,23 @@ def test_rows_hidden_in_excel_are_named():
     assert [w for w in registry.warnings if w.startswith("Скрыт")] == [
         "Скрытые в Excel строки 3, 5, 7 листа «Реестр» прочитаны, как все: фильтр и скрытие строк не мешают "
         "загрузке. Если их загружать не нужно, удалите их из таблицы."]
+
+
+@pytest.mark.parametrize(("mimetype", "message"), [
+    ("application/vnd.oasis.opendocument.spreadsheet", "Это таблица ODS (LibreOffice или OpenOffice)"),
+    ("application/vnd.oasis.opendocument.text", "Это документ OpenDocument (LibreOffice или OpenOffice)"),
+])
+def test_an_open_document_file_is_named_as_such(mimetype, message):
+    """A table saved by LibreOffice Calc (ODS, a ZIP as XLSX is) was «Файл XLSX повреждён или это не таблица
+    Excel»: the methodist looked for a damage that was not there."""
+    import zipfile
+
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr(zipfile.ZipInfo("mimetype"), mimetype)  # first and stored, as LibreOffice writes it
+        package.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(RegistryError) as caught:
+        read_registry(out.getvalue(), 100)
+    assert str(caught.value).startswith(message)

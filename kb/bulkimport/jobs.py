@@ -93,12 +93,7 @@ class Progress:
                 f"с ошибками {self.failed}.")
 
     def import_report(self) -> ImportReport | None:
-        if self.report is None:
-            return None
-        data = self.report
-        return ImportReport(dry_run=False, publish=bool(data.get("publish")), columns=dict(data.get("columns") or {}),
-                            rows=[RowResult(**row) for row in data.get("rows") or []],
-                            warnings=list(data.get("warnings") or []))
+        return services.report_from_data(self.report, dry_run=False) if self.report is not None else None
 
 
 def read_progress(staged: staging.Staged) -> Progress | None:
@@ -150,8 +145,7 @@ class ProgressWriter:
 
     def finish(self, report: ImportReport) -> None:
         self.progress.state = "done"
-        self.progress.report = {"publish": report.publish, "columns": report.columns, "warnings": report.warnings,
-                                "rows": [asdict(row) for row in report.rows]}
+        self.progress.report = services.report_data(report)
         self._save()
 
     def fail(self, message: str) -> None:

@@ -321,6 +321,28 @@ class _MergedFill:
         return f"Объединённые ячейки ({shown}): значение каждой взято для всех её строк."
 
 
+NOT_XLSX_ODS = ("Это таблица ODS (LibreOffice или OpenOffice), а банк читает XLSX и CSV: откройте её и сохраните как "
+                "XLSX (Файл → Сохранить как…, тип «Excel 2007–365 (.xlsx)») или CSV.")
+NOT_XLSX_ODF = "Это документ OpenDocument (LibreOffice или OpenOffice), а не таблица: загрузите реестр в XLSX или CSV."
+
+
+def _refuse_open_document(archive: zipfile.ZipFile) -> None:
+    """An OpenDocument file is a ZIP too, and opens with the same bytes as XLSX: its first entry, «mimetype», says
+    what it is (LibreOffice Calc saves a table as ODS unless told otherwise)."""
+    try:
+        info = archive.getinfo("mimetype")
+    except KeyError:
+        return
+    try:
+        kind = archive.read(info).decode("ascii", errors="replace") if info.file_size < 200 else ""
+    except ZIP_ERRORS:
+        kind = ""
+    if kind.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+        raise RegistryError(NOT_XLSX_ODS)
+    if kind.startswith("application/vnd.oasis.opendocument"):
+        raise RegistryError(NOT_XLSX_ODF)
+
+
 def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
     """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
     header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
@@ -332,6 +354,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         entries = archive.infolist()
     except ZIP_ERRORS as exc:
         raise RegistryError("Файл XLSX повреждён: не удаётся его прочитать.") from exc
+    _refuse_open_document(archive)
     if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
         raise RegistryError("Файл XLSX зашифрован или слишком сложен: сохраните реестр без пароля.")
     unpacked = sum(e.file_size for e in entries)

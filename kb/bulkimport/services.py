@@ -9,19 +9,22 @@ Services only flush; the caller commits.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
 import hashlib
+import io
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb import spreadsheets
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, pdf_draws_text
@@ -52,6 +55,7 @@ from kb.practices.services import (
 )
 from kb.resolutions.services import gazetteer
 from kb.templating import plural, status_label
+from kb.vocabularies import data as vocabulary
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 from kb.vocabularies.services import find_municipality, municipality_suggestion
@@ -128,6 +132,36 @@ class ImportReport:
                 f"без изменений {self.count('unchanged')}, опубликовано {self.published}; с ошибками {self.failed}.")
 
 
+def report_data(report: ImportReport) -> dict:
+    """The report as JSON data (kept in the upload's folder: the check's, and the import's in its progress)."""
+    return {"dry_run": report.dry_run, "publish": report.publish, "columns": report.columns,
+            "warnings": report.warnings, "rows": [asdict(row) for row in report.rows]}
+
+
+def report_from_data(data: dict, dry_run: bool) -> ImportReport:
+    return ImportReport(dry_run=dry_run, publish=bool(data.get("publish")), columns=dict(data.get("columns") or {}),
+                        rows=[RowResult(**row) for row in data.get("rows") or []],
+                        warnings=list(data.get("warnings") or []))
+
+
+REPORT_CSV_HEADINGS = ("Строка", "Внешний идентификатор", "Название", "Итог", "Практика №", "Ошибки",
+                       "Предупреждения", "Файлы")
+
+
+def report_csv(report: ImportReport) -> bytes:
+    """The rows of a check or an import with their outcomes, as CSV for Excel in Russian (UTF-8 with a byte-order
+    mark, «;» between columns, as the statistics' tables): a long registry's errors are fixed from a list, not
+    from the page. Several errors of a row are lines of its cell."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(REPORT_CSV_HEADINGS)
+    for row in report.rows:
+        writer.writerow([row.number, *spreadsheets.row([row.external_id, row.title, row.outcome(report.dry_run)]),
+                         row.practice_id or "", *spreadsheets.row(["\n".join(row.errors), "\n".join(row.warnings),
+                                                                    ", ".join(row.files)])])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 # -- vocabularies ------------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = (
@@ -138,14 +172,22 @@ _ABBREVIATIONS = (
     # «АО» is an autonomous okrug or, after a feminine adjective («Еврейская АО»), the autonomous oblast.
     (re.compile(r"(?<=ая)\s+ао\b"), " автономная область"),
     (re.compile(r"\bао\b"), "автономный округ"),
+    (re.compile(r"\bдоп\b\.?"), "дополнительное"),  # «Доп. образование»
+    (re.compile(r"\bпроф\b\.?"), "профессиональное"),  # «Среднее проф. образование»
 )
+# A note in brackets after a name: «Начальное общее образование (1–4 классы)», «Иностранный язык (английский)».
+_NOTE = re.compile(r"\s*\([^)]*\)")
 
 
-def _norm(text: str, drop: tuple[str, ...] = ()) -> str:
+def _expand(text: str) -> str:
     value = text.lower().replace("ё", "е")
     for pattern, replacement in _ABBREVIATIONS:
         value = pattern.sub(replacement, value)
-    value = re.sub(r"[\"«»().,:/\-–—]+", " ", value)
+    return value
+
+
+def _norm(text: str, drop: tuple[str, ...] = ()) -> str:
+    value = re.sub(r"[\"«»().,:/\-–—]+", " ", _expand(text))
     return " ".join(word for word in value.split() if word not in drop)
 
 
@@ -156,9 +198,21 @@ def _unordered(key: str) -> str:
     return " ".join(sorted(set(key.split())))
 
 
+def _plausible(value: str, key: str, candidate: str, label: str) -> bool:
+    """Whether a close name (``candidate``, a name of the entry ``label``) may be what ``value`` (folded: ``key``)
+    misspells: a misprint rarely hits the first letters («Естествознание» is not «Обществознание»), and a word cut
+    short with a dot is the start of a word of the entry («Сред.» is not «Дошкольное»)."""
+    if key[:2] != candidate[:2]:
+        return False
+    words = [*candidate.split(), *_norm(label).split()]
+    return all(any(word.startswith(cut) for word in words) for cut in re.findall(r"(\w+)\.", _expand(value)))
+
+
 class Lookup:
     """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded; with
-    ``any_order``, the order of the words too, when that names one entry only)."""
+    ``any_order``, the order of the words too, when that names one entry only). A note in brackets the name does
+    not have is left out. A synonym several entries share (and none is named so) finds none: ``ambiguous`` names
+    them."""
 
     def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
                  any_order: bool = False):
@@ -166,27 +220,52 @@ class Lookup:
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
         self.unordered: dict[str, str | None] = {}
+        self.shared: dict[str, list[str]] = {}
+        owners: dict[str, list[str]] = {}
         for code, label, aliases in entries:
             for name in (code, label, *aliases):
                 key = _norm(name, drop)
                 if key:
                     self.keys.setdefault(key, code)
+                    if code not in owners.setdefault(key, []):
+                        owners[key].append(code)
                     if any_order:
                         words = _unordered(key)
                         self.unordered[words] = code if self.unordered.get(words, code) == code else None
+        names = {_norm(name, drop) for code, label, _ in entries for name in (code, label)}
+        for key, codes in owners.items():
+            if len(codes) > 1 and key not in names:
+                self.shared[key] = codes
+                del self.keys[key]
 
-    def find(self, value: str) -> str | None:
+    def _find(self, value: str) -> str | None:
         key = _norm(value, self.drop)
         return self.keys.get(key) or (self.unordered.get(_unordered(key)) if self.unordered else None)
 
+    def find(self, value: str) -> str | None:
+        found = self._find(value)
+        if found is None and _NOTE.search(value) and (bare := _NOTE.sub("", value).strip()):
+            found = self._find(bare)
+        return found
+
+    def ambiguous(self, value: str) -> list[str]:
+        """The labels of the entries a shared synonym («Высшее образование») may mean, in vocabulary order."""
+        for text in (value, _NOTE.sub("", value)):
+            codes = self.shared.get(_norm(text, self.drop))
+            if codes:
+                return [label for code, label in self.labels.items() if code in codes]
+        return []
+
     def suggest(self, value: str) -> str | None:
         key = _norm(value, self.drop)
-        match = difflib.get_close_matches(key, list(self.keys), n=1, cutoff=0.7)
+        match = [other for other in difflib.get_close_matches(key, list(self.keys), n=3, cutoff=0.7)
+                 if _plausible(value, key, other, self.labels[self.keys[other]])]
         best = (difflib.SequenceMatcher(None, key, match[0]).ratio(), self.keys[match[0]]) if match else None
         if self.unordered:
             words = _unordered(key)
             found = [other for other in difflib.get_close_matches(words, list(self.unordered), n=3, cutoff=0.7)
-                     if self.unordered[other] is not None]
+                     if self.unordered[other] is not None
+                     and _plausible(value, words, other, self.labels[self.unordered[other]])]
             ratio = difflib.SequenceMatcher(None, words, found[0]).ratio() if found else 0.0
             if found and (best is None or ratio > best[0]):
                 best = (ratio, self.unordered[found[0]])
@@ -208,16 +287,20 @@ class Vocabularies:
 
     @classmethod
     def load(cls) -> Vocabularies:
+        # The other names of levels and subjects ship with the vocabulary (kb.vocabularies.data), by code.
+        level_aliases = {level["code"]: level.get("aliases", []) for level in vocabulary.LEVELS}
+        subject_aliases = {subject["code"]: subject.get("aliases", []) for subject in vocabulary.SUBJECTS}
         levels = []
-        for level in db.session.scalars(select(EducationLevel)):
-            aliases = [level.short, *level.name.split("—")[1:]]
+        for level in db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order)):
+            aliases = [level.short, *level.name.split("—")[1:], *level_aliases.get(level.code, [])]
             levels.append((level.code, level.name, aliases))
         return cls(
             regions=Lookup([(r.code, r.name, [*(r.aliases or []), *([r.okato] if r.okato else [])])
                             for r in db.session.scalars(select(Region))], any_order=True),
             levels=Lookup(levels, drop=("образование", "образования", "уровень")),
-            subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / "))
-                             for s in db.session.scalars(select(Subject))]),
+            subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / ")
+                              + subject_aliases.get(s.code, []))
+                             for s in db.session.scalars(select(Subject).order_by(Subject.sort_order))]),
             topics=Lookup([(t.code, t.label, [*(t.synonyms or []), *_parenthesised(t.label)])
                            for t in db.session.scalars(select(Topic))]),
         )
@@ -225,6 +308,14 @@ class Vocabularies:
 
 def _suggestion(suggested: str | None) -> str:
     return f" Возможно, имелось в виду: «{suggested}»." if suggested else ""
+
+
+# A number in the region column is read as the region's OKATO code, which is not the number of car plates and tax
+# codes (74 is Челябинская область there, 75 in OKATO): the bank has no table of those and does not guess.
+NUMBER_NOT_OKATO = (" Число в этом столбце читается как код ОКАТО, а не как код региона с автомобильных номеров "
+                    "или из ИНН; укажите регион названием.")
+NUMBER_IS_OKATO = (" Если это код региона с автомобильных номеров или из ИНН, он может означать другой регион: "
+                   "укажите регион названием.")
 
 
 def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
@@ -236,7 +327,11 @@ def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple
             if parts and all(parts):
                 codes.extend(p for p in parts if p not in codes)
                 continue
-        if code is None:
+        if code is None and (meant := lookup.ambiguous(piece)):
+            errors.append(f"{label}: «{piece}» — это несколько значений словаря: "
+                          + ", ".join(f"«{name}»" for name in meant)
+                          + ". Укажите нужные (несколько — через точку с запятой).")
+        elif code is None:
             errors.append(f"{label}: значение «{piece}» не найдено в словаре.{_suggestion(lookup.suggest(piece))}")
         elif code not in codes:
             codes.append(code)
@@ -524,7 +619,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             if suggested is None:
                 found = gazetteer().find_regions(region_text)
                 suggested = ctx.vocabularies.regions.labels.get(found[0]) if found else None
-            errors.append(f"Регион «{region_text}» не найден в словаре.{_suggestion(suggested)}")
+            errors.append(f"Регион «{region_text}» не найден в словаре."
+                          + (NUMBER_NOT_OKATO if region_text.isdigit() else _suggestion(suggested)))
+        elif region_text.isdigit() and region_code is not None and region_text != region_code:
+            label = ctx.vocabularies.regions.labels[region_code]
+            warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")
     scope_region = user.scope_region_code if user.role == "methodist" else None
     if region_code is None and not region_text and scope_region and existing is None:
         region_code = scope_region
@@ -544,7 +643,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         else:
             municipality_id = municipality.id if municipality is not None else None
             if name and municipality is None:
-                where = "этого региона" if region_code else "(не указан регион)"
+                where = ("этого региона" if region_code else "(регион не распознан)" if region_text
+                         else "(не указан регион)")
                 warnings.append(f"Муниципалитет «{name}» не найден в словаре {where} и "
                                 f"{'не будет сохранён' if ctx.dry_run else 'не сохранён'}."
                                 + _suggestion(municipality_suggestion(region_code, name)))

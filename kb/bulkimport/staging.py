@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ AREA = StagingArea("bulkimport")
 REGISTRY = "registry"
 ARCHIVE = "files.zip"
 CLAIMED = "import.claimed"  # the import of this upload has been started
+CHECK = "check.json"  # the report of the check (dry run), for its CSV
 
 
 @dataclass
@@ -95,6 +97,17 @@ def drop_files(staged: Staged) -> None:
     """Delete the registry and the archive once imported; the folder keeps its meta and progress for the page."""
     for path in (staged.folder / REGISTRY, staged.folder / ARCHIVE):
         path.unlink(missing_ok=True)
+
+
+def save_check(staged: Staged, report: dict) -> None:
+    (staged.folder / CHECK).write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+
+
+def read_check(staged: Staged) -> dict | None:
+    try:
+        return json.loads((staged.folder / CHECK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def discard(staged: Staged) -> None:

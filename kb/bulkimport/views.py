@@ -73,6 +73,7 @@ def upload():
         return _form_page(form, 400)
     finally:
         db.session.rollback()  # a dry run writes nothing
+    staging.save_check(staged, services.report_data(report))
     return render_template("bulkimport/report.html", report=report, staged=staged, form=ConfirmForm())
 
 
@@ -123,6 +124,30 @@ def progress_state(token: str):
                        done=state.done, headline=state.headline(), counts=state.counts())
     response.cache_control.no_store = True
     return response
+
+
+def _report_csv(report: services.ImportReport, name: str) -> Response:
+    return Response(services.report_csv(report), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/<token>/check.csv")
+@moderator_required
+def check_csv(token: str):
+    """The check's rows and outcomes, for the uploader (who alone sees the check)."""
+    staged = staging.load(token, current_user.id) or abort(404)
+    data = staging.read_check(staged) or abort(404)
+    return _report_csv(services.report_from_data(data, dry_run=True), "import-check.csv")
+
+
+@bp.get("/<token>/result.csv")
+@moderator_required
+def result_csv(token: str):
+    """The import's rows and outcomes, for whoever may see its result page."""
+    _, state = _progress_or_404(token)
+    report = (state.import_report() if state.state == "done" else None) or abort(404)
+    return _report_csv(report, "import-result.csv")
 
 
 @bp.get("/template.csv")

@@ -11,7 +11,7 @@ addressees of recommendations).
 """
 
 import re
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class RegionData(TypedDict):
@@ -37,12 +37,14 @@ class LevelData(TypedDict):
     name: str
     short: str
     order: int
+    aliases: NotRequired[list[str]]  # other names a registry uses; one shared by several levels is ambiguous
 
 
 class SubjectData(TypedDict):
     code: str
     name: str
     order: int
+    aliases: NotRequired[list[str]]  # the names of the subject's courses and the usual abbreviations
 
 
 class TopicData(TypedDict):
@@ -1407,20 +1409,34 @@ LEVELS: list[LevelData] = [
     {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3},
     {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4},
     {"code": "vocational", "name": "Среднее профессиональное образование", "short": "СПО", "order": 5},
-    {"code": "bachelor", "name": "Высшее образование — бакалавриат", "short": "ВО: бакалавриат", "order": 6},
+    {
+        "code": "bachelor",
+        "name": "Высшее образование — бакалавриат",
+        "short": "ВО: бакалавриат",
+        "order": 6,
+        "aliases": ["Высшее образование", "ВО"],
+    },
     {
         "code": "specialist_master",
         "name": "Высшее образование — специалитет, магистратура",
         "short": "ВО: спец./магистр.",
         "order": 7,
+        "aliases": ["Высшее образование", "ВО", "специалитет", "магистратура"],
     },
     {
         "code": "doctoral",
         "name": "Высшее образование — подготовка кадров высшей квалификации",
         "short": "ВО: аспирантура",
         "order": 8,
+        "aliases": ["Высшее образование", "ВО", "аспирантура"],
     },
-    {"code": "additional", "name": "Дополнительное образование детей и взрослых", "short": "ДОД", "order": 9},
+    {
+        "code": "additional",
+        "name": "Дополнительное образование детей и взрослых",
+        "short": "ДОД",
+        "order": 9,
+        "aliases": ["Дополнительное образование", "Дополнительное образование детей"],
+    },
     {
         "code": "professional_development",
         "name": "Дополнительное профессиональное образование",
@@ -1433,24 +1449,101 @@ LEVELS: list[LevelData] = [
 # School subjects of ФГОС НОО/ООО/СОО plus interdisciplinary and extracurricular work.
 SUBJECTS: list[SubjectData] = [
     {"code": "russian", "name": "Русский язык", "order": 1},
-    {"code": "literature", "name": "Литература", "order": 2},
-    {"code": "native_language", "name": "Родной язык и литература", "order": 3},
-    {"code": "mathematics", "name": "Математика", "order": 4},
-    {"code": "informatics", "name": "Информатика", "order": 5},
+    {
+        "code": "literature",
+        "name": "Литература",
+        "order": 2,
+        "aliases": ["Литературное чтение"],
+    },
+    {
+        "code": "native_language",
+        "name": "Родной язык и литература",
+        "order": 3,
+        "aliases": [
+            "Родной язык",
+            "Родная литература",
+            "Родной русский язык",
+            "Родная русская литература",
+            "Литературное чтение на родном языке",
+        ],
+    },
+    {
+        "code": "mathematics",
+        "name": "Математика",
+        "order": 4,
+        "aliases": [
+            "Алгебра",
+            "Геометрия",
+            "Вероятность и статистика",
+            "Алгебра и начала математического анализа",
+            "Алгебра и начала анализа",
+        ],
+    },
+    {
+        "code": "informatics",
+        "name": "Информатика",
+        "order": 5,
+        "aliases": ["Информатика и ИКТ"],
+    },
     {"code": "physics", "name": "Физика", "order": 6},
     {"code": "chemistry", "name": "Химия", "order": 7},
     {"code": "biology", "name": "Биология", "order": 8},
     {"code": "geography", "name": "География", "order": 9},
-    {"code": "history", "name": "История", "order": 10},
+    {
+        "code": "history",
+        "name": "История",
+        "order": 10,
+        "aliases": ["История России", "Всеобщая история"],
+    },
     {"code": "social_studies", "name": "Обществознание", "order": 11},
-    {"code": "foreign_language", "name": "Иностранный язык", "order": 12},
+    {
+        "code": "foreign_language",
+        "name": "Иностранный язык",
+        "order": 12,
+        "aliases": [
+            "Английский язык",
+            "Немецкий язык",
+            "Французский язык",
+            "Испанский язык",
+            "Китайский язык",
+            "Второй иностранный язык",
+        ],
+    },
     {"code": "world_around", "name": "Окружающий мир", "order": 13},
-    {"code": "technology", "name": "Технология (Труд)", "order": 14},
-    {"code": "art", "name": "Изобразительное искусство", "order": 15},
+    {
+        "code": "technology",
+        "name": "Технология (Труд)",
+        "order": 14,
+        "aliases": ["Труд (технология)", "Технология", "Труд"],
+    },
+    {
+        "code": "art",
+        "name": "Изобразительное искусство",
+        "order": 15,
+        "aliases": ["ИЗО"],
+    },
     {"code": "music", "name": "Музыка", "order": 16},
-    {"code": "physical_education", "name": "Физическая культура", "order": 17},
-    {"code": "obzr", "name": "Основы безопасности и защиты Родины (ОБЗР)", "order": 18},
-    {"code": "orkse", "name": "ОРКСЭ / ОДНКНР", "order": 19},
+    {
+        "code": "physical_education",
+        "name": "Физическая культура",
+        "order": 17,
+        "aliases": ["Физкультура"],
+    },
+    {
+        "code": "obzr",
+        "name": "Основы безопасности и защиты Родины (ОБЗР)",
+        "order": 18,
+        "aliases": ["ОБЖ", "Основы безопасности жизнедеятельности"],
+    },
+    {
+        "code": "orkse",
+        "name": "ОРКСЭ / ОДНКНР",
+        "order": 19,
+        "aliases": [
+            "Основы религиозных культур и светской этики",
+            "Основы духовно-нравственной культуры народов России",
+        ],
+    },
     {"code": "interdisciplinary", "name": "Межпредметная / надпредметная деятельность", "order": 20},
     {"code": "extracurricular", "name": "Внеурочная деятельность", "order": 21},
 ]
