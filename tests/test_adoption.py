@@ -243,3 +243,17 @@ def test_deleting_a_report_needs_a_csrf_token(app, setup):
     assert html.count('name="csrf_token"') == 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 1
+
+
+def test_an_organisation_written_with_or_without_a_space_counts_once(app, setup):
+    """«СОШ №7» and «СОШ № 7» from two colleagues of one school were two organisations."""
+    for user, organisation in (("teacher", "МБОУ СОШ №7 г. Миасса"), ("second", "МБОУ СОШ № 7 г. Миасса"),
+                               ("third", "мбоу  сош № 7 г.Миасса")):
+        client = app.test_client()
+        sign_in(client, setup[user])
+        with _report(client, setup["published"], organisation=organisation):
+            pass
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        assert (summary.count, summary.reports) == (1, 3)
+        assert summary.regions[0].organisations[0].name == "мбоу сош № 7 г.Миасса"  # as the newest report typed it

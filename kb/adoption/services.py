@@ -19,7 +19,8 @@ NO_REGION = "Регион не указан"
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.lower().replace("ё", "е").split())
+    """An organisation's name as reports are grouped by it: case, «ё» and spaces aside («СОШ №7» is «СОШ № 7»)."""
+    return "".join(text.lower().replace("ё", "е").split())
 
 
 class OwnPractice(ValueError):
@@ -78,7 +79,7 @@ def withdraw_adoption(user: User, practice: Practice) -> bool:
 
 @dataclass
 class OrganisationGroup:
-    """The reports about one organisation (its name compared with case, ё and spacing folded), newest first."""
+    """The reports about one organisation (its name compared with case, ё and spaces aside), newest first."""
 
     name: str
     adoptions: list[PracticeAdoption] = field(default_factory=list)
