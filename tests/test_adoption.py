@@ -19,6 +19,7 @@ def setup(app, make_user, make_practice):
         published = make_practice("Исследовательские субботы")
         draft = make_practice("Черновик", status="draft")
     return {"teacher": make_user("teacher"), "second": make_user("teacher", region="RU-SMO"),
+            "third": make_user("teacher", region="RU-SMO"), "fourth": make_user("teacher"),
             "published": published, "draft": draft}
 
 
@@ -45,10 +46,11 @@ def test_reports_are_counted_by_region(app, setup):
     response = _report(teacher, setup["published"], result="Три призёра олимпиады")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/practices/{setup['published']}#adoption")
-    _report(teacher, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO", comment="В 8 классе")
-    second = app.test_client()
+    second, third = app.test_client(), app.test_client()
     sign_in(second, setup["second"])
     _report(second, setup["published"], organisation="МБОУ «СОШ № 1»", region="RU-SMO", comment="Кружок")
+    sign_in(third, setup["third"])
+    _report(third, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO", comment="В 8 классе")
     with app.app_context():
         summary = adoption_summary(setup["published"])
         in_db = db.session.scalar(select(func.count()).select_from(PracticeAdoption))
@@ -60,7 +62,8 @@ def test_reports_are_counted_by_region(app, setup):
     html = _block(app, setup["published"], setup["teacher"])
     assert "3 организации" in html and "в 2 регионах" in html
     assert "Три призёра олимпиады" in html and "МБОУ «Гимназия № 2»" in html
-    assert "Мы применили эту практику" in html
+    assert "Исправить мой отчёт" in html and "Удалить мой отчёт" in html
+    assert "Мы применили эту практику" in _block(app, setup["published"], setup["fourth"])
 
 
 def test_a_second_report_of_the_same_organisation_replaces_the_first(app, setup):
@@ -81,7 +84,9 @@ def test_one_school_reported_by_two_colleagues_counts_once(app, setup, make_user
     sign_in(first, setup["teacher"])
     sign_in(second, make_user("teacher"))
     _report(first, setup["published"], comment="Начали в 5 классе")
-    _report(first, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO")
+    third = app.test_client()
+    sign_in(third, setup["third"])
+    _report(third, setup["published"], organisation="МБОУ «Гимназия № 2»", region="RU-SMO")
     _report(second, setup["published"], organisation="маоу  «СОШ № 5»", comment="Продолжили в 6 классе")
     with app.app_context():
         summary = adoption_summary(setup["published"])
@@ -102,7 +107,9 @@ def test_a_report_without_a_region_adds_no_region(app, setup):
     _report(teacher, setup["published"], organisation="Гимназия № 2 Казани", region="")
     html = _block(app, setup["published"])
     assert "<strong>1 организация</strong>." in html and "регионе" not in html
-    _report(teacher, setup["published"])
+    other = app.test_client()
+    sign_in(other, setup["fourth"])
+    _report(other, setup["published"])
     with app.app_context():
         summary = adoption_summary(setup["published"])
         assert (summary.count, summary.region_count, summary.without_region) == (2, 1, 1)
@@ -177,3 +184,76 @@ def test_a_deleted_practice_takes_its_reports_with_it(app, setup, make_user):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_the_author_cannot_report_their_own_practice(app, setup, make_user, make_practice):
+    """The author's «Мы применили» counted as a follower of their own practice."""
+    author = make_user("teacher")
+    with app.app_context():
+        own = make_practice("Театральная студия", owner_id=author)
+    html = _block(app, own, author)
+    assert "Мы применили эту практику" not in html and "<form" not in html
+    assert "Это ваша практика" in html
+    client = app.test_client()
+    sign_in(client, author)
+    with _report(client, own) as response:
+        assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 0
+
+
+def test_a_corrected_report_replaces_the_earlier_and_can_be_deleted(app, setup):
+    """A corrected organisation's name made a second report (and a second organisation) with no way to remove the
+    first: a user has one report on a practice, corrected in the same form or deleted."""
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    with _report(teacher, setup["published"], organisation="Школа-гимназия №7", comment="Вели кружок"):
+        pass
+    with teacher.post(f"/practices/{setup['published']}/adoptions", follow_redirects=True, data={
+            "organisation": "Школа-гимназия № 17 г. Астаны", "region": "", "comment": "Вели кружок"}) as response:
+        assert "Ваш отчёт о применении обновлён." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [a.organisation for a in db.session.scalars(select(PracticeAdoption))] == [
+            "Школа-гимназия № 17 г. Астаны"]
+        assert adoption_summary(setup["published"]).count == 1
+    html = _block(app, setup["published"], setup["teacher"])
+    assert "Исправить мой отчёт" in html and 'value="Школа-гимназия № 17 г. Астаны"' in html
+    assert f'action="/practices/{setup["published"]}/adoptions/delete"' in html
+    # someone else's report stays when the user deletes theirs
+    other = app.test_client()
+    sign_in(other, setup["second"])
+    with _report(other, setup["published"], organisation="МБОУ «СОШ № 1»", region="RU-SMO"):
+        pass
+    with teacher.post(f"/practices/{setup['published']}/adoptions/delete", follow_redirects=True) as response:
+        assert "Ваш отчёт о применении удалён." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [a.organisation for a in db.session.scalars(select(PracticeAdoption))] == ["МБОУ «СОШ № 1»"]
+    assert "Мы применили эту практику" in _block(app, setup["published"], setup["teacher"])
+
+
+def test_deleting_a_report_needs_a_csrf_token(app, setup):
+    teacher = app.test_client()
+    sign_in(teacher, setup["teacher"])
+    with _report(teacher, setup["published"]):
+        pass
+    app.config["WTF_CSRF_ENABLED"] = True
+    with teacher.post(f"/practices/{setup['published']}/adoptions/delete") as response:
+        assert response.status_code == 400
+    html = _block(app, setup["published"], setup["teacher"])
+    assert html.count('name="csrf_token"') == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 1
+
+
+def test_an_organisation_written_with_or_without_a_space_counts_once(app, setup):
+    """«СОШ №7» and «СОШ № 7» from two colleagues of one school were two organisations."""
+    for user, organisation in (("teacher", "МБОУ СОШ №7 г. Миасса"), ("second", "МБОУ СОШ № 7 г. Миасса"),
+                               ("third", "мбоу  сош № 7 г.Миасса")):
+        client = app.test_client()
+        sign_in(client, setup[user])
+        with _report(client, setup["published"], organisation=organisation):
+            pass
+    with app.app_context():
+        summary = adoption_summary(setup["published"])
+        assert (summary.count, summary.reports) == (1, 3)
+        assert summary.regions[0].organisations[0].name == "мбоу сош № 7 г.Миасса"  # as the newest report typed it

@@ -647,3 +647,19 @@ def test_a_practice_like_one_in_the_bank_is_named_before_it_is_created(app, peop
     assert client.post("/api/v1/practices?confirm_duplicates=maybe", json=body,
                        headers=headers["owner"]).status_code == 400
     assert practices() == before + 2
+
+
+def test_a_practice_without_a_region_no_methodist_sees_is_not_submitted(app, people):
+    _, headers, _ = people
+    client = app.test_client()
+    body = dict(FULL, region=None, organisation="МАОУ «СОШ № 3»")
+    with client.post("/api/v1/practices", json=body, headers=headers["owner"]) as response:
+        pid = response.get_json()["id"]
+    url = f"/api/v1/practices/{pid}/transitions"
+    refused = _assert_problem(client.post(url, json={"action": "submit"}, headers=headers["owner"]), 422)
+    assert "Укажите регион" in refused["errors"]["region"][0]
+    assert _practice(app, pid).status == "draft"
+    with client.patch(f"/api/v1/practices/{pid}", json={"region": "RU-CHE"}, headers=headers["owner"]) as response:
+        assert response.status_code == 200
+    with client.post(url, json={"action": "submit"}, headers=headers["owner"]) as response:
+        assert response.status_code == 200

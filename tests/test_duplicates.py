@@ -147,7 +147,7 @@ def test_a_lightly_edited_copy_is_shown_before_saving_and_may_be_saved_anyway(ap
 
 
 def test_confirming_keeps_the_choice_to_submit(app, published, teacher):
-    data = form_data(teacher)
+    data = form_data(teacher, region="RU-CHE")
     data.pop("save_draft")
     page = teacher.post("/practices/new", data={**data, "submit_for_review": "1"}).get_data(as_text=True)
     assert 'name="submit_for_review" value="1">Всё равно сохранить' in page

@@ -226,7 +226,7 @@ def test_the_file_chosen_in_the_form_is_attached_when_the_form_is_saved(app, tea
 def test_a_file_chosen_in_the_form_is_attached_before_the_practice_is_submitted(app, teacher):
     """Once submitted, its author may attach nothing: the file goes in first."""
     response = save_new(teacher, (io.BytesIO("Программа кружка.".encode()), "программа.txt"),
-                        save_draft="", submit_for_review="1")
+                        save_draft="", submit_for_review="1", region="RU-CHE")
     assert response.status_code == 302
     with app.app_context():
         practice = db.session.scalar(select(Practice))
@@ -284,7 +284,7 @@ def test_the_form_s_first_submit_button_saves(app, teacher):
 def test_a_practice_whose_chosen_file_is_refused_is_not_submitted_without_it(app, teacher):
     """Submitted without its file, the author could attach it only after the methodist returned the practice."""
     response = save_new(teacher, (io.BytesIO(b"MZ\x90\x00" + bytes(range(256)) * 8), "программа.docx"),
-                        save_draft="", submit_for_review="1")
+                        save_draft="", submit_for_review="1", region="RU-CHE")
     page = teacher.get(response.headers["Location"]).get_data(as_text=True)
     assert "Практика сохранена, но не отправлена на рассмотрение: приложите файл ниже, в разделе «Файлы»" in page
     assert "Файл «программа.docx» не приложен: Неподдерживаемый тип файла" in page

@@ -529,3 +529,55 @@ def test_a_new_practice_form_starts_with_the_authors_profile(app, make_user):
     with app.app_context():
         practice = db.session.scalar(select(Practice).where(Practice.title == "Практика без организации"))
         assert (practice.organisation, practice.region_code, practice.authors) == ("", None, [])
+
+
+def test_a_practice_without_a_region_is_not_sent_where_no_methodist_sees_it(app, world, make_practice):
+    """Sent without a region, it reached no methodist (they moderate a region), while its author was told it had
+    gone to the methodist and could not take it back: the form says to pick the region and keeps the text."""
+    users, _ = world
+    teacher = _client(app, users, "owner")
+    form = {"title": "Клуб юных исследователей «Почемучка»", "annotation": "Клуб для учащихся 2–4 классов.",
+            "organisation": "МАОУ «СОШ № 1»", "region": "", "submit_for_review": "1"}
+    with teacher.post("/practices/new?confirm_duplicates=1", data=form) as response:
+        page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Укажите регион практики: без него её не увидит ни один методист" in page and "field--error" in page
+    assert "Клуб для учащихся 2–4 классов." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Practice)) == 0
+    # «Сохранить» keeps a draft without a region; its page's «Отправить» says the same and leaves it a draft
+    with teacher.post("/practices/new?confirm_duplicates=1", data=dict(form, submit_for_review="")) as response:
+        pid = int(response.headers["Location"].rsplit("/", 1)[1])
+    with teacher.post(f"/practices/{pid}/transition", data={"action": "submit"}, follow_redirects=True) as response:
+        assert "Укажите регион практики" in response.get_data(as_text=True)
+    assert _status(app, pid) == "draft"
+    edit = dict(form, revision="1")
+    with teacher.post(f"/practices/{pid}/edit?confirm_duplicates=1", data=edit) as response:
+        assert response.status_code == 200 and "Укажите регион практики" in response.get_data(as_text=True)
+    assert _status(app, pid) == "draft"
+    with teacher.post(f"/practices/{pid}/edit?confirm_duplicates=1", data=dict(edit, region="RU-CHE")) as response:
+        assert response.status_code == 302
+    assert _status(app, pid) == "submitted"
+
+
+def test_a_practice_without_a_region_goes_to_the_methodist_of_its_organisation(app, world, make_practice):
+    users, _ = world
+    with app.app_context():
+        # the organisation «МАОУ «ЛИЦЕЙ № 1»» has its methodist (methodist_org); «СОШ № 3» has none
+        lyceum = make_practice("Лицейская практика", status="draft", owner_id=users["owner"], region_code=None,
+                               organisation="МАОУ «Лицей № 1»")
+        school = make_practice("Школьная практика", status="draft", owner_id=users["owner"], region_code=None,
+                               organisation="МАОУ «СОШ № 3»")
+    teacher = _client(app, users, "owner")
+    with teacher.post(f"/practices/{lyceum}/transition", data={"action": "submit"}):
+        pass
+    assert _status(app, lyceum) == "submitted"
+    with _client(app, users, "methodist_org").get("/practices/moderation") as queue:
+        assert "Лицейская практика" in queue.get_data(as_text=True)
+    with teacher.post(f"/practices/{school}/transition", data={"action": "submit"}):
+        pass
+    assert _status(app, school) == "draft"
+    # an administrator sends it anyway: they moderate it themselves
+    with _client(app, users, "admin").post(f"/practices/{school}/transition", data={"action": "submit"}):
+        pass
+    assert _status(app, school) == "submitted"

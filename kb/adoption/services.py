@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from kb.accounts.models import User
 from kb.adoption.models import PracticeAdoption
 from kb.extensions import db
+from kb.practices import policy
 from kb.practices.models import Practice
 from kb.timeutil import utcnow
 from kb.vocabularies.models import Region
@@ -18,38 +19,67 @@ NO_REGION = "Регион не указан"
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.lower().replace("ё", "е").split())
+    """An organisation's name as reports are grouped by it: case, «ё» and spaces aside («СОШ №7» is «СОШ № 7»)."""
+    return "".join(text.lower().replace("ё", "е").split())
+
+
+class OwnPractice(ValueError):
+    """The author reports applying their own practice: it is not a follower's experience."""
+
+
+def _own_reports(user: User, practice: Practice) -> list[PracticeAdoption]:
+    """The user's reports on the practice, newest first (several only from before one report per user)."""
+    return list(db.session.scalars(select(PracticeAdoption).where(
+        PracticeAdoption.practice_id == practice.id, PracticeAdoption.user_id == user.id)
+        .order_by(PracticeAdoption.created_at.desc(), PracticeAdoption.id.desc())))
+
+
+def own_report(user: User, practice: Practice) -> PracticeAdoption | None:
+    """The user's report on the practice, for the form that corrects it; None if they have not reported."""
+    reports = _own_reports(user, practice)
+    return reports[0] if reports else None
 
 
 def report_adoption(user: User, practice: Practice, organisation: str, region_code: str | None,
                     comment: str, result: str = "") -> tuple[PracticeAdoption, bool]:
     """Record that ``user``'s organisation applied the practice; (report, False) when it updates their earlier one.
 
-    One organisation reported by one user counts once: a second report from them replaces the first. Colleagues
-    reporting the same organisation each keep their report; adoption_summary counts the organisation once.
+    A user has one report on a practice: a later one replaces it (a corrected organisation's name included).
+    Colleagues reporting the same organisation each keep their report; adoption_summary counts the organisation
+    once. The practice's author cannot report it (OwnPractice).
     """
     if not practice.is_published:
         raise ValueError("only published practices can be adopted")
-    organisation = " ".join(organisation.split())
-    existing = next((a for a in db.session.scalars(select(PracticeAdoption).where(
-        PracticeAdoption.practice_id == practice.id, PracticeAdoption.user_id == user.id))
-        if _fold(a.organisation) == _fold(organisation)), None)
-    adoption = existing or PracticeAdoption(practice_id=practice.id, user_id=user.id)
-    adoption.organisation = organisation
+    if policy.is_owner(user, practice):
+        raise OwnPractice("Это ваша практика: о её применении сообщают те, кто взял ваш опыт.")
+    earlier = _own_reports(user, practice)
+    for extra in earlier[1:]:
+        db.session.delete(extra)
+    adoption = earlier[0] if earlier else PracticeAdoption(practice_id=practice.id, user_id=user.id)
+    adoption.organisation = " ".join(organisation.split())
     adoption.region_code = region_code or None
     adoption.comment = comment.strip()
     adoption.result = result.strip()
-    if existing is None:
-        db.session.add(adoption)
-    else:
+    if earlier:
         adoption.created_at = utcnow()
+    else:
+        db.session.add(adoption)
     db.session.flush()
-    return adoption, existing is None
+    return adoption, not earlier
+
+
+def withdraw_adoption(user: User, practice: Practice) -> bool:
+    """«Удалить мой отчёт»: remove the user's report on the practice; False if there was none."""
+    reports = _own_reports(user, practice)
+    for report in reports:
+        db.session.delete(report)
+    db.session.flush()
+    return bool(reports)
 
 
 @dataclass
 class OrganisationGroup:
-    """The reports about one organisation (its name compared with case, ё and spacing folded), newest first."""
+    """The reports about one organisation (its name compared with case, ё and spaces aside), newest first."""
 
     name: str
     adoptions: list[PracticeAdoption] = field(default_factory=list)

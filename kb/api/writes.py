@@ -114,7 +114,8 @@ def update_practice(practice_id: int):
 @operation("Перевести практику в другой статус", "Практики", (200, schemas.Practice), body=schemas.TransitionInput,
            errors=(403, 404, 409, 415, 422), auth="required", etag=True,
            description="submit — автор; publish, return (с комментарием), archive, restore — методист области "
-                       "практики или администратор. 409 — действие недоступно в текущем статусе.")
+                       "практики или администратор. 409 — действие недоступно в текущем статусе; 422 — return без "
+                       "комментария или submit практики без региона, которую не увидит ни один методист.")
 def transition(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
@@ -127,7 +128,8 @@ def transition(practice_id: int):
     except services.StatusConflict as exc:
         raise ApiProblem(409, str(exc)) from None
     except services.InvalidTransition as exc:
-        raise ApiProblem(422, str(exc), {"comment": [str(exc)]} if body["action"] == "return" else None) from None
+        field = getattr(exc, "field", "comment" if body["action"] == "return" else None)
+        raise ApiProblem(422, str(exc), {field: [str(exc)]} if field else None) from None
     db.session.commit()
     return practice_response(practice)
 

@@ -39,6 +39,17 @@ class StatusConflict(InvalidTransition):
     """The practice's current status does not allow this action (the API answers 409)."""
 
 
+class NoModerator(InvalidTransition):
+    """A submission no methodist would see: the practice has no region and no methodist moderates its
+    organisation (the field to fix is the region)."""
+
+    field = "region"
+
+
+NO_MODERATOR_MESSAGE = ("Укажите регион практики: без него её не увидит ни один методист — они рассматривают "
+                        "практики своего региона.")
+
+
 def _detail_load() -> tuple:
     # Built on use, not on import: loader options configure the mappers, which needs every model imported.
     # The region and the municipality (one each) come in the practice's own query: 1.1 ms less a page than a
@@ -202,6 +213,21 @@ _NOTICES = {
 }
 
 
+def reaches_moderator(user: User, region_code: str | None, organisation: str | None) -> bool:
+    """Whether a practice of this region and organisation sent for review by ``user`` lands in a methodist's
+    queue (policy.in_scope): one with a region does (its methodists, or the administrators); one without, only
+    if a methodist moderates its organisation, or the sender moderates it as an administrator."""
+    if region_code or user.role == "admin":
+        return True
+    key = policy.organisation_key(organisation)
+    if not key:
+        return False
+    scopes = db.session.scalars(select(User.scope_organisation).where(
+        User.role == "methodist", User.is_active_account.is_(True), User.scope_region_code.is_(None),
+        User.scope_organisation.is_not(None)))
+    return any(policy.organisation_key(scope) == key for scope in scopes)
+
+
 def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:
     """Move a practice through the workflow, recorded with who, when and the comment."""
     if action not in policy.TRANSITIONS:
@@ -216,6 +242,8 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
     comment = unix_line_breaks(xml_text(comment)).strip()
     if action == "return" and not comment:
         raise InvalidTransition("Напишите автору, что нужно исправить.")
+    if action == "submit" and not reaches_moderator(user, practice.region_code, practice.organisation):
+        raise NoModerator(NO_MODERATOR_MESSAGE)
     before = practice.status
     # Compare and set: of two moderators acting on the same practice at once (one publishes, one returns it), the
     # later finds the status no longer what its page showed; the UPDATE waits for the earlier one's commit.

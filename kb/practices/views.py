@@ -66,8 +66,11 @@ def _save(form: PracticeForm, practice=None):
         message = ("Практика сохранена, но не отправлена на рассмотрение: приложите файл ниже, в разделе «Файлы», "
                    "и отправьте её.")
     elif submitting:
-        services.transition(current_user, practice, "submit")
-        message = "Практика отправлена на рассмотрение методисту."
+        try:
+            services.transition(current_user, practice, "submit")
+            message = "Практика отправлена на рассмотрение методисту."
+        except services.NoModerator as exc:  # checked before saving (_unseen_submission); a methodist left since
+            message = f"Практика сохранена, но не отправлена на рассмотрение. {exc}"
     elif created and not chosen.held:
         message += " Файлы к нему прикладываются ниже, в разделе «Файлы»."
     db.session.commit()
@@ -130,6 +133,17 @@ def _suggested(form: PracticeForm):
                    practice_text(form.title.data or "", section_data(form)))
 
 
+def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
+    """«Сохранить и отправить» of a practice no methodist would see (no region, see services.reaches_moderator):
+    the reason goes next to the region field and nothing is saved, so the author picks the region and sends again."""
+    if not (request.form.get("submit_for_review") and can_submit):
+        return False
+    if services.reaches_moderator(current_user, form.region.data or None, form.organisation.data):
+        return False
+    form.region.errors = [*form.region.errors, services.NO_MODERATOR_MESSAGE]
+    return True
+
+
 def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
     """Near-duplicates to show before saving, unless the user has seen them and chose «Всё равно сохранить»."""
     if request.args.get("confirm_duplicates"):
@@ -146,6 +160,8 @@ def new():
         return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
                                suggested=_suggested(form))
     if form.validate_on_submit():
+        if _unseen_submission(form):
+            return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
         if found := _unconfirmed_duplicates(form):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
                                    duplicates=found)
@@ -180,6 +196,9 @@ def edit(practice_id: int):
     if form.validate_on_submit():
         if conflict := services.edit_conflict(practice, form.base_revision()):
             return _conflict(form, practice, conflict)
+        if _unseen_submission(form, can_submit):
+            return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                                   can_submit=can_submit)
         if found := _unconfirmed_duplicates(form, practice):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                                    can_submit=can_submit, duplicates=found)
