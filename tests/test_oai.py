@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -322,6 +323,41 @@ def test_set_filtering(app, client, make_practice, make_resolution):
     assert listed("region:RU-SMO") == [second, conference]
     assert listed("region:RU-MOW") == []
     assert listed("topic:no_such_topic") == []
+
+
+def test_renaming_a_topic_moves_the_datestamps_of_the_records_that_have_it(app, client, make_practice,
+                                                                           make_resolution, make_user):
+    """dc:subject carries the topic's label: a rename changes the metadata, so the datestamps move and an
+    incremental harvest gets the new label; the index is told too (its copies carry updated_at as their stamp)."""
+    from kb.search.services import sync
+    from tests.conftest import csrf_from, sign_in
+
+    with app.app_context():
+        published = make_practice("Олимпиадная", topics=["olympiads"])
+        archived = make_practice("Олимпиадная в архиве", topics=["olympiads"], status="archived")
+        make_practice("Черновик про олимпиады", topics=["olympiads"], status="draft")
+        make_practice("Про исследования", topics=["research_projects"])
+    resolution = make_resolution(topic="olympiads")
+    make_resolution(topic="research_projects")
+    before = oai(client, f"verb=GetRecord&identifier=oai:localhost:practice/{published}&metadataPrefix=oai_dc")
+    time.sleep(1.05 - time.time() % 1)  # datestamps are whole seconds: the rename comes in a later one
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    url = "/admin/vocabularies/topics/olympiads"
+    assert admin.post(url, data={"code": "olympiads", "label": "Олимпиадное движение", "parent": "", "synonyms": "",
+                                 "csrf_token": csrf_from(admin, url)}).status_code == 302
+    after = oai(client, f"verb=GetRecord&identifier=oai:localhost:practice/{published}&metadataPrefix=oai_dc")
+    assert after.findtext(".//oai:datestamp", namespaces=NS) > before.findtext(".//oai:datestamp", namespaces=NS)
+    assert "Олимпиадное движение" in [s.text for s in after.iterfind(".//dc:subject", NS)]
+    found, _pages = harvest(client, **{"from": since})
+    assert found == [f"oai:localhost:practice/{published}", f"oai:localhost:practice/{archived}",
+                     f"oai:localhost:resolution/{resolution}"]
+    with app.app_context():
+        sync()
+    assert app.test_cli_runner().invoke(args=["check-index"]).exit_code == 0
+    with client.get("/api/v1/search", query_string={"q": "Олимпиадная"}) as response:
+        assert [r["id"] for r in response.json["results"]] == [published]
 
 
 @pytest.mark.parametrize(("query", "code"), [

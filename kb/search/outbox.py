@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import delete, event, func, insert, or_, select
+from sqlalchemy import Select, String, delete, event, func, insert, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,16 @@ def _record_changes(session: Session, flush_context: object) -> None:
             # Only a request that wrote outbox rows syncs the index when it ends (if they were rolled
             # back, that sync finds nothing to do); page-view counters and logins cost nothing.
             g.kb_outbox_written = True
+
+
+def record_selected(doc_type: str, ids: Select) -> None:
+    """Outbox rows for the documents whose ids ``ids`` (one column) selects, in one statement: for a bulk UPDATE,
+    which the ORM (and so ``_record_changes``) does not see."""
+    chosen = ids.subquery()
+    rows = select(literal(doc_type, String(20)), next(iter(chosen.c)), literal(utcnow()))
+    db.session.execute(insert(IndexOutbox).from_select(["doc_type", "doc_id", "created_at"], rows))
+    if has_request_context():
+        g.kb_outbox_written = True
 
 
 @dataclass

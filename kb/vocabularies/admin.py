@@ -17,7 +17,7 @@ from kb.practices.models import practice_topic
 from kb.vocabularies.data import TOPICS, fold
 from kb.vocabularies.forms import MunicipalityForm, TopicForm
 from kb.vocabularies.models import Municipality, Region, Topic
-from kb.vocabularies.services import topic_descendants, topic_uses, topic_with_label
+from kb.vocabularies.services import topic_descendants, topic_uses, topic_with_label, touch_topic_items
 
 bp = Blueprint("vocabulary_admin", __name__, url_prefix="/admin/vocabularies")
 
@@ -103,6 +103,8 @@ def _save_topic(form: TopicForm, topic: Topic | None) -> Topic | None:
         topic = Topic(code=form.code.data, label="", synonyms=[], sort_order=order)
         db.session.add(topic)
     topic.label, topic.parent_code, topic.synonyms = after["label"], after["parent"], after["synonyms"]
+    if before is not None and before["label"] != after["label"]:
+        touch_topic_items(topic.code)  # the label is in their metadata: harvesters must see them changed
     record("vocabulary_changed", current_user, "topic", None,
            details={"code": topic.code, "before": before, "after": after})
     return topic

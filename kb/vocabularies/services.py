@@ -309,3 +309,32 @@ def topic_uses(code: str) -> TopicUses:
         versions=count(select(func.count()).select_from(PracticeVersion)
                        .where(cast(PracticeVersion.snapshot, String).contains(f'"{code}"', autoescape=True))),
     )
+
+
+def touch_topic_items(code: str) -> None:
+    """A topic's label is in the metadata of the practices and resolutions that have it (OAI-PMH dc:subject,
+    JSON-LD, the sitemap): after a rename, the ``updated_at`` of those the public sees moves, so that OAI
+    datestamps, ``lastmod`` and ETags change and an incremental harvest gets the new label, and the index is told
+    (its copy of a practice carries ``updated_at`` as the stamp of its snippets). Two bulk UPDATEs and two
+    INSERT … SELECTs, whatever the number of practices."""
+    from sqlalchemy import update
+
+    from kb.oai.records import PRACTICE_STATUSES
+    from kb.practices.models import Practice, practice_topic
+    from kb.resolutions.models import Recommendation, Resolution, recommendation_topic
+    from kb.search import outbox
+    from kb.timeutil import utcnow
+
+    now = utcnow()
+    practices = Practice.status.in_(PRACTICE_STATUSES) & Practice.id.in_(
+        select(practice_topic.c.practice_id).where(practice_topic.c.topic_code == code))
+    resolutions = (Resolution.status == "published") & Resolution.id.in_(
+        select(Recommendation.resolution_id).join(
+            recommendation_topic, recommendation_topic.c.recommendation_id == Recommendation.id)
+        .where(recommendation_topic.c.topic_code == code))
+    db.session.execute(update(Practice).where(practices).values(updated_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Resolution).where(resolutions).values(updated_at=now)
+                       .execution_options(synchronize_session=False))
+    outbox.record_selected("practice", select(Practice.id).where(practices))
+    outbox.record_selected("resolution", select(Resolution.id).where(resolutions))
