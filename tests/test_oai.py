@@ -466,6 +466,27 @@ def test_practice_deleted_for_good_stays_reported_deleted(app, client, make_prac
     assert error_code(missing) == "idDoesNotExist"
 
 
+def test_a_set_spec_in_another_letter_case_lists_no_deleted_records(app, client, make_practice, make_user):
+    """Live records are matched to a set exactly; the deleted ones were matched with LIKE, which ignores the case of
+    Latin letters on SQLite: «type:PRACTICE» listed every deleted practice of a set that does not exist."""
+    from kb.accounts.models import User
+    from kb.practices import services
+    from kb.practices.models import Practice
+
+    admin_id = make_user("admin")
+    with app.app_context():
+        make_practice("Остаётся", region_code="RU-CHE", topics=["olympiads"])
+        gone = make_practice("Будет удалена", region_code="RU-CHE", topics=["olympiads"])
+        services.delete_practice(db.session.get(User, admin_id), db.session.get(Practice, gone))
+        db.session.commit()
+    for spec in ("type:PRACTICE", "region:ru-che", "topic:OLYMPIADS", "region:RU-CH_", "topic:olympiad_"):
+        document = oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": spec})
+        assert error_code(document) == "noRecordsMatch", spec
+    for spec in ("type:practice", "region:RU-CHE", "topic:olympiads"):
+        found = identifiers(oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": spec}))
+        assert f"oai:localhost:practice/{gone}" in found, spec
+
+
 def test_tombstones_page_in_id_order_with_live_records(app, client, make_practice, make_user):
     from kb.accounts.models import User
     from kb.practices import services

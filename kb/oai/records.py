@@ -123,8 +123,10 @@ def _tombstone_query(kind: str, selection: Selection) -> Select:
     if selection.end is not None:
         query = query.where(OaiTombstone.deleted_at < selection.end)
     if selection.set_spec:
-        pattern = selection.set_spec.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(OaiTombstone.sets.like(f"% {pattern} %", escape="\\"))
+        # as exactly as live records are matched: LIKE ignores the case of Latin letters on SQLite, and
+        # «type:PRACTICE» or «region:ru-che» listed the deleted records of sets that do not exist;
+        # replace() compares exactly in SQLite and PostgreSQL alike
+        query = query.where(func.replace(OaiTombstone.sets, f" {selection.set_spec} ", "") != OaiTombstone.sets)
     return query
 
 
