@@ -196,3 +196,36 @@ def test_a_shown_practice_s_title_is_matched_again(app, make_practice, monkeypat
         assert [c.label for c in autocomplete.complete("тарабар")] == [
             "Тарабарская грамота: театр для младших школьников"]
         assert [c.label for c in autocomplete.complete("пятикл")] == ["Кружок иностранного языка для пятиклассников"]
+
+
+def test_a_renamed_topic_is_offered_by_its_new_label(demo_app, monkeypatch):
+    """A rename writes no outbox row: the list kept the old label until some practice changed. This process's
+    rename is seen at once, another process's as the facets see it (within VOCABULARY_SECONDS)."""
+    from sqlalchemy import text
+
+    import kb.vocabularies.services as vocabularies
+    from tests.conftest import csrf_from
+
+    def topics(client, q: str) -> list[str]:
+        with client.get("/api/v1/suggest", query_string={"q": q}) as response:
+            return [s["label"] for s in response.json["suggestions"] if s["kind"] == "topic"]
+
+    client = demo_app.test_client()
+    assert topics(client, "одарённые мл") == ["Одарённые младшие школьники"]
+    admin = demo_app.test_client()
+    with admin.post("/login", data={"email": "admin@demo.example", "password": "demo-admin-pass",
+                                    "csrf_token": csrf_from(admin, "/login")}):
+        pass
+    url = "/admin/vocabularies/topics/gifted_primary"
+    with admin.post(url, data={"code": "gifted_primary", "label": "Юные таланты начальной школы", "parent": "",
+                               "synonyms": "", "csrf_token": csrf_from(admin, url)}) as response:
+        assert response.status_code == 302
+    assert topics(client, "одарённые мл") == []
+    assert topics(client, "юные тал") == ["Юные таланты начальной школы"]
+    with demo_app.app_context():  # another process's rename, behind this one's back
+        db.session.execute(text("UPDATE topic SET label = 'Талантливые младшие школьники' "
+                                "WHERE code = 'gifted_primary'"))
+        db.session.commit()
+    monkeypatch.setattr(vocabularies, "VOCABULARY_SECONDS", 0.0)
+    assert topics(client, "талантливые мл") == ["Талантливые младшие школьники"]
+    assert topics(client, "юные тал") == []

@@ -1,8 +1,8 @@
 """Completions for the search box: practice titles, topics, organisations and regions, public ones only.
 
 The list is read from the database once and kept until the index outbox moves on (every change of
-a practice or resolution writes a row there), so a keystroke costs one small query and a scan of a
-few hundred strings.
+a practice or resolution writes a row there) or a topic or region is renamed, so a keystroke costs one small
+query and a scan of a few hundred strings.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from kb.search import outbox
 from kb.search.models import IndexOutbox
 from kb.templating import search_url
 from kb.vocabularies.models import Region, Topic
+from kb.vocabularies.services import labels
 
 MAX_COMPLETIONS = 8
 INCREMENTAL_LIMIT = 5000  # outbox rows since the list was read, above which it is read whole again
@@ -129,13 +130,20 @@ def _entries() -> list[Completion]:
 
     Outbox ids become visible in the order their transactions commit, not the order they were taken (PostgreSQL's
     sequence): ids below the highest one read that were not there yet are remembered as gaps and looked for again
-    for a while, as the index writer does (kb.search.outbox); a title edit committed late was never applied."""
+    for a while, as the index writer does (kb.search.outbox); a title edit committed late was never applied.
+
+    A rename of a topic or region writes no outbox row: the topics and regions are read again when the labels of the
+    vocabularies change, as the facets see them (this process's change at once, another's within
+    VOCABULARY_SECONDS)."""
     version = db.session.scalar(select(func.max(IndexOutbox.id))) or 0
+    vocabulary = labels()
+    names = (tuple(vocabulary.topic.items()), tuple(vocabulary.region.items()))
     cache = current_app.extensions.setdefault("kb_completions", {})
     with _lock:
         known = cache.get("version")
         gaps: dict[int, float] = cache.get("gaps", {})
-        if known == version and not gaps:
+        renamed = cache.get("names") != names
+        if known == version and not gaps and not renamed:
             return cache["entries"]
         changed = None
         now = time.time()
@@ -151,7 +159,7 @@ def _entries() -> list[Completion]:
                 highest = max([known, *seen])
                 gaps = {gid: t for gid, t in gaps.items() if gid not in seen and now - t < outbox.GAP_TTL_SECONDS}
                 gaps.update({gid: now for gid in range(known + 1, highest) if gid not in seen})
-                if not rows:  # only gaps were looked for, and none has come: the list stands
+                if not rows and not renamed:  # only gaps were looked for, and none has come: the list stands
                     cache["gaps"] = gaps
                     return cache["entries"]
                 version = highest
@@ -167,6 +175,7 @@ def _entries() -> list[Completion]:
         cache["by_prefix"] = _by_prefix(cache["entries"])
         cache["version"] = version
         cache["gaps"] = gaps
+        cache["names"] = names
         return cache["entries"]
 
 
