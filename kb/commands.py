@@ -411,19 +411,19 @@ def block_user_command(email: str, unblock: bool) -> None:
 
 
 @command("backup")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
-              help="Файл архива в существующей папке или сама папка: тогда архив в ней получает имя по умолчанию "
-                   "(по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: время банка, TIME_ZONE, и его "
-                   "смещение от UTC).")
+@click.option("--output", "-o", default=None, metavar="ФАЙЛ|ПАПКА",
+              help="Файл архива (.tar.gz или .tgz) в существующей папке или сама папка (тоже существующая): тогда "
+                   "архив в ней получает имя по умолчанию (по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: "
+                   "время банка, TIME_ZONE, и его смещение от UTC). Путь с «/» на конце или без расширения "
+                   ".tar.gz/.tgz — папка.")
 @with_appcontext
-def backup_command(output: Path | None) -> None:
+def backup_command(output: str | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import BackupError, create_backup, default_archive_name
+    from kb.backup.services import BackupError, archive_target, create_backup, default_archive_name
 
-    target = output or Path(current_app.instance_path) / "backups" / default_archive_name()
-    if output is not None and output.is_dir():  # `-o /backups`, as a cron line names the folder of the copies
-        target = output / default_archive_name()
     try:
+        target = Path(current_app.instance_path) / "backups" / default_archive_name() if output is None \
+            else archive_target(output)
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
             report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:
