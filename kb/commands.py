@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import sys
 from pathlib import Path
@@ -28,6 +29,20 @@ def _fail(message: str) -> None:
 def register(app: Flask) -> None:
     for each in _commands():
         app.cli.add_command(each)
+    _migrations_need_instance(app)
+
+
+def _migrations_need_instance(app: Flask) -> None:
+    """Flask-Migrate's `db` group (`db upgrade`, `db current`…) stops on a missing instance folder with the same
+    one line as the bank's commands, not a traceback of «unable to open database file»: the check is in the
+    group's callback, which click runs before any of its commands. The app gets its own copy of the group, so
+    Flask-Migrate's object (shared by every app in the process) stays as it is."""
+    group = app.cli.commands.get("db")
+    if group is None:
+        return
+    own = copy.copy(group)
+    _instance_required(own)
+    app.cli.add_command(own, name="db")
 
 
 def _commands() -> list[click.Command]:
