@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import sys
 from pathlib import Path
@@ -28,6 +29,20 @@ def _fail(message: str) -> None:
 def register(app: Flask) -> None:
     for each in _commands():
         app.cli.add_command(each)
+    _migrations_need_instance(app)
+
+
+def _migrations_need_instance(app: Flask) -> None:
+    """Flask-Migrate's `db` group (`db upgrade`, `db current`…) stops on a missing instance folder with the same
+    one line as the bank's commands, not a traceback of «unable to open database file»: the check is in the
+    group's callback, which click runs before any of its commands. The app gets its own copy of the group, so
+    Flask-Migrate's object (shared by every app in the process) stays as it is."""
+    group = app.cli.commands.get("db")
+    if group is None:
+        return
+    own = copy.copy(group)
+    _instance_required(own)
+    app.cli.add_command(own, name="db")
 
 
 def _commands() -> list[click.Command]:
@@ -411,19 +426,19 @@ def block_user_command(email: str, unblock: bool) -> None:
 
 
 @command("backup")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, metavar="ФАЙЛ",
-              help="Файл архива в существующей папке или сама папка: тогда архив в ней получает имя по умолчанию "
-                   "(по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: время банка, TIME_ZONE, и его "
-                   "смещение от UTC).")
+@click.option("--output", "-o", default=None, metavar="ФАЙЛ|ПАПКА",
+              help="Файл архива (.tar.gz или .tgz) в существующей папке или сама папка (тоже существующая): тогда "
+                   "архив в ней получает имя по умолчанию (по умолчанию instance/backups/kb-ДАТА-ВРЕМЯ+ЧЧММ.tar.gz: "
+                   "время банка, TIME_ZONE, и его смещение от UTC). Путь с «/» на конце или без расширения "
+                   ".tar.gz/.tgz — папка.")
 @with_appcontext
-def backup_command(output: Path | None) -> None:
+def backup_command(output: str | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import BackupError, create_backup, default_archive_name
+    from kb.backup.services import BackupError, archive_target, create_backup, default_archive_name
 
-    target = output or Path(current_app.instance_path) / "backups" / default_archive_name()
-    if output is not None and output.is_dir():  # `-o /backups`, as a cron line names the folder of the copies
-        target = output / default_archive_name()
     try:
+        target = Path(current_app.instance_path) / "backups" / default_archive_name() if output is None \
+            else archive_target(output)
         with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
             report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:

@@ -62,7 +62,7 @@ def test_reports_are_counted_by_region(app, setup):
     html = _block(app, setup["published"], setup["teacher"])
     assert "3 организации" in html and "в 2 регионах" in html
     assert "Три призёра олимпиады" in html and "МБОУ «Гимназия № 2»" in html
-    assert "Исправить мой отчёт" in html and "Удалить мой отчёт" in html
+    assert "«МАОУ «СОШ № 5»»" in html and "Исправить<" in html and "Удалить<" in html
     assert "Мы применили эту практику" in _block(app, setup["published"], setup["fourth"])
 
 
@@ -202,47 +202,95 @@ def test_the_author_cannot_report_their_own_practice(app, setup, make_user, make
         assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 0
 
 
-def test_a_corrected_report_replaces_the_earlier_and_can_be_deleted(app, setup):
-    """A corrected organisation's name made a second report (and a second organisation) with no way to remove the
-    first: a user has one report on a practice, corrected in the same form or deleted."""
+def _own(app, user_id) -> list[tuple[int, str, str]]:
+    with app.app_context():
+        return [(a.id, a.organisation, a.comment) for a in db.session.scalars(
+            select(PracticeAdoption).where(PracticeAdoption.user_id == user_id).order_by(PracticeAdoption.id))]
+
+
+def test_a_user_reports_several_organisations_and_corrects_or_deletes_each(app, setup):
+    """A methodist reporting three schools lost two of them when correcting one («one report per user») and all
+    three with «Удалить мой отчёт»: a user has one report per organisation, each corrected or deleted by itself."""
     teacher = app.test_client()
     sign_in(teacher, setup["teacher"])
+    for organisation in ("МБОУ СОШ № 1", "МБОУ СОШ № 2", "МБОУ Лицей № 3"):
+        with _report(teacher, setup["published"], organisation=organisation, comment="Применяли") as response:
+            assert response.status_code == 302
+    first, second, third = (row[0] for row in _own(app, setup["teacher"]))
+    # a new report about an organisation already reported (written with other spacing) updates that report only
+    with teacher.post(f"/practices/{setup['published']}/adoptions", follow_redirects=True, data={
+            "organisation": "мбоу лицей №3", "region": "RU-CHE", "comment": "В 5-х классах"}) as response:
+        assert "Ваш отчёт о применении обновлён." in response.get_data(as_text=True)
+    assert _own(app, setup["teacher"]) == [(first, "МБОУ СОШ № 1", "Применяли"), (second, "МБОУ СОШ № 2", "Применяли"),
+                                           (third, "мбоу лицей №3", "В 5-х классах")]
+    with app.app_context():
+        assert adoption_summary(setup["published"]).count == 3
+    html = _block(app, setup["published"], setup["teacher"])
+    for adoption_id, organisation, _ in _own(app, setup["teacher"]):
+        assert f"«{organisation}»" in html
+        assert f'href="/practices/{setup["published"]}/adoptions/{adoption_id}"' in html
+        assert f'action="/practices/{setup["published"]}/adoptions/{adoption_id}/delete"' in html
+    assert "Сообщить о другой организации" in html
+    # «Исправить» one report: its form, then the corrected organisation's name; the other reports stay
+    with teacher.get(f"/practices/{setup['published']}/adoptions/{second}") as response:
+        assert response.status_code == 200 and 'value="МБОУ СОШ № 2"' in response.get_data(as_text=True)
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{second}", follow_redirects=True, data={
+            "organisation": "МБОУ СОШ № 12", "region": "", "comment": "Кружок"}) as response:
+        assert "Ваш отчёт о применении обновлён." in response.get_data(as_text=True)
+    assert [row[1] for row in _own(app, setup["teacher"])] == ["МБОУ СОШ № 1", "МБОУ СОШ № 12", "мбоу лицей №3"]
+    # a correction to the name of another of the user's organisations is refused: that report is to be corrected
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{second}", data={
+            "organisation": "МБОУ СОШ №1", "region": "", "comment": "Кружок"}) as response:
+        assert response.status_code == 400
+        assert "Об организации «МБОУ СОШ № 1» у вас уже есть отчёт: исправьте его." in response.get_data(as_text=True)
+    assert [row[1] for row in _own(app, setup["teacher"])] == ["МБОУ СОШ № 1", "МБОУ СОШ № 12", "мбоу лицей №3"]
+    # «Удалить» removes that one report only
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{first}/delete", follow_redirects=True) as response:
+        assert "Ваш отчёт о применении удалён." in response.get_data(as_text=True)
+    assert [row[0] for row in _own(app, setup["teacher"])] == [second, third]
+
+
+def test_a_report_is_corrected_and_deleted_only_by_its_author(app, setup):
+    teacher, other = app.test_client(), app.test_client()
+    sign_in(teacher, setup["teacher"])
+    sign_in(other, setup["second"])
     with _report(teacher, setup["published"], organisation="Школа-гимназия №7", comment="Вели кружок"):
         pass
-    with teacher.post(f"/practices/{setup['published']}/adoptions", follow_redirects=True, data={
-            "organisation": "Школа-гимназия № 17 г. Астаны", "region": "", "comment": "Вели кружок"}) as response:
-        assert "Ваш отчёт о применении обновлён." in response.get_data(as_text=True)
-    with app.app_context():
-        assert [a.organisation for a in db.session.scalars(select(PracticeAdoption))] == [
-            "Школа-гимназия № 17 г. Астаны"]
-        assert adoption_summary(setup["published"]).count == 1
-    html = _block(app, setup["published"], setup["teacher"])
-    assert "Исправить мой отчёт" in html and 'value="Школа-гимназия № 17 г. Астаны"' in html
-    assert f'action="/practices/{setup["published"]}/adoptions/delete"' in html
-    # someone else's report stays when the user deletes theirs
-    other = app.test_client()
-    sign_in(other, setup["second"])
-    with _report(other, setup["published"], organisation="МБОУ «СОШ № 1»", region="RU-SMO"):
+    ((adoption_id, _, _),) = _own(app, setup["teacher"])
+    with other.get(f"/practices/{setup['published']}/adoptions/{adoption_id}") as response:
+        assert response.status_code == 404
+    with other.post(f"/practices/{setup['published']}/adoptions/{adoption_id}", data={
+            "organisation": "Чужая", "region": "", "comment": "Чужой"}) as response:
+        assert response.status_code == 404
+    with other.post(f"/practices/{setup['published']}/adoptions/{adoption_id}/delete",
+                    follow_redirects=True) as response:
+        assert "Такого вашего отчёта о применении у этой практики нет." in response.get_data(as_text=True)
+    with teacher.get(f"/practices/{setup['draft']}/adoptions/{adoption_id}") as response:
+        assert response.status_code == 404
+    assert _own(app, setup["teacher"]) == [(adoption_id, "Школа-гимназия №7", "Вели кружок")]
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{adoption_id}/delete"):
         pass
-    with teacher.post(f"/practices/{setup['published']}/adoptions/delete", follow_redirects=True) as response:
-        assert "Ваш отчёт о применении удалён." in response.get_data(as_text=True)
-    with app.app_context():
-        assert [a.organisation for a in db.session.scalars(select(PracticeAdoption))] == ["МБОУ «СОШ № 1»"]
+    assert _own(app, setup["teacher"]) == []
     assert "Мы применили эту практику" in _block(app, setup["published"], setup["teacher"])
 
 
-def test_deleting_a_report_needs_a_csrf_token(app, setup):
+def test_deleting_or_correcting_a_report_needs_a_csrf_token(app, setup):
     teacher = app.test_client()
     sign_in(teacher, setup["teacher"])
     with _report(teacher, setup["published"]):
         pass
+    ((adoption_id, _, _),) = _own(app, setup["teacher"])
     app.config["WTF_CSRF_ENABLED"] = True
-    with teacher.post(f"/practices/{setup['published']}/adoptions/delete") as response:
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{adoption_id}/delete") as response:
+        assert response.status_code == 400
+    with teacher.post(f"/practices/{setup['published']}/adoptions/{adoption_id}", data={
+            "organisation": "Другая", "region": "", "comment": "Другой"}) as response:
         assert response.status_code == 400
     html = _block(app, setup["published"], setup["teacher"])
     assert html.count('name="csrf_token"') == 2
-    with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(PracticeAdoption)) == 1
+    with teacher.get(f"/practices/{setup['published']}/adoptions/{adoption_id}") as response:
+        assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert _own(app, setup["teacher"]) == [(adoption_id, "МАОУ «СОШ № 5»", "В 5–6 классах")]
 
 
 def test_an_organisation_written_with_or_without_a_space_counts_once(app, setup):

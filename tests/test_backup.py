@@ -740,3 +740,31 @@ def test_a_restore_over_a_bank_deletes_the_files_only_the_replaced_bank_used(dem
     assert not later_file.exists(), "the replaced bank's own file is gone"
     assert (Path(demo_app.config["UPLOAD_DIR"]) / ATTACHED_PATH).read_bytes() == ATTACHED, "the restored one stays"
     assert (Path(demo_app.config["UPLOAD_DIR"]) / "ab" / "left-over.bin").is_file(), "a file it never knew stays"
+
+
+@pytest.mark.parametrize("output", ["backups", "backups/", "backups.tar.gz/"])
+def test_a_missing_folder_named_by_output_is_not_written_as_a_file(app, tmp_path, output):
+    """`backup -o /backups` with the folder not made wrote the archive as a FILE «backups» and replaced it every
+    night; `-o /backups/` too. A path ending in «/» or without .tar.gz/.tgz is a folder, and it must exist."""
+    base = tmp_path / "out"
+    base.mkdir()
+    result = app.test_cli_runner().invoke(args=["backup", "-o", f"{base}/{output}"])
+    assert result.exit_code == 1, result.output
+    folder = base / output.rstrip("/")
+    assert f"Не удаётся записать архив в {folder}: нет папки {folder}. Создайте её или укажите другую (или файл с " \
+           "расширением .tar.gz или .tgz). Ничего не записано." in result.output
+    assert list(base.iterdir()) == []
+
+
+def test_an_archive_file_must_end_in_tar_gz_or_tgz(app, tmp_path):
+    (tmp_path / "kb.zip").write_bytes(b"an older copy")
+    result = app.test_cli_runner().invoke(args=["backup", "-o", str(tmp_path / "kb.zip")])
+    assert result.exit_code == 1
+    assert "это не папка, а имя файла архива должно оканчиваться на .tar.gz или .tgz" in result.output
+    assert (tmp_path / "kb.zip").read_bytes() == b"an older copy"
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for output in (str(folder) + "/", str(folder / "kb.tgz")):
+        result = app.test_cli_runner().invoke(args=["backup", "-o", output])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in folder.iterdir()) == [".gz", ".tgz"]

@@ -35,7 +35,8 @@ def test_a_mistyped_instance_folder_is_not_made_into_a_new_empty_bank(tmp_path, 
     env.pop("KB_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "kb"]
     for args in (["check-index"], ["backup"],
-                 ["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-pass"]):
+                 ["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-pass"],
+                 ["db", "upgrade"], ["db", "current"]):  # Flask-Migrate's: a traceback «unable to open database file»
         result = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 1
         assert result.stderr.strip() == (f"Папки экземпляра {tmp_path / 'instnace'} нет (KB_INSTANCE): проверьте "
@@ -154,3 +155,13 @@ def test_ctrl_c_in_a_command_is_said_in_russian():
 
     result = CliRunner().invoke(wait, [])
     assert result.exit_code == 1 and result.output == "Прервано (Ctrl+C).\n"
+
+
+def test_the_db_commands_still_work_and_flask_migrates_group_is_left_as_it_is(app):
+    from flask_migrate.cli import db as migrate_group
+
+    result = app.test_cli_runner().invoke(args=["db", "current"])
+    assert result.exit_code == 0, result.output
+    own = app.cli.commands["db"]
+    assert own is not migrate_group and own.commands is migrate_group.commands
+    assert own.callback.__wrapped__ is migrate_group.callback  # the library's callback itself is not wrapped

@@ -23,58 +23,91 @@ def _fold(text: str) -> str:
     return "".join(text.lower().replace("ё", "е").split())
 
 
+def same_organisation(first: str, second: str) -> bool:
+    """Whether two names are of one organisation as reports are grouped («СОШ №7» and «сош № 7»)."""
+    return _fold(first) == _fold(second)
+
+
 class OwnPractice(ValueError):
     """The author reports applying their own practice: it is not a follower's experience."""
 
 
-def _own_reports(user: User, practice: Practice) -> list[PracticeAdoption]:
-    """The user's reports on the practice, newest first (several only from before one report per user)."""
+class DuplicateOrganisation(ValueError):
+    """A corrected report would name an organisation the user has already reported on the practice."""
+
+
+def own_reports(user: User, practice: Practice) -> list[PracticeAdoption]:
+    """The user's reports on the practice (one per organisation), newest first."""
     return list(db.session.scalars(select(PracticeAdoption).where(
         PracticeAdoption.practice_id == practice.id, PracticeAdoption.user_id == user.id)
         .order_by(PracticeAdoption.created_at.desc(), PracticeAdoption.id.desc())))
 
 
-def own_report(user: User, practice: Practice) -> PracticeAdoption | None:
-    """The user's report on the practice, for the form that corrects it; None if they have not reported."""
-    reports = _own_reports(user, practice)
-    return reports[0] if reports else None
+def own_report(user: User, practice: Practice, adoption_id: int) -> PracticeAdoption | None:
+    """The user's report with this id on the practice; None if there is none or it is someone else's."""
+    adoption = db.session.get(PracticeAdoption, adoption_id)
+    if adoption is None or adoption.practice_id != practice.id or adoption.user_id != user.id:
+        return None
+    return adoption
+
+
+def _fill(adoption: PracticeAdoption, organisation: str, region_code: str | None, comment: str, result: str) -> None:
+    adoption.organisation = " ".join(organisation.split())
+    adoption.region_code = region_code or None
+    adoption.comment = comment.strip()
+    adoption.result = result.strip()
 
 
 def report_adoption(user: User, practice: Practice, organisation: str, region_code: str | None,
                     comment: str, result: str = "") -> tuple[PracticeAdoption, bool]:
-    """Record that ``user``'s organisation applied the practice; (report, False) when it updates their earlier one.
+    """Record that an organisation applied the practice; (report, False) when it updates the user's earlier one.
 
-    A user has one report on a practice: a later one replaces it (a corrected organisation's name included).
-    Colleagues reporting the same organisation each keep their report; adoption_summary counts the organisation
-    once. The practice's author cannot report it (OwnPractice).
+    A user has one report per organisation (a methodist may report several schools): a new report about an
+    organisation they have already reported (its name compared as adoption_summary compares it) updates that
+    report, about another organisation it adds one. Colleagues reporting the same organisation each keep their
+    report; adoption_summary counts the organisation once. The practice's author cannot report it (OwnPractice).
     """
     if not practice.is_published:
         raise ValueError("only published practices can be adopted")
     if policy.is_owner(user, practice):
         raise OwnPractice("Это ваша практика: о её применении сообщают те, кто взял ваш опыт.")
-    earlier = _own_reports(user, practice)
-    for extra in earlier[1:]:
-        db.session.delete(extra)
-    adoption = earlier[0] if earlier else PracticeAdoption(practice_id=practice.id, user_id=user.id)
-    adoption.organisation = " ".join(organisation.split())
-    adoption.region_code = region_code or None
-    adoption.comment = comment.strip()
-    adoption.result = result.strip()
-    if earlier:
-        adoption.created_at = utcnow()
-    else:
+    earlier = next((a for a in own_reports(user, practice) if _fold(a.organisation) == _fold(organisation)), None)
+    adoption = earlier or PracticeAdoption(practice_id=practice.id, user_id=user.id)
+    _fill(adoption, organisation, region_code, comment, result)
+    if earlier is None:
         db.session.add(adoption)
+    else:
+        adoption.created_at = utcnow()
     db.session.flush()
-    return adoption, not earlier
+    return adoption, earlier is None
 
 
-def withdraw_adoption(user: User, practice: Practice) -> bool:
-    """«Удалить мой отчёт»: remove the user's report on the practice; False if there was none."""
-    reports = _own_reports(user, practice)
-    for report in reports:
-        db.session.delete(report)
+def correct_adoption(adoption: PracticeAdoption, organisation: str, region_code: str | None, comment: str,
+                     result: str = "") -> None:
+    """«Исправить»: change this one report (the organisation's name too); the user's other reports stay.
+
+    A name of an organisation the user has reported in another report is refused (DuplicateOrganisation): that
+    report is the one to correct.
+    """
+    if adoption.user is not None and policy.is_owner(adoption.user, adoption.practice):
+        raise OwnPractice("Это ваша практика: о её применении сообщают те, кто взял ваш опыт.")
+    other = next((a for a in own_reports(adoption.user, adoption.practice) if a.id != adoption.id
+                  and _fold(a.organisation) == _fold(organisation)), None) if adoption.user else None
+    if other is not None:
+        raise DuplicateOrganisation(f"Об организации «{other.organisation}» у вас уже есть отчёт: исправьте его.")
+    _fill(adoption, organisation, region_code, comment, result)
+    adoption.created_at = utcnow()
     db.session.flush()
-    return bool(reports)
+
+
+def withdraw_adoption(user: User, practice: Practice, adoption_id: int) -> bool:
+    """«Удалить»: remove this one report of the user; False if they have no such report on the practice."""
+    adoption = own_report(user, practice, adoption_id)
+    if adoption is None:
+        return False
+    db.session.delete(adoption)
+    db.session.flush()
+    return True
 
 
 @dataclass

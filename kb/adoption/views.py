@@ -34,16 +34,42 @@ def report(practice_id: int):
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="adoption"))
 
 
-@bp.post("/practices/<int:practice_id>/adoptions/delete")
+@bp.route("/practices/<int:practice_id>/adoptions/<int:adoption_id>", methods=["GET", "POST"])
 @login_required
-def withdraw(practice_id: int):
-    """«Удалить мой отчёт»."""
+def correct(practice_id: int, adoption_id: int):
+    """«Исправить» one of the user's reports: the others stay as they are."""
+    practice = get_public_practice(practice_id)
+    adoption = services.own_report(current_user, practice, adoption_id) if practice is not None else None
+    if adoption is None:
+        abort(404)
+    if policy.is_owner(current_user, practice):
+        abort(403)
+    form = AdoptionForm(organisation=adoption.organisation, region=adoption.region_code, comment=adoption.comment,
+                        result=adoption.result)
+    if form.validate_on_submit():
+        try:
+            services.correct_adoption(adoption, form.organisation.data, form.region.data, form.comment.data,
+                                      form.result.data or "")
+        except services.DuplicateOrganisation as exc:
+            form.organisation.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Ваш отчёт о применении обновлён.", "success")
+            return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="adoption"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("adoption/correct.html", practice=practice, adoption=adoption, form=form), status
+
+
+@bp.post("/practices/<int:practice_id>/adoptions/<int:adoption_id>/delete")
+@login_required
+def withdraw(practice_id: int, adoption_id: int):
+    """«Удалить» one of the user's reports."""
     practice = get_public_practice(practice_id)
     if practice is None:
         abort(404)
-    removed = services.withdraw_adoption(current_user, practice)
+    removed = services.withdraw_adoption(current_user, practice, adoption_id)
     db.session.commit()
-    flash("Ваш отчёт о применении удалён." if removed else "Вашего отчёта о применении у этой практики нет.",
+    flash("Ваш отчёт о применении удалён." if removed else "Такого вашего отчёта о применении у этой практики нет.",
           "success" if removed else "info")
     return redirect(url_for("practices.detail", practice_id=practice.id, _anchor="adoption"))
 
@@ -61,16 +87,16 @@ def is_own_practice(practice) -> bool:
 
 
 @bp.app_template_global()
-def own_adoption(practice):
-    """The signed-in user's report on the practice, or None."""
-    return services.own_report(current_user, practice)
+def own_adoptions(practice) -> list:
+    """The signed-in user's reports on the practice (one per organisation), newest first."""
+    return services.own_reports(current_user, practice)
 
 
 @bp.app_template_global()
-def adoption_form(report=None) -> AdoptionForm:
-    """The report form: the user's own report to correct, or an empty one with the organisation and region of
-    the signed-in user filled in."""
-    if report is not None:
-        return AdoptionForm(formdata=None, organisation=report.organisation, region=report.region_code,
-                            comment=report.comment, result=report.result)
-    return AdoptionForm(formdata=None, organisation=current_user.organisation, region=current_user.region_code)
+def adoption_form(reported=()) -> AdoptionForm:
+    """An empty report form with the signed-in user's region filled in, and their organisation unless it is among
+    the organisations of ``reported`` (their reports): the form is for another organisation then."""
+    organisation = current_user.organisation or ""
+    if any(services.same_organisation(organisation, report.organisation) for report in reported):
+        organisation = ""
+    return AdoptionForm(formdata=None, organisation=organisation, region=current_user.region_code)

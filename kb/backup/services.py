@@ -165,6 +165,29 @@ def default_archive_name() -> str:
     return f"kb-{datetime.now(bank_zone()):%Y%m%d-%H%M%S%z}.tar.gz"
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
+def archive_target(output: str) -> Path:
+    """The archive ``backup -o`` names: a file ending in .tar.gz or .tgz, or a folder that exists (the path ends
+    in «/», or names a folder, or has no archive extension), the archive getting its default name in it.
+
+    A missing folder is not made and a name without the extension is not taken for a file: `-o /backups` with the
+    folder forgotten wrote an archive named «backups», and every next night replaced it.
+    """
+    path = Path(output)
+    if path.is_dir():
+        return path / default_archive_name()
+    is_file_name = path.name.lower().endswith(ARCHIVE_SUFFIXES) and not output.endswith(("/", os.sep))
+    if is_file_name:
+        return path
+    if path.exists():
+        raise BackupError(f"Не удаётся записать архив в {path}: это не папка, а имя файла архива должно оканчиваться "
+                          "на .tar.gz или .tgz. Ничего не записано.")
+    raise BackupError(f"Не удаётся записать архив в {path}: нет папки {path}. Создайте её или укажите другую (или "
+                      "файл с расширением .tar.gz или .tgz). Ничего не записано.")
+
+
 def create_backup(target: Path, progress: Callable[[int], None] | None = None,
                   make_folder: bool = False) -> BackupReport:
     """Write the archive (``make_folder``: its folder too, else the folder must exist); the archive appears under
