@@ -351,11 +351,20 @@ def test_the_chosen_filters_are_a_named_group(live_server, browser):  # noqa: F8
     assert page.get_by_role("group", name="Выбранные фильтры").locator("a.chip--active").count() == 1
 
 
-def test_adding_to_a_collection_keeps_the_keyboard_focus_on_the_button(live_server, browser):  # noqa: F811
+def test_adding_to_a_collection_keeps_the_keyboard_focus_on_the_button(live_server, browser, monkeypatch):  # noqa: F811
     """«В подборку» was disabled while its request ran: the focused button lost focus to <body>, and the next
     Tab started again from the top of the page."""
+    import time
+
     app, base = live_server
     ids = _demo_ids(app)
+    view = app.view_functions["collections.add"]
+
+    def slow_add(*args, **kwargs):  # the second Enter must come while the request runs, on any machine
+        time.sleep(0.5)
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "collections.add", slow_add)
     page = _context(browser).new_page()
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
     page.goto(f"{base}/practices/{ids['practice']}")
