@@ -168,9 +168,8 @@ class ResolutionPreviewForm(KbForm):
         if any(entry.form.errors for entry in field):
             raise ValidationError("Исправьте отмеченные рекомендации.")
 
-    def structure(self, full_text: str, classify_addressee) -> ParsedResolution:
-        """The corrected resolution, in the form the shared save function takes."""
-        recommendations = []
+    def kept_recommendations(self, classify_addressee):
+        """Each recommendation the form keeps (not removed, not blank), in order: its subform and its reading."""
         for entry in self.recommendations:
             sub = entry.form
             if sub.remove.data or sub.is_blank():
@@ -178,9 +177,13 @@ class ResolutionPreviewForm(KbForm):
             addressee = _clean(sub.addressee.data)
             # A new addressee typed without choosing its type gets the type the text implies.
             addressee_type = sub.addressee_type.data or (classify_addressee(addressee) if addressee else None)
-            recommendations.append(ParsedRecommendation(
+            yield sub, ParsedRecommendation(
                 number=_clean(sub.number.data), addressee=addressee, addressee_type=addressee_type or None,
-                text=_clean(sub.text.data)))
+                text=_clean(sub.text.data))
+
+    def structure(self, full_text: str, classify_addressee) -> ParsedResolution:
+        """The corrected resolution, in the form the shared save function takes."""
+        recommendations = [parsed for _, parsed in self.kept_recommendations(classify_addressee)]
         return ParsedResolution(
             title=_clean(self.title.data),
             conference_name=_clean(self.conference_name.data) or None,
@@ -266,18 +269,13 @@ class ResolutionEditForm(ResolutionPreviewForm):
 
     def edited_recommendations(self, classify_addressee) -> list[EditedRecommendation]:
         """The recommendations to keep, in order: the preview's reading of each, with its id and topics."""
-        edited = []
-        for entry in self.recommendations:
-            sub = entry.form
-            if sub.remove.data or sub.is_blank():
-                continue
-            addressee = _clean(sub.addressee.data)
-            addressee_type = sub.addressee_type.data or (classify_addressee(addressee) if addressee else None)
-            edited.append(EditedRecommendation(
+        return [
+            EditedRecommendation(
                 id=int(sub.id.data) if (sub.id.data or "").isdigit() and len(sub.id.data) < 19 else None,
-                number=_clean(sub.number.data), addressee=addressee, addressee_type=addressee_type or None,
-                text=_clean(sub.text.data), topic_codes=list(dict.fromkeys(sub.topics.data or []))))
-        return edited
+                number=parsed.number, addressee=parsed.addressee, addressee_type=parsed.addressee_type,
+                text=parsed.text, topic_codes=list(dict.fromkeys(sub.topics.data or [])))
+            for sub, parsed in self.kept_recommendations(classify_addressee)
+        ]
 
     def confirmed_removal_ids(self) -> set[int]:
         return {int(x) for x in (self.confirmed_removals.data or "").split() if x.isdigit() and len(x) < 19}
