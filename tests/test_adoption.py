@@ -305,3 +305,23 @@ def test_an_organisation_written_with_or_without_a_space_counts_once(app, setup)
         summary = adoption_summary(setup["published"])
         assert (summary.count, summary.reports) == (1, 3)
         assert summary.regions[0].organisations[0].name == "мбоу сош № 7 г.Миасса"  # as the newest report typed it
+
+
+def test_the_followers_count_is_of_organisations_as_the_page_counts_them(app, setup, make_user, make_practice):
+    """«По числу последователей» sorted by reports: two colleagues of one school and the author's own report
+    (stored before authors were refused) made 4 of the page's 2 organisations."""
+    author = make_user("teacher")
+    with app.app_context():
+        own = make_practice("Театральная студия", owner_id=author)
+        for user, organisation, region in [(setup["teacher"], "МАОУ «СОШ № 5»", "RU-CHE"),
+                                           (setup["second"], "маоу «СОШ №5»", "RU-CHE"),
+                                           (setup["third"], "МАОУ «СОШ № 5»", None),
+                                           (setup["fourth"], "МБОУ «Гимназия № 2»", "RU-SMO"),
+                                           (author, "Лицей № 1", "RU-CHE")]:
+            db.session.add(PracticeAdoption(practice_id=own, user_id=user, organisation=organisation,
+                                            region_code=region, comment=""))
+        db.session.commit()
+        summary = adoption_summary(own)
+        assert (summary.count, summary.reports) == (2, 4)
+        assert "Лицей № 1" not in [o.name for g in summary.regions for o in g.organisations]
+        assert adoption_counts() == adoption_counts([own]) == {own: 2}

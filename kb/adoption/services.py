@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -149,19 +149,18 @@ def adoption_summary(practice_id: int) -> AdoptionSummary:
     that is the school the reporter meant; otherwise it goes to «Регион не указан», which comes last.
     """
     adoptions = list(db.session.scalars(
-        select(PracticeAdoption).where(PracticeAdoption.practice_id == practice_id)
+        select(PracticeAdoption).join(Practice, Practice.id == PracticeAdoption.practice_id)
+        .where(PracticeAdoption.practice_id == practice_id, _not_by_author())
         .options(selectinload(PracticeAdoption.region))
         .order_by(PracticeAdoption.created_at.desc(), PracticeAdoption.id.desc())
     ))
+    adoptions.sort(key=lambda a: a.region_code is None)  # stable: newest first stays
     organisations: dict[tuple[str, str | None], OrganisationGroup] = {}
     regions: dict[str | None, RegionGroup] = {}
     sort_order: dict[str | None, int] = {None: 10**6}
-    for adoption in sorted(adoptions, key=lambda a: a.region_code is None):  # stable: newest first stays
-        code = adoption.region_code
-        if code is None:
-            named = [key for key in organisations if key[0] == _fold(adoption.organisation) and key[1]]
-            code = named[0][1] if len(named) == 1 else None
-        key = (_fold(adoption.organisation), code)
+    keys = _organisation_keys([(a.organisation, a.region_code) for a in adoptions])
+    for adoption, key in zip(adoptions, keys, strict=True):
+        code = key[1]
         if key not in organisations:
             organisations[key] = OrganisationGroup(adoption.organisation)
             if code not in regions:  # reports with a region come first, so this is the report's own region
@@ -177,12 +176,44 @@ def adoption_summary(practice_id: int) -> AdoptionSummary:
                            [group for _, group in ordered])
 
 
+def _not_by_author():
+    """Reports that count: not the practice's author's own (refused since, but older ones may be stored)."""
+    return or_(Practice.owner_id.is_(None), PracticeAdoption.user_id.is_(None),
+               PracticeAdoption.user_id != Practice.owner_id)
+
+
+def _organisation_keys(reports: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The organisation each (name, region code) report is about, as adoption_summary groups them.
+
+    The reports come with those naming a region first. A report without a region joins the organisation of the
+    same name when exactly one region has it (the school the reporter meant); otherwise its key has no region.
+    """
+    keys: list[tuple[str, str | None]] = []
+    regions_of: dict[str, set[str]] = {}
+    for name, code in reports:
+        folded = _fold(name)
+        if code is None:
+            named = regions_of.get(folded, set())
+            code = next(iter(named)) if len(named) == 1 else None
+        else:
+            regions_of.setdefault(folded, set()).add(code)
+        keys.append((folded, code))
+    return keys
+
+
 def adoption_counts(practice_ids: list[int] | None = None) -> dict[int, int]:
-    """Number of adoption reports per practice (of the given ones, or of all); practices with none are absent."""
-    statement = select(PracticeAdoption.practice_id, func.count()).group_by(PracticeAdoption.practice_id)
+    """Organisations that adopted each practice (of the given ones, or of all), counted as the practice page
+    counts them (adoption_summary.count: a school reported by two colleagues once, the author's reports not at
+    all); practices with none are absent. This is what «по числу последователей» sorts by."""
+    statement = (select(PracticeAdoption.practice_id, PracticeAdoption.organisation, PracticeAdoption.region_code)
+                 .join(Practice, Practice.id == PracticeAdoption.practice_id).where(_not_by_author())
+                 .order_by(PracticeAdoption.practice_id, PracticeAdoption.region_code.is_(None)))
     if practice_ids is not None:
         statement = statement.where(PracticeAdoption.practice_id.in_(practice_ids))
-    return {practice_id: count for practice_id, count in db.session.execute(statement)}
+    reports: dict[int, list[tuple[str, str | None]]] = {}
+    for practice_id, organisation, region_code in db.session.execute(statement):
+        reports.setdefault(practice_id, []).append((organisation, region_code))
+    return {practice_id: len(set(_organisation_keys(rows))) for practice_id, rows in reports.items()}
 
 
 def region_choices() -> list[Region]:
