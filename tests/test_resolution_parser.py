@@ -518,6 +518,27 @@ def test_recommendations_heading_with_unnumbered_addressees():
     ]
 
 
+def test_parents_and_students_are_addressees():
+    """«Родителям:» was not an addressee: its items joined the methodists' group above."""
+    text = """РЕЗОЛЮЦИЯ родительской конференции «Семья и школа»
+Конференция состоялась 14.11.2024 в г. Смоленске.
+
+РЕКОМЕНДАЦИИ
+Методическим объединениям учителей:
+- провести родительские собрания по профориентации.
+Родителям (законным представителям):
+- поддерживать участие детей в олимпиадах.
+Обучающимся 9–11 классов:
+- вести портфолио достижений.
+"""
+    res = parse_resolution(text, _data_gazetteer())
+    assert [(r.number, r.addressee, r.addressee_type) for r in res.recommendations] == [
+        ("1.1", "Методическим объединениям учителей", "methodical_services"),
+        ("2.1", "Родителям (законным представителям)", "parents"),
+        ("3.1", "Обучающимся 9–11 классов", "students"),
+    ]
+
+
 def test_unknown_addressee_type_is_reported():
     text = "Резолюция\n\n24 марта 2023 года\nУчастники рекомендовали:\n1) Оргкомитету:\n– подвести итоги."
     res = parse_resolution(text, Gazetteer.from_regions(INLINE_REGIONS, lambda _text: None))

@@ -311,6 +311,8 @@ def test_addressee_types():
             "dpo_institutes",
             "methodical_services",
             "teachers",
+            "parents",
+            "students",
             "participants",
         ]
     )
@@ -342,6 +344,12 @@ def test_addressee_types():
         ("школьным методическим объединениям учителей", "methodical_services"),
         ("учителям  начальных   классов", "teachers"),
         ("Участникам  семинара", "participants"),
+        ("Родителям (законным представителям) обучающихся", "parents"),
+        ("семьям воспитанников", "parents"),
+        ("Обучающимся 9–11 классов", "students"),
+        ("старшеклассникам и студентам колледжей", "students"),
+        ("классным руководителям и родителям", "teachers"),
+        ("педагогам, работающим с учащимися", "teachers"),
     ],
 )
 def test_classify_addressee(text, expected):

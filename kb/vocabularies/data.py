@@ -1957,6 +1957,16 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
         ],
     },
     {
+        "code": "parents",
+        "label": "Родители (законные представители)",
+        "patterns": [r"родител", r"законн\w* представител", r"\bсемь"],
+    },
+    {
+        "code": "students",
+        "label": "Обучающиеся",
+        "patterns": [r"обучающ", r"учащ", r"школьник", r"студент", r"воспитанник"],
+    },
+    {
         "code": "participants",
         "label": "Участники конференции",
         "patterns": [r"участник", r"организатор", r"оргкомитет"],
