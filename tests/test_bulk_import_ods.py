@@ -327,3 +327,18 @@ def test_web_reads_an_ods_and_refuses_a_damaged_one_with_a_message(app, client, 
     form = client.get("/import/practices")
     assert re.search(r"CSV, XLSX или ODS", form.get_data(as_text=True))
     form.close()
+
+
+def test_the_ods_template_downloads_and_reads_back_as_the_xlsx_one(app, client, make_user):
+    from kb.bulkimport.registry import read_registry
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    with client.get("/import/practices/template.ods") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+        template = read_registry(response.data, 10)
+    with client.get("/import/practices/template.xlsx") as response:
+        assert template == read_registry(response.data, 10)
+    assert template.rows[0].values["year"] == 2024 and not template.warnings
+    with client.get("/import/practices") as page:
+        assert "/import/practices/template.ods" in page.get_data(as_text=True)

@@ -55,8 +55,8 @@ MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV, XLSX или ODS. Сохраните реестр в одном из этих форматов."
 NOT_EXCEL_HTML = "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."
-TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки "
-                 "реестра.")
+TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX, ODS или CSV) на странице "
+                 "загрузки реестра.")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # What an HTML page begins with (after a BOM, spaces, an XML declaration or comments): school information systems
 # export a web page with a table and name it .xls or .xlsx, which Excel opens (with a warning).
@@ -646,4 +646,35 @@ def template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def template_ods() -> bytes:
+    """The registry template as ODS (LibreOffice Calc) with one example row: its headers in bold, the year a
+    number, as in the XLSX."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TextProperties
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    bold = Style(name="header", family="table-cell")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    sheet = Table(name="Практики")
+    for values, style in ((template_headers(), {"stylename": bold}),
+                          ([EXAMPLE_ROW.get(key) for key, _heading, _aliases in COLUMNS], {})):
+        row = TableRow()
+        for value in values:
+            if value in (None, ""):
+                row.addElement(TableCell())
+                continue
+            cell = (TableCell(valuetype="float", value=str(value), **style) if isinstance(value, int)
+                    else TableCell(valuetype="string", **style))
+            cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        sheet.addElement(row)
+    document.spreadsheet.addElement(sheet)
+    out = io.BytesIO()
+    document.write(out)
     return out.getvalue()
