@@ -300,7 +300,7 @@ def test_the_missing_title_message_points_to_the_template_on_the_page(app, clien
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert "Не найдена строка заголовков: в строках 1–2 нет столбца «Название»." in page
-    assert "шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки реестра" in page
+    assert "шаблоне реестра — его можно скачать (XLSX, ODS или CSV) на странице загрузки реестра" in page
     assert "README" not in page
 
 

@@ -25,7 +25,7 @@ from kb.extensions import db
 @with_appcontext
 def import_practices_command(registry: Path, archive: Path | None, dry_run: bool, publish: bool,
                              email: str | None) -> None:
-    """Загрузить практики из реестра CSV или XLSX (одна строка — одна практика)."""
+    """Загрузить практики из реестра CSV, XLSX или ODS (одна строка — одна практика)."""
     from kb.accounts.models import User
     from kb.bulkimport.archive import ArchiveError
     from kb.bulkimport.registry import RegistryError

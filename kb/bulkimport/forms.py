@@ -7,9 +7,9 @@ from kb.forms import Form
 
 
 class ImportForm(Form):
-    """A registry (CSV or XLSX) with an optional ZIP of the files it names."""
+    """A registry (CSV, XLSX or ODS) with an optional ZIP of the files it names."""
 
-    registry = FileField("Реестр практик (CSV или XLSX)", validators=[FileRequired("Выберите файл реестра.")],
+    registry = FileField("Реестр практик (CSV, XLSX или ODS)", validators=[FileRequired("Выберите файл реестра.")],
                          description="Одна строка — одна практика; заголовки столбцов — как в шаблоне.")
     attachments = FileField("Архив с файлами (ZIP)",
                             description="Нужен, если в реестре заполнен столбец «Файлы».")

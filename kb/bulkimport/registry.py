@@ -1,4 +1,4 @@
-"""Reading a registry of practices (CSV or XLSX, one practice per row) into rows keyed by field.
+"""Reading a registry of practices (CSV, XLSX or ODS, one practice per row) into rows keyed by field.
 
 Pure Python (no Flask or database): the columns are recognised by their Russian headers, case,
 «ё»/«е», extra spaces, a trailing colon or a note in brackets ignored.
@@ -12,7 +12,9 @@ import io
 import itertools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
 from kb.practices.models import SECTIONS
@@ -51,10 +53,10 @@ _SECTION_ALIASES = {
 FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
-NOT_A_TABLE = "Файл не похож на таблицу CSV или XLSX. Сохраните реестр в одном из этих форматов."
+NOT_A_TABLE = "Файл не похож на таблицу CSV, XLSX или ODS. Сохраните реестр в одном из этих форматов."
 NOT_EXCEL_HTML = "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."
-TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX или CSV) на странице загрузки "
-                 "реестра.")
+TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX, ODS или CSV) на странице "
+                 "загрузки реестра.")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # What an HTML page begins with (after a BOM, spaces, an XML declaration or comments): school information systems
 # export a web page with a table and name it .xls or .xlsx, which Excel opens (with a warning).
@@ -102,7 +104,7 @@ class Registry:
 
 
 def read_registry(data: bytes, max_rows: int) -> Registry:
-    """Read a CSV or XLSX registry; raises RegistryError when the file cannot be used at all."""
+    """Read a CSV, XLSX or ODS registry; raises RegistryError when the file cannot be used at all."""
     if not data:
         raise RegistryError("Файл реестра пустой.")
     if data[:8] == OLE_MAGIC:
@@ -118,11 +120,21 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     notes: list[str] = []
     sheet = None
     hidden: set[int] = set()
+    program = "Excel"
     if data[:4] == b"PK\x03\x04":
-        table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
+        kind = open_document_kind(data)
+        if kind is None:
+            table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
+        elif kind.startswith(ODS_MIMETYPE):
+            from kb.bulkimport.ods import ods_rows  # it reads cells with the helpers here
+
+            table, sheet, hidden = ods_rows(data, max_rows, notes)
+            program = "LibreOffice"
+        else:
+            raise RegistryError(NOT_ODF_TABLE)
     else:
         table = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet, hidden)
+    registry = _registry(table, max_rows, sheet, hidden, program)
     registry.warnings[:0] = notes
     return registry
 
@@ -273,14 +285,13 @@ def _sheet_notes(source) -> _SheetNotes:
     return notes
 
 
-def _cell_problem(row: int, column: int, error: bool, shown: str) -> CellProblem:
-    from openpyxl.utils.cell import get_column_letter
-
-    where = f"{get_column_letter(column)}{row}"
+def _cell_problem(row: int, column: int, error: bool, shown: str, program: str = "Excel") -> CellProblem:
+    """``program``: the one the file was saved in (Excel for XLSX, LibreOffice for ODS)."""
+    where = f"{_column_letter(column - 1)}{row}"
     if error:
-        return CellProblem(where, shown, f"Ячейка {where}: ошибка Excel {shown} — исправьте её в таблице.")
+        return CellProblem(where, shown, f"Ячейка {where}: ошибка {program} {shown} — исправьте её в таблице.")
     return CellProblem(where, shown, f"Ячейка {where}: формула без вычисленного значения — откройте и сохраните "
-                                     "файл в Excel.")
+                                     f"файл в {program}.")
 
 
 class _MergedFill:
@@ -311,9 +322,7 @@ class _MergedFill:
                 self.active.append((column, number, last_row, value))
 
     def warning(self) -> str | None:
-        from openpyxl.utils.cell import get_column_letter
-
-        ranges = [f"{get_column_letter(column)}{first}:{get_column_letter(column)}{last}"
+        ranges = [f"{_column_letter(column - 1)}{first}:{_column_letter(column - 1)}{last}"
                   for (first, column), last in sorted(self.used.items())]
         if not ranges:
             return None
@@ -321,26 +330,27 @@ class _MergedFill:
         return f"Объединённые ячейки ({shown}): значение каждой взято для всех её строк."
 
 
-NOT_XLSX_ODS = ("Это таблица ODS (LibreOffice или OpenOffice), а банк читает XLSX и CSV: откройте её и сохраните как "
-                "XLSX (Файл → Сохранить как…, тип «Excel 2007–365 (.xlsx)») или CSV.")
-NOT_XLSX_ODF = "Это документ OpenDocument (LibreOffice или OpenOffice), а не таблица: загрузите реестр в XLSX или CSV."
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"  # and «…-template» (OTS)
+NOT_ODF_TABLE = ("Это документ OpenDocument (LibreOffice или OpenOffice), а не таблица: загрузите реестр в XLSX, "
+                 "ODS или CSV.")
 
 
-def _refuse_open_document(archive: zipfile.ZipFile) -> None:
-    """An OpenDocument file is a ZIP too, and opens with the same bytes as XLSX: its first entry, «mimetype», says
-    what it is (LibreOffice Calc saves a table as ODS unless told otherwise)."""
+def open_document_kind(data: bytes) -> str | None:
+    """The mimetype of an OpenDocument file (a ZIP, as XLSX is), None for another ZIP. Its first entry, «mimetype»,
+    stored uncompressed, says what it is (LibreOffice Calc saves a table as ODS unless told otherwise); it is read
+    from the bytes themselves first, so a damaged or cut ODS is still told from an XLSX."""
+    if data[30:38] == b"mimetype" and data[38:46] == b"applicat":
+        return data[38:38 + 120].split(b"PK\x03\x04")[0].decode("ascii", errors="replace")
     try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
         info = archive.getinfo("mimetype")
-    except KeyError:
-        return
+    except (KeyError, *ZIP_ERRORS):
+        return None
     try:
         kind = archive.read(info).decode("ascii", errors="replace") if info.file_size < 200 else ""
     except ZIP_ERRORS:
-        kind = ""
-    if kind.startswith("application/vnd.oasis.opendocument.spreadsheet"):
-        raise RegistryError(NOT_XLSX_ODS)
-    if kind.startswith("application/vnd.oasis.opendocument"):
-        raise RegistryError(NOT_XLSX_ODF)
+        return None
+    return kind if kind.startswith("application/vnd.oasis.opendocument") else None
 
 
 def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
@@ -354,7 +364,6 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         entries = archive.infolist()
     except ZIP_ERRORS as exc:
         raise RegistryError("Файл XLSX повреждён: не удаётся его прочитать.") from exc
-    _refuse_open_document(archive)
     if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
         raise RegistryError("Файл XLSX зашифрован или слишком сложен: сохраните реестр без пароля.")
     unpacked = sum(e.file_size for e in entries)
@@ -371,33 +380,8 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
     rows: list[tuple[int, list[object]]] = []
     number = 0  # the sheet's last row read
     try:
-        if not workbook.worksheets:
-            raise RegistryError("В файле XLSX нет листов.")
-        visible = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
-        if not visible:
-            raise RegistryError("В файле XLSX все листы скрыты: покажите в Excel лист с реестром и сохраните файл.")
-        chosen = _registry_sheet(visible)
-        if chosen is None:
-            names = ", ".join(f"«{sheet.title}»" for sheet in visible)
-            raise RegistryError(f"Не найдена строка заголовков: ни на одном листе ({names}) в первых строках нет "
-                                f"столбца «Название». {TEMPLATE_HINT}")
-        before = workbook.worksheets[:workbook.worksheets.index(chosen)]
-        hidden = [sheet for sheet in before if sheet.sheet_state != "visible"]
-        if hidden:
-            notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in hidden)}): "
-                         f"прочитан лист «{chosen.title}».")
-        if skipped := [sheet for sheet in before if sheet.sheet_state == "visible"]:
-            notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
-                         f"): прочитан лист «{chosen.title}».")
-        # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
-        # be left out without a word.
-        after = visible[visible.index(chosen) + 1:]
-        if others := [sheet for sheet in after if _has_header(sheet)]:
-            names = ", ".join(f"«{sheet.title}»" for sheet in others)
-            notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
-                         f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
-                         f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
-                         "один лист.")
+        chosen = choose_sheet(workbook.worksheets, lambda sheet: sheet.sheet_state != "visible", _has_header,
+                              "XLSX", "Excel", notes)
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
         # most registries have none of these: their sheet is not parsed twice
@@ -414,13 +398,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
                 rows.append((number, values))
             if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
                 break
-        if merged:
-            header_index = _header_row(rows)
-            fill = _MergedFill(merged, rows[header_index][0] if header_index is not None else 0)
-            for number, values in rows:
-                fill.fill(number, values)
-            if warning := fill.warning():
-                notes.append(warning)
+        fill_merged(rows, merged, notes)
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken sheet
@@ -430,12 +408,52 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
     return rows, chosen.title, found.hidden
 
 
-def _registry_sheet(visible: list):
-    """The first of the visible sheets whose first rows hold a «Название» header; None if none does (a single
-    sheet is taken as it is: reading it says what is wrong with it)."""
-    if len(visible) == 1:
-        return visible[0]
-    return next((sheet for sheet in visible if _has_header(sheet)), None)
+def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callable[[Any], bool], kind: str,
+                 program: str, notes: list[str]):
+    """The sheet a registry is read from: the first of the visible ``sheets`` whose first rows hold a «Название»
+    header (a single visible sheet is taken as it is: reading it says what is wrong with it); the sheets passed
+    over, and the later ones with a header too, are named in ``notes``. ``kind`` is the format (XLSX, ODS),
+    ``program`` the one that shows a sheet (Excel, LibreOffice)."""
+    if not sheets:
+        raise RegistryError(f"В файле {kind} нет листов.")
+    visible = [sheet for sheet in sheets if not hidden(sheet)]
+    if not visible:
+        raise RegistryError(f"В файле {kind} все листы скрыты: покажите в {program} лист с реестром и сохраните файл.")
+    chosen = visible[0] if len(visible) == 1 else next((sheet for sheet in visible if has_header(sheet)), None)
+    if chosen is None:
+        names = ", ".join(f"«{sheet.title}»" for sheet in visible)
+        raise RegistryError(f"Не найдена строка заголовков: ни на одном листе ({names}) в первых строках нет "
+                            f"столбца «Название». {TEMPLATE_HINT}")
+    before = sheets[:next(index for index, sheet in enumerate(sheets) if sheet is chosen)]
+    if passed := [sheet for sheet in before if hidden(sheet)]:
+        notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in passed)}): "
+                     f"прочитан лист «{chosen.title}».")
+    if skipped := [sheet for sheet in before if not hidden(sheet)]:
+        notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
+                     f"): прочитан лист «{chosen.title}».")
+    # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
+    # be left out without a word.
+    after = visible[next(index for index, sheet in enumerate(visible) if sheet is chosen) + 1:]
+    if others := [sheet for sheet in after if has_header(sheet)]:
+        names = ", ".join(f"«{sheet.title}»" for sheet in others)
+        notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
+                     f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
+                     f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
+                     "один лист.")
+    return chosen
+
+
+def fill_merged(rows: list[tuple[int, list[object]]], merged: list[tuple[int, int, int]], notes: list[str]) -> None:
+    """Give each row of the ranges merged over more than one row (column, first row, last row) the value of the
+    range's first cell, and name the ranges used in ``notes``."""
+    if not merged:
+        return
+    header_index = _header_row(rows)
+    fill = _MergedFill(merged, rows[header_index][0] if header_index is not None else 0)
+    for number, values in rows:
+        fill.fill(number, values)
+    if warning := fill.warning():
+        notes.append(warning)
 
 
 def _has_header(sheet) -> bool:
@@ -478,7 +496,7 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
 
 
 def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
-              hidden: set[int] | frozenset[int] = frozenset()) -> Registry:
+              hidden: set[int] | frozenset[int] = frozenset(), program: str = "Excel") -> Registry:
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
     if not nonempty:
@@ -538,7 +556,7 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         # A filter (the practices the council turned down) or a hand hid them; the import reads every row.
         one = len(hidden_rows) == 1
         total = f" (всего {len(hidden_rows)})" if len(hidden_rows) > 10 else ""
-        warnings.append(f"{'Скрытая' if one else 'Скрытые'} в Excel {'строка' if one else 'строки'} "
+        warnings.append(f"{'Скрытая' if one else 'Скрытые'} в {program} {'строка' if one else 'строки'} "
                         f"{_numbers(hidden_rows, 10)}{total}{where} {'прочитана' if one else 'прочитаны'}, как все: "
                         "фильтр и скрытие строк не мешают загрузке. Если их загружать не нужно, удалите их из таблицы.")
     if len(rows) > max_rows:
@@ -628,4 +646,35 @@ def template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def template_ods() -> bytes:
+    """The registry template as ODS (LibreOffice Calc) with one example row: its headers in bold, the year a
+    number, as in the XLSX."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TextProperties
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    bold = Style(name="header", family="table-cell")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    sheet = Table(name="Практики")
+    for values, style in ((template_headers(), {"stylename": bold}),
+                          ([EXAMPLE_ROW.get(key) for key, _heading, _aliases in COLUMNS], {})):
+        row = TableRow()
+        for value in values:
+            if value in (None, ""):
+                row.addElement(TableCell())
+                continue
+            cell = (TableCell(valuetype="float", value=str(value), **style) if isinstance(value, int)
+                    else TableCell(valuetype="string", **style))
+            cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        sheet.addElement(row)
+    document.spreadsheet.addElement(sheet)
+    out = io.BytesIO()
+    document.write(out)
     return out.getvalue()

@@ -7,7 +7,7 @@ from kb.accounts.access import moderator_required
 from kb.bulkimport import jobs, services, staging
 from kb.bulkimport.archive import ArchiveError
 from kb.bulkimport.forms import ConfirmForm, ImportForm
-from kb.bulkimport.registry import RegistryError, read_registry, template_csv, template_xlsx
+from kb.bulkimport.registry import RegistryError, read_registry, template_csv, template_ods, template_xlsx
 from kb.errors import error_response
 from kb.extensions import db
 
@@ -163,3 +163,10 @@ def template_xlsx_file():
     return Response(template_xlsx(),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=practices-template.xlsx"})
+
+
+@bp.get("/template.ods")
+@moderator_required
+def template_ods_file():
+    return Response(template_ods(), mimetype="application/vnd.oasis.opendocument.spreadsheet",
+                    headers={"Content-Disposition": "attachment; filename=practices-template.ods"})

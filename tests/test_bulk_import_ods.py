@@ -1,0 +1,344 @@
+"""Registries saved as ODS (LibreOffice Calc's own format), built here with odfpy: read as an XLSX is, with typed
+cells, runs of repeated rows and columns, merged cells, hidden rows and sheets, and damaged files refused with a
+message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import time
+import zipfile
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.documents import peak_memory, rewrite_part
+from tests.test_bulk_import import HEADER, practices, row, upload, write, xlsx_bytes
+
+# What LibreOffice writes at the end of a sheet with a formatted column or row: runs to the sheet's last column
+# (16384 since LibreOffice 7.4) and row (1048576).
+LAST_COLUMN = 16384
+LAST_ROW = 1048576
+
+
+def cell(value: object = None, repeated: int = 1, **attributes):
+    """A table:table-cell as LibreOffice writes each type of value."""
+    from odf.table import TableCell
+    from odf.text import P
+
+    if repeated > 1:
+        attributes["numbercolumnsrepeated"] = repeated
+    if value is None:
+        return TableCell(**attributes)
+    if isinstance(value, bool):
+        made = TableCell(valuetype="boolean", booleanvalue="true" if value else "false", **attributes)
+        shown = "ИСТИНА" if value else "ЛОЖЬ"
+    elif isinstance(value, (int, float)):
+        made = TableCell(valuetype="float", value=str(value), **attributes)
+        shown = str(value)
+    elif isinstance(value, dt.datetime):
+        made = TableCell(valuetype="date", datevalue=value.isoformat(), **attributes)
+        shown = value.strftime("%d.%m.%Y")
+    else:
+        made = TableCell(valuetype="string", **attributes)
+        shown = str(value)
+    for line in shown.split("\n"):
+        made.addElement(P(text=line))
+    return made
+
+
+def table_row(values, repeated: int = 1, **attributes):
+    from odf.table import TableRow
+
+    if repeated > 1:
+        attributes["numberrowsrepeated"] = repeated
+    made = TableRow(**attributes)
+    for value in values:
+        made.addElement(value if hasattr(value, "qname") else cell(value))
+    return made
+
+
+def ods(*sheets, hidden: tuple[str, ...] = ()) -> bytes:
+    """An ODS with the sheets given as (name, rows); a row is a list of values or cells, or a TableRow."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
+    from odf.table import Table
+
+    document = OpenDocumentSpreadsheet()
+    concealed = Style(name="ta-hidden", family="table")
+    concealed.addElement(TableProperties(display="false"))
+    document.automaticstyles.addElement(concealed)
+    for name, rows in sheets:
+        table = Table(name=name, **({"stylename": concealed} if name in hidden else {}))
+        for values in rows:
+            table.addElement(values if getattr(values, "qname", None) else table_row(values))
+        document.spreadsheet.addElement(table)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
+def ods_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
+    return ods(("Реестр", [header, *rows]))
+
+
+def read(data: bytes, max_rows: int = 100):
+    from kb.bulkimport.registry import read_registry
+
+    return read_registry(data, max_rows)
+
+
+def refused(data: bytes) -> str:
+    from kb.bulkimport.registry import RegistryError
+
+    with pytest.raises(RegistryError) as caught:
+        read(data)
+    return str(caught.value)
+
+
+def test_an_ods_registry_reads_as_the_same_registry_in_xlsx():
+    """LibreOffice Calc saves a table as ODS unless told otherwise, and the bank asked to save it again as XLSX.
+    Read now, it gives the same rows, columns and warnings as the XLSX of the same table."""
+    rows = [row("О-1", "Школьный театр", year=2023), row("О-2", "Олимпиадный клуб; кружок", year=2021)]
+    registry = read(ods_bytes(rows))
+    assert registry == read(xlsx_bytes(rows))
+    assert [(r.number, r.values["external_id"], r.values["title"], r.values["year"]) for r in registry.rows] == [
+        (2, "О-1", "Школьный театр", 2023), (3, "О-2", "Олимпиадный клуб; кружок", 2021)]
+    assert registry.warnings == []
+
+
+def test_typed_cells_are_read_as_the_xlsx_reader_reads_them():
+    from odf.office import Annotation
+    from odf.table import TableCell
+    from odf.text import LineBreak, P, S, Span
+
+    from kb.bulkimport.registry import cell_text
+
+    text = TableCell(valuetype="string")
+    first = P(text="Первая строка")
+    first.addElement(S(c=3))
+    first.addElement(Span(text="с выделением"))
+    first.addElement(LineBreak())
+    first.addText("после переноса")
+    text.addElement(first)
+    text.addElement(P(text="второй абзац"))
+    note = Annotation()
+    note.addElement(P(text="примечание к ячейке — не текст ячейки"))
+    text.addElement(note)
+    header = ["Название", "Год", "Аннотация", "Цели и задачи", "Технология", "Результаты", "Условия", "Литература",
+              "Адресность", "Тиражирование"]
+    registry = read(ods(("Реестр", [header, [
+        "Типы ячеек",
+        TableCell(valuetype="float", value="2023"),
+        TableCell(valuetype="date", datevalue="2020-05-01"),
+        TableCell(valuetype="float", value="2.5"),
+        TableCell(valuetype="percentage", value="0.25"),
+        TableCell(valuetype="boolean", booleanvalue="true"),
+        TableCell(valuetype="currency", currency="RUB", value="1500"),
+        TableCell(valuetype="time", timevalue="PT10H30M00S"),
+        TableCell(valuetype="date", datevalue="2021-09-01T08:15:00"),
+        text]])))
+    values = registry.rows[0].values
+    assert values["year"] == 2023 and type(values["year"]) is int
+    assert values["annotation"] == dt.datetime(2020, 5, 1)
+    assert values["goal_tasks"] == 2.5
+    assert values["technology"] == 0.25  # a percentage is its number, as openpyxl gives it
+    assert values["results"] is True and cell_text(values["results"]) == "ИСТИНА"
+    assert values["conditions"] == 1500
+    assert values["literature"] == dt.time(10, 30)
+    assert values["target_audience"] == dt.datetime(2021, 9, 1, 8, 15)
+    assert values["replication"] == "Первая строка   с выделением\nпосле переноса\nвторой абзац"
+
+
+def test_year_from_an_ods_date_cell_is_taken_with_a_warning(app, runner, make_user, tmp_path):
+    from odf.table import TableCell
+
+    make_user("admin")
+    data = ods(("Реестр", [["Внешний идентификатор", "Название", "Год"],
+                           ["Д-1", "Практика с датой", TableCell(valuetype="date", datevalue="2019-09-01")]]))
+    result = runner.invoke(args=["import-practices", write(tmp_path, "реестр.ods", data)])
+    assert result.exit_code == 0, result.output
+    assert "01.09.2019" in result.output
+    assert [(p.external_id, p.year) for p in practices(app)] == [("Д-1", 2019)]
+
+
+def test_runs_to_the_end_of_the_sheet_stay_runs():
+    """A column or row formatted to the end of the sheet is written once with the count of its repeats: read
+    cell by cell it would be 16384 columns and a million rows. Equal neighbouring rows are written once too, and
+    are each a practice."""
+    from odf.table import TableCell
+
+    practice = ["Р-1", "Повторённая строка", None, "Гимназия № 1"]
+    rows = [
+        table_row([None], repeated=2),  # empty rows above the header
+        table_row(["Код практики", "Название", cell(None, 1), "Организация", cell(None, LAST_COLUMN - 4)]),
+        table_row([*practice, cell(None, LAST_COLUMN - 4)], repeated=3),
+        table_row([cell(None, LAST_COLUMN)], repeated=5),  # formatted, empty rows between practices
+        table_row(["Р-9", "После пустых", cell(None, 2), TableCell(valuetype="string", numbercolumnsrepeated=2)]),
+        table_row([cell(None, LAST_COLUMN)], repeated=LAST_ROW - 12),
+    ]
+    data = ods(("Реестр", rows))
+    found: list = []
+    started = time.monotonic()
+    assert peak_memory(lambda: found.append(read(data))) < 5 << 20
+    assert time.monotonic() - started < 5
+    (registry,) = found
+    assert [(r.number, r.values["external_id"], r.values["organisation"]) for r in registry.rows] == [
+        (4, "Р-1", "Гимназия № 1"), (5, "Р-1", "Гимназия № 1"), (6, "Р-1", "Гимназия № 1"), (12, "Р-9", None)]
+    assert registry.warnings == []
+
+
+def test_a_run_of_equal_rows_counts_toward_the_row_limit():
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    data = ods(("Реестр", [["Код практики", "Название"], table_row(["Р-1", "Одна и та же"], repeated=LAST_ROW - 1)]))
+    started = time.monotonic()
+    with pytest.raises(RegistryError, match="больше 100 строк"):
+        read_registry(data, 100)
+    assert time.monotonic() - started < 5
+
+
+def test_a_value_repeated_to_the_last_column_is_cut_with_a_warning():
+    data = ods(("Реестр", [["Код практики", "Название"], ["Р-1", "Практика", cell("x", LAST_COLUMN - 2)]]))
+    registry = read(data)
+    assert [r.values["title"] for r in registry.rows] == ["Практика"]
+    assert "Значения правее столбца AMJ (1024-го) пропущены: строка 2." in registry.warnings
+    assert any(w.startswith("Значения в столбцах без заголовка (C, D, E, F, G, ") for w in registry.warnings)
+
+
+def test_merged_cells_hidden_rows_and_hidden_sheets_as_in_xlsx():
+    from odf.table import CoveredTableCell
+
+    header = ["Код практики", "Название", "Организация", "Регион"]
+    registry = read(ods(
+        ("Архив", [header, ["А-1", "Старая строка со скрытого листа"]]),
+        ("Инструкция", [["Заполните лист «Реестр»."]]),
+        ("Реестр", [
+            ["Реестр практик за 2024 год"],
+            header,
+            ["М-1", "Первая", cell("МАОУ «СОШ № 5»", numberrowsspanned=3), "Челябинская область"],
+            table_row(["М-2", "Вторая", CoveredTableCell()], visibility="collapse"),
+            ["М-3", "Третья", CoveredTableCell(), "Курганская область"],
+            table_row(["М-4", "Четвёртая", "Гимназия № 2"], visibility="filter"),
+        ]),
+        ("2025", [header, ["Б-1", "Из другого года"]]),
+        hidden=("Архив",)))
+    assert [(r.number, r.values["external_id"], r.values["organisation"]) for r in registry.rows] == [
+        (3, "М-1", "МАОУ «СОШ № 5»"), (4, "М-2", "МАОУ «СОШ № 5»"), (5, "М-3", "МАОУ «СОШ № 5»"),
+        (6, "М-4", "Гимназия № 2")]
+    assert registry.warnings == [
+        "Скрытые листы пропущены («Архив»): прочитан лист «Реестр».",
+        "Листы без столбца «Название» пропущены («Инструкция»): прочитан лист «Реестр».",
+        "Лист «2025» — тоже со столбцом «Название», но не прочитан: прочитан только первый такой лист, «Реестр». "
+        "Загрузите каждый лист отдельным файлом или перенесите строки на один лист.",
+        "Объединённые ячейки (C3:C5): значение каждой взято для всех её строк.",
+        "Заголовки столбцов — в строке 2 листа «Реестр»; строка над ними пропущена (1).",
+        "Скрытые в LibreOffice строки 4, 6 листа «Реестр» прочитаны, как все: фильтр и скрытие строк не мешают "
+        "загрузке. Если их загружать не нужно, удалите их из таблицы."]
+
+    assert refused(ods(("Архив", [header]), hidden=("Архив",))) == (
+        "В файле ODS все листы скрыты: покажите в LibreOffice лист с реестром и сохраните файл.")
+    assert refused(ods(("Лист1", [["Код"]]), ("Лист2", [["Год"]]))).startswith(
+        "Не найдена строка заголовков: ни на одном листе («Лист1», «Лист2») в первых строках нет столбца «Название».")
+    assert refused(ods(("Лист1", [["Код", "Год"], ["1", "2020"]]))).startswith(
+        "Не найдена строка заголовков: в строках 1–2 листа «Лист1» нет столбца «Название».")
+    assert refused(ods(("Лист1", [["Название"]]))) == "В реестре нет строк с практиками — только заголовки."
+    assert refused(ods(("Лист1", [table_row([None], repeated=LAST_ROW)]))) == (
+        "В файле на листе «Лист1» нет ни заголовков, ни строк с практиками.")
+
+
+def test_errors_and_uncalculated_formulas_fail_their_row_naming_the_cell(app, runner, make_user, tmp_path):
+    from odf.table import TableCell
+    from odf.text import P
+
+    error = TableCell(formula="of:=1/0", valuetype="float", value="0")
+    error.setAttrNS("urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0", "value-type", "error")
+    error.addElement(P(text="#DIV/0!"))
+    data = ods(("Реестр", [
+        ["Внешний идентификатор", "Название", "Год"],
+        ["Ф-1", "Деление", error],
+        ["Ф-2", TableCell(formula='of:=CONCATENATE("Практика ";"2")')],  # a script's file: no value
+        ["Ф-3", cell("Практика 3", formula='of:=CONCATENATE("Практика ";"3")')],  # LibreOffice's: with its value
+    ]))
+    make_user("admin")
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.ods", data)])
+    assert "Ячейка C2: ошибка LibreOffice #DIV/0! — исправьте её в таблице." in result.output
+    assert ("Ячейка B3: формула без вычисленного значения — откройте и сохраните файл в LibreOffice."
+            in result.output)
+    assert [(p.external_id, p.title) for p in practices(app)] == [("Ф-3", "Практика 3")]
+
+
+CONTENT = "content.xml"
+DAMAGED = {
+    "cut": (lambda data: data[:len(data) * 2 // 3], "Файл ODS повреждён: не удаётся его прочитать."),
+    "markup": (lambda data: rewrite_part(data, CONTENT, lambda xml: xml.replace(b"</table:table-row>", b"", 2)),
+               "Файл ODS повреждён: строка"),
+    "number": (lambda data: rewrite_part(data, CONTENT, lambda xml: xml.replace(b'office:value="2023"',
+                                                                                b'office:value="NaN"')),
+               "Файл ODS повреждён: строка 2 листа «Реестр» не читается."),
+    "date": (lambda data: rewrite_part(data, CONTENT, lambda xml: xml.replace(b'office:value-type="float"',
+                                                                              b'office:value-type="date"')),
+             "Файл ODS повреждён: строка 2 листа «Реестр» не читается."),
+    "repeat": (lambda data: rewrite_part(data, CONTENT, lambda xml: xml.replace(
+        b"<table:table-cell", b'<table:table-cell table:number-columns-repeated="-3"', 1)),
+        "Файл ODS повреждён: строка 1 листа «Реестр» не читается."),
+    "entity": (lambda data: rewrite_part(data, CONTENT, lambda xml: xml.replace(
+        b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1)), "Файл ODS повреждён или это не таблица LibreOffice."),
+    "no content": (lambda data: _without(data, CONTENT), "Файл ODS повреждён: в нём нет содержимого (content.xml)."),
+    "password": (lambda data: rewrite_part(data, "META-INF/manifest.xml", lambda xml: xml.replace(
+        b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>")), "Таблица ODS защищена паролем"),
+}
+
+
+def _without(data: bytes, part: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            if info.filename != part:
+                archive.writestr(info, source.read(info))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED))
+def test_a_damaged_ods_is_refused_with_a_message(damage):
+    change, message = DAMAGED[damage]
+    good = ods_bytes([row("П-1", "Практика из повреждённой таблицы")])
+    data = change(good)
+    assert data != good
+    assert refused(data).startswith(message)
+
+
+def test_web_reads_an_ods_and_refuses_a_damaged_one_with_a_message(app, client, make_user):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    response = upload(client, ods_bytes([row("В-1", "Практика из таблицы LibreOffice")]), "реестр.ods")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert "Проверка реестра" in page and "будет создана" in page and "Практика из таблицы LibreOffice" in page
+    response.close()
+
+    damaged = DAMAGED["number"][0](ods_bytes([row("В-2", "Повреждённая")]))
+    response = upload(client, damaged, "реестр.ods")
+    assert response.status_code == 400
+    assert "Файл ODS повреждён: строка 2 листа «Реестр» не читается." in response.get_data(as_text=True)
+    response.close()
+    assert practices(app) == []
+    form = client.get("/import/practices")
+    assert re.search(r"CSV, XLSX или ODS", form.get_data(as_text=True))
+    form.close()
+
+
+def test_the_ods_template_downloads_and_reads_back_as_the_xlsx_one(app, client, make_user):
+    from kb.bulkimport.registry import read_registry
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    with client.get("/import/practices/template.ods") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+        template = read_registry(response.data, 10)
+    with client.get("/import/practices/template.xlsx") as response:
+        assert template == read_registry(response.data, 10)
+    assert template.rows[0].values["year"] == 2024 and not template.warnings
+    with client.get("/import/practices") as page:
+        assert "/import/practices/template.ods" in page.get_data(as_text=True)
