@@ -541,3 +541,31 @@ def test_a_harvester_over_the_rate_limit_is_told_when_to_retry(app, client):
     other = app.test_client().get("/oai?verb=Identify", environ_base={"REMOTE_ADDR": "10.0.0.7"})
     assert other.status_code == 200 and b"<Identify>" in other.data
     assert client.get("/search?q=музей").status_code == 200  # the rest of the site is not limited by it
+
+
+def test_pages_of_deleted_material_answer_gone(app, client, make_practice, make_resolution, make_user):
+    """A link to a practice or resolution deleted for good answered 404 «Такой страницы нет или она ещё не
+    опубликована», as if it had never been; a draft deleted unseen still answers 404."""
+    from kb.accounts.models import User
+    from kb.practices import services
+    from kb.practices.models import Practice
+    from kb.resolutions.models import Resolution
+    from kb.resolutions.services import delete_resolution
+
+    admin_id = make_user("admin")
+    resolution_id = make_resolution()
+    with app.app_context():
+        gone = make_practice("Будет удалена")
+        draft = make_practice("Черновик", status="draft")
+        admin = db.session.get(User, admin_id)
+        for practice_id in (gone, draft):
+            services.delete_practice(admin, db.session.get(Practice, practice_id))
+        delete_resolution(db.session.get(Resolution, resolution_id))
+        db.session.commit()
+    for url in (f"/practices/{gone}", f"/resolutions/{resolution_id}"):
+        with client.get(url) as response:
+            assert response.status_code == 410, url
+            assert "Материал удалён" in response.get_data(as_text=True)
+    for url in (f"/practices/{draft}", "/practices/999999", "/resolutions/999999"):
+        with client.get(url) as response:
+            assert response.status_code == 404, url

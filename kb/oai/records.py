@@ -130,6 +130,15 @@ def _tombstone_query(kind: str, selection: Selection) -> Select:
     return query
 
 
+def deleted_for_good(kind: str, item_id: int) -> bool:
+    """Whether a practice or resolution that had been published was deleted from the bank (its page answers
+    410 Gone, not 404): a tombstone is left and no row has the id. A draft deleted unseen leaves no tombstone."""
+    model = Practice if kind == "practice" else Resolution
+    return bool(db.session.scalar(select(
+        exists().where(OaiTombstone.kind == kind, OaiTombstone.item_id == item_id)
+        & ~exists().where(model.id == item_id))))
+
+
 def count(selection: Selection) -> int:
     """How many records the selection holds (completeListSize)."""
     queries = (_practice_query(selection), _tombstone_query("practice", selection), _resolution_query(selection),

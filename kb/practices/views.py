@@ -12,6 +12,7 @@ from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
 from kb.extensions import db
+from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
 from kb.practices.forms import PracticeForm, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
@@ -27,7 +28,7 @@ bp = Blueprint("practices", __name__, url_prefix="/practices")
 def _visible_or_404(practice_id: int):
     practice = services.get_visible_practice(practice_id, current_user)
     if practice is None:
-        abort(404)
+        abort(410 if deleted_for_good("practice", practice_id) else 404)
     return practice
 
 

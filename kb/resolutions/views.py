@@ -8,6 +8,7 @@ from kb.accounts.access import moderator_required
 from kb.accounts.services import record
 from kb.errors import error_response
 from kb.extensions import db
+from kb.oai.records import deleted_for_good
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
 from kb.resolutions import services, staging
@@ -35,7 +36,7 @@ def index():
 def detail(resolution_id: int):
     resolution = services.get_visible_resolution(resolution_id, current_user)
     if resolution is None:
-        abort(404)
+        abort(410 if deleted_for_good("resolution", resolution_id) else 404)
     return render_template("resolutions/detail.html", resolution=resolution,
                            may_manage=services.can_manage_resolutions(current_user))
 
