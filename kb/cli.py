@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 
 import click
 
@@ -51,6 +52,9 @@ class KbInterrupted(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
+INPUT_MISSING = "Ввод прерван: значение не введено (без терминала укажите его параметром, например --password)."
+
+
 class KbCommand(click.Command):
     """click.Command with Russian usage errors, usage line and help headings."""
 
@@ -62,6 +66,12 @@ class KbCommand(click.Command):
                 param.metavar = next((name for kind, name in _METAVARS if isinstance(param.type, kind)), None)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Without a terminal (a password piped in, or none at all) getpass warned in English that the input may
+        # be echoed: there is nothing to hide it from, so such a prompt reads its line plainly.
+        plain = [param for param in self.params if isinstance(param, click.Option) and param.hide_input
+                 and not sys.stdin.isatty()]
+        for param in plain:
+            param.hide_input = False
         try:
             return super().parse_args(ctx, args)
         except KbUsageError:
@@ -69,8 +79,10 @@ class KbCommand(click.Command):
         except click.UsageError as error:
             raise KbUsageError(usage_message(error, ctx), ctx) from None
         except click.Abort:  # a prompt (create-user's password) without a terminal, or Ctrl+C / Ctrl+D at it
-            raise KbInterrupted("Ввод прерван: значение не введено (без терминала укажите его параметром, "
-                                "например --password).") from None
+            raise KbInterrupted(INPUT_MISSING) from None
+        finally:
+            for param in plain:
+                param.hide_input = True
 
     def invoke(self, ctx: click.Context):
         try:

@@ -505,7 +505,8 @@ def indexer_command(interval: float, once: bool) -> None:
     from sqlalchemy.exc import OperationalError
 
     index_dir = current_app.config["INDEX_DIR"]
-    click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
+    if not once:
+        click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
     _remove_leftover_rebuilds()
     failures = 0
     try:
@@ -525,8 +526,8 @@ def indexer_command(interval: float, once: bool) -> None:
             if failures:
                 click.echo("Писатель индекса снова работает.", err=True)
                 failures = 0
-            if applied:
-                click.echo(f"Применено изменений: {applied}.")
+            if applied or once:
+                click.echo(f"Применено изменений: {applied}" + (f" (индекс: {index_dir})." if once else "."))
             if once:
                 return
             time.sleep(interval)

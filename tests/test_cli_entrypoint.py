@@ -24,6 +24,23 @@ def test_flask_init_creates_the_instance(tmp_path):
     assert failed.returncode == 1
     assert "Файл не найден" in failed.stderr
 
+    # Without a terminal getpass warned in English («GetPassWarning: Can not control echo on the terminal»)
+    piped = subprocess.run([*flask, "create-user", "a@example.org", "--role", "admin"], cwd=ROOT, env=env,
+                           input="long-enough-pass\nlong-enough-pass\n", capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert "Создан пользователь a@example.org" in piped.stdout
+    assert "Warning" not in piped.stderr + piped.stdout and "long-enough-pass" not in piped.stdout + piped.stderr
+    closed = subprocess.run([*flask, "create-user", "b@example.org"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120)
+    assert closed.returncode == 1
+    assert "Warning" not in closed.stderr and "Ввод прерван: значение не введено" in closed.stderr
+
+    # `indexer --once` announced «проверка очереди каждые 0.5 с. Остановка: Ctrl+C.» and said nothing of its work
+    once = subprocess.run([*flask, "indexer", "--once"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert once.returncode == 0, once.stderr
+    assert "Ctrl+C" not in once.stdout and "Применено изменений: " in once.stdout
+
 
 def test_a_mistyped_instance_folder_is_not_made_into_a_new_empty_bank(tmp_path, monkeypatch):
     """A typo in KB_INSTANCE made, for any command and for gunicorn, a second bank: a folder with a new
