@@ -143,8 +143,12 @@ def term(word: str) -> str:
         return word
     if not parse.is_known:  # a guessed lemma of an unknown word is often wrong (глобаллаб → глобаллабнуть)
         return russian.stemWord(word)
-    lemma = parse.normal_form.translate(FOLD_MAP)
-    stem = russian.stemWord(lemma)
+    return _lemma_term(parse.normal_form.translate(FOLD_MAP))
+
+
+def _lemma_term(lemma: str) -> str:
+    """The term of the words the dictionary reads first as ``lemma`` (ё-folded)."""
+    stem = _stemmers()[0].stemWord(lemma)
     # A stem this short joins unrelated words: «сем» was семья, семь and семя, «цел» цель and целый («в целом»),
     # «лиц» лицо and лицей, «дан» данные and Дания. The lemma's first letters keep them apart (inflection is the
     # lemma's business already, but for forms read as another word: ``form_terms``). Derived words of a short root
@@ -185,6 +189,10 @@ def form_terms(word: str) -> frozenset[str]:
 # A form of a noun that the dictionary reads first as another noun brings that noun's term when more than this share
 # of the other noun's forms are forms of the query's noun as well.
 HOMONYM_SHARE = 0.5
+# A word read first as one noun looks for another noun it is a form of (``_homonym_terms``) when the dictionary
+# reads it as that noun at least this often (pymorphy3's score, from its corpus): «кружки» as «кружок» 0.29 of the
+# time, «кружке» 0.20; «пушки» as «пушок» (fluff) 0.05, «ставки» as «ставок» (a pond) 0.06.
+HOMONYM_SCORE = 0.15
 
 
 def _homonym_terms(word: str) -> set[str]:
@@ -195,33 +203,62 @@ def _homonym_terms(word: str) -> set[str]:
     Only another noun, not a name, more than half of whose forms are the query noun's: «лета» of «год» is «лето»,
     most of whose forms are not «год»'s, «голов» of «голова» is «гол»; «уха» of «ухо» is «уха» (half of them).
     Verbs and adjectives keep to their own term: their forms are many, and many are read first as another word
-    of a neighbouring meaning («пришли» of «прийти» as «прислать», «стоит» of «стоять» as «стоить»). A fraction
-    of a millisecond a word, once: ``form_terms`` is cached."""
-    morphology = _morphology()
-    readings = morphology.parse(word)
+    of a neighbouring meaning («пришли» of «прийти» as «прислать», «стоит» of «стоять» as «стоить»).
+
+    And the other way: a word read first as such a noun («кружки» as mugs) that is also a form of a noun of
+    another reading («кружок»), whose query reaches this word's term, looks for that noun's terms too («кружок»,
+    «кружков», «кружком»): the two find each other. Only when the first reading is a noun («стали», read first as
+    «стать», does not look for «сталь»), and the dictionary reads the word as the other noun often enough
+    (HOMONYM_SCORE): «пушки» do not look for «пушок», a rare word whose forms are mostly forms of «пушка».
+    A fraction of a millisecond a word, once: ``form_terms`` is cached."""
+    readings = _morphology().parse(word)
     first = readings[0]
-    if not first.is_known or first.tag.POS != "NOUN" or _PROPER_NAMES & first.tag.grammemes:
+    if not _is_common_noun(first):
         return set()
-    lemma = first.normal_form
+    own = term(word)
+    found = _noun_homonyms(first.normal_form, readings)[1]
+    scores: dict[str, float] = {}  # another noun of the word's readings -> how often the dictionary reads it so
+    for parse in readings[1:]:
+        if parse.normal_form != first.normal_form and _is_common_noun(parse):
+            scores[parse.normal_form] = scores.get(parse.normal_form, 0.0) + parse.score
+    for other in (lemma for lemma, score in scores.items() if score >= HOMONYM_SCORE):
+        itself, reached = _noun_homonyms(other, readings)
+        if own in reached:  # «кружок» finds «кружки»: «кружки» finds «кружок» and what «кружок» finds
+            found |= reached | ({_lemma_term(other.translate(FOLD_MAP))} if itself else set())
+    found.discard(own)
+    return found
+
+
+def _is_common_noun(parse: pymorphy3.analyzer.Parse) -> bool:
+    return parse.is_known and parse.tag.POS == "NOUN" and not _PROPER_NAMES & parse.tag.grammemes
+
+
+def _noun_homonyms(lemma: str, readings: list[pymorphy3.analyzer.Parse]) -> tuple[bool, set[str]]:
+    """(whether the dictionary reads any form of the noun ``lemma`` first as itself, the terms of its forms it reads
+    first as another noun more than HOMONYM_SHARE of whose forms are ``lemma``'s), the noun's forms taken from
+    ``readings`` (a word's readings: one noun can have several paradigms)."""
+    morphology = _morphology()
     mine: set[str] = set()
     for parse in readings:
-        if parse.normal_form == lemma and parse.tag.POS == "NOUN" and not _PROPER_NAMES & parse.tag.grammemes:
+        if parse.normal_form == lemma and _is_common_noun(parse):
             mine.update(form.word.translate(FOLD_MAP) for form in parse.lexeme)
-    own = term(word)
+    itself = False
     found: set[str] = set()
     others: dict[str, bool] = {}  # another lemma -> whether most of its forms are ours
     for spelt in mine:
         other = morphology.parse(spelt)[0]
-        if other.normal_form == lemma or other.tag.POS != "NOUN" or not other.is_known or (
-                _PROPER_NAMES & other.tag.grammemes):
+        if other.normal_form == lemma:
+            itself = True
+            continue
+        if not _is_common_noun(other):
             continue
         shared = others.get(other.normal_form)
         if shared is None:
             theirs = {form.word.translate(FOLD_MAP) for form in other.lexeme}
             shared = others[other.normal_form] = len(theirs & mine) > HOMONYM_SHARE * len(theirs)
-        if shared and (found_term := term(spelt)) != own:
-            found.add(found_term)
-    return found
+        if shared:
+            found.add(term(spelt))
+    return itself, found
 
 
 _PROPER_NAMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})

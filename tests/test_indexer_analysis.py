@@ -108,6 +108,9 @@ def test_terms_are_the_same_from_many_threads():
         # forms of a longer noun read first as another noun most of whose forms are the query's («кружка» a mug)
         ("кружок", "Занятия школьного кружка"), ("кружок", "Кружки по интересам"), ("кружок", "В кружке юннатов"),
         ("белок", "Белки и углеводы"),
+        # and the other way: a word read first as that other noun finds the query noun's own forms
+        ("кружки", "Работа школьных кружков"), ("кружки", "Кружок «Юный эколог»"), ("кружки", "Руководит кружком"),
+        ("кружка", "Кружок «Юный эколог»"), ("кружке", "Работа школьных кружков"), ("белки", "Синтез белков"),
     ],
 )
 def test_search_finds_other_forms(tmp_path: Path, query_text: str, document_text: str):
@@ -127,6 +130,29 @@ def test_a_phrase_needs_its_words_side_by_side(tmp_path: Path):
     ])
     assert [hit.id for hit in ix.search(SearchQuery(text='"научное общество"')).hits] == ["practice:1"]
     assert ix.search(SearchQuery(text="научное общество")).total == 2
+
+
+@pytest.mark.parametrize(("query_text", "document_text"), [
+    # a rarer noun the word is read as now and then: «пушки» as «пушок» (fluff) once in twenty
+    ("пушки", "Лёгкий пушок на листьях"), ("пушки", "Котёнок с пушком"),
+    # a noun reading of a word read first as a verb: «стали» is «стать»
+    ("стали", "Сталь и чугун"),
+])
+def test_a_word_does_not_find_the_homographs_of_its_other_readings(tmp_path: Path, query_text: str,
+                                                                    document_text: str):
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply([IndexDocument(id="practice:1", type="practice", title="Практика", body=document_text)])
+    assert ix.search(SearchQuery(text=query_text)).hits == []
+
+
+@pytest.mark.parametrize("word", ["классы", "уроки", "листы", "мира", "мир", "рима", "стали", "пушки", "ставки"])
+def test_only_a_noun_read_as_another_nouns_form_looks_for_that_noun(word: str):
+    """«кружки» looks for «кружок» (``_homonym_terms``); these words find no other noun that way: one noun only,
+    a name («Рима»), a verb first («стали»), a rare other noun («пушок», «ставок» a pond)."""
+    from indexer.analysis import _homonym_terms
+
+    assert _homonym_terms(word) == set()
+    assert _homonym_terms("кружки") == {term("кружок")}
 
 
 FORMAT_TEXTS = [
