@@ -63,13 +63,15 @@ def pdf_bytes(text: str, size: int = 9, password: str | None = None, owner_passw
 
 def rewrite_part(data: bytes, part: str, change) -> bytes:
     """The same ZIP-based document with one part's bytes passed through ``change``, CRCs written anew: a
-    package any ZIP reader opens, damaged only inside (what the office libraries meet while reading)."""
+    package any ZIP reader opens, damaged only inside (what the office libraries meet while reading). Each part
+    keeps its compression: an OpenDocument's «mimetype», stored, is how its type is recognised."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in source.infolist():
             body = source.read(info)
-            archive.writestr(info.filename, change(body) if info.filename == part else body)
+            archive.writestr(info.filename, change(body) if info.filename == part else body,
+                             compress_type=info.compress_type)
     return out.getvalue()
 
 
@@ -117,22 +119,24 @@ def peak_memory(call) -> int:
         tracemalloc.stop()
 
 
-def encrypted_office_bytes(package_size: int = 8192) -> bytes:
-    """What Word, Excel and PowerPoint save with a password (MS-OFFCRYPTO): no ZIP, but an OLE compound file
-    (the container of the old DOC) with the streams «EncryptionInfo» and «EncryptedPackage». Built by hand
-    (512-byte sectors, one FAT sector, one directory sector); the streams' bytes are noise, as the
-    encrypted ones look."""
-    import os
+def compound_file(streams: dict[str, bytes]) -> bytes:
+    """An OLE compound file (the container of DOC, XLS and PPT) holding ``streams`` beside each other under its
+    root. Built by hand: 512-byte sectors, one FAT sector; each stream is padded with zeros to 4096 bytes at least,
+    so that it lives in ordinary sectors and not in the mini stream."""
     import struct
 
     end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-    info = struct.pack("<HHI", 4, 4, 0x40) + os.urandom(4088)  # version 4.4: «agile» encryption, as Office 2010+
-    package = os.urandom(package_size)
-    info_start, package_start = 2, 2 + len(info) // 512
-    sectors = package_start + -(-len(package) // 512)
-    fat = [fat_sector, end]
-    for start, count in ((info_start, len(info) // 512), (package_start, sectors - package_start)):
-        fat += [start + i + 1 for i in range(count - 1)] + [end]
+    names = list(streams)
+    bodies = [body.ljust(4096, b"\0") for body in streams.values()]
+    bodies = [body + bytes(-len(body) % 512) for body in bodies]
+    directory_sectors = -(-(len(names) + 1) // 4)
+    fat = [fat_sector] + [1 + i + 1 for i in range(directory_sectors - 1)] + [end]
+    starts = []
+    for body in bodies:
+        starts.append(len(fat))
+        count = len(body) // 512
+        fat += [len(fat) + i + 1 for i in range(count - 1)] + [end]
+    assert len(fat) <= 128, "one FAT sector: a test's file stays under 64 KB"
     fat += [free] * (128 - len(fat))
 
     def entry(name: str, kind: int, start: int, size: int, child: int = none, right: int = none) -> bytes:
@@ -140,13 +144,26 @@ def encrypted_office_bytes(package_size: int = 8192) -> bytes:
         return (encoded.ljust(64, b"\0") + struct.pack("<HBBIII", len(encoded), kind, 1, none, right, child)
                 + bytes(16) + bytes(4) + bytes(16) + struct.pack("<IQ", start, size))
 
-    directory = (entry("Root Entry", 5, end, 0, child=1) + entry("EncryptionInfo", 2, info_start, len(info), right=2)
-                 + entry("EncryptedPackage", 2, package_start, len(package)) + bytes(128))
+    directory = entry("Root Entry", 5, end, 0, child=1)
+    for number, (name, start) in enumerate(zip(names, starts, strict=True), start=1):
+        directory += entry(name, 2, start, max(len(streams[name]), 4096),
+                           right=number + 1 if number < len(names) else none)
+    directory = directory.ljust(directory_sectors * 512, b"\0")
     header = (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16)
               + struct.pack("<HHHHH6x9I", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
               + struct.pack("<109I", 0, *[free] * 108))
-    pad = (-len(package)) % 512
-    return header + struct.pack("<128I", *fat) + directory + info + package + bytes(pad)
+    return header + struct.pack("<128I", *fat) + directory + b"".join(bodies)
+
+
+def encrypted_office_bytes(package_size: int = 8192) -> bytes:
+    """What Word, Excel and PowerPoint save with a password (MS-OFFCRYPTO): no ZIP, but an OLE compound file
+    (the container of the old DOC) with the streams «EncryptionInfo» and «EncryptedPackage»; the streams' bytes
+    are noise, as the encrypted ones look."""
+    import os
+    import struct
+
+    info = struct.pack("<HHI", 4, 4, 0x40) + os.urandom(4088)  # version 4.4: «agile» encryption, as Office 2010+
+    return compound_file({"EncryptionInfo": info, "EncryptedPackage": os.urandom(package_size)})
 
 
 def encrypted_odt_bytes(text: str) -> bytes:
@@ -173,3 +190,97 @@ def encrypted_odt_bytes(text: str) -> bytes:
                 body = os.urandom(2000)
             archive.writestr(info, body)
     return out.getvalue()
+
+
+def ods_bytes(rows: list[list[str]]) -> bytes:
+    """An ODS (LibreOffice Calc) with one sheet of text cells (odfpy)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Лист1")
+    for values in rows:
+        row = TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
+def odp_bytes(slides: list[str]) -> bytes:
+    """An ODP (LibreOffice Impress) with a text box of one paragraph on each slide (odfpy)."""
+    from odf.draw import Frame, Page, TextBox
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.style import MasterPage, PageLayout
+    from odf.text import P
+
+    document = OpenDocumentPresentation()
+    layout = PageLayout(name="Раскладка")
+    document.automaticstyles.addElement(layout)
+    master = MasterPage(name="Обычный", pagelayoutname=layout)
+    document.masterstyles.addElement(master)
+    for number, text in enumerate(slides, start=1):
+        page = Page(name=f"Слайд {number}", masterpagename=master)
+        frame = Frame(width="20cm", height="3cm", x="2cm", y="2cm")
+        box = TextBox()
+        box.addElement(P(text=text))
+        frame.addElement(box)
+        page.addElement(frame)
+        document.presentation.addElement(page)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
+def _biff_record(kind: int, body: bytes) -> bytes:
+    import struct
+
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls_bytes(rows: list[list[str]]) -> bytes:
+    """An Excel 97–2003 workbook (BIFF8) of one sheet of text cells, as few records as a reader needs: the
+    globals (BOF, code page, the sheet's name and place, the shared strings, EOF) and the sheet (BOF, a LABELSST
+    for each cell, EOF), in a compound file's «Workbook» stream. No library here writes XLS, and LibreOffice's
+    Calc is not installed by `.ci/run`."""
+    import struct
+
+    def bof(kind: int) -> bytes:  # BIFF8, 0x0005 the workbook's globals, 0x0010 a sheet
+        return _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x06))
+
+    strings = [value for values in rows for value in values]
+    shared = struct.pack("<II", len(strings), len(strings)) + b"".join(
+        struct.pack("<HB", len(value), 1) + value.encode("utf-16-le") for value in strings)
+    cells = [struct.pack("<HHHI", r, c, 15, sum(map(len, rows[:r])) + c)  # row, column, format, string
+             for r, values in enumerate(rows) for c in range(len(values))]
+    sheet = bof(0x10) + b"".join(_biff_record(0x00FD, cell) for cell in cells) + _biff_record(0x000A, b"")
+    name = "Лист1"
+
+    def globals_(sheet_at: int) -> bytes:
+        return (bof(0x05) + _biff_record(0x0042, struct.pack("<H", 1200))
+                + _biff_record(0x0085, struct.pack("<IHBB", sheet_at, 0, len(name), 1) + name.encode("utf-16-le"))
+                + _biff_record(0x00FC, shared) + _biff_record(0x000A, b""))
+
+    return compound_file({"Workbook": globals_(len(globals_(0))) + sheet})
+
+
+def ppt_bytes(slides: list[str]) -> bytes:
+    """A PowerPoint 97–2003 file reduced to what a reader of its text needs: a «PowerPoint Document» stream whose
+    Document container holds a slide list of text atoms (TextHeaderAtom + TextCharsAtom in UTF-16). No library
+    here writes PPT, and LibreOffice's Impress is not installed by `.ci/run`."""
+    import struct
+
+    def atom(kind: int, body: bytes) -> bytes:
+        return struct.pack("<HHI", 0, kind, len(body)) + body
+
+    def container(kind: int, body: bytes) -> bytes:
+        return struct.pack("<HHI", 0xF, kind, len(body)) + body
+
+    texts = b"".join(atom(0x0F9F, struct.pack("<I", 1)) + atom(0x0FA0, text.encode("utf-16-le")) for text in slides)
+    return compound_file({"PowerPoint Document": container(0x03E8, container(0x0FF0, texts))})

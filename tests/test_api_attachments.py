@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from kb.attachments.models import Attachment
 from kb.extensions import db
 from tests.conftest import bearer
-from tests.documents import pdf_bytes
+from tests.documents import odp_bytes, ods_bytes, pdf_bytes, rewrite_part, xls_bytes
 
 WORD = "фотосинтезоподобный"
 
@@ -133,6 +133,8 @@ def test_too_large_file_is_413(app, client, people):
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "picture.png", "Неподдерживаемый тип файла"),
     (f"Отчёт: {WORD}".encode(), "report.pdf", "не соответствует содержимому"),
     (b"%PDF-1.4 broken", "broken.pdf", "PDF повреждён"),
+    (ods_bytes([["Итог"]]), "итоги.xlsx", "не соответствует содержимому файла (ODS)"),
+    (rewrite_part(odp_bytes(["Слайд"]), "content.xml", lambda b: b[:100]), "слайды.odp", "ODP повреждён"),
 ])
 def test_bad_files_are_422(app, client, people, data, name, message):
     headers, practice = people
@@ -209,3 +211,21 @@ def test_another_users_draft_holding_the_file_is_not_named(app, client, people, 
     with app.app_context():
         own_draft = make_practice("Черновик другого учителя", status="draft", owner_id=stranger)
     assert upload(client, own_draft, bearer(make_token(stranger))).status_code == 201
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("итоги.ods", lambda: ods_bytes([["Ученик", "Итог"], ["Иванов", f"{WORD} призёр"]])),
+    ("слайды.odp", lambda: odp_bytes([f"Проект: {WORD} опыт"])),
+    ("баллы.xls", lambda: xls_bytes([["Иванов", f"{WORD} балл"]])),
+])
+def test_libreoffice_and_old_office_files_are_attached_through_the_api(app, client, people, name, make):
+    import shutil
+
+    if name.endswith(".xls") and shutil.which("xls2csv") is None:
+        pytest.skip("xls2csv is not installed: `.ci/run` installs catdoc")
+    headers, practice = people
+    practice_id = practice("draft")
+    response = upload(client, practice_id, headers["owner"], make(), name)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["kind"] == name.rsplit(".", 1)[1] and body["words"] >= 3

@@ -863,3 +863,28 @@ def test_control_characters_in_cells_are_left_out():
     assert cell_text("Нуль\x00 внутри") == "Нуль внутри"
     assert parse_authors(values["authors"]) == [("Иванова А. П.", "учитель")]
     assert split_list("первый\tпункт;второй\x0c") == ["первый\tпункт", "второй"]
+
+
+def test_files_in_libreoffice_and_old_office_formats_beside_a_registry_are_attached(app, runner, make_user,
+                                                                                     tmp_path):
+    """The ZIP beside a registry takes what a practice's page takes: ODS and ODP, and XLS and PPT where catdoc's
+    programs are installed, are checked by the dry run and attached with their text by the import."""
+    import shutil
+
+    from tests.documents import odp_bytes, ods_bytes, ppt_bytes, xls_bytes
+
+    make_user("admin")
+    files = {"итоги.ods": ods_bytes([["Ученик", "Итог"], ["Иванов", f"{WORD} призёр"]]),
+             "слайды.odp": odp_bytes([f"Проект: {WORD} опыт"])}
+    if shutil.which("xls2csv") and shutil.which("catppt"):
+        files |= {"баллы.xls": xls_bytes([["Иванов", f"{WORD} балл"]]), "старые.ppt": ppt_bytes([f"{WORD} слайд"])}
+    archive = write(tmp_path, "files.zip", zip_bytes(files))
+    registry = write(tmp_path, "r.xlsx", xlsx_bytes([row("P-1", "Практика с таблицами", files="; ".join(files))]))
+    checked = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--dry-run"])
+    assert checked.exit_code == 0, checked.output
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--publish"])
+    assert result.exit_code == 0, result.output
+    (practice,) = practices(app)
+    attached = {a.original_name: (a.kind, WORD in a.text) for a in practice.attachments}
+    assert attached == {name: (name.rsplit(".", 1)[1], True) for name in files}
+    assert "Практика с таблицами" in app.test_client().get(f"/search?q={WORD}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from kb.attachments.extract import KINDS
 from kb.practices import rules
 from kb.practices.models import SECTION_KEYS, STATUSES
 from kb.practices.policy import TRANSITIONS
@@ -384,7 +385,8 @@ class CollectionDetail(CollectionSummary):
 class AttachmentUpload(Schema):
     file = fields.Raw(required=True, metadata={
         "type": "string", "format": "binary",
-        "description": "PDF, DOCX, DOC, ODT, RTF, PPTX, XLSX или TXT; размер — не больше ATTACHMENT_MAX_BYTES"})
+        "description": ", ".join(label for label, _ in list(KINDS.values())[:-1]) + f" или {KINDS['txt'][0]}; "
+                       "тип определяется по содержимому; размер — не больше ATTACHMENT_MAX_BYTES"})
 
 
 class Attachment(Schema):

@@ -29,12 +29,19 @@ KINDS = {
     "odt": ("ODT", "application/vnd.oasis.opendocument.text"),
     "rtf": ("RTF", "application/rtf"),
     "pptx": ("PPTX", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "ppt": ("PPT", "application/vnd.ms-powerpoint"),
+    "odp": ("ODP", "application/vnd.oasis.opendocument.presentation"),
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xls": ("XLS", "application/vnd.ms-excel"),
+    "ods": ("ODS", "application/vnd.oasis.opendocument.spreadsheet"),
     "txt": ("TXT", "text/plain"),  # werkzeug adds the charset to text/*
 }
 # Extensions people use for each kind (a .md or .csv is plain text).
-EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "rtf": {"rtf"}, "pptx": {"pptx"},
-              "xlsx": {"xlsx"}, "txt": {"txt", "md", "csv", "text"}}
+EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
+              "rtf": {"rtf"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
+              "txt": {"txt", "md", "csv", "text"}}
+# The zip-based kinds: each is checked by ``checked_package`` (a password, a bomb) before its reader opens it.
+PACKAGE_KINDS = ("docx", "odt", "ods", "odp", "pptx", "xlsx")
 MAX_UNPACKED = 200 * 1024 * 1024  # a zip-based document may unpack to this much at most
 MAX_RATIO = 200                    # …and compress no better than this (zip bombs do 1000:1 and more)
 MAX_ENTRIES = 20_000
@@ -73,7 +80,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 def repack(archive: zipfile.ZipFile) -> bytes:
     """The archive written again, uncompressed, from its parts read by ``read_member``: what the readers of
-    DOCX, ODT, PPTX and XLSX then unpack is exactly what was checked."""
+    DOCX, ODT, ODS, ODP, PPTX and XLSX then unpack is exactly what was checked."""
     parts = {info.filename: info for info in archive.infolist() if not info.is_dir()}  # a name twice: the last, as
     out = io.BytesIO()                                                                   # zipfile reads it
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as clean:
@@ -99,8 +106,8 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
 
 
 def checked_package(data: bytes) -> io.BytesIO:
-    """A zip-based document (DOCX, ODT, PPTX, XLSX) to hand to its reader: refused when encrypted, damaged,
-    or bigger unpacked than allowed (by what it declares and by what it really unpacks to)."""
+    """A zip-based document (DOCX, ODT, ODS, ODP, PPTX, XLSX) to hand to its reader: refused when encrypted,
+    damaged, or bigger unpacked than allowed (by what it declares and by what it really unpacks to)."""
     archive = _check_zip(data)
     try:
         package = repack(archive)
@@ -134,12 +141,39 @@ _CFB_SPECIAL = 0xFFFFFFFA  # sector numbers from here on mean "end of chain", "f
 def compound_file_names(data: bytes) -> set[str]:
     """The names of the streams and storages of an OLE compound file, lower-case (CFB compares names without
     case); empty when the bytes are no compound file or its directory cannot be read."""
-    if not data.startswith(CFB_MAGIC):
+    return {entry[0] for entry in _compound_file_entries(data) if entry is not None}
+
+
+def compound_file_root_names(data: bytes) -> set[str]:
+    """The names of the streams and storages right under the root of an OLE compound file, lower-case: what
+    the file is («WordDocument», «Workbook», «PowerPoint Document»), without the objects embedded in it (an
+    Excel sheet inside a DOC is a storage of its own, with a «Workbook» stream deeper down)."""
+    entries = _compound_file_entries(data)
+    if not entries or entries[0] is None:
         return set()
+    names: set[str] = set()
+    waiting, seen = [entries[0][2]], set()  # the root's child: the top of a tree of siblings (left, right)
+    while waiting:
+        number = waiting.pop()
+        if number >= len(entries) or number in seen or entries[number] is None:
+            continue
+        seen.add(number)
+        name, left, _child, right = entries[number]
+        names.add(name)
+        waiting += [left, right]
+    return names
+
+
+def _compound_file_entries(data: bytes) -> list[tuple[str, int, int, int] | None]:
+    """The directory of an OLE compound file in its order: (name lower-case, left sibling, child, right
+    sibling) for each stream, storage or root, None for an unused or unreadable entry; empty when the bytes are no
+    compound file or its directory cannot be read."""
+    if not data.startswith(CFB_MAGIC):
+        return []
     try:
         shift = struct.unpack_from("<H", data, 0x1E)[0]
         if shift not in (9, 12):  # 512- or 4096-byte sectors: all there are
-            return set()
+            return []
         size = 1 << shift
         most = len(data) // size  # no chain is longer than the file has sectors: damaged loops end
         per_sector = size // 4
@@ -154,7 +188,7 @@ def compound_file_names(data: bytes) -> set[str]:
             numbers = struct.unpack(f"<{per_sector}I", sector(difat))
             fat += [n for n in numbers[:-1] if n < _CFB_SPECIAL]
             difat = numbers[-1]
-        names: set[str] = set()
+        entries: list[tuple[str, int, int, int] | None] = []
         current, seen = struct.unpack_from("<I", data, 0x30)[0], set()
         while current < _CFB_SPECIAL and current not in seen and len(seen) < most:
             seen.add(current)
@@ -163,11 +197,27 @@ def compound_file_names(data: bytes) -> set[str]:
                 length = struct.unpack_from("<H", block, entry + 0x40)[0]  # in bytes, with the closing NUL
                 if 2 <= length <= 64 and length % 2 == 0 and block[entry + 0x42] in (1, 2, 5):
                     name = block[entry:entry + length - 2].decode("utf-16-le", errors="replace")
-                    names.add(name.split("\0", 1)[0].lower())
+                    left, right, child = struct.unpack_from("<3I", block, entry + 0x44)
+                    entries.append((name.split("\0", 1)[0].lower(), left, child, right))
+                else:
+                    entries.append(None)
             current = struct.unpack_from("<I", sector(fat[current // per_sector]), current % per_sector * 4)[0]
-        return names
+        return entries
     except (struct.error, IndexError):
-        return set()
+        return []
+
+
+# The stream right under the root of an OLE compound file that makes it a document of each old Office kind
+# («Book»: Excel 5 and 95). Content sniffing (filetype) looks at the file's first sector, which holds whatever the
+# program put there: a DOC, an XLS and a PPT whose first sector is their FAT were all taken for PPT.
+_COMPOUND_KINDS = (("worddocument", "doc"), ("powerpoint document", "ppt"), ("workbook", "xls"), ("book", "xls"))
+
+
+def compound_file_kind(data: bytes) -> str | None:
+    """"doc", "xls" or "ppt" by the streams under an OLE compound file's root; None when none of them is there
+    (or the bytes are no compound file, or its directory cannot be read)."""
+    names = compound_file_root_names(data)
+    return next((kind for stream, kind in _COMPOUND_KINDS if stream in names), None)
 
 
 def refuse_encrypted_office(data: bytes) -> None:
@@ -215,21 +265,18 @@ _KIND_WORDS = {
                      "deb", "rpm", "crx"), "архив"),
     **dict.fromkeys(("exe", "elf", "wasm"), "программа"),
     **dict.fromkeys(("ttf", "otf", "woff", "woff2", "eot"), "шрифт"),
-    "ppt": "презентация PowerPoint старого формата",
-    "xls": "таблица Excel старого формата",
-    "odp": "презентация OpenDocument",
-    "ods": "таблица OpenDocument",
     "epub": "электронная книга",
     "sqlite": "база данных",
     "dwg": "чертёж",
 }
-# What to save an old or related format as, so that it is taken.
-_SAVE_AS = {"ppt": "PPTX или PDF", "xls": "XLSX", "odp": "PPTX или PDF", "ods": "XLSX"}
+# What to save a refused format as, so that it is taken (none now: the old PPT and XLS and LibreOffice's ODS and
+# ODP, which were named here, are taken as they are).
+_SAVE_AS: dict[str, str] = {}
 
 
 def describe(extension: str) -> str:
-    """A file kind in words for a message: «программа (EXE)», «таблица Excel старого формата (XLS) —
-    сохраните файл как XLSX»."""
+    """A file kind in words for a message: «программа (EXE)», «изображение (PNG)»; with what to save it as, when
+    ``_SAVE_AS`` knows."""
     label = extension.upper()
     words = _KIND_WORDS.get(extension)
     described = f"{words} ({label})" if words else label
@@ -245,6 +292,9 @@ def detect(data: bytes, filename: str) -> str:
     refuse_encrypted_office(data)
     guess = filetype.guess(data)
     kind = guess.extension if guess is not None else None
+    # DOC, XLS and PPT share their container: its directory tells them apart; without a known stream, the guess
+    # stands (a directory that cannot be read, a DOC by its first sector: its reader then says what is wrong)
+    kind = compound_file_kind(data) or kind
     if kind == "zip":
         kind = None  # a bare zip archive is not a document
     if kind is None and _looks_like_text(data) is not None:
@@ -448,6 +498,73 @@ def _odt(data: bytes) -> str:
     return "\n".join(teletype.extractText(node) for node in document.getElementsByType(odf_text.P))
 
 
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODF_PARAGRAPHS = (f"{{{_ODF_TEXT}}}p", f"{{{_ODF_TEXT}}}h")
+_ODF_ROW = f"{{{_ODF_TABLE}}}table-row"
+_ODF_ANNOTATION = f"{{{_ODF_OFFICE}}}annotation"
+_ODF_SPACES = f"{{{_ODF_TEXT}}}s"
+_ODF_BREAKS = (f"{{{_ODF_TEXT}}}tab", f"{{{_ODF_TEXT}}}line-break")
+MAX_SPACES = 1024  # <text:s text:c="…"/>: a run of spaces
+
+
+def _odf_sheets_or_slides(data: bytes) -> str:
+    """The text of an ODS or an ODP: the paragraphs of its content.xml, streamed (defusedxml, as kb/bulkimport/ods
+    reads a registry: odfpy's ``load`` builds the whole document in memory), a table's row on one line. A run of
+    equal cells or rows (``number-columns-repeated``, ``number-rows-repeated``: a sheet formatted to its end is a
+    million empty rows) is written once in the file and given once here: its words are all the search needs."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's
+
+    with zipfile.ZipFile(checked_package(data)) as package:  # stored, and checked part by part
+        content = package.read("content.xml")
+    lines: list[str] = []
+    row: list[str] | None = None  # the cells' paragraphs of the table row being read
+    size = depth = 0  # depth: of paragraphs (a text box inside a paragraph has its own)
+    for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag in _ODF_PARAGRAPHS:
+                depth += 1
+            elif tag == _ODF_ROW and depth == 0:
+                row = []
+            continue
+        if tag in _ODF_PARAGRAPHS:
+            depth -= 1
+            if depth == 0:
+                text = _odf_paragraph(element).strip()
+                if text and row is not None:
+                    row.append(text)
+                elif text:
+                    lines.append(text)
+                    size += len(text) + 1
+                element.clear()
+        elif tag == _ODF_ROW and depth == 0 and row is not None:
+            if row:
+                lines.append(" ".join(row))
+                size += len(lines[-1]) + 1
+            row = None
+            element.clear()
+        if size > MAX_TEXT:  # the rest would be cut off
+            break
+    return "\n".join(lines)
+
+
+def _odf_paragraph(element) -> str:
+    """A paragraph's text with its spaces, tabs and line breaks, without the comments attached to it."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == _ODF_SPACES:
+            count = child.get(f"{{{_ODF_TEXT}}}c") or "1"
+            parts.append(" " * min(int(count) if count.isdigit() else 1, MAX_SPACES))
+        elif child.tag in _ODF_BREAKS:
+            parts.append("\n" if child.tag.endswith("line-break") else "\t")
+        elif child.tag != _ODF_ANNOTATION:
+            parts.append(_odf_paragraph(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _pptx(data: bytes) -> str:
     from pptx import Presentation
 
@@ -482,31 +599,56 @@ def _rtf(data: bytes) -> str:
     return rtf_to_text(data.decode("latin-1"), encoding="cp1251", errors="ignore")
 
 
-def _doc(data: bytes) -> str:
-    """Legacy Word: Debian's antiword reads it, and catdoc what antiword refuses (a document of a paragraph or
-    two: «the text stream of this file is too small»); neither is Python, so they run in a subprocess."""
-    tools = [tool for tool in (shutil.which("antiword"), shutil.which("catdoc")) if tool]
+# The programs that read the old binary Office kinds (Debian's antiword, and catdoc's catdoc, xls2csv and catppt),
+# tried in this order, with their arguments before the file's name: one line per paragraph or table row, UTF-8.
+LEGACY_TOOLS = {
+    "doc": (("antiword", ("-w", "0", "-m", "UTF-8.txt")), ("catdoc", ("-w", "-d", "utf-8"))),
+    "xls": (("xls2csv", ("-d", "utf-8", "-q", "0", "-c", "\t")),),  # cells apart by a tab, no quotes
+    "ppt": (("catppt", ("-d", "utf-8")),),
+}
+# What to save a file as when this server has no program to read its kind.
+_LEGACY_SAVE_AS = {"doc": "DOCX или PDF", "xls": "XLSX или ODS", "ppt": "PPTX или PDF"}
+_LEGACY_WHAT = {"doc": "документ", "xls": "таблицу", "ppt": "презентацию"}
+
+
+def legacy_tools(kind: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The programs installed on this server that read a DOC, XLS or PPT, with their arguments."""
+    return [(path, args) for name, args in LEGACY_TOOLS.get(kind, ()) if (path := shutil.which(name))]
+
+
+def _legacy(data: bytes, kind: str) -> str:
+    """An old binary Office file (DOC, XLS, PPT) read by its programs, which are not Python: each runs without a
+    shell on a temporary copy, for TOOL_TIMEOUT seconds at most. For DOC, catdoc reads what antiword refuses (a
+    document of a paragraph or two: «the text stream of this file is too small»). catdoc's programs end with
+    success on a file they cannot read and say so only in their errors («is not OLE file», «No BOF record»):
+    such an answer without any text is a failure too."""
+    label = KINDS[kind][0]
+    tools = legacy_tools(kind)
     if not tools:
-        raise AttachmentError("Формат DOC на этом сервере не поддерживается: сохраните файл как DOCX или PDF.")
-    with tempfile.NamedTemporaryFile(suffix=".doc") as handle:
+        raise AttachmentError(f"Формат {label} на этом сервере не поддерживается: сохраните файл как "
+                              f"{_LEGACY_SAVE_AS[kind]}.")
+    with tempfile.NamedTemporaryFile(suffix=f".{kind}") as handle:
         handle.write(data)
         handle.flush()
-        for tool in tools:
-            # no wrapping: one line per paragraph, as the document has them
-            if tool.endswith("antiword"):
-                args = [tool, "-w", "0", "-m", "UTF-8.txt", handle.name]
-            else:
-                args = [tool, "-w", "-d", "utf-8", handle.name]
+        for tool, args in tools:
             try:
-                result = subprocess.run(args, capture_output=True, timeout=TOOL_TIMEOUT, check=False)
+                result = subprocess.run([tool, *args, handle.name], capture_output=True, timeout=TOOL_TIMEOUT,
+                                        check=False)
             except subprocess.TimeoutExpired as exc:
-                raise AttachmentError("DOC читается слишком долго и не принят.") from exc
-            if result.returncode == 0:
+                raise AttachmentError(f"{label} читается слишком долго и не принят.") from exc
+            except OSError as exc:  # removed or not executable since it was found
+                logger.warning("%s could not be run: %s", tool, exc)
+                continue
+            if result.returncode == 0 and (result.stdout.strip() or not result.stderr.strip()):
                 return result.stdout.decode("utf-8", errors="replace")
-    raise AttachmentError("DOC повреждён или зашифрован: не удаётся прочитать документ.")
+            logger.info("%s could not read a %s file: %s", tool, label,
+                        result.stderr.decode("utf-8", errors="replace").strip()[:200])
+    raise AttachmentError(f"{label} повреждён или зашифрован: не удаётся прочитать {_LEGACY_WHAT[kind]}.")
 
 
-EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": _doc, "odt": _odt, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
+EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": lambda data: _legacy(data, "doc"), "odt": _odt,
+              "ods": _odf_sheets_or_slides, "odp": _odf_sheets_or_slides, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
+              "xls": lambda data: _legacy(data, "xls"), "ppt": lambda data: _legacy(data, "ppt"),
               "txt": lambda data: _looks_like_text(data) or ""}
 
 

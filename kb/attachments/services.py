@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,14 @@ from werkzeug.datastructures import FileStorage
 
 from kb.accounts.models import User
 from kb.accounts.services import record
-from kb.attachments.extract import AttachmentError, checked_package, detect, extract_text
+from kb.attachments.extract import (
+    PACKAGE_KINDS,
+    AttachmentError,
+    checked_package,
+    detect,
+    extract_text,
+    legacy_tools,
+)
 from kb.attachments.models import Attachment, StoredFile
 from kb.attachments.storage import storage
 from kb.extensions import db, upsert
@@ -119,11 +125,11 @@ def check_file(filename: str, data: bytes) -> CheckedFile:
 def precheck_file(filename: str, data: bytes) -> str:
     """What can be known of a file without reading its text, in milliseconds: its type by content and name, and
     the refusals its format tells up front — a password (a PDF's or an Office package's), a package that unpacks
-    too big, DOC on a server without its readers; returns the kind. Damage deep inside a document shows only when
-    its text is extracted (``check_file``). A check of a whole registry's files (a ZIP of a hundred long PDFs)
-    ran past the web server's time limit when it extracted them all."""
+    too big, DOC, XLS or PPT on a server without their readers; returns the kind. Damage deep inside a document
+    shows only when its text is extracted (``check_file``). A check of a whole registry's files (a ZIP of a
+    hundred long PDFs) ran past the web server's time limit when it extracted them all."""
     kind = detect(data, clean_filename(filename))
-    if kind in ("docx", "odt", "pptx", "xlsx"):
+    if kind in PACKAGE_KINDS:
         checked_package(data)
     elif kind == "pdf":
         from pypdf import PdfReader
@@ -134,7 +140,7 @@ def precheck_file(filename: str, data: bytes) -> str:
             readable = False
         if not readable:
             extract_text(data, kind)  # the import's own refusal (a password, or damage)
-    elif kind == "doc" and not (shutil.which("antiword") or shutil.which("catdoc")):
+    elif kind in ("doc", "xls", "ppt") and not legacy_tools(kind):
         extract_text(data, kind)  # «DOC on this server is not supported»
     return kind
 

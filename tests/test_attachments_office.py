@@ -1,0 +1,210 @@
+"""Attachments in LibreOffice's ODS and ODP and in the old binary XLS and PPT: taken, their text extracted and
+found, damaged files and misleading names refused with a message. XLS and PPT are read by catdoc's xls2csv and
+catppt (`.ci/run` installs catdoc); without them those tests skip."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+
+import filetype
+import pytest
+from sqlalchemy import func, select
+
+from kb.attachments.models import Attachment
+from kb.extensions import db
+from tests.conftest import csrf_from, sign_in
+from tests.documents import compound_file, odp_bytes, ods_bytes, peak_memory, ppt_bytes, rewrite_part, xls_bytes
+from tests.test_attachments import editor, upload  # noqa: F401 - the fixture
+
+WORD = "хлорофиллоподобный"
+TABLE = [["Ученик", "Результат"], ["Иванов", f"{WORD} призёр"]]
+SLIDES = [f"Презентация: {WORD} проект", "Итоги года"]
+MAKERS = {"ods": lambda: ods_bytes(TABLE), "odp": lambda: odp_bytes(SLIDES), "xls": lambda: xls_bytes(TABLE),
+          "ppt": lambda: ppt_bytes(SLIDES)}
+NAMES = {"ods": "итоги.ods", "odp": "слайды.odp", "xls": "итоги.xls", "ppt": "слайды.ppt"}
+TOOLS = {"xls": "xls2csv", "ppt": "catppt"}
+MIME = {"ods": "application/vnd.oasis.opendocument.spreadsheet",
+        "odp": "application/vnd.oasis.opendocument.presentation",
+        "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint"}
+
+
+def needs_tool(kind: str) -> None:
+    if kind in TOOLS and shutil.which(TOOLS[kind]) is None:
+        pytest.skip(f"{TOOLS[kind]} is not installed: `.ci/run` installs catdoc (apt-get install catdoc)")
+
+
+def attachments(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Attachment))
+
+
+@pytest.mark.parametrize("kind", list(MAKERS))
+def test_a_practice_is_found_by_a_word_only_in_its_new_kind_of_file(app, editor, make_user, kind):  # noqa: F811
+    """An ODS, ODP, XLS or PPT was refused («сохраните файл как XLSX»): it is attached, its words are searched,
+    and it is downloaded with its own type and the safe headers of every download."""
+    needs_tool(kind)
+    client, pid = editor
+    name, data = NAMES[kind], MAKERS[kind]()
+    page = upload(client, pid, name, data).get_data(as_text=True)
+    assert f"Файл «{name}» приложен (слов в тексте:" in page
+    client.post(f"/practices/{pid}/transition", data={"action": "submit",
+                                                      "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    methodist = app.test_client()
+    sign_in(methodist, make_user("admin"))
+    methodist.post(f"/practices/{pid}/transition", data={"action": "publish",
+                                                         "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
+    found = app.test_client().get("/api/v1/search", query_string={"q": WORD}).json
+    assert [r["id"] for r in found["results"]] == [pid]
+    page = app.test_client().get("/search", query_string={"q": WORD}).get_data(as_text=True)
+    assert f"В файле «{name}»:" in page and f"<mark>{WORD}</mark>" in page
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.kind == kind
+        url = f"/attachments/{attachment.id}/{name}"
+    with app.test_client().get(url) as response:
+        assert response.status_code == 200 and response.data == data
+        assert response.mimetype == MIME[kind]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def _cut(data: bytes) -> bytes:
+    return data[:1500]  # the compound file's header and directory, none of its streams
+
+
+DAMAGED = {
+    "ods": (lambda: rewrite_part(ods_bytes(TABLE), "content.xml", lambda b: b[:len(b) // 2]), "ODS повреждён"),
+    "odp": (lambda: rewrite_part(odp_bytes(SLIDES), "content.xml", lambda b: b.replace(b"</office:body>", b"")),
+            "ODP повреждён"),
+    "xls": (lambda: _cut(xls_bytes(TABLE)), "XLS повреждён или зашифрован: не удаётся прочитать таблицу."),
+    "ppt": (lambda: _cut(ppt_bytes(SLIDES)), "PPT повреждён или зашифрован: не удаётся прочитать презентацию."),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGED))
+def test_a_damaged_file_of_a_new_kind_gets_a_message_and_is_not_attached(app, editor, kind):  # noqa: F811
+    needs_tool(kind)
+    client, pid = editor
+    make, message = DAMAGED[kind]
+    response = upload(client, pid, NAMES[kind], make())
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert attachments(app) == 0
+
+
+def test_an_xls_whose_sheet_is_noise_gets_a_message():
+    """xls2csv ends with success on a file it cannot read and says so only in its errors («No BOF record
+    found»): that is a refusal, not a file without text."""
+    needs_tool("xls")
+    from kb.attachments.extract import AttachmentError, extract_text
+
+    data = bytearray(xls_bytes(TABLE))
+    data[1536:1600] = bytes(range(64))
+    with pytest.raises(AttachmentError, match="XLS повреждён"):
+        extract_text(bytes(data), "xls")
+
+
+@pytest.mark.parametrize(("kind", "name"), [("ods", "итоги.xlsx"), ("odp", "слайды.pptx"), ("xls", "итоги.doc"),
+                                            ("ppt", "слайды.xls"), ("xls", "итоги.ods"), ("ods", "итоги.odt")])
+def test_a_name_that_does_not_match_the_content_is_refused(app, editor, kind, name):  # noqa: F811
+    client, pid = editor
+    page = upload(client, pid, name, MAKERS[kind]()).get_data(as_text=True)
+    assert f"не соответствует содержимому файла ({kind.upper()})" in page
+    assert attachments(app) == 0
+
+
+def test_doc_xls_and_ppt_are_told_apart_by_their_streams_not_their_first_sector():
+    """Content sniffing looks at the first sector after the header, which holds what the program put there (here
+    the file's FAT): it takes all three for PPT. The stream under the root says what the file is."""
+    from kb.attachments.extract import AttachmentError, compound_file_root_names, detect
+
+    word = compound_file({"WordDocument": bytes(100), "1Table": bytes(100)})
+    sheet, slides = xls_bytes(TABLE), ppt_bytes(SLIDES)
+    assert {filetype.guess_extension(data) for data in (word, sheet, slides)} == {"ppt"}
+    assert detect(word, "план.doc") == "doc"
+    assert detect(sheet, "итоги.xls") == "xls"
+    assert detect(slides, "слайды.ppt") == detect(slides, "слайды.pps") == "ppt"
+    assert compound_file_root_names(word) == {"worddocument", "1table"}
+    with pytest.raises(AttachmentError, match=r"не соответствует содержимому файла \(DOC\)"):
+        detect(word, "слайды.ppt")
+    other = compound_file({"Something": bytes(10)})  # a compound file of no kind taken: what sniffing says
+    assert detect(other, "слайды.ppt") == "ppt"
+
+
+@pytest.mark.parametrize("kind", ["xls", "ppt", "doc"])
+def test_without_its_program_an_old_office_file_is_refused_with_a_message(app, monkeypatch, kind):
+    from kb.attachments import extract
+    from kb.attachments.extract import AttachmentError, extract_text
+    from kb.attachments.services import precheck_file
+
+    monkeypatch.setattr(extract.shutil, "which", lambda name: None)
+    data = {"xls": lambda: xls_bytes(TABLE), "ppt": lambda: ppt_bytes(SLIDES),
+            "doc": lambda: compound_file({"WordDocument": bytes(100)})}[kind]()
+    expected = {"xls": "Формат XLS на этом сервере не поддерживается: сохраните файл как XLSX или ODS.",
+                "ppt": "Формат PPT на этом сервере не поддерживается: сохраните файл как PPTX или PDF.",
+                "doc": "Формат DOC на этом сервере не поддерживается: сохраните файл как DOCX или PDF."}[kind]
+    with pytest.raises(AttachmentError) as refused:
+        extract_text(data, kind)
+    assert str(refused.value) == expected
+    with app.app_context(), pytest.raises(AttachmentError, match="не поддерживается"):
+        precheck_file(f"файл.{kind}", data)  # a bulk import's check says so before reading anything
+
+
+@pytest.mark.parametrize("kind", ["xls", "ppt"])
+def test_the_program_runs_without_a_shell_on_a_copy_and_is_stopped_after_its_time(monkeypatch, kind):
+    from kb.attachments import extract
+    from kb.attachments.extract import TOOL_TIMEOUT, AttachmentError, extract_text
+
+    calls = []
+
+    def run(args, **kwargs):
+        calls.append((args, kwargs))
+        raise subprocess.TimeoutExpired(args, kwargs["timeout"])
+
+    monkeypatch.setattr(extract.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(extract.subprocess, "run", run)
+    with pytest.raises(AttachmentError, match=f"^{kind.upper()} читается слишком долго и не принят.$"):
+        extract_text(MAKERS[kind](), kind)
+    ((args, kwargs),) = calls
+    assert isinstance(args, list) and args[0] == f"/usr/bin/{TOOLS[kind]}" and args[-1].endswith(f".{kind}")
+    assert kwargs["timeout"] == TOOL_TIMEOUT and not kwargs.get("shell")
+
+
+def test_runs_of_repeated_cells_and_rows_of_an_ods_are_read_once():
+    """ODS writes a run of equal cells or rows once with a count; a hostile count (a billion) stays one run."""
+    from kb.attachments.extract import extract_text
+
+    def repeat(content: bytes) -> bytes:
+        return (content.replace(b"<table:table-row>", b'<table:table-row table:number-rows-repeated="1000000000">')
+                .replace(b'<table:table-cell office:value-type="string">',
+                         b'<table:table-cell office:value-type="string" table:number-columns-repeated="1000000000">'))
+
+    data = rewrite_part(ods_bytes(TABLE), "content.xml", repeat)
+    assert zipfile.ZipFile(io.BytesIO(data)).read("content.xml").count(b'-repeated="1000000000"') == 6
+    found: list[str] = []
+    assert peak_memory(lambda: found.append(extract_text(data, "ods"))) < 10 * 1024 * 1024
+    assert found == [f"Ученик Результат\nИванов {WORD} призёр"]
+
+
+def test_an_ods_saved_with_a_password_is_refused_as_encrypted():
+    from kb.attachments.extract import ENCRYPTED, AttachmentError, extract_text
+
+    def manifest(body: bytes) -> bytes:
+        entry = b'manifest:full-path="content.xml" manifest:media-type="text/xml"'
+        assert entry + b"/>" in body
+        return body.replace(entry + b"/>", entry + b"><manifest:encryption-data/></manifest:file-entry>")
+
+    data = rewrite_part(ods_bytes(TABLE), "META-INF/manifest.xml", manifest)
+    with pytest.raises(AttachmentError) as refused:
+        extract_text(data, "ods")
+    assert str(refused.value) == ENCRYPTED
+
+
+def test_the_upload_form_and_the_refusal_list_name_the_new_kinds(app, editor):  # noqa: F811
+    client, pid = editor
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "DOCX, DOC, ODT, RTF, PDF, PPTX, PPT, ODP, XLSX, XLS, ODS, TXT" in page
+    refused = upload(client, pid, "программа.exe", b"MZ\x90\x00" + bytes(range(256)) * 40).get_data(as_text=True)
+    assert "Неподдерживаемый тип файла: программа (EXE). Принимаются: " in refused
+    assert "ODS" in refused and "PPT" in refused and "сохраните файл как" not in refused
