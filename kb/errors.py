@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
 from flask.globals import request_ctx
@@ -93,11 +94,19 @@ def _sent_texts(form_class: type | dict[str, str]) -> list[tuple[str, str]]:
     return [(label, text.strip()) for label, text in fields if text and text.strip()]
 
 
+def _sent_from_this_site() -> bool:
+    """The browser says the form was on a page of this site (Origin, else Referer): a form of another site posted
+    here gets no page made of its text."""
+    origin = request.headers.get("Origin")
+    source = origin if origin and origin != "null" else request.headers.get("Referer", "")
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
 def _csrf_failure():
-    """A POST turned away by the CSRF check. Nothing of it is acted on; a registered text form comes back with the
-    text sent (escaped as any page is: at worst another site's own text shown to the one who opens it)."""
+    """A POST turned away by the CSRF check. Nothing of it is acted on; a registered text form sent from this site
+    comes back with the text (escaped as any page is)."""
     registered = _TEXT_FORMS.get(request.endpoint or "") if request.method == "POST" else None
-    if registered is None or _wants_json() or _links_unbuildable():
+    if registered is None or _wants_json() or _links_unbuildable() or not _sent_from_this_site():
         return error_response(400, CSRF_STALE)
     form_class, render = registered
     if render is not None and current_user.is_authenticated:

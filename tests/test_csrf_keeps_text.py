@@ -25,6 +25,9 @@ def teacher(app, make_user):
     return client
 
 
+HERE = {"Origin": "http://localhost"}  # the browser's word that the form was on a page of this site
+
+
 def _practices() -> int:
     return db.session.scalar(select(func.count(Practice.id)))
 
@@ -37,7 +40,7 @@ def _form(**fields) -> dict:
 def test_a_new_practice_sent_with_a_stale_token_comes_back_in_its_form(app, teacher):
     with app.app_context():
         before = _practices()
-    with teacher.post("/practices/new", data=_form()) as response:
+    with teacher.post("/practices/new", data=_form(), headers=HERE) as response:
         page = response.get_data(as_text=True)
         assert response.status_code == 400
     assert "Сессия истекла, и форма не сохранена" in page
@@ -47,7 +50,8 @@ def test_a_new_practice_sent_with_a_stale_token_comes_back_in_its_form(app, teac
     assert fresh != "a-token-of-the-session-that-ended"
     with app.app_context():
         assert _practices() == before  # the forged or stale request did nothing
-    with teacher.post("/practices/new", data=_form(csrf_token=fresh)) as response:  # «Сохранить» once more
+    # «Сохранить» once more, with the fresh token
+    with teacher.post("/practices/new", data=_form(csrf_token=fresh), headers=HERE) as response:
         assert response.status_code == 302
     with app.app_context():
         assert _practices() == before + 1
@@ -59,7 +63,7 @@ def test_an_edit_sent_with_a_stale_token_comes_back_and_changes_nothing(app, tea
     with app.app_context():
         pid = make_practice("Экологический кружок", status="draft", owner_id=teacher.user_id,
                             annotation="Старая аннотация.")
-    with teacher.post(f"/practices/{pid}/edit", data=_form(revision="1")) as response:
+    with teacher.post(f"/practices/{pid}/edit", data=_form(revision="1"), headers=HERE) as response:
         page = response.get_data(as_text=True)
         assert response.status_code == 400
     assert "Сессия истекла, и форма не сохранена" in page and ESCAPED in page
@@ -70,7 +74,7 @@ def test_an_edit_sent_with_a_stale_token_comes_back_and_changes_nothing(app, tea
 
 def test_signed_out_the_text_is_shown_read_only_and_secrets_never(app):
     anonymous = app.test_client()
-    with anonymous.post("/practices/new", data=_form()) as response:
+    with anonymous.post("/practices/new", data=_form(), headers=HERE) as response:
         page = response.get_data(as_text=True)
         assert response.status_code == 400
     assert "Сессия истекла" in page and ESCAPED in page and "<script>alert" not in page
@@ -83,17 +87,29 @@ def test_the_other_long_text_forms_give_the_text_back_read_only(app, teacher, ma
     with app.app_context():
         pid = make_practice("Опубликованная практика")
     with teacher.post(f"/practices/{pid}/adoptions", data={
-            "organisation": "Школа № 5", "comment": TYPED, "csrf_token": "stale"}) as response:
+            "organisation": "Школа № 5", "comment": TYPED, "csrf_token": "stale"}, headers=HERE) as response:
         page = response.get_data(as_text=True)
         assert response.status_code == 400
     assert "Как применяли" in page and ESCAPED in page
-    with teacher.post("/collections/1/items/1/note", data={"note": TYPED, "csrf_token": "stale"}) as response:
+    with teacher.post("/collections/1/items/1/note", data={"note": TYPED, "csrf_token": "stale"},
+                      headers={"Referer": "http://localhost/collections/1"}) as response:
         assert response.status_code == 400 and ESCAPED in response.get_data(as_text=True)
 
 
 def test_other_forms_keep_the_plain_message_and_never_echo_a_password(app):
     with app.test_client().post("/login", data={"email": "a@example.org", "password": "секретный-пароль-123",
-                                                "csrf_token": "stale"}) as response:
+                                                "csrf_token": "stale"}, headers=HERE) as response:
         page = response.get_data(as_text=True)
         assert response.status_code == 400
     assert "Форма устарела или отправлена не с этого сайта" in page and "секретный-пароль-123" not in page
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"}, {},
+                                     {"Referer": "https://evil.example/localhost/practices/new"}])
+def test_a_form_of_another_site_gets_no_page_made_of_its_text(app, teacher, headers):
+    """A forged POST from another site: not acted on, and its text is not shown back in the bank's pages."""
+    with teacher.post("/practices/new", data=_form(), headers=headers) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Форма устарела или отправлена не с этого сайта" in page
+    assert "Юный эколог" not in page and "Сессия истекла" not in page
