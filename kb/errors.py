@@ -7,9 +7,11 @@ import errno
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -40,6 +42,87 @@ MESSAGES = {
     503: ("Сервис временно недоступен", "Попробуйте повторить позже."),
     507: ("На сервере закончилось место", "Сохранить не удалось, ничего не изменено. Сообщите администратору сайта."),
 }
+
+
+CSRF_STALE = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
+CSRF_FORM_AGAIN = ("Сессия истекла, и форма не сохранена. Ваш текст — в форме ниже: проверьте его и нажмите "
+                   "«Сохранить» ещё раз.")
+CSRF_TEXT_KEPT = ("Сессия истекла (или форма открыта слишком давно), и ничего не сохранено. Ваш текст — ниже: "
+                  "скопируйте его, войдите, если нужно, откройте форму заново и вставьте текст.")
+# The forms with long texts whose POST, turned away by the CSRF check (the session ended while the form was open:
+# the browser restarted, a sign-out in another tab), gives the text back instead of losing it: endpoint -> (the
+# form's class, for the names of its fields; a function of the view's arguments that renders the form again with
+# the text sent, or None when it cannot: then the text is shown read-only, to copy).
+_TEXT_FORMS: dict[str, tuple[type | dict[str, str], Callable[..., object] | None]] = {}
+_SECRET_FIELD = re.compile("csrf|password|token|secret", re.IGNORECASE)
+
+
+def keeps_text_on_csrf_failure(endpoint: str, form_class: type | dict[str, str]):
+    """Register the form of ``endpoint`` (see _TEXT_FORMS, _sent_texts); as a decorator, of the function rendering
+    it again (returns the page, or None to fall back on the read-only text).
+    That function only renders: the request is not trusted (it may come from another site), nothing is saved."""
+    _TEXT_FORMS[endpoint] = (form_class, None)
+
+    def register(render: Callable[..., object]) -> Callable[..., object]:
+        _TEXT_FORMS[endpoint] = (form_class, render)
+        return render
+    return register
+
+
+def _text_fields(fields):
+    """The text fields among ``fields``, into lists of entries (a resolution's recommendations) too."""
+    from wtforms import FieldList, FormField, HiddenField, PasswordField, StringField
+
+    for field in fields:
+        if isinstance(field, FieldList | FormField):
+            yield from _text_fields(field)
+        elif isinstance(field, StringField) and not isinstance(field, PasswordField | HiddenField) \
+                and not _SECRET_FIELD.search(field.name):
+            yield field
+
+
+def _sent_texts(form_class: type | dict[str, str]) -> list[tuple[str, str]]:
+    """(label, text) of the form's text fields that came filled in the POST; never a password or a token.
+    ``form_class``: a WTForms form, or {field name: label} for a form without one."""
+    if isinstance(form_class, dict):
+        fields = [(label, request.form.get(name, "")) for name, label in form_class.items()]
+    else:
+        form = form_class(formdata=request.form, meta={"csrf": False})
+        fields = []
+        for field in _text_fields(form):
+            entry = re.search(r"-(\d+)-", field.name)  # «recommendations-2-text»: the third entry's
+            label = f"{field.label.text} ({int(entry.group(1)) + 1})" if entry else field.label.text
+            fields.append((label, field.data if isinstance(field.data, str) else ""))
+    return [(label, text.strip()) for label, text in fields if text and text.strip()]
+
+
+def _sent_from_this_site() -> bool:
+    """The browser says the form was on a page of this site (Origin, else Referer): a form of another site posted
+    here gets no page made of its text."""
+    origin = request.headers.get("Origin")
+    source = origin if origin and origin != "null" else request.headers.get("Referer", "")
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
+def _csrf_failure():
+    """A POST turned away by the CSRF check. Nothing of it is acted on; a registered text form sent from this site
+    comes back with the text (escaped as any page is)."""
+    registered = _TEXT_FORMS.get(request.endpoint or "") if request.method == "POST" else None
+    if registered is None or _wants_json() or _links_unbuildable() or not _sent_from_this_site():
+        return error_response(400, CSRF_STALE)
+    form_class, render = registered
+    if render is not None and current_user.is_authenticated:
+        page = render(**(request.view_args or {}))
+        if page is not None:
+            return page, 400
+    texts = _sent_texts(form_class)
+    if not texts:
+        return error_response(400, CSRF_STALE)
+    rule = request.url_rule
+    form_url = request.path if rule is not None and "GET" in (rule.methods or ()) else None
+    return render_template("errors/csrf_text.html", texts=texts, detail=CSRF_TEXT_KEPT, form_url=form_url,
+                           login_url=None if current_user.is_authenticated
+                           else url_for("accounts.login", next=form_url)), 400
 
 
 STALE_WRITE = ("Этот материал только что изменил другой пользователь, и ваше изменение не сохранено, чтобы не "
@@ -154,7 +237,7 @@ def _limit_wait() -> str:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        return error_response(400, "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите.")
+        return _csrf_failure()
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -4,6 +4,8 @@ filters, «Как цитировать» (fixtures and helpers from tests/test_b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -203,3 +205,60 @@ def test_every_number_of_the_statistics_is_in_sight_on_a_phone(live_server, brow
     assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
     _shot(page, f"statistics_{width}")
     context.close()
+
+
+TYPED_LONG = "Час работы над описанием: шахматная композиция в пятом классе.\nВторой абзац текста."
+
+
+def _copy_of(page):
+    return page.evaluate("() => localStorage.getItem('kb-form:' + document.querySelector('form[data-keep]')"
+                         ".dataset.keep)")
+
+
+def test_the_practice_form_keeps_its_text_on_this_device_until_saved(live_server, browser):  # noqa: F811
+    """An hour of typing lost to a closed tab or a failed save: the form keeps a copy in localStorage, offers it
+    back when opened with another text, and drops it once saved."""
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/new")
+    page.fill("#title", "Клуб шахматной композиции для пятиклассников")
+    page.fill("#annotation", TYPED_LONG)
+    page.wait_for_function("() => (localStorage.getItem('kb-form:' + document.querySelector('form[data-keep]')"
+                           ".dataset.keep) || '').includes('Второй абзац')")
+    assert "csrf" not in _copy_of(page)
+    page.reload()
+    notice = page.locator(".form-copy")
+    assert "На этом устройстве сохранился несохранённый текст от" in notice.inner_text()
+    assert page.input_value("#annotation") == ""
+    notice.locator("button", has_text="Восстановить").click()
+    assert page.input_value("#annotation") == TYPED_LONG
+    assert notice.count() == 0
+    page.click("button[name=save_draft]")
+    page.wait_for_url(re.compile(r"/practices/\d+$"))
+    assert "Черновик сохранён" in page.locator(".flashes").inner_text()
+    page.goto(f"{base}/practices/new")
+    assert page.locator(".form-copy").count() == 0 and _copy_of(page) is None
+    _shot(page, "form_copy_dropped_after_saving")
+
+
+def test_a_save_after_signing_out_and_in_elsewhere_comes_back_with_the_text(live_server, browser):  # noqa: F811
+    """Signed out and in again in another tab: the form's CSRF token is of the ended session. «Сохранить» gives the
+    form back with the text and a fresh token, and the second «Сохранить» saves it."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/new")
+    page.fill("#title", "Клуб шахматной композиции для шестиклассников")
+    page.fill("#annotation", TYPED_LONG)
+    context.clear_cookies()  # the session ends (signed out in another tab, the server's sessions reset) …
+    _login(context.new_page(), base, "teacher@demo.example", "demo-teacher-pass")  # … and a new one begins
+    page.click("button[name=save_draft]")
+    page.locator("p[role=alert]", has_text="Сессия истекла").wait_for()
+    assert page.input_value("#annotation") == TYPED_LONG and _copy_of(page) is not None
+    page.click("button[name=save_draft]")
+    page.wait_for_url(re.compile(r"/practices/\d+$"))
+    assert "Черновик сохранён" in page.locator(".flashes").inner_text()
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length") == 0
+    _shot(page, "form_back_after_the_session_ended")

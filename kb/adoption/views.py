@@ -7,11 +7,14 @@ from flask_login import current_user, login_required
 
 from kb.adoption import services
 from kb.adoption.forms import AdoptionForm
+from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import get_public_practice
 
 bp = Blueprint("adoption", __name__)
+keeps_text_on_csrf_failure("adoption.report", AdoptionForm)
+keeps_text_on_csrf_failure("adoption.correct", AdoptionForm)
 
 
 @bp.post("/practices/<int:practice_id>/adoptions")

@@ -10,11 +10,15 @@ from kb.attachments.services import clean_filename
 from kb.collections import exports, services
 from kb.collections.forms import CollectionForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
+from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.routing import bounded_int, download_disposition, local_path, page_arg
 from kb.templating import plural
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
+keeps_text_on_csrf_failure("collections.new", CollectionForm)
+keeps_text_on_csrf_failure("collections.edit", CollectionForm)
+keeps_text_on_csrf_failure("collections.note", {"note": "Заметка"})
 
 PER_PAGE = 20
 MAX_DOWNLOAD_TITLE = 120  # characters of the title in an export's file name

@@ -11,6 +11,7 @@ from kb.attachments import services as attachments
 from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
+from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
@@ -219,6 +220,24 @@ def edit(practice_id: int):
                                    practice=_visible_or_404(practice_id), can_submit=False), 409
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                            can_submit=can_submit)
+
+
+@keeps_text_on_csrf_failure("practices.new", PracticeForm)
+def _new_again():
+    """The form of a new practice again, with the text of a POST the CSRF check turned away (kb.errors)."""
+    return render_template("practices/form.html", form=PracticeForm(), sections=SECTIONS, practice=None,
+                           form_again=CSRF_FORM_AGAIN)
+
+
+@keeps_text_on_csrf_failure("practices.edit", PracticeForm)
+def _edit_again(practice_id: int):
+    """The same for an edit, if the user may still edit the practice (else the text is shown read-only)."""
+    practice = services.get_visible_practice(practice_id, current_user)
+    if practice is None or not policy.can_edit(current_user, practice):
+        return None
+    return render_template("practices/form.html", form=PracticeForm(), sections=SECTIONS, practice=practice,
+                           can_submit=policy.can_transition(current_user, practice, "submit"),
+                           form_again=CSRF_FORM_AGAIN)
 
 
 def _conflict(form: PracticeForm, practice, conflict):

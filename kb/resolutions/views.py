@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from kb.accounts.access import moderator_required
 from kb.accounts.services import record
-from kb.errors import error_response
+from kb.errors import error_response, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
 from kb.practices import policy
@@ -24,6 +24,8 @@ from kb.routing import bounded_ids, page_arg
 from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
+keeps_text_on_csrf_failure("resolutions.edit", ResolutionEditForm)
+keeps_text_on_csrf_failure("resolutions.import_preview", ResolutionPreviewForm)
 
 
 @bp.get("/resolutions")

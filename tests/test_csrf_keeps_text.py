@@ -1,0 +1,115 @@
+"""A form sent after its session ended (the browser restarted, a sign-out in another tab) fails the CSRF check:
+the text typed comes back — in the practice form itself for a signed-in author, read-only to copy otherwise — and
+nothing of the request is acted on. CSRF stays enabled here, as in production."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import sign_in
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TYPED = "Кружок «Юный эколог» <script>alert(1)</script>\nВторая строка & ещё."
+ESCAPED = "Кружок «Юный эколог» &lt;script&gt;alert(1)&lt;/script&gt;\nВторая строка &amp; ещё."
+
+
+@pytest.fixture
+def teacher(app, make_user):
+    assert app.config.get("WTF_CSRF_ENABLED", True)
+    client = app.test_client()
+    client.user_id = make_user("teacher")
+    sign_in(client, client.user_id)
+    return client
+
+
+HERE = {"Origin": "http://localhost"}  # the browser's word that the form was on a page of this site
+
+
+def _practices() -> int:
+    return db.session.scalar(select(func.count(Practice.id)))
+
+
+def _form(**fields) -> dict:
+    return {"title": "Экологический кружок", "region": "RU-CHE", "annotation": TYPED, "save_draft": "1",
+            "csrf_token": "a-token-of-the-session-that-ended", **fields}
+
+
+def test_a_new_practice_sent_with_a_stale_token_comes_back_in_its_form(app, teacher):
+    with app.app_context():
+        before = _practices()
+    with teacher.post("/practices/new", data=_form(), headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Сессия истекла, и форма не сохранена" in page
+    assert 'name="annotation"' in page and ESCAPED in page and "<script>alert" not in page
+    assert 'value="Экологический кружок"' in page
+    fresh = TOKEN.search(page).group(1)
+    assert fresh != "a-token-of-the-session-that-ended"
+    with app.app_context():
+        assert _practices() == before  # the forged or stale request did nothing
+    # «Сохранить» once more, with the fresh token
+    with teacher.post("/practices/new", data=_form(csrf_token=fresh), headers=HERE) as response:
+        assert response.status_code == 302
+    with app.app_context():
+        assert _practices() == before + 1
+        saved = db.session.scalar(select(Practice).order_by(Practice.id.desc()))
+        assert saved.annotation == TYPED
+
+
+def test_an_edit_sent_with_a_stale_token_comes_back_and_changes_nothing(app, teacher, make_practice):
+    with app.app_context():
+        pid = make_practice("Экологический кружок", status="draft", owner_id=teacher.user_id,
+                            annotation="Старая аннотация.")
+    with teacher.post(f"/practices/{pid}/edit", data=_form(revision="1"), headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Сессия истекла, и форма не сохранена" in page and ESCAPED in page
+    assert "Редактирование: Экологический кружок" in page
+    with app.app_context():
+        assert db.session.get(Practice, pid).annotation == "Старая аннотация."
+
+
+def test_signed_out_the_text_is_shown_read_only_and_secrets_never(app):
+    anonymous = app.test_client()
+    with anonymous.post("/practices/new", data=_form(), headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Сессия истекла" in page and ESCAPED in page and "<script>alert" not in page
+    assert re.search(r"<textarea id=\"kept-\d+\" rows=\"6\" readonly>", page)
+    assert "a-token-of-the-session-that-ended" not in page
+    assert '<a href="/login?next=/practices/new">Войти</a>' in page
+
+
+def test_the_other_long_text_forms_give_the_text_back_read_only(app, teacher, make_practice):
+    with app.app_context():
+        pid = make_practice("Опубликованная практика")
+    with teacher.post(f"/practices/{pid}/adoptions", data={
+            "organisation": "Школа № 5", "comment": TYPED, "csrf_token": "stale"}, headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Как применяли" in page and ESCAPED in page
+    with teacher.post("/collections/1/items/1/note", data={"note": TYPED, "csrf_token": "stale"},
+                      headers={"Referer": "http://localhost/collections/1"}) as response:
+        assert response.status_code == 400 and ESCAPED in response.get_data(as_text=True)
+
+
+def test_other_forms_keep_the_plain_message_and_never_echo_a_password(app):
+    with app.test_client().post("/login", data={"email": "a@example.org", "password": "секретный-пароль-123",
+                                                "csrf_token": "stale"}, headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Форма устарела или отправлена не с этого сайта" in page and "секретный-пароль-123" not in page
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"}, {},
+                                     {"Referer": "https://evil.example/localhost/practices/new"}])
+def test_a_form_of_another_site_gets_no_page_made_of_its_text(app, teacher, headers):
+    """A forged POST from another site: not acted on, and its text is not shown back in the bank's pages."""
+    with teacher.post("/practices/new", data=_form(), headers=headers) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Форма устарела или отправлена не с этого сайта" in page
+    assert "Юный эколог" not in page and "Сессия истекла" not in page
