@@ -1076,3 +1076,29 @@ def test_a_start_with_mail_but_no_site_address_says_what_to_set(app, tmp_path, c
     assert result.exit_code == 0 and 'SITE_URL = "https://имя-сайта"' in result.output
     app.config["SITE_URL"] = "https://bank.example.ru"
     assert "SITE_URL" not in app.test_cli_runner().invoke(args=["init"]).output
+
+
+def test_registration_hashes_the_password_for_a_taken_address_too(app, make_user, monkeypatch):
+    """A taken address was answered in 11 ms, a new one in 230 (the password's hash and the insert): the time told
+    who has an account. Both now hash the password and write (a taken one: an audit event)."""
+    import kb.accounts.services
+
+    hashed = []
+    real = kb.accounts.services.hash_password
+    monkeypatch.setattr(kb.accounts.services, "hash_password", lambda password: hashed.append(password) or real(
+        password))
+    known_id = make_user("teacher", email="known@example.org")
+    hashed.clear()
+    client = app.test_client()
+    for email, password in (("Known@Example.org", "taken-address-pass"), ("fresh@example.org", "fresh-address-pass")):
+        data = {"email": email, "name": "Проба", "password": password, "password_again": password,
+                "csrf_token": csrf_from(client, "/register")}
+        with client.post("/register", data=data) as response:
+            assert response.headers["Location"] == "/login"
+    assert hashed == ["taken-address-pass", "fresh-address-pass"]
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.target_id).where(
+            AuditEvent.action.in_(("registration_taken", "user_registered"))).order_by(AuditEvent.id)).all()
+        fresh_id = db.session.scalar(select(User.id).where(User.email == "fresh@example.org"))
+    assert [tuple(e) for e in events] == [("registration_taken", None, known_id),
+                                          ("user_registered", fresh_id, fresh_id)]

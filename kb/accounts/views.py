@@ -135,19 +135,14 @@ def register():
     form = RegisterForm()
     form.region.choices = _region_choices("— не указан —")
     if form.validate_on_submit():
-        if services.find_user(form.email.data) is not None:
-            # The same answer as for a new address: registration must not reveal who has an account.
-            db.session.rollback()
-            return _to_login(form.email.data)
         try:
-            user = services.create_user(
-                form.email.data, form.name.data, form.password.data,
-                organisation=form.organisation.data or "", region_code=form.region.data or None,
-            )
+            # None for a taken address: the same answer, after the same work, as for a new one
+            services.register(form.email.data, form.name.data, form.password.data,
+                              organisation=form.organisation.data or "", region_code=form.region.data or None)
         except services.AccountError as exc:
+            db.session.rollback()
             form.password.errors.append(str(exc))
         else:
-            services.record("user_registered", user, "user", user.id)
             db.session.commit()
             return _to_login(form.email.data)
     return render_template("accounts/register.html", form=form)
