@@ -1102,3 +1102,32 @@ def test_registration_hashes_the_password_for_a_taken_address_too(app, make_user
         fresh_id = db.session.scalar(select(User.id).where(User.email == "fresh@example.org"))
     assert [tuple(e) for e in events] == [("registration_taken", None, known_id),
                                           ("user_registered", fresh_id, fresh_id)]
+
+
+def test_logout_ends_the_accounts_sessions_everywhere_but_not_its_api_tokens(app, make_user, make_token):
+    """«Выйти» only forgot the session in this browser: a copy of its cookie, taken before, still opened the
+    account. Logging out now changes the account's session token (as a new password does)."""
+    from tests.conftest import bearer
+
+    user_id = make_user("teacher", email="out@example.org")
+    secret = make_token(user_id)
+    here, there = app.test_client(), app.test_client()
+    for client in (here, there):
+        assert _login(client, "out@example.org", PASSWORD).status_code == 302
+    copied = here.get_cookie("session").value
+    with here.post("/logout", data={"csrf_token": csrf_from(here, "/profile")}, follow_redirects=True) as response:
+        said = response.get_data(as_text=True)
+    replayed = app.test_client()
+    replayed.set_cookie("session", copied)
+    for client in (replayed, there, here):
+        with client.get("/profile") as page:
+            assert page.status_code == 302
+    assert "Вы вышли из банка практик на всех устройствах." in said
+    with app.test_client().get("/api/v1/practices?status=draft", headers=bearer(secret)) as api:
+        assert api.status_code == 200, "API tokens are separate"
+    assert _login(here, "out@example.org", PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "logout")).all() == ["logout"]
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    assert "Выход на всех устройствах" in admin.get("/admin/audit").get_data(as_text=True)

@@ -123,6 +123,13 @@ def set_password(user: User, password: str) -> None:
     user.reset_token_expires = None
 
 
+def end_sessions(user: User) -> None:
+    """«Выйти»: every session of the account ends, on every device (a copy of the session cookie, taken before,
+    opened the account after the logout too); its API tokens, separate, keep working."""
+    user.session_token = secrets.token_hex(16)
+    record("logout", user, "user", user.id)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise AccountError("Текущий пароль указан неверно.")

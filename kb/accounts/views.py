@@ -122,8 +122,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    everywhere = current_user.is_authenticated
+    if everywhere:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
-    flash("Вы вышли из банка практик.", "info")
+    flash("Вы вышли из банка практик на всех устройствах." if everywhere else "Вы вышли из банка практик.", "info")
     return redirect(url_for("main.home"))
 
 
