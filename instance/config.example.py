@@ -22,10 +22,15 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # visitor's own address (X-Forwarded-For) and links use https (X-Forwarded-Proto). 0: no proxy.
 # PROXY_COUNT = 1
 
-# The site's host names: a request for any other Host gets 400 (links in the feed, OAI-PMH, the sitemap and
-# password-reset e-mails are made from the Host a request names). Case does not matter; a port other than
+# The site's host names: a request for any other Host gets 400 (links in the feed, OAI-PMH and the sitemap
+# are made from the Host a request names). Case does not matter; a port other than
 # 80/443 must be named ("localhost:5000"); ".bank.example.ru" takes the subdomains too; /healthz answers any Host.
 # SITE_HOSTS = ["bank.example.ru"]
+
+# The address links sent by mail (password reset) start with; never the Host of a request, which anyone can
+# send. Empty: the first SITE_HOSTS entry (https when SESSION_COOKIE_SECURE). With SMTP_HOST but neither set,
+# reset links are not mailed and «Забыли пароль?» is off.
+# SITE_URL = "https://bank.example.ru"
 
 # The zone pages show times in (the database keeps UTC) and statistics count months by: an IANA name.
 # Moscow time by default; a bank of Chelyabinsk oblast: «Asia/Yekaterinburg» (pages say «МСК+2»).

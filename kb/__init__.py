@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
 
     check_time_zone(app, from_files=test_config is None)
     check_database_url(app, from_files=test_config is None)
+    check_site_url(app, from_files=test_config is None)
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
@@ -64,6 +65,8 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    if click.get_current_context(silent=True) is None:  # gunicorn, a script; `flask --app kb init` says it itself
+        warn_of_mail_without_site_address(app)
     return app
 
 
@@ -119,6 +122,44 @@ def check_database_url(app: Flask, from_files: bool) -> None:
         raise ConfigurationError(f"SQLALCHEMY_DATABASE_URI = {shown!r}: {reason}.")
     name, where = setting_origin("SQLALCHEMY_DATABASE_URI", app.instance_path)
     raise ConfigurationError(f"{name} = {shown!r} ({where}): {reason}.")
+
+
+SITE_URL_EXAMPLE = "«https://bank.example.ru»"
+
+
+def check_site_url(app: Flask, from_files: bool) -> None:
+    """SITE_URL, the address mailed links start with, must be one: a scheme (http or https) and a host name, perhaps
+    a port and a path; not a bare name, nor one with a query."""
+    from urllib.parse import urlsplit
+
+    from kb.routing import host_name_valid
+
+    value = app.config.get("SITE_URL") or ""
+    if not value.strip():
+        return
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        parts = None
+    if (parts is not None and parts.scheme.lower() in ("http", "https") and parts.hostname
+            and host_name_valid(parts.hostname) and not parts.query and not parts.fragment and not parts.username):
+        return
+    reason = f"адрес сайта для ссылок в письмах должен быть вида {SITE_URL_EXAMPLE}"
+    if not from_files:  # the settings a test passes
+        raise ConfigurationError(f"SITE_URL = {value!r}: {reason}.")
+    name, where = setting_origin("SITE_URL", app.instance_path)
+    raise ConfigurationError(f"{name} = {value!r} ({where}): {reason}.")
+
+
+def warn_of_mail_without_site_address(app: Flask) -> None:
+    """A mail server without the site's address: «Забыли пароль?» is off, and the log of the start says what to
+    set (`flask --app kb init` prints it in Russian)."""
+    from kb.accounts.mail import NO_SITE_ADDRESS, mail_configured, site_address
+
+    with app.app_context():
+        if mail_configured() and site_address() is None:
+            app.logger.warning(NO_SITE_ADDRESS)
 
 
 def _hide_password(url: str) -> str:

@@ -130,6 +130,10 @@ def init_command() -> None:
 
     applied = sync()
     click.echo(f"Индекс: {current_app.config['INDEX_DIR']} (применено изменений: {applied}).")
+    from kb.accounts.mail import NO_SITE_ADDRESS_RU, mail_configured, site_address
+
+    if mail_configured() and site_address() is None:
+        click.secho(NO_SITE_ADDRESS_RU, fg="yellow")
 
 
 @command("demo")

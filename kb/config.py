@@ -46,12 +46,16 @@ class DefaultConfig:
     # failed logins would lock everyone out, and the rate limits of the API and OAI would be shared by all.
     PROXY_COUNT = 0
     # The host names the site answers to: a request with another Host gets 400 (kb/routing.py). Links the
-    # bank gives out (the feed, OAI-PMH, the sitemap, password-reset and share links, citations) are made
-    # from the Host of the request, so in production list the site's names here: ["bank.example.ru"].
+    # bank gives out (the feed, OAI-PMH, the sitemap, share links, citations) are made from the Host of the
+    # request, so in production list the site's names here: ["bank.example.ru"] (mailed links: SITE_URL).
     # Case does not matter; a port passes only when an entry names it ("bank.example.ru:8443") or it is the
     # scheme's default; /healthz answers whatever the Host (a probe sent straight to gunicorn names no site).
     # (Flask's own TRUSTED_HOSTS refuses such a request where no URL can be built, not even its error page's.)
     SITE_HOSTS: list[str] = []
+    # The site's address links sent by mail (password reset) are made from: "https://bank.example.ru". Empty: the
+    # first SITE_HOSTS entry (https when SESSION_COOKIE_SECURE); with neither, a mail server mails no reset link
+    # («Забыли пароль?» is off): one made from a request's Host would lead wherever that request said.
+    SITE_URL = ""
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

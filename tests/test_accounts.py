@@ -376,7 +376,8 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatc
     import kb.accounts.mail
 
     monkeypatch.setattr(kb.accounts.mail.smtplib, "SMTP", FakeSMTP)
-    app.config.update(SMTP_HOST="smtp.test", SMTP_USER="bank", SMTP_PASSWORD="secret")
+    app.config.update(SMTP_HOST="smtp.test", SMTP_USER="bank", SMTP_PASSWORD="secret",
+                      SITE_URL="https://bank.example.ru")
     admin_id, user_id = make_user("admin"), make_user("teacher", email="mailme@example.org")
     admin = app.test_client()
     sign_in(admin, admin_id)
@@ -385,12 +386,13 @@ def test_reset_link_is_mailed_when_smtp_is_configured(app, make_user, monkeypatc
     assert "Ссылка отправлена на mailme@example.org" in page.get_data(as_text=True)
     assert sent[0] == ("connect", "smtp.test", 587) and ("login", "bank") in sent
     message = sent[-1]
-    assert message[1] == "mailme@example.org" and "/reset/" in message[3]
+    assert message[1] == "mailme@example.org" and "https://bank.example.ru/reset/" in message[3]
 
 
-def _fake_mail_server(app, monkeypatch, held: threading.Event | None = None) -> list:
-    """SMTP_HOST set, and the messages «sent» collected instead: (to, subject, body); with ``held``, a connection
-    waits until it is set."""
+def _fake_mail_server(app, monkeypatch, held: threading.Event | None = None, site_url: str = "http://localhost"
+                      ) -> list:
+    """SMTP_HOST (and SITE_URL, the address of mailed links) set, and the messages «sent» collected instead: (to,
+    subject, body); with ``held``, a connection waits until it is set."""
     sent = []
 
     class FakeSMTP:
@@ -413,7 +415,7 @@ def _fake_mail_server(app, monkeypatch, held: threading.Event | None = None) -> 
     import kb.accounts.mail
 
     monkeypatch.setattr(kb.accounts.mail.smtplib, "SMTP", FakeSMTP)
-    app.config.update(SMTP_HOST="smtp.test", MAIL_FROM="bank@school.example")
+    app.config.update(SMTP_HOST="smtp.test", MAIL_FROM="bank@school.example", SITE_URL=site_url)
     return sent
 
 
@@ -985,3 +987,147 @@ def test_block_user_command(app, runner, make_user, make_token):
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_blocked"))
         assert event.actor_id is None and event.details["via"] == "cli"
+
+
+def test_a_mailed_reset_link_goes_to_the_sites_address_whatever_the_host_asked(app, make_user, monkeypatch):
+    """«Забыли пароль?» asked with «Host: attacker.example» mailed the account's owner a one-time link to
+    http://attacker.example/reset/<token>: mailed links are made from SITE_URL, not from the request."""
+    sent = _fake_mail_server(app, monkeypatch, site_url="https://bank.example.ru/")
+    admin_id = make_user("admin")
+    user_id = make_user("teacher", email="victim@example.org")
+    client = app.test_client()
+    page = client.get("/reset", base_url="http://attacker.example").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    with client.post("/reset", base_url="http://attacker.example",
+                     data={"email": "victim@example.org", "csrf_token": token}) as response:
+        assert response.status_code == 302
+    wait_for_reset_requests()
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    url = f"/admin/users/{user_id}"
+    page = admin.post(url, data={"action": "reset-link", "csrf_token": csrf_from(admin, url)}).get_data(as_text=True)
+    assert "Ссылка отправлена на victim@example.org" in page
+    links = [re.search(r"https?://\S+", body).group(0) for _, _, body in sent]
+    assert len(links) == 2 and all(re.fullmatch(r"https://bank\.example\.ru/reset/[\w-]+", link) for link in links)
+
+
+@pytest.mark.parametrize(("settings", "address"), [
+    ({"SITE_URL": "https://Банк.рф:8443/bank/"}, "https://xn--80ab2al.xn--p1ai:8443/bank"),
+    ({"SITE_HOSTS": [".Bank.Example.ru", "other.example.ru"]}, "http://bank.example.ru"),
+    ({"SITE_HOSTS": ["bank.example.ru:8443"], "SESSION_COOKIE_SECURE": True}, "https://bank.example.ru:8443"),
+    ({"SITE_HOSTS": ["bank.example.ru"], "PREFERRED_URL_SCHEME": "https"}, "https://bank.example.ru"),
+    ({"SITE_URL": "https://bank.example.ru", "SITE_HOSTS": ["other.example.ru"]}, "https://bank.example.ru"),
+    ({}, None),
+])
+def test_the_address_of_mailed_links(app, settings, address):
+    from kb.accounts.mail import mailed_url, site_address
+
+    app.config.update(settings)
+    with app.app_context():
+        assert site_address() == address
+        assert mailed_url("accounts.reset", token="abc") == (f"{address}/reset/abc" if address else None)
+
+
+def test_without_the_sites_address_no_reset_link_is_mailed(app, make_user, monkeypatch, caplog):
+    """A mail server, but neither SITE_URL nor SITE_HOSTS: no link made from a request's Host is mailed.
+    «Забыли пароль?» is not offered, a request for it gets one answer whatever the address, the log says what
+    to set; the administrator's link is shown to him, not mailed."""
+    sent = _fake_mail_server(app, monkeypatch, site_url="")
+    admin_id = make_user("admin")
+    user_id = make_user("teacher", email="victim@example.org")
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    assert 'href="/reset"' not in login and "mailto:bank@school.example" in login
+    assert 'name="email"' not in client.get("/reset").get_data(as_text=True)
+    answers = []
+    for email in ("victim@example.org", "nobody@example.org"):
+        response = client.post("/reset", data={"email": email, "csrf_token": csrf_from(client, "/login")})
+        answers.append((response.status_code, response.headers["Location"],
+                        client.get("/reset").get_data(as_text=True).count("по почте сейчас получить нельзя")))
+        wait_for_reset_requests()
+    assert answers[0] == answers[1] == (302, "/reset", 1)
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    url = f"/admin/users/{user_id}"
+    page = admin.post(url, data={"action": "reset-link", "csrf_token": csrf_from(admin, url)}).get_data(as_text=True)
+    assert "Письмо не отправлено" in page and "http://localhost/reset/" in page
+    assert sent == []
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 3 and all("SITE_URL" in w for w in warnings)
+    with app.app_context():
+        issued = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "reset_link_issued")).all()
+    assert issued == [{}], "only the administrator's link, not one for «Забыли пароль?»"
+
+
+def test_a_start_with_mail_but_no_site_address_says_what_to_set(app, tmp_path, caplog):
+    from kb.config import ConfigurationError
+    from tests.conftest import make_app
+
+    make_app(tmp_path / "mail", SMTP_HOST="smtp.test")
+    assert [r.getMessage() for r in caplog.records if "SITE_URL" in r.getMessage()]
+    caplog.clear()
+    make_app(tmp_path / "site", SMTP_HOST="smtp.test", SITE_URL="https://bank.example.ru")
+    assert not [r for r in caplog.records if "SITE_URL" in r.getMessage()]
+    for wrong in ("bank.example.ru", "ftp://bank.example.ru", "https://", "https://a..b", "https://x.ru/?a=1"):
+        with pytest.raises(ConfigurationError, match="SITE_URL"):
+            make_app(tmp_path / "wrong", SITE_URL=wrong)
+    app.config["SMTP_HOST"] = "smtp.test"
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0 and 'SITE_URL = "https://имя-сайта"' in result.output
+    app.config["SITE_URL"] = "https://bank.example.ru"
+    assert "SITE_URL" not in app.test_cli_runner().invoke(args=["init"]).output
+
+
+def test_registration_hashes_the_password_for_a_taken_address_too(app, make_user, monkeypatch):
+    """A taken address was answered in 11 ms, a new one in 230 (the password's hash and the insert): the time told
+    who has an account. Both now hash the password and write (a taken one: an audit event)."""
+    import kb.accounts.services
+
+    hashed = []
+    real = kb.accounts.services.hash_password
+    monkeypatch.setattr(kb.accounts.services, "hash_password", lambda password: hashed.append(password) or real(
+        password))
+    known_id = make_user("teacher", email="known@example.org")
+    hashed.clear()
+    client = app.test_client()
+    for email, password in (("Known@Example.org", "taken-address-pass"), ("fresh@example.org", "fresh-address-pass")):
+        data = {"email": email, "name": "Проба", "password": password, "password_again": password,
+                "csrf_token": csrf_from(client, "/register")}
+        with client.post("/register", data=data) as response:
+            assert response.headers["Location"] == "/login"
+    assert hashed == ["taken-address-pass", "fresh-address-pass"]
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.target_id).where(
+            AuditEvent.action.in_(("registration_taken", "user_registered"))).order_by(AuditEvent.id)).all()
+        fresh_id = db.session.scalar(select(User.id).where(User.email == "fresh@example.org"))
+    assert [tuple(e) for e in events] == [("registration_taken", None, known_id),
+                                          ("user_registered", fresh_id, fresh_id)]
+
+
+def test_logout_ends_the_accounts_sessions_everywhere_but_not_its_api_tokens(app, make_user, make_token):
+    """«Выйти» only forgot the session in this browser: a copy of its cookie, taken before, still opened the
+    account. Logging out now changes the account's session token (as a new password does)."""
+    from tests.conftest import bearer
+
+    user_id = make_user("teacher", email="out@example.org")
+    secret = make_token(user_id)
+    here, there = app.test_client(), app.test_client()
+    for client in (here, there):
+        assert _login(client, "out@example.org", PASSWORD).status_code == 302
+    copied = here.get_cookie("session").value
+    with here.post("/logout", data={"csrf_token": csrf_from(here, "/profile")}, follow_redirects=True) as response:
+        said = response.get_data(as_text=True)
+    replayed = app.test_client()
+    replayed.set_cookie("session", copied)
+    for client in (replayed, there, here):
+        with client.get("/profile") as page:
+            assert page.status_code == 302
+    assert "Вы вышли из банка практик на всех устройствах." in said
+    with app.test_client().get("/api/v1/practices?status=draft", headers=bearer(secret)) as api:
+        assert api.status_code == 200, "API tokens are separate"
+    assert _login(here, "out@example.org", PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "logout")).all() == ["logout"]
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    assert "Выход на всех устройствах" in admin.get("/admin/audit").get_data(as_text=True)

@@ -10,7 +10,8 @@ from kb.templating import status_label
 from kb.vocabularies.models import Region
 
 ACTIONS = {
-    "login": "Вход", "login_failed": "Неудачная попытка входа", "user_registered": "Регистрация",
+    "login": "Вход", "login_failed": "Неудачная попытка входа", "logout": "Выход на всех устройствах",
+    "user_registered": "Регистрация", "registration_taken": "Регистрация на занятый адрес",
     "user_created": "Создан пользователь", "role_changed": "Смена роли", "profile_changed": "Изменён профиль",
     "password_changed": "Смена пароля", "user_blocked": "Учётная запись заблокирована",
     "user_unblocked": "Учётная запись разблокирована",

@@ -33,7 +33,7 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-    # Changed with every password change: old sessions and reset links stop working.
+    # Changed with every password change, logout and block: the account's sessions end on every device.
     session_token: Mapped[str] = mapped_column(String(64))
     reset_token_hash: Mapped[str | None] = mapped_column(String(128))
     reset_token_expires: Mapped[datetime | None]

@@ -20,7 +20,7 @@ from kb.accounts.forms import (
     ResetPasswordForm,
     RoleForm,
 )
-from kb.accounts.mail import mail_configured, send_mail, support_address
+from kb.accounts.mail import NO_SITE_ADDRESS, mail_configured, mailed_url, reset_by_mail, send_mail, support_address
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
@@ -95,7 +95,7 @@ def wait_for_reset_requests(timeout: float = 10.0) -> None:
 
 def _forgot_page_context() -> dict:
     """What the login and «Забыли пароль?» pages say about a forgotten password."""
-    return {"reset_by_mail": mail_configured(), "support_email": support_address()}
+    return {"reset_by_mail": reset_by_mail(), "support_email": support_address()}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -122,8 +122,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    everywhere = current_user.is_authenticated
+    if everywhere:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
-    flash("Вы вышли из банка практик.", "info")
+    flash("Вы вышли из банка практик на всех устройствах." if everywhere else "Вы вышли из банка практик.", "info")
     return redirect(url_for("main.home"))
 
 
@@ -135,19 +139,14 @@ def register():
     form = RegisterForm()
     form.region.choices = _region_choices("— не указан —")
     if form.validate_on_submit():
-        if services.find_user(form.email.data) is not None:
-            # The same answer as for a new address: registration must not reveal who has an account.
-            db.session.rollback()
-            return _to_login(form.email.data)
         try:
-            user = services.create_user(
-                form.email.data, form.name.data, form.password.data,
-                organisation=form.organisation.data or "", region_code=form.region.data or None,
-            )
+            # None for a taken address: the same answer, after the same work, as for a new one
+            services.register(form.email.data, form.name.data, form.password.data,
+                              organisation=form.organisation.data or "", region_code=form.region.data or None)
         except services.AccountError as exc:
+            db.session.rollback()
             form.password.errors.append(str(exc))
         else:
-            services.record("user_registered", user, "user", user.id)
             db.session.commit()
             return _to_login(form.email.data)
     return render_template("accounts/register.html", form=form)
@@ -231,7 +230,12 @@ def forgot():
         return redirect(url_for(".change_password"))
     form = ForgotPasswordForm()
     if mail_configured() and form.validate_on_submit():
-        _issue_in_background(form.email.data, url_for(".reset", token=RESET_TOKEN_SLOT, _external=True))
+        link = mailed_url("accounts.reset", token=RESET_TOKEN_SLOT)
+        if link is None:  # no site address: a link made from this request's Host would lead wherever it names
+            current_app.logger.warning("«Забыли пароль?»: no reset link mailed. %s", NO_SITE_ADDRESS)
+            flash("Ссылку для смены пароля по почте сейчас получить нельзя.", "error")
+            return redirect(url_for(".forgot"))
+        _issue_in_background(form.email.data, link)
         flash("Если этот адрес зарегистрирован, на него отправлена ссылка для смены пароля (она действует 48 часов). "
               "Письма нет — проверьте папку «Спам» или запросите ссылку ещё раз через несколько минут.", "info")
         return redirect(url_for(".login"))
@@ -244,7 +248,7 @@ def reset(token: str):
     if services.user_for_reset_token(token) is None:
         return render_template("errors/error.html", status=404, title="Ссылка недействительна",
                                detail="Ссылка для смены пароля устарела или уже использована. "
-                                      + ("Запросите новую на странице входа: «Забыли пароль?»." if mail_configured()
+                                      + ("Запросите новую на странице входа: «Забыли пароль?»." if reset_by_mail()
                                          else "Попросите администратора выдать новую.")), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -283,8 +287,13 @@ def user_detail(user_id: int):
     elif request.method == "POST" and request.form.get("action") == "reset-link":  # CSRF checked by CSRFProtect
         token = services.issue_reset_token(user, current_user)
         db.session.commit()
-        reset_link = url_for(".reset", token=token, _external=True)
-        if mail_configured():
+        mailed = mailed_url("accounts.reset", token=token)
+        reset_link = mailed or url_for(".reset", token=token, _external=True)  # the latter shown to the admin only
+        if mail_configured() and mailed is None:
+            current_app.logger.warning("Reset link for user %s not mailed. %s", user.id, NO_SITE_ADDRESS)
+            flash("Письмо не отправлено: не задан адрес сайта для ссылок в письмах (SITE_URL) — передайте ссылку "
+                  "пользователю сами.", "error")
+        elif mail_configured():
             if _mail_reset_link(user, reset_link):
                 flash(f"Ссылка отправлена на {user.email}.", "success")
             else:
