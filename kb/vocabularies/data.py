@@ -1959,12 +1959,15 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
     {
         "code": "parents",
         "label": "Родители (законные представители)",
-        "patterns": [r"родител", r"законн\w* представител", r"\bсемь"],
+        # Anchored to the heading's first word, which decides before any other type's pattern is tried:
+        # «Родителям учащихся общеобразовательных организаций» is not the schools' heading.
+        "patterns": [r"^родител", r"^законн\w* представител", r"^семь"],
     },
     {
         "code": "students",
         "label": "Обучающиеся",
-        "patterns": [r"обучающ", r"учащ", r"школьник", r"студент", r"воспитанник"],
+        "patterns": [r"^обучающ", r"^учащ", r"^школьник", r"^старшеклассник", r"^студент", r"^воспитанник",
+                     r"^дет(ям|ей|и)\b"],
     },
     {
         "code": "participants",
@@ -2016,7 +2019,10 @@ def classify_addressee(text: str) -> str | None:
     folded = fold(text)
     if not folded:
         return None
-    for code, patterns in _ADDRESSEE_RULES:
-        if any(p.search(folded) for p in patterns):
-            return code
+    # A pattern anchored at the start («^родител») names the heading's own first word: it wins over a word further
+    # on that another type looks for («Родителям школьников» has «школ» of educational_organisations).
+    for anchored in (True, False):
+        for code, patterns in _ADDRESSEE_RULES:
+            if any(p.pattern.startswith("^") == anchored and p.search(folded) for p in patterns):
+                return code
     return None
