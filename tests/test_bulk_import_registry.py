@@ -272,3 +272,31 @@ def test_web_check_page_names_the_stray_quote(app, client, make_user):
     assert response.status_code == 200
     assert "Строка 3: незакрытая кавычка — ячейка захватила следующие строки файла (4–5)" in page
     assert "Незакрытая кавычка в ячейке «Название»" in page and "будет создано 1" in page
+
+
+def test_a_registry_on_a_hidden_sheet_is_named_when_no_visible_sheet_has_a_header():
+    """The registry on a hidden sheet and the visible one empty: the message spoke only of the empty sheet
+    («на листе «Лист2» нет ни заголовков, ни строк…») and never of the hidden one that holds the rows."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Внешний идентификатор", "Название", "Регион"])
+    sheet.append(["R-1", "Школьное научное общество в начальной школе", "Челябинская область"])
+    sheet.sheet_state = "hidden"
+    workbook.create_sheet("Лист2")
+    workbook.active = 1
+    with pytest.raises(RegistryError) as caught:
+        read_registry(saved(workbook), 100)
+    assert str(caught.value) == (
+        "Лист «Реестр» скрыт — покажите его в Excel (щёлкните правой кнопкой по ярлычку листа) и сохраните файл: "
+        "скрытые листы не читаются, а на листе «Лист2» нет столбца «Название».")
+    workbook.create_sheet("Инструкция").append(["Заполните лист «Реестр»."])
+    with pytest.raises(RegistryError, match="на листах «Лист2», «Инструкция» нет столбца «Название»"):
+        read_registry(saved(workbook), 100)
+    workbook["Лист2"].append(["Название"])
+    workbook["Лист2"].append(["Практика с видимого листа"])  # a visible sheet with a header is read, as before
+    assert [r.values["title"] for r in read_registry(saved(workbook), 100).rows] == ["Практика с видимого листа"]

@@ -478,6 +478,16 @@ def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callab
     if not visible:
         raise RegistryError(f"В файле {kind} все листы скрыты: покажите в {program} лист с реестром и сохраните файл.")
     chosen = visible[0] if len(visible) == 1 else next((sheet for sheet in visible if has_header(sheet)), None)
+    if (chosen is None or len(visible) == 1 and not has_header(chosen)) and (
+            concealed := [sheet for sheet in sheets if hidden(sheet) and has_header(sheet)]):
+        # the registry is on a hidden sheet: say so, rather than that the visible one has no header
+        names = ", ".join(f"«{sheet.title}»" for sheet in concealed)
+        shown = ", ".join(f"«{sheet.title}»" for sheet in visible)
+        raise RegistryError(f"{'Лист' if len(concealed) == 1 else 'Листы'} {names} "
+                            f"{'скрыт — покажите его' if len(concealed) == 1 else 'скрыты — покажите лист с реестром'}"
+                            f" в {program} (щёлкните правой кнопкой по ярлычку листа) и сохраните файл: скрытые листы "
+                            f"не читаются, а на {'листе' if len(visible) == 1 else 'листах'} {shown} нет столбца "
+                            "«Название».")
     if chosen is None:
         names = ", ".join(f"«{sheet.title}»" for sheet in visible)
         raise RegistryError(f"Не найдена строка заголовков: ни на одном листе ({names}) в первых строках нет "
