@@ -490,6 +490,23 @@ def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist)
     assert "Неподдерживаемый тип файла: программа (EXE)." in page and "application/" not in page
 
 
+@pytest.mark.parametrize(("filename", "data", "found"), [
+    ("резолюция.txt", bytes(range(256)) * 50, ""),
+    ("резолюция.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), ": изображение (PNG)"),
+    ("резолюция.doc", b"Rar!\x1a\x07\x00" + bytes(200), ": архив (RAR)"),
+])
+def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, client, methodist, filename, data,
+                                                                          found):
+    """The refusal listed the formats a practice's files may have (PPTX, XLSX, ODS…), which the resolution import
+    refuses in its turn; it lists a resolution's, and still says what the file is."""
+    response = upload(client, data, filename)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .rtf, "
+            ".pdf, .doc.") in page
+    assert "PPTX" not in page and "XLSX" not in page
+
+
 def many_recommendations(count: int) -> str:
     return (SEMINAR.split("Участники семинара")[0] + "Участники семинара рекомендуют:\n"
             + "".join(f"{n}) Общеобразовательным организациям:\n– провести семинар номер {n};\n"

@@ -64,6 +64,15 @@ class AttachmentError(ValueError):
     """The file cannot be taken; the message says why, in Russian."""
 
 
+class UnsupportedType(AttachmentError):
+    """The content is of no kind the bank reads; ``found`` is what it is in words («: архив (ZIP)»), or empty
+    when unknown, for a message that lists other formats (a resolution's)."""
+
+    def __init__(self, message: str, found: str = "") -> None:
+        super().__init__(message)
+        self.found = found
+
+
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A part of a ZIP, unpacked a piece at a time and never beyond the size it declares; raises one of
     ZIP_ERRORS when its bytes do not match (the CRC) or it is compressed in a way that cannot be bounded.
@@ -329,8 +338,8 @@ def detect(data: bytes, filename: str) -> str:
         kind = "txt"
     if kind not in KINDS:
         found = f": {describe(guess.extension)}" if guess is not None else ""
-        raise AttachmentError(f"Неподдерживаемый тип файла{found}. Принимаются: "
-                              + ", ".join(label for label, _ in KINDS.values()) + ".")
+        raise UnsupportedType(f"Неподдерживаемый тип файла{found}. Принимаются: "
+                              + ", ".join(label for label, _ in KINDS.values()) + ".", found)
     if extension and extension not in EXTENSIONS[kind]:
         raise AttachmentError(f"Расширение «.{extension}» не соответствует содержимому файла ({KINDS[kind][0]}). "
                               "Проверьте, тот ли это файл.")
