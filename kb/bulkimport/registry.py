@@ -218,9 +218,8 @@ def _stray_quote(raw: str, delimiter: str, before: int, last: int) -> StrayQuote
     the way. The reader forgives both. A cell rightly quoted over several lines is closed by a quote followed by
     the delimiter or the end of its line; «"Школа; гимназия" № 1», on one line, is read as meant."""
     position = column = 0
-    start = True  # at the start of a cell
-    while position < len(raw):
-        if start and raw[position] == '"':
+    while True:  # from the start of a cell
+        if raw.startswith('"', position):
             end = position + 1
             while (end := raw.find('"', end)) != -1 and raw.startswith('"', end + 1):
                 end += 2  # «""»: a quote inside the cell
@@ -232,13 +231,11 @@ def _stray_quote(raw: str, delimiter: str, before: int, last: int) -> StrayQuote
                 return StrayQuote(column, line + 1, last)
             if end == -1:
                 return None
-            position, start = end + 1, False
-            continue
-        if raw[position] == delimiter:
-            column += 1
-        start = raw[position] == delimiter
-        position += 1
-    return None
+            position = end + 1  # what follows a closing quote up to the delimiter is the same cell's
+        position = raw.find(delimiter, position) + 1
+        if not position:
+            return None
+        column += 1
 
 
 def _delimiter(text: str) -> str:
