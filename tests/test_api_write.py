@@ -452,7 +452,9 @@ def _docx_of(text: str) -> bytes:
 
 
 @pytest.mark.parametrize(("content", "text"), [
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12, "Неподдерживаемый тип файла: изображение (PNG)"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12,
+     "Неподдерживаемый тип файла: изображение (PNG). Резолюция принимается в форматах .txt, .md, .docx, .odt, .rtf, "
+     ".pdf, .doc."),
     (_docx_of(RESOLUTION * 5), "Расширение «.txt» не соответствует содержимому файла (DOCX)"),
 ])
 def test_resolution_import_checks_the_content_as_the_web_import_does(app, people, content, text):
@@ -464,6 +466,7 @@ def test_resolution_import_checks_the_content_as_the_web_import_does(app, people
     _, headers, _ = people
     body = _assert_problem(_upload(app.test_client(), headers["admin"], content, query="?publish=true"), 422)
     assert text in body["detail"] and body["errors"]["file"] == [body["detail"]]
+    assert "PPTX" not in body["detail"]  # the formats of a practice's files, which a resolution cannot have
     assert _count(app, Resolution) == 0
     with app.app_context(), pytest.raises(ResolutionFormatError) as web:
         stage_upload("резолюция.txt", content, 1)

@@ -342,7 +342,7 @@ def test_without_its_crypto_library_an_aes_pdf_gets_a_message_that_says_so(monke
 @pytest.mark.parametrize(("name", "data", "described"), [
     ("программа.docx", b"MZ\x90\x00" + bytes(range(256)) * 40, "программа (EXE)"),
     ("фото.pdf", bytes.fromhex("89504e470d0a1a0a") + bytes(200), "изображение (PNG)"),
-    ("архив.docx", b"PK\x03\x04" + bytes(200), "архив (ZIP)"),
+    ("архив.zip", b"PK\x03\x04" + bytes(200), "архив (ZIP)"),
 ])
 def test_an_unsupported_file_is_named_in_words_not_by_its_mime_type(editor, name, data, described):
     """The refusal named the content by its MIME type: «Неподдерживаемый тип файла (application/x-msdownload)»."""
@@ -350,6 +350,71 @@ def test_an_unsupported_file_is_named_in_words_not_by_its_mime_type(editor, name
     page = upload(client, pid, name, data).get_data(as_text=True)
     assert f"Неподдерживаемый тип файла: {described}. Принимаются: PDF, DOCX" in page
     assert "application/" not in page
+
+
+def _zip(entries: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+def _flipped_mimetype(data: bytes) -> bytes:
+    """An ODT with a byte of its first part («mimetype», stored as it is) changed: filetype no longer knows it."""
+    at = data.index(b"opendocument.text")
+    return data[:at] + b"O" + data[at + 1:]
+
+
+def _reordered(data: bytes, first: int) -> bytes:
+    """A DOCX with its parts in another order: its other parts and ``first`` more before the document's (word/)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    word = [name for name in source.namelist() if name.startswith("word/")]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name in [name for name in source.namelist() if name not in word]:
+            package.writestr(name, source.read(name))
+        for number in range(first):
+            package.writestr(f"customXml/extra{number}.xml", "<a/>")
+        for name in word:
+            package.writestr(name, source.read(name))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("план урока.docx", lambda: make_docx()[:300]),
+    ("план урока.docx", lambda: make_docx()[:500]),
+    ("план урока.xlsx", lambda: make_xlsx()[:400]),
+    ("разработка.odt", lambda: _flipped_mimetype(odt_bytes("Методическая разработка."))),
+    ("разработка.odt", lambda: odt_bytes("Методическая разработка.")[:200]),
+    ("архив.docx", lambda: _zip({"отчёт.txt": "Просто архив."})),  # no [Content_Types].xml
+])
+def test_a_damaged_office_file_is_called_damaged_not_an_unsupported_archive(app, name, make):
+    """A DOCX cut short (a download interrupted) starts as a ZIP and no more: it was refused as «Неподдерживаемый
+    тип файла: архив (ZIP). Принимаются: PDF, DOCX…», telling the teacher DOCX is not taken. A real .zip archive is
+    still refused as an archive (test_an_unsupported_file_is_named_in_words_not_by_its_mime_type)."""
+    from kb.attachments.extract import AttachmentError
+    from kb.attachments.services import check_file, precheck_file
+
+    with app.app_context():
+        for check in (check_file, precheck_file):
+            with pytest.raises(AttachmentError) as refused:
+                check(name, make())
+            assert str(refused.value) == "Файл повреждён: не удаётся прочитать его содержимое."
+
+
+def test_a_docx_with_its_parts_in_an_unusual_order_is_read(app):
+    """filetype tells a DOCX by its first parts only: one with word/ after them is a ZIP to it, and is read by
+    the parts it has."""
+    import filetype
+
+    from kb.attachments.services import check_file
+
+    data = _reordered(make_docx(), 6)
+    assert filetype.guess(data).extension == "zip"
+    with app.app_context():
+        checked = check_file("отчёт.docx", data)
+    assert checked.kind == "docx" and WORD in checked.text
 
 
 def test_a_refused_file_is_said_at_the_top_of_the_page_not_past_it(editor):

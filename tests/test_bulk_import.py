@@ -442,6 +442,8 @@ def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user
     result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
     assert result.exit_code == 1
     assert "Строка 3 [D-2]: ошибка" in result.output
+    # a DOCX cut short is damaged, not «Неподдерживаемый тип файла: архив (ZIP)»
+    assert "«битый.docx»: Файл повреждён: не удаётся прочитать его содержимое." in result.output
     imported = practices(app)
     assert [p.external_id for p in imported] == ["D-1", "D-3"]
     assert [a.original_name for a in imported[0].attachments] == ["хороший.docx"]

@@ -239,6 +239,12 @@ def test_merged_cells_hidden_rows_and_hidden_sheets_as_in_xlsx():
 
     assert refused(ods(("Архив", [header]), hidden=("Архив",))) == (
         "В файле ODS все листы скрыты: покажите в LibreOffice лист с реестром и сохраните файл.")
+    # the registry on a hidden sheet, the visible one empty: the hidden sheet is named, not only the empty one
+    assert refused(ods(("Реестр", [header, ["А-1", "Практика"]]), ("Лист2", [[None]]), hidden=("Реестр",))) == (
+        "Лист «Реестр» скрыт — покажите его в LibreOffice (щёлкните правой кнопкой по ярлычку листа) и сохраните "
+        "файл: скрытые листы не читаются, а на листе «Лист2» нет столбца «Название».")
+    assert refused(ods(("Лист1", [["Код"]]), ("А", [header]), ("Б", [header]), hidden=("А", "Б"))).startswith(
+        "Листы «А», «Б» скрыты — покажите лист с реестром в LibreOffice")
     assert refused(ods(("Лист1", [["Код"]]), ("Лист2", [["Год"]]))).startswith(
         "Не найдена строка заголовков: ни на одном листе («Лист1», «Лист2») в первых строках нет столбца «Название».")
     assert refused(ods(("Лист1", [["Код", "Год"], ["1", "2020"]]))).startswith(

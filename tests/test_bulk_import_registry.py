@@ -4,6 +4,7 @@ page saved under an Excel name."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -193,3 +194,109 @@ def test_an_ods_is_read_and_another_open_document_file_is_named_as_such():
         read_registry(out.getvalue(), 100)
     assert str(caught.value) == ("Это документ OpenDocument (LibreOffice или OpenOffice), а не таблица: загрузите "
                                  "реестр в XLSX, ODS или CSV.")
+
+
+STRAY_QUOTE = ("Внешний идентификатор;Название;Авторы;Регион;Год\n"
+               "A-1;Первая практика о ШНО;Иванова А. П.;Челябинская область;2023\n"
+               'A-2;"Вторая практика о проектах;Петров П. П.;Челябинская область;2023\n'
+               "A-3;Третья практика об олимпиадах;Сидорова С. С.;Челябинская область;2023\n"
+               "A-4;Четвёртая практика о наставничестве;Кузнецова К. К.;Челябинская область;2023\n")
+
+
+@pytest.mark.parametrize(("text", "number", "message"), [
+    (STRAY_QUOTE, 3, "Незакрытая кавычка в ячейке «Название» — ячейка захватила следующие строки файла (4–5), и они "
+                     "не прочитаны как строки реестра. Закройте кавычку (или уберите её) и загрузите реестр снова."),
+    # «closed» by the quote that opens a later cell: the rows after it are read again
+    (STRAY_QUOTE.replace("A-4;Четвёртая практика о наставничестве", 'A-4;"Четвёртая практика", о наставничестве')
+     + "A-5;Пятая практика;Орлова О. О.;Челябинская область;2023\n", 3,
+     "Незакрытая кавычка в ячейке «Название» — ячейка захватила следующие строки файла (4–5)"),
+    # on the last line: nothing below is lost, but its cells would be one title
+    ("Название;Авторы;Год\nПервая;Иванова А. П.;2023\n\"Вторая;Петров П. П.;2023\n", 3,
+     "Незакрытая кавычка в ячейке «Название» — ячейка захватила остальные ячейки строки. Закройте кавычку"),
+    # in a column without a header
+    ("Название;Год\nПервая;2023\nВторая;2023;\"x\nТретья;2023\n", 3,
+     "Незакрытая кавычка в столбце C — ячейка захватила следующую строку файла (4), и она не прочитана как строка"),
+])
+def test_a_stray_quote_in_a_csv_fails_its_row_and_names_the_lines_it_took_in(text, number, message):
+    """A cell opening with «"» never closed took in the line breaks and delimiters after it: the rows below became
+    part of one title, and the check page said «строк 2; будет создано 2» without a word — two practices lost,
+    one created with the others' cells for its title."""
+    from kb.bulkimport.registry import CellProblem, read_registry
+
+    registry = read_registry(text.encode(), 100)
+    (broken,) = [r for r in registry.rows if r.number == number]
+    found = [v.message for v in broken.values.values() if isinstance(v, CellProblem)] + broken.errors
+    assert len(found) == 1 and found[0].startswith(message)
+    taken = re.search("ячейка захватила [^,.]+", message).group(0)
+    assert [w for w in registry.warnings if "кавычка" in w] == [
+        f"Строка {number}: незакрытая кавычка — {taken}; строка {number} не будет загружена, пока кавычка не "
+        "исправлена."]
+    assert all(not isinstance(v, CellProblem) for r in registry.rows if r is not broken for v in r.values.values())
+
+
+def test_cells_rightly_quoted_over_several_lines_or_with_the_delimiter_are_read_as_they_are():
+    from kb.bulkimport.registry import read_registry
+
+    text = ("Название;Авторы;Технология;Год\n"
+            'Первая;"Иванова А. П.; Петров П. П.";"Этапы:\n- подготовка;\n- проведение; анализ;\n""итоги""";2023\n'
+            '"Школа; гимназия" № 1;"Сидорова С. С.\r\nОрлова О. О.";"Одна строка";2024\n'
+            "Третья;Кузнецова К. К.;;2025")
+    registry = read_registry(text.encode(), 100)
+    assert [(r.number, r.values["title"], r.values["authors"], r.errors) for r in registry.rows] == [
+        (2, "Первая", "Иванова А. П.; Петров П. П.", []),
+        (3, "Школа; гимназия № 1", "Сидорова С. С.\r\nОрлова О. О.", []),
+        (4, "Третья", "Кузнецова К. К.", [])]
+    assert registry.rows[0].values["technology"] == 'Этапы:\n- подготовка;\n- проведение; анализ;\n"итоги"'
+    assert registry.warnings == []
+
+
+@pytest.mark.parametrize(("text", "where"), [(STRAY_QUOTE.replace("Авторы", '"Авторы'), "столбце C — ячейка захватила "
+                                              "следующие строки файла (2–3)"),  # up to the quote on line 3
+                                             ('"Реестр практик школы\n' + STRAY_QUOTE.replace('"', ""),
+                                              "столбце A — ячейка захватила следующие строки файла (2–6)")])
+def test_a_stray_quote_in_or_above_the_header_refuses_the_file(text, where):
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError, match="^" + re.escape(f"Строка 1: незакрытая кавычка в {where}. Заголовки и "
+                                                            "строки реестра под ней не прочитаны")):
+        read_registry(text.encode(), 100)
+
+
+def test_web_check_page_names_the_stray_quote(app, client, make_user):
+    from tests.conftest import sign_in
+    from tests.test_bulk_import import upload
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    with upload(client, STRAY_QUOTE.encode()) as response:
+        page = re.sub(r"\s+", " ", response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Строка 3: незакрытая кавычка — ячейка захватила следующие строки файла (4–5)" in page
+    assert "Незакрытая кавычка в ячейке «Название»" in page and "будет создано 1" in page
+
+
+def test_a_registry_on_a_hidden_sheet_is_named_when_no_visible_sheet_has_a_header():
+    """The registry on a hidden sheet and the visible one empty: the message spoke only of the empty sheet
+    («на листе «Лист2» нет ни заголовков, ни строк…») and never of the hidden one that holds the rows."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Внешний идентификатор", "Название", "Регион"])
+    sheet.append(["R-1", "Школьное научное общество в начальной школе", "Челябинская область"])
+    sheet.sheet_state = "hidden"
+    workbook.create_sheet("Лист2")
+    workbook.active = 1
+    with pytest.raises(RegistryError) as caught:
+        read_registry(saved(workbook), 100)
+    assert str(caught.value) == (
+        "Лист «Реестр» скрыт — покажите его в Excel (щёлкните правой кнопкой по ярлычку листа) и сохраните файл: "
+        "скрытые листы не читаются, а на листе «Лист2» нет столбца «Название».")
+    workbook.create_sheet("Инструкция").append(["Заполните лист «Реестр»."])
+    with pytest.raises(RegistryError, match="на листах «Лист2», «Инструкция» нет столбца «Название»"):
+        read_registry(saved(workbook), 100)
+    workbook["Лист2"].append(["Название"])
+    workbook["Лист2"].append(["Практика с видимого листа"])  # a visible sheet with a header is read, as before
+    assert [r.values["title"] for r in read_registry(saved(workbook), 100).rows] == ["Практика с видимого листа"]

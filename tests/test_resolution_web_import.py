@@ -391,10 +391,10 @@ def _docx_bomb() -> bytes:
 @pytest.mark.parametrize("filename, make, message", [
     ("резолюция.exe", lambda: b"MZ\x90\x00binary", "Неподдерживаемый формат файла (.exe)"),
     ("резолюция", lambda: SEMINAR.encode(), "Неподдерживаемый формат файла (без расширения)"),
-    ("резолюция.docx", _truncated_docx, "Неподдерживаемый тип файла"),
+    ("резолюция.docx", _truncated_docx, "Файл повреждён: не удаётся прочитать его содержимое."),
     ("резолюция.docx", _docx_with_broken_body, "повреждён"),
     ("резолюция.docx", _docx_bomb, "похоже на архив-бомбу"),
-    ("резолюция.docx", _zip_not_docx, "Неподдерживаемый тип файла"),
+    ("резолюция.docx", _zip_not_docx, "Файл повреждён: не удаётся прочитать его содержимое."),
     ("резолюция.pdf", lambda: docx_bytes(SEMINAR), "не соответствует содержимому"),
     ("резолюция.txt", lambda: b"", "Файл пустой"),
     ("резолюция.docx", _empty_docx, "нет текста"),
@@ -488,6 +488,23 @@ def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Неподдерживаемый тип файла: программа (EXE)." in page and "application/" not in page
+
+
+@pytest.mark.parametrize(("filename", "data", "found"), [
+    ("резолюция.txt", bytes(range(256)) * 50, ""),
+    ("резолюция.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), ": изображение (PNG)"),
+    ("резолюция.doc", b"Rar!\x1a\x07\x00" + bytes(200), ": архив (RAR)"),
+])
+def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, client, methodist, filename, data,
+                                                                          found):
+    """The refusal listed the formats a practice's files may have (PPTX, XLSX, ODS…), which the resolution import
+    refuses in its turn; it lists a resolution's, and still says what the file is."""
+    response = upload(client, data, filename)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .rtf, "
+            ".pdf, .doc.") in page
+    assert "PPTX" not in page and "XLSX" not in page
 
 
 def many_recommendations(count: int) -> str:

@@ -49,6 +49,7 @@ READ_PIECE = 1024 * 1024           # a part of a zip is unpacked this much at a 
 SAFE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Office and LibreOffice write
 MAX_TEXT = 2_000_000               # characters kept for the index
 ENCRYPTED = "Файл зашифрован паролем: загрузите его без пароля."
+DAMAGED = "Файл повреждён: не удаётся прочитать его содержимое."
 TOOL_TIMEOUT = 60
 # What zipfile raises for a damaged archive (NotImplementedError: "zip file version 9.9", an unknown method).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
@@ -61,6 +62,15 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 class AttachmentError(ValueError):
     """The file cannot be taken; the message says why, in Russian."""
+
+
+class UnsupportedType(AttachmentError):
+    """The content is of no kind the bank reads; ``found`` is what it is in words («: архив (ZIP)»), or empty
+    when unknown, for a message that lists other formats (a resolution's)."""
+
+    def __init__(self, message: str, found: str = "") -> None:
+        super().__init__(message)
+        self.found = found
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -94,7 +104,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except ZIP_ERRORS as exc:
-        raise AttachmentError("Файл повреждён: не удаётся прочитать его содержимое.") from exc
+        raise AttachmentError(DAMAGED) from exc
     if len(entries) > MAX_ENTRIES:
         raise AttachmentError("Файл содержит слишком много частей и похож на архив-бомбу.")
     if any(e.flag_bits & 0x1 for e in entries):
@@ -285,6 +295,31 @@ def describe(extension: str) -> str:
     return described
 
 
+# The part whose folder tells an Office package's kind (filetype looks for it only among the first four parts).
+_OOXML_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+
+
+def _zip_document(data: bytes, extension: str) -> str:
+    """The kind of a ZIP that filetype did not recognise, named as a package document (``extension``: one of
+    PACKAGE_KINDS): that kind when its parts say so — an Office package with «[Content_Types].xml» and its
+    folder (word/, xl/, ppt/), an OpenDocument whose «mimetype» is its kind's — its reader then reads it;
+    refused as damaged otherwise. A DOCX cut short (a download interrupted), or an ODT with a byte changed in
+    its first part, was refused as «Неподдерживаемый тип файла: архив (ZIP)», as if DOCX were not taken."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        if extension in _OOXML_FOLDERS:
+            if "[Content_Types].xml" in names and any(name.startswith(_OOXML_FOLDERS[extension]) for name in names):
+                return extension
+        else:
+            info = archive.getinfo("mimetype")
+            if info.file_size < 200 and read_member(archive, info).strip() == KINDS[extension][1].encode():
+                return extension
+    except (KeyError, *ZIP_ERRORS):
+        pass
+    raise AttachmentError(DAMAGED)
+
+
 def detect(data: bytes, filename: str) -> str:
     """The kind of the file from its content; refuses unknown types and a misleading extension."""
     if not data:
@@ -295,15 +330,16 @@ def detect(data: bytes, filename: str) -> str:
     # DOC, XLS and PPT share their container: its directory tells them apart; without a known stream, the guess
     # stands (a directory that cannot be read, a DOC by its first sector: its reader then says what is wrong)
     kind = compound_file_kind(data) or kind
+    extension = Path(filename).suffix.lower().lstrip(".")
     if kind == "zip":
-        kind = None  # a bare zip archive is not a document
+        # a bare zip archive is not a document; one named as a document is one, or a damaged one
+        kind = _zip_document(data, extension) if extension in PACKAGE_KINDS else None
     if kind is None and _looks_like_text(data) is not None:
         kind = "txt"
     if kind not in KINDS:
         found = f": {describe(guess.extension)}" if guess is not None else ""
-        raise AttachmentError(f"Неподдерживаемый тип файла{found}. Принимаются: "
-                              + ", ".join(label for label, _ in KINDS.values()) + ".")
-    extension = Path(filename).suffix.lower().lstrip(".")
+        raise UnsupportedType(f"Неподдерживаемый тип файла{found}. Принимаются: "
+                              + ", ".join(label for label, _ in KINDS.values()) + ".", found)
     if extension and extension not in EXTENSIONS[kind]:
         raise AttachmentError(f"Расширение «.{extension}» не соответствует содержимому файла ({KINDS[kind][0]}). "
                               "Проверьте, тот ли это файл.")

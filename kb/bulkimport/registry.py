@@ -92,6 +92,7 @@ class RawRow:
 
     number: int
     values: dict[str, object]
+    errors: list[str] = field(default_factory=list)  # what is wrong with the row as the file holds it
 
 
 @dataclass
@@ -133,8 +134,8 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
         else:
             raise RegistryError(NOT_ODF_TABLE)
     else:
-        table = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet, hidden, program)
+        table, quotes = _csv_rows(data, max_rows)
+    registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {})
     registry.warnings[:0] = notes
     return registry
 
@@ -162,7 +163,23 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1251", errors="replace")
 
 
-def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class StrayQuote:
+    """A CSV record whose quote is never closed where it should be: a cell that opens with «"» takes in the line
+    breaks and the delimiters after it, so the lines below become part of it (``first``–``last``: the lines of the
+    file it took in) instead of rows of their own. ``column``: the cell's position in the record."""
+
+    column: int
+    first: int
+    last: int
+
+
+def _csv_rows(data: bytes, max_rows: int) -> tuple[list[tuple[int, list[object]]], dict[int, StrayQuote]]:
+    """The records of a CSV with something in them, by number, and the records that took in lines after them
+    through a quote never closed, by number."""
     if b"\x00" in data[:4096] and wide_encoding(data) is None:
         raise RegistryError(NOT_A_TABLE)
     text = _decode(data)
@@ -170,8 +187,19 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[object]]] = []
+    quotes: dict[int, StrayQuote] = {}
+    lines: list[str] | None = None  # the file's lines, split as the reader splits them (once, if needed)
+    ended = 0  # the line of the file the last record ended on
     try:
         for number, values in enumerate(reader, start=1):  # record numbers: the row numbers a spreadsheet shows
+            # a cell with line breaks or the delimiter was in quotes, rightly or from a stray «"»
+            if any(delimiter in value or "\n" in value or "\r" in value for value in values):
+                if lines is None:
+                    lines = io.StringIO(text, newline="").readlines()
+                raw = "".join(lines[ended:reader.line_num])
+                if (stray := _stray_quote(raw, delimiter, ended, reader.line_num)) is not None:
+                    quotes[number] = stray
+            ended = reader.line_num
             if any(v.strip() for v in values):
                 rows.append((number, list(values)))
             if len(rows) > max_rows + HEADER_SEARCH_ROWS + 1:  # past the limit, wherever the header is
@@ -180,7 +208,34 @@ def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, list[object]]]:
         reason = (f"ячейка длиннее {MAX_CELL:,} знаков".replace(",", "\u00a0") if "field limit" in str(exc)
                   else "строка записана не по правилам CSV")
         raise RegistryError(f"Не удаётся разобрать CSV (строка {reader.line_num}): {reason}.") from exc
-    return rows
+    return rows, quotes
+
+
+def _stray_quote(raw: str, delimiter: str, before: int, last: int) -> StrayQuote | None:
+    """Whether a record (``raw``: lines ``before`` + 1 to ``last`` of the file) took in the lines after it through a
+    quote never closed: a cell opened by «"» that runs to the end of the file, or that is «closed» by the quote
+    opening a later cell, with that cell's text right after it, having taken in a line break and a delimiter on
+    the way. The reader forgives both. A cell rightly quoted over several lines is closed by a quote followed by
+    the delimiter or the end of its line; «"Школа; гимназия" № 1», on one line, is read as meant."""
+    position = column = 0
+    while True:  # from the start of a cell
+        if raw.startswith('"', position):
+            end = position + 1
+            while (end := raw.find('"', end)) != -1 and raw.startswith('"', end + 1):
+                end += 2  # «""»: a quote inside the cell
+            body = raw[position + 1:] if end == -1 else raw[position + 1:end]
+            if (_LINE_BREAK.search(body.rstrip("\r\n")) or delimiter in body) if end == -1 else (
+                    raw[end + 1:end + 2] not in ("", delimiter, "\n", "\r") and delimiter in body
+                    and _LINE_BREAK.search(body)):
+                line = before + 1 + len(_LINE_BREAK.findall(raw, 0, position))  # the one the cell opens on
+                return StrayQuote(column, line + 1, last)
+            if end == -1:
+                return None
+            position = end + 1  # what follows a closing quote up to the delimiter is the same cell's
+        position = raw.find(delimiter, position) + 1
+        if not position:
+            return None
+        column += 1
 
 
 def _delimiter(text: str) -> str:
@@ -420,6 +475,16 @@ def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callab
     if not visible:
         raise RegistryError(f"В файле {kind} все листы скрыты: покажите в {program} лист с реестром и сохраните файл.")
     chosen = visible[0] if len(visible) == 1 else next((sheet for sheet in visible if has_header(sheet)), None)
+    if (chosen is None or len(visible) == 1 and not has_header(chosen)) and (
+            concealed := [sheet for sheet in sheets if hidden(sheet) and has_header(sheet)]):
+        # the registry is on a hidden sheet: say so, rather than that the visible one has no header
+        names = ", ".join(f"«{sheet.title}»" for sheet in concealed)
+        shown = ", ".join(f"«{sheet.title}»" for sheet in visible)
+        raise RegistryError(f"{'Лист' if len(concealed) == 1 else 'Листы'} {names} "
+                            f"{'скрыт — покажите его' if len(concealed) == 1 else 'скрыты — покажите лист с реестром'}"
+                            f" в {program} (щёлкните правой кнопкой по ярлычку листа) и сохраните файл: скрытые листы "
+                            f"не читаются, а на {'листе' if len(visible) == 1 else 'листах'} {shown} нет столбца "
+                            "«Название».")
     if chosen is None:
         names = ", ".join(f"«{sheet.title}»" for sheet in visible)
         raise RegistryError(f"Не найдена строка заголовков: ни на одном листе ({names}) в первых строках нет "
@@ -496,13 +561,23 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
 
 
 def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
-              hidden: set[int] | frozenset[int] = frozenset(), program: str = "Excel") -> Registry:
+              hidden: set[int] | frozenset[int] = frozenset(), program: str = "Excel",
+              quotes: dict[int, StrayQuote] | None = None) -> Registry:
+    """``quotes``: the records of a CSV that took in the lines after them through a quote never closed."""
+    quotes = quotes or {}
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
     if not nonempty:
         raise RegistryError(f"В файле{' на листе «' + sheet + '»' if sheet else ''} нет ни заголовков, ни строк "
                             "с практиками.")
     header_index = _header_row(nonempty)
+    # a stray quote at the header or above it took in the header, or the rows under it: nothing can be read right
+    last_searched = nonempty[min(len(nonempty), HEADER_SEARCH_ROWS) - 1][0]
+    if early := [number for number in quotes
+                 if number <= (nonempty[header_index][0] if header_index is not None else last_searched)]:
+        number = early[0]
+        raise RegistryError(f"Строка {number}: {_stray_quote_text(quotes[number])}. Заголовки и строки реестра "
+                            "под ней не прочитаны: закройте кавычку (или уберите её) и загрузите реестр снова.")
     if header_index is None:
         searched = nonempty[:HEADER_SEARCH_ROWS]
         lines = (f"строке {searched[0][0]}" if len(searched) == 1
@@ -539,6 +614,23 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
     rows = []
     for number, values in nonempty[first_row:]:
         cells = {key: values[pos] if pos < len(values) else None for key, pos in positions.items()}
+        errors: list[str] = []
+        if (stray := quotes.get(number)) is not None:
+            name = names[stray.column] if stray.column < len(names) and names[stray.column] else ""
+            text = _stray_quote_text(stray, name)
+            lost = (", и они не прочитаны как строки реестра" if stray.last > stray.first
+                    else ", и она не прочитана как строка реестра" if stray.last == stray.first else "")
+            message = f"{text[0].upper()}{text[1:]}{lost}. Закройте кавычку (или уберите её) и загрузите реестр снова."
+            # the cell's text is not taken: the row fails with the message, as for an Excel error in a cell
+            key = next((key for key, position in positions.items() if position == stray.column), None)
+            if key is not None:
+                cells[key] = CellProblem(f"{_column_letter(stray.column)}{number}", "", message)
+            else:
+                errors.append(message)
+            warnings.append(f"Строка {number}: {_stray_quote_text(stray, None)}; строка {number} не будет "
+                            "загружена, пока кавычка не исправлена.")
+            rows.append(RawRow(number, cells, errors))
+            continue
         for position, value in enumerate(values):
             if position not in titled and cell_text(value):
                 untitled.setdefault(position, []).append(number)
@@ -565,6 +657,16 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
     if not rows:
         raise RegistryError("В реестре нет строк с практиками — только заголовки.")
     return Registry(columns, rows, warnings)
+
+
+def _stray_quote_text(stray: StrayQuote, name: str | None = "") -> str:
+    """«незакрытая кавычка в ячейке «Название» — ячейка захватила следующие строки файла (4–5)»; the cell named by
+    ``name``, else by its column's letter, not at all when ``name`` is None."""
+    where = f" в ячейке «{name}»" if name else f" в столбце {_column_letter(stray.column)}" if name is not None else ""
+    lines = (f"следующие строки файла ({stray.first}–{stray.last})" if stray.last > stray.first
+             else f"следующую строку файла ({stray.first})" if stray.last == stray.first
+             else "остальные ячейки строки")
+    return f"незакрытая кавычка{where} — ячейка захватила {lines}"
 
 
 def _second_header(names: list[str], number: int, values: list[object], header_number: int) -> bool:

@@ -575,8 +575,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     columns, user = ctx.columns, ctx.user
     # An Excel error or an uncalculated formula is the row's error, not its text; the cell counts as empty.
     problems = {key: value for key, value in raw.values.items() if isinstance(value, CellProblem)}
+    errors: list[str] = [*raw.errors, *(problem.message for problem in problems.values())]
     raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
-    errors: list[str] = [problem.message for problem in problems.values()]
     warnings: list[str] = []
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.attachments.extract import AttachmentError, detect
+from kb.attachments.extract import AttachmentError, UnsupportedType, detect
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import (
     MAX_FILE_SIZE,
@@ -70,6 +70,9 @@ def checked_upload(filename: str, data: bytes) -> str:
                                    f"поддерживаются {', '.join(SUPPORTED_EXTENSIONS)}.")
     try:
         kind = detect(data, name)  # the content decides, not the extension
+    except UnsupportedType as exc:  # what it is, and the formats of a resolution, not those of a practice's files
+        raise ResolutionFormatError(f"Неподдерживаемый тип файла{exc.found}. Резолюция принимается в форматах "
+                                    f"{', '.join(SUPPORTED_EXTENSIONS)}.") from None
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from None
     if kind not in _RESOLUTION_KINDS:
