@@ -2,7 +2,7 @@
 // session ended meanwhile (a CSRF refusal), the database restarted (503), the tab was closed. The form says whose
 // and which it is: <form data-keep="<user id>:<practice id or new>">, only for a signed-in user. Text fields only:
 // never a password, the CSRF token or another hidden field. The copy is dropped once a save succeeds (the next page
-// is not the form and says «…сохранен…» as a success message) and after 30 days.
+// is not the form and says «…сохранен…» as a success message), when the user signs out here, and after 30 days.
 (function () {
   "use strict";
 
@@ -86,8 +86,20 @@
     form.parentNode.insertBefore(notice, form);
   }
 
+  function forgetAll() {
+    for (var i = local.length - 1; i >= 0; i -= 1) {
+      var key = local.key(i);
+      if (key && key.indexOf(PREFIX) === 0) { local.removeItem(key); }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     dropOld();
+    // «Выйти» is how one leaves a shared computer (a staff room's): the copies on it go too. A form open in another
+    // tab keeps its text: the server gives it back when its save is refused for the ended session.
+    document.querySelectorAll("form[data-forget-copies]").forEach(function (form) {
+      form.addEventListener("submit", forgetAll);
+    });
     var sent = session.getItem(SENT);
     session.removeItem(SENT);
     if (sent && !document.querySelector('form[data-keep="' + sent + '"]') &&

@@ -240,6 +240,12 @@ def test_the_practice_form_keeps_its_text_on_this_device_until_saved(live_server
     page.goto(f"{base}/practices/new")
     assert page.locator(".form-copy").count() == 0 and _copy_of(page) is None
     _shot(page, "form_copy_dropped_after_saving")
+    # a copy left unsaved goes when the user signs out on this computer (a staff room's, shared)
+    page.fill("#annotation", TYPED_LONG)
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('kb-form:'))")
+    page.click("header form[data-forget-copies] button")
+    page.wait_for_url(re.compile(r"/(login)?(\?.*)?$"))
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length") == 0
 
 
 def test_a_save_after_signing_out_and_in_elsewhere_comes_back_with_the_text(live_server, browser):  # noqa: F811
