@@ -46,10 +46,8 @@ FACET_TITLES = {
 def results():
     params = parse_params(request.args, strict=False)
     page = search(params)
-    if not page.unavailable and page.total and params.page > page.pages:
-        # A page past the last (an old link, a number typed by hand) showed «Найдено: 40» over «Ничего не
-        # найдено»: the last page instead.
-        return redirect(search_url(params.to_args(page=page.pages if page.pages > 1 else None)))
+    if (target := page.page_to_show()) is not None:
+        return redirect(search_url(params.to_args(page=target if target > 1 else None)))
     hint = None if page.unavailable else region_hint(params)
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint,
