@@ -368,10 +368,11 @@ def _vocabulary_places(codes: tuple[str, ...]) -> dict[str, int]:
     return {code: place for place, code in enumerate(codes)}
 
 
-def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
-    """``url_for(endpoint, argument=id)`` for many ids, with one call of ``url_for`` (a page lists twenty)."""
+def _url_by_id(endpoint: str, argument: str, external: bool = False) -> Callable[[int], str]:
+    """``url_for(endpoint, argument=id)`` for many ids, with one call of ``url_for`` (a page lists twenty, an
+    export thousands); ``external``: absolute addresses."""
     sentinel = "987654321"
-    before, _, after = url_for(endpoint, **{argument: int(sentinel)}).partition(sentinel)
+    before, _, after = url_for(endpoint, **{argument: int(sentinel)}, _external=external).partition(sentinel)
     return lambda value: f"{before}{int(value)}{after}"
 
 
@@ -530,11 +531,11 @@ def _finds_current(params: SearchParams, text: str) -> bool:
     return bool(others) and bool(_resolve(others, excerpts=False))
 
 
-def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], int]:
-    """The matches of a search from the first, in the page's order, up to ``limit`` (a CSV export), and how many
-    there are in all. What the search page would list on its pages, and only that: the index holds only what is
-    public, and each hit is looked up again as published. No snippets (a table has no place for them; each one
-    reads and highlights a document's text). An unavailable index gives nothing."""
+def export_hits(params: SearchParams, limit: int) -> tuple[list, int]:
+    """The index's matches of a search from the first, in the page's order, up to ``limit`` (an export), and how
+    many there are in all; not looked up in the database yet (``export_results``, ``kb.search.exports``). No
+    snippets (a file has no place for them; each one reads and highlights a document's text). An unavailable
+    index gives nothing."""
     try:
         result = get_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=1, per_page=limit, sort=params.sort,
@@ -543,7 +544,23 @@ def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], 
     except IndexUnavailable as exc:
         repair_later(exc)
         return [], 0
-    return _resolve(result.hits, excerpts=False), result.total
+    return result.hits, result.total
+
+
+def export_results(hits: list) -> list[ResultItem]:
+    """The results of ``export_hits``: what the search page would list on its pages, and only that: the index
+    holds only what is public, and each hit is looked up again as published."""
+    return _resolve(hits, excerpts=False)
+
+
+def hit_ids(hits: list) -> list[tuple[str, int]]:
+    """(type, id) of each hit, in order."""
+    ids = []
+    for hit in hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        if raw_id.isdigit():
+            ids.append((doc_type, int(raw_id)))
+    return ids
 
 
 @dataclass
