@@ -368,8 +368,41 @@ def test_pagination_names_the_pages_the_full_loop_named():
             expected = [n for n in range(1, pages + 1)
                         if n == current or n <= 2 or n > pages - 2 or abs(n - current) <= 2 or n in (3, pages - 2)]
             assert page.page_numbers == expected, (pages, current)
-    huge = SearchPage(SearchParams(page=2500, per_page=20), 100_000, [], {})
+    huge = SearchPage(SearchParams(page=2500, per_page=20), 100_000, [], {}, max_page=5000)
     assert huge.page_numbers == [1, 2, 3, 2498, 2499, 2500, 2501, 2502, 4998, 4999, 5000]
+
+
+def test_pagination_stops_at_the_last_page_that_can_be_opened():
+    """100,000 matches linked pages 501…5000 from page 500, and «Дальше →» to 501: each opened page 500 again."""
+    from kb.search.services import SearchPage, SearchParams
+
+    last = SearchPage(SearchParams(page=500, per_page=20), 100_000, [], {})
+    assert last.pages == 500 and last.page_numbers == [1, 2, 3, 498, 499, 500]
+    assert last.cut_notice == ("Показаны первые 10000 результатов из 100000: уточните запрос или добавьте "
+                               "фильтры.")
+    assert SearchPage(SearchParams(page=499, per_page=20), 100_000, [], {}).cut_notice is None
+    assert SearchPage(SearchParams(page=500, per_page=20), 10_000, [], {}).cut_notice is None
+
+
+def test_a_search_past_the_pages_that_can_be_opened_says_so(app, make_practice):
+    with app.app_context():
+        for n in range(7):
+            make_practice(f"Сетевой квест {n}")
+    app.config.update(SEARCH_MAX_PAGE=2, SEARCH_PER_PAGE=2)
+    client = app.test_client()
+    with client.get("/search", query_string={"q": "сетевой квест", "page": 2}) as r:
+        page = r.get_data(as_text=True)
+    nav = page[page.index('class="pagination"'):]
+    nav = nav[:nav.index("</nav>")]
+    assert {int(n) for n in re.findall(r"page=(\d+)", nav)} <= {1, 2} and 'rel="next"' not in nav
+    assert "Показаны первые 4 результата из 7: уточните запрос или добавьте фильтры." in page
+    with client.get("/search", query_string={"q": "сетевой квест"}) as r:
+        assert "Показаны первые" not in r.get_data(as_text=True)
+    for asked in (3, 4, 500):  # past SEARCH_MAX_PAGE: the last page that can be opened, which says so
+        with client.get("/search", query_string={"q": "сетевой квест", "page": asked}) as r:
+            assert r.status_code == 302
+            assert parse_qs(urlsplit(r.headers["Location"]).query) == {
+                "q": ["сетевой квест"], "page": ["2"]}
 
 
 @pytest.mark.parametrize("args", [

@@ -354,14 +354,8 @@ def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str
 
 def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]:
     if isinstance(item, Practice):
-        lines = [("TY", "ELEC"), ("TI", item.title)]
-        lines += [("AU", name.full_inverted()) for name in author_names(item)]
-        year = practice_year(item)
-        lines += [("PY", str(year))] if year else []
-        lines += [("AB", item.annotation)] if item.annotation else []
-        lines += [("PB", item.organisation)] if item.organisation else []
-        lines += [("KW", t.label) for t in item.topics]
-        return lines
+        return practice_ris_lines(item.title, [author.name for author in item.authors], practice_year(item),
+                                  item.annotation, item.organisation, [t.label for t in item.topics])
     resolution = item if isinstance(item, Resolution) else item.resolution
     lines = [("TY", "GEN")]
     if isinstance(item, Recommendation):
@@ -376,6 +370,27 @@ def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]
     return lines
 
 
+def practice_ris_lines(title: str, authors: list[str], year: int | None, annotation: str, organisation: str,
+                       topics: list[str]) -> list[tuple[str, str]]:
+    """The lines of a practice's RIS record before its address, from its columns (a search's export reads them as
+    rows, not as objects): its authors' names in their order (``author_names`` leaves out those naming nobody),
+    the year a reference gives (``practice_year``), its topics' labels in their order."""
+    lines = [("TY", "ELEC"), ("TI", title)]
+    names = (parse_name(name) for name in authors)
+    lines += [("AU", name.full_inverted()) for name in names if any(char.isalpha() for char in name.surname)]
+    lines += [("PY", str(year))] if year else []
+    lines += [("AB", annotation)] if annotation else []
+    lines += [("PB", organisation)] if organisation else []
+    lines += [("KW", label) for label in topics]
+    return lines
+
+
+def ris_lines_record(lines: list[tuple[str, str]], url: str, accessed: date) -> str:
+    """A RIS record of ``lines`` (``_ris_lines``) with the address, the bank and the day it was read."""
+    lines = [*lines, ("UR", url), ("DB", BANK_NAME), ("Y2", accessed.strftime("%Y/%m/%d")), ("LA", "ru")]
+    return "".join(f"{tag}  - {' '.join(str(value).split())}\r\n" for tag, value in lines if value) + "ER  - \r\n"
+
+
 def ris(item: Citable, url: str, accessed: date | None = None) -> str:
     """The RIS record of a material (Zotero, Mendeley, EndNote import it)."""
     return ris_records([(item, url)], accessed)
@@ -384,13 +399,12 @@ def ris(item: Citable, url: str, accessed: date | None = None) -> str:
 def ris_records(items: list[tuple[Citable, str]], accessed: date | None = None) -> str:
     """Several RIS records in one file, each ending with «ER  -»."""
     accessed = accessed or local_today()
-    records = []
-    for item, url in items:
-        lines = _ris_lines(item, url, accessed)
-        lines += [("UR", url), ("DB", BANK_NAME), ("Y2", accessed.strftime("%Y/%m/%d")), ("LA", "ru")]
-        records.append("".join(f"{tag}  - {' '.join(str(value).split())}\r\n" for tag, value in lines if value)
-                       + "ER  - \r\n")
-    return "\r\n".join(records)
+    return "\r\n".join(ris_record(item, url, accessed) for item, url in items)
+
+
+def ris_record(item: Citable, url: str, accessed: date) -> str:
+    """One record of a RIS file, ending with «ER  -» (records are separated by an empty line)."""
+    return ris_lines_record(_ris_lines(item, url, accessed), url, accessed)
 
 
 # BibTeX counts braces whatever stands before them, so «\{» would still open a group: one brace of a title left

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote_plus, urlencode
 
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
 from indexer.query import NOTICE_CORRECTED
 from kb.attachments.models import Attachment
+from kb.config import DefaultConfig
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
@@ -31,6 +32,7 @@ from kb.routing import whole_number
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
+from kb.templating import plural
 from kb.vocabularies.services import Labels, fold, labels
 
 SORTS = ("relevance", "date", "adoptions")
@@ -68,6 +70,9 @@ class SearchParams:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"
+    # The page the request named, when past SEARCH_MAX_PAGE (``page`` is then SEARCH_MAX_PAGE): the search page
+    # sends it to the last page it can show.
+    asked_page: int | None = field(default=None, compare=False, repr=False)
 
     def without(self, name: str, value: str) -> dict:
         """Query-string arguments of this search with one filter value removed."""
@@ -152,13 +157,15 @@ def parse_params(args: MultiDict, strict: bool) -> SearchParams:
         return value
 
     page = integer("page", 1, 1, config["SEARCH_MAX_PAGE"])
+    asked = whole_number(args.get("page") or "")
+    asked_page = asked if asked is not None and asked > page else None
     per_page = integer("per_page", config["SEARCH_PER_PAGE"], 1, config["SEARCH_MAX_PER_PAGE"])
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
         if strict:
             raise SearchParamsError("Параметр sort: relevance, date или adoptions.")
         sort = "relevance"
-    return SearchParams(q=q, filters=filters, page=page, per_page=per_page, sort=sort)
+    return SearchParams(q=q, filters=filters, page=page, per_page=per_page, sort=sort, asked_page=asked_page)
 
 
 @dataclass
@@ -201,9 +208,37 @@ class SearchPage:
     unavailable: bool = False
     suggestion: str | None = None  # the query with misspelt words corrected, when that finds something
 
+    # The furthest page the site shows (SEARCH_MAX_PAGE): the index is not paged further.
+    max_page: int = field(default_factory=lambda: _configured("SEARCH_MAX_PAGE"))
+
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.params.per_page))
+        """The pages that can be opened: those of every match, SEARCH_MAX_PAGE at most (100,000 matches would be
+        5,000 pages; the links past the 500th all opened the 500th again, and «Дальше →» on it looped)."""
+        return max(1, min(math.ceil(self.total / self.params.per_page), self.max_page))
+
+    @property
+    def shown(self) -> int:
+        """How many of the matches the pages reach."""
+        return min(self.total, self.pages * self.params.per_page)
+
+    @property
+    def cut_notice(self) -> str | None:
+        """What the last page that can be opened says when there are more matches than the pages reach."""
+        if self.total <= self.shown or self.params.page < self.pages:
+            return None
+        return (f"Показаны первые {self.shown} {plural(self.shown, 'результат', 'результата', 'результатов')} "
+                f"из {self.total}: уточните запрос или добавьте фильтры.")
+
+    def page_to_show(self) -> int | None:
+        """The page a request should be sent to instead of the one it asked for, or None: a page past the last
+        (an old link, a number typed by hand) showed «Найдено: 40» over «Ничего не найдено», and one past
+        SEARCH_MAX_PAGE showed the 500th as if it were the page asked for. The last page that can be opened,
+        which says so when there are more matches."""
+        if self.unavailable or not self.total:
+            return None
+        asked = self.params.asked_page or self.params.page
+        return self.pages if asked > self.pages else None
 
     @property
     def page_numbers(self) -> list[int]:
@@ -213,6 +248,11 @@ class SearchPage:
         pages, current = self.pages, self.params.page
         candidates = {1, 2, 3, pages - 2, pages - 1, pages, *range(current - 2, current + 3)}
         return sorted(n for n in candidates if 1 <= n <= pages)
+
+
+def _configured(name: str) -> int:
+    """A setting of the application, else its default (a page built outside a request, in a test)."""
+    return current_app.config[name] if has_app_context() else getattr(DefaultConfig, name)
 
 
 def get_index() -> SearchIndex:
@@ -328,10 +368,11 @@ def _vocabulary_places(codes: tuple[str, ...]) -> dict[str, int]:
     return {code: place for place, code in enumerate(codes)}
 
 
-def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str]:
-    """``url_for(endpoint, argument=id)`` for many ids, with one call of ``url_for`` (a page lists twenty)."""
+def _url_by_id(endpoint: str, argument: str, external: bool = False) -> Callable[[int], str]:
+    """``url_for(endpoint, argument=id)`` for many ids, with one call of ``url_for`` (a page lists twenty, an
+    export thousands); ``external``: absolute addresses."""
     sentinel = "987654321"
-    before, _, after = url_for(endpoint, **{argument: int(sentinel)}).partition(sentinel)
+    before, _, after = url_for(endpoint, **{argument: int(sentinel)}, _external=external).partition(sentinel)
     return lambda value: f"{before}{int(value)}{after}"
 
 
@@ -490,11 +531,11 @@ def _finds_current(params: SearchParams, text: str) -> bool:
     return bool(others) and bool(_resolve(others, excerpts=False))
 
 
-def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], int]:
-    """The matches of a search from the first, in the page's order, up to ``limit`` (a CSV export), and how many
-    there are in all. What the search page would list on its pages, and only that: the index holds only what is
-    public, and each hit is looked up again as published. No snippets (a table has no place for them; each one
-    reads and highlights a document's text). An unavailable index gives nothing."""
+def export_hits(params: SearchParams, limit: int) -> tuple[list, int]:
+    """The index's matches of a search from the first, in the page's order, up to ``limit`` (an export), and how
+    many there are in all; not looked up in the database yet (``export_results``, ``kb.search.exports``). No
+    snippets (a file has no place for them; each one reads and highlights a document's text). An unavailable
+    index gives nothing."""
     try:
         result = get_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=1, per_page=limit, sort=params.sort,
@@ -503,7 +544,23 @@ def export_results(params: SearchParams, limit: int) -> tuple[list[ResultItem], 
     except IndexUnavailable as exc:
         repair_later(exc)
         return [], 0
-    return _resolve(result.hits, excerpts=False), result.total
+    return result.hits, result.total
+
+
+def export_results(hits: list) -> list[ResultItem]:
+    """The results of ``export_hits``: what the search page would list on its pages, and only that: the index
+    holds only what is public, and each hit is looked up again as published."""
+    return _resolve(hits, excerpts=False)
+
+
+def hit_ids(hits: list) -> list[tuple[str, int]]:
+    """(type, id) of each hit, in order."""
+    ids = []
+    for hit in hits:
+        doc_type, _, raw_id = hit.id.partition(":")
+        if raw_id.isdigit():
+            ids.append((doc_type, int(raw_id)))
+    return ids
 
 
 @dataclass

@@ -4,22 +4,31 @@ import functools
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
 from indexer import FACET_FIELDS
-from kb.citations.links import permalink
-from kb.citations.services import ris_records
 from kb.extensions import db
 from kb.search import saved
-from kb.search.exports import result_objects, results_csv
+from kb.search.exports import csv_chunks, ris_chunks
 from kb.search.services import (
     FacetValue,
     ResultItem,
     SearchParams,
-    export_results,
+    export_hits,
     feed_entries,
     parse_params,
     region_hint,
@@ -28,6 +37,7 @@ from kb.search.services import (
 )
 from kb.templating import search_url
 from kb.textclean import xml_text
+from kb.timeutil import local_today
 from kb.vocabularies.services import labels
 
 bp = Blueprint("search", __name__)
@@ -46,10 +56,8 @@ FACET_TITLES = {
 def results():
     params = parse_params(request.args, strict=False)
     page = search(params)
-    if not page.unavailable and page.total and params.page > page.pages:
-        # A page past the last (an old link, a number typed by hand) showed «Найдено: 40» over «Ничего не
-        # найдено»: the last page instead.
-        return redirect(search_url(params.to_args(page=page.pages if page.pages > 1 else None)))
+    if (target := page.page_to_show()) is not None:
+        return redirect(search_url(params.to_args(page=target if target > 1 else None)))
     hint = None if page.unavailable else region_hint(params)
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint,
@@ -202,13 +210,13 @@ def export(fmt: str):
     """A search (same parameters) as RIS for reference managers or as CSV with the practices' authors: every match
     from the first, in the page's order, up to SEARCH_EXPORT_MAX."""
     params = parse_params(request.args, strict=False)
-    results, _total = export_results(params, current_app.config["SEARCH_EXPORT_MAX"])
+    hits, _total = export_hits(params, current_app.config["SEARCH_EXPORT_MAX"])
     if fmt == "ris":
-        body = ris_records([(item, permalink(item)) for item in result_objects(results)])
+        body = ris_chunks(hits, local_today())
         mimetype, name = "application/x-research-info-systems", "poisk.ris"
     else:
-        body = results_csv(results)
+        body = csv_chunks(hits)
         mimetype, name = "text/csv", "poisk.csv"  # werkzeug adds the charset to text/*
-    response = Response(body, mimetype=mimetype)
+    response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
