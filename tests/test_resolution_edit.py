@@ -426,7 +426,7 @@ def test_deleting_removes_it_with_its_recommendations_and_links(app, client, run
 
     for number in ("1.1", "1.2", "2.1"):
         assert _get(anonymous, f"/recommendations/{saved[number]}")[0] == 404
-    assert _get(client, f"/resolutions/{rid}")[0] == 404
+    assert _get(client, f"/resolutions/{rid}")[0] == 410  # it had been published: «Материал удалён»
     assert _get(anonymous, f"/api/v1/resolutions/{rid}")[0] == 404
     assert _get(client, f"/collections/{collection}")[1].count('<h2 class="muted">Материал недоступен</h2>') == 2
     assert not _search_ids(anonymous, "исследовательская деятельность")
