@@ -151,24 +151,57 @@ def test_without_its_program_an_old_office_file_is_refused_with_a_message(app, m
         precheck_file(f"файл.{kind}", data)  # a bulk import's check says so before reading anything
 
 
-@pytest.mark.parametrize("kind", ["xls", "ppt"])
-def test_the_program_runs_without_a_shell_on_a_copy_and_is_stopped_after_its_time(monkeypatch, kind):
+def _tool(monkeypatch, tmp_path, script: str) -> list:
+    """Every reading program replaced by a shell script; the calls of Popen, recorded."""
     from kb.attachments import extract
-    from kb.attachments.extract import TOOL_TIMEOUT, AttachmentError, extract_text
 
+    tool = tmp_path / "tool"
+    tool.write_text(f"#!/bin/sh\n{script}\n")
+    tool.chmod(0o755)
     calls = []
+    popen = subprocess.Popen
 
-    def run(args, **kwargs):
+    def recorded(args, **kwargs):
         calls.append((args, kwargs))
-        raise subprocess.TimeoutExpired(args, kwargs["timeout"])
+        return popen(args, **kwargs)
 
-    monkeypatch.setattr(extract.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(extract.subprocess, "run", run)
+    monkeypatch.setattr(extract.shutil, "which", lambda name: str(tool))
+    monkeypatch.setattr(extract.subprocess, "Popen", recorded)
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["xls", "ppt"])
+def test_the_program_runs_without_a_shell_on_a_copy_and_is_stopped_after_its_time(monkeypatch, tmp_path, kind):
+    from kb.attachments import extract
+    from kb.attachments.extract import LEGACY_TOOLS, AttachmentError, extract_text
+
+    calls = _tool(monkeypatch, tmp_path, "exec sleep 30")
+    monkeypatch.setattr(extract, "TOOL_TIMEOUT", 0.5)
     with pytest.raises(AttachmentError, match=f"^{kind.upper()} читается слишком долго и не принят.$"):
         extract_text(MAKERS[kind](), kind)
     ((args, kwargs),) = calls
-    assert isinstance(args, list) and args[0] == f"/usr/bin/{TOOLS[kind]}" and args[-1].endswith(f".{kind}")
-    assert kwargs["timeout"] == TOOL_TIMEOUT and not kwargs.get("shell")
+    assert args[0] == str(tmp_path / "tool") and args[1:-1] == list(LEGACY_TOOLS[kind][0][1])
+    assert args[-1].endswith(f".{kind}") and not kwargs.get("shell")
+
+
+def test_a_program_writing_without_end_is_stopped_once_enough_is_read(monkeypatch, tmp_path):
+    """xls2csv writes a shared string again for each cell showing it: a table of 2 MB made gigabytes of text,
+    all of it read before being cut. The output is read up to TOOL_OUTPUT bytes and the program stopped there
+    (it never gets to write its mark); the text read is kept."""
+    from kb.attachments.extract import MAX_TEXT, TOOL_OUTPUT, extract_text
+
+    mark = tmp_path / "finished"
+    _tool(monkeypatch, tmp_path, f"head -c {TOOL_OUTPUT * 3} /dev/zero | tr '\\000' x\necho > {mark}")
+    text = extract_text(MAKERS["xls"](), "xls")
+    assert text == "x" * MAX_TEXT
+    assert not mark.exists()
+
+
+def test_the_program_has_a_limit_of_memory(monkeypatch, tmp_path):
+    from kb.attachments.extract import TOOL_MEMORY, extract_text
+
+    _tool(monkeypatch, tmp_path, "ulimit -v")  # in KiB
+    assert extract_text(MAKERS["ppt"](), "ppt") == str(TOOL_MEMORY // 1024)
 
 
 def test_runs_of_repeated_cells_and_rows_of_an_ods_are_read_once():

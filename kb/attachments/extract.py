@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
+import resource
+import selectors
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -50,6 +54,8 @@ SAFE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Office and Lib
 MAX_TEXT = 2_000_000               # characters kept for the index
 ENCRYPTED = "Файл зашифрован паролем: загрузите его без пароля."
 TOOL_TIMEOUT = 60
+TOOL_OUTPUT = MAX_TEXT * 4  # bytes of a reading program's output read at most (UTF-8: up to 4 bytes a character)
+TOOL_MEMORY = 1024 * 1024 * 1024  # address space a reading program may take
 # What zipfile raises for a damaged archive (NotImplementedError: "zip file version 9.9", an unknown method).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
 
@@ -616,6 +622,56 @@ def legacy_tools(kind: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(path, args) for name, args in LEGACY_TOOLS.get(kind, ()) if (path := shutil.which(name))]
 
 
+def _limit_tool() -> None:
+    """In the tool's process, before it starts: no more than TOOL_MEMORY of address space."""
+    resource.setrlimit(resource.RLIMIT_AS, (TOOL_MEMORY, TOOL_MEMORY))
+
+
+def run_tool(command: list[str]) -> tuple[int, bytes, bytes]:
+    """A reading program's exit code (0 when stopped for having written enough), its output (up to TOOL_OUTPUT
+    bytes) and the start of its errors; raises subprocess.TimeoutExpired after TOOL_TIMEOUT seconds.
+
+    The output is read a piece at a time and the program stopped once TOOL_OUTPUT bytes have come: xls2csv writes
+    a shared string again for each cell that shows it, and a table of 2 MB whose cells all showed one string of
+    8000 characters made gigabytes of text. Its errors go to a temporary file (a pipe left unread would block it),
+    and it has TOOL_MEMORY of address space."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
+                                   preexec_fn=_limit_tool)  # noqa: PLW1509 - the limit is set before exec
+        deadline = time.monotonic() + TOOL_TIMEOUT
+        chunks: list[bytes] = []
+        size = 0
+        enough = False
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise subprocess.TimeoutExpired(command, TOOL_TIMEOUT)
+                    if not selector.select(left):
+                        continue
+                    piece = os.read(process.stdout.fileno(), min(READ_PIECE, TOOL_OUTPUT - size))
+                    if not piece:
+                        break
+                    chunks.append(piece)
+                    size += len(piece)
+                    if size >= TOOL_OUTPUT:  # the rest would be cut off
+                        enough = True
+                        break
+            if enough:
+                process.kill()
+            returncode = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            process.stdout.close()
+        errors.seek(0)
+        return (0 if enough else returncode), b"".join(chunks), errors.read(4096)
+
+
 def _legacy(data: bytes, kind: str) -> str:
     """An old binary Office file (DOC, XLS, PPT) read by its programs, which are not Python: each runs without a
     shell on a temporary copy, for TOOL_TIMEOUT seconds at most. For DOC, catdoc reads what antiword refuses (a
@@ -632,17 +688,16 @@ def _legacy(data: bytes, kind: str) -> str:
         handle.flush()
         for tool, args in tools:
             try:
-                result = subprocess.run([tool, *args, handle.name], capture_output=True, timeout=TOOL_TIMEOUT,
-                                        check=False)
+                returncode, output, errors = run_tool([tool, *args, handle.name])
             except subprocess.TimeoutExpired as exc:
                 raise AttachmentError(f"{label} читается слишком долго и не принят.") from exc
             except OSError as exc:  # removed or not executable since it was found
                 logger.warning("%s could not be run: %s", tool, exc)
                 continue
-            if result.returncode == 0 and (result.stdout.strip() or not result.stderr.strip()):
-                return result.stdout.decode("utf-8", errors="replace")
+            if returncode == 0 and (output.strip() or not errors.strip()):
+                return output.decode("utf-8", errors="replace")
             logger.info("%s could not read a %s file: %s", tool, label,
-                        result.stderr.decode("utf-8", errors="replace").strip()[:200])
+                        errors.decode("utf-8", errors="replace").strip()[:200])
     raise AttachmentError(f"{label} повреждён или зашифрован: не удаётся прочитать {_LEGACY_WHAT[kind]}.")
 
 
