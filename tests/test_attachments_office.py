@@ -3,6 +3,7 @@ found, damaged files and misleading names refused with a message. XLS and PPT ar
 catppt (`.ci/run` installs catdoc); without them those tests skip."""
 
 import io
+import os
 import shutil
 import subprocess
 import zipfile
@@ -241,3 +242,69 @@ def test_the_upload_form_and_the_refusal_list_name_the_new_kinds(app, editor):  
     refused = upload(client, pid, "программа.exe", b"MZ\x90\x00" + bytes(range(256)) * 40).get_data(as_text=True)
     assert "Неподдерживаемый тип файла: программа (EXE). Принимаются: " in refused
     assert "ODS" in refused and "PPT" in refused and "сохраните файл как" not in refused
+
+
+@pytest.mark.parametrize("kind", ["ods", "odt"])
+def test_runs_of_spaces_give_a_bounded_text(kind):
+    """A run of spaces is 22 bytes (``<text:s text:c="1024"/>``): a file of 82 KB made a string of 400 MB, and
+    odfpy's reading of an ODT gave as many spaces as one run asked for (``text:c="30000000"``). The runs give
+    MAX_EXTRA_SPACES spaces past their first in all, the text MAX_TEXT characters; the words after them are kept."""
+    from kb.attachments.extract import EXTRACTORS, MAX_TEXT, extract_text
+    from tests.documents import odt_bytes
+
+    if kind == "ods":
+        data, runs = ods_bytes(TABLE), b'<text:s text:c="1024"/>' * 4000
+    else:
+        data, runs = odt_bytes(f"Разработка: {WORD} опыт."), b'<text:s text:c="30000000"/>' * 2
+    data = rewrite_part(data, "content.xml", lambda part: part.replace(WORD.encode(), b"-" + runs + WORD.encode()))
+    assert len(EXTRACTORS[kind](data)) <= MAX_TEXT
+    assert WORD in extract_text(data, kind)
+
+
+def test_an_odt_is_read_as_a_stream_with_its_headings_and_without_its_comments():
+    """An ODT is read as ODS and ODP are (streamed, not built whole by odfpy): its paragraphs and headings each on
+    a line, an empty paragraph as an empty line, a text box's paragraph within its own, comments left out."""
+    from odf.draw import Frame, TextBox
+    from odf.office import Annotation
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, LineBreak, P, S, Span, Tab
+
+    from kb.attachments.extract import EXTRACTORS
+
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text="РЕЗОЛЮЦИЯ"))
+    first = P(text="Первый")
+    first.addElement(S(c=3))
+    first.addElement(Span(text="абзац"))
+    first.addElement(Tab())
+    note = Annotation()
+    note.addElement(P(text="комментарий"))
+    first.addElement(note)
+    first.addText("после")
+    first.addElement(LineBreak())
+    first.addText("строка")
+    document.text.addElement(first)
+    document.text.addElement(P())
+    boxed = P(text="В рамке: ")
+    frame = Frame(width="2cm", height="1cm")
+    box = TextBox()
+    box.addElement(P(text="надпись"))
+    frame.addElement(box)
+    boxed.addElement(frame)
+    document.text.addElement(boxed)
+    out = io.BytesIO()
+    document.write(out)
+    assert EXTRACTORS["odt"](out.getvalue()) == "РЕЗОЛЮЦИЯ\nПервый   абзац\tпосле\nстрока\n\nВ рамке: надпись"
+
+
+def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():
+    """Each element costs the parser some microseconds: the reading stops, the text before kept, in a paragraph of
+    more than MAX_PARAGRAPH_PARTS elements (``<text:s/>``, 9 bytes each)."""
+    from kb.attachments.extract import MAX_PARAGRAPH_PARTS, extract_text
+
+    data = rewrite_part(ods_bytes(TABLE), "content.xml",
+                        lambda part: part.replace(WORD.encode(), b"<text:s/>" * (MAX_PARAGRAPH_PARTS + 1) + b"x"))
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as package:  # bytes that do not compress: the file is no zip bomb
+        package.writestr("Thumbnails/thumbnail.png", os.urandom(len(data) * 4))
+    assert extract_text(out.getvalue(), "ods") == "Ученик Результат\nИванов"
