@@ -3,6 +3,7 @@ found, damaged files and misleading names refused with a message. XLS and PPT ar
 catppt (`.ci/run` installs catdoc); without them those tests skip."""
 
 import io
+import os
 import shutil
 import subprocess
 import zipfile
@@ -151,24 +152,57 @@ def test_without_its_program_an_old_office_file_is_refused_with_a_message(app, m
         precheck_file(f"файл.{kind}", data)  # a bulk import's check says so before reading anything
 
 
-@pytest.mark.parametrize("kind", ["xls", "ppt"])
-def test_the_program_runs_without_a_shell_on_a_copy_and_is_stopped_after_its_time(monkeypatch, kind):
+def _tool(monkeypatch, tmp_path, script: str) -> list:
+    """Every reading program replaced by a shell script; the calls of Popen, recorded."""
     from kb.attachments import extract
-    from kb.attachments.extract import TOOL_TIMEOUT, AttachmentError, extract_text
 
+    tool = tmp_path / "tool"
+    tool.write_text(f"#!/bin/sh\n{script}\n")
+    tool.chmod(0o755)
     calls = []
+    popen = subprocess.Popen
 
-    def run(args, **kwargs):
+    def recorded(args, **kwargs):
         calls.append((args, kwargs))
-        raise subprocess.TimeoutExpired(args, kwargs["timeout"])
+        return popen(args, **kwargs)
 
-    monkeypatch.setattr(extract.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(extract.subprocess, "run", run)
+    monkeypatch.setattr(extract.shutil, "which", lambda name: str(tool))
+    monkeypatch.setattr(extract.subprocess, "Popen", recorded)
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["xls", "ppt"])
+def test_the_program_runs_without_a_shell_on_a_copy_and_is_stopped_after_its_time(monkeypatch, tmp_path, kind):
+    from kb.attachments import extract
+    from kb.attachments.extract import LEGACY_TOOLS, AttachmentError, extract_text
+
+    calls = _tool(monkeypatch, tmp_path, "exec sleep 30")
+    monkeypatch.setattr(extract, "TOOL_TIMEOUT", 0.5)
     with pytest.raises(AttachmentError, match=f"^{kind.upper()} читается слишком долго и не принят.$"):
         extract_text(MAKERS[kind](), kind)
     ((args, kwargs),) = calls
-    assert isinstance(args, list) and args[0] == f"/usr/bin/{TOOLS[kind]}" and args[-1].endswith(f".{kind}")
-    assert kwargs["timeout"] == TOOL_TIMEOUT and not kwargs.get("shell")
+    assert args[0] == str(tmp_path / "tool") and args[1:-1] == list(LEGACY_TOOLS[kind][0][1])
+    assert args[-1].endswith(f".{kind}") and not kwargs.get("shell")
+
+
+def test_a_program_writing_without_end_is_stopped_once_enough_is_read(monkeypatch, tmp_path):
+    """xls2csv writes a shared string again for each cell showing it: a table of 2 MB made gigabytes of text,
+    all of it read before being cut. The output is read up to TOOL_OUTPUT bytes and the program stopped there
+    (it never gets to write its mark); the text read is kept."""
+    from kb.attachments.extract import MAX_TEXT, TOOL_OUTPUT, extract_text
+
+    mark = tmp_path / "finished"
+    _tool(monkeypatch, tmp_path, f"head -c {TOOL_OUTPUT * 3} /dev/zero | tr '\\000' x\necho > {mark}")
+    text = extract_text(MAKERS["xls"](), "xls")
+    assert text == "x" * MAX_TEXT
+    assert not mark.exists()
+
+
+def test_the_program_has_a_limit_of_memory(monkeypatch, tmp_path):
+    from kb.attachments.extract import TOOL_MEMORY, extract_text
+
+    _tool(monkeypatch, tmp_path, "ulimit -v")  # in KiB
+    assert extract_text(MAKERS["ppt"](), "ppt") == str(TOOL_MEMORY // 1024)
 
 
 def test_runs_of_repeated_cells_and_rows_of_an_ods_are_read_once():
@@ -208,3 +242,69 @@ def test_the_upload_form_and_the_refusal_list_name_the_new_kinds(app, editor):  
     refused = upload(client, pid, "программа.exe", b"MZ\x90\x00" + bytes(range(256)) * 40).get_data(as_text=True)
     assert "Неподдерживаемый тип файла: программа (EXE). Принимаются: " in refused
     assert "ODS" in refused and "PPT" in refused and "сохраните файл как" not in refused
+
+
+@pytest.mark.parametrize("kind", ["ods", "odt"])
+def test_runs_of_spaces_give_a_bounded_text(kind):
+    """A run of spaces is 22 bytes (``<text:s text:c="1024"/>``): a file of 82 KB made a string of 400 MB, and
+    odfpy's reading of an ODT gave as many spaces as one run asked for (``text:c="30000000"``). The runs give
+    MAX_EXTRA_SPACES spaces past their first in all, the text MAX_TEXT characters; the words after them are kept."""
+    from kb.attachments.extract import EXTRACTORS, MAX_TEXT, extract_text
+    from tests.documents import odt_bytes
+
+    if kind == "ods":
+        data, runs = ods_bytes(TABLE), b'<text:s text:c="1024"/>' * 4000
+    else:
+        data, runs = odt_bytes(f"Разработка: {WORD} опыт."), b'<text:s text:c="30000000"/>' * 2
+    data = rewrite_part(data, "content.xml", lambda part: part.replace(WORD.encode(), b"-" + runs + WORD.encode()))
+    assert len(EXTRACTORS[kind](data)) <= MAX_TEXT
+    assert WORD in extract_text(data, kind)
+
+
+def test_an_odt_is_read_as_a_stream_with_its_headings_and_without_its_comments():
+    """An ODT is read as ODS and ODP are (streamed, not built whole by odfpy): its paragraphs and headings each on
+    a line, an empty paragraph as an empty line, a text box's paragraph within its own, comments left out."""
+    from odf.draw import Frame, TextBox
+    from odf.office import Annotation
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, LineBreak, P, S, Span, Tab
+
+    from kb.attachments.extract import EXTRACTORS
+
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text="РЕЗОЛЮЦИЯ"))
+    first = P(text="Первый")
+    first.addElement(S(c=3))
+    first.addElement(Span(text="абзац"))
+    first.addElement(Tab())
+    note = Annotation()
+    note.addElement(P(text="комментарий"))
+    first.addElement(note)
+    first.addText("после")
+    first.addElement(LineBreak())
+    first.addText("строка")
+    document.text.addElement(first)
+    document.text.addElement(P())
+    boxed = P(text="В рамке: ")
+    frame = Frame(width="2cm", height="1cm")
+    box = TextBox()
+    box.addElement(P(text="надпись"))
+    frame.addElement(box)
+    boxed.addElement(frame)
+    document.text.addElement(boxed)
+    out = io.BytesIO()
+    document.write(out)
+    assert EXTRACTORS["odt"](out.getvalue()) == "РЕЗОЛЮЦИЯ\nПервый   абзац\tпосле\nстрока\n\nВ рамке: надпись"
+
+
+def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():
+    """Each element costs the parser some microseconds: the reading stops, the text before kept, in a paragraph of
+    more than MAX_PARAGRAPH_PARTS elements (``<text:s/>``, 9 bytes each)."""
+    from kb.attachments.extract import MAX_PARAGRAPH_PARTS, extract_text
+
+    data = rewrite_part(ods_bytes(TABLE), "content.xml",
+                        lambda part: part.replace(WORD.encode(), b"<text:s/>" * (MAX_PARAGRAPH_PARTS + 1) + b"x"))
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as package:  # bytes that do not compress: the file is no zip bomb
+        package.writestr("Thumbnails/thumbnail.png", os.urandom(len(data) * 4))
+    assert extract_text(out.getvalue(), "ods") == "Ученик Результат\nИванов"

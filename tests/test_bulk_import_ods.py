@@ -348,3 +348,38 @@ def test_the_ods_template_downloads_and_reads_back_as_the_xlsx_one(app, client, 
     assert template.rows[0].values["year"] == 2024 and not template.warnings
     with client.get("/import/practices") as page:
         assert "/import/practices/template.ods" in page.get_data(as_text=True)
+
+
+def test_runs_of_spaces_in_a_cell_stop_at_a_cells_length():
+    """A run of spaces is 22 bytes (``<text:s text:c="1024"/>``): a cell of thousands of them made a string tens of
+    times the size of the file. A cell's text stops at MAX_CELL_TEXT characters, as a cell of Excel does."""
+    from kb.bulkimport.ods import MAX_CELL_TEXT
+
+    runs = b'<text:s text:c="1024"/>' * 5000
+    data = rewrite_part(ods_bytes([row("О-1", "Школьный театр", annotation="ПРОБЕЛЫ")]), "content.xml",
+                        lambda content: content.replace("ПРОБЕЛЫ".encode(), "Начало".encode() + runs))
+    annotation = read(data).rows[0].values["annotation"]
+    assert annotation.startswith("Начало   ") and len(annotation) == MAX_CELL_TEXT
+
+
+def test_a_row_of_more_cells_than_a_sheet_has_columns_is_refused():
+    """A row's cells are kept until it ends: a row of millions of cells (``<table:table-cell/>``, 20 bytes each)
+    is refused with a message once it has more cells than a sheet has columns."""
+    from kb.bulkimport.ods import MAX_ROW_CELLS
+
+    cells = b"<table:table-cell/>" * (MAX_ROW_CELLS + 1)
+    data = rewrite_part(ods_bytes([row("О-1", "Школьный театр")]), "content.xml",
+                        lambda content: content.replace(b"</table:table-row>", cells + b"</table:table-row>", 1))
+    assert refused(data) == (f"Файл ODS повреждён: в строке 1 листа «Реестр» больше {MAX_ROW_CELLS} ячеек — больше, "
+                             "чем столбцов в таблице.")
+
+
+def test_a_cell_of_more_elements_than_a_sheet_writes_is_refused():
+    """Each element costs the parser some microseconds: a cell of hundreds of thousands of them (``<text:s/>``,
+    9 bytes each) is refused with a message at MAX_CELL_PARTS, before the rest of it is parsed."""
+    from kb.bulkimport.ods import MAX_CELL_PARTS
+
+    data = rewrite_part(ods_bytes([row("О-1", "Школьный театр", annotation="РАЗМЕТКА")]), "content.xml",
+                        lambda part: part.replace("РАЗМЕТКА".encode(), b"<text:s/>" * (MAX_CELL_PARTS + 1)))
+    assert refused(data) == (f"Файл ODS повреждён: в строке 2 листа «Реестр» ячейка из более чем {MAX_CELL_PARTS} "
+                             "элементов разметки — так таблицы не сохраняют.")

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
+import resource
+import selectors
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -51,6 +55,8 @@ MAX_TEXT = 2_000_000               # characters kept for the index
 ENCRYPTED = "Файл зашифрован паролем: загрузите его без пароля."
 DAMAGED = "Файл повреждён: не удаётся прочитать его содержимое."
 TOOL_TIMEOUT = 60
+TOOL_OUTPUT = MAX_TEXT * 4  # bytes of a reading program's output read at most (UTF-8: up to 4 bytes a character)
+TOOL_MEMORY = 1024 * 1024 * 1024  # address space a reading program may take
 # What zipfile raises for a damaged archive (NotImplementedError: "zip file version 9.9", an unknown method).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError)
 
@@ -525,15 +531,6 @@ def _docx(data: bytes) -> str:
     return "\n".join(parts)
 
 
-def _odt(data: bytes) -> str:
-    from odf import teletype
-    from odf import text as odf_text
-    from odf.opendocument import load
-
-    document = load(checked_package(data))
-    return "\n".join(teletype.extractText(node) for node in document.getElementsByType(odf_text.P))
-
-
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -541,64 +538,159 @@ _ODF_PARAGRAPHS = (f"{{{_ODF_TEXT}}}p", f"{{{_ODF_TEXT}}}h")
 _ODF_ROW = f"{{{_ODF_TABLE}}}table-row"
 _ODF_ANNOTATION = f"{{{_ODF_OFFICE}}}annotation"
 _ODF_SPACES = f"{{{_ODF_TEXT}}}s"
-_ODF_BREAKS = (f"{{{_ODF_TEXT}}}tab", f"{{{_ODF_TEXT}}}line-break")
+_ODF_BREAKS = {f"{{{_ODF_TEXT}}}tab": "\t", f"{{{_ODF_TEXT}}}line-break": "\n"}
 MAX_SPACES = 1024  # <text:s text:c="…"/>: a run of spaces
+MAX_EXTRA_SPACES = 1_000_000  # …and the spaces of all the runs of a document past the first of each
+MAX_PARAGRAPH_PARTS = 65_536  # elements in a paragraph (spans, runs of spaces): more are no document's
+MAX_ODF_ELEMENTS = 2_000_000  # elements of a content.xml read for its text (each costs the parser some µs)
 
 
-def _odf_sheets_or_slides(data: bytes) -> str:
-    """The text of an ODS or an ODP: the paragraphs of its content.xml, streamed (defusedxml, as kb/bulkimport/ods
-    reads a registry: odfpy's ``load`` builds the whole document in memory), a table's row on one line. A run of
-    equal cells or rows (``number-columns-repeated``, ``number-rows-repeated``: a sheet formatted to its end is a
-    million empty rows) is written once in the file and given once here: its words are all the search needs."""
+class OdfText:
+    """The text of an OpenDocument's paragraphs (text:p, text:h) while iterparse reads its content.xml.
+
+    The reader hands it each element's start and end; ``end`` gives the text of a paragraph that is not inside
+    another (a text box's paragraph is part of the paragraph holding it) when it ends, and None for any other
+    element. Each element inside a paragraph is cleared and taken off its parent once its tail is read: a paragraph of
+    a million spans keeps no more than its text. The text stops growing at ``left`` characters in all, and at
+    ``piece_left`` in the current cell (set by the reader), and the runs of spaces (``<text:s text:c="1024"/>``, 22
+    bytes) give MAX_EXTRA_SPACES spaces past their first in all: a file of a few megabytes made a string of
+    gigabytes. What is inside a ``skipped`` element (a comment) is left out."""
+
+    def __init__(self, left: int, skipped: tuple[str, ...] = (_ODF_ANNOTATION,)):
+        self.left = self.piece_left = left
+        self.spaces_left = MAX_EXTRA_SPACES
+        self.skipped = skipped
+        self.cut = False  # text was left out past a budget
+        self.depth = 0  # of the paragraphs open
+        self.parts = 0  # the elements in the paragraph being read
+        self._skip = 0  # of the skipped elements open
+        self._parts: list[str] = []
+        self._text_of = None  # the element whose text is read at the next event
+        self._tail_of: tuple | None = None  # the element (and its parent) whose tail is read at the next event
+
+    def _flush(self) -> None:
+        if self._text_of is not None:  # complete once the parser has seen its first child or its end
+            self._add(self._text_of.text)
+            self._text_of = None
+        if self._tail_of is not None:  # complete once the parser has seen the next element or the parent's end
+            element, parent = self._tail_of
+            if not self._skip:
+                self._add(element.tail)
+            element.clear()  # not before: the parser, reading ahead, may have set its tail already
+            if parent is not None:
+                parent.remove(element)
+            self._tail_of = None
+
+    def _add(self, text: str | None) -> None:
+        if not text:
+            return
+        room = min(self.left, self.piece_left)
+        if len(text) > room:
+            text, self.cut = text[:max(room, 0)], True
+        self._parts.append(text)
+        self.left -= len(text)
+        self.piece_left -= len(text)
+
+    def start(self, element) -> None:
+        self._flush()
+        tag = element.tag
+        self._skip += tag in self.skipped
+        self.depth += tag in _ODF_PARAGRAPHS
+        self.parts += self.depth > 0
+        if not self.depth or self._skip:
+            return
+        if tag == _ODF_SPACES:
+            count = element.get(f"{{{_ODF_TEXT}}}c") or "1"
+            spaces = min(int(count) if count.isdigit() else 1, MAX_SPACES)
+            extra = min(max(spaces - 1, 0), self.spaces_left)
+            self.spaces_left -= extra
+            self._add(" " * min(spaces, extra + 1))
+        elif tag in _ODF_BREAKS:
+            self._add(_ODF_BREAKS[tag])
+        else:
+            self._text_of = element
+
+    def end(self, element, parent) -> str | None:
+        self._flush()
+        tag = element.tag
+        text = None
+        if tag in _ODF_PARAGRAPHS:
+            self.depth -= 1
+            if not self.depth:
+                text = None if self._skip else "".join(self._parts)
+                self._parts, self.parts = [], 0
+        self._skip -= tag in self.skipped
+        if self.depth:  # inside a paragraph: its text is taken, its tail is read next, then it is let go
+            self._tail_of = element, parent
+        return text
+
+
+def _odf_content(data: bytes) -> bytes:
+    with zipfile.ZipFile(checked_package(data)) as package:  # stored, and checked part by part
+        return package.read("content.xml")
+
+
+def _odf_text(content: bytes, row_lines: bool) -> str:
+    """The paragraphs of an OpenDocument's content.xml streamed (defusedxml, as kb/bulkimport/ods reads a
+    registry: odfpy's ``load`` builds the whole document in memory), each on its line, up to MAX_TEXT characters;
+    every element is let go once read. ``row_lines``: a table's row on one line, its empty paragraphs left out.
+    The reading stops, the text read kept, at MAX_ODF_ELEMENTS elements, or a paragraph of MAX_PARAGRAPH_PARTS
+    (a file of a few megabytes is hundreds of thousands of elements, and the parser takes some µs for each)."""
     from openpyxl.xml.functions import iterparse  # defusedxml's
 
-    with zipfile.ZipFile(checked_package(data)) as package:  # stored, and checked part by part
-        content = package.read("content.xml")
+    reader = OdfText(MAX_TEXT + 1)
     lines: list[str] = []
     row: list[str] | None = None  # the cells' paragraphs of the table row being read
-    size = depth = 0  # depth: of paragraphs (a text box inside a paragraph has its own)
+    path: list = []  # the elements open
+    elements = 0
     for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
         tag = element.tag
         if event == "start":
-            if tag in _ODF_PARAGRAPHS:
-                depth += 1
-            elif tag == _ODF_ROW and depth == 0:
+            elements += 1
+            if elements > MAX_ODF_ELEMENTS or reader.parts > MAX_PARAGRAPH_PARTS:
+                break
+            reader.start(element)
+            path.append(element)
+            if row_lines and tag == _ODF_ROW and not reader.depth:
                 row = []
             continue
-        if tag in _ODF_PARAGRAPHS:
-            depth -= 1
-            if depth == 0:
-                text = _odf_paragraph(element).strip()
-                if text and row is not None:
-                    row.append(text)
-                elif text:
-                    lines.append(text)
-                    size += len(text) + 1
-                element.clear()
-        elif tag == _ODF_ROW and depth == 0 and row is not None:
+        path.pop()
+        parent = path[-1] if path else None
+        text = reader.end(element, parent)
+        if reader.depth:
+            continue  # taken off by the reader
+        if text is not None and row_lines:
+            text = text.strip()
+            if text and row is not None:
+                row.append(text)
+            elif text:
+                lines.append(text)
+        elif text is not None:
+            lines.append(text)
+        elif tag == _ODF_ROW and row is not None:
             if row:
                 lines.append(" ".join(row))
-                size += len(lines[-1]) + 1
             row = None
-            element.clear()
-        if size > MAX_TEXT:  # the rest would be cut off
+        element.clear()
+        if parent is not None:
+            parent.remove(element)
+        if reader.left <= 0:  # the rest would be cut off
             break
+    if row:
+        lines.append(" ".join(row))
     return "\n".join(lines)
 
 
-def _odf_paragraph(element) -> str:
-    """A paragraph's text with its spaces, tabs and line breaks, without the comments attached to it."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag == _ODF_SPACES:
-            count = child.get(f"{{{_ODF_TEXT}}}c") or "1"
-            parts.append(" " * min(int(count) if count.isdigit() else 1, MAX_SPACES))
-        elif child.tag in _ODF_BREAKS:
-            parts.append("\n" if child.tag.endswith("line-break") else "\t")
-        elif child.tag != _ODF_ANNOTATION:
-            parts.append(_odf_paragraph(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+def _odt(data: bytes) -> str:
+    """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines)."""
+    return _odf_text(_odf_content(data), row_lines=False)
+
+
+def _odf_sheets_or_slides(data: bytes) -> str:
+    """The text of an ODS or an ODP, a table's row on one line. A run of equal cells or rows
+    (``number-columns-repeated``, ``number-rows-repeated``: a sheet formatted to its end is a million empty rows)
+    is written once in the file and given once here: its words are all the search needs."""
+    return _odf_text(_odf_content(data), row_lines=True)
 
 
 def _pptx(data: bytes) -> str:
@@ -652,6 +744,56 @@ def legacy_tools(kind: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(path, args) for name, args in LEGACY_TOOLS.get(kind, ()) if (path := shutil.which(name))]
 
 
+def _limit_tool() -> None:
+    """In the tool's process, before it starts: no more than TOOL_MEMORY of address space."""
+    resource.setrlimit(resource.RLIMIT_AS, (TOOL_MEMORY, TOOL_MEMORY))
+
+
+def run_tool(command: list[str]) -> tuple[int, bytes, bytes]:
+    """A reading program's exit code (0 when stopped for having written enough), its output (up to TOOL_OUTPUT
+    bytes) and the start of its errors; raises subprocess.TimeoutExpired after TOOL_TIMEOUT seconds.
+
+    The output is read a piece at a time and the program stopped once TOOL_OUTPUT bytes have come: xls2csv writes
+    a shared string again for each cell that shows it, and a table of 2 MB whose cells all showed one string of
+    8000 characters made gigabytes of text. Its errors go to a temporary file (a pipe left unread would block it),
+    and it has TOOL_MEMORY of address space."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
+                                   preexec_fn=_limit_tool)  # noqa: PLW1509 - the limit is set before exec
+        deadline = time.monotonic() + TOOL_TIMEOUT
+        chunks: list[bytes] = []
+        size = 0
+        enough = False
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise subprocess.TimeoutExpired(command, TOOL_TIMEOUT)
+                    if not selector.select(left):
+                        continue
+                    piece = os.read(process.stdout.fileno(), min(READ_PIECE, TOOL_OUTPUT - size))
+                    if not piece:
+                        break
+                    chunks.append(piece)
+                    size += len(piece)
+                    if size >= TOOL_OUTPUT:  # the rest would be cut off
+                        enough = True
+                        break
+            if enough:
+                process.kill()
+            returncode = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            process.stdout.close()
+        errors.seek(0)
+        return (0 if enough else returncode), b"".join(chunks), errors.read(4096)
+
+
 def _legacy(data: bytes, kind: str) -> str:
     """An old binary Office file (DOC, XLS, PPT) read by its programs, which are not Python: each runs without a
     shell on a temporary copy, for TOOL_TIMEOUT seconds at most. For DOC, catdoc reads what antiword refuses (a
@@ -668,17 +810,16 @@ def _legacy(data: bytes, kind: str) -> str:
         handle.flush()
         for tool, args in tools:
             try:
-                result = subprocess.run([tool, *args, handle.name], capture_output=True, timeout=TOOL_TIMEOUT,
-                                        check=False)
+                returncode, output, errors = run_tool([tool, *args, handle.name])
             except subprocess.TimeoutExpired as exc:
                 raise AttachmentError(f"{label} читается слишком долго и не принят.") from exc
             except OSError as exc:  # removed or not executable since it was found
                 logger.warning("%s could not be run: %s", tool, exc)
                 continue
-            if result.returncode == 0 and (result.stdout.strip() or not result.stderr.strip()):
-                return result.stdout.decode("utf-8", errors="replace")
+            if returncode == 0 and (output.strip() or not errors.strip()):
+                return output.decode("utf-8", errors="replace")
             logger.info("%s could not read a %s file: %s", tool, label,
-                        result.stderr.decode("utf-8", errors="replace").strip()[:200])
+                        errors.decode("utf-8", errors="replace").strip()[:200])
     raise AttachmentError(f"{label} повреждён или зашифрован: не удаётся прочитать {_LEGACY_WHAT[kind]}.")
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import SubElement
 
 from odf.namespaces import OFFICENS, STYLENS, TABLENS, TEXTNS
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, read_member
+from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, OdfText, read_member
 from kb.bulkimport.registry import (
     HEADER_SEARCH_ROWS,
     MAX_NOTED,
@@ -37,12 +39,17 @@ from kb.bulkimport.registry import (
 
 CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"  # LibreOffice's extension
 MAX_COLUMNS = 1024  # a registry has some thirty; a sheet of LibreOffice before 7.4 had 1024 (up to AMJ)
-MAX_SPACES = 1024  # <text:s text:c="…"/>: a run of spaces in a cell's text
+MAX_CELL_TEXT = 32_767  # characters of a cell's text, as a cell of Excel holds at most: the rest is left out
+MAX_CELL_PARTS = 65_536  # elements in a cell (paragraphs, spans, runs of spaces): more are no spreadsheet's
+MAX_ROW_CELLS = 16_384  # cells of a row: each takes a column at least, and LibreOffice has 16384 columns at most
 PROGRAM = "LibreOffice"
 
 _TABLE, _ROW, _CELL, _COVERED = (f"{{{TABLENS}}}{name}" for name in ("table", "table-row", "table-cell",
                                                                        "covered-table-cell"))
 _STYLE = f"{{{STYLENS}}}style"
+_PARAGRAPHS = (f"{{{TEXTNS}}}p", f"{{{TEXTNS}}}h")
+_PARAGRAPH = _PARAGRAPHS[0]
+_SKIPPED = (f"{{{TEXTNS}}}note", f"{{{TEXTNS}}}annotation", f"{{{OFFICENS}}}annotation")  # in a cell's paragraph
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _DURATION = re.compile(r"(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?")
 
@@ -115,7 +122,10 @@ def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[i
 
 def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
     """Every sheet of content.xml with its first rows; all the rows (up to ``keep`` with something in them) of
-    those that may be the one read: the visible ones up to the first with a header."""
+    those that may be the one read: the visible ones up to the first with a header.
+
+    Every element is let go once read: a cell's paragraphs are read as they come (``OdfText``: a cell keeps one
+    paragraph with its text, up to MAX_CELL_TEXT characters) and a row's cells when the row ends."""
     from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
 
     hidden_styles: set[str] = set()
@@ -123,21 +133,56 @@ def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
     sheet: _Sheet | None = None
     depth = 0  # of table:table elements (a table inside a cell is part of its cell)
     chosen = False  # a visible sheet with a header has been read: the later ones are only looked at
+    path: list = []  # the elements open
+    cell = None  # the cell of a sheet's row being read: what is inside it goes to `text`
+    paragraphs: list[str] = []  # its paragraphs' text
+    cells = 0  # in the row being read
+    parts = 0  # elements in the cell being read
+    text = OdfText(sys.maxsize, skipped=_SKIPPED)
     try:
         for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
             tag = element.tag
             if event == "start":
-                if tag == _TABLE:
+                path.append(element)
+                if cell is not None:
+                    parts += 1
+                    if parts > MAX_CELL_PARTS:
+                        raise RegistryError(f"Файл ODS повреждён: в строке {sheet.number + 1} листа «{sheet.title}» "
+                                            f"ячейка из более чем {MAX_CELL_PARTS} элементов разметки — так "
+                                            "таблицы не сохраняют.")
+                    text.start(element)
+                elif tag == _TABLE:
                     depth += 1
                     if depth == 1:
                         hidden = element.get(_table("style-name")) in hidden_styles
                         sheet = _Sheet(element.get(_table("name")) or f"Лист{len(sheets) + 1}", hidden,
                                        collect=not hidden and not chosen)
                         sheets.append(sheet)
+                elif tag == _ROW:
+                    cells = 0
+                elif tag in (_CELL, _COVERED) and depth == 1 and sheet is not None:
+                    cells += 1
+                    if cells > MAX_ROW_CELLS:
+                        raise RegistryError(f"Файл ODS повреждён: в строке {sheet.number + 1} листа «{sheet.title}» "
+                                            f"больше {MAX_ROW_CELLS} ячеек — больше, чем столбцов в таблице.")
+                    cell, paragraphs, parts, text.piece_left = element, [], 0, MAX_CELL_TEXT
                 continue
-            if tag == _ROW and depth == 1 and sheet is not None:
+            path.pop()
+            parent = path[-1] if path else None
+            if cell is not None and element is not cell:
+                found = text.end(element, parent)
+                if text.depth:
+                    continue  # taken off its parent by `text`
+                if found is not None and parent is cell and text.piece_left >= 0:
+                    paragraphs.append(found)
+                    text.piece_left -= 1  # the line break before the next one
+            elif element is cell:
+                cell = None
+                if paragraphs:  # the cell's paragraphs as one, for _text
+                    SubElement(element, _PARAGRAPH).text = "\n".join(paragraphs)
+                continue  # the row reads it
+            elif tag == _ROW and depth == 1 and sheet is not None:
                 _read_row(sheet, element, keep)
-                element.clear()
             elif tag == _TABLE:
                 depth -= 1
                 if depth == 0 and sheet is not None:
@@ -145,13 +190,16 @@ def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
                         chosen = True
                     elif sheet.collect and any(not s.hidden for s in sheets[:-1]):
                         sheet.rows = []  # neither the first visible sheet nor one with a header: not read
-                    element.clear()
                     sheet = None
             elif tag == _STYLE and depth == 0:
                 if element.get(f"{{{STYLENS}}}family") == "table" and any(
                         child.get(_table("display")) == "false" for child in element):
                     hidden_styles.add(element.get(f"{{{STYLENS}}}name") or "")
-                element.clear()
+            elif parent is not None and parent.tag == _STYLE:
+                continue  # the style reads it
+            element.clear()
+            if parent is not None:
+                parent.remove(element)
     except RegistryError:
         raise
     except Exception as exc:  # noqa: BLE001 - the XML parser and defusedxml raise many kinds for a broken file
@@ -300,22 +348,6 @@ def _time(value: str) -> dt.time | dt.timedelta:
 
 
 def _text(cell) -> str:
-    """The text a cell shows: its paragraphs on their own lines, without the comments attached to it."""
-    return "\n".join(_paragraph(child) for child in cell if child.tag in (f"{{{TEXTNS}}}p", f"{{{TEXTNS}}}h"))
-
-
-def _paragraph(element) -> str:
-    parts = [element.text or ""]
-    for child in element:
-        name = child.tag.rpartition("}")[2] if child.tag.startswith(f"{{{TEXTNS}}}") else ""
-        if name == "s":
-            count = child.get(f"{{{TEXTNS}}}c") or "1"
-            parts.append(" " * min(int(count) if count.isdigit() else 1, MAX_SPACES))
-        elif name == "tab":
-            parts.append("\t")
-        elif name == "line-break":
-            parts.append("\n")
-        elif name not in ("note", "annotation") and child.tag != _office("annotation"):
-            parts.append(_paragraph(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+    """The text a cell shows: its paragraphs on their own lines (read by ``_read_sheets``, without the comments
+    attached to it)."""
+    return "\n".join(child.text or "" for child in cell if child.tag in _PARAGRAPHS)
