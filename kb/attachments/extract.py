@@ -13,7 +13,6 @@ import io
 import logging
 import os
 import re
-import resource
 import selectors
 import shutil
 import struct
@@ -744,9 +743,12 @@ def legacy_tools(kind: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(path, args) for name, args in LEGACY_TOOLS.get(kind, ()) if (path := shutil.which(name))]
 
 
-def _limit_tool() -> None:
-    """In the tool's process, before it starts: no more than TOOL_MEMORY of address space."""
-    resource.setrlimit(resource.RLIMIT_AS, (TOOL_MEMORY, TOOL_MEMORY))
+def _limited(command: list[str]) -> list[str]:
+    """The command run with no more than TOOL_MEMORY of address space: through util-linux's prlimit, which sets the
+    limit in the new process itself (preexec_fn would run Python between fork and exec, which is unsafe in a web
+    process with threads). Without prlimit the command runs as it is, with the output and time limits only."""
+    prlimit = shutil.which("prlimit")
+    return [prlimit, f"--as={TOOL_MEMORY}", "--", *command] if prlimit else command
 
 
 def run_tool(command: list[str]) -> tuple[int, bytes, bytes]:
@@ -758,8 +760,8 @@ def run_tool(command: list[str]) -> tuple[int, bytes, bytes]:
     8000 characters made gigabytes of text. Its errors go to a temporary file (a pipe left unread would block it),
     and it has TOOL_MEMORY of address space."""
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
-                                   preexec_fn=_limit_tool)  # noqa: PLW1509 - the limit is set before exec
+        process = subprocess.Popen(_limited(command), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=errors)
         deadline = time.monotonic() + TOOL_TIMEOUT
         chunks: list[bytes] = []
         size = 0
