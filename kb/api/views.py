@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from indexer import FACET_FIELDS
 from kb.api import schemas
@@ -20,7 +19,7 @@ from kb.collections.models import Collection
 from kb.errors import error_response
 from kb.extensions import db
 from kb.practices.models import Practice
-from kb.practices.services import get_visible_practice, practice_to_json
+from kb.practices.services import get_visible_practice, practice_to_json, published_page
 from kb.resolutions.models import Resolution
 from kb.resolutions.services import get_public_resolution, public_resolutions, resolution_to_json
 from kb.routing import whole_number
@@ -186,10 +185,7 @@ def _list_body(pagination, page: int, per_page: int, results: list[dict]) -> dic
                        "Поиск с фильтрами — /search?type=practice.")
 def practices():
     page, per_page = _paging()
-    query = (select(Practice).where(Practice.status == "published")
-             .order_by(Practice.published_at.desc().nulls_last(), Practice.id.desc())
-             .options(selectinload(Practice.region)))
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=None)
+    pagination = published_page(page, per_page)
     return jsonify(_list_body(pagination, page, per_page, [{
         "id": p.id, "type": "practice", "title": p.title,
         "url": url_for("practices.detail", practice_id=p.id), "api_url": url_for(".practice", practice_id=p.id),

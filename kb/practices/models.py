@@ -61,8 +61,12 @@ class Practice(db.Model):
     # number from 1. Practices loaded by an administrator (or before per-office numbering) have the namespace "".
     # An id is never given twice, not even the deleted newest one's (SQLite's AUTOINCREMENT; PostgreSQL's sequences
     # never do): it is in permalinks, references, OAI identifiers and collection entries.
+    # The lists in a database order read one page's ids from an index in that order, then only that page's rows
+    # (kb.practices.services.published_page, moderation_queue; migration v0ord0000001).
     __table_args__ = (Index("ix_practice_result", "status", "id", "title", "region_code", "year", "organisation",
                             "updated_at"),
+                      Index("ix_practice_published_order", "status", "published_at", "id"),
+                      Index("ix_practice_queue", "status", "updated_at", "id", "region_code", "title", "organisation"),
                       UniqueConstraint("external_scope", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -77,13 +77,61 @@ def get_visible_practice(practice_id: int, user: User | None) -> Practice | None
     return practice if practice is not None and policy.can_view(user, practice) else None
 
 
-def latest_published(limit: int) -> list[Practice]:
-    """The most recently published practices."""
-    return list(db.session.scalars(
-        select(Practice).where(Practice.status == "published")
-        .order_by(Practice.year.desc().nulls_last(), Practice.id.desc())
-        .limit(limit).options(selectinload(Practice.region))
+def _rows_in_order(ids: list[int], *options) -> list[Practice]:
+    """The practices with these ids, in this order: a list reads one page's ids from an index in its order and then
+    only that page's rows (sorting the rows themselves sorted each one's ten long sections too)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in db.session.scalars(select(Practice).where(Practice.id.in_(ids)).options(*options))}
+    return [found[i] for i in ids if i in found]
+
+
+def published_ids(offset: int, limit: int) -> list[int]:
+    """Ids of published practices, the most recently published first, then those without a publication date
+    (loaded as published), the most recently added first: ``limit`` of them after the first ``offset``.
+
+    Two steps, each the order of ix_practice_published_order read backwards, because NULLS LAST keeps an index from
+    giving the order on PostgreSQL (whose NULLs sort last ascending) and on SQLite alike."""
+    published = Practice.status == "published"
+    ids = list(db.session.scalars(
+        select(Practice.id).where(published, Practice.published_at.is_not(None))
+        .order_by(Practice.published_at.desc(), Practice.id.desc()).offset(offset).limit(limit)
     ))
+    if len(ids) == limit:
+        return ids
+    if ids:
+        undated_offset = 0
+    else:  # the page starts among the undated ones, or past them: how many dated ones come first
+        dated = db.session.scalar(select(func.count()).where(published, Practice.published_at.is_not(None)))
+        undated_offset = max(0, offset - dated)
+    ids += db.session.scalars(
+        select(Practice.id).where(published, Practice.published_at.is_(None))
+        .order_by(Practice.id.desc()).offset(undated_offset).limit(limit - len(ids))
+    )
+    return ids
+
+
+@dataclass
+class PracticePage:
+    """One page of a practice list: ``total`` of them in all."""
+
+    items: list[Practice]
+    total: int
+    page: int
+    per_page: int
+
+
+def published_page(page: int, per_page: int) -> PracticePage:
+    """One page of the published practices, the most recently published first (``published_ids``), with their
+    regions."""
+    total = db.session.scalar(select(func.count()).where(Practice.status == "published")) or 0
+    ids = published_ids((page - 1) * per_page, per_page) if (page - 1) * per_page < total else []
+    return PracticePage(_rows_in_order(ids, selectinload(Practice.region)), total, page, per_page)
+
+
+def latest_published(limit: int) -> list[Practice]:
+    """The most recently published practices (those without a publication date after them, newest first)."""
+    return _rows_in_order(published_ids(0, limit), selectinload(Practice.region))
 
 
 @dataclass
@@ -331,10 +379,13 @@ def moderation_queue(user: User, status: str = "submitted", region_code: str | N
                      page: int = 1, per_page: int = MODERATION_PER_PAGE):
     """One page (``db.paginate``) of the practices in the moderator's scope with this status, oldest first; with
     ``title``, only those whose title holds each of its words (case and «ё» aside)."""
-    query = _queue_filters(select(Practice).where(Practice.status == status), user, region_code, title)
-    query = query.order_by(Practice.updated_at, Practice.id)
-    return db.paginate(query.options(selectinload(Practice.region), selectinload(Practice.owner)),
-                       page=page, per_page=per_page, error_out=False)
+    query = _queue_filters(select(Practice.id).where(Practice.status == status), user, region_code, title)
+    # The page's ids in the order of ix_practice_updated_order, then only their rows (see _rows_in_order).
+    pagination = db.paginate(query.order_by(Practice.updated_at, Practice.id), page=page, per_page=per_page,
+                             error_out=False)
+    pagination.items = _rows_in_order(list(pagination.items), selectinload(Practice.region),
+                                      selectinload(Practice.owner))
+    return pagination
 
 
 def moderation_counts(user: User, region_code: str | None = None, title: str = "") -> dict[str, int]:

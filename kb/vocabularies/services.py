@@ -223,35 +223,51 @@ class BrowseEntry:
     group: str = ""
 
 
-def browse_counts(field: str) -> list[BrowseEntry]:
-    """Published practices per topic, region or level, every vocabulary entry listed."""
+# Published practices per entry are a GROUP BY over every published practice (0.2–0.3 s at 100,000 practices) that
+# the home page, /topics, /levels and /regions read on every request. Every change to a practice (its status, its
+# topics, levels or region, its removal) writes an index outbox row in its own transaction, so the highest outbox id
+# says, in every process alike, whether the counts may have changed since they were made; BROWSE_COUNT_SECONDS
+# bounds what it cannot say (on PostgreSQL a transaction may commit a lower id after a higher one was seen; a
+# restored database).
+BROWSE_COUNT_SECONDS = 60.0
+
+
+def _published_counts(field: str) -> dict[str | None, int]:
     from sqlalchemy import func
 
     from kb.practices.models import Practice, practice_level, practice_topic
+    from kb.search.outbox import max_outbox_id
 
+    store = current_app.extensions.setdefault("kb_browse_counts", {})
+    position, now = max_outbox_id(), time.monotonic()
+    cached = store.get(field)
+    if cached is not None and cached[0] == position and now - cached[1] < BROWSE_COUNT_SECONDS:
+        return cached[2]
     published = Practice.status == "published"
+    if field == "region":
+        query = select(Practice.region_code, func.count()).where(published).group_by(Practice.region_code)
+    else:
+        code = practice_topic.c.topic_code if field == "topic" else practice_level.c.level_code
+        query = select(code, func.count()).join(Practice).where(published).group_by(code)
+    counts = dict(db.session.execute(query).all())
+    store[field] = (position, now, counts)
+    return counts
+
+
+def browse_counts(field: str) -> list[BrowseEntry]:
+    """Published practices per topic, region or level, every vocabulary entry listed."""
+    if field not in ("topic", "level", "region"):
+        raise ValueError(field)
+    counts = _published_counts(field)
     if field == "topic":
-        counts = dict(db.session.execute(
-            select(practice_topic.c.topic_code, func.count()).join(Practice).where(published)
-            .group_by(practice_topic.c.topic_code)
-        ).all())
         entries = [BrowseEntry(t.code, t.label, counts.get(t.code, 0)) for t in
                    db.session.scalars(select(Topic).order_by(Topic.sort_order))]
         return sorted(entries, key=lambda e: (-e.count, e.label))
     if field == "level":
-        counts = dict(db.session.execute(
-            select(practice_level.c.level_code, func.count()).join(Practice).where(published)
-            .group_by(practice_level.c.level_code)
-        ).all())
         return [BrowseEntry(lv.code, lv.name, counts.get(lv.code, 0)) for lv in
                 db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))]
-    if field == "region":
-        counts = dict(db.session.execute(
-            select(Practice.region_code, func.count()).where(published).group_by(Practice.region_code)
-        ).all())
-        return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
-                for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
-    raise ValueError(field)
+    return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
+            for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
 
 
 def topic_with_label(label: str, other_than: str | None = None) -> Topic | None:
