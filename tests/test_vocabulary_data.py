@@ -359,6 +359,12 @@ def test_addressee_types():
         ("Детям и подросткам", "students"),
         ("дошкольным образовательным организациям для детей", "educational_organisations"),
         ("Министерству образования — для обучающихся", "regional_authority"),
+        ("Замещающим семьям", "parents"),
+        ("Приёмным родителям", "parents"),
+        ("Многодетным семьям", "parents"),
+        ("Рекомендовать родителям", "parents"),
+        ("Иностранным студентам", "students"),
+        ("Одарённым обучающимся", "students"),
     ],
 )
 def test_classify_addressee(text, expected):

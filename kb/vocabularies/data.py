@@ -1959,15 +1959,17 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
     {
         "code": "parents",
         "label": "Родители (законные представители)",
-        # Anchored to the heading's first word, which decides before any other type's pattern is tried:
-        # «Родителям учащихся общеобразовательных организаций» is not the schools' heading.
-        "patterns": [r"^родител", r"^законн\w* представител", r"^семь"],
+        # Anchored to the heading's first word, which decides before any other type's pattern is tried
+        # («Родителям учащихся общеобразовательных организаций» is not the schools' heading); the same words
+        # further on («Замещающим семьям», «Приёмным родителям») after the other types' patterns.
+        "patterns": [r"^родител", r"^законн\w* представител", r"^семь",
+                     r"родител", r"законн\w* представител", r"\bсемь"],
     },
     {
         "code": "students",
         "label": "Обучающиеся",
         "patterns": [r"^обучающ", r"^учащ", r"^школьник", r"^старшеклассник", r"^студент", r"^воспитанник",
-                     r"^дет(ям|ей|и)\b"],
+                     r"^дет(ям|ей|и)\b", r"обучающ", r"учащ", r"школьник", r"студент", r"воспитанник"],
     },
     {
         "code": "participants",
