@@ -216,7 +216,8 @@ def _stray_quote(raw: str, delimiter: str, before: int, last: int) -> StrayQuote
     quote never closed: a cell opened by «"» that runs to the end of the file, or that is «closed» by the quote
     opening a later cell, with that cell's text right after it, having taken in a line break and a delimiter on
     the way. The reader forgives both. A cell rightly quoted over several lines is closed by a quote followed by
-    the delimiter or the end of its line; «"Школа; гимназия" № 1», on one line, is read as meant."""
+    the delimiter or the end of its line (spaces between them aside); «"Школа; гимназия" № 1», on one line, is
+    read as meant."""
     position = column = 0
     while True:  # from the start of a cell
         if raw.startswith('"', position):
@@ -225,7 +226,7 @@ def _stray_quote(raw: str, delimiter: str, before: int, last: int) -> StrayQuote
                 end += 2  # «""»: a quote inside the cell
             body = raw[position + 1:] if end == -1 else raw[position + 1:end]
             if (_LINE_BREAK.search(body.rstrip("\r\n")) or delimiter in body) if end == -1 else (
-                    raw[end + 1:end + 2] not in ("", delimiter, "\n", "\r") and delimiter in body
+                    raw[end + 1:].lstrip(" \t")[:1] not in ("", delimiter, "\n", "\r") and delimiter in body
                     and _LINE_BREAK.search(body)):
                 line = before + 1 + len(_LINE_BREAK.findall(raw, 0, position))  # the one the cell opens on
                 return StrayQuote(column, line + 1, last)
