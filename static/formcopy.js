@@ -86,7 +86,10 @@
     form.parentNode.insertBefore(notice, form);
   }
 
+  var forgotten = false;  // signed out here: a save still pending must not write the copy back
+
   function forgetAll() {
+    forgotten = true;
     for (var i = local.length - 1; i >= 0; i -= 1) {
       var key = local.key(i);
       if (key && key.indexOf(PREFIX) === 0) { local.removeItem(key); }
@@ -116,7 +119,7 @@
       function save() {
         clearTimeout(timer);
         timer = null;
-        if (!deciding) { write(key, { time: Date.now(), values: valuesOf(form) }); }
+        if (!deciding && !forgotten) { write(key, { time: Date.now(), values: valuesOf(form) }); }
       }
 
       if (copy && copy.values && differs(copy.values, valuesOf(form))) {
