@@ -538,6 +538,7 @@ _ODF_ROW = f"{{{_ODF_TABLE}}}table-row"
 _ODF_ANNOTATION = f"{{{_ODF_OFFICE}}}annotation"
 _ODF_SPACES = f"{{{_ODF_TEXT}}}s"
 _ODF_BREAKS = {f"{{{_ODF_TEXT}}}tab": "\t", f"{{{_ODF_TEXT}}}line-break": "\n"}
+_ODF_NOTE = f"{{{_ODF_TEXT}}}note"  # a footnote or endnote: its number (note-citation), then its paragraphs
 MAX_SPACES = 1024  # <text:s text:c="…"/>: a run of spaces
 MAX_EXTRA_SPACES = 1_000_000  # …and the spaces of all the runs of a document past the first of each
 MAX_PARAGRAPH_PARTS = 65_536  # elements in a paragraph (spans, runs of spaces): more are no document's
@@ -566,6 +567,7 @@ class OdfText:
         self._parts: list[str] = []
         self._text_of = None  # the element whose text is read at the next event
         self._tail_of: tuple | None = None  # the element (and its parent) whose tail is read at the next event
+        self._pending_break = False  # a text box's or a note's paragraph ended: a line break before any more text
 
     def _flush(self) -> None:
         if self._text_of is not None:  # complete once the parser has seen its first child or its end
@@ -583,6 +585,9 @@ class OdfText:
     def _add(self, text: str | None) -> None:
         if not text:
             return
+        if self._pending_break:
+            self._pending_break = False
+            self._add("\n")
         room = min(self.left, self.piece_left)
         if len(text) > room:
             text, self.cut = text[:max(room, 0)], True
@@ -598,6 +603,10 @@ class OdfText:
         self.parts += self.depth > 0
         if not self.depth or self._skip:
             return
+        if tag in _ODF_PARAGRAPHS and self.depth > 1:  # a text box's or a note's paragraph: a line of its own
+            self._add("\n")
+        elif tag == _ODF_NOTE:  # «опробована¹» is not one word «опробована1»
+            self._add(" ")
         if tag == _ODF_SPACES:
             count = element.get(f"{{{_ODF_TEXT}}}c") or "1"
             spaces = min(int(count) if count.isdigit() else 1, MAX_SPACES)
@@ -617,7 +626,9 @@ class OdfText:
             self.depth -= 1
             if not self.depth:
                 text = None if self._skip else "".join(self._parts)
-                self._parts, self.parts = [], 0
+                self._parts, self.parts, self._pending_break = [], 0, False
+            elif not self._skip:
+                self._pending_break = True  # the paragraph around it goes on after a line break, if it goes on
         self._skip -= tag in self.skipped
         if self.depth:  # inside a paragraph: its text is taken, its tail is read next, then it is let go
             self._tail_of = element, parent
