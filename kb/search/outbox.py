@@ -19,11 +19,12 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import Select, String, delete, event, func, insert, literal, or_, select
@@ -44,6 +45,7 @@ REPORT_INTERVAL = 60.0
 LIVE_HOURS = 24
 KEEP_DAYS = 7
 PRUNE_BATCH = 10_000
+_T = TypeVar("_T")
 
 
 class OutboxPruned(IndexUnavailable):
@@ -152,6 +154,25 @@ def writer_lock(index_dir: str | Path, wait: bool = False) -> Iterator[bool]:
 
 def max_outbox_id() -> int:
     return db.session.scalar(select(func.max(IndexOutbox.id))) or 0
+
+
+def made_since_last_change(store: str, key: Hashable, make: Callable[[], _T], seconds: float,
+                           position: int | None = None) -> _T:
+    """What ``make`` returned for ``key`` when no practice (or other indexed document) has changed since, in any
+    process, and at most ``seconds`` ago; otherwise ``make``'s new value, kept in this process (the app's
+    ``store``). Every change to an indexed document writes an outbox row in its own transaction, so an equal highest
+    outbox id (``position``, read now when not given) means nothing it records has changed; ``seconds`` bounds what
+    it cannot say: counters written without an outbox row (page views, downloads), a transaction that commits a
+    lower id after a higher one was seen (PostgreSQL), a restored database."""
+    entries = current_app.extensions.setdefault(store, {})
+    position = max_outbox_id() if position is None else position
+    now = time.monotonic()
+    cached = entries.get(key)
+    if cached is not None and cached[0] == position and now - cached[1] < seconds:
+        return cached[2]
+    value = make()
+    entries[key] = (position, now, value)
+    return value
 
 
 def _pending(index_dir: str | Path):

@@ -224,11 +224,9 @@ class BrowseEntry:
 
 
 # Published practices per entry are a GROUP BY over every published practice (0.2–0.3 s at 100,000 practices) that
-# the home page, /topics, /levels and /regions read on every request. Every change to a practice (its status, its
-# topics, levels or region, its removal) writes an index outbox row in its own transaction, so the highest outbox id
-# says, in every process alike, whether the counts may have changed since they were made; BROWSE_COUNT_SECONDS
-# bounds what it cannot say (on PostgreSQL a transaction may commit a lower id after a higher one was seen; a
-# restored database).
+# the home page, /topics, /levels and /regions read on every request: made again only when the outbox shows a
+# practice changed (its status, its topics, levels or region, its removal), in any process, or after
+# BROWSE_COUNT_SECONDS (kb.search.outbox.made_since_last_change).
 BROWSE_COUNT_SECONDS = 60.0
 
 
@@ -236,22 +234,18 @@ def _published_counts(field: str) -> dict[str | None, int]:
     from sqlalchemy import func
 
     from kb.practices.models import Practice, practice_level, practice_topic
-    from kb.search.outbox import max_outbox_id
+    from kb.search.outbox import made_since_last_change
 
-    store = current_app.extensions.setdefault("kb_browse_counts", {})
-    position, now = max_outbox_id(), time.monotonic()
-    cached = store.get(field)
-    if cached is not None and cached[0] == position and now - cached[1] < BROWSE_COUNT_SECONDS:
-        return cached[2]
-    published = Practice.status == "published"
-    if field == "region":
-        query = select(Practice.region_code, func.count()).where(published).group_by(Practice.region_code)
-    else:
-        code = practice_topic.c.topic_code if field == "topic" else practice_level.c.level_code
-        query = select(code, func.count()).join(Practice).where(published).group_by(code)
-    counts = dict(db.session.execute(query).all())
-    store[field] = (position, now, counts)
-    return counts
+    def count() -> dict[str | None, int]:
+        published = Practice.status == "published"
+        if field == "region":
+            query = select(Practice.region_code, func.count()).where(published).group_by(Practice.region_code)
+        else:
+            code = practice_topic.c.topic_code if field == "topic" else practice_level.c.level_code
+            query = select(code, func.count()).join(Practice).where(published).group_by(code)
+        return dict(db.session.execute(query).all())
+
+    return made_since_last_change("kb_browse_counts", field, count, BROWSE_COUNT_SECONDS)
 
 
 def browse_counts(field: str) -> list[BrowseEntry]:
