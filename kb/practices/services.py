@@ -487,15 +487,27 @@ def bulk_transition(user: User, practice_ids: list[int], action: str, comment: s
     return outcome
 
 
+def scope_key(user: User) -> tuple[str, str]:
+    """What ``scoped_practices`` limits the user's practices by: users with equal keys see the same practices
+    (numbers made for one may be shown to the other, never to a user with another key)."""
+    if user.role == "admin":
+        return ("all", "")
+    if user.role == "methodist" and user.scope_region_code:
+        return ("region", user.scope_region_code)
+    if user.role == "methodist" and user.scope_organisation:
+        return ("organisation", " ".join(user.scope_organisation.lower().replace("ё", "е").split()))
+    return ("none", "")
+
+
 def scoped_practices(query: Select, user: User) -> Select:
     """The query limited to the practices a moderator oversees: a methodist's region or organisation, all for admins."""
-    if user.role == "admin":
+    kind, value = scope_key(user)
+    if kind == "all":
         return query
-    if user.role == "methodist" and user.scope_region_code:
-        return query.where(Practice.region_code == user.scope_region_code)
-    if user.role == "methodist" and user.scope_organisation:
-        folded = " ".join(user.scope_organisation.lower().replace("ё", "е").split())
-        return query.where(func.replace(func.lower(Practice.organisation), "ё", "е") == folded)
+    if kind == "region":
+        return query.where(Practice.region_code == value)
+    if kind == "organisation":
+        return query.where(func.replace(func.lower(Practice.organisation), "ё", "е") == value)
     return query.where(Practice.id.is_(None))
 
 
