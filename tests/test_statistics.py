@@ -397,3 +397,23 @@ def test_a_methodist_never_gets_the_tables_made_for_another_scope(demo_app, worl
     assert "с задержкой до минуты" in page.get_data(as_text=True)
     page.close()
 
+
+def test_the_views_index_comes_and_goes_with_its_migration(app):
+    """The most viewed practices sorted every practice by its views (0.13–0.27 s at 100,000) when the table was
+    made; ix_practice_views gives them in order."""
+    from sqlalchemy import inspect
+
+    def indexes() -> dict[str, list[str]]:
+        with app.app_context():
+            found = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("practice")}
+            db.session.remove()
+            return found
+
+    assert indexes()["ix_practice_views"] == ["views", "id"]
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "v0ord0000001"])
+    assert down.exit_code == 0, down.output
+    assert "ix_practice_views" not in indexes()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert "ix_practice_views" in indexes()

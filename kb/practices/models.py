@@ -67,6 +67,8 @@ class Practice(db.Model):
                             "updated_at"),
                       Index("ix_practice_published_order", "status", "published_at", "id"),
                       Index("ix_practice_queue", "status", "updated_at", "id", "region_code", "title", "organisation"),
+                      # the statistics' most viewed practices (kb.statistics.services.most_viewed; w0vie0000001)
+                      Index("ix_practice_views", "views", "id"),
                       UniqueConstraint("external_scope", "external_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
