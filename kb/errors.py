@@ -47,6 +47,8 @@ MESSAGES = {
 CSRF_STALE = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
 CSRF_FORM_AGAIN = ("Сессия истекла, и форма не сохранена. Ваш текст — в форме ниже: проверьте его и нажмите "
                    "«Сохранить» ещё раз.")
+CSRF_OTHER_USER = ("Форму открыли под другой учётной записью, а сейчас в банке вошли под этой: ничего не сохранено. "
+                   "Текст формы — ниже: скопируйте его и сохраните под своей учётной записью.")
 CSRF_TEXT_KEPT = ("Сессия истекла (или форма открыта слишком давно), и ничего не сохранено. Ваш текст — ниже: "
                   "скопируйте его, войдите, если нужно, откройте форму заново и вставьте текст.")
 # The forms with long texts whose POST, turned away by the CSRF check (the session ended while the form was open:
@@ -111,7 +113,10 @@ def _csrf_failure():
     if registered is None or _wants_json() or _links_unbuildable() or not _sent_from_this_site():
         return error_response(400, CSRF_STALE)
     form_class, render = registered
-    if render is not None and current_user.is_authenticated:
+    opened_by = request.form.get("opened_by")
+    # another account signed in on this browser since the form was opened: the text is not put in its form
+    other_user = bool(opened_by) and current_user.is_authenticated and opened_by != str(current_user.id)
+    if render is not None and current_user.is_authenticated and not other_user:
         page = render(**(request.view_args or {}))
         if page is not None:
             return page, 400
@@ -120,7 +125,8 @@ def _csrf_failure():
         return error_response(400, CSRF_STALE)
     rule = request.url_rule
     form_url = request.path if rule is not None and "GET" in (rule.methods or ()) else None
-    return render_template("errors/csrf_text.html", texts=texts, detail=CSRF_TEXT_KEPT, form_url=form_url,
+    return render_template("errors/csrf_text.html", texts=texts, detail=CSRF_OTHER_USER if other_user else
+                           CSRF_TEXT_KEPT, form_url=form_url,
                            login_url=None if current_user.is_authenticated
                            else url_for("accounts.login", next=form_url)), 400
 

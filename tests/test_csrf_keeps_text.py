@@ -113,3 +113,20 @@ def test_a_form_of_another_site_gets_no_page_made_of_its_text(app, teacher, head
         assert response.status_code == 400
     assert "Форма устарела или отправлена не с этого сайта" in page
     assert "Юный эколог" not in page and "Сессия истекла" not in page
+
+
+def test_a_form_opened_by_another_account_is_not_given_to_the_one_signed_in_now(app, teacher, make_user):
+    """The teacher's session ended (no «Выйти») and a methodist signed in on the same browser: the teacher's
+    «Сохранить» came back as the methodist's own form with her text, and a second «Сохранить» filed it in the
+    methodist's account. The text is shown read-only instead, and the form is not the methodist's."""
+    with teacher.get("/practices/new") as response:
+        assert f'name="opened_by" value="{teacher.user_id}"' in response.get_data(as_text=True)
+    methodist = make_user("methodist", region="RU-CHE")
+    sign_in(teacher, methodist)  # the same browser, another account
+    with teacher.post("/practices/new", data=_form(opened_by=str(teacher.user_id)), headers=HERE) as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+    assert "Форму открыли под другой учётной записью" in page and ESCAPED in page
+    assert "<form" not in page.split("<main", 1)[1] and "data-keep" not in page, page.split("<main", 1)[1][:3000]
+    with teacher.post("/practices/new", data=_form(opened_by=str(methodist)), headers=HERE) as response:
+        assert "Сессия истекла, и форма не сохранена" in response.get_data(as_text=True)  # its own: the form back
