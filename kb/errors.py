@@ -131,6 +131,36 @@ def _csrf_failure():
                            else url_for("accounts.login", next=form_url)), 400
 
 
+SIGNED_OUT_TEXT_KEPT = ("Вы вышли из банка (возможно, на другом устройстве: «Выйти» завершает сеансы везде), и "
+                        "форма не сохранена. Ваш текст — ниже: скопируйте его, войдите, откройте форму заново и "
+                        "вставьте текст.")
+
+
+def post_without_session():
+    """A POST to a page that needs a signed-in user, from a browser whose session has ended (signed out on another
+    device, say), or None for Flask-Login's own answer. A registered text form sent from this site gets its text
+    back read-only, as after a CSRF refusal; any other form sends the user to sign in and then back to the page
+    the form was on: the form's own address takes POST only, and after the login it answered 405."""
+    if request.method != "POST" or _wants_json() or _links_unbuildable():
+        return None
+    from flask import flash, redirect
+
+    from kb.extensions import login_manager
+    from kb.routing import local_path
+
+    here = _sent_from_this_site()
+    registered = _TEXT_FORMS.get(request.endpoint or "")
+    rule = request.url_rule
+    referer = urlsplit(request.headers.get("Referer", ""))
+    back = (request.path if rule is not None and "GET" in (rule.methods or ())
+            else local_path(referer.path + (f"?{referer.query}" if referer.query else "")) if here else None)
+    if registered is not None and here and (texts := _sent_texts(registered[0])):
+        return render_template("errors/csrf_text.html", texts=texts, detail=SIGNED_OUT_TEXT_KEPT, form_url=back,
+                               login_url=url_for("accounts.login", next=back)), 401
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for("accounts.login", next=back) if back else url_for("accounts.login"))
+
+
 STALE_WRITE = ("Этот материал только что изменил другой пользователь, и ваше изменение не сохранено, чтобы не "
                "записать поверх его правки. Откройте материал заново и повторите.")
 DATABASE_DOWN = "База данных временно недоступна. Повторите через минуту — сохранённое не потеряно."

@@ -42,6 +42,12 @@ class BankLoginManager(LoginManager):
     def _load_user_from_remember_cookie(self, cookie):
         return None
 
+    def unauthorized(self):
+        """A form sent after the session ended gives its text back, or leads back to its page (kb.errors)."""
+        from kb.errors import post_without_session
+
+        return post_without_session() or super().unauthorized()
+
 
 login_manager = BankLoginManager()
 login_manager.login_view = "accounts.login"

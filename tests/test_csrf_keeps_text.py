@@ -12,6 +12,7 @@ from kb.practices.models import Practice
 from tests.conftest import sign_in
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+ANY_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')  # the header's «Выйти» form writes it so
 TYPED = "Кружок «Юный эколог» <script>alert(1)</script>\nВторая строка & ещё."
 ESCAPED = "Кружок «Юный эколог» &lt;script&gt;alert(1)&lt;/script&gt;\nВторая строка &amp; ещё."
 
@@ -130,3 +131,35 @@ def test_a_form_opened_by_another_account_is_not_given_to_the_one_signed_in_now(
     assert "<form" not in page.split("<main", 1)[1] and "data-keep" not in page, page.split("<main", 1)[1][:3000]
     with teacher.post("/practices/new", data=_form(opened_by=str(methodist)), headers=HERE) as response:
         assert "Сессия истекла, и форма не сохранена" in response.get_data(as_text=True)  # its own: the form back
+
+
+def test_a_form_sent_after_signing_out_on_another_device_gives_its_text_back(app, teacher, make_practice):
+    """«Выйти» on one device ends the sessions on the others: a report sent there went to the login page with «Войдите,
+    чтобы продолжить», the text lost, and after the login `next` led to the POST-only address: 405."""
+    with app.app_context():
+        practice = make_practice("Исследовательские субботы")
+    other = app.test_client()
+    sign_in(other, teacher.user_id)
+    with other.get(f"/practices/{practice}") as response:
+        token = ANY_TOKEN.search(response.get_data(as_text=True)).group(1)
+    with teacher.get("/profile") as response:
+        mine = ANY_TOKEN.search(response.get_data(as_text=True)).group(1)
+    with teacher.post("/logout", data={"csrf_token": mine}) as response:
+        assert response.status_code == 302
+    report = {"organisation": "МАОУ «СОШ № 5»", "region": "RU-CHE", "comment": TYPED, "result": "",
+              "csrf_token": token}
+    page_url = f"http://localhost/practices/{practice}"
+    with other.post(f"/practices/{practice}/adoptions", data=report, headers={**HERE, "Referer": page_url}) as answer:
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 401
+    assert "Вы вышли из банка (возможно, на другом устройстве" in page and ESCAPED in page
+    assert f"/login?next=/practices/{practice}" in page.replace("%2F", "/")
+    # any other form: back to the page it was on after the login, not to its POST-only address (405)
+    with other.post(f"/practices/{practice}/transition", data={"action": "submit", "csrf_token": token},
+                    headers={**HERE, "Referer": page_url}) as answer:
+        assert answer.status_code == 302
+        assert answer.headers["Location"].replace("%2F", "/").endswith(f"/login?next=/practices/{practice}")
+    # a form of another site gets no page made of its text
+    with other.post(f"/practices/{practice}/adoptions", data=report,
+                    headers={"Origin": "https://evil.example"}) as answer:
+        assert answer.status_code == 302 and TYPED not in answer.get_data(as_text=True)
