@@ -83,7 +83,7 @@
   // says what was done.
   function offer(form, copies, take, done) {
     var status = document.createElement("p");
-    status.className = "visually-hidden";
+    status.className = "visually-hidden form-copy-status";
     status.setAttribute("role", "status");
     form.parentNode.insertBefore(status, form);
     var notice = document.createElement("div");
@@ -204,7 +204,7 @@
       var keep = keeps[index];
       var key = PREFIX + keep;
       var copy = read(key);
-      var deciding = false;  // while the notice waits for an answer, the copies it offers are not written over
+      var deciding = false;  // while the notice waits for an answer, the copy of this form it offers is not written over
       var timer = null;
 
       function save() {
@@ -227,7 +227,7 @@
       }
       offered.sort(function (a, b) { return b.copy.time - a.copy.time; });
       if (offered.length) {
-        deciding = true;
+        deciding = offered.some(function (each) { return each.key === key; });
         offer(form, offered, function (taken) {
           if (taken.key !== key) {  // another tab's copy: this form keeps it from now on
             write(key, { time: Date.now(), values: taken.copy.values });
