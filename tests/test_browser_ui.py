@@ -234,6 +234,9 @@ def test_the_practice_form_keeps_its_text_on_this_device_until_saved(live_server
     notice.locator("button", has_text="Восстановить").click()
     assert page.input_value("#annotation") == TYPED_LONG
     assert notice.count() == 0
+    # the focus was on the button gone with the notice: it goes to the text, and a status line says what was done
+    assert page.evaluate("() => document.activeElement.id") == "title"
+    assert page.locator("p[role=status]", has_text="Текст восстановлен").count() == 1
     page.click("button[name=save_draft]")
     page.wait_for_url(re.compile(r"/practices/\d+$"))
     assert "Черновик сохранён" in page.locator(".flashes").inner_text()
@@ -246,6 +249,82 @@ def test_the_practice_form_keeps_its_text_on_this_device_until_saved(live_server
     page.click("header form[data-forget-copies] button")
     page.wait_for_url(re.compile(r"/(login)?(\?.*)?$"))
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length") == 0
+
+
+def _copies(page):
+    return page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:'))"
+                         ".map(k => JSON.parse(localStorage.getItem(k)).values.annotation).sort()")
+
+
+def test_two_new_practices_in_two_tabs_keep_two_copies(live_server, browser):  # noqa: F811
+    """Two «Новая практика» forms in two tabs kept one copy («<user>:new»): the second tab's typing overwrote the
+    first's, and saving one tab deleted the other's text. Each tab's new practice now has its own copy; saving drops
+    only that one, and a new practice's form opened later offers the copies left."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    first, second = context.new_page(), context.new_page()
+    _login(first, base, "teacher@demo.example", "demo-teacher-pass")
+    first.goto(f"{base}/practices/new")
+    second.goto(f"{base}/practices/new")
+    first.fill("#title", "Практика первой вкладки")
+    first.fill("#annotation", "Текст первой вкладки")
+    second.fill("#title", "Практика второй вкладки")
+    second.fill("#annotation", "Текст второй вкладки")
+    first.wait_for_function("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length == 2")
+    second.reload()  # a reload of the tab offers its own text, not the other tab's
+    assert "несохранённый текст от" in second.locator(".form-copy").inner_text()
+    second.locator(".form-copy button", has_text="Отбросить").click()
+    assert second.evaluate("() => document.activeElement.id") == "title"
+    assert second.locator("p[role=status]", has_text="Сохранённый текст отброшен").count() == 1
+    assert _copies(first) == ["Текст первой вкладки"]
+    second.fill("#title", "Практика второй вкладки")
+    second.fill("#annotation", "Текст второй вкладки")
+    second.wait_for_function("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length == 2")
+    first.click("button[name=save_draft]")
+    first.wait_for_url(re.compile(r"/practices/\d+$"))
+    assert "Черновик сохранён" in first.locator(".flashes").inner_text()
+    assert _copies(first) == ["Текст второй вкладки"]
+    second.close(run_before_unload=True)  # closed before its save (a mis-click): a new form offers its text
+    third = context.new_page()
+    third.goto(f"{base}/practices/new")
+    notice = third.locator(".form-copy")
+    assert "несохранённый текст от" in notice.inner_text()
+    notice.locator("button", has_text="Восстановить").click()
+    assert third.input_value("#annotation") == "Текст второй вкладки"
+    assert third.evaluate("() => document.activeElement.id") == "title"
+    assert _copies(third) == ["Текст второй вкладки"]  # kept once: under this tab's key now
+    third.click("button[name=save_draft]")
+    third.wait_for_url(re.compile(r"/practices/\d+$"))
+    assert _copies(third) == []
+    context.close()
+
+
+def test_signing_out_in_one_tab_stops_the_copies_of_the_others(live_server, browser):  # noqa: F811
+    """«Выйти» in one tab deleted the copies, but a form open in another tab wrote its copy back on the next
+    keystroke: the text stayed on the shared computer. The forms opened before «Выйти» write none any more; a form
+    opened after the next sign-in does."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    form, other = context.new_page(), context.new_page()
+    _login(form, base, "teacher@demo.example", "demo-teacher-pass")
+    form.goto(f"{base}/practices/new")
+    form.fill("#annotation", "Личный текст")
+    form.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('kb-form:'))")
+    other.goto(f"{base}/")
+    other.click("header form[data-forget-copies] button")
+    other.wait_for_load_state("load")
+    form.type("#annotation", " и ещё")
+    form.wait_for_timeout(700)  # the copy is written 500 ms after typing stops
+    assert _copies(other) == []
+    form.type("#annotation", " и ещё")
+    form.close(run_before_unload=True)  # closed while a copy waits to be written
+    assert _copies(other) == []
+    _login(other, base, "teacher@demo.example", "demo-teacher-pass")
+    other.goto(f"{base}/practices/new")
+    other.fill("#annotation", "После нового входа")
+    other.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('kb-form:'))")
+    assert _copies(other) == ["После нового входа"]
+    context.close()
 
 
 def test_a_save_after_signing_out_and_in_elsewhere_comes_back_with_the_text(live_server, browser):  # noqa: F811
