@@ -16,13 +16,12 @@ import datetime as dt
 import io
 import re
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import SubElement
 
 from odf.namespaces import OFFICENS, STYLENS, TABLENS, TEXTNS
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, OdfText, read_member
+from kb.attachments.extract import ZIP_ERRORS, OdfText, read_member
 from kb.bulkimport.registry import (
     HEADER_SEARCH_ROWS,
     MAX_NOTED,
@@ -35,6 +34,7 @@ from kb.bulkimport.registry import (
     cell_text,
     choose_sheet,
     fill_merged,
+    open_package,
 )
 
 CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"  # LibreOffice's extension
@@ -84,16 +84,7 @@ class _Sheet:
 
 def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
     """The rows of the registry's sheet, its name and its hidden rows, as ``_xlsx_rows`` gives them for an XLSX."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except ZIP_ERRORS as exc:
-        raise RegistryError("Файл ODS повреждён: не удаётся его прочитать.") from exc
-    if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
-        raise RegistryError("Файл ODS зашифрован или слишком сложен: сохраните реестр без пароля.")
-    unpacked = sum(e.file_size for e in entries)
-    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
-        raise RegistryError("Файл ODS после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
+    archive = open_package(data, "ODS")
     try:
         manifest = read_member(archive, archive.getinfo("META-INF/manifest.xml"))
     except KeyError:

@@ -409,22 +409,29 @@ def open_document_kind(data: bytes) -> str | None:
     return kind if kind.startswith("application/vnd.oasis.opendocument") else None
 
 
+def open_package(data: bytes, label: str) -> zipfile.ZipFile:
+    """The ZIP of an XLSX or ODS (``label``), refused with a message when it cannot be read, is encrypted, has more
+    parts than a table has, or would unpack to far more than it holds (a zip bomb)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except ZIP_ERRORS as exc:
+        raise RegistryError(f"Файл {label} повреждён: не удаётся его прочитать.") from exc
+    if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
+        raise RegistryError(f"Файл {label} зашифрован или слишком сложен: сохраните реестр без пароля.")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
+        raise RegistryError(f"Файл {label} после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
+    return archive
+
+
 def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
     """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
     header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
     for drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except ZIP_ERRORS as exc:
-        raise RegistryError("Файл XLSX повреждён: не удаётся его прочитать.") from exc
-    if len(entries) > MAX_ENTRIES or any(e.flag_bits & 0x1 for e in entries):
-        raise RegistryError("Файл XLSX зашифрован или слишком сложен: сохраните реестр без пароля.")
-    unpacked = sum(e.file_size for e in entries)
-    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * len(data):
-        raise RegistryError("Файл XLSX после распаковки слишком велик (похоже на архив-бомбу) и не принят.")
+    archive = open_package(data, "XLSX")
     try:
         clean = repack(archive)
     except ZIP_ERRORS as exc:
