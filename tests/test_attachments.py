@@ -154,18 +154,25 @@ def test_a_long_pdf_is_read_only_as_far_as_the_kept_text(monkeypatch):
 def test_published_practice_is_found_by_a_word_in_its_file(app, editor, make_user):
     client, pid = editor
     upload(client, pid, "отчёт.docx", make_docx())
+    publish_and_find(app, client, make_user, pid, "отчёт.docx", WORD)
+    with app.test_client().get(f"/attachments/{db_id(app)}/отчёт.docx") as response:
+        assert response.status_code == 200, "files of a published practice are public"
+
+
+def publish_and_find(app, client, make_user, pid: int, name: str, word: str) -> None:
+    """The author submits practice ``pid``, an administrator publishes it, and then anyone finds it by ``word``,
+    which only its file ``name`` holds: alone in the API's results, with the file named and the word marked in
+    the search page's snippet."""
     client.post(f"/practices/{pid}/transition", data={"action": "submit",
                                                       "csrf_token": csrf_from(client, f"/practices/{pid}")})
     methodist = app.test_client()
     sign_in(methodist, make_user("admin"))
     methodist.post(f"/practices/{pid}/transition", data={"action": "publish",
                                                          "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
-    found = app.test_client().get("/api/v1/search", query_string={"q": WORD}).json
+    found = app.test_client().get("/api/v1/search", query_string={"q": word}).json
     assert [r["id"] for r in found["results"]] == [pid]
-    page = app.test_client().get("/search", query_string={"q": WORD}).get_data(as_text=True)
-    assert "В файле «отчёт.docx»:" in page and f"<mark>{WORD}</mark>" in page
-    with app.test_client().get(f"/attachments/{db_id(app)}/отчёт.docx") as response:
-        assert response.status_code == 200, "files of a published practice are public"
+    page = app.test_client().get("/search", query_string={"q": word}).get_data(as_text=True)
+    assert f"В файле «{name}»:" in page and f"<mark>{word}</mark>" in page
 
 
 def db_id(app) -> int:

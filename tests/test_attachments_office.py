@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 
 from kb.attachments.models import Attachment
 from kb.extensions import db
-from tests.conftest import csrf_from, sign_in
 from tests.documents import compound_file, odp_bytes, ods_bytes, peak_memory, ppt_bytes, rewrite_part, xls_bytes
-from tests.test_attachments import editor, upload  # noqa: F401 - the fixture
+from tests.test_attachments import editor, publish_and_find, upload  # noqa: F401 - the fixture
 
 WORD = "хлорофиллоподобный"
 TABLE = [["Ученик", "Результат"], ["Иванов", f"{WORD} призёр"]]
@@ -49,16 +48,7 @@ def test_a_practice_is_found_by_a_word_only_in_its_new_kind_of_file(app, editor,
     name, data = NAMES[kind], MAKERS[kind]()
     page = upload(client, pid, name, data).get_data(as_text=True)
     assert f"Файл «{name}» приложен (слов в тексте:" in page
-    client.post(f"/practices/{pid}/transition", data={"action": "submit",
-                                                      "csrf_token": csrf_from(client, f"/practices/{pid}")})
-    methodist = app.test_client()
-    sign_in(methodist, make_user("admin"))
-    methodist.post(f"/practices/{pid}/transition", data={"action": "publish",
-                                                         "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
-    found = app.test_client().get("/api/v1/search", query_string={"q": WORD}).json
-    assert [r["id"] for r in found["results"]] == [pid]
-    page = app.test_client().get("/search", query_string={"q": WORD}).get_data(as_text=True)
-    assert f"В файле «{name}»:" in page and f"<mark>{WORD}</mark>" in page
+    publish_and_find(app, client, make_user, pid, name, WORD)
     with app.app_context():
         attachment = db.session.scalar(select(Attachment))
         assert attachment.kind == kind
