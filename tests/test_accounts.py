@@ -93,6 +93,37 @@ def test_login_is_throttled_with_a_russian_message(app, client):
     assert "Слишком много попыток входа" in response.get_data(as_text=True)
 
 
+def test_the_current_password_is_not_guessed_faster_than_at_the_login_form(app, client, make_user):
+    """«Смена пароля» checked the current password with no limit and no trace: a borrowed session could try
+    passwords as fast as it liked."""
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    user_id = make_user("teacher", email="guess@example.org")
+    sign_in(client, user_id)
+
+    def guess(password: str):
+        return client.post("/profile/password", data={
+            "current": password, "password": "brand-new-password", "password_again": "brand-new-password",
+            "csrf_token": csrf_from(client, "/profile/password")})
+
+    for n in range(3):
+        page = guess(f"wrong-{n}")
+        assert page.status_code == 200 and "Текущий пароль указан неверно" in page.get_data(as_text=True)
+    refused = guess(PASSWORD)
+    assert refused.status_code == 429 and "Слишком много попыток" in refused.get_data(as_text=True)
+    with app.app_context():
+        failed = db.session.scalars(select(AuditEvent.target_id).where(
+            AuditEvent.action == "password_change_failed")).all()
+        assert failed == [user_id] * 3
+        assert not db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "password_changed"))
+    # Another account in the same browser's address is not held back by this one's guesses.
+    other = app.test_client()
+    sign_in(other, make_user("teacher", email="other@example.org"))
+    assert other.post("/profile/password", data={
+        "current": PASSWORD, "password": "brand-new-password", "password_again": "brand-new-password",
+        "csrf_token": csrf_from(other, "/profile/password")}).status_code == 302
+
+
 def test_forms_without_csrf_token_are_refused(app, client, make_user):
     make_user("teacher", email="t@example.org")
     response = client.post("/login", data={"email": "t@example.org", "password": PASSWORD})

@@ -159,7 +159,7 @@ def test_session_cookie_does_not_authenticate_the_api(app, make_user, make_pract
     assert browser.post("/api/v1/practices", json=DRAFT).status_code == 401
 
 
-def test_rate_limit_per_token(app, make_user, make_token):
+def test_rate_limit_per_account(app, make_user, make_token):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     first, second = make_token(make_user("teacher")), make_token(make_user("teacher"))
     api = app.test_client()
@@ -172,8 +172,25 @@ def test_rate_limit_per_token(app, make_user, make_token):
     assert limited.mimetype == "application/problem+json"
     assert limited.get_json()["title"] == "Слишком много запросов"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    # Another token has its own allowance.
+    # Another account has its own allowance.
     assert api.get("/api/v1/vocabularies", headers=bearer(second)).status_code == 200
+
+
+def test_an_accounts_tokens_share_one_allowance(app, make_user, make_token):
+    """The limit bound a token: 20 tokens got 20 times the allowance, and revoking a spent token for a new one
+    started a fresh day."""
+    from kb.accounts.models import User
+    from kb.accounts.tokens import create_token
+
+    app.config["API_RATE_LIMIT"] = "3 per day"
+    owner = make_user("teacher")
+    first = make_token(owner)
+    api = app.test_client()
+    assert [api.get("/api/v1/vocabularies", headers=bearer(first)).status_code for _ in range(4)] == [200] * 3 + [429]
+    with app.app_context():
+        _, fresh = create_token(db.session.get(User, owner), "Новый после исчерпанного")
+        db.session.commit()
+    assert api.get("/api/v1/vocabularies", headers=bearer(fresh)).status_code == 429
 
 
 def test_tokens_that_do_not_authenticate_share_the_address_limit(app, make_user, make_token):

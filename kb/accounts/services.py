@@ -132,6 +132,7 @@ def end_sessions(user: User) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
+        record("password_change_failed", user, "user", user.id)
         raise AccountError("Текущий пароль указан неверно.")
     set_password(user, new)
     record("password_changed", user, "user", user.id)

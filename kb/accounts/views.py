@@ -4,6 +4,7 @@ import smtplib
 import threading
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -204,14 +205,25 @@ def edit_profile():
     return render_template("accounts/profile_edit.html", form=form)
 
 
+def _account_key() -> str:
+    """A limit key per signed-in account, wherever its requests come from (a password asked again inside a
+    session must not be guessed faster than at the login form); the address for anyone else."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return "address:" + (get_remote_address() or "")
+
+
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key,
+               error_message="Слишком много попыток. Подождите минуту.")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.password.data)
         except services.AccountError as exc:
+            db.session.commit()  # the failed attempt's audit event
             form.current.errors.append(str(exc))
         else:
             db.session.commit()

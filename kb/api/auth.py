@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 
@@ -57,19 +55,21 @@ def api_user() -> User | None:
 
 
 def rate_limit() -> str:
-    """The API limit from the configuration (per token, or per address without one)."""
+    """The API limit from the configuration (per account, or per address without a token)."""
     return current_app.config["API_RATE_LIMIT"]
 
 
 def rate_limit_key() -> str:
-    """A valid token's requests count together wherever they come from; anything else by address.
+    """The requests of all of an account's valid tokens count together, wherever they come from; anything else
+    by address.
 
-    A token that does not authenticate gets no bucket of its own: otherwise a new made-up token on each
-    request would never meet the limit.
+    Per account, not per token: otherwise 20 tokens would get 20 times the limit, and revoking a spent token
+    for a new one would start a fresh day. A token that does not authenticate gets no bucket of its own:
+    otherwise a new made-up token on each request would never meet the limit.
     """
     secret, user = _token()
     if secret and user is not None:
-        return "api-token:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()
+        return f"api-account:{user.id}"
     return "api-ip:" + (get_remote_address() or "")
 
 
