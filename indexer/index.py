@@ -105,8 +105,12 @@ BROAD_MATCHES = 5000
 RANK_SECONDS = 0.05
 NOTICE_BROAD = ("Запрос очень общий: первыми показаны лучшие из просмотренной части совпадений. "
                 "Добавьте слово или фильтр, чтобы выдача стала точнее.")
-# Searches and similar-practice lists remembered per searcher (20-40 KB each); a commit starts afresh.
+# Searches remembered per searcher (20-40 KB each); a commit starts afresh.
 RESULT_CACHE = 256
+# Similar-practice lists remembered per searcher apart from the searches (about 1.2 KB each, 5 MB in all): in
+# the searches' 256 a practice page's list lasted a few seconds of traffic, and each first look costs the
+# more-like-this query (its key terms' postings). A commit starts afresh: the lists follow the index.
+SIMILAR_CACHE = 4096
 # Fewer documents than this with every word of the query: documents with some of the words follow them.
 FEW_RESULTS = 10
 # whoosh's own writer lock file (index name "MAIN" + "_WRITELOCK"): a swap waits for a running commit
@@ -374,6 +378,7 @@ class SearchIndex:
         self._scorer: Scores | None = None
         # the last searches on the open searcher: a commit (a new searcher) empties it
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._similar_lists: OrderedDict[tuple, list[Hit]] = OrderedDict()  # so too the similar-practice lists
         if not create:
             return
         try:
@@ -576,6 +581,7 @@ class SearchIndex:
         self._term_stats = None
         self._scorer = None
         self._results = OrderedDict()
+        self._similar_lists = OrderedDict()
 
     def _current_searcher(self) -> Searcher:
         """A searcher on the latest commit; call with ``self._lock`` held.
@@ -636,14 +642,17 @@ class SearchIndex:
         return self._remembered(_cache_key(request, page, per_page),
                                 lambda: self._run(searcher, request, page, per_page))
 
-    def _remembered(self, key: tuple, compute: Callable[[], _T]) -> _T:
-        """``compute()``, kept in the open searcher's result cache under ``key`` (call with the lock held)."""
-        if (cached := self._results.get(key)) is not None:
-            self._results.move_to_end(key)
+    def _remembered(self, key: tuple, compute: Callable[[], _T], store: OrderedDict | None = None,
+                    size: int = RESULT_CACHE) -> _T:
+        """``compute()``, kept in one of the open searcher's caches (``store``, the searches' by default; at most
+        ``size`` entries, the least recently used dropped) under ``key`` (call with the lock held)."""
+        store = self._results if store is None else store
+        if (cached := store.get(key)) is not None:
+            store.move_to_end(key)
             return cached
-        result = self._results[key] = compute()
-        while len(self._results) > RESULT_CACHE:
-            self._results.popitem(last=False)
+        result = store[key] = compute()
+        while len(store) > size:
+            store.popitem(last=False)
         return result
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
@@ -747,7 +756,8 @@ class SearchIndex:
         with self._lock:
             searcher = self._current_searcher()
             return self._remembered(("similar", doc_id, limit, types),
-                                    lambda: self._similar(searcher, doc_id, limit, types))
+                                    lambda: self._similar(searcher, doc_id, limit, types),
+                                    self._similar_lists, SIMILAR_CACHE)
 
     def _similar(self, searcher: Searcher, doc_id: str, limit: int, types: tuple[str, ...]) -> list[Hit]:
         docnum = searcher.document_number(id=doc_id)

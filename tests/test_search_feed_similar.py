@@ -9,6 +9,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.search.services import similar_practices
+from kb.vocabularies.models import Topic
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -111,3 +112,75 @@ def test_similar_practices_partial(demo_app):
     assert "Похожие практики" in html
     assert f'href="/practices/{practice.id}"' not in html
     assert html.count("<li>") == 5
+
+
+def _similar_ids(app, practice_id: int) -> list[int]:
+    with app.test_request_context():
+        return [item.id for item in similar_practices(practice_id)]
+
+
+def test_similar_practices_outlast_the_searches_until_the_index_moves(app, make_practice, monkeypatch):
+    """A practice's list is kept apart from the searches: in their 256 a few seconds of searching dropped it, and
+    each practice page ran the more-like-this query again. A commit still starts afresh (see the next test)."""
+    from indexer import index as indexer_index
+    from kb.search.services import get_index
+
+    with app.app_context():
+        base = make_practice("Школьное научное общество младших школьников",
+                             annotation="Исследовательские проекты учащихся начальной школы, научное общество.")
+        twin = make_practice("Научное общество учащихся начальной школы",
+                             annotation="Исследовательские проекты младших школьников в научном обществе.")
+        make_practice("Олимпиадная математика", annotation="Подготовка к олимпиадам по математике.")
+    assert _similar_ids(app, base)[0] == twin
+    with app.app_context():
+        for i in range(indexer_index.RESULT_CACHE + 10):
+            get_index().search(indexer_index.SearchQuery(text=f"общество {i}"))
+    runs = []
+    real = indexer_index.SearchIndex._similar
+    monkeypatch.setattr(indexer_index.SearchIndex, "_similar", lambda *args: runs.append(args) or real(*args))
+    assert _similar_ids(app, base)[0] == twin
+    assert runs == []
+
+
+def test_similar_practices_follow_publishing_edits_and_drafts(app, make_practice):
+    """What the block shows moves with the index: a newly published practice enters it, an edited one that is no
+    longer alike and one turned back into a draft leave it; a draft is never shown, even before the index moves."""
+    from kb.search.services import sync
+
+    with app.app_context():
+        base = make_practice("Школьное научное общество младших школьников",
+                             annotation="Исследовательские проекты учащихся начальной школы, научное общество.")
+        make_practice("Олимпиадная математика", annotation="Подготовка к олимпиадам по математике.",
+                      topics=["olympiads"])
+        draft = make_practice("Научное общество младших школьников — черновик", status="draft",
+                              annotation="Исследовательские проекты младших школьников, научное общество.")
+    assert draft not in _similar_ids(app, base)
+
+    with app.app_context():
+        twin = make_practice("Научное общество учащихся начальной школы",
+                             annotation="Исследовательские проекты младших школьников в научном обществе.")
+    assert _similar_ids(app, base)[0] == twin
+
+    with app.app_context():  # the draft is published: it enters the block
+        practice = db.session.get(Practice, draft)
+        practice.status, practice.published_at = "published", practice.created_at
+        db.session.commit()
+        sync()
+    assert draft in _similar_ids(app, base)
+
+    with app.app_context():  # the twin is rewritten about something else
+        practice = db.session.get(Practice, twin)
+        practice.title, practice.annotation = "Шахматы в детском саду", "Игра в шахматы с дошкольниками."
+        practice.topics = [db.session.get(Topic, "olympiads")]
+        db.session.commit()
+        sync()
+    assert twin not in _similar_ids(app, base)
+
+    with app.app_context():  # back to a draft, the index not told yet: the block leaves it out already
+        practice = db.session.get(Practice, draft)
+        practice.status = "draft"
+        db.session.commit()
+    assert draft not in _similar_ids(app, base)
+    with app.app_context():
+        sync()
+    assert draft not in _similar_ids(app, base)
