@@ -160,7 +160,7 @@ def demo_command() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="ФАЙЛ…")
 @click.option("--publish", is_flag=True, help="Сразу опубликовать резолюцию.")
 def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
-    """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .rtf, .pdf, .doc."""
+    """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .fodt, .rtf, .pdf, .doc."""
     from kb.resolutions.parser import MAX_FILE_SIZE, ResolutionFormatError
     from kb.resolutions.services import import_resolution_file
     from kb.resolutions.staging import checked_upload

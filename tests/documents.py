@@ -24,6 +24,28 @@ def odt_bytes(text: str) -> bytes:
     return out.getvalue()
 
 
+def flat_odf(package: bytes) -> bytes:
+    """The flat OpenDocument (.fodt, .fods, .fodp: LibreOffice's «Плоский XML ODF») of an ODF package: one XML file
+    whose root, office:document, holds its meta, settings, styles and office:body (odfpy writes it as LibreOffice
+    does, with office:mimetype on the root)."""
+    from odf.opendocument import load
+
+    return load(io.BytesIO(package)).xml()
+
+
+# A «billion laughs»: entities of entities, a gigabyte of text once expanded, declared in the prolog.
+BILLION_LAUGHS = (b'<!DOCTYPE office:document [<!ENTITY lol "lol">'
+                  + b"".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'.encode()
+                             for n in range(1, 10))
+                  + b"]>")
+
+
+def with_prolog(flat: bytes, prolog: bytes, entity: bytes = b"&lol9;") -> bytes:
+    """A flat OpenDocument with ``prolog`` after its XML declaration and ``entity`` used in its first paragraph."""
+    declaration, rest = flat.split(b"?>", 1)
+    return declaration + b"?>" + prolog + rest.replace(b"</text:p>", entity + b"</text:p>", 1)
+
+
 def rtf_bytes(text: str) -> bytes:
     """An RTF in code page 1251, as Word writes Cyrillic: \\'xx escapes, \\par between lines."""
 

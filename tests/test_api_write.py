@@ -427,7 +427,7 @@ def test_an_imported_resolution_keeps_no_control_characters(app, people):
 
 
 @pytest.mark.parametrize(("kwargs", "status", "text"), [
-    ({"name": "резолюция.xls"}, 415, "поддерживаются .txt, .md, .docx, .odt, .rtf, .pdf, .doc"),
+    ({"name": "резолюция.xls"}, 415, "поддерживаются .txt, .md, .docx, .odt, .fodt, .rtf, .pdf, .doc"),
     ({"name": "резолюция.pdf"}, 422, "не соответствует содержимому"),
     ({"content": b"   \n"}, 422, "пуст"),
     ({"content": b"not a zip", "name": "r.docx"}, 422, ""),
@@ -453,8 +453,8 @@ def _docx_of(text: str) -> bytes:
 
 @pytest.mark.parametrize(("content", "text"), [
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 12,
-     "Неподдерживаемый тип файла: изображение (PNG). Резолюция принимается в форматах .txt, .md, .docx, .odt, .rtf, "
-     ".pdf, .doc."),
+     "Неподдерживаемый тип файла: изображение (PNG). Резолюция принимается в форматах .txt, .md, .docx, .odt, .fodt, "
+     ".rtf, .pdf, .doc."),
     (_docx_of(RESOLUTION * 5), "Расширение «.txt» не соответствует содержимому файла (DOCX)"),
 ])
 def test_resolution_import_checks_the_content_as_the_web_import_does(app, people, content, text):

@@ -14,19 +14,36 @@ from sqlalchemy import func, select
 
 from kb.attachments.models import Attachment
 from kb.extensions import db
-from tests.documents import compound_file, odp_bytes, ods_bytes, peak_memory, ppt_bytes, rewrite_part, xls_bytes
+from tests.documents import (
+    BILLION_LAUGHS,
+    compound_file,
+    flat_odf,
+    odp_bytes,
+    ods_bytes,
+    odt_bytes,
+    peak_memory,
+    ppt_bytes,
+    rewrite_part,
+    with_prolog,
+    xls_bytes,
+)
 from tests.test_attachments import editor, publish_and_find, upload  # noqa: F401 - the fixture
 
 WORD = "хлорофиллоподобный"
 TABLE = [["Ученик", "Результат"], ["Иванов", f"{WORD} призёр"]]
 SLIDES = [f"Презентация: {WORD} проект", "Итоги года"]
 MAKERS = {"ods": lambda: ods_bytes(TABLE), "odp": lambda: odp_bytes(SLIDES), "xls": lambda: xls_bytes(TABLE),
-          "ppt": lambda: ppt_bytes(SLIDES)}
-NAMES = {"ods": "итоги.ods", "odp": "слайды.odp", "xls": "итоги.xls", "ppt": "слайды.ppt"}
+          "ppt": lambda: ppt_bytes(SLIDES), "fodt": lambda: flat_odf(odt_bytes(f"Разработка: {WORD} опыт.")),
+          "fods": lambda: flat_odf(ods_bytes(TABLE)), "fodp": lambda: flat_odf(odp_bytes(SLIDES))}
+NAMES = {"ods": "итоги.ods", "odp": "слайды.odp", "xls": "итоги.xls", "ppt": "слайды.ppt", "fodt": "отчёт.fodt",
+         "fods": "итоги.fods", "fodp": "слайды.fodp"}
 TOOLS = {"xls": "xls2csv", "ppt": "catppt"}
 MIME = {"ods": "application/vnd.oasis.opendocument.spreadsheet",
         "odp": "application/vnd.oasis.opendocument.presentation",
-        "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint"}
+        "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+        "fodt": "application/vnd.oasis.opendocument.text-flat-xml",
+        "fods": "application/vnd.oasis.opendocument.spreadsheet-flat-xml",
+        "fodp": "application/vnd.oasis.opendocument.presentation-flat-xml"}
 
 
 def needs_tool(kind: str) -> None:
@@ -41,8 +58,9 @@ def attachments(app) -> int:
 
 @pytest.mark.parametrize("kind", list(MAKERS))
 def test_a_practice_is_found_by_a_word_only_in_its_new_kind_of_file(app, editor, make_user, kind):  # noqa: F811
-    """An ODS, ODP, XLS or PPT was refused («сохраните файл как XLSX»): it is attached, its words are searched,
-    and it is downloaded with its own type and the safe headers of every download."""
+    """An ODS, ODP, XLS or PPT was refused («сохраните файл как XLSX»), and a flat OpenDocument (FODT, FODS, FODP:
+    LibreOffice's «Плоский XML ODF») too: it is attached, its words are searched, and it is downloaded with its
+    own type and the safe headers of every download."""
     needs_tool(kind)
     client, pid = editor
     name, data = NAMES[kind], MAKERS[kind]()
@@ -70,6 +88,11 @@ DAMAGED = {
             "ODP повреждён"),
     "xls": (lambda: _cut(xls_bytes(TABLE)), "XLS повреждён или зашифрован: не удаётся прочитать таблицу."),
     "ppt": (lambda: _cut(ppt_bytes(SLIDES)), "PPT повреждён или зашифрован: не удаётся прочитать презентацию."),
+    "fods": (lambda: MAKERS["fods"]()[:-300], "FODS повреждён: не удаётся прочитать его содержимое."),
+    "fodt": (lambda: with_prolog(MAKERS["fodt"](), BILLION_LAUGHS),
+             "Файл повреждён: не удаётся прочитать его содержимое."),
+    "fodp": (lambda: "Слайды: не XML, а текст".encode(),
+             "Файл не похож на документ LibreOffice в формате FODP (OpenDocument в одном файле XML)"),
 }
 
 
@@ -97,7 +120,8 @@ def test_an_xls_whose_sheet_is_noise_gets_a_message():
 
 
 @pytest.mark.parametrize(("kind", "name"), [("ods", "итоги.xlsx"), ("odp", "слайды.pptx"), ("xls", "итоги.doc"),
-                                            ("ppt", "слайды.xls"), ("xls", "итоги.ods"), ("ods", "итоги.odt")])
+                                            ("ppt", "слайды.xls"), ("xls", "итоги.ods"), ("ods", "итоги.odt"),
+                                            ("fods", "итоги.fodt"), ("fodt", "отчёт.odt"), ("ods", "итоги.fods")])
 def test_a_name_that_does_not_match_the_content_is_refused(app, editor, kind, name):  # noqa: F811
     client, pid = editor
     page = upload(client, pid, name, MAKERS[kind]()).get_data(as_text=True)
@@ -234,7 +258,7 @@ def test_an_ods_saved_with_a_password_is_refused_as_encrypted():
 def test_the_upload_form_and_the_refusal_list_name_the_new_kinds(app, editor):  # noqa: F811
     client, pid = editor
     page = client.get(f"/practices/{pid}").get_data(as_text=True)
-    assert "DOCX, DOC, ODT, RTF, PDF, PPTX, PPT, ODP, XLSX, XLS, ODS, TXT" in page
+    assert "DOCX, DOC, ODT, FODT, RTF, PDF, PPTX, PPT, ODP, FODP, XLSX, XLS, ODS, FODS, TXT" in page
     refused = upload(client, pid, "программа.exe", b"MZ\x90\x00" + bytes(range(256)) * 40).get_data(as_text=True)
     assert "Неподдерживаемый тип файла: программа (EXE). Принимаются: " in refused
     assert "ODS" in refused and "PPT" in refused and "сохраните файл как" not in refused
@@ -317,3 +341,51 @@ def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():
     with zipfile.ZipFile(out, "a") as package:  # bytes that do not compress: the file is no zip bomb
         package.writestr("Thumbnails/thumbnail.png", os.urandom(len(data) * 4))
     assert extract_text(out.getvalue(), "ods") == "Ученик Результат\nИванов"
+
+
+def test_a_flat_opendocument_is_read_as_its_package_without_its_pictures_bytes_and_headers():
+    """A flat OpenDocument keeps in its one XML what a package keeps in parts of its own: the master pages'
+    headers and placeholders (styles.xml) and the pictures' bytes (Pictures/), a picture as base64 inside its
+    paragraph's frame. Its text is its package's: neither is read."""
+    from kb.attachments.extract import extract_text
+
+    picture = (b'<draw:frame xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"><draw:image>'
+               b"<office:binary-data>" + b"QUJDREVGR0g" * 2000 + b"</office:binary-data></draw:image></draw:frame>")
+    header = (b'<office:master-styles><style:master-page style:name="Standard"><style:header>'
+              b"<text:p>\xd0\x9a\xd0\xbe\xd0\xbb\xd0\xbe\xd0\xbd\xd1\x82\xd0\xb8\xd1\x82\xd1\x83\xd0\xbb</text:p>"
+              b"</style:header></style:master-page></office:master-styles>")
+    package = odt_bytes(f"Разработка: {WORD} опыт.\nВторой абзац")
+    flat = flat_odf(package)
+    flat = flat.replace(b"<office:master-styles/>", header).replace(b"</text:p>", picture + b"</text:p>", 1)
+    assert b"QUJDREVGR0g" in flat and "Колонтитул".encode() in flat
+    assert extract_text(flat, "fodt") == extract_text(package, "odt") == f"Разработка: {WORD} опыт.\nВторой абзац"
+
+
+def test_hostile_xml_is_refused_by_the_flat_readers_themselves():
+    """The type check reads a flat file's root with defusedxml and refuses a prolog declaring entities; the
+    readers of its text refuse them too, as those of a package's content.xml do."""
+    from kb.attachments.extract import AttachmentError, extract_text
+
+    for kind, name in (("fodt", "ODT"), ("fods", "ODS"), ("fodp", "ODP")):
+        data = with_prolog(MAKERS[kind](), BILLION_LAUGHS)
+        with pytest.raises(AttachmentError, match=f"^F{name} повреждён: не удаётся прочитать его содержимое.$"):
+            extract_text(data, kind)
+
+
+def test_a_flat_odt_saved_by_libreoffice_is_attached(app, editor, tmp_path):  # noqa: F811
+    """What LibreOffice itself writes (its styles, fonts, settings and master pages in the file) when installed."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    client, pid = editor
+    (tmp_path / "отчёт.odt").write_bytes(odt_bytes(f"Разработка: {WORD} опыт."))
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "fodt", "--outdir", str(tmp_path), str(tmp_path / "отчёт.odt")], check=True, timeout=120,
+                   capture_output=True)
+    data = (tmp_path / "отчёт.fodt").read_bytes()
+    assert b"<office:document " in data and b"<office:master-styles>" in data
+    page = upload(client, pid, "отчёт.fodt", data).get_data(as_text=True)
+    assert "Файл «отчёт.fodt» приложен (слов в тексте: 3)" in page
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert (attachment.kind, attachment.text) == ("fodt", f"Разработка: {WORD} опыт.")

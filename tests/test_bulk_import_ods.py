@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from tests.conftest import sign_in
-from tests.documents import peak_memory, rewrite_part
+from tests.documents import BILLION_LAUGHS, flat_odf, odt_bytes, peak_memory, rewrite_part, with_prolog
 from tests.test_bulk_import import HEADER, practices, row, upload, write, xlsx_bytes
 
 # What LibreOffice writes at the end of a sheet with a formatted column or row: runs to the sheet's last column
@@ -383,3 +383,86 @@ def test_a_cell_of_more_elements_than_a_sheet_writes_is_refused():
                         lambda part: part.replace("РАЗМЕТКА".encode(), b"<text:s/>" * (MAX_CELL_PARTS + 1)))
     assert refused(data) == (f"Файл ODS повреждён: в строке 2 листа «Реестр» ячейка из более чем {MAX_CELL_PARTS} "
                              "элементов разметки — так таблицы не сохраняют.")
+
+
+# -- flat ODS (.fods) --------------------------------------------------------------------------------------------
+
+
+def test_a_flat_ods_registry_reads_as_its_ods(app, runner, make_user, tmp_path):
+    """LibreOffice saves a table as one XML file («Плоский XML ODF», .fods) when asked: it was read as a CSV of
+    XML lines. Its office:body is an ODS's content.xml, read by the same stream: the same rows and warnings, and
+    the import imports it."""
+    rows = [row("Ф-1", "Школьный театр", year=2023), row("Ф-2", "Олимпиадный клуб; кружок", year=2021)]
+    package = ods(("Инструкция", [["Заполните лист «Реестр»"]]), ("Реестр", [HEADER, *rows]),
+                  ("Скрытый", [HEADER]), hidden=("Скрытый",))
+    data = flat_odf(package)
+    assert data.startswith(b"<?xml") and b"<office:document " in data and b"<office:master-styles" in data
+    assert read(data) == read(package)
+    assert [r.values["title"] for r in read(data).rows] == ["Школьный театр", "Олимпиадный клуб; кружок"]
+    make_user("admin")
+    result = runner.invoke(args=["import-practices", write(tmp_path, "реестр.fods", data)])
+    assert result.exit_code == 0, result.output
+    assert [(p.external_id, p.title) for p in practices(app)] == [("Ф-1", "Школьный театр"),
+                                                                  ("Ф-2", "Олимпиадный клуб; кружок")]
+
+
+def test_a_flat_ods_has_the_bounds_and_messages_of_an_ods():
+    from kb.bulkimport.ods import MAX_CELL_PARTS, MAX_CELL_TEXT, MAX_ROW_CELLS
+
+    def flat(change, **values) -> bytes:
+        return change(flat_odf(ods_bytes([row("О-1", "Школьный театр", **values)])))
+
+    runs = b'<text:s text:c="1024"/>' * 5000
+    annotation = read(flat(lambda d: d.replace("ПРОБЕЛЫ".encode(), "Начало".encode() + runs),
+                           annotation="ПРОБЕЛЫ")).rows[0].values["annotation"]
+    assert annotation.startswith("Начало   ") and len(annotation) == MAX_CELL_TEXT
+    cells = b"<table:table-cell/>" * (MAX_ROW_CELLS + 1)
+    assert refused(flat(lambda d: d.replace(b"</table:table-row>", cells + b"</table:table-row>", 1))) == (
+        f"Файл ODS повреждён: в строке 1 листа «Реестр» больше {MAX_ROW_CELLS} ячеек — больше, чем столбцов в таблице.")
+    assert refused(flat(lambda d: d.replace("РАЗМЕТКА".encode(), b"<text:s/>" * (MAX_CELL_PARTS + 1)),
+                        annotation="РАЗМЕТКА")) == (
+        f"Файл ODS повреждён: в строке 2 листа «Реестр» ячейка из более чем {MAX_CELL_PARTS} элементов разметки — "
+        "так таблицы не сохраняют.")
+    assert refused(flat(lambda d: d.replace(b'office:value="2023"', b'office:value="NaN"'), year=2023)) == (
+        "Файл ODS повреждён: строка 2 листа «Реестр» не читается.")
+
+
+EXCEL_2003 = ('<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+              '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table><Row><Cell>'
+              '<Data>Название</Data></Cell></Row></Table></Worksheet></Workbook>').encode()
+FLAT_REFUSED = {
+    "cut": (lambda good: good[:len(good) * 2 // 3], "Файл ODS повреждён: строка"),
+    "billion laughs": (lambda good: with_prolog(good, BILLION_LAUGHS),
+                       "Файл ODS повреждён или это не таблица LibreOffice."),
+    "external entity": (lambda good: with_prolog(good, b'<!DOCTYPE d [<!ENTITY lol9 SYSTEM "file:///etc/passwd">]>'),
+                        "Файл ODS повреждён или это не таблица LibreOffice."),
+    "another xml": (lambda good: '<?xml version="1.0"?>\n<catalog><book>Название</book></catalog>'.encode(),
+                    "Файл — XML, но не таблица LibreOffice (ODS в одном файле XML, .fods): загрузите реестр в XLSX, "
+                    "ODS или CSV."),
+    "excel 2003 xml": (lambda good: EXCEL_2003, "Файл — таблица Excel 2003 в формате XML, которую банк не читает: "
+                                                "откройте её в Excel и сохраните как XLSX."),
+    "flat text": (lambda good: flat_odf(odt_bytes("Название\nШкольный театр")),
+                  "Это документ OpenDocument (LibreOffice или OpenOffice), а не таблица: загрузите реестр в XLSX, "
+                  "ODS или CSV."),
+}
+
+
+@pytest.mark.parametrize("damage", list(FLAT_REFUSED))
+def test_a_broken_hostile_or_other_xml_is_refused_with_a_message(damage):
+    change, message = FLAT_REFUSED[damage]
+    assert refused(change(flat_odf(ods_bytes([row("П-1", "Практика из повреждённой таблицы")])))).startswith(message)
+
+
+def test_web_reads_a_flat_ods_and_refuses_a_hostile_one_with_a_message(app, client, make_user):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    with upload(client, flat_odf(ods_bytes([row("В-1", "Практика из плоской таблицы")])), "реестр.fods") as response:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        assert "Проверка реестра" in page and "будет создана" in page and "Практика из плоской таблицы" in page
+    hostile = with_prolog(flat_odf(ods_bytes([row("В-2", "Практика")])), BILLION_LAUGHS)
+    with upload(client, hostile, "реестр.fods") as response:
+        assert response.status_code == 400
+        assert "Файл ODS повреждён или это не таблица LibreOffice." in response.get_data(as_text=True)
+    assert practices(app) == []
+    with client.get("/import/practices") as form:
+        assert "FODS" in form.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""A resolution saved as ODT, RTF or PDF gives the same structure as its TXT (the seeds, made here by libraries)."""
+"""A resolution saved as ODT, FODT, RTF or PDF gives the same structure as its TXT (the seeds, made here by
+libraries)."""
 
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import pytest
 
 from kb.resolutions.parser import Gazetteer, ResolutionFormatError, extract_text, parse_resolution
 from kb.vocabularies import data
-from tests.documents import odt_bytes, pdf_bytes, rtf_bytes
+from tests.documents import flat_odf, odt_bytes, pdf_bytes, rtf_bytes
 
 SEEDS = ("resolution_chelyabinsk_2017.txt", "resolution_smolensk_2023.txt")
 
@@ -18,7 +19,8 @@ def structure(parsed) -> tuple:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(("suffix", "make"), [(".odt", odt_bytes), (".rtf", rtf_bytes), (".pdf", pdf_bytes)])
+@pytest.mark.parametrize(("suffix", "make"), [(".odt", odt_bytes), (".fodt", lambda text: flat_odf(odt_bytes(text))),
+                                              (".rtf", rtf_bytes), (".pdf", pdf_bytes)])
 def test_every_format_gives_the_structure_of_the_txt(seeds_dir, tmp_path, seed, suffix, make):
     gazetteer = Gazetteer.from_regions(data.REGIONS, data.classify_addressee)
     source = seeds_dir / seed

@@ -13,7 +13,7 @@ from kb.resolutions.parser import Gazetteer, extract_text, parse_resolution
 from kb.vocabularies import data
 from tests.test_resolution_formats import SEEDS, structure
 
-FORMATS = ("doc", "docx", "odt", "rtf", "pdf")
+FORMATS = ("doc", "docx", "odt", "fodt", "rtf", "pdf")
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 

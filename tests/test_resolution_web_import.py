@@ -502,8 +502,8 @@ def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, 
     response = upload(client, data, filename)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .rtf, "
-            ".pdf, .doc.") in page
+    assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .fodt, "
+            ".rtf, .pdf, .doc.") in page
     assert "PPTX" not in page and "XLSX" not in page
 
 

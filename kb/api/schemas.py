@@ -179,7 +179,8 @@ class ResolutionStatusInput(Schema):
 
 class ResolutionUpload(Schema):
     file = fields.Raw(required=True, metadata={
-        "type": "string", "format": "binary", "description": ".txt, .md, .docx, .odt, .rtf, .pdf или .doc, до 10 МБ"})
+        "type": "string", "format": "binary",
+        "description": ".txt, .md, .docx, .odt, .fodt, .rtf, .pdf или .doc, до 10 МБ"})
 
 
 class PracticeCreateQuery(Schema):

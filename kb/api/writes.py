@@ -137,7 +137,7 @@ def transition(practice_id: int):
 @bp.post("/resolutions")
 @operation("Загрузить резолюцию", "Резолюции", (201, schemas.ResolutionImport), upload=schemas.ResolutionUpload,
            query=schemas.ResolutionImportQuery, also_ok=(200,), errors=(403, 413, 415, 422), auth="required",
-           description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .rtf, .pdf или .doc "
+           description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .fodt, .rtf, .pdf или .doc "
                        "проверяется, как при загрузке на сайте, и разбирается так же, как командой "
                        "import-resolution; тот же текст повторно не создаёт дубль (ответ 200, created: false). "
                        "413 — файл больше 10 МБ, 415 — расширение не из списка, 422 — содержимое не "

@@ -37,14 +37,19 @@ KINDS = {
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "xls": ("XLS", "application/vnd.ms-excel"),
     "ods": ("ODS", "application/vnd.oasis.opendocument.spreadsheet"),
+    # LibreOffice's «Flat XML ODF»: the same document as one XML file (office:document) instead of a ZIP
+    "fodt": ("FODT", "application/vnd.oasis.opendocument.text-flat-xml"),
+    "fods": ("FODS", "application/vnd.oasis.opendocument.spreadsheet-flat-xml"),
+    "fodp": ("FODP", "application/vnd.oasis.opendocument.presentation-flat-xml"),
     "txt": ("TXT", "text/plain"),  # werkzeug adds the charset to text/*
 }
 # Extensions people use for each kind (a .md or .csv is plain text).
 EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
               "rtf": {"rtf"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
-              "txt": {"txt", "md", "csv", "text"}}
+              "fodt": {"fodt"}, "fods": {"fods"}, "fodp": {"fodp"}, "txt": {"txt", "md", "csv", "text"}}
 # The zip-based kinds: each is checked by ``checked_package`` (a password, a bomb) before its reader opens it.
 PACKAGE_KINDS = ("docx", "odt", "ods", "odp", "pptx", "xlsx")
+FLAT_KINDS = {"fodt": "odt", "fods": "ods", "fodp": "odp"}  # a flat OpenDocument: the package kind it is one of
 MAX_UNPACKED = 200 * 1024 * 1024  # a zip-based document may unpack to this much at most
 MAX_RATIO = 200                    # …and compress no better than this (zip bombs do 1000:1 and more)
 MAX_ENTRIES = 20_000
@@ -325,6 +330,51 @@ def _zip_document(data: bytes, extension: str) -> str:
     raise AttachmentError(DAMAGED)
 
 
+_OFFICE_DOCUMENT = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}document"  # a flat OpenDocument's root
+_XML_PROBE = 64 * 1024  # bytes in which an XML file's root element begins (after its declaration and comments)
+
+
+def xml_root(data: bytes):
+    """The root element of an XML file as the parser gives it at its start tag (its tag and attributes), read with
+    defusedxml from the first _XML_PROBE bytes; raises what the parser raises for bytes that are no XML there, or
+    for a DOCTYPE declaring entities (defusedxml's EntitiesForbidden: a «billion laughs»)."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's
+
+    for _event, element in iterparse(io.BytesIO(data[:_XML_PROBE]), events=("start",)):
+        return element
+    raise ValueError("no root element")
+
+
+def _flat_document(data: bytes, extension: str) -> str | None:
+    """The kind of a flat OpenDocument (FODT, FODS, FODP: LibreOffice's «Flat XML ODF»), by its root, office:document,
+    and the package kind its office:mimetype names; None for bytes that are none. A file named as one
+    (``extension``) that is none is refused: as damaged when its XML cannot be read up to its root (a DOCTYPE
+    declaring entities is refused by defusedxml), as no OpenDocument when its root is another."""
+    named = extension in FLAT_KINDS
+    head = data[:_XML_PROBE].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if named and not head.startswith(b"<"):
+        _not_flat(extension)
+    if not named and not head.startswith((b"<?xml", b"<office:document")):
+        return None
+    try:
+        root = xml_root(data)
+    except Exception as exc:  # noqa: BLE001 - the XML parser and defusedxml raise many kinds
+        if named:
+            raise AttachmentError(DAMAGED) from exc
+        return None
+    if root.tag == _OFFICE_DOCUMENT:
+        mimetype = root.get(f"{{{_ODF_OFFICE}}}mimetype")
+        found = next((flat for flat, package in FLAT_KINDS.items() if mimetype == KINDS[package][1]), None)
+        if found is not None:
+            return found
+    return _not_flat(extension) if named else None
+
+
+def _not_flat(extension: str) -> None:
+    raise AttachmentError(f"Файл не похож на документ LibreOffice в формате {KINDS[extension][0]} (OpenDocument в "
+                          "одном файле XML): откройте его в LibreOffice и сохраните заново.")
+
+
 def detect(data: bytes, filename: str) -> str:
     """The kind of the file from its content; refuses unknown types and a misleading extension."""
     if not data:
@@ -339,6 +389,8 @@ def detect(data: bytes, filename: str) -> str:
     if kind == "zip":
         # a bare zip archive is not a document; one named as a document is one, or a damaged one
         kind = _zip_document(data, extension) if extension in PACKAGE_KINDS else None
+    if kind is None:  # an XML file: a flat OpenDocument, or text
+        kind = _flat_document(data, extension)
     if kind is None and _looks_like_text(data) is not None:
         kind = "txt"
     if kind not in KINDS:
@@ -539,6 +591,10 @@ _ODF_ANNOTATION = f"{{{_ODF_OFFICE}}}annotation"
 _ODF_SPACES = f"{{{_ODF_TEXT}}}s"
 _ODF_BREAKS = {f"{{{_ODF_TEXT}}}tab": "\t", f"{{{_ODF_TEXT}}}line-break": "\n"}
 _ODF_NOTE = f"{{{_ODF_TEXT}}}note"  # a footnote or endnote: its number (note-citation), then its paragraphs
+# Left out of the text wherever they are: a picture's bytes kept in the document (base64, inside a paragraph's
+# frame) and the master pages' headers, footers and placeholders, both of a flat OpenDocument only (a package
+# keeps them in files of their own, Pictures/ and styles.xml, which are not read).
+_ODF_NOT_TEXT = (f"{{{_ODF_OFFICE}}}binary-data", f"{{{_ODF_OFFICE}}}master-styles")
 MAX_SPACES = 1024  # <text:s text:c="…"/>: a run of spaces
 MAX_EXTRA_SPACES = 1_000_000  # …and the spaces of all the runs of a document past the first of each
 MAX_PARAGRAPH_PARTS = 65_536  # elements in a paragraph (spans, runs of spaces): more are no document's
@@ -554,9 +610,9 @@ class OdfText:
     a million spans keeps no more than its text. The text stops growing at ``left`` characters in all, and at
     ``piece_left`` in the current cell (set by the reader), and the runs of spaces (``<text:s text:c="1024"/>``, 22
     bytes) give MAX_EXTRA_SPACES spaces past their first in all: a file of a few megabytes made a string of
-    gigabytes. What is inside a ``skipped`` element (a comment) is left out."""
+    gigabytes. What is inside a ``skipped`` element (a comment, a picture's bytes) is left out."""
 
-    def __init__(self, left: int, skipped: tuple[str, ...] = (_ODF_ANNOTATION,)):
+    def __init__(self, left: int, skipped: tuple[str, ...] = (_ODF_ANNOTATION, *_ODF_NOT_TEXT)):
         self.left = self.piece_left = left
         self.spaces_left = MAX_EXTRA_SPACES
         self.skipped = skipped
@@ -696,11 +752,22 @@ def _odt(data: bytes) -> str:
     return _odf_text(_odf_content(data), row_lines=False)
 
 
+def _fodt(data: bytes) -> str:
+    """A flat ODT (FODT): the same office:body as an ODT's content.xml, inside office:document, read the same way
+    (``detect`` has read its root with defusedxml)."""
+    return _odf_text(data, row_lines=False)
+
+
 def _odf_sheets_or_slides(data: bytes) -> str:
     """The text of an ODS or an ODP, a table's row on one line. A run of equal cells or rows
     (``number-columns-repeated``, ``number-rows-repeated``: a sheet formatted to its end is a million empty rows)
     is written once in the file and given once here: its words are all the search needs."""
     return _odf_text(_odf_content(data), row_lines=True)
+
+
+def _flat_sheets_or_slides(data: bytes) -> str:
+    """A flat ODS or ODP (FODS, FODP), read as ``_odf_sheets_or_slides`` reads their content.xml."""
+    return _odf_text(data, row_lines=True)
 
 
 def _pptx(data: bytes) -> str:
@@ -837,7 +904,8 @@ def _legacy(data: bytes, kind: str) -> str:
 
 
 EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": lambda data: _legacy(data, "doc"), "odt": _odt,
-              "ods": _odf_sheets_or_slides, "odp": _odf_sheets_or_slides, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
+              "ods": _odf_sheets_or_slides, "odp": _odf_sheets_or_slides, "fodt": _fodt, "fods": _flat_sheets_or_slides,
+              "fodp": _flat_sheets_or_slides, "rtf": _rtf, "pptx": _pptx, "xlsx": _xlsx,
               "xls": lambda data: _legacy(data, "xls"), "ppt": lambda data: _legacy(data, "ppt"),
               "txt": lambda data: _looks_like_text(data) or ""}
 

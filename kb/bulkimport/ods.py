@@ -1,6 +1,7 @@
 """Reading a registry saved as ODS (LibreOffice Calc, OpenOffice): the rows of its sheet as the XLSX reader gives
 them (numbers as int or float, dates as datetime, logical cells as bool, text as str, empty cells as None), the
-sheet chosen, the merged cells filled and the hidden rows and sheets named as for an XLSX.
+sheet chosen, the merged cells filled and the hidden rows and sheets named as for an XLSX. A flat ODS (.fods,
+LibreOffice's «Flat XML ODF»: the same office:body inside one XML file, office:document) is read the same way.
 
 The sheets (content.xml) are read as a stream with defusedxml, as openpyxl reads an XLSX, and their names are
 odfpy's: odfpy's own ``load`` builds the whole document in memory, about 400 MB and half a minute for a registry
@@ -25,6 +26,8 @@ from kb.attachments.extract import ZIP_ERRORS, OdfText, read_member
 from kb.bulkimport.registry import (
     HEADER_SEARCH_ROWS,
     MAX_NOTED,
+    NOT_ODF_TABLE,
+    ODS_MIMETYPE,
     CellProblem,
     RegistryError,
     _cell_problem,
@@ -49,7 +52,14 @@ _TABLE, _ROW, _CELL, _COVERED = (f"{{{TABLENS}}}{name}" for name in ("table", "t
 _STYLE = f"{{{STYLENS}}}style"
 _PARAGRAPHS = (f"{{{TEXTNS}}}p", f"{{{TEXTNS}}}h")
 _PARAGRAPH = _PARAGRAPHS[0]
-_SKIPPED = (f"{{{TEXTNS}}}note", f"{{{TEXTNS}}}annotation", f"{{{OFFICENS}}}annotation")  # in a cell's paragraph
+_SKIPPED = (f"{{{TEXTNS}}}note", f"{{{TEXTNS}}}annotation", f"{{{OFFICENS}}}annotation",  # in a cell's paragraph
+            f"{{{OFFICENS}}}binary-data")  # a picture's bytes, in a flat ODS
+_FLAT_ROOT = f"{{{OFFICENS}}}document"  # of a flat ODS (.fods): office:meta, the styles, then the same office:body
+_EXCEL_XML_ROOT = "{urn:schemas-microsoft-com:office:spreadsheet}Workbook"  # Excel 2003's «Таблица XML»
+NOT_FLAT_ODS = ("Файл — XML, но не таблица LibreOffice (ODS в одном файле XML, .fods): загрузите реестр в XLSX, "
+                "ODS или CSV.")
+EXCEL_XML = ("Файл — таблица Excel 2003 в формате XML, которую банк не читает: откройте её в Excel и сохраните как "
+             "XLSX.")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _DURATION = re.compile(r"(-)?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?")
 
@@ -103,6 +113,17 @@ def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[i
         raise RegistryError("Файл ODS повреждён: его части не совпадают с заявленными размерами.") from exc
     sheets = _read_sheets(content, max_rows + HEADER_SEARCH_ROWS + 1)
     del content
+    return _chosen(sheets, notes)
+
+
+def fods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+    """The rows of a flat ODS (LibreOffice's «Flat XML ODF», one XML file whose root is office:document), as
+    ``ods_rows`` gives them: its office:body is read by the same stream with the same bounds; an XML of another
+    kind is refused."""
+    return _chosen(_read_sheets(data, max_rows + HEADER_SEARCH_ROWS + 1, flat=True), notes)
+
+
+def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
     chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.has_header, "ODS", PROGRAM, notes)
     if chosen.cut:
         notes.append(f"Значения правее столбца {_column_letter(MAX_COLUMNS - 1)} ({MAX_COLUMNS}-го) пропущены: "
@@ -111,9 +132,9 @@ def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[i
     return chosen.rows, chosen.title, chosen.hidden_rows
 
 
-def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
-    """Every sheet of content.xml with its first rows; all the rows (up to ``keep`` with something in them) of
-    those that may be the one read: the visible ones up to the first with a header.
+def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
+    """Every sheet of content.xml (``flat``: of a flat ODS) with its first rows; all the rows (up to ``keep`` with
+    something in them) of those that may be the one read: the visible ones up to the first with a header.
 
     Every element is let go once read: a cell's paragraphs are read as they come (``OdfText``: a cell keeps one
     paragraph with its text, up to MAX_CELL_TEXT characters) and a row's cells when the row ends."""
@@ -134,6 +155,8 @@ def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
         for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
             tag = element.tag
             if event == "start":
+                if flat and not path:
+                    _check_flat_root(element)
                 path.append(element)
                 if cell is not None:
                     parts += 1
@@ -199,6 +222,17 @@ def _read_sheets(content: bytes, keep: int) -> list[_Sheet]:
                                 "читается.") from exc
         raise RegistryError("Файл ODS повреждён или это не таблица LibreOffice.") from exc
     return sheets
+
+
+def _check_flat_root(root) -> None:
+    """A flat OpenDocument's root (office:document) whose office:mimetype, when it has one, is a spreadsheet's."""
+    if root.tag == _EXCEL_XML_ROOT:
+        raise RegistryError(EXCEL_XML)
+    if root.tag != _FLAT_ROOT:
+        raise RegistryError(NOT_FLAT_ODS)
+    mimetype = root.get(_office("mimetype"))
+    if mimetype is not None and not mimetype.startswith(ODS_MIMETYPE):
+        raise RegistryError(NOT_ODF_TABLE)
 
 
 def _count(element, name: str) -> int:

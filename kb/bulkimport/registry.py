@@ -1,4 +1,4 @@
-"""Reading a registry of practices (CSV, XLSX or ODS, one practice per row) into rows keyed by field.
+"""Reading a registry of practices (CSV, XLSX, ODS or FODS, one practice per row) into rows keyed by field.
 
 Pure Python (no Flask or database): the columns are recognised by their Russian headers, case,
 «ё»/«е», extra spaces, a trailing colon or a note in brackets ignored.
@@ -105,7 +105,7 @@ class Registry:
 
 
 def read_registry(data: bytes, max_rows: int) -> Registry:
-    """Read a CSV, XLSX or ODS registry; raises RegistryError when the file cannot be used at all."""
+    """Read a CSV, XLSX, ODS or flat ODS (FODS) registry; raises RegistryError when the file cannot be used at all."""
     if not data:
         raise RegistryError("Файл реестра пустой.")
     if data[:8] == OLE_MAGIC:
@@ -133,6 +133,11 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
+    elif _is_xml(data):
+        from kb.bulkimport.ods import fods_rows
+
+        table, sheet, hidden = fods_rows(data, max_rows, notes)
+        program = "LibreOffice"
     else:
         table, quotes = _csv_rows(data, max_rows)
     registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {})
@@ -145,6 +150,11 @@ def _is_html(data: bytes) -> bool:
     encoding = wide_encoding(head)
     text = head.decode(encoding, errors="ignore") if encoding else head.decode("latin-1")  # the markup is ASCII
     return _HTML_START.match(text.lstrip()) is not None
+
+
+def _is_xml(data: bytes) -> bool:
+    """Whether a file begins as XML (a declaration, or a flat OpenDocument's root): no CSV does."""
+    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b"<?xml", b"<office:document"))
 
 
 def _decode(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Reading and parsing conference resolutions (.txt, .md, .docx, .odt, .rtf, .pdf, .doc) into structured data.
+"""Reading and parsing conference resolutions (.txt, .md, .docx, .odt, .fodt, .rtf, .pdf, .doc) into structured data.
 
 Pure Python: no Flask or SQLAlchemy here. The region vocabulary is passed in as a :class:`Gazetteer`
 (built with :meth:`Gazetteer.from_regions` from a list of region dicts), so the parser can be used and
@@ -55,7 +55,7 @@ MAX_TEXT_LENGTH = 1_000_000
 # Recommendations of one resolution: real ones have tens. The import preview shows each as a form of its own;
 # hundreds more are a collection of resolutions or materials, not one resolution.
 MAX_RECOMMENDATIONS = 300
-OFFICE_EXTENSIONS = (".odt", ".rtf", ".pdf", ".doc")
+OFFICE_EXTENSIONS = (".odt", ".fodt", ".rtf", ".pdf", ".doc")
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", *OFFICE_EXTENSIONS)
 
 
@@ -68,7 +68,8 @@ class ResolutionFormatError(ValueError):
 
 
 def extract_text(path: Path) -> str:
-    """The text of a resolution file: .txt and .md (UTF-8, BOM tolerated, else cp1251), .docx, .odt, .rtf, .pdf, .doc.
+    """The text of a resolution file: .txt and .md (UTF-8, BOM tolerated, else cp1251), .docx, .odt, .fodt, .rtf, .pdf,
+    .doc.
 
     Raises :class:`ResolutionFormatError` for a missing file, an unsupported extension, a file over
     10 MB, a broken .docx and a file without text.
@@ -78,7 +79,7 @@ def extract_text(path: Path) -> str:
     if suffix not in SUPPORTED_EXTENSIONS:
         shown = suffix or "без расширения"
         raise ResolutionFormatError(
-            f"Неподдерживаемый формат файла ({shown}): поддерживаются .txt, .md, .docx, .odt, .rtf, .pdf и .doc."
+            f"Неподдерживаемый формат файла ({shown}): поддерживаются .txt, .md, .docx, .odt, .fodt, .rtf, .pdf и .doc."
         )
     if not path.is_file():
         raise ResolutionFormatError(f"Файл не найден: {path.name}.")
@@ -104,7 +105,7 @@ def extract_text(path: Path) -> str:
 
 
 def _read_office(path: Path) -> str:
-    """ODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content)."""
+    """ODT, FODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content)."""
     from kb.attachments.extract import AttachmentError, detect
     from kb.attachments.extract import extract_text as extract_file_text
 

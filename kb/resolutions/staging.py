@@ -26,7 +26,7 @@ from kb.staging import TTL_SECONDS, StagingArea
 
 AREA = StagingArea("resolution-imports")
 # Kinds of content (as kb.attachments.extract.detect names them) a resolution file may have.
-_RESOLUTION_KINDS = {"txt", "docx", "odt", "rtf", "pdf", "doc"}
+_RESOLUTION_KINDS = {"txt", "docx", "odt", "fodt", "rtf", "pdf", "doc"}
 
 
 class ResolutionFileTooLarge(ResolutionFormatError):
