@@ -1,0 +1,99 @@
+"""Bulk import of registries as offices write them: the usual headers («ФИО автора(ов)», «Учебный год», «Наименование
+ОО», «Муниципальный район»), authors numbered as a list or with a dash before the position, cut region names
+(«Челяб. обл.», «Пермский кр.»), levels joined by «/» and an Excel date that lost its format in «Год»."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.conftest import sign_in
+from tests.test_bulk_import import practices, upload
+from tests.test_bulk_import_checks import check
+
+
+def registry(header: list[str], *rows: list[object]) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";").writerows([header, *rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+# -- headers -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "key"), [
+    ("ФИО автора(ов)", "authors"), ("Ф.И.О. авторов", "authors"), ("ФИО", "authors"), ("Ф. И. О.", "authors"),
+    ("Автор(ы) практики", "authors"), ("Автор(ы)", "authors"), ("Авторы (ФИО, должность)", "authors"),
+    ("ФИО автора (авторов)", "authors"), ("Учебный год", "year"), ("Наименование ОО", "organisation"),
+    ("Наименование ОУ", "organisation"), ("Образовательное учреждение", "organisation"),
+    ("Муниципальный район", "municipality"), ("Муниципальный район (городской округ)", "municipality"),
+    ("Город", "municipality"), ("Технология (содержание) опыта", "technology"), ("Наименование", "title"),
+])
+def test_the_usual_headers_of_registries_are_recognised(written, key):
+    """«ФИО автора(ов)», «Учебный год», «Наименование ОО» were «не распознан и пропущен»: the practices were made
+    without their authors, year or organisation; «Автор(ы) практики» lost «(ы)» as a note and was «автор практики»."""
+    from kb.bulkimport.registry import HEADERS, normalise_header
+
+    assert HEADERS.get(normalise_header(written)) == key
+
+
+def test_no_header_is_taken_by_two_fields():
+    from kb.bulkimport.registry import _SECTION_ALIASES, COLUMNS, normalise_header
+
+    owners: dict[str, set[str]] = {}
+    for key, heading, aliases in COLUMNS:
+        for name in (heading, *aliases, *_SECTION_ALIASES.get(key, ())):
+            owners.setdefault(normalise_header(name), set()).add(key)
+    assert {name: keys for name, keys in owners.items() if len(keys) > 1} == {}
+
+
+def test_a_registry_with_the_usual_headers_loads_every_column(app, make_user):
+    admin = make_user("admin")
+    data = registry(["Название", "ФИО автора(ов)", "Учебный год", "Наименование ОО", "Муниципальный район", "Регион"],
+                    ["Школьное научное общество в 5-м классе", "Иванова Анна Петровна, учитель", "2023/2024",
+                     "МАОУ «СОШ № 1»", "Копейский городской округ", "Челябинская область"])
+    report = check(app, admin, data, dry_run=False)
+    assert report.warnings == [] and [r.errors for r in report.rows] == [[]]
+    practice = practices(app)[0]
+    assert [(a.name, a.position) for a in practice.authors] == [("Иванова Анна Петровна", "учитель")]
+    assert (practice.year, practice.organisation, practice.municipality.name) == (
+        2023, "МАОУ «СОШ № 1»", "Копейский городской округ")
+
+
+@pytest.mark.parametrize(("written", "label"), [
+    ("ФИО педагога", "Авторы"), ("Год внедрения", "Год"), ("Школа", "Организация"), ("Аннотацяи", "Аннотация"),
+    ("Примечание", None),
+])
+def test_an_unrecognised_header_like_a_field_is_named_with_it(written, label):
+    """A column the aliases miss was «не распознан и пропущен» like any note: nothing told the methodist that the
+    practices would be loaded without their authors."""
+    from kb.bulkimport.registry import read_registry
+
+    found = read_registry(registry(["Название", written], ["Школьное научное общество", "x"]), 100)
+    message = f"Столбец «{written}» не распознан и пропущен"
+    assert found.warnings == [message + "." if label is None else
+                              f"{message}, хотя похож на «{label}»: его значения не будут загружены. Если это он, "
+                              f"назовите столбец «{label}» и загрузите реестр снова."]
+
+
+def test_a_header_like_a_field_already_read_gets_no_hint():
+    from kb.bulkimport.registry import read_registry
+
+    found = read_registry(registry(["Название", "Авторы", "ФИО руководителя"], ["Школьное научное общество", "", ""]),
+                          100)
+    assert found.warnings == ["Столбец «ФИО руководителя» не распознан и пропущен."]
+
+
+def test_the_check_page_shows_the_column_like_a_field(app, client, make_user):
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    data = registry(["Название", "ФИО педагога", "Регион"],
+                    ["Школьное научное общество", "Иванова А. П.", "Челябинская область"])
+    with upload(client, data) as response:
+        page = re.sub(r"\s+", " ", response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "О файле в целом:" in page
+    assert ("Столбец «ФИО педагога» не распознан и пропущен, хотя похож на «Авторы»: его значения не будут "
+            "загружены.") in page
