@@ -458,23 +458,44 @@ def _join_initials(parts: list[str]) -> list[str]:
     return joined
 
 
+# A number of a list written in the cell, «1. Иванова А. П.», «2) Петрова Б. В.»: not part of the name.
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
+# A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
+_DASH = re.compile(r"\s+[–—-]\s+")
+
+
+def _name_shaped(text: str) -> bool:
+    return bool(_NAME.fullmatch(text) or (_MAYBE_NAME.fullmatch(text) and len(text.split()) > 1))
+
+
+def _dashed(part: str) -> tuple[str, str]:
+    """(name, position) of «ФИО – должность» when what stands before the first dash is a name; else (part, "")."""
+    pieces = _DASH.split(part, maxsplit=1)
+    if len(pieces) == 2 and _name_shaped(pieces[0]) and pieces[1]:
+        return pieces[0], pieces[1]
+    return part, ""
+
+
 def _person(part: str) -> tuple[str, str] | None:
-    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.» or
-    «Петрова Б. В. (учитель)»."""
+    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
+    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
+    part = _LIST_NUMBER.sub("", part)
     bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
-    name, position = (bracket.group(1), bracket.group(2)) if bracket else (part, "")
+    name, position = (bracket.group(1), bracket.group(2)) if bracket else _dashed(part)
     return (name, position) if _NAME.fullmatch(name) else None
 
 
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
     """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
     with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
-    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning."""
+    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning.
+    A list's numbers, «1. Иванова А. П., учитель», are left out, and a dash after a name, «Сидорова Анна
+    Петровна – учитель географии», parts it from the position as a comma does."""
     authors = []
     for piece in split_list(value):
-        parts = _join_initials(_split_commas(piece))
+        parts = _join_initials(_split_commas(_LIST_NUMBER.sub("", piece)))
         first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
-        current = [*(first.groups() if first else (parts[0], ""))]
+        current = [*(first.groups() if first else _dashed(parts[0]))]
         for part in filter(None, parts[1:]):
             person = _person(part)
             if person is not None:
