@@ -132,3 +132,52 @@ def test_numbered_authors_load_without_their_numbers(app, make_user):
     assert [r.errors for r in check(app, admin, data, dry_run=False).rows] == [[]]
     assert [(a.name, a.position) for a in practices(app)[0].authors] == [
         ("Иванова А. П.", "учитель химии"), ("Петрова Б. В.", "учитель биологии")]
+
+
+# -- regions and levels ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "code", "label"), [
+    ("Челяб. обл.", "RU-CHE", "Челябинская область"), ("Свердл. обл.", "RU-SVE", "Свердловская область"),
+])
+def test_a_region_cut_short_is_read_with_a_warning(app, make_user, cell, code, label):
+    """«Челяб. обл.» was an error of the row, though its hint named the region."""
+    admin = make_user("admin")
+    data = registry(["Название", "Регион"], ["Школьное научное общество", cell])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == []
+    assert (f"Регион «{cell}» прочитан как «{label}» (сокращённое название); если это не он, напишите регион "
+            "полностью.") in report.rows[0].warnings
+    assert practices(app)[0].region_code == code
+
+
+@pytest.mark.parametrize(("cell", "code"), [("Пермский кр.", "RU-PER"), ("Алтайский кр.", "RU-ALT"),
+                                            ("Алтайский кр", "RU-ALT")])
+def test_kr_is_krai(app, cell, code):
+    from kb.bulkimport.services import Vocabularies
+
+    with app.app_context():
+        assert Vocabularies.load().regions.find(cell) == code
+
+
+@pytest.mark.parametrize("cell", ["Нов. обл.", "Ч. обл.", "Челяб. респ.", "Челяб обл"])  # Новосибирская or Новгородская
+def test_a_cut_that_fits_no_region_or_several_stays_an_error(app, cell):
+    from kb.bulkimport.services import Vocabularies
+
+    with app.app_context():
+        regions = Vocabularies.load().regions
+        assert regions.find(cell) is None and regions.shortened(cell) is None
+
+
+def test_levels_joined_by_a_slash_are_each_read(app, make_user):
+    """«НОО/ООО» was «не найдено в словаре»."""
+    admin = make_user("admin")
+    data = registry(["Название", "Регион", "Уровень образования", "Предмет"],
+                    ["Школьное научное общество", "Челябинская область", "НОО/ООО", "Алгебра/Геометрия"],
+                    ["Школьный театр", "Челябинская область", "НОО/Детский сад на Луне", ""])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == []
+    assert report.rows[1].errors == ["Уровень образования: значение «НОО/Детский сад на Луне» не найдено в словаре."]
+    practice = practices(app)[0]
+    assert sorted(level.code for level in practice.levels) == ["basic", "primary"]
+    assert [subject.code for subject in practice.subjects] == ["mathematics"]

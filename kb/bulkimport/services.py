@@ -168,6 +168,7 @@ _ABBREVIATIONS = (
     (re.compile(r"\bавт\b\.?\s*обл\b\.?|\bаобл\b\.?"), "автономная область"),
     (re.compile(r"\bобл\b\.?"), "область"),
     (re.compile(r"\bресп\b\.?"), "республика"),
+    (re.compile(r"\bкр\b\.?"), "край"),  # «Пермский кр.»
     (re.compile(r"\bавт\b\.?\s*(?:окр\b\.?|округ)"), "автономный округ"),
     # «АО» is an autonomous okrug or, after a feminine adjective («Еврейская АО»), the autonomous oblast.
     (re.compile(r"(?<=ая)\s+ао\b"), " автономная область"),
@@ -248,6 +249,19 @@ class Lookup:
             found = self._find(bare)
         return found
 
+    def shortened(self, value: str) -> str | None:
+        """The entry ``value`` names with words cut short with a dot («Челяб. обл.», «Свердл. обл.»): the only one
+        with a name of as many words, each the same word or, for a cut one (three letters at least), a word it
+        begins."""
+        cuts = {cut for cut in re.findall(r"(\w+)\.", _expand(value)) if len(cut) >= 3}
+        words = _norm(value, self.drop).split()
+        if not cuts:
+            return None
+        found = {code for key, code in self.keys.items() if len(names := key.split()) == len(words)
+                 and all(word == name or (word in cuts and name.startswith(word))
+                         for word, name in zip(words, names, strict=True))}
+        return found.pop() if len(found) == 1 else None
+
     def ambiguous(self, value: str) -> list[str]:
         """The labels of the entries a shared synonym («Высшее образование») may mean, in vocabulary order."""
         for text in (value, _NOTE.sub("", value)):
@@ -318,15 +332,24 @@ NUMBER_IS_OKATO = (" Если это код региона с автомобил
                    "укажите регион названием.")
 
 
+def _joined(lookup: Lookup, piece: str) -> list[str]:
+    """The entries of a value that joins several with commas («Русский язык, литература») or slashes
+    («НОО/ООО»), when each part is one; else none."""
+    for separator in (",", "/"):
+        if separator in piece:
+            parts = [lookup.find(part) for part in piece.split(separator) if part.strip()]
+            if parts and all(parts):
+                return list(dict.fromkeys(parts))
+    return []
+
+
 def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
     codes: list[str] = []
     for piece in split_list(cell):
         code = lookup.find(piece)
-        if code is None and "," in piece:  # «Русский язык, литература» written with commas
-            parts = [lookup.find(part) for part in piece.split(",") if part.strip()]
-            if parts and all(parts):
-                codes.extend(p for p in parts if p not in codes)
-                continue
+        if code is None and (parts := _joined(lookup, piece)):
+            codes.extend(part for part in parts if part not in codes)
+            continue
         if code is None and (meant := lookup.ambiguous(piece)):
             errors.append(f"{label}: «{piece}» — это несколько значений словаря: "
                           + ", ".join(f"«{name}»" for name in meant)
@@ -635,7 +658,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     region_text = _text(raw, "region", None, errors) if "region" in columns else ""
     if "region" in columns:
         region_code = ctx.vocabularies.regions.find(region_text) if region_text else None
-        if region_text and region_code is None:
+        if region_text and region_code is None and (code := ctx.vocabularies.regions.shortened(region_text)):
+            region_code = code
+            warnings.append(f"Регион «{region_text}» прочитан как «{ctx.vocabularies.regions.labels[code]}» "
+                            "(сокращённое название); если это не он, напишите регион полностью.")
+        elif region_text and region_code is None:
             suggested = ctx.vocabularies.regions.suggest(region_text)
             if suggested is None:
                 found = gazetteer().find_regions(region_text)
