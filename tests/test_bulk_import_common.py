@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import sign_in
-from tests.test_bulk_import import practices, upload
+from tests.test_bulk_import import practices, upload, xlsx_bytes
 from tests.test_bulk_import_checks import check
 
 
@@ -181,3 +181,43 @@ def test_levels_joined_by_a_slash_are_each_read(app, make_user):
     practice = practices(app)[0]
     assert sorted(level.code for level in practice.levels) == ["basic", "primary"]
     assert [subject.code for subject in practice.subjects] == ["mathematics"]
+
+
+# -- year ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cell", "year", "date"), [
+    (45366, 2024, "15.03.2024"), (45366.0, 2024, "15.03.2024"), ("45366", 2024, "15.03.2024"),
+    (32874, 1990, "01.01.1990"), (32873, None, None), (12345, None, None),
+])
+def test_an_excel_date_serial_in_the_year_is_read_as_that_date(app, cell, year, date):
+    """45366 (15.03.2024 in a cell that lost its date format) was «Год 45366 вне допустимого диапазона»."""
+    from kb.bulkimport.services import parse_year
+
+    warnings: list[str] = []
+    with app.app_context():
+        found, error = parse_year(cell, warnings)
+    assert found == year and (error is None) == (year is not None)
+    assert warnings == ([f"Год: в ячейке число {int(float(cell))} — похоже на дату Excel {date} (ячейка потеряла "
+                         f"формат даты), взят её год {year}."] if year else [])
+
+
+def test_the_last_serial_is_the_end_of_next_year(app):
+    import datetime as dt
+
+    from kb.bulkimport.services import EXCEL_EPOCH, parse_year
+    from kb.practices import rules
+
+    with app.app_context():
+        last = (dt.date(rules.last_year(), 12, 31) - EXCEL_EPOCH).days
+        assert parse_year(last, [])[0] == rules.last_year()
+        assert "вне допустимого диапазона" in parse_year(last + 1, [])[1]
+
+
+def test_a_row_with_a_date_serial_for_the_year_loads(app, make_user):
+    admin = make_user("admin")
+    data = xlsx_bytes([["Школьное научное общество", "Челябинская область", 45366]], ["Название", "Регион", "Год"])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == []
+    assert "похоже на дату Excel 15.03.2024" in report.rows[0].warnings[-1]
+    assert practices(app)[0].year == 2024

@@ -393,10 +393,20 @@ def _text_date(text: str, latest: int) -> dt.date | None:
         return None  # «31.02.2024» is not a date
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's serial numbers of dates (1 is 01.01.1900, as Excel counts)
+
+
+def _excel_date(number: int, latest: int) -> dt.date | None:
+    """The date a whole number is as an Excel serial, if it is one of 01.01.``FIRST_YEAR`` … 31.12.``latest``: a
+    date cell that lost its format shows it (45366 is 15.03.2024); no year of four digits is in that range."""
+    first, last = (dt.date(FIRST_YEAR, 1, 1) - EXCEL_EPOCH).days, (dt.date(latest, 12, 31) - EXCEL_EPOCH).days
+    return EXCEL_EPOCH + dt.timedelta(days=number) if first <= number <= last else None
+
+
 def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
-    """(year, error): a year of four digits as a number, text or a date (an Excel date or a date as text,
-    «15.03.2024 г.»: its year, with a warning), or a school year («2022/2023 уч. год», «2022–23»: its first
-    year); anything else is an error."""
+    """(year, error): a year of four digits as a number, text or a date (an Excel date, its serial number left
+    by a cell that lost its date format, 45366, or a date as text, «15.03.2024 г.»: its year, with a warning), or
+    a school year («2022/2023 уч. год», «2022–23»: its first year); anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -412,7 +422,7 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         warnings.append(f"Год: в ячейке дата ({value:%d.%m.%Y}), взят её год {year}.")
     elif isinstance(value, str):
         text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
-        if re.fullmatch(r"\d{4}", text):
+        if re.fullmatch(r"\d{4,5}", text):  # five digits: an Excel date's serial, as a CSV export writes it
             year = int(text)
         elif (date := _text_date(text, latest)) is not None:
             year = date.year
@@ -422,6 +432,10 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
             warnings.append(f"Год: «{cell_text(value)}» — учебный год, взят год его начала {year}.")
     if year is None:
         return None, f"Год «{cell_text(value)}» — не год; укажите его цифрами, например 2023."
+    if (date := _excel_date(year, latest)) is not None:
+        year = date.year
+        warnings.append(f"Год: в ячейке число {cell_text(value)} — похоже на дату Excel {date:%d.%m.%Y} (ячейка "
+                        f"потеряла формат даты), взят её год {year}.")
     if not FIRST_YEAR <= year <= latest:
         return None, f"Год {year} вне допустимого диапазона {FIRST_YEAR}–{latest}."
     return year, None
