@@ -1,13 +1,14 @@
 """Reading a registry of practices (CSV, XLSX, ODS or FODS, one practice per row) into rows keyed by field.
 
 Pure Python (no Flask or database): the columns are recognised by their Russian headers, case,
-«ё»/«е», extra spaces, a trailing colon or a note in brackets ignored.
+«ё»/«е», extra spaces, a trailing colon or a note in brackets after a space ignored.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import itertools
 import re
@@ -25,14 +26,21 @@ from kb.textclean import xml_text
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("external_id", "Внешний идентификатор", ("внешний id", "идентификатор", "id", "external_id", "код практики")),
     ("title", "Название", ("название практики", "наименование", "наименование практики", "title")),
-    ("authors", "Авторы", ("автор", "автор(ы)", "авторы практики", "authors")),
-    ("organisation", "Организация", ("образовательная организация", "учреждение", "оо", "organisation")),
+    ("authors", "Авторы", ("автор", "автор(ы)", "авторы практики", "автор(ы) практики", "автор практики", "фио",
+                           "фио автора", "фио авторов", "фио автора(ов)", "фио автора(авторов)", "authors")),
+    ("organisation", "Организация", ("образовательная организация", "учреждение", "оо", "оу", "наименование оо",
+                                     "наименование оу", "наименование организации",
+                                     "наименование образовательной организации", "образовательное учреждение",
+                                     "наименование образовательного учреждения", "наименование учреждения",
+                                     "organisation")),
     ("region", "Регион", ("субъект рф", "субъект", "регион рф", "region")),
-    ("municipality", "Муниципалитет", ("муниципальное образование", "город, район", "город/район", "municipality")),
+    ("municipality", "Муниципалитет", ("муниципальное образование", "город, район", "город/район",
+                                       "муниципальный район", "муниципальный округ", "городской округ", "город",
+                                       "район", "municipality")),
     ("levels", "Уровень образования", ("уровни образования", "уровень", "levels")),
     ("subjects", "Предмет", ("предметы", "учебный предмет", "учебные предметы", "subjects")),
     ("topics", "Темы", ("тема", "тематика", "topics")),
-    ("year", "Год", ("год представления", "год реализации", "year")),
+    ("year", "Год", ("год представления", "год реализации", "учебный год", "year")),
     ("event", "Мероприятие", ("где представлена", "мероприятие, где представлена", "событие", "event")),
     ("spread_level", "Уровень распространения", ("уровень распространения опыта", "распространение",
                                                  "spread_level")),
@@ -69,10 +77,57 @@ class RegistryError(ValueError):
 
 
 def normalise_header(text: object) -> str:
-    """A header folded for comparison: lower case, ё → е, no notes in brackets, no stray punctuation."""
+    """A header folded for comparison: lower case, ё → е, «Ф.И.О.» → «фио», no notes in brackets, no stray
+    punctuation. A note is in brackets after a space, «Авторы (ФИО, должность)»: brackets right after a word are
+    its ending, «Автор(ы)», «ФИО автора(ов)», and stay."""
     value = str(text or "").lower().replace("ё", "е").replace("\u00a0", " ")
-    value = re.sub(r"\([^)]*\)", " ", value)
+    value = re.sub(r"\bф\.\s*и\.\s*о\b\.?", "фио", value)
+    value = re.sub(r"(?:^|\s)\([^)]*\)", " ", value)
     return " ".join(value.strip(" \t:*.-–—#").split())
+
+
+# Words that make a header look like a field's (the start of one of its words): a column the aliases miss is then
+# named with the field it may be, so the check says what would be lost.
+_FIELD_WORDS = (
+    ("authors", ("автор", "фио", "ф.и.о", "разработчик", "составител")),
+    ("title", ("назван", "наименован")),
+    ("organisation", ("организац", "учрежден", "оо", "оу", "школ")),
+    ("region", ("регион", "субъект")),
+    ("municipality", ("муниципал", "город", "район", "округ", "населенн")),
+    ("levels", ("уровн", "уровен", "ступен")),
+    ("subjects", ("предмет", "дисциплин")),
+    ("year", ("год",)),
+    ("spread_level", ("распростран",)),
+    ("files", ("файл",)),
+)
+
+
+def close_field(written: str, taken: dict[str, str] | None = None) -> str | None:
+    """The field an unrecognised header may be («ФИО педагога» — «Авторы», «Год внедрения» — «Год»): the one its
+    words point to, or failing that the one with a closely spelled header; None when none or several do. Fields in
+    ``taken`` (recognised in another column) are not offered."""
+    taken = taken or {}
+    header = normalise_header(written)
+    words = re.findall(r"[\w.]+", header)
+    found = {key for key, stems in _FIELD_WORDS if key not in taken
+             and any(word.startswith(stem) for word in words for stem in stems)}
+    if len(found) == 1:
+        return found.pop()
+    if found:
+        return None
+    close = [HEADERS[name] for name in difflib.get_close_matches(header, list(HEADERS), n=3, cutoff=0.8)]
+    close = [key for key in dict.fromkeys(close) if key not in taken]
+    return close[0] if len(close) == 1 else None
+
+
+def _unknown_column(written: str, columns: dict[str, str]) -> str:
+    """The warning about a column that is not read; one that looks like a field says which and how to fix it."""
+    key = close_field(written, columns)
+    if key is None:
+        return f"Столбец «{written}» не распознан и пропущен."
+    label = FIELD_LABELS[key]
+    return (f"Столбец «{written}» не распознан и пропущен, хотя похож на «{label}»: его значения не будут загружены. "
+            f"Если это он, назовите столбец «{label}» и загрузите реестр снова.")
 
 
 def _header_map() -> dict[str, str]:
@@ -616,17 +671,19 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         first_row += 1
         warnings.append(f"Заголовки столбцов — в двух строках ({header_number} и {header_number + 1}{where}): "
                         "названия столбцов взяты из нижней строки, где она заполнена, иначе из верхней.")
+    unknown: list[str] = []
     for position, written in enumerate(names):
         if not written:
             continue
         key = HEADERS.get(normalise_header(written))
         if key is None:
-            warnings.append(f"Столбец «{written}» не распознан и пропущен.")
+            unknown.append(written)
         elif key in positions:
             warnings.append(f"Столбец «{written}» повторяет «{columns[key]}»; взят первый.")
         else:
             positions[key] = position
             columns[key] = written
+    warnings.extend(_unknown_column(written, columns) for written in unknown)
     titled = {position for position, written in enumerate(names) if written}
     untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []

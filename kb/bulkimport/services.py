@@ -168,6 +168,7 @@ _ABBREVIATIONS = (
     (re.compile(r"\bавт\b\.?\s*обл\b\.?|\bаобл\b\.?"), "автономная область"),
     (re.compile(r"\bобл\b\.?"), "область"),
     (re.compile(r"\bресп\b\.?"), "республика"),
+    (re.compile(r"\bкр\b\.?"), "край"),  # «Пермский кр.»
     (re.compile(r"\bавт\b\.?\s*(?:окр\b\.?|округ)"), "автономный округ"),
     # «АО» is an autonomous okrug or, after a feminine adjective («Еврейская АО»), the autonomous oblast.
     (re.compile(r"(?<=ая)\s+ао\b"), " автономная область"),
@@ -248,6 +249,19 @@ class Lookup:
             found = self._find(bare)
         return found
 
+    def shortened(self, value: str) -> str | None:
+        """The entry ``value`` names with words cut short with a dot («Челяб. обл.», «Свердл. обл.»): the only one
+        with a name of as many words, each the same word or, for a cut one (three letters at least), a word it
+        begins."""
+        cuts = {cut for cut in re.findall(r"(\w+)\.", _expand(value)) if len(cut) >= 3}
+        words = _norm(value, self.drop).split()
+        if not cuts:
+            return None
+        found = {code for key, code in self.keys.items() if len(names := key.split()) == len(words)
+                 and all(word == name or (word in cuts and name.startswith(word))
+                         for word, name in zip(words, names, strict=True))}
+        return found.pop() if len(found) == 1 else None
+
     def ambiguous(self, value: str) -> list[str]:
         """The labels of the entries a shared synonym («Высшее образование») may mean, in vocabulary order."""
         for text in (value, _NOTE.sub("", value)):
@@ -318,15 +332,24 @@ NUMBER_IS_OKATO = (" Если это код региона с автомобил
                    "укажите регион названием.")
 
 
+def _joined(lookup: Lookup, piece: str) -> list[str]:
+    """The entries of a value that joins several with commas («Русский язык, литература») or slashes
+    («НОО/ООО»), when each part is one; else none."""
+    for separator in (",", "/"):
+        if separator in piece:
+            parts = [lookup.find(part) for part in piece.split(separator) if part.strip()]
+            if parts and all(parts):
+                return list(dict.fromkeys(parts))
+    return []
+
+
 def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
     codes: list[str] = []
     for piece in split_list(cell):
         code = lookup.find(piece)
-        if code is None and "," in piece:  # «Русский язык, литература» written with commas
-            parts = [lookup.find(part) for part in piece.split(",") if part.strip()]
-            if parts and all(parts):
-                codes.extend(p for p in parts if p not in codes)
-                continue
+        if code is None and (parts := _joined(lookup, piece)):
+            codes.extend(part for part in parts if part not in codes)
+            continue
         if code is None and (meant := lookup.ambiguous(piece)):
             errors.append(f"{label}: «{piece}» — это несколько значений словаря: "
                           + ", ".join(f"«{name}»" for name in meant)
@@ -370,10 +393,20 @@ def _text_date(text: str, latest: int) -> dt.date | None:
         return None  # «31.02.2024» is not a date
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's serial numbers of dates (1 is 01.01.1900, as Excel counts)
+
+
+def _excel_date(number: int, latest: int) -> dt.date | None:
+    """The date a whole number is as an Excel serial, if it is one of 01.01.``FIRST_YEAR`` … 31.12.``latest``: a
+    date cell that lost its format shows it (45366 is 15.03.2024); no year of four digits is in that range."""
+    first, last = (dt.date(FIRST_YEAR, 1, 1) - EXCEL_EPOCH).days, (dt.date(latest, 12, 31) - EXCEL_EPOCH).days
+    return EXCEL_EPOCH + dt.timedelta(days=number) if first <= number <= last else None
+
+
 def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
-    """(year, error): a year of four digits as a number, text or a date (an Excel date or a date as text,
-    «15.03.2024 г.»: its year, with a warning), or a school year («2022/2023 уч. год», «2022–23»: its first
-    year); anything else is an error."""
+    """(year, error): a year of four digits as a number, text or a date (an Excel date, its serial number left
+    by a cell that lost its date format, 45366, or a date as text, «15.03.2024 г.»: its year, with a warning), or
+    a school year («2022/2023 уч. год», «2022–23»: its first year); anything else is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -389,7 +422,7 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         warnings.append(f"Год: в ячейке дата ({value:%d.%m.%Y}), взят её год {year}.")
     elif isinstance(value, str):
         text = re.sub(r"\s*(?:г\.?|год|гг\.?)$", "", value.strip(), flags=re.IGNORECASE)
-        if re.fullmatch(r"\d{4}", text):
+        if re.fullmatch(r"\d{4,5}", text):  # five digits: an Excel date's serial, as a CSV export writes it
             year = int(text)
         elif (date := _text_date(text, latest)) is not None:
             year = date.year
@@ -399,6 +432,10 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
             warnings.append(f"Год: «{cell_text(value)}» — учебный год, взят год его начала {year}.")
     if year is None:
         return None, f"Год «{cell_text(value)}» — не год; укажите его цифрами, например 2023."
+    if (date := _excel_date(year, latest)) is not None:
+        year = date.year
+        warnings.append(f"Год: в ячейке число {cell_text(value)} — похоже на дату Excel {date:%d.%m.%Y} (ячейка "
+                        f"потеряла формат даты), взят её год {year}.")
     if not FIRST_YEAR <= year <= latest:
         return None, f"Год {year} вне допустимого диапазона {FIRST_YEAR}–{latest}."
     return year, None
@@ -458,23 +495,44 @@ def _join_initials(parts: list[str]) -> list[str]:
     return joined
 
 
+# A number of a list written in the cell, «1. Иванова А. П.», «2) Петрова Б. В.»: not part of the name.
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
+# A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
+_DASH = re.compile(r"\s+[–—-]\s+")
+
+
+def _name_shaped(text: str) -> bool:
+    return bool(_NAME.fullmatch(text) or (_MAYBE_NAME.fullmatch(text) and len(text.split()) > 1))
+
+
+def _dashed(part: str) -> tuple[str, str]:
+    """(name, position) of «ФИО – должность» when what stands before the first dash is a name; else (part, "")."""
+    pieces = _DASH.split(part, maxsplit=1)
+    if len(pieces) == 2 and _name_shaped(pieces[0]) and pieces[1]:
+        return pieces[0], pieces[1]
+    return part, ""
+
+
 def _person(part: str) -> tuple[str, str] | None:
-    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.» or
-    «Петрова Б. В. (учитель)»."""
+    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
+    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
+    part = _LIST_NUMBER.sub("", part)
     bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
-    name, position = (bracket.group(1), bracket.group(2)) if bracket else (part, "")
+    name, position = (bracket.group(1), bracket.group(2)) if bracket else _dashed(part)
     return (name, position) if _NAME.fullmatch(name) else None
 
 
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
     """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
     with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
-    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning."""
+    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning.
+    A list's numbers, «1. Иванова А. П., учитель», are left out, and a dash after a name, «Сидорова Анна
+    Петровна – учитель географии», parts it from the position as a comma does."""
     authors = []
     for piece in split_list(value):
-        parts = _join_initials(_split_commas(piece))
+        parts = _join_initials(_split_commas(_LIST_NUMBER.sub("", piece)))
         first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
-        current = [*(first.groups() if first else (parts[0], ""))]
+        current = [*(first.groups() if first else _dashed(parts[0]))]
         for part in filter(None, parts[1:]):
             person = _person(part)
             if person is not None:
@@ -614,7 +672,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     region_text = _text(raw, "region", None, errors) if "region" in columns else ""
     if "region" in columns:
         region_code = ctx.vocabularies.regions.find(region_text) if region_text else None
-        if region_text and region_code is None:
+        if region_text and region_code is None and (code := ctx.vocabularies.regions.shortened(region_text)):
+            region_code = code
+            warnings.append(f"Регион «{region_text}» прочитан как «{ctx.vocabularies.regions.labels[code]}» "
+                            "(сокращённое название); если это не он, напишите регион полностью.")
+        elif region_text and region_code is None:
             suggested = ctx.vocabularies.regions.suggest(region_text)
             if suggested is None:
                 found = gazetteer().find_regions(region_text)
