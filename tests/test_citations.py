@@ -334,6 +334,31 @@ def test_ris_and_bibtex_records(app, make_practice):
         assert "author = {{ГБУ ДПО ЧИППКРО}}" in rec_entry
 
 
+def test_a_cyrillic_domain_is_read_in_its_own_letters_in_a_reference_and_linked_in_punycode(app):
+    """The reference printed «URL: http://xn----7sbbb2bjcbvwl0a.xn--p1ai/…», which no teacher reads or types."""
+    url = "https://xn----7sbbb2bjcbvwl0a.xn--p1ai:8443/resolutions/1?a=xn--p1ai"
+    with app.app_context():
+        resolution = _resolution()
+        assert "URL: https://банк-практик.рф:8443/resolutions/1?a=xn--p1ai (дата" in gost_reference(
+            resolution, url, ACCESSED)
+        assert f"UR  - {url}\r\n" in ris(resolution, url, ACCESSED)
+        # a host that only looks like Punycode is printed as it came
+        assert "URL: https://xn--zz.example/resolutions/1 (" in gost_reference(
+            resolution, "https://xn--zz.example/resolutions/1", ACCESSED)
+
+
+def test_an_organiser_naming_several_bodies_is_one_author_each_without_a_comma_in_ris(app):
+    """RIS readers take «AU  - A, B» for the person «A, B»: surname A, given names B."""
+    with app.app_context():
+        resolution = _resolution()
+        resolution.organiser = ("Управление образования Администрации города Смоленска, "
+                                "МБУ ДО «Центр развития творчества, науки и спорта», (Смоленск, 2023)")
+        record = ris(resolution, URL, ACCESSED)
+    assert [line for line in record.split("\r\n") if line.startswith("AU")] == [
+        "AU  - Управление образования Администрации города Смоленска",
+        "AU  - МБУ ДО «Центр развития творчества, науки и спорта»", "AU  - (Смоленск, 2023)"]
+
+
 def test_downloads_follow_visibility(app, client, make_practice, make_user):
     owner = make_user("teacher")
     with app.app_context():

@@ -566,6 +566,21 @@ def test_pdf_embeds_a_cyrillic_font(app, world):
     assert any("DejaVu" in str(d["/FontName"]) for d in descriptors)
 
 
+def test_pdf_hides_the_soft_hyphens_a_title_pasted_from_word_carries(app, world):
+    """fpdf2's cell() drew U+00AD as a hyphen: «Исследо-вательская деятель-ность»."""
+    with app.app_context():
+        practice = db.session.get(Practice, world["published"])
+        practice.title = "Исследо\u00adвательская деятель\u00adность\u200b младших\u2060 школьников"
+        db.session.commit()
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
+        owner.get(f"/collections/{cid}/export.pdf").get_data())).pages)
+    assert "Исследовательская деятельность младших школьников" in text
+    assert "Исследо-" not in text and not {"\u00ad", "\u200b", "\u2060"} & set(text)
+
+
 def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_line(app, world, monkeypatch):
     """fpdf2's multi_cell measures the whole line again after each character it adds: a line of n characters
     cost n² width lookups, and a PDF of 300 items took 6–12 s (600: 29 s, gunicorn's timeout is 30 s). The

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit, urlunsplit
 
 from indexer.analysis import morphology
 from kb.positions import position_word
@@ -294,9 +295,25 @@ def _areas(*parts: str) -> str:
     return " – ".join(_end(part) for part in parts if part)
 
 
+def readable_url(url: str) -> str:
+    """The address as a reader reads and types it: a Cyrillic domain («банк-практик.рф») in its own letters,
+    not as the Punycode («xn--…») a browser sends; the rest as it is. Links and RIS/BibTeX keep the ASCII form."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if "xn--" not in host:
+        return url
+    try:
+        shown = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+                         for label in host.split("."))
+    except UnicodeError:  # not a valid Punycode label: show it as it came
+        return url
+    netloc = parts.netloc.replace(host, shown, 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _host(year: int | None, url: str, accessed: date) -> str:
     return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""),
-                  f"URL: {url} (дата обращения: {accessed:%d.%m.%Y})")
+                  f"URL: {readable_url(url)} (дата обращения: {accessed:%d.%m.%Y})")
 
 
 def practice_year(practice: Practice) -> int | None:
@@ -363,11 +380,30 @@ def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]
     else:
         lines += [("TI", resolution.title)]
         lines += [("T2", resolution.conference_name)] if resolution.conference_name else []
-    lines += [("AU", resolution.organiser)] if resolution.organiser else []
+    lines += [("AU", body) for body in organisation_names(resolution.organiser)]
     lines += [("PY", str(resolution.year))] if resolution.year else []
     lines += [("DA", resolution.date_start.strftime("%Y/%m/%d"))] if resolution.date_start else []
     lines += [("CY", resolution.place)] if resolution.place else []
     return lines
+
+
+def organisation_names(organiser: str) -> list[str]:
+    """A resolution's organiser as the bodies it names, for RIS's «AU» (one body each): reference managers read a
+    comma in an author as «Фамилия, Имя», so «Управление образования …, МБУ ДО «Центр …»» became a person. Split
+    on the commas outside «…» and (…); a body's own comma inside them stays."""
+    names, part, depth = [], [], 0
+    for char in organiser or "":
+        if char in "«(":
+            depth += 1
+        elif char in "»)" and depth:
+            depth -= 1
+        if char == "," and depth == 0:
+            names.append("".join(part))
+            part = []
+        else:
+            part.append(char)
+    names.append("".join(part))
+    return [" ".join(name.split()) for name in names if any(c.isalpha() for c in name)]
 
 
 def practice_ris_lines(title: str, authors: list[str], year: int | None, annotation: str, organisation: str,

@@ -67,6 +67,11 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# Characters a text may carry that a page and Word do not show, but fpdf2 would draw: soft hyphen, zero-width
+# space, word joiner, byte order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
 def _plain(text: object) -> str:
     """A text for a document: without control characters, with one kind of line break. python-docx makes a
     break of each «\r» and «\n», so a textarea's «\r\n» (what browsers send) gave an empty line between lines."""
@@ -206,8 +211,9 @@ class _PdfText:
         pdf = self.pdf
         self.set_font(style, size)
         room = pdf.epw - 2 * pdf.c_margin  # what multi_cell(0, …) leaves for the text
-        # DejaVu has no glyph for a tab (fpdf2 drew a box and the words ran together in the text layer).
-        for line in self.lines(_plain(text).replace("\t", " "), room):
+        # DejaVu has no glyph for a tab (fpdf2 drew a box and the words ran together in the text layer), and draws
+        # a soft hyphen (pasted from Word) as a hyphen in the middle of a word: fpdf2's cell() prints it.
+        for line in self.lines(_plain(text).replace("\t", " ").translate(_INVISIBLE), room):
             pdf.cell(0, size * 0.5, line, link=link, **self.next_line)
         pdf.ln(after)
 
