@@ -48,7 +48,7 @@ def _migrations_need_instance(app: Flask) -> None:
 def _commands() -> list[click.Command]:
     return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
             sync_index_command, prune_outbox_command, check_files_command, create_user_command, block_user_command,
-            backup_command, indexer_command, restore_command, import_practices_command]
+            delete_user_command, backup_command, indexer_command, restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback):
@@ -427,6 +427,43 @@ def block_user_command(email: str, unblock: bool) -> None:
         click.echo(f"Учётная запись {user.email} {'разблокирована' if unblock else 'заблокирована'}.")
     else:
         click.echo(f"Учётная запись {user.email} уже {'не заблокирована' if unblock else 'заблокирована'}.")
+
+
+@command("delete-user")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
+@with_appcontext
+def delete_user_command(email: str, yes: bool) -> None:
+    """Удалить учётную запись (152-ФЗ): сеансы, токены API, уведомления, подборки и неопубликованные практики;
+    опубликованные практики остаются без владельца."""
+    from indexer import IndexUnavailable
+    from kb.accounts.deletion import delete_account, deletion_effects
+    from kb.accounts.services import AccountError, find_user
+    from kb.search.services import sync
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"Пользователя с адресом {email.strip()} нет.")
+    effects = deletion_effects(user)
+    address = user.email
+    click.echo(f"Учётная запись {address} ({user.name}, {user.role_label}): удаляются неопубликованные практики — "
+               f"{effects.unpublished}, подборки — {effects.collections} (открытых другим — "
+               f"{effects.shared_collections}), токены API — {effects.api_tokens}; остаются без владельца "
+               f"опубликованные и архивные практики — {effects.published}, отчёты о применении — {effects.adoptions}.")
+    if not yes and not click.confirm("Удалить учётную запись? Это нельзя отменить", default=False):
+        _fail("Ничего не удалено.")
+    try:
+        delete_account(user, None, via="cli")
+    except AccountError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Учётная запись {address} удалена.")
+    try:
+        sync()  # the deleted practices' outbox rows (an unpublished practice is in the index of no copy, but its row
+        # in the outbox waits for the writer all the same)
+    except IndexUnavailable as exc:
+        click.echo(f"Индекс сейчас недоступен ({exc}): изменения применит писатель индекса или sync-index.")
 
 
 @command("backup")

@@ -23,7 +23,8 @@ def _login(client, email, password):
 
 def test_register_login_logout(app, client):
     data = {"email": "Anna@Example.org", "name": "Анна Орлова", "organisation": "Школа № 5", "region": "RU-SMO",
-            "password": PASSWORD, "password_again": PASSWORD, "csrf_token": csrf_from(client, "/register")}
+            "password": PASSWORD, "password_again": PASSWORD, "consent": "y",
+            "csrf_token": csrf_from(client, "/register")}
     response = client.post("/register", data=data, follow_redirects=True)
     assert "учётная запись создана" in response.get_data(as_text=True)
     with app.app_context():
@@ -47,7 +48,7 @@ def test_the_login_form_after_registration_holds_the_address(app, client, make_u
     make_user("teacher", email="known@example.org")
     for email in ("Anna@Example.org", "known@example.org"):
         data = {"email": email, "name": "Анна Орлова", "password": PASSWORD, "password_again": PASSWORD,
-                "csrf_token": csrf_from(client, "/register")}
+                "consent": "y", "csrf_token": csrf_from(client, "/register")}
         response = client.post("/register", data=data)
         assert response.headers["Location"] == "/login"
         page = client.get("/login").get_data(as_text=True)
@@ -73,7 +74,7 @@ def test_no_user_enumeration(app, client, make_user):
     message = "Неверный адрес электронной почты или пароль."
     assert message in wrong_password and message in unknown_email
     taken = {"email": "known@example.org", "name": "Двойник", "password": PASSWORD, "password_again": PASSWORD,
-             "csrf_token": csrf_from(client, "/register")}
+             "consent": "y", "csrf_token": csrf_from(client, "/register")}
     fresh = dict(taken, email="fresh@example.org", csrf_token=csrf_from(client, "/register"))
     assert client.post("/register", data=taken).headers["Location"] == client.post(
         "/register", data=fresh).headers["Location"]
@@ -591,7 +592,8 @@ def test_audit_log_pages_keep_the_filter(app, make_user):
 def test_field_errors_are_tied_to_their_fields(client):
     """A screen reader announces which field an error belongs to (aria-invalid + aria-describedby)."""
     data = {"email": "не-почта", "name": "Анна", "organisation": "Школа", "region": "RU-SMO",
-            "password": PASSWORD, "password_again": PASSWORD, "csrf_token": csrf_from(client, "/register")}
+            "password": PASSWORD, "password_again": PASSWORD, "consent": "y",
+            "csrf_token": csrf_from(client, "/register")}
     page = client.post("/register", data=data).get_data(as_text=True)
     field = re.search(r'<input[^>]*id="email"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in field
@@ -851,10 +853,11 @@ def test_account_fields_say_what_they_are_for(app, make_user):
         "email": "email", "password": "current-password"}
     assert _autocomplete(client.get("/register").get_data(as_text=True)) == {
         "email": "email", "name": "name", "organisation": "organization", "region": "address-level1",
-        "password": "new-password", "password_again": "new-password"}
+        "password": "new-password", "password_again": "new-password", "consent": ""}  # a box has no purpose
     sign_in(client, make_user("teacher"))
     assert _autocomplete(client.get("/profile/password").get_data(as_text=True)) == {
         "current": "current-password", "password": "new-password", "password_again": "new-password"}
+    assert _autocomplete(client.get("/profile/delete").get_data(as_text=True)) == {"password": "current-password"}
     admin = app.test_client()
     sign_in(admin, make_user("admin"))
     user_id = make_user("teacher", email="forgot@example.org")
@@ -1123,7 +1126,7 @@ def test_registration_hashes_the_password_for_a_taken_address_too(app, make_user
     client = app.test_client()
     for email, password in (("Known@Example.org", "taken-address-pass"), ("fresh@example.org", "fresh-address-pass")):
         data = {"email": email, "name": "Проба", "password": password, "password_again": password,
-                "csrf_token": csrf_from(client, "/register")}
+                "consent": "y", "csrf_token": csrf_from(client, "/register")}
         with client.post("/register", data=data) as response:
             assert response.headers["Location"] == "/login"
     assert hashed == ["taken-address-pass", "fresh-address-pass"]

@@ -1,10 +1,12 @@
 """flask backup → one archive; flask restore onto an empty instance reproduces the bank (SQLite and PostgreSQL)."""
 
+import functools
 import hashlib
 import io
 import json
 import re
 import tarfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,8 @@ def _fingerprint(app) -> dict:
             "published": db.session.scalar(select(func.count()).where(Practice.status == "published")),
             "recommendations": db.session.scalar(select(func.count()).select_from(Recommendation)),
             "users": sorted(db.session.scalars(select(User.email))),
+            # the time of the consent given on the registration form (None for the demo's other accounts)
+            "consents": sorted(db.session.execute(select(User.email, User.consent_at)).all()),
             "versions": db.session.scalar(select(func.count()).select_from(PracticeVersion)),
             "titles": sorted(db.session.scalars(select(Practice.title))),
             # Equal scores may come in another order from a rebuilt index: compare the set of hits.
@@ -48,6 +52,8 @@ def _edit_something(app):
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         practice = db.session.scalar(select(Practice).where(Practice.status == "published").limit(1))
         update_practice(admin, practice, PracticeData(title=practice.title + " (ред.)", sections={}, authors=[]))
+        teacher = db.session.scalar(select(User).where(User.role == "teacher"))
+        teacher.consent_at = datetime(2026, 12, 6, 10, 30, 15, 250000)
         add_attachment(admin, practice, "заметки.txt", ATTACHED)
         db.session.commit()
     uploads = Path(app.config["UPLOAD_DIR"], "ab")
@@ -440,20 +446,26 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         digest = add_attachment(admin, practice, "заметки.txt", "Заметки учителя о практике.".encode()).sha256
         db.session.commit()
     source = _backup(demo_app, tmp_path)
+    later_columns = {"practice": ("external_scope", "revision"), "user": ("consent_at",)}  # added since
+    tables = {}
     with tarfile.open(source) as tar:
-        rows = [json.loads(line) for line in tar.extractfile("db/practice.jsonl").read().splitlines()]
-    practices = b"".join(json.dumps({k: v for k, v in row.items() if k not in ("external_scope", "revision")},
-                                    ensure_ascii=False).encode() + b"\n" for row in rows)
+        for table, columns in later_columns.items():
+            rows = [json.loads(line) for line in tar.extractfile(f"db/{table}.jsonl").read().splitlines()]
+            tables[table] = b"".join(json.dumps({k: v for k, v in row.items() if k not in columns},
+                                                ensure_ascii=False).encode() + b"\n" for row in rows)
 
     def manifest(data: bytes) -> bytes:
         manifest = json.loads(data)
         manifest["alembic_revision"] = PREVIOUS_REVISION
         del manifest["tables"]["stored_file"], manifest["sha256"]["db/stored_file.jsonl"]
-        manifest["sha256"]["db/practice.jsonl"] = hashlib.sha256(practices).hexdigest()
+        for table, content in tables.items():
+            manifest["sha256"][f"db/{table}.jsonl"] = hashlib.sha256(content).hexdigest()
         return json.dumps(manifest).encode()
 
     archive = _retar(source, tmp_path / "previous.tar.gz", {
-        "manifest.json": manifest, "db/stored_file.jsonl": None, "db/practice.jsonl": lambda _data: practices})
+        "manifest.json": manifest, "db/stored_file.jsonl": None,
+        **{f"db/{table}.jsonl": functools.partial(lambda content, _data: content, content)
+           for table, content in tables.items()}})
     return archive, digest
 
 

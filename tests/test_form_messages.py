@@ -106,7 +106,7 @@ def test_required_fields_are_marked_and_the_mark_explained(app, make_user):
     client = app.test_client()
     register = client.get("/register").get_data(as_text=True)
     marked = set(re.findall(r'<label class="label--required" for="([a-z_]+)">', register))
-    assert marked == {"email", "name", "password", "password_again"}
+    assert marked == {"email", "name", "password", "password_again", "consent"}
     assert all(re.search(rf'<input[^>]*id="{name}"[^>]*\brequired\b', register) for name in marked)
     assert "— обязательные поля" in register
     sign_in(client, make_user("teacher"))

@@ -15,7 +15,7 @@ ACTIONS = {
     "user_created": "Создан пользователь", "role_changed": "Смена роли", "profile_changed": "Изменён профиль",
     "password_changed": "Смена пароля", "password_change_failed": "Смена пароля: неверный текущий пароль",
     "user_blocked": "Учётная запись заблокирована",
-    "user_unblocked": "Учётная запись разблокирована",
+    "user_unblocked": "Учётная запись разблокирована", "user_deleted": "Учётная запись удалена",
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
@@ -37,7 +37,8 @@ DETAILS = {
     "added": "добавлено рекомендаций", "removed": "удалены рекомендации",
     "unlinked_practices": "удалено связей с практиками",
 }
-_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»", "api": "API"},
+_VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»", "api": "API",
+                   "self": "сам пользователь, в профиле", "user_deleted": "удаление учётной записи автора"},
            "action": {"create": "создана", "update": "обновлена"}}
 
 

@@ -1,6 +1,6 @@
 """Account forms."""
 
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from kb.accounts.models import ROLE_LABELS
@@ -42,6 +42,14 @@ class RegisterForm(ProfileForm):
         DataRequired("Придумайте пароль."), Length(min=MIN_PASSWORD_LENGTH, max=200, message=PASSWORD_HINT)])
     password_again = PasswordField("Пароль ещё раз", render_kw=NEW_PASSWORD, validators=[
         DataRequired("Повторите пароль."), EqualTo("password", "Пароли не совпадают.")])
+    # 152-ФЗ: consent to the processing of personal data, given by the person, its time kept (User.consent_at)
+    consent = BooleanField("Я согласен(на) на обработку персональных данных", validators=[
+        DataRequired("Без согласия на обработку персональных данных учётную запись создать нельзя.")])
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField("Ваш пароль", render_kw=CURRENT_PASSWORD,
+                             validators=[DataRequired("Укажите пароль."), Length(max=200)])
 
 
 class ForgotPasswordForm(Form):

@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When the person ticked «Я согласен(на) на обработку персональных данных» on the registration form; None for
+    # accounts made before the box existed, by `create-user`, the demo or an administrator (no consent recorded).
+    consent_at: Mapped[datetime | None]
     # Changed with every password change, logout and block: the account's sessions end on every device.
     session_token: Mapped[str] = mapped_column(String(64))
     reset_token_hash: Mapped[str | None] = mapped_column(String(128))

@@ -94,6 +94,7 @@ def register(email: str, name: str, password: str, organisation: str = "", regio
         db.session.flush()
         return None
     user = create_user(email, name, password, organisation=organisation, region_code=region_code)
+    user.consent_at = utcnow()  # the form does not go through without the consent box
     record("user_registered", user, "user", user.id)
     return user
 
@@ -130,8 +131,12 @@ def end_sessions(user: User) -> None:
     record("logout", user, "user", user.id)
 
 
+def password_matches(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash, current):
+    if not password_matches(user, current):
         record("password_change_failed", user, "user", user.id)
         raise AccountError("Текущий пароль указан неверно.")
     set_password(user, new)

@@ -12,8 +12,11 @@ from wtforms import SelectChoice
 from kb.accounts import audit as audit_log
 from kb.accounts import services, tokens
 from kb.accounts.access import admin_required
+from kb.accounts.deletion import delete_account, deletion_effects
+from kb.accounts.deletion import refusal as deletion_refusal
 from kb.accounts.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -233,6 +236,28 @@ def change_password():
     return render_template("accounts/password.html", form=form, title="Смена пароля")
 
 
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key,
+               error_message="Слишком много попыток. Подождите минуту.")
+def delete_own_account():
+    """«Удалить учётную запись» (152-ФЗ): what it does, then the password; the account is gone, the session ends."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    refused = deletion_refusal(user)
+    if refused is None and form.validate_on_submit():
+        if not services.password_matches(user, form.password.data):
+            form.password.errors.append("Пароль указан неверно.")
+        else:
+            delete_account(user, user)
+            db.session.commit()
+            logout_user()
+            flash("Учётная запись удалена.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/delete.html", form=form, user=user, effects=deletion_effects(user),
+                           refusal=refused, own=True)
+
+
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток. Подождите минуту.")
 def forgot():
@@ -355,6 +380,26 @@ def _set_blocked(user_id: int, blocked: bool):
         else:
             flash(f"Учётная запись {user.email} разблокирована.", "success")
     return redirect(url_for(".user_detail", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/delete", methods=["GET", "POST"])
+@admin_required
+def admin_delete_user(user_id: int):
+    """An administrator deletes an account (the same as the person's own deletion; the audit names the
+    administrator). His own account he deletes from his profile, with his password."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        return redirect(url_for(".delete_own_account"))
+    refused = deletion_refusal(user)
+    if request.method == "POST" and refused is None:  # CSRF checked by CSRFProtect
+        delete_account(user, current_user)
+        db.session.commit()
+        flash(f"Учётная запись пользователя №{user_id} удалена.", "success")
+        return redirect(url_for(".users"))
+    if request.method == "POST":
+        flash(refused, "error")
+    return render_template("accounts/delete.html", form=None, user=user, effects=deletion_effects(user),
+                           refusal=refused, own=False)
 
 
 @bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")

@@ -31,6 +31,14 @@ def home():
     )
 
 
+@bp.get("/privacy")
+def privacy():
+    """«Персональные данные»: what the bank keeps about a user, why, who sees it, how long, how to delete it."""
+    from kb.accounts.mail import support_address
+
+    return render_template("main/privacy.html", support_email=support_address())
+
+
 @bp.get("/healthz")
 def healthz():
     status = {"status": "ok", "database": "ok", "index": "ok"}

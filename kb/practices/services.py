@@ -343,7 +343,15 @@ def delete_practice(user: User, practice: Practice) -> None:
     """Delete a practice for good (administrators; authors their unsubmitted drafts)."""
     if not policy.can_delete(user, practice):
         raise PermissionDenied
-    record("practice_deleted", user, "practice", practice.id, details={"title": practice.title})
+    remove_practice(practice, user)
+
+
+def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> None:
+    """The deletion itself, its permission already decided (``delete_practice``; an account's deletion takes its
+    unpublished practices with it): an audit event, then the row with its versions, history and files; the flush
+    writes the index's outbox row and the OAI tombstone, the commit removes the files no practice uses."""
+    record("practice_deleted", actor, "practice", practice.id,
+           details={"title": practice.title, **({"via": via} if via else {})})
     db.session.delete(practice)
 
 

@@ -1,0 +1,130 @@
+"""Deleting an account: the right of 152-ФЗ «О персональных данных» to withdraw consent and have one's personal data
+deleted. The account goes with what is only its own (sessions, API tokens, notifications, saved searches,
+collections) and its unpublished practices; publications stay, without an owner; the audit log keeps what happened,
+not whose address it was."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Text, and_, cast, func, or_, select
+
+from kb.accounts.models import AuditEvent, Notification, User
+from kb.accounts.services import AccountError, record
+from kb.accounts.tokens import ApiToken
+from kb.adoption.models import PracticeAdoption
+from kb.collections.models import Collection
+from kb.extensions import db
+from kb.practices.models import Practice
+from kb.practices.services import remove_practice
+from kb.search.models import SavedSearch
+
+# Practices that were never publications: deleted with the account. Published and archived ones stay (an archived
+# practice was published: cited, harvested, reported as adopted), with no owner; their moderators keep editing them.
+UNPUBLISHED = ("draft", "returned", "submitted")
+LAST_ADMIN = ("Нельзя удалить последнего администратора банка: сначала назначьте администратором другого "
+              "пользователя (страница «Пользователи»).")
+# What the person wrote about themselves in the audit details of their own account's events («Изменён профиль»).
+_OWN_DETAILS = ("full_name", "organisation", "email")
+
+
+@dataclass(frozen=True)
+class AccountDeletionEffects:
+    """What a deletion of the account would do, for the confirmation page and the command."""
+
+    unpublished: int  # drafts, returned and submitted practices: deleted
+    published: int  # published and archived practices: stay, without an owner
+    collections: int  # all deleted
+    shared_collections: int  # of them, open by link or in the public catalogue
+    api_tokens: int  # active ones
+    saved_searches: int
+    notifications: int
+    adoptions: int  # adoption reports: stay, without the user
+
+
+def deletion_effects(user: User) -> AccountDeletionEffects:
+    def count(model, *where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    owned = Practice.owner_id == user.id
+    return AccountDeletionEffects(
+        unpublished=count(Practice, owned, Practice.status.in_(UNPUBLISHED)),
+        published=count(Practice, owned, Practice.status.not_in(UNPUBLISHED)),
+        collections=count(Collection, Collection.owner_id == user.id),
+        shared_collections=count(Collection, Collection.owner_id == user.id, Collection.visibility != "private"),
+        api_tokens=count(ApiToken, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)),
+        saved_searches=count(SavedSearch, SavedSearch.user_id == user.id),
+        notifications=count(Notification, Notification.user_id == user.id),
+        adoptions=count(PracticeAdoption, PracticeAdoption.user_id == user.id),
+    )
+
+
+def refusal(user: User) -> str | None:
+    """Why this account cannot be deleted now, or None: the bank keeps at least one active administrator."""
+    if user.role != "admin":
+        return None
+    others = db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_active_account.is_(True), User.id != user.id))
+    return LAST_ADMIN if not others else None
+
+
+def delete_account(user: User, actor: User | None, via: str | None = None) -> None:
+    """Delete ``user``: by the person (``actor`` is ``user``), an administrator (``actor``) or the command line
+    (``actor`` None, ``via`` "cli"). Raises AccountError for the last administrator. The caller commits.
+
+    Unpublished practices go through the practice deletion (index outbox, OAI tombstones, attachment files); the
+    account row's deletion takes its sessions (the session token is in the row), API tokens, notifications, saved
+    searches and collections with it (ON DELETE CASCADE) and leaves its publications, adoption reports and the
+    history of practices without it (ON DELETE SET NULL). The audit log loses the account's address and the names
+    it gave, and the addresses its own events came from; a «user_deleted» event keeps the account's number only."""
+    reason = refusal(user)
+    if reason is not None:
+        raise AccountError(reason)
+    user_id, email = user.id, user.email
+    by_self = actor is not None and actor.id == user_id
+    practices = db.session.scalars(
+        select(Practice).where(Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED)).order_by(Practice.id))
+    for practice in practices:
+        remove_practice(practice, None if by_self else actor, via="user_deleted")
+    db.session.flush()
+    _scrub_audit(user_id, email)
+    db.session.delete(user)
+    db.session.flush()
+    event = record("user_deleted", None if by_self else actor, "user", user_id,
+                   details={"via": "self" if by_self else via} if by_self or via else None)
+    if by_self:
+        event.ip = ""  # the person's address: not kept after the deletion they asked for
+
+
+def _scrub_audit(user_id: int, email: str) -> None:
+    """The account's earlier audit events without its e-mail address (an administrator's block, a revoked token, a
+    failed login with the address), the names it gave in «Изменён профиль», and the IP addresses of what it did
+and of what was asked about it (a reset link, a registration on its address); an administrator's stay."""
+    needles = {email, json.dumps(email)[1:-1]}  # as stored: JSON escapes a non-ASCII address
+    text = cast(AuditEvent.details, Text)
+    events = db.session.scalars(select(AuditEvent).where(or_(
+        AuditEvent.actor_id == user_id,
+        and_(AuditEvent.target_type == "user", AuditEvent.target_id == user_id),
+        *[func.lower(text).contains(needle.lower(), autoescape=True) for needle in needles],
+    )))
+    for event in events:
+        own = event.target_type == "user" and event.target_id == user_id
+        details = _without(event.details if isinstance(event.details, dict) else {}, email, own)
+        if details != event.details:
+            event.details = details
+        if event.actor_id == user_id or (own and event.actor_id is None):  # not an administrator's own address
+            event.ip = ""
+
+
+def _without(value: object, email: str, own: bool) -> object:
+    """``value`` with every occurrence of the address taken out (and, for the account's own events, its names)."""
+    def is_email(item: object) -> bool:
+        return isinstance(item, str) and item.strip().lower() == email
+
+    if isinstance(value, dict):
+        return {key: _without(item, email, own) for key, item in value.items()
+                if not is_email(item) and not (own and key in _OWN_DETAILS)}
+    if isinstance(value, list):
+        return [_without(item, email, own) for item in value if not is_email(item)]
+    return value
