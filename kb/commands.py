@@ -134,6 +134,27 @@ def init_command() -> None:
 
     if mail_configured() and site_address() is None:
         click.secho(NO_SITE_ADDRESS_RU, fg="yellow")
+    if unplaced := organisation_scopes_without_region():
+        click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
+            f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")
+
+
+ORGANISATION_WITHOUT_REGION_RU = (
+    "Методисты организаций без региона модерации не видят ничего, кроме своих практик (организация модерируется "
+    "только в своём регионе: одноимённые школы есть во многих регионах). Задайте каждому регион модерации на "
+    "странице «Пользователи» (/admin/users):")
+
+
+def organisation_scopes_without_region() -> list:
+    """Methodists whose organisation scope has no region (made before a region was asked for, with no region of
+    their own for migration x0org0000001 to take): they moderate nothing until one is set."""
+    from sqlalchemy import select
+
+    from kb.accounts.models import User
+
+    return list(db.session.scalars(select(User).where(
+        User.role == "methodist", User.scope_organisation.is_not(None), User.scope_region_code.is_(None))
+        .order_by(User.email)))
 
 
 @command("demo")
@@ -379,14 +400,15 @@ def check_files_command(remove_orphans: bool) -> None:
 @click.option("--role", type=click.Choice(["admin", "methodist", "teacher"]), default="teacher", show_default=True,
               help="Роль пользователя.")
 @click.option("--region", "region_code", metavar="КОД",
-              help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, область модерации.")
-@click.option("--organisation", default="", metavar="НАЗВАНИЕ",
-              help="Организация; для методиста без --region — область модерации.")
+              help="Код региона (ISO 3166-2:RU): регион пользователя и, для методиста, регион модерации.")
+@click.option("--organisation", default="", metavar="НАЗВАНИЕ", help="Организация пользователя.")
+@click.option("--scope", type=click.Choice(["region", "organisation"]), default="region", show_default=True,
+              help="Что модерирует методист: весь регион --region или только организацию --organisation в нём.")
 @click.option("--name", default="", metavar="ФИО", help="Фамилия, имя, отчество (по умолчанию — адрес).")
 @click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", confirmation_prompt="Пароль ещё раз",
                        help="Пароль (если не указан — будет запрошен).")
 @with_appcontext
-def create_user_command(email: str, role: str, region_code: str | None, organisation: str, name: str,
+def create_user_command(email: str, role: str, region_code: str | None, organisation: str, scope: str, name: str,
                         password: str) -> None:
     """Создать учётную запись (например, первого администратора)."""
     from kb.accounts.services import AccountError, create_user, record
@@ -397,12 +419,18 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     if region_code and db.session.get(Region, region_code) is None:
         _fail(f"Неизвестный код региона: {region_code}. Список: /api/v1/vocabularies")
     if role == "methodist" and not (region_code or organisation):
-        _fail("Для методиста укажите область модерации: --region или --organisation (не пустую).")
+        _fail("Для методиста укажите область модерации: --region (регион) или --organisation и --region "
+              "с --scope organisation (организация в регионе).")
+    if role == "methodist" and (scope == "organisation" or not region_code) and not (organisation and region_code):
+        # School names repeat from region to region: an organisation is moderated in its region only.
+        _fail("Организацию методист модерирует в одном регионе: укажите и --organisation, и --region, "
+              "и --scope organisation — школ с одним названием много в разных регионах.")
+    by_organisation = role == "methodist" and scope == "organisation"
     try:
         user = create_user(
             email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
-            scope_organisation=organisation if role == "methodist" and not region_code else None,
+            scope_organisation=organisation if by_organisation else None,
         )
     except AccountError as exc:
         _fail(str(exc))

@@ -223,22 +223,50 @@ def test_admin_changes_roles_and_it_is_audited(app, make_user):
     assert "Нельзя снять роль администратора" in self_demotion.get_data(as_text=True)
 
 
-def test_a_region_and_an_organisation_together_are_refused_on_the_role_form(app, make_user):
-    """Both filled in: the organisation was dropped without a word and «Роль сохранена.» shown."""
+def test_an_organisation_scope_needs_its_region_on_the_role_form(app, make_user):
+    """An organisation without a region moderated that name in every region (thousands of schools share one): the
+    form asks for the region and keeps what was typed; with it, the methodist moderates the organisation there."""
     admin = app.test_client()
     sign_in(admin, make_user("admin"))
-    user_id = make_user("teacher")
+    user_id = make_user("teacher", region=None)
     url = f"/admin/users/{user_id}"
-    response = admin.post(url, data={"role": "methodist", "scope_region": "RU-TA",
-                                     "scope_organisation": "Гимназия № 2 Казани", "csrf_token": csrf_from(admin, url)})
-    page = response.get_data(as_text=True)
+    with admin.post(url, data={"role": "methodist", "scope_region": "", "scope_organisation": "Гимназия № 2 Казани",
+                               "csrf_token": csrf_from(admin, url)}) as response:
+        page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Роль сохранена." not in page
-    assert "Методист модерирует либо регион, либо организацию" in page and "field--error" in page
+    assert "Укажите регион модерации и для организации" in page and "field--error" in page
     assert 'value="Гимназия № 2 Казани"' in page
     with app.app_context():
         user = db.session.get(User, user_id)
         assert (user.role, user.scope_region_code, user.scope_organisation) == ("teacher", None, None)
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role_changed")) is None
+    with admin.post(url, data={"role": "methodist", "scope_region": "RU-TA",
+                               "scope_organisation": "Гимназия № 2 Казани", "csrf_token": csrf_from(admin, url)},
+                    follow_redirects=True) as response:
+        page = response.get_data(as_text=True)
+    assert "Роль сохранена." in page
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert (user.role, user.scope_region_code, user.scope_organisation) == (
+            "methodist", "RU-TA", "Гимназия № 2 Казани")
+        assert user.scope_label == "Гимназия № 2 Казани (Республика Татарстан)"
+    with admin.get("/admin/users") as response:
+        assert "Гимназия № 2 Казани (Республика Татарстан)" in response.get_data(as_text=True)
+
+
+def test_change_role_takes_the_users_own_region_for_an_organisation_and_refuses_none(app, make_user):
+    """Called without a region (the CLI, a script): the organisation is the one of the user's own region, fixed
+    then; a user without a region gets none."""
+    from kb.accounts.services import AccountError, change_role
+
+    placed, unplaced = make_user("teacher", region="RU-CHE"), make_user("teacher", region=None)
+    with app.app_context():
+        user = db.session.get(User, placed)
+        change_role(user, "methodist", user, scope_organisation="МБОУ «СОШ № 1»")
+        assert (user.scope_region_code, user.scope_organisation) == ("RU-CHE", "МБОУ «СОШ № 1»")
+        other = db.session.get(User, unplaced)
+        with pytest.raises(AccountError, match="Укажите регион модерации и для организации"):
+            change_role(other, "methodist", other, scope_organisation="МБОУ «СОШ № 1»")
 
 
 def test_a_user_edits_the_profile_and_it_is_audited(app, make_user):
@@ -364,15 +392,20 @@ def test_create_user_command_takes_blank_values_for_none(app, runner):
     assert blank_region.exit_code == 1 and "Для методиста укажите область модерации" in blank_region.output
     nameless = runner.invoke(args=["create-user", " n@example.org", "--name", "   ", "--password", PASSWORD])
     assert nameless.exit_code == 0, nameless.output
+    nowhere = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation",
+                                  "МБОУ «СОШ № 5»", "--password", PASSWORD])
+    assert nowhere.exit_code == 1 and "укажите и --organisation, и --region" in nowhere.output
     scoped = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation",
-                                 "  МБОУ «СОШ № 5»  ", "--name", "  Петрова Анна ", "--password", PASSWORD])
+                                 "  МБОУ «СОШ № 5»  ", "--region", "RU-SMO", "--scope", "organisation", "--name",
+                                 "  Петрова Анна ", "--password", PASSWORD])
     assert scoped.exit_code == 0, scoped.output
     with app.app_context():
         users = {u.email: u for u in db.session.scalars(select(User))}
     assert set(users) == {"n@example.org", "o@example.org"}
     assert users["n@example.org"].name == "n@example.org"
     scoped_user = users["o@example.org"]
-    assert (scoped_user.name, scoped_user.scope_organisation) == ("Петрова Анна", "МБОУ «СОШ № 5»")
+    assert (scoped_user.name, scoped_user.scope_organisation, scoped_user.scope_region_code) == (
+        "Петрова Анна", "МБОУ «СОШ № 5»", "RU-SMO")
 
 
 def test_demo_accounts_are_printed_and_work(demo_app):

@@ -41,7 +41,8 @@ def people(app, make_user, make_token, make_practice):
         "other_teacher": make_user("teacher"),
         "methodist_in": make_user("methodist", scope_region="RU-CHE"),
         "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
-        "methodist_org": make_user("methodist", region=None, scope_organisation="МАОУ «Лицей № 1»"),
+        "methodist_org": make_user("methodist", region=None, scope_region="RU-CHE",
+                                   scope_organisation="МАОУ «Лицей № 1»"),
         "admin": make_user("admin", region=None),
     }
     headers = {actor: bearer(make_token(user_id)) for actor, user_id in users.items()}

@@ -762,10 +762,11 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
     with app.app_context():
         foreign = make_practice("Чужая практика", external_id="F-1", region_code="RU-SMO",
                                 organisation="Школа Смоленска")
-    methodist = make_user("methodist", scope_organisation="МАОУ «СОШ № 1»")
-    rows = [row("O-1", "Своя практика", region="Смоленская область", organisation="маоу «сош № 1»"),
+    methodist = make_user("methodist", scope_region="RU-CHE", scope_organisation="МАОУ «СОШ № 1»")
+    rows = [row("O-1", "Своя практика", region="Челябинская область", organisation="маоу «сош № 1»"),
             row("O-2", "Без организации", organisation=""),
             row("O-3", "Другая школа", organisation="МБОУ «Лицей № 2»"),
+            row("O-4", "Школа того же имени в Смоленске", region="Смоленская область", organisation="МАОУ «СОШ № 1»"),
             row("F-1", "Своя практика под тем же номером")]
     with app.app_context():
         report = run_import(db.session.get(User, methodist), read_registry(csv_bytes(rows), 100), dry_run=False)
@@ -774,11 +775,12 @@ def test_organisation_methodist_and_ids_taken_outside_the_scope(app, make_user, 
         assert outcomes["O-1"] == ("create", [])
         assert outcomes["O-2"][0] == "create"
         assert "вне вашей области модерации" in outcomes["O-3"][1][0]
+        assert "вне вашей области модерации" in outcomes["O-4"][1][0]  # the same name, another region
         # the bank-wide F-1 is another school's: this office's own F-1 is a new practice, and that one stays
         assert outcomes["F-1"] == ("create", [])
         assert db.session.get(Practice, foreign).title == "Чужая практика"
     imported = {(p.external_scope, p.external_id): p for p in practices(app)}
-    own = "org:маоу «сош № 1»"
+    own = "org:RU-CHE:маоу «сош № 1»"
     assert set(imported) == {("", "F-1"), (own, "F-1"), (own, "O-1"), (own, "O-2")}
     assert imported[(own, "O-2")].organisation == "МАОУ «СОШ № 1»"
 

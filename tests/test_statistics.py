@@ -33,7 +33,7 @@ def world(demo_app):
             "teacher": create_user("t@example.org", "Педагог", PASSWORD, region_code="RU-SMO"),
             "smo": create_user("smo@example.org", "Методист", PASSWORD, role="methodist", scope_region_code="RU-SMO"),
             "org": create_user("org@example.org", "Методист", PASSWORD, role="methodist",
-                               scope_organisation="Гимназия № 7"),
+                               scope_region_code="RU-SMO", scope_organisation="Гимназия № 7"),
             "admin": create_user("a@example.org", "Админ", PASSWORD, role="admin"),
         }
         db.session.flush()
@@ -140,7 +140,7 @@ def _numbers(rows: list[list[str]]) -> dict[str, tuple[int, ...]]:
 
 
 @pytest.mark.parametrize(("who", "where"), [("admin", "1 = 1"), ("smo", "p.region_code = 'RU-SMO'"),
-                                            ("org", "p.organisation = 'Гимназия № 7'")])
+                                            ("org", "p.organisation = 'Гимназия № 7' AND p.region_code = 'RU-SMO'")])
 def test_numbers_equal_the_databases(demo_app, world, who, where):
     client = _client(demo_app, world[who])
     with demo_app.app_context():

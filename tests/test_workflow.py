@@ -27,7 +27,8 @@ def world(app, make_user, make_practice):
         "other_teacher": make_user("teacher"),
         "methodist_in": make_user("methodist", scope_region="RU-CHE"),
         "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
-        "methodist_org": make_user("methodist", region=None, scope_organisation="маоу «лицей  № 1»"),
+        "methodist_org": make_user("methodist", region=None, scope_region="RU-CHE",
+                                   scope_organisation="маоу «лицей  № 1»"),
         "admin": make_user("admin", region=None),
     }
 
@@ -413,7 +414,7 @@ def test_organisation_scope_queue_ignores_case_and_yo(app, world, make_practice,
                             organisation="МАОУ «ЛИЦЁЙ № 1»")
         other = make_practice("Практика другой школы", status="submitted", owner_id=users["owner"],
                               organisation="МБОУ «СОШ № 2»")
-    methodist = make_user("methodist", region=None, scope_organisation="маоу «лицей № 1»")
+    methodist = make_user("methodist", region=None, scope_region="RU-CHE", scope_organisation="маоу «лицей № 1»")
     client = _client(app, {**users, "m": methodist}, "m")
     queue = client.get("/practices/moderation").get_data(as_text=True)
     assert f"/practices/{pid}" in queue and f"/practices/{other}" not in queue
@@ -444,6 +445,8 @@ def test_an_organisation_typed_with_odd_spacing_reaches_its_methodists_queue(app
         downgrade(revision="q7rev0000001")
         db.session.execute(update(Practice).where(Practice.id == older)
                            .values(organisation="МАОУ\u00a0 «ЛИЦЕЙ   № 1»"))
+        # x0org0000001's downgrade leaves an organisation's methodist without a region: this code's scope needs it
+        db.session.execute(update(User).where(User.id == users["methodist_org"]).values(scope_region_code="RU-CHE"))
         db.session.commit()
         # The queue's own condition on that schema (its page would load the accounts with the columns added since)
         scope = User(role="methodist", scope_organisation="маоу «лицей  № 1»")
@@ -565,24 +568,21 @@ def test_a_practice_without_a_region_is_not_sent_where_no_methodist_sees_it(app,
     assert _status(app, pid) == "submitted"
 
 
-def test_a_practice_without_a_region_goes_to_the_methodist_of_its_organisation(app, world, make_practice):
+def test_a_practice_without_a_region_goes_to_no_methodist_of_its_organisation(app, world, make_practice):
+    """It went to the methodists of every organisation of its name; an organisation is moderated in its region
+    (thousands of schools share a name), so a practice without a region reaches the administrators only."""
     users, _ = world
     with app.app_context():
-        # the organisation «МАОУ «ЛИЦЕЙ № 1»» has its methodist (methodist_org); «СОШ № 3» has none
+        # the organisation «МАОУ «ЛИЦЕЙ № 1»» has its methodist in RU-CHE (methodist_org)
         lyceum = make_practice("Лицейская практика", status="draft", owner_id=users["owner"], region_code=None,
                                organisation="МАОУ «Лицей № 1»")
-        school = make_practice("Школьная практика", status="draft", owner_id=users["owner"], region_code=None,
-                               organisation="МАОУ «СОШ № 3»")
     teacher = _client(app, users, "owner")
     with teacher.post(f"/practices/{lyceum}/transition", data={"action": "submit"}):
         pass
-    assert _status(app, lyceum) == "submitted"
-    with _client(app, users, "methodist_org").get("/practices/moderation") as queue:
-        assert "Лицейская практика" in queue.get_data(as_text=True)
-    with teacher.post(f"/practices/{school}/transition", data={"action": "submit"}):
-        pass
-    assert _status(app, school) == "draft"
+    assert _status(app, lyceum) == "draft"
+    with _client(app, users, "methodist_org").get(f"/practices/{lyceum}") as page:
+        assert page.status_code == 404
     # an administrator sends it anyway: they moderate it themselves
-    with _client(app, users, "admin").post(f"/practices/{school}/transition", data={"action": "submit"}):
+    with _client(app, users, "admin").post(f"/practices/{lyceum}/transition", data={"action": "submit"}):
         pass
-    assert _status(app, school) == "submitted"
+    assert _status(app, lyceum) == "submitted"

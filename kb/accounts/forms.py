@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from kb.accounts.models import ROLE_LABELS
-from kb.accounts.services import MIN_PASSWORD_LENGTH, SCOPE_EITHER
+from kb.accounts.services import MIN_PASSWORD_LENGTH, SCOPE_ORGANISATION_REGION
 from kb.forms import Form
 
 PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
@@ -76,8 +76,11 @@ class ResetPasswordForm(Form):
 class RoleForm(Form):
     role = SelectField("Роль", choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()])
     scope_region = SelectField("Регион модерации", validators=[Optional()], validate_choice=True)
-    scope_organisation = StringField("или организация модерации", validators=[Optional(), Length(max=500)])
+    scope_organisation = StringField(
+        "Организация модерации", validators=[Optional(), Length(max=500)],
+        description="Пусто — методист модерирует весь регион; заполнено — только практики этой организации "
+                    "в выбранном регионе (одноимённые школы других регионов — нет).")
 
     def validate_scope_organisation(self, field: StringField) -> None:
-        if self.scope_region.data and (field.data or "").strip():
-            raise ValidationError(SCOPE_EITHER)
+        if self.role.data == "methodist" and (field.data or "").strip() and not self.scope_region.data:
+            raise ValidationError(SCOPE_ORGANISATION_REGION)

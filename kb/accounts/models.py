@@ -26,7 +26,8 @@ class User(UserMixin, db.Model):
     organisation: Mapped[str] = mapped_column(String(500), default="")
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     role: Mapped[str] = mapped_column(String(20), default="teacher")
-    # A methodist moderates either one region or one organisation (as written on practices).
+    # A methodist moderates one region (scope_region_code alone) or one organisation (as written on practices) in
+    # one region (both set); an organisation without a region moderates nothing (kb.practices.policy).
     scope_region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     scope_organisation: Mapped[str | None] = mapped_column(String(500))
     is_active_account: Mapped[bool] = mapped_column(default=True)
@@ -67,9 +68,12 @@ class User(UserMixin, db.Model):
     def scope_label(self) -> str:
         if self.role == "admin":
             return "весь банк"
+        if self.scope_organisation:
+            where = self.scope_region.name if self.scope_region else "регион не задан — практик не видит"
+            return f"{self.scope_organisation} ({where})"
         if self.scope_region:
             return self.scope_region.name
-        return self.scope_organisation or "не задана"
+        return "не задана"
 
 
 class AuditEvent(db.Model):

@@ -19,7 +19,8 @@ RESET_LINK_LIFETIME = timedelta(hours=48)
 # «Забыли пароль?» mails an account at most one link in this time: asked again and again (by anyone who knows the
 # address), it would fill the mailbox and replace each link, the administrator's too, before it is used.
 RESET_MAIL_INTERVAL = timedelta(minutes=5)
-SCOPE_EITHER = "Методист модерирует либо регион, либо организацию: выберите что-то одно, другое поле оставьте пустым."
+SCOPE_ORGANISATION_REGION = ("Укажите регион модерации и для организации: школ с таким названием много в разных "
+                             "регионах, методист модерирует её только в одном.")
 # Checked against when the e-mail is unknown, so a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -71,10 +72,11 @@ def create_user(
         raise AccountError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
     if find_user(email) is not None:
         raise AccountError("Пользователь с таким адресом уже зарегистрирован.")
+    scope_region_code, scope_organisation = _scope(scope_region_code, scope_organisation, region_code)
     user = User(
         email=normalise_email(email), name=name.strip(), password_hash=hash_password(password), role=role,
         organisation=organisation.strip(), region_code=region_code or None,
-        scope_region_code=scope_region_code or None, scope_organisation=(scope_organisation or "").strip() or None,
+        scope_region_code=scope_region_code, scope_organisation=scope_organisation,
         session_token=secrets.token_hex(16), is_demo=is_demo,
     )
     db.session.add(user)
@@ -206,20 +208,36 @@ def update_profile(user: User, name: str, organisation: str, region_code: str | 
     return True
 
 
+def _scope(scope_region_code: str | None, scope_organisation: str | None,
+           own_region_code: str | None) -> tuple[str | None, str | None]:
+    """A moderation scope as stored: a region alone, or an organisation with its region (policy.moderation_scope)
+    — the one given, else the user's own region as it is now (a later change of the profile's region does not
+    move the scope); raises AccountError for an organisation with neither."""
+    scope_organisation = (scope_organisation or "").strip() or None
+    scope_region_code = scope_region_code or None
+    if scope_organisation and not scope_region_code:
+        scope_region_code = own_region_code or None
+        if scope_region_code is None:
+            raise AccountError(SCOPE_ORGANISATION_REGION)
+    return scope_region_code, scope_organisation
+
+
 def change_role(
     user: User, role: str, actor: User, scope_region_code: str | None = None, scope_organisation: str | None = None
 ) -> None:
-    """Set a user's role and moderation scope, recorded in the audit log."""
+    """Set a user's role and moderation scope (a region, or an organisation in a region: ``_scope``), recorded in
+    the audit log."""
     if role not in ROLES:
         raise AccountError(f"Неизвестная роль: {role}.")
     if role == "methodist" and not (scope_region_code or (scope_organisation or "").strip()):
         raise AccountError("Для методиста укажите область модерации: регион или организацию.")
-    if scope_region_code and (scope_organisation or "").strip():
-        raise AccountError(SCOPE_EITHER)
+    if role == "methodist":
+        scope_region_code, scope_organisation = _scope(scope_region_code, scope_organisation, user.region_code)
+    else:
+        scope_region_code = scope_organisation = None
     before = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
     user.role = role
-    user.scope_region_code = scope_region_code or None if role == "methodist" else None
-    user.scope_organisation = (scope_organisation or "").strip() or None if role == "methodist" else None
+    user.scope_region_code, user.scope_organisation = scope_region_code, scope_organisation
     after = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}
     if before != after:
         record("role_changed", actor, "user", user.id, details={"before": before, "after": after})

@@ -566,11 +566,13 @@ class _Context:
 
 def id_namespace(user: User) -> str:
     """Whose numbering a registry's external ids are: the importing office's (a methodist's region, or their
-    organisation); an administrator's loads are numbered bank-wide (""), as every load was before."""
-    if user.role == "methodist" and user.scope_region_code:
-        return f"region:{user.scope_region_code}"
-    if user.role == "methodist" and user.scope_organisation:
-        return "org:" + policy.organisation_key(user.scope_organisation)
+    organisation in its region: two schools of one name in two regions number apart); an administrator's loads
+    are numbered bank-wide (""), as every load was before."""
+    kind, region_code, organisation = policy.moderation_scope(user)
+    if kind == "region":
+        return f"region:{region_code}"
+    if kind == "organisation":
+        return f"org:{region_code}:{organisation}"
     return ""
 
 
@@ -661,7 +663,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     authors = parse_authors(raw.values.get("authors"), warnings) if "authors" in columns else [
         tuple(a) for a in kept("authors", [])]
 
-    scope_organisation = user.scope_organisation if user.role == "methodist" and not user.scope_region_code else None
+    scope_organisation = user.scope_organisation if policy.moderation_scope(user)[0] == "organisation" else None
     organisation = (_text(raw, "organisation", None, errors) if "organisation" in columns
                     else kept("organisation", scope_organisation or ""))
     if not organisation and scope_organisation:
@@ -686,7 +688,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         elif region_text.isdigit() and region_code is not None and region_text != region_code:
             label = ctx.vocabularies.regions.labels[region_code]
             warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")
-    scope_region = user.scope_region_code if user.role == "methodist" else None
+    scope_region = policy.moderation_scope(user)[1] or None
     if region_code is None and not region_text and scope_region and existing is None:
         region_code = scope_region
         label = ctx.vocabularies.regions.labels[scope_region]

@@ -39,18 +39,33 @@ def is_owner(user: User | None, practice: Practice) -> bool:
     return _signed_in(user) and practice.owner_id is not None and practice.owner_id == user.id
 
 
-def in_scope(user: User | None, practice: Practice) -> bool:
-    """Whether the user moderates this practice: admins everything, methodists their region or organisation."""
-    if not _signed_in(user):
-        return False
+def moderation_scope(user: User | None) -> tuple[str, str, str]:
+    """What the user moderates: ("all", "", "") for an administrator; a methodist's ("region", code, "") or
+    ("organisation", region code, folded name): an organisation in its region only, since thousands of schools
+    in different regions share a name («МБОУ «СОШ № 1»»); ("none", "", "") for anyone else, and for a methodist
+    whose organisation has no region (an account made before the region was asked: he moderates nothing)."""
+    if not _signed_in(user) or user.role not in ("admin", "methodist"):
+        return ("none", "", "")
     if user.role == "admin":
-        return True
-    if user.role != "methodist":
-        return False
+        return ("all", "", "")
+    organisation = organisation_key(user.scope_organisation)
+    if organisation:
+        return ("organisation", user.scope_region_code, organisation) if user.scope_region_code else ("none", "", "")
     if user.scope_region_code:
-        return practice.region_code == user.scope_region_code
-    if user.scope_organisation:
-        return organisation_key(practice.organisation) == organisation_key(user.scope_organisation)
+        return ("region", user.scope_region_code, "")
+    return ("none", "", "")
+
+
+def in_scope(user: User | None, practice: Practice) -> bool:
+    """Whether the user moderates this practice: admins everything, methodists their region or their organisation
+    in its region (``moderation_scope``)."""
+    kind, region_code, organisation = moderation_scope(user)
+    if kind == "all":
+        return True
+    if kind == "region":
+        return practice.region_code == region_code
+    if kind == "organisation":
+        return practice.region_code == region_code and organisation_key(practice.organisation) == organisation
     return False
 
 

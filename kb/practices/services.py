@@ -261,19 +261,11 @@ _NOTICES = {
 }
 
 
-def reaches_moderator(user: User, region_code: str | None, organisation: str | None) -> bool:
-    """Whether a practice of this region and organisation sent for review by ``user`` lands in a methodist's
-    queue (policy.in_scope): one with a region does (its methodists, or the administrators); one without, only
-    if a methodist moderates its organisation, or the sender moderates it as an administrator."""
-    if region_code or user.role == "admin":
-        return True
-    key = policy.organisation_key(organisation)
-    if not key:
-        return False
-    scopes = db.session.scalars(select(User.scope_organisation).where(
-        User.role == "methodist", User.is_active_account.is_(True), User.scope_region_code.is_(None),
-        User.scope_organisation.is_not(None)))
-    return any(policy.organisation_key(scope) == key for scope in scopes)
+def reaches_moderator(user: User, region_code: str | None) -> bool:
+    """Whether a practice of this region sent for review by ``user`` lands in a moderator's queue
+    (policy.in_scope): one with a region does (its methodists, of the region or of an organisation in it, or the
+    administrators); one without, only if the sender moderates it as an administrator."""
+    return bool(region_code) or user.role == "admin"
 
 
 def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:
@@ -290,7 +282,7 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
     comment = unix_line_breaks(xml_text(comment)).strip()
     if action == "return" and not comment:
         raise InvalidTransition("Напишите автору, что нужно исправить.")
-    if action == "submit" and not reaches_moderator(user, practice.region_code, practice.organisation):
+    if action == "submit" and not reaches_moderator(user, practice.region_code):
         raise NoModerator(NO_MODERATOR_MESSAGE)
     before = practice.status
     # Compare and set: of two moderators acting on the same practice at once (one publishes, one returns it), the
@@ -495,37 +487,34 @@ def bulk_transition(user: User, practice_ids: list[int], action: str, comment: s
     return outcome
 
 
-def scope_key(user: User) -> tuple[str, str]:
-    """What ``scoped_practices`` limits the user's practices by: users with equal keys see the same practices
-    (numbers made for one may be shown to the other, never to a user with another key)."""
-    if user.role == "admin":
-        return ("all", "")
-    if user.role == "methodist" and user.scope_region_code:
-        return ("region", user.scope_region_code)
-    if user.role == "methodist" and user.scope_organisation:
-        return ("organisation", " ".join(user.scope_organisation.lower().replace("ё", "е").split()))
-    return ("none", "")
+def scope_key(user: User) -> tuple[str, str, str]:
+    """What ``scoped_practices`` limits the user's practices by (policy.moderation_scope): users with equal keys
+    see the same practices (numbers made for one may be shown to the other, never to a user with another key)."""
+    return policy.moderation_scope(user)
 
 
 def scoped_practices(query: Select, user: User) -> Select:
-    """The query limited to the practices a moderator oversees: a methodist's region or organisation, all for admins."""
-    kind, value = scope_key(user)
+    """The query limited to the practices a moderator oversees: a methodist's region or his organisation in its
+    region, all for admins."""
+    kind, region_code, organisation = scope_key(user)
     if kind == "all":
         return query
     if kind == "region":
-        return query.where(Practice.region_code == value)
+        return query.where(Practice.region_code == region_code)
     if kind == "organisation":
-        return query.where(func.replace(func.lower(Practice.organisation), "ё", "е") == value)
+        return query.where(Practice.region_code == region_code,
+                           func.replace(func.lower(Practice.organisation), "ё", "е") == organisation)
     return query.where(Practice.id.is_(None))
 
 
 def left_scope_message(user: User, practice: Practice) -> str:
     """What a moderator is told when their own edit moved the practice out of their scope (its region or
     organisation changed), so that they may no longer open it."""
-    if user.scope_region_code and practice.region:
+    kind = policy.moderation_scope(user)[0]
+    if kind == "region" and practice.region:
         return (f"Практика перешла в регион «{practice.region.name}»: теперь её рассматривают методисты этого "
                 "региона, в вашей очереди её больше нет.")
-    moved = "вашему региону" if user.scope_region_code else "организации, которую вы модерируете"
+    moved = "вашему региону" if kind == "region" else "организации, которую вы модерируете, в её регионе"
     return f"Практика больше не относится к {moved}: в вашей очереди её больше нет."
 
 

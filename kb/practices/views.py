@@ -140,7 +140,7 @@ def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
     the reason goes next to the region field and nothing is saved, so the author picks the region and sends again."""
     if not (request.form.get("submit_for_review") and can_submit):
         return False
-    if services.reaches_moderator(current_user, form.region.data or None, form.organisation.data):
+    if services.reaches_moderator(current_user, form.region.data or None):
         return False
     form.region.errors = [*form.region.errors, services.NO_MODERATOR_MESSAGE]
     return True

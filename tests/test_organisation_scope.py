@@ -1,0 +1,163 @@
+"""A methodist whose scope is an organisation moderates it in one region: thousands of schools share a name
+(«МБОУ «СОШ № 1»»), and a same-named school of another region is none of his (its drafts were opened, edited,
+published and returned, counted in his statistics, numbered with his registry's ids)."""
+
+import re
+
+import pytest
+from sqlalchemy import select, text, update
+
+from kb.accounts.models import User
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import sign_in
+
+ORG = "МБОУ «СОШ № 1»"
+
+
+def organisation_methodist(app, make_user, region: str, **kwargs) -> int:
+    """A methodist of ORG, given his scope as an administrator does it (the region: his own)."""
+    from kb.accounts.services import change_role
+
+    user_id = make_user("teacher", region=region, **kwargs)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        change_role(user, "methodist", user, scope_organisation=ORG)
+        db.session.commit()
+    return user_id
+
+
+@pytest.fixture
+def schools(app, make_user, make_practice):
+    """Two same-named schools, in Chelyabinsk and Moscow; the Chelyabinsk one's methodist."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    teacher = make_user("teacher", region="RU-MOW")
+    methodist = organisation_methodist(app, make_user, "RU-CHE")
+    with app.app_context():
+        ids = {f"{where}-{status}": make_practice(f"Практика {where} {status}", status=status, owner_id=teacher,
+                                                  region_code=region, organisation=ORG)
+               for where, region in (("own", "RU-CHE"), ("moscow", "RU-MOW"))
+               for status in ("draft", "submitted", "published")}
+    client = app.test_client()
+    sign_in(client, methodist)
+    return client, ids, methodist
+
+
+def _text(client, url):
+    with client.get(url) as response:
+        return response.status_code, response.get_data(as_text=True)
+
+
+def test_a_same_named_school_of_another_region_is_not_moderated(app, schools):
+    client, ids, _ = schools
+    for status in ("draft", "submitted"):
+        assert _text(client, f"/practices/{ids[f'moscow-{status}']}")[0] == 404
+        assert _text(client, f"/practices/{ids[f'moscow-{status}']}/edit")[0] == 404
+        assert _text(client, f"/practices/{ids[f'own-{status}']}")[0] == 200
+        assert _text(client, f"/practices/{ids[f'own-{status}']}/edit")[0] == 200
+    # the published one is public, but not his to edit or archive
+    assert _text(client, f"/practices/{ids['moscow-published']}/edit")[0] == 403
+    for action in ("publish", "return"):
+        with client.post(f"/practices/{ids['moscow-submitted']}/transition",
+                         data={"action": action, "comment": "Исправьте"}):
+            pass
+    with client.post(f"/practices/{ids['moscow-published']}/transition", data={"action": "archive"}):
+        pass
+    with app.app_context():
+        assert db.session.get(Practice, ids["moscow-submitted"]).status == "submitted"
+        assert db.session.get(Practice, ids["moscow-published"]).status == "published"
+
+    for status in ("draft", "submitted", "published"):
+        code, page = _text(client, f"/practices/moderation?status={status}")
+        assert code == 200 and f"Практика own {status}" in page and "Практика moscow" not in page
+        counts = dict(re.findall(r'status=(\w+)[^"]*"[^>]*>[^<]*<span class="count">(\d+)</span>', page))
+        assert (counts["draft"], counts["submitted"], counts["published"]) == ("1", "1", "1")
+    assert f"{ORG} (Челябинская область)" in page
+
+    with client.post("/practices/moderation/bulk", data={
+            "action": "publish", "status": "submitted",
+            "practice": [ids["moscow-submitted"], ids["own-submitted"]]}, follow_redirects=True) as response:
+        page = response.get_data(as_text=True)
+    assert "не найдена или вне вашей области модерации" in page
+    with app.app_context():
+        assert db.session.get(Practice, ids["moscow-submitted"]).status == "submitted"
+        assert db.session.get(Practice, ids["own-submitted"]).status == "published"
+
+
+def test_the_statistics_count_the_own_region_only(app, schools, make_user):
+    client, ids, _ = schools
+    code, page = _text(client, "/statistics/region.csv")
+    assert code == 200
+    assert "Челябинская область" in page and "Москва" not in page
+    # A methodist of the Moscow school: the tables made for the Chelyabinsk one are not his.
+    moscow = organisation_methodist(app, make_user, "RU-MOW")
+    other = app.test_client()
+    sign_in(other, moscow)
+    code, page = _text(other, "/statistics/region.csv")
+    assert code == 200 and "Москва" in page and "Челябинская область" not in page
+
+
+def test_an_organisation_scope_without_a_region_moderates_nothing(app, schools):
+    """An account made before the region was asked for, with no region of its own for the migration to take."""
+    client, ids, methodist = schools
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == methodist).values(scope_region_code=None))
+        db.session.commit()
+        assert db.session.get(User, methodist).scope_label == f"{ORG} (регион не задан — практик не видит)"
+    assert _text(client, f"/practices/{ids['own-draft']}")[0] == 404
+    code, page = _text(client, "/practices/moderation?status=submitted")
+    assert code == 200 and "Практика own" not in page and "Практика moscow" not in page
+    code, page = _text(client, "/statistics/region.csv")
+    assert code == 200 and "Челябинская область" not in page and "Москва" not in page
+
+
+def test_two_same_named_schools_number_their_registries_apart(app, make_user):
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+    from tests.test_bulk_import import csv_bytes, row
+
+    che, mow = organisation_methodist(app, make_user, "RU-CHE"), organisation_methodist(app, make_user, "RU-MOW")
+    with app.app_context():
+        chelyabinsk_row = row("1", "Челябинская", organisation=ORG)
+        report = run_import(db.session.get(User, che), read_registry(csv_bytes([chelyabinsk_row]), 100), dry_run=False)
+        db.session.commit()
+        assert [(r.action, r.errors) for r in report.rows] == [("create", [])]
+        moscow_row = row("1", "Московская", region="Москва", organisation="мбоу  «СОШ № 1»")
+        report = run_import(db.session.get(User, mow), read_registry(csv_bytes([moscow_row]), 100), dry_run=False)
+        db.session.commit()
+        assert [(r.action, r.errors) for r in report.rows] == [("create", [])]
+        found = {p.external_scope: (p.title, p.region_code) for p in db.session.scalars(
+            select(Practice).where(Practice.external_id == "1"))}
+        assert found == {"org:RU-CHE:мбоу «сош № 1»": ("Челябинская", "RU-CHE"),
+                         "org:RU-MOW:мбоу «сош № 1»": ("Московская", "RU-MOW")}
+
+
+def test_the_migration_places_existing_organisation_scopes_and_numbering(app, make_user, make_practice, runner):
+    """An existing bank: an organisation's methodist takes his own region (none: he is listed by `flask init`),
+    a practice in an organisation's numbering moves to its region's."""
+    from flask_migrate import downgrade, upgrade
+
+    placed = organisation_methodist(app, make_user, "RU-CHE")
+    unplaced = organisation_methodist(app, make_user, "RU-MOW", email="lost@example.org")
+    regional = make_user("methodist", scope_region="RU-SMO")
+    with app.app_context():
+        pid = make_practice("Загруженная", external_id="7", region_code="RU-CHE", organisation=ORG,
+                            external_scope="org:RU-CHE:мбоу «сош № 1»")
+        db.session.commit()
+        downgrade(revision="x0pdn0000001")
+        rows = db.session.execute(text('SELECT id, scope_region_code FROM "user" ORDER BY id')).all()
+        assert dict(rows)[placed] is None and dict(rows)[regional] == "RU-SMO"
+        assert db.session.execute(text("SELECT external_scope FROM practice WHERE id = :id"),
+                                  {"id": pid}).scalar() == "org:мбоу «сош № 1»"
+        db.session.execute(text('UPDATE "user" SET region_code = NULL WHERE id = :id'), {"id": unplaced})
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        assert db.session.get(User, placed).scope_region_code == "RU-CHE"
+        assert db.session.get(User, unplaced).scope_region_code is None
+        assert db.session.get(User, regional).scope_region_code == "RU-SMO"
+        assert db.session.get(Practice, pid).external_scope == "org:RU-CHE:мбоу «сош № 1»"
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Методисты организаций без региона модерации" in result.output
+    assert f"lost@example.org — «{ORG}»" in result.output
