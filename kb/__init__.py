@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     register_security_headers(app)
     if click.get_current_context(silent=True) is None:  # gunicorn, a script; `flask --app kb init` says it itself
         warn_of_mail_without_site_address(app)
+        warn_of_database_locale(app)
     return app
 
 
@@ -160,6 +161,26 @@ def warn_of_mail_without_site_address(app: Flask) -> None:
     with app.app_context():
         if mail_configured() and site_address() is None:
             app.logger.warning(NO_SITE_ADDRESS)
+
+
+def warn_of_database_locale(app: Flask) -> None:
+    """A PostgreSQL database whose lower() leaves Cyrillic as it is (the C locale): the log of the start says so
+    and what to do (`flask --app kb init` prints it in Russian). A database that does not answer yet is the
+    requests' concern (503), not the start's."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.extensions import CYRILLIC_LOWER_MISSING, cyrillic_lower_missing, db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        try:
+            with db.engine.connect() as connection:
+                ctype = cyrillic_lower_missing(connection)
+        except SQLAlchemyError:
+            return
+    if ctype is not None:
+        app.logger.warning(CYRILLIC_LOWER_MISSING.format(ctype=ctype))
 
 
 def _hide_password(url: str) -> str:

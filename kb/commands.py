@@ -53,14 +53,19 @@ def _commands() -> list[click.Command]:
 
 def _database_errors_reported(callback):
     """A command meeting a database that does not answer (a wrong KB_DATABASE_URL, the server down, a full
-    disk under SQLite) says so in one line and exits with 1, instead of a traceback."""
-    from sqlalchemy.exc import OperationalError
+    disk under SQLite) or has no tables of the bank yet says so in one line and exits with 1, instead of a
+    traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
         try:
             return callback(*args, **kwargs)
         except OperationalError as exc:  # the app context (and its session) is already gone here
+            _fail(_failure_reason(exc))
+        except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError)
+            if not missing_tables(exc):
+                raise
             _fail(_failure_reason(exc))
 
     return run
@@ -134,6 +139,10 @@ def init_command() -> None:
 
     if mail_configured() and site_address() is None:
         click.secho(NO_SITE_ADDRESS_RU, fg="yellow")
+    from kb.extensions import CYRILLIC_LOWER_MISSING_RU, cyrillic_lower_missing
+
+    if (ctype := cyrillic_lower_missing(db.session.connection())) is not None:
+        click.secho(CYRILLIC_LOWER_MISSING_RU.format(ctype=ctype), fg="yellow")
     if unplaced := organisation_scopes_without_region():
         click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
             f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")
@@ -622,12 +631,19 @@ def _remove_leftover_rebuilds() -> None:
 WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails
 
 
+def missing_tables(exc: Exception) -> bool:
+    """Whether a database error says a table is not there: PostgreSQL's undefined_table (42P01, a
+    ProgrammingError), SQLite's «no such table» (an OperationalError)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "42P01" or str(orig or exc).startswith("no such table")
+
+
 def _failure_reason(exc: Exception) -> str:
     """One line for the operator: why the index could not be written, or why the database did not answer."""
     if isinstance(exc, OSError):
         return f"Не удаётся записать индекс: {os_error_reason(exc)}."
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    if reason.startswith("no such table") or getattr(getattr(exc, "orig", None), "sqlstate", None) == "42P01":
+    if missing_tables(exc):
         # a database the bank has not been set up in (SQLite; PostgreSQL's undefined_table)
         return f"В базе данных нет таблиц банка{_which_bank()}: сначала выполните «flask --app kb init»."
     if (getattr(getattr(exc, "orig", None), "sqlite_errorname", None) or "").startswith("SQLITE_IOERR"):

@@ -15,7 +15,7 @@ from flask import Flask, Response, g, jsonify, make_response, render_template, r
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
@@ -316,6 +316,16 @@ def register(app: Flask) -> None:
             app.logger.error("Disk full under the database: %s", error.orig)
             return _unavailable(507, None if request.method not in ("GET", "HEAD") else DISK_FULL_READING)
         app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
+        return _unavailable(503, DATABASE_DOWN)
+
+    @app.errorhandler(ProgrammingError)
+    def _database_without_tables(error: ProgrammingError):
+        """PostgreSQL's undefined_table (42P01): a database the bank has not been set up in (`init` not run), 503
+        as SQLite's «no such table» (an OperationalError) gives; any other ProgrammingError is a fault, a 500."""
+        if getattr(error.orig, "sqlstate", None) != "42P01":
+            return _unexpected(error)
+        app.logger.warning("Database without the bank's tables (run flask --app kb init): %s",
+                           str(error.orig).splitlines()[0])
         return _unavailable(503, DATABASE_DOWN)
 
     @app.errorhandler(StaleDataError)

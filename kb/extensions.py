@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Connection, CursorResult, MetaData, event
+from sqlalchemy import Connection, CursorResult, MetaData, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
@@ -57,13 +57,40 @@ login_manager.login_message_category = "info"
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def upsert(connection: Connection, model: type, values: dict, key: str) -> CursorResult:
+def upsert(connection: Connection, model: type, values: dict, key: str | tuple[str, ...]) -> CursorResult:
     """INSERT … ON CONFLICT (key) DO UPDATE with the other values (or the key itself when there are none: only
-    an update, never DO NOTHING, locks a row that is already there) — on SQLite and PostgreSQL alike."""
+    an update, never DO NOTHING, locks a row that is already there) — on SQLite and PostgreSQL alike. ``key``: a
+    unique column, or the columns of a unique constraint."""
+    keys = (key,) if isinstance(key, str) else key
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite_dialect
     statement = dialect.insert(model).values(**values)
-    updates = {name: statement.excluded[name] for name in values if name != key} or {key: statement.excluded[key]}
-    return connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
+    updates = ({name: statement.excluded[name] for name in values if name not in keys}
+               or {name: statement.excluded[name] for name in keys})
+    return connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def cyrillic_lower_missing(connection: Connection) -> str | None:
+    """A PostgreSQL database's LC_CTYPE when its lower() leaves Cyrillic as it is (one created with the C locale:
+    `createdb --locale=C`, or on a cluster made with it), else None. The bank lowercases the other side in Python,
+    so there every case-insensitive match of Russian text fails without an error (an organisation methodist's
+    queue, the queue's title filter, duplicate titles, the users' search). SQLite gets a Python lower() below."""
+    if connection.dialect.name != "postgresql" or connection.execute(text("SELECT lower('Ё') = 'ё'")).scalar():
+        return None
+    return connection.execute(text(
+        "SELECT datctype FROM pg_database WHERE datname = current_database()")).scalar() or "?"
+
+
+CYRILLIC_LOWER_MISSING = (
+    "The PostgreSQL database's locale (LC_CTYPE {ctype}) leaves Cyrillic letters as they are in lower(): "
+    "case-insensitive matches of Russian text find nothing (an organisation methodist's queue, the queue's title "
+    "filter, duplicate titles, the users' search). Create the database with -E UTF8 --locale=C.UTF-8 (or "
+    "ru_RU.UTF-8) and move the bank there (backup, init, restore; README «Продакшен»).")
+CYRILLIC_LOWER_MISSING_RU = (
+    "База данных PostgreSQL создана с локалью {ctype} (LC_CTYPE), и её lower() не делает русские буквы строчными: "
+    "сравнения без учёта регистра не находят русских слов — очередь методиста организации пуста, фильтр очереди по "
+    "названию, проверка одинаковых названий и поиск пользователей ничего не находят. Создайте базу в UTF-8 с "
+    "локалью C.UTF-8 или ru_RU.UTF-8 (createdb -E UTF8 --locale=C.UTF-8 -T template0 -O kb kb) и перенесите в неё "
+    "банк: backup, затем в новой базе init и restore (README, «Продакшен»).")
 
 
 def _unicode_lower(value: str | None) -> str | None:

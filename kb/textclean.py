@@ -28,3 +28,15 @@ def unix_line_breaks(text: str) -> str:
 def form_line_breaks(value: object) -> object:
     """A text area's filter: ``unix_line_breaks`` of a string; any other value as it is."""
     return unix_line_breaks(value) if isinstance(value, str) else value
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else its beginning cut after a whole word with «…» (the
+    «…» counted: the result fits a column of ``limit``)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2 and not text[limit - 1].isspace():  # a word cut in the middle: end before it
+        head = head[:space]
+    return head.rstrip(" ,;:—–-") + "…"

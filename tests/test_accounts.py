@@ -381,6 +381,46 @@ def test_create_user_command(app, runner):
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_create_user_command_refuses_values_longer_than_their_columns(app, runner):
+    """«--name» over 200 characters or «--organisation» over 500 was a psycopg traceback on PostgreSQL (SQLite kept
+    them): the forms check these lengths, the command did not."""
+    long_name = runner.invoke(args=["create-user", "a1@example.org", "--name", "Я" * 201, "--password", PASSWORD])
+    assert long_name.exit_code == 1 and "Имя — не длиннее 200 символов (указано 201)" in long_name.output
+    long_org = runner.invoke(args=["create-user", "a2@example.org", "--role", "methodist", "--region", "RU-CHE",
+                                   "--organisation", "О" * 501, "--password", PASSWORD])
+    assert long_org.exit_code == 1 and "Организация — не длиннее 500 символов" in long_org.output, long_org.output
+    fits = runner.invoke(args=["create-user", "a3@example.org", "--name", "Я" * 200, "--password", PASSWORD])
+    assert fits.exit_code == 0, fits.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_double_click_on_register_answers_the_second_as_a_taken_address(app, monkeypatch):
+    """Both requests of a double click looked the address up before either saved it; the second's insert met
+    uq_user_email, a 500 on PostgreSQL. It is answered as a taken address is (the same page, an audit event)."""
+    import kb.accounts.services
+
+    real = kb.accounts.services.find_user
+    # register's and create_user's look-ups of both requests find nothing: the second's were made before the first
+    # request saved the account
+    misses = iter(range(4))
+    monkeypatch.setattr(kb.accounts.services, "find_user",
+                        lambda email: None if next(misses, None) is not None else real(email))
+    answers = []
+    client = app.test_client()
+    for _ in range(2):
+        data = {"email": "twice@example.org", "name": "Ёлкина Анна", "password": "dlinnyi-parol-123",
+                "password_again": "dlinnyi-parol-123", "csrf_token": csrf_from(client, "/register")}
+        with client.post("/register", data=data) as response:
+            answers.append((response.status_code, response.headers.get("Location")))
+    assert answers == [(302, "/login"), (302, "/login")]
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == "twice@example.org"))
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.target_id).where(
+            AuditEvent.action.in_(("registration_taken", "user_registered"))).order_by(AuditEvent.id)).all()
+    assert [tuple(e) for e in events] == [("user_registered", user_id), ("registration_taken", user_id)]
+
+
 def test_create_user_command_takes_blank_values_for_none(app, runner):
     """«--organisation "   "» made a methodist who moderated nothing, «--name "   "» a user with no name (an empty link
     in /admin/users)."""

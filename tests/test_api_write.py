@@ -408,6 +408,51 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
 
 
+LONG_ORGANISER = "Министерство образования и науки Челябинской области совместно с " + ", ".join(
+    f"муниципальным бюджетным общеобразовательным учреждением «Средняя общеобразовательная школа № {i}»"
+    for i in range(1, 8))
+
+
+def test_resolution_fields_longer_than_their_columns_are_cut_at_a_word_with_a_warning(app, people):
+    """A file's «Организатор:» of 742 characters or «Участники:» of 335 was a 500 on PostgreSQL (varchar(500),
+    varchar(200); SQLite stored them whole): the API and `import-resolution` skip the preview's form."""
+    _, headers, _ = people
+    participants = "педагоги, методисты, руководители общеобразовательных организаций, " * 5
+    text = RESOLUTION.replace("Участники конференции рекомендовали:",
+                              f"Организатор: {LONG_ORGANISER}\nУчастники: {participants}\n\n"
+                              "Участники конференции рекомендовали:")
+    response = _upload(app.test_client(), headers["methodist_in"], text.encode())
+    body = response.get_json()
+    assert response.status_code == 201, body
+    assert any(w.startswith("Организатор: в файле 742 символов, сохранены первые 500") for w in body["warnings"])
+    assert any(w.startswith("Участники: в файле") for w in body["warnings"]), body["warnings"]
+    with app.app_context():
+        resolution = db.session.get(Resolution, body["id"])
+        organiser, participants_text = resolution.organiser, resolution.participants_text
+    assert len(organiser) <= 500 and organiser.endswith("…") and LONG_ORGANISER.startswith(organiser[:-1])
+    assert LONG_ORGANISER[len(organiser) - 1] == " ", "cut after a whole word"
+    assert len(participants_text) <= 200 and participants_text.endswith("…")
+    assert _upload(app.test_client(), headers["methodist_in"]).get_json()["warnings"] == []
+
+
+def test_the_same_resolution_sent_twice_at_once_is_already_loaded_for_the_second(app, people, monkeypatch):
+    """Two uploads of one text at once: both looked for it before either was saved, and the second's insert met
+    uq_resolution_checksum (a 500 on PostgreSQL). The second is now answered as a repeat: 200, created false."""
+    import kb.resolutions.services as services
+
+    _, headers, _ = people
+    client = app.test_client()
+    first = _upload(client, headers["methodist_in"]).get_json()
+    looked = []
+    real = services.find_imported
+    # the twin's look-up: made before the first request saved the resolution
+    monkeypatch.setattr(services, "find_imported", lambda text: real(text) if looked else looked.append(1))
+    again = _upload(client, headers["admin"], query="?publish=true")
+    assert (again.status_code, again.get_json()["created"], again.get_json()["id"]) == (200, False, first["id"])
+    assert again.get_json()["status"] == "published"
+    assert _count(app, Resolution) == 1
+
+
 def test_an_imported_resolution_keeps_no_control_characters(app, people):
     """A NUL in the text or the file name was stored as it was (SQLite) or a 500 (PostgreSQL). A NUL byte in a
     .txt is no text at all, as on the page's import (422); other control characters are left out."""

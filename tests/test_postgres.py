@@ -180,3 +180,117 @@ def test_the_index_writer_waits_for_the_database_and_goes_on(tmp_path, pg_url, m
         assert runner.invoke(args=["check-index"]).exit_code == 0
     finally:
         _dispose(app)
+
+
+# -- a database without the bank's tables, with the C locale; two withdrawals at once -------------------------
+
+
+@pytest.mark.postgres
+def test_commands_and_pages_on_a_database_without_tables_say_so_in_one_line(tmp_path, pg_url):
+    """PostgreSQL's «no table» is a ProgrammingError (42P01), not SQLite's OperationalError: every command printed
+    a traceback of about 100 lines instead of README's «нет таблиц банка…», and pages answered 500, not 503."""
+    app = make_app(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=pg_url)
+    runner = app.test_cli_runner()
+    try:
+        for args in (["check-index"], ["demo"],
+                     ["create-user", "a@example.org", "--role", "teacher", "--password", "dlinnyi-parol-1"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (args, result.exception)
+            assert "В базе данных нет таблиц банка" in result.output, (args, result.output)
+            assert "сначала выполните «flask --app kb init»" in result.output
+        with app.test_client().get("/api/v1/practices") as api, app.test_client().get("/") as page:
+            assert (api.status_code, page.status_code) == (503, 503)
+            assert "База данных временно недоступна" in api.json["detail"]
+    finally:
+        _dispose(app)
+
+
+@pytest.fixture
+def c_locale_url():
+    """A fresh database whose LC_CTYPE is C (`createdb --locale=C`): its lower() leaves Cyrillic as it is."""
+    pg = postgres_databases() or PostgresDatabases(POSTGRES_SERVER)
+    name = f"{pg.prefix}c_locale"
+    try:
+        with pg.connect() as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LC_COLLATE \'C\' '
+                          "LC_CTYPE 'C'")
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL must answer in CI: {exc}")
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc}")
+    yield pg.url(name)
+    pg.drop([name])
+
+
+@pytest.mark.postgres
+def test_init_and_the_start_warn_of_a_database_whose_lower_keeps_cyrillic(tmp_path, c_locale_url, pg_url, caplog):
+    """On a C-locale database the organisation methodist's queue, the title filter, the duplicate titles and the
+    users' search silently found nothing (lower('Ё') is 'Ё' there): `init` and the log of the start say so."""
+    app = make_app(tmp_path / "c", SQLALCHEMY_DATABASE_URI=c_locale_url)
+    good = make_app(tmp_path / "utf8", SQLALCHEMY_DATABASE_URI=pg_url)
+    try:
+        said = [r.getMessage() for r in caplog.records if "LC_CTYPE" in r.getMessage()]
+        assert len(said) == 1 and "LC_CTYPE C)" in said[0] and "--locale=C.UTF-8" in said[0], said
+        init = app.test_cli_runner().invoke(args=["init"])
+        assert init.exit_code == 0, init.output
+        assert "База данных PostgreSQL создана с локалью C (LC_CTYPE)" in init.output
+        assert "createdb -E UTF8 --locale=C.UTF-8" in init.output
+        fine = good.test_cli_runner().invoke(args=["init"])
+        assert fine.exit_code == 0 and "локалью" not in fine.output, fine.output
+    finally:
+        for each in (app, good):
+            _dispose(each)
+
+
+@pytest.mark.postgres
+def test_a_resolution_taken_back_to_a_draft_twice_at_once_is_a_no_op_for_the_second(tmp_path, pg_url):
+    """Both requests found no tombstone and both added one; the second's insert waited for the first's and then
+    met uq_oai_tombstone_kind: a 500. Here another transaction holds the same tombstone, not yet committed, while
+    the request runs; the request waits for it and then updates that row."""
+    import io
+    import threading
+    import time
+
+    from kb.accounts.services import create_user
+    from kb.accounts.tokens import create_token
+    from tests.conftest import bearer
+
+    app = make_app(tmp_path / "pg", SQLALCHEMY_DATABASE_URI=pg_url)
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        methodist = create_user("m@example.org", "Методист", "dlinnyi-parol-1", role="methodist",
+                                scope_region_code="RU-CHE")
+        _, secret = create_token(methodist, "t")
+        db.session.commit()
+    headers = bearer(secret)
+    text = "Резолюция\nконференции «Снятие»\n\nДата проведения: 1 марта 2024 года\n\n1) Педагогам: делать.\n"
+    with app.test_client().post("/api/v1/resolutions?publish=true", headers=headers, content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(text.encode()), "r.txt")}) as response:
+        resolution_id = response.json["id"]
+    answers = []
+    try:
+        with psycopg.connect(pg_url.replace("+psycopg", "")) as other:
+            other.execute("INSERT INTO oai_tombstone (kind, item_id, sets, deleted_at) "
+                          "VALUES ('resolution', %s, ' ', now())", (resolution_id,))
+
+            def withdraw():
+                with app.test_client().patch(f"/api/v1/resolutions/{resolution_id}", headers=headers,
+                                             json={"status": "draft"}) as response:
+                    answers.append(response.status_code)
+
+            request = threading.Thread(target=withdraw)
+            request.start()
+            for _ in range(200):  # until the request waits for the other transaction's row
+                if other.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'").fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            other.commit()
+            request.join(30)
+        assert answers == [200]
+        with app.app_context():
+            rows = db.session.execute(db.text("SELECT count(*) FROM oai_tombstone")).scalar()
+            status = db.session.execute(db.text("SELECT status FROM resolution")).scalar()
+        assert (rows, status) == (1, "draft")
+    finally:
+        _dispose(app)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.accounts.models import ROLES, AuditEvent, Notification, User
@@ -70,6 +71,11 @@ def create_user(
         raise AccountError(f"Неизвестная роль: {role}.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+    # the forms check these; `create-user` did not (PostgreSQL refused the row with a traceback, SQLite kept it)
+    for label, value, column in (("Имя", name, User.name), ("Организация", organisation, User.organisation),
+                                 ("Организация методиста", scope_organisation, User.scope_organisation)):
+        if len(value := (value or "").strip()) > column.type.length:
+            raise AccountError(f"{label} — не длиннее {column.type.length} символов (указано {len(value)}).")
     if find_user(email) is not None:
         raise AccountError("Пользователь с таким адресом уже зарегистрирован.")
     scope_region_code, scope_organisation = _scope(scope_region_code, scope_organisation, region_code)
@@ -92,13 +98,24 @@ def register(email: str, name: str, password: str, organisation: str = "", regio
     existing = find_user(email)
     if existing is not None:
         hash_password(password)  # thrown away: it is what a new account's time is made of
-        record("registration_taken", None, "user", existing.id)
-        db.session.flush()
-        return None
-    user = create_user(email, name, password, organisation=organisation, region_code=region_code)
-    user.consent_at = utcnow()  # the form does not go through without the consent box
+        return _registration_taken(existing)
+    try:
+        with db.session.begin_nested():  # a savepoint: only this account's insert is undone
+            user = create_user(email, name, password, organisation=organisation, region_code=region_code)
+            user.consent_at = utcnow()  # the form does not go through without the consent box
+    except IntegrityError:
+        # Taken since find_user looked: the twin of a double click on «Зарегистрироваться» (uq_user_email, a 500
+        # on PostgreSQL). The same answer as for any taken address.
+        if (existing := find_user(email)) is None:
+            raise
+        return _registration_taken(existing)
     record("user_registered", user, "user", user.id)
     return user
+
+
+def _registration_taken(existing: User) -> None:
+    record("registration_taken", None, "user", existing.id)
+    db.session.flush()
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -164,6 +164,9 @@ class Resolution(Schema):
 class ResolutionImport(Resolution):
     status = fields.String(required=True, validate=validate.OneOf(("draft", "published")))
     created = fields.Boolean(required=True, metadata={"description": "false — такой текст уже был загружен"})
+    warnings = fields.List(fields.String(), metadata={
+        "description": "Что разбор заметил: не найдена дата, не определён тип адресата, поле длиннее, чем хранит "
+                       "банк, и сокращено (до конца слова, с «…»)"})
 
 
 class ResolutionState(Resolution):

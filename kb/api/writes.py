@@ -165,7 +165,7 @@ def import_resolution():
     body = resolution_to_json(
         resolution, lambda rec: url_for("resolutions.recommendation", recommendation_id=rec.id))
     body.update(url=url_for("resolutions.detail", resolution_id=resolution.id), status=resolution.status,
-                created=report.created)
+                created=report.created, warnings=report.parsed.warnings)
     response = jsonify(body)
     response.status_code = 201 if report.created else 200
     return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint, event, select
+from sqlalchemy import String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.extensions import db
+from kb.extensions import db, upsert
 from kb.timeutil import utcnow
 
 
@@ -41,11 +41,9 @@ def remember_withdrawal(session: Session, item: object) -> None:
     record = records.live_record(item)
     if record is None:
         return
-    with session.no_autoflush:
-        tombstone = session.scalar(select(OaiTombstone).where(
-            OaiTombstone.kind == record.kind, OaiTombstone.item_id == record.id))
-    if tombstone is None:
-        tombstone = OaiTombstone(kind=record.kind, item_id=record.id)
-        session.add(tombstone)
-    tombstone.sets = f" {' '.join(record.sets)} "
-    tombstone.deleted_at = utcnow()
+    # One statement, not a look-up and an insert: two requests withdrawing the same item at once («Снять с
+    # публикации» clicked twice, a practice deleted twice) both found no tombstone and both added one, and
+    # uq_oai_tombstone_kind refused the second (a 500 on PostgreSQL). Now the second updates the first's row.
+    values = {"kind": record.kind, "item_id": record.id, "sets": f" {' '.join(record.sets)} ",
+              "deleted_at": utcnow()}
+    upsert(session.connection(), OaiTombstone, values, ("kind", "item_id"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import url_for
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from indexer.analysis import find_tokens, fold, snowball_term
@@ -27,7 +28,7 @@ from kb.resolutions.parser import (
     extract_text,
     parse_resolution,
 )
-from kb.textclean import xml_text
+from kb.textclean import clipped, xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
@@ -70,7 +71,40 @@ def parse_resolution_text(text: str) -> ParsedResolution:
             f"В файле распознано рекомендаций: {len(parsed.recommendations)}, а в одной резолюции их может быть не "
             f"больше {MAX_RECOMMENDATIONS}. Возможно, это сборник резолюций или материалов: загрузите каждую "
             "резолюцию отдельным файлом.")
-    return parsed
+    return fit_columns(parsed)
+
+
+# What a resolution's fields are called in a warning about one cut to fit its column (the preview's labels)
+_FIELD_LABELS = {
+    "title": "Название", "conference_name": "Название конференции", "place": "Место проведения",
+    "organiser": "Организатор", "participants_text": "Участники",
+}
+
+
+def fit_columns(structure: ParsedResolution) -> ParsedResolution:
+    """``structure`` with every text that is longer than its column cut to fit, at a word, with «…», and a warning
+    for each (the preview, the API and `import-resolution` show them): a file's «Организатор:» line of 742
+    characters was a 500 from PostgreSQL (SQLite stored it), since only the web preview's form checked lengths.
+    A recommendation's number, not a text to read, is cut as it is; the full text is kept whole."""
+    for name, label in _FIELD_LABELS.items():
+        value = getattr(structure, name)
+        limit = getattr(Resolution, name).type.length
+        if value and len(value) > limit:
+            setattr(structure, name, clipped(value, limit))
+            structure.warnings.append(f"{label}: в файле {len(value)} символов, сохранены первые {limit} "
+                                      "(до конца слова, с «…»); исправьте при необходимости")
+    if structure.format and len(structure.format) > Resolution.format.type.length:
+        structure.format = None  # a code of RESOLUTION_FORMATS, never this long
+    number_limit, addressee_limit = Recommendation.number.type.length, Recommendation.addressee.type.length
+    for item in structure.recommendations:
+        if item.number and len(item.number) > number_limit:
+            structure.warnings.append(f"Номер рекомендации «{item.number}» сокращён до {number_limit} символов")
+            item.number = item.number[:number_limit]
+        if item.addressee and len(item.addressee) > addressee_limit:
+            structure.warnings.append(f"Адресат рекомендации {item.number}: в файле {len(item.addressee)} "
+                                      f"символов, сохранены первые {addressee_limit} (с «…»)")
+            item.addressee = clipped(item.addressee, addressee_limit)
+    return structure
 
 
 def text_checksum(full_text: str) -> str:
@@ -97,13 +131,11 @@ def save_resolution(
     The CLI, the API and the web import all come here. ``structure.full_text`` identifies the resolution:
     if it was imported before, nothing new is created (``publish`` still publishes it).
     """
-    source_name = xml_text(source_name)  # a file name is the uploader's: it may carry anything
+    source_name = clipped(xml_text(source_name), Resolution.source_name.type.length)  # the uploader's: anything
+    structure = fit_columns(structure)  # the API and the command skip the preview's form (and its lengths)
     existing = find_imported(structure.full_text)
     if existing is not None:
-        if publish and existing.status != "published":
-            existing.status = "published"
-        db.session.flush()
-        return ImportReport(existing, structure, created=False)
+        return _found_imported(existing, structure, publish)
 
     known_types = set(db.session.scalars(select(AddresseeType.code)))
     regions = [r for code in dict.fromkeys(structure.region_codes) if (r := db.session.get(Region, code)) is not None]
@@ -134,9 +166,24 @@ def save_resolution(
             text=item.text,
             topics=[topics_by_code[c] for c in suggest_topics(item.text) if c in topics_by_code],
         ))
-    db.session.add(resolution)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a savepoint: only this insert is undone if the text came in meanwhile
+            db.session.add(resolution)
+    except IntegrityError:
+        # The same text saved by another request since find_imported looked (a client's retry, two methodists
+        # at once): uq_resolution_checksum refused the second row, a 500 on PostgreSQL. It is «already loaded».
+        existing = find_imported(structure.full_text)
+        if existing is None:
+            raise
+        return _found_imported(existing, structure, publish)
     return ImportReport(resolution, structure, created=True)
+
+
+def _found_imported(existing: Resolution, structure: ParsedResolution, publish: bool) -> ImportReport:
+    if publish and existing.status != "published":
+        existing.status = "published"
+    db.session.flush()
+    return ImportReport(existing, structure, created=False)
 
 
 def _resolution_query():
