@@ -410,7 +410,7 @@ def test_a_double_click_on_register_answers_the_second_as_a_taken_address(app, m
     client = app.test_client()
     for _ in range(2):
         data = {"email": "twice@example.org", "name": "Ёлкина Анна", "password": "dlinnyi-parol-123",
-                "password_again": "dlinnyi-parol-123", "csrf_token": csrf_from(client, "/register")}
+                "password_again": "dlinnyi-parol-123", "consent": "y", "csrf_token": csrf_from(client, "/register")}
         with client.post("/register", data=data) as response:
             answers.append((response.status_code, response.headers.get("Location")))
     assert answers == [(302, "/login"), (302, "/login")]
