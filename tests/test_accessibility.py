@@ -117,6 +117,7 @@ def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa:
         "/login",
         "/register",
         "/reset",
+        "/privacy",
         "/no-such-page",
     ], "accessibility_public")
 
@@ -133,6 +134,7 @@ def test_teacher_pages_have_no_serious_violations(live_server, browser):  # noqa
         "/profile",
         "/profile/password",
         "/profile/edit",
+        "/profile/delete",
         "/collections/mine",
         "/collections/new",
         f"/collections/{ids['collection']}",
