@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, SHOTS, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -436,3 +436,60 @@ def test_the_lists_of_practices_read_as_cards_on_a_phone(live_server, browser): 
     assert desk.eval_on_selector("main table", "t => getComputedStyle(t).display") == "table"
     assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20
 
+
+_HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
+    .map(e => Math.round(e.getBoundingClientRect().height * 10) / 10)"""
+
+
+def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, browser):  # noqa: F811
+    """On a touch screen the search filters' values were 20 px tall and 6 px apart, «В подборку», «Сохранить
+    поиск», «Скопировать» 29 px, «↑ Выше»/«↓ Ниже» in a collection 24, the collection picker 26, a form's
+    button 40. Under (pointer: coarse) each is now at least 44 px tall; a mouse keeps the compact look."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.collections.services import add_item, create_collection
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@demo.example"))
+        collection = create_collection(teacher, "К педсовету")
+        published = db.session.scalars(select(Practice.id).where(Practice.status == "published")
+                                       .order_by(Practice.id).limit(3)).all()
+        for practice in published:
+            add_item(teacher, collection, "practice", practice)
+        db.session.commit()
+        collection_id = collection.id
+    targets = {
+        "/search?q=олимпиада": [".facet a.facet-value", ".facet summary", ".add-to-collection select",
+                                ".add-to-collection button", ".save-search button", ".save-search input[type=text]",
+                                "#q-top", ".search-box button"],
+        f"/collections/{collection_id}": [".item-actions .link-button", ".item-actions a", ".note-form button"],
+        f"/practices/{published[0]}": [".cite-copy button", ".add-to-collection button"],
+        "/practices/new": ["main button.button"],
+    }
+    page = _touch_phone(browser).new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    small = {}
+    for url, selectors in targets.items():
+        page.goto(base + url)
+        for selector in selectors:
+            heights = page.evaluate(_HEIGHTS, selector)
+            assert heights, (url, selector)
+            if min(heights) < 44:
+                small[selector] = min(heights)
+    page.goto(f"{base}/search?q=олимпиада")
+    page.locator(".facet a.facet-value").first.click()
+    page.wait_for_load_state("load")
+    if (chip := min(page.evaluate(_HEIGHTS, "a.chip--active"))) < 44:  # a filter chosen, taken off by its chip
+        small["a.chip--active"] = chip
+    assert small == {}, small
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    SHOTS.mkdir(exist_ok=True)  # the screen only: a full-page shot resizes the page and drops the touch emulation
+    page.screenshot(path=str(SHOTS / "touch_targets_search.png"))
+    # a mouse: the same filters and buttons as compact as before
+    desk = _page(browser)
+    _login(desk, base, "teacher@demo.example", "demo-teacher-pass")
+    desk.goto(f"{base}/search?q=олимпиада")
+    assert min(desk.evaluate(_HEIGHTS, ".facet a.facet-value")) < 25  # a value of one line
+    assert max(desk.evaluate(_HEIGHTS, ".add-to-collection button")) < 35
