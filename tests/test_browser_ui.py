@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, SHOTS, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -347,3 +347,149 @@ def test_a_save_after_signing_out_and_in_elsewhere_comes_back_with_the_text(live
     assert "Черновик сохранён" in page.locator(".flashes").inner_text()
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kb-form:')).length") == 0
     _shot(page, "form_back_after_the_session_ended")
+
+
+def _touch_phone(browser):  # noqa: F811
+    """A phone's screen with a finger: has_touch makes Chromium answer (pointer: coarse) and (hover: none)."""
+    return browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, locale="ru-RU")
+
+
+_CARDS = """() => { const table = document.querySelector('main table'), box = table.closest('.table-scroll');
+    const rows = [...table.tBodies[0].rows].map(row => [...row.cells].filter(c => c.getClientRects().length)
+        .map(c => { const r = c.getBoundingClientRect();
+                    return {text: c.innerText.trim(), cls: c.className, top: Math.round(r.top),
+                            bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right)}; }));
+    return {box: box.clientWidth, scroll: box.scrollWidth, boxRight: Math.round(box.getBoundingClientRect().right),
+            page: document.scrollingElement.scrollWidth - window.innerWidth, rows}; }"""
+
+
+def test_the_lists_of_practices_read_as_cards_on_a_phone(live_server, browser):  # noqa: F811
+    """At 390 px «Мои практики» was a table 520 px wide in a 358 px box: «Возвращена на доработку» did not wrap,
+    the titles were squeezed to a word a line and «Изменена» was off the screen, reached by a sideways swipe that
+    nothing on the screen told of. The moderation queue (576 px), a history and «Мои подборки» were the same. Each
+    row is now a card: the title on a line of its own, the rest below it, nothing beyond the screen; the table's
+    rows, cells and column headers are still there for a screen reader."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.collections.services import add_item, create_collection
+    from kb.practices.models import Practice, PracticeTransition
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@demo.example"))
+        methodist = db.session.scalar(select(User.id).where(User.email == "methodist@demo.example"))
+        returned = Practice(title="ШНО «Почемучки» в начальной школе", status="returned", owner_id=teacher.id,
+                            region_code="RU-CHE")
+        db.session.add(returned)
+        db.session.add(Practice(title="Сетевое взаимодействие школ Магнитогорского городского округа в работе "
+                                      "с одарёнными детьми", status="submitted", owner_id=teacher.id,
+                                region_code="RU-CHE"))
+        db.session.flush()
+        db.session.add(PracticeTransition(practice_id=returned.id, actor_id=methodist, from_status="submitted",
+                                          to_status="returned", comment="1. Уточните цель.\n2. Добавьте результаты "
+                                                                        "за последние три года."))
+        collection = create_collection(teacher, "К педсовету в декабре: исследовательская деятельность младших "
+                                                "школьников")
+        add_item(teacher, collection, "practice", db.session.scalar(
+            select(Practice.id).where(Practice.status == "published").order_by(Practice.id)))
+        db.session.commit()
+        returned_id = returned.id
+    context = _touch_phone(browser)
+    page = context.new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    pages = {"/practices/mine": 3, "/collections/mine": 4, f"/practices/{returned_id}/history": 4}
+    for url, columns in pages.items():
+        page.goto(base + url)
+        cards = page.evaluate(_CARDS)
+        assert cards["page"] == 0 and cards["scroll"] <= cards["box"], (url, cards)
+        assert cards["rows"], url
+        for cells in cards["rows"]:
+            assert all(c["right"] <= cards["boxRight"] for c in cells), (url, cells)
+            # the first line: the title (in a history, the time and who) alone, the rest below it
+            assert all(c["top"] >= cells[0]["bottom"] - 2 for c in cells[2:]), (url, cells)
+        assert page.get_by_role("columnheader").count() == columns, url
+        assert page.get_by_role("row").count() == len(cards["rows"]) + 1, url
+    page.goto(f"{base}/practices/mine")
+    cards = page.evaluate(_CARDS)["rows"]
+    title, status, date = next(cells for cells in cards if cells[0]["text"].startswith("ШНО"))
+    assert status["text"] == "Возвращена на доработку" and date["text"].endswith(" г.")
+    # the date's column named for the eye only (the header is the screen reader's)
+    assert page.eval_on_selector("main tbody td[data-label]", "c => getComputedStyle(c, '::before').content") \
+        == '"Изменена: " / ""'
+    # below the title: the status, and the date beside it where both fit (a wider phone, «Черновик»), else below
+    assert status["top"] >= title["bottom"] - 2 and date["top"] >= status["top"] - 4, cards
+    draft = next(cells for cells in cards if cells[1]["text"] == "Черновик")
+    assert abs(draft[1]["top"] - draft[2]["top"]) <= 4, draft
+    _shot(page, "my_practices_as_cards")
+    methodist_page = _touch_phone(browser).new_page()
+    _login(methodist_page, base, "methodist@demo.example", "demo-methodist-pass")
+    methodist_page.goto(f"{base}/practices/moderation")
+    cards = methodist_page.evaluate(_CARDS)
+    assert cards["page"] == 0 and cards["scroll"] <= cards["box"], cards
+    for pick, title, *rest in cards["rows"]:  # the box to tick beside the title, the author and the rest below
+        assert pick["cls"] == "pick" and pick["right"] <= title["left"] and abs(pick["top"] - title["top"]) <= 8
+        assert all(c["top"] >= title["bottom"] - 2 and c["right"] <= cards["boxRight"] for c in rest), rest
+    _shot(methodist_page, "moderation_queue_as_cards")
+    # a wide screen keeps the table
+    desk = _page(browser)
+    _login(desk, base, "teacher@demo.example", "demo-teacher-pass")
+    desk.goto(f"{base}/practices/mine")
+    assert desk.eval_on_selector("main table", "t => getComputedStyle(t).display") == "table"
+    assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20
+
+
+_HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
+    .map(e => Math.round(e.getBoundingClientRect().height * 10) / 10)"""
+
+
+def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, browser):  # noqa: F811
+    """On a touch screen the search filters' values were 20 px tall and 6 px apart, «В подборку», «Сохранить
+    поиск», «Скопировать» 29 px, «↑ Выше»/«↓ Ниже» in a collection 24, the collection picker 26, a form's
+    button 40. Under (pointer: coarse) each is now at least 44 px tall; a mouse keeps the compact look."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.collections.services import add_item, create_collection
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@demo.example"))
+        collection = create_collection(teacher, "К педсовету")
+        published = db.session.scalars(select(Practice.id).where(Practice.status == "published")
+                                       .order_by(Practice.id).limit(3)).all()
+        for practice in published:
+            add_item(teacher, collection, "practice", practice)
+        db.session.commit()
+        collection_id = collection.id
+    targets = {
+        "/search?q=олимпиада": [".facet a.facet-value", ".facet summary", ".add-to-collection select",
+                                ".add-to-collection button", ".save-search button", ".save-search input[type=text]",
+                                "#q-top", ".search-box button"],
+        f"/collections/{collection_id}": [".item-actions .link-button", ".item-actions a", ".note-form button"],
+        f"/practices/{published[0]}": [".cite-copy button", ".add-to-collection button"],
+        "/practices/new": ["main button.button"],
+    }
+    page = _touch_phone(browser).new_page()
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    small = {}
+    for url, selectors in targets.items():
+        page.goto(base + url)
+        for selector in selectors:
+            heights = page.evaluate(_HEIGHTS, selector)
+            assert heights, (url, selector)
+            if min(heights) < 44:
+                small[selector] = min(heights)
+    page.goto(f"{base}/search?q=олимпиада")
+    page.locator(".facet a.facet-value").first.click()
+    page.wait_for_load_state("load")
+    if (chip := min(page.evaluate(_HEIGHTS, "a.chip--active"))) < 44:  # a filter chosen, taken off by its chip
+        small["a.chip--active"] = chip
+    assert small == {}, small
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    SHOTS.mkdir(exist_ok=True)  # the screen only: a full-page shot resizes the page and drops the touch emulation
+    page.screenshot(path=str(SHOTS / "touch_targets_search.png"))
+    # a mouse: the same filters and buttons as compact as before
+    desk = _page(browser)
+    _login(desk, base, "teacher@demo.example", "demo-teacher-pass")
+    desk.goto(f"{base}/search?q=олимпиада")
+    assert min(desk.evaluate(_HEIGHTS, ".facet a.facet-value")) < 25  # a value of one line
+    assert max(desk.evaluate(_HEIGHTS, ".add-to-collection button")) < 35

@@ -58,7 +58,7 @@ def _client(app, user_id):
 
 
 def _rows(page: str) -> list[int]:
-    return [int(x) for x in re.findall(r'<td><a href="/practices/(\d+)">', page)]
+    return [int(x) for x in re.findall(r'<td[^>]*class="card-title"><a href="/practices/(\d+)">', page)]
 
 
 def _statuses(app, ids) -> dict[int, str]:

@@ -175,7 +175,7 @@ def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app
     pages = {url: owner.get(url).get_data(as_text=True)
              for url in (f"/practices/{pid}", f"/practices/{pid}/edit", f"/practices/{pid}/history")}
     for url, page in pages.items():
-        element = re.search(r'<(p|td) class="([^"]*\bmultiline\b[^"]*)">([^<]*)</\1>', page)
+        element = re.search(r'<(p|td)[^>]* class="([^"]*\bmultiline\b[^"]*)"[^>]*>([^<]*)</\1>', page)
         assert element and stored in element.group(3), url
     with owner.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', pages[f"/practices/{pid}"]).group(1)) as css:
         assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", css.get_data(as_text=True))
