@@ -449,7 +449,8 @@ def test_an_organisation_typed_with_odd_spacing_reaches_its_methodists_queue(app
         db.session.execute(update(User).where(User.id == users["methodist_org"]).values(scope_region_code="RU-CHE"))
         db.session.commit()
         # The queue's own condition on that schema (its page would load the accounts with the columns added since)
-        scope = User(role="methodist", scope_organisation="маоу «лицей  № 1»")
+        scope = User(role="methodist", scope_organisation="маоу «лицей  № 1»", scope_region_code="RU-CHE",
+                     is_active_account=True)
         queued = db.session.scalars(scoped_practices(
             select(Practice.id).where(Practice.status == "submitted"), scope)).all()
         assert pid in queued and older not in queued
