@@ -72,7 +72,7 @@ def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
     from kb import create_app
     from kb.commands import initialise
     from kb.extensions import db
-    from kb.practices.models import Practice, practice_level, practice_subject, practice_topic
+    from kb.practices.models import Practice, fold_title, practice_level, practice_subject, practice_topic
     from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 
     os.environ["KB_INSTANCE"] = str(folder)
@@ -90,10 +90,11 @@ def make_instance(folder: Path, n: int, paragraphs: list[str]) -> None:
             rows = []
             for i in range(start, min(n, start + batch)):
                 words = rng.choice(paragraphs).split()
+                # at most 500 characters, as the bank's forms, API and import allow (a corpus "word" may be
+                # a long run without spaces; PostgreSQL refuses a longer title where SQLite keeps it)
+                title = " ".join(words[:rng.randint(5, 12)])[:500].strip(" ,.;:")
                 rows.append({
-                    # at most 500 characters, as the bank's forms, API and import allow (a corpus "word" may be
-                    # a long run without spaces; PostgreSQL refuses a longer title where SQLite keeps it)
-                    "id": i + 1, "title": " ".join(words[:rng.randint(5, 12)])[:500].strip(" ,.;:"),
+                    "id": i + 1, "title": title, "title_folded": fold_title(title),  # an insert skips the model
                     **{key: rng.choice(paragraphs) if rng.random() < 0.8 else "" for key in SECTIONS},
                     "organisation": f"МБОУ «СОШ № {rng.randint(1, 200)}»", "region_code": rng.choice(regions),
                     "year": rng.randint(2010, 2025), "status": "published", "event": "", "labor_intensity": "",

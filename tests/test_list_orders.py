@@ -180,7 +180,8 @@ def test_the_list_orders_indexes_come_and_go_with_their_migration(app):
             return found
 
     assert indexes()["ix_practice_published_order"] == ["status", "published_at", "id"]
-    assert indexes()["ix_practice_queue"] == ["status", "updated_at", "id", "region_code", "title", "organisation"]
+    assert indexes()["ix_practice_queue"] == ["status", "updated_at", "id", "region_code", "title_folded",
+                                              "organisation"]
     runner = app.test_cli_runner()
     down = runner.invoke(args=["db", "downgrade", "u0res0000001"])
     assert down.exit_code == 0, down.output

@@ -106,6 +106,46 @@ def test_the_title_filter_finds_words_in_any_case_and_with_yo_and_the_tabs_count
         "/practices/moderation?q=нетакого").get_data(as_text=True)
 
 
+def test_the_title_filter_reads_a_folded_copy_of_the_title_kept_by_every_edit_and_not_lower_per_row(
+        app, people, add_practices):
+    """SQLite's lower() folds ASCII only; the Python function standing in for it, called for every title in the
+    scope (twice: the page and the tab counts), took 0.6–0.9 s at 100,000 practices."""
+    from sqlalchemy import event
+
+    ids = add_practices(2, title="ЁЛКА  и\tШахматы {n}", owner_id=people["teacher"], status="submitted")
+    with app.app_context():
+        assert db.session.get(Practice, ids[0]).title_folded == "елка и шахматы 1"
+        db.session.get(Practice, ids[1]).title = "Театральная СТУДИЯ"
+        db.session.commit()
+    client = _client(app, people["admin"])
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda connection, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/practices/moderation", query_string={"q": "ёлка ШАХМАТЫ"}).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert _rows(page) == ids[:1]
+    assert _rows(client.get("/practices/moderation?q=студия").get_data(as_text=True)) == ids[1:]
+    filtered = [s for s in statements if "title_folded LIKE" in s]
+    assert len(filtered) >= 2 and not any("lower(" in s.lower() for s in filtered)  # the page, its counts
+
+
+def test_the_title_folded_column_comes_with_its_migration_filled_for_existing_practices(app, add_practices):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    ids = add_practices(1, title="Практика до миграции")
+    with app.app_context():
+        downgrade(revision="x0org0000001")
+        db.session.execute(text("UPDATE practice SET title = 'Старое  «ЁЖИКИ»'"))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT id, title_folded FROM practice")).all() == [(ids[0], "старое «ежики»")]
+
+
 def test_each_row_has_a_box_named_after_its_practice_and_select_all_ticks_the_page(app, people, add_practices):
     ids = add_practices(3, title="Практика «Радуга» {n}", owner_id=people["teacher"], status="submitted")
     client = _client(app, people["methodist"])

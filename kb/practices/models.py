@@ -3,12 +3,20 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kb.accounts.models import User
 from kb.extensions import db
 from kb.timeutil import utcnow
+from kb.vocabularies.data import fold
 from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
+
+
+def fold_title(title: str | None) -> str:
+    """A title folded for the queue's filter: lower case, «ё» as «е», one space between words; at most the
+    column's 500 characters (a few letters lower into two)."""
+    return fold(title or "")[:500]
+
 
 STATUSES = ("draft", "submitted", "published", "returned", "archived")
 SPREAD_LEVELS = ("institution", "municipality", "region", "federal")
@@ -66,7 +74,9 @@ class Practice(db.Model):
     __table_args__ = (Index("ix_practice_result", "status", "id", "title", "region_code", "year", "organisation",
                             "updated_at"),
                       Index("ix_practice_published_order", "status", "published_at", "id"),
-                      Index("ix_practice_queue", "status", "updated_at", "id", "region_code", "title", "organisation"),
+                      # the queue's title filter reads title_folded from it (migration y0tit0000001)
+                      Index("ix_practice_queue", "status", "updated_at", "id", "region_code", "title_folded",
+                            "organisation"),
                       # the statistics' most viewed practices (kb.statistics.services.most_viewed; w0vie0000001)
                       Index("ix_practice_views", "views", "id"),
                       UniqueConstraint("external_scope", "external_id"), {"sqlite_autoincrement": True})
@@ -75,6 +85,10 @@ class Practice(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100))
     external_scope: Mapped[str] = mapped_column(String(520), default="", server_default="")
     title: Mapped[str] = mapped_column(String(500))
+    # The title as the moderation queue's filter compares it (``fold_title``), kept by ``_fold_title`` whenever the
+    # title is set: SQLite's lower() folds ASCII only, and the Python function standing in for it took 0.6–0.9 s
+    # over 100,000 titles.
+    title_folded: Mapped[str] = mapped_column(String(500), default="", server_default="")
     annotation: Mapped[str] = mapped_column(Text, default="")
     relevance: Mapped[str] = mapped_column(Text, default="")
     leading_idea: Mapped[str] = mapped_column(Text, default="")
@@ -130,6 +144,11 @@ class Practice(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(  # noqa: F821
         back_populates="practice", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+
+    @validates("title")
+    def _fold_title(self, key: str, title: str) -> str:
+        self.title_folded = fold_title(title)
+        return title
 
     @property
     def is_published(self) -> bool:

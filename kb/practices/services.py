@@ -369,9 +369,8 @@ def _title_words(query: str) -> list[str]:
 def _queue_filters(query: Select, user: User, region_code: str | None, title: str) -> Select:
     if region_code:
         query = query.where(Practice.region_code == region_code)
-    folded_title = func.replace(func.lower(Practice.title), "ё", "е")
     for word in _title_words(title):
-        query = query.where(folded_title.like(f"%{word}%", escape="\\"))
+        query = query.where(Practice.title_folded.like(f"%{word}%", escape="\\"))
     return scoped_practices(query, user)
 
 
