@@ -23,9 +23,10 @@ def _fold(title):
 
 
 def upgrade():
-    with op.batch_alter_table('practice', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('title_folded', sa.String(length=500), server_default='', nullable=False))
-        batch_op.drop_index('ix_practice_queue')
+    # Not batch operations: on SQLite those rebuild the table from its reflection, which knows nothing of
+    # AUTOINCREMENT (o5ids0000001), so ids would be given again (see q7rev0000001).
+    op.add_column('practice', sa.Column('title_folded', sa.String(length=500), server_default='', nullable=False))
+    op.drop_index('ix_practice_queue', table_name='practice')
     connection = op.get_bind()
     practice = sa.table('practice', sa.column('id', sa.Integer), sa.column('title', sa.String),
                         sa.column('title_folded', sa.String))
@@ -39,14 +40,12 @@ def upgrade():
                            .values(title_folded=sa.bindparam('folded')),
                            [{'pid': pid, 'folded': _fold(title)} for pid, title in rows])
         last = rows[-1][0]
-    with op.batch_alter_table('practice', schema=None) as batch_op:
-        batch_op.create_index('ix_practice_queue', ['status', 'updated_at', 'id', 'region_code', 'title_folded',
-                                                    'organisation'], unique=False)
+    op.create_index('ix_practice_queue', 'practice', ['status', 'updated_at', 'id', 'region_code', 'title_folded',
+                                                      'organisation'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('practice', schema=None) as batch_op:
-        batch_op.drop_index('ix_practice_queue')
-        batch_op.create_index('ix_practice_queue', ['status', 'updated_at', 'id', 'region_code', 'title',
-                                                    'organisation'], unique=False)
-        batch_op.drop_column('title_folded')
+    op.drop_index('ix_practice_queue', table_name='practice')
+    op.create_index('ix_practice_queue', 'practice', ['status', 'updated_at', 'id', 'region_code', 'title',
+                                                      'organisation'], unique=False)
+    op.execute("ALTER TABLE practice DROP COLUMN title_folded")  # SQLite 3.35+ and PostgreSQL alike
