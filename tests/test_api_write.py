@@ -401,8 +401,14 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     assert (first.status_code, body["status"], body["created"]) == (201, "draft", True)
     assert body["recommendations"] and body["recommendations"][0]["text"]
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 404  # a draft is not public
+    # 201 names the new resource; the methodist who loaded the draft reads it there with the token
+    assert first.headers["Location"] == f"/api/v1/resolutions/{body['id']}"
+    read = client.get(first.headers["Location"], headers=headers["methodist_in"])
+    assert (read.status_code, read.get_json()["title"]) == (200, body["title"])
+    assert client.get(first.headers["Location"], headers=headers["owner"]).status_code == 404
     again = _upload(client, headers["admin"], query="?publish=true")
     assert (again.status_code, again.get_json()["created"], again.get_json()["status"]) == (200, False, "published")
+    assert "Location" not in again.headers  # nothing new was created
     assert _count(app, Resolution) == 1
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
 
