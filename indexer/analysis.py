@@ -1,6 +1,7 @@
 """Russian text analysis for every text field of the index.
 
-Chain: words and numbers (a hyphenated word gives its parts as adjacent tokens) → lower case →
+Chain: words and numbers (a hyphenated word gives its parts as adjacent tokens) → NFC (a text
+not in NFC: see DECOMPOSED_TOKEN_PATTERN) → lower case →
 ё→е folding (also drops stress marks and soft hyphens) → stop words → term: the Snowball stem of
 the word's dictionary lemma (pymorphy3); a word the dictionary does not know is stemmed as it is;
 a word in Latin letters gets the English stemmer.
@@ -40,6 +41,7 @@ from __future__ import annotations
 import re
 import struct
 import threading
+import unicodedata
 from functools import lru_cache
 
 import pymorphy3
@@ -61,9 +63,15 @@ from whoosh.analysis import (
 # part of a token, so "научно-практический" gives "научно", "практический" at adjacent positions;
 # the query parser turns such a word into a phrase of its parts (see ``query.py``).
 TOKEN_PATTERN = r"(?:[^\W_]|[\u0300\u0301\u00ad])+"
+# The words of a text not in Unicode NFC (macOS and many PDFs write «й» as «и» and a combining breve U+0306, «ё» as
+# «е» and a diaeresis U+0308): every combining diacritical mark (U+0300–U+036F) stays inside its word, whose NFC
+# form is then folded (``fold_word``), so the text gives the terms its NFC form gives, at the offsets of its own
+# characters. A text in NFC (nearly every one) is read with TOKEN_PATTERN, as before.
+DECOMPOSED_TOKEN_PATTERN = r"(?:[^\W_]|[\u0300-\u036f\u00ad])+"
 
-# ё and Ё are folded to е; stress marks and soft hyphens are removed.
-FOLD_MAP = {ord("ё"): "е", ord("Ё"): "Е", 0x0300: None, 0x0301: None, 0x00AD: None}
+# ё and Ё are folded to е; stress marks and soft hyphens are removed. ѐ and ѝ are е and и with a grave stress mark
+# as NFC composes them (U+0450, U+045D): folded as the decomposed letter and its mark are.
+FOLD_MAP = {ord("ё"): "е", ord("Ё"): "Е", ord("ѐ"): "е", ord("ѝ"): "и", 0x0300: None, 0x0301: None, 0x00AD: None}
 
 # Function words only: prepositions, conjunctions, particles, pronouns and forms of "быть".
 # Whoosh's own Russian list also drops words that can matter here (один, два, три, лучше,
@@ -295,18 +303,29 @@ class RussianTermFilter(Filter):
             yield t
 
 
-_MARKS = {0x0300: None, 0x0301: None, 0x00AD: None}
+_MARKS = {ord("ѐ"): "е", ord("ѝ"): "и", 0x0300: None, 0x0301: None, 0x00AD: None}
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode NFC; a text in NFC already (nearly every one) is only looked at, and an ASCII one not
+    even that."""
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:
-    """Lower-case and ё-fold a string the way the analyzer does (for callers' own comparisons).
+    """Lower-case and ё-fold a string the way the analyzer does (for callers' own comparisons), in NFC.
 
-    ``text.lower().translate(FOLD_MAP)``, at a fraction of the cost: a translate table is looked up
+    ``composed(text).lower().translate(FOLD_MAP)``, at a fraction of the cost: a translate table is looked up
     character by character in Python's dict (a second for 100,000 titles), str.replace is not."""
-    folded = text.lower().replace("ё", "е")
-    if "\u0301" in folded or "\u0300" in folded or "\u00ad" in folded:
+    folded = composed(text).lower().replace("ё", "е")
+    if "\u0301" in folded or "\u0300" in folded or "\u00ad" in folded or "ѐ" in folded or "ѝ" in folded:
         folded = folded.translate(_MARKS)
     return folded
+
+
+def fold_word(word: str) -> str:
+    """One word (a token of TOKEN_PATTERN or DECOMPOSED_TOKEN_PATTERN) as the analyzer folds it."""
+    return composed(word).lower().translate(FOLD_MAP)
 
 
 @lru_cache(maxsize=100_000)
@@ -345,12 +364,22 @@ class LemmaTermFilter(RussianTermFilter):
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+_DECOMPOSED_TOKEN = re.compile(DECOMPOSED_TOKEN_PATTERN)
 # The same tokens in a text without stress marks and soft hyphens (nearly every text): twice as fast.
 _PLAIN_TOKEN = re.compile(r"[^\W_]+")
 
 
+def token_pattern(text: str) -> re.Pattern:
+    """What reads the words of ``text``: TOKEN_PATTERN, or DECOMPOSED_TOKEN_PATTERN for a text not in NFC."""
+    return _TOKEN if text.isascii() or unicodedata.is_normalized("NFC", text) else _DECOMPOSED_TOKEN
+
+
 def find_tokens(text: str) -> list[str]:
-    """The raw tokens of ``text`` (TOKEN_PATTERN's matches)."""
+    """The raw tokens of ``text`` (``token_pattern``'s matches; ``fold_word`` folds each)."""
+    if text.isascii():
+        return _PLAIN_TOKEN.findall(text)
+    if not unicodedata.is_normalized("NFC", text):
+        return _DECOMPOSED_TOKEN.findall(text)
     if "\u0301" in text or "\u0300" in text or "\u00ad" in text:
         return _TOKEN.findall(text)
     return _PLAIN_TOKEN.findall(text)
@@ -393,14 +422,18 @@ class RussianAnalyzer(Analyzer):
         if not tokenize:
             t.original = value  # as whoosh's tokenizer does, asked or not
             matches = [(0, value, 0, len(value))]
+            decomposed = True
         else:
-            matches = ((i, m.group(), m.start(), m.end()) for i, m in enumerate(_TOKEN.finditer(value)))
+            pattern = token_pattern(value)
+            matches = ((i, m.group(), m.start(), m.end()) for i, m in enumerate(pattern.finditer(value)))
+            # a text not in NFC: its words' NFC forms are folded (offsets stay those of the text's characters)
+            decomposed = pattern is _DECOMPOSED_TOKEN
         pos = None
         for i, text, start, end in matches:
             t.boost = 1.0
             if keeporiginal:
                 t.original = text
-            folded = text.lower().translate(FOLD_MAP)
+            folded = (fold_word(text) if decomposed else text.lower().translate(FOLD_MAP))
             if chars:
                 t.startchar = start_char + start
                 t.endchar = start_char + end
@@ -420,10 +453,36 @@ class RussianAnalyzer(Analyzer):
             yield t
 
 
+class WordTokenizer(RegexTokenizer):
+    """whoosh's tokenizer of TOKEN_PATTERN, or of DECOMPOSED_TOKEN_PATTERN for a text not in NFC (``token_pattern``;
+    ``ComposedFilter`` then gives each word in NFC)."""
+
+    def __init__(self):
+        super().__init__(TOKEN_PATTERN)
+
+    def __call__(self, value, *args, **kwargs):
+        if isinstance(value, str) and kwargs.get("tokenize", True) and token_pattern(value) is _DECOMPOSED_TOKEN:
+            return _DECOMPOSED_TOKENIZER(value, *args, **kwargs)
+        return super().__call__(value, *args, **kwargs)
+
+
+_DECOMPOSED_TOKENIZER = RegexTokenizer(DECOMPOSED_TOKEN_PATTERN)
+
+
+class ComposedFilter(Filter):
+    """Each token's text in NFC (``composed``)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = composed(t.text)
+            yield t
+
+
 def composite_analyzer(terms: type[RussianTermFilter] = RussianTermFilter) -> CompositeAnalyzer:
     """The same analysis as whoosh's tokenizer and filters (what indexes built before ``RussianAnalyzer`` hold)."""
     return (
-        RegexTokenizer(TOKEN_PATTERN)
+        WordTokenizer()
+        | ComposedFilter()
         | LowercaseFilter()
         | CharsetFilter(FOLD_MAP)
         | StopFilter(stoplist=STOP_WORDS, minsize=1, maxsize=MAX_TOKEN_LENGTH)
@@ -439,7 +498,8 @@ def russian_analyzer(terms: type[RussianTermFilter] = RussianTermFilter) -> Russ
 def surface_analyzer() -> CompositeAnalyzer:
     """Words as written, lower-cased and ё-folded, no stemming: the dictionary of spelling suggestions."""
     return (
-        RegexTokenizer(TOKEN_PATTERN)
+        WordTokenizer()
+        | ComposedFilter()
         | LowercaseFilter()
         | CharsetFilter(FOLD_MAP)
         | StopFilter(stoplist=STOP_WORDS, minsize=3, maxsize=MAX_TOKEN_LENGTH)
@@ -455,7 +515,7 @@ INDEX_TERM_CACHE = 50_000  # a web process (similar practices analyse a text); a
 
 
 def _index_term(raw: str, make_term, cache: dict[str, str]) -> str:
-    folded = raw.lower().translate(FOLD_MAP)
+    folded = fold_word(raw)
     found = "" if not folded or len(folded) > MAX_TOKEN_LENGTH or folded in STOP_WORDS else make_term(folded)
     if len(cache) >= INDEX_TERM_CACHE:
         cache.clear()
@@ -551,7 +611,7 @@ class SurfaceExistence(formats.Existence):
         else:
             words = set()
             for raw in tokens:
-                folded = raw.lower().translate(FOLD_MAP)
+                folded = fold_word(raw)
                 if 3 <= len(folded) <= MAX_TOKEN_LENGTH and folded not in STOP_WORDS:
                     words.add(folded)
         boost = self.field_boost

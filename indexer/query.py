@@ -31,7 +31,7 @@ from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, fold, form_terms, term
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, form_terms, term
 from indexer.schema import TEXT_FIELDS
 from indexer.synonyms import SynonymTable
 
@@ -153,8 +153,9 @@ def _drop_stray_operators(text: str) -> str:
 
 
 def _clean(text: str, notices: list[str]) -> str:
-    """The text with unsupported syntax removed; notes what was changed."""
-    text = text or ""
+    """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
+    notes what was changed."""
+    text = composed(text or "")
     had_control = bool(_CONTROL.search(text))
     text = " ".join(_CONTROL.sub(" ", text).split())
     if len(text) > MAX_QUERY_CHARS:

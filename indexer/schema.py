@@ -12,6 +12,7 @@ from whoosh.analysis import Analyzer
 from indexer.analysis import (
     RussianPositions,
     SurfaceExistence,
+    composed,
     find_tokens,
     fold,
     russian_analyzer,
@@ -125,17 +126,20 @@ def _codes(name: str, values: list[str]) -> str:
 
 
 def to_fields(doc: IndexDocument) -> dict:
-    """The whoosh field values of a document (empty values left out)."""
+    """The whoosh field values of a document (empty values left out). Texts are stored in NFC (``composed``): the
+    snippets and the highlighting read the stored text as a query's words are written."""
+    title, annotation, body, people, attachments = (
+        composed(text or "") for text in (doc.title, doc.annotation, doc.body, doc.people, doc.attachments))
     values = {
         "id": doc.id,
         "type": doc.type,
-        "title": doc.title or "",
-        "annotation": doc.annotation or "",
-        "body": doc.body or "",
-        "people": doc.people or "",
-        "attachments": doc.attachments or "",
-        SPELLING_FIELD: spelling_words(doc.title, doc.annotation, doc.body, doc.people, doc.attachments),
-        "sort_title": " ".join(fold(doc.title or "").split())[:SORT_TITLE_LENGTH],
+        "title": title,
+        "annotation": annotation,
+        "body": body,
+        "people": people,
+        "attachments": attachments,
+        SPELLING_FIELD: spelling_words(title, annotation, body, people, attachments),
+        "sort_title": " ".join(fold(title).split())[:SORT_TITLE_LENGTH],
         "sort_adoptions": doc.adoptions,
         "version": doc.version,
         "stamp": doc.stamp,

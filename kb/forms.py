@@ -7,7 +7,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
 
-from kb.textclean import form_line_breaks, without_controls
+from kb.textclean import composed_text, form_line_breaks, without_controls
 
 # Messages WTForms' Russian catalogue lacks (wtforms 3.2): what a select of several values says of values
 # not among its choices (they come joined with "', '"), dates out of range and read-only fields.
@@ -44,12 +44,14 @@ class CleanText:
     title made the collection's DOCX export fail for every reader of it); tab and line breaks stay, a text area's
     line breaks as LF (a browser sends CR LF: an untouched text came back changed, and longer than its limit).
     Passwords keep every character: they are only hashed, never shown, and one set before the filter must still
-    match. The field's own filters come after these, on the cleaned text."""
+    match. Every text is also made NFC (``composed``): «й» typed as «и» and a combining breve is stored as «й».
+    The field's own filters come after these, on the cleaned text."""
 
     def bind_field(self, form, unbound_field, options):
         field_class = unbound_field.field_class
         if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):  # text areas too
-            cleaning = [without_controls, *([form_line_breaks] if issubclass(field_class, TextAreaField) else [])]
+            cleaning = [without_controls, composed_text,
+                        *([form_line_breaks] if issubclass(field_class, TextAreaField) else [])]
             filters = [*cleaning, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, filters=filters, **options)
         return unbound_field.bind(form=form, **options)

@@ -3,6 +3,7 @@ a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Ato
 the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in the PDF export, in Word)."""
 
 import re
+import unicodedata
 
 # What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them), and DEL and C1, which
 # it allows but no text of the bank needs
@@ -17,6 +18,29 @@ def xml_text(text: object) -> str:
 def without_controls(value: object) -> object:
     """A form field's filter: a string without those characters; any other value as it is."""
     return UNWANTED_CONTROLS.sub("", value) if isinstance(value, str) else value
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode NFC: «й» one character, not «и» and a combining breve (U+0306), «ё» not «е» and a diaeresis
+    (U+0308), as macOS and many PDFs give them on copy and paste. Stored so, such a word was found by no search, and
+    a title so written was not the same title. A text in NFC already (nearly every one) is only looked at."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def composed_text(value: object) -> object:
+    """A form field's filter: ``composed`` of a string; any other value as it is."""
+    return composed(value) if isinstance(value, str) else value
+
+
+def composed_json(value: object) -> object:
+    """Every string of a JSON value (keys too) ``composed``."""
+    if isinstance(value, str):
+        return composed(value)
+    if isinstance(value, dict):
+        return {composed_json(key): composed_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [composed_json(item) for item in value]
+    return value
 
 
 def unix_line_breaks(text: str) -> str:

@@ -15,6 +15,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def utc_json(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as the API writes it: ISO 8601 with its zone, «2026-12-06T16:07:57.639037Z» (as
+    Atom and OAI-PMH mark UTC), so a reader does not take it for its own local time; always with microseconds, so
+    the strings sort as the moments do. None stays None."""
+    if value is None:
+        return None
+    moment = value.astimezone(UTC) if value.tzinfo else value
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 UNKNOWN_ZONE = ("такого часового пояса нет в базе IANA (пример правильного значения: «Europe/Moscow», "
                 "«Asia/Yekaterinburg»).")
 

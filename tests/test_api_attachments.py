@@ -52,6 +52,7 @@ def test_author_attaches_a_file_to_a_draft(app, client, people):
     assert body["name"] == "итоги.pdf"
     assert body["kind"] == "pdf"
     assert body["words"] >= 2
+    assert response.headers["Location"] == body["url"]  # 201 names the new file, as POST /practices does
     assert attachment_count(app, practice_id) == 1
     assert client.get(body["url"]).status_code == 404  # a draft's file is not public
 

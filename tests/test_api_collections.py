@@ -132,6 +132,46 @@ def test_resolutions_list(app, client):
     assert body["results"][0]["recommendations_count"] == 0
 
 
+@pytest.mark.parametrize("path", ["/api/v1/practices", "/api/v1/resolutions", "/api/v1/collections"])
+def test_prev_past_the_last_page_is_the_last_page(app, client, make_practice, path):
+    """A client stepping back by prev from page 99999 reached data only after some 100 000 empty pages."""
+    with app.app_context():
+        make_practice("Единственная практика")
+    links = client.get(f"{path}?per_page=5&page=99999").get_json()["links"]
+    assert links["last"] == f"{path}?per_page=5&page=1"
+    assert links["prev"] == links["last"]
+    assert links["next"] is None
+    assert client.get(f"{path}?page=2").get_json()["links"]["prev"] == f"{path}?page=1"
+
+
+def test_timestamps_are_utc_with_their_zone(app, client, shelf):
+    """A naive "2026-12-06T16:07:57" is the reader's local time to JavaScript's Date, dateutil and fromisoformat."""
+    from datetime import UTC, datetime
+
+    from kb.collections.models import Collection
+    from kb.practices.models import Practice
+
+    _owner, made, published, _draft = shelf
+    moment = datetime(2026, 3, 1, 9, 30)
+    with app.app_context():
+        practice = db.session.get(Practice, published)
+        practice.published_at = practice.updated_at = moment
+        db.session.get(Collection, made["public"][0]).updated_at = moment.replace(second=5)
+        db.session.commit()
+    listed = client.get("/api/v1/practices").get_json()["results"][0]
+    detail = client.get(listed["api_url"]).get_json()
+    collection = client.get(f"/api/v1/collections/{made['public'][0]}").get_json()
+    values = [listed["published_at"], listed["updated_at"], detail["published_at"], detail["updated_at"]]
+    assert values == ["2026-03-01T09:30:00.000000Z"] * 4
+    assert collection["updated_at"] == "2026-03-01T09:30:05.000000Z"
+    assert client.get("/api/v1/collections").get_json()["results"][0]["updated_at"] == collection["updated_at"]
+    assert datetime.fromisoformat(values[0]) == moment.replace(tzinfo=UTC)
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name, field in (("Practice", "published_at"), ("Practice", "updated_at"), ("PracticeSummary", "updated_at"),
+                        ("CollectionSummary", "updated_at")):
+        assert schemas[name]["properties"][field]["format"] == "date-time", (name, field)
+
+
 @pytest.mark.parametrize("query", ["page=0", "page=abc", "per_page=0", "per_page=101", "page=100001",
                                    "page=%D9%A3", "per_page=-1"])
 @pytest.mark.parametrize("path", ["/api/v1/practices", "/api/v1/resolutions", "/api/v1/collections"])

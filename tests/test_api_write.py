@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import unicodedata
 import zipfile
 
 import pytest
@@ -332,6 +333,52 @@ def test_publish_through_the_api_reaches_search(app, people):
     assert [r["id"] for r in found["results"]] == [pid]
 
 
+def test_decomposed_text_is_stored_in_nfc(app, people):
+    """«й» sent as «и» and a combining breve, «ё» as «е» and a diaeresis (macOS, a PDF's copy) was stored so: no
+    search found the practice, its title came back decomposed, and the same title in NFC was no duplicate."""
+    _, headers, _ = people
+    client = app.test_client()
+    nfd = unicodedata.normalize
+    title = "Бийский опыт: одарённые дети в сельской школе"
+    body = FULL | {"title": nfd("NFD", title), "organisation": nfd("NFD", "МАОУ «Лицей № 1» г. Бийска"),
+                   "sections": {"annotation": nfd("NFD", "Бийский педагогический опыт: наставничество.")},
+                   "authors": [{"name": nfd("NFD", "Йоргенсен Алёна"), "position": nfd("NFD", "учитель-логопед")}]}
+    created = client.post("/api/v1/practices", json=body, headers=headers["owner"])
+    assert created.status_code == 201, created.get_json()
+    pid = created.get_json()["id"]
+    stored = _practice(app, pid)
+    assert (stored.title, stored.organisation, stored.annotation) == (
+        title, "МАОУ «Лицей № 1» г. Бийска", "Бийский педагогический опыт: наставничество.")
+    assert created.get_json()["authors"] == [{"name": "Йоргенсен Алёна", "position": "учитель-логопед"}]
+    patched = client.patch(f"/api/v1/practices/{pid}", json={"event": nfd("NFD", "Районный семинар")},
+                           headers=headers["owner"])
+    assert patched.get_json()["event"] == "Районный семинар"
+    url = f"/api/v1/practices/{pid}/transitions"
+    assert client.post(url, json={"action": "submit"}, headers=headers["owner"]).status_code == 200
+    returned = client.post(url, json={"action": "return", "comment": nfd("NFD", "Уточните этапы работы")},
+                           headers=headers["methodist_in"])
+    assert returned.status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(PracticeTransition.comment).where(
+            PracticeTransition.practice_id == pid, PracticeTransition.comment != "")).all() == ["Уточните этапы работы"]
+    same = client.post("/api/v1/practices", json=FULL | {"title": title}, headers=headers["admin"])
+    assert same.status_code == 409
+    assert [d["id"] for d in same.get_json()["duplicates"]] == [pid]
+    assert client.post(url, json={"action": "submit"}, headers=headers["owner"]).status_code == 200
+    assert client.post(url, json={"action": "publish"}, headers=headers["methodist_in"]).status_code == 200
+    assert [r["id"] for r in client.get("/api/v1/search?q=бийский").get_json()["results"]] == [pid]
+
+
+def test_a_decomposed_resolution_file_is_read_in_nfc(app, people):
+    _, headers, _ = people
+    content = unicodedata.normalize("NFD", RESOLUTION.replace("Одарённые дети", "Одарённые дети края")).encode()
+    response = _upload(app.test_client(), headers["methodist_in"], content)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert "«Одарённые дети края: опыт и перспективы»" in body["title"]
+    assert all(unicodedata.is_normalized("NFC", r["text"]) for r in body["recommendations"])
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 def test_get_draft_matrix(app, people, actor):
     _, headers, practice = people
@@ -402,8 +449,14 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     assert (first.status_code, body["status"], body["created"]) == (201, "draft", True)
     assert body["recommendations"] and body["recommendations"][0]["text"]
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 404  # a draft is not public
+    # 201 names the new resource; the methodist who loaded the draft reads it there with the token
+    assert first.headers["Location"] == f"/api/v1/resolutions/{body['id']}"
+    read = client.get(first.headers["Location"], headers=headers["methodist_in"])
+    assert (read.status_code, read.get_json()["title"]) == (200, body["title"])
+    assert client.get(first.headers["Location"], headers=headers["owner"]).status_code == 404
     again = _upload(client, headers["admin"], query="?publish=true")
     assert (again.status_code, again.get_json()["created"], again.get_json()["status"]) == (200, False, "published")
+    assert "Location" not in again.headers  # nothing new was created
     assert _count(app, Resolution) == 1
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
 

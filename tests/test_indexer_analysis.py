@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,6 +165,10 @@ FORMAT_TEXTS = [
     "",
     "   ",
     "а и но",
+    # decomposed (NFD, as macOS and PDFs give it): «й» и + U+0306, «ё» е + U+0308; a mark no letter composes with
+    # («х̆»), one at the start, a grave stress «ѐ» that NFC composes («ѐ»)
+    unicodedata.normalize("NFD", "Научный кружок района: одарённые дети, Ёлка и ЙОГУРТ"),
+    "и\u0306од х\u0306 \u0306начало уче\u0300ник ѐж Gru\u0308n",
 ]
 
 
@@ -198,7 +203,51 @@ def test_the_fast_formats_give_what_whooshs_formats_give(text: str):
 def test_fold_is_lower_case_and_the_fold_map(text: str):
     from indexer.analysis import FOLD_MAP, fold
 
-    assert fold(text) == text.lower().translate(FOLD_MAP)
+    assert fold(text) == unicodedata.normalize("NFC", text).lower().translate(FOLD_MAP)
+
+
+DECOMPOSED = ["Научный кружок района", "одарённые дети", "Челябинский район", "ЁЛКА, ёж и йогурт",
+              "Йошкар-Ола: научно-исследовательский проект", "учёный совет «Наш край»"]
+
+
+@pytest.mark.parametrize("text", DECOMPOSED)
+def test_a_decomposed_text_gives_the_terms_of_its_nfc_form(text: str):
+    """NFD (macOS, a PDF's copy) split «район» into «раи» and a lone breve: 15 results in NFC, 0 in NFD."""
+    from indexer.analysis import RussianPositions, find_tokens, fold, fold_word
+
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    assert terms(nfd) == terms(text)
+    assert fold(nfd) == fold(text)
+    assert [fold_word(raw) for raw in find_tokens(nfd)] == [fold_word(raw) for raw in find_tokens(text)]
+    analyzer = russian_analyzer()
+    assert sorted(RussianPositions().word_values(nfd, analyzer, mode="index")) == sorted(
+        RussianPositions().word_values(text, analyzer, mode="index"))
+    # the offsets are those of the text's own characters (highlighting cuts the text it was given)
+    words = [nfd[t.startchar:t.endchar] for t in analyzer(nfd, chars=True, removestops=False)]
+    assert [unicodedata.normalize("NFC", w) for w in words] == [
+        text[t.startchar:t.endchar] for t in analyzer(text, chars=True, removestops=False)]
+
+
+def test_stress_marks_fold_away_whatever_the_normalisation():
+    """NFC composes «е» and a grave stress mark into «ѐ» (U+0450), «и» and it into «ѝ»: folded as the mark is."""
+    assert terms("учѐник и ѝскра") == terms("уче\u0300ник и и\u0300скра") == terms("ученик и искра")
+
+
+def test_a_decomposed_query_finds_what_the_composed_one_finds(tmp_path: Path):
+    ix = SearchIndex(tmp_path / "index")
+    ix.apply([
+        IndexDocument(id="practice:1", type="practice", title="Научный кружок района", body="Одарённые дети"),
+        IndexDocument(id="practice:2", type="practice", title=unicodedata.normalize("NFD", "Районный этап"),
+                      body=unicodedata.normalize("NFD", "Учёный совет и научные кружки")),
+        IndexDocument(id="practice:3", type="practice", title="Другое", body="Совсем другой текст про уроки"),
+    ])
+    for query_text in ("район", "научный кружок", "одарённых детей", "учёный совет"):
+        nfc = ix.search(SearchQuery(text=query_text))
+        nfd = ix.search(SearchQuery(text=unicodedata.normalize("NFD", query_text)))
+        assert nfc.hits and [h.id for h in nfd.hits] == [h.id for h in nfc.hits], query_text
+        assert nfd.suggestion == nfc.suggestion
+    assert "practice:2" in [h.id for h in ix.search(SearchQuery(text="учёный совет")).hits]
 
 
 @pytest.mark.parametrize(("query_text", "document_text"), [

@@ -13,7 +13,7 @@ from kb.extensions import db
 from kb.practices.forms import PracticeForm, section_data
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import PracticeData
-from kb.textclean import xml_text
+from kb.textclean import composed_json, xml_text
 from kb.vocabularies.models import Municipality
 
 
@@ -105,6 +105,7 @@ def json_body(schema: type[Schema]) -> dict:
         raise ApiProblem(400, "Тело запроса должно быть объектом JSON.")
     if broken := _with_lone_surrogates(body):
         raise ApiProblem(422, "Проверьте поля запроса.", {name: [LONE_SURROGATE] for name in broken})
+    body = composed_json(body)  # NFC, as the forms make every text (kb.forms.CleanText)
     try:
         return schema().load(body)
     except ValidationError as exc:

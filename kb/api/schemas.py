@@ -19,6 +19,11 @@ def _section_key() -> fields.String:
     return fields.String(validate=validate.OneOf(SECTION_KEYS, error="Неизвестный раздел: {input}."))
 
 
+def _utc_time(**kwargs) -> fields.String:
+    """A moment as the API writes it: ISO 8601 (RFC 3339) in UTC with «Z»."""
+    return fields.String(metadata={"format": "date-time", "description": "Время UTC, ISO 8601 с «Z»"}, **kwargs)
+
+
 class CodeLabel(Schema):
     code = fields.String(required=True)
     label = fields.String(required=True)
@@ -78,8 +83,8 @@ class Practice(Schema):
     spread_level = fields.String(allow_none=True, required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     is_demo = fields.Boolean(required=True)
-    published_at = fields.String(allow_none=True, required=True)
-    updated_at = fields.String(required=True)
+    published_at = _utc_time(allow_none=True, required=True)
+    updated_at = _utc_time(required=True)
     recommendations = fields.List(
         fields.Nested(AnsweredRecommendation), required=True,
         metadata={"description": "Рекомендации опубликованных резолюций, которым отвечает практика"})
@@ -319,8 +324,8 @@ class PracticeSummary(Schema):
     organisation = fields.String(required=True)
     region = fields.Nested(CodeLabel, allow_none=True, required=True)
     year = fields.Integer(allow_none=True, required=True)
-    published_at = fields.String(allow_none=True, required=True)
-    updated_at = fields.String(required=True)
+    published_at = _utc_time(allow_none=True, required=True)
+    updated_at = _utc_time(required=True)
 
 
 class PracticeList(Schema):
@@ -360,7 +365,7 @@ class CollectionSummary(Schema):
     visibility = fields.String(required=True, validate=validate.OneOf(("private", "link", "public")))
     url = fields.String(required=True, metadata={"description": "Страница подборки на сайте"})
     items_count = fields.Integer(required=True)
-    updated_at = fields.String(required=True)
+    updated_at = _utc_time(required=True)
 
 
 class CollectionList(Schema):

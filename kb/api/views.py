@@ -21,10 +21,11 @@ from kb.extensions import db
 from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json, published_page
 from kb.resolutions.models import Resolution
-from kb.resolutions.services import get_public_resolution, public_resolutions, resolution_to_json
+from kb.resolutions.services import get_visible_resolution, public_resolutions, resolution_to_json
 from kb.routing import whole_number
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
+from kb.timeutil import utc_json
 from kb.vocabularies import data
 from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, Region, Subject, Topic
 
@@ -50,7 +51,8 @@ def _page_links(page: int, per_page: int, total: int, max_page: int | None = Non
         return f"{request.path}?{urlencode([*others, ('page', number)])}"
 
     return {"self": link(page), "first": link(1), "last": link(last),
-            "prev": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < last else None}
+            # past the end, the previous page is the last one, not another empty page before this one
+            "prev": link(min(page - 1, last)) if page > 1 else None, "next": link(page + 1) if page < last else None}
 
 
 @bp.get("/search")
@@ -120,9 +122,10 @@ def practice_response(practice: Practice, status: int = 200) -> Response:
 
 
 @bp.get("/resolutions/<int:resolution_id>")
-@operation("Резолюция с рекомендациями", "Резолюции", (200, schemas.Resolution), errors=(404,))
+@operation("Резолюция с рекомендациями", "Резолюции", (200, schemas.Resolution), errors=(404,), auth="optional",
+           description="Опубликованная — всем; черновик — методистам и администраторам (с токеном), остальным 404.")
 def resolution(resolution_id: int):
-    found = get_public_resolution(resolution_id)
+    found = get_visible_resolution(resolution_id, api_user())
     if found is None:
         abort(404)
     body = resolution_to_json(
@@ -191,8 +194,8 @@ def practices():
         "url": url_for("practices.detail", practice_id=p.id), "api_url": url_for(".practice", practice_id=p.id),
         "organisation": p.organisation,
         "region": {"code": p.region.code, "label": p.region.name} if p.region else None,
-        "year": p.year, "published_at": p.published_at.isoformat() if p.published_at else None,
-        "updated_at": p.updated_at.isoformat(),
+        "year": p.year, "published_at": utc_json(p.published_at),
+        "updated_at": utc_json(p.updated_at),
     } for p in pagination.items]))
 
 
@@ -229,7 +232,7 @@ def _collection_url(collection: Collection) -> str:
 def _collection_summary(collection: Collection, items_count: int) -> dict:
     return {"id": collection.id, "title": collection.title, "description": collection.description,
             "visibility": collection.visibility, "url": _collection_url(collection), "items_count": items_count,
-            "updated_at": collection.updated_at.isoformat()}
+            "updated_at": utc_json(collection.updated_at)}
 
 
 def _collection_detail(collection: Collection) -> Response:

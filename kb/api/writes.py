@@ -168,6 +168,8 @@ def import_resolution():
                 created=report.created, warnings=report.parsed.warnings)
     response = jsonify(body)
     response.status_code = 201 if report.created else 200
+    if report.created:  # where the new resolution is read (a draft too, with the token that loaded it)
+        response.headers["Location"] = url_for("api.resolution", resolution_id=resolution.id)
     return response
 
 
@@ -251,12 +253,13 @@ def upload_attachment(practice_id: int):
     except AttachmentError as exc:
         raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
+    url = url_for("attachments.download", attachment_id=attachment.id, filename=attachment.original_name)
     response = jsonify({
         "id": attachment.id, "practice_id": practice.id, "name": attachment.original_name, "kind": attachment.kind,
-        "size": attachment.size, "words": len(attachment.text.split()),
-        "url": url_for("attachments.download", attachment_id=attachment.id, filename=attachment.original_name),
+        "size": attachment.size, "words": len(attachment.text.split()), "url": url,
     })
     response.status_code = 201
+    response.headers["Location"] = url  # the file itself: the API has no address of its own for an attachment
     return response
 
 

@@ -19,6 +19,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import unicodedata
 import zipfile
 import zlib
 from pathlib import Path
@@ -928,6 +929,9 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
                 raise AttachmentError(AES_UNSUPPORTED) from exc
         logger.info("the %s file could not be read", kind, exc_info=True)
         raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
+    # NFC: a PDF's «й» is often «и» and a combining breve, which no search found
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     if keep_paragraphs:
         kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

@@ -20,7 +20,7 @@ from typing import Any
 from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
 from kb.practices.models import SECTIONS
 from kb.templating import plural
-from kb.textclean import xml_text
+from kb.textclean import composed, xml_text
 
 # (field, header written in the template, other accepted headers)
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -607,7 +607,7 @@ def _has_header(sheet) -> bool:
 
 def cell_text(value: object) -> str:
     """A cell as text: integers without «.0», dates as ГГГГ-ММ-ДД, spaces trimmed, control characters (a CSV can
-    hold them; XML exports cannot) left out, as the forms leave them out."""
+    hold them; XML exports cannot) left out and the text in NFC, as the forms do."""
     if value is None:
         return ""
     if isinstance(value, bool):  # a logical cell, as Russian Excel shows it (not Python's True/False)
@@ -616,7 +616,7 @@ def cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    return xml_text(str(value)).strip()
+    return composed(xml_text(str(value))).strip()
 
 
 def _column_letter(position: int) -> str:

@@ -30,6 +30,7 @@ from kb.duplicates.models import PracticeFingerprint, PracticeFingerprintBand, p
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import Practice
+from kb.textclean import composed
 
 # Estimated Jaccard similarity of word-stem 3-shingles from which two texts count as near-duplicates.
 # bench/duplicates.py on the demo data: different practices reach 0.12 at most (0.05 when they share a topic);
@@ -76,7 +77,7 @@ def _visible(user: User | None, practices: list[Practice]) -> list[Practice]:
 
 
 def _fold(text: str) -> str:
-    return " ".join((text or "").lower().replace("ё", "е").split())
+    return " ".join(composed(text or "").lower().replace("ё", "е").split())
 
 
 def similar_texts(user: User | None, title: str, sections: Mapping[str, str],

@@ -21,7 +21,7 @@ from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor
 from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
 from kb.textclean import unix_line_breaks, xml_text
-from kb.timeutil import utcnow
+from kb.timeutil import utc_json, utcnow
 from kb.vocabularies.data import PRACTICE_STATUSES, SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 from kb.vocabularies.services import Labels, labels
@@ -637,8 +637,8 @@ def practice_to_json(practice: Practice, url: str) -> dict:
         "spread_level": practice.spread_level,
         "status": practice.status,
         "is_demo": practice.is_demo,
-        "published_at": practice.published_at.isoformat() if practice.published_at else None,
-        "updated_at": practice.updated_at.isoformat(),
+        "published_at": utc_json(practice.published_at),
+        "updated_at": utc_json(practice.updated_at),
         # only recommendations of published resolutions: a draft resolution stays with the methodists
         "recommendations": [
             {

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import Stemmer
 
-from kb.textclean import xml_text
+from kb.textclean import composed, xml_text
 
 __all__ = [
     "MAX_FILE_SIZE",
@@ -94,7 +94,9 @@ def extract_text(path: Path) -> str:
         text = _read_office(path)
     else:
         text = _decode(path.read_bytes())
-    text = xml_text(text)  # a NUL in a text file was a 500 on PostgreSQL, and stored as it was on SQLite
+    # NFC (a PDF's «й» is often «и» and a breve); a NUL in a text file was a 500 on PostgreSQL, and stored as it
+    # was on SQLite
+    text = composed(xml_text(text))
     if not text.replace("\ufeff", "").strip():
         raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
     if len(text) > MAX_TEXT_LENGTH:

@@ -22,6 +22,7 @@ from kb.resolutions.models import Resolution, resolution_region
 from kb.search import outbox
 from kb.search.models import IndexOutbox
 from kb.templating import search_url
+from kb.textclean import composed
 from kb.vocabularies.models import Region, Topic
 from kb.vocabularies.services import labels
 
@@ -214,7 +215,9 @@ def _candidates(typed: list[str]) -> list[Completion]:
 
 def complete(text: str, limit: int = MAX_COMPLETIONS) -> list[Completion]:
     """Completions whose words start with the typed words (case and ё/е folded), closest first; when there
-    are none and Latin letters were typed, those of the same keys in the Russian layout («ghj» is «про»)."""
+    are none and Latin letters were typed, those of the same keys in the Russian layout («ghj» is «про»). The
+    text is read in NFC: «й» as «и» and a combining breve is «й»."""
+    text = composed(text)
     found = _complete(text, limit)
     if not found and _LATIN.search(text) and (retyped := russian_keys(text)) != text:
         found = _complete(retyped, limit)

@@ -33,6 +33,7 @@ from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
 from kb.templating import plural
+from kb.textclean import composed
 from kb.vocabularies.services import Labels, fold, labels
 
 SORTS = ("relevance", "date", "adoptions")
@@ -126,7 +127,9 @@ class SearchParams:
 def parse_params(args: MultiDict, strict: bool) -> SearchParams:
     """Read search parameters; ``strict`` (the API) raises on bad values, pages drop them."""
     config = current_app.config
-    q = (args.get("q") or "").strip()
+    # NFC: «й» typed as «и» and a combining breve (macOS, a PDF's copy) is «й», so the query, its suggestion and
+    # the words it is parsed into are those of the same query typed in NFC
+    q = composed((args.get("q") or "").strip())
     if len(q) > MAX_QUERY_LENGTH:
         if strict:
             raise SearchParamsError(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.")

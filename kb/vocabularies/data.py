@@ -11,6 +11,7 @@ addressees of recommendations).
 """
 
 import re
+import unicodedata
 from typing import NotRequired, TypedDict
 
 
@@ -2007,7 +2008,10 @@ RESOLUTION_FORMATS: list[CodeLabel] = [
 
 
 def fold(text: str) -> str:
-    """Lowercase, fold ё to е and collapse whitespace (the normalisation addressee patterns expect)."""
+    """Lowercase, fold ё to е and collapse whitespace (the normalisation addressee patterns expect), in NFC: «ё»
+    written as «е» and a combining diaeresis (macOS, a PDF's copy) is «ё» too."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return " ".join(text.lower().replace("ё", "е").split())
 
 
