@@ -290,3 +290,12 @@ def test_the_privacy_page_says_what_is_kept_and_how_to_delete_it(app, client):
     for words in ("адрес электронной почты", "Журнал действий", "Кто видит", "Как долго", "Удалить учётную запись",
                   "152-ФЗ", "Опубликованные практики остаются", "резервных"):
         assert words in text, words
+
+
+def test_the_profile_title_is_the_title_only(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    with client.get("/profile") as page:
+        text = page.get_data(as_text=True)
+    assert re.search(r"<title>(.*?)</title>", text, re.S).group(1) == "Профиль — Банк практик"
+    assert text.count('id="delete-account"') == 1 and 'href="/profile/delete"' in text
