@@ -299,3 +299,10 @@ def test_the_profile_title_is_the_title_only(app, make_user):
         text = page.get_data(as_text=True)
     assert re.search(r"<title>(.*?)</title>", text, re.S).group(1) == "Профиль — Банк практик"
     assert text.count('id="delete-account"') == 1 and 'href="/profile/delete"' in text
+
+
+def test_the_privacy_page_asks_the_administrator_to_delete_your_account(client):
+    with client.get("/privacy") as page:
+        text = " ".join(page.get_data(as_text=True).split())
+    assert "попросите администратора банка удалить вашу учётную запись" in text
+    assert "попросите удалить учётную запись администратора" not in text
