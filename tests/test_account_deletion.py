@@ -301,6 +301,15 @@ def test_the_profile_title_is_the_title_only(app, make_user):
     assert text.count('id="delete-account"') == 1 and 'href="/profile/delete"' in text
 
 
+def test_the_deletion_form_forgets_the_form_copies(app, make_user):
+    """«Удалить учётную запись» leaves a shared computer as «Выйти» does: the practice form's copies (localStorage)
+    of the drafts it deletes go too (static/formcopy.js, data-forget-copies)."""
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    with client.get("/profile/delete") as page:
+        assert re.search(r'<form method="post"[^>]*data-forget-copies', page.get_data(as_text=True))
+
+
 def test_the_privacy_page_asks_the_administrator_to_delete_your_account(client):
     with client.get("/privacy") as page:
         text = " ".join(page.get_data(as_text=True).split())
