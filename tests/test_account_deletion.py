@@ -310,6 +310,24 @@ def test_the_deletion_form_forgets_the_form_copies(app, make_user):
         assert re.search(r'<form method="post"[^>]*data-forget-copies', page.get_data(as_text=True))
 
 
+def test_a_wrong_password_on_the_deletion_form_is_audited(app, make_user):
+    """As at «Смена пароля»: guessing the password inside a taken-over session shows in the audit log."""
+    from kb.accounts.audit import action_label
+
+    teacher_id = make_user("teacher")
+    client = app.test_client()
+    sign_in(client, teacher_id)
+    with client.post("/profile/delete", data={"password": "wrong-guess",
+                                              "csrf_token": csrf_from(client, "/profile/delete")}) as wrong:
+        assert "Пароль указан неверно." in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, teacher_id) is not None
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+            AuditEvent.target_type == "user", AuditEvent.target_id == teacher_id)).all()
+        assert ("user_delete_failed", teacher_id) in events
+    assert action_label("user_delete_failed") == "Удаление учётной записи: неверный пароль"
+
+
 def test_the_privacy_page_asks_the_administrator_to_delete_your_account(client):
     with client.get("/privacy") as page:
         text = " ".join(page.get_data(as_text=True).split())
