@@ -301,6 +301,25 @@ def test_the_profile_title_is_the_title_only(app, make_user):
     assert text.count('id="delete-account"') == 1 and 'href="/profile/delete"' in text
 
 
+def test_a_deleted_accounts_id_is_not_given_again(app, make_user):
+    """The audit log names accounts by number and rate limits count per account: a new account must not take
+    the number of a deleted one (SQLite gave the next one max(id) + 1; AUTOINCREMENT, migration z0uid0000001)."""
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.services import register
+
+    admin_id = make_user("admin", email="boss@example.org")
+    gone = make_user("teacher", email="gone@example.org")
+    with app.app_context():
+        delete_account(db.session.get(User, gone), db.session.get(User, admin_id))
+        db.session.commit()
+        newcomer = register("newcomer@example.org", "Новый Пользователь", PASSWORD)
+        db.session.commit()
+        assert newcomer.id > gone
+        about = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "user",
+                                                                   AuditEvent.target_id == newcomer.id))
+        assert list(about) == ["user_registered"]
+
+
 def test_the_deletion_form_forgets_the_form_copies(app, make_user):
     """«Удалить учётную запись» leaves a shared computer as «Выйти» does: the practice form's copies (localStorage)
     of the drafts it deletes go too (static/formcopy.js, data-forget-copies)."""
