@@ -320,6 +320,46 @@ def test_a_deleted_accounts_id_is_not_given_again(app, make_user):
         assert list(about) == ["user_registered"]
 
 
+def test_two_administrators_deleting_themselves_at_once_leave_one(app, make_user):
+    """PostgreSQL: each deletion locks the active administrators' rows before counting them; the second waits for
+    the first and is refused. (SQLite writes one transaction at a time.)"""
+    import threading
+
+    from kb.accounts.deletion import LAST_ADMIN, delete_account, refusal
+    from kb.accounts.services import AccountError
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writes one transaction at a time")
+    admins = [make_user("admin", email=f"admin{i}@example.org") for i in (1, 2)]
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes = []
+
+    def delete_self(user_id):
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                assert refusal(user) is None
+                barrier.wait()  # both have seen another administrator
+                delete_account(user, user)
+                db.session.commit()
+                outcomes.append("deleted")
+            except AccountError as exc:
+                db.session.rollback()
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=delete_self, args=(user_id,)) for user_id in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == sorted(["deleted", LAST_ADMIN]), outcomes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 1
+
+
 def test_the_deletion_form_forgets_the_form_copies(app, make_user):
     """«Удалить учётную запись» leaves a shared computer as «Выйти» does: the practice form's copies (localStorage)
     of the drafts it deletes go too (static/formcopy.js, data-forget-copies)."""

@@ -60,12 +60,18 @@ def deletion_effects(user: User) -> AccountDeletionEffects:
     )
 
 
-def refusal(user: User) -> str | None:
-    """Why this account cannot be deleted now, or None: the bank keeps at least one active administrator."""
+def refusal(user: User, lock: bool = False) -> str | None:
+    """Why this account cannot be deleted now, or None: the bank keeps at least one active administrator.
+
+    With ``lock`` (the deletion itself) the active administrators' rows are locked until the commit (PostgreSQL's
+    FOR UPDATE, all of them in one order): two administrators deleting themselves at once each counted the other
+    and left none; now the second waits, then sees the first one gone and is refused. SQLite writes one at a time."""
     if user.role != "admin":
         return None
-    others = db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.is_active_account.is_(True), User.id != user.id))
+    admins = select(User.id).where(User.role == "admin", User.is_active_account.is_(True))
+    if lock:
+        admins = admins.order_by(User.id).with_for_update()
+    others = [admin_id for admin_id in db.session.scalars(admins) if admin_id != user.id]
     return LAST_ADMIN if not others else None
 
 
@@ -78,7 +84,7 @@ def delete_account(user: User, actor: User | None, via: str | None = None) -> No
     searches and collections with it (ON DELETE CASCADE) and leaves its publications, adoption reports and the
     history of practices without it (ON DELETE SET NULL). The audit log loses the account's address and the names
     it gave, and the addresses its own events came from; a «user_deleted» event keeps the account's number only."""
-    reason = refusal(user)
+    reason = refusal(user, lock=True)
     if reason is not None:
         raise AccountError(reason)
     user_id, email = user.id, user.email
