@@ -486,7 +486,8 @@ def delete_user_command(email: str, yes: bool) -> None:
     click.echo(f"Учётная запись {address} ({user.name}, {user.role_label}): удаляются неопубликованные практики — "
                f"{effects.unpublished}, подборки — {effects.collections} (открытых другим — "
                f"{effects.shared_collections}), токены API — {effects.api_tokens}; остаются без владельца "
-               f"опубликованные и архивные практики — {effects.published}, отчёты о применении — {effects.adoptions}.")
+               f"опубликованные и архивные практики — {effects.published}, загруженные реестром (в очереди "
+               f"методистов) — {effects.imported}, отчёты о применении — {effects.adoptions}.")
     if not yes and not click.confirm("Удалить учётную запись? Это нельзя отменить", default=False):
         _fail("Ничего не удалено.")
     try:

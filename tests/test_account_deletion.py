@@ -11,7 +11,7 @@ from kb.accounts.tokens import ApiToken
 from kb.adoption.models import PracticeAdoption
 from kb.collections.models import Collection, CollectionItem
 from kb.extensions import db
-from kb.practices.models import Practice, PracticeTransition
+from kb.practices.models import Practice, PracticeAuthor, PracticeTransition
 from kb.search.models import IndexOutbox, SavedSearch
 from tests.conftest import PASSWORD, bearer, csrf_from, sign_in
 
@@ -290,3 +290,186 @@ def test_the_privacy_page_says_what_is_kept_and_how_to_delete_it(app, client):
     for words in ("адрес электронной почты", "Журнал действий", "Кто видит", "Как долго", "Удалить учётную запись",
                   "152-ФЗ", "Опубликованные практики остаются", "резервных"):
         assert words in text, words
+
+
+def test_a_methodists_registry_load_stays_in_the_queue_when_his_account_goes(app, make_user, make_practice):
+    """A registry loaded without «Сразу опубликовать» is drafts owned by the methodist who loaded it, in the office's
+    numbering, by other authors: the office's, not his. His account's deletion leaves them, without an owner, to
+    the region's other methodists (who send them on and publish them); his own draft goes, co-authors or not."""
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+    from kb.practices.services import bulk_transition
+
+    leaving = make_user("methodist", email="metod@example.org", scope_region="RU-CHE")
+    admin_id = make_user("admin", email="boss@example.org")
+    colleague = make_user("methodist", email="colleague@example.org", scope_region="RU-CHE")
+    registry = ("Внешний идентификатор;Название;Авторы;Организация;Регион;Год\n"
+                "R-1;Проектная неделя в начальной школе;Иванова Анна Петровна, учитель;МБОУ «СОШ № 1»;"
+                "Челябинская область;2023\n"
+                "R-2;Клуб юных исследователей;Петрова Белла Викторовна, учитель;МБОУ «СОШ № 2»;"
+                "Челябинская область;2023\n").encode()
+    with app.app_context():
+        report = run_import(db.session.get(User, leaving), read_registry(registry, 100), None, dry_run=False,
+                            publish=False)
+        db.session.commit()
+        assert report.count("create") == 2
+        imported = sorted(db.session.scalars(select(Practice.id).where(Practice.external_scope == "region:RU-CHE")))
+        assert len(imported) == 2
+        own = make_practice("Мой черновик с соавтором", status="draft", owner_id=leaving)
+        db.session.add(PracticeAuthor(practice_id=own, name="Соавтор Другой", position="учитель"))
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, leaving)
+    with client.get("/profile/delete") as page:
+        text = " ".join(page.get_data(as_text=True).split())
+    assert "неопубликованные практики" in text and ": 1," in text
+    assert "останутся в очереди методистов: 2 загруженных реестром" in text
+    assert "Удаляются и те, где вы указали соавторов" in text
+
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    with admin.post(f"/admin/users/{leaving}/delete",
+                    data={"csrf_token": csrf_from(admin, f"/admin/users/{leaving}/delete")}) as done:
+        assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, leaving) is None and db.session.get(Practice, own) is None
+        kept = [db.session.get(Practice, practice_id) for practice_id in imported]
+        assert [(p.status, p.owner_id, p.external_scope) for p in kept] == [("draft", None, "region:RU-CHE")] * 2
+        removed = db.session.scalars(select(AuditEvent.target_id).where(AuditEvent.action == "practice_deleted"))
+        assert list(removed) == [own]
+    methodist = app.test_client()
+    sign_in(methodist, colleague)
+    with methodist.get("/practices/moderation?status=draft") as queue:
+        text = queue.get_data(as_text=True)
+    assert "Проектная неделя в начальной школе" in text and "Клуб юных исследователей" in text
+    with app.test_request_context():
+        outcome = bulk_transition(db.session.get(User, colleague), imported, "publish")
+        db.session.commit()
+        assert outcome.done == imported and not outcome.refused
+        # A teacher of the region cannot send them: only their scope's moderators
+        teacher = make_user("teacher", email="t@example.org")
+        from kb.practices import policy
+
+        assert not policy.can_transition(db.session.get(User, teacher), kept[0], "submit")
+
+
+def test_the_profile_title_is_the_title_only(app, make_user):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    with client.get("/profile") as page:
+        text = page.get_data(as_text=True)
+    assert re.search(r"<title>(.*?)</title>", text, re.S).group(1) == "Профиль — Банк практик"
+    assert text.count('id="delete-account"') == 1 and 'href="/profile/delete"' in text
+
+
+def test_self_deletion_keeps_no_address_on_the_deleted_drafts_events(app, make_user, make_practice):
+    teacher_id = make_user("teacher", email="leaving@example.org")
+    with app.app_context():
+        drafts = [make_practice(f"Черновик {i}", status="draft", owner_id=teacher_id) for i in range(2)]
+    client = app.test_client()
+    sign_in(client, teacher_id)
+    address = {"REMOTE_ADDR": "203.0.113.77"}
+    with client.get("/profile/delete", environ_base=address) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    with client.post("/profile/delete", data={"csrf_token": token, "password": PASSWORD},
+                     environ_base=address) as done:
+        assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, teacher_id) is None
+        removed = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "practice_deleted")))
+        assert sorted(e.target_id for e in removed) == drafts
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.ip == "203.0.113.77")) == 0
+
+
+def test_a_deleted_accounts_id_is_not_given_again(app, make_user):
+    """The audit log names accounts by number and rate limits count per account: a new account must not take
+    the number of a deleted one (SQLite gave the next one max(id) + 1; AUTOINCREMENT, migration z0uid0000001)."""
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.services import register
+
+    admin_id = make_user("admin", email="boss@example.org")
+    gone = make_user("teacher", email="gone@example.org")
+    with app.app_context():
+        delete_account(db.session.get(User, gone), db.session.get(User, admin_id))
+        db.session.commit()
+        newcomer = register("newcomer@example.org", "Новый Пользователь", PASSWORD)
+        db.session.commit()
+        assert newcomer.id > gone
+        about = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_type == "user",
+                                                                   AuditEvent.target_id == newcomer.id))
+        assert list(about) == ["user_registered"]
+
+
+def test_two_administrators_deleting_themselves_at_once_leave_one(app, make_user):
+    """PostgreSQL: each deletion locks the active administrators' rows before counting them; the second waits for
+    the first and is refused. (SQLite writes one transaction at a time.)"""
+    import threading
+
+    from kb.accounts.deletion import LAST_ADMIN, delete_account, refusal
+    from kb.accounts.services import AccountError
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writes one transaction at a time")
+    admins = [make_user("admin", email=f"admin{i}@example.org") for i in (1, 2)]
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes = []
+
+    def delete_self(user_id):
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                assert refusal(user) is None
+                barrier.wait()  # both have seen another administrator
+                delete_account(user, user)
+                db.session.commit()
+                outcomes.append("deleted")
+            except AccountError as exc:
+                db.session.rollback()
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=delete_self, args=(user_id,)) for user_id in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == sorted(["deleted", LAST_ADMIN]), outcomes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) == 1
+
+
+def test_the_deletion_form_forgets_the_form_copies(app, make_user):
+    """«Удалить учётную запись» leaves a shared computer as «Выйти» does: the practice form's copies (localStorage)
+    of the drafts it deletes go too (static/formcopy.js, data-forget-copies)."""
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    with client.get("/profile/delete") as page:
+        assert re.search(r'<form method="post"[^>]*data-forget-copies', page.get_data(as_text=True))
+
+
+def test_a_wrong_password_on_the_deletion_form_is_audited(app, make_user):
+    """As at «Смена пароля»: guessing the password inside a taken-over session shows in the audit log."""
+    from kb.accounts.audit import action_label
+
+    teacher_id = make_user("teacher")
+    client = app.test_client()
+    sign_in(client, teacher_id)
+    with client.post("/profile/delete", data={"password": "wrong-guess",
+                                              "csrf_token": csrf_from(client, "/profile/delete")}) as wrong:
+        assert "Пароль указан неверно." in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, teacher_id) is not None
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id).where(
+            AuditEvent.target_type == "user", AuditEvent.target_id == teacher_id)).all()
+        assert ("user_delete_failed", teacher_id) in events
+    assert action_label("user_delete_failed") == "Удаление учётной записи: неверный пароль"
+
+
+def test_the_privacy_page_asks_the_administrator_to_delete_your_account(client):
+    with client.get("/privacy") as page:
+        text = " ".join(page.get_data(as_text=True).split())
+    assert "попросите администратора банка удалить вашу учётную запись" in text
+    assert "попросите удалить учётную запись администратора" not in text

@@ -9,7 +9,7 @@ from sqlalchemy import func, inspect, select, text
 from kb import create_app
 from kb.extensions import db
 from kb.vocabularies.models import Municipality, Region, Topic
-from tests.conftest import make_app
+from tests.conftest import PASSWORD, make_app
 
 
 def test_init_on_empty_instance_is_idempotent(tmp_path: Path):
@@ -283,6 +283,49 @@ def test_upgrading_an_old_sqlite_bank_removes_rows_that_refer_to_nothing_and_mov
         fresh = make_practice("Новая практика")
     assert fresh == doomed + 41, "past the highest id a trace remembers"
     again = runner.invoke(args=["db", "downgrade", "o5ids0000001"])
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_upgrading_an_sqlite_bank_gives_user_autoincrement_past_every_id_the_audit_remembers(app, make_user):
+    """Accounts can be deleted: the newest one's id was then given to the next account, and the audit log's rows
+    about the deleted person read as the new person's. Migration z0uid0000001 rebuilds ``user`` with AUTOINCREMENT
+    (its rows, keys and the rows that refer to it kept) and starts its counter past the highest id the database
+    remembers, the audit log's included."""
+    from kb.accounts.models import AuditEvent, User
+    from kb.accounts.services import record, register
+    from kb.collections.models import Collection
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL never gives a sequence value twice")
+    kept = make_user("teacher", email="kept@example.org")
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "x0nfc0000001"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        schema = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = 'user'")).scalar()
+        assert "AUTOINCREMENT" not in schema
+        # An account deleted before the upgrade (the newest, kept + 3) that the audit log still names
+        record("user_deleted", None, "user", kept + 3)
+        db.session.add(Collection(
+            owner_id=kept, title="Подборка", title_folded="подборка", share_token="token-kept-1234567890"))
+        db.session.commit()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        schema = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = 'user'")).scalar()
+        assert "PRIMARY KEY AUTOINCREMENT" in schema and "uq_user_email" in schema
+        assert "fk_user_region_code_region" in schema
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert db.session.get(User, kept).email == "kept@example.org"
+        assert db.session.scalar(text("SELECT count(*) FROM collection WHERE owner_id = :id"), {"id": kept}) == 1
+        newcomer = register("newcomer@example.org", "Новый Пользователь", PASSWORD)
+        db.session.commit()
+        assert newcomer.id == kept + 4, "past the id the audit log remembers"
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.target_type == "user", AuditEvent.target_id == newcomer.id)) == 1
+    again = runner.invoke(args=["db", "downgrade", "x0nfc0000001"])
     assert again.exit_code == 0, again.output
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
 

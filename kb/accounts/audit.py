@@ -16,6 +16,7 @@ ACTIONS = {
     "password_changed": "Смена пароля", "password_change_failed": "Смена пароля: неверный текущий пароль",
     "user_blocked": "Учётная запись заблокирована",
     "user_unblocked": "Учётная запись разблокирована", "user_deleted": "Учётная запись удалена",
+    "user_delete_failed": "Удаление учётной записи: неверный пароль",
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",

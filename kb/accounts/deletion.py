@@ -1,6 +1,7 @@
 """Deleting an account: the right of 152-ФЗ «О персональных данных» to withdraw consent and have one's personal data
 deleted. The account goes with what is only its own (sessions, API tokens, notifications, saved searches,
-collections) and its unpublished practices; publications stay, without an owner; the audit log keeps what happened,
+collections) and its unpublished practices; publications and the registry loads it made for its office stay, without
+an owner; the audit log keeps what happened,
 not whose address it was."""
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from kb.adoption.models import PracticeAdoption
 from kb.collections.models import Collection
 from kb.extensions import db
 from kb.practices.models import Practice
-from kb.practices.services import remove_practice
+from kb.practices.services import count, remove_practice
 from kb.search.models import SavedSearch
 
 # Practices that were never publications: deleted with the account. Published and archived ones stay (an archived
 # practice was published: cited, harvested, reported as adopted), with no owner; their moderators keep editing them.
 UNPUBLISHED = ("draft", "returned", "submitted")
+# An unpublished practice loaded from a registry (an office's numbering, or bank-wide from an administrator's load)
+# is the office's, not the person's who pressed «Загрузить»: it stays, without an owner, in the moderators' queue.
+# A practice the person wrote stays theirs, co-authors named in it or not: they never had the draft in the bank.
+FROM_REGISTRY = or_(Practice.external_id.is_not(None), Practice.external_scope != "")
 LAST_ADMIN = ("Нельзя удалить последнего администратора банка: сначала назначьте администратором другого "
               "пользователя (страница «Пользователи»).")
 # What the person wrote about themselves in the audit details of their own account's events («Изменён профиль»).
@@ -34,6 +39,7 @@ class AccountDeletionEffects:
     """What a deletion of the account would do, for the confirmation page and the command."""
 
     unpublished: int  # drafts, returned and submitted practices: deleted
+    imported: int  # unpublished ones loaded from a registry: stay, without an owner, in the moderators' queue
     published: int  # published and archived practices: stay, without an owner
     collections: int  # all deleted
     shared_collections: int  # of them, open by link or in the public catalogue
@@ -44,28 +50,36 @@ class AccountDeletionEffects:
 
 
 def deletion_effects(user: User) -> AccountDeletionEffects:
-    def count(model, *where) -> int:
-        return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    def rows(model, *where):
+        return select(func.count()).select_from(model).where(*where)
 
     owned = Practice.owner_id == user.id
+    unpublished = Practice.status.in_(UNPUBLISHED)
     return AccountDeletionEffects(
-        unpublished=count(Practice, owned, Practice.status.in_(UNPUBLISHED)),
-        published=count(Practice, owned, Practice.status.not_in(UNPUBLISHED)),
-        collections=count(Collection, Collection.owner_id == user.id),
-        shared_collections=count(Collection, Collection.owner_id == user.id, Collection.visibility != "private"),
-        api_tokens=count(ApiToken, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)),
-        saved_searches=count(SavedSearch, SavedSearch.user_id == user.id),
-        notifications=count(Notification, Notification.user_id == user.id),
-        adoptions=count(PracticeAdoption, PracticeAdoption.user_id == user.id),
+        unpublished=count(rows(Practice, owned, unpublished, ~FROM_REGISTRY)),
+        imported=count(rows(Practice, owned, unpublished, FROM_REGISTRY)),
+        published=count(rows(Practice, owned, Practice.status.not_in(UNPUBLISHED))),
+        collections=count(rows(Collection, Collection.owner_id == user.id)),
+        shared_collections=count(rows(Collection, Collection.owner_id == user.id, Collection.visibility != "private")),
+        api_tokens=count(rows(ApiToken, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))),
+        saved_searches=count(rows(SavedSearch, SavedSearch.user_id == user.id)),
+        notifications=count(rows(Notification, Notification.user_id == user.id)),
+        adoptions=count(rows(PracticeAdoption, PracticeAdoption.user_id == user.id)),
     )
 
 
-def refusal(user: User) -> str | None:
-    """Why this account cannot be deleted now, or None: the bank keeps at least one active administrator."""
+def refusal(user: User, lock: bool = False) -> str | None:
+    """Why this account cannot be deleted now, or None: the bank keeps at least one active administrator.
+
+    With ``lock`` (the deletion itself) the active administrators' rows are locked until the commit (PostgreSQL's
+    FOR UPDATE, all of them in one order): two administrators deleting themselves at once each counted the other
+    and left none; now the second waits, then sees the first one gone and is refused. SQLite writes one at a time."""
     if user.role != "admin":
         return None
-    others = db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.is_active_account.is_(True), User.id != user.id))
+    admins = select(User.id).where(User.role == "admin", User.is_active_account.is_(True))
+    if lock:
+        admins = admins.order_by(User.id).with_for_update()
+    others = [admin_id for admin_id in db.session.scalars(admins) if admin_id != user.id]
     return LAST_ADMIN if not others else None
 
 
@@ -75,18 +89,21 @@ def delete_account(user: User, actor: User | None, via: str | None = None) -> No
 
     Unpublished practices go through the practice deletion (index outbox, OAI tombstones, attachment files); the
     account row's deletion takes its sessions (the session token is in the row), API tokens, notifications, saved
-    searches and collections with it (ON DELETE CASCADE) and leaves its publications, adoption reports and the
-    history of practices without it (ON DELETE SET NULL). The audit log loses the account's address and the names
-    it gave, and the addresses its own events came from; a «user_deleted» event keeps the account's number only."""
-    reason = refusal(user)
+    searches and collections with it (ON DELETE CASCADE) and leaves its publications, the unpublished practices it
+    loaded from a registry (FROM_REGISTRY), adoption reports and the history of practices without it (ON DELETE SET
+    NULL). The audit log loses the account's address and the names it gave, and the addresses its own events came
+    from (those of the practices deleted now too); a «user_deleted» event keeps the account's number only."""
+    reason = refusal(user, lock=True)
     if reason is not None:
         raise AccountError(reason)
     user_id, email = user.id, user.email
     by_self = actor is not None and actor.id == user_id
-    practices = db.session.scalars(
-        select(Practice).where(Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED)).order_by(Practice.id))
+    practices = list(db.session.scalars(select(Practice).where(
+        Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED), ~FROM_REGISTRY).order_by(Practice.id)))
     for practice in practices:
-        remove_practice(practice, None if by_self else actor, via="user_deleted")
+        event = remove_practice(practice, None if by_self else actor, via="user_deleted")
+        if by_self:
+            event.ip = ""  # the person's address, as on «user_deleted» below
     db.session.flush()
     _scrub_audit(user_id, email)
     db.session.delete(user)

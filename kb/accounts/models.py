@@ -19,6 +19,10 @@ ROLE_LABELS = {"teacher": "Педагог", "methodist": "Методист", "ad
 class User(UserMixin, db.Model):
     """An account: a teacher, a methodist moderating a scope, or an administrator."""
 
+    # A deleted account's id is never given again (migration z0uid0000001): the audit log names accounts by number
+    # («Пользователь №2»), and rate limits count per account (account:2).
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -247,6 +247,8 @@ def delete_own_account():
     refused = deletion_refusal(user)
     if refused is None and form.validate_on_submit():
         if not services.password_matches(user, form.password.data):
+            services.record("user_delete_failed", user, "user", user.id)  # as «Смена пароля» does: guessing shows
+            db.session.commit()
             form.password.errors.append("Пароль указан неверно.")
         else:
             delete_account(user, user)

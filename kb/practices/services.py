@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from kb.accounts.models import User
+from kb.accounts.models import AuditEvent, User
 from kb.accounts.services import notify, record
 from kb.adoption.models import PracticeAdoption
 from kb.collections.models import CollectionItem
@@ -314,10 +314,12 @@ class DeletionEffects:
     collections: int  # collections that hold it (it stays there as «Материал недоступен»)
 
 
-def deletion_effects(practice: Practice) -> DeletionEffects:
-    def count(statement) -> int:
-        return db.session.scalar(statement) or 0
+def count(statement: Select) -> int:
+    """The number a ``select(func.count())…`` statement gives (0 for none)."""
+    return db.session.scalar(statement) or 0
 
+
+def deletion_effects(practice: Practice) -> DeletionEffects:
     return DeletionEffects(
         versions=count(select(func.count()).select_from(PracticeVersion)
                        .where(PracticeVersion.practice_id == practice.id)),
@@ -338,13 +340,15 @@ def delete_practice(user: User, practice: Practice) -> None:
     remove_practice(practice, user)
 
 
-def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> None:
+def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> AuditEvent:
     """The deletion itself, its permission already decided (``delete_practice``; an account's deletion takes its
     unpublished practices with it): an audit event, then the row with its versions, history and files; the flush
-    writes the index's outbox row and the OAI tombstone, the commit removes the files no practice uses."""
-    record("practice_deleted", actor, "practice", practice.id,
-           details={"title": practice.title, **({"via": via} if via else {})})
+    writes the index's outbox row and the OAI tombstone, the commit removes the files no practice uses. Returns the
+    event (an account's own deletion takes the address off it)."""
+    event = record("practice_deleted", actor, "practice", practice.id,
+                   details={"title": practice.title, **({"via": via} if via else {})})
     db.session.delete(practice)
+    return event
 
 
 MODERATION_PER_PAGE = 50
