@@ -55,6 +55,23 @@ class KbInterrupted(click.ClickException):
 INPUT_MISSING = "Ввод прерван: значение не введено (без терминала укажите его параметром, например --password)."
 
 
+class RepeatedPrompt(click.Option):
+    """An option asked for twice at its prompt (a new password), with a Russian answer when the two differ: click's
+    own confirmation says «Error: The two entered values do not match.». ``repeat`` is the second prompt."""
+
+    def __init__(self, *args, repeat: str, mismatch: str, **kwargs) -> None:
+        kwargs["confirmation_prompt"] = False
+        super().__init__(*args, **kwargs)
+        self.repeat, self.mismatch = repeat, mismatch
+
+    def prompt_for_value(self, ctx: click.Context):
+        while True:
+            first = click.prompt(self.prompt, hide_input=self.hide_input)
+            if click.prompt(self.repeat, hide_input=self.hide_input) == first:
+                return first
+            click.echo(self.mismatch, err=True)
+
+
 class KbCommand(click.Command):
     """click.Command with Russian usage errors, usage line and help headings."""
 

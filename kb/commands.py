@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
-from kb.cli import command
+from kb.cli import RepeatedPrompt, command
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.search.outbox import KEEP_DAYS
@@ -414,7 +414,8 @@ def check_files_command(remove_orphans: bool) -> None:
 @click.option("--scope", type=click.Choice(["region", "organisation"]), default="region", show_default=True,
               help="Что модерирует методист: весь регион --region или только организацию --organisation в нём.")
 @click.option("--name", default="", metavar="ФИО", help="Фамилия, имя, отчество (по умолчанию — адрес).")
-@click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", confirmation_prompt="Пароль ещё раз",
+@click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", cls=RepeatedPrompt, repeat="Пароль ещё раз",
+                       mismatch="Пароли не совпадают, введите ещё раз.",
                        help="Пароль (если не указан — будет запрошен).")
 @with_appcontext
 def create_user_command(email: str, role: str, region_code: str | None, organisation: str, scope: str, name: str,

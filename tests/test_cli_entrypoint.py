@@ -30,6 +30,13 @@ def test_flask_init_creates_the_instance(tmp_path):
     assert piped.returncode == 0, piped.stderr
     assert "Создан пользователь a@example.org" in piped.stdout
     assert "Warning" not in piped.stderr + piped.stdout and "long-enough-pass" not in piped.stdout + piped.stderr
+    # Two passwords that differ: click answered «Error: The two entered values do not match.»
+    retyped = subprocess.run([*flask, "create-user", "c@example.org"], cwd=ROOT, env=env, capture_output=True,
+                             input="first-long-pass\nsecond-long-pass\nlong-enough-pass\nlong-enough-pass\n",
+                             text=True, timeout=120)
+    assert retyped.returncode == 0, retyped.stderr
+    assert "Пароли не совпадают, введите ещё раз." in retyped.stderr and "Error" not in retyped.stdout + retyped.stderr
+    assert retyped.stdout.count("Пароль ещё раз:") == 2 and "Создан пользователь c@example.org" in retyped.stdout
     closed = subprocess.run([*flask, "create-user", "b@example.org"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True, timeout=120)
     assert closed.returncode == 1
