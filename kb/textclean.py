@@ -64,3 +64,9 @@ def clipped(text: str, limit: int) -> str:
     if space > limit // 2 and not text[limit - 1].isspace():  # a word cut in the middle: end before it
         head = head[:space]
     return head.rstrip(" ,;:—–-") + "…"
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern (``escape="\\"``) for the values holding ``text``: its «%», «_» and «\\» are letters, not
+    wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -254,6 +254,29 @@ def test_an_organisation_scope_needs_its_region_on_the_role_form(app, make_user)
         assert "Гимназия № 2 Казани (Республика Татарстан)" in response.get_data(as_text=True)
 
 
+def test_the_user_list_finds_names_with_yo_in_any_case_and_takes_wildcards_for_letters(app, make_user):
+    """«Семина» did not find «Сёмина Алёна», and «%» listed everyone."""
+    admin = app.test_client()
+    sign_in(admin, make_user("admin", email="boss@example.org"))
+    named = {make_user("teacher", email="syomina@example.org"): "Сёмина Алёна",
+             make_user("teacher", email="percent_user@example.org"): "Процентов Пётр"}
+    with app.app_context():
+        for user_id, name in named.items():
+            db.session.get(User, user_id).name = name
+        db.session.commit()
+
+    def found(q: str) -> set[str]:
+        with admin.get("/admin/users", query_string={"q": q}) as response:
+            page = response.get_data(as_text=True)
+        return {email for email in ("boss@example.org", "syomina@example.org", "percent_user@example.org")
+                if email in page}
+
+    for q in ("Семина", "семина", "АЛЕНА", "сЁмина  алёна", "SYOMINA@"):
+        assert found(q) == {"syomina@example.org"}, q
+    assert found("%") == set() and found("се_ина") == set()
+    assert found("nt_us") == {"percent_user@example.org"}
+
+
 def test_change_role_takes_the_users_own_region_for_an_organisation_and_refuses_none(app, make_user):
     """Called without a region (the CLI, a script): the organisation is the one of the user's own region, fixed
     then; a user without a region gets none."""

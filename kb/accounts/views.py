@@ -30,6 +30,8 @@ from kb.extensions import db, limiter
 from kb.practices.models import Practice
 from kb.routing import bounded_int, local_path, page_arg
 from kb.search.saved import saved_searches
+from kb.textclean import contains
+from kb.vocabularies.data import fold
 from kb.vocabularies.models import Region
 
 bp = Blueprint("accounts", __name__)
@@ -305,8 +307,10 @@ def users():
     role = request.args.get("role", "")
     query = select(User).order_by(User.created_at.desc())
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+        # case and «ё» aside («Семина» finds «Сёмина»); «%» and «_» are letters here, not LIKE's wildcards
+        like = contains(fold(q))
+        query = query.where(or_(*(func.replace(func.lower(column), "ё", "е").like(like, escape="\\")
+                                   for column in (User.email, User.name))))
     if role in ROLES:
         query = query.where(User.role == role)
     pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)

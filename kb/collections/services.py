@@ -16,7 +16,7 @@ from kb.practices import policy
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range, plural
-from kb.textclean import unix_line_breaks
+from kb.textclean import contains, unix_line_breaks
 from kb.timeutil import utcnow
 from kb.vocabularies.services import fold
 
@@ -105,8 +105,7 @@ def public_collections(query: str, page: int, per_page: int):
     """Public collections whose title contains ``query`` (case and «ё» folded), newest change first."""
     statement = select(Collection).where(Collection.visibility == "public")
     if fold(query):
-        escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(Collection.title_folded.like(f"%{escaped}%", escape="\\"))
+        statement = statement.where(Collection.title_folded.like(contains(fold(query)), escape="\\"))
     statement = statement.order_by(Collection.updated_at.desc(), Collection.id.desc())
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 

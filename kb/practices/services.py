@@ -20,7 +20,7 @@ from kb.practices import policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
-from kb.textclean import unix_line_breaks, xml_text
+from kb.textclean import contains, unix_line_breaks, xml_text
 from kb.timeutil import utc_json, utcnow
 from kb.vocabularies.data import PRACTICE_STATUSES, SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
@@ -365,16 +365,16 @@ BULK_LISTED = 10  # refusals named one by one in the report; the rest by number 
 
 
 def _title_words(query: str) -> list[str]:
-    """The words of a title filter, folded as the queue compares them (case and «ё» aside)."""
-    return [word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            for word in query.lower().replace("ё", "е").split()][:20]
+    """The LIKE patterns (``contains``) of a title filter's words, folded as the queue compares them (case and «ё»
+    aside)."""
+    return [contains(word) for word in query.lower().replace("ё", "е").split()][:20]
 
 
 def _queue_filters(query: Select, user: User, region_code: str | None, title: str) -> Select:
     if region_code:
         query = query.where(Practice.region_code == region_code)
     for word in _title_words(title):
-        query = query.where(Practice.title_folded.like(f"%{word}%", escape="\\"))
+        query = query.where(Practice.title_folded.like(word, escape="\\"))
     return scoped_practices(query, user)
 
 
