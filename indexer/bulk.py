@@ -16,15 +16,22 @@ those of whoosh's own writer with ``KbCodec`` (a test compares the files of both
 ``write_index`` runs the writers: in this process, or in ``procs`` forked processes that take batches of
 documents from a queue and write one segment each (whoosh's ``MpWriter`` did the same with its own
 writer; it also dropped a segment whose result came late, and its cancel could not stop its processes).
+The writer processes die with the process that forked them, and that one stops them on SIGTERM (while they run,
+SIGTERM raises SystemExit in it), Ctrl+C or any error: a rebuild that was stopped leaves none behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import heapq
 import mmap
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import tempfile
+import threading
 import traceback
 from array import array
 from bisect import bisect_right
@@ -47,6 +54,8 @@ _TERM_BYTES = 150
 _POSTING_BYTES = 16
 _GATHER = 1 << 19  # postings whose values are gathered in one numpy call when written
 _WAIT_SECONDS = 1.0  # how often the process handing out documents looks whether its workers still run
+_STOP_SECONDS = 10.0  # how long a stopped rebuild waits for a writer process to end before it kills it
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 class BulkWriteError(RuntimeError):
@@ -403,11 +412,14 @@ def write_index(ix, items: Iterable[_T], fields_of: Callable[[_T], dict], procs:
     context = multiprocessing.get_context("fork")
     jobs = context.Queue(maxsize=2 * procs)
     results = context.Queue()
-    workers = [context.Process(target=_work, args=(ix, fields_of, limitmb, jobs, results), daemon=True,
-                               name=f"kb-index-writer-{number}") for number in range(procs)]
-    for worker in workers:
-        worker.start()
+    workers = []
+    previous = _raise_on_sigterm()
     try:
+        for number in range(procs):
+            worker = context.Process(target=_work, args=(ix, fields_of, limitmb, jobs, results, os.getpid()),
+                                     daemon=True, name=f"kb-index-writer-{number}")
+            worker.start()
+            workers.append(worker)
         chunk: list[_T] = []
         for item in items:
             chunk.append(item)
@@ -422,22 +434,82 @@ def write_index(ix, items: Iterable[_T], fields_of: Callable[[_T], dict], procs:
         for worker in workers:
             worker.join()
     except BaseException:
-        for worker in workers:
-            worker.terminate()
-            worker.join(timeout=10)
+        # The batches still in the pipe have no reader now: without this, the exit waited for ever for the
+        # queue's feeder thread to hand them over.
+        jobs.cancel_join_thread()
+        results.cancel_join_thread()
+        _stop(workers)
         writer.cancel()
         raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     writer._close_segment()  # the segment of this process stays empty: it is left out
     writer._commit_toc([segment for segment in segments if segment is not None])
     writer._finish()
 
 
-def _work(ix, fields_of: Callable[[Any], dict], limitmb: int, jobs, results) -> None:
+def _raise_on_sigterm():
+    """In the main thread of a process that SIGTERM would simply end (``kill``, ``timeout``, systemd stopping
+    the job): make it raise SystemExit instead while the writer processes run, so that they are stopped and the
+    rebuild's folder removed before this process exits. Returns the handler to put back, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous != signal.SIG_DFL:  # the process has its own way of stopping
+        return None
+    signal.signal(signal.SIGTERM, _terminated)
+    return previous
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop(workers) -> None:
+    """End the writer processes (SIGTERM, then SIGKILL to one that does not go in time) and reap them."""
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join(timeout=_STOP_SECONDS)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _follow_parent(parent: int) -> None:
+    """A writer process, just forked: it dies with the process that forked it, whatever ends that one (SIGKILL
+    included; on Linux the kernel sends SIGKILL, elsewhere ``_next_job`` looks), so no writer outlives a
+    rebuild. Ctrl+C is the parent's to handle (it stops its writers); SIGTERM ends a writer at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: _next_job still looks
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _next_job(jobs, parent: int):
+    while True:
+        try:
+            return jobs.get(timeout=_WAIT_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _work(ix, fields_of: Callable[[Any], dict], limitmb: int, jobs, results, parent: int) -> None:
     """A worker process: write the batches from ``jobs`` into one segment, put it (or the error) on
     ``results``."""
+    _follow_parent(parent)
     try:
         writer = BulkSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
-        while (chunk := jobs.get()) is not None:
+        while (chunk := _next_job(jobs, parent)) is not None:
             for item in chunk:
                 writer.add_document(**fields_of(item))
         if writer._added:

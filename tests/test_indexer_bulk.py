@@ -3,9 +3,13 @@ and merged, several processes, and a worker's failure reported, not hung on."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +114,62 @@ def test_a_worker_s_failure_stops_the_build_with_its_error(tmp_path: Path, field
     lock = whoosh_index.open_dir(str(folder)).lock("WRITELOCK")
     assert lock.acquire()  # the writer let go of the index
     lock.release()
+
+
+_KILLED_PARENT = """
+import os, sys, time
+from whoosh import index
+from indexer.bulk import write_index
+from indexer.schema import build_schema, to_fields
+from tests.test_indexer import generated
+
+def slow(item):
+    time.sleep(0.05)
+    return to_fields(item)
+
+def handed_out():
+    for number, item in enumerate(generated(400)):
+        if number == 50:
+            print(os.getpid(), flush=True)
+        yield item
+
+write_index(index.create_in(sys.argv[1], build_schema()), handed_out(), slow, procs=2, batch=10)
+"""
+
+
+def _running(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_the_writer_processes_die_with_a_parent_that_is_killed(tmp_path: Path):
+    """kill -9 (the OOM killer) gives the process that hands out the documents no chance to stop its writer
+    processes: they end by themselves (on Linux the kernel kills them), not run on for ever."""
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(folder)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).resolve().parents[1])
+    writers: list[int] = []
+    try:
+        parent.stdout.readline()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent.pid:
+                writers.append(int(stat.parent.name))
+        assert len(writers) == 2
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while [pid for pid in writers if _running(pid)] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in writers if _running(pid)], "writer processes outlived it"
+    finally:
+        for pid in writers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        parent.stdout.close()

@@ -1,6 +1,10 @@
 """The index follows the database: outbox in the same transaction, one writer, check and rebuild."""
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -83,6 +87,39 @@ def test_second_writer_does_not_block_and_nothing_is_left_behind(app, make_pract
         assert sync() == 1
         assert _ids(app, "редкостным") == {f"practice:{practice_id}"}
         assert outbox.pending_count(index_dir) == 0
+
+
+_FORK_UNDER_LOCK = """
+import os, sys, time
+from kb.search import outbox
+with outbox.writer_lock(sys.argv[1]) as held:
+    assert held
+    child = os.fork()
+    if child == 0:  # a process forked under the lock, as a rebuild's writer processes are
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        time.sleep(60)
+        os._exit(0)
+    print(child, flush=True)
+    os._exit(0)  # killed while holding the lock: it never unlocks
+"""
+
+
+def test_a_process_forked_under_the_writer_lock_does_not_keep_it(tmp_path):
+    """The lock belongs to the open file, which a forked process shares: a rebuild's writer processes kept it
+    taken after their parent was killed, and reindex, sync-index and the indexer waited for them."""
+    index_dir = tmp_path / "index"
+    done = subprocess.run([sys.executable, "-c", _FORK_UNDER_LOCK, str(index_dir)], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    child = int(done.stdout)
+    try:
+        os.kill(child, 0)  # it still runs
+        with outbox.writer_lock(index_dir) as held:
+            assert held, "the forked process keeps the writer lock"
+    finally:
+        os.kill(child, signal.SIGKILL)
 
 
 def test_late_committed_lower_id_is_still_applied(app, make_practice):

@@ -511,6 +511,104 @@ def test_the_progress_of_a_rebuild_that_was_killed_is_not_shown(demo_app):
         assert "rebuild" not in client.get("/healthz").json
 
 
+# `flask --app kb reindex` with writer processes on a small bank: the rebuild forks them from 20 documents on, and
+# each document takes 50 ms to analyse, so the rebuild is still running when the test stops it.
+_SLOW_REINDEX = """
+import signal, sys, time
+import indexer.index as index
+index.PARALLEL_REBUILD_MIN = 20
+index.REBUILD_BATCH = 5
+fields = index.to_fields
+def slow(doc):
+    time.sleep(0.05)
+    return fields(doc)
+index.to_fields = slow
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the test runs with SIGINT ignored
+from flask.cli import main
+sys.argv[0] = "flask"
+main()
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_reindex_stopped_by_a_signal_leaves_no_writer_process_and_no_lock(base_instance, tmp_path, signum):
+    """`kill PID` (cron's `timeout`, systemd stopping the job) or SIGINT to the command's pid alone, while the
+    rebuild's writer processes run: the command exits, its writer processes with it, the writer lock is free, the
+    rebuild's folder is gone, check-index tells what is in the index, and the next reindex works. The writer
+    processes used to outlive a SIGTERM holding the lock (reindex, sync-index and the indexer then waited for
+    ever), and after SIGINT the command printed «Прервано (Ctrl+C).» and never exited."""
+    app, env = _instance(base_instance, tmp_path / "instance")
+    with app.app_context():  # texts long enough to fill the pipe that hands the batches to the writers
+        text = " ".join(["одарённые дети школьное научное общество олимпиада проект"] * 150)
+        db.session.add_all(Practice(title=f"Практика прерванная номер {n}", status="published", annotation=text,
+                                    region_code="RU-CHE", year=2021, published_at=utcnow()) for n in range(60))
+        db.session.commit()
+        db.session.remove()
+    index_dir = Path(app.config["INDEX_DIR"])
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_REINDEX, "--app", "kb", "reindex"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    writers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(writers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            writers = _children(process.pid)
+            time.sleep(0.02)
+        assert len(writers) == 2, "the rebuild forked no writer processes"
+        time.sleep(0.3)
+        os.kill(process.pid, signum)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the interrupted reindex never exited") from None
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in writers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in writers if _alive(pid)], "writer processes outlived the reindex"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in writers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+    if signum == signal.SIGINT:
+        assert "Прервано (Ctrl+C)." in output and process.returncode == 1
+    else:
+        assert process.returncode == 128 + signal.SIGTERM, output
+    assert "Traceback" not in output, output
+
+    with outbox.writer_lock(index_dir) as acquired:
+        assert acquired, "the writer lock is still taken"
+    assert [entry.name for entry in index_dir.parent.iterdir() if ".rebuild" in entry.name] == []
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["check-index"])  # the index before the rebuild, which had none of them
+    assert checked.exit_code == 1 and "Нет в индексе (60)" in checked.output, checked.output
+    assert "занят" not in checked.output and "прерванной" not in checked.output
+    rebuilt = subprocess.run([sys.executable, "-c", _SLOW_REINDEX, "--app", "kb", "reindex"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    checked = runner.invoke(args=["check-index"])
+    assert checked.exit_code == 0, checked.output
+
+
 def _repair_done(thread) -> None:
     thread.join(timeout=120)
     assert not thread.is_alive(), "the rebuild never ended"

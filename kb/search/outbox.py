@@ -135,9 +135,32 @@ def lock_path(index_dir: str | Path) -> Path:
     return index_dir.with_name(index_dir.name + ".lock")
 
 
+# The descriptors of the writer locks this process holds. An flock belongs to the open file, which a forked
+# process shares: a rebuild's writer processes (indexer.bulk) kept the lock taken as long as they ran, after
+# their parent was gone too, and one that unlocked would have unlocked it for the parent.
+_held_locks: set[int] = set()
+
+
+def _leave_locks_to_parent() -> None:
+    """In a forked child: the descriptors of the parent's writer locks now name /dev/null."""
+    if not _held_locks:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for fd in _held_locks:
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_leave_locks_to_parent)
+
+
 @contextmanager
 def writer_lock(index_dir: str | Path, wait: bool = False) -> Iterator[bool]:
-    """Hold the single-writer lock; yields False at once when another process holds it."""
+    """Hold the single-writer lock; yields False at once when another process holds it. A process forked
+    while it is held does not hold it."""
     path = lock_path(index_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
@@ -146,9 +169,11 @@ def writer_lock(index_dir: str | Path, wait: bool = False) -> Iterator[bool]:
         except BlockingIOError:
             yield False
             return
+        _held_locks.add(handle.fileno())
         try:
             yield True
         finally:
+            _held_locks.discard(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
