@@ -146,12 +146,38 @@ def init_command() -> None:
     if unplaced := organisation_scopes_without_region():
         click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
             f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")
+    if orphans := organisation_practices_without_region():
+        shown = ", ".join(str(practice_id) for practice_id in orphans[:MAX_LISTED])
+        more = f" и ещё {len(orphans) - MAX_LISTED}" if len(orphans) > MAX_LISTED else ""
+        click.secho(ORGANISATION_PRACTICES_WITHOUT_REGION_RU.format(count=len(orphans)) + f"\n  {shown}{more}",
+                    fg="yellow")
 
 
 ORGANISATION_WITHOUT_REGION_RU = (
     "Методисты организаций без региона модерации не видят ничего, кроме своих практик (организация модерируется "
     "только в своём регионе: одноимённые школы есть во многих регионах). Задайте каждому регион модерации на "
     "странице «Пользователи» (/admin/users):")
+
+
+ORGANISATION_PRACTICES_WITHOUT_REGION_RU = (
+    "Практики без региона в нумерации организации ({count}; загружены методистом организации из реестра без "
+    "столбца «Регион», а методист этой организации с регионом не один или его нет): их модерируют только "
+    "администраторы, и загрузка реестра их не находит. Укажите каждой регион (страница практики → "
+    "«Редактировать»): методист организации в этом регионе будет её модерировать, и его следующая загрузка "
+    "реестра обновит её, а не создаст заново. Номера практик:")
+MAX_LISTED = 200  # practice ids init prints
+
+
+def organisation_practices_without_region() -> list[int]:
+    """Practices in an organisation's numbering («org:…») without a region, which migration x0org0000001 could
+    not give one (no methodist of that organisation with a region, or several regions): nobody but the
+    administrators moderates them until their region is set."""
+    from sqlalchemy import select
+
+    from kb.practices.models import Practice
+
+    return list(db.session.scalars(select(Practice.id).where(
+        Practice.external_scope.like("org:%"), Practice.region_code.is_(None)).order_by(Practice.id)))
 
 
 def organisation_scopes_without_region() -> list:
