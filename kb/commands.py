@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from kb.bulkimport.commands import import_practices_command
 from kb.cli import command
 from kb.errors import os_error_reason
-from kb.extensions import db
+from kb.extensions import db, missing_tables
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
 
@@ -655,13 +655,6 @@ def _remove_leftover_rebuilds() -> None:
 
 
 WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails
-
-
-def missing_tables(exc: Exception) -> bool:
-    """Whether a database error says a table is not there: PostgreSQL's undefined_table (42P01, a
-    ProgrammingError), SQLite's «no such table» (an OperationalError)."""
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) == "42P01" or str(orig or exc).startswith("no such table")
 
 
 def _failure_reason(exc: Exception) -> str:
