@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
+from kb.attachments.extract import (
+    MAX_ENTRIES,
+    MAX_RATIO,
+    MAX_UNPACKED,
+    ZIP_ERRORS,
+    begins_as_xml,
+    repack,
+    wide_encoding,
+)
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import xml_text
@@ -195,7 +203,7 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
-    elif _is_xml(data):
+    elif begins_as_xml(data):
         from kb.bulkimport.ods import fods_rows
 
         table, sheet, hidden = fods_rows(data, max_rows, notes)
@@ -212,11 +220,6 @@ def _is_html(data: bytes) -> bool:
     encoding = wide_encoding(head)
     text = head.decode(encoding, errors="ignore") if encoding else head.decode("latin-1")  # the markup is ASCII
     return _HTML_START.match(text.lstrip()) is not None
-
-
-def _is_xml(data: bytes) -> bool:
-    """Whether a file begins as XML (a declaration, or a flat OpenDocument's root): no CSV does."""
-    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b"<?xml", b"<office:document"))
 
 
 def _decode(data: bytes) -> str:
