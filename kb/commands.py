@@ -446,7 +446,7 @@ def check_files_command(remove_orphans: bool) -> None:
 def create_user_command(email: str, role: str, region_code: str | None, organisation: str, scope: str, name: str,
                         password: str) -> None:
     """Создать учётную запись (например, первого администратора)."""
-    from kb.accounts.services import AccountError, create_user, record
+    from kb.accounts.services import AccountError, ScopeRegionMissing, create_user, record
     from kb.vocabularies.models import Region
 
     # «   » is no value (a methodist with it moderated nothing, a user with it had no name), as on the web forms
@@ -456,17 +456,19 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     if role == "methodist" and not (region_code or organisation):
         _fail("Для методиста укажите область модерации: --region (регион) или --organisation и --region "
               "с --scope organisation (организация в регионе).")
-    if role == "methodist" and (scope == "organisation" or not region_code) and not (organisation and region_code):
-        # School names repeat from region to region: an organisation is moderated in its region only.
-        _fail("Организацию методист модерирует в одном регионе: укажите и --organisation, и --region, "
-              "и --scope organisation — школ с одним названием много в разных регионах.")
-    by_organisation = role == "methodist" and scope == "organisation"
+    # a methodist without --region can only be an organisation's (create_user refuses it without the region)
+    by_organisation = role == "methodist" and (scope == "organisation" or not region_code)
+    if by_organisation and not organisation:
+        _fail("Для --scope organisation укажите и --organisation — организацию, которую методист модерирует в "
+              "регионе --region.")
     try:
         user = create_user(
             email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
             scope_organisation=organisation if by_organisation else None,
         )
+    except ScopeRegionMissing as exc:
+        _fail(f"{exc} В create-user укажите и --organisation, и --region, и --scope organisation.")
     except AccountError as exc:
         _fail(str(exc))
     record("user_created", None, "user", user.id, details={"role": role, "via": "cli"})

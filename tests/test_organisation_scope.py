@@ -227,3 +227,25 @@ def test_a_practice_of_the_old_numbering_given_a_region_is_found_by_the_next_loa
         assert [r.action for r in report.rows] == ["update", "create"]
         assert db.session.get(Practice, pid).external_scope == "org:RU-CHE:мбоу «сош № 1»"
         assert db.session.get(Practice, elsewhere).external_scope == "org:мбоу «сош № 1»"
+
+
+def test_the_role_form_and_create_user_refuse_an_organisation_without_a_region_with_one_message(app, runner):
+    """The rule was written three times, with three messages (the role form, the accounts' service, create-user)."""
+    from kb.accounts.forms import RoleForm
+    from kb.accounts.services import SCOPE_ORGANISATION_REGION
+    from tests.conftest import PASSWORD
+
+    nowhere = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation", ORG,
+                                  "--scope", "organisation", "--password", PASSWORD])
+    assert nowhere.exit_code == 1 and SCOPE_ORGANISATION_REGION in nowhere.output
+    assert "--organisation, и --region, и --scope organisation" in nowhere.output
+    nothing = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--region", "RU-CHE",
+                                  "--scope", "organisation", "--password", PASSWORD])
+    assert nothing.exit_code == 1 and "укажите и --organisation" in nothing.output
+    with app.test_request_context(method="POST", data={"role": "methodist", "scope_region": "",
+                                                       "scope_organisation": ORG}):
+        form = RoleForm(meta={"csrf": False})
+        form.scope_region.choices = [("", "—"), ("RU-CHE", "Челябинская область")]
+        assert not form.validate() and form.scope_organisation.errors == [SCOPE_ORGANISATION_REGION]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 0
