@@ -188,8 +188,10 @@ def test_the_migration_gives_a_practice_without_a_region_its_methodists_region(a
                             external_scope="org:мбоу «сош № 1»")
         lost = make_practice("Чужая практика", external_id="P-2", region_code=None, organisation=other,
                              external_scope="org:гимназия № 2")
+        db.session.commit()  # PostgreSQL: the migrations wait for a transaction left open
         downgrade(revision="x0pdn0000001")
         outbox = db.session.scalar(select(db.func.max(IndexOutbox.id))) or 0
+        db.session.commit()
         upgrade()
         db.session.expire_all()
         assert (db.session.get(Practice, own).region_code, db.session.get(Practice, own).external_scope) == (
