@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from kb.bulkimport.commands import import_practices_command
 from kb.cli import RepeatedPrompt, command
 from kb.errors import os_error_reason
-from kb.extensions import db
+from kb.extensions import db, missing_tables
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
 
@@ -146,12 +146,38 @@ def init_command() -> None:
     if unplaced := organisation_scopes_without_region():
         click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
             f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")
+    if orphans := organisation_practices_without_region():
+        shown = ", ".join(str(practice_id) for practice_id in orphans[:MAX_LISTED])
+        more = f" и ещё {len(orphans) - MAX_LISTED}" if len(orphans) > MAX_LISTED else ""
+        click.secho(ORGANISATION_PRACTICES_WITHOUT_REGION_RU.format(count=len(orphans)) + f"\n  {shown}{more}",
+                    fg="yellow")
 
 
 ORGANISATION_WITHOUT_REGION_RU = (
     "Методисты организаций без региона модерации не видят ничего, кроме своих практик (организация модерируется "
     "только в своём регионе: одноимённые школы есть во многих регионах). Задайте каждому регион модерации на "
     "странице «Пользователи» (/admin/users):")
+
+
+ORGANISATION_PRACTICES_WITHOUT_REGION_RU = (
+    "Практики без региона в нумерации организации ({count}; загружены методистом организации из реестра без "
+    "столбца «Регион», а методист этой организации с регионом не один или его нет): их модерируют только "
+    "администраторы, и загрузка реестра их не находит. Укажите каждой регион (страница практики → "
+    "«Редактировать»): методист организации в этом регионе будет её модерировать, и его следующая загрузка "
+    "реестра обновит её, а не создаст заново. Номера практик:")
+MAX_LISTED = 200  # practice ids init prints
+
+
+def organisation_practices_without_region() -> list[int]:
+    """Practices in an organisation's numbering («org:…») without a region, which migration x0org0000001 could
+    not give one (no methodist of that organisation with a region, or several regions): nobody but the
+    administrators moderates them until their region is set."""
+    from sqlalchemy import select
+
+    from kb.practices.models import Practice
+
+    return list(db.session.scalars(select(Practice.id).where(
+        Practice.external_scope.like("org:%"), Practice.region_code.is_(None)).order_by(Practice.id)))
 
 
 def organisation_scopes_without_region() -> list:
@@ -421,7 +447,7 @@ def check_files_command(remove_orphans: bool) -> None:
 def create_user_command(email: str, role: str, region_code: str | None, organisation: str, scope: str, name: str,
                         password: str) -> None:
     """Создать учётную запись (например, первого администратора)."""
-    from kb.accounts.services import AccountError, create_user, record
+    from kb.accounts.services import AccountError, ScopeRegionMissing, create_user, record
     from kb.vocabularies.models import Region
 
     # «   » is no value (a methodist with it moderated nothing, a user with it had no name), as on the web forms
@@ -431,17 +457,19 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     if role == "methodist" and not (region_code or organisation):
         _fail("Для методиста укажите область модерации: --region (регион) или --organisation и --region "
               "с --scope organisation (организация в регионе).")
-    if role == "methodist" and (scope == "organisation" or not region_code) and not (organisation and region_code):
-        # School names repeat from region to region: an organisation is moderated in its region only.
-        _fail("Организацию методист модерирует в одном регионе: укажите и --organisation, и --region, "
-              "и --scope organisation — школ с одним названием много в разных регионах.")
-    by_organisation = role == "methodist" and scope == "organisation"
+    # a methodist without --region can only be an organisation's (create_user refuses it without the region)
+    by_organisation = role == "methodist" and (scope == "organisation" or not region_code)
+    if by_organisation and not organisation:
+        _fail("Для --scope organisation укажите и --organisation — организацию, которую методист модерирует в "
+              "регионе --region.")
     try:
         user = create_user(
             email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
             scope_organisation=organisation if by_organisation else None,
         )
+    except ScopeRegionMissing as exc:
+        _fail(f"{exc} В create-user укажите и --organisation, и --region, и --scope organisation.")
     except AccountError as exc:
         _fail(str(exc))
     record("user_created", None, "user", user.id, details={"role": role, "via": "cli"})
@@ -631,13 +659,6 @@ def _remove_leftover_rebuilds() -> None:
 
 
 WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the database or the disk fails
-
-
-def missing_tables(exc: Exception) -> bool:
-    """Whether a database error says a table is not there: PostgreSQL's undefined_table (42P01, a
-    ProgrammingError), SQLite's «no such table» (an OperationalError)."""
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlstate", None) == "42P01" or str(orig or exc).startswith("no such table")
 
 
 def _failure_reason(exc: Exception) -> str:

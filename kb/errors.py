@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
-from kb.extensions import db, limiter
+from kb.extensions import db, limiter, missing_tables
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 BODY_UNREADABLE = "Тело запроса передано с ошибкой или не до конца: отправьте его ещё раз."
@@ -322,7 +322,7 @@ def register(app: Flask) -> None:
     def _database_without_tables(error: ProgrammingError):
         """PostgreSQL's undefined_table (42P01): a database the bank has not been set up in (`init` not run), 503
         as SQLite's «no such table» (an OperationalError) gives; any other ProgrammingError is a fault, a 500."""
-        if getattr(error.orig, "sqlstate", None) != "42P01":
+        if not missing_tables(error):
             return _unexpected(error)
         app.logger.warning("Database without the bank's tables (run flask --app kb init): %s",
                            str(error.orig).splitlines()[0])

@@ -69,6 +69,13 @@ def upsert(connection: Connection, model: type, values: dict, key: str | tuple[s
     return connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
+def missing_tables(exc: Exception) -> bool:
+    """Whether a database error says a table is not there: PostgreSQL's undefined_table (42P01, a
+    ProgrammingError), SQLite's «no such table» (an OperationalError)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "42P01" or str(orig or exc).startswith("no such table")
+
+
 def cyrillic_lower_missing(connection: Connection) -> str | None:
     """A PostgreSQL database's LC_CTYPE when its lower() leaves Cyrillic as it is (one created with the C locale:
     `createdb --locale=C`, or on a cluster made with it), else None. The bank lowercases the other side in Python,

@@ -477,7 +477,7 @@ def test_resolution_fields_longer_than_their_columns_are_cut_at_a_word_with_a_wa
     response = _upload(app.test_client(), headers["methodist_in"], text.encode())
     body = response.get_json()
     assert response.status_code == 201, body
-    assert any(w.startswith("Организатор: в файле 742 символов, сохранены первые 500") for w in body["warnings"])
+    assert any(w.startswith("Организатор: в файле 742 символа, сохранены первые 500") for w in body["warnings"])
     assert any(w.startswith("Участники: в файле") for w in body["warnings"]), body["warnings"]
     with app.app_context():
         resolution = db.session.get(Resolution, body["id"])

@@ -40,6 +40,28 @@ def test_the_usual_headers_of_registries_are_recognised(written, key):
     assert HEADERS.get(normalise_header(written)) == key
 
 
+@pytest.mark.parametrize(("written", "key"), [
+    ("Предмет(ы)", "subjects"), ("Тема(ы)", "topics"), ("Год(реализации)", "year"), ("Название(полное)", "title"),
+    ("Уровень(и) образования", "levels"), ("Автор(ы) практики", "authors"), ("ФИО автора(ов)", "authors"),
+])
+def test_a_note_in_brackets_right_after_the_word_is_left_out_when_the_header_is_not_found_with_it(written, key):
+    """Brackets right after a word were kept for «Автор(ы) практики» to stay whole: «Предмет(ы)», «Тема(ы)»,
+    «Год(реализации)» were «не распознан и пропущен» then, «Название(полное)» refused the file."""
+    from kb.bulkimport.registry import header_key
+
+    assert header_key(written) == key
+
+
+def test_a_registry_with_notes_right_after_the_words_loads_them():
+    from kb.bulkimport.registry import read_registry
+
+    found = read_registry(registry(["Название(полное)", "Предмет(ы)", "Тема(ы)", "Год(реализации)",
+                                    "Уровень(и) образования"],
+                                   ["Проектная неделя", "Математика", "Проектная деятельность", "2023", "НОО"]), 100)
+    assert (sorted(found.columns), found.warnings) == (["levels", "subjects", "title", "topics", "year"], [])
+    assert found.rows[0].values["title"] == "Проектная неделя" and found.rows[0].values["year"] == "2023"
+
+
 def test_no_header_is_taken_by_two_fields():
     from kb.bulkimport.registry import _SECTION_ALIASES, COLUMNS, normalise_header
 

@@ -269,3 +269,19 @@ def test_the_migration_computes_the_stored_checksums_with_spacing_folded(app, ru
         db.session.commit()
         upgrade()
         assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored
+
+
+@pytest.mark.parametrize(("length", "written"), [(742, "742 символа"), (501, "501 символ"), (505, "505 символов"),
+                                                  (512, "512 символов")])
+def test_a_cut_field_warning_agrees_the_noun_with_the_number(app, length, written):
+    """«Организатор: в файле 742 символов»: the noun did not agree with the number."""
+    from kb.resolutions.parser import ParsedRecommendation, ParsedResolution
+    from kb.resolutions.services import fit_columns
+
+    with app.app_context():
+        parsed = fit_columns(ParsedResolution(
+            title="Резолюция конференции", organiser="а" * length, recommendations=[
+                ParsedRecommendation("1", "б" * (length + 500), None, "Применять.")]))
+    assert parsed.warnings[0].startswith(f"Организатор: в файле {written}, сохранены первые 500")
+    assert parsed.warnings[1].split(",")[0] == "Адресат рекомендации 1: в файле " + {
+        742: "1242 символа", 501: "1001 символ", 505: "1005 символов", 512: "1012 символов"}[length]

@@ -161,3 +161,93 @@ def test_the_migration_places_existing_organisation_scopes_and_numbering(app, ma
     assert result.exit_code == 0, result.output
     assert "Методисты организаций без региона модерации" in result.output
     assert f"lost@example.org — «{ORG}»" in result.output
+
+
+def test_the_migration_gives_a_practice_without_a_region_its_methodists_region(app, make_user, make_practice, runner):
+    """The import gave an organisation's methodist no region: a registry without «Регион» loaded rows without one,
+    numbered «org:<name>». The migration moved only practices with a region: these stayed where no load looks
+    (reloading the registry made a duplicate of each) and their methodist no longer moderated them."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.accounts.services import change_role
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+    from kb.search.models import IndexOutbox
+    from tests.test_bulk_import import csv_bytes, row
+
+    methodist = organisation_methodist(app, make_user, "RU-CHE")
+    other = "Гимназия № 2"  # two methodists of that name in two regions: its practice is not placed
+    for region in ("RU-MOW", "RU-SMO"):
+        user_id = make_user("teacher", region=region)
+        with app.app_context():
+            change_role(db.session.get(User, user_id), "methodist", db.session.get(User, user_id),
+                        scope_organisation=other)
+            db.session.commit()
+    with app.app_context():
+        own = make_practice("Своя практика", external_id="P-1", region_code=None, organisation=ORG,
+                            external_scope="org:мбоу «сош № 1»")
+        lost = make_practice("Чужая практика", external_id="P-2", region_code=None, organisation=other,
+                             external_scope="org:гимназия № 2")
+        db.session.commit()  # PostgreSQL: the migrations wait for a transaction left open
+        downgrade(revision="x0pdn0000001")
+        outbox = db.session.scalar(select(db.func.max(IndexOutbox.id))) or 0
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        assert (db.session.get(Practice, own).region_code, db.session.get(Practice, own).external_scope) == (
+            "RU-CHE", "org:RU-CHE:мбоу «сош № 1»")
+        assert (db.session.get(Practice, lost).region_code, db.session.get(Practice, lost).external_scope) == (
+            None, "org:гимназия № 2")
+        assert db.session.scalars(select(IndexOutbox.doc_id).where(IndexOutbox.id > outbox)).all() == [own]
+        registry = read_registry(csv_bytes([row("P-1", "Своя практика", organisation=ORG)]), 100)
+        report = run_import(db.session.get(User, methodist), registry, dry_run=False)
+        db.session.commit()
+        assert [(r.action, r.errors) for r in report.rows] == [("update", [])]
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Практики без региона в нумерации организации (1;" in result.output
+    assert f"Номера практик:\n  {lost}\n" in result.output
+
+
+def test_a_practice_of_the_old_numbering_given_a_region_is_found_by_the_next_load(app, make_user, make_practice):
+    """One the migration could not place, its region set by an administrator: the methodist's load updates it and
+    moves it into his numbering instead of creating it again."""
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+    from tests.test_bulk_import import csv_bytes, row
+
+    methodist = organisation_methodist(app, make_user, "RU-CHE")
+    with app.app_context():
+        pid = make_practice("Своя практика", external_id="P-1", region_code="RU-CHE", organisation=ORG,
+                            external_scope="org:мбоу «сош № 1»")
+        elsewhere = make_practice("Чужая практика", external_id="P-2", region_code="RU-MOW", organisation=ORG,
+                                  external_scope="org:мбоу «сош № 1»")
+        registry = read_registry(csv_bytes([row("P-1", "Своя практика", organisation=ORG),
+                                            row("P-2", "Своя вторая практика", organisation=ORG)]), 100)
+        report = run_import(db.session.get(User, methodist), registry, dry_run=False)
+        db.session.commit()
+        assert [r.action for r in report.rows] == ["update", "create"]
+        assert db.session.get(Practice, pid).external_scope == "org:RU-CHE:мбоу «сош № 1»"
+        assert db.session.get(Practice, elsewhere).external_scope == "org:мбоу «сош № 1»"
+
+
+def test_the_role_form_and_create_user_refuse_an_organisation_without_a_region_with_one_message(app, runner):
+    """The rule was written three times, with three messages (the role form, the accounts' service, create-user)."""
+    from kb.accounts.forms import RoleForm
+    from kb.accounts.services import SCOPE_ORGANISATION_REGION
+    from tests.conftest import PASSWORD
+
+    nowhere = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--organisation", ORG,
+                                  "--scope", "organisation", "--password", PASSWORD])
+    assert nowhere.exit_code == 1 and SCOPE_ORGANISATION_REGION in nowhere.output
+    assert "--organisation, и --region, и --scope organisation" in nowhere.output
+    nothing = runner.invoke(args=["create-user", "o@example.org", "--role", "methodist", "--region", "RU-CHE",
+                                  "--scope", "organisation", "--password", PASSWORD])
+    assert nothing.exit_code == 1 and "укажите и --organisation" in nothing.output
+    with app.test_request_context(method="POST", data={"role": "methodist", "scope_region": "",
+                                                       "scope_organisation": ORG}):
+        form = RoleForm(meta={"csrf": False})
+        form.scope_region.choices = [("", "—"), ("RU-CHE", "Челябинская область")]
+        assert not form.validate() and form.scope_organisation.errors == [SCOPE_ORGANISATION_REGION]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 0

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from kb.accounts.models import ROLE_LABELS
-from kb.accounts.services import MIN_PASSWORD_LENGTH, SCOPE_ORGANISATION_REGION
+from kb.accounts.services import MIN_PASSWORD_LENGTH, ScopeRegionMissing, moderation_scope_as_stored
 from kb.forms import Form
 
 PASSWORD_HINT = f"Не короче {MIN_PASSWORD_LENGTH} символов."
@@ -82,5 +82,8 @@ class RoleForm(Form):
                     "в выбранном регионе (одноимённые школы других регионов — нет).")
 
     def validate_scope_organisation(self, field: StringField) -> None:
-        if self.role.data == "methodist" and (field.data or "").strip() and not self.scope_region.data:
-            raise ValidationError(SCOPE_ORGANISATION_REGION)
+        if self.role.data == "methodist":
+            try:
+                moderation_scope_as_stored(self.scope_region.data, field.data)
+            except ScopeRegionMissing as exc:
+                raise ValidationError(str(exc)) from exc

@@ -30,6 +30,10 @@ class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message is for the user."""
 
 
+class ScopeRegionMissing(AccountError):
+    """An organisation scope without its region (SCOPE_ORGANISATION_REGION): ``moderation_scope_as_stored``."""
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -78,7 +82,8 @@ def create_user(
             raise AccountError(f"{label} — не длиннее {column.type.length} символов (указано {len(value)}).")
     if find_user(email) is not None:
         raise AccountError("Пользователь с таким адресом уже зарегистрирован.")
-    scope_region_code, scope_organisation = _scope(scope_region_code, scope_organisation, region_code)
+    scope_region_code, scope_organisation = moderation_scope_as_stored(
+        scope_region_code, scope_organisation, region_code)
     user = User(
         email=normalise_email(email), name=name.strip(), password_hash=hash_password(password), role=role,
         organisation=organisation.strip(), region_code=region_code or None,
@@ -225,31 +230,33 @@ def update_profile(user: User, name: str, organisation: str, region_code: str | 
     return True
 
 
-def _scope(scope_region_code: str | None, scope_organisation: str | None,
-           own_region_code: str | None) -> tuple[str | None, str | None]:
+def moderation_scope_as_stored(scope_region_code: str | None, scope_organisation: str | None,
+                               own_region_code: str | None = None) -> tuple[str | None, str | None]:
     """A moderation scope as stored: a region alone, or an organisation with its region (policy.moderation_scope)
     — the one given, else the user's own region as it is now (a later change of the profile's region does not
-    move the scope); raises AccountError for an organisation with neither."""
+    move the scope); raises ScopeRegionMissing for an organisation with neither. The one check of that rule: the
+    role form (no own region: the administrator chooses it), create_user and create-user, change_role."""
     scope_organisation = (scope_organisation or "").strip() or None
     scope_region_code = scope_region_code or None
     if scope_organisation and not scope_region_code:
         scope_region_code = own_region_code or None
         if scope_region_code is None:
-            raise AccountError(SCOPE_ORGANISATION_REGION)
+            raise ScopeRegionMissing(SCOPE_ORGANISATION_REGION)
     return scope_region_code, scope_organisation
 
 
 def change_role(
     user: User, role: str, actor: User, scope_region_code: str | None = None, scope_organisation: str | None = None
 ) -> None:
-    """Set a user's role and moderation scope (a region, or an organisation in a region: ``_scope``), recorded in
-    the audit log."""
+    """Set a user's role and moderation scope (a region, or an organisation in a region:
+    ``moderation_scope_as_stored``), recorded in the audit log."""
     if role not in ROLES:
         raise AccountError(f"Неизвестная роль: {role}.")
     if role == "methodist" and not (scope_region_code or (scope_organisation or "").strip()):
         raise AccountError("Для методиста укажите область модерации: регион или организацию.")
     if role == "methodist":
-        scope_region_code, scope_organisation = _scope(scope_region_code, scope_organisation, user.region_code)
+        scope_region_code, scope_organisation = moderation_scope_as_stored(
+            scope_region_code, scope_organisation, user.region_code)
     else:
         scope_region_code = scope_organisation = None
     before = {"role": user.role, "scope_region": user.scope_region_code, "scope_organisation": user.scope_organisation}

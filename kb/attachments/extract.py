@@ -346,16 +346,33 @@ def xml_root(data: bytes):
     raise ValueError("no root element")
 
 
+def xml_start(data: bytes) -> bytes:
+    """A file's first bytes (up to _XML_PROBE) without a UTF-8 BOM and the white space before its first tag."""
+    return data[:_XML_PROBE].removeprefix(b"\xef\xbb\xbf").lstrip()
+
+
+def begins_as_xml(data: bytes) -> bool:
+    """Whether a file begins as XML: a declaration, or a flat OpenDocument's root (no CSV or plain text does)."""
+    return xml_start(data).startswith((b"<?xml", b"<office:document"))
+
+
+def flat_mimetype(root) -> str | None:
+    """The office:mimetype of a flat OpenDocument's root element (office:document): "" when it names none, None
+    when the root is another element (not a flat OpenDocument)."""
+    if root.tag != _OFFICE_DOCUMENT:
+        return None
+    return root.get(f"{{{_ODF_OFFICE}}}mimetype") or ""
+
+
 def _flat_document(data: bytes, extension: str) -> str | None:
     """The kind of a flat OpenDocument (FODT, FODS, FODP: LibreOffice's «Flat XML ODF»), by its root, office:document,
     and the package kind its office:mimetype names; None for bytes that are none. A file named as one
     (``extension``) that is none is refused: as damaged when its XML cannot be read up to its root (a DOCTYPE
     declaring entities is refused by defusedxml), as no OpenDocument when its root is another."""
     named = extension in FLAT_KINDS
-    head = data[:_XML_PROBE].removeprefix(b"\xef\xbb\xbf").lstrip()
-    if named and not head.startswith(b"<"):
+    if named and not xml_start(data).startswith(b"<"):
         _not_flat(extension)
-    if not named and not head.startswith((b"<?xml", b"<office:document")):
+    if not named and not begins_as_xml(data):
         return None
     try:
         root = xml_root(data)
@@ -363,8 +380,7 @@ def _flat_document(data: bytes, extension: str) -> str | None:
         if named:
             raise AttachmentError(DAMAGED) from exc
         return None
-    if root.tag == _OFFICE_DOCUMENT:
-        mimetype = root.get(f"{{{_ODF_OFFICE}}}mimetype")
+    if mimetype := flat_mimetype(root):
         found = next((flat for flat, package in FLAT_KINDS.items() if mimetype == KINDS[package][1]), None)
         if found is not None:
             return found

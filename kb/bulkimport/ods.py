@@ -22,7 +22,7 @@ from xml.etree.ElementTree import SubElement
 
 from odf.namespaces import OFFICENS, STYLENS, TABLENS, TEXTNS
 
-from kb.attachments.extract import ZIP_ERRORS, OdfText, read_member
+from kb.attachments.extract import ZIP_ERRORS, OdfText, flat_mimetype, read_member
 from kb.bulkimport.registry import (
     HEADER_SEARCH_ROWS,
     MAX_NOTED,
@@ -226,12 +226,10 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
 
 def _check_flat_root(root) -> None:
     """A flat OpenDocument's root (office:document) whose office:mimetype, when it has one, is a spreadsheet's."""
-    if root.tag == _EXCEL_XML_ROOT:
-        raise RegistryError(EXCEL_XML)
-    if root.tag != _FLAT_ROOT:
-        raise RegistryError(NOT_FLAT_ODS)
-    mimetype = root.get(_office("mimetype"))
-    if mimetype is not None and not mimetype.startswith(ODS_MIMETYPE):
+    mimetype = flat_mimetype(root)
+    if mimetype is None:
+        raise RegistryError(EXCEL_XML if root.tag == _EXCEL_XML_ROOT else NOT_FLAT_ODS)
+    if mimetype and not mimetype.startswith(ODS_MIMETYPE):
         raise RegistryError(NOT_ODF_TABLE)
 
 

@@ -1,7 +1,7 @@
 """Reading a registry of practices (CSV, XLSX, ODS or FODS, one practice per row) into rows keyed by field.
 
 Pure Python (no Flask or database): the columns are recognised by their Russian headers, case,
-«ё»/«е», extra spaces, a trailing colon or a note in brackets after a space ignored.
+«ё»/«е», extra spaces, a trailing colon or a note in brackets ignored.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.attachments.extract import MAX_ENTRIES, MAX_RATIO, MAX_UNPACKED, ZIP_ERRORS, repack, wide_encoding
+from kb.attachments.extract import (
+    MAX_ENTRIES,
+    MAX_RATIO,
+    MAX_UNPACKED,
+    ZIP_ERRORS,
+    begins_as_xml,
+    repack,
+    wide_encoding,
+)
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import composed, xml_text
@@ -76,14 +84,21 @@ class RegistryError(ValueError):
     """The file as a whole cannot be read; the message says why, in Russian."""
 
 
-def normalise_header(text: object) -> str:
+def normalise_header(text: object, notes: bool = False) -> str:
     """A header folded for comparison: lower case, ё → е, «Ф.И.О.» → «фио», no notes in brackets, no stray
     punctuation. A note is in brackets after a space, «Авторы (ФИО, должность)»: brackets right after a word are
-    its ending, «Автор(ы)», «ФИО автора(ов)», and stay."""
+    its ending, «Автор(ы)», «ФИО автора(ов)», and stay — unless ``notes``, when every bracketed part goes
+    («Предмет(ы)» → «предмет»; see header_key)."""
     value = str(text or "").lower().replace("ё", "е").replace("\u00a0", " ")
     value = re.sub(r"\bф\.\s*и\.\s*о\b\.?", "фио", value)
-    value = re.sub(r"(?:^|\s)\([^)]*\)", " ", value)
+    value = re.sub(r"\([^)]*\)" if notes else r"(?:^|\s)\([^)]*\)", " ", value)
     return " ".join(value.strip(" \t:*.-–—#").split())
+
+
+def header_key(text: object) -> str | None:
+    """The field a header names: looked up with brackets right after a word kept («Автор(ы) практики»), failing
+    that with every bracketed part left out, as a note («Предмет(ы)», «Год(реализации)», «Название(полное)»)."""
+    return HEADERS.get(normalise_header(text)) or HEADERS.get(normalise_header(text, notes=True))
 
 
 # Words that make a header look like a field's (the start of one of its words): a column the aliases miss is then
@@ -188,7 +203,7 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
-    elif _is_xml(data):
+    elif begins_as_xml(data):
         from kb.bulkimport.ods import fods_rows
 
         table, sheet, hidden = fods_rows(data, max_rows, notes)
@@ -205,11 +220,6 @@ def _is_html(data: bytes) -> bool:
     encoding = wide_encoding(head)
     text = head.decode(encoding, errors="ignore") if encoding else head.decode("latin-1")  # the markup is ASCII
     return _HTML_START.match(text.lstrip()) is not None
-
-
-def _is_xml(data: bytes) -> bool:
-    """Whether a file begins as XML (a declaration, or a flat OpenDocument's root): no CSV does."""
-    return data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b"<?xml", b"<office:document"))
 
 
 def _decode(data: bytes) -> str:
@@ -318,7 +328,7 @@ def _delimiter(text: str) -> str:
                 rows.append(values)
         except csv.Error:  # the rows before the bad one still count; the real read reports it
             pass
-        known = max((sum(1 for cell in values if normalise_header(cell) in HEADERS) for values in rows), default=0)
+        known = max((sum(1 for cell in values if header_key(cell) is not None) for values in rows), default=0)
         return known, sum(1 for cell in rows[0] if cell.strip()) if rows else 0
 
     scores = {delimiter: score(delimiter) for delimiter in ";,\t"}
@@ -328,7 +338,7 @@ def _delimiter(text: str) -> str:
 def _header_row(table: list[tuple[int, list[object]]]) -> int | None:
     """The index in ``table`` of the header row: the first of the first rows that has a «Название» column."""
     for index, (_number, values) in enumerate(table[:HEADER_SEARCH_ROWS]):
-        if any(HEADERS.get(normalise_header(cell_text(cell))) == "title" for cell in values):
+        if any(header_key(cell_text(cell)) == "title" for cell in values):
             return index
     return None
 
@@ -675,7 +685,7 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
     for position, written in enumerate(names):
         if not written:
             continue
-        key = HEADERS.get(normalise_header(written))
+        key = header_key(written)
         if key is None:
             unknown.append(written)
         elif key in positions:
@@ -753,13 +763,13 @@ def _second_header(names: list[str], number: int, values: list[object], header_n
     if number != header_number + 1:
         return False
     cells = [cell_text(cell) for cell in values]
-    known = [position for position, written in enumerate(cells) if written and normalise_header(written) in HEADERS]
-    if not known or any(HEADERS.get(normalise_header(top)) == "title" and position < len(cells) and cells[position]
+    known = [position for position, written in enumerate(cells) if written and header_key(written) is not None]
+    if not known or any(header_key(top) == "title" and position < len(cells) and cells[position]
                         for position, top in enumerate(names)):
         return False
     for position, written in enumerate(cells):
         top = names[position] if position < len(names) else ""
-        if written and position not in known and top and normalise_header(top) in HEADERS:
+        if written and position not in known and top and header_key(top) is not None:
             return False  # a value under a known header: a row of practices
     return True
 

@@ -578,15 +578,18 @@ def id_namespace(user: User) -> str:
 
 def find_by_external_id(user: User, external_id: str) -> Practice | None:
     """The practice a registry row's id names: the office's own numbering first; then, among practices numbered
-    bank-wide (loaded by an administrator, or before numbering per office), one this office moderates (its
-    next load moves it into the office's numbering). Another office's practice with the same id is not it."""
+    bank-wide (loaded by an administrator, or before numbering per office) or, for an organisation's methodist,
+    in the organisation's numbering before it had a region («org:<name>»: a practice migration x0org0000001
+    could not place, given its region since), one this office moderates (its next load moves it into the
+    office's numbering). Another office's practice with the same id is not it."""
     namespace = id_namespace(user)
+    kind, _region_code, organisation = policy.moderation_scope(user)
+    older = ("", f"org:{organisation}") if kind == "organisation" else ("",)
     found = {practice.external_scope: practice for practice in db.session.scalars(
-        select(Practice).where(Practice.external_id == external_id, Practice.external_scope.in_({namespace, ""})))}
+        select(Practice).where(Practice.external_id == external_id, Practice.external_scope.in_({namespace, *older})))}
     if namespace in found:
         return found[namespace]
-    shared = found.get("")
-    return shared if shared is not None and policy.in_scope(user, shared) else None
+    return next((found[scope] for scope in older if scope in found and policy.in_scope(user, found[scope])), None)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from kb.resolutions.parser import (
     extract_text,
     parse_resolution,
 )
+from kb.templating import plural
 from kb.textclean import clipped, xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies import data as vocabulary_data
@@ -81,6 +82,11 @@ _FIELD_LABELS = {
 }
 
 
+def _symbols(count: int) -> str:
+    """«742 символа», «501 символ», «505 символов»."""
+    return f"{count} {plural(count, 'символ', 'символа', 'символов')}"
+
+
 def fit_columns(structure: ParsedResolution) -> ParsedResolution:
     """``structure`` with every text that is longer than its column cut to fit, at a word, with «…», and a warning
     for each (the preview, the API and `import-resolution` show them): a file's «Организатор:» line of 742
@@ -91,18 +97,18 @@ def fit_columns(structure: ParsedResolution) -> ParsedResolution:
         limit = getattr(Resolution, name).type.length
         if value and len(value) > limit:
             setattr(structure, name, clipped(value, limit))
-            structure.warnings.append(f"{label}: в файле {len(value)} символов, сохранены первые {limit} "
+            structure.warnings.append(f"{label}: в файле {_symbols(len(value))}, сохранены первые {limit} "
                                       "(до конца слова, с «…»); исправьте при необходимости")
     if structure.format and len(structure.format) > Resolution.format.type.length:
         structure.format = None  # a code of RESOLUTION_FORMATS, never this long
     number_limit, addressee_limit = Recommendation.number.type.length, Recommendation.addressee.type.length
     for item in structure.recommendations:
         if item.number and len(item.number) > number_limit:
-            structure.warnings.append(f"Номер рекомендации «{item.number}» сокращён до {number_limit} символов")
+            structure.warnings.append(f"Номер рекомендации «{item.number}» сокращён до {_symbols(number_limit)}")
             item.number = item.number[:number_limit]
         if item.addressee and len(item.addressee) > addressee_limit:
-            structure.warnings.append(f"Адресат рекомендации {item.number}: в файле {len(item.addressee)} "
-                                      f"символов, сохранены первые {addressee_limit} (с «…»)")
+            structure.warnings.append(f"Адресат рекомендации {item.number}: в файле {_symbols(len(item.addressee))}, "
+                                      f"сохранены первые {addressee_limit} (с «…»)")
             item.addressee = clipped(item.addressee, addressee_limit)
     return structure
 

@@ -6,13 +6,18 @@ external ids with theirs (namespace «org:<name>»). The scope is now the organi
 (user.scope_region_code with user.scope_organisation, kb.practices.policy.moderation_scope). This migration gives
 such a methodist his own region as the scope's region (none: he moderates nothing until an administrator sets one;
 `flask init` lists them), and moves a practice loaded in an organisation's numbering to «org:<region>:<name>»,
-its own region's.
+its own region's. Such a practice without a region (the import gave an organisation's methodist no region of his
+own, so a registry without a «Регион» column loaded rows with none) takes the region of the organisation's
+methodist when that is one region (the methodists of that name have one scope region between them, none without);
+otherwise it stays as it was, and `flask init` lists it.
 
 Revision ID: x0org0000001
 Revises: x0pdn0000001
 Create Date: 2026-12-10 10:00:00
 
 """
+from datetime import datetime, timezone
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,9 +32,38 @@ def upgrade():
     connection.execute(sa.text(
         'UPDATE "user" SET scope_region_code = region_code WHERE role = \'methodist\' '
         'AND scope_organisation IS NOT NULL AND scope_region_code IS NULL AND region_code IS NOT NULL'))
+    _place_practices_without_region(connection)
     connection.execute(sa.text(
         "UPDATE practice SET external_scope = 'org:' || region_code || ':' || substr(external_scope, 5) "
         "WHERE external_scope LIKE 'org:%' AND region_code IS NOT NULL"))
+
+
+def _fold(name):
+    """An organisation's name as scopes compare it (kb.practices.policy.organisation_key when this was written)."""
+    return " ".join((name or "").lower().replace("ё", "е").split())
+
+
+def _place_practices_without_region(connection):
+    """A practice in an organisation's numbering without a region takes the scope region of that organisation's
+    methodist (the one this migration has just given him) when there is one such region and no methodist of that
+    name lacks one; the index learns the new region through the outbox, as after any edit."""
+    regions = {}  # folded organisation -> the scope regions of its methodists (None: one without)
+    for organisation, region in connection.execute(sa.text(
+            'SELECT scope_organisation, scope_region_code FROM "user" '
+            "WHERE role = 'methodist' AND scope_organisation IS NOT NULL")):
+        regions.setdefault(_fold(organisation), set()).add(region)
+    placed = []
+    for practice_id, scope in connection.execute(sa.text(
+            "SELECT id, external_scope FROM practice WHERE external_scope LIKE 'org:%' AND region_code IS NULL")):
+        found = regions.get(_fold(scope[len("org:"):]), set())
+        if len(found) == 1 and None not in found:
+            placed.append({"id": practice_id, "region": next(iter(found))})
+    if not placed:
+        return
+    connection.execute(sa.text("UPDATE practice SET region_code = :region WHERE id = :id"), placed)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    connection.execute(sa.text("INSERT INTO index_outbox (doc_type, doc_id, created_at) VALUES ('practice', :id, :now)"),
+                       [{"id": row["id"], "now": now} for row in placed])
 
 
 def downgrade():
