@@ -165,8 +165,8 @@ def warn_of_mail_without_site_address(app: Flask) -> None:
 
 def warn_of_database_locale(app: Flask) -> None:
     """A PostgreSQL database whose lower() leaves Cyrillic as it is (the C locale): the log of the start says so
-    and what to do (`flask --app kb init` prints it in Russian). A database that does not answer yet is the
-    requests' concern (503), not the start's."""
+    and what to do, in Russian, with the message `flask --app kb init` prints (one text for both). A database that
+    does not answer yet is the requests' concern (503), not the start's."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from kb.extensions import CYRILLIC_LOWER_MISSING, cyrillic_lower_missing, db

@@ -139,10 +139,10 @@ def init_command() -> None:
 
     if mail_configured() and site_address() is None:
         click.secho(NO_SITE_ADDRESS_RU, fg="yellow")
-    from kb.extensions import CYRILLIC_LOWER_MISSING_RU, cyrillic_lower_missing
+    from kb.extensions import CYRILLIC_LOWER_MISSING, cyrillic_lower_missing
 
     if (ctype := cyrillic_lower_missing(db.session.connection())) is not None:
-        click.secho(CYRILLIC_LOWER_MISSING_RU.format(ctype=ctype), fg="yellow")
+        click.secho(CYRILLIC_LOWER_MISSING.format(ctype=ctype), fg="yellow")
     if unplaced := organisation_scopes_without_region():
         click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
             f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")

@@ -87,12 +87,8 @@ def cyrillic_lower_missing(connection: Connection) -> str | None:
         "SELECT datctype FROM pg_database WHERE datname = current_database()")).scalar() or "?"
 
 
+# What `init` prints and the log of the start says (kb.warn_of_database_locale), in Russian as both are read.
 CYRILLIC_LOWER_MISSING = (
-    "The PostgreSQL database's locale (LC_CTYPE {ctype}) leaves Cyrillic letters as they are in lower(): "
-    "case-insensitive matches of Russian text find nothing (an organisation methodist's queue, the queue's title "
-    "filter, duplicate titles, the users' search). Create the database with -E UTF8 --locale=C.UTF-8 (or "
-    "ru_RU.UTF-8) and move the bank there (backup, init, restore; README «Продакшен»).")
-CYRILLIC_LOWER_MISSING_RU = (
     "База данных PostgreSQL создана с локалью {ctype} (LC_CTYPE), и её lower() не делает русские буквы строчными: "
     "сравнения без учёта регистра не находят русских слов — очередь методиста организации пуста, фильтр очереди по "
     "названию, проверка одинаковых названий и поиск пользователей ничего не находят. Создайте базу в UTF-8 с "

@@ -298,3 +298,64 @@ def test_a_reader_who_kept_the_etag_gets_304_until_the_practice_changes(app, mak
     client.patch(f"/api/v1/practices/{pid}", json={"year": 2021}, headers=token)
     changed = client.get(f"/api/v1/practices/{pid}", headers={**token, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.json["year"] == 2021 and changed.headers["ETag"] != etag
+
+
+def test_a_practice_deleted_by_another_request_meanwhile_answers_404_not_409(app, editors, monkeypatch):
+    """Both requests found the practice; the other's deletion commits first. This one's DELETE said «WHERE
+    revision = 1», found no row and answered «изменил другой пользователь» (409); the practice is gone: 404."""
+    from kb.accounts.models import AuditEvent
+
+    pid, _methodist, admin = editors
+    real_delete = services.delete_practice
+
+    def other_deletion_lands_first(user, practice):
+        with app.app_context():  # another request, with its own session, commits first
+            real_delete(db.session.scalar(select(User).where(User.role == "admin")), db.session.get(Practice, pid))
+            db.session.commit()
+        return real_delete(user, practice)
+
+    monkeypatch.setattr(services, "delete_practice", other_deletion_lands_first)
+    late = admin.post(f"/practices/{pid}/delete")
+    assert late.status_code == 404, late.status_code
+    assert "Страница не найдена" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Practice, pid) is None
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "practice_deleted", AuditEvent.target_id == pid)) == 1
+
+
+def test_two_deletions_of_one_practice_at_once_on_postgresql_the_second_answers_404(app, editors):
+    """PostgreSQL: another transaction has deleted the practice and not yet committed when this request deletes it;
+    the request waits for that transaction's lock on the row and, once it commits, answers 404 (the practice is
+    gone), not 409 and not 500."""
+    import threading
+    import time
+
+    psycopg = pytest.importorskip("psycopg")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writes one transaction at a time")
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pid, _methodist, admin = editors
+    answers = []
+    with psycopg.connect(url) as other:
+        other.execute("DELETE FROM practice WHERE id = %s", (pid,))
+
+        def delete():
+            with admin.post(f"/practices/{pid}/delete") as response:
+                answers.append(response.status_code)
+
+        request = threading.Thread(target=delete)
+        request.start()
+        for _ in range(200):  # until the request waits for the other transaction's row
+            if other.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND wait_event_type = 'Lock'").fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the request never waited for the other deletion")
+        other.commit()
+        request.join(30)
+    assert answers == [404]
+    with app.app_context():
+        assert db.session.get(Practice, pid) is None

@@ -225,16 +225,19 @@ def c_locale_url():
 @pytest.mark.postgres
 def test_init_and_the_start_warn_of_a_database_whose_lower_keeps_cyrillic(tmp_path, c_locale_url, pg_url, caplog):
     """On a C-locale database the organisation methodist's queue, the title filter, the duplicate titles and the
-    users' search silently found nothing (lower('Ё') is 'Ё' there): `init` and the log of the start say so."""
+    users' search silently found nothing (lower('Ё') is 'Ё' there): `init` and the log of the start say so, in
+    Russian, in the same words."""
     app = make_app(tmp_path / "c", SQLALCHEMY_DATABASE_URI=c_locale_url)
     good = make_app(tmp_path / "utf8", SQLALCHEMY_DATABASE_URI=pg_url)
     try:
         said = [r.getMessage() for r in caplog.records if "LC_CTYPE" in r.getMessage()]
-        assert len(said) == 1 and "LC_CTYPE C)" in said[0] and "--locale=C.UTF-8" in said[0], said
+        assert len(said) == 1, said
+        assert said[0].startswith("База данных PostgreSQL создана с локалью C (LC_CTYPE), и её lower() не делает "
+                                  "русские буквы строчными"), said
+        assert "createdb -E UTF8 --locale=C.UTF-8" in said[0]
         init = app.test_cli_runner().invoke(args=["init"])
         assert init.exit_code == 0, init.output
-        assert "База данных PostgreSQL создана с локалью C (LC_CTYPE)" in init.output
-        assert "createdb -E UTF8 --locale=C.UTF-8" in init.output
+        assert said[0] in init.output
         fine = good.test_cli_runner().invoke(args=["init"])
         assert fine.exit_code == 0 and "локалью" not in fine.output, fine.output
     finally:

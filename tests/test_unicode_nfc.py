@@ -113,3 +113,65 @@ def test_the_migration_composes_what_was_stored(app, make_practice, make_user):
             select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(IndexOutbox.id > known))]
         assert sorted(queued) == sorted([("practice", changed), ("resolution", rid), ("recommendation", rec_id)])
         assert untouched not in [doc_id for _type, doc_id in queued]
+
+
+def test_the_migration_composes_the_stored_attachment_text(app, make_practice):
+    """Migration z1atx0000001: the text of files uploaded before extraction composed it, stored in NFD, is NFC, and
+    the practices whose file text changed (once each) go to the index outbox; the others do not."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.attachments.models import Attachment
+    from kb.search.models import IndexOutbox
+
+    with app.app_context():
+        changed = make_practice("Практика с файлом из PDF")
+        untouched = make_practice("Практика с файлом в NFC")
+        files = {name: Attachment(practice_id=practice_id, original_name=f"{name}.pdf", kind="pdf", size=1,
+                                  sha256=f"{number:064d}", text=text)
+                 for number, (name, practice_id, text) in enumerate((
+                     ("first", changed, "Научный кружок «Йод»"), ("second", changed, "Ёлочные игрушки своими руками"),
+                     ("composed", untouched, "Одарённые дети края"), ("empty", untouched, "")))}
+        db.session.add_all(files.values())
+        db.session.commit()
+        ids = {name: attachment.id for name, attachment in files.items()}
+        downgrade(revision="z0uid0000001")
+        for name in ("first", "second"):
+            db.session.execute(update(Attachment).where(Attachment.id == ids[name]).values(
+                text=nfd(db.session.get(Attachment, ids[name]).text)))
+        db.session.commit()
+        db.session.expire_all()
+        assert not unicodedata.is_normalized("NFC", db.session.get(Attachment, ids["first"]).text)
+        known = db.session.scalar(select(db.func.max(IndexOutbox.id))) or 0
+        upgrade()
+        db.session.expire_all()
+        stored = {name: db.session.get(Attachment, attachment_id).text for name, attachment_id in ids.items()}
+        assert stored == {"first": "Научный кружок «Йод»", "second": "Ёлочные игрушки своими руками",
+                          "composed": "Одарённые дети края", "empty": ""}
+        queued = [tuple(row) for row in db.session.execute(
+            select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(IndexOutbox.id > known))]
+        assert queued == [("practice", changed)]
+
+
+def test_the_attachment_text_migration_holds_a_bounded_amount_of_text_at_a_time(app, make_practice):
+    """The texts are read in groups of at most TEXT_BUDGET characters (a longer one alone), after their sizes."""
+    import importlib.util
+    from pathlib import Path
+
+    from kb.attachments.models import Attachment
+
+    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "z1atx0000001_attachment_text_in_nfc.py"
+    spec = importlib.util.spec_from_file_location("attachment_text_in_nfc", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migration.BATCH, migration.TEXT_BUDGET = 3, 10
+    with app.app_context():
+        practice_id = make_practice()
+        files = [Attachment(practice_id=practice_id, original_name=f"{n}.txt", kind="txt", size=1,
+                            sha256=f"{n:064d}", text=text)
+                 for n, text in enumerate(["abcd", "efgh", "", "ijk", "x" * 25, "lm", "n"])]  # bytes = characters
+        db.session.add_all(files)
+        db.session.commit()
+        a, b, _empty, c, d, e, f = (attachment.id for attachment in files)
+        groups = list(migration._groups(db.session.connection()))
+    # pages of three sizes: (4, 4, 3) and (25, 2, 1); the empty text is not read
+    assert groups == [[a, b], [c], [d], [e, f]]

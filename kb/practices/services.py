@@ -31,6 +31,10 @@ class PermissionDenied(Exception):
     """The user may not do this to this practice."""
 
 
+class PracticeGone(LookupError):
+    """The practice was deleted by another request while this one was about to change it (its page: 404/410)."""
+
+
 class InvalidTransition(ValueError):
     """The action cannot be carried out as asked (unknown action, wrong status, a return without a comment)."""
 
@@ -334,10 +338,16 @@ def deletion_effects(practice: Practice) -> DeletionEffects:
 
 
 def delete_practice(user: User, practice: Practice) -> None:
-    """Delete a practice for good (administrators; authors their unsubmitted drafts)."""
-    if not policy.can_delete(user, practice):
+    """Delete a practice for good (administrators; authors their unsubmitted drafts). The row is locked and read
+    again first: of two deletions at once the second waits for the first and then finds no row (PracticeGone, not
+    the DELETE's stale revision, a 409), and the permission is decided on the status after any change that landed
+    meanwhile."""
+    locked = db.session.get(Practice, practice.id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise PracticeGone
+    if not policy.can_delete(user, locked):
         raise PermissionDenied
-    remove_practice(practice, user)
+    remove_practice(locked, user)
 
 
 def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> AuditEvent:

@@ -282,6 +282,10 @@ def delete(practice_id: int):
         services.delete_practice(current_user, practice)
     except services.PermissionDenied:
         abort(403)
+    except services.PracticeGone:  # another request deleted it first: answered as its page now is
+        db.session.rollback()
+        _visible_or_404(practice_id)
+        abort(404)
     db.session.commit()
     flash("Практика удалена.", "success")
     return redirect(url_for(".mine"))
