@@ -1,8 +1,8 @@
 """Deleting an account: the right of 152-ФЗ «О персональных данных» to withdraw consent and have one's personal data
 deleted. The account goes with what is only its own (sessions, API tokens, notifications, saved searches,
 collections) and its unpublished practices; publications and the registry loads it made for its office stay, without
-an owner; the audit log keeps what happened,
-not whose address it was."""
+an owner; the audit log keeps what happened, not whose
+address it was."""
 
 from __future__ import annotations
 
