@@ -360,6 +360,7 @@ _CARDS = """() => { const table = document.querySelector('main table'), box = ta
                     return {text: c.innerText.trim(), cls: c.className, top: Math.round(r.top),
                             bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right)}; }));
     return {box: box.clientWidth, scroll: box.scrollWidth, boxRight: Math.round(box.getBoundingClientRect().right),
+            boxLeft: Math.round(box.getBoundingClientRect().left), display: getComputedStyle(table).display,
             page: document.scrollingElement.scrollWidth - window.innerWidth, rows}; }"""
 
 
@@ -436,6 +437,63 @@ def test_the_lists_of_practices_read_as_cards_on_a_phone(live_server, browser): 
     assert desk.eval_on_selector("main table", "t => getComputedStyle(t).display") == "table"
     assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20
 
+
+
+def _phone_360(browser):  # noqa: F811
+    """The narrowest phone the pages are made for (tests/test_browser.py opens the same), with a mouse."""
+    return browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+
+
+_ADMIN_TABLES = {"/admin/users": 5, "/admin/audit": 6, "/admin/vocabularies": 4}
+
+
+def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):  # noqa: F811
+    """At 360 px the users list (a table 777 px wide), the audit log (910 px) and the topics of «Словари» (657 px)
+    scrolled sideways in a 328 px box. Each row is now a card, as in «Мои практики»: the name (the time, the topic)
+    on the first line, the rest below it with its column's name, a long address or detail wrapped within the card;
+    the table's roles stay for a screen reader. At 1280 px they are tables, one line a row."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.accounts.services import change_role, create_user
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
+        user = create_user("zamestitel.direktora.po.uchebno-vospitatelnoy.rabote@gimnaziya-imeni-pushkina.example",
+                           "Константинопольская-Преображенская Анастасия Вячеславовна", "parol-dlya-testa-1",
+                           region_code="RU-CHE")
+        change_role(user, "methodist", admin, scope_organisation="Муниципальное автономное общеобразовательное "
+                                                                 "учреждение «Гимназия имени А. С. Пушкина»")
+        db.session.commit()
+    page = _phone_360(browser).new_page()
+    _login(page, base, "admin@demo.example", "demo-admin-pass")
+    for url, columns in _ADMIN_TABLES.items():
+        page.goto(base + url)
+        cards = page.evaluate(_CARDS)
+        assert cards["page"] == 0 and cards["scroll"] <= cards["box"], (url, cards["box"], cards["scroll"])
+        assert cards["display"] == "block" and cards["rows"], url
+        for cells in cards["rows"]:
+            assert all(cards["boxLeft"] <= c["left"] and c["right"] <= cards["boxRight"] for c in cells), (url, cells)
+            # the first line: the name, the time, the topic; from the third cell on, below it
+            assert all(c["top"] >= cells[0]["bottom"] - 2 for c in cells[2:]), (url, cells)
+        assert page.get_by_role("columnheader").count() == columns, url
+        assert page.get_by_role("row").count() == len(cards["rows"]) + 1, url
+        _shot(page, "phone" + url.replace("/", "_"))
+    page.goto(f"{base}/admin/users")
+    long_one = next(cells for cells in page.evaluate(_CARDS)["rows"] if cells[0]["text"].startswith("Констант"))
+    assert long_one[0]["cls"] == "card-title" and long_one[1]["text"].startswith("zamestitel"), long_one
+    assert page.eval_on_selector("main tbody td[data-label]", "c => getComputedStyle(c, '::before').content") \
+        == '"Адрес: " / ""'
+    # a wide screen keeps the tables: the column headers in sight, each row's cells side by side
+    desk = _page(browser)
+    _login(desk, base, "admin@demo.example", "demo-admin-pass")
+    for url in _ADMIN_TABLES:
+        desk.goto(base + url)
+        cards = desk.evaluate(_CARDS)
+        assert cards["display"] == "table" and cards["page"] == 0 and cards["scroll"] <= cards["box"], url
+        assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20, url
+        assert desk.eval_on_selector("main tbody td", "c => getComputedStyle(c, '::before').content") == "none"
+        first = cards["rows"][0]
+        assert all(c["left"] >= first[n - 1]["right"] - 1 for n, c in enumerate(first) if n), (url, first)
 
 _HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
     .map(e => Math.round(e.getBoundingClientRect().height * 10) / 10)"""
