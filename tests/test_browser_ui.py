@@ -551,3 +551,82 @@ def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, brows
     desk.goto(f"{base}/search?q=олимпиада")
     assert min(desk.evaluate(_HEIGHTS, ".facet a.facet-value")) < 25  # a value of one line
     assert max(desk.evaluate(_HEIGHTS, ".add-to-collection button")) < 35
+
+
+_TARGETS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length).map(e => {
+    const r = e.getBoundingClientRect();
+    return {text: e.innerText.trim(), width: Math.round(r.width * 10) / 10,
+            height: Math.round(r.height * 10) / 10}; })"""
+
+# What a finger taps on a tick box: its label around it (else the box alone); each probe point of that area (in
+# sight), its corners and its middle, must reach the box or its label, that is, tick it.
+_TICK_AREAS = """() => [...document.querySelectorAll('input[name=practice]')].map(box => {
+    const area = box.closest('label') || box;
+    area.scrollIntoView({block: 'center'});
+    const r = area.getBoundingClientRect();
+    const points = [[r.left + 2, r.top + 2], [r.right - 2, r.top + 2], [r.left + 2, r.bottom - 2],
+                    [r.right - 2, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+    const ticks = points.every(([x, y]) => { const hit = document.elementFromPoint(x, y);
+        return hit === box || [...box.labels].some(label => label.contains(hit)); });
+    return {id: box.id, width: Math.round(r.width * 10) / 10, height: Math.round(r.height * 10) / 10, ticks}; })"""
+
+_HEADER_TARGETS = [".main-nav a", ".user-nav a", ".user-nav .link-button"]
+
+
+def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_a_phone(
+        live_server, browser):  # noqa: F811
+    """At 360 px the sections of the header («Все материалы» … «Подборки») were 34 px tall, «Темы» 42 px wide, the
+    account's links and «Выйти» 29 px tall, the moderation queue's tabs 34 px and its tick boxes 24 × 24 (their
+    labels hidden). Below 640 px each is now at least 44 × 44; a tick box's label is the 44 px square around it, so
+    a tap beside the box ticks it. A wide screen with a mouse keeps the compact header and tabs."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        db.session.add_all([Practice(title=f"Практика на рассмотрении {n}", status="submitted", region_code="RU-CHE")
+                            for n in range(2)])
+        db.session.commit()
+    context = _phone_360(browser)
+    page = context.new_page()
+    small = {}
+
+    def measure(url: str, selectors: list[str]) -> None:
+        page.goto(base + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
+        for selector in selectors:
+            found = page.evaluate(_TARGETS, selector)
+            assert found, (url, selector)
+            small.update({f"{url} {selector} «{t['text']}»": (t["width"], t["height"]) for t in found
+                          if t["width"] < 44 or t["height"] < 44})
+
+    measure("/", [".main-nav a", ".user-nav a"])  # signed out: «Войти», «Регистрация»
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    measure("/", _HEADER_TARGETS)
+    measure("/practices/moderation", [*_HEADER_TARGETS, ".tabs a"])
+    areas = page.evaluate(_TICK_AREAS)
+    assert len(areas) >= 3
+    small.update({f"tick box {a['id']}": (a["width"], a["height"]) for a in areas if min(a["width"], a["height"]) < 44})
+    assert small == {}, small
+    assert all(area["ticks"] for area in areas), areas
+    # a tap at the edge of the area, beside the box, ticks it and a second one clears it
+    box = page.locator(f"#{areas[0]['id']}")
+    box.scroll_into_view_if_needed()
+    corner = box.evaluate("b => { const r = (b.closest('label') || b).getBoundingClientRect();"
+                          "       return [r.left + 3, r.top + 3]; }")
+    page.mouse.click(*corner)
+    assert box.is_checked()
+    page.mouse.click(*corner)
+    assert not box.is_checked()
+    _shot(page, "phone_moderation_targets")
+    context.clear_cookies()
+    _login(page, base, "admin@demo.example", "demo-admin-pass")  # «Пользователи» in the header too
+    measure("/admin/users", _HEADER_TARGETS)
+    assert small == {}, small
+    # a wide screen with a mouse: the header, the tabs and the queue's rows as compact as before
+    desk = _page(browser)
+    _login(desk, base, "methodist@demo.example", "demo-methodist-pass")
+    desk.goto(f"{base}/practices/moderation")
+    for selector in (*_HEADER_TARGETS, ".tabs a"):
+        assert max(t["height"] for t in desk.evaluate(_TARGETS, selector)) < 40, selector
+    assert desk.eval_on_selector(".site-header", "h => h.getBoundingClientRect().height") < 190
+    assert max(a["height"] for a in desk.evaluate(_TICK_AREAS)) < 30
