@@ -211,8 +211,8 @@ def test_admin_changes_roles_and_it_is_audited(app, make_user):
         assert event.actor_id == admin_id and event.details["after"]["role"] == "methodist"
     audit = admin.get("/admin/audit").get_data(as_text=True)
     # in Russian, not the stored codes: the action, its object, what it changed
-    row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", audit, re.S).group(0)
-    assert "<td>Смена роли</td>" in row and f"пользователь №{user_id}" in row
+    row = re.search(r"<tr role=\"row\">\s*<td role=\"cell\" class=\"nowrap\".*?</tr>", audit, re.S).group(0)
+    assert ">Смена роли</td>" in row and f"пользователь №{user_id}" in row
     assert "было: роль: Педагог; регион модерации: —; организация модерации: —<br>" in row
     assert "стало: роль: Методист; регион модерации: Смоленская область; организация модерации: —" in row
     assert "RU-SMO" not in row
@@ -328,9 +328,9 @@ def test_a_user_edits_the_profile_and_it_is_audited(app, make_user):
             "after": {"full_name": "Анна Орлова", "organisation": "Гимназия № 2", "region": "RU-TA"}}
     admin = app.test_client()
     sign_in(admin, make_user("admin"))
-    row = re.search(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", admin.get("/admin/audit").get_data(as_text=True),
-                    re.S).group(0)
-    assert "<td>Изменён профиль</td>" in row and "стало: имя: Анна Орлова; организация: Гимназия № 2; " \
+    row = re.search(r"<tr role=\"row\">\s*<td role=\"cell\" class=\"nowrap\".*?</tr>",
+                    admin.get("/admin/audit").get_data(as_text=True), re.S).group(0)
+    assert ">Изменён профиль</td>" in row and "стало: имя: Анна Орлова; организация: Гимназия № 2; " \
         "регион: Республика Татарстан" in row
 
 
@@ -682,7 +682,7 @@ def test_audit_log_pages_keep_the_filter(app, make_user):
     page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
     assert "1 из 2" in page
     assert 'href="/admin/audit?page=2&amp;action=login_failed"' in page
-    assert client.get("/admin/audit?action=login_failed&page=2").get_data(as_text=True).count("<tr>") == 11
+    assert client.get("/admin/audit?action=login_failed&page=2").get_data(as_text=True).count("<tr role=\"row\">") == 11
 
 
 def test_field_errors_are_tied_to_their_fields(client):

@@ -360,6 +360,7 @@ _CARDS = """() => { const table = document.querySelector('main table'), box = ta
                     return {text: c.innerText.trim(), cls: c.className, top: Math.round(r.top),
                             bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right)}; }));
     return {box: box.clientWidth, scroll: box.scrollWidth, boxRight: Math.round(box.getBoundingClientRect().right),
+            boxLeft: Math.round(box.getBoundingClientRect().left), display: getComputedStyle(table).display,
             page: document.scrollingElement.scrollWidth - window.innerWidth, rows}; }"""
 
 
@@ -437,6 +438,63 @@ def test_the_lists_of_practices_read_as_cards_on_a_phone(live_server, browser): 
     assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20
 
 
+
+def _phone_360(browser):  # noqa: F811
+    """The narrowest phone the pages are made for (tests/test_browser.py opens the same), with a mouse."""
+    return browser.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+
+
+_ADMIN_TABLES = {"/admin/users": 5, "/admin/audit": 6, "/admin/vocabularies": 4}
+
+
+def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):  # noqa: F811
+    """At 360 px the users list (a table 777 px wide), the audit log (910 px) and the topics of «Словари» (657 px)
+    scrolled sideways in a 328 px box. Each row is now a card, as in «Мои практики»: the name (the time, the topic)
+    on the first line, the rest below it with its column's name, a long address or detail wrapped within the card;
+    the table's roles stay for a screen reader. At 1280 px they are tables, one line a row."""
+    app, base = live_server
+    from kb.accounts.models import User
+    from kb.accounts.services import change_role, create_user
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
+        user = create_user("zamestitel.direktora.po.uchebno-vospitatelnoy.rabote@gimnaziya-imeni-pushkina.example",
+                           "Константинопольская-Преображенская Анастасия Вячеславовна", "parol-dlya-testa-1",
+                           region_code="RU-CHE")
+        change_role(user, "methodist", admin, scope_organisation="Муниципальное автономное общеобразовательное "
+                                                                 "учреждение «Гимназия имени А. С. Пушкина»")
+        db.session.commit()
+    page = _phone_360(browser).new_page()
+    _login(page, base, "admin@demo.example", "demo-admin-pass")
+    for url, columns in _ADMIN_TABLES.items():
+        page.goto(base + url)
+        cards = page.evaluate(_CARDS)
+        assert cards["page"] == 0 and cards["scroll"] <= cards["box"], (url, cards["box"], cards["scroll"])
+        assert cards["display"] == "block" and cards["rows"], url
+        for cells in cards["rows"]:
+            assert all(cards["boxLeft"] <= c["left"] and c["right"] <= cards["boxRight"] for c in cells), (url, cells)
+            # the first line: the name, the time, the topic; from the third cell on, below it
+            assert all(c["top"] >= cells[0]["bottom"] - 2 for c in cells[2:]), (url, cells)
+        assert page.get_by_role("columnheader").count() == columns, url
+        assert page.get_by_role("row").count() == len(cards["rows"]) + 1, url
+        _shot(page, "phone" + url.replace("/", "_"))
+    page.goto(f"{base}/admin/users")
+    long_one = next(cells for cells in page.evaluate(_CARDS)["rows"] if cells[0]["text"].startswith("Констант"))
+    assert long_one[0]["cls"] == "card-title" and long_one[1]["text"].startswith("zamestitel"), long_one
+    assert page.eval_on_selector("main tbody td[data-label]", "c => getComputedStyle(c, '::before').content") \
+        == '"Адрес: " / ""'
+    # a wide screen keeps the tables: the column headers in sight, each row's cells side by side
+    desk = _page(browser)
+    _login(desk, base, "admin@demo.example", "demo-admin-pass")
+    for url in _ADMIN_TABLES:
+        desk.goto(base + url)
+        cards = desk.evaluate(_CARDS)
+        assert cards["display"] == "table" and cards["page"] == 0 and cards["scroll"] <= cards["box"], url
+        assert desk.eval_on_selector("main thead", "t => t.getBoundingClientRect().height") > 20, url
+        assert desk.eval_on_selector("main tbody td", "c => getComputedStyle(c, '::before').content") == "none"
+        first = cards["rows"][0]
+        assert all(c["left"] >= first[n - 1]["right"] - 1 for n, c in enumerate(first) if n), (url, first)
+
 _HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
     .map(e => Math.round(e.getBoundingClientRect().height * 10) / 10)"""
 
@@ -493,3 +551,82 @@ def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, brows
     desk.goto(f"{base}/search?q=олимпиада")
     assert min(desk.evaluate(_HEIGHTS, ".facet a.facet-value")) < 25  # a value of one line
     assert max(desk.evaluate(_HEIGHTS, ".add-to-collection button")) < 35
+
+
+_TARGETS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length).map(e => {
+    const r = e.getBoundingClientRect();
+    return {text: e.innerText.trim(), width: Math.round(r.width * 10) / 10,
+            height: Math.round(r.height * 10) / 10}; })"""
+
+# What a finger taps on a tick box: its label around it (else the box alone); each probe point of that area (in
+# sight), its corners and its middle, must reach the box or its label, that is, tick it.
+_TICK_AREAS = """() => [...document.querySelectorAll('input[name=practice]')].map(box => {
+    const area = box.closest('label') || box;
+    area.scrollIntoView({block: 'center'});
+    const r = area.getBoundingClientRect();
+    const points = [[r.left + 2, r.top + 2], [r.right - 2, r.top + 2], [r.left + 2, r.bottom - 2],
+                    [r.right - 2, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+    const ticks = points.every(([x, y]) => { const hit = document.elementFromPoint(x, y);
+        return hit === box || [...box.labels].some(label => label.contains(hit)); });
+    return {id: box.id, width: Math.round(r.width * 10) / 10, height: Math.round(r.height * 10) / 10, ticks}; })"""
+
+_HEADER_TARGETS = [".main-nav a", ".user-nav a", ".user-nav .link-button"]
+
+
+def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_a_phone(
+        live_server, browser):  # noqa: F811
+    """At 360 px the sections of the header («Все материалы» … «Подборки») were 34 px tall, «Темы» 42 px wide, the
+    account's links and «Выйти» 29 px tall, the moderation queue's tabs 34 px and its tick boxes 24 × 24 (their
+    labels hidden). Below 640 px each is now at least 44 × 44; a tick box's label is the 44 px square around it, so
+    a tap beside the box ticks it. A wide screen with a mouse keeps the compact header and tabs."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        db.session.add_all([Practice(title=f"Практика на рассмотрении {n}", status="submitted", region_code="RU-CHE")
+                            for n in range(2)])
+        db.session.commit()
+    context = _phone_360(browser)
+    page = context.new_page()
+    small = {}
+
+    def measure(url: str, selectors: list[str]) -> None:
+        page.goto(base + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
+        for selector in selectors:
+            found = page.evaluate(_TARGETS, selector)
+            assert found, (url, selector)
+            small.update({f"{url} {selector} «{t['text']}»": (t["width"], t["height"]) for t in found
+                          if t["width"] < 44 or t["height"] < 44})
+
+    measure("/", [".main-nav a", ".user-nav a"])  # signed out: «Войти», «Регистрация»
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    measure("/", _HEADER_TARGETS)
+    measure("/practices/moderation", [*_HEADER_TARGETS, ".tabs a"])
+    areas = page.evaluate(_TICK_AREAS)
+    assert len(areas) >= 3
+    small.update({f"tick box {a['id']}": (a["width"], a["height"]) for a in areas if min(a["width"], a["height"]) < 44})
+    assert small == {}, small
+    assert all(area["ticks"] for area in areas), areas
+    # a tap at the edge of the area, beside the box, ticks it and a second one clears it
+    box = page.locator(f"#{areas[0]['id']}")
+    box.scroll_into_view_if_needed()
+    corner = box.evaluate("b => { const r = (b.closest('label') || b).getBoundingClientRect();"
+                          "       return [r.left + 3, r.top + 3]; }")
+    page.mouse.click(*corner)
+    assert box.is_checked()
+    page.mouse.click(*corner)
+    assert not box.is_checked()
+    _shot(page, "phone_moderation_targets")
+    context.clear_cookies()
+    _login(page, base, "admin@demo.example", "demo-admin-pass")  # «Пользователи» in the header too
+    measure("/admin/users", _HEADER_TARGETS)
+    assert small == {}, small
+    # a wide screen with a mouse: the header, the tabs and the queue's rows as compact as before
+    desk = _page(browser)
+    _login(desk, base, "methodist@demo.example", "demo-methodist-pass")
+    desk.goto(f"{base}/practices/moderation")
+    for selector in (*_HEADER_TARGETS, ".tabs a"):
+        assert max(t["height"] for t in desk.evaluate(_TARGETS, selector)) < 40, selector
+    assert desk.eval_on_selector(".site-header", "h => h.getBoundingClientRect().height") < 190
+    assert max(a["height"] for a in desk.evaluate(_TICK_AREAS)) < 30

@@ -151,8 +151,9 @@ def test_each_row_has_a_box_named_after_its_practice_and_select_all_ticks_the_pa
     client = _client(app, people["methodist"])
     page = client.get("/practices/moderation").get_data(as_text=True)
     for n, pid in enumerate(ids, 1):
-        assert (f'<input type="checkbox" name="practice" value="{pid}" id="pick-{pid}">'
-                f'<label for="pick-{pid}" class="visually-hidden">Отметить «Практика «Радуга» {n}»</label>') in page
+        assert (f'<label class="pick-target" for="pick-{pid}"><input type="checkbox" name="practice" '
+                f'value="{pid}" id="pick-{pid}"><span class="visually-hidden">Отметить «Практика «Радуга» {n}»'
+                '</span></label>') in page
     assert 'name="csrf_token"' in page and "Опубликовать выбранные" in page and "Вернуть выбранные" in page
     assert page.count(" checked") == 0
     link = re.search(r'href="([^"]*select=all[^"]*)"', page).group(1).replace("&amp;", "&")
