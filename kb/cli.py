@@ -72,6 +72,32 @@ class RepeatedPrompt(click.Option):
             click.echo(self.mismatch, err=True)
 
 
+def on_terminal() -> bool:
+    """Whether a person can answer a prompt: the input is a terminal, not a script's pipe or nothing."""
+    return sys.stdin.isatty()
+
+
+class TerminalPrompt(click.Option):
+    """An option asked for at its prompt only on a terminal. Without one it keeps its default, as if not asked: a
+    script pipes in the answers of the other prompts (create-user's password), and this prompt must not take their
+    lines. On a terminal it asks again until ``check`` (the reason an answer does not do, or None) passes; an
+    empty answer is asked again by click itself."""
+
+    def __init__(self, *args, check=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def prompt_for_value(self, ctx: click.Context):
+        if not on_terminal():
+            return self.get_default(ctx)
+        while True:
+            value = click.prompt(self.prompt).strip()
+            problem = self.check(value) if self.check is not None else None
+            if problem is None:
+                return value
+            click.echo(problem, err=True)
+
+
 class KbCommand(click.Command):
     """click.Command with Russian usage errors, usage line and help headings."""
 

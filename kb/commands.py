@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
-from kb.cli import RepeatedPrompt, command
+from kb.cli import RepeatedPrompt, TerminalPrompt, command
 from kb.errors import os_error_reason
 from kb.extensions import db, missing_tables
 from kb.search.outbox import KEEP_DAYS
@@ -430,6 +430,19 @@ def check_files_command(remove_orphans: bool) -> None:
     click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
 
 
+def _name_problem(name: str) -> str | None:
+    """Why a name typed at create-user's prompt does not do, or None (create_user checks --name the same way)."""
+    from kb.accounts.models import NAME_IS_ADDRESS, User, is_address
+
+    if not name:
+        return "Укажите имя."
+    if is_address(name):
+        return NAME_IS_ADDRESS
+    if len(name) > User.name.type.length:
+        return f"Имя — не длиннее {User.name.type.length} символов (указано {len(name)})."
+    return None
+
+
 @command("create-user")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "methodist", "teacher"]), default="teacher", show_default=True,
@@ -439,7 +452,10 @@ def check_files_command(remove_orphans: bool) -> None:
 @click.option("--organisation", default="", metavar="НАЗВАНИЕ", help="Организация пользователя.")
 @click.option("--scope", type=click.Choice(["region", "organisation"]), default="region", show_default=True,
               help="Что модерирует методист: весь регион --region или только организацию --organisation в нём.")
-@click.option("--name", default="", metavar="ФИО", help="Фамилия, имя, отчество (по умолчанию — адрес).")
+@click.option("--name", default="", metavar="ФИО", cls=TerminalPrompt, prompt="Фамилия, имя, отчество",
+              check=_name_problem,
+              help="Фамилия, имя, отчество: их видят другие посетители (составитель подборки). Не указано — "
+                   "команда спросит; без терминала учётная запись создаётся без имени (вместо него видна роль).")
 @click.password_option("--password", prompt="Пароль", metavar="ПАРОЛЬ", cls=RepeatedPrompt, repeat="Пароль ещё раз",
                        mismatch="Пароли не совпадают, введите ещё раз.",
                        help="Пароль (если не указан — будет запрошен).")
@@ -464,7 +480,7 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
               "регионе --region.")
     try:
         user = create_user(
-            email, name or email.strip(), password, role=role, organisation=organisation, region_code=region_code,
+            email, name, password, role=role, organisation=organisation, region_code=region_code,
             scope_region_code=region_code if role == "methodist" else None,
             scope_organisation=organisation if by_organisation else None,
         )
@@ -475,6 +491,9 @@ def create_user_command(email: str, role: str, region_code: str | None, organisa
     record("user_created", None, "user", user.id, details={"role": role, "via": "cli"})
     db.session.commit()
     click.echo(f"Создан пользователь {user.email} ({user.role_label}).")
+    if not user.has_name:
+        click.echo(f"Имя не указано (--name): другие посетители видят вместо него «{user.role_label}». Его можно "
+                   "указать после входа: «Профиль» → «Изменить профиль».")
 
 
 @command("block-user")
@@ -511,8 +530,8 @@ def delete_user_command(email: str, yes: bool) -> None:
     if user is None:
         _fail(f"Пользователя с адресом {email.strip()} нет.")
     effects = deletion_effects(user)
-    address = user.email
-    click.echo(f"Учётная запись {address} ({user.name}, {user.role_label}): удаляются неопубликованные практики — "
+    address, name = user.email, user.display_name if user.has_name else "имя не указано"
+    click.echo(f"Учётная запись {address} ({name}, {user.role_label}): удаляются неопубликованные практики — "
                f"{effects.unpublished}, подборки — {effects.collections} (открытых другим — "
                f"{effects.shared_collections}), токены API — {effects.api_tokens}; остаются без владельца "
                f"опубликованные и архивные практики — {effects.published}, загруженные реестром (в очереди "

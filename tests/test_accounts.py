@@ -465,7 +465,7 @@ def test_create_user_command_takes_blank_values_for_none(app, runner):
     with app.app_context():
         users = {u.email: u for u in db.session.scalars(select(User))}
     assert set(users) == {"n@example.org", "o@example.org"}
-    assert users["n@example.org"].name == "n@example.org"
+    assert users["n@example.org"].name == ""  # no name rather than the address (shown as «Педагог»)
     scoped_user = users["o@example.org"]
     assert (scoped_user.name, scoped_user.scope_organisation, scoped_user.scope_region_code) == (
         "Петрова Анна", "МБОУ «СОШ № 5»", "RU-SMO")

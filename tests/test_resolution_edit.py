@@ -408,6 +408,68 @@ def test_the_question_before_deleting_lists_the_practice_links(app, client, meth
         assert db.session.get(Resolution, rid) is not None
 
 
+def _hidden_draft_linked(app, saved, *numbers: str) -> int:
+    """Another region's draft (a Moscow teacher's) linked to these recommendations: a Chelyabinsk methodist may not
+    see it."""
+    with app.app_context():
+        draft = Practice(title="Черновик московской школы", status="draft", region_code="RU-MOW",
+                         annotation="Черновик", year=2023)
+        db.session.add(draft)
+        db.session.flush()
+        for number in numbers:
+            db.session.execute(recommendation_practice.insert().values(recommendation_id=saved[number],
+                                                                       practice_id=draft.id))
+        db.session.commit()
+        return draft.id
+
+
+def test_the_question_before_deleting_does_not_count_practices_the_methodist_may_not_see(app, client, methodist,
+                                                                                         make_user, saved):
+    """Only other people's drafts are hidden from a methodist: «Ещё 1 — с практиками, которых вы не видите» told
+    him how many another region has in the works. He is told that such links go, not how many."""
+    rid = saved["resolution"]
+    _hidden_draft_linked(app, saved, "1.1", "2.1")
+    text = _text(_get(client, f"/resolutions/{rid}/delete")[1])
+    assert ("1 связь с практиками, которые вы видите, и связи с практиками, которых вы не видите: практики перестанут "
+            "значиться среди выполнения рекомендаций") in text
+    assert "рекомендация 1.1 — Научное общество второклассников" in text
+    assert "Ещё" not in text and "Черновик московской школы" not in text and "3 связи" not in text
+
+    with app.app_context():  # only the hidden links left: still said, not counted
+        db.session.execute(recommendation_practice.delete().where(
+            recommendation_practice.c.practice_id == saved["practice"]))
+        db.session.commit()
+    text = _text(_get(client, f"/resolutions/{rid}/delete")[1])
+    assert "связи с практиками, которых вы не видите: практики перестанут значиться" in text
+    assert not re.search(r"\d+ связ", text)
+
+    admin = app.test_client()  # an administrator sees every practice: a number, no hidden ones
+    sign_in(admin, make_user("admin"))
+    text = _text(_get(admin, f"/resolutions/{rid}/delete")[1])
+    assert "2 связи с практиками: практики перестанут" in text and "не видите" not in text
+
+
+def test_removing_a_recommendation_does_not_count_practices_the_methodist_may_not_see(app, client, methodist, saved):
+    rid = saved["resolution"]
+    _hidden_draft_linked(app, saved, "1.1", "2.1")
+    values = edit_values(client, rid)
+    values[f"recommendations-{_index_of(values, '1.1')}-remove"] = "y"
+    values[f"recommendations-{_index_of(values, '2.1')}-remove"] = "y"
+    status, html, _ = _post(client, f"/resolutions/{rid}/edit", values)
+    assert status == 200
+    text = _text(html)
+    assert "рекомендация 1.1: Научное общество второклассников и практики, которых вы не видите" in text
+    assert "рекомендация 2.1: практики, которых вы не видите" in text
+    assert "и ещё" not in text and "Черновик московской школы" not in text
+
+    assert _post(client, f"/resolutions/{rid}/edit", edit_values(client, rid, html))[0] == 302
+    page = _text(_get(client, f"/resolutions/{rid}")[1])
+    assert "Удалено рекомендаций: 2, вместе с ними удалены их связи с практиками." in page
+    assert "связи с практиками (" not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
+
+
 def test_deleting_removes_it_with_its_recommendations_and_links(app, client, runner, methodist, saved):
     rid = saved["resolution"]
     collection = _collection(app, methodist, ("resolution", rid), ("recommendation", saved["1.2"]))

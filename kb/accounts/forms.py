@@ -3,7 +3,7 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from kb.accounts.models import ROLE_LABELS
+from kb.accounts.models import NAME_IS_ADDRESS, ROLE_LABELS, is_address
 from kb.accounts.services import MIN_PASSWORD_LENGTH, ScopeRegionMissing, moderation_scope_as_stored
 from kb.forms import Form
 
@@ -33,6 +33,10 @@ class ProfileForm(Form):
                                validators=[Optional(), Length(max=500)])
     region = SelectField("Регион", render_kw={"autocomplete": "address-level1"}, validators=[Optional()],
                          validate_choice=True)
+
+    def validate_name(self, field: StringField) -> None:
+        if is_address(field.data or ""):
+            raise ValidationError(NAME_IS_ADDRESS)
 
 
 class RegisterForm(ProfileForm):

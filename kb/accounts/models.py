@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -14,6 +15,18 @@ from kb.vocabularies.models import Region
 
 ROLES = ("teacher", "methodist", "admin")
 ROLE_LABELS = {"teacher": "Педагог", "methodist": "Методист", "admin": "Администратор"}
+# An account's name is shown to others (a public collection's «составитель», its DOCX/PDF, a practice's history, the
+# moderation queue), and /privacy promises that no visitor ever sees an e-mail address: a name that is one is never
+# stored (create_user, update_profile, the forms) nor shown (User.display_name). Migration z1nam0000001 has the
+# same rule.
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
+NAME_IS_ADDRESS = ("Имя видят другие посетители банка: укажите фамилию, имя и отчество, а не адрес электронной "
+                   "почты.")
+
+
+def is_address(text: str) -> bool:
+    """Whether ``text`` is an e-mail address (``local@domain``), which may not stand for a person's name."""
+    return _ADDRESS.fullmatch(text.strip()) is not None
 
 
 class User(UserMixin, db.Model):
@@ -59,6 +72,18 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def has_name(self) -> bool:
+        """Whether the account gave a name fit to show (`create-user` without --name gives none)."""
+        name = (self.name or "").strip()
+        return bool(name) and not is_address(name)
+
+    @property
+    def display_name(self) -> str:
+        """The account as everyone sees it, its owner included: its name, or its role («Методист») when it has
+        none — never its e-mail address."""
+        return self.name.strip() if self.has_name else self.role_label
 
     @property
     def is_admin(self) -> bool:

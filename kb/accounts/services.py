@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kb.accounts.models import ROLES, AuditEvent, Notification, User
+from kb.accounts.models import NAME_IS_ADDRESS, ROLES, AuditEvent, Notification, User, is_address
 from kb.extensions import db
 from kb.timeutil import utcnow
 
@@ -68,8 +68,8 @@ def create_user(
     region_code: str | None = None, scope_region_code: str | None = None, scope_organisation: str | None = None,
     is_demo: bool = False,
 ) -> User:
-    """Create an account; raises AccountError for a malformed or taken e-mail, a weak password or an unknown
-    role."""
+    """Create an account; raises AccountError for a malformed or taken e-mail, a weak password, an unknown role or
+    a name that is an e-mail address. An empty name is an account without one (User.display_name)."""
     check_email(email)
     if role not in ROLES:
         raise AccountError(f"Неизвестная роль: {role}.")
@@ -80,6 +80,8 @@ def create_user(
                                  ("Организация методиста", scope_organisation, User.scope_organisation)):
         if len(value := (value or "").strip()) > column.type.length:
             raise AccountError(f"{label} — не длиннее {column.type.length} символов (указано {len(value)}).")
+    if is_address(name):  # `create-user` once made the address the name when --name was left out
+        raise AccountError(NAME_IS_ADDRESS)
     if find_user(email) is not None:
         raise AccountError("Пользователь с таким адресом уже зарегистрирован.")
     scope_region_code, scope_organisation = moderation_scope_as_stored(
@@ -219,6 +221,8 @@ def update_profile(user: User, name: str, organisation: str, region_code: str | 
     name = name.strip()
     if not name:
         raise AccountError("Укажите имя.")
+    if is_address(name):
+        raise AccountError(NAME_IS_ADDRESS)
     before = {"full_name": user.name, "organisation": user.organisation or "", "region": user.region_code}
     after = {"full_name": name, "organisation": organisation.strip(), "region": region_code or None}
     if before == after:

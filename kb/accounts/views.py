@@ -54,11 +54,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _greeting(user: User) -> str:
+    """«Здравствуйте, Анна Ивановна!», or without a name for an account that has none (not «…, Методист!»)."""
+    return f"Здравствуйте, {user.name.strip()}!" if user.has_name else "Здравствуйте!"
+
+
 def _mail_reset_link(user: User, link: str) -> bool:
     """Mail a reset link to its user; False (and a line in the log) when the mail server refused."""
     try:
         send_mail(user.email, "Смена пароля в банке практик",
-                  f"Здравствуйте, {user.name}!\n\nЧтобы задать новый пароль, откройте ссылку (она действует "
+                  f"{_greeting(user)}\n\nЧтобы задать новый пароль, откройте ссылку (она действует "
                   f"48 часов и срабатывает один раз):\n{link}\n")
     except (OSError, smtplib.SMTPException) as exc:
         current_app.logger.warning("Reset link mail to %s failed: %s", user.email, exc)
@@ -120,7 +125,7 @@ def login():
         if user is not None:
             login_user(user)
             unread = len(services.unread_notifications(user))
-            flash(f"Здравствуйте, {user.name}!" + (f" Новых уведомлений: {unread}." if unread else ""), "success")
+            flash(_greeting(user) + (f" Новых уведомлений: {unread}." if unread else ""), "success")
             return redirect(_safe_next(request.args.get("next")))
         flash(LOGIN_FAILED, "error")
     return render_template("accounts/login.html", form=form, **_forgot_page_context())

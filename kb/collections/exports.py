@@ -48,7 +48,7 @@ def references(entries: list[Entry], accessed: date) -> list[str]:
 
 
 def _subtitle(collection: Collection, accessed: date) -> str:
-    return f"Составитель: {collection.owner.name}. Список сформирован {format_date(accessed)}"
+    return f"Составитель: {collection.owner.display_name}. Список сформирован {format_date(accessed)}"
 
 
 def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
@@ -97,7 +97,7 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
     normal.font.name = "Times New Roman"
     normal.font.size = Pt(12)
     document.core_properties.title = _property(_plain(collection.title))  # the heading keeps the whole title
-    document.core_properties.author = _property(_plain(collection.owner.name))
+    document.core_properties.author = _property(_plain(collection.owner.display_name))
     document.add_heading(_plain(collection.title), level=0)
     if collection.description:
         document.add_paragraph(_plain(collection.description))
@@ -226,7 +226,7 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
     pdf.set_margins(20, 20, 15)
     pdf.set_auto_page_break(True, margin=20)
     pdf.set_title(collection.title)
-    pdf.set_author(collection.owner.name)
+    pdf.set_author(collection.owner.display_name)
     pdf.set_lang("ru")
     _pdf_fonts(pdf)
     pdf.add_page()

@@ -174,8 +174,8 @@ def section_data(form: PracticeForm) -> dict[str, str]:
 def form_for_new(user) -> PracticeForm:
     """A new practice's form with what the author's profile says: the author's name, organisation and region
     (each can be changed; a practice of a colleague is written over them)."""
-    return PracticeForm(data={"authors": user.name or "", "organisation": user.organisation or "",
-                              "region": user.region_code or ""})
+    return PracticeForm(data={"authors": user.name.strip() if user.has_name else "",
+                              "organisation": user.organisation or "", "region": user.region_code or ""})
 
 
 def form_from_practice(practice) -> PracticeForm:

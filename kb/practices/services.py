@@ -252,7 +252,7 @@ def edit_conflict(practice: Practice, base: int | None) -> EditConflict | None:
     versions = db.session.scalars(select(PracticeVersion).where(
         PracticeVersion.practice_id == practice.id, PracticeVersion.number >= base)
         .order_by(PracticeVersion.number)).all()
-    editors = [(v.author.name if v.author else "пользователь удалён", v.created_at) for v in versions]
+    editors = [(v.author.display_name if v.author else "пользователь удалён", v.created_at) for v in versions]
     start = versions[0].snapshot if versions and versions[0].number == base else None
     return EditConflict(base, editors, diff_snapshots(start, snapshot(practice)) if start is not None else [])
 

@@ -258,6 +258,14 @@ class EditReport:
     added: int = 0
     removed: list[Recommendation] = field(default_factory=list)
     unlinked_practices: int = 0  # practice links that went with the removed recommendations
+    unlinked: list[Practice] = field(default_factory=list)  # their practices, one per link
+
+
+def count_if_all_visible(practices: list[Practice], user: User | None) -> int | None:
+    """How many practices these are, for a user who may see every one of them; None otherwise. The only practices a
+    methodist or teacher may not see are other people's drafts (another region's, another organisation's): the
+    number would tell how many there are, so such a user is only told that there are some."""
+    return len(practices) if all(policy.can_view(user, p) for p in practices) else None
 
 
 def removed_with_links(resolution: Resolution, kept_ids: set[int]) -> list[Recommendation]:
@@ -302,7 +310,8 @@ def update_resolution(resolution: Resolution, structure: ParsedResolution,
         rec.topics = [topics_by_code[c] for c in dict.fromkeys(codes) if c in topics_by_code]
         kept.append(rec)
     report.removed = sorted(saved.values(), key=lambda rec: rec.position)
-    report.unlinked_practices = sum(len(rec.practices) for rec in report.removed)
+    report.unlinked = [practice for rec in report.removed for practice in rec.practices]
+    report.unlinked_practices = len(report.unlinked)
     resolution.recommendations = kept  # the ones left out go (delete-orphan), their practice links with them
     resolution.updated_at = utcnow()  # a recommendation's change is the resolution's too (OAI datestamp, index)
     db.session.flush()
@@ -311,22 +320,27 @@ def update_resolution(resolution: Resolution, structure: ParsedResolution,
 
 @dataclass
 class DeletionEffects:
-    """What deleting a resolution takes with it, for the question before it."""
+    """What deleting a resolution takes with it, for the question before it, as the user asking may know it."""
 
     recommendations: int
-    links: list[tuple[Recommendation, Practice]]  # practice links that go, by recommendation
+    links: list[tuple[Recommendation, Practice]]  # practice links that go, by recommendation: those the user sees
+    # and links to practices the user may not see (other people's drafts): whether there are any, not how many
+    hidden_links: bool
     collections: int  # collections holding the resolution or one of its recommendations («Материал недоступен»)
 
 
-def deletion_effects(resolution: Resolution) -> DeletionEffects:
+def deletion_effects(resolution: Resolution, user: User | None) -> DeletionEffects:
     from kb.collections.models import CollectionItem
 
     rec_ids = [rec.id for rec in resolution.recommendations]
     held = or_(and_(CollectionItem.item_type == "resolution", CollectionItem.item_id == resolution.id),
                and_(CollectionItem.item_type == "recommendation", CollectionItem.item_id.in_(rec_ids)))
+    links = [(rec, practice) for rec in resolution.recommendations for practice in rec.practices]
+    shown = [(rec, practice) for rec, practice in links if policy.can_view(user, practice)]
     return DeletionEffects(
         recommendations=len(rec_ids),
-        links=[(rec, practice) for rec in resolution.recommendations for practice in rec.practices],
+        links=shown,
+        hidden_links=len(shown) < len(links),
         collections=db.session.scalar(select(func.count(func.distinct(CollectionItem.collection_id))).where(held))
         or 0,
     )

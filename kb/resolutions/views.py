@@ -104,8 +104,9 @@ def edit(resolution_id: int):
     message = "Изменения сохранены."
     if report.removed:
         message += f" Удалено рекомендаций: {len(report.removed)}"
-        if report.unlinked_practices:
-            message += f", вместе с ними удалены их связи с практиками ({report.unlinked_practices})"
+        if report.unlinked:  # the number only to whom sees all those practices: it would count hidden drafts
+            count = services.count_if_all_visible(report.unlinked, current_user)
+            message += ", вместе с ними удалены их связи с практиками" + (f" ({count})" if count is not None else "")
         message += "."
     flash(message, "success")
     return redirect(url_for(".detail", resolution_id=resolution.id))
@@ -123,9 +124,8 @@ def _edit_page(form: ResolutionEditForm, resolution, status: int = 200, notice: 
 def delete(resolution_id: int):
     resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
     if request.method == "GET":  # the question first: a deletion cannot be undone
-        effects = services.deletion_effects(resolution)
-        return render_template("resolutions/delete.html", resolution=resolution, effects=effects,
-                               links=[(rec, p) for rec, p in effects.links if policy.can_view(current_user, p)])
+        return render_template("resolutions/delete.html", resolution=resolution,
+                               effects=services.deletion_effects(resolution, current_user))
     title = resolution.title
     record("resolution_deleted", current_user, "resolution", resolution.id,
            details={"title": title, "status": resolution.status})
