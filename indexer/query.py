@@ -7,8 +7,10 @@ and ``^`` are plain punctuation and no hidden field can be reached. Words are jo
 the result list and its facet counts then describe documents that contain every word. When
 that finds nothing, the search layer runs the same words joined with OR (``relaxed``), where
 documents with more of the words rank first, and says so; this beats ranking OR matches from
-the start, where one rare word can outrank a document with all the words. An ordinal's ending after figures
-(«5-й», «7-м») is dropped, and a comma or the like joining two words with no space («дети,олимпиады») is a space.
+the start, where one rare word can outrank a document with all the words. A word joined by a hyphen or a slash is
+the phrase of its parts; where few texts have it, those with all its parts anywhere (``loose``) come before the OR.
+An ordinal's ending after figures («5-й», «7-м») is dropped, and a comma or the like joining two words with no
+space («дети,олимпиады») is a space.
 
 With a synonym table, a word or a run of words that names a known phrase ("ШНО", "школьное научное
 общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less; a word joined by
@@ -99,6 +101,9 @@ class ParsedQuery:
     """What to search for: ``strict`` is None when the text asks for nothing (list everything)."""
 
     strict: query.Query | None = None
+    # The query with each word joined by a hyphen or a slash («онлайн-урок») looking for its words in any order and
+    # place, not side by side: tried after ``strict`` and before ``relaxed`` (None without such a word)
+    loose: query.Query | None = None
     relaxed: query.Query | None = None  # the same words joined with OR, when that differs
     matches_nothing: bool = False  # there were words, but none that can be searched for
     notices: list[str] = field(default_factory=list)
@@ -527,6 +532,25 @@ def _by_words(strict: query.Query) -> query.Query | None:
     return query.And([relaxed, *exclusions]) if exclusions else relaxed
 
 
+def _loosened(node: query.Query) -> query.Query:
+    """The query with each word joined by a hyphen or a slash (the phrase of its parts in every text field) made
+    the AND of its parts, each in every text field; NOT clauses are left as typed (excluding «онлайн-курс» is not
+    excluding every text with «курс» and «онлайн»). A range of numbers («10-11 класс») stays as typed: its numbers
+    apart are in most texts, as a page or a date."""
+    if _joined(node) and not all(word.isdigit() for word in node.subqueries[0].words):
+        return query.And([query.Or([query.Term(name, word) for name in TEXT_FIELDS])
+                          for word in dict.fromkeys(node.subqueries[0].words)])
+    if isinstance(node, query.Not):
+        return node
+    if isinstance(node, query.AndNot):
+        return query.AndNot(_loosened(node.a), node.b)
+    if isinstance(node, query.And | query.Or):
+        loosened = copy(node)
+        loosened.subqueries = [_loosened(child) for child in node.subqueries]
+        return loosened.normalize() if isinstance(node, query.And) else loosened
+    return node
+
+
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on."""
     notices: list[str] = []
@@ -558,14 +582,20 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
             notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
         return ParsedQuery(matches_nothing=True, notices=notices, words=words)
     relaxed = relaxed if relaxed != strict else None
-    # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс») is a phrase of its parts,
-    # so the relaxed query held the same phrase and a miss found nothing: relax to the words themselves, in any
-    # order and place, documents with more of them first. A phrase in quotes is what the user asked for: kept.
+    # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс») is a phrase of its parts, so the
+    # relaxed query held the same phrase and a miss found nothing: where few texts have the phrase, the texts with
+    # all its words in any order and place follow (``loose``), then those with some of them, more of them first.
+    # A phrase in quotes is what the user asked for: kept.
     by_words = '"' not in cleaned and _has_phrase(strict)
+    loose = None
     if by_words:
         relaxed = _by_words(strict)
+        loose = _loosened(strict)
+        loose = None if loose == strict else loose
     if synonyms is not None:
         asked = frozenset(_positive_terms(strict))
+        if loose is not None:
+            loose = _expand(loose, synonyms, frozenset(), asked)
         strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked)
         if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
             relaxed = _expand(relaxed, synonyms, frozenset(), asked)
@@ -574,6 +604,6 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
         elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
-    strict, relaxed = _with_forms(strict, forms), _with_forms(relaxed, forms)
+    strict, loose, relaxed = _with_forms(strict, forms), _with_forms(loose, forms), _with_forms(relaxed, forms)
     bonus = _number_phrases(cleaned, schema) if plain is not None else None
-    return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words, bonus=bonus)
+    return ParsedQuery(strict=strict, loose=loose, relaxed=relaxed, notices=notices, words=words, bonus=bonus)

@@ -343,3 +343,34 @@ def test_words_joined_by_a_comma_are_searched_as_words(tmp_path: Path):
     assert (ids, notice) == found("олимпиады, дети") == found("олимпиады;дети")
     assert (set(ids[:2]), notice) == ({"practice:1", "practice:2"}, NOTICE_PARTIAL.format(count=2))
 
+
+def test_a_hyphenated_word_without_its_phrase_looks_for_all_its_words_before_some(tmp_path: Path):
+    """«онлайн-урок» went from its phrase straight to the texts with any of its words: «Урок химии» could rank above
+    «Урок проходит онлайн», and the page said that no text had all the words."""
+    index = _index(tmp_path, ["Урок химии", "Урок химии онлайн", "Урок проходит онлайн", "Онлайн-урок физики"])
+
+    def found(text: str, **options) -> tuple[list[str], str | None]:
+        result = index.search(SearchQuery(text=text, **options))
+        return [hit.id for hit in result.hits], result.notice
+
+    # the phrase first, then all the words apart, then some of them; the notice counts all but the last
+    ids, notice = found("онлайн-урок")
+    assert (ids[0], set(ids[1:3]), ids[3:], notice) == (
+        "practice:4", {"practice:2", "practice:3"}, ["practice:1"], NOTICE_PARTIAL.format(count=3))
+    ids, notice = found("онлайн-урок", sort="date")
+    assert (ids[0], set(ids[1:3]), ids[3:]) == ("practice:4", {"practice:2", "practice:3"}, ["practice:1"])
+    ids, notice = found("онлайн-урок", partial=False)  # a feed: every word, none of the rest
+    assert (ids[0], set(ids[1:]), notice) == ("practice:4", {"practice:2", "practice:3"}, None)
+    # no text has the phrase: those with all the words are the matches, as for «онлайн урок химии»
+    ids, notice = found("онлайн-урок химии")
+    assert (ids[0], notice) == ("practice:2", NOTICE_PARTIAL.format(count=1))
+    assert found("онлайн-урок химии")[1] == found("онлайн урок химии")[1]
+    ids, notice = found("онлайн-урок -физики")
+    assert (set(ids[:2]), ids[2:], notice) == ({"practice:2", "practice:3"}, ["practice:1"],
+                                               NOTICE_PARTIAL.format(count=2))
+    # a range of numbers is not loosened: «10» and «11» apart are in most texts
+    from indexer.query import parse_text
+
+    schema = index._current_searcher().schema
+    assert parse_text("проект 10-11 класс", schema).loose is None
+    assert parse_text("онлайн-урок", schema).loose is not None

@@ -664,3 +664,13 @@ def test_words_joined_by_a_comma_without_a_space_search_as_words(demo_client):
         assert _found(demo_client, typed) == _found(demo_client, spaced), typed
         assert _api_ids(demo_client, typed) == _api_ids(demo_client, spaced), typed
 
+
+def test_a_hyphenated_word_puts_the_texts_with_all_its_words_first(demo_client):
+    """«онлайн-урок»: no text has the phrase, and the page said no text had all the words, listing texts with
+    «урок» alone among the eight with both."""
+    total, notice = _found(demo_client, "онлайн урок")
+    count = int(re.search(r"Документов со всеми словами запроса: (\d+)", notice).group(1))
+    both = _api_ids(demo_client, "онлайн урок")[:count]
+    assert count >= 3
+    assert sorted(_api_ids(demo_client, "онлайн-урок")[:count]) == sorted(both)
+    assert _found(demo_client, "онлайн-урок")[1] == notice
