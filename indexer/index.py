@@ -685,10 +685,17 @@ class SearchIndex:
                 q, matched = corrected, corrected_docs
                 # What the corrected text says of itself: retyped «if[vfns» has no «[» to simplify away.
                 notices = [*corrected_parse.notices, NOTICE_CORRECTED.format(suggestion=suggestion)]
+        apart = None  # the documents with every word of a hyphenated one apart, not as its phrase
+        missed = not _narrowed(matched, allowed.values()).any()
+        if parsed.loose is not None and q is parsed.strict and (missed or int(matched.sum()) < FEW_RESULTS):
+            apart = sets.matching(parsed.loose) & ~matched
+            if missed and _narrowed(apart, allowed.values()).any():
+                # no text has the phrase of «онлайн-урок»: those with its words, in any order, are the matches
+                q, matched, apart = parsed.loose, matched | apart, None
         if not _narrowed(matched, allowed.values()).any() and parsed.relaxed is not None and request.partial:
             relaxed = sets.matching(parsed.relaxed)
             if _narrowed(relaxed, allowed.values()).any():
-                q, matched = parsed.relaxed, relaxed
+                q, matched, apart = parsed.relaxed, relaxed, None
                 notices.append(NOTICE_RELAXED)
 
         found = _narrowed(matched, allowed.values())
@@ -699,12 +706,22 @@ class SearchIndex:
         # (decided after the filters, «Челябинская область 8» gave «Найдено: 22»). So too when the filters leave
         # nothing: a value's number counts the documents with some of the words that choosing it brings («1» gave
         # «Найдено: 3»), and when no document has every word, those the relaxed query finds there.
-        extra = every_extra = sets.empty()
-        if int(matched.sum()) < FEW_RESULTS and parsed.relaxed is not None and q is parsed.strict and request.partial:
-            every_extra = sets.matching(parsed.relaxed) & ~matched
-            extra = _narrowed(every_extra, allowed.values())
-            if extra.any():
-                notices.append(NOTICE_PARTIAL.format(count=found_count))
+        # Tiers after the matches, each ranked by its own query: the texts with every word of a hyphenated word
+        # apart (few with its phrase), then those with some of the words.
+        tiers: list[tuple[query.Query, np.ndarray]] = []
+        every_extra = apart if apart is not None else sets.empty()
+        all_words = found_count
+        if apart is not None and (loose_found := _narrowed(apart, allowed.values())).any():
+            tiers.append((parsed.loose, loose_found))
+            all_words += int(loose_found.sum())
+        if (int((matched | every_extra).sum()) < FEW_RESULTS and parsed.relaxed is not None
+                and (q is parsed.strict or q is parsed.loose) and request.partial):
+            some = sets.matching(parsed.relaxed) & ~matched & ~every_extra
+            every_extra = every_extra | some
+            if (some_found := _narrowed(some, allowed.values())).any():
+                tiers.append((parsed.relaxed, some_found))
+                notices.append(NOTICE_PARTIAL.format(count=all_words))
+        extra = _narrowed(every_extra, allowed.values())
         # Sorted by a field: an explicit date or adoptions order, or no words to rank by (newest first).
         by_field = request.sort != "relevance" or parsed.strict is None
         limit = page * per_page
@@ -712,22 +729,23 @@ class SearchIndex:
         if by_field and found_count:
             # by date too, the documents with every word first, then those with some («за ними», the notice says)
             ranked = [(docnum, 0.0) for docnum in sets.first_by(found, request.sort, limit)]
-            if extra.any() and len(ranked) < limit:
-                ranked += [(docnum, 0.0) for docnum in sets.first_by(extra, request.sort, limit - len(ranked))]
+            for _tier_q, docs in tiers:
+                if len(ranked) < limit:
+                    ranked += [(docnum, 0.0) for docnum in sets.first_by(docs, request.sort, limit - len(ranked))]
         elif found_count:
             broad: list[bool] = []
             # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
             bonus = parsed.bonus if q is parsed.strict else None
             ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad,
                                 bonus)
-            if extra.any() and len(ranked) < limit:
-                ranked += self._best(searcher, sets, parsed.relaxed, extra, extra, limit - len(ranked),
-                                     int(extra.sum()))
+            for tier_q, docs in tiers:
+                if len(ranked) < limit:
+                    ranked += self._best(searcher, sets, tier_q, docs, docs, limit - len(ranked), int(docs.sum()))
             if broad:
                 notices.append(NOTICE_BROAD)
         start = (page - 1) * per_page
         shown = ranked[start : start + per_page]
-        queries = [q, parsed.relaxed] if extra.any() else [q]
+        queries = [q, *(tier_q for tier_q, _docs in tiers)]
         words, prefixes, loose = {}, frozenset(), {}
         if shown and request.snippets:
             words = _query_words(searcher, sets, queries)

@@ -7,7 +7,10 @@ and ``^`` are plain punctuation and no hidden field can be reached. Words are jo
 the result list and its facet counts then describe documents that contain every word. When
 that finds nothing, the search layer runs the same words joined with OR (``relaxed``), where
 documents with more of the words rank first, and says so; this beats ranking OR matches from
-the start, where one rare word can outrank a document with all the words.
+the start, where one rare word can outrank a document with all the words. A word joined by a hyphen or a slash is
+the phrase of its parts; where few texts have it, those with all its parts anywhere (``loose``) come before the OR.
+An ordinal's ending after figures («5-й», «7-м») is dropped, and a comma or the like joining two words with no
+space («дети,олимпиады») is a space.
 
 With a synonym table, a word or a run of words that names a known phrase ("ШНО", "школьное научное
 общество") is searched for as itself or as any equivalent phrase, the equivalents weighing less; a word joined by
@@ -70,6 +73,21 @@ _OR_RU = re.compile(r"(?<!\S)ИЛИ(?!\S)")
 # "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
+# The ending of an ordinal written in figures, after its hyphen («5-й», «5-го», «7-м», «90-х», «1-е», «3-ю»):
+# dropped, so that «5-й класс» is searched as «5 класс» (the hyphen made a phrase «5 й» with a required «й»). Texts
+# keep it as written: their «5-й класс» holds «5» and «класс» as well. Only outside quotes (``_outside_quotes``):
+# a phrase in quotes is looked for as typed, «"5-й класс"» beside the «5-й» of the texts.
+_ORDINAL = re.compile(
+    r"(?<=\d)[-\u2010\u2011](?:й|я|е|ю|м|х|го|ого|му|ому|ом|ым|ми|ыми|ти|ых|ые|ый|ой|ий|ая|ое|ую|ья|ье|ей)(?![^\W_])",
+    re.IGNORECASE)
+# Words joined by a comma, a semicolon, «+», «&», «|» or a dot with no space («дети,олимпиады», «ОГЭ+ЕГЭ»,
+# «ШНО.ВКС»): the analyzer splits them all the same, so the parser made a phrase of them, as of a hyphenated word.
+# Searched as if a space followed the mark, but a number keeps its comma («1,5»), and a word joined by «+», «&» or
+# «|» to a single letter or digit stays together («R&D», «1+1»); a dot only between Cyrillic words of three letters
+# and more, so that abbreviations («т.е.», «г.Смоленск», «ул.Ленина»), domain names and e-mail addresses stay
+# phrases as before.
+_JOINED = re.compile(r"([^\W_]+)([,;+&|.])(?=([^\W_]+))")
+_CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
@@ -83,6 +101,9 @@ class ParsedQuery:
     """What to search for: ``strict`` is None when the text asks for nothing (list everything)."""
 
     strict: query.Query | None = None
+    # The query with each word joined by a hyphen or a slash («онлайн-урок») looking for its words in any order and
+    # place, not side by side: tried after ``strict`` and before ``relaxed`` (None without such a word)
+    loose: query.Query | None = None
     relaxed: query.Query | None = None  # the same words joined with OR, when that differs
     matches_nothing: bool = False  # there were words, but none that can be searched for
     notices: list[str] = field(default_factory=list)
@@ -152,6 +173,27 @@ def _drop_stray_operators(text: str) -> str:
     return " ".join("".join(pieces).split())
 
 
+def _apart(match: re.Match) -> str:
+    """A word and the mark after it (``_JOINED``), with a space for the mark where it only joins two words."""
+    before, mark, after = match.groups()
+    if mark in ",;":
+        apart = not (before[-1].isdigit() and after[0].isdigit())
+    elif mark == ".":
+        apart = bool(_CYRILLIC_WORD.fullmatch(before) and _CYRILLIC_WORD.fullmatch(after))
+    else:
+        apart = len(before) > 1 and len(after) > 1 and not (before.isdigit() and after.isdigit())
+    return before + (" " if apart else mark)
+
+
+def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` made to each part outside a pair of quotes (all of it with a quote left unpaired:
+    such quotes are dropped)."""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        return change(text)
+    return '"'.join(change(part) if i % 2 == 0 else part for i, part in enumerate(parts))
+
+
 def _clean(text: str, notices: list[str]) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
     notes what was changed."""
@@ -163,7 +205,9 @@ def _clean(text: str, notices: list[str]) -> str:
         # do not leave half a word at the end
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
-    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text.translate(_QUOTES))))
+    text = _JOINED.sub(_apart, text.translate(_QUOTES))
+    text = _outside_quotes(text, lambda part: _ORDINAL.sub("", part))
+    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:
         cleaned = cleaned.replace('"', " ")
@@ -488,6 +532,25 @@ def _by_words(strict: query.Query) -> query.Query | None:
     return query.And([relaxed, *exclusions]) if exclusions else relaxed
 
 
+def _loosened(node: query.Query) -> query.Query:
+    """The query with each word joined by a hyphen or a slash (the phrase of its parts in every text field) made
+    the AND of its parts, each in every text field; NOT clauses are left as typed (excluding «онлайн-курс» is not
+    excluding every text with «курс» and «онлайн»). A range of numbers («10-11 класс») stays as typed: its numbers
+    apart are in most texts, as a page or a date."""
+    if _joined(node) and not all(word.isdigit() for word in node.subqueries[0].words):
+        return query.And([query.Or([query.Term(name, word) for name in TEXT_FIELDS])
+                          for word in dict.fromkeys(node.subqueries[0].words)])
+    if isinstance(node, query.Not):
+        return node
+    if isinstance(node, query.AndNot):
+        return query.AndNot(_loosened(node.a), node.b)
+    if isinstance(node, query.And | query.Or):
+        loosened = copy(node)
+        loosened.subqueries = [_loosened(child) for child in node.subqueries]
+        return loosened.normalize() if isinstance(node, query.And) else loosened
+    return node
+
+
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on."""
     notices: list[str] = []
@@ -519,14 +582,20 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
             notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
         return ParsedQuery(matches_nothing=True, notices=notices, words=words)
     relaxed = relaxed if relaxed != strict else None
-    # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс», «5-й») is a phrase of its parts,
-    # so the relaxed query held the same phrase and a miss found nothing: relax to the words themselves, in any
-    # order and place, documents with more of them first. A phrase in quotes is what the user asked for: kept.
+    # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс») is a phrase of its parts, so the
+    # relaxed query held the same phrase and a miss found nothing: where few texts have the phrase, the texts with
+    # all its words in any order and place follow (``loose``), then those with some of them, more of them first.
+    # A phrase in quotes is what the user asked for: kept.
     by_words = '"' not in cleaned and _has_phrase(strict)
+    loose = None
     if by_words:
         relaxed = _by_words(strict)
+        loose = _loosened(strict)
+        loose = None if loose == strict else loose
     if synonyms is not None:
         asked = frozenset(_positive_terms(strict))
+        if loose is not None:
+            loose = _expand(loose, synonyms, frozenset(), asked)
         strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked)
         if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
             relaxed = _expand(relaxed, synonyms, frozenset(), asked)
@@ -535,6 +604,6 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
         elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
-    strict, relaxed = _with_forms(strict, forms), _with_forms(relaxed, forms)
+    strict, loose, relaxed = _with_forms(strict, forms), _with_forms(loose, forms), _with_forms(relaxed, forms)
     bonus = _number_phrases(cleaned, schema) if plain is not None else None
-    return ParsedQuery(strict=strict, relaxed=relaxed, notices=notices, words=words, bonus=bonus)
+    return ParsedQuery(strict=strict, loose=loose, relaxed=relaxed, notices=notices, words=words, bonus=bonus)

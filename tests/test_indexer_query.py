@@ -284,3 +284,93 @@ def test_retyping_the_english_layout_in_russian_keys():
     assert typed("ghjtrn2") is None and typed("ghjtrnа") is None  # a digit or a Cyrillic letter is part of it
     assert typed("gh") is None  # too short to tell from initials
     assert typed("проект") is None and typed("") is None
+
+
+@pytest.mark.parametrize(("typed", "cleaned"), [
+    ("5-й класс", "5 класс"),
+    ("для 5-го класса", "для 5 класса"),
+    ("в 7-м классе", "в 7 классе"),
+    ("90-х годов", "90 годов"),
+    ("1-е место 3-ю четверть", "1 место 3 четверть"),
+    ("5-Й КЛАСС", "5 КЛАСС"),
+    ('"5-й класс" 6-й', '"5-й класс" 6'),  # a phrase in quotes is looked for as typed
+    ("распоряжение № 2506-р", "распоряжение № 2506-р"),  # not an ordinal's ending
+    ("одаренные дети,олимпиады", "одаренные дети олимпиады"),
+    ("ШНО;ВКС", "ШНО ВКС"),
+    ("ОГЭ+ЕГЭ", "ОГЭ ЕГЭ"),
+    ("дети&родители|школа", "дети родители школа"),
+    ("математика.физика", "математика физика"),
+    ("1,5 часа 4.6", "1,5 часа 4.6"),  # numbers keep their comma and dot
+    ("т.е. г.Смоленск ул.Ленина", "т.е. г.Смоленск ул.Ленина"),  # abbreviations keep their dots
+    ("school.ru ivanov@mail.ru R&D C++", "school.ru ivanov@mail.ru R&D C++"),
+])
+def test_ordinal_endings_and_marks_joining_words_are_dropped_from_the_query(typed: str, cleaned: str):
+    """«5-й класс» was the phrase «5 й» and a required word «й»; «дети,олимпиады» the phrase «дети олимпиады»."""
+    from indexer.query import _clean
+
+    notices: list[str] = []
+    assert (_clean(typed, notices), notices) == (cleaned, [])
+
+
+def _index(tmp_path: Path, titles: list[str]) -> SearchIndex:
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id=f"practice:{n}", type="practice", title=title, body="Опыт.")
+                 for n, title in enumerate(titles, 1)])
+    return index
+
+
+def test_an_ordinal_in_figures_finds_what_the_number_finds(tmp_path: Path):
+    index = _index(tmp_path, ["Проекты в 5-м классе", "Проекты для 5 класса", "Проекты 6 класса"])
+
+    def found(text: str) -> tuple[list[str], str | None]:
+        result = index.search(SearchQuery(text=text, partial=False))
+        return sorted(hit.id for hit in result.hits), result.notice
+
+    assert found("5-й класс") == found("5 класс") == (["practice:1", "practice:2"], None)
+    assert found("проекты 5-го класса") == (["practice:1", "practice:2"], None)
+    assert found('"5-м классе"') == (["practice:1"], None)
+    assert index.search(SearchQuery(text="5-й класс")).notice == NOTICE_PARTIAL.format(count=2)  # not «нет»
+
+
+def test_words_joined_by_a_comma_are_searched_as_words(tmp_path: Path):
+    index = _index(tmp_path, ["Олимпиады для одарённых детей", "Дети и олимпиады", "Одарённые дети"])
+
+    def found(text: str) -> tuple[list[str], str | None]:
+        result = index.search(SearchQuery(text=text))
+        return [hit.id for hit in result.hits], result.notice
+
+    ids, notice = found("олимпиады,дети")
+    assert (ids, notice) == found("олимпиады, дети") == found("олимпиады;дети")
+    assert (set(ids[:2]), notice) == ({"practice:1", "practice:2"}, NOTICE_PARTIAL.format(count=2))
+
+
+def test_a_hyphenated_word_without_its_phrase_looks_for_all_its_words_before_some(tmp_path: Path):
+    """«онлайн-урок» went from its phrase straight to the texts with any of its words: «Урок химии» could rank above
+    «Урок проходит онлайн», and the page said that no text had all the words."""
+    index = _index(tmp_path, ["Урок химии", "Урок химии онлайн", "Урок проходит онлайн", "Онлайн-урок физики"])
+
+    def found(text: str, **options) -> tuple[list[str], str | None]:
+        result = index.search(SearchQuery(text=text, **options))
+        return [hit.id for hit in result.hits], result.notice
+
+    # the phrase first, then all the words apart, then some of them; the notice counts all but the last
+    ids, notice = found("онлайн-урок")
+    assert (ids[0], set(ids[1:3]), ids[3:], notice) == (
+        "practice:4", {"practice:2", "practice:3"}, ["practice:1"], NOTICE_PARTIAL.format(count=3))
+    ids, notice = found("онлайн-урок", sort="date")
+    assert (ids[0], set(ids[1:3]), ids[3:]) == ("practice:4", {"practice:2", "practice:3"}, ["practice:1"])
+    ids, notice = found("онлайн-урок", partial=False)  # a feed: every word, none of the rest
+    assert (ids[0], set(ids[1:]), notice) == ("practice:4", {"practice:2", "practice:3"}, None)
+    # no text has the phrase: those with all the words are the matches, as for «онлайн урок химии»
+    ids, notice = found("онлайн-урок химии")
+    assert (ids[0], notice) == ("practice:2", NOTICE_PARTIAL.format(count=1))
+    assert found("онлайн-урок химии")[1] == found("онлайн урок химии")[1]
+    ids, notice = found("онлайн-урок -физики")
+    assert (set(ids[:2]), ids[2:], notice) == ({"practice:2", "practice:3"}, ["practice:1"],
+                                               NOTICE_PARTIAL.format(count=2))
+    # a range of numbers is not loosened: «10» and «11» apart are in most texts
+    from indexer.query import parse_text
+
+    schema = index._current_searcher().schema
+    assert parse_text("проект 10-11 класс", schema).loose is None
+    assert parse_text("онлайн-урок", schema).loose is not None

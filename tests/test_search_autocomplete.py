@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.practices.models import Practice
@@ -229,3 +229,24 @@ def test_a_renamed_topic_is_offered_by_its_new_label(demo_app, monkeypatch):
     monkeypatch.setattr(vocabularies, "VOCABULARY_SECONDS", 0.0)
     assert topics(client, "талантливые мл") == ["Талантливые младшие школьники"]
     assert topics(client, "юные тал") == []
+
+
+def test_an_organisation_s_suggestion_finds_its_practices(demo_app, demo_client):
+    """The suggestion linked to q="<name>", and a name's own «…» closed that phrase and opened another: the search
+    for МБУ «Центр развития образования» г. Смоленска found 74 materials, and «Регион из запроса» offered
+    «"МБУ «Центр развития образования» г. "» with «Смоленска» cut out of the phrase."""
+    name = "МБУ «Центр развития образования» г. Смоленска"
+    found = [s for s in suggest(demo_client, "центр развития") if s["kind"] == "organisation" and s["label"] == name]
+    assert len(found) == 1
+    with demo_app.app_context():
+        own = db.session.scalar(select(func.count()).select_from(Practice)
+                                .where(Practice.organisation == name, Practice.status == "published"))
+    page = demo_client.get(found[0]["url"]).get_data(as_text=True)
+    assert own >= 1 and f"Найдено: <strong>{own}</strong>" in page
+    # «Смоленска» inside the phrase is part of what is asked for, not a region to cut out of it
+    assert "Регион из запроса" not in page
+    phrase = demo_client.get("/search", query_string={"q": '"МБУ Центр развития образования г. Смоленска"'})
+    assert "Регион из запроса" not in phrase.get_data(as_text=True)
+    # a region named outside the phrase is still offered
+    hint = demo_client.get("/search", query_string={"q": '"центр развития образования" Смоленская область'})
+    assert "Регион из запроса" in hint.get_data(as_text=True)

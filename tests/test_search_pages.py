@@ -627,3 +627,50 @@ def test_tag_links_are_apart_in_the_text_of_a_page(demo_app, demo_client):
             lines = [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in
                      re.findall(r'<(?:dd|p class="tags")>((?:(?!</dd>|</p>).)*class="tag.*?)</(?:dd|p)>', page)]
             assert text in lines, (path, lines)
+
+
+def _found(client, q: str, **args) -> tuple[int, str]:
+    """«Найдено» of a search page and its notice."""
+    page = client.get("/search", query_string={"q": q, **args}).get_data(as_text=True)
+    notice = re.search(r'<p class="notice"[^>]*>(.*?)</p>', page, re.S)
+    return int(re.search(r"Найдено: <strong>(\d+)", page).group(1)), notice.group(1).strip() if notice else ""
+
+
+def _api_ids(client, q: str) -> list[tuple[str, int]]:
+    results = client.get("/api/v1/search", query_string={"q": q, "per_page": 100}).json["results"]
+    return [(r["type"], r["id"]) for r in results]
+
+
+def test_an_ordinal_in_figures_searches_as_its_number(demo_client):
+    """«5-й класс» searched the phrase «5 й» and a required word «й»: «нет документов со всеми словами», 62 found
+    where «5 класс» finds 28 with every word; the CSV and the feed of the search follow the query."""
+    for typed, plain in (("5-й класс", "5 класс"), ("5-го класса", "5 класса"), ("7-м классе", "7 классе")):
+        assert _found(demo_client, typed) == _found(demo_client, plain), typed
+        assert "со всеми словами запроса нет" not in _found(demo_client, typed)[1]
+    assert _api_ids(demo_client, "5-й класс") == _api_ids(demo_client, "5 класс")
+    csv_of = {q: demo_client.get("/search/export.csv", query_string={"q": q}).get_data(as_text=True)
+              for q in ("5-й класс", "5 класс")}
+    assert csv_of["5-й класс"] == csv_of["5 класс"] and csv_of["5 класс"].count("\n") > 10
+    feed_of = {q: re.findall(r"<id>([^<]*)</id>", demo_client.get("/search/feed", query_string={"q": q})
+                             .get_data(as_text=True))[1:] for q in ("5-й класс", "5 класс")}
+    assert feed_of["5-й класс"] == feed_of["5 класс"] != []
+
+
+def test_words_joined_by_a_comma_without_a_space_search_as_words(demo_client):
+    """«одаренные дети,олимпиады» was searched with the phrase «дети олимпиады»: «нет документов со всеми словами»."""
+    for typed, spaced in (("одаренные дети,олимпиады", "одаренные дети, олимпиады"),
+                          ("математика,физика", "математика, физика"), ("ШНО,ВКС", "ШНО, ВКС"),
+                          ("ШНО+ВКС", "ШНО ВКС")):
+        assert _found(demo_client, typed) == _found(demo_client, spaced), typed
+        assert _api_ids(demo_client, typed) == _api_ids(demo_client, spaced), typed
+
+
+def test_a_hyphenated_word_puts_the_texts_with_all_its_words_first(demo_client):
+    """«онлайн-урок»: no text has the phrase, and the page said no text had all the words, listing texts with
+    «урок» alone among the eight with both."""
+    total, notice = _found(demo_client, "онлайн урок")
+    count = int(re.search(r"Документов со всеми словами запроса: (\d+)", notice).group(1))
+    both = _api_ids(demo_client, "онлайн урок")[:count]
+    assert count >= 3
+    assert sorted(_api_ids(demo_client, "онлайн-урок")[:count]) == sorted(both)
+    assert _found(demo_client, "онлайн-урок")[1] == notice

@@ -100,7 +100,7 @@ def _other_entries() -> list[Completion]:
     organisations = db.session.scalars(
         select(Practice.organisation).where(published, Practice.organisation != "").distinct()
     )
-    entries = [_completion(org, "organisation", search_url(q=f'"{org}"')) for org in sorted(set(organisations))]
+    entries = [_completion(org, "organisation", organisation_search_url(org)) for org in sorted(set(organisations))]
     entries += [
         _completion(label, "topic", search_url(topic=code))
         for code, label in db.session.execute(select(Topic.code, Topic.label).order_by(Topic.sort_order))
@@ -117,6 +117,18 @@ def _other_entries() -> list[Completion]:
     ).order_by(Region.sort_order)
     entries += [_completion(name, "region", search_url(region=code)) for code, name in db.session.execute(regions)]
     return entries
+
+
+# Quote marks of every kind the query parser reads as such (indexer/query.py).
+_QUOTE_MARKS = re.compile('["«»“”„]')
+
+
+def organisation_search_url(name: str) -> str:
+    """The search for an organisation's name as a phrase. The quote marks of the name itself («МБУ «Центр развития
+    образования» г. Смоленска») become spaces: left in, they closed the phrase and opened another, and the search
+    found most of the bank; the words of the phrase are the same without them (the index keeps no punctuation)."""
+    phrase = " ".join(_QUOTE_MARKS.sub(" ", name).split())
+    return search_url(q=f'"{phrase}"')
 
 
 def _load() -> list[Completion]:

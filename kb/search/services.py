@@ -579,6 +579,17 @@ class RegionHint:
 
 # Words that only tie a region's name to the rest of the query: «проекты в Смоленской области».
 _REGION_LINKS = frozenset({"в", "во", "из", "по", "для", "на"})
+# Quote marks of every kind the query parser reads as such (indexer/query.py).
+_QUOTE_MARK = re.compile('["«»“”„]')
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each phrase in quotes in a query, its quote marks included; none when a quote mark is left
+    unpaired (the parser drops every quote mark then)."""
+    marks = [match.start() for match in _QUOTE_MARK.finditer(text)]
+    if len(marks) % 2:
+        return []
+    return [(marks[i], marks[i + 1] + 1) for i in range(0, len(marks), 2)]
 
 
 def region_hint(params: SearchParams) -> RegionHint | None:
@@ -586,7 +597,11 @@ def region_hint(params: SearchParams) -> RegionHint | None:
     region, or more than one, or a region is already chosen, or the filter finds nothing."""
     if not params.q or params.filters.get("region"):
         return None
-    mentions = gazetteer().typed_mentions(params.q)
+    # A region named inside a phrase in quotes is part of what was asked for as typed («"МБУ Центр развития
+    # образования г. Смоленска"», an organisation's search): cutting its words out left half a phrase.
+    quoted = _quoted_spans(params.q)
+    mentions = [(code, start, end) for code, start, end in gazetteer().typed_mentions(params.q)
+                if not any(start < span_end and span_start < end for span_start, span_end in quoted)]
     vocab = labels()
     if len({code for code, _start, _end in mentions}) != 1 or not vocab.known("region", mentions[0][0]):
         return None
