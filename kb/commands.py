@@ -542,12 +542,12 @@ def delete_user_command(email: str, yes: bool) -> None:
 @with_appcontext
 def backup_command(output: str | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import BackupError, archive_target, create_backup, default_archive_name
+    from kb.backup.services import BackupError, archive_target, backed_up_tables, create_backup, default_archive_name
 
     try:
         target = Path(current_app.instance_path) / "backups" / default_archive_name() if output is None \
             else archive_target(output)
-        with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
+        with click.progressbar(length=len(backed_up_tables()), label="Таблицы") as bar:
             report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:
         _fail(str(exc))

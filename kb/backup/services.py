@@ -121,7 +121,8 @@ def _kept_locations(instance_config: Path, archived_config: Path) -> dict[str, o
             if key in own or archived is None or key in archived}
 
 
-def _tables() -> list[Table]:
+def backed_up_tables() -> list[Table]:
+    """The tables an archive holds, in the order a backup writes them (its progress counts these)."""
     return [t for t in db.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
 
 
@@ -273,7 +274,7 @@ def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> Bac
             report.missing_files = _still_used(gone)
             if len(report.missing_files) < len(gone):
                 raise _FileDeleted  # removed since the snapshot: the archive would lack a file it lists
-        for table in _tables():
+        for table in backed_up_tables():
             name = f"db/{table.name}.jsonl"
             report.rows[table.name], digests[name] = _dump_table(table, archive, name, partial.parent, connection)
             if progress:
@@ -509,7 +510,7 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
                               + (" (архив более старой версии программы — только так)." if older else
                                  " (или с --force, что удалит текущие данные)."))
         if not older:
-            return _load(archive, members, manifest, _tables(), replacing=not empty)
+            return _load(archive, members, manifest, backed_up_tables(), replacing=not empty)
         # An archive of an older version: the empty database goes back to the archive's schema, takes its rows,
         # and the migrations since then bring them up to this version, as they would an old bank's own database.
         db.session.rollback()
