@@ -324,6 +324,7 @@ def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     members = {}
     try:
         listed = archive.getmembers()  # reads the archive to its end: a truncated one fails here
+        _check_end(archive)
     except READ_ERRORS as exc:
         raise BackupError(DAMAGED) from exc
     for member in listed:
@@ -332,6 +333,20 @@ def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
             raise BackupError(f"Архив содержит недопустимый путь: {name}")
         members[name] = member
     return members
+
+
+END_CHUNK = 1 << 20
+
+
+def _check_end(archive: tarfile.TarFile) -> None:
+    """tarfile ends the list of members, without a word, at a header it cannot read (a damaged byte in the middle
+    of the archive turns the rest into noise): what follows the last member listed must be the end of a tar
+    archive, blocks of zeros, up to the end of the gzip stream, whose checksum (CRC) this reading checks too."""
+    fileobj = archive.fileobj
+    fileobj.seek(archive.offset)
+    while chunk := fileobj.read(END_CHUNK):
+        if chunk.strip(b"\0"):
+            raise tarfile.ReadError(f"data after the last member read, at {archive.offset}")
 
 
 def _read(archive: tarfile.TarFile, member: tarfile.TarInfo, digests: dict | None) -> bytes:
@@ -347,6 +362,9 @@ def _read(archive: tarfile.TarFile, member: tarfile.TarInfo, digests: dict | Non
 
 def _manifest(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> dict:
     if "manifest.json" not in members:
+        if any(name.startswith("db/") and name.endswith(".jsonl") for name in members):
+            # the tables of a bank, and the manifest, written last, lost: cut short, or broken before its end
+            raise BackupError(f"{DAMAGED} В нём нет описи (manifest.json), которая пишется последней.")
         raise BackupError("Это не архив банка практик: нет manifest.json.")
     try:
         manifest = json.loads(_read(archive, members["manifest.json"], None))
