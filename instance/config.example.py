@@ -1,6 +1,9 @@
 # Copy to instance/config.py and adjust. The environment overrides these:
 # KB_INSTANCE (this folder), KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR.
 
+# Required: a long random string, the same for all processes of the bank, e.g.
+# python3 -c 'import secrets; print(secrets.token_hex(32))'. Without one, or with this example, the bank
+# does not start (every form needs it).
 SECRET_KEY = "change-me-to-a-long-random-string"
 
 # PostgreSQL in production (psycopg 3):

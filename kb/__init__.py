@@ -226,7 +226,32 @@ def open_instance(app: Flask) -> None:
     ensure_instance(app.instance_path)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(environment_overrides())
+    check_secret_key(app)
     app.extensions.pop(INSTANCE_MISSING, None)
+
+
+# instance/config.example.py's placeholder: a key everyone who read the example knows
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+NEW_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def check_secret_key(app: Flask) -> None:
+    """An instance's config.py without SECRET_KEY (the first run writes a random one; an operator's own config.py
+    may lack it) started silently, /healthz answered, and every form (sign-in too) was a 500: CSRF needs the key.
+    A missing or empty key, or the example's, stops the start with a message naming where it is set. (The settings
+    a test or a script passes to create_app are theirs: not checked.)"""
+    value = app.config.get("SECRET_KEY")
+    name, where = setting_origin("SECRET_KEY", app.instance_path)
+    how = (f"Задайте в {name} длинную случайную строку (её даёт {NEW_SECRET_KEY}), одну для всех процессов банка."
+           if name != "SECRET_KEY" else
+           f"Впишите в config.py SECRET_KEY = '…' — длинную случайную строку (её даёт {NEW_SECRET_KEY}), одну для "
+           "всех процессов банка, или задайте её переменной окружения KB_SECRET_KEY.")
+    if not isinstance(value, str | bytes) or not value.strip():
+        raise ConfigurationError(f"{name} не задан ({where}): без ключа не работает ни одна форма сайта (вход, "
+                                 f"регистрация, правка практик отвечают ошибкой 500). {how}")
+    if value == EXAMPLE_SECRET_KEY:
+        raise ConfigurationError(f"{name} — пример из config.example.py ({where}): этот ключ знает каждый, кто "
+                                 f"читал пример, и может подделать сеанс входа. {how}")
 
 
 def ensure_instance(instance_path: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -53,9 +55,12 @@ def _commands() -> list[click.Command]:
 
 def _database_errors_reported(callback):
     """A command meeting a database that does not answer (a wrong KB_DATABASE_URL, the server down, a full
-    disk under SQLite) or has no tables of the bank yet says so in one line and exits with 1, instead of a
-    traceback."""
+    disk under SQLite) or has no tables of the bank yet, an index folder it cannot make or write (init, demo,
+    sync-index: the lock file beside it, the index itself) or an index it cannot read says so in one line and
+    exits with 1, instead of a traceback."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from indexer import IndexUnavailable
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
@@ -65,6 +70,10 @@ def _database_errors_reported(callback):
             _fail(_failure_reason(exc))
         except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError)
             if not missing_tables(exc):
+                raise
+            _fail(_failure_reason(exc))
+        except (OSError, IndexUnavailable) as exc:
+            if isinstance(exc, BrokenPipeError):  # the output's reader is gone: nobody to tell
                 raise
             _fail(_failure_reason(exc))
 
@@ -143,6 +152,13 @@ def init_command() -> None:
 
     if (ctype := cyrillic_lower_missing(db.session.connection())) is not None:
         click.secho(CYRILLIC_LOWER_MISSING.format(ctype=ctype), fg="yellow")
+    report_organisations_without_region()
+
+
+def report_organisations_without_region() -> None:
+    """The methodists and practices of organisations that migration x0org0000001 left without a region, listed
+    for the operator (in yellow): by `init` after an upgrade, and by `restore` of an older version's archive,
+    which runs that migration too."""
     if unplaced := organisation_scopes_without_region():
         click.secho(ORGANISATION_WITHOUT_REGION_RU + "\n" + "\n".join(
             f"  {user.email} — «{user.scope_organisation}»" for user in unplaced), fg="yellow")
@@ -165,7 +181,7 @@ ORGANISATION_PRACTICES_WITHOUT_REGION_RU = (
     "администраторы, и загрузка реестра их не находит. Укажите каждой регион (страница практики → "
     "«Редактировать»): методист организации в этом регионе будет её модерировать, и его следующая загрузка "
     "реестра обновит её, а не создаст заново. Номера практик:")
-MAX_LISTED = 200  # practice ids init prints
+MAX_LISTED = 200  # practice ids init and restore print
 
 
 def organisation_practices_without_region() -> list[int]:
@@ -561,12 +577,12 @@ def delete_user_command(email: str, yes: bool) -> None:
 @with_appcontext
 def backup_command(output: str | None) -> None:
     """Сохранить банк в один архив: база данных, загруженные файлы, настройки (без индекса)."""
-    from kb.backup.services import BackupError, archive_target, create_backup, default_archive_name
+    from kb.backup.services import BackupError, archive_target, backed_up_tables, create_backup, default_archive_name
 
     try:
         target = Path(current_app.instance_path) / "backups" / default_archive_name() if output is None \
             else archive_target(output)
-        with click.progressbar(length=len(db.metadata.sorted_tables), label="Таблицы") as bar:
+        with click.progressbar(length=len(backed_up_tables()), label="Таблицы") as bar:
             report = create_backup(target, progress=bar.update, make_folder=output is None)
     except BackupError as exc:
         _fail(str(exc))
@@ -606,6 +622,7 @@ def restore_command(archive: Path, force: bool) -> None:
     with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
         count = rebuild_index(progress=bar.update)
     click.echo(f"Индекс перестроен: {count} документов.")
+    report_organisations_without_region()
 
 
 MIN_WRITER_INTERVAL = 0.05  # seconds: a shorter pause is a loop that only polls the database
@@ -681,9 +698,18 @@ WRITER_MAX_PAUSE = 30.0  # seconds between the writer's attempts while the datab
 
 
 def _failure_reason(exc: Exception) -> str:
-    """One line for the operator: why the index could not be written, or why the database did not answer."""
+    """One line for the operator: why the index could not be written or read, or why the database did not
+    answer."""
+    from indexer import IndexLocked, IndexUnavailable
+
     if isinstance(exc, OSError):
-        return f"Не удаётся записать индекс: {os_error_reason(exc)}."
+        return _file_failure_reason(exc)
+    if isinstance(exc, IndexLocked):
+        return "Индекс занят другим процессом, который пишет в него: повторите команду позже."
+    if isinstance(exc, IndexUnavailable):
+        index_dir = _index_dir()
+        return (f"Индекс недоступен ({unreadable_reason(exc, index_dir) if index_dir else 'его нельзя прочитать'})."
+                " Перестройте его: flask --app kb reindex")
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if missing_tables(exc):
         # a database the bank has not been set up in (SQLite; PostgreSQL's undefined_table)
@@ -692,6 +718,38 @@ def _failure_reason(exc: Exception) -> str:
         # a completely full disk gives this even to a read (SQLite cannot grow its WAL index)
         return f"База данных недоступна ({reason}): проверьте, есть ли место на диске под ней."
     return f"База данных недоступна ({reason})."
+
+
+INDEX_FOLDER_HINT = ("Проверьте путь (INDEX_DIR в config.py или переменная окружения KB_INDEX_DIR) и права: "
+                     "пользователь, от которого запущена команда, должен иметь право создать эту папку, писать в неё "
+                     "и в папку над ней (там файлы блокировки и состояния индекса).")
+# A path that is wrong or not this user's to write (the hint above says what to check), unlike a full disk.
+_PATH_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _file_failure_reason(exc: OSError) -> str:
+    """Why a file of the index (the folder, index.lock and index.state.json beside it) could not be written: the
+    folder, the file if another, the reason and, for a wrong path or missing rights, where the folder is set."""
+    index_dir = _index_dir()
+    path = os.fsdecode(exc.filename) if exc.filename is not None else None
+    if index_dir is not None and path is not None and not _of_index(Path(path), Path(index_dir)):
+        return f"Не удалось обратиться к файлу {path}: {os_error_reason(exc)}."
+    folder = f" в папку {index_dir}" if index_dir else ""
+    detail = f" ({path})" if path is not None and path != index_dir else ""
+    hint = f" {INDEX_FOLDER_HINT}" if exc.errno in _PATH_ERRNOS else ""
+    return f"Не удаётся записать индекс{folder}: {os_error_reason(exc)}{detail}.{hint}"
+
+
+def _of_index(path: Path, index_dir: Path) -> bool:
+    """The index folder, a file in it or beside it under its name (index.lock…), or a folder above it."""
+    return str(path).startswith(str(index_dir)) or index_dir.is_relative_to(path)
+
+
+def _index_dir() -> str | None:
+    try:
+        return _command_app().config["INDEX_DIR"]
+    except Exception:  # noqa: BLE001 - only a detail of the message
+        return None
 
 
 def _command_app() -> Flask | None:

@@ -113,6 +113,22 @@ def test_an_unknown_time_zone_is_one_line_naming_where_it_was_set(tmp_path):
     assert not (instance / "kb.sqlite3").exists()
 
 
+def test_init_without_a_secret_key_stops_with_one_line_and_makes_nothing(tmp_path):
+    """init on a config.py without SECRET_KEY said nothing (code 0), and then every form of the site was a 500."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("INDEX_SYNC_AFTER_REQUEST = True\n", encoding="utf-8")
+    env = {**os.environ, "KB_INSTANCE": str(instance)}
+    for variable in ("KB_SECRET_KEY", "KB_DATABASE_URL"):
+        env.pop(variable, None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "init"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(f"SECRET_KEY не задан ({instance / 'config.py'}): ")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (instance / "kb.sqlite3").exists()
+
+
 def test_a_malformed_database_url_is_one_line_with_the_password_hidden(tmp_path):
     """A URL missing «:» or of a database SQLAlchemy does not know gave every command, --help too, an English
     traceback of 50 lines; README promises one Russian line."""

@@ -209,6 +209,32 @@ def test_the_migration_gives_a_practice_without_a_region_its_methodists_region(a
     assert f"Номера практик:\n  {lost}\n" in result.output
 
 
+def test_restore_lists_the_organisations_left_without_a_region_as_init_does(app, make_user, make_practice, runner,
+                                                                            tmp_path):
+    """`restore` of an older version's archive runs migration x0org0000001, but only a later `init` listed the
+    methodists and practices it could not place."""
+    from tests.conftest import make_app
+
+    unplaced = organisation_methodist(app, make_user, "RU-MOW", email="lost@example.org")
+    with app.app_context():
+        lost = make_practice("Ничья практика", external_id="P-9", region_code=None, organisation=ORG,
+                             external_scope="org:мбоу «сош № 1»")
+        # as the migration leaves an organisation's methodist who had no region of his own
+        db.session.execute(text('UPDATE "user" SET region_code = NULL, scope_region_code = NULL WHERE id = :id'),
+                           {"id": unplaced})
+        db.session.commit()
+    archive = tmp_path / "bank.tar.gz"
+    assert runner.invoke(args=["backup", "-o", str(archive)]).exit_code == 0
+    fresh = make_app(tmp_path / "fresh").test_cli_runner()
+    assert fresh.invoke(args=["init"]).exit_code == 0
+    restored = fresh.invoke(args=["restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    assert "Методисты организаций без региона модерации" in restored.output
+    assert f"lost@example.org — «{ORG}»" in restored.output
+    assert "Практики без региона в нумерации организации (1;" in restored.output
+    assert f"Номера практик:\n  {lost}\n" in restored.output
+
+
 def test_a_practice_of_the_old_numbering_given_a_region_is_found_by_the_next_load(app, make_user, make_practice):
     """One the migration could not place, its region set by an administrator: the methodist's load updates it and
     moves it into his numbering instead of creating it again."""

@@ -342,3 +342,33 @@ def test_every_setting_the_config_example_and_the_readme_name_is_a_real_one(app)
     named = set(example) | set(assignment.findall(blocks))
     assert {"SECRET_KEY", "MAIL_FROM", "OAI_REPOSITORY_IDENTIFIER", "TIME_ZONE", "SITE_HOSTS"} <= named
     assert sorted(name for name in named if name not in app.config) == []
+
+
+@pytest.mark.parametrize(("config", "refusal"), [
+    ("INDEX_SYNC_AFTER_REQUEST = True\n", "SECRET_KEY не задан ({config}): без ключа не работает ни одна форма"),
+    ("SECRET_KEY = '   '\n", "SECRET_KEY не задан ({config})"),
+    ("SECRET_KEY = 'change-me-to-a-long-random-string'\n", "SECRET_KEY — пример из config.example.py ({config})"),
+], ids=["missing", "blank", "example"])
+def test_an_instance_without_a_real_secret_key_does_not_start(tmp_path: Path, monkeypatch, config, refusal):
+    """A config.py without SECRET_KEY started silently, /healthz answered 200 and every form was a 500 (CSRF needs
+    the key); the example's key was taken as well."""
+    from kb.config import ConfigurationError
+
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text(config, encoding="utf-8")
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    message = refused.value.format_message()
+    assert message.startswith(refusal.format(config=instance / "config.py"))
+    assert "python3 -c 'import secrets; print(secrets.token_hex(32))'" in message and "KB_SECRET_KEY" in message
+
+    monkeypatch.setenv("KB_SECRET_KEY", "a-key-from-the-environment")  # the environment's key is enough
+    assert create_app().config["SECRET_KEY"] == "a-key-from-the-environment"
+    monkeypatch.setenv("KB_SECRET_KEY", "change-me-to-a-long-random-string")
+    with pytest.raises(ConfigurationError, match="^KB_SECRET_KEY — пример из config.example.py "
+                                                 r"\(переменная окружения\)"):
+        create_app()

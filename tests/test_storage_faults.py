@@ -4,6 +4,7 @@ a count that cannot be written leaves the page shown, the commands say what went
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -221,6 +222,46 @@ def test_a_saved_change_is_answered_as_saved_when_the_index_cannot_take_it(app, 
     monkeypatch.undo()
     runner = app.test_cli_runner()
     assert runner.invoke(args=["sync-index"]).output.startswith("Применено изменений: ")
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["init"], ["sync-index"], ["demo"]])
+def test_an_index_folder_that_cannot_be_made_is_one_line_naming_it(app, tmp_path, args):
+    """init (creating the index), sync-index and demo (the writer's lock beside the index) printed an English
+    traceback, IndexUnavailable or FileNotFoundError, when the index folder could not be made or written."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("a file where a folder of the index should be")
+    index_dir = blocker / "index"
+    app.config["INDEX_DIR"] = str(index_dir)
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
+    assert f"Не удаётся записать индекс в папку {index_dir}: в пути вместо папки — файл" in result.output
+    assert "(INDEX_DIR в config.py или переменная окружения KB_INDEX_DIR)" in result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+
+
+def test_an_index_that_cannot_be_read_or_written_by_sync_index_is_one_line(app, make_user, monkeypatch):
+    from kb.search import outbox
+
+    def index_disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outbox, "sync_index", index_disk_full)
+    runner = app.test_cli_runner()
+    full = runner.invoke(args=["sync-index"])
+    assert full.exit_code == 1
+    assert full.output.strip() == f"Не удаётся записать индекс в папку {app.config['INDEX_DIR']}: на диске нет места."
+    assert _new_draft(app, make_user("teacher"), "Практика, ждущая в очереди").status_code == 302
+    monkeypatch.undo()
+    index_dir = Path(app.config["INDEX_DIR"])
+    shutil.rmtree(index_dir)
+    index_dir.mkdir()  # a folder without an index
+    broken = runner.invoke(args=["sync-index"])
+    assert broken.exit_code == 1, broken.output
+    assert broken.output.strip() == ("Индекс недоступен (индекс повреждён или его нельзя прочитать). Перестройте его: "
+                                     "flask --app kb reindex")
+    assert runner.invoke(args=["reindex"]).exit_code == 0
     assert runner.invoke(args=["check-index"]).exit_code == 0
 
 

@@ -121,7 +121,8 @@ def _kept_locations(instance_config: Path, archived_config: Path) -> dict[str, o
             if key in own or archived is None or key in archived}
 
 
-def _tables() -> list[Table]:
+def backed_up_tables() -> list[Table]:
+    """The tables an archive holds, in the order a backup writes them (its progress counts these)."""
     return [t for t in db.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
 
 
@@ -273,7 +274,7 @@ def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> Bac
             report.missing_files = _still_used(gone)
             if len(report.missing_files) < len(gone):
                 raise _FileDeleted  # removed since the snapshot: the archive would lack a file it lists
-        for table in _tables():
+        for table in backed_up_tables():
             name = f"db/{table.name}.jsonl"
             report.rows[table.name], digests[name] = _dump_table(table, archive, name, partial.parent, connection)
             if progress:
@@ -323,6 +324,7 @@ def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     members = {}
     try:
         listed = archive.getmembers()  # reads the archive to its end: a truncated one fails here
+        _check_end(archive)
     except READ_ERRORS as exc:
         raise BackupError(DAMAGED) from exc
     for member in listed:
@@ -331,6 +333,20 @@ def _safe_members(archive: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
             raise BackupError(f"Архив содержит недопустимый путь: {name}")
         members[name] = member
     return members
+
+
+END_CHUNK = 1 << 20
+
+
+def _check_end(archive: tarfile.TarFile) -> None:
+    """tarfile ends the list of members, without a word, at a header it cannot read (a damaged byte in the middle
+    of the archive turns the rest into noise): what follows the last member listed must be the end of a tar
+    archive, blocks of zeros, up to the end of the gzip stream, whose checksum (CRC) this reading checks too."""
+    fileobj = archive.fileobj
+    fileobj.seek(archive.offset)
+    while chunk := fileobj.read(END_CHUNK):
+        if chunk.strip(b"\0"):
+            raise tarfile.ReadError(f"data after the last member read, at {archive.offset}")
 
 
 def _read(archive: tarfile.TarFile, member: tarfile.TarInfo, digests: dict | None) -> bytes:
@@ -346,6 +362,9 @@ def _read(archive: tarfile.TarFile, member: tarfile.TarInfo, digests: dict | Non
 
 def _manifest(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> dict:
     if "manifest.json" not in members:
+        if any(name.startswith("db/") and name.endswith(".jsonl") for name in members):
+            # the tables of a bank, and the manifest, written last, lost: cut short, or broken before its end
+            raise BackupError(f"{DAMAGED} В нём нет описи (manifest.json), которая пишется последней.")
         raise BackupError("Это не архив банка практик: нет manifest.json.")
     try:
         manifest = json.loads(_read(archive, members["manifest.json"], None))
@@ -509,7 +528,7 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
                               + (" (архив более старой версии программы — только так)." if older else
                                  " (или с --force, что удалит текущие данные)."))
         if not older:
-            return _load(archive, members, manifest, _tables(), replacing=not empty)
+            return _load(archive, members, manifest, backed_up_tables(), replacing=not empty)
         # An archive of an older version: the empty database goes back to the archive's schema, takes its rows,
         # and the migrations since then bring them up to this version, as they would an old bank's own database.
         db.session.rollback()

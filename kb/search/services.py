@@ -271,8 +271,14 @@ def get_index() -> SearchIndex:
 
 
 def create_index() -> None:
-    """Create an empty index where there is none (first run)."""
-    SearchIndex(current_app.config["INDEX_DIR"], create=True)
+    """Create an empty index where there is none (first run). A folder that cannot be made or written raises the
+    file error itself (OSError: which file, why), as writing to the index does, not an index that cannot be read."""
+    try:
+        SearchIndex(current_app.config["INDEX_DIR"], create=True)
+    except IndexUnavailable as exc:
+        if isinstance(exc.__cause__, OSError):
+            raise exc.__cause__ from None
+        raise
 
 
 def sync() -> int:
