@@ -630,3 +630,58 @@ def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_
         assert max(t["height"] for t in desk.evaluate(_TARGETS, selector)) < 40, selector
     assert desk.eval_on_selector(".site-header", "h => h.getBoundingClientRect().height") < 190
     assert max(a["height"] for a in desk.evaluate(_TICK_AREAS)) < 30
+
+
+# Links and controls a finger taps that stand alone (not inside a sentence: WCAG 2.5.8 leaves those be), measured
+# at 360 × 740 with a mouse; on a wide screen with a mouse each keeps its compact height (the last number).
+_MORE_TARGETS = {
+    "/": {".brand": 40, ".site-footer a": 30},
+    "/search": {".facet a.facet-value": 25, ".facet summary": 35, ".facet-filter input": 40, ".pagination a": 40,
+                ".to-filters": None},
+    "/practices/moderation": {".bulk-select a": 30},
+    "/admin/users": {"main a[href='/admin/audit'], main a[href='/admin/vocabularies']": 30},
+}
+
+
+def test_the_name_the_footer_the_filters_the_pages_and_the_lone_links_are_44_px_targets_on_a_phone(
+        live_server, browser):  # noqa: F811
+    """At 360 px the bank's name in the header was 32 px tall, the footer's links 16, «Выбрать все на странице» and
+    «Журнал действий · Словари» 19, the pages of a list 36 × 37, the search's filters 20 («Ещё N» 29, the region
+    finder 37): only a touch screen made the filters and pages 44 px tall. Below 640 px each is now at least
+    44 × 44; a link inside a sentence stays as it is, and a wide screen with a mouse keeps the compact look."""
+    app, base = live_server
+    from kb.practices.models import Practice
+
+    with app.app_context():
+        db.session.add_all([Practice(title=f"Практика на рассмотрении {n}", status="submitted", region_code="RU-CHE")
+                            for n in range(2)])
+        db.session.commit()
+    page = _phone_360(browser).new_page()
+    desk = _page(browser)
+    small, loose = {}, {}
+    for each in (page, desk):
+        _login(each, base, "admin@demo.example", "demo-admin-pass")
+    for url, selectors in _MORE_TARGETS.items():
+        page.goto(base + url)
+        desk.goto(base + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
+        for selector, compact in selectors.items():
+            found = page.evaluate(_TARGETS, selector)
+            assert found, (url, selector)
+            small.update({f"{url} {selector} «{t['text']}»": (t["width"], t["height"]) for t in found
+                          if t["width"] < 44 or t["height"] < 44})
+            if compact is not None:  # a mouse on a wide screen: as compact as before
+                heights = [t["height"] for t in desk.evaluate(_TARGETS, selector)]
+                assert heights, (url, selector)
+                if min(heights) >= compact:
+                    loose[f"{url} {selector}"] = min(heights)
+        if url == "/":
+            _shot(page, "phone_name_and_footer")
+    assert small == {}, small
+    assert loose == {}, loose
+    # a link inside a sentence keeps its line: the text around it is not spread to 44 px lines
+    page.goto(f"{base}/profile")
+    inline = page.evaluate(_TARGETS, "main p:not(.link-row) a[href='/api']")
+    assert inline and inline[0]["height"] < 30, inline
+    _shot(page, "phone_profile")
+
