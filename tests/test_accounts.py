@@ -254,6 +254,23 @@ def test_an_organisation_scope_needs_its_region_on_the_role_form(app, make_user)
         assert "Гимназия № 2 Казани (Республика Татарстан)" in response.get_data(as_text=True)
 
 
+def test_the_user_list_shows_each_account_once_as_a_card_row_by_its_shown_name(app, make_user):
+    """A merge left its conflict markers in the users list: each account was listed twice, once as a card and
+    once as a bare row with «<<<<<<< HEAD» and «>>>>>>> fix-privacy» printed on the page."""
+    admin = app.test_client()
+    sign_in(admin, make_user("admin", email="boss@example.org"))
+    nameless = make_user("teacher", email="noname@example.org")
+    with app.app_context():
+        db.session.get(User, nameless).name = ""
+        db.session.commit()
+    with admin.get("/admin/users") as response:
+        page = response.get_data(as_text=True)
+    assert "<<<<<<<" not in page and ">>>>>>>" not in page and "=======" not in page
+    assert page.count("noname@example.org") == 1 and page.count('<tr role="row">') == 3  # the header, two accounts
+    row = re.search(rf'<tr role="row">\s*<td[^>]*><a href="/admin/users/{nameless}">(.*?)</a>', page).group(1)
+    assert row == "Педагог"  # an account without a name by its role, not its address
+
+
 def test_the_user_list_finds_names_with_yo_in_any_case_and_takes_wildcards_for_letters(app, make_user):
     """«Семина» did not find «Сёмина Алёна», and «%» listed everyone."""
     admin = app.test_client()
