@@ -1,0 +1,42 @@
+"""Real browser: what a keyboard, screen-reader or Windows High Contrast user gets after an action — the focus after
+«Добавить рекомендацию», the marks of chosen and current things in forced colours, where a moved item's message
+stands (fixtures and helpers from tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)"),
+]
+
+
+def test_an_added_recommendation_has_the_keyboard_focus(live_server, browser):  # noqa: F811
+    """The page came back at its top with the focus on <body>: the new empty recommendation was 48 Tab presses
+    below. (A #part in the answer's address would have cancelled the autofocus: HTML's rule.)"""
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/resolutions/1/edit")
+    before = page.locator("fieldset.preview-rec").count()
+    page.focus("button[name=add_recommendation]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("fieldset.preview-rec").count() == before + 1
+    new = page.locator("fieldset.preview-rec").last
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
+    focused = page.evaluate("""() => ({id: document.activeElement.id,
+        fieldset: document.activeElement.closest('fieldset.preview-rec')?.id,
+        top: Math.round(document.activeElement.getBoundingClientRect().top), height: innerHeight,
+        said: [...document.activeElement.getAttribute('aria-describedby').split(' ')]
+              .map(id => document.getElementById(id).textContent).join(' ')})""")
+    assert focused["fieldset"] == new.get_attribute("id") and focused["id"].endswith("-number"), focused
+    assert 0 <= focused["top"] < focused["height"], focused
+    assert focused["said"] == f"Добавлена рекомендация {before + 1}."
+    page.keyboard.type("9.9")  # typed straight into the new recommendation
+    assert new.locator("input[name$='-number']").input_value() == "9.9"
+    _shot(page, "resolution_edit_added")
