@@ -40,3 +40,41 @@ def test_an_added_recommendation_has_the_keyboard_focus(live_server, browser):  
     page.keyboard.type("9.9")  # typed straight into the new recommendation
     assert new.locator("input[name$='-number']").input_value() == "9.9"
     _shot(page, "resolution_edit_added")
+
+
+def test_chosen_and_current_things_stand_out_in_forced_colours(live_server, browser):  # noqa: F811
+    """Windows High Contrast drops backgrounds and box-shadows: the completion chosen with the arrows, the current
+    page of the results and the current section and tab were drawn exactly like the others."""
+    _, base = live_server
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU",
+                               forced_colors="active").new_page()
+    look = """e => { const s = getComputedStyle(e);
+        return [s.backgroundColor, s.color, s.borderBottomStyle, s.borderBottomWidth, s.outlineStyle].join('|'); }"""
+
+    page.goto(f"{base}/search?page=2")
+    assert page.evaluate("matchMedia('(forced-colors: active)').matches")
+    page.click("#q-top")
+    page.keyboard.type("олимп", delay=20)
+    page.wait_for_selector(".suggestions li")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    options = page.locator(".suggestions li")
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    chosen, others = options.nth(1).evaluate(look), {options.nth(i).evaluate(look) for i in (0, 2)}
+    assert len(others) == 1 and chosen not in others, (chosen, others)
+    page.keyboard.press("Escape")
+
+    current = page.locator("nav.pagination [aria-current=page]")
+    assert current.evaluate(look) not in {a.evaluate(look) for a in page.locator("nav.pagination a").all()}
+    nav = page.locator(".main-nav a")
+    marked = page.locator(".main-nav a[aria-current=page]")
+    assert marked.inner_text() == "Все материалы"
+    assert marked.evaluate(look) not in {nav.nth(i).evaluate(look) for i in range(1, nav.count())}
+    assert marked.evaluate("e => getComputedStyle(e).borderBottomStyle") == "solid"
+    _shot(page, "forced_colours_search")
+
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/practices/moderation")
+    tab = page.locator(".tabs a[aria-current=page]")
+    assert tab.count() == 1
+    assert tab.evaluate(look) not in {a.evaluate(look) for a in page.locator(".tabs a:not([aria-current])").all()}
