@@ -78,3 +78,24 @@ def test_chosen_and_current_things_stand_out_in_forced_colours(live_server, brow
     tab = page.locator(".tabs a[aria-current=page]")
     assert tab.count() == 1
     assert tab.evaluate(look) not in {a.evaluate(look) for a in page.locator(".tabs a:not([aria-current])").all()}
+
+
+def test_a_moved_item_says_its_place_beside_it(live_server, browser):  # noqa: F811
+    """«↓ Ниже» reloaded the page at the item and said nothing; now the message stands in the item's own entry."""
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    for practice in (1, 2):
+        page.goto(f"{base}/practices/{practice}")
+        page.locator("form.add-to-collection button").click()
+        page.wait_for_selector(".add-to-collection__status a")
+    page.locator(".add-to-collection__status a").click()
+    page.wait_for_url("**/collections/*")
+    page.locator("form[action$='/move'] button", has_text="Ниже").first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    item = page.locator("ol.collection-items > li").nth(1)
+    assert page.url.endswith("#" + item.get_attribute("id"))
+    said = item.locator(".flashes[role=status]")
+    assert said.count() == 1 and said.inner_text().strip() == "Перемещено: теперь 2-е из 2."
