@@ -268,6 +268,36 @@ def test_reorder_notes_and_remove(app, world):
     assert [t for t, _ in order()] == ["recommendation", "resolution"]
 
 
+def test_a_move_says_where_the_item_is_now(app, world, make_practice):
+    """«↓ Ниже» / «↑ Выше» reloaded the page at the item and said nothing: a screen-reader user was not told the item
+    moved, nor to which place. The message says its place now (static/flashes.js puts it beside the item)."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    with app.app_context():
+        ids = [make_practice(f"Практика номер {n}") for n in range(1, 4)]
+    for practice in ids:
+        _add(owner, cid, "practice", practice)
+    owner.get(f"/collections/{cid}")  # the messages of the additions are shown
+    with app.app_context():
+        items = [i.id for i in db.session.get(Collection, cid).items]
+
+    def said(item: int, direction: str) -> list[str]:
+        response = owner.post(f"/collections/{cid}/items/{item}/move", data={"direction": direction})
+        assert response.headers["Location"] == f"/collections/{cid}#item-{item}"
+        page = owner.get(response.headers["Location"]).get_data(as_text=True)
+        flashes = re.search(r'<div class="flashes" role="status">(.*?)</div>', page, re.S)
+        return re.findall(r'<p class="flash flash--\w+">([^<]*)</p>', flashes.group(1)) if flashes else []
+
+    assert said(items[0], "down") == ["Перемещено: теперь 2-е из 3."]
+    assert said(items[0], "down") == ["Перемещено: теперь 3-е из 3."]
+    assert said(items[2], "up") == ["Перемещено: теперь 1-е из 3."]
+    assert said(items[0], "down") == ["Материал и так последний в подборке."]  # a page shown before the last move
+    assert said(items[2], "up") == ["Материал и так первый в подборке."]
+    assert said(items[1], "sideways") == []
+    with app.app_context():
+        assert [i.id for i in db.session.get(Collection, cid).items] == [items[2], items[1], items[0]]
+
+
 def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_practice, monkeypatch):
     """300 items made one owner's page of 850 KB. Pages of ITEMS_PER_PAGE: numbered on, «Выше»/«Ниже» at the
     ends of a page move the item to the next page, and the owner comes back to the page where it went."""
@@ -295,8 +325,13 @@ def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_
     assert "Материалов: 5 (в подборке помещается 500)." in first and "Материалы 1–2 из 5." in first
     assert f'<a rel="next" href="/collections/{cid}?page=2">' in first
     assert buttons(first, items[0]) == ["down"] and buttons(first, items[1]) == ["up", "down"]
+    assert "<title>Курс для наставников ШНО — Банк практик</title>" in first
     second = owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)
     assert titles(second) == ["3", "4"] and '<ol class="collection-items" start="3">' in second
+    # the title says which page (tabs, history), and so does the pager to a screen reader
+    assert "<title>Курс для наставников ШНО — страница 2 из 3 — Банк практик</title>" in second
+    assert ('<span class="current" aria-current="page"><span class="visually-hidden">Страница </span>2 из 3</span>'
+            in second)
     assert buttons(second, items[2]) == ["up", "down"]
     last = owner.get(f"/collections/{cid}?page=99").get_data(as_text=True)  # past the end: the last page
     assert titles(last) == ["5"] and buttons(last, items[4]) == ["up"] and 'rel="next"' not in last

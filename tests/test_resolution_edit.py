@@ -246,6 +246,24 @@ def test_saving_corrections_keeps_ids_links_and_collections_and_updates_the_inde
     assert event.target_id == rid and event.actor_id == methodist
 
 
+def test_an_added_recommendation_takes_the_focus_and_says_so(app, client, methodist, saved):
+    """«Добавить рекомендацию» brought the page back at its top with the focus on <body>, the new empty
+    recommendation dozens of Tab presses below. Its first field takes the focus (autofocus), described by the line
+    «Добавлена рекомендация 4.»; no other field has autofocus."""
+    rid = saved["resolution"]
+    status, html, _ = _post(client, f"/resolutions/{rid}/edit", edit_values(client, rid) | {"add_recommendation": "1"})
+    assert status == 200
+    page = lxml.html.fromstring(html)
+    assert [e.get("name") for e in page.xpath("//*[@autofocus]")] == ["recommendations-3-number"]
+    [field] = page.xpath("//*[@autofocus]")
+    assert field.xpath("ancestor::fieldset/@id") == ["preview-rec-3"]
+    [said] = page.xpath("//*[@id=$id]", id=field.get("aria-describedby"))
+    assert said.get("role") == "status" and said.text_content() == "Добавлена рекомендация 4."
+    assert said.xpath("ancestor::fieldset/@id") == ["preview-rec-3"]
+    # what was already there opens as before: no autofocus, no line
+    assert not lxml.html.fromstring(_get(client, f"/resolutions/{rid}/edit")[1]).xpath("//*[@autofocus]")
+
+
 def test_a_split_recommendation_gets_a_new_id_and_topics_from_its_text(app, client, methodist, saved):
     rid = saved["resolution"]
     status, html, _ = _post(client, f"/resolutions/{rid}/edit",

@@ -232,6 +232,13 @@ def test_corrections_in_the_preview_are_what_is_saved(app, client, methodist):
     values = preview_values_from(added)
     assert values["place"] == "Шадринск"
     assert values["recommendations-3-text"] == ""
+    # the focus is in the new one's first field, which says it was added (the page opened at its top before)
+    added_page = added.get_data(as_text=True)
+    assert re.findall(r'<input [^>]*autofocus[^>]*>', added_page) == [
+        '<input aria-describedby="preview-rec-3-added" autofocus id="recommendations-3-number" maxlength="20" '
+        'name="recommendations-3-number" type="text" value="">']
+    assert ('<p class="flash flash--success" role="status" id="preview-rec-3-added">Добавлена рекомендация 4.</p>'
+            in added_page)
 
     values["recommendations-0-text"] = "поддерживать школьные научные общества в начальной школе"
     values["recommendations-2-addressee"] = values["recommendations-0-addressee"]
@@ -544,6 +551,12 @@ def test_adding_a_recommendation_beyond_the_limit_says_so(app, client, methodist
     response = client.post(location, data=values)
     assert response.status_code == 400
     assert "В резолюции может быть не больше 300 рекомендаций." in response.get_data(as_text=True)
+    # the focus stays on the button, which the message describes; no recommendation was added to take it
+    page = response.get_data(as_text=True)
+    assert re.findall(r"<[^>]* autofocus[^>]*>", page) == [
+        '<button type="submit" class="button button--secondary" name="add_recommendation" value="1" autofocus '
+        'aria-describedby="recommendations-error">']
+    assert '<p class="error" role="alert" id="recommendations-error">В резолюции может быть не больше' in page
     del values["add_recommendation"]
     assert client.post(location, data=values).status_code == 302, "the 300 recommendations are still saved"
     assert _count(app, Recommendation) == 300

@@ -72,8 +72,32 @@ def test_pagination_and_sort(demo_client):
     years = [r["year"] for r in by_date["results"]]
     assert years == sorted(years, reverse=True)
     page = demo_client.get("/search?type=practice&page=2").get_data(as_text=True)
-    assert 'aria-current="page" class="current">2<' in page
+    assert 'aria-current="page" class="current"><span class="visually-hidden">Страница </span>2<' in page
     assert 'rel="prev"' in page and 'rel="next"' in page
+
+
+def _title(page: str) -> str:
+    return html.unescape(re.search(r"<title>(.*?)</title>", page, re.S).group(1))
+
+
+def test_a_page_past_the_first_says_its_number_in_the_title_and_its_links_say_page(demo_client):
+    """Page 2 had page 1's <title>, and the links of the pagination read as bare numbers («3», «4»): a screen-reader
+    user switching tabs or listing the links could not tell which page was which."""
+    first = demo_client.get("/search?type=practice").get_data(as_text=True)
+    pages = max(int(n) for n in re.findall(r'page=(\d+)"', first))
+    assert pages >= 3
+    assert _title(first) == "Все материалы — Банк практик"
+    second = demo_client.get("/search?type=practice&page=2").get_data(as_text=True)
+    assert _title(second) == f"Все материалы — страница 2 из {pages} — Банк практик"
+    asked = demo_client.get("/search", query_string={"q": "опыт", "page": 2}).get_data(as_text=True)
+    assert re.fullmatch(r"«опыт» — поиск — страница 2 из \d+ — Банк практик", _title(asked))
+    nav = second[second.index('<nav class="pagination"'):]
+    nav = nav[:nav.index("</nav>")]
+    names = re.findall(r'<a [^>]*>.*?</a>|<span aria-current="page"[^>]*>.*?</span>[^<]*</span>', nav)
+    named = [" ".join(re.sub(r"<[^>]+>", "", name).split()) for name in names]
+    assert named[0] == "← Назад" and named[-1] == "Дальше →"
+    assert "Страница 2" in named and "Страница 1" in named
+    assert all(re.fullmatch(r"Страница \d+", name) for name in named[1:-1]), named
 
 
 def test_empty_result_page_helps(demo_client):

@@ -329,3 +329,40 @@ def test_a_topic_nothing_uses_is_deleted_after_a_question(app, make_user, make_p
     assert "удалить нельзя" in parent and "более узкие темы: 1" in parent
     with app.app_context():
         assert db.session.get(Topic, "used") is not None
+
+
+def _field(page: str, name: str) -> str:
+    """The opening tag of the municipality form's input or select named `name`."""
+    import re
+
+    form = page[page.index('id="municipalities"'):]
+    match = re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', form)
+    assert match, name
+    return match.group(0)
+
+
+def test_a_refused_municipality_comes_back_with_what_was_typed_and_the_error_on_its_field(app, make_user):
+    """An empty name gave one general flash «Проверьте регион и название муниципалитета.» after a redirect: the
+    region and the kind chosen were lost, and no field was marked invalid or tied to the message."""
+    client = _admin(app, make_user)
+    response = client.post("/admin/vocabularies/municipalities", data={
+        "region": "RU-SMO", "name": "   ", "kind": "муниципальный район",
+        "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Проверьте регион и название муниципалитета." not in page
+    name = _field(page, "name")
+    assert 'aria-invalid="true"' in name and 'aria-describedby="name-error"' in name
+    assert '<div class="error" id="name-error" role="alert"><p>Укажите название.</p></div>' in page
+    assert 'aria-invalid' not in _field(page, "region")
+    assert '<option selected value="RU-SMO">' in page and '<option selected value="муниципальный район">' in page
+    assert 'action="/admin/vocabularies/municipalities#municipalities"' in page
+
+    taken = client.post("/admin/vocabularies/municipalities", data={
+        "region": "RU-CHE", "name": "озерский  городской округ", "kind": "городской округ",
+        "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert taken.status_code == 409
+    page = taken.get_data(as_text=True)
+    assert 'value="озерский  городской округ"' in _field(page, "name"), "as typed"
+    assert 'aria-invalid="true"' in _field(page, "name")
+    assert "Такой муниципалитет уже есть." in page[page.index('id="name-error"'):]

@@ -214,6 +214,17 @@ def move_item(collection: Collection, item: CollectionItem, direction: str) -> b
     return True
 
 
+def moved_message(collection: Collection, item: CollectionItem) -> str:
+    """What a move says, beside the item (static/flashes.js): its place now, «Перемещено: теперь 3-е из 12.» The
+    ordinal written in figures takes «-е» whatever the number (первое, второе, третье, сотое)."""
+    return f"Перемещено: теперь {item.position + 1}-е из {len(collection.items)}."
+
+
+def unmoved_message(direction: str) -> str:
+    """A move past either end (from a page shown before the last move): nothing changes, and the page says why."""
+    return "Материал и так первый в подборке." if direction == "up" else "Материал и так последний в подборке."
+
+
 def set_note(collection: Collection, item: CollectionItem, note: str) -> None:
     """The owner's note on an item (what to read it for, which part)."""
     item.note = unix_line_breaks(note).strip()  # the page's text area sends CR LF

@@ -239,8 +239,12 @@ def remove_item(collection_id: int, item_id: int):
 def move_item(collection_id: int, item_id: int):
     collection = _owned_or_404(collection_id)
     item = _item_or_404(collection, item_id)
-    if services.move_item(collection, item, request.form.get("direction", "")):
+    direction = request.form.get("direction", "")
+    if services.move_item(collection, item, direction):
         db.session.commit()
+        flash(services.moved_message(collection, item), "success")
+    elif direction in ("up", "down"):
+        flash(services.unmoved_message(direction), "info")
     return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
 
 

@@ -79,7 +79,7 @@ def edit(resolution_id: int):
     form = ResolutionEditForm()
     if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
         added = form.add_blank_recommendation()
-        return _edit_page(form, resolution, status=200 if added else 400)
+        return _edit_page(form, resolution, status=200 if added else 400, added=added)
     if not form.validate_on_submit():
         return _edit_page(form, resolution, status=400)
     if form.revision.data != revision_of(resolution):
@@ -112,11 +112,20 @@ def edit(resolution_id: int):
     return redirect(url_for(".detail", resolution_id=resolution.id))
 
 
-def _edit_page(form: ResolutionEditForm, resolution, status: int = 200, notice: str = "", unlinking=()):
+def _edit_page(form: ResolutionEditForm, resolution, status: int = 200, notice: str = "", unlinking=(),
+               added: bool | None = None):
+    """The edit form; after «Добавить рекомендацию» (``added``), the page opens at the new recommendation with the
+    focus in its first field (or, when the list is full, on the button beside the message)."""
     addressees = list(dict.fromkeys([r.addressee for r in resolution.recommendations if r.addressee]
                                     + [label for _, label in form.addressee_types]))
     return render_template("resolutions/edit.html", form=form, resolution=resolution, addressees=addressees,
-                           notice=notice, unlinking=unlinking), status
+                           notice=notice, unlinking=unlinking, **_added(form, added)), status
+
+
+def _added(form: ResolutionPreviewForm, added: bool | None) -> dict:
+    """What the form template says after «Добавить рекомендацию»: the index of the new recommendation, or that
+    the list is full."""
+    return {"added_index": len(form.recommendations) - 1 if added else None, "add_refused": added is False}
 
 
 @bp.route("/resolutions/<int:resolution_id>/delete", methods=["GET", "POST"])
@@ -193,7 +202,7 @@ def import_preview(token: str):
     form = ResolutionPreviewForm()
     if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
         added = form.add_blank_recommendation()
-        return _preview_page(form, staged, parsed, 200 if added else 400)
+        return _preview_page(form, staged, parsed, 200 if added else 400, added=added)
     if not form.validate_on_submit():
         return _preview_page(form, staged, parsed, 400)
     structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
@@ -212,11 +221,12 @@ def import_preview(token: str):
     return redirect(url_for(".detail", resolution_id=resolution.id))
 
 
-def _preview_page(form: ResolutionPreviewForm, staged: staging.StagedUpload, parsed, status: int = 200):
+def _preview_page(form: ResolutionPreviewForm, staged: staging.StagedUpload, parsed, status: int = 200,
+                  added: bool | None = None):
     addressees = list(dict.fromkeys(
         [r.addressee for r in parsed.recommendations if r.addressee] + [label for _, label in form.addressee_types]))
     return render_template("resolutions/preview.html", form=form, staged=staged, warnings=parsed.warnings,
-                           addressees=addressees), status
+                           addressees=addressees, **_added(form, added)), status
 
 
 @bp.post("/resolutions/import/<token>/cancel")

@@ -57,20 +57,29 @@ def _topic_choices(exclude: str | None = None) -> list[SelectChoice]:
     return [SelectChoice("", "— нет —")] + [SelectChoice(t.code, t.label) for t in topics if t.code != exclude]
 
 
-@bp.get("")
-@admin_required
-def index():
-    counts = dict(db.session.execute(
-        select(practice_topic.c.topic_code, func.count()).group_by(practice_topic.c.topic_code)).all())
-    topics = list(db.session.scalars(select(Topic).order_by(Topic.sort_order)))
+def _municipality_form() -> MunicipalityForm:
     form = MunicipalityForm()
     form.region.choices = [SelectChoice(r.code, r.name)
                            for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
+    return form
+
+
+def _index_page(form: MunicipalityForm, status: int = 200):
+    """The vocabularies page; after a municipality that was not added, with what was typed and the field's error."""
+    counts = dict(db.session.execute(
+        select(practice_topic.c.topic_code, func.count()).group_by(practice_topic.c.topic_code)).all())
+    topics = list(db.session.scalars(select(Topic).order_by(Topic.sort_order)))
     municipality_counts = db.session.execute(
         select(Region.name, func.count(Municipality.id)).join(Municipality.region)
         .group_by(Region.name, Region.sort_order).order_by(Region.sort_order)).all()
     return render_template("admin/vocabularies.html", topics=topics, counts=counts, form=form,
-                           municipality_counts=municipality_counts)
+                           municipality_counts=municipality_counts), status
+
+
+@bp.get("")
+@admin_required
+def index():
+    return _index_page(_municipality_form())
 
 
 def _topic_values(topic: Topic) -> dict:
@@ -163,18 +172,17 @@ def delete_topic(code: str):
 @bp.post("/municipalities")
 @admin_required
 def add_municipality():
-    form = MunicipalityForm()
-    form.region.choices = [SelectChoice(r.code, r.name) for r in db.session.scalars(select(Region))]
+    form = _municipality_form()
+    # A refusal comes back as the page itself, with what was typed and the message on its field (as a new topic's)
     if not form.validate_on_submit():
-        flash("Проверьте регион и название муниципалитета.", "error")
-        return redirect(url_for(".index"))
+        return _index_page(form, 400)
     name = " ".join(form.name.data.split())
     # folded as the bank reads names (case, ё/е): SQLite's lower() leaves Cyrillic as it is, and «Озерский» is
     # «Озёрский» typed without «ё»
     names = db.session.scalars(select(Municipality.name).where(Municipality.region_code == form.region.data))
     if fold(name) in {fold(existing) for existing in names}:
-        flash("Такой муниципалитет уже есть.", "error")
-        return redirect(url_for(".index"))
+        form.name.errors.append("Такой муниципалитет уже есть.")
+        return _index_page(form, 409)
     code = _free_municipality_code(form.region.data, name, form.kind.data)
     municipality = Municipality(code=code, name=name, kind=form.kind.data, region_code=form.region.data)
     db.session.add(municipality)
@@ -182,9 +190,9 @@ def add_municipality():
         db.session.flush()
     except IntegrityError:  # another administrator took the same code a moment ago
         db.session.rollback()
-        flash("Муниципалитет не добавлен: его код только что занят. Отправьте форму ещё раз.", "error")
-        return redirect(url_for(".index"))
+        form.name.errors.append("Муниципалитет не добавлен: его код только что занят. Отправьте форму ещё раз.")
+        return _index_page(form, 409)
     record("vocabulary_changed", current_user, "municipality", municipality.id, details={"code": code, "name": name})
     db.session.commit()
     flash(f"Муниципалитет «{name}» добавлен.", "success")
-    return redirect(url_for(".index"))
+    return redirect(url_for(".index", _anchor="municipalities"))
