@@ -283,6 +283,8 @@ class Lookup:
             ratio = difflib.SequenceMatcher(None, words, found[0]).ratio() if found else 0.0
             if found and (best is None or ratio > best[0]):
                 best = (ratio, self.unordered[found[0]])
+        if best is None and (code := self.shortened(value)):  # «Дош. образование»
+            return self.labels[code]
         return self.labels[best[1]] if best else None
 
 
