@@ -632,6 +632,26 @@ def test_do_is_preschool_or_additional_and_the_check_asks_which(app, make_user):
     assert [[level.code for level in p.levels] for p in practices(app)] == [["preschool"], ["preschool"]]
 
 
+@pytest.mark.parametrize(("cell", "codes"), [
+    ("Русский язык и литература", ["russian", "literature"]),
+    ("Физика и астрономия; Химия", None),  # «Астрономия» is no subject: the row is refused, as before
+    ("Русский язык, литература и история", ["russian", "literature", "history"]),
+    ("Алгебра и геометрия", ["mathematics"]),
+    ("Родной язык и литература", ["native_language"]),  # one subject of the vocabulary, not two
+    ("Основы безопасности и защиты Родины", ["obzr"]),
+])
+def test_subjects_joined_with_and_are_each_read(app, make_user, cell, codes):
+    """«Русский язык и литература» — how a registry names a Russian teacher's subject — was «не найдено в словаре»,
+    and the whole row was lost: « и » joins subjects as «,» and «/» do, when every part is one."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Предмет", cell)]), dry_run=False)
+    if codes is None:
+        assert report.rows[0].errors == ["Предмет: значение «Физика и астрономия» не найдено в словаре."]
+        return
+    assert report.rows[0].errors == []
+    assert [subject.code for subject in practices(app)[0].subjects] == codes
+
+
 @pytest.mark.parametrize(("column", "cell", "hint"), [
     ("Предмет", "Естествознание", None),  # not «Обществознание»
     ("Предмет", "Матиматика", "Математика"),
