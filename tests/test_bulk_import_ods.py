@@ -207,6 +207,28 @@ def test_a_value_repeated_to_the_last_column_is_cut_with_a_warning():
     assert any(w.startswith("Значения в столбцах без заголовка (C, D, E, F, G, ") for w in registry.warnings)
 
 
+def test_an_instruction_sheet_that_explains_the_columns_is_passed_over_as_in_xlsx():
+    from tests.test_bulk_import_registry import INSTRUCTION
+
+    header = ["Идентификатор", "Название", "Авторы", "Регион"]
+    registry = read(ods(("Инструкция", INSTRUCTION),
+                        ("Реестр", [header, ["1", "Школьный театр на уроках литературы", "Иванова А. П., учитель",
+                                             "Челябинская область"]]),
+                        ("Список", [["Название", "ИНН"], ["МАОУ «СОШ № 1»", "7411000000"]])))
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(2, "Школьный театр на уроках литературы")]
+    assert registry.warnings == [
+        "Листы «Инструкция», «Список» пропущены: в их строках заголовков из столбцов реестра есть только «Название» "
+        "— это не похоже на реестр. Прочитан лист «Реестр», где столбцов реестра 4."]
+    # the later sheet with more columns is read, though an earlier one had a header too
+    later = read(ods(("2023", [header[:2], ["1", "Из листа 2023 года"]]),
+                     ("2024", [header, ["2", "Из листа 2024 года", "Иванова А. П., учитель"]]),
+                     ("2025", [header[:3], ["3", "Из листа 2025 года"]])))
+    assert [r.values["title"] for r in later.rows] == ["Из листа 2024 года"]
+    assert later.warnings[0].startswith("Листы «2023», «2025» — тоже со столбцом «Название», но не прочитаны: "
+                                        "прочитан только один лист — тот, где в строке заголовков больше всего "
+                                        "столбцов реестра (4), «2024».")
+
+
 def test_merged_cells_hidden_rows_and_hidden_sheets_as_in_xlsx():
     from odf.table import CoveredTableCell
 

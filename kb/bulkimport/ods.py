@@ -32,11 +32,11 @@ from kb.bulkimport.registry import (
     RegistryError,
     _cell_problem,
     _column_letter,
-    _header_row,
     _numbers,
     cell_text,
     choose_sheet,
     fill_merged,
+    header_columns,
     open_package,
 )
 
@@ -87,9 +87,12 @@ class _Sheet:
     merged: list[tuple[int, int, int]] = field(default_factory=list)  # column, first row, last row
     cut: list[int] = field(default_factory=list)  # rows with values past MAX_COLUMNS
     number: int = 0  # the last row read
+    columns: int | None = None  # how many of the bank's columns its header row names, once counted
 
-    def has_header(self) -> bool:
-        return _header_row(self.first) is not None
+    def header_columns(self) -> int:
+        if self.columns is None:
+            self.columns = header_columns(self.first)
+        return self.columns
 
 
 def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
@@ -124,7 +127,7 @@ def fods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[
 
 
 def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.has_header, "ODS", PROGRAM, notes)
+    chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.header_columns, "ODS", PROGRAM, notes)
     if chosen.cut:
         notes.append(f"Значения правее столбца {_column_letter(MAX_COLUMNS - 1)} ({MAX_COLUMNS}-го) пропущены: "
                      f"{'строка' if len(chosen.cut) == 1 else 'строки'} {_numbers(chosen.cut)}.")
@@ -134,7 +137,8 @@ def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, lis
 
 def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
     """Every sheet of content.xml (``flat``: of a flat ODS) with its first rows; all the rows (up to ``keep`` with
-    something in them) of those that may be the one read: the visible ones up to the first with a header.
+    something in them) of those that may be the one read: the first visible one, and the visible one whose header
+    row names the most columns so far (``choose_sheet``).
 
     Every element is let go once read: a cell's paragraphs are read as they come (``OdfText``: a cell keeps one
     paragraph with its text, up to MAX_CELL_TEXT characters) and a row's cells when the row ends."""
@@ -144,7 +148,7 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
     sheets: list[_Sheet] = []
     sheet: _Sheet | None = None
     depth = 0  # of table:table elements (a table inside a cell is part of its cell)
-    chosen = False  # a visible sheet with a header has been read: the later ones are only looked at
+    best: _Sheet | None = None  # the visible sheet whose header row names the most columns so far
     path: list = []  # the elements open
     cell = None  # the cell of a sheet's row being read: what is inside it goes to `text`
     paragraphs: list[str] = []  # its paragraphs' text
@@ -170,7 +174,7 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
                     if depth == 1:
                         hidden = element.get(_table("style-name")) in hidden_styles
                         sheet = _Sheet(element.get(_table("name")) or f"Лист{len(sheets) + 1}", hidden,
-                                       collect=not hidden and not chosen)
+                                       collect=not hidden)
                         sheets.append(sheet)
                 elif tag == _ROW:
                     cells = 0
@@ -200,10 +204,13 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
             elif tag == _TABLE:
                 depth -= 1
                 if depth == 0 and sheet is not None:
-                    if sheet.collect and sheet.has_header():
-                        chosen = True
-                    elif sheet.collect and any(not s.hidden for s in sheets[:-1]):
-                        sheet.rows = []  # neither the first visible sheet nor one with a header: not read
+                    first_visible = next(s for s in sheets if not s.hidden) if sheet.collect else None
+                    if sheet.collect and sheet.header_columns() > (best.header_columns() if best else 0):
+                        if best is not None and best is not first_visible:
+                            best.rows = []  # a sheet with more of the bank's columns is read instead
+                        best = sheet
+                    elif sheet.collect and sheet is not first_visible:
+                        sheet.rows = []  # neither the first visible sheet nor the best one so far: not read
                     sheet = None
             elif tag == _STYLE and depth == 0:
                 if element.get(f"{{{STYLENS}}}family") == "table" and any(

@@ -501,9 +501,9 @@ def open_package(data: bytes, label: str) -> zipfile.ZipFile:
 
 
 def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
-    header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
-    for drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
+    """The rows of the registry's sheet, its name and its hidden rows: the visible sheet whose «Название» header
+    row names the most columns (``choose_sheet``: an instruction often comes first; a hidden sheet holds what the
+    office does not show: old rows, lists for drop-downs); the sheets passed over are named in ``notes``."""
     from openpyxl import load_workbook
 
     archive = open_package(data, "XLSX")
@@ -518,7 +518,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
     rows: list[tuple[int, list[object]]] = []
     number = 0  # the sheet's last row read
     try:
-        chosen = choose_sheet(workbook.worksheets, lambda sheet: sheet.sheet_state != "visible", _has_header,
+        chosen = choose_sheet(workbook.worksheets, lambda sheet: sheet.sheet_state != "visible", _header_columns,
                               "XLSX", "Excel", notes)
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
@@ -546,20 +546,31 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
     return rows, chosen.title, found.hidden
 
 
-def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callable[[Any], bool], kind: str,
+def choose_sheet(sheets: list, hidden: Callable[[Any], bool], header_columns: Callable[[Any], int], kind: str,
                  program: str, notes: list[str]):
-    """The sheet a registry is read from: the first of the visible ``sheets`` whose first rows hold a «Название»
-    header (a single visible sheet is taken as it is: reading it says what is wrong with it); the sheets passed
-    over, and the later ones with a header too, are named in ``notes``. ``kind`` is the format (XLSX, ODS),
-    ``program`` the one that shows a sheet (Excel, LibreOffice)."""
+    """The sheet a registry is read from: of the visible ``sheets``, the one whose header row (a «Название» column
+    in its first rows) names the most of the bank's columns (``header_columns``: 0 for a sheet with no such row),
+    the first of them on a tie; a single visible sheet is taken as it is (reading it says what is wrong with it).
+    An «Инструкция» sheet that explains the columns in a table of its own («Столбец | Что писать», then
+    «Название | обязательно…») has a «Название» header with nothing else the bank knows beside it, and loses to
+    the registry after it. The sheets passed over, and why, are named in ``notes``. ``kind`` is the format (XLSX,
+    ODS), ``program`` the one that shows a sheet (Excel, LibreOffice)."""
     if not sheets:
         raise RegistryError(f"В файле {kind} нет листов.")
+    counted: dict[int, int] = {}
+
+    def columns(sheet) -> int:
+        if id(sheet) not in counted:
+            counted[id(sheet)] = header_columns(sheet)
+        return counted[id(sheet)]
+
     visible = [sheet for sheet in sheets if not hidden(sheet)]
     if not visible:
         raise RegistryError(f"В файле {kind} все листы скрыты: покажите в {program} лист с реестром и сохраните файл.")
-    chosen = visible[0] if len(visible) == 1 else next((sheet for sheet in visible if has_header(sheet)), None)
-    if (chosen is None or len(visible) == 1 and not has_header(chosen)) and (
-            concealed := [sheet for sheet in sheets if hidden(sheet) and has_header(sheet)]):
+    headed = [sheet for sheet in visible if columns(sheet)]
+    chosen = visible[0] if len(visible) == 1 else max(headed, key=columns, default=None)  # max: the first of equals
+    if (chosen is None or len(visible) == 1 and not columns(chosen)) and (
+            concealed := [sheet for sheet in sheets if hidden(sheet) and columns(sheet)]):
         # the registry is on a hidden sheet: say so, rather than that the visible one has no header
         names = ", ".join(f"«{sheet.title}»" for sheet in concealed)
         shown = ", ".join(f"«{sheet.title}»" for sheet in visible)
@@ -576,18 +587,30 @@ def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callab
     if passed := [sheet for sheet in before if hidden(sheet)]:
         notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in passed)}): "
                      f"прочитан лист «{chosen.title}».")
-    if skipped := [sheet for sheet in before if not hidden(sheet)]:
+    if skipped := [sheet for sheet in before if not hidden(sheet) and not columns(sheet)]:
         notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
                      f"): прочитан лист «{chosen.title}».")
+    best = columns(chosen)
+    others = [sheet for sheet in headed if sheet is not chosen]
+    # A sheet whose header row has «Название» and nothing else the bank knows, beside a registry with more: an
+    # instruction's table of the columns, a list of organisations for a drop-down.
+    if explained := [sheet for sheet in others if columns(sheet) == 1 < best]:
+        one = len(explained) == 1
+        names = ", ".join(f"«{sheet.title}»" for sheet in explained)
+        notes.append(f"{'Лист' if one else 'Листы'} {names} {'пропущен' if one else 'пропущены'}: в "
+                     f"{'его строке' if one else 'их строках'} заголовков из столбцов реестра есть только "
+                     f"«Название» — это не похоже на реестр. Прочитан лист «{chosen.title}», где столбцов реестра "
+                     f"{best}.")
     # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
     # be left out without a word.
-    after = visible[next(index for index, sheet in enumerate(visible) if sheet is chosen) + 1:]
-    if others := [sheet for sheet in after if has_header(sheet)]:
+    if others := [sheet for sheet in others if sheet not in explained]:
+        one = len(others) == 1
         names = ", ".join(f"«{sheet.title}»" for sheet in others)
-        notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
-                     f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
-                     f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
-                     "один лист.")
+        why = ("только первый такой лист, " if chosen is headed[0]
+               else f"только один лист — тот, где в строке заголовков больше всего столбцов реестра ({best}), ")
+        notes.append(f"{'Лист' if one else 'Листы'} {names} — тоже со столбцом «Название», но "
+                     f"{'не прочитан' if one else 'не прочитаны'}: прочитан {why}«{chosen.title}». Загрузите каждый "
+                     "лист отдельным файлом или перенесите строки на один лист.")
     return chosen
 
 
@@ -604,15 +627,28 @@ def fill_merged(rows: list[tuple[int, list[object]]], merged: list[tuple[int, in
         notes.append(warning)
 
 
-def _has_header(sheet) -> bool:
-    """Whether the first rows of a sheet hold a «Название» header."""
+def _header_columns(sheet) -> int:
+    """How many of the bank's columns the header row in the first rows of an XLSX sheet names (``header_columns``)."""
     first: list[tuple[int, list[object]]] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if any(cell_text(v) for v in values):
             first.append((number, list(values)))
         if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
             break
-    return _header_row(first) is not None
+    return header_columns(first)
+
+
+def header_columns(first: list[tuple[int, list[object]]]) -> int:
+    """How many of the bank's columns (fields) the header row among a sheet's first rows with something in them
+    names, the lower row of a two-level header with it; 0 when no row has a «Название» column."""
+    index = _header_row(first)
+    if index is None:
+        return 0
+    number, values = first[index]
+    names = [cell_text(cell) for cell in values]
+    if index + 1 < len(first) and _second_header(names, *first[index + 1], number):
+        names = _two_level_names(names, [cell_text(cell) for cell in first[index + 1][1]])
+    return len({key for name in names if name and (key := header_key(name)) is not None})
 
 
 def cell_text(value: object) -> str:
