@@ -229,6 +229,31 @@ def test_an_instruction_sheet_that_explains_the_columns_is_passed_over_as_in_xls
                                         "столбцов реестра (4), «2024».")
 
 
+def test_columns_hidden_in_libreoffice_are_named_as_in_xlsx():
+    from odf.opendocument import load
+    from odf.table import Table, TableColumn
+
+    data = ods(("Реестр", [["Название", "Авторы", "Авторы", "Регион"],
+                           ["Практика со скрытым столбцом", "Старая Ф. И.", "Новая А. А., учитель",
+                            "Челябинская область"]]))
+    # LibreOffice describes the columns before the rows: B hidden, C shown, D and the rest (to the end) hidden
+    document = load(io.BytesIO(data))
+    table = document.spreadsheet.getElementsByType(Table)[0]
+    first_row = table.childNodes[0]
+    for attributes in ({}, {"visibility": "collapse"}, {},
+                       {"numbercolumnsrepeated": 16381, "visibility": "collapse"}):
+        table.insertBefore(TableColumn(**attributes), first_row)
+    out = io.BytesIO()
+    document.write(out)
+    registry = read(out.getvalue())
+    assert registry.rows[0].values["authors"] == "Новая А. А., учитель"
+    assert registry.rows[0].values["region"] == "Челябинская область"
+    assert registry.warnings == [
+        "Скрытый в LibreOffice столбец B «Авторы» повторяет видимый C «Авторы»; взят видимый.",
+        "Скрытый в LibreOffice столбец D «Регион» листа «Реестр» прочитан, как все: скрытие столбцов не мешает "
+        "загрузке. Если его загружать не нужно, удалите его из таблицы."]
+
+
 def test_merged_cells_hidden_rows_and_hidden_sheets_as_in_xlsx():
     from odf.table import CoveredTableCell
 

@@ -207,6 +207,44 @@ def test_rows_hidden_in_excel_are_named():
         "загрузке. Если их загружать не нужно, удалите их из таблицы."]
 
 
+def test_columns_hidden_in_excel_are_named_and_a_visible_duplicate_is_preferred():
+    """A column hidden in Excel was read as a visible one, without a word (hidden rows were named): an office that
+    kept the old «Авторы» hidden before the corrected one imported the old authors («взят первый»)."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Название", "Авторы", "Авторы", "Год", "Служебная отметка"])
+    sheet.append(["Школьный театр на уроках литературы", "Старая Ф. И., уволена", "Новая А. А., учитель", 2024,
+                  "проверено"])
+    sheet.column_dimensions["B"].hidden = True
+    registry = read_registry(saved(workbook), 100)
+    assert registry.rows[0].values["authors"] == "Новая А. А., учитель"
+    assert registry.columns["authors"] == "Авторы"
+    assert registry.warnings == [
+        "Скрытый в Excel столбец B «Авторы» повторяет видимый C «Авторы»; взят видимый.",
+        "Столбец «Служебная отметка» не распознан и пропущен."]
+
+    sheet.column_dimensions["B"].hidden = False
+    sheet.column_dimensions["C"].hidden = True  # the later duplicate hidden: the visible first one is read
+    sheet.column_dimensions["D"].hidden = True  # the only «Год»: read, and named
+    registry = read_registry(saved(workbook), 100)
+    assert (registry.rows[0].values["authors"], registry.rows[0].values["year"]) == ("Старая Ф. И., уволена", 2024)
+    assert registry.warnings == [
+        "Скрытый в Excel столбец C «Авторы» повторяет видимый B «Авторы»; взят видимый.",
+        "Столбец «Служебная отметка» не распознан и пропущен.",
+        "Скрытый в Excel столбец D «Год» листа «Реестр» прочитан, как все: скрытие столбцов не мешает загрузке. "
+        "Если его загружать не нужно, удалите его из таблицы."]
+
+    # columns hidden to the end of the sheet (Excel writes one range, to XFD), with nothing in them, say nothing
+    sheet.column_dimensions["C"].hidden = sheet.column_dimensions["D"].hidden = False
+    sheet.column_dimensions.group("F", "XFD", hidden=True)
+    assert [w for w in read_registry(saved(workbook), 100).warnings if "Скрыт" in w] == []
+
+
 def test_an_ods_is_read_and_another_open_document_file_is_named_as_such():
     """A table saved by LibreOffice Calc (ODS, a ZIP as XLSX is) was «Файл XLSX повреждён или это не таблица
     Excel», then refused with a request to save it again as XLSX; it is read now (tests/test_bulk_import_ods.py).

@@ -47,8 +47,8 @@ MAX_CELL_PARTS = 65_536  # elements in a cell (paragraphs, spans, runs of spaces
 MAX_ROW_CELLS = 16_384  # cells of a row: each takes a column at least, and LibreOffice has 16384 columns at most
 PROGRAM = "LibreOffice"
 
-_TABLE, _ROW, _CELL, _COVERED = (f"{{{TABLENS}}}{name}" for name in ("table", "table-row", "table-cell",
-                                                                       "covered-table-cell"))
+_TABLE, _ROW, _CELL, _COVERED, _COLUMN = (f"{{{TABLENS}}}{name}" for name in (
+    "table", "table-row", "table-cell", "covered-table-cell", "table-column"))
 _STYLE = f"{{{STYLENS}}}style"
 _PARAGRAPHS = (f"{{{TEXTNS}}}p", f"{{{TEXTNS}}}h")
 _PARAGRAPH = _PARAGRAPHS[0]
@@ -84,6 +84,8 @@ class _Sheet:
     first: list[tuple[int, list[object]]] = field(default_factory=list)  # its first rows, for the header
     rows: list[tuple[int, list[object]]] = field(default_factory=list)  # the rows with something in them
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)  # positions, from 0 (up to MAX_COLUMNS)
+    described: int = 0  # the columns described so far (table:table-column, before the rows)
     merged: list[tuple[int, int, int]] = field(default_factory=list)  # column, first row, last row
     cut: list[int] = field(default_factory=list)  # rows with values past MAX_COLUMNS
     number: int = 0  # the last row read
@@ -95,8 +97,10 @@ class _Sheet:
         return self.columns
 
 
-def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    """The rows of the registry's sheet, its name and its hidden rows, as ``_xlsx_rows`` gives them for an XLSX."""
+def ods_rows(data: bytes, max_rows: int,
+             notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
+    """The rows of the registry's sheet, its name, its hidden rows and columns, as ``_xlsx_rows`` gives them for an
+    XLSX."""
     archive = open_package(data, "ODS")
     try:
         manifest = read_member(archive, archive.getinfo("META-INF/manifest.xml"))
@@ -119,20 +123,21 @@ def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[i
     return _chosen(sheets, notes)
 
 
-def fods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+def fods_rows(data: bytes, max_rows: int,
+              notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
     """The rows of a flat ODS (LibreOffice's «Flat XML ODF», one XML file whose root is office:document), as
     ``ods_rows`` gives them: its office:body is read by the same stream with the same bounds; an XML of another
     kind is refused."""
     return _chosen(_read_sheets(data, max_rows + HEADER_SEARCH_ROWS + 1, flat=True), notes)
 
 
-def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
     chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.header_columns, "ODS", PROGRAM, notes)
     if chosen.cut:
         notes.append(f"Значения правее столбца {_column_letter(MAX_COLUMNS - 1)} ({MAX_COLUMNS}-го) пропущены: "
                      f"{'строка' if len(chosen.cut) == 1 else 'строки'} {_numbers(chosen.cut)}.")
     fill_merged(chosen.rows, chosen.merged, notes)
-    return chosen.rows, chosen.title, chosen.hidden_rows
+    return chosen.rows, chosen.title, chosen.hidden_rows, chosen.hidden_columns
 
 
 def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
@@ -201,6 +206,8 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
                 continue  # the row reads it
             elif tag == _ROW and depth == 1 and sheet is not None:
                 _read_row(sheet, element, keep)
+            elif tag == _COLUMN and depth == 1 and sheet is not None:
+                _read_column(sheet, element)
             elif tag == _TABLE:
                 depth -= 1
                 if depth == 0 and sheet is not None:
@@ -247,6 +254,19 @@ def _count(element, name: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise _Damaged(name)
     return int(value)
+
+
+def _read_column(sheet: _Sheet, column) -> None:
+    """A table:table-column (or a run of them): its columns hidden (``table:visibility="collapse"``, as LibreOffice
+    writes a column hidden by hand or folded in a group) are noted, up to MAX_COLUMNS."""
+    try:
+        repeated = _count(column, "number-columns-repeated")
+    except _Damaged as exc:
+        raise RegistryError(f"Файл ODS повреждён: столбцы листа «{sheet.title}» не читаются.") from exc
+    first = sheet.described
+    sheet.described += repeated
+    if column.get(_table("visibility")) in ("collapse", "filter") and first < MAX_COLUMNS:
+        sheet.hidden_columns.update(range(first, min(sheet.described, MAX_COLUMNS)))
 
 
 def _read_row(sheet: _Sheet, row, keep: int) -> None:

@@ -191,26 +191,27 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     notes: list[str] = []
     sheet = None
     hidden: set[int] = set()
+    hidden_columns: set[int] = set()
     program = "Excel"
     if data[:4] == b"PK\x03\x04":
         kind = open_document_kind(data)
         if kind is None:
-            table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
+            table, sheet, hidden, hidden_columns = _xlsx_rows(data, max_rows, notes)
         elif kind.startswith(ODS_MIMETYPE):
             from kb.bulkimport.ods import ods_rows  # it reads cells with the helpers here
 
-            table, sheet, hidden = ods_rows(data, max_rows, notes)
+            table, sheet, hidden, hidden_columns = ods_rows(data, max_rows, notes)
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
     elif begins_as_xml(data):
         from kb.bulkimport.ods import fods_rows
 
-        table, sheet, hidden = fods_rows(data, max_rows, notes)
+        table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
         program = "LibreOffice"
     else:
         table, quotes = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {})
+    registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
     return registry
 
@@ -360,6 +361,7 @@ class CellProblem:
 # At most this many cells of a sheet are remembered as errors or uncalculated formulas, and this many merged
 # ranges (a registry's 5000 rows of thirty columns are 150,000 cells): a hostile sheet stays within memory.
 MAX_NOTED = 200_000
+EXCEL_COLUMNS = 16_384  # a sheet of Excel has no more (XFD): a hidden range «to the end» is cut there
 
 
 _NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=["\'](?:1|true)["\']')
@@ -369,16 +371,18 @@ _NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=
 class _SheetNotes:
     """What openpyxl's read-only mode does not give of a sheet: a merged range's value only in its first cell, an
     error as the text «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as
-    an empty cell, and nothing of the rows hidden by hand or by a filter."""
+    an empty cell, and nothing of the rows and columns hidden by hand or by a filter."""
 
     merged: list[tuple[int, int, int]] = field(default_factory=list)  # over more than one row: column, first, last
     problems: dict[tuple[int, int], tuple[bool, str]] = field(default_factory=dict)  # (row, column) -> see below
     hidden: set[int] = field(default_factory=set)  # row numbers
+    hidden_columns: set[int] = field(default_factory=set)  # positions, from 0
 
 
 def _sheet_notes(source) -> _SheetNotes:
     """The merged ranges of a sheet over more than one row, its cells that hold an Excel error or a formula never
-    calculated, by (row, column): (is an error, what the cell shows), and its hidden rows."""
+    calculated, by (row, column): (is an error, what the cell shows), its hidden rows and its hidden columns
+    (``<col min max hidden>``, before the rows)."""
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
     from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
 
@@ -392,6 +396,12 @@ def _sheet_notes(source) -> _SheetNotes:
                 row, column = int(element.get("r") or row + 1), 0
                 if element.get("hidden") in ("1", "true") and len(notes.hidden) < MAX_NOTED:
                     notes.hidden.add(row)
+            elif tag == "col" and element.get("hidden") in ("1", "true"):
+                try:
+                    first, last = int(element.get("min") or 0), int(element.get("max") or element.get("min") or 0)
+                except ValueError:
+                    continue
+                notes.hidden_columns.update(range(max(first, 1) - 1, min(last, EXCEL_COLUMNS)))
             continue
         if tag == "c":
             row, column = coordinate_to_tuple(element.get("r")) if element.get("r") else (row, column + 1)
@@ -500,10 +510,12 @@ def open_package(data: bytes, label: str) -> zipfile.ZipFile:
     return archive
 
 
-def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    """The rows of the registry's sheet, its name and its hidden rows: the visible sheet whose «Название» header
-    row names the most columns (``choose_sheet``: an instruction often comes first; a hidden sheet holds what the
-    office does not show: old rows, lists for drop-downs); the sheets passed over are named in ``notes``."""
+def _xlsx_rows(data: bytes, max_rows: int,
+               notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
+    """The rows of the registry's sheet, its name, its hidden rows and columns: the visible sheet whose «Название»
+    header row names the most columns (``choose_sheet``: an instruction often comes first; a hidden sheet holds
+    what the office does not show: old rows, lists for drop-downs); the sheets passed over are named in
+    ``notes``."""
     from openpyxl import load_workbook
 
     archive = open_package(data, "XLSX")
@@ -543,7 +555,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
-    return rows, chosen.title, found.hidden
+    return rows, chosen.title, found.hidden, found.hidden_columns
 
 
 def choose_sheet(sheets: list, hidden: Callable[[Any], bool], header_columns: Callable[[Any], int], kind: str,
@@ -681,8 +693,10 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
 
 def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
               hidden: set[int] | frozenset[int] = frozenset(), program: str = "Excel",
-              quotes: dict[int, StrayQuote] | None = None) -> Registry:
-    """``quotes``: the records of a CSV that took in the lines after them through a quote never closed."""
+              quotes: dict[int, StrayQuote] | None = None,
+              hidden_columns: set[int] | frozenset[int] = frozenset()) -> Registry:
+    """``quotes``: the records of a CSV that took in the lines after them through a quote never closed;
+    ``hidden``: the sheet's hidden rows, by number; ``hidden_columns``: its hidden columns, by position from 0."""
     quotes = quotes or {}
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
@@ -724,12 +738,30 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         key = header_key(written)
         if key is None:
             unknown.append(written)
+        elif key in positions and positions[key] in hidden_columns and position not in hidden_columns:
+            # an office keeps the old column hidden beside the corrected one: the one the sheet shows is read
+            taken = positions[key]
+            warnings.append(f"Скрытый в {program} столбец {_column_letter(taken)} «{columns[key]}» повторяет "
+                            f"видимый {_column_letter(position)} «{written}»; взят видимый.")
+            positions[key] = position
+            columns[key] = written
+        elif key in positions and position in hidden_columns and positions[key] not in hidden_columns:
+            warnings.append(f"Скрытый в {program} столбец {_column_letter(position)} «{written}» повторяет "
+                            f"видимый {_column_letter(positions[key])} «{columns[key]}»; взят видимый.")
         elif key in positions:
             warnings.append(f"Столбец «{written}» повторяет «{columns[key]}»; взят первый.")
         else:
             positions[key] = position
             columns[key] = written
     warnings.extend(_unknown_column(written, columns) for written in unknown)
+    if concealed := sorted(position for position in positions.values() if position in hidden_columns):
+        # A hand hid them (a column for the office, an old version of one): the import reads them as the others.
+        one = len(concealed) == 1
+        named = ", ".join(f"{_column_letter(position)} «{names[position]}»" for position in concealed)
+        warnings.append(f"{'Скрытый' if one else 'Скрытые'} в {program} {'столбец' if one else 'столбцы'} {named}"
+                        f"{where} {'прочитан' if one else 'прочитаны'}, как все: скрытие столбцов не мешает "
+                        f"загрузке. Если {'его' if one else 'их'} загружать не нужно, удалите "
+                        f"{'его' if one else 'их'} из таблицы.")
     titled = {position for position, written in enumerate(names) if written}
     untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []
