@@ -835,6 +835,46 @@ def test_two_offices_may_number_their_registries_alike(app, make_user, make_prac
     }
 
 
+def test_the_offices_registry_drafts_are_sent_on_by_any_of_its_methodists(app, make_user, make_practice):
+    """A registry load is the office's: a second methodist of the region publishes the drafts the first one loaded,
+    by «Опубликовать выбранные» and by a load with «Сразу опубликовать»; a teacher's own draft stays his to send."""
+    from kb.accounts.models import User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+    from kb.practices import policy
+    from kb.practices.services import bulk_transition
+
+    first = make_user("methodist", scope_region="RU-CHE")
+    second = make_user("methodist", scope_region="RU-CHE")
+    teacher = make_user("teacher")
+    elsewhere = make_user("methodist", scope_region="RU-SMO")
+    with app.app_context():
+        report = run_import(db.session.get(User, first), read_registry(csv_bytes([row("К-1", "Первая из реестра"),
+                                                                                    row("К-2", "Вторая из реестра")]),
+                                                                         100), dry_run=False)
+        db.session.commit()
+        assert [r.action for r in report.rows] == ["create", "create"]
+        own = make_practice("Черновик педагога", status="draft", owner_id=teacher)
+    loaded = {p.external_id: p.id for p in practices(app) if p.external_id}
+    with app.test_request_context():
+        colleague = db.session.get(User, second)
+        one = db.session.get(Practice, loaded["К-1"])
+        assert one.external_scope == "region:RU-CHE" and one.owner_id == first
+        assert policy.can_transition(colleague, one, "submit")
+        assert not policy.can_transition(db.session.get(User, elsewhere), one, "submit")
+        assert not policy.can_transition(db.session.get(User, teacher), one, "submit")
+        outcome = bulk_transition(colleague, [loaded["К-1"], own], "publish")
+        db.session.commit()
+        assert outcome.done == [loaded["К-1"]]
+        assert [r.reason for r in outcome.refused] == ["черновик другого автора: на рассмотрение его отправляет автор"]
+        report = run_import(colleague, read_registry(csv_bytes([row("К-2", "Вторая из реестра")]), 100),
+                            dry_run=False, publish=True)
+        db.session.commit()
+        assert [(r.action, r.errors) for r in report.rows] == [("update", [])]
+    statuses = {p.id: p.status for p in practices(app)}
+    assert statuses == {loaded["К-1"]: "published", loaded["К-2"]: "published", own: "draft"}
+
+
 def test_archive_without_a_files_column_is_reported(app, runner, make_user, tmp_path):
     make_user("admin")
     registry = write(tmp_path, "r.csv", "Название;Год\nПрактика;2022\n".encode("cp1251"))

@@ -618,6 +618,40 @@ def test_a_level_several_entries_share_asks_which_is_meant(app, make_user):
         "высшей квалификации». Укажите нужные (несколько — через точку с запятой)."]
 
 
+def test_do_is_preschool_or_additional_and_the_check_asks_which(app, make_user):
+    """«ДО» was read as «Дошкольное образование» without a word, though a Дом творчества's registry (МБУ ДО) means
+    дополнительное образование by it; «ДОУ», «ДОО» are a kindergarten's, and stay preschool."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Уровень образования", "ДО")]))
+    assert report.rows[0].errors == [
+        "Уровень образования: «ДО» — это несколько значений словаря: «Дошкольное образование», «Дополнительное "
+        "образование детей и взрослых». Укажите нужные (несколько — через точку с запятой)."]
+    report = check(app, admin, csv_bytes([_with("Уровень образования", "ДОУ"),
+                                          row("B-2", "Детский сад и семья", levels="ДОО")]), dry_run=False)
+    assert [r.errors for r in report.rows] == [[], []]
+    assert [[level.code for level in p.levels] for p in practices(app)] == [["preschool"], ["preschool"]]
+
+
+@pytest.mark.parametrize(("cell", "codes"), [
+    ("Русский язык и литература", ["russian", "literature"]),
+    ("Физика и астрономия; Химия", None),  # «Астрономия» is no subject: the row is refused, as before
+    ("Русский язык, литература и история", ["russian", "literature", "history"]),
+    ("Алгебра и геометрия", ["mathematics"]),
+    ("Родной язык и литература", ["native_language"]),  # one subject of the vocabulary, not two
+    ("Основы безопасности и защиты Родины", ["obzr"]),
+])
+def test_subjects_joined_with_and_are_each_read(app, make_user, cell, codes):
+    """«Русский язык и литература» — how a registry names a Russian teacher's subject — was «не найдено в словаре»,
+    and the whole row was lost: « и » joins subjects as «,» and «/» do, when every part is one."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Предмет", cell)]), dry_run=False)
+    if codes is None:
+        assert report.rows[0].errors == ["Предмет: значение «Физика и астрономия» не найдено в словаре."]
+        return
+    assert report.rows[0].errors == []
+    assert [subject.code for subject in practices(app)[0].subjects] == codes
+
+
 @pytest.mark.parametrize(("column", "cell", "hint"), [
     ("Предмет", "Естествознание", None),  # not «Обществознание»
     ("Предмет", "Матиматика", "Математика"),

@@ -207,6 +207,53 @@ def test_a_value_repeated_to_the_last_column_is_cut_with_a_warning():
     assert any(w.startswith("Значения в столбцах без заголовка (C, D, E, F, G, ") for w in registry.warnings)
 
 
+def test_an_instruction_sheet_that_explains_the_columns_is_passed_over_as_in_xlsx():
+    from tests.test_bulk_import_registry import INSTRUCTION
+
+    header = ["Идентификатор", "Название", "Авторы", "Регион"]
+    registry = read(ods(("Инструкция", INSTRUCTION),
+                        ("Реестр", [header, ["1", "Школьный театр на уроках литературы", "Иванова А. П., учитель",
+                                             "Челябинская область"]]),
+                        ("Список", [["Название", "ИНН"], ["МАОУ «СОШ № 1»", "7411000000"]])))
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(2, "Школьный театр на уроках литературы")]
+    assert registry.warnings == [
+        "Листы «Инструкция», «Список» пропущены: в их строках заголовков из столбцов реестра есть только «Название» "
+        "— это не похоже на реестр. Прочитан лист «Реестр», где столбцов реестра 4."]
+    # the later sheet with more columns is read, though an earlier one had a header too
+    later = read(ods(("2023", [header[:2], ["1", "Из листа 2023 года"]]),
+                     ("2024", [header, ["2", "Из листа 2024 года", "Иванова А. П., учитель"]]),
+                     ("2025", [header[:3], ["3", "Из листа 2025 года"]])))
+    assert [r.values["title"] for r in later.rows] == ["Из листа 2024 года"]
+    assert later.warnings[0].startswith("Листы «2023», «2025» — тоже со столбцом «Название», но не прочитаны: "
+                                        "прочитан только один лист — тот, где в строке заголовков больше всего "
+                                        "столбцов реестра (4), «2024».")
+
+
+def test_columns_hidden_in_libreoffice_are_named_as_in_xlsx():
+    from odf.opendocument import load
+    from odf.table import Table, TableColumn
+
+    data = ods(("Реестр", [["Название", "Авторы", "Авторы", "Регион"],
+                           ["Практика со скрытым столбцом", "Старая Ф. И.", "Новая А. А., учитель",
+                            "Челябинская область"]]))
+    # LibreOffice describes the columns before the rows: B hidden, C shown, D and the rest (to the end) hidden
+    document = load(io.BytesIO(data))
+    table = document.spreadsheet.getElementsByType(Table)[0]
+    first_row = table.childNodes[0]
+    for attributes in ({}, {"visibility": "collapse"}, {},
+                       {"numbercolumnsrepeated": 16381, "visibility": "collapse"}):
+        table.insertBefore(TableColumn(**attributes), first_row)
+    out = io.BytesIO()
+    document.write(out)
+    registry = read(out.getvalue())
+    assert registry.rows[0].values["authors"] == "Новая А. А., учитель"
+    assert registry.rows[0].values["region"] == "Челябинская область"
+    assert registry.warnings == [
+        "Скрытый в LibreOffice столбец B «Авторы» повторяет видимый C «Авторы»; взят видимый.",
+        "Скрытый в LibreOffice столбец D «Регион» листа «Реестр» прочитан, как все: скрытие столбцов не мешает "
+        "загрузке. Если его загружать не нужно, удалите его из таблицы."]
+
+
 def test_merged_cells_hidden_rows_and_hidden_sheets_as_in_xlsx():
     from odf.table import CoveredTableCell
 

@@ -141,6 +141,39 @@ def test_registry_sheets_after_the_one_read_are_named():
         "«2022». Загрузите каждый лист отдельным файлом или перенесите строки на один лист.")
 
 
+INSTRUCTION = [["Как заполнять реестр"], ["Столбец", "Что писать"], ["Название", "обязательно, от 5 до 500 знаков"],
+               ["Авторы", "ФИО, должность; несколько — через точку с запятой"], ["Регион", "название субъекта РФ"]]
+
+
+def test_an_instruction_sheet_that_explains_the_columns_is_not_taken_for_the_registry():
+    """An «Инструкция» sheet with a table of the columns («Столбец | Что писать», then «Название | обязательно…»)
+    was read as the registry — its explanations became practices («Авторы», «Регион») — and the real sheet was
+    skipped: the sheet read is the one whose header row names the most of the bank's columns."""
+    from kb.bulkimport.registry import read_registry
+    from tests.test_bulk_import_checks import workbook
+
+    header = ["Идентификатор", "Название", "Авторы", "Регион"]
+    practice = ["1", "Школьный театр на уроках литературы", "Иванова А. П., учитель", "Челябинская область"]
+    registry = read_registry(workbook(("Инструкция", INSTRUCTION), ("Реестр", [header, practice])), 100)
+    assert [(r.number, r.values["title"]) for r in registry.rows] == [(2, "Школьный театр на уроках литературы")]
+    assert registry.warnings == [
+        "Лист «Инструкция» пропущен: в его строке заголовков из столбцов реестра есть только «Название» — это не "
+        "похоже на реестр. Прочитан лист «Реестр», где столбцов реестра 4."]
+
+    # the registry by year: the sheet with more columns is read, the other one named as a registry not read
+    shorter = read_registry(workbook(("2023", [header[:2], ["1", "Практика из листа 2023 года"]]),
+                                     ("2024", [header, ["2", "Практика из листа 2024 года", "", ""]])), 100)
+    assert [r.values["title"] for r in shorter.rows] == ["Практика из листа 2024 года"]
+    assert shorter.warnings == [
+        "Лист «2023» — тоже со столбцом «Название», но не прочитан: прочитан только один лист — тот, где в строке "
+        "заголовков больше всего столбцов реестра (4), «2024». Загрузите каждый лист отдельным файлом или "
+        "перенесите строки на один лист."]
+    # a registry of titles only is still read from a workbook with an instruction of no header
+    alone = read_registry(workbook(("Инструкция", [["Одна строка — одна практика"]]),
+                                   ("Реестр", [["Название"], ["Практика из одного столбца"]])), 100)
+    assert [r.values["title"] for r in alone.rows] == ["Практика из одного столбца"]
+
+
 def test_rows_hidden_in_excel_are_named():
     """Rows hidden by a filter (the practices the expert council turned down) or by hand were imported like the
     others, without a word (hidden sheets are skipped and named)."""
@@ -172,6 +205,44 @@ def test_rows_hidden_in_excel_are_named():
     assert [w for w in registry.warnings if w.startswith("Скрыт")] == [
         "Скрытые в Excel строки 3, 5, 7 листа «Реестр» прочитаны, как все: фильтр и скрытие строк не мешают "
         "загрузке. Если их загружать не нужно, удалите их из таблицы."]
+
+
+def test_columns_hidden_in_excel_are_named_and_a_visible_duplicate_is_preferred():
+    """A column hidden in Excel was read as a visible one, without a word (hidden rows were named): an office that
+    kept the old «Авторы» hidden before the corrected one imported the old authors («взят первый»)."""
+    from openpyxl import Workbook
+
+    from kb.bulkimport.registry import read_registry
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Реестр"
+    sheet.append(["Название", "Авторы", "Авторы", "Год", "Служебная отметка"])
+    sheet.append(["Школьный театр на уроках литературы", "Старая Ф. И., уволена", "Новая А. А., учитель", 2024,
+                  "проверено"])
+    sheet.column_dimensions["B"].hidden = True
+    registry = read_registry(saved(workbook), 100)
+    assert registry.rows[0].values["authors"] == "Новая А. А., учитель"
+    assert registry.columns["authors"] == "Авторы"
+    assert registry.warnings == [
+        "Скрытый в Excel столбец B «Авторы» повторяет видимый C «Авторы»; взят видимый.",
+        "Столбец «Служебная отметка» не распознан и пропущен."]
+
+    sheet.column_dimensions["B"].hidden = False
+    sheet.column_dimensions["C"].hidden = True  # the later duplicate hidden: the visible first one is read
+    sheet.column_dimensions["D"].hidden = True  # the only «Год»: read, and named
+    registry = read_registry(saved(workbook), 100)
+    assert (registry.rows[0].values["authors"], registry.rows[0].values["year"]) == ("Старая Ф. И., уволена", 2024)
+    assert registry.warnings == [
+        "Скрытый в Excel столбец C «Авторы» повторяет видимый B «Авторы»; взят видимый.",
+        "Столбец «Служебная отметка» не распознан и пропущен.",
+        "Скрытый в Excel столбец D «Год» листа «Реестр» прочитан, как все: скрытие столбцов не мешает загрузке. "
+        "Если его загружать не нужно, удалите его из таблицы."]
+
+    # columns hidden to the end of the sheet (Excel writes one range, to XFD), with nothing in them, say nothing
+    sheet.column_dimensions["C"].hidden = sheet.column_dimensions["D"].hidden = False
+    sheet.column_dimensions.group("F", "XFD", hidden=True)
+    assert [w for w in read_registry(saved(workbook), 100).warnings if "Скрыт" in w] == []
 
 
 def test_an_ods_is_read_and_another_open_document_file_is_named_as_such():

@@ -32,11 +32,11 @@ from kb.bulkimport.registry import (
     RegistryError,
     _cell_problem,
     _column_letter,
-    _header_row,
     _numbers,
     cell_text,
     choose_sheet,
     fill_merged,
+    header_columns,
     open_package,
 )
 
@@ -47,8 +47,8 @@ MAX_CELL_PARTS = 65_536  # elements in a cell (paragraphs, spans, runs of spaces
 MAX_ROW_CELLS = 16_384  # cells of a row: each takes a column at least, and LibreOffice has 16384 columns at most
 PROGRAM = "LibreOffice"
 
-_TABLE, _ROW, _CELL, _COVERED = (f"{{{TABLENS}}}{name}" for name in ("table", "table-row", "table-cell",
-                                                                       "covered-table-cell"))
+_TABLE, _ROW, _CELL, _COVERED, _COLUMN = (f"{{{TABLENS}}}{name}" for name in (
+    "table", "table-row", "table-cell", "covered-table-cell", "table-column"))
 _STYLE = f"{{{STYLENS}}}style"
 _PARAGRAPHS = (f"{{{TEXTNS}}}p", f"{{{TEXTNS}}}h")
 _PARAGRAPH = _PARAGRAPHS[0]
@@ -84,16 +84,23 @@ class _Sheet:
     first: list[tuple[int, list[object]]] = field(default_factory=list)  # its first rows, for the header
     rows: list[tuple[int, list[object]]] = field(default_factory=list)  # the rows with something in them
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)  # positions, from 0 (up to MAX_COLUMNS)
+    described: int = 0  # the columns described so far (table:table-column, before the rows)
     merged: list[tuple[int, int, int]] = field(default_factory=list)  # column, first row, last row
     cut: list[int] = field(default_factory=list)  # rows with values past MAX_COLUMNS
     number: int = 0  # the last row read
+    columns: int | None = None  # how many of the bank's columns its header row names, once counted
 
-    def has_header(self) -> bool:
-        return _header_row(self.first) is not None
+    def header_columns(self) -> int:
+        if self.columns is None:
+            self.columns = header_columns(self.first)
+        return self.columns
 
 
-def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    """The rows of the registry's sheet, its name and its hidden rows, as ``_xlsx_rows`` gives them for an XLSX."""
+def ods_rows(data: bytes, max_rows: int,
+             notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
+    """The rows of the registry's sheet, its name, its hidden rows and columns, as ``_xlsx_rows`` gives them for an
+    XLSX."""
     archive = open_package(data, "ODS")
     try:
         manifest = read_member(archive, archive.getinfo("META-INF/manifest.xml"))
@@ -116,25 +123,27 @@ def ods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[i
     return _chosen(sheets, notes)
 
 
-def fods_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
+def fods_rows(data: bytes, max_rows: int,
+              notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
     """The rows of a flat ODS (LibreOffice's «Flat XML ODF», one XML file whose root is office:document), as
     ``ods_rows`` gives them: its office:body is read by the same stream with the same bounds; an XML of another
     kind is refused."""
     return _chosen(_read_sheets(data, max_rows + HEADER_SEARCH_ROWS + 1, flat=True), notes)
 
 
-def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.has_header, "ODS", PROGRAM, notes)
+def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
+    chosen = choose_sheet(sheets, lambda sheet: sheet.hidden, _Sheet.header_columns, "ODS", PROGRAM, notes)
     if chosen.cut:
         notes.append(f"Значения правее столбца {_column_letter(MAX_COLUMNS - 1)} ({MAX_COLUMNS}-го) пропущены: "
                      f"{'строка' if len(chosen.cut) == 1 else 'строки'} {_numbers(chosen.cut)}.")
     fill_merged(chosen.rows, chosen.merged, notes)
-    return chosen.rows, chosen.title, chosen.hidden_rows
+    return chosen.rows, chosen.title, chosen.hidden_rows, chosen.hidden_columns
 
 
 def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
     """Every sheet of content.xml (``flat``: of a flat ODS) with its first rows; all the rows (up to ``keep`` with
-    something in them) of those that may be the one read: the visible ones up to the first with a header.
+    something in them) of those that may be the one read: the first visible one, and the visible one whose header
+    row names the most columns so far (``choose_sheet``).
 
     Every element is let go once read: a cell's paragraphs are read as they come (``OdfText``: a cell keeps one
     paragraph with its text, up to MAX_CELL_TEXT characters) and a row's cells when the row ends."""
@@ -144,7 +153,7 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
     sheets: list[_Sheet] = []
     sheet: _Sheet | None = None
     depth = 0  # of table:table elements (a table inside a cell is part of its cell)
-    chosen = False  # a visible sheet with a header has been read: the later ones are only looked at
+    best: _Sheet | None = None  # the visible sheet whose header row names the most columns so far
     path: list = []  # the elements open
     cell = None  # the cell of a sheet's row being read: what is inside it goes to `text`
     paragraphs: list[str] = []  # its paragraphs' text
@@ -170,7 +179,7 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
                     if depth == 1:
                         hidden = element.get(_table("style-name")) in hidden_styles
                         sheet = _Sheet(element.get(_table("name")) or f"Лист{len(sheets) + 1}", hidden,
-                                       collect=not hidden and not chosen)
+                                       collect=not hidden)
                         sheets.append(sheet)
                 elif tag == _ROW:
                     cells = 0
@@ -197,13 +206,18 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
                 continue  # the row reads it
             elif tag == _ROW and depth == 1 and sheet is not None:
                 _read_row(sheet, element, keep)
+            elif tag == _COLUMN and depth == 1 and sheet is not None:
+                _read_column(sheet, element)
             elif tag == _TABLE:
                 depth -= 1
                 if depth == 0 and sheet is not None:
-                    if sheet.collect and sheet.has_header():
-                        chosen = True
-                    elif sheet.collect and any(not s.hidden for s in sheets[:-1]):
-                        sheet.rows = []  # neither the first visible sheet nor one with a header: not read
+                    first_visible = next(s for s in sheets if not s.hidden) if sheet.collect else None
+                    if sheet.collect and sheet.header_columns() > (best.header_columns() if best else 0):
+                        if best is not None and best is not first_visible:
+                            best.rows = []  # a sheet with more of the bank's columns is read instead
+                        best = sheet
+                    elif sheet.collect and sheet is not first_visible:
+                        sheet.rows = []  # neither the first visible sheet nor the best one so far: not read
                     sheet = None
             elif tag == _STYLE and depth == 0:
                 if element.get(f"{{{STYLENS}}}family") == "table" and any(
@@ -240,6 +254,19 @@ def _count(element, name: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise _Damaged(name)
     return int(value)
+
+
+def _read_column(sheet: _Sheet, column) -> None:
+    """A table:table-column (or a run of them): its columns hidden (``table:visibility="collapse"``, as LibreOffice
+    writes a column hidden by hand or folded in a group) are noted, up to MAX_COLUMNS."""
+    try:
+        repeated = _count(column, "number-columns-repeated")
+    except _Damaged as exc:
+        raise RegistryError(f"Файл ODS повреждён: столбцы листа «{sheet.title}» не читаются.") from exc
+    first = sheet.described
+    sheet.described += repeated
+    if column.get(_table("visibility")) in ("collapse", "filter") and first < MAX_COLUMNS:
+        sheet.hidden_columns.update(range(first, min(sheet.described, MAX_COLUMNS)))
 
 
 def _read_row(sheet: _Sheet, row, keep: int) -> None:

@@ -191,26 +191,27 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     notes: list[str] = []
     sheet = None
     hidden: set[int] = set()
+    hidden_columns: set[int] = set()
     program = "Excel"
     if data[:4] == b"PK\x03\x04":
         kind = open_document_kind(data)
         if kind is None:
-            table, sheet, hidden = _xlsx_rows(data, max_rows, notes)
+            table, sheet, hidden, hidden_columns = _xlsx_rows(data, max_rows, notes)
         elif kind.startswith(ODS_MIMETYPE):
             from kb.bulkimport.ods import ods_rows  # it reads cells with the helpers here
 
-            table, sheet, hidden = ods_rows(data, max_rows, notes)
+            table, sheet, hidden, hidden_columns = ods_rows(data, max_rows, notes)
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
     elif begins_as_xml(data):
         from kb.bulkimport.ods import fods_rows
 
-        table, sheet, hidden = fods_rows(data, max_rows, notes)
+        table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
         program = "LibreOffice"
     else:
         table, quotes = _csv_rows(data, max_rows)
-    registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {})
+    registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
     return registry
 
@@ -360,6 +361,7 @@ class CellProblem:
 # At most this many cells of a sheet are remembered as errors or uncalculated formulas, and this many merged
 # ranges (a registry's 5000 rows of thirty columns are 150,000 cells): a hostile sheet stays within memory.
 MAX_NOTED = 200_000
+EXCEL_COLUMNS = 16_384  # a sheet of Excel has no more (XFD): a hidden range «to the end» is cut there
 
 
 _NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=["\'](?:1|true)["\']')
@@ -369,16 +371,18 @@ _NOTED = re.compile(rb'<(?:\w+:)?(?:f|mergeCell)[\s/>]|\st=["\']e["\']|\shidden=
 class _SheetNotes:
     """What openpyxl's read-only mode does not give of a sheet: a merged range's value only in its first cell, an
     error as the text «#REF!», a formula a script wrote without its value (Excel calculates it when it saves) as
-    an empty cell, and nothing of the rows hidden by hand or by a filter."""
+    an empty cell, and nothing of the rows and columns hidden by hand or by a filter."""
 
     merged: list[tuple[int, int, int]] = field(default_factory=list)  # over more than one row: column, first, last
     problems: dict[tuple[int, int], tuple[bool, str]] = field(default_factory=dict)  # (row, column) -> see below
     hidden: set[int] = field(default_factory=set)  # row numbers
+    hidden_columns: set[int] = field(default_factory=set)  # positions, from 0
 
 
 def _sheet_notes(source) -> _SheetNotes:
     """The merged ranges of a sheet over more than one row, its cells that hold an Excel error or a formula never
-    calculated, by (row, column): (is an error, what the cell shows), and its hidden rows."""
+    calculated, by (row, column): (is an error, what the cell shows), its hidden rows and its hidden columns
+    (``<col min max hidden>``, before the rows)."""
     from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
     from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl's own reading
 
@@ -392,6 +396,12 @@ def _sheet_notes(source) -> _SheetNotes:
                 row, column = int(element.get("r") or row + 1), 0
                 if element.get("hidden") in ("1", "true") and len(notes.hidden) < MAX_NOTED:
                     notes.hidden.add(row)
+            elif tag == "col" and element.get("hidden") in ("1", "true"):
+                try:
+                    first, last = int(element.get("min") or 0), int(element.get("max") or element.get("min") or 0)
+                except ValueError:
+                    continue
+                notes.hidden_columns.update(range(max(first, 1) - 1, min(last, EXCEL_COLUMNS)))
             continue
         if tag == "c":
             row, column = coordinate_to_tuple(element.get("r")) if element.get("r") else (row, column + 1)
@@ -500,10 +510,12 @@ def open_package(data: bytes, label: str) -> zipfile.ZipFile:
     return archive
 
 
-def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int]]:
-    """The rows of the registry's sheet, its name and its hidden rows: the first visible sheet with a «Название»
-    header (an instruction often comes first; a hidden sheet holds what the office does not show: old rows, lists
-    for drop-downs), or else the first visible one; the sheets passed over are named in ``notes``."""
+def _xlsx_rows(data: bytes, max_rows: int,
+               notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
+    """The rows of the registry's sheet, its name, its hidden rows and columns: the visible sheet whose «Название»
+    header row names the most columns (``choose_sheet``: an instruction often comes first; a hidden sheet holds
+    what the office does not show: old rows, lists for drop-downs); the sheets passed over are named in
+    ``notes``."""
     from openpyxl import load_workbook
 
     archive = open_package(data, "XLSX")
@@ -518,7 +530,7 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
     rows: list[tuple[int, list[object]]] = []
     number = 0  # the sheet's last row read
     try:
-        chosen = choose_sheet(workbook.worksheets, lambda sheet: sheet.sheet_state != "visible", _has_header,
+        chosen = choose_sheet(workbook.worksheets, lambda sheet: sheet.sheet_state != "visible", _header_columns,
                               "XLSX", "Excel", notes)
         with chosen._get_source() as source:  # the sheet's XML, in the package openpyxl reads
             sheet_xml = source.read()
@@ -543,23 +555,34 @@ def _xlsx_rows(data: bytes, max_rows: int, notes: list[str]) -> tuple[list[tuple
         raise RegistryError(f"Файл XLSX повреждён: строка {number + 1} листа не читается.") from exc
     finally:
         workbook.close()
-    return rows, chosen.title, found.hidden
+    return rows, chosen.title, found.hidden, found.hidden_columns
 
 
-def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callable[[Any], bool], kind: str,
+def choose_sheet(sheets: list, hidden: Callable[[Any], bool], header_columns: Callable[[Any], int], kind: str,
                  program: str, notes: list[str]):
-    """The sheet a registry is read from: the first of the visible ``sheets`` whose first rows hold a «Название»
-    header (a single visible sheet is taken as it is: reading it says what is wrong with it); the sheets passed
-    over, and the later ones with a header too, are named in ``notes``. ``kind`` is the format (XLSX, ODS),
-    ``program`` the one that shows a sheet (Excel, LibreOffice)."""
+    """The sheet a registry is read from: of the visible ``sheets``, the one whose header row (a «Название» column
+    in its first rows) names the most of the bank's columns (``header_columns``: 0 for a sheet with no such row),
+    the first of them on a tie; a single visible sheet is taken as it is (reading it says what is wrong with it).
+    An «Инструкция» sheet that explains the columns in a table of its own («Столбец | Что писать», then
+    «Название | обязательно…») has a «Название» header with nothing else the bank knows beside it, and loses to
+    the registry after it. The sheets passed over, and why, are named in ``notes``. ``kind`` is the format (XLSX,
+    ODS), ``program`` the one that shows a sheet (Excel, LibreOffice)."""
     if not sheets:
         raise RegistryError(f"В файле {kind} нет листов.")
+    counted: dict[int, int] = {}
+
+    def columns(sheet) -> int:
+        if id(sheet) not in counted:
+            counted[id(sheet)] = header_columns(sheet)
+        return counted[id(sheet)]
+
     visible = [sheet for sheet in sheets if not hidden(sheet)]
     if not visible:
         raise RegistryError(f"В файле {kind} все листы скрыты: покажите в {program} лист с реестром и сохраните файл.")
-    chosen = visible[0] if len(visible) == 1 else next((sheet for sheet in visible if has_header(sheet)), None)
-    if (chosen is None or len(visible) == 1 and not has_header(chosen)) and (
-            concealed := [sheet for sheet in sheets if hidden(sheet) and has_header(sheet)]):
+    headed = [sheet for sheet in visible if columns(sheet)]
+    chosen = visible[0] if len(visible) == 1 else max(headed, key=columns, default=None)  # max: the first of equals
+    if (chosen is None or len(visible) == 1 and not columns(chosen)) and (
+            concealed := [sheet for sheet in sheets if hidden(sheet) and columns(sheet)]):
         # the registry is on a hidden sheet: say so, rather than that the visible one has no header
         names = ", ".join(f"«{sheet.title}»" for sheet in concealed)
         shown = ", ".join(f"«{sheet.title}»" for sheet in visible)
@@ -576,18 +599,30 @@ def choose_sheet(sheets: list, hidden: Callable[[Any], bool], has_header: Callab
     if passed := [sheet for sheet in before if hidden(sheet)]:
         notes.append(f"Скрытые листы пропущены ({', '.join(f'«{sheet.title}»' for sheet in passed)}): "
                      f"прочитан лист «{chosen.title}».")
-    if skipped := [sheet for sheet in before if not hidden(sheet)]:
+    if skipped := [sheet for sheet in before if not hidden(sheet) and not columns(sheet)]:
         notes.append(f"Листы без столбца «Название» пропущены ({', '.join(f'«{sheet.title}»' for sheet in skipped)}"
                      f"): прочитан лист «{chosen.title}».")
+    best = columns(chosen)
+    others = [sheet for sheet in headed if sheet is not chosen]
+    # A sheet whose header row has «Название» and nothing else the bank knows, beside a registry with more: an
+    # instruction's table of the columns, a list of organisations for a drop-down.
+    if explained := [sheet for sheet in others if columns(sheet) == 1 < best]:
+        one = len(explained) == 1
+        names = ", ".join(f"«{sheet.title}»" for sheet in explained)
+        notes.append(f"{'Лист' if one else 'Листы'} {names} {'пропущен' if one else 'пропущены'}: в "
+                     f"{'его строке' if one else 'их строках'} заголовков из столбцов реестра есть только "
+                     f"«Название» — это не похоже на реестр. Прочитан лист «{chosen.title}», где столбцов реестра "
+                     f"{best}.")
     # A registry kept by year on its own sheets («2023», «2024»): only one sheet is read, and the rest must not
     # be left out without a word.
-    after = visible[next(index for index, sheet in enumerate(visible) if sheet is chosen) + 1:]
-    if others := [sheet for sheet in after if has_header(sheet)]:
+    if others := [sheet for sheet in others if sheet not in explained]:
+        one = len(others) == 1
         names = ", ".join(f"«{sheet.title}»" for sheet in others)
-        notes.append(f"{'Лист' if len(others) == 1 else 'Листы'} {names} — тоже со столбцом «Название», но "
-                     f"{'не прочитан' if len(others) == 1 else 'не прочитаны'}: прочитан только первый такой "
-                     f"лист, «{chosen.title}». Загрузите каждый лист отдельным файлом или перенесите строки на "
-                     "один лист.")
+        why = ("только первый такой лист, " if chosen is headed[0]
+               else f"только один лист — тот, где в строке заголовков больше всего столбцов реестра ({best}), ")
+        notes.append(f"{'Лист' if one else 'Листы'} {names} — тоже со столбцом «Название», но "
+                     f"{'не прочитан' if one else 'не прочитаны'}: прочитан {why}«{chosen.title}». Загрузите каждый "
+                     "лист отдельным файлом или перенесите строки на один лист.")
     return chosen
 
 
@@ -604,15 +639,28 @@ def fill_merged(rows: list[tuple[int, list[object]]], merged: list[tuple[int, in
         notes.append(warning)
 
 
-def _has_header(sheet) -> bool:
-    """Whether the first rows of a sheet hold a «Название» header."""
+def _header_columns(sheet) -> int:
+    """How many of the bank's columns the header row in the first rows of an XLSX sheet names (``header_columns``)."""
     first: list[tuple[int, list[object]]] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if any(cell_text(v) for v in values):
             first.append((number, list(values)))
         if len(first) >= HEADER_SEARCH_ROWS or number >= 10 * HEADER_SEARCH_ROWS:
             break
-    return _header_row(first) is not None
+    return header_columns(first)
+
+
+def header_columns(first: list[tuple[int, list[object]]]) -> int:
+    """How many of the bank's columns (fields) the header row among a sheet's first rows with something in them
+    names, the lower row of a two-level header with it; 0 when no row has a «Название» column."""
+    index = _header_row(first)
+    if index is None:
+        return 0
+    number, values = first[index]
+    names = [cell_text(cell) for cell in values]
+    if index + 1 < len(first) and _second_header(names, *first[index + 1], number):
+        names = _two_level_names(names, [cell_text(cell) for cell in first[index + 1][1]])
+    return len({key for name in names if name and (key := header_key(name)) is not None})
 
 
 def cell_text(value: object) -> str:
@@ -645,8 +693,10 @@ def _numbers(numbers: list[int], shown: int = 5) -> str:
 
 def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str | None = None,
               hidden: set[int] | frozenset[int] = frozenset(), program: str = "Excel",
-              quotes: dict[int, StrayQuote] | None = None) -> Registry:
-    """``quotes``: the records of a CSV that took in the lines after them through a quote never closed."""
+              quotes: dict[int, StrayQuote] | None = None,
+              hidden_columns: set[int] | frozenset[int] = frozenset()) -> Registry:
+    """``quotes``: the records of a CSV that took in the lines after them through a quote never closed;
+    ``hidden``: the sheet's hidden rows, by number; ``hidden_columns``: its hidden columns, by position from 0."""
     quotes = quotes or {}
     where = f" листа «{sheet}»" if sheet else ""
     nonempty = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
@@ -688,12 +738,30 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         key = header_key(written)
         if key is None:
             unknown.append(written)
+        elif key in positions and positions[key] in hidden_columns and position not in hidden_columns:
+            # an office keeps the old column hidden beside the corrected one: the one the sheet shows is read
+            taken = positions[key]
+            warnings.append(f"Скрытый в {program} столбец {_column_letter(taken)} «{columns[key]}» повторяет "
+                            f"видимый {_column_letter(position)} «{written}»; взят видимый.")
+            positions[key] = position
+            columns[key] = written
+        elif key in positions and position in hidden_columns and positions[key] not in hidden_columns:
+            warnings.append(f"Скрытый в {program} столбец {_column_letter(position)} «{written}» повторяет "
+                            f"видимый {_column_letter(positions[key])} «{columns[key]}»; взят видимый.")
         elif key in positions:
             warnings.append(f"Столбец «{written}» повторяет «{columns[key]}»; взят первый.")
         else:
             positions[key] = position
             columns[key] = written
     warnings.extend(_unknown_column(written, columns) for written in unknown)
+    if concealed := sorted(position for position in positions.values() if position in hidden_columns):
+        # A hand hid them (a column for the office, an old version of one): the import reads them as the others.
+        one = len(concealed) == 1
+        named = ", ".join(f"{_column_letter(position)} «{names[position]}»" for position in concealed)
+        warnings.append(f"{'Скрытый' if one else 'Скрытые'} в {program} {'столбец' if one else 'столбцы'} {named}"
+                        f"{where} {'прочитан' if one else 'прочитаны'}, как все: скрытие столбцов не мешает "
+                        f"загрузке. Если {'его' if one else 'их'} загружать не нужно, удалите "
+                        f"{'его' if one else 'их'} из таблицы.")
     titled = {position for position, written in enumerate(names) if written}
     untitled: dict[int, list[int]] = {}  # a column without a header -> the rows with something in it
     rows = []

@@ -283,6 +283,8 @@ class Lookup:
             ratio = difflib.SequenceMatcher(None, words, found[0]).ratio() if found else 0.0
             if found and (best is None or ratio > best[0]):
                 best = (ratio, self.unordered[found[0]])
+        if best is None and (code := self.shortened(value)):  # «Дош. образование»
+            return self.labels[code]
         return self.labels[best[1]] if best else None
 
 
@@ -332,14 +334,20 @@ NUMBER_IS_OKATO = (" Если это код региона с автомобил
                    "укажите регион названием.")
 
 
+_JOINS = (re.compile(","), re.compile("/"), re.compile(r"\s+и\s+", re.IGNORECASE))
+
+
 def _joined(lookup: Lookup, piece: str) -> list[str]:
-    """The entries of a value that joins several with commas («Русский язык, литература») or slashes
-    («НОО/ООО»), when each part is one; else none."""
-    for separator in (",", "/"):
-        if separator in piece:
-            parts = [lookup.find(part) for part in piece.split(separator) if part.strip()]
+    """The entries of a value that joins several with commas («Русский язык, литература»), slashes («НОО/ООО») or
+    « и » («Русский язык и литература», «Русский язык, литература и история»), when each part is one (or joins
+    several in turn); else none. A value that is itself one entry («Родной язык и литература», «Основы
+    безопасности и защиты Родины») is found before it is split."""
+    for separator in _JOINS:
+        if separator.search(piece):
+            parts = [[code] if (code := lookup.find(part)) else _joined(lookup, part)
+                     for part in separator.split(piece) if part.strip()]
             if parts and all(parts):
-                return list(dict.fromkeys(parts))
+                return list(dict.fromkeys(code for codes in parts for code in codes))
     return []
 
 

@@ -99,8 +99,10 @@ def can_transition(user: User | None, practice: Practice, action: str) -> bool:
         return False
     if action in MODERATOR_ACTIONS:
         return in_scope(user, practice)
-    if practice.owner_id is None:  # a registry load whose importer's account was deleted: the office's to send
-        return in_scope(user, practice)
+    if practice.owner_id is None or practice.external_scope:
+        # A registry load (numbered in an office's registry, or left without an owner when the importer's account
+        # was deleted) is the office's, not the person's who pressed «Загрузить»: any moderator of its scope sends it.
+        return in_scope(user, practice) or is_owner(user, practice)
     return is_owner(user, practice) or (_signed_in(user) and user.role == "admin")
 
 

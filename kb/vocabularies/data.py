@@ -1405,7 +1405,9 @@ MUNICIPALITIES: list[MunicipalityData] = [
 
 # Levels of education, Federal Law 273-ФЗ, art. 10.
 LEVELS: list[LevelData] = [
-    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1},
+    # «ДО» in a registry is as often «дополнительное образование» (МБУ ДО, педагог ДО) as preschool: the alias both
+    # levels share makes it ambiguous (the check names both); «ДОУ», «ДОО» are a kindergarten's.
+    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1, "aliases": ["ДО", "ДОУ", "ДОО"]},
     {"code": "primary", "name": "Начальное общее образование", "short": "НОО", "order": 2},
     {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3},
     {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4},
@@ -1436,7 +1438,7 @@ LEVELS: list[LevelData] = [
         "name": "Дополнительное образование детей и взрослых",
         "short": "ДОД",
         "order": 9,
-        "aliases": ["Дополнительное образование", "Дополнительное образование детей"],
+        "aliases": ["Дополнительное образование", "Дополнительное образование детей", "ДО"],
     },
     {
         "code": "professional_development",
