@@ -161,9 +161,10 @@ def test_line_breaks_in_one_line_cells_become_spaces(app, make_user, make_token)
 # -- ZIP names ---------------------------------------------------------------------------------------------------
 
 
-def unflagged_zip(names: dict[bytes, bytes]) -> bytes:
+def unflagged_zip(names: dict[bytes, bytes], made_on: int | None = None) -> bytes:
     """A ZIP whose entries' names are these raw bytes with no UTF-8 flag, as Info-ZIP's zip on Linux and the macOS
-    archiver write UTF-8 names, and Windows archivers CP866 ones."""
+    archiver write UTF-8 names, and Windows archivers CP866 ones; ``made_on``: the system the central directory
+    says made it (0 MS-DOS and Windows, 3 Unix)."""
     placeholders = {chr(ord("a") + i).encode() * len(raw): raw for i, raw in enumerate(names)}  # as long as each
     data = zip_bytes({placeholder.decode(): names[raw] for placeholder, raw in placeholders.items()})
     for placeholder, raw in placeholders.items():
@@ -172,6 +173,8 @@ def unflagged_zip(names: dict[bytes, bytes]) -> bytes:
     for offset in (m.start() for m in re.finditer(b"PK\x01\x02|PK\x03\x04", data)):
         flag_at = offset + (8 if data[offset + 2] == 1 else 6)
         assert struct.unpack_from("<H", data, flag_at)[0] & 0x800 == 0
+        if made_on is not None and data[offset + 2] == 1:
+            data = data[:offset + 5] + bytes([made_on]) + data[offset + 6:]  # «version made by»: its high byte
     return data
 
 
@@ -195,6 +198,26 @@ def test_zip_names_in_utf8_without_the_flag_are_found(app, make_user, tmp_path):
     assert report.rows[0].errors == [] and report.rows[0].files == ["отчёт.docx", "план.docx", "справка.docx"]
     assert report.rows[1].errors == [
         "Файл «отчет1.docx»: файла «отчет1.docx» нет в архиве; похожие имена в архиве: «отчёт.docx»."]
+
+
+@pytest.mark.parametrize("made_on", [0, 3])
+def test_zip_names_in_cp866_that_are_also_valid_utf8_are_read_as_cp866(app, make_user, tmp_path, made_on):
+    """A Windows archiver's «сад.docx» (CP866, no UTF-8 flag) is valid UTF-8 too, and was read so: «ᠤ.docx», «нет в
+    архиве». UTF-8 names without the flag are still read as UTF-8, whatever system the archive says made it."""
+    from kb.bulkimport.archive import FileArchive
+
+    document = docx_bytes("Отчёт о практике.")
+    path = tmp_path / "files.zip"
+    path.write_bytes(unflagged_zip({"сад.docx".encode("cp866"): document, "физ.docx".encode("cp866"): document,
+                                    "Ёлка 2.docx".encode("cp866"): document, "отчёт.docx".encode(): document},
+                                   made_on))
+    archive = FileArchive(path, 25 << 20)
+    assert sorted(archive.names()) == ["Ёлка 2.docx", "отчёт.docx", "сад.docx", "физ.docx"]
+    archive.close()
+
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([row("W-1", "Практика детского сада", files="сад.docx; физ.docx")]), path)
+    assert report.rows[0].errors == [] and report.rows[0].files == ["сад.docx", "физ.docx"]
 
 
 # -- registries as offices lay them out ----------------------------------------------------------------------
