@@ -220,6 +220,29 @@ def test_zip_names_in_cp866_that_are_also_valid_utf8_are_read_as_cp866(app, make
     assert report.rows[0].errors == [] and report.rows[0].files == ["сад.docx", "физ.docx"]
 
 
+def test_file_names_differing_only_in_spaces_are_found(app, make_user, tmp_path):
+    """A name pasted from Word with a double or a non-breaking space was «нет в архиве; похожие имена в архиве:
+    «…»», naming a file that looks the same on the page. The attachment keeps the name as the archive has it."""
+    from kb.bulkimport.archive import FileArchive
+
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"Презентация опыта.docx": docx_bytes("Презентация."),
+                                "папка/План\u00a0урока.docx": docx_bytes("План.")}))
+    archive = FileArchive(path, 25 << 20)
+    for reference in ("Презентация  опыта.docx", "Презентация\u00a0опыта.docx", "Презентация\u202fопыта.docx",
+                      "Презентация \t опыта.docx"):
+        assert archive.find(reference).name == "Презентация опыта.docx"
+    assert archive.find("План урока.docx").name == "папка/План\u00a0урока.docx"
+    assert archive.find("папка/План  урока.docx").name == "папка/План\u00a0урока.docx"
+    assert isinstance(archive.find("Презентацияопыта.docx"), str)  # a space is not nothing
+    archive.close()
+
+    admin = make_user("admin")
+    registry = csv_bytes([row("N-1", "Практика с презентацией", files="Презентация\u00a0 опыта.docx; План урока.docx")])
+    assert check(app, admin, registry, path, dry_run=False).rows[0].errors == []
+    assert [a.original_name for a in practices(app)[0].attachments] == ["Презентация опыта.docx", "План урока.docx"]
+
+
 # -- registries as offices lay them out ----------------------------------------------------------------------
 
 

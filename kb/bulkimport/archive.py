@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -22,8 +23,15 @@ class ArchiveError(ValueError):
     """The archive as a whole cannot be used; the message says why, in Russian."""
 
 
+# Any run of whitespace, a non-breaking space (U+00A0) or a narrow one (U+202F) pasted from Word among them.
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
 def _key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).replace("ё", "е").replace("Ё", "Е").lower().strip()
+    """What a name is matched by: NFC, «ё» as «е», any case, and any run of spaces as one (a registry typed in
+    Word has double and non-breaking spaces the name in the archive has not). The name itself stays as written."""
+    name = unicodedata.normalize("NFC", name).replace("ё", "е").replace("Ё", "Е").lower()
+    return _SPACES.sub(" ", name).strip()
 
 
 def _plausible(name: str) -> bool:
