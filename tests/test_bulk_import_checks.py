@@ -699,3 +699,54 @@ def test_a_region_number_read_as_okato_says_so(app, make_user):
     assert report.rows[0].warnings[0] == (
         "Регион «75» прочитан как код ОКАТО — Челябинская область. Если это код региона с автомобильных номеров или "
         "из ИНН, он может означать другой регион: укажите регион названием.")
+
+
+# -- the files of a row ----------------------------------------------------------------------------------------
+
+
+def _locked_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("пароль")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _damaged_docx(text: str) -> bytes:
+    """A DOCX any ZIP reader opens, damaged inside: its type is right, its text cannot be read."""
+    from tests.documents import rewrite_part
+
+    return rewrite_part(docx_bytes(text), "word/document.xml", lambda part: part[:len(part) // 2])
+
+
+def test_the_import_names_every_refused_file_as_the_check_does(app, make_user, tmp_path):
+    """The check named the three bad files of a row; the import named only the first, none of a row failing for
+    another reason, and listed the refused files in «Файлы» as if attached."""
+    from kb.bulkimport.services import report_csv
+
+    admin = make_user("admin")
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"закрытый.pdf": _locked_pdf(), "пустой.docx": b"", "хороший.docx": docx_bytes("Отчёт."),
+                                "битый1.docx": _damaged_docx("Первый."), "битый2.docx": _damaged_docx("Второй.")}))
+    registry = csv_bytes([row("B-1", "Два плохих файла", files="закрытый.pdf; пустой.docx; хороший.docx"),
+                          row("B-2", "Ошибка темы", topics="Неизвестная тема", files="закрытый.pdf; хороший.docx"),
+                          row("B-3", "Файлы, повреждённые внутри", files="битый1.docx; хороший.docx; битый2.docx")])
+    refused = ["Файл «закрытый.pdf»: PDF защищён паролем: загрузите его без защиты.",
+               "Файл «пустой.docx»: Файл пустой."]
+    topic = "Темы: значение «Неизвестная тема» не найдено в словаре."
+    for dry_run in (True, False):
+        report = check(app, admin, registry, path, dry_run=dry_run)
+        first, second, third = report.rows
+        assert (first.errors, first.files) == (refused, ["хороший.docx"])
+        assert (second.errors, second.files) == ([topic, refused[0]], ["хороший.docx"])
+    # The damage inside a document shows when its text is extracted, in the import: every such file is named.
+    assert third.errors == ["Файл «битый1.docx»: DOCX повреждён: не удаётся прочитать его содержимое.",
+                            "Файл «битый2.docx»: DOCX повреждён: не удаётся прочитать его содержимое."]
+    assert third.files == ["хороший.docx"]
+    table = report_csv(report).decode("utf-8-sig")
+    assert "пустой.docx»: Файл пустой" in table and "битый2.docx»: DOCX повреждён" in table
+    assert practices(app) == []
+

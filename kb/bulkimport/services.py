@@ -765,7 +765,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     scans: set[str] = set()  # the entries a dry run found to be PDFs without a text layer
     entries = _check_files(raw, ctx, errors, scans) if "files" in columns else []
-    result.files = [PurePosixPath(entry.name).name for entry in entries]
+    result.files = [_file_name(entry) for entry in entries]  # only the files that passed the check
     new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
     warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
     if errors:
@@ -822,7 +822,7 @@ def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, e
         try:
             digest = ctx.archive.digest(entry)
         except ArchiveError:
-            continue  # a dry run has reported it; a real run reports it when it reads the file
+            continue  # reported by the check of the row's files
         if digest not in known:
             new.setdefault(digest, entry)
     if len(known) + len(new) > MAX_PER_PRACTICE:
@@ -849,15 +849,16 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str], scans: set[str])
         if found.refusal:
             errors.append(f"Файл «{name}»: {found.refusal}.")
             continue
-        if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
-            try:
-                data = ctx.archive.read(found)
-                kind = precheck_file(found.name, data)
-            except (ArchiveError, AttachmentError) as exc:
-                errors.append(f"Файл «{name}»: {exc}")
-                continue
-            if kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts, its text is not read
-                scans.add(found.name)
+        # Type and password only, in the check and in the import alike (a row failing for another reason names
+        # its bad files too): the import extracts the text later, when it writes the row (_check_new_files).
+        try:
+            data = ctx.archive.read(found)
+            kind = precheck_file(found.name, data)
+        except (ArchiveError, AttachmentError) as exc:
+            errors.append(f"Файл «{name}»: {exc}")
+            continue
+        if ctx.dry_run and kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts; the import
+            scans.add(found.name)  # tells it from the text it extracts
         entries.append(found)
     return entries
 
@@ -877,11 +878,13 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
             and set(before["topics"]) == set(data.topic_codes))
 
 
-def _check_new_files(plan: _Plan, ctx: _Context) -> list[tuple[Entry, CheckedFile]]:
+def _check_new_files(plan: _Plan, ctx: _Context) -> tuple[list[tuple[Entry, CheckedFile]], list[tuple[Entry, str]]]:
     """Read and check the row's files not attached yet, with their text (the slow part of a row: done before the
-    row takes the database's write lock); raises ArchiveError or AttachmentError."""
+    row takes the database's write lock); the files, and each file refused with its error (all of them, not the
+    first only: the check named them all)."""
     known = {attachment.sha256 for attachment in plan.existing.attachments} if plan.existing is not None else set()
     files = []
+    refused: list[tuple[Entry, str]] = []
     for entry in plan.entries:
         try:
             data = ctx.archive.read(entry)
@@ -889,10 +892,11 @@ def _check_new_files(plan: _Plan, ctx: _Context) -> list[tuple[Entry, CheckedFil
                 continue  # the same file was attached by an earlier run, or is named twice
             checked = check_file(_file_name(entry), data)
         except (ArchiveError, AttachmentError) as exc:
-            raise AttachmentError(f"Файл «{_file_name(entry)}»: {exc}") from exc
+            refused.append((entry, f"Файл «{_file_name(entry)}»: {exc}"))
+            continue
         known.add(checked.sha256)
         files.append((entry, checked))
-    return files
+    return files, refused
 
 
 def _file_name(entry: Entry) -> str:
@@ -962,10 +966,11 @@ def _locked(exc: SQLAlchemyError) -> bool:
 def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     """Write one checked row in its own savepoint; a failure is rolled back and becomes the row's error. A row
     stopped by another writer's lock is tried again, and reported as that if it never gets through."""
-    try:
-        files = _check_new_files(plan, ctx)
-    except AttachmentError as exc:
-        result.errors.append(str(exc))
+    files, refused = _check_new_files(plan, ctx)
+    if refused:
+        names = {entry.name for entry, _error in refused}
+        result.files = [_file_name(entry) for entry in plan.entries if entry.name not in names]
+        result.errors.extend(error for _entry, error in refused)
         return
     notices = [_scan_notice(entry) for entry, checked in files if no_text_layer(checked.kind, checked.text)]
     action, practice_id = result.action, result.practice_id
@@ -1024,11 +1029,11 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
             time.sleep(LOCK_PAUSE_SECONDS)
 
     for raw in registry.rows:
+        if commit_every and batch_start is not None and not dry_run and _names_files(raw, ctx):
+            commit()  # the row's files are read (and checked, then their text extracted) with no write lock held
         with db.session.no_autoflush:
             result, plan = _check_row(raw, ctx)
         if plan is not None and not dry_run:
-            if commit_every and batch_start is not None and plan.entries:
-                commit()
             _write_row(plan, result, ctx)
             batch_start = batch_start or time.monotonic()
             if result.failed:
@@ -1045,6 +1050,11 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     with db.session.no_autoflush:
         _warn_of_duplicates(ctx)
     return report
+
+
+def _names_files(raw: RawRow, ctx: _Context) -> bool:
+    cell = raw.values.get("files")
+    return ctx.archive is not None and not isinstance(cell, CellProblem) and bool(split_list(cell))
 
 
 def open_archive(path: Path | None) -> FileArchive | None:
