@@ -750,3 +750,48 @@ def test_the_import_names_every_refused_file_as_the_check_does(app, make_user, t
     assert "пустой.docx»: Файл пустой" in table and "битый2.docx»: DOCX повреждён" in table
     assert practices(app) == []
 
+
+def test_a_file_sent_again_under_its_name_replaces_the_attached_one(app, runner, make_user, tmp_path, monkeypatch):
+    """A corrected «olimp.docx» loaded again was attached beside the old one, without a word, and the old text
+    stayed in search. Now it replaces the file of its name, as deleting the old one on the page and attaching
+    the new one would: logged, the old bytes deleted from the disk, the practice's text in search renewed."""
+    from kb.accounts.models import AuditEvent
+    from kb.attachments import services as attachments
+    from kb.bulkimport import services
+
+    make_user("admin")
+    first, second = docx_bytes("Первая редакция: квазиэкспедиционный."), docx_bytes("Исправлено: гиперолимпиадный.")
+    registry = str(tmp_path / "r.csv")
+    (tmp_path / "r.csv").write_bytes(csv_bytes([row("O-1", "Олимпиадный клуб", files="olimp.docx")]))
+    for name, data in (("v1.zip", first), ("v2.zip", second)):
+        (tmp_path / name).write_bytes(zip_bytes({"olimp.docx": data}))
+
+    def load(archive: str, *flags: str) -> str:
+        return runner.invoke(args=["import-practices", registry, "--attachments", str(tmp_path / archive),
+                                   "--publish", *flags]).output
+
+    load("v1.zip")
+    # a practice at its limit takes the new version all the same: it replaces a file, it is not one more
+    monkeypatch.setattr(attachments, "MAX_PER_PRACTICE", 1)
+    monkeypatch.setattr(services, "MAX_PER_PRACTICE", 1)
+    checked = load("v2.zip", "--dry-run")
+    assert "Строка 2 [O-1]: будет обновлена" in checked
+    assert "Файл «olimp.docx» будет заменён новым: у практики есть файл с этим именем и другим содержимым" in checked
+    loaded = load("v2.zip")
+    assert "Строка 2 [O-1]: обновлена" in loaded
+    assert "Файл «olimp.docx» заменён новым: прежний файл с этим именем удалён из практики" in loaded
+
+    (practice,) = practices(app)
+    assert [(a.original_name, a.text.strip()) for a in practice.attachments] == [
+        ("olimp.docx", "Исправлено: гиперолимпиадный.")]
+    with app.app_context():
+        stored = [p.read_bytes() for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+        deleted = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "attachment_deleted")).all()
+        assert [event.details for event in deleted] == [{"file": "olimp.docx"}]
+    assert stored == [second]
+    search = app.test_client()
+    assert "Олимпиадный клуб" in search.get("/search?q=гиперолимпиадный").get_data(as_text=True)
+    assert "Олимпиадный клуб" not in search.get("/search?q=квазиэкспедиционный").get_data(as_text=True)
+
+    again = load("v2.zip")
+    assert "без изменений" in again and "заменён" not in again
