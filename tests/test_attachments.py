@@ -451,6 +451,8 @@ def test_a_refused_file_is_said_at_the_top_of_the_page_not_past_it(editor):
     ("../../etc/отчёт.txt", "отчёт.txt"),
     ("\u202eтxt.exe", "тxt.exe"),
     ("...", "файл"),
+    ("План\u00a0урока.docx", "План урока.docx"),  # a space pasted from Word: not dropped, words run together
+    ("1\u202fкласс.pdf", "1 класс.pdf"),
 ])
 def test_file_names_fit_a_file_system_and_keep_their_extension(given, kept):
     from kb.attachments.services import clean_filename

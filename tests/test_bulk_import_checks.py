@@ -161,9 +161,10 @@ def test_line_breaks_in_one_line_cells_become_spaces(app, make_user, make_token)
 # -- ZIP names ---------------------------------------------------------------------------------------------------
 
 
-def unflagged_zip(names: dict[bytes, bytes]) -> bytes:
+def unflagged_zip(names: dict[bytes, bytes], made_on: int | None = None) -> bytes:
     """A ZIP whose entries' names are these raw bytes with no UTF-8 flag, as Info-ZIP's zip on Linux and the macOS
-    archiver write UTF-8 names, and Windows archivers CP866 ones."""
+    archiver write UTF-8 names, and Windows archivers CP866 ones; ``made_on``: the system the central directory
+    says made it (0 MS-DOS and Windows, 3 Unix)."""
     placeholders = {chr(ord("a") + i).encode() * len(raw): raw for i, raw in enumerate(names)}  # as long as each
     data = zip_bytes({placeholder.decode(): names[raw] for placeholder, raw in placeholders.items()})
     for placeholder, raw in placeholders.items():
@@ -172,6 +173,8 @@ def unflagged_zip(names: dict[bytes, bytes]) -> bytes:
     for offset in (m.start() for m in re.finditer(b"PK\x01\x02|PK\x03\x04", data)):
         flag_at = offset + (8 if data[offset + 2] == 1 else 6)
         assert struct.unpack_from("<H", data, flag_at)[0] & 0x800 == 0
+        if made_on is not None and data[offset + 2] == 1:
+            data = data[:offset + 5] + bytes([made_on]) + data[offset + 6:]  # «version made by»: its high byte
     return data
 
 
@@ -195,6 +198,49 @@ def test_zip_names_in_utf8_without_the_flag_are_found(app, make_user, tmp_path):
     assert report.rows[0].errors == [] and report.rows[0].files == ["отчёт.docx", "план.docx", "справка.docx"]
     assert report.rows[1].errors == [
         "Файл «отчет1.docx»: файла «отчет1.docx» нет в архиве; похожие имена в архиве: «отчёт.docx»."]
+
+
+@pytest.mark.parametrize("made_on", [0, 3])
+def test_zip_names_in_cp866_that_are_also_valid_utf8_are_read_as_cp866(app, make_user, tmp_path, made_on):
+    """A Windows archiver's «сад.docx» (CP866, no UTF-8 flag) is valid UTF-8 too, and was read so: «ᠤ.docx», «нет в
+    архиве». UTF-8 names without the flag are still read as UTF-8, whatever system the archive says made it."""
+    from kb.bulkimport.archive import FileArchive
+
+    document = docx_bytes("Отчёт о практике.")
+    path = tmp_path / "files.zip"
+    path.write_bytes(unflagged_zip({"сад.docx".encode("cp866"): document, "физ.docx".encode("cp866"): document,
+                                    "Ёлка 2.docx".encode("cp866"): document, "отчёт.docx".encode(): document},
+                                   made_on))
+    archive = FileArchive(path, 25 << 20)
+    assert sorted(archive.names()) == ["Ёлка 2.docx", "отчёт.docx", "сад.docx", "физ.docx"]
+    archive.close()
+
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([row("W-1", "Практика детского сада", files="сад.docx; физ.docx")]), path)
+    assert report.rows[0].errors == [] and report.rows[0].files == ["сад.docx", "физ.docx"]
+
+
+def test_file_names_differing_only_in_spaces_are_found(app, make_user, tmp_path):
+    """A name pasted from Word with a double or a non-breaking space was «нет в архиве; похожие имена в архиве:
+    «…»», naming a file that looks the same on the page. The attachment keeps the name as the archive has it."""
+    from kb.bulkimport.archive import FileArchive
+
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"Презентация опыта.docx": docx_bytes("Презентация."),
+                                "папка/План\u00a0урока.docx": docx_bytes("План.")}))
+    archive = FileArchive(path, 25 << 20)
+    for reference in ("Презентация  опыта.docx", "Презентация\u00a0опыта.docx", "Презентация\u202fопыта.docx",
+                      "Презентация \t опыта.docx"):
+        assert archive.find(reference).name == "Презентация опыта.docx"
+    assert archive.find("План урока.docx").name == "папка/План\u00a0урока.docx"
+    assert archive.find("папка/План  урока.docx").name == "папка/План\u00a0урока.docx"
+    assert isinstance(archive.find("Презентацияопыта.docx"), str)  # a space is not nothing
+    archive.close()
+
+    admin = make_user("admin")
+    registry = csv_bytes([row("N-1", "Практика с презентацией", files="Презентация\u00a0 опыта.docx; План урока.docx")])
+    assert check(app, admin, registry, path, dry_run=False).rows[0].errors == []
+    assert [a.original_name for a in practices(app)[0].attachments] == ["Презентация опыта.docx", "План урока.docx"]
 
 
 # -- registries as offices lay them out ----------------------------------------------------------------------
@@ -687,3 +733,99 @@ def test_a_region_number_read_as_okato_says_so(app, make_user):
     assert report.rows[0].warnings[0] == (
         "Регион «75» прочитан как код ОКАТО — Челябинская область. Если это код региона с автомобильных номеров или "
         "из ИНН, он может означать другой регион: укажите регион названием.")
+
+
+# -- the files of a row ----------------------------------------------------------------------------------------
+
+
+def _locked_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("пароль")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _damaged_docx(text: str) -> bytes:
+    """A DOCX any ZIP reader opens, damaged inside: its type is right, its text cannot be read."""
+    from tests.documents import rewrite_part
+
+    return rewrite_part(docx_bytes(text), "word/document.xml", lambda part: part[:len(part) // 2])
+
+
+def test_the_import_names_every_refused_file_as_the_check_does(app, make_user, tmp_path):
+    """The check named the three bad files of a row; the import named only the first, none of a row failing for
+    another reason, and listed the refused files in «Файлы» as if attached."""
+    from kb.bulkimport.services import report_csv
+
+    admin = make_user("admin")
+    path = tmp_path / "files.zip"
+    path.write_bytes(zip_bytes({"закрытый.pdf": _locked_pdf(), "пустой.docx": b"", "хороший.docx": docx_bytes("Отчёт."),
+                                "битый1.docx": _damaged_docx("Первый."), "битый2.docx": _damaged_docx("Второй.")}))
+    registry = csv_bytes([row("B-1", "Два плохих файла", files="закрытый.pdf; пустой.docx; хороший.docx"),
+                          row("B-2", "Ошибка темы", topics="Неизвестная тема", files="закрытый.pdf; хороший.docx"),
+                          row("B-3", "Файлы, повреждённые внутри", files="битый1.docx; хороший.docx; битый2.docx")])
+    refused = ["Файл «закрытый.pdf»: PDF защищён паролем: загрузите его без защиты.",
+               "Файл «пустой.docx»: Файл пустой."]
+    topic = "Темы: значение «Неизвестная тема» не найдено в словаре."
+    for dry_run in (True, False):
+        report = check(app, admin, registry, path, dry_run=dry_run)
+        first, second, third = report.rows
+        assert (first.errors, first.files) == (refused, ["хороший.docx"])
+        assert (second.errors, second.files) == ([topic, refused[0]], ["хороший.docx"])
+    # The damage inside a document shows when its text is extracted, in the import: every such file is named.
+    assert third.errors == ["Файл «битый1.docx»: DOCX повреждён: не удаётся прочитать его содержимое.",
+                            "Файл «битый2.docx»: DOCX повреждён: не удаётся прочитать его содержимое."]
+    assert third.files == ["хороший.docx"]
+    table = report_csv(report).decode("utf-8-sig")
+    assert "пустой.docx»: Файл пустой" in table and "битый2.docx»: DOCX повреждён" in table
+    assert practices(app) == []
+
+
+def test_a_file_sent_again_under_its_name_replaces_the_attached_one(app, runner, make_user, tmp_path, monkeypatch):
+    """A corrected «olimp.docx» loaded again was attached beside the old one, without a word, and the old text
+    stayed in search. Now it replaces the file of its name, as deleting the old one on the page and attaching
+    the new one would: logged, the old bytes deleted from the disk, the practice's text in search renewed."""
+    from kb.accounts.models import AuditEvent
+    from kb.attachments import services as attachments
+    from kb.bulkimport import services
+
+    make_user("admin")
+    first, second = docx_bytes("Первая редакция: квазиэкспедиционный."), docx_bytes("Исправлено: гиперолимпиадный.")
+    registry = str(tmp_path / "r.csv")
+    (tmp_path / "r.csv").write_bytes(csv_bytes([row("O-1", "Олимпиадный клуб", files="olimp.docx")]))
+    for name, data in (("v1.zip", first), ("v2.zip", second)):
+        (tmp_path / name).write_bytes(zip_bytes({"olimp.docx": data}))
+
+    def load(archive: str, *flags: str) -> str:
+        return runner.invoke(args=["import-practices", registry, "--attachments", str(tmp_path / archive),
+                                   "--publish", *flags]).output
+
+    load("v1.zip")
+    # a practice at its limit takes the new version all the same: it replaces a file, it is not one more
+    monkeypatch.setattr(attachments, "MAX_PER_PRACTICE", 1)
+    monkeypatch.setattr(services, "MAX_PER_PRACTICE", 1)
+    checked = load("v2.zip", "--dry-run")
+    assert "Строка 2 [O-1]: будет обновлена" in checked
+    assert "Файл «olimp.docx» будет заменён новым: у практики есть файл с этим именем и другим содержимым" in checked
+    loaded = load("v2.zip")
+    assert "Строка 2 [O-1]: обновлена" in loaded
+    assert "Файл «olimp.docx» заменён новым: прежний файл с этим именем удалён из практики" in loaded
+
+    (practice,) = practices(app)
+    assert [(a.original_name, a.text.strip()) for a in practice.attachments] == [
+        ("olimp.docx", "Исправлено: гиперолимпиадный.")]
+    with app.app_context():
+        stored = [p.read_bytes() for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+        deleted = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "attachment_deleted")).all()
+        assert [event.details for event in deleted] == [{"file": "olimp.docx"}]
+    assert stored == [second]
+    search = app.test_client()
+    assert "Олимпиадный клуб" in search.get("/search?q=гиперолимпиадный").get_data(as_text=True)
+    assert "Олимпиадный клуб" not in search.get("/search?q=квазиэкспедиционный").get_data(as_text=True)
+
+    again = load("v2.zip")
+    assert "без изменений" in again and "заменён" not in again

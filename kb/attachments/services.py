@@ -52,8 +52,10 @@ def too_large_message() -> str:
 
 def clean_filename(name: str) -> str:
     """The file's own name for display and downloads: no folders, no control characters, at most 255 bytes in
-    UTF-8 (what a file system takes: 128 Cyrillic letters are 256), shortened before its extension."""
+    UTF-8 (what a file system takes: 128 Cyrillic letters are 256), shortened before its extension. A
+    non-breaking or a narrow space (a name typed in Word) is a space: dropped as unprintable, it ran words together."""
     name = unicodedata.normalize("NFC", name or "")
+    name = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in name)
     name = PurePath(name.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
     if len(name.encode()) > MAX_NAME_BYTES:

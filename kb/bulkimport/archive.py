@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -22,26 +23,52 @@ class ArchiveError(ValueError):
     """The archive as a whole cannot be used; the message says why, in Russian."""
 
 
+# Any run of whitespace, a non-breaking space (U+00A0) or a narrow one (U+202F) pasted from Word among them.
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
 def _key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).replace("ё", "е").replace("Ё", "Е").lower().strip()
+    """What a name is matched by: NFC, «ё» as «е», any case, and any run of spaces as one (a registry typed in
+    Word has double and non-breaking spaces the name in the archive has not). The name itself stays as written."""
+    name = unicodedata.normalize("NFC", name).replace("ё", "е").replace("Ё", "Е").lower()
+    return _SPACES.sub(" ", name).strip()
+
+
+def _plausible(name: str) -> bool:
+    """Whether a decoded name reads as a file name: Cyrillic or Latin letters, digits, spaces and punctuation.
+    A name decoded with the wrong code page has box drawing («╨╛╤é») or letters of other scripts («ᠤ»)."""
+    for char in name:
+        if char.isascii() or char == "№":
+            continue
+        category = unicodedata.category(char)
+        if category.startswith("L"):
+            if not unicodedata.name(char, "").startswith(("CYRILLIC", "LATIN")):
+                return False
+        elif not (category.startswith(("P", "Z")) or category == "Nd"):
+            return False
+    return True
 
 
 def _entry_name(info: zipfile.ZipInfo) -> str:
-    """The entry's name. Without the UTF-8 flag the bytes may still be UTF-8 (Info-ZIP's zip on Linux, the
-    macOS archiver write it so) or CP866 (archivers on Windows): UTF-8 is tried first — CP866 Cyrillic is
-    almost never valid UTF-8 — then CP866."""
+    """The entry's name. With the UTF-8 flag it is UTF-8. Without it the bytes are UTF-8 (Info-ZIP's zip on Linux,
+    the macOS archiver) or CP866 (archivers on Windows), and some CP866 names are valid UTF-8 too: «сад.docx» is
+    «ᠤ.docx» read as UTF-8. So CP866 is taken when it reads as a name (Cyrillic, Latin, digits, punctuation) and
+    UTF-8 does not, or when the archive was made on Windows (``create_system`` 0); UTF-8 Cyrillic read as CP866
+    is box drawing («╨╛╤é»), never a name."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
         raw = info.filename.encode("cp437")  # zipfile decoded the unflagged bytes as CP437
     except UnicodeEncodeError:
         return info.filename
-    for encoding in ("utf-8", "cp866"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    cp866 = raw.decode("cp866")  # every byte is a character of CP866
+    try:
+        utf8 = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return cp866
+    if _plausible(cp866) and (info.create_system == 0 or not _plausible(utf8)):
+        return cp866
+    return utf8
 
 
 def _unsafe(name: str) -> bool:

@@ -28,14 +28,17 @@ from kb import spreadsheets
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import AttachmentError, pdf_draws_text
+from kb.attachments.models import Attachment
 from kb.attachments.services import (
     MAX_PER_PRACTICE,
     NO_TEXT_LAYER,
     CheckedFile,
     add_attachment,
     check_file,
+    clean_filename,
     no_text_layer,
     precheck_file,
+    remove_attachment,
 )
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
@@ -773,9 +776,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     scans: set[str] = set()  # the entries a dry run found to be PDFs without a text layer
     entries = _check_files(raw, ctx, errors, scans) if "files" in columns else []
-    result.files = [PurePosixPath(entry.name).name for entry in entries]
+    result.files = [_file_name(entry) for entry in entries]  # only the files that passed the check
     new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
     warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
+    if ctx.dry_run and existing is not None:  # a real run says it once it has replaced them (_check_new_files)
+        warnings.extend(_replaced_notice(name, True) for name in _replaced_names(existing, new_files, ctx))
     if errors:
         return result, None
     result.action = "update" if existing is not None else "create"
@@ -818,23 +823,60 @@ def _duplicates_warning(found: list[Duplicate]) -> str:
     return f"{heading} в банке: {'; '.join(shown)}{more}. Проверьте, не вносите ли вы тот же опыт повторно."
 
 
+def _same_name(name: str) -> str:
+    """How an attachment's name is compared with a file of the registry: as it is stored, in any case."""
+    return clean_filename(name).casefold()
+
+
+def _replaced(existing: Practice, name: str, digest: str) -> list[Attachment]:
+    """The practice's attachments a file of this name and these bytes replaces: those of the same name with other
+    bytes (a re-import is a correction: the file sent again under its name is the new version of it)."""
+    return [attachment for attachment in existing.attachments
+            if attachment.sha256 != digest and _same_name(attachment.original_name) == _same_name(name)]
+
+
+def _replaced_names(existing: Practice, new_files: list[Entry], ctx: _Context) -> list[str]:
+    names = []
+    for entry in new_files:
+        try:
+            digest = ctx.archive.digest(entry)
+        except ArchiveError:
+            continue
+        if _replaced(existing, _file_name(entry), digest) and _file_name(entry) not in names:
+            names.append(_file_name(entry))
+    return names
+
+
+def _replaced_notice(name: str, dry_run: bool) -> str:
+    if dry_run:
+        return (f"Файл «{clean_filename(name)}» будет заменён новым: у практики есть файл с этим именем и другим "
+                "содержимым, он будет удалён, а его текст уйдёт из поиска.")
+    return (f"Файл «{clean_filename(name)}» заменён новым: прежний файл с этим именем удалён из практики, "
+            "его текст — из поиска.")
+
+
 def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, errors: list[str]) -> list[Entry]:
     """The row's files the practice does not have yet (the same bytes attached by an earlier run are not added
-    again); an error when they would take it past the attachments' limit, which the import would hit."""
-    known = {attachment.sha256 for attachment in existing.attachments} if existing is not None else set()
+    again; a file of the name of one attached, with other bytes, replaces it); an error when they would take it
+    past the attachments' limit, which the import would hit."""
+    attached = list(existing.attachments) if existing is not None else []
+    known = {attachment.sha256 for attachment in attached}
     unique = list({entry.name: entry for entry in entries}.values())
-    if not ctx.dry_run and len(known) + len(unique) <= MAX_PER_PRACTICE:
+    if not ctx.dry_run and len(attached) + len(unique) <= MAX_PER_PRACTICE:
         return unique  # within the limit however many are new; the import reads each file once, when it adds it
     new: dict[str, Entry] = {}
     for entry in unique:
         try:
             digest = ctx.archive.digest(entry)
         except ArchiveError:
-            continue  # a dry run has reported it; a real run reports it when it reads the file
+            continue  # reported by the check of the row's files
         if digest not in known:
             new.setdefault(digest, entry)
-    if len(known) + len(new) > MAX_PER_PRACTICE:
-        already = f"у практики уже {len(known)}, " if known else ""
+    replaced = {attachment.id for digest, entry in new.items() if existing is not None
+                for attachment in _replaced(existing, _file_name(entry), digest)}
+    kept = len(attached) - len(replaced)
+    if kept + len(new) > MAX_PER_PRACTICE:
+        already = f"у практики уже {kept}, " if kept else ""
         errors.append(f"К практике можно приложить не больше {MAX_PER_PRACTICE} файлов: {already}"
                       f"в строке {len(new)} {plural(len(new), 'новый', 'новых', 'новых')}.")
     return list(new.values())
@@ -857,15 +899,16 @@ def _check_files(raw: RawRow, ctx: _Context, errors: list[str], scans: set[str])
         if found.refusal:
             errors.append(f"Файл «{name}»: {found.refusal}.")
             continue
-        if ctx.dry_run:  # type and password only: a real run extracts the text, in the attachments service
-            try:
-                data = ctx.archive.read(found)
-                kind = precheck_file(found.name, data)
-            except (ArchiveError, AttachmentError) as exc:
-                errors.append(f"Файл «{name}»: {exc}")
-                continue
-            if kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts, its text is not read
-                scans.add(found.name)
+        # Type and password only, in the check and in the import alike (a row failing for another reason names
+        # its bad files too): the import extracts the text later, when it writes the row (_check_new_files).
+        try:
+            data = ctx.archive.read(found)
+            kind = precheck_file(found.name, data)
+        except (ArchiveError, AttachmentError) as exc:
+            errors.append(f"Файл «{name}»: {exc}")
+            continue
+        if ctx.dry_run and kind == "pdf" and not pdf_draws_text(data):  # a scan: told from its fonts; the import
+            scans.add(found.name)  # tells it from the text it extracts
         entries.append(found)
     return entries
 
@@ -885,11 +928,23 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
             and set(before["topics"]) == set(data.topic_codes))
 
 
-def _check_new_files(plan: _Plan, ctx: _Context) -> list[tuple[Entry, CheckedFile]]:
+@dataclass
+class _NewFile:
+    """A file of a row checked for the import, with its text, and the practice's attachments it replaces."""
+
+    entry: Entry
+    checked: CheckedFile
+    replaces: list[Attachment]
+
+
+def _check_new_files(plan: _Plan, ctx: _Context) -> tuple[list[_NewFile], list[tuple[Entry, str]]]:
     """Read and check the row's files not attached yet, with their text (the slow part of a row: done before the
-    row takes the database's write lock); raises ArchiveError or AttachmentError."""
+    row takes the database's write lock); the files, and each file refused with its error (all of them, not the
+    first only: the check named them all)."""
     known = {attachment.sha256 for attachment in plan.existing.attachments} if plan.existing is not None else set()
-    files = []
+    files: list[_NewFile] = []
+    refused: list[tuple[Entry, str]] = []
+    replacing: set[int] = set()
     for entry in plan.entries:
         try:
             data = ctx.archive.read(entry)
@@ -897,17 +952,21 @@ def _check_new_files(plan: _Plan, ctx: _Context) -> list[tuple[Entry, CheckedFil
                 continue  # the same file was attached by an earlier run, or is named twice
             checked = check_file(_file_name(entry), data)
         except (ArchiveError, AttachmentError) as exc:
-            raise AttachmentError(f"Файл «{_file_name(entry)}»: {exc}") from exc
+            refused.append((entry, f"Файл «{_file_name(entry)}»: {exc}"))
+            continue
         known.add(checked.sha256)
-        files.append((entry, checked))
-    return files
+        replaces = [attachment for attachment in _replaced(plan.existing, checked.name, checked.sha256)
+                    if attachment.id not in replacing] if plan.existing is not None else []
+        replacing.update(attachment.id for attachment in replaces)
+        files.append(_NewFile(entry, checked, replaces))
+    return files, refused
 
 
 def _file_name(entry: Entry) -> str:
     return PurePosixPath(entry.name.replace("\\", "/")).name
 
 
-def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[tuple[Entry, CheckedFile]]) -> None:
+def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[_NewFile]) -> None:
     user = ctx.user
     if plan.existing is None:
         practice = create_practice(user, plan.data)
@@ -919,8 +978,10 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[tuple[Entr
         # An unchanged row touches nothing (no flush, no index update): re-running a registry stays cheap.
         if _same_content(practice, plan.data) or not update_practice(user, practice, plan.data):
             result.action = "unchanged"
-    for entry, checked in files:
-        add_attachment(user, practice, _file_name(entry), ctx.archive.read(entry), checked)
+    for file in files:
+        for attachment in file.replaces:  # as a file deleted on the practice's page: logged, bytes freed at commit
+            remove_attachment(user, attachment)
+        add_attachment(user, practice, _file_name(file.entry), ctx.archive.read(file.entry), file.checked)
         result.action = "update" if result.action == "unchanged" else result.action
     if ctx.publish and practice.status != "published":
         if practice.status in ("draft", "returned"):
@@ -970,12 +1031,14 @@ def _locked(exc: SQLAlchemyError) -> bool:
 def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
     """Write one checked row in its own savepoint; a failure is rolled back and becomes the row's error. A row
     stopped by another writer's lock is tried again, and reported as that if it never gets through."""
-    try:
-        files = _check_new_files(plan, ctx)
-    except AttachmentError as exc:
-        result.errors.append(str(exc))
+    files, refused = _check_new_files(plan, ctx)
+    if refused:
+        names = {entry.name for entry, _error in refused}
+        result.files = [_file_name(entry) for entry in plan.entries if entry.name not in names]
+        result.errors.extend(error for _entry, error in refused)
         return
-    notices = [_scan_notice(entry) for entry, checked in files if no_text_layer(checked.kind, checked.text)]
+    notices = [_scan_notice(file.entry) for file in files if no_text_layer(file.checked.kind, file.checked.text)]
+    notices += [_replaced_notice(file.checked.name, False) for file in files if file.replaces]
     action, practice_id = result.action, result.practice_id
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         result.action, result.practice_id, result.published = action, practice_id, False
@@ -1032,11 +1095,11 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
             time.sleep(LOCK_PAUSE_SECONDS)
 
     for raw in registry.rows:
+        if commit_every and batch_start is not None and not dry_run and _names_files(raw, ctx):
+            commit()  # the row's files are read (and checked, then their text extracted) with no write lock held
         with db.session.no_autoflush:
             result, plan = _check_row(raw, ctx)
         if plan is not None and not dry_run:
-            if commit_every and batch_start is not None and plan.entries:
-                commit()
             _write_row(plan, result, ctx)
             batch_start = batch_start or time.monotonic()
             if result.failed:
@@ -1053,6 +1116,11 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     with db.session.no_autoflush:
         _warn_of_duplicates(ctx)
     return report
+
+
+def _names_files(raw: RawRow, ctx: _Context) -> bool:
+    cell = raw.values.get("files")
+    return ctx.archive is not None and not isinstance(cell, CellProblem) and bool(split_list(cell))
 
 
 def open_archive(path: Path | None) -> FileArchive | None:
