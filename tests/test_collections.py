@@ -987,3 +987,58 @@ def test_the_owners_page_prints_the_notes(app, world):
     with _client(app).get(f"/collections/{cid}") as response:  # a reader's note is on screen as before
         assert '<p class="note multiline"><strong>Заметка составителя:</strong> Читать к занятию 3</p>' \
             in response.get_data(as_text=True)
+
+
+def _note_item(app, world, client) -> tuple[int, int]:
+    cid = _create(client)
+    _add(client, cid, "practice", world["published"])
+    with app.app_context():
+        return cid, db.session.get(Collection, cid).items[0].id
+
+
+def test_a_note_within_the_limit_is_kept_whole_whatever_its_line_breaks(app, world):
+    """The textarea (maxlength 5000) counts a line break as one character, the browser sends CR LF: a note of 4905
+    characters came as 5598 and was cut at 5000 before its CR LF became LF, its end lost under «Заметка
+    сохранена»."""
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    note = "\r\n".join(["строка"] * 700) + "\r\nКОНЕЦ"
+    response = owner.post(f"/collections/{cid}/items/{item}/note", data={"note": note}, follow_redirects=True)
+    assert "Заметка сохранена." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == note.replace("\r\n", "\n")
+
+
+def test_a_note_over_the_limit_is_refused_and_comes_back_as_typed(app, world):
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    owner.post(f"/collections/{cid}/items/{item}/note", data={"note": "Прежняя заметка"}, follow_redirects=True)
+    typed = "Читать <раздел> 2. " + "а" * 5000 + " КОНЕЦ"
+    response = owner.post(f"/collections/{cid}/items/{item}/note", data={"note": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Заметка не сохранена" in page and "Заметка — не длиннее 5000 символов." in page
+    assert "Заметка сохранена" not in page
+    textarea = re.search(rf'<textarea id="note-{item}"[^>]*>([^<]*)</textarea>', page)
+    assert textarea and 'aria-invalid="true"' in textarea.group(0)
+    assert textarea.group(1) == typed.replace("<", "&lt;").replace(">", "&gt;")  # all of it, escaped
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == "Прежняя заметка"  # nothing saved, nothing cut
+
+
+def test_notes_and_one_click_titles_are_cleaned_as_every_forms_text(app, world):
+    """The note and the «new_title» of /collections/add bypassed the forms' cleaning: a «\\x0b» pasted from Word was
+    stored, a NUL was a 500 on PostgreSQL, «й» typed as «и» and a combining breve stayed two characters."""
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    response = owner.post(f"/collections/{cid}/items/{item}/note",
+                          data={"note": "Читать\x0bраздел\x00 «Техноло\x1fгия»\r\nМои\u0306 вывод\x85"})
+    assert response.status_code == 302
+    response = owner.post("/collections/add", data={
+        "item_type": "resolution", "item_id": world["resolution"], "collection": "new",
+        "new_title": "Курс\x00 для\x0b все\u0438\u0306"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == "Читатьраздел «Технология»\nМой вывод"
+        titles = db.session.scalars(select(Collection.title).where(Collection.owner_id == world["owner"])).all()
+        assert "Курс для всей" in titles
