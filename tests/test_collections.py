@@ -657,6 +657,26 @@ def test_pdf_lines_never_break_inside_a_references_fixed_pairs(pdf_lines):
             assert not line.endswith(("№", " с.")) and not after.startswith((":", "–")), pair
 
 
+def test_pdf_lines_keep_a_recommendations_number_and_a_places_name_with_their_abbreviation(pdf_lines):
+    """Lines broke between «П.» and the recommendation's number and between «г.» and the town: «П.|1.1»,
+    «г.|Челябинска»."""
+    _pdf, setter = pdf_lines
+    setter.set_font("", 10)
+    reference = ("9. Резолюция конференции «Модели сопровождения» : Челябинск, 17–20 апреля 2017 г. / ГБУ ДПО "
+                 "ЧИППКРО. – П. 1.1. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+                 "https://bank.example.ru/recommendations/19 (дата обращения: 06.12.2026). МАОУ «Гимназия № 26» "
+                 "г. Челябинска, СОШ им. А. С. Пушкина, ул. Ленина, д. 5, с. Кременкуль, п. 3")
+    pairs = [("П.", "1.1."), ("г.", "Челябинска"), ("им.", "А."), ("ул.", "Ленина"), ("д.", "5"),
+             ("с.", "Кременкуль"), ("п.", "3")]
+    broken = set()
+    for tenth in range(300, 1800, 7):
+        lines = setter.lines(reference, tenth / 10)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        for line, after in zip(lines, lines[1:], strict=False):
+            broken |= {pair for pair in pairs if line.split()[-1:] == [pair[0]] and after.startswith(pair[1])}
+    assert not broken
+
+
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])

@@ -138,9 +138,13 @@ def _pdf_fonts(pdf: FPDF) -> None:
 
 # Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова»), before a colon
 # or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and its unit
-# or sign («2022 г.», «№ 7», «с. 5»). The PDF keeps them as no-break spaces (other exports keep plain ones).
+# or sign («2022 г.», «№ 7», «с. 5», a recommendation's «П. 1.1»), after an abbreviation naming a place or a person
+# before its name or number («г. Челябинска», «им. А. С. Пушкина», «ул. Ленина», «с. Кременкуль», «д. 5»). The PDF
+# keeps them as no-break spaces (other exports keep plain ones).
 _KEEP_TOGETHER = re.compile(r"(?<=\b[А-ЯЁA-Z]\.) (?=[А-ЯЁA-Z])|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
-                            r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)) (?=\d)")
+                            r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)|(?<=\b[Пп]\.)) (?=\d)"
+                            r"|(?:(?<=\bг\.)|(?<=\bим\.)|(?<=\bул\.)|(?<=\bс\.)|(?<=\bд\.)|(?<=\bпос\.))"
+                            r" (?=[А-ЯЁA-Z\d])")
 _BREAKS = re.compile(r"[^\S\u00a0]+")  # whitespace where a line may break: every kind but the no-break space
 
 
