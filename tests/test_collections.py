@@ -581,6 +581,29 @@ def test_pdf_hides_the_soft_hyphens_a_title_pasted_from_word_carries(app, world)
     assert "Исследо-" not in text and not {"\u00ad", "\u200b", "\u2060"} & set(text)
 
 
+@pytest.mark.parametrize(("fallback", "title"), [
+    (True, "Курс 🎓 наставников □"),  # Symbola (fonts-symbola) has 🎓; no font here has 🫠 (Unicode 14)
+    (False, "Курс □ наставников □"),
+])
+def test_pdf_draws_what_dejavu_lacks_from_a_fallback_font_or_as_a_box(app, world, fallback, title):
+    """DejaVu has no emoji: fpdf2 left them out of the page and of its text without a trace («Курс  наставников»)."""
+    if not fallback:
+        app.config["PDF_FALLBACK_FONTS"] = ()
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс 🎓 наставников 🫠")
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        db.session.get(Collection, cid).items[0].note = "Обсудить 🎓 на занятии 🫠"
+        db.session.commit()
+    reader = PdfReader(io.BytesIO(owner.get(f"/collections/{cid}/export.pdf").get_data()))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert text.startswith(title + "\n")
+    assert "Обсудить " + title.removeprefix("Курс ").replace("наставников", "на занятии") in text
+    fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+             for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert ("Symbola" in fonts) == fallback
+
+
 def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_line(app, world, monkeypatch):
     """fpdf2's multi_cell measures the whole line again after each character it adds: a line of n characters
     cost n² width lookups, and a PDF of 300 items took 6–12 s (600: 29 s, gunicorn's timeout is 30 s). The
