@@ -75,6 +75,7 @@ def _token(app, collection_id) -> str:
 def test_visibility(app, world, visibility, by_id_other, by_link, listed):
     owner = _client(app, world["owner"])
     cid = _create(owner, title=f"Подборка {visibility}", visibility=visibility)
+    _add(owner, cid, "practice", world["published"])
     token = _token(app, cid)
     assert owner.get(f"/collections/{cid}").status_code == 200
     for viewer in (_client(app), _client(app, world["other"])):
@@ -202,11 +203,14 @@ def test_a_collection_holds_at_most_collection_max_items(app, world, make_practi
         assert len(db.session.get(Collection, cid).items) == 2
 
 
-def test_deleted_materials_stay_as_unavailable(app, world):
+def test_deleted_materials_stay_as_unavailable(app, world, make_practice):
     owner = _client(app, world["owner"])
     cid = _create(owner)
     _add(owner, cid, "practice", world["published"])
     _add(owner, cid, "recommendation", world["recommendation"])
+    with app.app_context():
+        kept = make_practice("Проектная деятельность")
+    _add(owner, cid, "practice", kept)
     with app.app_context():
         db.session.delete(db.session.get(Practice, world["published"]))
         db.session.get(Resolution, world["resolution"]).status = "draft"
@@ -546,6 +550,7 @@ def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world,
     """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
     owner = _client(app, world["owner"])
     cid = _create(owner, title=title)
+    _add(owner, cid, "practice", world["published"])
     for fmt in ("csv", "docx", "pdf"):
         disposition = owner.get(f"/collections/{cid}/export.{fmt}").headers["Content-Disposition"]
         expected = f"{saved_as}.{fmt}" if saved_as else f"collection-{cid}.{fmt}"
@@ -704,6 +709,7 @@ def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])
     cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
     response = owner.get(f"/collections/{cid}/export.pdf", follow_redirects=True)
     assert response.status_code == 200
     assert "PDF сейчас недоступен" in response.get_data(as_text=True)
@@ -1085,3 +1091,38 @@ def test_notes_and_one_click_titles_are_cleaned_as_every_forms_text(app, world):
         assert db.session.get(CollectionItem, item).note == "Читатьраздел «Технология»\nМой вывод"
         titles = db.session.scalars(select(Collection.title).where(Collection.owner_id == world["owner"])).all()
         assert "Курс для всей" in titles
+
+
+@pytest.mark.parametrize("contents", ["empty", "unpublished"])
+def test_a_collection_with_nothing_published_offers_no_downloads(app, world, contents):
+    """An empty collection, or one whose materials were all unpublished, offered all five downloads: RIS and BibTeX
+    came as 0-byte files, DOCX and PDF as two bare headings. The links are not shown, and the addresses (kept from
+    before, or typed) go back to the page with a message."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    token = _token(app, cid)
+    if contents == "unpublished":
+        _add(owner, cid, "practice", world["draft"])  # the owner sees it, the files would not list it
+        _add(owner, cid, "recommendation", world["recommendation"])
+        with app.app_context():
+            db.session.get(Resolution, world["resolution"]).status = "draft"
+            db.session.commit()
+    pages = {"owner": (owner, f"/collections/{cid}"), "reader": (_client(app), f"/collections/shared/{token}")}
+    for who, (client, page_url) in pages.items():
+        page = client.get(page_url).get_data(as_text=True)
+        assert "/export." not in page and "Скачать список:" not in page, who
+        assert ("Скачать список пока нельзя" in page) is (contents == "unpublished"), who
+        for fmt in ("csv", "docx", "pdf", "ris", "bib"):
+            response = client.get(f"{page_url}/export.{fmt}")
+            assert response.status_code == 302 and response.headers["Location"] == page_url, (who, fmt)
+            assert "Content-Disposition" not in response.headers
+        message = client.get(page_url).get_data(as_text=True)
+        assert "Скачивать пока нечего: в подборке нет опубликованных материалов" in message, who
+    with app.app_context():
+        db.session.get(Resolution, world["resolution"]).status = "published"
+        db.session.commit()
+    _add(owner, cid, "recommendation", world["recommendation"])
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert f"/collections/{cid}/export.ris" in page and "Скачать список пока нельзя" not in page
+    ris = owner.get(f"/collections/{cid}/export.ris")
+    assert ris.status_code == 200 and b"TY  - GEN" in ris.data

@@ -110,6 +110,7 @@ def _render_view(collection: Collection, token: str | None, page: int | None = N
         "collections/view.html", collection=collection, items=items, entries=items.entries,
         is_owner=owner, token=token, max_items=services.max_items(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
+        exportable=services.has_public_material(collection),
         note_item_id=refused_note[0].id if refused_note else None,
         note_form=refused_note[1] if refused_note else None,
     )
@@ -265,6 +266,10 @@ def note(collection_id: int, item_id: int):
 
 
 def _export(collection: Collection, fmt: str, back: str) -> Response:
+    if not services.has_public_material(collection):  # an address kept from before, or typed: not an empty file
+        flash("Скачивать пока нечего: в подборке нет опубликованных материалов"
+              + (" (неопубликованные в выгрузки не входят)." if collection.items else "."), "info")
+        return redirect(back)
     try:
         data, mimetype = exports.render(fmt, collection, services.public_entries(collection))
     except exports.FontMissing:
