@@ -36,6 +36,9 @@ class DefaultConfig:
     COLLECTION_MAX_ITEMS = 500
     # TrueType fonts with Cyrillic embedded in PDF exports (Debian package fonts-dejavu-core).
     PDF_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+    # Fonts for the characters DejaVu has no glyph for (emoji: «Курс 🎓 наставников»), tried in order; a missing file
+    # is skipped (Debian package fonts-symbola). A character none of them has is drawn as «□».
+    PDF_FALLBACK_FONTS = ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",)
     # The zone the pages show times in and count statistics' months and today's date by (IANA name): Moscow time
     # by default; a regional bank sets its own ("Asia/Yekaterinburg" shows «МСК+2»). The database keeps UTC.
     TIME_ZONE = "Europe/Moscow"

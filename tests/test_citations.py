@@ -334,6 +334,23 @@ def test_ris_and_bibtex_records(app, make_practice):
         assert "author = {{ГБУ ДПО ЧИППКРО}}" in rec_entry
 
 
+def test_a_name_in_capitals_is_re_cased_whole_in_ris_and_bibtex(app, make_practice):
+    """Registries write names in capitals: the surname was re-cased, the given names stayed so («Иванова, АННА
+    ПЕТРОВНА»), while the ГОСТ text gives «А. П. Иванова»."""
+    with app.app_context():
+        practice = _practice(app, make_practice, [("ИВАНОВА АННА-МАРИЯ ПЕТРОВНА", ""), ("петров борис", ""),
+                                                  ("SMITH, JOHN R.", "")])
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Иванова, А.-М. П. Школьное научное общество в начальной школе / А.-М. П. Иванова, Б. Петров, "
+            "J. R. Smith. – ")
+        assert ("AU  - Иванова, Анна-Мария Петровна\r\nAU  - Петров, Борис\r\nAU  - Smith, John R.\r\n"
+                in ris(practice, URL, ACCESSED))
+        assert ("author = {Иванова, Анна-Мария Петровна and Петров, Борис and Smith, John R.}"
+                in bibtex(practice, URL, ACCESSED))
+    assert parse_name("ИВАНОВА ЯН").full_inverted() == "Иванова, Ян"
+    assert parse_name("Смит Дж. Р.").full_inverted() == "Смит, Дж. Р."  # written with its own case: kept
+
+
 def test_a_cyrillic_domain_is_read_in_its_own_letters_in_a_reference_and_linked_in_punycode(app):
     """The reference printed «URL: http://xn----7sbbb2bjcbvwl0a.xn--p1ai/…», which no teacher reads or types."""
     url = "https://xn----7sbbb2bjcbvwl0a.xn--p1ai:8443/resolutions/1?a=xn--p1ai"

@@ -75,6 +75,7 @@ def _token(app, collection_id) -> str:
 def test_visibility(app, world, visibility, by_id_other, by_link, listed):
     owner = _client(app, world["owner"])
     cid = _create(owner, title=f"Подборка {visibility}", visibility=visibility)
+    _add(owner, cid, "practice", world["published"])
     token = _token(app, cid)
     assert owner.get(f"/collections/{cid}").status_code == 200
     for viewer in (_client(app), _client(app, world["other"])):
@@ -202,11 +203,14 @@ def test_a_collection_holds_at_most_collection_max_items(app, world, make_practi
         assert len(db.session.get(Collection, cid).items) == 2
 
 
-def test_deleted_materials_stay_as_unavailable(app, world):
+def test_deleted_materials_stay_as_unavailable(app, world, make_practice):
     owner = _client(app, world["owner"])
     cid = _create(owner)
     _add(owner, cid, "practice", world["published"])
     _add(owner, cid, "recommendation", world["recommendation"])
+    with app.app_context():
+        kept = make_practice("Проектная деятельность")
+    _add(owner, cid, "practice", kept)
     with app.app_context():
         db.session.delete(db.session.get(Practice, world["published"]))
         db.session.get(Resolution, world["resolution"]).status = "draft"
@@ -581,6 +585,7 @@ def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world,
     """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
     owner = _client(app, world["owner"])
     cid = _create(owner, title=title)
+    _add(owner, cid, "practice", world["published"])
     for fmt in ("csv", "docx", "pdf"):
         disposition = owner.get(f"/collections/{cid}/export.{fmt}").headers["Content-Disposition"]
         expected = f"{saved_as}.{fmt}" if saved_as else f"collection-{cid}.{fmt}"
@@ -614,6 +619,29 @@ def test_pdf_hides_the_soft_hyphens_a_title_pasted_from_word_carries(app, world)
         owner.get(f"/collections/{cid}/export.pdf").get_data())).pages)
     assert "Исследовательская деятельность младших школьников" in text
     assert "Исследо-" not in text and not {"\u00ad", "\u200b", "\u2060"} & set(text)
+
+
+@pytest.mark.parametrize(("fallback", "title"), [
+    (True, "Курс 🎓 наставников □"),  # Symbola (fonts-symbola) has 🎓; no font here has 🫠 (Unicode 14)
+    (False, "Курс □ наставников □"),
+])
+def test_pdf_draws_what_dejavu_lacks_from_a_fallback_font_or_as_a_box(app, world, fallback, title):
+    """DejaVu has no emoji: fpdf2 left them out of the page and of its text without a trace («Курс  наставников»)."""
+    if not fallback:
+        app.config["PDF_FALLBACK_FONTS"] = ()
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс 🎓 наставников 🫠")
+    _add(owner, cid, "practice", world["published"])
+    with app.app_context():
+        db.session.get(Collection, cid).items[0].note = "Обсудить 🎓 на занятии 🫠"
+        db.session.commit()
+    reader = PdfReader(io.BytesIO(owner.get(f"/collections/{cid}/export.pdf").get_data()))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert text.startswith(title + "\n")
+    assert "Обсудить " + title.removeprefix("Курс ").replace("наставников", "на занятии") in text
+    fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
+             for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert ("Symbola" in fonts) == fallback
 
 
 def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_line(app, world, monkeypatch):
@@ -692,10 +720,31 @@ def test_pdf_lines_never_break_inside_a_references_fixed_pairs(pdf_lines):
             assert not line.endswith(("№", " с.")) and not after.startswith((":", "–")), pair
 
 
+def test_pdf_lines_keep_a_recommendations_number_and_a_places_name_with_their_abbreviation(pdf_lines):
+    """Lines broke between «П.» and the recommendation's number and between «г.» and the town: «П.|1.1»,
+    «г.|Челябинска»."""
+    _pdf, setter = pdf_lines
+    setter.set_font("", 10)
+    reference = ("9. Резолюция конференции «Модели сопровождения» : Челябинск, 17–20 апреля 2017 г. / ГБУ ДПО "
+                 "ЧИППКРО. – П. 1.1. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+                 "https://bank.example.ru/recommendations/19 (дата обращения: 06.12.2026). МАОУ «Гимназия № 26» "
+                 "г. Челябинска, СОШ им. А. С. Пушкина, ул. Ленина, д. 5, с. Кременкуль, п. 3")
+    pairs = [("П.", "1.1."), ("г.", "Челябинска"), ("им.", "А."), ("ул.", "Ленина"), ("д.", "5"),
+             ("с.", "Кременкуль"), ("п.", "3")]
+    broken = set()
+    for tenth in range(300, 1800, 7):
+        lines = setter.lines(reference, tenth / 10)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        for line, after in zip(lines, lines[1:], strict=False):
+            broken |= {pair for pair in pairs if line.split()[-1:] == [pair[0]] and after.startswith(pair[1])}
+    assert not broken
+
+
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])
     cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
     response = owner.get(f"/collections/{cid}/export.pdf", follow_redirects=True)
     assert response.status_code == 200
     assert "PDF сейчас недоступен" in response.get_data(as_text=True)
@@ -1022,3 +1071,93 @@ def test_the_owners_page_prints_the_notes(app, world):
     with _client(app).get(f"/collections/{cid}") as response:  # a reader's note is on screen as before
         assert '<p class="note multiline"><strong>Заметка составителя:</strong> Читать к занятию 3</p>' \
             in response.get_data(as_text=True)
+
+
+def _note_item(app, world, client) -> tuple[int, int]:
+    cid = _create(client)
+    _add(client, cid, "practice", world["published"])
+    with app.app_context():
+        return cid, db.session.get(Collection, cid).items[0].id
+
+
+def test_a_note_within_the_limit_is_kept_whole_whatever_its_line_breaks(app, world):
+    """The textarea (maxlength 5000) counts a line break as one character, the browser sends CR LF: a note of 4905
+    characters came as 5598 and was cut at 5000 before its CR LF became LF, its end lost under «Заметка
+    сохранена»."""
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    note = "\r\n".join(["строка"] * 700) + "\r\nКОНЕЦ"
+    response = owner.post(f"/collections/{cid}/items/{item}/note", data={"note": note}, follow_redirects=True)
+    assert "Заметка сохранена." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == note.replace("\r\n", "\n")
+
+
+def test_a_note_over_the_limit_is_refused_and_comes_back_as_typed(app, world):
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    owner.post(f"/collections/{cid}/items/{item}/note", data={"note": "Прежняя заметка"}, follow_redirects=True)
+    typed = "Читать <раздел> 2. " + "а" * 5000 + " КОНЕЦ"
+    response = owner.post(f"/collections/{cid}/items/{item}/note", data={"note": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Заметка не сохранена" in page and "Заметка — не длиннее 5000 символов." in page
+    assert "Заметка сохранена" not in page
+    textarea = re.search(rf'<textarea id="note-{item}"[^>]*>([^<]*)</textarea>', page)
+    assert textarea and 'aria-invalid="true"' in textarea.group(0)
+    assert textarea.group(1) == typed.replace("<", "&lt;").replace(">", "&gt;")  # all of it, escaped
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == "Прежняя заметка"  # nothing saved, nothing cut
+
+
+def test_notes_and_one_click_titles_are_cleaned_as_every_forms_text(app, world):
+    """The note and the «new_title» of /collections/add bypassed the forms' cleaning: a «\\x0b» pasted from Word was
+    stored, a NUL was a 500 on PostgreSQL, «й» typed as «и» and a combining breve stayed two characters."""
+    owner = _client(app, world["owner"])
+    cid, item = _note_item(app, world, owner)
+    response = owner.post(f"/collections/{cid}/items/{item}/note",
+                          data={"note": "Читать\x0bраздел\x00 «Техноло\x1fгия»\r\nМои\u0306 вывод\x85"})
+    assert response.status_code == 302
+    response = owner.post("/collections/add", data={
+        "item_type": "resolution", "item_id": world["resolution"], "collection": "new",
+        "new_title": "Курс\x00 для\x0b все\u0438\u0306"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(CollectionItem, item).note == "Читатьраздел «Технология»\nМой вывод"
+        titles = db.session.scalars(select(Collection.title).where(Collection.owner_id == world["owner"])).all()
+        assert "Курс для всей" in titles
+
+
+@pytest.mark.parametrize("contents", ["empty", "unpublished"])
+def test_a_collection_with_nothing_published_offers_no_downloads(app, world, contents):
+    """An empty collection, or one whose materials were all unpublished, offered all five downloads: RIS and BibTeX
+    came as 0-byte files, DOCX and PDF as two bare headings. The links are not shown, and the addresses (kept from
+    before, or typed) go back to the page with a message."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    token = _token(app, cid)
+    if contents == "unpublished":
+        _add(owner, cid, "practice", world["draft"])  # the owner sees it, the files would not list it
+        _add(owner, cid, "recommendation", world["recommendation"])
+        with app.app_context():
+            db.session.get(Resolution, world["resolution"]).status = "draft"
+            db.session.commit()
+    pages = {"owner": (owner, f"/collections/{cid}"), "reader": (_client(app), f"/collections/shared/{token}")}
+    for who, (client, page_url) in pages.items():
+        page = client.get(page_url).get_data(as_text=True)
+        assert "/export." not in page and "Скачать список:" not in page, who
+        assert ("Скачать список пока нельзя" in page) is (contents == "unpublished"), who
+        for fmt in ("csv", "docx", "pdf", "ris", "bib"):
+            response = client.get(f"{page_url}/export.{fmt}")
+            assert response.status_code == 302 and response.headers["Location"] == page_url, (who, fmt)
+            assert "Content-Disposition" not in response.headers
+        message = client.get(page_url).get_data(as_text=True)
+        assert "Скачивать пока нечего: в подборке нет опубликованных материалов" in message, who
+    with app.app_context():
+        db.session.get(Resolution, world["resolution"]).status = "published"
+        db.session.commit()
+    _add(owner, cid, "recommendation", world["recommendation"])
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert f"/collections/{cid}/export.ris" in page and "Скачать список пока нельзя" not in page
+    ris = owner.get(f"/collections/{cid}/export.ris")
+    assert ris.status_code == 200 and b"TY  - GEN" in ris.data

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from kb.accounts.models import User
+from kb.collections.models import CollectionItem
 from kb.extensions import db
 from tests.conftest import PASSWORD, csrf_from, sign_in
 
@@ -41,7 +42,7 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_create_user_without_a_name_shows_no_address_to_visitors(app, runner):
+def test_create_user_without_a_name_shows_no_address_to_visitors(app, runner, make_practice):
     """The sweep's case: a methodist made by `create-user` without --name, his public collection seen by anyone."""
     result = runner.invoke(args=["create-user", ADDRESS, "--role", "methodist", "--region", "RU-CHE",
                                  "--password", PASSWORD])
@@ -50,6 +51,9 @@ def test_create_user_without_a_name_shows_no_address_to_visitors(app, runner):
     user = _user(app)
     assert user.name == "" and user.display_name == "Методист"
     cid = _public_collection(app, user.id)
+    with app.app_context():  # a collection with nothing published has no files to download
+        db.session.add(CollectionItem(collection_id=cid, item_type="practice", item_id=make_practice(), position=0))
+        db.session.commit()
     anonymous = app.test_client()
     for url in (f"/collections/{cid}", "/collections"):
         page = anonymous.get(url).get_data(as_text=True)

@@ -235,8 +235,10 @@ def parse_name(name: str) -> PersonName:
         surname, given = words[-1], words[:-1]
     else:
         surname, given = words[0], words[1:]
-    # Only words that begin with a letter give initials: «Иванова А. П. -» has no third one.
-    return PersonName(_capitalised(surname), tuple(part for part in given if part[:1].isalpha()))
+    # Only words that begin with a letter give initials: «Иванова А. П. -» has no third one. A name written all in
+    # capitals (as registries write it) or all in lower case is re-cased whole, given names too: RIS and BibTeX give
+    # them in full («Иванова, Анна Петровна», not «Иванова, АННА ПЕТРОВНА»).
+    return PersonName(_capitalised(surname), tuple(_capitalised(part) for part in given if part[:1].isalpha()))
 
 
 def _is_initial(word: str) -> bool:

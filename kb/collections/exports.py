@@ -127,6 +127,10 @@ class FontMissing(RuntimeError):
     """The TrueType font for PDF exports is not installed."""
 
 
+FALLBACK_FAMILY = "Fallback"  # fonts «Fallback0», «Fallback1»… (PDF_FALLBACK_FONTS), for what DejaVu lacks
+MISSING_GLYPH = "\u25a1"  # «□»: a character no font has is seen to be missing, not dropped without a trace
+
+
 def _pdf_fonts(pdf: FPDF) -> None:
     folder = Path(current_app.config["PDF_FONT_DIR"])
     for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf"), ("I", "DejaVuSans-Oblique.ttf")):
@@ -134,13 +138,22 @@ def _pdf_fonts(pdf: FPDF) -> None:
         if not path.is_file():
             raise FontMissing(f"{path} not found: install fonts-dejavu-core or set PDF_FONT_DIR")
         pdf.add_font("DejaVu", style, str(path))
+    # For a character DejaVu has no glyph for (_PdfText draws it in the first of these that has one): without them
+    # fpdf2 drew nothing and only logged it.
+    for number, path in enumerate(current_app.config["PDF_FALLBACK_FONTS"]):
+        if Path(path).is_file():
+            pdf.add_font(f"{FALLBACK_FAMILY}{number}", "", path)
 
 
 # Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова»), before a colon
 # or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and its unit
-# or sign («2022 г.», «№ 7», «с. 5»). The PDF keeps them as no-break spaces (other exports keep plain ones).
+# or sign («2022 г.», «№ 7», «с. 5», a recommendation's «П. 1.1»), after an abbreviation naming a place or a person
+# before its name or number («г. Челябинска», «им. А. С. Пушкина», «ул. Ленина», «с. Кременкуль», «д. 5»). The PDF
+# keeps them as no-break spaces (other exports keep plain ones).
 _KEEP_TOGETHER = re.compile(r"(?<=\b[А-ЯЁA-Z]\.) (?=[А-ЯЁA-Z])|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
-                            r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)) (?=\d)")
+                            r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)|(?<=\b[Пп]\.)) (?=\d)"
+                            r"|(?:(?<=\bг\.)|(?<=\bим\.)|(?<=\bул\.)|(?<=\bс\.)|(?<=\bд\.)|(?<=\bпос\.))"
+                            r" (?=[А-ЯЁA-Z\d])")
 _BREAKS = re.compile(r"[^\S\u00a0]+")  # whitespace where a line may break: every kind but the no-break space
 
 
@@ -161,6 +174,15 @@ class _PdfText:
         self.font: tuple[str, float] | None = None
         self.widths: dict[str, float] = {}
         self._widths: dict[tuple[str, float], dict[str, float]] = {}
+        self.fallbacks = [key for key in pdf.fonts if key.startswith(FALLBACK_FAMILY.lower())]
+        self.fallback_on = False
+        cmaps = [pdf.fonts[key].cmap for key in self.fallbacks]
+        # per style: what DejaVu draws, what it or a fallback font draws, the characters met that only a fallback
+        # font has, and the table turning those none has into «□»
+        self._own = {style: frozenset(pdf.fonts["dejavu" + style].cmap) for style in ("", "B", "I")}
+        self._drawn = {style: own.union(*cmaps) for style, own in self._own.items()}
+        self._foreign: dict[str, set[str]] = {style: set() for style in self._own}
+        self._missing: dict[str, dict[int, str]] = {style: {} for style in self._own}
 
     def set_font(self, style: str, size: float) -> None:
         if self.font != (style, size):
@@ -168,11 +190,40 @@ class _PdfText:
             self.pdf.set_font("DejaVu", style, size)
             self.widths = self._widths.setdefault(self.font, {})
 
+    @property
+    def _style(self) -> str:
+        return self.font[0] if self.font else ""
+
+    def drawable(self, text: str) -> str:
+        """``text`` with «□» for each character that neither DejaVu (in the current style) nor a fallback font has:
+        fpdf2 would leave it out of the page and of the text a reader copies, without a trace."""
+        own, drawn = self._own[self._style], self._drawn[self._style]
+        foreign, missing = self._foreign[self._style], self._missing[self._style]
+        for char in set(text).difference(foreign):
+            code = ord(char)
+            if code in own or char == "\n" or code in missing:
+                continue
+            if code in drawn:
+                foreign.add(char)
+            else:
+                missing[code] = MISSING_GLYPH
+        return text.translate(missing) if missing else text
+
+    def fallback(self, text: str) -> None:
+        """Let fpdf2 take glyphs from the fallback fonts for ``text`` if DejaVu lacks some of its characters. Only
+        then: with fallback fonts set, fpdf2 goes through every line character by character, and a PDF of 300 items
+        took half as long again."""
+        wanted = not self._foreign[self._style].isdisjoint(text)
+        if wanted != self.fallback_on:
+            self.pdf.set_fallback_fonts(self.fallbacks if wanted else [], exact_match=False)
+            self.fallback_on = wanted
+
     def width(self, text: str) -> float:
         widths, total = self.widths, 0.0
         for char in text:
             width = widths.get(char)
             if width is None:
+                self.fallback(char)
                 width = widths[char] = self.pdf.get_string_width(char)
             total += width
         return total
@@ -213,7 +264,8 @@ class _PdfText:
         room = pdf.epw - 2 * pdf.c_margin  # what multi_cell(0, …) leaves for the text
         # DejaVu has no glyph for a tab (fpdf2 drew a box and the words ran together in the text layer), and draws
         # a soft hyphen (pasted from Word) as a hyphen in the middle of a word: fpdf2's cell() prints it.
-        for line in self.lines(_plain(text).replace("\t", " ").translate(_INVISIBLE), room):
+        for line in self.lines(self.drawable(_plain(text).replace("\t", " ").translate(_INVISIBLE)), room):
+            self.fallback(line)
             pdf.cell(0, size * 0.5, line, link=link, **self.next_line)
         pdf.ln(after)
 

@@ -1,4 +1,5 @@
-"""The collection form: title, description, who may see it."""
+"""The collection form: title, description, who may see it; a note on an item; the title of a collection made by
+a click on «В подборку»."""
 
 from __future__ import annotations
 
@@ -18,3 +19,22 @@ class CollectionForm(Form):
     visibility = RadioField("Кто видит подборку", default="private",
                             choices=[SelectChoice(code, label) for code, label in VISIBILITY_LABELS.items()])
     renew_link = BooleanField("Сменить секретную ссылку (прежняя перестанет открываться)")
+
+
+NOTE_MAX = 5000  # the textarea's maxlength: a browser counts a line break as one character
+
+
+class NoteForm(Form):
+    """The owner's note on an item. Its text is cleaned as every form's (control characters out, NFC, line breaks as
+    LF) before its length is checked: a browser sends a line break as CR LF, and a note within the textarea's
+    limit was cut at 5000 characters of that, its end lost."""
+
+    note = TextAreaField("Заметка", validators=[
+        Optional(), Length(max=NOTE_MAX, message=f"Заметка — не длиннее {NOTE_MAX} символов.")])
+
+
+class NewCollectionForm(Form):
+    """What /collections/add may name the collection a click makes («Новая подборка»): cleaned as every form's text.
+    CSRF is checked for the whole request by CSRFProtect."""
+
+    new_title = StringField("Название подборки")

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from kb.accounts.models import User
@@ -377,6 +377,23 @@ def public_entries(collection: Collection) -> list[Entry]:
     answers 404 to its reader have no place in it.
     """
     return entries(collection, None)
+
+
+def has_public_material(collection: Collection) -> bool:
+    """Whether the exports have something to list: an item everyone sees (``public_entries``). An empty collection,
+    or one whose materials were all unpublished, gave 0-byte RIS and BibTeX files and a DOCX and a PDF of two bare
+    headings. One query, whatever the number of items."""
+    item = CollectionItem
+    mine = item.collection_id == collection.id
+    practice = select(item.id).join(Practice, and_(item.item_type == "practice", Practice.id == item.item_id)) \
+        .where(mine, Practice.status == "published")
+    resolution = select(item.id).join(Resolution, and_(item.item_type == "resolution", Resolution.id == item.item_id)) \
+        .where(mine, Resolution.status == "published")
+    recommendation = select(item.id) \
+        .join(Recommendation, and_(item.item_type == "recommendation", Recommendation.id == item.item_id)) \
+        .join(Resolution, Resolution.id == Recommendation.resolution_id) \
+        .where(mine, Resolution.status == "published")
+    return bool(db.session.scalar(select(or_(exists(practice), exists(resolution), exists(recommendation)))))
 
 
 def _published(material: Material) -> bool:

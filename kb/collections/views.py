@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kb.attachments.services import clean_filename
 from kb.collections import exports, services
-from kb.collections.forms import CollectionForm
+from kb.collections.forms import CollectionForm, NewCollectionForm, NoteForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
@@ -18,7 +18,7 @@ from kb.templating import plural
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 keeps_text_on_csrf_failure("collections.new", CollectionForm)
 keeps_text_on_csrf_failure("collections.edit", CollectionForm)
-keeps_text_on_csrf_failure("collections.note", {"note": "Заметка"})
+keeps_text_on_csrf_failure("collections.note", NoteForm)
 
 PER_PAGE = 20
 MAX_DOWNLOAD_TITLE = 120  # characters of the title in an export's file name
@@ -101,13 +101,18 @@ def delete(collection_id: int):
     return redirect(url_for(".mine"))
 
 
-def _render_view(collection: Collection, token: str | None):
+def _render_view(collection: Collection, token: str | None, page: int | None = None,
+                 refused_note: tuple[CollectionItem, NoteForm] | None = None):
+    """The collection's page; ``refused_note``: a note not saved, shown again in its item's form with the reason."""
     owner = services.is_owner(current_user, collection)
-    items = services.entry_page(collection, current_user, page_arg(request.args))
+    items = services.entry_page(collection, current_user, page or page_arg(request.args))
     return render_template(
         "collections/view.html", collection=collection, items=items, entries=items.entries,
         is_owner=owner, token=token, max_items=services.max_items(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
+        exportable=services.has_public_material(collection),
+        note_item_id=refused_note[0].id if refused_note else None,
+        note_form=refused_note[1] if refused_note else None,
     )
 
 
@@ -182,7 +187,8 @@ def add():
         collection = latest
     else:
         # The first click of someone with no collection yet (or «Новая подборка») creates one.
-        title = request.form.get("new_title", "")[:300].strip() or services.default_title(current_user)
+        new_title = NewCollectionForm(meta={"csrf": False}).new_title.data or ""  # cleaned as every form's text
+        title = new_title[:300].strip() or services.default_title(current_user)
         collection = services.create_collection(current_user, title)
     full = False
     try:
@@ -253,13 +259,21 @@ def move_item(collection_id: int, item_id: int):
 def note(collection_id: int, item_id: int):
     collection = _owned_or_404(collection_id)
     item = _item_or_404(collection, item_id)
-    services.set_note(collection, item, request.form.get("note", "")[:5000])
+    form = NoteForm()
+    if not form.validate():
+        # Too long (not from the page's textarea, which stops at the limit): the text comes back as typed, unsaved.
+        return _render_view(collection, None, services.page_of(collection, item), (item, form)), 422
+    services.set_note(collection, item, form.note.data or "")
     db.session.commit()
     flash("Заметка сохранена.", "success")
     return redirect(_item_url(collection, item))
 
 
 def _export(collection: Collection, fmt: str, back: str) -> Response:
+    if not services.has_public_material(collection):  # an address kept from before, or typed: not an empty file
+        flash("Скачивать пока нечего: в подборке нет опубликованных материалов"
+              + (" (неопубликованные в выгрузки не входят)." if collection.items else "."), "info")
+        return redirect(back)
     try:
         data, mimetype = exports.render(fmt, collection, services.public_entries(collection))
     except exports.FontMissing:
