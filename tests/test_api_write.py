@@ -765,3 +765,89 @@ def test_a_practice_without_a_region_no_methodist_sees_is_not_submitted(app, peo
         assert response.status_code == 200
     with client.post(url, json={"action": "submit"}, headers=headers["owner"]) as response:
         assert response.status_code == 200
+
+
+# -- JSON bodies: their own size limit, errors capped ------------------------------------------------
+
+def _json(client, method: str, url: str, body: bytes, headers: dict):
+    return client.open(url, method=method, data=body, headers={**headers, "Content-Type": "application/json"})
+
+
+def test_the_largest_practice_fits_under_the_json_limit(app, people):
+    """Every section at its limit in Cyrillic, written as \\uXXXX escapes (Python's json.dumps by default),
+    with ten authors and every line field full: well under API_JSON_MAX_BYTES, created."""
+    from kb.practices import rules
+    from kb.practices.models import SECTION_KEYS
+
+    _, headers, _ = people
+    body = {**FULL, "title": "Я" * rules.TITLE_MAX, "organisation": "о" * rules.LINE_MAX,
+            "event": "с" * rules.LINE_MAX,
+            "authors": [{"name": "Ж" * 200, "position": "ш" * 200} for _ in range(rules.AUTHORS_MAX)],
+            "sections": {key: "щ" * rules.SECTION_MAX for key in SECTION_KEYS}}
+    raw = json.dumps(body).encode()
+    assert len(raw) < app.config["API_JSON_MAX_BYTES"] == 2 * 1024 * 1024
+    assert _json(app.test_client(), "POST", "/api/v1/practices", raw, headers["owner"]).status_code == 201
+
+
+def test_a_json_body_over_its_limit_is_413_before_it_is_read(app, people):
+    """The 100 MB MAX_CONTENT_LENGTH (for files) was the only limit of a JSON body: 10 MB of made-up section keys
+    were checked one by one for 52 s and answered with a 96 MB 422. Over API_JSON_MAX_BYTES it is a 413, with
+    Content-Length or sent in chunks, for every JSON body of the API (a practice, its edit, a transition, a
+    resolution's status)."""
+    _, headers, practice = people
+    client = app.test_client()
+    app.config["API_JSON_MAX_BYTES"] = 5000
+    body = json.dumps({"title": "Практика с очень длинной аннотацией", "sections": {"annotation": "а" * 5000}})
+    raw = body.encode()
+    rid = _upload(client, headers["admin"]).get_json()["id"]
+    pid = practice("draft")
+    for method, url in [("POST", "/api/v1/practices"), ("PATCH", f"/api/v1/practices/{pid}"),
+                        ("POST", f"/api/v1/practices/{pid}/transitions"), ("PATCH", f"/api/v1/resolutions/{rid}")]:
+        for response in (_json(client, method, url, raw, headers["admin"]),
+                         _chunked(client, url, raw, "application/json", headers["admin"]) if method == "POST" else
+                         client.open(url, method=method, input_stream=io.BytesIO(raw),
+                                     environ_overrides={"wsgi.input_terminated": True},
+                                     headers={**headers["admin"], "Content-Type": "application/json",
+                                              "Transfer-Encoding": "chunked"})):
+            problem = _assert_problem(response, 413)
+            assert problem["detail"].startswith("Тело запроса JSON больше 5000 байт"), (method, url)
+    assert _count(app, Practice) == 1
+    fits = json.dumps({"title": "Практика с короткой аннотацией", "sections": {"annotation": "а" * 100}}).encode()
+    assert _json(client, "POST", "/api/v1/practices", fits, headers["owner"]).status_code == 201
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", fits, "application/json",
+                    headers["owner"]).status_code == 201
+    app.config["API_JSON_MAX_BYTES"] = 2 * 1024 * 1024
+    with app.app_context():
+        from kb.api.payloads import json_too_large
+
+        assert json_too_large().startswith("Тело запроса JSON больше 2 МБ")
+
+
+def test_a_422_names_at_most_fifty_fields(app, people):
+    """700,000 unknown section keys got a 422 naming each of them, far bigger than the request: the answer names
+    the first 50 and says how many more there are, and is made without checking each key."""
+    import time
+
+    _, headers, _ = people
+    client = app.test_client()
+    keys = {f"k{i}": "" for i in range(100_000)}
+    started = time.monotonic()
+    response = _json(client, "POST", "/api/v1/practices",
+                     json.dumps({"title": "Практика с неизвестными разделами", "sections": keys}).encode(),
+                     headers["owner"])
+    assert time.monotonic() - started < 3
+    problem = _assert_problem(response, 422)
+    assert len(problem["errors"]) == 50 and len(response.data) < 10_000
+    assert problem["errors"]["sections.k0"] == ["Неизвестный раздел: k0."]
+    assert "Полей с ошибками: 100000; в errors — первые 50, и ещё 99950 не названы." in problem["detail"]
+    # the same cap for errors marshmallow finds one by one (a lone surrogate in each of 60 keys) …
+    raw = '{"title": "Практика", "sections": {' + ", ".join(f'"s{i}": "\\ud800"' for i in range(60)) + "}}"
+    problem = _assert_problem(_json(client, "POST", "/api/v1/practices", raw.encode(), headers["owner"]), 422)
+    assert len(problem["errors"]) == 50 and "и ещё 10 не названы" in problem["detail"]
+    # … and a list longer than its field takes is refused whole, not item by item
+    started = time.monotonic()
+    response = _json(client, "POST", "/api/v1/practices", json.dumps(
+        {"title": "Практика со множеством авторов", "authors": [{}] * 200_000}).encode(), headers["owner"])
+    assert time.monotonic() - started < 3
+    assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
+    assert _count(app, Practice) == 0
