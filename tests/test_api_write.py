@@ -851,3 +851,27 @@ def test_a_422_names_at_most_fifty_fields(app, people):
     assert time.monotonic() - started < 3
     assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
     assert _count(app, Practice) == 0
+
+
+# -- the document and the answers --------------------------------------------------------------------
+
+def test_the_document_names_the_section_keys(app, people):
+    """`sections` was any object of strings in the document, and a key outside the template a 422: the keys are
+    listed (propertyNames), from the same SECTION_KEYS the API checks."""
+    from kb.practices.models import SECTION_KEYS
+
+    _, headers, _ = people
+    client = app.test_client()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("PracticeInput", "PracticePatch", "Practice"):
+        assert schemas[name]["properties"]["sections"]["propertyNames"] == {"enum": list(SECTION_KEYS)}, name
+    assert schemas["PracticeInput"]["properties"]["authors"]["maxItems"] == 10
+    for key in SECTION_KEYS:
+        assert client.post("/api/v1/practices?confirm_duplicates=true", json={
+            "title": f"Практика с разделом {key}", "sections": {key: "Текст раздела."}},
+            headers=headers["owner"]).status_code == 201
+    body = _assert_problem(client.post("/api/v1/practices", json={"title": "Практика с заметками",
+                                                                  "sections": {"notes": "текст"}},
+                                       headers=headers["owner"]), 422)
+    assert "notes" not in SECTION_KEYS and body["errors"] == {"sections.notes": ["Неизвестный раздел: notes."]}
+
