@@ -875,3 +875,14 @@ def test_the_document_names_the_section_keys(app, people):
                                        headers=headers["owner"]), 422)
     assert "notes" not in SECTION_KEYS and body["errors"] == {"sections.notes": ["Неизвестный раздел: notes."]}
 
+
+def test_a_deleted_resolution_is_a_204_without_a_content_type(app, people):
+    """An empty answer was labelled text/html; charset=utf-8."""
+    _, headers, _ = people
+    client = app.test_client()
+    rid = _upload(client, headers["admin"]).get_json()["id"]
+    response = client.delete(f"/api/v1/resolutions/{rid}", headers=headers["admin"])
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert client.get(f"/api/v1/resolutions/{rid}", headers=headers["admin"]).status_code == 404
+
