@@ -886,3 +886,26 @@ def test_a_deleted_resolution_is_a_204_without_a_content_type(app, people):
     assert "Content-Type" not in response.headers
     assert client.get(f"/api/v1/resolutions/{rid}", headers=headers["admin"]).status_code == 404
 
+
+def test_the_readmes_page_past_the_end_example_holds(app, people, make_practice):
+    """README («Постраничный вывод поиска») gave `?page=99999`, a 400 over SEARCH_MAX_PAGE: its example now is a
+    page past the last one within it, and answers as the README says."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"Постраничный вывод поиска:.*?у страницы за\s+последней \(`([^`]+)`[^)]*\)\s+`prev` "
+                         r"ведёт на\s+последнюю", readme, re.DOTALL)
+    assert sentence, "the README's example of a page past the end"
+    with app.app_context():
+        for number in range(3):
+            make_practice(f"Практика для страниц номер {number}")
+    client = app.test_client()
+    response = client.get("/api/v1/search" + sentence.group(1))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["results"] == [] and body["page"] > 1
+    assert body["links"]["prev"] == body["links"]["last"]
+    over = client.get(f"/api/v1/search?page={app.config['SEARCH_MAX_PAGE'] + 1}")
+    assert "от 1 до 500" in _assert_problem(over, 400)["detail"]
+    after = readme[sentence.end():sentence.end() + 300]
+    assert "SEARCH_MAX_PAGE" in sentence.group(0) + after and "400" in after
