@@ -853,6 +853,58 @@ def test_a_422_names_at_most_fifty_fields(app, people):
     assert _count(app, Practice) == 0
 
 
+# -- the same practice sent several times at once ----------------------------------------------------
+
+def _overlapping_checks(monkeypatch, parties: int):
+    """Make the duplicate checks of ``parties`` requests overlap when nothing keeps them apart: each waits (up to
+    2 s) after its look until all have looked. A lock taken before the look lets one through at a time."""
+    import contextlib
+    import threading
+
+    from kb.duplicates import services as duplicates
+
+    barrier = threading.Barrier(parties, timeout=2)
+    real = duplicates.similar_texts
+
+    def looked_at_once(*args, **kwargs):
+        found = real(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(duplicates, "similar_texts", looked_at_once)
+
+
+def _at_once(calls) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def test_the_same_practice_posted_at_once_is_created_once(app, people, monkeypatch):
+    """An integrator's parallel workers (or a retry) sent the same new practice at once: each found no duplicate
+    before the others saved, and it was created once per request. Now one 201, the others the 409 a later request
+    gets, naming the practice created (SQLite and PostgreSQL)."""
+    users, headers, _ = people
+    _overlapping_checks(monkeypatch, 3)
+
+    def post():
+        return app.test_client().post("/api/v1/practices", json=FULL, headers=headers["owner"])
+
+    responses = _at_once([post] * 3)
+    assert sorted(r.status_code for r in responses) == [201, 409, 409]
+    [created] = [r.get_json()["id"] for r in responses if r.status_code == 201]
+    for response in responses:
+        if response.status_code == 409:
+            assert [d["id"] for d in response.get_json()["duplicates"]] == [created]
+    assert _count(app, Practice) == 1
+    # another author's request is not held up by them, and confirm_duplicates=true still creates
+    assert app.test_client().post("/api/v1/practices", json=FULL, headers=headers["other_teacher"]).status_code == 201
+    assert app.test_client().post("/api/v1/practices?confirm_duplicates=true", json=FULL,
+                                  headers=headers["owner"]).status_code == 201
+
+
 # -- the document and the answers --------------------------------------------------------------------
 
 def test_the_document_names_the_section_keys(app, people):

@@ -73,7 +73,7 @@ def create_practice():
     user = _user()
     confirmed = _flag("confirm_duplicates")
     data = practice_data(json_body(schemas.PracticeInput))
-    if not confirmed and (found := duplicates.similar_texts(user, data.title, data.sections)):
+    if not confirmed and (found := duplicates.similar_to_new(user, data.title, data.sections)):
         raise ApiProblem(409, "В банке уже есть похожая практика. Если это другая практика, повторите запрос "
                               "с confirm_duplicates=true.", extra={"duplicates": [
                                   {"id": d.practice.id, "title": d.practice.title,
