@@ -19,6 +19,10 @@ class DefaultConfig:
     # One request (several files at once) and one file; over either the answer is 413 in Russian.
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+    # A JSON body of the API (a practice, a transition, a resolution's status); over it the answer is 413. The
+    # largest practice there is — 12 sections of 20,000 characters in Cyrillic written as \uXXXX escapes, as
+    # Python's json.dumps does by default — takes 1.5 MB; files are separate uploads.
+    API_JSON_MAX_BYTES = 2 * 1024 * 1024
     JSON_SORT_KEYS = False
     # The web process is its own index writer: it drains the outbox right after each request that wrote something,
     # and rebuilds a lost or unreadable index in a child process (kb/search/repair.py). False: an `indexer`

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import event, select
 
 from kb.accounts.models import AuditEvent
-from kb.accounts.tokens import ApiToken
+from kb.accounts.tokens import ApiToken, revoke_token
 from kb.extensions import db
 from tests.conftest import bearer, csrf_from, sign_in
 
@@ -119,7 +119,18 @@ def test_deactivated_account_token_is_refused(app, make_user, make_token):
     with app.app_context():
         db.session.get(User, user).is_active_account = False
         db.session.commit()
-    assert app.test_client().post("/api/v1/practices", json=DRAFT, headers=bearer(secret)).status_code == 401
+    response = app.test_client().post("/api/v1/practices", json=DRAFT, headers=bearer(secret))
+    assert response.status_code == 401
+    # «Создайте новый на странице профиля» cannot be done by a blocked account: the answer says why instead.
+    assert response.get_json()["detail"].startswith("Учётная запись заблокирована")
+    assert "Создайте новый" not in response.get_json()["detail"]
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at)) is None
+        revoke_token(db.session.get(User, user), db.session.scalar(select(ApiToken.id)))
+        db.session.commit()
+    revoked = app.test_client().get("/api/v1/vocabularies", headers=bearer(secret))
+    assert revoked.status_code == 401 and "Создайте новый" in revoked.get_json()["detail"]
 
 
 def test_malformed_authorization_is_refused(app, make_user, make_token):

@@ -765,3 +765,199 @@ def test_a_practice_without_a_region_no_methodist_sees_is_not_submitted(app, peo
         assert response.status_code == 200
     with client.post(url, json={"action": "submit"}, headers=headers["owner"]) as response:
         assert response.status_code == 200
+
+
+# -- JSON bodies: their own size limit, errors capped ------------------------------------------------
+
+def _json(client, method: str, url: str, body: bytes, headers: dict):
+    return client.open(url, method=method, data=body, headers={**headers, "Content-Type": "application/json"})
+
+
+def test_the_largest_practice_fits_under_the_json_limit(app, people):
+    """Every section at its limit in Cyrillic, written as \\uXXXX escapes (Python's json.dumps by default),
+    with ten authors and every line field full: well under API_JSON_MAX_BYTES, created."""
+    from kb.practices import rules
+    from kb.practices.models import SECTION_KEYS
+
+    _, headers, _ = people
+    body = {**FULL, "title": "Я" * rules.TITLE_MAX, "organisation": "о" * rules.LINE_MAX,
+            "event": "с" * rules.LINE_MAX,
+            "authors": [{"name": "Ж" * 200, "position": "ш" * 200} for _ in range(rules.AUTHORS_MAX)],
+            "sections": {key: "щ" * rules.SECTION_MAX for key in SECTION_KEYS}}
+    raw = json.dumps(body).encode()
+    assert len(raw) < app.config["API_JSON_MAX_BYTES"] == 2 * 1024 * 1024
+    assert _json(app.test_client(), "POST", "/api/v1/practices", raw, headers["owner"]).status_code == 201
+
+
+def test_a_json_body_over_its_limit_is_413_before_it_is_read(app, people):
+    """The 100 MB MAX_CONTENT_LENGTH (for files) was the only limit of a JSON body: 10 MB of made-up section keys
+    were checked one by one for 52 s and answered with a 96 MB 422. Over API_JSON_MAX_BYTES it is a 413, with
+    Content-Length or sent in chunks, for every JSON body of the API (a practice, its edit, a transition, a
+    resolution's status)."""
+    _, headers, practice = people
+    client = app.test_client()
+    app.config["API_JSON_MAX_BYTES"] = 5000
+    body = json.dumps({"title": "Практика с очень длинной аннотацией", "sections": {"annotation": "а" * 5000}})
+    raw = body.encode()
+    rid = _upload(client, headers["admin"]).get_json()["id"]
+    pid = practice("draft")
+    for method, url in [("POST", "/api/v1/practices"), ("PATCH", f"/api/v1/practices/{pid}"),
+                        ("POST", f"/api/v1/practices/{pid}/transitions"), ("PATCH", f"/api/v1/resolutions/{rid}")]:
+        for response in (_json(client, method, url, raw, headers["admin"]),
+                         _chunked(client, url, raw, "application/json", headers["admin"]) if method == "POST" else
+                         client.open(url, method=method, input_stream=io.BytesIO(raw),
+                                     environ_overrides={"wsgi.input_terminated": True},
+                                     headers={**headers["admin"], "Content-Type": "application/json",
+                                              "Transfer-Encoding": "chunked"})):
+            problem = _assert_problem(response, 413)
+            assert problem["detail"].startswith("Тело запроса JSON больше 5000 байт"), (method, url)
+    assert _count(app, Practice) == 1
+    fits = json.dumps({"title": "Практика с короткой аннотацией", "sections": {"annotation": "а" * 100}}).encode()
+    assert _json(client, "POST", "/api/v1/practices", fits, headers["owner"]).status_code == 201
+    assert _chunked(client, "/api/v1/practices?confirm_duplicates=true", fits, "application/json",
+                    headers["owner"]).status_code == 201
+    app.config["API_JSON_MAX_BYTES"] = 2 * 1024 * 1024
+    with app.app_context():
+        from kb.api.payloads import json_too_large
+
+        assert json_too_large().startswith("Тело запроса JSON больше 2 МБ")
+
+
+def test_a_422_names_at_most_fifty_fields(app, people):
+    """700,000 unknown section keys got a 422 naming each of them, far bigger than the request: the answer names
+    the first 50 and says how many more there are, and is made without checking each key."""
+    import time
+
+    _, headers, _ = people
+    client = app.test_client()
+    keys = {f"k{i}": "" for i in range(100_000)}
+    started = time.monotonic()
+    response = _json(client, "POST", "/api/v1/practices",
+                     json.dumps({"title": "Практика с неизвестными разделами", "sections": keys}).encode(),
+                     headers["owner"])
+    assert time.monotonic() - started < 3
+    problem = _assert_problem(response, 422)
+    assert len(problem["errors"]) == 50 and len(response.data) < 10_000
+    assert problem["errors"]["sections.k0"] == ["Неизвестный раздел: k0."]
+    assert "Полей с ошибками: 100000; в errors — первые 50, и ещё 99950 не названы." in problem["detail"]
+    # the same cap for errors marshmallow finds one by one (a lone surrogate in each of 60 keys) …
+    raw = '{"title": "Практика", "sections": {' + ", ".join(f'"s{i}": "\\ud800"' for i in range(60)) + "}}"
+    problem = _assert_problem(_json(client, "POST", "/api/v1/practices", raw.encode(), headers["owner"]), 422)
+    assert len(problem["errors"]) == 50 and "и ещё 10 не названы" in problem["detail"]
+    # … and a list longer than its field takes is refused whole, not item by item
+    started = time.monotonic()
+    response = _json(client, "POST", "/api/v1/practices", json.dumps(
+        {"title": "Практика со множеством авторов", "authors": [{}] * 200_000}).encode(), headers["owner"])
+    assert time.monotonic() - started < 3
+    assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
+    assert _count(app, Practice) == 0
+
+
+# -- the same practice sent several times at once ----------------------------------------------------
+
+def _overlapping_checks(monkeypatch, parties: int):
+    """Make the duplicate checks of ``parties`` requests overlap when nothing keeps them apart: each waits (up to
+    2 s) after its look until all have looked. A lock taken before the look lets one through at a time."""
+    import contextlib
+    import threading
+
+    from kb.duplicates import services as duplicates
+
+    barrier = threading.Barrier(parties, timeout=2)
+    real = duplicates.similar_texts
+
+    def looked_at_once(*args, **kwargs):
+        found = real(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(duplicates, "similar_texts", looked_at_once)
+
+
+def _at_once(calls) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def test_the_same_practice_posted_at_once_is_created_once(app, people, monkeypatch):
+    """An integrator's parallel workers (or a retry) sent the same new practice at once: each found no duplicate
+    before the others saved, and it was created once per request. Now one 201, the others the 409 a later request
+    gets, naming the practice created (SQLite and PostgreSQL)."""
+    users, headers, _ = people
+    _overlapping_checks(monkeypatch, 3)
+
+    def post():
+        return app.test_client().post("/api/v1/practices", json=FULL, headers=headers["owner"])
+
+    responses = _at_once([post] * 3)
+    assert sorted(r.status_code for r in responses) == [201, 409, 409]
+    [created] = [r.get_json()["id"] for r in responses if r.status_code == 201]
+    for response in responses:
+        if response.status_code == 409:
+            assert [d["id"] for d in response.get_json()["duplicates"]] == [created]
+    assert _count(app, Practice) == 1
+    # another author's request is not held up by them, and confirm_duplicates=true still creates
+    assert app.test_client().post("/api/v1/practices", json=FULL, headers=headers["other_teacher"]).status_code == 201
+    assert app.test_client().post("/api/v1/practices?confirm_duplicates=true", json=FULL,
+                                  headers=headers["owner"]).status_code == 201
+
+
+# -- the document and the answers --------------------------------------------------------------------
+
+def test_the_document_names_the_section_keys(app, people):
+    """`sections` was any object of strings in the document, and a key outside the template a 422: the keys are
+    listed (propertyNames), from the same SECTION_KEYS the API checks."""
+    from kb.practices.models import SECTION_KEYS
+
+    _, headers, _ = people
+    client = app.test_client()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("PracticeInput", "PracticePatch", "Practice"):
+        assert schemas[name]["properties"]["sections"]["propertyNames"] == {"enum": list(SECTION_KEYS)}, name
+    assert schemas["PracticeInput"]["properties"]["authors"]["maxItems"] == 10
+    for key in SECTION_KEYS:
+        assert client.post("/api/v1/practices?confirm_duplicates=true", json={
+            "title": f"Практика с разделом {key}", "sections": {key: "Текст раздела."}},
+            headers=headers["owner"]).status_code == 201
+    body = _assert_problem(client.post("/api/v1/practices", json={"title": "Практика с заметками",
+                                                                  "sections": {"notes": "текст"}},
+                                       headers=headers["owner"]), 422)
+    assert "notes" not in SECTION_KEYS and body["errors"] == {"sections.notes": ["Неизвестный раздел: notes."]}
+
+
+def test_a_deleted_resolution_is_a_204_without_a_content_type(app, people):
+    """An empty answer was labelled text/html; charset=utf-8."""
+    _, headers, _ = people
+    client = app.test_client()
+    rid = _upload(client, headers["admin"]).get_json()["id"]
+    response = client.delete(f"/api/v1/resolutions/{rid}", headers=headers["admin"])
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert client.get(f"/api/v1/resolutions/{rid}", headers=headers["admin"]).status_code == 404
+
+
+def test_the_readmes_page_past_the_end_example_holds(app, people, make_practice):
+    """README («Постраничный вывод поиска») gave `?page=99999`, a 400 over SEARCH_MAX_PAGE: its example now is a
+    page past the last one within it, and answers as the README says."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"Постраничный вывод поиска:.*?у страницы за\s+последней \(`([^`]+)`[^)]*\)\s+`prev` "
+                         r"ведёт на\s+последнюю", readme, re.DOTALL)
+    assert sentence, "the README's example of a page past the end"
+    with app.app_context():
+        for number in range(3):
+            make_practice(f"Практика для страниц номер {number}")
+    client = app.test_client()
+    response = client.get("/api/v1/search" + sentence.group(1))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["results"] == [] and body["page"] > 1
+    assert body["links"]["prev"] == body["links"]["last"]
+    over = client.get(f"/api/v1/search?page={app.config['SEARCH_MAX_PAGE'] + 1}")
+    assert "от 1 до 500" in _assert_problem(over, 400)["detail"]
+    after = readme[sentence.end():sentence.end() + 300]
+    assert "SEARCH_MAX_PAGE" in sentence.group(0) + after and "400" in after

@@ -289,3 +289,31 @@ def test_confirming_a_file_the_user_cannot_see_attaches_nothing(app, make_user, 
     assert "Этого файла в банке больше нет" in page
     with app.app_context():
         assert attachments_of(pid) == []
+
+
+def test_a_double_click_on_save_makes_one_draft(app, make_user, monkeypatch):
+    """«Сохранить» clicked twice sends the form twice: both looked for duplicates before either was saved, and two
+    drafts were made. The second now waits for the first and shows it as the practice already in the bank
+    (the API's POST /api/v1/practices takes the same lock: tests/test_api_write.py)."""
+    from tests.test_api_write import _at_once, _overlapping_checks
+
+    client = app.test_client()
+    user_id = make_user("teacher")
+    sign_in(client, user_id)
+    data = form_data(client, title="Чтение через игры со звуками", annotation=OTHER_ANNOTATION, technology="")
+    _overlapping_checks(monkeypatch, 2)
+
+    def save():
+        clicked = app.test_client()
+        sign_in(clicked, user_id)
+        with client.session_transaction() as first, clicked.session_transaction() as second:
+            second.update(first)  # the same browser: its session, the form's CSRF token
+        return clicked.post("/practices/new", data=data)
+
+    responses = _at_once([save, save])
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    [shown] = [r.get_data(as_text=True) for r in responses if r.status_code == 200]
+    with app.app_context():
+        assert count() == 1
+        created = db.session.scalar(select(Practice.id))
+    assert "Похожая практика уже есть в банке" in shown and f'href="/practices/{created}"' in shown

@@ -88,11 +88,20 @@ def revoke_token(user: User, token_id: int, actor: User | None = None) -> ApiTok
 
 def user_for_token(secret: str) -> User | None:
     """The active user a valid, unrevoked token belongs to; notes (unflushed) when the token was last used."""
+    user = token_owner(secret)
+    return user if user is not None and user.is_active_account else None
+
+
+def token_owner(secret: str) -> User | None:
+    """The user a valid, unrevoked token belongs to, blocked or not; notes (unflushed) when an active account's
+    token was last used."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
-    if token is None or token.revoked_at is not None or not token.user.is_active_account:
+    if token is None or token.revoked_at is not None:
         return None
+    if not token.user.is_active_account:
+        return token.user
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         token.last_used_at = now

@@ -6,11 +6,14 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from kb.accounts.models import User
-from kb.accounts.tokens import user_for_token
+from kb.accounts.tokens import token_owner
 from kb.errors import error_response
 from kb.extensions import csrf, db, limiter
 
 BAD_TOKEN = "Токен API недействителен или отозван. Создайте новый на странице профиля."
+# A blocked account's tokens stop working with it; its owner cannot sign in to make another.
+BLOCKED_ACCOUNT = ("Учётная запись заблокирована: её токены API не действуют. Обратитесь к "
+                   "администратору банка.")
 NO_TOKEN = "Для этого действия нужен токен API: заголовок Authorization: Bearer kb_… (создаётся в профиле)."
 
 
@@ -24,14 +27,17 @@ def _bearer() -> str | None:
 
 
 def _token() -> tuple[str | None, User | None]:
-    """(the bearer token, its user or None) of this request, looked up in the database once.
+    """(the bearer token, its active user or None) of this request, looked up in the database once.
 
     The rate limit's key needs it before ``authenticate`` runs (Flask-Limiter checks in the app's
-    before_request), so both read it from here and the request costs one lookup.
+    before_request), so both read it from here and the request costs one lookup. (``g.api_token_blocked``: the
+    token is valid, but its account is blocked.)
     """
     if "api_token" not in g:
         secret = _bearer()
-        g.api_token = (secret, user_for_token(secret) if secret else None)
+        owner = token_owner(secret) if secret else None
+        g.api_token_blocked = owner is not None and not owner.is_active_account
+        g.api_token = (secret, None if g.api_token_blocked else owner)
     return g.api_token
 
 
@@ -42,7 +48,7 @@ def authenticate() -> Response | None:
     if secret is None:
         return None
     if user is None:
-        return error_response(401, BAD_TOKEN)
+        return error_response(401, BLOCKED_ACCOUNT if g.api_token_blocked else BAD_TOKEN)
     if db.session.dirty:
         db.session.commit()  # last_used_at, written at most once a minute
     g.api_user = user

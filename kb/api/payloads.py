@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask import request
-from marshmallow import Schema, ValidationError
+from flask import current_app, request
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.extensions import db
 from kb.practices.forms import PracticeForm, section_data
@@ -92,24 +93,97 @@ def _with_lone_surrogates(value: object, name: str = "") -> list[str]:
     return []
 
 
+# Fields a 422 names at most: a body of thousands of unknown keys got an answer naming every one, bigger than itself.
+MAX_FIELD_ERRORS = 50
+
+
+def _invalid(errors: dict[str, list[str]], total: int | None = None) -> ApiProblem:
+    """The 422 of a body whose fields are wrong: the first MAX_FIELD_ERRORS fields, and how many more there are
+    (``total``: the count of them all, when ``errors`` holds only some)."""
+    total = max(total or 0, len(errors))
+    if total <= MAX_FIELD_ERRORS:
+        return ApiProblem(422, "Проверьте поля запроса.", errors)
+    shown = dict(list(errors.items())[:MAX_FIELD_ERRORS])
+    return ApiProblem(422, f"Проверьте поля запроса. Полей с ошибками: {total}; в errors — первые "
+                           f"{MAX_FIELD_ERRORS}, и ещё {total - MAX_FIELD_ERRORS} не названы.", shown)
+
+
+def _refused_before_checking(schema: Schema, body: dict) -> ApiProblem | None:
+    """The 422 of a body too big to check item by item, made without checking each item: marshmallow took
+    seconds over a hundred thousand unknown keys in ``sections`` and twenty over half a million ``authors``.
+    A list longer than its field allows (validate.Length) is refused as a whole; an object whose keys come from
+    a list (``sections``) and has more unknown keys than a 422 names, by its first unknown keys."""
+    for name, field in schema.fields.items():
+        value = body.get(field.data_key or name)
+        if isinstance(field, fields.List) and isinstance(value, list):
+            for check in field.validators:
+                if isinstance(check, validate.Length) and check.max is not None and len(value) > check.max:
+                    try:
+                        check(value)
+                    except ValidationError as exc:
+                        return _invalid({name: [_russian(m) for m in exc.messages]})
+        keys = [v for v in getattr(getattr(field, "key_field", None), "validators", ())
+                if isinstance(v, validate.OneOf)]
+        if not isinstance(field, fields.Dict) or not isinstance(value, dict) or not keys:
+            continue
+        unknown = [key for key in value if key not in keys[0].choices]
+        if len(unknown) > MAX_FIELD_ERRORS:
+            errors: dict[str, list[str]] = {}
+            for key in unknown[:MAX_FIELD_ERRORS]:
+                try:
+                    keys[0](key)
+                except ValidationError as exc:
+                    errors[f"{name}.{key}"] = [_russian(m) for m in exc.messages]
+            return _invalid(errors, len(unknown))
+    return None
+
+
+
+def json_too_large() -> str:
+    limit = current_app.config["API_JSON_MAX_BYTES"]
+    size = f"{limit / (1024 * 1024):.3g} МБ".replace(".", ",") if limit >= 1024 * 1024 else f"{limit} байт"
+    return (f"Тело запроса JSON больше {size} (API_JSON_MAX_BYTES): в практике столько текста не бывает. "
+            "Файлы прикладываются отдельными запросами.")
+
+
+def _read_json():
+    """The body parsed as JSON (None if it is not), 413 when it is longer than API_JSON_MAX_BYTES: with
+    Content-Length before anything is read, without it (Transfer-Encoding: chunked) once one byte past the limit
+    has come (kb.routing.WholeBodyStream). The general MAX_CONTENT_LENGTH (100 MB, for files) let a JSON body
+    of megabytes of made-up keys be parsed and checked key by key for a minute."""
+    limit = current_app.config["API_JSON_MAX_BYTES"]
+    if request.max_content_length is not None and request.max_content_length <= limit:
+        return request.get_json(silent=True)  # the general limit is the lower: its own 413 (kb.errors)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiProblem(413, json_too_large())
+    request.max_content_length = limit  # before the body's stream is opened: the stream reads up to this
+    try:
+        return request.get_json(silent=True)  # silent: None for text that is not JSON
+    except RequestEntityTooLarge:
+        raise ApiProblem(413, json_too_large()) from None
+
+
 def json_body(schema: type[Schema]) -> dict:
-    """The request's JSON object checked against ``schema``: 415 not JSON, 400 not an object, 422 a wrong shape."""
+    """The request's JSON object checked against ``schema``: 415 not JSON, 413 too long, 400 not an object,
+    422 a wrong shape."""
     if not request.is_json:
         raise ApiProblem(415, "Отправьте тело запроса в формате JSON (Content-Type: application/json).")
     try:
-        body = request.get_json(silent=True)  # silent: None for text that is not JSON
+        body = _read_json()
     except RecursionError:  # [[[[… nested deeper than the parser goes
         raise ApiProblem(400, "Тело запроса вложено слишком глубоко: ожидается объект JSON с полями практики.") \
             from None
     if not isinstance(body, dict):
         raise ApiProblem(400, "Тело запроса должно быть объектом JSON.")
     if broken := _with_lone_surrogates(body):
-        raise ApiProblem(422, "Проверьте поля запроса.", {name: [LONE_SURROGATE] for name in broken})
+        raise _invalid({name: [LONE_SURROGATE] for name in broken})
+    if problem := _refused_before_checking(schema(), body):
+        raise problem
     body = composed_json(body)  # NFC, as the forms make every text (kb.forms.CleanText)
     try:
         return schema().load(body)
     except ValidationError as exc:
-        raise ApiProblem(422, "Проверьте поля запроса.", _flatten(exc.messages)) from None
+        raise _invalid(_flatten(exc.messages)) from None
 
 
 def _as_api(practice: Practice) -> dict:
@@ -167,7 +241,7 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
     form.name_unknown_codes()
     if not form.validate():
         errors = {_API_NAMES.get(name, name): [str(m) for m in messages] for name, messages in form.errors.items()}
-        raise ApiProblem(422, "Проверьте поля запроса.", errors)
+        raise _invalid(errors)
     data = form.to_data(section_data(form))
     # Names may contain commas, which the form's one-line format would split: keep the structured list.
     data.authors = [(name[:300], position[:300]) for name, position in authors if name]

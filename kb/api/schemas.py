@@ -103,7 +103,9 @@ class PracticeInput(Schema):
     title = fields.String(required=True, metadata=_TITLE)
     sections = fields.Dict(keys=_section_key(), values=fields.String(),
                            metadata={"description": "Тексты разделов шаблона описания опыта"})
-    authors = fields.List(fields.Nested(Author), metadata={"description": "[{name, position}], не больше 10"})
+    authors = fields.List(fields.Nested(Author), validate=validate.Length(max=rules.AUTHORS_MAX,
+                                                                          error=rules.AUTHORS_MESSAGE),
+                          metadata={"description": f"[{{name, position}}], не больше {rules.AUTHORS_MAX}"})
     organisation = fields.String(metadata=_LINE)
     region = fields.String(allow_none=True, metadata={"description": "Код региона из словаря"})
     municipality = fields.String(allow_none=True, metadata={"description": "Код муниципалитета выбранного региона"})

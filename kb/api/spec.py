@@ -10,7 +10,7 @@ from typing import Literal
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 
 from kb.api import schemas
 from kb.errors import MESSAGES
@@ -97,13 +97,26 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
     return result
 
 
+def _allowed_keys(self, field, **kwargs) -> dict:
+    """An object whose keys the API checks against a list (``sections``: the template's section keys) names them
+    as ``propertyNames``; apispec gave only the values' type, and a client made from the document sent keys that
+    got 422 «Неизвестный раздел»."""
+    key_field = getattr(field, "key_field", None) if isinstance(field, fields.Dict) else None
+    for check in getattr(key_field, "validators", ()):
+        if isinstance(check, validate.OneOf):
+            return {"propertyNames": {"enum": list(check.choices)}}
+    return {}
+
+
 def build_spec(app: Flask) -> dict:
     """The OpenAPI 3.1 document of every route of the API blueprint."""
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
-        title="Банк практик: API", version="1", openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
+        title="Банк практик: API", version="1", openapi_version="3.1.0", plugins=[marshmallow],
         info={"description": "Чтение опубликованных практик, резолюций, словарей и поиск — без авторизации; "
                              "изменения — с токеном API из профиля. Ошибки — application/problem+json."},
     )
+    marshmallow.converter.add_attribute_function(_allowed_keys)
     spec.components.security_scheme("token", {
         "type": "http", "scheme": "bearer",
         "description": "Токен из профиля: Authorization: Bearer kb_…",

@@ -5,7 +5,7 @@ Every permission question goes to the same services and policy the pages use.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from kb.accounts.models import User
 from kb.accounts.services import record
@@ -73,7 +73,7 @@ def create_practice():
     user = _user()
     confirmed = _flag("confirm_duplicates")
     data = practice_data(json_body(schemas.PracticeInput))
-    if not confirmed and (found := duplicates.similar_texts(user, data.title, data.sections)):
+    if not confirmed and (found := duplicates.similar_to_new(user, data.title, data.sections)):
         raise ApiProblem(409, "В банке уже есть похожая практика. Если это другая практика, повторите запрос "
                               "с confirm_duplicates=true.", extra={"duplicates": [
                                   {"id": d.practice.id, "title": d.practice.title,
@@ -219,7 +219,14 @@ def delete_resolution(resolution_id: int):
            details={"title": resolution.title, "status": resolution.status, "via": "api"})
     resolutions.delete_resolution(resolution)
     db.session.commit()
-    return "", 204
+    return _no_content()
+
+
+def _no_content() -> Response:
+    """A 204: no body, so no Content-Type either (Flask labels an empty answer text/html)."""
+    response = Response(status=204)
+    response.headers.remove("Content-Type")
+    return response
 
 
 @bp.post("/practices/<int:practice_id>/attachments")

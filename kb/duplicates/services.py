@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -106,6 +106,28 @@ def similar_texts(user: User | None, title: str, sections: Mapping[str, str],
         return []
     practices = db.session.scalars(select(Practice).where(Practice.id.in_(ids))).all()
     return _ranked(_visible(user, list(practices)), scores, titled)
+
+
+# PostgreSQL's advisory locks of new practices: (this number, the author's id).
+NEW_PRACTICE_LOCK = 0x6B620001
+
+
+def similar_to_new(user: User, title: str, sections: Mapping[str, str]) -> list[Duplicate]:
+    """``similar_texts`` for a practice ``user`` is about to create; until this transaction ends, another creation
+    by the same user waits here, and then finds this one if it was saved.
+
+    The look and the insert after it were not one step: the same practice sent several times at once (an API
+    client's parallel workers or retry, a double click on «Сохранить») found nothing each time and was created
+    each time. PostgreSQL: a transaction-level advisory lock per author (the duplicates one may be told of are
+    mostly one's own: another author's draft is never named). SQLite: its one write lock, taken now (BEGIN
+    IMMEDIATE) rather than at the insert; a transaction that already wrote holds it."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:kind, :user_id)"),
+                           {"kind": NEW_PRACTICE_LOCK, "user_id": user.id})
+    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return similar_texts(user, title, sections)
 
 
 # Values of one IN (...) at a time: within SQLite's and PostgreSQL's limits on parameters, few round trips.

@@ -150,8 +150,9 @@ def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
     """Near-duplicates to show before saving, unless the user has seen them and chose «Всё равно сохранить»."""
     if request.args.get("confirm_duplicates"):
         return []
-    return duplicates.similar_texts(current_user, form.title.data or "", section_data(form),
-                                    exclude_id=practice.id if practice else None)
+    if practice is None:  # a double click on «Сохранить» sends the form twice: the second finds the first
+        return duplicates.similar_to_new(current_user, form.title.data or "", section_data(form))
+    return duplicates.similar_texts(current_user, form.title.data or "", section_data(form), exclude_id=practice.id)
 
 
 @bp.route("/new", methods=["GET", "POST"])
