@@ -829,3 +829,49 @@ def test_a_file_sent_again_under_its_name_replaces_the_attached_one(app, runner,
 
     again = load("v2.zip")
     assert "без изменений" in again and "заменён" not in again
+
+
+def test_a_corrected_file_replaces_only_its_own_namesake_the_row_still_names(app, runner, make_user, tmp_path,
+                                                                              monkeypatch):
+    """A row names «2023/отчет.docx; 2024/отчет.docx»: both are attached. The 2023 file is corrected and the registry
+    loaded again: the new file «replaced» every attachment of its name with other bytes, the unchanged 2024 file the
+    row still names too. Now the practice ends with exactly the row's files of that name: the corrected 2023 file and
+    the 2024 one; a row that names one file of the name only leaves that one."""
+    from kb.attachments import services as attachments
+    from kb.bulkimport import services
+
+    make_user("admin")
+    old_2023, new_2023 = docx_bytes("Отчёт 2023: квазиэкспедиционный."), docx_bytes("Отчёт 2023: гиперолимпиадный.")
+    year_2024 = docx_bytes("Отчёт 2024: сверхнаставнический.")
+    registry = tmp_path / "r.csv"
+    both = row("S-1", "Школа наставников", files="2023/отчет.docx; 2024/отчет.docx")
+    registry.write_bytes(csv_bytes([both]))
+    (tmp_path / "v1.zip").write_bytes(zip_bytes({"2023/отчет.docx": old_2023, "2024/отчет.docx": year_2024}))
+    (tmp_path / "v2.zip").write_bytes(zip_bytes({"2023/отчет.docx": new_2023, "2024/отчет.docx": year_2024}))
+
+    def load(archive: str, *flags: str) -> str:
+        return runner.invoke(args=["import-practices", str(registry), "--attachments", str(tmp_path / archive),
+                                   *flags]).output
+
+    def attached() -> list[str]:
+        (practice,) = practices(app)
+        return sorted(a.text.strip() for a in practice.attachments)
+
+    load("v1.zip")
+    assert attached() == ["Отчёт 2023: квазиэкспедиционный.", "Отчёт 2024: сверхнаставнический."]
+    # at the limit of 2 the check counts one file replaced, not two: 1 kept + 1 new fits
+    monkeypatch.setattr(attachments, "MAX_PER_PRACTICE", 2)
+    monkeypatch.setattr(services, "MAX_PER_PRACTICE", 2)
+    checked = load("v2.zip", "--dry-run")
+    assert "Строка 2 [S-1]: будет обновлена" in checked and checked.count("будет заменён новым") == 1
+    loaded = load("v2.zip")
+    assert "Строка 2 [S-1]: обновлена" in loaded
+    assert attached() == ["Отчёт 2023: гиперолимпиадный.", "Отчёт 2024: сверхнаставнический."]
+    assert "без изменений" in load("v2.zip")
+    assert attached() == ["Отчёт 2023: гиперолимпиадный.", "Отчёт 2024: сверхнаставнический."]
+
+    # the row now names the 2023 file alone, corrected once more: it is the practice's only file of that name
+    registry.write_bytes(csv_bytes([row("S-1", "Школа наставников", files="2023/отчет.docx")]))
+    (tmp_path / "v3.zip").write_bytes(zip_bytes({"2023/отчет.docx": old_2023}))
+    load("v3.zip")
+    assert attached() == ["Отчёт 2023: квазиэкспедиционный."]

@@ -780,7 +780,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     new_files = _new_files(existing, entries, ctx, errors) if entries and ctx.archive is not None else []
     warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
     if ctx.dry_run and existing is not None:  # a real run says it once it has replaced them (_check_new_files)
-        warnings.extend(_replaced_notice(name, True) for name in _replaced_names(existing, new_files, ctx))
+        row_digests = _row_digests(entries, ctx)
+        warnings.extend(_replaced_notice(name, True) for name in _replaced_names(existing, new_files, ctx, row_digests))
     if errors:
         return result, None
     result.action = "update" if existing is not None else "create"
@@ -828,21 +829,30 @@ def _same_name(name: str) -> str:
     return clean_filename(name).casefold()
 
 
-def _replaced(existing: Practice, name: str, digest: str) -> list[Attachment]:
-    """The practice's attachments a file of this name and these bytes replaces: those of the same name with other
-    bytes (a re-import is a correction: the file sent again under its name is the new version of it)."""
+def _replaced(existing: Practice, name: str, row_digests: set[str]) -> list[Attachment]:
+    """The practice's attachments a new file of this name replaces: those of the same name whose bytes are none of
+    the row's files (a re-import is a correction: the file sent again under its name is the new version of it). A
+    row may name several files of one name from different folders: an attachment it still names is kept, so the
+    practice ends with exactly the row's files of that name."""
     return [attachment for attachment in existing.attachments
-            if attachment.sha256 != digest and _same_name(attachment.original_name) == _same_name(name)]
+            if attachment.sha256 not in row_digests and _same_name(attachment.original_name) == _same_name(name)]
 
 
-def _replaced_names(existing: Practice, new_files: list[Entry], ctx: _Context) -> list[str]:
+def _row_digests(entries: list[Entry], ctx: _Context) -> set[str]:
+    """The SHA-256 of each of the row's files that can be read (kept by the archive from the check of the row)."""
+    digests = set()
+    for entry in entries:
+        try:
+            digests.add(ctx.archive.digest(entry))
+        except ArchiveError:
+            continue  # reported by the check of the row's files
+    return digests
+
+
+def _replaced_names(existing: Practice, new_files: list[Entry], ctx: _Context, row_digests: set[str]) -> list[str]:
     names = []
     for entry in new_files:
-        try:
-            digest = ctx.archive.digest(entry)
-        except ArchiveError:
-            continue
-        if _replaced(existing, _file_name(entry), digest) and _file_name(entry) not in names:
+        if _replaced(existing, _file_name(entry), row_digests) and _file_name(entry) not in names:
             names.append(_file_name(entry))
     return names
 
@@ -872,8 +882,9 @@ def _new_files(existing: Practice | None, entries: list[Entry], ctx: _Context, e
             continue  # reported by the check of the row's files
         if digest not in known:
             new.setdefault(digest, entry)
-    replaced = {attachment.id for digest, entry in new.items() if existing is not None
-                for attachment in _replaced(existing, _file_name(entry), digest)}
+    row_digests = _row_digests(unique, ctx)
+    replaced = {attachment.id for entry in new.values() if existing is not None
+                for attachment in _replaced(existing, _file_name(entry), row_digests)}
     kept = len(attached) - len(replaced)
     if kept + len(new) > MAX_PER_PRACTICE:
         already = f"у практики уже {kept}, " if kept else ""
@@ -945,6 +956,7 @@ def _check_new_files(plan: _Plan, ctx: _Context) -> tuple[list[_NewFile], list[t
     files: list[_NewFile] = []
     refused: list[tuple[Entry, str]] = []
     replacing: set[int] = set()
+    row_digests = _row_digests(plan.entries, ctx) if plan.existing is not None else set()
     for entry in plan.entries:
         try:
             data = ctx.archive.read(entry)
@@ -955,7 +967,7 @@ def _check_new_files(plan: _Plan, ctx: _Context) -> tuple[list[_NewFile], list[t
             refused.append((entry, f"Файл «{_file_name(entry)}»: {exc}"))
             continue
         known.add(checked.sha256)
-        replaces = [attachment for attachment in _replaced(plan.existing, checked.name, checked.sha256)
+        replaces = [attachment for attachment in _replaced(plan.existing, checked.name, row_digests | {checked.sha256})
                     if attachment.id not in replacing] if plan.existing is not None else []
         replacing.update(attachment.id for attachment in replaces)
         files.append(_NewFile(entry, checked, replaces))
