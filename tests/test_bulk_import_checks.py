@@ -664,18 +664,28 @@ def test_a_level_several_entries_share_asks_which_is_meant(app, make_user):
         "высшей квалификации». Укажите нужные (несколько — через точку с запятой)."]
 
 
-def test_do_is_preschool_or_additional_and_the_check_asks_which(app, make_user):
-    """«ДО» was read as «Дошкольное образование» without a word, though a Дом творчества's registry (МБУ ДО) means
-    дополнительное образование by it; «ДОУ», «ДОО» are a kindergarten's, and stay preschool."""
+def test_do_is_preschool_as_before_with_a_warning_that_names_additional_education(app, make_user):
+    """«ДО» is the short name the bank gives preschool (/api/v1/vocabularies says so) and registries loaded it as
+    preschool; a Дом творчества's registry (МБУ ДО) may mean дополнительное образование by it. It became an error
+    that refused the row, so a registry that had loaded failed on a re-load. Now it loads as preschool, with a
+    warning naming both readings and how to write дополнительное образование; «ДОУ», «ДОО» stay preschool."""
     admin = make_user("admin")
-    report = check(app, admin, csv_bytes([_with("Уровень образования", "ДО")]))
-    assert report.rows[0].errors == [
-        "Уровень образования: «ДО» — это несколько значений словаря: «Дошкольное образование», «Дополнительное "
-        "образование детей и взрослых». Укажите нужные (несколько — через точку с запятой)."]
-    report = check(app, admin, csv_bytes([_with("Уровень образования", "ДОУ"),
-                                          row("B-2", "Детский сад и семья", levels="ДОО")]), dry_run=False)
-    assert [r.errors for r in report.rows] == [[], []]
-    assert [[level.code for level in p.levels] for p in practices(app)] == [["preschool"], ["preschool"]]
+    with app.test_client() as client:
+        levels = client.get("/api/v1/vocabularies").get_json()["levels"]
+    assert {"code": "preschool", "label": "Дошкольное образование", "short": "ДО"} in levels
+    warning = ("Уровень образования: «ДО» прочитано как «Дошкольное образование». В реестрах «ДО» пишут и о "
+               "дополнительном образовании («МБУ ДО»): если имелось в виду «Дополнительное образование детей и "
+               "взрослых», напишите «Дополнительное образование» или «ДОД».")
+    report = check(app, admin, csv_bytes([_with("Уровень образования", "ДО"),
+                                          row("B-2", "Детский сад и семья", levels="ДОУ"),
+                                          row("B-3", "Детский сад и школа", levels="ДОО"),
+                                          row("B-4", "Игры в саду и в школе", levels="до/НОО"),
+                                          row("B-5", "Кружок робототехники", levels="Доп. образование; ДОД")]),
+                   dry_run=False)
+    assert [r.errors for r in report.rows] == [[], [], [], [], []]
+    assert [warning in r.warnings for r in report.rows] == [True, False, False, True, False]
+    assert [[level.code for level in p.levels] for p in practices(app)] == [
+        ["preschool"], ["preschool"], ["preschool"], ["preschool", "primary"], ["additional"]]
 
 
 @pytest.mark.parametrize(("cell", "codes"), [

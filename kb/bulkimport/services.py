@@ -221,6 +221,7 @@ class Lookup:
     def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
                  any_order: bool = False):
         self.drop = drop
+        self.cautions: dict[str, str] = {}  # a value found with a warning (its other reading): set by set_caution
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
         self.unordered: dict[str, str | None] = {}
@@ -251,6 +252,17 @@ class Lookup:
         if found is None and _NOTE.search(value) and (bare := _NOTE.sub("", value).strip()):
             found = self._find(bare)
         return found
+
+    def set_caution(self, value: str, note: str) -> None:
+        """Warn with ``note`` whenever ``value`` (as written in any case, with a note in brackets or not) is read."""
+        self.cautions[_norm(value, self.drop)] = note
+
+    def caution(self, value: str) -> str | None:
+        """The warning that goes with reading ``value`` (it may mean another entry too), or None."""
+        for text in (value, _NOTE.sub("", value)):
+            if note := self.cautions.get(_norm(text, self.drop)):
+                return note
+        return None
 
     def shortened(self, value: str) -> str | None:
         """The entry ``value`` names with words cut short with a dot («Челяб. обл.», «Свердл. обл.»): the only one
@@ -309,14 +321,24 @@ class Vocabularies:
         # The other names of levels and subjects ship with the vocabulary (kb.vocabularies.data), by code.
         level_aliases = {level["code"]: level.get("aliases", []) for level in vocabulary.LEVELS}
         subject_aliases = {subject["code"]: subject.get("aliases", []) for subject in vocabulary.SUBJECTS}
-        levels = []
+        levels, shorts = [], {}
         for level in db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order)):
             aliases = [level.short, *level.name.split("—")[1:], *level_aliases.get(level.code, [])]
             levels.append((level.code, level.name, aliases))
+            shorts[level.code] = level.short
+        level_lookup = Lookup(levels, drop=("образование", "образования", "уровень"))
+        for short, other in vocabulary.LEVEL_OTHER_READINGS.items():
+            read_as = level_lookup.find(short)
+            if read_as is None or other not in level_lookup.labels:
+                continue
+            level_lookup.set_caution(short, (
+                f"«{short}» прочитано как «{level_lookup.labels[read_as]}». В реестрах «{short}» пишут и о "
+                f"дополнительном образовании («МБУ {short}»): если имелось в виду «{level_lookup.labels[other]}», "
+                f"напишите «Дополнительное образование» или «{shorts[other]}»."))
         return cls(
             regions=Lookup([(r.code, r.name, [*(r.aliases or []), *([r.okato] if r.okato else [])])
                             for r in db.session.scalars(select(Region))], any_order=True),
-            levels=Lookup(levels, drop=("образование", "образования", "уровень")),
+            levels=level_lookup,
             subjects=Lookup([(s.code, s.name, _parenthesised(s.name) + s.name.split(" / ")
                               + subject_aliases.get(s.code, []))
                              for s in db.session.scalars(select(Subject).order_by(Subject.sort_order))]),
@@ -354,10 +376,21 @@ def _joined(lookup: Lookup, piece: str) -> list[str]:
     return []
 
 
-def _codes(lookup: Lookup, cell: object, label: str, errors: list[str]) -> tuple[str, ...]:
+def _caution(lookup: Lookup, piece: str) -> str | None:
+    """The warning that goes with a value read (or with a part of a joined one, «ДО/НОО»), if any."""
+    if not lookup.cautions:
+        return None
+    parts = [piece, *(part for separator in _JOINS for part in separator.split(piece))]
+    return next((note for part in parts if (note := lookup.caution(part))), None)
+
+
+def _codes(lookup: Lookup, cell: object, label: str, errors: list[str], warnings: list[str]) -> tuple[str, ...]:
     codes: list[str] = []
     for piece in split_list(cell):
         code = lookup.find(piece)
+        note = _caution(lookup, piece) if code is not None or _joined(lookup, piece) else None
+        if note and f"{label}: {note}" not in warnings:
+            warnings.append(f"{label}: {note}")
         if code is None and (parts := _joined(lookup, piece)):
             codes.extend(part for part in parts if part not in codes)
             continue
@@ -729,7 +762,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
         if key in columns:
-            return _codes(lookup, raw.values.get(key), FIELD_LABELS[key], errors)
+            return _codes(lookup, raw.values.get(key), FIELD_LABELS[key], errors, warnings)
         return tuple(kept(kept_key, []))
 
     level_codes = codes("levels", ctx.vocabularies.levels, "levels")

@@ -1405,9 +1405,10 @@ MUNICIPALITIES: list[MunicipalityData] = [
 
 # Levels of education, Federal Law 273-ФЗ, art. 10.
 LEVELS: list[LevelData] = [
-    # «ДО» in a registry is as often «дополнительное образование» (МБУ ДО, педагог ДО) as preschool: the alias both
-    # levels share makes it ambiguous (the check names both); «ДОУ», «ДОО» are a kindergarten's.
-    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1, "aliases": ["ДО", "ДОУ", "ДОО"]},
+    # «ДО», the short name, is preschool (so /api/v1/vocabularies gives it, and registries that used it loaded so);
+    # a registry may mean «дополнительное образование» by it (МБУ ДО, педагог ДО): LEVEL_OTHER_READINGS has the
+    # import warn. «ДОУ», «ДОО» are a kindergarten's.
+    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1, "aliases": ["ДОУ", "ДОО"]},
     {"code": "primary", "name": "Начальное общее образование", "short": "НОО", "order": 2},
     {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3},
     {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4},
@@ -1438,7 +1439,7 @@ LEVELS: list[LevelData] = [
         "name": "Дополнительное образование детей и взрослых",
         "short": "ДОД",
         "order": 9,
-        "aliases": ["Дополнительное образование", "Дополнительное образование детей", "ДО"],
+        "aliases": ["Дополнительное образование", "Дополнительное образование детей"],
     },
     {
         "code": "professional_development",
@@ -1447,6 +1448,10 @@ LEVELS: list[LevelData] = [
         "order": 10,
     },
 ]
+
+# A level's short name a registry may use for another level too: read as the level it names, with a warning that
+# names the other reading and how to write it (short name → the other level's code).
+LEVEL_OTHER_READINGS: dict[str, str] = {"ДО": "additional"}
 
 
 # School subjects of ФГОС НОО/ООО/СОО plus interdisciplinary and extracurricular work.
