@@ -87,6 +87,9 @@ _ORDINAL = re.compile(
 # and more, so that abbreviations («т.е.», «г.Смоленск», «ул.Ленина»), domain names and e-mail addresses stay
 # phrases as before.
 _JOINED = re.compile(r"([^\W_]+)([,;+&|.])(?=([^\W_]+))")
+# An excluded run of such words («-ОГЭ+ЕГЭ», «-ОГЭ,ЕГЭ», «-онлайн-курс+химия»): spaced out first, «-ОГЭ ЕГЭ» would
+# exclude «ОГЭ» only and require «ЕГЭ»; each of its words is excluded instead («-ОГЭ -ЕГЭ»).
+_MINUS_JOINED = re.compile(r"(?<!\S)-([^\W_]+(?:[-/][^\W_]+)*(?:[,;+&|.][^\W_]+(?:[-/][^\W_]+)*)+)")
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
@@ -185,6 +188,13 @@ def _apart(match: re.Match) -> str:
     return before + (" " if apart else mark)
 
 
+def _exclude_each(text: str) -> str:
+    """``text`` with each excluded run of joined words (``_MINUS_JOINED``) as its words, each excluded: «-ОГЭ+ЕГЭ» is
+    «-ОГЭ -ЕГЭ»; a run that stays one word («-R&D», «-т.е.») is left as it is."""
+    return _MINUS_JOINED.sub(lambda match: " ".join(f"-{word}" for word in _JOINED.sub(_apart, match.group(1)).split()),
+                             text)
+
+
 def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
     """``text`` with ``change`` made to each part outside a pair of quotes (all of it with a quote left unpaired:
     such quotes are dropped)."""
@@ -205,7 +215,7 @@ def _clean(text: str, notices: list[str]) -> str:
         # do not leave half a word at the end
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
-    text = _JOINED.sub(_apart, text.translate(_QUOTES))
+    text = _JOINED.sub(_apart, _outside_quotes(text.translate(_QUOTES), _exclude_each))
     text = _outside_quotes(text, lambda part: _ORDINAL.sub("", part))
     text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))

@@ -303,6 +303,12 @@ def test_retyping_the_english_layout_in_russian_keys():
     ("1,5 часа 4.6", "1,5 часа 4.6"),  # numbers keep their comma and dot
     ("т.е. г.Смоленск ул.Ленина", "т.е. г.Смоленск ул.Ленина"),  # abbreviations keep their dots
     ("school.ru ivanov@mail.ru R&D C++", "school.ru ivanov@mail.ru R&D C++"),
+    # an excluded run of joined words excludes each of its words, it does not require the ones after the first
+    ("подготовка -ОГЭ+ЕГЭ", "подготовка NOT ОГЭ NOT ЕГЭ"),
+    ("подготовка -ОГЭ,ЕГЭ", "подготовка NOT ОГЭ NOT ЕГЭ"),
+    ("-ШНО;ВКС;ИКТ проекты", "NOT ШНО NOT ВКС NOT ИКТ проекты"),
+    ("-онлайн-курс+химия", "NOT онлайн-курс NOT химия"),
+    ("-R&D -1,5 -т.е.", "NOT R&D NOT 1,5 NOT т.е."),  # one word each: excluded as it is
 ])
 def test_ordinal_endings_and_marks_joining_words_are_dropped_from_the_query(typed: str, cleaned: str):
     """«5-й класс» was the phrase «5 й» and a required word «й»; «дети,олимпиады» the phrase «дети олимпиады»."""
@@ -342,6 +348,18 @@ def test_words_joined_by_a_comma_are_searched_as_words(tmp_path: Path):
     ids, notice = found("олимпиады,дети")
     assert (ids, notice) == found("олимпиады, дети") == found("олимпиады;дети")
     assert (set(ids[:2]), notice) == ({"practice:1", "practice:2"}, NOTICE_PARTIAL.format(count=2))
+
+
+def test_an_excluded_run_of_joined_words_excludes_each_of_them(tmp_path: Path):
+    """«подготовка -ОГЭ+ЕГЭ» was «подготовка NOT ОГЭ ЕГЭ»: it listed only the texts that DO mention ЕГЭ."""
+    index = _index(tmp_path, ["Подготовка к ЕГЭ по математике", "Подготовка к олимпиадам", "Подготовка к ОГЭ",
+                              "Подготовка к ОГЭ и ЕГЭ"])
+
+    def found(text: str) -> list[str]:
+        return sorted(hit.id for hit in index.search(SearchQuery(text=text)).hits)
+
+    for text in ("подготовка -ОГЭ+ЕГЭ", "подготовка -ОГЭ,ЕГЭ", "подготовка -ОГЭ;ЕГЭ", "подготовка -ЕГЭ+ОГЭ"):
+        assert found(text) == found("подготовка -ОГЭ -ЕГЭ") == ["practice:2"], text
 
 
 def test_a_hyphenated_word_without_its_phrase_looks_for_all_its_words_before_some(tmp_path: Path):

@@ -689,6 +689,16 @@ def test_words_joined_by_a_comma_without_a_space_search_as_words(demo_client):
         assert _api_ids(demo_client, typed) == _api_ids(demo_client, spaced), typed
 
 
+def test_an_excluded_run_of_joined_words_excludes_each_of_them_on_the_page(demo_client):
+    """«подготовка -ОГЭ+ЕГЭ» searched «подготовка NOT ОГЭ ЕГЭ»: the page listed only texts that mention ЕГЭ."""
+    exams = set(_api_ids(demo_client, "ЕГЭ")) | set(_api_ids(demo_client, "ОГЭ"))
+    apart = _api_ids(demo_client, "подготовка -ОГЭ -ЕГЭ")
+    assert exams and apart and not exams & set(apart)
+    for typed in ("подготовка -ОГЭ+ЕГЭ", "подготовка -ОГЭ,ЕГЭ"):
+        assert _found(demo_client, typed) == _found(demo_client, "подготовка -ОГЭ -ЕГЭ"), typed
+        assert _api_ids(demo_client, typed) == apart, typed
+
+
 def test_a_hyphenated_word_puts_the_texts_with_all_its_words_first(demo_client):
     """«онлайн-урок»: no text has the phrase, and the page said no text had all the words, listing texts with
     «урок» alone among the eight with both."""
