@@ -729,15 +729,44 @@ _PATH_ERRNOS = {errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.E
 
 def _file_failure_reason(exc: OSError) -> str:
     """Why a file of the index (the folder, index.lock and index.state.json beside it) could not be written: the
-    folder, the file if another, the reason and, for a wrong path or missing rights, where the folder is set."""
+    folder, the file if another, the reason and, for a wrong path or missing rights, where the folder is set. An
+    error of another file names that file; one without a file name (a write() on a full disk) names the index only
+    when the index code raised it (storing an attached file is not writing the index)."""
     index_dir = _index_dir()
     path = os.fsdecode(exc.filename) if exc.filename is not None else None
     if index_dir is not None and path is not None and not _of_index(Path(path), Path(index_dir)):
         return f"Не удалось обратиться к файлу {path}: {os_error_reason(exc)}."
+    if path is None and not _raised_by_index_code(exc):
+        return f"Команда прервана: не удалось записать или прочитать файл — {os_error_reason(exc)}."
     folder = f" в папку {index_dir}" if index_dir else ""
     detail = f" ({path})" if path is not None and path != index_dir else ""
     hint = f" {INDEX_FOLDER_HINT}" if exc.errno in _PATH_ERRNOS else ""
     return f"Не удаётся записать индекс{folder}: {os_error_reason(exc)}{detail}.{hint}"
+
+
+def _index_code() -> tuple[Path, ...]:
+    """The folders of the code that reads and writes the index: the indexer, its search library, kb.search."""
+    import indexer
+    import kb.search
+
+    folders = [Path(indexer.__file__).parent, Path(kb.search.__file__).parent]
+    with contextlib.suppress(ImportError):
+        import whoosh
+
+        folders.append(Path(whoosh.__file__).parent)
+    return tuple(folder.resolve() for folder in folders)
+
+
+def _raised_by_index_code(exc: BaseException) -> bool:
+    """Whether the index code was running when ``exc`` was raised (a frame of it is in the traceback)."""
+    folders = _index_code()
+    trace = exc.__traceback__
+    while trace is not None:
+        where = Path(trace.tb_frame.f_code.co_filename).resolve()
+        if any(where.is_relative_to(folder) for folder in folders):
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def _of_index(path: Path, index_dir: Path) -> bool:

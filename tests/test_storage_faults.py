@@ -247,7 +247,7 @@ def test_an_index_that_cannot_be_read_or_written_by_sync_index_is_one_line(app, 
     def index_disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(outbox, "sync_index", index_disk_full)
+    monkeypatch.setattr(outbox, "_apply_pending", index_disk_full)  # inside sync_index: the index code's fault
     runner = app.test_cli_runner()
     full = runner.invoke(args=["sync-index"])
     assert full.exit_code == 1
@@ -263,6 +263,29 @@ def test_an_index_that_cannot_be_read_or_written_by_sync_index_is_one_line(app, 
                                      "flask --app kb reindex")
     assert runner.invoke(args=["reindex"]).exit_code == 0
     assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_a_full_disk_outside_the_index_is_not_blamed_on_the_index(app, make_user, tmp_path, monkeypatch):
+    """`import-practices` storing an attached file on a full disk (an OSError without a file name, as write()
+    raises it) said «Не удаётся записать индекс в папку …/index: на диске нет места»: the uploads folder was full,
+    the index was not involved. Any command's such error is now told with its reason, the index not named."""
+    from kb.attachments import storage
+    from tests.test_bulk_import import csv_bytes, row, zip_bytes
+
+    def disk_full(self, data, digest=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    make_user("admin")
+    (tmp_path / "r.csv").write_bytes(csv_bytes([row("E-1", "Практика с файлом", files="a.txt")]))
+    (tmp_path / "f.zip").write_bytes(zip_bytes({"a.txt": "Простой текстовый файл практики. ".encode() * 20}))
+    monkeypatch.setattr(storage.FileStorage, "save", disk_full)
+    result = app.test_cli_runner().invoke(args=["import-practices", str(tmp_path / "r.csv"),
+                                                 "--attachments", str(tmp_path / "f.zip")])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
+    assert result.output.strip().splitlines()[-1] == (
+        "Команда прервана: не удалось записать или прочитать файл — на диске нет места.")
+    assert "Не удаётся записать индекс" not in result.output
 
 
 @pytest.mark.parametrize("path", ["/oai?verb=Identify", "/oai?verb=ListRecords&metadataPrefix=oai_dc",
