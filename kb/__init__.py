@@ -230,16 +230,18 @@ def open_instance(app: Flask) -> None:
     app.extensions.pop(INSTANCE_MISSING, None)
 
 
-# instance/config.example.py's placeholder: a key everyone who read the example knows
-EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+# The placeholders of instance/config.example.py and of README's «Продакшен» (now and before): keys everyone who read
+# the example knows. A test holds every SECRET_KEY the two show to this list.
+EXAMPLE_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string", "длинная-случайная-строка",
+                                 "сюда-вывод-команды-token_hex"})
 NEW_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def check_secret_key(app: Flask) -> None:
     """An instance's config.py without SECRET_KEY (the first run writes a random one; an operator's own config.py
     may lack it) started silently, /healthz answered, and every form (sign-in too) was a 500: CSRF needs the key.
-    A missing or empty key, or the example's, stops the start with a message naming where it is set. (The settings
-    a test or a script passes to create_app are theirs: not checked.)"""
+    A missing or empty key, or an example's (EXAMPLE_SECRET_KEYS), stops the start with a message naming where it
+    is set. (The settings a test or a script passes to create_app are theirs: not checked.)"""
     value = app.config.get("SECRET_KEY")
     name, where = setting_origin("SECRET_KEY", app.instance_path)
     how = (f"Задайте в {name} длинную случайную строку (её даёт {NEW_SECRET_KEY}), одну для всех процессов банка."
@@ -249,9 +251,10 @@ def check_secret_key(app: Flask) -> None:
     if not isinstance(value, str | bytes) or not value.strip():
         raise ConfigurationError(f"{name} не задан ({where}): без ключа не работает ни одна форма сайта (вход, "
                                  f"регистрация, правка практик отвечают ошибкой 500). {how}")
-    if value == EXAMPLE_SECRET_KEY:
-        raise ConfigurationError(f"{name} — пример из config.example.py ({where}): этот ключ знает каждый, кто "
-                                 f"читал пример, и может подделать сеанс входа. {how}")
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    if text.strip() in EXAMPLE_SECRET_KEYS:
+        raise ConfigurationError(f"{name} — пример из config.example.py или README ({where}): этот ключ знает каждый, "
+                                 f"кто читал пример, и может подделать сеанс входа. {how}")
 
 
 def ensure_instance(instance_path: str) -> None:

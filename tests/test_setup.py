@@ -347,8 +347,10 @@ def test_every_setting_the_config_example_and_the_readme_name_is_a_real_one(app)
 @pytest.mark.parametrize(("config", "refusal"), [
     ("INDEX_SYNC_AFTER_REQUEST = True\n", "SECRET_KEY не задан ({config}): без ключа не работает ни одна форма"),
     ("SECRET_KEY = '   '\n", "SECRET_KEY не задан ({config})"),
-    ("SECRET_KEY = 'change-me-to-a-long-random-string'\n", "SECRET_KEY — пример из config.example.py ({config})"),
-], ids=["missing", "blank", "example"])
+    ("SECRET_KEY = 'change-me-to-a-long-random-string'\n",
+     "SECRET_KEY — пример из config.example.py или README ({config})"),
+    ('SECRET_KEY = "длинная-случайная-строка"\n', "SECRET_KEY — пример из config.example.py или README ({config})"),
+], ids=["missing", "blank", "example", "readme"])
 def test_an_instance_without_a_real_secret_key_does_not_start(tmp_path: Path, monkeypatch, config, refusal):
     """A config.py without SECRET_KEY started silently, /healthz answered 200 and every form was a 500 (CSRF needs
     the key); the example's key was taken as well."""
@@ -369,6 +371,30 @@ def test_an_instance_without_a_real_secret_key_does_not_start(tmp_path: Path, mo
     monkeypatch.setenv("KB_SECRET_KEY", "a-key-from-the-environment")  # the environment's key is enough
     assert create_app().config["SECRET_KEY"] == "a-key-from-the-environment"
     monkeypatch.setenv("KB_SECRET_KEY", "change-me-to-a-long-random-string")
-    with pytest.raises(ConfigurationError, match="^KB_SECRET_KEY — пример из config.example.py "
+    with pytest.raises(ConfigurationError, match="^KB_SECRET_KEY — пример из config.example.py или README "
                                                  r"\(переменная окружения\)"):
         create_app()
+
+
+def test_every_secret_key_the_examples_show_is_refused(tmp_path: Path, monkeypatch):
+    """config.example.py's key was refused, but README's production block `SECRET_KEY = "длинная-случайная-строка"`
+    (the config.py an operator copies) was accepted: a key as publicly known. Every key the README or the example
+    shows is in the one list of placeholders, and refused; the README tells how to make a real one."""
+    from kb import EXAMPLE_SECRET_KEYS
+    from kb.config import ConfigurationError
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"""^\s*SECRET_KEY\s*=\s*["']([^"']*)["']""",
+                       readme + (root / "instance" / "config.example.py").read_text(encoding="utf-8"), re.M)
+    assert len(shown) >= 2 and set(shown) <= EXAMPLE_SECRET_KEYS
+    assert "python3 -c 'import secrets; print(secrets.token_hex(32))'" in readme[readme.index("## Продакшен"):]
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    for key in sorted(EXAMPLE_SECRET_KEYS):
+        (instance / "config.py").write_text(f"SECRET_KEY = {key!r}\n", encoding="utf-8")
+        with pytest.raises(ConfigurationError, match="^SECRET_KEY — пример из config.example.py или README"):
+            create_app()
