@@ -11,7 +11,7 @@ account's own or another), which create_user and the forms no longer accept eith
 rows, no table rebuild.
 
 Revision ID: z1nam0000001
-Revises: z0uid0000001
+Revises: z1atx0000001
 Create Date: 2026-12-07 12:00:00
 
 """
