@@ -849,8 +849,29 @@ def test_a_422_names_at_most_fifty_fields(app, people):
     response = _json(client, "POST", "/api/v1/practices", json.dumps(
         {"title": "Практика со множеством авторов", "authors": [{}] * 200_000}).encode(), headers["owner"])
     assert time.monotonic() - started < 3
-    assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
+    assert _assert_problem(response, 422)["errors"] == {
+        "authors": ["Не больше 1000 строк в списке авторов (авторов с именем — не больше 10)."]}
     assert _count(app, Practice) == 0
+
+
+def test_blank_author_rows_do_not_count_towards_the_ten(app, people):
+    """Rows with an empty name are dropped, as the form drops empty lines: ten authors and a blank row were
+    refused (422 «Не больше 10 авторов.») once the list's length was checked. Eleven named ones still are."""
+    _, headers, _ = people
+    client = app.test_client()
+    named = [{"name": f"Автор{i} Иван Петрович", "position": "учитель"} for i in range(10)]
+    response = client.post("/api/v1/practices", json={
+        "title": "Практика с десятью авторами", "authors": named + [{"name": "", "position": ""}] * 3},
+        headers=headers["owner"])
+    assert response.status_code == 201, response.get_json()
+    assert [a["name"] for a in response.get_json()["authors"]] == [a["name"] for a in named]
+    response = client.post("/api/v1/practices", json={
+        "title": "Практика с одиннадцатью авторами", "authors": named + [{"name": "Лишний Автор"}]},
+        headers=headers["owner"])
+    assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
+    authors = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PracticeInput"][
+        "properties"]["authors"]
+    assert authors["maxItems"] == 1000 and "с непустым name — не больше 10" in authors["description"]
 
 
 # -- the same practice sent several times at once ----------------------------------------------------
@@ -917,7 +938,7 @@ def test_the_document_names_the_section_keys(app, people):
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     for name in ("PracticeInput", "PracticePatch", "Practice"):
         assert schemas[name]["properties"]["sections"]["propertyNames"] == {"enum": list(SECTION_KEYS)}, name
-    assert schemas["PracticeInput"]["properties"]["authors"]["maxItems"] == 10
+    assert schemas["PracticeInput"]["properties"]["authors"]["maxItems"] == 1000
     for key in SECTION_KEYS:
         assert client.post("/api/v1/practices?confirm_duplicates=true", json={
             "title": f"Практика с разделом {key}", "sections": {key: "Текст раздела."}},
@@ -961,3 +982,4 @@ def test_the_readmes_page_past_the_end_example_holds(app, people, make_practice)
     assert "от 1 до 500" in _assert_problem(over, 400)["detail"]
     after = readme[sentence.end():sentence.end() + 300]
     assert "SEARCH_MAX_PAGE" in sentence.group(0) + after and "400" in after
+

@@ -95,6 +95,9 @@ class Practice(Schema):
 _TITLE = {"description": f"От {rules.TITLE_MIN} до {rules.TITLE_MAX} символов", "minLength": rules.TITLE_MIN,
           "maxLength": rules.TITLE_MAX}
 _LINE = {"maxLength": rules.LINE_MAX}
+AUTHORS_LIST_MAX = 1000  # rows in `authors`, blank ones included
+AUTHORS_LIST_MESSAGE = (f"Не больше {AUTHORS_LIST_MAX} строк в списке авторов "
+                        f"(авторов с именем — не больше {rules.AUTHORS_MAX}).")
 
 
 class PracticeInput(Schema):
@@ -103,9 +106,14 @@ class PracticeInput(Schema):
     title = fields.String(required=True, metadata=_TITLE)
     sections = fields.Dict(keys=_section_key(), values=fields.String(),
                            metadata={"description": "Тексты разделов шаблона описания опыта"})
-    authors = fields.List(fields.Nested(Author), validate=validate.Length(max=rules.AUTHORS_MAX,
-                                                                          error=rules.AUTHORS_MESSAGE),
-                          metadata={"description": f"[{{name, position}}], не больше {rules.AUTHORS_MAX}"})
+    # The form counts the authors with a name (rows with an empty name are dropped, as the form drops empty
+    # lines): not the list's length. The list's own limit only keeps a body of half a million rows from being
+    # checked row by row (kb.api.payloads._refused_before_checking).
+    authors = fields.List(fields.Nested(Author), validate=validate.Length(max=AUTHORS_LIST_MAX,
+                                                                          error=AUTHORS_LIST_MESSAGE),
+                          metadata={"description": f"[{{name, position}}]: авторов с непустым name — не больше "
+                                                   f"{rules.AUTHORS_MAX}; строки с пустым name отбрасываются "
+                                                   f"(maxItems — предел самого списка, со всеми строками)"})
     organisation = fields.String(metadata=_LINE)
     region = fields.String(allow_none=True, metadata={"description": "Код региона из словаря"})
     municipality = fields.String(allow_none=True, metadata={"description": "Код муниципалитета выбранного региона"})
