@@ -839,11 +839,11 @@ def test_a_422_names_at_most_fifty_fields(app, people):
     problem = _assert_problem(response, 422)
     assert len(problem["errors"]) == 50 and len(response.data) < 10_000
     assert problem["errors"]["sections.k0"] == ["Неизвестный раздел: k0."]
-    assert "Полей с ошибками: 100000; в errors — первые 50, и ещё 99950 не названы." in problem["detail"]
+    assert "Полей с ошибками: 100000; в errors — первые 50, и ещё 99950 полей не названы." in problem["detail"]
     # the same cap for errors marshmallow finds one by one (a lone surrogate in each of 60 keys) …
     raw = '{"title": "Практика", "sections": {' + ", ".join(f'"s{i}": "\\ud800"' for i in range(60)) + "}}"
     problem = _assert_problem(_json(client, "POST", "/api/v1/practices", raw.encode(), headers["owner"]), 422)
-    assert len(problem["errors"]) == 50 and "и ещё 10 не названы" in problem["detail"]
+    assert len(problem["errors"]) == 50 and "и ещё 10 полей не названы." in problem["detail"]
     # … and a list longer than its field takes is refused whole, not item by item
     started = time.monotonic()
     response = _json(client, "POST", "/api/v1/practices", json.dumps(
@@ -983,3 +983,12 @@ def test_the_readmes_page_past_the_end_example_holds(app, people, make_practice)
     after = readme[sentence.end():sentence.end() + 300]
     assert "SEARCH_MAX_PAGE" in sentence.group(0) + after and "400" in after
 
+
+@pytest.mark.parametrize("extra, words", [(1, "и ещё 1 поле не названо."), (2, "и ещё 2 поля не названы."),
+                                          (21, "и ещё 21 поле не названо."), (11, "и ещё 11 полей не названы.")])
+def test_the_count_of_fields_not_named_agrees_with_its_noun(app, people, extra, words):
+    """«…первые 50, и ещё 1 не названы.»: the count past the first 50 took the plural whatever it was."""
+    _, headers, _ = people
+    body = {"title": "Название практики", **{f"k{i}": 1 for i in range(50 + extra)}}
+    problem = _assert_problem(app.test_client().post("/api/v1/practices", json=body, headers=headers["owner"]), 422)
+    assert problem["detail"].endswith(f"первые 50, {words}") and len(problem["errors"]) == 50

@@ -14,6 +14,7 @@ from kb.extensions import db
 from kb.practices.forms import PracticeForm, section_data
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import PracticeData
+from kb.templating import plural
 from kb.textclean import composed_json, xml_text
 from kb.vocabularies.models import Municipality
 
@@ -104,8 +105,10 @@ def _invalid(errors: dict[str, list[str]], total: int | None = None) -> ApiProbl
     if total <= MAX_FIELD_ERRORS:
         return ApiProblem(422, "Проверьте поля запроса.", errors)
     shown = dict(list(errors.items())[:MAX_FIELD_ERRORS])
+    more = total - MAX_FIELD_ERRORS
     return ApiProblem(422, f"Проверьте поля запроса. Полей с ошибками: {total}; в errors — первые "
-                           f"{MAX_FIELD_ERRORS}, и ещё {total - MAX_FIELD_ERRORS} не названы.", shown)
+                           f"{MAX_FIELD_ERRORS}, и ещё {more} "
+                           f"{plural(more, 'поле не названо', 'поля не названы', 'полей не названы')}.", shown)
 
 
 def _refused_before_checking(schema: Schema, body: dict) -> ApiProblem | None:
