@@ -42,6 +42,8 @@ MESSAGES = {
     503: ("Сервис временно недоступен", "Попробуйте повторить позже."),
     507: ("На сервере закончилось место", "Сохранить не удалось, ничего не изменено. Сообщите администратору сайта."),
 }
+# A 413 to a JSON body (no file in it) has its own title; the problem `type` stays the 413's.
+BODY_TOO_LARGE_TITLE = "Слишком большой запрос"
 
 
 CSRF_STALE = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
@@ -245,6 +247,8 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
     """A Russian error page, or problem details for the API (``errors``: messages per field, for 422;
     ``extra``: further members of the problem, such as the duplicates of a 409)."""
     title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
+    if status == 413 and request.is_json:
+        title = BODY_TOO_LARGE_TITLE
     detail = detail or default_detail
     if _wants_json():
         body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}

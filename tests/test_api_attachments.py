@@ -127,6 +127,7 @@ def test_too_large_file_is_413(app, client, people):
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
     assert "1 КБ" in response.get_json()["detail"]
+    assert response.get_json()["title"] == "Слишком большой файл"  # a JSON body's 413 is «…запрос»
     assert attachment_count(app, practice_id) == 0
 
 

@@ -811,6 +811,7 @@ def test_a_json_body_over_its_limit_is_413_before_it_is_read(app, people):
                                               "Transfer-Encoding": "chunked"})):
             problem = _assert_problem(response, 413)
             assert problem["detail"].startswith("Тело запроса JSON больше 5000 байт"), (method, url)
+            assert problem["title"] == "Слишком большой запрос", (method, url)  # no file was sent
     assert _count(app, Practice) == 1
     fits = json.dumps({"title": "Практика с короткой аннотацией", "sections": {"annotation": "а" * 100}}).encode()
     assert _json(client, "POST", "/api/v1/practices", fits, headers["owner"]).status_code == 201
@@ -992,3 +993,20 @@ def test_the_count_of_fields_not_named_agrees_with_its_noun(app, people, extra, 
     body = {"title": "Название практики", **{f"k{i}": 1 for i in range(50 + extra)}}
     problem = _assert_problem(app.test_client().post("/api/v1/practices", json=body, headers=headers["owner"]), 422)
     assert problem["detail"].endswith(f"первые 50, {words}") and len(problem["errors"]) == 50
+
+
+def test_every_operation_with_a_json_body_documents_its_413(app):
+    """The API answered 413 to a JSON body over API_JSON_MAX_BYTES, but the document listed no 413 for those
+    operations (a client made from it had no type for the answer); the uploads keep their own 413 «файл»."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    with_body = [(path, method, op) for path, ops in document["paths"].items() for method, op in ops.items()
+                 if "application/json" in op.get("requestBody", {}).get("content", {})]
+    assert {(path, method) for path, method, _ in with_body} >= {
+        ("/api/v1/practices", "post"), ("/api/v1/practices/{practice_id}", "patch"),
+        ("/api/v1/practices/{practice_id}/transitions", "post"), ("/api/v1/resolutions/{resolution_id}", "patch")}
+    for path, method, op in with_body:
+        assert op["responses"]["413"]["description"] == "Слишком большой запрос", (path, method)
+    upload = document["paths"]["/api/v1/practices/{practice_id}/attachments"]["post"]
+    assert upload["responses"]["413"]["description"] == "Слишком большой файл"
+    page = app.test_client().get("/api").get_data(as_text=True)
+    assert "413 — Слишком большой файл / Слишком большой запрос" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 
 from kb.api.spec import build_spec
-from kb.errors import MESSAGES
+from kb.errors import BODY_TOO_LARGE_TITLE, MESSAGES
 from kb.practices import rules
 
 bp = Blueprint("api_docs", __name__)
@@ -80,4 +80,14 @@ def openapi_json():
 def index():
     document = openapi_document()
     return render_template("api/index.html", document=document, endpoints=_endpoints(document),
-                           problems=sorted((code, *text) for code, text in MESSAGES.items() if code != 500))
+                           problems=sorted((code, *_problem_text(code, text)) for code, text in MESSAGES.items()
+                                           if code != 500))
+
+
+def _problem_text(code: int, text: tuple[str, str]) -> tuple[str, str]:
+    """A problem's title and detail on the page: the 413 has two titles, for a file and for a JSON body."""
+    if code == 413:
+        return (f"{text[0]} / {BODY_TOO_LARGE_TITLE}",
+                f"{text[1]} «{text[0]}» — файл больше своего предела; «{BODY_TOO_LARGE_TITLE}» — тело JSON "
+                "больше API_JSON_MAX_BYTES (тот же type).")
+    return text

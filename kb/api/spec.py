@@ -13,7 +13,7 @@ from flask import Flask
 from marshmallow import Schema, fields, validate
 
 from kb.api import schemas
-from kb.errors import MESSAGES
+from kb.errors import BODY_TOO_LARGE_TITLE, MESSAGES
 from kb.practices import rules
 from kb.routing import MAX_ID
 
@@ -51,8 +51,8 @@ def operation(summary: str, tag: str, ok: tuple[int, type[Schema] | None], **kwa
     return attach
 
 
-def _problem(status: int) -> dict:
-    return {"description": MESSAGES.get(status, (f"Ошибка {status}", ""))[0],
+def _problem(status: int, title: str | None = None) -> dict:
+    return {"description": title or MESSAGES.get(status, (f"Ошибка {status}", ""))[0],
             "content": {"application/problem+json": {"schema": "Problem"}}}
 
 
@@ -65,6 +65,8 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
     errors = set(op.errors) | {401, 429}
     if op.query is not None or op.body is not None or op.upload is not None:
         errors.add(400)
+    if op.body is not None:
+        errors.add(413)  # a JSON body over API_JSON_MAX_BYTES (kb.api.payloads)
     if op.etag:
         ok["headers"] = {"ETag": {"description": "Версия ресурса: передайте её в If-Match при изменении.",
                                   "schema": {"type": "string"}}}
@@ -82,7 +84,8 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
         "responses": {**{str(code): ok for code in (status, *op.also_ok)},
                       **({"304": {"description": "Не изменилась с того ETag, что в If-None-Match"}}
                          if op.if_none_match else {}),
-                      **{str(code): _problem(code) for code in sorted(errors)}},
+                      **{str(code): _problem(code, BODY_TOO_LARGE_TITLE if code == 413 and op.body is not None
+                                                  else None) for code in sorted(errors)}},
     }
     if op.description:
         result["description"] = op.description
