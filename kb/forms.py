@@ -21,6 +21,21 @@ _SINGULAR = {
 _PLURAL = {"'%(value)s' are not valid choices for this field.": "Недопустимые значения: '%(value)s'."}
 
 
+# Values a message «Недопустимые значения: …» quotes at most: 150 000 made-up codes sent to the API got a 422 that
+# quoted every one, as large as the request.
+MAX_QUOTED_VALUES = 10
+
+
+def unknown_values_message(values: list[str]) -> str:
+    """«Недопустимое значение: 'x'.» / «Недопустимые значения: 'x', 'y'.», with the first MAX_QUOTED_VALUES of
+    ``values`` and how many more there are: «…, 'z' и ещё 149990.»"""
+    if len(values) == 1:
+        return _SINGULAR["'%(value)s' is not a valid choice for this field."] % {"value": values[0]}
+    shown = "', '".join(values[:MAX_QUOTED_VALUES])
+    more = f" и ещё {len(values) - MAX_QUOTED_VALUES}" if len(values) > MAX_QUOTED_VALUES else ""
+    return f"Недопустимые значения: '{shown}'{more}."
+
+
 class RussianMessages:
     """WTForms' Russian catalogue with the messages it lacks."""
 

@@ -1010,3 +1010,35 @@ def test_every_operation_with_a_json_body_documents_its_413(app):
     assert upload["responses"]["413"]["description"] == "Слишком большой файл"
     page = app.test_client().get("/api").get_data(as_text=True)
     assert "413 — Слишком большой файл / Слишком большой запрос" in page
+
+
+def test_a_422_quotes_a_bounded_number_of_values_and_unknown_fields(app, people):
+    """150 000 made-up codes in `subjects` got a 422 quoting each (1.7 MB); as many unknown fields at the top or
+    in an author were checked one by one by marshmallow. Now the first 10 codes and how many more; unknown
+    fields are counted and refused before checking, as unknown sections are."""
+    import time
+
+    _, headers, _ = people
+    client = app.test_client()
+    codes = [f"zz{i}" for i in range(150_000)]
+    response = client.post("/api/v1/practices", json={"title": "Практика с выдуманными предметами",
+                                                      "subjects": codes + codes[:5]}, headers=headers["owner"])
+    problem = _assert_problem(response, 422)
+    quoted = ", ".join(f"'zz{i}'" for i in range(10))
+    assert problem["errors"]["subjects"] == [f"Недопустимые значения: {quoted} и ещё 149990."]
+    assert len(response.data) < 2000
+    response = client.post("/api/v1/practices", json={"title": "Практика с двумя выдуманными темами",
+                                                      "topics": ["b", "a", "b"]}, headers=headers["owner"])
+    assert _assert_problem(response, 422)["errors"]["topics"] == ["Недопустимые значения: 'b', 'a'."]
+    for body, first, total in [
+            ({"title": "Практика", **{f"k{i}": 1 for i in range(100_000)}}, "k0", 100_000),
+            ({"title": "Практика", "authors": [{"name": "Автор", **{f"k{i}": 1 for i in range(100_000)}}]},
+             "authors.0.k0", 100_000),
+            ({"title": "Практика", "authors": [{"name": "Автор", "role": "x"}] * 60}, "authors.0.role", 60)]:
+        started = time.monotonic()
+        response = client.post("/api/v1/practices", json=body, headers=headers["owner"])
+        assert time.monotonic() - started < 2
+        problem = _assert_problem(response, 422)
+        assert len(problem["errors"]) == 50 and problem["errors"][first] == ["Неизвестное поле."]
+        assert f"Полей с ошибками: {total}; в errors — первые 50" in problem["detail"]
+    assert _count(app, Practice) == 0

@@ -111,11 +111,33 @@ def _invalid(errors: dict[str, list[str]], total: int | None = None) -> ApiProbl
                            f"{plural(more, 'поле не названо', 'поля не названы', 'полей не названы')}.", shown)
 
 
+def _unknown_keys(schema: Schema, *objects: dict | tuple[str, dict]) -> ApiProblem | None:
+    """The 422 of more unknown keys than a 422 names, in ``objects`` (the body, or ``authors``' entries as
+    (name, entry)) checked against ``schema``: its first unknown keys, «Неизвестное поле.», and how many there
+    are; None when there are few (marshmallow names them, with the rest of the errors)."""
+    known = {field.data_key or name for name, field in schema.load_fields.items()}
+    unknown: list[str] = []
+    count = 0
+    for entry in objects:
+        prefix, value = entry if isinstance(entry, tuple) else ("", entry)
+        for key in value:
+            if key not in known:
+                count += 1
+                if len(unknown) < MAX_FIELD_ERRORS:
+                    unknown.append(f"{prefix}.{key}" if prefix else key)
+    if count <= MAX_FIELD_ERRORS:
+        return None
+    return _invalid({key: [_russian("Unknown field.")] for key in unknown}, count)
+
+
 def _refused_before_checking(schema: Schema, body: dict) -> ApiProblem | None:
     """The 422 of a body too big to check item by item, made without checking each item: marshmallow took
     seconds over a hundred thousand unknown keys in ``sections`` and twenty over half a million ``authors``.
     A list longer than its field allows (validate.Length) is refused as a whole; an object whose keys come from
-    a list (``sections``) and has more unknown keys than a 422 names, by its first unknown keys."""
+    a list (``sections``) and has more unknown keys than a 422 names, by its first unknown keys, as are the body
+    and the entries of ``authors`` with more unknown fields than that."""
+    if problem := _unknown_keys(schema, body):
+        return problem
     for name, field in schema.fields.items():
         value = body.get(field.data_key or name)
         if isinstance(field, fields.List) and isinstance(value, list):
@@ -125,6 +147,10 @@ def _refused_before_checking(schema: Schema, body: dict) -> ApiProblem | None:
                         check(value)
                     except ValidationError as exc:
                         return _invalid({name: [_russian(m) for m in exc.messages]})
+            if isinstance(field.inner, fields.Nested) and isinstance(field.inner.schema, Schema):
+                items = [(f"{name}.{number}", item) for number, item in enumerate(value) if isinstance(item, dict)]
+                if problem := _unknown_keys(field.inner.schema, *items):
+                    return problem
         keys = [v for v in getattr(getattr(field, "key_field", None), "validators", ())
                 if isinstance(v, validate.OneOf)]
         if not isinstance(field, fields.Dict) or not isinstance(value, dict) or not keys:

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from kb.extensions import db
-from kb.forms import Form
+from kb.forms import Form, unknown_values_message
 from kb.practices import rules
 from kb.practices.models import SECTIONS
 from kb.practices.services import PracticeData
@@ -75,6 +75,17 @@ class CheckboxList(SelectMultipleField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_choice_message", GONE_CHOICE)
         super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        """WTForms' check, but the values not among the choices are named (when the message names them, for
+        the API) as sent, each once, the first few of them (kb.forms.unknown_values_message)."""
+        if self.invalid_choice_message is not None or not self.validate_choice or not self.data \
+                or self.process_errors:
+            return super().pre_validate(form)
+        acceptable = {self.coerce(choice[0]) for choice in self.iter_choices()}
+        unacceptable = list(dict.fromkeys(str(value) for value in self.data if value not in acceptable))
+        if unacceptable:
+            raise ValidationError(unknown_values_message(unacceptable))
 
 
 def _one_line(value: object) -> object:
