@@ -883,5 +883,8 @@ def test_a_corrected_file_replaces_only_its_own_namesake_the_row_still_names(app
     # the row now names the 2023 file alone, corrected once more: it is the practice's only file of that name
     registry.write_bytes(csv_bytes([row("S-1", "Школа наставников", files="2023/отчет.docx")]))
     (tmp_path / "v3.zip").write_bytes(zip_bytes({"2023/отчет.docx": old_2023}))
-    load("v3.zip")
+    # it replaces both files of its name, and says so (it said «прежний файл … удалён», one)
+    assert ("Файл «отчет.docx» будет заменён новым: у практики есть файлы с этим именем и другим содержимым (2), "
+            "они будут удалены") in load("v3.zip", "--dry-run")
+    assert "Файл «отчет.docx» заменён новым: прежние файлы с этим именем (2) удалены из практики" in load("v3.zip")
     assert attached() == ["Отчёт 2023: квазиэкспедиционный."]

@@ -814,7 +814,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     warnings.extend(_scan_notice(entry) for entry in new_files if entry.name in scans)
     if ctx.dry_run and existing is not None:  # a real run says it once it has replaced them (_check_new_files)
         row_digests = _row_digests(entries, ctx)
-        warnings.extend(_replaced_notice(name, True) for name in _replaced_names(existing, new_files, ctx, row_digests))
+        warnings.extend(_replaced_notice(name, True, count)
+                        for name, count in _replaced_names(existing, new_files, ctx, row_digests).items())
     if errors:
         return result, None
     result.action = "update" if existing is not None else "create"
@@ -882,18 +883,28 @@ def _row_digests(entries: list[Entry], ctx: _Context) -> set[str]:
     return digests
 
 
-def _replaced_names(existing: Practice, new_files: list[Entry], ctx: _Context, row_digests: set[str]) -> list[str]:
-    names = []
+def _replaced_names(existing: Practice, new_files: list[Entry], ctx: _Context,
+                    row_digests: set[str]) -> dict[str, int]:
+    """The names of the row's files that replace attachments, with how many each replaces."""
+    names: dict[str, int] = {}
     for entry in new_files:
-        if _replaced(existing, _file_name(entry), row_digests) and _file_name(entry) not in names:
-            names.append(_file_name(entry))
+        if (replaced := _replaced(existing, _file_name(entry), row_digests)) and _file_name(entry) not in names:
+            names[_file_name(entry)] = len(replaced)
     return names
 
 
-def _replaced_notice(name: str, dry_run: bool) -> str:
+def _replaced_notice(name: str, dry_run: bool, count: int = 1) -> str:
+    """What a row says of a file replacing ``count`` attachments of its name (two were kept, from folders 2023/
+    and 2024/, and one file of that name replaces both)."""
     if dry_run:
+        if count > 1:
+            return (f"Файл «{clean_filename(name)}» будет заменён новым: у практики есть файлы с этим именем и "
+                    f"другим содержимым ({count}), они будут удалены, а их текст уйдёт из поиска.")
         return (f"Файл «{clean_filename(name)}» будет заменён новым: у практики есть файл с этим именем и другим "
                 "содержимым, он будет удалён, а его текст уйдёт из поиска.")
+    if count > 1:
+        return (f"Файл «{clean_filename(name)}» заменён новым: прежние файлы с этим именем ({count}) удалены из "
+                "практики, их текст — из поиска.")
     return (f"Файл «{clean_filename(name)}» заменён новым: прежний файл с этим именем удалён из практики, "
             "его текст — из поиска.")
 
@@ -1083,7 +1094,7 @@ def _write_row(plan: _Plan, result: RowResult, ctx: _Context) -> None:
         result.errors.extend(error for _entry, error in refused)
         return
     notices = [_scan_notice(file.entry) for file in files if no_text_layer(file.checked.kind, file.checked.text)]
-    notices += [_replaced_notice(file.checked.name, False) for file in files if file.replaces]
+    notices += [_replaced_notice(file.checked.name, False, len(file.replaces)) for file in files if file.replaces]
     action, practice_id = result.action, result.practice_id
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         result.action, result.practice_id, result.published = action, practice_id, False
