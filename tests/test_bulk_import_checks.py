@@ -688,6 +688,22 @@ def test_do_is_preschool_as_before_with_a_warning_that_names_additional_educatio
         ["preschool"], ["preschool"], ["preschool"], ["preschool", "primary"], ["additional"]]
 
 
+def test_a_note_in_brackets_says_which_do_is_meant(app, make_user):
+    """«ДО (дополнительное образование)» was read as preschool (the note was dropped before the look-up), with the
+    warning asking to write «Дополнительное образование», which the cell said. A note that names a level decides
+    the reading of «ДО», without the warning; a note that names no level leaves «ДО» as it was."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([
+        _with("Уровень образования", "ДО (дополнительное образование)"),
+        row("B-2", "Детский сад и семья", levels="ДО (дошкольное)"),
+        row("B-3", "Кружок и сад", levels="ДО (Доп. образование детей)"),
+        row("B-4", "Детский сад и город", levels="ДО (группы кратковременного пребывания)")]), dry_run=False)
+    assert [r.errors for r in report.rows] == [[], [], [], []]
+    assert [any("«ДО» прочитано как" in w for w in r.warnings) for r in report.rows] == [False, False, False, True]
+    assert [[level.code for level in p.levels] for p in practices(app)] == [
+        ["additional"], ["preschool"], ["additional"], ["preschool"]]
+
+
 @pytest.mark.parametrize(("cell", "codes"), [
     ("Русский язык и литература", ["russian", "literature"]),
     ("Физика и астрономия; Химия", None),  # «Астрономия» is no subject: the row is refused, as before

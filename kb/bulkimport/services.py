@@ -249,16 +249,31 @@ class Lookup:
 
     def find(self, value: str) -> str | None:
         found = self._find(value)
+        if found is None and (noted := self._noted(value)) is not None:
+            return noted
         if found is None and _NOTE.search(value) and (bare := _NOTE.sub("", value).strip()):
             found = self._find(bare)
         return found
+
+    def _noted(self, value: str) -> str | None:
+        """The entry a note in brackets names when the value without it is one of two readings (a caution: «ДО»
+        is preschool or further education): «ДО (дополнительное образование)» says which it means. Else None."""
+        if not self.cautions or _norm(_NOTE.sub("", value), self.drop) not in self.cautions:
+            return None
+        for note in _NOTE.findall(value):
+            if found := self._find(note.strip()[1:-1]):
+                return found
+        return None
 
     def set_caution(self, value: str, note: str) -> None:
         """Warn with ``note`` whenever ``value`` (as written in any case, with a note in brackets or not) is read."""
         self.cautions[_norm(value, self.drop)] = note
 
     def caution(self, value: str) -> str | None:
-        """The warning that goes with reading ``value`` (it may mean another entry too), or None."""
+        """The warning that goes with reading ``value`` (it may mean another entry too), or None: none when a note
+        in brackets says which entry it means."""
+        if self._noted(value) is not None:
+            return None
         for text in (value, _NOTE.sub("", value)):
             if note := self.cautions.get(_norm(text, self.drop)):
                 return note
