@@ -423,3 +423,16 @@ def make_token(app):
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header of an API request with this token."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def wait_until_blocked_on_lock(connection, attempts: int = 200, pause: float = 0.05) -> bool:
+    """Wait until some session of this PostgreSQL database waits for a row lock (a request in another thread
+    blocked by `connection`'s open transaction); True once it does, False after `attempts` checks."""
+    import time
+
+    for _ in range(attempts):
+        if connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND wait_event_type = 'Lock'").fetchone()[0]:
+            return True
+        time.sleep(pause)
+    return False

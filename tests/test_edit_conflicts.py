@@ -13,7 +13,7 @@ from kb.accounts.models import User
 from kb.extensions import db
 from kb.practices import services
 from kb.practices.models import Practice, PracticeTransition, PracticeVersion
-from tests.conftest import bearer, sign_in
+from tests.conftest import bearer, sign_in, wait_until_blocked_on_lock
 
 REVISION = re.compile(r'<input id="revision" name="revision" type="hidden" value="(\d+)">')
 
@@ -329,7 +329,6 @@ def test_two_deletions_of_one_practice_at_once_on_postgresql_the_second_answers_
     the request waits for that transaction's lock on the row and, once it commits, answers 404 (the practice is
     gone), not 409 and not 500."""
     import threading
-    import time
 
     psycopg = pytest.importorskip("psycopg")
     with app.app_context():
@@ -347,12 +346,7 @@ def test_two_deletions_of_one_practice_at_once_on_postgresql_the_second_answers_
 
         request = threading.Thread(target=delete)
         request.start()
-        for _ in range(200):  # until the request waits for the other transaction's row
-            if other.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                             "AND wait_event_type = 'Lock'").fetchone()[0]:
-                break
-            time.sleep(0.05)
-        else:
+        if not wait_until_blocked_on_lock(other):
             pytest.fail("the request never waited for the other deletion")
         other.commit()
         request.join(30)

@@ -6,7 +6,14 @@ import re
 import pytest
 
 from kb.extensions import db
-from tests.conftest import POSTGRES_SERVER, PostgresDatabases, make_app, postgres_databases, sign_in
+from tests.conftest import (
+    POSTGRES_SERVER,
+    PostgresDatabases,
+    make_app,
+    postgres_databases,
+    sign_in,
+    wait_until_blocked_on_lock,
+)
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -252,7 +259,6 @@ def test_a_resolution_taken_back_to_a_draft_twice_at_once_is_a_no_op_for_the_sec
     the request runs; the request waits for it and then updates that row."""
     import io
     import threading
-    import time
 
     from kb.accounts.services import create_user
     from kb.accounts.tokens import create_token
@@ -283,11 +289,7 @@ def test_a_resolution_taken_back_to_a_draft_twice_at_once_is_a_no_op_for_the_sec
 
             request = threading.Thread(target=withdraw)
             request.start()
-            for _ in range(200):  # until the request waits for the other transaction's row
-                if other.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'").fetchone()[0]:
-                    break
-                time.sleep(0.05)
+            wait_until_blocked_on_lock(other)  # until the request waits for the other transaction's row
             other.commit()
             request.join(30)
         assert answers == [200]
