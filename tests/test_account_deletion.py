@@ -13,7 +13,7 @@ from kb.collections.models import Collection, CollectionItem
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeAuthor, PracticeTransition
 from kb.search.models import IndexOutbox, SavedSearch
-from tests.conftest import PASSWORD, bearer, csrf_from, sign_in
+from tests.conftest import PASSWORD, bearer, csrf_from, sign_in, wait_until_blocked_on_lock
 
 DRAFT_WORD = "черновикоподобное"
 PUBLISHED_WORD = "публикациеподобное"
@@ -473,3 +473,41 @@ def test_the_privacy_page_asks_the_administrator_to_delete_your_account(client):
         text = " ".join(page.get_data(as_text=True).split())
     assert "попросите администратора банка удалить вашу учётную запись" in text
     assert "попросите удалить учётную запись администратора" not in text
+
+
+def test_an_account_deleted_while_another_transaction_deletes_one_of_its_drafts(app, make_user, make_practice):
+    """PostgreSQL: an administrator's deletion of one of the account's drafts has not committed yet when the account
+    is deleted. The account's deletion waits for that row and then passes over it; it used to delete the row again
+    and stop on the stale DELETE (a 409), leaving the account in place."""
+    import threading
+
+    psycopg = pytest.importorskip("psycopg")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writes one transaction at a time")
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    leaving = make_user("teacher", email="leaving@example.org")
+    admin_id = make_user("admin", email="admin@example.org")
+    with app.app_context():
+        taken, kept = (make_practice(title, status="draft", owner_id=leaving) for title in ("Черновик", "Второй"))
+    admin = app.test_client()
+    sign_in(admin, admin_id)
+    token = csrf_from(admin, f"/admin/users/{leaving}/delete")
+    answers = []
+    with psycopg.connect(url) as other:
+        other.execute("DELETE FROM practice WHERE id = %s", (taken,))
+
+        def delete():
+            with admin.post(f"/admin/users/{leaving}/delete", data={"csrf_token": token}) as response:
+                answers.append(response.status_code)
+
+        request = threading.Thread(target=delete)
+        request.start()
+        if not wait_until_blocked_on_lock(other):
+            pytest.fail("the account's deletion never waited for the other transaction")
+        other.commit()
+        request.join(30)
+    assert answers == [302]
+    with app.app_context():
+        assert db.session.get(User, leaving) is None
+        assert db.session.get(Practice, kept) is None

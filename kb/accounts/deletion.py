@@ -97,8 +97,11 @@ def delete_account(user: User, actor: User | None, via: str | None = None) -> No
         raise AccountError(reason)
     user_id, email = user.id, user.email
     by_self = actor is not None and actor.id == user_id
+    # Locked and read again (PostgreSQL's FOR UPDATE): a practice another transaction is deleting meanwhile is
+    # waited for and then passed over, not deleted a second time (the stale DELETE was a 409).
     practices = list(db.session.scalars(select(Practice).where(
-        Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED), ~FROM_REGISTRY).order_by(Practice.id)))
+        Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED), ~FROM_REGISTRY).order_by(Practice.id)
+        .with_for_update().execution_options(populate_existing=True)))
     for practice in practices:
         event = remove_practice(practice, None if by_self else actor, via="user_deleted")
         if by_self:
