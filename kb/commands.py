@@ -13,12 +13,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
 from kb.bulkimport.commands import import_practices_command
 from kb.cli import RepeatedPrompt, TerminalPrompt, command
 from kb.errors import os_error_reason
 from kb.extensions import db, missing_tables
+from kb.schema import UnknownSchema, migrate_schema
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
 
@@ -72,6 +72,8 @@ def _database_errors_reported(callback):
             if not missing_tables(exc):
                 raise
             _fail(_failure_reason(exc))
+        except UnknownSchema as exc:
+            _fail(str(exc))
         except (OSError, IndexUnavailable) as exc:
             if isinstance(exc, BrokenPipeError):  # the output's reader is gone: nobody to tell
                 raise
@@ -95,11 +97,11 @@ def prepare_database() -> dict[str, int]:
     from kb.search.services import create_index
     from kb.vocabularies.services import load_vocabularies
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    migrations = migrate_schema()
     counts = load_vocabularies()
     db.session.commit()
     create_index()
-    return counts
+    return {**counts, "migrations": migrations}
 
 
 NEW_INDEX = "Индекс этого экземпляра новый"
@@ -131,7 +133,11 @@ def index_rebuild_reason() -> str | None:
 def init_command() -> None:
     """Создать или обновить базу данных (миграции), словари и индекс."""
     counts = prepare_database()
-    click.echo(f"База данных: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} — схема обновлена.")
+    dialect = current_app.config["SQLALCHEMY_DATABASE_URI"].split("://")[0]
+    if counts["migrations"]:
+        click.echo(f"База данных: {dialect} — схема обновлена (миграций применено: {counts['migrations']}).")
+    else:
+        click.echo(f"База данных: {dialect} — схема уже последней версии.")
     click.echo(
         "Словари: регионов {regions}, муниципалитетов {municipalities}, уровней {levels}, предметов {subjects}, "
         "тем {topics}, типов адресатов {addressee_types}.".format(**counts)

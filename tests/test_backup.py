@@ -602,7 +602,7 @@ def test_a_downgrade_that_fails_is_said_in_one_line_and_the_schema_stays(demo_ap
     def broken_downgrade(revision):
         raise RuntimeError("no downgrade for this revision")
 
-    monkeypatch.setattr(services, "downgrade", broken_downgrade)
+    monkeypatch.setattr(services, "downgrade_schema", broken_downgrade)
     result = runner.invoke(args=["restore", str(archive)])
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"

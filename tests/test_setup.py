@@ -398,3 +398,37 @@ def test_every_secret_key_the_examples_show_is_refused(tmp_path: Path, monkeypat
         (instance / "config.py").write_text(f"SECRET_KEY = {key!r}\n", encoding="utf-8")
         with pytest.raises(ConfigurationError, match="^SECRET_KEY — пример из config.example.py или README"):
             create_app()
+
+
+def test_init_says_in_russian_how_many_migrations_it_applied_and_refuses_a_newer_schema(tmp_path: Path):
+    """Alembic's English log lines («INFO [alembic.runtime.migration] Running upgrade …») are not `init`'s output;
+    it counts the migrations it applied. A schema revision this version does not know (a newer version upgraded
+    the database) is one Russian line and exit code 1, not a traceback."""
+    from alembic.script import ScriptDirectory
+
+    from kb.schema import alembic_config
+
+    app = make_app(tmp_path / "fresh")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        script = ScriptDirectory.from_config(alembic_config())
+        revisions = [each.revision for each in script.walk_revisions("base", "heads")]
+        head, previous = revisions[0], revisions[1]
+    assert f"схема обновлена (миграций применено: {len(revisions)})" in first.output
+    assert "Running upgrade" not in first.output and "INFO" not in first.output
+    assert "схема уже последней версии" in runner.invoke(args=["init"]).output
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": previous})
+        db.session.commit()
+    again = runner.invoke(args=["init"])
+    assert again.exit_code == 0 and "(миграций применено: 1)" in again.output, again.output
+    with app.app_context():
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f0future0001'"))
+        db.session.commit()
+    newer = runner.invoke(args=["init"])
+    assert newer.exit_code == 1
+    assert "Схема базы данных (ревизия f0future0001) незнакома этой версии программы" in newer.output
+    assert "Traceback" not in newer.output

@@ -36,7 +36,6 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from flask import Config, current_app
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -46,6 +45,7 @@ from kb.attachments.storage import FileStorage
 from kb.config import PRIVATE_FOLDER, DefaultConfig, instance_defaults, private_opener, write_private
 from kb.errors import os_error_reason
 from kb.extensions import db
+from kb.schema import downgrade_schema, migrate_schema
 from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
@@ -534,7 +534,7 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
         db.session.rollback()
         try:
             try:
-                downgrade(revision=archived)
+                downgrade_schema(archived)
             except Exception as exc:  # noqa: BLE001 - a migration's downgrade that fails: said in one line
                 raise BackupError(f"Не удалось привести базу к схеме архива ({archived}): {exc}. "
                                   "Ничего не восстановлено.") from exc
@@ -542,7 +542,7 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
             report.migrated_from = archived
         finally:
             db.session.rollback()
-            upgrade()  # on a failure too: the instance is left empty, with this version's schema
+            migrate_schema()  # on a failure too: the instance is left empty, with this version's schema
         return report
 
 
