@@ -43,8 +43,15 @@ def _migrations_need_instance(app: Flask) -> None:
     if group is None:
         return
     own = copy.copy(group)
+    own.help, own.short_help = DB_GROUP_HELP, "Миграции схемы (Flask-Migrate)."
     _instance_required(own)
     app.cli.add_command(own, name="db")
+
+
+# What `flask --app kb --help` says of Flask-Migrate's group (its commands stay English). Flask-Limiter's `limiter`
+# group comes from a plugin entry point that flask itself loads before the app's commands: not the app's to word.
+DB_GROUP_HELP = ("Миграции схемы базы данных (Flask-Migrate; его команды и сообщения — по-английски). Банк после "
+                 "обновления программы обновляет flask --app kb init: миграции, словари и индекс.")
 
 
 def _commands() -> list[click.Command]:

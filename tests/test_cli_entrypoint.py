@@ -205,3 +205,5 @@ def test_the_db_commands_still_work_and_flask_migrates_group_is_left_as_it_is(ap
     own = app.cli.commands["db"]
     assert own is not migrate_group and own.commands is migrate_group.commands
     assert own.callback.__wrapped__ is migrate_group.callback  # the library's callback itself is not wrapped
+    assert own.short_help == "Миграции схемы (Flask-Migrate)." and "flask --app kb init" in own.help
+    assert migrate_group.help == "Perform database migrations."
