@@ -64,6 +64,7 @@ ABBREVIATIONS: dict[str, list[str]] = {
     "ОБЗР": ["основы безопасности и защиты Родины"],
     "ОРКСЭ": ["основы религиозных культур и светской этики"],
     "ИЗО": ["изобразительное искусство"],
+    "ИТ": ["информационные технологии"],
 }
 
 # Words and phrases teachers use for the same thing.
@@ -81,6 +82,9 @@ SYNONYMS: list[list[str]] = [
     ["Lego", "лего"],
     ["Python", "питон"],
     ["STEM", "стем"],
+    ["PISA", "ПИЗА", "пиза"],
+    # not «IT»: the index keeps no case, and English quotations in lessons are full of «it»
+    ["ИТ", "айти"],
 ]
 
 # A token written as an abbreviation: two or more capitals, lower-case letters only inside (ВсОШ).
