@@ -90,6 +90,9 @@ _JOINED = re.compile(r"([^\W_]+)([,;+&|.])(?=([^\W_]+))")
 # An excluded run of such words («-ОГЭ+ЕГЭ», «-ОГЭ,ЕГЭ», «-онлайн-курс+химия»): spaced out first, «-ОГЭ ЕГЭ» would
 # exclude «ОГЭ» only and require «ЕГЭ»; each of its words is excluded instead («-ОГЭ -ЕГЭ»).
 _MINUS_JOINED = re.compile(r"(?<!\S)-([^\W_]+(?:[-/][^\W_]+)*(?:[,;+&|.][^\W_]+(?:[-/][^\W_]+)*)+)")
+# The dotted fillers of running text («т.е.», «т. к.», «т.д.», «т.п.», «т.н.», «т.ч.»), typed into a query from a
+# sentence: each was the phrase «т е» that a text had to hold. Dropped outside quotes; an excluded one («-т.е.») stays.
+_FILLER = re.compile(r"(?<![^\s(])т\.\s?[екдпнч]\.?(?![^\W_])", re.IGNORECASE)
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
@@ -216,7 +219,8 @@ def _clean(text: str, notices: list[str]) -> str:
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
     text = _JOINED.sub(_apart, _outside_quotes(text.translate(_QUOTES), _exclude_each))
-    text = _outside_quotes(text, lambda part: _ORDINAL.sub("", part))
+    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", part)))
+    text = " ".join(text.split())
     text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:

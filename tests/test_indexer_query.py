@@ -301,7 +301,10 @@ def test_retyping_the_english_layout_in_russian_keys():
     ("дети&родители|школа", "дети родители школа"),
     ("математика.физика", "математика физика"),
     ("1,5 часа 4.6", "1,5 часа 4.6"),  # numbers keep their comma and dot
-    ("т.е. г.Смоленск ул.Ленина", "т.е. г.Смоленск ул.Ленина"),  # abbreviations keep their dots
+    ("г.Смоленск ул.Ленина", "г.Смоленск ул.Ленина"),  # abbreviations keep their dots
+    # the fillers of a sentence are dropped: each was a phrase «т е» the texts had to hold
+    ("игры, т.е. упражнения", "игры, упражнения"), ("т. к. дети и т.д.", "дети и"), ("(т.н. ШНО)", "( ШНО)"),
+    ('"игры т.е. упражнения"', '"игры т.е. упражнения"'),
     ("school.ru ivanov@mail.ru R&D C++", "school.ru ivanov@mail.ru R&D C++"),
     # an excluded run of joined words excludes each of its words, it does not require the ones after the first
     ("подготовка -ОГЭ+ЕГЭ", "подготовка NOT ОГЭ NOT ЕГЭ"),
@@ -348,6 +351,13 @@ def test_words_joined_by_a_comma_are_searched_as_words(tmp_path: Path):
     ids, notice = found("олимпиады,дети")
     assert (ids, notice) == found("олимпиады, дети") == found("олимпиады;дети")
     assert (set(ids[:2]), notice) == ({"practice:1", "practice:2"}, NOTICE_PARTIAL.format(count=2))
+
+
+def test_a_sentences_fillers_typed_into_a_query_ask_for_nothing(tmp_path: Path):
+    """«игры, т.е. упражнения» found nothing: the texts had to hold the phrase «т е» as well."""
+    index = _index(tmp_path, ["Игры и упражнения на уроке", "Упражнения, т.е. тренировка", "Другое"])
+    result = index.search(SearchQuery(text="игры, т.е. упражнения", partial=False))
+    assert [hit.id for hit in result.hits] == ["practice:1"] and result.notice is None
 
 
 def test_an_excluded_run_of_joined_words_excludes_each_of_them(tmp_path: Path):
