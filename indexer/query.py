@@ -72,6 +72,7 @@ _PUNCTUATION = re.compile(r'(?:(?<=[^\W_])|(?<=[")]))[?:][?:!.,;…]*(?=\s|$)')
 _OR_RU = re.compile(r"(?<!\S)ИЛИ(?!\S)")
 # "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
+_BEFORE_PHRASE = re.compile(r"(?<!\S)-$")  # the minus of -"a phrase", at the end of the text before its quote
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
 # The ending of an ordinal written in figures, after its hyphen («5-й», «5-го», «7-м», «90-х», «1-е», «3-ю»):
 # dropped, so that «5-й класс» is searched as «5 класс» (the hyphen made a phrase «5 й» with a required «й»). Texts
@@ -198,6 +199,22 @@ def _exclude_each(text: str) -> str:
                              text)
 
 
+def _minus_as_not(text: str) -> str:
+    """``text`` with each «-» that excludes (``_MINUS``) as NOT, outside quotes only: inside a phrase a hyphen
+    before a word («"учитель -наставник"») is the phrase's, not an operator that put the word «not» into it."""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:  # an unpaired quote: dropped later, all of it is outside
+        return _MINUS.sub("NOT ", text)
+    changed = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:  # outside quotes
+            part = _MINUS.sub("NOT ", part)
+            if i < len(parts) - 1:  # -"a phrase": the minus before the quote excludes the phrase
+                part = _BEFORE_PHRASE.sub("NOT ", part)
+        changed.append(part)
+    return '"'.join(changed)
+
+
 def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
     """``text`` with ``change`` made to each part outside a pair of quotes (all of it with a quote left unpaired:
     such quotes are dropped)."""
@@ -221,7 +238,7 @@ def _clean(text: str, notices: list[str]) -> str:
     text = _JOINED.sub(_apart, _outside_quotes(text.translate(_QUOTES), _exclude_each))
     text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", part)))
     text = " ".join(text.split())
-    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _MINUS.sub("NOT ", text)))
+    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _minus_as_not(text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:
         cleaned = cleaned.replace('"', " ")

@@ -360,6 +360,18 @@ def test_a_sentences_fillers_typed_into_a_query_ask_for_nothing(tmp_path: Path):
     assert [hit.id for hit in result.hits] == ["practice:1"] and result.notice is None
 
 
+def test_a_minus_inside_quotes_belongs_to_the_phrase(tmp_path: Path):
+    """«"учитель -наставник"» was the phrase «учитель not наставник» (the minus became NOT inside the quotes) and
+    found nothing; a minus before the quotes still excludes the phrase."""
+    from indexer.query import _clean
+
+    assert _clean('"учитель -наставник" -"фраза" -слово', []) == '"учитель -наставник" NOT "фраза" NOT слово'
+    index = _index(tmp_path, ["Учитель-наставник молодого педагога", "Наставник и учитель", "Другое"])
+    assert [hit.id for hit in index.search(SearchQuery(text='"учитель -наставник"')).hits] == ["practice:1"]
+    assert [hit.id for hit in index.search(SearchQuery(text='наставник -"учитель наставник"')).hits] == [
+        "practice:2"]
+
+
 def test_an_excluded_run_of_joined_words_excludes_each_of_them(tmp_path: Path):
     """«подготовка -ОГЭ+ЕГЭ» was «подготовка NOT ОГЭ ЕГЭ»: it listed only the texts that DO mention ЕГЭ."""
     index = _index(tmp_path, ["Подготовка к ЕГЭ по математике", "Подготовка к олимпиадам", "Подготовка к ОГЭ",
