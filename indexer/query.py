@@ -74,6 +74,7 @@ _OR_RU = re.compile(r"(?<!\S)ИЛИ(?!\S)")
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
 _BEFORE_PHRASE = re.compile(r"(?<!\S)-$")  # the minus of -"a phrase", at the end of the text before its quote
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"'})
+_OPENING, _CLOSING = "«„", "»"  # marks that only open or only close; «“», «”» and «"» may do either
 # The ending of an ordinal written in figures, after its hyphen («5-й», «5-го», «7-м», «90-х», «1-е», «3-ю»):
 # dropped, so that «5-й класс» is searched as «5 класс» (the hyphen made a phrase «5 й» with a required «й»). Texts
 # keep it as written: their «5-й класс» holds «5» and «класс» as well. Only outside quotes (``_outside_quotes``):
@@ -199,6 +200,40 @@ def _exclude_each(text: str) -> str:
                              text)
 
 
+def _outer_quotes(text: str) -> str:
+    """``text`` with its outer quotation marks as «"» and the marks nested inside them dropped: «конкурс „Учитель
+    года“» and «"конкурс «Учитель года»"» are one phrase each (every mark used to be a «"», which cut the phrase in
+    three). Marks are paired as written: «…» and „…“, «"» or «“» opening a pair that the same «"» or «”»/«“»
+    closes; what stays unpaired is left as «"» (and dropped later with a notice, as an odd quote was)."""
+    if not any(mark in text for mark in '"«»„“”'):
+        return text
+    out, stack = [], []
+    for char in text:
+        if char not in '"«»„“”':
+            out.append(char)
+            continue
+        closes = bool(stack) and (
+            (char == "»" and "«" in stack) or (char in '"”' and stack[-1] in '"“') or (char == "“" and stack[-1] == "„")
+            or (char == "”" and stack[-1] == "„"))
+        if closes:
+            if char == "»":
+                while stack.pop() != "«":
+                    pass
+            else:
+                stack.pop()
+            if not stack:
+                out.append('"')
+        elif char in _CLOSING or (char == "”" and not stack):
+            out.append('"' if not stack else "")  # a closing mark with nothing open: an odd quote, as before
+        else:
+            if not stack:
+                out.append('"')
+            stack.append(char)
+    if stack:  # left open: each mark an odd quote, as before
+        return text.translate(_QUOTES)
+    return "".join(out)
+
+
 def _minus_as_not(text: str) -> str:
     """``text`` with each «-» that excludes (``_MINUS``) as NOT, outside quotes only: inside a phrase a hyphen
     before a word («"учитель -наставник"») is the phrase's, not an operator that put the word «not» into it."""
@@ -235,7 +270,7 @@ def _clean(text: str, notices: list[str]) -> str:
         # do not leave half a word at the end
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
-    text = _JOINED.sub(_apart, _outside_quotes(text.translate(_QUOTES), _exclude_each))
+    text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
     text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", part)))
     text = " ".join(text.split())
     text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _minus_as_not(text)))

@@ -360,6 +360,22 @@ def test_a_sentences_fillers_typed_into_a_query_ask_for_nothing(tmp_path: Path):
     assert [hit.id for hit in result.hits] == ["practice:1"] and result.notice is None
 
 
+@pytest.mark.parametrize(("typed", "cleaned"), [
+    ("конкурс „Учитель года“ 2024", 'конкурс "Учитель года" 2024'),
+    ('"конкурс «Учитель года»"', '"конкурс Учитель года"'),
+    ("«конкурс «Учитель года»»", '"конкурс Учитель года"'),
+    ('«конкурс "Учитель года"»', '"конкурс Учитель года"'),
+    ("«a „b“ c» -«d»", '"a b c" NOT "d"'),
+    ("“phrase” word", '"phrase" word'),
+])
+def test_quotation_marks_nested_in_a_phrase_stay_in_it(typed: str, cleaned: str):
+    """Every mark was a «"»: «"конкурс «Учитель года»"» was the phrase «конкурс», two words and an empty phrase."""
+    from indexer.query import _clean
+
+    notices: list[str] = []
+    assert (_clean(typed, notices), notices) == (cleaned, [])
+
+
 def test_a_minus_inside_quotes_belongs_to_the_phrase(tmp_path: Path):
     """«"учитель -наставник"» was the phrase «учитель not наставник» (the minus became NOT inside the quotes) and
     found nothing; a minus before the quotes still excludes the phrase."""
