@@ -744,7 +744,12 @@ def test_a_practice_like_one_in_the_bank_is_named_before_it_is_created(app, peop
     # Another teacher may not see the owner's draft: not named, not hinted at, created.
     other = client.post("/api/v1/practices", json=body, headers=headers["other_teacher"])
     assert other.status_code == 201
-    forced = client.post("/api/v1/practices?confirm_duplicates=true", json=body, headers=headers["owner"])
+    # The very same content again within two minutes is the same request retried: the first one's answer.
+    retried = client.post("/api/v1/practices?confirm_duplicates=true", json=body, headers=headers["owner"])
+    assert retried.status_code == 201 and retried.get_json()["id"] == created
+    assert retried.headers["Location"].endswith(f"/api/v1/practices/{created}")
+    changed = {**body, "year": body["year"] - 1}
+    forced = client.post("/api/v1/practices?confirm_duplicates=true", json=changed, headers=headers["owner"])
     assert forced.status_code == 201 and forced.get_json()["id"] not in (created, other.get_json()["id"])
     assert client.post("/api/v1/practices?confirm_duplicates=maybe", json=body,
                        headers=headers["owner"]).status_code == 400

@@ -317,3 +317,32 @@ def test_a_double_click_on_save_makes_one_draft(app, make_user, monkeypatch):
         assert count() == 1
         created = db.session.scalar(select(Practice.id))
     assert "Похожая практика уже есть в банке" in shown and f'href="/practices/{created}"' in shown
+
+
+def test_a_double_click_on_save_anyway_makes_one_practice(app, published, teacher, monkeypatch):
+    """«Всё равно сохранить» clicked twice sent the form twice with confirm_duplicates, which looks for nothing:
+    two practices. The second now waits for the first, finds the practice it has just made with the very same
+    content and opens it; a different text confirmed a moment later is still saved."""
+    from tests.test_api_write import _at_once
+
+    data = form_data(teacher)
+
+    def save():
+        clicked = app.test_client()
+        with teacher.session_transaction() as first, clicked.session_transaction() as second:
+            second.update(first)  # the same browser: its session, the form's CSRF token
+        return clicked, clicked.post("/practices/new?confirm_duplicates=1", data=data)
+
+    clicks = _at_once([save, save])
+    assert [response.status_code for _, response in clicks] == [302, 302]
+    with app.app_context():
+        assert count() == 2  # the published one and one new draft
+        created = db.session.scalar(select(Practice.id).order_by(Practice.id.desc()))
+    pages = sorted(clicked.get(response.headers["Location"]).get_data(as_text=True) for clicked, response in clicks)
+    said = ["Форма была отправлена дважды: эта практика уже сохранена, вторая не создана." in page for page in pages]
+    assert sorted(said) == [False, True]
+    assert all(f'action="/practices/{created}/' in page for page in pages)
+    other = teacher.post("/practices/new?confirm_duplicates=1", data=form_data(teacher, technology="Другой порядок."))
+    assert other.status_code == 302
+    with app.app_context():
+        assert count() == 3

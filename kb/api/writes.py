@@ -68,11 +68,17 @@ def _flag(name: str) -> bool:
            description="Поля — как в форме на сайте, с теми же проверками. Автор — владелец токена. Если в "
                        "банке уже есть практика с тем же названием или почти теми же формулировками (из тех, что "
                        "видит владелец токена), ответ 409 называет их в duplicates; повтор с "
-                       "confirm_duplicates=true создаёт практику всё равно — как «Всё равно сохранить» в форме.")
+                       "confirm_duplicates=true создаёт практику всё равно — как «Всё равно сохранить» в форме. "
+                       "Тот же запрос с confirm_duplicates=true, повторённый в течение двух минут (всё содержание то "
+                       "же), второй практики не создаёт: ответ — 201 с уже созданной.")
 def create_practice():
     user = _user()
     confirmed = _flag("confirm_duplicates")
     data = practice_data(json_body(schemas.PracticeInput))
+    if confirmed and (twin := duplicates.twin_of_new(user, data)):
+        response = practice_response(services.get_practice(twin.id), 201)  # a retry: the first one's answer
+        response.headers["Location"] = url_for("api.practice", practice_id=twin.id)
+        return response
     if not confirmed and (found := duplicates.similar_to_new(user, data.title, data.sections)):
         raise ApiProblem(409, "В банке уже есть похожая практика. Если это другая практика, повторите запрос "
                               "с confirm_duplicates=true.", extra={"duplicates": [

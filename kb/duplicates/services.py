@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, text
@@ -31,6 +32,7 @@ from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.textclean import composed
+from kb.timeutil import utcnow
 
 # Estimated Jaccard similarity of word-stem 3-shingles from which two texts count as near-duplicates.
 # bench/duplicates.py on the demo data: different practices reach 0.12 at most (0.05 when they share a topic);
@@ -121,13 +123,36 @@ def similar_to_new(user: User, title: str, sections: Mapping[str, str]) -> list[
     each time. PostgreSQL: a transaction-level advisory lock per author (the duplicates one may be told of are
     mostly one's own: another author's draft is never named). SQLite: its one write lock, taken now (BEGIN
     IMMEDIATE) rather than at the insert; a transaction that already wrote holds it."""
+    _lock_new_practices(user)
+    return similar_texts(user, title, sections)
+
+
+def _lock_new_practices(user: User) -> None:
+    """Until this transaction ends, another creation by ``user`` waits (see ``similar_to_new``)."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:kind, :user_id)"),
                            {"kind": NEW_PRACTICE_LOCK, "user_id": user.id})
     elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return similar_texts(user, title, sections)
+
+
+# A practice the same author created this recently with the very same content is the same request sent again (a
+# double click on «Всё равно сохранить», an API client's retry with confirm_duplicates), not a new one.
+TWIN_SECONDS = 120
+
+
+def twin_of_new(user: User, data) -> Practice | None:
+    """The practice ``user`` created in the last TWIN_SECONDS with exactly this content (``PracticeData``: title,
+    sections, authors and every field), or None; under the same per-author lock as ``similar_to_new``, so that of
+    two such requests at once the second waits for the first and then finds what it created."""
+    from kb.practices.services import holds
+
+    _lock_new_practices(user)
+    since = utcnow() - timedelta(seconds=TWIN_SECONDS)
+    recent = db.session.scalars(select(Practice).where(Practice.owner_id == user.id, Practice.created_at >= since)
+                                .order_by(Practice.id.desc()).limit(20))
+    return next((practice for practice in recent if holds(practice, data)), None)
 
 
 # Values of one IN (...) at a time: within SQLite's and PostgreSQL's limits on parameters, few round trips.

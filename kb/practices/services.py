@@ -209,6 +209,28 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.spread_level = data.spread_level or None
 
 
+def holds(practice: Practice, data: PracticeData) -> bool:
+    """Whether ``practice`` already holds what ``data`` would give it (as ``_apply`` stores it; the vocabulary
+    lists in any order)."""
+    municipality = db.session.get(Municipality, data.municipality_id) if data.municipality_id else None
+    content = {
+        "title": one_line(data.title),
+        **{key: unix_line_breaks(data.sections.get(key) or "").strip() for key in SECTION_KEYS},
+        "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
+        "organisation": one_line(data.organisation),
+        "region_code": data.region_code or None,
+        "municipality_id": municipality.id if municipality and municipality.region_code == data.region_code
+        else None,
+        "levels": list(data.level_codes),
+        "subjects": list(data.subject_codes),
+        "topics": list(data.topic_codes),
+        "year": data.year,
+        "event": one_line(data.event),
+        "spread_level": data.spread_level or None,
+    }
+    return _unordered(snapshot(practice)) == _unordered(content)
+
+
 def create_practice(user: User, data: PracticeData) -> Practice:
     """A new draft owned by ``user``."""
     practice = Practice(status="draft", owner_id=user.id, title="")

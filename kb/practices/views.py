@@ -146,6 +146,9 @@ def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
     return True
 
 
+TWICE_SENT = "Форма была отправлена дважды: эта практика уже сохранена, вторая не создана."
+
+
 def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
     """Near-duplicates to show before saving, unless the user has seen them and chose «Всё равно сохранить»."""
     if request.args.get("confirm_duplicates"):
@@ -168,6 +171,10 @@ def new():
         if found := _unconfirmed_duplicates(form):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
                                    duplicates=found)
+        if request.args.get("confirm_duplicates") and (twin := duplicates.twin_of_new(
+                current_user, form.to_data(section_data(form)))):
+            flash(TWICE_SENT, "info")  # a double click on «Всё равно сохранить»: the first click saved it
+            return redirect(url_for(".detail", practice_id=twin.id))
         return _save(form)
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
 
