@@ -502,7 +502,8 @@ _HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e
 def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, browser):  # noqa: F811
     """On a touch screen the search filters' values were 20 px tall and 6 px apart, «В подборку», «Сохранить
     поиск», «Скопировать» 29 px, «↑ Выше»/«↓ Ниже» in a collection 24, the collection picker 26, a form's
-    button 40. Under (pointer: coarse) each is now at least 44 px tall; a mouse keeps the compact look."""
+    button 40; the sort and download links, the topic chips and the statistics' links about 26. Under (pointer:
+    coarse) each is now at least 44 px tall; a mouse keeps the compact look."""
     app, base = live_server
     from kb.accounts.models import User
     from kb.collections.services import add_item, create_collection
@@ -520,10 +521,12 @@ def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, brows
     targets = {
         "/search?q=олимпиада": [".facet a.facet-value", ".facet summary", ".add-to-collection select",
                                 ".add-to-collection button", ".save-search button", ".save-search input[type=text]",
-                                "#q-top", ".search-box button"],
-        f"/collections/{collection_id}": [".item-actions .link-button", ".item-actions a", ".note-form button"],
-        f"/practices/{published[0]}": [".cite-copy button", ".add-to-collection button"],
+                                "#q-top", ".search-box button", ".sort a", ".export-links a", ".feed-link a"],
+        f"/collections/{collection_id}": [".item-actions .link-button", ".item-actions a", ".note-form button",
+                                          ".exports a"],
+        f"/practices/{published[0]}": [".cite-copy button", ".add-to-collection button", ".cite-downloads a"],
         "/practices/new": ["main button.button"],
+        "/": [".chip-list .chip"],
     }
     page = _touch_phone(browser).new_page()
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
@@ -602,6 +605,7 @@ def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_
     measure("/", [".main-nav a", ".user-nav a"])  # signed out: «Войти», «Регистрация»
     _login(page, base, "methodist@demo.example", "demo-methodist-pass")
     measure("/", _HEADER_TARGETS)
+    measure("/statistics", [".chip-list .chip", ".stat-download a"])  # were 26 px tall
     measure("/practices/moderation", [*_HEADER_TARGETS, ".tabs a"])
     areas = page.evaluate(_TICK_AREAS)
     assert len(areas) >= 3
