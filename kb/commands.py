@@ -632,6 +632,9 @@ def restore_command(archive: Path, force: bool) -> None:
                + (f" (свои оставлены: {', '.join(report.config_kept)})" if report.config_kept else "") + ".")
     if report.replaced_files:
         click.echo(f"Удалено файлов прежнего банка, которые восстановленному не нужны: {report.replaced_files}.")
+    if report.nul_removed:
+        click.echo(f"Удалены символы NUL, которых PostgreSQL не хранит: {sum(report.nul_removed.values())} ("
+                   + ", ".join(f"{name} — {count}" for name, count in sorted(report.nul_removed.items())) + ").")
     with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
         count = rebuild_index(progress=bar.update)
     click.echo(f"Индекс перестроен: {count} документов.")

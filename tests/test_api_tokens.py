@@ -242,3 +242,19 @@ def test_an_answer_to_a_token_is_no_shared_caches_to_keep(app, client, make_user
     draft = client.get(created.headers["Location"], headers=headers)
     assert draft.status_code == 200 and "private" in draft.headers["Cache-Control"]
     assert "private" not in client.get("/api/v1/search").headers.get("Cache-Control", "")
+
+
+def test_control_characters_in_a_token_name_are_dropped(app, make_user):
+    """A NUL typed into the name reached the database: PostgreSQL refused the row (a 500), SQLite kept it."""
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    response = _create_on_profile(client, name="Скрипт\x00 выгрузки\x07\x1f")
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.name)) == "Скрипт выгрузки"
+        event_details = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "api_token_created"))
+        assert event_details["name"] == "Скрипт выгрузки"
+    assert _create_on_profile(client, name="\x00\x01").status_code == 302, "nothing but control characters: no name"
+    assert "Назовите токен" in client.get("/profile").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(ApiToken)) == 1

@@ -897,3 +897,57 @@ def test_a_link_to_a_removed_file_never_downloads_another(app, editor):
     assert client.get(f"/attachments/{second}/положение.txt").status_code == 404, "the name is part of the link"
     with client.get(f"/attachments/{second}/анкета.txt") as response:
         assert response.status_code == 200 and response.data == "Анкета для родителей.".encode()
+
+
+def _pdf_with_string(content: bytes) -> bytes:
+    """A one-page PDF whose page draws ``content`` (a content stream) in Helvetica: a string with «\\000» in it
+    gives pypdf a NUL."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+NUL_FILES = {
+    "plan.pdf": (lambda: _pdf_with_string(b"BT /F1 12 Tf 72 700 Td (Lesson plan \\000 metodika) Tj ET"),
+                 "Lesson plan metodika"),
+    "plan.rtf": (lambda: rb"{\rtf1\ansi\ansicpg1251 \'cf\'eb\'e0\'ed \'00 \'f3\'f0\'ee\'ea\'e0\par}", "План урока"),
+    "unicode.rtf": (lambda: rb"{\rtf1\ansi \u1055?\u1083?\u1072?\u1085? \u0?\u1091?\u1088?\par}", "План ур"),
+    # the zero byte past the 8 KB that tell a text file from a binary one
+    "plan.txt": (lambda: ("Методическая разработка урока. " * 300).encode() + b"\x00\x07 end", "урока. end"),
+}
+
+
+@pytest.mark.parametrize("name", list(NUL_FILES))
+def test_control_characters_of_a_files_text_are_dropped(name):
+    """A NUL in the text of a file (a PDF string's «\\000», an RTF's «\\'00» or «\\u0», a zero byte in a text
+    file) was stored with the attachment: PostgreSQL refused the row (a 500), SQLite kept it."""
+    from kb.attachments.extract import detect, extract_text
+
+    make, expected = NUL_FILES[name]
+    data = make()
+    text = extract_text(data, detect(data, name))
+    assert expected in text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text)
+
+
+def test_a_file_with_a_nul_in_its_text_is_attached(app, editor):
+    client, pid = editor
+    for name, (make, _expected) in NUL_FILES.items():
+        page = upload(client, pid, name, make()).get_data(as_text=True)
+        assert f"Файл «{name}» приложен" in page
+    with app.app_context():
+        texts = db.session.scalars(select(Attachment.text)).all()
+    assert len(texts) == len(NUL_FILES) and not any("\x00" in text for text in texts)

@@ -450,6 +450,22 @@ def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user
     assert WORD in imported[0].attachments[0].text
 
 
+def test_files_with_a_nul_in_their_text_are_imported(app, runner, make_user, tmp_path):
+    """An RTF's «\\'00», a zero byte in a text file past its first 8 KB: the NUL in the extracted text made
+    PostgreSQL refuse the row («Строку не удалось записать в базу данных»)."""
+    make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({
+        "план.rtf": rb"{\rtf1\ansi\ansicpg1251 \'cf\'eb\'e0\'ed \'00 \'f3\'f0\'ee\'ea\'e0\par}",
+        "заметки.txt": ("Методическая разработка урока. " * 300).encode() + "\x00 конец".encode()}))
+    registry = write(tmp_path, "r.csv", csv_bytes([row("N-1", "С файлами", files="план.rtf; заметки.txt")]))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 0, result.output
+    assert "не удалось записать" not in result.output
+    (practice,) = practices(app)
+    texts = sorted(a.text for a in practice.attachments)
+    assert texts[1] == "План урока" and texts[0].endswith("урока. конец")
+
+
 def test_a_failed_row_leaves_no_file_on_disk(app, runner, make_user, tmp_path):
     """A row's first file is stored, its second is broken: the row's savepoint is rolled back, and the stored file,
     which no attachment uses now, is deleted when the import commits (it used to stay on the disk for good)."""

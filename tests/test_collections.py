@@ -499,6 +499,23 @@ def test_catalogue_search_folds_case_and_yo(app, world):
     assert "Открытых подборок с «100%» в названии нет." in page
 
 
+def test_a_title_whose_lower_case_is_longer_fits_its_folded_column(app, world):
+    """«İ» lowers to two characters: a 300-character title folded to more than the 300 of title_folded, which
+    PostgreSQL refused (a 500). The folded title is cut, as a practice's is; the title is kept whole."""
+    owner = _client(app, world["owner"])
+    title = "Подборка для курса «Білім» " + "İ" * 273
+    assert len(title) == 300
+    cid = _create(owner, title=title)
+    response = owner.post("/collections/add", data={"item_type": "practice", "item_id": world["published"],
+                                                    "collection": "new", "new_title": title})
+    assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(select(Collection.title, Collection.title_folded)
+                                  .where(Collection.owner_id == world["owner"], Collection.title == title)).all()
+        assert len(rows) == 2 and cid
+        assert all(len(folded) == 300 and folded.startswith("подборка для курса «білім» i̇") for _, folded in rows)
+
+
 def test_forms_carry_csrf_tokens_and_posts_without_them_fail(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     owner = _client(app, world["owner"])

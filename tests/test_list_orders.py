@@ -191,3 +191,33 @@ def test_the_list_orders_indexes_come_and_go_with_their_migration(app):
     assert {"ix_practice_published_order", "ix_practice_queue"} <= set(indexes())
     with app.app_context():
         assert db.session.scalar(select(Practice.id).limit(1)) is None
+
+
+def test_municipalities_are_listed_in_russian_alphabetical_order_on_either_database(app, make_user):
+    """The lists were ordered by the database's collation of the name: code-point order on SQLite and on a C.UTF-8
+    PostgreSQL, so «Трёхгорный городской округ» came after «Троицкий…» (ё is after я); a ru_RU.UTF-8 database
+    ordered the same bank otherwise. The API's vocabularies and the practice form order them in Russian."""
+    from tests.conftest import sign_in
+
+    expected = ["Трёхгорный городской округ", "Троицкий городской округ", "Троицкий муниципальный район"]
+    names = [m["label"] for m in app.test_client().get("/api/v1/vocabularies").get_json()["municipalities"]]
+    assert [name for name in names if name in expected] == expected
+    assert names == sorted(names, key=lambda name: name.casefold().replace("ё", "е\U0010ffff"))
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    page = client.get("/practices/new").get_data(as_text=True)
+    assert [page.index(f">{name}</option>") for name in expected] == sorted(
+        page.index(f">{name}</option>") for name in expected)
+
+
+def test_topics_with_equal_counts_are_listed_in_russian_alphabetical_order(app, monkeypatch):
+    """Topics with the same number of practices come in Russian alphabetical order, not by code points."""
+    monkeypatch.setattr(vocabularies, "_published_counts", lambda field: {})
+    with app.app_context():
+        from kb.vocabularies.models import Topic
+
+        topic = db.session.scalar(select(Topic).order_by(Topic.sort_order))
+        topic.label = "Ёмкие задания"
+        db.session.commit()
+        labels = [entry.label for entry in browse_counts("topic")]
+    assert labels == sorted(labels, key=lambda label: label.casefold().replace("ё", "е\U0010ffff"))

@@ -103,3 +103,19 @@ def test_a_search_by_filters_alone_is_named_by_them(demo_app):
     with demo_app.app_context():
         saved = db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all()
         assert [s.name for s in saved] == [*names.values(), "Резолюции"]
+
+
+def test_control_characters_in_a_saved_search_name_are_dropped(app):
+    """A NUL in the name (or, with no name, in the words the name is made of) reached the database: PostgreSQL
+    refused the row (a 500), SQLite kept it."""
+    user = _teacher(app, "nul@example.org")
+    client = app.test_client()
+    sign_in(client, user)
+    response = client.post("/search/saved", data={"csrf_token": csrf_from(client, "/search?q=дети"),
+                                                  "name": "Мой\x00 поиск\x1b", "q": "дети"})
+    assert response.status_code == 302
+    response = client.post("/search/saved", data={"csrf_token": csrf_from(client, "/search?q=дети"),
+                                                  "name": "", "q": "игры\x00 на переменах"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert sorted(db.session.scalars(select(SavedSearch.name))) == ["Мой поиск", "игры на переменах"]

@@ -409,3 +409,13 @@ def test_module_imports_only_the_standard_library():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+
+
+def test_names_sort_in_russian_alphabetical_order():
+    """«ё» right after «е», case not counted: a code-point order put «Трёхгорный» after «Троицкий» and «ёлка»
+    after «яблоко»."""
+    names = ["Троицкий городской округ", "яблоко", "Трёхгорный городской округ", "Ёлки", "ель", "Ежи", "жук",
+             "городской округ город Челябинск", "Еткуль", "Ёмкость"]
+    assert sorted(names, key=data.alphabetical) == [
+        "городской округ город Челябинск", "Ежи", "ель", "Еткуль", "Ёлки", "Ёмкость", "жук",
+        "Трёхгорный городской округ", "Троицкий городской округ", "яблоко"]

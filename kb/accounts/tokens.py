@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.accounts.models import User
 from kb.accounts.services import AccountError, record
 from kb.extensions import db
+from kb.textclean import composed, xml_text
 from kb.timeutil import utcnow
 
 TOKEN_PREFIX = "kb_"
@@ -49,8 +50,9 @@ def _hash(secret: str) -> str:
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user`` and its secret (the only time the secret is available)."""
-    name = " ".join(name.split())[:MAX_NAME_LENGTH]
+    """A new token for ``user`` and its secret (the only time the secret is available). The name comes from the
+    form as typed: without control characters (a NUL is a row PostgreSQL refuses), in NFC."""
+    name = " ".join(composed(xml_text(name)).split())[:MAX_NAME_LENGTH]
     if not name:
         raise AccountError("Назовите токен: например, по программе, которая будет им пользоваться.")
     if len(active_tokens(user)) >= MAX_ACTIVE_TOKENS:

@@ -145,11 +145,14 @@ def vocabularies():
             for obj in db.session.scalars(select(model).order_by(order))
         ]
 
+    # by name in Russian alphabetical order, not the database's collation («ё» is after «я» in code points)
+    municipalities = sorted(rows(Municipality, Municipality.id, code="code", label="name", kind="kind",
+                                 region="region_code"), key=lambda row: data.alphabetical(row["label"]))
+
     return jsonify({
         "regions": rows(Region, Region.sort_order, code="code", label="name", kind="kind", country="country",
                         federal_district="federal_district"),
-        "municipalities": rows(Municipality, Municipality.name, code="code", label="name", kind="kind",
-                               region="region_code"),
+        "municipalities": municipalities,
         "levels": rows(EducationLevel, EducationLevel.sort_order, code="code", label="name", short="short"),
         "subjects": rows(Subject, Subject.sort_order, code="code", label="name"),
         "topics": rows(Topic, Topic.sort_order, code="code", label="label", parent="parent_code",

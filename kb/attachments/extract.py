@@ -26,6 +26,8 @@ from pathlib import Path
 
 import filetype
 
+from kb.textclean import xml_text
+
 KINDS = {
     "pdf": ("PDF", "application/pdf"),
     "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -948,7 +950,9 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
     # NFC: a PDF's «й» is often «и» and a combining breve, which no search found
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    # no control characters (a PDF string's «\000», an RTF's «\'00», a zero byte in a text file: a NUL is a row
+    # PostgreSQL refuses), then the spaces they stood between tidied
+    lines = [" ".join(xml_text(line).split()) for line in text.splitlines()]
     if keep_paragraphs:
         kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
         return "\n".join(kept).strip()[:MAX_TEXT]

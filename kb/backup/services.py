@@ -88,6 +88,9 @@ class RestoreReport:
     config_kept: dict[str, object] = field(default_factory=dict)  # this instance's own locations, kept
     migrated_from: str | None = None  # the archive's schema, older than this version's, migrated since
     replaced_files: int = 0  # files of the bank restored over (--force) that no restored attachment uses, deleted
+    # NUL characters dropped from the texts of each table on the way into PostgreSQL, which takes none (SQLite
+    # kept them: a name typed, a file's text, before the bank dropped control characters)
+    nul_removed: dict[str, int] = field(default_factory=dict)
 
 
 # Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
@@ -395,19 +398,36 @@ def _check_contents(members: dict[str, tarfile.TarInfo], manifest: dict, tables:
                           "Архив изменён после создания; восстанавливать из него нельзя.")
 
 
+def _without_nul(value: object) -> tuple[object, int]:
+    """``value`` (a text, or a JSON value with its texts) without NUL characters, and how many it had."""
+    if isinstance(value, str):
+        found = value.count("\x00")
+        return (value.replace("\x00", ""), found) if found else (value, 0)
+    if isinstance(value, list):
+        items = [_without_nul(item) for item in value]
+        return [item for item, _ in items], sum(found for _, found in items)
+    if isinstance(value, dict):
+        pairs = [(_without_nul(key), _without_nul(item)) for key, item in value.items()]
+        return {key: item for (key, _), (item, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    return value, 0
+
+
 def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Table, digests: dict | None,
-                   expected: object) -> int:
+                   expected: object, nul_removed: dict[str, int] | None = None) -> int:
     """Insert the table's rows in batches as they are read; checked against the manifest (checksum, row count)
-    at the end, before the caller commits. Returns the rows inserted."""
+    at the end, before the caller commits. Returns the rows inserted. With ``nul_removed`` (into PostgreSQL,
+    which takes no NUL in a text), NUL characters are dropped from the texts and counted there."""
     decode = _decoder(table)
     columns = set(table.columns.keys())
     digest = hashlib.sha256()
     batch: list[dict] = []
     count = 0
+    nuls = 0
     # A line that does not parse and a batch the database refuses stop the inserts, not the reading: the
     # checksum of the whole file tells a damaged archive from rows this database will not take.
     broken: Exception | None = None
     refused: Exception | None = None
+    refused_rows: list[dict] = []  # the batch the database refused
     try:
         stream = archive.extractfile(member)
         for number, raw in enumerate(stream, start=1):
@@ -418,16 +438,21 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
                 row = json.loads(raw.decode())
                 if not isinstance(row, dict) or not set(row) <= columns:
                     raise ValueError(f"строка {number} не подходит к таблице")
-                batch.append(decode(row))
+                row = decode(row)
             except (ValueError, TypeError, AttributeError) as exc:  # UnicodeDecodeError, JSONDecodeError too
                 broken = exc
                 continue
+            if nul_removed is not None:
+                row, found = _without_nul(row)
+                nuls += found
+            batch.append(row)
             count += 1
             if len(batch) == BATCH:
                 refused = _insert(table, batch)
-                batch = []
+                refused_rows, batch = batch, []
         if batch and broken is None and refused is None:
             refused = _insert(table, batch)
+            refused_rows = batch
     except READ_ERRORS as exc:
         raise BackupError(DAMAGED) from exc
     if digests is not None and digest.hexdigest() != digests.get(member.name):
@@ -445,12 +470,56 @@ def _restore_table(archive: tarfile.TarFile, member: tarfile.TarInfo, table: Tab
     if refused is not None:
         # an intact archive whose rows this database refuses (SQLite keeps a title longer than its column,
         # PostgreSQL does not)
-        reason = str(getattr(refused, "orig", None) or refused).strip().splitlines()[0][:200]
-        raise BackupError(f"Таблица {table.name} не записывается в эту базу: {reason}. Ничего не изменено.") \
-            from refused
+        raise BackupError(f"Таблица {table.name} не записывается в эту базу: "
+                          f"{_refusal_reason(table, refused, refused_rows)}. Ничего не изменено.") from refused
     if count != expected:
         raise BackupError(f"{DAMAGED} В таблице {table.name} строк {count}, а по описи {expected}.")
+    if nuls and nul_removed is not None:
+        nul_removed[table.name] = nuls
     return count
+
+
+def _refusal_reason(table: Table, error: Exception, rows: list[dict]) -> str:
+    """Why the database refused a batch of the table's rows, in Russian where the database's reason is known
+    (PostgreSQL's SQLSTATE, SQLite's message); else its own words."""
+    orig = getattr(error, "orig", None) or error
+    state = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    words = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    column = getattr(diag, "column_name", None)
+    constraint = getattr(diag, "constraint_name", None)
+    if isinstance(orig, OverflowError) or state == "22003" or "too large" in words:
+        return "число больше, чем вмещает столбец"
+    if state == "22001":
+        found = _too_long(table, rows)
+        if found is None:
+            return "значение длиннее, чем вмещает столбец"
+        name, limit, key = found
+        where = f" (запись №{key})" if key is not None else ""
+        return f"в столбце {name} значение длиннее {limit} символов, которые он вмещает{where}"
+    if state == "23505" or words.startswith("UNIQUE constraint failed"):
+        what = constraint or words.partition(":")[2].strip()
+        return f"повторяется значение, которое должно быть единственным ({what})" if what else \
+            "повторяется значение, которое должно быть единственным"
+    if state == "23502" or words.startswith("NOT NULL constraint failed"):
+        what = column or words.partition(":")[2].strip()
+        return f"не заполнен обязательный столбец {what}" if what else "не заполнен обязательный столбец"
+    if state == "23514" or words.startswith("CHECK constraint failed"):
+        what = constraint or words.partition(":")[2].strip()
+        return f"значение не проходит проверку {what}" if what else "значение не проходит проверку"
+    return words[:200]
+
+
+def _too_long(table: Table, rows: list[dict]) -> tuple[str, int, object] | None:
+    """The first text of ``rows`` longer than its column: (column, its length, the row's id)."""
+    limits = {c.name: c.type.length for c in table.columns if isinstance(getattr(c.type, "length", None), int)}
+    pk = list(table.primary_key.columns)
+    for row in rows:
+        for name, limit in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                return name, limit, row.get(pk[0].name) if len(pk) == 1 else None
+    return None
 
 
 def _insert(table: Table, rows: list[dict]) -> Exception | None:
@@ -580,9 +649,10 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
         for table in reversed(tables):
             db.session.execute(delete(table))
         for table in tables:
-            report.rows[table.name] = _restore_table(archive, members[f"db/{table.name}.jsonl"], table,
-                                                     digests, manifest["tables"][table.name])
-        _reset_sequences(tables)
+            report.rows[table.name] = _restore_table(
+                archive, members[f"db/{table.name}.jsonl"], table, digests, manifest["tables"][table.name],
+                report.nul_removed if db.engine.dialect.name == "postgresql" else None)
+        _continue_counters(tables)
         db.session.commit()
 
         uploads = Path(current_app.config["UPLOAD_DIR"])
@@ -606,14 +676,70 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
     return report
 
 
-def _reset_sequences(tables: list[Table]) -> None:
-    """PostgreSQL sequences must continue after the restored ids (SQLite needs nothing)."""
-    if db.engine.dialect.name != "postgresql":
-        return
+# Where a bank remembers ids of rows it no longer has: (table, id column, column naming the table the id is of).
+# Those of migration p6orf0000001 (the index's change log is not in an archive) and the audit log's events about
+# a row (a deleted account's «user_deleted», a deleted practice's «practice_deleted»).
+ID_TRACES = (("collection_item", "item_id", "item_type"), ("oai_tombstone", "item_id", "kind"),
+             ("audit_event", "target_id", "target_type"))
+
+
+def _highest_given(tables: list[Table]) -> dict[str, int]:
+    """For each table with one integer key, the highest id the restored rows remember: its own rows', the
+    columns that refer to it, and the traces of deleted rows (ID_TRACES)."""
+    by_name = {t.name: t for t in tables}
+    highest: dict[str, int] = {}
+
+    def note(name: str, value: object) -> None:
+        if isinstance(value, int) and value > highest.get(name, 0):
+            highest[name] = value
+
     for table in tables:
         pk = list(table.primary_key.columns)
         if len(pk) == 1 and isinstance(pk[0].type, Integer):
-            db.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{pk[0].name}'), "
-                f"COALESCE((SELECT MAX(\"{pk[0].name}\") FROM \"{table.name}\"), 0) + 1, false)"
-            ))
+            note(table.name, db.session.scalar(select(func.max(pk[0]))))
+        for key in table.foreign_keys:
+            if key.column.table.name in by_name and len(list(key.column.table.primary_key.columns)) == 1:
+                note(key.column.table.name, db.session.scalar(select(func.max(key.parent))))
+    for trace, column, kind in ID_TRACES:
+        if trace in by_name and {column, kind} <= set(by_name[trace].columns.keys()):
+            t = by_name[trace]
+            for name, value in db.session.execute(select(t.c[kind], func.max(t.c[column])).group_by(t.c[kind])):
+                if name in by_name:
+                    note(name, value)
+    return highest
+
+
+def _continue_counters(tables: list[Table]) -> None:
+    """Each table's counter of new ids continues after the highest id the archive remembers (``_highest_given``)
+    and is never moved back: a deleted practice's or account's number is not given again after a restore, as it is
+    not before one (README). PostgreSQL's sequences; SQLite's AUTOINCREMENT counters (sqlite_sequence). The same
+    rule as migration p6orf0000001."""
+    highest = _highest_given(tables)
+    postgresql = db.engine.dialect.name == "postgresql"
+    for table in tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, Integer):
+            continue
+        given = highest.get(table.name, 0)
+        if postgresql:
+            sequence = db.session.scalar(text("SELECT pg_get_serial_sequence(:table, :column)"),
+                                         {"table": f'"{table.name}"', "column": pk[0].name})
+            if sequence is None:
+                continue
+            last = db.session.scalar(text("SELECT pg_sequence_last_value(CAST(:sequence AS regclass))"),
+                                     {"sequence": sequence}) or 0
+            given = max(given, last)
+            db.session.execute(text("SELECT setval(CAST(:sequence AS regclass), :value, :called)"),
+                               {"sequence": sequence, "value": max(given, 1), "called": given > 0})
+            continue
+        created = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                                    {"name": table.name}) or ""
+        if "AUTOINCREMENT" not in created.upper() or not given:
+            continue  # only AUTOINCREMENT keeps a counter; without it SQLite gives max(id) + 1 whatever is done
+        counter = db.session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": table.name})
+        if counter is None:
+            db.session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)"),
+                               {"name": table.name, "seq": given})
+        elif counter < given:
+            db.session.execute(text("UPDATE sqlite_sequence SET seq = :seq WHERE name = :name"),
+                               {"name": table.name, "seq": given})

@@ -57,7 +57,8 @@ def update_collection(collection: Collection, title: str, description: str, visi
     if visibility not in VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r}")
     collection.title = title.strip() or DEFAULT_TITLE
-    collection.title_folded = fold(collection.title)
+    # at most the column's 300 characters, as the title: a few letters lower into two («İ» is «i̇»)
+    collection.title_folded = fold(collection.title)[:300]
     collection.description = description.strip()
     collection.visibility = visibility
     collection.updated_at = utcnow()

@@ -35,13 +35,14 @@ def _choices(model: type, label_attr: str) -> list[SelectChoice]:
 def _vocabulary_choices() -> dict[str, tuple[SelectChoice, ...]]:
     """The form's lists of every vocabulary, read in five queries (the municipalities with their regions' names:
     a query per municipality before) and kept as the vocabulary labels are (``cached_vocabulary``)."""
-    municipalities = db.session.execute(
-        select(Municipality.id, Municipality.name, Region.name).join(Municipality.region)
-        .order_by(Region.sort_order, Municipality.name))
+    # each region's municipalities in Russian alphabetical order (not the database's collation: «ё» after «я»)
+    municipalities = sorted(db.session.execute(
+        select(Municipality.id, Municipality.name, Region.name, Region.sort_order).join(Municipality.region)),
+        key=lambda row: (row.sort_order, vocabulary.alphabetical(row.name)))
     return {
         "region": tuple(_choices(Region, "name")),
         "municipality": tuple(SelectChoice(str(number), name, optgroup=region)
-                              for number, name, region in municipalities),
+                              for number, name, region, _order in municipalities),
         "levels": tuple(_choices(EducationLevel, "name")),
         "subjects": tuple(_choices(Subject, "name")),
         "topics": tuple(_choices(Topic, "label")),

@@ -10,6 +10,7 @@ from kb.accounts.models import User
 from kb.extensions import db
 from kb.search.models import SavedSearch
 from kb.search.services import SearchParams
+from kb.textclean import composed, xml_text
 from kb.vocabularies.services import labels
 
 MAX_PER_USER = 50
@@ -32,7 +33,8 @@ def default_name(params: SearchParams) -> str:
     before, differ.
     The name column holds 200 characters; the words alone can be 1000."""
     vocab = labels()
-    parts = [" ".join(params.q.split())] if params.q.strip() else []
+    words = " ".join(xml_text(params.q).split())
+    parts = [words] if words else []
     parts += [", ".join(vocab.label(name, value) for value in values)
               for name, values in params.filters.items() if values]
     return " · ".join(parts)[:200].rstrip() or "Поиск"
@@ -40,9 +42,10 @@ def default_name(params: SearchParams) -> str:
 
 def save_search(user: User, name: str, params: SearchParams) -> SavedSearch:
     """Keep a search under a name (``default_name`` when none is given); the same search saved again is renamed,
-    not repeated."""
+    not repeated. The name, typed or made of the search's words, is kept without control characters (a NUL is a
+    row PostgreSQL refuses) and in NFC."""
     query = query_string(params)
-    name = " ".join(name.split())[:200].rstrip() or default_name(params)
+    name = " ".join(composed(xml_text(name)).split())[:200].rstrip() or default_name(params)
     existing = db.session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query))
     if existing is not None:
         existing.name = name

@@ -29,7 +29,7 @@ from kb.practices.services import scope_key, scoped_practices
 from kb.search.outbox import made_since_last_change, max_outbox_id
 from kb.spreadsheets import cell
 from kb.timeutil import local, utc_offset, utcnow
-from kb.vocabularies.data import PRACTICE_STATUSES
+from kb.vocabularies.data import PRACTICE_STATUSES, alphabetical
 from kb.vocabularies.services import labels
 
 MONTHS = 24
@@ -71,9 +71,9 @@ class Table:
 
 
 def _count_rows(pairs: list[tuple[str, int]], names: dict[str, str]) -> list[Row]:
-    """(code, count) pairs as rows, the largest counts first, then by label."""
+    """(code, count) pairs as rows, the largest counts first, then by label (in Russian alphabetical order)."""
     rows = [Row(code, names.get(code, code), (count,)) for code, count in pairs]
-    return sorted(rows, key=lambda row: (-row.values[0], row.label))
+    return sorted(rows, key=lambda row: (-row.values[0], alphabetical(row.label)))
 
 
 def by_status(user: User) -> Table:

@@ -2022,6 +2022,16 @@ def fold(text: str) -> str:
     return " ".join(text.lower().replace("ё", "е").split())
 
 
+def alphabetical(text: str) -> tuple[str, str]:
+    """A sort key of names in Russian alphabetical order, whatever the database's collation: case not counted, «ё»
+    right after «е» (its code point is after «я», so that «Трёхгорный» came after «Троицкий» in a code-point order,
+    SQLite's and a C.UTF-8 database's; a ru_RU.UTF-8 one ordered the same list otherwise)."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    # U+10FFFF, a noncharacter no name holds, after «е»: «ё» comes after every «е…» and before «ж»
+    return text.casefold().replace("ё", "е\U0010ffff"), text
+
+
 _ADDRESSEE_RULES: list[tuple[str, list[re.Pattern[str]]]] = [
     (item["code"], [re.compile(p) for p in item["patterns"]]) for item in ADDRESSEE_TYPES
 ]

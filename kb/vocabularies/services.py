@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from kb.extensions import db
 from kb.vocabularies import data
-from kb.vocabularies.data import fold
+from kb.vocabularies.data import alphabetical, fold
 from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, Region, Subject, Topic
 
 _V = TypeVar("_V")
@@ -256,7 +256,7 @@ def browse_counts(field: str) -> list[BrowseEntry]:
     if field == "topic":
         entries = [BrowseEntry(t.code, t.label, counts.get(t.code, 0)) for t in
                    db.session.scalars(select(Topic).order_by(Topic.sort_order))]
-        return sorted(entries, key=lambda e: (-e.count, e.label))
+        return sorted(entries, key=lambda e: (-e.count, alphabetical(e.label)))
     if field == "level":
         return [BrowseEntry(lv.code, lv.name, counts.get(lv.code, 0)) for lv in
                 db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))]

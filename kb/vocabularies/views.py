@@ -4,6 +4,7 @@ from itertools import groupby
 
 from flask import Blueprint, render_template
 
+from kb.vocabularies.data import alphabetical
 from kb.vocabularies.services import browse_counts
 
 bp = Blueprint("browse", __name__)
@@ -18,7 +19,7 @@ def topics():
 def regions():
     entries = browse_counts("region")
     groups = [(name, list(items)) for name, items in groupby(
-        sorted(entries, key=lambda e: (e.group == "Другие страны", e.group)), key=lambda e: e.group)]
+        sorted(entries, key=lambda e: (e.group == "Другие страны", alphabetical(e.group))), key=lambda e: e.group)]
     return render_template("browse/regions.html", title="Регионы", groups=groups,
                            with_practices=sum(1 for e in entries if e.count))
 

@@ -86,7 +86,7 @@ def upgrade():
 
         for row_id, changes, others in _changed_rows(connection, table, columns, extra):
             if table in ("collection", "practice") and "title" in changes:
-                changes["title_folded"] = _folded(changes["title"])[:500 if table == "practice" else None]
+                changes["title_folded"] = _folded(changes["title"])[:500 if table == "practice" else 300]
             batch.append((row_id, changes))
             practice_id = row_id if table == "practice" else (others[0] if table == "practice_author" else None)
             if practice_id is not None and practice_id not in practices:
