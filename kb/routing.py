@@ -8,7 +8,7 @@ import contextlib
 import re
 from urllib.parse import quote, urlsplit
 
-from flask import Request
+from flask import Request, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.utils import cached_property
@@ -112,10 +112,20 @@ def bounded_ids(values) -> list[int]:
 
 
 def page_arg(args) -> int:
-    """The ``page`` a paginated list is asked for, from 1 to MAX_PAGE: a page past the end is an empty page, a
-    nonsense one the first."""
+    """The ``page`` a paginated list is asked for, from 1 to MAX_PAGE (a page past the end is the view's to send
+    to the last one: ``last_page_redirect``), a nonsense one the first."""
     number = whole_number(args.get("page"))
     return 1 if number is None else min(max(number, 1), MAX_PAGE)
+
+
+def last_page_redirect(pagination):
+    """A redirect to the last page of a list asked for a page past its end (an old bookmark, a list that got
+    shorter), with the request's other arguments; None otherwise. Such a page answered «nothing yet» with no way
+    back, as if the list were empty."""
+    if pagination.page > pagination.pages and pagination.total:
+        args = {**request.args.to_dict(flat=False), "page": pagination.pages}
+        return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
+    return None
 
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")

@@ -73,27 +73,47 @@ def _titles(page: str) -> list[str]:
     "/resolutions?page={n}", "/collections?page={n}", "/admin/audit?page={n}", "/admin/users?page={n}",
     "/resolutions?page=-{n}",
 ])
-def test_a_page_past_any_list_is_an_empty_page(app, make_user, url):
+def test_a_page_past_any_list_is_its_last_page(app, make_user, url):
     client = app.test_client()
     sign_in(client, make_user("admin"))
-    response = client.get(url.format(n=HUGE))
+    response = client.get(url.format(n=HUGE), follow_redirects=True)
     assert response.status_code == 200
     assert "<html" in response.get_data(as_text=True)
 
 
-def test_a_page_past_the_end_lists_nothing_and_the_first_lists_what_there_is(app):
+def test_a_page_past_the_end_sends_to_the_last_page_and_a_nonsense_one_is_the_first(app, make_user):
+    """«/resolutions?page=2» said «Резолюций пока нет» with three in the bank, and no page link back (the same on
+    the public collections, the users and the audit log); now it goes to the last page, with the other
+    arguments kept."""
     from datetime import date
 
+    from kb.collections.services import create_collection
     from kb.extensions import db
     from kb.resolutions.models import Resolution
 
+    admin_id = make_user("admin")
     with app.app_context():
         db.session.add(Resolution(title="Резолюция о школьных библиотеках", place="Курган", date_start=date(2019, 3, 1),
                                   organiser="ИРО", checksum="n1", status="published", full_text="Текст"))
+        from kb.accounts.models import User
+        from kb.accounts.services import record
+
+        create_collection(db.session.get(User, admin_id), "Подборка о чтении", visibility="public")
+        record("user_blocked", None, "user", admin_id)
         db.session.commit()
     client = app.test_client()
     assert "Резолюция о школьных библиотеках" in client.get("/resolutions?page=-3").get_data(as_text=True)
-    assert "Резолюция о школьных библиотеках" not in client.get(f"/resolutions?page={HUGE}").get_data(as_text=True)
+    sign_in(client, admin_id)
+    for url, target, shown in [
+            (f"/resolutions?page={HUGE}", "/resolutions?page=1", "Резолюция о школьных библиотеках"),
+            ("/collections?q=чтении&page=2", "/collections?q=%D1%87%D1%82%D0%B5%D0%BD%D0%B8%D0%B8&page=1",
+             "Подборка о чтении"),
+            ("/admin/users?role=admin&page=5", "/admin/users?role=admin&page=1", "Администратор"),
+            ("/admin/audit?page=50", "/admin/audit?page=1", "Журнал"),
+    ]:
+        response = client.get(url)
+        assert (response.status_code, response.headers.get("Location")) == (302, target), url
+        assert shown in client.get(target).get_data(as_text=True), url
 
 
 @pytest.mark.parametrize("query", [f"from={HUGE}", f"from=1&to={HUGE}", f"from=-{HUGE}", "from=²"])

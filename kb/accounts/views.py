@@ -28,7 +28,7 @@ from kb.accounts.mail import NO_SITE_ADDRESS, mail_configured, mailed_url, reset
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
-from kb.routing import bounded_int, local_path, page_arg
+from kb.routing import bounded_int, last_page_redirect, local_path, page_arg
 from kb.search.saved import saved_searches
 from kb.textclean import contains
 from kb.vocabularies.data import fold
@@ -319,6 +319,8 @@ def users():
     if role in ROLES:
         query = query.where(User.role == role)
     pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
+    if back := last_page_redirect(pagination):
+        return back
     return render_template("admin/users.html", pagination=pagination, q=q, role=role)
 
 
@@ -435,6 +437,8 @@ def audit():
     if action:
         query = query.where(AuditEvent.action == action)
     pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
+    if back := last_page_redirect(pagination):
+        return back
     actions = list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
     return render_template("admin/audit.html", pagination=pagination, action=action, actions=actions,
                            action_label=audit_log.action_label, target_label=audit_log.target_label,

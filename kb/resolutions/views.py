@@ -20,7 +20,7 @@ from kb.resolutions.forms import (
     revision_of,
 )
 from kb.resolutions.parser import ResolutionFormatError
-from kb.routing import bounded_ids, page_arg
+from kb.routing import bounded_ids, last_page_redirect, page_arg
 from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
@@ -31,6 +31,8 @@ keeps_text_on_csrf_failure("resolutions.import_preview", ResolutionPreviewForm)
 @bp.get("/resolutions")
 def index():
     pagination = services.public_resolutions(page=page_arg(request.args), per_page=20)
+    if back := last_page_redirect(pagination):
+        return back
     return render_template("resolutions/index.html", pagination=pagination)
 
 
