@@ -173,6 +173,9 @@ def test_admin_issues_a_one_time_reset_link(app, make_user):
     page = admin.post(f"/admin/users/{user_id}", data={"action": "reset-link",
                                                         "csrf_token": csrf_from(admin, f"/admin/users/{user_id}")})
     link = re.search(r"http://localhost(/reset/[\w-]+)", page.get_data(as_text=True)).group(1)
+    # the page shows a secret once, as the API token page does: the browser must not keep it on disk
+    assert "no-store" in page.headers["Cache-Control"]
+    assert "no-store" not in admin.get(f"/admin/users/{user_id}").headers.get("Cache-Control", "")
     user = app.test_client()
     new = "brand-new-password"
     assert user.post(link, data={"password": new, "password_again": new,

@@ -359,8 +359,11 @@ def user_detail(user_id: int):
                 db.session.commit()
                 flash("Роль сохранена.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, reset_link=reset_link,
-                           api_tokens=tokens.active_tokens(user))
+    response = make_response(render_template("admin/user.html", user=user, form=form, reset_link=reset_link,
+                                             api_tokens=tokens.active_tokens(user)))
+    if reset_link:  # a one-time secret, as a new API token: never kept by the browser
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/admin/users/<int:user_id>/block")
