@@ -147,6 +147,23 @@ def test_a_word_file_that_unpacks_to_far_more_is_refused_before_it_is_read(app, 
         assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
 
 
+def test_a_word_file_of_more_xml_than_is_read_whole_is_refused_before_it_is_read(app, runner, tmp_path):
+    """A resolution's .docx is read by python-docx (its numbered lists), which builds the whole document first: one of
+    a few hundred KB whose document.xml unpacked to 50 MB (no bomb by its ratio) held an import for a minute and
+    760 MB. Its XML is measured first and refused over MAX_WORD_XML."""
+    from kb.attachments.extract import MAX_WORD_XML
+    from tests.documents import big_office_file
+
+    big = tmp_path / "резолюция.docx"
+    big.write_bytes(big_office_file("docx", MAX_WORD_XML + 1024 * 1024, "РЕЗОЛЮЦИЯ", words=1))
+    assert big.stat().st_size < 2 * 1024 * 1024
+    result = _import(runner, big)
+    assert result.exit_code == 1
+    assert "Документ Word слишком велик" in result.output and "не более 5 МБ" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 0
+
+
 def test_a_word_file_saved_with_a_password_is_refused_as_encrypted(app, runner, tmp_path):
     """The command called a DOCX saved with a password «повреждён или не является документом Word»."""
     from tests.documents import encrypted_office_bytes
