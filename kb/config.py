@@ -80,6 +80,10 @@ class DefaultConfig:
     # storage again after 1, 2, 4… s, instead of failing every request a limit applies to.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"
+    # Failed logins to one account (by its e-mail), from whatever addresses they come: guessing from many
+    # addresses is slowed as well. A successful login is not counted, and the counters end with their window, so
+    # the account's owner waits a minute (a day at worst) and is never locked out for good.
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per minute;50 per day"
     # API requests per token (per address without a token).
     API_RATE_LIMIT = "300 per minute;10000 per day"
     # Optional mail for password reset links; without SMTP_HOST the administrator passes the link on.

@@ -129,6 +129,39 @@ def lying_part(data: bytes, part: str, hidden: int) -> bytes:
     return bytes(blob)
 
 
+def big_office_file(kind: str, size: int, first: str, words: int = 1) -> bytes:
+    """A DOCX or PPTX whose text part (word/document.xml, the slide's) unpacks to ``size`` bytes: a paragraph
+    ``first``, then paragraphs of ``words`` random words each (a vocabulary of 4000: it compresses as a document
+    does, not as a bomb: a few hundred KB for 50 MB)."""
+    import random
+
+    rnd = random.Random(1)
+    vocabulary = ["".join(rnd.choice("абвгдежзиклмнопрст") for _ in range(6)) for _ in range(4000)]
+    if kind == "docx":
+        import docx
+
+        blank, part = docx.Document(), "word/document.xml"
+        head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.'
+                'openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+        paragraph, tail = "<w:p><w:r><w:t>{}</w:t></w:r></w:p>", "</w:body></w:document>"
+    else:
+        from pptx import Presentation
+
+        blank = Presentation()
+        blank.slides.add_slide(blank.slide_layouts[6])
+        part = "ppt/slides/slide1.xml"
+        head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<p:sld xmlns:a="http://schemas.openxmlformats'
+                '.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
+                "<p:cSld><p:spTree><p:sp><p:txBody>")
+        paragraph, tail = "<a:p><a:r><a:t>{}</a:t></a:r></a:p>", "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+    block = "".join(paragraph.format(" ".join(rnd.choice(vocabulary) for _ in range(words))) for _ in range(
+        max(64 * 1024 // (words * 7 + len(paragraph)), 1))).encode()  # repeated further apart than deflate looks back
+    body = head.encode() + paragraph.format(first).encode() + block * (size // len(block) + 1) + tail.encode()
+    out = io.BytesIO()
+    blank.save(out)
+    return rewrite_part(out.getvalue(), part, lambda _: body)
+
+
 def peak_memory(call) -> int:
     """The most memory Python objects took while ``call()`` ran, in bytes (tracemalloc)."""
     import tracemalloc

@@ -94,6 +94,33 @@ def test_login_is_throttled_with_a_russian_message(app, client):
     assert "Слишком много попыток входа" in response.get_data(as_text=True)
 
 
+def test_one_accounts_password_is_not_guessed_faster_from_many_addresses(app, make_user):
+    """The login limit was kept per address only: forty guesses at one account's password, each from an address of
+    its own, were all checked. Failed logins are now counted per account (its e-mail) too; a successful login is
+    not counted, another account is not held back, and the wait ends with the window."""
+    app.config.update(LOGIN_RATE_LIMIT="100 per minute", LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
+    make_user("teacher", email="victim@example.org")
+    make_user("teacher", email="other@example.org")
+
+    def attempt(email: str, password: str, address: str):
+        client = app.test_client()
+        environ = {"REMOTE_ADDR": address}
+        page = client.get("/login", environ_base=environ).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                           environ_base=environ)
+
+    for n in range(5):  # the owner signs in as often as he likes
+        assert attempt("victim@example.org", PASSWORD, f"192.0.2.{n + 1}").status_code == 302
+    for n in range(3):
+        assert attempt(" Victim@Example.org", f"guess-{n}", f"198.51.100.{n + 1}").status_code == 200
+    refused = attempt("victim@example.org", "guess-3", "203.0.113.9")
+    assert refused.status_code == 429 and "Слишком много попыток входа" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"]
+    assert attempt("victim@example.org", PASSWORD, "203.0.113.10").status_code == 429, "checked before the password"
+    assert attempt("other@example.org", PASSWORD, "198.51.100.1").status_code == 302
+
+
 def test_the_current_password_is_not_guessed_faster_than_at_the_login_form(app, client, make_user):
     """«Смена пароля» checked the current password with no limit and no trace: a borrowed session could try
     passwords as fast as it liked."""
@@ -173,6 +200,9 @@ def test_admin_issues_a_one_time_reset_link(app, make_user):
     page = admin.post(f"/admin/users/{user_id}", data={"action": "reset-link",
                                                         "csrf_token": csrf_from(admin, f"/admin/users/{user_id}")})
     link = re.search(r"http://localhost(/reset/[\w-]+)", page.get_data(as_text=True)).group(1)
+    # the page shows a secret once, as the API token page does: the browser must not keep it on disk
+    assert "no-store" in page.headers["Cache-Control"]
+    assert "no-store" not in admin.get(f"/admin/users/{user_id}").headers.get("Cache-Control", "")
     user = app.test_client()
     new = "brand-new-password"
     assert user.post(link, data={"password": new, "password_again": new,

@@ -461,6 +461,30 @@ def test_resolution_import_draft_publish_and_duplicate(app, people):
     assert client.get(f"/api/v1/resolutions/{body['id']}").status_code == 200
 
 
+def test_a_resolution_is_changed_by_admins_its_importer_and_methodists_of_its_regions_only(app, people, make_user,
+                                                                                          make_token):
+    """Any methodist could unpublish and delete every resolution, one of another region too, and one who moderates
+    nothing could as well. The resolution (RU-CHE) loaded by a Smolensk methodist: he and a Chelyabinsk methodist
+    manage it, another Smolensk methodist and one without a scope get 403 with a message."""
+    users, headers, _ = people
+    client = app.test_client()
+    unscoped = bearer(make_token(make_user("methodist")))
+    other_smolensk = bearer(make_token(make_user("methodist", region="RU-SMO", scope_region="RU-SMO")))
+    assert "методисты с заданной зоной" in _assert_problem(_upload(client, unscoped), 403)["detail"]
+    rid = _upload(client, headers["methodist_out"]).get_json()["id"]
+    url = f"/api/v1/resolutions/{rid}"
+    for stranger in (other_smolensk, unscoped):
+        for response in (client.patch(url, json={"status": "published"}, headers=stranger),
+                         client.delete(url, headers=stranger)):
+            body = _assert_problem(response, 403)
+            assert "Эту резолюцию изменяют и удаляют администраторы" in body["detail"]
+    again = _upload(client, other_smolensk, query="?publish=true")  # the same text: not published by him
+    assert (again.status_code, again.get_json()["created"], again.get_json()["status"]) == (200, False, "draft")
+    assert client.patch(url, json={"status": "published"}, headers=headers["methodist_out"]).status_code == 200
+    assert client.patch(url, json={"status": "draft"}, headers=headers["methodist_in"]).status_code == 200
+    assert client.delete(url, headers=headers["admin"]).status_code == 204
+
+
 LONG_ORGANISER = "Министерство образования и науки Челябинской области совместно с " + ", ".join(
     f"муниципальным бюджетным общеобразовательным учреждением «Средняя общеобразовательная школа № {i}»"
     for i in range(1, 8))

@@ -74,7 +74,7 @@ def saved(app) -> dict:
 
 @pytest.fixture
 def methodist(client, make_user):
-    user_id = make_user("methodist", scope_region="RU-CHE")
+    user_id = make_user("methodist", scope_region="RU-KGN")  # the region of RESOLUTION (Курган)
     sign_in(client, user_id)
     return user_id
 
@@ -143,13 +143,57 @@ def test_readers_and_teachers_get_no_buttons_and_may_not_edit_unpublish_or_delet
         assert resolution.status == "published" and resolution.title.startswith("Резолюция областного")
 
 
-@pytest.mark.parametrize("role, scope", [("methodist", "RU-CHE"), ("admin", None)])
+@pytest.mark.parametrize("role, scope", [("methodist", "RU-KGN"), ("admin", None)])
 def test_methodists_and_admins_see_the_buttons(client, make_user, saved, role, scope):
     sign_in(client, make_user(role, scope_region=scope))
     html = _get(client, f"/resolutions/{saved['resolution']}")[1]
     assert f'href="/resolutions/{saved["resolution"]}/edit">Изменить</a>' in html
     assert f'action="/resolutions/{saved["resolution"]}/unpublish"' in html
     assert f'href="/resolutions/{saved["resolution"]}/delete">Удалить</a>' in html
+
+
+@pytest.mark.parametrize("scope", [{"scope_region": "RU-SMO", "scope_organisation": "МБОУ СОШ № 7 г. Смоленска"},
+                                   {"scope_region": "RU-CHE"}, {}])
+def test_a_methodist_of_another_region_or_of_none_gets_no_buttons_and_may_not_change_it(app, client, make_user,
+                                                                                       saved, scope):
+    """Any methodist could edit, unpublish and delete every resolution, even one who moderates a school of another
+    region, or nothing at all. The resolution is of Курган (RU-KGN): these methodists only read it."""
+    rid = saved["resolution"]
+    sign_in(client, make_user("methodist", **scope))
+    status, page, _ = _get(client, f"/resolutions/{rid}")
+    assert status == 200 and "Статус и действия" not in page
+    for action in ("edit", "unpublish", "publish", "delete"):
+        assert f"/resolutions/{rid}/{action}" not in page
+    token = csrf_from(client, f"/resolutions/{rid}")
+    assert _get(client, f"/resolutions/{rid}/edit")[0] == 403
+    assert _post(client, f"/resolutions/{rid}/edit", {"csrf_token": token, "title": "Взлом"})[0] == 403
+    assert _post(client, f"/resolutions/{rid}/unpublish", {"csrf_token": token})[0] == 403
+    assert _get(client, f"/resolutions/{rid}/delete")[0] == 403
+    assert _post(client, f"/resolutions/{rid}/delete", {"csrf_token": token, "confirm": "1"})[0] == 403
+    with app.app_context():
+        resolution = db.session.get(Resolution, rid)
+        assert resolution.status == "published" and resolution.title.startswith("Резолюция областного")
+    may_import = bool(scope)  # a methodist who moderates nothing loads no resolutions either
+    assert (_get(client, "/resolutions/import")[0] == 200) is may_import
+    assert ("Загрузить резолюцию</a>" in _get(client, "/")[1]) is may_import
+
+
+def test_the_methodist_who_imported_a_resolution_manages_it_whatever_its_regions(app, client, make_user):
+    from kb.accounts.models import User
+    from kb.resolutions.services import import_resolution_text
+
+    importer = make_user("methodist", scope_region="RU-CHE")
+    with app.app_context():
+        rid = import_resolution_text(RESOLUTION, "seminar.txt", user=db.session.get(User, importer)).resolution.id
+        db.session.commit()
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))  # not his: another region's draft
+    assert f"/resolutions/{rid}/publish" not in _get(client, f"/resolutions/{rid}")[1]
+    assert _post(client, f"/resolutions/{rid}/publish", {"csrf_token": csrf_from(client, "/")})[0] == 403
+    sign_in(client, importer)
+    assert f'action="/resolutions/{rid}/publish"' in _get(client, f"/resolutions/{rid}")[1]
+    assert _post(client, f"/resolutions/{rid}/publish", {"csrf_token": csrf_from(client, "/")})[0] == 302
+    with app.app_context():
+        assert db.session.get(Resolution, rid).status == "published"
 
 
 def test_an_unknown_resolution_answers_404(client, methodist):
@@ -559,7 +603,7 @@ def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make
     rid = saved["resolution"]
     client = app.test_client()
     teacher = bearer(make_token(make_user("teacher")))
-    methodist = bearer(make_token(make_user("methodist", scope_region="RU-CHE")))
+    methodist = bearer(make_token(make_user("methodist", scope_region="RU-KGN")))
     assert _api(client, "PATCH", f"/api/v1/resolutions/{rid}", {}, json={"status": "draft"})[0] == 401
     assert _api(client, "PATCH", f"/api/v1/resolutions/{rid}", teacher, json={"status": "draft"})[0] == 403
     assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", teacher)[0] == 403
@@ -583,3 +627,25 @@ def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
     assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 404
+
+
+def test_the_migration_takes_a_resolutions_importer_from_the_audit_log(app, make_user):
+    """Migration z1rsc0000001: the importer of a resolution saved before is the actor of its first «Резолюция
+    загружена» that created it (a later upload of the same text is not)."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.accounts.models import User
+    from kb.accounts.services import record
+    from kb.resolutions.services import import_resolution_text
+
+    importer, again = make_user("methodist", scope_region="RU-CHE"), make_user("methodist", scope_region="RU-SMO")
+    with app.app_context():
+        rid = import_resolution_text(RESOLUTION, "seminar.txt").resolution.id
+        for user_id, created in ((again, False), (importer, True), (again, False)):
+            record("resolution_imported", db.session.get(User, user_id), "resolution", rid,
+                   details={"file": "seminar.txt", "created": created, "status": "draft"})
+        db.session.commit()
+        downgrade(revision="z1nam0000001")
+        upgrade()
+        db.session.expire_all()
+        assert db.session.get(Resolution, rid).imported_by_id == importer

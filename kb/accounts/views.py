@@ -54,6 +54,19 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account_key() -> str:
+    """The limit key of the account a login is for (its e-mail as the bank compares it), from whatever address."""
+    return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_failed(response) -> bool:
+    return response.status_code != 302  # a successful login (a redirect) is not counted against the account
+
+
 def _greeting(user: User) -> str:
     """«Здравствуйте, Анна Ивановна!», or without a name for an account that has none (not «…, Методист!»)."""
     return f"Здравствуйте, {user.name.strip()}!" if user.has_name else "Здравствуйте!"
@@ -111,6 +124,8 @@ def _forgot_page_context() -> dict:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], error_message="Слишком много попыток входа. Подождите минуту.")
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_login_failed,
+               error_message="Слишком много попыток входа в эту учётную запись. Подождите и попробуйте позже.")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -361,8 +376,11 @@ def user_detail(user_id: int):
                 db.session.commit()
                 flash("Роль сохранена.", "success")
                 return redirect(url_for(".user_detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, reset_link=reset_link,
-                           api_tokens=tokens.active_tokens(user))
+    response = make_response(render_template("admin/user.html", user=user, form=form, reset_link=reset_link,
+                                             api_tokens=tokens.active_tokens(user)))
+    if reset_link:  # a one-time secret, as a new API token: never kept by the browser
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/admin/users/<int:user_id>/block")

@@ -143,23 +143,24 @@ def transition(practice_id: int):
 @bp.post("/resolutions")
 @operation("Загрузить резолюцию", "Резолюции", (201, schemas.ResolutionImport), upload=schemas.ResolutionUpload,
            query=schemas.ResolutionImportQuery, also_ok=(200,), errors=(403, 413, 415, 422), auth="required",
-           description="Методисты и администраторы. Файл .txt, .md, .docx, .odt, .fodt, .rtf, .pdf или .doc "
-                       "проверяется, как при загрузке на сайте, и разбирается так же, как командой "
-                       "import-resolution; тот же текст повторно не создаёт дубль (ответ 200, created: false). "
-                       "413 — файл больше 10 МБ, 415 — расширение не из списка, 422 — содержимое не "
-                       "соответствует расширению (изображение, архив или документ Word, названный .txt), файл "
-                       "повреждён, пуст или содержит больше рекомендаций, чем бывает в одной резолюции.")
+           description="Администраторы и методисты с заданной зоной модерации. Файл .txt, .md, .docx, .odt, .fodt, "
+                       ".rtf, .pdf или .doc проверяется, как при загрузке на сайте, и разбирается так же, как командой"
+                       " import-resolution; тот же текст повторно не создаёт дубль (ответ 200, created: false). 413 — "
+                       "файл больше 10 МБ, 415 — расширение не из списка, 422 — содержимое не соответствует расширению"
+                       " (изображение, архив или документ Word, названный .txt), файл повреждён, пуст или содержит "
+                       "больше рекомендаций, чем бывает в одной резолюции.")
 def import_resolution():
     user = _user()
-    if not user.is_moderator:
-        raise ApiProblem(403, "Загружать резолюции могут методисты и администраторы.")
+    if not resolutions.can_import_resolutions(user):
+        raise ApiProblem(403, "Загружать резолюции могут администраторы и методисты с заданной зоной модерации "
+                              "(регион или организация).")
     publish = _flag("publish")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiProblem(422, "Приложите файл резолюции.", {"file": [f"Приложите файл {ACCEPTED}."]})
     try:  # the web import's checks: the extension, the content's kind (a PNG called .txt is no text), the size
         name, text = staging.read_upload(upload.filename, upload.stream.read(MAX_FILE_SIZE + 1))
-        report = import_resolution_text(text, name, publish=publish)
+        report = import_resolution_text(text, name, publish=publish, user=user)
     except staging.ResolutionFileTooLarge as exc:
         raise ApiProblem(413, str(exc)) from None
     except staging.UnsupportedExtension as exc:
@@ -179,22 +180,28 @@ def import_resolution():
     return response
 
 
+RESOLUTION_NOT_YOURS = ("Эту резолюцию изменяют и удаляют администраторы, загрузивший её методист и методисты "
+                        "регионов, к которым она относится.")
+
+
 def _managed_resolution(resolution_id: int, user: User) -> Resolution:
-    """A resolution (draft or published) for a methodist or an administrator; 403 for anyone else."""
-    if not resolutions.can_manage_resolutions(user):
+    """A resolution (draft or published) the user may change (``can_manage_resolution``): 403 for anyone else."""
+    if not user.is_moderator:
         raise ApiProblem(403, "Изменять и удалять резолюции могут методисты и администраторы.")
     resolution = resolutions.get_visible_resolution(resolution_id, user)
     if resolution is None:
         raise ApiProblem(404, "Резолюция не найдена.")
+    if not resolutions.can_manage_resolution(user, resolution):
+        raise ApiProblem(403, RESOLUTION_NOT_YOURS)
     return resolution
 
 
 @bp.patch("/resolutions/<int:resolution_id>")
 @operation("Опубликовать резолюцию или снять с публикации", "Резолюции", (200, schemas.ResolutionState),
            body=schemas.ResolutionStatusInput, errors=(403, 404, 415, 422), auth="required",
-           description="Методисты и администраторы; меняется только статус (сведения и рекомендации исправляют "
-                       "на странице резолюции, «Изменить»). Снятая с публикации резолюция пропадает из поиска, "
-                       "карты сайта и чтения API, а OAI-PMH отдаёт её как удалённую.")
+           description="Администраторы, загрузивший резолюцию методист и методисты её регионов; меняется только статус"
+                       " (сведения и рекомендации исправляют на странице резолюции, «Изменить»). Снятая с публикации "
+                       "резолюция пропадает из поиска, карты сайта и чтения API, а OAI-PMH отдаёт её как удалённую.")
 def update_resolution_status(resolution_id: int):
     user = _user()
     resolution = _managed_resolution(resolution_id, user)
@@ -215,9 +222,10 @@ def update_resolution_status(resolution_id: int):
 
 @bp.delete("/resolutions/<int:resolution_id>")
 @operation("Удалить резолюцию", "Резолюции", (204, None), errors=(403, 404), auth="required",
-           description="Методисты и администраторы. Резолюция удаляется навсегда вместе с рекомендациями и их "
-                       "связями с практиками (сами практики остаются); ссылки на рекомендации отвечают 404, в "
-                       "подборках они остаются как недоступные, OAI-PMH отдаёт опубликованную как удалённую.")
+           description="Администраторы, загрузивший резолюцию методист и методисты её регионов. Резолюция удаляется "
+                       "навсегда вместе с рекомендациями и их связями с практиками (сами практики остаются); ссылки на"
+                       " рекомендации отвечают 404, в подборках они остаются как недоступные, OAI-PMH отдаёт "
+                       "опубликованную как удалённую.")
 def delete_resolution(resolution_id: int):
     user = _user()
     resolution = _managed_resolution(resolution_id, user)

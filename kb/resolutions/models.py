@@ -57,6 +57,9 @@ class Resolution(db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Who imported it (on the site or through the API): he manages it whatever its regions; none for the command
+    # import-resolution and the demo, and once his account is deleted.
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
 
     regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
     recommendations: Mapped[list["Recommendation"]] = relationship(

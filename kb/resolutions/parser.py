@@ -133,7 +133,7 @@ def _decode(data: bytes) -> str:
 
 
 def _read_docx(path: Path) -> str:
-    from kb.attachments.extract import AttachmentError, checked_package, refuse_encrypted_office
+    from kb.attachments.extract import AttachmentError, checked_word_package, refuse_encrypted_office
 
     data = path.read_bytes()
     try:  # a DOCX saved with a password is no ZIP but an OLE file, like an old DOC
@@ -144,8 +144,8 @@ def _read_docx(path: Path) -> str:
         raise ResolutionFormatError(
             f"Файл «{path.name}» повреждён или не является документом Word (.docx)."
         )
-    try:  # encrypted packages and zip bombs are refused before python-docx unpacks anything
-        package = checked_package(data)
+    try:  # encrypted packages, zip bombs and XML too big to parse whole are refused before python-docx reads any
+        package = checked_word_package(data)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from None
     try:

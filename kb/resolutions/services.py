@@ -57,10 +57,10 @@ def import_resolution_file(path: Path, publish: bool = False, is_demo: bool = Fa
 
 
 def import_resolution_text(
-    text: str, source_name: str, publish: bool = False, is_demo: bool = False
+    text: str, source_name: str, publish: bool = False, is_demo: bool = False, user: User | None = None
 ) -> ImportReport:
     """Store a resolution parsed from ``text``; the same text imported again finds the same resolution."""
-    return save_resolution(parse_resolution_text(text), source_name, publish=publish, is_demo=is_demo)
+    return save_resolution(parse_resolution_text(text), source_name, publish=publish, is_demo=is_demo, user=user)
 
 
 def parse_resolution_text(text: str) -> ParsedResolution:
@@ -130,18 +130,20 @@ def find_imported(full_text: str) -> Resolution | None:
 
 
 def save_resolution(
-    structure: ParsedResolution, source_name: str, publish: bool = False, is_demo: bool = False
+    structure: ParsedResolution, source_name: str, publish: bool = False, is_demo: bool = False,
+    user: User | None = None,
 ) -> ImportReport:
     """Store a resolution from its structure (as parsed, or as corrected in the import preview).
 
-    The CLI, the API and the web import all come here. ``structure.full_text`` identifies the resolution:
-    if it was imported before, nothing new is created (``publish`` still publishes it).
+    The CLI, the API and the web import all come here; ``user`` is who imports it (none for the command). Its
+    ``structure.full_text`` identifies the resolution: if it was imported before, nothing new is created
+    (``publish`` still publishes it, when ``user`` may manage that resolution).
     """
     source_name = clipped(xml_text(source_name), Resolution.source_name.type.length)  # the uploader's: anything
     structure = fit_columns(structure)  # the API and the command skip the preview's form (and its lengths)
     existing = find_imported(structure.full_text)
     if existing is not None:
-        return _found_imported(existing, structure, publish)
+        return _found_imported(existing, structure, publish, user)
 
     known_types = set(db.session.scalars(select(AddresseeType.code)))
     regions = [r for code in dict.fromkeys(structure.region_codes) if (r := db.session.get(Region, code)) is not None]
@@ -161,6 +163,7 @@ def save_resolution(
         status="published" if publish else "draft",
         is_demo=is_demo,
         regions=regions,
+        imported_by_id=user.id if user is not None else None,
     )
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
     for position, item in enumerate(structure.recommendations):
@@ -181,12 +184,14 @@ def save_resolution(
         existing = find_imported(structure.full_text)
         if existing is None:
             raise
-        return _found_imported(existing, structure, publish)
+        return _found_imported(existing, structure, publish, user)
     return ImportReport(resolution, structure, created=True)
 
 
-def _found_imported(existing: Resolution, structure: ParsedResolution, publish: bool) -> ImportReport:
-    if publish and existing.status != "published":
+def _found_imported(existing: Resolution, structure: ParsedResolution, publish: bool, user: User | None
+                    ) -> ImportReport:
+    # another region's draft is not published by whoever uploads its text again
+    if publish and existing.status != "published" and (user is None or can_manage_resolution(user, existing)):
         existing.status = "published"
     db.session.flush()
     return ImportReport(existing, structure, created=False)
@@ -210,14 +215,34 @@ def get_public_resolution(resolution_id: int) -> Resolution | None:
 def get_visible_resolution(resolution_id: int, user: User | None) -> Resolution | None:
     """A published resolution, or a draft for methodists and administrators (who import and publish them)."""
     resolution = db.session.scalar(_resolution_query().where(Resolution.id == resolution_id))
-    if resolution is None or not (resolution.is_published or can_manage_resolutions(user)):
+    if resolution is None or not (resolution.is_published or can_see_drafts(user)):
         return None
     return resolution
 
 
-def can_manage_resolutions(user: User | None) -> bool:
-    """Methodists and administrators import resolutions, see their drafts and publish them."""
+def can_see_drafts(user: User | None) -> bool:
+    """Methodists and administrators see the resolutions not yet published."""
     return user is not None and getattr(user, "is_authenticated", False) and user.is_moderator
+
+
+def can_import_resolutions(user: User | None) -> bool:
+    """Administrators and the methodists who moderate something (a region, or an organisation in its region)
+    import resolutions; a methodist whose scope is not set moderates nothing and imports nothing."""
+    return policy.moderation_scope(user)[0] != "none"
+
+
+def can_manage_resolution(user: User | None, resolution: Resolution) -> bool:
+    """Who may edit, publish, unpublish and delete this resolution: an administrator; the methodist who imported it;
+    a methodist whose moderation region (his region's, or his organisation's) is among the resolution's regions.
+    A methodist without a scope may none of it."""
+    kind, region_code, _organisation = policy.moderation_scope(user)
+    if kind == "all":
+        return True
+    if kind == "none":
+        return False
+    if resolution.imported_by_id is not None and resolution.imported_by_id == user.id:
+        return True
+    return any(region.code == region_code for region in resolution.regions)
 
 
 def publish_resolution(resolution: Resolution) -> None:

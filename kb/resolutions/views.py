@@ -42,13 +42,27 @@ def detail(resolution_id: int):
     if resolution is None:
         abort(410 if deleted_for_good("resolution", resolution_id) else 404)
     return render_template("resolutions/detail.html", resolution=resolution,
-                           may_manage=services.can_manage_resolutions(current_user))
+                           may_manage=services.can_manage_resolution(current_user, resolution))
+
+
+def _managed(resolution_id: int):
+    """A resolution the signed-in methodist or administrator may change (``can_manage_resolution``): 404 when there
+    is none, 403 when it is another region's."""
+    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    if not services.can_manage_resolution(current_user, resolution):
+        abort(403)
+    return resolution
+
+
+def _importer_required() -> None:
+    if not services.can_import_resolutions(current_user):
+        abort(403)
 
 
 @bp.post("/resolutions/<int:resolution_id>/publish")
 @moderator_required
 def publish(resolution_id: int):
-    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    resolution = _managed(resolution_id)
     services.publish_resolution(resolution)
     record("resolution_published", current_user, "resolution", resolution.id, details={"title": resolution.title})
     db.session.commit()
@@ -59,7 +73,7 @@ def publish(resolution_id: int):
 @bp.post("/resolutions/<int:resolution_id>/unpublish")
 @moderator_required
 def unpublish(resolution_id: int):
-    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    resolution = _managed(resolution_id)
     if resolution.is_published:
         services.unpublish_resolution(resolution)
         record("resolution_unpublished", current_user, "resolution", resolution.id,
@@ -75,7 +89,7 @@ def unpublish(resolution_id: int):
 @bp.route("/resolutions/<int:resolution_id>/edit", methods=["GET", "POST"])
 @moderator_required
 def edit(resolution_id: int):
-    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    resolution = _managed(resolution_id)
     if request.method == "GET":
         return _edit_page(ResolutionEditForm.from_resolution(resolution), resolution)
     form = ResolutionEditForm()
@@ -133,7 +147,7 @@ def _added(form: ResolutionPreviewForm, added: bool | None) -> dict:
 @bp.route("/resolutions/<int:resolution_id>/delete", methods=["GET", "POST"])
 @moderator_required
 def delete(resolution_id: int):
-    resolution = services.get_visible_resolution(resolution_id, current_user) or abort(404)
+    resolution = _managed(resolution_id)
     if request.method == "GET":  # the question first: a deletion cannot be undone
         return render_template("resolutions/delete.html", resolution=resolution,
                                effects=services.deletion_effects(resolution, current_user))
@@ -159,13 +173,15 @@ def recommendation(recommendation_id: int):
 
 
 def _upload_page(form: UploadForm, status: int = 200, existing=None):
-    return render_template("resolutions/import.html", form=form, existing=existing,
-                           drafts=services.draft_resolutions()), status
+    return render_template("resolutions/import.html", form=form, existing=existing, may_manage_existing=(
+        existing is not None and services.can_manage_resolution(current_user, existing)),
+        drafts=services.draft_resolutions()), status
 
 
 @bp.route("/resolutions/import", methods=["GET", "POST"])
 @moderator_required
 def import_upload():
+    _importer_required()
     form = UploadForm()
     if not form.validate_on_submit():
         return _upload_page(form, 400 if form.is_submitted() else 200)
@@ -188,6 +204,7 @@ def import_upload():
 @bp.route("/resolutions/import/<token>", methods=["GET", "POST"])
 @moderator_required
 def import_preview(token: str):
+    _importer_required()
     staged = staging.load_staged(token, current_user.id)
     if staged is None:
         flash("Загруженный файл не найден или устарел: загрузите его ещё раз.", "error")
@@ -208,7 +225,7 @@ def import_preview(token: str):
     if not form.validate_on_submit():
         return _preview_page(form, staged, parsed, 400)
     structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
-    report = services.save_resolution(structure, staged.filename, publish=form.publish.data)
+    report = services.save_resolution(structure, staged.filename, publish=form.publish.data, user=current_user)
     record("resolution_imported", current_user, "resolution", report.resolution.id,
            details={"file": staged.filename, "created": report.created, "status": report.resolution.status})
     db.session.commit()
@@ -300,6 +317,11 @@ def unlink(practice_id: int, recommendation_id: int):
 def practice_recommendations(practice) -> list:
     """Recommendations of published resolutions the practice answers (templates/resolutions/_practice_links.html)."""
     return services.answered_recommendations(practice)
+
+
+@bp.app_template_global()
+def may_import_resolutions() -> bool:
+    return services.can_import_resolutions(current_user)
 
 
 @bp.app_template_global()
