@@ -863,7 +863,7 @@ def test_the_offices_registry_drafts_are_sent_on_by_any_of_its_methodists(app, m
         assert policy.can_transition(colleague, one, "submit")
         assert not policy.can_transition(db.session.get(User, elsewhere), one, "submit")
         assert not policy.can_transition(db.session.get(User, teacher), one, "submit")
-        outcome = bulk_transition(colleague, [loaded["К-1"], own], "publish")
+        outcome = bulk_transition(colleague, [loaded["К-1"], own], "publish", tab="draft")
         db.session.commit()
         assert outcome.done == [loaded["К-1"]]
         assert [r.reason for r in outcome.refused] == ["черновик другого автора: на рассмотрение его отправляет автор"]

@@ -50,6 +50,10 @@ class NoModerator(InvalidTransition):
     field = "region"
 
 
+# What a moderator is told whose action finds the status no longer the one their page showed (README, «Одновременная
+# правка»): a single action with «: обновите страницу.», a bulk one per practice with the status it has now.
+STATUS_CHANGED = "Статус практики только что изменил другой пользователь"
+
 NO_MODERATOR_MESSAGE = ("Укажите регион практики: без него её не увидит ни один методист — они рассматривают "
                         "практики своего региона.")
 
@@ -295,7 +299,7 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
                                .values(status=policy.TRANSITIONS[action][1])
                                .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise StatusConflict("Статус практики только что изменил другой пользователь: обновите страницу.")
+        raise StatusConflict(f"{STATUS_CHANGED}: обновите страницу.")
     practice.status = policy.TRANSITIONS[action][1]  # the ORM's own UPDATE, as before: the index outbox sees it
     if practice.status == "published" and practice.published_at is None:
         practice.published_at = utcnow()
@@ -443,10 +447,18 @@ class BulkOutcome:
         return messages
 
 
-def _bulk_steps(user: User, practice: Practice, action: str) -> list[str]:
-    """The transitions ``action`` takes for this practice (a draft is submitted first); raises InvalidTransition
-    with the reason it is refused. ``transition`` checks each again: this is for the reason's words."""
-    steps = ["submit", action] if action == "publish" and practice.status in ("draft", "returned") else [action]
+def _bulk_steps(user: User, practice: Practice, action: str, tab: str) -> list[str]:
+    """The transitions ``action`` takes for this practice ticked on the queue's ``tab`` (a status; a draft is
+    submitted first); raises InvalidTransition with the reason it is refused. ``transition`` checks each again:
+    this is for the reason's words.
+
+    A practice whose status is no longer the tab's was moved by someone else since the page was opened (a
+    colleague returned or published it): it is refused as the single action's compare-and-set refuses it, never
+    taken on from its new status (a returned practice was submitted again on its author's behalf and published,
+    the colleague's return overturned)."""
+    if practice.status != tab:
+        raise InvalidTransition(f"{STATUS_CHANGED} (теперь — «{_status_label(practice.status)}»)")
+    steps = ["submit", action] if action == "publish" and practice.status == "draft" else [action]
     if practice.status not in policy.TRANSITIONS[steps[0]][0]:
         raise InvalidTransition(f"статус «{_status_label(practice.status)}»")
     if not policy.in_scope(user, practice):
@@ -460,13 +472,17 @@ def _status_label(code: str) -> str:
     return next((s["label"] for s in PRACTICE_STATUSES if s["code"] == code), code)
 
 
-def bulk_transition(user: User, practice_ids: list[int], action: str, comment: str = "") -> BulkOutcome:
-    """«Опубликовать выбранные», «Вернуть выбранные»: each practice through ``transition``, as its own page's
-    button does it (its moderator's scope, the compare-and-set of its status, the history, the audit record,
-    the author's notice, the index outbox). One that cannot be moved is left as it was and reported with the
-    reason; the others move. The caller commits."""
+def bulk_transition(user: User, practice_ids: list[int], action: str, comment: str = "", *,
+                    tab: str) -> BulkOutcome:
+    """«Опубликовать выбранные», «Вернуть выбранные» on the queue's ``tab`` (the status whose practices were
+    listed and ticked): each practice through ``transition``, as its own page's button does it (its moderator's
+    scope, the compare-and-set of its status, the history, the audit record, the author's notice, the index
+    outbox). One that cannot be moved (its status no longer the tab's among the reasons) is left as it was and
+    reported with the reason; the others move. The caller commits."""
     if action not in BULK_DONE:
         raise BulkRequestError(f"Неизвестное действие: {action}.")
+    if action not in BULK_ACTIONS.get(tab, ()):
+        raise BulkRequestError("На этой вкладке очереди такого действия нет: обновите страницу.")
     ids = list(dict.fromkeys(practice_ids))
     if not ids:
         raise BulkRequestError("Отметьте практики в списке.")
@@ -486,10 +502,11 @@ def bulk_transition(user: User, practice_ids: list[int], action: str, comment: s
             continue
         link = url_for("practices.detail", practice_id=practice.id)
         try:
-            steps = _bulk_steps(user, practice, action)
+            steps = _bulk_steps(user, practice, action, tab)
             transition(user, practice, steps[0], comment, link=link)
         except (PermissionDenied, InvalidTransition) as exc:
             reason = str(exc) if isinstance(exc, InvalidTransition) else "нет прав на это действие"
+            reason = reason.rstrip(".")  # the report adds its own full stop
             outcome.refused.append(BulkRefusal(practice.id, practice.title, reason[:1].lower() + reason[1:]))
             continue
         for step in steps[1:]:

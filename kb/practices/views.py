@@ -347,12 +347,15 @@ def moderation():
 @bp.post("/moderation/bulk")
 @moderator_required
 def moderation_bulk():
-    """«Опубликовать выбранные», «Вернуть выбранные»: back to the same page of the queue with the result."""
+    """«Опубликовать выбранные», «Вернуть выбранные»: back to the same page of the queue with the result. The tab
+    the form was sent from (its status) goes with it: a practice another moderator moved since is refused."""
     page = page_arg(request.form)
-    back = url_for(".moderation", **_queue_args(request.form), page=page if page > 1 else None)
+    queue = _queue_args(request.form)
+    back = url_for(".moderation", **queue, page=page if page > 1 else None)
     try:
         outcome = services.bulk_transition(current_user, bounded_ids(request.form.getlist("practice")),
-                                           request.form.get("action", ""), request.form.get("comment", "")[:5000])
+                                           request.form.get("action", ""), request.form.get("comment", "")[:5000],
+                                           tab=queue["status"])
     except services.BulkRequestError as exc:
         db.session.rollback()
         flash(str(exc), "error")
