@@ -181,6 +181,41 @@ def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app
         assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", css.get_data(as_text=True))
 
 
+def test_a_methodist_cannot_take_the_region_off_a_practice_under_review(app, world):
+    """Its submission needs a region because without one no methodist sees it (they moderate a region); a
+    methodist's edit took it off anyway: the practice stayed «На рассмотрении» in no methodist's queue, its author
+    unable to edit or withdraw it. The form says so at the region field and saves nothing; an administrator may."""
+    users, practice = world
+    pid = practice("submitted")
+    form = {"title": "Практика в статусе submitted", "annotation": "Описание практики для проверки поиска.",
+            "authors": "Иванова Анна Петровна, учитель начальных классов", "organisation": "МАОУ «ЛИЦЕЙ № 1»",
+            "levels": ["primary"], "subjects": ["mathematics"], "topics": ["research_projects"], "year": "2020",
+            "results": "Итоги года."}
+    for actor in ("methodist_in", "methodist_org"):
+        with _client(app, users, actor).post(f"/practices/{pid}/edit", data=dict(form, region="")) as response:
+            page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Практика на рассмотрении не может остаться без региона" in page and "field--error" in page
+        assert "Итоги года." in page  # the edit comes back as typed
+        with app.app_context():
+            practice_row = db.session.get(Practice, pid)
+            assert (practice_row.region_code, practice_row.results or "") == ("RU-CHE", "")
+            assert db.session.scalar(select(func.count()).select_from(PracticeVersion)) == 0
+    # a draft or a returned practice may be saved without a region (it is sent with one)
+    draft = practice("returned")
+    with _client(app, users, "methodist_in").post(f"/practices/{draft}/edit?confirm_duplicates=1",
+                                                   data=dict(form, region="")) as response:
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, draft).region_code is None
+    # an administrator moderates every practice: one without a region stays in their queue
+    with _client(app, users, "admin").post(f"/practices/{pid}/edit?confirm_duplicates=1",
+                                           data=dict(form, region="")) as response:
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, pid).region_code is None
+
+
 def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
     users, practice = world
     pid = practice("submitted")

@@ -58,6 +58,17 @@ NO_MODERATOR_MESSAGE = ("Укажите регион практики: без н
                         "практики своего региона.")
 
 
+class LeavesEveryQueue(ValueError):
+    """An edit that would take the region off a practice under review (``leaves_every_queue``): nothing is saved
+    (the API answers 422, the form shows the message at the region field)."""
+
+    field = "region"
+
+
+SUBMITTED_REGION_MESSAGE = ("Практика на рассмотрении не может остаться без региона: её не увидит ни один "
+                            "методист — они рассматривают практики своего региона.")
+
+
 def _detail_load() -> tuple:
     # Built on use, not on import: loader options configure the mappers, which needs every model imported.
     # The region and the municipality (one each) come in the practice's own query: 1.1 ms less a page than a
@@ -226,6 +237,8 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
     """Edit a practice, keeping the previous content as a version; returns False when nothing changed."""
     if not policy.can_edit(user, practice):
         raise PermissionDenied
+    if leaves_every_queue(user, practice, data.region_code):
+        raise LeavesEveryQueue(SUBMITTED_REGION_MESSAGE)
     before = snapshot(practice)
     _apply(practice, data)
     db.session.flush()
@@ -274,6 +287,14 @@ def reaches_moderator(user: User, region_code: str | None) -> bool:
     (policy.in_scope): one with a region does (its methodists, of the region or of an organisation in it, or the
     administrators); one without, only if the sender moderates it as an administrator."""
     return bool(region_code) or user.role == "admin"
+
+
+def leaves_every_queue(user: User, practice: Practice, region_code: str | None) -> bool:
+    """Whether ``user``'s edit giving the practice this region would leave a practice under review in no
+    moderator's queue: the check of its submission (``reaches_moderator``) made again for the edit, which a
+    methodist could otherwise use to clear the region — the practice then stayed «На рассмотрении» for no
+    methodist to see and its author to wait on. An administrator may (their queue holds every practice)."""
+    return practice.status == "submitted" and not reaches_moderator(user, region_code)
 
 
 def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:

@@ -146,6 +146,15 @@ def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
     return True
 
 
+def _leaves_every_queue(form: PracticeForm, practice) -> bool:
+    """An edit that would take the region off a practice under review (services.leaves_every_queue): the reason
+    goes next to the region field and nothing is saved."""
+    if not services.leaves_every_queue(current_user, practice, form.region.data or None):
+        return False
+    form.region.errors = [*form.region.errors, services.SUBMITTED_REGION_MESSAGE]
+    return True
+
+
 def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
     """Near-duplicates to show before saving, unless the user has seen them and chose «Всё равно сохранить»."""
     if request.args.get("confirm_duplicates"):
@@ -199,7 +208,7 @@ def edit(practice_id: int):
     if form.validate_on_submit():
         if conflict := services.edit_conflict(practice, form.base_revision()):
             return _conflict(form, practice, conflict)
-        if _unseen_submission(form, can_submit):
+        if _unseen_submission(form, can_submit) or _leaves_every_queue(form, practice):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                                    can_submit=can_submit)
         if found := _unconfirmed_duplicates(form, practice):
