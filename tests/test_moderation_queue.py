@@ -345,3 +345,27 @@ def test_a_bulk_action_from_a_stale_page_leaves_a_practice_another_moderator_mov
         assert "На этой вкладке очереди такого действия нет: обновите страницу." in page
         assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "returned", ids[2]: "submitted"}
 
+
+def test_a_bulk_return_comment_is_counted_as_typed_and_one_too_long_comes_back_unsent(app, people, add_practices):
+    """A browser sends each line break as CR LF: a comment within the textarea's 5000 characters was cut at 5000 of
+    those before the line breaks were made LF, its end lost without a word."""
+    ids = add_practices(3, title="Вернуть {n}", owner_id=people["teacher"], status="submitted")
+    client = _client(app, people["methodist"])
+    typed = "\n".join(f"{n:03d}. Исправьте раздел и добавьте результаты диагностики" for n in range(1, 200))
+    typed = typed[:4990].rstrip() + "\nКОНЕЦ"
+    assert len(typed) <= 5000
+    response = client.post("/practices/moderation/bulk", data={
+        "action": "return", "status": "submitted", "practice": ids[:1], "comment": typed.replace("\n", "\r\n")})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment)) == typed
+    # over the limit: the page again with the comment as typed and the boxes ticked, nothing returned
+    too_long = typed + "\n" + "я" * 10
+    response = client.post("/practices/moderation/bulk", data={
+        "action": "return", "status": "submitted", "practice": ids[1:], "comment": too_long.replace("\n", "\r\n")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Комментарий — не длиннее 5000 символов." in page and "отметки сохранены" in page
+    assert f">{too_long}</textarea>" in page and 'aria-describedby="bulk-comment-error"' in page
+    assert all(f'value="{pid}" id="pick-{pid}" checked>' in page for pid in ids[1:])
+    assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "submitted", ids[2]: "submitted"}

@@ -181,6 +181,31 @@ def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app
         assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", css.get_data(as_text=True))
 
 
+def test_a_return_comment_is_counted_as_typed_and_one_too_long_comes_back_unsent(app, world):
+    """A browser counts a line break as one character (the textarea's maxlength="5000") but sends it as CR LF: the
+    comment was cut at 5000 characters of that before its line breaks were made LF, its end lost without a word."""
+    users, practice = world
+    pid = practice("submitted")
+    typed = "\n".join(f"{n:03d}. Исправьте раздел и добавьте результаты диагностики" for n in range(1, 200))
+    typed = typed[:4990].rstrip() + "\nКОНЕЦ"
+    assert len(typed) <= 5000 < len(typed.replace("\n", "\r\n"))
+    methodist = _client(app, users, "methodist_in")
+    too_long = typed + "\n" + "я" * 10
+    response = methodist.post(f"/practices/{pid}/transition",
+                              data={"action": "return", "comment": too_long.replace("\n", "\r\n")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Практика не возвращена:" in page and "Комментарий — не длиннее 5000 символов." in page
+    assert f">{too_long}</textarea>" in page and 'aria-describedby="return-comment-error"' in page
+    assert _status(app, pid) == "submitted"
+    response = methodist.post(f"/practices/{pid}/transition",
+                              data={"action": "return", "comment": typed.replace("\n", "\r\n")})
+    assert response.status_code == 302 and _status(app, pid) == "returned"
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment)
+                                 .where(PracticeTransition.practice_id == pid)) == typed
+
+
 def test_a_methodist_cannot_take_the_region_off_a_practice_under_review(app, world):
     """Its submission needs a region because without one no methodist sees it (they moderate a region); a
     methodist's edit took it off anyway: the practice stayed «На рассмотрении» in no methodist's queue, its author
