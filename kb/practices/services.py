@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from kb.accounts.mail import site_address
 from kb.accounts.models import AuditEvent, User
 from kb.accounts.services import notify, record
 from kb.adoption.models import PracticeAdoption
@@ -297,6 +299,19 @@ def leaves_every_queue(user: User, practice: Practice, region_code: str | None) 
     return practice.status == "submitted" and not reaches_moderator(user, region_code)
 
 
+def practice_link(practice_id: int) -> str:
+    """The practice page's address within the site, the link of a notice (``notify``). In a request, as
+    ``url_for`` makes it; without one — a registry loaded with publication by the web import's background thread
+    or by the import-practices command, where ``url_for`` fails for want of SERVER_NAME — from the site's own
+    address as mailed links are (SITE_URL's path, when the site lives under one), else APPLICATION_ROOT."""
+    if has_request_context():
+        return url_for("practices.detail", practice_id=practice_id)
+    address = site_address()
+    root = urlsplit(address).path if address else current_app.config.get("APPLICATION_ROOT") or "/"
+    adapter = current_app.url_map.bind("localhost", script_name=root or "/")
+    return adapter.build("practices.detail", {"practice_id": practice_id})
+
+
 def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:
     """Move a practice through the workflow, recorded with who, when and the comment."""
     if action not in policy.TRANSITIONS:
@@ -521,7 +536,7 @@ def bulk_transition(user: User, practice_ids: list[int], action: str, comment: s
         if practice is None or not policy.can_view(user, practice):
             outcome.refused.append(BulkRefusal(practice_id, None, "не найдена или вне вашей области модерации"))
             continue
-        link = url_for("practices.detail", practice_id=practice.id)
+        link = practice_link(practice.id)
         try:
             steps = _bulk_steps(user, practice, action, tab)
             transition(user, practice, steps[0], comment, link=link)
