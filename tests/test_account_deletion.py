@@ -343,7 +343,7 @@ def test_a_methodists_registry_load_stays_in_the_queue_when_his_account_goes(app
         text = queue.get_data(as_text=True)
     assert "Проектная неделя в начальной школе" in text and "Клуб юных исследователей" in text
     with app.test_request_context():
-        outcome = bulk_transition(db.session.get(User, colleague), imported, "publish")
+        outcome = bulk_transition(db.session.get(User, colleague), imported, "publish", tab="draft")
         db.session.commit()
         assert outcome.done == imported and not outcome.refused
         # A teacher of the region cannot send them: only their scope's moderators

@@ -796,6 +796,27 @@ def test_a_practice_without_a_region_no_methodist_sees_is_not_submitted(app, peo
         assert response.status_code == 200
 
 
+def test_a_patch_cannot_take_the_region_off_a_practice_under_review(app, people):
+    """A methodist's PATCH left a submitted practice without a region: in no methodist's queue, its author unable to
+    edit or withdraw it. 422 naming the region, nothing changed; an administrator may."""
+    _, headers, practice = people
+    pid = practice("submitted")
+    client = app.test_client()
+    url = f"/api/v1/practices/{pid}"
+    for actor in ("methodist_in", "methodist_org"):
+        refused = _assert_problem(client.patch(url, json={"region": None, "event": "Конференция"},
+                                               headers=headers[actor]), 422)
+        assert "не может остаться без региона" in refused["errors"]["region"][0]
+        found = _practice(app, pid)
+        assert (found.region_code, found.event) == ("RU-CHE", "")
+    assert _count(app, PracticeVersion) == 0
+    with client.patch(url, json={"event": "Конференция"}, headers=headers["methodist_in"]) as response:
+        assert response.status_code == 200  # any other edit, as before
+    with client.patch(url, json={"region": None}, headers=headers["admin"]) as response:
+        assert response.status_code == 200
+    assert _practice(app, pid).region_code is None
+
+
 # -- JSON bodies: their own size limit, errors capped ------------------------------------------------
 
 def _json(client, method: str, url: str, body: bytes, headers: dict):

@@ -879,7 +879,7 @@ def test_the_offices_registry_drafts_are_sent_on_by_any_of_its_methodists(app, m
         assert policy.can_transition(colleague, one, "submit")
         assert not policy.can_transition(db.session.get(User, elsewhere), one, "submit")
         assert not policy.can_transition(db.session.get(User, teacher), one, "submit")
-        outcome = bulk_transition(colleague, [loaded["К-1"], own], "publish")
+        outcome = bulk_transition(colleague, [loaded["К-1"], own], "publish", tab="draft")
         db.session.commit()
         assert outcome.done == [loaded["К-1"]]
         assert [r.reason for r in outcome.refused] == ["черновик другого автора: на рассмотрение его отправляет автор"]
@@ -889,6 +889,38 @@ def test_the_offices_registry_drafts_are_sent_on_by_any_of_its_methodists(app, m
         assert [(r.action, r.errors) for r in report.rows] == [("update", [])]
     statuses = {p.id: p.status for p in practices(app)}
     assert statuses == {loaded["К-1"]: "published", loaded["К-2"]: "published", own: "draft"}
+
+
+def test_a_load_with_publication_links_the_owners_notice_to_the_practice(app, make_user, runner, tmp_path):
+    """A colleague's load with publication of the office's drafts tells their owner «Ваша практика … опубликована»:
+    the notice had no link (the single action's and «Опубликовать выбранные» have one). The web import runs in a
+    background thread and the command in none either: no request to build the address from."""
+    from kb.accounts.models import Notification, User
+    from kb.bulkimport.registry import read_registry
+    from kb.bulkimport.services import run_import
+
+    first = make_user("methodist", email="first@example.org", scope_region="RU-CHE")
+    second = make_user("methodist", email="second@example.org", scope_region="RU-CHE")
+    rows = [row("К-1", "Первая из реестра"), row("К-2", "Вторая из реестра")]
+    with app.app_context():
+        run_import(db.session.get(User, first), read_registry(csv_bytes(rows), 100), dry_run=False)
+        db.session.commit()
+    loaded = {p.external_id: p.id for p in practices(app)}
+    with app.app_context():  # as the web import's thread: an app context, no request
+        report = run_import(db.session.get(User, second), read_registry(csv_bytes(rows[:1]), 100), dry_run=False,
+                            publish=True)
+        db.session.commit()
+        assert [(r.action, r.errors, r.published) for r in report.rows] == [("update", [], True)]
+    # the command, with the site served under a path of its address
+    app.config["SITE_URL"] = "https://bank.example.ru/bank"
+    registry = write(tmp_path, "r.csv", csv_bytes(rows[1:]))
+    result = runner.invoke(args=["import-practices", registry, "--publish", "--user", "second@example.org"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        notices = db.session.execute(select(Notification.message, Notification.link)
+                                     .where(Notification.user_id == first).order_by(Notification.id)).all()
+    assert notices == [("Ваша практика «Первая из реестра» опубликована.", f"/practices/{loaded['К-1']}"),
+                       ("Ваша практика «Вторая из реестра» опубликована.", f"/bank/practices/{loaded['К-2']}")]
 
 
 def test_archive_without_a_files_column_is_reported(app, runner, make_user, tmp_path):

@@ -179,7 +179,9 @@ def test_bulk_publish_goes_through_the_single_action_for_each_practice(app, peop
     assert unquote(response.headers["Location"]) == "/practices/moderation?status=submitted&q=рассмотр"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Опубликовано: 3." in page and "Не опубликовано: 3." in page
-    assert f"«Уже опубликованная» (№{done_before}): статус «Опубликована»." in page
+    # ticked on «На рассмотрении», published since by someone else
+    assert (f"«Уже опубликованная» (№{done_before}): статус практики только что изменил другой пользователь "
+            "(теперь — «Опубликована»).") in page
     assert f"№{elsewhere}: не найдена или вне вашей области модерации." in page
     assert "Смоленская тайная" not in page  # the title of a practice the methodist may not see stays hidden
     assert "№999999: не найдена или вне вашей области модерации." in page
@@ -277,7 +279,7 @@ def test_two_hundred_refusals_with_long_titles_fit_the_report(app, people, add_p
     assert len(response.headers["Set-Cookie"]) < 4000
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Не возвращено: 200." in page
-    assert page.count(": статус «Опубликована».") == 10
+    assert page.count(": статус практики только что изменил другой пользователь (теперь — «Опубликована»).") == 10
     first = f"{_word(1)} {_word(1)} {_word(1)} практика номер 1"
     assert f"«{first[:59]}…» (№{ids[0]})" in page and first not in page  # a long title is cut
     assert f"И ещё 190: №{ids[10]}, №{ids[11]}," in page
@@ -297,3 +299,73 @@ def test_bulk_actions_are_for_moderators_with_the_forms_token(app, people, add_p
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     methodist.post("/practices/moderation/bulk", data={"action": "publish", "practice": ids, "csrf_token": token})
     assert _statuses(app, ids) == {ids[0]: "published"}
+
+
+def test_a_bulk_action_from_a_stale_page_leaves_a_practice_another_moderator_moved(app, people, add_practices):
+    """The queue's page lists «На рассмотрении»; a colleague returns one of the ticked practices before «Опубликовать
+    выбранные» is pressed. The practice was submitted again on its author's behalf and published (its status,
+    «returned», was taken as a draft's): the return overturned, the author told both. It is refused as the single
+    action's compare-and-set refuses it; a methodist was given the reason «черновик другого автора»."""
+    ids = add_practices(3, title="На рассмотрении {n}", owner_id=people["teacher"], status="submitted")
+    colleague = _client(app, people["methodist"])
+    with colleague.post(f"/practices/{ids[0]}/transition", data={"action": "return", "comment": "Добавьте итоги."}):
+        pass
+    with app.app_context():  # a registry's practice, the office's: any of its methodists sends it on
+        registry = db.session.get(Practice, ids[1])
+        registry.external_scope, registry.external_id = "region:RU-CHE", "R-17"
+        db.session.commit()
+    with colleague.post(f"/practices/{ids[1]}/transition", data={"action": "return", "comment": "Проверьте авторов."}):
+        pass
+    for who in ("admin", "methodist"):
+        client = _client(app, people[who])
+        response = client.post("/practices/moderation/bulk", data={
+            "action": "publish", "status": "submitted", "practice": ids[:2]})
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Не опубликовано: 2." in page and "Опубликовано:" not in page
+        for n, pid in ((1, ids[0]), (2, ids[1])):
+            assert (f"«На рассмотрении {n}» (№{pid}): статус практики только что изменил другой пользователь "
+                    "(теперь — «Возвращена на доработку»).") in page
+        assert "черновик другого автора" not in page
+    assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "returned", ids[2]: "submitted"}
+    with app.app_context():
+        notices = db.session.scalars(select(Notification.message).where(Notification.user_id == people["teacher"]))
+        assert not [n for n in notices if "опубликована" in n]
+        assert db.session.scalar(select(func.count()).select_from(PracticeTransition)) == 2  # the two returns
+    # nor is a returned practice published from the drafts' tab: only a draft is sent and published there
+    admin = _client(app, people["admin"])
+    response = admin.post("/practices/moderation/bulk", data={"action": "publish", "status": "draft",
+                                                              "practice": ids[:1]})
+    assert "(теперь — «Возвращена на доработку»)" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert _statuses(app, ids[:1]) == {ids[0]: "returned"}
+    # a tab without that action (a page of another version, a made-up form) moves nothing
+    for tab, action in (("returned", "publish"), ("draft", "return"), ("published", "publish")):
+        response = admin.post("/practices/moderation/bulk", data={"action": action, "status": tab,
+                                                                  "practice": ids, "comment": "Нет."})
+        page = admin.get(response.headers["Location"]).get_data(as_text=True)
+        assert "На этой вкладке очереди такого действия нет: обновите страницу." in page
+        assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "returned", ids[2]: "submitted"}
+
+
+def test_a_bulk_return_comment_is_counted_as_typed_and_one_too_long_comes_back_unsent(app, people, add_practices):
+    """A browser sends each line break as CR LF: a comment within the textarea's 5000 characters was cut at 5000 of
+    those before the line breaks were made LF, its end lost without a word."""
+    ids = add_practices(3, title="Вернуть {n}", owner_id=people["teacher"], status="submitted")
+    client = _client(app, people["methodist"])
+    typed = "\n".join(f"{n:03d}. Исправьте раздел и добавьте результаты диагностики" for n in range(1, 200))
+    typed = typed[:4990].rstrip() + "\nКОНЕЦ"
+    assert len(typed) <= 5000
+    response = client.post("/practices/moderation/bulk", data={
+        "action": "return", "status": "submitted", "practice": ids[:1], "comment": typed.replace("\n", "\r\n")})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment)) == typed
+    # over the limit: the page again with the comment as typed and the boxes ticked, nothing returned
+    too_long = typed + "\n" + "я" * 10
+    response = client.post("/practices/moderation/bulk", data={
+        "action": "return", "status": "submitted", "practice": ids[1:], "comment": too_long.replace("\n", "\r\n")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Комментарий — не длиннее 5000 символов." in page and "отметки сохранены" in page
+    assert f">{too_long}</textarea>" in page and 'aria-describedby="bulk-comment-error"' in page
+    assert all(f'value="{pid}" id="pick-{pid}" checked>' in page for pid in ids[1:])
+    assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "submitted", ids[2]: "submitted"}

@@ -181,6 +181,66 @@ def test_a_return_comment_keeps_its_line_breaks_wherever_the_author_reads_it(app
         assert re.search(r"\.multiline\s*\{\s*white-space:\s*pre-line;", css.get_data(as_text=True))
 
 
+def test_a_return_comment_is_counted_as_typed_and_one_too_long_comes_back_unsent(app, world):
+    """A browser counts a line break as one character (the textarea's maxlength="5000") but sends it as CR LF: the
+    comment was cut at 5000 characters of that before its line breaks were made LF, its end lost without a word."""
+    users, practice = world
+    pid = practice("submitted")
+    typed = "\n".join(f"{n:03d}. Исправьте раздел и добавьте результаты диагностики" for n in range(1, 200))
+    typed = typed[:4990].rstrip() + "\nКОНЕЦ"
+    assert len(typed) <= 5000 < len(typed.replace("\n", "\r\n"))
+    methodist = _client(app, users, "methodist_in")
+    too_long = typed + "\n" + "я" * 10
+    response = methodist.post(f"/practices/{pid}/transition",
+                              data={"action": "return", "comment": too_long.replace("\n", "\r\n")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Практика не возвращена:" in page and "Комментарий — не длиннее 5000 символов." in page
+    assert f">{too_long}</textarea>" in page and 'aria-describedby="return-comment-error"' in page
+    assert _status(app, pid) == "submitted"
+    response = methodist.post(f"/practices/{pid}/transition",
+                              data={"action": "return", "comment": typed.replace("\n", "\r\n")})
+    assert response.status_code == 302 and _status(app, pid) == "returned"
+    with app.app_context():
+        assert db.session.scalar(select(PracticeTransition.comment)
+                                 .where(PracticeTransition.practice_id == pid)) == typed
+
+
+def test_a_methodist_cannot_take_the_region_off_a_practice_under_review(app, world):
+    """Its submission needs a region because without one no methodist sees it (they moderate a region); a
+    methodist's edit took it off anyway: the practice stayed «На рассмотрении» in no methodist's queue, its author
+    unable to edit or withdraw it. The form says so at the region field and saves nothing; an administrator may."""
+    users, practice = world
+    pid = practice("submitted")
+    form = {"title": "Практика в статусе submitted", "annotation": "Описание практики для проверки поиска.",
+            "authors": "Иванова Анна Петровна, учитель начальных классов", "organisation": "МАОУ «ЛИЦЕЙ № 1»",
+            "levels": ["primary"], "subjects": ["mathematics"], "topics": ["research_projects"], "year": "2020",
+            "results": "Итоги года."}
+    for actor in ("methodist_in", "methodist_org"):
+        with _client(app, users, actor).post(f"/practices/{pid}/edit", data=dict(form, region="")) as response:
+            page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Практика на рассмотрении не может остаться без региона" in page and "field--error" in page
+        assert "Итоги года." in page  # the edit comes back as typed
+        with app.app_context():
+            practice_row = db.session.get(Practice, pid)
+            assert (practice_row.region_code, practice_row.results or "") == ("RU-CHE", "")
+            assert db.session.scalar(select(func.count()).select_from(PracticeVersion)) == 0
+    # a draft or a returned practice may be saved without a region (it is sent with one)
+    draft = practice("returned")
+    with _client(app, users, "methodist_in").post(f"/practices/{draft}/edit?confirm_duplicates=1",
+                                                   data=dict(form, region="")) as response:
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, draft).region_code is None
+    # an administrator moderates every practice: one without a region stays in their queue
+    with _client(app, users, "admin").post(f"/practices/{pid}/edit?confirm_duplicates=1",
+                                           data=dict(form, region="")) as response:
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, pid).region_code is None
+
+
 def test_the_author_of_a_submitted_practice_is_told_why_it_cannot_be_edited(app, world):
     users, practice = world
     pid = practice("submitted")

@@ -100,7 +100,8 @@ def create_practice():
                        "Автор правит черновик и возвращённую практику, методист своей области — любую, кроме архивной. "
                        "Чтобы не записать поверх чужой правки, передайте в If-Match ETag из ответа GET: если практику "
                        "с тех пор изменили, ответ — 412 и ничего не меняется. 409 — другая правка той же версии "
-                       "сохранена в тот же момент.")
+                       "сохранена в тот же момент. 422 — и снятие региона у практики на рассмотрении: без него её "
+                       "не увидит ни один методист (администратору можно).")
 def update_practice(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
@@ -111,7 +112,10 @@ def update_practice(practice_id: int):
         raise ApiProblem(412, "Практику изменили после того, как вы её получили (ETag из If-Match больше не "
                               "совпадает): получите её заново и перенесите свои изменения.")
     data = practice_data(json_body(schemas.PracticePatch), practice)
-    services.update_practice(user, practice, data)
+    try:
+        services.update_practice(user, practice, data)
+    except services.LeavesEveryQueue as exc:
+        raise ApiProblem(422, str(exc), {exc.field: [str(exc)]}) from None
     db.session.commit()
     return practice_response(services.get_practice(practice.id))
 

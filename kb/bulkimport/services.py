@@ -52,6 +52,7 @@ from kb.practices.services import (
     PermissionDenied,
     PracticeData,
     create_practice,
+    practice_link,
     snapshot,
     transition,
     update_practice,
@@ -1055,9 +1056,10 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[_NewFile])
         add_attachment(user, practice, _file_name(file.entry), ctx.archive.read(file.entry), file.checked)
         result.action = "update" if result.action == "unchanged" else result.action
     if ctx.publish and practice.status != "published":
+        link = practice_link(practice.id)  # for its owner's notice: a practice another account loaded
         if practice.status in ("draft", "returned"):
-            transition(user, practice, "submit")
-        transition(user, practice, "publish")
+            transition(user, practice, "submit", link=link)
+        transition(user, practice, "publish", link=link)
         result.published = True
         result.action = "update" if result.action == "unchanged" else result.action
     if result.action != "unchanged":

@@ -207,3 +207,17 @@ def form_from_practice(practice) -> PracticeForm:
         "revision": str(practice.revision),
         **{key: getattr(practice, key) for key, _ in SECTIONS},
     })
+
+
+COMMENT_MAX = 5000  # the return comment's textarea maxlength: a browser counts a line break as one character
+
+
+class CommentForm(Form):
+    """A moderator's comment to the author: «Вернуть на доработку» on the practice's page and «Вернуть выбранные на
+    доработку» in the queue. Cleaned as every form's text (control characters out, NFC, line breaks as LF) before
+    its length is checked: a browser sends a line break as CR LF, and a comment within the textarea's limit was
+    cut at 5000 characters of that, its end lost without a word. One over the limit comes back as typed, unsent.
+    Whether a return has a comment at all is the workflow's question (services.transition)."""
+
+    comment = TextAreaField("Что исправить", validators=[
+        Optional(), Length(max=COMMENT_MAX, message=f"Комментарий — не длиннее {COMMENT_MAX} символов.")])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from kb.accounts.mail import site_address
 from kb.accounts.models import AuditEvent, User
 from kb.accounts.services import notify, record
 from kb.adoption.models import PracticeAdoption
@@ -50,8 +52,23 @@ class NoModerator(InvalidTransition):
     field = "region"
 
 
+# What a moderator is told whose action finds the status no longer the one their page showed (README, «Одновременная
+# правка»): a single action with «: обновите страницу.», a bulk one per practice with the status it has now.
+STATUS_CHANGED = "Статус практики только что изменил другой пользователь"
+
 NO_MODERATOR_MESSAGE = ("Укажите регион практики: без него её не увидит ни один методист — они рассматривают "
                         "практики своего региона.")
+
+
+class LeavesEveryQueue(ValueError):
+    """An edit that would take the region off a practice under review (``leaves_every_queue``): nothing is saved
+    (the API answers 422, the form shows the message at the region field)."""
+
+    field = "region"
+
+
+SUBMITTED_REGION_MESSAGE = ("Практика на рассмотрении не может остаться без региона: её не увидит ни один "
+                            "методист — они рассматривают практики своего региона.")
 
 
 def _detail_load() -> tuple:
@@ -244,6 +261,8 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
     """Edit a practice, keeping the previous content as a version; returns False when nothing changed."""
     if not policy.can_edit(user, practice):
         raise PermissionDenied
+    if leaves_every_queue(user, practice, data.region_code):
+        raise LeavesEveryQueue(SUBMITTED_REGION_MESSAGE)
     before = snapshot(practice)
     _apply(practice, data)
     db.session.flush()
@@ -294,6 +313,27 @@ def reaches_moderator(user: User, region_code: str | None) -> bool:
     return bool(region_code) or user.role == "admin"
 
 
+def leaves_every_queue(user: User, practice: Practice, region_code: str | None) -> bool:
+    """Whether ``user``'s edit giving the practice this region would leave a practice under review in no
+    moderator's queue: the check of its submission (``reaches_moderator``) made again for the edit, which a
+    methodist could otherwise use to clear the region — the practice then stayed «На рассмотрении» for no
+    methodist to see and its author to wait on. An administrator may (their queue holds every practice)."""
+    return practice.status == "submitted" and not reaches_moderator(user, region_code)
+
+
+def practice_link(practice_id: int) -> str:
+    """The practice page's address within the site, the link of a notice (``notify``). In a request, as
+    ``url_for`` makes it; without one — a registry loaded with publication by the web import's background thread
+    or by the import-practices command, where ``url_for`` fails for want of SERVER_NAME — from the site's own
+    address as mailed links are (SITE_URL's path, when the site lives under one), else APPLICATION_ROOT."""
+    if has_request_context():
+        return url_for("practices.detail", practice_id=practice_id)
+    address = site_address()
+    root = urlsplit(address).path if address else current_app.config.get("APPLICATION_ROOT") or "/"
+    adapter = current_app.url_map.bind("localhost", script_name=root or "/")
+    return adapter.build("practices.detail", {"practice_id": practice_id})
+
+
 def transition(user: User, practice: Practice, action: str, comment: str = "", link: str = "") -> None:
     """Move a practice through the workflow, recorded with who, when and the comment."""
     if action not in policy.TRANSITIONS:
@@ -317,7 +357,7 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
                                .values(status=policy.TRANSITIONS[action][1])
                                .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise StatusConflict("Статус практики только что изменил другой пользователь: обновите страницу.")
+        raise StatusConflict(f"{STATUS_CHANGED}: обновите страницу.")
     practice.status = policy.TRANSITIONS[action][1]  # the ORM's own UPDATE, as before: the index outbox sees it
     if practice.status == "published" and practice.published_at is None:
         practice.published_at = utcnow()
@@ -465,10 +505,18 @@ class BulkOutcome:
         return messages
 
 
-def _bulk_steps(user: User, practice: Practice, action: str) -> list[str]:
-    """The transitions ``action`` takes for this practice (a draft is submitted first); raises InvalidTransition
-    with the reason it is refused. ``transition`` checks each again: this is for the reason's words."""
-    steps = ["submit", action] if action == "publish" and practice.status in ("draft", "returned") else [action]
+def _bulk_steps(user: User, practice: Practice, action: str, tab: str) -> list[str]:
+    """The transitions ``action`` takes for this practice ticked on the queue's ``tab`` (a status; a draft is
+    submitted first); raises InvalidTransition with the reason it is refused. ``transition`` checks each again:
+    this is for the reason's words.
+
+    A practice whose status is no longer the tab's was moved by someone else since the page was opened (a
+    colleague returned or published it): it is refused as the single action's compare-and-set refuses it, never
+    taken on from its new status (a returned practice was submitted again on its author's behalf and published,
+    the colleague's return overturned)."""
+    if practice.status != tab:
+        raise InvalidTransition(f"{STATUS_CHANGED} (теперь — «{_status_label(practice.status)}»)")
+    steps = ["submit", action] if action == "publish" and practice.status == "draft" else [action]
     if practice.status not in policy.TRANSITIONS[steps[0]][0]:
         raise InvalidTransition(f"статус «{_status_label(practice.status)}»")
     if not policy.in_scope(user, practice):
@@ -482,13 +530,17 @@ def _status_label(code: str) -> str:
     return next((s["label"] for s in PRACTICE_STATUSES if s["code"] == code), code)
 
 
-def bulk_transition(user: User, practice_ids: list[int], action: str, comment: str = "") -> BulkOutcome:
-    """«Опубликовать выбранные», «Вернуть выбранные»: each practice through ``transition``, as its own page's
-    button does it (its moderator's scope, the compare-and-set of its status, the history, the audit record,
-    the author's notice, the index outbox). One that cannot be moved is left as it was and reported with the
-    reason; the others move. The caller commits."""
+def bulk_transition(user: User, practice_ids: list[int], action: str, comment: str = "", *,
+                    tab: str) -> BulkOutcome:
+    """«Опубликовать выбранные», «Вернуть выбранные» on the queue's ``tab`` (the status whose practices were
+    listed and ticked): each practice through ``transition``, as its own page's button does it (its moderator's
+    scope, the compare-and-set of its status, the history, the audit record, the author's notice, the index
+    outbox). One that cannot be moved (its status no longer the tab's among the reasons) is left as it was and
+    reported with the reason; the others move. The caller commits."""
     if action not in BULK_DONE:
         raise BulkRequestError(f"Неизвестное действие: {action}.")
+    if action not in BULK_ACTIONS.get(tab, ()):
+        raise BulkRequestError("На этой вкладке очереди такого действия нет: обновите страницу.")
     ids = list(dict.fromkeys(practice_ids))
     if not ids:
         raise BulkRequestError("Отметьте практики в списке.")
@@ -506,12 +558,13 @@ def bulk_transition(user: User, practice_ids: list[int], action: str, comment: s
         if practice is None or not policy.can_view(user, practice):
             outcome.refused.append(BulkRefusal(practice_id, None, "не найдена или вне вашей области модерации"))
             continue
-        link = url_for("practices.detail", practice_id=practice.id)
+        link = practice_link(practice.id)
         try:
-            steps = _bulk_steps(user, practice, action)
+            steps = _bulk_steps(user, practice, action, tab)
             transition(user, practice, steps[0], comment, link=link)
         except (PermissionDenied, InvalidTransition) as exc:
             reason = str(exc) if isinstance(exc, InvalidTransition) else "нет прав на это действие"
+            reason = reason.rstrip(".")  # the report adds its own full stop
             outcome.refused.append(BulkRefusal(practice.id, practice.title, reason[:1].lower() + reason[1:]))
             continue
         for step in steps[1:]:

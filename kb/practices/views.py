@@ -15,7 +15,7 @@ from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
-from kb.practices.forms import PracticeForm, form_for_new, form_from_practice, section_data
+from kb.practices.forms import CommentForm, PracticeForm, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
 from kb.routing import bounded_ids, bounded_int, page_arg
 from kb.statistics.counters import count_quietly
@@ -36,8 +36,17 @@ def _visible_or_404(practice_id: int):
 @bp.get("/<int:practice_id>")
 def detail(practice_id: int):
     practice = _visible_or_404(practice_id)
+    page = _detail_page(practice)
+    if practice.is_published:
+        db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
+        count_quietly(lambda: services.count_view(practice_id))
+    return page
+
+
+def _detail_page(practice, comment_form: CommentForm | None = None) -> str:
+    """The practice's page; ``comment_form``: a return comment not sent, shown again in its field with the reason."""
     can_edit = policy.can_edit(current_user, practice)
-    page = render_template(
+    return render_template(
         "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
         action_labels=policy.ACTION_LABELS, can_edit=can_edit,
         # its author is told why the «Редактировать» button and the file upload are gone
@@ -45,11 +54,8 @@ def detail(practice_id: int):
         can_delete=policy.can_delete(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice),
+        comment_form=comment_form,
     )
-    if practice.is_published:
-        db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
-        count_quietly(lambda: services.count_view(practice_id))
-    return page
 
 
 def _save(form: PracticeForm, practice=None):
@@ -146,6 +152,15 @@ def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
     return True
 
 
+def _leaves_every_queue(form: PracticeForm, practice) -> bool:
+    """An edit that would take the region off a practice under review (services.leaves_every_queue): the reason
+    goes next to the region field and nothing is saved."""
+    if not services.leaves_every_queue(current_user, practice, form.region.data or None):
+        return False
+    form.region.errors = [*form.region.errors, services.SUBMITTED_REGION_MESSAGE]
+    return True
+
+
 TWICE_SENT = "Форма была отправлена дважды: эта практика уже сохранена, вторая не создана."
 
 
@@ -206,7 +221,7 @@ def edit(practice_id: int):
     if form.validate_on_submit():
         if conflict := services.edit_conflict(practice, form.base_revision()):
             return _conflict(form, practice, conflict)
-        if _unseen_submission(form, can_submit):
+        if _unseen_submission(form, can_submit) or _leaves_every_queue(form, practice):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
                                    can_submit=can_submit)
         if found := _unconfirmed_duplicates(form, practice):
@@ -261,8 +276,12 @@ def _conflict(form: PracticeForm, practice, conflict):
 def transition(practice_id: int):
     practice = _visible_or_404(practice_id)
     action = request.form.get("action", "")
+    form = CommentForm()
+    if not form.validate():
+        # Too long (not from the page's textarea, which stops at the limit): the text comes back as typed, unsent.
+        return _detail_page(practice, comment_form=form), 422
     try:
-        services.transition(current_user, practice, action, request.form.get("comment", "")[:5000],
+        services.transition(current_user, practice, action, form.comment.data or "",
                             link=url_for(".detail", practice_id=practice.id))
     except services.PermissionDenied:
         abort(403)
@@ -339,27 +358,46 @@ def _queue_args(args) -> dict:
 @moderator_required
 def moderation():
     queue = _queue_args(request.args)
-    status, region, title = queue["status"], queue["region"], queue["q"] or ""
-    pagination = services.moderation_queue(current_user, status, region, title, page=page_arg(request.args))
-    if pagination.page > pagination.pages and pagination.total:  # the last page emptied by a bulk action
+    page = _queue_page(queue, page_arg(request.args), select_all=request.args.get("select") == "all")
+    if page is None:  # the last page emptied by a bulk action
+        pagination = services.moderation_queue(current_user, queue["status"], queue["region"], queue["q"] or "")
         return redirect(url_for(".moderation", **queue, page=pagination.pages))
+    return page
+
+
+def _queue_page(queue: dict, page: int, select_all: bool = False, ticked: frozenset[int] = frozenset(),
+                comment_form: CommentForm | None = None) -> str | None:
+    """The queue's page (None when ``page`` is past its last); ``ticked`` and ``comment_form``: a bulk return not
+    sent, its boxes ticked again and its comment shown with the reason."""
+    status, region, title = queue["status"], queue["region"], queue["q"] or ""
+    pagination = services.moderation_queue(current_user, status, region, title, page=page)
+    if pagination.page > pagination.pages and pagination.total and comment_form is None:
+        return None
     return render_template(
         "practices/moderation.html", pagination=pagination, status=status, region=region, q=title,
         counts=services.moderation_counts(current_user, region, title), labels=labels(),
         bulk_actions=services.BULK_ACTIONS.get(status, ()), bulk_limit=services.BULK_LIMIT,
-        select_all=request.args.get("select") == "all",
+        select_all=select_all, ticked=ticked, comment_form=comment_form,
     )
 
 
 @bp.post("/moderation/bulk")
 @moderator_required
 def moderation_bulk():
-    """«Опубликовать выбранные», «Вернуть выбранные»: back to the same page of the queue with the result."""
+    """«Опубликовать выбранные», «Вернуть выбранные»: back to the same page of the queue with the result. The tab
+    the form was sent from (its status) goes with it: a practice another moderator moved since is refused."""
     page = page_arg(request.form)
-    back = url_for(".moderation", **_queue_args(request.form), page=page if page > 1 else None)
+    queue = _queue_args(request.form)
+    back = url_for(".moderation", **queue, page=page if page > 1 else None)
+    ids = bounded_ids(request.form.getlist("practice"))
+    form = CommentForm()
+    if not form.validate():
+        # Too long (not from the page's textarea, which stops at the limit): the page again, the same boxes ticked
+        # and the comment as typed, nothing sent.
+        return _queue_page(queue, page, ticked=frozenset(ids), comment_form=form), 422
     try:
-        outcome = services.bulk_transition(current_user, bounded_ids(request.form.getlist("practice")),
-                                           request.form.get("action", ""), request.form.get("comment", "")[:5000])
+        outcome = services.bulk_transition(current_user, ids, request.form.get("action", ""),
+                                           form.comment.data or "", tab=queue["status"])
     except services.BulkRequestError as exc:
         db.session.rollback()
         flash(str(exc), "error")
