@@ -32,6 +32,7 @@ from pathlib import Path
 
 import Stemmer
 
+from kb.listnumbers import DocxNumbering
 from kb.textclean import composed, xml_text
 
 __all__ = [
@@ -152,7 +153,7 @@ def _read_docx(path: Path) -> str:
         import docx  # python-docx
 
         document = docx.Document(package)
-        lines = list(_docx_lines(document))
+        lines = list(_docx_lines(document, DocxNumbering(document)))
     except ResolutionFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds of errors on broken files
@@ -162,8 +163,10 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _docx_lines(container) -> Iterator[str]:
-    """Paragraph texts in document order, descending into tables (each cell once)."""
+def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
+    """Paragraph texts in document order, descending into tables (each cell once); a paragraph of an automatic
+    list begins with the number Word prints before it («1.», «1.1.», «а)») or «–» for a bullet: they are not in its
+    text, and three numbered recommendations without a final «;» were one."""
     from docx.table import Table
 
     for block in container.iter_inner_content():
@@ -174,9 +177,10 @@ def _docx_lines(container) -> Iterator[str]:
                     if id(cell._tc) in seen:  # merged cells repeat the same element
                         continue
                     seen.add(id(cell._tc))
-                    yield from _docx_lines(cell)
+                    yield from _docx_lines(cell, numbering)
         else:
-            yield block.text
+            marker = numbering.marker(block._p)
+            yield f"{marker} {block.text}" if marker and block.text.strip() else block.text
 
 
 # --------------------------------------------------------------------------------------------------
