@@ -114,11 +114,14 @@ def fit_columns(structure: ParsedResolution) -> ParsedResolution:
 
 
 def text_checksum(full_text: str) -> str:
-    """The identity of a resolution: SHA-256 of its normalised text with every run of spacing as one space. The
-    same resolution read from TXT, DOCX, DOC and PDF differs only there: blank lines between paragraphs (DOC, PDF),
-    a PDF's line breaks inside a paragraph, a doubled or no-break space; a soft hyphen or a zero-width space does
-    not show at all. (Migration t0res0000001 computes the stored checksums this way: keep the two alike.)"""
-    return hashlib.sha256(" ".join(_INVISIBLE.sub("", full_text).split()).encode("utf-8")).hexdigest()
+    """The identity of a resolution: SHA-256 of its normalised text with every run of spacing as one space, in lower
+    case and with «ё» as «е». The same resolution read from TXT, DOCX, DOC and PDF differs only there: blank lines
+    between paragraphs (DOC, PDF), a PDF's line breaks inside a paragraph, a doubled or no-break space; a soft hyphen
+    or a zero-width space does not show at all; a copy typed again writes «е» for «ё» (the Chelyabinsk seed mixes
+    both) or «Резолюция» for «РЕЗОЛЮЦИЯ». (Migration z2yoe0000001 computes the stored checksums this way, as
+    t0res0000001 did before it without the letters: keep them alike.)"""
+    folded = " ".join(_INVISIBLE.sub("", full_text).split()).lower().replace("ё", "е")
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
