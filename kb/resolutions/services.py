@@ -213,9 +213,12 @@ def get_public_resolution(resolution_id: int) -> Resolution | None:
 def get_visible_resolution(resolution_id: int, user: User | None) -> Resolution | None:
     """A published resolution, or a draft for methodists and administrators (who import and publish them)."""
     resolution = db.session.scalar(_resolution_query().where(Resolution.id == resolution_id))
-    if resolution is None or not (resolution.is_published or can_manage_resolutions(user)):
-        return None
-    return resolution
+    return resolution if resolution is not None and may_see_resolution(resolution, user) else None
+
+
+def may_see_resolution(resolution: Resolution, user: User | None) -> bool:
+    """Everyone a published resolution; methodists and administrators a draft as well."""
+    return resolution.is_published or can_manage_resolutions(user)
 
 
 def can_manage_resolutions(user: User | None) -> bool:
@@ -370,6 +373,16 @@ def get_public_recommendation(recommendation_id: int) -> Recommendation | None:
         .where(Recommendation.id == recommendation_id, Resolution.status == "published")
         .options(selectinload(Recommendation.resolution).selectinload(Resolution.recommendations))  # for its anchor
     )
+
+
+def get_visible_recommendation(recommendation_id: int, user: User | None) -> Recommendation | None:
+    """A recommendation whose resolution this user may see (get_visible_resolution: a draft's to methodists and
+    administrators), or None."""
+    rec = db.session.scalar(
+        select(Recommendation).where(Recommendation.id == recommendation_id)
+        .options(selectinload(Recommendation.resolution).selectinload(Resolution.recommendations))  # for its anchor
+    )
+    return rec if rec is not None and may_see_resolution(rec.resolution, user) else None
 
 
 def public_resolutions(page: int, per_page: int):
