@@ -29,7 +29,7 @@ from kb.resolutions.parser import (
     parse_resolution,
 )
 from kb.templating import plural
-from kb.textclean import clipped, xml_text
+from kb.textclean import clipped, composed, xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
@@ -454,18 +454,82 @@ def _query_stem(word: str) -> str:
     return stem if len(stem) >= 3 else word[:3]
 
 
+def _query_words(text: str) -> list[str]:
+    return [w for w in find_tokens(fold(text)) if len(w) > 1 or w.isdigit()]
+
+
+@dataclass
+class _Wanted:
+    """What a recommendation must have for one part of a query: every stem at the start of one of its words, or one
+    of the phrases the search's synonyms give for that part (terms of the index's analyzer, one after another)."""
+
+    stems: list[str]
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+
+
+def _wanted(query: str) -> list[_Wanted]:
+    """The parts of ``query``: each word alone, and each phrase the search's synonym table knows («сетевое
+    партнёрство», «ООП», «ВКС») with its synonyms and abbreviations («сетевое взаимодействие», «особые
+    образовательные потребности», «видеоконференцсвязь») — so the picker finds what /search finds."""
+    from indexer.analysis import russian_analyzer
+    from kb.search.synonyms import synonym_table
+
+    query = composed(query)
+    table = synonym_table()
+    # (whoosh hands out one token object, changed for each term: its values are taken as it goes)
+    terms = [(token.text, token.startchar, token.endchar)
+             for token in russian_analyzer()(query, mode="query", chars=True)]
+    parts: list[_Wanted] = []
+    done = 0  # the characters of the query taken so far
+    i = 0
+    while i < len(terms):
+        for size in range(min(table.longest, len(terms) - i), 0, -1):
+            phrase = tuple(term for term, _start, _end in terms[i:i + size])
+            if expansions := table.expansions(phrase):
+                start, end = terms[i][1], terms[i + size - 1][2]
+                parts += [_Wanted([_query_stem(w)]) for w in _query_words(query[done:start])]
+                parts.append(_Wanted([_query_stem(w) for w in _query_words(query[start:end])], expansions))
+                done = end
+                i += size
+                break
+        else:
+            i += 1
+    parts += [_Wanted([_query_stem(w)]) for w in _query_words(query[done:])]
+    return parts[:10]
+
+
+def _has_phrase(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(terms[i:i + size] == phrase for i in range(len(terms) - size + 1))
+
+
 def find_recommendations(query: str, limit: int = 50) -> list[Recommendation]:
     """Recommendations of published resolutions whose text, addressee or resolution title has every word of
     ``query`` at the start of one of its words (case and ё folded, another ending of the word matches:
     ``_query_stem``); inside a word is no match — «мир» does not find «формирования», «общества» not
-    «сообщество»."""
-    stems = [_query_stem(w) for w in find_tokens(fold(query)) if len(w) > 1 or w.isdigit()][:10]
-    if not stems:
+    «сообщество». A phrase of the search's synonym table may be matched by one of its synonyms instead, as the site
+    search does («ООП», «сетевое партнёрство» find «сетевого взаимодействия»)."""
+    if not _query_words(query):
         return []
+    from indexer.analysis import russian_analyzer
+
+    parts = _wanted(query)
+    analyzer = russian_analyzer() if any(part.phrases for part in parts) else None
     found = []
     for rec in db.session.scalars(_linkable_query()):
-        words = set(find_tokens(fold(f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}")))
-        if all(any(word.startswith(stem) for word in words) for stem in stems):
+        text = f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}"
+        words = set(find_tokens(fold(text)))
+        terms: tuple[str, ...] | None = None
+        for part in parts:
+            if all(any(word.startswith(stem) for word in words) for stem in part.stems):
+                continue
+            if part.phrases and analyzer is not None:
+                if terms is None:
+                    terms = tuple(token.text for token in analyzer(composed(text), mode="query"))
+                if any(_has_phrase(terms, phrase) for phrase in part.phrases):
+                    continue
+            break
+        else:
             found.append(rec)
             if len(found) >= limit:
                 break
