@@ -287,6 +287,60 @@ def test_the_migration_computes_the_stored_checksums_with_spacing_folded(app, ru
         assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored
 
 
+@pytest.mark.parametrize("retyped", [lambda text: text.replace("ё", "е"),
+                                     lambda text: text.replace("одарённых", "ОДАРЕННЫХ"),
+                                     lambda text: text.replace("РЕЗОЛЮЦИЯ", "Резолюция")])
+def test_the_same_resolution_with_e_for_yo_is_the_one_already_loaded(app, runner, seeds_dir, tmp_path, retyped):
+    """A copy with «е» for «ё» (or another case of a word) was saved as a second resolution."""
+    source = seeds_dir / "resolution_chelyabinsk_2017.txt"
+    assert _import(runner, source).exit_code == 0
+    text = source.read_text(encoding="utf-8")
+    assert retyped(text) != text  # the test is a test
+    copy = tmp_path / "копия.txt"
+    copy.write_text(retyped(text), encoding="utf-8")
+    result = _import(runner, copy)
+    assert result.exit_code == 0, result.output
+    assert "уже была в банке (найдена по тексту)" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 1
+
+
+def test_the_migration_computes_the_stored_checksums_with_yo_and_case_folded(app):
+    """Migration z2yoe0000001 recomputes the checksums with «ё» and case folded; of two copies let in before, the
+    first loaded takes the new checksum and the later keeps its own; the downgrade restores t0res0000001's."""
+    import hashlib
+
+    from flask_migrate import downgrade, upgrade
+
+    from kb.resolutions.services import find_imported, text_checksum
+
+    texts = ["РЕЗОЛЮЦИЯ\nконференции «Одарённые дети»", "Резолюция\nконференции «Одаренные дети»",
+             "Другая резолюция\n\nсеминара"]
+    before = [hashlib.sha256(" ".join(text.split()).encode()).hexdigest() for text in texts]
+    with app.app_context():
+        downgrade(revision="z1rsc0000001")
+        loaded = [Resolution(title=f"Резолюция {n}", full_text=text, checksum=checksum, status="published")
+                  for n, (text, checksum) in enumerate(zip(texts, before, strict=True), start=1)]
+        for resolution in loaded:  # one by one: the first loaded is the first
+            db.session.add(resolution)
+            db.session.flush()
+        ids = [resolution.id for resolution in loaded]
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        stored = dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all())
+        assert stored == {ids[0]: text_checksum(texts[0]), ids[1]: before[1], ids[2]: text_checksum(texts[2])}
+        assert text_checksum(texts[0]) == text_checksum(texts[1]) != before[0]
+        assert find_imported("резолюция конференции «Одаренные дети»").id == ids[0]
+        db.session.commit()
+        downgrade(revision="z1rsc0000001")
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == dict(
+            zip(ids, before, strict=True))
+        db.session.commit()
+        upgrade()
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored
+
+
 @pytest.mark.parametrize(("length", "written"), [(742, "742 символа"), (501, "501 символ"), (505, "505 символов"),
                                                   (512, "512 символов")])
 def test_a_cut_field_warning_agrees_the_noun_with_the_number(app, length, written):

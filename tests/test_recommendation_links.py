@@ -315,6 +315,39 @@ def test_words_are_found_at_the_start_of_words_not_inside_them(app, recs, words,
     assert {names.get(rec_id, number) for rec_id, number in numbers.items()} == expected
 
 
+@pytest.mark.parametrize("words, expected", [
+    ("сетевое партнёрство", {"network"}),  # the search's synonyms: «сетевое взаимодействие»
+    ("сетевого партнерства школ", {"network"}),  # every other word still needed
+    ("ООП", {"special"}),  # «особые образовательные потребности»
+    ("обучающихся ООП", {"special"}),
+    ("ВКС", {"video"}),  # «видеоконференцсвязь»
+    ("видеоконференцсвязь", {"video"}),
+    ("партнёрство", {"partners"}),  # a word alone is no phrase of the table: its stem only
+    ("сетевое сотрудничество кружков", set()),
+])
+def test_the_picker_finds_synonyms_and_abbreviations_as_the_search_does(app, words, expected):
+    """«сетевое партнёрство» did not find «сетевого взаимодействия», «ООП» found nothing, while /search found both."""
+    from kb.resolutions.services import find_recommendations, import_resolution_text
+
+    with app.app_context():
+        other = import_resolution_text("""РЕЗОЛЮЦИЯ
+круглого стола «Юные исследователи»
+
+Дата проведения: 1 марта 2021 года
+
+Участники рекомендуют:
+1) Образовательным организациям:
+– развивать сетевое взаимодействие школ и вузов;
+– поддерживать обучающихся с особыми образовательными потребностями;
+– проводить заседания с использованием видеоконференцсвязи;
+– искать социальных партнёров и развивать партнёрство с родителями.""", "round.txt", publish=True).resolution
+        names = dict(zip([rec.id for rec in other.recommendations], ["network", "special", "video", "partners"],
+                         strict=True))
+        db.session.commit()
+        found = {names.get(rec.id, rec.number) for rec in find_recommendations(words)}
+    assert found == expected
+
+
 def test_deleting_a_practice_removes_its_links(app, client, new_practice, author, recs):
     practice_id = new_practice(owner_id=author, status="draft")
     sign_in(client, author)

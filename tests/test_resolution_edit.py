@@ -425,6 +425,8 @@ def test_unpublishing_hides_it_everywhere_and_oai_reports_it_deleted(app, client
 
     assert _get(anonymous, f"/resolutions/{rid}")[0] == 404
     assert _get(anonymous, f"/recommendations/{saved['1.1']}")[0] == 404
+    # the draft's methodist follows its permalinks to the draft's page, as its page links them
+    assert _get(client, f"/recommendations/{saved['1.1']}")[2].endswith(f"/resolutions/{rid}#rec-1-1")
     assert _get(anonymous, f"/api/v1/resolutions/{rid}")[0] == 404
     assert not _search_ids(anonymous, "исследовательская деятельность")
     assert _search_ids(anonymous, "научные общества") == {f"practice:{saved['practice']}"}
@@ -548,8 +550,10 @@ def test_deleting_removes_it_with_its_recommendations_and_links(app, client, run
     [event] = _audit(app, "resolution_deleted")
     assert event.target_id == rid and event.details["title"].startswith("Резолюция областного")
 
-    for number in ("1.1", "1.2", "2.1"):
-        assert _get(anonymous, f"/recommendations/{saved[number]}")[0] == 404
+    for number in ("1.1", "1.2", "2.1"):  # its recommendations' permalinks are gone as it is: «Материал удалён»
+        assert _get(anonymous, f"/recommendations/{saved[number]}")[0] == 410
+        assert _get(client, f"/recommendations/{saved[number]}")[0] == 410
+    assert _get(anonymous, f"/recommendations/{max(saved[n] for n in ('1.1', '1.2', '2.1')) + 1}")[0] == 404
     assert _get(client, f"/resolutions/{rid}")[0] == 410  # it had been published: «Материал удалён»
     assert _get(anonymous, f"/api/v1/resolutions/{rid}")[0] == 404
     assert _get(client, f"/collections/{collection}")[1].count('<h2 class="muted">Материал недоступен</h2>') == 2
@@ -559,6 +563,53 @@ def test_deleting_removes_it_with_its_recommendations_and_links(app, client, run
     assert 'status="deleted"' in record
     result = runner.invoke(args=["check-index"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_drafts_permalinks_open_for_those_who_see_the_draft_only(app, client, make_user):
+    """A draft's page links each recommendation to its permalink: they answered 404 to the methodist reading it."""
+    from kb.resolutions.services import import_resolution_text
+
+    with app.app_context():
+        resolution = import_resolution_text(RESOLUTION, "seminar.txt", publish=False).resolution
+        db.session.commit()
+        rid, rec_id = resolution.id, resolution.recommendations[1].id
+        anchor = resolution.recommendations[1].anchor
+    for role, scope in (("methodist", "RU-CHE"), ("methodist", "RU-SMO"), ("admin", None)):
+        reader = app.test_client()
+        sign_in(reader, make_user(role, scope_region=scope))
+        page = _get(reader, f"/resolutions/{rid}")[1]
+        assert f'href="/recommendations/{rec_id}"' in page
+        status, _, location = _get(reader, f"/recommendations/{rec_id}")
+        assert status == 302 and location.endswith(f"/resolutions/{rid}#{anchor}")
+    teacher = app.test_client()
+    sign_in(teacher, make_user("teacher"))
+    for reader in (teacher, app.test_client()):  # nobody else learns of the draft
+        assert _get(reader, f"/recommendations/{rec_id}")[0] == 404
+        assert _get(reader, f"/recommendations/{rec_id}/cite.ris")[0] == 404
+
+
+def test_a_deleted_drafts_recommendations_are_not_found(app, client, methodist):
+    """A draft never published leaves no tombstone: its recommendations answer 404, as its page; one unpublished
+    before it was deleted had been public: 410."""
+    from kb.resolutions.services import delete_resolution, import_resolution_text, unpublish_resolution
+
+    with app.app_context():
+        never = import_resolution_text(RESOLUTION, "seminar.txt", publish=False).resolution
+        db.session.commit()
+        never_ids = (never.id, [rec.id for rec in never.recommendations])
+        delete_resolution(never)
+        db.session.commit()
+        once = import_resolution_text(RESOLUTION, "seminar.txt", publish=True).resolution
+        db.session.commit()
+        unpublish_resolution(once)
+        db.session.commit()
+        once_ids = (once.id, [rec.id for rec in once.recommendations])
+        delete_resolution(db.session.get(Resolution, once.id))
+        db.session.commit()
+    assert _get(client, f"/resolutions/{never_ids[0]}")[0] == 404
+    assert {_get(client, f"/recommendations/{rec_id}")[0] for rec_id in never_ids[1]} == {404}
+    assert _get(client, f"/resolutions/{once_ids[0]}")[0] == 410
+    assert {_get(client, f"/recommendations/{rec_id}")[0] for rec_id in once_ids[1]} == {410}
 
 
 def test_a_draft_imported_by_mistake_leaves_the_drafts_list(app, client, methodist):
@@ -622,7 +673,7 @@ def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make
 
     assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 204
     assert _get(client, f"/api/v1/resolutions/{rid}")[0] == 404
-    assert _get(client, f"/recommendations/{saved['1.1']}")[0] == 404
+    assert _get(client, f"/recommendations/{saved['1.1']}")[0] == 410
     assert not _search_ids(client, "исследовательская деятельность")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0

@@ -26,6 +26,16 @@ from pathlib import Path
 
 import filetype
 
+from kb.listnumbers import (
+    LEVEL_BULLET,
+    LEVEL_IMAGE,
+    LEVEL_NUMBER,
+    LIST,
+    LIST_HEADER,
+    LIST_ITEM,
+    LIST_STYLE,
+    OdfNumbering,
+)
 from kb.textclean import xml_text
 
 KINDS = {
@@ -634,6 +644,7 @@ _ODF_ROW = f"{{{_ODF_TABLE}}}table-row"
 _ODF_ANNOTATION = f"{{{_ODF_OFFICE}}}annotation"
 _ODF_SPACES = f"{{{_ODF_TEXT}}}s"
 _ODF_BREAKS = {f"{{{_ODF_TEXT}}}tab": "\t", f"{{{_ODF_TEXT}}}line-break": "\n"}
+_ODF_STYLE_NAME = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}name"
 _ODF_NOTE = f"{{{_ODF_TEXT}}}note"  # a footnote or endnote: its number (note-citation), then its paragraphs
 # Left out of the text wherever they are: a picture's bytes kept in the document (base64, inside a paragraph's
 # frame) and the master pages' headers, footers and placeholders, both of a flat OpenDocument only (a package
@@ -740,15 +751,17 @@ def _odf_content(data: bytes) -> bytes:
         return package.read("content.xml")
 
 
-def _odf_text(content: bytes, row_lines: bool) -> str:
+def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = None) -> str:
     """The paragraphs of an OpenDocument's content.xml streamed (defusedxml, as kb/bulkimport/ods reads a
     registry: odfpy's ``load`` builds the whole document in memory), each on its line, up to MAX_TEXT characters;
     every element is let go once read. ``row_lines``: a table's row on one line, its empty paragraphs left out.
     The reading stops, the text read kept, at MAX_ODF_ELEMENTS elements, or a paragraph of MAX_PARAGRAPH_PARTS
-    (a file of a few megabytes is hundreds of thousands of elements, and the parser takes some µs for each)."""
+    (a file of a few megabytes is hundreds of thousands of elements, and the parser takes some µs for each).
+    ``numbering``: a list item's first paragraph begins with the number its list prints («1.», «а)», «–»)."""
     from openpyxl.xml.functions import iterparse  # defusedxml's
 
     reader = OdfText(MAX_TEXT + 1)
+    marker: str | None = None  # of the paragraph being read
     lines: list[str] = []
     row: list[str] | None = None  # the cells' paragraphs of the table row being read
     path: list = []  # the elements open
@@ -759,6 +772,13 @@ def _odf_text(content: bytes, row_lines: bool) -> str:
             elements += 1
             if elements > MAX_ODF_ELEMENTS or reader.parts > MAX_PARAGRAPH_PARTS:
                 break
+            if numbering is not None and not reader.depth:
+                if tag == LIST:
+                    numbering.start_list(element)
+                elif tag in (LIST_ITEM, LIST_HEADER):
+                    numbering.start_item(element)
+                elif tag in _ODF_PARAGRAPHS:
+                    marker = numbering.marker()
             reader.start(element)
             path.append(element)
             if row_lines and tag == _ODF_ROW and not reader.depth:
@@ -769,6 +789,17 @@ def _odf_text(content: bytes, row_lines: bool) -> str:
         text = reader.end(element, parent)
         if reader.depth:
             continue  # taken off by the reader
+        if numbering is not None:
+            if text is not None and marker and text.strip():
+                text = f"{marker} {text}"
+            if tag in _ODF_PARAGRAPHS:
+                marker = None
+            elif tag in (LEVEL_NUMBER, LEVEL_BULLET, LEVEL_IMAGE) and parent is not None and parent.tag == LIST_STYLE:
+                numbering.add_level(parent.get(_ODF_STYLE_NAME) or "", element)
+            elif tag == LIST:
+                numbering.end_list()
+            elif tag in (LIST_ITEM, LIST_HEADER):
+                numbering.end_item()
         if text is not None and row_lines:
             text = text.strip()
             if text and row is not None:
@@ -791,15 +822,43 @@ def _odf_text(content: bytes, row_lines: bool) -> str:
     return "\n".join(lines)
 
 
-def _odt(data: bytes) -> str:
-    """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines)."""
-    return _odf_text(_odf_content(data), row_lines=False)
+def _odt(data: bytes, numbered: bool = False) -> str:
+    """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines).
+    ``numbered``: a list item begins with its number (the list styles of styles.xml too: «Нумерация 123»)."""
+    if not numbered:
+        return _odf_text(_odf_content(data), row_lines=False)
+    numbering = OdfNumbering()
+    with zipfile.ZipFile(checked_package(data)) as package:
+        content = package.read("content.xml")
+        styles = package.read("styles.xml") if "styles.xml" in package.namelist() else b""
+    if styles:
+        _odf_list_styles(styles, numbering)
+    return _odf_text(content, row_lines=False, numbering=numbering)
 
 
-def _fodt(data: bytes) -> str:
+def _odf_list_styles(styles: bytes, numbering: OdfNumbering) -> None:
+    """The list styles of an ODT's styles.xml handed to ``numbering`` (streamed; up to MAX_ODF_ELEMENTS)."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's
+
+    path: list = []
+    for elements, (event, element) in enumerate(iterparse(io.BytesIO(styles), events=("start", "end"))):
+        if elements > 2 * MAX_ODF_ELEMENTS:
+            break
+        if event == "start":
+            path.append(element)
+            continue
+        path.pop()
+        parent = path[-1] if path else None
+        if element.tag in (LEVEL_NUMBER, LEVEL_BULLET, LEVEL_IMAGE) and parent is not None \
+                and parent.tag == LIST_STYLE:
+            numbering.add_level(parent.get(_ODF_STYLE_NAME) or "", element)
+        element.clear()  # read: a list style's name stays on it until its own end
+
+
+def _fodt(data: bytes, numbered: bool = False) -> str:
     """A flat ODT (FODT): the same office:body as an ODT's content.xml, inside office:document, read the same way
-    (``detect`` has read its root with defusedxml)."""
-    return _odf_text(data, row_lines=False)
+    (``detect`` has read its root with defusedxml); its office:styles come first in the same file."""
+    return _odf_text(data, row_lines=False, numbering=OdfNumbering() if numbered else None)
 
 
 def _odf_sheets_or_slides(data: bytes) -> str:
@@ -960,7 +1019,12 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
     """
     try:
         # a PDF has lines, not paragraphs: for a resolution its paragraphs are put back
-        text = _pdf(data, layout=True) if keep_paragraphs and kind == "pdf" else EXTRACTORS[kind](data)
+        if keep_paragraphs and kind == "pdf":
+            text = _pdf(data, layout=True)
+        elif keep_paragraphs and kind in ("odt", "fodt"):  # a resolution's recommendations need their numbers
+            text = (_odt if kind == "odt" else _fodt)(data, numbered=True)
+        else:
+            text = EXTRACTORS[kind](data)
     except AttachmentError:
         raise
     except Exception as exc:  # noqa: BLE001 - see the module's docstring

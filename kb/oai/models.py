@@ -23,6 +23,9 @@ class OaiTombstone(db.Model):
     # The sets the item belonged to, space-separated and padded (" type:practice region:RU-CHE "): a selective
     # harvest by set learns of the deletion too.
     sets: Mapped[str] = mapped_column(Text, default="")
+    # A resolution's recommendations when it left, space-separated and padded (" 19 20 21 "): their permalinks
+    # answer 410 once it is deleted, as its page does (kb.oai.records.recommendation_deleted_for_good).
+    recommendation_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -45,5 +48,6 @@ def remember_withdrawal(session: Session, item: object) -> None:
     # публикации» clicked twice, a practice deleted twice) both found no tombstone and both added one, and
     # uq_oai_tombstone_kind refused the second (a 500 on PostgreSQL). Now the second updates the first's row.
     values = {"kind": record.kind, "item_id": record.id, "sets": f" {' '.join(record.sets)} ",
+              "recommendation_ids": f" {' '.join(str(rec.id) for rec in getattr(item, 'recommendations', ()))} ",
               "deleted_at": utcnow()}
     upsert(session.connection(), OaiTombstone, values, ("kind", "item_id"))

@@ -139,6 +139,17 @@ def deleted_for_good(kind: str, item_id: int) -> bool:
         & ~exists().where(model.id == item_id))))
 
 
+def recommendation_deleted_for_good(recommendation_id: int) -> bool:
+    """Whether a recommendation went with its resolution, which had been published and was deleted from the bank
+    (the permalink answers 410, as the resolution's page does); one removed from a resolution that stays, or a
+    draft's, is not found (404)."""
+    return bool(db.session.scalar(select(
+        exists().where(OaiTombstone.kind == "resolution",
+                       OaiTombstone.recommendation_ids.contains(f" {int(recommendation_id)} "),
+                       ~exists().where(Resolution.id == OaiTombstone.item_id))
+        & ~exists().where(Recommendation.id == recommendation_id))))
+
+
 def count(selection: Selection) -> int:
     """How many records the selection holds (completeListSize)."""
     queries = (_practice_query(selection), _tombstone_query("practice", selection), _resolution_query(selection),

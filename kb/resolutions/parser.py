@@ -32,6 +32,7 @@ from pathlib import Path
 
 import Stemmer
 
+from kb.listnumbers import DocxNumbering
 from kb.textclean import composed, xml_text
 
 __all__ = [
@@ -152,7 +153,7 @@ def _read_docx(path: Path) -> str:
         import docx  # python-docx
 
         document = docx.Document(package)
-        lines = list(_docx_lines(document))
+        lines = list(_docx_lines(document, DocxNumbering(document)))
     except ResolutionFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds of errors on broken files
@@ -162,8 +163,10 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _docx_lines(container) -> Iterator[str]:
-    """Paragraph texts in document order, descending into tables (each cell once)."""
+def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
+    """Paragraph texts in document order, descending into tables (each cell once); a paragraph of an automatic
+    list begins with the number Word prints before it («1.», «1.1.», «а)») or «–» for a bullet: they are not in its
+    text, and three numbered recommendations without a final «;» were one."""
     from docx.table import Table
 
     for block in container.iter_inner_content():
@@ -174,9 +177,10 @@ def _docx_lines(container) -> Iterator[str]:
                     if id(cell._tc) in seen:  # merged cells repeat the same element
                         continue
                     seen.add(id(cell._tc))
-                    yield from _docx_lines(cell)
+                    yield from _docx_lines(cell, numbering)
         else:
-            yield block.text
+            marker = numbering.marker(block._p)
+            yield f"{marker} {block.text}" if marker and block.text.strip() else block.text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -852,10 +856,22 @@ _TRIGGER = re.compile(
 )
 _TRIGGER_HEADING = re.compile(r"\bРЕКОМЕНДАЦИИ\b|^\s*Рекомендации(?:\s+[^.:]{0,80})?:?\s*$")
 _STOP_LINE = re.compile(
-    r"^\s*(?:резолюция\s+принята|принят[аоы]?\s+(?:единогласно|на\s+заседании|участниками)|"
+    r"^\s*(?:резолюция\s+принята|принят[аоы]?\s+(?:единогласно|на\s+(?:[\w-]+\s+){0,3}?заседании|участниками)|"
     r"председател[ья]\b|секретар[ья]\b|члены\s+оргкомитета|приложени[ея]\b)",
     re.IGNORECASE,
 )
+# Who signs a resolution, on a line of its own after the recommendations («Оргкомитет конференции», «Рабочая
+# группа»): a capital letter and no sentence — «Оргкомитету …», «оргкомитет» inside a sentence are no signature.
+_SIGNATURE_LINE = re.compile(r"^(?:Оргкомитет|ОРГКОМИТЕТ|Рабочая\s+группа|РАБОЧАЯ\s+ГРУППА)\b[^.;:!?]{0,100}\.?$")
+
+
+def _closing_line(line: str, item_finished: bool) -> bool:
+    """Whether a line after the recommendations closes the resolution: its signature, its place and date («г. Омск,
+    15.03.2024»), or a date alone after a finished item (a date alone after an unfinished one is a wrapped line of
+    it: «… в срок до» + «1 сентября 2024 г.»)."""
+    if _SIGNATURE_LINE.match(line) or _place_date_city(line):
+        return True
+    return item_finished and _is_date_line(line)
 _SUBNUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$")
 _NUMHEAD = re.compile(r"^\s*(\d{1,2})\s*([).])\s*(\S.*)$")
 _ROMAN = re.compile(r"^\s*([IVX]{1,5})\.\s*(\S.*)$")
@@ -864,6 +880,9 @@ _BULLET = re.compile(r"^\s*([–—‒·•▪●◦‣∙■□➢➤✓]|-(?!\
 # "Педагогам – использовать …": an addressee, a dash, and what it is recommended to do.
 _DASH_ADDRESSEE = re.compile(r"^(?P<head>[^–—:;.]{2,200}?)\s+[–—-]\s+(?P<tail>\S.*)$")
 _INFINITIVE = re.compile(r"(?:ть|ться|чь|чься|ти|тись)$")
+# An infinitive among the words after an addressee («… использовать», «… развиваться»); «области», «деятельность»
+# are nouns.
+_VERB = re.compile(r"(?:[аяеиуыо]ть|[аяеиуыо]ться|чь|чься)$")
 _DATIVE_HINT = re.compile(r"(?:ам|ям|ому|ему|у|ю|ии|ие|е)$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 
@@ -912,6 +931,12 @@ def _find_trigger(lines: list[str], start: int) -> tuple[int, str] | None:
         if nxt < len(lines) and any(rx.match(lines[nxt]) for rx in (_NUMHEAD, _BULLET, _SUBNUM, _ROMAN)):
             return index, rest
     return candidates[-1]
+
+
+def _points_follow(lines: list[str], start: int) -> bool:
+    """Whether the next line that is not blank is a point: a dash or bullet one («– создать …»), or a letter one."""
+    nxt = _skip_blank(lines, start)
+    return nxt < len(lines) and bool(_BULLET.match(lines[nxt]) or _LETTER.match(lines[nxt]))
 
 
 def _clean_item(text: str) -> str:
@@ -1048,6 +1073,20 @@ def _parse_recommendations(
             return None
         return head if classify is None or classify(head) is not None else None
 
+    def bare_header(text: str) -> str | None:
+        """The addressee of a header line written without its colon («образовательным организациям»), before the
+        points under it: an addressee the vocabulary knows, in the dative, nothing to do in it («Педагогам
+        использовать опыт» is a recommendation)."""
+        text = text.strip()
+        if classify is None or len(text) > 150 or text.endswith((".", ";", ",", "!", "?", ":")):
+            return None
+        words = _WORD.findall(text)
+        first = _fold(words[0]) if words else ""
+        if not (_DATIVE_HINT.search(first) or first.endswith(("ым", "им"))) \
+                or any(_VERB.search(_fold(w)) for w in words[1:]):
+            return None
+        return _collapse(text) if _is_addressee_head(text, "", classify) and classify(text) is not None else None
+
     def nested(marker: str) -> bool:
         """Whether a bullet or a letter point belongs to the item before it ("организовать курсы:" + "• по …")."""
         if nest is None or marker == nest.marker:
@@ -1061,13 +1100,16 @@ def _parse_recommendations(
         elif not rest.endswith(":"):
             add_item(rest)
 
-    for raw in lines[index + 1:]:
+    following = lines[index + 1:]
+    for position, raw in enumerate(following):
         line = raw.strip()
         if not line:
             blank_since_item = True
             continue
-        if _STOP_LINE.match(line):
+        if _STOP_LINE.match(line) or items and _closing_line(
+                line, blank_since_item or items[-1].parts[-1].endswith((";", ".", "!"))):
             break
+        points_follow = _points_follow(following, position + 1)
         if m := _SUBNUM.match(line):
             add_item(m.group(2), m.group(1))
         elif (m := _ROMAN.match(line)) and (parts := m.group(2).partition(":"))[1] \
@@ -1078,6 +1120,8 @@ def _parse_recommendations(
             head, sep, tail = body.partition(":")
             if sep and _is_addressee_head(head, tail, classify):
                 open_group(number, head, tail, marker)
+            elif points_follow and (addressee := bare_header(body)):
+                open_group(number, addressee, "", marker)  # «1) образовательным организациям» + «– создать …»
             elif current is not None and current.number is not None and _is_sub_item(current, int(number), marker):
                 current.sub_marker, current.sub_last = marker, max(current.sub_last, int(number))
                 add_item(body, marker=marker)
@@ -1101,7 +1145,7 @@ def _parse_recommendations(
                 dash_group(None, *dashed)
             else:
                 add_item(m.group(2), marker=m.group(1))
-        elif addressee := header(line):
+        elif addressee := header(line) or (bare_header(line) if points_follow else None):
             open_group(None, addressee)
         elif current is None and line[0].isupper() and (dashed := dash(line)):
             dash_group(None, *dashed)

@@ -29,7 +29,7 @@ from kb.resolutions.parser import (
     parse_resolution,
 )
 from kb.templating import plural
-from kb.textclean import clipped, xml_text
+from kb.textclean import clipped, composed, xml_text
 from kb.timeutil import utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
@@ -114,11 +114,14 @@ def fit_columns(structure: ParsedResolution) -> ParsedResolution:
 
 
 def text_checksum(full_text: str) -> str:
-    """The identity of a resolution: SHA-256 of its normalised text with every run of spacing as one space. The
-    same resolution read from TXT, DOCX, DOC and PDF differs only there: blank lines between paragraphs (DOC, PDF),
-    a PDF's line breaks inside a paragraph, a doubled or no-break space; a soft hyphen or a zero-width space does
-    not show at all. (Migration t0res0000001 computes the stored checksums this way: keep the two alike.)"""
-    return hashlib.sha256(" ".join(_INVISIBLE.sub("", full_text).split()).encode("utf-8")).hexdigest()
+    """The identity of a resolution: SHA-256 of its normalised text with every run of spacing as one space, in lower
+    case and with «ё» as «е». The same resolution read from TXT, DOCX, DOC and PDF differs only there: blank lines
+    between paragraphs (DOC, PDF), a PDF's line breaks inside a paragraph, a doubled or no-break space; a soft hyphen
+    or a zero-width space does not show at all; a copy typed again writes «е» for «ё» (the Chelyabinsk seed mixes
+    both) or «Резолюция» for «РЕЗОЛЮЦИЯ». (Migration z2yoe0000001 computes the stored checksums this way, as
+    t0res0000001 did before it without the letters: keep them alike.)"""
+    folded = " ".join(_INVISIBLE.sub("", full_text).split()).lower().replace("ё", "е")
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
@@ -215,9 +218,12 @@ def get_public_resolution(resolution_id: int) -> Resolution | None:
 def get_visible_resolution(resolution_id: int, user: User | None) -> Resolution | None:
     """A published resolution, or a draft for methodists and administrators (who import and publish them)."""
     resolution = db.session.scalar(_resolution_query().where(Resolution.id == resolution_id))
-    if resolution is None or not (resolution.is_published or can_see_drafts(user)):
-        return None
-    return resolution
+    return resolution if resolution is not None and may_see_resolution(resolution, user) else None
+
+
+def may_see_resolution(resolution: Resolution, user: User | None) -> bool:
+    """Everyone a published resolution; methodists and administrators a draft as well."""
+    return resolution.is_published or can_see_drafts(user)
 
 
 def can_see_drafts(user: User | None) -> bool:
@@ -394,6 +400,16 @@ def get_public_recommendation(recommendation_id: int) -> Recommendation | None:
     )
 
 
+def get_visible_recommendation(recommendation_id: int, user: User | None) -> Recommendation | None:
+    """A recommendation whose resolution this user may see (get_visible_resolution: a draft's to methodists and
+    administrators), or None."""
+    rec = db.session.scalar(
+        select(Recommendation).where(Recommendation.id == recommendation_id)
+        .options(selectinload(Recommendation.resolution).selectinload(Resolution.recommendations))  # for its anchor
+    )
+    return rec if rec is not None and may_see_resolution(rec.resolution, user) else None
+
+
 def public_resolutions(page: int, per_page: int):
     """Published resolutions, newest conference first, paginated."""
     query = (select(Resolution).where(Resolution.status == "published")
@@ -463,18 +479,82 @@ def _query_stem(word: str) -> str:
     return stem if len(stem) >= 3 else word[:3]
 
 
+def _query_words(text: str) -> list[str]:
+    return [w for w in find_tokens(fold(text)) if len(w) > 1 or w.isdigit()]
+
+
+@dataclass
+class _Wanted:
+    """What a recommendation must have for one part of a query: every stem at the start of one of its words, or one
+    of the phrases the search's synonyms give for that part (terms of the index's analyzer, one after another)."""
+
+    stems: list[str]
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+
+
+def _wanted(query: str) -> list[_Wanted]:
+    """The parts of ``query``: each word alone, and each phrase the search's synonym table knows («сетевое
+    партнёрство», «ООП», «ВКС») with its synonyms and abbreviations («сетевое взаимодействие», «особые
+    образовательные потребности», «видеоконференцсвязь») — so the picker finds what /search finds."""
+    from indexer.analysis import russian_analyzer
+    from kb.search.synonyms import synonym_table
+
+    query = composed(query)
+    table = synonym_table()
+    # (whoosh hands out one token object, changed for each term: its values are taken as it goes)
+    terms = [(token.text, token.startchar, token.endchar)
+             for token in russian_analyzer()(query, mode="query", chars=True)]
+    parts: list[_Wanted] = []
+    done = 0  # the characters of the query taken so far
+    i = 0
+    while i < len(terms):
+        for size in range(min(table.longest, len(terms) - i), 0, -1):
+            phrase = tuple(term for term, _start, _end in terms[i:i + size])
+            if expansions := table.expansions(phrase):
+                start, end = terms[i][1], terms[i + size - 1][2]
+                parts += [_Wanted([_query_stem(w)]) for w in _query_words(query[done:start])]
+                parts.append(_Wanted([_query_stem(w) for w in _query_words(query[start:end])], expansions))
+                done = end
+                i += size
+                break
+        else:
+            i += 1
+    parts += [_Wanted([_query_stem(w)]) for w in _query_words(query[done:])]
+    return parts[:10]
+
+
+def _has_phrase(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(terms[i:i + size] == phrase for i in range(len(terms) - size + 1))
+
+
 def find_recommendations(query: str, limit: int = 50) -> list[Recommendation]:
     """Recommendations of published resolutions whose text, addressee or resolution title has every word of
     ``query`` at the start of one of its words (case and ё folded, another ending of the word matches:
     ``_query_stem``); inside a word is no match — «мир» does not find «формирования», «общества» not
-    «сообщество»."""
-    stems = [_query_stem(w) for w in find_tokens(fold(query)) if len(w) > 1 or w.isdigit()][:10]
-    if not stems:
+    «сообщество». A phrase of the search's synonym table may be matched by one of its synonyms instead, as the site
+    search does («ООП», «сетевое партнёрство» find «сетевого взаимодействия»)."""
+    if not _query_words(query):
         return []
+    from indexer.analysis import russian_analyzer
+
+    parts = _wanted(query)
+    analyzer = russian_analyzer() if any(part.phrases for part in parts) else None
     found = []
     for rec in db.session.scalars(_linkable_query()):
-        words = set(find_tokens(fold(f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}")))
-        if all(any(word.startswith(stem) for word in words) for stem in stems):
+        text = f"{rec.number} {rec.addressee} {rec.text} {rec.resolution.title}"
+        words = set(find_tokens(fold(text)))
+        terms: tuple[str, ...] | None = None
+        for part in parts:
+            if all(any(word.startswith(stem) for word in words) for stem in part.stems):
+                continue
+            if part.phrases and analyzer is not None:
+                if terms is None:
+                    terms = tuple(token.text for token in analyzer(composed(text), mode="query"))
+                if any(_has_phrase(terms, phrase) for phrase in part.phrases):
+                    continue
+            break
+        else:
             found.append(rec)
             if len(found) >= limit:
                 break

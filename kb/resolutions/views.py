@@ -8,7 +8,7 @@ from kb.accounts.access import moderator_required
 from kb.accounts.services import record
 from kb.errors import error_response, keeps_text_on_csrf_failure
 from kb.extensions import db
-from kb.oai.records import deleted_for_good
+from kb.oai.records import deleted_for_good, recommendation_deleted_for_good
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
 from kb.resolutions import services, staging
@@ -162,9 +162,11 @@ def delete(resolution_id: int):
 
 @bp.get("/recommendations/<int:recommendation_id>")
 def recommendation(recommendation_id: int):
-    rec = services.get_public_recommendation(recommendation_id)
+    """The permalink of a recommendation: its place on its resolution's page, for whoever may see that page (a
+    draft's to methodists and administrators); 410 once its resolution was deleted, as the resolution's page."""
+    rec = services.get_visible_recommendation(recommendation_id, current_user)
     if rec is None:
-        abort(404)
+        abort(410 if recommendation_deleted_for_good(recommendation_id) else 404)
     return redirect(url_for(".detail", resolution_id=rec.resolution_id, _anchor=rec.anchor))
 
 
