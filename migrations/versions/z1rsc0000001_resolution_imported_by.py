@@ -25,7 +25,9 @@ def upgrade():
     connection = op.get_bind()
     # run again on a schema that has the column (its revision set back by hand): only the missing importers
     if 'imported_by_id' not in {column['name'] for column in sa.inspect(connection).get_columns('resolution')}:
-        with op.batch_alter_table('resolution', schema=None) as batch_op:
+        # SQLite rebuilds the table for the foreign key: it keeps AUTOINCREMENT only when told (o5ids0000001)
+        with op.batch_alter_table('resolution', schema=None,
+                                  table_kwargs={'sqlite_autoincrement': True}) as batch_op:
             batch_op.add_column(sa.Column('imported_by_id', sa.Integer(), nullable=True))
             batch_op.create_index(batch_op.f('ix_resolution_imported_by_id'), ['imported_by_id'], unique=False)
             batch_op.create_foreign_key(batch_op.f('fk_resolution_imported_by_id_user'), 'user', ['imported_by_id'],
@@ -46,7 +48,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('resolution', schema=None) as batch_op:
+    with op.batch_alter_table('resolution', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_resolution_imported_by_id_user'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_resolution_imported_by_id'))
         batch_op.drop_column('imported_by_id')
