@@ -1,13 +1,27 @@
 """Characters no text of the bank needs: the C0 control characters other than tab and line breaks, which a form,
 a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Atom feed, DOCX) cannot; and DEL and
-the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in the PDF export, in Word)."""
+the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in the PDF export, in Word); and the
+halves of UTF-16 surrogate pairs that some readers of files give instead of the character (``paired_surrogates``)."""
 
 import re
 import unicodedata
 
-# What XML 1.0 does not allow (lone surrogates cannot reach here: the API refuses them), and DEL and C1, which
-# it allows but no text of the bank needs
-UNWANTED_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# What XML 1.0 does not allow, and DEL and C1, which it allows but no text of the bank needs. A lone surrogate
+# is no character (UTF-8 cannot store it): the API refuses one with a 422, forms and query strings are decoded with
+# replacement characters, and a file's text has its pairs joined by ``paired_surrogates``; one left is dropped.
+UNWANTED_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def paired_surrogates(text: str) -> str:
+    """``text`` with each pair of UTF-16 surrogate halves made the one character it stands for, and a half without
+    its other half dropped. Word writes an emoji in an RTF as a pair (``\\u-10179?\\u-8704?``), which striprtf
+    gives as two lone halves, and a PDF's ToUnicode map may do the same (pypdf decodes it with «surrogatepass»):
+    such a text could not be stored (UnicodeEncodeError, a 500). A text without them (nearly every one) is only
+    looked at."""
+    if not SURROGATES.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
 
 
 def xml_text(text: object) -> str:

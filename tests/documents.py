@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from pathlib import Path
 
@@ -47,12 +48,17 @@ def with_prolog(flat: bytes, prolog: bytes, entity: bytes = b"&lol9;") -> bytes:
 
 
 def rtf_bytes(text: str) -> bytes:
-    """An RTF in code page 1251, as Word writes Cyrillic: \\'xx escapes, \\par between lines."""
+    """An RTF in code page 1251, as Word writes Cyrillic: \\'xx escapes, \\par between lines; a character
+    code page 1251 has not (an emoji) as Word writes it, its UTF-16 units as signed \\uN? (a surrogate pair)."""
 
     def char(ch: str) -> str:
         if ch == "\n":
             return "\\par\n"
-        code = ch.encode("cp1251", "replace")[0]
+        try:
+            code = ch.encode("cp1251")[0]
+        except UnicodeEncodeError:
+            units = struct.unpack(f"<{len(ch.encode('utf-16-le')) // 2}h", ch.encode("utf-16-le"))
+            return "".join(f"\\u{unit}?" for unit in units)
         return f"\\'{code:02x}" if code > 127 else ("\\" + ch if ch in "\\{}" else ch)
 
     return (r"{\rtf1\ansi\ansicpg1251 " + "".join(map(char, text)) + "}").encode("ascii")

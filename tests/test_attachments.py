@@ -517,6 +517,28 @@ def test_text_saved_as_unicode_by_notepad_is_read(encoding):
         detect(b"\xff\xfe" + bytes(range(256)) * 8, "данные.txt")  # a mark, then no text
 
 
+def test_an_emoji_in_an_rtf_is_stored_as_one_character(app, editor):
+    """Word writes an emoji in an RTF as a surrogate pair (\\u-10179?\\u-8704?): striprtf gave two lone halves,
+    which UTF-8 cannot store, and the upload was a 500."""
+    client, pid = editor
+    response = upload(client, pid, "опыт.rtf", rtf_bytes(f"Практика {WORD} 😀 одарённые дети"))
+    assert response.status_code == 200
+    assert "Файл «опыт.rtf» приложен" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Attachment.text)) == f"Практика {WORD} 😀 одарённые дети"
+
+
+@pytest.mark.parametrize(("units", "kept"), [(r"\u-10179?\u-8704?", "😀"), (r"\u-10179?", ""), (r"\u-8704?", ""),
+                                             (r"\u-8704?\u-10179?", ""), (r"\u-10179?\u-10179?\u-8704?", "😀")])
+def test_surrogate_halves_in_a_file_are_joined_and_a_lone_one_dropped(units, kept):
+    from kb.attachments.extract import extract_text
+
+    data = b"{\\rtf1\\ansi\\ansicpg1251 \\'e4\\'e0 " + units.encode() + b" \\'ed\\'e5\\'f2}"
+    text = extract_text(data, "rtf")
+    assert text == " ".join(filter(None, ("да", kept, "нет")))
+    text.encode("utf-8")
+
+
 def test_an_oversized_file_is_named_and_the_others_of_the_upload_are_attached(app, editor):
     """One file over the limit among several: a bare 413 page answered, and the files after it were lost."""
     client, pid = editor

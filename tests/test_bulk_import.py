@@ -19,7 +19,7 @@ from kb.extensions import db
 from kb.practices.models import Practice
 from kb.search.models import IndexOutbox
 from tests.conftest import csrf_from, sign_in
-from tests.documents import lying_part, peak_memory, rewrite_part
+from tests.documents import lying_part, peak_memory, rewrite_part, rtf_bytes
 
 HEADER = ["Внешний идентификатор", "Название", "Аннотация", "Авторы", "Организация", "Регион", "Муниципалитет",
           "Уровень образования", "Предмет", "Темы", "Год", "Мероприятие", "Уровень распространения", "Файлы"]
@@ -604,6 +604,18 @@ def test_published_import_appears_in_search_and_rerun_does_not_attach_twice(app,
     again = runner.invoke(args=["import-practices", registry, "--attachments", archive, "--publish"])
     assert again.exit_code == 0 and "без изменений" in again.output
     assert len(practices(app)[0].attachments) == 1
+
+
+def test_an_attached_rtf_with_an_emoji_is_imported(app, runner, make_user, tmp_path):
+    """An RTF's emoji (a surrogate pair in Word's RTF) failed the row: the text could not be stored."""
+    make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({"отчёт.rtf": rtf_bytes(f"Отчёт 😀 {WORD}")}))
+    registry = write(tmp_path, "r.xlsx", xlsx_bytes([row("P-1", "Практика с RTF", files="отчёт.rtf")]))
+    result = runner.invoke(args=["import-practices", registry, "--attachments", archive])
+    assert result.exit_code == 0, result.output
+    assert "создано 1" in result.output
+    (practice,) = practices(app)
+    assert [a.text for a in practice.attachments] == [f"Отчёт 😀 {WORD}"]
 
 
 def test_command_needs_a_moderator(app, runner, make_user, tmp_path):

@@ -39,3 +39,10 @@ def test_a_misnamed_or_broken_office_file_gets_a_message(tmp_path):
     broken.write_bytes(odt_bytes("РЕЗОЛЮЦИЯ\nконференции")[:300])
     with pytest.raises(ResolutionFormatError):
         extract_text(broken)
+
+
+def test_an_emoji_in_an_rtf_resolution_is_one_character(tmp_path):
+    """Word's surrogate pair for an emoji (\\u-10179?\\u-8704?) was two lone halves, which no database stores."""
+    target = tmp_path / "resolution.rtf"
+    target.write_bytes(rtf_bytes("РЕЗОЛЮЦИЯ\nконференции «Наставничество 😀»"))
+    assert extract_text(target) == "РЕЗОЛЮЦИЯ\nконференции «Наставничество 😀»"

@@ -36,7 +36,7 @@ from kb.listnumbers import (
     LIST_STYLE,
     OdfNumbering,
 )
-from kb.textclean import xml_text
+from kb.textclean import paired_surrogates, xml_text
 
 KINDS = {
     "pdf": ("PDF", "application/pdf"),
@@ -1035,6 +1035,8 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
                 raise AttachmentError(AES_UNSUPPORTED) from exc
         logger.info("the %s file could not be read", kind, exc_info=True)
         raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
+    # an emoji that an RTF (striprtf) or a PDF's ToUnicode map (pypdf) gives as two surrogate halves: one character
+    text = paired_surrogates(text)
     # NFC: a PDF's «й» is often «и» and a combining breve, which no search found
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
