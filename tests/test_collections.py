@@ -1,6 +1,7 @@
 """Collections: who sees what, one-click adding, ordering and notes, the public catalogue, exports."""
 
 import csv
+import html as htmllib
 import io
 import re
 from datetime import date
@@ -777,6 +778,18 @@ def test_opengraph_partial_describes_the_page(app):
     assert '<meta property="og:type" content="article">' in html
     description = re.search(r'property="og:description" content="([^"]*)"', html).group(1)
     assert description.startswith("Первая строка вторая") and len(description) <= 303
+
+
+def test_opengraph_description_keeps_angle_brackets_of_plain_text(app):
+    """Annotations are plain text: |striptags took «<<Юный исследователь>>» and «5 < 7 … > 4» for tags."""
+    text = "Проект <<Юный исследователь>> для 5-7 классов:\r\nгде 5 < 7 и\tоценка > 4 & <b>не тег</b>."
+    with app.test_request_context("/practices/1"):
+        html = render_template_string('{% include "_opengraph.html" %}', og_description=text)
+    expected = "Проект <<Юный исследователь>> для 5-7 классов: где 5 < 7 и оценка > 4 & <b>не тег</b>."
+    for name in ('name="description"', 'property="og:description"'):
+        raw = re.search(name + r' content="([^"]*)"', html).group(1)
+        assert "<" not in raw and ">" not in raw, "escaped, not markup"
+        assert htmllib.unescape(raw) == expected
 
 
 def test_add_button_partial(app, world):
