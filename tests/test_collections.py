@@ -1189,5 +1189,7 @@ def test_a_collection_with_nothing_published_offers_no_downloads(app, world, con
     _add(owner, cid, "recommendation", world["recommendation"])
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
     assert f"/collections/{cid}/export.ris" in page and "Скачать список пока нельзя" not in page
+    export_links = re.findall(r'<a [^>]*href="[^"]*/export\.[a-z]+"[^>]*>', page)
+    assert len(export_links) == 5 and all('rel="nofollow"' in link for link in export_links), "heavy for crawlers"
     ris = owner.get(f"/collections/{cid}/export.ris")
     assert ris.status_code == 200 and b"TY  - GEN" in ris.data

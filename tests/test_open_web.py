@@ -168,6 +168,39 @@ def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(app):
     assert "Sitemap: http://localhost/sitemap.xml" in lines
 
 
+def _robots_allows(lines: list[str], path: str) -> bool:
+    """RFC 9309 for the one group «User-agent: *»: the longest matching rule wins, «*» matches any characters,
+    «Allow» wins a tie (Python's urllib.robotparser knows no «*»)."""
+    best = (-1, True)
+    for line in lines:
+        field, _, value = line.partition(":")
+        value = value.strip()
+        if field not in ("Allow", "Disallow") or not value:
+            continue
+        pattern = "".join(".*" if ch == "*" else re.escape(ch) for ch in value.rstrip("$"))
+        pattern += "$" if value.endswith("$") else ""
+        if re.match(pattern, path) and (len(value), field == "Allow") > best:
+            best = (len(value), field == "Allow")
+    return best[1]
+
+
+def test_robots_keeps_crawlers_off_the_heavy_exports(app, make_practice):
+    """Every filtered search page links to exports of up to SEARCH_EXPORT_MAX rows, and a public collection to its
+    DOCX and PDF: a crawler following them made heavy requests for nothing it could index."""
+    with app.app_context():
+        make_practice("Школьное научное общество")
+    client = app.test_client()
+    lines = client.get("/robots.txt").get_data(as_text=True).splitlines()
+    for path in ("/search/export.csv?region=RU-CHE", "/search/export.ris", "/collections/1/export.pdf",
+                 "/collections/12/export.docx", "/collections/shared/abc-DEF_1/export.csv"):
+        assert not _robots_allows(lines, path), path
+    for path in ("/search?region=RU-CHE", "/search/feed", "/collections/1", "/practices/1", "/practices/1/cite.ris"):
+        assert _robots_allows(lines, path), path
+    page = client.get("/search?region=RU-CHE").get_data(as_text=True)
+    links = re.findall(r'<a [^>]*href="[^"]*/search/export\.[a-z]+[^"]*"[^>]*>', page)
+    assert len(links) == 2 and all('rel="nofollow"' in link for link in links)
+
+
 def _jsonld(app, practice_id: int) -> str:
     with app.test_request_context():
         practice = db.session.get(Practice, practice_id)

@@ -13,9 +13,12 @@ from kb.practices.models import Practice
 bp = Blueprint("openweb", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# Pages that are private, endless or useless to a search engine.
+# Pages that are private, endless or useless to a search engine; and the exports, heavy to make and no page to
+# index: a search's (up to SEARCH_EXPORT_MAX rows, linked from every filtered search page) and a collection's
+# (DOCX, PDF…; «*» is RFC 9309's wildcard, which the big search engines follow).
 DISALLOWED = ("/admin", "/practices/moderation", "/practices/new", "/practices/mine", "/login", "/logout",
-              "/register", "/profile", "/reset/", "/notifications", "/statistics", "/api/")
+              "/register", "/profile", "/reset/", "/notifications", "/statistics", "/api/", "/search/export.",
+              "/collections/*/export.")
 # The site's sections, first in the sitemap; then every published practice and resolution.
 SECTIONS = ("main.home", "resolutions.index", "browse.topics", "browse.regions", "browse.levels")
 # The sitemaps protocol: at most 50,000 URLs (and 50 MB; ours stay under 10 MB) in one file.
