@@ -152,6 +152,11 @@ def test_list_sets_by_type_topic_and_region(client):
     assert sets["region:RU-CHE"] == "Регион: Челябинская область"
     assert sets["topic:research_projects"].startswith("Тема: ")
     assert len([s for s in sets if s.startswith("region:")]) == 91
+    # type:practice implies a set «type» (OAI-PMH 2.6): each parent is listed, named, before its sets
+    assert (sets["type"], sets["topic"], sets["region"]) == ("Тип материала", "Темы", "Регионы")
+    order = list(sets)
+    for parent in ("type", "topic", "region"):
+        assert order.index(parent) < min(i for i, s in enumerate(order) if s.startswith(f"{parent}:")), parent
     assert error_code(oai(client, "verb=ListSets&resumptionToken=abc")) == "badResumptionToken"
 
 
@@ -323,6 +328,44 @@ def test_set_filtering(app, client, make_practice, make_resolution):
     assert listed("region:RU-SMO") == [second, conference]
     assert listed("region:RU-MOW") == []
     assert listed("topic:no_such_topic") == []
+
+
+def test_a_parent_set_holds_every_record_of_its_sets(app, client, make_practice, make_resolution, make_user):
+    """OAI-PMH 2.6: «topic:olympiads» implies a set «topic»; set=topic was a badArgument. A parent selects the
+    records with any of its sets, deleted ones too."""
+    from kb.accounts.models import User
+    from kb.practices import services
+    from kb.practices.models import Practice
+
+    admin_id = make_user("admin")
+    with app.app_context():
+        placed = make_practice("С регионом и темой", region_code="RU-CHE", topics=["olympiads"])
+        bare = make_practice("Без региона и тем", region_code=None, topics=[])
+        gone = make_practice("Удалённая", region_code="RU-SMO", topics=["research_projects"])
+        services.delete_practice(db.session.get(User, admin_id), db.session.get(Practice, gone))
+        db.session.commit()
+    with_topic = make_resolution(topic="olympiads", region="RU-SMO")
+    plain = make_resolution()
+    with app.app_context():
+        from kb.resolutions.models import Resolution
+
+        resolution = db.session.get(Resolution, plain)
+        resolution.regions = []
+        resolution.recommendations[0].topics = []
+        db.session.commit()
+
+    def listed(spec: str) -> list[str]:
+        document = oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": spec})
+        return [] if error_code(document) == "noRecordsMatch" else identifiers(document)
+
+    practice = [f"oai:localhost:practice/{i}" for i in (placed, bare, gone)]
+    resolution = f"oai:localhost:resolution/{with_topic}"
+    assert listed("type") == [*practice, resolution, f"oai:localhost:resolution/{plain}"]
+    assert listed("topic") == [practice[0], practice[2], resolution]
+    assert listed("region") == [practice[0], practice[2], resolution]
+    for spec in ("type:", "topic:", "Topic", "types", "region:RU-CHE:x"):
+        assert error_code(oai(client, {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": spec})) \
+            == "badArgument", spec
 
 
 def test_renaming_a_topic_moves_the_datestamps_of_the_records_that_have_it(app, client, make_practice,

@@ -26,12 +26,16 @@ from kb.vocabularies.models import Region, Topic
 KINDS = ("practice", "resolution")  # the order of every list: all practices by id, then all resolutions
 PRACTICE_STATUSES = ("published", "archived")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SET_SPEC = re.compile(r"^(type|topic|region):([A-Za-z0-9\-_.!~*'()]+)\Z")
+# A set of one kind, topic or region (type:practice), or the whole group of them (type): OAI-PMH's setSpecs are
+# hierarchical, and a colon says the part before it is a set too (section 2.6)
+_SET_SPEC = re.compile(r"^(type|topic|region)(?::([A-Za-z0-9\-_.!~*'()]+))?\Z")
+PARENT_SETS = {"type": "Тип материала", "topic": "Темы", "region": "Регионы"}
 
 
 @dataclass(frozen=True)
 class SetSpec:
-    """A set: every practice/resolution («type:»), a topic of the thesaurus, a region."""
+    """A set: every practice/resolution («type:»), a topic of the thesaurus, a region; or a parent of them
+    («type», «topic», «region»)."""
 
     spec: str
     name: str
@@ -59,17 +63,21 @@ class Selection:
 
 
 def all_sets() -> list[SetSpec]:
-    """Every set: the two kinds, then topics in thesaurus order, then regions in list order."""
-    sets = [SetSpec("type:practice", "Практики"), SetSpec("type:resolution", "Резолюции конференций")]
+    """Every set: the two kinds, then topics in thesaurus order, then regions in list order, each group after
+    its parent set (``type:practice`` implies a set ``type``, which harvesters look for in the list)."""
+    sets = [SetSpec("type", PARENT_SETS["type"]), SetSpec("type:practice", "Практики"),
+            SetSpec("type:resolution", "Резолюции конференций"), SetSpec("topic", PARENT_SETS["topic"])]
     sets += [SetSpec(f"topic:{code}", f"Тема: {label}")
              for code, label in db.session.execute(select(Topic.code, Topic.label).order_by(Topic.sort_order))]
+    sets.append(SetSpec("region", PARENT_SETS["region"]))
     sets += [SetSpec(f"region:{code}", f"Регион: {name}")
              for code, name in db.session.execute(select(Region.code, Region.name).order_by(Region.sort_order))]
     return sets
 
 
 def valid_set_spec(spec: str) -> bool:
-    """Whether ``spec`` has the form of one of our sets (it may still name an unknown topic or region)."""
+    """Whether ``spec`` has the form of one of our sets (it may still name an unknown topic or region), a parent
+    set («topic») included."""
     return _SET_SPEC.match(spec) is not None
 
 
@@ -81,13 +89,13 @@ def _practice_query(selection: Selection) -> Select:
         query = query.where(Practice.updated_at < selection.end)
     if selection.set_spec:
         kind, _, value = selection.set_spec.partition(":")
-        if kind == "type" and value != "practice":
+        if kind == "type" and value not in ("", "practice"):
             return query.where(Practice.id.is_(None))
-        if kind == "topic":
+        if kind == "topic":  # «topic» alone: a practice with any topic
             query = query.where(exists().where(practice_topic.c.practice_id == Practice.id,
-                                               practice_topic.c.topic_code == value))
+                                               *([practice_topic.c.topic_code == value] if value else [])))
         if kind == "region":
-            query = query.where(Practice.region_code == value)
+            query = query.where(Practice.region_code == value if value else Practice.region_code != "")
     return query
 
 
@@ -99,16 +107,16 @@ def _resolution_query(selection: Selection) -> Select:
         query = query.where(Resolution.updated_at < selection.end)
     if selection.set_spec:
         kind, _, value = selection.set_spec.partition(":")
-        if kind == "type" and value != "resolution":
+        if kind == "type" and value not in ("", "resolution"):
             return query.where(Resolution.id.is_(None))
-        if kind == "topic":
+        if kind == "topic":  # «topic» alone: a resolution with a topic on any of its recommendations
             query = query.where(exists().where(
                 Recommendation.resolution_id == Resolution.id,
                 recommendation_topic.c.recommendation_id == Recommendation.id,
-                recommendation_topic.c.topic_code == value))
+                *([recommendation_topic.c.topic_code == value] if value else [])))
         if kind == "region":
             query = query.where(exists().where(resolution_region.c.resolution_id == Resolution.id,
-                                               resolution_region.c.region_code == value))
+                                               *([resolution_region.c.region_code == value] if value else [])))
     return query
 
 
@@ -125,8 +133,11 @@ def _tombstone_query(kind: str, selection: Selection) -> Select:
     if selection.set_spec:
         # as exactly as live records are matched: LIKE ignores the case of Latin letters on SQLite, and
         # «type:PRACTICE» or «region:ru-che» listed the deleted records of sets that do not exist;
-        # replace() compares exactly in SQLite and PostgreSQL alike
-        query = query.where(func.replace(OaiTombstone.sets, f" {selection.set_spec} ", "") != OaiTombstone.sets)
+        # replace() compares exactly in SQLite and PostgreSQL alike; a parent set («topic») is any of its sets
+        # (« topic:»)
+        spec = selection.set_spec
+        wanted = f" {spec} " if ":" in spec else f" {spec}:"
+        query = query.where(func.replace(OaiTombstone.sets, wanted, "") != OaiTombstone.sets)
     return query
 
 

@@ -163,7 +163,7 @@ def _check_arguments(arguments: MultiDict) -> tuple[str, dict[str, str]]:
         raise OaiError("badArgument", "Недопустимое значение metadataPrefix.")
     if "set" in given and not records.valid_set_spec(given["set"]):
         raise OaiError("badArgument", "Недопустимое значение set: наборы имеют вид type:practice, "
-                                      "topic:<код темы>, region:<код региона>.")
+                                      "topic:<код темы>, region:<код региона> или type, topic, region.")
     return verb, given
 
 
