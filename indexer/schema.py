@@ -54,8 +54,8 @@ class IndexDocument:
     subject: list[str] = field(default_factory=list)
     year: int | None = None
     date: datetime | None = None  # for sort by date (newest first)
-    # when the material entered the collection (a practice's publication): for sort by "entered" (newest
-    # first), what a feed of new materials lists; ``date`` is the material's own (a practice's year)
+    # when the material entered the collection (a practice's or a resolution's publication): for sort by
+    # "entered" (newest first), what a feed of new materials lists; ``date`` is the material's own (a year)
     entered: datetime | None = None
     adoptions: int = 0  # how many reported applying it: for sort by adoptions (most first)
     version: str = ""  # opaque hash from the caller, stored, used by a consistency check

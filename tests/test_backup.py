@@ -573,7 +573,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         db.session.commit()
     source = _backup(demo_app, tmp_path)
     later_columns = {"practice": ("external_scope", "revision", "title_folded"), "user": ("consent_at",),  # added since
-                     "resolution": ("imported_by_id",), "oai_tombstone": ("recommendation_ids",)}
+                     "resolution": ("imported_by_id", "published_at"), "oai_tombstone": ("recommendation_ids",)}
     tables = {}
     with tarfile.open(source) as tar:
         for table, columns in later_columns.items():

@@ -62,6 +62,47 @@ def test_feed_lists_a_new_practice_of_an_old_year(app, make_practice):
         ]
 
 
+def test_feed_lists_a_resolution_when_it_is_published_not_when_it_was_imported(app, make_practice):
+    """A resolution saved as a draft and published weeks later was dated by its import: below 30 newer practices,
+    it never reached the feed. Its recommendations enter with it."""
+    import hashlib
+
+    from kb.resolutions import services as resolutions
+    from kb.resolutions.models import Recommendation, Resolution
+    from kb.search.services import sync
+    from kb.timeutil import utcnow
+
+    with app.app_context():
+        long_ago, weeks_ago = utcnow() - timedelta(days=400), utcnow() - timedelta(days=60)
+        db.session.add_all(Practice(title=f"Практика о наставничестве {i}", status="published", region_code="RU-TA",
+                                    year=2025, published_at=weeks_ago + timedelta(days=1), created_at=long_ago)
+                           for i in range(35))
+        resolution = Resolution(title="Резолюция семинара о наставничестве", conference_name="Семинар",
+                                status="draft", checksum=hashlib.sha256(b"feed").hexdigest(), created_at=weeks_ago,
+                                updated_at=weeks_ago, full_text="Развивать наставничество.",
+                                recommendations=[Recommendation(number="1", text="Развивать наставничество.")])
+        db.session.add(resolution)
+        db.session.commit()
+        sync()
+        assert resolution.published_at is None
+        resolutions.publish_resolution(resolution)
+        db.session.commit()
+        sync()
+        rid, rec_id, published = resolution.id, resolution.recommendations[0].id, resolution.published_at
+        assert published > weeks_ago
+        resolutions.unpublish_resolution(resolution)  # taken back and published again: it entered the first time
+        db.session.commit()
+        resolutions.publish_resolution(resolution)
+        db.session.commit()
+        sync()
+        assert resolution.published_at == published
+    entries = feed(app.test_client(), q="наставничество").findall(f"{ATOM}entry")
+    links = [e.find(f"{ATOM}link").get("href") for e in entries]
+    assert len(entries) == 30
+    assert set(links[:2]) == {f"http://localhost/resolutions/{rid}", f"http://localhost/resolutions/{rid}#rec-{rec_id}"}
+    assert entries[0].find(f"{ATOM}updated").text == published.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_feed_lists_only_materials_with_every_word(app, make_practice):
     """The search page follows the one practice with every word by those with some of them, and says so; the feed,
     sorted by date, listed the newer partial matches above the real one, with nothing to say so."""
@@ -184,3 +225,37 @@ def test_similar_practices_follow_publishing_edits_and_drafts(app, make_practice
     with app.app_context():
         sync()
     assert draft not in _similar_ids(app, base)
+
+
+def test_the_migration_dates_published_resolutions_by_their_import_and_keeps_the_index(app):
+    """Migration z3rpa0000001: a published resolution's published_at is its created_at, the «entered» the index
+    holds, so no document is stale and nothing needs a rebuild; a draft has none until it is published."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.resolutions.models import Recommendation, Resolution
+    from kb.search.services import check_index, sync
+    from kb.timeutil import utcnow
+
+    with app.app_context():
+        imported = utcnow() - timedelta(days=30)
+        made = [Resolution(title=f"Резолюция {status}", checksum=status[0] * 64, status=status, full_text="Текст",
+                           created_at=imported, updated_at=imported,
+                           recommendations=[Recommendation(number="1", text="Рекомендация")])
+                for status in ("published", "draft")]
+        db.session.add_all(made)
+        db.session.commit()
+        published, draft = (r.id for r in made)
+        db.session.execute(db.text("UPDATE resolution SET published_at = NULL"))  # as before the migration
+        db.session.commit()
+        sync()
+        db.session.commit()  # no transaction of the session holds the table the migration alters (PostgreSQL)
+        downgrade(revision="z2rct0000001")
+        changed = db.session.scalar(select(Resolution.updated_at).where(Resolution.id == published))
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        stored = dict(db.session.execute(db.text("SELECT id, published_at FROM resolution")).all())
+        assert db.session.get(Resolution, published).published_at == imported
+        assert stored[draft] is None
+        assert db.session.get(Resolution, published).updated_at == changed  # OAI-PMH datestamps stay
+        assert check_index().clean

@@ -60,6 +60,9 @@ class Resolution(db.Model):
     # Who imported it (on the site or through the API): he manages it whatever its regions; none for the command
     # import-resolution and the demo, and once his account is deleted.
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # When it was first published (kb.resolutions.services.mark_published): a draft published weeks after its import
+    # enters the bank then, for the feed and the search's «entered» order. None for a draft never published.
+    published_at: Mapped[datetime | None]
 
     regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
     recommendations: Mapped[list["Recommendation"]] = relationship(
@@ -73,6 +76,11 @@ class Resolution(db.Model):
     @property
     def year(self) -> int | None:
         return self.date_start.year if self.date_start else None
+
+    @property
+    def entered_at(self) -> datetime:
+        """When it entered the bank: its publication (its import for one published before that was recorded)."""
+        return self.published_at or self.created_at
 
     def recommendations_by_addressee(self) -> list[tuple[str, str | None, list["Recommendation"]]]:
         """Recommendations grouped by addressee as written, groups in order of first mention, items in document order.

@@ -164,6 +164,7 @@ def save_resolution(
         source_name=source_name,
         checksum=text_checksum(structure.full_text),
         status="published" if publish else "draft",
+        published_at=utcnow() if publish else None,
         is_demo=is_demo,
         regions=regions,
         imported_by_id=user.id if user is not None else None,
@@ -195,7 +196,7 @@ def _found_imported(existing: Resolution, structure: ParsedResolution, publish: 
                     ) -> ImportReport:
     # another region's draft is not published by whoever uploads its text again
     if publish and existing.status != "published" and (user is None or can_manage_resolution(user, existing)):
-        existing.status = "published"
+        mark_published(existing)
     db.session.flush()
     return ImportReport(existing, structure, created=False)
 
@@ -253,8 +254,17 @@ def can_manage_resolution(user: User | None, resolution: Resolution) -> bool:
 
 def publish_resolution(resolution: Resolution) -> None:
     """Make a draft resolution (and its recommendations) public."""
-    resolution.status = "published"
+    mark_published(resolution)
     db.session.flush()
+
+
+def mark_published(resolution: Resolution) -> None:
+    """Set a resolution's status to published and, the first time, its ``published_at``: it enters the bank now
+    (the feed, the search's «entered» order), not at its import. Published again after being taken back, it keeps
+    the first time, as a practice does."""
+    resolution.status = "published"
+    if resolution.published_at is None:
+        resolution.published_at = utcnow()
 
 
 def unpublish_resolution(resolution: Resolution) -> None:

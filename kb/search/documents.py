@@ -142,7 +142,7 @@ def resolution_document(resolution: Resolution) -> IndexDocument:
         region=[r.code for r in resolution.regions],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
-        entered=resolution.created_at,
+        entered=resolution.entered_at,
     ))
 
 
@@ -159,7 +159,7 @@ def recommendation_document(rec: Recommendation) -> IndexDocument:
         region=[r.code for r in resolution.regions],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
-        entered=resolution.created_at,
+        entered=resolution.entered_at,
     ))
 
 

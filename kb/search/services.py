@@ -39,8 +39,8 @@ from kb.vocabularies.services import Labels, fold, labels
 SORTS = ("relevance", "date", "adoptions")
 MAX_QUERY_LENGTH = 1000
 EXCERPT_LENGTH = 240
-# The feed shows the FEED_LENGTH matches that entered the bank last (the index's "entered" order: a practice's
-# publication, not its year).
+# The feed shows the FEED_LENGTH matches that entered the bank last (the index's "entered" order: a practice's or
+# a resolution's publication, not its year).
 FEED_LENGTH = 30
 FEED_EPOCH = datetime(2000, 1, 1)
 UNAVAILABLE_NOTICE = "Поиск временно недоступен: индекс перестраивается. Попробуйте через несколько минут."
@@ -670,7 +670,8 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
 
 
 def _entered(items: list[ResultItem]) -> dict[tuple[str, int], datetime]:
-    """(type, id) -> when the material became public: a practice's publication, a resolution's import."""
+    """(type, id) -> when the material became public: a practice's or a resolution's publication (a
+    recommendation's: its resolution's), their creation for those published before it was recorded."""
     ids: dict[str, list[int]] = {}
     for item in items:
         ids.setdefault(item.type, []).append(item.id)
@@ -681,16 +682,17 @@ def _entered(items: list[ResultItem]) -> dict[tuple[str, int], datetime]:
         ):
             stamps[("practice", pid)] = published or created
     if ids.get("resolution"):
-        for rid, created in db.session.execute(
-            select(Resolution.id, Resolution.created_at).where(Resolution.id.in_(ids["resolution"]))
+        for rid, published, created in db.session.execute(
+            select(Resolution.id, Resolution.published_at, Resolution.created_at)
+            .where(Resolution.id.in_(ids["resolution"]))
         ):
-            stamps[("resolution", rid)] = created
+            stamps[("resolution", rid)] = published or created
     if ids.get("recommendation"):
-        for rec_id, created in db.session.execute(
-            select(Recommendation.id, Resolution.created_at).join(Recommendation.resolution)
+        for rec_id, published, created in db.session.execute(
+            select(Recommendation.id, Resolution.published_at, Resolution.created_at).join(Recommendation.resolution)
             .where(Recommendation.id.in_(ids["recommendation"]))
         ):
-            stamps[("recommendation", rec_id)] = created
+            stamps[("recommendation", rec_id)] = published or created
     return stamps
 
 
