@@ -2,6 +2,7 @@
 
 import json
 import re
+from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
 from flask import render_template_string
@@ -162,9 +163,15 @@ def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(app):
     response = app.test_client().get("/robots.txt")
     assert response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()
-    assert lines[:2] == ["User-agent: *", "Allow: /"]
+    assert lines[0] == "User-agent: *" and lines[-2:] == ["Allow: /", "Sitemap: http://localhost/sitemap.xml"]
     for path in ("/admin", "/practices/moderation", "/login", "/profile"):
         assert f"Disallow: {path}" in lines
+    # a parser that takes the first matching rule (not RFC 9309's longest) keeps out too
+    parser = RobotFileParser()
+    parser.parse(lines)
+    assert not parser.can_fetch("bot", "http://localhost/admin/users")
+    assert not parser.can_fetch("bot", "http://localhost/search/export.csv?q=x")
+    assert parser.can_fetch("bot", "http://localhost/practices/1")
     assert "Sitemap: http://localhost/sitemap.xml" in lines
 
 

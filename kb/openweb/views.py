@@ -75,7 +75,9 @@ def _xml(root: ElementTree.Element) -> Response:
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in DISALLOWED),
+    # «Allow: /» last: RFC 9309 takes the longest matching rule, but older parsers (Python's urllib.robotparser
+    # among them) the first, for which «Allow: /» first allowed everything
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), "Allow: /",
              f"Sitemap: {url_for('.sitemap', _external=True)}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
