@@ -74,6 +74,21 @@ def test_demo_command_loads_once(tmp_path: Path):
     assert check.exit_code == 0, check.output
 
 
+def test_the_demo_methodist_may_edit_the_demo_resolutions(demo_app):
+    """They are of other regions than hers: loaded by nobody, no demo account could edit one."""
+    from kb.accounts.models import User
+    from kb.resolutions.models import Resolution
+    from tests.conftest import sign_in
+
+    with demo_app.app_context():
+        methodist = db.session.scalar(select(User.id).where(User.email == "methodist@demo.example"))
+        resolutions = list(db.session.scalars(select(Resolution.id)))
+    client = demo_app.test_client()
+    sign_in(client, methodist)
+    assert len(resolutions) == 3
+    assert {client.get(f"/resolutions/{rid}/edit").status_code for rid in resolutions} == {200}
+
+
 def test_create_app_reads_instance_config_then_environment(tmp_path: Path, monkeypatch):
     instance = tmp_path / "inst"
     monkeypatch.setenv("KB_INSTANCE", str(instance))

@@ -58,6 +58,10 @@ def _demo_accounts() -> tuple[User, list[tuple[str, str, str]]]:
     return teacher, sign_ins
 
 
+def _demo_methodist() -> User:
+    return find_user(next(a["email"] for a in DEMO_ACCOUNTS if a["role"] == "methodist"))
+
+
 def demo_practices() -> list[dict]:
     """The demo practice records, in file order."""
     records: list[dict] = []
@@ -114,6 +118,9 @@ def load_demo() -> DemoReport:
             continue
         result = import_resolution_file(path, publish=True, is_demo=True)
         if result.created:
+            # loaded by the demo methodist, who may then edit them (a methodist edits what she loaded and the
+            # resolutions of her region; the demo ones are of other regions)
+            result.resolution.imported_by_id = _demo_methodist().id
             report.resolutions_created += 1
         else:
             report.resolutions_existing += 1
