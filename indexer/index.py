@@ -122,6 +122,7 @@ _WIDEN_CHARS = 20  # how far a fragment edge may move to reach whitespace
 # LONG_WORD letters or more may be two edits away from the one meant, a shorter one only one.
 MIN_SPELLING_LENGTH = 4
 SHORT_RETYPED = 3  # a word retyped from the English layout this short must be indexed as written
+MIN_SPELLING_WORD = 3  # the spelling field keeps no shorter words (``SurfaceExistence``)
 LONG_WORD = 7
 MAX_EDITS_LONG = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -1218,11 +1219,13 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
 
     def is_word(word: str) -> bool:
         # A three-letter word only as written: many English ones become a form of a Russian word (her → рук)
+        if len(word) < MIN_SPELLING_WORD:  # shorter ones are not in the spelling list (МО, ИИ): the terms say
+            return any(_live(searcher, name, word) for name in TEXT_FIELDS)
         if len(word) <= SHORT_RETYPED:
             return _live(searcher, SPELLING_FIELD, word)
         return _known(searcher, word)
 
-    return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin))
+    return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin), STOP_WORDS.__contains__)
 
 
 def _apply_corrections(text: str, corrections: Corrections) -> str:

@@ -286,6 +286,33 @@ def test_retyping_the_english_layout_in_russian_keys():
     assert typed("проект") is None and typed("") is None
 
 
+def test_short_runs_and_function_words_are_retyped_beside_a_retyped_word():
+    """«ltnb c JDP» (дети с ОВЗ) kept «c» Latin, a run too short to retype by itself, and found nothing; «lkz» became
+    «для», a stop word the index does not list. Beside a word retyped on its own merit, they are retyped too."""
+    from indexer.analysis import STOP_WORDS
+    from indexer.layout import retype
+
+    words = {"дети", "овз", "олимпиада", "математике", "проект", "детей", "мо"}
+
+    def typed(text: str) -> str | None:
+        return retype(text, words.__contains__, {"scratch"}.__contains__, STOP_WORDS.__contains__)
+
+    assert typed("ltnb c JDP") == "дети с ОВЗ"
+    assert typed("jkbvgbflf gj vfntvfnbrt") == "олимпиада по математике"
+    assert typed("ghjtrn lkz ltntq") == "проект для детей"
+    assert typed("VJ ghjtrn") == "МО проект"  # a short known word
+    assert typed("c gj") is None and typed("lkz") is None  # nothing retyped on its own merit: left as typed
+    assert typed("Scratch c ghjtrn") == "Scratch с проект"  # a Latin word the index has stays
+    assert typed("IT ghjtrn") == "IT проект"  # a short run that becomes no word stays
+
+
+def test_a_wrong_layout_query_with_a_preposition_is_retyped_and_found(tmp_path: Path):
+    index = _index(tmp_path, ["Дети с ОВЗ в инклюзивном классе", "Проект для детей"])
+    for typed, meant in (("ltnb c JDP", "дети с ОВЗ"), ("ghjtrn lkz ltntq", "проект для детей")):
+        result = index.search(SearchQuery(text=typed))
+        assert result.suggestion == meant and result.hits, typed
+
+
 @pytest.mark.parametrize(("typed", "cleaned"), [
     ("5-й класс", "5 класс"),
     ("для 5-го класса", "для 5 класса"),
