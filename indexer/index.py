@@ -671,7 +671,8 @@ class SearchIndex:
         suggestion = None
         retyped = _retyped(searcher, request.text) if parsed.strict is not None else None
         words = parse_text(retyped, searcher.schema).words if retyped is not None else parsed.words
-        corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text))
+        distant: set[str] = set()  # words corrected by more than one edit: a hint only, never the results
+        corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text), distant)
                        if parsed.strict is not None else {})
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or request.text, corrections)
@@ -680,7 +681,7 @@ class SearchIndex:
             corrected_docs = sets.matching(corrected) if corrected is not None else sets.empty()
             if not _narrowed(corrected_docs, allowed.values()).any():
                 suggestion = None  # a correction that finds nothing either is no help
-            elif not _narrowed(matched, allowed.values()).any():
+            elif not _narrowed(matched, allowed.values()).any() and not distant:
                 # The fuzzy fallback: nothing has all the words as typed, so show what the correction
                 # finds rather than documents with only some of the words.
                 q, matched = corrected, corrected_docs
@@ -759,8 +760,14 @@ class SearchIndex:
             snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
                             stamp=stored.get("stamp", "")))
+        total = found_count + int(extra.sum())
+        if distant and total and (not found_count or q is parsed.relaxed):
+            # A correction of two edits is a hint beside the documents with every word as typed («кувыпулелеская»:
+            # «кувыпулелеский»), or in place of nothing found; beside documents with only some of the words it
+            # named an unrelated word more often than the one meant («форсайт сессия»: «формат сессия»).
+            suggestion = None
         return SearchResult(
-            total=found_count + int(extra.sum()),
+            total=total,
             hits=hits,
             facets=self._facet_counts(sets, matched | every_extra, allowed),
             page=page,
@@ -1070,7 +1077,13 @@ FIRST_VOWEL_PAIRS = {"а": "о", "о": "а", "е": "и", "и": "е"}
 
 
 def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> str | None:
-    """The indexed word nearest to ``word`` (fewest edits, then most documents), or None.
+    """The indexed word nearest to ``word`` (fewest edits, then most documents), or None (``_nearest``)."""
+    nearest = _nearest(searcher, word, kept)
+    return nearest[0] if nearest is not None else None
+
+
+def _nearest(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> tuple[str, int] | None:
+    """(the indexed word nearest to ``word``: fewest edits, then most documents; its edits), or None.
 
     Candidates start with the same letter (whoosh's ``terms_within(prefix=1)``), or with its pair among the
     vowels written one for the other when unstressed (FIRST_VOWEL_PAIRS); their edit distance is
@@ -1098,7 +1111,7 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
         # offered while a document in the index still has it.
         found = [c for c, d in near.items() if d <= distance and _live(searcher, SPELLING_FIELD, c)]
         if found:
-            return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
+            return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c)), distance
     return None
 
 
@@ -1107,12 +1120,14 @@ Corrections = dict[str | tuple[str, str], str]
 
 
 def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None,
-                 abbreviations: frozenset[str] = frozenset()) -> Corrections:
+                 abbreviations: frozenset[str] = frozenset(), distant: set[str] | None = None) -> Corrections:
     """Misspelt word -> the indexed word meant, for the query words the index does not know. A word the
     dictionary knows is no typo even when the bank lacks it («экономических» is not «экологических», «мировой»
     not «миронов»), nor is an abbreviation typed in capitals («ТРИЗ» is not «три»): the query keeps them, and
     finds the documents with the other words if none has them. Words typed without their space or with one too
-    many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»)."""
+    many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»). The words corrected by more than
+    one edit are added to ``distant``: a guess that far off is as often a rare word the dictionary lacks
+    («форсайт» is not «формат», «тьюторант» not «тьютора»), and it never replaces the results (``_run``)."""
     corrections: Corrections = {}
     joined: set[str] = set()
     seen: dict[str, bool] = {}
@@ -1140,8 +1155,10 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
             continue
         if word in abbreviations or no_typo(word):
             continue
-        if closest := _closest_word(searcher, word, kept):
-            corrections[word] = closest
+        if nearest := _nearest(searcher, word, kept):
+            corrections[word] = nearest[0]
+            if nearest[1] > 1 and distant is not None:
+                distant.add(word)
         elif glued := _two_words(searcher, word):
             corrections[word] = glued
     return corrections

@@ -457,3 +457,21 @@ def test_a_hyphenated_word_without_its_phrase_looks_for_all_its_words_before_som
     schema = index._current_searcher().schema
     assert parse_text("проект 10-11 класс", schema).loose is None
     assert parse_text("онлайн-урок", schema).loose is not None
+
+
+def test_a_rare_word_two_edits_from_an_indexed_one_is_not_replaced(tmp_path: Path):
+    """«форсайт сессия» showed the results of «формат сессия», «тьюторант» those of «тьютора»: a correction of two
+    edits replaced a correct word the dictionary lacks. It is a hint only, when the query shows nothing at all; a
+    correction of one edit still replaces a query that finds nothing («проетная»)."""
+    from indexer.query import NOTICE_CORRECTED
+
+    index = _index(tmp_path, ["Формат сессия для тьютора", "Проектная сессия", "Проектная деятельность"])
+    result = index.search(SearchQuery(text="форсайт сессия"))
+    assert (result.suggestion, result.notice) == (None, NOTICE_RELAXED)
+    assert {hit.id for hit in result.hits} == {"practice:1", "practice:2"}  # the word «сессия», as typed
+    result = index.search(SearchQuery(text="тьюторант"))
+    assert (result.suggestion, result.hits, result.total) == ("тьютора", [], 0)  # offered, not applied
+    assert result.notice is None
+    result = index.search(SearchQuery(text="проетная"))
+    assert result.suggestion == "проектная" and result.notice == NOTICE_CORRECTED.format(suggestion="проектная")
+    assert {hit.id for hit in result.hits} == {"practice:2", "practice:3"}
