@@ -1245,9 +1245,18 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
     return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin), STOP_WORDS.__contains__)
 
 
+def _cased(correction: str, typed: str) -> str:
+    """A correction (lower case) in the case pattern of the word typed: in capitals when it was typed in capitals,
+    an abbreviation's letters at least («ПРОЕТНАЯ» → «ПРОЕКТНАЯ», «ФГОСы» → «ФГОС»), with a capital first when it
+    began with one («Проетная» → «Проектная»), else in small letters."""
+    if typed[:2].isupper() and len(typed) > 1:
+        return correction.upper()
+    return correction[:1].upper() + correction[1:] if typed[:1].isupper() else correction
+
+
 def _apply_corrections(text: str, corrections: Corrections) -> str:
     """The user's text with each misspelt word replaced (and each pair of words keyed as a pair joined where the
-    two stand side by side), everything else kept as typed."""
+    two stand side by side), in the case it was typed in (``_cased``), everything else kept as typed."""
     text = " ".join(text.split())
     if any(isinstance(key, tuple) for key in corrections):
         parts, last, tokens = [], 0, list(_TEXT_WORD.finditer(text))
@@ -1258,10 +1267,11 @@ def _apply_corrections(text: str, corrections: Corrections) -> str:
                 continue
             pair = (fold(match.group()), fold(after.group())) if after is not None else None
             if pair in corrections and text[match.end():after.start()] == " ":
-                parts += [text[last:match.start()], corrections[pair]]
+                parts += [text[last:match.start()], _cased(corrections[pair], match.group())]
                 last, skip = after.end(), True
         text = "".join([*parts, text[last:]])
-    return _TEXT_WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
+    return _TEXT_WORD.sub(lambda m: _cased(corrections[folded], m.group()) if (folded := fold(m.group())) in corrections
+                          else m.group(), text)
 
 
 _BODY_HIGHLIGHTER = highlight.Highlighter(

@@ -475,3 +475,14 @@ def test_a_rare_word_two_edits_from_an_indexed_one_is_not_replaced(tmp_path: Pat
     result = index.search(SearchQuery(text="проетная"))
     assert result.suggestion == "проектная" and result.notice == NOTICE_CORRECTED.format(suggestion="проектная")
     assert {hit.id for hit in result.hits} == {"practice:2", "practice:3"}
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Проетная", "Проектная"), ("ПРОЕТНАЯ ДЕЯТЕЛЬНОСТЬ", "ПРОЕКТНАЯ ДЕЯТЕЛЬНОСТЬ"), ("проетная", "проектная"),
+    ("Проетная Деятельность", "Проектная Деятельность"), ("проетная ДЕЯТЕЛЬНОСТЬ", "проектная ДЕЯТЕЛЬНОСТЬ"),
+    ("ФГОСв", "ФГОС"),  # an abbreviation's capitals
+])
+def test_a_suggestion_keeps_the_case_the_word_was_typed_in(tmp_path: Path, typed: str, meant: str):
+    """«Проетная» was offered as «проектная», «ПРОЕТНАЯ ДЕЯТЕЛЬНОСТЬ» as «проектная ДЕЯТЕЛЬНОСТЬ»."""
+    index = _index(tmp_path, ["Проектная деятельность", "ФГОС"])
+    assert index.search(SearchQuery(text=typed)).suggestion == meant
