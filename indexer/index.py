@@ -1307,7 +1307,8 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
 
     Highlighting re-analyses the text it is given, which cost half of a search page's time on long
     practices (bench/scale.py profile): only the first HIGHLIGHT_CHARS of each field are looked at,
-    and a field none of whose terms the query looks for is not analysed at all.
+    and a field none of whose terms the query looks for is not analysed at all; only when none of them nor the
+    title has a match, the first match further on (``_far_snippet``).
     """
     for name in ("annotation", "body", "attachments"):
         text = stored.get(name) or ""
@@ -1319,7 +1320,30 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
     title = stored.get("title") or ""
     snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1, prefixes,
                          (loose or {}).get("title")) if title and words.get("title") else ""
-    return (snippet, "title") if snippet else ("", "")
+    if snippet:
+        return snippet, "title"
+    return _far_snippet(searcher, stored, words, prefixes, loose)
+
+
+def _far_snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
+                 prefixes: frozenset[str] | None, loose: dict[str, _PhraseWords] | None) -> tuple[str, str]:
+    """The snippet of a document whose matches all lie past the first HIGHLIGHT_CHARS of their fields (it showed
+    the start of a section with nothing marked): the regex engine finds the first match in the whole stored text
+    (``_scan``), and the HIGHLIGHT_CHARS from there are highlighted. Only for a shown document none of whose
+    fields' beginnings nor title had a match, so the usual snippet costs nothing more."""
+    for name in ("annotation", "body", "attachments"):
+        text = stored.get(name) or ""
+        analyzer = searcher.schema[name].analyzer
+        if len(text) <= HIGHLIGHT_CHARS or not words.get(name) or not isinstance(analyzer, RussianAnalyzer):
+            continue
+        windows, _matches = _scan(text, words[name], analyzer.term_function, prefixes, (loose or {}).get(name))
+        if not windows or not windows[0][0]:
+            continue  # no match at all, or a text read whole from its start (folding moves its characters)
+        start = windows[0][0]
+        if snippet := _highlight(_BODY_HIGHLIGHTER, searcher, name, text[start:start + HIGHLIGHT_CHARS], words[name],
+                                 SNIPPET_FRAGMENTS, prefixes, (loose or {}).get(name)):
+            return snippet, name
+    return "", ""
 
 
 class _Mark:
