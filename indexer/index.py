@@ -42,7 +42,9 @@ from indexer.analysis import (
     RussianAnalyzer,
     analysis_version,
     fold,
+    fold_word,
     is_dictionary_word,
+    plain_token,
     russian_analyzer,
     term,
 )
@@ -128,6 +130,7 @@ MAX_EDITS_LONG = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
 _TEXT_WORD = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[а-я]")
+_LATIN = re.compile(r"[A-Za-z]")
 PREFIX_LETTERS = 2  # highlighting: see _word_prefixes
 FORM_PREFIXES_CACHE = 4096  # typed words whose forms' first letters a process remembers (_form_prefixes)
 _FUSED_FRAGMENTS = True  # body snippets through _fragments (tests turn it off to compare with whoosh's own steps)
@@ -1206,7 +1209,7 @@ def _abbreviations(text: str) -> frozenset[str]:
     capitals = [word for word in words if len(word) > 1 and word.isupper()]
     if capitals and len(capitals) == len(words):
         capitals = [word for word in capitals if len(word) <= ABBREVIATION_LETTERS]
-    return frozenset(fold(word) for word in capitals)
+    return frozenset(fold_word(word) for word in capitals)
 
 
 def _listed(searcher: Searcher, word: str) -> bool:
@@ -1246,10 +1249,10 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
 
 
 def _cased(correction: str, typed: str) -> str:
-    """A correction (lower case) in the case pattern of the word typed: in capitals when it was typed in capitals,
-    an abbreviation's letters at least («ПРОЕТНАЯ» → «ПРОЕКТНАЯ», «ФГОСы» → «ФГОС»), with a capital first when it
-    began with one («Проетная» → «Проектная»), else in small letters."""
-    if typed[:2].isupper() and len(typed) > 1:
+    """A correction (lower case) in the case pattern of the word typed: in capitals when it was typed in capitals
+    («ПРОЕТНАЯ» → «ПРОЕКТНАЯ»), with a capital first when it began with one («Проетная», «ПРоетная» → «Проектная»),
+    else in small letters."""
+    if len(typed) > 1 and typed.isupper():
         return correction.upper()
     return correction[:1].upper() + correction[1:] if typed[:1].isupper() else correction
 
@@ -1265,13 +1268,13 @@ def _apply_corrections(text: str, corrections: Corrections) -> str:
             if skip:
                 skip = False
                 continue
-            pair = (fold(match.group()), fold(after.group())) if after is not None else None
+            pair = (fold_word(match.group()), fold_word(after.group())) if after is not None else None
             if pair in corrections and text[match.end():after.start()] == " ":
                 parts += [text[last:match.start()], _cased(corrections[pair], match.group())]
                 last, skip = after.end(), True
         text = "".join([*parts, text[last:]])
-    return _TEXT_WORD.sub(lambda m: _cased(corrections[folded], m.group()) if (folded := fold(m.group())) in corrections
-                          else m.group(), text)
+    return _TEXT_WORD.sub(lambda m: _cased(corrections[folded], m.group())
+                          if (folded := fold_word(m.group())) in corrections else m.group(), text)
 
 
 _BODY_HIGHLIGHTER = highlight.Highlighter(
@@ -1375,7 +1378,7 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
     for match in chain.from_iterable(_TEXT_WORD.finditer(text, start, end) for start, end in spans):
         if match.start() > stop:
             return
-        folded = match.group().lower().translate(FOLD_MAP)
+        folded = plain_token(match.group()).lower().translate(FOLD_MAP)
         is_match = matched.get(folded)
         if is_match is None:
             is_match = matched[folded] = bool(folded) and len(folded) <= MAX_TOKEN_LENGTH and (
@@ -1569,9 +1572,9 @@ def _matched_word(word: str, words: frozenset[str], prefixes: frozenset[str] | N
     if prefixes is not None:
         head = word[:PREFIX_LETTERS].lower()
         if len(head) == min(len(word), PREFIX_LETTERS) and _MARK_CHARS.isdisjoint(head) and (
-                head.replace("ё", "е") not in prefixes):
-            return ""
-    folded = word.lower().translate(FOLD_MAP)
+                head.replace("ё", "е") not in prefixes) and (word.isascii() or not _LATIN.search(head)):
+            return ""  # (a Latin look-alike in a Cyrillic word's head may be folded to a prefix's letter)
+    folded = plain_token(word).lower().translate(FOLD_MAP)
     return folded if folded and len(folded) <= MAX_TOKEN_LENGTH and (
         prefixes is None or folded[:PREFIX_LETTERS] in prefixes) and (
         folded not in STOP_WORDS and make_term(folded) in words) else ""
@@ -1615,6 +1618,12 @@ def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
                                             and make_term(word) in words)
             if is_match:
                 yield found.start(), found.end(), word
+            elif ((original := text[found.start():found.end()]) != word or _LATIN.search(word)) and (
+                    plain := plain_token(original)) != original:
+                # an abbreviation with its case ending («ИОМы»), a Latin look-alike («OГЭ»): as the analyzer reads it
+                plain = plain.lower().replace("ё", "е")
+                if plain not in STOP_WORDS and make_term(plain) in words:
+                    yield found.start(), found.end(), plain
 
     found: Iterable[tuple[int, int, str]] = found_words()
     if loose:
@@ -1680,7 +1689,7 @@ def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str
         keep = None
         if loose and matches is None:  # the title; a text whose folding moves characters
             found = [(match.start(), match.end(), folded) for match in _TEXT_WORD.finditer(text)
-                     if (folded := fold(match.group())) and len(folded) <= MAX_TOKEN_LENGTH
+                     if (folded := fold_word(match.group())) and len(folded) <= MAX_TOKEN_LENGTH
                      and folded not in STOP_WORDS and make_term(folded) in words]
             keep = {start for start, _end, _word in _in_phrases(text, found, loose, make_term)}
         tokens = _marked_tokens(text, words, make_term, prefixes, windows, keep)

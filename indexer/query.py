@@ -34,7 +34,7 @@ from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, form_terms, term
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, fold_word, form_terms, term
 from indexer.schema import TEXT_FIELDS
 from indexer.synonyms import SynonymTable
 
@@ -621,7 +621,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
     """Parse a user's search text against the schema of the index it will run on."""
     notices: list[str] = []
     cleaned = _clean(text, notices)
-    words = [fold(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
+    words = [fold_word(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
     if not words:
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
             notices.append(NOTICE_NO_WORDS)
