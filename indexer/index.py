@@ -660,7 +660,8 @@ class SearchIndex:
         return result
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
-        parsed = parse_text(request.text, searcher.schema, request.synonyms)
+        parsed = parse_text(request.text, searcher.schema, request.synonyms,
+                            functools.partial(_compound_parts, searcher))
         notices = parsed.notices
         if parsed.matches_nothing:
             return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
@@ -679,6 +680,9 @@ class SearchIndex:
                        if parsed.strict is not None else {})
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or request.text, corrections)
+        if suggestion is not None and suggestion == " ".join(request.text.split()):
+            suggestion = None  # a correction of a pair that does not stand apart by a space («Глобал-Лаб»)
+        if suggestion is not None:
             corrected_parse = parse_text(suggestion, searcher.schema, request.synonyms)
             corrected = corrected_parse.strict
             corrected_docs = sets.matching(corrected) if corrected is not None else sets.empty()
@@ -1188,6 +1192,30 @@ def _two_words(searcher: Searcher, word: str) -> str | None:
                 and _known(searcher, right):
             return f"{left} {right}"
     return None
+
+
+MIN_COMPOUND_PART = 3  # the shortest part of a word written solid looked for apart
+MAX_COMPOUND_SPLITS = 2
+
+
+def _compound_parts(searcher: Searcher, word: str) -> list[tuple[str, str]]:
+    """The pairs of terms the long term ``word`` of a word written solid stands apart as in the index: its first
+    letters are a word the index has as written (the spelling list: «естественно», «видеоконференц»), the rest is a
+    term («научн», «связ»); «естественнонаучн» → («естествен», «научн»). A look-up in the word list per cut, and
+    in the text fields for the few that pass."""
+    reader = searcher.reader()
+    pairs: list[tuple[str, str]] = []
+    for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+        left, right = word[:cut], word[cut:]
+        if left in STOP_WORDS or not _CYRILLIC.match(left) or not reader.doc_frequency(SPELLING_FIELD, left):
+            continue
+        left_term = term(left)
+        if any(reader.doc_frequency(name, right) for name in TEXT_FIELDS) and any(
+                reader.doc_frequency(name, left_term) for name in TEXT_FIELDS):
+            pairs.append((left_term, right))
+            if len(pairs) == MAX_COMPOUND_SPLITS:
+                break
+    return pairs
 
 
 def _live(searcher: Searcher, fieldname: str, text: str) -> bool:

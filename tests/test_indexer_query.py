@@ -486,3 +486,26 @@ def test_a_suggestion_keeps_the_case_the_word_was_typed_in(tmp_path: Path, typed
     """«Проетная» was offered as «проектная», «ПРОЕТНАЯ ДЕЯТЕЛЬНОСТЬ» as «проектная ДЕЯТЕЛЬНОСТЬ»."""
     index = _index(tmp_path, ["Проектная деятельность", "ФГОС"])
     assert index.search(SearchQuery(text=typed)).suggestion == meant
+
+
+def test_a_compound_written_solid_and_with_a_hyphen_find_each_other(tmp_path: Path):
+    """«естественнонаучная грамотность» missed «естественно-научной грамотности» and back, «медиа-грамотность»
+    missed «Медиаграмотность», «Глобал-Лаб» found nothing: a hyphen made a phrase of the parts, the solid word was
+    one term."""
+    from indexer import SynonymTable
+
+    index = _index(tmp_path, ["Формирование естественно-научной грамотности",
+                              "Естественнонаучная грамотность пятиклассников", "Медиаграмотность подростков",
+                              "Уроки по видеоконференц-связи", "Проекты на платформе ГлобалЛаб", "Научная грамотность"])
+
+    def found(text: str, synonyms: SynonymTable | None = None) -> set[str]:
+        return {hit.id for hit in index.search(SearchQuery(text=text, synonyms=synonyms, partial=False)).hits}
+
+    assert found("естественнонаучная грамотность") == found("естественно-научная грамотность") == {
+        "practice:1", "practice:2"}
+    assert found("медиа-грамотность") == {"practice:3"}
+    assert found("видеоконференцсвязь") == {"practice:4"}
+    assert found("ВКС", SynonymTable([["ВКС", "видеоконференцсвязь"]])) == {"practice:4"}
+    assert found("Глобал-Лаб") == {"practice:5"}
+    assert found('"естественно-научная"') == {"practice:1"}  # in quotes: as typed
+    assert found("научная грамотность") == {"practice:1", "practice:6"}  # a part does not find the solid word
