@@ -1,7 +1,8 @@
 """Russian text analysis for every text field of the index.
 
 Chain: words and numbers (a hyphenated word gives its parts as adjacent tokens) → NFC (a text
-not in NFC: see DECOMPOSED_TOKEN_PATTERN) → lower case →
+not in NFC: see DECOMPOSED_TOKEN_PATTERN) → Latin look-alikes in a Cyrillic word as the Cyrillic letters («OГЭ»
+with a Latin O is «ОГЭ») and an abbreviation's case ending dropped («ИОМы» is «ИОМ»): ``plain_token`` → lower case →
 ё→е folding (also drops stress marks and soft hyphens) → stop words → term: the Snowball stem of
 the word's dictionary lemma (pymorphy3); a word the dictionary does not know is stemmed as it is;
 a word in Latin letters gets the English stemmer.
@@ -93,7 +94,7 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
 # longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
 # stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``); 4: and a mark.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5  # 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``)
 # A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
 # (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3
@@ -102,6 +103,17 @@ SHORT_TERM_MARK = "_"
 # An unknown word this short is an abbreviation (НОО, НОУ, ИОМ, ДОУ, ВПР): stemmed, НОО and НОУ both became «но»
 # and «ФГОС НОО» found school science societies; ИИ and ИОМ became «и».
 SHORT_ABBREVIATION = 4
+
+# Latin letters that look like Cyrillic ones, as they stand inside a Cyrillic word copied from a PDF, recognised
+# from a scan or typed with the other layout on («OГЭ», «мaтематика», «ФГOС»): folded to the Cyrillic letter in a
+# word whose Cyrillic letters outnumber its Latin ones (``plain_token``).
+_LOOKALIKES = str.maketrans("aeopcxyABEKMHOPCTX", "аеорсхуАВЕКМНОРСТХ")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_CYRILLIC_LETTER = re.compile(r"[А-Яа-яЁё]")
+# An abbreviation in capitals with a case ending in small letters («ИОМы», «ИОМа», «ЭОРы», «ФГОСов»): the
+# abbreviation (``plain_token``). Not units («МВт», «ГПа») nor abbreviations whose last letter is small.
+_CASE_ENDING = re.compile(r"([А-ЯЁ]{2,})[а-яё]{1,2}")
+_LOWER_LAST = frozenset({"СПб", "ППк", "ПМПк", "МВт", "ГВт", "ТВт", "ПВт", "МПа", "ГПа"})
 
 # Longer tokens are noise (URLs without separators, base64) and only bloat the term list.
 MAX_TOKEN_LENGTH = 60
@@ -323,9 +335,30 @@ def fold(text: str) -> str:
     return folded
 
 
+def plain_token(word: str) -> str:
+    """A token (in NFC, before lower case) with the Latin look-alikes of a Cyrillic word as the Cyrillic letters
+    («OГЭ» with a Latin O → «ОГЭ»; a word with more Latin letters than Cyrillic ones is left alone) and an
+    abbreviation's case ending dropped («ИОМы» → «ИОМ»). A lower-case Cyrillic or an ASCII word (nearly every
+    one) costs two checks."""
+    if not word.isascii() and _LATIN_LETTER.search(word) and (
+            len(_CYRILLIC_LETTER.findall(word)) > len(_LATIN_LETTER.findall(word))):
+        word = word.translate(_LOOKALIKES)
+    if not word.islower() and (ending := _CASE_ENDING.fullmatch(word)) and word not in _LOWER_LAST:
+        return ending.group(1)
+    return word
+
+
 def fold_word(word: str) -> str:
     """One word (a token of TOKEN_PATTERN or DECOMPOSED_TOKEN_PATTERN) as the analyzer folds it."""
-    return composed(word).lower().translate(FOLD_MAP)
+    return plain_token(composed(word)).lower().translate(FOLD_MAP)
+
+
+_PLAIN_TOKEN_NEEDED = re.compile(r"[А-ЯЁ]{2}[а-яё]|[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]")
+
+
+def needs_plain_tokens(text: str) -> bool:
+    """Whether ``plain_token`` may change a word of ``text`` (a look at the text, not at each word)."""
+    return not text.isascii() and _PLAIN_TOKEN_NEEDED.search(text) is not None
 
 
 @lru_cache(maxsize=100_000)
@@ -433,7 +466,7 @@ class RussianAnalyzer(Analyzer):
             t.boost = 1.0
             if keeporiginal:
                 t.original = text
-            folded = (fold_word(text) if decomposed else text.lower().translate(FOLD_MAP))
+            folded = (fold_word(text) if decomposed else plain_token(text).lower().translate(FOLD_MAP))
             if chars:
                 t.startchar = start_char + start
                 t.endchar = start_char + end
@@ -478,11 +511,21 @@ class ComposedFilter(Filter):
             yield t
 
 
+class PlainTokenFilter(Filter):
+    """Each token's look-alike letters and an abbreviation's case ending dealt with (``plain_token``)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = plain_token(t.text)
+            yield t
+
+
 def composite_analyzer(terms: type[RussianTermFilter] = RussianTermFilter) -> CompositeAnalyzer:
     """The same analysis as whoosh's tokenizer and filters (what indexes built before ``RussianAnalyzer`` hold)."""
     return (
         WordTokenizer()
         | ComposedFilter()
+        | PlainTokenFilter()
         | LowercaseFilter()
         | CharsetFilter(FOLD_MAP)
         | StopFilter(stoplist=STOP_WORDS, minsize=1, maxsize=MAX_TOKEN_LENGTH)
@@ -500,6 +543,7 @@ def surface_analyzer() -> CompositeAnalyzer:
     return (
         WordTokenizer()
         | ComposedFilter()
+        | PlainTokenFilter()
         | LowercaseFilter()
         | CharsetFilter(FOLD_MAP)
         | StopFilter(stoplist=STOP_WORDS, minsize=3, maxsize=MAX_TOKEN_LENGTH)
@@ -606,7 +650,8 @@ class SurfaceExistence(formats.Existence):
             yield from formats.Existence.word_values(self, value, analyzer, **kwargs)
             return
         tokens = set(find_tokens(value))
-        if fold(value) == value:  # folded already (the field's value is: ``spelling_words``), so each word is
+        # folded already (the field's value is: ``spelling_words``), with no word ``plain_token`` would change
+        if fold(value) == value and not needs_plain_tokens(value):
             words = {raw for raw in tokens if 3 <= len(raw) <= MAX_TOKEN_LENGTH and raw not in STOP_WORDS}
         else:
             words = set()

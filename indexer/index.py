@@ -42,7 +42,9 @@ from indexer.analysis import (
     RussianAnalyzer,
     analysis_version,
     fold,
+    fold_word,
     is_dictionary_word,
+    plain_token,
     russian_analyzer,
     term,
 )
@@ -122,11 +124,13 @@ _WIDEN_CHARS = 20  # how far a fragment edge may move to reach whitespace
 # LONG_WORD letters or more may be two edits away from the one meant, a shorter one only one.
 MIN_SPELLING_LENGTH = 4
 SHORT_RETYPED = 3  # a word retyped from the English layout this short must be indexed as written
+MIN_SPELLING_WORD = 3  # the spelling field keeps no shorter words (``SurfaceExistence``)
 LONG_WORD = 7
 MAX_EDITS_LONG = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
 _TEXT_WORD = re.compile(TOKEN_PATTERN)
 _CYRILLIC = re.compile(r"[а-я]")
+_LATIN = re.compile(r"[A-Za-z]")
 PREFIX_LETTERS = 2  # highlighting: see _word_prefixes
 FORM_PREFIXES_CACHE = 4096  # typed words whose forms' first letters a process remembers (_form_prefixes)
 _FUSED_FRAGMENTS = True  # body snippets through _fragments (tests turn it off to compare with whoosh's own steps)
@@ -656,7 +660,8 @@ class SearchIndex:
         return result
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
-        parsed = parse_text(request.text, searcher.schema, request.synonyms)
+        parsed = parse_text(request.text, searcher.schema, request.synonyms,
+                            functools.partial(_compound_parts, searcher))
         notices = parsed.notices
         if parsed.matches_nothing:
             return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
@@ -670,16 +675,20 @@ class SearchIndex:
         suggestion = None
         retyped = _retyped(searcher, request.text) if parsed.strict is not None else None
         words = parse_text(retyped, searcher.schema).words if retyped is not None else parsed.words
-        corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text))
+        distant: set[str] = set()  # words corrected by more than one edit: a hint only, never the results
+        corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text), distant)
                        if parsed.strict is not None else {})
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or request.text, corrections)
+        if suggestion is not None and suggestion == " ".join(request.text.split()):
+            suggestion = None  # a correction of a pair that does not stand apart by a space («Глобал-Лаб»)
+        if suggestion is not None:
             corrected_parse = parse_text(suggestion, searcher.schema, request.synonyms)
             corrected = corrected_parse.strict
             corrected_docs = sets.matching(corrected) if corrected is not None else sets.empty()
             if not _narrowed(corrected_docs, allowed.values()).any():
                 suggestion = None  # a correction that finds nothing either is no help
-            elif not _narrowed(matched, allowed.values()).any():
+            elif not _narrowed(matched, allowed.values()).any() and not distant:
                 # The fuzzy fallback: nothing has all the words as typed, so show what the correction
                 # finds rather than documents with only some of the words.
                 q, matched = corrected, corrected_docs
@@ -758,8 +767,14 @@ class SearchIndex:
             snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
                             stamp=stored.get("stamp", "")))
+        total = found_count + int(extra.sum())
+        if distant and total and (not found_count or q is parsed.relaxed):
+            # A correction of two edits is a hint beside the documents with every word as typed («кувыпулелеская»:
+            # «кувыпулелеский»), or in place of nothing found; beside documents with only some of the words it
+            # named an unrelated word more often than the one meant («форсайт сессия»: «формат сессия»).
+            suggestion = None
         return SearchResult(
-            total=found_count + int(extra.sum()),
+            total=total,
             hits=hits,
             facets=self._facet_counts(sets, matched | every_extra, allowed),
             page=page,
@@ -1069,7 +1084,13 @@ FIRST_VOWEL_PAIRS = {"а": "о", "о": "а", "е": "и", "и": "е"}
 
 
 def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> str | None:
-    """The indexed word nearest to ``word`` (fewest edits, then most documents), or None.
+    """The indexed word nearest to ``word`` (fewest edits, then most documents), or None (``_nearest``)."""
+    nearest = _nearest(searcher, word, kept)
+    return nearest[0] if nearest is not None else None
+
+
+def _nearest(searcher: Searcher, word: str, kept: SegmentWords | None = None) -> tuple[str, int] | None:
+    """(the indexed word nearest to ``word``: fewest edits, then most documents; its edits), or None.
 
     Candidates start with the same letter (whoosh's ``terms_within(prefix=1)``), or with its pair among the
     vowels written one for the other when unstressed (FIRST_VOWEL_PAIRS); their edit distance is
@@ -1097,7 +1118,7 @@ def _closest_word(searcher: Searcher, word: str, kept: SegmentWords | None = Non
         # offered while a document in the index still has it.
         found = [c for c, d in near.items() if d <= distance and _live(searcher, SPELLING_FIELD, c)]
         if found:
-            return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c))
+            return max(found, key=lambda c: (reader.doc_frequency(SPELLING_FIELD, c), c)), distance
     return None
 
 
@@ -1106,12 +1127,14 @@ Corrections = dict[str | tuple[str, str], str]
 
 
 def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None = None,
-                 abbreviations: frozenset[str] = frozenset()) -> Corrections:
+                 abbreviations: frozenset[str] = frozenset(), distant: set[str] | None = None) -> Corrections:
     """Misspelt word -> the indexed word meant, for the query words the index does not know. A word the
     dictionary knows is no typo even when the bank lacks it («экономических» is not «экологических», «мировой»
     not «миронов»), nor is an abbreviation typed in capitals («ТРИЗ» is not «три»): the query keeps them, and
     finds the documents with the other words if none has them. Words typed without their space or with one too
-    many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»)."""
+    many are split or joined («проектнаядеятельность», «5класс», «глобал лаб»). The words corrected by more than
+    one edit are added to ``distant``: a guess that far off is as often a rare word the dictionary lacks
+    («форсайт» is not «формат», «тьюторант» not «тьютора»), and it never replaces the results (``_run``)."""
     corrections: Corrections = {}
     joined: set[str] = set()
     seen: dict[str, bool] = {}
@@ -1139,8 +1162,10 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
             continue
         if word in abbreviations or no_typo(word):
             continue
-        if closest := _closest_word(searcher, word, kept):
-            corrections[word] = closest
+        if nearest := _nearest(searcher, word, kept):
+            corrections[word] = nearest[0]
+            if nearest[1] > 1 and distant is not None:
+                distant.add(word)
         elif glued := _two_words(searcher, word):
             corrections[word] = glued
     return corrections
@@ -1169,6 +1194,30 @@ def _two_words(searcher: Searcher, word: str) -> str | None:
     return None
 
 
+MIN_COMPOUND_PART = 3  # the shortest part of a word written solid looked for apart
+MAX_COMPOUND_SPLITS = 2
+
+
+def _compound_parts(searcher: Searcher, word: str) -> list[tuple[str, str]]:
+    """The pairs of terms the long term ``word`` of a word written solid stands apart as in the index: its first
+    letters are a word the index has as written (the spelling list: «естественно», «видеоконференц»), the rest is a
+    term («научн», «связ»); «естественнонаучн» → («естествен», «научн»). A look-up in the word list per cut, and
+    in the text fields for the few that pass."""
+    reader = searcher.reader()
+    pairs: list[tuple[str, str]] = []
+    for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+        left, right = word[:cut], word[cut:]
+        if left in STOP_WORDS or not _CYRILLIC.match(left) or not reader.doc_frequency(SPELLING_FIELD, left):
+            continue
+        left_term = term(left)
+        if any(reader.doc_frequency(name, right) for name in TEXT_FIELDS) and any(
+                reader.doc_frequency(name, left_term) for name in TEXT_FIELDS):
+            pairs.append((left_term, right))
+            if len(pairs) == MAX_COMPOUND_SPLITS:
+                break
+    return pairs
+
+
 def _live(searcher: Searcher, fieldname: str, text: str) -> bool:
     """A document still in the index has the term: the word list keeps the words of removed (archived,
     deleted) documents until their segment is merged, and what they were must not show through a suggestion.
@@ -1188,7 +1237,7 @@ def _abbreviations(text: str) -> frozenset[str]:
     capitals = [word for word in words if len(word) > 1 and word.isupper()]
     if capitals and len(capitals) == len(words):
         capitals = [word for word in capitals if len(word) <= ABBREVIATION_LETTERS]
-    return frozenset(fold(word) for word in capitals)
+    return frozenset(fold_word(word) for word in capitals)
 
 
 def _listed(searcher: Searcher, word: str) -> bool:
@@ -1218,16 +1267,27 @@ def _retyped(searcher: Searcher, text: str) -> str | None:
 
     def is_word(word: str) -> bool:
         # A three-letter word only as written: many English ones become a form of a Russian word (her → рук)
+        if len(word) < MIN_SPELLING_WORD:  # shorter ones are not in the spelling list (МО, ИИ): the terms say
+            return any(_live(searcher, name, word) for name in TEXT_FIELDS)
         if len(word) <= SHORT_RETYPED:
             return _live(searcher, SPELLING_FIELD, word)
         return _known(searcher, word)
 
-    return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin))
+    return retype(text, is_word, lambda latin: _live(searcher, SPELLING_FIELD, latin), STOP_WORDS.__contains__)
+
+
+def _cased(correction: str, typed: str) -> str:
+    """A correction (lower case) in the case pattern of the word typed: in capitals when it was typed in capitals
+    («ПРОЕТНАЯ» → «ПРОЕКТНАЯ»), with a capital first when it began with one («Проетная», «ПРоетная» → «Проектная»),
+    else in small letters."""
+    if len(typed) > 1 and typed.isupper():
+        return correction.upper()
+    return correction[:1].upper() + correction[1:] if typed[:1].isupper() else correction
 
 
 def _apply_corrections(text: str, corrections: Corrections) -> str:
     """The user's text with each misspelt word replaced (and each pair of words keyed as a pair joined where the
-    two stand side by side), everything else kept as typed."""
+    two stand side by side), in the case it was typed in (``_cased``), everything else kept as typed."""
     text = " ".join(text.split())
     if any(isinstance(key, tuple) for key in corrections):
         parts, last, tokens = [], 0, list(_TEXT_WORD.finditer(text))
@@ -1236,12 +1296,13 @@ def _apply_corrections(text: str, corrections: Corrections) -> str:
             if skip:
                 skip = False
                 continue
-            pair = (fold(match.group()), fold(after.group())) if after is not None else None
+            pair = (fold_word(match.group()), fold_word(after.group())) if after is not None else None
             if pair in corrections and text[match.end():after.start()] == " ":
-                parts += [text[last:match.start()], corrections[pair]]
+                parts += [text[last:match.start()], _cased(corrections[pair], match.group())]
                 last, skip = after.end(), True
         text = "".join([*parts, text[last:]])
-    return _TEXT_WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
+    return _TEXT_WORD.sub(lambda m: _cased(corrections[folded], m.group())
+                          if (folded := fold_word(m.group())) in corrections else m.group(), text)
 
 
 _BODY_HIGHLIGHTER = highlight.Highlighter(
@@ -1277,7 +1338,8 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
 
     Highlighting re-analyses the text it is given, which cost half of a search page's time on long
     practices (bench/scale.py profile): only the first HIGHLIGHT_CHARS of each field are looked at,
-    and a field none of whose terms the query looks for is not analysed at all.
+    and a field none of whose terms the query looks for is not analysed at all; only when none of them nor the
+    title has a match, the first match further on (``_far_snippet``).
     """
     for name in ("annotation", "body", "attachments"):
         text = stored.get(name) or ""
@@ -1289,7 +1351,30 @@ def _snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
     title = stored.get("title") or ""
     snippet = _highlight(_TITLE_HIGHLIGHTER, searcher, "title", title, words["title"], 1, prefixes,
                          (loose or {}).get("title")) if title and words.get("title") else ""
-    return (snippet, "title") if snippet else ("", "")
+    if snippet:
+        return snippet, "title"
+    return _far_snippet(searcher, stored, words, prefixes, loose)
+
+
+def _far_snippet(searcher: Searcher, stored: dict, words: dict[str, frozenset[str]],
+                 prefixes: frozenset[str] | None, loose: dict[str, _PhraseWords] | None) -> tuple[str, str]:
+    """The snippet of a document whose matches all lie past the first HIGHLIGHT_CHARS of their fields (it showed
+    the start of a section with nothing marked): the regex engine finds the first match in the whole stored text
+    (``_scan``), and the HIGHLIGHT_CHARS from there are highlighted. Only for a shown document none of whose
+    fields' beginnings nor title had a match, so the usual snippet costs nothing more."""
+    for name in ("annotation", "body", "attachments"):
+        text = stored.get(name) or ""
+        analyzer = searcher.schema[name].analyzer
+        if len(text) <= HIGHLIGHT_CHARS or not words.get(name) or not isinstance(analyzer, RussianAnalyzer):
+            continue
+        windows, _matches = _scan(text, words[name], analyzer.term_function, prefixes, (loose or {}).get(name))
+        if not windows or not windows[0][0]:
+            continue  # no match at all, or a text read whole from its start (folding moves its characters)
+        start = windows[0][0]
+        if snippet := _highlight(_BODY_HIGHLIGHTER, searcher, name, text[start:start + HIGHLIGHT_CHARS], words[name],
+                                 SNIPPET_FRAGMENTS, prefixes, (loose or {}).get(name)):
+            return snippet, name
+    return "", ""
 
 
 class _Mark:
@@ -1321,7 +1406,7 @@ def _marked_tokens(text: str, words: frozenset[str], make_term: Callable[[str], 
     for match in chain.from_iterable(_TEXT_WORD.finditer(text, start, end) for start, end in spans):
         if match.start() > stop:
             return
-        folded = match.group().lower().translate(FOLD_MAP)
+        folded = plain_token(match.group()).lower().translate(FOLD_MAP)
         is_match = matched.get(folded)
         if is_match is None:
             is_match = matched[folded] = bool(folded) and len(folded) <= MAX_TOKEN_LENGTH and (
@@ -1515,9 +1600,9 @@ def _matched_word(word: str, words: frozenset[str], prefixes: frozenset[str] | N
     if prefixes is not None:
         head = word[:PREFIX_LETTERS].lower()
         if len(head) == min(len(word), PREFIX_LETTERS) and _MARK_CHARS.isdisjoint(head) and (
-                head.replace("ё", "е") not in prefixes):
-            return ""
-    folded = word.lower().translate(FOLD_MAP)
+                head.replace("ё", "е") not in prefixes) and (word.isascii() or not _LATIN.search(head)):
+            return ""  # (a Latin look-alike in a Cyrillic word's head may be folded to a prefix's letter)
+    folded = plain_token(word).lower().translate(FOLD_MAP)
     return folded if folded and len(folded) <= MAX_TOKEN_LENGTH and (
         prefixes is None or folded[:PREFIX_LETTERS] in prefixes) and (
         folded not in STOP_WORDS and make_term(folded) in words) else ""
@@ -1561,6 +1646,12 @@ def _scan(text: str, words: frozenset[str], make_term: Callable[[str], str],
                                             and make_term(word) in words)
             if is_match:
                 yield found.start(), found.end(), word
+            elif ((original := text[found.start():found.end()]) != word or _LATIN.search(word)) and (
+                    plain := plain_token(original)) != original:
+                # an abbreviation with its case ending («ИОМы»), a Latin look-alike («OГЭ»): as the analyzer reads it
+                plain = plain.lower().replace("ё", "е")
+                if plain not in STOP_WORDS and make_term(plain) in words:
+                    yield found.start(), found.end(), plain
 
     found: Iterable[tuple[int, int, str]] = found_words()
     if loose:
@@ -1626,7 +1717,7 @@ def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str
         keep = None
         if loose and matches is None:  # the title; a text whose folding moves characters
             found = [(match.start(), match.end(), folded) for match in _TEXT_WORD.finditer(text)
-                     if (folded := fold(match.group())) and len(folded) <= MAX_TOKEN_LENGTH
+                     if (folded := fold_word(match.group())) and len(folded) <= MAX_TOKEN_LENGTH
                      and folded not in STOP_WORDS and make_term(folded) in words]
             keep = {start for start, _end, _word in _in_phrases(text, found, loose, make_term)}
         tokens = _marked_tokens(text, words, make_term, prefixes, windows, keep)

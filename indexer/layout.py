@@ -7,6 +7,10 @@ result is a word: one the caller knows (the index has it, or the dictionary does
 keys' characters, nothing else. Latin words that are themselves meant («Scratch», «STEM», «Lego») do not
 become Russian words this way, and the caller leaves alone the ones its index holds as written. A retyped word
 is ё-folded, as every suggestion is, and in small letters unless typed in capitals or with a capital first.
+
+Runs shorter than MIN_LETTERS and runs that become function words («c» is «с», «gj» is «по», «lkz» is «для») are
+no evidence by themselves, but once another run of the query is retyped they are retyped too: «ltnb c JDP» is
+«дети с ОВЗ» (left Latin, «c» made the query find nothing).
 """
 
 from __future__ import annotations
@@ -40,14 +44,18 @@ def _shown(word: str, latin: str) -> str:
     return word[:1] + word[1:].lower() if word[:1].isupper() else word.lower()
 
 
-def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], bool]) -> str | None:
+def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], bool],
+           is_filler: Callable[[str], bool] = lambda word: False) -> str | None:
     """``text`` with every run typed in the wrong layout retyped in Russian, or None when there is none.
 
     ``is_word(w)`` says whether a lower-case, ё-folded Russian word is known; ``is_kept(w)`` whether a
-    lower-case Latin word is to stay as written (the index has it)."""
+    lower-case Latin word is to stay as written (the index has it); ``is_filler(w)`` whether a Russian word is a
+    function word (a stop word: the index has none). Short runs and those that become a function word or a
+    known word shorter than MIN_LETTERS are retyped only beside a run retyped on its own merit."""
     changed = False
+    pending: list[int] = []  # the runs left for the second pass, by their number
 
-    def replace(match: re.Match[str]) -> str:
+    def replace(match: re.Match[str], second: bool = False) -> str:
         nonlocal changed
         run = match.group()
         latin = re.sub(r"[^A-Za-z]", "", run)
@@ -59,10 +67,20 @@ def retype(text: str, is_word: Callable[[str], bool], is_kept: Callable[[str], b
         for typed, rest in ((run, ""), (stripped, run[len(stripped):])):
             word = typed.translate(_RETYPE)
             folded = word.lower().replace("ё", "е")
-            if typed and len(folded) >= MIN_LETTERS and folded.isalpha() and is_word(folded):
+            if not typed or not folded.isalpha():
+                continue
+            if len(folded) >= MIN_LETTERS and is_word(folded):
                 changed = True
                 return _shown(word, latin) + rest
+            if second and (is_filler(folded) or is_word(folded)):
+                return _shown(word, latin) + rest
+        if not second:
+            pending.append(match.start())
         return run
 
     retyped = _RUN.sub(replace, text)
-    return retyped if changed else None
+    if not changed:
+        return None
+    if pending:  # the short runs and function words beside the retyped ones
+        retyped = _RUN.sub(lambda match: replace(match, second=True), retyped)
+    return retyped

@@ -34,7 +34,7 @@ from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, form_terms, term
+from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, fold_word, form_terms, term
 from indexer.schema import TEXT_FIELDS
 from indexer.synonyms import SynonymTable
 
@@ -617,11 +617,61 @@ def _loosened(node: query.Query) -> query.Query:
     return node
 
 
-def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) -> ParsedQuery:
-    """Parse a user's search text against the schema of the index it will run on."""
+# A word written solid is looked for split in two where the index has both parts («естественнонаучная»:
+# «естественно-научная»); only a term this long.
+COMPOUND_MIN_TERM = 8
+_HYPHENATED = re.compile(rf"{TOKEN_PATTERN}(?:-{TOKEN_PATTERN})+")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _solid_terms(text: str, schema: Schema) -> dict[tuple[str, ...], str]:
+    """The phrase terms of each word joined by hyphens outside quotes («естественно-научная») -> the term of its
+    parts written solid («естественнонаучная»)."""
+    found: dict[tuple[str, ...], str] = {}
+    field = schema[TEXT_FIELDS[0]]
+    for match in _HYPHENATED.finditer(_QUOTED.sub(" ", text)):
+        parts = tuple(field.process_text(match.group(), mode="query"))
+        solid = list(field.process_text(match.group().replace("-", ""), mode="query"))
+        if len(parts) > 1 and len(solid) == 1:
+            found[parts] = solid[0]
+    return found
+
+
+def _one_term(node: query.Query) -> str | None:
+    """The term of a word looked for in every text field (a typed word, or a synonym's at its weight), or None."""
+    if (isinstance(node, query.Or) and len(node.subqueries) == len(TEXT_FIELDS)
+            and all(isinstance(sub, query.Term) and sub.boost == 1.0 for sub in node.subqueries)
+            and len(texts := {sub.text for sub in node.subqueries}) == 1):
+        return texts.pop()
+    return None
+
+
+def _with_compounds(node: query.Query | None, solid: dict[tuple[str, ...], str],
+                    split: Callable[[str], list[tuple[str, str]]] | None) -> query.Query | None:
+    """The query with each word joined by hyphens looking for its parts written solid too (``solid``: «медиа-
+    грамотность» finds «медиаграмотность»), and each long word written solid for the phrase of the two parts the
+    index has it split into (``split``: «естественнонаучная» finds «естественно-научной»)."""
+    if node is None or (not solid and split is None):
+        return node
+    if _joined(node) and (joined := solid.get(tuple(node.subqueries[0].words))):
+        return query.Or([node, query.Or([query.Term(name, joined) for name in TEXT_FIELDS])])
+    if split is not None and (word := _one_term(node)) is not None:
+        if len(word) < COMPOUND_MIN_TERM or not (pairs := split(word)):
+            return node
+        plain = copy(node)
+        plain.boost = 1.0
+        return query.Or([plain, *(query.Or([query.Phrase(name, list(pair)) for name in TEXT_FIELDS])
+                                  for pair in pairs)], boost=node.boost)
+    return node.apply(lambda child: _with_compounds(child, solid, split))
+
+
+def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
+               split: Callable[[str], list[tuple[str, str]]] | None = None) -> ParsedQuery:
+    """Parse a user's search text against the schema of the index it will run on. ``split(term)`` gives the pairs
+    of terms a long word's term is written apart as in the index (``_with_compounds``)."""
     notices: list[str] = []
     cleaned = _clean(text, notices)
-    words = [fold(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
+    words = [fold_word(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
     if not words:
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
             notices.append(NOTICE_NO_WORDS)
@@ -669,6 +719,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None) 
         # be told apart: join the expanded words of the strict query instead.
         elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
+    strict = _with_compounds(strict, _solid_terms(cleaned, schema) if "-" in cleaned else {}, split)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
     strict, loose, relaxed = _with_forms(strict, forms), _with_forms(loose, forms), _with_forms(relaxed, forms)
     bonus = _number_phrases(cleaned, schema) if plain is not None else None

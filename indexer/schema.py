@@ -15,6 +15,8 @@ from indexer.analysis import (
     composed,
     find_tokens,
     fold,
+    fold_word,
+    needs_plain_tokens,
     russian_analyzer,
     surface_analyzer,
 )
@@ -114,8 +116,11 @@ def _spelling_field() -> fields.TEXT:
 
 def spelling_words(*texts: str) -> str:
     """Each distinct word of the texts once, folded (the spelling field needs no repeats)."""
+    text = "\n".join(t for t in texts if t)
+    if needs_plain_tokens(text):  # a look-alike letter or an abbreviation's case ending: each word as the analyzer
+        return " ".join(dict.fromkeys(fold_word(word) for word in find_tokens(composed(text))))
     # fold() removed the stress marks and soft hyphens that TOKEN_PATTERN also takes in
-    return " ".join(dict.fromkeys(find_tokens(fold("\n".join(t for t in texts if t)))))
+    return " ".join(dict.fromkeys(find_tokens(fold(text))))
 
 
 def _codes(name: str, values: list[str]) -> str:

@@ -169,6 +169,7 @@ FORMAT_TEXTS = [
     # («х̆»), one at the start, a grave stress «ѐ» that NFC composes («ѐ»)
     unicodedata.normalize("NFD", "Научный кружок района: одарённые дети, Ёлка и ЙОГУРТ"),
     "и\u0306од х\u0306 \u0306начало уче\u0300ник ѐж Gru\u0308n",
+    "ИОМы и ИОМа, ЭОРы, ВПРов; СПб 5 МВт; OГЭ по мaтематике, ФГOС, ХIХ век, Scratch и PISA",
 ]
 
 
@@ -266,3 +267,58 @@ def test_words_of_a_short_stem_do_not_find_each_other(tmp_path: Path, query_text
     ix = SearchIndex(tmp_path / "index")
     ix.apply([IndexDocument(id="practice:1", type="practice", title="Практика", body=document_text)])
     assert ix.search(SearchQuery(text=query_text)).hits == []
+
+
+@pytest.mark.parametrize(("inflected", "abbreviation"), [
+    ("ИОМы", "ИОМ"), ("ИОМа", "ИОМ"), ("ИОМов", "индивидуальный ИОМ"), ("ЭОРы", "ЭОР"), ("ВПРы", "ВПР"),
+    ("УУДы", "УУД"), ("ФГОСам", "ФГОС"), ("ИOМы", "ИОМ"),
+])
+def test_an_abbreviation_with_a_case_ending_is_the_abbreviation(inflected: str, abbreviation: str):
+    """«ИОМы», four letters, was a word of its own: texts that wrote it so were found neither by «ИОМ» nor by
+    «индивидуальный образовательный маршрут»."""
+    assert terms(inflected) == terms(abbreviation)[-1:]
+
+
+@pytest.mark.parametrize(("word", "kept"), [
+    ("СПб", "спб"), ("МВт", "мвт"), ("Проект", "проект"), ("ДЕТИ", "ребенок"), ("IT", "it"), ("ИОМЫ", "иомы"),
+])
+def test_words_that_are_no_abbreviation_with_an_ending_keep_their_terms(word: str, kept: str):
+    assert terms(word) == [kept]
+
+
+@pytest.mark.parametrize(("mixed", "cyrillic"), [
+    ("O\u0413\u042d", "ОГЭ"), ("\u0424\u0413O\u0421", "ФГОС"), ("м\u0061тематике", "математике"),
+    ("в\u0061рианты", "варианты"), ("\u0441ен\u0061т", "сенат"), ("P\u0421\u0411", "РСБ"),
+])
+def test_latin_look_alikes_in_a_cyrillic_word_are_the_cyrillic_letters(mixed: str, cyrillic: str):
+    """«OГЭ» with a Latin O (a PDF's copy, a scan) was another word than «ОГЭ»: the usual query missed the text, and
+    a query so typed found nothing."""
+    assert terms(mixed) == terms(cyrillic)
+
+
+@pytest.mark.parametrize("word", ["Scratch", "PISA", "ХIХ", "e-mail", "tоб", "iPadе"])
+def test_words_mostly_latin_or_with_other_latin_letters_stay_as_written(word: str):
+    from indexer.analysis import fold
+
+    assert " ".join(terms(word)) == " ".join(term(w) for w in fold(word).replace("-", " ").split())
+
+
+def test_inflected_abbreviations_and_look_alikes_are_found_and_marked(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Портфолио и ИОМы старшеклассников",
+                      body="Разработка ИОМа для каждого ученика; ЭОРы на уроках; ВПРы в 5 классе."),
+        IndexDocument(id="practice:2", type="practice", title="Маршрут", body="ИОМ ученика 9 класса."),
+        IndexDocument(id="practice:3", type="practice", title="Подготовка к O\u0413\u042d по м\u0061тематике",
+                      body="Тренировочные в\u0061рианты O\u0413\u042d."),
+    ])
+
+    def found(text: str) -> dict[str, str]:
+        return {hit.id: hit.snippet for hit in index.search(SearchQuery(text=text)).hits}
+
+    assert set(found("ИОМ")) == set(found("ИОМы")) == set(found("иомов")) == {"practice:1", "practice:2"}
+    assert "<mark>ИОМа</mark>" in found("ИОМ")["practice:1"]
+    assert set(found("ЭОР")) == set(found("ВПР")) == {"practice:1"}
+    assert set(found("ОГЭ")) == set(found("O\u0413\u042d")) == {"practice:3"}
+    assert set(found("математика")) == set(found("варианты")) == {"practice:3"}
+    assert "<mark>" in found("математика")["practice:3"]

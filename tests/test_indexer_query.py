@@ -286,6 +286,33 @@ def test_retyping_the_english_layout_in_russian_keys():
     assert typed("проект") is None and typed("") is None
 
 
+def test_short_runs_and_function_words_are_retyped_beside_a_retyped_word():
+    """«ltnb c JDP» (дети с ОВЗ) kept «c» Latin, a run too short to retype by itself, and found nothing; «lkz» became
+    «для», a stop word the index does not list. Beside a word retyped on its own merit, they are retyped too."""
+    from indexer.analysis import STOP_WORDS
+    from indexer.layout import retype
+
+    words = {"дети", "овз", "олимпиада", "математике", "проект", "детей", "мо"}
+
+    def typed(text: str) -> str | None:
+        return retype(text, words.__contains__, {"scratch"}.__contains__, STOP_WORDS.__contains__)
+
+    assert typed("ltnb c JDP") == "дети с ОВЗ"
+    assert typed("jkbvgbflf gj vfntvfnbrt") == "олимпиада по математике"
+    assert typed("ghjtrn lkz ltntq") == "проект для детей"
+    assert typed("VJ ghjtrn") == "МО проект"  # a short known word
+    assert typed("c gj") is None and typed("lkz") is None  # nothing retyped on its own merit: left as typed
+    assert typed("Scratch c ghjtrn") == "Scratch с проект"  # a Latin word the index has stays
+    assert typed("IT ghjtrn") == "IT проект"  # a short run that becomes no word stays
+
+
+def test_a_wrong_layout_query_with_a_preposition_is_retyped_and_found(tmp_path: Path):
+    index = _index(tmp_path, ["Дети с ОВЗ в инклюзивном классе", "Проект для детей"])
+    for typed, meant in (("ltnb c JDP", "дети с ОВЗ"), ("ghjtrn lkz ltntq", "проект для детей")):
+        result = index.search(SearchQuery(text=typed))
+        assert result.suggestion == meant and result.hits, typed
+
+
 @pytest.mark.parametrize(("typed", "cleaned"), [
     ("5-й класс", "5 класс"),
     ("для 5-го класса", "для 5 класса"),
@@ -430,3 +457,55 @@ def test_a_hyphenated_word_without_its_phrase_looks_for_all_its_words_before_som
     schema = index._current_searcher().schema
     assert parse_text("проект 10-11 класс", schema).loose is None
     assert parse_text("онлайн-урок", schema).loose is not None
+
+
+def test_a_rare_word_two_edits_from_an_indexed_one_is_not_replaced(tmp_path: Path):
+    """«форсайт сессия» showed the results of «формат сессия», «тьюторант» those of «тьютора»: a correction of two
+    edits replaced a correct word the dictionary lacks. It is a hint only, when the query shows nothing at all; a
+    correction of one edit still replaces a query that finds nothing («проетная»)."""
+    from indexer.query import NOTICE_CORRECTED
+
+    index = _index(tmp_path, ["Формат сессия для тьютора", "Проектная сессия", "Проектная деятельность"])
+    result = index.search(SearchQuery(text="форсайт сессия"))
+    assert (result.suggestion, result.notice) == (None, NOTICE_RELAXED)
+    assert {hit.id for hit in result.hits} == {"practice:1", "practice:2"}  # the word «сессия», as typed
+    result = index.search(SearchQuery(text="тьюторант"))
+    assert (result.suggestion, result.hits, result.total) == ("тьютора", [], 0)  # offered, not applied
+    assert result.notice is None
+    result = index.search(SearchQuery(text="проетная"))
+    assert result.suggestion == "проектная" and result.notice == NOTICE_CORRECTED.format(suggestion="проектная")
+    assert {hit.id for hit in result.hits} == {"practice:2", "practice:3"}
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Проетная", "Проектная"), ("ПРОЕТНАЯ ДЕЯТЕЛЬНОСТЬ", "ПРОЕКТНАЯ ДЕЯТЕЛЬНОСТЬ"), ("проетная", "проектная"),
+    ("Проетная Деятельность", "Проектная Деятельность"), ("проетная ДЕЯТЕЛЬНОСТЬ", "проектная ДЕЯТЕЛЬНОСТЬ"),
+    ("ПРоетная", "Проектная"),  # Shift held a letter too long
+])
+def test_a_suggestion_keeps_the_case_the_word_was_typed_in(tmp_path: Path, typed: str, meant: str):
+    """«Проетная» was offered as «проектная», «ПРОЕТНАЯ ДЕЯТЕЛЬНОСТЬ» as «проектная ДЕЯТЕЛЬНОСТЬ»."""
+    index = _index(tmp_path, ["Проектная деятельность", "ФГОС"])
+    assert index.search(SearchQuery(text=typed)).suggestion == meant
+
+
+def test_a_compound_written_solid_and_with_a_hyphen_find_each_other(tmp_path: Path):
+    """«естественнонаучная грамотность» missed «естественно-научной грамотности» and back, «медиа-грамотность»
+    missed «Медиаграмотность», «Глобал-Лаб» found nothing: a hyphen made a phrase of the parts, the solid word was
+    one term."""
+    from indexer import SynonymTable
+
+    index = _index(tmp_path, ["Формирование естественно-научной грамотности",
+                              "Естественнонаучная грамотность пятиклассников", "Медиаграмотность подростков",
+                              "Уроки по видеоконференц-связи", "Проекты на платформе ГлобалЛаб", "Научная грамотность"])
+
+    def found(text: str, synonyms: SynonymTable | None = None) -> set[str]:
+        return {hit.id for hit in index.search(SearchQuery(text=text, synonyms=synonyms, partial=False)).hits}
+
+    assert found("естественнонаучная грамотность") == found("естественно-научная грамотность") == {
+        "practice:1", "practice:2"}
+    assert found("медиа-грамотность") == {"practice:3"}
+    assert found("видеоконференцсвязь") == {"practice:4"}
+    assert found("ВКС", SynonymTable([["ВКС", "видеоконференцсвязь"]])) == {"practice:4"}
+    assert found("Глобал-Лаб") == {"practice:5"}
+    assert found('"естественно-научная"') == {"practice:1"}  # in quotes: as typed
+    assert found("научная грамотность") == {"practice:1", "practice:6"}  # a part does not find the solid word

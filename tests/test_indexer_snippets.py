@@ -25,7 +25,26 @@ def test_snippet_reports_its_field_and_skips_far_matches(tmp_path: Path):
     assert in_file.snippet_field == "attachments" and "<mark>гидропоника</mark>" in in_file.snippet
     far = first("криптограмма")
     assert far.id == "practice:3", "a match beyond the highlighted part is still found"
-    assert (far.snippet, far.snippet_field) == ("", ""), "…and the caller shows its own excerpt"
+    assert far.snippet_field == "body" and "<mark>криптограмма</mark>" in far.snippet, "…and shown marked"
+
+
+def test_a_match_past_the_highlighted_start_of_a_section_is_shown_marked(tmp_path: Path):
+    """Only the first HIGHLIGHT_CHARS of a section were highlighted: a practice found by a word further on was
+    listed with the start of its annotation and nothing marked. A match within the limit, or in the title, is
+    still what the snippet shows."""
+    ix = SearchIndex(tmp_path / "index")
+    filler = "Абзац о методике чтения на уроке. " * 220
+    ix.apply(upserts=[
+        IndexDocument(id="practice:1", type="practice", title="Методика уроков литературы",
+                      annotation="Краткая аннотация о чтении.", body=filler + "В конце применяется кейс-стади."),
+        IndexDocument(id="practice:2", type="practice", title="Кейс-стади на уроках",
+                      body=filler + "Снова кейс-стади."),
+    ])
+    hits = {hit.id: hit for hit in ix.search(SearchQuery(text="кейс-стади")).hits}
+    assert hits["practice:1"].snippet_field == "body"
+    assert "применяется <mark>кейс</mark>-<mark>стади</mark>" in hits["practice:1"].snippet
+    assert len(hits["practice:1"].snippet) < 1000
+    assert hits["practice:2"].snippet_field == "title"  # its title matches: the far body is not read
 
 
 def test_highlighting_reads_a_field_only_a_fragment_past_its_first_matches():
