@@ -17,7 +17,7 @@ _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
 
 def _letters(value: int, alphabet: str) -> str:
     """1 → «a», 27 → «aa» (as Word and LibreOffice go on past the alphabet)."""
-    if value < 1:
+    if not 0 < value <= 10 * len(alphabet):  # «aaaaaaaaaa» at most: a start of 260000000 is its figures
         return str(value)
     index, repeat = (value - 1) % len(alphabet), (value - 1) // len(alphabet) + 1
     return alphabet[index] * repeat

@@ -123,8 +123,10 @@ def last_page_redirect(pagination):
     shorter), with the request's other arguments; None otherwise. Such a page answered «nothing yet» with no way
     back, as if the list were empty."""
     if pagination.page > pagination.pages and pagination.total:
-        args = {**request.args.to_dict(flat=False), "page": pagination.pages}
-        return redirect(url_for(request.endpoint, **(request.view_args or {}), **args))
+        # url_for's own arguments («_anchor», «_external»…) and the route's are not the query's to set
+        args = {key: values for key, values in request.args.lists()
+                if not key.startswith("_") and key not in (request.view_args or {})}
+        return redirect(url_for(request.endpoint, **(request.view_args or {}), **{**args, "page": pagination.pages}))
     return None
 
 

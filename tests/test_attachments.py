@@ -282,6 +282,31 @@ def test_an_office_file_of_endless_elements_is_read_up_to_the_elements_allowed(m
     assert lines[0] == f"Начало плана: {WORD}." and 13_000 < len(lines) <= 40_000 // 3
 
 
+def test_a_table_cell_spanning_a_huge_grid_is_read_once():
+    """Each cell's text was repeated as many times as its w:gridSpan (up to 99,999) before the row's repeats were
+    dropped: a 2 KB DOCX of 400 such cells took 306 MB."""
+    from kb.attachments.extract import extract_text
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    cells = "".join(f'<w:tc><w:tcPr><w:gridSpan w:val="99999"/></w:tcPr><w:p><w:r><w:t>ячейка{i}</w:t></w:r></w:p>'
+                    "</w:tc>" for i in range(400))
+    document = (f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>План</w:t></w:r></w:p>'
+                f"<w:tbl><w:tr>{cells}</w:tr></w:tbl></w:body></w:document>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/'
+                         'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+                         "</Relationships>")
+        archive.writestr("word/document.xml", document)
+    found: list[str] = []
+    peak = peak_memory(lambda: found.append(extract_text(buffer.getvalue(), "docx")))
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    assert found[0].splitlines() == ["План", " ".join(f"ячейка{i}" for i in range(400))]
+
+
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_files_are_refused_and_nothing_is_lost(app, editor, name):
     client, pid = editor

@@ -114,6 +114,10 @@ def test_a_page_past_the_end_sends_to_the_last_page_and_a_nonsense_one_is_the_fi
         response = client.get(url)
         assert (response.status_code, response.headers.get("Location")) == (302, target), url
         assert shown in client.get(target).get_data(as_text=True), url
+    # url_for's own arguments in the query string were passed on to it: a 500 (TypeError), or a link from the Host
+    for odd in ("_anchor=x", "_external=1", "_scheme=ftp", "_method=GET&_method=POST"):
+        response = client.get(f"/resolutions?page=999&{odd}")
+        assert (response.status_code, response.headers.get("Location")) == (302, "/resolutions?page=1"), odd
 
 
 @pytest.mark.parametrize("query", [f"from={HUGE}", f"from=1&to={HUGE}", f"from=-{HUGE}", "from=²"])

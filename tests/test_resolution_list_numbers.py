@@ -166,3 +166,13 @@ def test_an_odt_attachment_text_is_left_as_it_was():
         document.text.addElement(_list("L1", ["первый", "второй"]))
 
     assert attachment_text(_odt([("1", ".")], body), "odt") == "Отчёт\nпервый\nвторой"
+
+
+def test_a_list_starting_at_a_huge_number_in_letters_is_numbered_in_figures():
+    """«w:start 260000000» in a letter format made each marker ten million letters long (200 million characters
+    from a 35 KB document); past ten rounds of the alphabet a number is written in figures."""
+    from kb.listnumbers import _letters
+
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    assert [_letters(n, alphabet) for n in (1, 26, 27, 260)] == ["a", "z", "aa", "zzzzzzzzzz"]
+    assert _letters(261, alphabet) == "261" and _letters(260_000_000, alphabet) == "260000000"

@@ -238,12 +238,12 @@ class _WordBody(_Reader):
         elif role == "tr":
             texts: list[str] = []
             row_above: dict[int, str] = {}
-            for offset, span, merged, text in self.cells:
+            for offset, _span, merged, text in self.cells:
                 if merged and offset in self.above:  # the text of the cell it continues
                     text = self.above[offset]
                     self.table_left -= len(text)
                 row_above[offset] = text
-                texts += [text] * span
+                texts.append(text)  # once, whatever it spans: the row's text names each cell once
             self.above = row_above
             if self.table_left > 0:
                 self.rows.append(" ".join(dict.fromkeys(texts)))
