@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -238,8 +238,12 @@ def _request_line() -> str:
 
 
 def problem_type(status: int) -> str:
-    """The URI of a problem type: its description on the API page."""
-    return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
+    """The URI of a problem type: its description on the API page. A Host no link can be made from («a..b», a
+    label over 63 characters) names none: the type is then SITE_URL's, or the page's path on this site."""
+    if not _links_unbuildable():
+        return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
+    site = (current_app.config.get("SITE_URL") or "").strip().rstrip("/")
+    return f"{site or request.script_root}/api#problem-{status}"
 
 
 def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
