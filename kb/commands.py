@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kb.bulkimport.commands import import_practices_command
-from kb.cli import RepeatedPrompt, TerminalPrompt, command
+from kb.cli import RepeatedPrompt, TerminalPrompt, command, confirm
 from kb.errors import os_error_reason
 from kb.extensions import db, missing_tables
 from kb.schema import UnknownSchema, migrate_schema
@@ -543,6 +543,9 @@ def block_user_command(email: str, unblock: bool) -> None:
         click.echo(f"Учётная запись {user.email} уже {'не заблокирована' if unblock else 'заблокирована'}.")
 
 
+DELETE_UNANSWERED = "Ввод прерван: ответ не введён (без терминала подтвердите удаление параметром --yes)."
+
+
 @command("delete-user")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
@@ -565,7 +568,7 @@ def delete_user_command(email: str, yes: bool) -> None:
                f"{effects.shared_collections}), токены API — {effects.api_tokens}; остаются без владельца "
                f"опубликованные и архивные практики — {effects.published}, загруженные реестром (в очереди "
                f"методистов) — {effects.imported}, отчёты о применении — {effects.adoptions}.")
-    if not yes and not click.confirm("Удалить учётную запись? Это нельзя отменить", default=False):
+    if not yes and not confirm("Удалить учётную запись? Это нельзя отменить", unanswered=DELETE_UNANSWERED):
         _fail("Ничего не удалено.")
     try:
         delete_account(user, None, via="cli")
