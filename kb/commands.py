@@ -18,7 +18,7 @@ from kb.bulkimport.commands import import_practices_command
 from kb.cli import RepeatedPrompt, TerminalPrompt, command, confirm
 from kb.errors import os_error_reason
 from kb.extensions import db, missing_tables
-from kb.schema import UnknownSchema, migrate_schema
+from kb.schema import SCHEMA_BEHIND, UnknownSchema, migrate_schema, schema_behind
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
 
@@ -60,11 +60,13 @@ def _commands() -> list[click.Command]:
             delete_user_command, backup_command, indexer_command, restore_command, import_practices_command]
 
 
-def _database_errors_reported(callback):
+def _database_errors_reported(callback, check_schema: bool = True):
     """A command meeting a database that does not answer (a wrong KB_DATABASE_URL, the server down, a full
     disk under SQLite) or has no tables of the bank yet, an index folder it cannot make or write (init, demo,
     sync-index: the lock file beside it, the index itself) or an index it cannot read says so in one line and
-    exits with 1, instead of a traceback."""
+    exits with 1, instead of a traceback. With ``check_schema`` (all but init and restore, which migrate) a schema
+    this version's migrations have not all run on (the code updated, `init` not run) stops it first, naming init:
+    it had said «База данных недоступна (no such column: …)», or done half of its work on the old schema."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from indexer import IndexUnavailable
@@ -72,6 +74,8 @@ def _database_errors_reported(callback):
     @functools.wraps(callback)
     def run(*args, **kwargs):
         try:
+            if check_schema:
+                _stop_on_schema_behind()
             return callback(*args, **kwargs)
         except OperationalError as exc:  # the app context (and its session) is already gone here
             _fail(_failure_reason(exc))
@@ -87,6 +91,17 @@ def _database_errors_reported(callback):
             _fail(_failure_reason(exc))
 
     return run
+
+
+def _stop_on_schema_behind() -> None:
+    app = _command_app()
+    if app is None:
+        return
+    with app.app_context():
+        with db.engine.connect() as connection:
+            revision = schema_behind(connection)
+        if revision is not None:
+            _fail(SCHEMA_BEHIND)
 
 
 def initialise() -> dict[str, int]:
@@ -890,6 +905,9 @@ def _instance_required(command: click.Command) -> None:
     command.callback = run
 
 
+# The commands that bring the schema to this version's themselves: the others stop on an older one.
+MIGRATING = ("init", "restore")
+
 for _command in _commands():
-    _command.callback = _database_errors_reported(_command.callback)
+    _command.callback = _database_errors_reported(_command.callback, check_schema=_command.name not in MIGRATING)
     _instance_required(_command)
