@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from kb.bulkimport.commands import import_practices_command
 from kb.cli import RepeatedPrompt, TerminalPrompt, command, confirm
 from kb.errors import os_error_reason
-from kb.extensions import db, missing_tables
+from kb.extensions import db, missing_schema, missing_tables
 from kb.schema import SCHEMA_BEHIND, UnknownSchema, migrate_schema, schema_behind
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
@@ -79,8 +79,8 @@ def _database_errors_reported(callback, check_schema: bool = True):
             return callback(*args, **kwargs)
         except OperationalError as exc:  # the app context (and its session) is already gone here
             _fail(_failure_reason(exc))
-        except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError)
-            if not missing_tables(exc):
+        except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError), or column
+            if not missing_schema(exc):
                 raise
             _fail(_failure_reason(exc))
         except UnknownSchema as exc:
@@ -94,14 +94,24 @@ def _database_errors_reported(callback, check_schema: bool = True):
 
 
 def _stop_on_schema_behind() -> None:
-    app = _command_app()
-    if app is None:
-        return
-    with app.app_context():
-        with db.engine.connect() as connection:
-            revision = schema_behind(connection)
-        if revision is not None:
-            _fail(SCHEMA_BEHIND)
+    """A command stops before its work on a schema behind the code. A database that does not answer is left to the
+    command: the writer (`indexer`) waits for it, the others say so."""
+    if _schema_behind_now():
+        _fail(SCHEMA_BEHIND)
+
+
+def _schema_behind_now() -> bool:
+    """Whether the command's database has a schema behind the code; False when that cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        app = _command_app()
+        if app is None:
+            return False
+        with app.app_context(), db.engine.connect() as connection:
+            return schema_behind(connection) is not None
+    except SQLAlchemyError:
+        return False
 
 
 def initialise() -> dict[str, int]:
@@ -745,6 +755,8 @@ def _failure_reason(exc: Exception) -> str:
         return (f"Индекс недоступен ({unreadable_reason(exc, index_dir) if index_dir else 'его нельзя прочитать'})."
                 " Перестройте его: flask --app kb reindex")
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if missing_schema(exc) and _schema_behind_now():  # the check before the command could not read it (no answer)
+        return SCHEMA_BEHIND
     if missing_tables(exc):
         # a database the bank has not been set up in (SQLite; PostgreSQL's undefined_table)
         return f"В базе данных нет таблиц банка{_which_bank()}: сначала выполните «flask --app kb init»."

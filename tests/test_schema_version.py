@@ -70,3 +70,20 @@ def test_a_current_schema_costs_no_query_per_request(app):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert statements and not any("alembic_version" in statement for statement in statements)
+
+
+def test_a_command_started_before_the_database_answers_names_the_old_schema_when_it_meets_it(behind, monkeypatch):
+    """The check before a command leaves a database that does not answer to the command (the writer waits for it);
+    the error that command then meets on the old schema names init, not «База данных недоступна (no such column…)»."""
+    import kb.commands
+
+    real = kb.commands._schema_behind_now
+    calls = []
+
+    def first_unreadable() -> bool:
+        calls.append(1)
+        return False if len(calls) == 1 else real()
+
+    monkeypatch.setattr(kb.commands, "_schema_behind_now", first_unreadable)
+    result = behind.test_cli_runner().invoke(args=["check-index"])
+    assert result.exit_code == 1 and SCHEMA_BEHIND in result.output, result.output
