@@ -143,7 +143,7 @@ def index_rebuild_reason() -> str | None:
     """Why the index must be built from the database before the bank can search (Russian, for the operator);
     None when it is this version's and readable."""
     from indexer import IndexOutdated, IndexUnavailable
-    from kb.search.outbox import state_path
+    from kb.search.outbox import IndexOfAnotherDatabase, check_not_pruned, state_path
     from kb.search.services import get_index
 
     index_dir = current_app.config["INDEX_DIR"]
@@ -157,7 +157,17 @@ def index_rebuild_reason() -> str | None:
         return "Индекс построен прежней версией программы"
     except IndexUnavailable as exc:
         return f"Индекс недоступен ({unreadable_reason(exc, index_dir)})"
+    try:
+        check_not_pruned(index_dir)
+    except IndexOfAnotherDatabase as exc:  # a new database under this instance's old index
+        return capitalised(str(exc))
+    finally:
+        db.session.rollback()
     return None
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @command("init")
@@ -397,6 +407,10 @@ def sync_index_command() -> None:
     index_dir = current_app.config["INDEX_DIR"]
     try:
         applied = outbox.sync_index(get_index(), index_dir, wait=True)
+    except outbox.IndexOfAnotherDatabase as exc:  # its position is in another database's log: built anew
+        click.echo(f"{capitalised(str(exc))}: перестраиваю его по базе данных.")
+        _rebuild_with_progress()
+        return
     except outbox.OutboxPruned as exc:
         _fail(f"Индекс отстал: {exc}. Перестройте его: flask --app kb reindex")
     outbox.report_position(index_dir, force=True)
@@ -857,10 +871,10 @@ def rebuilt_line(count: int, built: str = "перестроен") -> str:
 def unreadable_reason(exc: Exception, index_dir: str) -> str:
     """Why the index cannot be read, in Russian: the exception's own text is English, for the log."""
     from indexer import IndexOutdated
-    from kb.search.outbox import OutboxPruned
+    from kb.search.outbox import IndexOfAnotherDatabase, OutboxPruned
 
-    if isinstance(exc, OutboxPruned):
-        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…»
+    if isinstance(exc, OutboxPruned | IndexOfAnotherDatabase):
+        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…», «… другой базе …»
     if isinstance(exc, IndexOutdated):
         return "индекс построен прежней версией программы"
     if not Path(index_dir).is_dir():
