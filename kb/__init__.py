@@ -68,7 +68,29 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     if click.get_current_context(silent=True) is None:  # gunicorn, a script; `flask --app kb init` says it itself
         warn_of_mail_without_site_address(app)
         warn_of_database_locale(app)
+        warn_of_schema_behind(app)
     return app
+
+
+def warn_of_schema_behind(app: Flask) -> None:
+    """The code updated and `flask --app kb init` not run yet: the log of the start says so (the pages that need
+    a new column answer 503, /healthz too). The reading is kept: pages do not read the revision again, only an error
+    naming a missing column or table does, and /healthz. A database that does not answer, or a SQLite file not
+    made yet, is not the start's concern."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.extensions import db
+    from kb.schema import checked_schema_behind, schema_behind_log
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite" and not Path(db.engine.url.database or "").is_file():
+            return
+        try:
+            revision = checked_schema_behind(max_age=0)
+        except SQLAlchemyError:
+            return
+        if revision is not None:
+            app.logger.warning(schema_behind_log(revision))
 
 
 def check_time_zone(app: Flask, from_files: bool) -> None:

@@ -98,6 +98,28 @@ class TerminalPrompt(click.Option):
             click.echo(problem, err=True)
 
 
+YES_ANSWERS = frozenset({"да", "yes", "y"})
+NO_ANSWERS = frozenset({"нет", "no", "n"})
+YES_NO_AGAIN = "Ответьте «да» или «нет»."
+
+
+def confirm(question: str, unanswered: str = INPUT_MISSING) -> bool:
+    """A yes/no question in Russian: «да» or «нет» (y/n too, in any case), an empty answer is «нет». click.confirm
+    took only y/n and answered «нет» with «Error: invalid input». Another answer is asked again; a prompt left
+    without one (no terminal and nothing piped, Ctrl+D, Ctrl+C) stops the command with ``unanswered``."""
+    while True:
+        try:
+            answer = click.prompt(f"{question} [да/нет]", default="", show_default=False, prompt_suffix=": ")
+        except click.Abort:
+            raise KbInterrupted(unanswered) from None
+        answer = answer.strip().lower()
+        if answer in YES_ANSWERS:
+            return True
+        if answer in NO_ANSWERS or not answer:
+            return False
+        click.echo(YES_NO_AGAIN, err=True)
+
+
 class KbCommand(click.Command):
     """click.Command with Russian usage errors, usage line and help headings."""
 
@@ -132,6 +154,8 @@ class KbCommand(click.Command):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise KbInterrupted("Прервано (Ctrl+C).") from None
+        except click.Abort:  # a prompt of the command's own left without an answer (click's «Aborted!»)
+            raise KbInterrupted(INPUT_MISSING) from None
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=USAGE)

@@ -15,10 +15,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kb.bulkimport.commands import import_practices_command
-from kb.cli import RepeatedPrompt, TerminalPrompt, command
+from kb.cli import RepeatedPrompt, TerminalPrompt, command, confirm
 from kb.errors import os_error_reason
-from kb.extensions import db, missing_tables
-from kb.schema import UnknownSchema, migrate_schema
+from kb.extensions import db, missing_schema, missing_tables
+from kb.schema import SCHEMA_BEHIND, UnknownSchema, migrate_schema, schema_behind
 from kb.search.outbox import KEEP_DAYS
 from kb.templating import plural
 
@@ -60,11 +60,13 @@ def _commands() -> list[click.Command]:
             delete_user_command, backup_command, indexer_command, restore_command, import_practices_command]
 
 
-def _database_errors_reported(callback):
+def _database_errors_reported(callback, check_schema: bool = True):
     """A command meeting a database that does not answer (a wrong KB_DATABASE_URL, the server down, a full
     disk under SQLite) or has no tables of the bank yet, an index folder it cannot make or write (init, demo,
     sync-index: the lock file beside it, the index itself) or an index it cannot read says so in one line and
-    exits with 1, instead of a traceback."""
+    exits with 1, instead of a traceback. With ``check_schema`` (all but init and restore, which migrate) a schema
+    this version's migrations have not all run on (the code updated, `init` not run) stops it first, naming init:
+    it had said «База данных недоступна (no such column: …)», or done half of its work on the old schema."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from indexer import IndexUnavailable
@@ -72,11 +74,13 @@ def _database_errors_reported(callback):
     @functools.wraps(callback)
     def run(*args, **kwargs):
         try:
+            if check_schema:
+                _stop_on_schema_behind()
             return callback(*args, **kwargs)
         except OperationalError as exc:  # the app context (and its session) is already gone here
             _fail(_failure_reason(exc))
-        except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError)
-            if not missing_tables(exc):
+        except ProgrammingError as exc:  # PostgreSQL's «no tables» (SQLite's is an OperationalError), or column
+            if not missing_schema(exc):
                 raise
             _fail(_failure_reason(exc))
         except UnknownSchema as exc:
@@ -87,6 +91,27 @@ def _database_errors_reported(callback):
             _fail(_failure_reason(exc))
 
     return run
+
+
+def _stop_on_schema_behind() -> None:
+    """A command stops before its work on a schema behind the code. A database that does not answer is left to the
+    command: the writer (`indexer`) waits for it, the others say so."""
+    if _schema_behind_now():
+        _fail(SCHEMA_BEHIND)
+
+
+def _schema_behind_now() -> bool:
+    """Whether the command's database has a schema behind the code; False when that cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        app = _command_app()
+        if app is None:
+            return False
+        with app.app_context(), db.engine.connect() as connection:
+            return schema_behind(connection) is not None
+    except SQLAlchemyError:
+        return False
 
 
 def initialise() -> dict[str, int]:
@@ -118,7 +143,7 @@ def index_rebuild_reason() -> str | None:
     """Why the index must be built from the database before the bank can search (Russian, for the operator);
     None when it is this version's and readable."""
     from indexer import IndexOutdated, IndexUnavailable
-    from kb.search.outbox import state_path
+    from kb.search.outbox import IndexOfAnotherDatabase, check_not_pruned, state_path
     from kb.search.services import get_index
 
     index_dir = current_app.config["INDEX_DIR"]
@@ -132,7 +157,17 @@ def index_rebuild_reason() -> str | None:
         return "Индекс построен прежней версией программы"
     except IndexUnavailable as exc:
         return f"Индекс недоступен ({unreadable_reason(exc, index_dir)})"
+    try:
+        check_not_pruned(index_dir)
+    except IndexOfAnotherDatabase as exc:  # a new database under this instance's old index
+        return capitalised(str(exc))
+    finally:
+        db.session.rollback()
     return None
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @command("init")
@@ -372,6 +407,10 @@ def sync_index_command() -> None:
     index_dir = current_app.config["INDEX_DIR"]
     try:
         applied = outbox.sync_index(get_index(), index_dir, wait=True)
+    except outbox.IndexOfAnotherDatabase as exc:  # its position is in another database's log: built anew
+        click.echo(f"{capitalised(str(exc))}: перестраиваю его по базе данных.")
+        _rebuild_with_progress()
+        return
     except outbox.OutboxPruned as exc:
         _fail(f"Индекс отстал: {exc}. Перестройте его: flask --app kb reindex")
     outbox.report_position(index_dir, force=True)
@@ -543,6 +582,9 @@ def block_user_command(email: str, unblock: bool) -> None:
         click.echo(f"Учётная запись {user.email} уже {'не заблокирована' if unblock else 'заблокирована'}.")
 
 
+DELETE_UNANSWERED = "Ввод прерван: ответ не введён (без терминала подтвердите удаление параметром --yes)."
+
+
 @command("delete-user")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Не спрашивать подтверждения.")
@@ -565,7 +607,7 @@ def delete_user_command(email: str, yes: bool) -> None:
                f"{effects.shared_collections}), токены API — {effects.api_tokens}; остаются без владельца "
                f"опубликованные и архивные практики — {effects.published}, загруженные реестром (в очереди "
                f"методистов) — {effects.imported}, отчёты о применении — {effects.adoptions}.")
-    if not yes and not click.confirm("Удалить учётную запись? Это нельзя отменить", default=False):
+    if not yes and not confirm("Удалить учётную запись? Это нельзя отменить", unanswered=DELETE_UNANSWERED):
         _fail("Ничего не удалено.")
     try:
         delete_account(user, None, via="cli")
@@ -727,6 +769,8 @@ def _failure_reason(exc: Exception) -> str:
         return (f"Индекс недоступен ({unreadable_reason(exc, index_dir) if index_dir else 'его нельзя прочитать'})."
                 " Перестройте его: flask --app kb reindex")
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if missing_schema(exc) and _schema_behind_now():  # the check before the command could not read it (no answer)
+        return SCHEMA_BEHIND
     if missing_tables(exc):
         # a database the bank has not been set up in (SQLite; PostgreSQL's undefined_table)
         return f"В базе данных нет таблиц банка{_which_bank()}: сначала выполните «flask --app kb init»."
@@ -827,10 +871,10 @@ def rebuilt_line(count: int, built: str = "перестроен") -> str:
 def unreadable_reason(exc: Exception, index_dir: str) -> str:
     """Why the index cannot be read, in Russian: the exception's own text is English, for the log."""
     from indexer import IndexOutdated
-    from kb.search.outbox import OutboxPruned
+    from kb.search.outbox import IndexOfAnotherDatabase, OutboxPruned
 
-    if isinstance(exc, OutboxPruned):
-        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…»
+    if isinstance(exc, OutboxPruned | IndexOfAnotherDatabase):
+        return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…», «… другой базе …»
     if isinstance(exc, IndexOutdated):
         return "индекс построен прежней версией программы"
     if not Path(index_dir).is_dir():
@@ -887,6 +931,9 @@ def _instance_required(command: click.Command) -> None:
     command.callback = run
 
 
+# The commands that bring the schema to this version's themselves: the others stop on an older one.
+MIGRATING = ("init", "restore")
+
 for _command in _commands():
-    _command.callback = _database_errors_reported(_command.callback)
+    _command.callback = _database_errors_reported(_command.callback, check_schema=_command.name not in MIGRATING)
     _instance_required(_command)

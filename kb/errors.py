@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -19,7 +19,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
-from kb.extensions import db, limiter, missing_tables
+from kb.extensions import db, limiter, missing_schema, missing_tables
+from kb.schema import checked_schema_behind, schema_behind_log
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 BODY_UNREADABLE = "Тело запроса передано с ошибкой или не до конца: отправьте его ещё раз."
@@ -238,8 +239,12 @@ def _request_line() -> str:
 
 
 def problem_type(status: int) -> str:
-    """The URI of a problem type: its description on the API page."""
-    return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
+    """The URI of a problem type: its description on the API page. A Host no link can be made from («a..b», a
+    label over 63 characters) names none: the type is then SITE_URL's, or the page's path on this site."""
+    if not _links_unbuildable():
+        return f"{request.url_root}api#problem-{status}"  # no url_for: this must work while handling any error
+    site = (current_app.config.get("SITE_URL") or "").strip().rstrip("/")
+    return f"{site or request.script_root}/api#problem-{status}"
 
 
 def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
@@ -312,20 +317,41 @@ def register(app: Flask) -> None:
             response.headers["Retry-After"] = RETRY_AFTER
         return response
 
+    def _schema_behind(error: Exception) -> bool:
+        """A missing table or column because this version's migrations have not run yet (`init` after an update):
+        the log says so. The revision is read again only if the last reading is older than a few seconds."""
+        if not missing_schema(error):
+            return False
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        try:
+            revision = checked_schema_behind()
+        except Exception:  # noqa: BLE001 - the database itself failing: the caller's message says that
+            return False
+        if revision is None:
+            return False
+        app.logger.warning("%s (%s)", schema_behind_log(revision), str(error.orig or error).splitlines()[0])
+        return True
+
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):
         """The database does not answer (restarting, unreachable, a lock held too long): 503, not 500;
-        the disk under it is full: 507."""
+        the disk under it is full: 507. A schema behind the code (SQLite's «no such column»): 503, the log says
+        why."""
         if _disk_full(error):
             app.logger.error("Disk full under the database: %s", error.orig)
             return _unavailable(507, None if request.method not in ("GET", "HEAD") else DISK_FULL_READING)
-        app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
+        if not _schema_behind(error):
+            app.logger.warning("Database unavailable: %s", str(error.orig or error).splitlines()[0])
         return _unavailable(503, DATABASE_DOWN)
 
     @app.errorhandler(ProgrammingError)
     def _database_without_tables(error: ProgrammingError):
         """PostgreSQL's undefined_table (42P01): a database the bank has not been set up in (`init` not run), 503
-        as SQLite's «no such table» (an OperationalError) gives; any other ProgrammingError is a fault, a 500."""
+        as SQLite's «no such table» (an OperationalError) gives; so is a table or column (42703) missing from a
+        schema behind the code. Any other ProgrammingError is a fault, a 500."""
+        if _schema_behind(error):
+            return _unavailable(503, DATABASE_DOWN)
         if not missing_tables(error):
             return _unexpected(error)
         app.logger.warning("Database without the bank's tables (run flask --app kb init): %s",

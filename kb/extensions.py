@@ -76,6 +76,16 @@ def missing_tables(exc: Exception) -> bool:
     return getattr(orig, "sqlstate", None) == "42P01" or str(orig or exc).startswith("no such table")
 
 
+def missing_schema(exc: Exception) -> bool:
+    """Whether a database error says a table or a column is not there (a schema behind the code, or none):
+    PostgreSQL's undefined_table (42P01) and undefined_column (42703), SQLite's «no such table», «no such column»
+    and «table … has no column named …»."""
+    orig = getattr(exc, "orig", None)
+    message = str(orig or exc)
+    return (missing_tables(exc) or getattr(orig, "sqlstate", None) == "42703" or message.startswith("no such column")
+            or " has no column named " in message)
+
+
 def cyrillic_lower_missing(connection: Connection) -> str | None:
     """A PostgreSQL database's LC_CTYPE when its lower() leaves Cyrillic as it is (one created with the C locale:
     `createdb --locale=C`, or on a cluster made with it), else None. The bank lowercases the other side in Python,

@@ -51,3 +51,63 @@ def migrate_schema() -> int:
 UNKNOWN_SCHEMA = ("Схема базы данных (ревизия {revision}) незнакома этой версии программы: похоже, базу обновила более "
                   "новая версия. Запустите ту версию или восстановите базу из архива (flask --app kb restore).")
 
+
+
+SCHEMA_BEHIND = "Схема базы данных старее этой версии программы: выполните flask --app kb init."
+# How long a process trusts what it last read of the database's revision (/healthz reads it each time).
+SCHEMA_RECHECK_SECONDS = 5.0
+_SCHEMA_CHECK = "kb_schema_check"  # app.extensions: (time.monotonic() of the reading, the revision behind or None)
+_revisions: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # migrations folder -> (heads, all revisions)
+
+
+def code_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """This version's heads and all its revisions, read from the migrations once per process."""
+    config = alembic_config()
+    location = config.get_main_option("script_location") or ""
+    if location not in _revisions:
+        script = ScriptDirectory.from_config(config)
+        _revisions[location] = (frozenset(script.get_heads()),
+                                frozenset(each.revision for each in script.walk_revisions("base", "heads")))
+    return _revisions[location]
+
+
+def schema_behind(connection) -> str | None:
+    """The database's revision when this version's migrations have not all run on it yet (the code updated,
+    `init` not run), else None: at the head, a revision this version does not know (a newer version's: UNKNOWN_SCHEMA
+    is the message of that), or no schema at all (no tables: the commands and pages say so themselves). One query."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from kb.extensions import missing_tables
+
+    try:
+        current = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except (OperationalError, ProgrammingError) as exc:
+        if missing_tables(exc):
+            return None
+        raise
+    heads, known = code_revisions()
+    if not current or current == heads or not current <= known:
+        return None
+    return ", ".join(sorted(current))
+
+
+def checked_schema_behind(max_age: float = SCHEMA_RECHECK_SECONDS) -> str | None:
+    """``schema_behind`` as this process last read it, read again when older than ``max_age`` seconds (0: now)."""
+    import time
+
+    now = time.monotonic()
+    checked = current_app.extensions.get(_SCHEMA_CHECK)
+    if checked is not None and now - checked[0] < max_age:
+        return checked[1]
+    with db.engine.connect() as connection:
+        behind = schema_behind(connection)
+    current_app.extensions[_SCHEMA_CHECK] = (now, behind)
+    return behind
+
+
+def schema_behind_log(revision: str) -> str:
+    """What the log says (in English, as the rest of it) of a schema behind the code."""
+    heads = ", ".join(sorted(code_revisions()[0]))
+    return (f"The database schema (revision {revision}) is older than this version of the code (revision {heads}): "
+            "run flask --app kb init")

@@ -205,6 +205,41 @@ def test_the_delete_user_command(app, runner, teacher_with_everything):
     assert missing.exit_code == 1 and "Пользователя с адресом leaving@example.org нет." in missing.output
 
 
+def test_the_delete_user_confirmation_is_asked_and_answered_in_russian(app, runner, teacher_with_everything):
+    """click.confirm took only y/n: «нет» and «да» got «Error: invalid input» and, the input ended, «Aborted!»; no
+    answer at all (no terminal, nothing piped) was «[y/N]: Aborted!»."""
+    data = teacher_with_everything
+    for answer in ("нет\n", "НЕТ\n", "n\n", "\n", "может быть\nнет\n"):
+        kept = runner.invoke(args=["delete-user", "leaving@example.org"], input=answer)
+        assert kept.exit_code == 1 and "Ничего не удалено." in kept.output, (answer, kept.output)
+        assert "Error" not in kept.output and "Aborted" not in kept.output and "[y/N]" not in kept.output
+        assert "[да/нет]" in kept.output
+    assert "Ответьте «да» или «нет»." in kept.output and kept.output.count("[да/нет]") == 2
+    unanswered = runner.invoke(args=["delete-user", "leaving@example.org"], input="")
+    assert unanswered.exit_code == 1 and "Aborted" not in unanswered.output
+    assert "Ввод прерван: ответ не введён (без терминала подтвердите удаление параметром --yes)." in unanswered.output
+    with app.app_context():
+        assert db.session.get(User, data["teacher"]) is not None
+    done = runner.invoke(args=["delete-user", "leaving@example.org"], input="да\n")
+    assert done.exit_code == 0 and "Учётная запись leaving@example.org удалена." in done.output, done.output
+    _assert_deleted(app, data, actor_id=None)
+
+
+def test_a_prompt_left_without_an_answer_inside_a_command_is_russian():
+    """click.Abort raised while a command runs (a prompt of its own, not an option's) was click's «Aborted!»."""
+    import click
+    from click.testing import CliRunner
+
+    from kb.cli import command
+
+    @command("ask")
+    def ask() -> None:
+        click.prompt("Что-нибудь")
+
+    result = CliRunner().invoke(ask, input="")
+    assert result.exit_code == 1 and "Ввод прерван" in result.output and "Aborted" not in result.output
+
+
 def test_the_last_administrator_cannot_delete_himself(app, make_user, runner):
     admin_id = make_user("admin", email="only@example.org")
     admin = app.test_client()

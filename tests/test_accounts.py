@@ -902,6 +902,28 @@ def test_a_host_no_link_can_be_made_for_is_a_russian_400(app, host):
 
 
 @pytest.mark.parametrize("host", MALFORMED_HOSTS)
+def test_a_problem_for_a_host_no_link_can_be_made_for_builds_no_link_from_it(tmp_path, base_instance, host):
+    """The problem details of /healthz and /api/… named their `type` by the request's Host: «http://a..b/api#…», a
+    link made from the very name that cannot be one. Their `type` is the API page's path then, or SITE_URL's."""
+    import shutil
+
+    from tests.conftest import make_app
+
+    shutil.copytree(base_instance, tmp_path / "site")
+    for site_url, expected in ((None, "/api#problem-400"), ("https://bank.example.ru/kb",
+                                                            "https://bank.example.ru/kb/api#problem-400")):
+        app = make_app(tmp_path / "site", SITE_URL=site_url)
+        app.testing = False
+        client = app.test_client()
+        for path in ("/healthz", "/api/v1/search"):
+            problem = client.get(path, headers={"Host": host})
+            assert problem.status_code == 400 and problem.get_json()["type"] == expected, path
+            assert host not in problem.get_data(as_text=True)
+    good = client.get("/api/v1/practices/999999", headers={"Host": "bank.example.ru"})
+    assert good.get_json()["type"] == "http://bank.example.ru/api#problem-404"  # a readable Host: as before
+
+
+@pytest.mark.parametrize("host", MALFORMED_HOSTS)
 def test_the_sites_names_refuse_a_malformed_host_first(tmp_path, base_instance, host):
     """With SITE_HOSTS = [".example.ru"] «x..example.ru» and «aaaa…(64).example.ru» passed as subdomains, on to
     the failing error page. A Host that is no host name is refused before the names are compared."""

@@ -445,3 +445,91 @@ def test_healthz_says_when_the_index_writer_is_behind(app):
     assert app.test_cli_runner().invoke(args=["sync-index"]).exit_code == 0
     health = client.get("/healthz").json
     assert (health["pending_changes"], health["oldest_pending_seconds"], health["index_writer"]) == (0, 0, "ok")
+
+
+def test_an_index_of_another_database_is_rebuilt_by_init(app, make_practice, runner):
+    """A new empty database under an instance's old index (a fresh start, config.py pointed at another database):
+    `init` kept the old index and its position in the change log, the new database's log began at 1 again, and its
+    changes were never applied («применено изменений: 0»; the new practice not found, the old ones still)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        for number in range(4):
+            make_practice(f"Старая практика {number} про астрономию")
+        assert outbox.WriterState.load(outbox.state_path(app.config["INDEX_DIR"])).position >= 4
+        db.session.remove()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE alembic_version"))
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "Индекс построен по другой базе данных" in result.output, result.output
+    assert "перестраиваю его по базе данных" in result.output and "Индекс перестроен: 0 документов." in result.output
+    with app.test_request_context():
+        new = make_practice("Новая практика про палеонтологию")
+        assert _ids(app, "палеонтологию") == {f"practice:{new}"}
+        assert _ids(app, "астрономию") == set()
+        assert check_index().clean
+
+
+def test_sync_index_and_the_writer_rebuild_an_index_of_another_database(app, make_practice, runner):
+    """The index's state names the database it follows (a random mark made with the database); an index of another
+    one is rebuilt by `sync-index` and the writer, with the reason, not followed from its position. A state of an
+    older version (without the mark) is checked by its position: ahead of the database's log, it is another's."""
+    import json
+
+    from sqlalchemy import update
+
+    from kb.search.models import DatabaseIdentity
+
+    index_dir = app.config["INDEX_DIR"]
+    with app.app_context():
+        practice = make_practice("Практика про орнитологию")
+        mark = db.session.scalar(select(DatabaseIdentity.token))
+        assert mark and outbox.WriterState.load(outbox.state_path(index_dir)).database == mark
+
+    def another_database(token: str) -> None:
+        with app.app_context():
+            db.session.execute(update(DatabaseIdentity).values(token=token))
+            db.session.commit()
+
+    another_database("1" * 32)
+    synced = runner.invoke(args=["sync-index"])
+    assert synced.exit_code == 0, synced.output
+    assert "Индекс построен по другой базе данных" in synced.output
+    assert "Индекс перестроен: 1 документ." in synced.output
+    assert outbox.WriterState.load(outbox.state_path(index_dir)).database == "1" * 32
+    another_database("2" * 32)
+    once = runner.invoke(args=["indexer", "--once"])
+    assert once.exit_code == 0, once.output
+    assert "индекс построен по другой базе данных" in once.output and "перестраиваю по базе данных" in once.output
+    assert outbox.WriterState.load(outbox.state_path(index_dir)).database == "2" * 32
+
+    outbox.state_path(index_dir).write_text(json.dumps({"position": 10_000, "gaps": {}}), encoding="utf-8")
+    legacy = runner.invoke(args=["sync-index"])
+    assert legacy.exit_code == 0, legacy.output
+    assert "№10000" in legacy.output and "Индекс перестроен: 1 документ." in legacy.output, legacy.output
+    with app.app_context():
+        last = outbox.max_outbox_id()
+    outbox.state_path(index_dir).write_text(json.dumps({"position": last, "gaps": {}}), encoding="utf-8")
+    followed = runner.invoke(args=["sync-index"])  # an older version's state of this database: followed, marked
+    assert followed.output == "Применено изменений: 0.\n"
+    with app.test_request_context():
+        make_practice("Вторая практика про орнитологию")
+        assert outbox.WriterState.load(outbox.state_path(index_dir)).database == "2" * 32
+        assert f"practice:{practice}" in _ids(app, "орнитологию") and check_index().clean
+
+
+def test_a_pruned_outbox_is_not_taken_for_another_databases(app, make_practice, runner):
+    """`prune-outbox` leaves the log's last row: an index at the end of a pruned log is this database's."""
+    with app.app_context():
+        for number in range(3):
+            make_practice(f"Практика {number} про геологию")
+        _age_outbox(30)
+    pruned = runner.invoke(args=["prune-outbox", "--keep-days", "0"])
+    assert pruned.exit_code == 0 and "Удалено строк журнала:" in pruned.output, pruned.output
+    synced = runner.invoke(args=["sync-index"])
+    assert synced.output == "Применено изменений: 0.\n"
+    with app.test_request_context():
+        added = make_practice("Практика про минералогию")
+        assert _ids(app, "минералогию") == {f"practice:{added}"}

@@ -50,8 +50,9 @@ from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
 # Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
-# and the runs of prune-outbox describe that log, not the bank.
-SKIPPED_TABLES = {"index_outbox", "index_replica", "index_outbox_pruning"}
+# and the runs of prune-outbox describe that log, not the bank; the database's mark (which index copies follow it)
+# is the database's own, not the bank's.
+SKIPPED_TABLES = {"index_outbox", "index_replica", "index_outbox_pruning", "database_identity"}
 # What makes an instance non-empty: restoring over it would mix two banks.
 CONTENT_TABLES = ("practice", "resolution", "user")
 BATCH = 1000

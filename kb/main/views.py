@@ -8,6 +8,7 @@ from kb.extensions import db, limiter
 from kb.practices.models import Practice
 from kb.practices.services import latest_published
 from kb.resolutions.models import Resolution
+from kb.schema import SCHEMA_BEHIND, checked_schema_behind
 from kb.search import outbox, rebuilding
 from kb.search.repair import repair_later
 from kb.search.services import get_index
@@ -41,9 +42,11 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    status = {"status": "ok", "database": "ok", "index": "ok"}
+    status = {"status": "ok", "database": "ok", "schema": "ok", "index": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
+        if (revision := checked_schema_behind(max_age=0)) is not None:  # the code updated, `init` not run yet
+            status.update(status="error", schema=f"behind (revision {revision}): {SCHEMA_BEHIND}")
         pending, waited = outbox.pending_summary(current_app.config["INDEX_DIR"])
         # A stopped index writer does not make the site unhealthy (pages and search answer, from an index
         # that grows stale): monitoring reads "index_writer" to raise the alarm.

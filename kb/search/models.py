@@ -54,3 +54,16 @@ class SavedSearch(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(Text)  # URL-encoded: a Cyrillic letter is six characters
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatabaseIdentity(db.Model):
+    """This database's own random mark (one row), made by the migration that made the table. An index copy's state
+    (index.state.json) keeps the mark of the database it follows: under a new database (a fresh start over an old
+    instance, config.py pointed at another one) its position in the other database's change log means nothing, and
+    the copy is rebuilt instead of followed. Not in the archives: a restored bank keeps its database's mark."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from indexer import IndexUnavailable
 from kb.extensions import db, upsert
-from kb.search.models import IndexOutbox, IndexReplica, OutboxPruning
+from kb.search.models import DatabaseIdentity, IndexOutbox, IndexReplica, OutboxPruning
 from kb.timeutil import utcnow
 
 GAP_TTL_SECONDS = 600
@@ -51,6 +51,12 @@ _T = TypeVar("_T")
 class OutboxPruned(IndexUnavailable):
     """Rows this index copy had not applied were deleted from the outbox (the copy was silent for longer than
     `prune-outbox` waits for one): only a rebuild from the database makes it whole again."""
+
+
+class IndexOfAnotherDatabase(IndexUnavailable):
+    """The index copy follows another database's change log (a new database under an old instance's index, or
+    a database put back to an earlier copy of itself): its position means nothing here, so it is rebuilt. The
+    message is Russian, for the operator."""
 
 
 def _keys_for(obj: object, deleted: bool) -> list[tuple[str, int]]:
@@ -106,22 +112,29 @@ def record_selected(doc_type: str, ids: Select) -> None:
 
 @dataclass
 class WriterState:
-    """How far this index copy has applied the outbox."""
+    """How far this index copy has applied the outbox, and of which database (its DatabaseIdentity mark; None in
+    the state an older version wrote)."""
 
     position: int = 0
     gaps: dict[int, float] = field(default_factory=dict)  # outbox id -> first time it was missing
+    database: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> WriterState:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(int(raw["position"]), {int(k): float(v) for k, v in raw.get("gaps", {}).items()})
-        except (OSError, ValueError, KeyError, TypeError):
+            database = raw.get("database")
+            return cls(int(raw["position"]), {int(k): float(v) for k, v in raw.get("gaps", {}).items()},
+                       database if isinstance(database, str) else None)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"position": self.position, "gaps": self.gaps}), encoding="utf-8")
+        state = {"position": self.position, "gaps": self.gaps}
+        if self.database is not None:
+            state["database"] = self.database
+        tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, path)
 
 
@@ -256,7 +269,7 @@ def _apply_pending(index, index_dir: Path) -> int:
         new_position = max(state.position, max(seen))
         gaps = {gid: t for gid, t in state.gaps.items() if gid not in seen and now - t < GAP_TTL_SECONDS}
         gaps.update({gid: now for gid in range(state.position + 1, new_position) if gid not in seen})
-        state = WriterState(new_position, gaps)
+        state = WriterState(new_position, gaps, state.database)
         state.save(path)
         applied += len(rows)
         if len(rows) < BATCH_SIZE:
@@ -265,13 +278,36 @@ def _apply_pending(index, index_dir: Path) -> int:
 
 
 def check_not_pruned(index_dir: str | Path) -> WriterState:
-    """This copy's state; ``OutboxPruned`` if `prune-outbox` deleted rows the copy had not applied."""
+    """This copy's state, marked with this database's mark; ``OutboxPruned`` if `prune-outbox` deleted rows the copy
+    had not applied, ``IndexOfAnotherDatabase`` if it follows another database's log: its state names another
+    database, or its position is past this log's end (an older version's state names none). The log's last row is
+    never pruned (``plan_pruning``), so a copy of this database is never past its highest id, or past what a pruning
+    deleted. One query."""
     state = WriterState.load(state_path(index_dir))
-    pruned = pruned_through()
+    pruned, highest, database = db.session.execute(select(
+        select(func.max(OutboxPruning.through_id)).scalar_subquery(),
+        select(func.max(IndexOutbox.id)).scalar_subquery(),
+        select(DatabaseIdentity.token).order_by(DatabaseIdentity.id).limit(1).scalar_subquery())).one()
+    pruned, highest = pruned or 0, highest or 0
+    if state.database is not None and database is not None and state.database != database:
+        db.session.rollback()
+        raise IndexOfAnotherDatabase("индекс построен по другой базе данных: его состояние (index.state.json) "
+                                     "называет не эту базу")
+    if state.position > max(highest, pruned):
+        db.session.rollback()
+        raise IndexOfAnotherDatabase(
+            f"индекс построен по другой базе данных (или по её более поздней копии): он применил журнал изменений "
+            f"по №{state.position}, а журнал этой базы кончается на №{max(highest, pruned)}")
     if state.position < pruned:
         db.session.rollback()
         raise OutboxPruned(f"журнал изменений удалён по №{pruned}, а индекс применил его только по №{state.position}")
+    state.database = database
     return state
+
+
+def database_mark() -> str | None:
+    """This database's mark (DatabaseIdentity), None if it has none."""
+    return db.session.scalar(select(DatabaseIdentity.token).order_by(DatabaseIdentity.id).limit(1))
 
 
 def _fault_pause(rows: int) -> None:
@@ -309,7 +345,7 @@ def rebuild_point() -> WriterState:
     low = max(position - REBUILD_GAP_WINDOW, 0)
     visible = set(db.session.scalars(select(IndexOutbox.id).where(IndexOutbox.id > low)))
     now = time.time()
-    return WriterState(position, {i: now for i in range(low + 1, position) if i not in visible})
+    return WriterState(position, {i: now for i in range(low + 1, position) if i not in visible}, database_mark())
 
 
 def reset_position(index_dir: str | Path, start: WriterState) -> None:
