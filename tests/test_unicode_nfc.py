@@ -88,6 +88,7 @@ def test_the_migration_composes_what_was_stored(app, make_practice, make_user):
         db.session.add_all([resolution, collection])
         db.session.commit()
         rid, rec_id, cid = resolution.id, resolution.recommendations[0].id, collection.id
+        db.session.commit()  # no transaction left open: on PostgreSQL an ALTER TABLE waits for every reader
         downgrade(revision="y0tit0000001")
         db.session.execute(update(Practice).where(Practice.id == changed).values(
             title=nfd("Практика района"), title_folded=nfd("практика района"), annotation=nfd("Одарённые дети края"),
@@ -134,6 +135,7 @@ def test_the_migration_composes_the_stored_attachment_text(app, make_practice):
         db.session.add_all(files.values())
         db.session.commit()
         ids = {name: attachment.id for name, attachment in files.items()}
+        db.session.commit()  # no transaction left open: on PostgreSQL an ALTER TABLE waits for every reader
         downgrade(revision="z0uid0000001")
         for name in ("first", "second"):
             db.session.execute(update(Attachment).where(Attachment.id == ids[name]).values(
