@@ -94,7 +94,9 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
 # longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
 # stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``); 4: and a mark.
-ANALYSIS_VERSION = 5  # 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``)
+# 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``); 6: the solid spelling
+# of hyphenated words (``indexer.schema.JOINED_FIELD``)
+ANALYSIS_VERSION = 6
 # A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
 # (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3

@@ -59,6 +59,7 @@ from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, pars
 from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
     FACET_FIELDS,
     HIGHLIGHT_CHARS,
+    JOINED_FIELD,
     SPELLING_FIELD,
     TEXT_FIELDS,
     IndexDocument,
@@ -1201,9 +1202,12 @@ MAX_COMPOUND_SPLITS = 2
 def _compound_parts(searcher: Searcher, word: str) -> list[tuple[str, str]]:
     """The pairs of terms the long term ``word`` of a word written solid stands apart as in the index: its first
     letters are a word the index has as written (the spelling list: «естественно», «видеоконференц»), the rest is a
-    term («научн», «связ»); «естественнонаучн» → («естествен», «научн»). A look-up in the word list per cut, and
-    in the text fields for the few that pass."""
+    term («научн», «связ»); «естественнонаучн» → («естествен», «научн»). Only a word some text writes joined by
+    a hyphen (``JOINED_FIELD``); then a look-up in the word list per cut, and in the text fields for the few
+    that pass."""
     reader = searcher.reader()
+    if not reader.doc_frequency(JOINED_FIELD, word):
+        return []
     pairs: list[tuple[str, str]] = []
     for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
         left, right = word[:cut], word[cut:]

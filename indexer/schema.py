@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from whoosh import fields
+from whoosh import fields, formats
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import (
+    TOKEN_PATTERN,
     RussianPositions,
     SurfaceExistence,
     composed,
@@ -31,6 +33,15 @@ TEXT_FIELDS = ("title", "annotation", "body", "people", "attachments")
 FIELD_BOOSTS = {"title": 3.0, "annotation": 2.0, "people": 1.5, "body": 1.0, "attachments": 0.5}
 # The words of every text field as written: the dictionary of spelling suggestions.
 SPELLING_FIELD = "words"
+# The solid spelling of each word a text writes joined by hyphens («естественно-научной» →
+# «естественнонаучной»), as terms, never searched: a long word typed solid is looked for split in two only
+# where a text wrote such a word apart (``indexer.index._compound_parts``), not wherever its first letters
+# happen to be a word and the rest a term («американск»: «америк» + «нск»), which read the postings of phrases
+# no text has on a tenth of searches.
+JOINED_FIELD = "joined"
+_HYPHEN = "-\u2010\u2011"  # hyphen-minus, hyphen, non-breaking hyphen
+_JOINED_WORD = re.compile(rf"{TOKEN_PATTERN}(?:[{_HYPHEN}]{TOKEN_PATTERN})+")
+_HYPHENS = re.compile(f"[{_HYPHEN}]")
 SORT_TITLE_LENGTH = 80
 # Snippets look at the first HIGHLIGHT_CHARS of a field; the text of attached files (a PDF: hundreds of
 # kilobytes) is stored no further, all of it still indexed. A search page reads the stored fields of the
@@ -88,6 +99,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         # Every word of the text fields as written (ё-folded, not stemmed), never searched: the
         # dictionary that spelling suggestions are real words from.
         **{SPELLING_FIELD: _spelling_field()},
+        **{JOINED_FIELD: _joined_field(analyzer)},
         topic=codes(),
         region=codes(),
         level=codes(),
@@ -112,6 +124,21 @@ def _spelling_field() -> fields.TEXT:
     spelling.format = SurfaceExistence(field_boost=1.0)
     spelling.scorable = False
     return spelling
+
+
+def _joined_field(analyzer: Callable[[], Analyzer]) -> fields.TEXT:
+    """Terms of the text fields' analysis; only whether a document has one counts."""
+    joined = fields.TEXT(analyzer=analyzer(), phrase=False)
+    joined.format = formats.Existence(field_boost=1.0)
+    joined.scorable = False
+    return joined
+
+
+def joined_words(*texts: str) -> str:
+    """Each word the texts write joined by hyphens, once, written solid («видеоконференц-связи» →
+    «видеоконференцсвязи»); the field's analyzer makes their terms."""
+    return " ".join(dict.fromkeys(_HYPHENS.sub("", match.group())
+                                  for text in texts if text for match in _JOINED_WORD.finditer(text)))
 
 
 def spelling_words(*texts: str) -> str:
@@ -144,6 +171,7 @@ def to_fields(doc: IndexDocument) -> dict:
         "people": people,
         "attachments": attachments,
         SPELLING_FIELD: spelling_words(title, annotation, body, people, attachments),
+        JOINED_FIELD: joined_words(title, annotation, body, people, attachments),
         "sort_title": " ".join(fold(title).split())[:SORT_TITLE_LENGTH],
         "sort_adoptions": doc.adoptions,
         "version": doc.version,

@@ -509,3 +509,27 @@ def test_a_compound_written_solid_and_with_a_hyphen_find_each_other(tmp_path: Pa
     assert found("Глобал-Лаб") == {"practice:5"}
     assert found('"естественно-научная"') == {"practice:1"}  # in quotes: as typed
     assert found("научная грамотность") == {"practice:1", "practice:6"}  # a part does not find the solid word
+
+
+@pytest.mark.parametrize("how", ["apply", "rebuild"])
+def test_a_solid_word_is_looked_for_split_only_where_a_text_writes_it_with_a_hyphen(tmp_path: Path, how: str):
+    """A long word was looked for as the phrase of its first letters and the rest wherever the index had both
+    («американская»: «америка» + «нск»): a tenth of the searches read the postings of phrases no text had. The
+    split is looked for once some text writes the word with a hyphen; the phrase then finds the texts that wrote
+    it apart with a space too."""
+    apart = IndexDocument(id="practice:1", type="practice", title="Уроки естественно научной направленности",
+                          body="Опыт.")
+    hyphenated = IndexDocument(id="practice:2", type="practice", title="Естественно-научная грамотность",
+                               body="Опыт.")
+    index = SearchIndex(tmp_path / "index")
+
+    def found(text: str) -> set[str]:
+        return {hit.id for hit in index.search(SearchQuery(text=text, partial=False)).hits}
+
+    def load(documents: list[IndexDocument]) -> None:
+        index.apply(documents) if how == "apply" else index.rebuild(documents)
+
+    load([apart])
+    assert found("естественнонаучная") == set()
+    load([apart, hyphenated])
+    assert found("естественнонаучная") == {"practice:1", "practice:2"}
