@@ -361,3 +361,19 @@ def test_a_recommendation_before_points_is_no_header():
     assert [t for _n, _a, _ty, t in found] == [
         "Педагогам использовать опыт коллег", "в урочной деятельности", "во внеурочной деятельности.",
         "образовательным организациям", "Методистам обобщить опыт."]
+
+
+def test_symbol_font_bullets_of_an_rtf_are_list_markers(tmp_path):
+    """Word's bullets reach an RTF (a DOC, a PDF) as private-use characters of the Symbol font (U+F0B7): the points
+    under an addressee were not read as points, and their text began with a box."""
+    from tests.test_attachments import symbol_bullets_rtf
+
+    path = tmp_path / "резолюция.rtf"
+    path.write_bytes(symbol_bullets_rtf(["создать школьные научные общества;", "провести конкурс."],
+                                        intro=HEAD + "Участники рекомендуют образовательным организациям:"))
+    text = extract_text(path)
+    assert "\uf0b7" not in text
+    assert recs(text, _data_gazetteer()) == [
+        ("1.1", "образовательным организациям", "educational_organisations", "создать школьные научные общества"),
+        ("1.2", "образовательным организациям", "educational_organisations", "провести конкурс."),
+    ]

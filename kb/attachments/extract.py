@@ -36,7 +36,7 @@ from kb.listnumbers import (
     LIST_STYLE,
     OdfNumbering,
 )
-from kb.textclean import paired_surrogates, xml_text
+from kb.textclean import paired_surrogates, plain_bullets, xml_text
 
 KINDS = {
     "pdf": ("PDF", "application/pdf"),
@@ -1037,6 +1037,8 @@ def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
         raise AttachmentError(f"{KINDS[kind][0]} повреждён: не удаётся прочитать его содержимое.") from exc
     # an emoji that an RTF (striprtf) or a PDF's ToUnicode map (pypdf) gives as two surrogate halves: one character
     text = paired_surrogates(text)
+    # Word's bullets as a Symbol-font private-use character (U+F0B7 and the like): «•», which every font draws
+    text = plain_bullets(text)
     # NFC: a PDF's «й» is often «и» and a combining breve, which no search found
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)

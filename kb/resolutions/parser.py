@@ -33,7 +33,7 @@ from pathlib import Path
 import Stemmer
 
 from kb.listnumbers import DocxNumbering
-from kb.textclean import composed, xml_text
+from kb.textclean import composed, plain_bullets, xml_text
 
 __all__ = [
     "MAX_FILE_SIZE",
@@ -96,8 +96,8 @@ def extract_text(path: Path) -> str:
     else:
         text = _decode(path.read_bytes())
     # NFC (a PDF's «й» is often «и» and a breve); a NUL in a text file was a 500 on PostgreSQL, and stored as it
-    # was on SQLite
-    text = composed(xml_text(text))
+    # was on SQLite; a bullet typed in a DOCX as a Symbol-font character (U+F0B7) is «•», as in the other formats
+    text = plain_bullets(composed(xml_text(text)))
     if not text.replace("\ufeff", "").strip():
         raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
     if len(text) > MAX_TEXT_LENGTH:
