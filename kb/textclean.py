@@ -1,7 +1,8 @@
 """Characters no text of the bank needs: the C0 control characters other than tab and line breaks, which a form,
 a query string or an imported file can carry and which XML 1.0 (OAI-PMH, the Atom feed, DOCX) cannot; and DEL and
 the C1 controls (U+007F–U+009F), which XML allows but no font draws (a box in the PDF export, in Word); and the
-halves of UTF-16 surrogate pairs that some readers of files give instead of the character (``paired_surrogates``)."""
+halves of UTF-16 surrogate pairs that some readers of files give instead of the character (``paired_surrogates``);
+and the private-use characters Word's bullets are read as (``plain_bullets``)."""
 
 import re
 import unicodedata
@@ -22,6 +23,32 @@ def paired_surrogates(text: str) -> str:
     if not SURROGATES.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+
+
+# Word keeps a list's bullet, and a symbol inserted from the Symbol or Wingdings font, as a character of the Unicode
+# private-use area at U+F000 + its code in that font: U+F0B7 is the Symbol font's «•». What reads an RTF (striprtf),
+# a DOC (antiword, catdoc) or a PDF (pypdf) gives that character, which no other font draws (a box, «□»). The bullets
+# Word offers in its list of bullets are the usual ones: each is read as «•», which the resolution parser takes for
+# a list marker. Other private-use characters (a Symbol-font Greek letter, U+F061 «α») are left as they are: the
+# same code is another symbol in Wingdings.
+SYMBOL_BULLETS = str.maketrans({
+    "\uf0b7": "•",  # Symbol 0xB7: the bullet
+    "\uf0a7": "•",  # Wingdings 0xA7: the small square («§» in the font list)
+    "\uf0a8": "•",  # Wingdings 0xA8 and Symbol 0xA8: the hollow square, the diamond
+    "\uf0d8": "•",  # Wingdings 0xD8: the arrowhead «➢»
+    "\uf076": "•",  # Wingdings «v»: «❖»
+    "\uf0fc": "•",  # Wingdings 0xFC: the check mark «✓»
+    "\uf06e": "•",  # Wingdings «n»: the black square «■»
+    "\uf071": "•",  # Wingdings «q»: «❑»
+    "\uf075": "•",  # Wingdings «u»: the diamond «◆»
+})
+_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf076\uf0fc\uf06e\uf071\uf075]")
+
+
+def plain_bullets(text: str) -> str:
+    """``text`` with the Symbol- and Wingdings-font bullets of a Word document (private-use characters: see
+    SYMBOL_BULLETS) as «•». A text without them (nearly every one) is only looked at."""
+    return text.translate(SYMBOL_BULLETS) if _SYMBOL_BULLET.search(text) else text
 
 
 def xml_text(text: object) -> str:

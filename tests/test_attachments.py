@@ -1027,3 +1027,43 @@ def test_a_file_with_a_nul_in_its_text_is_attached(app, editor):
     with app.app_context():
         texts = db.session.scalars(select(Attachment.text)).all()
     assert len(texts) == len(NUL_FILES) and not any("\x00" in text for text in texts)
+
+
+def symbol_bullets_rtf(items: list[str], intro: str = "Участники рекомендуют:") -> bytes:
+    """An RTF whose list items begin with a Symbol-font bullet, as LibreOffice writes one it read from a Word
+    document (``{\\listtext … \\u61623\\'3f\\tab}``: U+F0B7, the private-use character Word's bullet is stored as),
+    and one item with the Wingdings squares and arrows (U+F0A7, U+F0D8) in its text, as pasted from Word."""
+
+    def escaped(text: str) -> str:
+        return "".join(ch if ch.isascii() else f"\\u{ord(ch)}\\'3f" for ch in text)
+
+    body = [r"\pard\plain " + escaped(line) + r"\par" for line in intro.split("\n")]
+    for item in items:
+        body.append(r"\pard\plain{\listtext\pard\plain \f1 \u61623\'3f\tab}\ilvl0\ls1 " + escaped(item) + r"\par")
+    return (r"{\rtf1\ansi\ansicpg1251\deff0{\fonttbl{\f0 Times New Roman;}{\f1\fcharset2 Symbol;}}"
+            + "\n".join(body) + "}").encode("ascii")
+
+
+def test_symbol_font_bullets_are_read_as_bullets():
+    """Word stores its bullets as private-use characters of the Symbol and Wingdings fonts (U+F0B7 «•», U+F0A7 the
+    square, U+F0D8 the arrow…): an RTF, a DOC or a PDF gave them as they were, and a practice's text, its search
+    snippet and an imported resolution showed a box («□») where the document shows «•»."""
+    from kb.attachments.extract import detect, extract_text
+
+    data = symbol_bullets_rtf(["создать школьные научные общества;",
+                               "провести конкурс \uf0a7 олимпиаду \uf0d8 фестиваль \uf076 \uf0fc \uf0a8."])
+    assert detect(data, "рекомендации.rtf") == "rtf"
+    for keep_paragraphs in (False, True):
+        text = extract_text(data, "rtf", keep_paragraphs=keep_paragraphs)
+        assert text == ("Участники рекомендуют:\n• создать школьные научные общества;\n"
+                        "• провести конкурс • олимпиаду • фестиваль • • •.")
+        assert not re.search("[\ue000-\uf8ff]", text)
+
+
+def test_a_practice_file_with_symbol_font_bullets_is_stored_with_bullets(app, editor):
+    client, pid = editor
+    page = upload(client, pid, "опыт.rtf", symbol_bullets_rtf([f"{WORD} опыт;", "второй пункт."])).get_data(
+        as_text=True)
+    assert "Файл «опыт.rtf» приложен" in page
+    with app.app_context():
+        assert db.session.scalar(select(Attachment.text)) == f"Участники рекомендуют:\n• {WORD} опыт;\n• второй пункт."

@@ -389,3 +389,70 @@ def test_a_flat_odt_saved_by_libreoffice_is_attached(app, editor, tmp_path):  # 
     with app.app_context():
         attachment = db.session.scalar(select(Attachment))
         assert (attachment.kind, attachment.text) == ("fodt", f"Разработка: {WORD} опыт.")
+
+
+def _random_package(path, members: int, size: int = 1024 * 1024) -> None:
+    """A DOCX of ``members`` parts of incompressible bytes (pictures, as a long report's)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        package.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="w"/>')
+        for number in range(members):
+            package.writestr(f"word/media/image{number}.png", os.urandom(size))
+
+
+class _NoWholeReads(io.FileIO):
+    """A file that refuses to be read whole: a read of more than 2 MB at once fails (zipfile reads the end of the
+    file, its directory, with ``read()``)."""
+
+    def read(self, size=-1):
+        left = os.path.getsize(self.name) - self.tell()
+        assert (left if size is None or size < 0 else min(size, left)) <= 2 * 1024 * 1024, \
+            f"read({size}) with {left} bytes of the package left"
+        return super().read(size)
+
+    def readinto(self, buffer):
+        assert len(buffer) <= 2 * 1024 * 1024, f"readinto() of {len(buffer)} bytes"
+        return super().readinto(buffer)
+
+
+def test_a_package_is_checked_part_by_part_from_its_file(tmp_path):
+    """The precheck of a bulk import's files (``precheck_file``) repacked a package in memory to check it: one that
+    unpacks to 200 MB took three times that. It is read a part at a time from its file, and its limits hold."""
+    from kb.attachments.extract import AttachmentError, check_package
+
+    path = tmp_path / "отчёт.docx"
+    _random_package(path, 6)
+    with _NoWholeReads(path) as handle:
+        check_package(handle)
+    check_package(path)
+    check_package(path.read_bytes())
+    # a part whose bytes are not those it declares (its CRC), found only by unpacking it all
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "испорчен.docx").write_bytes(bytes(data))
+    with _NoWholeReads(tmp_path / "испорчен.docx") as handle, pytest.raises(AttachmentError, match="повреждён"):
+        check_package(handle)
+    # a bomb (by the sizes its parts declare), an OpenDocument saved with a password
+    bomb = tmp_path / "бомба.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", b"0" * (20 * 1024 * 1024))
+    with pytest.raises(AttachmentError, match="архив-бомбу"):
+        check_package(bomb)
+    entry = b'manifest:full-path="content.xml" manifest:media-type="text/xml"'
+    locked = rewrite_part(ods_bytes(TABLE), "META-INF/manifest.xml", lambda body: body.replace(
+        entry + b"/>", entry + b"><manifest:encryption-data/></manifest:file-entry>"))
+    with pytest.raises(AttachmentError, match="зашифрован паролем"):
+        check_package(io.BytesIO(locked))
+
+
+def test_the_precheck_of_a_package_takes_far_less_memory_than_its_size(app, tmp_path):
+    from kb.attachments.services import precheck_file
+
+    path = tmp_path / "отчёт.docx"
+    _random_package(path, 8)
+    data = path.read_bytes()
+    kinds = []
+    with app.app_context():
+        peak = peak_memory(lambda: kinds.append(precheck_file("отчёт.docx", data)))
+    assert kinds == ["docx"]
+    assert peak < len(data) / 4, f"{peak / 2**20:.1f} MB for a package of {len(data) / 2**20:.1f} MB"

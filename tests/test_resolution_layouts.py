@@ -311,8 +311,8 @@ CLOSED = HEAD + """Участники семинара рекомендуют:
 ])
 @pytest.mark.parametrize("blank", ["", "\n"])
 def test_closing_lines_are_no_recommendations(closing, blank):
-    assert [t for _n, _a, _ty, t in recs(CLOSED.format(closing=closing, blank=blank), _data_gazetteer())] == [
-        "Образовательным организациям создать школьные научные общества.", "Методистам обобщить опыт."]
+    assert [(a, t) for _n, a, _ty, t in recs(CLOSED.format(closing=closing, blank=blank), _data_gazetteer())] == [
+        ("Образовательным организациям", "создать школьные научные общества."), ("Методистам", "обобщить опыт.")]
 
 
 def test_a_recommendation_naming_the_organising_committee_is_kept():
@@ -323,9 +323,11 @@ def test_a_recommendation_naming_the_organising_committee_is_kept():
 3. Провести конкурс в срок до
 1 сентября 2024 г.
 """
-    assert [t for _n, _a, _ty, t in recs(text, _data_gazetteer())] == [
-        "Оргкомитету конференции опубликовать материалы.", "Поручить оргкомитету конференции подготовить сборник",
-        "Оргкомитет конференции обеспечит публикацию материалов", "Провести конкурс в срок до 1 сентября 2024 г."]
+    assert [(a, t) for _n, a, _ty, t in recs(text, _data_gazetteer())] == [
+        ("Оргкомитету конференции", "опубликовать материалы."),
+        ("", "Поручить оргкомитету конференции подготовить сборник"),
+        ("", "Оргкомитет конференции обеспечит публикацию материалов"),
+        ("", "Провести конкурс в срок до 1 сентября 2024 г.")]
 
 
 def test_an_addressee_header_without_its_colon_heads_the_points_under_it():
@@ -348,7 +350,8 @@ def test_an_addressee_header_without_its_colon_heads_the_points_under_it():
 
 
 def test_a_recommendation_before_points_is_no_header():
-    """A line with something to do in it, or one no point follows, stays a recommendation."""
+    """A line with something to do in it, or one no point follows, stays a recommendation: the points after
+    «Педагогам использовать опыт коллег» are not under it (its addressee is taken, as from «Педагогам – …»)."""
     text = HEAD + """Участники рекомендуют:
 1. Педагогам использовать опыт коллег
 – в урочной деятельности;
@@ -357,7 +360,53 @@ def test_a_recommendation_before_points_is_no_header():
 3. Методистам обобщить опыт.
 """
     found = recs(text, _data_gazetteer())
-    assert [a for _n, a, _ty, _t in found] == ["", "", "", "", ""]
+    assert [a for _n, a, _ty, _t in found] == ["Педагогам", "", "", "", "Методистам"]
     assert [t for _n, _a, _ty, t in found] == [
-        "Педагогам использовать опыт коллег", "в урочной деятельности", "во внеурочной деятельности.",
-        "образовательным организациям", "Методистам обобщить опыт."]
+        "использовать опыт коллег", "в урочной деятельности", "во внеурочной деятельности.",
+        "образовательным организациям", "обобщить опыт."]
+
+
+def test_symbol_font_bullets_of_an_rtf_are_list_markers(tmp_path):
+    """Word's bullets reach an RTF (a DOC, a PDF) as private-use characters of the Symbol font (U+F0B7): the points
+    under an addressee were not read as points, and their text began with a box."""
+    from tests.test_attachments import symbol_bullets_rtf
+
+    path = tmp_path / "резолюция.rtf"
+    path.write_bytes(symbol_bullets_rtf(["создать школьные научные общества;", "провести конкурс."],
+                                        intro=HEAD + "Участники рекомендуют образовательным организациям:"))
+    text = extract_text(path)
+    assert "\uf0b7" not in text
+    assert recs(text, _data_gazetteer()) == [
+        ("1.1", "образовательным организациям", "educational_organisations", "создать школьные научные общества"),
+        ("1.2", "образовательным организациям", "educational_organisations", "провести конкурс."),
+    ]
+
+
+def test_a_dative_addressee_before_an_infinitive_without_a_dash():
+    """«1. Педагогам использовать …»: the addressee in the dative, then what to do, with no dash or colon between
+    them, as «1. Педагогам — использовать …». A dative that is no addressee («Шахматному образованию уделить …»,
+    what to give attention to) and a recommendation without one stay as they were."""
+    text = HEAD + """Участники конференции рекомендуют:
+1. Педагогам использовать опыт коллег в урочной деятельности.
+2. Управлению образования Миасского городского округа организовать муниципальную олимпиаду.
+3. Методистам не допускать формального подхода к наставничеству.
+4. Шахматному образованию уделить особое внимание.
+5. Активно использовать платформы дистанционного обучения.
+6. Органам местного самоуправления, осуществляющим управление в сфере образования, обеспечить участие школ.
+"""
+    assert recs(text, _data_gazetteer()) == [
+        ("1.1", "Педагогам", "teachers", "использовать опыт коллег в урочной деятельности."),
+        ("2.1", "Управлению образования Миасского городского округа", "municipal_authority",
+         "организовать муниципальную олимпиаду."),
+        ("3.1", "Методистам", None, "не допускать формального подхода к наставничеству."),
+        ("4", "", "participants", "Шахматному образованию уделить особое внимание."),
+        ("5", "", "participants", "Активно использовать платформы дистанционного обучения."),
+        ("6.1", "Органам местного самоуправления, осуществляющим управление в сфере образования", "municipal_authority",
+         "обеспечить участие школ."),
+    ]
+    bullets = HEAD + "Участники рекомендуют:\n– Родителям помогать детям;\n– Методистам обобщить опыт.\n"
+    assert recs(bullets, _data_gazetteer()) == [
+        ("1.1", "Родителям", "parents", "помогать детям"), ("2.1", "Методистам", None, "обобщить опыт.")]
+    # the same as with a dash
+    dashed = text.replace("Педагогам использовать", "Педагогам – использовать")
+    assert recs(dashed, _data_gazetteer())[0] == recs(text, _data_gazetteer())[0]

@@ -23,7 +23,7 @@ from kb.accounts.services import record
 from kb.attachments.extract import (
     PACKAGE_KINDS,
     AttachmentError,
-    checked_package,
+    check_package,
     detect,
     extract_text,
     legacy_tools,
@@ -132,7 +132,7 @@ def precheck_file(filename: str, data: bytes) -> str:
     hundred long PDFs) ran past the web server's time limit when it extracted them all."""
     kind = detect(data, clean_filename(filename))
     if kind in PACKAGE_KINDS:
-        checked_package(data)
+        check_package(data)  # its parts unpacked a piece at a time and let go: not the package made again in memory
     elif kind == "pdf":
         from pypdf import PdfReader
 

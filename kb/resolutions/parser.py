@@ -33,7 +33,7 @@ from pathlib import Path
 import Stemmer
 
 from kb.listnumbers import DocxNumbering
-from kb.textclean import composed, xml_text
+from kb.textclean import composed, plain_bullets, xml_text
 
 __all__ = [
     "MAX_FILE_SIZE",
@@ -96,8 +96,8 @@ def extract_text(path: Path) -> str:
     else:
         text = _decode(path.read_bytes())
     # NFC (a PDF's «й» is often «и» and a breve); a NUL in a text file was a 500 on PostgreSQL, and stored as it
-    # was on SQLite
-    text = composed(xml_text(text))
+    # was on SQLite; a bullet typed in a DOCX as a Symbol-font character (U+F0B7) is «•», as in the other formats
+    text = plain_bullets(composed(xml_text(text)))
     if not text.replace("\ufeff", "").strip():
         raise ResolutionFormatError(f"Файл пуст: в «{path.name}» нет текста.")
     if len(text) > MAX_TEXT_LENGTH:
@@ -978,6 +978,57 @@ def _dash_addressee(text: str, classify: Callable[[str], str | None] | None) -> 
     return head, tail
 
 
+# What a head of «Адресату сделать …» may hold besides its nouns and adjectives («Органам местного самоуправления,
+# осуществляющим управление в сфере образования»): participles, prepositions, conjunctions, pronouns, numbers. An
+# adverb or a verb («Региону необходимо обеспечить», «Школам следует …») makes it no addressee.
+_LEAD_POS = frozenset({"NOUN", "ADJF", "PRTF", "NPRO", "PREP", "CONJ", "NUMR"})
+_LEAD_WORDS = 16  # an addressee is seldom longer
+
+
+def _morphology():
+    from indexer.analysis import morphology  # pymorphy3, loaded once for the process
+
+    return morphology()
+
+
+def _is_infinitive(word: str) -> bool:
+    """Whether the likeliest reading of a word is an infinitive («использовать»; «печь» is a noun first)."""
+    return _morphology().parse(_fold(word))[0].tag.POS == "INFN"
+
+
+def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tuple[str, str] | None:
+    """(addressee, recommendation) of «Педагогам использовать опыт коллег», written without the dash of
+    «Педагогам – использовать …», or None. The item begins with a word in the dative; the words up to the first
+    infinitive («не» before it goes with it) are nouns, adjectives, participles, prepositions and the like; and the
+    head is an addressee the vocabulary knows, or a noun naming people («Методистам»): «Шахматному образованию
+    уделить внимание» names what to give attention to, not whom the resolution asks."""
+    words = list(_WORD.finditer(text))
+    if len(words) < 2 or text[:words[0].start()].strip():
+        return None
+    morph = _morphology()
+    for cut in range(1, min(len(words), _LEAD_WORDS + 1)):
+        word = words[cut].group()
+        if _is_infinitive(word) or (
+                _fold(word) == "не" and cut + 1 < len(words) and _is_infinitive(words[cut + 1].group())):
+            break
+        if not (word.isupper() and len(word) > 1) and morph.parse(_fold(word))[0].tag.POS not in _LEAD_POS:
+            return None  # an adverb, a verb, an unknown word: no addressee's
+    else:
+        return None
+    head = text[:words[cut].start()].strip().rstrip(",").strip()
+    if re.search(r"[;:!?–—]|\s-\s", head):
+        return None
+    known = classify(head) if classify is not None else None
+    datives = [p for p in morph.parse(_fold(words[0].group())) if p.tag.case == "datv" and p.tag.POS in _LEAD_POS]
+    if not datives:
+        return None
+    noun = next((p for w in words[:cut] for p in morph.parse(_fold(w.group()))
+                 if p.tag.POS == "NOUN" and p.tag.case == "datv"), None)
+    if known is None and (noun is None or noun.tag.animacy != "anim"):
+        return None
+    return _collapse(head), text[words[cut].start():].strip()
+
+
 def _without_marker(line: str) -> str:
     """A line without the number or the bullet it begins with."""
     m = _NUMHEAD.match(line) or _BULLET.match(line)
@@ -1125,7 +1176,7 @@ def _parse_recommendations(
             elif current is not None and current.number is not None and _is_sub_item(current, int(number), marker):
                 current.sub_marker, current.sub_last = marker, max(current.sub_last, int(number))
                 add_item(body, marker=marker)
-            elif dashed := dash(body):
+            elif dashed := dash(body) or _dative_lead(body, classify):  # «1. Педагогам использовать …» too
                 dash_group(number, *dashed)
             else:
                 if current is not None and current.number is not None:
@@ -1141,7 +1192,7 @@ def _parse_recommendations(
                 nest.parts.append(m.group(2))
             elif addressee := header(m.group(2)):
                 open_group(None, addressee)
-            elif current is None and (dashed := dash(m.group(2))):
+            elif current is None and (dashed := dash(m.group(2)) or _dative_lead(m.group(2), classify)):
                 dash_group(None, *dashed)
             else:
                 add_item(m.group(2), marker=m.group(1))
