@@ -63,12 +63,18 @@ from whoosh.analysis import (
 # exports carry U+00AD and textbooks carry U+0301, and neither may split a word. A hyphen is not
 # part of a token, so "научно-практический" gives "научно", "практический" at adjacent positions;
 # the query parser turns such a word into a phrase of its parts (see ``query.py``).
-TOKEN_PATTERN = r"(?:[^\W_]|[\u0300\u0301\u00ad])+"
+#
+# A class's number written solid with «кл» or «класс» («9кл», «5кл.», «10-11кл», «9класса») is a token of its own:
+# «9кл» was a word no text or query wrote otherwise, and «9 класс» did not find it (``GLUED_CLASS``).
+GLUED_CLASS = r"\d+(?=(?i:кл(?:асс[а-яё]*)?)(?![^\W_]))"
+TOKEN_PATTERN = rf"(?:{GLUED_CLASS}|(?:[^\W_]|[\u0300\u0301\u00ad])+)"
 # The words of a text not in Unicode NFC (macOS and many PDFs write «й» as «и» and a combining breve U+0306, «ё» as
 # «е» and a diaeresis U+0308): every combining diacritical mark (U+0300–U+036F) stays inside its word, whose NFC
 # form is then folded (``fold_word``), so the text gives the terms its NFC form gives, at the offsets of its own
 # characters. A text in NFC (nearly every one) is read with TOKEN_PATTERN, as before.
-DECOMPOSED_TOKEN_PATTERN = r"(?:[^\W_]|[\u0300-\u036f\u00ad])+"
+DECOMPOSED_TOKEN_PATTERN = rf"(?:{GLUED_CLASS}|(?:[^\W_]|[\u0300-\u036f\u00ad])+)"
+# TOKEN_PATTERN in a text without stress marks or soft hyphens (nearly every text): twice as fast.
+PLAIN_TOKEN_PATTERN = rf"{GLUED_CLASS}|[^\W_]+"
 
 # ё and Ё are folded to е; stress marks and soft hyphens are removed. ѐ and ѝ are е and и with a grave stress mark
 # as NFC composes them (U+0450, U+045D): folded as the decomposed letter and its mark are.
@@ -94,9 +100,11 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # The version of the terms ``term`` makes: an index whose stored analyzer says another one holds terms this code no
 # longer makes, and is rebuilt (``indexer.index``). 2: short words are their own terms (below), «мой» and «ваш» are
 # stop words. 3: a stem of three letters or fewer is the lemma's first five letters (``term``); 4: and a mark.
-# 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``); 6: the solid spelling
-# of hyphenated words (``indexer.schema.JOINED_FIELD``)
-ANALYSIS_VERSION = 6
+# 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``). 6: the solid spelling
+# of hyphenated words (``indexer.schema.JOINED_FIELD``). 7: a class's number glued to «кл» apart (GLUED_CLASS),
+# «кл» the term of «класс» (``term``), «-ами» after a known abbreviation, Roman numerals written with Cyrillic
+# letters in Latin ones (``plain_token``); both 6 and 7 came in one release.
+ANALYSIS_VERSION = 7
 # A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
 # (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3
@@ -116,6 +124,25 @@ _CYRILLIC_LETTER = re.compile(r"[А-Яа-яЁё]")
 # abbreviation (``plain_token``). Not units («МВт», «ГПа») nor abbreviations whose last letter is small.
 _CASE_ENDING = re.compile(r"([А-ЯЁ]{2,})[а-яё]{1,2}")
 _LOWER_LAST = frozenset({"СПб", "ППк", "ПМПк", "МВт", "ГВт", "ТВт", "ПВт", "МПа", "ГПа"})
+# The abbreviations whose ending «-ами» (three letters: ``_CASE_ENDING`` takes one or two) is dropped as well
+# («ВПРами», «НПКами» were the unknown words «впрам», «нпкам»): those the search knows (``kb.search.synonyms``, the
+# thesaurus; a test keeps them here), not any capitals before «ами». A change here changes terms: ANALYSIS_VERSION.
+KNOWN_ABBREVIATIONS = frozenset({
+    "АООП", "ВКС", "ВПР", "ВсОШ", "ГИА", "ДДТ", "ДОД", "ДОО", "ДОТ", "ДОУ", "ДПО", "ЕГЭ", "ИЗО", "ИИ", "ИКТ", "ИОМ",
+    "ИРО", "ИТ", "ИУП", "КПК", "МО", "МЭШ", "НОО", "НОУ", "НПК", "ОБЗР", "ОВЗ", "ОГЭ", "ОО", "ООО", "ООП", "ОРКСЭ",
+    "ПИЗА", "ПМПК", "ППО", "РИП", "СОО", "СОШ", "СПО", "ТРИЗ", "УУД", "ФГ", "ФГОС", "ФОП", "ЦДТ", "ЦНППМ", "ЦОР",
+    "ЦОС", "ШНО", "ЭОР",
+})
+# A Roman numeral of I, V and X (1 to 39: the centuries, stages, rounds and degrees texts number so), and the
+# Cyrillic letters typed for its Latin ones («ХХ век» with Cyrillic Х, «ХIХ» with one Latin I, Ukrainian І).
+ROMAN_NUMERAL = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_LOOKALIKES = str.maketrans("ХІ", "XI")
+_ROMAN_LETTERS = frozenset("IVXХІ")
+_ROMAN_CYRILLIC = frozenset("ХІ")
+
+# Words written shortened whose term is the full word's: «9 кл.» and «9кл» (GLUED_CLASS) are «9 класс» («кл» alone is
+# hardly anything else in these texts: «кл. руководитель», «кл. час»).
+SHORTENED = {"кл": "класс"}
 
 # Longer tokens are noise (URLs without separators, base64) and only bloat the term list.
 MAX_TOKEN_LENGTH = 60
@@ -151,6 +178,8 @@ def _morphology() -> pymorphy3.MorphAnalyzer:
 @lru_cache(maxsize=TERM_CACHE)
 def term(word: str) -> str:
     """The index term of one lower-case, ё-folded word."""
+    if word in SHORTENED:
+        return term(SHORTENED[word])
     russian, english = _stemmers()
     if _LATIN_WORD.fullmatch(word):
         return english.stemWord(word)
@@ -187,6 +216,8 @@ def form_terms(word: str) -> frozenset[str]:
     Version 2 joined them under the stem, version 3 gives each lemma its term: «часы» is read first as the clock,
     «утром» and «зимой» as adverbs, «род» as a form of «родиться»; «год» does not reach «лета» (read as «лето»),
     nor a name a common word («Семёнов», read as «Семён», does not find «семена»)."""
+    if word in SHORTENED:
+        return form_terms(SHORTENED[word])
     own = term(word)
     if not _CYRILLIC.search(word) or not _morphology().word_is_known(word):
         return frozenset({own})
@@ -340,13 +371,20 @@ def fold(text: str) -> str:
 def plain_token(word: str) -> str:
     """A token (in NFC, before lower case) with the Latin look-alikes of a Cyrillic word as the Cyrillic letters
     («OГЭ» with a Latin O → «ОГЭ»; a word with more Latin letters than Cyrillic ones is left alone) and an
-    abbreviation's case ending dropped («ИОМы» → «ИОМ»). A lower-case Cyrillic or an ASCII word (nearly every
-    one) costs two checks."""
+    abbreviation's case ending dropped («ИОМы» → «ИОМ»; «ВПРами» → «ВПР» for a KNOWN_ABBREVIATIONS one), and a
+    Roman numeral typed with Cyrillic letters in Latin ones («ХХ» → «XX»). A lower-case Cyrillic or an ASCII word
+    (nearly every one) costs a few checks."""
+    if len(word) > 1 and not word.isascii() and word[0] in _ROMAN_LETTERS and _ROMAN_LETTERS.issuperset(word) and (
+            ROMAN_NUMERAL.fullmatch(latin := word.translate(_ROMAN_LOOKALIKES))):
+        return latin  # a Roman numeral with Cyrillic letters («ХХ», «ХIХ»): in Latin ones (a lone «Х» stays a letter)
     if not word.isascii() and _LATIN_LETTER.search(word) and (
             len(_CYRILLIC_LETTER.findall(word)) > len(_LATIN_LETTER.findall(word))):
         word = word.translate(_LOOKALIKES)
-    if not word.islower() and (ending := _CASE_ENDING.fullmatch(word)) and word not in _LOWER_LAST:
-        return ending.group(1)
+    if not word.islower():
+        if (ending := _CASE_ENDING.fullmatch(word)) and word not in _LOWER_LAST:
+            return ending.group(1)
+        if word.endswith("ами") and word[:-3] in KNOWN_ABBREVIATIONS:
+            return word[:-3]
     return word
 
 
@@ -355,7 +393,7 @@ def fold_word(word: str) -> str:
     return plain_token(composed(word)).lower().translate(FOLD_MAP)
 
 
-_PLAIN_TOKEN_NEEDED = re.compile(r"[А-ЯЁ]{2}[а-яё]|[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]")
+_PLAIN_TOKEN_NEEDED = re.compile(r"[А-ЯЁ]{2}[а-яё]|[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]|[ХІ][ХІIVX]|[IVX]І")
 
 
 def needs_plain_tokens(text: str) -> bool:
@@ -400,8 +438,11 @@ class LemmaTermFilter(RussianTermFilter):
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _DECOMPOSED_TOKEN = re.compile(DECOMPOSED_TOKEN_PATTERN)
-# The same tokens in a text without stress marks and soft hyphens (nearly every text): twice as fast.
-_PLAIN_TOKEN = re.compile(r"[^\W_]+")
+_PLAIN_TOKEN = re.compile(PLAIN_TOKEN_PATTERN)
+# The same in a text with no figure before «кл» (nearly every one: ASCII texts all), a fifth faster; the look for one
+# costs a scan in C.
+_SOLID_TOKEN = re.compile(r"[^\W_]+")
+_MAY_BE_GLUED = re.compile(r"\d[кК][лЛ]")
 
 
 def token_pattern(text: str) -> re.Pattern:
@@ -412,12 +453,12 @@ def token_pattern(text: str) -> re.Pattern:
 def find_tokens(text: str) -> list[str]:
     """The raw tokens of ``text`` (``token_pattern``'s matches; ``fold_word`` folds each)."""
     if text.isascii():
-        return _PLAIN_TOKEN.findall(text)
+        return _SOLID_TOKEN.findall(text)
     if not unicodedata.is_normalized("NFC", text):
         return _DECOMPOSED_TOKEN.findall(text)
     if "\u0301" in text or "\u0300" in text or "\u00ad" in text:
         return _TOKEN.findall(text)
-    return _PLAIN_TOKEN.findall(text)
+    return (_PLAIN_TOKEN if _MAY_BE_GLUED.search(text) else _SOLID_TOKEN).findall(text)
 
 
 _TERM_FUNCTIONS = {"lemma_stem": term, "snowball": snowball_term, "lemma": lemma_term}

@@ -37,6 +37,7 @@ from indexer.analysis import (
     ANALYSIS_VERSION,
     FOLD_MAP,
     MAX_TOKEN_LENGTH,
+    PLAIN_TOKEN_PATTERN,
     STOP_WORDS,
     TOKEN_PATTERN,
     RussianAnalyzer,
@@ -1555,7 +1556,8 @@ def _fragment_end(total: list[int], last: int, currentlen: int, countdown: int, 
 
 
 _WORD_SPLIT = re.compile(f"({TOKEN_PATTERN})")
-_PLAIN_WORD_SPLIT = re.compile(r"([^\W_]+)")  # TOKEN_PATTERN in a text without stress marks or soft hyphens
+# TOKEN_PATTERN in a text without stress marks or soft hyphens
+_PLAIN_WORD_SPLIT = re.compile(f"({PLAIN_TOKEN_PATTERN})")
 
 
 def _folded_words(found: list[str], starts: list[int], ends: list[int], matches: list[tuple[int, int, str]] | None,
@@ -1698,7 +1700,9 @@ def _prefix_pattern(prefixes: frozenset[str]) -> re.Pattern:
     a few prefixes, though it compiles in a third of the time)."""
     alternatives = "|".join(re.escape(prefix) + rf"(?<![^\W_]{'.' * len(prefix)})"
                             for prefix in sorted(prefixes, key=len, reverse=True))
-    return re.compile(rf"(?:{alternatives})[^\W_]*")
+    # a class's number and the «кл» glued to it are words of their own («9кл»: GLUED_CLASS)
+    glued = r"|кл(?<=\dкл)(?:асс[а-яё]*)?(?![^\W_])" if "кл" in prefixes else ""
+    return re.compile(rf"(?:{alternatives})(?:(?<=\d)\d*(?=кл(?:асс[а-яё]*)?(?![^\W_]))|[^\W_]*){glued}")
 
 
 def _highlight(highlighter: highlight.Highlighter, searcher: Searcher, name: str, text: str,

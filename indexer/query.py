@@ -23,6 +23,7 @@ raises: the worst a user gets is a simpler query and a notice saying so.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -34,7 +35,16 @@ from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
-from indexer.analysis import STOP_WORDS, TOKEN_PATTERN, composed, fold, fold_word, form_terms, term
+from indexer.analysis import (
+    ROMAN_NUMERAL,
+    STOP_WORDS,
+    TOKEN_PATTERN,
+    composed,
+    fold,
+    fold_word,
+    form_terms,
+    term,
+)
 from indexer.schema import TEXT_FIELDS
 from indexer.synonyms import SynonymTable
 
@@ -665,6 +675,72 @@ def _with_compounds(node: query.Query | None, solid: dict[tuple[str, ...], str],
     return node.apply(lambda child: _with_compounds(child, solid, split))
 
 
+# Nouns texts count with an ordinal written in figures or in Roman numerals («2 этап», «II этап», «XXI век», «III
+# четверть», «I квалификационная категория»): a query with one before such a noun finds the other as well.
+ORDINAL_NOUNS = ("этап", "век", "четверть", "тур", "степень", "уровень", "ступень", "место", "категория",
+                 "квалификационный", "полугодие", "триместр", "семестр", "квартал", "класс", "съезд", "созыв")
+MAX_ORDINAL = 39  # XXXIX: Roman numerals of I, V and X only (``ROMAN_NUMERAL``), so «XL», «МИД», «CD» are no number
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+@functools.lru_cache(maxsize=1)
+def _ordinal_noun_terms() -> frozenset[str]:
+    return frozenset(term(noun) for noun in ORDINAL_NOUNS)
+
+
+def _roman(number: int) -> str:
+    tens, units = divmod(number, 10)
+    return "X" * tens + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[units]
+
+
+def _ordinal(word: str) -> int | None:
+    """The number of a folded word written in figures («21») or in Roman numerals («xxi», «ххi» with Cyrillic
+    letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word."""
+    if word.isdigit():
+        number = int(word) if word[0] != "0" else 0
+    elif (roman := word.upper()) and ROMAN_NUMERAL.fullmatch(roman):
+        number = sum(_ROMAN_VALUES[a] * (-1 if _ROMAN_VALUES[a] < _ROMAN_VALUES[b] else 1)
+                     for a, b in zip(roman, roman[1:], strict=False)) + _ROMAN_VALUES[roman[-1]]
+    else:
+        return None
+    return number if 1 <= number <= MAX_ORDINAL else None
+
+
+def _other_numerals(number: int, written: str) -> list[str]:
+    """The terms the texts write ``number`` with other than ``written`` (a term): in figures, in Roman numerals, and
+    a lone Cyrillic «Х» for 10 (a single letter is not taken for a numeral in the index: ``plain_token``)."""
+    spellings = [str(number), _roman(number)] + (["Х"] if number == 10 else [])
+    return [found for found in dict.fromkeys(term(fold_word(spelt)) for spelt in spellings) if found != written]
+
+
+def _ordinal_alternatives(words: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """The term of each number of ``words`` (the query's, folded) that stands before a counting noun (ORDINAL_NOUNS:
+    «2 этап», «XXI века») -> (the other numeral's term, the noun's term) pairs: «2» -> («ii», «этап»)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    nouns = _ordinal_noun_terms()
+    for word, after in zip(words, words[1:], strict=False):
+        if (number := _ordinal(word)) is None or not (noun := form_terms(after) & nouns):
+            continue
+        written = term(word)
+        for other in _other_numerals(number, written):
+            found.setdefault(written, []).extend((other, noun_term) for noun_term in sorted(noun))
+    return found
+
+
+def _with_ordinals(node: query.Query | None, alternatives: dict[str, list[tuple[str, str]]]) -> query.Query | None:
+    """The query with each number typed before a counting noun (``_ordinal_alternatives``) looking also for the
+    phrase of the number written otherwise and the noun: «2 этап» finds «II этап», «XXI век» finds «21 веке»."""
+    if node is None or not alternatives:
+        return node
+    if _is_word(node):
+        pairs = alternatives.get(node.subqueries[0].text)
+        if not pairs:
+            return node
+        return query.Or([node, *(query.Or([query.Phrase(name, list(pair)) for name in TEXT_FIELDS])
+                                 for pair in dict.fromkeys(pairs))])
+    return node.apply(lambda child: _with_ordinals(child, alternatives))
+
+
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
                split: Callable[[str], list[tuple[str, str]]] | None = None) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on. ``split(term)`` gives the pairs
@@ -720,6 +796,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
         elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
     strict = _with_compounds(strict, _solid_terms(cleaned, schema) if "-" in cleaned else {}, split)
+    if ordinals := _ordinal_alternatives(words):
+        strict, loose = _with_ordinals(strict, ordinals), _with_ordinals(loose, ordinals)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}
     strict, loose, relaxed = _with_forms(strict, forms), _with_forms(loose, forms), _with_forms(relaxed, forms)
     bonus = _number_phrases(cleaned, schema) if plain is not None else None

@@ -563,7 +563,7 @@ SPACES_BANK = [
 @pytest.mark.parametrize(("typed", "meant"), [
     # typed without their space: «проектнаядеятельность», «5класс» found nothing and offered nothing
     ("проектнаядеятельность", "проектная деятельность"), ("онлайнурок", "онлайн урок"),
-    ("5класс", "5 класс"), ("огэ2024", "огэ 2024"), ("одаренныедети", "одаренные дети"),
+    ("огэ2024", "огэ 2024"), ("одаренныедети", "одаренные дети"),
     ("проектнаяящерица", None),  # one half the bank does not know: nothing to offer
     # one word typed with a space inside
     ("глобал лаб", "глобаллаб"), ("Глобал Лаб проекты", "Глобаллаб проекты"), ("робото техника", "робототехника"),
@@ -688,3 +688,90 @@ def test_a_query_without_a_single_word_says_so(ix, text):
     result = ix.search(SearchQuery(text=text, synonyms=TABLE))
     assert result.notice == NOTICE_NO_WORDS and result.total == len(DOCUMENTS)
     assert ix.search(SearchQuery(text="", synonyms=TABLE)).notice is None
+
+
+CLASS_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Олимпиада по физике", body="Задания для 9 класса."),
+    IndexDocument(id="practice:2", type="practice", title="Подготовка к ОГЭ", body="Тренинг в 9 кл. по математике."),
+    IndexDocument(id="practice:3", type="practice", title="Проект по химии", body="Исследования для 9кл."),
+    IndexDocument(id="practice:4", type="practice", title="Элективы", body="Курсы по выбору для 10-11кл."),
+    IndexDocument(id="practice:5", type="practice", title="Кружок для 5 класса", body="Обзор."),
+    IndexDocument(id="practice:6", type="practice", title="Клубный час", body="9 клубов по интересам."),
+]
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("9 класс", {1, 2, 3}), ("9 кл", {1, 2, 3}), ("9кл", {1, 2, 3}), ("9кл.", {1, 2, 3}), ("9-кл", {1, 2, 3}),
+    ("9класса", {1, 2, 3}), ("9КЛ", {1, 2, 3}), ("10-11кл", {4}), ("10-11 классы", {4}), ("11 класс", {4}),
+    ("5класс", {5}),  # was a typo corrected to «5 класс» (missing spaces, below): now read so as typed
+    ("9 клубов", {6}),  # «кл» only as a word of its own: «клуб» is no class
+])
+def test_a_class_glued_to_its_number_or_shortened_is_the_class(tmp_path: Path, typed: str, found: set[int]):
+    """«9кл» was one word of its own, in a text and in a query: found neither «9 класс» nor «9 кл.», nor was it
+    found by them; and «9 кл» and «9 класс» did not find each other."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(CLASS_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
+
+
+def test_a_class_glued_to_its_number_is_marked_in_the_snippet(tmp_path: Path):
+    index = SearchIndex(tmp_path / "index")
+    index.apply(CLASS_BANK)
+    snippets = {hit.id: hit.snippet for hit in index.search(SearchQuery(text="9 класс", partial=False)).hits}
+    assert "<mark>9</mark><mark>кл</mark>" in snippets["practice:3"]
+    assert "<mark>кл</mark>" in snippets["practice:2"]
+
+
+ABBREVIATION_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Работа с ВПРами", body="Анализ результатов в 5 классе."),
+    IndexDocument(id="practice:2", type="practice", title="Подготовка к ВПР", body="Всероссийские проверочные работы."),
+    IndexDocument(id="practice:3", type="practice", title="Секции НПК", body="Научно-практическая конференция."),
+    IndexDocument(id="practice:4", type="practice", title="Школьники за НПКами", body="Доклады и стенды."),
+    IndexDocument(id="practice:5", type="practice", title="Рамы и окна", body="Впрочем, ремонт кабинета."),
+]
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("ВПР", {1, 2}), ("ВПРами", {1, 2}), ("всероссийские проверочные работы", {1, 2}),
+    ("НПК", {3, 4}), ("НПКами", {3, 4}), ("научно-практическая конференция", {3, 4}), ("ИОМами", set()),
+])
+def test_an_abbreviation_with_the_ending_ami_is_the_abbreviation(tmp_path: Path, typed: str, found: set[int]):
+    """«ВПРами», «НПКами» were stemmed as unknown words («впрам», «нпкам»), unlike «ВПРы» or «НПКов»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(ABBREVIATION_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
+
+
+ROMAN_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="II этап олимпиады", body="Муниципальный этап."),
+    IndexDocument(id="practice:2", type="practice", title="Итоги 2 этапа конкурса", body="Протокол."),
+    IndexDocument(id="practice:3", type="practice", title="Педагогика XXI века", body="Школа будущего."),
+    IndexDocument(id="practice:4", type="practice", title="Школа в 21 веке", body="Новые грамотности."),
+    IndexDocument(id="practice:5", type="practice", title="Литература \u0425\u0425 века", body="Обзор."),
+    IndexDocument(id="practice:6", type="practice", title="Итоги III четверти", body="Отчёт."),
+    IndexDocument(id="practice:7", type="practice", title="Контрольные за 3 четверть", body="Отчёт."),
+    IndexDocument(id="practice:8", type="practice", title="Диплом I степени", body="Победители олимпиады."),
+    IndexDocument(id="practice:9", type="practice", title="English club", body="I have a dream. Chapter V, part 2."),
+    IndexDocument(id="practice:10", type="practice", title="Поэты \u0425I\u0425 века", body="Кружок любителей поэзии."),
+    IndexDocument(id="practice:11", type="practice", title="Районный конкурс", body="II место в районе."),
+]
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("2 этап", {1, 2}), ("II этап", {1, 2}), ("второй этап", set()),
+    ("21 век", {3, 4}), ("XXI век", {3, 4}), ("в XXI веке", {3, 4}),
+    ("20 век", {5}), ("XX век", {5}), ("\u0425\u0425 век", {5}), ("19 век", {10}), ("XIX век", {10}),
+    ("3 четверть", {6, 7}), ("III четверть", {6, 7}), ("1 степени", {8}), ("2 место", {11}),
+    # a Roman numeral only next to a counting noun: a lone «I» or «V» is no number, nor «2» alone a «II»
+    ("I", {8, 9}), ("V", {9}), ("5", set()), ("1", set()), ("2", {2, 9}), ("part 2", {9}),
+])
+def test_a_small_ordinal_in_figures_or_in_roman_numerals_finds_the_other(tmp_path: Path, typed: str,
+                                                                          found: set[int]):
+    """«2 этап» did not find «II этап», «21 век» not «XXI века», and a «ХХ век» typed with Cyrillic Х's was
+    neither."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(ROMAN_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
