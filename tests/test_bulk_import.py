@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import struct
 import threading
@@ -737,6 +738,41 @@ def test_web_size_limit(app, client, make_user):
     response = upload(client, csv_bytes([row("Q-1", "Практика " * 20)]))
     assert response.status_code == 413
     assert "больше" in response.get_data(as_text=True)
+
+
+def test_web_archive_size_limit_keeps_nothing(app, client, make_user):
+    from kb.bulkimport import staging
+
+    app.config["BULK_IMPORT_MAX_ARCHIVE_BYTES"] = 3 * staging.CHUNK
+    sign_in(client, make_user("admin"))
+    response = upload(client, csv_bytes([row("Q-1", "Практика")]), archive=os.urandom(3 * staging.CHUNK + 1))
+    assert response.status_code == 413
+    assert "Архив с файлами больше 3 МБ" in response.get_data(as_text=True)
+    with app.app_context():
+        # the part copied before the limit was reached is gone
+        assert not staging.root().exists() or not any(staging.root().iterdir())
+    assert practices(app) == []
+
+
+def test_web_upload_copies_the_archive_to_disk_without_holding_it(app, client, make_user):
+    """The page read the whole uploaded archive (up to 100 MB) into the worker's memory before it wrote it to the
+    upload's folder; it is copied a megabyte at a time."""
+    import tracemalloc
+
+    from kb.bulkimport import staging
+
+    sign_in(client, make_user("admin"))
+    archive = os.urandom(16 * staging.CHUNK)  # no ZIP: the check refuses it, after it was kept
+    registry = csv_bytes([row("Q-1", "Практика")])
+    upload(client, registry, archive=b"warm")  # the page's code and templates loaded before measuring
+    tracemalloc.start()
+    try:
+        response = upload(client, registry, archive=archive)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 400 and "ZIP" in response.get_data(as_text=True)
+    assert peak < len(archive) / 2, f"{peak / 2**20:.1f} MB at the peak for a {len(archive) / 2**20:.0f} MB archive"
 
 
 def test_templates_download_and_read_back(app, client, make_user):

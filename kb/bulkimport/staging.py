@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from kb.staging import StagingArea
 
@@ -14,6 +15,11 @@ REGISTRY = "registry"
 ARCHIVE = "files.zip"
 CLAIMED = "import.claimed"  # the import of this upload has been started
 CHECK = "check.json"  # the report of the check (dry run), for its CSV
+CHUNK = 1 << 20  # an uploaded archive is copied this much at a time
+
+
+class TooLarge(Exception):
+    """The uploaded archive is over its limit: nothing was kept."""
 
 
 @dataclass
@@ -42,17 +48,30 @@ def root() -> Path:
     return AREA.root()
 
 
-def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: bytes | None,
-          publish: bool) -> Staged:
+def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: BinaryIO | None,
+          publish: bool, archive_limit: int) -> Staged:
     """Keep an upload until it is confirmed (or expires after a day; an imported one keeps its progress page
-    for a day too)."""
+    for a day too). The archive (up to ``archive_limit`` bytes, 100 MB by default) is copied from its upload
+    stream a megabyte at a time, never held in memory whole; over the limit, nothing is kept (``TooLarge``)."""
     token, folder = AREA.create()
+    staged = Staged(token, folder, user_id, registry_name, archive_name, publish)
     (folder / REGISTRY).write_bytes(registry)
-    if archive:
-        (folder / ARCHIVE).write_bytes(archive)
+    if archive is not None:
+        path, written = folder / ARCHIVE, 0
+        with path.open("wb") as out:
+            while chunk := archive.read(CHUNK):
+                written += len(chunk)
+                if written > archive_limit:
+                    break
+                out.write(chunk)
+        if written > archive_limit:
+            discard(staged)
+            raise TooLarge
+        if not written:  # an empty file field: no archive
+            path.unlink()
     meta = {"user_id": user_id, "registry_name": registry_name, "archive_name": archive_name, "publish": publish}
     AREA.write_meta(folder, meta)
-    return Staged(token, folder, user_id, registry_name, archive_name, publish)
+    return staged
 
 
 def find(token: str) -> Staged | None:

@@ -55,16 +55,14 @@ def upload():
     registry = _read(form.registry.data, registry_limit)
     if registry is None:
         return error_response(413, f"Файл реестра больше {_megabytes(registry_limit)}: разделите его на части.")
-    archive = None
-    archive_name = ""
-    if form.attachments.data:
-        archive_limit = _limit("BULK_IMPORT_MAX_ARCHIVE_BYTES", DEFAULT_MAX_ARCHIVE_BYTES)
-        archive = _read(form.attachments.data, archive_limit)
-        if archive is None:
-            return error_response(413, f"Архив с файлами больше {_megabytes(archive_limit)}: разделите его на части.")
-        archive_name = form.attachments.data.filename or "files.zip"
-    staged = staging.stage(current_user.id, form.registry.data.filename or "реестр", registry, archive_name,
-                           archive or None, form.publish.data)
+    archive = form.attachments.data.stream if form.attachments.data else None
+    archive_name = (form.attachments.data.filename or "files.zip") if archive is not None else ""
+    archive_limit = _limit("BULK_IMPORT_MAX_ARCHIVE_BYTES", DEFAULT_MAX_ARCHIVE_BYTES)
+    try:
+        staged = staging.stage(current_user.id, form.registry.data.filename or "реестр", registry, archive_name,
+                               archive, form.publish.data, archive_limit)
+    except staging.TooLarge:
+        return error_response(413, f"Архив с файлами больше {_megabytes(archive_limit)}: разделите его на части.")
     try:
         report = _run(staged, dry_run=True)
     except (RegistryError, ArchiveError) as exc:
