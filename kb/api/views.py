@@ -213,6 +213,7 @@ def _resolution_summary(resolution: Resolution) -> dict:
         "place": resolution.place,
         "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
         "recommendations_count": len(resolution.recommendations),
+        "published_at": utc_json(resolution.published_at),
     }
 
 
