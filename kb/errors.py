@@ -211,7 +211,20 @@ def _sqlite_disk_left() -> float:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """Errors as problem details, not the HTML page: the API, /healthz, and the pages' own JSON read by their
+    scripts (…/progress.json of a bulk import, polled by static/bulkimport.js)."""
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.path.endswith(".json")
+
+
+SIGNED_OUT_JSON = "Вы вышли из банка (или сеанс истёк): войдите снова и откройте страницу ещё раз."
+
+
+def signed_out_json():
+    """A page's JSON asked for by a script after its session ended: 401 in problem details (Flask-Login would
+    redirect to the login page, HTML the script cannot read), or None for any other request."""
+    if request.path.startswith("/api/") or not _wants_json():
+        return None
+    return error_response(401, SIGNED_OUT_JSON)
 
 
 # Read by programs, not people (harvesters, feed readers, crawlers): an outage answers them in plain text, not with
@@ -264,7 +277,7 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
         response: Response = jsonify(body)
         response.status_code = status
         response.mimetype = "application/problem+json"
-        if status == 401:
+        if status == 401 and request.path.startswith("/api/"):
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     if _links_unbuildable():  # the error page's links cannot be made: the same message in plain text

@@ -43,10 +43,11 @@ class BankLoginManager(LoginManager):
         return None
 
     def unauthorized(self):
-        """A form sent after the session ended gives its text back, or leads back to its page (kb.errors)."""
-        from kb.errors import post_without_session
+        """A form sent after the session ended gives its text back, or leads back to its page; a page's JSON read
+        by a script is a 401 it can read, not the login page (kb.errors)."""
+        from kb.errors import post_without_session, signed_out_json
 
-        return post_without_session() or super().unauthorized()
+        return signed_out_json() or post_without_session() or super().unauthorized()
 
 
 login_manager = BankLoginManager()

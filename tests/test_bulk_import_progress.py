@@ -121,7 +121,7 @@ def test_the_numbers_of_a_running_import_come_as_json_and_the_page_works_without
     other = app.test_client()
     sign_in(other, make_user("methodist", scope_region="RU-CHE"))
     assert other.get(url).status_code == 404
-    assert app.test_client().get(url).status_code == 302
+    assert app.test_client().get(url).status_code == 401  # a script cannot follow the login page: JSON, not 302
 
 
 def test_the_real_thread_writes_the_progress_file(app, client, make_user):
@@ -424,3 +424,38 @@ def test_the_csv_of_an_import_is_for_whoever_sees_its_page(app, client, make_use
             assert response.status_code == 302
     with client.get("/import/practices/not-a-token/check.csv") as response:
         assert response.status_code == 404
+
+
+def _json_problem(response, status: int) -> dict:
+    """An error of progress.json as its script can read it: problem details in JSON, never the HTML error page."""
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and re.search("[а-яё]", body["detail"])
+    assert "<html" not in response.get_data(as_text=True).lower()
+    return body
+
+
+def test_the_numbers_of_an_import_nobody_may_see_are_a_json_404(app, client, make_user, started):
+    """static/bulkimport.js polls progress.json: an unknown key (the upload expired and was cleared) answered
+    with the site's HTML page «Страница не найдена», which the script could not read."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    token = checked(client, [row("N-1", "Чей ход")])
+    url = f"/import/practices/{token}/progress.json"
+    body = _json_problem(client.get(url), 404)  # not confirmed yet: no progress
+    assert body["title"] == "Страница не найдена" and body["detail"].startswith("Такой загрузки нет")
+    confirm(client, token)
+    assert client.get(url).status_code == 200
+
+    _json_problem(client.get("/import/practices/not-a-token/progress.json"), 404)
+    other = app.test_client()  # another methodist's upload: not found, as its page (never a 403 that tells it is)
+    sign_in(other, make_user("methodist", scope_region="RU-CHE"))
+    _json_problem(other.get(url), 404)
+    teacher = app.test_client()
+    sign_in(teacher, make_user("teacher"))
+    _json_problem(teacher.get(url), 403)
+    signed_out = _json_problem(app.test_client().get(url), 401)  # not a redirect to the login page
+    assert "войдите" in signed_out["detail"].lower() and "WWW-Authenticate" not in app.test_client().get(url).headers
+    # the pages themselves stay HTML
+    assert other.get(f"/import/practices/{token}/progress").mimetype == "text/html"
+    assert app.test_client().get(f"/import/practices/{token}/progress").status_code == 302

@@ -555,7 +555,7 @@ def test_deleting_removes_it_with_its_recommendations_and_links(app, client, run
         assert _get(client, f"/recommendations/{saved[number]}")[0] == 410
     assert _get(anonymous, f"/recommendations/{max(saved[n] for n in ('1.1', '1.2', '2.1')) + 1}")[0] == 404
     assert _get(client, f"/resolutions/{rid}")[0] == 410  # it had been published: «Материал удалён»
-    assert _get(anonymous, f"/api/v1/resolutions/{rid}")[0] == 404
+    assert _get(anonymous, f"/api/v1/resolutions/{rid}")[0] == 410  # as its page
     assert _get(client, f"/collections/{collection}")[1].count('<h2 class="muted">Материал недоступен</h2>') == 2
     assert not _search_ids(anonymous, "исследовательская деятельность")
     assert _search_ids(anonymous, "научные общества") == {f"practice:{saved['practice']}"}
@@ -672,7 +672,7 @@ def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make
     assert [e.details["via"] for e in _audit(app, "resolution_unpublished")] == ["api"]
 
     assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 204
-    assert _get(client, f"/api/v1/resolutions/{rid}")[0] == 404
+    assert _get(client, f"/api/v1/resolutions/{rid}")[0] == 410
     assert _get(client, f"/recommendations/{saved['1.1']}")[0] == 410
     assert not _search_ids(client, "исследовательская деятельность")
     with app.app_context():

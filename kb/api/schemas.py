@@ -173,6 +173,7 @@ class Resolution(Schema):
     participants_text = fields.String(required=True)
     regions = fields.List(fields.Nested(CodeLabel), required=True)
     is_demo = fields.Boolean(required=True)
+    published_at = _utc_time(allow_none=True, required=True)
     recommendations = fields.List(fields.Nested(Recommendation), required=True)
 
 
@@ -358,6 +359,7 @@ class ResolutionSummary(Schema):
     place = fields.String(required=True)
     regions = fields.List(fields.Nested(CodeLabel), required=True)
     recommendations_count = fields.Integer(required=True)
+    published_at = _utc_time(allow_none=True, required=True)
 
 
 class ResolutionList(Schema):

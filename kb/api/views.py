@@ -3,6 +3,7 @@
 import hashlib
 import json
 from math import ceil
+from typing import NoReturn
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
@@ -18,6 +19,7 @@ from kb.collections import services as collections
 from kb.collections.models import Collection
 from kb.errors import error_response
 from kb.extensions import db
+from kb.oai.records import deleted_for_good
 from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json, published_page
 from kb.resolutions.models import Resolution
@@ -92,15 +94,23 @@ def suggest():
     return jsonify({"query": text, "suggestions": [c.to_json() for c in complete(text)]})
 
 
+def _not_found_or_gone(kind: str, item_id: int) -> NoReturn:
+    """404, or 410 Gone for a practice or resolution deleted after it had been public (an OAI tombstone names it),
+    as its page answers; a draft deleted unseen left no tombstone and stays 404 for everyone."""
+    abort(410 if deleted_for_good(kind, item_id) else 404)
+
+
 @bp.get("/practices/<int:practice_id>")
-@operation("Практика", "Практики", (200, schemas.Practice), errors=(404,), auth="optional", etag=True,
+@operation("Практика", "Практики", (200, schemas.Practice), errors=(404, 410), auth="optional", etag=True,
            if_none_match=True,
            description="Опубликованная — всем; черновик и другие статусы — автору и методистам её области "
-                       "(с токеном), остальным 404. С If-None-Match прежнего ETag — 304, если практика не менялась.")
+                       "(с токеном), остальным 404. Удалённая после того, как её публиковали, — 410, как её "
+                       "страница; удалённый черновик — 404. С If-None-Match прежнего ETag — 304, если практика не "
+                       "менялась.")
 def practice(practice_id: int):
     found = get_visible_practice(practice_id, api_user())
     if found is None:
-        abort(404)
+        _not_found_or_gone("practice", practice_id)
     # A reader who kept the ETag asks again with If-None-Match: 304 and no body while it still matches.
     return practice_response(found).make_conditional(request)
 
@@ -122,12 +132,15 @@ def practice_response(practice: Practice, status: int = 200) -> Response:
 
 
 @bp.get("/resolutions/<int:resolution_id>")
-@operation("Резолюция с рекомендациями", "Резолюции", (200, schemas.Resolution), errors=(404,), auth="optional",
-           description="Опубликованная — всем; черновик — методистам и администраторам (с токеном), остальным 404.")
+@operation("Резолюция с рекомендациями", "Резолюции", (200, schemas.Resolution), errors=(404, 410),
+           auth="optional",
+           description="Опубликованная — всем; черновик — методистам и администраторам (с токеном), остальным 404. "
+                       "Удалённая после того, как её публиковали, — 410, как её страница и адреса её рекомендаций; "
+                       "удалённый черновик — 404.")
 def resolution(resolution_id: int):
     found = get_visible_resolution(resolution_id, api_user())
     if found is None:
-        abort(404)
+        _not_found_or_gone("resolution", resolution_id)
     body = resolution_to_json(
         found, lambda rec: url_for("resolutions.recommendation", recommendation_id=rec.id)
     )
@@ -213,6 +226,7 @@ def _resolution_summary(resolution: Resolution) -> dict:
         "place": resolution.place,
         "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
         "recommendations_count": len(resolution.recommendations),
+        "published_at": utc_json(resolution.published_at),
     }
 
 

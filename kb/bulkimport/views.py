@@ -93,12 +93,17 @@ def confirm(token: str):
     return redirect(url_for("bulkimport.progress", token=staged.token), 303)
 
 
+NO_SUCH_IMPORT = ("Такой загрузки нет: её ход и итог хранятся сутки и видны только загрузившему реестр и "
+                  "администраторам.")
+
+
 def _progress_or_404(token: str) -> tuple[staging.Staged, jobs.Progress]:
-    """The upload and its import's progress, for the uploader or an administrator only."""
+    """The upload and its import's progress, for the uploader or an administrator only (another's is not found, as
+    an unknown one: 404 either way)."""
     staged = staging.find(token)
     if staged is None or not (staged.user_id == current_user.id or current_user.is_admin):
-        abort(404)
-    return staged, jobs.read_progress(staged) or abort(404)
+        abort(404, NO_SUCH_IMPORT)
+    return staged, jobs.read_progress(staged) or abort(404, NO_SUCH_IMPORT)
 
 
 @bp.get("/<token>/progress")
@@ -115,7 +120,8 @@ def progress(token: str):
 @moderator_required
 def progress_state(token: str):
     """The progress page's numbers for static/bulkimport.js, which updates the page in place while the import
-    runs and opens the result (the same page) once it is over."""
+    runs and opens the result (the same page) once it is over. Its errors (404, 403, 401 once signed out) are
+    problem details in JSON, as the API's (kb.errors), so that the script can say what happened and stop."""
     _, state = _progress_or_404(token)
     interrupted = state.interrupted()
     response = jsonify(state=state.state, finished=state.finished, interrupted=interrupted, total=state.total,

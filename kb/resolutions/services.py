@@ -30,7 +30,7 @@ from kb.resolutions.parser import (
 )
 from kb.templating import plural
 from kb.textclean import clipped, composed, xml_text
-from kb.timeutil import utcnow
+from kb.timeutil import utc_json, utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Region, Topic
 from kb.vocabularies.topics import suggest_topics
@@ -445,6 +445,7 @@ def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
         "participants_text": resolution.participants_text,
         "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
         "is_demo": resolution.is_demo,
+        "published_at": utc_json(resolution.published_at),
         "recommendations": [
             {
                 "id": rec.id,
