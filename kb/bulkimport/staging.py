@@ -49,9 +49,9 @@ def root() -> Path:
 
 
 def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, archive: BinaryIO | None,
-          publish: bool, archive_limit: int) -> Staged:
+          publish: bool, archive_limit: int | None = None) -> Staged:
     """Keep an upload until it is confirmed (or expires after a day; an imported one keeps its progress page
-    for a day too). The archive (up to ``archive_limit`` bytes, 100 MB by default) is copied from its upload
+    for a day too). The archive (up to ``archive_limit`` bytes, the page's 100 MB by default) is copied from its upload
     stream a megabyte at a time, never held in memory whole; over the limit, nothing is kept (``TooLarge``)."""
     token, folder = AREA.create()
     staged = Staged(token, folder, user_id, registry_name, archive_name, publish)
@@ -61,10 +61,10 @@ def stage(user_id: int, registry_name: str, registry: bytes, archive_name: str, 
         with path.open("wb") as out:
             while chunk := archive.read(CHUNK):
                 written += len(chunk)
-                if written > archive_limit:
+                if archive_limit is not None and written > archive_limit:
                     break
                 out.write(chunk)
-        if written > archive_limit:
+        if archive_limit is not None and written > archive_limit:
             discard(staged)
             raise TooLarge
         if not written:  # an empty file field: no archive
