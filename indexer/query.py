@@ -696,8 +696,8 @@ def _roman(number: int) -> str:
 def _ordinal(word: str) -> int | None:
     """The number of a folded word written in figures («21») or in Roman numerals («xxi», «ххi» with Cyrillic
     letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word."""
-    if word.isdigit():
-        number = int(word) if word[0] != "0" else 0
+    if word.isdecimal():  # not isdigit(): «²», «①» are digits int() cannot read
+        number = int(word) if word[0] != "0" and len(word) <= 3 else 0
     elif (roman := word.upper()) and ROMAN_NUMERAL.fullmatch(roman):
         number = sum(_ROMAN_VALUES[a] * (-1 if _ROMAN_VALUES[a] < _ROMAN_VALUES[b] else 1)
                      for a, b in zip(roman, roman[1:], strict=False)) + _ROMAN_VALUES[roman[-1]]

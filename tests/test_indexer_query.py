@@ -533,3 +533,11 @@ def test_a_solid_word_is_looked_for_split_only_where_a_text_writes_it_with_a_hyp
     assert found("естественнонаучная") == set()
     load([apart, hyphenated])
     assert found("естественнонаучная") == {"practice:1", "practice:2"}
+
+
+def test_a_query_with_a_superscript_or_circled_digit_is_searched(tmp_path: Path):
+    """«² этап», «① место» gave a 500: str.isdigit() holds for them, int() cannot read them."""
+    index = _index(tmp_path, ["II этап, кабинет 20 м²", "Место проведения"])
+    for text in ("² этап", "площадь 20 м ² кабинет", "① место", "x ² y", "٢ этап", "１２３４５６７ этап"):
+        index.search(SearchQuery(text=text))
+    assert {hit.id for hit in index.search(SearchQuery(text="２ этап", partial=False)).hits} == {"practice:1"}
