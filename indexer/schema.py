@@ -11,7 +11,6 @@ from whoosh import fields, formats
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import (
-    TOKEN_PATTERN,
     RussianPositions,
     SurfaceExistence,
     composed,
@@ -39,9 +38,13 @@ SPELLING_FIELD = "words"
 # happen to be a word and the rest a term («американск»: «америк» + «нск»), which read the postings of phrases
 # no text has on a tenth of searches.
 JOINED_FIELD = "joined"
-_HYPHEN = "-\u2010\u2011"  # hyphen-minus, hyphen, non-breaking hyphen
-_JOINED_WORD = re.compile(rf"{TOKEN_PATTERN}(?:[{_HYPHEN}]{TOKEN_PATTERN})+")
-_HYPHENS = re.compile(f"[{_HYPHEN}]")
+# A hyphen (hyphen-minus, hyphen, non-breaking hyphen), perhaps at a line's end («естественно-\nнаучных») or
+# followed by a space, or an en dash typed tight («естественно–научных»).
+_HYPHENS = re.compile(r"[-\u2010\u2011]\s*|\u2013")
+# From a word's start only, each word taken whole (possessive): tried at every letter and backtracking to the
+# word's end, a 16,000-letter token (a hex dump in an attached file) took 18 s.
+_LETTER = r"(?:[^\W_]|[\u0300\u0301\u00ad])"  # of a word, as TOKEN_PATTERN's
+_JOINED_WORD = re.compile(rf"(?<!{_LETTER}){_LETTER}++(?:(?:{_HYPHENS.pattern}){_LETTER}++)+")
 SORT_TITLE_LENGTH = 80
 # Snippets look at the first HIGHLIGHT_CHARS of a field; the text of attached files (a PDF: hundreds of
 # kilobytes) is stored no further, all of it still indexed. A search page reads the stored fields of the

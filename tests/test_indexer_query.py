@@ -535,6 +535,24 @@ def test_a_solid_word_is_looked_for_split_only_where_a_text_writes_it_with_a_hyp
     assert found("естественнонаучная") == {"practice:1", "practice:2"}
 
 
+@pytest.mark.parametrize("written", ["естественно-\nнаучных", "естественно- научных", "естественно–научных",
+                                     "естественно\u2011научных"])
+def test_a_solid_word_finds_its_parts_across_a_line_end_hyphen_or_a_tight_en_dash(tmp_path: Path, written: str):
+    """A PDF's line-end hyphen, a hyphen with a space after it, an en dash typed tight: the text writes the word
+    apart all the same."""
+    index = _index(tmp_path, [f"Курс {written} дисциплин", "Другое"])
+    assert [hit.id for hit in index.search(SearchQuery(text="естественнонаучных", partial=False)).hits] == [
+        "practice:1"]
+
+
+def test_the_solid_spelling_of_hyphenated_words():
+    from indexer.schema import joined_words
+
+    assert joined_words("Медиа-грамотность и бело-сине-красный флаг; Москва – столица", "a-b", "") == (
+        "Медиаграмотность белосинекрасный ab")
+    assert joined_words("0123456789abcdef" * 10_000) == ""  # a hex dump: one long word, read once
+
+
 def test_a_query_with_a_superscript_or_circled_digit_is_searched(tmp_path: Path):
     """«² этап», «① место» gave a 500: str.isdigit() holds for them, int() cannot read them."""
     index = _index(tmp_path, ["II этап, кабинет 20 м²", "Место проведения"])
