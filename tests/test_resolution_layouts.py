@@ -410,3 +410,22 @@ def test_a_dative_addressee_before_an_infinitive_without_a_dash():
     # the same as with a dash
     dashed = text.replace("Педагогам использовать", "Педагогам – использовать")
     assert recs(dashed, _data_gazetteer())[0] == recs(text, _data_gazetteer())[0]
+
+
+def test_who_receives_is_no_addressee():
+    """«Победителям олимпиады вручить дипломы» was filed under the addressee «Победителям олимпиады»: the dative of
+    вручить, объявить, выплатить… is who receives. An organisation asked to send or give something is asked."""
+    text = HEAD + """Участники конференции рекомендуют:
+1. Победителям олимпиады вручить дипломы.
+2. Участникам конференции объявить благодарность.
+3. Слушателям курсов выдать удостоверения.
+4. Образовательным организациям направить отчёты в министерство.
+5. Методистам оказать помощь молодым педагогам.
+"""
+    assert recs(text, _data_gazetteer()) == [
+        ("1", "", "participants", "Победителям олимпиады вручить дипломы."),
+        ("2", "", "participants", "Участникам конференции объявить благодарность."),
+        ("3", "", "participants", "Слушателям курсов выдать удостоверения."),
+        ("4.1", "Образовательным организациям", "educational_organisations", "направить отчёты в министерство."),
+        ("5", "", "participants", "Методистам оказать помощь молодым педагогам."),  # either way: as written
+    ]

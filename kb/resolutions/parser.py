@@ -996,6 +996,16 @@ def _is_infinitive(word: str) -> bool:
     return _morphology().parse(_fold(word))[0].tag.POS == "INFN"
 
 
+# Verbs whose dative is who receives, not who is asked to act: of people always («Победителям олимпиады вручить
+# дипломы», «Участникам конференции объявить благодарность»); the others only of a head the vocabulary does not
+# know as an addressee («Образовательным организациям направить отчёты» asks them; «Методистам оказать помощь» may
+# go either way, and stays one recommendation without an addressee).
+_AWARDING_VERBS = frozenset(["вручить", "выдать", "объявить", "присвоить", "выплатить", "присудить", "выразить",
+                             "вынести", "дать", "подарить", "вернуть"])
+_GIVING_VERBS = frozenset(["предоставить", "оказать", "передать", "направить", "выделить", "сообщить", "разослать",
+                           "отправить", "назначить"])
+
+
 def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tuple[str, str] | None:
     """(addressee, recommendation) of «Педагогам использовать опыт коллег», written without the dash of
     «Педагогам – использовать …», or None. The item begins with a word in the dative; the words up to the first
@@ -1026,6 +1036,11 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
                  if p.tag.POS == "NOUN" and p.tag.case == "datv"), None)
     if known is None and (noun is None or noun.tag.animacy != "anim"):
         return None
+    verb = words[cut + 1 if _fold(words[cut].group()) == "не" else cut].group()
+    lemma = morph.parse(_fold(verb))[0].normal_form
+    if lemma in _AWARDING_VERBS and (noun is None or noun.tag.animacy == "anim") or (
+            known is None and lemma in _GIVING_VERBS):
+        return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
     return _collapse(head), text[words[cut].start():].strip()
 
 
