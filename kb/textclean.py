@@ -29,20 +29,17 @@ def paired_surrogates(text: str) -> str:
 # private-use area at U+F000 + its code in that font: U+F0B7 is the Symbol font's «•». What reads an RTF (striprtf),
 # a DOC (antiword, catdoc) or a PDF (pypdf) gives that character, which no other font draws (a box, «□»). The bullets
 # Word offers in its list of bullets are the usual ones: each is read as «•», which the resolution parser takes for
-# a list marker. Other private-use characters (a Symbol-font Greek letter, U+F061 «α») are left as they are: the
-# same code is another symbol in Wingdings.
+# a list marker. Other private-use characters are left as they are: the same code is another symbol in the other
+# font, and Wingdings' «❖», «■», «❑», «◆» (U+F076, U+F06E, U+F071, U+F075) are the Symbol font's Greek ϖ, ν, θ, υ
+# of a formula («Угол θ = 30°»), as U+F061 is «α».
 SYMBOL_BULLETS = str.maketrans({
     "\uf0b7": "•",  # Symbol 0xB7: the bullet
     "\uf0a7": "•",  # Wingdings 0xA7: the small square («§» in the font list)
     "\uf0a8": "•",  # Wingdings 0xA8 and Symbol 0xA8: the hollow square, the diamond
     "\uf0d8": "•",  # Wingdings 0xD8: the arrowhead «➢»
-    "\uf076": "•",  # Wingdings «v»: «❖»
     "\uf0fc": "•",  # Wingdings 0xFC: the check mark «✓»
-    "\uf06e": "•",  # Wingdings «n»: the black square «■»
-    "\uf071": "•",  # Wingdings «q»: «❑»
-    "\uf075": "•",  # Wingdings «u»: the diamond «◆»
 })
-_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf076\uf0fc\uf06e\uf071\uf075]")
+_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc]")
 
 
 def plain_bullets(text: str) -> str:

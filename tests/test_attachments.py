@@ -1051,13 +1051,14 @@ def test_symbol_font_bullets_are_read_as_bullets():
     from kb.attachments.extract import detect, extract_text
 
     data = symbol_bullets_rtf(["создать школьные научные общества;",
-                               "провести конкурс \uf0a7 олимпиаду \uf0d8 фестиваль \uf076 \uf0fc \uf0a8."])
+                               "провести конкурс \uf0a7 олимпиаду \uf0d8 фестиваль \uf0fc \uf0a8.",
+                               "угол \uf071 = 30°, \uf06e и \uf061 — буквы формулы."])
     assert detect(data, "рекомендации.rtf") == "rtf"
     for keep_paragraphs in (False, True):
         text = extract_text(data, "rtf", keep_paragraphs=keep_paragraphs)
         assert text == ("Участники рекомендуют:\n• создать школьные научные общества;\n"
-                        "• провести конкурс • олимпиаду • фестиваль • • •.")
-        assert not re.search("[\ue000-\uf8ff]", text)
+                        "• провести конкурс • олимпиаду • фестиваль • •.\n"
+                        "• угол \uf071 = 30°, \uf06e и \uf061 — буквы формулы.")  # the Symbol font's θ, ν, α: kept
 
 
 def test_a_practice_file_with_symbol_font_bullets_is_stored_with_bullets(app, editor):
