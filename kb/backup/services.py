@@ -46,12 +46,13 @@ from kb.config import PRIVATE_FOLDER, DefaultConfig, instance_defaults, private_
 from kb.errors import os_error_reason
 from kb.extensions import db
 from kb.schema import downgrade_schema, migrate_schema
+from kb.search.outbox import renew_database_mark
 from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
 # Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
 # and the runs of prune-outbox describe that log, not the bank; the database's mark (which index copies follow it)
-# is the database's own, not the bank's.
+# is the database's own, not the bank's: a restore gives the database a new one (every index copy is rebuilt).
 SKIPPED_TABLES = {"index_outbox", "index_replica", "index_outbox_pruning", "database_identity"}
 # What makes an instance non-empty: restoring over it would mix two banks.
 CONTENT_TABLES = ("practice", "resolution", "user")
@@ -654,6 +655,9 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
                 archive, members[f"db/{table.name}.jsonl"], table, digests, manifest["tables"][table.name],
                 report.nul_removed if db.engine.dialect.name == "postgresql" else None)
         _continue_counters(tables)
+        # The bank's content is replaced without a row in the change log: a new mark for the database makes every
+        # index copy that follows it (this instance's and those of other machines on the same database) rebuild.
+        renew_database_mark()
         db.session.commit()
 
         uploads = Path(current_app.config["UPLOAD_DIR"])
