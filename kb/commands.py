@@ -143,7 +143,7 @@ def index_rebuild_reason() -> str | None:
     """Why the index must be built from the database before the bank can search (Russian, for the operator);
     None when it is this version's and readable."""
     from indexer import IndexOutdated, IndexUnavailable
-    from kb.search.outbox import IndexOfAnotherDatabase, check_not_pruned, state_path
+    from kb.search.outbox import IndexOfAnotherDatabase, OutboxPruned, check_not_pruned, state_path
     from kb.search.services import get_index
 
     index_dir = current_app.config["INDEX_DIR"]
@@ -159,11 +159,21 @@ def index_rebuild_reason() -> str | None:
         return f"Индекс недоступен ({unreadable_reason(exc, index_dir)})"
     try:
         check_not_pruned(index_dir)
-    except IndexOfAnotherDatabase as exc:  # a new database under this instance's old index
-        return capitalised(str(exc))
+    except (IndexOfAnotherDatabase, OutboxPruned) as exc:  # a new database under its old index, a silent copy
+        return following_reason(exc)
     finally:
         db.session.rollback()
     return None
+
+
+def following_reason(exc: Exception) -> str:
+    """Why an index copy cannot follow the change log on (``OutboxPruned``, ``IndexOfAnotherDatabase``), as the
+    start of the line that says it is rebuilt: «…: перестраиваю его по базе данных.»"""
+    from kb.search.outbox import OutboxPruned
+
+    if isinstance(exc, OutboxPruned):
+        return f"Индекс отстал ({exc})"
+    return capitalised(str(exc))
 
 
 def capitalised(text: str) -> str:
@@ -187,7 +197,7 @@ def init_command() -> None:
     if (reason := index_rebuild_reason()) is not None:
         new = reason == NEW_INDEX
         click.echo(f"{reason}: {'строю' if new else 'перестраиваю'} его по базе данных.")
-        _rebuild_with_progress(built="построен" if new else "перестроен")
+        _rebuild_with_progress(built="построен" if new else "перестроен", replacing=True)
     from kb.search.services import sync
 
     applied = sync()
@@ -332,22 +342,30 @@ def reindex_command() -> None:
     _rebuild_with_progress()
 
 
-def _rebuild_with_progress(built: str = "перестроен") -> None:
-    """Rebuild the index from the database with a progress bar (reindex, and init when the index needs it)."""
+def _rebuild_with_progress(built: str = "перестроен", replacing: bool = False) -> None:
+    """Rebuild the index from the database with a progress bar (reindex; init and sync-index when the index needs
+    it, ``replacing`` one whose results are not to be given meanwhile: ``rebuild_index``)."""
     from indexer import IndexUnavailable
     from indexer.bulk import BulkWriteError
-    from kb.search.documents import count_documents
-    from kb.search.services import rebuild_index
 
-    total = count_documents()
     try:
-        with click.progressbar(length=total, label="Индексация", show_pos=True) as bar:
-            count = rebuild_index(progress=bar.update)
+        count = rebuild_shown(replacing=replacing)
     except (BulkWriteError, IndexUnavailable) as exc:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
     except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
     click.echo(rebuilt_line(count, built))
+
+
+def rebuild_shown(replacing: bool = False, err: bool = False) -> int:
+    """``rebuild_index`` with the progress bar of `reindex` (on stderr if ``err``; off a terminal, its label
+    only); returns the document count."""
+    from kb.search.documents import count_documents
+    from kb.search.services import rebuild_index
+
+    with click.progressbar(length=count_documents(), label="Индексация", show_pos=True,
+                           file=sys.stderr if err else None) as bar:
+        return rebuild_index(progress=bar.update, replacing=replacing)
 
 
 INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
@@ -407,12 +425,12 @@ def sync_index_command() -> None:
     index_dir = current_app.config["INDEX_DIR"]
     try:
         applied = outbox.sync_index(get_index(), index_dir, wait=True)
-    except outbox.IndexOfAnotherDatabase as exc:  # its position is in another database's log: built anew
-        click.echo(f"{capitalised(str(exc))}: перестраиваю его по базе данных.")
-        _rebuild_with_progress()
+    except (outbox.IndexOfAnotherDatabase, outbox.OutboxPruned) as exc:
+        # its position is in another database's log, or changes it had not applied are gone from the log:
+        # only a rebuild from the database makes it whole
+        click.echo(f"{following_reason(exc)}: перестраиваю его по базе данных.")
+        _rebuild_with_progress(replacing=True)
         return
-    except outbox.OutboxPruned as exc:
-        _fail(f"Индекс отстал: {exc}. Перестройте его: flask --app kb reindex")
     outbox.report_position(index_dir, force=True)
     click.echo(f"Применено изменений: {applied}.")
 
@@ -657,9 +675,6 @@ def backup_command(output: str | None) -> None:
 def restore_command(archive: Path, force: bool) -> None:
     """Восстановить банк из архива в пустой экземпляр (после flask --app kb init) и перестроить индекс."""
     from kb.backup.services import BackupError, restore_backup
-    from kb.search.documents import count_documents
-    from kb.search.services import rebuild_index
-
     try:
         report = restore_backup(archive, force=force)
     except BackupError as exc:
@@ -677,8 +692,7 @@ def restore_command(archive: Path, force: bool) -> None:
     if report.nul_removed:
         click.echo(f"Удалены символы NUL, которых PostgreSQL не хранит: {sum(report.nul_removed.values())} ("
                    + ", ".join(f"{name} — {count}" for name, count in sorted(report.nul_removed.items())) + ").")
-    with click.progressbar(length=count_documents(), label="Индексация", show_pos=True) as bar:
-        count = rebuild_index(progress=bar.update)
+    count = rebuild_shown(replacing=True)  # the index is of the bank replaced: no results from it meanwhile
     click.echo(f"Индекс перестроен: {count} документов.")
     report_organisations_without_region()
 
@@ -887,7 +901,7 @@ def follow_outbox(index_dir: str) -> int:
     many changes it applied: 0 after a rebuild, which says itself how many documents it wrote."""
     from indexer import IndexLocked, IndexUnavailable
     from kb.search import outbox
-    from kb.search.services import get_index, rebuild_index
+    from kb.search.services import get_index
 
     index = get_index()
     try:
@@ -902,7 +916,7 @@ def follow_outbox(index_dir: str) -> int:
     except IndexUnavailable as exc:
         click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",
                    err=True)
-        click.echo(rebuilt_line(rebuild_index()), err=True)
+        click.echo(rebuilt_line(rebuild_shown(replacing=True, err=True)), err=True)
         return 0
     outbox.report_position(index_dir)  # at most once a minute: how far this copy has got
     return applied

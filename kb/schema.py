@@ -60,6 +60,30 @@ _SCHEMA_CHECK = "kb_schema_check"  # app.extensions: (time.monotonic() of the re
 _revisions: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # migrations folder -> (heads, all revisions)
 
 
+def database_revisions(connection) -> frozenset[str]:
+    """The revisions the database's schema is at (alembic_version; one, unless the migrations branch). A database
+    without the table raises the database's error."""
+    from sqlalchemy import text
+
+    return frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def database_revision(connection) -> str | None:
+    """The revision the database's schema is at (what an archive records); None before any migration."""
+    return min(database_revisions(connection), default=None)
+
+
+def revisions_before(revision: str | None) -> frozenset[str]:
+    """The migrations a schema at ``revision`` came through before it (none for None or an unknown revision)."""
+    if not revision:
+        return frozenset()
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        return frozenset(step.revision for step in script.walk_revisions("base", revision)) - {revision}
+    except CommandError:  # a revision these migrations do not know (a newer version's)
+        return frozenset()
+
+
 def code_revisions() -> tuple[frozenset[str], frozenset[str]]:
     """This version's heads and all its revisions, read from the migrations once per process."""
     config = alembic_config()
@@ -75,13 +99,12 @@ def schema_behind(connection) -> str | None:
     """The database's revision when this version's migrations have not all run on it yet (the code updated,
     `init` not run), else None: at the head, a revision this version does not know (a newer version's: UNKNOWN_SCHEMA
     is the message of that), or no schema at all (no tables: the commands and pages say so themselves). One query."""
-    from sqlalchemy import text
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from kb.extensions import missing_tables
 
     try:
-        current = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        current = database_revisions(connection)
     except (OperationalError, ProgrammingError) as exc:
         if missing_tables(exc):
             return None

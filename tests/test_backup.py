@@ -929,3 +929,48 @@ def test_the_progress_bar_of_a_backup_reaches_its_end(app, tmp_path, monkeypatch
     with tarfile.open(archive) as tar:
         tables = [name for name in tar.getnames() if name.startswith("db/")]
     assert bar.pos == bar.length == len(tables)
+
+
+def test_a_restore_over_a_bank_makes_every_index_copy_of_its_database_rebuild(demo_app, tmp_path):
+    """Scale-out: two instances, each with its own index folder, on one database. `restore --force` on the first
+    rebuilt the first's index only; the database kept its mark (database_identity) and its change log, so the
+    second copy went on following it from its position and kept the replaced bank's content for ever
+    («применено изменений: 0»). The restored database gets a new mark: every copy sees another database and is
+    rebuilt."""
+    from kb.search import outbox
+    from kb.search.services import check_index, get_index
+
+    first = demo_app
+    second = make_app(tmp_path / "second", SQLALCHEMY_DATABASE_URI=first.config["SQLALCHEMY_DATABASE_URI"])
+    joined = second.test_cli_runner().invoke(args=["init"])
+    assert joined.exit_code == 0, joined.output
+    with first.app_context():
+        mark = outbox.database_mark()
+    archive = _backup(first, tmp_path)
+    with first.app_context():  # after the backup: the restore takes it away again
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
+        practice.title = "Практика о палеоботаническом кружке"
+        db.session.commit()
+        practice_id = practice.id
+    for app in (first, second):
+        synced = app.test_cli_runner().invoke(args=["sync-index"])
+        assert synced.exit_code == 0 and "Применено изменений: 1." in synced.output, synced.output
+
+    restored = _restore_over(first, archive)
+    assert restored.exit_code == 0, restored.output
+    synced = second.test_cli_runner().invoke(args=["sync-index"])
+    assert synced.exit_code == 0, synced.output
+    assert "Индекс построен по другой базе данных" in synced.output and "Индекс перестроен:" in synced.output
+    for app in (first, second):
+        with app.app_context():
+            assert check_index().clean
+            assert f"practice:{practice_id}" in get_index().versions()
+        hits = app.test_client().get("/api/v1/search", query_string={"q": "палеоботанический"}).json
+        assert hits["total"] == 0, "the replaced bank's title is in no index copy"
+    with first.app_context():
+        versions = get_index().versions()
+        assert outbox.database_mark() not in (None, mark), "the restored database is another one for the index"
+    with second.app_context():
+        assert get_index().versions() == versions
+        db.session.remove()
+        db.engine.dispose()

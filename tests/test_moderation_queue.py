@@ -82,6 +82,24 @@ def test_the_drafts_tab_comes_in_pages_of_fifty_with_the_tab_and_filters_in_the_
     assert client.get("/practices/moderation?status=draft&page=abc").status_code == 200  # a nonsense page: the first
 
 
+def test_a_page_past_the_queues_end_goes_to_its_last_page_with_the_tab_and_filters(app, people, add_practices):
+    """An old bookmark or a queue a bulk action made shorter: the last page, the tab and filters kept (as every list
+    of the bank does it, kb.routing.last_page_redirect); url_for's own arguments from the query are not taken."""
+    add_practices(60, owner_id=people["methodist"])
+    add_practices(3, title="Шахматный клуб {n}", owner_id=people["methodist"])
+    client = _client(app, people["methodist"])
+    past = client.get("/practices/moderation?status=draft&region=RU-CHE&page=9")
+    assert past.status_code == 302
+    assert past.headers["Location"] == "/practices/moderation?status=draft&region=RU-CHE&page=2"
+    filtered = client.get("/practices/moderation", query_string={"status": "draft", "q": "шахматный", "page": 4,
+                                                                 "_anchor": "x", "_external": "1"})
+    assert filtered.status_code == 302
+    assert filtered.headers["Location"] == "/practices/moderation?status=draft&q=%D1%88%D0%B0%D1%85%D0%BC%D0%B0%D1%82" \
+                                           "%D0%BD%D1%8B%D0%B9&page=1"
+    assert client.get(filtered.headers["Location"]).status_code == 200
+    assert client.get("/practices/moderation?status=submitted&page=5").status_code == 200, "an empty tab: no pages"
+
+
 def test_the_title_filter_finds_words_in_any_case_and_with_yo_and_the_tabs_count_what_it_finds(
         app, people, add_practices):
     wanted = add_practices(3, title="Шахматный клуб «Ёлочка» {n}", owner_id=people["teacher"], status="submitted")

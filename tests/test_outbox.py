@@ -533,3 +533,56 @@ def test_a_pruned_outbox_is_not_taken_for_another_databases(app, make_practice, 
     with app.test_request_context():
         added = make_practice("Практика про минералогию")
         assert _ids(app, "минералогию") == {f"practice:{added}"}
+
+
+def test_sync_index_and_the_writer_rebuild_an_index_left_behind_by_pruning(app, make_practice, runner):
+    """`prune-outbox` deleted changes this index copy had not applied: `sync-index` only said «перестройте его:
+    flask --app kb reindex» (code 1). It rebuilds the index itself, as for an index of another database, with the
+    reason in one line and the progress bar of `reindex`; the writer (`indexer`) does the same."""
+    from kb.search.models import OutboxPruning
+    from kb.timeutil import utcnow
+
+    index_dir = app.config["INDEX_DIR"]
+
+    def missed(title: str) -> int:
+        """A change this copy never applied, then deleted from the log by `prune-outbox` (another copy's)."""
+        with app.app_context():
+            practice = db.session.get(Practice, practice_id)
+            practice.title = title
+            db.session.commit()
+            db.session.add(OutboxPruning(through_id=outbox.max_outbox_id(), older_than=utcnow(), deleted=1))
+            db.session.commit()
+            return outbox.WriterState.load(outbox.state_path(index_dir)).position
+
+    with app.app_context():
+        practice_id = make_practice("Практика про гидрологию")
+        make_practice("Практика про климатологию")
+    position = missed("Практика про палеонтологию")
+    synced = runner.invoke(args=["sync-index"])
+    assert synced.exit_code == 0, synced.output
+    with app.app_context():
+        through = outbox.pruned_through()
+    assert (f"Индекс отстал (журнал изменений удалён по №{through}, а индекс применил его только по №{position}): "
+            "перестраиваю его по базе данных.") in synced.output.splitlines(), synced.output
+    assert "Индексация" in synced.output and "Индекс перестроен: 2 документа." in synced.output
+    assert "reindex" not in synced.output
+    with app.test_request_context():
+        assert _ids(app, "палеонтологию") == {f"practice:{practice_id}"} and check_index().clean
+        assert outbox.WriterState.load(outbox.state_path(index_dir)).position >= outbox.pruned_through()
+
+    missed("Практика про вулканологию")
+    once = runner.invoke(args=["indexer", "--once"])
+    assert once.exit_code == 0, once.output
+    assert "журнал изменений удалён по №" in once.output and "перестраиваю по базе данных" in once.output
+    assert "Индексация" in once.output and "Индекс перестроен: 2 документа." in once.output, once.output
+    with app.test_request_context():
+        assert _ids(app, "вулканологию") == {f"practice:{practice_id}"} and check_index().clean
+    assert runner.invoke(args=["sync-index"]).output == "Применено изменений: 0.\n"
+
+    missed("Практика про сейсмологию")  # `init` too (an upgrade after a long stop)
+    initialised = runner.invoke(args=["init"])
+    assert initialised.exit_code == 0, initialised.output
+    assert "Индекс отстал (журнал изменений удалён по №" in initialised.output
+    assert "Индекс перестроен: 2 документа." in initialised.output
+    with app.test_request_context():
+        assert _ids(app, "сейсмологию") == {f"practice:{practice_id}"} and check_index().clean

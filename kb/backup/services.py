@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from flask import Config, current_app
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
@@ -45,13 +44,14 @@ from kb.attachments.storage import FileStorage
 from kb.config import PRIVATE_FOLDER, DefaultConfig, instance_defaults, private_opener, write_private
 from kb.errors import os_error_reason
 from kb.extensions import db
-from kb.schema import downgrade_schema, migrate_schema
+from kb.schema import database_revision, downgrade_schema, migrate_schema, revisions_before
+from kb.search.outbox import renew_database_mark
 from kb.timeutil import bank_zone, utcnow
 
 FORMAT_VERSION = 1
 # Derived data: the change log only feeds the index, which a restore rebuilds; the positions of the index copies
 # and the runs of prune-outbox describe that log, not the bank; the database's mark (which index copies follow it)
-# is the database's own, not the bank's.
+# is the database's own, not the bank's: a restore gives the database a new one (every index copy is rebuilt).
 SKIPPED_TABLES = {"index_outbox", "index_replica", "index_outbox_pruning", "database_identity"}
 # What makes an instance non-empty: restoring over it would mix two banks.
 CONTENT_TABLES = ("practice", "resolution", "user")
@@ -261,7 +261,7 @@ def _write_archive(partial: Path, progress: Callable[[int], None] | None) -> Bac
 
     with (_snapshot() as connection, open(partial, "wb", opener=private_opener) as out,
           tarfile.open(partial, "w:gz", fileobj=out) as archive):
-        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        revision = database_revision(connection)
         # The files first, soon after the snapshot's moment: one whose attachment is removed afterwards is deleted
         # from the disk after that removal's commit, and the sooner it is read, the less likely that is.
         store = FileStorage(current_app.config["UPLOAD_DIR"])
@@ -583,9 +583,9 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
     with archive:
         members = _safe_members(archive)
         manifest = _manifest(archive, members)
-        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        current = database_revision(db.session.connection())
         archived = manifest.get("alembic_revision")
-        older = archived != current and archived in _revisions_before(current)
+        older = archived != current and archived in revisions_before(current)
         if archived != current and not older:
             raise BackupError(
                 f"Схема архива ({archived}) не совпадает со схемой базы ({current}) и не старше её: архив сделан "
@@ -614,12 +614,6 @@ def restore_backup(source: Path, force: bool = False) -> RestoreReport:
             db.session.rollback()
             migrate_schema()  # on a failure too: the instance is left empty, with this version's schema
         return report
-
-
-def _revisions_before(revision: str | None) -> set[str]:
-    """The migrations this database's schema came through before ``revision``."""
-    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
-    return {step.revision for step in script.walk_revisions("base", revision)} - {revision} if revision else set()
 
 
 def _reflected_tables() -> list[Table]:
@@ -654,6 +648,9 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
                 archive, members[f"db/{table.name}.jsonl"], table, digests, manifest["tables"][table.name],
                 report.nul_removed if db.engine.dialect.name == "postgresql" else None)
         _continue_counters(tables)
+        # The bank's content is replaced without a row in the change log: a new mark for the database makes every
+        # index copy that follows it (this instance's and those of other machines on the same database) rebuild.
+        renew_database_mark()
         db.session.commit()
 
         uploads = Path(current_app.config["UPLOAD_DIR"])

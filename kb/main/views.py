@@ -11,7 +11,7 @@ from kb.resolutions.models import Resolution
 from kb.schema import SCHEMA_BEHIND, checked_schema_behind
 from kb.search import outbox, rebuilding
 from kb.search.repair import repair_later
-from kb.search.services import get_index
+from kb.search.services import searchable_index
 from kb.vocabularies.services import browse_counts
 
 bp = Blueprint("main", __name__)
@@ -55,7 +55,7 @@ def healthz():
     except Exception as exc:  # report, never raise: this is what monitoring reads
         status.update(status="error", database=f"error: {exc.__class__.__name__}")
     try:
-        status["documents"] = get_index().doc_count()
+        status["documents"] = searchable_index().doc_count()
     except (IndexUnavailable, OSError) as exc:
         status.update(status="error", index=f"error: {exc.__class__.__name__}")
         repair_later(exc)

@@ -17,7 +17,7 @@ from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
 from kb.practices.forms import CommentForm, PracticeForm, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
-from kb.routing import bounded_ids, bounded_int, page_arg
+from kb.routing import bounded_ids, bounded_int, last_page_redirect, page_arg
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
@@ -358,21 +358,21 @@ def _queue_args(args) -> dict:
 @moderator_required
 def moderation():
     queue = _queue_args(request.args)
-    page = _queue_page(queue, page_arg(request.args), select_all=request.args.get("select") == "all")
-    if page is None:  # the last page emptied by a bulk action
-        pagination = services.moderation_queue(current_user, queue["status"], queue["region"], queue["q"] or "")
-        return redirect(url_for(".moderation", **queue, page=pagination.pages))
-    return page
+    pagination = _queue_pagination(queue, page_arg(request.args))
+    if back := last_page_redirect(pagination):  # an old bookmark, the last page emptied by a bulk action
+        return back
+    return _queue_page(queue, pagination, select_all=request.args.get("select") == "all")
 
 
-def _queue_page(queue: dict, page: int, select_all: bool = False, ticked: frozenset[int] = frozenset(),
-                comment_form: CommentForm | None = None) -> str | None:
-    """The queue's page (None when ``page`` is past its last); ``ticked`` and ``comment_form``: a bulk return not
-    sent, its boxes ticked again and its comment shown with the reason."""
+def _queue_pagination(queue: dict, page: int):
+    return services.moderation_queue(current_user, queue["status"], queue["region"], queue["q"] or "", page=page)
+
+
+def _queue_page(queue: dict, pagination, select_all: bool = False, ticked: frozenset[int] = frozenset(),
+                comment_form: CommentForm | None = None) -> str:
+    """The queue's page; ``ticked`` and ``comment_form``: a bulk return not sent, its boxes ticked again and its
+    comment shown with the reason."""
     status, region, title = queue["status"], queue["region"], queue["q"] or ""
-    pagination = services.moderation_queue(current_user, status, region, title, page=page)
-    if pagination.page > pagination.pages and pagination.total and comment_form is None:
-        return None
     return render_template(
         "practices/moderation.html", pagination=pagination, status=status, region=region, q=title,
         counts=services.moderation_counts(current_user, region, title), labels=labels(),
@@ -394,7 +394,7 @@ def moderation_bulk():
     if not form.validate():
         # Too long (not from the page's textarea, which stops at the limit): the page again, the same boxes ticked
         # and the comment as typed, nothing sent.
-        return _queue_page(queue, page, ticked=frozenset(ids), comment_form=form), 422
+        return _queue_page(queue, _queue_pagination(queue, page), ticked=frozenset(ids), comment_form=form), 422
     try:
         outcome = services.bulk_transition(current_user, ids, request.form.get("action", ""),
                                            form.comment.data or "", tab=queue["status"])

@@ -60,7 +60,8 @@ class DatabaseIdentity(db.Model):
     """This database's own random mark (one row), made by the migration that made the table. An index copy's state
     (index.state.json) keeps the mark of the database it follows: under a new database (a fresh start over an old
     instance, config.py pointed at another one) its position in the other database's change log means nothing, and
-    the copy is rebuilt instead of followed. Not in the archives: a restored bank keeps its database's mark."""
+    the copy is rebuilt instead of followed. Not in the archives: a restore gives the database a new mark, so that
+    every index copy following it (on other machines too) is rebuilt."""
 
     __tablename__ = "database_identity"
 

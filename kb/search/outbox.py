@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Callable, Collection, Hashable, Iterator
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import Select, String, delete, event, func, insert, literal, or_, select
+from sqlalchemy import Select, String, delete, event, func, insert, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -54,9 +55,9 @@ class OutboxPruned(IndexUnavailable):
 
 
 class IndexOfAnotherDatabase(IndexUnavailable):
-    """The index copy follows another database's change log (a new database under an old instance's index, or
-    a database put back to an earlier copy of itself): its position means nothing here, so it is rebuilt. The
-    message is Russian, for the operator."""
+    """The index copy follows another database's change log (a new database under an old instance's index, a
+    database put back to an earlier copy of itself, or one a restore gave a new mark): its position means nothing
+    here, so it is rebuilt. The message is Russian, for the operator."""
 
 
 def _keys_for(obj: object, deleted: bool) -> list[tuple[str, int]]:
@@ -291,8 +292,8 @@ def check_not_pruned(index_dir: str | Path) -> WriterState:
     pruned, highest = pruned or 0, highest or 0
     if state.database is not None and database is not None and state.database != database:
         db.session.rollback()
-        raise IndexOfAnotherDatabase("индекс построен по другой базе данных: его состояние (index.state.json) "
-                                     "называет не эту базу")
+        raise IndexOfAnotherDatabase("индекс построен по другой базе данных (или по этой до восстановления из "
+                                     "архива): его состояние (index.state.json) называет не эту базу")
     if state.position > max(highest, pruned):
         db.session.rollback()
         raise IndexOfAnotherDatabase(
@@ -308,6 +309,16 @@ def check_not_pruned(index_dir: str | Path) -> WriterState:
 def database_mark() -> str | None:
     """This database's mark (DatabaseIdentity), None if it has none."""
     return db.session.scalar(select(DatabaseIdentity.token).order_by(DatabaseIdentity.id).limit(1))
+
+
+def renew_database_mark() -> str:
+    """Give this database a new mark, in the caller's transaction (a restore, which replaces the bank's content
+    without a row in the change log): every index copy that follows it, on any machine, then finds another
+    database's mark in its state and is rebuilt, not followed on. Returns the mark."""
+    token = secrets.token_hex(16)
+    if not db.session.execute(update(DatabaseIdentity).values(token=token, created_at=utcnow())).rowcount:
+        db.session.execute(insert(DatabaseIdentity).values(token=token, created_at=utcnow()))
+    return token
 
 
 def _fault_pause(rows: int) -> None:

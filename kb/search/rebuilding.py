@@ -4,6 +4,11 @@ The process that rebuilds (`reindex`, `restore`, the `indexer`, the embedded sit
 ``<index>.rebuild.json`` beside the folder: documents written, documents in all, when it started and its process
 id. It rewrites the file at most once a second and deletes it when the rebuild ends; one left by a process that
 was killed names a process that no longer runs and is not read.
+
+A rebuild *replacing* an index that no longer tells what the database holds (left behind by `prune-outbox`, built
+on another database or before a restore, unreadable) says so in the file: search answers «индекс перестраивается»
+until the new index is in place, as it does for a deleted index folder, rather than results from the old one. A
+`reindex` of a sound index does not: search goes on from the old index meanwhile.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import IndexUnavailable
+
 WRITE_EVERY_SECONDS = 1.0
+
+
+class IndexBeingReplaced(IndexUnavailable):
+    """The index copy is being rebuilt in place of one that no longer tells what the database holds: its results are
+    not given meanwhile. Nothing to repair: the rebuild is running."""
 
 
 def progress_path(index_dir: str | Path) -> Path:
@@ -29,6 +41,7 @@ class RebuildProgress:
     done: int
     total: int
     started: float  # time.time() at the start
+    replacing: bool = False  # in place of an index whose results are not to be given (see the module)
 
     @property
     def percent(self) -> int:
@@ -44,10 +57,12 @@ class RebuildProgress:
 class Recorder:
     """A rebuild's ``progress`` callback that also keeps the progress file; ``close()`` deletes it."""
 
-    def __init__(self, index_dir: str | Path, total: int, then: Callable[[int], None] | None = None):
+    def __init__(self, index_dir: str | Path, total: int, then: Callable[[int], None] | None = None,
+                 replacing: bool = False):
         self.path = progress_path(index_dir)
         self.total = total
         self.then = then
+        self.replacing = replacing
         self.done = 0
         self.started = time.time()
         self._written_at = float("-inf")
@@ -70,7 +85,7 @@ class Recorder:
         # a full disk must not stop the rebuild that would fix the index: the pages then show no percent
         with contextlib.suppress(OSError):
             partial.write_text(json.dumps({"done": self.done, "total": self.total, "started": self.started,
-                                           "pid": os.getpid()}), encoding="utf-8")
+                                           "pid": os.getpid(), "replacing": self.replacing}), encoding="utf-8")
             os.replace(partial, self.path)
 
 
@@ -78,7 +93,8 @@ def current(index_dir: str | Path) -> RebuildProgress | None:
     """The running rebuild of this index copy, if one is running on this machine."""
     try:
         state = json.loads(progress_path(index_dir).read_text(encoding="utf-8"))
-        progress = RebuildProgress(int(state["done"]), int(state["total"]), float(state["started"]))
+        progress = RebuildProgress(int(state["done"]), int(state["total"]), float(state["started"]),
+                                   state.get("replacing") is True)
         pid = int(state["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

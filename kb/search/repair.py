@@ -48,8 +48,11 @@ def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
     waits for the rebuilding child process.
 
     ``exc``: what made the index unusable. A lock held too long by another writer (``IndexLocked``) is not
-    damage and starts nothing."""
-    if isinstance(exc, IndexLocked) or not has_app_context():
+    damage, and an index being rebuilt already (``IndexBeingReplaced``) is being repaired: neither starts
+    anything (each search of another web process would have started a child that found the lock taken)."""
+    from kb.search.rebuilding import IndexBeingReplaced
+
+    if isinstance(exc, IndexLocked | IndexBeingReplaced) or not has_app_context():
         return None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["INDEX_SYNC_AFTER_REQUEST"]:

@@ -270,6 +270,16 @@ def get_index() -> SearchIndex:
     return index
 
 
+def searchable_index() -> SearchIndex:
+    """The index to answer searches from: ``get_index()``, but ``IndexBeingReplaced`` (an IndexUnavailable) while a
+    rebuild runs in place of an index that no longer tells what the database holds (``kb.search.rebuilding``), as
+    for a deleted index folder. One file looked for."""
+    progress = rebuilding.current(current_app.config["INDEX_DIR"])
+    if progress is not None and progress.replacing:
+        raise rebuilding.IndexBeingReplaced("the index is being rebuilt in place of one behind the database")
+    return get_index()
+
+
 def create_index() -> None:
     """Create an empty index where there is none (first run). A folder that cannot be made or written raises the
     file error itself (OSError: which file, why), as writing to the index does, not an index that cannot be read."""
@@ -470,7 +480,7 @@ def search(params: SearchParams) -> SearchPage:
     """Run a search; an unavailable index gives an empty page that says so, never an error."""
     vocab = labels()
     try:
-        result = get_index().search(SearchQuery(
+        result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=params.page, per_page=params.per_page, sort=params.sort,
             synonyms=synonym_table(),
         ))
@@ -518,7 +528,7 @@ def _finds_current(params: SearchParams, text: str) -> bool:
     whose copy in the index is its current state: only such a copy's words are words of the bank. Asked only of a
     page with a correction (a search of ids, without snippets)."""
     try:
-        result = get_index().search(SearchQuery(
+        result = searchable_index().search(SearchQuery(
             text=text, filters=params.filters, page=1, per_page=CORRECTION_CHECK, sort="relevance",
             synonyms=synonym_table(), snippets=False,
         ))
@@ -546,7 +556,7 @@ def export_hits(params: SearchParams, limit: int) -> tuple[list, int]:
     snippets (a file has no place for them; each one reads and highlights a document's text). An unavailable
     index gives nothing."""
     try:
-        result = get_index().search(SearchQuery(
+        result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=1, per_page=limit, sort=params.sort,
             synonyms=synonym_table(), snippets=False,
         ))
@@ -620,7 +630,7 @@ def region_hint(params: SearchParams) -> RegionHint | None:
         rest = " ".join([*before, *after.split()])
     code = mentions[0][0]
     try:
-        result = get_index().search(SearchQuery(
+        result = searchable_index().search(SearchQuery(
             text=rest, filters={**params.filters, "region": [code]}, page=1, per_page=1, sort=params.sort,
             synonyms=synonym_table(),
         ))
@@ -634,7 +644,7 @@ def region_hint(params: SearchParams) -> RegionHint | None:
 def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:
     """Published practices like this one ("Похожие практики"), itself left out; [] if search is unavailable."""
     try:
-        hits = get_index().similar(f"practice:{practice_id}", limit=limit)
+        hits = searchable_index().similar(f"practice:{practice_id}", limit=limit)
     except IndexUnavailable as exc:
         repair_later(exc)
         return []
@@ -654,7 +664,7 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
     every word of the query (the search page adds those with some of the words after a few, and says so; a feed
     sorted by date mixed them in above the real matches, with nothing to say so)."""
     try:
-        result = get_index().search(SearchQuery(
+        result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, per_page=FEED_LENGTH, sort="entered", synonyms=synonym_table(),
             partial=False,
         ))
@@ -770,21 +780,23 @@ def _folder_size(folder: Path) -> int:
     return sum(entry.stat().st_size for entry in folder.rglob("*") if entry.is_file())
 
 
-def rebuild_index(progress=None) -> int:
-    """Rebuild the whole index from the database under the writer lock."""
+def rebuild_index(progress=None, replacing: bool = False) -> int:
+    """Rebuild the whole index from the database under the writer lock; ``replacing`` an index that no longer tells
+    what the database holds (behind the outbox's pruning, another database's, before a restore): search says
+    «индекс перестраивается» meanwhile instead of answering from it (``searchable_index``)."""
     index_dir = current_app.config["INDEX_DIR"]
     with outbox.writer_lock(index_dir, wait=True):
-        count = _rebuild_locked(index_dir, progress)
+        count = _rebuild_locked(index_dir, progress, replacing)
     _rebuilt(index_dir)
     return count
 
 
-def _rebuild_locked(index_dir: str, progress=None) -> int:
+def _rebuild_locked(index_dir: str, progress=None, replacing: bool = False) -> int:
     # every rebuild of this copy runs under the writer lock: a rebuild folder found now is one that was killed
     for folder in get_index().remove_unfinished_rebuilds():
         current_app.logger.warning("Removed the folder of a rebuild that never ended: %s", folder)
     start = outbox.rebuild_point()
-    recorder = rebuilding.Recorder(index_dir, documents.count_documents(), progress)
+    recorder = rebuilding.Recorder(index_dir, documents.count_documents(), progress, replacing=replacing)
     try:
         count = get_index().rebuild(documents.all_documents(), progress=recorder)
     finally:
@@ -812,7 +824,8 @@ def repair_index() -> int | None:
     holds the lock (that writer repairs it, or the next call does).
 
     What the `indexer` process does in production, for a web process that is its own index writer (which runs it
-    in a child process, `kb.search.repair`)."""
+    in a child process, `kb.search.repair`). Search says «индекс перестраивается» meanwhile, whatever the reason
+    (``searchable_index``)."""
     index_dir = current_app.config["INDEX_DIR"]
     with outbox.writer_lock(index_dir) as acquired:
         if not acquired:
@@ -825,6 +838,6 @@ def repair_index() -> int | None:
         else:
             db.session.rollback()
             return None
-        count = _rebuild_locked(index_dir)
+        count = _rebuild_locked(index_dir, replacing=True)
     _rebuilt(index_dir)
     return count
