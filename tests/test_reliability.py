@@ -503,7 +503,12 @@ def test_the_progress_of_a_rebuild_that_was_killed_is_not_shown(demo_app):
     shutil.rmtree(index_dir)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     path = rebuilding.progress_path(index_dir)
+    # a process running now under the id of the one killed (this one): another process, started at another time
+    reused = f'"pid": {os.getpid()}, "pid_started": {rebuilding.process_start(os.getpid()) - 1}'
     for content in (f'{{"done": 10, "total": 85, "started": 0, "pid": {gone.stdout.strip()}}}',
+                    f'{{"done": 10, "total": 85, "started": 0, {reused}}}',
+                    # a process that runs, but no rebuild holds the writer lock: one in another container, say
+                    f'{{"done": 10, "total": 85, "started": 0, "pid": {os.getppid()}, "replacing": true}}',
                     '{"done": 10, "total": 85, "started": 0, "pid": 0}', '{"done": "десять"', ""):
         path.write_text(content, encoding="utf-8")
         page = _search_page(client, "олимпиада")

@@ -2,8 +2,10 @@
 
 The process that rebuilds (`reindex`, `restore`, the `indexer`, the embedded site's repair) keeps
 ``<index>.rebuild.json`` beside the folder: documents written, documents in all, when it started and its process
-id. It rewrites the file at most once a second and deletes it when the rebuild ends; one left by a process that
-was killed names a process that no longer runs and is not read.
+id (with the process's own start, so that an id given to another process later is not taken for it). It rewrites
+the file at most once a second and deletes it when the rebuild ends; one left by a process that was killed names a
+process that no longer runs, or no longer holds the writer lock every rebuild holds from start to swap, and is not
+read.
 
 A rebuild *replacing* an index that no longer tells what the database holds (left behind by `prune-outbox`, built
 on another database or before a restore, unreadable) says so in the file: search answers «индекс перестраивается»
@@ -85,8 +87,27 @@ class Recorder:
         # a full disk must not stop the rebuild that would fix the index: the pages then show no percent
         with contextlib.suppress(OSError):
             partial.write_text(json.dumps({"done": self.done, "total": self.total, "started": self.started,
-                                           "pid": os.getpid(), "replacing": self.replacing}), encoding="utf-8")
+                                           "pid": os.getpid(), "pid_started": process_start(os.getpid()),
+                                           "replacing": self.replacing}), encoding="utf-8")
             os.replace(partial, self.path)
+
+
+def process_start(pid: int) -> int | None:
+    """When the process ``pid`` started, in clock ticks since boot (``/proc/<pid>/stat``, field 22), or None where
+    there is no /proc: with the id, it names one process, not whichever process is given the id of one killed."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _writer_lock_taken(index_dir: str | Path) -> bool:
+    """Whether a process (this one too) holds the index copy's writer lock now."""
+    from kb.search.outbox import writer_lock
+
+    with writer_lock(index_dir) as acquired:
+        return not acquired
 
 
 def current(index_dir: str | Path) -> RebuildProgress | None:
@@ -96,10 +117,16 @@ def current(index_dir: str | Path) -> RebuildProgress | None:
         progress = RebuildProgress(int(state["done"]), int(state["total"]), float(state["started"]),
                                    state.get("replacing") is True)
         pid = int(state["pid"])
+        started = state.get("pid_started")
+        started = None if started is None else int(started)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if pid <= 0:  # os.kill would ask about a process group
         return None
+    if started is not None and (now := process_start(pid)) is not None and now != started:
+        return None  # killed on the way, and its id given to another process since
+    if not _writer_lock_taken(index_dir):
+        return None  # every rebuild holds it from start to swap: a file left by one killed (in another container)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
