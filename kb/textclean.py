@@ -29,9 +29,9 @@ def paired_surrogates(text: str) -> str:
 # private-use area at U+F000 + its code in that font: U+F0B7 is the Symbol font's «•». What reads an RTF (striprtf),
 # a DOC (antiword, catdoc) or a PDF (pypdf) gives that character, which no other font draws (a box, «□»). The bullets
 # Word offers in its list of bullets are the usual ones: each is read as «•», which the resolution parser takes for
-# a list marker. Other private-use characters are left as they are: the same code is another symbol in the other
-# font, and Wingdings' «❖», «■», «❑», «◆» (U+F076, U+F06E, U+F071, U+F075) are the Symbol font's Greek ϖ, ν, θ, υ
-# of a formula («Угол θ = 30°»), as U+F061 is «α».
+# a list marker. Wingdings' «❖», «■», «❑», «◆» (U+F076, U+F06E, U+F071, U+F075) are also the Symbol font's Greek ϖ, ν,
+# θ, υ of a formula («Угол θ = 30°»): they are bullets only where a list item begins, at a line's start before a
+# space or a tab. Other private-use characters (U+F061 «α») are left as they are.
 SYMBOL_BULLETS = str.maketrans({
     "\uf0b7": "•",  # Symbol 0xB7: the bullet
     "\uf0a7": "•",  # Wingdings 0xA7: the small square («§» in the font list)
@@ -39,13 +39,16 @@ SYMBOL_BULLETS = str.maketrans({
     "\uf0d8": "•",  # Wingdings 0xD8: the arrowhead «➢»
     "\uf0fc": "•",  # Wingdings 0xFC: the check mark «✓»
 })
-_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc]")
+_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc\uf076\uf06e\uf071\uf075]")
+_LETTER_BULLET = re.compile("^([ \t]*)[\uf076\uf06e\uf071\uf075](?=[ \t])", re.MULTILINE)
 
 
 def plain_bullets(text: str) -> str:
     """``text`` with the Symbol- and Wingdings-font bullets of a Word document (private-use characters: see
     SYMBOL_BULLETS) as «•». A text without them (nearly every one) is only looked at."""
-    return text.translate(SYMBOL_BULLETS) if _SYMBOL_BULLET.search(text) else text
+    if not _SYMBOL_BULLET.search(text):
+        return text
+    return _LETTER_BULLET.sub(r"\1•", text.translate(SYMBOL_BULLETS))
 
 
 def xml_text(text: object) -> str:

@@ -1061,6 +1061,16 @@ def test_symbol_font_bullets_are_read_as_bullets():
                         "• угол \uf071 = 30°, \uf06e и \uf061 — буквы формулы.")  # the Symbol font's θ, ν, α: kept
 
 
+def test_wingdings_bullets_that_are_symbol_greek_letters_are_bullets_only_where_an_item_begins():
+    """Word's own «❖» bullet (Wingdings 0x76, U+F076) is the Symbol font's «ϖ»: at an item's start it is a bullet,
+    inside a line a letter of a formula."""
+    from kb.textclean import plain_bullets
+
+    assert plain_bullets("\uf076\tПедагогам использовать опыт;\n  \uf06e Методистам обобщить.\nУгол \uf071 = 30°") == (
+        "•\tПедагогам использовать опыт;\n  • Методистам обобщить.\nУгол \uf071 = 30°")
+    assert plain_bullets("\uf071= 30°\n\uf076") == "\uf071= 30°\n\uf076"  # no space after: a letter
+
+
 def test_a_practice_file_with_symbol_font_bullets_is_stored_with_bullets(app, editor):
     client, pid = editor
     page = upload(client, pid, "опыт.rtf", symbol_bullets_rtf([f"{WORD} опыт;", "второй пункт."])).get_data(
