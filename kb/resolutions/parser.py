@@ -996,14 +996,17 @@ def _is_infinitive(word: str) -> bool:
     return _morphology().parse(_fold(word))[0].tag.POS == "INFN"
 
 
-# Verbs whose dative is who receives, not who is asked to act: of people always («Победителям олимпиады вручить
-# дипломы», «Участникам конференции объявить благодарность»); the others only of a head the vocabulary does not
-# know as an addressee («Образовательным организациям направить отчёты» asks them; «Методистам оказать помощь» may
-# go either way, and stays one recommendation without an addressee).
+# Verbs whose dative is who receives, not who is asked to act. Of the people a resolution rewards, always
+# («Победителям олимпиады вручить дипломы», «Участникам конференции объявить благодарность»); of any other head only
+# when the vocabulary does not know it as an addressee («Руководителям образовательных организаций объявить
+# благодарность педагогам», «Образовательным организациям направить отчёты» ask them; «Методистам оказать
+# помощь» may go either way, and stays one recommendation without an addressee).
 _AWARDING_VERBS = frozenset(["вручить", "выдать", "объявить", "присвоить", "выплатить", "присудить", "выразить",
-                             "вынести", "дать", "подарить", "вернуть"])
+                             "подарить", "вернуть"])
 _GIVING_VERBS = frozenset(["предоставить", "оказать", "передать", "направить", "выделить", "сообщить", "разослать",
                            "отправить", "назначить"])
+_REWARDED = frozenset(["победитель", "призёр", "призер", "лауреат", "участник", "слушатель", "выпускник",
+                       "финалист", "дипломант", "номинант"])
 
 
 def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tuple[str, str] | None:
@@ -1038,7 +1041,7 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
         return None
     verb = words[cut + 1 if _fold(words[cut].group()) == "не" else cut].group()
     lemma = morph.parse(_fold(verb))[0].normal_form
-    if lemma in _AWARDING_VERBS and (noun is None or noun.tag.animacy == "anim") or (
+    if lemma in _AWARDING_VERBS and (known is None or (noun is not None and noun.normal_form in _REWARDED)) or (
             known is None and lemma in _GIVING_VERBS):
         return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
     return _collapse(head), text[words[cut].start():].strip()
