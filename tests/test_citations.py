@@ -225,7 +225,12 @@ def test_resolution_reference_has_place_dates_and_organiser(app):
             "[сайт]. – 2017. – URL: https://bank.example/resolutions/1 (дата обращения: 23.11.2026).")
         rec_reference = gost_reference(resolution.recommendations[0], "https://bank.example/recommendations/1",
                                        ACCESSED)
-        assert "/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный" in rec_reference
+        # the recommendation is located in the resolution as an article's pages are in its journal: after the
+        # identifying resource, not before «Текст : электронный»
+        assert rec_reference == (
+            "Резолюция международной научно-практической конференции «Региональные модели поддержки одарённых "
+            "детей» : Челябинск, 17–20 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : электронный // Банк практик : "
+            "[сайт]. – 2017. – П. 4.2. – URL: https://bank.example/recommendations/1 (дата обращения: 23.11.2026).")
 
 
 def test_a_title_saying_resolution_later_gets_no_second_resolution(app):
@@ -435,7 +440,7 @@ def test_each_recommendation_of_a_published_resolution_has_its_citation(app, cli
     page = client.get(address).get_data(as_text=True)
     item = re.search(rf'<li id="{anchor}" class="rec">.*?</li>', page, re.S).group(0)
     assert "Как цитировать" in item
-    assert (f"/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+    assert (f"/ ГБУ ДПО ЧИППКРО. – Текст : электронный // Банк практик : [сайт]. – 2017. – П. 4.2. – URL: "
             f"http://localhost/recommendations/{rec_id} (дата обращения:") in html.unescape(item)
     assert f'href="/recommendations/{rec_id}/cite.ris"' in item and f'href="/recommendations/{rec_id}/cite.bib"' in item
     # the resolution keeps its own box; headings' ids stay unique on the page

@@ -562,6 +562,7 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
     cid = _create(owner, title="Курс «Одарённые дети»", visibility="link", description="Для слушателей КПК")
     _add(owner, cid, "practice", world["published"])
     _add(owner, cid, "resolution", world["resolution"])
+    _add(owner, cid, "recommendation", world["recommendation"])
     with app.app_context():
         item = db.session.scalar(select(CollectionItem).where(CollectionItem.item_type == "practice"))
         item.note = "Обратить внимание на разделы о мотивации"
@@ -583,6 +584,10 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
             f"http://localhost/practices/{world['published']}") in text
     assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
             "электронный") in text
+    # a recommendation's item («П. 1.1») follows the site it is part of, as an article's pages follow its journal
+    assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
+            "электронный // Банк практик : [сайт]. – 2017. – П. 1.1. – URL: "
+            f"http://localhost/recommendations/{world['recommendation']}") in text
     # the resolution's line says what its figure counts, as the resolution page does
     assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in text
     assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in owner.get(f"/collections/{cid}").get_data(

@@ -313,8 +313,10 @@ def readable_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _host(year: int | None, url: str, accessed: date) -> str:
-    return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""),
+def _host(year: int | None, url: str, accessed: date, location: str = "") -> str:
+    """The content type, the identifying resource (the bank's site) and its year, then the part's location in it if
+    any («П. 1.1», as an article's «С. 13–19» follows its journal), the address and the day it was read."""
+    return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""), location,
                   f"URL: {readable_url(url)} (дата обращения: {accessed:%d.%m.%Y})")
 
 
@@ -356,9 +358,10 @@ def _gost_resolution(resolution: Resolution, url: str, accessed: date) -> str:
 
 
 def _gost_recommendation(rec: Recommendation, url: str, accessed: date) -> str:
-    # The recommendation is located in the resolution the way a page range locates an article: «П. 1.2».
-    return _areas(_resolution_description(rec.resolution), f"П. {rec.number}",
-                  _host(rec.resolution.year, url, accessed))
+    # The recommendation is located the way a page range locates an article: «// Банк практик : [сайт]. – 2017. –
+    # П. 1.2. – URL: …», after the resource it is part of (ГОСТ Р 7.0.100–2018, the component part's location).
+    return _areas(_resolution_description(rec.resolution),
+                  _host(rec.resolution.year, url, accessed, f"П. {rec.number}"))
 
 
 def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str:
