@@ -267,6 +267,27 @@ def test_a_collective_of_authors_never_heads_the_record_nor_splits_in_ris_and_bi
         assert "author = {Иванова, Анна Петровна and {Кафедра педагогики ЧИППКРО}}" in bibtex(practice, URL, ACCESSED)
 
 
+@pytest.mark.parametrize("organisation", [
+    "МБОУ «СОШ № 5»", "мбоу «сош № 5»", 'МБОУ "СОШ № 5"', "МБОУ  «СОШ №\u00a05» ", "МБОУ СОШ № 5",
+], ids=["same", "case", "straight-quotes", "spaces", "no-quotes"])
+def test_an_organisation_named_as_the_author_is_named_once(app, make_practice, organisation):
+    """Registries often put the school in the «Авторы» column: «/ МБОУ «СОШ № 5» ; МБОУ «СОШ № 5»» named it twice.
+    The organisation equal to a body among the authors (case, «ё», spaces and quotes aside) is left out."""
+    with app.app_context():
+        practice = _practice(app, make_practice, [("МБОУ «СОШ № 5»", "")], organisation=organisation)
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Школьное научное общество в начальной школе / МБОУ «СОШ № 5». – " + HOST)
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Коллектив МБОУ «Школа ёлочка»", "")],
+                             organisation="коллектив МБОУ «Школа елочка»")
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, Коллектив МБОУ «Школа "
+            "ёлочка». – Текст")
+        # another organisation stays
+        practice = _practice(app, make_practice, [("МБОУ «СОШ № 5»", "")], organisation="МБОУ «СОШ № 51»")
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Школьное научное общество в начальной школе / МБОУ «СОШ № 5» ; МБОУ «СОШ № 51». – Текст")
+
+
 @pytest.mark.parametrize(("title", "shown"), [
     ("Читаем вместе.", "Читаем вместе / А. П. Иванова"),
     # a short word, an acronym, a stop after a bracket or a quote, a year: the title's own stop goes

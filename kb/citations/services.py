@@ -325,11 +325,23 @@ def practice_year(practice: Practice) -> int | None:
     return practice.year or (practice.published_at.year if practice.published_at else None)
 
 
+_QUOTES = dict.fromkeys(map(ord, "«»\"„“”‘’'"))
+
+
+def _same_body(name: str) -> str:
+    """A body's name as compared with another: case, «ё», spaces and quotes aside («МБОУ "СОШ № 5"» is
+    «мбоу сош № 5»)."""
+    return " ".join(name.translate(_QUOTES).casefold().replace("ё", "е").split())
+
+
 def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
     names = author_names(practice)
     title = _title(practice.title)
     statement = [_responsibility(names)] if names else []
-    if practice.organisation.strip():
+    # A registry may give the school as the author too: an organisation named among the authors shown (the first
+    # three) is named once.
+    bodies = {_same_body(name.surname) for name in names[:3] if name.corporate}
+    if practice.organisation.strip() and _same_body(practice.organisation) not in bodies:
         statement.append(" ".join(practice.organisation.split()))
     description = title + (" / " + " ; ".join(statement) if statement else "")
     # One to three authors: the first one heads the record; four and more: the record starts with the title.
