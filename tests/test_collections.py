@@ -763,6 +763,32 @@ def test_pdf_lines_keep_a_recommendations_number_and_a_places_name_with_their_ab
     assert not broken
 
 
+def test_pdf_lines_keep_a_headings_surname_with_its_initials_and_et_al_whole(pdf_lines):
+    """The README promises a line never breaks between initials and the surname: in the heading «Иванова, А. П.»
+    it broke after the comma, and «[и др.]» broke inside («[и | др.]») or from the name before it."""
+    from kb.collections.exports import _KEEP_TOGETHER
+
+    _pdf, setter = pdf_lines
+    setter.set_font("", 10)
+    reference = ("3. Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова ; МАОУ «Лицей № 1». – "
+                 "Текст : электронный. 4. Смит, Дж. Р. Проект. 5. Школьное научное общество / А. П. Иванова, "
+                 "Б. И. Петров, В. О. Сидорова [и др.]. – Текст : электронный // Банк практик : [сайт]. – 2020.")
+    pairs = [("Иванова,", "А."), ("Смит,", "Дж."), ("Дж.", "Р."), ("[и", "др.]"), ("Сидорова", "[и")]
+    broken = set()
+    for tenth in range(600, 1800, 3):  # wider than the longest piece kept together
+        lines = setter.lines(reference, tenth / 10)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        for line, after in zip(lines, lines[1:], strict=False):
+            broken |= {pair for pair in pairs if line.split()[-1:] == [pair[0]] and after.startswith(pair[1])}
+    assert not broken
+    # the commas between the persons of the statement of responsibility stay breakable: glued, the list was one piece
+    assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Проект / А. П. Иванова, Б. И. Петров, В. Сидорова [и др.]. – "
+                                   "Текст") == ("Иванова,_А._П._Проект / А._П._Иванова, Б._И._Петров, "
+                                                "В._Сидорова_[и_др.]._– Текст")
+    assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Читаем, пишем / А. П. Иванова") == (
+        "Иванова,_А._П._Читаем, пишем / А._П._Иванова")
+
+
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
     app.config["PDF_FONT_DIR"] = str(tmp_path)
     owner = _client(app, world["owner"])
