@@ -312,6 +312,27 @@ def test_a_title_is_given_on_one_line_without_a_stop_before_the_prescribed_punct
         assert gost_reference(db.session.get(Practice, pid), URL, ACCESSED).startswith(f"Иванова, А. П. {shown}. – ")
 
 
+@pytest.mark.parametrize(("title", "shown"), [
+    ("«Олимпийский резерв»: система подготовки школьников к олимпиадам",
+     "«Олимпийский резерв» : система подготовки школьников к олимпиадам"),
+    ("Читаем вместе: программа: 1–4 классы", "Читаем вместе : программа: 1–4 классы"),  # only the first
+    ("Проект «Наш край» : 5 класс", "Проект «Наш край» : 5 класс"),  # set off already
+    ("Смешиваем краски 1:2 и 1 : 3", "Смешиваем краски 1:2 и 1 : 3"),  # ratios
+    ("Урок в 10:30: утренний круг", "Урок в 10:30 : утренний круг"),  # a time is no separator
+    ("Счёт 3: 2 в нашу пользу", "Счёт 3: 2 в нашу пользу"),  # digits on both sides: a score, a ratio
+    ("Ресурс https://example.org/a:b для урока", "Ресурс https://example.org/a:b для урока"),  # inside an address
+    ("Сайт http://школа.рф: опыт работы", "Сайт http://школа.рф : опыт работы"),
+    ("Что такое ШНО?: опыт", "Что такое ШНО? : опыт"),
+], ids=["quotes", "first-only", "set-off", "ratios", "time", "score", "url", "after-url", "question"])
+def test_other_title_information_is_set_off_by_a_spaced_colon(app, make_practice, title, shown):
+    """ГОСТ Р 7.0.100–2018 precedes other title information with « : »; the colon as typed («резерв»: система»)
+    was kept."""
+    with app.app_context():
+        pid = make_practice(title, authors=[("Иванова Анна Петровна", "")], organisation="")
+        assert gost_reference(db.session.get(Practice, pid), URL, ACCESSED).startswith(
+            f"Иванова, А. П. {shown} / А. П. Иванова. – ")
+
+
 def _bibtex_groups_close(entry: str) -> bool:
     """What BibTeX itself checks: braces balance whatever stands before them, and the entry's group ends last."""
     depth = 0

@@ -264,11 +264,31 @@ TITLE_ABBREVIATIONS = frozenset({"кл", "гг", "вв", "им", "др", "пр",
                                  "изд", "тыс"})
 
 
+# A colon followed by a space: where a title may end and its other title information begin.
+_COLON = re.compile(r":(?=\s)")
+
+
+def _subtitle_set_off(text: str) -> str:
+    """The first colon that parts the title proper from other title information, set off by spaces as ГОСТ Р
+    7.0.100–2018 writes it: ««Олимпийский резерв»: система …» → ««Олимпийский резерв» : система …». A colon
+    without a space after it (a time «10:30», a ratio «1:2», an address) is none; one between digits («счёт 3: 2»)
+    neither. One with a space before it is set off already; the colons after the first are left as typed."""
+    for colon in _COLON.finditer(text):
+        at = colon.start()
+        if at == 0 or text[at - 1].isspace():
+            return text
+        if text[at - 1].isdigit() and text[at + 1:].lstrip()[:1].isdigit():
+            continue
+        return f"{text[:at]} {text[at:]}"
+    return text
+
+
 def _title(text: str) -> str:
     """A title as a reference gives it: on one line, without a full stop of its own before the prescribed
-    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»; «в ДОУ.» → «в ДОУ»).
-    The stop of an abbreviation («в 5 кл.», «т. д.», «Пушкин А.») or an ellipsis stays."""
-    text = " ".join(text.split())
+    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»; «в ДОУ.» → «в ДОУ»),
+    other title information set off by « : » (``_subtitle_set_off``). The stop of an abbreviation («в 5 кл.»,
+    «т. д.», «Пушкин А.») or an ellipsis stays."""
+    text = _subtitle_set_off(" ".join(text.split()))
     if text.endswith(".") and not text.endswith(".."):
         before = text[:-1]
         if not before.endswith(("?", "!", "…")) and _abbreviated(before):
