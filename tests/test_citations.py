@@ -120,6 +120,39 @@ def test_a_position_is_left_out_only_before_a_surname(name, heading):
     assert not parsed.corporate and parsed.heading() == heading
 
 
+@pytest.mark.parametrize(("name", "heading", "responsibility", "inverted"), [
+    # a particle written in lower case belongs to the surname, wherever the surname stands, and stays as written
+    ("де Голль Шарль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("ван Гог Винсент", "ван Гог, В.", "В. ван Гог", "ван Гог, Винсент"),
+    ("Шарль де Голль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("Ш. де Голль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Ш."),
+    ("де Голль Ш.", "де Голль, Ш.", "Ш. де Голль", "де Голль, Ш."),
+    ("ван дер Варден Бартель", "ван дер Варден, Б.", "Б. ван дер Варден", "ван дер Варден, Бартель"),
+    ("фон Визин Денис Иванович", "фон Визин, Д. И.", "Д. И. фон Визин", "фон Визин, Денис Иванович"),
+    ("де голль шарль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("Vincent van Gogh", "van Gogh, V.", "V. van Gogh", "van Gogh, Vincent"),
+    # two given names before the surname, without a patronymic: the surname is the last word
+    ("Анна Мария Петрова", "Петрова, А. М.", "А. М. Петрова", "Петрова, Анна Мария"),
+    ("Мария Анна Петрова", "Петрова, М. А.", "М. А. Петрова", "Петрова, Мария Анна"),
+    # the usual forms stay as they were
+    ("Иванова Анна Петровна", "Иванова, А. П.", "А. П. Иванова", "Иванова, Анна Петровна"),
+    ("Иванова А. П.", "Иванова, А. П.", "А. П. Иванова", "Иванова, А. П."),
+    ("А. П. Иванова", "Иванова, А. П.", "А. П. Иванова", "Иванова, А. П."),
+    ("Иванова Анна Мария", "Иванова, А. М.", "А. М. Иванова", "Иванова, Анна Мария"),
+    ("Ольга Ивановна Петрова", "Петрова, О. И.", "О. И. Петрова", "Петрова, Ольга Ивановна"),
+])
+def test_a_particle_stays_with_the_surname_and_given_names_may_come_first(name, heading, responsibility, inverted):
+    """«де Голль Шарль» was cited «Де, Г. Ш.» and «Шарль де Голль» as a body; «Анна Мария Петрова» — «Анна, М. П.»."""
+    parsed = parse_name(name)
+    assert not parsed.corporate
+    assert (parsed.heading(), parsed.responsibility(), parsed.full_inverted()) == (heading, responsibility, inverted)
+
+
+def test_a_particle_does_not_make_a_body_a_person():
+    assert parse_name("Кафедра де Голля").corporate
+    assert parse_name("Педагогический коллектив МАДОУ № 12").corporate
+
+
 def test_a_surname_shaped_like_a_position_stays_in_ris_and_bibtex(app, make_practice):
     with app.app_context():
         practice = _practice(app, make_practice, [("Учитель Юрий Ефимович", "учитель истории"),
