@@ -1224,3 +1224,29 @@ def test_a_collection_with_nothing_published_offers_no_downloads(app, world, con
     assert len(export_links) == 5 and all('rel="nofollow"' in link for link in export_links), "heavy for crawlers"
     ris = owner.get(f"/collections/{cid}/export.ris")
     assert ris.status_code == 200 and b"TY  - GEN" in ris.data
+
+
+@pytest.mark.parametrize("title", ["\u200b", "\u2060", "\ufeff", " \u200b\u2060 \ufeff ", "\u00ad\u200c\u200d"],
+                         ids=["zero-width-space", "word-joiner", "byte-order-mark", "mixed-with-spaces", "others"])
+def test_a_title_of_invisible_characters_is_refused_as_an_empty_one(app, world, title):
+    """A collection titled only with zero-width or other invisible characters was created with a title nobody sees:
+    the list showed an empty link, the exports an empty heading. Refused as an empty title is, on «new» and on
+    «edit»; a one-click «new collection» of them gets the default title; visible text keeps its inner characters."""
+    owner = _client(app, world["owner"])
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Collection))
+    response = owner.post("/collections/new", data={"title": title, "visibility": "private"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    cid = _create(owner, title="Курс")
+    response = owner.post(f"/collections/{cid}/edit", data={"title": title, "visibility": "private"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    owner.post("/collections/add", data={"item_type": "practice", "item_id": world["published"],
+                                         "collection": "new", "new_title": title})
+    with app.app_context():
+        titles = db.session.scalars(select(Collection.title).order_by(Collection.id)).all()[before:]
+        assert titles[0] == "Курс"
+        assert all(any(char.isalnum() for char in shown) for shown in titles), titles
+    _create(owner, title="\ufeff\u200bКурс\u2060 наставников\u200b")
+    with app.app_context():
+        assert db.session.scalars(select(Collection.title).order_by(Collection.id.desc())).first() == (
+            "Курс\u2060 наставников")
