@@ -51,6 +51,24 @@ def plain_bullets(text: str) -> str:
     return _LETTER_BULLET.sub(r"\1•", text.translate(SYMBOL_BULLETS))
 
 
+# Characters a page does not show and that take no room: the soft hyphen, the zero-width space, non-joiner and
+# joiner, the Mongolian vowel separator, the left-to-right and right-to-left marks, the word joiner and the invisible
+# operators, the byte order mark (a zero-width no-break space). Pasted from Word or a web page around a text.
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+_INVISIBLE_ENDS = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
+
+
+def visible_strip(text: str) -> str:
+    """``text`` without the spaces and the invisible characters (INVISIBLE) at its ends: a title of «\u200b» alone
+    is an empty one. Those inside the text stay."""
+    return _INVISIBLE_ENDS.sub("", text)
+
+
+def visible_stripped(value: object) -> object:
+    """A form field's filter: ``visible_strip`` of a string; any other value as it is."""
+    return visible_strip(value) if isinstance(value, str) else value
+
+
 def xml_text(text: object) -> str:
     """``text`` without the characters XML 1.0 cannot carry, nor DEL and C1 ("" for None)."""
     return UNWANTED_CONTROLS.sub("", "" if text is None else str(text))

@@ -120,6 +120,39 @@ def test_a_position_is_left_out_only_before_a_surname(name, heading):
     assert not parsed.corporate and parsed.heading() == heading
 
 
+@pytest.mark.parametrize(("name", "heading", "responsibility", "inverted"), [
+    # a particle written in lower case belongs to the surname, wherever the surname stands, and stays as written
+    ("де Голль Шарль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("ван Гог Винсент", "ван Гог, В.", "В. ван Гог", "ван Гог, Винсент"),
+    ("Шарль де Голль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("Ш. де Голль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Ш."),
+    ("де Голль Ш.", "де Голль, Ш.", "Ш. де Голль", "де Голль, Ш."),
+    ("ван дер Варден Бартель", "ван дер Варден, Б.", "Б. ван дер Варден", "ван дер Варден, Бартель"),
+    ("фон Визин Денис Иванович", "фон Визин, Д. И.", "Д. И. фон Визин", "фон Визин, Денис Иванович"),
+    ("де голль шарль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),
+    ("Vincent van Gogh", "van Gogh, V.", "V. van Gogh", "van Gogh, Vincent"),
+    # two given names before the surname, without a patronymic: the surname is the last word
+    ("Анна Мария Петрова", "Петрова, А. М.", "А. М. Петрова", "Петрова, Анна Мария"),
+    ("Мария Анна Петрова", "Петрова, М. А.", "М. А. Петрова", "Петрова, Мария Анна"),
+    # the usual forms stay as they were
+    ("Иванова Анна Петровна", "Иванова, А. П.", "А. П. Иванова", "Иванова, Анна Петровна"),
+    ("Иванова А. П.", "Иванова, А. П.", "А. П. Иванова", "Иванова, А. П."),
+    ("А. П. Иванова", "Иванова, А. П.", "А. П. Иванова", "Иванова, А. П."),
+    ("Иванова Анна Мария", "Иванова, А. М.", "А. М. Иванова", "Иванова, Анна Мария"),
+    ("Ольга Ивановна Петрова", "Петрова, О. И.", "О. И. Петрова", "Петрова, Ольга Ивановна"),
+])
+def test_a_particle_stays_with_the_surname_and_given_names_may_come_first(name, heading, responsibility, inverted):
+    """«де Голль Шарль» was cited «Де, Г. Ш.» and «Шарль де Голль» as a body; «Анна Мария Петрова» — «Анна, М. П.»."""
+    parsed = parse_name(name)
+    assert not parsed.corporate
+    assert (parsed.heading(), parsed.responsibility(), parsed.full_inverted()) == (heading, responsibility, inverted)
+
+
+def test_a_particle_does_not_make_a_body_a_person():
+    assert parse_name("Кафедра де Голля").corporate
+    assert parse_name("Педагогический коллектив МАДОУ № 12").corporate
+
+
 def test_a_surname_shaped_like_a_position_stays_in_ris_and_bibtex(app, make_practice):
     with app.app_context():
         practice = _practice(app, make_practice, [("Учитель Юрий Ефимович", "учитель истории"),
@@ -225,7 +258,12 @@ def test_resolution_reference_has_place_dates_and_organiser(app):
             "[сайт]. – 2017. – URL: https://bank.example/resolutions/1 (дата обращения: 23.11.2026).")
         rec_reference = gost_reference(resolution.recommendations[0], "https://bank.example/recommendations/1",
                                        ACCESSED)
-        assert "/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный" in rec_reference
+        # the recommendation is located in the resolution as an article's pages are in its journal: after the
+        # identifying resource, not before «Текст : электронный»
+        assert rec_reference == (
+            "Резолюция международной научно-практической конференции «Региональные модели поддержки одарённых "
+            "детей» : Челябинск, 17–20 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : электронный // Банк практик : "
+            "[сайт]. – 2017. – П. 4.2. – URL: https://bank.example/recommendations/1 (дата обращения: 23.11.2026).")
 
 
 def test_a_title_saying_resolution_later_gets_no_second_resolution(app):
@@ -262,6 +300,27 @@ def test_a_collective_of_authors_never_heads_the_record_nor_splits_in_ris_and_bi
         assert "author = {Иванова, Анна Петровна and {Кафедра педагогики ЧИППКРО}}" in bibtex(practice, URL, ACCESSED)
 
 
+@pytest.mark.parametrize("organisation", [
+    "МБОУ «СОШ № 5»", "мбоу «сош № 5»", 'МБОУ "СОШ № 5"', "МБОУ  «СОШ №\u00a05» ", "МБОУ СОШ № 5",
+], ids=["same", "case", "straight-quotes", "spaces", "no-quotes"])
+def test_an_organisation_named_as_the_author_is_named_once(app, make_practice, organisation):
+    """Registries often put the school in the «Авторы» column: «/ МБОУ «СОШ № 5» ; МБОУ «СОШ № 5»» named it twice.
+    The organisation equal to a body among the authors (case, «ё», spaces and quotes aside) is left out."""
+    with app.app_context():
+        practice = _practice(app, make_practice, [("МБОУ «СОШ № 5»", "")], organisation=organisation)
+        assert gost_reference(practice, URL, ACCESSED) == (
+            "Школьное научное общество в начальной школе / МБОУ «СОШ № 5». – " + HOST)
+        practice = _practice(app, make_practice, [("Иванова Анна Петровна", ""), ("Коллектив МБОУ «Школа ёлочка»", "")],
+                             organisation="коллектив МБОУ «Школа елочка»")
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова, Коллектив МБОУ «Школа "
+            "ёлочка». – Текст")
+        # another organisation stays
+        practice = _practice(app, make_practice, [("МБОУ «СОШ № 5»", "")], organisation="МБОУ «СОШ № 51»")
+        assert gost_reference(practice, URL, ACCESSED).startswith(
+            "Школьное научное общество в начальной школе / МБОУ «СОШ № 5» ; МБОУ «СОШ № 51». – Текст")
+
+
 @pytest.mark.parametrize(("title", "shown"), [
     ("Читаем вместе.", "Читаем вместе / А. П. Иванова"),
     # a short word, an acronym, a stop after a bracket or a quote, a year: the title's own stop goes
@@ -284,6 +343,27 @@ def test_a_title_is_given_on_one_line_without_a_stop_before_the_prescribed_punct
     with app.app_context():
         pid = make_practice(title, authors=[("Иванова Анна Петровна", "")])
         assert gost_reference(db.session.get(Practice, pid), URL, ACCESSED).startswith(f"Иванова, А. П. {shown}. – ")
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    ("«Олимпийский резерв»: система подготовки школьников к олимпиадам",
+     "«Олимпийский резерв» : система подготовки школьников к олимпиадам"),
+    ("Читаем вместе: программа: 1–4 классы", "Читаем вместе : программа: 1–4 классы"),  # only the first
+    ("Проект «Наш край» : 5 класс", "Проект «Наш край» : 5 класс"),  # set off already
+    ("Смешиваем краски 1:2 и 1 : 3", "Смешиваем краски 1:2 и 1 : 3"),  # ratios
+    ("Урок в 10:30: утренний круг", "Урок в 10:30 : утренний круг"),  # a time is no separator
+    ("Счёт 3: 2 в нашу пользу", "Счёт 3: 2 в нашу пользу"),  # digits on both sides: a score, a ratio
+    ("Ресурс https://example.org/a:b для урока", "Ресурс https://example.org/a:b для урока"),  # inside an address
+    ("Сайт http://школа.рф: опыт работы", "Сайт http://школа.рф : опыт работы"),
+    ("Что такое ШНО?: опыт", "Что такое ШНО? : опыт"),
+], ids=["quotes", "first-only", "set-off", "ratios", "time", "score", "url", "after-url", "question"])
+def test_other_title_information_is_set_off_by_a_spaced_colon(app, make_practice, title, shown):
+    """ГОСТ Р 7.0.100–2018 precedes other title information with « : »; the colon as typed («резерв»: система»)
+    was kept."""
+    with app.app_context():
+        pid = make_practice(title, authors=[("Иванова Анна Петровна", "")], organisation="")
+        assert gost_reference(db.session.get(Practice, pid), URL, ACCESSED).startswith(
+            f"Иванова, А. П. {shown} / А. П. Иванова. – ")
 
 
 def _bibtex_groups_close(entry: str) -> bool:
@@ -435,7 +515,7 @@ def test_each_recommendation_of_a_published_resolution_has_its_citation(app, cli
     page = client.get(address).get_data(as_text=True)
     item = re.search(rf'<li id="{anchor}" class="rec">.*?</li>', page, re.S).group(0)
     assert "Как цитировать" in item
-    assert (f"/ ГБУ ДПО ЧИППКРО. – П. 4.2. – Текст : электронный // Банк практик : [сайт]. – 2017. – URL: "
+    assert (f"/ ГБУ ДПО ЧИППКРО. – Текст : электронный // Банк практик : [сайт]. – 2017. – П. 4.2. – URL: "
             f"http://localhost/recommendations/{rec_id} (дата обращения:") in html.unescape(item)
     assert f'href="/recommendations/{rec_id}/cite.ris"' in item and f'href="/recommendations/{rec_id}/cite.bib"' in item
     # the resolution keeps its own box; headings' ids stay unique on the page

@@ -562,6 +562,7 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
     cid = _create(owner, title="Курс «Одарённые дети»", visibility="link", description="Для слушателей КПК")
     _add(owner, cid, "practice", world["published"])
     _add(owner, cid, "resolution", world["resolution"])
+    _add(owner, cid, "recommendation", world["recommendation"])
     with app.app_context():
         item = db.session.scalar(select(CollectionItem).where(CollectionItem.item_type == "practice"))
         item.note = "Обратить внимание на разделы о мотивации"
@@ -583,6 +584,10 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
             f"http://localhost/practices/{world['published']}") in text
     assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
             "электронный") in text
+    # a recommendation's item («П. 1.1») follows the site it is part of, as an article's pages follow its journal
+    assert ("Резолюция конференции «Одарённые дети» : Челябинск, 17 апреля 2017 г. / ГБУ ДПО ЧИППКРО. – Текст : "
+            "электронный // Банк практик : [сайт]. – 2017. – П. 1.1. – URL: "
+            f"http://localhost/recommendations/{world['recommendation']}") in text
     # the resolution's line says what its figure counts, as the resolution page does
     assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in text
     assert "Челябинск · 17 апреля 2017 г. · участники: более 450" in owner.get(f"/collections/{cid}").get_data(
@@ -756,6 +761,32 @@ def test_pdf_lines_keep_a_recommendations_number_and_a_places_name_with_their_ab
         for line, after in zip(lines, lines[1:], strict=False):
             broken |= {pair for pair in pairs if line.split()[-1:] == [pair[0]] and after.startswith(pair[1])}
     assert not broken
+
+
+def test_pdf_lines_keep_a_headings_surname_with_its_initials_and_et_al_whole(pdf_lines):
+    """The README promises a line never breaks between initials and the surname: in the heading «Иванова, А. П.»
+    it broke after the comma, and «[и др.]» broke inside («[и | др.]») or from the name before it."""
+    from kb.collections.exports import _KEEP_TOGETHER
+
+    _pdf, setter = pdf_lines
+    setter.set_font("", 10)
+    reference = ("3. Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова ; МАОУ «Лицей № 1». – "
+                 "Текст : электронный. 4. Смит, Дж. Р. Проект. 5. Школьное научное общество / А. П. Иванова, "
+                 "Б. И. Петров, В. О. Сидорова [и др.]. – Текст : электронный // Банк практик : [сайт]. – 2020.")
+    pairs = [("Иванова,", "А."), ("Смит,", "Дж."), ("Дж.", "Р."), ("[и", "др.]"), ("Сидорова", "[и")]
+    broken = set()
+    for tenth in range(600, 1800, 3):  # wider than the longest piece kept together
+        lines = setter.lines(reference, tenth / 10)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        for line, after in zip(lines, lines[1:], strict=False):
+            broken |= {pair for pair in pairs if line.split()[-1:] == [pair[0]] and after.startswith(pair[1])}
+    assert not broken
+    # the commas between the persons of the statement of responsibility stay breakable: glued, the list was one piece
+    assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Проект / А. П. Иванова, Б. И. Петров, В. Сидорова [и др.]. – "
+                                   "Текст") == ("Иванова,_А._П._Проект / А._П._Иванова, Б._И._Петров, "
+                                                "В._Сидорова_[и_др.]._– Текст")
+    assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Читаем, пишем / А. П. Иванова") == (
+        "Иванова,_А._П._Читаем, пишем / А._П._Иванова")
 
 
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):
@@ -1193,3 +1224,29 @@ def test_a_collection_with_nothing_published_offers_no_downloads(app, world, con
     assert len(export_links) == 5 and all('rel="nofollow"' in link for link in export_links), "heavy for crawlers"
     ris = owner.get(f"/collections/{cid}/export.ris")
     assert ris.status_code == 200 and b"TY  - GEN" in ris.data
+
+
+@pytest.mark.parametrize("title", ["\u200b", "\u2060", "\ufeff", " \u200b\u2060 \ufeff ", "\u00ad\u200c\u200d"],
+                         ids=["zero-width-space", "word-joiner", "byte-order-mark", "mixed-with-spaces", "others"])
+def test_a_title_of_invisible_characters_is_refused_as_an_empty_one(app, world, title):
+    """A collection titled only with zero-width or other invisible characters was created with a title nobody sees:
+    the list showed an empty link, the exports an empty heading. Refused as an empty title is, on «new» and on
+    «edit»; a one-click «new collection» of them gets the default title; visible text keeps its inner characters."""
+    owner = _client(app, world["owner"])
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Collection))
+    response = owner.post("/collections/new", data={"title": title, "visibility": "private"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    cid = _create(owner, title="Курс")
+    response = owner.post(f"/collections/{cid}/edit", data={"title": title, "visibility": "private"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    owner.post("/collections/add", data={"item_type": "practice", "item_id": world["published"],
+                                         "collection": "new", "new_title": title})
+    with app.app_context():
+        titles = db.session.scalars(select(Collection.title).order_by(Collection.id)).all()[before:]
+        assert titles[0] == "Курс"
+        assert all(any(char.isalnum() for char in shown) for shown in titles), titles
+    _create(owner, title="\ufeff\u200bКурс\u2060 наставников\u200b")
+    with app.app_context():
+        assert db.session.scalars(select(Collection.title).order_by(Collection.id.desc())).first() == (
+            "Курс\u2060 наставников")

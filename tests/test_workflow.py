@@ -647,3 +647,37 @@ def test_a_practice_without_a_region_goes_to_no_methodist_of_its_organisation(ap
     with _client(app, users, "admin").post(f"/practices/{lyceum}/transition", data={"action": "submit"}):
         pass
     assert _status(app, lyceum) == "submitted"
+
+
+@pytest.mark.parametrize(("line", "stored"), [
+    ("Иванова Анна Петровна – учитель начальных классов", ("Иванова Анна Петровна", "учитель начальных классов")),
+    ("Иванова А. П. — учитель, стаж 10 лет", ("Иванова А. П.", "учитель, стаж 10 лет")),
+    ("Римская-Корсакова Анна Петровна - методист", ("Римская-Корсакова Анна Петровна", "методист")),
+    ("Иванова Анна Петровна, учитель химии – биологии", ("Иванова Анна Петровна", "учитель химии – биологии")),
+    ("Коллектив авторов – МАОУ СОШ № 1", ("Коллектив авторов – МАОУ СОШ № 1", "")),
+], ids=["full-name", "initials-and-comma", "double-surname", "dash-in-position", "body"])
+def test_the_form_parts_an_authors_name_from_the_position_at_a_dash_as_the_bulk_import_does(app, make_user, line,
+                                                                                         stored):
+    """«Иванова Анна Петровна – учитель начальных классов» typed in the form was stored whole as the name: cited as a
+    body («/ Иванова Анна Петровна – учитель начальных классов»), without the heading, and a body in RIS and BibTeX.
+    The bulk import's reading of a dash after a name is the form's too."""
+    from kb.bulkimport.services import parse_authors
+    from kb.citations.services import bibtex, gost_reference, ris
+
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/practices/new", data={"title": "Читаем вместе с родителями", "authors": line,
+                                                   "save_draft": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.title == "Читаем вместе с родителями"))
+        assert [(a.name, a.position) for a in practice.authors] == [stored] == parse_authors(line)
+        if stored[1]:
+            reference = gost_reference(practice, "https://bank.example/practices/1")
+            heading = {"Иванова": "Иванова, А. П.", "Римская-Корсакова": "Римская-Корсакова, А. П."}[
+                stored[0].split()[0]]
+            assert reference.startswith(f"{heading} Читаем вместе с родителями / ")
+            assert "учитель" not in reference and "методист" not in reference
+            assert f"AU  - {heading.split(',')[0]}, " in ris(practice, "https://bank.example/practices/1")
+            assert "author = {{" not in bibtex(practice, "https://bank.example/practices/1")

@@ -47,6 +47,11 @@ from kb.extensions import db
 from kb.positions import position_word as _position_word
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
+from kb.practices.rules import CAPITAL_WORD as _CAPITAL
+from kb.practices.rules import INITIALS as _INITIALS
+from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
+from kb.practices.rules import NAME as _NAME
+from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
     InvalidTransition,
     PermissionDenied,
@@ -520,11 +525,6 @@ def parse_spread_level(value: str) -> str | None:
 # How a co-author written after a comma is told from a position: «Петрова Б. В.», «Б. В. Петрова», «Петрова
 # Белла Викторовна» are names; «учитель физики» is not. A part that may be a name but is not surely one («Петрова
 # Белла», «Петрова») stays the position, as before, with a warning.
-_CAPITAL = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
-_INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
-_NAME = re.compile(rf"{_CAPITAL}\s+{_INITIALS}|{_INITIALS}\s*{_CAPITAL}"
-                   rf"|{_CAPITAL}\s+{_CAPITAL}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
-_MAYBE_NAME = re.compile(rf"{_CAPITAL}(?:\s+{_CAPITAL}){{0,2}}")
 
 
 def _split_commas(text: str) -> list[str]:
@@ -557,20 +557,6 @@ def _join_initials(parts: list[str]) -> list[str]:
 
 # A number of a list written in the cell, «1. Иванова А. П.», «2) Петрова Б. В.»: not part of the name.
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
-# A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
-_DASH = re.compile(r"\s+[–—-]\s+")
-
-
-def _name_shaped(text: str) -> bool:
-    return bool(_NAME.fullmatch(text) or (_MAYBE_NAME.fullmatch(text) and len(text.split()) > 1))
-
-
-def _dashed(part: str) -> tuple[str, str]:
-    """(name, position) of «ФИО – должность» when what stands before the first dash is a name; else (part, "")."""
-    pieces = _DASH.split(part, maxsplit=1)
-    if len(pieces) == 2 and _name_shaped(pieces[0]) and pieces[1]:
-        return pieces[0], pieces[1]
-    return part, ""
 
 
 def _person(part: str) -> tuple[str, str] | None:

@@ -77,6 +77,14 @@ BODY_WORDS = frozenset({
 # «Алиев Тимур Рашид оглы»: the word closes a patronymic, it is written in lower case and gives no initial.
 PATRONYMIC_PARTICLES = frozenset({"оглы", "кызы", "улы", "уулу", "оглу", "гызы"})
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
+# Particles of a surname, written in lower case: «де Голль», «ван Гог», «фон Визин», «ван дер Варден». One belongs to
+# the word after it, wherever the surname stands («Шарль де Голль», «де Голль Шарль»), and stays as written.
+SURNAME_PARTICLES = frozenset({
+    "де", "дю", "дез", "ван", "фон", "дер", "ден", "ле", "ла", "ди", "да", "дель", "делла", "дос", "дас", "тер", "тен",
+    "аль", "эль", "бен", "ибн", "бин", "цу",
+    "de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos", "das", "ter", "ten",
+    "al", "el", "ben", "ibn", "bin", "zu",
+})
 _JOINED_INITIALS = re.compile(r"[А-ЯЁA-Z]{2,3}")
 
 
@@ -94,18 +102,47 @@ def _body_word(word: str) -> bool:
                for p in parses)
 
 
+def _with_particles(words: list[str]) -> list[str]:
+    """The words of a name with each surname's particles joined to the word after them: [«де», «Голль», «Шарль»] →
+    [«де Голль», «Шарль»]. A particle is one written in lower case before a capitalised word that is no initial (in a
+    name typed all in lower case, before any word that is none)."""
+    lower = " ".join(words).islower()
+    joined: list[str] = []
+    particles: list[str] = []
+    for word in words:
+        if word in SURNAME_PARTICLES:
+            particles.append(word)
+            continue
+        if particles and (word[:1].isupper() or lower) and not _is_initial(word):
+            word = " ".join([*particles, word])
+        else:
+            joined.extend(particles)
+        particles = []
+        joined.append(word)
+    return joined + particles
+
+
+def _particled(word: str) -> bool:
+    """A surname with its particles, as ``_with_particles`` joins them: «де Голль»."""
+    return " " in word
+
+
 def _is_body(words: list[str]) -> bool:
     """A body's name, not a person's: a word after the first written in lower case (a person's names and initials
-    are capitalised; a name typed all in lower case is still a person's), or a word naming a body."""
+    are capitalised, a surname's particle is not; a name typed all in lower case is still a person's), or a word
+    naming a body."""
     if not " ".join(words).islower() and any(
             word[:1].islower() and word.lower() not in PATRONYMIC_PARTICLES and not _is_initial(word)
-            for word in words[1:]):
+            and not _particled(word) for word in words[1:]):
         return True
-    return any(_body_word(word) for word in words if word[:1].isalpha())
+    return any(_body_word(word.rsplit(" ", 1)[-1]) for word in words if word[:1].isalpha())
 
 
 def _capitalised(word: str) -> str:
-    """«ИВАНОВА» or «иванова» → «Иванова»; «САЛТЫКОВ-ЩЕДРИН» → «Салтыков-Щедрин»."""
+    """«ИВАНОВА» or «иванова» → «Иванова»; «САЛТЫКОВ-ЩЕДРИН» → «Салтыков-Щедрин»; «де голль» → «де Голль» (a
+    surname's particle as written)."""
+    if _particled(word):
+        return " ".join(part if part in SURNAME_PARTICLES else _capitalised(part) for part in word.split(" "))
     if not (word.isupper() or word.islower()):
         return word
     return "-".join(piece[:1].upper() + piece[1:].lower() for piece in word.split("-"))
@@ -201,25 +238,32 @@ def _written_initials(word: str) -> bool:
     return bool(re.fullmatch(r"(?:\w{1,2}\.(?:-\w{1,2}\.)?){1,3}", word)) and word[:1].isupper()
 
 
+def _given_name(word: str) -> bool:
+    """A given name that is never a surname: «Ольга», «Мария» (not «Роман»)."""
+    return _tagged(word, "Name") and not _tagged(word, "Surn")
+
+
 def _name_first(words: list[str]) -> bool:
-    """«Ольга Петрова», «Анна-Мария Петрова», «Ольга Ивановна Петрова»: a given name (never a surname), the
-    patronymic if any, and a surname last."""
+    """«Ольга Петрова», «Анна-Мария Петрова», «Ольга Ивановна Петрова», «Анна Мария Петрова»: a given name (never a
+    surname), the patronymic or a second given name if any, and a surname last."""
     if len(words) not in (2, 3) or any(_is_initial(word) for word in words):
         return False
-    return (_tagged(words[0], "Name") and not _tagged(words[0], "Surn") and _tagged(words[-1], "Surn")
-            and (len(words) == 2 or _tagged(words[1], "Patr")))
+    return (_given_name(words[0]) and _tagged(words[-1], "Surn")
+            and (len(words) == 2 or _tagged(words[1], "Patr") or _given_name(words[1])))
 
 
 def parse_name(name: str) -> PersonName:
-    """Split «Иванова Анна Петровна», «Иванова А. П.», «А. П. Иванова», «Ольга Ивановна Петрова» or «John Smith»
-    into surname and given names, a position before the name left out («Учитель Иванова А. П.»); a body's name
-    («Коллектив авторов») is kept whole."""
+    """Split «Иванова Анна Петровна», «Иванова А. П.», «А. П. Иванова», «Ольга Ивановна Петрова», «Анна Мария
+    Петрова», «де Голль Шарль» (the particle with the surname) or «John Smith» into surname and given names, a
+    position before the name left out («Учитель Иванова А. П.»); a body's name («Коллектив авторов») is kept
+    whole."""
     name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).split())
     inverted = "," in name.rstrip(", ")  # «Smith, John»: the surname comes first whatever the script
     name = " ".join(_without_position(name.replace(",", " ").split()))
-    if _CORPORATE.search(name) or len(name.split()) > MAX_NAME_WORDS:
+    named = [word for word in name.split() if word not in SURNAME_PARTICLES]
+    if _CORPORATE.search(name) or len(named) > MAX_NAME_WORDS:
         return PersonName(name, (), corporate=True)
-    words = re.sub(r"\.(?=[^\s-])", ". ", name).split()
+    words = _with_particles(re.sub(r"\.(?=[^\s-])", ". ", name).split())
     if not words:
         return PersonName("", ())
     if _is_body(words):
@@ -227,7 +271,10 @@ def parse_name(name: str) -> PersonName:
     # A line holding only «оглы» keeps it: a name is never left without a word.
     words = [word for word in words if word.lower() not in PATRONYMIC_PARTICLES] or words
     words = words[:1] + [part for word in words[1:] for part in _given_parts(word, name.isupper())]
-    if len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
+    particled = [index for index, word in enumerate(words) if _particled(word)]
+    if particled and len(words) > 1:  # «де Голль Шарль», «Шарль де Голль», «Vincent van Gogh»
+        surname, given = words[particled[0]], words[:particled[0]] + words[particled[0] + 1:]
+    elif len(words) > 1 and _is_initial(words[0]) and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]
     elif len(words) > 1 and _LATIN_NAME.fullmatch(name) and not inverted and not _is_initial(words[-1]):
         surname, given = words[-1], words[:-1]  # «John Smith», «John R. Smith»: the given names come first
@@ -264,11 +311,31 @@ TITLE_ABBREVIATIONS = frozenset({"кл", "гг", "вв", "им", "др", "пр",
                                  "изд", "тыс"})
 
 
+# A colon followed by a space: where a title may end and its other title information begin.
+_COLON = re.compile(r":(?=\s)")
+
+
+def _subtitle_set_off(text: str) -> str:
+    """The first colon that parts the title proper from other title information, set off by spaces as ГОСТ Р
+    7.0.100–2018 writes it: ««Олимпийский резерв»: система …» → ««Олимпийский резерв» : система …». A colon
+    without a space after it (a time «10:30», a ratio «1:2», an address) is none; one between digits («счёт 3: 2»)
+    neither. One with a space before it is set off already; the colons after the first are left as typed."""
+    for colon in _COLON.finditer(text):
+        at = colon.start()
+        if at == 0 or text[at - 1].isspace():
+            return text
+        if text[at - 1].isdigit() and text[at + 1:].lstrip()[:1].isdigit():
+            continue
+        return f"{text[:at]} {text[at:]}"
+    return text
+
+
 def _title(text: str) -> str:
     """A title as a reference gives it: on one line, without a full stop of its own before the prescribed
-    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»; «в ДОУ.» → «в ДОУ»).
-    The stop of an abbreviation («в 5 кл.», «т. д.», «Пушкин А.») or an ellipsis stays."""
-    text = " ".join(text.split())
+    punctuation («Читаем вместе.» → «Читаем вместе»; «Что такое ШНО?.» → «Что такое ШНО?»; «в ДОУ.» → «в ДОУ»),
+    other title information set off by « : » (``_subtitle_set_off``). The stop of an abbreviation («в 5 кл.»,
+    «т. д.», «Пушкин А.») or an ellipsis stays."""
+    text = _subtitle_set_off(" ".join(text.split()))
     if text.endswith(".") and not text.endswith(".."):
         before = text[:-1]
         if not before.endswith(("?", "!", "…")) and _abbreviated(before):
@@ -313,8 +380,10 @@ def readable_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _host(year: int | None, url: str, accessed: date) -> str:
-    return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""),
+def _host(year: int | None, url: str, accessed: date, location: str = "") -> str:
+    """The content type, the identifying resource (the bank's site) and its year, then the part's location in it if
+    any («П. 1.1», as an article's «С. 13–19» follows its journal), the address and the day it was read."""
+    return _areas(f"Текст : электронный // {BANK_NAME} : [сайт]", str(year or ""), location,
                   f"URL: {readable_url(url)} (дата обращения: {accessed:%d.%m.%Y})")
 
 
@@ -323,11 +392,23 @@ def practice_year(practice: Practice) -> int | None:
     return practice.year or (practice.published_at.year if practice.published_at else None)
 
 
+_QUOTES = dict.fromkeys(map(ord, "«»\"„“”‘’'"))
+
+
+def _same_body(name: str) -> str:
+    """A body's name as compared with another: case, «ё», spaces and quotes aside («МБОУ "СОШ № 5"» is
+    «мбоу сош № 5»)."""
+    return " ".join(name.translate(_QUOTES).casefold().replace("ё", "е").split())
+
+
 def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
     names = author_names(practice)
     title = _title(practice.title)
     statement = [_responsibility(names)] if names else []
-    if practice.organisation.strip():
+    # A registry may give the school as the author too: an organisation named among the authors shown (the first
+    # three) is named once.
+    bodies = {_same_body(name.surname) for name in names[:3] if name.corporate}
+    if practice.organisation.strip() and _same_body(practice.organisation) not in bodies:
         statement.append(" ".join(practice.organisation.split()))
     description = title + (" / " + " ; ".join(statement) if statement else "")
     # One to three authors: the first one heads the record; four and more: the record starts with the title.
@@ -356,9 +437,10 @@ def _gost_resolution(resolution: Resolution, url: str, accessed: date) -> str:
 
 
 def _gost_recommendation(rec: Recommendation, url: str, accessed: date) -> str:
-    # The recommendation is located in the resolution the way a page range locates an article: «П. 1.2».
-    return _areas(_resolution_description(rec.resolution), f"П. {rec.number}",
-                  _host(rec.resolution.year, url, accessed))
+    # The recommendation is located the way a page range locates an article: «// Банк практик : [сайт]. – 2017. –
+    # П. 1.2. – URL: …», after the resource it is part of (ГОСТ Р 7.0.100–2018, the component part's location).
+    return _areas(_resolution_description(rec.resolution),
+                  _host(rec.resolution.year, url, accessed, f"П. {rec.number}"))
 
 
 def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str:

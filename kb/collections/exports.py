@@ -145,12 +145,20 @@ def _pdf_fonts(pdf: FPDF) -> None:
             pdf.add_font(f"{FALLBACK_FAMILY}{number}", "", path)
 
 
-# Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова»), before a colon
-# or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and its unit
-# or sign («2022 г.», «№ 7», «с. 5», a recommendation's «П. 1.1»), after an abbreviation naming a place or a person
-# before its name or number («г. Челябинска», «им. А. С. Пушкина», «ул. Ленина», «с. Кременкуль», «д. 5»). The PDF
-# keeps them as no-break spaces (other exports keep plain ones).
-_KEEP_TOGETHER = re.compile(r"(?<=\b[А-ЯЁA-Z]\.) (?=[А-ЯЁA-Z])|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
+# Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова», «Дж. Р. Смит»),
+# before a colon or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and
+# its unit or sign («2022 г.», «№ 7», «с. 5», a recommendation's «П. 1.1»), after an abbreviation naming a place or a
+# person before its name or number («г. Челябинска», «им. А. С. Пушкина», «ул. Ленина», «с. Кременкуль», «д. 5»),
+# after the surname of a heading before its initials («Иванова, А. П.», «Смит, Дж. Р.»: _HEADING_INITIALS), inside
+# «[и др.]» and before it. The PDF keeps them as no-break spaces (other exports keep plain ones).
+# A heading's comma, not the commas between the persons of the statement of responsibility («/ А. П. Иванова, Б. И.
+# Петров, В. О. Сидорова»: glued, the whole list was one unbreakable piece): the statement (« / ») follows the
+# heading, and the initials of a person in the list are followed by the surname and «,», « ;», « [и др.]» or «. –».
+_HEADING_INITIALS = (r"(?<=[а-яёa-z],) (?=[А-ЯЁA-Z][а-яёa-z]?\.(?: ?[А-ЯЁA-Z][а-яёa-z]?\.)? "
+                     r"(?:.* / |(?![А-ЯЁA-Z][а-яёa-z]?\.|[А-ЯЁA-Z][\w-]*(?:,| ;| \[и |\. –))))")
+_KEEP_TOGETHER = re.compile(r"(?:(?<=\b[А-ЯЁA-Z]\.)|(?<=\b[А-ЯЁA-Z][а-яёa-z]\.)) (?=[А-ЯЁA-Z])"
+                            r"|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
+                            rf"|{_HEADING_INITIALS}|(?<=\[и) (?=др\.\])|(?<=\S) (?=\[и др\.\])"
                             r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)|(?<=\b[Пп]\.)) (?=\d)"
                             r"|(?:(?<=\bг\.)|(?<=\bим\.)|(?<=\bул\.)|(?<=\bс\.)|(?<=\bд\.)|(?<=\bпос\.))"
                             r" (?=[А-ЯЁA-Z\d])")

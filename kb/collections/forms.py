@@ -8,10 +8,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from kb.collections.models import VISIBILITY_LABELS
 from kb.forms import Form
+from kb.textclean import visible_stripped
 
 
 class CollectionForm(Form):
-    title = StringField("Название подборки", validators=[
+    # A title of invisible characters only («\u200b», «\ufeff») is an empty one: refused as it is.
+    title = StringField("Название подборки", filters=[visible_stripped], validators=[
         DataRequired("Укажите название."), Length(max=300, message="Название — не длиннее 300 символов.")])
     description = TextAreaField(
         "Описание", description="Для кого подборка и как ею пользоваться: курс, модуль, тема занятия.",
@@ -37,4 +39,4 @@ class NewCollectionForm(Form):
     """What /collections/add may name the collection a click makes («Новая подборка»): cleaned as every form's text.
     CSRF is checked for the whole request by CSRFProtect."""
 
-    new_title = StringField("Название подборки")
+    new_title = StringField("Название подборки", filters=[visible_stripped])

@@ -16,7 +16,7 @@ from kb.practices import policy
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range, plural
-from kb.textclean import contains, unix_line_breaks
+from kb.textclean import contains, unix_line_breaks, visible_strip
 from kb.timeutil import utcnow
 from kb.vocabularies.services import fold
 
@@ -56,7 +56,7 @@ def update_collection(collection: Collection, title: str, description: str, visi
     """Change the title, the description and who may see the collection."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r}")
-    collection.title = title.strip() or DEFAULT_TITLE
+    collection.title = visible_strip(title) or DEFAULT_TITLE
     # at most the column's 300 characters, as the title: a few letters lower into two («İ» is «i̇»)
     collection.title_folded = fold(collection.title)[:300]
     collection.description = description.strip()

@@ -101,7 +101,8 @@ class PracticeForm(Form):
         DataRequired("Укажите название."),
         Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
     authors = TextAreaField(
-        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность».",
+        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность» "
+                              "или «Фамилия Имя Отчество – должность».",
         validators=[Optional(), TextLength(rules.AUTHORS_TEXT_MAX, rules.AUTHORS_TEXT_MESSAGE)])
     organisation = StringField("Организация", filters=[_one_line], validators=[Optional(), Length(max=rules.LINE_MAX)])
     region = SelectField("Регион", validators=[Optional()], validate_choice=True)
@@ -156,9 +157,9 @@ class PracticeForm(Form):
     def author_list(self) -> list[tuple[str, str]]:
         authors = []
         for line in (self.authors.data or "").splitlines():
-            name, _, position = line.partition(",")
-            if name.strip():
-                authors.append((name.strip()[:rules.AUTHOR_PART_MAX], position.strip()[:rules.AUTHOR_PART_MAX]))
+            name, position = rules.author_line(line)
+            if name:
+                authors.append((name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX]))
         return authors
 
     def to_data(self, sections: dict[str, str]) -> PracticeData:

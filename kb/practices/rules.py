@@ -4,6 +4,7 @@ again in the form without errors on fields nobody touched."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from kb.timeutil import local_today
@@ -41,6 +42,41 @@ def one_line(text: str) -> str:
     line break inside an Excel cell (Alt+Enter) would otherwise be dropped by the browser's one-line input,
     gluing the words on each side."""
     return " ".join(text.split())
+
+
+# A person's name as an author line gives it (the form's «ФИО, должность» line, a registry's «Авторы» cell): a
+# surname with initials, initials and a surname, or a surname, a given name and a patronymic (NAME); a few
+# capitalised words that may be one (MAYBE_NAME).
+CAPITAL_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
+NAME = re.compile(rf"{CAPITAL_WORD}\s+{INITIALS}|{INITIALS}\s*{CAPITAL_WORD}"
+                  rf"|{CAPITAL_WORD}\s+{CAPITAL_WORD}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
+MAYBE_NAME = re.compile(rf"{CAPITAL_WORD}(?:\s+{CAPITAL_WORD}){{0,2}}")
+# A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
+_DASH = re.compile(r"\s+[–—-]\s+")
+
+
+def _name_shaped(text: str) -> bool:
+    return bool(NAME.fullmatch(text) or (MAYBE_NAME.fullmatch(text) and len(text.split()) > 1))
+
+
+def split_dashed(part: str) -> tuple[str, str]:
+    """(name, position) of «ФИО – должность» when what stands before the first dash is a name; else (part, "").
+    The bulk import and the practice form read an author's line so."""
+    pieces = _DASH.split(part, maxsplit=1)
+    if len(pieces) == 2 and _name_shaped(pieces[0]) and pieces[1]:
+        return pieces[0], pieces[1]
+    return part, ""
+
+
+def author_line(line: str) -> tuple[str, str]:
+    """(name, position) of one line of the form's authors: «Фамилия Имя Отчество, должность»; a dash after the
+    name parts it from the position as the comma does («Иванова Анна Петровна – учитель начальных классов», as the
+    bulk import reads it), and what follows the comma is the position's too («Иванова А. П. – учитель, стаж 10
+    лет»). A dash after what is not a name stays («Коллектив авторов – МАОУ СОШ № 1»)."""
+    name, _, position = line.partition(",")
+    name, dashed = split_dashed(name.strip())
+    return name.strip(), ", ".join(part for part in (dashed.strip(), position.strip()) if part)
 
 
 def authors_text(authors: Iterable[tuple[str, str]]) -> str:
