@@ -1250,3 +1250,14 @@ def test_a_title_of_invisible_characters_is_refused_as_an_empty_one(app, world, 
     with app.app_context():
         assert db.session.scalars(select(Collection.title).order_by(Collection.id.desc())).first() == (
             "Курс\u2060 наставников")
+
+
+def test_visible_strip_keeps_what_is_inside():
+    from kb.practices.rules import author_line
+    from kb.textclean import visible_strip
+
+    assert visible_strip("\u200b \ufeff Мой   список \u200b уроков\u00ad \n\u2060") == "Мой   список \u200b уроков"
+    assert visible_strip("\u200b\u2060 \ufeff") == ""
+    assert visible_strip("а" + " " * 30_000 + "б") == "а" + " " * 30_000 + "б"
+    assert author_line("Иванова   Анна  Петровна " + " " * 30_000 + "– учитель") == (
+        "Иванова Анна Петровна", "учитель")

@@ -63,7 +63,7 @@ def _name_shaped(text: str) -> bool:
 def split_dashed(part: str) -> tuple[str, str]:
     """(name, position) of «ФИО – должность» when what stands before the first dash is a name; else (part, "").
     The bulk import and the practice form read an author's line so."""
-    pieces = _DASH.split(part, maxsplit=1)
+    pieces = _DASH.split(" ".join(part.split()), maxsplit=1)  # spaces collapsed: a long run of them was quadratic
     if len(pieces) == 2 and _name_shaped(pieces[0]) and pieces[1]:
         return pieces[0], pieces[1]
     return part, ""
