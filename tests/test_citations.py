@@ -356,7 +356,13 @@ def test_a_title_is_given_on_one_line_without_a_stop_before_the_prescribed_punct
     ("Ресурс https://example.org/a:b для урока", "Ресурс https://example.org/a:b для урока"),  # inside an address
     ("Сайт http://школа.рф: опыт работы", "Сайт http://школа.рф : опыт работы"),
     ("Что такое ШНО?: опыт", "Что такое ШНО? : опыт"),
-], ids=["quotes", "first-only", "set-off", "ratios", "time", "score", "url", "after-url", "question"])
+    # a quoted name keeps its colon, the title's own is set off
+    ("Проект «Читаем вместе: семья и школа» в начальной школе",
+     "Проект «Читаем вместе: семья и школа» в начальной школе"),
+    ('Конференция "Грамотность: от диагностики к развитию": итоги',
+     'Конференция "Грамотность: от диагностики к развитию" : итоги'),
+], ids=["quotes", "first-only", "set-off", "ratios", "time", "score", "url", "after-url", "question", "quoted-name",
+        "straight-quotes"])
 def test_other_title_information_is_set_off_by_a_spaced_colon(app, make_practice, title, shown):
     """ГОСТ Р 7.0.100–2018 precedes other title information with « : »; the colon as typed («резерв»: система»)
     was kept."""

@@ -315,13 +315,22 @@ TITLE_ABBREVIATIONS = frozenset({"кл", "гг", "вв", "им", "др", "пр",
 _COLON = re.compile(r":(?=\s)")
 
 
+def _quoted_at(text: str, at: int) -> bool:
+    """Whether ``text[at]`` stands inside quotation marks: «…» (nested as written), or "…"."""
+    before = text[:at]
+    return before.count("«") > before.count("»") or before.count('"') % 2 == 1
+
+
 def _subtitle_set_off(text: str) -> str:
     """The first colon that parts the title proper from other title information, set off by spaces as ГОСТ Р
     7.0.100–2018 writes it: ««Олимпийский резерв»: система …» → ««Олимпийский резерв» : система …». A colon
     without a space after it (a time «10:30», a ratio «1:2», an address) is none; one between digits («счёт 3: 2»)
-    neither. One with a space before it is set off already; the colons after the first are left as typed."""
+    neither, nor one inside quotation marks (a quoted name: «Проект «Читаем вместе: семья и школа»»). One with a
+    space before it is set off already; the colons after the first are left as typed."""
     for colon in _COLON.finditer(text):
         at = colon.start()
+        if _quoted_at(text, at):
+            continue  # «Читаем вместе: семья и школа», a name the title quotes, stays as it is written
         if at == 0 or text[at - 1].isspace():
             return text
         if text[at - 1].isdigit() and text[at + 1:].lstrip()[:1].isdigit():
