@@ -8,6 +8,7 @@ shares a PostgreSQL database (tests/conftest.py).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import random
@@ -1046,3 +1047,19 @@ def test_a_long_read_does_not_block_writes(app, make_practice, client):
         finally:
             reader.close()
         assert db.session.get(Practice, practice_id).views == 1
+
+
+def test_a_rebuild_counts_while_its_process_holds_the_writer_lock(tmp_path):
+    """A progress file counts while its process runs and the writer lock is held; with no lock file to look at (a
+    web process that may not create one: a read-only volume), the process alone decides. Looking creates nothing."""
+    from kb.search import outbox, rebuilding
+
+    index_dir = tmp_path / "index"
+    marker = {"done": 1, "total": 2, "started": 0, "pid": os.getpid(),
+              "pid_started": rebuilding.process_start(os.getpid()), "replacing": True}
+    rebuilding.progress_path(index_dir).write_text(json.dumps(marker), encoding="utf-8")
+    assert rebuilding.current(index_dir) is not None  # no lock file: cannot tell
+    assert not outbox.lock_path(index_dir).exists()
+    with outbox.writer_lock(index_dir) as acquired:
+        assert acquired and rebuilding.current(index_dir) is not None
+    assert rebuilding.current(index_dir) is None  # the lock is free: no rebuild runs

@@ -16,6 +16,7 @@ until the new index is in place, as it does for a deleted index folder, rather t
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import time
@@ -103,11 +104,24 @@ def process_start(pid: int) -> int | None:
 
 
 def _writer_lock_taken(index_dir: str | Path) -> bool:
-    """Whether a process (this one too) holds the index copy's writer lock now."""
-    from kb.search.outbox import writer_lock
+    """Whether a process (this one too) holds the index copy's writer lock now; True when that cannot be told (no
+    lock file, a process that may not read it): the process id alone decides then. The lock file is opened to read
+    only: a web process may see the index on a read-only volume."""
+    from kb.search.outbox import lock_path
 
-    with writer_lock(index_dir) as acquired:
-        return not acquired
+    try:
+        descriptor = os.open(lock_path(index_dir), os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError: taken
+        return True
+    else:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def current(index_dir: str | Path) -> RebuildProgress | None:
