@@ -997,10 +997,11 @@ def _is_infinitive(word: str) -> bool:
 
 
 # Verbs whose dative is who receives, not who is asked to act. Of the people a resolution rewards, always
-# («Победителям олимпиады вручить дипломы», «Участникам конференции объявить благодарность»); of any other head only
-# when the vocabulary does not know it as an addressee («Руководителям образовательных организаций объявить
-# благодарность педагогам», «Образовательным организациям направить отчёты» ask them; «Методистам оказать
-# помощь» may go either way, and stays one recommendation without an addressee).
+# («Победителям олимпиады вручить дипломы», «Участникам конференции объявить благодарность»); of another head the
+# vocabulary knows, unless the words after the verb name who receives («Педагогам выразить благодарность» thanks
+# them; «Руководителям образовательных организаций объявить благодарность педагогам» asks the heads). A giving
+# verb's dative unknown to the vocabulary is who receives too («Образовательным организациям направить отчёты»
+# asks them; «Методистам оказать помощь» may go either way, and stays one recommendation without an addressee).
 _AWARDING_VERBS = frozenset(["вручить", "выдать", "объявить", "присвоить", "выплатить", "присудить", "выразить",
                              "подарить", "вернуть"])
 _GIVING_VERBS = frozenset(["предоставить", "оказать", "передать", "направить", "выделить", "сообщить", "разослать",
@@ -1041,7 +1042,11 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
         return None
     verb = words[cut + 1 if _fold(words[cut].group()) == "не" else cut].group()
     lemma = morph.parse(_fold(verb))[0].normal_form
-    if lemma in _AWARDING_VERBS and (known is None or (noun is not None and noun.normal_form in _REWARDED)) or (
+    # an awarding verb's dative is who is awarded, unless the words after the verb name another («Руководителям …
+    # объявить благодарность педагогам»: the heads are asked to thank the teachers)
+    if lemma in _AWARDING_VERBS and (known is None or (noun is not None and noun.normal_form in _REWARDED) or not any(
+            p.tag.POS == "NOUN" and p.tag.case == "datv" and p.tag.animacy == "anim"
+            for w in words[cut + 1:] for p in morph.parse(_fold(w.group()))[:1])) or (
             known is None and lemma in _GIVING_VERBS):
         return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
     return _collapse(head), text[words[cut].start():].strip()
