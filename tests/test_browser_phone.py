@@ -122,3 +122,83 @@ def test_the_statistics_tables_and_the_tables_of_titles_fit_a_phone(live_server,
     assert page.evaluate(_WIDE_BOXES) == [] and page.evaluate(
         "document.scrollingElement.scrollWidth - window.innerWidth") == 0
     context.close()
+
+
+# What a finger hits: a tick box counts with its label (the taller of the two).
+_HEIGHTS = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length).map(e => {
+    let h = e.getBoundingClientRect().height;
+    if (e.type === 'checkbox') for (const l of e.labels) h = Math.max(h, l.getBoundingClientRect().height);
+    return Math.round(h * 10) / 10; })"""
+
+# url: {selector: with a mouse on a wide screen, the height of a one-line target stays below it}
+_TARGETS = {
+    "/practices/new": {"main .checkbox-list input[type=checkbox]": 30, "main form.practice-form select": 40},
+    "/search?q=олимпиада": {"main .result a.tag": 30},
+    "/practices/{practice}": {"main a.tag": 30, "main nav.toc a": 30, "main dd > a:not(.tag)": 30},
+    "/resolutions/{resolution}": {"main details.cite-box > summary": 35, "main details.full-text > summary": 35},
+    "/statistics": {"main details.stat-table > summary": 35},
+    "/topics": {"main .browse-list a": 35}, "/regions": {"main .browse-list a": 35},
+    "/levels": {"main .browse-list a": 35},
+    "/practices/moderation": {"main td a[href*='region=']": 50},  # «Челябинская область»: two lines of its column
+}
+
+
+def test_the_lone_links_tick_boxes_lists_and_summaries_are_44_px_targets_on_a_touch_phone(
+        live_server, browser):  # noqa: F811
+    """On a touch phone the practice form's tick boxes of levels, subjects and topics were 26 px tall (the box 13,
+    rows 30 px apart), its drop-downs 37, the tags 23, a practice's contents and its region and year 19,
+    «Как цитировать», «Полный текст резолюции» and «Таблица чисел» 24–26, the lists of /topics, /regions and
+    /levels 26 and the queue's region 16. Under (pointer: coarse) each is now at least 44 px tall; a whole row
+    of a tick box's list ticks it; a wide screen with a mouse keeps the compact look."""
+    app, base = live_server
+    from kb.practices.models import Practice
+    from kb.resolutions.models import Resolution
+
+    _add_long_titles(app)
+    with app.app_context():
+        practice = db.session.scalar(select(Practice.id).where(Practice.status == "published",
+                                                               Practice.year.is_not(None),
+                                                               Practice.region_code.is_not(None))
+                                     .order_by(Practice.id))
+        resolution = db.session.scalar(select(Resolution.id).where(Resolution.full_text != "")
+                                       .order_by(Resolution.id))
+    context = _touch(browser)
+    page = context.new_page()
+    desk = _page(browser)
+    for each in (page, desk):
+        _login(each, base, "methodist@demo.example", "demo-methodist-pass")
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    small, loose = {}, {}
+    for url, selectors in _TARGETS.items():
+        url = url.format(practice=practice, resolution=resolution)
+        page.goto(base + url)
+        desk.goto(base + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
+        for selector, compact in selectors.items():
+            heights = page.evaluate(_HEIGHTS, selector)
+            assert heights, (url, selector)
+            if min(heights) < 44:
+                small[f"{url} {selector}"] = min(heights)
+            compact_heights = desk.evaluate(_HEIGHTS, selector)  # one line each (a long topic's takes two)
+            if min(compact_heights) >= compact:
+                loose[f"{url} {selector}"] = min(compact_heights)
+    assert small == {}, small
+    assert loose == {}, loose
+    # a tap at the far end of a level's row, beyond its words, ticks the box; a second one clears it
+    page.goto(f"{base}/practices/new")
+    row = page.locator("main .checkbox-list li").first
+    row.scroll_into_view_if_needed()
+    box = row.locator("input[type=checkbox]")
+    where = row.bounding_box()
+    spot = (where["x"] + where["width"] - 4, where["y"] + where["height"] / 2)
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('li') !== null", list(spot))
+    page.touchscreen.tap(*spot)
+    assert box.is_checked()
+    page.touchscreen.tap(*spot)
+    assert not box.is_checked()
+    SHOTS.mkdir(exist_ok=True)  # the screen only: a full-page shot resizes the page and drops the touch emulation
+    page.screenshot(path=str(SHOTS / "phone_touch_form_ticks.png"))
+    page.goto(f"{base}/practices/{practice}")
+    page.locator(".metadata").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "phone_touch_practice_facts.png"))
+    context.close()
