@@ -299,6 +299,27 @@ def test_a_narrow_chart_puts_each_label_above_its_bars():
     assert chart.rows[-1].bars[-1].y + chart.bar_height <= chart.height
 
 
+@pytest.mark.parametrize("narrow", [True, False])
+def test_a_number_of_many_digits_stays_within_the_chart(narrow):
+    """A practice viewed 10000 times: the narrow chart kept 48 pixels after the longest bar, and on a phone its
+    number lost its last digit past the chart's edge. The room after the bars grows with the number's digits
+    (measured in DejaVu Sans Bold at the charts' 13 px, wider than the system fonts pages use)."""
+    from fpdf import FPDF
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    if not font.is_file():
+        pytest.skip("fonts-dejavu-core is not installed (.ci/run installs it)")
+    pdf = FPDF()
+    pdf.add_font("DejaVuBold", "", str(font))
+    pdf.set_font("DejaVuBold", size=13 * 72 / 96)  # 13 CSS pixels in points
+    for maximum in (9, 999, 10_000, 1_234_567):
+        chart = bar_chart(Table("views", "Т", "№", "Практика", ("Просмотров",),
+                                [Row("1", "А", (maximum,)), Row("2", "Б", (1,))], True), narrow=narrow)
+        bar = chart.rows[0].bars[0]
+        assert bar.value_x + pdf.get_string_width(str(maximum)) / 25.4 * 96 <= chart.width, (maximum, narrow)  # mm
+        assert bar.width >= chart.width // 2  # the bars keep most of the chart
+
+
 def test_the_window_is_24_months_ending_with_this_one():
     months = last_months(datetime(2026, 2, 15))
     assert len(months) == 24 and months[0] == (2024, 3) and months[-1] == (2026, 2)
