@@ -39,7 +39,22 @@ NO_REGION = "Регион не указан"
 NO_YEAR = "Год не указан"
 MONTH_NAMES = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
                "ноябрь", "декабрь")
+# A month in the table of numbers on the page, for the eye (a phone's narrow column: «сент. 2025»); the CSV, the
+# charts and a screen reader have its full name.
+MONTH_ABBREVIATIONS = ("янв.", "февр.", "март", "апр.", "май", "июнь", "июль", "авг.", "сент.", "окт.", "нояб.",
+                       "дек.")
 _STATUS_LABELS = {s["code"]: s["label"] for s in PRACTICE_STATUSES}
+# The numbers' headings as a page shows them: a soft hyphen where a long word may break in a narrow column (a phone;
+# a browser does not hyphenate Russian by itself everywhere, a word that cannot break widened the table beyond the
+# screen); the CSV keeps them whole.
+_SOFT = "\u00ad"
+_SCREEN_HEADINGS = {
+    "Отправлено на рассмотрение": f"Отправ{_SOFT}лено на рассмо{_SOFT}трение",
+    "Опубликовано": f"Опубли{_SOFT}ковано",
+    "Просмотров": f"Просмот{_SOFT}ров",
+    "Скачиваний": f"Скачи{_SOFT}ваний",
+    "Сообщений о применении": f"Сооб{_SOFT}щений о приме{_SOFT}нении",
+}
 _PUBLISHED = Practice.status == "published"
 
 
@@ -50,6 +65,7 @@ class Row:
     key: str
     label: str
     values: tuple[int, ...]
+    short_label: str = ""  # what a narrow table shows for the eye instead of the label («янв. 2025»)
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,11 @@ class Table:
     def maximum(self) -> int:
         """The largest number in the table (0 when it is empty)."""
         return max((v for row in self.rows for v in row.values), default=0)
+
+    @property
+    def screen_headings(self) -> tuple[str, ...]:
+        """The numbers' headings with soft hyphens where a narrow column may break them."""
+        return tuple(_SCREEN_HEADINGS.get(heading, heading) for heading in self.value_headings)
 
 
 def _count_rows(pairs: list[tuple[str, int]], names: dict[str, str]) -> list[Row]:
@@ -154,7 +175,8 @@ def by_month(user: User) -> Table:
              .group_by(year, month, PracticeTransition.to_status))
     counts = {(int(y), int(m), status): n for y, m, status, n in db.session.execute(scoped_practices(query, user))}
     rows = [Row(f"{y}-{m:02d}", f"{MONTH_NAMES[m - 1]} {y}",
-                (counts.get((y, m, "submitted"), 0), counts.get((y, m, "published"), 0))) for y, m in months]
+                (counts.get((y, m, "submitted"), 0), counts.get((y, m, "published"), 0)),
+                f"{MONTH_ABBREVIATIONS[m - 1]} {y}") for y, m in months]
     return Table("months", "Поступление и публикация практик по месяцам", "Код месяца", "Месяц",
                  ("Отправлено на рассмотрение", "Опубликовано"), rows)
 
