@@ -70,6 +70,20 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+# What a finger hits: a tick box counts with its label (the taller of the two).
+_HEIGHTS = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length).map(e => {
+    let h = e.getBoundingClientRect().height;
+    if (e.type === 'checkbox') for (const l of e.labels) h = Math.max(h, l.getBoundingClientRect().height);
+    return Math.round(h * 10) / 10; })"""
+
+
+def _heights(page, selector: str) -> list[float]:
+    """The heights (px, to a tenth) of what `selector` finds shown on the page; finding nothing fails the test."""
+    heights = page.evaluate(_HEIGHTS, selector)
+    assert heights, (page.url, selector)
+    return heights
+
+
 def test_search_facets_practice_collection_export(live_server, browser):
     _, base = live_server
     page = _page(browser)

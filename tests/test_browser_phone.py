@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, SHOTS, _login, _page, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, SHOTS, _heights, _login, _page, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -124,12 +124,6 @@ def test_the_statistics_tables_and_the_tables_of_titles_fit_a_phone(live_server,
     context.close()
 
 
-# What a finger hits: a tick box counts with its label (the taller of the two).
-_HEIGHTS = """sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length).map(e => {
-    let h = e.getBoundingClientRect().height;
-    if (e.type === 'checkbox') for (const l of e.labels) h = Math.max(h, l.getBoundingClientRect().height);
-    return Math.round(h * 10) / 10; })"""
-
 # url: {selector: with a mouse on a wide screen, the height of a one-line target stays below it}
 _TARGETS = {
     "/practices/new": {"main .checkbox-list input[type=checkbox]": 30, "main form.practice-form select": 40},
@@ -175,11 +169,9 @@ def test_the_lone_links_tick_boxes_lists_and_summaries_are_44_px_targets_on_a_to
         desk.goto(base + url)
         assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
         for selector, compact in selectors.items():
-            heights = page.evaluate(_HEIGHTS, selector)
-            assert heights, (url, selector)
-            if min(heights) < 44:
-                small[f"{url} {selector}"] = min(heights)
-            compact_heights = desk.evaluate(_HEIGHTS, selector)  # one line each (a long topic's takes two)
+            if (height := min(_heights(page, selector))) < 44:
+                small[f"{url} {selector}"] = height
+            compact_heights = _heights(desk, selector)  # one line each (a long topic's takes two)
             if min(compact_heights) >= compact:
                 loose[f"{url} {selector}"] = min(compact_heights)
     assert small == {}, small

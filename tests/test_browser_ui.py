@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, SHOTS, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, SHOTS, _heights, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -495,10 +495,6 @@ def test_the_admin_tables_read_as_cards_on_a_phone(live_server, browser):  # noq
         first = cards["rows"][0]
         assert all(c["left"] >= first[n - 1]["right"] - 1 for n, c in enumerate(first) if n), (url, first)
 
-_HEIGHTS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length)
-    .map(e => Math.round(e.getBoundingClientRect().height * 10) / 10)"""
-
-
 def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, browser):  # noqa: F811
     """On a touch screen the search filters' values were 20 px tall and 6 px apart, «В подборку», «Сохранить
     поиск», «Скопировать» 29 px, «↑ Выше»/«↓ Ниже» in a collection 24, the collection picker 26, a form's
@@ -535,14 +531,12 @@ def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, brows
     for url, selectors in targets.items():
         page.goto(base + url)
         for selector in selectors:
-            heights = page.evaluate(_HEIGHTS, selector)
-            assert heights, (url, selector)
-            if min(heights) < 44:
-                small[selector] = min(heights)
+            if (height := min(_heights(page, selector))) < 44:
+                small[selector] = height
     page.goto(f"{base}/search?q=олимпиада")
     page.locator(".facet a.facet-value").first.click()
     page.wait_for_load_state("load")
-    if (chip := min(page.evaluate(_HEIGHTS, "a.chip--active"))) < 44:  # a filter chosen, taken off by its chip
+    if (chip := min(_heights(page, "a.chip--active"))) < 44:  # a filter chosen, taken off by its chip
         small["a.chip--active"] = chip
     assert small == {}, small
     assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
@@ -552,8 +546,8 @@ def test_what_a_finger_taps_on_a_phone_is_at_least_44_px_tall(live_server, brows
     desk = _page(browser)
     _login(desk, base, "teacher@demo.example", "demo-teacher-pass")
     desk.goto(f"{base}/search?q=олимпиада")
-    assert min(desk.evaluate(_HEIGHTS, ".facet a.facet-value")) < 25  # a value of one line
-    assert max(desk.evaluate(_HEIGHTS, ".add-to-collection button")) < 35
+    assert min(_heights(desk, ".facet a.facet-value")) < 25  # a value of one line
+    assert max(_heights(desk, ".add-to-collection button")) < 35
 
 
 _TARGETS = """selector => [...document.querySelectorAll(selector)].filter(e => e.getClientRects().length).map(e => {

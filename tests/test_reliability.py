@@ -620,6 +620,20 @@ def _repair_done(thread) -> None:
     assert not thread.is_alive(), "the rebuild never ended"
 
 
+def _retitled_behind_pruning(app) -> int:
+    """Retitle the first published practice while no writer runs, then let `prune-outbox` delete the change from the
+    log before any index copy has read it: the copy is now behind the pruning. Returns the practice's id."""
+    from kb.search.models import OutboxPruning
+
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
+        practice.title = "Практика о палеоботаническом кружке"
+        db.session.commit()
+        db.session.add(OutboxPruning(through_id=outbox.max_outbox_id(), older_than=utcnow(), deleted=1))
+        db.session.commit()
+        return practice.id
+
+
 def _admin_token(app) -> str:
     from kb.accounts.models import User
     from kb.accounts.tokens import create_token
@@ -757,7 +771,6 @@ def test_the_embedded_site_rebuilds_a_damaged_index_and_one_left_behind_by_pruni
     from whoosh import fields, index
 
     from indexer import IndexLocked
-    from kb.search.models import OutboxPruning
 
     index_dir = Path(demo_app.config["INDEX_DIR"])
     client = demo_app.test_client()
@@ -774,14 +787,7 @@ def test_the_embedded_site_rebuilds_a_damaged_index_and_one_left_behind_by_pruni
     assert "олимпиад" in _search_page(client, "олимпиада").lower()
 
     secret = _admin_token(demo_app)
-    with demo_app.app_context():
-        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
-        practice.title = "Практика о палеоботаническом кружке"  # committed while no writer runs: it waits
-        db.session.commit()
-        # prune-outbox deleted it while this copy was silent
-        db.session.add(OutboxPruning(through_id=outbox.max_outbox_id(), older_than=utcnow(), deleted=1))
-        db.session.commit()
-        practice_id = practice.id
+    practice_id = _retitled_behind_pruning(demo_app)
     assert client.get("/api/v1/search", query_string={"q": "палеоботанический"}).json["total"] == 0
     retitled = client.patch(f"/api/v1/practices/{practice_id}", json={"year": 2024},
                             headers=bearer(secret))
@@ -801,7 +807,6 @@ def test_search_says_the_index_is_rebuilt_while_one_left_behind_by_pruning_is_re
     deleted index folder: the search page, the API and /healthz answer «индекс перестраивается» until the rebuilt
     index is in place, instead of results from the index being replaced. A `reindex` of a readable index does not:
     search goes on from the old index meanwhile."""
-    from kb.search.models import OutboxPruning
 
     index_dir = demo_app.config["INDEX_DIR"]
     client = demo_app.test_client()
@@ -840,13 +845,7 @@ def test_search_says_the_index_is_rebuilt_while_one_left_behind_by_pruning_is_re
     assert "индекс перестраивается" not in page and "Найдено: <strong>0</strong>" not in page
     done(reindexing)
 
-    with demo_app.app_context():
-        practice = db.session.scalar(select(Practice).where(Practice.status == "published").order_by(Practice.id))
-        practice.title = "Практика о палеоботаническом кружке"  # committed while no writer runs: it waits
-        db.session.commit()
-        db.session.add(OutboxPruning(through_id=outbox.max_outbox_id(), older_than=utcnow(), deleted=1))
-        db.session.commit()
-        practice_id = practice.id
+    practice_id = _retitled_behind_pruning(demo_app)
     repairing = hold(in_context(repair_index))
     page = _search_page(client, "олимпиада")
     assert "индекс перестраивается" in page and "Найдено: <strong>0</strong>" in page, page
