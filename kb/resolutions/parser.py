@@ -1014,6 +1014,11 @@ _GRANTING_VERBS = frozenset(["предоставить", "оказать", "вы
 # министерство» asks the organisations). A leading dative the vocabulary knows is who is asked; one it does not know
 # is, when a recipient is named after the verb.
 _SENDING_VERBS = frozenset(["передать", "направить", "сообщить", "разослать", "отправить"])
+# What is handed in, not granted: «Образовательным организациям предоставить отчёты (сведения, предложения …)»
+# asks the organisations, as a resolution's deadlines do.
+_SUBMITTED = frozenset(["отчёт", "отчет", "информация", "сведение", "материал", "данные", "предложение", "документ",
+                        "документация", "заявка", "список", "план", "программа", "кандидатура", "отзыв", "справка",
+                        "анализ", "результат", "копия", "портфолио"])
 _REWARDED = frozenset(["победитель", "призёр", "призер", "лауреат", "участник", "слушатель", "выпускник",
                        "финалист", "дипломант", "номинант"])
 
@@ -1037,6 +1042,17 @@ def _names_recipient(words: list[re.Match], classify: Callable[[str], str | None
             return True
         if parses[0].tag.POS not in ("ADJF", "PRTF", "NUMR"):
             governed = False  # a preposition governs the words up to its noun
+    return False
+
+
+def _hands_in(words: list[re.Match]) -> bool:
+    """Whether the object after a verb of granting is a thing handed in («предоставить отчёты», «… ежегодные
+    сведения»): its first noun, within three words, is on the list of what is submitted."""
+    morph = _morphology()
+    for word in words[:3]:
+        parse = morph.parse(_fold(word.group()))[0]
+        if parse.tag.POS == "NOUN":
+            return parse.normal_form in _SUBMITTED
     return False
 
 
@@ -1099,7 +1115,7 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
             p.tag.POS == "NOUN" and p.tag.case == "datv" and p.tag.animacy == "anim"
             for w in words[cut + 1:] for p in morph.parse(_fold(w.group()))[:1])):
         return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
-    if lemma in _GRANTING_VERBS and not (_names_recipient(after, classify)
+    if lemma in _GRANTING_VERBS and not (_names_recipient(after, classify) or _hands_in(after)
                                          or _submitted_to_a_body(after, text, classify)):
         return None  # «Обучающимся предоставить возможность …»: the recipient, whether the vocabulary knows it or not
     if lemma in _SENDING_VERBS and known is None and not _names_recipient(after, classify):
