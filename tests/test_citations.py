@@ -148,6 +148,57 @@ def test_a_particle_stays_with_the_surname_and_given_names_may_come_first(name, 
     assert (parsed.heading(), parsed.responsibility(), parsed.full_inverted()) == (heading, responsibility, inverted)
 
 
+@pytest.mark.parametrize(("name", "heading", "responsibility"), [
+    # a particle written with a capital, before a capitalised surname and initials, is the surname's, as written
+    ("Ван Гог В.", "Ван Гог, В.", "В. Ван Гог"),
+    ("Ван дер Берг А. А.", "Ван дер Берг, А. А.", "А. А. Ван дер Берг"),
+    ("Ван Дер Берг А. А.", "Ван Дер Берг, А. А.", "А. А. Ван Дер Берг"),
+    ("Де Голль Ш.", "Де Голль, Ш.", "Ш. Де Голль"),
+    ("Фон Браун В. Ф.", "Фон Браун, В. Ф.", "В. Ф. Фон Браун"),
+    ("Да Силва Ж.", "Да Силва, Ж.", "Ж. Да Силва"),
+    ("Ш. Де Голль", "Де Голль, Ш.", "Ш. Де Голль"),
+    ("Ван Гог В.Ф.", "Ван Гог, В. Ф.", "В. Ф. Ван Гог"),
+    ("фон Браун В.", "фон Браун, В.", "В. фон Браун"),  # in lower case, as before
+])
+def test_a_capitalised_particle_before_a_surname_and_initials_is_the_surnames(name, heading, responsibility):
+    """«Ван Гог В.» was cited «Ван, Г. В.», «Де Голль Ш.» — «Де, Г. Ш.»."""
+    parsed = parse_name(name)
+    assert not parsed.corporate
+    assert (parsed.heading(), parsed.responsibility()) == (heading, responsibility)
+
+
+@pytest.mark.parametrize(("name", "heading"), [
+    # «Ван», «Ле», «Ли» as a surname or a given name: no capitalised word with initials after the particle
+    ("Ван Ли", "Ван, Л."),
+    ("Ван Цзин", "Ван, Ц."),
+    ("Ван А. Б.", "Ван, А. Б."),
+    ("Ли Ван", "Ли, В."),
+    ("Ван Анна Петровна", "Ван, А. П."),
+    ("Ле Ван Т.", "Ле, В. Т."),  # a particle's word after it: «Ле» is the surname, «Ван» a given name
+    ("Ван Анна П.", "Ван, А. П."),  # a given name after it
+    ("Ван Гог", "Ван, Г."),  # without initials it may be a surname and a given name
+])
+def test_a_capitalised_particle_without_a_surname_and_initials_after_it_stays_a_name(name, heading):
+    assert parse_name(name).heading() == heading
+
+
+@pytest.mark.parametrize(("name", "heading", "responsibility"), [
+    ("Учитель де Голль Ш.", "де Голль, Ш.", "Ш. де Голль"),
+    ("учитель-логопед фон Браун В. Ф.", "фон Браун, В. Ф.", "В. Ф. фон Браун"),
+    ("Учитель-логопед фон Браун В. Ф.", "фон Браун, В. Ф.", "В. Ф. фон Браун"),
+    ("Учитель начальных классов де Голль Шарль Петрович", "де Голль, Ш. П.", "Ш. П. де Голль"),
+    ("Учитель ван дер Варден Б. Л.", "ван дер Варден, Б. Л.", "Б. Л. ван дер Варден"),
+    ("Учитель Ван Гог В.", "Ван Гог, В.", "В. Ван Гог"),
+    ("Учитель де Голль Шарль", "де Голль, Ш.", "Ш. де Голль"),
+    ("Старший воспитатель фон Браун Вера", "фон Браун, В.", "В. фон Браун"),
+])
+def test_a_position_before_a_name_with_a_particle_is_left_out_and_the_particle_kept(name, heading, responsibility):
+    """«Учитель де Голль Ш.» was cited «Голль, Ш.»: the particle went with the position."""
+    parsed = parse_name(name)
+    assert not parsed.corporate
+    assert (parsed.heading(), parsed.responsibility()) == (heading, responsibility)
+
+
 def test_a_particle_does_not_make_a_body_a_person():
     assert parse_name("Кафедра де Голля").corporate
     assert parse_name("Педагогический коллектив МАДОУ № 12").corporate

@@ -102,15 +102,47 @@ def _body_word(word: str) -> bool:
                for p in parses)
 
 
+def _particle(word: str) -> bool:
+    """A surname's particle in any case: «де», «Де», «ДЕ»."""
+    return word.lower() in SURNAME_PARTICLES
+
+
+def _capital_particles(words: list[str], at: int) -> int:
+    """How many particles written with a capital (and the particles after it) begin at ``at`` and belong to the
+    surname: «Ван Гог В.», «Ван дер Берг А. А.», «Ван Дер Берг А. А.», «Ш. Де Голль»; 0 for none. «Ван», «Ле», «Да»
+    are surnames and given names of their own too («Ван Ли», «Ли Ван», «Ле Ван Т.»), so only a name of one form
+    counts: the particles before a capitalised word that is neither a particle, an initial nor a given name in its
+    own form, with initials written after that word when the particles open the name, or before them when the word
+    closes it."""
+    if not (words[at][:1].isupper() and _particle(words[at])):
+        return 0
+    after = at + 1
+    while after < len(words) and _particle(words[after]):
+        after += 1
+    if after >= len(words):
+        return 0
+    surname, rest = words[after], words[after + 1:]
+    if (not surname[:1].isupper() or _is_initial(surname) or not surname.replace("-", "").isalpha()
+            or _given_name_itself(surname) or _tagged(surname, "Patr")):
+        return 0
+    if at == 0 and rest and all(_is_initial(part) for part in rest):
+        return after - at
+    if at and not rest and all(_is_initial(part) for part in words[:at]):
+        return after - at
+    return 0
+
+
 def _with_particles(words: list[str]) -> list[str]:
     """The words of a name with each surname's particles joined to the word after them: [«де», «Голль», «Шарль»] →
     [«де Голль», «Шарль»]. A particle is one written in lower case before a capitalised word that is no initial (in a
-    name typed all in lower case, before any word that is none)."""
+    name typed all in lower case, before any word that is none), or one written with a capital in a name of the
+    form ``_capital_particles`` recognises («Ван Гог В.»)."""
     lower = " ".join(words).islower()
+    capital = {at + step for at in range(len(words)) for step in range(_capital_particles(words, at))}
     joined: list[str] = []
     particles: list[str] = []
-    for word in words:
-        if word in SURNAME_PARTICLES:
+    for at, word in enumerate(words):
+        if word in SURNAME_PARTICLES or at in capital:
             particles.append(word)
             continue
         if particles and (word[:1].isupper() or lower) and not _is_initial(word):
@@ -185,19 +217,22 @@ def _without_position(words: list[str], closed: bool = False) -> list[str]:
     name without the position before it. The words after a position of one or a few words must be a person's name:
     «Учитель начальных классов», «Директор Школы» stay as written. A position of several words is left out only
     before a name of a recognisable form (Surname + initials, Surname + Name + Patronymic). A position word before
-    a given name alone («Учитель Юрий Ефимович», «Мастер И. П.») is the surname. «Оглы» closing the line makes
-    the word before it a patronymic (closed)."""
+    a given name alone («Учитель Юрий Ефимович», «Мастер И. П.») is the surname. A surname's particle stays with
+    the name («Учитель де Голль Ш.»). «Оглы» closing the line makes the word before it a patronymic (closed)."""
     if len(words) > 2 and words[-1].lower() in PATRONYMIC_PARTICLES:
         return _without_position(words[:-1], closed=True) + words[-1:]
     start = _trailing_name(words, closed)
     if start is not None:
+        while start > 1 and _particle(words[start - 1]):  # «Учитель де Голль Ш.»: the particle is the surname's
+            start -= 1
         return words[start:] if start and _position_first(words[0]) else words
     count = 0
     while count < len(words) - 1 and _position_first(words[count]):
         count += 1
     if count and _given_only(words[count:], closed):
         count -= 1
-    return words[count:] if count and words[count][:1].isupper() and not _is_body(words[count:]) else words
+    named = next((word for word in words[count:] if word not in SURNAME_PARTICLES), "")
+    return words[count:] if count and named[:1].isupper() and not _is_body(words[count:]) else words
 
 
 def _given_only(words: list[str], closed: bool) -> bool:
@@ -243,6 +278,13 @@ def _given_name(word: str) -> bool:
     return _tagged(word, "Name") and not _tagged(word, "Surn")
 
 
+def _given_name_itself(word: str) -> bool:
+    """A given name in its own form, never a surname: «Анна» (not «Голль», read as a form of «Голля»)."""
+    parses = morphology().parse(word.lower())
+    return (any({"Name", "sing", "nomn"} <= p.tag.grammemes for p in parses)
+            and not any("Surn" in p.tag.grammemes for p in parses))
+
+
 def _name_first(words: list[str]) -> bool:
     """«Ольга Петрова», «Анна-Мария Петрова», «Ольга Ивановна Петрова», «Анна Мария Петрова»: a given name (never a
     surname), the patronymic or a second given name if any, and a surname last."""
@@ -260,7 +302,7 @@ def parse_name(name: str) -> PersonName:
     name = " ".join(_DEGREE.sub(" ", _REMARK.sub(" ", name)).split())
     inverted = "," in name.rstrip(", ")  # «Smith, John»: the surname comes first whatever the script
     name = " ".join(_without_position(name.replace(",", " ").split()))
-    named = [word for word in name.split() if word not in SURNAME_PARTICLES]
+    named = [word for word in name.split() if not _particle(word)]
     if _CORPORATE.search(name) or len(named) > MAX_NAME_WORDS:
         return PersonName(name, (), corporate=True)
     words = _with_particles(re.sub(r"\.(?=[^\s-])", ". ", name).split())

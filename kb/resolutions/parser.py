@@ -999,15 +999,81 @@ def _is_infinitive(word: str) -> bool:
 # Verbs whose dative is who receives, not who is asked to act. Of the people a resolution rewards, always
 # («Победителям олимпиады вручить дипломы», «Участникам конференции объявить благодарность»); of another head the
 # vocabulary knows, unless the words after the verb name who receives («Педагогам выразить благодарность» thanks
-# them; «Руководителям образовательных организаций объявить благодарность педагогам» asks the heads). A giving
-# verb's dative unknown to the vocabulary is who receives too («Образовательным организациям направить отчёты»
-# asks them; «Методистам оказать помощь» may go either way, and stays one recommendation without an addressee).
+# them; «Руководителям образовательных организаций объявить благодарность педагогам» asks the heads).
 _AWARDING_VERBS = frozenset(["вручить", "выдать", "объявить", "присвоить", "выплатить", "присудить", "выразить",
                              "подарить", "вернуть"])
-_GIVING_VERBS = frozenset(["предоставить", "оказать", "передать", "направить", "выделить", "сообщить", "разослать",
-                           "отправить", "назначить"])
+# Verbs of granting take whom they give to in the dative. With no other dative after the verb the leading one is
+# that recipient, whoever it names: «Обучающимся предоставить возможность …», «Методистам оказать помощь в …»,
+# «Молодым педагогам назначить наставников» ask nobody they name, and stay whole without an addressee (who is to
+# grant is named by the group's heading or by nobody; a wrong addressee would file the item where it does not
+# belong). A recipient named after the verb («Руководителям ОО оказать помощь молодым педагогам»), or a body the
+# thing is submitted to («… предоставить информацию в управление образования»), makes the leading dative who is
+# asked, known to the vocabulary or a noun naming people.
+_GRANTING_VERBS = frozenset(["предоставить", "оказать", "выделить", "назначить"])
+# Verbs of sending: their object goes on somewhere («Образовательным организациям направить отчёты в
+# министерство» asks the organisations). A leading dative the vocabulary knows is who is asked; one it does not know
+# is, when a recipient is named after the verb.
+_SENDING_VERBS = frozenset(["передать", "направить", "сообщить", "разослать", "отправить"])
+# What is handed in, not granted: «Образовательным организациям предоставить отчёты (сведения, предложения …)»
+# asks the organisations, as a resolution's deadlines do.
+_SUBMITTED = frozenset(["отчёт", "отчет", "информация", "сведение", "материал", "данные", "предложение", "документ",
+                        "документация", "заявка", "список", "план", "программа", "кандидатура", "отзыв", "справка",
+                        "анализ", "результат", "копия", "портфолио"])
 _REWARDED = frozenset(["победитель", "призёр", "призер", "лауреат", "участник", "слушатель", "выпускник",
                        "финалист", "дипломант", "номинант"])
+
+
+def _names_recipient(words: list[re.Match], classify: Callable[[str], str | None] | None) -> bool:
+    """Whether the words after a verb of giving name whom it gives to: a noun naming people in the dative («помощь
+    молодым педагогам») or a word in the dative the vocabulary knows as an addressee («обучающимся»), not after a
+    preposition («обратиться к педагогам», «по вопросам» name no recipient)."""
+    morph = _morphology()
+    governed = False
+    for word in words:
+        parses = morph.parse(_fold(word.group()))
+        if parses[0].tag.POS == "PREP":
+            governed = True
+            continue
+        datives = [p for p in parses if p.tag.case == "datv"]
+        if not governed and datives and (
+                any(p.tag.POS == "NOUN" and p.tag.animacy == "anim" for p in datives)
+                or (classify is not None and any(p.tag.POS in ("PRTF", "ADJF") for p in datives)
+                    and classify(word.group()) is not None)):
+            return True
+        if parses[0].tag.POS not in ("ADJF", "PRTF", "NUMR"):
+            governed = False  # a preposition governs the words up to its noun
+    return False
+
+
+def _hands_in(words: list[re.Match]) -> bool:
+    """Whether the object after a verb of granting is a thing handed in («предоставить отчёты», «… ежегодные
+    сведения»): its first noun, within three words, is on the list of what is submitted."""
+    morph = _morphology()
+    for word in words[:3]:
+        parse = morph.parse(_fold(word.group()))[0]
+        if parse.tag.POS == "NOUN":
+            return parse.normal_form in _SUBMITTED
+    return False
+
+
+def _submitted_to_a_body(words: list[re.Match], text: str, classify: Callable[[str], str | None] | None) -> bool:
+    """Whether the words after the verb send the thing to a body the vocabulary knows: «в управление образования»,
+    «в министерство», «во все школы» (the accusative of where to; «обучения в школах» is where, not to)."""
+    if classify is None:
+        return False
+    morph = _morphology()
+    for at, word in enumerate(words[:-1]):
+        if _fold(word.group()) not in ("в", "во"):
+            continue
+        phrase = words[at + 1:at + 5]
+        noun = next((w for w in phrase if morph.parse(_fold(w.group()))[0].tag.POS == "NOUN"), None)
+        if noun is None:
+            continue
+        parses = morph.parse(_fold(noun.group()))
+        if (any(p.tag.case == "accs" for p in parses) and not any(p.tag.case == "loct" for p in parses)
+                and classify(text[phrase[0].start():phrase[-1].end()]) is not None):
+            return True
+    return False
 
 
 def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tuple[str, str] | None:
@@ -1040,15 +1106,20 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
                  if p.tag.POS == "NOUN" and p.tag.case == "datv"), None)
     if known is None and (noun is None or noun.tag.animacy != "anim"):
         return None
-    verb = words[cut + 1 if _fold(words[cut].group()) == "не" else cut].group()
-    lemma = morph.parse(_fold(verb))[0].normal_form
+    at = cut + 1 if _fold(words[cut].group()) == "не" else cut
+    lemma = morph.parse(_fold(words[at].group()))[0].normal_form
+    after = words[at + 1:]
     # an awarding verb's dative is who is awarded, unless the words after the verb name another («Руководителям …
     # объявить благодарность педагогам»: the heads are asked to thank the teachers)
     if lemma in _AWARDING_VERBS and (known is None or (noun is not None and noun.normal_form in _REWARDED) or not any(
             p.tag.POS == "NOUN" and p.tag.case == "datv" and p.tag.animacy == "anim"
-            for w in words[cut + 1:] for p in morph.parse(_fold(w.group()))[:1])) or (
-            known is None and lemma in _GIVING_VERBS):
+            for w in words[cut + 1:] for p in morph.parse(_fold(w.group()))[:1])):
         return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
+    if lemma in _GRANTING_VERBS and not (_names_recipient(after, classify) or _hands_in(after)
+                                         or _submitted_to_a_body(after, text, classify)):
+        return None  # «Обучающимся предоставить возможность …»: the recipient, whether the vocabulary knows it or not
+    if lemma in _SENDING_VERBS and known is None and not _names_recipient(after, classify):
+        return None
     return _collapse(head), text[words[cut].start():].strip()
 
 
