@@ -119,7 +119,10 @@ def practice_body(practice: Practice) -> tuple[dict, str]:
     """A practice as the API shows it, and the ETag of exactly that: any change a reader could see (an edit, a
     new status, a file) gives another, so an If-Match made from an older reading no longer matches."""
     body = practice_to_json(practice, url_for("practices.detail", practice_id=practice.id))
-    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode()
+    # A file's absolute link names the host asked; its id and name, which make the rest of it, are in the ETag:
+    # an If-Match read at one of the site's names matches at another.
+    versioned = {**body, "attachments": [{k: v for k, v in a.items() if k != "url"} for a in body["attachments"]]}
+    encoded = json.dumps(versioned, ensure_ascii=False, sort_keys=True, default=str).encode()
     return body, hashlib.sha256(encoded).hexdigest()[:32]
 
 
