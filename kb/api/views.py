@@ -12,6 +12,7 @@ from sqlalchemy import select
 from indexer import FACET_FIELDS
 from kb.api import schemas
 from kb.api.auth import api_user, protect
+from kb.api.cors import allow_reading
 from kb.api.payloads import ApiProblem
 from kb.api.schemas import LIST_MAX_PAGE
 from kb.api.spec import operation
@@ -33,6 +34,7 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 protect(bp)
+bp.after_request(allow_reading)  # every view here only reads: open to other sites' scripts (kb/api/cors.py)
 
 ITEM_ENDPOINTS = {"practice": ("practices.detail", "practice_id"),
                   "resolution": ("resolutions.detail", "resolution_id"),
