@@ -231,3 +231,72 @@ def test_libreoffice_and_old_office_files_are_attached_through_the_api(app, clie
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["kind"] == name.rsplit(".", 1)[1] and body["words"] >= 3
+
+
+# --------------------------------------------------------------------------------------------------
+# The practice's own JSON lists its files
+
+
+def test_a_published_practice_lists_its_files_with_absolute_download_links(app, client, people):
+    headers, practice = people
+    practice_id = practice("published")
+    assert client.get(f"/api/v1/practices/{practice_id}").get_json()["attachments"] == []
+    report = upload(client, practice_id, headers["methodist_in"], pdf_bytes(f"Итоги: {WORD}"), "итоги.pdf")
+    notes = upload(client, practice_id, headers["methodist_in"], name="заметки.txt")
+    assert (report.status_code, notes.status_code) == (201, 201)
+    files = client.get(f"/api/v1/practices/{practice_id}").get_json()["attachments"]
+    assert [(f["id"], f["name"], f["kind"]) for f in files] == [
+        (report.get_json()["id"], "итоги.pdf", "pdf"), (notes.get_json()["id"], "заметки.txt", "txt")]
+    for listed in files:
+        assert set(listed) == {"id", "name", "kind", "size", "content_type", "url"}
+        assert listed["url"].startswith("http://localhost/attachments/")  # absolute: usable from anywhere
+        download = client.get(listed["url"])
+        assert download.status_code == 200
+        assert len(download.get_data()) == listed["size"]
+        assert download.mimetype == listed["content_type"]
+        download.close()
+    assert [f["content_type"] for f in files] == ["application/pdf", "text/plain"]
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "archived"])
+def test_files_of_a_practice_not_public_are_listed_only_to_who_may_see_it(app, client, people, status):
+    headers, practice = people
+    practice_id = practice("draft")
+    assert upload(client, practice_id, headers["owner"], name="секретный-план.txt").status_code == 201
+    if status != "draft":
+        from kb.practices.models import Practice
+
+        with app.app_context():
+            db.session.get(Practice, practice_id).status = status
+            db.session.commit()
+    for actor in ("anonymous", "other_teacher", "methodist_out"):
+        response = client.get(f"/api/v1/practices/{practice_id}", headers=headers[actor])
+        assert response.status_code == 404, actor
+        assert "секретный-план" not in response.get_data(as_text=True)
+    for actor in ("owner", "methodist_in"):
+        [listed] = client.get(f"/api/v1/practices/{practice_id}", headers=headers[actor]).get_json()["attachments"]
+        assert listed["name"] == "секретный-план.txt"
+        assert client.get(listed["url"]).status_code == 404  # the file itself stays closed to a visitor
+    assert "секретный-план" not in client.get("/api/v1/practices").get_data(as_text=True)
+
+
+def test_the_etag_does_not_depend_on_the_host_the_links_name(client, people):
+    """The download links are absolute, yet a PATCH sent to another of the site's names with the ETag read at the
+    first is no stale write."""
+    headers, practice = people
+    practice_id = practice("draft")
+    assert upload(client, practice_id, headers["owner"]).status_code == 201
+    first = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"])
+    second = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"],
+                        base_url="http://www.localhost")
+    assert first.get_json()["attachments"][0]["url"] != second.get_json()["attachments"][0]["url"]
+    assert first.headers["ETag"] == second.headers["ETag"]
+
+
+def test_the_document_describes_the_files_of_a_practice(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert "attachments" in schemas["Practice"]["required"]
+    listed = schemas["Practice"]["properties"]["attachments"]
+    assert listed["type"] == "array"
+    item = schemas[listed["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(item["required"]) == {"id", "name", "kind", "size", "content_type", "url"}

@@ -1,6 +1,7 @@
 """Read API of resolutions: when a resolution was published (`published_at`, as a practice's), and 410 Gone for a
 resolution (or practice) deleted after it had been public, as their pages answer; a draft deleted unseen stays 404."""
 
+import io
 from datetime import datetime
 
 import pytest
@@ -161,3 +162,73 @@ def test_the_document_names_410_where_the_api_answers_it(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/practices/{practice_id}", "/api/v1/resolutions/{resolution_id}"):
         assert "410" in paths[path]["get"]["responses"], path
+
+
+# --------------------------------------------------------------------------------------------------
+# Changes to a deleted item: 410 as its reading answers, 404 for a deleted draft
+
+
+def _gone_or_missing(response, status: int) -> None:
+    body = _problem(response, status)
+    assert body["title"] == {410: "Материал удалён", 404: "Страница не найдена"}[status]
+
+
+@pytest.mark.parametrize(("publish", "status"), [(True, 410), (False, 404)])
+def test_changing_or_deleting_a_deleted_resolution_answers_as_reading_it(app, client, make_user, make_token,
+                                                                         publish, status):
+    from kb.resolutions.services import delete_resolution
+
+    admin = bearer(make_token(make_user("admin")))
+    methodist = bearer(make_token(make_user("methodist", scope_region="RU-CHE")))
+    rid, _ = _import(app, publish=publish)
+    with app.app_context():
+        delete_resolution(db.session.get(Resolution, rid))
+        db.session.commit()
+    _gone_or_missing(client.get(f"/api/v1/resolutions/{rid}", headers=admin), status)
+    for headers in (admin, methodist):
+        _gone_or_missing(client.patch(f"/api/v1/resolutions/{rid}", json={"status": "published"}, headers=headers),
+                         status)
+        _gone_or_missing(client.delete(f"/api/v1/resolutions/{rid}", headers=headers), status)
+    # who may not change resolutions at all is told so, as before; without a token, 401
+    teacher = bearer(make_token(make_user("teacher")))
+    assert client.delete(f"/api/v1/resolutions/{rid}", headers=teacher).status_code == 403
+    assert client.delete(f"/api/v1/resolutions/{rid}").status_code == 401
+
+
+@pytest.mark.parametrize(("status", "answer"), [("published", 410), ("draft", 404)])
+def test_changing_a_deleted_practice_answers_as_reading_it(app, client, make_practice, make_user, make_token,
+                                                           status, answer):
+    """PATCH, a transition and a file for a practice deleted after it had been public: 410 «Материал удалён», as
+    its GET; a draft deleted unseen stays 404 for everyone, its author too."""
+    from kb.accounts.models import User
+    from kb.practices.models import Practice
+    from kb.practices.services import delete_practice
+
+    owner = make_user("teacher")
+    admin = make_user("admin")
+    readers = [bearer(make_token(owner)), bearer(make_token(admin)),
+               bearer(make_token(make_user("methodist", scope_region="RU-CHE")))]
+    with app.app_context():
+        pid = make_practice("Практика, которую удалят", status=status, owner_id=owner)
+        delete_practice(db.session.get(User, admin), db.session.get(Practice, pid))
+        db.session.commit()
+    for headers in readers:
+        _gone_or_missing(client.get(f"/api/v1/practices/{pid}", headers=headers), answer)
+        _gone_or_missing(client.patch(f"/api/v1/practices/{pid}", json={"year": 2021}, headers=headers), answer)
+        _gone_or_missing(client.post(f"/api/v1/practices/{pid}/transitions", json={"action": "submit"},
+                                     headers=headers), answer)
+        upload = client.post(f"/api/v1/practices/{pid}/attachments", headers=headers,
+                             data={"file": (io.BytesIO("Отчёт о работе".encode()), "report.txt")},
+                             content_type="multipart/form-data")
+        _gone_or_missing(upload, answer)
+    assert client.patch(f"/api/v1/practices/{pid}", json={"year": 2021}).status_code == 401
+
+
+def test_the_document_names_410_for_changes_too(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, method in (("/api/v1/practices/{practice_id}", "patch"),
+                         ("/api/v1/practices/{practice_id}/transitions", "post"),
+                         ("/api/v1/practices/{practice_id}/attachments", "post"),
+                         ("/api/v1/resolutions/{resolution_id}", "patch"),
+                         ("/api/v1/resolutions/{resolution_id}", "delete")):
+        assert "410" in paths[path][method]["responses"], (path, method)

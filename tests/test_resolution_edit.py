@@ -677,7 +677,8 @@ def test_the_api_unpublishes_publishes_and_deletes_for_moderators_only(app, make
     assert not _search_ids(client, "исследовательская деятельность")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(recommendation_practice)) == 0
-    assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 404
+    # deleted after it had been public: gone, as its GET answers (a deleted draft stays 404)
+    assert _api(client, "DELETE", f"/api/v1/resolutions/{rid}", methodist)[0] == 410
 
 
 def test_the_migration_takes_a_resolutions_importer_from_the_audit_log(app, make_user):

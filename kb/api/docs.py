@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from kb.api.cors import allow_reading
 from kb.api.spec import build_spec
 from kb.errors import BODY_TOO_LARGE_TITLE, MESSAGES
 from kb.practices import rules
@@ -74,6 +75,13 @@ def _endpoints(document: dict) -> list[dict]:
 @bp.get("/api/v1/openapi.json")
 def openapi_json():
     return jsonify(openapi_document())
+
+
+@bp.after_request
+def _document_for_other_sites(response: Response) -> Response:
+    """The document is read by other sites' tools (a client generator, an API explorer) as the API is; the /api
+    page is a page."""
+    return allow_reading(response) if request.endpoint == "api_docs.openapi_json" else response
 
 
 @bp.get("/api")

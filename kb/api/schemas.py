@@ -64,6 +64,20 @@ class AnsweredRecommendation(Schema):
     url = fields.String(required=True)
 
 
+class AttachedFile(Schema):
+    """A file of a practice, as its page lists it."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True, metadata={"description": "Имя файла"})
+    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)), metadata={"description": "Тип файла"})
+    size = fields.Integer(required=True, metadata={"description": "Размер в байтах"})
+    content_type = fields.String(required=True, metadata={"description": "Тип содержимого (MIME), с которым файл "
+                                                                          "отдаётся при скачивании"})
+    url = fields.String(required=True, metadata={
+        "description": "Абсолютный адрес для скачивания; файл практики, которая не опубликована, скачивается только "
+                       "во входе на сайт автора или методиста её области (токен API здесь не действует)"})
+
+
 class Practice(Schema):
     id = fields.Integer(required=True)
     type = fields.String(required=True, validate=validate.Equal("practice"))
@@ -88,6 +102,8 @@ class Practice(Schema):
     recommendations = fields.List(
         fields.Nested(AnsweredRecommendation), required=True,
         metadata={"description": "Рекомендации опубликованных резолюций, которым отвечает практика"})
+    attachments = fields.List(fields.Nested(AttachedFile), required=True,
+                              metadata={"description": "Приложенные файлы, в порядке загрузки"})
 
 
 # The form's limits (kb/practices/rules.py), written into the document (the form checks them: one message for the

@@ -117,7 +117,9 @@ def build_spec(app: Flask) -> dict:
     spec = APISpec(
         title="Банк практик: API", version="1", openapi_version="3.1.0", plugins=[marshmallow],
         info={"description": "Чтение опубликованных практик, резолюций, словарей и поиск — без авторизации; "
-                             "изменения — с токеном API из профиля. Ошибки — application/problem+json."},
+                             "изменения — с токеном API из профиля. Ошибки — application/problem+json. Чтение без "
+                             "токена (GET, HEAD) открыто скриптам других сайтов: Access-Control-Allow-Origin: *, без "
+                             "cookie и токена; изменения и чтение с токеном другим сайтам не открыты."},
     )
     marshmallow.converter.add_attribute_function(_allowed_keys)
     spec.components.security_scheme("token", {

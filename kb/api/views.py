@@ -12,6 +12,7 @@ from sqlalchemy import select
 from indexer import FACET_FIELDS
 from kb.api import schemas
 from kb.api.auth import api_user, protect
+from kb.api.cors import allow_reading
 from kb.api.payloads import ApiProblem
 from kb.api.schemas import LIST_MAX_PAGE
 from kb.api.spec import operation
@@ -33,6 +34,7 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 protect(bp)
+bp.after_request(allow_reading)  # every view here only reads: open to other sites' scripts (kb/api/cors.py)
 
 ITEM_ENDPOINTS = {"practice": ("practices.detail", "practice_id"),
                   "resolution": ("resolutions.detail", "resolution_id"),
@@ -119,7 +121,10 @@ def practice_body(practice: Practice) -> tuple[dict, str]:
     """A practice as the API shows it, and the ETag of exactly that: any change a reader could see (an edit, a
     new status, a file) gives another, so an If-Match made from an older reading no longer matches."""
     body = practice_to_json(practice, url_for("practices.detail", practice_id=practice.id))
-    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode()
+    # A file's absolute link names the host asked; its id and name, which make the rest of it, are in the ETag:
+    # an If-Match read at one of the site's names matches at another.
+    versioned = {**body, "attachments": [{k: v for k, v in a.items() if k != "url"} for a in body["attachments"]]}
+    encoded = json.dumps(versioned, ensure_ascii=False, sort_keys=True, default=str).encode()
     return body, hashlib.sha256(encoded).hexdigest()[:32]
 
 

@@ -19,6 +19,7 @@ from kb.attachments.extract import KINDS, AttachmentError
 from kb.duplicates import services as duplicates
 from kb.errors import error_response
 from kb.extensions import db
+from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
 from kb.practices.models import Practice
 from kb.resolutions import services as resolutions
@@ -46,11 +47,21 @@ def _user() -> User:
     return user
 
 
+def _missing(kind: str, item_id: int, not_found: str) -> ApiProblem:
+    """The answer for a practice or resolution this user cannot have: 410 «Материал удалён» when it was deleted after
+    it had been public (as its GET and its page answer: an OAI tombstone names it), else 404 — a draft deleted unseen
+    too, and one that exists but is not this user's to see (its existence is not revealed)."""
+    if deleted_for_good(kind, item_id):
+        return ApiProblem(410)
+    return ApiProblem(404, not_found)
+
+
 def _visible_practice(practice_id: int, user: User) -> Practice:
-    """The practice if this user may see it; 404 otherwise, as on the pages (its existence is not revealed)."""
+    """The practice if this user may see it; 404 otherwise, as on the pages (its existence is not revealed), 410 if
+    it was deleted after it had been public."""
     practice = services.get_visible_practice(practice_id, user)
     if practice is None:
-        raise ApiProblem(404, "Практика не найдена или недоступна.")
+        raise _missing("practice", practice_id, "Практика не найдена или недоступна.")
     return practice
 
 
@@ -95,13 +106,14 @@ def create_practice():
 
 @bp.patch("/practices/<int:practice_id>")
 @operation("Изменить практику", "Практики", (200, schemas.Practice), body=schemas.PracticePatch,
-           errors=(403, 404, 409, 412, 415, 422), auth="required", etag=True, if_match=True,
+           errors=(403, 404, 409, 410, 412, 415, 422), auth="required", etag=True, if_match=True,
            description="Передаются только изменяемые поля; прежняя версия сохраняется в истории. "
                        "Автор правит черновик и возвращённую практику, методист своей области — любую, кроме архивной. "
                        "Чтобы не записать поверх чужой правки, передайте в If-Match ETag из ответа GET: если практику "
                        "с тех пор изменили, ответ — 412 и ничего не меняется. 409 — другая правка той же версии "
                        "сохранена в тот же момент. 422 — и снятие региона у практики на рассмотрении: без него её "
-                       "не увидит ни один методист (администратору можно).")
+                       "не увидит ни один методист (администратору можно). 410 — практика удалена после того, как её "
+                       "публиковали (как отвечает GET); удалённый черновик — 404.")
 def update_practice(practice_id: int):
     user = _user()
     practice = _visible_practice(practice_id, user)
@@ -122,7 +134,7 @@ def update_practice(practice_id: int):
 
 @bp.post("/practices/<int:practice_id>/transitions")
 @operation("Перевести практику в другой статус", "Практики", (200, schemas.Practice), body=schemas.TransitionInput,
-           errors=(403, 404, 409, 415, 422), auth="required", etag=True,
+           errors=(403, 404, 409, 410, 415, 422), auth="required", etag=True,
            description="submit — автор; publish, return (с комментарием), archive, restore — методист области "
                        "практики или администратор. 409 — действие недоступно в текущем статусе; 422 — return без "
                        "комментария или submit практики без региона, которую не увидит ни один методист.")
@@ -189,12 +201,13 @@ RESOLUTION_NOT_YOURS = ("Эту резолюцию изменяют и удал�
 
 
 def _managed_resolution(resolution_id: int, user: User) -> Resolution:
-    """A resolution (draft or published) the user may change (``can_manage_resolution``): 403 for anyone else."""
+    """A resolution (draft or published) the user may change (``can_manage_resolution``): 403 for anyone else; 404
+    when there is none, 410 when it was deleted after it had been public (as its GET answers)."""
     if not user.is_moderator:
         raise ApiProblem(403, "Изменять и удалять резолюции могут методисты и администраторы.")
     resolution = resolutions.get_visible_resolution(resolution_id, user)
     if resolution is None:
-        raise ApiProblem(404, "Резолюция не найдена.")
+        raise _missing("resolution", resolution_id, "Резолюция не найдена.")
     if not resolutions.can_manage_resolution(user, resolution):
         raise ApiProblem(403, RESOLUTION_NOT_YOURS)
     return resolution
@@ -202,10 +215,11 @@ def _managed_resolution(resolution_id: int, user: User) -> Resolution:
 
 @bp.patch("/resolutions/<int:resolution_id>")
 @operation("Опубликовать резолюцию или снять с публикации", "Резолюции", (200, schemas.ResolutionState),
-           body=schemas.ResolutionStatusInput, errors=(403, 404, 415, 422), auth="required",
+           body=schemas.ResolutionStatusInput, errors=(403, 404, 410, 415, 422), auth="required",
            description="Администраторы, загрузивший резолюцию методист и методисты её регионов; меняется только статус"
                        " (сведения и рекомендации исправляют на странице резолюции, «Изменить»). Снятая с публикации "
-                       "резолюция пропадает из поиска, карты сайта и чтения API, а OAI-PMH отдаёт её как удалённую.")
+                       "резолюция пропадает из поиска, карты сайта и чтения API, а OAI-PMH отдаёт её как удалённую. "
+                       "410 — резолюция удалена после того, как её публиковали (как отвечает GET).")
 def update_resolution_status(resolution_id: int):
     user = _user()
     resolution = _managed_resolution(resolution_id, user)
@@ -225,11 +239,11 @@ def update_resolution_status(resolution_id: int):
 
 
 @bp.delete("/resolutions/<int:resolution_id>")
-@operation("Удалить резолюцию", "Резолюции", (204, None), errors=(403, 404), auth="required",
+@operation("Удалить резолюцию", "Резолюции", (204, None), errors=(403, 404, 410), auth="required",
            description="Администраторы, загрузивший резолюцию методист и методисты её регионов. Резолюция удаляется "
                        "навсегда вместе с рекомендациями и их связями с практиками (сами практики остаются); ссылки на"
                        " рекомендации отвечают 404, в подборках они остаются как недоступные, OAI-PMH отдаёт "
-                       "опубликованную как удалённую.")
+                       "опубликованную как удалённую. Повторное удаление опубликованной — 410, черновика — 404.")
 def delete_resolution(resolution_id: int):
     user = _user()
     resolution = _managed_resolution(resolution_id, user)
@@ -249,7 +263,7 @@ def _no_content() -> Response:
 
 @bp.post("/practices/<int:practice_id>/attachments")
 @operation("Приложить файл к практике", "Практики", (201, schemas.Attachment), upload=schemas.AttachmentUpload,
-           query=schemas.AttachmentUploadQuery, errors=(403, 404, 409, 413, 422), auth="required",
+           query=schemas.AttachmentUploadQuery, errors=(403, 404, 409, 410, 413, 422), auth="required",
            description="Те же права и проверки, что при загрузке на странице практики: автор — к черновику и "
                        "возвращённой практике, методист области — к любой, кроме архивной. Тип файла "
                        "определяется по содержимому (" + ", ".join(label for label, _ in KINDS.values()) + "); "

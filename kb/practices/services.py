@@ -16,6 +16,7 @@ from kb.accounts.mail import site_address
 from kb.accounts.models import AuditEvent, User
 from kb.accounts.services import notify, record
 from kb.adoption.models import PracticeAdoption
+from kb.attachments.extract import KINDS
 from kb.collections.models import CollectionItem
 from kb.extensions import db
 from kb.practices import policy
@@ -704,7 +705,8 @@ def version_snapshot(practice: Practice, number: int | None) -> dict | None:
 
 
 def practice_to_json(practice: Practice, url: str) -> dict:
-    """The API representation of a published practice."""
+    """The API representation of a practice, for a reader who may see it (a draft's only to its author and
+    moderators: its files are listed to them alone, and the download links open for a session that may see it)."""
     return {
         "id": practice.id,
         "type": "practice",
@@ -740,5 +742,17 @@ def practice_to_json(practice: Practice, url: str) -> dict:
             }
             for rec in practice.recommendations
             if rec.resolution.status == "published"
+        ],
+        # the files as the practice's page lists them; the link is absolute, for a program that saves the JSON
+        "attachments": [
+            {
+                "id": a.id,
+                "name": a.original_name,
+                "kind": a.kind,
+                "size": a.size,
+                "content_type": KINDS[a.kind][1],
+                "url": url_for("attachments.download", attachment_id=a.id, filename=a.original_name, _external=True),
+            }
+            for a in practice.attachments
         ],
     }

@@ -1,0 +1,138 @@
+"""CORS: another site's JavaScript reads the public API anonymously; writes, tokens and pages stay closed to it."""
+
+import pytest
+
+from tests.conftest import bearer, sign_in
+
+ORIGIN = {"Origin": "https://school.example.org"}
+CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
+                "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")
+
+
+def preflight(client, path: str, method: str, headers: str | None = None):
+    asked = {**ORIGIN, "Access-Control-Request-Method": method}
+    if headers is not None:
+        asked["Access-Control-Request-Headers"] = headers
+    return client.options(path, headers=asked)
+
+
+RESOLUTION = """РЕЗОЛЮЦИЯ
+областного семинара «Исследовательская деятельность младших школьников»
+
+Дата проведения: 12 октября 2022 года
+Место проведения: г. Челябинск
+
+Участники семинара рекомендуют:
+1. Образовательным организациям:
+1.1. Развивать школьные научные общества.
+"""
+
+
+def closed(response) -> bool:
+    return not any(name in response.headers for name in CORS_HEADERS)
+
+
+@pytest.fixture
+def ids(app, make_practice):
+    from kb.extensions import db
+    from kb.resolutions.services import import_resolution_text
+
+    with app.app_context():
+        practice = make_practice("Открытая практика")
+        resolution = import_resolution_text(RESOLUTION, "seminar.txt", publish=True).resolution
+        db.session.commit()
+        return {"practice": practice, "resolution": resolution.id}
+
+
+def read_paths(ids: dict) -> list[str]:
+    return ["/api/v1/search?q=", "/api/v1/suggest?q=пра", "/api/v1/practices", f"/api/v1/practices/{ids['practice']}",
+            "/api/v1/resolutions", f"/api/v1/resolutions/{ids['resolution']}", "/api/v1/vocabularies",
+            "/api/v1/collections", "/api/v1/openapi.json"]
+
+
+def test_anonymous_reading_is_open_to_any_site(client, ids):
+    for path in read_paths(ids):
+        for method in ("GET", "HEAD"):
+            response = client.open(path, method=method, headers=ORIGIN)
+            assert response.status_code == 200, (method, path)
+            assert response.headers["Access-Control-Allow-Origin"] == "*", (method, path)
+            assert "Access-Control-Allow-Credentials" not in response.headers  # never with cookies
+    practice = client.get(f"/api/v1/practices/{ids['practice']}", headers=ORIGIN)
+    exposed = {name.strip() for name in practice.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "X-RateLimit-Remaining", "Retry-After"} <= exposed
+
+
+def test_problems_of_reading_are_readable_too(client, ids):
+    """A script on another site learns why (404, 410, 400) rather than a network error."""
+    missing = client.get("/api/v1/practices/999999", headers=ORIGIN)
+    assert missing.status_code == 404 and missing.headers["Access-Control-Allow-Origin"] == "*"
+    bad_page = client.get("/api/v1/practices?page=0", headers=ORIGIN)
+    assert bad_page.status_code == 400 and bad_page.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_preflight_for_reading_is_allowed(client, ids):
+    response = preflight(client, f"/api/v1/practices/{ids['practice']}", "GET", "If-None-Match")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")} == {"GET", "HEAD"}
+    assert response.headers["Access-Control-Allow-Headers"].lower() == "if-none-match"
+    assert int(response.headers["Access-Control-Max-Age"]) > 0
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert preflight(client, "/api/v1/search", "GET").headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(("path", "method", "headers"), [
+    ("/api/v1/practices/{practice}", "PATCH", "Content-Type"),
+    ("/api/v1/practices/{practice}", "PATCH", None),
+    ("/api/v1/practices/{practice}", "DELETE", None),
+    ("/api/v1/practices", "POST", "Content-Type"),
+    ("/api/v1/practices/{practice}/transitions", "POST", "Content-Type"),
+    ("/api/v1/practices/{practice}/attachments", "POST", None),
+    ("/api/v1/resolutions/{resolution}", "DELETE", None),
+    ("/api/v1/resolutions", "POST", None),
+    # a token is not sent from another site: reading with one is no anonymous reading
+    ("/api/v1/practices/{practice}", "GET", "Authorization"),
+    ("/api/v1/search", "GET", "If-None-Match, Authorization"),
+])
+def test_a_preflight_for_a_change_or_a_token_is_not_allowed(client, ids, path, method, headers):
+    response = preflight(client, path.format(**ids), method, headers)
+    assert closed(response), dict(response.headers)
+
+
+def test_changes_and_token_readings_carry_no_cors_header(client, ids, make_user, make_token):
+    admin = {**ORIGIN, **bearer(make_token(make_user("admin")))}
+    practice, resolution = ids["practice"], ids["resolution"]
+    answers = [
+        client.patch(f"/api/v1/practices/{practice}", json={"year": 2021}, headers=admin),
+        client.patch(f"/api/v1/practices/{practice}", json={"year": 2021}, headers=ORIGIN),  # 401
+        client.post("/api/v1/practices", json={"title": "Новая практика"}, headers=ORIGIN),
+        client.post(f"/api/v1/practices/{practice}/transitions", json={"action": "archive"}, headers=admin),
+        client.patch(f"/api/v1/resolutions/{resolution}", json={"status": "draft"}, headers=admin),
+        client.delete(f"/api/v1/resolutions/{resolution}", headers=admin),
+        client.get(f"/api/v1/practices/{practice}", headers=admin),
+        client.get("/api/v1/search?q=", headers=admin),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 401, 200, 200, 204, 200, 200]
+    for answer in answers:
+        assert closed(answer), (answer.request.method, answer.request.path)
+
+
+def test_pages_and_files_outside_the_api_carry_no_cors_header(client, ids):
+    for path in ("/", f"/practices/{ids['practice']}", "/api", "/search?q=", "/search/feed?q=",
+                 "/oai?verb=Identify", "/sitemap.xml"):
+        response = client.get(path, headers=ORIGIN)
+        assert response.status_code == 200, path
+        assert closed(response), path
+    assert closed(preflight(client, "/api/v1/no-such-thing", "GET"))
+
+
+def test_a_session_cookie_opens_nothing_in_the_api(app, client, make_user, make_practice):
+    """The API never reads the session: a signed-in author's draft is not found there, with or without Origin."""
+    owner = make_user("teacher")
+    with app.app_context():
+        draft = make_practice("Черновик автора", status="draft", owner_id=owner)
+    sign_in(client, owner)
+    assert client.get(f"/practices/{draft}").status_code == 200
+    response = client.get(f"/api/v1/practices/{draft}", headers=ORIGIN)
+    assert response.status_code == 404
+    assert "Access-Control-Allow-Credentials" not in response.headers
