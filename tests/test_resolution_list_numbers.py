@@ -176,3 +176,69 @@ def test_a_list_starting_at_a_huge_number_in_letters_is_numbered_in_figures():
     alphabet = "abcdefghijklmnopqrstuvwxyz"
     assert [_letters(n, alphabet) for n in (1, 26, 27, 260)] == ["a", "z", "aa", "zzzzzzzzzz"]
     assert _letters(261, alphabet) == "261" and _letters(260_000_000, alphabet) == "260000000"
+
+
+def _wrap(element, *wrappers: str) -> None:
+    """Put ``element`` where it is inside ``wrappers`` (outermost first; «sdt» is a content control: its
+    w:sdtContent), as Word does with a content control, a tracked insertion or custom XML."""
+    from docx.oxml import parse_xml
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    place = element
+    for wrapper in reversed(wrappers):
+        made = parse_xml(f'<w:sdt xmlns:w="{w}"><w:sdtPr/><w:sdtContent/></w:sdt>' if wrapper == "sdt"
+                         else f'<w:{wrapper} xmlns:w="{w}" w:id="1" w:author="А"/>' if wrapper in ("ins", "del")
+                         else f'<w:{wrapper} xmlns:w="{w}" w:element="x"/>')
+        place.addprevious(made)
+        (made[-1] if wrapper == "sdt" else made).append(place)
+        place = made
+
+
+def _deleted(paragraph, text: str) -> None:
+    run = paragraph.add_run(text)
+    t = run._r[-1]
+    t.tag = t.tag.replace("}t", "}delText")
+    _wrap(run._r, "del")
+
+
+def test_word_list_paragraphs_in_content_controls_and_tracked_changes_keep_their_numbers(tmp_path):
+    """A template's content controls (w:sdt), a tracked insertion (w:ins) and custom XML hold paragraphs and runs
+    Word shows: python-docx reads paragraphs only right in the body and runs only right in a paragraph or a
+    hyperlink, so a recommendation in a content control was lost and one typed with changes tracked was cut."""
+    import docx
+
+    document = docx.Document()
+    for line in HEAD:
+        document.add_paragraph(line)
+    first = document.add_paragraph(ITEMS[0], style="List Number")
+    _wrap(first._p, "sdt")
+    second = document.add_paragraph("Провести ", style="List Number")
+    _deleted(second, "конкурс ")
+    _wrap(second.add_run("олимпиаду")._r, "ins")
+    _wrap(second.add_run(" для младших школьников")._r, "smartTag", "sdt")
+    third = document.add_paragraph(ITEMS[2], style="List Number")
+    _wrap(third._p, "customXml", "sdt")
+    path = tmp_path / "rez.docx"
+    document.save(path)
+    assert extract_text(path).splitlines()[-3:] == [f"{n}. {text}" for n, text in enumerate(ITEMS, start=1)]
+    assert [(r.number, r.text) for r in parsed(path).recommendations] == [
+        (str(n), text) for n, text in enumerate(ITEMS, start=1)]
+
+
+def test_bullets_in_a_content_control_of_a_table_cell_are_read(tmp_path):
+    """A list in a cell's content control: its bullet («–» for Word's automatic one, «•» for a Symbol-font bullet
+    typed in the text) and its text, as in a cell without one."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(HEAD[0])
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    cell.paragraphs[0].text = "Рекомендовать:"
+    bullet = cell.add_paragraph(ITEMS[0], style="List Bullet")
+    _wrap(bullet._p, "sdt")
+    typed = cell.add_paragraph("\uf0b7\t")
+    _wrap(typed.add_run(ITEMS[1])._r, "ins")
+    _wrap(typed._p, "sdt")
+    path = tmp_path / "rez.docx"
+    document.save(path)
+    assert extract_text(path).splitlines() == [HEAD[0], "Рекомендовать:", f"– {ITEMS[0]}", f"•\t{ITEMS[1]}"]

@@ -12,7 +12,10 @@ What is read is what those libraries gave, in their order, so that a document is
 * DOCX: the body's paragraphs (``Document.paragraphs``: the runs of each, directly or in a hyperlink, with «\\t»
   for a tab, «\\n» for a line break, «-» for a non-breaking hyphen), then each row of the body's tables, its cells'
   texts (a cell's paragraphs, one a line) once each, apart by a space; a cell merged with the one above it has that
-  one's text (``_Row.cells``);
+  one's text (``_Row.cells``). Beyond those libraries, what Word shows inside the elements it wraps content in is
+  read as if they were not there: paragraphs, tables, rows and cells in content controls (``w:sdt``) and custom
+  XML, runs in tracked insertions and moves, content controls, smart tags, simple fields, custom XML and
+  hyperlinks, at any nesting; deleted text (``w:del``, ``w:moveFrom``) is not read;
 * PPTX: each slide's shapes that have a text frame (``p:sp``), in the order of the presentation's slide list: the
   frame's paragraphs one a line, «\\v» for a line break.
 """
@@ -143,6 +146,17 @@ def _main_part(archive: zipfile.ZipFile, budget: _Budget) -> str:
 # DOCX
 
 _RUN_CHARACTERS = {"tab": "\t", "ptab": "\t", "cr": "\n", "noBreakHyphen": "-"}
+# What Word wraps content in, read through at any nesting, by where the content is: a paragraph's runs in a
+# hyperlink, a tracked insertion or move (w:ins, w:moveTo), a smart tag, a simple field's result, custom XML, a
+# direction (w:dir, w:bdo); paragraphs, tables, rows and cells in custom XML; and anything in a content control
+# (w:sdt: its w:sdtContent). A deletion or a move away (w:del, w:moveFrom) is not read: Word does not show it.
+_WRAPPED = {"p": frozenset(("hyperlink", "ins", "moveTo", "smartTag", "fldSimple", "customXml", "dir", "bdo")),
+            "body": frozenset(("customXml",)), "tc": frozenset(("customXml",)), "tbl": frozenset(("customXml",)),
+            "tr": frozenset(("customXml",))}
+_INSIDE = {where: f"in {where}" for where in _WRAPPED}  # the role of a wrapper: its content is read as where's
+_INSIDE_OF = {role: where for where, role in _INSIDE.items()}
+_CONTROL = {where: f"sdt {where}" for where in _WRAPPED}  # a content control there: only its sdtContent is read
+_CONTROL_OF = {role: where for where, role in _CONTROL.items()}
 
 
 class _WordBody(_Reader):
@@ -171,20 +185,28 @@ class _WordBody(_Reader):
         if parent == "document":
             self.body = self.body or tag == "body"
             return "body" if tag == "body" else None
-        if parent in ("body", "tc") and tag == "p":
-            self.parts, self.in_cell = [], parent == "tc"
+        if parent in _CONTROL_OF:  # a content control: its content is read, its properties are not
+            return _INSIDE[_CONTROL_OF[parent]] if tag == "sdtContent" else None
+        where = _INSIDE_OF.get(parent, parent)  # what a wrapper's content is read as
+        if where in _WRAPPED:
+            if tag == "sdt":
+                return _CONTROL[where]
+            if tag in _WRAPPED[where]:
+                return _INSIDE[where]
+        if where in ("body", "tc") and tag == "p":
+            self.parts, self.in_cell = [], where == "tc"
             return "p"
-        if parent == "body" and tag == "tbl":
+        if where == "body" and tag == "tbl":
             self.above = {}
             return "tbl"
-        if parent == "tbl" and tag == "tr":
+        if where == "tbl" and tag == "tr":
             self.cells, self.offset = [], 0
             return "tr"
-        if parent == "tr":
+        if where == "tr":
             if tag == "tc":
                 self.cell, self.span, self.merged = [], 1, False
                 return "tc"
-            return "trPr" if tag == "trPr" else None
+            return "trPr" if tag == "trPr" and parent == "tr" else None
         if parent == "trPr" and tag == "gridBefore":
             self.offset += _number(attrs.get((W, "val")), 0)
         elif parent == "tc" and tag == "tcPr":
@@ -193,9 +215,7 @@ class _WordBody(_Reader):
             self.span = _number(attrs.get((W, "val")), 1)
         elif parent == "tcPr" and tag == "vMerge":
             self.merged = attrs.get((W, "val"), "continue") == "continue"
-        elif parent == "p" and tag == "hyperlink":
-            return "hyperlink"
-        elif parent in ("p", "hyperlink") and tag == "r":
+        elif where == "p" and tag == "r":
             return "r"
         elif parent == "r":
             if tag == "t":

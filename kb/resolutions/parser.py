@@ -153,7 +153,7 @@ def _read_docx(path: Path) -> str:
         import docx  # python-docx
 
         document = docx.Document(package)
-        lines = list(_docx_lines(document, DocxNumbering(document)))
+        lines = list(_docx_lines(document._body, DocxNumbering(document)))
     except ResolutionFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds of errors on broken files
@@ -163,15 +163,48 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PARAGRAPH, _TABLE, _RUN = f"{_W}p", f"{_W}tbl", f"{_W}r"
+# What Word wraps content in and shows as if it were not there (a content control, w:sdt, through its
+# w:sdtContent; its properties hold no paragraph or run): paragraphs and tables in content controls and custom
+# XML; runs in those, hyperlinks, tracked insertions and moves, smart tags, simple fields' results and directions.
+# A deletion or a move away (w:del, w:moveFrom) is not shown, nor read.
+_BLOCK_WRAPPERS = frozenset(f"{_W}{tag}" for tag in ("sdt", "sdtContent", "customXml"))
+_RUN_WRAPPERS = _BLOCK_WRAPPERS | {f"{_W}{tag}" for tag in ("hyperlink", "ins", "moveTo", "smartTag", "fldSimple",
+                                                           "dir", "bdo")}
+
+
+def _inside(element, wanted: frozenset[str] | tuple[str, ...], wrappers: frozenset[str]) -> Iterator:
+    """The ``wanted`` elements in ``element`` in document order: its children, and those of the ``wrappers`` in
+    it at any nesting (each element looked at once, without recursion)."""
+    levels = [iter(element)]
+    while levels:
+        for child in levels[-1]:
+            if child.tag in wanted:
+                yield child
+            elif child.tag in wrappers:
+                levels.append(iter(child))
+                break
+        else:
+            levels.pop()
+
+
+def _paragraph_text(p) -> str:
+    """A paragraph's text as python-docx gives it (``Paragraph.text``: its runs' text, tabs and breaks), with the runs
+    that are in wrappers too."""
+    return "".join(run.text for run in _inside(p, (_RUN,), _RUN_WRAPPERS))
+
+
 def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
-    """Paragraph texts in document order, descending into tables (each cell once); a paragraph of an automatic
-    list begins with the number Word prints before it («1.», «1.1.», «а)») or «–» for a bullet: they are not in its
-    text, and three numbered recommendations without a final «;» were one."""
+    """Paragraph texts in document order, descending into tables (each cell once) and into content controls and
+    custom XML; a paragraph of an automatic list begins with the number Word prints before it («1.», «1.1.», «а)»)
+    or «–» for a bullet: they are not in its text, and three numbered recommendations without a final «;» were
+    one."""
     from docx.table import Table
 
-    for block in container.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
+    for block in _inside(container._element, (_PARAGRAPH, _TABLE), _BLOCK_WRAPPERS):
+        if block.tag == _TABLE:
+            for row in Table(block, container).rows:
                 seen: set[int] = set()
                 for cell in row.cells:
                     if id(cell._tc) in seen:  # merged cells repeat the same element
@@ -179,8 +212,9 @@ def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
                     seen.add(id(cell._tc))
                     yield from _docx_lines(cell, numbering)
         else:
-            marker = numbering.marker(block._p)
-            yield f"{marker} {block.text}" if marker and block.text.strip() else block.text
+            marker = numbering.marker(block)
+            text = _paragraph_text(block)
+            yield f"{marker} {text}" if marker and text.strip() else text
 
 
 # --------------------------------------------------------------------------------------------------
