@@ -693,11 +693,22 @@ def _roman(number: int) -> str:
     return "X" * tens + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[units]
 
 
+# The Cyrillic letters a Roman numeral typed in lower case is written with («хх век», «хiх», Ukrainian «іі»).
+_LOWER_ROMAN = str.maketrans("хі", "xi")
+_LOWER_ROMAN_LETTERS = frozenset("хіxiv")
+
+
 def _ordinal(word: str) -> int | None:
     """The number of a folded word written in figures («21») or in Roman numerals («xxi», «ххi» with Cyrillic
-    letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word."""
+    letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word. A numeral typed in
+    lower case with Cyrillic letters («хх», «хiх», «іі») counts from two letters on: a lone «х» or «і» is a letter,
+    and «и», «в» never were numeral letters."""
     if word.isdecimal():  # not isdigit(): «²», «①» are digits int() cannot read
         number = int(word) if word[0] != "0" and len(word) <= 3 else 0
+    elif not word.isascii():
+        if len(word) < 2 or not _LOWER_ROMAN_LETTERS.issuperset(word):
+            return None
+        return _ordinal(word.translate(_LOWER_ROMAN))
     elif (roman := word.upper()) and ROMAN_NUMERAL.fullmatch(roman):
         number = sum(_ROMAN_VALUES[a] * (-1 if _ROMAN_VALUES[a] < _ROMAN_VALUES[b] else 1)
                      for a, b in zip(roman, roman[1:], strict=False)) + _ROMAN_VALUES[roman[-1]]

@@ -775,3 +775,27 @@ def test_a_small_ordinal_in_figures_or_in_roman_numerals_finds_the_other(tmp_pat
     index.apply(ROMAN_BANK)
     result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
     assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    # typed in lower case, in Cyrillic («хх») or Latin letters: the «ХХ век» typed in capitals
+    ("\u0445\u0445 век", {5}), ("xx век", {5}), ("\u0445\u0445\u0456 век", {3, 4}), ("xxi век", {3, 4}),
+    ("\u0445i\u0445 век", {10}), ("\u0456\u0456 этап", {1, 2}), ("ii этап", {1, 2}), ("iii четверть", {6, 7}),
+    # a lower-case word is no numeral alone or with letters other than the numerals'
+    ("\u0445 век", set()), ("и степени", {8}), ("\u0445\u043c век", set()),
+])
+def test_a_roman_numeral_typed_in_lower_case_before_a_counting_noun_is_the_number(tmp_path: Path, typed: str,
+                                                                                   found: set[int]):
+    """«хх век» and «xx век» found nothing where «ХХ век» found the «ХХ века» and «20 века» of the texts."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([*ROMAN_BANK, IndexDocument(id="practice:12", type="practice", title="Обзор 20 века", body="Текст.")])
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    expected = found | ({12} if 5 in found else set())
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == expected, typed
+
+
+@pytest.mark.parametrize("word", ["и", "х", "і", "в", "хм", "их", "ххххх", "хіх"])
+def test_only_two_or_more_lower_case_numeral_letters_are_an_ordinal(word: str):
+    from indexer.query import _ordinal
+
+    assert _ordinal(word) == (19 if word == "хіх" else None)
