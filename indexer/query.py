@@ -36,6 +36,7 @@ from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
 from indexer.analysis import (
+    CENTURY_WORD,
     ROMAN_NUMERAL,
     STOP_WORDS,
     TOKEN_PATTERN,
@@ -43,6 +44,7 @@ from indexer.analysis import (
     fold,
     fold_word,
     form_terms,
+    is_century_numeral,
     term,
 )
 from indexer.schema import TEXT_FIELDS
@@ -105,6 +107,10 @@ _MINUS_JOINED = re.compile(r"(?<!\S)-([^\W_]+(?:[-/][^\W_]+)*(?:[,;+&|.][^\W_]+(
 # The dotted fillers of running text («т.е.», «т. к.», «т.д.», «т.п.», «т.н.», «т.ч.»), typed into a query from a
 # sentence: each was the phrase «т е» that a text had to hold. Dropped outside quotes; an excluded one («-т.е.») stays.
 _FILLER = re.compile(r"(?<![^\s(])т\.\s?[екдпнч]\.?(?![^\W_])", re.IGNORECASE)
+# «в.» or «вв.» after a Roman numeral («XX в.», «хх в.», «XIX–XX вв.»): «век», as the index reads it after a numeral
+# (``indexer.analysis.context_words``); the preposition «в» was dropped, and «XIX в.» found any «XIX». Outside quotes
+# (a phrase in quotes goes through the analyzer whole, which reads it so itself).
+_CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])")
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
@@ -203,6 +209,14 @@ def _apart(match: re.Match) -> str:
     return before + (" " if apart else mark)
 
 
+def _century(match: re.Match) -> str:
+    """A Roman numeral and «в.» after it (``_CENTURY``): the numeral and «век»; anything else as it was."""
+    numeral = match.group(1)
+    if is_century_numeral(numeral) or _ordinal(fold_word(numeral)) is not None:
+        return f"{numeral} {CENTURY_WORD}"
+    return match.group()
+
+
 def _exclude_each(text: str) -> str:
     """``text`` with each excluded run of joined words (``_MINUS_JOINED``) as its words, each excluded: «-ОГЭ+ЕГЭ» is
     «-ОГЭ -ЕГЭ»; a run that stays one word («-R&D», «-т.е.») is left as it is."""
@@ -281,7 +295,7 @@ def _clean(text: str, notices: list[str]) -> str:
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
-    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", part)))
+    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", _CENTURY.sub(_century, part))))
     text = " ".join(text.split())
     text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _minus_as_not(text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))

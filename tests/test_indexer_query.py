@@ -320,6 +320,9 @@ def test_a_wrong_layout_query_with_a_preposition_is_retyped_and_found(tmp_path: 
     ("90-х годов", "90 годов"),
     ("1-е место 3-ю четверть", "1 место 3 четверть"),
     ("5-Й КЛАСС", "5 КЛАСС"),
+    # «в.» after a Roman numeral is the century; elsewhere it stays
+    ("литература XX в.", "литература XX век"), ("ХIХ в., хх в.", "ХIХ век, хх век"), ("XIX–XX вв.", "XIX–XX век"),
+    ("Иванов В. И.", "Иванов В. И."), ("и в. д.", "и в. д."), ('"XX в."', '"XX в."'),
     ('"5-й класс" 6-й', '"5-й класс" 6'),  # a phrase in quotes is looked for as typed
     ("распоряжение № 2506-р", "распоряжение № 2506-р"),  # not an ordinal's ending
     ("одаренные дети,олимпиады", "одаренные дети олимпиады"),
@@ -559,3 +562,4 @@ def test_a_query_with_a_superscript_or_circled_digit_is_searched(tmp_path: Path)
     for text in ("² этап", "площадь 20 м ² кабинет", "① место", "x ² y", "٢ этап", "１２３４５６７ этап"):
         index.search(SearchQuery(text=text))
     assert {hit.id for hit in index.search(SearchQuery(text="２ этап", partial=False)).hits} == {"practice:1"}
+
