@@ -563,3 +563,35 @@ def test_a_query_with_a_superscript_or_circled_digit_is_searched(tmp_path: Path)
         index.search(SearchQuery(text=text))
     assert {hit.id for hit in index.search(SearchQuery(text="２ этап", partial=False)).hits} == {"practice:1"}
 
+
+def test_a_word_broken_at_a_line_end_is_not_looked_for_as_the_phrase_of_its_syllables(tmp_path: Path):
+    """A text breaking «существо-\nвание» or «суще-\nствование» at a line end put the solid word through the gate of
+    words written with a hyphen, and then every search for «существование» or «образование» looked for the phrase of
+    two syllables («сущий» + «ствован», «образ» + «ван»). A compound's parts are words: its first part one the
+    dictionary knows (or a long one: «видеоконференц»), its second the stem of a word of the texts."""
+    from indexer.analysis import term
+    from indexer.index import _compound_parts
+
+    index = _index(tmp_path, ["Существо-\nвание школы", "Суще-\nствование кружка", "Программа образо-\nвания",
+                              "Воор-\nужения и эконо-\nмического роста", "Существование и образование",
+                              "Формирование естественно-\nнаучной грамотности", "Уроки по видеоконференц-связи",
+                              "Медиа-грамотность", "Психолого-педагогическое сопровождение",
+                              "Северо-Кавказский округ"])
+    with index._lock:
+        searcher = index._current_searcher()
+        split = {word: _compound_parts(searcher, term(word)) for word in (
+            "существование", "образования", "вооружения", "экономического", "естественнонаучной",
+            "видеоконференцсвязи", "медиаграмотность", "психологопедагогическое", "северокавказский")}
+    assert split == {"существование": [], "образования": [], "вооружения": [], "экономического": [],
+                     "естественнонаучной": [(term("естественно"), term("научной"))],
+                     "видеоконференцсвязи": [(term("видеоконференц"), term("связи"))],
+                     "медиаграмотность": [(term("медиа"), term("грамотность"))],
+                     "психологопедагогическое": [(term("психолого"), term("педагогическое"))],
+                     "северокавказский": [(term("северо"), term("кавказский"))]}
+
+    def found(text: str) -> set[str]:
+        return {hit.id for hit in index.search(SearchQuery(text=text, partial=False)).hits}
+
+    assert found("существование") == found("образование") == {"practice:5"}
+    assert found("естественнонаучная") == {"practice:6"} and found("видеоконференцсвязь") == {"practice:7"}
+    assert found("медиаграмотность") == {"practice:8"} and found("психологопедагогическое") == {"practice:9"}
