@@ -103,8 +103,10 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # 5: Latin look-alikes in Cyrillic words and abbreviations' case endings (``plain_token``). 6: the solid spelling
 # of hyphenated words (``indexer.schema.JOINED_FIELD``). 7: a class's number glued to «кл» apart (GLUED_CLASS),
 # «кл» the term of «класс» (``term``), «-ами» after a known abbreviation, Roman numerals written with Cyrillic
-# letters in Latin ones (``plain_token``); both 6 and 7 came in one release.
-ANALYSIS_VERSION = 7
+# letters in Latin ones (``plain_token``); both 6 and 7 came in one release. 8: words read beside their neighbours
+# (``context_words``): «в.» after a Roman numeral is «век», and a number with an ordinal's ending after it («5-й»)
+# stands also right before the next word.
+ANALYSIS_VERSION = 8
 # A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
 # (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3
@@ -139,6 +141,21 @@ ROMAN_NUMERAL = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
 _ROMAN_LOOKALIKES = str.maketrans("ХІ", "XI")
 _ROMAN_LETTERS = frozenset("IVXХІ")
 _ROMAN_CYRILLIC = frozenset("ХІ")
+
+# «в.» and «вв.» after a Roman numeral («XX в.», «ХIХ в.», «XIX–XX вв.», a lone Cyrillic «Х в.») stand for «век»: the
+# stop word «в» was dropped, and «20 век» or «XX век» did not find «XX в.» (``context_words``). Only in capitals and
+# with the dot: «Иванов В.», «в. 3» and «XX в» stay as they were.
+_CENTURY = re.compile(r"(?<![^\W_])([IVXХІ]+)\s*(вв?)\.")
+CENTURY_WORD = "век"
+# The ending of an ordinal written in figures after its hyphen («5-й класс», «5-го класса», «10-м классе»): the ending
+# keeps its own place (a phrase in quotes «"5-м классе"» holds it), and the number stands at that place too, with no
+# weight, so that it is also right before the next word, as in «5 класс» (the phrase of a number and the word
+# beside it ranks: ``indexer.query._number_phrases``). The endings are those ``indexer.query`` drops from a query.
+ORDINAL_ENDINGS = ("й", "я", "е", "ю", "м", "х", "го", "ого", "му", "ому", "ом", "ым", "ми", "ыми", "ти", "ых", "ые",
+                   "ый", "ой", "ий", "ая", "ое", "ую", "ья", "ье", "ей")
+# («й» of a text not in NFC is «и» and a combining breve)
+_ENDINGS_PATTERN = "|".join(ending.replace("й", "(?:й|и\u0306)") for ending in ORDINAL_ENDINGS)
+_ORDINAL_ENDING = re.compile(rf"(?<![^\W_])\d+[-\u2010\u2011]({_ENDINGS_PATTERN})(?![^\W_])", re.IGNORECASE)
 
 # Words written shortened whose term is the full word's: «9 кл.» and «9кл» (GLUED_CLASS) are «9 класс» («кл» alone is
 # hardly anything else in these texts: «кл. руководитель», «кл. час»).
@@ -393,6 +410,35 @@ def fold_word(word: str) -> str:
     return plain_token(composed(word)).lower().translate(FOLD_MAP)
 
 
+def is_century_numeral(word: str) -> bool:
+    """Whether a token as written is a Roman numeral a century is written with: «XX», «ХIХ» (Cyrillic letters), «ІІ»,
+    or a lone Cyrillic «Х» (which is otherwise a letter: ``plain_token``)."""
+    return word == "Х" or ROMAN_NUMERAL.fullmatch(word.translate(_ROMAN_LOOKALIKES)) is not None
+
+
+def context_words(text: str) -> dict[int, tuple[str | None, str | None]] | None:
+    """The words of ``text`` read beside their neighbours, by their number among the text's tokens (``find_tokens``;
+    ``tokens``, if given, are those): (the word to read instead of the token, a word standing at the token's place
+    as well, with no weight); None for a text with none (nearly every one: two regex scans in C).
+
+    «в.» or «вв.» after a Roman numeral is «век» (``_CENTURY``); the ending of «5-й», «10-м» has the number beside it
+    (``_ORDINAL_ENDING``). ``tokens`` and this agree: both read the text with ``token_pattern``."""
+    centuries = [m for m in _CENTURY.finditer(text) if is_century_numeral(m.group(1))] if _CENTURY.search(text) else []
+    endings = list(_ORDINAL_ENDING.finditer(text)) if _ORDINAL_ENDING.search(text) else []
+    if not centuries and not endings:
+        return None
+    spans = [(m.start(), m.group()) for m in token_pattern(text).finditer(text)]
+    at = {start: i for i, (start, _raw) in enumerate(spans)}
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for m in centuries:
+        if (i := at.get(m.start(2))) is not None and i > 0 and at.get(m.start(1)) == i - 1:
+            found[i] = (CENTURY_WORD, None)
+    for m in endings:
+        if (i := at.get(m.start(1))) is not None and i > 0:
+            found[i] = (None, fold_word(spans[i - 1][1]))
+    return found or None
+
+
 _PLAIN_TOKEN_NEEDED = re.compile(r"[А-ЯЁ]{2}[а-яё]|[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]|[ХІ][ХІIVX]|[IVX]І")
 
 
@@ -505,11 +551,28 @@ class RussianAnalyzer(Analyzer):
             # a text not in NFC: its words' NFC forms are folded (offsets stay those of the text's characters)
             decomposed = pattern is _DECOMPOSED_TOKEN
         pos = None
+        context = context_words(value) if tokenize else None
         for i, text, start, end in matches:
             t.boost = 1.0
             if keeporiginal:
                 t.original = text
             folded = (fold_word(text) if decomposed else plain_token(text).lower().translate(FOLD_MAP))
+            if context is not None and i in context:
+                instead, beside = context[i]
+                folded = instead or folded
+                if beside and positions and mode == "index" and pos is not None and folded not in STOP_WORDS \
+                        and beside not in STOP_WORDS and len(beside) <= MAX_TOKEN_LENGTH:
+                    # the number stands at the ending's place too, with no weight: whoosh's Positions format adds
+                    # the token's boost to its term's weight
+                    t.stopped = False
+                    t.pos = pos + 1
+                    t.boost = 0.0
+                    t.text = make_term(beside) if make_term else beside
+                    if chars:
+                        t.startchar = start_char + start
+                        t.endchar = start_char + end
+                    yield t
+                    t.boost = 1.0
             if chars:
                 t.startchar = start_char + start
                 t.endchar = start_char + end
@@ -659,14 +722,19 @@ class RussianPositions(formats.Positions):
         cache = _INDEX_TERMS.setdefault(analyzer.terms, {})
         poses: dict[str, list[int]] = {}
         pos = -1
-        for i, raw in enumerate(find_tokens(value)):
-            found = cache.get(raw)
-            if found is None:
-                found = _index_term(raw, make_term, cache)
-            if not found:
-                continue
-            pos = i if pos < 0 else pos + 1  # the first word kept counts the dropped ones before it
-            poses.setdefault(found, []).append(pos)
+        context = context_words(value)
+        if context is None:
+            for i, raw in enumerate(find_tokens(value)):
+                found = cache.get(raw)
+                if found is None:
+                    found = _index_term(raw, make_term, cache)
+                if not found:
+                    continue
+                pos = i if pos < 0 else pos + 1  # the first word kept counts the dropped ones before it
+                poses.setdefault(found, []).append(pos)
+        else:
+            yield from self._context_values(value, context, make_term, cache)
+            return
         boost = self.field_boost
         once = 1.0 * boost
         encode = self.encode
@@ -680,6 +748,37 @@ class RussianPositions(formats.Positions):
                 yield word, 1, once, value
             else:
                 yield word, len(positions), float(len(positions)) * boost, encode(positions)
+
+
+    def _context_values(self, value: str, context: dict[int, tuple[str | None, str | None]], make_term,
+                        cache: dict[str, str]):
+        """``word_values`` of a text with words read beside their neighbours (``context_words``): a word read
+        instead of its token, and a word standing at a token's place as well, which counts in the term's frequency
+        and positions but adds nothing to its weight (as the analyzer's token of boost 0 does in whoosh's
+        format)."""
+        poses: dict[str, list[int]] = {}
+        unweighted: dict[str, int] = {}
+        pos = -1
+        for i, raw in enumerate(find_tokens(value)):
+            instead, beside = context.get(i, (None, None))
+            if instead is not None:
+                found = "" if instead in STOP_WORDS else make_term(instead)
+            else:
+                found = cache.get(raw)
+                if found is None:
+                    found = _index_term(raw, make_term, cache)
+            if not found:
+                continue
+            pos = i if pos < 0 else pos + 1
+            if beside and poses and beside not in STOP_WORDS and len(beside) <= MAX_TOKEN_LENGTH:
+                extra = make_term(beside)
+                poses.setdefault(extra, []).append(pos)
+                unweighted[extra] = unweighted.get(extra, 0) + 1
+            poses.setdefault(found, []).append(pos)
+        boost = self.field_boost
+        for word, positions in poses.items():
+            yield (word, len(positions), float(len(positions) - unweighted.get(word, 0)) * boost,
+                   self.encode(positions))
 
 
 class SurfaceExistence(formats.Existence):

@@ -29,6 +29,7 @@ from whoosh.analysis import Analyzer
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
@@ -1198,6 +1199,11 @@ def _two_words(searcher: Searcher, word: str) -> str | None:
 
 MIN_COMPOUND_PART = 3  # the shortest part of a word written solid looked for apart
 MAX_COMPOUND_SPLITS = 2
+# A first part the dictionary does not know is a compound's from this length on («видеоконференц») or when it ends in
+# the linking «о» («северо», «психолого», «физико»); else it is the syllables before a line-end hyphen («воор-»,
+# «инфор-», «невоз-»), whose solid word passed the JOINED_FIELD gate.
+MIN_UNKNOWN_COMPOUND_PART = 8
+COMPOUND_STEM_WORDS = 50
 
 
 def _compound_parts(searcher: Searcher, word: str) -> list[tuple[str, str]]:
@@ -1214,13 +1220,27 @@ def _compound_parts(searcher: Searcher, word: str) -> list[tuple[str, str]]:
         left, right = word[:cut], word[cut:]
         if left in STOP_WORDS or not _CYRILLIC.match(left) or not reader.doc_frequency(SPELLING_FIELD, left):
             continue
+        if len(left) < MIN_UNKNOWN_COMPOUND_PART and not left.endswith("о") and not is_dictionary_word(left):
+            continue  # «воор», «невоз», «экон»: the syllables before a line-end hyphen («воор-\nужения»)
         left_term = term(left)
         if any(reader.doc_frequency(name, right) for name in TEXT_FIELDS) and any(
-                reader.doc_frequency(name, left_term) for name in TEXT_FIELDS):
+                reader.doc_frequency(name, left_term) for name in TEXT_FIELDS) and _word_stem(reader, right):
             pairs.append((left_term, right))
             if len(pairs) == MAX_COMPOUND_SPLITS:
                 break
     return pairs
+
+
+def _word_stem(reader: IndexReader, stem: str) -> bool:
+    """Whether a word of the spelling list that the dictionary knows starts with ``stem`` and has it for its term:
+    the second part of a compound is a word («научн» of «научных», «связ» of «связи»), not the syllables after a
+    line-end hyphen («ван» of «образо-\nвания», «ствован» of «суще-\nствования», «мическ» of «эконо-\nмического»).
+    At most COMPOUND_STEM_WORDS words of the list are looked at."""
+    for found in islice(reader.expand_prefix(SPELLING_FIELD, stem), COMPOUND_STEM_WORDS):
+        word = found.decode("utf-8") if isinstance(found, bytes) else found
+        if is_dictionary_word(word) and term(word) == stem:
+            return True
+    return False
 
 
 def _live(searcher: Searcher, fieldname: str, text: str) -> bool:

@@ -36,6 +36,7 @@ from whoosh.fields import Schema
 from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, PhrasePlugin, QueryParser, syntax
 
 from indexer.analysis import (
+    CENTURY_WORD,
     ROMAN_NUMERAL,
     STOP_WORDS,
     TOKEN_PATTERN,
@@ -43,6 +44,7 @@ from indexer.analysis import (
     fold,
     fold_word,
     form_terms,
+    is_century_numeral,
     term,
 )
 from indexer.schema import TEXT_FIELDS
@@ -105,6 +107,10 @@ _MINUS_JOINED = re.compile(r"(?<!\S)-([^\W_]+(?:[-/][^\W_]+)*(?:[,;+&|.][^\W_]+(
 # The dotted fillers of running text («т.е.», «т. к.», «т.д.», «т.п.», «т.н.», «т.ч.»), typed into a query from a
 # sentence: each was the phrase «т е» that a text had to hold. Dropped outside quotes; an excluded one («-т.е.») stays.
 _FILLER = re.compile(r"(?<![^\s(])т\.\s?[екдпнч]\.?(?![^\W_])", re.IGNORECASE)
+# «в.» or «вв.» after a Roman numeral («XX в.», «хх в.», «XIX–XX вв.»): «век», as the index reads it after a numeral
+# (``indexer.analysis.context_words``); the preposition «в» was dropped, and «XIX в.» found any «XIX». Outside quotes
+# (a phrase in quotes goes through the analyzer whole, which reads it so itself).
+_CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])")
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
@@ -203,6 +209,14 @@ def _apart(match: re.Match) -> str:
     return before + (" " if apart else mark)
 
 
+def _century(match: re.Match) -> str:
+    """A Roman numeral and «в.» after it (``_CENTURY``): the numeral and «век»; anything else as it was."""
+    numeral = match.group(1)
+    if is_century_numeral(numeral) or _ordinal(fold_word(numeral)) is not None:
+        return f"{numeral} {CENTURY_WORD}"
+    return match.group()
+
+
 def _exclude_each(text: str) -> str:
     """``text`` with each excluded run of joined words (``_MINUS_JOINED``) as its words, each excluded: «-ОГЭ+ЕГЭ» is
     «-ОГЭ -ЕГЭ»; a run that stays one word («-R&D», «-т.е.») is left as it is."""
@@ -281,7 +295,7 @@ def _clean(text: str, notices: list[str]) -> str:
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
-    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", part)))
+    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", _CENTURY.sub(_century, part))))
     text = " ".join(text.split())
     text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _minus_as_not(text)))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
@@ -693,11 +707,22 @@ def _roman(number: int) -> str:
     return "X" * tens + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[units]
 
 
+# The Cyrillic letters a Roman numeral typed in lower case is written with («хх век», «хiх», Ukrainian «іі»).
+_LOWER_ROMAN = str.maketrans("хі", "xi")
+_LOWER_ROMAN_LETTERS = frozenset("хіxiv")
+
+
 def _ordinal(word: str) -> int | None:
     """The number of a folded word written in figures («21») or in Roman numerals («xxi», «ххi» with Cyrillic
-    letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word."""
+    letters: ``fold_word`` made them Latin), from 1 to MAX_ORDINAL; None for any other word. A numeral typed in
+    lower case with Cyrillic letters («хх», «хiх», «іі») counts from two letters on: a lone «х» or «і» is a letter,
+    and «и», «в» never were numeral letters."""
     if word.isdecimal():  # not isdigit(): «²», «①» are digits int() cannot read
         number = int(word) if word[0] != "0" and len(word) <= 3 else 0
+    elif not word.isascii():
+        if len(word) < 2 or not _LOWER_ROMAN_LETTERS.issuperset(word):
+            return None
+        return _ordinal(word.translate(_LOWER_ROMAN))
     elif (roman := word.upper()) and ROMAN_NUMERAL.fullmatch(roman):
         number = sum(_ROMAN_VALUES[a] * (-1 if _ROMAN_VALUES[a] < _ROMAN_VALUES[b] else 1)
                      for a, b in zip(roman, roman[1:], strict=False)) + _ROMAN_VALUES[roman[-1]]

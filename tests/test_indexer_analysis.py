@@ -171,6 +171,10 @@ FORMAT_TEXTS = [
     "и\u0306од х\u0306 \u0306начало уче\u0300ник ѐж Gru\u0308n",
     "ИОМы и ИОМа, ЭОРы, ВПРов; СПб 5 МВт; OГЭ по мaтематике, ФГOС, ХIХ век, Scratch и PISA",
     "Для 9кл. и 10-11КЛ, 5класса и 7 кл.; клуб 9клубов; ВПРами и ЭОРами, ИОМами; \u0425\u0425 век, \u0425 век, XX",
+    # the century after a Roman numeral, an ordinal's ending after figures (``context_words``)
+    "В XX в. и в \u0425I\u0425\u00a0в., XIX–XX вв.; Иванов В. И.; в 5-м и 10-м классе, 5-й класс, 1-я, 3-ю, 2506-р",
+    unicodedata.normalize("NFD", "Учёный XX в. в 5-й школе"),
+    "уче\u0301ный XX в. в 5-й школе",
 ]
 
 
@@ -377,3 +381,39 @@ def test_other_words_of_such_letters_are_no_roman_numeral(word: str):
     from indexer.analysis import fold
 
     assert terms(word) == [term(fold(word))]
+
+
+@pytest.mark.parametrize(("text", "same_as"), [
+    ("Литература XX в.", "Литература XX век"), ("\u0425I\u0425 в.", "XIX век"), ("X в.", "X век"),
+    ("XIX–XX вв.", "XIX XX век"), ("\u0425 в.", "\u0425 век"),
+])
+def test_the_abbreviation_v_after_a_roman_numeral_is_the_word_century(text: str, same_as: str):
+    assert terms(text) == terms(same_as)
+
+
+@pytest.mark.parametrize("text", ["Иванов В. И.", "в 5 в. классе", "дом в. 3", "XX в", "ХХ во дворе", "ХХ в"])
+def test_the_abbreviation_v_elsewhere_stays_the_preposition(text: str):
+    assert term("век") not in terms(text)
+
+
+def test_an_ordinal_ending_after_figures_leaves_the_number_beside_the_next_word():
+    """«5-й класс»: the ending «й» keeps its place (a phrase in quotes «"5-й класс"» holds it), and the number
+    stands also where the ending is, so that the phrase «5 класс» matches (with no more weight to the number)."""
+    from whoosh import formats
+
+    from indexer.analysis import RussianPositions
+
+    for written in ("5-й класс", "5-го класса", "в 10-м классе", "5\u2011й класс"):
+        values = {w: (f, wt, RussianPositions().decode_positions(v))
+                  for w, f, wt, v in RussianPositions().word_values(written, russian_analyzer(), mode="index")}
+        number = "10" if "10" in written else "5"
+        start = values[number][2][0]
+        assert values[number] == (2, 1.0, [start, start + 1]) and values[term("класс")][2] == [start + 2]
+        slow = {w: (f, wt, formats.Positions().decode_positions(v))
+                for w, f, wt, v in formats.Positions().word_values(written, russian_analyzer(), mode="index")}
+        assert slow == values
+    # a query's words and an ending not after figures are as they were
+    assert terms("5-й класс") == ["5", "й", term("класс")]
+    values = dict((w, f) for w, f, _wt, _v in RussianPositions().word_values("2506-р и й-класс", russian_analyzer(),
+                                                                                mode="index"))
+    assert values["2506"] == 1

@@ -320,6 +320,9 @@ def test_a_wrong_layout_query_with_a_preposition_is_retyped_and_found(tmp_path: 
     ("90-х годов", "90 годов"),
     ("1-е место 3-ю четверть", "1 место 3 четверть"),
     ("5-Й КЛАСС", "5 КЛАСС"),
+    # «в.» after a Roman numeral is the century; elsewhere it stays
+    ("литература XX в.", "литература XX век"), ("ХIХ в., хх в.", "ХIХ век, хх век"), ("XIX–XX вв.", "XIX–XX век"),
+    ("Иванов В. И.", "Иванов В. И."), ("и в. д.", "и в. д."), ('"XX в."', '"XX в."'),
     ('"5-й класс" 6-й', '"5-й класс" 6'),  # a phrase in quotes is looked for as typed
     ("распоряжение № 2506-р", "распоряжение № 2506-р"),  # not an ordinal's ending
     ("одаренные дети,олимпиады", "одаренные дети олимпиады"),
@@ -559,3 +562,36 @@ def test_a_query_with_a_superscript_or_circled_digit_is_searched(tmp_path: Path)
     for text in ("² этап", "площадь 20 м ² кабинет", "① место", "x ² y", "٢ этап", "１２３４５６７ этап"):
         index.search(SearchQuery(text=text))
     assert {hit.id for hit in index.search(SearchQuery(text="２ этап", partial=False)).hits} == {"practice:1"}
+
+
+def test_a_word_broken_at_a_line_end_is_not_looked_for_as_the_phrase_of_its_syllables(tmp_path: Path):
+    """A text breaking «существо-\nвание» or «суще-\nствование» at a line end put the solid word through the gate of
+    words written with a hyphen, and then every search for «существование» or «образование» looked for the phrase of
+    two syllables («сущий» + «ствован», «образ» + «ван»). A compound's parts are words: its first part one the
+    dictionary knows (or a long one: «видеоконференц»), its second the stem of a word of the texts."""
+    from indexer.analysis import term
+    from indexer.index import _compound_parts
+
+    index = _index(tmp_path, ["Существо-\nвание школы", "Суще-\nствование кружка", "Программа образо-\nвания",
+                              "Воор-\nужения и эконо-\nмического роста", "Существование и образование",
+                              "Формирование естественно-\nнаучной грамотности", "Уроки по видеоконференц-связи",
+                              "Медиа-грамотность", "Психолого-педагогическое сопровождение",
+                              "Северо-Кавказский округ"])
+    with index._lock:
+        searcher = index._current_searcher()
+        split = {word: _compound_parts(searcher, term(word)) for word in (
+            "существование", "образования", "вооружения", "экономического", "естественнонаучной",
+            "видеоконференцсвязи", "медиаграмотность", "психологопедагогическое", "северокавказский")}
+    assert split == {"существование": [], "образования": [], "вооружения": [], "экономического": [],
+                     "естественнонаучной": [(term("естественно"), term("научной"))],
+                     "видеоконференцсвязи": [(term("видеоконференц"), term("связи"))],
+                     "медиаграмотность": [(term("медиа"), term("грамотность"))],
+                     "психологопедагогическое": [(term("психолого"), term("педагогическое"))],
+                     "северокавказский": [(term("северо"), term("кавказский"))]}
+
+    def found(text: str) -> set[str]:
+        return {hit.id for hit in index.search(SearchQuery(text=text, partial=False)).hits}
+
+    assert found("существование") == found("образование") == {"practice:5"}
+    assert found("естественнонаучная") == {"practice:6"} and found("видеоконференцсвязь") == {"practice:7"}
+    assert found("медиаграмотность") == {"practice:8"} and found("психологопедагогическое") == {"practice:9"}

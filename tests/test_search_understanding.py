@@ -553,6 +553,24 @@ def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_pa
     assert result.hits[0].id == "practice:9" and result.total == 6
 
 
+@pytest.mark.parametrize(("text", "written"), [
+    ("8 класс", "в 8-м классе"), ("для 8 класса", "для 8-го класса"), ("8-й класс", "8-й класс"),
+    ("8 классе", "в 8-м классе"), ("10 классе", "в 10-м классе"), ("5-го класса", "для 5-го класса"),
+])
+def test_a_number_with_its_ordinal_ending_beside_its_word_ranks_as_the_number(tmp_path: Path, text, written):
+    """«Финансовая грамотность в 8-м классе» was found but not raised as «… в 8 классе» was: the ending stood
+    between the number and its word, and the phrase of the two did not match."""
+    number = re.search(r"\d+", text).group()
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id=f"practice:{n}", type="practice", title=f"Из {number} школ: опыт классов ({n})",
+                               body=f"Опыт классов: {number} групп, {number} кружков, классов {number} и больше.")
+                 for n in range(1, 6)]
+                + [IndexDocument(id="practice:9", type="practice", title=f"Финансовая грамотность {written}",
+                                 body="Деловая игра.")])
+    result = index.search(SearchQuery(text=text))
+    assert result.hits[0].id == "practice:9" and result.total == 6
+
+
 SPACES_BANK = [
     IndexDocument(id="practice:1", type="practice", title="Проектная деятельность в 5 классе на платформе ГлобалЛаб",
                   body="Онлайн-урок для одарённых детей, ОГЭ 2024. Робототехника, проекты младших школьников."),
@@ -773,5 +791,52 @@ def test_a_small_ordinal_in_figures_or_in_roman_numerals_finds_the_other(tmp_pat
     neither."""
     index = SearchIndex(tmp_path / "index")
     index.apply(ROMAN_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    # typed in lower case, in Cyrillic («хх») or Latin letters: the «ХХ век» typed in capitals
+    ("\u0445\u0445 век", {5}), ("xx век", {5}), ("\u0445\u0445\u0456 век", {3, 4}), ("xxi век", {3, 4}),
+    ("\u0445i\u0445 век", {10}), ("\u0456\u0456 этап", {1, 2}), ("ii этап", {1, 2}), ("iii четверть", {6, 7}),
+    # a lower-case word is no numeral alone or with letters other than the numerals'
+    ("\u0445 век", set()), ("и степени", {8}), ("\u0445\u043c век", set()),
+])
+def test_a_roman_numeral_typed_in_lower_case_before_a_counting_noun_is_the_number(tmp_path: Path, typed: str,
+                                                                                   found: set[int]):
+    """«хх век» and «xx век» found nothing where «ХХ век» found the «ХХ века» and «20 века» of the texts."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([*ROMAN_BANK, IndexDocument(id="practice:12", type="practice", title="Обзор 20 века", body="Текст.")])
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    expected = found | ({12} if 5 in found else set())
+    assert {int(hit.id.split(":")[1]) for hit in result.hits} == expected, typed
+
+
+@pytest.mark.parametrize("word", ["и", "х", "і", "в", "хм", "их", "ххххх", "хіх"])
+def test_only_two_or_more_lower_case_numeral_letters_are_an_ordinal(word: str):
+    from indexer.query import _ordinal
+
+    assert _ordinal(word) == (19 if word == "хіх" else None)
+
+
+CENTURY_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Литература XX в.", body="Обзор."),
+    IndexDocument(id="practice:2", type="practice", title="Поэты \u0425I\u0425 в. и их читатели", body="Кружок."),
+    IndexDocument(id="practice:3", type="practice", title="Школа XX века", body="Обзор."),
+    IndexDocument(id="practice:4", type="practice", title="Учебник 19 века", body="Обзор."),
+    IndexDocument(id="practice:5", type="practice", title="Методика Иванова В. И.", body="Обзор, в. д. и прочее."),
+]
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("20 век", {1, 3}), ("XX век", {1, 3}), ("XX в.", {1, 3}), ("\u0425\u0425 в.", {1, 3}), ("литература XX в.", {1}),
+    ("19 век", {2, 4}), ("XIX в.", {2, 4}), ("XIX век", {2, 4}), ("век", {1, 2, 3, 4}),
+    ("Иванова В. И.", {5}),
+])
+def test_the_abbreviation_v_after_a_roman_numeral_is_the_century(tmp_path: Path, typed: str, found: set[int]):
+    """«XX в.» was the numeral and a dropped preposition «в»: «20 век» and «XX век» did not find it, nor did the
+    query «XIX в.» find «XIX века». Only after a numeral: «Иванова В.» is no century."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(CENTURY_BANK)
     result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])), partial=False))
     assert {int(hit.id.split(":")[1]) for hit in result.hits} == found, typed
