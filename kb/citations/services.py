@@ -107,13 +107,19 @@ def _particle(word: str) -> bool:
     return word.lower() in SURNAME_PARTICLES
 
 
+# Capitalised particles that are Chinese and Vietnamese surnames too, before a given name: «Ван Ли», «Ле Ван Т.».
+# Before a word that is a given name in its own form they are read as the surname; any other capitalised particle
+# («Да Коста А.», «Ди Каприо Л.», «Ван дер Варден Б. Л.») goes with the word after it, whatever pymorphy makes of it.
+_NAME_PARTICLES = frozenset({"ван", "ле", "van", "le"})
+
+
 def _capital_particles(words: list[str], at: int) -> int:
     """How many particles written with a capital (and the particles after it) begin at ``at`` and belong to the
     surname: «Ван Гог В.», «Ван дер Берг А. А.», «Ван Дер Берг А. А.», «Ш. Де Голль»; 0 for none. «Ван», «Ле», «Да»
     are surnames and given names of their own too («Ван Ли», «Ли Ван», «Ле Ван Т.»), so only a name of one form
-    counts: the particles before a capitalised word that is neither a particle, an initial nor a given name in its
-    own form, with initials written after that word when the particles open the name, or before them when the word
-    closes it."""
+    counts: the particles before a capitalised word that is neither a particle nor an initial (nor, after a lone
+    «Ван» or «Ле», a given name in its own form), with initials written after that word when the particles open
+    the name, or before them when the word closes it."""
     if not (words[at][:1].isupper() and _particle(words[at])):
         return 0
     after = at + 1
@@ -123,7 +129,8 @@ def _capital_particles(words: list[str], at: int) -> int:
         return 0
     surname, rest = words[after], words[after + 1:]
     if (not surname[:1].isupper() or _is_initial(surname) or not surname.replace("-", "").isalpha()
-            or _given_name_itself(surname) or _tagged(surname, "Patr")):
+            or _tagged(surname, "Patr")
+            or (after - at == 1 and words[at].lower() in _NAME_PARTICLES and _given_name_itself(surname))):
         return 0
     if at == 0 and rest and all(_is_initial(part) for part in rest):
         return after - at
