@@ -475,3 +475,28 @@ def test_a_leading_dative_of_a_granting_verb_is_the_recipient_unless_another_is_
          "предоставить отчёты о реализации проектов."),
         ("10.1", "Руководителям ОО", "educational_organisations", "предоставить ежегодные сведения до 1 декабря."),
     ]
+
+
+def test_a_body_asked_to_grant_keeps_its_addressee_and_a_known_abbreviation_leads_one():
+    """The recipient rule of granting verbs is for people: «Министерству … выделить средства», «Управлению образования
+    назначить ответственного» ask the bodies they name. And an abbreviation the vocabulary knows («ИРО», «ОО»), which
+    has no case to read, leads an item as its addressee without a dash."""
+    text = HEAD + """Участники конференции рекомендуют:
+1. Органам местного самоуправления, осуществляющим управление в сфере образования, оказать содействие.
+2. Министерству образования и науки Челябинской области выделить средства на проведение олимпиады.
+3. Образовательным организациям оказать содействие в проведении конкурса.
+4. Управлению образования назначить ответственного за банк практик.
+5. ИРО оказать методическую помощь педагогам.
+6. ОО обеспечить участие обучающихся в олимпиадах.
+7. Обучающимся предоставить возможность участвовать в олимпиадах.
+"""
+    assert [(number, addressee, kind) for number, addressee, kind, _ in recs(text, _data_gazetteer())] == [
+        ("1.1", "Органам местного самоуправления, осуществляющим управление в сфере образования",
+         "municipal_authority"),
+        ("2.1", "Министерству образования и науки Челябинской области", "regional_authority"),
+        ("3.1", "Образовательным организациям", "educational_organisations"),
+        ("4.1", "Управлению образования", "municipal_authority"),
+        ("5.1", "ИРО", "dpo_institutes"),
+        ("6.1", "ОО", "educational_organisations"),
+        ("7", "", "participants"),
+    ]

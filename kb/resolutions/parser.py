@@ -1044,6 +1044,11 @@ _AWARDING_VERBS = frozenset(["вручить", "выдать", "объявить
 # thing is submitted to («… предоставить информацию в управление образования»), makes the leading dative who is
 # asked, known to the vocabulary or a noun naming people.
 _GRANTING_VERBS = frozenset(["предоставить", "оказать", "выделить", "назначить"])
+# Addressees that are bodies: a resolution asks them to grant («Министерству … выделить средства», «Управлению
+# образования назначить ответственного»), it does not grant to them; the rule above is for people.
+_BODIES = frozenset(["regional_authority", "municipal_authority", "dpo_institutes", "methodical_services",
+                     "educational_organisations"])
+_ABBREVIATION = re.compile(r"[А-ЯЁ]{2,6}")
 # Verbs of sending: their object goes on somewhere («Образовательным организациям направить отчёты в
 # министерство» asks the organisations). A leading dative the vocabulary knows is who is asked; one it does not know
 # is, when a recipient is named after the verb.
@@ -1134,8 +1139,8 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
         return None
     known = classify(head) if classify is not None else None
     datives = [p for p in morph.parse(_fold(words[0].group())) if p.tag.case == "datv" and p.tag.POS in _LEAD_POS]
-    if not datives:
-        return None
+    if not datives and not (known is not None and _ABBREVIATION.fullmatch(words[0].group())):
+        return None  # «ИРО оказать помощь …»: an abbreviation the vocabulary knows has no case to read
     noun = next((p for w in words[:cut] for p in morph.parse(_fold(w.group()))
                  if p.tag.POS == "NOUN" and p.tag.case == "datv"), None)
     if known is None and (noun is None or noun.tag.animacy != "anim"):
@@ -1149,8 +1154,8 @@ def _dative_lead(text: str, classify: Callable[[str], str | None] | None) -> tup
             p.tag.POS == "NOUN" and p.tag.case == "datv" and p.tag.animacy == "anim"
             for w in words[cut + 1:] for p in morph.parse(_fold(w.group()))[:1])):
         return None  # «Победителям олимпиады вручить дипломы»: who receives, not whom the resolution asks
-    if lemma in _GRANTING_VERBS and not (_names_recipient(after, classify) or _hands_in(after)
-                                         or _submitted_to_a_body(after, text, classify)):
+    if lemma in _GRANTING_VERBS and known not in _BODIES and not (
+            _names_recipient(after, classify) or _hands_in(after) or _submitted_to_a_body(after, text, classify)):
         return None  # «Обучающимся предоставить возможность …»: the recipient, whether the vocabulary knows it or not
     if lemma in _SENDING_VERBS and known is None and not _names_recipient(after, classify):
         return None
