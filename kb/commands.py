@@ -14,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kb.attachments.extract import KINDS
 from kb.bulkimport.commands import import_practices_command
 from kb.cli import RepeatedPrompt, TerminalPrompt, command, confirm
 from kb.errors import os_error_reason
@@ -56,8 +57,9 @@ DB_GROUP_HELP = ("Миграции схемы базы данных (Flask-Migra
 
 def _commands() -> list[click.Command]:
     return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
-            sync_index_command, prune_outbox_command, check_files_command, create_user_command, block_user_command,
-            delete_user_command, backup_command, indexer_command, restore_command, import_practices_command]
+            sync_index_command, prune_outbox_command, check_files_command, reread_files_command, create_user_command,
+            block_user_command, delete_user_command, backup_command, indexer_command, restore_command,
+            import_practices_command]
 
 
 def _database_errors_reported(callback, check_schema: bool = True):
@@ -514,6 +516,44 @@ def check_files_command(remove_orphans: bool) -> None:
         _fail("Файлы практик расходятся с базой данных: возьмите эти файлы из папки uploads/ резервной копии "
               "(тот же путь внутри UPLOAD_DIR) или приложите их к практикам заново.")
     click.echo(f"Файлы практик совпадают с базой данных: проверено {report.checked}.")
+
+
+REREAD_SHOWN = 100  # files not read named one by one at most; the rest counted
+
+
+@command("reread-files")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(sorted(KINDS)), metavar="ТИП",
+              help=f"Читать только файлы этого типа (можно несколько раз): {', '.join(sorted(KINDS))}.")
+@click.option("--dry-run", is_flag=True, help="Только сосчитать, у скольких файлов изменится текст; ничего не "
+                                              "записывать.")
+@with_appcontext
+def reread_files_command(kinds: tuple[str, ...], dry_run: bool) -> None:
+    """Перечитать файлы практик этой версией программы и сохранить их текст там, где он изменился (поиск узнаёт
+    новый текст через очередь индекса); код возврата 1, если файла нет на диске или он повреждён."""
+    from indexer import IndexUnavailable
+    from kb.attachments.reread import count_attachments, reread_files
+    from kb.search.services import sync
+
+    with click.progressbar(length=count_attachments(kinds), label="Чтение файлов", show_pos=True) as bar:
+        report = reread_files(kinds, dry_run=dry_run, progress=bar.update)
+    problems = report.problems
+    click.echo(f"Прочитано файлов: {report.read}; текст {'изменится' if dry_run else 'изменился'} у {report.changed}"
+               + (f"; не прочитано {len(problems)} — их текст оставлен прежним" if problems else "")
+               + (" (--dry-run: ничего не записано)." if dry_run else "."))
+    for problem in problems[:REREAD_SHOWN]:
+        click.echo(f"  вложение {problem.attachment_id} «{problem.name}» практики {problem.practice_id}: "
+                   f"{problem.reason}")
+    if len(problems) > REREAD_SHOWN:
+        click.echo(f"  и ещё {len(problems) - REREAD_SHOWN}")
+    if report.changed and not dry_run:
+        try:
+            click.echo(f"Индекс обновлён: применено изменений {sync()}.")
+        except IndexUnavailable as exc:
+            click.echo(f"Индекс сейчас недоступен ({exc}): изменения применит писатель индекса или sync-index.")
+    if report.lost:
+        _fail(f"Файлов нет на диске или они повреждены: {len(report.lost)}. Возьмите их из папки uploads/ "
+              "резервной копии (тот же путь внутри UPLOAD_DIR; какие — flask --app kb check-files) и выполните "
+              "команду снова.")
 
 
 def _name_problem(name: str) -> str | None:
