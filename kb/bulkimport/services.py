@@ -47,10 +47,11 @@ from kb.extensions import db
 from kb.positions import position_word as _position_word
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
-from kb.practices.rules import CAPITAL_WORD as _CAPITAL
 from kb.practices.rules import INITIALS as _INITIALS
+from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
 from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
 from kb.practices.rules import NAME as _NAME
+from kb.practices.rules import SURNAME as _SURNAME_WORD
 from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
     InvalidTransition,
@@ -539,7 +540,7 @@ def _split_commas(text: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
-_SURNAME = re.compile(_CAPITAL)
+_SURNAME = re.compile(_SURNAME_WORD)
 _INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
 
 
@@ -555,8 +556,6 @@ def _join_initials(parts: list[str]) -> list[str]:
     return joined
 
 
-# A number of a list written in the cell, «1. Иванова А. П.», «2) Петрова Б. В.»: not part of the name.
-_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
 
 
 def _person(part: str) -> tuple[str, str] | None:
@@ -568,15 +567,40 @@ def _person(part: str) -> tuple[str, str] | None:
     return (name, position) if _NAME.fullmatch(name) else None
 
 
+# «и» between two authors, «Иванова А. П. и Петров И. И.»: the part after it is a person's name.
+_AND = re.compile(r"\s+и\s+")
+
+
+def _split_and(parts: list[str]) -> list[str]:
+    """Parts with «… и Петров И. И.» split before the name: «Иванова А. П. и Петров И. И.», «учитель математики и
+    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays."""
+    split: list[str] = []
+    for part in parts:
+        while (found := next((m for m in _AND.finditer(part) if _person(part[m.end():]) is not None), None)):
+            split.append(part[:found.start()])
+            part = part[found.end():]
+        split.append(part)
+    return split
+
+
+def _author_entries(value: object) -> list[str]:
+    """The authors' entries of a cell: parted by «;», and by a line break only before a line that begins with a
+    person's name; a line break inside an entry («Иванова Анна Петровна,⏎учитель математики», «ФИО⏎(должность)»)
+    is a comma (kb.practices.rules.author_lines: the form reads its lines so too)."""
+    return [entry for piece in cell_text(value).split(";")
+            for entry in rules.author_lines(piece, wrapped_only=False) if entry]
+
+
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
     """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
-    with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
-    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning.
-    A list's numbers, «1. Иванова А. П., учитель», are left out, and a dash after a name, «Сидорова Анна
-    Петровна – учитель географии», parts it from the position as a comma does."""
+    with commas, «Иванова А. П., Петрова Б. В.», «Иванова А. П., ПЕТРОВ И. И.» or «Иванова Анна Петровна, учитель,
+    Петрова Белла Викторовна, учитель», or with «и», «Иванова А. П. и Петров И. И.», are two authors; a part that
+    may be a name but is not surely one is the position, with a warning. A list's numbers, «1. Иванова А. П.,
+    учитель», are left out, and a dash after a name, «Сидорова Анна Петровна – учитель географии», parts it from
+    the position as a comma does. A line break parts authors only before a name (``_author_entries``)."""
     authors = []
-    for piece in split_list(value):
-        parts = _join_initials(_split_commas(_LIST_NUMBER.sub("", piece)))
+    for piece in _author_entries(value):
+        parts = _split_and(_join_initials(_split_commas(_LIST_NUMBER.sub("", piece))))
         first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
         current = [*(first.groups() if first else _dashed(parts[0]))]
         for part in filter(None, parts[1:]):
