@@ -42,7 +42,7 @@ from kb.attachments.services import (
 )
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
-from kb.duplicates.services import Duplicate, similar_many
+from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
 from kb.positions import position_word as _position_word
 from kb.practices import policy, rules
@@ -859,13 +859,20 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
 def _warn_of_duplicates(ctx: _Context) -> None:
     """Name the practices already in the bank that the new rows repeat, as the form and the API do before they
-    create a practice (only practices the importing user may see). All rows at once: 2000 one by one doubled the
-    time of a check. A real run leaves out the practices it has just created, so it says what the check said."""
+    create a practice (only practices the importing user may see), and the earlier new rows of the file each
+    repeats. All rows at once: 2000 one by one doubled the time of a check. A real run leaves out the practices it
+    has just created, so it says what the check said."""
     created = {result.practice_id for result, _title, _sections in ctx.new if result.practice_id is not None}
-    found = similar_many(ctx.user, [(title, sections) for _result, title, sections in ctx.new], created)
+    texts = [(title, sections) for _result, title, sections in ctx.new]
+    prints = text_prints(texts)
+    found = similar_many(ctx.user, texts, created, prints)
     for (result, _title, _sections), duplicates in zip(ctx.new, found, strict=True):
         if duplicates and not result.failed:
             result.warnings.append(_duplicates_warning(duplicates))
+    # and the new rows of the file with each other: the same row twice creates two practices
+    for (result, _title, _sections), repeated in zip(ctx.new, repeats_among(texts, prints), strict=True):
+        if repeated and not result.failed:
+            result.warnings.append(_repeats_warning([(ctx.new[r.index][0], r) for r in repeated]))
 
 
 def _duplicates_warning(found: list[Duplicate]) -> str:
@@ -882,6 +889,19 @@ def _duplicates_warning(found: list[Duplicate]) -> str:
     more = f" и ещё {len(found) - 3}" if len(found) > 3 else ""
     heading = "Похожая практика уже есть" if len(found) == 1 else "Похожие практики уже есть"
     return f"{heading} в банке: {'; '.join(shown)}{more}. Проверьте, не вносите ли вы тот же опыт повторно."
+
+
+def _repeats_warning(found: list[tuple[RowResult, Repeat]]) -> str:
+    """The earlier rows of the registry that a new row repeats, in the words of ``_duplicates_warning``."""
+    shown = []
+    for earlier, repeat in found[:3]:
+        how = ["то же название"] if repeat.same_title else []
+        if repeat.similarity:
+            how.append(f"совпадает около {round(repeat.similarity * 100)} % текста")
+        shown.append(f"{earlier.number} «{earlier.title}» ({', '.join(how)})")
+    more = f" и ещё {len(found) - 3}" if len(found) > 3 else ""
+    return (f"Похоже, строка повторяет {'строку' if len(found) == 1 else 'строки'} {'; '.join(shown)}{more} в этом же "
+            "реестре. Проверьте, не вносите ли вы тот же опыт повторно.")
 
 
 def _same_name(name: str) -> str:
