@@ -373,3 +373,29 @@ def test_a_registry_on_a_hidden_sheet_is_named_when_no_visible_sheet_has_a_heade
     workbook["Лист2"].append(["Название"])
     workbook["Лист2"].append(["Практика с видимого листа"])  # a visible sheet with a header is read, as before
     assert [r.values["title"] for r in read_registry(saved(workbook), 100).rows] == ["Практика с видимого листа"]
+
+
+def test_a_word_document_or_a_zip_of_files_as_the_registry_is_named_as_such():
+    """A registry kept as a Word table (DOCX), or the ZIP of the practices' files put in the registry's field, was
+    «Файл XLSX повреждён или это не таблица Excel»: the office was told its Excel file was damaged."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+    from tests.test_bulk_import import docx_bytes, xlsx_bytes, zip_bytes
+
+    refused = {}
+    for label, data in (("word", docx_bytes("Название | Авторы")),
+                        ("files", zip_bytes({"описание.docx": docx_bytes("Описание опыта"), "итоги.pdf": b"%PDF-1.4"})),
+                        ("zipped registry", zip_bytes({"реестр.xlsx": xlsx_bytes([row("Z-1", "Практика")])})),
+                        ("damaged", b"PK\x03\x04broken")):
+        with pytest.raises(RegistryError) as error:
+            read_registry(data, 100)
+        refused[label] = str(error.value)
+    assert refused["word"] == (
+        "Это документ Word, а не таблица: реестр загружают таблицей XLSX, ODS или CSV. Если реестр — таблица в "
+        "документе Word, выделите её, скопируйте в Excel и сохраните как XLSX.")
+    assert refused["files"] == (
+        "Это архив ZIP с файлами, а не таблица: загрузите его в поле «Архив с файлами» (в команде — --attachments), "
+        "а в поле реестра — таблицу XLSX, ODS или CSV.")
+    assert refused["zipped registry"] == (
+        "Это архив ZIP, а не таблица: в нём есть «реестр.xlsx» — загрузите в поле реестра саму таблицу, а архив "
+        "с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
+    assert refused["damaged"].startswith("Файл XLSX повреждён")

@@ -26,6 +26,7 @@ from kb.attachments.extract import (
     repack,
     wide_encoding,
 )
+from kb.bulkimport.archive import _entry_name as entry_name
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import composed, xml_text
@@ -195,6 +196,8 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     program = "Excel"
     if data[:4] == b"PK\x03\x04":
         kind = open_document_kind(data)
+        if kind is None and (refusal := _not_a_workbook(data)):
+            raise RegistryError(refusal)
         if kind is None:
             table, sheet, hidden, hidden_columns = _xlsx_rows(data, max_rows, notes)
         elif kind.startswith(ODS_MIMETYPE):
@@ -214,6 +217,35 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
     return registry
+
+
+NOT_WORD = ("Это документ Word, а не таблица: реестр загружают таблицей XLSX, ODS или CSV. Если реестр — таблица в "
+            "документе Word, выделите её, скопируйте в Excel и сохраните как XLSX.")
+NOT_FILES_ZIP = ("Это архив ZIP с файлами, а не таблица: загрузите его в поле «Архив с файлами» (в команде — "
+                 "--attachments), а в поле реестра — таблицу XLSX, ODS или CSV.")
+_TABLE_NAME = re.compile(r"[^/]+\.(?:xlsx|xlsm|ods|fods|csv)", re.IGNORECASE)
+
+
+def _not_a_workbook(data: bytes) -> str | None:
+    """What a ZIP that is no XLSX (nor ODS) is, as a refusal: a Word document (DOCX: a registry kept as a Word
+    table), or an archive of files (the practices' files put in the registry's field, or the registry zipped). None
+    for an Excel package, another Office package (openpyxl says what is wrong with it) or a ZIP that cannot be
+    read (a damaged XLSX: reading it says so)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [entry_name(info) for info in archive.infolist()]  # a Windows archiver's CP866 names too
+    except ZIP_ERRORS:
+        return None
+    if "xl/workbook.xml" in names:
+        return None
+    if "word/document.xml" in names:
+        return NOT_WORD
+    if "[Content_Types].xml" in names:
+        return None
+    if table := next((name for name in names if _TABLE_NAME.fullmatch(name.rpartition("/")[2] or "-")), None):
+        return (f"Это архив ZIP, а не таблица: в нём есть «{table.rpartition('/')[2]}» — загрузите в поле реестра "
+                "саму таблицу, а архив с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
+    return NOT_FILES_ZIP
 
 
 def _is_html(data: bytes) -> bool:
