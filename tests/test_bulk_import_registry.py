@@ -399,3 +399,29 @@ def test_a_word_document_or_a_zip_of_files_as_the_registry_is_named_as_such():
         "Это архив ZIP, а не таблица: в нём есть «реестр.xlsx» — загрузите в поле реестра саму таблицу, а архив "
         "с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
     assert refused["damaged"].startswith("Файл XLSX повреждён")
+
+
+def test_a_utf8_csv_with_a_line_in_another_encoding_names_the_line():
+    """A UTF-8 CSV with one row typed in a CP1251 program (or cut in the middle of a letter) was read whole as
+    CP1251: the header came out as «РќР°Р·РІР°РЅРёРµ», and the check said there was no «Название» column."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    utf8 = ("Название;Авторы;Год\n" + "Школьное научное общество;Иванова А. П.;2023\n" * 3).encode()
+    stray = "Олимпиадный клуб;Петров П. П.;2024\n".encode("cp1251")
+    with pytest.raises(RegistryError) as refused:
+        read_registry(utf8 + stray, 100)
+    assert str(refused.value) == (
+        f"Файл реестра — в кодировке UTF-8, но строка 5 файла (с байта {len(utf8) + 1}) записана в другой кодировке "
+        "(похоже, Windows-1251): «Олимпиадный клуб;Петров П. П.;2024». Сохраните реестр заново как CSV в UTF-8 или "
+        "как XLSX, или наберите эту строку заново.")
+    with pytest.raises(RegistryError) as refused:
+        read_registry(utf8 + stray + utf8.split(b"\n", 1)[1] + stray, 100)
+    assert str(refused.value).startswith("Файл реестра — в кодировке UTF-8, но строки 5, 9 файла (первая — с байта ")
+    with pytest.raises(RegistryError) as refused:  # cut in the middle of a letter
+        read_registry(utf8 + "Олимпиадный клуб".encode()[:-1], 100)
+    assert str(refused.value).startswith("Файл реестра — в кодировке UTF-8, но строка 5 файла (с байта ")
+
+    # a file in CP1251 as a whole is read as before, and so is one whose only letters beyond ASCII are a few
+    assert read_registry(utf8.decode().encode("cp1251") + stray, 100).rows[-1].values["title"] == "Олимпиадный клуб"
+    assert read_registry("Название;Год\nPractice № 1;2024\n".encode("cp1251"), 100).rows[0].values["title"] == (
+        "Practice № 1")

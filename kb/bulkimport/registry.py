@@ -268,7 +268,73 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if refusal := _mixed_utf8(data):
+            raise RegistryError(refusal) from None
         return data.decode("cp1251", errors="replace")
+
+
+_CYRILLIC = re.compile(r"[А-яЁё]")
+
+
+def _mixed_utf8(data: bytes) -> str | None:
+    """The refusal of a CSV in UTF-8 with lines in another encoding (a row typed in a CP1251 program, a file cut in
+    the middle of a letter), naming the lines; None for a file in CP1251. A file is UTF-8 when decoding it so gives
+    more Cyrillic letters than bad bytes: CP1251 text read as UTF-8 is almost all bad bytes (its letters are never
+    UTF-8's continuation bytes), and read as CP1251 the UTF-8 lines would be stored garbled («РќР°Р·РІР°РЅРёРµ»)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")  # the file's own U+FFFD aside
+    if len(_CYRILLIC.findall(text)) <= bad:
+        return None
+    lines: list[int] = []
+    first = position = 0
+    while True:
+        try:
+            data[position:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            start = position + exc.start
+            line = data.count(b"\n", 0, start) + 1
+            if not lines:
+                first = start
+            if not lines or lines[-1] != line:
+                lines.append(line)
+            end = data.find(b"\n", start)
+            position = len(data) if end == -1 or len(lines) >= 6 else end + 1  # five lines are named at most
+    begin = data.rfind(b"\n", 0, first) + 1
+    end = data.find(b"\n", first)
+    raw = data[begin:end if end != -1 else len(data)].rstrip(b"\r")
+    shown = _readable(raw)
+    stray = [chunk for chunk in re.findall(rb"[\x80-\xff]+", raw) if _invalid_utf8(chunk)]
+    cp1251 = sum(len(_CYRILLIC.findall(chunk.decode("cp1251", errors="replace"))) for chunk in stray) >= 3
+    one = len(lines) == 1
+    named = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return (f"Файл реестра — в кодировке UTF-8, но {'строка' if one else 'строки'} {named} файла "
+            f"({'' if one else 'первая — '}с байта {first + 1}) {'записана' if one else 'записаны'} в другой кодировке"
+            f"{' (похоже, Windows-1251)' if cp1251 else ''}: «{shown[:100]}{'…' if len(shown) > 100 else ''}». "
+            "Сохраните реестр заново как CSV в UTF-8 или как XLSX, или наберите "
+            f"{'эту строку' if one else 'эти строки'} заново.")
+
+
+def _invalid_utf8(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _readable(raw: bytes) -> str:
+    """A line of a file in UTF-8 with parts in another encoding, those parts read as CP1251."""
+    shown = []
+    while raw:
+        try:
+            shown.append(raw.decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            shown.append(raw[:exc.start].decode("utf-8"))
+            shown.append(raw[exc.start:exc.end].decode("cp1251", errors="replace"))
+            raw = raw[exc.end:]
+    return xml_text("".join(shown)).strip()
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
