@@ -990,3 +990,23 @@ def test_a_corrected_file_replaces_only_its_own_namesake_the_row_still_names(app
             "они будут удалены") in load("v3.zip", "--dry-run")
     assert "Файл «отчет.docx» заменён новым: прежние файлы с этим именем (2) удалены из практики" in load("v3.zip")
     assert attached() == ["Отчёт 2023: квазиэкспедиционный."]
+
+
+def test_a_date_in_a_text_or_vocabulary_cell_is_named_as_a_date(app, make_user):
+    """Excel turns «5-9» typed in a cell into a date (05.09): the check said «Уровень образования: значение
+    «2024-09-05» не найдено в словаре», a value nobody typed, with no word of a date, and stored «2024-09-05» as the
+    organisation."""
+    admin = make_user("admin")
+    date = dt.datetime(2024, 9, 5)
+    data = xlsx_bytes([_with("Уровень образования", date), _with("Организация", date, row("R-2", "Театр в школе"))])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == [
+        "Уровень образования: в ячейке дата 05.09.2024, а не значение словаря: Excel сам превращает в дату "
+        "набранное так, как «5-9» или «5.9». Задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), "
+        "впишите значение заново и загрузите реестр снова."]
+    assert report.rows[1].errors == []
+    assert ("Организация: в ячейке дата 05.09.2024, она прочитана как текст «05.09.2024». Если там было написано "
+            "другое, Excel сам превратил это в дату (так он делает с «5-9» или «5.9»): задайте ячейке формат "
+            "«Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите реестр снова."
+            ) in report.rows[1].warnings
+    assert [p.organisation for p in practices(app)] == ["05.09.2024"]

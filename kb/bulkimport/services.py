@@ -704,6 +704,39 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
     return messages
 
 
+# Columns whose values are looked up in a vocabulary: a date there is no value of it.
+_VOCABULARY_KEYS = frozenset({"region", "levels", "subjects", "topics", "spread_level"})
+_TEXT_FORMAT = "задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите " \
+               "реестр снова"
+
+
+def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawRow:
+    """The row with a date in a cell other than the year's as Excel shows it (05.09.2024, not 2024-09-05), and a
+    word of it: Excel turns «5-9» typed in a cell into a date of this year. In a vocabulary's column that is the
+    row's error (the cell counts as empty: no «не найдено в словаре» besides); elsewhere the text is loaded, with
+    a warning."""
+    dated = {key: value for key, value in raw.values.items()
+             if key != "year" and isinstance(value, dt.date)}
+    if not dated:
+        return raw
+    values = dict(raw.values)
+    for key, value in dated.items():
+        timed = isinstance(value, dt.datetime) and value.time() != dt.time()
+        shown = f"{value:%d.%m.%Y %H:%M}" if timed else f"{value:%d.%m.%Y}"
+        typed = f"«{value.day}-{value.month}» или «{value.day}.{value.month}»"
+        label = FIELD_LABELS[key]
+        if key in _VOCABULARY_KEYS:
+            errors.append(f"{label}: в ячейке дата {shown}, а не значение словаря: Excel сам превращает в дату "
+                          f"набранное так, как {typed}. {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
+            values[key] = None
+        else:
+            warnings.append(f"{label}: в ячейке дата {shown}, она прочитана как текст «{shown}». Если там было "
+                            f"написано другое, Excel сам превратил это в дату (так он делает с {typed}): "
+                            f"{_TEXT_FORMAT}.")
+            values[key] = shown
+    return RawRow(raw.number, values, raw.errors)
+
+
 def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     columns, user = ctx.columns, ctx.user
     # An Excel error or an uncalculated formula is the row's error, not its text; the cell counts as empty.
@@ -711,6 +744,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     errors: list[str] = [*raw.errors, *(problem.message for problem in problems.values())]
     raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
     warnings: list[str] = []
+    raw = _dates_as_shown(raw, errors, warnings)
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
     result.title = title = _text(raw, "title", None, errors)  # its length: _limit_errors
