@@ -203,17 +203,22 @@ class Repeat:
     same_title: bool = False
 
 
+# From this share of common wording two texts of one batch (the rows of a registry) repeat each other: the rows of
+# one office share its boilerplate (the same annotation under different titles was 0.34 in a test registry), and a row
+# copied twice is 1.0; the same title counts as for the bank.
+BATCH_THRESHOLD = 0.5
 # The earlier texts of a batch a bucket remembers: a registry of 2000 copies of one row compares each with the first
 # ones, not with all before it (2 million comparisons), and names the first ones it repeats.
 _BUCKET_KEEP = 4 * MAX_SHOWN
 
 
 def repeats_among(texts: list[tuple[str, Mapping[str, str]]], prints: list[Print] | None = None) -> list[list[Repeat]]:
-    """For each text, the earlier texts of the batch it repeats as ``similar_texts`` judges a practice: the same
-    title (case and ё folded) or wording alike from the threshold, the most alike first (at most MAX_SHOWN). The
-    candidates come from the LSH buckets, as for the bank, and are scored together."""
+    """For each text, the earlier texts of the batch it repeats: the same title (case and ё folded), as
+    ``similar_texts`` judges a practice, or wording alike from BATCH_THRESHOLD (or the bank's threshold, if higher),
+    the most alike first (at most MAX_SHOWN). The candidates come from the LSH buckets, as for the bank, and are
+    scored together."""
     prints = text_prints(texts) if prints is None else prints
-    least = threshold()
+    least = max(threshold(), BATCH_THRESHOLD)
     stacked = np.stack([item.signature if item.signature is not None else np.zeros(minhash.PERMUTATIONS, np.uint32)
                         for item in prints]) if texts else None
     holders: dict[int, list[int]] = {}  # a bucket -> the first earlier texts in it
