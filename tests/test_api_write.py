@@ -918,6 +918,11 @@ def test_blank_author_rows_do_not_count_towards_the_ten(app, people):
         "title": "Практика с одиннадцатью авторами", "authors": named + [{"name": "Лишний Автор"}]},
         headers=headers["owner"])
     assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
+    # authors without a position, named as no person is: each is one of the eleven, none carries on the one before
+    bodies = [{"name": f"Творческая группа {i}"} for i in range(11)]
+    response = client.post("/api/v1/practices", json={"title": "Практика творческих групп", "authors": bodies},
+                           headers=headers["owner"])
+    assert _assert_problem(response, 422)["errors"] == {"authors": ["Не больше 10 авторов."]}
     authors = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PracticeInput"][
         "properties"]["authors"]
     assert authors["maxItems"] == 1000 and "с непустым name — не больше 10" in authors["description"]

@@ -489,6 +489,92 @@ def test_co_authors_separated_by_commas_are_authors_apart(cell, authors, warned)
         assert warnings[0].startswith(f"Авторы: «{authors[0][1]}» записано как должность автора «Иванова А. П.».")
 
 
+# A line break inside one author's entry: Alt+Enter in a narrow column of Excel, or a cell pasted from Word.
+WRAPPED_AUTHORS = [
+    ("Иванова Анна Петровна,\nучитель математики", [("Иванова Анна Петровна", "учитель математики")]),
+    ("Иванова Анна Петровна\n(учитель математики)", [("Иванова Анна Петровна", "учитель математики")]),
+    ("Иванова А. П.,\nучитель;\nПетров И. И.,\nдиректор", [("Иванова А. П.", "учитель"), ("Петров И. И.", "директор")]),
+    ("Иванова А. П. –\nучитель химии", [("Иванова А. П.", "учитель химии")]),
+    ("Иванова Анна Петровна,\nучитель математики,\nПетров Иван Иванович,\nдиректор",
+     [("Иванова Анна Петровна", "учитель математики"), ("Петров Иван Иванович", "директор")]),
+    # a line that begins with a name is another author, as before
+    ("Иванова А. П., учитель\nПетров И. И., директор", [("Иванова А. П.", "учитель"), ("Петров И. И.", "директор")]),
+    ("Иванова Анна\nПетрова Белла", [("Иванова Анна", ""), ("Петрова Белла", "")]),
+]
+
+
+@pytest.mark.parametrize(("cell", "authors"), [
+    *WRAPPED_AUTHORS,
+    ("Иванова А. П.\nучитель математики\nМБОУ СОШ № 5", [("Иванова А. П.", "учитель математики, МБОУ СОШ № 5")]),
+    ("1. Иванова А. П., учитель химии\n2. Петрова Б. В., учитель биологии",
+     [("Иванова А. П.", "учитель химии"), ("Петрова Б. В.", "учитель биологии")]),
+])
+def test_a_line_break_inside_an_authors_entry_keeps_the_position_with_the_author(cell, authors):
+    """«Иванова Анна Петровна,⏎учитель математики» was two authors, the second named «учитель математики»: a line
+    break parted authors wherever it stood. It parts them only before a line that begins with a person's name."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert warnings == []
+
+
+@pytest.mark.parametrize(("cell", "authors"), [
+    ("Иванова А. П., ПЕТРОВ И. И.", [("Иванова А. П.", ""), ("ПЕТРОВ И. И.", "")]),
+    ("ИВАНОВА Анна Петровна, ПЕТРОВ Иван Иванович", [("ИВАНОВА Анна Петровна", ""), ("ПЕТРОВ Иван Иванович", "")]),
+    ("ИВАНОВА Анна Петровна, учитель, ПЕТРОВ Иван Иванович, директор",
+     [("ИВАНОВА Анна Петровна", "учитель"), ("ПЕТРОВ Иван Иванович", "директор")]),
+    ("И. И. ПЕТРОВ, учитель; ИВАНОВА, А. П.", [("И. И. ПЕТРОВ", "учитель"), ("ИВАНОВА А. П.", "")]),
+    ("Иванова А. П.\nПЕТРОВ И. И.", [("Иванова А. П.", ""), ("ПЕТРОВ И. И.", "")]),
+    # abbreviations in capitals are an organisation's, not a co-author's
+    ("Иванова А. П., учитель МБОУ СОШ № 5", [("Иванова А. П.", "учитель МБОУ СОШ № 5")]),
+    ("Иванова А. П., МБОУ СОШ № 5", [("Иванова А. П.", "МБОУ СОШ № 5")]),
+    ("Иванова А. П., МАОУ «СОШ № 1», ГБУ ДПО ЧИППКРО", [("Иванова А. П.", "МАОУ «СОШ № 1», ГБУ ДПО ЧИППКРО")]),
+    # «и» between two names
+    ("Иванова А. П. и Петров И. И.", [("Иванова А. П.", ""), ("Петров И. И.", "")]),
+    ("Иванова Анна Петровна и ПЕТРОВ Иван Иванович", [("Иванова Анна Петровна", ""), ("ПЕТРОВ Иван Иванович", "")]),
+    ("Иванова А. П., учитель математики и Петров И. И., учитель физики",
+     [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "учитель физики")]),
+    ("Иванова А. П., учитель истории и обществознания", [("Иванова А. П.", "учитель истории и обществознания")]),
+])
+def test_a_co_author_in_capitals_or_after_and_is_an_author(cell, authors):
+    """«Иванова А. П., ПЕТРОВ И. И.» was one author whose position was «ПЕТРОВ И. И.», and «Иванова А. П. и Петров
+    И. И.» one author of that name, without a word in the check."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert warnings == []
+
+
+@pytest.mark.parametrize(("cell", "authors"), WRAPPED_AUTHORS[:5])
+def test_the_form_reads_an_authors_entry_broken_over_lines_as_the_bulk_import_does(app, make_user, cell, authors):
+    """The cell pasted into the form's authors (a browser sends CR LF) made the position a second author there too."""
+    from sqlalchemy import select
+
+    from kb.practices.models import Practice
+
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = client.post("/practices/new", data={"title": "Читаем вместе с родителями",
+                                                   "authors": cell.replace("\n", "\r\n"), "save_draft": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.title == "Читаем вместе с родителями"))
+        assert [(a.name, a.position) for a in practice.authors] == authors
+
+
+def test_the_forms_authors_still_read_back_one_a_line():
+    """The form shows the authors one a line: what it shows reads back the same, a name that is no person's
+    («Коллектив авторов», a lone surname) included."""
+    from kb.practices.rules import author_line, author_lines, authors_text
+
+    stored = [("Иванова А. П.", "учитель"), ("Гарипова", ""), ("Коллектив авторов МАОУ СОШ № 1", ""),
+              ("Петров П. П.", "директор (и. о.)"), ("ПЕТРОВ И. И.", "")]
+    assert [author_line(line) for line in author_lines(authors_text(stored))] == stored
+
+
 def test_a_row_of_comma_separated_co_authors_loads_two_authors(app, make_user):
     admin = make_user("admin")
     report = check(app, admin, csv_bytes([_with("Авторы", "Иванова А. П., Петрова Б. В."),
@@ -904,3 +990,23 @@ def test_a_corrected_file_replaces_only_its_own_namesake_the_row_still_names(app
             "они будут удалены") in load("v3.zip", "--dry-run")
     assert "Файл «отчет.docx» заменён новым: прежние файлы с этим именем (2) удалены из практики" in load("v3.zip")
     assert attached() == ["Отчёт 2023: квазиэкспедиционный."]
+
+
+def test_a_date_in_a_text_or_vocabulary_cell_is_named_as_a_date(app, make_user):
+    """Excel turns «5-9» typed in a cell into a date (05.09): the check said «Уровень образования: значение
+    «2024-09-05» не найдено в словаре», a value nobody typed, with no word of a date, and stored «2024-09-05» as the
+    organisation."""
+    admin = make_user("admin")
+    date = dt.datetime(2024, 9, 5)
+    data = xlsx_bytes([_with("Уровень образования", date), _with("Организация", date, row("R-2", "Театр в школе"))])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == [
+        "Уровень образования: в ячейке дата 05.09.2024, а не значение словаря: Excel сам превращает в дату "
+        "набранное так, как «5-9» или «5.9». Задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), "
+        "впишите значение заново и загрузите реестр снова."]
+    assert report.rows[1].errors == []
+    assert ("Организация: в ячейке дата 05.09.2024, она прочитана как текст «05.09.2024». Если там было написано "
+            "другое, Excel сам превратил это в дату (так он делает с «5-9» или «5.9»): задайте ячейке формат "
+            "«Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите реестр снова."
+            ) in report.rows[1].warnings
+    assert [p.organisation for p in practices(app)] == ["05.09.2024"]

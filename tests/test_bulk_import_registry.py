@@ -373,3 +373,55 @@ def test_a_registry_on_a_hidden_sheet_is_named_when_no_visible_sheet_has_a_heade
     workbook["Лист2"].append(["Название"])
     workbook["Лист2"].append(["Практика с видимого листа"])  # a visible sheet with a header is read, as before
     assert [r.values["title"] for r in read_registry(saved(workbook), 100).rows] == ["Практика с видимого листа"]
+
+
+def test_a_word_document_or_a_zip_of_files_as_the_registry_is_named_as_such():
+    """A registry kept as a Word table (DOCX), or the ZIP of the practices' files put in the registry's field, was
+    «Файл XLSX повреждён или это не таблица Excel»: the office was told its Excel file was damaged."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+    from tests.test_bulk_import import docx_bytes, xlsx_bytes, zip_bytes
+
+    refused = {}
+    for label, data in (("word", docx_bytes("Название | Авторы")),
+                        ("files", zip_bytes({"описание.docx": docx_bytes("Описание опыта"), "итоги.pdf": b"%PDF-1.4"})),
+                        ("zipped registry", zip_bytes({"реестр.xlsx": xlsx_bytes([row("Z-1", "Практика")])})),
+                        ("damaged", b"PK\x03\x04broken")):
+        with pytest.raises(RegistryError) as error:
+            read_registry(data, 100)
+        refused[label] = str(error.value)
+    assert refused["word"] == (
+        "Это документ Word, а не таблица: реестр загружают таблицей XLSX, ODS или CSV. Если реестр — таблица в "
+        "документе Word, выделите её, скопируйте в Excel и сохраните как XLSX.")
+    assert refused["files"] == (
+        "Это архив ZIP с файлами, а не таблица: загрузите его в поле «Архив с файлами» (в команде — --attachments), "
+        "а в поле реестра — таблицу XLSX, ODS или CSV.")
+    assert refused["zipped registry"] == (
+        "Это архив ZIP, а не таблица: в нём есть «реестр.xlsx» — загрузите в поле реестра саму таблицу, а архив "
+        "с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
+    assert refused["damaged"].startswith("Файл XLSX повреждён")
+
+
+def test_a_utf8_csv_with_a_line_in_another_encoding_names_the_line():
+    """A UTF-8 CSV with one row typed in a CP1251 program (or cut in the middle of a letter) was read whole as
+    CP1251: the header came out as «РќР°Р·РІР°РЅРёРµ», and the check said there was no «Название» column."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    utf8 = ("Название;Авторы;Год\n" + "Школьное научное общество;Иванова А. П.;2023\n" * 3).encode()
+    stray = "Олимпиадный клуб;Петров П. П.;2024\n".encode("cp1251")
+    with pytest.raises(RegistryError) as refused:
+        read_registry(utf8 + stray, 100)
+    assert str(refused.value) == (
+        f"Файл реестра — в кодировке UTF-8, но строка 5 файла (с байта {len(utf8) + 1}) записана в другой кодировке "
+        "(похоже, Windows-1251): «Олимпиадный клуб;Петров П. П.;2024». Сохраните реестр заново как CSV в UTF-8 или "
+        "как XLSX, или наберите эту строку заново.")
+    with pytest.raises(RegistryError) as refused:
+        read_registry(utf8 + stray + utf8.split(b"\n", 1)[1] + stray, 100)
+    assert str(refused.value).startswith("Файл реестра — в кодировке UTF-8, но строки 5, 9 файла (первая — с байта ")
+    with pytest.raises(RegistryError) as refused:  # cut in the middle of a letter
+        read_registry(utf8 + "Олимпиадный клуб".encode()[:-1], 100)
+    assert str(refused.value).startswith("Файл реестра — в кодировке UTF-8, но строка 5 файла (с байта ")
+
+    # a file in CP1251 as a whole is read as before, and so is one whose only letters beyond ASCII are a few
+    assert read_registry(utf8.decode().encode("cp1251") + stray, 100).rows[-1].values["title"] == "Олимпиадный клуб"
+    assert read_registry("Название;Год\nPractice № 1;2024\n".encode("cp1251"), 100).rows[0].values["title"] == (
+        "Practice № 1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from tests.conftest import csrf_from, sign_in
 from tests.documents import pdf_bytes
@@ -108,3 +109,31 @@ def test_a_row_that_repeats_a_practice_in_the_bank_is_named_as_the_form_names_it
     # loaded again: the rows update their practices, and a practice is not a duplicate of itself
     again = check(app, methodist, xlsx_bytes(rows))
     assert not [w for r in again.rows for w in r.warnings if "уже есть в банке" in w]
+
+
+def repeats(report) -> list[list[str]]:
+    return [[w for w in r.warnings if "в этом же реестре" in w] for r in report.rows]
+
+
+def test_a_row_that_repeats_another_row_of_the_registry_is_named(app, make_user):
+    """The same row twice in one registry (no identifier: nothing tells them apart) created two practices without a
+    word: the new rows were compared with the bank only, not with each other."""
+    admin = make_user("admin")
+    same = row("", TITLE, annotation=ANNOTATION)
+    rows = [same, row("", CRAFTS, annotation=CRAFTS_TEXT), list(same),
+            row("ДУБ-4", TITLE.upper().replace("Ё", "Е"), annotation=ANNOTATION + " Итоги — на школьном концерте."),
+            row("", "Экологическая тропа в детском саду", annotation="Наблюдения за природой круглый год.")]
+    told = [[], [], [f"Похоже, строка повторяет строку 2 «{TITLE}» (то же название, совпадает около 100 % текста) в "
+                     "этом же реестре. Проверьте, не вносите ли вы тот же опыт повторно."]]
+    dry = check(app, admin, xlsx_bytes(rows))
+    assert repeats(dry)[:3] == told
+    (fourth,) = repeats(dry)[3]
+    assert re.fullmatch(rf"Похоже, строка повторяет строки 2 «{TITLE}» \(то же название, совпадает около \d+ % "
+                        rf"текста\); 4 «{TITLE}» \(то же название, совпадает около \d+ % текста\) в этом же реестре\. "
+                        "Проверьте, не вносите ли вы тот же опыт повторно.", fourth), fourth
+    assert repeats(dry)[4] == []
+    assert [r.outcome(True) for r in dry.rows] == ["будет создана"] * 5  # a warning: the office decides
+    # the import says what the check said, and loads every row
+    done = check(app, admin, xlsx_bytes(rows), dry_run=False)
+    assert repeats(done) == repeats(dry)
+    assert len(practices(app)) == 5

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.extensions import db
+from kb.practices import rules
 from kb.practices.forms import PracticeForm, section_data
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import PracticeData
@@ -254,7 +255,7 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
                for a in merged.get("authors", [])]
     formdata = MultiDict([
         ("title", merged.get("title") or ""),
-        ("authors", "\n".join(f"{name}, {position}" for name, position in authors)),
+        ("authors", rules.authors_text(authors)),  # as the form shows them: «name, position» a line, no comma after
         ("organisation", merged.get("organisation") or ""),
         ("region", merged.get("region") or ""),
         ("municipality", municipality_id),

@@ -26,6 +26,7 @@ from kb.attachments.extract import (
     repack,
     wide_encoding,
 )
+from kb.bulkimport.archive import _entry_name as entry_name
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import composed, xml_text
@@ -195,6 +196,8 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     program = "Excel"
     if data[:4] == b"PK\x03\x04":
         kind = open_document_kind(data)
+        if kind is None and (refusal := _not_a_workbook(data)):
+            raise RegistryError(refusal)
         if kind is None:
             table, sheet, hidden, hidden_columns = _xlsx_rows(data, max_rows, notes)
         elif kind.startswith(ODS_MIMETYPE):
@@ -214,6 +217,35 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
     registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
     return registry
+
+
+NOT_WORD = ("Это документ Word, а не таблица: реестр загружают таблицей XLSX, ODS или CSV. Если реестр — таблица в "
+            "документе Word, выделите её, скопируйте в Excel и сохраните как XLSX.")
+NOT_FILES_ZIP = ("Это архив ZIP с файлами, а не таблица: загрузите его в поле «Архив с файлами» (в команде — "
+                 "--attachments), а в поле реестра — таблицу XLSX, ODS или CSV.")
+_TABLE_NAME = re.compile(r"[^/]+\.(?:xlsx|xlsm|ods|fods|csv)", re.IGNORECASE)
+
+
+def _not_a_workbook(data: bytes) -> str | None:
+    """What a ZIP that is no XLSX (nor ODS) is, as a refusal: a Word document (DOCX: a registry kept as a Word
+    table), or an archive of files (the practices' files put in the registry's field, or the registry zipped). None
+    for an Excel package, another Office package (openpyxl says what is wrong with it) or a ZIP that cannot be
+    read (a damaged XLSX: reading it says so)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [entry_name(info) for info in archive.infolist()]  # a Windows archiver's CP866 names too
+    except ZIP_ERRORS:
+        return None
+    if "xl/workbook.xml" in names:
+        return None
+    if "word/document.xml" in names:
+        return NOT_WORD
+    if "[Content_Types].xml" in names:
+        return None
+    if table := next((name for name in names if _TABLE_NAME.fullmatch(name.rpartition("/")[2] or "-")), None):
+        return (f"Это архив ZIP, а не таблица: в нём есть «{table.rpartition('/')[2]}» — загрузите в поле реестра "
+                "саму таблицу, а архив с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
+    return NOT_FILES_ZIP
 
 
 def _is_html(data: bytes) -> bool:
@@ -236,7 +268,73 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if refusal := _mixed_utf8(data):
+            raise RegistryError(refusal) from None
         return data.decode("cp1251", errors="replace")
+
+
+_CYRILLIC = re.compile(r"[А-яЁё]")
+
+
+def _mixed_utf8(data: bytes) -> str | None:
+    """The refusal of a CSV in UTF-8 with lines in another encoding (a row typed in a CP1251 program, a file cut in
+    the middle of a letter), naming the lines; None for a file in CP1251. A file is UTF-8 when decoding it so gives
+    more Cyrillic letters than bad bytes: CP1251 text read as UTF-8 is almost all bad bytes (its letters are never
+    UTF-8's continuation bytes), and read as CP1251 the UTF-8 lines would be stored garbled («РќР°Р·РІР°РЅРёРµ»)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")  # the file's own U+FFFD aside
+    if len(_CYRILLIC.findall(text)) <= bad:
+        return None
+    lines: list[int] = []
+    first = position = 0
+    while True:
+        try:
+            data[position:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            start = position + exc.start
+            line = data.count(b"\n", 0, start) + 1
+            if not lines:
+                first = start
+            if not lines or lines[-1] != line:
+                lines.append(line)
+            end = data.find(b"\n", start)
+            position = len(data) if end == -1 or len(lines) >= 6 else end + 1  # five lines are named at most
+    begin = data.rfind(b"\n", 0, first) + 1
+    end = data.find(b"\n", first)
+    raw = data[begin:end if end != -1 else len(data)].rstrip(b"\r")
+    shown = _readable(raw)
+    stray = [chunk for chunk in re.findall(rb"[\x80-\xff]+", raw) if _invalid_utf8(chunk)]
+    cp1251 = sum(len(_CYRILLIC.findall(chunk.decode("cp1251", errors="replace"))) for chunk in stray) >= 3
+    one = len(lines) == 1
+    named = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return (f"Файл реестра — в кодировке UTF-8, но {'строка' if one else 'строки'} {named} файла "
+            f"({'' if one else 'первая — '}с байта {first + 1}) {'записана' if one else 'записаны'} в другой кодировке"
+            f"{' (похоже, Windows-1251)' if cp1251 else ''}: «{shown[:100]}{'…' if len(shown) > 100 else ''}». "
+            "Сохраните реестр заново как CSV в UTF-8 или как XLSX, или наберите "
+            f"{'эту строку' if one else 'эти строки'} заново.")
+
+
+def _invalid_utf8(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _readable(raw: bytes) -> str:
+    """A line of a file in UTF-8 with parts in another encoding, those parts read as CP1251."""
+    shown = []
+    while raw:
+        try:
+            shown.append(raw.decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            shown.append(raw[:exc.start].decode("utf-8"))
+            shown.append(raw[exc.start:exc.end].decode("cp1251", errors="replace"))
+            raw = raw[exc.end:]
+    return xml_text("".join(shown)).strip()
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -42,15 +42,16 @@ from kb.attachments.services import (
 )
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
-from kb.duplicates.services import Duplicate, similar_many
+from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
 from kb.positions import position_word as _position_word
 from kb.practices import policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
-from kb.practices.rules import CAPITAL_WORD as _CAPITAL
 from kb.practices.rules import INITIALS as _INITIALS
+from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
 from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
 from kb.practices.rules import NAME as _NAME
+from kb.practices.rules import SURNAME as _SURNAME_WORD
 from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
     InvalidTransition,
@@ -539,7 +540,7 @@ def _split_commas(text: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
-_SURNAME = re.compile(_CAPITAL)
+_SURNAME = re.compile(_SURNAME_WORD)
 _INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
 
 
@@ -555,8 +556,6 @@ def _join_initials(parts: list[str]) -> list[str]:
     return joined
 
 
-# A number of a list written in the cell, «1. Иванова А. П.», «2) Петрова Б. В.»: not part of the name.
-_LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
 
 
 def _person(part: str) -> tuple[str, str] | None:
@@ -568,15 +567,40 @@ def _person(part: str) -> tuple[str, str] | None:
     return (name, position) if _NAME.fullmatch(name) else None
 
 
+# «и» between two authors, «Иванова А. П. и Петров И. И.»: the part after it is a person's name.
+_AND = re.compile(r"\s+и\s+")
+
+
+def _split_and(parts: list[str]) -> list[str]:
+    """Parts with «… и Петров И. И.» split before the name: «Иванова А. П. и Петров И. И.», «учитель математики и
+    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays."""
+    split: list[str] = []
+    for part in parts:
+        while (found := next((m for m in _AND.finditer(part) if _person(part[m.end():]) is not None), None)):
+            split.append(part[:found.start()])
+            part = part[found.end():]
+        split.append(part)
+    return split
+
+
+def _author_entries(value: object) -> list[str]:
+    """The authors' entries of a cell: parted by «;», and by a line break only before a line that begins with a
+    person's name; a line break inside an entry («Иванова Анна Петровна,⏎учитель математики», «ФИО⏎(должность)»)
+    is a comma (kb.practices.rules.author_lines: the form reads its lines so too)."""
+    return [entry for piece in cell_text(value).split(";")
+            for entry in rules.author_lines(piece, wrapped_only=False) if entry]
+
+
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
     """«Иванова А. П., учитель математики; Петров П. П. (директор)» → [(name, position), …]. Co-authors written
-    with commas, «Иванова А. П., Петрова Б. В.» or «Иванова Анна Петровна, учитель, Петрова Белла Викторовна,
-    учитель», are two authors; a part that may be a name but is not surely one is the position, with a warning.
-    A list's numbers, «1. Иванова А. П., учитель», are left out, and a dash after a name, «Сидорова Анна
-    Петровна – учитель географии», parts it from the position as a comma does."""
+    with commas, «Иванова А. П., Петрова Б. В.», «Иванова А. П., ПЕТРОВ И. И.» or «Иванова Анна Петровна, учитель,
+    Петрова Белла Викторовна, учитель», or with «и», «Иванова А. П. и Петров И. И.», are two authors; a part that
+    may be a name but is not surely one is the position, with a warning. A list's numbers, «1. Иванова А. П.,
+    учитель», are left out, and a dash after a name, «Сидорова Анна Петровна – учитель географии», parts it from
+    the position as a comma does. A line break parts authors only before a name (``_author_entries``)."""
     authors = []
-    for piece in split_list(value):
-        parts = _join_initials(_split_commas(_LIST_NUMBER.sub("", piece)))
+    for piece in _author_entries(value):
+        parts = _split_and(_join_initials(_split_commas(_LIST_NUMBER.sub("", piece))))
         first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
         current = [*(first.groups() if first else _dashed(parts[0]))]
         for part in filter(None, parts[1:]):
@@ -680,6 +704,39 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
     return messages
 
 
+# Columns whose values are looked up in a vocabulary: a date there is no value of it.
+_VOCABULARY_KEYS = frozenset({"region", "levels", "subjects", "topics", "spread_level"})
+_TEXT_FORMAT = "задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите " \
+               "реестр снова"
+
+
+def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawRow:
+    """The row with a date in a cell other than the year's as Excel shows it (05.09.2024, not 2024-09-05), and a
+    word of it: Excel turns «5-9» typed in a cell into a date of this year. In a vocabulary's column that is the
+    row's error (the cell counts as empty: no «не найдено в словаре» besides); elsewhere the text is loaded, with
+    a warning."""
+    dated = {key: value for key, value in raw.values.items()
+             if key != "year" and isinstance(value, dt.date)}
+    if not dated:
+        return raw
+    values = dict(raw.values)
+    for key, value in dated.items():
+        timed = isinstance(value, dt.datetime) and value.time() != dt.time()
+        shown = f"{value:%d.%m.%Y %H:%M}" if timed else f"{value:%d.%m.%Y}"
+        typed = f"«{value.day}-{value.month}» или «{value.day}.{value.month}»"
+        label = FIELD_LABELS[key]
+        if key in _VOCABULARY_KEYS:
+            errors.append(f"{label}: в ячейке дата {shown}, а не значение словаря: Excel сам превращает в дату "
+                          f"набранное так, как {typed}. {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
+            values[key] = None
+        else:
+            warnings.append(f"{label}: в ячейке дата {shown}, она прочитана как текст «{shown}». Если там было "
+                            f"написано другое, Excel сам превратил это в дату (так он делает с {typed}): "
+                            f"{_TEXT_FORMAT}.")
+            values[key] = shown
+    return RawRow(raw.number, values, raw.errors)
+
+
 def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     columns, user = ctx.columns, ctx.user
     # An Excel error or an uncalculated formula is the row's error, not its text; the cell counts as empty.
@@ -687,6 +744,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     errors: list[str] = [*raw.errors, *(problem.message for problem in problems.values())]
     raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
     warnings: list[str] = []
+    raw = _dates_as_shown(raw, errors, warnings)
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
     result.title = title = _text(raw, "title", None, errors)  # its length: _limit_errors
@@ -835,13 +893,20 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
 def _warn_of_duplicates(ctx: _Context) -> None:
     """Name the practices already in the bank that the new rows repeat, as the form and the API do before they
-    create a practice (only practices the importing user may see). All rows at once: 2000 one by one doubled the
-    time of a check. A real run leaves out the practices it has just created, so it says what the check said."""
+    create a practice (only practices the importing user may see), and the earlier new rows of the file each
+    repeats. All rows at once: 2000 one by one doubled the time of a check. A real run leaves out the practices it
+    has just created, so it says what the check said."""
     created = {result.practice_id for result, _title, _sections in ctx.new if result.practice_id is not None}
-    found = similar_many(ctx.user, [(title, sections) for _result, title, sections in ctx.new], created)
+    texts = [(title, sections) for _result, title, sections in ctx.new]
+    prints = text_prints(texts)
+    found = similar_many(ctx.user, texts, created, prints)
     for (result, _title, _sections), duplicates in zip(ctx.new, found, strict=True):
         if duplicates and not result.failed:
             result.warnings.append(_duplicates_warning(duplicates))
+    # and the new rows of the file with each other: the same row twice creates two practices
+    for (result, _title, _sections), repeated in zip(ctx.new, repeats_among(texts, prints), strict=True):
+        if repeated and not result.failed:
+            result.warnings.append(_repeats_warning([(ctx.new[r.index][0], r) for r in repeated]))
 
 
 def _duplicates_warning(found: list[Duplicate]) -> str:
@@ -858,6 +923,19 @@ def _duplicates_warning(found: list[Duplicate]) -> str:
     more = f" и ещё {len(found) - 3}" if len(found) > 3 else ""
     heading = "Похожая практика уже есть" if len(found) == 1 else "Похожие практики уже есть"
     return f"{heading} в банке: {'; '.join(shown)}{more}. Проверьте, не вносите ли вы тот же опыт повторно."
+
+
+def _repeats_warning(found: list[tuple[RowResult, Repeat]]) -> str:
+    """The earlier rows of the registry that a new row repeats, in the words of ``_duplicates_warning``."""
+    shown = []
+    for earlier, repeat in found[:3]:
+        how = ["то же название"] if repeat.same_title else []
+        if repeat.similarity:
+            how.append(f"совпадает около {round(repeat.similarity * 100)} % текста")
+        shown.append(f"{earlier.number} «{earlier.title}» ({', '.join(how)})")
+    more = f" и ещё {len(found) - 3}" if len(found) > 3 else ""
+    return (f"Похоже, строка повторяет {'строку' if len(found) == 1 else 'строки'} {'; '.join(shown)}{more} в этом же "
+            "реестре. Проверьте, не вносите ли вы тот же опыт повторно.")
 
 
 def _same_name(name: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import selectinload
@@ -173,21 +174,91 @@ def _batched(statement, values) -> list:
     return rows
 
 
-def similar_many(user: User | None, texts: list[tuple[str, Mapping[str, str]]],
-                 exclude: set[int] | frozenset[int] = frozenset()) -> list[list[Duplicate]]:
-    """``similar_texts`` for many texts at once (the new rows of a registry), each list as that function gives it,
-    without the practices in ``exclude``: the buckets, the candidates' signatures and the practices found are
-    read a batch of values at a time, and the titles once. 2000 texts one by one added 1.3 s of CPU to a
-    registry's check of 1.1 s; at once, 0.7 s (every row a duplicate: 1.9 s, one query per row 2.8 s)."""
-    if not texts:
-        return []
-    ensure_fingerprints()
-    signatures: list = []
+@dataclass(frozen=True)
+class Print:
+    """What a text is compared by: its MinHash signature (None for a text too short to compare by its wording) and
+    its LSH buckets."""
+
+    signature: np.ndarray | None
+    buckets: list[int]
+
+
+def text_prints(texts: list[tuple[str, Mapping[str, str]]]) -> list[Print]:
+    """The ``Print`` of each (title, sections): computed once for the bank's practices and the batch's own."""
+    prints = []
     for title, sections in texts:
         hashes = minhash.shingles(practice_text(title, sections))
         # a title and a line or two say too little to compare by wording
-        signatures.append(minhash.signature(hashes) if len(hashes) >= minhash.MIN_SHINGLES else None)
-    buckets = [minhash.band_hashes(sig) if sig is not None else [] for sig in signatures]
+        sig = minhash.signature(hashes) if len(hashes) >= minhash.MIN_SHINGLES else None
+        prints.append(Print(sig, minhash.band_hashes(sig) if sig is not None else []))
+    return prints
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """An earlier text of a batch (a registry's new rows) that a later one nearly repeats."""
+
+    index: int  # its position in the batch
+    similarity: float
+    same_title: bool = False
+
+
+# From this share of common wording two texts of one batch (the rows of a registry) repeat each other: the rows of
+# one office share its boilerplate (the same annotation under different titles was 0.34 in a test registry), and a row
+# copied twice is 1.0; the same title counts as for the bank.
+BATCH_THRESHOLD = 0.5
+# The earlier texts of a batch a bucket remembers: a registry of 2000 copies of one row compares each with the first
+# ones, not with all before it (2 million comparisons), and names the first ones it repeats.
+_BUCKET_KEEP = 4 * MAX_SHOWN
+
+
+def repeats_among(texts: list[tuple[str, Mapping[str, str]]], prints: list[Print] | None = None) -> list[list[Repeat]]:
+    """For each text, the earlier texts of the batch it repeats: the same title (case and ё folded), as
+    ``similar_texts`` judges a practice, or wording alike from BATCH_THRESHOLD (or the bank's threshold, if higher),
+    the most alike first (at most MAX_SHOWN). The candidates come from the LSH buckets, as for the bank, and are
+    scored together."""
+    prints = text_prints(texts) if prints is None else prints
+    least = max(threshold(), BATCH_THRESHOLD)
+    stacked = np.stack([item.signature if item.signature is not None else np.zeros(minhash.PERMUTATIONS, np.uint32)
+                        for item in prints]) if texts else None
+    holders: dict[int, list[int]] = {}  # a bucket -> the first earlier texts in it
+    titles: dict[str, list[int]] = {}
+    found: list[list[Repeat]] = []
+    for index, ((title, _sections), item) in enumerate(zip(texts, prints, strict=True)):
+        bands = item.buckets
+        candidates = sorted({earlier for band in bands for earlier in holders.get(band, ())})
+        scores: dict[int, float] = {}
+        if candidates:
+            alike = np.count_nonzero(stacked[candidates] == item.signature, axis=1) / minhash.PERMUTATIONS
+            scores = {earlier: float(score) for earlier, score in zip(candidates, alike, strict=True)
+                      if score >= least}
+        folded = _fold(title)
+        titled = set(titles.get(folded, ())) if folded else set()
+        ordered = sorted(set(scores) | titled, key=lambda earlier: (-scores.get(earlier, 0) - (earlier in titled),
+                                                                    earlier))
+        found.append([Repeat(earlier, scores.get(earlier, 0.0), earlier in titled) for earlier in ordered[:MAX_SHOWN]])
+        for band in bands:
+            if len(holder := holders.setdefault(band, [])) < _BUCKET_KEEP:
+                holder.append(index)
+        if folded and len(holder := titles.setdefault(folded, [])) < _BUCKET_KEEP:
+            holder.append(index)
+    return found
+
+
+def similar_many(user: User | None, texts: list[tuple[str, Mapping[str, str]]],
+                 exclude: set[int] | frozenset[int] = frozenset(),
+                 prints: list[Print] | None = None) -> list[list[Duplicate]]:
+    """``similar_texts`` for many texts at once (the new rows of a registry), each list as that function gives it,
+    without the practices in ``exclude`` (``prints``: their ``text_prints``, if known): the buckets, the
+    candidates' signatures and the practices found are read a batch of values at a time, and the titles once. 2000
+    texts one by one added 1.3 s of CPU to a registry's check of 1.1 s; at once, 0.7 s (every row a duplicate:
+    1.9 s, one query per row 2.8 s)."""
+    if not texts:
+        return []
+    ensure_fingerprints()
+    prints = text_prints(texts) if prints is None else prints
+    signatures = [item.signature for item in prints]
+    buckets = [item.buckets for item in prints]
     holders: dict[int, list[int]] = {}
     for bucket, practice_id in _batched(_BUCKET_HOLDERS, {b for item in buckets for b in item}):
         holders.setdefault(bucket, []).append(practice_id)

@@ -156,7 +156,7 @@ class PracticeForm(Form):
 
     def author_list(self) -> list[tuple[str, str]]:
         authors = []
-        for line in (self.authors.data or "").splitlines():
+        for line in rules.author_lines(self.authors.data or ""):  # a line that carries on an author's joins it
             name, position = rules.author_line(line)
             if name:
                 authors.append((name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX]))
