@@ -4,7 +4,16 @@ The caller builds ``IndexDocument`` objects from its database and hands them to 
 this package knows nothing of Flask or of the ``kb`` package.
 """
 
-from indexer.index import Hit, IndexLocked, IndexOutdated, IndexUnavailable, SearchIndex, SearchQuery, SearchResult
+from indexer.index import (
+    Hit,
+    IndexLocked,
+    IndexNewer,
+    IndexOutdated,
+    IndexUnavailable,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+)
 from indexer.schema import FACET_FIELDS, IndexDocument
 from indexer.synonyms import SynonymTable
 
@@ -13,6 +22,7 @@ __all__ = [
     "Hit",
     "IndexDocument",
     "IndexLocked",
+    "IndexNewer",
     "IndexOutdated",
     "IndexUnavailable",
     "SearchIndex",

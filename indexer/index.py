@@ -211,6 +211,12 @@ class IndexOutdated(IndexUnavailable):
     unreadable until a rebuild."""
 
 
+class IndexNewer(IndexUnavailable):
+    """The index was built by a newer version of this code (a later analysis): this process is the old one (a
+    writer left running through an upgrade, a rolled-back release). Nothing automatic may rebuild it back down;
+    only an operator's `init` or `reindex` of this version does."""
+
+
 @dataclass
 class SearchQuery:
     text: str = ""
@@ -414,6 +420,11 @@ class SearchIndex:
 
     def _open(self) -> index.Index:
         opened = self._retrying(lambda: index.open_dir(str(self.path)))
+        versions = {version for _name, field in opened.schema.items()
+                    if (version := analysis_version(getattr(field, "analyzer", None))) is not None}
+        if newer := sorted(v for v in versions if v > ANALYSIS_VERSION):
+            raise IndexNewer(f"the index in {self.path} holds the terms of analysis version {newer[-1]}, newer than "
+                             f"this code's {ANALYSIS_VERSION}: run this version's reindex, or upgrade this process")
         # An index an older version built lacks fields this one writes and searches: like a missing
         # index, it is unavailable until `reindex` rebuilds it (the outbox keeps the changes meanwhile).
         missing = set(build_schema(self.analyzer).names()) - set(opened.schema.names())
@@ -421,10 +432,7 @@ class SearchIndex:
             fields = ", ".join(sorted(missing))
             raise IndexOutdated(f"the index in {self.path} lacks the fields {fields}: rebuild it")
         # Terms made by an older analysis (ANALYSIS_VERSION) would not match what a query makes now.
-        older = sorted({version for _name, field in opened.schema.items()
-                        if (version := analysis_version(getattr(field, "analyzer", None))) not in (None,
-                                                                                             ANALYSIS_VERSION)})
-        if older:
+        if older := sorted(versions - {ANALYSIS_VERSION}):
             raise IndexOutdated(f"the index in {self.path} holds the terms of analysis version {older[0]}, "
                                 f"this code makes version {ANALYSIS_VERSION}: rebuild it")
         return opened

@@ -144,7 +144,7 @@ NEW_INDEX = "Индекс этого экземпляра новый"
 def index_rebuild_reason() -> str | None:
     """Why the index must be built from the database before the bank can search (Russian, for the operator);
     None when it is this version's and readable."""
-    from indexer import IndexOutdated, IndexUnavailable
+    from indexer import IndexNewer, IndexOutdated, IndexUnavailable
     from kb.search.outbox import IndexOfAnotherDatabase, OutboxPruned, check_not_pruned, state_path
     from kb.search.services import get_index
 
@@ -155,6 +155,8 @@ def index_rebuild_reason() -> str | None:
         return NEW_INDEX
     try:
         get_index().doc_count()
+    except IndexNewer:  # a rollback: this older version must build its own to search at all
+        return "Индекс построен более новой версией программы"
     except IndexOutdated:  # an upgrade: its fields or its analysis are not this version's
         return "Индекс построен прежней версией программы"
     except IndexUnavailable as exc:
@@ -352,8 +354,11 @@ def _rebuild_with_progress(built: str = "перестроен", replacing: bool 
 
     try:
         count = rebuild_shown(replacing=replacing)
-    except (BulkWriteError, IndexUnavailable) as exc:
+    except BulkWriteError as exc:
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {exc}")
+    except IndexUnavailable as exc:
+        _fail("Переиндексация не удалась, прежний индекс остался на месте: "
+              f"{unreadable_reason(exc, current_app.config['INDEX_DIR'])}.")
     except OSError as exc:  # the new index is built beside the old one: twice the index's size is needed
         _fail(f"Переиндексация не удалась, прежний индекс остался на месте: {os_error_reason(exc)}.")
     click.echo(rebuilt_line(count, built))
@@ -549,7 +554,8 @@ def reread_files_command(kinds: tuple[str, ...], dry_run: bool) -> None:
         try:
             click.echo(f"Индекс обновлён: применено изменений {sync()}.")
         except IndexUnavailable as exc:
-            click.echo(f"Индекс сейчас недоступен ({exc}): изменения применит писатель индекса или sync-index.")
+            click.echo(f"Индекс сейчас недоступен ({unreadable_reason(exc, current_app.config['INDEX_DIR'])}): "
+                       "изменения применит писатель индекса или sync-index.")
     if report.lost:
         _fail(f"Файлов нет на диске или они повреждены: {len(report.lost)}. Возьмите их из папки uploads/ "
               "резервной копии (тот же путь внутри UPLOAD_DIR; какие — flask --app kb check-files) и выполните "
@@ -678,7 +684,8 @@ def delete_user_command(email: str, yes: bool) -> None:
         sync()  # the deleted practices' outbox rows (an unpublished practice is in the index of no copy, but its row
         # in the outbox waits for the writer all the same)
     except IndexUnavailable as exc:
-        click.echo(f"Индекс сейчас недоступен ({exc}): изменения применит писатель индекса или sync-index.")
+        click.echo(f"Индекс сейчас недоступен ({unreadable_reason(exc, current_app.config['INDEX_DIR'])}): "
+                   "изменения применит писатель индекса или sync-index.")
 
 
 @command("backup")
@@ -924,11 +931,18 @@ def rebuilt_line(count: int, built: str = "перестроен") -> str:
 
 def unreadable_reason(exc: Exception, index_dir: str) -> str:
     """Why the index cannot be read, in Russian: the exception's own text is English, for the log."""
-    from indexer import IndexOutdated
+    from indexer import IndexLocked, IndexNewer, IndexOutdated
     from kb.search.outbox import IndexOfAnotherDatabase, OutboxPruned
+    from kb.search.rebuilding import IndexBeingReplaced
 
+    if isinstance(exc, IndexLocked):
+        return "индекс занят другим писателем"
+    if isinstance(exc, IndexBeingReplaced):
+        return "индекс перестраивается"
     if isinstance(exc, OutboxPruned | IndexOfAnotherDatabase):
         return str(exc)  # «журнал изменений удалён по №…, а индекс применил его только по №…», «… другой базе …»
+    if isinstance(exc, IndexNewer):
+        return "индекс построен более новой версией программы, а этот процесс — прежней: перезапустите его"
     if isinstance(exc, IndexOutdated):
         return "индекс построен прежней версией программы"
     if not Path(index_dir).is_dir():
@@ -939,7 +953,7 @@ def unreadable_reason(exc: Exception, index_dir: str) -> str:
 def follow_outbox(index_dir: str) -> int:
     """One round of the writer: apply pending changes, or rebuild an index that is gone or broken. Returns how
     many changes it applied: 0 after a rebuild, which says itself how many documents it wrote."""
-    from indexer import IndexLocked, IndexUnavailable
+    from indexer import IndexLocked, IndexNewer, IndexUnavailable
     from kb.search import outbox
     from kb.search.services import get_index
 
@@ -952,6 +966,11 @@ def follow_outbox(index_dir: str) -> int:
     except IndexLocked as exc:
         # Someone else's long commit: not damage, the next round tries again.
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
+        return 0
+    except IndexNewer as exc:
+        # A writer left running through an upgrade: rebuilding would undo the new version's index (and the new
+        # writer would rebuild it again). It waits, saying why, until it is restarted on the new version.
+        click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); не трогаю его.", err=True)
         return 0
     except IndexUnavailable as exc:
         click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",

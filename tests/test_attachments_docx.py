@@ -71,6 +71,19 @@ def test_text_in_tracked_insertions_content_controls_tags_and_fields_is_read_and
         "Работа с одарёнными", "детьми", "Блок разметки", "Вложенный элемент"]
 
 
+def test_a_symbol_inserted_by_word_is_read_and_its_bullet_becomes_a_bullet():
+    """«Вставка → Символ» (and lists typed with it) writes ``<w:sym w:font="Symbol" w:char="F0B7"/>``: the bullet
+    was dropped from the text, while the same character typed as text became «•». A code that is no character
+    (a surrogate, a control, not hexadecimal) gives nothing."""
+    def sym(code: str, font: str = "Symbol") -> str:
+        return f'<w:r><w:sym w:font="{font}" w:char="{code}"/></w:r>'
+
+    data = docx_of(paragraph(sym("F0B7") + run(" первый пункт")),
+                   paragraph(sym("2116", "Times New Roman") + run(" 5")),
+                   paragraph(run("код") + sym("D800") + sym("0007") + sym("XYZ") + sym("") + run(" без знаков")))
+    assert extract_text(data, "docx").splitlines() == ["• первый пункт", "№ 5", "код без знаков"]
+
+
 def test_a_paragraph_deleted_or_moved_away_whole_is_left_out():
     data = docx_of(paragraph(run("Остаётся")),
                    paragraph('<w:del w:id="1" w:author="А"><w:r><w:delText>Удалено</w:delText></w:r></w:del>'),

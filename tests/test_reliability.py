@@ -443,6 +443,57 @@ def test_the_writer_says_in_russian_why_it_rebuilds_and_counts_no_rebuilt_docume
         assert check_index().clean
 
 
+def test_an_index_of_a_newer_version_is_not_rebuilt_back_down_by_an_old_writer_or_site(demo_app, monkeypatch):
+    """A writer left running through an upgrade called the new version's index «построен прежней версией» and
+    rebuilt it with its own, older analysis; the new writer then rebuilt it again. Now a process older than the
+    index leaves it alone and says why; only an operator's `init` (or `reindex`) of that version rebuilds it."""
+    import indexer.index
+
+    runner = demo_app.test_cli_runner()
+    index_dir = Path(demo_app.config["INDEX_DIR"])
+    with demo_app.app_context():
+        documents = get_index().doc_count()
+    generation = sorted(p.name for p in index_dir.iterdir())
+    for module in ("indexer.analysis", "indexer.index"):  # this code is a version behind the index on disk
+        monkeypatch.setattr(f"{module}.ANALYSIS_VERSION", indexer.index.ANALYSIS_VERSION - 1)
+    with demo_app.app_context():
+        get_index()._close_searcher()
+    old_writer = runner.invoke(args=["indexer", "--once"])
+    assert old_writer.exit_code == 0, old_writer.output
+    assert ("Индекс недоступен (индекс построен более новой версией программы, а этот процесс — прежней: "
+            "перезапустите его); не трогаю его.") in old_writer.output
+    assert "перестраиваю" not in old_writer.output and "analysis version" not in old_writer.output
+    assert sorted(p.name for p in index_dir.iterdir()) == generation, "the index files are as they were"
+    with demo_app.test_request_context():
+        try:
+            get_index().doc_count()
+        except indexer.IndexNewer as exc:
+            assert repair.repair_later(exc) is None, "the site starts no rebuild either"
+        else:
+            raise AssertionError("an older process reads a newer index")
+
+    rolled_back = runner.invoke(args=["init"])  # the operator's own choice: this version is the one to run
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert "Индекс построен более новой версией программы: перестраиваю его по базе данных." in rolled_back.output
+    with demo_app.app_context():
+        get_index()._close_searcher()
+        assert get_index().doc_count() == documents
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda: __import__("indexer").IndexLocked("the index in /x is locked"), "индекс занят другим писателем"),
+    (lambda: __import__("indexer").IndexNewer("analysis version 9, newer"), "индекс построен более новой версией"),
+    (lambda: rebuilding.IndexBeingReplaced("the index is being rebuilt"), "индекс перестраивается"),
+])
+def test_why_the_index_is_unavailable_is_said_in_russian(app, make, reason):
+    """`reread-files` and `delete-user` printed the index's English exception («the index in … holds the terms of
+    analysis version 7, this code makes version 8: rebuild it»), and so did a failed `reindex`."""
+    from kb.commands import unreadable_reason
+
+    said = unreadable_reason(make(), app.config["INDEX_DIR"])
+    assert said.startswith(reason) and not any("a" <= c <= "z" for c in said), said
+
+
 def test_while_the_index_is_rebuilt_the_pages_say_how_far_it_has_got(demo_app, monkeypatch):
     """A lost index rebuilt by the writer (`indexer`, `reindex`): the search page, the API and /healthz say how
     much of it is done; when it ends, the progress file is gone."""

@@ -146,6 +146,16 @@ def _main_part(archive: zipfile.ZipFile, budget: _Budget) -> str:
 # DOCX
 
 _RUN_CHARACTERS = {"tab": "\t", "ptab": "\t", "cr": "\n", "noBreakHyphen": "-"}
+
+
+def _symbol(code: str) -> str:
+    """The character of a symbol run (``<w:sym w:font="Symbol" w:char="F0B7"/>``: Word's inserted symbol, its
+    font's code in the private-use area, which the bullet cleanup reads as «•»); nothing for a code that is no
+    printable character."""
+    if not 2 <= len(code) <= 6 or code.strip("0123456789abcdefABCDEF"):
+        return ""
+    character = chr(min(int(code, 16), 0x10FFFF))
+    return character if character.isprintable() or 0xE000 <= ord(character) <= 0xF8FF else ""
 # What Word wraps content in, read through at any nesting, by where the content is: a paragraph's runs in a
 # hyperlink, a tracked insertion or move (w:ins, w:moveTo), a smart tag, a simple field's result, custom XML, a
 # direction (w:dir, w:bdo); paragraphs, tables, rows and cells in custom XML; and anything in a content control
@@ -224,6 +234,8 @@ class _WordBody(_Reader):
                 self.add("\n" if attrs.get((W, "type"), "textWrapping") == "textWrapping" else "")
             elif tag in _RUN_CHARACTERS:
                 self.add(_RUN_CHARACTERS[tag])
+            elif tag == "sym":
+                self.add(_symbol(attrs.get((W, "char"), "")))
         return None
 
     def characters(self, content: str) -> None:

@@ -26,7 +26,7 @@ import time
 
 from flask import Flask, current_app, has_app_context
 
-from indexer import IndexLocked
+from indexer import IndexLocked, IndexNewer
 
 RETRY_SECONDS = 30.0
 RETRY_MAX_SECONDS = 600.0
@@ -48,11 +48,12 @@ def repair_later(exc: BaseException | None = None) -> threading.Thread | None:
     waits for the rebuilding child process.
 
     ``exc``: what made the index unusable. A lock held too long by another writer (``IndexLocked``) is not
-    damage, and an index being rebuilt already (``IndexBeingReplaced``) is being repaired: neither starts
+    damage, an index being rebuilt already (``IndexBeingReplaced``) is being repaired, and one a newer version
+    built (``IndexNewer``) is not this old process's to rebuild back down: none starts
     anything (each search of another web process would have started a child that found the lock taken)."""
     from kb.search.rebuilding import IndexBeingReplaced
 
-    if isinstance(exc, IndexLocked | IndexBeingReplaced) or not has_app_context():
+    if isinstance(exc, IndexLocked | IndexBeingReplaced | IndexNewer) or not has_app_context():
         return None
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["INDEX_SYNC_AFTER_REQUEST"]:
