@@ -542,6 +542,33 @@ def test_text_saved_as_unicode_by_notepad_is_read(encoding):
         detect(b"\xff\xfe" + bytes(range(256)) * 8, "данные.txt")  # a mark, then no text
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    ("Заметки: \uf0b7 пункт.", "Заметки: • пункт."),  # Word's Symbol bullet pasted into a text file
+    ("Срок: 5\u00a0дней.", "Срок: 5 дней."),  # a no-break space
+    ("Пере\u00adнос слова.", "Пере\u00adнос слова."),  # a soft hyphen
+    ("\uf0b7 Цель\n\uf0b7 Задачи", "• Цель\n• Задачи"),
+], ids=["bullet", "no-break-space", "soft-hyphen", "bullets"])
+def test_a_short_utf8_text_with_a_character_that_is_not_printed_is_read_as_utf8(text, read):
+    """A private-use bullet (U+F0B7), a no-break space or a soft hyphen is no «printable» character to Python: in a
+    short UTF-8 file they made more than 3 % of the text, so the file was read as CP1251 («Р—Р°РјРµС‚РєРё: п‚·»), or
+    refused as no text at all. A file that is valid UTF-8 and has letters beyond ASCII is UTF-8; its bullet is «•»,
+    as in a DOCX."""
+    from kb.attachments.extract import detect, extract_text
+
+    data = text.encode()
+    assert detect(data, "заметки.txt") == "txt"
+    assert extract_text(data, "txt") == read
+    assert extract_text(text.encode("utf-8-sig"), "txt") == read
+
+
+def test_a_cp1251_text_and_a_binary_file_are_still_told_from_utf8():
+    from kb.attachments.extract import UnsupportedType, detect, extract_text
+
+    assert extract_text("Заметки: пункт.".encode("cp1251"), "txt") == "Заметки: пункт."
+    with pytest.raises(UnsupportedType):  # valid UTF-8 with a letter, but control characters: no text
+        detect(bytes(range(1, 9)) * 50 + "я".encode(), "данные.txt")
+
+
 def test_an_emoji_in_an_rtf_is_stored_as_one_character(app, editor):
     """Word writes an emoji in an RTF as a surrogate pair (\\u-10179?\\u-8704?): striprtf gave two lone halves,
     which UTF-8 cannot store, and the upload was a 500."""

@@ -456,3 +456,16 @@ def test_the_precheck_of_a_package_takes_far_less_memory_than_its_size(app, tmp_
         peak = peak_memory(lambda: kinds.append(precheck_file("отчёт.docx", data)))
     assert kinds == ["docx"]
     assert peak < len(data) / 4, f"{peak / 2**20:.1f} MB for a package of {len(data) / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("name", ["план.fodt", "таблица.fods", "слайды.fodp"])
+@pytest.mark.parametrize("data", ["Текст, а не XML".encode(), bytes(range(256)) * 4, "Текст".encode("utf-16")],
+                         ids=["text", "noise", "utf-16"])
+def test_a_flat_opendocument_name_on_no_xml_is_named_so(name, data):
+    """A file named .fodt, .fods or .fodp that is no XML is refused as no such document, not as an unknown type."""
+    from kb.attachments.extract import AttachmentError, detect
+
+    label = name.rsplit(".", 1)[1].upper()
+    with pytest.raises(AttachmentError, match=f"не похож на документ LibreOffice в формате {label} "
+                                              r"\(OpenDocument в одном файле XML\)"):
+        detect(data, name)

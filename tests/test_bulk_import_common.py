@@ -191,6 +191,76 @@ def test_a_cut_that_fits_no_region_or_several_stays_an_error(app, cell):
         assert regions.find(cell) is None and regions.shortened(cell) is None
 
 
+SHORT_REGIONS = [
+    ("Свердловская", "RU-SVE"), ("Свердл.", "RU-SVE"), ("Московская", "RU-MOS"), ("Новгородская", "RU-NGR"),
+    ("Нижегородская", "RU-NIZ"), ("Алтайский", "RU-ALT"), ("Алтай", "RU-AL"), ("Пермский", "RU-PER"),
+    ("Ненецкий", "RU-NEN"), ("Ямало-Ненецкий", "RU-YAN"), ("Ханты-Мансийский", "RU-KHM"), ("Еврейская", "RU-YEV"),
+    ("Еврейская обл.", "RU-YEV"), ("Удмуртская", "RU-UD"), ("Донецкая", "RU-DON"),
+]
+
+
+@pytest.mark.parametrize(("cell", "code"), SHORT_REGIONS, ids=[code for _cell, code in SHORT_REGIONS])
+def test_a_region_without_the_word_of_its_kind_is_read_with_a_warning(app, make_user, cell, code):
+    """«Свердловская» alone was «не найден в словаре»: a name cut short had to have as many words as the region's
+    («Свердл. обл.»), and «Московская» got the hint «Москва»."""
+    admin = make_user("admin")
+    report = check(app, admin, registry(["Название", "Регион"], ["Школьное научное общество", cell]), dry_run=False)
+    assert report.rows[0].errors == []
+    with app.app_context():
+        from kb.vocabularies.services import labels
+
+        label = labels().region[code]
+    assert report.rows[0].warnings[-1] == (f"Регион «{cell}» прочитан как «{label}» (сокращённое название); если это "
+                                           "не он, напишите регион полностью.")
+    assert practices(app)[0].region_code == code
+
+
+@pytest.mark.parametrize(("cell", "code"), [
+    ("Свердловская обл", "RU-SVE"), ("Респ. Татарстан", "RU-TA"), ("Татарстан", "RU-TA"), ("ХМАО", "RU-KHM"),
+    ("ХМАО-Югра", "RU-KHM"), ("г. Москва", "RU-MOW"), ("Москва г.", "RU-MOW"), ("Новгородская область", "RU-NGR"),
+])
+def test_the_usual_other_names_of_a_region_are_read_without_a_warning(app, make_user, cell, code):
+    admin = make_user("admin")
+    report = check(app, admin, registry(["Название", "Регион"], ["Школьное научное общество", cell]), dry_run=False)
+    assert report.rows[0].errors == [] and not [w for w in report.rows[0].warnings if "Регион" in w]
+    assert practices(app)[0].region_code == code
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    # a part of a compound name is no name of the region: not read, but the region is named
+    ("Кабардино", " Возможно, имелось в виду: «Кабардино-Балкарская Республика»."),
+    ("Северная", " Возможно, имелось в виду: «Республика Северная Осетия — Алания»."),
+    # a cut that fits several regions names them all
+    ("Нов. обл.", " Возможно, имелось в виду: «Новгородская область» или «Новосибирская область»."),
+    ("Моск.", " Возможно, имелось в виду: «Московская область» или «Москва»."),
+    ("Алт.", " Возможно, имелось в виду: «Республика Алтай» или «Алтайский край»."),
+    ("Свердл обл", " Возможно, имелось в виду: «Свердловская область»."),  # no dot: not read as cut
+    # the kind written is not the region's (the hint, if any, is the closest spelling's)
+    ("Свердловский край", None), ("Москва обл.", None), ("Донецкая обл.", None),
+], ids=["part", "part-of-two-words", "cut-of-two", "city-or-oblast", "republic-or-krai", "cut-without-dot",
+        "other-kind", "city-as-oblast", "republic-as-oblast"])
+def test_a_short_name_that_names_no_region_or_several_is_an_error_with_the_candidates(app, make_user, cell, hint):
+    admin = make_user("admin")
+    report = check(app, admin, registry(["Название", "Регион"], ["Школьное научное общество", cell]))
+    errors = report.rows[0].errors
+    assert errors[0].startswith(f"Регион «{cell}» не найден в словаре.")
+    if hint is not None:
+        assert errors[0] == f"Регион «{cell}» не найден в словаре.{hint}"
+
+
+def test_a_hint_names_at_most_five_regions():
+    from kb.vocabularies.regions import RegionNames
+
+    def regions(count: int) -> RegionNames:
+        return RegionNames([(f"R{i}", f"Кра{'абвгде'[i]}ская область", "область", []) for i in range(count)])
+
+    assert regions(5).read("Кра. обл.").hint() == (
+        " Возможно, имелось в виду: «Крааская область», «Крабская область», «Кравская область», «Крагская область» "
+        "или «Крадская область».")
+    assert regions(6).read("Кра. обл.").candidates == [] and regions(6).read("Кра. обл.").hint() == ""
+    assert regions(6).read("Краеская").code == "R5"
+
+
 def test_levels_joined_by_a_slash_are_each_read(app, make_user):
     """«НОО/ООО» was «не найдено в словаре»."""
     admin = make_user("admin")

@@ -512,3 +512,46 @@ def test_web_reads_a_flat_ods_and_refuses_a_hostile_one_with_a_message(app, clie
     assert practices(app) == []
     with client.get("/import/practices") as form:
         assert "FODS" in form.get_data(as_text=True)
+
+
+NOT_XML = {
+    "csv": ("Название;Год\nШкольный театр;2024\n".encode(), ", а текст"),
+    "pdf": (None, ", а PDF"),
+    "noise": (bytes(range(256)) * 4, ""),
+    "utf-16 xml": (flat_odf(ods_bytes([row("Ф-1", "Школьный театр")])).decode().encode("utf-16"), ", а текст"),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_XML))
+def test_a_file_named_fods_that_is_no_xml_is_named_as_such(app, client, runner, make_user, tmp_path, kind):
+    """A registry named .fods that is no XML got «Файл не похож на таблицу CSV, XLSX или ODS» (or, for a text,
+    «Не найдена строка заголовков»), which did not say that the .fods was the trouble."""
+    from tests.documents import pdf_bytes
+
+    data, what = NOT_XML[kind]
+    data = data if data is not None else pdf_bytes("Реестр практик")
+    message = (f"Файл .fods — не документ OpenDocument (плоский XML){what}: таблица FODS — файл XML, который "
+               "LibreOffice Calc записывает командой «Сохранить как» с типом «Плоский XML ODF». Откройте таблицу в "
+               "LibreOffice Calc и сохраните её заново как FODS, ODS или XLSX (или загрузите реестр CSV с "
+               "расширением .csv).")
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError) as caught:
+        read_registry(data, 100, "Реестр.FODS")
+    assert str(caught.value) == message
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    with upload(client, data, "реестр.fods") as response:
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+    make_user("admin")
+    result = runner.invoke(args=["import-practices", write(tmp_path, "реестр.fods", data)])
+    assert result.exit_code == 1 and message in result.output
+    assert practices(app) == []
+
+
+def test_a_flat_ods_or_an_ods_named_otherwise_is_read_by_its_content():
+    from kb.bulkimport.registry import read_registry
+
+    flat = flat_odf(ods_bytes([row("Ф-1", "Школьный театр")]))
+    package = ods_bytes([row("Ф-1", "Школьный театр")])
+    assert read_registry(flat, 100, "реестр.xml") == read_registry(flat, 100, "реестр.fods")
+    assert read_registry(package, 100, "реестр.fods") == read_registry(package, 100, "реестр.ods")

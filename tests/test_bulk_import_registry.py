@@ -425,3 +425,13 @@ def test_a_utf8_csv_with_a_line_in_another_encoding_names_the_line():
     assert read_registry(utf8.decode().encode("cp1251") + stray, 100).rows[-1].values["title"] == "Олимпиадный клуб"
     assert read_registry("Название;Год\nPractice № 1;2024\n".encode("cp1251"), 100).rows[0].values["title"] == (
         "Practice № 1")
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_short_utf8_csv_with_a_word_bullet_in_a_cell_is_read_as_utf8(bom):
+    """A cell with Word's Symbol-font bullet (U+F0B7, a private-use character) pasted in: a UTF-8 CSV that decodes
+    without errors is UTF-8, however short, not CP1251 («п‚·»)."""
+    from kb.bulkimport.registry import read_registry
+
+    registry = read_registry(bom + "Название;Аннотация\nКружок;\uf0b7 пункт\u00a0первый\n".encode(), 100)
+    assert registry.rows[0].values == {"title": "Кружок", "annotation": "\uf0b7 пункт\u00a0первый"}

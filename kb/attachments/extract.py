@@ -345,6 +345,10 @@ def wide_encoding(data: bytes) -> str | None:
 
 
 def _looks_like_text(data: bytes) -> str | None:
+    """The text of a plain text file, None for bytes that are no text. A file in UTF-8 (valid as UTF-8 and with
+    letters beyond ASCII, which CP1251 text never is) is read as UTF-8, however short: a private-use bullet
+    pasted from Word (U+F0B7), a no-break space or a soft hyphen, which are not «printable» to Python, made a short
+    one more than 3 % unprintable, and it was read as CP1251 («Р—Р°РјРµС‚РєРё: п‚·»). Other bytes are CP1251."""
     wide = wide_encoding(data)
     if wide is None and b"\x00" in data[:8192]:
         return None
@@ -354,10 +358,15 @@ def _looks_like_text(data: bytes) -> str | None:
         except UnicodeDecodeError:
             continue
         sample = text[:4000]
-        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in sample)
-        if not sample or printable / len(sample) > 0.97:
-            return text
+        printable = sum(_printable(ch) for ch in sample)
+        return text if not sample or printable / len(sample) > 0.97 else None
     return None
+
+
+def _printable(character: str) -> bool:
+    """Whether a character belongs in a text: printable, a space or a line break, a format character (a soft hyphen,
+    a zero-width space) or a private-use one (Word's Symbol-font bullet); not a control character."""
+    return character.isprintable() or character.isspace() or unicodedata.category(character) in ("Cf", "Co")
 
 
 # What the content of a refused file is, in words a teacher knows (by filetype's extension of it): a MIME type

@@ -28,8 +28,8 @@ def import_practices_command(registry: Path, archive: Path | None, dry_run: bool
     """Загрузить практики из реестра CSV, XLSX или ODS (одна строка — одна практика)."""
     from kb.accounts.models import User
     from kb.bulkimport.archive import ArchiveError
-    from kb.bulkimport.registry import RegistryError
-    from kb.bulkimport.services import can_import, open_archive, read_registry_file, run_import
+    from kb.bulkimport.registry import RegistryError, read_registry
+    from kb.bulkimport.services import can_import, max_rows, open_archive, run_import
     from kb.search.services import sync
 
     if email:
@@ -44,7 +44,7 @@ def import_practices_command(registry: Path, archive: Path | None, dry_run: bool
     if not can_import(user):
         _fail(f"{user.email}: загружать реестры могут только методисты и администраторы.")
     try:
-        parsed = read_registry_file(registry)
+        parsed = read_registry(registry.read_bytes(), max_rows(), registry.name)
         files = open_archive(archive)
     except (RegistryError, ArchiveError) as exc:
         _fail(f"{registry if isinstance(exc, RegistryError) else archive}: {exc}")

@@ -170,7 +170,7 @@ def run(app: Flask, token: str) -> None:
             if not services.can_import(user):
                 writer.fail("Загружать реестры могут только методисты и администраторы.")
                 return
-            registry = read_registry(staged.registry_path.read_bytes(), services.max_rows())
+            registry = read_registry(staged.registry_path.read_bytes(), services.max_rows(), staged.registry_name)
             writer.start(len(registry.rows))
             archive = services.open_archive(staged.archive_path)
             try:

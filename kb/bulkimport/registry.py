@@ -23,6 +23,7 @@ from kb.attachments.extract import (
     MAX_UNPACKED,
     ZIP_ERRORS,
     begins_as_xml,
+    describe,
     repack,
     wide_encoding,
 )
@@ -175,8 +176,9 @@ class Registry:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_registry(data: bytes, max_rows: int) -> Registry:
-    """Read a CSV, XLSX, ODS or flat ODS (FODS) registry; raises RegistryError when the file cannot be used at all."""
+def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
+    """Read a CSV, XLSX, ODS or flat ODS (FODS) registry; raises RegistryError when the file cannot be used at all.
+    The kind is the content's; the file's ``name`` only makes a message precise (a .fods that is no XML)."""
     if not data:
         raise RegistryError("Файл реестра пустой.")
     if data[:8] == OLE_MAGIC:
@@ -213,6 +215,8 @@ def read_registry(data: bytes, max_rows: int) -> Registry:
         table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
         program = "LibreOffice"
     else:
+        if name.lower().endswith(".fods"):
+            raise RegistryError(_not_flat_ods(data))
         table, quotes = _csv_rows(data, max_rows)
     registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
@@ -246,6 +250,19 @@ def _not_a_workbook(data: bytes) -> str | None:
         return (f"Это архив ZIP, а не таблица: в нём есть «{table.rpartition('/')[2]}» — загрузите в поле реестра "
                 "саму таблицу, а архив с файлами практик — в поле «Архив с файлами» (в команде — --attachments).")
     return NOT_FILES_ZIP
+
+
+def _not_flat_ods(data: bytes) -> str:
+    """The refusal of a file named .fods that is no XML (nor a ZIP, an old Excel file or a web page, which are named
+    by their content), with what its content is, when that is known."""
+    import filetype
+
+    guess = filetype.guess(data)
+    what = (f", а {describe(guess.extension)}" if guess is not None
+            else ", а текст" if wide_encoding(data) or b"\x00" not in data[:4096] else "")
+    return (f"Файл .fods — не документ OpenDocument (плоский XML){what}: таблица FODS — файл XML, который LibreOffice "
+            "Calc записывает командой «Сохранить как» с типом «Плоский XML ODF». Откройте таблицу в LibreOffice Calc "
+            "и сохраните её заново как FODS, ODS или XLSX (или загрузите реестр CSV с расширением .csv).")
 
 
 def _is_html(data: bytes) -> bool:

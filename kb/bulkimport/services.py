@@ -68,6 +68,7 @@ from kb.templating import plural, status_label
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
+from kb.vocabularies.regions import region_names
 from kb.vocabularies.services import find_municipality, municipality_suggestion
 
 DEFAULT_MAX_ROWS = 5000
@@ -781,7 +782,10 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     region_text = _text(raw, "region", None, errors) if "region" in columns else ""
     if "region" in columns:
         region_code = ctx.vocabularies.regions.find(region_text) if region_text else None
-        if region_text and region_code is None and (code := ctx.vocabularies.regions.shortened(region_text)):
+        # a short name, «Свердловская», «Свердл.»; one that may name several regions («Моск.») names none
+        short = region_names().read(region_text) if region_text and region_code is None else None
+        if short is not None and (code := short.code or (
+                None if short.candidates else ctx.vocabularies.regions.shortened(region_text))):
             region_code = code
             warnings.append(f"Регион «{region_text}» прочитан как «{ctx.vocabularies.regions.labels[code]}» "
                             "(сокращённое название); если это не он, напишите регион полностью.")
@@ -791,7 +795,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
                 found = gazetteer().find_regions(region_text)
                 suggested = ctx.vocabularies.regions.labels.get(found[0]) if found else None
             errors.append(f"Регион «{region_text}» не найден в словаре."
-                          + (NUMBER_NOT_OKATO if region_text.isdigit() else _suggestion(suggested)))
+                          + (NUMBER_NOT_OKATO if region_text.isdigit() else short.hint() or _suggestion(suggested)))
         elif region_text.isdigit() and region_code is not None and region_text != region_code:
             label = ctx.vocabularies.regions.labels[region_code]
             warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")

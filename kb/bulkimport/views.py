@@ -32,7 +32,7 @@ def _read(upload, limit: int) -> bytes | None:
 
 
 def _run(staged: staging.Staged, dry_run: bool) -> services.ImportReport:
-    registry = read_registry(staged.registry_path.read_bytes(), services.max_rows())
+    registry = read_registry(staged.registry_path.read_bytes(), services.max_rows(), staged.registry_name)
     archive = services.open_archive(staged.archive_path)
     try:
         return services.run_import(current_user, registry, archive, dry_run=dry_run, publish=staged.publish)
