@@ -375,6 +375,8 @@ def rebuild_shown(replacing: bool = False, err: bool = False) -> int:
         return rebuild_index(progress=bar.update, replacing=replacing)
 
 
+INDEX_NEWER = ("Индекс построен более новой версией программы, чем эта: перезапустите этот процесс новой версией или, "
+               "если возвращаетесь к этой версии, перестройте индекс: flask --app kb reindex.")
 INDEX_UNREADABLE = ("Индекс нельзя прочитать: он построен прежней версией программы, повреждён или удалён. "
                     "Перестройте его: flask --app kb reindex (писатель индекса, flask --app kb indexer, и сайт на "
                     "встроенной базе перестраивают такой индекс сами).")
@@ -386,12 +388,14 @@ INDEX_UNREADABLE = ("Индекс нельзя прочитать: он пост
 @with_appcontext
 def check_index_command(remove_unfinished: bool) -> None:
     """Сравнить индекс с базой данных; код возврата 1, если есть расхождения."""
-    from indexer import IndexUnavailable
+    from indexer import IndexNewer, IndexUnavailable
     from kb.search import rebuilding
     from kb.search.services import check_index, leftover_rebuilds
 
     try:
         report = check_index()
+    except IndexNewer:
+        _fail(INDEX_NEWER)
     except IndexUnavailable:
         _fail(INDEX_UNREADABLE)
     try:
@@ -767,15 +771,27 @@ def indexer_command(interval: float, once: bool) -> None:
 
     from sqlalchemy.exc import OperationalError
 
+    from indexer import IndexNewer
+
     index_dir = current_app.config["INDEX_DIR"]
     if not once:
         click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
     _remove_leftover_rebuilds()
     failures = 0
+    newer_said = False
     try:
         while True:
             try:
                 applied = follow_outbox(index_dir)
+            except IndexNewer as exc:
+                reason = f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); не трогаю его."
+                if once:
+                    _fail(reason)
+                if not newer_said:  # said once, not every round of a writer nobody restarted yet
+                    click.echo(reason, err=True)
+                    newer_said = True
+                time.sleep(max(interval, WRITER_MAX_PAUSE))
+                continue
             except (OperationalError, OSError) as exc:  # the database restarting, the disk full: not for good
                 with contextlib.suppress(Exception):
                     db.session.rollback()
@@ -786,9 +802,9 @@ def indexer_command(interval: float, once: bool) -> None:
                 click.echo(f"{_failure_reason(exc)} Повторю через {pause:g} с.", err=True)
                 time.sleep(pause)
                 continue
-            if failures:
+            if failures or newer_said:
                 click.echo("Писатель индекса снова работает.", err=True)
-                failures = 0
+                failures, newer_said = 0, False
             if applied or once:
                 click.echo(f"Применено изменений: {applied}" + (f" (индекс: {index_dir})." if once else "."))
             if once:
@@ -967,11 +983,10 @@ def follow_outbox(index_dir: str) -> int:
         # Someone else's long commit: not damage, the next round tries again.
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
         return 0
-    except IndexNewer as exc:
+    except IndexNewer:
         # A writer left running through an upgrade: rebuilding would undo the new version's index (and the new
-        # writer would rebuild it again). It waits, saying why, until it is restarted on the new version.
-        click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); не трогаю его.", err=True)
-        return 0
+        # writer would rebuild it again). The loop says why, once, and waits until it is restarted on the new one.
+        raise
     except IndexUnavailable as exc:
         click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",
                    err=True)

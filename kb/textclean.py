@@ -39,7 +39,9 @@ SYMBOL_BULLETS = str.maketrans({
     "\uf0d8": "•",  # Wingdings 0xD8: the arrowhead «➢»
     "\uf0fc": "•",  # Wingdings 0xFC: the check mark «✓»
 })
-_SYMBOL_BULLET = re.compile("[\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc\uf076\uf06e\uf071\uf075]")
+# Every private-use character that may be a bullet: those above, and the four of a list item's start.
+BULLET_CHARACTERS = "\uf0b7\uf0a7\uf0a8\uf0d8\uf0fc\uf076\uf06e\uf071\uf075"
+_SYMBOL_BULLET = re.compile(f"[{BULLET_CHARACTERS}]")
 _LETTER_BULLET = re.compile("^([ \t]*)[\uf076\uf06e\uf071\uf075](?=[ \t])", re.MULTILINE)
 
 

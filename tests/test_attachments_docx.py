@@ -73,15 +73,22 @@ def test_text_in_tracked_insertions_content_controls_tags_and_fields_is_read_and
 
 def test_a_symbol_inserted_by_word_is_read_and_its_bullet_becomes_a_bullet():
     """«Вставка → Символ» (and lists typed with it) writes ``<w:sym w:font="Symbol" w:char="F0B7"/>``: the bullet
-    was dropped from the text, while the same character typed as text became «•». A code that is no character
-    (a surrogate, a control, not hexadecimal) gives nothing."""
+    was dropped from the text, while the same character typed as text became «•». The Symbol font's other
+    characters become their Unicode ones (α, °, ≥); a code that is no character (a surrogate, a control, not
+    hexadecimal, another font's private-use code other than a bullet) gives nothing."""
     def sym(code: str, font: str = "Symbol") -> str:
         return f'<w:r><w:sym w:font="{font}" w:char="{code}"/></w:r>'
 
     data = docx_of(paragraph(sym("F0B7") + run(" первый пункт")),
+                   paragraph(sym("F0A7", "Wingdings") + run(" второй пункт")),
                    paragraph(sym("2116", "Times New Roman") + run(" 5")),
-                   paragraph(run("код") + sym("D800") + sym("0007") + sym("XYZ") + sym("") + run(" без знаков")))
-    assert extract_text(data, "docx").splitlines() == ["• первый пункт", "№ 5", "код без знаков"]
+                   # the Symbol font's own characters, as Unicode (they were kept in the private-use area: boxes)
+                   paragraph(run("Угол ") + sym("F061") + run(" = 30") + sym("F0B0") + run(", доля ") + sym("B3")
+                             + run(" 0,5, ") + sym("F070") + run(" ") + sym("F0BB") + run(" 3,14")),
+                   paragraph(run("код") + sym("D800") + sym("0007") + sym("XYZ") + sym("") + sym("F04A", "Wingdings")
+                             + run(" без знаков")))
+    assert extract_text(data, "docx").splitlines() == [
+        "• первый пункт", "• второй пункт", "№ 5", "Угол α = 30°, доля ≥ 0,5, π ≈ 3,14", "код без знаков"]
 
 
 def test_a_paragraph_deleted_or_moved_away_whole_is_left_out():

@@ -234,10 +234,14 @@ def test_the_usual_other_names_of_a_region_are_read_without_a_warning(app, make_
     ("Нов. обл.", " Возможно, имелось в виду: «Новгородская область» или «Новосибирская область»."),
     ("Моск.", " Возможно, имелось в виду: «Московская область» или «Москва»."),
     ("Алт.", " Возможно, имелось в виду: «Республика Алтай» или «Алтайский край»."),
+    # a cut that is one region's whole word and begins another's: no guess either
+    ("Сев.", " Возможно, имелось в виду: «Севастополь» или «Республика Северная Осетия — Алания»."),
+    ("Кар.", " Возможно, имелось в виду: «Республика Карелия» или «Карачаево-Черкесская Республика»."),
     ("Свердл обл", " Возможно, имелось в виду: «Свердловская область»."),  # no dot: not read as cut
     # the kind written is not the region's (the hint, if any, is the closest spelling's)
     ("Свердловский край", None), ("Москва обл.", None), ("Донецкая обл.", None),
-], ids=["part", "part-of-two-words", "cut-of-two", "city-or-oblast", "republic-or-krai", "cut-without-dot",
+], ids=["part", "part-of-two-words", "cut-of-two", "city-or-oblast", "republic-or-krai", "cut-of-one-and-another",
+        "cut-of-karelia-and-kchr", "cut-without-dot",
         "other-kind", "city-as-oblast", "republic-as-oblast"])
 def test_a_short_name_that_names_no_region_or_several_is_an_error_with_the_candidates(app, make_user, cell, hint):
     admin = make_user("admin")

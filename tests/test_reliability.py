@@ -458,12 +458,31 @@ def test_an_index_of_a_newer_version_is_not_rebuilt_back_down_by_an_old_writer_o
         monkeypatch.setattr(f"{module}.ANALYSIS_VERSION", indexer.index.ANALYSIS_VERSION - 1)
     with demo_app.app_context():
         get_index()._close_searcher()
-    old_writer = runner.invoke(args=["indexer", "--once"])
-    assert old_writer.exit_code == 0, old_writer.output
-    assert ("Индекс недоступен (индекс построен более новой версией программы, а этот процесс — прежней: "
-            "перезапустите его); не трогаю его.") in old_writer.output
-    assert "перестраиваю" not in old_writer.output and "analysis version" not in old_writer.output
+    said = ("Индекс недоступен (индекс построен более новой версией программы, а этот процесс — прежней: "
+            "перезапустите его); не трогаю его.")
+    once = runner.invoke(args=["indexer", "--once"])  # a cron job's run fails, so that someone sees it
+    assert once.exit_code == 1 and said in once.output, once.output
+    assert "перестраиваю" not in once.output and "analysis version" not in once.output
+
+    rounds = []
+
+    def sleep(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 4:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("time.sleep", sleep)
+    running = runner.invoke(args=["indexer", "--interval", "0.5"])  # the writer nobody restarted says it once
+    assert running.exit_code == 0, running.output
+    assert running.output.count(said) == 1 and len(rounds) == 4 and min(rounds) >= 30, (running.output, rounds)
+    assert "перестраиваю" not in running.output
     assert sorted(p.name for p in index_dir.iterdir()) == generation, "the index files are as they were"
+
+    checked = runner.invoke(args=["check-index"])
+    assert checked.exit_code == 1
+    assert "Индекс построен более новой версией программы, чем эта" in checked.output, checked.output
+    assert "прежней версией" not in checked.output
+    demo_app.config["INDEX_SYNC_AFTER_REQUEST"] = True
     with demo_app.test_request_context():
         try:
             get_index().doc_count()
@@ -471,6 +490,9 @@ def test_an_index_of_a_newer_version_is_not_rebuilt_back_down_by_an_old_writer_o
             assert repair.repair_later(exc) is None, "the site starts no rebuild either"
         else:
             raise AssertionError("an older process reads a newer index")
+    page = _search_page(demo_app.test_client(), "олимпиада")
+    assert "идёт обновление программы" in page and "перестраивается" not in page
+    assert sorted(p.name for p in index_dir.iterdir()) == generation
 
     rolled_back = runner.invoke(args=["init"])  # the operator's own choice: this version is the one to run
     assert rolled_back.exit_code == 0, rolled_back.output

@@ -27,6 +27,7 @@ import zipfile
 from xml.sax.handler import ContentHandler, feature_namespaces
 
 from kb.attachments.extract import MAX_ODF_ELEMENTS, MAX_TEXT, READ_PIECE, SAFE_METHODS
+from kb.textclean import BULLET_CHARACTERS
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -148,14 +149,6 @@ def _main_part(archive: zipfile.ZipFile, budget: _Budget) -> str:
 _RUN_CHARACTERS = {"tab": "\t", "ptab": "\t", "cr": "\n", "noBreakHyphen": "-"}
 
 
-def _symbol(code: str) -> str:
-    """The character of a symbol run (``<w:sym w:font="Symbol" w:char="F0B7"/>``: Word's inserted symbol, its
-    font's code in the private-use area, which the bullet cleanup reads as «•»); nothing for a code that is no
-    printable character."""
-    if not 2 <= len(code) <= 6 or code.strip("0123456789abcdefABCDEF"):
-        return ""
-    character = chr(min(int(code, 16), 0x10FFFF))
-    return character if character.isprintable() or 0xE000 <= ord(character) <= 0xF8FF else ""
 # What Word wraps content in, read through at any nesting, by where the content is: a paragraph's runs in a
 # hyperlink, a tracked insertion or move (w:ins, w:moveTo), a smart tag, a simple field's result, custom XML, a
 # direction (w:dir, w:bdo); paragraphs, tables, rows and cells in custom XML; and anything in a content control
@@ -167,6 +160,35 @@ _INSIDE = {where: f"in {where}" for where in _WRAPPED}  # the role of a wrapper:
 _INSIDE_OF = {role: where for where, role in _INSIDE.items()}
 _CONTROL = {where: f"sdt {where}" for where in _WRAPPED}  # a content control there: only its sdtContent is read
 _CONTROL_OF = {role: where for where, role in _CONTROL.items()}
+
+
+# The Symbol font's characters (Adobe's Symbol encoding), for the symbols a teacher inserts with «Вставка → Символ»
+# (``<w:sym w:font="Symbol" w:char="F061"/>``, α): Greek letters, mathematical signs and arrows. Its letters and
+# digits of the ASCII range that are themselves are left out (read as they are).
+_SYMBOL_FONT = dict(zip(
+    [0x22, 0x24, 0x27, 0x2A, 0x2D, 0x40, *range(0x41, 0x5B), 0x5C, 0x5E, *range(0x61, 0x7B), 0x7E],
+    "∀∃∋∗−≅ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ∴⊥αβχδεφγηιϕκλμνοπθρστυϖωξψζ∼", strict=True))
+_SYMBOL_FONT.update(zip(range(0xA0, 0xF3), "€ϒ′≤⁄∞ƒ♣♦♥♠↔←↑→↓°±″≥×∝∂•÷≠≡≈…⏐⎯↵ℵℑℜ℘⊗⊕∅∩∪⊃⊇⊄⊂⊆∈∉∠∇®©™∏√⋅¬∧∨⇔⇐⇑⇒⇓"
+                                              "◊〈®©™∑⎛⎜⎝⎡⎢⎣⎧⎨⎩⎪ 〉∫", strict=True))
+del _SYMBOL_FONT[0xF0]  # no character there
+_SYMBOL_FONT.update((code, chr(code)) for code in range(0x20, 0x7F) if code not in _SYMBOL_FONT)
+
+
+def _symbol(code: str, font: str) -> str:
+    """The character of a symbol run (``<w:sym w:font="Symbol" w:char="F0B7"/>``: Word's inserted symbol, the code
+    of its font's character, often moved to the private-use area at U+F000): a Symbol-font character as Unicode
+    (α, ≥, °); any other font's code as it is when it is a printable character, or one of the Word bullets that
+    the bullet cleanup reads as «•» (Wingdings' among them); nothing for any other code."""
+    if not 2 <= len(code) <= 6 or code.strip("0123456789abcdefABCDEF"):
+        return ""
+    value = int(code, 16)
+    own = value - 0xF000 if 0xF000 <= value <= 0xF0FF else value
+    if font.strip().lower() == "symbol" and own in _SYMBOL_FONT:
+        return _SYMBOL_FONT[own]
+    character = chr(min(value, 0x10FFFF))
+    if 0xE000 <= value <= 0xF8FF:
+        return character if character in BULLET_CHARACTERS else ""
+    return character if character.isprintable() else ""
 
 
 class _WordBody(_Reader):
@@ -235,7 +257,7 @@ class _WordBody(_Reader):
             elif tag in _RUN_CHARACTERS:
                 self.add(_RUN_CHARACTERS[tag])
             elif tag == "sym":
-                self.add(_symbol(attrs.get((W, "char"), "")))
+                self.add(_symbol(attrs.get((W, "char"), ""), attrs.get((W, "font"), "")))
         return None
 
     def characters(self, content: str) -> None:

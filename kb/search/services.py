@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from indexer import FACET_FIELDS, IndexUnavailable, SearchIndex, SearchQuery
+from indexer import FACET_FIELDS, IndexNewer, IndexUnavailable, SearchIndex, SearchQuery
 from indexer.query import NOTICE_CORRECTED
 from kb.attachments.models import Attachment
 from kb.config import DefaultConfig
@@ -44,6 +44,9 @@ EXCERPT_LENGTH = 240
 FEED_LENGTH = 30
 FEED_EPOCH = datetime(2000, 1, 1)
 UNAVAILABLE_NOTICE = "Поиск временно недоступен: индекс перестраивается. Попробуйте через несколько минут."
+# An index a newer version built, read by a process of the previous one (not restarted after an upgrade): nothing
+# rebuilds it, the process's restart on the new version brings search back.
+UPGRADE_NOTICE = "Поиск временно недоступен: идёт обновление программы. Попробуйте через несколько минут."
 UNAVAILABLE_PROGRESS_NOTICE = ("Поиск временно недоступен: индекс перестраивается, готово {percent}\u00a0%. "
                                "Попробуйте через несколько минут.")
 
@@ -467,9 +470,11 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
     return items
 
 
-def unavailable_notice() -> str:
-    """What the search page and the API say while the index cannot be read: how far its rebuild has got, when
-    one is running."""
+def unavailable_notice(exc: IndexUnavailable | None = None) -> str:
+    """What the search page and the API say while the index cannot be read (``exc``: why): how far its rebuild has
+    got, when one is running; no rebuild promised for an index of a newer version, which nothing rebuilds."""
+    if isinstance(exc, IndexNewer):
+        return UPGRADE_NOTICE
     progress = rebuilding.current(current_app.config["INDEX_DIR"])
     if progress is None:
         return UNAVAILABLE_NOTICE
@@ -486,7 +491,7 @@ def search(params: SearchParams) -> SearchPage:
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
-        return SearchPage(params, 0, [], {}, notice=unavailable_notice(), unavailable=True)
+        return SearchPage(params, 0, [], {}, notice=unavailable_notice(exc), unavailable=True)
     suggestion = result.suggestion
     if suggestion and not _finds_current(params, suggestion):
         # The correction is a word of the index's copies, and none of the practices it finds is current: it may

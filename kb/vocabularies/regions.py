@@ -106,9 +106,12 @@ class RegionNames:
                 named.append(region)
             elif any(len(names) >= len(written) and _pairs(written, list(names), True) for names in region.names):
                 parts.append(region)
-        if len(named) == 1:
+        cut = any(is_cut for _word, is_cut in written)
+        if len(named) == 1 and not (cut and parts):
             return RegionReading(named[0].code)
-        candidates = named or parts
+        # a cut that fits one region's words and begins another's too («Сев.»: Севастополь, Северная Осетия) is
+        # no reading, only a hint with both
+        candidates = named + parts if cut else named or parts
         if len(candidates) > MAX_CANDIDATES:
             return RegionReading()
         return RegionReading(candidates=[region.label for region in candidates])
