@@ -16,8 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from indexer.analysis import morphology
 from kb.positions import position_word
 from kb.practices.models import Practice
-# particles of surnames («де Голль») and patronymics («оглы»): the practice form reads an author's line by them too
-from kb.practices.rules import PATRONYMIC_PARTICLES, SURNAME_PARTICLES
+from kb.practices.rules import PATRONYMIC_PARTICLES, SURNAME_PARTICLES  # the form reads an author's line by them
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range
 from kb.timeutil import local_today

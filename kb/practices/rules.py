@@ -124,7 +124,7 @@ def _carries_on(line: str, previous: str, wrapped_only: bool) -> bool:
     """Whether a line of authors that does not begin with a name the check knows carries on the entry before."""
     first = line.split()[0]
     if line.startswith(_OPENINGS) or (line[0].islower() and first not in SURNAME_PARTICLES):
-        return True  # «(учитель математики)», «– учитель», «учитель математики»: a name is capitalised, a particle aside
+        return True  # «(учитель)», «– учитель», «учитель математики»: a name is capitalised, a particle aside
     if not wrapped_only and (position_word(first) or ORGANISATION.match(line)):
         return True  # «Учитель математики», «МБОУ СОШ № 5»
     return previous.endswith(_DASHES) and not person_shaped(line)
