@@ -575,6 +575,87 @@ def test_the_forms_authors_still_read_back_one_a_line():
     assert [author_line(line) for line in author_lines(authors_text(stored))] == stored
 
 
+# One author a line in a registry's cell: a line is another author unless it surely carries on the one before.
+ONE_A_LINE = [
+    ("Петров И. И., директор\nИванова (Петрова) А. П., учитель",
+     [("Петров И. И.", "директор"), ("Иванова (Петрова) А. П.", "учитель")]),
+    ("Петров И. И.\nАбдуллаев Мухаммад Али угли", [("Петров И. И.", ""), ("Абдуллаев Мухаммад Али угли", "")]),
+    ("Петров И. И.\nНурланұлы А.", [("Петров И. И.", ""), ("Нурланұлы А.", "")]),
+    ("Петров И. И.\nSmith J.", [("Петров И. И.", ""), ("Smith J.", "")]),
+    ("Петров И. И.\nО'Нил Д. Д.", [("Петров И. И.", ""), ("О'Нил Д. Д.", "")]),
+    ("Петров И. И.\nфон Браун В.", [("Петров И. И.", ""), ("фон Браун В.", "")]),
+    ("Петров И. И., директор\nКоллектив авторов МБОУ СОШ № 1",
+     [("Петров И. И.", "директор"), ("Коллектив авторов МБОУ СОШ № 1", "")]),
+    # after a comma or a dash a name still begins another author
+    ("Петров И. И., директор,\nSmith J.", [("Петров И. И.", "директор"), ("Smith J.", "")]),
+    ("Петров И. И. –\nфон Браун В. В.", [("Петров И. И.", ""), ("фон Браун В. В.", "")]),
+    # what surely carries on an author: a position (in capitals too), a bracket, a lower-case word, an organisation
+    ("Иванова А. П.\nУчитель математики", [("Иванова А. П.", "Учитель математики")]),
+    ("Иванова А. П.\nучитель\nМБОУ СОШ № 5\nПетров И. И.",
+     [("Иванова А. П.", "учитель, МБОУ СОШ № 5"), ("Петров И. И.", "")]),
+    ("Иванова Анна Петровна,\nМАОУ «СОШ № 1»", [("Иванова Анна Петровна", "МАОУ «СОШ № 1»")]),
+    ("Иванова Анна Петровна\n(учитель)\nи. о. директора", [("Иванова Анна Петровна", "учитель, и. о. директора")]),
+]
+
+
+@pytest.mark.parametrize(("cell", "authors"), ONE_A_LINE)
+def test_a_line_of_a_registrys_authors_is_an_author_unless_it_surely_carries_on_the_one_before(cell, authors):
+    """A line that did not begin with a name the check knows («Иванова (Петрова) А. П.», «Smith J.», «фон Браун
+    В.», «Коллектив авторов …») was glued to the author before it as their position, without a word."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert warnings == []
+
+
+@pytest.mark.parametrize("authors", [
+    [("Иванова Анна Петровна", "учитель математики"), ("фон Браун Вера Андреевна", "учитель физики")],
+    [("Петров И. И.", "директор"), ("де Голль Ш.", "")],
+    [("Иванова А. П.", ""), ("ван дер Варден Б. Л.", "методист")],
+    [("Иванова А. П.", "учитель"), ("Smith J.", ""), ("Иванова (Петрова) А. П.", ""), ("Нурланұлы А.", "")],
+])
+def test_the_form_reads_back_an_author_whose_name_begins_with_a_particle(app, authors):
+    """«фон Браун Вера Андреевна» on a line of the form's authors was read as the position of the author before:
+    saving the edit form of such a practice lost an author."""
+    from kb.practices import rules
+    from kb.practices.forms import PracticeForm
+
+    with app.test_request_context():
+        form = PracticeForm(formdata=MultiDict([("authors", rules.authors_text(authors))]), meta={"csrf": False})
+        assert form.author_list() == authors
+        assert rules.authors_text(form.author_list()) == rules.authors_text(authors)
+
+
+@pytest.mark.parametrize(("cell", "authors"), [
+    ("Иванова А. П." + " и учитель" * 3000, 1),
+    ("Иванова" + " и (" * 7500, 1),
+    ("Иванова А. П." + " и Петров И. И. (учитель" * 1200, 1),
+    ("Иванова А. П." + " и Петров И. И." * 2000, 2001),
+    ("Иванова А. П." + " и Петров И. И. – учитель истории и обществознания" * 600, 601),
+    ("Иванова А. П., учитель" + " и учитель, и (" * 2000, 1),
+])
+def test_and_between_authors_is_read_in_one_pass(monkeypatch, cell, authors):
+    """A cell of up to 32 767 characters (Excel's limit) with many «и» took minutes: each «и» made the rest of the
+    cell be tried as a name, again after each split. Each «и» is tried once, on the words up to the next one."""
+    from kb.bulkimport import services
+
+    assert len(cell) > 20_000
+    person = services._person
+    tried: list[int] = []
+
+    def counted(part):
+        tried.append(len(part))
+        return person(part)
+
+    monkeypatch.setattr(services, "_person", counted)
+    found = services.parse_authors(cell)
+    assert len(found) == authors
+    assert found[0][0].startswith("Иванова")
+    assert len(tried) <= 2 * (cell.count(" и ") + cell.count(",") + 1)  # each «и» tried, each part read: once
+    assert sum(tried) <= 2 * len(cell)
+
+
 def test_a_row_of_comma_separated_co_authors_loads_two_authors(app, make_user):
     admin = make_user("admin")
     report = check(app, admin, csv_bytes([_with("Авторы", "Иванова А. П., Петрова Б. В."),

@@ -435,3 +435,26 @@ def test_a_short_utf8_csv_with_a_word_bullet_in_a_cell_is_read_as_utf8(bom):
 
     registry = read_registry(bom + "Название;Аннотация\nКружок;\uf0b7 пункт\u00a0первый\n".encode(), 100)
     assert registry.rows[0].values == {"title": "Кружок", "annotation": "\uf0b7 пункт\u00a0первый"}
+
+
+def test_a_large_utf8_csv_with_a_line_in_another_encoding_is_told_in_memory_near_its_size():
+    """Telling a mixed file from one in CP1251 counted its Cyrillic letters in a list of one-letter strings: some
+    40 times the file in memory (877 MB for a 20 MB registry)."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+    from tests.documents import peak_memory
+
+    line = "Название практики об одарённых детях;" + "Аннотация практики методического объединения " * 20 + "\n"
+    half = ("Название;Аннотация\n" + line * (2 * 1024 * 1024 // len(line.encode()))).encode()
+    data = half + "Строка в Windows-1251\n".encode("cp1251") + half.split(b"\n", 1)[1]
+    refused: list[str] = []
+
+    def read() -> None:
+        try:
+            read_registry(data, 100_000)
+        except RegistryError as exc:
+            refused.append(str(exc))
+
+    peak = peak_memory(read)
+    stray = half.count(b"\n") + 1
+    assert refused and refused[0].startswith(f"Файл реестра — в кодировке UTF-8, но строка {stray} файла (с байта ")
+    assert peak < 4 * len(data)  # a decoding of the file that fails takes three times its size, the count next to none

@@ -6,6 +6,7 @@ Pure Python (no Flask or database): the columns are recognised by their Russian 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -285,9 +286,10 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        if refusal := _mixed_utf8(data):
-            raise RegistryError(refusal) from None
-        return data.decode("cp1251", errors="replace")
+        pass  # told apart outside the handler: its error holds a copy of the file
+    if refusal := _mixed_utf8(data):
+        raise RegistryError(refusal)
+    return data.decode("cp1251", errors="replace")
 
 
 _CYRILLIC = re.compile(r"[А-яЁё]")
@@ -298,15 +300,15 @@ def _mixed_utf8(data: bytes) -> str | None:
     the middle of a letter), naming the lines; None for a file in CP1251. A file is UTF-8 when decoding it so gives
     more Cyrillic letters than bad bytes: CP1251 text read as UTF-8 is almost all bad bytes (its letters are never
     UTF-8's continuation bytes), and read as CP1251 the UTF-8 lines would be stored garbled («РќР°Р·РІР°РЅРёРµ»)."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")  # the file's own U+FFFD aside
-    if len(_CYRILLIC.findall(text)) <= bad:
+    letters, bad = _utf8_letters(data)
+    if letters <= bad:
         return None
     lines: list[int] = []
     first = position = 0
+    view = memoryview(data)
     while True:
         try:
-            data[position:].decode("utf-8")
+            str(view[position:], "utf-8")  # no copy of the bytes
             break
         except UnicodeDecodeError as exc:
             start = position + exc.start
@@ -330,6 +332,22 @@ def _mixed_utf8(data: bytes) -> str | None:
             f"{' (похоже, Windows-1251)' if cp1251 else ''}: «{shown[:100]}{'…' if len(shown) > 100 else ''}». "
             "Сохраните реестр заново как CSV в UTF-8 или как XLSX, или наберите "
             f"{'эту строку' if one else 'эти строки'} заново.")
+
+
+_CHUNK = 1 << 16
+
+
+def _utf8_letters(data: bytes) -> tuple[int, int]:
+    """(Cyrillic letters, bad bytes) of the file read as UTF-8, a bad byte (or a bad run of them) counted as the
+    one U+FFFD it is read as, the file's own U+FFFD aside. Read a piece at a time: memory of a piece, not of the
+    file."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    letters = replaced = 0
+    for start in range(0, len(data), _CHUNK):
+        text = decoder.decode(data[start:start + _CHUNK], final=start + _CHUNK >= len(data))
+        letters += len(text) - len(_CYRILLIC.sub("", text))
+        replaced += text.count("\ufffd")
+    return letters, replaced - data.count("\ufffd".encode())  # a U+FFFD in UTF-8 is always these three bytes
 
 
 def _invalid_utf8(chunk: bytes) -> bool:

@@ -559,12 +559,22 @@ def _join_initials(parts: list[str]) -> list[str]:
 
 
 
+def _bracketed(part: str) -> tuple[str, str] | None:
+    """(name, note) of «name (note)», the note from the first bracket to the last one, which ends the part
+    («Петров П. П. (директор (и. о.))»); None for any other part. Without a regular expression: one that tried
+    each bracket against the rest of the text was quadratic in brackets."""
+    opening = part.find("(", 1)
+    if opening == -1 or not part.endswith(")") or opening > len(part) - 3:
+        return None
+    name = part[:opening].rstrip()
+    return (name, part[opening + 1:-1]) if name else None
+
+
 def _person(part: str) -> tuple[str, str] | None:
     """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
     «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
     part = _LIST_NUMBER.sub("", part)
-    bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", part)
-    name, position = (bracket.group(1), bracket.group(2)) if bracket else _dashed(part)
+    name, position = _bracketed(part) or _dashed(part)
     return (name, position) if _NAME.fullmatch(name) else None
 
 
@@ -572,15 +582,32 @@ def _person(part: str) -> tuple[str, str] | None:
 _AND = re.compile(r"\s+и\s+")
 
 
+def _ands(part: str) -> list[re.Match[str]]:
+    """The «и» of a part outside brackets: «Петров И. И. (учитель истории и обществознания)» has none."""
+    found, depth, at = [], 0, 0
+    for match in _AND.finditer(part):
+        for char in part[at:match.start()]:
+            depth += (char == "(") - (char == ")" and depth > 0)
+        at = match.start()
+        if depth == 0:
+            found.append(match)
+    return found
+
+
 def _split_and(parts: list[str]) -> list[str]:
     """Parts with «… и Петров И. И.» split before the name: «Иванова А. П. и Петров И. И.», «учитель математики и
-    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays."""
+    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays. Each «и» is tried
+    once, on what stands up to the next one: «Петров И. И. (учитель истории и обществознания)», «Петров И. И. –
+    учитель истории» are names with a position."""
     split: list[str] = []
     for part in parts:
-        while (found := next((m for m in _AND.finditer(part) if _person(part[m.end():]) is not None), None)):
-            split.append(part[:found.start()])
-            part = part[found.end():]
-        split.append(part)
+        ands, start = _ands(part), 0
+        for i, match in enumerate(ands):
+            end = ands[i + 1].start() if i + 1 < len(ands) else len(part)
+            if _person(part[match.end():end]) is not None:
+                split.append(part[start:match.start()])
+                start = match.end()
+        split.append(part[start:])
     return split
 
 
@@ -602,20 +629,21 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
     authors = []
     for piece in _author_entries(value):
         parts = _split_and(_join_initials(_split_commas(_LIST_NUMBER.sub("", piece))))
-        first = re.fullmatch(r"(.+?)\s*\((.+)\)", parts[0])
-        current = [*(first.groups() if first else _dashed(parts[0]))]
+        name, position = _bracketed(parts[0]) or _dashed(parts[0])
+        positions = [position] if position else []
         for part in filter(None, parts[1:]):
             person = _person(part)
             if person is not None:
-                authors.append((current[0], current[1]))
-                current = [*person]
+                authors.append((name, ", ".join(positions)))
+                name, position = person
+                positions = [position] if position else []
                 continue
-            if (warnings is not None and not current[1] and _MAYBE_NAME.fullmatch(part)
+            if (warnings is not None and not positions and _MAYBE_NAME.fullmatch(part)
                     and not _position_word(part.split()[0])):
-                warnings.append(f"Авторы: «{part}» записано как должность автора «{current[0]}». Если это "
+                warnings.append(f"Авторы: «{part}» записано как должность автора «{name}». Если это "
                                 "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой.")
-            current[1] = f"{current[1]}, {part}" if current[1] else part
-        authors.append((current[0], current[1]))
+            positions.append(part)
+        authors.append((name, ", ".join(positions)))
     return [(name.strip()[:300], position.strip()[:300]) for name, position in authors]
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from indexer.analysis import morphology
 from kb.positions import position_word
 from kb.practices.models import Practice
+from kb.practices.rules import PATRONYMIC_PARTICLES, SURNAME_PARTICLES  # the form reads an author's line by them
 from kb.resolutions.models import Recommendation, Resolution
 from kb.templating import format_date_range
 from kb.timeutil import local_today
@@ -74,17 +75,7 @@ BODY_WORDS = frozenset({
     "ассоциация", "сообщество", "команда", "министерство", "департамент", "учреждение", "организация", "совет",
     "союз", "общество", "клуб", "студия", "факультет", "редакция", "служба", "филиал",
 })
-# «Алиев Тимур Рашид оглы»: the word closes a patronymic, it is written in lower case and gives no initial.
-PATRONYMIC_PARTICLES = frozenset({"оглы", "кызы", "улы", "уулу", "оглу", "гызы"})
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
-# Particles of a surname, written in lower case: «де Голль», «ван Гог», «фон Визин», «ван дер Варден». One belongs to
-# the word after it, wherever the surname stands («Шарль де Голль», «де Голль Шарль»), and stays as written.
-SURNAME_PARTICLES = frozenset({
-    "де", "дю", "дез", "ван", "фон", "дер", "ден", "ле", "ла", "ди", "да", "дель", "делла", "дос", "дас", "тер", "тен",
-    "аль", "эль", "бен", "ибн", "бин", "цу",
-    "de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos", "das", "ter", "ten",
-    "al", "el", "ben", "ibn", "bin", "zu",
-})
 _JOINED_INITIALS = re.compile(r"[А-ЯЁA-Z]{2,3}")
 
 

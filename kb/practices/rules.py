@@ -68,6 +68,17 @@ def _name_shaped(text: str) -> bool:
 LIST_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s*")
 _HEAD = re.compile(r"[,(;]|\s[–—-](?:\s|$)")
 
+# Particles of a surname, written in lower case: «де Голль», «ван Гог», «фон Визин», «ван дер Варден». One belongs to
+# the word after it, wherever the surname stands («Шарль де Голль», «де Голль Шарль»), and stays as written.
+SURNAME_PARTICLES = frozenset({
+    "де", "дю", "дез", "ван", "фон", "дер", "ден", "ле", "ла", "ди", "да", "дель", "делла", "дос", "дас", "тер", "тен",
+    "аль", "эль", "бен", "ибн", "бин", "цу",
+    "de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos", "das", "ter", "ten",
+    "al", "el", "ben", "ibn", "bin", "zu",
+})
+# «Алиев Тимур Рашид оглы»: the word closes a patronymic, it is written in lower case and gives no initial.
+PATRONYMIC_PARTICLES = frozenset({"оглы", "кызы", "улы", "уулу", "оглу", "гызы"})
+
 
 def starts_person(line: str) -> bool:
     """Whether a line of authors begins with a person's name (a list's number aside): what stands before its first
@@ -76,29 +87,70 @@ def starts_person(line: str) -> bool:
     return bool(head) and _name_shaped(head) and not position_word(head.split()[0])
 
 
+# Any person's name, in any script, as a line of authors may begin with it: capitalised words («Smith», «О'Нил»,
+# «Нурланұлы»), initials («J.», «Дж.»), a surname's particle («фон Браун В.») or a patronymic's («Абдуллаев
+# Мухаммад Али угли»), a maiden name in brackets («Иванова (Петрова) А. П.»). No digits, «№», quotes or other words
+# in lower case: «Коллектив авторов МБОУ СОШ № 1», «Гимназия № 1» are not.
+_PERSON_HEAD = re.compile(r"[,;]|\s[–—-](?:\s|$)")
+_BRACKETS = re.compile(r"\([^()]*\)")
+_CAPITALISED = re.compile(r"[^\W\d_][^\W\d_]*(?:['’-][^\W\d_]+)*")
+_INITIAL = re.compile(r"(?:[^\W\d_][^\W\d_]?\.-?)+")
+_NAME_PARTICLES = SURNAME_PARTICLES | PATRONYMIC_PARTICLES | {"угли", "кизи"}
+
+
+def _name_word(word: str) -> bool:
+    if word in _NAME_PARTICLES:
+        return True
+    return word[:1].isupper() and bool(_CAPITALISED.fullmatch(word) or _INITIAL.fullmatch(word))
+
+
+def person_shaped(line: str) -> bool:
+    """Whether a line of authors begins with what may well be a person's name, of any people (``starts_person``
+    knows the Russian ones surely): «Smith J.», «О'Нил Д. Д.», «фон Браун В. В., учитель»."""
+    head = _PERSON_HEAD.split(LIST_NUMBER.sub("", line), maxsplit=1)[0]
+    words = _BRACKETS.sub(" ", head).split()
+    return (2 <= len(words) <= 6 and all(map(_name_word, words)) and not position_word(words[0])
+            and any(word[:1].isupper() and not word.isupper() for word in words))
+
+
+# The legal form of an organisation, which begins a line of its name: «МБОУ СОШ № 5», «ГБУ ДПО ЧИППКРО».
+ORGANISATION = re.compile(r"(?:[А-ЯЁ]{1,4}ОУ(?:ДО)?|[А-ЯЁ]{1,3}У|[А-ЯЁ]{1,4}ДО|АНО|СОШ|ООШ|НОШ|ДДТ|ДЮСШ|ДШИ|ЦРО|ИРО"
+                          r"|ИПК|ДПО)(?![А-ЯЁа-яё])")
+_DASHES = (",", "–", "—", "-")
+_OPENINGS = ("(", "–", "—", "-")  # «ФИО⏎(должность)», «ФИО⏎– должность»
+
+
+def _carries_on(line: str, previous: str, wrapped_only: bool) -> bool:
+    """Whether a line of authors that does not begin with a name the check knows carries on the entry before."""
+    first = line.split()[0]
+    if line.startswith(_OPENINGS) or (line[0].islower() and first not in SURNAME_PARTICLES):
+        return True  # «(учитель)», «– учитель», «учитель математики»: a name is capitalised, a particle aside
+    if not wrapped_only and (position_word(first) or ORGANISATION.match(line)):
+        return True  # «Учитель математики», «МБОУ СОШ № 5»
+    return previous.endswith(_DASHES) and not person_shaped(line)
+
+
 def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
-    """The entries of authors written one a line, with the lines that carry on an entry joined to it: a cell of a
-    registry or a paste into the form wrapped «Иванова Анна Петровна,⏎учитель математики» or «ФИО⏎(должность)».
-    A line that begins with a person's name begins an entry. Of the others, a line carries on the one before when
-    that ends in a comma or a dash, or when it opens with a bracket or a lower-case letter; with ``wrapped_only``
-    false (a registry's cell, where «;» parts the authors) every such line does, the line break read as a comma.
-    The form shows its authors one a line and reads them back so: a name no person's («Коллектив авторов») on a
-    line of its own stays an author there."""
-    entries: list[str] = []
+    """The entries of authors written one a line, with the lines that surely carry on an entry joined to it: a cell
+    of a registry or a paste into the form wrapped «Иванова Анна Петровна,⏎учитель математики» or
+    «ФИО⏎(должность)». A line that begins with a person's name begins an entry. A line carries on the one before
+    when it opens with a bracket, a dash or a word in lower case (not a surname's particle, «фон Браун В.»), or when the
+    line before ends in a comma or a dash and it does not begin with what may be a person's name («Smith J.»);
+    with ``wrapped_only`` false (a registry's cell) also when it begins with a position («Учитель математики») or
+    an organisation's legal form («МБОУ СОШ № 5»). Any other line is an author of its own («Иванова (Петрова)
+    А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back so."""
+    entries: list[list[str]] = []
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
-        if entries and not starts_person(line):
-            previous = entries[-1]
-            if previous.endswith((",", "–", "—", "-")) or line.startswith("("):
-                entries[-1] = f"{previous} {line}"
-                continue
-            if not wrapped_only or line[0].islower():
-                entries[-1] = f"{previous}, {line}"
-                continue
-        entries.append(line)
-    return [entry.rstrip(",;– ").strip() for entry in entries]
+        if entries and not starts_person(line) and _carries_on(line, entries[-1][-1], wrapped_only):
+            previous = entries[-1][-1]
+            glue = " " if previous.endswith(_DASHES) or line.startswith(_OPENINGS) else ", "
+            entries[-1].extend((glue, line))
+            continue
+        entries.append([line])
+    return [entry.rstrip(",;– ").strip() for entry in map("".join, entries)]
 
 
 def split_dashed(part: str) -> tuple[str, str]:
