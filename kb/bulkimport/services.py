@@ -41,7 +41,7 @@ from kb.attachments.services import (
     remove_attachment,
 )
 from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
-from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, read_registry, split_list
+from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, split_list
 from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
 from kb.positions import position_word as _position_word
@@ -1295,11 +1295,6 @@ def _names_files(raw: RawRow, ctx: _Context) -> bool:
 def open_archive(path: Path | None) -> FileArchive | None:
     """The ZIP of files named by the registry, with the per-file limit of attachments; raises ArchiveError."""
     return FileArchive(path, current_app.config["ATTACHMENT_MAX_BYTES"]) if path is not None else None
-
-
-def read_registry_file(path: Path) -> Registry:
-    """Read a registry with the configured row limit; raises RegistryError."""
-    return read_registry(path.read_bytes(), max_rows())
 
 
 def max_rows() -> int:
