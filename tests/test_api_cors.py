@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import bearer, sign_in
+from tests.test_api_resolutions import RESOLUTION
 
 ORIGIN = {"Origin": "https://school.example.org"}
 CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
@@ -14,18 +15,6 @@ def preflight(client, path: str, method: str, headers: str | None = None):
     if headers is not None:
         asked["Access-Control-Request-Headers"] = headers
     return client.options(path, headers=asked)
-
-
-RESOLUTION = """РЕЗОЛЮЦИЯ
-областного семинара «Исследовательская деятельность младших школьников»
-
-Дата проведения: 12 октября 2022 года
-Место проведения: г. Челябинск
-
-Участники семинара рекомендуют:
-1. Образовательным организациям:
-1.1. Развивать школьные научные общества.
-"""
 
 
 def closed(response) -> bool:

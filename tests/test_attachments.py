@@ -569,6 +569,18 @@ def test_a_cp1251_text_and_a_binary_file_are_still_told_from_utf8():
         detect(bytes(range(1, 9)) * 50 + "я".encode(), "данные.txt")
 
 
+def test_a_koi8_r_text_is_read_as_koi8_r_and_a_cp1251_one_in_capitals_stays_cp1251():
+    """A KOI8-R file (old mail archives, Linux editors) was stored as CP1251 gibberish, «ыЛПМШОПЕ ОБХЮОПЕ»: KOI8-R has
+    its small letters where CP1251 has its capitals. A CP1251 text in capitals is no KOI8-R text for all that."""
+    from kb.attachments.extract import extract_text
+
+    text = "Школьное научное общество: опыт работы с одарёнными детьми в начальной школе."
+    assert extract_text(text.encode("koi8-r"), "txt") == text
+    assert extract_text(text.encode("cp1251"), "txt") == text
+    capitals = "РЕЗОЛЮЦИЯ ОБЛАСТНОЙ КОНФЕРЕНЦИИ О РАЗВИТИИ ОДАРЁННОСТИ"
+    assert extract_text(capitals.encode("cp1251"), "txt") == capitals
+
+
 def test_an_emoji_in_an_rtf_is_stored_as_one_character(app, editor):
     """Word writes an emoji in an RTF as a surrogate pair (\\u-10179?\\u-8704?): striprtf gave two lone halves,
     which UTF-8 cannot store, and the upload was a 500."""
