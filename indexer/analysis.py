@@ -417,12 +417,12 @@ def is_century_numeral(word: str) -> bool:
 
 
 def context_words(text: str) -> dict[int, tuple[str | None, str | None]] | None:
-    """The words of ``text`` read beside their neighbours, by their number among the text's tokens (``find_tokens``;
-    ``tokens``, if given, are those): (the word to read instead of the token, a word standing at the token's place
-    as well, with no weight); None for a text with none (nearly every one: two regex scans in C).
+    """The words of ``text`` read beside their neighbours, by their number among the text's tokens (``find_tokens``):
+    (the word to read instead of the token, a word standing at the token's place as well, with no weight); None for
+    a text with none (nearly every one: two regex scans in C).
 
     «в.» or «вв.» after a Roman numeral is «век» (``_CENTURY``); the ending of «5-й», «10-м» has the number beside it
-    (``_ORDINAL_ENDING``). ``tokens`` and this agree: both read the text with ``token_pattern``."""
+    (``_ORDINAL_ENDING``). ``find_tokens`` and this agree: both read the text with ``token_pattern``."""
     centuries = [m for m in _CENTURY.finditer(text) if is_century_numeral(m.group(1))] if _CENTURY.search(text) else []
     endings = list(_ORDINAL_ENDING.finditer(text)) if _ORDINAL_ENDING.search(text) else []
     if not centuries and not endings:
