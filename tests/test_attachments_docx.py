@@ -149,3 +149,145 @@ def test_a_practice_is_found_by_a_word_in_a_wrapped_run(app, editor, make_user, 
     client, pid = editor
     upload(client, pid, "план.docx", docx_of(paragraph(run("Опыт: ") + wrapped)))
     publish_and_find(app, client, make_user, pid, "план.docx", WORD)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables in tables, text boxes and shapes
+
+NAMESPACES = {
+    "w": W, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "wpg": "http://schemas.microsoft.com/office/word/2010/wordprocessingGroup",
+    "wp14": "http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing",
+    "v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+    "w10": "urn:schemas-microsoft-com:office:word"}
+
+
+def drawing_xml(fragment: str):
+    """The element ``fragment`` writes, with the prefixes Word uses for drawings bound."""
+    from docx.oxml import parse_xml
+
+    declared = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NAMESPACES.items())
+    return parse_xml(f"<w:wrap {declared}>{fragment}</w:wrap>")[0]
+
+
+def drawing_docx_of(*blocks: str) -> bytes:
+    """As ``docx_of``, for blocks that hold drawings (their prefixes bound)."""
+    import docx
+
+    document = docx.Document()
+    body = document.element.body
+    for block in blocks:
+        body.insert(len(body) - 1, drawing_xml(block))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def cell(content: str, properties: str = "") -> str:
+    return f"<w:tc><w:tcPr>{properties}</w:tcPr>{content}</w:tc>"
+
+
+def table(*rows: str) -> str:
+    return f'<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid/>{"".join(rows)}</w:tbl>'
+
+
+def row(*cells: str) -> str:
+    return f"<w:tr>{''.join(cells)}</w:tr>"
+
+
+def test_a_table_in_a_table_cell_is_read_in_its_place_once():
+    """A timetable or a rubric put in a cell of the layout table: the cell's own paragraphs were read, the table in
+    it never was. Its rows come where it stands in the cell, each once; a vertical merge in the outer table is
+    still resolved past the table nested in the row above, and a table nested two deep is read too."""
+    inner = table(row(cell(paragraph(run("Понедельник"))), cell(paragraph(run("Экскурсия")))),
+                  row(cell(paragraph(run("Вторник"))),
+                      cell(table(row(cell(paragraph(run("Глубже"))), cell(paragraph(run("ещё"))))))))
+    outer = table(
+        row(cell(paragraph(run("Объединённая")), '<w:vMerge w:val="restart"/>'),
+            cell(paragraph(run("До таблицы")) + inner + paragraph(run("После таблицы")))),
+        row(cell(paragraph(""), "<w:vMerge/>"), cell(block_sdt(table(row(cell(paragraph(run("В поле"))))))
+                                                      + paragraph(run("Соседняя")))))
+    data = docx_of(paragraph(run("План")), outer)
+    assert extract_text(data, "docx").splitlines() == [
+        "План", "Объединённая До таблицы", "Понедельник Экскурсия", "Вторник Глубже ещё", "После таблицы",
+        "Объединённая В поле", "Соседняя"]
+
+
+def text_box(text: str, fallback: str | None = None, shape: str = "rect") -> str:
+    """A text box as Word 2010 and later write it into a run (``<w:r>``): the DrawingML shape (wps:txbx) in
+    mc:Choice and the same box in VML (v:textbox) in mc:Fallback for older readers. ``fallback``: another text
+    for the VML copy; ``text`` "": an empty DrawingML box."""
+    content = "".join(paragraph(run(line)) for line in text.split("\n")) if text else "<w:p/>"
+    old = content if fallback is None else "".join(paragraph(run(line)) for line in fallback.split("\n"))
+    return (
+        "<w:r><w:rPr><w:noProof/></w:rPr><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+        '<wp:anchor distT="45720" distB="45720" distL="114300" distR="114300" simplePos="0" relativeHeight="1"'
+        ' behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '<wp:extent cx="2360930" cy="1404620"/><wp:effectExtent l="0" t="0" r="22860" b="11430"/>'
+        '<wp:wrapSquare wrapText="bothSides"/><wp:docPr id="217" name="Надпись 2"/><wp:cNvGraphicFramePr/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"><a:spLocks noChangeArrowheads="1"/></wps:cNvSpPr>'
+        f'<wps:spPr bwMode="auto"><a:xfrm><a:off x="0" y="0"/><a:ext cx="2360930" cy="1404620"/></a:xfrm>'
+        f'<a:prstGeom prst="{shape}"><a:avLst/></a:prstGeom><a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/>'
+        "</a:solidFill></a:ln></wps:spPr>"
+        f"<wps:txbx><w:txbxContent>{content}</w:txbxContent></wps:txbx>"
+        '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="91440" tIns="45720" rIns="91440" bIns="45720"'
+        ' anchor="t" anchorCtr="0"><a:spAutoFit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic>'
+        '<wp14:sizeRelH relativeFrom="margin"><wp14:pctWidth>40000</wp14:pctWidth></wp14:sizeRelH>'
+        "</wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+        '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        '<v:shape id="Надпись 2" o:spid="_x0000_s1026" type="#_x0000_t202"'
+        ' style="position:absolute;margin-left:0;margin-top:0;width:185.9pt;height:110.6pt;z-index:251659264">'
+        f'<v:textbox style="mso-fit-shape-to-text:t"><w:txbxContent>{old}</w:txbxContent></v:textbox>'
+        '<w10:wrap type="square"/></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>')
+
+
+def test_a_text_box_is_read_once_where_it_is_anchored():
+    """Word writes a text box twice, as a DrawingML shape (mc:Choice) and as VML (mc:Fallback): neither was read,
+    and a handout's key text in a box or a shape never reached the search. It is read once, as a line of its own
+    where its anchor is, the Choice (the Fallback only when the Choice has no text); a box in a table cell, a
+    shape in a group and an old document's VML-only box are read too."""
+    group = ('<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="1" cy="1"/>'
+             '<wp:docPr id="5" name="Группа 5"/><a:graphic>'
+             '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingGroup"><wpg:wgp>'
+             "<wpg:cNvGrpSpPr/><wpg:grpSpPr/>"
+             + "".join(f'<wps:wsp><wps:cNvSpPr/><wps:spPr/><wps:txbx><w:txbxContent>{paragraph(run(text))}'
+                       "</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>" for text in ("Цель", "Задачи"))
+             + "</wpg:wgp></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>")
+    vml_only = ('<w:r><w:pict><v:rect style="width:100pt;height:40pt"><v:textbox><w:txbxContent>'
+                f'{paragraph(run("Старая надпись"))}</w:txbxContent></v:textbox></v:rect></w:pict></w:r>')
+    data = drawing_docx_of(
+        paragraph(run("Перед надписью ") + text_box("Ключевая мысль\nвторая строка") + run("и после")),
+        paragraph(text_box("Выбранная", fallback="Запасная")),
+        paragraph(text_box("", fallback="Только в VML")),
+        paragraph(group + vml_only),
+        table(row(cell(paragraph(run("Ячейка") + text_box("В ячейке"))))))
+    assert extract_text(data, "docx").splitlines() == [
+        "Перед надписью", "Ключевая мысль", "вторая строка", "и после", "Выбранная", "Только в VML", "Цель",
+        "Задачи", "Старая надпись", "Ячейка", "В ячейке"]
+
+
+def test_tables_and_boxes_nested_past_any_document_are_read_in_bounded_memory():
+    """Ten thousand tables one in a cell of another: the first levels are read, and what is kept for the open
+    ones stays bounded."""
+    depth = 10_000
+    nested = (f"<w:tbl><w:tr><w:tc>{paragraph(run('уровень'))}" * depth + "</w:tc></w:tr></w:tbl>" * depth)
+    data = rewrite_part(docx_of(paragraph(run("Начало")), paragraph(run("ГЛУБИНА"))), "word/document.xml",
+                        lambda xml: xml.replace(paragraph(run("ГЛУБИНА")).encode(), nested.encode()))
+    found: list[str] = []
+    peak = peak_memory(lambda: found.append(extract_text(data, "docx")))
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    lines = found[0].splitlines()
+    assert lines[0] == "Начало" and lines[1:4] == ["уровень"] * 3
+
+
+def test_a_practice_is_found_by_a_word_only_in_a_text_box(app, editor, make_user):  # noqa: F811
+    client, pid = editor
+    upload(client, pid, "памятка.docx", drawing_docx_of(paragraph(run("Памятка") + text_box(f"Опыт: {WORD}"))))
+    publish_and_find(app, client, make_user, pid, "памятка.docx", WORD)

@@ -15,7 +15,13 @@ What is read is what those libraries gave, in their order, so that a document is
   one's text (``_Row.cells``). Beyond those libraries, what Word shows inside the elements it wraps content in is
   read as if they were not there: paragraphs, tables, rows and cells in content controls (``w:sdt``) and custom
   XML, runs in tracked insertions and moves, content controls, smart tags, simple fields, custom XML and
-  hyperlinks, at any nesting; deleted text (``w:del``, ``w:moveFrom``) is not read;
+  hyperlinks, at any nesting; deleted text (``w:del``, ``w:moveFrom``) is not read. A table in a cell is read
+  where it stands among the cell's paragraphs, its rows a line each, as the body's are; a text box or a shape's
+  text (``w:txbxContent`` in a DrawingML ``w:drawing`` or a VML ``w:pict``) is read where its anchor is, its
+  paragraphs a line each, the paragraph holding it going on on the next line. Of an ``mc:AlternateContent``
+  (Word writes a text box twice, as DrawingML in ``mc:Choice`` and as VML in ``mc:Fallback``) one branch is read:
+  the first that has text, the Fallback only when the Choice has none. Tables and text boxes nested past
+  MAX_NESTING are not read;
 * PPTX: each slide's shapes that have a text frame (``p:sp``), in the order of the presentation's slide list: the
   frame's paragraphs one a line, «\\v» for a line break.
 """
@@ -32,6 +38,7 @@ from kb.textclean import BULLET_CHARACTERS
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -153,13 +160,21 @@ _RUN_CHARACTERS = {"tab": "\t", "ptab": "\t", "cr": "\n", "noBreakHyphen": "-"}
 # hyperlink, a tracked insertion or move (w:ins, w:moveTo), a smart tag, a simple field's result, custom XML, a
 # direction (w:dir, w:bdo); paragraphs, tables, rows and cells in custom XML; and anything in a content control
 # (w:sdt: its w:sdtContent). A deletion or a move away (w:del, w:moveFrom) is not read: Word does not show it.
+# A text box's content (w:txbxContent, «txbx») holds paragraphs and tables, as the body and a cell do.
 _WRAPPED = {"p": frozenset(("hyperlink", "ins", "moveTo", "smartTag", "fldSimple", "customXml", "dir", "bdo")),
             "body": frozenset(("customXml",)), "tc": frozenset(("customXml",)), "tbl": frozenset(("customXml",)),
-            "tr": frozenset(("customXml",))}
-_INSIDE = {where: f"in {where}" for where in _WRAPPED}  # the role of a wrapper: its content is read as where's
-_INSIDE_OF = {role: where for where, role in _INSIDE.items()}
+            "tr": frozenset(("customXml",)), "txbx": frozenset(("customXml",))}
+# Where content is read, and what a wrapper's, a content control's or an mc:AlternateContent's branch is read as.
+_PLACES = (*_WRAPPED, "r", "drawing")
+_INSIDE = {where: f"in {where}" for where in _PLACES}  # the role of a wrapper: its content is read as where's
 _CONTROL = {where: f"sdt {where}" for where in _WRAPPED}  # a content control there: only its sdtContent is read
 _CONTROL_OF = {role: where for where, role in _CONTROL.items()}
+_ALTERNATIVES = {where: f"alt {where}" for where in _PLACES}  # an mc:AlternateContent: one of its branches is read
+_ALTERNATIVES_OF = {role: where for where, role in _ALTERNATIVES.items()}
+_BRANCH = {where: f"branch {where}" for where in _PLACES}  # the branch read: its content is read as where's
+_INSIDE_OF = {role: where for where, role in (*_INSIDE.items(), *_BRANCH.items())}
+_BLOCKS = ("body", "tc", "txbx")  # where paragraphs and tables are
+MAX_NESTING = 64  # tables in cells and text boxes in paragraphs, one inside another: deeper ones are not read
 
 
 # The Symbol font's characters (Adobe's Symbol encoding), for the symbols a teacher inserts with «Вставка → Символ»
@@ -191,6 +206,52 @@ def _symbol(code: str, font: str) -> str:
     return character if character.isprintable() else ""
 
 
+class _Paragraph:
+    """A paragraph being read: the parts of its text, and the lines it goes to when it ends (``out``)."""
+
+    __slots__ = ("out", "parts", "pending")
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.parts: list[str] = []
+        self.pending = False  # a text box in it ended: a line break before any more of its text
+
+
+class _Table:
+    """A table being read: its rows go to ``out``; ``lines`` are those of the cell being read (its paragraphs, and
+    the rows of a table in it)."""
+
+    __slots__ = ("out", "above", "cells", "offset", "span", "merged", "lines")
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.above: dict[int, str] = {}  # grid offset: the text of the row above's cell there
+        self.cells: list[tuple[int, int, bool, str]] = []  # the row's: (grid offset, span, merged with above, text)
+        self.offset = self.span = 0
+        self.merged = False
+        self.lines: list[str] = []
+
+
+class _Box:
+    """A text box's content being read: the lines of its paragraphs and tables."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+
+class _Alternatives:
+    """An mc:AlternateContent being read: whether a branch of it has given text, and how much text there was
+    before the branch being read began."""
+
+    __slots__ = ("read", "mark")
+
+    def __init__(self) -> None:
+        self.read = False
+        self.mark = 0
+
+
 class _WordBody(_Reader):
     """word/document.xml: the body's paragraphs, and its tables' rows (see the module's docstring)."""
 
@@ -200,58 +261,66 @@ class _WordBody(_Reader):
         self.paragraphs: list[str] = []
         self.rows: list[str] = []
         self.paragraph_left = self.table_left = MAX_TEXT + 1  # each is cut there: paragraphs come first
-        self.parts: list[str] = []  # of the paragraph being read
-        self.in_cell = False
-        self.cell: list[str] = []  # the paragraphs of the cell being read
-        self.cells: list[tuple[int, int, bool, str]] = []  # the row's: (grid offset, span, merged with above, text)
-        self.offset = self.span = 0
-        self.merged = False
-        self.above: dict[int, str] = {}  # grid offset: the text of the row above's cell there
+        self.frames: list[_Paragraph | _Table | _Box] = []  # open, outermost first (a body's paragraph or table)
+        self.alternatives: list[_Alternatives] = []  # the mc:AlternateContent open
+        self.shown = 0  # pieces of text other than spaces read: whether a branch of an alternative had text
 
     def start(self, parent, name, attrs):
         uri, tag = name
+        if parent == "":
+            return "document" if name == (W, "document") else None
+        if parent == "document":
+            self.body = self.body or name == (W, "body")
+            return "body" if name == (W, "body") else None
+        if parent in _CONTROL_OF:  # a content control: its content is read, its properties are not
+            return _INSIDE[_CONTROL_OF[parent]] if name == (W, "sdtContent") else None
+        if parent in _ALTERNATIVES_OF:  # the first branch that has text, or the next one while none has
+            alternatives = self.alternatives[-1]
+            if uri == MC and tag in ("Choice", "Fallback") and not alternatives.read:
+                alternatives.mark = self.shown
+                return _BRANCH[_ALTERNATIVES_OF[parent]]
+            return None
+        where = _INSIDE_OF.get(parent, parent)  # what a wrapper's content is read as
+        if name == (MC, "AlternateContent") and where in _ALTERNATIVES:
+            self.alternatives.append(_Alternatives())
+            return _ALTERNATIVES[where]
+        if where == "drawing":  # a shape, a group, a picture: only a text box's content is read in it
+            return self.open(_Box(), "txbx") if name == (W, "txbxContent") else "drawing"
         if uri != W:
             return None
-        if parent == "":
-            return "document" if tag == "document" else None
-        if parent == "document":
-            self.body = self.body or tag == "body"
-            return "body" if tag == "body" else None
-        if parent in _CONTROL_OF:  # a content control: its content is read, its properties are not
-            return _INSIDE[_CONTROL_OF[parent]] if tag == "sdtContent" else None
-        where = _INSIDE_OF.get(parent, parent)  # what a wrapper's content is read as
         if where in _WRAPPED:
             if tag == "sdt":
                 return _CONTROL[where]
             if tag in _WRAPPED[where]:
                 return _INSIDE[where]
-        if where in ("body", "tc") and tag == "p":
-            self.parts, self.in_cell = [], where == "tc"
-            return "p"
-        if where == "body" and tag == "tbl":
-            self.above = {}
-            return "tbl"
+        if where in _BLOCKS and tag == "p":
+            return self.open(_Paragraph(self.frames[-1].lines if self.frames else self.paragraphs), "p")
+        if where in _BLOCKS and tag == "tbl":
+            return self.open(_Table(self.frames[-1].lines if self.frames else self.rows), "tbl")
+        frame = self.frames[-1] if self.frames else None
         if where == "tbl" and tag == "tr":
-            self.cells, self.offset = [], 0
+            frame.cells, frame.offset = [], 0
             return "tr"
         if where == "tr":
             if tag == "tc":
-                self.cell, self.span, self.merged = [], 1, False
+                frame.lines, frame.span, frame.merged = [], 1, False
                 return "tc"
             return "trPr" if tag == "trPr" and parent == "tr" else None
         if parent == "trPr" and tag == "gridBefore":
-            self.offset += _number(attrs.get((W, "val")), 0)
+            frame.offset += _number(attrs.get((W, "val")), 0)
         elif parent == "tc" and tag == "tcPr":
             return "tcPr"
         elif parent == "tcPr" and tag == "gridSpan":
-            self.span = _number(attrs.get((W, "val")), 1)
+            frame.span = _number(attrs.get((W, "val")), 1)
         elif parent == "tcPr" and tag == "vMerge":
-            self.merged = attrs.get((W, "val"), "continue") == "continue"
+            frame.merged = attrs.get((W, "val"), "continue") == "continue"
         elif where == "p" and tag == "r":
             return "r"
-        elif parent == "r":
+        elif where == "r":
             if tag == "t":
                 return "t"
+            if tag in ("drawing", "pict"):  # a DrawingML or a VML shape: its text box is read where it is
+                return "drawing"
             if tag == "br":
                 self.add("\n" if attrs.get((W, "type"), "textWrapping") == "textWrapping" else "")
             elif tag in _RUN_CHARACTERS:
@@ -260,14 +329,35 @@ class _WordBody(_Reader):
                 self.add(_symbol(attrs.get((W, "char"), ""), attrs.get((W, "font"), "")))
         return None
 
+    def open(self, frame: _Paragraph | _Table | _Box, role: str) -> str | None:
+        """Read ``frame`` (in a role), unless it is nested past MAX_NESTING: then nothing in it is read."""
+        if len(self.frames) >= MAX_NESTING:
+            return None
+        self.frames.append(frame)
+        return role
+
     def characters(self, content: str) -> None:
         if self.roles and self.roles[-1] == "t":
             self.add(content)
 
+    def in_table(self) -> bool:
+        """Whether what is read now goes to a body's table's rows (and counts against their characters)."""
+        return bool(self.frames) and isinstance(self.frames[0], _Table)
+
+    def spend(self, count: int) -> None:
+        if self.in_table():
+            self.table_left -= count
+        else:
+            self.paragraph_left -= count
+
     def add(self, text: str) -> None:
         if not text:
             return
-        if self.in_cell:
+        paragraph = self.frames[-1]  # a run's: the paragraph it is in
+        if paragraph.pending:
+            paragraph.pending = False
+            text = "\n" + text
+        if self.in_table():
             text = text[:max(self.table_left, 0)]
             self.table_left -= len(text)
         else:
@@ -275,38 +365,52 @@ class _WordBody(_Reader):
                 raise _Enough
             text = text[:self.paragraph_left]
             self.paragraph_left -= len(text)
-        self.parts.append(text)
+        self.shown += not text.isspace()
+        paragraph.parts.append(text)
 
     def end(self, role: str) -> None:
         if role == "p":
-            if self.in_cell:
-                self.cell.append("".join(self.parts))
-            else:
-                self.paragraphs.append("".join(self.parts))
-                self.paragraph_left -= 1
-            self.parts = []
+            paragraph = self.frames.pop()
+            paragraph.out.append("".join(paragraph.parts))
+            self.spend(1)
         elif role == "tc":
-            self.cells.append((self.offset, self.span, self.merged, "\n".join(self.cell)))
-            self.offset += self.span
-            self.in_cell = False
+            table = self.frames[-1]
+            table.cells.append((table.offset, table.span, table.merged, "\n".join(table.lines)))
+            table.offset += table.span
+            table.lines = []
         elif role == "tr":
+            table = self.frames[-1]
             texts: list[str] = []
             row_above: dict[int, str] = {}
-            for offset, _span, merged, text in self.cells:
-                if merged and offset in self.above:  # the text of the cell it continues
-                    text = self.above[offset]
-                    self.table_left -= len(text)
+            for offset, _span, merged, text in table.cells:
+                if merged and offset in table.above:  # the text of the cell it continues
+                    text = table.above[offset]
+                    self.spend(len(text))
                 row_above[offset] = text
                 texts.append(text)  # once, whatever it spans: the row's text names each cell once
-            self.above = row_above
-            if self.table_left > 0:
-                self.rows.append(" ".join(dict.fromkeys(texts)))
-                self.table_left -= 1
-
+            table.above = row_above
+            if (self.table_left if self.in_table() else self.paragraph_left) > 0:
+                table.out.append(" ".join(dict.fromkeys(texts)))
+                self.spend(1)
+        elif role in ("tbl", "txbx"):
+            frame = self.frames.pop()
+            lines = [line for line in frame.lines if line.strip()] if role == "txbx" else []
+            if lines:  # a line of its own where it is anchored, the paragraph's text after it on the next
+                paragraph = self.frames[-1]
+                paragraph.parts.append("\n" + "\n".join(lines))
+                paragraph.pending = True
+        elif role in _INSIDE_OF and role.startswith("branch "):
+            alternatives = self.alternatives[-1]
+            alternatives.read = self.shown > alternatives.mark
+        elif role in _ALTERNATIVES_OF:
+            self.alternatives.pop()
 
     def stopped(self) -> None:
-        if "p" in self.roles and not self.in_cell:
-            self.paragraphs.append("".join(self.parts))
+        """What was read of the elements open is kept: each is ended as if the part ended there."""
+        while self.roles:
+            role = self.roles.pop()
+            if role is not None:
+                self.end(role)
 
 
 def _number(value: str | None, default: int) -> int:
