@@ -242,3 +242,28 @@ def test_bullets_in_a_content_control_of_a_table_cell_are_read(tmp_path):
     path = tmp_path / "rez.docx"
     document.save(path)
     assert extract_text(path).splitlines() == [HEAD[0], "Рекомендовать:", f"– {ITEMS[0]}", f"•\t{ITEMS[1]}"]
+
+
+def test_table_rows_and_cells_in_content_controls_are_read(tmp_path):
+    """A template's repeating section puts a table's row in a content control (w:sdt around w:tr), a form a cell
+    (around w:tc): python-docx reads only the rows and cells right in the table, and those recommendations were
+    lost. A vertical merge is still read as python-docx reads it, past a row in a content control."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(HEAD[0])
+    table = document.add_table(rows=4, cols=3)
+    table.cell(0, 1).text, table.cell(0, 2).text = "№", "Рекомендация"
+    table.cell(0, 0).merge(table.cell(3, 0)).text = "Органам управления образованием"
+    for n, item in enumerate(ITEMS, start=1):
+        table.cell(n, 1).text, table.cell(n, 2).text = f"{n}.", item
+    rows = table._tbl.tr_lst
+    _wrap(rows[2], "sdt")
+    _wrap(rows[3].tc_lst[2], "sdt")
+    _wrap(rows[1].tc_lst[1], "customXml", "sdt")
+    path = tmp_path / "rez.docx"
+    document.save(path)
+    addressee = "Органам управления образованием"
+    assert extract_text(path).splitlines() == [
+        HEAD[0], addressee, "№", "Рекомендация", addressee, "1.", ITEMS[0], addressee, "2.", ITEMS[1], addressee, "3.",
+        ITEMS[2]]

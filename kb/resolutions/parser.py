@@ -153,7 +153,7 @@ def _read_docx(path: Path) -> str:
         import docx  # python-docx
 
         document = docx.Document(package)
-        lines = list(_docx_lines(document._body, DocxNumbering(document)))
+        lines = list(_docx_lines(document.element.body, DocxNumbering(document)))
     except ResolutionFormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds of errors on broken files
@@ -164,7 +164,7 @@ def _read_docx(path: Path) -> str:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_PARAGRAPH, _TABLE, _RUN = f"{_W}p", f"{_W}tbl", f"{_W}r"
+_PARAGRAPH, _TABLE, _ROW, _CELL, _RUN = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}r"
 # What Word wraps content in and shows as if it were not there (a content control, w:sdt, through its
 # w:sdtContent; its properties hold no paragraph or run): paragraphs and tables in content controls and custom
 # XML; runs in those, hyperlinks, tracked insertions and moves, smart tags, simple fields' results and directions.
@@ -200,21 +200,34 @@ def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
     custom XML; a paragraph of an automatic list begins with the number Word prints before it («1.», «1.1.», «а)»)
     or «–» for a bullet: they are not in its text, and three numbered recommendations without a final «;» were
     one."""
-    from docx.table import Table
-
-    for block in _inside(container._element, (_PARAGRAPH, _TABLE), _BLOCK_WRAPPERS):
+    for block in _inside(container, (_PARAGRAPH, _TABLE), _BLOCK_WRAPPERS):
         if block.tag == _TABLE:
-            for row in Table(block, container).rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # merged cells repeat the same element
-                        continue
-                    seen.add(id(cell._tc))
-                    yield from _docx_lines(cell, numbering)
+            for cell in _table_cells(block):
+                yield from _docx_lines(cell, numbering)
         else:
             marker = numbering.marker(block)
             text = _paragraph_text(block)
             yield f"{marker} {text}" if marker and text.strip() else text
+
+
+def _table_cells(table) -> Iterator:
+    """A table's cells (w:tc) row by row, as python-docx's ``_Row.cells`` gives them, each once in its row: a cell
+    merged with the one above (``w:vMerge`` «continue») is the cell it continues. Rows and cells in content controls
+    and custom XML (a template's repeating section) are read too; python-docx reads only those right in the table,
+    and counts a merged cell's place among the cells right in its row only."""
+    above: dict[int, object] = {}  # grid offset: the cell (its content's) of the row above there
+    for row in _inside(table, (_ROW,), _BLOCK_WRAPPERS):
+        offset = row.grid_before
+        row_above: dict[int, object] = {}
+        seen: set[int] = set()
+        for tc in _inside(row, (_CELL,), _BLOCK_WRAPPERS):
+            cell = above.get(offset, tc) if tc.vMerge == "continue" else tc
+            row_above[offset] = cell
+            offset += tc.grid_span
+            if id(cell) not in seen:
+                seen.add(id(cell))
+                yield cell
+        above = row_above
 
 
 # --------------------------------------------------------------------------------------------------
