@@ -330,6 +330,65 @@ def test_an_odt_is_read_as_a_stream_with_its_headings_and_without_its_comments()
                                                  " в трёх школах.")
 
 
+def test_an_odts_frames_shapes_and_tables_in_cells_are_read_in_place_once():
+    """What Writer keeps out of the body's paragraphs is read where it stands, once: a frame anchored to the page
+    (right in office:text) and one anchored to a paragraph, a table in its text box, a shape's own text
+    (draw:custom-shape), a group's shapes (draw:g), and a table in a table's cell; a flat ODT the same."""
+    from odf.draw import CustomShape, EnhancedGeometry, Frame, G, TextBox
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    from kb.attachments.extract import extract_text
+
+    def table(*rows):
+        made = Table()
+        made.addElement(TableColumn(numbercolumnsrepeated=2))
+        for cells in rows:
+            row = TableRow()
+            for content in cells:
+                cell = TableCell()
+                for piece in content if isinstance(content, list) else [content]:
+                    cell.addElement(P(text=piece) if isinstance(piece, str) else piece)
+                row.addElement(cell)
+            made.addElement(row)
+        return made
+
+    def frame(*content, anchor="paragraph"):
+        made, box = Frame(anchortype=anchor, width="3cm", height="1cm"), TextBox()
+        for piece in content:
+            box.addElement(P(text=piece) if isinstance(piece, str) else piece)
+        made.addElement(box)
+        return made
+
+    def shape(text):
+        made = CustomShape(anchortype="paragraph", width="3cm", height="1cm")
+        made.addElement(P(text=text))
+        made.addElement(EnhancedGeometry(type="rectangle"))
+        return made
+
+    document = OpenDocumentText()
+    document.text.addElement(frame("Рамка страницы", anchor="page"))
+    held = P(text="Перед рамкой ")
+    held.addElement(frame("В рамке", table(["Таблица", "в рамке"])))
+    held.addText(" после")
+    document.text.addElement(held)
+    drawn = P(text="Схема:")
+    group = G()
+    for text in ("Цель", "Задачи"):
+        group.addElement(shape(text))
+    drawn.addElement(shape("Фигура"))
+    drawn.addElement(group)
+    document.text.addElement(drawn)
+    document.text.addElement(table(["Внешняя", ["До", table(["Вложенная", "таблица"]), "После"]]))
+    out = io.BytesIO()
+    document.write(out)
+    expected = ["Рамка страницы", "Перед рамкой", "В рамке", "Таблица", "в рамке", "после", "Схема:", "Фигура",
+                "Цель", "Задачи", "Внешняя", "До", "Вложенная", "таблица", "После"]
+    assert extract_text(out.getvalue(), "odt").splitlines() == expected
+    assert extract_text(flat_odf(out.getvalue()), "fodt").splitlines() == expected
+
+
 def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():
     """Each element costs the parser some microseconds: the reading stops, the text before kept, in a paragraph of
     more than MAX_PARAGRAPH_PARTS elements (``<text:s/>``, 9 bytes each)."""
