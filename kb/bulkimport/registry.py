@@ -29,6 +29,7 @@ from kb.attachments.extract import (
     wide_encoding,
 )
 from kb.bulkimport.archive import _entry_name as entry_name
+from kb.encodings import cyrillic_encoding
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import composed, xml_text
@@ -289,7 +290,7 @@ def _decode(data: bytes) -> str:
         pass  # told apart outside the handler: its error holds a copy of the file
     if refusal := _mixed_utf8(data):
         raise RegistryError(refusal)
-    return data.decode("cp1251", errors="replace")
+    return data.decode(cyrillic_encoding(data), errors="replace")  # Windows-1251, KOI8-R or CP866 (DOS)
 
 
 _CYRILLIC = re.compile(r"[А-яЁё]")
