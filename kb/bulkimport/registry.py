@@ -211,7 +211,7 @@ def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
-    elif begins_as_xml(data):
+    elif begins_as_xml(data) or _wide_xml(data):
         from kb.bulkimport.ods import fods_rows
 
         table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
@@ -265,6 +265,13 @@ def _not_flat_ods(data: bytes) -> str:
     return (f"Файл .fods — не документ OpenDocument (плоский XML){what}: таблица FODS — файл XML, который LibreOffice "
             "Calc записывает командой «Сохранить как» с типом «Плоский XML ODF». Откройте таблицу в LibreOffice Calc "
             "и сохраните её заново как FODS, ODS или XLSX (или загрузите реестр CSV с расширением .csv).")
+
+
+def _wide_xml(data: bytes) -> bool:
+    """Whether a file in UTF-16 or UTF-32 (with its byte order mark) begins as XML: a flat ODS saved again by
+    Notepad as «Юникод», which the FODS reader reads as UTF-8 (``kb.encodings.Utf8Reader``)."""
+    encoding = wide_encoding(data)
+    return encoding is not None and begins_as_xml(data[:4096].decode(encoding, errors="ignore").encode())
 
 
 def _is_html(data: bytes) -> bool:
