@@ -581,6 +581,38 @@ def test_a_koi8_r_text_is_read_as_koi8_r_and_a_cp1251_one_in_capitals_stays_cp12
     assert extract_text(capitals.encode("cp1251"), "txt") == capitals
 
 
+KOI8_TEXT = ("Школьное научное общество: опыт работы с одарёнными детьми в начальной школе. Занятия проходят раз в "
+             "неделю, ученики готовят проекты и выступают на конференции.")
+
+
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp866"])
+@pytest.mark.parametrize("case", ["as typed", "capitals", "small letters"])
+def test_a_koi8_r_or_dos_text_is_read_in_its_encoding_in_capitals_too(encoding, case):
+    """A KOI8-R text typed in capitals was stored as CP1251 gibberish («ЬЙПМШОПЕ» for «ШКОЛЬНОЕ»): read as CP1251 it
+    is in small letters, and the check looked for one nearly all in capitals. A text in CP866 (DOS, old school
+    software) was refused as no text at all (a byte CP1251 has no character for) or stored as gibberish. Each
+    reading is now weighed by how Russian its letters and their pairs are, whatever their case."""
+    from kb.attachments.extract import extract_text
+
+    text = {"as typed": KOI8_TEXT, "capitals": KOI8_TEXT.upper(), "small letters": KOI8_TEXT.lower()}[case]
+    assert extract_text(text.encode(encoding), "txt") == text
+    assert extract_text(text.encode("cp1251"), "txt") == text
+
+
+@pytest.mark.parametrize("text", [
+    "Итоги.", "ИТОГИ.", "ей 82-летней двоюродной бабушк", "Ь, ПОЧЕМУ МЫ УП", "Урок 5: Python 3.12, 2024 г.",
+    "4Б1, 507 Т-64Б, 528 Т-64БВ, 12", "Practice № 1 (2024), version 2.0 — «draft»",
+    "План: ввести модуль Moodle 4.1 в 7 «А» и 8 «Б» классах; отчёт — до 01.09.2024, ответственный — Иванова А. П.",
+    KOI8_TEXT.upper(), KOI8_TEXT.lower(),
+])
+def test_a_cp1251_text_short_or_long_in_any_case_with_latin_words_and_digits_stays_cp1251(text):
+    """A few letters could tip a short text either way: Windows-1251 is kept unless another reading is clearly
+    better, so a word or a line of a CP1251 file never turns into gibberish."""
+    from kb.attachments.extract import extract_text
+
+    assert extract_text(text.encode("cp1251"), "txt") == text
+
+
 def test_an_emoji_in_an_rtf_is_stored_as_one_character(app, editor):
     """Word writes an emoji in an RTF as a surrogate pair (\\u-10179?\\u-8704?): striprtf gave two lone halves,
     which UTF-8 cannot store, and the upload was a 500."""

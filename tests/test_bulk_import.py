@@ -123,6 +123,21 @@ def test_csv_in_either_encoding_and_delimiter_is_read(encoding, delimiter):
     assert registry.rows[0].number == 2
 
 
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp866"])
+@pytest.mark.parametrize("capitals", [False, True], ids=["as typed", "capitals"])
+def test_csv_in_koi8_r_or_dos_encoding_is_read(encoding, capitals):
+    """A registry in KOI8-R (a Linux program) or CP866 (DOS school software) was read as Windows-1251: its header
+    came out as gibberish («МЮГБЮМХЕ» for «Название»), and the check found no «Название» column."""
+    from kb.bulkimport.registry import read_registry
+
+    title = "Ёлочка знаний, или школьное научное общество; опыт"
+    values = row("A-1", title.upper() if capitals else title, organisation="МАОУ СОШ 1 г. Копейска")
+    registry = read_registry(csv_bytes([values], ";", encoding), 100)
+    assert set(registry.columns) >= {"external_id", "title", "region", "levels", "files"}
+    assert registry.rows[0].values["title"] == (title.upper() if capitals else title)
+    assert registry.rows[0].values["region"] == "Челябинская область"
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"\xff\xfe" + "Название;Год\r\nx;1".encode("utf-16-le") + b"\x00", "в кодировке UTF-16 повреждён (байт 37)"),
     (b"\xff\xfe" + "Название;Год\r\n".encode("utf-16-le") + b"\x00\xd8x\x00", "в кодировке UTF-16 повреждён"),

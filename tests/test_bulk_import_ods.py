@@ -518,7 +518,7 @@ NOT_XML = {
     "csv": ("Название;Год\nШкольный театр;2024\n".encode(), ", а текст"),
     "pdf": (None, ", а PDF"),
     "noise": (bytes(range(256)) * 4, ""),
-    "utf-16 xml": (flat_odf(ods_bytes([row("Ф-1", "Школьный театр")])).decode().encode("utf-16"), ", а текст"),
+    "utf-16 text": ("Название;Год\nШкольный театр;2024\n".encode("utf-16"), ", а текст"),
 }
 
 
@@ -546,6 +546,33 @@ def test_a_file_named_fods_that_is_no_xml_is_named_as_such(app, client, runner, 
     result = runner.invoke(args=["import-practices", write(tmp_path, "реестр.fods", data)])
     assert result.exit_code == 1 and message in result.output
     assert practices(app) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("declared", ["UTF-8", "UTF-16", None])
+def test_a_flat_ods_saved_again_in_utf16_is_read_as_the_utf8_one(encoding, declared):
+    """A flat ODS saved again by Notepad as «Юникод» (UTF-16 with its byte order mark, the declaration still naming
+    UTF-8) was refused as no XML («Файл .fods — не документ OpenDocument (плоский XML), а текст»). It is read as the
+    UTF-8 one, whatever its declaration says, with the same refusal of entities; one cut in the middle of a
+    character is damaged."""
+    from kb.bulkimport.registry import read_registry
+
+    flat = flat_odf(ods_bytes([row("Ф-1", "Школьный театр"), row("Ф-2", "Ёлочка знаний")]))
+    declaration, rest = flat.split(b"?>", 1)
+    flat = (b"<?xml version='1.0' encoding='" + declared.encode() + b"'?>" if declared else b"") + rest.lstrip()
+
+    def wide(data: bytes) -> bytes:
+        text = data.decode()
+        return (b"\xfe\xff" + text.encode(encoding)) if encoding == "utf-16-be" else text.encode(encoding)
+
+    expected = read_registry(flat.replace(b"UTF-16", b"UTF-8"), 100, "реестр.fods")
+    assert read_registry(wide(flat), 100, "реестр.fods") == expected
+    assert read_registry(wide(flat), 100) == expected
+    assert [r.values["title"] for r in expected.rows] == ["Школьный театр", "Ёлочка знаний"]
+    if declared:
+        hostile = wide(with_prolog(flat, BILLION_LAUGHS))
+        assert refused(hostile) == "Файл ODS повреждён или это не таблица LibreOffice."
+    assert refused(wide(flat)[:-3]).startswith("Файл ODS повреждён")
 
 
 def test_a_flat_ods_or_an_ods_named_otherwise_is_read_by_its_content():

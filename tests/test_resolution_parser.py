@@ -339,6 +339,18 @@ def test_extract_text_reads_utf8_with_bom_md_and_cp1251(tmp_path):
         assert extract_text(tmp_path / "wide.txt") == "Резолюция: одарённые дети"
 
 
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp866"])
+def test_extract_text_reads_a_koi8_r_or_dos_resolution(tmp_path, encoding):
+    """A resolution saved in KOI8-R or CP866 (DOS) was read as CP1251 gibberish; it is read in its encoding, as a
+    practice's text file is, in capitals too."""
+    text = ("РЕЗОЛЮЦИЯ\n1. Рекомендовать образовательным организациям развивать школьные научные общества.\n"
+            "2. Методическим объединениям обобщить опыт работы с одарёнными детьми.")
+    (tmp_path / "old.txt").write_bytes(text.encode(encoding))
+    assert extract_text(tmp_path / "old.txt") == text
+    (tmp_path / "old.txt").write_bytes(text.upper().encode(encoding))
+    assert extract_text(tmp_path / "old.txt") == text.upper()
+
+
 def test_a_text_far_longer_than_any_resolution_is_refused(tmp_path):
     from kb.resolutions.parser import MAX_TEXT_LENGTH
 

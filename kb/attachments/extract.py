@@ -27,6 +27,7 @@ from pathlib import Path
 
 import filetype
 
+from kb.encodings import cyrillic_encoding
 from kb.listnumbers import (
     LEVEL_BULLET,
     LEVEL_IMAGE,
@@ -348,39 +349,20 @@ def _looks_like_text(data: bytes) -> str | None:
     """The text of a plain text file, None for bytes that are no text. A file in UTF-8 (valid as UTF-8 and with
     letters beyond ASCII, which CP1251 text never is) is read as UTF-8, however short: a private-use bullet
     pasted from Word (U+F0B7), a no-break space or a soft hyphen, which are not «printable» to Python, made a short
-    one more than 3 % unprintable, and it was read as CP1251 («Р—Р°РјРµС‚РєРё: п‚·»). Other bytes are CP1251."""
+    one more than 3 % unprintable, and it was read as CP1251 («Р—Р°РјРµС‚РєРё: п‚·»). Other bytes are CP1251, or
+    KOI8-R or CP866 when that reading is clearly the Russian one (``kb.encodings.cyrillic_encoding``)."""
     wide = wide_encoding(data)
     if wide is None and b"\x00" in data[:8192]:
         return None
-    for encoding in (wide,) if wide else ("utf-8-sig", "cp1251"):
+    for encoding in (wide,) if wide else ("utf-8-sig", None):
         try:
-            text = data.decode(encoding)
+            text = data.decode(encoding or cyrillic_encoding(data))
         except UnicodeDecodeError:
             continue
-        if encoding == "cp1251":
-            text = _koi8_read_as_cp1251(data, text)
         sample = text[:4000]
         printable = sum(_printable(ch) for ch in sample)
         return text if not sample or printable / len(sample) > 0.97 else None
     return None
-
-
-_COMMON_LETTERS = frozenset("оеаинтсрвл")  # the ten commonest letters of Russian text, about 60 % of its letters
-
-
-def _koi8_read_as_cp1251(data: bytes, text: str) -> str:
-    """``data`` read as KOI8-R, when ``text`` (``data`` read as CP1251) is KOI8-R text: KOI8-R has its small letters
-    where CP1251 has its capitals (and so «ыЛПМШОПЕ» for «школьное»), so such a text is nearly all capitals, and its
-    commonest letters are not Russian's commonest. Both are looked at on a sample; a text in capitals in CP1251
-    («РЕЗОЛЮЦИЯ») keeps Russian's commonest letters and stays as it is."""
-    letters = [ch for ch in text[:4000] if "а" <= ch.lower() <= "я" or ch.lower() == "ё"]
-    if len(letters) < 20 or sum(ch.isupper() for ch in letters) < 0.6 * len(letters):
-        return text
-    koi8 = data.decode("koi8-r", errors="replace")
-    koi8_letters = [ch.lower() for ch in koi8[:4000] if "а" <= ch.lower() <= "я" or ch.lower() == "ё"]
-    common = sum(ch.lower() in _COMMON_LETTERS for ch in letters) / len(letters)
-    koi8_common = sum(ch in _COMMON_LETTERS for ch in koi8_letters) / max(len(koi8_letters), 1)
-    return koi8 if koi8_common > common + 0.15 and "\ufffd" not in koi8 else text
 
 
 def _printable(character: str) -> bool:

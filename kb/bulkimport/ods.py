@@ -17,12 +17,13 @@ import datetime as dt
 import io
 import re
 import sys
+import typing
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import SubElement
 
 from odf.namespaces import OFFICENS, STYLENS, TABLENS, TEXTNS
 
-from kb.attachments.extract import ZIP_ERRORS, OdfText, flat_mimetype, read_member
+from kb.attachments.extract import ZIP_ERRORS, OdfText, flat_mimetype, read_member, wide_encoding
 from kb.bulkimport.registry import (
     HEADER_SEARCH_ROWS,
     MAX_NOTED,
@@ -39,6 +40,7 @@ from kb.bulkimport.registry import (
     header_columns,
     open_package,
 )
+from kb.encodings import Utf8Reader
 
 CALCEXTNS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"  # LibreOffice's extension
 MAX_COLUMNS = 1024  # a registry has some thirty; a sheet of LibreOffice before 7.4 had 1024 (up to AMJ)
@@ -118,7 +120,7 @@ def ods_rows(data: bytes, max_rows: int,
         raise RegistryError("Файл ODS повреждён: в нём нет содержимого (content.xml).") from exc
     except ZIP_ERRORS as exc:
         raise RegistryError("Файл ODS повреждён: его части не совпадают с заявленными размерами.") from exc
-    sheets = _read_sheets(content, max_rows + HEADER_SEARCH_ROWS + 1)
+    sheets = _read_sheets(io.BytesIO(content), max_rows + HEADER_SEARCH_ROWS + 1)
     del content
     return _chosen(sheets, notes)
 
@@ -127,8 +129,11 @@ def fods_rows(data: bytes, max_rows: int,
               notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
     """The rows of a flat ODS (LibreOffice's «Flat XML ODF», one XML file whose root is office:document), as
     ``ods_rows`` gives them: its office:body is read by the same stream with the same bounds; an XML of another
-    kind is refused."""
-    return _chosen(_read_sheets(data, max_rows + HEADER_SEARCH_ROWS + 1, flat=True), notes)
+    kind is refused. A file in UTF-16 or UTF-32 (saved again by Notepad as «Юникод») is read as UTF-8, a piece at
+    a time."""
+    encoding = wide_encoding(data)
+    source = Utf8Reader(data, encoding) if encoding else io.BytesIO(data)
+    return _chosen(_read_sheets(source, max_rows + HEADER_SEARCH_ROWS + 1, flat=True), notes)
 
 
 def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, list[object]]], str, set[int], set[int]]:
@@ -140,10 +145,10 @@ def _chosen(sheets: list[_Sheet], notes: list[str]) -> tuple[list[tuple[int, lis
     return chosen.rows, chosen.title, chosen.hidden_rows, chosen.hidden_columns
 
 
-def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
-    """Every sheet of content.xml (``flat``: of a flat ODS) with its first rows; all the rows (up to ``keep`` with
-    something in them) of those that may be the one read: the first visible one, and the visible one whose header
-    row names the most columns so far (``choose_sheet``).
+def _read_sheets(content: typing.BinaryIO, keep: int, flat: bool = False) -> list[_Sheet]:
+    """Every sheet of content.xml (``flat``: of a flat ODS), read from ``content``, with its first rows; all the
+    rows (up to ``keep`` with something in them) of those that may be the one read: the first visible one, and the
+    visible one whose header row names the most columns so far (``choose_sheet``).
 
     Every element is let go once read: a cell's paragraphs are read as they come (``OdfText``: a cell keeps one
     paragraph with its text, up to MAX_CELL_TEXT characters) and a row's cells when the row ends."""
@@ -161,7 +166,7 @@ def _read_sheets(content: bytes, keep: int, flat: bool = False) -> list[_Sheet]:
     parts = 0  # elements in the cell being read
     text = OdfText(sys.maxsize, skipped=_SKIPPED)
     try:
-        for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
+        for event, element in iterparse(content, events=("start", "end")):
             tag = element.tag
             if event == "start":
                 if flat and not path:

@@ -29,6 +29,7 @@ from kb.attachments.extract import (
     wide_encoding,
 )
 from kb.bulkimport.archive import _entry_name as entry_name
+from kb.encodings import cyrillic_encoding
 from kb.practices.models import SECTIONS
 from kb.templating import plural
 from kb.textclean import composed, xml_text
@@ -210,7 +211,7 @@ def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
             program = "LibreOffice"
         else:
             raise RegistryError(NOT_ODF_TABLE)
-    elif begins_as_xml(data):
+    elif begins_as_xml(data) or _wide_xml(data):
         from kb.bulkimport.ods import fods_rows
 
         table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
@@ -266,6 +267,13 @@ def _not_flat_ods(data: bytes) -> str:
             "и сохраните её заново как FODS, ODS или XLSX (или загрузите реестр CSV с расширением .csv).")
 
 
+def _wide_xml(data: bytes) -> bool:
+    """Whether a file in UTF-16 or UTF-32 (with its byte order mark) begins as XML: a flat ODS saved again by
+    Notepad as «Юникод», which the FODS reader reads as UTF-8 (``kb.encodings.Utf8Reader``)."""
+    encoding = wide_encoding(data)
+    return encoding is not None and begins_as_xml(data[:4096].decode(encoding, errors="ignore").encode())
+
+
 def _is_html(data: bytes) -> bool:
     head = data[:4096].removeprefix(b"\xef\xbb\xbf")
     encoding = wide_encoding(head)
@@ -289,7 +297,7 @@ def _decode(data: bytes) -> str:
         pass  # told apart outside the handler: its error holds a copy of the file
     if refusal := _mixed_utf8(data):
         raise RegistryError(refusal)
-    return data.decode("cp1251", errors="replace")
+    return data.decode(cyrillic_encoding(data), errors="replace")  # Windows-1251, KOI8-R or CP866 (DOS)
 
 
 _CYRILLIC = re.compile(r"[А-яЁё]")

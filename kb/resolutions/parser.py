@@ -69,8 +69,8 @@ class ResolutionFormatError(ValueError):
 
 
 def extract_text(path: Path) -> str:
-    """The text of a resolution file: .txt and .md (UTF-8, BOM tolerated, else cp1251), .docx, .odt, .fodt, .rtf, .pdf,
-    .doc.
+    """The text of a resolution file: .txt and .md (UTF-8, BOM tolerated, else cp1251, KOI8-R or cp866), .docx,
+    .odt, .fodt, .rtf, .pdf, .doc.
 
     Raises :class:`ResolutionFormatError` for a missing file, an unsupported extension, a file over
     10 MB, a broken .docx and a file without text.
@@ -121,6 +121,7 @@ def _read_office(path: Path) -> str:
 
 def _decode(data: bytes) -> str:
     from kb.attachments.extract import wide_encoding
+    from kb.encodings import cyrillic_encoding
 
     if encoding := wide_encoding(data):
         try:
@@ -130,7 +131,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace")
+        return data.decode(cyrillic_encoding(data), errors="replace")  # Windows-1251, KOI8-R or CP866 (DOS)
 
 
 def _read_docx(path: Path) -> str:
