@@ -53,8 +53,13 @@ CAPITAL_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 # initials or a given name and a patronymic, so that «МБОУ СОШ» stays an organisation's.
 SURNAME = rf"(?:{CAPITAL_WORD}|[А-ЯЁ]{{2,}}(?:-[А-ЯЁ]{{2,}})?)"
 INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
+# A whole name in capitals, «ПЕТРОВ ИВАН ИВАНОВИЧ», «РИМСКАЯ-КОРСАКОВА ВЕРА ИЛЬИНИЧНА»: three words, the last a
+# patronymic by its ending, so that abbreviations («МБОУ СОШ ИРО») and positions («УЧИТЕЛЬ ВЫСШЕЙ КАТЕГОРИИ») are
+# not names. Kept as typed (not put into normal case: «ДЕ ЛА ТОРРЕ», «МАК-ГРЕГОР» would be guessed).
+_CAPITALS_NAME = r"[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?\s+[А-ЯЁ]{2,}\s+[А-ЯЁ]+(?:ВИЧ|ВНА|ИЧНА|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ)"
 NAME = re.compile(rf"{SURNAME}\s+{INITIALS}|{INITIALS}\s*{SURNAME}"
-                  rf"|{SURNAME}\s+{CAPITAL_WORD}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
+                  rf"|{SURNAME}\s+{CAPITAL_WORD}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)"
+                  rf"|{_CAPITALS_NAME}")
 MAYBE_NAME = re.compile(rf"{CAPITAL_WORD}(?:\s+{CAPITAL_WORD}){{0,2}}")
 # A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
 _DASH = re.compile(r"\s+[–—-]\s+")
