@@ -1,6 +1,10 @@
-"""How a practice's authors are read where the registry and the form differed: a whole name in capitals."""
+"""How a practice's authors are read where the registry and the form differed: «;» and «и» between two authors on
+one line of the form and a whole name in capitals."""
 
 from __future__ import annotations
+
+import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +27,80 @@ def _post_new(app, make_user, authors: str):
     sign_in(client, make_user("teacher"))
     app.config["WTF_CSRF_ENABLED"] = False
     return client, client.post("/practices/new", data={"title": TITLE, "authors": authors, "save_draft": "1"})
+
+
+def _edit_form_authors(client, location: str) -> str:
+    page = client.get(f"{location}/edit").get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*name="authors"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1)).strip("\r\n")
+
+
+# -- one line of the form with two authors: «;» and «и», as a registry's cell --------------------------------------
+
+ONE_LINE = [
+    ("Иванова А. П., учитель математики; Петров И. И., директор",
+     [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "директор")]),
+    ("Иванова А. П. и Петров И. И.", [("Иванова А. П.", ""), ("Петров И. И.", "")]),
+    ("Иванова Анна Петровна и Петров Иван Иванович", [("Иванова Анна Петровна", ""), ("Петров Иван Иванович", "")]),
+    ("Иванова А. П., учитель математики и Петров И. И., учитель физики",
+     [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "учитель физики")]),
+    ("Иванова А. П. – учитель; Петров И. И. (директор)", [("Иванова А. П.", "учитель"), ("Петров И. И.", "директор")]),
+    # a position with «и» stays one position, and one author
+    ("Иванова А. П., учитель истории и обществознания", [("Иванова А. П.", "учитель истории и обществознания")]),
+    ("Петров И. И. (учитель истории и обществознания)", [("Петров И. И.", "учитель истории и обществознания")]),
+    ("Петров И. И. – учитель истории и обществознания", [("Петров И. И.", "учитель истории и обществознания")]),
+    # what follows «;» in lower case is no one's name: it carries on the position, as a wrapped line does
+    ("Иванова А. П., учитель математики; классный руководитель",
+     [("Иванова А. П.", "учитель математики, классный руководитель")]),
+    ("Петров П. П. (директор; к. п. н.)", [("Петров П. П.", "директор, к. п. н.")]),
+]
+
+
+@pytest.mark.parametrize(("line", "authors"), ONE_LINE)
+def test_the_form_parts_two_authors_on_one_line_as_the_registry_does(app, make_user, line, authors):
+    """«Иванова А. П., учитель математики; Петров И. И., директор» typed on one line of the form was one author
+    whose position was «учитель математики; Петров И. И., директор», and «Иванова А. П. и Петров И. И.» one author
+    of that name; the registry read both as two. The edit form shows them back one a line, and saving it again
+    keeps them."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(line) == authors
+    client, response = _post_new(app, make_user, line)
+    assert response.status_code == 302
+    assert _stored(app) == authors
+    location = response.headers["Location"]
+    shown = _edit_form_authors(client, location)
+    assert shown.splitlines() == [f"{name}, {position}".rstrip(", ") for name, position in authors]
+    with app.app_context():
+        revision = db.session.scalar(select(Practice.revision).where(Practice.title == TITLE))
+    again = client.post(f"{location}/edit", data={"title": TITLE, "authors": shown.replace("\n", "\r\n"),
+                                                  "revision": str(revision), "save_draft": "1"})
+    assert again.status_code == 302, again.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+SURNAMES = ("Иванова", "Петрова", "Сидорова", "Орлова", "Козлова", "Лебедева", "Новикова", "Морозова", "Волкова",
+            "Соколова", "Попова")
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("; ".join(f"{surname} А. П., учитель" for surname in SURNAMES[:10]), 10),
+    ("; ".join(f"{surname} А. П., учитель" for surname in SURNAMES), 11),
+    ("\n".join(f"{SURNAMES[i]} А. П. и {SURNAMES[i + 5]} Б. В." for i in range(5)), 10),
+    ("\n".join(f"{SURNAMES[i]} А. П. и {SURNAMES[i + 5]} Б. В." for i in range(5)) + "\nПопова И. И.", 11),
+])
+def test_the_ten_authors_of_the_form_are_counted_after_parting_a_line(app, make_user, text, count):
+    """Eleven authors on one line parted by «;» (or six lines with «и») passed the form's limit of ten."""
+    _, response = _post_new(app, make_user, text)
+    if count <= 10:
+        assert response.status_code == 302
+        assert len(_stored(app)) == count
+    else:
+        assert response.status_code == 200
+        assert "Не больше 10 авторов." in response.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(select(Practice).where(Practice.title == TITLE)) is None
 
 
 # -- a whole name in capitals ------------------------------------------------------------------------------------
@@ -61,6 +139,7 @@ def test_a_whole_name_in_capitals_is_a_name_in_the_registry(cell, authors):
     ("ПЕТРОВ ИВАН ИВАНОВИЧ – учитель физики", [("ПЕТРОВ ИВАН ИВАНОВИЧ", "учитель физики")]),
     ("Иванова А. П., учитель,\nПЕТРОВ ИВАН ИВАНОВИЧ, директор",
      [("Иванова А. П.", "учитель"), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")]),
+    ("Иванова А. П. и ПЕТРОВ ИВАН ИВАНОВИЧ", [("Иванова А. П.", ""), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "")]),
     ("ИВАНОВА АННА ПЕТРОВНА, учитель", [("ИВАНОВА АННА ПЕТРОВНА", "учитель")]),
     ("Иванова А. П., учитель,\nУЧИТЕЛЬ МАТЕМАТИКИ", [("Иванова А. П.", "учитель, УЧИТЕЛЬ МАТЕМАТИКИ")]),
     ("Иванова А. П. – учитель МБОУ СОШ №5 и ГБОУ ДПО ИРО",
