@@ -1,5 +1,5 @@
 """How a practice's authors are read where the registry and the form differed: «;» and «и» between two authors on
-one line of the form and a whole name in capitals."""
+one line of the form, a whole name in capitals, and the API's count of ten authors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.practices.models import Practice
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 
 TITLE = "Читаем вместе с родителями"
 
@@ -150,3 +150,27 @@ def test_a_whole_name_in_capitals_is_a_name_in_the_form(app, make_user, text, au
     _, response = _post_new(app, make_user, text.replace("\n", "\r\n"))
     assert response.status_code == 302
     assert _stored(app) == authors
+
+
+# -- the API's count of ten authors ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("odd", [
+    {"name": "(Петрова) Анна Викторовна", "position": "учитель"},
+    {"name": "коллектив авторов лицея"},
+])
+def test_the_api_counts_the_authors_it_stores(app, make_user, make_token, odd):
+    """The API checked its ten authors by reading them as the form's lines: a name beginning in lower case or with
+    «(» carried on the line before, so eleven authors passed and were stored."""
+    client = app.test_client()
+    headers = bearer(make_token(make_user("teacher")))
+    named = [{"name": f"Автор{i} Иван Петрович", "position": "учитель"} for i in range(10)]
+    response = client.post("/api/v1/practices", json={"title": "Практика одиннадцати авторов",
+                                                      "authors": named + [odd]}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"authors": ["Не больше 10 авторов."]}
+    # ten are taken as they are, the odd one among them; names with «и» or «;» are one author each, as sent
+    sent = named[:8] + [odd, {"name": "Иванова А. П. и Петров И. И.; Сидоров С. С."}]
+    response = client.post("/api/v1/practices", json={"title": "Практика десяти авторов", "authors": sent},
+                           headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["authors"] == [{"name": a["name"], "position": a.get("position", "")} for a in sent]

@@ -118,6 +118,10 @@ class PracticeForm(Form):
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
     # The practice's revision when the form was opened (kb.practices.services.edit_conflict); empty on «new».
     revision = HiddenField()
+    # The authors of an API body, a list of (name, position) (kb.api.payloads.practice_data): counted against the
+    # ten and stored as they are sent, not read back from the text area's lines (where a name beginning in lower
+    # case or with «(» carried on the line before, and one with «и» or «;» would be two).
+    listed_authors: list[tuple[str, str]] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,7 +160,11 @@ class PracticeForm(Form):
 
     def author_list(self) -> list[tuple[str, str]]:
         """The authors as the text area gives them, read as a registry's cell is: an entry a line or after «;» (a
-        line that carries on an author's joins it), two authors on a line parted at «и» before a name."""
+        line that carries on an author's joins it), two authors on a line parted at «и» before a name. An API body's
+        list (``listed_authors``) is taken as it is sent."""
+        if self.listed_authors is not None:
+            return [(name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX])
+                    for name, position in self.listed_authors if name]
         authors = []
         for entry in rules.author_lines(self.authors.data or ""):
             for line in rules.co_author_lines(entry):
