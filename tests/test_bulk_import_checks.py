@@ -639,16 +639,17 @@ def test_and_between_authors_is_read_in_one_pass(monkeypatch, cell, authors):
     """A cell of up to 32 767 characters (Excel's limit) with many «и» took minutes: each «и» made the rest of the
     cell be tried as a name, again after each split. Each «и» is tried once, on the words up to the next one."""
     from kb.bulkimport import services
+    from kb.practices import rules
 
     assert len(cell) > 20_000
-    person = services._person
+    person = rules.person
     tried: list[int] = []
 
     def counted(part):
         tried.append(len(part))
         return person(part)
 
-    monkeypatch.setattr(services, "_person", counted)
+    monkeypatch.setattr(rules, "person", counted)
     found = services.parse_authors(cell)
     assert len(found) == authors
     assert found[0][0].startswith("Иванова")

@@ -268,11 +268,11 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
         *(("topics", code) for code in merged.get("topics", [])),
     ])
     form = PracticeForm(formdata=formdata, meta={"csrf": False})
+    # Names may contain commas, «и» or «;», which the form's one-line format would read otherwise: the structured
+    # list is what is counted against the ten and stored.
+    form.listed_authors = authors
     form.name_unknown_codes()
     if not form.validate():
         errors = {_API_NAMES.get(name, name): [str(m) for m in messages] for name, messages in form.errors.items()}
         raise _invalid(errors)
-    data = form.to_data(section_data(form))
-    # Names may contain commas, which the form's one-line format would split: keep the structured list.
-    data.authors = [(name[:300], position[:300]) for name, position in authors if name]
-    return data
+    return form.to_data(section_data(form))

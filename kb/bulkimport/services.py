@@ -50,7 +50,6 @@ from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.rules import INITIALS as _INITIALS
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
 from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
-from kb.practices.rules import NAME as _NAME
 from kb.practices.rules import SURNAME as _SURNAME_WORD
 from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
@@ -529,18 +528,6 @@ def parse_spread_level(value: str) -> str | None:
 # Белла», «Петрова») stays the position, as before, with a warning.
 
 
-def _split_commas(text: str) -> list[str]:
-    """Parts of ``text`` between commas outside brackets: «Петров П. П. (директор, к. п. н.)» stays one part."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += (char == "(") - (char == ")" and depth > 0)
-        if char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts]
-
-
 _SURNAME = re.compile(_SURNAME_WORD)
 _INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
 
@@ -557,66 +544,12 @@ def _join_initials(parts: list[str]) -> list[str]:
     return joined
 
 
-
-
-def _bracketed(part: str) -> tuple[str, str] | None:
-    """(name, note) of «name (note)», the note from the first bracket to the last one, which ends the part
-    («Петров П. П. (директор (и. о.))»); None for any other part. Without a regular expression: one that tried
-    each bracket against the rest of the text was quadratic in brackets."""
-    opening = part.find("(", 1)
-    if opening == -1 or not part.endswith(")") or opening > len(part) - 3:
-        return None
-    name = part[:opening].rstrip()
-    return (name, part[opening + 1:-1]) if name else None
-
-
-def _person(part: str) -> tuple[str, str] | None:
-    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
-    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
-    part = _LIST_NUMBER.sub("", part)
-    name, position = _bracketed(part) or _dashed(part)
-    return (name, position) if _NAME.fullmatch(name) else None
-
-
-# «и» between two authors, «Иванова А. П. и Петров И. И.»: the part after it is a person's name.
-_AND = re.compile(r"\s+и\s+")
-
-
-def _ands(part: str) -> list[re.Match[str]]:
-    """The «и» of a part outside brackets: «Петров И. И. (учитель истории и обществознания)» has none."""
-    found, depth, at = [], 0, 0
-    for match in _AND.finditer(part):
-        for char in part[at:match.start()]:
-            depth += (char == "(") - (char == ")" and depth > 0)
-        at = match.start()
-        if depth == 0:
-            found.append(match)
-    return found
-
-
-def _split_and(parts: list[str]) -> list[str]:
-    """Parts with «… и Петров И. И.» split before the name: «Иванова А. П. и Петров И. И.», «учитель математики и
-    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays. Each «и» is tried
-    once, on what stands up to the next one: «Петров И. И. (учитель истории и обществознания)», «Петров И. И. –
-    учитель истории» are names with a position."""
-    split: list[str] = []
-    for part in parts:
-        ands, start = _ands(part), 0
-        for i, match in enumerate(ands):
-            end = ands[i + 1].start() if i + 1 < len(ands) else len(part)
-            if _person(part[match.end():end]) is not None:
-                split.append(part[start:match.start()])
-                start = match.end()
-        split.append(part[start:])
-    return split
-
-
 def _author_entries(value: object) -> list[str]:
-    """The authors' entries of a cell: parted by «;», and by a line break only before a line that begins with a
-    person's name; a line break inside an entry («Иванова Анна Петровна,⏎учитель математики», «ФИО⏎(должность)»)
-    is a comma (kb.practices.rules.author_lines: the form reads its lines so too)."""
-    return [entry for piece in cell_text(value).split(";")
-            for entry in rules.author_lines(piece, wrapped_only=False) if entry]
+    """The authors' entries of a cell: parted by «;» (unless what follows it begins in lower case), and by a line
+    break only before a line that begins with a person's name; a line break inside an entry («Иванова Анна
+    Петровна,⏎учитель математики», «ФИО⏎(должность)») is a comma (kb.practices.rules.author_lines: the form reads
+    its lines so too)."""
+    return [entry for entry in rules.author_lines(cell_text(value), wrapped_only=False) if entry]
 
 
 def parse_authors(value: object, warnings: list[str] | None = None) -> list[tuple[str, str]]:
@@ -628,11 +561,11 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
     the position as a comma does. A line break parts authors only before a name (``_author_entries``)."""
     authors = []
     for piece in _author_entries(value):
-        parts = _split_and(_join_initials(_split_commas(_LIST_NUMBER.sub("", piece))))
-        name, position = _bracketed(parts[0]) or _dashed(parts[0])
+        parts = rules.split_and(_join_initials(rules.split_commas(_LIST_NUMBER.sub("", piece))))
+        name, position = rules.bracketed(parts[0]) or _dashed(parts[0])
         positions = [position] if position else []
         for part in filter(None, parts[1:]):
-            person = _person(part)
+            person = rules.person(part)
             if person is not None:
                 authors.append((name, ", ".join(positions)))
                 name, position = person

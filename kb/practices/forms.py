@@ -101,7 +101,7 @@ class PracticeForm(Form):
         DataRequired("Укажите название."),
         Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
     authors = TextAreaField(
-        "Авторы", description="По одному на строке: «Фамилия Имя Отчество, должность» "
+        "Авторы", description="По одному на строке (или через «;»): «Фамилия Имя Отчество, должность» "
                               "или «Фамилия Имя Отчество – должность».",
         validators=[Optional(), TextLength(rules.AUTHORS_TEXT_MAX, rules.AUTHORS_TEXT_MESSAGE)])
     organisation = StringField("Организация", filters=[_one_line], validators=[Optional(), Length(max=rules.LINE_MAX)])
@@ -118,6 +118,10 @@ class PracticeForm(Form):
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
     # The practice's revision when the form was opened (kb.practices.services.edit_conflict); empty on «new».
     revision = HiddenField()
+    # The authors of an API body, a list of (name, position) (kb.api.payloads.practice_data): counted against the
+    # ten and stored as they are sent, not read back from the text area's lines (where a name beginning in lower
+    # case or with «(» carried on the line before, and one with «и» or «;» would be two).
+    listed_authors: list[tuple[str, str]] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,11 +159,18 @@ class PracticeForm(Form):
         return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
     def author_list(self) -> list[tuple[str, str]]:
+        """The authors as the text area gives them, read as a registry's cell is: an entry a line or after «;» (a
+        line that carries on an author's joins it), two authors on a line parted at «и» before a name. An API body's
+        list (``listed_authors``) is taken as it is sent."""
+        if self.listed_authors is not None:
+            return [(name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX])
+                    for name, position in self.listed_authors if name]
         authors = []
-        for line in rules.author_lines(self.authors.data or ""):  # a line that carries on an author's joins it
-            name, position = rules.author_line(line)
-            if name:
-                authors.append((name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX]))
+        for entry in rules.author_lines(self.authors.data or ""):
+            for line in rules.co_author_lines(entry):
+                name, position = rules.author_line(line)
+                if name:
+                    authors.append((name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX]))
         return authors
 
     def to_data(self, sections: dict[str, str]) -> PracticeData:

@@ -53,8 +53,13 @@ CAPITAL_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 # initials or a given name and a patronymic, so that «МБОУ СОШ» stays an organisation's.
 SURNAME = rf"(?:{CAPITAL_WORD}|[А-ЯЁ]{{2,}}(?:-[А-ЯЁ]{{2,}})?)"
 INITIALS = r"[А-ЯЁ]\.\s*(?:[А-ЯЁ]\.)?"
+# A whole name in capitals, «ПЕТРОВ ИВАН ИВАНОВИЧ», «РИМСКАЯ-КОРСАКОВА ВЕРА ИЛЬИНИЧНА»: three words, the last a
+# patronymic by its ending, so that abbreviations («МБОУ СОШ ИРО») and positions («УЧИТЕЛЬ ВЫСШЕЙ КАТЕГОРИИ») are
+# not names. Kept as typed (not put into normal case: «ДЕ ЛА ТОРРЕ», «МАК-ГРЕГОР» would be guessed).
+_CAPITALS_NAME = r"[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?\s+[А-ЯЁ]{2,}\s+[А-ЯЁ]+(?:ВИЧ|ВНА|ИЧНА|ОГЛЫ|КЫЗЫ|УЛЫ|УУЛУ)"
 NAME = re.compile(rf"{SURNAME}\s+{INITIALS}|{INITIALS}\s*{SURNAME}"
-                  rf"|{SURNAME}\s+{CAPITAL_WORD}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)")
+                  rf"|{SURNAME}\s+{CAPITAL_WORD}\s+[А-ЯЁ][а-яё]+(?:вич|вна|ична|инична|оглы|кызы|улы|уулу)"
+                  rf"|{_CAPITALS_NAME}")
 MAYBE_NAME = re.compile(rf"{CAPITAL_WORD}(?:\s+{CAPITAL_WORD}){{0,2}}")
 # A dash with spaces around it between a name and a position, «Сидорова Анна Петровна – учитель географии».
 _DASH = re.compile(r"\s+[–—-]\s+")
@@ -120,10 +125,16 @@ _DASHES = (",", "–", "—", "-")
 _OPENINGS = ("(", "–", "—", "-")  # «ФИО⏎(должность)», «ФИО⏎– должность»
 
 
+def _in_lower_case(line: str) -> bool:
+    """Whether a line of authors begins with a word in lower case other than a surname's particle («фон Браун В.»):
+    no name does, «учитель математики», «и. о. директора» carry on the author before."""
+    return line[0].islower() and line.split()[0] not in SURNAME_PARTICLES
+
+
 def _carries_on(line: str, previous: str, wrapped_only: bool) -> bool:
     """Whether a line of authors that does not begin with a name the check knows carries on the entry before."""
     first = line.split()[0]
-    if line.startswith(_OPENINGS) or (line[0].islower() and first not in SURNAME_PARTICLES):
+    if line.startswith(_OPENINGS) or _in_lower_case(line):
         return True  # «(учитель)», «– учитель», «учитель математики»: a name is capitalised, a particle aside
     if not wrapped_only and (position_word(first) or ORGANISATION.match(line)):
         return True  # «Учитель математики», «МБОУ СОШ № 5»
@@ -131,25 +142,32 @@ def _carries_on(line: str, previous: str, wrapped_only: bool) -> bool:
 
 
 def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
-    """The entries of authors written one a line, with the lines that surely carry on an entry joined to it: a cell
-    of a registry or a paste into the form wrapped «Иванова Анна Петровна,⏎учитель математики» or
-    «ФИО⏎(должность)». A line that begins with a person's name begins an entry. A line carries on the one before
-    when it opens with a bracket, a dash or a word in lower case (not a surname's particle, «фон Браун В.»), or when the
-    line before ends in a comma or a dash and it does not begin with what may be a person's name («Smith J.»);
-    with ``wrapped_only`` false (a registry's cell) also when it begins with a position («Учитель математики») or
-    an organisation's legal form («МБОУ СОШ № 5»). Any other line is an author of its own («Иванова (Петрова)
-    А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back so."""
+    """The entries of authors written one a line or parted by «;», with the lines that surely carry on an entry
+    joined to it: a cell of a registry or a paste into the form wrapped «Иванова Анна Петровна,⏎учитель
+    математики» or «ФИО⏎(должность)». A line that begins with a person's name begins an entry. A line carries on
+    the one before when it opens with a bracket, a dash or a word in lower case (not a surname's particle, «фон
+    Браун В.»), or when the line before ends in a comma or a dash and it does not begin with what may be a person's
+    name («Smith J.»); with ``wrapped_only`` false (a registry's cell) also when it begins with a position
+    («Учитель математики») or an organisation's legal form («МБОУ СОШ № 5»). Any other line is an author of its
+    own («Иванова (Петрова) А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back
+    so. After «;» an author of its own begins unless what follows begins in lower case («учитель математики;
+    классный руководитель», «(директор; к. п. н.)»): the «;» is then a comma, as a line break inside an entry is."""
     entries: list[list[str]] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if entries and not starts_person(line) and _carries_on(line, entries[-1][-1], wrapped_only):
-            previous = entries[-1][-1]
-            glue = " " if previous.endswith(_DASHES) or line.startswith(_OPENINGS) else ", "
-            entries[-1].extend((glue, line))
-            continue
-        entries.append([line])
+    for number, piece in enumerate(text.split(";")):
+        after_semicolon = number > 0
+        for line in piece.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            carries = bool(entries) and not starts_person(line) and (
+                _in_lower_case(line) if after_semicolon else _carries_on(line, entries[-1][-1], wrapped_only))
+            after_semicolon = False
+            if carries:
+                previous = entries[-1][-1]
+                glue = " " if previous.endswith(_DASHES) or line.startswith(_OPENINGS) else ", "
+                entries[-1].extend((glue, line))
+                continue
+            entries.append([line])
     return [entry.rstrip(",;– ").strip() for entry in map("".join, entries)]
 
 
@@ -177,6 +195,85 @@ def author_line(line: str) -> tuple[str, str]:
     name, _, position = line.partition(",")
     name, dashed = split_dashed(name.strip())
     return name.strip(), ", ".join(part for part in (dashed.strip(), position.strip()) if part)
+
+
+def split_commas(text: str) -> list[str]:
+    """Parts of ``text`` between commas outside brackets: «Петров П. П. (директор, к. п. н.)» stays one part."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")" and depth > 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def bracketed(part: str) -> tuple[str, str] | None:
+    """(name, note) of «name (note)», the note from the first bracket to the last one, which ends the part
+    («Петров П. П. (директор (и. о.))»); None for any other part. Without a regular expression: one that tried
+    each bracket against the rest of the text was quadratic in brackets."""
+    opening = part.find("(", 1)
+    if opening == -1 or not part.endswith(")") or opening > len(part) - 3:
+        return None
+    name = part[:opening].rstrip()
+    return (name, part[opening + 1:-1]) if name else None
+
+
+def person(part: str) -> tuple[str, str] | None:
+    """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
+    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
+    part = LIST_NUMBER.sub("", part)
+    name, position = bracketed(part) or split_dashed(part)
+    return (name, position) if NAME.fullmatch(name) else None
+
+
+# «и» between two authors, «Иванова А. П. и Петров И. И.»: the part after it is a person's name.
+_AND = re.compile(r"\s+и\s+")
+
+
+def _ands(part: str) -> list[re.Match[str]]:
+    """The «и» of a part outside brackets: «Петров И. И. (учитель истории и обществознания)» has none."""
+    found, depth, at = [], 0, 0
+    for match in _AND.finditer(part):
+        for char in part[at:match.start()]:
+            depth += (char == "(") - (char == ")" and depth > 0)
+        at = match.start()
+        if depth == 0:
+            found.append(match)
+    return found
+
+
+def _and_pieces(part: str) -> list[str]:
+    """A comma-separated part split before each «и» that a person's name follows (``split_and``)."""
+    pieces, ands, start = [], _ands(part), 0
+    for i, match in enumerate(ands):
+        end = ands[i + 1].start() if i + 1 < len(ands) else len(part)
+        if person(part[match.end():end]) is not None:
+            pieces.append(part[start:match.start()])
+            start = match.end()
+    pieces.append(part[start:])
+    return pieces
+
+
+def split_and(parts: list[str]) -> list[str]:
+    """Parts with «… и Петров И. И.» split before the name: «Иванова А. П. и Петров И. И.», «учитель математики и
+    Петров И. И.» (the position of the author before); «учитель истории и обществознания» stays. Each «и» is tried
+    once, on what stands up to the next one: «Петров И. И. (учитель истории и обществознания)», «Петров И. И. –
+    учитель истории» are names with a position."""
+    return [piece for part in parts for piece in _and_pieces(part)]
+
+
+def co_author_lines(line: str) -> list[str]:
+    """One line of the form's authors as the lines of its authors: parted before each «и» that a person's name
+    follows, as a registry's cell is (``split_and``): «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
+    математики и Петров И. И., учитель физики». A line without one stays as it is."""
+    groups: list[list[str]] = [[]]
+    for part in split_commas(line):
+        first, *others = _and_pieces(part)
+        groups[-1].append(first)
+        groups.extend([other] for other in others)
+    return [", ".join(group) for group in groups] if len(groups) > 1 else [line]
 
 
 def authors_text(authors: Iterable[tuple[str, str]]) -> str:

@@ -1,0 +1,176 @@
+"""How a practice's authors are read where the registry and the form differed: «;» and «и» between two authors on
+one line of the form, a whole name in capitals, and the API's count of ten authors."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import bearer, sign_in
+
+TITLE = "Читаем вместе с родителями"
+
+
+def _stored(app, title: str = TITLE) -> list[tuple[str, str]]:
+    with app.app_context():
+        practice = db.session.scalar(select(Practice).where(Practice.title == title))
+        return [(a.name, a.position) for a in practice.authors]
+
+
+def _post_new(app, make_user, authors: str):
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    app.config["WTF_CSRF_ENABLED"] = False
+    return client, client.post("/practices/new", data={"title": TITLE, "authors": authors, "save_draft": "1"})
+
+
+def _edit_form_authors(client, location: str) -> str:
+    page = client.get(f"{location}/edit").get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*name="authors"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1)).strip("\r\n")
+
+
+# -- one line of the form with two authors: «;» and «и», as a registry's cell --------------------------------------
+
+ONE_LINE = [
+    ("Иванова А. П., учитель математики; Петров И. И., директор",
+     [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "директор")]),
+    ("Иванова А. П. и Петров И. И.", [("Иванова А. П.", ""), ("Петров И. И.", "")]),
+    ("Иванова Анна Петровна и Петров Иван Иванович", [("Иванова Анна Петровна", ""), ("Петров Иван Иванович", "")]),
+    ("Иванова А. П., учитель математики и Петров И. И., учитель физики",
+     [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "учитель физики")]),
+    ("Иванова А. П. – учитель; Петров И. И. (директор)", [("Иванова А. П.", "учитель"), ("Петров И. И.", "директор")]),
+    # a position with «и» stays one position, and one author
+    ("Иванова А. П., учитель истории и обществознания", [("Иванова А. П.", "учитель истории и обществознания")]),
+    ("Петров И. И. (учитель истории и обществознания)", [("Петров И. И.", "учитель истории и обществознания")]),
+    ("Петров И. И. – учитель истории и обществознания", [("Петров И. И.", "учитель истории и обществознания")]),
+    # what follows «;» in lower case is no one's name: it carries on the position, as a wrapped line does
+    ("Иванова А. П., учитель математики; классный руководитель",
+     [("Иванова А. П.", "учитель математики, классный руководитель")]),
+    ("Петров П. П. (директор; к. п. н.)", [("Петров П. П.", "директор, к. п. н.")]),
+]
+
+
+@pytest.mark.parametrize(("line", "authors"), ONE_LINE)
+def test_the_form_parts_two_authors_on_one_line_as_the_registry_does(app, make_user, line, authors):
+    """«Иванова А. П., учитель математики; Петров И. И., директор» typed on one line of the form was one author
+    whose position was «учитель математики; Петров И. И., директор», and «Иванова А. П. и Петров И. И.» one author
+    of that name; the registry read both as two. The edit form shows them back one a line, and saving it again
+    keeps them."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(line) == authors
+    client, response = _post_new(app, make_user, line)
+    assert response.status_code == 302
+    assert _stored(app) == authors
+    location = response.headers["Location"]
+    shown = _edit_form_authors(client, location)
+    assert shown.splitlines() == [f"{name}, {position}".rstrip(", ") for name, position in authors]
+    with app.app_context():
+        revision = db.session.scalar(select(Practice.revision).where(Practice.title == TITLE))
+    again = client.post(f"{location}/edit", data={"title": TITLE, "authors": shown.replace("\n", "\r\n"),
+                                                  "revision": str(revision), "save_draft": "1"})
+    assert again.status_code == 302, again.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+SURNAMES = ("Иванова", "Петрова", "Сидорова", "Орлова", "Козлова", "Лебедева", "Новикова", "Морозова", "Волкова",
+            "Соколова", "Попова")
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("; ".join(f"{surname} А. П., учитель" for surname in SURNAMES[:10]), 10),
+    ("; ".join(f"{surname} А. П., учитель" for surname in SURNAMES), 11),
+    ("\n".join(f"{SURNAMES[i]} А. П. и {SURNAMES[i + 5]} Б. В." for i in range(5)), 10),
+    ("\n".join(f"{SURNAMES[i]} А. П. и {SURNAMES[i + 5]} Б. В." for i in range(5)) + "\nПопова И. И.", 11),
+])
+def test_the_ten_authors_of_the_form_are_counted_after_parting_a_line(app, make_user, text, count):
+    """Eleven authors on one line parted by «;» (or six lines with «и») passed the form's limit of ten."""
+    _, response = _post_new(app, make_user, text)
+    if count <= 10:
+        assert response.status_code == 302
+        assert len(_stored(app)) == count
+    else:
+        assert response.status_code == 200
+        assert "Не больше 10 авторов." in response.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(select(Practice).where(Practice.title == TITLE)) is None
+
+
+# -- a whole name in capitals ------------------------------------------------------------------------------------
+
+CAPITALS = [
+    ("Иванова А. П., ПЕТРОВ ИВАН ИВАНОВИЧ", [("Иванова А. П.", ""), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "")]),
+    ("ИВАНОВА АННА ПЕТРОВНА, учитель, ПЕТРОВ ИВАН ИВАНОВИЧ, директор",
+     [("ИВАНОВА АННА ПЕТРОВНА", "учитель"), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")]),
+    ("ПЕТРОВ ИВАН ИВАНОВИЧ – учитель физики", [("ПЕТРОВ ИВАН ИВАНОВИЧ", "учитель физики")]),
+    ("ПЕТРОВ ИВАН ИВАНОВИЧ (директор)", [("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")]),
+    ("Иванова А. П. и РИМСКАЯ-КОРСАКОВА ВЕРА ИЛЬИНИЧНА",
+     [("Иванова А. П.", ""), ("РИМСКАЯ-КОРСАКОВА ВЕРА ИЛЬИНИЧНА", "")]),
+    ("Иванова А. П., учитель,\nПЕТРОВ ИВАН ИВАНОВИЧ, директор",
+     [("Иванова А. П.", "учитель"), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")]),
+    # abbreviations and a position in capitals are not people
+    ("Иванова А. П., УЧИТЕЛЬ МАТЕМАТИКИ", [("Иванова А. П.", "УЧИТЕЛЬ МАТЕМАТИКИ")]),
+    ("Иванова А. П., УЧИТЕЛЬ ВЫСШЕЙ КАТЕГОРИИ", [("Иванова А. П.", "УЧИТЕЛЬ ВЫСШЕЙ КАТЕГОРИИ")]),
+    ("Иванова А. П., МБОУ СОШ №5, ИРО", [("Иванова А. П.", "МБОУ СОШ №5, ИРО")]),
+    ("Иванова А. П., учитель МБОУ СОШ №5 и ГБОУ ДПО ИРО", [("Иванова А. П.", "учитель МБОУ СОШ №5 и ГБОУ ДПО ИРО")]),
+    ("Иванова А. П., учитель,\nГБОУ ДПО ИРО", [("Иванова А. П.", "учитель, ГБОУ ДПО ИРО")]),
+]
+
+
+@pytest.mark.parametrize(("cell", "authors"), CAPITALS)
+def test_a_whole_name_in_capitals_is_a_name_in_the_registry(cell, authors):
+    """«ПЕТРОВ ИВАН ИВАНОВИЧ» after a comma was the position of the author before (while «ПЕТРОВ И. И.» was a
+    co-author), and before a dash or after «и» it was not parted. Kept as typed."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert warnings == []
+
+
+@pytest.mark.parametrize(("text", "authors"), [
+    ("ПЕТРОВ ИВАН ИВАНОВИЧ – учитель физики", [("ПЕТРОВ ИВАН ИВАНОВИЧ", "учитель физики")]),
+    ("Иванова А. П., учитель,\nПЕТРОВ ИВАН ИВАНОВИЧ, директор",
+     [("Иванова А. П.", "учитель"), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")]),
+    ("Иванова А. П. и ПЕТРОВ ИВАН ИВАНОВИЧ", [("Иванова А. П.", ""), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "")]),
+    ("ИВАНОВА АННА ПЕТРОВНА, учитель", [("ИВАНОВА АННА ПЕТРОВНА", "учитель")]),
+    ("Иванова А. П., учитель,\nУЧИТЕЛЬ МАТЕМАТИКИ", [("Иванова А. П.", "учитель, УЧИТЕЛЬ МАТЕМАТИКИ")]),
+    ("Иванова А. П. – учитель МБОУ СОШ №5 и ГБОУ ДПО ИРО",
+     [("Иванова А. П.", "учитель МБОУ СОШ №5 и ГБОУ ДПО ИРО")]),
+])
+def test_a_whole_name_in_capitals_is_a_name_in_the_form(app, make_user, text, authors):
+    """The form read «ПЕТРОВ ИВАН ИВАНОВИЧ» after a line ending in a comma as the position of the author before."""
+    _, response = _post_new(app, make_user, text.replace("\n", "\r\n"))
+    assert response.status_code == 302
+    assert _stored(app) == authors
+
+
+# -- the API's count of ten authors ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("odd", [
+    {"name": "(Петрова) Анна Викторовна", "position": "учитель"},
+    {"name": "коллектив авторов лицея"},
+])
+def test_the_api_counts_the_authors_it_stores(app, make_user, make_token, odd):
+    """The API checked its ten authors by reading them as the form's lines: a name beginning in lower case or with
+    «(» carried on the line before, so eleven authors passed and were stored."""
+    client = app.test_client()
+    headers = bearer(make_token(make_user("teacher")))
+    named = [{"name": f"Автор{i} Иван Петрович", "position": "учитель"} for i in range(10)]
+    response = client.post("/api/v1/practices", json={"title": "Практика одиннадцати авторов",
+                                                      "authors": named + [odd]}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"authors": ["Не больше 10 авторов."]}
+    # ten are taken as they are, the odd one among them; names with «и» or «;» are one author each, as sent
+    sent = named[:8] + [odd, {"name": "Иванова А. П. и Петров И. И.; Сидоров С. С."}]
+    response = client.post("/api/v1/practices", json={"title": "Практика десяти авторов", "authors": sent},
+                           headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["authors"] == [{"name": a["name"], "position": a.get("position", "")} for a in sent]
