@@ -188,7 +188,9 @@ def author_line(line: str) -> tuple[str, str]:
     name parts it from the position as the comma does («Иванова Анна Петровна – учитель начальных классов», as the
     bulk import reads it), and what follows the comma is the position's too («Иванова А. П. – учитель, стаж 10
     лет»); so does a bracket after the name, «Иванова А. П. (учитель)». A dash or a bracket after what is not a
-    name stays («Коллектив авторов – МАОУ СОШ № 1»)."""
+    name stays («Коллектив авторов – МАОУ СОШ № 1»). A list's number before the name, «1. Иванова А. П.», is left
+    out, as a registry's cell leaves it."""
+    line = LIST_NUMBER.sub("", line)
     bracket = _BRACKETED.fullmatch(line.strip())
     if bracket and _name_shaped(bracket.group(1)):  # «Иванова А. П. (учитель, стаж 10 лет), высшая категория»
         return bracket.group(1), ", ".join(part.strip() for part in bracket.group(2, 3) if part and part.strip())
