@@ -7,11 +7,13 @@ is what Word does not show: it stays out."""
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
 
 import pytest
 
 from kb.attachments.extract import extract_text
-from tests.documents import peak_memory, rewrite_part
+from tests.documents import lying_part, peak_memory, rewrite_part
 from tests.test_attachments import WORD, editor, publish_and_find, upload  # noqa: F401 - the fixture
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -291,3 +293,179 @@ def test_a_practice_is_found_by_a_word_only_in_a_text_box(app, editor, make_user
     client, pid = editor
     upload(client, pid, "памятка.docx", drawing_docx_of(paragraph(run("Памятка") + text_box(f"Опыт: {WORD}"))))
     publish_and_find(app, client, make_user, pid, "памятка.docx", WORD)
+
+
+# --------------------------------------------------------------------------------------------------
+# Footnotes and endnotes
+
+OFFICE_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORD_TYPES = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+
+
+def note_reference(kind: str, number: int) -> str:
+    """The run of a note's number in the body (``kind``: "footnote" or "endnote")."""
+    return f'<w:r><w:rPr><w:rStyle w:val="a7"/></w:rPr><w:{kind}Reference w:id="{number}"/></w:r>'
+
+
+def notes_xml(kind: str, *notes: str) -> str:
+    """word/footnotes.xml (``kind`` "footnote") or word/endnotes.xml ("endnote") as Word writes it: its separator
+    and continuation separator first, then a note of each of ``notes`` (its blocks after the note's own mark)."""
+    written = "".join(
+        f'<w:{kind} w:id="{number}"><w:p><w:pPr><w:pStyle w:val="a5"/></w:pPr><w:r><w:rPr><w:rStyle w:val="a7"/>'
+        f"</w:rPr><w:{kind}Ref/></w:r>{content[len('<w:p>'):] if content.startswith('<w:p>') else '</w:p>' + content}"
+        f"</w:{kind}>" for number, content in enumerate(notes, start=1))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s xmlns:w="{W}">'
+            f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+            f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
+            f"</w:{kind}>{written}</w:{kind}s>")
+
+
+def with_parts(data: bytes, parts: dict[str, str | bytes], compression: dict[str, int] | None = None) -> bytes:
+    """A DOCX with parts added in word/ (``parts``: "footnotes", "endnotes", "header1": the part's XML), each
+    related from the main part and its content type declared, as Word does; ``compression``: a part's method."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    relationships = "".join(
+        f'<Relationship Id="rId{name}" Type="{OFFICE_RELATIONSHIPS}/{name.rstrip("0123456789")}" '
+        f'Target="{name}.xml"/>' for name in parts)
+    types = "".join(f'<Override PartName="/word/{name}.xml" '
+                    f'ContentType="{WORD_TYPES}.{name.rstrip("0123456789")}+xml"/>' for name in parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "word/_rels/document.xml.rels":
+                body = body.replace(b"</Relationships>", relationships.encode() + b"</Relationships>")
+            elif info.filename == "[Content_Types].xml":
+                body = body.replace(b"</Types>", types.encode() + b"</Types>")
+            archive.writestr(info, body)
+        for name, xml_text in parts.items():
+            archive.writestr(f"word/{name}.xml", xml_text, compress_type=(compression or {}).get(name,
+                                                                                                  zipfile.ZIP_DEFLATED))
+    return out.getvalue()
+
+
+def noted_docx(footnotes: str | bytes | None = None, endnotes: str | bytes | None = None,
+               compression: dict[str, int] | None = None) -> bytes:
+    """A plan whose body cites two footnotes and an endnote, with the notes parts given (``compression``: a
+    part's method)."""
+    body = docx_of(paragraph(run("Методика опробована") + note_reference("footnote", 1) + run(" в трёх школах.")),
+                   paragraph(run("Список источников") + note_reference("footnote", 2) + note_reference("endnote", 1)),
+                   table(row(cell(paragraph(run("Итог"))), cell(paragraph(run("Победители"))))))
+    parts = {name: xml for name, xml in (("footnotes", footnotes), ("endnotes", endnotes)) if xml is not None}
+    return with_parts(body, parts, compression)
+
+
+FOOTNOTES = notes_xml("footnote",
+                      paragraph(run(" Выготский Л. С. Мышление и речь. — М., 1999.")) + paragraph(run("Второй абзац")),
+                      paragraph(f'<w:ins w:id="9" w:author="А">{run(" Апробация в гимназии № 5")}</w:ins>')
+                      + table(row(cell(paragraph(run("Класс"))), cell(paragraph(run("Баллы"))))))
+ENDNOTES = notes_xml("endnote", paragraph(run(" Приложение: рабочая программа")))
+
+
+def test_footnotes_and_endnotes_are_read_after_the_body_without_words_separators():
+    """Teachers put their literature and their explanations in footnotes: the words of word/footnotes.xml and
+    word/endnotes.xml never reached the search. They come after the body's text (its paragraphs, then its tables),
+    the footnotes first, each note's paragraphs and tables in order; the separators Word writes (and a
+    continuation notice, a text Word prints when a note goes on to the next page) are not read, nor is the page
+    header (the school's name on every page)."""
+    notice = ('<w:footnote w:type="continuationNotice" w:id="99"><w:p><w:r><w:t>Продолжение сноски</w:t></w:r>'
+              "</w:p></w:footnote>")
+    header = (f'<?xml version="1.0" encoding="UTF-8"?><w:hdr xmlns:w="{W}">{paragraph(run("МБОУ СОШ № 1"))}'
+              "</w:hdr>")
+    footnotes = FOOTNOTES.replace('<w:footnote w:id="1">', notice + '<w:footnote w:id="1">')
+    data = noted_docx(footnotes, ENDNOTES)
+    data = with_parts(data, {"header1": header})
+    assert extract_text(data, "docx").splitlines() == [
+        "Методика опробована в трёх школах.", "Список источников", "Итог Победители",
+        "Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац", "Апробация в гимназии № 5", "Класс Баллы",
+        "Приложение: рабочая программа"]
+
+
+def test_a_document_without_notes_or_with_a_relationship_to_a_missing_part_reads_as_before():
+    plain = noted_docx()
+    missing = rewrite_part(noted_docx(FOOTNOTES), "word/_rels/document.xml.rels",
+                           lambda xml: xml.replace(b'Target="footnotes.xml"', b'Target="lost.xml"'))
+    expected = ["Методика опробована в трёх школах.", "Список источников", "Итог Победители"]
+    assert extract_text(plain, "docx").splitlines() == expected
+    assert extract_text(missing, "docx").splitlines() == expected
+    # the endnotes are read past the missing footnotes
+    assert extract_text(with_parts(missing, {"endnotes": ENDNOTES}), "docx").splitlines() == [
+        *expected, "Приложение: рабочая программа"]
+
+
+def _cut_in_second_note(xml: str) -> bytes:
+    return xml[:xml.index("Апробация") + len("Апробация")].encode()
+
+
+def wrong_crc(data: bytes, part: str) -> bytes:
+    """The DOCX with ``part``'s CRC off by one, in its local header and in the central directory."""
+    blob = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(part)
+    central = blob.find(b"PK\x01\x02")
+    while not blob[central + 46:].startswith(part.encode()):
+        central = blob.find(b"PK\x01\x02", central + 4)
+    for at in (info.header_offset + 14, central + 16):
+        struct.pack_into("<I", blob, at, info.CRC ^ 1)
+    return bytes(blob)
+
+
+@pytest.mark.parametrize("damage", ["cut", "entity", "bzip2", "crc"])
+def test_a_broken_footnotes_part_keeps_the_body_what_was_read_and_the_endnotes(damage):
+    """A notes part that cannot be read to its end costs only what could not be read of it: the body's text stays
+    (the file is not refused as damaged), and so do the notes read before the damage and the other part's notes.
+    Cut XML, a DOCTYPE declaring entities (defusedxml), a compression that cannot be bounded (bzip2), a CRC that
+    does not match."""
+    expected = ["Методика опробована в трёх школах.", "Список источников", "Итог Победители"]
+    first = ["Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац"]
+    endnote = ["Приложение: рабочая программа"]
+    if damage == "cut":
+        data = noted_docx(_cut_in_second_note(FOOTNOTES), ENDNOTES)
+        expected += first + ["Апробация"]  # what was read of the note open is kept
+    elif damage == "entity":
+        data = noted_docx(FOOTNOTES.replace("?>", '?><!DOCTYPE x [<!ENTITY a "аа">]>', 1).replace(
+            "Второй абзац", "&a;"), ENDNOTES)
+    elif damage == "bzip2":
+        data = noted_docx(FOOTNOTES, ENDNOTES, {"footnotes": zipfile.ZIP_BZIP2})
+    else:
+        data = wrong_crc(noted_docx(FOOTNOTES, ENDNOTES), "word/footnotes.xml")  # found with the part's last piece
+    assert extract_text(data, "docx").splitlines() == expected + endnote
+
+
+def test_notes_are_read_within_the_limits_of_the_whole_text(monkeypatch):
+    """The notes count against the same limits as the body: the characters kept for the index (the notes cut where
+    the text reaches it, none read when the body has reached it) and the elements of all the parts read; a notes
+    part that unpacks to more than it declares is read only up to what it declares, in bounded memory."""
+    from xml.etree import ElementTree
+
+    from kb.attachments import ooxml
+
+    data = noted_docx(FOOTNOTES, ENDNOTES)
+    body = "Методика опробована в трёх школах.\nСписок источников\nИтог Победители"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        monkeypatch.setattr(ooxml, "MAX_TEXT", len(body) + 1 + len("Выготский"))
+        assert ooxml.docx_text(archive) == body + "\n Выготски"  # its leading space is the note's
+        monkeypatch.setattr(ooxml, "MAX_TEXT", len(body))
+        assert ooxml.docx_text(archive) == body
+    monkeypatch.undo()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # the elements of the parts read before the endnotes
+        elements = sum(len(list(ElementTree.fromstring(archive.read(part)).iter())) for part in (
+            "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels", "word/footnotes.xml"))
+    monkeypatch.setattr(ooxml, "MAX_ELEMENTS", elements + 2)  # the endnotes' root and their separator
+    text = extract_text(data, "docx")
+    assert text.startswith(body) and text.endswith("Класс Баллы") and "Приложение" not in text
+    lying = lying_part(data, "word/footnotes.xml", 150 * 1024 * 1024)
+    monkeypatch.undo()
+    found: list[str] = []
+    peak = peak_memory(lambda: found.append(extract_text(lying, "docx")))
+    assert peak < 20 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    assert found[0].splitlines()[3:] == ["Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац",
+                                         "Апробация в гимназии № 5", "Класс Баллы", "Приложение: рабочая программа"]
+
+
+def test_a_practice_is_found_by_a_word_only_in_a_footnote(app, editor, make_user):  # noqa: F811
+    client, pid = editor
+    data = with_parts(docx_of(paragraph(run("Методика опробована") + note_reference("footnote", 1))),
+                      {"footnotes": notes_xml("footnote", paragraph(run(f" Источник: {WORD}")))})
+    upload(client, pid, "план.docx", data)
+    publish_and_find(app, client, make_user, pid, "план.docx", WORD)

@@ -389,6 +389,46 @@ def test_an_odts_frames_shapes_and_tables_in_cells_are_read_in_place_once():
     assert extract_text(flat_odf(out.getvalue()), "fodt").splitlines() == expected
 
 
+def test_an_odts_footnotes_and_endnotes_are_read_once_where_they_stand():
+    """Writer keeps a note's text in the paragraph that cites it (text:note, its text:note-body): it is read there,
+    once, each of its paragraphs a line of its own after its number, a footnote of two paragraphs and an endnote
+    in a table's cell alike; a flat ODT the same. (A DOCX keeps its notes in parts of their own, read after the
+    body: the two need not match.)"""
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    from kb.attachments.extract import extract_text
+
+    def note(name, kind, number, *paragraphs):
+        made, body = Note(id=name, noteclass=kind), NoteBody()
+        made.addElement(NoteCitation(text=number))
+        for text in paragraphs:
+            body.addElement(P(text=text))
+        made.addElement(body)
+        return made
+
+    document = OpenDocumentText()
+    noted = P(text="Методика опробована")
+    noted.addElement(note("ftn1", "footnote", "1", "Выготский Л. С. Мышление и речь.", "Второй абзац сноски"))
+    noted.addText(" в трёх школах.")
+    document.text.addElement(noted)
+    table, row, cell = Table(), TableRow(), TableCell()
+    table.addElement(TableColumn())
+    summary = P(text="Итог")
+    summary.addElement(note("edn1", "endnote", "i", "Приложение: рабочая программа"))
+    cell.addElement(summary)
+    row.addElement(cell)
+    table.addElement(row)
+    document.text.addElement(table)
+    out = io.BytesIO()
+    document.write(out)
+    expected = ["Методика опробована 1", "Выготский Л. С. Мышление и речь.", "Второй абзац сноски", "в трёх школах.",
+                "Итог i", "Приложение: рабочая программа"]
+    assert extract_text(out.getvalue(), "odt").splitlines() == expected
+    assert extract_text(flat_odf(out.getvalue()), "fodt").splitlines() == expected
+
+
 def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():
     """Each element costs the parser some microseconds: the reading stops, the text before kept, in a paragraph of
     more than MAX_PARAGRAPH_PARTS elements (``<text:s/>``, 9 bytes each)."""

@@ -685,8 +685,8 @@ def _pdf_paragraphs(page) -> str:
 
 
 def _docx(data: bytes) -> str:
-    """A DOCX's paragraphs, then its tables' rows, read as a stream (kb/attachments/ooxml.py): python-docx built the
-    whole document first, 4 minutes and 3.9 GB for a file of 1.4 MB."""
+    """A DOCX's paragraphs, then its tables' rows, then its footnotes and endnotes, read as a stream
+    (kb/attachments/ooxml.py): python-docx built the whole document first, 4 minutes and 3.9 GB for a file of 1.4 MB."""
     from kb.attachments.ooxml import docx_text
 
     return docx_text(checked_archive(data))

@@ -21,7 +21,13 @@ What is read is what those libraries gave, in their order, so that a document is
   paragraphs a line each, the paragraph holding it going on on the next line. Of an ``mc:AlternateContent``
   (Word writes a text box twice, as DrawingML in ``mc:Choice`` and as VML in ``mc:Fallback``) one branch is read:
   the first that has text, the Fallback only when the Choice has none. Tables and text boxes nested past
-  MAX_NESTING are not read;
+  MAX_NESTING are not read. Then, as a block of their own after the body's text, the footnotes and then the
+  endnotes (the parts the main part's relationships name, word/footnotes.xml and word/endnotes.xml), each note's
+  paragraphs and tables in the part's order, as the body's are read, a note's tables where they stand; Word's
+  separators (a note of a ``w:type``: the line above the notes, its continuation) are not read. A notes part that is
+  missing gives nothing; one that cannot be read to its end (broken XML, a compression that cannot be bounded, a
+  CRC that does not match) gives what was read of it, and the body's text stays. The headers and footers are not
+  read: they repeat the school's name and the page numbers on every page;
 * PPTX: each slide's shapes that have a text frame (``p:sp``), in the order of the presentation's slide list: the
   frame's paragraphs one a line, «\\v» for a line break.
 """
@@ -417,14 +423,70 @@ def _number(value: str | None, default: int) -> int:
     return int(value) if value and value.isdigit() and len(value) < 6 else default
 
 
+class _WordNotes(_WordBody):
+    """word/footnotes.xml or word/endnotes.xml: each note's paragraphs and tables, read as the body's are, in the
+    part's order and up to ``left`` characters in all; a note of a type (Word's «separator»,
+    «continuationSeparator», «continuationNotice») is not read."""
+
+    _NOTES = {(W, "footnotes"): (W, "footnote"), (W, "endnotes"): (W, "endnote")}
+
+    def __init__(self, budget: _Budget, left: int) -> None:
+        super().__init__(budget)
+        self.rows = self.paragraphs  # a note's table stays with the note's paragraphs
+        self.paragraph_left = left
+        self.note: tuple[str, str] | None = None
+
+    def start(self, parent, name, attrs):
+        if parent == "":
+            self.note = self._NOTES.get(name)
+            return "document" if self.note else None
+        if parent == "document":
+            return "body" if name == self.note and attrs.get((W, "type"), "normal") == "normal" else None
+        return super().start(parent, name, attrs)
+
+    def in_table(self) -> bool:
+        return False  # a table's text counts against the notes' one limit
+
+
+_NOTE_PARTS = ("/footnotes", "/endnotes")  # how the main part's relationships name them, in the order read
+
+
+def _word_notes(archive: zipfile.ZipFile, main: str, budget: _Budget, left: int) -> list[str]:
+    """The footnotes' and then the endnotes' lines, up to ``left`` characters in all. Whatever stops the reading of
+    a part (broken XML, an entity declared, a part that is missing, compressed with bzip2 or LZMA, or whose CRC does
+    not match) keeps what was read before it: the notes are not worth the body's text."""
+    lines: list[str] = []
+    try:
+        related = sorted(set(_relationships(archive, main, budget).values()))
+    except Exception:  # noqa: BLE001 - a broken list of relationships: no notes are found
+        return lines
+    for suffix in _NOTE_PARTS:
+        for kind, part in related:
+            if not kind.endswith(suffix) or left <= 0 or budget.elements <= 0:
+                continue
+            reader = _WordNotes(budget, left)
+            try:
+                _read(archive, part, reader)
+            except Exception:  # noqa: BLE001 - the XML parser, defusedxml and zipfile raise many kinds
+                reader.stopped()  # what was read of the notes open is kept
+            text = "\n".join(reader.paragraphs)[:left]
+            if text:
+                lines.append(text)
+                left -= len(text) + 1
+    return lines
+
+
 def docx_text(archive: zipfile.ZipFile) -> str:
     """The text of a DOCX package (checked by ``_check_zip``): see the module's docstring."""
     budget = _Budget()
     reader = _WordBody(budget)
-    _read(archive, _main_part(archive, budget), reader)
+    main = _main_part(archive, budget)
+    _read(archive, main, reader)
     if not reader.body:
         raise ValueError("the document has no body")
-    return "\n".join(reader.paragraphs + reader.rows)
+    text = "\n".join(reader.paragraphs + reader.rows)
+    left = MAX_TEXT - len(text) - 1  # the notes come after the body's text and a line break
+    return "\n".join([text, *_word_notes(archive, main, budget, left)]) if left > 0 else text
 
 
 # --------------------------------------------------------------------------------------------------
