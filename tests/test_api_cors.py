@@ -125,3 +125,17 @@ def test_a_session_cookie_opens_nothing_in_the_api(app, client, make_user, make_
     response = client.get(f"/api/v1/practices/{draft}", headers=ORIGIN)
     assert response.status_code == 404
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_deleting_a_practice_carries_no_cors_header(client, ids, make_user, make_token):
+    """DELETE of a practice is a change: closed to other sites' scripts, with a token or without one."""
+    admin = {**ORIGIN, **bearer(make_token(make_user("admin")))}
+    path = f"/api/v1/practices/{ids['practice']}"
+    assert closed(preflight(client, path, "DELETE", "Authorization"))
+    anonymous = client.delete(path, headers=ORIGIN)
+    deleted = client.delete(path, headers=admin)
+    again = client.delete(path, headers=admin)
+    assert [anonymous.status_code, deleted.status_code, again.status_code] == [401, 204, 410]
+    for answer in (anonymous, deleted, again):
+        assert closed(answer), answer.status_code
+

@@ -400,17 +400,17 @@ def deletion_effects(practice: Practice) -> DeletionEffects:
     )
 
 
-def delete_practice(user: User, practice: Practice) -> None:
-    """Delete a practice for good (administrators; authors their unsubmitted drafts). The row is locked and read
-    again first: of two deletions at once the second waits for the first and then finds no row (PracticeGone, not
-    the DELETE's stale revision, a 409), and the permission is decided on the status after any change that landed
-    meanwhile."""
+def delete_practice(user: User, practice: Practice, via: str | None = None) -> None:
+    """Delete a practice for good (administrators; authors their unsubmitted drafts): its page's «Удалить» and the
+    API's DELETE (``via="api"``, kept in the audit record). The row is locked and read again first: of two deletions
+    at once the second waits for the first and then finds no row (PracticeGone, not the DELETE's stale revision, a
+    409), and the permission is decided on the status after any change that landed meanwhile."""
     locked = db.session.get(Practice, practice.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise PracticeGone
     if not policy.can_delete(user, locked):
         raise PermissionDenied
-    remove_practice(locked, user)
+    remove_practice(locked, user, via)
 
 
 def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> AuditEvent:
