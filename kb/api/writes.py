@@ -329,13 +329,13 @@ def upload_attachment(practice_id: int):
     except AttachmentError as exc:
         raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
-    url = url_for("attachments.download", attachment_id=attachment.id, filename=attachment.original_name)
+    url = services.attachment_url(practice, attachment.id, attachment.original_name)
     response = jsonify({
         "id": attachment.id, "practice_id": practice.id, "name": attachment.original_name, "kind": attachment.kind,
         "size": attachment.size, "words": len(attachment.text.split()), "url": url,
     })
     response.status_code = 201
-    response.headers["Location"] = url  # the file itself: the API has no address of its own for an attachment
+    response.headers["Location"] = url  # the file itself, where the practice's JSON links it
     return response
 
 
@@ -351,6 +351,6 @@ def _same_file(practice: Practice, found: list[duplicates.Duplicate]) -> ApiProb
                           "url": url_for("practices.detail", practice_id=d.practice.id, _external=True),
                           "same_practice": d.practice.id == practice.id,
                           "attachment": {"id": d.attachment_id, "name": d.file_name,
-                                         "url": url_for("attachments.download", attachment_id=d.attachment_id,
-                                                        filename=d.file_name, _external=True)},
+                                         "url": services.attachment_url(d.practice, d.attachment_id,
+                                                                        d.file_name, _external=True)},
                       } for d in found]})

@@ -704,9 +704,18 @@ def version_snapshot(practice: Practice, number: int | None) -> dict | None:
     return version.snapshot if version else None
 
 
+def attachment_url(practice: Practice, attachment_id: int, name: str, **url_options) -> str:
+    """Where the API says a practice's file is downloaded: the page's link while the practice is open to everyone;
+    else the API's own, which opens for the token of who may see the practice (the page's link would need a
+    session: a token opens no address outside the API)."""
+    if policy.can_view(None, practice):
+        return url_for("attachments.download", attachment_id=attachment_id, filename=name, **url_options)
+    return url_for("api.practice_attachment", practice_id=practice.id, attachment_id=attachment_id, **url_options)
+
+
 def practice_to_json(practice: Practice, url: str) -> dict:
     """The API representation of a practice, for a reader who may see it (a draft's only to its author and
-    moderators: its files are listed to them alone, and the download links open for a session that may see it)."""
+    moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
     return {
         "id": practice.id,
         "type": "practice",
@@ -751,7 +760,7 @@ def practice_to_json(practice: Practice, url: str) -> dict:
                 "kind": a.kind,
                 "size": a.size,
                 "content_type": KINDS[a.kind][1],
-                "url": url_for("attachments.download", attachment_id=a.id, filename=a.original_name, _external=True),
+                "url": attachment_url(practice, a.id, a.original_name, _external=True),
             }
             for a in practice.attachments
         ],
