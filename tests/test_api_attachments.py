@@ -300,3 +300,65 @@ def test_the_document_describes_the_files_of_a_practice(client):
     assert listed["type"] == "array"
     item = schemas[listed["items"]["$ref"].rsplit("/", 1)[-1]]
     assert set(item["required"]) == {"id", "name", "kind", "size", "content_type", "url"}
+
+
+# --------------------------------------------------------------------------------------------------
+# The file of a practice not public: downloaded with the API token of who may see the practice
+
+
+def test_a_draft_file_is_downloaded_with_the_token_of_who_may_see_the_draft(app, client, people):
+    headers, practice = people
+    practice_id = practice("draft")
+    sent = f"План: {WORD} опыт.".encode()
+    uploaded = upload(client, practice_id, headers["owner"], sent, "секретный-план.txt")
+    assert uploaded.status_code == 201
+    attachment_id = uploaded.get_json()["id"]
+    address = f"/api/v1/practices/{practice_id}/attachments/{attachment_id}"
+    assert uploaded.get_json()["url"] == uploaded.headers["Location"] == address
+    [listed] = client.get(f"/api/v1/practices/{practice_id}", headers=headers["owner"]).get_json()["attachments"]
+    assert listed["url"] == f"http://localhost{address}"  # absolute, as every file link of the JSON
+    for actor in ("owner", "methodist_in"):
+        download = client.get(listed["url"], headers=headers[actor])
+        assert download.status_code == 200, actor
+        assert download.get_data() == sent
+        assert download.mimetype == listed["content_type"] == "text/plain"
+        disposition = download.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert download.cache_control.private  # made for a token: no shared cache keeps it
+        assert "Authorization" in download.headers["Vary"]
+        download.close()
+    part = client.get(address, headers={**headers["owner"], "Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.get_data() == sent[:4]
+    part.close()
+    for actor in ("other_teacher", "methodist_out", "anonymous"):  # as GET of the practice answers them
+        refused = client.get(address, headers=headers[actor])
+        assert refused.status_code == 404 and refused.mimetype == "application/problem+json", actor
+        assert WORD not in refused.get_data(as_text=True)
+    assert client.get(address, headers={"Authorization": "Bearer kb_made-up"}).status_code == 401
+    other_id = practice("draft")  # the file is asked for under the practice it belongs to
+    assert client.get(f"/api/v1/practices/{other_id}/attachments/{attachment_id}",
+                      headers=headers["owner"]).status_code == 404
+    # the token opens the API only: the site's own link to the file and the practice's page stay closed to it
+    site = f"/attachments/{attachment_id}/секретный-план.txt"
+    assert client.get(site, headers=headers["owner"]).status_code == 404
+    assert client.get(f"/practices/{practice_id}", headers=headers["owner"]).status_code == 404
+
+
+def test_a_public_file_keeps_the_sites_link_and_the_api_link_opens_it_too(app, client, people):
+    headers, practice = people
+    practice_id = practice("published")
+    body = upload(client, practice_id, headers["methodist_in"]).get_json()
+    [listed] = client.get(f"/api/v1/practices/{practice_id}").get_json()["attachments"]
+    assert listed["url"].startswith("http://localhost/attachments/")  # the page's link, open to everyone
+    download = client.get(f"/api/v1/practices/{practice_id}/attachments/{body['id']}")
+    assert download.status_code == 200 and WORD in download.get_data(as_text=True)
+    download.close()
+    assert client.get(f"/api/v1/practices/{practice_id}/attachments/999999").status_code == 404
+
+
+def test_the_document_describes_the_file_download(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    get = document["paths"]["/api/v1/practices/{practice_id}/attachments/{attachment_id}"]["get"]
+    assert {"200", "404", "410"} <= set(get["responses"])
+    assert get["security"] == [{}, {"token": []}]

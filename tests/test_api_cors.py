@@ -125,3 +125,45 @@ def test_a_session_cookie_opens_nothing_in_the_api(app, client, make_user, make_
     response = client.get(f"/api/v1/practices/{draft}", headers=ORIGIN)
     assert response.status_code == 404
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_deleting_a_practice_carries_no_cors_header(client, ids, make_user, make_token):
+    """DELETE of a practice is a change: closed to other sites' scripts, with a token or without one."""
+    admin = {**ORIGIN, **bearer(make_token(make_user("admin")))}
+    path = f"/api/v1/practices/{ids['practice']}"
+    assert closed(preflight(client, path, "DELETE", "Authorization"))
+    anonymous = client.delete(path, headers=ORIGIN)
+    deleted = client.delete(path, headers=admin)
+    again = client.delete(path, headers=admin)
+    assert [anonymous.status_code, deleted.status_code, again.status_code] == [401, 204, 410]
+    for answer in (anonymous, deleted, again):
+        assert closed(answer), answer.status_code
+
+
+# --------------------------------------------------------------------------------------------------
+# Caches: an answer that a token can change names Authorization in Vary
+
+
+def _vary(response) -> list[str]:
+    return [name.strip().lower() for name in response.headers.get("Vary", "").split(",") if name.strip()]
+
+
+def test_answers_a_token_can_change_vary_on_authorization(app, client, ids, make_user, make_token, make_practice):
+    """With a token the same address may answer a draft (or 401 for a bad token): a cache that keeps the anonymous
+    answer must not give it for a request with a token, nor the other way round. The other Vary values stay."""
+    owner = make_user("teacher")
+    token = bearer(make_token(owner))
+    with app.app_context():
+        draft = make_practice("Черновик автора", status="draft", owner_id=owner)
+    paths = [p for p in read_paths(ids) if p != "/api/v1/openapi.json"]
+    paths += [f"/api/v1/practices/{draft}", f"/api/v1/collections/{999999}"]
+    for path in paths:
+        for method in ("GET", "HEAD"):
+            for headers in ({}, token, ORIGIN, bearer("kb_made-up")):
+                response = client.open(path, method=method, headers=headers)
+                vary = _vary(response)
+                assert vary.count("authorization") == 1, (method, path, headers, vary)
+                assert "cookie" in vary, (method, path, vary)  # kept: the session's own Vary
+    not_modified = client.get(f"/api/v1/practices/{draft}", headers={
+        **token, "If-None-Match": client.get(f"/api/v1/practices/{draft}", headers=token).headers["ETag"]})
+    assert not_modified.status_code == 304 and "authorization" in _vary(not_modified)

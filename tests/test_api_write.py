@@ -1111,3 +1111,86 @@ def test_a_422_quotes_a_bounded_number_of_values_and_unknown_fields(app, people,
         assert len(problem["errors"]) == 50 and problem["errors"][first] == ["Неизвестное поле."]
         assert f"Полей с ошибками: {total}; в errors — первые 50" in problem["detail"]
     assert _count(app, Practice) == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# DELETE /api/v1/practices/<id>: the page's «Удалить» (the same service and rules)
+
+
+DELETERS = {  # status -> who may delete (the rest: 404 if they cannot see it, else 403), as policy.can_delete says
+    "draft": {"owner", "admin"},
+    "returned": {"admin"},
+    "submitted": {"admin"},
+    "published": {"admin"},
+    "archived": {"admin"},
+}
+
+
+@pytest.mark.parametrize("status", list(DELETERS))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_delete_matrix(app, people, status, actor):
+    _, headers, practice = people
+    pid = practice(status)
+    response = app.test_client().delete(f"/api/v1/practices/{pid}", headers=headers[actor])
+    if actor == "anonymous":
+        expected = 401
+    elif actor in DELETERS[status]:
+        expected = 204
+    elif status == "published" or actor in SEE_UNPUBLISHED:
+        expected = 403
+    else:
+        expected = 404  # a draft this token's owner may not see is not revealed, as PATCH answers
+    assert response.status_code == expected
+    if expected != 204:
+        _assert_problem(response, expected)
+    with app.app_context():
+        assert (db.session.get(Practice, pid) is None) == (expected == 204)
+
+
+def test_a_deleted_published_practice_is_gone_and_a_second_delete_is_410(app, people):
+    users, headers, practice = people
+    client = app.test_client()
+    pid = practice("published")
+    response = client.delete(f"/api/v1/practices/{pid}", headers=headers["admin"])
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert _assert_problem(client.get(f"/api/v1/practices/{pid}"), 410)["title"] == "Материал удалён"
+    assert client.get(f"/practices/{pid}").status_code == 410  # as a practice deleted on the site
+    assert _assert_problem(client.delete(f"/api/v1/practices/{pid}", headers=headers["admin"]), 410)["title"] == \
+        "Материал удалён"
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "practice_deleted",
+                                                              AuditEvent.target_id == pid))
+        assert event.actor_id == users["admin"] and event.details["via"] == "api"
+
+
+def test_a_deleted_draft_is_404_and_so_is_a_second_delete(app, people):
+    _, headers, practice = people
+    client = app.test_client()
+    pid = practice("draft")
+    assert client.delete(f"/api/v1/practices/{pid}", headers=headers["owner"]).status_code == 204
+    _assert_problem(client.get(f"/api/v1/practices/{pid}", headers=headers["owner"]), 404)
+    _assert_problem(client.delete(f"/api/v1/practices/{pid}", headers=headers["owner"]), 404)
+
+
+def test_delete_respects_if_match(app, people):
+    _, headers, practice = people
+    client = app.test_client()
+    pid = practice("draft")
+    read = client.get(f"/api/v1/practices/{pid}", headers=headers["owner"])
+    assert client.patch(f"/api/v1/practices/{pid}", json={"year": 2022}, headers=headers["owner"]).status_code == 200
+    stale = client.delete(f"/api/v1/practices/{pid}", headers={**headers["owner"], "If-Match": read.headers["ETag"]})
+    _assert_problem(stale, 412)
+    assert _practice(app, pid).year == 2022  # not deleted
+    fresh = client.get(f"/api/v1/practices/{pid}", headers=headers["owner"]).headers["ETag"]
+    assert client.delete(f"/api/v1/practices/{pid}",
+                         headers={**headers["owner"], "If-Match": fresh}).status_code == 204
+
+
+def test_the_document_describes_deleting_a_practice(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    delete = document["paths"]["/api/v1/practices/{practice_id}"]["delete"]
+    assert {"204", "401", "403", "404", "410", "412"} <= set(delete["responses"])
+    assert "content" not in delete["responses"]["204"]
+    assert delete["security"] == [{"token": []}]
+    assert "If-Match" in [p["name"] for p in delete["parameters"] if p["in"] == "header"]

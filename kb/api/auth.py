@@ -79,12 +79,22 @@ def rate_limit_key() -> str:
     return "api-ip:" + (get_remote_address() or "")
 
 
+def vary_on_token(response: Response) -> Response:
+    """After each API request: ``Vary: Authorization``, added to the Vary values already there. The same address
+    answers a token's owner more (a draft, a private collection, a file of a practice not public) and a bad token
+    401, so a cache must not give one's answer for the other's request."""
+    response.vary.add("Authorization")
+    return response
+
+
 def protect(bp: Blueprint) -> None:
-    """Set up an API blueprint: token authentication, one rate limit shared by all API blueprints, no CSRF.
+    """Set up an API blueprint: token authentication, one rate limit shared by all API blueprints, no CSRF, and
+    answers that vary on the token.
 
     CSRF protection is not needed here because the API never reads the session cookie: only a token
     a program sends on purpose authenticates a request.
     """
     csrf.exempt(bp)
     bp.before_request(authenticate)
+    bp.after_request(vary_on_token)
     limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)

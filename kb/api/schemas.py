@@ -74,8 +74,9 @@ class AttachedFile(Schema):
     content_type = fields.String(required=True, metadata={"description": "Тип содержимого (MIME), с которым файл "
                                                                           "отдаётся при скачивании"})
     url = fields.String(required=True, metadata={
-        "description": "Абсолютный адрес для скачивания; файл практики, которая не опубликована, скачивается только "
-                       "во входе на сайт автора или методиста её области (токен API здесь не действует)"})
+        "description": "Абсолютный адрес для скачивания: у опубликованной практики — тот же, что на её странице; у "
+                       "неопубликованной — адрес API /api/v1/practices/{practice_id}/attachments/{attachment_id}, "
+                       "который отдаёт файл с токеном того, кто видит практику (автора, методиста её области)"})
 
 
 class Practice(Schema):

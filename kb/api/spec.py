@@ -13,6 +13,7 @@ from flask import Flask
 from marshmallow import Schema, fields, validate
 
 from kb.api import schemas
+from kb.attachments.extract import KINDS
 from kb.errors import BODY_TOO_LARGE_TITLE, MESSAGES
 from kb.practices import rules
 from kb.routing import MAX_ID
@@ -39,6 +40,7 @@ class Operation:
     etag: bool = False  # the answer carries an ETag of the resource
     if_match: bool = False  # the request may carry If-Match with such an ETag (412 when the resource changed)
     if_none_match: bool = False  # a GET may carry If-None-Match with such an ETag (304 when it still matches)
+    file: bool = False  # the answer is a practice's file, of one of the kinds a file may be (kb.attachments.extract)
 
 
 def operation(summary: str, tag: str, ok: tuple[int, type[Schema] | None], **kwargs) -> Callable:
@@ -61,6 +63,9 @@ def _operation_dict(op: Operation, path_parameters: list[dict]) -> dict:
     ok: dict = {"description": "Успешно"}
     if schema is not None:
         ok["content"] = {"application/json": {"schema": schema}}
+    if op.file:
+        ok["content"] = {kind: {"schema": {"type": "string", "format": "binary"}}
+                         for kind in sorted({content_type for _label, content_type in KINDS.values()})}
     # Every request counts against the rate limit, and a bad token is refused even where none is needed.
     errors = set(op.errors) | {401, 429}
     if op.query is not None or op.body is not None or op.upload is not None:

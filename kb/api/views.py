@@ -1,4 +1,5 @@
-"""JSON API v1, reading: search, published practices and resolutions, vocabularies (changes: writes.py)."""
+"""JSON API v1, reading: search, published practices (and their files) and resolutions, vocabularies (changes:
+writes.py)."""
 
 import hashlib
 import json
@@ -16,6 +17,8 @@ from kb.api.cors import allow_reading
 from kb.api.payloads import ApiProblem
 from kb.api.schemas import LIST_MAX_PAGE
 from kb.api.spec import operation
+from kb.attachments import services as attachments
+from kb.attachments.models import Attachment
 from kb.collections import services as collections
 from kb.collections.models import Collection
 from kb.errors import error_response
@@ -115,6 +118,24 @@ def practice(practice_id: int):
         _not_found_or_gone("practice", practice_id)
     # A reader who kept the ETag asks again with If-None-Match: 304 and no body while it still matches.
     return practice_response(found).make_conditional(request)
+
+
+@bp.get("/practices/<int:practice_id>/attachments/<int:attachment_id>")
+@operation("Файл практики", "Практики", (200, None), errors=(404, 410), auth="optional", file=True,
+           description="Скачивание файла практики — адрес url из её attachments, когда практика открыта не всем: "
+                       "файл отдаётся тем, кто видит практику (автору и методистам её области — с токеном), "
+                       "остальным 404, как GET практики; удалённая после публикации — 410. Файл опубликованной "
+                       "практики скачивается и здесь, и по адресу её страницы. Content-Disposition: attachment, "
+                       "тип содержимого — content_type из attachments; Range и If-None-Match — как у файла на сайте.")
+def practice_attachment(practice_id: int, attachment_id: int):
+    found = get_visible_practice(practice_id, api_user())
+    if found is None:
+        _not_found_or_gone("practice", practice_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    response = attachments.download(attachment) if attachment and attachment.practice_id == found.id else None
+    if response is None:
+        raise ApiProblem(404, "У этой практики нет такого файла.")
+    return response
 
 
 def practice_body(practice: Practice) -> tuple[dict, str]:

@@ -1,4 +1,5 @@
-"""JSON API v1, changes with a token: practices (create, edit, workflow) and resolutions (import, status, deletion).
+"""JSON API v1, changes with a token: practices (create, edit, workflow, deletion, files) and resolutions (import,
+status, deletion).
 
 Every permission question goes to the same services and policy the pages use.
 """
@@ -120,9 +121,7 @@ def update_practice(practice_id: int):
     if not policy.can_edit(user, practice):
         raise ApiProblem(403, "Эту практику сейчас нельзя изменить: правка доступна автору черновика или "
                               "возвращённой практики и методистам её области.")
-    if request.if_match and not request.if_match.contains(practice_body(practice)[1]):
-        raise ApiProblem(412, "Практику изменили после того, как вы её получили (ETag из If-Match больше не "
-                              "совпадает): получите её заново и перенесите свои изменения.")
+    _check_if_match(practice, "перенесите свои изменения")
     data = practice_data(json_body(schemas.PracticePatch), practice)
     try:
         services.update_practice(user, practice, data)
@@ -130,6 +129,44 @@ def update_practice(practice_id: int):
         raise ApiProblem(422, str(exc), {exc.field: [str(exc)]}) from None
     db.session.commit()
     return practice_response(services.get_practice(practice.id))
+
+
+def _check_if_match(practice: Practice, then: str) -> None:
+    """412 when the request's If-Match names no longer the practice as it is now (another change came between the
+    reading and this request); nothing is checked without If-Match."""
+    if request.if_match and not request.if_match.contains(practice_body(practice)[1]):
+        raise ApiProblem(412, "Практику изменили после того, как вы её получили (ETag из If-Match больше не "
+                              f"совпадает): получите её заново и {then}.")
+
+
+PRACTICE_NOT_DELETABLE = ("Эту практику нельзя удалить: удаляют администраторы, а автор — свой черновик, который ещё "
+                          "не отправлял на рассмотрение.")
+
+
+@bp.delete("/practices/<int:practice_id>")
+@operation("Удалить практику", "Практики", (204, None), errors=(403, 404, 410, 412), auth="required",
+           if_match=True,
+           description="Как «Удалить» на странице практики, теми же правами: администраторы — любую, автор — свой "
+                       "черновик, который ещё не отправлял на рассмотрение; остальным, кто практику видит, — 403, "
+                       "кто не видит — 404. Практика удаляется навсегда вместе с версиями, историей и файлами; "
+                       "удалённая после того, как её публиковали, отвечает 410 «Материал удалён» (GET, повторное "
+                       "удаление, её страница), удалённый черновик — 404. С If-Match прежнего ETag — 412, если "
+                       "практику с тех пор изменили, и ничего не удаляется.")
+def delete_practice(practice_id: int):
+    user = _user()
+    practice = _visible_practice(practice_id, user)
+    if not policy.can_delete(user, practice):
+        raise ApiProblem(403, PRACTICE_NOT_DELETABLE)
+    _check_if_match(practice, "решите, удалять ли её")
+    try:
+        services.delete_practice(user, practice, via="api")
+    except services.PermissionDenied:  # its status changed meanwhile (submitted)
+        raise ApiProblem(403, PRACTICE_NOT_DELETABLE) from None
+    except services.PracticeGone:  # another request deleted it first: answered as its GET now is
+        db.session.rollback()
+        raise _missing("practice", practice_id, "Практика не найдена или недоступна.") from None
+    db.session.commit()
+    return _no_content()
 
 
 @bp.post("/practices/<int:practice_id>/transitions")
@@ -292,13 +329,13 @@ def upload_attachment(practice_id: int):
     except AttachmentError as exc:
         raise ApiProblem(422, str(exc), {"file": [str(exc)]}) from None
     db.session.commit()
-    url = url_for("attachments.download", attachment_id=attachment.id, filename=attachment.original_name)
+    url = services.attachment_url(practice, attachment.id, attachment.original_name)
     response = jsonify({
         "id": attachment.id, "practice_id": practice.id, "name": attachment.original_name, "kind": attachment.kind,
         "size": attachment.size, "words": len(attachment.text.split()), "url": url,
     })
     response.status_code = 201
-    response.headers["Location"] = url  # the file itself: the API has no address of its own for an attachment
+    response.headers["Location"] = url  # the file itself, where the practice's JSON links it
     return response
 
 
@@ -314,6 +351,6 @@ def _same_file(practice: Practice, found: list[duplicates.Duplicate]) -> ApiProb
                           "url": url_for("practices.detail", practice_id=d.practice.id, _external=True),
                           "same_practice": d.practice.id == practice.id,
                           "attachment": {"id": d.attachment_id, "name": d.file_name,
-                                         "url": url_for("attachments.download", attachment_id=d.attachment_id,
-                                                        filename=d.file_name, _external=True)},
+                                         "url": services.attachment_url(d.practice, d.attachment_id,
+                                                                        d.file_name, _external=True)},
                       } for d in found]})

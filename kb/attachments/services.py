@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy import Connection, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +21,7 @@ from werkzeug.datastructures import FileStorage
 from kb.accounts.models import User
 from kb.accounts.services import record
 from kb.attachments.extract import (
+    KINDS,
     PACKAGE_KINDS,
     AttachmentError,
     check_package,
@@ -34,6 +35,7 @@ from kb.extensions import db, upsert
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
+from kb.statistics.counters import count_quietly
 from kb.timeutil import utcnow
 
 MAX_PER_PRACTICE = 30
@@ -293,3 +295,15 @@ def _undo_files_rolled_back(session: Session, transaction) -> None:
 def count_download(attachment: Attachment) -> None:
     db.session.execute(update(Attachment).where(Attachment.id == attachment.id)
                        .values(downloads=Attachment.downloads + 1))
+
+
+def download(attachment: Attachment) -> Response | None:
+    """The file of an attachment its reader may have (the caller decides: the site's link for its session, the
+    API's for its token), counted; None when its bytes are missing. send_file answers Range and conditional
+    requests and writes Content-Disposition per RFC 6266: an ASCII fallback plus filename*=UTF-8''…"""
+    path = storage().path(attachment.sha256)
+    if not path.is_file():
+        return None
+    count_quietly(lambda: count_download(attachment))
+    return send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True,
+                     download_name=attachment.original_name, max_age=0)

@@ -1,17 +1,15 @@
 """Uploading, downloading and removing a practice's files."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kb.attachments import services
-from kb.attachments.extract import KINDS, AttachmentError
+from kb.attachments.extract import AttachmentError
 from kb.attachments.models import Attachment
-from kb.attachments.storage import storage
 from kb.duplicates import services as duplicates
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.services import PermissionDenied, get_visible_practice
-from kb.statistics.counters import count_quietly
 
 bp = Blueprint("attachments", __name__)
 
@@ -55,13 +53,7 @@ def download(attachment_id: int, filename: str):
     # The name is part of the link: a link to a removed file must not download another that got its id.
     if filename != attachment.original_name or not policy.can_view(current_user, attachment.practice):
         abort(404)
-    path = storage().path(attachment.sha256)
-    if not path.is_file():
-        abort(404)
-    count_quietly(lambda: services.count_download(attachment))
-    # send_file writes Content-Disposition per RFC 6266: an ASCII fallback plus filename*=UTF-8''…
-    return send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    return services.download(attachment) or abort(404)
 
 
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["GET", "POST"])

@@ -400,17 +400,17 @@ def deletion_effects(practice: Practice) -> DeletionEffects:
     )
 
 
-def delete_practice(user: User, practice: Practice) -> None:
-    """Delete a practice for good (administrators; authors their unsubmitted drafts). The row is locked and read
-    again first: of two deletions at once the second waits for the first and then finds no row (PracticeGone, not
-    the DELETE's stale revision, a 409), and the permission is decided on the status after any change that landed
-    meanwhile."""
+def delete_practice(user: User, practice: Practice, via: str | None = None) -> None:
+    """Delete a practice for good (administrators; authors their unsubmitted drafts): its page's «Удалить» and the
+    API's DELETE (``via="api"``, kept in the audit record). The row is locked and read again first: of two deletions
+    at once the second waits for the first and then finds no row (PracticeGone, not the DELETE's stale revision, a
+    409), and the permission is decided on the status after any change that landed meanwhile."""
     locked = db.session.get(Practice, practice.id, with_for_update=True, populate_existing=True)
     if locked is None:
         raise PracticeGone
     if not policy.can_delete(user, locked):
         raise PermissionDenied
-    remove_practice(locked, user)
+    remove_practice(locked, user, via)
 
 
 def remove_practice(practice: Practice, actor: User | None, via: str | None = None) -> AuditEvent:
@@ -704,9 +704,18 @@ def version_snapshot(practice: Practice, number: int | None) -> dict | None:
     return version.snapshot if version else None
 
 
+def attachment_url(practice: Practice, attachment_id: int, name: str, **url_options) -> str:
+    """Where the API says a practice's file is downloaded: the page's link while the practice is open to everyone;
+    else the API's own, which opens for the token of who may see the practice (the page's link would need a
+    session: a token opens no address outside the API)."""
+    if policy.can_view(None, practice):
+        return url_for("attachments.download", attachment_id=attachment_id, filename=name, **url_options)
+    return url_for("api.practice_attachment", practice_id=practice.id, attachment_id=attachment_id, **url_options)
+
+
 def practice_to_json(practice: Practice, url: str) -> dict:
     """The API representation of a practice, for a reader who may see it (a draft's only to its author and
-    moderators: its files are listed to them alone, and the download links open for a session that may see it)."""
+    moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
     return {
         "id": practice.id,
         "type": "practice",
@@ -751,7 +760,7 @@ def practice_to_json(practice: Practice, url: str) -> dict:
                 "kind": a.kind,
                 "size": a.size,
                 "content_type": KINDS[a.kind][1],
-                "url": url_for("attachments.download", attachment_id=a.id, filename=a.original_name, _external=True),
+                "url": attachment_url(practice, a.id, a.original_name, _external=True),
             }
             for a in practice.attachments
         ],
