@@ -330,7 +330,7 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         groups = res.recommendations_by_addressee()
         click.echo(f"  Рекомендации: {len(res.recommendations)}, адресатов: {len(groups)}")
         for addressee, _type, items in groups:
-            click.echo(f"    {addressee or 'Без адресата'}: {', '.join(i.number for i in items)}")
+            click.echo(f"    {addressee or 'Без указания адресата'}: {', '.join(i.number for i in items)}")
         for warning in parsed.warnings:
             click.secho(f"  Предупреждение: {warning}", fg="yellow")
     applied = sync()
