@@ -1,5 +1,6 @@
 """`flask --app kb import-resolution` on the two real seeds: exact structure, idempotence, search."""
 
+import re
 from datetime import date
 
 import pytest
@@ -143,6 +144,51 @@ def test_resolution_page_groups_recommendations_with_anchors(app, runner, seeds_
     assert body["recommendations"][1]["addressee_type"] == "municipal_authority"
     assert body["date_start"] == "2017-04-17"
     assert body["participants_count"] == 800
+
+
+def test_a_resolution_shows_its_host_region_first(app, runner, seeds_dir):
+    """The Chelyabinsk conference was shown with «Москва», the first of its fourteen regions in the vocabulary's
+    order, in the API's `region` of a search result, and the card's list was cut before Челябинская область. The
+    host region, the place's (or else the first addressee's), comes first wherever the regions are shown; the
+    facet still counts every region."""
+    assert _import(runner, seeds_dir / "resolution_chelyabinsk_2017.txt").exit_code == 0
+    assert "Регионы (14): Челябинская область, Москва," in _import(runner, seeds_dir /
+                                                                  "resolution_chelyabinsk_2017.txt").output
+    client = app.test_client()
+    with app.app_context():
+        res_id = db.session.scalar(select(Resolution.id))
+
+    def first_regions():
+        found = client.get("/api/v1/search", query_string={"q": "ЧИППКРО", "per_page": 50}).json
+        by_type = {item["type"]: item["region"]["code"] for item in found["results"]}
+        facet = {value["value"] for value in found["facets"]["region"]}
+        page = client.get("/search", query_string={"q": "ЧИППКРО"}).get_data(as_text=True)
+        metas = re.findall(r'<p class="result-meta"><span class="result-kind">[^<]*</span> · 2017 · ([^,<]*)', page)
+        return by_type, facet, set(metas)
+
+    by_type, facet, metas = first_regions()
+    assert by_type == {"resolution": "RU-CHE", "recommendation": "RU-CHE"}
+    assert {"RU-CHE", "RU-MOW", "RU-SVE", "KZ", "KG"} <= facet
+    assert metas == {"Челябинская область"}
+    body = client.get(f"/api/v1/resolutions/{res_id}").json
+    assert [r["code"] for r in body["regions"]][:2] == ["RU-CHE", "RU-MOW"] and len(body["regions"]) == 14
+    listed = client.get("/api/v1/resolutions").json["results"][0]
+    assert listed["regions"][0]["code"] == "RU-CHE"
+    page = client.get(f"/resolutions/{res_id}").get_data(as_text=True)
+    assert page.index("Челябинская область</a>") < page.index("Москва</a>")
+    record = client.get("/oai", query_string={
+        "verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": f"oai:localhost:resolution/{res_id}",
+    }).get_data(as_text=True)
+    assert re.findall(r"<dc:coverage>([^<]*)</dc:coverage>", record)[:2] == ["Челябинская область", "Москва"]
+
+    # with no place, the first addressee that names a region: «Министерству образования и науки Челябинской области»
+    with app.app_context():
+        db.session.get(Resolution, res_id).place = ""
+        db.session.commit()
+    by_type, _facet, metas = first_regions()
+    assert by_type == {"resolution": "RU-CHE", "recommendation": "RU-CHE"}
+    assert metas == {"Челябинская область"}
+    assert client.get(f"/api/v1/resolutions/{res_id}").json["regions"][0]["code"] == "RU-CHE"
 
 
 def test_a_word_file_that_unpacks_to_far_more_is_refused_before_it_is_read(app, runner, tmp_path):
