@@ -296,7 +296,7 @@ def demo_command() -> None:
 def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
     """Импортировать резолюции конференций из файлов .txt, .md, .docx, .odt, .fodt, .rtf, .pdf, .doc."""
     from kb.resolutions.parser import MAX_FILE_SIZE, ResolutionFormatError
-    from kb.resolutions.services import import_resolution_file
+    from kb.resolutions.services import import_resolution_file, regions_host_first
     from kb.resolutions.staging import checked_upload
     from kb.search.services import sync
     from kb.templating import format_date_range, resolution_format_label
@@ -326,11 +326,12 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         click.echo(f"  Даты: {format_date_range(res.date_start, res.date_end) or '—'}")
         click.echo(f"  Место: {res.place or '—'}; формат: {resolution_format_label(res.format) or '—'}")
         click.echo(f"  Участники: {res.participants_text or '—'}")
-        click.echo(f"  Регионы ({len(res.regions)}): {', '.join(r.name for r in res.regions) or '—'}")
+        regions = regions_host_first(res)
+        click.echo(f"  Регионы ({len(regions)}): {', '.join(r.name for r in regions) or '—'}")
         groups = res.recommendations_by_addressee()
         click.echo(f"  Рекомендации: {len(res.recommendations)}, адресатов: {len(groups)}")
         for addressee, _type, items in groups:
-            click.echo(f"    {addressee or 'Без адресата'}: {', '.join(i.number for i in items)}")
+            click.echo(f"    {addressee or 'Без указания адресата'}: {', '.join(i.number for i in items)}")
         for warning in parsed.warnings:
             click.secho(f"  Предупреждение: {warning}", fg="yellow")
     applied = sync()

@@ -1,8 +1,10 @@
 """`flask --app kb import-resolution` on the two real seeds: exact structure, idempotence, search."""
 
+import re
 from datetime import date
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert, select
 
 from kb.extensions import db
@@ -62,6 +64,22 @@ def test_smolensk_seed(app, runner, seeds_dir):
         assert len(res.recommendations) == 1
         assert "банк положительного педагогического опыта" in res.recommendations[0].text
         assert "**" not in res.full_text
+
+
+def test_a_recommendation_naming_no_addressee_is_filed_under_none(app, runner, seeds_dir):
+    """«Участники конференции рекомендуют одобрить …» names who recommends: the CLI, the page and the API agree
+    that the recommendation has no addressee (it was typed «Участники конференции» on the page and in the API)."""
+    result = _import(runner, seeds_dir / "resolution_smolensk_2023.txt")
+    assert "Без указания адресата: 1" in result.output
+    with app.app_context():
+        res_id = db.session.scalar(select(Resolution.id))
+        assert db.session.scalar(select(Recommendation.addressee_type_code)) is None
+    client = app.test_client()
+    page = client.get(f"/resolutions/{res_id}").get_data(as_text=True)
+    group = page[page.index('class="addressee"'):page.index('id="rec-1"')]
+    assert "Без указания адресата" in group and "Участники конференции" not in group
+    rec = client.get(f"/api/v1/resolutions/{res_id}").json["recommendations"][0]
+    assert (rec["addressee"], rec["addressee_type"], rec["addressee_type_label"]) == ("", None, None)
 
 
 def test_import_is_idempotent_and_publish_makes_it_searchable(app, runner, seeds_dir):
@@ -126,6 +144,51 @@ def test_resolution_page_groups_recommendations_with_anchors(app, runner, seeds_
     assert body["recommendations"][1]["addressee_type"] == "municipal_authority"
     assert body["date_start"] == "2017-04-17"
     assert body["participants_count"] == 800
+
+
+def test_a_resolution_shows_its_host_region_first(app, runner, seeds_dir):
+    """The Chelyabinsk conference was shown with «Москва», the first of its fourteen regions in the vocabulary's
+    order, in the API's `region` of a search result, and the card's list was cut before Челябинская область. The
+    host region, the place's (or else the first addressee's), comes first wherever the regions are shown; the
+    facet still counts every region."""
+    assert _import(runner, seeds_dir / "resolution_chelyabinsk_2017.txt").exit_code == 0
+    assert "Регионы (14): Челябинская область, Москва," in _import(runner, seeds_dir /
+                                                                  "resolution_chelyabinsk_2017.txt").output
+    client = app.test_client()
+    with app.app_context():
+        res_id = db.session.scalar(select(Resolution.id))
+
+    def first_regions():
+        found = client.get("/api/v1/search", query_string={"q": "ЧИППКРО", "per_page": 50}).json
+        by_type = {item["type"]: item["region"]["code"] for item in found["results"]}
+        facet = {value["value"] for value in found["facets"]["region"]}
+        page = client.get("/search", query_string={"q": "ЧИППКРО"}).get_data(as_text=True)
+        metas = re.findall(r'<p class="result-meta"><span class="result-kind">[^<]*</span> · 2017 · ([^,<]*)', page)
+        return by_type, facet, set(metas)
+
+    by_type, facet, metas = first_regions()
+    assert by_type == {"resolution": "RU-CHE", "recommendation": "RU-CHE"}
+    assert {"RU-CHE", "RU-MOW", "RU-SVE", "KZ", "KG"} <= facet
+    assert metas == {"Челябинская область"}
+    body = client.get(f"/api/v1/resolutions/{res_id}").json
+    assert [r["code"] for r in body["regions"]][:2] == ["RU-CHE", "RU-MOW"] and len(body["regions"]) == 14
+    listed = client.get("/api/v1/resolutions").json["results"][0]
+    assert listed["regions"][0]["code"] == "RU-CHE"
+    page = client.get(f"/resolutions/{res_id}").get_data(as_text=True)
+    assert page.index("Челябинская область</a>") < page.index("Москва</a>")
+    record = client.get("/oai", query_string={
+        "verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": f"oai:localhost:resolution/{res_id}",
+    }).get_data(as_text=True)
+    assert re.findall(r"<dc:coverage>([^<]*)</dc:coverage>", record)[:2] == ["Челябинская область", "Москва"]
+
+    # with no place, the first addressee that names a region: «Министерству образования и науки Челябинской области»
+    with app.app_context():
+        db.session.get(Resolution, res_id).place = ""
+        db.session.commit()
+    by_type, _facet, metas = first_regions()
+    assert by_type == {"resolution": "RU-CHE", "recommendation": "RU-CHE"}
+    assert metas == {"Челябинская область"}
+    assert client.get(f"/api/v1/resolutions/{res_id}").json["regions"][0]["code"] == "RU-CHE"
 
 
 def test_a_word_file_that_unpacks_to_far_more_is_refused_before_it_is_read(app, runner, tmp_path):
@@ -338,6 +401,56 @@ def test_the_migration_computes_the_stored_checksums_with_yo_and_case_folded(app
         db.session.commit()
         upgrade()
         assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored
+
+
+def test_the_migration_retypes_the_stored_recommendations(app):
+    """Migration z5adr0000001: a recommendation with no addressee loses the participants' type; a stored type that
+    is what the earlier rules gave becomes the type the rules give now (the federal ministry, a вуз, tutors…); a
+    type a methodist chose stays; the changed recommendations of a published resolution go to the index outbox."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.search.models import IndexOutbox
+
+    stored = [  # addressee, type before, type after
+        ("", "participants", None),
+        ("Участникам конференции", "participants", "participants"),
+        ("Министерству просвещения Российской Федерации", "regional_authority", "federal_authority"),
+        ("Комитету по образованию Санкт-Петербурга", "municipal_authority", "regional_authority"),
+        ("Педагогическим вузам", "teachers", "educational_organisations"),
+        ("Центру непрерывного повышения профессионального мастерства педагогических работников", "teachers",
+         "dpo_institutes"),
+        ("Тьюторам", None, "teachers"),
+        ("Заместителям директоров по УВР", None, "educational_organisations"),
+        ("Министерству образования и науки Челябинской области", "regional_authority", "regional_authority"),
+        ("Тьюторам школ", "methodical_services", "methodical_services"),  # chosen by a methodist
+    ]
+    with app.app_context():
+        downgrade(revision="z4dbi0000001")
+        db.session.execute(insert(Resolution.__table__).values(
+            id=1, title="Резолюция", full_text="Резолюция", checksum="1" * 64, status="published"))
+        db.session.execute(insert(Resolution.__table__).values(
+            id=2, title="Черновик", full_text="Черновик", checksum="2" * 64, status="draft"))
+        for n, (addressee, before, _after) in enumerate(stored, start=1):
+            for resolution_id in (1, 2):
+                db.session.execute(insert(Recommendation.__table__).values(
+                    id=resolution_id * 100 + n, resolution_id=resolution_id, position=n, number=str(n),
+                    addressee=addressee, addressee_type_code=before, text="провести"))
+        db.session.execute(sa_delete(IndexOutbox))
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        types = dict(db.session.execute(select(Recommendation.id, Recommendation.addressee_type_code)).all())
+        for n, (addressee, _before, after) in enumerate(stored, start=1):
+            assert types[100 + n] == types[200 + n] == after, addressee
+        queued = set(db.session.scalars(select(IndexOutbox.doc_id).where(IndexOutbox.doc_type == "recommendation")))
+        assert queued == {100 + n for n, (_a, before, after) in enumerate(stored, start=1) if before != after}
+        db.session.commit()
+        downgrade(revision="z4dbi0000001")
+        assert db.session.scalar(select(Recommendation.addressee_type_code).where(Recommendation.id == 103)) == \
+            "regional_authority"
+        db.session.commit()
+        upgrade()
+        assert db.session.get(Recommendation, 103).addressee_type_code == "federal_authority"
 
 
 @pytest.mark.parametrize(("length", "written"), [(742, "742 символа"), (501, "501 символ"), (505, "505 символов"),

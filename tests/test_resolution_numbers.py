@@ -65,9 +65,9 @@ def test_a_number_stored_twice_still_gives_each_recommendation_its_own_anchor(ap
     with app.app_context():
         structure = parse_resolution_text(NUMBERED_ITEMS)
         structure.recommendations = [
-            ParsedRecommendation("1", "", "participants", "провести конкурс"),
-            ParsedRecommendation("2", "", "participants", "организовать взаимодействие"),
-            ParsedRecommendation("1", "", "participants", "создать общества"),
+            ParsedRecommendation("1", "", None, "провести конкурс"),
+            ParsedRecommendation("2", "", None, "организовать взаимодействие"),
+            ParsedRecommendation("1", "", None, "создать общества"),
         ]
         save_resolution(structure, "resolution.txt", publish=True)
         db.session.commit()

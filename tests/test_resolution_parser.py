@@ -186,7 +186,7 @@ def check_smolensk(res: ParsedResolution) -> None:
     rec = res.recommendations[0]
     assert rec.number == "1"
     assert rec.addressee == ""
-    assert rec.addressee_type == "participants"
+    assert rec.addressee_type is None  # «Участники конференции рекомендуют …»: who recommends, not to whom
     assert "банк положительного педагогического опыта" in rec.text
     assert rec.text.startswith("одобрить представленный на конференции опыт")
     assert "**" not in res.full_text
@@ -271,7 +271,7 @@ DEMO_EXPECTATIONS = {
         "participants": (260, "около 260"),
         "regions": ["RU-SVE", "RU-TYU", "RU-KGN"],
         "numbers": ["1"],
-        "types": ["participants"],
+        "types": [None],  # «Участники конференции рекомендуют …»: no addressee
         "organiser": None,
     },
     "resolution_novosibirsk_2022.txt": {
@@ -502,7 +502,7 @@ def test_labelled_lines_win_and_headers_continue_on_the_same_line():
         ("1.1", "Управлению образования", "municipal_authority"),
         ("2.1", "Общеобразовательным организациям", "educational_organisations"),
         ("2.2", "Общеобразовательным организациям", "educational_organisations"),
-        ("3", "", "participants"),
+        ("3", "", None),
     ]
     texts = {r.number: r.text for r in res.recommendations}
     assert texts["1.1"] == "создать городской клуб наставников"

@@ -635,6 +635,7 @@ def test_tag_links_are_apart_in_the_text_of_a_page(demo_app, demo_client):
     """Topics, subjects, levels and regions were written back to back: copied, or read without the style sheet
     (reader mode), they ran together — «Окружающий мирМежпредметная / надпредметная деятельность»."""
     from kb.resolutions.models import Resolution
+    from kb.resolutions.services import regions_host_first
 
     with demo_app.app_context():
         practices = db.session.scalars(select(Practice).where(Practice.status == "published")).all()
@@ -642,7 +643,8 @@ def test_tag_links_are_apart_in_the_text_of_a_page(demo_app, demo_client):
         resolutions = db.session.scalars(select(Resolution).where(Resolution.status == "published")).all()
         resolution = next(r for r in resolutions if len(r.regions) > 1)
         expected = {f"/practices/{practice.id}": " ".join(t.label for t in practice.topics),
-                    f"/resolutions/{resolution.id}": " ".join(r.name for r in resolution.regions)}
+                    # the host region first (Екатеринбург's Свердловская область), then the vocabulary's order
+                    f"/resolutions/{resolution.id}": " ".join(r.name for r in regions_host_first(resolution))}
     for path, text in [*expected.items(), ("/search?q=одарённые дети", None)]:
         page = demo_client.get(path).get_data(as_text=True)
         assert re.search(r'</a>\s*<a class="tag', page), path

@@ -306,6 +306,7 @@ def test_addressee_types():
     codes = [a["code"] for a in data.ADDRESSEE_TYPES]
     assert sorted(codes) == sorted(
         [
+            "federal_authority",
             "regional_authority",
             "municipal_authority",
             "educational_organisations",
@@ -369,6 +370,50 @@ def test_addressee_types():
     ],
 )
 def test_classify_addressee(text, expected):
+    assert data.classify_addressee(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the federal ministry is not the region's
+        ("Министерству просвещения Российской Федерации", "federal_authority"),
+        ("Минпросвещения России", "federal_authority"),
+        ("Правительству РФ", "federal_authority"),
+        ("Рособрнадзору", "federal_authority"),
+        ("Комитету Государственной Думы по просвещению", "federal_authority"),
+        # the regions' bodies named with the country stay regional
+        ("Органам исполнительной власти субъектов Российской Федерации, осуществляющим государственное "
+         "управление в сфере образования", "regional_authority"),
+        ("Министерствам образования субъектов РФ", "regional_authority"),
+        ("Министерству образования и науки Республики Татарстан", "regional_authority"),
+        # a federal city's committee is its regional authority (as Moscow's department is)
+        ("Комитету по образованию Санкт-Петербурга", "regional_authority"),
+        ("Комитету по образованию города Севастополя", "regional_authority"),
+        ("Департаменту образования и науки города Москвы", "regional_authority"),
+        ("Комитету по образованию администрации Миасского городского округа", "municipal_authority"),
+        # a вуз is an educational organisation of higher education, not «Педагоги»
+        ("Педагогическим вузам", "educational_organisations"),
+        ("Московскому педагогическому государственному университету", "educational_organisations"),
+        ("Вузам и колледжам", "educational_organisations"),
+        ("Педагогическим колледжам", "educational_organisations"),
+        ("Педагогическим работникам", "teachers"),
+        ("Преподавателям вузов", "teachers"),
+        # the ЦНППМ is an organisation of additional professional education
+        ("Центру непрерывного повышения профессионального мастерства педагогических работников",
+         "dpo_institutes"),
+        ("ЦНППМ", "dpo_institutes"),
+        # tutors are pedagogical staff; deputy heads, the organisation's administration (as «руководителям»)
+        ("Тьюторам", "teachers"),
+        ("Тьюторам и наставникам", "teachers"),
+        ("Заместителям директоров по УВР", "educational_organisations"),
+        ("Заместителям директоров по учебно-воспитательной работе", "educational_organisations"),
+        ("Директорам общеобразовательных организаций", "educational_organisations"),
+        ("Заведующим дошкольными образовательными организациями", "educational_organisations"),
+        ("Воспитателям дошкольных групп", "teachers"),
+    ],
+)
+def test_classify_addressee_authorities_and_staff(text, expected):
     assert data.classify_addressee(text) == expected
 
 

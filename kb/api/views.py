@@ -27,7 +27,13 @@ from kb.oai.records import deleted_for_good
 from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice, practice_to_json, published_page
 from kb.resolutions.models import Resolution
-from kb.resolutions.services import get_visible_resolution, public_resolutions, resolution_to_json
+from kb.resolutions.services import (
+    get_visible_resolution,
+    host_region_codes,
+    public_resolutions,
+    regions_host_first,
+    resolution_to_json,
+)
 from kb.routing import whole_number
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
@@ -241,7 +247,7 @@ def practices():
     } for p in pagination.items]))
 
 
-def _resolution_summary(resolution: Resolution) -> dict:
+def _resolution_summary(resolution: Resolution, hosts: dict[int, str | None]) -> dict:
     return {
         "id": resolution.id, "type": "resolution", "title": resolution.title,
         "url": url_for("resolutions.detail", resolution_id=resolution.id),
@@ -250,7 +256,7 @@ def _resolution_summary(resolution: Resolution) -> dict:
         "date_start": resolution.date_start.isoformat() if resolution.date_start else None,
         "date_end": resolution.date_end.isoformat() if resolution.date_end else None,
         "place": resolution.place,
-        "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
+        "regions": [{"code": r.code, "label": r.name} for r in regions_host_first(resolution, hosts)],
         "recommendations_count": len(resolution.recommendations),
         "published_at": utc_json(resolution.published_at),
     }
@@ -263,7 +269,8 @@ def _resolution_summary(resolution: Resolution) -> dict:
 def resolutions():
     page, per_page = _paging()
     pagination = public_resolutions(page, per_page)
-    return jsonify(_list_body(pagination, page, per_page, [_resolution_summary(r) for r in pagination.items]))
+    hosts = host_region_codes(pagination.items)
+    return jsonify(_list_body(pagination, page, per_page, [_resolution_summary(r, hosts) for r in pagination.items]))
 
 
 def _collection_url(collection: Collection) -> str:

@@ -20,6 +20,7 @@ from kb.extensions import db
 from kb.oai.models import OaiTombstone
 from kb.practices.models import Practice, practice_topic
 from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_region
+from kb.resolutions.services import regions_host_first
 from kb.textclean import xml_text
 from kb.vocabularies.models import Region, Topic
 
@@ -292,7 +293,8 @@ def resolution_dc(resolution: Resolution, permalink: str) -> dict[str, list[str]
         "type": ["Text", "Резолюция конференции"],
         "identifier": [permalink],
         "language": ["ru"],
-        "coverage": [r.name for r in resolution.regions] + ([resolution.place] if resolution.place else []),
+        # the host region first, as on the resolution's page
+        "coverage": [r.name for r in regions_host_first(resolution)] + ([resolution.place] if resolution.place else []),
     })
 
 

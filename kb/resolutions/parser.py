@@ -1371,7 +1371,9 @@ def _parse_recommendations(
         key = id(item.group)
         counters[key] = counters.get(key, 0) + 1
         if item.group is None:
-            result.append(ParsedRecommendation(item.number or str(counters[key]), "", "participants", text))
+            # «Участники конференции рекомендуют: 1. Продолжить …» names who recommends, not to whom: no addressee
+            # and no type (a heading «Участникам конференции:» is the participants' group)
+            result.append(ParsedRecommendation(item.number or str(counters[key]), "", None, text))
         else:
             number = item.number if item.number and "." in item.number else f"{group_numbers[key]}.{counters[key]}"
             result.append(ParsedRecommendation(number, item.group.addressee, types[key], text))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -49,6 +50,53 @@ class ImportReport:
 def gazetteer() -> Gazetteer:
     """The region gazetteer built from the vocabulary data (built once per process)."""
     return Gazetteer.from_regions(vocabulary_data.REGIONS, vocabulary_data.classify_addressee)
+
+
+@lru_cache(maxsize=4096)
+def _named_regions(text: str) -> tuple[str, ...]:
+    """The regions a place or an addressee names («Челябинск», «Министерству … Челябинской области»)."""
+    return tuple(gazetteer().find_regions(text)) if text else ()
+
+
+def host_region_codes(resolutions: Iterable[Resolution]) -> dict[int, str | None]:
+    """The host region of each resolution: the region of its place, or else of its first addressee that names one
+    («Министерству образования и науки Челябинской области»), among the resolution's own regions; None when
+    neither names one. A resolution with fewer than two regions needs none. The addressees are the loaded
+    recommendations' or, for resolutions without them, read in one query."""
+    hosts: dict[int, str | None] = {}
+    pending: dict[int, Resolution] = {}
+    for resolution in resolutions:
+        codes = {r.code for r in resolution.regions}
+        hosts[resolution.id] = next((c for c in _named_regions(resolution.place or "") if c in codes), None)
+        if hosts[resolution.id] is None and len(codes) > 1:
+            pending[resolution.id] = resolution
+    if not pending:
+        return hosts
+    addressees: dict[int, list[str]] = {}
+    unloaded = [rid for rid, r in pending.items() if "recommendations" in inspect(r).unloaded]
+    if unloaded:
+        first = func.min(Recommendation.position)
+        for rid, addressee in db.session.execute(
+            select(Recommendation.resolution_id, Recommendation.addressee)
+            .where(Recommendation.resolution_id.in_(unloaded), Recommendation.addressee != "")
+            .group_by(Recommendation.resolution_id, Recommendation.addressee)
+            .order_by(Recommendation.resolution_id, first)
+        ):
+            addressees.setdefault(rid, []).append(addressee)
+    for rid, resolution in pending.items():
+        written = addressees.get(rid, []) if rid in unloaded else list(dict.fromkeys(
+            rec.addressee for rec in resolution.recommendations if rec.addressee))
+        codes = {r.code for r in resolution.regions}
+        hosts[rid] = next((c for a in written for c in _named_regions(a) if c in codes), None)
+    return hosts
+
+
+def regions_host_first(resolution: Resolution, hosts: dict[int, str | None] | None = None) -> list[Region]:
+    """The resolution's regions with its host region first (``hosts``: ``host_region_codes`` of a list it is in),
+    the rest in the vocabulary's order: the region shown alone for a resolution, and the first of its list, is
+    where it was held."""
+    host = (hosts if hosts is not None else host_region_codes([resolution])).get(resolution.id)
+    return sorted(resolution.regions, key=lambda region: region.code != host)
 
 
 def import_resolution_file(path: Path, publish: bool = False, is_demo: bool = False) -> ImportReport:
@@ -443,7 +491,7 @@ def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
         "format": resolution.format,
         "participants_count": resolution.participants_count,
         "participants_text": resolution.participants_text,
-        "regions": [{"code": r.code, "label": r.name} for r in resolution.regions],
+        "regions": [{"code": r.code, "label": r.name} for r in regions_host_first(resolution)],
         "is_demo": resolution.is_demo,
         "published_at": utc_json(resolution.published_at),
         "recommendations": [

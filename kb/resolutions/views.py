@@ -42,6 +42,7 @@ def detail(resolution_id: int):
     if resolution is None:
         abort(410 if deleted_for_good("resolution", resolution_id) else 404)
     return render_template("resolutions/detail.html", resolution=resolution,
+                           regions=services.regions_host_first(resolution),
                            may_manage=services.can_manage_resolution(current_user, resolution))
 
 

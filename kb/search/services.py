@@ -27,7 +27,7 @@ from kb.config import DefaultConfig
 from kb.extensions import db
 from kb.practices.models import Practice, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
-from kb.resolutions.services import gazetteer
+from kb.resolutions.services import gazetteer, host_region_codes, regions_host_first
 from kb.routing import whole_number
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
@@ -430,6 +430,10 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                  selectinload(Recommendation.resolution).selectinload(Resolution.regions))
     )} if wanted["recommendation"] else {}
 
+    # a resolution's region shown first (and alone in the API) is its host's, not the vocabulary's first
+    hosts = host_region_codes(
+        {r.id: r for r in (*resolutions.values(), *(rec.resolution for rec in recommendations.values()))}.values()
+    ) if resolutions or recommendations else {}
     items = []
     practice_url = _url_by_id("practices.detail", "practice_id") if practices else None
     for hit in hits:
@@ -454,7 +458,7 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                 id=r.id, type="resolution", title=r.title,
                 url=url_for("resolutions.detail", resolution_id=r.id),
                 snippet=snippet or (_excerpt(r.full_text) if excerpts else Markup("")),
-                region=_coded("region", [x.code for x in r.regions], vocab), levels=[], topics=[],
+                region=_coded("region", [x.code for x in regions_host_first(r, hosts)], vocab), levels=[], topics=[],
                 year=r.year, context=", ".join(x for x in (r.place, r.organiser) if x),
             ))
         elif doc_type == "recommendation" and (rec := recommendations.get(obj_id)):
@@ -463,7 +467,7 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                 id=rec.id, type="recommendation", title=f"Рекомендация {rec.number}. {rec.addressee}".strip(". "),
                 url=url_for("resolutions.detail", resolution_id=res.id, _anchor=rec.anchor),
                 snippet=snippet or (_excerpt(rec.text) if excerpts else Markup("")),
-                region=_coded("region", [x.code for x in res.regions], vocab), levels=[],
+                region=_coded("region", [x.code for x in regions_host_first(res, hosts)], vocab), levels=[],
                 topics=_coded("topic", [t.code for t in rec.topics], vocab),
                 year=res.year, context=res.title,
             ))

@@ -1879,6 +1879,21 @@ TOPICS: list[TopicData] = [
 # Patterns are lowercase regular expressions applied to text that is lowercased with ё folded to е.
 ADDRESSEE_TYPES: list[AddresseeTypeData] = [
     {
+        "code": "federal_authority",
+        "label": "Федеральные органы власти",
+        # Anchored to the heading's first word: a federal body names the country after its own name
+        # («Министерству просвещения Российской Федерации», «Минпросвещения России»); «…субъектов Российской
+        # Федерации» are the regions' bodies, and «ФГАОУ ДПО «Академия … Минпросвещения России»» is no ministry.
+        "patterns": [
+            r"^(министерств|минпросвещени|минобрнауки|правительств|департамент|агентств|комитет)"
+            r"(?:(?!субъект).)*(российской федерации|\bрф\b|\bроссии\b)",
+            r"^рособрнадзор",
+            r"^федеральн\w* (орган|агентств|служб|министерств)",
+            r"^(комитет\w* )?государственн\w* дум",
+            r"^совет\w* федерации",
+        ],
+    },
+    {
         "code": "regional_authority",
         "label": "Региональный орган управления образованием",
         "patterns": [
@@ -1886,6 +1901,8 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
             r"\bмин\w*(обр|прос)",
             r"департамент",
             r"комитет.*област",
+            # the federal cities' committees are their regional authorities (Moscow's department is above)
+            r"комитет\w* по (образованию|науке)(?:(?!район).)*(санкт-петербург|севастопол)",
             r"правительств",
             r"орган\w* исполнительной власти",
             r"губернатор",
@@ -1919,6 +1936,8 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
             r"повышени\w* квалификац",
             r"дополнительн\w* профессиональн\w* образовани",
             r"развити\w* образовани",
+            r"\bцнппм\b",
+            r"непрерывн\w* повышени\w* профессиональн\w* мастерств",
         ],
     },
     {
@@ -1939,12 +1958,14 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
         "code": "teachers",
         "label": "Педагоги",
         "patterns": [
-            r"педагог",
+            # «педагогическим вузам, колледжам» are educational organisations
+            r"педагог(?!ическ\w* (?:\w+ )?(вуз|университет|колледж|техникум|училищ))",
             r"учител",
             r"преподавател",
-            r"воспитател",
+            r"воспитател(?!ьн)",  # not «по учебно-воспитательной работе»
             r"классн\w* руководител",
             r"наставник",
+            r"тьютор",
         ],
     },
     {
@@ -1961,7 +1982,14 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
             r"\bоо\b",
             r"\bоу\b",
             r"организаци\w* дополнительного образования",
+            r"\bвуз",
+            r"университет",
+            r"колледж",
+            r"техникум",
+            # the organisation's administration
             r"руководител",
+            r"директор",
+            r"заведующ",
         ],
     },
     {
