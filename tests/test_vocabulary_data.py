@@ -263,9 +263,9 @@ def test_levels():
 
 def test_subjects():
     codes = [s["code"] for s in data.SUBJECTS]
-    assert len(codes) == len(set(codes)) == 21
+    assert len(codes) == len(set(codes)) == 22
     assert {"russian", "mathematics", "obzr", "interdisciplinary", "extracurricular"} <= set(codes)
-    assert {s["code"]: s["name"] for s in data.SUBJECTS}["technology"] == "Технология (Труд)"
+    assert {s["code"]: s["name"] for s in data.SUBJECTS}["technology"] == "Труд (технология)"
     orders = [s["order"] for s in data.SUBJECTS]
     assert len(set(orders)) == len(orders)
 

@@ -28,6 +28,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("leading_idea", "Ведущая педагогическая идея"),
     ("novelty", "Новизна"),
     ("goal_tasks", "Цель и задачи"),
+    ("theoretical_base", "Теоретическая база"),
     ("technology", "Технология (содержание) опыта"),
     ("results", "Результативность"),
     ("conditions", "Условия и ресурсы"),
@@ -94,6 +95,8 @@ class Practice(db.Model):
     leading_idea: Mapped[str] = mapped_column(Text, default="")
     novelty: Mapped[str] = mapped_column(Text, default="")
     goal_tasks: Mapped[str] = mapped_column(Text, default="")
+    # added after the others (migration z5thb0000001): the rows stored before it have it empty
+    theoretical_base: Mapped[str] = mapped_column(Text, default="", server_default="")
     technology: Mapped[str] = mapped_column(Text, default="")
     results: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")

@@ -686,8 +686,11 @@ def _field_diff(key: str, old: object, new: object, vocab: Labels) -> Markup:
 
 def diff_snapshots(old: dict, new: dict) -> list[tuple[str, Markup]]:
     """(field label, highlighted difference) for every field that differs; regions, municipalities and vocabulary
-    entries by their names."""
+    entries by their names. A section a snapshot has no key for (a version saved before the section was added to
+    the template, «Теоретическая база») is an empty one."""
     vocab = labels()
+    empty = dict.fromkeys(SECTION_KEYS, "")
+    old, new = {**empty, **old}, {**empty, **new}
     return [
         (FIELD_LABELS.get(key, key), _field_diff(key, old.get(key), new.get(key), vocab))
         for key in FIELD_LABELS

@@ -1457,16 +1457,14 @@ LEVEL_OTHER_READINGS: dict[str, str] = {"ДО": "additional"}
 # School subjects of ФГОС НОО/ООО/СОО plus interdisciplinary and extracurricular work.
 SUBJECTS: list[SubjectData] = [
     {"code": "russian", "name": "Русский язык", "order": 1},
-    {
-        "code": "literature",
-        "name": "Литература",
-        "order": 2,
-        "aliases": ["Литературное чтение"],
-    },
+    {"code": "literature", "name": "Литература", "order": 2},
+    # the primary school's subject (ФГОС НОО), its own entry since migration z6sub0000001: a registry's
+    # «Литературное чтение» had been read as «Литература»
+    {"code": "literary_reading", "name": "Литературное чтение", "order": 3},
     {
         "code": "native_language",
         "name": "Родной язык и литература",
-        "order": 3,
+        "order": 4,
         "aliases": [
             "Родной язык",
             "Родная литература",
@@ -1478,7 +1476,7 @@ SUBJECTS: list[SubjectData] = [
     {
         "code": "mathematics",
         "name": "Математика",
-        "order": 4,
+        "order": 5,
         "aliases": [
             "Алгебра",
             "Геометрия",
@@ -1490,24 +1488,24 @@ SUBJECTS: list[SubjectData] = [
     {
         "code": "informatics",
         "name": "Информатика",
-        "order": 5,
+        "order": 6,
         "aliases": ["Информатика и ИКТ"],
     },
-    {"code": "physics", "name": "Физика", "order": 6},
-    {"code": "chemistry", "name": "Химия", "order": 7},
-    {"code": "biology", "name": "Биология", "order": 8},
-    {"code": "geography", "name": "География", "order": 9},
+    {"code": "physics", "name": "Физика", "order": 7},
+    {"code": "chemistry", "name": "Химия", "order": 8},
+    {"code": "biology", "name": "Биология", "order": 9},
+    {"code": "geography", "name": "География", "order": 10},
     {
         "code": "history",
         "name": "История",
-        "order": 10,
+        "order": 11,
         "aliases": ["История России", "Всеобщая история"],
     },
-    {"code": "social_studies", "name": "Обществознание", "order": 11},
+    {"code": "social_studies", "name": "Обществознание", "order": 12},
     {
         "code": "foreign_language",
         "name": "Иностранный язык",
-        "order": 12,
+        "order": 13,
         "aliases": [
             "Английский язык",
             "Немецкий язык",
@@ -1517,43 +1515,44 @@ SUBJECTS: list[SubjectData] = [
             "Второй иностранный язык",
         ],
     },
-    {"code": "world_around", "name": "Окружающий мир", "order": 13},
+    {"code": "world_around", "name": "Окружающий мир", "order": 14},
     {
         "code": "technology",
-        "name": "Технология (Труд)",
-        "order": 14,
-        "aliases": ["Труд (технология)", "Технология", "Труд"],
+        # the ФОП's name since 1 September 2024 (приказ Минпросвещения № 171 от 19.03.2024); the code stays
+        "name": "Труд (технология)",
+        "order": 15,
+        "aliases": ["Технология (Труд)", "Технология", "Труд"],
     },
     {
         "code": "art",
         "name": "Изобразительное искусство",
-        "order": 15,
+        "order": 16,
         "aliases": ["ИЗО"],
     },
-    {"code": "music", "name": "Музыка", "order": 16},
+    {"code": "music", "name": "Музыка", "order": 17},
     {
         "code": "physical_education",
         "name": "Физическая культура",
-        "order": 17,
+        "order": 18,
         "aliases": ["Физкультура"],
     },
     {
         "code": "obzr",
         "name": "Основы безопасности и защиты Родины (ОБЗР)",
-        "order": 18,
+        "order": 19,
         "aliases": ["ОБЖ", "Основы безопасности жизнедеятельности"],
     },
     {
         "code": "orkse",
         "name": "ОРКСЭ / ОДНКНР",
-        "order": 19,
+        "order": 20,
         "aliases": [
             "Основы религиозных культур и светской этики",
             "Основы духовно-нравственной культуры народов России",
         ],
     },
-    {"code": "interdisciplinary", "name": "Межпредметная / надпредметная деятельность", "order": 20},
-    {"code": "extracurricular", "name": "Внеурочная деятельность", "order": 21},
+    {"code": "interdisciplinary", "name": "Межпредметная / надпредметная деятельность", "order": 21},
+    {"code": "extracurricular", "name": "Внеурочная деятельность", "order": 22},
 ]
 
 
