@@ -403,6 +403,9 @@ def test_classify_addressee(text, expected):
         ("Центру непрерывного повышения профессионального мастерства педагогических работников",
          "dpo_institutes"),
         ("ЦНППМ", "dpo_institutes"),
+        # an organisation of ДПО named by its form first: the ministry in its name is no authority
+        ("ФГАОУ ДПО «Академия Минпросвещения России»", "dpo_institutes"),
+        ("ГАУ ДПО «Институт развития образования Министерства образования Свердловской области»", "dpo_institutes"),
         # tutors are pedagogical staff; deputy heads, the organisation's administration (as «руководителям»)
         ("Тьюторам", "teachers"),
         ("Тьюторам и наставникам", "teachers"),

@@ -1927,6 +1927,9 @@ ADDRESSEE_TYPES: list[AddresseeTypeData] = [
         "code": "dpo_institutes",
         "label": "Институты ДПО и развития образования",
         "patterns": [
+            # an organisation of ДПО named by its form first, «ФГАОУ ДПО «Академия Минпросвещения России»», «ГБУ ДПО
+            # ЧИППКРО»: anchored, so the ministry in its name does not make it an authority
+            r"^\w+ дпо\b",
             r"\bдпо\b",
             r"институт",
             r"\bипп?к",
