@@ -39,6 +39,11 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # Moscow time by default; a bank of Chelyabinsk oblast: «Asia/Yekaterinburg» (pages say «МСК+2»).
 # TIME_ZONE = "Europe/Moscow"
 
+# True: a practice under review is published only with a complete expert assessment (all five criteria scored,
+# README «Экспертная оценка»): on its page, from the queue, through the API; a registry load with publication
+# leaves such practices under review. Off by default.
+# EXPERT_ASSESSMENT_REQUIRED = False
+
 # Mail for password-reset links and notices (without SMTP_HOST the administrator passes a reset link on):
 # SMTP_HOST = "smtp.example.ru"
 # SMTP_PORT = 587

@@ -64,6 +64,10 @@ class DefaultConfig:
     # («Забыли пароль?» is off): one made from a request's Host would lead wherever that request said.
     SITE_URL = ""
 
+    # True: a practice under review is published (on its page, from the queue, through the API, by a registry load)
+    # only with a complete expert assessment — all five criteria scored (kb.practices.assessments).
+    EXPERT_ASSESSMENT_REQUIRED = False
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Set True in instance/config.py when the site is served over HTTPS.

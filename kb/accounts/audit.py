@@ -20,7 +20,8 @@ ACTIONS = {
     "reset_link_issued": "Выдана ссылка сброса пароля", "password_reset": "Пароль сброшен по ссылке",
     "api_token_created": "Создан токен API", "api_token_revoked": "Отозван токен API",
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
-    "practice_imported": "Практика из реестра", "attachment_deleted": "Файл удалён",
+    "practice_imported": "Практика из реестра", "practice_assessed": "Экспертная оценка практики",
+    "attachment_deleted": "Файл удалён",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
     "resolution_edited": "Резолюция изменена", "resolution_unpublished": "Резолюция снята с публикации",
     "resolution_deleted": "Резолюция удалена",
@@ -36,7 +37,7 @@ DETAILS = {
     "scope_organisation": "организация модерации", "label": "название", "parent": "родительская тема",
     "synonyms": "синонимы", "full_name": "имя", "organisation": "организация", "region": "регион",
     "added": "добавлено рекомендаций", "removed": "удалены рекомендации",
-    "unlinked_practices": "удалено связей с практиками",
+    "unlinked_practices": "удалено связей с практиками", "total": "сумма баллов", "complete": "все критерии",
 }
 _VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»", "api": "API",
                    "self": "сам пользователь, в профиле", "user_deleted": "удаление учётной записи автора"},

@@ -89,9 +89,10 @@ def delete_account(user: User, actor: User | None, via: str | None = None) -> No
     Unpublished practices go through the practice deletion (index outbox, OAI tombstones, attachment files); the
     account row's deletion takes its sessions (the session token is in the row), API tokens, notifications, saved
     searches and collections with it (ON DELETE CASCADE) and leaves its publications, the unpublished practices it
-    loaded from a registry (FROM_REGISTRY), adoption reports and the history of practices without it (ON DELETE SET
-    NULL). The audit log loses the account's address and the names it gave, and the addresses its own events came
-    from (those of the practices deleted now too); a «user_deleted» event keeps the account's number only."""
+    loaded from a registry (FROM_REGISTRY), adoption reports, the history of practices and the expert assessments it
+    gave without it (ON DELETE SET NULL). The audit log loses the account's address and the names it gave, and the
+    addresses its own events came from (those of the practices deleted now too); a «user_deleted» event keeps the
+    account's number only."""
     reason = refusal(user, lock=True)
     if reason is not None:
         raise AccountError(reason)

@@ -45,7 +45,7 @@ from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, 
 from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
 from kb.positions import position_word as _position_word
-from kb.practices import policy, rules
+from kb.practices import assessments, policy, rules
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.rules import INITIALS as _INITIALS
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
@@ -1067,6 +1067,12 @@ def _file_name(entry: Entry) -> str:
     return PurePosixPath(entry.name.replace("\\", "/")).name
 
 
+# A registry loaded with publication where a complete expert assessment is required before publishing
+# (EXPERT_ASSESSMENT_REQUIRED): each practice goes to the moderators' queue instead, to be assessed there.
+ASSESSMENT_PENDING = ("Не опубликована: по настройкам банка публикуются только практики с полной экспертной "
+                      "оценкой — практика отправлена на рассмотрение.")
+
+
 def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[_NewFile]) -> None:
     user = ctx.user
     if plan.existing is None:
@@ -1088,8 +1094,14 @@ def _apply(plan: _Plan, result: RowResult, ctx: _Context, files: list[_NewFile])
         link = practice_link(practice.id)  # for its owner's notice: a practice another account loaded
         if practice.status in ("draft", "returned"):
             transition(user, practice, "submit", link=link)
-        transition(user, practice, "publish", link=link)
-        result.published = True
+        if assessments.required():
+            db.session.flush()  # the submission just made (no autoflush here) is the round the assessment is of
+        if assessments.publication_refusal(practice):  # EXPERT_ASSESSMENT_REQUIRED: left in the queue for it
+            if ASSESSMENT_PENDING not in result.warnings:
+                result.warnings.append(ASSESSMENT_PENDING)
+        else:
+            transition(user, practice, "publish", link=link)
+            result.published = True
         result.action = "update" if result.action == "unchanged" else result.action
     if result.action != "unchanged":
         record("practice_imported", user, "practice", practice.id,

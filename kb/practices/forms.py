@@ -6,6 +6,7 @@ from sqlalchemy import select
 from wtforms import (
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -18,7 +19,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from kb.extensions import db
 from kb.forms import Form, unknown_values_message
 from kb.practices import rules
-from kb.practices.models import SECTIONS
+from kb.practices.assessments import Scores
+from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, CONCLUSION_MAX, SECTIONS
 from kb.practices.services import PracticeData
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.models import EducationLevel, Municipality, Region, Subject, Topic
@@ -233,3 +235,46 @@ class CommentForm(Form):
 
     comment = TextAreaField("Что исправить", validators=[
         Optional(), Length(max=COMMENT_MAX, message=f"Комментарий — не длиннее {COMMENT_MAX} символов.")])
+
+
+def _score(form, field) -> None:
+    if field.data not in {str(score) for score, _ in ASSESSMENT_SCALE}:
+        raise ValidationError("Оценка по критерию — одно из значений: "
+                              + ", ".join(f"{score} ({label})" for score, label in ASSESSMENT_SCALE) + ".")
+
+
+def _criterion(label: str) -> RadioField:
+    # Not scored yet is allowed (a draft of the assessment); a value off the scale is refused in Russian.
+    choices = [SelectChoice(str(score), f"{score} — {text}") for score, text in ASSESSMENT_SCALE]
+    return RadioField(label, choices=choices, validate_choice=False, validators=[Optional(), _score])
+
+
+class AssessmentForm(Form):
+    """The expert assessment on the page of a practice under review: five criteria on the scale 0–2, a conclusion,
+    and the return comment for «Сохранить оценку и вернуть на доработку» (its length checked as CommentForm's)."""
+
+    relevance = _criterion("Актуальность")
+    novelty = _criterion("Новизна")
+    effectiveness = _criterion("Результативность")
+    stability = _criterion("Стабильность")
+    replicability = _criterion("Возможность тиражирования")
+    conclusion = TextAreaField("Заключение", validators=[
+        Optional(), Length(max=CONCLUSION_MAX, message=f"Заключение — не длиннее {CONCLUSION_MAX} символов.")])
+    comment = TextAreaField("Что исправить", validators=[
+        Optional(), Length(max=COMMENT_MAX, message=f"Комментарий — не длиннее {COMMENT_MAX} символов.")])
+
+    def criteria(self) -> list:
+        return [self[key] for key, _ in ASSESSMENT_CRITERIA]
+
+    def to_scores(self) -> Scores:
+        return Scores({key: int(self[key].data) if self[key].data not in (None, "") else None
+                       for key, _ in ASSESSMENT_CRITERIA}, self.conclusion.data or "")
+
+
+def assessment_form(assessment) -> AssessmentForm:
+    """The form filled with the current round's assessment (empty if none was saved)."""
+    if assessment is None:
+        return AssessmentForm(formdata=None)
+    return AssessmentForm(formdata=None, data={
+        **{key: str(score) if score is not None else None for key, _, score in assessment.scores()},
+        "conclusion": assessment.conclusion})

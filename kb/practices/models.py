@@ -2,7 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kb.accounts.models import User
@@ -207,3 +218,66 @@ class PracticeVersion(db.Model):
 
     practice: Mapped[Practice] = relationship(back_populates="versions")
     author: Mapped[User | None] = relationship()
+
+
+# Expert assessment (экспертная оценка) of a practice under review: the five criteria the regional regulations of
+# banks of pedagogical experience judge before a practice enters the bank, each scored on one scale.
+ASSESSMENT_CRITERIA: tuple[tuple[str, str], ...] = (
+    ("relevance", "Актуальность"),
+    ("novelty", "Новизна"),
+    ("effectiveness", "Результативность"),
+    ("stability", "Стабильность"),
+    ("replicability", "Возможность тиражирования"),
+)
+ASSESSMENT_SCALE: tuple[tuple[int, str], ...] = ((0, "не соответствует"), (1, "частично соответствует"),
+                                                 (2, "соответствует"))
+ASSESSMENT_MAX_SCORE = max(score for score, _ in ASSESSMENT_SCALE)
+CONCLUSION_MAX = 5000
+
+
+class PracticeAssessment(db.Model):
+    """A moderator's expert assessment of one submission of a practice (the «submit» transition that put it under
+    review: a resubmission after a return gets an assessment of its own, the earlier ones stay as its history).
+    A criterion not scored yet is NULL; the assessment is complete when all five are scored. The assessor's
+    account deleted, the assessment stays without a name, as a transition does without its actor."""
+
+    __tablename__ = "practice_assessment"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "submission_id", name="uq_practice_assessment_submission"),
+        *(CheckConstraint(f"{key} BETWEEN 0 AND {ASSESSMENT_MAX_SCORE}", name=f"{key}_range")
+          for key, _ in ASSESSMENT_CRITERIA),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)
+    # The «submit» transition of the round assessed; NULL for a practice put under review without one (loaded so).
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("practice_transition.id", ondelete="CASCADE"))
+    revision: Mapped[int]  # the practice's revision (its text) when the assessment was last saved
+    relevance: Mapped[int | None] = mapped_column(SmallInteger)
+    novelty: Mapped[int | None] = mapped_column(SmallInteger)
+    effectiveness: Mapped[int | None] = mapped_column(SmallInteger)
+    stability: Mapped[int | None] = mapped_column(SmallInteger)
+    replicability: Mapped[int | None] = mapped_column(SmallInteger)
+    conclusion: Mapped[str] = mapped_column(Text, default="", server_default="")
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    assessor: Mapped[User | None] = relationship()
+
+    def scores(self) -> list[tuple[str, str, int | None]]:
+        """(key, criterion, score or None) of every criterion, in order."""
+        return [(key, label, getattr(self, key)) for key, label in ASSESSMENT_CRITERIA]
+
+    @property
+    def is_complete(self) -> bool:
+        return all(score is not None for _, _, score in self.scores())
+
+    @property
+    def total(self) -> int:
+        return sum(score for _, _, score in self.scores() if score is not None)
+
+    @property
+    def max_total(self) -> int:
+        return ASSESSMENT_MAX_SCORE * len(ASSESSMENT_CRITERIA)

@@ -109,3 +109,18 @@ def can_transition(user: User | None, practice: Practice, action: str) -> bool:
 def allowed_actions(user: User | None, practice: Practice) -> list[str]:
     """The transitions this user may make now, in display order."""
     return [action for action in TRANSITIONS if can_transition(user, practice, action)]
+
+
+def can_assess(user: User | None, practice: Practice) -> bool:
+    """The expert assessment of a practice under review: whoever may publish it (its moderators)."""
+    return practice.status == "submitted" and can_transition(user, practice, "publish")
+
+
+def can_see_assessments(user: User | None, practice: Practice) -> bool:
+    """Assessments are for the practice's moderators and, as feedback, its author; not for the public."""
+    return is_owner(user, practice) or in_scope(user, practice)
+
+
+def sees_assessors(user: User | None, practice: Practice) -> bool:
+    """Who assessed and the earlier rounds: the moderators; the author sees the scores and the conclusion."""
+    return in_scope(user, practice)

@@ -19,7 +19,7 @@ from kb.adoption.models import PracticeAdoption
 from kb.attachments.extract import KINDS
 from kb.collections.models import CollectionItem
 from kb.extensions import db
-from kb.practices import policy
+from kb.practices import assessments, policy
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
@@ -59,6 +59,11 @@ STATUS_CHANGED = "Статус практики только что измени
 
 NO_MODERATOR_MESSAGE = ("Укажите регион практики: без него её не увидит ни один методист — они рассматривают "
                         "практики своего региона.")
+
+
+class AssessmentRequired(InvalidTransition):
+    """A publication without a complete expert assessment where the bank's settings require one
+    (EXPERT_ASSESSMENT_REQUIRED, kb.practices.assessments)."""
 
 
 class LeavesEveryQueue(ValueError):
@@ -351,6 +356,8 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
         raise InvalidTransition("Напишите автору, что нужно исправить.")
     if action == "submit" and not reaches_moderator(user, practice.region_code):
         raise NoModerator(NO_MODERATOR_MESSAGE)
+    if action == "publish" and (refusal := assessments.publication_refusal(practice)):
+        raise AssessmentRequired(refusal)
     before = practice.status
     # Compare and set: of two moderators acting on the same practice at once (one publishes, one returns it), the
     # later finds the status no longer what its page showed; the UPDATE waits for the earlier one's commit.
@@ -524,6 +531,8 @@ def _bulk_steps(user: User, practice: Practice, action: str, tab: str) -> list[s
         raise InvalidTransition("вне вашей области модерации")
     if steps[0] == "submit" and not policy.can_transition(user, practice, "submit"):
         raise InvalidTransition("черновик другого автора: на рассмотрение его отправляет автор")
+    if steps[0] == "submit" and assessments.required():  # a draft published in one go is never assessed
+        raise InvalidTransition("нет экспертной оценки: отправьте черновик на рассмотрение и оцените его")
     return steps
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.accounts.access import moderator_required
@@ -14,13 +15,22 @@ from kb.duplicates.models import practice_text
 from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
-from kb.practices import policy, services
-from kb.practices.forms import CommentForm, PracticeForm, form_for_new, form_from_practice, section_data
-from kb.practices.models import SECTIONS, STATUSES
+from kb.practices import assessments, policy, services
+from kb.practices.forms import (
+    AssessmentForm,
+    CommentForm,
+    PracticeForm,
+    form_for_new,
+    form_from_practice,
+    section_data,
+)
+from kb.practices.forms import assessment_form as assessment_form_for
+from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, SECTIONS, STATUSES
 from kb.routing import bounded_ids, bounded_int, last_page_redirect, page_arg
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
+from kb.templating import status_label
 from kb.vocabularies.services import labels
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
@@ -43,9 +53,15 @@ def detail(practice_id: int):
     return page
 
 
-def _detail_page(practice, comment_form: CommentForm | None = None) -> str:
-    """The practice's page; ``comment_form``: a return comment not sent, shown again in its field with the reason."""
+def _detail_page(practice, comment_form: CommentForm | None = None, assessment_form: AssessmentForm | None = None,
+                 assessment_error: str = "") -> str:
+    """The practice's page; ``comment_form``: a return comment not sent, shown again in its field with the reason;
+    ``assessment_form``: an expert assessment not saved, shown again as filled in, with ``assessment_error`` (the
+    decision's refusal) or its fields' errors."""
     can_edit = policy.can_edit(current_user, practice)
+    can_assess = policy.can_assess(current_user, practice)
+    if can_assess and assessment_form is None:
+        assessment_form = assessment_form_for(assessments.current_assessment(practice))
     return render_template(
         "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
         action_labels=policy.ACTION_LABELS, can_edit=can_edit,
@@ -55,6 +71,12 @@ def _detail_page(practice, comment_form: CommentForm | None = None) -> str:
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice),
         comment_form=comment_form,
+        assessment_form=assessment_form if can_assess else None, assessment_error=assessment_error,
+        assessment_actions=[a for a in ("publish", "return") if policy.can_transition(current_user, practice, a)],
+        assessments=assessments.history(practice) if policy.can_see_assessments(current_user, practice) else [],
+        sees_assessors=policy.sees_assessors(current_user, practice),
+        passed_expertise=assessments.passed_expertise(practice),
+        assessment_criteria=ASSESSMENT_CRITERIA, assessment_scale=dict(ASSESSMENT_SCALE),
     )
 
 
@@ -294,6 +316,58 @@ def transition(practice_id: int):
            "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
            "restore": "Практика снова опубликована."}[action], "success")
     return redirect(url_for(".detail", practice_id=practice.id))
+
+
+ASSESSMENT_DONE = {"": "Экспертная оценка сохранена.",
+                   "publish": "Экспертная оценка сохранена, практика опубликована.",
+                   "return": "Экспертная оценка сохранена, практика возвращена автору с комментарием."}
+
+
+@bp.post("/<int:practice_id>/assessment")
+@login_required
+def assess(practice_id: int):
+    """The expert assessment of a practice under review: saved on its own («Сохранить оценку») or with the decision
+    («…и опубликовать», «…и вернуть на доработку» with the comment), in one transaction: a decision refused (a
+    return without a comment, a publication without the complete assessment the settings require) saves nothing
+    and shows the form again as filled in, with the reason."""
+    practice = _visible_or_404(practice_id)
+    if not policy.can_assess(current_user, practice):
+        if policy.in_scope(current_user, practice):  # published or returned by another moderator meanwhile
+            flash("Оценка не сохранена: практика уже не на рассмотрении "
+                  f"(статус — «{status_label(practice.status)}»).", "error")
+            return redirect(url_for(".detail", practice_id=practice.id))
+        abort(403)
+    decision = request.form.get("decision", "")
+    if decision not in ASSESSMENT_DONE:
+        abort(400)
+    form = AssessmentForm()
+    if not form.validate():
+        return _detail_page(practice, assessment_form=form), 422
+    try:
+        assessments.save_assessment(current_user, practice, form.to_scores())
+        if decision:
+            services.transition(current_user, practice, decision, form.comment.data or "",
+                                link=url_for(".detail", practice_id=practice.id))
+    except (assessments.AssessmentDenied, services.PermissionDenied):
+        db.session.rollback()
+        abort(403)
+    except IntegrityError:  # another moderator's first assessment of this round saved meanwhile
+        db.session.rollback()
+        flash(assessments.ASSESSED_MEANWHILE, "error")
+        return redirect(url_for(".detail", practice_id=practice_id))
+    except services.StatusConflict as exc:
+        db.session.rollback()
+        flash(f"Оценка не сохранена. {exc}", "error")
+        return redirect(url_for(".detail", practice_id=practice.id))
+    except services.InvalidTransition as exc:
+        db.session.rollback()
+        practice = _visible_or_404(practice_id)
+        return _detail_page(practice, assessment_form=form, assessment_error=f"Ничего не сохранено: {exc}"), 422
+    db.session.commit()
+    flash(ASSESSMENT_DONE[decision], "success")
+    if not policy.can_view(current_user, practice):
+        return redirect(url_for(".moderation"))
+    return redirect(url_for(".detail", practice_id=practice.id) + ("#assessment" if not decision else ""))
 
 
 @bp.route("/<int:practice_id>/delete", methods=["GET", "POST"])

@@ -1,0 +1,110 @@
+"""Expert assessment of practices under review: the five criteria of the regional regulations (актуальность,
+новизна, результативность, стабильность, возможность тиражирования), scored by a moderator of the practice.
+
+One assessment per submission (``PracticeAssessment``): saving again in the same round updates it; a resubmission
+after a return starts a new one, the earlier ones stay for the moderators. Who may assess and who sees what is
+decided in ``kb.practices.policy`` (``can_assess``, ``can_see_assessments``, ``sees_assessors``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from kb.accounts.models import User
+from kb.accounts.services import record
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import ASSESSMENT_CRITERIA, Practice, PracticeAssessment, PracticeTransition
+from kb.textclean import unix_line_breaks, xml_text
+from kb.timeutil import utcnow
+
+ASSESSMENT_NEEDED = ("Перед публикацией заполните экспертную оценку по всем пяти критериям: так требуют "
+                     "настройки банка.")
+
+
+ASSESSED_MEANWHILE = ("Оценка не сохранена: другой методист только что сохранил оценку этой практики. Обновите "
+                      "страницу, проверьте её и сохраните свою снова.")
+
+
+class AssessmentDenied(Exception):
+    """The user may not assess this practice now (not its moderator, or it is no longer under review)."""
+
+
+@dataclass
+class Scores:
+    """What a moderator entered: a score (0–2) or None per criterion, and the conclusion."""
+
+    values: dict[str, int | None]
+    conclusion: str = ""
+
+
+def required() -> bool:
+    """EXPERT_ASSESSMENT_REQUIRED: a practice under review is published only with a complete assessment."""
+    return bool(current_app.config.get("EXPERT_ASSESSMENT_REQUIRED"))
+
+
+def current_submission_id(practice: Practice) -> int | None:
+    """The «submit» transition of the practice's latest round of review (None: it never went through one)."""
+    return db.session.scalar(select(func.max(PracticeTransition.id)).where(
+        PracticeTransition.practice_id == practice.id, PracticeTransition.to_status == "submitted"))
+
+
+def current_assessment(practice: Practice) -> PracticeAssessment | None:
+    """The assessment of the practice's current round of review, if one was saved."""
+    submission_id = current_submission_id(practice)
+    return db.session.scalar(select(PracticeAssessment).where(
+        PracticeAssessment.practice_id == practice.id,
+        PracticeAssessment.submission_id == submission_id if submission_id is not None
+        else PracticeAssessment.submission_id.is_(None)))
+
+
+def history(practice: Practice) -> list[PracticeAssessment]:
+    """Every assessment of the practice, the newest first."""
+    return list(db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == practice.id)
+                                   .order_by(PracticeAssessment.id.desc())))
+
+
+def publication_refusal(practice: Practice) -> str | None:
+    """Why the practice under review cannot be published now for want of an assessment (None: it can)."""
+    if not required():
+        return None
+    assessment = current_assessment(practice) if practice.status == "submitted" else None
+    return None if assessment is not None and assessment.is_complete else ASSESSMENT_NEEDED
+
+
+def passed_expertise(practice: Practice) -> bool:
+    """The public mark «Прошла экспертизу»: a published practice whose latest assessment is complete."""
+    if not practice.is_published:
+        return False
+    latest = db.session.scalar(select(PracticeAssessment).where(PracticeAssessment.practice_id == practice.id)
+                               .order_by(PracticeAssessment.id.desc()).limit(1))
+    return latest is not None and latest.is_complete
+
+
+def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeAssessment:
+    """Save ``user``'s assessment of the current round (a new one, or the round's one updated). The caller commits."""
+    if not policy.can_assess(user, practice):
+        raise AssessmentDenied
+    assessment = current_assessment(practice)
+    if assessment is None:
+        # Another moderator's first save of the same round landing meanwhile fails this flush on the unique
+        # constraint (IntegrityError): the page says so (a savepoint would commit on SQLite, see bulkimport).
+        assessment = PracticeAssessment(practice_id=practice.id, submission_id=current_submission_id(practice))
+        db.session.add(assessment)
+    _fill(assessment, user, practice, scores)
+    db.session.flush()
+    record("practice_assessed", user, "practice", practice.id,
+           details={"total": f"{assessment.total} из {assessment.max_total}",
+                    "complete": "да" if assessment.is_complete else "нет"})
+    return assessment
+
+
+def _fill(assessment: PracticeAssessment, user: User, practice: Practice, scores: Scores) -> None:
+    for key, _label in ASSESSMENT_CRITERIA:
+        setattr(assessment, key, scores.values.get(key))
+    assessment.conclusion = unix_line_breaks(xml_text(scores.conclusion)).strip()
+    assessment.assessor_id = user.id
+    assessment.revision = practice.revision
+    assessment.updated_at = utcnow()
