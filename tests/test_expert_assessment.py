@@ -323,7 +323,7 @@ def test_the_migration_goes_down_and_up(app, world):
     _post(_client(app, users, "methodist_in"), pid, FULL)
     with app.app_context():
         db.session.commit()  # PostgreSQL: the migrations wait for a transaction left open
-        downgrade(revision="z4dbi0000001")
+        downgrade(revision="z6sub0000001")
         assert "practice_assessment" not in db.inspect(db.engine).get_table_names()
         upgrade()
         assert "practice_assessment" in db.inspect(db.engine).get_table_names()

@@ -5,7 +5,7 @@ return gets a new assessment and the earlier ones stay as its history. AUTOINCRE
 whose ids are given out (o5ids0000001).
 
 Revision ID: z5exp0000001
-Revises: z4dbi0000001
+Revises: z6sub0000001
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'z5exp0000001'
-down_revision = 'z4dbi0000001'
+down_revision = 'z6sub0000001'
 branch_labels = None
 depends_on = None
 
