@@ -92,7 +92,11 @@ def cyrillic_encoding(data: bytes) -> str:
     return chosen
 
 
-_DECLARED = re.compile(rb"""(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+# The XML declaration that begins a text, with the encoding it names: matched at the start only (after a byte order
+# mark and a few blanks at most), each run bounded. Searched for across the first piece, with runs unbounded, it
+# took seconds on a piece of many «<?xml » or of many blanks.
+_DECLARED = re.compile(
+    rb"""((?:\xef\xbb\xbf)?\s{0,64}<\?xml\s[^>]{0,200}?encoding\s{0,20}=\s{0,20})(["'])[^"'<>]{0,40}\2""")
 
 
 class Utf8Reader(io.RawIOBase):
@@ -120,7 +124,8 @@ class Utf8Reader(io.RawIOBase):
             text = self._decoder.decode(chunk, final=self._position >= len(self._data)).encode()
             if not self._started and text:
                 self._started = True
-                text = _DECLARED.sub(rb'\1"UTF-8"', text, count=1)
+                if declared := _DECLARED.match(text):
+                    text = declared.group(1) + b'"UTF-8"' + text[declared.end():]
             self._pending += text
         taken = self._pending[:len(buffer)]
         buffer[:len(taken)] = taken
