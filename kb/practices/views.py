@@ -15,7 +15,7 @@ from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
 from kb.practices import policy, services
-from kb.practices.forms import CommentForm, PracticeForm, form_for_new, form_from_practice, section_data
+from kb.practices.forms import CommentForm, PracticeForm, form_for_edit, form_for_new, form_from_practice, section_data
 from kb.practices.models import SECTIONS, STATUSES
 from kb.routing import bounded_ids, bounded_int, last_page_redirect, page_arg
 from kb.statistics.counters import count_quietly
@@ -213,7 +213,7 @@ def edit(practice_id: int):
     practice = _visible_or_404(practice_id)
     if not policy.can_edit(current_user, practice):
         abort(403)
-    form = PracticeForm() if request.method == "POST" else form_from_practice(practice)
+    form = form_for_edit(practice) if request.method == "POST" else form_from_practice(practice)
     can_submit = policy.can_transition(current_user, practice, "submit")
     if request.method == "POST" and request.form.get("suggest"):
         return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
