@@ -38,6 +38,16 @@ _PAIR = 2.0
 _MARGIN = 24.0
 _MARGIN_PER_BYTE = 0.25
 _SAMPLE = 1 << 16  # the first bytes of the file looked at
+# And it wins only with Russian words in it: this many letters in runs of three or more that have a common pair of
+# letters («школа», not the «Т» of «DonТt», which is «Don’t» in Windows-1251 read as CP866, nor the «ннн» of soft
+# hyphens).
+_WORD_LETTERS = 5
+_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
+# The bytes that are punctuation in Windows-1251 — quotes, dashes, «…», «№», a no-break space, a bullet — count
+# in no reading: in CP866 they are letters (’ “ « — are Т У л Ч), and an English text with typographic quotes and
+# dashes was read as CP866 gibberish for them.
+_NEUTRAL = frozenset(byte for byte in range(0x80, 0xC0) if (character := bytes([byte]).decode("cp1251", "replace"))
+                     in _SIGNS or (byte < 0xA0 and not character.isalpha() and character != "\ufffd"))
 
 
 def _value(character: str) -> float:
@@ -48,51 +58,70 @@ def _value(character: str) -> float:
 
 
 def _byte_values(encoding: str) -> list[float]:
-    return [_value(bytes([byte]).decode(encoding, errors="replace")) for byte in range(128, 256)]
+    return [0.0 if byte in _NEUTRAL else _value(bytes([byte]).decode(encoding, errors="replace"))
+            for byte in range(128, 256)]
 
 
 def _pair_codes(encoding: str) -> frozenset[int]:
     """The pairs of bytes that are a common pair of letters in ``encoding``, as ``first << 8 | second``, in small
-    letters, in capitals and with the first one a capital."""
+    letters, in capitals and with the first one a capital; none with Windows-1251's punctuation."""
     codes = set()
     for pair in _PAIRS:
         for form in (pair, pair.upper(), pair.capitalize()):
             first, second = form.encode(encoding)
-            codes.add(first << 8 | second)
+            if first not in _NEUTRAL and second not in _NEUTRAL:  # «‘’» is no «СТ»
+                codes.add(first << 8 | second)
     return frozenset(codes)
 
 
 _VALUES = {encoding: _byte_values(encoding) for encoding in SINGLE_BYTE}
+_COMMON_PAIR = re.compile("|".join(_PAIRS))
 _PAIR_CODES = {encoding: _pair_codes(encoding) for encoding in SINGLE_BYTE}
 _ASCII = bytes(range(128))
 
 
 def scores(data: bytes) -> tuple[dict[str, float], int]:
     """How Russian each single-byte reading of ``data``'s first bytes is, in bits, and how many of those bytes are
-    beyond ASCII: each such byte counts by the share in Russian text of the character it is in that reading, and
-    each pair of them that is a common pair of letters in it by a bonus."""
+    beyond ASCII and not Windows-1251's punctuation: each such byte counts by the share in Russian text of the
+    character it is in that reading, and each pair of them that is a common pair of letters in it by a bonus."""
     sample = data[:_SAMPLE]
     counts = Counter(sample.translate(None, _ASCII))
     pairs = Counter(first << 8 | second for first, second in zip(sample, sample[1:], strict=False)
                     if first & second & 0x80)
     return {encoding: sum(count * _VALUES[encoding][byte - 128] for byte, count in counts.items())
             + _PAIR * sum(count for code, count in pairs.items() if code in _PAIR_CODES[encoding])
-            for encoding in SINGLE_BYTE}, sum(counts.values())
+            for encoding in SINGLE_BYTE}, sum(count for byte, count in counts.items() if byte not in _NEUTRAL)
+
+
+def _has_words(data: bytes, encoding: str) -> bool:
+    """Whether ``data``'s first bytes read in ``encoding`` have Russian words: ``_WORD_LETTERS`` letters in them."""
+    letters = 0
+    for word in _WORD.finditer(data[:_SAMPLE].decode(encoding, errors="replace")):
+        if _COMMON_PAIR.search(word[0].lower()):
+            letters += len(word[0])
+        if letters >= _WORD_LETTERS:
+            return True
+    return False
 
 
 def cyrillic_encoding(data: bytes) -> str:
     """The single-byte encoding of ``data`` (a file that is no UTF-8): "cp1251" unless KOI8-R or CP866 reads it as
-    clearly more Russian — in capitals or small letters alike, and a short file, which a few letters could tip
-    either way, stays Windows-1251."""
+    clearly more Russian, with Russian words in it — in capitals or small letters alike; a short file, which a few
+    letters could tip either way, stays Windows-1251, and so does an English one with typographic quotes and
+    dashes (Windows-1251's punctuation counts in no reading)."""
     score, beyond = scores(data)
     chosen = SINGLE_BYTE[0]
     for encoding in SINGLE_BYTE[1:]:
-        if score[encoding] - score[chosen] >= max(_MARGIN, _MARGIN_PER_BYTE * beyond):
+        if score[encoding] - score[chosen] >= max(_MARGIN, _MARGIN_PER_BYTE * beyond) and _has_words(data, encoding):
             chosen = encoding
     return chosen
 
 
-_DECLARED = re.compile(rb"""(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+# The XML declaration that begins a text, with the encoding it names: matched at the start only (after a byte order
+# mark and a few blanks at most), each run bounded. Searched for across the first piece, with runs unbounded, it
+# took seconds on a piece of many «<?xml » or of many blanks.
+_DECLARED = re.compile(
+    rb"""((?:\xef\xbb\xbf)?\s{0,64}<\?xml\s[^>]{0,200}?encoding\s{0,20}=\s{0,20})(["'])[^"'<>]{0,40}\2""")
 
 
 class Utf8Reader(io.RawIOBase):
@@ -120,7 +149,8 @@ class Utf8Reader(io.RawIOBase):
             text = self._decoder.decode(chunk, final=self._position >= len(self._data)).encode()
             if not self._started and text:
                 self._started = True
-                text = _DECLARED.sub(rb'\1"UTF-8"', text, count=1)
+                if declared := _DECLARED.match(text):
+                    text = declared.group(1) + b'"UTF-8"' + text[declared.end():]
             self._pending += text
         taken = self._pending[:len(buffer)]
         buffer[:len(taken)] = taken

@@ -613,6 +613,34 @@ def test_a_cp1251_text_short_or_long_in_any_case_with_latin_words_and_digits_sta
     assert extract_text(text.encode("cp1251"), "txt") == text
 
 
+@pytest.mark.parametrize("text", [
+    "Lesson plan: “My Family”. Students don’t just read – they talk. It’s the teacher’s task to help them… "
+    "Homework: exercise 5, page 32.\n" * 12,
+    "Don’t forget: it’s “Reading Week” – Monday’s lesson is at 9:00.\n" * 4,
+    "Project «Smart School» — stage 2; score 95 %; «Robotics» — 12 teams.\n" * 10,
+    "№ 12 — 35 °C ± 2; «A» — 1 200 € …\n" * 10,
+    "Урок английского языка: «My Family». Учащиеся читают текст “Don’t worry” и отвечают на вопросы. "
+    "It’s time to talk!\n" * 5,
+    "Smart\xadSchool\xad\xad\xad\xad\xad project © 2024 — “Robotics”, stage 2.",
+])
+def test_an_english_cp1251_text_with_typographic_quotes_and_dashes_stays_cp1251(text):
+    """Windows-1251's quotes, apostrophes and dashes (’ “ ” « » – — …, Windows-1252's too) are letters in CP866
+    (Т У Ф л ╗ Ц Ч Е): an English text with them was read as CP866, «DonТt forget: itТs УReading WeekФ». They count
+    in no reading now, and KOI8-R or CP866 wins only with Russian words in its reading (not «ннннн» of soft
+    hyphens)."""
+    from kb.attachments.extract import extract_text
+
+    assert extract_text(text.encode("cp1251"), "txt") == text.strip()
+
+
+def test_windows_1251_punctuation_weighs_the_same_in_every_reading():
+    """A Russian text in Windows-1251 with English quotes and dashes is not pushed towards CP866 by them either."""
+    from kb.encodings import scores
+
+    score, beyond = scores("“‘’” «» – — … № • \u00a0 ‚„ ‹› ™ ° ± ·".encode("cp1251") * 20)
+    assert score["cp1251"] == score["koi8_r"] == score["cp866"] and beyond == 0
+
+
 def test_an_emoji_in_an_rtf_is_stored_as_one_character(app, editor):
     """Word writes an emoji in an RTF as a surrogate pair (\\u-10179?\\u-8704?): striprtf gave two lone halves,
     which UTF-8 cannot store, and the upload was a 500."""

@@ -393,6 +393,43 @@ def test_a_document_without_notes_or_with_a_relationship_to_a_missing_part_reads
         *expected, "Приложение: рабочая программа"]
 
 
+def test_a_notes_part_is_read_once_and_only_under_the_notes_relationship_types(monkeypatch):
+    """Only the footnotes' and endnotes' own relationship types (of transitional and of strict OOXML) name a notes
+    part, and a part named by several relationships is read once: a list of relationships naming one big part under
+    thousands of types ending in «/footnotes» had it read once for each, for hours."""
+    from kb.attachments import ooxml
+
+    strict = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+    others = "".join(f'<Relationship Id="rIdx{i}" Type="http://x/{i}/footnotes" Target="{target}.xml"/>'
+                     for i, target in enumerate(["footnotes", "footnotes", "endnotes", "other"]))
+    more = (f'<Relationship Id="rIdf2" Type="{OFFICE_RELATIONSHIPS}/footnotes" Target="footnotes.xml"/>'
+            f'<Relationship Id="rIdf3" Type="{strict}/footnotes" Target="footnotes.xml"/>'
+            f'<Relationship Id="rIde2" Type="{strict}/endnotes" Target="/word/footnotes.xml"/>'
+            f'<Relationship Id="rIde3" Type="{OFFICE_RELATIONSHIPS}/endnotes" Target="endnotes.xml"/>' + others)
+    data = rewrite_part(with_parts(noted_docx(FOOTNOTES, ENDNOTES), {"other": notes_xml("footnote", paragraph(
+        run(" Чужая часть")))}), "word/_rels/document.xml.rels",
+        lambda xml: xml.replace(b"</Relationships>", more.encode() + b"</Relationships>"))
+    read: list[str] = []
+    real_read = ooxml._read
+
+    def counted(archive, part, reader):
+        read.append(part)
+        return real_read(archive, part, reader)
+
+    monkeypatch.setattr(ooxml, "_read", counted)
+    assert extract_text(data, "docx").splitlines() == [
+        "Методика опробована в трёх школах.", "Список источников", "Итог Победители",
+        "Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац", "Апробация в гимназии № 5", "Класс Баллы",
+        "Приложение: рабочая программа"]
+    assert read.count("word/footnotes.xml") == 1 and read.count("word/endnotes.xml") == 1
+    assert "word/other.xml" not in read
+    # a strict document's notes are found by their own types
+    strict_data = rewrite_part(noted_docx(FOOTNOTES, ENDNOTES), "word/_rels/document.xml.rels",
+                               lambda xml: xml.replace(OFFICE_RELATIONSHIPS.encode() + b"/footnotes",
+                                                       strict.encode() + b"/footnotes"))
+    assert extract_text(strict_data, "docx").splitlines()[3] == "Выготский Л. С. Мышление и речь. — М., 1999."
+
+
 def _cut_in_second_note(xml: str) -> bytes:
     return xml[:xml.index("Апробация") + len("Апробация")].encode()
 

@@ -575,6 +575,27 @@ def test_a_flat_ods_saved_again_in_utf16_is_read_as_the_utf8_one(encoding, decla
     assert refused(wide(flat)[:-3]).startswith("Файл ODS повреждён")
 
 
+def test_only_the_declaration_that_begins_a_wide_flat_ods_is_made_to_name_utf8():
+    """The declaration naming the encoding is looked for at the text's start only (a few blanks before it at most),
+    with bounded runs: searched for across the first 64 KB piece, a piece of many «<?xml » or of many blanks after
+    the declaration took seconds, and a «<?xml … encoding=…» further on was rewritten as well."""
+    from kb.bulkimport.registry import read_registry
+    from kb.encodings import Utf8Reader
+
+    def read(text: str) -> str:
+        return Utf8Reader(text.encode("utf-16"), "utf-16").read().decode()
+
+    assert read("  <?xml version='1.0' encoding='UTF-16'?><a/>") == "  <?xml version='1.0' encoding=\"UTF-8\"?><a/>"
+    assert read('<?xml version="1.0"\n encoding = "utf-16" standalone="yes"?>') == (
+        '<?xml version="1.0"\n encoding = "UTF-8" standalone="yes"?>')
+    for text in ("<a><?xml version='1.0' encoding='UTF-16'?></a>", "<?xml version='1.0'?><a encoding='x'/>",
+                 "<?xml " * 5400, '<?xml version="1.0"?>' + " " * 32000 + "<x/>"):
+        assert read(text) == text
+    flat = flat_odf(ods_bytes([row("Ф-1", "Школьный театр")]))
+    assert read_registry(flat.decode().encode("utf-16"), 100, "реестр.fods") == read_registry(flat, 100, "реестр.fods")
+    assert refused(("<?xml " * 5400).encode("utf-16")) == "Файл ODS повреждён или это не таблица LibreOffice."
+
+
 def test_a_flat_ods_or_an_ods_named_otherwise_is_read_by_its_content():
     from kb.bulkimport.registry import read_registry
 

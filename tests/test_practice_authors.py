@@ -53,7 +53,11 @@ ONE_LINE = [
     # what follows «;» in lower case is no one's name: it carries on the position, as a wrapped line does
     ("Иванова А. П., учитель математики; классный руководитель",
      [("Иванова А. П.", "учитель математики, классный руководитель")]),
-    ("Петров П. П. (директор; к. п. н.)", [("Петров П. П.", "директор, к. п. н.")]),
+    # a «;» inside brackets parts nothing: the position keeps it as typed
+    ("Петров П. П. (директор; к. п. н.)", [("Петров П. П.", "директор; к. п. н.")]),
+    ("Иванова А. П. (директор; Почётный работник общего образования РФ); Петров И. И., учитель",
+     [("Иванова А. П.", "директор; Почётный работник общего образования РФ"), ("Петров И. И.", "учитель")]),
+    ("Иванова А. П., директор (и. о.; Приказ № 5)", [("Иванова А. П.", "директор (и. о.; Приказ № 5)")]),
     # a list's numbers are no part of a name, as in a registry's cell
     ("1. Иванова А. П., учитель математики; 2) Петров И. И., директор",
      [("Иванова А. П.", "учитель математики"), ("Петров И. И.", "директор")]),
@@ -104,6 +108,71 @@ def test_the_ten_authors_of_the_form_are_counted_after_parting_a_line(app, make_
         assert "Не больше 10 авторов." in response.get_data(as_text=True)
         with app.app_context():
             assert db.session.scalar(select(Practice).where(Practice.title == TITLE)) is None
+
+
+def test_a_semicolon_in_brackets_never_closed_still_parts_authors():
+    from kb.bulkimport.services import parse_authors
+    from kb.practices.rules import split_semicolons
+
+    assert split_semicolons("А (б; в) ; г (д;\nе) ж; з") == ["А (б; в) ", " г (д;\nе) ж", " з"]
+    assert split_semicolons("Иванова А. П. (учитель; Петров И. И.; Сидоров С. С. (директор)") == [
+        "Иванова А. П. (учитель", " Петров И. И.", " Сидоров С. С. (директор)"]
+    assert parse_authors("Иванова А. П. (учитель; Петров И. И., директор") == [
+        ("Иванова А. П. (учитель", ""), ("Петров И. И.", "директор")]
+
+
+# -- authors stored otherwise, saved again untouched in the edit form --------------------------------------------
+
+STORED = [
+    [("Иванова А. П.", "учитель математики; классный руководитель")],
+    [("Иванова А. П.", "учитель математики; Почётный работник общего образования")],
+    [("Иванова А. П.", "директор; МБОУ СОШ № 5")],
+    [("Иванова А. П.", "директор (и. о.; Приказ № 5)")],
+    [("Иванова А. П.", "методист ИМЦ и Петрова Б. В. (наставник)")],
+    [("Иванова А. П.", "учитель; член жюри конкурса «Учитель года»")],
+    [("Иванова А. П.", "учитель; ГБОУ ДПО ИРО")],
+    [("Иванова А. П.", "учитель"), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "директор")],
+    [("де Голль Ш.", "учитель"), ("ван Гог В.", "художник")],
+    [(f"{surname} А. П.", "учитель; МБОУ СОШ № 5") for surname in SURNAMES[:9]],
+]
+
+
+def _stored_by_api(app, make_user, make_token, authors: list[tuple[str, str]]) -> tuple[object, str]:
+    """A practice whose authors the API stored as sent, and a client signed in as its author."""
+    user = make_user("teacher")
+    client = app.test_client()
+    response = client.post("/api/v1/practices", headers=bearer(make_token(user)), json={
+        "title": TITLE, "authors": [{"name": name, "position": position} for name, position in authors]})
+    assert response.status_code == 201, response.get_json()
+    assert _stored(app) == authors
+    sign_in(client, user)
+    app.config["WTF_CSRF_ENABLED"] = False
+    return client, f"/practices/{response.get_json()['id']}"
+
+
+def _save_edit(app, client, location: str, authors: str):
+    with app.app_context():
+        revision = db.session.scalar(select(Practice.revision).where(Practice.title == TITLE))
+    return client.post(f"{location}/edit", data={"title": TITLE, "authors": authors, "revision": str(revision),
+                                                  "save_draft": "1"})
+
+
+@pytest.mark.parametrize("authors", STORED)
+def test_stored_authors_saved_again_untouched_in_the_form_stay_as_they_are(app, make_user, make_token, authors):
+    """The edit form shows the authors one «name, position» a line and read them back as typed lines: authors the
+    API (or the bulk import, or the form before it read «;» and «и») stored with «;» or «и Петрова Б. В.» in a
+    position came back changed by a save that did not touch them («МБОУ СОШ № 5» an author of its own), and nine
+    such authors failed the limit of ten. The text area as it was shown keeps them; an edited one is read again."""
+    client, location = _stored_by_api(app, make_user, make_token, authors)
+    shown = _edit_form_authors(client, location)
+    assert shown == "\n".join(f"{name}, {position}".rstrip(", ") for name, position in authors)
+    response = _save_edit(app, client, location, shown.replace("\n", "\r\n") + " \r\n")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+    if len(authors) < 5:
+        response = _save_edit(app, client, location, shown + "\nСидоров С. С., директор")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert _stored(app)[-1] == ("Сидоров С. С.", "директор")
 
 
 # -- a whole name in capitals ------------------------------------------------------------------------------------

@@ -448,31 +448,40 @@ class _WordNotes(_WordBody):
         return False  # a table's text counts against the notes' one limit
 
 
-_NOTE_PARTS = ("/footnotes", "/endnotes")  # how the main part's relationships name them, in the order read
+# The relationship types that name the notes parts, footnotes first (the order read): of transitional OOXML, which
+# Word writes, and of strict OOXML. Only these: a type merely ending in «/footnotes» named a part as well, and a
+# list of relationships could name one big part under thousands of such types, to be read once for each.
+_NOTE_TYPES = (
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes",
+     "http://purl.oclc.org/ooxml/officeDocument/relationships/footnotes"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes",
+     "http://purl.oclc.org/ooxml/officeDocument/relationships/endnotes"),
+)
 
 
 def _word_notes(archive: zipfile.ZipFile, main: str, budget: _Budget, left: int) -> list[str]:
     """The footnotes' and then the endnotes' lines, up to ``left`` characters in all. Whatever stops the reading of
     a part (broken XML, an entity declared, a part that is missing, compressed with bzip2 or LZMA, or whose CRC does
-    not match) keeps what was read before it: the notes are not worth the body's text."""
+    not match) keeps what was read before it: the notes are not worth the body's text. A part is read once, however
+    many relationships name it."""
     lines: list[str] = []
     try:
         related = sorted(set(_relationships(archive, main, budget).values()))
     except Exception:  # noqa: BLE001 - a broken list of relationships: no notes are found
         return lines
-    for suffix in _NOTE_PARTS:
-        for kind, part in related:
-            if not kind.endswith(suffix) or left <= 0 or budget.elements <= 0:
-                continue
-            reader = _WordNotes(budget, left)
-            try:
-                _read(archive, part, reader)
-            except Exception:  # noqa: BLE001 - the XML parser, defusedxml and zipfile raise many kinds
-                reader.stopped()  # what was read of the notes open is kept
-            text = "\n".join(reader.paragraphs)[:left]
-            if text:
-                lines.append(text)
-                left -= len(text) + 1
+    parts = list(dict.fromkeys(part for kinds in _NOTE_TYPES for kind, part in related if kind in kinds))
+    for part in parts:
+        if left <= 0 or budget.elements <= 0:
+            break
+        reader = _WordNotes(budget, left)
+        try:
+            _read(archive, part, reader)
+        except Exception:  # noqa: BLE001 - the XML parser, defusedxml and zipfile raise many kinds
+            reader.stopped()  # what was read of the notes open is kept
+        text = "\n".join(reader.paragraphs)[:left]
+        if text:
+            lines.append(text)
+            left -= len(text) + 1
     return lines
 
 

@@ -124,6 +124,11 @@ class PracticeForm(Form):
     # ten and stored as they are sent, not read back from the text area's lines (where a name beginning in lower
     # case or with «(» carried on the line before, and one with «и» or «;» would be two).
     listed_authors: list[tuple[str, str]] | None = None
+    # The authors stored with the practice being edited (``form_for_edit``): when the text area comes back as the
+    # form showed them, they are kept as they are, not read again from its lines — authors stored by the API or
+    # the bulk import, or before the form read «;» and «и», may read back otherwise («учитель; МБОУ СОШ № 5» as a
+    # second author), and an untouched save changed them or failed the limit of ten.
+    stored_authors: list[tuple[str, str]] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,10 +168,14 @@ class PracticeForm(Form):
     def author_list(self) -> list[tuple[str, str]]:
         """The authors as the text area gives them, read as a registry's cell is: an entry a line or after «;» (a
         line that carries on an author's joins it), two authors on a line parted at «и» before a name. An API body's
-        list (``listed_authors``) is taken as it is sent."""
+        list (``listed_authors``) is taken as it is sent; the stored authors (``stored_authors``) are kept when the
+        text area is as the form showed them."""
         if self.listed_authors is not None:
             return [(name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX])
                     for name, position in self.listed_authors if name]
+        if self.stored_authors is not None and _same_lines(self.authors.data or "",
+                                                           rules.authors_text(self.stored_authors)):
+            return list(self.stored_authors)
         authors = []
         for entry in rules.author_lines(self.authors.data or ""):
             for line in rules.co_author_lines(entry):
@@ -186,6 +195,14 @@ class PracticeForm(Form):
         )
 
 
+def _same_lines(typed: str, shown: str) -> bool:
+    """Whether a text area came back as it was shown: line breaks (CR LF from a browser) and blanks at the ends of
+    lines and of the text aside."""
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.strip().splitlines()]
+    return lines(typed) == lines(shown)
+
+
 # One text area per template section, added to the class so WTForms binds them like declared fields.
 for _key, _heading in SECTIONS:
     setattr(PracticeForm, _key, TextAreaField(_heading, validators=[
@@ -202,6 +219,13 @@ def form_for_new(user) -> PracticeForm:
     (each can be changed; a practice of a colleague is written over them)."""
     return PracticeForm(data={"authors": user.name.strip() if user.has_name else "",
                               "organisation": user.organisation or "", "region": user.region_code or ""})
+
+
+def form_for_edit(practice) -> PracticeForm:
+    """The edit form as it was sent, knowing the practice's stored authors (``PracticeForm.stored_authors``)."""
+    form = PracticeForm()
+    form.stored_authors = [(author.name, author.position) for author in practice.authors]
+    return form
 
 
 def form_from_practice(practice) -> PracticeForm:

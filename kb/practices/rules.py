@@ -151,9 +151,10 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
     («Учитель математики») or an organisation's legal form («МБОУ СОШ № 5»). Any other line is an author of its
     own («Иванова (Петрова) А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back
     so. After «;» an author of its own begins unless what follows begins in lower case («учитель математики;
-    классный руководитель», «(директор; к. п. н.)»): the «;» is then a comma, as a line break inside an entry is."""
+    классный руководитель»): the «;» is then a comma, as a line break inside an entry is. A «;» inside brackets
+    parts nothing: «Иванова А. П. (директор; Почётный работник общего образования)» is one author."""
     entries: list[list[str]] = []
-    for number, piece in enumerate(text.split(";")):
+    for number, piece in enumerate(split_semicolons(text)):
         after_semicolon = number > 0
         for line in piece.splitlines():
             line = line.strip()
@@ -169,6 +170,22 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
                 continue
             entries.append([line])
     return [entry.rstrip(",;– ").strip() for entry in map("".join, entries)]
+
+
+def split_semicolons(text: str) -> list[str]:
+    """Parts of ``text`` between the «;» that stand outside brackets: one inside a pair of brackets that closes
+    («(директор; к. п. н.)», over a line break too) parts nothing; one after a bracket never closed does."""
+    cuts: list[int] = []
+    inside: list[list[int]] = []  # the «;» of each bracket open, innermost last
+    for i, char in enumerate(text):
+        if char == "(":
+            inside.append([])
+        elif char == ")" and inside:
+            inside.pop()  # its «;» stay
+        elif char == ";":
+            (inside[-1] if inside else cuts).append(i)
+    cuts = sorted([*cuts, *(i for unclosed in inside for i in unclosed)])
+    return [text[start + 1:end] for start, end in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def split_dashed(part: str) -> tuple[str, str]:

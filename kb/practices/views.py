@@ -20,6 +20,7 @@ from kb.practices.forms import (
     AssessmentForm,
     CommentForm,
     PracticeForm,
+    form_for_edit,
     form_for_new,
     form_from_practice,
     section_data,
@@ -235,7 +236,7 @@ def edit(practice_id: int):
     practice = _visible_or_404(practice_id)
     if not policy.can_edit(current_user, practice):
         abort(403)
-    form = PracticeForm() if request.method == "POST" else form_from_practice(practice)
+    form = form_for_edit(practice) if request.method == "POST" else form_from_practice(practice)
     can_submit = policy.can_transition(current_user, practice, "submit")
     if request.method == "POST" and request.form.get("suggest"):
         return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
