@@ -46,6 +46,7 @@ FACET_TITLES = {
     "type": "Тип материала",
     "topic": "Тема",
     "region": "Регион",
+    "municipality": "Муниципалитет",
     "level": "Уровень образования",
     "subject": "Предмет",
     "year": "Год",
@@ -61,7 +62,7 @@ def results():
     hint = None if page.unavailable else region_hint(params)
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint,
-        facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
+        facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES, filter_label=labels().label,
         facet_items=facet_items, facet_parts=facet_parts, result_item=result_item, saved_name=saved.default_name,
     )
 
