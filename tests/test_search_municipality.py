@@ -178,3 +178,19 @@ def test_init_rebuilds_an_index_without_the_municipalities(app, make_practice):
     assert "Индекс построен прежней версией программы: перестраиваю его по базе данных." in upgraded.output
     found = client.get(f"/api/v1/search?municipality={KOPEYSK}").json
     assert sorted(r["id"] for r in found["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]])
+
+
+def test_a_long_municipality_facet_has_a_box_to_find_one(app, make_practice):
+    """Челябинская область has 43 municipalities: past eight, the facet has the box that finds a value in the list,
+    as the regions' (static/search.js reads each value's name from data-label)."""
+    with app.app_context():
+        codes = list(db.session.scalars(select(Municipality.code).where(Municipality.region_code == "RU-CHE")
+                                        .order_by(Municipality.code).limit(9)))
+        for code in codes:
+            make_practice(f"Практика {code}", municipality_id=_municipality_id(app, code))
+    page = app.test_client().get("/search?region=RU-CHE").get_data(as_text=True)
+    facet = _facet(page, "municipality")
+    assert 'placeholder="Найти муниципалитет"' in facet and "Найти муниципалитет в списке</label>" in facet
+    assert facet.count("<li data-label=") == 9
+    assert _facet(client_page := app.test_client().get("/search").get_data(as_text=True), "region") is not None
+    assert 'placeholder="Найти регион"' not in client_page  # one region with practices: no box
