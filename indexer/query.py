@@ -80,7 +80,7 @@ _SYNTAX = re.compile(r"~\d*|\^\d*(?:\.\d+)?|[*?:\[\]{}\\]")
 # stands inside a word), dropped without a notice.
 _PUNCTUATION = re.compile(r'(?:(?<=[^\W_])|(?<=[")]))[?:][?:!.,;…]*(?=\s|$)')
 # «ИЛИ» in capitals between words is OR, as teachers write it in Russian (in lower case it is a stop word; «НЕ»
-# stays a word: a query typed with Caps Lock has it in capitals as well, and «-слово» excludes).
+# stays a word: a query typed with Caps Lock has it in capitals as well, and «-слово» excludes); outside quotes.
 _OR_RU = re.compile(r"(?<!\S)ИЛИ(?!\S)")
 # "-word", -"a phrase" or -(a group) at the start of a word: the exclusion most search boxes know, for NOT.
 _MINUS = re.compile(r'(?<!\S)-(?=[^\W_]|["(])')
@@ -297,7 +297,8 @@ def _clean(text: str, notices: list[str]) -> str:
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
     text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", _CENTURY.sub(_century, part))))
     text = " ".join(text.split())
-    text = _OR_RU.sub("OR", _PUNCTUATION.sub("", _minus_as_not(text)))
+    # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
+    text = _outside_quotes(_PUNCTUATION.sub("", _minus_as_not(text)), lambda part: _OR_RU.sub("OR", part))
     cleaned = _SYNTAX.sub(" ", _FIELD_PREFIX.sub(" ", text))
     if cleaned.count('"') % 2:
         cleaned = cleaned.replace('"', " ")

@@ -22,9 +22,11 @@ from indexer.analysis import (
     surface_analyzer,
 )
 
-FACET_FIELDS = ("type", "topic", "region", "level", "subject", "year")
+FACET_FIELDS = ("type", "topic", "region", "municipality", "level", "subject", "year")
 # Facets a document may hold several values of (the others hold one value at most).
 MULTI_VALUED = ("topic", "region", "level", "subject")
+# Facets of vocabulary codes, written as a KEYWORD field (a practice's municipality: one code at most).
+CODE_FIELDS = (*MULTI_VALUED, "municipality")
 # What a user's words are looked for in; every other field is out of reach of the query text.
 TEXT_FIELDS = ("title", "annotation", "body", "people", "attachments")
 # Field boosts: a word in the title says most about a document, then the annotation (the author's own
@@ -68,6 +70,7 @@ class IndexDocument:
     region: list[str] = field(default_factory=list)
     level: list[str] = field(default_factory=list)
     subject: list[str] = field(default_factory=list)
+    municipality: list[str] = field(default_factory=list)  # a practice's municipality code (one at most)
     year: int | None = None
     date: datetime | None = None  # for sort by date (newest first)
     # when the material entered the collection (a practice's or a resolution's publication): for sort by
@@ -107,6 +110,7 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         region=codes(),
         level=codes(),
         subject=codes(),
+        municipality=codes(),
         year=fields.ID(stored=True, sortable=True),
         date=fields.DATETIME(),
         # Sort keys, never searched: a document without a date sorts last (a missing value in a
@@ -182,7 +186,7 @@ def to_fields(doc: IndexDocument) -> dict:
     }
     if len(values["attachments"]) > HIGHLIGHT_CHARS:
         values["_stored_attachments"] = values["attachments"][:HIGHLIGHT_CHARS]
-    for name in MULTI_VALUED:
+    for name in CODE_FIELDS:
         if joined := _codes(name, getattr(doc, name)):
             values[name] = joined
     if doc.year is not None:

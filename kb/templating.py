@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.security import safe_join
 
+from indexer.query import MAX_QUERY_CHARS
 from kb.timeutil import local, zone_label
 from kb.vocabularies import data
 
@@ -108,6 +109,27 @@ def _search_url(args: dict | None, extra: dict) -> str:
             if item not in (None, ""):
                 pairs.append((key, item))
     return "/search" + ("?" + urlencode(pairs) if pairs else "")
+
+
+# The quote marks the query parser reads as such, which would end a phrase, and the syntax it drops even inside one
+# (indexer.query: «~2» and «title:» whole, where a text's words hold «2» and «title»). None of them is a letter or a
+# digit of a word: a space in their place leaves the phrase's words those of the text.
+_PHRASE_BREAKERS = re.compile(r'["«»„“”~^*?:\[\]{}\\]')
+
+
+def phrase_query(text: str) -> str:
+    """A search query for ``text`` as one phrase in quotes («"МБОУ СОШ № 1"»): the practice page's link for an
+    organisation or an event, the search box's for an organisation. The quote marks of the text itself and what the
+    parser reads as syntax are left out (its words are the phrase's; a «"» inside closed the phrase there), and a
+    text longer than a query is read (MAX_QUERY_CHARS) gives the phrase of its first words, closed (cut by the
+    parser, it was left open and its quotes dropped). "" for a text without a word that fits."""
+    phrase = ""
+    for word in _PHRASE_BREAKERS.sub(" ", text).split():
+        longer = f"{phrase} {word}" if phrase else word
+        if len(longer) + 2 > MAX_QUERY_CHARS:
+            break
+        phrase = longer
+    return f'"{phrase}"' if phrase else ""
 
 
 # A fingerprinted name: kb.3f2a9c1b7d4e.css is kb.css whose content hashes to 3f2a9c1b7d4e.
@@ -208,7 +230,7 @@ def register(app: Flask) -> None:
         spread_level=spread_level_label,
         status_label=status_label,
     )
-    app.jinja_env.globals.update(plural=plural, search_url=search_url, asset_url=asset_url,
+    app.jinja_env.globals.update(plural=plural, search_url=search_url, phrase_query=phrase_query, asset_url=asset_url,
                                   nav_current=nav_current, time_zone_label=zone_label)
 
     app.after_request(refusals_at_the_top)

@@ -240,6 +240,10 @@ class SearchQuery(Schema):
                        "recommendation — рекомендации"})
     topic = fields.List(fields.String(), metadata={"description": "Коды тем (любой из)"})
     region = fields.List(fields.String(), metadata={"description": "Коды регионов (любой из)"})
+    municipality = fields.List(fields.String(), metadata={
+        "description": "Коды муниципалитетов (любой из; словарь /vocabularies). С фильтром region — только "
+                       "муниципалитеты выбранных регионов; фасет municipality заполнен, когда выбран ровно один "
+                       "регион"})
     level = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
     subject = fields.List(fields.String(), metadata={"description": "Коды предметов"})
     year = fields.List(fields.String(), metadata={"description": "Годы"})

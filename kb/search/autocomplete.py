@@ -21,7 +21,7 @@ from kb.practices.models import Practice
 from kb.resolutions.models import Resolution, resolution_region
 from kb.search import outbox
 from kb.search.models import IndexOutbox
-from kb.templating import search_url
+from kb.templating import phrase_query, search_url
 from kb.textclean import composed
 from kb.vocabularies.models import Region, Topic
 from kb.vocabularies.services import labels
@@ -119,16 +119,12 @@ def _other_entries() -> list[Completion]:
     return entries
 
 
-# Quote marks of every kind the query parser reads as such (indexer/query.py).
-_QUOTE_MARKS = re.compile('["«»“”„]')
-
-
 def organisation_search_url(name: str) -> str:
-    """The search for an organisation's name as a phrase. The quote marks of the name itself («МБУ «Центр развития
-    образования» г. Смоленска») become spaces: left in, they closed the phrase and opened another, and the search
-    found most of the bank; the words of the phrase are the same without them (the index keeps no punctuation)."""
-    phrase = " ".join(_QUOTE_MARKS.sub(" ", name).split())
-    return search_url(q=f'"{phrase}"')
+    """The search for an organisation's name as a phrase, as the practice page links it (``phrase_query``). The
+    quote marks of the name itself («МБУ «Центр развития образования» г. Смоленска») become spaces: left in, they
+    closed the phrase and opened another, and the search found most of the bank; the words of the phrase are the
+    same without them (the index keeps no punctuation)."""
+    return search_url(q=phrase_query(name))
 
 
 def _load() -> list[Completion]:

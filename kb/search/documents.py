@@ -22,7 +22,7 @@ from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 def _version(doc: IndexDocument) -> str:
     payload = json.dumps(
         [doc.title, doc.annotation, doc.body, doc.people, doc.attachments, doc.topic, doc.region, doc.level,
-         doc.subject, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions,
+         doc.subject, doc.municipality, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions,
          doc.entered.isoformat() if doc.entered else None, doc.stamp],
         ensure_ascii=False,
     )
@@ -40,7 +40,8 @@ def _finish(doc: IndexDocument) -> IndexDocument:
 _practice, _municipality = Practice.__table__.c, Municipality.__table__.c
 _PRACTICE_COLUMNS = select(
     _practice.id, _practice.title, *(_practice[key] for key in SECTION_KEYS), _practice.organisation,
-    _municipality.name.label("municipality"), _practice.event, _practice.region_code, _practice.year,
+    _municipality.name.label("municipality"), _municipality.code.label("municipality_code"), _practice.event,
+    _practice.region_code, _practice.year,
     _practice.published_at, _practice.created_at, _practice.updated_at,
 ).select_from(Practice.__table__.outerjoin(Municipality.__table__, _municipality.id == _practice.municipality_id)
               ).where(_practice.status == "published")
@@ -122,6 +123,7 @@ def practice_document(row, authors: list[tuple[str, str]], files: list[str | Non
         region=[row.region_code] if row.region_code else [],
         level=codes["level"],
         subject=codes["subject"],
+        municipality=[row.municipality_code] if row.municipality_code else [],
         year=row.year,
         date=datetime(row.year, 1, 1) if row.year else stamp,
         entered=stamp,

@@ -144,7 +144,14 @@ def parse_params(args: MultiDict, strict: bool) -> SearchParams:
         unknown = [v for v in values if not vocab.known(name, v)]
         if unknown and strict:
             raise SearchParamsError(f"Неизвестное значение фильтра {name}: {', '.join(unknown[:5])}.")
-        if known := [v for v in values if vocab.known(name, v)]:
+        known = [v for v in values if vocab.known(name, v)]
+        if name == "municipality" and (regions := filters.get("region")):
+            # a municipality of none of the regions chosen (an edited link) would find nothing: not a filter
+            foreign = [v for v in known if vocab.municipality_region.get(v) not in regions]
+            if foreign and strict:
+                raise SearchParamsError(f"Муниципалитет не из выбранных регионов: {', '.join(foreign[:5])}.")
+            known = [v for v in known if v not in foreign]
+        if known:
             filters[name] = known
 
     def integer(name: str, default: int, low: int, high: int) -> int:
@@ -509,16 +516,22 @@ def search(params: SearchParams) -> SearchPage:
 
 
 def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, vocab: Labels) -> dict[str, list]:
-    """The facet values of a page from the index's counts, each selected value among them."""
-    facets = {
-        name: [
+    """The facet values of a page from the index's counts, each selected value among them. The municipalities are
+    a facet with exactly one region chosen, those of that region: of every region, or of several, the list would
+    be long and say little."""
+    regions = params.filters.get("region", [])
+    shown_fields = [name for name in FACET_FIELDS if name != "municipality" or len(regions) == 1]
+    facets: dict[str, list[FacetValue]] = {name: [] for name in FACET_FIELDS}
+    for name in shown_fields:
+        facets[name] = [
             FacetValue(value, vocab.label(name, value), count, value in params.filters.get(name, []))
             for value, count in counts.get(name, [])
-            if name == "year" or vocab.known(name, value)
+            if name == "year" or (vocab.known(name, value)
+                                  and (name != "municipality" or vocab.municipality_region[value] == regions[0]))
         ]
-        for name in FACET_FIELDS
-    }
-    for name, values in params.filters.items():
+    for name in shown_fields:
+        if not (values := params.filters.get(name)):
+            continue
         # A selected value stays in sight (to be unselected) even when nothing holds it any more.
         shown = {f.value for f in facets[name]}
         facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]

@@ -96,6 +96,8 @@ class Labels:
     region: dict[str, str]
     level: dict[str, str]
     subject: dict[str, str]
+    municipality: dict[str, str]  # code -> name
+    municipality_region: dict[str, str]  # a municipality's code -> its region's code
 
     def label(self, field: str, code: str) -> str:
         if field == "year":
@@ -124,8 +126,16 @@ def labels() -> Labels:
             region=_label_map(Region, "name"),
             level=_label_map(EducationLevel, "name"),
             subject=_label_map(Subject, "name"),
+            **_municipality_maps(),
         ))
     return g.kb_labels
+
+
+def _municipality_maps() -> dict[str, dict[str, str]]:
+    """The municipalities' names and regions by code."""
+    rows = db.session.execute(select(Municipality.code, Municipality.name, Municipality.region_code)).all()
+    return {"municipality": {row.code: row.name for row in rows},
+            "municipality_region": {row.code: row.region_code for row in rows}}
 
 
 # Vocabularies change rarely (the admin's pages, `init`, a restore): other processes see a change within

@@ -1,0 +1,196 @@
+"""The municipality filter of search: a municipal methodical service finds its municipality's practices."""
+
+import re
+
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.search.models import SavedSearch
+from kb.vocabularies.models import Municipality
+from tests.conftest import PASSWORD, csrf_from, sign_in
+
+KOPEYSK = "RU-CHE-kopeysky"
+CHELYABINSK = "RU-CHE-chelyabinsky"
+SMOLENSK = "RU-SMO-smolensk"
+
+
+def _municipality_id(app, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Municipality.id).where(Municipality.code == code))
+
+
+def _bank(app, make_practice) -> dict[str, int]:
+    """Two published practices in Kopeysk, one in Chelyabinsk, one in Smolensk, a draft in Kopeysk."""
+    with app.app_context():
+        kopeysk, chelyabinsk, smolensk = (_municipality_id(app, code) for code in (KOPEYSK, CHELYABINSK, SMOLENSK))
+        return {
+            "kopeysk_1": make_practice("Шахматы в Копейске", municipality_id=kopeysk),
+            "kopeysk_2": make_practice("Сетевой проект Копейска", municipality_id=kopeysk, year=2021),
+            "chelyabinsk": make_practice("Шахматы в Челябинске", municipality_id=chelyabinsk),
+            "smolensk": make_practice("Шахматы в Смоленске", region_code="RU-SMO", municipality_id=smolensk),
+            "no_municipality": make_practice("Шахматы в области"),
+            "draft": make_practice("Черновик Копейска", status="draft", municipality_id=kopeysk),
+        }
+
+
+def _total(page: str) -> int:
+    return int(re.search(r"Найдено: <strong>(\d+)</strong>", page).group(1))
+
+
+def _facet(page: str, name: str) -> str | None:
+    found = re.search(rf'<section class="facet" data-facet="{name}">.*?</section>', page, re.S)
+    return found.group(0) if found else None
+
+
+def test_a_municipality_facet_counts_the_published_practices_of_the_one_region_chosen(app, make_practice):
+    """With one region chosen, its municipalities are a facet: each with the count of its published practices
+    (a draft counted for no one who searches), each a link that narrows the search to it."""
+    _bank(app, make_practice)
+    client = app.test_client()
+    api = client.get("/api/v1/search", query_string={"region": "RU-CHE"}).json
+    assert api["facets"]["municipality"] == [
+        {"value": KOPEYSK, "label": "Копейский городской округ", "count": 2},
+        {"value": CHELYABINSK, "label": "Челябинский городской округ", "count": 1},
+    ]
+    page = client.get("/search?region=RU-CHE").get_data(as_text=True)
+    facet = _facet(page, "municipality")
+    assert facet is not None and "<h2 id=\"facet-municipality\">Муниципалитет</h2>" in facet
+    assert (f'<a class="facet-value" href="/search?region=RU-CHE&amp;municipality={KOPEYSK}">'
+            'Копейский городской округ</a> <span class="count">2</span>') in facet
+    assert "Смоленск" not in facet
+
+
+def test_the_municipality_facet_is_shown_only_with_exactly_one_region(app, make_practice):
+    _bank(app, make_practice)
+    client = app.test_client()
+    for query in ("", "?q=шахматы", "?region=RU-CHE&region=RU-SMO", "?type=practice"):
+        page = client.get(f"/search{query}").get_data(as_text=True)
+        assert _total(page) > 0 and _facet(page, "municipality") is None, query
+    assert client.get("/api/v1/search").json["facets"]["municipality"] == []
+    assert client.get("/api/v1/search?region=RU-CHE&region=RU-SMO").json["facets"]["municipality"] == []
+    smolensk = client.get("/api/v1/search?region=RU-SMO").json["facets"]["municipality"]
+    assert smolensk == [{"value": SMOLENSK, "label": "городской округ город Смоленск", "count": 1}]
+
+
+def test_the_filter_finds_the_municipality_s_practices_with_its_region_or_alone(app, make_practice):
+    ids = _bank(app, make_practice)
+    client = app.test_client()
+    for query in (f"region=RU-CHE&municipality={KOPEYSK}", f"municipality={KOPEYSK}"):
+        found = client.get(f"/api/v1/search?{query}&per_page=50").json
+        assert sorted(r["id"] for r in found["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]]), query
+        assert found["total"] == 2
+    # with the words of a query, and several municipalities: any of them
+    found = client.get(f"/api/v1/search?q=шахматы&municipality={KOPEYSK}&municipality={CHELYABINSK}").json
+    assert sorted(r["id"] for r in found["results"]) == sorted([ids["kopeysk_1"], ids["chelyabinsk"]])
+    # the other facets count under the municipality's selection
+    years = client.get(f"/api/v1/search?municipality={KOPEYSK}").json["facets"]["year"]
+    assert years == [{"value": "2021", "label": "2021", "count": 1}, {"value": "2020", "label": "2020", "count": 1}]
+
+    page = client.get(f"/search?municipality={KOPEYSK}").get_data(as_text=True)
+    assert _total(page) == 2
+    # the chip names the municipality (no facet lists it without a region) and takes it away
+    assert "Муниципалитет: Копейский городской округ" in page
+    assert re.search(r'<a class="chip chip--active" href="/search"\s+title="Убрать фильтр">Муниципалитет: Коп', page)
+    chosen = client.get(f"/search?region=RU-CHE&municipality={KOPEYSK}").get_data(as_text=True)
+    assert _total(chosen) == 2
+    assert ('<a class="facet-value selected" href="/search?region=RU-CHE" aria-current="true" '
+            'title="Убрать из выбора">✓ Копейский городской округ') in chosen
+
+
+def test_unknown_and_foreign_municipalities(app, make_practice):
+    """An unknown code, or a municipality of another region than the one chosen, is dropped by the page (as an
+    unknown region is) and refused by the API (400); never a 500."""
+    ids = _bank(app, make_practice)
+    client = app.test_client()
+    everything = _total(client.get("/search").get_data(as_text=True))
+    for bad in ("RU-CHE-nowhere", "1", "", "<b>", "RU-CHE-kopeysky,RU-CHE-chelyabinsky"):
+        response = client.get("/search", query_string={"municipality": bad})
+        assert response.status_code == 200 and _total(response.get_data(as_text=True)) == everything, bad
+        if bad:
+            assert client.get("/api/v1/search", query_string={"municipality": bad}).status_code == 400, bad
+    foreign = client.get(f"/search?region=RU-SMO&municipality={KOPEYSK}")
+    assert foreign.status_code == 200
+    page = foreign.get_data(as_text=True)
+    assert _total(page) == 1 and "Копейский" not in page
+    response = client.get(f"/api/v1/search?region=RU-SMO&municipality={KOPEYSK}")
+    assert response.status_code == 400 and KOPEYSK in response.json["detail"]
+    # a municipality of one of the regions chosen is no stranger
+    both = client.get(f"/api/v1/search?region=RU-SMO&region=RU-CHE&municipality={KOPEYSK}").json
+    assert sorted(r["id"] for r in both["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]])
+
+
+def test_the_feed_export_and_saved_search_keep_the_municipality(app, make_practice):
+    ids = _bank(app, make_practice)
+    client = app.test_client()
+    feed = client.get(f"/search/feed?region=RU-CHE&municipality={KOPEYSK}").get_data(as_text=True)
+    assert "Муниципалитет: Копейский городской округ" in feed
+    assert f"/practices/{ids['kopeysk_1']}" in feed and f"/practices/{ids['chelyabinsk']}" not in feed
+    exported = client.get(f"/search/export.csv?municipality={KOPEYSK}").get_data(as_text=True)
+    assert "Шахматы в Копейске" in exported and "Шахматы в Челябинске" not in exported
+
+    from kb.accounts.services import create_user
+
+    with app.app_context():
+        user = create_user("municipal@example.org", "Методист ММС", PASSWORD)
+        db.session.commit()
+        user_id = user.id
+    sign_in(client, user_id)
+    url = f"/search?region=RU-CHE&municipality={KOPEYSK}"
+    page = client.get(url).get_data(as_text=True)
+    form = re.search(r'<form class="save-search".*?</form>', page, re.S).group(0)
+    assert f'<input type="hidden" name="municipality" value="{KOPEYSK}">' in form
+    response = client.post("/search/saved", data={"csrf_token": csrf_from(client, url), "name": "",
+                                                  "region": "RU-CHE", "municipality": KOPEYSK})
+    assert response.status_code == 302 and f"municipality={KOPEYSK}" in response.headers["Location"]
+    with app.app_context():
+        saved = db.session.scalars(select(SavedSearch)).one()
+        assert saved.query == f"region=RU-CHE&municipality={KOPEYSK}"
+        assert saved.name == "Челябинская область · Копейский городской округ"
+    again = client.get("/search?" + saved.query).get_data(as_text=True)
+    assert _total(again) == 2
+
+
+def test_init_rebuilds_an_index_without_the_municipalities(app, make_practice):
+    """An index of the previous version has no municipality field: `init` says so and rebuilds it, and the filter
+    then finds the practices (an index without the field would find none)."""
+    import shutil
+    from pathlib import Path
+
+    from whoosh import index as whoosh_index
+
+    from indexer.schema import build_schema
+
+    ids = _bank(app, make_practice)
+    index_dir = app.config["INDEX_DIR"]
+    app.extensions.pop("kb_index").close()
+    shutil.rmtree(index_dir)
+    Path(index_dir).mkdir()
+    older = build_schema()
+    older.remove("municipality")
+    whoosh_index.create_in(index_dir, older)
+    from kb.commands import index_rebuild_reason
+
+    with app.app_context():
+        assert index_rebuild_reason() == "Индекс построен прежней версией программы"
+    client = app.test_client()
+    upgraded = app.test_cli_runner().invoke(args=["init"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "Индекс построен прежней версией программы: перестраиваю его по базе данных." in upgraded.output
+    found = client.get(f"/api/v1/search?municipality={KOPEYSK}").json
+    assert sorted(r["id"] for r in found["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]])
+
+
+def test_a_long_municipality_facet_has_a_box_to_find_one(app, make_practice):
+    """Челябинская область has 43 municipalities: past eight, the facet has the box that finds a value in the list,
+    as the regions' (static/search.js reads each value's name from data-label)."""
+    with app.app_context():
+        codes = list(db.session.scalars(select(Municipality.code).where(Municipality.region_code == "RU-CHE")
+                                        .order_by(Municipality.code).limit(9)))
+        for code in codes:
+            make_practice(f"Практика {code}", municipality_id=_municipality_id(app, code))
+    page = app.test_client().get("/search?region=RU-CHE").get_data(as_text=True)
+    facet = _facet(page, "municipality")
+    assert 'placeholder="Найти муниципалитет"' in facet and "Найти муниципалитет в списке</label>" in facet
+    assert facet.count("<li data-label=") == 9
+    assert _facet(client_page := app.test_client().get("/search").get_data(as_text=True), "region") is not None
+    assert 'placeholder="Найти регион"' not in client_page  # one region with practices: no box
