@@ -267,6 +267,24 @@ def test_a_thesaurus_topic_named_by_the_query_finds_documents_filed_under_it(tmp
     assert [hit.id for hit in index.search(SearchQuery(text="профориентации")).hits] == ["practice:1"]
 
 
+@pytest.mark.parametrize("typed", ["талантливые дети", "способные дети", "высокомотивированные дети",
+                                   "одарённые дети"])
+def test_a_run_of_words_naming_a_topic_keeps_the_synonyms_of_each_word(tmp_path: Path, typed):
+    """«талантливые дети» names the topic of gifted children as a whole, and only the topic was added: the synonym
+    «талантливые» → «одарённые» was lost, and a text about «одарённых детей» not filed under the topic was missed."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Работа с одарёнными детьми", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Кружок", body="Опыт.", topic=["gifted"]),
+        IndexDocument(id="practice:3", type="practice", title="Работа с детьми", body="Опыт."),
+    ])
+    phrases = ["Сопровождение одарённых детей", "одарённые дети", "талантливые дети", "способные дети",
+               "высокомотивированные дети"]
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", phrases)])
+    assert sorted(hit.id for hit in index.search(SearchQuery(text=typed, synonyms=table, partial=False)).hits) == [
+        "practice:1", "practice:2"]
+
+
 def test_words_of_the_same_root_are_found_below_the_word_itself(tmp_path: Path):
     index = SearchIndex(tmp_path / "index")
     index.apply([
@@ -395,6 +413,7 @@ def test_an_excluded_word_is_not_looked_for_among_the_words_of_a_hyphenated_one(
     ("психолого-медико-педагогическая комиссия", "Работа ПМПК района"),
     ("ИКТ", "Информационно-коммуникационные технологии на уроках"),
     ("ОГЭ/ЕГЭ", "Подготовка к основному государственному экзамену"),
+    ("видеоконференц-связь", "Совещания по ВКС"),  # its parts written solid are the expansion
 ])
 def test_a_full_form_typed_with_a_hyphen_or_slash_finds_its_abbreviation(tmp_path: Path, typed, written):
     """Typed with spaces, «информационно коммуникационные технологии» found «ИКТ»; with its hyphen, as it is
