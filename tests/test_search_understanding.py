@@ -176,6 +176,9 @@ def test_other_names_of_the_same_thing_are_told_from_words_of_nearly_the_same_me
     assert names("ШНО") == ["школьн научн обществ"] and names("школьное научное общество") == ["шно"]
     assert names("ВКС") and names("видеоконференцсвязь") and names("детсад") and names("лего") and names("STEM")
     assert names("учитель") == names("одарённые") == names("сетевое взаимодействие") == []
+    # a word written apart is a spelling of the word, not of its synonyms: «-одарённые» keeps «высоко мотивированные»
+    assert names("высокомотивированные") == [" ".join(t.text for t in analyzer("высоко мотивированные"))]
+    assert names("высоко мотивированные") == [" ".join(t.text for t in analyzer("высокомотивированные"))]
 
 
 def test_the_synonym_groups_cover_the_domain_abbreviations():
@@ -267,11 +270,28 @@ def test_a_thesaurus_topic_named_by_the_query_finds_documents_filed_under_it(tmp
     assert [hit.id for hit in index.search(SearchQuery(text="профориентации")).hits] == ["practice:1"]
 
 
+def test_the_global_school_laboratory_is_globallab(tmp_path: Path):
+    """The Smolensk resolution writes «Глобальной школьной лаборатории («ГлобалЛаб»)»; the full name did not find
+    the texts that write the short one (only «глобальная» reached «ГлобалЛаб», as a word of the same root, among
+    the texts with some of the words)."""
+    from kb.search.synonyms import synonym_groups
+
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Проекты на платформе ГлобалЛаб", body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Школьная лаборатория химии", body="Опыт."),
+                 IndexDocument(id="practice:3", type="practice", title="Уроки онлайн", body="Опыт.", topic=["dot"])])
+    # «ГлобалЛаб» names a topic of the thesaurus: so does its full name
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "dot", ["Дистанционное обучение", "ГлобалЛаб"])])
+    result = index.search(SearchQuery(text="Глобальная школьная лаборатория", partial=False, synonyms=table))
+    assert [hit.id for hit in result.hits] == ["practice:1", "practice:3"] and result.notice is None
+
+
 @pytest.mark.parametrize("typed", ["талантливые дети", "способные дети", "высокомотивированные дети",
-                                   "одарённые дети"])
+                                   "одарённые дети", "высоко мотивированные дети"])
 def test_a_run_of_words_naming_a_topic_keeps_the_synonyms_of_each_word(tmp_path: Path, typed):
     """«талантливые дети» names the topic of gifted children as a whole, and only the topic was added: the synonym
-    «талантливые» → «одарённые» was lost, and a text about «одарённых детей» not filed under the topic was missed."""
+    «талантливые» → «одарённые» was lost, and a text about «одарённых детей» not filed under the topic was missed.
+    «высоко мотивированные дети», written apart as in the Chelyabinsk resolution, names the topic as well."""
     index = SearchIndex(tmp_path / "index")
     index.apply([
         IndexDocument(id="practice:1", type="practice", title="Работа с одарёнными детьми", body="Опыт."),
@@ -546,6 +566,15 @@ def test_a_facet_number_is_what_choosing_it_gives_when_few_have_every_word(tmp_p
     ("МЭШ", "Уроки в Московской электронной школе"),
     ("пиза", "Задания в формате PISA"), ("PISA", "Задания формата ПИЗА"), ("айти", "Профориентация в ИТ"),
     ("ИТ", "Кружок информационных технологий"), ("информационные технологии", "ИТ-класс в школе"),
+    ("ИППК", "Курсы в Челябинском институте переподготовки и повышения квалификации работников образования"),
+    ("ИПК", "Стажировка в институте повышения квалификации"),
+    ("ИПКРО", "Курсы института повышения квалификации работников образования"),
+    ("ЦДО", "Кружки центра дополнительного образования"), ("центр дополнительного образования", "МБУ ДО «ЦДО»"),
+    ("ЧИППКРО", "ГБУ ДПО «Челябинский институт переподготовки и повышения квалификации работников образования»"),
+    ("ГлобалЛаб", "Методисты Глобальной школьной лаборатории"),
+    ("высоко мотивированные", "Работа с высокомотивированными детьми"),
+    ("высоко мотивированные", "Работа с одарёнными детьми"),
+    ("высокомотивированные", "Поддержка высоко мотивированных обучающихся"),
 ])
 def test_the_banks_own_groups_join_what_teachers_write_either_way(tmp_path: Path, typed, written):
     """The sweep of teachers' queries: лего ≠ LEGO, скретч ≠ Scratch, ГИА, МЭШ, ТРИЗ and физкультура unknown."""
