@@ -233,6 +233,29 @@ class TestPages:
         assert hint(q="олимпиады Смоленск Челябинск") is None  # two regions: which one is meant is not clear
         assert hint(q="абракадабраксфф челябинск") is None  # nothing there
 
+    def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
+        """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
+        region, the page offers the level's filter with the rest of the query."""
+        def hint(**args) -> str | None:
+            page = demo_client.get("/search", query_string=args).get_data(as_text=True)
+            found = re.search(r'<p class="suggestion">Уровень из запроса: (.*?)</p>', page, re.S)
+            return found and found.group(1)
+
+        whole = demo_client.get("/api/v1/search", query_string={"level": "vocational"}).json["total"]
+        for typed in ("СПО", "среднее профессиональное образование"):
+            assert hint(q=typed) == (f'<a href="/search?level=vocational">показать только «Среднее профессиональное '
+                                     f'образование»</a> ({whole} материалов)'), typed
+        at_level = demo_client.get("/api/v1/search", query_string={"q": "олимпиады", "level": "primary"}).json
+        assert at_level["total"]
+        assert hint(q="олимпиады НОО").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;level=primary">'
+            f'«олимпиады» — показать только «Начальное общее образование»</a> ({at_level["total"]} материал')
+        assert hint(q="олимпиады") is None  # no level named
+        assert hint(q="СПО", level="vocational") is None  # the filter is on already
+        assert hint(q="высшее образование") is None  # three levels: which one is meant is not clear
+        assert hint(q="подготовка до экзамена") is None  # «ДО» is preschool's short name, «до» a preposition
+        assert hint(q='"СПО"') is None  # asked for as typed
+
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json
         body = demo_client.get("/api/v1/search", query_string={"q": "ghjajhbtynfwbz"}).json
