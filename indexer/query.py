@@ -511,7 +511,10 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
             if size > 1:
                 span = _expand_children(span, table, True, literal, asked, excluded, solid, within=size)
             if conjunction:
-                result.append(query.Or([span[0] if size == 1 else query.And(span), alternatives]))
+                # inside a run, a text that writes the word and its synonyms side by side («одарённых и высоко
+                # мотивированных детей») scores as for the better of them, not for both
+                either = query.DisjunctionMax if within else query.Or
+                result.append(either([span[0] if size == 1 else query.And(span), alternatives]))
             else:
                 result.extend([*span, alternatives])
             i += size
