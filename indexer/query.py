@@ -48,6 +48,7 @@ from indexer.analysis import (
     term,
 )
 from indexer.schema import TEXT_FIELDS
+from indexer.scoring import BestOf
 from indexer.synonyms import SynonymTable
 
 MAX_QUERY_CHARS = 300
@@ -513,7 +514,7 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
             if conjunction:
                 # inside a run, a text that writes the word and its synonyms side by side («одарённых и высоко
                 # мотивированных детей») scores as for the better of them, not for both
-                either = query.DisjunctionMax if within else query.Or
+                either = BestOf if within else query.Or
                 result.append(either([span[0] if size == 1 else query.And(span), alternatives]))
             else:
                 result.extend([*span, alternatives])

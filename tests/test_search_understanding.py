@@ -328,6 +328,26 @@ def test_a_run_of_words_naming_a_topic_keeps_the_synonyms_of_each_word(tmp_path:
         "practice:1", "practice:2"]
 
 
+@pytest.mark.parametrize("scorer", ["numpy", "whoosh"])
+def test_inside_a_run_a_text_with_only_a_synonym_scores_for_the_synonym(tmp_path: Path, monkeypatch, scorer):
+    """A word of a run and its synonyms score as the best of them (not their sum); whoosh's DisjunctionMaxMatcher
+    scored a text with only «одарённых» as the next text with «способных», and «способные дети» put a text that
+    never says «способные» first. Both scorers: the numpy one and, where it gives up, whoosh's matchers."""
+    if scorer == "whoosh":
+        from indexer.scoring import Scores
+
+        monkeypatch.setattr(Scores, "of", lambda self, q, among=None: None)
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Кружок", body="Одарённые дети."),
+        IndexDocument(id="practice:2", type="practice", title="Способные ученики",
+                      body="Маршрут способного ученика: способные дети в основной школе, опыт и методика работы."),
+    ])
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", ["одарённые дети", "способные дети"])])
+    hits = index.search(SearchQuery(text="способные дети", synonyms=table, partial=False)).hits
+    assert [hit.id for hit in hits] == ["practice:2", "practice:1"]
+
+
 def test_words_of_the_same_root_are_found_below_the_word_itself(tmp_path: Path):
     index = SearchIndex(tmp_path / "index")
     index.apply([
