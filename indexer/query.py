@@ -58,6 +58,10 @@ RELATIVE_CUT = 2
 RELATIVE_MIN_ROOT = 6
 # In the relaxed query, documents with more of the words rank first (whoosh's OrGroup "scale").
 RELAXED_SCALE = 0.9
+# Inside a run of words naming a topic, a word's own synonyms weigh this much less than a lone word's: the run is
+# the topic as the user names it, and a text writing their very words («способных детей») comes before one writing
+# a synonym («одарённых детей»), which the topic brings in anyway.
+RUN_SYNONYM_SCALE = 0.7
 # A number and the word beside it standing together as typed score their words this many times more (ranking
 # only): once was too little against a text with both words in its title and its body apart.
 NUMBER_PHRASE_BOOST = 2.0
@@ -445,13 +449,15 @@ def _alternatives(terms: Terms, table: SynonymTable, asked: frozenset[str] | Non
     «видеоконференцсвязь», «детский сад» and «детсад»), and never one the query asks for itself («школьное научное
     общество -ШНО» keeps the texts that spell it out): words of nearly the same meaning («учитель» / «педагог»),
     topics of the thesaurus and words of the same root are kin, and excluding them with the word would take away
-    far more than the user asked. Without ``concepts``, the table's phrases only (no topics of the thesaurus)."""
+    far more than the user asked. Without ``concepts`` (a word inside a run), the table's phrases only (no topics of
+    the thesaurus), at RUN_SYNONYM_SCALE of their weight."""
     if asked is not None:
         others = [e for e in table.names(terms) if not set(e) <= asked]
         return query.Or([_phrase_query(e, 1.0) for e in others]) if others else None
     # A phrase scores about once per word: divide, so that "школьное научное общество" found for
     # "ШНО" does not outrank a document that has "ШНО" itself.
-    alternatives = [_phrase_query(e, table.weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
+    weight = table.weight if concepts else table.weight * RUN_SYNONYM_SCALE
+    alternatives = [_phrase_query(e, weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
     alternatives += [
         query.ConstantScoreQuery(query.Term(name, value), table.concept_score)
         for name, value in (table.concepts(terms) if concepts else ())

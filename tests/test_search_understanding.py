@@ -348,6 +348,20 @@ def test_inside_a_run_a_text_with_only_a_synonym_scores_for_the_synonym(tmp_path
     assert [hit.id for hit in hits] == ["practice:2", "practice:1"]
 
 
+def test_inside_a_run_the_words_typed_come_before_a_synonym_in_a_title(tmp_path: Path):
+    """«способные дети» names the topic; a text about «способных детей» comes before one that only has the synonym
+    «одарённые», even in its title (judged so in bench/search_queries.json: q08)."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Одарённые дети", body="Опыт школы."),
+        IndexDocument(id="practice:2", type="practice", title="Кружок",
+                      body="Способные дети и способные ученики школы."),
+    ])
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", ["одарённые дети", "способные дети"])])
+    hits = index.search(SearchQuery(text="способные дети", synonyms=table, partial=False)).hits
+    assert [hit.id for hit in hits] == ["practice:2", "practice:1"]
+
+
 def test_words_of_the_same_root_are_found_below_the_word_itself(tmp_path: Path):
     index = SearchIndex(tmp_path / "index")
     index.apply([
