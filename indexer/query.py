@@ -48,6 +48,7 @@ from indexer.analysis import (
     term,
 )
 from indexer.schema import TEXT_FIELDS
+from indexer.scoring import BestOf
 from indexer.synonyms import SynonymTable
 
 MAX_QUERY_CHARS = 300
@@ -57,6 +58,10 @@ RELATIVE_CUT = 2
 RELATIVE_MIN_ROOT = 6
 # In the relaxed query, documents with more of the words rank first (whoosh's OrGroup "scale").
 RELAXED_SCALE = 0.9
+# Inside a run of words naming a topic, a word's own synonyms weigh this much less than a lone word's: the run is
+# the topic as the user names it, and a text writing their very words («способных детей») comes before one writing
+# a synonym («одарённых детей»), which the topic brings in anyway.
+RUN_SYNONYM_SCALE = 0.7
 # A number and the word beside it standing together as typed score their words this many times more (ranking
 # only): once was too little against a text with both words in its title and its body apart.
 NUMBER_PHRASE_BOOST = 2.0
@@ -438,21 +443,25 @@ def _phrase_query(terms: tuple[str, ...], boost: float) -> query.Query:
     return query.Or([query.Phrase(name, list(terms)) for name in TEXT_FIELDS], boost=boost)
 
 
-def _alternatives(terms: Terms, table: SynonymTable, asked: frozenset[str] | None = None) -> query.Query | None:
+def _alternatives(terms: Terms, table: SynonymTable, asked: frozenset[str] | None = None,
+                  concepts: bool = True) -> query.Query | None:
     """What else ``terms`` may be written as. In a NOT clause (``asked``: the terms the rest of the query looks for)
     only another name of the same thing (``SynonymTable.names``: an abbreviation and its words, «ВКС» and
     «видеоконференцсвязь», «детский сад» and «детсад»), and never one the query asks for itself («школьное научное
     общество -ШНО» keeps the texts that spell it out): words of nearly the same meaning («учитель» / «педагог»),
     topics of the thesaurus and words of the same root are kin, and excluding them with the word would take away
-    far more than the user asked."""
+    far more than the user asked. Without ``concepts`` (a word inside a run), the table's phrases only (no topics of
+    the thesaurus), at RUN_SYNONYM_SCALE of their weight."""
     if asked is not None:
         others = [e for e in table.names(terms) if not set(e) <= asked]
         return query.Or([_phrase_query(e, 1.0) for e in others]) if others else None
     # A phrase scores about once per word: divide, so that "школьное научное общество" found for
     # "ШНО" does not outrank a document that has "ШНО" itself.
-    alternatives = [_phrase_query(e, table.weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
+    weight = table.weight if concepts else table.weight * RUN_SYNONYM_SCALE
+    alternatives = [_phrase_query(e, weight * min(1.0, len(terms) / len(e))) for e in table.expansions(terms)]
     alternatives += [
-        query.ConstantScoreQuery(query.Term(name, value), table.concept_score) for name, value in table.concepts(terms)
+        query.ConstantScoreQuery(query.Term(name, value), table.concept_score)
+        for name, value in (table.concepts(terms) if concepts else ())
     ]
     return query.Or(alternatives) if alternatives else None
 
@@ -474,25 +483,46 @@ def _with_relatives(word: query.Query, table: SynonymTable) -> query.Query:
 
 def _expand_children(children: list[query.Query], table: SynonymTable, conjunction: bool,
                      literal: frozenset[Terms] = frozenset(), asked: frozenset[str] = frozenset(),
-                     excluded: bool = False) -> list[query.Query]:
+                     excluded: bool = False, solid: dict[Terms, str] | None = None,
+                     within: int = 0) -> list[query.Query]:
     """Each longest run of plain words and words joined by a hyphen or a slash that names a phrase of the table,
     with its equivalents added («научно-практическая конференция»: «НПК»); what is in quotes (``literal``: its
-    terms) stays as typed. Inside a NOT clause (``excluded``) only what ``_alternatives`` allows there."""
+    terms) stays as typed. Inside a NOT clause (``excluded``) only what ``_alternatives`` allows there. A word
+    joined by a hyphen names a phrase also by its parts written solid (``solid``: «видеоконференц-связь» is
+    «видеоконференцсвязь», whose abbreviation is «ВКС»). The words of a run keep their own synonyms beside the
+    run's (``within``: the run's length, which the runs inside it are shorter than): «талантливые дети» names a
+    topic, and «талантливые» is «одарённые» as well; inside a run no topics and no words of the same root."""
+    solid = solid or {}
     typed = [_typed_terms(node, literal) for node in children]
+    written = [(solid[terms],) if terms is not None and len(terms) > 1 and terms in solid else None
+               for terms in typed]
+    longest = min(table.longest, within - 1) if within else table.longest
     result: list[query.Query] = []
     i = 0
     while i < len(children):
-        for size in range(min(table.longest, len(children) - i), 0, -1):
+        for size in range(min(longest, len(children) - i), 0, -1):
             if any(terms is None for terms in typed[i : i + size]):
                 continue
-            terms = tuple(itertools.chain.from_iterable(typed[i : i + size]))
-            alternatives = (_alternatives(terms, table, asked if excluded else None)
-                            if len(terms) <= table.longest else None)
+            spellings = [tuple(itertools.chain.from_iterable(typed[i : i + size]))]
+            if any(written[i : i + size]):
+                spellings.append(tuple(itertools.chain.from_iterable(
+                    written[j] or typed[j] for j in range(i, i + size))))
+            alternatives = None
+            for terms in spellings:
+                if len(terms) <= table.longest:
+                    alternatives = _alternatives(terms, table, asked if excluded else None, concepts=not within)
+                if alternatives is not None:
+                    break
             if alternatives is None:
                 continue
             span = children[i : i + size]
+            if size > 1:
+                span = _expand_children(span, table, True, literal, asked, excluded, solid, within=size)
             if conjunction:
-                result.append(query.Or([span[0] if size == 1 else query.And(span), alternatives]))
+                # inside a run, a text that writes the word and its synonyms side by side («одарённых и высоко
+                # мотивированных детей») scores as for the better of them, not for both
+                either = BestOf if within else query.Or
+                result.append(either([span[0] if size == 1 else query.And(span), alternatives]))
             else:
                 result.extend([*span, alternatives])
             i += size
@@ -500,11 +530,11 @@ def _expand_children(children: list[query.Query], table: SynonymTable, conjuncti
         else:
             node = children[i]
             if _is_word(node):
-                result.append(node if typed[i] is None or excluded else _with_relatives(node, table))
+                result.append(node if typed[i] is None or excluded or within else _with_relatives(node, table))
             elif _joined(node):
                 result.append(node)
             else:
-                result.append(_expand(node, table, literal, asked, excluded))
+                result.append(_expand(node, table, literal, asked, excluded, solid))
             i += 1
     return result
 
@@ -525,25 +555,28 @@ def _words_of_or(node: query.Query) -> query.Query:
 
 
 def _expand(node: query.Query, table: SynonymTable, literal: frozenset[Terms] = frozenset(),
-            asked: frozenset[str] = frozenset(), excluded: bool = False) -> query.Query:
+            asked: frozenset[str] = frozenset(), excluded: bool = False,
+            solid: dict[Terms, str] | None = None) -> query.Query:
     """The query with synonyms of its words and runs of words added (words in quotes are left alone). A NOT clause
     is expanded for ``_alternatives`` with ``asked``, the terms the rest of the query looks for: «-ШНО» excludes
-    «школьное научное общество» as well."""
+    «школьное научное общество» as well. ``solid``: the term of each hyphenated word's parts written solid
+    (``_solid_terms``)."""
     node = _words_of_or(node)
     if isinstance(node, query.Not):
         if excluded:
             return node
-        return query.Not(_expand(node.query, table, literal, asked, excluded=True), boost=node.boost)
+        return query.Not(_expand(node.query, table, literal, asked, True, solid), boost=node.boost)
     if isinstance(node, query.AndNot):
         if excluded:
             return node
-        return query.AndNot(_expand(node.a, table, literal, asked), _expand(node.b, table, literal, asked, True))
+        return query.AndNot(_expand(node.a, table, literal, asked, False, solid),
+                            _expand(node.b, table, literal, asked, True, solid))
     if _is_word(node) or _joined(node):
-        return _expand_children([node], table, True, literal, asked, excluded)[0]
+        return _expand_children([node], table, True, literal, asked, excluded, solid)[0]
     if isinstance(node, query.And | query.Or):
         expanded = copy(node)
         expanded.subqueries = _expand_children(list(node.subqueries), table, isinstance(node, query.And), literal,
-                                               asked, excluded)
+                                               asked, excluded, solid)
         return expanded
     return node
 
@@ -810,18 +843,20 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
         relaxed = _by_words(strict)
         loose = _loosened(strict)
         loose = None if loose == strict else loose
+    solid = _solid_terms(cleaned, schema) if "-" in cleaned else {}
     if synonyms is not None:
         asked = frozenset(_positive_terms(strict))
         if loose is not None:
             loose = _expand(loose, synonyms, frozenset(), asked)
-        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked)
+        strict = _expand(strict, synonyms, _quoted(cleaned, schema) if '"' in cleaned else frozenset(), asked,
+                         solid=solid)
         if by_words and relaxed is not None:  # each of the words with its synonyms beside it («ОГЭ/ЕГЭ»)
             relaxed = _expand(relaxed, synonyms, frozenset(), asked)
         # The parser flattens the OR of words into one list of terms, where the words can no longer
         # be told apart: join the expanded words of the strict query instead.
         elif relaxed is not None and isinstance(strict, query.And):
             relaxed = query.Or(list(strict.subqueries), scale=RELAXED_SCALE)
-    strict = _with_compounds(strict, _solid_terms(cleaned, schema) if "-" in cleaned else {}, split)
+    strict = _with_compounds(strict, solid, split)
     if ordinals := _ordinal_alternatives(words):
         strict, loose = _with_ordinals(strict, ordinals), _with_ordinals(loose, ordinals)
     forms = {term(word): found for word in dict.fromkeys(words) if len(found := form_terms(word)) > 1}

@@ -10,7 +10,8 @@ statistics and field lengths whoosh uses, and a query's tree becomes sums of arr
 whoosh's own (tests compare them on every document), so the ranking is exact and needs no budget.
 
 Only the query kinds our parser makes are done here: terms, phrases, AND, OR (also with the coordination
-scale of a relaxed query), NOT, prefixes (the relatives) and constant scores (thesaurus concepts).
+scale of a relaxed query), the better of alternatives (``BestOf``), NOT, prefixes (the relatives) and constant
+scores (thesaurus concepts).
 Anything else makes ``Scores.of`` return None, and whoosh ranks that query itself.
 """
 
@@ -20,14 +21,49 @@ import threading
 from math import log
 
 import numpy as np
-from whoosh import query, scoring
+from whoosh import matching, query, scoring
 from whoosh.codec import whoosh3
+from whoosh.matching import mcore
 from whoosh.util.numeric import byte_to_length
 
 from indexer.docsets import DocSets
 
 # Field length bytes (whoosh's lossy one-byte encoding) -> the length whoosh scores with.
 _LENGTHS = np.array([float(byte_to_length(b)) for b in range(256)], dtype=np.float64)
+
+
+class _BestOfMatcher(matching.DisjunctionMaxMatcher):
+    """whoosh's DisjunctionMaxMatcher, which scores a document with the score of whichever document each side
+    stands at (a text with only «одарённых» took the score of the next text with «способных»), and replaced by
+    nothing when one side runs out: here a side scores only the document it stands at."""
+
+    def replace(self, minquality=0):
+        a = self.a.replace(minquality) if self.a.is_active() else mcore.NullMatcher()
+        b = self.b.replace(minquality) if self.b.is_active() else mcore.NullMatcher()
+        if not a.is_active():
+            return b
+        if not b.is_active():
+            return a
+        if minquality and max(a.max_quality(), b.max_quality()) < minquality:
+            return mcore.NullMatcher()
+        return self if a is self.a and b is self.b else self.__class__(a, b)
+
+    def score(self):
+        a, b = self.a, self.b
+        if not a.is_active() or (b.is_active() and b.id() < a.id()):
+            return b.score()
+        if not b.is_active() or a.id() < b.id():
+            return a.score()
+        return max(a.score(), b.score())
+
+
+class BestOf(query.DisjunctionMax):
+    """Any of the alternatives, a document scoring as for the best of those it matches (not their sum): a text
+    writing a word and its synonym side by side («одарённых и высоко мотивированных детей») is not counted twice."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        return self._tree_matcher(subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader))
 
 
 class Unsupported(Exception):
@@ -120,6 +156,14 @@ class Scores:
             elif any(type(sub) is query.Not for sub in subs):
                 raise Unsupported("NOT as an alternative")
             return total * q.boost if q.boost != 1.0 else total
+        if kind is BestOf:
+            subs = q.subqueries
+            if not subs:
+                return np.zeros(frame.size)
+            if len(subs) == 1:  # whoosh uses the only child's matcher: the compound's boost is not applied
+                return self._score(subs[0], frame)
+            best = np.maximum.reduce([self._score(sub, frame) for sub in subs])
+            return best * q.boost if q.boost != 1.0 else best
         if kind is query.AndNot:
             scores = self._score(q.a, frame)
             scores[~frame.of(self.sets.matching(q))] = 0.0

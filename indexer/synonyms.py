@@ -77,13 +77,43 @@ class SynonymTable:
                 self._expansions.setdefault(terms, set()).update(phrases - {terms})
             written = [(phrase, terms) for phrase in group
                        if 0 < len(terms := self._terms(analyzer, phrase)) <= MAX_PHRASE_TERMS]
+            spelt = self._spellings(analyzer, written)
             for (phrase, terms), (other, others) in itertools.permutations(written, 2):
-                if others != terms and _same_thing(phrase, other, terms, others):
+                if others == terms:
+                    continue
+                (name, name_terms), (other_name, other_terms) = spelt.get(phrase, (phrase, terms)), spelt.get(
+                    other, (other, others))
+                if name == other_name or _same_thing(name, other_name, name_terms, other_terms):
                     self._names.setdefault(terms, set()).add(others)
         for name, value, names in concepts:
             for terms in self._phrases(analyzer, names):
-                self._concepts.setdefault(terms, set()).add((name, value))
+                for named in (terms, *self._renamed(terms)):
+                    self._concepts.setdefault(named, set()).add((name, value))
         self.longest = max((len(terms) for terms in [*self._expansions, *self._concepts]), default=0)
+
+    def _renamed(self, terms: Terms) -> set[Terms]:
+        """``terms`` with a run of its words given another name of the same thing (``names``): a topic named
+        «ГлобалЛаб» is named «Глобальная школьная лаборатория» too, «высокомотивированные дети» «высоко мотивированные
+        дети»; one run at a time, and no longer than MAX_PHRASE_TERMS."""
+        found = set()
+        for start, end in itertools.combinations(range(len(terms) + 1), 2):
+            for other in self._names.get(terms[start:end], ()):
+                if len(renamed := terms[:start] + other + terms[end:]) <= MAX_PHRASE_TERMS:
+                    found.add(renamed)
+        return found
+
+    @classmethod
+    def _spellings(cls, analyzer: Analyzer, written: list[tuple[str, Terms]]) -> dict[str, tuple[str, Terms]]:
+        """Each phrase of a group that is another phrase of it written apart («высоко мотивированные»:
+        «высокомотивированные») -> that phrase and its terms: it names what that one names, and nothing else (the
+        words differ in number, which ``_same_thing`` takes for a contraction of each of the group's words)."""
+        words = {terms: phrase for phrase, terms in written if len(terms) == 1}
+        spelt = {}
+        for phrase, terms in written:
+            solid = cls._terms(analyzer, re.sub(r"[\s-]+", "", phrase))
+            if len(terms) > 1 and solid in words:
+                spelt[phrase] = (words[solid], solid)
+        return spelt
 
     @classmethod
     def _phrases(cls, analyzer: Analyzer, phrases: Iterable[str]) -> set[Terms]:

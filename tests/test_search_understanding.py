@@ -176,6 +176,9 @@ def test_other_names_of_the_same_thing_are_told_from_words_of_nearly_the_same_me
     assert names("ШНО") == ["школьн научн обществ"] and names("школьное научное общество") == ["шно"]
     assert names("ВКС") and names("видеоконференцсвязь") and names("детсад") and names("лего") and names("STEM")
     assert names("учитель") == names("одарённые") == names("сетевое взаимодействие") == []
+    # a word written apart is a spelling of the word, not of its synonyms: «-одарённые» keeps «высоко мотивированные»
+    assert names("высокомотивированные") == [" ".join(t.text for t in analyzer("высоко мотивированные"))]
+    assert names("высоко мотивированные") == [" ".join(t.text for t in analyzer("высокомотивированные"))]
 
 
 def test_the_synonym_groups_cover_the_domain_abbreviations():
@@ -230,6 +233,29 @@ class TestPages:
         assert hint(q="олимпиады Смоленск Челябинск") is None  # two regions: which one is meant is not clear
         assert hint(q="абракадабраксфф челябинск") is None  # nothing there
 
+    def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
+        """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
+        region, the page offers the level's filter with the rest of the query."""
+        def hint(**args) -> str | None:
+            page = demo_client.get("/search", query_string=args).get_data(as_text=True)
+            found = re.search(r'<p class="suggestion">Уровень из запроса: (.*?)</p>', page, re.S)
+            return found and found.group(1)
+
+        whole = demo_client.get("/api/v1/search", query_string={"level": "vocational"}).json["total"]
+        for typed in ("СПО", "среднее профессиональное образование"):
+            assert hint(q=typed) == (f'<a href="/search?level=vocational">показать только «Среднее профессиональное '
+                                     f'образование»</a> ({whole} материалов)'), typed
+        at_level = demo_client.get("/api/v1/search", query_string={"q": "олимпиады", "level": "primary"}).json
+        assert at_level["total"]
+        assert hint(q="олимпиады НОО").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;level=primary">'
+            f'«олимпиады» — показать только «Начальное общее образование»</a> ({at_level["total"]} материал')
+        assert hint(q="олимпиады") is None  # no level named
+        assert hint(q="СПО", level="vocational") is None  # the filter is on already
+        assert hint(q="высшее образование") is None  # three levels: which one is meant is not clear
+        assert hint(q="подготовка до экзамена") is None  # «ДО» is preschool's short name, «до» a preposition
+        assert hint(q='"СПО"') is None  # asked for as typed
+
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json
         body = demo_client.get("/api/v1/search", query_string={"q": "ghjajhbtynfwbz"}).json
@@ -265,6 +291,75 @@ def test_a_thesaurus_topic_named_by_the_query_finds_documents_filed_under_it(tmp
         "practice:1", "practice:2",
     ]
     assert [hit.id for hit in index.search(SearchQuery(text="профориентации")).hits] == ["practice:1"]
+
+
+def test_the_global_school_laboratory_is_globallab(tmp_path: Path):
+    """The Smolensk resolution writes «Глобальной школьной лаборатории («ГлобалЛаб»)»; the full name did not find
+    the texts that write the short one (only «глобальная» reached «ГлобалЛаб», as a word of the same root, among
+    the texts with some of the words)."""
+    from kb.search.synonyms import synonym_groups
+
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id="practice:1", type="practice", title="Проекты на платформе ГлобалЛаб", body="Опыт."),
+                 IndexDocument(id="practice:2", type="practice", title="Школьная лаборатория химии", body="Опыт."),
+                 IndexDocument(id="practice:3", type="practice", title="Уроки онлайн", body="Опыт.", topic=["dot"])])
+    # «ГлобалЛаб» names a topic of the thesaurus: so does its full name
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "dot", ["Дистанционное обучение", "ГлобалЛаб"])])
+    result = index.search(SearchQuery(text="Глобальная школьная лаборатория", partial=False, synonyms=table))
+    assert [hit.id for hit in result.hits] == ["practice:1", "practice:3"] and result.notice is None
+
+
+@pytest.mark.parametrize("typed", ["талантливые дети", "способные дети", "высокомотивированные дети",
+                                   "одарённые дети", "высоко мотивированные дети"])
+def test_a_run_of_words_naming_a_topic_keeps_the_synonyms_of_each_word(tmp_path: Path, typed):
+    """«талантливые дети» names the topic of gifted children as a whole, and only the topic was added: the synonym
+    «талантливые» → «одарённые» was lost, and a text about «одарённых детей» not filed under the topic was missed.
+    «высоко мотивированные дети», written apart as in the Chelyabinsk resolution, names the topic as well."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Работа с одарёнными детьми", body="Опыт."),
+        IndexDocument(id="practice:2", type="practice", title="Кружок", body="Опыт.", topic=["gifted"]),
+        IndexDocument(id="practice:3", type="practice", title="Работа с детьми", body="Опыт."),
+    ])
+    phrases = ["Сопровождение одарённых детей", "одарённые дети", "талантливые дети", "способные дети",
+               "высокомотивированные дети"]
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", phrases)])
+    assert sorted(hit.id for hit in index.search(SearchQuery(text=typed, synonyms=table, partial=False)).hits) == [
+        "practice:1", "practice:2"]
+
+
+@pytest.mark.parametrize("scorer", ["numpy", "whoosh"])
+def test_inside_a_run_a_text_with_only_a_synonym_scores_for_the_synonym(tmp_path: Path, monkeypatch, scorer):
+    """A word of a run and its synonyms score as the best of them (not their sum); whoosh's DisjunctionMaxMatcher
+    scored a text with only «одарённых» as the next text with «способных», and «способные дети» put a text that
+    never says «способные» first. Both scorers: the numpy one and, where it gives up, whoosh's matchers."""
+    if scorer == "whoosh":
+        from indexer.scoring import Scores
+
+        monkeypatch.setattr(Scores, "of", lambda self, q, among=None: None)
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Кружок", body="Одарённые дети."),
+        IndexDocument(id="practice:2", type="practice", title="Способные ученики",
+                      body="Маршрут способного ученика: способные дети в основной школе, опыт и методика работы."),
+    ])
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", ["одарённые дети", "способные дети"])])
+    hits = index.search(SearchQuery(text="способные дети", synonyms=table, partial=False)).hits
+    assert [hit.id for hit in hits] == ["practice:2", "practice:1"]
+
+
+def test_inside_a_run_the_words_typed_come_before_a_synonym_in_a_title(tmp_path: Path):
+    """«способные дети» names the topic; a text about «способных детей» comes before one that only has the synonym
+    «одарённые», even in its title (judged so in bench/search_queries.json: q08)."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([
+        IndexDocument(id="practice:1", type="practice", title="Одарённые дети", body="Опыт школы."),
+        IndexDocument(id="practice:2", type="practice", title="Кружок",
+                      body="Способные дети и способные ученики школы."),
+    ])
+    table = SynonymTable(synonym_groups([]), concepts=[("topic", "gifted", ["одарённые дети", "способные дети"])])
+    hits = index.search(SearchQuery(text="способные дети", synonyms=table, partial=False)).hits
+    assert [hit.id for hit in hits] == ["practice:2", "practice:1"]
 
 
 def test_words_of_the_same_root_are_found_below_the_word_itself(tmp_path: Path):
@@ -395,6 +490,7 @@ def test_an_excluded_word_is_not_looked_for_among_the_words_of_a_hyphenated_one(
     ("психолого-медико-педагогическая комиссия", "Работа ПМПК района"),
     ("ИКТ", "Информационно-коммуникационные технологии на уроках"),
     ("ОГЭ/ЕГЭ", "Подготовка к основному государственному экзамену"),
+    ("видеоконференц-связь", "Совещания по ВКС"),  # its parts written solid are the expansion
 ])
 def test_a_full_form_typed_with_a_hyphen_or_slash_finds_its_abbreviation(tmp_path: Path, typed, written):
     """Typed with spaces, «информационно коммуникационные технологии» found «ИКТ»; with its hyphen, as it is
@@ -527,6 +623,15 @@ def test_a_facet_number_is_what_choosing_it_gives_when_few_have_every_word(tmp_p
     ("МЭШ", "Уроки в Московской электронной школе"),
     ("пиза", "Задания в формате PISA"), ("PISA", "Задания формата ПИЗА"), ("айти", "Профориентация в ИТ"),
     ("ИТ", "Кружок информационных технологий"), ("информационные технологии", "ИТ-класс в школе"),
+    ("ИППК", "Курсы в Челябинском институте переподготовки и повышения квалификации работников образования"),
+    ("ИПК", "Стажировка в институте повышения квалификации"),
+    ("ИПКРО", "Курсы института повышения квалификации работников образования"),
+    ("ЦДО", "Кружки центра дополнительного образования"), ("центр дополнительного образования", "МБУ ДО «ЦДО»"),
+    ("ЧИППКРО", "ГБУ ДПО «Челябинский институт переподготовки и повышения квалификации работников образования»"),
+    ("ГлобалЛаб", "Методисты Глобальной школьной лаборатории"),
+    ("высоко мотивированные", "Работа с высокомотивированными детьми"),
+    ("высоко мотивированные", "Работа с одарёнными детьми"),
+    ("высокомотивированные", "Поддержка высоко мотивированных обучающихся"),
 ])
 def test_the_banks_own_groups_join_what_teachers_write_either_way(tmp_path: Path, typed, written):
     """The sweep of teachers' queries: лего ≠ LEGO, скретч ≠ Scratch, ГИА, МЭШ, ТРИЗ and физкультура unknown."""

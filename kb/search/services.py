@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexNewer, IndexUnavailable, SearchIndex, SearchQuery
+from indexer.analysis import russian_analyzer
 from indexer.query import NOTICE_CORRECTED
 from kb.attachments.models import Attachment
 from kb.config import DefaultConfig
@@ -34,6 +35,7 @@ from kb.search.repair import repair_later
 from kb.search.synonyms import synonym_table
 from kb.templating import plural
 from kb.textclean import composed
+from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.services import Labels, fold, labels
 
 SORTS = ("relevance", "date", "adoptions")
@@ -661,6 +663,66 @@ def region_hint(params: SearchParams) -> RegionHint | None:
     if not result.total:
         return None
     return RegionHint(code, vocab.label("region", code), rest, result.total)
+
+
+@dataclass
+class LevelHint:
+    """A level of education named in the query («СПО», «начальное общее образование»), offered as the level
+    filter: most practices are tagged with their level and never write its name, as with regions."""
+
+    code: str
+    label: str
+    rest: str  # the query without the level's name
+    count: int  # what the rest finds at the level
+
+
+@functools.lru_cache(maxsize=1)
+def _level_names() -> list[tuple[str, tuple[str, ...]]]:
+    """(code, the terms of one of its names) for every name of every level: full, short and other names («ДОУ»);
+    a short name the analyzer drops as a function word («ДО», «ВО») names nothing."""
+    analyzer = russian_analyzer()
+    found = []
+    for level in vocabulary_data.LEVELS:
+        for name in [level["name"], level["short"], *level.get("aliases", [])]:
+            terms = tuple(token.text for token in analyzer(name, mode="query"))
+            if terms and (code_terms := (level["code"], terms)) not in found:
+                found.append(code_terms)
+    return found
+
+
+def level_hint(params: SearchParams) -> LevelHint | None:
+    """The level filter the query's words ask for, with what the rest of the query finds at that level; None when
+    the query names no level, or more than one («высшее образование» names three), or a level is already chosen,
+    or a name stands in quotes, or the filter finds nothing."""
+    if not params.q or params.filters.get("level") or _QUOTE_MARK.search(params.q):
+        return None
+    analyzer = russian_analyzer()
+    words = params.q.split()
+    terms = [tuple(token.text for token in analyzer(word, mode="query")) for word in words]
+    mentions: list[tuple[str, int, int]] = []  # (code, first word, after the last)
+    for code, name in _level_names():
+        for start in range(len(words)):
+            taken, end = (), start
+            while terms[start] and end < len(words) and len(taken) < len(name):
+                taken, end = taken + terms[end], end + 1
+            if taken == name:
+                mentions.append((code, start, end))
+    codes = {code for code, _start, _end in mentions}
+    if len(codes) != 1 or not labels().known("level", next(iter(codes))):
+        return None
+    code = codes.pop()
+    cut = {i for _code, start, end in mentions for i in range(start, end)}
+    rest = " ".join(word for i, word in enumerate(words) if i not in cut)
+    try:
+        result = searchable_index().search(SearchQuery(
+            text=rest, filters={**params.filters, "level": [code]}, page=1, per_page=1, sort=params.sort,
+            synonyms=synonym_table(),
+        ))
+    except IndexUnavailable:
+        return None
+    if not result.total:
+        return None
+    return LevelHint(code, labels().label("level", code), rest, result.total)
 
 
 def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:

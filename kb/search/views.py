@@ -30,6 +30,7 @@ from kb.search.services import (
     SearchParams,
     export_hits,
     feed_entries,
+    level_hint,
     parse_params,
     region_hint,
     search,
@@ -60,8 +61,9 @@ def results():
     if (target := page.page_to_show()) is not None:
         return redirect(search_url(params.to_args(page=target if target > 1 else None)))
     hint = None if page.unavailable else region_hint(params)
+    level = None if page.unavailable else level_hint(params)
     return render_template(
-        "search/results.html", page=page, params=params, region_hint=hint,
+        "search/results.html", page=page, params=params, region_hint=hint, level_hint=level,
         facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES, filter_label=labels().label,
         filtered_facets=FILTERED_FACETS,
         facet_items=facet_items, facet_parts=facet_parts, result_item=result_item, saved_name=saved.default_name,
