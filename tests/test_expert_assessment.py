@@ -249,6 +249,29 @@ def test_without_the_setting_a_practice_is_published_unassessed(app, world):
     assert "Прошла экспертизу" not in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)
 
 
+def test_the_mark_comes_only_from_the_round_that_ended_in_the_publication(app, world):
+    users, pid = world
+    methodist = _client(app, users, "methodist_in")
+    _post(methodist, pid, {**FULL, "comment": "Доработайте."}, decision="return")  # 8 of 10, returned
+    author = _client(app, users, "owner")
+    author.post(f"/practices/{pid}/transition",
+                data={"action": "submit", "csrf_token": csrf_from(author, f"/practices/{pid}")})
+    methodist.post(f"/practices/{pid}/transition",
+                   data={"action": "publish", "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
+    assert _status(app, pid) == "published" and len(_assessments(app, pid)) == 1
+    assert "Прошла экспертизу" not in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("scores, marked", [({key: "0" for key in FULL}, False),
+                                            ({**{key: "1" for key in FULL}, "relevance": "0"}, False),
+                                            ({**{key: "1" for key in FULL}, "relevance": "2", "novelty": "0"}, True)])
+def test_the_mark_needs_half_of_the_maximum(app, world, scores, marked):
+    users, pid = world
+    _post(_client(app, users, "methodist_in"), pid, scores, decision="publish")
+    assert _status(app, pid) == "published"
+    assert ("Прошла экспертизу" in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)) is marked
+
+
 def test_the_setting_requires_a_complete_assessment_before_publishing(app, world, required):
     users, pid = world
     client = _client(app, users, "methodist_in")
