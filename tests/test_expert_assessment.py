@@ -111,6 +111,33 @@ def test_only_those_who_may_publish_assess(app, world, who, status):
         assert 'name="relevance"' not in client.get(f"/practices/{pid}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("author", ["methodist_in", "admin"])
+def test_a_moderator_does_not_assess_her_own_practice(app, world, make_practice, author, required):
+    users, _ = world
+    with app.app_context():
+        own = make_practice("Собственная практика методиста", status="draft", owner_id=users[author])
+        from kb.practices.services import transition
+
+        transition(db.session.get(User, users[author]), db.session.get(Practice, own), "submit")
+        db.session.commit()
+    client = _client(app, users, author)
+    assert 'name="relevance"' not in client.get(f"/practices/{own}").get_data(as_text=True)
+    response = _post(client, own, {key: "2" for key in FULL}, decision="publish")
+    assert response.status_code == 302 and _status(app, own) == "submitted" and _assessments(app, own) == []
+    assert "свою практику автор не оценивает" in client.get(f"/practices/{own}").get_data(as_text=True)
+    # another moderator assesses it, and it is published with the mark
+    other = "admin" if author == "methodist_in" else "methodist_in"
+    assert _post(_client(app, users, other), own, FULL, decision="publish").status_code == 302
+    assert _status(app, own) == "published"
+    assert "Прошла экспертизу" in app.test_client().get(f"/practices/{own}").get_data(as_text=True)
+
+
+def test_an_administrator_assesses_and_publishes_another_s_practice(app, world, required):
+    users, pid = world
+    assert _post(_client(app, users, "admin"), pid, FULL, decision="publish").status_code == 302
+    assert _status(app, pid) == "published" and _assessments(app, pid)[0].assessor_id == users["admin"]
+
+
 def test_a_practice_not_under_review_is_not_assessed(app, world, make_practice):
     users, _ = world
     with app.app_context():
