@@ -378,11 +378,33 @@ def test_the_migration_goes_down_and_up(app, world):
         upgrade()
         assert "practice_assessment" in db.inspect(db.engine).get_table_names()
         assert db.session.scalar(text("SELECT count(*) FROM practice_assessment")) == 0
+        assert "uq_practice_assessment_unsubmitted" in {
+            index["name"] for index in db.inspect(db.engine).get_indexes("practice_assessment")}
         # the database refuses a score off the scale even past the form
         db.session.add(PracticeAssessment(practice_id=pid, revision=1, relevance=5))
         with pytest.raises(Exception):  # noqa: B017 - IntegrityError on SQLite and PostgreSQL alike
             db.session.commit()
         db.session.rollback()
+
+
+def test_a_round_with_no_submit_transition_keeps_one_assessment_under_a_race(app, world, make_practice, monkeypatch):
+    """A practice put under review without a «submit» transition (submission_id NULL, which the unique constraint
+    lets repeat): a second first save landing meanwhile is refused by the database, the page says so."""
+    from kb.practices import assessments
+
+    users, _ = world
+    with app.app_context():
+        pid = make_practice("Практика из демонстрационных данных", status="submitted", owner_id=users["owner"])
+    _post(_client(app, users, "admin"), pid, FULL)
+    [first] = _assessments(app, pid)
+    assert first.submission_id is None
+    monkeypatch.setattr(assessments, "current_assessment", lambda practice: None)  # the other save not seen yet
+    client = _client(app, users, "methodist_in")
+    response = _post(client, pid, {key: "2" for key in FULL})
+    assert response.status_code == 302
+    assert assessments.ASSESSED_MEANWHILE in client.get(f"/practices/{pid}").get_data(as_text=True)
+    [row] = _assessments(app, pid)
+    assert (row.id, row.total, row.assessor_id) == (first.id, 8, users["admin"])
 
 
 def test_with_the_setting_a_registry_load_with_publication_leaves_the_practices_under_review(app, make_user,

@@ -116,7 +116,8 @@ def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeA
     assessment = current_assessment(practice)
     if assessment is None:
         # Another moderator's first save of the same round landing meanwhile fails this flush on the unique
-        # constraint (IntegrityError): the page says so (a savepoint would commit on SQLite, see bulkimport).
+        # constraint, or for a round with no «submit» transition (submission_id NULL) on the partial unique index
+        # (IntegrityError): the page says so (a savepoint would commit on SQLite, see bulkimport).
         assessment = PracticeAssessment(practice_id=practice.id, submission_id=current_submission_id(practice))
         db.session.add(assessment)
     _fill(assessment, user, practice, scores)
