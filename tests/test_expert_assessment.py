@@ -111,6 +111,33 @@ def test_only_those_who_may_publish_assess(app, world, who, status):
         assert 'name="relevance"' not in client.get(f"/practices/{pid}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("author", ["methodist_in", "admin"])
+def test_a_moderator_does_not_assess_her_own_practice(app, world, make_practice, author, required):
+    users, _ = world
+    with app.app_context():
+        own = make_practice("Собственная практика методиста", status="draft", owner_id=users[author])
+        from kb.practices.services import transition
+
+        transition(db.session.get(User, users[author]), db.session.get(Practice, own), "submit")
+        db.session.commit()
+    client = _client(app, users, author)
+    assert 'name="relevance"' not in client.get(f"/practices/{own}").get_data(as_text=True)
+    response = _post(client, own, {key: "2" for key in FULL}, decision="publish")
+    assert response.status_code == 302 and _status(app, own) == "submitted" and _assessments(app, own) == []
+    assert "свою практику автор не оценивает" in client.get(f"/practices/{own}").get_data(as_text=True)
+    # another moderator assesses it, and it is published with the mark
+    other = "admin" if author == "methodist_in" else "methodist_in"
+    assert _post(_client(app, users, other), own, FULL, decision="publish").status_code == 302
+    assert _status(app, own) == "published"
+    assert "Прошла экспертизу" in app.test_client().get(f"/practices/{own}").get_data(as_text=True)
+
+
+def test_an_administrator_assesses_and_publishes_another_s_practice(app, world, required):
+    users, pid = world
+    assert _post(_client(app, users, "admin"), pid, FULL, decision="publish").status_code == 302
+    assert _status(app, pid) == "published" and _assessments(app, pid)[0].assessor_id == users["admin"]
+
+
 def test_a_practice_not_under_review_is_not_assessed(app, world, make_practice):
     users, _ = world
     with app.app_context():
@@ -249,6 +276,29 @@ def test_without_the_setting_a_practice_is_published_unassessed(app, world):
     assert "Прошла экспертизу" not in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)
 
 
+def test_the_mark_comes_only_from_the_round_that_ended_in_the_publication(app, world):
+    users, pid = world
+    methodist = _client(app, users, "methodist_in")
+    _post(methodist, pid, {**FULL, "comment": "Доработайте."}, decision="return")  # 8 of 10, returned
+    author = _client(app, users, "owner")
+    author.post(f"/practices/{pid}/transition",
+                data={"action": "submit", "csrf_token": csrf_from(author, f"/practices/{pid}")})
+    methodist.post(f"/practices/{pid}/transition",
+                   data={"action": "publish", "csrf_token": csrf_from(methodist, f"/practices/{pid}")})
+    assert _status(app, pid) == "published" and len(_assessments(app, pid)) == 1
+    assert "Прошла экспертизу" not in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("scores, marked", [({key: "0" for key in FULL}, False),
+                                            ({**{key: "1" for key in FULL}, "relevance": "0"}, False),
+                                            ({**{key: "1" for key in FULL}, "relevance": "2", "novelty": "0"}, True)])
+def test_the_mark_needs_half_of_the_maximum(app, world, scores, marked):
+    users, pid = world
+    _post(_client(app, users, "methodist_in"), pid, scores, decision="publish")
+    assert _status(app, pid) == "published"
+    assert ("Прошла экспертизу" in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)) is marked
+
+
 def test_the_setting_requires_a_complete_assessment_before_publishing(app, world, required):
     users, pid = world
     client = _client(app, users, "methodist_in")
@@ -328,11 +378,33 @@ def test_the_migration_goes_down_and_up(app, world):
         upgrade()
         assert "practice_assessment" in db.inspect(db.engine).get_table_names()
         assert db.session.scalar(text("SELECT count(*) FROM practice_assessment")) == 0
+        assert "uq_practice_assessment_unsubmitted" in {
+            index["name"] for index in db.inspect(db.engine).get_indexes("practice_assessment")}
         # the database refuses a score off the scale even past the form
         db.session.add(PracticeAssessment(practice_id=pid, revision=1, relevance=5))
         with pytest.raises(Exception):  # noqa: B017 - IntegrityError on SQLite and PostgreSQL alike
             db.session.commit()
         db.session.rollback()
+
+
+def test_a_round_with_no_submit_transition_keeps_one_assessment_under_a_race(app, world, make_practice, monkeypatch):
+    """A practice put under review without a «submit» transition (submission_id NULL, which the unique constraint
+    lets repeat): a second first save landing meanwhile is refused by the database, the page says so."""
+    from kb.practices import assessments
+
+    users, _ = world
+    with app.app_context():
+        pid = make_practice("Практика из демонстрационных данных", status="submitted", owner_id=users["owner"])
+    _post(_client(app, users, "admin"), pid, FULL)
+    [first] = _assessments(app, pid)
+    assert first.submission_id is None
+    monkeypatch.setattr(assessments, "current_assessment", lambda practice: None)  # the other save not seen yet
+    client = _client(app, users, "methodist_in")
+    response = _post(client, pid, {key: "2" for key in FULL})
+    assert response.status_code == 302
+    assert assessments.ASSESSED_MEANWHILE in client.get(f"/practices/{pid}").get_data(as_text=True)
+    [row] = _assessments(app, pid)
+    assert (row.id, row.total, row.assessor_id) == (first.id, 8, users["admin"])
 
 
 def test_with_the_setting_a_registry_load_with_publication_leaves_the_practices_under_review(app, make_user,

@@ -453,6 +453,32 @@ def test_the_migration_retypes_the_stored_recommendations(app):
         assert db.session.get(Recommendation, 103).addressee_type_code == "federal_authority"
 
 
+def test_the_migration_adds_the_federal_authority_with_no_recommendation_retyped(app):
+    """Migration z5adr0000001 over a bank with no recommendation to retype (a restore of an older archive runs the
+    migrations without the vocabulary's loading): «Федеральные органы власти» is still added, first, as the
+    vocabulary lists it; the downgrade takes it away and closes the gap."""
+    from flask_migrate import downgrade, upgrade
+
+    from kb.vocabularies.data import ADDRESSEE_TYPES
+    from kb.vocabularies.models import AddresseeType
+
+    def types():
+        db.session.expire_all()
+        return list(db.session.execute(select(AddresseeType.code, AddresseeType.sort_order)
+                                       .order_by(AddresseeType.sort_order)).all())
+
+    with app.app_context():
+        loaded = types()
+        assert [code for code, _ in loaded] == [t["code"] for t in ADDRESSEE_TYPES]
+        downgrade(revision="z4dbi0000001")
+        without = types()
+        assert "federal_authority" not in dict(without)
+        assert [order for _, order in without] == list(range(len(without)))
+        db.session.commit()
+        upgrade()
+        assert types() == loaded
+
+
 @pytest.mark.parametrize(("length", "written"), [(742, "742 символа"), (501, "501 символ"), (505, "505 символов"),
                                                   (512, "512 символов")])
 def test_a_cut_field_warning_agrees_the_noun_with_the_number(app, length, written):

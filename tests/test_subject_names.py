@@ -117,3 +117,39 @@ def test_the_times_the_migration_writes_read_back_as_times(app, make_practice):
         assert isinstance(db.session.get(Practice, labour).updated_at, datetime)
         told = db.session.scalars(select(IndexOutbox).order_by(IndexOutbox.id.desc())).first()
         assert told.doc_id == labour and isinstance(told.created_at, datetime) and told.created_at.year > 2000
+
+
+def test_the_migration_renames_the_saved_searches_named_by_default_after_the_subject(app, make_user):
+    """A saved search named by default after its filters («Технология (Труд)» among them) is named after the new
+    name, and back on the downgrade; a name the user typed stays, even one that names the subject."""
+    from werkzeug.datastructures import MultiDict
+
+    from kb.accounts.models import User
+    from kb.search.models import SavedSearch
+    from kb.search.saved import save_search
+    from kb.search.services import parse_params
+
+    user_id = make_user("teacher")
+    searches = [({"subject": "technology"}, ""),
+                ({"q": "проект  скворечник", "region": "RU-CHE", "subject": ["literature", "technology"],
+                  "year": "2024"}, ""),
+                ({"subject": "technology", "type": "practice"}, "Технология (Труд)"),  # typed so: stays
+                ({"subject": "technology", "level": "preschool"}, "Мои уроки · Технология (Труд)")]
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        ids = [save_search(user, name, parse_params(MultiDict(args), strict=False)).id for args, name in searches]
+        db.session.commit()
+
+    def names() -> list[str]:
+        with app.app_context():
+            return [db.session.get(SavedSearch, i).name for i in ids]
+
+    now = names()
+    assert now[:2] == ["Труд (технология)", "проект скворечник · Челябинская область · Литература, "
+                       "Труд (технология) · 2024"]
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "downgrade", BEFORE]).exit_code == 0
+    assert names() == [now[0].replace("Труд (технология)", "Технология (Труд)"),
+                       now[1].replace("Труд (технология)", "Технология (Труд)"), *now[2:]]
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert names() == now

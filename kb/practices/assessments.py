@@ -74,13 +74,39 @@ def publication_refusal(practice: Practice) -> str | None:
     return None if assessment is not None and assessment.is_complete else ASSESSMENT_NEEDED
 
 
+def publication_submission_id(practice: Practice) -> tuple[bool, int | None]:
+    """The «submit» transition of the round of review that ended in the practice's publication: (False, None) when
+    no publication is recorded; (True, None) when that round had no «submit» transition (put under review without
+    one, as the demo's practices are)."""
+    published = db.session.scalar(select(func.max(PracticeTransition.id)).where(
+        PracticeTransition.practice_id == practice.id, PracticeTransition.from_status == "submitted",
+        PracticeTransition.to_status == "published"))
+    if published is None:
+        return False, None
+    return True, db.session.scalar(select(func.max(PracticeTransition.id)).where(
+        PracticeTransition.practice_id == practice.id, PracticeTransition.to_status == "submitted",
+        PracticeTransition.id < published))
+
+
+def passes(assessment: PracticeAssessment) -> bool:
+    """Whether an assessment earns the mark: complete, and at least half of the maximum in total (5 of 10)."""
+    return assessment.is_complete and 2 * assessment.total >= assessment.max_total
+
+
 def passed_expertise(practice: Practice) -> bool:
-    """The public mark «Прошла экспертизу»: a published practice whose latest assessment is complete."""
+    """The public mark «Прошла экспертизу»: a published practice whose round of review that ended in the
+    publication has a complete assessment scoring at least half of the maximum (``passes``). An assessment of an
+    earlier round, returned to the author, does not count."""
     if not practice.is_published:
         return False
-    latest = db.session.scalar(select(PracticeAssessment).where(PracticeAssessment.practice_id == practice.id)
-                               .order_by(PracticeAssessment.id.desc()).limit(1))
-    return latest is not None and latest.is_complete
+    found, submission_id = publication_submission_id(practice)
+    if not found:
+        return False
+    assessment = db.session.scalar(select(PracticeAssessment).where(
+        PracticeAssessment.practice_id == practice.id,
+        PracticeAssessment.submission_id == submission_id if submission_id is not None
+        else PracticeAssessment.submission_id.is_(None)))
+    return assessment is not None and passes(assessment)
 
 
 def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeAssessment:
@@ -90,7 +116,8 @@ def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeA
     assessment = current_assessment(practice)
     if assessment is None:
         # Another moderator's first save of the same round landing meanwhile fails this flush on the unique
-        # constraint (IntegrityError): the page says so (a savepoint would commit on SQLite, see bulkimport).
+        # constraint, or for a round with no «submit» transition (submission_id NULL) on the partial unique index
+        # (IntegrityError): the page says so (a savepoint would commit on SQLite, see bulkimport).
         assessment = PracticeAssessment(practice_id=practice.id, submission_id=current_submission_id(practice))
         db.session.add(assessment)
     _fill(assessment, user, practice, scores)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -244,6 +245,9 @@ class PracticeAssessment(db.Model):
     __tablename__ = "practice_assessment"
     __table_args__ = (
         UniqueConstraint("practice_id", "submission_id", name="uq_practice_assessment_submission"),
+        # the constraint above does not hold for NULL: one assessment of a round with no «submit» transition too
+        Index("uq_practice_assessment_unsubmitted", "practice_id", unique=True,
+              sqlite_where=text("submission_id IS NULL"), postgresql_where=text("submission_id IS NULL")),
         *(CheckConstraint(f"{key} BETWEEN 0 AND {ASSESSMENT_MAX_SCORE}", name=f"{key}_range")
           for key, _ in ASSESSMENT_CRITERIA),
         {"sqlite_autoincrement": True},

@@ -333,6 +333,11 @@ def assess(practice_id: int):
     and shows the form again as filled in, with the reason."""
     practice = _visible_or_404(practice_id)
     if not policy.can_assess(current_user, practice):
+        if policy.is_owner(current_user, practice) and policy.in_scope(current_user, practice) \
+                and practice.status == "submitted":
+            flash("Оценка не сохранена: свою практику автор не оценивает — её оценивает другой методист "
+                  "или администратор.", "error")
+            return redirect(url_for(".detail", practice_id=practice.id))
         if policy.in_scope(current_user, practice):  # published or returned by another moderator meanwhile
             flash("Оценка не сохранена: практика уже не на рассмотрении "
                   f"(статус — «{status_label(practice.status)}»).", "error")

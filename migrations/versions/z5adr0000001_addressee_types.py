@@ -1,12 +1,13 @@
 """Recommendations: one that names no addressee has no type; the federal authority and the corrected types
 
-A recommendation under no addressee heading («Участники конференции рекомендуют одобрить …»: the participants
-are who recommends) was typed «Участники конференции»; it now has no type, as the parser gives it («Участникам
+A recommendation under no addressee heading («Участники конференции рекомендуют одобрить …»: the participants are
+who recommends) was typed «Участники конференции»; it now has no type, as the parser gives it («Участникам
 конференции:» as a heading is still the participants'). The addressee types gained «Федеральные органы власти»
-(«Министерству просвещения Российской Федерации» was the regional authority), and some addressees got the type
-they are: a federal city's committee of education is its regional authority, вузы and colleges are educational
-organisations, the ЦНППМ is an institute of ДПО, tutors are teachers, deputy heads and directors are the
-organisation's administration (as «руководителям»).
+(added here, before the regional authority, in any bank whose vocabulary is loaded; «Министерству просвещения
+Российской Федерации» was the regional authority), and some addressees got the type they are: a federal city's
+committee of education is its regional authority, вузы and colleges are educational organisations, the ЦНППМ is an
+institute of ДПО, tutors are teachers, deputy heads and directors are the organisation's administration (as
+«руководителям»).
 
 A stored type is changed only where it is what the rules before this version gave the addressee and the rules of
 this version give another: a type a methodist chose stays. The rules of both versions are copied below (the
@@ -140,6 +141,20 @@ def _queue(connection, ids, now):
                                        "VALUES ('recommendation', :id, :now)"), [{"id": i, "now": now} for i in rows])
 
 
+def _add_federal(connection) -> None:
+    """The federal authority in the vocabulary, first (before the regional authority, as the vocabulary's module
+    lists it), whether or not a stored recommendation is retyped to it: a restore of an older archive runs the
+    migrations alone, without the vocabulary's loading. A new database has no types yet: the loading adds them."""
+    types = dict(connection.execute(sa.text("SELECT code, sort_order FROM addressee_type")).all())
+    if not types or FEDERAL[0] in types:
+        return
+    order = types.get("regional_authority", min(types.values()))
+    connection.execute(sa.text("UPDATE addressee_type SET sort_order = sort_order + 1 WHERE sort_order >= :order"),
+                       {"order": order})
+    connection.execute(sa.text("INSERT INTO addressee_type (code, label, sort_order) VALUES (:c, :l, :order)"),
+                       {"c": FEDERAL[0], "l": FEDERAL[1], "order": order})
+
+
 def upgrade():
     connection = op.get_bind()
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -162,12 +177,7 @@ def upgrade():
             if stored == old and new != old:
                 retyped.setdefault(new, []).append(rec_id)
         last = rows[-1][0]
-    if FEDERAL[0] in retyped:
-        exists = connection.execute(sa.text("SELECT 1 FROM addressee_type WHERE code = :code"),
-                                    {"code": FEDERAL[0]}).first()
-        if not exists:  # `flask --app kb init` after the migrations puts it in its place in the list
-            connection.execute(sa.text("INSERT INTO addressee_type (code, label, sort_order) VALUES (:c, :l, 0)"),
-                               {"c": FEDERAL[0], "l": FEDERAL[1]})
+    _add_federal(connection)
     update = sa.text("UPDATE recommendation SET addressee_type_code = :code WHERE id IN :ids").bindparams(
         sa.bindparam("ids", expanding=True))
     for code, ids in retyped.items():
@@ -183,5 +193,10 @@ def downgrade():
                              {"code": FEDERAL[0]}).scalars().all()
     connection.execute(sa.text("UPDATE recommendation SET addressee_type_code = 'regional_authority' "
                                "WHERE addressee_type_code = :code"), {"code": FEDERAL[0]})
+    order = connection.execute(sa.text("SELECT sort_order FROM addressee_type WHERE code = :code"),
+                               {"code": FEDERAL[0]}).scalar()
     connection.execute(sa.text("DELETE FROM addressee_type WHERE code = :code"), {"code": FEDERAL[0]})
+    if order is not None:
+        connection.execute(sa.text("UPDATE addressee_type SET sort_order = sort_order - 1 WHERE sort_order > :order"),
+                           {"order": order})
     _queue(connection, list(ids), datetime.now(UTC).replace(tzinfo=None))

@@ -1,8 +1,9 @@
 """Expert assessment of a practice under review: five criteria scored 0–2, a conclusion, who and when
 
 One row per submission of a practice (the «submit» transition that put it under review), so a resubmission after a
-return gets a new assessment and the earlier ones stay as its history. AUTOINCREMENT on SQLite, as every table
-whose ids are given out (o5ids0000001).
+return gets a new assessment and the earlier ones stay as its history; a practice put under review without a
+«submit» transition (submission_id NULL, which the unique constraint lets repeat) has one too, by a partial unique
+index. AUTOINCREMENT on SQLite, as every table whose ids are given out (o5ids0000001).
 
 Revision ID: z5exp0000001
 Revises: z6sub0000001
@@ -20,8 +21,22 @@ depends_on = None
 CRITERIA = ('relevance', 'novelty', 'effectiveness', 'stability', 'replicability')
 
 
+UNSUBMITTED = 'uq_practice_assessment_unsubmitted'
+
+
+def _unsubmitted_index():
+    """One assessment of a round with no «submit» transition either: the unique constraint does not hold for NULL."""
+    inspector = sa.inspect(op.get_bind())
+    if UNSUBMITTED in {index['name'] for index in inspector.get_indexes('practice_assessment')}:
+        return
+    where = sa.text('submission_id IS NULL')
+    op.create_index(UNSUBMITTED, 'practice_assessment', ['practice_id'], unique=True,
+                    sqlite_where=where, postgresql_where=where)
+
+
 def upgrade():
     if 'practice_assessment' in sa.inspect(op.get_bind()).get_table_names():  # run again over a schema that has it
+        _unsubmitted_index()
         return
     op.create_table(
         'practice_assessment',
@@ -48,9 +63,11 @@ def upgrade():
     )
     op.create_index(op.f('ix_practice_assessment_practice_id'), 'practice_assessment', ['practice_id'])
     op.create_index(op.f('ix_practice_assessment_assessor_id'), 'practice_assessment', ['assessor_id'])
+    _unsubmitted_index()
 
 
 def downgrade():
+    op.drop_index(UNSUBMITTED, table_name='practice_assessment')
     op.drop_index(op.f('ix_practice_assessment_assessor_id'), table_name='practice_assessment')
     op.drop_index(op.f('ix_practice_assessment_practice_id'), table_name='practice_assessment')
     op.drop_table('practice_assessment')
