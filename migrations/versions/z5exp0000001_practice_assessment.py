@@ -67,7 +67,7 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index(UNSUBMITTED, table_name='practice_assessment')
+    op.drop_index(UNSUBMITTED, table_name='practice_assessment', if_exists=True)  # a schema of an earlier draft
     op.drop_index(op.f('ix_practice_assessment_assessor_id'), table_name='practice_assessment')
     op.drop_index(op.f('ix_practice_assessment_practice_id'), table_name='practice_assessment')
     op.drop_table('practice_assessment')
