@@ -122,14 +122,16 @@ def phrase_query(text: str) -> str:
     organisation or an event, the search box's for an organisation. The quote marks of the text itself and what the
     parser reads as syntax are left out (its words are the phrase's; a «"» inside closed the phrase there), and a
     text longer than a query is read (MAX_QUERY_CHARS) gives the phrase of its first words, closed (cut by the
-    parser, it was left open and its quotes dropped). "" for a text without a word that fits."""
+    parser, it was left open and its quotes dropped). "" for a text without a word that fits, or without a letter or
+    digit at all («—»)."""
     phrase = ""
     for word in _PHRASE_BREAKERS.sub(" ", text).split():
         longer = f"{phrase} {word}" if phrase else word
         if len(longer) + 2 > MAX_QUERY_CHARS:
             break
         phrase = longer
-    return f'"{phrase}"' if phrase else ""
+    # «—», «(...)», «№ —»: a registry's way of writing «none» is no phrase to look for (it found nothing)
+    return f'"{phrase}"' if re.search(r"[^\W_]", phrase) else ""
 
 
 # A fingerprinted name: kb.3f2a9c1b7d4e.css is kb.css whose content hashes to 3f2a9c1b7d4e.

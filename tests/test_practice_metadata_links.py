@@ -91,3 +91,17 @@ def test_organisation_phrases_with_the_query_syntax_inside(app, make_practice):
         url = _link(client.get(f"/practices/{practice}").get_data(as_text=True), "Организация")
         found = client.get("/api/v1/search", query_string=parse_qs(urlsplit(url).query)).json
         assert [r["id"] for r in found["results"]] == [practice], (name, url, found.get("notice"))
+
+
+def test_an_organisation_or_event_without_a_word_is_no_link(app, make_practice):
+    """A registry writes «—» for «none»: its link searched for «"—"», found nothing and said the query had no
+    words. Such a value stays text."""
+    from kb.templating import phrase_query
+
+    for none in ("—", "- - -", "(...)", "№ —", "'`"):
+        assert phrase_query(none) == "", none
+    assert phrase_query("Школа № 5") == '"Школа № 5"'
+    with app.app_context():
+        practice = make_practice("Практика без организации", organisation="—", event="(...)")
+    page = app.test_client().get(f"/practices/{practice}").get_data(as_text=True)
+    assert "<dd>—</dd>" in page and "<dd>(...)</dd>" in page

@@ -232,6 +232,10 @@ class TestPages:
         assert hint(q="олимпиады челябинская область", region="RU-CHE") is None  # the filter is on already
         assert hint(q="олимпиады Смоленск Челябинск") is None  # two regions: which one is meant is not clear
         assert hint(q="абракадабраксфф челябинск") is None  # nothing there
+        # an excluded region is no filter to offer, nor is a name cut out of an expression
+        for typed in ("олимпиады -Челябинск", "олимпиады не в Челябинской области", "олимпиады NOT Челябинск",
+                      "олимпиады Челябинск ИЛИ Смоленск", "(олимпиады Челябинск)", "олимпиады OR Челябинск"):
+            assert hint(q=typed) is None, typed
 
     def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
         """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
@@ -255,6 +259,11 @@ class TestPages:
         assert hint(q="высшее образование") is None  # three levels: which one is meant is not clear
         assert hint(q="подготовка до экзамена") is None  # «ДО» is preschool's short name, «до» a preposition
         assert hint(q='"СПО"') is None  # asked for as typed
+        # an excluded level is no filter to offer, nor is a name cut out of an expression
+        for typed in ("проекты -СПО", "-СПО", "проекты НЕ СПО", "проекты NOT СПО", "проект -(СПО школа)",
+                      "СПО ИЛИ вуз", "(СПО OR школа)", "олимпиады НОО AND проекты"):
+            assert hint(q=typed) is None, typed
+        assert hint(q="олимпиады -проекты НОО") is not None  # another word excluded: the level stays asked for
 
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json

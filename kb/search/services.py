@@ -623,6 +623,24 @@ _REGION_LINKS = frozenset({"в", "во", "из", "по", "для", "на"})
 _QUOTE_MARK = re.compile('["«»“”„]')
 
 
+# A query with operators or brackets has a structure the region and level hints do not cut a name out of («СПО ИЛИ
+# вуз», «(СПО OR школа)»): the rest would be half an expression.
+_OPERATORS = re.compile(r"(?<!\S)(?:OR|AND|NOT|ИЛИ)(?!\S)|[()]")
+# Before a name, what asks for texts without it: «-СПО», «НЕ СПО», «NOT Татарстан».
+_NEGATIONS = frozenset({"не", "not"})
+
+
+def _negated(before: str) -> bool:
+    """Whether a name after the query's text ``before`` is excluded: right after a «-», or after «не»/«NOT» (a
+    preposition between them too: «не в Челябинской области»)."""
+    if before.endswith("-"):
+        return True
+    words = before.split()
+    if words and words[-1].lower() in _REGION_LINKS:
+        words.pop()
+    return bool(words) and words[-1].lower() in _NEGATIONS
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each phrase in quotes in a query, its quote marks included; none when a quote mark is left
     unpaired (the parser drops every quote mark then)."""
@@ -634,8 +652,9 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 def region_hint(params: SearchParams) -> RegionHint | None:
     """The region filter the query's words ask for, with what it finds; None when the query names no
-    region, or more than one, or a region is already chosen, or the filter finds nothing."""
-    if not params.q or params.filters.get("region"):
+    region, or more than one, or a region is already chosen, or the filter finds nothing, or the region is
+    excluded («-Татарстан», «не Татарстан»), or the query has operators or brackets."""
+    if not params.q or params.filters.get("region") or _OPERATORS.search(params.q):
         return None
     # A region named inside a phrase in quotes is part of what was asked for as typed («"МБУ Центр развития
     # образования г. Смоленска"», an organisation's search): cutting its words out left half a phrase.
@@ -644,6 +663,8 @@ def region_hint(params: SearchParams) -> RegionHint | None:
                 if not any(start < span_end and span_start < end for span_start, span_end in quoted)]
     vocab = labels()
     if len({code for code, _start, _end in mentions}) != 1 or not vocab.known("region", mentions[0][0]):
+        return None
+    if any(_negated(params.q[:start]) for _code, start, _end in mentions):  # «проекты -Татарстан»: not there
         return None
     rest = params.q
     for _code, start, end in reversed(mentions):
@@ -693,8 +714,9 @@ def _level_names() -> list[tuple[str, tuple[str, ...]]]:
 def level_hint(params: SearchParams) -> LevelHint | None:
     """The level filter the query's words ask for, with what the rest of the query finds at that level; None when
     the query names no level, or more than one («высшее образование» names three), or a level is already chosen,
-    or a name stands in quotes, or the filter finds nothing."""
-    if not params.q or params.filters.get("level") or _QUOTE_MARK.search(params.q):
+    or a name stands in quotes, or the filter finds nothing, or the level is excluded («-СПО», «НЕ СПО»), or the
+    query has operators or brackets."""
+    if not params.q or params.filters.get("level") or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
         return None
     analyzer = russian_analyzer()
     words = params.q.split()
@@ -710,6 +732,8 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     codes = {code for code, _start, _end in mentions}
     if len(codes) != 1 or not labels().known("level", next(iter(codes))):
         return None
+    if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
+        return None  # «проекты -СПО», «проекты НЕ СПО»: texts of other levels are asked for
     code = codes.pop()
     cut = {i for _code, start, end in mentions for i in range(start, end)}
     rest = " ".join(word for i, word in enumerate(words) if i not in cut)
