@@ -317,6 +317,15 @@ def demo_client(demo_app):
 
 
 @pytest.fixture
+def teacher_client(app, make_user):
+    """A signed-in teacher's client, forms posted without CSRF tokens."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    return client
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -37,14 +37,6 @@ def test_every_message_of_wtforms_has_a_russian_one():
                             "'%(value)s' are not valid choices for this field.", 1).startswith("Недопустимое значение")
 
 
-@pytest.fixture
-def teacher_client(app, make_user):
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    sign_in(client, make_user("teacher"))
-    return client
-
-
 def _practices(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Practice))

@@ -5,12 +5,11 @@ index and the version history."""
 import csv
 import io
 
-import pytest
 from sqlalchemy import inspect, select, text
 
 from kb.extensions import db
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice
-from tests.conftest import bearer, sign_in
+from tests.conftest import bearer
 
 HEADING = "Теоретическая база"
 WORD = "выготскианский"  # a word only the practice's theoretical base holds
@@ -20,14 +19,6 @@ def test_the_section_stands_after_the_goal_and_tasks():
     keys = list(SECTION_KEYS)
     assert ("theoretical_base", HEADING) in SECTIONS
     assert keys.index("theoretical_base") == keys.index("goal_tasks") + 1 == keys.index("technology") - 1
-
-
-@pytest.fixture
-def teacher_client(app, make_user):
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    sign_in(client, make_user("teacher"))
-    return client
 
 
 def test_the_form_takes_the_section_and_the_page_shows_it(app, teacher_client):
