@@ -24,9 +24,10 @@ from indexer.analysis import (
 
 FACET_FIELDS = ("type", "topic", "region", "municipality", "level", "subject", "year")
 # Facets a document may hold several values of (the others hold one value at most).
-MULTI_VALUED = ("topic", "region", "level", "subject")
-# Facets of vocabulary codes, written as a KEYWORD field (a practice's municipality: one code at most).
-CODE_FIELDS = (*MULTI_VALUED, "municipality")
+MULTI_VALUED = ("topic", "region", "level", "subject", "municipality")
+# Facets of vocabulary codes, written as a KEYWORD field (a practice's municipality: one code at most; a
+# resolution's and its recommendations': those it names).
+CODE_FIELDS = MULTI_VALUED
 # What a user's words are looked for in; every other field is out of reach of the query text.
 TEXT_FIELDS = ("title", "annotation", "body", "people", "attachments")
 # Field boosts: a word in the title says most about a document, then the annotation (the author's own
@@ -70,7 +71,7 @@ class IndexDocument:
     region: list[str] = field(default_factory=list)
     level: list[str] = field(default_factory=list)
     subject: list[str] = field(default_factory=list)
-    municipality: list[str] = field(default_factory=list)  # a practice's municipality code (one at most)
+    municipality: list[str] = field(default_factory=list)  # a practice's municipality (one), a resolution's (several)
     year: int | None = None
     date: datetime | None = None  # for sort by date (newest first)
     # when the material entered the collection (a practice's or a resolution's publication): for sort by

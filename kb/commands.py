@@ -56,10 +56,10 @@ DB_GROUP_HELP = ("Миграции схемы базы данных (Flask-Migra
 
 
 def _commands() -> list[click.Command]:
-    return [init_command, demo_command, import_resolution_command, reindex_command, check_index_command,
-            sync_index_command, prune_outbox_command, check_files_command, reread_files_command, create_user_command,
-            block_user_command, delete_user_command, backup_command, indexer_command, restore_command,
-            import_practices_command]
+    return [init_command, demo_command, import_resolution_command, detect_municipalities_command, reindex_command,
+            check_index_command, sync_index_command, prune_outbox_command, check_files_command, reread_files_command,
+            create_user_command, block_user_command, delete_user_command, backup_command, indexer_command,
+            restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback, check_schema: bool = True):
@@ -328,6 +328,8 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         click.echo(f"  Участники: {res.participants_text or '—'}")
         regions = regions_host_first(res)
         click.echo(f"  Регионы ({len(regions)}): {', '.join(r.name for r in regions) or '—'}")
+        click.echo(f"  Муниципалитеты ({len(res.municipalities)}): "
+                   f"{', '.join(m.name for m in res.municipalities) or '—'}")
         groups = res.recommendations_by_addressee()
         click.echo(f"  Рекомендации: {len(res.recommendations)}, адресатов: {len(groups)}")
         for addressee, _type, items in groups:
@@ -338,6 +340,40 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
     click.echo(f"\nИндекс обновлён: применено изменений {applied}.")
     if failed:
         _fail(f"Не импортировано файлов: {failed} из {len(files)}.")
+
+
+@command("detect-municipalities")
+@with_appcontext
+@click.option("--all", "redo", is_flag=True,
+              help="Прочитать заново и резолюции, у которых муниципалитеты уже есть (отмеченные вручную заменятся).")
+@click.option("--dry-run", is_flag=True, help="Только показать, что будет найдено, ничего не меняя.")
+def detect_municipalities_command(redo: bool, dry_run: bool) -> None:
+    """Найти муниципалитеты, названные в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
+    стал их искать)."""
+    from sqlalchemy import select
+
+    from kb.resolutions.models import Resolution
+    from kb.resolutions.services import detect_municipalities
+    from kb.search.services import sync
+
+    changed = 0
+    for res in db.session.scalars(select(Resolution).order_by(Resolution.id)):
+        if res.municipalities and not redo:
+            continue
+        found = detect_municipalities(res)
+        if [m.code for m in found] == [m.code for m in res.municipalities]:
+            continue
+        changed += 1
+        click.echo(f"Резолюция №{res.id} «{res.title}»: {', '.join(m.name for m in found) or 'муниципалитетов нет'}")
+        if not dry_run:
+            res.municipalities = found
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Изменились бы резолюций: {changed} (ничего не сохранено).")
+        return
+    db.session.commit()
+    applied = sync()
+    click.echo(f"Изменено резолюций: {changed}; индекс обновлён: применено изменений {applied}.")
 
 
 @command("reindex")

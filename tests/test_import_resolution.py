@@ -305,8 +305,8 @@ def test_the_same_resolution_in_another_format_is_the_one_already_loaded(app, ru
     for name, data in _as_other_formats(source.read_text(encoding="utf-8")).items():
         path = tmp_path / name
         path.write_bytes(data)
-        parsed = parse_resolution_text(extract_text(path))
-        with app.app_context():
+        with app.app_context():  # the municipalities are looked for in the database's vocabulary
+            parsed = parse_resolution_text(extract_text(path))
             assert parsed.full_text != db.session.scalar(select(Resolution.full_text)), name  # the test is a test
         result = _import(runner, path)
         assert result.exit_code == 0, result.output

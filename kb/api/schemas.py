@@ -29,6 +29,12 @@ class CodeLabel(Schema):
     label = fields.String(required=True)
 
 
+class MunicipalityRef(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    region = fields.String(required=True, metadata={"description": "Код региона муниципалитета"})
+
+
 class Problem(Schema):
     """An error as problem details (RFC 9457) with Russian title and detail."""
 
@@ -189,6 +195,8 @@ class Resolution(Schema):
     participants_count = fields.Integer(allow_none=True, required=True)
     participants_text = fields.String(required=True)
     regions = fields.List(fields.Nested(CodeLabel), required=True)
+    municipalities = fields.List(fields.Nested(MunicipalityRef), required=True, metadata={
+        "description": "Муниципалитеты, названные в резолюции (городские округа, муниципальные районы)"})
     is_demo = fields.Boolean(required=True)
     published_at = _utc_time(allow_none=True, required=True)
     recommendations = fields.List(fields.Nested(Recommendation), required=True)

@@ -28,7 +28,7 @@ from kb.practices.forms import CheckboxList
 from kb.resolutions.parser import MAX_RECOMMENDATIONS, SUPPORTED_EXTENSIONS, ParsedRecommendation, ParsedResolution
 from kb.resolutions.services import EditedRecommendation
 from kb.vocabularies import data as vocabulary
-from kb.vocabularies.models import AddresseeType, Region, Topic
+from kb.vocabularies.models import AddresseeType, Municipality, Region, Topic
 
 MAX_TEXT = 20_000
 ACCEPTED = ", ".join(SUPPORTED_EXTENSIONS)
@@ -82,6 +82,8 @@ class ResolutionPreviewForm(KbForm):
     # Checkboxes, the chosen ones first (templates/resolutions/_choose_many.html): in a multiple select one click
     # without Ctrl dropped every other recognised region, and a phone has no Ctrl.
     regions = CheckboxList("Регионы", validate_choice=False)
+    municipalities = CheckboxList("Муниципалитеты", validate_choice=False, description=(
+        "Городские округа и муниципальные районы, которые названы в резолюции."))
     recommendations = FieldList(FormField(RecommendationEntry), max_entries=MAX_RECOMMENDATIONS)
     publish = BooleanField("Сразу опубликовать резолюцию")
 
@@ -90,6 +92,9 @@ class ResolutionPreviewForm(KbForm):
         self.format.choices = [("", "— не указан —")] + [(f["code"], f["label"]) for f in vocabulary.RESOLUTION_FORMATS]
         regions = db.session.scalars(select(Region).order_by(Region.sort_order))
         self.regions.choices = [(r.code, r.name) for r in regions]
+        self.municipalities.choices = [
+            (m.code, f"{m.name} ({m.region.name})") for m in db.session.scalars(
+                select(Municipality).join(Municipality.region).order_by(Region.sort_order, Municipality.name))]
         self.addressee_types = [(a.code, a.label) for a in db.session.scalars(
             select(AddresseeType).order_by(AddresseeType.sort_order))]
         for entry in self.recommendations:
@@ -120,6 +125,7 @@ class ResolutionPreviewForm(KbForm):
             "participants_count": parsed.participants_count,
             "participants_text": parsed.participants_text or "",
             "regions": list(parsed.region_codes),
+            "municipalities": list(parsed.municipality_codes),
             "recommendations": [
                 {"number": r.number, "addressee": r.addressee, "addressee_type": r.addressee_type or "",
                  "text": r.text}
@@ -146,6 +152,12 @@ class ResolutionPreviewForm(KbForm):
         unknown = [code for code in field.data or [] if code not in known]
         if unknown:
             raise ValidationError(f"Неизвестные коды регионов: {', '.join(unknown[:5])}.")
+
+    def validate_municipalities(self, field) -> None:
+        known = {code for code, _ in field.choices}
+        unknown = [code for code in field.data or [] if code not in known]
+        if unknown:
+            raise ValidationError(f"Неизвестные коды муниципалитетов: {', '.join(unknown[:5])}.")
 
     def validate_recommendations(self, field) -> None:
         known = {code for code, _ in self.addressee_types}
@@ -195,6 +207,7 @@ class ResolutionPreviewForm(KbForm):
             participants_count=self.participants_count.data,
             participants_text=_clean(self.participants_text.data) or None,
             region_codes=list(self.regions.data or []),
+            municipality_codes=list(dict.fromkeys(self.municipalities.data or [])),
             recommendations=recommendations,
             full_text=full_text,
         )
@@ -258,6 +271,7 @@ class ResolutionEditForm(ResolutionPreviewForm):
             "participants_count": resolution.participants_count,
             "participants_text": resolution.participants_text,
             "regions": [r.code for r in resolution.regions],
+            "municipalities": [m.code for m in resolution.municipalities],
             "recommendations": [
                 {"id": str(r.id), "number": r.number, "addressee": r.addressee,
                  "addressee_type": r.addressee_type_code or "", "text": r.text, "topics": [t.code for t in r.topics]}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.timeutil import utcnow
-from kb.vocabularies.models import AddresseeType, Region, Topic
+from kb.vocabularies.models import AddresseeType, Municipality, Region, Topic
 
 RESOLUTION_STATUSES = ("draft", "published")
 
@@ -18,6 +18,13 @@ resolution_region = Table(
     db.metadata,
     Column("resolution_id", ForeignKey("resolution.id", ondelete="CASCADE"), primary_key=True),
     Column("region_code", ForeignKey("region.code"), primary_key=True),
+)
+# The municipalities a resolution names (its parser finds them; the methodist corrects them on its edit page).
+resolution_municipality = Table(
+    "resolution_municipality",
+    db.metadata,
+    Column("resolution_id", ForeignKey("resolution.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 recommendation_topic = Table(
     "recommendation_topic",
@@ -65,6 +72,8 @@ class Resolution(db.Model):
     published_at: Mapped[datetime | None]
 
     regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
+    municipalities: Mapped[list[Municipality]] = relationship(secondary=resolution_municipality,
+                                                              order_by=(Municipality.region_code, Municipality.name))
     recommendations: Mapped[list["Recommendation"]] = relationship(
         back_populates="resolution", order_by="Recommendation.position", cascade="all, delete-orphan"
     )

@@ -13,6 +13,7 @@ What the parser understands (see the two seeds in ``shared/seeds``):
   "17-20.04.2017", "30 марта – 2 апреля 2024 года");
 * the place (a city), the format (in_person / online / mixed / correspondence), the number of
   participants and the regions named in the text (inflected Russian, via the gazetteer);
+* the municipalities named in the text (kb.resolutions.municipalities), when a vocabulary of them is given;
 * the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" / "РЕШИЛИ:" …: numbered
   addressee headers ("1)Министерству …:", "1. …:", "I. …:") with their dash, bullet, "1)" or "а)" items,
   "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own.
@@ -33,6 +34,7 @@ from pathlib import Path
 import Stemmer
 
 from kb.listnumbers import DocxNumbering
+from kb.resolutions.municipalities import MunicipalityFinder
 from kb.textclean import composed, plain_bullets, xml_text
 
 __all__ = [
@@ -651,6 +653,7 @@ class ParsedResolution:
     participants_count: int | None = None
     participants_text: str | None = None
     region_codes: list[str] = field(default_factory=list)
+    municipality_codes: list[str] = field(default_factory=list)
     recommendations: list[ParsedRecommendation] = field(default_factory=list)
     full_text: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -1578,8 +1581,23 @@ def _opening(paragraphs: list[str], chars: int) -> list[str]:
     return taken
 
 
-def parse_resolution(text: str, gazetteer: Gazetteer) -> ParsedResolution:
-    """Parse a resolution text (as read by :func:`extract_text`) into a :class:`ParsedResolution`."""
+def _find_municipalities(result: ParsedResolution, municipalities: MunicipalityFinder) -> None:
+    """The municipalities the text names; the region of each one joins the regions (a town or a district named without
+    its region, «г. Магнитогорск», still tells it), and a name read as a misspelling gets a warning."""
+    for found in municipalities.find(result.full_text, result.region_codes):
+        result.municipality_codes.append(found.code)
+        region = municipalities.region_of(found.code)
+        if region and region not in result.region_codes:
+            result.region_codes.append(region)
+        if found.written:
+            result.warnings.append(f"«{found.written}» распознано как {municipalities.name_of(found.code)}: "
+                                   "проверьте муниципалитеты")
+
+
+def parse_resolution(text: str, gazetteer: Gazetteer, municipalities: MunicipalityFinder | None = None
+                     ) -> ParsedResolution:
+    """Parse a resolution text (as read by :func:`extract_text`) into a :class:`ParsedResolution`; ``municipalities``:
+    the municipality vocabulary, to find the municipalities it names too."""
     full = normalise(text or "")
     result = ParsedResolution(full_text=full)
     if not full.strip():
@@ -1656,6 +1674,8 @@ def parse_resolution(text: str, gazetteer: Gazetteer) -> ParsedResolution:
 
     result.organiser = _organiser_of(labels.get("organiser"), preamble, full)
     result.region_codes = gazetteer.find_regions(full)
+    if municipalities is not None:
+        _find_municipalities(result, municipalities)
 
     # Recommendations
     if trigger:

@@ -21,6 +21,7 @@ from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
 from kb.resolutions.models import Recommendation, Resolution
+from kb.resolutions.municipalities import MunicipalityFinder
 from kb.resolutions.parser import (
     MAX_RECOMMENDATIONS,
     Gazetteer,
@@ -33,7 +34,7 @@ from kb.templating import plural
 from kb.textclean import clipped, composed, xml_text
 from kb.timeutil import utc_json, utcnow
 from kb.vocabularies import data as vocabulary_data
-from kb.vocabularies.models import AddresseeType, Region, Topic
+from kb.vocabularies.models import AddresseeType, Municipality, Region, Topic
 from kb.vocabularies.topics import suggest_topics
 
 
@@ -52,6 +53,45 @@ def gazetteer() -> Gazetteer:
     return Gazetteer.from_regions(vocabulary_data.REGIONS, vocabulary_data.classify_addressee)
 
 
+def municipality_finder() -> MunicipalityFinder:
+    """The municipalities of the vocabulary in the database (administrators add more), to find in a resolution's
+    text; built again only when the vocabulary has changed."""
+    rows = db.session.execute(select(Municipality.code, Municipality.name, Municipality.kind, Municipality.region_code)
+                              .order_by(Municipality.id)).all()
+    return _municipality_finder(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=4)
+def _municipality_finder(rows: tuple[tuple[str, str, str, str], ...]) -> MunicipalityFinder:
+    return MunicipalityFinder.from_rows(
+        [{"code": code, "name": name, "kind": kind, "region": region} for code, name, kind, region in rows],
+        vocabulary_data.MUNICIPALITY_TOWNS, vocabulary_data.MUNICIPALITY_HOMONYMS)
+
+
+def detect_municipalities(resolution: Resolution) -> list[Municipality]:
+    """The municipalities of the vocabulary a stored resolution's text names (its regions preferred for a name several
+    regions share), for a resolution stored before they were looked for; nothing is changed."""
+    found = municipality_finder().find(resolution.full_text, [r.code for r in resolution.regions])
+    return _municipalities([m.code for m in found])
+
+
+def _municipalities(codes: Iterable[str]) -> list[Municipality]:
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return []
+    by_code = {m.code: m for m in db.session.scalars(select(Municipality).where(Municipality.code.in_(codes)))}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def _place_regions(place: str, codes: set[str]) -> str | None:
+    """The region of a municipality a place that names no region names («г. Магнитогорск», «Миасс»), among
+    ``codes``."""
+    for found in municipality_finder().find(place, codes):
+        if (region := municipality_finder().region_of(found.code)) in codes:
+            return region
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _named_regions(text: str) -> tuple[str, ...]:
     """The regions a place or an addressee names («Челябинск», «Министерству … Челябинской области»)."""
@@ -59,15 +99,18 @@ def _named_regions(text: str) -> tuple[str, ...]:
 
 
 def host_region_codes(resolutions: Iterable[Resolution]) -> dict[int, str | None]:
-    """The host region of each resolution: the region of its place, or else of its first addressee that names one
-    («Министерству образования и науки Челябинской области»), among the resolution's own regions; None when
-    neither names one. A resolution with fewer than two regions needs none. The addressees are the loaded
-    recommendations' or, for resolutions without them, read in one query."""
+    """The host region of each resolution: the region of its place (or of the municipality it names: «г. Магнитогорск»
+    is in Chelyabinsk oblast), or else of its first addressee that names one («Министерству образования и науки
+    Челябинской области»), among the resolution's own regions; None when neither names one. A resolution with fewer
+    than two regions needs none. The addressees are the loaded recommendations' or, for resolutions without them, read
+    in one query."""
     hosts: dict[int, str | None] = {}
     pending: dict[int, Resolution] = {}
     for resolution in resolutions:
         codes = {r.code for r in resolution.regions}
         hosts[resolution.id] = next((c for c in _named_regions(resolution.place or "") if c in codes), None)
+        if hosts[resolution.id] is None and len(codes) > 1 and resolution.place:
+            hosts[resolution.id] = _place_regions(resolution.place, codes)
         if hosts[resolution.id] is None and len(codes) > 1:
             pending[resolution.id] = resolution
     if not pending:
@@ -114,7 +157,7 @@ def import_resolution_text(
 def parse_resolution_text(text: str) -> ParsedResolution:
     """What the parser recognises in a resolution text (nothing is stored); raises ResolutionFormatError when it
     finds more than MAX_RECOMMENDATIONS recommendations (the web import, the command and the API alike)."""
-    parsed = parse_resolution(xml_text(text), gazetteer())
+    parsed = parse_resolution(xml_text(text), gazetteer(), municipality_finder())
     if len(parsed.recommendations) > MAX_RECOMMENDATIONS:
         raise ResolutionFormatError(
             f"В файле распознано рекомендаций: {len(parsed.recommendations)}, а в одной резолюции их может быть не "
@@ -215,6 +258,7 @@ def save_resolution(
         published_at=utcnow() if publish else None,
         is_demo=is_demo,
         regions=regions,
+        municipalities=_municipalities(structure.municipality_codes),
         imported_by_id=user.id if user is not None else None,
     )
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
@@ -252,6 +296,7 @@ def _found_imported(existing: Resolution, structure: ParsedResolution, publish: 
 def _resolution_query():
     return select(Resolution).options(
         selectinload(Resolution.regions),
+        selectinload(Resolution.municipalities),
         selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
         selectinload(Resolution.recommendations).selectinload(Recommendation.addressee_type),
         selectinload(Resolution.recommendations).selectinload(Recommendation.practices),
@@ -379,6 +424,7 @@ def update_resolution(resolution: Resolution, structure: ParsedResolution,
     resolution.participants_text = structure.participants_text or ""
     resolution.regions = [r for code in dict.fromkeys(structure.region_codes)
                           if (r := db.session.get(Region, code)) is not None]
+    resolution.municipalities = _municipalities(structure.municipality_codes)
     known_types = set(db.session.scalars(select(AddresseeType.code)))
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
     saved = {rec.id: rec for rec in resolution.recommendations}
@@ -477,6 +523,11 @@ def public_resolutions(page: int, per_page: int):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def municipalities_json(resolution: Resolution) -> list[dict]:
+    """A resolution's municipalities as the API gives them: code, name and region's code."""
+    return [{"code": m.code, "label": m.name, "region": m.region_code} for m in resolution.municipalities]
+
+
 def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
     """The API representation of a published resolution with its recommendations."""
     return {
@@ -492,6 +543,7 @@ def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
         "participants_count": resolution.participants_count,
         "participants_text": resolution.participants_text,
         "regions": [{"code": r.code, "label": r.name} for r in regions_host_first(resolution)],
+        "municipalities": municipalities_json(resolution),
         "is_demo": resolution.is_demo,
         "published_at": utc_json(resolution.published_at),
         "recommendations": [

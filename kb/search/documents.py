@@ -142,6 +142,7 @@ def resolution_document(resolution: Resolution) -> IndexDocument:
         people="; ".join(x for x in (resolution.organiser, resolution.place) if x),
         topic=sorted({t.code for rec in resolution.recommendations for t in rec.topics}),
         region=[r.code for r in resolution.regions],
+        municipality=[m.code for m in resolution.municipalities],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
         entered=resolution.entered_at,
@@ -149,7 +150,8 @@ def resolution_document(resolution: Resolution) -> IndexDocument:
 
 
 def recommendation_document(rec: Recommendation) -> IndexDocument:
-    """The index document of one recommendation of a published resolution."""
+    """The index document of one recommendation of a published resolution (its resolution's regions and
+    municipalities: a filter by them finds the recommendations as the resolution)."""
     resolution = rec.resolution
     return _finish(IndexDocument(
         id=f"recommendation:{rec.id}",
@@ -159,6 +161,7 @@ def recommendation_document(rec: Recommendation) -> IndexDocument:
         people="; ".join(x for x in (rec.addressee, rec.addressee_type.label if rec.addressee_type else "") if x),
         topic=[t.code for t in rec.topics],
         region=[r.code for r in resolution.regions],
+        municipality=[m.code for m in resolution.municipalities],
         year=resolution.year,
         date=datetime.combine(resolution.date_start, datetime.min.time()) if resolution.date_start else None,
         entered=resolution.entered_at,
@@ -167,12 +170,14 @@ def recommendation_document(rec: Recommendation) -> IndexDocument:
 
 _RESOLUTION_LOAD = (
     selectinload(Resolution.regions),
+    selectinload(Resolution.municipalities),
     selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
 )
 _RECOMMENDATION_LOAD = (
     selectinload(Recommendation.topics),
     selectinload(Recommendation.addressee_type),
     selectinload(Recommendation.resolution).selectinload(Resolution.regions),
+    selectinload(Recommendation.resolution).selectinload(Resolution.municipalities),
 )
 
 

@@ -1402,6 +1402,33 @@ MUNICIPALITIES: list[MunicipalityData] = [
     },
 ]
 
+# The towns a city okrug named by an adjective is, for reading a resolution («г. Магнитогорск», «в Миассе»): a name
+# «городской округ город Смоленск» says its town itself. By code; an okrug an administrator adds is read by its name.
+MUNICIPALITY_TOWNS: dict[str, tuple[str, ...]] = {
+    "RU-CHE-chelyabinsky": ("Челябинск",),
+    "RU-CHE-verkhneufaleysky": ("Верхний Уфалей",),
+    "RU-CHE-zlatoustovsky": ("Златоуст",),
+    "RU-CHE-karabashsky": ("Карабаш",),
+    "RU-CHE-kopeysky": ("Копейск",),
+    "RU-CHE-kyshtymsky": ("Кыштым",),
+    "RU-CHE-lokomotivny": ("Локомотивный",),
+    "RU-CHE-magnitogorsky": ("Магнитогорск",),
+    "RU-CHE-miassky": ("Миасс",),
+    "RU-CHE-ozyorsky": ("Озёрск",),
+    "RU-CHE-snezhinsky": ("Снежинск",),
+    "RU-CHE-tryokhgorny": ("Трёхгорный",),
+    "RU-CHE-troitsky": ("Троицк",),
+    "RU-CHE-ust-katavsky": ("Усть-Катав",),
+    "RU-CHE-chebarkulsky": ("Чебаркуль",),
+    "RU-CHE-yuzhnouralsky": ("Южноуральск",),
+}
+# Names of the vocabulary's municipalities and towns that municipalities or towns of other regions have too (Троицк
+# of Moscow, Озёрск of Kaliningrad oblast, a Сосновский or Красноармейский район of several regions): a resolution
+# that names one is taken to mean the municipality of a region it names, and none when it names no such region.
+MUNICIPALITY_HOMONYMS: tuple[str, ...] = (
+    "Троицк", "Троицкий", "Озёрск", "Озёрский", "Сосновский", "Красноармейский", "Октябрьский",
+)
+
 
 # Levels of education, Federal Law 273-ФЗ, art. 10.
 LEVELS: list[LevelData] = [

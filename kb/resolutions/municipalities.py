@@ -1,0 +1,309 @@
+"""Finding the municipalities a resolution names: city okrugs and municipal districts in inflected Russian.
+
+Pure Python, as the parser: the municipality vocabulary is handed in (:meth:`MunicipalityFinder.from_rows`). What it
+reads:
+
+* an adjective name with its kind word: «Копейского городского округа», «Агаповского муниципального района»,
+  «Сосновский район», «Каслинского МР»;
+* lists sharing one kind word, before or after it: «(Кыштымский, Миасский и Троицкий городские округа)»,
+  «15 муниципальных районов Челябинской области (Аргаяшский, Ашинский, …)» — a name of such a list misspelt by a
+  letter or two («Нагабайкский») is read as the one municipality of the named regions it is closest to, with a
+  warning;
+* a town that is a city okrug: «г. Магнитогорска», «Магнитогорск», «в Миассе», «ЗАТО Трёхгорный».
+
+«ё» and «е», a hyphen or none («Южно-Уральский») are alike. A name several regions have («Троицк» — Moscow's and
+Chelyabinsk oblast's —, «Озёрск», «Сосновский район») counts only for a region the resolution names; any name a
+second municipality of the vocabulary shares, likewise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["FoundMunicipality", "MunicipalityFinder"]
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*")
+_ADJ_ENDINGS = ("ий", "ый", "ой")
+_ADJ_FORMS = ("ий", "ый", "ой", "ого", "ому", "ым", "им", "ом", "ие", "ые", "их", "ых", "ими", "ыми")
+_OKRUG_KINDS = frozenset({"городской округ", "город"})
+_DISTRICT_WORDS = frozenset({"район", "района", "району", "районом", "районе", "районы", "районов", "районам",
+                             "районами", "районах", "р-н"})
+_TOWN_PREFIXES = frozenset({"г", "гор", "город", "города", "городе", "городу", "городом", "п", "пос", "поселок",
+                            "поселка", "поселке", "зато"})
+_FUZZY_MIN = 8  # letters of a list's word read as a misspelt name («Нагабайкский»): shorter words are too alike
+_FUZZY_DISTANCE = 2
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+def _key(text: str) -> str:
+    """A word as compared: folded, without hyphens («Южно-Уральский» is «Южноуральский»)."""
+    return _fold(text).replace("-", "")
+
+
+def _adjective_forms(adjective: str) -> set[str]:
+    key = _key(adjective)
+    return {key[:-2] + ending for ending in _ADJ_FORMS}
+
+
+def _noun_forms(word: str, instrumental: bool) -> set[str]:
+    """The forms of a town's word in the cases a resolution names a place in (nominative, genitive, dative,
+    prepositional), the instrumental only when asked: «Челябинском» is as often «Челябинском институте»."""
+    w = _key(word)
+    if w.endswith(_ADJ_ENDINGS):
+        return {w[:-2] + e for e in _ADJ_FORMS}
+    if w.endswith("ь"):
+        return {w, *(w[:-1] + e for e in ("я", "ю", "е", *(("ем",) if instrumental else ())))}
+    if w.endswith(("а", "я")):
+        return {w, *(w[:-1] + e for e in ("ы", "и", "е", "у", "ю", *(("ой", "ей") if instrumental else ())))}
+    if w[-1:] in "аеиоуыэюя":
+        return {w}  # «Пушкино», «Сочи»: not declined
+    return {w, *(w + e for e in ("а", "у", "е", *(("ом",) if instrumental else ())))}
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of two letters is one edit); ``limit + 1`` once it is beyond."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    name: str
+    region: str
+    okrug: bool  # a city okrug (or a city); else a municipal district or okrug
+    adjective: str | None  # the folded adjective of its name («копейский»), if its name is one
+    towns: tuple[tuple[str, ...], ...]  # the words of each town it is, as written («Верхний», «Уфалей»)
+
+
+@dataclass(frozen=True)
+class FoundMunicipality:
+    """A municipality a text names; ``written`` is the word as written when it was read as a misspelling."""
+
+    code: str
+    written: str | None = None
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        return _key(self.text)
+
+    @property
+    def cap(self) -> bool:
+        return self.text[:1].isupper()
+
+
+class MunicipalityFinder:
+    """Finds the municipalities of the vocabulary a text names (see the module's description)."""
+
+    def __init__(self, entries: list[_Entry], homonyms: Iterable[str] = ()) -> None:
+        self._entries = entries
+        self._homonyms = {_key(word) for word in homonyms}
+        self._adjectives: dict[str, list[_Entry]] = {}
+        self._towns: dict[str, list[tuple[_Entry, tuple[str, ...]]]] = {}
+        for entry in entries:
+            if entry.adjective:
+                for form in _adjective_forms(entry.adjective):
+                    self._adjectives.setdefault(form, []).append(entry)
+            for town in entry.towns:
+                for form in _noun_forms(town[0], instrumental=True):
+                    self._towns.setdefault(form, []).append((entry, town))
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict], towns: dict[str, Iterable[str]] | None = None,
+                  homonyms: Iterable[str] = ()) -> MunicipalityFinder:
+        """Build from municipality dicts with keys ``code``, ``name``, ``kind`` and ``region``; ``towns``: the towns a
+        city okrug named by an adjective is (code → names: «Миасский городской округ» is Миасс); ``homonyms``: names
+        other regions' municipalities or towns have too («Троицк»)."""
+        towns = towns or {}
+        entries = []
+        for row in rows:
+            name = " ".join((row["name"] or "").split())
+            okrug = row["kind"] in _OKRUG_KINDS
+            own = [*towns.get(row["code"], ())]
+            adjective = None
+            if city := re.fullmatch(r"(?:городской округ|город)\s+(?:город\s+|г\.\s*)?(.+)", name, re.IGNORECASE):
+                own.append(city.group(1))
+            elif (first := name.split(" ", 1)[0]) and _fold(first).endswith(_ADJ_ENDINGS):
+                adjective = _key(first)
+            entries.append(_Entry(row["code"], name, row["region"], okrug, adjective,
+                                  tuple(tuple(_WORD.findall(t)) for t in own if _WORD.findall(t))))
+        return cls(entries, homonyms)
+
+    def region_of(self, code: str) -> str | None:
+        """The region of a municipality of the vocabulary."""
+        return next((e.region for e in self._entries if e.code == code), None)
+
+    def name_of(self, code: str) -> str:
+        """The name of a municipality of the vocabulary."""
+        return next((e.name for e in self._entries if e.code == code), code)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def find(self, text: str, named_regions: Iterable[str] = ()) -> list[FoundMunicipality]:
+        """The municipalities ``text`` names, in order of first mention, each once; ``named_regions``: the regions it
+        names, whose municipalities a name several regions share is taken for."""
+        named = set(named_regions)
+        tokens = [_Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+        found: dict[str, FoundMunicipality] = {}
+        mentions: list[tuple[int, FoundMunicipality]] = []
+
+        def take(position: int, candidates: list[_Entry], word: str, written: str | None = None) -> None:
+            for entry in self._chosen(candidates, word, named):
+                mentions.append((position, FoundMunicipality(entry.code, written)))
+
+        for i, _token in enumerate(tokens):
+            kind = self._kind_at(tokens, i)
+            if kind is None:
+                continue
+            okrug, length = kind
+            for j, exact in self._list_before(text, tokens, i) + self._list_after(text, tokens, i + length):
+                self._read_listed(tokens[j], okrug, exact, named, j, take)
+        for i, token in enumerate(tokens):
+            if token.cap and (match := self._town_at(text, tokens, i)):
+                take(i, *match)
+        for _position, item in sorted(mentions, key=lambda pair: pair[0]):
+            found.setdefault(item.code, item)
+        return list(found.values())
+
+    def _chosen(self, candidates: list[_Entry], word: str, named: set[str]) -> list[_Entry]:
+        """Those of a name's municipalities a resolution naming ``named`` means: the named regions' ones; else the
+        only one, unless its name is a known homonym."""
+        candidates = list(dict.fromkeys(candidates))
+        preferred = [e for e in candidates if e.region in named]
+        if preferred:
+            return preferred
+        if len(candidates) == 1 and _key(word) not in self._homonyms:
+            return candidates
+        return []
+
+    @staticmethod
+    def _kind_at(tokens: list[_Token], i: int) -> tuple[bool, int] | None:
+        """(a city okrug?, words) of a kind word at ``i``: «городских округов», «муниципального района», «районы»."""
+        word = _fold(tokens[i].text)
+        following = _fold(tokens[i + 1].text) if i + 1 < len(tokens) else ""
+        if word.startswith("городск") and following.startswith("округ"):
+            return True, 2
+        if word.startswith("муниципальн") and following.startswith(("район", "округ")):
+            return False, 2
+        if word in _DISTRICT_WORDS:
+            return False, 1
+        if tokens[i].text in ("ГО", "МР", "МО"):
+            return tokens[i].text == "ГО", 1
+        return None
+
+    def _is_name(self, token: _Token) -> bool:
+        return token.key in self._adjectives or (token.cap and len(token.key) >= _FUZZY_MIN
+                                                 and token.key.endswith(_ADJ_FORMS))
+
+    def _list_before(self, text: str, tokens: list[_Token], i: int) -> list[tuple[int, bool]]:
+        """Indexes of the names before the kind word at ``i`` («Копейского», «Кыштымский, Миасский и Троицкий»)."""
+        listed: list[tuple[int, bool]] = []
+        j = i - 1
+        while j >= 0:
+            gap = text[tokens[j].end:tokens[j + 1].start]
+            if not re.fullmatch(r"[\s,;]*", gap) if not listed else not re.fullmatch(r"[\s,;(]*", gap):
+                break
+            if _fold(tokens[j].text) == "и" and listed:
+                j -= 1
+                continue
+            if not self._is_name(tokens[j]):
+                break
+            listed.append((j, not listed))
+            j -= 1
+        return listed
+
+    def _list_after(self, text: str, tokens: list[_Token], k: int) -> list[tuple[int, bool]]:
+        """Indexes of the names listed after a kind word, in brackets or after a colon, maybe past the region's name
+        («районов Челябинской области (Аргаяшский, …)», «городских округов: Копейского, Миасского»)."""
+        skipped = 0
+        while k < len(tokens) and skipped <= 3:
+            gap = text[tokens[k - 1].end:tokens[k].start]
+            if "(" in gap or ":" in gap:
+                break
+            if not re.fullmatch(r"\s*", gap):
+                return []
+            k += 1
+            skipped += 1
+        else:
+            return []
+        listed: list[tuple[int, bool]] = []
+        while k < len(tokens):
+            if listed and not re.fullmatch(r"[\s,;]*", text[tokens[k - 1].end:tokens[k].start]):
+                break
+            if _fold(tokens[k].text) == "и" and listed:
+                k += 1
+                continue
+            if not self._is_name(tokens[k]):
+                break
+            listed.append((k, False))
+            k += 1
+        return listed
+
+    def _read_listed(self, token: _Token, okrug: bool, exact: bool, named: set[str], position: int, take) -> None:
+        """A name written with a kind word: the municipalities of that kind it is, or the one of a named region it is
+        a misspelling of."""
+        candidates = [e for e in self._adjectives.get(token.key, ()) if e.okrug == okrug]
+        if candidates:
+            take(position, candidates, candidates[0].adjective)
+            return
+        if token.key in self._adjectives or not token.cap or len(token.key) < _FUZZY_MIN:
+            return
+        best: dict[str, int] = {}
+        for entry in self._entries:
+            if entry.okrug != okrug or not entry.adjective or entry.region not in named:
+                continue
+            distance = min(_distance(token.key, form, _FUZZY_DISTANCE) for form in _adjective_forms(entry.adjective))
+            if distance <= _FUZZY_DISTANCE:
+                best[entry.code] = distance
+        if best:
+            nearest = min(best.values())
+            closest = [e for e in self._entries if best.get(e.code) == nearest]
+            if len(closest) == 1:
+                take(position, closest, closest[0].adjective, token.text)
+
+    def _town_at(self, text: str, tokens: list[_Token], i: int) -> tuple[list[_Entry], str] | None:
+        """The city okrugs whose town is written at ``i`` («г. Магнитогорска», «Миассе», «ЗАТО Трёхгорный»)."""
+        prefixed = i > 0 and _fold(tokens[i - 1].text) in _TOWN_PREFIXES and re.fullmatch(
+            r"\.?\s*", text[tokens[i - 1].end:tokens[i].start]) is not None
+        if not prefixed and i > 0 and tokens[i - 1].cap and text[tokens[i - 1].end:tokens[i].start].isspace():
+            return None  # right after another name («Иван Троицк»): not a town
+        matched: list[_Entry] = []
+        written = ""
+        for entry, town in self._towns.get(tokens[i].key, ()):
+            if not prefixed and any(_key(w).endswith(_ADJ_ENDINGS) for w in town):
+                continue  # «Локомотивный», «Трёхгорный»: adjectives, a town only after «г.», «п.», «ЗАТО»
+            if self._town_matches(tokens, i, town, instrumental=prefixed):
+                matched.append(entry)
+                written = town[0]
+        return (matched, written) if matched else None
+
+    @staticmethod
+    def _town_matches(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> bool:
+        if i + len(town) > len(tokens):
+            return False
+        return all(tokens[i + n].key in _noun_forms(word, instrumental) for n, word in enumerate(town))
