@@ -930,7 +930,8 @@ def _flat_sheets_or_slides(data: bytes) -> str:
 
 
 def _pptx(data: bytes) -> str:
-    """A PPTX's slides' text frames, read as a stream (kb/attachments/ooxml.py), as ``_docx``."""
+    """A PPTX's slides' text frames, each slide's speaker notes after its text, read as a stream
+    (kb/attachments/ooxml.py), as ``_docx``."""
     from kb.attachments.ooxml import pptx_text
 
     return pptx_text(checked_archive(data))
