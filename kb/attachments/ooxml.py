@@ -490,6 +490,18 @@ def _word_notes(archive: zipfile.ZipFile, main: str, budget: _Budget, left: int)
     return lines
 
 
+def docx_notes(archive: zipfile.ZipFile, left: int = MAX_TEXT) -> list[str]:
+    """The footnotes' and then the endnotes' text of a DOCX package, up to ``left`` characters, as ``docx_text`` reads
+    them after the body (each part's lines as one string): for a reader of the body of its own (a resolution's, which
+    python-docx reads for its list numbers). A package whose main part is not found has none."""
+    budget = _Budget()
+    try:
+        main = _main_part(archive, budget)
+    except Exception:  # noqa: BLE001 - a broken list of the package's relationships: no notes are found
+        return []
+    return _word_notes(archive, main, budget, left)
+
+
 def docx_text(archive: zipfile.ZipFile) -> str:
     """The text of a DOCX package (checked by ``_check_zip``): see the module's docstring."""
     budget = _Budget()
