@@ -15,7 +15,9 @@ What the parser understands (see the two seeds in ``shared/seeds``):
   participants and the regions named in the text (inflected Russian, via the gazetteer);
 * the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" / "РЕШИЛИ:" …: numbered
   addressee headers ("1)Министерству …:", "1. …:", "I. …:") with their dash, bullet, "1)" or "а)" items,
-  "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own.
+  "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own;
+* nothing past a line «Сноски» (NOTES_HEADING: a DOCX's, an ODT's footnotes and endnotes come after it): a note is
+  no trigger, label or recommendation.
 """
 
 from __future__ import annotations
