@@ -35,6 +35,7 @@ from pathlib import Path
 import Stemmer
 
 from kb.attachments.extract import NOTES_HEADING
+from kb.attachments.ooxml import MAX_NESTING
 from kb.listnumbers import DocxNumbering
 from kb.textclean import composed, plain_bullets, xml_text
 
@@ -239,8 +240,6 @@ def _paragraph_lines(p, numbering: DocxNumbering, depth: int) -> Iterator[str]:
     the box is anchored, the paragraph going on on the next line, one branch of an ``mc:AlternateContent``
     (``_text_boxes``), boxes in boxes down to MAX_NESTING. A paragraph holding only boxes gives their lines alone;
     one without any, one line, empty or not, as before."""
-    from kb.attachments.ooxml import MAX_NESTING
-
     marker = numbering.marker(p)
     pieces: list[str] = []  # of the paragraph's own text since the last box with text
     read = False  # whether the paragraph has given a line
