@@ -323,11 +323,12 @@ def test_an_odt_is_read_as_a_stream_with_its_headings_and_without_its_comments()
     document.text.addElement(noted)
     out = io.BytesIO()
     document.write(out)
-    # a text box's and a footnote's paragraphs are lines of their own: glued to the text around them, the words at
-    # each seam («рамке:надпись», «опробована1Апробация») were lost to search
+    # a text box's paragraphs are lines of their own: glued to the text around them, the words at each seam
+    # («рамке:надпись») were lost to search; a footnote's come after the body's text, its number left out of the
+    # sentence («опробована1Апробация» lost both words, «опробована 1» and a line break a phrase)
     assert EXTRACTORS["odt"](out.getvalue()) == ("РЕЗОЛЮЦИЯ\nПервый   абзац\tпосле\nстрока\n\nВ рамке: \nнадпись\n"
-                                                 "Методика опробована 1\nАпробация прошла в гимназии № 5.\n"
-                                                 " в трёх школах.")
+                                                 "Методика опробована в трёх школах.\n"
+                                                 "Апробация прошла в гимназии № 5.")
 
 
 def test_an_odts_frames_shapes_and_tables_in_cells_are_read_in_place_once():
@@ -389,24 +390,29 @@ def test_an_odts_frames_shapes_and_tables_in_cells_are_read_in_place_once():
     assert extract_text(flat_odf(out.getvalue()), "fodt").splitlines() == expected
 
 
-def test_an_odts_footnotes_and_endnotes_are_read_once_where_they_stand():
-    """Writer keeps a note's text in the paragraph that cites it (text:note, its text:note-body): it is read there,
-    once, each of its paragraphs a line of its own after its number, a footnote of two paragraphs and an endnote
-    in a table's cell alike; a flat ODT the same. (A DOCX keeps its notes in parts of their own, read after the
-    body: the two need not match.)"""
-    from odf.opendocument import OpenDocumentText
-    from odf.table import Table, TableCell, TableColumn, TableRow
+def note(name, kind, number, *paragraphs):
+    """A Writer note (text:note) of a kind («footnote», «endnote»), its citation ``number`` and its paragraphs."""
     from odf.text import Note, NoteBody, NoteCitation, P
 
-    from kb.attachments.extract import extract_text
+    made, body = Note(id=name, noteclass=kind), NoteBody()
+    made.addElement(NoteCitation(text=number))
+    for text in paragraphs:
+        body.addElement(P(text=text))
+    made.addElement(body)
+    return made
 
-    def note(name, kind, number, *paragraphs):
-        made, body = Note(id=name, noteclass=kind), NoteBody()
-        made.addElement(NoteCitation(text=number))
-        for text in paragraphs:
-            body.addElement(P(text=text))
-        made.addElement(body)
-        return made
+
+def test_an_odts_footnotes_and_endnotes_are_read_after_the_body_without_their_marks():
+    """Writer keeps a note's text in the paragraph that cites it (text:note, its text:note-body): it was read there,
+    in the middle of the sentence («Методика опробована 1» + the note + «в трёх школах.»), and a phrase across the
+    citation was not found. The sentence is read whole, without the citation's mark, and the notes after the body's
+    text, in the order they are cited, each paragraph a line, once: a footnote of two paragraphs and an endnote in a
+    table's cell alike; a flat ODT the same, as a DOCX's notes are read."""
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    from kb.attachments.extract import extract_text
 
     document = OpenDocumentText()
     noted = P(text="Методика опробована")
@@ -421,12 +427,35 @@ def test_an_odts_footnotes_and_endnotes_are_read_once_where_they_stand():
     row.addElement(cell)
     table.addElement(row)
     document.text.addElement(table)
+    document.text.addElement(P(text="Конец текста."))
     out = io.BytesIO()
     document.write(out)
-    expected = ["Методика опробована 1", "Выготский Л. С. Мышление и речь.", "Второй абзац сноски", "в трёх школах.",
-                "Итог i", "Приложение: рабочая программа"]
+    expected = ["Методика опробована в трёх школах.", "Итог", "Конец текста.", "Выготский Л. С. Мышление и речь.",
+                "Второй абзац сноски", "Приложение: рабочая программа"]
     assert extract_text(out.getvalue(), "odt").splitlines() == expected
     assert extract_text(flat_odf(out.getvalue()), "fodt").splitlines() == expected
+    assert "опробована в трёх" in extract_text(out.getvalue(), "odt")
+
+
+def test_an_odts_notes_are_read_within_the_limits_of_the_text(monkeypatch):
+    """The notes count against the characters kept, as the body's text does: a note as long as the text kept
+    leaves the body's text whole, and the whole no longer than the text kept."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    from kb.attachments import extract
+
+    monkeypatch.setattr(extract, "MAX_TEXT", 60)
+    document = OpenDocumentText()
+    noted = P(text="Методика опробована")
+    noted.addElement(note("ftn1", "footnote", "1", "сноска " * 40))
+    noted.addText(" в трёх школах.")
+    document.text.addElement(noted)
+    document.text.addElement(P(text="Вывод."))
+    out = io.BytesIO()
+    document.write(out)
+    text = extract.extract_text(out.getvalue(), "odt")
+    assert text.startswith("Методика опробована в трёх школах.\nВывод.\nсноска сноска") and len(text) == 60
 
 
 def test_a_paragraph_of_more_elements_than_a_document_has_stops_the_reading():

@@ -702,6 +702,10 @@ _ODF_SPACES = f"{{{_ODF_TEXT}}}s"
 _ODF_BREAKS = {f"{{{_ODF_TEXT}}}tab": "\t", f"{{{_ODF_TEXT}}}line-break": "\n"}
 _ODF_STYLE_NAME = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}name"
 _ODF_NOTE = f"{{{_ODF_TEXT}}}note"  # a footnote or endnote: its number (note-citation), then its paragraphs
+_ODF_CITATION = f"{{{_ODF_TEXT}}}note-citation"
+# The line a resolution's text (``extract_text``'s ``keep_paragraphs``) has before the notes of its file, after its
+# body: the resolution's parser reads no structure past it (kb/resolutions/parser.py), and a note is no recommendation.
+NOTES_HEADING = "Сноски"
 # Left out of the text wherever they are: a picture's bytes kept in the document (base64, inside a paragraph's
 # frame) and the master pages' headers, footers and placeholders, both of a flat OpenDocument only (a package
 # keeps them in files of their own, Pictures/ and styles.xml, which are not read).
@@ -717,14 +721,19 @@ class OdfText:
 
     The reader hands it each element's start and end; ``end`` gives the text of a paragraph that is not inside
     another (a text box's paragraph is part of the paragraph holding it) when it ends, and None for any other
-    element. Each element inside a paragraph is cleared and taken off its parent once its tail is read: a paragraph of
-    a million spans keeps no more than its text. The text stops growing at ``left`` characters in all, and at
+    element. A footnote's or an endnote's text (text:note) is not part of the paragraph that cites it, nor is its
+    citation's mark: its paragraphs go to ``notes``, a line each, for the reader to give after the body's text (in
+    the middle of the sentence, «Методика опробована 1» + the note + «в трёх школах.», they broke a phrase), up to
+    ``left`` characters of their own (the body's text is not cut for them: the reader cuts the whole). Each element
+    inside a paragraph is cleared and taken off its parent once its tail is read: a paragraph of a million spans
+    keeps no more than its text. The text stops growing at ``left`` characters in all, and at
     ``piece_left`` in the current cell (set by the reader), and the runs of spaces (``<text:s text:c="1024"/>``, 22
     bytes) give MAX_EXTRA_SPACES spaces past their first in all: a file of a few megabytes made a string of
     gigabytes. What is inside a ``skipped`` element (a comment, a picture's bytes) is left out."""
 
     def __init__(self, left: int, skipped: tuple[str, ...] = (_ODF_ANNOTATION, *_ODF_NOT_TEXT)):
-        self.left = self.piece_left = left
+        self.left = self.piece_left = self.notes_left = left
+        self.notes: list[str] = []  # the notes' paragraphs, in the order the notes are cited
         self.spaces_left = MAX_EXTRA_SPACES
         self.skipped = skipped
         self.cut = False  # text was left out past a budget
@@ -734,7 +743,10 @@ class OdfText:
         self._parts: list[str] = []
         self._text_of = None  # the element whose text is read at the next event
         self._tail_of: tuple | None = None  # the element (and its parent) whose tail is read at the next event
-        self._pending_break = False  # a text box's or a note's paragraph ended: a line break before any more text
+        self._pending_break = False  # a text box's paragraph ended: a line break before any more text
+        # the notes open (a note in a note is no document's, but is read as one): each with the paragraph's text and
+        # line break it interrupts
+        self._open_notes: list[tuple[object, list[str], bool]] = []
 
     def _flush(self) -> None:
         if self._text_of is not None:  # complete once the parser has seen its first child or its end
@@ -755,6 +767,12 @@ class OdfText:
         if self._pending_break:
             self._pending_break = False
             self._add("\n")
+        if self._open_notes:
+            if len(text) > self.notes_left:
+                text, self.cut = text[:max(self.notes_left, 0)], True
+            self._parts.append(text)
+            self.notes_left -= len(text)
+            return
         room = min(self.left, self.piece_left)
         if len(text) > room:
             text, self.cut = text[:max(room, 0)], True
@@ -765,15 +783,16 @@ class OdfText:
     def start(self, element) -> None:
         self._flush()
         tag = element.tag
-        self._skip += tag in self.skipped
+        self._skip += tag in self.skipped or tag == _ODF_CITATION  # a note's mark is not read
         self.depth += tag in _ODF_PARAGRAPHS
         self.parts += self.depth > 0
         if not self.depth or self._skip:
             return
-        if tag in _ODF_PARAGRAPHS and self.depth > 1:  # a text box's or a note's paragraph: a line of its own
+        if tag == _ODF_NOTE:  # its paragraphs are read apart, for ``notes``
+            self._open_notes.append((element, self._parts, self._pending_break))
+            self._parts, self._pending_break = [], False
+        elif tag in _ODF_PARAGRAPHS and self.depth > 1:  # a text box's or a note's paragraph: a line of its own
             self._add("\n")
-        elif tag == _ODF_NOTE:  # «опробована¹» is not one word «опробована1»
-            self._add(" ")
         if tag == _ODF_SPACES:
             count = element.get(f"{{{_ODF_TEXT}}}c") or "1"
             spaces = min(int(count) if count.isdigit() else 1, MAX_SPACES)
@@ -796,7 +815,13 @@ class OdfText:
                 self._parts, self.parts, self._pending_break = [], 0, False
             elif not self._skip:
                 self._pending_break = True  # the paragraph around it goes on after a line break, if it goes on
-        self._skip -= tag in self.skipped
+        elif self._open_notes and self._open_notes[-1][0] is element:  # the note's text, and the paragraph's again
+            _note, parts, self._pending_break = self._open_notes.pop()
+            lines = [line for line in "".join(self._parts).split("\n") if line.strip()]
+            self.notes += lines
+            self.notes_left -= len(lines)  # their line breaks
+            self._parts = parts
+        self._skip -= tag in self.skipped or tag == _ODF_CITATION
         if self.depth:  # inside a paragraph: its text is taken, its tail is read next, then it is let go
             self._tail_of = element, parent
         return text
@@ -807,13 +832,16 @@ def _odf_content(data: bytes) -> bytes:
         return package.read("content.xml")
 
 
-def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = None) -> str:
+def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = None,
+              notes_heading: str | None = None) -> str:
     """The paragraphs of an OpenDocument's content.xml streamed (defusedxml, as kb/bulkimport/ods reads a
     registry: odfpy's ``load`` builds the whole document in memory), each on its line, up to MAX_TEXT characters;
     every element is let go once read. ``row_lines``: a table's row on one line, its empty paragraphs left out.
     The reading stops, the text read kept, at MAX_ODF_ELEMENTS elements, or a paragraph of MAX_PARAGRAPH_PARTS
     (a file of a few megabytes is hundreds of thousands of elements, and the parser takes some µs for each).
-    ``numbering``: a list item's first paragraph begins with the number its list prints («1.», «а)», «–»)."""
+    ``numbering``: a list item's first paragraph begins with the number its list prints («1.», «а)», «–»). The
+    footnotes' and endnotes' paragraphs come after the body's text (``OdfText``), each on its line, with a blank line
+    and ``notes_heading`` before them when it is given."""
     from openpyxl.xml.functions import iterparse  # defusedxml's
 
     reader = OdfText(MAX_TEXT + 1)
@@ -875,12 +903,16 @@ def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = 
             break
     if row:
         lines.append(" ".join(row))
+    if reader.notes:
+        lines += ["", notes_heading] if notes_heading else []
+        lines += [line.strip() for line in reader.notes] if row_lines else reader.notes
     return "\n".join(lines)
 
 
 def _odt(data: bytes, numbered: bool = False) -> str:
-    """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines).
-    ``numbered``: a list item begins with its number (the list styles of styles.xml too: «Нумерация 123»)."""
+    """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines), then
+    its notes. ``numbered``, for a resolution: a list item begins with its number (the list styles of styles.xml too:
+    «Нумерация 123»), and the notes come after NOTES_HEADING."""
     if not numbered:
         return _odf_text(_odf_content(data), row_lines=False)
     numbering = OdfNumbering()
@@ -889,7 +921,7 @@ def _odt(data: bytes, numbered: bool = False) -> str:
         styles = package.read("styles.xml") if "styles.xml" in package.namelist() else b""
     if styles:
         _odf_list_styles(styles, numbering)
-    return _odf_text(content, row_lines=False, numbering=numbering)
+    return _odf_text(content, row_lines=False, numbering=numbering, notes_heading=NOTES_HEADING)
 
 
 def _odf_list_styles(styles: bytes, numbering: OdfNumbering) -> None:
@@ -914,7 +946,9 @@ def _odf_list_styles(styles: bytes, numbering: OdfNumbering) -> None:
 def _fodt(data: bytes, numbered: bool = False) -> str:
     """A flat ODT (FODT): the same office:body as an ODT's content.xml, inside office:document, read the same way
     (``detect`` has read its root with defusedxml); its office:styles come first in the same file."""
-    return _odf_text(data, row_lines=False, numbering=OdfNumbering() if numbered else None)
+    if not numbered:
+        return _odf_text(data, row_lines=False)
+    return _odf_text(data, row_lines=False, numbering=OdfNumbering(), notes_heading=NOTES_HEADING)
 
 
 def _odf_sheets_or_slides(data: bytes) -> str:
@@ -930,7 +964,8 @@ def _flat_sheets_or_slides(data: bytes) -> str:
 
 
 def _pptx(data: bytes) -> str:
-    """A PPTX's slides' text frames, read as a stream (kb/attachments/ooxml.py), as ``_docx``."""
+    """A PPTX's slides' text frames, each slide's speaker notes after its text, read as a stream
+    (kb/attachments/ooxml.py), as ``_docx``."""
     from kb.attachments.ooxml import pptx_text
 
     return pptx_text(checked_archive(data))

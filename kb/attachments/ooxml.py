@@ -29,7 +29,12 @@ What is read is what those libraries gave, in their order, so that a document is
   CRC that does not match) gives what was read of it, and the body's text stays. The headers and footers are not
   read: they repeat the school's name and the page numbers on every page;
 * PPTX: each slide's shapes that have a text frame (``p:sp``), in the order of the presentation's slide list: the
-  frame's paragraphs one a line, «\\v» for a line break.
+  frame's paragraphs one a line, «\\v» for a line break. Right after each slide's text (beyond python-pptx's
+  ``Slide.shapes``), its speaker notes: the notes page the slide's relationship of the notesSlide type names (of
+  transitional or strict OOXML: no other type), each notes page once however many relationships name it, its shapes
+  read as a slide's but for the placeholders that are not the notes (the slide's picture, its number, the date, the
+  header and the footer). A notes page, or a slide's list of relationships, that cannot be read to its end gives what
+  was read of it, and the slides' text stays.
 """
 
 from __future__ import annotations
@@ -485,6 +490,18 @@ def _word_notes(archive: zipfile.ZipFile, main: str, budget: _Budget, left: int)
     return lines
 
 
+def docx_notes(archive: zipfile.ZipFile, left: int = MAX_TEXT) -> list[str]:
+    """The footnotes' and then the endnotes' text of a DOCX package, up to ``left`` characters, as ``docx_text`` reads
+    them after the body (each part's lines as one string): for a reader of the body of its own (a resolution's, which
+    python-docx reads for its list numbers). A package whose main part is not found has none."""
+    budget = _Budget()
+    try:
+        main = _main_part(archive, budget)
+    except Exception:  # noqa: BLE001 - a broken list of the package's relationships: no notes are found
+        return []
+    return _word_notes(archive, main, budget, left)
+
+
 def docx_text(archive: zipfile.ZipFile) -> str:
     """The text of a DOCX package (checked by ``_check_zip``): see the module's docstring."""
     budget = _Budget()
@@ -572,6 +589,70 @@ class _SlideText(_Reader):
             self.texts.append("\n".join(self.paragraphs))
 
 
+# The placeholders of a notes page that are not the notes: the slide's picture, its number, the date, the header and
+# the footer (the same on every page, as a DOCX's headers and footers are).
+_NOT_NOTES = frozenset(("sldImg", "sldNum", "dt", "hdr", "ftr"))
+
+
+class _NotesText(_SlideText):
+    """A slide's notes page (p:notes): the text frames of the shapes right in its shape tree, as a slide's, but for
+    the placeholders in _NOT_NOTES; an empty one gives no line."""
+
+    _PATH = {**{key: role for key, role in _SlideText._PATH.items() if key[0]}, ("", (P, "notes")): "sld",
+             ("sp", (P, "nvSpPr")): "nvSpPr", ("nvSpPr", (P, "nvPr")): "nvPr"}
+
+    def __init__(self, budget: _Budget, texts: list[str], left: list[int]) -> None:
+        super().__init__(budget, texts, left)
+        self.read = True  # whether the shape being read is notes (not a placeholder of _NOT_NOTES)
+
+    def start(self, parent, name, attrs):
+        if parent == "nvPr" and name == (P, "ph"):
+            self.read = attrs.get((None, "type"), "obj") not in _NOT_NOTES
+            return None
+        role = super().start(parent, name, attrs)
+        if role == "sp":
+            self.read = True
+        return None if role == "txBody" and not self.read else role
+
+    def end(self, role: str) -> None:
+        if role == "sp" and not any(self.paragraphs):
+            return  # no text, or a placeholder not read: no line
+        super().end(role)
+
+    def stopped(self) -> None:
+        if "p" in self.roles:
+            self.paragraphs.append("".join(self.parts))
+        if "sp" in self.roles and any(self.paragraphs):
+            self.texts.append("\n".join(self.paragraphs))
+
+
+# The relationship type that names a slide's notes page, of transitional OOXML (PowerPoint's) and of strict OOXML.
+# Only these: a type merely ending in «/notesSlide» names none.
+_NOTES_SLIDE_TYPES = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/notesSlide",
+                      "http://purl.oclc.org/ooxml/officeDocument/relationships/notesSlide")
+
+
+def _slide_notes(archive: zipfile.ZipFile, slide: str, budget: _Budget, texts: list[str], left: list[int],
+                 seen: set[str]) -> None:
+    """A slide's notes page read into ``texts``, through the slide's notesSlide relationships, a part once however
+    many relationships and slides name it (``seen``). Whatever stops the reading of the slide's relationships or of
+    a notes part (broken XML, an entity declared, a part that is missing, compressed with bzip2 or LZMA, or whose CRC
+    does not match) keeps what was read before it: the notes are not worth the slides' text."""
+    try:
+        related = _relationships(archive, slide, budget)
+    except Exception:  # noqa: BLE001 - a broken list of relationships: no notes are found
+        return
+    for part in dict.fromkeys(part for kind, part in related.values() if kind in _NOTES_SLIDE_TYPES):
+        if part in seen or left[0] <= 0 or budget.elements <= 0:
+            continue
+        seen.add(part)
+        reader = _NotesText(budget, texts, left)
+        try:
+            _read(archive, part, reader)
+        except Exception:  # noqa: BLE001 - the XML parser, defusedxml and zipfile raise many kinds
+            reader.stopped()  # what was read of the shape open is kept
+
+
 def pptx_text(archive: zipfile.ZipFile) -> str:
     """The text of a PPTX package (checked by ``_check_zip``): see the module's docstring."""
     budget = _Budget()
@@ -581,9 +662,12 @@ def pptx_text(archive: zipfile.ZipFile) -> str:
     related = _relationships(archive, presentation, budget)
     texts: list[str] = []
     left = [MAX_TEXT + 1]
+    seen: set[str] = set()  # the notes pages read
     for rid in slides.ids:
         _kind, part = related[rid]  # KeyError for a slide the presentation does not have: damaged, as before
         _read(archive, part, _SlideText(budget, texts, left))
+        if left[0] > 0 and budget.elements > 0:
+            _slide_notes(archive, part, budget, texts, left, seen)
         if left[0] <= 0 or budget.elements <= 0:
             break
     return "\n".join(texts)

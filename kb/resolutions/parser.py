@@ -16,7 +16,9 @@ What the parser understands (see the two seeds in ``shared/seeds``):
 * the municipalities named in the text (kb.resolutions.municipalities), when a vocabulary of them is given;
 * the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" / "РЕШИЛИ:" …: numbered
   addressee headers ("1)Министерству …:", "1. …:", "I. …:") with their dash, bullet, "1)" or "а)" items,
-  "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own.
+  "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own;
+* nothing past a line «Сноски» (NOTES_HEADING: a DOCX's, an ODT's footnotes and endnotes come after it): a note is
+  no trigger, label or recommendation.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from pathlib import Path
 
 import Stemmer
 
+from kb.attachments.extract import NOTES_HEADING
+from kb.attachments.ooxml import MAX_NESTING
 from kb.listnumbers import DocxNumbering
 from kb.resolutions.municipalities import MunicipalityFinder
 from kb.textclean import composed, plain_bullets, xml_text
@@ -163,7 +167,22 @@ def _read_docx(path: Path) -> str:
         raise ResolutionFormatError(
             f"Не удалось прочитать документ Word «{path.name}»: файл повреждён или имеет другой формат."
         ) from exc
-    return "\n".join(lines)
+    body = "\n".join(lines)
+    return "\n".join([body, "", NOTES_HEADING, *notes]) if (notes := _docx_notes(package, len(body))) else body
+
+
+def _docx_notes(package: io.BytesIO, body: int) -> list[str]:
+    """The lines of a DOCX's footnotes and then its endnotes, as a file of a practice reads them (``docx_notes``:
+    Word's separators left out, a notes part that cannot be read costing only itself), no more than a resolution's
+    text may have past its body of ``body`` characters and the notes' heading."""
+    from kb.attachments.ooxml import docx_notes
+
+    left = MAX_TEXT_LENGTH - body - len(NOTES_HEADING) - 3  # the line breaks around the blank line and the heading
+    if left <= 0:
+        return []
+    with zipfile.ZipFile(package) as archive:
+        notes = "\n".join(docx_notes(archive, left))
+    return [line.strip() for line in notes.splitlines() if line.strip()]
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -175,6 +194,12 @@ _PARAGRAPH, _TABLE, _ROW, _CELL, _RUN = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}t
 _BLOCK_WRAPPERS = frozenset(f"{_W}{tag}" for tag in ("sdt", "sdtContent", "customXml"))
 _RUN_WRAPPERS = _BLOCK_WRAPPERS | {f"{_W}{tag}" for tag in ("hyperlink", "ins", "moveTo", "smartTag", "fldSimple",
                                                            "dir", "bdo")}
+# A run's drawings, where its text boxes are: a DrawingML shape (w:drawing), a VML one (w:pict), and the two written
+# as the branches of an mc:AlternateContent.
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_ALTERNATIVES, _BRANCHES = f"{_MC}AlternateContent", frozenset((f"{_MC}Choice", f"{_MC}Fallback"))
+_DRAWINGS = frozenset((f"{_W}drawing", f"{_W}pict", _ALTERNATIVES))
+_TEXT_BOX, _TEXT = f"{_W}txbxContent", f"{_W}t"
 
 
 def _inside(element, wanted: frozenset[str] | tuple[str, ...], wrappers: frozenset[str]) -> Iterator:
@@ -198,19 +223,65 @@ def _paragraph_text(p) -> str:
     return "".join(run.text for run in _inside(p, (_RUN,), _RUN_WRAPPERS))
 
 
-def _docx_lines(container, numbering: DocxNumbering) -> Iterator[str]:
-    """Paragraph texts in document order, descending into tables (each cell once) and into content controls and
-    custom XML; a paragraph of an automatic list begins with the number Word prints before it («1.», «1.1.», «а)»)
-    or «–» for a bullet: they are not in its text, and three numbered recommendations without a final «;» were
-    one."""
+def _docx_lines(container, numbering: DocxNumbering, depth: int = 0) -> Iterator[str]:
+    """Paragraph texts in document order, descending into tables (each cell once), into content controls and
+    custom XML, and into text boxes (``_paragraph_lines``); a paragraph of an automatic list begins with the number
+    Word prints before it («1.», «1.1.», «а)») or «–» for a bullet: they are not in its text, and three numbered
+    recommendations without a final «;» were one."""
     for block in _inside(container, (_PARAGRAPH, _TABLE), _BLOCK_WRAPPERS):
         if block.tag == _TABLE:
             for cell in _table_cells(block):
-                yield from _docx_lines(cell, numbering)
+                yield from _docx_lines(cell, numbering, depth)
         else:
-            marker = numbering.marker(block)
-            text = _paragraph_text(block)
-            yield f"{marker} {text}" if marker and text.strip() else text
+            yield from _paragraph_lines(block, numbering, depth)
+
+
+def _paragraph_lines(p, numbering: DocxNumbering, depth: int) -> Iterator[str]:
+    """A paragraph's text, its list number before it; and the text boxes and shapes' text anchored in it, read as a
+    file of a practice reads them (kb/attachments/ooxml.py): each box's paragraphs and tables lines of their own where
+    the box is anchored, the paragraph going on on the next line, one branch of an ``mc:AlternateContent``
+    (``_text_boxes``), boxes in boxes down to MAX_NESTING. A paragraph holding only boxes gives their lines alone;
+    one without any, one line, empty or not, as before."""
+    marker = numbering.marker(p)
+    pieces: list[str] = []  # of the paragraph's own text since the last box with text
+    read = False  # whether the paragraph has given a line
+    for run in _inside(p, (_RUN,), _RUN_WRAPPERS):
+        pieces.append(run.text)
+        if depth >= MAX_NESTING or not (boxes := _text_boxes(run)):
+            continue
+        lines = [line for box in boxes for line in _docx_lines(box, numbering, depth + 1) if line.strip()]
+        if not lines:
+            continue
+        if (text := "".join(pieces)).strip():
+            yield f"{marker} {text}" if marker else text
+            marker = None
+        pieces, read = [], True
+        yield from lines
+    text = "".join(pieces)
+    if text.strip() or not read:
+        yield f"{marker} {text}" if marker and text.strip() else text
+
+
+def _text_boxes(element, top: bool = True) -> list:
+    """The text boxes (w:txbxContent) in a run's drawings (``top``: its w:drawing, w:pict and mc:AlternateContent), in
+    document order, not those inside them (``_docx_lines`` reads those); of an mc:AlternateContent (Word writes a box
+    twice, as DrawingML in mc:Choice and as VML in mc:Fallback) the boxes of its first branch that has text, as a
+    file of a practice reads them: a recommendation in a box was read twice otherwise."""
+    boxes: list = []
+    for child in element:
+        if top and child.tag not in _DRAWINGS:
+            continue
+        if child.tag == _TEXT_BOX:
+            boxes.append(child)
+        elif child.tag == _ALTERNATIVES:
+            for branch in child:
+                found = _text_boxes(branch, False) if branch.tag in _BRANCHES else []
+                if any((t.text or "").strip() for box in found for t in box.iter(_TEXT)):
+                    boxes += found
+                    break
+        else:
+            boxes += _text_boxes(child, False)
+    return boxes
 
 
 def _table_cells(table) -> Iterator:
@@ -1594,6 +1665,20 @@ def _find_municipalities(result: ParsedResolution, municipalities: MunicipalityF
                                    "проверьте муниципалитеты")
 
 
+def _before_notes(lines: list[str]) -> list[str]:
+    """The lines before the heading «Сноски» (NOTES_HEADING: a DOCX's, an ODT's notes come after it, and so may a
+    text's), which no heading, trigger, label or recommendation is looked for past: a footnote «Рекомендовано к
+    печати …» is no trigger, an endnote no recommendation. The regions are looked for in the whole text."""
+    heading = NOTES_HEADING.casefold()
+    for index, line in enumerate(lines):
+        if index and line.strip().rstrip(":").strip().casefold() == heading:
+            kept = lines[:index]
+            while kept and not kept[-1].strip():  # the blank line before it
+                kept.pop()
+            return kept
+    return lines
+
+
 def parse_resolution(text: str, gazetteer: Gazetteer, municipalities: MunicipalityFinder | None = None
                      ) -> ParsedResolution:
     """Parse a resolution text (as read by :func:`extract_text`) into a :class:`ParsedResolution`; ``municipalities``:
@@ -1604,7 +1689,7 @@ def parse_resolution(text: str, gazetteer: Gazetteer, municipalities: Municipali
         result.warnings.append("Пустой текст резолюции")
         result.warnings.append("Не найдены рекомендации")
         return result
-    lines = full.split("\n")
+    lines = _before_notes(full.split("\n"))
     classify = gazetteer.classify_addressee
 
     heading, body_start = _heading(lines)
