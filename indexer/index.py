@@ -930,9 +930,9 @@ def _ranked(
         return _score_among(searcher, q, DocSets.numbers(among), limit)
     allow = set(DocSets.numbers(among)) if among is not None else None
     if matches > BROAD_MATCHES:
-        collector = _budgeted(searcher, limit, allow, RANK_SECONDS)
+        collector = _budgeted(searcher, limit, allow, RANK_SECONDS, q)
     else:
-        collector = searcher.collector(limit=limit, filter=allow)
+        collector = _top(searcher, q, limit, allow)
     try:
         searcher.search_with_collector(q, collector)
     except searching.TimeLimit:
@@ -962,10 +962,30 @@ class _RankingBudget(collectors.TimeLimitCollector):
         self.collected += 1
 
 
-def _budgeted(searcher: Searcher, limit: int, allow, seconds: float) -> collectors.Collector:
-    """whoosh's top-``limit`` collector under a time budget, inside the filter ``allow`` (if any)."""
-    budget = _RankingBudget(searcher.collector(limit=limit), seconds, limit)
+def _budgeted(searcher: Searcher, limit: int, allow, seconds: float,
+              q: query.Query | None = None) -> collectors.Collector:
+    """whoosh's top-``limit`` collector of ``q`` (``_top``) under a time budget, inside the filter ``allow`` (if
+    any)."""
+    budget = _RankingBudget(_top(searcher, q, limit), seconds, limit)
     return collectors.FilterCollector(budget, allow=allow) if allow is not None else budget
+
+
+def _top(searcher: Searcher, q: query.Query | None, limit: int, allow=None) -> collectors.Collector:
+    """whoosh's top-``limit`` collector, inside the filter ``allow`` (if any). For a query with a coordination
+    scale (a relaxed one) it scores every match with the matchers made at the start: whoosh's collector replaces
+    them as postings run out, and the CoordMatcher then recounts the query's terms (a smaller bonus for every later
+    document) and prunes its words' matchers with the list's lowest coordinated score as if it were their own,
+    which left the best document out of a short list. Not the block-quality skipping either (the same mix-up);
+    phrases, which such queries have when whoosh ranks them, leave no blocks to skip anyway."""
+    if q is None or not _scaled(q):
+        return searcher.collector(limit=limit, filter=allow)
+    top = collectors.TopCollector(limit, usequality=False, replace=0)
+    return collectors.FilterCollector(top, allow=allow) if allow is not None else top
+
+
+def _scaled(q: query.Query) -> bool:
+    """Whether the query has an OR with a coordination scale."""
+    return bool(getattr(q, "scale", None)) or any(_scaled(child) for child in q.children())
 
 
 def _score_among(searcher: Searcher, q: query.Query, numbers: list[int], limit: int) -> list[tuple[int, float]]:

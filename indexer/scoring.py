@@ -10,8 +10,8 @@ statistics and field lengths whoosh uses, and a query's tree becomes sums of arr
 whoosh's own (tests compare them on every document), so the ranking is exact and needs no budget.
 
 Only the query kinds our parser makes are done here: terms, phrases, AND, OR (also with the coordination
-scale of a relaxed query), the better of alternatives (``BestOf``), NOT, prefixes (the relatives) and constant
-scores (thesaurus concepts).
+scale of a relaxed query, but for constant scores under it), the better of alternatives (``BestOf``), NOT,
+prefixes (the relatives) and constant scores (thesaurus concepts).
 Anything else makes ``Scores.of`` return None, and whoosh ranks that query itself.
 """
 
@@ -214,18 +214,18 @@ class Scores:
         """An OR with a coordination scale (the relaxed query: documents with more of the words first), as
         whoosh's CoordMatcher scores it in each segment: (score + (matching - 1) / (terms - scale)²) ×
         (terms - 1) / terms, where ``terms`` counts the term postings of the query's tree present in the
-        segment and ``matching`` those holding the document. Only trees of terms, prefixes and ORs."""
+        segment and ``matching`` those holding the document (``_counted``). Trees of terms, prefixes, phrases,
+        ANDs, ORs and ``BestOf``."""
         if len(q.subqueries) < 2:
             return self._score(q.subqueries[0], frame) if q.subqueries else np.zeros(frame.size)
         plain = query.Or(q.subqueries, boost=q.boost)
         scores = self._score(plain, frame)
-        matching = np.zeros(frame.size, dtype=np.int64)
         present = np.zeros(len(self.leaves), dtype=np.int64)
-        for fieldname, texts in (leaf for sub in q.subqueries for leaf in self._leaf_terms(sub)):
-            for text in texts:
-                ids, _ = self._term(fieldname, text, frame)
-                matching[ids] += 1
-                present += [self._in_segment(leaf, fieldname, text) for leaf, _ in self.leaves]
+        matching = np.zeros(frame.size, dtype=np.int64)
+        for sub in q.subqueries:
+            sub_present, sub_matching = self._counted(sub, frame)
+            present += sub_present
+            matching += sub_matching
         terms = np.zeros(self.size, dtype=np.int64)
         for (leaf, offset), count in zip(self.leaves, present.tolist(), strict=True):
             terms[offset : offset + leaf.doc_count_all()] = count
@@ -240,16 +240,36 @@ class Scores:
         result[hit] = coordinated
         return result
 
-    def _leaf_terms(self, q: query.Query) -> list[tuple[str, tuple[str, ...]]]:
-        """(field, terms) of each leaf of a tree of terms, prefixes and ORs, as whoosh's matchers hold them."""
+    def _counted(self, q: query.Query, frame: _Frame) -> tuple[np.ndarray, np.ndarray]:
+        """(how many term postings of ``q`` each segment holds, how many of them each document of the frame is at),
+        as whoosh's matchers count them: ``term_matchers()`` of the tree made for the segment, and its
+        ``matching_terms()`` at the document (a phrase's or an AND's words only where it matches as a whole; a
+        phrase with a word missing from a segment has no matcher there)."""
         kind = type(q)
-        if kind is query.Term:
-            return [(q.fieldname, (q.text,))]
-        if kind is query.Prefix:
-            return [(q.fieldname, tuple(t for t in self.sets.expand(q.fieldname, q.text) if t))]
-        if kind is query.Or and not q.scale:
-            return [leaf for sub in q.subqueries for leaf in self._leaf_terms(sub)]
-        raise Unsupported(f"{kind.__name__} under a coordination scale")
+        present = np.zeros(len(self.leaves), dtype=np.int64)
+        matching = np.zeros(frame.size, dtype=np.int64)
+        if kind in (query.Term, query.Prefix):
+            texts = [q.text] if kind is query.Term else [t for t in self.sets.expand(q.fieldname, q.text) if t]
+            for text in texts:
+                ids, _ = self._term(q.fieldname, text, frame)
+                matching[ids] += 1
+                present += [self._in_segment(leaf, q.fieldname, text) for leaf, _ in self.leaves]
+        elif kind is query.Phrase:
+            if not q.words:
+                raise Unsupported("empty phrase")
+            present += [len(q.words) * all(self._in_segment(leaf, q.fieldname, word) for word in q.words)
+                        for leaf, _ in self.leaves]
+            matching[frame.of(self.sets.matching(q))] = len(q.words)
+        elif (kind is query.Or and not q.scale) or kind in (query.And, BestOf):
+            for sub in q.subqueries:
+                sub_present, sub_matching = self._counted(sub, frame)
+                present += sub_present
+                matching += sub_matching
+            if kind is query.And:
+                matching[~frame.of(self.sets.matching(q))] = 0
+        else:
+            raise Unsupported(f"{kind.__name__} under a coordination scale")
+        return present, matching
 
     def _in_segment(self, leaf, fieldname: str, text: str) -> bool:
         key = (id(leaf), fieldname, text)

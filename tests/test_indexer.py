@@ -705,7 +705,14 @@ def test_a_broad_query_whoosh_ranks_is_ranked_for_a_limited_time_and_says_so(
 
 SCORED_QUERIES = ["опыт", "опыт дети", "опыт OR музей", "опыт NOT дети", "опыт -дети", "исследование школа",
                   "(музей OR чтение) робототехника", "краеведческий проект", "ШНО олимпиада", "одарённые дети",
-                  '"учитель математика"', 'опыт -"школа проект"', '"проект" музей']
+                  '"учитель математика"', 'опыт -"школа проект"', '"проект" музей', '"опыт дети" чтение нетслова',
+                  '"проект музей" робототехника родители нетслова', 'сетевой-проект музей нетслова',
+                  'одарённые школьники нетслова', 'ШНО робототехника нетслова', 'высоко мотивированные дети нетслова',
+                  'школьное научное общество нетслова']
+
+
+def _holds(q: query.Query, kind: type) -> bool:
+    return isinstance(q, kind) or any(_holds(child, kind) for child in q.children())
 
 
 @pytest.mark.parametrize("text", SCORED_QUERIES)
@@ -724,8 +731,8 @@ def test_numpy_scores_are_whoosh_scores_for_every_match(big: SearchIndex, text: 
         checked = 0
         for q in filter(None, [parsed.strict, parsed.relaxed]):
             scores = Scores(sets).of(q)
-            if q is parsed.relaxed and any(type(leaf) not in (query.Term, query.Prefix) for leaf in q.leaves()):
-                continue  # a relaxed query with phrases or concepts: whoosh ranks it
+            if q is parsed.relaxed and _holds(q, query.ConstantScoreQuery):
+                continue  # a relaxed query with concepts: whoosh ranks it
             assert scores is not None, q  # the kinds our parser makes are scored here
             if q is parsed.relaxed:
                 # whoosh's collector lets a CoordMatcher recount its terms whenever a posting list runs out
@@ -1199,3 +1206,47 @@ def test_spelling_words_kept_across_commits_are_the_segments_own(tmp_path: Path)
         segments = {leaf.segment().segment_id() for leaf, _ in ix._current_searcher().reader().leaf_readers()}
     assert len(segments) == 1 and {key[0] for key in kept._parts} == segments
     assert isinstance(kept, SegmentWords) and kept is ix._segment_words
+
+
+def _walked_best(ix: SearchIndex, q: query.Query, limit: int) -> list[str]:
+    """The ids of the best ``limit`` matches of ``q`` by whoosh's scores, every match's matcher walked from the
+    start (no replacement along the way), best first, then by document number."""
+    with ix._lock:
+        searcher = ix._current_searcher()
+        scores = {}
+        for sub, offset in searcher.leaf_searchers():
+            matcher = q.matcher(sub, searcher.context(needs_current=True))
+            while matcher.is_active():
+                if not sub.reader().is_deleted(matcher.id()):
+                    scores[offset + matcher.id()] = matcher.score()
+                matcher.next()
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [searcher.stored_fields(docnum)["id"] for docnum, _score in best]
+
+
+# Nothing has every word: the words and the phrase with some of them, a phrase relaxed to words.
+RELAXED_PHRASES = ['"опыт дети" чтение нетслова', '"музей школа" экология нетслова',
+                   '"сетевой проект" нетслова олимпиада', '"проект музей" робототехника родители нетслова']
+
+
+@pytest.mark.parametrize("whoosh_ranks", [False, True], ids=["numpy", "whoosh"])
+@pytest.mark.parametrize("text", RELAXED_PHRASES)
+def test_a_relaxed_query_with_a_phrase_lists_its_true_best_first(big: SearchIndex, monkeypatch: pytest.MonkeyPatch,
+                                                                 text: str, whoosh_ranks: bool):
+    """whoosh's top-N collector replaces a coordination-scaled OR's matcher as postings run out: it recounts the
+    query's terms (lowering every later document's bonus) and prunes with the page's lowest score as if it were
+    the unscaled one, so the best document could be missing from a short list."""
+    from indexer.query import parse_text
+    from indexer.scoring import Scores
+    from indexer.synonyms import SynonymTable
+    from kb.search.synonyms import synonym_groups
+
+    table = SynonymTable(synonym_groups([]))
+    with big._lock:
+        relaxed = parse_text(text, big._current_searcher().schema, table).relaxed
+        assert Scores(big._docsets(big._current_searcher())).of(relaxed) is not None
+    if whoosh_ranks:
+        monkeypatch.setattr(Scores, "of", lambda self, q, among=None: None)
+    result = search(big, text, per_page=5, synonyms=table)
+    assert "часть слов" in (result.notice or "")
+    assert ids(result) == _walked_best(big, relaxed, 5)

@@ -12,7 +12,7 @@ from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, S
 from indexer.analysis import ANALYSIS_VERSION, russian_analyzer
 from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_RELAXED
 from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
-from kb.vocabularies.data import TOPICS
+from kb.vocabularies.data import LEVELS, TOPICS
 
 TABLE = SynonymTable([
     ["ШНО", "школьное научное общество"],
@@ -264,6 +264,37 @@ class TestPages:
                       "СПО ИЛИ вуз", "(СПО OR школа)", "олимпиады НОО AND проекты"):
             assert hint(q=typed) is None, typed
         assert hint(q="олимпиады -проекты НОО") is not None  # another word excluded: the level stays asked for
+
+    @pytest.mark.parametrize(("typed", "code", "rest"), [
+        ("игры дошкольное", "preschool", "игры"), ("развитие речи дошкольного", "preschool", "развитие речи"),
+        ("игры в детском саду", "preschool", "игры"), ("проекты ДОО", "preschool", "проекты"),
+        ("проекты ДОУ", "preschool", "проекты"), ("проекты начальная школа", "primary", "проекты"),
+        ("проекты в начальной школе", "primary", "проекты"), ("исследования младших школьников", "primary",
+                                                                  "исследования"),
+        ("проекты основная школа", "basic", "проекты"), ("проекты в основной школе", "basic", "проекты"),
+        ("проекты старшая школа", "secondary", "проекты"), ("проекты старшеклассников", "secondary", "проекты"),
+        ("проекты колледж", "vocational", "проекты"), ("проекты в техникуме", "vocational", "проекты"),
+    ])
+    def test_a_level_named_in_everyday_words_is_offered_too(self, demo_client, typed, code, rest):
+        """«в детском саду», «младших школьников», «колледж» name a level as often as «ДОО», «НОО», «СПО»."""
+        args = {"q": typed, "per_page": 1}
+        assert demo_client.get("/api/v1/search", query_string=args).json["total"]  # the query is searched as typed
+        page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)
+        found = re.search(r'<p class="suggestion">Уровень из запроса: <a href="([^"]*)">(.*?)</a>', page, re.S)
+        assert found, typed
+        label = next(level["name"] for level in LEVELS if level["code"] == code)
+        assert found.group(2) == f"«{rest}» — показать только «{label}»", typed
+        assert f"level={code}" in found.group(1)
+
+    @pytest.mark.parametrize("typed", [
+        "игры -дошкольное", "проекты не в детском саду", "проекты НЕ колледж", "проекты колледж OR школа",
+        # two levels side by side: the query is about both (continuity), neither filter alone is what it asks for
+        "преемственность дошкольного и начального образования", "преемственность детского сада и начальной школы",
+        "проекты ДОО и НОО",
+    ])
+    def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
+        page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)
+        assert "Уровень из запроса" not in page, typed
 
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json

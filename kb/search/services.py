@@ -697,14 +697,28 @@ class LevelHint:
     count: int  # what the rest finds at the level
 
 
+# What a query calls a level in everyday words, besides the level's names: a kindergarten is preschool, a college
+# vocational. Any form of the words («в детском саду», «младших школьников»); the preposition before them goes too.
+_LEVEL_WORDS = {
+    "preschool": ["дошкольное", "детский сад"],
+    "primary": ["начальная школа", "младшие школьники"],
+    "basic": ["основная школа"],
+    "secondary": ["старшая школа", "старшеклассники"],
+    "vocational": ["колледж", "техникум"],
+}
+# Between two levels' words: the query is about both («преемственность дошкольного и начального образования»).
+_LEVEL_JOINS = frozenset({"и", "или", "/", "—", "-"})
+
+
 @functools.lru_cache(maxsize=1)
 def _level_names() -> list[tuple[str, tuple[str, ...]]]:
-    """(code, the terms of one of its names) for every name of every level: full, short and other names («ДОУ»);
-    a short name the analyzer drops as a function word («ДО», «ВО») names nothing."""
+    """(code, the terms of one of its names) for every name of every level: full, short and other names («ДОУ»),
+    and the everyday words for it (``_LEVEL_WORDS``); a short name the analyzer drops as a function word («ДО»,
+    «ВО») names nothing."""
     analyzer = russian_analyzer()
     found = []
     for level in vocabulary_data.LEVELS:
-        for name in [level["name"], level["short"], *level.get("aliases", [])]:
+        for name in [level["name"], level["short"], *level.get("aliases", []), *_LEVEL_WORDS.get(level["code"], [])]:
             terms = tuple(token.text for token in analyzer(name, mode="query"))
             if terms and (code_terms := (level["code"], terms)) not in found:
                 found.append(code_terms)
@@ -734,8 +748,13 @@ def level_hint(params: SearchParams) -> LevelHint | None:
         return None
     if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
         return None  # «проекты -СПО», «проекты НЕ СПО»: texts of other levels are asked for
+    if any(end < len(words) and words[end].lower() in _LEVEL_JOINS for _code, _start, end in mentions):
+        # «дошкольного и начального образования»: the other level («начального» alone names none) is asked for too
+        return None
     code = codes.pop()
-    cut = {i for _code, start, end in mentions for i in range(start, end)}
+    # the level's words and a preposition before them («игры в детском саду»: «игры»)
+    cut = {i for _code, start, end in mentions
+           for i in range(start - (start > 0 and words[start - 1].lower() in _REGION_LINKS), end)}
     rest = " ".join(word for i, word in enumerate(words) if i not in cut)
     try:
         result = searchable_index().search(SearchQuery(
