@@ -235,9 +235,9 @@ def test_smolensk_city_present():
     assert any("смоленск" in _fold(m["name"]) for m in smolensk)
 
 
-# Regions with no municipality of their own in the vocabulary: the federal cities are municipalities' regions
-# themselves (their intra-city territories are not listed), and the de jure centres of Запорожская and Херсонская
-# области have no municipality under Russian law yet.
+# Regions with no municipality of their own in the vocabulary: the federal cities are regions
+# themselves (their intra-city territories are not listed); the authorities of Запорожская and Херсонская области
+# sit elsewhere than their de jure centres for now (see data.MUNICIPALITIES).
 WITHOUT_MUNICIPALITIES = {"RU-MOW", "RU-SPE", "RU-SEV", "RU-ZAP", "RU-KHE"}
 
 

@@ -1031,8 +1031,9 @@ REGIONS: list[RegionData] = [
 # administrative centre is listed — the city okrug, named as in its charter without the quotes, or the municipal
 # okrug the centre belongs to where it has no okrug of its own. Moscow, St Petersburg and Sevastopol are regions
 # themselves (their intra-city territories are not listed); Запорожская and Херсонская области have none: their
-# de jure centres (REGIONS) form no municipality under Russian law yet. A new entry reaches an existing bank on
-# `flask --app kb init` (kb.vocabularies.services.load_vocabularies).
+# authorities sit in Мелитополь and Геническ for now, not in the de jure centres of REGIONS, and neither centre's
+# municipality is given. A new entry reaches an existing bank on `flask --app kb init`
+# (kb.vocabularies.services.load_vocabularies).
 MUNICIPALITIES: list[MunicipalityData] = [
     # Челябинская область: городские округа
     {
