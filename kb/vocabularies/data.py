@@ -1028,12 +1028,13 @@ REGIONS: list[RegionData] = [
 
 # Municipalities. Codes are f"{region}-{latin slug}". Chelyabinsk oblast is complete (16 city okrugs and
 # 27 municipal districts in their long-standing form); for every other subject the municipality of its
-# administrative centre is listed — the city okrug, named as in its charter without the quotes, or the municipal
-# okrug the centre belongs to where it has no okrug of its own. Moscow, St Petersburg and Sevastopol are regions
-# themselves (their intra-city territories are not listed); Запорожская and Херсонская области have none: their
-# authorities sit in Мелитополь and Геническ for now, not in the de jure centres of REGIONS, and neither centre's
-# municipality is given. A new entry reaches an existing bank on `flask --app kb init`
-# (kb.vocabularies.services.load_vocabularies).
+# administrative centre is listed — the city okrug, named as registries write it, without a charter's quotes
+# («городской округ город Салехард»; the charter's own form where it differs: «Пермский городской округ»,
+# «городской округ Самара»), or the municipal okrug the centre belongs to where it has no okrug of its own.
+# Moscow, St Petersburg and Sevastopol are regions themselves (their intra-city territories are not listed);
+# Запорожская and Херсонская области have none: their authorities sit in Мелитополь and Геническ for now, not in
+# the de jure centres of REGIONS, and neither centre's municipality is given. A new entry reaches an existing bank
+# on `flask --app kb init` (kb.vocabularies.services.load_vocabularies).
 MUNICIPALITIES: list[MunicipalityData] = [
     # Челябинская область: городские округа
     {
