@@ -111,6 +111,7 @@ def test_public_pages_have_no_serious_violations(live_server, browser):  # noqa:
         f"/resolutions/{ids['resolution']}",
         "/topics",
         "/regions",
+        "/regions/RU-CHE",
         "/levels",
         "/collections",
         f"/collections/{ids['collection']}",

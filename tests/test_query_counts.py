@@ -11,7 +11,7 @@ from kb.timeutil import utcnow
 from kb.vocabularies.models import EducationLevel, Subject, Topic
 
 PAGES = ["/", "/search", "/search?q=олимпиада", "/search?type=practice&per_page=100", "/practices/{pid}",
-         "/resolutions", "/resolutions/{rid}", "/topics", "/regions", "/levels", "/collections",
+         "/resolutions", "/resolutions/{rid}", "/topics", "/regions", "/regions/RU-CHE", "/levels", "/collections",
          "/api/v1/search?per_page=100", "/sitemap.xml", "/search/feed", "/api/v1/practices?per_page=100",
          "/api/v1/resolutions?per_page=100", "/api/v1/collections", "/oai?verb=ListRecords&metadataPrefix=oai_dc",
          "/search/export.ris?q=олимпиада", "/search/export.csv?q=олимпиада"]

@@ -110,21 +110,28 @@ def _okrug_centres(adjective: str) -> list[str]:
 def municipality_gazetteer() -> Gazetteer:
     """A gazetteer of the municipalities in the database (administrators add more); region names are in it too,
     so «Челябинской области» is read as the region and not as the town of Челябинск."""
-    rows = db.session.execute(select(Municipality.code, Municipality.name, Municipality.kind)
-                              .order_by(Municipality.id)).all()
+    rows = db.session.execute(select(Municipality.code, Municipality.name, Municipality.kind,
+                                     Municipality.region_code).order_by(Municipality.id)).all()
     return _municipality_gazetteer(tuple(tuple(row) for row in rows))
 
 
 @lru_cache(maxsize=4)
-def _municipality_gazetteer(municipalities: tuple[tuple[str, str, str], ...]) -> Gazetteer:
+def _municipality_gazetteer(municipalities: tuple[tuple[str, str, str, str], ...]) -> Gazetteer:
     entries: list[dict] = []
-    for code, name, kind in municipalities:
-        if city := re.fullmatch(r"городской округ (?:город )?(.+)", name):
+    capitals = {r["code"]: r["center"] for r in data.REGIONS}
+    for code, name, kind, region in municipalities:
+        if city := re.fullmatch(r"городской округ (?:город(?:-герой)? )?(.+)", name):  # «город-герой Мурманск»
             entries.append({"code": code, "name": "", "center": city.group(1), "aliases": []})
             continue
         adjective = name.split()[0]
         aliases = [f"{adjective} район"] if kind == "муниципальный район" else []
+        if kind == "муниципальный округ":  # most are districts made okrugs: «Гатчинский район» is the same land
+            aliases = [f"{adjective} округ", f"{adjective} район"]
         entries.append({"code": code, "name": name, "center": "", "aliases": aliases})
+        # the okrug of the region's centre where the centre has no okrug of its own (Гатчина, Гатчинский)
+        capital = capitals.get(region, "")
+        if kind == "муниципальный округ" and len(capital) > 4 and adjective.startswith(capital[:-1]):
+            entries.append({"code": code, "name": "", "center": capital, "aliases": []})
         for centre in _okrug_centres(adjective) if kind == "городской округ" else ():
             entries.append({"code": code, "name": "", "center": centre, "aliases": []})
     entries += [{"code": _REGION_PREFIX + r["code"], "name": r["name"], "center": "", "aliases": r["aliases"]}

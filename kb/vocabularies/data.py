@@ -1027,8 +1027,14 @@ REGIONS: list[RegionData] = [
 
 
 # Municipalities. Codes are f"{region}-{latin slug}". Chelyabinsk oblast is complete (16 city okrugs and
-# 27 municipal districts in their long-standing form); for other regions only the city okrug of the
-# administrative centre is listed. Moscow, St Petersburg and Sevastopol are regions themselves.
+# 27 municipal districts in their long-standing form); for every other subject the municipality of its
+# administrative centre is listed — the city okrug, named as registries write it, without a charter's quotes
+# («городской округ город Салехард»; the charter's own form where it differs: «Пермский городской округ»,
+# «городской округ Самара»), or the municipal okrug the centre belongs to where it has no okrug of its own.
+# Moscow, St Petersburg and Sevastopol are regions themselves (their intra-city territories are not listed);
+# Запорожская and Херсонская области have none: their authorities sit in Мелитополь and Геническ for now, not in
+# the de jure centres of REGIONS, and neither centre's municipality is given. A new entry reaches an existing bank
+# on `flask --app kb init` (kb.vocabularies.services.load_vocabularies).
 MUNICIPALITIES: list[MunicipalityData] = [
     # Челябинская область: городские округа
     {
@@ -1290,12 +1296,293 @@ MUNICIPALITIES: list[MunicipalityData] = [
         "kind": "муниципальный район",
         "region": "RU-CHE",
     },
-    # Административные центры других субъектов (городские округа)
+    # Административные центры других субъектов: городской округ столицы (муниципальный округ, где столица
+    # не образует своего), по федеральным округам в порядке REGIONS
+    # Центральный федеральный округ
+    {
+        "code": "RU-BEL-belgorod",
+        "name": "городской округ город Белгород",
+        "kind": "городской округ",
+        "region": "RU-BEL",
+    },
+    {
+        "code": "RU-BRY-bryansk",
+        "name": "городской округ город Брянск",
+        "kind": "городской округ",
+        "region": "RU-BRY",
+    },
+    {
+        "code": "RU-VLA-vladimir",
+        "name": "городской округ город Владимир",
+        "kind": "городской округ",
+        "region": "RU-VLA",
+    },
+    {
+        "code": "RU-VOR-voronezh",
+        "name": "городской округ город Воронеж",
+        "kind": "городской округ",
+        "region": "RU-VOR",
+    },
+    {
+        "code": "RU-IVA-ivanovo",
+        "name": "городской округ Иваново",
+        "kind": "городской округ",
+        "region": "RU-IVA",
+    },
+    {
+        "code": "RU-KLU-kaluga",
+        "name": "городской округ город Калуга",
+        "kind": "городской округ",
+        "region": "RU-KLU",
+    },
+    {
+        "code": "RU-KOS-kostroma",
+        "name": "городской округ город Кострома",
+        "kind": "городской округ",
+        "region": "RU-KOS",
+    },
+    {
+        "code": "RU-KRS-kursk",
+        "name": "городской округ город Курск",
+        "kind": "городской округ",
+        "region": "RU-KRS",
+    },
+    {
+        "code": "RU-LIP-lipetsk",
+        "name": "городской округ город Липецк",
+        "kind": "городской округ",
+        "region": "RU-LIP",
+    },
+    # The law names no centre of Московская область (its Charter places the authorities in Москва and in the
+    # oblast); Москва is a subject of its own, so the okrug of Красногорск, the seat of the government and the
+    # `center` of REGIONS, is given.
+    {
+        "code": "RU-MOS-krasnogorsk",
+        "name": "городской округ Красногорск",
+        "kind": "городской округ",
+        "region": "RU-MOS",
+    },
+    {
+        "code": "RU-ORL-oryol",
+        "name": "городской округ город Орёл",
+        "kind": "городской округ",
+        "region": "RU-ORL",
+    },
+    {
+        "code": "RU-RYA-ryazan",
+        "name": "городской округ город Рязань",
+        "kind": "городской округ",
+        "region": "RU-RYA",
+    },
     {
         "code": "RU-SMO-smolensk",
         "name": "городской округ город Смоленск",
         "kind": "городской округ",
         "region": "RU-SMO",
+    },
+    {
+        "code": "RU-TAM-tambov",
+        "name": "городской округ город Тамбов",
+        "kind": "городской округ",
+        "region": "RU-TAM",
+    },
+    {
+        "code": "RU-TVE-tver",
+        "name": "городской округ город Тверь",
+        "kind": "городской округ",
+        "region": "RU-TVE",
+    },
+    {
+        "code": "RU-TUL-tula",
+        "name": "городской округ город Тула",
+        "kind": "городской округ",
+        "region": "RU-TUL",
+    },
+    {
+        "code": "RU-YAR-yaroslavl",
+        "name": "городской округ город Ярославль",
+        "kind": "городской округ",
+        "region": "RU-YAR",
+    },
+    # Северо-Западный федеральный округ
+    {
+        "code": "RU-KR-petrozavodsk",
+        "name": "Петрозаводский городской округ",
+        "kind": "городской округ",
+        "region": "RU-KR",
+    },
+    {
+        "code": "RU-KO-syktyvkar",
+        "name": "городской округ Сыктывкар",
+        "kind": "городской округ",
+        "region": "RU-KO",
+    },
+    {
+        "code": "RU-ARK-arkhangelsk",
+        "name": "городской округ город Архангельск",
+        "kind": "городской округ",
+        "region": "RU-ARK",
+    },
+    {
+        "code": "RU-VLG-vologda",
+        "name": "городской округ город Вологда",
+        "kind": "городской округ",
+        "region": "RU-VLG",
+    },
+    {
+        "code": "RU-KGD-kaliningrad",
+        "name": "городской округ город Калининград",
+        "kind": "городской округ",
+        "region": "RU-KGD",
+    },
+    # Гатчина, the centre since 2021, forms no okrug of its own: it is in the Гатчинский муниципальный округ
+    # (formerly the Гатчинский муниципальный район).
+    {
+        "code": "RU-LEN-gatchinsky",
+        "name": "Гатчинский муниципальный округ",
+        "kind": "муниципальный округ",
+        "region": "RU-LEN",
+    },
+    {
+        "code": "RU-MUR-murmansk",
+        "name": "городской округ город-герой Мурманск",
+        "kind": "городской округ",
+        "region": "RU-MUR",
+    },
+    {
+        "code": "RU-NGR-veliky-novgorod",
+        "name": "городской округ Великий Новгород",
+        "kind": "городской округ",
+        "region": "RU-NGR",
+    },
+    {
+        "code": "RU-PSK-pskov",
+        "name": "городской округ город Псков",
+        "kind": "городской округ",
+        "region": "RU-PSK",
+    },
+    {
+        "code": "RU-NEN-naryan-mar",
+        "name": "городской округ город Нарьян-Мар",
+        "kind": "городской округ",
+        "region": "RU-NEN",
+    },
+    # Южный федеральный округ
+    {
+        "code": "RU-AD-maykop",
+        "name": "городской округ город Майкоп",
+        "kind": "городской округ",
+        "region": "RU-AD",
+    },
+    {
+        "code": "RU-KL-elista",
+        "name": "городской округ город Элиста",
+        "kind": "городской округ",
+        "region": "RU-KL",
+    },
+    {
+        "code": "RU-CR-simferopol",
+        "name": "городской округ Симферополь",
+        "kind": "городской округ",
+        "region": "RU-CR",
+    },
+    {
+        "code": "RU-KDA-krasnodar",
+        "name": "городской округ город Краснодар",
+        "kind": "городской округ",
+        "region": "RU-KDA",
+    },
+    {
+        "code": "RU-AST-astrakhan",
+        "name": "городской округ город Астрахань",
+        "kind": "городской округ",
+        "region": "RU-AST",
+    },
+    {
+        "code": "RU-VGG-volgograd",
+        "name": "городской округ город-герой Волгоград",
+        "kind": "городской округ",
+        "region": "RU-VGG",
+    },
+    {
+        "code": "RU-ROS-rostov-na-donu",
+        "name": "городской округ город Ростов-на-Дону",
+        "kind": "городской округ",
+        "region": "RU-ROS",
+    },
+    {
+        "code": "RU-DON-donetsk",
+        "name": "городской округ Донецк",
+        "kind": "городской округ",
+        "region": "RU-DON",
+    },
+    {
+        "code": "RU-LUG-lugansk",
+        "name": "городской округ город Луганск",
+        "kind": "городской округ",
+        "region": "RU-LUG",
+    },
+    # Северо-Кавказский федеральный округ
+    {
+        "code": "RU-DA-makhachkala",
+        "name": "городской округ город Махачкала",
+        "kind": "городской округ",
+        "region": "RU-DA",
+    },
+    {
+        "code": "RU-IN-magas",
+        "name": "городской округ город Магас",
+        "kind": "городской округ",
+        "region": "RU-IN",
+    },
+    {
+        "code": "RU-KB-nalchik",
+        "name": "городской округ Нальчик",
+        "kind": "городской округ",
+        "region": "RU-KB",
+    },
+    {
+        "code": "RU-KC-cherkessk",
+        "name": "Черкесский городской округ",
+        "kind": "городской округ",
+        "region": "RU-KC",
+    },
+    {
+        "code": "RU-SE-vladikavkaz",
+        "name": "городской округ город Владикавказ",
+        "kind": "городской округ",
+        "region": "RU-SE",
+    },
+    {
+        "code": "RU-CE-grozny",
+        "name": "городской округ город Грозный",
+        "kind": "городской округ",
+        "region": "RU-CE",
+    },
+    {
+        "code": "RU-STA-stavropol",
+        "name": "городской округ город Ставрополь",
+        "kind": "городской округ",
+        "region": "RU-STA",
+    },
+    # Приволжский федеральный округ
+    {
+        "code": "RU-BA-ufa",
+        "name": "городской округ город Уфа",
+        "kind": "городской округ",
+        "region": "RU-BA",
+    },
+    {
+        "code": "RU-ME-yoshkar-ola",
+        "name": "городской округ город Йошкар-Ола",
+        "kind": "городской округ",
+        "region": "RU-ME",
+    },
+    {
+        "code": "RU-MO-saransk",
+        "name": "городской округ Саранск",
+        "kind": "городской округ",
+        "region": "RU-MO",
     },
     {
         "code": "RU-TA-kazan",
@@ -1304,10 +1591,138 @@ MUNICIPALITIES: list[MunicipalityData] = [
         "region": "RU-TA",
     },
     {
+        "code": "RU-UD-izhevsk",
+        "name": "городской округ город Ижевск",
+        "kind": "городской округ",
+        "region": "RU-UD",
+    },
+    {
+        "code": "RU-CU-cheboksary",
+        "name": "городской округ город Чебоксары",
+        "kind": "городской округ",
+        "region": "RU-CU",
+    },
+    {
+        "code": "RU-PER-perm",
+        "name": "Пермский городской округ",
+        "kind": "городской округ",
+        "region": "RU-PER",
+    },
+    {
+        "code": "RU-KIR-kirov",
+        "name": "городской округ город Киров",
+        "kind": "городской округ",
+        "region": "RU-KIR",
+    },
+    {
+        "code": "RU-NIZ-nizhny-novgorod",
+        "name": "городской округ город Нижний Новгород",
+        "kind": "городской округ",
+        "region": "RU-NIZ",
+    },
+    {
+        "code": "RU-ORE-orenburg",
+        "name": "городской округ город Оренбург",
+        "kind": "городской округ",
+        "region": "RU-ORE",
+    },
+    {
+        "code": "RU-PNZ-penza",
+        "name": "городской округ город Пенза",
+        "kind": "городской округ",
+        "region": "RU-PNZ",
+    },
+    {
+        "code": "RU-SAM-samara",
+        "name": "городской округ Самара",
+        "kind": "городской округ",
+        "region": "RU-SAM",
+    },
+    {
+        "code": "RU-SAR-saratov",
+        "name": "городской округ город Саратов",
+        "kind": "городской округ",
+        "region": "RU-SAR",
+    },
+    {
+        "code": "RU-ULY-ulyanovsk",
+        "name": "городской округ город Ульяновск",
+        "kind": "городской округ",
+        "region": "RU-ULY",
+    },
+    # Уральский федеральный округ
+    {
+        "code": "RU-KGN-kurgan",
+        "name": "городской округ город Курган",
+        "kind": "городской округ",
+        "region": "RU-KGN",
+    },
+    {
         "code": "RU-SVE-yekaterinburg",
         "name": "городской округ город Екатеринбург",
         "kind": "городской округ",
         "region": "RU-SVE",
+    },
+    {
+        "code": "RU-TYU-tyumen",
+        "name": "городской округ город Тюмень",
+        "kind": "городской округ",
+        "region": "RU-TYU",
+    },
+    {
+        "code": "RU-KHM-khanty-mansiysk",
+        "name": "городской округ Ханты-Мансийск",
+        "kind": "городской округ",
+        "region": "RU-KHM",
+    },
+    {
+        "code": "RU-YAN-salekhard",
+        "name": "городской округ город Салехард",
+        "kind": "городской округ",
+        "region": "RU-YAN",
+    },
+    # Сибирский федеральный округ
+    {
+        "code": "RU-AL-gorno-altaysk",
+        "name": "городской округ город Горно-Алтайск",
+        "kind": "городской округ",
+        "region": "RU-AL",
+    },
+    {
+        "code": "RU-TY-kyzyl",
+        "name": "городской округ город Кызыл",
+        "kind": "городской округ",
+        "region": "RU-TY",
+    },
+    {
+        "code": "RU-KK-abakan",
+        "name": "городской округ город Абакан",
+        "kind": "городской округ",
+        "region": "RU-KK",
+    },
+    {
+        "code": "RU-ALT-barnaul",
+        "name": "городской округ город Барнаул",
+        "kind": "городской округ",
+        "region": "RU-ALT",
+    },
+    {
+        "code": "RU-KYA-krasnoyarsk",
+        "name": "городской округ город Красноярск",
+        "kind": "городской округ",
+        "region": "RU-KYA",
+    },
+    {
+        "code": "RU-IRK-irkutsk",
+        "name": "городской округ город Иркутск",
+        "kind": "городской округ",
+        "region": "RU-IRK",
+    },
+    {
+        "code": "RU-KEM-kemerovo",
+        "name": "Кемеровский городской округ",
+        "kind": "городской округ",
+        "region": "RU-KEM",
     },
     {
         "code": "RU-NVS-novosibirsk",
@@ -1322,53 +1737,47 @@ MUNICIPALITIES: list[MunicipalityData] = [
         "region": "RU-OMS",
     },
     {
-        "code": "RU-NIZ-nizhny-novgorod",
-        "name": "городской округ город Нижний Новгород",
+        "code": "RU-TOM-tomsk",
+        "name": "городской округ город Томск",
         "kind": "городской округ",
-        "region": "RU-NIZ",
+        "region": "RU-TOM",
+    },
+    # Дальневосточный федеральный округ
+    {
+        "code": "RU-BU-ulan-ude",
+        "name": "городской округ город Улан-Удэ",
+        "kind": "городской округ",
+        "region": "RU-BU",
     },
     {
-        "code": "RU-SAM-samara",
-        "name": "городской округ Самара",
+        "code": "RU-SA-yakutsk",
+        "name": "городской округ город Якутск",
         "kind": "городской округ",
-        "region": "RU-SAM",
+        "region": "RU-SA",
     },
     {
-        "code": "RU-PSK-pskov",
-        "name": "городской округ город Псков",
+        "code": "RU-ZAB-chita",
+        "name": "городской округ город Чита",
         "kind": "городской округ",
-        "region": "RU-PSK",
+        "region": "RU-ZAB",
     },
     {
-        "code": "RU-PER-perm",
-        "name": "Пермский городской округ",
+        "code": "RU-KAM-petropavlovsk-kamchatsky",
+        "name": "Петропавловск-Камчатский городской округ",
         "kind": "городской округ",
-        "region": "RU-PER",
+        "region": "RU-KAM",
     },
     {
-        "code": "RU-KDA-krasnodar",
-        "name": "городской округ город Краснодар",
+        "code": "RU-PRI-vladivostok",
+        "name": "Владивостокский городской округ",
         "kind": "городской округ",
-        "region": "RU-KDA",
+        "region": "RU-PRI",
     },
     {
-        "code": "RU-TYU-tyumen",
-        "name": "городской округ город Тюмень",
+        "code": "RU-KHA-khabarovsk",
+        "name": "городской округ город Хабаровск",
         "kind": "городской округ",
-        "region": "RU-TYU",
-    },
-    {"code": "RU-BA-ufa", "name": "городской округ город Уфа", "kind": "городской округ", "region": "RU-BA"},
-    {
-        "code": "RU-KO-syktyvkar",
-        "name": "городской округ Сыктывкар",
-        "kind": "городской округ",
-        "region": "RU-KO",
-    },
-    {
-        "code": "RU-STA-stavropol",
-        "name": "городской округ город Ставрополь",
-        "kind": "городской округ",
-        "region": "RU-STA",
+        "region": "RU-KHA",
     },
     {
         "code": "RU-AMU-blagoveshchensk",
@@ -1377,28 +1786,28 @@ MUNICIPALITIES: list[MunicipalityData] = [
         "region": "RU-AMU",
     },
     {
-        "code": "RU-KRS-kursk",
-        "name": "городской округ город Курск",
+        "code": "RU-MAG-magadan",
+        "name": "городской округ город Магадан",
         "kind": "городской округ",
-        "region": "RU-KRS",
+        "region": "RU-MAG",
     },
     {
-        "code": "RU-IRK-irkutsk",
-        "name": "городской округ город Иркутск",
+        "code": "RU-SAK-yuzhno-sakhalinsk",
+        "name": "городской округ город Южно-Сахалинск",
         "kind": "городской округ",
-        "region": "RU-IRK",
+        "region": "RU-SAK",
     },
     {
-        "code": "RU-VLA-vladimir",
-        "name": "городской округ город Владимир",
+        "code": "RU-YEV-birobidzhan",
+        "name": "городской округ город Биробиджан",
         "kind": "городской округ",
-        "region": "RU-VLA",
+        "region": "RU-YEV",
     },
     {
-        "code": "RU-KGD-kaliningrad",
-        "name": "городской округ город Калининград",
+        "code": "RU-CHU-anadyr",
+        "name": "городской округ Анадырь",
         "kind": "городской округ",
-        "region": "RU-KGD",
+        "region": "RU-CHU",
     },
 ]
 

@@ -53,7 +53,7 @@ def load_vocabularies() -> dict[str, int]:
     # Municipalities and topics are edited by administrators: a new release adds entries, never overwrites.
     _upsert(Municipality, "code", [
         {"code": m["code"], "name": m["name"], "kind": m["kind"], "region_code": m["region"]}
-        for m in data.MUNICIPALITIES
+        for m in _new_municipalities()
     ], update_existing=False)
     _upsert(EducationLevel, "code", [
         {"code": lv["code"], "name": lv["name"], "short": lv["short"], "sort_order": lv["order"]}
@@ -85,6 +85,24 @@ def load_vocabularies() -> dict[str, int]:
         "topics": len(data.TOPICS),
         "addressee_types": len(data.ADDRESSEE_TYPES),
     }
+
+
+def _new_municipalities() -> list[data.MunicipalityData]:
+    """The shipped municipalities but those an administrator has already added to the region under a code of his
+    own: the same name up to case, «ё» and the words of its kind («г. Салехард» is «городской округ город
+    Салехард»), a town for a town, so that an upgrade gives the region no second entry of it (the Троицкий
+    городской округ is not the Троицкий муниципальный район)."""
+    def key(region: str, name: str, kind: str) -> tuple[str, str, bool]:
+        return region, _municipality_key(name), kind in _TOWN_KINDS
+
+    shipped = {m["code"] for m in data.MUNICIPALITIES}
+    own = {key(region, name, kind) for code, name, kind, region in db.session.execute(
+        select(Municipality.code, Municipality.name, Municipality.kind, Municipality.region_code))
+        if code not in shipped}
+    return [m for m in data.MUNICIPALITIES if key(m["region"], m["name"], m["kind"]) not in own]
+
+
+_TOWN_KINDS = frozenset({"городской округ", "город"})  # the others, a district or a municipal okrug, are land
 
 
 @dataclass(frozen=True)
@@ -272,6 +290,60 @@ def browse_counts(field: str) -> list[BrowseEntry]:
                 db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))]
     return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
             for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
+
+
+@dataclass(frozen=True)
+class RegionMunicipalities:
+    """A region's published practices: all of them, and those of each of its municipalities (``entries``, the
+    municipalities with none left out, in Russian alphabetical order)."""
+
+    region: Region
+    total: int
+    entries: list[BrowseEntry]
+    listed: bool  # whether the vocabulary has any municipality of the region (the federal cities have none)
+
+    @property
+    def without_municipality(self) -> int:
+        return self.total - sum(entry.count for entry in self.entries)
+
+
+def region_municipalities(region: Region) -> RegionMunicipalities:
+    """The published practices of ``region`` per municipality of the region: what the search finds with the region
+    and the municipality chosen (a practice naming another region's municipality is of neither)."""
+    from sqlalchemy import func
+
+    from kb.practices.models import Practice
+    from kb.search.outbox import made_since_last_change
+
+    def count() -> tuple[int, list[tuple[str, str, int]]]:
+        published = (Practice.status == "published") & (Practice.region_code == region.code)
+        total = db.session.scalar(select(func.count()).select_from(Practice).where(published)) or 0
+        rows = db.session.execute(
+            select(Municipality.code, Municipality.name, func.count())
+            .join(Practice, Practice.municipality_id == Municipality.id)
+            .where(published, Municipality.region_code == region.code)
+            .group_by(Municipality.code, Municipality.name)).all()
+        return total, [tuple(row) for row in rows]
+
+    total, rows = made_since_last_change("kb_browse_counts", ("municipality", region.code), count,
+                                         BROWSE_COUNT_SECONDS)
+    entries = [BrowseEntry(code, name, number) for code, name, number in rows]
+    listed = entries or db.session.scalar(select(Municipality.id).where(Municipality.region_code == region.code)
+                                          .limit(1)) is not None
+    return RegionMunicipalities(region, total, sorted(entries, key=lambda e: alphabetical(e.label)), bool(listed))
+
+
+def regions_with_municipal_practices() -> set[str]:
+    """The regions with a published practice that names one of the region's municipalities."""
+    from kb.practices.models import Practice
+    from kb.search.outbox import made_since_last_change
+
+    def count() -> set[str]:
+        return set(db.session.scalars(
+            select(Practice.region_code).distinct().join(Municipality, Municipality.id == Practice.municipality_id)
+            .where(Practice.status == "published", Municipality.region_code == Practice.region_code)))
+
+    return made_since_last_change("kb_browse_counts", "municipal_regions", count, BROWSE_COUNT_SECONDS)
 
 
 def topic_with_label(label: str, other_than: str | None = None) -> Topic | None:
