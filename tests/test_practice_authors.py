@@ -1,5 +1,6 @@
-"""How a practice's authors are read where the registry and the form differed: «;» and «и» between two authors on
-one line of the form, a whole name in capitals, and the API's count of ten authors."""
+"""How a practice's authors are read where the registry and the form differed: «;», «и» and commas between two
+authors on one line of the form, a whole name in capitals, a line break inside brackets, the API's count of ten
+authors, and an edit that reads again only the lines it changed."""
 
 from __future__ import annotations
 
@@ -246,3 +247,37 @@ def test_the_api_counts_the_authors_it_stores(app, make_user, make_token, odd):
                            headers=headers)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["authors"] == [{"name": a["name"], "position": a.get("position", "")} for a in sent]
+
+
+# -- names parted by commas on one line ------------------------------------------------------------------------
+
+COMMAS = [
+    ("Иванова А. П., Петрова Б. В., Сидоров К. Л.",
+     [("Иванова А. П.", ""), ("Петрова Б. В.", ""), ("Сидоров К. Л.", "")]),
+    ("А. П. Иванова, Б. В. Петрова", [("А. П. Иванова", ""), ("Б. В. Петрова", "")]),
+    ("Иванова Анна Петровна, Петрова Белла Викторовна",
+     [("Иванова Анна Петровна", ""), ("Петрова Белла Викторовна", "")]),
+    ("ИВАНОВА А. П., ПЕТРОВ ИВАН ИВАНОВИЧ", [("ИВАНОВА А. П.", ""), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "")]),
+    ("1. Иванова А. П., 2. Петрова Б. В.", [("Иванова А. П.", ""), ("Петрова Б. В.", "")]),
+    ("Иванова А. П. (учитель), Петрова Б. В. (директор)",
+     [("Иванова А. П.", "учитель"), ("Петрова Б. В.", "директор")]),
+    ("Иванова А. П., учитель, Петрова Б. В., директор", [("Иванова А. П.", "учитель"), ("Петрова Б. В.", "директор")]),
+    # a position, an organisation, a name not surely one stay the author's
+    ("Иванова А. П., учитель математики", [("Иванова А. П.", "учитель математики")]),
+    ("Иванова Анна Петровна, учитель, МБОУ СОШ № 5", [("Иванова Анна Петровна", "учитель, МБОУ СОШ № 5")]),
+    ("Иванова А. П., Заслуженный учитель РФ", [("Иванова А. П.", "Заслуженный учитель РФ")]),
+    ("Иванова А. П., учитель (наставник Петровой Б. В.)", [("Иванова А. П.", "учитель (наставник Петровой Б. В.)")]),
+]
+
+
+@pytest.mark.parametrize(("line", "authors"), COMMAS)
+def test_names_parted_by_commas_are_authors_in_the_form(app, make_user, line, authors):
+    """«Иванова А. П., Петрова Б. В., Сидоров К. Л.» on one line of the form was one author whose position was
+    «Петрова Б. В., Сидоров К. Л.»; the registry read three."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(line) == authors
+    _, response = _post_new(app, make_user, line)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+

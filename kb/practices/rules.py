@@ -284,12 +284,17 @@ def split_and(parts: list[str]) -> list[str]:
 
 
 def co_author_lines(line: str) -> list[str]:
-    """One line of the form's authors as the lines of its authors: parted before each «и» that a person's name
-    follows, as a registry's cell is (``split_and``): «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
-    математики и Петров И. И., учитель физики». A line without one stays as it is."""
+    """One line of the form's authors as the lines of its authors, parted as a registry's cell is: before each «и»
+    that a person's name follows (``split_and``), «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
+    математики и Петров И. И., учитель физики»; and before each comma that a name surely follows (``person``),
+    «Иванова А. П., Петрова Б. В., Сидоров К. Л.», «Иванова А. П., учитель, Петрова Б. В., директор». What is not
+    surely a name stays the position: «Иванова Анна Петровна, учитель, МБОУ СОШ № 5» is one author. A line
+    without either stays as it is."""
     groups: list[list[str]] = [[]]
     for part in split_commas(line):
         first, *others = _and_pieces(part)
+        if groups[-1] and person(first) is not None:
+            groups.append([])
         groups[-1].append(first)
         groups.extend([other] for other in others)
     return [", ".join(group) for group in groups] if len(groups) > 1 else [line]
