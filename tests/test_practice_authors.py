@@ -281,3 +281,37 @@ def test_names_parted_by_commas_are_authors_in_the_form(app, make_user, line, au
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _stored(app) == authors
 
+
+# -- a line break inside brackets ------------------------------------------------------------------------------
+
+BRACKETS = [
+    ("Иванова А. П. (учитель\nМБОУ СОШ № 5)\nПетров И. И., директор",
+     [("Иванова А. П.", "учитель, МБОУ СОШ № 5"), ("Петров И. И.", "директор")]),
+    ("Иванова А. П. (учитель,\nГимназия № 1)", [("Иванова А. П.", "учитель, Гимназия № 1")]),
+    ("Иванова А. П. (учитель\nГимназия № 1\n)", [("Иванова А. П.", "учитель, Гимназия № 1")]),
+    ("Петров И. И.\nИванова А. П. (учитель математики\nПочётный работник общего образования\nМБОУ СОШ № 5\n"
+     "г. Челябинск), наставник", [("Петров И. И.", ""), ("Иванова А. П.", "учитель математики, Почётный работник "
+                                  "общего образования, МБОУ СОШ № 5, г. Челябинск, наставник")]),
+    # a bracket never closed, or not within a few lines, parts nothing: one author a line, as before
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.", [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""),
+                                                           ("Сидоров С. С.", "")]),
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.\nКозлов Д. Е.\nОрлова Е. Ж.\nЛебедева Л. М. (директор)",
+     [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""), ("Сидоров С. С.", ""), ("Козлов Д. Е.", ""),
+      ("Орлова Е. Ж.", ""), ("Лебедева Л. М.", "директор")]),
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.\nКозлов Д. Е.\nОрлова Е. Ж.\nЛебедева Л. М.)",
+     [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""), ("Сидоров С. С.", ""), ("Козлов Д. Е.", ""),
+      ("Орлова Е. Ж.", ""), ("Лебедева Л. М.)", "")]),
+]
+
+
+@pytest.mark.parametrize(("text", "authors"), BRACKETS)
+def test_a_line_break_inside_brackets_carries_on_the_author(app, make_user, text, authors):
+    """«Иванова А. П. (учитель⏎МБОУ СОШ № 5)» was two authors, the second «МБОУ СОШ № 5)»; in a registry's cell too
+    when the line did not begin with a position or a legal form («Гимназия № 1)»)."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(text) == authors
+    _, response = _post_new(app, make_user, text.replace("\n", "\r\n"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+

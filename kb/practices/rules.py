@@ -152,14 +152,12 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
     own («Иванова (Петрова) А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back
     so. After «;» an author of its own begins unless what follows begins in lower case («учитель математики;
     классный руководитель»): the «;» is then a comma, as a line break inside an entry is. A «;» inside brackets
-    parts nothing: «Иванова А. П. (директор; Почётный работник общего образования)» is one author."""
+    parts nothing: «Иванова А. П. (директор; Почётный работник общего образования)» is one author; nor does a line
+    break inside brackets that close a few lines on (``bracket_lines``)."""
     entries: list[list[str]] = []
     for number, piece in enumerate(split_semicolons(text)):
         after_semicolon = number > 0
-        for line in piece.splitlines():
-            line = line.strip()
-            if not line:
-                continue
+        for line in bracket_lines(piece):
             carries = bool(entries) and not starts_person(line) and (
                 _in_lower_case(line) if after_semicolon else _carries_on(line, entries[-1][-1], wrapped_only))
             after_semicolon = False
@@ -170,6 +168,46 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
                 continue
             entries.append([line])
     return [entry.rstrip(",;– ").strip() for entry in map("".join, entries)]
+
+
+BRACKET_LINES = 4  # the lines a bracket may run on after the one that opens it
+
+
+def _depth(line: str, depth: int) -> int:
+    """The brackets open after ``line`` when ``depth`` were open before it (a «)» with none open counts nothing)."""
+    for char in line:
+        depth = depth + 1 if char == "(" else depth - 1 if char == ")" and depth else depth
+    return depth
+
+
+def _glued(lines: list[str]) -> str:
+    """Lines that one pair of brackets spans as one line: a line break is a comma, as inside an entry, except after
+    an opening bracket, a comma or a dash, or before a closing bracket or a comma."""
+    text = lines[0]
+    for line in lines[1:]:
+        glue = "" if line.startswith((")", ",")) else " " if text.endswith(("(", *_DASHES)) else ", "
+        text += glue + line
+    return text
+
+
+def bracket_lines(text: str) -> list[str]:
+    """The lines of ``text`` (stripped, the blank ones left out), a bracket's lines as one: «Иванова А. П.
+    (учитель⏎МБОУ СОШ № 5)» is «Иванова А. П. (учитель, МБОУ СОШ № 5)». Only when the bracket closes within
+    ``BRACKET_LINES`` lines: one never closed, «Иванова А. П. (учитель⏎Петров И. И.⏎…», leaves the lines as they
+    are, not a whole list in one author."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    joined: list[str] = []
+    start = 0
+    while start < len(lines):
+        end, depth = start, _depth(lines[start], 0)
+        while depth and end + 1 < len(lines) and end - start < BRACKET_LINES:
+            end += 1
+            depth = _depth(lines[end], depth)
+        if depth:
+            end = start  # never closed, or not soon enough: the line alone
+        joined.append(_glued(lines[start:end + 1]))
+        start = end + 1
+    return joined
 
 
 def split_semicolons(text: str) -> list[str]:
