@@ -315,3 +315,59 @@ def test_a_line_break_inside_brackets_carries_on_the_author(app, make_user, text
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _stored(app) == authors
 
+
+# -- an edit reads again only the lines that changed ---------------------------------------------------------------
+
+KEPT = ("Иванова А. П.", "учитель; МБОУ СОШ № 5")  # the rules would read its line as two authors
+OLD_LIST = ("Петрова Б. В.", "методист ИМЦ и Сидоров С. С. (наставник)")  # a list stored long ago as one author
+
+
+def _lines(authors: list[tuple[str, str]]) -> list[str]:
+    return [f"{name}, {position}".rstrip(", ") for name, position in authors]
+
+
+@pytest.mark.parametrize(("edit", "authors"), [
+    # another line changed: the stored ones keep their fields, in order
+    (lambda lines: [lines[0], "Козлов Д. Е., директор школы", lines[2]],
+     [KEPT, ("Козлов Д. Е.", "директор школы"), OLD_LIST]),
+    # a line added, one removed
+    (lambda lines: [lines[0], lines[1], "Орлова Е. Ж. – учитель", lines[2]],
+     [KEPT, ("Козлов Д. Е.", "директор"), ("Орлова Е. Ж.", "учитель"), OLD_LIST]),
+    (lambda lines: [lines[2], lines[0]], [OLD_LIST, KEPT]),
+    # reordered: each line equal to a stored author's keeps that author, in the new order
+    (lambda lines: [lines[2], lines[1], lines[0]], [OLD_LIST, ("Козлов Д. Е.", "директор"), KEPT]),
+    # a stored line typed twice is the stored author once; the copy is read as a new line
+    (lambda lines: [lines[0], lines[0]], [KEPT, ("Иванова А. П.", "учитель"), ("МБОУ СОШ № 5", "")]),
+    # a changed line is read by the rules
+    (lambda lines: [lines[0] + ", наставник", lines[1]],
+     [("Иванова А. П.", "учитель"), ("МБОУ СОШ № 5", "наставник"), ("Козлов Д. Е.", "директор")]),
+    # a line added after a stored one that carries it on (a bracket, a word in lower case) changes that author
+    (lambda lines: [lines[1], "(высшая категория)", lines[0]],
+     [("Козлов Д. Е.", "директор (высшая категория)"), KEPT]),
+    (lambda lines: [lines[1], "классный руководитель", lines[2]],
+     [("Козлов Д. Е.", "директор, классный руководитель"), OLD_LIST]),
+], ids=["changed", "added", "removed", "reordered", "typed twice", "stored changed", "bracket after", "lower after"])
+def test_an_edit_reads_again_only_the_lines_that_changed(app, make_user, make_token, edit, authors):
+    """Changing one line of «Авторы» read every line again: a stored author whose line the rules would part
+    («учитель; МБОУ СОШ № 5» as a position, a list stored long ago) was parted when another line was edited."""
+    stored = [KEPT, ("Козлов Д. Е.", "директор"), OLD_LIST]
+    client, location = _stored_by_api(app, make_user, make_token, stored)
+    lines = _edit_form_authors(client, location).splitlines()
+    assert lines == _lines(stored)
+    response = _save_edit(app, client, location, "\r\n".join(edit(lines)))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+def test_an_edit_keeps_stored_duplicates_and_the_api_keeps_names_as_sent(app, make_user, make_token):
+    """Two stored authors with one line each keep their lines; a name the API stored with commas stays one."""
+    listed = ("Иванова А. П., Петрова Б. В.", "учитель")
+    stored = [KEPT, listed, KEPT]
+    client, location = _stored_by_api(app, make_user, make_token, stored)
+    lines = _edit_form_authors(client, location).splitlines()
+    response = _save_edit(app, client, location, "\n".join([*lines, "Козлов Д. Е."]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == [*stored, ("Козлов Д. Е.", "")]
+    response = _save_edit(app, client, location, "\n".join([lines[2], lines[1], "  Козлов Д. Е.  "]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == [KEPT, listed, ("Козлов Д. Е.", "")]

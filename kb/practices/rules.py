@@ -5,7 +5,8 @@ again in the form without errors on fields nobody touched."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 
 from kb.positions import position_word
 from kb.timeutil import local_today
@@ -341,6 +342,85 @@ def co_author_lines(line: str) -> list[str]:
 def authors_text(authors: Iterable[tuple[str, str]]) -> str:
     """The authors as the form's text area shows them: one «name, position» a line."""
     return "\n".join(f"{name}, {position}".rstrip(", ") for name, position in authors)
+
+
+def read_authors(text: str) -> list[tuple[str, str]]:
+    """(name, position) of each author the form's text area gives: an entry a line or after «;» (``author_lines``),
+    co-authors of a line parted at «и» or a comma before a name (``co_author_lines``), each read as «name,
+    position» (``author_line``); a name or a position longer than ``AUTHOR_PART_MAX`` is cut."""
+    authors = []
+    for entry in author_lines(text):
+        for line in co_author_lines(entry):
+            name, position = author_line(line)
+            if name:
+                authors.append((name[:AUTHOR_PART_MAX], position[:AUTHOR_PART_MAX]))
+    return authors
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a text area, blanks (and the spaces in a line) aside: a browser sends a line break as CR LF."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _carried(before: list[str], after: list[str]) -> bool:
+    """Whether lines of authors read together make fewer entries than apart: a line of ``after`` carries on an entry
+    of ``before`` (it begins with a bracket or in lower case, or the line before it ends in a comma) or a bracket
+    spans both. Only the lines at the seam are read, as far as a bracket may run (``BRACKET_LINES``)."""
+    before, after = before[-BRACKET_LINES - 1:], after[:BRACKET_LINES + 1]
+    together = author_lines("\n".join([*before, *after]))
+    return len(together) < len(author_lines("\n".join(before))) + len(author_lines("\n".join(after)))
+
+
+def edited_authors(text: str, stored: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The authors of an edited practice's text area, which showed the ``stored`` ones a line each: a line as a
+    stored author's was shown keeps that author as stored, wherever it now stands — the rules would read some
+    otherwise («учитель; МБОУ СОШ № 5» in a position as a second author; a list stored long ago as one author), and
+    a methodist who changed another line would find them parted. Each stored author keeps one line (a copy typed
+    again is a new line). The other lines, new or changed, are read by the rules (``read_authors``), a run of them
+    together; a stored author's line is read with them when one of them carries it on («ФИО, должность⏎(высшая
+    категория)») or it carries on one of them."""
+    lines = _lines(text)
+    if lines == _lines(authors_text(stored)):
+        return list(stored)  # untouched (a name or a position over a line break, from an old import, aside)
+    shown: dict[str, list[tuple[str, str]]] = {}
+    for author in stored:
+        shown.setdefault(" ".join(authors_text([author]).split()), []).append(author)
+    read_again: set[int] = set()
+    while True:
+        left = {line: deque(authors) for line, authors in shown.items()}
+        kept = {i: left[line].popleft() for i, line in enumerate(lines) if i not in read_again and left.get(line)}
+        seams = set()
+        for start, end in _runs(kept, len(lines)):
+            if start - 1 in kept and _carried([lines[start - 1]], lines[start:end]):
+                seams.add(start - 1)
+            if end in kept and _carried(lines[start:end], [lines[end]]):
+                seams.add(end)
+        if not seams:
+            break
+        read_again |= seams  # each round reads one more stored author's line again at least: few rounds
+    authors: list[tuple[str, str]] = []
+    run: list[str] = []
+    for i, line in enumerate(lines):
+        if i in kept:
+            authors.extend(read_authors("\n".join(run)))
+            authors.append(kept[i])
+            run = []
+        else:
+            run.append(line)
+    return authors + read_authors("\n".join(run))
+
+
+def _runs(kept: dict[int, tuple[str, str]], count: int) -> list[tuple[int, int]]:
+    """(start, end) of each run of lines not ``kept``, among ``count``."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i in range(count + 1):
+        if i < count and i not in kept:
+            start = i if start is None else start
+        elif start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
 
 
 def limit_errors(title: str, sections: dict[str, str], authors: list[tuple[str, str]], organisation: str,
