@@ -357,9 +357,9 @@ def read_authors(text: str) -> list[tuple[str, str]]:
     return authors
 
 
-def _lines(text: str) -> list[str]:
-    """The lines of a text area, blanks (and the spaces in a line) aside: a browser sends a line break as CR LF."""
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+def _seen(line: str) -> str:
+    """A line as the eye compares it with the one the form showed: runs of spaces as one, none at the ends."""
+    return " ".join(line.split())
 
 
 def _carried(before: list[str], after: list[str]) -> bool:
@@ -379,16 +379,17 @@ def edited_authors(text: str, stored: Sequence[tuple[str, str]]) -> list[tuple[s
     again is a new line). The other lines, new or changed, are read by the rules (``read_authors``), a run of them
     together; a stored author's line is read with them when one of them carries it on («ФИО, должность⏎(высшая
     категория)») or it carries on one of them."""
-    lines = _lines(text)
-    if lines == _lines(authors_text(stored)):
-        return list(stored)  # untouched (a name or a position over a line break, from an old import, aside)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]  # a browser sends a line break as CR LF
+    seen = [_seen(line) for line in lines]
+    if seen == [_seen(line) for line in authors_text(stored).splitlines() if line.strip()]:
+        return list(stored)  # untouched: kept whole, a stored name or position with a line break in it too
     shown: dict[str, list[tuple[str, str]]] = {}
     for author in stored:
-        shown.setdefault(" ".join(authors_text([author]).split()), []).append(author)
+        shown.setdefault(_seen(authors_text([author])), []).append(author)
     read_again: set[int] = set()
     while True:
         left = {line: deque(authors) for line, authors in shown.items()}
-        kept = {i: left[line].popleft() for i, line in enumerate(lines) if i not in read_again and left.get(line)}
+        kept = {i: left[line].popleft() for i, line in enumerate(seen) if i not in read_again and left.get(line)}
         seams = set()
         for start, end in _runs(kept, len(lines)):
             if start - 1 in kept and _carried([lines[start - 1]], lines[start:end]):
