@@ -1,5 +1,6 @@
-"""How a practice's authors are read where the registry and the form differed: «;» and «и» between two authors on
-one line of the form, a whole name in capitals, and the API's count of ten authors."""
+"""How a practice's authors are read where the registry and the form differed: «;», «и» and commas between two
+authors on one line of the form, a whole name in capitals, a line break inside brackets, the API's count of ten
+authors, and an edit that reads again only the lines it changed."""
 
 from __future__ import annotations
 
@@ -246,3 +247,127 @@ def test_the_api_counts_the_authors_it_stores(app, make_user, make_token, odd):
                            headers=headers)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["authors"] == [{"name": a["name"], "position": a.get("position", "")} for a in sent]
+
+
+# -- names parted by commas on one line ------------------------------------------------------------------------
+
+COMMAS = [
+    ("Иванова А. П., Петрова Б. В., Сидоров К. Л.",
+     [("Иванова А. П.", ""), ("Петрова Б. В.", ""), ("Сидоров К. Л.", "")]),
+    ("А. П. Иванова, Б. В. Петрова", [("А. П. Иванова", ""), ("Б. В. Петрова", "")]),
+    ("Иванова Анна Петровна, Петрова Белла Викторовна",
+     [("Иванова Анна Петровна", ""), ("Петрова Белла Викторовна", "")]),
+    ("ИВАНОВА А. П., ПЕТРОВ ИВАН ИВАНОВИЧ", [("ИВАНОВА А. П.", ""), ("ПЕТРОВ ИВАН ИВАНОВИЧ", "")]),
+    ("1. Иванова А. П., 2. Петрова Б. В.", [("Иванова А. П.", ""), ("Петрова Б. В.", "")]),
+    ("Иванова А. П. (учитель), Петрова Б. В. (директор)",
+     [("Иванова А. П.", "учитель"), ("Петрова Б. В.", "директор")]),
+    ("Иванова А. П., учитель, Петрова Б. В., директор", [("Иванова А. П.", "учитель"), ("Петрова Б. В.", "директор")]),
+    # a position, an organisation, a name not surely one stay the author's
+    ("Иванова А. П., учитель математики", [("Иванова А. П.", "учитель математики")]),
+    ("Иванова Анна Петровна, учитель, МБОУ СОШ № 5", [("Иванова Анна Петровна", "учитель, МБОУ СОШ № 5")]),
+    ("Иванова А. П., Заслуженный учитель РФ", [("Иванова А. П.", "Заслуженный учитель РФ")]),
+    ("Иванова А. П., учитель (наставник Петровой Б. В.)", [("Иванова А. П.", "учитель (наставник Петровой Б. В.)")]),
+]
+
+
+@pytest.mark.parametrize(("line", "authors"), COMMAS)
+def test_names_parted_by_commas_are_authors_in_the_form(app, make_user, line, authors):
+    """«Иванова А. П., Петрова Б. В., Сидоров К. Л.» on one line of the form was one author whose position was
+    «Петрова Б. В., Сидоров К. Л.»; the registry read three."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(line) == authors
+    _, response = _post_new(app, make_user, line)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+# -- a line break inside brackets ------------------------------------------------------------------------------
+
+BRACKETS = [
+    ("Иванова А. П. (учитель\nМБОУ СОШ № 5)\nПетров И. И., директор",
+     [("Иванова А. П.", "учитель, МБОУ СОШ № 5"), ("Петров И. И.", "директор")]),
+    ("Иванова А. П. (учитель,\nГимназия № 1)", [("Иванова А. П.", "учитель, Гимназия № 1")]),
+    ("Иванова А. П. (учитель\nГимназия № 1\n)", [("Иванова А. П.", "учитель, Гимназия № 1")]),
+    ("Петров И. И.\nИванова А. П. (учитель математики\nПочётный работник общего образования\nМБОУ СОШ № 5\n"
+     "г. Челябинск), наставник", [("Петров И. И.", ""), ("Иванова А. П.", "учитель математики, Почётный работник "
+                                  "общего образования, МБОУ СОШ № 5, г. Челябинск, наставник")]),
+    # a bracket never closed, or not within a few lines, parts nothing: one author a line, as before
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.", [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""),
+                                                           ("Сидоров С. С.", "")]),
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.\nКозлов Д. Е.\nОрлова Е. Ж.\nЛебедева Л. М. (директор)",
+     [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""), ("Сидоров С. С.", ""), ("Козлов Д. Е.", ""),
+      ("Орлова Е. Ж.", ""), ("Лебедева Л. М.", "директор")]),
+    ("Иванова А. П. (учитель\nПетров И. И.\nСидоров С. С.\nКозлов Д. Е.\nОрлова Е. Ж.\nЛебедева Л. М.)",
+     [("Иванова А. П. (учитель", ""), ("Петров И. И.", ""), ("Сидоров С. С.", ""), ("Козлов Д. Е.", ""),
+      ("Орлова Е. Ж.", ""), ("Лебедева Л. М.)", "")]),
+]
+
+
+@pytest.mark.parametrize(("text", "authors"), BRACKETS)
+def test_a_line_break_inside_brackets_carries_on_the_author(app, make_user, text, authors):
+    """«Иванова А. П. (учитель⏎МБОУ СОШ № 5)» was two authors, the second «МБОУ СОШ № 5)»; in a registry's cell too
+    when the line did not begin with a position or a legal form («Гимназия № 1)»)."""
+    from kb.bulkimport.services import parse_authors
+
+    assert parse_authors(text) == authors
+    _, response = _post_new(app, make_user, text.replace("\n", "\r\n"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+# -- an edit reads again only the lines that changed ---------------------------------------------------------------
+
+KEPT = ("Иванова А. П.", "учитель; МБОУ СОШ № 5")  # the rules would read its line as two authors
+OLD_LIST = ("Петрова Б. В.", "методист ИМЦ и Сидоров С. С. (наставник)")  # a list stored long ago as one author
+
+
+def _lines(authors: list[tuple[str, str]]) -> list[str]:
+    return [f"{name}, {position}".rstrip(", ") for name, position in authors]
+
+
+@pytest.mark.parametrize(("edit", "authors"), [
+    # another line changed: the stored ones keep their fields, in order
+    (lambda lines: [lines[0], "Козлов Д. Е., директор школы", lines[2]],
+     [KEPT, ("Козлов Д. Е.", "директор школы"), OLD_LIST]),
+    # a line added, one removed
+    (lambda lines: [lines[0], lines[1], "Орлова Е. Ж. – учитель", lines[2]],
+     [KEPT, ("Козлов Д. Е.", "директор"), ("Орлова Е. Ж.", "учитель"), OLD_LIST]),
+    (lambda lines: [lines[2], lines[0]], [OLD_LIST, KEPT]),
+    # reordered: each line equal to a stored author's keeps that author, in the new order
+    (lambda lines: [lines[2], lines[1], lines[0]], [OLD_LIST, ("Козлов Д. Е.", "директор"), KEPT]),
+    # a stored line typed twice is the stored author once; the copy is read as a new line
+    (lambda lines: [lines[0], lines[0]], [KEPT, ("Иванова А. П.", "учитель"), ("МБОУ СОШ № 5", "")]),
+    # a changed line is read by the rules
+    (lambda lines: [lines[0] + ", наставник", lines[1]],
+     [("Иванова А. П.", "учитель"), ("МБОУ СОШ № 5", "наставник"), ("Козлов Д. Е.", "директор")]),
+    # a line added after a stored one that carries it on (a bracket, a word in lower case) changes that author
+    (lambda lines: [lines[1], "(высшая категория)", lines[0]],
+     [("Козлов Д. Е.", "директор (высшая категория)"), KEPT]),
+    (lambda lines: [lines[1], "классный руководитель", lines[2]],
+     [("Козлов Д. Е.", "директор, классный руководитель"), OLD_LIST]),
+], ids=["changed", "added", "removed", "reordered", "typed twice", "stored changed", "bracket after", "lower after"])
+def test_an_edit_reads_again_only_the_lines_that_changed(app, make_user, make_token, edit, authors):
+    """Changing one line of «Авторы» read every line again: a stored author whose line the rules would part
+    («учитель; МБОУ СОШ № 5» as a position, a list stored long ago) was parted when another line was edited."""
+    stored = [KEPT, ("Козлов Д. Е.", "директор"), OLD_LIST]
+    client, location = _stored_by_api(app, make_user, make_token, stored)
+    lines = _edit_form_authors(client, location).splitlines()
+    assert lines == _lines(stored)
+    response = _save_edit(app, client, location, "\r\n".join(edit(lines)))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
+def test_an_edit_keeps_stored_duplicates_and_the_api_keeps_names_as_sent(app, make_user, make_token):
+    """Two stored authors with one line each keep their lines; a name the API stored with commas stays one."""
+    listed = ("Иванова А. П., Петрова Б. В.", "учитель")
+    stored = [KEPT, listed, KEPT]
+    client, location = _stored_by_api(app, make_user, make_token, stored)
+    lines = _edit_form_authors(client, location).splitlines()
+    response = _save_edit(app, client, location, "\n".join([*lines, "Козлов Д. Е."]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == [*stored, ("Козлов Д. Е.", "")]
+    response = _save_edit(app, client, location, "\n".join([lines[2], lines[1], "  Козлов Д. Е.  "]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == [KEPT, listed, ("Козлов Д. Е.", "")]

@@ -124,10 +124,11 @@ class PracticeForm(Form):
     # ten and stored as they are sent, not read back from the text area's lines (where a name beginning in lower
     # case or with «(» carried on the line before, and one with «и» or «;» would be two).
     listed_authors: list[tuple[str, str]] | None = None
-    # The authors stored with the practice being edited (``form_for_edit``): when the text area comes back as the
-    # form showed them, they are kept as they are, not read again from its lines — authors stored by the API or
-    # the bulk import, or before the form read «;» and «и», may read back otherwise («учитель; МБОУ СОШ № 5» as a
-    # second author), and an untouched save changed them or failed the limit of ten.
+    # The authors stored with the practice being edited (``form_for_edit``): a line of the text area as the form
+    # showed a stored author keeps that author as it is, not read again (rules.edited_authors) — authors stored by
+    # the API or the bulk import, or before the form read «;», «и» and commas, may read back otherwise («учитель;
+    # МБОУ СОШ № 5» as a second author), and a save that changed another line, or none, changed them or failed the
+    # limit of ten.
     stored_authors: list[tuple[str, str]] | None = None
 
     def __init__(self, *args, **kwargs):
@@ -166,23 +167,16 @@ class PracticeForm(Form):
         return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
     def author_list(self) -> list[tuple[str, str]]:
-        """The authors as the text area gives them, read as a registry's cell is: an entry a line or after «;» (a
-        line that carries on an author's joins it), two authors on a line parted at «и» before a name. An API body's
-        list (``listed_authors``) is taken as it is sent; the stored authors (``stored_authors``) are kept when the
-        text area is as the form showed them."""
+        """The authors as the text area gives them, read as a registry's cell is (rules.read_authors): an entry a
+        line or after «;» (a line that carries on an author's joins it, as do the lines inside brackets), two
+        authors on a line parted at «и» or a comma before a name. An API body's list (``listed_authors``) is taken
+        as it is sent; a line as the form showed a stored author (``stored_authors``) keeps that author."""
         if self.listed_authors is not None:
             return [(name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX])
                     for name, position in self.listed_authors if name]
-        if self.stored_authors is not None and _same_lines(self.authors.data or "",
-                                                           rules.authors_text(self.stored_authors)):
-            return list(self.stored_authors)
-        authors = []
-        for entry in rules.author_lines(self.authors.data or ""):
-            for line in rules.co_author_lines(entry):
-                name, position = rules.author_line(line)
-                if name:
-                    authors.append((name[:rules.AUTHOR_PART_MAX], position[:rules.AUTHOR_PART_MAX]))
-        return authors
+        if self.stored_authors is not None:
+            return rules.edited_authors(self.authors.data or "", self.stored_authors)
+        return rules.read_authors(self.authors.data or "")
 
     def to_data(self, sections: dict[str, str]) -> PracticeData:
         return PracticeData(
@@ -193,14 +187,6 @@ class PracticeForm(Form):
             topic_codes=tuple(self.topics.data or ()), year=self.year.data, event=self.event.data or "",
             spread_level=self.spread_level.data or None,
         )
-
-
-def _same_lines(typed: str, shown: str) -> bool:
-    """Whether a text area came back as it was shown: line breaks (CR LF from a browser) and blanks at the ends of
-    lines and of the text aside."""
-    def lines(text: str) -> list[str]:
-        return [line.rstrip() for line in text.strip().splitlines()]
-    return lines(typed) == lines(shown)
 
 
 # One text area per template section, added to the class so WTForms binds them like declared fields.

@@ -5,7 +5,8 @@ again in the form without errors on fields nobody touched."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 
 from kb.positions import position_word
 from kb.timeutil import local_today
@@ -152,14 +153,12 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
     own («Иванова (Петрова) А. П.», «Коллектив авторов»): the form shows its authors one a line and reads them back
     so. After «;» an author of its own begins unless what follows begins in lower case («учитель математики;
     классный руководитель»): the «;» is then a comma, as a line break inside an entry is. A «;» inside brackets
-    parts nothing: «Иванова А. П. (директор; Почётный работник общего образования)» is one author."""
+    parts nothing: «Иванова А. П. (директор; Почётный работник общего образования)» is one author; nor does a line
+    break inside brackets that close a few lines on (``bracket_lines``)."""
     entries: list[list[str]] = []
     for number, piece in enumerate(split_semicolons(text)):
         after_semicolon = number > 0
-        for line in piece.splitlines():
-            line = line.strip()
-            if not line:
-                continue
+        for line in bracket_lines(piece):
             carries = bool(entries) and not starts_person(line) and (
                 _in_lower_case(line) if after_semicolon else _carries_on(line, entries[-1][-1], wrapped_only))
             after_semicolon = False
@@ -170,6 +169,46 @@ def author_lines(text: str, *, wrapped_only: bool = True) -> list[str]:
                 continue
             entries.append([line])
     return [entry.rstrip(",;– ").strip() for entry in map("".join, entries)]
+
+
+BRACKET_LINES = 4  # the lines a bracket may run on after the one that opens it
+
+
+def _depth(line: str, depth: int) -> int:
+    """The brackets open after ``line`` when ``depth`` were open before it (a «)» with none open counts nothing)."""
+    for char in line:
+        depth = depth + 1 if char == "(" else depth - 1 if char == ")" and depth else depth
+    return depth
+
+
+def _glued(lines: list[str]) -> str:
+    """Lines that one pair of brackets spans as one line: a line break is a comma, as inside an entry, except after
+    an opening bracket, a comma or a dash, or before a closing bracket or a comma."""
+    text = lines[0]
+    for line in lines[1:]:
+        glue = "" if line.startswith((")", ",")) else " " if text.endswith(("(", *_DASHES)) else ", "
+        text += glue + line
+    return text
+
+
+def bracket_lines(text: str) -> list[str]:
+    """The lines of ``text`` (stripped, the blank ones left out), a bracket's lines as one: «Иванова А. П.
+    (учитель⏎МБОУ СОШ № 5)» is «Иванова А. П. (учитель, МБОУ СОШ № 5)». Only when the bracket closes within
+    ``BRACKET_LINES`` lines: one never closed, «Иванова А. П. (учитель⏎Петров И. И.⏎…», leaves the lines as they
+    are, not a whole list in one author."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    joined: list[str] = []
+    start = 0
+    while start < len(lines):
+        end, depth = start, _depth(lines[start], 0)
+        while depth and end + 1 < len(lines) and end - start < BRACKET_LINES:
+            end += 1
+            depth = _depth(lines[end], depth)
+        if depth:
+            end = start  # never closed, or not soon enough: the line alone
+        joined.append(_glued(lines[start:end + 1]))
+        start = end + 1
+    return joined
 
 
 def split_semicolons(text: str) -> list[str]:
@@ -284,12 +323,17 @@ def split_and(parts: list[str]) -> list[str]:
 
 
 def co_author_lines(line: str) -> list[str]:
-    """One line of the form's authors as the lines of its authors: parted before each «и» that a person's name
-    follows, as a registry's cell is (``split_and``): «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
-    математики и Петров И. И., учитель физики». A line without one stays as it is."""
+    """One line of the form's authors as the lines of its authors, parted as a registry's cell is: before each «и»
+    that a person's name follows (``split_and``), «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
+    математики и Петров И. И., учитель физики»; and before each comma that a name surely follows (``person``),
+    «Иванова А. П., Петрова Б. В., Сидоров К. Л.», «Иванова А. П., учитель, Петрова Б. В., директор». What is not
+    surely a name stays the position: «Иванова Анна Петровна, учитель, МБОУ СОШ № 5» is one author. A line
+    without either stays as it is."""
     groups: list[list[str]] = [[]]
     for part in split_commas(line):
         first, *others = _and_pieces(part)
+        if groups[-1] and person(first) is not None:
+            groups.append([])
         groups[-1].append(first)
         groups.extend([other] for other in others)
     return [", ".join(group) for group in groups] if len(groups) > 1 else [line]
@@ -298,6 +342,86 @@ def co_author_lines(line: str) -> list[str]:
 def authors_text(authors: Iterable[tuple[str, str]]) -> str:
     """The authors as the form's text area shows them: one «name, position» a line."""
     return "\n".join(f"{name}, {position}".rstrip(", ") for name, position in authors)
+
+
+def read_authors(text: str) -> list[tuple[str, str]]:
+    """(name, position) of each author the form's text area gives: an entry a line or after «;» (``author_lines``),
+    co-authors of a line parted at «и» or a comma before a name (``co_author_lines``), each read as «name,
+    position» (``author_line``); a name or a position longer than ``AUTHOR_PART_MAX`` is cut."""
+    authors = []
+    for entry in author_lines(text):
+        for line in co_author_lines(entry):
+            name, position = author_line(line)
+            if name:
+                authors.append((name[:AUTHOR_PART_MAX], position[:AUTHOR_PART_MAX]))
+    return authors
+
+
+def _seen(line: str) -> str:
+    """A line as the eye compares it with the one the form showed: runs of spaces as one, none at the ends."""
+    return " ".join(line.split())
+
+
+def _carried(before: list[str], after: list[str]) -> bool:
+    """Whether lines of authors read together make fewer entries than apart: a line of ``after`` carries on an entry
+    of ``before`` (it begins with a bracket or in lower case, or the line before it ends in a comma) or a bracket
+    spans both. Only the lines at the seam are read, as far as a bracket may run (``BRACKET_LINES``)."""
+    before, after = before[-BRACKET_LINES - 1:], after[:BRACKET_LINES + 1]
+    together = author_lines("\n".join([*before, *after]))
+    return len(together) < len(author_lines("\n".join(before))) + len(author_lines("\n".join(after)))
+
+
+def edited_authors(text: str, stored: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The authors of an edited practice's text area, which showed the ``stored`` ones a line each: a line as a
+    stored author's was shown keeps that author as stored, wherever it now stands — the rules would read some
+    otherwise («учитель; МБОУ СОШ № 5» in a position as a second author; a list stored long ago as one author), and
+    a methodist who changed another line would find them parted. Each stored author keeps one line (a copy typed
+    again is a new line). The other lines, new or changed, are read by the rules (``read_authors``), a run of them
+    together; a stored author's line is read with them when one of them carries it on («ФИО, должность⏎(высшая
+    категория)») or it carries on one of them."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]  # a browser sends a line break as CR LF
+    seen = [_seen(line) for line in lines]
+    if seen == [_seen(line) for line in authors_text(stored).splitlines() if line.strip()]:
+        return list(stored)  # untouched: kept whole, a stored name or position with a line break in it too
+    shown: dict[str, list[tuple[str, str]]] = {}
+    for author in stored:
+        shown.setdefault(_seen(authors_text([author])), []).append(author)
+    read_again: set[int] = set()
+    while True:
+        left = {line: deque(authors) for line, authors in shown.items()}
+        kept = {i: left[line].popleft() for i, line in enumerate(seen) if i not in read_again and left.get(line)}
+        seams = set()
+        for start, end in _runs(kept, len(lines)):
+            if start - 1 in kept and _carried([lines[start - 1]], lines[start:end]):
+                seams.add(start - 1)
+            if end in kept and _carried(lines[start:end], [lines[end]]):
+                seams.add(end)
+        if not seams:
+            break
+        read_again |= seams  # each round reads one more stored author's line again at least: few rounds
+    authors: list[tuple[str, str]] = []
+    run: list[str] = []
+    for i, line in enumerate(lines):
+        if i in kept:
+            authors.extend(read_authors("\n".join(run)))
+            authors.append(kept[i])
+            run = []
+        else:
+            run.append(line)
+    return authors + read_authors("\n".join(run))
+
+
+def _runs(kept: dict[int, tuple[str, str]], count: int) -> list[tuple[int, int]]:
+    """(start, end) of each run of lines not ``kept``, among ``count``."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i in range(count + 1):
+        if i < count and i not in kept:
+            start = i if start is None else start
+        elif start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
 
 
 def limit_errors(title: str, sections: dict[str, str], authors: list[tuple[str, str]], organisation: str,
