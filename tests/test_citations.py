@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from flask import render_template_string
 
-from kb.citations.services import bibtex, gost_reference, parse_name, ris
+from kb.attachments.models import Attachment
+from kb.citations.services import bibtex, gost_reference, parse_name, reference_sort_key, ris
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
@@ -600,3 +601,86 @@ def test_each_recommendation_of_a_published_resolution_has_its_citation(app, cli
     sign_in(client, make_user("methodist", scope_region="RU-CHE"))
     draft_page = client.get(f"/resolutions/{draft_id}").get_data(as_text=True)
     assert "Организовать курсы" in draft_page and "Как цитировать" not in draft_page
+
+
+FILE_URL = "https://bank.example/attachments/7/%D0%9F%D0%BE%D0%BB%D0%BE%D0%B6%D0%B5%D0%BD%D0%B8%D0%B5.docx"
+
+
+def _attachment(app, make_practice, name="Положение_о_ШНО.docx", **fields) -> Attachment:
+    pid = make_practice(fields.pop("title", "Школьное научное общество в начальной школе"), **fields)
+    attachment = Attachment(practice_id=pid, original_name=name, kind="docx", size=1, sha256="7" * 64)
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def test_a_practices_file_is_cited_as_an_electronic_document_attached_to_its_page(app, make_practice):
+    """ГОСТ Р 7.0.100–2018: the file's own title (its name, without the extension and the underscores a file name
+    has for spaces), what it is part of, the practice's authors, «Текст : электронный» (not the obsolete
+    «[Электронный ресурс]»), the site, the year, the file's own address and the day it was read."""
+    with app.app_context():
+        attachment = _attachment(app, make_practice, authors=[("Иванова Анна Петровна", "учитель")],
+                                 organisation="МАОУ «Лицей № 1»")
+        reference = gost_reference(attachment, FILE_URL, ACCESSED)
+        assert reference == (
+            "Иванова, А. П. Положение о ШНО : приложение к практике «Школьное научное общество в начальной школе» / "
+            "А. П. Иванова ; МАОУ «Лицей № 1». – Текст : электронный // Банк практик : [сайт]. – 2020. – "
+            f"URL: {FILE_URL} (дата обращения: 23.11.2026).")
+        assert "Электронный ресурс" not in reference
+        # the practice's own reference is as before: one implementation for both
+        assert gost_reference(attachment.practice, URL, ACCESSED) == (
+            "Иванова, А. П. Школьное научное общество в начальной школе / А. П. Иванова ; МАОУ «Лицей № 1». – "
+            + HOST)
+
+
+def test_a_file_of_a_practice_with_quotes_and_many_authors_starts_with_its_title(app, make_practice):
+    with app.app_context():
+        attachment = _attachment(app, make_practice, name="Программа кружка. v2.pdf",
+                                 title="Проект «Читаем вместе»", organisation="",
+                                 authors=[("Иванова А. П.", ""), ("Петров Б. И.", ""), ("Сидорова В. О.", ""),
+                                          ("Кузнецов Г. Г.", "")])
+        # quotes inside quotes are „…“, as Russian typography nests them
+        assert gost_reference(attachment, FILE_URL, ACCESSED).startswith(
+            "Программа кружка. v2 : приложение к практике «Проект „Читаем вместе“» / А. П. Иванова, Б. И. Петров, "
+            "В. О. Сидорова [и др.]. – Текст : электронный")
+
+
+def test_a_file_has_its_own_ris_and_bibtex_record(app, make_practice):
+    with app.app_context():
+        attachment = _attachment(app, make_practice, authors=[("Иванова Анна Петровна", "")])
+        record = ris(attachment, FILE_URL, ACCESSED)
+        assert record.startswith("TY  - ELEC\r\nTI  - Положение о ШНО\r\n")
+        assert "T2  - Школьное научное общество в начальной школе\r\n" in record
+        assert "AU  - Иванова, Анна Петровна\r\n" in record and f"UR  - {FILE_URL}\r\n" in record
+        entry = bibtex(attachment, FILE_URL, ACCESSED)
+        assert entry.startswith(f"@misc{{kb-attachment-{attachment.id},")
+        assert "title = {{Положение о ШНО}}" in entry
+        assert "note = {Приложение к практике «Школьное научное общество в начальной школе»}" in entry
+        assert f"url = {{{FILE_URL}}}" in entry
+
+
+def test_references_sort_in_russian_alphabetical_order_then_latin():
+    """By the first element as written (a surname, else the title), word by word: case and «ё» aside, a hyphen and
+    a comma end a word («Петров, А.» and «Петров-Водкин» before «Петрова»), quotes are not letters, a leading number
+    by its value and before the letters, the Russian alphabet before the Latin."""
+    expected = [
+        "2 шага к ШНО. – Текст : электронный",
+        "10 шагов к ШНО. – Текст : электронный",
+        "Дашков, А. А. Проект",
+        "де Голль, Ш. Мемуары",
+        "Дмитриев, Д. Д. Проект",
+        "Ежова, Е. Е. Проект",
+        "ЁЛКИНА, А. А. Проект",
+        "Ёлкина, Б. Б. Проект",
+        "Емельянова, Е. Е. Проект",
+        "«Олимпийский резерв» : система подготовки",
+        "Петров, А. А. Проект",
+        "Петров-Водкин, К. С. Проект",
+        "Петрова, Б. Б. Проект",
+        "Яковлева, Я. Я. Проект",
+        "Müller, K. Projekt",
+        "Smith, J. Project",
+    ]
+    assert sorted(reversed(expected), key=reference_sort_key) == expected
+    assert reference_sort_key("Ёлкина, А. А.") == reference_sort_key("елкина, а. а.")
+    assert reference_sort_key("за́мок") == reference_sort_key("замок")  # a stress mark is no letter

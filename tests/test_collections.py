@@ -1261,3 +1261,140 @@ def test_visible_strip_keeps_what_is_inside():
     assert visible_strip("а" + " " * 30_000 + "б") == "а" + " " * 30_000 + "б"
     assert author_line("Иванова   Анна  Петровна " + " " * 30_000 + "– учитель") == (
         "Иванова Анна Петровна", "учитель")
+
+
+ORDER_MARKERS = {  # a distinctive part of each title, and the first element its reference is sorted by
+    "Кружок юных химиков": "Яковлева", "Reading club": "Smith", "Олимпийский резерв": "«Олимпийский…» (4 автора)",
+    "Зимняя школа": "Ёлкина", "Резолюция конференции": "Резолюция…", "Школьное научное общество": "Иванова",
+}
+COLLECTION_ORDER = ["Кружок юных химиков", "Reading club", "Олимпийский резерв", "Зимняя школа",
+                    "Резолюция конференции", "Школьное научное общество"]
+ALPHABETICAL = ["Зимняя школа", "Школьное научное общество", "Олимпийский резерв", "Резолюция конференции",
+                "Кружок юных химиков", "Reading club"]
+
+
+def _order_in(text: str) -> list[str]:
+    text = _squash(text)
+    assert all(text.count(marker) == 1 for marker in ORDER_MARKERS), text
+    return sorted(ORDER_MARKERS, key=text.index)
+
+
+@pytest.fixture
+def unordered(app, world, make_practice):
+    """A course list put together as the course goes, with a draft of the owner among its items."""
+    with app.app_context():
+        ids = [
+            ("practice", make_practice("Кружок юных химиков", authors=[("Яковлева Яна Яковлевна", "")])),
+            ("practice", make_practice("Reading club for gifted pupils", authors=[("John Smith", "")])),
+            ("practice", world["draft"]),
+            ("practice", make_practice("«Олимпийский резерв»: система подготовки", authors=[
+                ("Абрамова А. А.", ""), ("Борисов Б. Б.", ""), ("Васильева В. В.", ""), ("Григорьев Г. Г.", "")])),
+            ("practice", make_practice("Зимняя школа", authors=[("ЁЛКИНА Елена Евгеньевна", "")])),
+            ("resolution", world["resolution"]),
+            ("practice", world["published"]),
+        ]
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс", visibility="link")
+    for item_type, item_id in ids:
+        assert _add(owner, cid, item_type, item_id).status_code == 302
+    return cid
+
+
+@pytest.mark.parametrize("fmt", ["csv", "docx", "pdf", "ris", "bib"])
+def test_exports_list_in_the_collections_order_or_alphabetically(app, world, unordered, fmt):
+    """A course programme wants its list of literature alphabetical (the first element: a surname, else the title;
+    Russian before Latin); the collection's own order stays the default. An unavailable item goes last."""
+    owner = _client(app, world["owner"])
+    for query, expected in (("", COLLECTION_ORDER), ("?order=collection", COLLECTION_ORDER),
+                            ("?order=nonsense", COLLECTION_ORDER), ("?order=alpha", ALPHABETICAL)):
+        for client, prefix in ((owner, f"/collections/{unordered}"),
+                               (_client(app), f"/collections/shared/{_token(app, unordered)}")):
+            response = client.get(f"{prefix}/export.{fmt}{query}")
+            text = _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
+            if fmt in ("docx", "pdf"):
+                materials, bibliography = text.split("Список литературы")
+                assert _order_in(bibliography) == expected, query
+                assert _order_in(materials) == expected, query
+                # the unavailable item keeps its place in the collection's order, and goes last alphabetically
+                assert _squash(materials).endswith("Материал недоступен") == (query == "?order=alpha")
+            elif fmt == "csv":  # the titles' column (the references' repeats them)
+                titles = [row.split(",")[2] for row in text.split("\n")[1:]]
+                assert _order_in("\n".join(titles)) == expected, query
+                assert (titles[-1] == "Материал недоступен") == (query == "?order=alpha")
+            else:
+                assert _order_in(text) == expected, query
+
+
+def test_the_page_offers_the_order_and_keeps_it_in_its_links(app, world, unordered, monkeypatch):
+    monkeypatch.setattr("kb.collections.services.ITEMS_PER_PAGE", 3)
+    owner = _client(app, world["owner"])
+    page = owner.get(f"/collections/{unordered}").get_data(as_text=True)
+    assert "Упорядочить:" in page and '<strong aria-current="true">как в подборке</strong>' in page
+    assert f'href="/collections/{unordered}?order=alpha">по алфавиту</a>' in page
+    assert f'href="/collections/{unordered}/export.docx"' in page
+    page = owner.get(f"/collections/{unordered}?order=alpha").get_data(as_text=True)
+    assert '<strong aria-current="true">по алфавиту</strong>' in page
+    assert f'href="/collections/{unordered}">как в подборке</a>' in page
+    for fmt in ("docx", "pdf", "csv", "ris", "bib"):
+        assert f'href="/collections/{unordered}/export.{fmt}?order=alpha"' in page
+    assert f'href="/collections/{unordered}?page=2&amp;order=alpha"' in page  # the pager keeps it
+    # the owner's forms come back to the same choice
+    assert f'action="/collections/{unordered}/items/' in page and '/note?order=alpha"' in page
+    with app.app_context():
+        first = db.session.get(Collection, unordered).items[0].id
+    moved = owner.post(f"/collections/{unordered}/items/{first}/move?order=alpha", data={"direction": "down"})
+    assert moved.headers["Location"] == f"/collections/{unordered}?order=alpha#item-{first}"
+    token = _token(app, unordered)
+    page = _client(app).get(f"/collections/shared/{token}?order=alpha").get_data(as_text=True)
+    assert f'href="/collections/shared/{token}/export.pdf?order=alpha"' in page
+    assert f'href="/collections/shared/{token}">как в подборке</a>' in page
+
+
+def _attach(app, practice_id: int, name: str) -> int:
+    from kb.attachments.models import Attachment
+
+    with app.app_context():
+        attachment = Attachment(practice_id=practice_id, original_name=name, kind=name.rsplit(".", 1)[1], size=1,
+                                sha256=f"{practice_id:032d}{len(name):032d}", text="Полный текст файла " * 1000)
+        db.session.add(attachment)
+        db.session.commit()
+        return attachment.id
+
+
+@pytest.mark.parametrize("fmt", ["csv", "docx", "pdf", "ris", "bib"])
+def test_a_practices_files_come_under_its_reference_as_appendices(app, world, fmt):
+    """A course designer cites «Положение о ШНО.docx» of a practice: the export gives each file of a published
+    practice its own ГОСТ reference under the practice's; a draft's file is in nobody's export, the owner's too."""
+    regulation = _attach(app, world["published"], "Положение_о_ШНО.docx")
+    programme = _attach(app, world["published"], "Программа кружка.pdf")
+    _attach(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    for practice in (world["draft"], world["published"]):
+        _add(owner, cid, "practice", practice)
+    host = "– Текст : электронный // Банк практик : [сайт]. – 2020. – URL: http://localhost/attachments/"
+    for client, prefix in ((owner, f"/collections/{cid}"), (_client(app), f"/collections/shared/{_token(app, cid)}")):
+        response = client.get(f"{prefix}/export.{fmt}")
+        text = _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
+        assert "Секретное" not in text and "Полный текст файла" not in text
+        if fmt == "ris":
+            assert "TI  - Положение о ШНО\r\n" in text and "TI  - Программа кружка\r\n" in text
+            assert f"UR  - http://localhost/attachments/{regulation}/" in text
+            continue
+        if fmt == "bib":
+            assert f"@misc{{kb-attachment-{regulation}," in text and f"@misc{{kb-attachment-{programme}," in text
+            continue
+        text = _squash(text)
+        for number, (file_id, title) in enumerate(((regulation, "Положение о ШНО"), (programme, "Программа кружка")),
+                                                  1):
+            reference = (f"Иванова, А. П. {title} : приложение к практике «Школьное научное общество в начальной "
+                         f"школе» / А. П. Иванова ; МАОУ «Лицей № 1». {host}{file_id}/")
+            assert reference in text
+            if fmt == "csv":  # no «2.1» of its own: Russian Excel reads it as a date
+                assert f",Приложение к № 2,{('Положение_о_ШНО.docx', 'Программа кружка.pdf')[number - 1]}," in text
+            else:  # the bibliography numbers the available items only
+                assert f"1.{number}. {reference}" in text.split("Список литературы")[1]
+        if fmt != "csv":
+            materials, bibliography = text.split("Список литературы")
+            assert "Приложения: Положение_о_ШНО.docx, Программа кружка.pdf" in materials
+            assert bibliography.index("1. Иванова") < bibliography.index("Приложения:") < bibliography.index("1.1.")

@@ -1,19 +1,23 @@
-"""Bibliographic references to practices, resolutions and recommendations.
+"""Bibliographic references to practices, their files, resolutions and recommendations.
 
 The ГОСТ Р 7.0.100–2018 form describes each material as a part of the bank's site (a component part
 of a remote electronic resource): «Заголовок. Заглавие : сведения к заглавию / ответственность. – Текст :
 электронный // Банк практик : [сайт]. – Год. – URL: … (дата обращения: ДД.ММ.ГГГГ).» Since 2018 the
-standard marks the content type with «Текст : электронный» instead of the old «[Электронный ресурс]».
+standard marks the content type with «Текст : электронный» instead of the old «[Электронный ресурс]». A file
+attached to a practice is an electronic document of its own on the same site: its title, what it is part of and the
+practice's authors, then the same areas with the file's own address.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 from indexer.analysis import morphology
+from kb.attachments.models import Attachment
 from kb.positions import position_word
 from kb.practices.models import Practice
 from kb.practices.rules import PATRONYMIC_PARTICLES, SURNAME_PARTICLES  # the form reads an author's line by them
@@ -23,7 +27,7 @@ from kb.timeutil import local_today
 
 BANK_NAME = "Банк практик"
 
-Citable = Practice | Resolution | Recommendation
+Citable = Practice | Attachment | Resolution | Recommendation
 
 
 @dataclass(frozen=True)
@@ -450,9 +454,11 @@ def _same_body(name: str) -> str:
     return " ".join(name.translate(_QUOTES).casefold().replace("ё", "е").split())
 
 
-def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
+def _gost_practice(practice: Practice, url: str, accessed: date, title: str | None = None) -> str:
+    """A practice's reference; ``title``: the title proper and other title information of a part of it (a file)
+    described with the practice's authors and organisation."""
     names = author_names(practice)
-    title = _title(practice.title)
+    title = title or _title(practice.title)
     statement = [_responsibility(names)] if names else []
     # A registry may give the school as the author too: an organisation named among the authors shown (the first
     # three) is named once.
@@ -464,6 +470,29 @@ def _gost_practice(practice: Practice, url: str, accessed: date) -> str:
     # A body (a school's teachers) is named in the statement of responsibility only, as the standard has it.
     heading = _end(names[0].heading()) + " " if 1 <= len(names) <= 3 and not names[0].corporate else ""
     return heading + _areas(description, _host(practice_year(practice), url, accessed))
+
+
+def file_title(attachment: Attachment) -> str:
+    """The title a file is cited by: its name without the extension, the underscores a file name has for spaces
+    read as spaces («Положение_о_ШНО.docx» → «Положение о ШНО»)."""
+    stem, dot, _ = attachment.original_name.rpartition(".")
+    return " ".join((stem if dot and stem else attachment.original_name).replace("_", " ").split())
+
+
+# Quotes inside quotes, as Russian typography nests them: «Проект „Читаем вместе“».
+_INNER_QUOTES = str.maketrans("«»", "„“")
+
+
+def _part_of(practice: Practice) -> str:
+    """Other title information of a practice's file: what it is part of."""
+    return f"приложение к практике «{_title(practice.title).translate(_INNER_QUOTES)}»"
+
+
+def _gost_file(attachment: Attachment, url: str, accessed: date) -> str:
+    # An electronic document on a web page (ГОСТ Р 7.0.100–2018): the file's own title, the practice it belongs to
+    # as other title information, the practice's authors; the site, the year and the file's own URL.
+    practice = attachment.practice
+    return _gost_practice(practice, url, accessed, f"{_title(file_title(attachment))} : {_part_of(practice)}")
 
 
 def _resolution_description(resolution: Resolution) -> str:
@@ -493,10 +522,13 @@ def _gost_recommendation(rec: Recommendation, url: str, accessed: date) -> str:
 
 
 def gost_reference(item: Citable, url: str, accessed: date | None = None) -> str:
-    """The ГОСТ Р 7.0.100–2018 reference to a practice, a resolution or a recommendation at ``url``."""
+    """The ГОСТ Р 7.0.100–2018 reference to a practice, a practice's file, a resolution or a recommendation at
+    ``url``."""
     accessed = accessed or local_today()
     if isinstance(item, Practice):
         return _gost_practice(item, url, accessed)
+    if isinstance(item, Attachment):
+        return _gost_file(item, url, accessed)
     if isinstance(item, Resolution):
         return _gost_resolution(item, url, accessed)
     return _gost_recommendation(item, url, accessed)
@@ -506,6 +538,11 @@ def _ris_lines(item: Citable, url: str, accessed: date) -> list[tuple[str, str]]
     if isinstance(item, Practice):
         return practice_ris_lines(item.title, [author.name for author in item.authors], practice_year(item),
                                   item.annotation, item.organisation, [t.label for t in item.topics])
+    if isinstance(item, Attachment):  # a practice's file: its own title, in the practice («T2»), by its authors
+        practice = item.practice
+        lines = practice_ris_lines(file_title(item), [author.name for author in practice.authors],
+                                   practice_year(practice), "", practice.organisation, [])
+        return [*lines[:2], ("T2", practice.title), *lines[2:]]
     resolution = item if isinstance(item, Resolution) else item.resolution
     lines = [("TY", "GEN")]
     if isinstance(item, Recommendation):
@@ -588,7 +625,7 @@ def _bib_escape(text: str) -> str:
 
 
 def bibtex_key(item: Citable) -> str:
-    """A stable citation key: kb-practice-12, kb-resolution-3, kb-recommendation-40."""
+    """A stable citation key: kb-practice-12, kb-attachment-5, kb-resolution-3, kb-recommendation-40."""
     return f"kb-{type(item).__name__.lower()}-{item.id}"
 
 
@@ -596,17 +633,20 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
     """The BibTeX entry of a material (@misc with url and urldate, biblatex-gost understands it)."""
     accessed = accessed or local_today()
     fields: list[tuple[str, str]] = []
-    if isinstance(item, Practice):
-        names = author_names(item)
+    if isinstance(item, Practice | Attachment):
+        practice = item.practice if isinstance(item, Attachment) else item
+        names = author_names(practice)
         if names:
             # A body's name stays one name: braces stop BibTeX splitting it into first and last names.
             fields.append(("author", " and ".join("{" + _bib_escape(n.surname) + "}" if n.corporate
                                                   else _bib_escape(n.full_inverted()) for n in names)))
-        fields.append(("title", item.title))
-        year = practice_year(item)
-        if item.organisation:
-            fields.append(("organization", item.organisation))
-        if item.annotation:
+        fields.append(("title", file_title(item) if isinstance(item, Attachment) else item.title))
+        year = practice_year(practice)
+        if practice.organisation:
+            fields.append(("organization", practice.organisation))
+        if isinstance(item, Attachment):
+            fields.append(("note", f"Приложение к практике «{practice.title}»"))
+        elif item.annotation:
             fields.append(("abstract", item.annotation))
     else:
         resolution = item if isinstance(item, Resolution) else item.resolution
@@ -631,3 +671,35 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
         else:
             body.append(f"  {name} = {{{_bib_escape(value)}}}")
     return f"@misc{{{bibtex_key(item)},\n" + ",\n".join(body) + "\n}\n"
+
+
+# A reference's words for its sort key: runs of digits and runs of letters; what is between them (spaces, the comma
+# after a surname, a hyphen, quotes, the areas' punctuation) only ends a word.
+_SORT_WORD = re.compile(r"\d+|[^\W\d_]+")
+_RUSSIAN_FIRST, _RUSSIAN_LAST = ord("а"), ord("я")
+
+
+def _letter_rank(char: str) -> int:
+    """A letter's place: the Russian alphabet (ё is е already), the other Cyrillic letters (і, ә, ү, ө …), the
+    Latin ones (without their accents: «ü» is «u»), then any other."""
+    code = ord(char)
+    if _RUSSIAN_FIRST <= code <= _RUSSIAN_LAST:
+        return code
+    if 0x0400 <= code <= 0x052F:
+        return 0x1000 + code
+    base = unicodedata.normalize("NFKD", char)[:1]
+    if "a" <= base <= "z":
+        return 0x2000 + ord(base)
+    return 0x3000 + code
+
+
+def reference_sort_key(reference: str) -> tuple:
+    """The key of an alphabetical list of references, as ГОСТ lists are arranged: by the first element as written
+    (a heading's surname, else the title), word by word (nothing goes before something: «Петров, А.» and
+    «Петров-Водкин» before «Петрова»), case and «ё» aside, quotes and other signs not counted; a number by its value
+    and before the letters («2 шага», «10 шагов», «Азбука»); the Russian alphabet before the Latin one. Equal keys
+    keep their order (sorted() is stable)."""
+    text = unicodedata.normalize("NFC", reference).casefold().replace("ё", "е")
+    text = "".join(char for char in text if not unicodedata.combining(char))  # a stress mark: «за́мок»
+    return tuple((0, int(word), ()) if word.isdigit() else (1, 0, tuple(_letter_rank(char) for char in word))
+                 for word in _SORT_WORD.findall(text))

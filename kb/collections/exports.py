@@ -1,8 +1,9 @@
 """A collection as a reading list: CSV for spreadsheets, DOCX for editing, PDF for reading and printing.
 
 Each lists the title, the description, the items with their annotations and notes, and ends with a
-bibliography in ГОСТ Р 7.0.100–2018 form. Unavailable items keep their place («Материал недоступен»)
-without any of their content.
+bibliography in ГОСТ Р 7.0.100–2018 form, a practice's files («Приложения») under its reference. Unavailable items
+keep their place («Материал недоступен») without any of their content. The items come in the collection's order or
+alphabetically by their references (``ORDERS``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask import current_app
 
 from kb import spreadsheets
 from kb.citations.links import permalink
-from kb.citations.services import bibtex, gost_reference, ris
+from kb.citations.services import bibtex, gost_reference, reference_sort_key, ris
 from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.templating import format_date
@@ -42,9 +43,43 @@ MIMETYPES = {
 CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL")
 
 
-def references(entries: list[Entry], accessed: date) -> list[str]:
-    """The bibliography: ГОСТ references of the available items, in the collection's order."""
-    return [gost_reference(e.material, permalink(e.material), accessed) for e in entries if e.material is not None]
+# How the items of an export are ordered (``?order=`` of the page and of the export's address), the first the default.
+ORDERS = {"collection": "как в подборке", "alpha": "по алфавиту"}
+DEFAULT_ORDER = "collection"
+
+
+def order_arg(value: str | None) -> str:
+    """The order a query asks for; anything else (a link typed by hand) is the default."""
+    return value if value in ORDERS else DEFAULT_ORDER
+
+
+def ordered(entries: list[Entry], order: str, accessed: date) -> list[Entry]:
+    """The items in the collection's order, or («alpha») by their ГОСТ references as a course programme's list of
+    literature is arranged (``reference_sort_key``), the unavailable ones last, in the collection's order."""
+    if order != "alpha":
+        return entries
+
+    def key(entry: Entry) -> tuple:
+        if entry.material is None:
+            return (1, ())
+        return (0, reference_sort_key(gost_reference(entry.material, permalink(entry.material), accessed)))
+
+    return sorted(entries, key=key)
+
+
+def references(entries: list[Entry], accessed: date) -> list[tuple[str, list[str]]]:
+    """The bibliography: the ГОСТ references of the available items, in the order given, each with those of its
+    files («Приложения»)."""
+    return [(gost_reference(e.material, permalink(e.material), accessed),
+             [gost_reference(file, permalink(file), accessed) for file in e.files])
+            for e in entries if e.material is not None]
+
+
+FILE_TYPE = "Приложение к №"  # a file's row in CSV follows its practice's
+
+
+def _file_names(entry: Entry) -> str:
+    return "Приложения: " + ", ".join(file.original_name for file in entry.files)
 
 
 def _subtitle(collection: Collection, accessed: date) -> str:
@@ -52,8 +87,8 @@ def _subtitle(collection: Collection, accessed: date) -> str:
 
 
 def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
-    """One row per item; UTF-8 with a byte-order mark and «;» between columns, as Russian Excel opens it (like the
-    bank's other CSV files: search results, statistics)."""
+    """One row per item, and one per file of a practice after it; UTF-8 with a byte-order mark and «;» between
+    columns, as Russian Excel opens it (like the bank's other CSV files: search results, statistics)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(CSV_COLUMNS)
@@ -64,6 +99,11 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
         url = permalink(entry.material)
         writer.writerow(spreadsheets.row([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
                                           gost_reference(entry.material, url, accessed), url]))
+        # No number of its own: «2.1» is a date (2 January) to Russian Excel.
+        for file in entry.files:
+            url = permalink(file)
+            writer.writerow(spreadsheets.row(["", f"{FILE_TYPE} {number}", file.original_name, "", "",
+                                              gost_reference(file, url, accessed), url]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -115,9 +155,15 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
             paragraph.add_run("Заметка составителя: ").bold = True
             paragraph.add_run(_plain(entry.item.note)).italic = True
         document.add_paragraph(_plain(permalink(entry.material)))
+        if entry.files:
+            document.add_paragraph(_plain(_file_names(entry)))
     document.add_heading("Список литературы", level=1)
-    for number, reference in enumerate(references(entries, accessed), 1):
+    for number, (reference, appendices) in enumerate(references(entries, accessed), 1):
         document.add_paragraph(_plain(f"{number}. {reference}"))
+        if appendices:
+            document.add_paragraph("Приложения:")
+        for appendix_number, appendix in enumerate(appendices, 1):
+            document.add_paragraph(_plain(f"{number}.{appendix_number}. {appendix}"))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -308,16 +354,22 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
         if entry.item.note:
             block(f"Заметка составителя: {entry.item.note}", 10, "I", 1)
         url = permalink(entry.material)
-        block(url, 9, "", 4, link=url)
+        block(url, 9, "", 1 if entry.files else 4, link=url)
+        if entry.files:
+            block(_file_names(entry), 9, "", 4)
     block("Список литературы", 14, "B", 3)
-    for number, reference in enumerate(references(entries, accessed), 1):
-        block(f"{number}. {reference}", 10, "", 2)
+    for number, (reference, appendices) in enumerate(references(entries, accessed), 1):
+        block(f"{number}. {reference}", 10, "", 1 if appendices else 2)
+        if appendices:
+            block("Приложения:", 10, "I", 1)
+        for appendix_number, appendix in enumerate(appendices, 1):
+            block(f"{number}.{appendix_number}. {appendix}", 10, "", 2 if appendix_number == len(appendices) else 1)
     return bytes(pdf.output())
 
 
 def export_ris(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
-    """The available materials as RIS records, in the collection's order, the compiler's note as N1: what
-    Zotero, Mendeley and EndNote import as a whole list."""
+    """The available materials as RIS records, in the order given, the compiler's note as N1, each practice's
+    files after it: what Zotero, Mendeley and EndNote import as a whole list."""
     records = []
     for entry in entries:
         if entry.material is None:
@@ -326,13 +378,15 @@ def export_ris(collection: Collection, entries: list[Entry], accessed: date) -> 
         if note := " ".join(_plain(entry.item.note).split()):
             record = record.removesuffix("ER  - \r\n") + f"N1  - {note}\r\nER  - \r\n"
         records.append(record)
+        records += [ris(file, permalink(file), accessed) for file in entry.files]
     return "\r\n".join(records).encode("utf-8")
 
 
 def export_bib(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
-    """The available materials as BibTeX entries (@misc with url and urldate), in the collection's order."""
-    return "\n".join(bibtex(entry.material, permalink(entry.material), accessed)
-                     for entry in entries if entry.material is not None).encode("utf-8")
+    """The available materials as BibTeX entries (@misc with url and urldate), in the order given, each practice's
+    files after it."""
+    return "\n".join(bibtex(item, permalink(item), accessed) for entry in entries if entry.material is not None
+                     for item in (entry.material, *entry.files)).encode("utf-8")
 
 
 EXPORTERS: dict[str, Callable[[Collection, list[Entry], date], bytes]] = {
@@ -340,6 +394,8 @@ EXPORTERS: dict[str, Callable[[Collection, list[Entry], date], bytes]] = {
 }
 
 
-def render(fmt: str, collection: Collection, entries: list[Entry], accessed: date | None = None) -> tuple[bytes, str]:
-    """The export in ``fmt`` (csv, docx, pdf, ris, bib) and its MIME type."""
-    return EXPORTERS[fmt](collection, entries, accessed or local_today()), MIMETYPES[fmt]
+def render(fmt: str, collection: Collection, entries: list[Entry], accessed: date | None = None,
+           order: str = DEFAULT_ORDER) -> tuple[bytes, str]:
+    """The export in ``fmt`` (csv, docx, pdf, ris, bib) with its items in ``order``, and its MIME type."""
+    accessed = accessed or local_today()
+    return EXPORTERS[fmt](collection, ordered(entries, order, accessed), accessed), MIMETYPES[fmt]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from kb.accounts.models import User
+from kb.attachments.models import Attachment
 from kb.collections.models import ITEM_TYPE_LABELS, ITEM_TYPES, VISIBILITIES, Collection, CollectionItem
 from kb.extensions import db
 from kb.practices import policy
@@ -238,6 +240,7 @@ class Entry:
 
     item: CollectionItem
     material: Material | None
+    files: list[Attachment] = field(default_factory=list)  # a practice's, in the exports (``public_entries``)
 
     @property
     def available(self) -> bool:
@@ -375,9 +378,28 @@ def public_entries(collection: Collection) -> list[Entry]:
     """The items as anyone but the owner sees them: what is not published comes as «Материал недоступен».
 
     The exports are made of these, the owner's too: a file is handed out, and a draft's title and a link that
-    answers 404 to its reader have no place in it.
+    answers 404 to its reader have no place in it. A published practice comes with its files (its appendices): a
+    draft's are nobody's to cite.
     """
-    return entries(collection, None)
+    result = entries(collection, None)
+    _with_files(result)
+    return result
+
+
+def _with_files(result: list[Entry]) -> None:
+    """The files of the practices among ``result`` in the order they were attached, in one query and without the
+    text extracted from them (up to 2 million characters each)."""
+    ids = {entry.material.id for entry in result if isinstance(entry.material, Practice)}
+    if not ids:
+        return
+    files: dict[int, list[Attachment]] = defaultdict(list)
+    statement = select(Attachment).where(Attachment.practice_id.in_(ids)).order_by(Attachment.id) \
+        .options(load_only(Attachment.id, Attachment.practice_id, Attachment.original_name, Attachment.kind))
+    for attachment in db.session.scalars(statement):
+        files[attachment.practice_id].append(attachment)
+    for entry in result:
+        if isinstance(entry.material, Practice):
+            entry.files = files[entry.material.id]
 
 
 def has_public_material(collection: Collection) -> bool:

@@ -111,6 +111,7 @@ def _render_view(collection: Collection, token: str | None, page: int | None = N
     return render_template(
         "collections/view.html", collection=collection, items=items, entries=items.entries,
         is_owner=owner, token=token, max_items=services.max_items(),
+        order=_order(), orders=exports.ORDERS, order_query=_order_query(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
         exportable=services.has_public_material(collection),
         note_item_id=refused_note[0].id if refused_note else None,
@@ -118,10 +119,22 @@ def _render_view(collection: Collection, token: str | None, page: int | None = N
     )
 
 
+def _order() -> str:
+    """The order of the exports the page's address asks for («упорядочить»: ``exports.ORDERS``)."""
+    return exports.order_arg(request.args.get("order"))
+
+
+def _order_query() -> dict[str, str]:
+    """What the page's links and forms add to their addresses to keep the order chosen: nothing for the default."""
+    order = _order()
+    return {} if order == exports.DEFAULT_ORDER else {"order": order}
+
+
 def _item_url(collection: Collection, item: CollectionItem) -> str:
-    """The collection's page showing the item, scrolled to it."""
+    """The collection's page showing the item, scrolled to it, in the order of exports chosen."""
     page = services.page_of(collection, item)
-    return url_for(".view", collection_id=collection.id, page=page if page > 1 else None, _anchor=f"item-{item.id}")
+    return url_for(".view", collection_id=collection.id, page=page if page > 1 else None, **_order_query(),
+                   _anchor=f"item-{item.id}")
 
 
 @bp.get("/<int:collection_id>")
@@ -234,12 +247,12 @@ def remove_item(collection_id: int, item_id: int):
     if request.method == "GET":  # the question first: the item's note goes with it
         entry = services.entries(collection, current_user, [item])[0]
         return render_template("collections/remove_item.html", collection=collection, entry=entry,
-                               back=_item_url(collection, item))
+                               back=_item_url(collection, item), order_query=_order_query())
     page = services.page_of(collection, item)  # back to where it was (past the end: the last page)
     services.remove_item(collection, item)
     db.session.commit()
     flash("Материал убран из подборки.", "success")
-    return redirect(url_for(".view", collection_id=collection.id, page=page if page > 1 else None))
+    return redirect(url_for(".view", collection_id=collection.id, page=page if page > 1 else None, **_order_query()))
 
 
 @bp.post("/<int:collection_id>/items/<int:item_id>/move")
@@ -277,7 +290,7 @@ def _export(collection: Collection, fmt: str, back: str) -> Response:
               + (" (неопубликованные в выгрузки не входят)." if collection.items else "."), "info")
         return redirect(back)
     try:
-        data, mimetype = exports.render(fmt, collection, services.public_entries(collection))
+        data, mimetype = exports.render(fmt, collection, services.public_entries(collection), order=_order())
     except exports.FontMissing:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
