@@ -211,6 +211,12 @@ def find_municipality(region_code: str | None, name: str) -> Municipality | None
         folded = fold(m.name)
         if folded.startswith(wanted + " ") or folded.endswith(" " + wanted):
             return m
+    # «г. Ставрополь» for «городской округ город Ставрополь»: the same name without the words of its kind, when
+    # only one of the region's municipalities has it (the gazetteer below reads «Ставрополь» as the region too)
+    key = _municipality_key(name)
+    keyed = [m for m in candidates if key and _municipality_key(m.name) == key]
+    if len(keyed) == 1:
+        return keyed[0]
     from kb.suggestions.services import municipality_gazetteer  # it reads the vocabularies: imported when needed
 
     by_code = {m.code: m for m in candidates}
