@@ -105,8 +105,8 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 # «кл» the term of «класс» (``term``), «-ами» after a known abbreviation, Roman numerals written with Cyrillic
 # letters in Latin ones (``plain_token``); both 6 and 7 came in one release. 8: words read beside their neighbours
 # (``context_words``): «в.» after a Roman numeral is «век», and a number with an ordinal's ending after it («5-й»)
-# stands also right before the next word.
-ANALYSIS_VERSION = 8
+# stands also right before the next word. 9: «ДО» in capitals (CAPITAL_ABBREVIATIONS), and KNOWN_ABBREVIATIONS grown.
+ANALYSIS_VERSION = 9
 # A Snowball stem of a lemma this short stands for the lemma's first SHORT_STEM_TERM letters and the mark instead
 # (version 4; 3 had no mark). No token holds the mark (TOKEN_PATTERN), so no other term ends with it.
 SHORT_STEM = 3
@@ -130,15 +130,21 @@ _LOWER_LAST = frozenset({"СПб", "ППк", "ПМПк", "МВт", "ГВт", "Т
 # («ВПРами», «НПКами» were the unknown words «впрам», «нпкам»): those the search knows (``kb.search.synonyms``, the
 # thesaurus; a test keeps them here), not any capitals before «ами». A change here changes terms: ANALYSIS_VERSION.
 KNOWN_ABBREVIATIONS = frozenset({
-    "АООП", "ВКС", "ВПР", "ВсОШ", "ГИА", "ДДТ", "ДОД", "ДОО", "ДОТ", "ДОУ", "ДПО", "ЕГЭ", "ИЗО", "ИИ", "ИКТ", "ИОМ",
-    "ИРО", "ИТ", "ИУП", "КПК", "МО", "МЭШ", "НОО", "НОУ", "НПК", "ОБЗР", "ОВЗ", "ОГЭ", "ОО", "ООО", "ООП", "ОРКСЭ",
-    "ПИЗА", "ПМПК", "ППО", "РИП", "СОО", "СОШ", "СПО", "ТРИЗ", "УУД", "ФГ", "ФГОС", "ФОП", "ЦДТ", "ЦНППМ", "ЦОР",
-    "ЦОС", "ШНО", "ЭОР",
+    "АООП", "ВД", "ВКС", "ВПР", "ВсОШ", "ГИА", "ГМО", "ДДТ", "ДО", "ДОД", "ДОО", "ДОТ", "ДОУ", "ДПО", "ЕГЭ", "ИЗО",
+    "ИИ", "ИКТ", "ИОМ", "ИОП", "ИП", "ИПК", "ИПКРО", "ИППК", "ИПР", "ИРО", "ИТ", "ИУП", "КПК", "МО", "МЭШ", "НОО",
+    "НОУ", "НПК", "ОБЗР", "ОВЗ", "ОГЭ", "ОДО", "ОО", "ООО", "ООП", "ОРКСЭ", "ПД", "ПИЗА", "ПМПК", "ППк", "ППО",
+    "РИП", "РМО", "СОО", "СОШ", "СПО", "ТРИЗ", "УИД", "УУД", "ФГ", "ФГОС", "ФОП", "ФРП", "ЦДО", "ЦДТ", "ЦНППМ",
+    "ЦОР", "ЦОС", "ЧИППКРО", "ШМО", "ШНО", "ЭОР",
 })
-# Abbreviations search learnt after ANALYSIS_VERSION 8 (query-side only: the synonym table needs no reindex); they
-# join KNOWN_ABBREVIATIONS at the next version change, which rebuilds the index anyway (their «-ами» forms, such as
-# «ИПКами», are rare enough to wait).
-KNOWN_ABBREVIATIONS_NEXT = frozenset({"ИПК", "ИПКРО", "ИППК", "ЦДО", "ЧИППКРО"})
+# Abbreviations search learnt after ANALYSIS_VERSION 9 (query-side only: the synonym table needs no reindex); they
+# join KNOWN_ABBREVIATIONS at the next version change, which rebuilds the index anyway (their «-ами» forms are rare
+# enough to wait).
+KNOWN_ABBREVIATIONS_NEXT: frozenset[str] = frozenset()
+# Abbreviations that are a function word in lower case («до»): the abbreviation only written in capitals (a sentence's
+# «До» stays the preposition), read as a word no text has (the mark of SHORT_TERM_MARK, which no token holds), so
+# that it is no stop word and its term is its own. «ФГОС ДО», «МБУ ДО» (дошкольное, дополнительное образование).
+# A heading typed in capitals reads its «ДО» so as well. A change here changes terms: ANALYSIS_VERSION.
+CAPITAL_ABBREVIATIONS = {"ДО": "ДО" + SHORT_TERM_MARK}
 # A Roman numeral of I, V and X (1 to 39: the centuries, stages, rounds and degrees texts number so), and the
 # Cyrillic letters typed for its Latin ones («ХХ век» with Cyrillic Х, «ХIХ» with one Latin I, Ukrainian І).
 ROMAN_NUMERAL = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
@@ -402,6 +408,8 @@ def plain_token(word: str) -> str:
             len(_CYRILLIC_LETTER.findall(word)) > len(_LATIN_LETTER.findall(word))):
         word = word.translate(_LOOKALIKES)
     if not word.islower():
+        if word in CAPITAL_ABBREVIATIONS:
+            return CAPITAL_ABBREVIATIONS[word]
         if (ending := _CASE_ENDING.fullmatch(word)) and word not in _LOWER_LAST:
             return ending.group(1)
         if word.endswith("ами") and word[:-3] in KNOWN_ABBREVIATIONS:

@@ -28,7 +28,6 @@ ABBREVIATIONS: dict[str, list[str]] = {
     "НОУ": ["научное общество учащихся"],
     "ДОТ": ["дистанционные образовательные технологии"],
     "ОВЗ": ["ограниченные возможности здоровья"],
-    "ООП": ["особые образовательные потребности"],
     "ФГОС": ["федеральный государственный образовательный стандарт"],
     "ДПО": ["дополнительное профессиональное образование"],
     "СПО": ["среднее профессиональное образование"],
@@ -73,6 +72,29 @@ ABBREVIATIONS: dict[str, list[str]] = {
     "ОРКСЭ": ["основы религиозных культур и светской этики"],
     "ИЗО": ["изобразительное искусство"],
     "ИТ": ["информационные технологии"],
+    "ЦОР": ["цифровые образовательные ресурсы"],
+    "УИД": ["учебно-исследовательская деятельность"],
+    "ПД": ["проектная деятельность"],
+    "ВД": ["внеурочная деятельность"],
+    # in this bank the school's project, not an individual entrepreneur
+    "ИП": ["индивидуальный проект"],
+    "ИОП": ["индивидуальная образовательная программа"],
+    "ИПР": ["индивидуальная программа реабилитации"],
+    "ФРП": ["федеральная рабочая программа"],
+    # «ППК» is the same word to the index (it keeps no case), and schools write the council so too
+    "ППк": ["психолого-педагогический консилиум"],
+    "ОДО": ["отделение дополнительного образования"],
+    "ШМО": ["школьное методическое объединение"],
+    "РМО": ["районное методическое объединение"],
+    "ГМО": ["городское методическое объединение"],
+}
+
+# Abbreviations standing for several things: each meaning is a group of its own, so that «ООП» finds both and the
+# meanings do not find each other. «ДО» only in capitals (``indexer.analysis.CAPITAL_ABBREVIATIONS``): «до» is the
+# preposition.
+MEANINGS: dict[str, list[str]] = {
+    "ООП": ["особые образовательные потребности", "основная образовательная программа"],
+    "ДО": ["дошкольное образование", "дополнительное образование"],
 }
 
 # Words and phrases teachers use for the same thing.
@@ -150,6 +172,7 @@ def _windows(text: str, initials: list[str]) -> list[str]:
 def synonym_groups(topics: Iterable[tuple[str, Sequence[str]]]) -> list[list[str]]:
     """Every group of equivalent phrases: the lists above and the thesaurus's (label, synonyms)."""
     groups = [[abbreviation, *expansions] for abbreviation, expansions in ABBREVIATIONS.items()]
+    groups += [[abbreviation, meaning] for abbreviation, meanings in MEANINGS.items() for meaning in meanings]
     groups += [list(group) for group in SYNONYMS]
     for label, synonyms in topics:
         groups += thesaurus_abbreviations([label, *synonyms])

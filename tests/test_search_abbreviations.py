@@ -1,0 +1,114 @@
+"""School abbreviations teachers type (УИД, ИП, ППк, ВД, ДО …) and their expansions find each other; a two-letter
+one that is also a word («до») is the abbreviation only in capitals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexDocument, SearchIndex, SearchQuery, SynonymTable
+from indexer.analysis import russian_analyzer
+from kb.search.synonyms import synonym_groups
+
+NEW = [
+    ("УИД", "учебно-исследовательская деятельность"),
+    ("ИП", "индивидуальный проект"),
+    ("ППк", "психолого-педагогический консилиум"),
+    ("ВД", "внеурочная деятельность"),
+    ("ПД", "проектная деятельность"),
+    ("ИОП", "индивидуальная образовательная программа"),
+    ("ООП", "основная образовательная программа"),
+    ("ООП", "особые образовательные потребности"),
+    ("ФРП", "федеральная рабочая программа"),
+    ("ЦОР", "цифровые образовательные ресурсы"),
+    ("ИПР", "индивидуальная программа реабилитации"),
+    ("ДО", "дошкольное образование"),
+    ("ДО", "дополнительное образование"),
+    ("ОДО", "отделение дополнительного образования"),
+    ("ШМО", "школьное методическое объединение"),
+    ("РМО", "районное методическое объединение"),
+    ("ГМО", "городское методическое объединение"),
+]
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(token.text for token in russian_analyzer()(text, mode="query"))
+
+
+@pytest.fixture(scope="module")
+def table() -> SynonymTable:
+    return SynonymTable(synonym_groups([]))
+
+
+@pytest.mark.parametrize(("abbreviation", "expansion"), NEW)
+def test_the_abbreviations_teachers_type_expand_both_ways(table: SynonymTable, abbreviation: str, expansion: str):
+    assert _terms(abbreviation), abbreviation
+    assert _terms(expansion) in table.expansions(_terms(abbreviation))
+    assert _terms(abbreviation) in table.expansions(_terms(expansion))
+
+
+def test_the_meanings_of_one_abbreviation_stay_apart(table: SynonymTable):
+    """«ООП» is both «основная образовательная программа» and «особые образовательные потребности»: each finds
+    «ООП», not the other; so are the two «ДО»."""
+    for first, second in [("основная образовательная программа", "особые образовательные потребности"),
+                          ("дошкольное образование", "дополнительное образование")]:
+        assert _terms(second) not in table.expansions(_terms(first))
+        assert _terms(first) not in table.expansions(_terms(second))
+
+
+def test_do_in_capitals_is_the_abbreviation_and_in_lower_case_the_preposition():
+    assert _terms("ДО") and _terms("до") == ()
+    assert _terms("До 2025 года") == _terms("2025 года")  # a sentence's first word: the preposition
+    assert _terms("ФГОС ДО") != _terms("ФГОС до")
+
+
+BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Требования ФГОС ДО к развивающей среде",
+                  body="Центры экспериментирования в группе."),
+    IndexDocument(id="practice:2", type="practice", title="Дошкольное образование в сельском детском саду",
+                  body="Игры и занятия."),
+    IndexDocument(id="practice:3", type="practice", title="Кружки дополнительного образования",
+                  body="Робототехника и шахматы."),
+    IndexDocument(id="practice:4", type="practice", title="Подготовка до начала учебного года",
+                  body="План работы до 1 сентября."),
+    IndexDocument(id="practice:5", type="practice", title="Индивидуальный проект в 10 классе",
+                  body="Темы и защита."),
+    IndexDocument(id="practice:6", type="practice", title="Защита ИП", body="Критерии оценки проекта."),
+    IndexDocument(id="practice:7", type="practice", title="Работа ППк школы",
+                  body="Заседания консилиума по плану."),
+    IndexDocument(id="practice:8", type="practice", title="Психолого-педагогический консилиум",
+                  body="Сопровождение обучающихся."),
+    IndexDocument(id="practice:9", type="practice", title="Курсы внеурочной деятельности",
+                  body="Клубы по интересам."),
+    IndexDocument(id="practice:10", type="practice", title="УИД на уроках биологии", body="Мини-исследования."),
+    IndexDocument(id="practice:11", type="practice", title="Учебно-исследовательская деятельность школьников",
+                  body="Исследования на уроках."),
+]
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    index = SearchIndex(Path(tmp_path_factory.mktemp("abbreviations")) / "index")
+    index.apply(BANK)
+    return index
+
+
+def found(index: SearchIndex, text: str) -> set[int]:
+    result = index.search(SearchQuery(text=text, synonyms=SynonymTable(synonym_groups([])), partial=False))
+    return {int(hit.id.split(":")[1]) for hit in result.hits}
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("ДО", {1, 2, 3}),
+    ("ФГОС ДО", {1}),
+    ("дошкольное образование", {1, 2}),
+    ("дополнительное образование", {1, 3}),
+    ("до начала года", {4}),  # the preposition: no abbreviation
+    ("ИП", {5, 6}), ("индивидуальный проект", {5, 6}),
+    ("ППк", {7, 8}), ("психолого-педагогический консилиум", {7, 8}),
+    ("ВД", {9}), ("внеурочная деятельность", {9}),
+    ("УИД", {10, 11}), ("учебно-исследовательская деятельность", {10, 11}),
+])
+def test_abbreviations_and_expansions_find_each_other(bank: SearchIndex, typed: str, expected: set[int]):
+    assert found(bank, typed) == expected, typed
