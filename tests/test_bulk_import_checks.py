@@ -826,12 +826,14 @@ def test_the_usual_names_of_subjects_and_levels_are_found(app, make_user, column
 
 
 def test_a_level_several_entries_share_asks_which_is_meant(app, make_user):
+    """The row loads without it (as with any value not found), and the warning names the levels it may mean."""
     admin = make_user("admin")
     report = check(app, admin, csv_bytes([_with("Уровень образования", "Высшее образование")]))
-    assert report.rows[0].errors == [
+    assert report.rows[0].errors == []
+    assert report.rows[0].warnings[0] == (
         "Уровень образования: «Высшее образование» — это несколько значений словаря: «Высшее образование — "
         "бакалавриат», «Высшее образование — специалитет, магистратура», «Высшее образование — подготовка кадров "
-        "высшей квалификации». Укажите нужные (несколько — через точку с запятой)."]
+        "высшей квалификации». Значение не будет загружено: укажите нужные (несколько — через точку с запятой).")
 
 
 def test_do_is_preschool_as_before_with_a_warning_that_names_additional_education(app, make_user):
@@ -876,7 +878,7 @@ def test_a_note_in_brackets_says_which_do_is_meant(app, make_user):
 
 @pytest.mark.parametrize(("cell", "codes"), [
     ("Русский язык и литература", ["russian", "literature"]),
-    ("Физика и астрономия; Химия", None),  # «Астрономия» is no subject: the row is refused, as before
+    ("Физика и астрономия; Химия", None),  # «Астрономия» is no subject: the value is left out, the row loads
     ("Русский язык, литература и история", ["russian", "literature", "history"]),
     ("Алгебра и геометрия", ["mathematics"]),
     ("Родной язык и литература", ["native_language"]),  # one subject of the vocabulary, not two
@@ -888,7 +890,9 @@ def test_subjects_joined_with_and_are_each_read(app, make_user, cell, codes):
     admin = make_user("admin")
     report = check(app, admin, csv_bytes([_with("Предмет", cell)]), dry_run=False)
     if codes is None:
-        assert report.rows[0].errors == ["Предмет: значение «Физика и астрономия» не найдено в словаре."]
+        assert report.rows[0].errors == []
+        assert "Предмет: значение «Физика и астрономия» не найдено в словаре и не загружено." in report.rows[0].warnings
+        assert [subject.code for subject in practices(app)[0].subjects] == ["chemistry"]
         return
     assert report.rows[0].errors == []
     assert [subject.code for subject in practices(app)[0].subjects] == codes
@@ -906,7 +910,8 @@ def test_a_hint_starts_as_the_value_does(app, make_user, column, cell, hint):
     admin = make_user("admin")
     report = check(app, admin, csv_bytes([_with(column, cell)]))
     suffix = f" Возможно, имелось в виду: «{hint}»." if hint else ""
-    assert report.rows[0].errors == [f"{column}: значение «{cell}» не найдено в словаре.{suffix}"]
+    assert report.rows[0].errors == []
+    assert f"{column}: значение «{cell}» не найдено в словаре и не будет загружено.{suffix}" in report.rows[0].warnings
 
 
 def test_a_region_number_that_is_no_okato_code_is_explained(app, make_user):
@@ -966,12 +971,13 @@ def test_the_import_names_every_refused_file_as_the_check_does(app, make_user, t
                           row("B-3", "Файлы, повреждённые внутри", files="битый1.docx; хороший.docx; битый2.docx")])
     refused = ["Файл «закрытый.pdf»: PDF защищён паролем: загрузите его без защиты.",
                "Файл «пустой.docx»: Файл пустой."]
-    topic = "Темы: значение «Неизвестная тема» не найдено в словаре."
+    topic = "Темы: значение «Неизвестная тема» не найдено в словаре и"
     for dry_run in (True, False):
         report = check(app, admin, registry, path, dry_run=dry_run)
         first, second, third = report.rows
         assert (first.errors, first.files) == (refused, ["хороший.docx"])
-        assert (second.errors, second.files) == ([topic, refused[0]], ["хороший.docx"])
+        assert (second.errors, second.files) == ([refused[0]], ["хороший.docx"])
+        assert any(warning.startswith(topic) for warning in second.warnings)  # the row fails for its file
     # The damage inside a document shows when its text is extracted, in the import: every such file is named.
     assert third.errors == ["Файл «битый1.docx»: DOCX повреждён: не удаётся прочитать его содержимое.",
                             "Файл «битый2.docx»: DOCX повреждён: не удаётся прочитать его содержимое."]

@@ -37,13 +37,19 @@ from kb.textclean import composed, xml_text
 # (field, header written in the template, other accepted headers)
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("external_id", "Внешний идентификатор", ("внешний id", "идентификатор", "id", "external_id", "код практики")),
-    ("title", "Название", ("название практики", "наименование", "наименование практики", "title")),
+    ("title", "Название", ("название практики", "наименование", "наименование практики", "тема практики",
+                           "тема опыта", "название опыта", "наименование опыта", "тема педагогического опыта",
+                           "название педагогического опыта", "наименование педагогического опыта", "title")),
     ("authors", "Авторы", ("автор", "автор(ы)", "авторы практики", "автор(ы) практики", "автор практики", "фио",
-                           "фио автора", "фио авторов", "фио автора(ов)", "фио автора(авторов)", "authors")),
+                           "фио автора", "фио авторов", "фио автора(ов)", "фио автора(авторов)", "автор опыта",
+                           "авторы опыта", "автор(ы) опыта", "фио автора опыта", "фио авторов опыта",
+                           "фио автора(ов) опыта", "фио автора практики", "фамилия имя отчество",
+                           "фамилия имя отчество автора", "authors")),
     ("organisation", "Организация", ("образовательная организация", "учреждение", "оо", "оу", "наименование оо",
                                      "наименование оу", "наименование организации",
                                      "наименование образовательной организации", "образовательное учреждение",
                                      "наименование образовательного учреждения", "наименование учреждения",
+                                     "место работы", "место работы автора", "место работы автора опыта",
                                      "organisation")),
     ("region", "Регион", ("субъект рф", "субъект", "регион рф", "region")),
     ("municipality", "Муниципалитет", ("муниципальное образование", "город, район", "город/район",
@@ -59,8 +65,16 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     *((key, heading, (key,)) for key, heading in SECTIONS),
     ("files", "Файлы", ("файл", "вложения", "приложения", "files")),
 )
+# Columns a registry may have that the template does not: read into another field («Должность» into the authors'
+# line, «ФИО, должность»), so not written in the template.
+MERGED_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("position", "Должность", ("должности", "должность автора", "должности авторов", "должность автора опыта",
+                               "должность(и)", "занимаемая должность", "position")),
+)
 # More names people give the template sections.
 _SECTION_ALIASES = {
+    "annotation": ("краткая аннотация", "аннотация опыта", "аннотация практики", "краткая аннотация опыта",
+                   "краткая аннотация практики", "краткое описание", "краткое описание опыта"),
     "goal_tasks": ("цели и задачи", "цель", "цель, задачи"),
     "theoretical_base": ("теоретическая основа", "теоретические основы", "теоретическое обоснование",
                          "теоретическая база опыта", "теоретические основы опыта", "научно-теоретическая база"),
@@ -72,7 +86,7 @@ _SECTION_ALIASES = {
     "literature": ("литература", "список источников"),
     "leading_idea": ("ведущая идея",),
 }
-FIELD_LABELS = {key: heading for key, heading, _ in COLUMNS}
+FIELD_LABELS = {key: heading for key, heading, _ in (*COLUMNS, *MERGED_COLUMNS)}
 MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV, XLSX или ODS. Сохраните реестр в одном из этих форматов."
@@ -91,20 +105,28 @@ class RegistryError(ValueError):
 
 
 def normalise_header(text: object, notes: bool = False) -> str:
-    """A header folded for comparison: lower case, ё → е, «Ф.И.О.» → «фио», no notes in brackets, no stray
-    punctuation. A note is in brackets after a space, «Авторы (ФИО, должность)»: brackets right after a word are
-    its ending, «Автор(ы)», «ФИО автора(ов)», and stay — unless ``notes``, when every bracketed part goes
-    («Предмет(ы)» → «предмет»; see header_key)."""
+    """A header folded for comparison: lower case, ё → е, «Ф.И.О.» → «фио», no notes in brackets, punctuation
+    other than brackets a space («Город/район», «Тема опыта:»). A note is in brackets after a space, «Авторы (ФИО,
+    должность)»: brackets right after a word are its ending, «Автор(ы)», «ФИО автора(ов)», and stay — unless
+    ``notes``, when every bracketed part goes («Предмет(ы)» → «предмет»; see header_key)."""
     value = str(text or "").lower().replace("ё", "е").replace("\u00a0", " ")
     value = re.sub(r"\bф\.\s*и\.\s*о\b\.?", "фио", value)
     value = re.sub(r"\([^)]*\)" if notes else r"(?:^|\s)\([^)]*\)", " ", value)
-    return " ".join(value.strip(" \t:*.-–—#").split())
+    return " ".join(re.sub(r"[^\w()]+", " ", value).split())  # «Город/район», «Цель, задачи», «Тема опыта:»
 
 
 def header_key(text: object) -> str | None:
     """The field a header names: looked up with brackets right after a word kept («Автор(ы) практики»), failing
     that with every bracketed part left out, as a note («Предмет(ы)», «Год(реализации)», «Название(полное)»)."""
     return HEADERS.get(normalise_header(text)) or HEADERS.get(normalise_header(text, notes=True))
+
+
+# A column that numbers the rows («№ п/п», «№», «N п/п») is no field of a practice: left out without a word.
+_NUMBERING = frozenset({"", "п п", "n п п", "n", "nn", "no", "номер п п"})
+
+
+def numbering(text: object) -> bool:
+    return normalise_header(text) in _NUMBERING
 
 
 # Words that make a header look like a field's (the start of one of its words): a column the aliases miss is then
@@ -120,6 +142,7 @@ _FIELD_WORDS = (
     ("year", ("год",)),
     ("spread_level", ("распростран",)),
     ("files", ("файл",)),
+    ("position", ("должност",)),
 )
 
 
@@ -153,7 +176,7 @@ def _unknown_column(written: str, columns: dict[str, str]) -> str:
 
 def _header_map() -> dict[str, str]:
     mapping: dict[str, str] = {}
-    for key, heading, aliases in COLUMNS:
+    for key, heading, aliases in (*COLUMNS, *MERGED_COLUMNS):
         for name in (heading, *aliases, *_SECTION_ALIASES.get(key, ())):
             mapping.setdefault(normalise_header(name), key)
     return mapping
@@ -876,7 +899,7 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
                         "названия столбцов взяты из нижней строки, где она заполнена, иначе из верхней.")
     unknown: list[str] = []
     for position, written in enumerate(names):
-        if not written:
+        if not written or numbering(written):
             continue
         key = header_key(written)
         if key is None:
@@ -897,6 +920,10 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
             positions[key] = position
             columns[key] = written
     warnings.extend(_unknown_column(written, columns) for written in unknown)
+    if "position" in positions and "authors" not in positions:
+        warnings.append(f"Столбец «{columns.pop('position')}» пропущен: должности дописываются к авторам, а столбца "
+                        "авторов («Авторы», «ФИО автора») в реестре нет.")
+        del positions["position"]
     if concealed := sorted(position for position in positions.values() if position in hidden_columns):
         # A hand hid them (a column for the office, an old version of one): the import reads them as the others.
         one = len(concealed) == 1

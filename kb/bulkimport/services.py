@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+import Stemmer
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -219,15 +220,52 @@ def _plausible(value: str, key: str, candidate: str, label: str) -> bool:
     return all(any(word.startswith(cut) for word in words) for cut in re.findall(r"(\w+)\.", _expand(value)))
 
 
+_STEMMER = Stemmer.Stemmer("russian")
+
+
+def _stemmed(key: str) -> str:
+    """A folded name with each word cut to its stem: «олимпиадах и конкурсах» is «олимпиады и конкурсы»."""
+    return " ".join(_STEMMER.stemWords(key.split()))
+
+
+def _label_parts(label: str) -> list[str]:
+    """The parts of a label joined by commas and « и », which a registry writes alone: «Олимпиады и конкурсы» —
+    «Олимпиады», «конкурсы»; «Инклюзивное образование, дети с ОВЗ и …» — «дети с ОВЗ»; a word joined to a phrase
+    shares its last words, «Выявление и диагностика одарённости» — «Выявление одарённости»."""
+    parts = []
+    for piece in re.split(r"\s*,\s*", _NOTE.sub("", label)):
+        joined = re.split(r"\s+и\s+", piece)
+        if len(joined) < 2:
+            continue
+        parts.extend(joined)
+        if len(joined) == 2 and " " not in joined[0] and len(rest := joined[1].split()) > 1:
+            parts.append(" ".join([joined[0], *rest[1:]]))
+    if "," in label:
+        parts.extend(part for part in re.split(r"\s*,\s*", _NOTE.sub("", label)) if " и " not in part)
+    return parts
+
+
 class Lookup:
     """Finds a vocabulary entry by code, name or synonym (case, ё/е, punctuation and abbreviations folded; with
     ``any_order``, the order of the words too, when that names one entry only). A note in brackets the name does
     not have is left out. A synonym several entries share (and none is named so) finds none: ``ambiguous`` names
-    them."""
+    them. With ``stems``, a name in another form («начального общего образования», «детей с ОВЗ») finds its entry
+    too, with ``parts`` a part of a label (``_label_parts``), when one entry only has it; with ``grades`` (grade →
+    entry), school grades find the entries they span («5-9 классы», «8-11»: ``find_many``)."""
 
     def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
-                 any_order: bool = False):
+                 any_order: bool = False, stems: bool = False, parts: bool = False,
+                 grades: dict[int, str] | None = None):
         self.drop = drop
+        self.grades = grades or {}
+        self.loose: dict[str, str | None] = {}  # stemmed names and parts of labels -> the one entry with them
+        if stems or parts:
+            for code, label, aliases in entries:
+                for name in (label, *aliases, *(_label_parts(label) if parts else ())):
+                    if key := _norm(name, drop):
+                        key = _stemmed(key) if stems else key
+                        self.loose[key] = code if self.loose.get(key, code) == code else None
+        self.stems = stems
         self.cautions: dict[str, str] = {}  # a value found with a warning (its other reading): set by set_caution
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
@@ -260,7 +298,38 @@ class Lookup:
             return noted
         if found is None and _NOTE.search(value) and (bare := _NOTE.sub("", value).strip()):
             found = self._find(bare)
+        if found is None and self.loose:
+            for text in dict.fromkeys((value, _NOTE.sub("", value).strip())):
+                key = _norm(text, self.drop)
+                if found := self.loose.get(_stemmed(key) if self.stems else key):
+                    break
         return found
+
+    def find_many(self, value: str) -> list[str]:
+        """The entries ``value`` names: the one ``find`` finds, or the levels of the grades it names."""
+        found = self.find(value)
+        return [found] if found is not None else self.graded(value)
+
+    def graded(self, value: str) -> list[str]:
+        """The entries of the school grades ``value`` names, in grade order: «5-9 классы», «1–4 кл.», «с 5 по 9
+        класс», «5-9-е классы», «2, 3 классы», «8-11»; a single grade with «класс»: «7 класс». A grade outside
+        the vocabulary's (0, 12) or a range backwards names none."""
+        if not self.grades:
+            return []
+        text = _NOTE.sub("", value).lower().strip()
+        text = re.sub(r"\s+по\s+", "-", re.sub(r"^с\s+", "", text))
+        text, marked = _GRADE_WORD.subn("", text)
+        text = re.sub(r"(\d)\s*-(?:е|х|й|ый|ые)\b", r"\1", text).strip()
+        spans = [_GRADE_SPAN.fullmatch(part) for part in re.split(r"\s*(?:,|\bи\b)\s*", text)]
+        if not text or not all(spans) or (not marked and len(spans) == 1 and spans[0].group(2) is None):
+            return []
+        codes: list[str] = []
+        for span in spans:
+            first, last = int(span.group(1)), int(span.group(2) or span.group(1))
+            if not (first <= last and first in self.grades and last in self.grades):
+                return []
+            codes.extend(self.grades[grade] for grade in range(first, last + 1) if self.grades[grade] not in codes)
+        return codes
 
     def _noted(self, value: str) -> str | None:
         """The entry a note in brackets names when the value without it is one of two readings (a caution: «ДО»
@@ -325,6 +394,10 @@ class Lookup:
         return self.labels[best[1]] if best else None
 
 
+_GRADE_WORD = re.compile(r"\s*(?:-?(?:е|х|ые|ых)\s*)?(?:класс(?:ы|ов|а|ах)?|кл)\.?$")
+_GRADE_SPAN = re.compile(r"(\d{1,2})(?:\s*[-–—]\s*(\d{1,2}))?")
+
+
 def _parenthesised(label: str) -> list[str]:
     """«Школьные научные общества (ШНО)» is also found as «Школьные научные общества» and «ШНО»."""
     inner = re.findall(r"\(([^)]*)\)", label)
@@ -348,7 +421,9 @@ class Vocabularies:
             aliases = [level.short, *level.name.split("—")[1:], *level_aliases.get(level.code, [])]
             levels.append((level.code, level.name, aliases))
             shorts[level.code] = level.short
-        level_lookup = Lookup(levels, drop=("образование", "образования", "уровень"))
+        grades = {grade: code for code, (first, last) in vocabulary.LEVEL_GRADES.items() if code in shorts
+                  for grade in range(first, last + 1)}
+        level_lookup = Lookup(levels, drop=("образование", "образования", "уровень"), stems=True, grades=grades)
         for short, other in vocabulary.LEVEL_OTHER_READINGS.items():
             read_as = level_lookup.find(short)
             if read_as is None or other not in level_lookup.labels:
@@ -365,7 +440,8 @@ class Vocabularies:
                               + subject_aliases.get(s.code, []))
                              for s in db.session.scalars(select(Subject).order_by(Subject.sort_order))]),
             topics=Lookup([(t.code, t.label, [*(t.synonyms or []), *_parenthesised(t.label)])
-                           for t in db.session.scalars(select(Topic))]),
+                           for t in db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.code))],
+                          stems=True, parts=True),
         )
 
 
@@ -391,7 +467,7 @@ def _joined(lookup: Lookup, piece: str) -> list[str]:
     безопасности и защиты Родины») is found before it is split."""
     for separator in _JOINS:
         if separator.search(piece):
-            parts = [[code] if (code := lookup.find(part)) else _joined(lookup, part)
+            parts = [lookup.find_many(part) or _joined(lookup, part)
                      for part in separator.split(piece) if part.strip()]
             if parts and all(parts):
                 return list(dict.fromkeys(code for codes in parts for code in codes))
@@ -406,25 +482,46 @@ def _caution(lookup: Lookup, piece: str) -> str | None:
     return next((note for part in parts if (note := lookup.caution(part))), None)
 
 
-def _codes(lookup: Lookup, cell: object, label: str, errors: list[str], warnings: list[str]) -> tuple[str, ...]:
+def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The entries a cell names, and the values of it the vocabulary does not have (a warning the caller gives:
+    the row loads with the values found, see ``_unknown_values``)."""
     codes: list[str] = []
+    unknown: list[str] = []
     for piece in split_list(cell):
-        code = lookup.find(piece)
-        note = _caution(lookup, piece) if code is not None or _joined(lookup, piece) else None
+        found = lookup.find_many(piece) or _joined(lookup, piece)
+        note = _caution(lookup, piece) if found else None
         if note and f"{label}: {note}" not in warnings:
             warnings.append(f"{label}: {note}")
-        if code is None and (parts := _joined(lookup, piece)):
-            codes.extend(part for part in parts if part not in codes)
+        if found:
+            codes.extend(code for code in found if code not in codes)
+        else:
+            unknown.append(piece)
+    return tuple(codes), unknown
+
+
+def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[str] | None,
+                    dry_run: bool) -> list[str]:
+    """The warnings of values a vocabulary does not have: named, with a suggestion when one is close; the row loads
+    without them. ``kept``: the labels a loaded practice keeps because no value of the cell was found."""
+    if kept:
+        stays = (f"{'останутся' if dry_run else 'остались'} прежние значения: "
+                 + ", ".join(f"«{name}»" for name in kept) + ".")
+    messages = []
+    for piece in unknown:
+        if meant := lookup.ambiguous(piece):
+            message = (f"{label}: «{piece}» — это несколько значений словаря: "
+                       + ", ".join(f"«{name}»" for name in meant)
+                       + f". Значение {'не будет загружено' if dry_run else 'не загружено'}: укажите нужные "
+                       "(несколько — через точку с запятой).")
+            messages.append(message + (f" {stays[0].upper()}{stays[1:]}" if kept else ""))
             continue
-        if code is None and (meant := lookup.ambiguous(piece)):
-            errors.append(f"{label}: «{piece}» — это несколько значений словаря: "
-                          + ", ".join(f"«{name}»" for name in meant)
-                          + ". Укажите нужные (несколько — через точку с запятой).")
-        elif code is None:
-            errors.append(f"{label}: значение «{piece}» не найдено в словаре.{_suggestion(lookup.suggest(piece))}")
-        elif code not in codes:
-            codes.append(code)
-    return tuple(codes)
+        found = f"{label}: значение «{piece}» не найдено в словаре"
+        if kept:
+            messages.append(f"{found}; {stays}{_suggestion(lookup.suggest(piece))}")
+        else:
+            messages.append(f"{found} и {'не будет загружено' if dry_run else 'не загружено'}."
+                            f"{_suggestion(lookup.suggest(piece))}")
+    return messages
 
 
 # -- single cells ----------------------------------------------------------------------------------------
@@ -580,6 +677,38 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
     return [(name.strip()[:300], position.strip()[:300]) for name, position in authors]
 
 
+def with_positions(authors: list[tuple[str, str]], cell: object, header: str,
+                   warnings: list[str]) -> list[tuple[str, str]]:
+    """The authors with the positions of a separate column («Должность»), «ФИО, должность»: as many positions
+    (parted by «;» or line breaks) as authors go to them in order; one author takes the whole cell; one position
+    for several authors goes to each (co-authors mostly share it), with a warning; other counts are not guessed,
+    and the warning names them. A position written in the authors' own cell stays."""
+    positions = split_list(cell)
+    if not positions:
+        return authors
+    written = "; ".join(positions)
+    if not authors:
+        several = len(positions) > 1
+        warnings.append(f"{'Должности' if several else 'Должность'} «{written}» не "
+                        f"{'записаны' if several else 'записана'}: не указан автор.")
+        return authors
+    if len(authors) == 1:
+        positions = [", ".join(positions)]
+    elif len(positions) == 1:
+        lacking = sum(1 for _name, position in authors if not position)
+        if lacking > 1:
+            warnings.append(f"Должность «{written}» — одна на {len(authors)} авторов: записана каждому. Если "
+                            f"должности у соавторов разные, перечислите их в столбце «{header}» через точку с "
+                            "запятой в том же порядке, что и авторов.")
+        positions = positions * len(authors)
+    elif len(positions) != len(authors):
+        warnings.append(f"Должности «{written}» не записаны: их {len(positions)}, а авторов {len(authors)}. Укажите "
+                        "должность каждого автора через точку с запятой в том же порядке или впишите её в столбец "
+                        "авторов: «ФИО, должность».")
+        return authors
+    return [(name, own or position[:300]) for (name, own), position in zip(authors, positions, strict=True)]
+
+
 # -- rows ------------------------------------------------------------------------------------------------
 
 
@@ -592,6 +721,8 @@ class _Context:
     dry_run: bool
     publish: bool
     seen: dict[str, int] = field(default_factory=dict)
+    # the values no vocabulary has, (column, value) -> the rows with them: summed up for the file at the end
+    unknown: dict[tuple[str, str], list[RowResult]] = field(default_factory=dict)
     # the rows that would create a practice, with its title and sections: checked for duplicates at the end
     new: list[tuple[RowResult, str, dict[str, str]]] = field(default_factory=list)
 
@@ -731,6 +862,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     sections = {key: _text(raw, key, None, errors) if key in columns else kept(key, "") for key in SECTION_KEYS}
     authors = parse_authors(raw.values.get("authors"), warnings) if "authors" in columns else [
         tuple(a) for a in kept("authors", [])]
+    if "position" in columns:  # the registry reads it only beside the authors' column
+        authors = with_positions(authors, raw.values.get("position"), columns["position"], warnings)
 
     scope_organisation = user.scope_organisation if policy.moderation_scope(user)[0] == "organisation" else None
     organisation = (_text(raw, "organisation", None, errors) if "organisation" in columns
@@ -786,9 +919,17 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
                                 + _suggestion(municipality_suggestion(region_code, name)))
 
     def codes(key: str, lookup: Lookup, kept_key: str) -> tuple[str, ...]:
-        if key in columns:
-            return _codes(lookup, raw.values.get(key), FIELD_LABELS[key], errors, warnings)
-        return tuple(kept(kept_key, []))
+        if key not in columns:
+            return tuple(kept(kept_key, []))
+        label = FIELD_LABELS[key]
+        found, unknown = _codes(lookup, raw.values.get(key), label, warnings)
+        # a cell with no value found does not clear what a loaded practice has
+        stored = list(kept(kept_key, [])) if unknown and not found else []
+        warnings.extend(_unknown_values(lookup, label, unknown, [lookup.labels.get(code, code) for code in stored],
+                                        ctx.dry_run))
+        for piece in unknown:
+            ctx.unknown.setdefault((label, piece), []).append(result)
+        return tuple(stored) or found
 
     level_codes = codes("levels", ctx.vocabularies.levels, "levels")
     subject_codes = codes("subjects", ctx.vocabularies.subjects, "subjects")
@@ -805,8 +946,14 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         spread_text = _text(raw, "spread_level", None, errors)
         spread_level = parse_spread_level(spread_text) if spread_text else None
         if spread_text and spread_level is None:
-            errors.append(f"Уровень распространения «{spread_text}» не распознан. Допустимо: "
-                          + ", ".join(f"«{item['label']}»" for item in SPREAD_LEVELS) + ".")
+            # as a vocabulary's value: named, and the row loads without it (a loaded practice keeps its own)
+            spread_level = kept("spread_level", None)
+            labels = {item["code"]: item["label"] for item in SPREAD_LEVELS}
+            stays = (f"; {'останется' if ctx.dry_run else 'остался'} прежний — «{labels[spread_level]}»"
+                     if spread_level in labels else f" и {'не будет загружен' if ctx.dry_run else 'не загружен'}")
+            warnings.append(f"Уровень распространения «{spread_text}» не распознан{stays}. Допустимо: "
+                            + ", ".join(f"«{label}»" for label in labels.values()) + ".")
+            ctx.unknown.setdefault((FIELD_LABELS["spread_level"], spread_text), []).append(result)
 
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
     probe = Practice(region_code=region_code, organisation=organisation)
@@ -1229,7 +1376,30 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
             on_row(result)
     with db.session.no_autoflush:
         _warn_of_duplicates(ctx)
+    if summary := _unknown_summary(ctx):
+        report.warnings.append(summary)
     return report
+
+
+def _unknown_summary(ctx: _Context) -> str | None:
+    """The values no vocabulary has, with the rows that load without them: in a registry of 200 rows the
+    methodist sees what to fix in one place, not row by row."""
+    found = [(label, value, [row.number for row in rows if not row.failed])
+             for (label, value), rows in ctx.unknown.items()]
+    found = [(label, value, numbers) for label, value, numbers in found if numbers]
+    if not found:
+        return None
+    listed = "; ".join(f"{label} «{value}» — {'строка' if len(numbers) == 1 else 'строки'} {_numbers(numbers)}"
+                       for label, value, numbers in found)
+    if ctx.dry_run:
+        return (f"Значения, которых нет в словаре, не будут загружены (строки будут загружены без них): {listed}. "
+                "Их можно исправить в файле и загрузить реестр снова: практики обновятся по внешнему идентификатору.")
+    return (f"Значения, которых нет в словаре, не загружены (строки загружены без них): {listed}. Исправьте их в "
+            "файле и загрузите реестр снова: практики обновятся по внешнему идентификатору.")
+
+
+def _numbers(numbers: list[int], shown: int = 10) -> str:
+    return ", ".join(map(str, numbers[:shown])) + (f" и ещё {len(numbers) - shown}" if len(numbers) > shown else "")
 
 
 def _names_files(raw: RawRow, ctx: _Context) -> bool:

@@ -1844,11 +1844,17 @@ LEVELS: list[LevelData] = [
     # «ДО», the short name, is preschool (so /api/v1/vocabularies gives it, and registries that used it loaded so);
     # a registry may mean «дополнительное образование» by it (МБУ ДО, педагог ДО): LEVEL_OTHER_READINGS has the
     # import warn. «ДОУ», «ДОО» are a kindergarten's.
-    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1, "aliases": ["ДОУ", "ДОО"]},
-    {"code": "primary", "name": "Начальное общее образование", "short": "НОО", "order": 2},
-    {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3},
-    {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4},
-    {"code": "vocational", "name": "Среднее профессиональное образование", "short": "СПО", "order": 5},
+    # The other aliases are the words of schools and registries: «начальная школа», «старшие классы», «колледж».
+    {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1,
+     "aliases": ["ДОУ", "ДОО", "детский сад", "детсад", "дошкольная образовательная организация"]},
+    {"code": "primary", "name": "Начальное общее образование", "short": "НОО", "order": 2,
+     "aliases": ["начальная школа", "начальные классы", "начальное звено", "младшие классы"]},
+    {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3,
+     "aliases": ["основная школа", "среднее звено", "средние классы"]},
+    {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4,
+     "aliases": ["старшая школа", "старшие классы", "старшее звено"]},
+    {"code": "vocational", "name": "Среднее профессиональное образование", "short": "СПО", "order": 5,
+     "aliases": ["колледж", "техникум", "профессиональная образовательная организация"]},
     {
         "code": "bachelor",
         "name": "Высшее образование — бакалавриат",
@@ -1884,6 +1890,9 @@ LEVELS: list[LevelData] = [
         "order": 10,
     },
 ]
+
+# The school grades of the general levels: «5-9 классы» is basic, «1-11 классы» all three, «8-11» basic and secondary.
+LEVEL_GRADES: dict[str, tuple[int, int]] = {"primary": (1, 4), "basic": (5, 9), "secondary": (10, 11)}
 
 # A level's short name a registry may use for another level too: read as the level it names, with a warning that
 # names the other reading and how to write it (short name → the other level's code).
