@@ -56,10 +56,10 @@ DB_GROUP_HELP = ("Миграции схемы базы данных (Flask-Migra
 
 
 def _commands() -> list[click.Command]:
-    return [init_command, demo_command, import_resolution_command, detect_municipalities_command, reindex_command,
-            check_index_command, sync_index_command, prune_outbox_command, check_files_command, reread_files_command,
-            create_user_command, block_user_command, delete_user_command, backup_command, indexer_command,
-            restore_command, import_practices_command]
+    return [init_command, demo_command, import_resolution_command, detect_municipalities_command,
+            detect_topics_command, reindex_command, check_index_command, sync_index_command, prune_outbox_command,
+            check_files_command, reread_files_command, create_user_command, block_user_command, delete_user_command,
+            backup_command, indexer_command, restore_command, import_practices_command]
 
 
 def _database_errors_reported(callback, check_schema: bool = True):
@@ -330,6 +330,7 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         click.echo(f"  Регионы ({len(regions)}): {', '.join(r.name for r in regions) or '—'}")
         click.echo(f"  Муниципалитеты ({len(res.municipalities)}): "
                    f"{', '.join(m.name for m in res.municipalities) or '—'}")
+        click.echo(f"  Темы ({len(res.topics)}): {', '.join(t.label for t in res.topics) or '—'}")
         groups = res.recommendations_by_addressee()
         click.echo(f"  Рекомендации: {len(res.recommendations)}, адресатов: {len(groups)}")
         for addressee, _type, items in groups:
@@ -342,31 +343,56 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
         _fail(f"Не импортировано файлов: {failed} из {len(files)}.")
 
 
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="Только показать, что будет найдено, ничего не меняя.")
+
+
 @command("detect-municipalities")
 @with_appcontext
 @click.option("--all", "redo", is_flag=True,
               help="Прочитать заново и резолюции, у которых муниципалитеты уже есть (отмеченные вручную заменятся).")
-@click.option("--dry-run", is_flag=True, help="Только показать, что будет найдено, ничего не меняя.")
+@_DRY_RUN
 def detect_municipalities_command(redo: bool, dry_run: bool) -> None:
     """Найти муниципалитеты, названные в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
     стал их искать)."""
+    from kb.resolutions.services import detect_municipalities
+
+    _detect_again("municipalities", detect_municipalities, lambda m: m.name, "муниципалитетов нет", redo, dry_run)
+
+
+@command("detect-topics")
+@with_appcontext
+@click.option("--all", "redo", is_flag=True,
+              help="Прочитать заново и резолюции, у которых темы уже есть (отмеченные вручную заменятся).")
+@_DRY_RUN
+def detect_topics_command(redo: bool, dry_run: bool) -> None:
+    """Найти темы, которые обсуждаются в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
+    стал их искать; темы рекомендаций не меняются)."""
+    from kb.resolutions.services import detect_topics
+
+    _detect_again("topics", detect_topics, lambda t: t.label, "тем нет", redo, dry_run)
+
+
+def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, dry_run: bool) -> None:
+    """Fill a resolution's ``attribute`` (a list of vocabulary entries with a code) with what ``detect`` finds in its
+    text again, for every resolution without them (with ``redo``, for every one), saying what (``label`` of each);
+    the index follows."""
     from sqlalchemy import select
 
     from kb.resolutions.models import Resolution
-    from kb.resolutions.services import detect_municipalities
     from kb.search.services import sync
 
     changed = 0
     for res in db.session.scalars(select(Resolution).order_by(Resolution.id)):
-        if res.municipalities and not redo:
+        stored = getattr(res, attribute)
+        if stored and not redo:
             continue
-        found = detect_municipalities(res)
-        if [m.code for m in found] == [m.code for m in res.municipalities]:
+        found = detect(res)
+        if {x.code for x in found} == {x.code for x in stored}:
             continue
         changed += 1
-        click.echo(f"Резолюция №{res.id} «{res.title}»: {', '.join(m.name for m in found) or 'муниципалитетов нет'}")
+        click.echo(f"Резолюция №{res.id} «{res.title}»: {', '.join(label(x) for x in found) or none_found}")
         if not dry_run:
-            res.municipalities = found
+            setattr(res, attribute, found)
     if dry_run:
         db.session.rollback()
         click.echo(f"Изменились бы резолюций: {changed} (ничего не сохранено).")

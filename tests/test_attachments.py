@@ -114,6 +114,34 @@ def test_each_format_is_stored_with_its_text(app, editor, name):
         assert db.session.get(Attachment, attachment_id).downloads == 1
 
 
+@pytest.mark.parametrize(("name", "fallback"), [
+    ("ИОМ.pdf", "attachment-{id}.pdf"),  # werkzeug's own fallback was «.pdf»: a hidden file, no name
+    ("План работы ШНО.docx", "attachment-{id}.docx"),  # and «  .docx»
+    ("Отчёт 2024 (final).txt", "attachment-{id}.txt"),  # a few Latin letters are no name either
+    ("заметки.md", "attachment-{id}.md"),  # a plain text's own extension
+    ("plan-2024.pdf", None),  # an ASCII name is its own fallback (and the only name sent)
+])
+def test_a_cyrillic_name_gets_an_ascii_fallback_with_a_name(app, editor, name, fallback):
+    """A client that reads only ``filename=`` (curl -OJ, some download managers) saves the file by the fallback."""
+    from urllib.parse import unquote
+
+    from werkzeug.http import parse_options_header
+
+    client, pid = editor
+    data = pdf_bytes(WORD) if name.endswith(".pdf") else make_docx() if name.endswith(".docx") else WORD.encode()
+    upload(client, pid, name, data)
+    with app.app_context():
+        attachment_id = db.session.scalar(select(Attachment.id))
+    with client.get(f"/attachments/{attachment_id}/{name}") as response:
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+    raw = re.search(r'filename="?([^";]*)"?(?:;|$)', disposition).group(1)
+    assert raw == (fallback.format(id=attachment_id) if fallback else name)
+    if fallback:
+        assert unquote(re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1)) == name
+    assert parse_options_header(disposition)[1]["filename"] == name  # a browser still saves the file by its name
+
+
 def test_a_big_table_is_read_only_as_far_as_the_kept_text(monkeypatch):
     """A sheet is parsed row by row up to MAX_TEXT characters: its damaged end is never reached (a 19 MB
     sheet of 150,000 rows took 15 s to extract before, 0.7 s now)."""

@@ -387,3 +387,35 @@ def test_a_bulk_return_comment_is_counted_as_typed_and_one_too_long_comes_back_u
     assert f">{too_long}</textarea>" in page and 'aria-describedby="bulk-comment-error"' in page
     assert all(f'value="{pid}" id="pick-{pid}" checked>' in page for pid in ids[1:])
     assert _statuses(app, ids) == {ids[0]: "returned", ids[1]: "submitted", ids[2]: "submitted"}
+
+
+def _cells(page: str, practice_id: int) -> dict[str, str]:
+    """The queue row of a practice: its cells' texts by their labels."""
+    row = next(r for r in re.findall(r'<tr role="row">.*?</tr>', page, re.S) if f'href="/practices/{practice_id}"' in r)
+    return {label: " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for label, cell in re.findall(r'data-label="([^"]+)">(.*?)</td>', row, re.S)}
+
+
+def test_the_queue_names_the_practices_authors_and_separately_who_added_it(app, people, add_practices):
+    """The «Автор» column showed the account that added the practice: the methodist for every practice loaded from
+    a registry."""
+    from kb.practices.models import PracticeAuthor
+
+    loaded, many, none = add_practices(3, title="Из реестра {n}", owner_id=people["methodist"])
+    own = add_practices(1, title="Своя {n}", owner_id=people["teacher"], status="submitted")[0]
+    with app.app_context():
+        db.session.add(PracticeAuthor(practice_id=loaded, name="Сидорова Елена Викторовна", position="учитель"))
+        db.session.add_all([PracticeAuthor(practice_id=many, name=f"Автор {n}", position_index=n) for n in range(5)])
+        db.session.add(PracticeAuthor(practice_id=own, name="Иванова Анна Петровна"))
+        db.session.commit()
+    client = _client(app, people["methodist"])
+    drafts = client.get("/practices/moderation?status=draft").get_data(as_text=True)
+    assert "<th scope=\"col\" role=\"columnheader\">Добавил(а)</th>" in drafts
+    assert _cells(drafts, loaded)["Автор"] == "Сидорова Елена Викторовна"
+    assert _cells(drafts, loaded)["Добавил(а)"] == "Тестовый methodist"
+    # many authors: the first three and how many more
+    assert _cells(drafts, many)["Автор"] == "Автор 0, Автор 1, Автор 2 и ещё 2"
+    assert _cells(drafts, none)["Автор"] == "—"
+    submitted = client.get("/practices/moderation?status=submitted").get_data(as_text=True)
+    assert _cells(submitted, own) == {**_cells(submitted, own), "Автор": "Иванова Анна Петровна",
+                                      "Добавил(а)": "Тестовый teacher"}

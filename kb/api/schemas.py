@@ -197,6 +197,8 @@ class Resolution(Schema):
     regions = fields.List(fields.Nested(CodeLabel), required=True)
     municipalities = fields.List(fields.Nested(MunicipalityRef), required=True, metadata={
         "description": "Муниципалитеты, названные в резолюции (городские округа, муниципальные районы)"})
+    topics = fields.List(fields.Nested(CodeLabel), required=True, metadata={
+        "description": "Темы, которые обсуждаются в резолюции (у каждой рекомендации — ещё и свои темы)"})
     is_demo = fields.Boolean(required=True)
     published_at = _utc_time(allow_none=True, required=True)
     recommendations = fields.List(fields.Nested(Recommendation), required=True)

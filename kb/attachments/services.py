@@ -35,6 +35,7 @@ from kb.extensions import db, upsert
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
+from kb.routing import download_disposition
 from kb.statistics.counters import count_quietly
 from kb.timeutil import utcnow
 
@@ -300,10 +301,25 @@ def count_download(attachment: Attachment) -> None:
 def download(attachment: Attachment) -> Response | None:
     """The file of an attachment its reader may have (the caller decides: the site's link for its session, the
     API's for its token), counted; None when its bytes are missing. send_file answers Range and conditional
-    requests and writes Content-Disposition per RFC 6266: an ASCII fallback plus filename*=UTF-8''…"""
+    requests; a name that is not all ASCII is sent as filename*=UTF-8''… with the fallback
+    ``attachment-<id>.<ext>`` (send_file's own fallback keeps only the name's ASCII characters: «ИОМ.pdf» was
+    saved as «.pdf» by a client that reads only filename=)."""
     path = storage().path(attachment.sha256)
     if not path.is_file():
         return None
     count_quietly(lambda: count_download(attachment))
-    return send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    name = attachment.original_name
+    response = send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True, download_name=name,
+                         max_age=0)
+    if not name.isascii():
+        response.headers["Content-Disposition"] = download_disposition(name, _fallback_name(attachment))
+    return response
+
+
+def _fallback_name(attachment: Attachment) -> str:
+    """«attachment-12.pdf»: the number and the name's own extension when it is plain ASCII («.md»), else the
+    kind's."""
+    extension = PurePath(attachment.original_name).suffix[1:].lower()
+    if not (extension.isascii() and extension.isalnum() and len(extension) <= 10):
+        extension = attachment.kind
+    return f"attachment-{attachment.id}.{extension}"

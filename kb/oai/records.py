@@ -13,13 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
 from kb.oai.models import OaiTombstone
 from kb.practices.models import Practice, practice_topic
-from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_region
+from kb.resolutions.models import (
+    Recommendation,
+    Resolution,
+    recommendation_topic,
+    resolution_region,
+    resolution_topic,
+)
 from kb.resolutions.services import regions_host_first
 from kb.textclean import xml_text
 from kb.vocabularies.models import Region, Topic
@@ -110,11 +116,14 @@ def _resolution_query(selection: Selection) -> Select:
         kind, _, value = selection.set_spec.partition(":")
         if kind == "type" and value not in ("", "resolution"):
             return query.where(Resolution.id.is_(None))
-        if kind == "topic":  # «topic» alone: a resolution with a topic on any of its recommendations
-            query = query.where(exists().where(
-                Recommendation.resolution_id == Resolution.id,
-                recommendation_topic.c.recommendation_id == Recommendation.id,
-                *([recommendation_topic.c.topic_code == value] if value else [])))
+        if kind == "topic":  # «topic» alone: a resolution with a topic of its own or on any of its recommendations
+            query = query.where(or_(
+                exists().where(resolution_topic.c.resolution_id == Resolution.id,
+                               *([resolution_topic.c.topic_code == value] if value else [])),
+                exists().where(
+                    Recommendation.resolution_id == Resolution.id,
+                    recommendation_topic.c.recommendation_id == Recommendation.id,
+                    *([recommendation_topic.c.topic_code == value] if value else []))))
         if kind == "region":
             query = query.where(exists().where(resolution_region.c.resolution_id == Resolution.id,
                                                *([resolution_region.c.region_code == value] if value else [])))
@@ -178,7 +187,7 @@ def _live_page(kind: str, selection: Selection, after_id: int, size: int) -> lis
         return [_practice_record(p) for p in practices]
     resolutions = db.session.scalars(
         _resolution_query(selection).where(Resolution.id > after_id).order_by(Resolution.id).limit(size).options(
-            selectinload(Resolution.regions),
+            selectinload(Resolution.regions), selectinload(Resolution.topics),
             selectinload(Resolution.recommendations).selectinload(Recommendation.topics)))
     return [_resolution_record(r) for r in resolutions]
 
@@ -248,8 +257,8 @@ def _tombstone_record(tombstone: OaiTombstone) -> Record:
 
 
 def _resolution_record(resolution: Resolution) -> Record:
-    topics = {t.code: t for rec in resolution.recommendations for t in rec.topics}
-    sets = ["type:resolution", *(f"topic:{code}" for code in topics), *(f"region:{r.code}" for r in resolution.regions)]
+    sets = ["type:resolution", *(f"topic:{t.code}" for t in resolution.all_topics),
+            *(f"region:{r.code}" for r in resolution.regions)]
     return Record("resolution", resolution.id, _second(resolution.updated_at), False, sets, resolution)
 
 
@@ -273,8 +282,8 @@ def practice_dc(practice: Practice, permalink: str) -> dict[str, list[str]]:
 
 
 def resolution_dc(resolution: Resolution, permalink: str) -> dict[str, list[str]]:
-    """Dublin Core of a resolution: the conference, where and when, its recommendations' topics and regions."""
-    topics = {t.code: t.label for rec in resolution.recommendations for t in rec.topics}
+    """Dublin Core of a resolution: the conference, where and when, its own and its recommendations' topics and
+    regions."""
     dates = resolution.date_start.isoformat() if resolution.date_start else ""
     if resolution.date_end and resolution.date_end != resolution.date_start:
         dates += f"/{resolution.date_end.isoformat()}"
@@ -287,7 +296,7 @@ def resolution_dc(resolution: Resolution, permalink: str) -> dict[str, list[str]
     return _clean({
         "title": [resolution.title],
         "creator": [resolution.organiser or resolution.conference_name],
-        "subject": list(topics.values()),
+        "subject": [t.label for t in resolution.all_topics],
         "description": [description],
         "date": [dates],
         "type": ["Text", "Резолюция конференции"],

@@ -467,7 +467,7 @@ def moderation_queue(user: User, status: str = "submitted", region_code: str | N
     pagination = db.paginate(query.order_by(Practice.updated_at, Practice.id), page=page, per_page=per_page,
                              error_out=False)
     pagination.items = _rows_in_order(list(pagination.items), selectinload(Practice.region),
-                                      selectinload(Practice.owner))
+                                      selectinload(Practice.owner), selectinload(Practice.authors))
     return pagination
 
 

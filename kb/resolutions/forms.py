@@ -84,6 +84,9 @@ class ResolutionPreviewForm(KbForm):
     regions = CheckboxList("Регионы", validate_choice=False)
     municipalities = CheckboxList("Муниципалитеты", validate_choice=False, description=(
         "Городские округа и муниципальные районы, которые названы в резолюции."))
+    topics = CheckboxList("Темы резолюции", validate_choice=False, description=(
+        "Темы, которые обсуждаются в резолюции; по ним, как и по темам её рекомендаций, резолюция находится "
+        "в поиске."))
     recommendations = FieldList(FormField(RecommendationEntry), max_entries=MAX_RECOMMENDATIONS)
     publish = BooleanField("Сразу опубликовать резолюцию")
 
@@ -95,6 +98,9 @@ class ResolutionPreviewForm(KbForm):
         self.municipalities.choices = [
             (m.code, f"{m.name} ({m.region.name})") for m in db.session.scalars(
                 select(Municipality).join(Municipality.region).order_by(Region.sort_order, Municipality.name))]
+        self.topic_choices = [(t.code, t.label) for t in db.session.scalars(select(Topic).order_by(
+            Topic.sort_order, Topic.label))]
+        self.topics.choices = self.topic_choices
         self.addressee_types = [(a.code, a.label) for a in db.session.scalars(
             select(AddresseeType).order_by(AddresseeType.sort_order))]
         for entry in self.recommendations:
@@ -126,6 +132,7 @@ class ResolutionPreviewForm(KbForm):
             "participants_text": parsed.participants_text or "",
             "regions": list(parsed.region_codes),
             "municipalities": list(parsed.municipality_codes),
+            "topics": list(parsed.topic_codes),
             "recommendations": [
                 {"number": r.number, "addressee": r.addressee, "addressee_type": r.addressee_type or "",
                  "text": r.text}
@@ -158,6 +165,12 @@ class ResolutionPreviewForm(KbForm):
         unknown = [code for code in field.data or [] if code not in known]
         if unknown:
             raise ValidationError(f"Неизвестные коды муниципалитетов: {', '.join(unknown[:5])}.")
+
+    def validate_topics(self, field) -> None:
+        known = {code for code, _ in field.choices}
+        unknown = [code for code in field.data or [] if code not in known]
+        if unknown:
+            raise ValidationError(f"Неизвестные коды тем: {', '.join(unknown[:5])}.")
 
     def validate_recommendations(self, field) -> None:
         known = {code for code, _ in self.addressee_types}
@@ -208,6 +221,7 @@ class ResolutionPreviewForm(KbForm):
             participants_text=_clean(self.participants_text.data) or None,
             region_codes=list(self.regions.data or []),
             municipality_codes=list(dict.fromkeys(self.municipalities.data or [])),
+            topic_codes=list(dict.fromkeys(self.topics.data or [])),
             recommendations=recommendations,
             full_text=full_text,
         )
@@ -252,9 +266,6 @@ class ResolutionEditForm(ResolutionPreviewForm):
 
     def _prepare(self, entry) -> None:
         super()._prepare(entry)
-        if not hasattr(self, "topic_choices"):
-            self.topic_choices = [(t.code, t.label) for t in db.session.scalars(select(Topic).order_by(
-                Topic.sort_order, Topic.label))]
         entry.form.topics.choices = self.topic_choices
 
     @classmethod
@@ -272,6 +283,7 @@ class ResolutionEditForm(ResolutionPreviewForm):
             "participants_text": resolution.participants_text,
             "regions": [r.code for r in resolution.regions],
             "municipalities": [m.code for m in resolution.municipalities],
+            "topics": [t.code for t in resolution.topics],
             "recommendations": [
                 {"id": str(r.id), "number": r.number, "addressee": r.addressee,
                  "addressee_type": r.addressee_type_code or "", "text": r.text, "topics": [t.code for t in r.topics]}

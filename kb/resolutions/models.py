@@ -26,6 +26,14 @@ resolution_municipality = Table(
     Column("resolution_id", ForeignKey("resolution.id", ondelete="CASCADE"), primary_key=True),
     Column("municipality_id", ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+# The themes a resolution discusses (found in its full text on import; the methodist corrects them): a resolution is
+# found under these and under its recommendations' topics.
+resolution_topic = Table(
+    "resolution_topic",
+    db.metadata,
+    Column("resolution_id", ForeignKey("resolution.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_code", ForeignKey("topic.code"), primary_key=True, index=True),
+)
 recommendation_topic = Table(
     "recommendation_topic",
     db.metadata,
@@ -74,6 +82,7 @@ class Resolution(db.Model):
     regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
     municipalities: Mapped[list[Municipality]] = relationship(secondary=resolution_municipality,
                                                               order_by=(Municipality.region_code, Municipality.name))
+    topics: Mapped[list[Topic]] = relationship(secondary=resolution_topic, order_by=Topic.sort_order)
     recommendations: Mapped[list["Recommendation"]] = relationship(
         back_populates="resolution", order_by="Recommendation.position", cascade="all, delete-orphan"
     )
@@ -90,6 +99,12 @@ class Resolution(db.Model):
     def entered_at(self) -> datetime:
         """When it entered the bank: its publication (its import for one published before that was recorded)."""
         return self.published_at or self.created_at
+
+    @property
+    def all_topics(self) -> list[Topic]:
+        """Its own topics and its recommendations', each once, in the thesaurus order: what it is found under."""
+        topics = {t.code: t for t in [*self.topics, *(t for rec in self.recommendations for t in rec.topics)]}
+        return sorted(topics.values(), key=lambda t: (t.sort_order, t.code))
 
     def recommendations_by_addressee(self) -> list[tuple[str, str | None, list["Recommendation"]]]:
         """Recommendations grouped by addressee as written, groups in order of first mention, items in document order.

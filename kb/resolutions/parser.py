@@ -725,6 +725,9 @@ class ParsedResolution:
     participants_text: str | None = None
     region_codes: list[str] = field(default_factory=list)
     municipality_codes: list[str] = field(default_factory=list)
+    # The themes the whole text discusses (kb.vocabularies.topics.discussed_topics: the thesaurus is in the database,
+    # so kb.resolutions.services.parse_resolution_text finds them)
+    topic_codes: list[str] = field(default_factory=list)
     recommendations: list[ParsedRecommendation] = field(default_factory=list)
     full_text: str = ""
     warnings: list[str] = field(default_factory=list)

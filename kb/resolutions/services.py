@@ -35,7 +35,7 @@ from kb.textclean import clipped, composed, xml_text
 from kb.timeutil import utc_json, utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Municipality, Region, Topic
-from kb.vocabularies.topics import suggest_topics
+from kb.vocabularies.topics import discussed_topics, suggest_topics
 
 
 @dataclass
@@ -73,6 +73,20 @@ def detect_municipalities(resolution: Resolution) -> list[Municipality]:
     regions share), for a resolution stored before they were looked for; nothing is changed."""
     found = municipality_finder().find(resolution.full_text, [r.code for r in resolution.regions])
     return _municipalities([m.code for m in found])
+
+
+def detect_topics(resolution: Resolution) -> list[Topic]:
+    """The topics of the thesaurus a stored resolution's full text discusses, as its import finds them, for a
+    resolution stored before they were looked for; nothing is changed."""
+    return _topics(discussed_topics(resolution.full_text))
+
+
+def _topics(codes: Iterable[str]) -> list[Topic]:
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return []
+    by_code = {t.code: t for t in db.session.scalars(select(Topic).where(Topic.code.in_(codes)))}
+    return sorted((by_code[c] for c in codes if c in by_code), key=lambda t: (t.sort_order, t.code))
 
 
 def _municipalities(codes: Iterable[str]) -> list[Municipality]:
@@ -158,6 +172,7 @@ def parse_resolution_text(text: str) -> ParsedResolution:
     """What the parser recognises in a resolution text (nothing is stored); raises ResolutionFormatError when it
     finds more than MAX_RECOMMENDATIONS recommendations (the web import, the command and the API alike)."""
     parsed = parse_resolution(xml_text(text), gazetteer(), municipality_finder())
+    parsed.topic_codes = discussed_topics(parsed.full_text)
     if len(parsed.recommendations) > MAX_RECOMMENDATIONS:
         raise ResolutionFormatError(
             f"В файле распознано рекомендаций: {len(parsed.recommendations)}, а в одной резолюции их может быть не "
@@ -259,6 +274,7 @@ def save_resolution(
         is_demo=is_demo,
         regions=regions,
         municipalities=_municipalities(structure.municipality_codes),
+        topics=_topics(structure.topic_codes),
         imported_by_id=user.id if user is not None else None,
     )
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
@@ -297,6 +313,7 @@ def _resolution_query():
     return select(Resolution).options(
         selectinload(Resolution.regions),
         selectinload(Resolution.municipalities),
+        selectinload(Resolution.topics),
         selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
         selectinload(Resolution.recommendations).selectinload(Recommendation.addressee_type),
         selectinload(Resolution.recommendations).selectinload(Recommendation.practices),
@@ -409,7 +426,8 @@ def removed_with_links(resolution: Resolution, kept_ids: set[int]) -> list[Recom
 
 def update_resolution(resolution: Resolution, structure: ParsedResolution,
                       items: list[EditedRecommendation]) -> EditReport:
-    """Save the corrections of a resolution (its page's «Изменить»): the conference's details, regions and the
+    """Save the corrections of a resolution (its page's «Изменить»): the conference's details, regions, municipalities
+    and topics, and the
     recommendations in ``items`` order. A recommendation that stays keeps its id, and so its permalink, its
     place in collections and its practice links; one left out is deleted with its practice links. The full text
     (the resolution's identity) does not change. The index follows through the outbox."""
@@ -425,6 +443,7 @@ def update_resolution(resolution: Resolution, structure: ParsedResolution,
     resolution.regions = [r for code in dict.fromkeys(structure.region_codes)
                           if (r := db.session.get(Region, code)) is not None]
     resolution.municipalities = _municipalities(structure.municipality_codes)
+    resolution.topics = _topics(structure.topic_codes)
     known_types = set(db.session.scalars(select(AddresseeType.code)))
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
     saved = {rec.id: rec for rec in resolution.recommendations}
@@ -544,6 +563,7 @@ def resolution_to_json(resolution: Resolution, url_for_recommendation) -> dict:
         "participants_text": resolution.participants_text,
         "regions": [{"code": r.code, "label": r.name} for r in regions_host_first(resolution)],
         "municipalities": municipalities_json(resolution),
+        "topics": [{"code": t.code, "label": t.label} for t in resolution.topics],
         "is_demo": resolution.is_demo,
         "published_at": utc_json(resolution.published_at),
         "recommendations": [

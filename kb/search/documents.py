@@ -140,7 +140,7 @@ def resolution_document(resolution: Resolution) -> IndexDocument:
         title=resolution.title,
         body=resolution.full_text,
         people="; ".join(x for x in (resolution.organiser, resolution.place) if x),
-        topic=sorted({t.code for rec in resolution.recommendations for t in rec.topics}),
+        topic=[t.code for t in resolution.all_topics],
         region=[r.code for r in resolution.regions],
         municipality=[m.code for m in resolution.municipalities],
         year=resolution.year,
@@ -171,6 +171,7 @@ def recommendation_document(rec: Recommendation) -> IndexDocument:
 _RESOLUTION_LOAD = (
     selectinload(Resolution.regions),
     selectinload(Resolution.municipalities),
+    selectinload(Resolution.topics),
     selectinload(Resolution.recommendations).selectinload(Recommendation.topics),
 )
 _RECOMMENDATION_LOAD = (

@@ -380,20 +380,21 @@ class TopicUses:
     """What refers to a topic: while anything does, it cannot be deleted."""
 
     practices: int
+    resolutions: int  # resolutions that discuss it (their own topics)
     recommendations: int
     narrower: int
     versions: int
 
     @property
     def total(self) -> int:
-        return self.practices + self.recommendations + self.narrower + self.versions
+        return self.practices + self.resolutions + self.recommendations + self.narrower + self.versions
 
 
 def topic_uses(code: str) -> TopicUses:
     from sqlalchemy import String, cast, func
 
     from kb.practices.models import PracticeVersion, practice_topic
-    from kb.resolutions.models import recommendation_topic
+    from kb.resolutions.models import recommendation_topic, resolution_topic
 
     def count(query) -> int:
         return db.session.scalar(query) or 0
@@ -402,6 +403,8 @@ def topic_uses(code: str) -> TopicUses:
         practices=count(select(func.count()).select_from(practice_topic).where(practice_topic.c.topic_code == code)),
         recommendations=count(select(func.count()).select_from(recommendation_topic)
                               .where(recommendation_topic.c.topic_code == code)),
+        resolutions=count(select(func.count()).select_from(resolution_topic)
+                          .where(resolution_topic.c.topic_code == code)),
         narrower=count(select(func.count()).select_from(Topic).where(Topic.parent_code == code)),
         # the earlier versions in practices' histories name their topics by code (a code is [a-z0-9_])
         versions=count(select(func.count()).select_from(PracticeVersion)
@@ -419,17 +422,18 @@ def touch_topic_items(code: str) -> None:
 
     from kb.oai.records import PRACTICE_STATUSES
     from kb.practices.models import Practice, practice_topic
-    from kb.resolutions.models import Recommendation, Resolution, recommendation_topic
+    from kb.resolutions.models import Recommendation, Resolution, recommendation_topic, resolution_topic
     from kb.search import outbox
     from kb.timeutil import utcnow
 
     now = utcnow()
     practices = Practice.status.in_(PRACTICE_STATUSES) & Practice.id.in_(
         select(practice_topic.c.practice_id).where(practice_topic.c.topic_code == code))
-    resolutions = (Resolution.status == "published") & Resolution.id.in_(
+    resolutions = (Resolution.status == "published") & (Resolution.id.in_(
         select(Recommendation.resolution_id).join(
             recommendation_topic, recommendation_topic.c.recommendation_id == Recommendation.id)
-        .where(recommendation_topic.c.topic_code == code))
+        .where(recommendation_topic.c.topic_code == code)) | Resolution.id.in_(
+        select(resolution_topic.c.resolution_id).where(resolution_topic.c.topic_code == code)))
     db.session.execute(update(Practice).where(practices).values(updated_at=now)
                        .execution_options(synchronize_session=False))
     db.session.execute(update(Resolution).where(resolutions).values(updated_at=now)

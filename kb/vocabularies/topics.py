@@ -63,3 +63,48 @@ def suggest_topics(text: str) -> list[str]:
         for code, phrases, abbreviations in _patterns()
         if any(a in tokens for a in abbreviations) or any(_contains(stems, p) for p in phrases)
     ]
+
+
+# Words a long text may put between the words of a synonym («выявления, сопровождения и поддержки одарённых»,
+# «выявления и развития потенциала одаренных детей» are «выявление одарённых детей»).
+_GAP = 2
+# (a line break alone is none: a paragraph of a PDF is broken into lines)
+_SENTENCE_END = re.compile(r"[.!?;:]+|\n\s*\n")
+# The name of an institution («Института изучения детства, семьи и воспитания», «Центра дополнительного
+# образования»): its words name no theme of the text. It starts with a capitalised institution word (or one after a
+# capitalised adjective: «Челябинском институте») and runs through lower-case words (a few at most) to a capitalised
+# word, a bracket, a preposition or the end of the sentence.
+_INSTITUTION_NAME = re.compile(
+    r"(?:\b[А-ЯЁ][а-яё]+\s+(?:институт|университет|академи|центр|колледж)|\b(?:Институт|Университет|Академи|Центр"
+    r"|Колледж))[а-яё]*(?:[\s,-]+(?!(?:по|при|для|в|во|на|с|со|к|о|об|от|из|за|у|через)\b)[а-яё]+){0,6}")
+
+
+def _near(haystack: list[str], needle: tuple[str, ...]) -> bool:
+    """Whether the words of ``needle`` occur in order in ``haystack``, each at most _GAP words after the one before."""
+    for start, stem in enumerate(haystack):
+        if stem != needle[0]:
+            continue
+        position = start
+        for word in needle[1:]:
+            position = next((i for i in range(position + 1, min(len(haystack), position + 2 + _GAP))
+                             if haystack[i] == word), -1)
+            if position < 0:
+                break
+        else:
+            return True
+    return False
+
+
+def discussed_topics(text: str) -> list[str]:
+    """Topic codes a long text (a resolution's full text) discusses: a label's or synonym's words in one sentence,
+    in order, a few words apart at most, or an abbreviation; the names of institutions left out (their words are no
+    theme: «Институт … семьи и воспитания»)."""
+    found: set[str] = set()
+    patterns = _patterns()
+    for sentence in _SENTENCE_END.split(text):
+        for part in _INSTITUTION_NAME.split(sentence):  # the words before a name and after it are not one phrase
+            tokens = set(_WORD.findall(part))
+            stems = _stems(part)
+            found.update(code for code, phrases, abbreviations in patterns if code not in found and (
+                any(a in tokens for a in abbreviations) or any(_near(stems, p) for p in phrases)))
+    return [code for code, _phrases, _abbreviations in patterns if code in found]

@@ -1,0 +1,245 @@
+"""The topics a resolution discusses: found in its full text on import, corrected in the preview and the edit form,
+stored, shown, given by the API and indexed with its recommendations' topics."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.vocabularies.models import Topic
+from tests.conftest import sign_in
+from tests.test_resolution_edit import _get, _post, edit_values
+from tests.test_resolution_web_import import preview_values, upload
+
+# Read from the seeds by hand. Smolensk: the questions discussed (ШНО; identifying, supporting gifted pupils, also on
+# ГлобалЛаб; integration of lessons, extracurricular and additional education; network cooperation), the ВКС of the
+# conference, the methodical associations and refresher courses it recommends. Its one recommendation names only the
+# last two. Not taken: «углублённом уровне» (the subjects' level in the integration question, not a theme of its own).
+SMOLENSK_TOPICS = {
+    "giftedness_identification", "gifted_support", "school_science_society", "e_learning", "network_cooperation",
+    "integration_additional", "teacher_development", "dissemination",
+}
+# Chelyabinsk: besides its recommendations' topics, the «вопросы выявления и развития потенциала одаренных детей»,
+# «методы диагностики … одаренности», «работа с одаренными младшими школьниками», «индивидуальные образовательные
+# маршруты», «профессиональное самоопределение», the additional education organisations' experience. Not taken:
+# «воспитания» in the name of the «Институт изучения детства, семьи и воспитания» (no theme of the conference).
+CHELYABINSK_TOPICS = {
+    "giftedness_identification", "gifted_support", "gifted_primary", "research_projects", "individual_routes",
+    "e_learning", "network_cooperation", "integration_additional", "career_guidance", "assessment", "continuity",
+    "inclusive", "motivation", "teacher_development", "innovation_sites", "social_lifts",
+}
+
+SEMINAR = """РЕЗОЛЮЦИЯ
+областного семинара «Школьные научные общества»
+
+Дата проведения: 12 октября 2022 года
+Место проведения: г. Челябинск
+
+На семинаре обсуждались формы работы школьных научных обществ, методы выявления, сопровождения и поддержки
+одарённых обучающихся, интеграция урочной, внеурочной деятельности и дополнительного образования.
+
+Участники семинара рекомендуют:
+1) Общеобразовательным организациям:
+– обобщить опыт и распространить его на заседаниях методических объединений."""
+
+
+def _topics(app, rid: int) -> set[str]:
+    from kb.resolutions.models import Resolution
+
+    with app.app_context():
+        return {t.code for t in db.session.get(Resolution, rid).topics}
+
+
+def _import(app, text: str = SEMINAR, publish: bool = True) -> int:
+    from kb.resolutions.services import import_resolution_text
+    from kb.search.services import sync
+
+    with app.app_context():
+        rid = import_resolution_text(text, "seminar.txt", publish=publish).resolution.id
+        db.session.commit()
+        sync()
+    return rid
+
+
+def _found(client, **query) -> set[tuple[str, int]]:
+    results = client.get("/api/v1/search", query_string=query).get_json()["results"]
+    return {(r["type"], r["id"]) for r in results}
+
+
+# --------------------------------------------------------------------------------------------------
+# What is found in a text
+
+
+@pytest.mark.parametrize(("seed", "expected"), [
+    ("resolution_smolensk_2023.txt", SMOLENSK_TOPICS),
+    ("resolution_chelyabinsk_2017.txt", CHELYABINSK_TOPICS),
+])
+def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expected):
+    from kb.resolutions.services import parse_resolution_text
+
+    with app.app_context():
+        parsed = parse_resolution_text((seeds_dir / seed).read_text(encoding="utf-8"))
+    assert set(parsed.topic_codes) == expected
+    # more than the recommendations say: the audit's finding
+    with app.app_context():
+        from kb.vocabularies.topics import suggest_topics
+        from_recommendations = {c for rec in parsed.recommendations for c in suggest_topics(rec.text)}
+    assert from_recommendations < expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a few words between the words of a synonym, in one sentence
+    ("Обсуждались вопросы выявления и развития потенциала одаренных детей.",
+     {"giftedness_identification", "gifted_support"}),
+    ("Приёмы выявления, сопровождения и поддержки одарённых обучающихся.",
+     {"giftedness_identification", "gifted_support"}),
+    # …but not across a sentence, nor too far apart
+    ("Итоги выявления. Одарённые дети выступили.", {"gifted_support"}),
+    ("Диагностики работы школьной библиотеки и способностей", {"gifted_support"}),  # «способные дети» alone
+    # a word of an institution's name is not a theme
+    ("приняли участие сотрудники Института изучения детства, семьи и воспитания Российской академии образования",
+     set()),
+    ("Обсуждались вопросы воспитания и социализации обучающихся.", {"upbringing"}),
+    ("в Центре дополнительного образования детей", set()),
+    ("ГлобалЛаб и ВКС", {"e_learning"}),
+])
+def test_discussed_topics(app, text, expected):
+    from kb.vocabularies.topics import discussed_topics
+
+    with app.app_context():
+        assert set(discussed_topics(text)) == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# The import preview and the edit form
+
+
+def test_the_preview_shows_the_found_topics_and_saves_the_corrected_ones(app, client, make_user):
+    from kb.resolutions.models import Resolution
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    assert "Темы резолюции" in html
+    values = preview_values(client, location)
+    assert set(values.getlist("topics")) == {"school_science_society", "giftedness_identification",
+                                             "gifted_support", "integration_additional", "dissemination"}
+    values.setlist("topics", ["school_science_society", "olympiads"])
+    values["publish"] = "y"
+    response = client.post(location, data=values)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        rid = db.session.scalar(select(Resolution.id))
+    assert _topics(app, rid) == {"school_science_society", "olympiads"}
+
+
+def test_an_unknown_topic_in_the_preview_is_a_message_and_nothing_is_saved(app, client, make_user):
+    from kb.resolutions.models import Resolution
+
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
+    values = preview_values(client, location)
+    values.setlist("topics", ["no_such_topic"])
+    response = client.post(location, data=values)
+    assert response.status_code == 400
+    assert "Неизвестные коды тем: no_such_topic" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(sa.func.count()).select_from(Resolution)) == 0
+
+
+def test_the_methodist_corrects_the_topics_on_the_edit_page(app, client, make_user):
+    rid = _import(app)
+    sign_in(client, make_user("admin"))
+    values = edit_values(client, rid)
+    assert "school_science_society" in values.getlist("topics")
+    values.setlist("topics", ["olympiads"])
+    status, _, _ = _post(client, f"/resolutions/{rid}/edit", values)
+    assert status == 302
+    assert _topics(app, rid) == {"olympiads"}
+    assert ("resolution", rid) in _found(client, topic="olympiads")
+    assert ("resolution", rid) not in _found(client, topic="school_science_society")
+
+
+# --------------------------------------------------------------------------------------------------
+# Stored, shown, exported, searched
+
+
+def test_the_page_links_each_topic_to_the_search_and_the_api_gives_them(app, client):
+    rid = _import(app)
+    status, html, _ = _get(client, f"/resolutions/{rid}")
+    assert status == 200
+    assert "Темы" in html and "Школьные научные общества (ШНО)" in html
+    assert "topic=school_science_society" in html
+    body = client.get(f"/api/v1/resolutions/{rid}").get_json()
+    assert {"code": "school_science_society", "label": "Школьные научные общества (ШНО)"} in body["topics"]
+
+
+def test_the_topic_filter_finds_the_resolution_by_its_own_and_its_recommendations_topics(app, client):
+    rid = _import(app)
+    assert _topics(app, rid) >= {"school_science_society", "giftedness_identification"}
+    # its own topic (no recommendation has it)
+    assert ("resolution", rid) in _found(client, topic="school_science_society")
+    # a recommendation's topic
+    assert ("resolution", rid) in _found(client, topic="dissemination")
+    assert ("resolution", rid) not in _found(client, topic="olympiads")
+    page = client.get("/search", query_string={"type": "resolution", "topic": "giftedness_identification"})
+    assert f"/resolutions/{rid}" in page.get_data(as_text=True)
+
+
+def test_topic_labels_are_escaped(app, client):
+    from kb.resolutions.models import Resolution
+
+    rid = _import(app)
+    with app.app_context():
+        topic = Topic(code="evil", label="<script>alert(1)</script> тема", synonyms=[], sort_order=99)
+        db.session.add(topic)
+        resolution = db.session.get(Resolution, rid)
+        resolution.topics.append(topic)
+        db.session.commit()
+    html = client.get(f"/resolutions/{rid}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; тема" in html
+
+
+def test_detect_topics_fills_the_resolutions_stored_before(app, runner, client):
+    from kb.resolutions.models import Resolution
+
+    rid = _import(app)
+    with app.app_context():
+        db.session.get(Resolution, rid).topics = []
+        db.session.commit()
+    dry = runner.invoke(args=["detect-topics", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "ничего не сохранено" in dry.output and "Школьные научные общества (ШНО)" in dry.output
+    assert _topics(app, rid) == set()
+    result = runner.invoke(args=["detect-topics"])
+    assert result.exit_code == 0, result.output
+    assert _topics(app, rid) >= {"school_science_society", "giftedness_identification"}
+    assert ("resolution", rid) in _found(client, topic="school_science_society")
+    # run again: nothing left to do, and topics a methodist chose stay without --all
+    with app.app_context():
+        resolution = db.session.get(Resolution, rid)
+        resolution.topics = [db.session.get(Topic, "olympiads")]
+        db.session.commit()
+    again = runner.invoke(args=["detect-topics"])
+    assert again.exit_code == 0 and "Изменено резолюций: 0" in again.output
+    assert _topics(app, rid) == {"olympiads"}
+    redo = runner.invoke(args=["detect-topics", "--all"])
+    assert redo.exit_code == 0 and "Изменено резолюций: 1" in redo.output
+    assert "olympiads" not in _topics(app, rid)
+
+
+def test_the_migration_up_and_down(app):
+    rid = _import(app)
+    with app.app_context():
+        db.session.commit()  # PostgreSQL: the migrations wait for a transaction left open
+        downgrade(revision="z7rmu0000001")
+        assert "resolution_topic" not in sa.inspect(db.engine).get_table_names()
+        upgrade()
+        assert "resolution_topic" in sa.inspect(db.engine).get_table_names()
+        # the stored resolution survives; it has no topics of its own until they are detected again
+        assert db.session.scalar(sa.text("SELECT count(*) FROM resolution WHERE id = :id"), {"id": rid}) == 1
+        assert db.session.scalar(sa.text("SELECT count(*) FROM resolution_topic")) == 0
