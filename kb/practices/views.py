@@ -30,7 +30,7 @@ from kb.practices.forms import (
 )
 from kb.practices.forms import assessment_form as assessment_form_for
 from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, SECTIONS, STATUSES
-from kb.routing import bounded_ids, bounded_int, last_page_redirect, page_arg
+from kb.routing import bounded_ids, bounded_int, filter_arg, last_page_redirect, page_arg
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
@@ -453,7 +453,7 @@ def _queue_args(args) -> dict:
     """The queue's tab and filters as a query string has them (the bulk form sends them back in hidden fields)."""
     status = args.get("status", "submitted")
     return {"status": status if status in STATUSES else "submitted", "region": args.get("region") or None,
-            "q": (args.get("q") or "").strip()[:200] or None}
+            "q": filter_arg(args) or None}
 
 
 @bp.get("/moderation")
