@@ -90,6 +90,8 @@ class DefaultConfig:
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per minute;50 per day"
     # API requests per token (per address without a token).
     API_RATE_LIMIT = "300 per minute;10000 per day"
+    # POST /practices/suggestions per signed-in account: reading 200,000 characters of text (or a file) takes a second.
+    SUGGESTIONS_RATE_LIMIT = "10 per minute;300 per day"
     # Optional mail for password reset links; without SMTP_HOST the administrator passes the link on.
     SMTP_HOST = ""
     SMTP_PORT = 587

@@ -111,6 +111,16 @@ def bounded_ids(values) -> list[int]:
     return ids
 
 
+# Characters of a list's text filter (a name, an address, words of a title) that are looked for: far more than any
+# title or name holds, and a LIKE pattern the database takes (SQLite refuses one over 50,000 bytes as "too complex").
+MAX_FILTER = 200
+
+
+def filter_arg(args, name: str = "q") -> str:
+    """A list's text filter from a query string: without the spaces around it, its first MAX_FILTER characters."""
+    return (args.get(name) or "").strip()[:MAX_FILTER]
+
+
 def page_arg(args) -> int:
     """The ``page`` a paginated list is asked for, from 1 to MAX_PAGE (a page past the end is the view's to send
     to the last one: ``last_page_redirect``), a nonsense one the first."""

@@ -28,7 +28,7 @@ from kb.accounts.mail import NO_SITE_ADDRESS, mail_configured, mailed_url, reset
 from kb.accounts.models import ROLES, AuditEvent, User
 from kb.extensions import db, limiter
 from kb.practices.models import Practice
-from kb.routing import bounded_int, last_page_redirect, local_path, page_arg
+from kb.routing import bounded_int, filter_arg, last_page_redirect, local_path, page_arg
 from kb.search.saved import saved_searches
 from kb.textclean import contains
 from kb.vocabularies.data import fold
@@ -323,7 +323,7 @@ def reset(token: str):
 @bp.get("/admin/users")
 @admin_required
 def users():
-    q = request.args.get("q", "").strip()
+    q = filter_arg(request.args)
     role = request.args.get("role", "")
     query = select(User).order_by(User.created_at.desc())
     if q:

@@ -34,7 +34,7 @@ from kb.resolutions.services import (
     regions_host_first,
     resolution_to_json,
 )
-from kb.routing import whole_number
+from kb.routing import filter_arg, whole_number
 from kb.search.autocomplete import complete
 from kb.search.services import SearchParamsError, parse_params, search
 from kb.timeutil import utc_json
@@ -307,7 +307,7 @@ def _collection_detail(collection: Collection) -> Response:
                        "Недавно изменённые первыми.")
 def collection_list():
     page, per_page = _paging()
-    pagination = collections.public_collections(request.args.get("q", "")[:200], page, per_page)
+    pagination = collections.public_collections(filter_arg(request.args), page, per_page)
     counts = collections.item_counts(pagination.items)
     return jsonify(_list_body(pagination, page, per_page,
                               [_collection_summary(c, counts.get(c.id, 0)) for c in pagination.items]))

@@ -12,7 +12,7 @@ from kb.collections.forms import CollectionForm, NewCollectionForm, NoteForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
-from kb.routing import bounded_int, download_disposition, last_page_redirect, local_path, page_arg
+from kb.routing import bounded_int, download_disposition, filter_arg, last_page_redirect, local_path, page_arg
 from kb.templating import plural
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -45,7 +45,7 @@ def _safe_next(default: str) -> str:
 
 @bp.get("")
 def index():
-    query = request.args.get("q", "")[:200]
+    query = filter_arg(request.args)
     page = page_arg(request.args)
     pagination = services.public_collections(query, page, PER_PAGE)
     if back := last_page_redirect(pagination):

@@ -1,8 +1,11 @@
 """Practice pages: reading, drafting and editing, the workflow, history, the moderation queue."""
 
+import time
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +16,7 @@ from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
 from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
-from kb.extensions import db
+from kb.extensions import db, limiter
 from kb.oai.records import deleted_for_good
 from kb.practices import assessments, policy, services
 from kb.practices.forms import (
@@ -27,7 +30,7 @@ from kb.practices.forms import (
 )
 from kb.practices.forms import assessment_form as assessment_form_for
 from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, SECTIONS, STATUSES
-from kb.routing import bounded_ids, bounded_int, last_page_redirect, page_arg
+from kb.routing import bounded_ids, bounded_int, filter_arg, last_page_redirect, page_arg
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
@@ -217,8 +220,27 @@ def new():
     return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
 
 
+def _suggestions_limit() -> str:
+    return current_app.config["SUGGESTIONS_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """Per account (an anonymous request is sent to the login page by the view, but the limit is looked at first)."""
+    return f"account:{current_user.id}" if current_user.is_authenticated else "address:" + (get_remote_address() or "")
+
+
+def _too_many_suggestions(limit: RequestLimit) -> Response:
+    """Over SUGGESTIONS_RATE_LIMIT: the endpoint's own JSON error (its readers expect JSON), with Retry-After."""
+    wait = max(1, int(limit.reset_at - time.time()))
+    response = jsonify({"error": f"Слишком много запросов подсказок. Повторите через {wait} с."})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.post("/suggestions")
 @login_required
+@limiter.limit(_suggestions_limit, key_func=_account_key, on_breach=_too_many_suggestions)
 def suggestions_json():
     """JSON for the form's scripts and the API: what a pasted text (``text``) or a file (``file``) suggests."""
     upload = request.files.get("file")
@@ -431,7 +453,7 @@ def _queue_args(args) -> dict:
     """The queue's tab and filters as a query string has them (the bulk form sends them back in hidden fields)."""
     status = args.get("status", "submitted")
     return {"status": status if status in STATUSES else "submitted", "region": args.get("region") or None,
-            "q": (args.get("q") or "").strip()[:200] or None}
+            "q": filter_arg(args) or None}
 
 
 @bp.get("/moderation")

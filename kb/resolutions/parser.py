@@ -32,6 +32,7 @@ from datetime import date
 from functools import lru_cache
 from itertools import takewhile
 from pathlib import Path
+from typing import NamedTuple
 
 import Stemmer
 
@@ -397,8 +398,7 @@ def _stem_set(word: str) -> frozenset[str]:
     return frozenset(_stem(f) for f in _forms(word))
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: a long text has a hundred thousand of them
     text: str
     start: int
     end: int
@@ -424,8 +424,9 @@ class _Token:
 
 def _tokens(text: str) -> list[_Token]:
     return [
-        _Token(m.group(), m.start(), m.end(), tuple(_stem(p) for p in m.group().split("-")))
+        _Token(word, m.start(), m.end(), tuple(map(_stem, word.split("-"))) if "-" in word else (_stem(word),))
         for m in _WORD.finditer(text)
+        for word in (m.group(),)
     ]
 
 
@@ -461,6 +462,9 @@ _AMBIGUOUS_CENTERS = frozenset(
 
 
 _KIND_RANK = {"name": 0, "adj": 1, "center": 2}
+# Steps (an «и» or an adjective name each) from an adjective name to its kind word, at most: «Амурской, Омской и
+# Челябинской областей».
+_KIND_WITHIN = 40
 
 
 @dataclass(frozen=True)
@@ -554,25 +558,33 @@ class Gazetteer:
                 return len(pattern.tokens)
         return 0
 
-    def _kind_follows(self, text: str, tokens: list[_Token], j: int) -> bool:
+    def _kind_follows(self, text: str, tokens: list[_Token], j: int, known: dict[int, int] | None = None) -> bool:
         """True if a kind word (области, краёв, …) follows position ``j``, maybe after a list of
-        further adjective region names ("Амурской, Омской и Челябинской областей")."""
-        steps = 0
-        while j < len(tokens) and steps < 40:
-            gap = text[tokens[j - 1].end:tokens[j].start]
-            if not re.fullmatch(r"[\s,]*", gap):
-                return False
-            token = tokens[j]
-            if token.stems[0] in _KIND_STEMS and len(token.stems) == 1:
-                return True
-            if token.folded == "и":
-                j += 1
-            elif length := self._adjective_length(tokens, j):
-                j += length
-            else:
-                return False
-            steps += 1
-        return False
+        further adjective region names ("Амурской, Омской и Челябинской областей"), within _KIND_WITHIN steps
+        (an «и» or a name each). ``known``: the steps to a kind word from the positions already walked in this
+        text, so that the names of a long list (or a text of nothing else) are not walked again from each."""
+        known = {} if known is None else known
+        path: list[int] = []
+        while j not in known:
+            steps = _KIND_WITHIN  # no kind word ahead
+            if j < len(tokens) and re.fullmatch(r"[\s,]*", text[tokens[j - 1].end:tokens[j].start]):
+                token = tokens[j]
+                if token.stems[0] in _KIND_STEMS and len(token.stems) == 1:
+                    steps = 0
+                elif token.folded == "и":
+                    path.append(j)
+                    j += 1
+                    continue
+                elif length := self._adjective_length(tokens, j):
+                    path.append(j)
+                    j += length
+                    continue
+            known[j] = steps
+        steps = known[j]
+        for position in reversed(path):
+            steps = min(steps + 1, _KIND_WITHIN)
+            known[position] = steps
+        return steps < _KIND_WITHIN
 
     @staticmethod
     def _has_city_prefix(tokens: list[_Token], i: int) -> bool:
@@ -591,12 +603,13 @@ class Gazetteer:
         last = tokens[i + length - 1]
         return after is not None and after.name_like and text[last.end:after.start].isspace()
 
-    def _accept(self, pattern: _Pattern, text: str, tokens: list[_Token], i: int, typed: bool = False) -> bool:
+    def _accept(self, pattern: _Pattern, text: str, tokens: list[_Token], i: int, typed: bool = False,
+                known: dict[int, int] | None = None) -> bool:
         if not tokens[i].cap and not typed:
             return False
         end = i + len(pattern.tokens)
         if pattern.kind == "adj":
-            return self._kind_follows(text, tokens, end)
+            return self._kind_follows(text, tokens, end, known)
         if pattern.kind == "center":
             if self._has_city_prefix(tokens, i):
                 return True
@@ -609,10 +622,14 @@ class Gazetteer:
         """(token index, pattern, token count) of every accepted region mention, left to right. ``typed``:
         text typed into a search box, where capitals say nothing (a name is as often lower-case)."""
         tokens = _tokens(text)
+        known: dict[int, int] = {}  # steps to a kind word (_kind_follows)
         i = 0
         while i < len(tokens):
+            if not typed and not tokens[i].cap:  # a name in a text has its capital (_accept): not looked up
+                i += 1
+                continue
             for pattern in self._candidates(tokens, i):
-                if self._accept(pattern, text, tokens, i, typed):
+                if self._accept(pattern, text, tokens, i, typed, known):
                     yield i, pattern, len(pattern.tokens)
                     i += len(pattern.tokens)
                     break

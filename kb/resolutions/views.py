@@ -20,7 +20,7 @@ from kb.resolutions.forms import (
     revision_of,
 )
 from kb.resolutions.parser import ResolutionFormatError
-from kb.routing import bounded_ids, last_page_redirect, page_arg
+from kb.routing import bounded_ids, filter_arg, last_page_redirect, page_arg
 from kb.vocabularies import data as vocabulary_data
 
 bp = Blueprint("resolutions", __name__)
@@ -276,7 +276,7 @@ def _linkable_practice(practice_id: int):
 def link(practice_id: int):
     practice = _linkable_practice(practice_id)
     form = LinkRecommendationsForm()
-    query = request.args.get("words", "").strip()[:200]  # not "q": that is the site-wide search box
+    query = filter_arg(request.args, "words")  # not "q": that is the site-wide search box
     if request.method == "POST":  # CSRFProtect has checked the token
         ids = bounded_ids(form.recommendations.data)
         if not ids and query:  # from the search page: the same results again, the message beside them

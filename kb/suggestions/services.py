@@ -23,7 +23,7 @@ from kb.resolutions.parser import Gazetteer
 from kb.resolutions.services import gazetteer as region_gazetteer
 from kb.vocabularies import data
 from kb.vocabularies.models import EducationLevel, Municipality, Region, Topic
-from kb.vocabularies.topics import suggest_topics
+from kb.vocabularies.topics import StemIndex, suggest_topics
 
 MAX_TEXT = 200_000  # characters looked at: a long file names its region and themes early
 _REGION_PREFIX = "region:"
@@ -66,11 +66,6 @@ def _level_patterns() -> tuple[tuple[str, tuple[tuple[str, ...], ...], frozenset
     return tuple(result)
 
 
-def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
-
-
 def _grade_levels(text: str) -> set[str]:
     levels = set()
     for match in _GRADES.finditer(text):
@@ -83,13 +78,13 @@ def _grade_levels(text: str) -> set[str]:
 
 def suggest_levels(text: str) -> list[str]:
     """Level codes the text names (by law, by the usual words or by grades), in the order of data.LEVELS."""
-    stems = _stems(text)
+    stems = StemIndex(_stems(text))
     tokens = set(_WORD.findall(text))
     by_grade = _grade_levels(text)
     # The longer legal names contain the shorter ones' words: «дополнительное профессиональное образование»
     # is not «дополнительное образование детей», and the contiguous match keeps them apart.
     return [code for code, phrases, abbreviations in _level_patterns()
-            if code in by_grade or abbreviations & tokens or any(_contains(stems, p) for p in phrases)]
+            if code in by_grade or abbreviations & tokens or any(stems.contains(p) for p in phrases)]
 
 
 def _okrug_centres(adjective: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import Stemmer
 from sqlalchemy import select
@@ -49,19 +50,40 @@ def _topic_patterns(code: str, label: str, synonyms: list[str]) -> tuple[str, tu
     return code, tuple(p for p in phrases if len(p) <= 4), tuple(abbreviations)
 
 
-def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
+class StemIndex:
+    """The stems of a text with the positions of each: a phrase (stems in a row) is tried only where its rarest
+    stem stands, so a long text is read once however many phrases are looked for in it."""
+
+    def __init__(self, stems: list[str]) -> None:
+        self.stems = stems
+        self.positions: dict[str, list[int]] = {}
+        for i, stem in enumerate(stems):
+            self.positions.setdefault(stem, []).append(i)
+
+    def starts(self, phrase: tuple[str, ...]) -> Iterator[int]:
+        """Where ``phrase`` may begin: the positions of its stem the text has fewest of, less that stem's place in
+        the phrase (none at all when a stem of it is not in the text)."""
+        occurrences = [self.positions.get(stem, ()) for stem in phrase]
+        rarest = min(range(len(phrase)), key=lambda k: len(occurrences[k]))
+        last = len(self.stems) - len(phrase)
+        return (i - rarest for i in occurrences[rarest] if 0 <= i - rarest <= last)
+
+    def contains(self, phrase: tuple[str, ...]) -> bool:
+        """True if the stems of ``phrase`` stand in the text in a row, in its order."""
+        if not phrase:
+            return True
+        n = len(phrase)
+        return any(tuple(self.stems[i:i + n]) == phrase for i in self.starts(phrase))
 
 
 def suggest_topics(text: str) -> list[str]:
     """Topic codes whose label, a synonym or an abbreviation occurs in ``text``."""
-    stems = _stems(text)
+    stems = StemIndex(_stems(text))
     tokens = set(_WORD.findall(text))
     return [
         code
         for code, phrases, abbreviations in _patterns()
-        if any(a in tokens for a in abbreviations) or any(_contains(stems, p) for p in phrases)
+        if any(a in tokens for a in abbreviations) or any(stems.contains(p) for p in phrases)
     ]
 
 
