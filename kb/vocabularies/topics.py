@@ -127,6 +127,8 @@ def discussed_topics(text: str) -> list[str]:
         for part in _INSTITUTION_NAME.split(sentence):  # the words before a name and after it are not one phrase
             tokens = set(_WORD.findall(part))
             stems = _stems(part)
+            present = set(stems)  # a phrase is looked for only in a part that has all its words
             found.update(code for code, phrases, abbreviations in patterns if code not in found and (
-                any(a in tokens for a in abbreviations) or any(_near(stems, p) for p in phrases)))
+                any(a in tokens for a in abbreviations)
+                or any(present.issuperset(p) and _near(stems, p) for p in phrases)))
     return [code for code, _phrases, _abbreviations in patterns if code in found]
