@@ -60,6 +60,30 @@ def test_init_gives_an_existing_bank_the_new_municipalities_and_keeps_its_own(ap
         assert len(names("RU-KHM")) == 1 and len(names("RU-YAN")) == 1
 
 
+def test_init_adds_no_second_centre_an_administrator_wrote_as_a_town(app):
+    """The administrator added «г. Мурманск», «Волгоград», «г. Петрозаводск» and «Пермский городской округ» before
+    the release that ships «городской округ город-герой Мурманск», «Петрозаводский городской округ» …: `init` gives
+    none of these regions a second entry."""
+    own = [("RU-MUR-g-murmansk", "г. Мурманск", "городской округ", "RU-MUR", "RU-MUR-murmansk"),
+           ("RU-VGG-volgograd-own", "Волгоград", "город", "RU-VGG", "RU-VGG-volgograd"),
+           ("RU-KR-petrozavodsk-own", "г. Петрозаводск", "городской округ", "RU-KR", "RU-KR-petrozavodsk"),
+           ("RU-PER-permsky", "Пермский городской округ", "городской округ", "RU-PER", "RU-PER-perm"),
+           ("RU-KEM-g-kemerovo", "город Кемерово", "город", "RU-KEM", "RU-KEM-kemerovo")]
+    with app.app_context():
+        for code, name, kind, region, shipped in own:
+            db.session.execute(delete(Municipality).where(Municipality.code == shipped))
+            db.session.add(Municipality(code=code, name=name, kind=kind, region_code=region))
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+
+    with app.app_context():
+        for code, _name, _kind, region, _shipped in own:
+            assert db.session.scalars(select(Municipality.code).where(Municipality.region_code == region)).all() == [
+                code]
+
+
 # -- /regions/<code> -----------------------------------------------------------------------------------------------
 
 

@@ -91,6 +91,31 @@ def test_inflected_names_towns_and_lists(finder, text, regions, expected):
     assert _codes(finder, text, regions) == expected
 
 
+def test_every_regional_centre_is_found_as_a_town(finder):
+    """The municipality of each region's centre is found by «г. <centre>», an okrug named by an adjective
+    («Пермский городской округ», «Гатчинский муниципальный округ») or a «город-герой» as well."""
+    missed = {}
+    for region in data.REGIONS:
+        own = [m for m in data.MUNICIPALITIES if m["region"] == region["code"]]
+        centre = [m["code"] for m in own if region["center"] in data.municipality_towns(m["code"], m["name"])]
+        if own and (not centre or _codes(finder, f"Место проведения: г. {region['center']}") != centre):
+            missed[region["code"]] = (region["center"], centre)
+    assert missed == {}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("семинар в Волгограде", ["RU-VGG-volgograd"]),
+    ("педагоги Мурманска", ["RU-MUR-murmansk"]),
+    ("в городе-герое Мурманске", ["RU-MUR-murmansk"]),
+    ("город Петрозаводск", ["RU-KR-petrozavodsk"]),
+    ("в Перми", ["RU-PER-perm"]),
+    ("г. Гатчина", ["RU-LEN-gatchinsky"]),
+    ("Пермского городского округа", ["RU-PER-perm"]),
+])
+def test_new_centres_inflected(finder, text, expected):
+    assert _codes(finder, text) == expected
+
+
 @pytest.mark.parametrize(("text", "regions"), [
     ("г. Троицк", ("RU-MOW",)),  # Moscow's Троицк, not Chelyabinsk oblast's okrug
     ("г. Троицк", ()),

@@ -226,6 +226,25 @@ def test_chelyabinsk_districts_of_the_resolution(stem):
     assert any(name.startswith(_fold(stem)) for name in names), stem
 
 
+def test_every_city_okrug_is_a_town():
+    """A city okrug named by an adjective has its town in MUNICIPALITY_TOWNS, one named by its town says it
+    (without «город-герой»), and the okrug of the region's centre is the centre: so `init` compares an okrug with an
+    administrator's «г. Пермь» by its town, and a resolution's «г. Кемерово» is found."""
+    centres = {r["code"]: r["center"] for r in RU_REGIONS}
+    for m in data.MUNICIPALITIES:
+        towns = data.municipality_towns(m["code"], m["name"])
+        if m["kind"] == "городской округ":
+            assert len(towns) == 1 and not _fold(towns[0]).startswith("город"), (m["code"], towns)
+        if towns and towns[0].split()[0][:3] == centres[m["region"]][:3]:
+            assert towns == (centres[m["region"]],), m["code"]
+    assert set(data.MUNICIPALITY_TOWNS) <= {m["code"] for m in data.MUNICIPALITIES}
+    assert data.municipality_towns("RU-MUR-murmansk", "городской округ город-герой Мурманск") == ("Мурманск",)
+    assert data.municipality_towns("RU-PER-perm", "Пермский городской округ") == ("Пермь",)
+    assert data.municipality_towns("RU-LEN-gatchinsky", "Гатчинский муниципальный округ") == ("Гатчина",)
+    assert data.municipality_towns("x", "Городецкий муниципальный округ") == ()
+    assert data.municipality_towns("x", "Сосновский муниципальный район") == ()
+
+
 def test_misspelling_from_the_resolution_not_stored():
     assert not any("нагабайк" in _fold(m["name"]) for m in data.MUNICIPALITIES)
 

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kb.vocabularies.data import municipality_towns, town_in_name
+
 __all__ = ["FoundMunicipality", "MunicipalityFinder"]
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*")
@@ -56,8 +58,8 @@ def _noun_forms(word: str, instrumental: bool) -> set[str]:
     w = _key(word)
     if w.endswith(_ADJ_ENDINGS):
         return {w[:-2] + e for e in _ADJ_FORMS}
-    if w.endswith("ь"):
-        return {w, *(w[:-1] + e for e in ("я", "ю", "е", *(("ем",) if instrumental else ())))}
+    if w.endswith("ь"):  # «Чебаркуля», and «Перми» of a feminine one
+        return {w, *(w[:-1] + e for e in ("я", "ю", "е", "и", *(("ем", "ью") if instrumental else ())))}
     if w.endswith(("а", "я")):
         return {w, *(w[:-1] + e for e in ("ы", "и", "е", "у", "ю", *(("ой", "ей") if instrumental else ())))}
     if w[-1:] in "аеиоуыэюя":
@@ -137,18 +139,17 @@ class MunicipalityFinder:
     def from_rows(cls, rows: Iterable[dict], towns: dict[str, Iterable[str]] | None = None,
                   homonyms: Iterable[str] = ()) -> MunicipalityFinder:
         """Build from municipality dicts with keys ``code``, ``name``, ``kind`` and ``region``; ``towns``: the towns a
-        city okrug named by an adjective is (code → names: «Миасский городской округ» is Миасс); ``homonyms``: names
-        other regions' municipalities or towns have too («Троицк»)."""
+        municipality named by an adjective is (code → names: «Миасский городской округ» is Миасс; see
+        kb.vocabularies.data.municipality_towns); ``homonyms``: names other regions' municipalities or towns have too
+        («Троицк»)."""
         towns = towns or {}
         entries = []
         for row in rows:
             name = " ".join((row["name"] or "").split())
             okrug = row["kind"] in _OKRUG_KINDS
-            own = [*towns.get(row["code"], ())]
+            own = municipality_towns(row["code"], name, towns)
             adjective = None
-            if city := re.fullmatch(r"(?:городской округ|город)\s+(?:город\s+|г\.\s*)?(.+)", name, re.IGNORECASE):
-                own.append(city.group(1))
-            elif (first := name.split(" ", 1)[0]) and _fold(first).endswith(_ADJ_ENDINGS):
+            if town_in_name(name) is None and (first := name.split(" ", 1)[0]) and _fold(first).endswith(_ADJ_ENDINGS):
                 adjective = _key(first)
             entries.append(_Entry(row["code"], name, row["region"], okrug, adjective,
                                   tuple(tuple(_WORD.findall(t)) for t in own if _WORD.findall(t))))

@@ -115,19 +115,23 @@ def _municipality_gazetteer(municipalities: tuple[tuple[str, str, str, str], ...
     entries: list[dict] = []
     capitals = {r["code"]: r["center"] for r in data.REGIONS}
     for code, name, kind, region in municipalities:
-        if city := re.fullmatch(r"городской округ (?:город(?:-герой)? )?(.+)", name):  # «город-герой Мурманск»
-            entries.append({"code": code, "name": "", "center": city.group(1), "aliases": []})
+        if kind == "городской округ" and (city := data.town_in_name(name)):  # «город-герой Мурманск» is Мурманск
+            entries.append({"code": code, "name": "", "center": city, "aliases": []})
             continue
         adjective = name.split()[0]
         aliases = [f"{adjective} район"] if kind == "муниципальный район" else []
         if kind == "муниципальный округ":  # most are districts made okrugs: «Гатчинский район» is the same land
             aliases = [f"{adjective} округ", f"{adjective} район"]
         entries.append({"code": code, "name": name, "center": "", "aliases": aliases})
-        # the okrug of the region's centre where the centre has no okrug of its own (Гатчина, Гатчинский)
+        centres = [*data.municipality_towns(code, name)]  # the shipped towns: Кемерово, Гатчина
+        # the okrug of the region's centre where the centre has no okrug of its own (Гатчина, Гатчинский), and the
+        # likely town of an okrug named by an adjective, for those an administrator adds
         capital = capitals.get(region, "")
         if kind == "муниципальный округ" and len(capital) > 4 and adjective.startswith(capital[:-1]):
-            entries.append({"code": code, "name": "", "center": capital, "aliases": []})
-        for centre in _okrug_centres(adjective) if kind == "городской округ" else ():
+            centres.append(capital)
+        if kind == "городской округ":
+            centres += _okrug_centres(adjective)
+        for centre in dict.fromkeys(centres):
             entries.append({"code": code, "name": "", "center": centre, "aliases": []})
     entries += [{"code": _REGION_PREFIX + r["code"], "name": r["name"], "center": "", "aliases": r["aliases"]}
                 for r in data.REGIONS]

@@ -1811,8 +1811,10 @@ MUNICIPALITIES: list[MunicipalityData] = [
     },
 ]
 
-# The towns a city okrug named by an adjective is, for reading a resolution («г. Магнитогорск», «в Миассе»): a name
-# «городской округ город Смоленск» says its town itself. By code; an okrug an administrator adds is read by its name.
+# The towns a municipality named by an adjective is — every such city okrug, and the municipal okrug of a region's
+# centre that has none of its own (Гатчина) —, for reading a resolution («г. Магнитогорск», «в Миассе») and for
+# comparing an administrator's «г. Пермь» with the shipped okrug on `init`: a name «городской округ город Смоленск»
+# says its town itself (municipality_towns). By code; an okrug an administrator adds is read by its name.
 MUNICIPALITY_TOWNS: dict[str, tuple[str, ...]] = {
     "RU-CHE-chelyabinsky": ("Челябинск",),
     "RU-CHE-verkhneufaleysky": ("Верхний Уфалей",),
@@ -1830,7 +1832,31 @@ MUNICIPALITY_TOWNS: dict[str, tuple[str, ...]] = {
     "RU-CHE-ust-katavsky": ("Усть-Катав",),
     "RU-CHE-chebarkulsky": ("Чебаркуль",),
     "RU-CHE-yuzhnouralsky": ("Южноуральск",),
+    # the centres of other regions
+    "RU-KAM-petropavlovsk-kamchatsky": ("Петропавловск-Камчатский",),
+    "RU-KC-cherkessk": ("Черкесск",),
+    "RU-KEM-kemerovo": ("Кемерово",),
+    "RU-KR-petrozavodsk": ("Петрозаводск",),
+    "RU-LEN-gatchinsky": ("Гатчина",),
+    "RU-PER-perm": ("Пермь",),
+    "RU-PRI-vladivostok": ("Владивосток",),
 }
+# «городской округ город-герой Мурманск», «город Копейск», «городской округ г. Орёл»: the town a name says.
+_TOWN_IN_NAME = re.compile(r"(?:городской округ|город)\s+(?:город(?:-герой)?\s+|г\.\s*)?(.+)", re.IGNORECASE)
+
+
+def municipality_towns(code: str, name: str, towns: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """The towns a municipality is: those ``towns`` (MUNICIPALITY_TOWNS unless given) lists under its code, and the
+    one its name says («городской округ город-герой Мурманск» is Мурманск); none for a district."""
+    listed = MUNICIPALITY_TOWNS if towns is None else towns
+    said = town_in_name(name)
+    return (*listed.get(code, ()), *([said] if said else []))
+
+
+def town_in_name(name: str) -> str | None:
+    """The town a municipality's name says, «город-герой» left out; None for a name by an adjective."""
+    said = _TOWN_IN_NAME.fullmatch(" ".join(name.split()))
+    return said.group(1) if said else None
 # Names of the vocabulary's municipalities and towns that municipalities or towns of other regions have too (Троицк
 # of Moscow, Озёрск of Kaliningrad oblast, a Сосновский or Красноармейский район of several regions): a resolution
 # that names one is taken to mean the municipality of a region it names, and none when it names no such region.

@@ -89,17 +89,19 @@ def load_vocabularies() -> dict[str, int]:
 
 def _new_municipalities() -> list[data.MunicipalityData]:
     """The shipped municipalities but those an administrator has already added to the region under a code of his
-    own: the same name up to case, «ё» and the words of its kind («г. Салехард» is «городской округ город
-    Салехард»), a town for a town, so that an upgrade gives the region no second entry of it (the Троицкий
-    городской округ is not the Троицкий муниципальный район)."""
-    def key(region: str, name: str, kind: str) -> tuple[str, str, bool]:
-        return region, _municipality_key(name), kind in _TOWN_KINDS
+    own: the same name or town up to case, «ё» and the words of its kind («г. Салехард» is «городской округ город
+    Салехард», «г. Мурманск» «городской округ город-герой Мурманск», «г. Петрозаводск» the «Петрозаводский
+    городской округ» by its town), a town for a town, so that an upgrade gives the region no second entry of it (the
+    Троицкий городской округ is not the Троицкий муниципальный район)."""
+    def keys(code: str, region: str, name: str, kind: str) -> set[tuple[str, str, bool]]:
+        return {(region, _municipality_key(written), kind in _TOWN_KINDS)
+                for written in (name, *data.municipality_towns(code, name))}
 
     shipped = {m["code"] for m in data.MUNICIPALITIES}
-    own = {key(region, name, kind) for code, name, kind, region in db.session.execute(
+    own = set().union(*(keys(code, region, name, kind) for code, name, kind, region in db.session.execute(
         select(Municipality.code, Municipality.name, Municipality.kind, Municipality.region_code))
-        if code not in shipped}
-    return [m for m in data.MUNICIPALITIES if key(m["region"], m["name"], m["kind"]) not in own]
+        if code not in shipped))
+    return [m for m in data.MUNICIPALITIES if not keys(m["code"], m["region"], m["name"], m["kind"]) & own]
 
 
 _TOWN_KINDS = frozenset({"городской округ", "город"})  # the others, a district or a municipal okrug, are land
@@ -224,10 +226,11 @@ def find_municipality(region_code: str | None, name: str) -> Municipality | None
     return by_code[found.pop()] if len(found) == 1 else None
 
 
-# The kind of a municipality, not its name: «Агаповский район» and «Агаповский муниципальный район» differ only here.
+# The kind of a municipality, not its name: «Агаповский район» and «Агаповский муниципальный район» differ only here,
+# «город-герой Мурманск» and «г. Мурманск» too.
 _MUNICIPALITY_KIND_WORDS = frozenset({
     "г", "город", "городской", "городского", "округ", "округа", "го", "муниципальный", "муниципального", "район",
-    "района", "мр", "мо", "рп", "пгт", "пос", "поселок", "село", "с", "образование", "образования",
+    "района", "мр", "мо", "рп", "пгт", "пос", "поселок", "село", "с", "образование", "образования", "герой",
 })
 
 
