@@ -353,7 +353,8 @@ _DRY_RUN = click.option("--dry-run", is_flag=True, help="Только показ
 @_DRY_RUN
 def detect_municipalities_command(redo: bool, dry_run: bool) -> None:
     """Найти муниципалитеты, названные в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
-    стал их искать)."""
+    стал их искать); регион города, названного как место («г. Магнитогорск», «в Миассе»), добавляется к регионам
+    резолюции."""
     from kb.resolutions.services import detect_municipalities
 
     _detect_again("municipalities", detect_municipalities, lambda m: m.name, "муниципалитетов нет", redo, dry_run)
@@ -369,13 +370,13 @@ def detect_topics_command(redo: bool, dry_run: bool) -> None:
     стал их искать; темы рекомендаций не меняются)."""
     from kb.resolutions.services import detect_topics
 
-    _detect_again("topics", detect_topics, lambda t: t.label, "тем нет", redo, dry_run)
+    _detect_again("topics", lambda res: (detect_topics(res), []), lambda t: t.label, "тем нет", redo, dry_run)
 
 
 def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, dry_run: bool) -> None:
     """Fill a resolution's ``attribute`` (a list of vocabulary entries with a code) with what ``detect`` finds in its
     text again, for every resolution without them (with ``redo``, for every one), saying what (``label`` of each);
-    the index follows."""
+    ``detect`` gives the entries and the regions the resolution gains with them. The index follows."""
     from sqlalchemy import select
 
     from kb.resolutions.models import Resolution
@@ -386,13 +387,16 @@ def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, dr
         stored = getattr(res, attribute)
         if stored and not redo:
             continue
-        found = detect(res)
-        if {x.code for x in found} == {x.code for x in stored}:
+        found, gained = detect(res)
+        if {x.code for x in found} == {x.code for x in stored} and not gained:
             continue
         changed += 1
-        click.echo(f"Резолюция №{res.id} «{res.title}»: {', '.join(label(x) for x in found) or none_found}")
+        added = (f"; {'добавлен регион' if len(gained) == 1 else 'добавлены регионы'}: "
+                 f"{', '.join(r.name for r in gained)}" if gained else "")
+        click.echo(f"Резолюция №{res.id} «{res.title}»: {', '.join(label(x) for x in found) or none_found}{added}")
         if not dry_run:
             setattr(res, attribute, found)
+            res.regions.extend(gained)
     if dry_run:
         db.session.rollback()
         click.echo(f"Изменились бы резолюций: {changed} (ничего не сохранено).")

@@ -77,8 +77,10 @@ def test_the_chelyabinsk_seed_names_its_12_city_okrugs_and_15_districts(finder, 
     ("школы Агаповского муниципального района", (), ["RU-CHE-agapovsky"]),
     ("в Каслинском районе", (), ["RU-CHE-kaslinsky"]),
     ("опыт г. Магнитогорска", (), ["RU-CHE-magnitogorsky"]),
-    ("Магнитогорск", (), ["RU-CHE-magnitogorsky"]),
+    ("Магнитогорск", ("RU-CHE",), ["RU-CHE-magnitogorsky"]),
     ("семинар в Миассе", (), ["RU-CHE-miassky"]),
+    ("гости из Миасса", (), ["RU-CHE-miassky"]),
+    ("педагоги г. Магнитогорска и Миасса", (), ["RU-CHE-magnitogorsky", "RU-CHE-miassky"]),
     ("ЗАТО Трёхгорный", (), ["RU-CHE-tryokhgorny"]),
     ("Трехгорного городского округа", (), ["RU-CHE-tryokhgorny"]),
     ("Южно-Уральского городского округа", (), ["RU-CHE-yuzhnouralsky"]),
@@ -127,6 +129,21 @@ def test_new_centres_inflected(finder, text, expected):
     ("Трехгорный", ()),  # an adjective alone is no town
     ("Нагабайкский район", ()),  # a misspelling is read only for a region the resolution names
     ("Иван Троицк", ("RU-CHE",)),
+    # a bare town counts only for a region the text names
+    ("Магнитогорск", ()),
+    ("педагоги Миасса", ("RU-MOW",)),
+    # people and streets named after a town's name, even with its region named
+    ("С докладом выступил Владимир Петрович Сидоров", ("RU-VLA",)),
+    ("директор МБОУ «СОШ № 5 им. С. М. Кирова»", ("RU-KIR",)),
+    ("школа имени Кирова", ("RU-KIR",)),
+    ("620014, ул. Кирова, д. 5", ("RU-KIR",)),
+    ("проспект Кирова", ("RU-KIR",)),
+    ("пер. Кирова", ("RU-KIR",)),
+    ("учитель Тамбова Ирина", ("RU-TAM",)),
+    ("Орёл Анна", ("RU-ORL",)),
+    ("Т. Чита", ("RU-ZAB",)),
+    ("обратилась Кирова Елена Сергеевна", ("RU-KIR",)),
+    ("доклад Кирова Е. С.", ("RU-KIR",)),
 ])
 def test_no_false_positives(finder, text, regions):
     assert _codes(finder, text, regions) == []
@@ -154,6 +171,52 @@ def test_a_town_gives_its_region_to_the_parsed_resolution(finder):
     parsed = parse_resolution(MAGNITOGORSK, gazetteer(), finder)
     assert parsed.municipality_codes == ["RU-CHE-magnitogorsky", "RU-CHE-kopeysky", "RU-CHE-agapovsky"]
     assert "RU-CHE" in parsed.region_codes
+
+
+SCHOOL_NAMED_AFTER = """РЕЗОЛЮЦИЯ
+областного семинара «Школьные научные общества»
+Место проведения: г. Челябинск
+Дата проведения: 14 марта 2024 года
+С докладом выступил Владимир Петрович Сидоров, директор МБОУ «СОШ № 5 им. С. М. Кирова».
+Участники семинара рекомендовали:
+1. Педагогам – использовать опыт.
+"""
+
+
+def test_people_and_schools_named_like_towns_add_no_municipality_nor_region(finder):
+    parsed = parse_resolution(SCHOOL_NAMED_AFTER, gazetteer(), finder)
+    assert parsed.region_codes == ["RU-CHE"]
+    assert parsed.municipality_codes == ["RU-CHE-chelyabinsky"]
+
+
+def test_only_a_marked_town_adds_its_region(finder):
+    def parsed(place: str, guests: str):
+        return parse_resolution(MAGNITOGORSK.replace("г. Магнитогорск", place).replace(
+            "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона", guests),
+            gazetteer(), finder)
+
+    bare = parsed("Магнитогорск", "педагоги Магнитогорска")
+    assert bare.municipality_codes == [] and "RU-CHE" not in bare.region_codes
+    marked = parsed("Магнитогорск", "педагоги из Магнитогорска")
+    assert marked.municipality_codes == ["RU-CHE-magnitogorsky"] and "RU-CHE" in marked.region_codes
+
+
+def test_a_municipality_of_another_region_is_kept_only_when_marked(finder):
+    from kb.resolutions.municipalities import FoundMunicipality
+
+    found = [FoundMunicipality("RU-CHE-miassky"), FoundMunicipality("RU-KIR-kirov", bare=True),
+             FoundMunicipality("RU-SVE-yekaterinburg", bare=True)]
+    assert finder.placed(found, ["RU-SVE"]) == (["RU-CHE-miassky", "RU-SVE-yekaterinburg"], ["RU-CHE"])
+
+
+def test_the_demo_resolution_with_kirova_elena_is_no_kirov_one(demo_app):
+    from kb.resolutions.models import Resolution
+
+    with demo_app.app_context():
+        resolution = db.session.scalar(select(Resolution).where(Resolution.title.contains("Функциональная")))
+        assert "Кирова Елена" in resolution.full_text
+        assert "RU-KIR-kirov" not in [m.code for m in resolution.municipalities]
+        assert "RU-KIR" not in [r.code for r in resolution.regions]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,6 +331,29 @@ def test_detect_municipalities_fills_the_resolutions_stored_before(app, runner, 
         assert len(db.session.get(Resolution, rid).municipalities) == 3
     found = client.get("/api/v1/search", query_string={"municipality": "RU-CHE-agapovsky"}).get_json()["results"]
     assert ("resolution", rid) in {(r["type"], r["id"]) for r in found}
+
+
+def test_detect_municipalities_adds_the_region_of_a_marked_town(app, runner, client):
+    from kb.resolutions.models import Resolution
+
+    rid = _import(app)
+    with app.app_context():
+        resolution = db.session.get(Resolution, rid)
+        resolution.municipalities = []
+        resolution.regions = [r for r in resolution.regions if r.code != "RU-CHE"]
+        db.session.commit()
+    result = runner.invoke(args=["detect-municipalities"])
+    assert result.exit_code == 0, result.output
+    assert "добавлен регион: Челябинская область" in result.output
+    with app.app_context():
+        resolution = db.session.get(Resolution, rid)
+        # «г. Магнитогорск», «Копейского городского округа», «Агаповского муниципального района» name them; the
+        # bare «Магнитогорска» would not have
+        assert {m.code for m in resolution.municipalities} == {"RU-CHE-agapovsky", "RU-CHE-kopeysky",
+                                                              "RU-CHE-magnitogorsky"}
+        assert "RU-CHE" in {r.code for r in resolution.regions}
+    page = client.get("/search", query_string={"region": "RU-CHE", "municipality": "RU-CHE-kopeysky"})
+    assert f"/resolutions/{rid}" in page.get_data(as_text=True)
 
 
 def test_the_migration_up_and_down(app):

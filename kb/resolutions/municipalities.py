@@ -9,7 +9,10 @@ reads:
   «15 муниципальных районов Челябинской области (Аргаяшский, Ашинский, …)» — a name of such a list misspelt by a
   letter or two («Нагабайкский») is read as the one municipality of the named regions it is closest to, with a
   warning;
-* a town that is a city okrug: «г. Магнитогорска», «Магнитогорск», «в Миассе», «ЗАТО Трёхгорный».
+* a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный» — such a town is
+  *marked*; a bare «Магнитогорск» counts only for a region the resolution names (or a marked town or a name with its
+  kind word tells), and never as a person's or a street's name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.»,
+  «им. С. М. Кирова», «ул. Кирова».
 
 «ё» and «е», a hyphen or none («Южно-Уральский») are alike. A name several regions have («Троицк» — Moscow's and
 Chelyabinsk oblast's —, «Озёрск», «Сосновский район») counts only for a region the resolution names; any name a
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 
 from kb.vocabularies.data import municipality_towns, town_in_name
 
-__all__ = ["FoundMunicipality", "MunicipalityFinder"]
+__all__ = ["FoundMunicipality", "MunicipalityFinder", "TOWN_PREPOSITIONS"]
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*")
 _ADJ_ENDINGS = ("ий", "ый", "ой")
@@ -34,6 +37,13 @@ _DISTRICT_WORDS = frozenset({"район", "района", "району", "ра
                              "районами", "районах", "р-н"})
 _TOWN_PREFIXES = frozenset({"г", "гор", "город", "города", "городе", "городу", "городом", "п", "пос", "поселок",
                             "поселка", "поселке", "зато"})
+TOWN_PREPOSITIONS = frozenset({"в", "во", "из", "до"})  # «в Миассе», «из Миасса»: a town, as «г.» tells
+# the words a town's name written after is a street's or a namesake's («ул. Кирова», «школа им. Кирова»)
+_NOT_TOWN_AFTER = frozenset({
+    "им", "имени", "ул", "улица", "улицы", "улице", "улицу", "пр", "пр-т", "просп", "проспект", "проспекта",
+    "проспекте", "пер", "переулок", "переулка", "переулке", "пл", "площадь", "площади", "б-р", "бул", "бульвар",
+    "бульвара", "бульваре", "наб", "набережная", "набережной", "ш", "шоссе", "тракт", "тракта"})
+_PATRONYMIC_ENDINGS = ("ович", "евич", "овна", "евна", "ична", "инична")
 _FUZZY_MIN = 8  # letters of a list's word read as a misspelt name («Нагабайкский»): shorter words are too alike
 _FUZZY_DISTANCE = 2
 
@@ -98,10 +108,12 @@ class _Entry:
 
 @dataclass(frozen=True)
 class FoundMunicipality:
-    """A municipality a text names; ``written`` is the word as written when it was read as a misspelling."""
+    """A municipality a text names; ``written`` is the word as written when it was read as a misspelling; ``bare``:
+    named only by its town's bare name («Магнитогорск»), which does not tell its region."""
 
     code: str
     written: str | None = None
+    bare: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,24 @@ class MunicipalityFinder:
                                   tuple(tuple(_WORD.findall(t)) for t in own if _WORD.findall(t))))
         return cls(entries, homonyms)
 
+    def placed(self, found: Iterable[FoundMunicipality], regions: Iterable[str]) -> tuple[list[str], list[str]]:
+        """The rule a resolution of ``regions`` keeps what :meth:`find` found by, on import as later: (the codes of the
+        municipalities it keeps, the regions it gains). A municipality of another region is kept, and its region
+        gained, only when the text names it as a place («г. Магнитогорск», «в Миассе», «Копейского городского
+        округа»); one named by its town's bare name is dropped."""
+        own = list(dict.fromkeys(regions))
+        codes: list[str] = []
+        gained: list[str] = []
+        for item in found:
+            region = self.region_of(item.code)
+            if region is None or (region not in own and item.bare):
+                continue
+            codes.append(item.code)
+            if region not in own:
+                own.append(region)
+                gained.append(region)
+        return codes, gained
+
     def region_of(self, code: str) -> str | None:
         """The region of a municipality of the vocabulary."""
         return next((e.region for e in self._entries if e.code == code), None)
@@ -173,9 +203,10 @@ class MunicipalityFinder:
         found: dict[str, FoundMunicipality] = {}
         mentions: list[tuple[int, FoundMunicipality]] = []
 
-        def take(position: int, candidates: list[_Entry], word: str, written: str | None = None) -> None:
+        def take(position: int, candidates: list[_Entry], word: str, written: str | None = None,
+                 bare: bool = False) -> None:
             for entry in self._chosen(candidates, word, named):
-                mentions.append((position, FoundMunicipality(entry.code, written)))
+                mentions.append((position, FoundMunicipality(entry.code, written, bare)))
 
         for i, _token in enumerate(tokens):
             kind = self._kind_at(tokens, i)
@@ -184,11 +215,18 @@ class MunicipalityFinder:
             okrug, length = kind
             for j, exact in self._list_before(text, tokens, i) + self._list_after(text, tokens, i + length):
                 self._read_listed(tokens[j], okrug, exact, named, j, take)
-        for i, token in enumerate(tokens):
-            if token.cap and (match := self._town_at(text, tokens, i)):
-                take(i, *match)
+        towns = [(i, match) for i, token in enumerate(tokens)
+                 if token.cap and (match := self._town_at(text, tokens, i))]
+        for i, (candidates, word, marked) in towns:
+            if marked:
+                take(i, candidates, word)
+        named |= {self.region_of(item.code) for _position, item in mentions}  # «г. Магнитогорск», then «Миасса»
+        for i, (candidates, word, marked) in towns:
+            if not marked:
+                take(i, [e for e in candidates if e.region in named], word, bare=True)
         for _position, item in sorted(mentions, key=lambda pair: pair[0]):
-            found.setdefault(item.code, item)
+            if item.code not in found or (found[item.code].bare and not item.bare):  # named bare, then as a place
+                found[item.code] = item
         return list(found.values())
 
     def _chosen(self, candidates: list[_Entry], word: str, named: set[str]) -> list[_Entry]:
@@ -287,24 +325,53 @@ class MunicipalityFinder:
             if len(closest) == 1:
                 take(position, closest, closest[0].adjective, token.text)
 
-    def _town_at(self, text: str, tokens: list[_Token], i: int) -> tuple[list[_Entry], str] | None:
-        """The city okrugs whose town is written at ``i`` («г. Магнитогорска», «Миассе», «ЗАТО Трёхгорный»)."""
-        prefixed = i > 0 and _fold(tokens[i - 1].text) in _TOWN_PREFIXES and re.fullmatch(
-            r"\.?\s*", text[tokens[i - 1].end:tokens[i].start]) is not None
-        if not prefixed and i > 0 and tokens[i - 1].cap and text[tokens[i - 1].end:tokens[i].start].isspace():
-            return None  # right after another name («Иван Троицк»): not a town
+    def _town_at(self, text: str, tokens: list[_Token], i: int) -> tuple[list[_Entry], str, bool] | None:
+        """The city okrugs whose town is written at ``i`` («г. Магнитогорска», «в Миассе», «Миассе», «ЗАТО
+        Трёхгорный»), the word and whether the town is marked as a place (by «г.», «в», …)."""
+        before = _fold(tokens[i - 1].text) if i else ""
+        gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
+        prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
+        if not prefixed:
+            if i and tokens[i - 1].cap and gap.isspace():
+                return None  # right after another name («Иван Троицк»): not a town
+            if before in _NOT_TOWN_AFTER or (i and _initial(text, tokens[i - 1])):
+                return None  # «ул. Кирова», «им. С. М. Кирова», «Т. Чита»
+        marked = prefixed or (before in TOWN_PREPOSITIONS and gap.isspace())
         matched: list[_Entry] = []
         written = ""
         for entry, town in self._towns.get(tokens[i].key, ()):
             if not prefixed and any(_key(w).endswith(_ADJ_ENDINGS) for w in town):
                 continue  # «Локомотивный», «Трёхгорный»: adjectives, a town only after «г.», «п.», «ЗАТО»
-            if self._town_matches(tokens, i, town, instrumental=prefixed):
-                matched.append(entry)
-                written = town[0]
-        return (matched, written) if matched else None
+            if not self._town_matches(tokens, i, town, instrumental=prefixed):
+                continue
+            if not prefixed and _person_follows(text, tokens, i + len(town)):
+                continue  # «Владимир Петрович», «Кирова Елена», «Кирова Е. С.»: a person
+            matched.append(entry)
+            written = town[0]
+        return (matched, written, marked) if matched else None
 
     @staticmethod
     def _town_matches(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> bool:
         if i + len(town) > len(tokens):
             return False
         return all(tokens[i + n].key in _noun_forms(word, instrumental) for n, word in enumerate(town))
+
+
+def _initial(text: str, token: _Token) -> bool:
+    """«С.» of «С. М. Кирова»: a capital letter alone before a full stop."""
+    return len(token.text) == 1 and token.cap and text[token.end:token.end + 1] == "."
+
+
+def _person_follows(text: str, tokens: list[_Token], k: int) -> bool:
+    """Whether the words from ``k`` on, right after a town's name, make it a person's: a given name or a patronymic
+    («Владимир Петрович», «Кирова Елена»), or initials («Кирова Е. С.»)."""
+    if k >= len(tokens) or not tokens[k].cap or not text[tokens[k - 1].end:tokens[k].start].isspace():
+        return False
+    if _initial(text, tokens[k]):
+        return True
+    word = _fold(tokens[k].text)
+    if word.endswith(_PATRONYMIC_ENDINGS):
+        return True
+    from indexer.analysis import morphology  # pymorphy3, loaded once for the process
+
+    return any({"Name", "Patr"} & parse.tag.grammemes for parse in morphology().parse(word))

@@ -1673,15 +1673,16 @@ def _opening(paragraphs: list[str], chars: int) -> list[str]:
 
 
 def _find_municipalities(result: ParsedResolution, municipalities: MunicipalityFinder) -> None:
-    """The municipalities the text names; the region of each one joins the regions (a town or a district named without
-    its region, «г. Магнитогорск», still tells it), and a name read as a misspelling gets a warning."""
-    for found in municipalities.find(result.full_text, result.region_codes):
-        result.municipality_codes.append(found.code)
-        region = municipalities.region_of(found.code)
-        if region and region not in result.region_codes:
-            result.region_codes.append(region)
-        if found.written:
-            result.warnings.append(f"«{found.written}» распознано как {municipalities.name_of(found.code)}: "
+    """The municipalities the text names; the region of one named as a place joins the regions (a town or a district
+    named without its region, «г. Магнитогорск», still tells it: :meth:`MunicipalityFinder.placed`), and a name read
+    as a misspelling gets a warning."""
+    found = municipalities.find(result.full_text, result.region_codes)
+    codes, gained = municipalities.placed(found, result.region_codes)
+    result.municipality_codes.extend(codes)
+    result.region_codes.extend(gained)
+    for item in found:
+        if item.written and item.code in codes:
+            result.warnings.append(f"«{item.written}» распознано как {municipalities.name_of(item.code)}: "
                                    "проверьте муниципалитеты")
 
 

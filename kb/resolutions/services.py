@@ -68,11 +68,16 @@ def _municipality_finder(rows: tuple[tuple[str, str, str, str], ...]) -> Municip
         vocabulary_data.MUNICIPALITY_TOWNS, vocabulary_data.MUNICIPALITY_HOMONYMS)
 
 
-def detect_municipalities(resolution: Resolution) -> list[Municipality]:
+def detect_municipalities(resolution: Resolution) -> tuple[list[Municipality], list[Region]]:
     """The municipalities of the vocabulary a stored resolution's text names (its regions preferred for a name several
-    regions share), for a resolution stored before they were looked for; nothing is changed."""
-    found = municipality_finder().find(resolution.full_text, [r.code for r in resolution.regions])
-    return _municipalities([m.code for m in found])
+    regions share), for a resolution stored before they were looked for, and the regions it gains with them — kept
+    by the import's rule (:meth:`MunicipalityFinder.placed`): a town named as a place brings its region, one named
+    bare of a region the resolution lacks is left out; nothing is changed."""
+    finder = municipality_finder()
+    own = [r.code for r in resolution.regions]
+    codes, gained = finder.placed(finder.find(resolution.full_text, own), own)
+    regions = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(gained)))} if gained else {}
+    return _municipalities(codes), [regions[c] for c in gained if c in regions]
 
 
 def detect_topics(resolution: Resolution) -> list[Topic]:
