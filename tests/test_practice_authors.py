@@ -346,7 +346,13 @@ def _lines(authors: list[tuple[str, str]]) -> list[str]:
      [("Козлов Д. Е.", "директор (высшая категория)"), KEPT]),
     (lambda lines: [lines[1], "классный руководитель", lines[2]],
      [("Козлов Д. Е.", "директор, классный руководитель"), OLD_LIST]),
-], ids=["changed", "added", "removed", "reordered", "typed twice", "stored changed", "bracket after", "lower after"])
+    # under a stored author the rules would part, the line added goes into its position: no phantom author
+    (lambda lines: [lines[0], "высшая категория", lines[1]],
+     [("Иванова А. П.", "учитель; МБОУ СОШ № 5, высшая категория"), ("Козлов Д. Е.", "директор")]),
+    (lambda lines: [lines[2], "(высшая категория)", "наставник", lines[0]],
+     [("Петрова Б. В.", "методист ИМЦ и Сидоров С. С. (наставник) (высшая категория), наставник"), KEPT]),
+], ids=["changed", "added", "removed", "reordered", "typed twice", "stored changed", "bracket after", "lower after",
+        "lower after parted", "two lines after a list"])
 def test_an_edit_reads_again_only_the_lines_that_changed(app, make_user, make_token, edit, authors):
     """Changing one line of «Авторы» read every line again: a stored author whose line the rules would part
     («учитель; МБОУ СОШ № 5» as a position, a list stored long ago) was parted when another line was edited."""
@@ -357,6 +363,26 @@ def test_an_edit_reads_again_only_the_lines_that_changed(app, make_user, make_to
     response = _save_edit(app, client, location, "\r\n".join(edit(lines)))
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _stored(app) == authors
+
+
+@pytest.mark.parametrize(("text", "authors"), [
+    # a position for an author stored without one
+    ("Сидоров С. С.\nучитель\nИванова А. П., учитель; МБОУ СОШ № 5", [("Сидоров С. С.", "учитель"), KEPT]),
+    ("Сидоров С. С.\n(учитель)\nИванова А. П., учитель; МБОУ СОШ № 5", [("Сидоров С. С.", "учитель"), KEPT]),
+    # a line that carries on the stored one, then a new author
+    ("Сидоров С. С.\nИванова А. П., учитель; МБОУ СОШ № 5\nнаставник\nКозлов Д. Е., директор",
+     [("Сидоров С. С.", ""), ("Иванова А. П.", "учитель; МБОУ СОШ № 5, наставник"), ("Козлов Д. Е.", "директор")]),
+    # a new line that adds an author by the rules is read with the stored one, as before
+    ("Сидоров С. С., учитель, Козлов Д. Е.\nИванова А. П., учитель; МБОУ СОШ № 5",
+     [("Сидоров С. С.", "учитель"), ("Козлов Д. Е.", ""), KEPT]),
+])
+def test_a_line_that_carries_on_a_stored_author_goes_into_its_position(text, authors):
+    """«высшая категория» under «Иванова А. П., учитель; МБОУ СОШ № 5» read the stored line again, and the rules
+    parted it: a phantom author «МБОУ СОШ № 5». A new line that only carries on a stored author is added to the
+    stored position; the stored line is not read again."""
+    from kb.practices.rules import edited_authors
+
+    assert edited_authors(text, [("Сидоров С. С.", ""), KEPT]) == authors
 
 
 def test_an_edit_keeps_stored_duplicates_and_the_api_keeps_names_as_sent(app, make_user, make_token):

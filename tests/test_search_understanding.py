@@ -274,6 +274,9 @@ class TestPages:
         ("проекты основная школа", "basic", "проекты"), ("проекты в основной школе", "basic", "проекты"),
         ("проекты старшая школа", "secondary", "проекты"), ("проекты старшеклассников", "secondary", "проекты"),
         ("проекты колледж", "vocational", "проекты"), ("проекты в техникуме", "vocational", "проекты"),
+        # «и» before a level's name with no other level before it, a word after it that names none
+        ("игры и дошкольное образование", "preschool", "игры и"), ("игры в детском саду в группе", "preschool",
+                                                                  "игры в группе"),
     ])
     def test_a_level_named_in_everyday_words_is_offered_too(self, demo_client, typed, code, rest):
         """«в детском саду», «младших школьников», «колледж» name a level as often as «ДОО», «НОО», «СПО»."""
@@ -291,6 +294,11 @@ class TestPages:
         # two levels side by side: the query is about both (continuity), neither filter alone is what it asks for
         "преемственность дошкольного и начального образования", "преемственность детского сада и начальной школы",
         "проекты ДОО и НОО",
+        # the other level first, joined by «и»/«или» («начального» alone names no level), or the step from one level
+        # to the next: the query is about both too
+        "преемственность начального и дошкольного образования", "проекты начальной или основной школы",
+        "переход из начальной школы в основную", "переход из детского сада в начальную школу",
+        "переход от детского сада к начальной",
     ])
     def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
         page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)

@@ -228,10 +228,21 @@ def _stemmed(key: str) -> str:
     return " ".join(_STEMMER.stemWords(key.split()))
 
 
+# Words that do not count in a part of a label: «дети с ОВЗ» has two words that do.
+_PART_FILLERS = frozenset({"с", "со", "в", "во", "на", "по", "для", "к", "о", "об", "из", "от", "и", "или"})
+
+
 def _label_parts(label: str) -> list[str]:
-    """The parts of a label joined by commas and « и », which a registry writes alone: «Олимпиады и конкурсы» —
-    «Олимпиады», «конкурсы»; «Инклюзивное образование, дети с ОВЗ и …» — «дети с ОВЗ»; a word joined to a phrase
-    shares its last words, «Выявление и диагностика одарённости» — «Выявление одарённости»."""
+    """The parts of a label joined by commas and « и », which a registry writes alone: «Инклюзивное образование,
+    дети с ОВЗ и …» — «дети с ОВЗ»; a word joined to a phrase shares its last words, «Выявление и диагностика
+    одарённости» — «Выявление одарённости». A part of one word («Выявление», «Учебно-исследовательская»,
+    «Олимпиады») is a fragment, not a topic: only parts of two words at least (prepositions not counted) are
+    kept; a single word that names the topic is its synonym («олимпиада», «воспитание»)."""
+    return [part for part in _joined_parts(label)
+            if len([word for word in part.split() if word.lower() not in _PART_FILLERS]) >= 2]
+
+
+def _joined_parts(label: str) -> list[str]:
     parts = []
     for piece in re.split(r"\s*,\s*", _NOTE.sub("", label)):
         joined = re.split(r"\s+и\s+", piece)
@@ -250,22 +261,29 @@ class Lookup:
     ``any_order``, the order of the words too, when that names one entry only). A note in brackets the name does
     not have is left out. A synonym several entries share (and none is named so) finds none: ``ambiguous`` names
     them. With ``stems``, a name in another form («начального общего образования», «детей с ОВЗ») finds its entry
-    too, with ``parts`` a part of a label (``_label_parts``), when one entry only has it; with ``grades`` (grade →
-    entry), school grades find the entries they span («5-9 классы», «8-11»: ``find_many``)."""
+    too, with ``parts`` a part of a label (``_label_parts``), when one entry only has it and it is none of the
+    names in ``not_parts`` (the levels: «дополнительного образования» is no topic; ``by_part`` tells a value found
+    so); with ``grades`` (grade → entry), school grades find the entries they span («5-9 классы», «8-11»:
+    ``find_many``)."""
 
     def __init__(self, entries: list[tuple[str, str, list[str]]], drop: tuple[str, ...] = (),
                  any_order: bool = False, stems: bool = False, parts: bool = False,
-                 grades: dict[int, str] | None = None):
+                 grades: dict[int, str] | None = None, not_parts: tuple[str, ...] = ()):
         self.drop = drop
         self.grades = grades or {}
-        self.loose: dict[str, str | None] = {}  # stemmed names and parts of labels -> the one entry with them
-        if stems or parts:
-            for code, label, aliases in entries:
-                for name in (label, *aliases, *(_label_parts(label) if parts else ())):
-                    if key := _norm(name, drop):
-                        key = _stemmed(key) if stems else key
-                        self.loose[key] = code if self.loose.get(key, code) == code else None
         self.stems = stems
+        self.loose: dict[str, str | None] = {}  # stemmed names and parts of labels -> the one entry with them
+        self.part_keys: set[str] = set()  # the keys of ``loose`` that are a part of a label only
+        if stems or parts:
+            names = [(code, name) for code, label, aliases in entries for name in (label, *aliases)]
+            whole = {self._loose_key(name) for _code, name in names}
+            skipped = {self._loose_key(name) for name in not_parts}
+            found_in = [(code, part) for code, label, _aliases in entries
+                        for part in (_label_parts(label) if parts else ())]
+            for code, name in [*names, *found_in]:
+                if (key := self._loose_key(name)) and (key in whole or key not in skipped):
+                    self.loose[key] = code if self.loose.get(key, code) == code else None
+            self.part_keys = {self._loose_key(part) for _code, part in found_in} - whole
         self.cautions: dict[str, str] = {}  # a value found with a warning (its other reading): set by set_caution
         self.labels = {code: label for code, label, _ in entries}
         self.keys: dict[str, str] = {}
@@ -288,22 +306,44 @@ class Lookup:
                 self.shared[key] = codes
                 del self.keys[key]
 
+    def _loose_key(self, name: str) -> str:
+        key = _norm(name, self.drop)
+        return _stemmed(key) if self.stems and key else key
+
     def _find(self, value: str) -> str | None:
         key = _norm(value, self.drop)
         return self.keys.get(key) or (self.unordered.get(_unordered(key)) if self.unordered else None)
 
-    def find(self, value: str) -> str | None:
+    def _strict(self, value: str) -> str | None:
+        """The entry ``value`` names by a name or synonym as written (a note in brackets aside)."""
         found = self._find(value)
         if found is None and (noted := self._noted(value)) is not None:
             return noted
         if found is None and _NOTE.search(value) and (bare := _NOTE.sub("", value).strip()):
             found = self._find(bare)
-        if found is None and self.loose:
-            for text in dict.fromkeys((value, _NOTE.sub("", value).strip())):
-                key = _norm(text, self.drop)
-                if found := self.loose.get(_stemmed(key) if self.stems else key):
-                    break
         return found
+
+    def _loosely(self, value: str) -> tuple[str | None, str]:
+        """The entry ``value`` names in another form or by a part of a label, and the key that found it."""
+        for text in dict.fromkeys((value, _NOTE.sub("", value).strip())):
+            key = self._loose_key(text)
+            if found := self.loose.get(key):
+                return found, key
+        return None, ""
+
+    def find(self, value: str) -> str | None:
+        found = self._strict(value)
+        if found is None and self.loose:
+            found, _key = self._loosely(value)
+        return found
+
+    def by_part(self, value: str) -> str | None:
+        """The entry ``value`` is found as, when it is only a part of its label (neither a name nor a synonym in
+        any form): «выявление одарённости» is «Выявление и диагностика одарённости». Else None."""
+        if not self.part_keys or self._strict(value) is not None:
+            return None
+        found, key = self._loosely(value)
+        return found if key in self.part_keys else None
 
     def find_many(self, value: str) -> list[str]:
         """The entries ``value`` names: the one ``find`` finds, or the levels of the grades it names."""
@@ -441,7 +481,8 @@ class Vocabularies:
                              for s in db.session.scalars(select(Subject).order_by(Subject.sort_order))]),
             topics=Lookup([(t.code, t.label, [*(t.synonyms or []), *_parenthesised(t.label)])
                            for t in db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.code))],
-                          stems=True, parts=True),
+                          stems=True, parts=True,
+                          not_parts=tuple(name for _code, label, aliases in levels for name in (label, *aliases))),
         )
 
 
@@ -482,6 +523,21 @@ def _caution(lookup: Lookup, piece: str) -> str | None:
     return next((note for part in parts if (note := lookup.caution(part))), None)
 
 
+def _by_part(lookup: Lookup, piece: str) -> list[tuple[str, str]]:
+    """The values of a piece read by a part of a label (only topics are), with their entries: the piece itself, or
+    the parts of a joined one («дети с ОВЗ и выявление одарённости»)."""
+    if not lookup.part_keys:
+        return []
+    if lookup.find_many(piece):
+        return [(piece, code)] if (code := lookup.by_part(piece)) else []
+    for separator in _JOINS:
+        if separator.search(piece):
+            parts = [part.strip() for part in separator.split(piece) if part.strip()]
+            if all(lookup.find_many(part) or _joined(lookup, part) for part in parts):
+                return [found for part in parts for found in _by_part(lookup, part)]
+    return []
+
+
 def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tuple[tuple[str, ...], list[str]]:
     """The entries a cell names, and the values of it the vocabulary does not have (a warning the caller gives:
     the row loads with the values found, see ``_unknown_values``)."""
@@ -492,6 +548,11 @@ def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tup
         note = _caution(lookup, piece) if found else None
         if note and f"{label}: {note}" not in warnings:
             warnings.append(f"{label}: {note}")
+        for part, code in _by_part(lookup, piece) if found else ():
+            note = (f"{label}: «{part}» прочитано как тема «{lookup.labels[code]}»; если имелось в виду другое, "
+                    "исправьте значение в файле.")
+            if note not in warnings:
+                warnings.append(note)
         if found:
             codes.extend(code for code in found if code not in codes)
         else:

@@ -378,7 +378,9 @@ def edited_authors(text: str, stored: Sequence[tuple[str, str]]) -> list[tuple[s
     a methodist who changed another line would find them parted. Each stored author keeps one line (a copy typed
     again is a new line). The other lines, new or changed, are read by the rules (``read_authors``), a run of them
     together; a stored author's line is read with them when one of them carries it on («ФИО, должность⏎(высшая
-    категория)») or it carries on one of them."""
+    категория)») or it carries on one of them — unless the new lines only carry it on, adding no author by the rules:
+    they then go into its stored position (``_carrying_on``), and its line, which the rules might part («учитель;
+    МБОУ СОШ № 5»), is not read again."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]  # a browser sends a line break as CR LF
     seen = [_seen(line) for line in lines]
     if seen == [_seen(line) for line in authors_text(stored).splitlines() if line.strip()]:
@@ -390,25 +392,60 @@ def edited_authors(text: str, stored: Sequence[tuple[str, str]]) -> list[tuple[s
     while True:
         left = {line: deque(authors) for line, authors in shown.items()}
         kept = {i: left[line].popleft() for i, line in enumerate(seen) if i not in read_again and left.get(line)}
+        added: dict[int, list[str]] = {}  # a kept line -> the new lines after it that only carry its author on
         seams = set()
         for start, end in _runs(kept, len(lines)):
-            if start - 1 in kept and _carried([lines[start - 1]], lines[start:end]):
+            if start - 1 in kept and (count := _carrying_on(lines[start - 1], lines[start:end])):
+                added[start - 1] = lines[start:start + count]
+                start += count
+            elif start - 1 in kept and _carried([lines[start - 1]], lines[start:end]):
                 seams.add(start - 1)
-            if end in kept and _carried(lines[start:end], [lines[end]]):
+            if start < end and end in kept and _carried(lines[start:end], [lines[end]]):
                 seams.add(end)
         if not seams:
             break
         read_again |= seams  # each round reads one more stored author's line again at least: few rounds
+    carried_on = {i + 1 + k for i, more in added.items() for k in range(len(more))}
     authors: list[tuple[str, str]] = []
     run: list[str] = []
     for i, line in enumerate(lines):
         if i in kept:
             authors.extend(read_authors("\n".join(run)))
-            authors.append(kept[i])
+            authors.append(_with_lines(kept[i], added.get(i, [])))
             run = []
-        else:
+        elif i not in carried_on:
             run.append(line)
     return authors + read_authors("\n".join(run))
+
+
+def _carrying_on(line: str, after: list[str]) -> int:
+    """How many of the lines ``after`` a stored author's ``line`` only carry that author on: read with it, they
+    make no more entries nor authors than it alone («высшая категория», «(высшая категория)» under «Иванова А. П.,
+    учитель; МБОУ СОШ № 5», which the rules read as two)."""
+    entries, count = len(author_lines(line)), len(read_authors(line))
+    taken = 0
+    while taken < len(after) and len(author_lines("\n".join([line, *after[:taken + 1]]))) == entries \
+            and len(read_authors("\n".join([line, *after[:taken + 1]]))) == count:
+        taken += 1
+    return taken
+
+
+def _with_lines(author: tuple[str, str], lines: list[str]) -> tuple[str, str]:
+    """A stored author with the lines that carry it on added to its position, glued as ``author_lines`` glues
+    them: a bracket or a dash with a space, anything else with a comma. An author stored without a position takes
+    the one the rules read («Сидоров С. С.⏎(учитель)»: «учитель»), when they read the stored name too."""
+    name, position = author
+    if not lines:
+        return author
+    if not position:
+        entries = author_lines("\n".join([name, *lines]))
+        read = author_line(entries[0]) if len(entries) == 1 else ("", "")
+        if read[0] == name:
+            return name, read[1][:AUTHOR_PART_MAX]
+    for line in lines:
+        glue = " " if position.endswith(_DASHES) or line.startswith(_OPENINGS) else ", "
+        position = f"{position}{glue}{line}" if position else line
+    return name, position[:AUTHOR_PART_MAX]
 
 
 def _runs(kept: dict[int, tuple[str, str]], count: int) -> list[tuple[int, int]]:

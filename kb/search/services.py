@@ -708,6 +708,8 @@ _LEVEL_WORDS = {
 }
 # Between two levels' words: the query is about both («преемственность дошкольного и начального образования»).
 _LEVEL_JOINS = frozenset({"и", "или", "/", "—", "-"})
+# From one level to the next: «переход из начальной школы в основную», «от детского сада к начальной».
+_LEVEL_STEPS = frozenset({"в", "во", "на", "к", "ко", "до"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -723,6 +725,24 @@ def _level_names() -> list[tuple[str, tuple[str, ...]]]:
             if terms and (code_terms := (level["code"], terms)) not in found:
                 found.append(code_terms)
     return found
+
+
+def _level_word(terms: tuple[str, ...]) -> bool:
+    """Whether a word is the first word of a level's name: «начального», «основную», «детского» (alone they name
+    no level, beside another level's name they do)."""
+    return bool(terms) and terms[0] in {name[0] for _code, name in _level_names()}
+
+
+def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, end: int) -> bool:
+    """Whether the level named by ``words[start:end]`` is joined to another one: «и», «или», «/» after it
+    («дошкольного и начального образования»), or before it with a level's word before that («начального и
+    дошкольного образования»), or a step to a level's word after it («из начальной школы в основную»)."""
+    if end < len(words) and words[end].lower() in _LEVEL_JOINS:
+        return True
+    if start > 1 and words[start - 1].lower() in _LEVEL_JOINS and _level_word(terms[start - 2]):
+        return True
+    return (start > 0 and words[start - 1].lower() in {"из", "от"} and end + 1 < len(words)
+            and words[end].lower() in _LEVEL_STEPS and _level_word(terms[end + 1]))
 
 
 def level_hint(params: SearchParams) -> LevelHint | None:
@@ -748,7 +768,7 @@ def level_hint(params: SearchParams) -> LevelHint | None:
         return None
     if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
         return None  # «проекты -СПО», «проекты НЕ СПО»: texts of other levels are asked for
-    if any(end < len(words) and words[end].lower() in _LEVEL_JOINS for _code, _start, end in mentions):
+    if any(_joined_levels(words, terms, start, end) for _code, start, end in mentions):
         # «дошкольного и начального образования»: the other level («начального» alone names none) is asked for too
         return None
     code = codes.pop()
