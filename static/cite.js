@@ -30,6 +30,9 @@
     button.type = "button";
     button.className = "button button--secondary button--small";
     button.textContent = "Скопировать";
+    if (text.dataset.citeLabel) {  // several references in one box (a practice's files): which one it copies
+      button.setAttribute("aria-label", "Скопировать " + text.dataset.citeLabel);
+    }
     status.className = "cite-copy__status";
     status.setAttribute("role", "status");
     row.appendChild(button);

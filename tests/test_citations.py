@@ -684,3 +684,53 @@ def test_references_sort_in_russian_alphabetical_order_then_latin():
     assert sorted(reversed(expected), key=reference_sort_key) == expected
     assert reference_sort_key("Ёлкина, А. А.") == reference_sort_key("елкина, а. а.")
     assert reference_sort_key("за́мок") == reference_sort_key("замок")  # a stress mark is no letter
+
+
+def test_the_citation_box_lists_the_references_of_a_published_practices_files(app, client, make_practice):
+    """Under the practice's reference, each of its files' («Приложения»), made by the function the reading-list
+    exports use: the file's own address and the day it was read; a name with HTML in it is shown as text."""
+    with app.app_context():
+        first = _attachment(app, make_practice, authors=[("Иванова Анна Петровна", "")])
+        second = Attachment(practice_id=first.practice_id, original_name="<b>План</b> & <script>x</script>.pdf",
+                            kind="pdf", size=1, sha256="8" * 64)
+        db.session.add(second)
+        db.session.commit()
+        practice_id, first_id, second_id = first.practice_id, first.id, second.id
+    page = client.get(f"/practices/{practice_id}").get_data(as_text=True)
+    box = re.search(r'<section class="cite-box".*?</section>', page, re.S).group(0)
+    texts = [html.unescape(t) for t in re.findall(r'<p class="cite-text"[^>]*>(.*?)</p>', box, re.S)]
+    assert len(texts) == 3 and texts[0].startswith("Иванова, А. П. Школьное научное общество в начальной школе /")
+    today = re.search(r"\(дата обращения: (\d\d\.\d\d\.\d{4})\)\.$", texts[0]).group(1)
+    assert texts[1] == (
+        "Иванова, А. П. Положение о ШНО : приложение к практике «Школьное научное общество в начальной школе» / "
+        "А. П. Иванова. – Текст : электронный // Банк практик : [сайт]. – 2020. – URL: "
+        f"http://localhost/attachments/{first_id}/%D0%9F%D0%BE%D0%BB%D0%BE%D0%B6%D0%B5%D0%BD%D0%B8%D0%B5_%D0%BE_"
+        f"%D0%A8%D0%9D%D0%9E.docx (дата обращения: {today}).")
+    assert texts[2].startswith("Иванова, А. П. <b>План</b> & <script>x</script> : приложение к практике")
+    assert f"URL: http://localhost/attachments/{second_id}/" in texts[2]
+    assert "<script>x</script>" not in page and "&lt;b&gt;План&lt;/b&gt; &amp; &lt;script&gt;" in box
+    # each reference of a file can be copied (static/cite.js), the button naming the file for a screen reader
+    assert box.count('class="cite-text" tabindex="0"') == 3
+    assert 'data-cite-label="ссылку на файл «Положение_о_ШНО.docx»"' in box
+    # the RIS and BibTeX downloads stay the practice's own record
+    record = client.get(f"/practices/{practice_id}/cite.ris").get_data(as_text=True)
+    assert record.count("TY  - ") == 1 and "Положение о ШНО" not in record
+    assert "kb-attachment" not in client.get(f"/practices/{practice_id}/cite.bib").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted"])
+def test_a_practice_not_yet_public_has_no_references_on_its_page_nor_its_files(
+        app, client, make_practice, make_user, status):
+    """Its page is its author's and the moderators': a reference with a public address would lead others to a 404."""
+    owner = make_user("teacher")
+    with app.app_context():
+        attachment = _attachment(app, make_practice, status=status, owner_id=owner)
+        practice_id = attachment.practice_id
+    sign_in(client, owner)
+    page = client.get(f"/practices/{practice_id}").get_data(as_text=True)
+    assert "Положение_о_ШНО.docx" in page  # the author sees the file in «Файлы»
+    assert "Как цитировать" not in page and "cite-text" not in page and "приложение к практике" not in page
+    with app.test_request_context("/"):
+        practice = db.session.get(Practice, practice_id)
+        box = render_template_string('{% include "citations/_cite_box.html" %}', cite_item=practice)
+    assert "приложение к практике" not in box and box.count('class="cite-text"') == 1

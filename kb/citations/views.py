@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, url_for
 from flask_login import current_user
@@ -13,6 +13,7 @@ from kb.practices.models import Practice
 from kb.practices.services import get_visible_practice
 from kb.resolutions.models import Resolution
 from kb.resolutions.services import get_public_recommendation, get_public_resolution
+from kb.timeutil import local_today
 
 bp = Blueprint("citations", __name__)
 bp.add_app_template_global(permalink)
@@ -54,13 +55,23 @@ def recommendation(recommendation_id: int, fmt: str) -> Response:
 
 
 @dataclass(frozen=True)
+class FileReference:
+    """The reference to one of a practice's files, under the practice's in its box."""
+
+    name: str
+    gost: str
+
+
+@dataclass(frozen=True)
 class Citation:
-    """What the «Как цитировать» box shows: the reference and the download links."""
+    """What the «Как цитировать» box shows: the reference, the download links and a practice's files'
+    references («Приложения»)."""
 
     gost: str
     ris_url: str
     bib_url: str
     key: str  # unique on a page that cites a resolution and each of its recommendations: kb-recommendation-40
+    files: list[FileReference] = field(default_factory=list)
 
 
 @bp.app_template_global()
@@ -72,9 +83,15 @@ def citation(item: services.Citable) -> Citation:
         endpoint, args = ".resolution", {"resolution_id": item.id}
     else:
         endpoint, args = ".recommendation", {"recommendation_id": item.id}
+    accessed = local_today()
+    # A published practice's files, as the reading-list exports cite them: anyone may download them. A draft's, or
+    # one under review, are its author's and the moderators' only; a reference sends others to a 404.
+    files = item.attachments if isinstance(item, Practice) and item.is_published else []
     return Citation(
-        gost=services.gost_reference(item, permalink(item)),
+        gost=services.gost_reference(item, permalink(item), accessed),
         ris_url=url_for("citations" + endpoint, fmt="ris", **args),
         bib_url=url_for("citations" + endpoint, fmt="bib", **args),
         key=services.bibtex_key(item),
+        files=[FileReference(file.original_name, services.gost_reference(file, permalink(file), accessed))
+               for file in files],
     )
