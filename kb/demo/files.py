@@ -134,7 +134,13 @@ def _pdf(spec: dict) -> bytes:
                     for value in values:
                         row.cell(value)
             pdf.ln(3)
-    return bytes(pdf.output())
+    try:
+        return bytes(pdf.output())
+    finally:
+        # fontTools reads the font lazily and keeps its file open: closed here, not left to the garbage collector
+        for font in pdf.fonts.values():
+            if getattr(font, "ttfont", None) is not None:
+                font.ttfont.close()
 
 
 @dataclass
