@@ -281,8 +281,12 @@ def demo_command() -> None:
     db.session.commit()
     click.echo(
         f"Демо-практики: добавлено {report.practices_created}, уже были {report.practices_existing}. "
-        f"Демо-резолюции: добавлено {report.resolutions_created}, уже были {report.resolutions_existing}."
+        f"Демо-резолюции: добавлено {report.resolutions_created}, уже были {report.resolutions_existing}. "
+        f"Файлы демо-практик: добавлено {report.files_created}, уже были {report.files_existing}."
     )
+    if report.files_skipped:
+        click.echo(f"Не созданы файлы PDF демо-практик ({report.files_skipped}): нет шрифта DejaVu "
+                   f"(пакет fonts-dejavu-core или PDF_FONT_DIR).")
     click.echo("Демо-входы (только для демонстрации; не загружайте демо-данные в рабочий банк):")
     for email, password, role in report.accounts:
         click.echo(f"  {role:<15} {email} / {password}")

@@ -562,8 +562,8 @@ PREVIOUS_REVISION = "k1res0000001"  # the schema before stored_file (and the out
 
 def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
     """A backup as the version before stored_file made it (its manifest's revision, no stored_file table, no
-    practice.external_scope or practice.revision column), of a bank with one attached file; returns it and the
-    file's digest."""
+    practice.external_scope or practice.revision column), of a bank with attached files (the demo's and one more);
+    returns it and that one file's digest."""
     from kb.attachments.services import add_attachment
 
     with demo_app.app_context():
@@ -608,7 +608,7 @@ def _revision(app) -> str:
 def test_an_archive_of_an_older_version_is_restored_and_migrated(demo_app, tmp_path, request, target):
     """Last night's backup, made before an upgrade: the empty instance goes back to the archive's schema, takes its
     rows, and the migrations since bring them up (here: the stored_file table is filled from the attachments)."""
-    from kb.attachments.models import StoredFile
+    from kb.attachments.models import Attachment, StoredFile
 
     archive, digest = _previous_version_archive(demo_app, tmp_path)
     overrides = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_url")} if target == "postgresql" else {}
@@ -624,7 +624,8 @@ def test_an_archive_of_an_older_version_is_restored_and_migrated(demo_app, tmp_p
     assert runner.invoke(args=["check-index"]).exit_code == 0
     assert runner.invoke(args=["check-files"]).exit_code == 0
     with fresh.app_context():
-        assert db.session.scalars(select(StoredFile.sha256)).all() == [digest]
+        stored = set(db.session.scalars(select(StoredFile.sha256)))
+        assert digest in stored and stored == set(db.session.scalars(select(Attachment.sha256)))  # the demo's too
         db.session.remove()
         db.engine.dispose()
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from kb import create_app
+from kb.attachments.models import Attachment
 from kb.extensions import db
 from kb.vocabularies.models import Municipality, Region, Topic
 from tests.conftest import PASSWORD, make_app
@@ -70,6 +71,14 @@ def test_demo_command_loads_once(tmp_path: Path):
     assert "добавлено 68" in first.output
     second = runner.invoke(args=["demo"])
     assert "добавлено 0, уже были 68" in second.output
+    # the demo practices' files too: made, stored and indexed once
+    assert "Файлы демо-практик: добавлено 14, уже были 0." in first.output
+    assert "Файлы демо-практик: добавлено 0, уже были 14." in second.output
+    with app.app_context():
+        digests = list(db.session.scalars(select(Attachment.sha256)))
+    assert len(set(digests)) == len(digests) == 14
+    assert {p.name for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()} == set(digests)
+    assert runner.invoke(args=["check-files"]).exit_code == 0
     check = runner.invoke(args=["check-index"])
     assert check.exit_code == 0, check.output
 

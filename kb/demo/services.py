@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kb.accounts.models import ROLE_LABELS, User
 from kb.accounts.services import create_user, find_user
+from kb.demo.files import attach_demo_files
 from kb.extensions import db
 from kb.practices.models import SECTION_KEYS, Practice, PracticeAuthor
 from kb.resolutions.services import import_resolution_file
@@ -38,6 +39,9 @@ class DemoReport:
     practices_existing: int = 0
     resolutions_created: int = 0
     resolutions_existing: int = 0
+    files_created: int = 0
+    files_existing: int = 0
+    files_skipped: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -62,6 +66,10 @@ def _demo_methodist() -> User:
     return find_user(next(a["email"] for a in DEMO_ACCOUNTS if a["role"] == "methodist"))
 
 
+def _demo_admin() -> User:
+    return find_user(next(a["email"] for a in DEMO_ACCOUNTS if a["role"] == "admin"))
+
+
 def demo_practices() -> list[dict]:
     """The demo practice records, in file order."""
     records: list[dict] = []
@@ -71,7 +79,7 @@ def demo_practices() -> list[dict]:
 
 
 def load_demo() -> DemoReport:
-    """Add the demo practices and resolutions that are not in the database yet."""
+    """Add the demo practices, their files and the resolutions that are not in the database yet."""
     report = DemoReport()
     teacher, report.accounts = _demo_accounts()
     levels = {x.code: x for x in db.session.scalars(select(EducationLevel))}
@@ -113,6 +121,11 @@ def load_demo() -> DemoReport:
         db.session.add(practice)
         report.practices_created += 1
     db.session.flush()
+    # the files of the demo practices, attached by the demo admin (who may edit every practice)
+    practices = {p.external_id.removeprefix("demo:"): p for p in db.session.scalars(
+        select(Practice).where(Practice.is_demo.is_(True), Practice.external_id.like("demo:%")))}
+    files = attach_demo_files(_demo_admin(), practices)
+    report.files_created, report.files_existing, report.files_skipped = files.created, files.existing, files.skipped
     for path in sorted((DEMO_DIR / "resolutions").glob("*")):
         if path.suffix.lower() not in {".txt", ".md", ".docx"}:
             continue
