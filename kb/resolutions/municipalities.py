@@ -9,8 +9,11 @@ reads:
   «15 муниципальных районов Челябинской области (Аргаяшский, Ашинский, …)» — a name of such a list misspelt by a
   letter or two («Нагабайкский») is read as the one municipality of the named regions it is closest to, with a
   warning;
-* a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный» — such a town is
-  *marked*; a bare «Магнитогорск» counts only for a region the resolution names (or a marked town or a name with its
+* a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный», «в городе
+  Нижнем Новгороде» — such a town is *marked*; a hyphenated, two-word or indeclinable one in any case as well («в
+  Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону», «в Улан-Удэ», «в Орле»); a town named
+  by an adjective («Грозный») only after «г.», or after «в» when no noun agreeing with it follows («в Грозном
+  районе»); a bare «Магнитогорск» counts only for a region the resolution names (or a marked town or a name with its
   kind word tells), and never as a person's or a street's name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.»,
   «им. С. М. Кирова», «ул. Кирова».
 
@@ -63,19 +66,68 @@ def _adjective_forms(adjective: str) -> set[str]:
     return {key[:-2] + ending for ending in _ADJ_FORMS}
 
 
-def _noun_forms(word: str, instrumental: bool) -> set[str]:
-    """The forms of a town's word in the cases a resolution names a place in (nominative, genitive, dative,
-    prepositional), the instrumental only when asked: «Челябинском» is as often «Челябинском институте»."""
-    w = _key(word)
-    if w.endswith(_ADJ_ENDINGS):
-        return {w[:-2] + e for e in _ADJ_FORMS}
-    if w.endswith("ь"):  # «Чебаркуля», and «Перми» of a feminine one
-        return {w, *(w[:-1] + e for e in ("я", "ю", "е", "и", *(("ем", "ью") if instrumental else ())))}
+_CASES = ("nom", "gen", "dat", "acc", "loc", "ins")
+
+
+def _word_cases(word: str) -> dict[str, set[str]]:
+    """A folded word of a town's name in each case (nominative, genitive, dative, accusative, prepositional,
+    instrumental), by its ending: a noun of any declension or a plural one («Чебоксарах»), an adjective («Великом»,
+    «Нижнем»), one not declined («Удэ», «Кемерово» as well as «Кемерове»), a fleeting «е» («Орёл», «Орле»)."""
+    w = word
+
+    def stem(cut: int, gen, dat, loc, ins, acc=()) -> dict[str, set[str]]:
+        base = w[:-cut] if cut else w
+        return {"nom": {w}, "gen": {base + e for e in gen}, "dat": {base + e for e in dat},
+                "acc": {w, *(base + e for e in acc)}, "loc": {base + e for e in loc},
+                "ins": {base + e for e in ins}}
+
+    if w.endswith(_ADJ_ENDINGS):  # «Великий», «Нижний», «Грозный»: hard and soft endings alike
+        return stem(2, ("ого", "его"), ("ому", "ему"), ("ом", "ем"), ("ым", "им"))
+    if w.endswith(("ые", "ие")):  # «Набережные»
+        return stem(2, ("ых", "их"), ("ым", "им"), ("ых", "их"), ("ыми", "ими"))
+    if w.endswith("ь"):  # «Ярославля», and «Перми» of a feminine one
+        return stem(1, ("я", "и"), ("ю", "и"), ("е", "и"), ("ем", "ью"))
+    if w.endswith("й"):  # «Уфалея»
+        return stem(1, ("я",), ("ю",), ("е",), ("ем",))
     if w.endswith(("а", "я")):
-        return {w, *(w[:-1] + e for e in ("ы", "и", "е", "у", "ю", *(("ой", "ей") if instrumental else ())))}
+        return stem(1, ("ы", "и"), ("е", "и"), ("е", "и"), ("ой", "ей", "ою", "ею"), ("у", "ю"))
+    if w.endswith(("ы", "и")):  # «Чебоксары» (plural), «Сочи», «Ханты» (not declined)
+        return {case: {w, *forms} for case, forms in
+                stem(1, ("", "ов", "ей"), ("ам", "ям"), ("ах", "ях"), ("ами", "ями")).items()}
+    if w.endswith("о"):  # «Иваново», «Кемерово»: declined or not
+        return {case: {w, *forms} for case, forms in stem(1, ("а",), ("у",), ("е",), ("ом",)).items()}
     if w[-1:] in "аеиоуыэюя":
-        return {w}  # «Пушкино», «Сочи»: not declined
-    return {w, *(w + e for e in ("а", "у", "е", *(("ом",) if instrumental else ())))}
+        return {case: {w} for case in _CASES}  # «Удэ», «Дону»: not declined
+    cases = stem(0, ("а",), ("у",), ("е",), ("ом", "ем"))
+    if re.search(r"[^аеиоуыэюя]ел$", w):  # «Орёл»: «Орла», «Орле»
+        for case, forms in stem(2, ("ла",), ("лу",), ("ле",), ("лом",)).items():
+            if case not in ("nom", "acc"):
+                cases[case] |= forms
+    return cases
+
+
+def _noun_forms(word: str, instrumental: bool) -> dict[str, set[str]]:
+    """The compared forms of a word of a town's name in each case a resolution names a place in (nominative,
+    genitive, dative, accusative, prepositional), the instrumental only when asked: «Челябинском» is as often
+    «Челябинском институте». Each part of a hyphenated word («Петропавловске-Камчатском», «Йошкар-Оле»,
+    «Ростове-на-Дону», «Улан-Удэ») is inflected in the same case or left as it is."""
+    parts = [_word_cases(part) for part in _fold(word).split("-") if part]
+    cases = {}
+    for case in _CASES if instrumental else _CASES[:-1]:
+        forms = {""}
+        for part in parts:
+            forms = {done + form for done in forms for form in part[case] | part["nom"]}
+        cases[case] = forms
+    return cases
+
+
+def _all_forms(word: str, instrumental: bool) -> set[str]:
+    return set().union(*_noun_forms(word, instrumental).values())
+
+
+def _is_adjective_town(town: tuple[str, ...]) -> bool:
+    """«Локомотивный», «Трёхгорный», «Грозный»: a town named by one adjective, as other words are too."""
+    return len(town) == 1 and "-" not in town[0] and _fold(town[0]).endswith(_ADJ_ENDINGS)
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -145,7 +197,7 @@ class MunicipalityFinder:
                 for form in _adjective_forms(entry.adjective):
                     self._adjectives.setdefault(form, []).append(entry)
             for town in entry.towns:
-                for form in _noun_forms(town[0], instrumental=True):
+                for form in _all_forms(town[0], instrumental=True):
                     self._towns.setdefault(form, []).append((entry, town))
 
     @classmethod
@@ -341,8 +393,8 @@ class MunicipalityFinder:
         matched: list[_Entry] = []
         written = ""
         for entry, town in self._towns.get(tokens[i].key, ()):
-            if not prefixed and any(_key(w).endswith(_ADJ_ENDINGS) for w in town):
-                continue  # «Локомотивный», «Трёхгорный»: adjectives, a town only after «г.», «п.», «ЗАТО»
+            if _is_adjective_town(town) and not prefixed and (not marked or _noun_follows(text, tokens, i + 1)):
+                continue  # «Трёхгорный», «в Грозном районе»: an adjective; a town after «г.», «ЗАТО», or «в» alone
             if not self._town_matches(tokens, i, town, instrumental=prefixed):
                 continue
             if not prefixed and _person_follows(text, tokens, i + len(town)):
@@ -355,12 +407,25 @@ class MunicipalityFinder:
     def _town_matches(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> bool:
         if i + len(town) > len(tokens):
             return False
-        return all(tokens[i + n].key in _noun_forms(word, instrumental) for n, word in enumerate(town))
+        forms = [_noun_forms(word, instrumental) for word in town]  # «Великом Новгороде»: the words in one case
+        return any(all(tokens[i + n].key in word[case] for n, word in enumerate(forms)) for case in forms[0])
 
 
 def _initial(text: str, token: _Token) -> bool:
     """«С.» of «С. М. Кирова»: a capital letter alone before a full stop."""
     return len(token.text) == 1 and token.cap and text[token.end:token.end + 1] == "."
+
+
+def _noun_follows(text: str, tokens: list[_Token], k: int) -> bool:
+    """Whether the word at ``k``, right after an adjective, is a lower-case noun that agrees with it in case («в
+    Грозном районе»; not «в Грозном педагоги»)."""
+    if k >= len(tokens) or tokens[k].cap or not text[tokens[k - 1].end:tokens[k].start].isspace():
+        return False
+    from indexer.analysis import morphology  # pymorphy3, loaded once for the process
+
+    adjective = {p.tag.case for p in morphology().parse(_fold(tokens[k - 1].text)) if p.tag.POS == "ADJF"}
+    noun = morphology().parse(_fold(tokens[k].text))[0]  # its likeliest reading: «и» is no noun
+    return noun.tag.POS == "NOUN" and noun.tag.case in adjective
 
 
 def _person_follows(text: str, tokens: list[_Token], k: int) -> bool:
