@@ -1,10 +1,16 @@
-"""What a practice's author learns of its use: a notice when an organisation reports adopting it."""
+"""What a practice's author learns of its use: a notice when an organisation reports adopting it, and the
+views, file downloads and followers on «Мои практики»."""
+
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kb.accounts.models import Notification
+from kb.adoption.models import PracticeAdoption
+from kb.attachments.models import Attachment
 from kb.extensions import db
+from kb.practices.models import Practice
 from tests.conftest import sign_in
 
 
@@ -67,3 +73,82 @@ def test_the_organisation_is_escaped_on_the_profile(app, setup):
     assert f'href="/practices/{setup["published"]}#adoption"' in page
     assert "<script>alert(1)" not in _client(app, setup["other"]).get("/profile").get_data(as_text=True)
 
+
+def _rows(page: str) -> dict[str, list[str]]:
+    """«Мои практики»: each practice's title → the text of its other cells."""
+    rows = {}
+    for row in re.findall(r"<tr role=\"row\">(.*?)</tr>", page, re.S)[1:]:
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows[cells[0]] = cells[3:]
+    return rows
+
+
+def _attach(practice_id: int, downloads: int) -> None:
+    db.session.add(Attachment(practice_id=practice_id, original_name="план.pdf", kind="pdf", size=1,
+                              sha256=f"{practice_id:064d}", downloads=downloads))
+
+
+def test_my_practices_show_the_stored_numbers_of_the_published_ones(app, setup, make_practice):
+    author = setup["author"]
+    with app.app_context():
+        draft = make_practice("Черновик", status="draft", owner_id=author)
+        archived = make_practice("В архиве", status="archived", owner_id=author)
+        make_practice("Без читателей", owner_id=author)
+        db.session.get(Practice, setup["published"]).views = 37
+        db.session.get(Practice, draft).views = 4  # not shown: a draft has no readers to count
+        db.session.get(Practice, archived).views = 9
+        _attach(setup["published"], 5)
+        _attach(setup["published"], 2)
+        _attach(draft, 3)
+        db.session.add_all([
+            PracticeAdoption(practice_id=setup["published"], user_id=setup["reader"], organisation="СОШ № 1",
+                             region_code="RU-SMO", comment="Кружок"),
+            PracticeAdoption(practice_id=setup["published"], user_id=setup["other"], organisation="сош №1",
+                             region_code="RU-SMO", comment="Тот же кружок"),  # one school, counted once
+            PracticeAdoption(practice_id=setup["published"], user_id=setup["other"], organisation="Гимназия № 2",
+                             region_code="RU-CHE", comment="В 8 классе"),
+            PracticeAdoption(practice_id=setup["published"], user_id=author, organisation="Моя школа",
+                             region_code="RU-CHE", comment="Сама"),  # the author's own: never counted
+        ])
+        db.session.commit()
+    page = _client(app, author).get("/practices/mine").get_data(as_text=True)
+    assert "Просмотры" in page and "Скачивания файлов" in page and "Последователи" in page
+    assert _rows(page) == {"Исследовательские субботы": ["37", "7", "2"], "Без читателей": ["0", "0", "0"],
+                           "Черновик": ["—", "—", "—"], "В архиве": ["—", "—", "—"]}
+    assert 'data-label="Последователи"' in page
+
+
+def test_my_practices_take_the_same_statements_for_more_practices(app, setup, make_practice):
+    author = setup["author"]
+    client = _client(app, author)
+    counter = {"n": 0}
+
+    def count(*args, **kwargs):
+        counter["n"] += 1
+
+    def statements() -> int:
+        client.get("/practices/mine")
+        counter["n"] = 0
+        assert client.get("/practices/mine").status_code == 200
+        return counter["n"]
+
+    def add(n: int) -> None:
+        with app.app_context():
+            for i in range(n):
+                pid = make_practice(f"Практика {n}-{i}", owner_id=author, status="published" if i % 3 else "draft")
+                _attach(pid, i)
+                db.session.add(PracticeAdoption(practice_id=pid, user_id=setup["reader"], organisation=f"СОШ № {i}",
+                                                comment="Да"))
+            db.session.commit()
+
+    add(2)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        before = statements()
+        add(12)
+        after = statements()
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert after == before, (before, after)
