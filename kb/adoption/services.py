@@ -8,10 +8,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
+from kb.accounts.services import notify
 from kb.adoption.models import PracticeAdoption
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.models import Practice
+from kb.practices.services import practice_link
 from kb.timeutil import utcnow
 from kb.vocabularies.models import Region
 
@@ -66,6 +68,7 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
     organisation they have already reported (its name compared as adoption_summary compares it) updates that
     report, about another organisation it adds one. Colleagues reporting the same organisation each keep their
     report; adoption_summary counts the organisation once. The practice's author cannot report it (OwnPractice).
+    A new report tells the author (``notify``, as a change of status does); an update of one does not.
     """
     if not practice.is_published:
         raise ValueError("only published practices can be adopted")
@@ -79,7 +82,17 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
     else:
         adoption.created_at = utcnow()
     db.session.flush()
+    if earlier is None:
+        _tell_author(practice, adoption)
     return adoption, earlier is None
+
+
+def _tell_author(practice: Practice, adoption: PracticeAdoption) -> None:
+    """The author's notice of a new follower: who and where, linked to the followers on the practice's page."""
+    region = db.session.get(Region, adoption.region_code) if adoption.region_code else None
+    where = f" ({region.name})" if region is not None else ""
+    notify(practice.owner_id, f"Вашу практику «{practice.title}» применили: {adoption.organisation}{where}.",
+           f"{practice_link(practice.id)}#adoption")
 
 
 def correct_adoption(adoption: PracticeAdoption, organisation: str, region_code: str | None, comment: str,

@@ -623,13 +623,6 @@ def count_view(practice_id: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def owned_practices(user: User) -> list[Practice]:
-    """A user's own practices, most recently changed first."""
-    return list(db.session.scalars(
-        select(Practice).where(Practice.owner_id == user.id).order_by(Practice.updated_at.desc())
-    ))
-
-
 def _word_diff(old: str, new: str) -> Markup:
     """Word-level differences as escaped HTML with <del>/<ins>."""
     return _diff(old.split(), new.split(), " ")

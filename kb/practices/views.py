@@ -31,6 +31,7 @@ from kb.practices.forms import (
 from kb.practices.forms import assessment_form as assessment_form_for
 from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, SECTIONS, STATUSES
 from kb.routing import bounded_ids, bounded_int, filter_arg, last_page_redirect, page_arg
+from kb.statistics import services as statistics
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import prefill
@@ -423,7 +424,7 @@ def delete(practice_id: int):
 @bp.get("/mine")
 @login_required
 def mine():
-    return render_template("practices/mine.html", practices=services.owned_practices(current_user))
+    return render_template("practices/mine.html", practices=statistics.own_practices(current_user))
 
 
 @bp.get("/<int:practice_id>/history")
