@@ -15,9 +15,11 @@ from tests.test_resolution_edit import _get, _post, edit_values
 from tests.test_resolution_web_import import preview_values, upload
 
 # Read from the seeds by hand. Smolensk: the questions discussed (ШНО; identifying, supporting gifted pupils, also on
-# ГлобалЛаб; integration of lessons, extracurricular and additional education; network cooperation), the ВКС of the
-# conference, the methodical associations and refresher courses it recommends. Its one recommendation names only the
-# last two. Not taken: «углублённом уровне» (the subjects' level in the integration question, not a theme of its own).
+# the e-learning platform ГлобалЛаб; integration of lessons, extracurricular and additional education; network
+# cooperation), the methodical associations and refresher courses it recommends. Its one recommendation names only the
+# last two. Not taken: «углублённом уровне» (the subjects' level in the integration question, not a theme of its own),
+# the ВКС the conference was held by (its format, no theme), the «кафедра … дополнительного профессионального
+# педагогического образования» (teachers' further education, not the additional education of pupils).
 SMOLENSK_TOPICS = {
     "giftedness_identification", "gifted_support", "school_science_society", "e_learning", "network_cooperation",
     "integration_additional", "teacher_development", "dissemination",
@@ -104,7 +106,23 @@ def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expe
      set()),
     ("Обсуждались вопросы воспитания и социализации обучающихся.", {"upbringing"}),
     ("в Центре дополнительного образования детей", set()),
-    ("ГлобалЛаб и ВКС", {"e_learning"}),
+    # a word between an adjective and its noun changes the phrase: further professional education (ДПО) of teachers
+    # is not the additional education of pupils; next to each other they are
+    ("Приняли участие сотрудники организаций дополнительного профессионального образования.", set()),
+    ("заведующий кафедрой развития новых технологий дополнительного профессионального педагогического образования",
+     set()),
+    ("Включить в мониторинг дополнительного образования детей.", {"integration_additional"}),
+    ("Практики сетевого и межведомственного взаимодействия школ.", {"network_cooperation"}),
+    # the format of the event is no theme of it; an e-learning platform is
+    ("Конференция проходила в режиме ВКС.", set()),
+    ("Форма проведения: онлайн (видеоконференцсвязь).", set()),
+    ("Конференция проходила очно и с подключением муниципальных команд по видеоконференцсвязи.", set()),
+    ("Семинар прошёл в формате вебинара.", set()),
+    ("Методы работы на платформе ГлобалЛаб в режиме ВКС.", {"e_learning"}),
+    # a phrase does not run into a quoted title or a bracket
+    ("Резолюция областной научно-практической конференции «Функциональная грамотность школьника»",
+     {"functional_literacy"}),
+    ("Решение научно-практической конференции (учителей, школьников)", set()),
 ])
 def test_discussed_topics(app, text, expected):
     from kb.vocabularies.topics import discussed_topics

@@ -31,23 +31,29 @@ def _patterns() -> _Patterns:
 
 
 def _build_patterns() -> _Patterns:
+    return tuple((code, tuple(stems for _phrase, stems in phrases), abbreviations)
+                 for code, phrases, abbreviations in _topic_rows())
+
+
+def _topic_rows() -> list[tuple[str, list[tuple[str, tuple[str, ...]]], tuple[str, ...]]]:
+    """Per topic of the thesaurus: its phrases (label and synonyms, each as written and stemmed) and abbreviations."""
     from kb.extensions import db
     from kb.vocabularies.models import Topic
 
     rows = db.session.execute(select(Topic.code, Topic.label, Topic.synonyms).order_by(Topic.sort_order, Topic.code))
-    return tuple(_topic_patterns(code, label, synonyms or []) for code, label, synonyms in rows)
+    return [_topic_phrases(code, label, synonyms or []) for code, label, synonyms in rows]
 
 
-def _topic_patterns(code: str, label: str, synonyms: list[str]) -> tuple[str, tuple[tuple[str, ...], ...],
-                                                                         tuple[str, ...]]:
+def _topic_phrases(code: str, label: str, synonyms: list[str]) -> tuple[str, list[tuple[str, tuple[str, ...]]],
+                                                                        tuple[str, ...]]:
     phrases, abbreviations = [], []
     for phrase in [label, *synonyms]:
         if phrase.isupper() and " " not in phrase:
             abbreviations.append(phrase)
-        elif stems := _stems(phrase):
-            phrases.append(tuple(stems))
-    # A long label ("Интеграция урочной, внеурочной деятельности и …") is matched by its synonyms.
-    return code, tuple(p for p in phrases if len(p) <= 4), tuple(abbreviations)
+        elif (stems := tuple(_stems(phrase))) and len(stems) <= 4:
+            # A long label ("Интеграция урочной, внеурочной деятельности и …") is matched by its synonyms.
+            phrases.append((phrase, stems))
+    return code, phrases, tuple(abbreviations)
 
 
 class StemIndex:
@@ -92,6 +98,12 @@ def suggest_topics(text: str) -> list[str]:
 _GAP = 2
 # (a line break alone is none: a paragraph of a PDF is broken into lines)
 _SENTENCE_END = re.compile(r"[.!?;:]+|\n\s*\n")
+# Nor does a phrase run into a quoted title or a bracket, or out of one («научно-практической конференции
+# «Функциональная грамотность школьника»» is no «научно-практическая конференция школьников»).
+_QUOTE_OR_BRACKET = re.compile(r"[«»“”„\"()\[\]]")
+# The words naming the format of an event («Конференция проходила в режиме ВКС», «Формат: онлайн
+# (видеоконференцсвязь)»): a resolution says how the event was held with them, not what it discussed.
+_EVENT_FORMAT = ("ВКС", "видеоконференцсвязь", "вебинар")
 # The name of an institution («Института изучения детства, семьи и воспитания», «Центра дополнительного
 # образования»): its words name no theme of the text. It starts with a capitalised institution word (or one after a
 # capitalised adjective: «Челябинском институте») and runs through lower-case words (a few at most) to a capitalised
@@ -101,14 +113,47 @@ _INSTITUTION_NAME = re.compile(
     r"|Колледж))[а-яё]*(?:[\s,-]+(?!(?:по|при|для|в|во|на|с|со|к|о|об|от|из|за|у|через)\b)[а-яё]+){0,6}")
 
 
-def _near(haystack: list[str], needle: tuple[str, ...]) -> bool:
-    """Whether the words of ``needle`` occur in order in ``haystack``, each at most _GAP words after the one before."""
+_DiscussedPatterns = tuple[tuple[str, tuple[tuple[tuple[str, ...], int], ...], tuple[str, ...]], ...]
+
+
+def _discussed_patterns() -> _DiscussedPatterns:
+    """Per topic: its stemmed phrases, each with the words a text may put between its words, and its abbreviations;
+    the words of an event's format left out."""
+    from kb.vocabularies.services import cached_vocabulary
+
+    return cached_vocabulary("discussed_topic_patterns", _build_discussed_patterns)
+
+
+def _build_discussed_patterns() -> _DiscussedPatterns:
+    format_stems = {tuple(_stems(word)) for word in _EVENT_FORMAT}
+    return tuple(
+        (code,
+         tuple((stems, _phrase_gap(phrase, stems)) for phrase, stems in phrases if stems not in format_stems),
+         tuple(a for a in abbreviations if a not in _EVENT_FORMAT))
+        for code, phrases, abbreviations in _topic_rows())
+
+
+def _phrase_gap(phrase: str, stems: tuple[str, ...]) -> int:
+    """How many words may stand between the words of ``phrase`` in a text: none between an adjective and its noun
+    (a word there changes the meaning: «дополнительного профессионального образования» is no «дополнительное
+    образование»), _GAP otherwise («выявления и развития потенциала одаренных детей»)."""
+    from indexer.analysis import morphology
+
+    if len(stems) != 2:
+        return _GAP
+    first = next(w for w in _WORD.findall(phrase.lower().replace("ё", "е")) if w not in _SKIP)
+    return 0 if morphology().parse(first)[0].tag.POS in {"ADJF", "PRTF"} else _GAP
+
+
+def _near(haystack: list[str], needle: tuple[str, ...], gap: int = _GAP) -> bool:
+    """Whether the words of ``needle`` occur in order in ``haystack``, each at most ``gap`` words after the one
+    before."""
     for start, stem in enumerate(haystack):
         if stem != needle[0]:
             continue
         position = start
         for word in needle[1:]:
-            position = next((i for i in range(position + 1, min(len(haystack), position + 2 + _GAP))
+            position = next((i for i in range(position + 1, min(len(haystack), position + 2 + gap))
                              if haystack[i] == word), -1)
             if position < 0:
                 break
@@ -119,16 +164,18 @@ def _near(haystack: list[str], needle: tuple[str, ...]) -> bool:
 
 def discussed_topics(text: str) -> list[str]:
     """Topic codes a long text (a resolution's full text) discusses: a label's or synonym's words in one sentence,
-    in order, a few words apart at most, or an abbreviation; the names of institutions left out (their words are no
-    theme: «Институт … семьи и воспитания»)."""
+    outside a quoted title or a bracket or all in it, in order, a few words apart at most (an adjective next to its
+    noun), or an abbreviation; the names of institutions and the words of the event's format (ВКС) left out (they
+    are no theme: «Институт … семьи и воспитания»)."""
     found: set[str] = set()
-    patterns = _patterns()
-    for sentence in _SENTENCE_END.split(text):
-        for part in _INSTITUTION_NAME.split(sentence):  # the words before a name and after it are not one phrase
-            tokens = set(_WORD.findall(part))
-            stems = _stems(part)
-            present = set(stems)  # a phrase is looked for only in a part that has all its words
-            found.update(code for code, phrases, abbreviations in patterns if code not in found and (
-                any(a in tokens for a in abbreviations)
-                or any(present.issuperset(p) and _near(stems, p) for p in phrases)))
+    patterns = _discussed_patterns()
+    parts = (part for sentence in _SENTENCE_END.split(text) for piece in _QUOTE_OR_BRACKET.split(sentence)
+             for part in _INSTITUTION_NAME.split(piece))  # the words before a name and after it are not one phrase
+    for part in parts:
+        tokens = set(_WORD.findall(part))
+        stems = _stems(part)
+        present = set(stems)  # a phrase is looked for only in a part that has all its words
+        found.update(code for code, phrases, abbreviations in patterns if code not in found and (
+            any(a in tokens for a in abbreviations)
+            or any(present.issuperset(p) and _near(stems, p, gap) for p, gap in phrases)))
     return [code for code, _phrases, _abbreviations in patterns if code in found]
