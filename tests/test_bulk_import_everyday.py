@@ -6,12 +6,13 @@ loses the whole row."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 from tests.conftest import sign_in
-from tests.test_bulk_import import csv_bytes, practices, row, upload
+from tests.test_bulk_import import csv_bytes, practices, row, upload, xlsx_bytes
 from tests.test_bulk_import_checks import _with, check
 from tests.test_bulk_import_common import registry
 
@@ -190,6 +191,51 @@ def test_grades_out_of_school_are_no_level(app, make_user, cell):
     assert report.rows[0].errors == []
     assert any(w.startswith(f"Уровень образования: значение «{cell}» не найдено в словаре")
                for w in report.rows[0].warnings)
+
+
+@pytest.mark.parametrize(("cell", "codes", "shown", "grades"), [
+    (dt.datetime(2024, 9, 5), ["basic"], "05.09", "классы 5–9"),
+    (dt.datetime(2024, 4, 1), ["primary"], "01.04", "классы 1–4"),
+    (dt.datetime(2024, 11, 8), ["basic", "secondary"], "08.11", "классы 8–11"),
+    (dt.datetime(2024, 11, 10), ["secondary"], "10.11", "классы 10–11"),
+    (dt.datetime(2024, 7, 7), ["basic"], "07.07", "класс 7"),
+    ("05.09.2024", ["basic"], "05.09", "классы 5–9"), ("2024-09-05", ["basic"], "05.09", "классы 5–9"),
+    ("01.04.24", ["primary"], "01.04", "классы 1–4"), ("05.сен", ["basic"], "05.09", "классы 5–9"),
+    ("1-апр", ["primary"], "01.04", "классы 1–4"), ("5-Sep", ["basic"], "05.09", "классы 5–9"),
+    ("детский сад; 01.04.2024", ["preschool", "primary"], "01.04", "классы 1–4"),
+])
+def test_a_grade_range_excel_made_a_date_is_read_back_as_grades(app, make_user, cell, codes, shown, grades):
+    """Excel stores «5-9» typed in a cell as 5 September (XLSX: a date; CSV: the date as text): the check named a
+    value nobody typed («2024-09-05» не найдено в словаре) and the row loaded without levels. Day and month both
+    a grade, the first not after the second, are the range typed, with a word to check it."""
+    admin = make_user("admin")
+    base = _with("Уровень образования", cell)
+    data = xlsx_bytes([base]) if isinstance(cell, dt.datetime) else csv_bytes([base])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == []
+    assert [w for w in report.rows[0].warnings if w.startswith("Уровень образования")] == [
+        f"Уровень образования: ячейка «{shown}» сохранена Excel как дата, прочитано как {grades}; проверьте."]
+    assert sorted(level.code for level in practices(app)[0].levels) == sorted(codes)
+
+
+@pytest.mark.parametrize(("cell", "shown", "typed"), [
+    (dt.datetime(2024, 5, 9), "09.05", "«9-5» или «9.5»"), (dt.datetime(2024, 12, 1), "01.12", "«1-12» или «1.12»"),
+    (dt.datetime(2024, 3, 12), "12.03", "«12-3» или «12.3»"), ("12.03.2024", "12.03", "«12-3» или «12.3»"),
+    ("2024-05-09", "09.05", "«9-5» или «9.5»"),
+])
+def test_a_date_that_is_no_grade_range_says_excel_made_it(app, make_user, cell, shown, typed):
+    """Not a grade range (backwards, or a number no grade): the warning names the date as Excel shows it and
+    says Excel made it; the row loads without it, as with any value the vocabulary does not have."""
+    admin = make_user("admin")
+    base = _with("Уровень образования", cell)
+    data = xlsx_bytes([base]) if isinstance(cell, dt.datetime) else csv_bytes([base])
+    report = check(app, admin, data, dry_run=False)
+    assert report.rows[0].errors == []
+    assert [w for w in report.rows[0].warnings if w.startswith("Уровень образования")] == [
+        f"Уровень образования: значение «{shown}» — дата: Excel сам превращает в дату набранное так, как {typed}; "
+        "классами оно не читается и не загружено. Задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), "
+        "впишите значение заново и загрузите реестр снова."]
+    assert practices(app)[0].levels == []
 
 
 # -- topics --------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Suggestions on a long text: the phrases of topics and levels and the gazetteers' names are looked for where
-they may stand, not at every word, and find the same as a plain scan; the JSON endpoint has a rate limit."""
+they may stand, not at every word, and find the same as a plain scan; the JSON endpoint and the form's
+«Заполнить по тексту» share one rate limit."""
 
 import random
 import re
@@ -250,3 +251,40 @@ def test_the_json_endpoint_has_a_rate_limit_per_account(app, make_user, teacher)
     answer = other.post("/practices/suggestions", data={"csrf_token": csrf_from(other, "/practices/new"),
                                                         "text": "школа"})
     assert answer.status_code == 200
+
+
+def suggest_on_form(client, url="/practices/new", **fields):
+    data = {"csrf_token": csrf_from(client, url), "suggest": "1", **fields}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_the_form_s_suggest_step_shares_the_limit_and_keeps_what_was_typed(app, make_user, make_practice, teacher):
+    """«Заполнить по тексту» on the form does the JSON endpoint's work: it counts on the same per-account limit,
+    and over it the form comes back with everything typed, never a 429 page that loses the text."""
+    app.config["SUGGESTIONS_RATE_LIMIT"] = "2 per minute"
+    token = csrf_from(teacher, "/practices/new")
+    assert teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"}).status_code == 200
+    typed = {"title": "Экспедиции юных краеведов", "annotation": "Сельская школа &lt;ведёт&gt; экспедиции",
+             "suggest_text": "учащиеся 5-9 классов, Смоленск"}
+    assert suggest_on_form(teacher, **typed).status_code == 200
+    over = suggest_on_form(teacher, **typed)
+    page = over.get_data(as_text=True)
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
+    wait = re.search(r"Слишком много подсказок подряд, повторите через (\d+) с; заполненные поля сохранены", page)
+    assert wait and int(wait.group(1)) >= 1
+    assert 'value="Экспедиции юных краеведов"' in page
+    assert "Сельская школа &amp;lt;ведёт&amp;gt; экспедиции" in page
+    assert "учащиеся 5-9 классов, Смоленск</textarea>" in page
+    assert 'name="csrf_token"' in page and "Предложено" not in page
+    assert teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"}).status_code == 429
+    # saving the form is never held back by the limit of suggestions
+    saved = teacher.post("/practices/new", data={"csrf_token": token, "save_draft": "1", **typed})
+    assert saved.status_code == 302
+    owner = make_user("teacher")  # the edit form's step is limited as well, per account
+    with app.app_context():
+        pid = make_practice("Черновик", status="draft", owner_id=owner)
+    client = app.test_client()
+    sign_in(client, owner)
+    url = f"/practices/{pid}/edit"
+    assert [suggest_on_form(client, url, title="Черновик").status_code for _ in range(3)] == [200, 200, 429]
+    assert "заполненные поля сохранены" in suggest_on_form(client, url, title="Черновик").get_data(as_text=True)

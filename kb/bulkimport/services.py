@@ -545,6 +545,8 @@ def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tup
     unknown: list[str] = []
     for piece in split_list(cell):
         found = lookup.find_many(piece) or _joined(lookup, piece)
+        if not found and lookup.grades and (day_month := _typed_as_date(piece)) is not None:
+            found, piece = _grades_of_date(lookup, *day_month, label, warnings)
         note = _caution(lookup, piece) if found else None
         if note and f"{label}: {note}" not in warnings:
             warnings.append(f"{label}: {note}")
@@ -558,6 +560,45 @@ def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tup
         else:
             unknown.append(piece)
     return tuple(codes), unknown
+
+
+# The short forms Excel shows a date of this year in: «05.09» (ДД.ММ), «05.сен» (ДД.МММ), «5-Sep» (D-MMM).
+_DAY_MONTH = re.compile(r"(\d{1,2})\.(\d{1,2})|(\d{1,2})[-. ]?([a-zа-я]{3})\.?", re.IGNORECASE)
+_MONTH_NAMES = {name: number for names in ("янв фев мар апр май июн июл авг сен окт ноя дек",
+                                           "jan feb mar apr may jun jul aug sep oct nov dec")
+                for number, name in enumerate(names.split(), start=1)}
+
+
+def _typed_as_date(text: str) -> tuple[int, int] | None:
+    """(day, month) of a value that is a date: an XLSX date cell (its text: «2024-09-05»), a date as a CSV export
+    writes it («05.09.2024») or as Excel shows one of this year («05.09», «05.сен», «5-Sep»). Else None."""
+    if (date := _text_date(text, rules.last_year())) is not None:
+        return date.day, date.month
+    if (match := _DAY_MONTH.fullmatch(text)) is None:
+        return None
+    if match.group(1):
+        day, month = int(match.group(1)), int(match.group(2))
+    elif (month := _MONTH_NAMES.get(match.group(4).lower())) is None:
+        return None
+    else:
+        day = int(match.group(3))
+    try:
+        dt.date(2000, month, day)  # a leap year: 29.02 is a date
+    except ValueError:
+        return None
+    return day, month
+
+
+def _grades_of_date(lookup: Lookup, day: int, month: int, label: str, warnings: list[str]) -> tuple[list[str], str]:
+    """The levels of a grade range Excel stored as a date («5-9» typed → 5 September), with a word to check it,
+    when day and month are grades 1–11 and the day is not after the month; and the date as Excel shows it
+    («05.09»: the value named if it is none)."""
+    shown = f"{day:02d}.{month:02d}"
+    found = lookup.graded(f"{day}-{month}") if 1 <= day <= month <= 11 else []
+    if found:
+        grades = f"класс {day}" if day == month else f"классы {day}–{month}"
+        warnings.append(f"{label}: ячейка «{shown}» сохранена Excel как дата, прочитано как {grades}; проверьте.")
+    return found, shown
 
 
 def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[str] | None,
@@ -575,6 +616,14 @@ def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[s
                        + f". Значение {'не будет загружено' if dry_run else 'не загружено'}: укажите нужные "
                        "(несколько — через точку с запятой).")
             messages.append(message + (f" {stays[0].upper()}{stays[1:]}" if kept else ""))
+            continue
+        if lookup.grades and (day_month := _typed_as_date(piece)) is not None:
+            day, month = day_month
+            messages.append(
+                f"{label}: значение «{piece}» — дата: Excel сам превращает в дату набранное так, как «{day}-{month}» "
+                f"или «{day}.{month}»; классами оно не читается"
+                + (f"; {stays}" if kept else f" и {'не будет загружено' if dry_run else 'не загружено'}.")
+                + f" {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
             continue
         found = f"{label}: значение «{piece}» не найдено в словаре"
         if kept:
@@ -868,9 +917,9 @@ def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawR
     """The row with a date in a cell other than the year's as Excel shows it (05.09.2024, not 2024-09-05), and a
     word of it: Excel turns «5-9» typed in a cell into a date of this year. In a vocabulary's column that is the
     row's error (the cell counts as empty: no «не найдено в словаре» besides); elsewhere the text is loaded, with
-    a warning."""
+    a warning. The levels' dates are read by ``_codes``: a grade range as typed, like the dates of a CSV."""
     dated = {key: value for key, value in raw.values.items()
-             if key != "year" and isinstance(value, dt.date)}
+             if key not in ("year", "levels") and isinstance(value, dt.date)}
     if not dated:
         return raw
     values = dict(raw.values)

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_limiter import RequestLimit
+from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from kb.routing import bounded_ids, bounded_int, filter_arg, last_page_redirect,
 from kb.statistics import services as statistics
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
-from kb.suggestions.forms import prefill
+from kb.suggestions.forms import Prefilled, prefill
 from kb.templating import status_label
 from kb.vocabularies.services import labels
 
@@ -162,10 +162,18 @@ def _unsent_file() -> dict:
     return {"unsent_file": attachments.clean_filename(attachments.sent_filename(upload))}
 
 
-def _suggested(form: PracticeForm):
-    """The «Заполнить по тексту» step: the form comes back with suggestions added; nothing is saved."""
+def _suggested(form: PracticeForm) -> tuple[Prefilled, int]:
+    """The «Заполнить по тексту» step: the form comes back with suggestions added; nothing is saved. Over
+    SUGGESTIONS_RATE_LIMIT (one count with POST /suggestions) it comes back as typed, with the wait (and 429)."""
+    try:
+        with _FORM_SUGGESTIONS_LIMIT:
+            pass
+    except RateLimitExceeded:
+        wait = _limit_wait()
+        return Prefilled(error=f"Слишком много подсказок подряд, повторите через {wait} с; "
+                               "заполненные поля сохранены."), wait
     return prefill(form, request.form.get("suggest_text", "")[:suggestions.MAX_TEXT], request.files.get("suggest_file"),
-                   practice_text(form.title.data or "", section_data(form)))
+                   practice_text(form.title.data or "", section_data(form))), 0
 
 
 def _unseen_submission(form: PracticeForm, can_submit: bool = True) -> bool:
@@ -205,8 +213,9 @@ def _unconfirmed_duplicates(form: PracticeForm, practice=None) -> list:
 def new():
     form = PracticeForm() if request.method == "POST" else form_for_new(current_user)
     if request.method == "POST" and request.form.get("suggest"):
-        return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
-                               suggested=_suggested(form))
+        suggested, wait = _suggested(form)
+        return _suggest_step(render_template("practices/form.html", form=form, sections=SECTIONS, practice=None,
+                                             suggested=suggested), wait)
     if form.validate_on_submit():
         if _unseen_submission(form):
             return render_template("practices/form.html", form=form, sections=SECTIONS, practice=None)
@@ -230,6 +239,12 @@ def _account_key() -> str:
     return f"account:{current_user.id}" if current_user.is_authenticated else "address:" + (get_remote_address() or "")
 
 
+def _limit_wait() -> int:
+    """Seconds until the breached limit lets a suggestion through again."""
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit is not None else 60
+
+
 def _too_many_suggestions(limit: RequestLimit) -> Response:
     """Over SUGGESTIONS_RATE_LIMIT: the endpoint's own JSON error (its readers expect JSON), with Retry-After."""
     wait = max(1, int(limit.reset_at - time.time()))
@@ -239,9 +254,22 @@ def _too_many_suggestions(limit: RequestLimit) -> Response:
     return response
 
 
+def _suggest_step(page: str, wait: int) -> Response | str:
+    """The form after «Заполнить по тексту»; over the limit, the same form with 429 and Retry-After."""
+    if not wait:
+        return page
+    return Response(page, 429, headers={"Retry-After": str(wait)})
+
+
+# One count per account for the form's «Заполнить по тексту» and POST /suggestions: the same work either way.
+SUGGESTIONS_SCOPE = "suggestions"
+_FORM_SUGGESTIONS_LIMIT = limiter.shared_limit(_suggestions_limit, scope=SUGGESTIONS_SCOPE, key_func=_account_key)
+
+
 @bp.post("/suggestions")
 @login_required
-@limiter.limit(_suggestions_limit, key_func=_account_key, on_breach=_too_many_suggestions)
+@limiter.shared_limit(_suggestions_limit, scope=SUGGESTIONS_SCOPE, key_func=_account_key,
+                      on_breach=_too_many_suggestions)
 def suggestions_json():
     """JSON for the form's scripts and the API: what a pasted text (``text``) or a file (``file``) suggests."""
     upload = request.files.get("file")
@@ -262,8 +290,9 @@ def edit(practice_id: int):
     form = form_for_edit(practice) if request.method == "POST" else form_from_practice(practice)
     can_submit = policy.can_transition(current_user, practice, "submit")
     if request.method == "POST" and request.form.get("suggest"):
-        return render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
-                               can_submit=can_submit, suggested=_suggested(form))
+        suggested, wait = _suggested(form)
+        return _suggest_step(render_template("practices/form.html", form=form, sections=SECTIONS, practice=practice,
+                                             can_submit=can_submit, suggested=suggested), wait)
     if form.validate_on_submit():
         if conflict := services.edit_conflict(practice, form.base_revision()):
             return _conflict(form, practice, conflict)
