@@ -88,30 +88,32 @@ def passed_expertise(practice: Practice) -> bool:
 
 
 def passed_expertise_of(ids: list[int]) -> set[int]:
-    """Which of the practices ``ids`` (published ones: the caller's condition) have the mark ``passed_expertise``, in
-    two statements for them all (an index rebuild asks it of 500 practices at a time): the «submit» transition of the
-    round that ended in each one's last publication (none for a round put under review without
-    one, as the demo's practices are), and that round's assessment."""
+    """Which of the practices ``ids`` (published ones: the caller's condition) have the mark ``passed_expertise``,
+    for them all at once (an index rebuild asks it of 500 practices at a time): their passing assessments, one
+    statement; for the practices with one, their transitions, a second: the assessment must be of the round that
+    ended in the practice's last publication, the last «submit» before it (none for a round put under review
+    without one, as the demo's practices are)."""
     if not ids:
+        return set()
+    passing: dict[int, set[int | None]] = {}  # practice -> the rounds of its passing assessments
+    for assessment in db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id.in_(ids))):
+        if passes(assessment):
+            passing.setdefault(assessment.practice_id, set()).add(assessment.submission_id)
+    if not passing:
         return set()
     transitions = db.session.execute(
         select(PracticeTransition.practice_id, PracticeTransition.id, PracticeTransition.from_status,
                PracticeTransition.to_status)
-        .where(PracticeTransition.practice_id.in_(ids), PracticeTransition.to_status.in_(("submitted", "published")))
+        .where(PracticeTransition.practice_id.in_(list(passing)),
+               PracticeTransition.to_status.in_(("submitted", "published")))
         .order_by(PracticeTransition.practice_id, PracticeTransition.id)).all()
-    published: dict[int, int] = {}  # practice -> its last submitted -> published transition
-    for row in transitions:
-        if row.from_status == "submitted" and row.to_status == "published":
-            published[row.practice_id] = row.id
+    published = {row.practice_id: row.id for row in transitions  # ascending ids: the last publication stays
+                 if row.from_status == "submitted" and row.to_status == "published"}
     rounds: dict[int, int | None] = dict.fromkeys(published)  # practice -> the «submit» before it (None: none)
     for row in transitions:
         if row.to_status == "submitted" and row.practice_id in published and row.id < published[row.practice_id]:
-            rounds[row.practice_id] = row.id  # ascending ids: the last one before the publication stays
-    if not rounds:
-        return set()
-    return {assessment.practice_id for assessment in db.session.scalars(
-                select(PracticeAssessment).where(PracticeAssessment.practice_id.in_(list(rounds))))
-            if assessment.submission_id == rounds[assessment.practice_id] and passes(assessment)}
+            rounds[row.practice_id] = row.id
+    return {pid for pid, submission_id in rounds.items() if submission_id in passing[pid]}
 
 
 def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeAssessment:
