@@ -22,7 +22,9 @@ from indexer.analysis import (
     surface_analyzer,
 )
 
-FACET_FIELDS = ("type", "topic", "region", "municipality", "level", "subject", "year")
+FACET_FIELDS = ("type", "expertise", "topic", "region", "municipality", "level", "subject", "spread", "year")
+# "expertise" and "spread" are a practice's own, one value at most (a resolution has neither): whether it passed
+# expertise ("1", or "0"), and its spread level's code (none when the practice gives none).
 # Facets a document may hold several values of (the others hold one value at most).
 MULTI_VALUED = ("topic", "region", "level", "subject", "municipality")
 # Facets of vocabulary codes, written as a KEYWORD field (a practice's municipality: one code at most; a
@@ -72,6 +74,8 @@ class IndexDocument:
     level: list[str] = field(default_factory=list)
     subject: list[str] = field(default_factory=list)
     municipality: list[str] = field(default_factory=list)  # a practice's municipality (one), a resolution's (several)
+    expertise: bool | None = None  # a practice's mark «Прошла экспертизу» (None: not a practice)
+    spread: str | None = None  # a practice's spread level code
     year: int | None = None
     date: datetime | None = None  # for sort by date (newest first)
     # when the material entered the collection (a practice's or a resolution's publication): for sort by
@@ -112,6 +116,8 @@ def build_schema(analyzer: Callable[[], Analyzer] = russian_analyzer) -> fields.
         level=codes(),
         subject=codes(),
         municipality=codes(),
+        expertise=fields.ID(stored=True),
+        spread=fields.ID(stored=True),
         year=fields.ID(stored=True, sortable=True),
         date=fields.DATETIME(),
         # Sort keys, never searched: a document without a date sorts last (a missing value in a
@@ -190,6 +196,10 @@ def to_fields(doc: IndexDocument) -> dict:
     for name in CODE_FIELDS:
         if joined := _codes(name, getattr(doc, name)):
             values[name] = joined
+    if doc.expertise is not None:
+        values["expertise"] = "1" if doc.expertise else "0"
+    if doc.spread:
+        values["spread"] = doc.spread
     if doc.year is not None:
         values["year"] = str(doc.year)
     if doc.date is not None:

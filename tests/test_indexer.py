@@ -43,12 +43,13 @@ def search(ix: SearchIndex, text: str = "", **options) -> SearchResult:
 FACETED = [
     doc("practice:1", "Школьное научное общество", "Исследования младших школьников.",
         topic=["gifted", "research"], region=["RU-CHE"], level=["primary", "basic"], subject=["math"],
-        municipality=["RU-CHE-kopeysky"], year=2020, date=datetime(2020, 5, 1)),
+        municipality=["RU-CHE-kopeysky"], expertise=True, spread="region", year=2020, date=datetime(2020, 5, 1)),
     doc("practice:2", "Одарённые дети в начальной школе", "Сопровождение одарённых детей.",
-        topic=["gifted"], region=["RU-CHE", "RU-SMO"], level=["primary"], year=2021, date=datetime(2021, 3, 1)),
+        topic=["gifted"], region=["RU-CHE", "RU-SMO"], level=["primary"], expertise=False, spread="federal", year=2021,
+        date=datetime(2021, 3, 1)),
     doc("practice:3", "Олимпиадная физика", "Подготовка к олимпиадам по физике и математике.",
         topic=["research", "olympiads"], region=["RU-SMO"], level=["basic", "secondary"],
-        subject=["physics", "math"], municipality=["RU-SMO-smolensk"], year=2021),
+        subject=["physics", "math"], municipality=["RU-SMO-smolensk"], expertise=False, year=2021),
     doc("resolution:1", "Резолюция конференции", "Региональные модели поддержки одарённых детей.",
         topic=["gifted", "olympiads"], region=["RU-CHE"], year=2017, date=datetime(2017, 4, 17)),
     doc("recommendation:1", "Рекомендация 1: органам управления образованием", "Создать центры.",
@@ -198,8 +199,23 @@ def test_facet_counts_are_exact_for_documents_with_several_values(faceted: Searc
         "municipality": [("RU-CHE-kopeysky", 1), ("RU-SMO-smolensk", 1)],
         "level": [("basic", 2), ("primary", 2), ("secondary", 1)],
         "subject": [("math", 2), ("physics", 1)],
+        "expertise": [("0", 2), ("1", 1)],  # practices only
+        "spread": [("federal", 1), ("region", 1)],  # practice:3 has no spread level
         "year": [("2017", 2), ("2021", 2), ("2020", 1)],
     }
+
+
+def test_the_expertise_and_spread_filters_count_as_the_others(faceted: SearchIndex):
+    """A filter by either practice field finds practices only; each value's count is what choosing it finds."""
+    assert sorted(ids(search(faceted, filters={"expertise": ["0"]}))) == ["practice:2", "practice:3"]
+    assert ids(search(faceted, filters={"expertise": ["1"]})) == ["practice:1"]
+    narrowed = search(faceted, filters={"spread": ["region", "federal"], "expertise": ["0"]})
+    assert ids(narrowed) == ["practice:2"]
+    assert narrowed.facets["spread"] == [("federal", 1)]  # under expertise=0, without its own selection
+    assert narrowed.facets["expertise"] == [("0", 1), ("1", 1)]
+    for name, counts in search(faceted, "одарённые").facets.items():
+        for value, count in counts:
+            assert search(faceted, "одарённые", filters={name: [value]}).total == count, (name, value)
 
 
 def test_facet_counts_follow_the_text_and_the_filters(faceted: SearchIndex):

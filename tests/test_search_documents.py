@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kb.extensions import db
+from kb.practices.assessments import passed_expertise
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.search.documents import _version, all_documents, documents_for_keys
 
@@ -26,13 +27,13 @@ def from_objects(practice: Practice, adoptions: int) -> dict:
         "topic": [t.code for t in practice.topics], "region": [practice.region_code] if practice.region_code else [],
         "level": [lv.code for lv in practice.levels], "subject": [s.code for s in practice.subjects],
         "year": practice.year, "date": datetime(practice.year, 1, 1) if practice.year else stamp,
-        "adoptions": adoptions,
+        "adoptions": adoptions, "expertise": passed_expertise(practice), "spread": practice.spread_level,
     }
 
 
 def as_dict(doc) -> dict:
     fields = ("id", "type", "title", "annotation", "body", "attachments", "people", "topic", "region", "level",
-              "subject", "year", "date", "adoptions")
+              "subject", "year", "date", "adoptions", "expertise", "spread")
     return {name: getattr(doc, name) for name in fields}
 
 
@@ -46,7 +47,8 @@ def test_practice_documents_hold_what_the_practice_objects_say(app, make_practic
         assert municipality is not None
         full = make_practice(
             "Полная практика", technology="Ход работы.", results="Итоги.", novelty="", organisation="МАОУ СОШ № 5",
-            event="Конкурс", municipality_id=municipality.id, topics=["research_projects", "giftedness_identification"],
+            event="Конкурс", municipality_id=municipality.id, spread_level="region",
+            topics=["research_projects", "giftedness_identification"],
             levels=["basic", "primary"], subjects=["informatics", "mathematics"],
             authors=[("Петров П. П.", "учитель"), ("Сидорова С. С.", ""), ("Орлова О. О.", "методист")])
         bare = make_practice("Без авторов", authors=[], topics=[], levels=[], subjects=[], year=None,
@@ -99,7 +101,8 @@ def test_every_demo_practice_and_only_those_published(demo_app):
 
 def test_one_changed_practice_costs_one_statement_of_each_kind(app, make_practice):
     """The index writer's usual change, one practice: its row, its codes of three vocabularies, authors, files,
-    adoption reports — seven statements, and no second page read to find there is none."""
+    adoption reports, assessments (its transitions only for a practice with a passing one) — eight statements, and no
+    second page read to find there is none."""
     from sqlalchemy import event
 
     statements = []
@@ -115,4 +118,4 @@ def test_one_changed_practice_costs_one_statement_of_each_kind(app, make_practic
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert [doc.id for doc in changed] == [f"practice:{pid}"] and removed == []
-    assert len(statements) == 7, statements
+    assert len(statements) == 8, statements

@@ -250,7 +250,8 @@ class TestApi:
         body = demo_client.get("/api/v1/search", query_string={"q": "олимпиада", "per_page": 5}).json
         assert set(body) >= {"total", "page", "per_page", "results", "facets"}
         assert body["page"] == 1 and body["per_page"] == 5
-        assert set(body["facets"]) == {"type", "topic", "region", "municipality", "level", "subject", "year"}
+        assert set(body["facets"]) == {"type", "expertise", "topic", "region", "municipality", "level", "subject",
+                                       "spread", "year"}
         item = body["results"][0]
         assert set(item) == {"id", "type", "title", "url", "snippet", "region", "levels", "topics", "year"}
         assert all(set(f) == {"value", "label", "count"} for f in body["facets"]["topic"])

@@ -256,6 +256,12 @@ class SearchQuery(Schema):
                        "регион"})
     level = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
     subject = fields.List(fields.String(), metadata={"description": "Коды предметов"})
+    spread = fields.List(fields.String(), metadata={
+        "description": "Коды уровней распространения практики (любой из; словарь /vocabularies, spread_levels): "
+                       "institution, municipality, region, federal"})
+    expertise = fields.List(fields.String(), metadata={
+        "description": "1 — практики с отметкой «Прошла экспертизу», 0 — без неё; резолюции и рекомендации не "
+                       "подходят ни под одно значение"})
     year = fields.List(fields.String(), metadata={"description": "Годы"})
     page = fields.Integer(metadata={"description": "Номер страницы, с 1"})
     per_page = fields.Integer(metadata={"description": "Результатов на странице"})

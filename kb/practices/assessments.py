@@ -74,20 +74,6 @@ def publication_refusal(practice: Practice) -> str | None:
     return None if assessment is not None and assessment.is_complete else ASSESSMENT_NEEDED
 
 
-def publication_submission_id(practice: Practice) -> tuple[bool, int | None]:
-    """The «submit» transition of the round of review that ended in the practice's publication: (False, None) when
-    no publication is recorded; (True, None) when that round had no «submit» transition (put under review without
-    one, as the demo's practices are)."""
-    published = db.session.scalar(select(func.max(PracticeTransition.id)).where(
-        PracticeTransition.practice_id == practice.id, PracticeTransition.from_status == "submitted",
-        PracticeTransition.to_status == "published"))
-    if published is None:
-        return False, None
-    return True, db.session.scalar(select(func.max(PracticeTransition.id)).where(
-        PracticeTransition.practice_id == practice.id, PracticeTransition.to_status == "submitted",
-        PracticeTransition.id < published))
-
-
 def passes(assessment: PracticeAssessment) -> bool:
     """Whether an assessment earns the mark: complete, and at least half of the maximum in total (5 of 10)."""
     return assessment.is_complete and 2 * assessment.total >= assessment.max_total
@@ -96,17 +82,38 @@ def passes(assessment: PracticeAssessment) -> bool:
 def passed_expertise(practice: Practice) -> bool:
     """The public mark «Прошла экспертизу»: a published practice whose round of review that ended in the
     publication has a complete assessment scoring at least half of the maximum (``passes``). An assessment of an
-    earlier round, returned to the author, does not count."""
-    if not practice.is_published:
-        return False
-    found, submission_id = publication_submission_id(practice)
-    if not found:
-        return False
-    assessment = db.session.scalar(select(PracticeAssessment).where(
-        PracticeAssessment.practice_id == practice.id,
-        PracticeAssessment.submission_id == submission_id if submission_id is not None
-        else PracticeAssessment.submission_id.is_(None)))
-    return assessment is not None and passes(assessment)
+    earlier round, returned to the author, does not count. The search index holds the same mark
+    (``passed_expertise_of``)."""
+    return practice.is_published and practice.id in passed_expertise_of([practice.id])
+
+
+def passed_expertise_of(ids: list[int]) -> set[int]:
+    """Which of the practices ``ids`` (published ones: the caller's condition) have the mark ``passed_expertise``,
+    for them all at once (an index rebuild asks it of 500 practices at a time): their passing assessments, one
+    statement; for the practices with one, their transitions, a second: the assessment must be of the round that
+    ended in the practice's last publication, the last «submit» before it (none for a round put under review
+    without one, as the demo's practices are)."""
+    if not ids:
+        return set()
+    passing: dict[int, set[int | None]] = {}  # practice -> the rounds of its passing assessments
+    for assessment in db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id.in_(ids))):
+        if passes(assessment):
+            passing.setdefault(assessment.practice_id, set()).add(assessment.submission_id)
+    if not passing:
+        return set()
+    transitions = db.session.execute(
+        select(PracticeTransition.practice_id, PracticeTransition.id, PracticeTransition.from_status,
+               PracticeTransition.to_status)
+        .where(PracticeTransition.practice_id.in_(list(passing)),
+               PracticeTransition.to_status.in_(("submitted", "published")))
+        .order_by(PracticeTransition.practice_id, PracticeTransition.id)).all()
+    published = {row.practice_id: row.id for row in transitions  # ascending ids: the last publication stays
+                 if row.from_status == "submitted" and row.to_status == "published"}
+    rounds: dict[int, int | None] = dict.fromkeys(published)  # practice -> the «submit» before it (None: none)
+    for row in transitions:
+        if row.to_status == "submitted" and row.practice_id in published and row.id < published[row.practice_id]:
+            rounds[row.practice_id] = row.id
+    return {pid for pid, submission_id in rounds.items() if submission_id in passing[pid]}
 
 
 def save_assessment(user: User, practice: Practice, scores: Scores) -> PracticeAssessment:

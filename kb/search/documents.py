@@ -14,6 +14,7 @@ from indexer import IndexDocument
 from kb.adoption.services import adoption_counts
 from kb.attachments.models import Attachment
 from kb.extensions import db
+from kb.practices.assessments import passed_expertise_of
 from kb.practices.models import SECTION_KEYS, Practice, PracticeAuthor, practice_level, practice_subject, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
@@ -22,8 +23,9 @@ from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 def _version(doc: IndexDocument) -> str:
     payload = json.dumps(
         [doc.title, doc.annotation, doc.body, doc.people, doc.attachments, doc.topic, doc.region, doc.level,
-         doc.subject, doc.municipality, doc.year, doc.date.isoformat() if doc.date else None, doc.adoptions,
-         doc.entered.isoformat() if doc.entered else None, doc.stamp],
+         doc.subject, doc.municipality, doc.expertise, doc.spread, doc.year,
+         doc.date.isoformat() if doc.date else None, doc.adoptions, doc.entered.isoformat() if doc.entered else None,
+         doc.stamp],
         ensure_ascii=False,
     )
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
@@ -41,7 +43,7 @@ _practice, _municipality = Practice.__table__.c, Municipality.__table__.c
 _PRACTICE_COLUMNS = select(
     _practice.id, _practice.title, *(_practice[key] for key in SECTION_KEYS), _practice.organisation,
     _municipality.name.label("municipality"), _municipality.code.label("municipality_code"), _practice.event,
-    _practice.region_code, _practice.year,
+    _practice.region_code, _practice.year, _practice.spread_level,
     _practice.published_at, _practice.created_at, _practice.updated_at,
 ).select_from(Practice.__table__.outerjoin(Municipality.__table__, _municipality.id == _practice.municipality_id)
               ).where(_practice.status == "published")
@@ -85,10 +87,11 @@ def _practice_documents(condition, adoptions: dict[int, int] | None, batch: int)
         authors = _grouped(_PRACTICE_AUTHORS, ids)
         files = _grouped(_PRACTICE_FILES, ids)
         counts = adoptions if adoptions is not None else adoption_counts(ids)
+        passed = passed_expertise_of(ids)
         for row in rows:
             yield practice_document(row, authors.get(row.id, []), files.get(row.id, []),
                                     {name: found.get(row.id, []) for name, found in codes.items()},
-                                    counts.get(row.id, 0))
+                                    counts.get(row.id, 0), row.id in passed)
         if len(rows) < batch:  # the last page: no query for an empty one
             return
 
@@ -101,9 +104,10 @@ def practice_stamp(updated_at: datetime | None) -> str:
 
 
 def practice_document(row, authors: list[tuple[str, str]], files: list[str | None], codes: dict[str, list[str]],
-                      adoptions: int = 0) -> IndexDocument:
+                      adoptions: int = 0, passed_expertise: bool = False) -> IndexDocument:
     """The index document of a published practice: its row (``_PRACTICE_COLUMNS``), its authors' (name,
-    position), its attachments' texts, its topic, level and subject codes, and how many reported applying it."""
+    position), its attachments' texts, its topic, level and subject codes, how many reported applying it, and whether
+    it has the mark «Прошла экспертизу» (``kb.practices.assessments.passed_expertise``)."""
     # The annotation is a field of its own: it weighs more than the other sections.
     body = "\n\n".join(text for text in (getattr(row, key) for key in SECTION_KEYS if key != "annotation") if text)
     people = "; ".join(
@@ -124,6 +128,8 @@ def practice_document(row, authors: list[tuple[str, str]], files: list[str | Non
         level=codes["level"],
         subject=codes["subject"],
         municipality=[row.municipality_code] if row.municipality_code else [],
+        expertise=passed_expertise,
+        spread=row.spread_level,
         year=row.year,
         date=datetime(row.year, 1, 1) if row.year else stamp,
         entered=stamp,

@@ -64,12 +64,13 @@ def _keys_for(obj: object, deleted: bool) -> list[tuple[str, int]]:
     """The index documents an ORM object's change affects."""
     from kb.adoption.models import PracticeAdoption
     from kb.attachments.models import Attachment
-    from kb.practices.models import Practice, PracticeAuthor
+    from kb.practices.models import Practice, PracticeAssessment, PracticeAuthor
     from kb.resolutions.models import Recommendation, Resolution
 
     if isinstance(obj, Practice):
         return [("practice", obj.id)]
-    if isinstance(obj, PracticeAuthor | Attachment | PracticeAdoption):
+    # an assessment: the mark «Прошла экспертизу» of a published practice is in its document
+    if isinstance(obj, PracticeAuthor | Attachment | PracticeAdoption | PracticeAssessment):
         return [("practice", obj.practice_id)] if obj.practice_id else []
     if isinstance(obj, Resolution):
         keys = [("resolution", obj.id)]

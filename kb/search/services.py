@@ -538,7 +538,14 @@ def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, voca
         shown = {f.value for f in facets[name]}
         facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]
     facets["year"].sort(key=lambda f: f.value, reverse=True)
+    for name in _VOCABULARY_ORDER:  # a few values with an order of their own: the mark first, the levels upwards
+        order = {value: i for i, value in enumerate(getattr(vocab, name))}
+        facets[name].sort(key=lambda f: order.get(f.value, len(order)))
     return facets
+
+
+# Facets shown in their vocabulary's order, not by count.
+_VOCABULARY_ORDER = ("expertise", "spread")
 
 
 # How many of a spelling correction's matches are looked at for a current one (``_finds_current``).

@@ -45,11 +45,13 @@ bp = Blueprint("search", __name__)
 
 FACET_TITLES = {
     "type": "Тип материала",
+    "expertise": "Экспертиза",
     "topic": "Тема",
     "region": "Регион",
     "municipality": "Муниципалитет",
     "level": "Уровень образования",
     "subject": "Предмет",
+    "spread": "Уровень распространения",
     "year": "Год",
 }
 

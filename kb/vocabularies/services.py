@@ -21,6 +21,8 @@ from kb.vocabularies.models import AddresseeType, EducationLevel, Municipality, 
 
 _V = TypeVar("_V")
 TYPE_LABELS = {"practice": "Практики", "resolution": "Резолюции", "recommendation": "Рекомендации"}
+# The values of the search's «Экспертиза» filter (a practice's mark, kb.practices.assessments.passed_expertise).
+EXPERTISE_LABELS = {"1": "Прошла экспертизу", "0": "Без отметки об экспертизе"}
 
 
 def _upsert(model: type, key: str, rows: list[dict], update_existing: bool = True) -> int:
@@ -118,6 +120,8 @@ class Labels:
     subject: dict[str, str]
     municipality: dict[str, str]  # code -> name
     municipality_region: dict[str, str]  # a municipality's code -> its region's code
+    expertise: dict[str, str]  # "1"/"0" -> the mark «Прошла экспертизу» or its absence
+    spread: dict[str, str]  # spread level code -> label, in the levels' order
 
     def label(self, field: str, code: str) -> str:
         if field == "year":
@@ -147,6 +151,8 @@ def labels() -> Labels:
             level=_label_map(EducationLevel, "name"),
             subject=_label_map(Subject, "name"),
             **_municipality_maps(),
+            expertise=dict(EXPERTISE_LABELS),
+            spread={item["code"]: item["label"] for item in data.SPREAD_LEVELS},
         ))
     return g.kb_labels
 
