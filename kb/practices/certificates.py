@@ -39,10 +39,11 @@ def publication_date(practice: Practice) -> datetime | None:
 
 
 def followers_line(count: int) -> str:
+    """The followers of the experience: organisations that reported applying it, counted as its page counts them."""
     if not count:
         return "Последователи опыта: сведений о применении пока нет"
-    return f"Последователи опыта: {count} {plural(count, 'организация', 'организации', 'организаций')} " \
-           f"{plural(count, 'сообщила', 'сообщили', 'сообщили')} о применении практики"
+    return (f"Последователи опыта: {count} {plural(count, 'организация', 'организации', 'организаций')} "
+            f"{plural(count, 'сообщила', 'сообщили', 'сообщили')} о применении практики")
 
 
 def _place(practice: Practice) -> str:
