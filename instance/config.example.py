@@ -44,6 +44,12 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # leaves such practices under review. Off by default.
 # EXPERT_ASSESSMENT_REQUIRED = False
 
+# The certificate of inclusion in the bank (README «Справка о размещении опыта в банке»): who issues it (empty: the
+# bank's name alone) and who signs it (empty: «Руководитель» and a line to write the name on).
+# CERTIFICATE_ISSUER = "ГБУ ДПО «Институт развития образования»"
+# CERTIFICATE_SIGNATORY_POSITION = "Проректор"
+# CERTIFICATE_SIGNATORY_NAME = "С. В. Кузнецова"
+
 # Mail for password-reset links and notices (without SMTP_HOST the administrator passes a reset link on):
 # SMTP_HOST = "smtp.example.ru"
 # SMTP_PORT = 587

@@ -43,6 +43,12 @@ class DefaultConfig:
     # Fonts for the characters DejaVu has no glyph for (emoji: «Курс 🎓 наставников»), tried in order; a missing file
     # is skipped (Debian package fonts-symbola). A character none of them has is drawn as «□».
     PDF_FALLBACK_FONTS = ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",)
+    # The certificate of inclusion in the bank (/practices/<id>/certificate.pdf): the organisation that keeps the bank
+    # and issues it («ГБУ ДПО «Институт развития образования»»; empty: the bank's name alone), and who signs it (the
+    # position «Руководитель» and a line to write the name on when empty).
+    CERTIFICATE_ISSUER = ""
+    CERTIFICATE_SIGNATORY_NAME = ""
+    CERTIFICATE_SIGNATORY_POSITION = ""
     # The zone the pages show times in and count statistics' months and today's date by (IANA name): Moscow time
     # by default; a regional bank sets its own ("Asia/Yekaterinburg" shows «МСК+2»). The database keeps UTC.
     TIME_ZONE = "Europe/Moscow"

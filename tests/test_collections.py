@@ -702,12 +702,12 @@ def pdf_lines(app):
     """(the PDF, its line setter) with the export's fonts; the PDF is written at the end (closes the font files)."""
     from fpdf import FPDF
 
-    from kb.collections.exports import _pdf_fonts, _PdfText
+    from kb.pdf import PdfText, add_fonts
 
     pdf = FPDF(format="A4")
     with app.app_context():
-        _pdf_fonts(pdf)
-    yield pdf, _PdfText(pdf)
+        add_fonts(pdf)
+    yield pdf, PdfText(pdf)
     pdf.add_page()
     pdf.output()
 
@@ -766,7 +766,7 @@ def test_pdf_lines_keep_a_recommendations_number_and_a_places_name_with_their_ab
 def test_pdf_lines_keep_a_headings_surname_with_its_initials_and_et_al_whole(pdf_lines):
     """The README promises a line never breaks between initials and the surname: in the heading «Иванова, А. П.»
     it broke after the comma, and «[и др.]» broke inside («[и | др.]») or from the name before it."""
-    from kb.collections.exports import _KEEP_TOGETHER
+    from kb.pdf import _KEEP_TOGETHER
 
     _pdf, setter = pdf_lines
     setter.set_font("", 10)

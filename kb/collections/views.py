@@ -12,6 +12,7 @@ from kb.collections.forms import CollectionForm, NewCollectionForm, NoteForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
+from kb.pdf import FontMissing
 from kb.routing import bounded_int, download_disposition, filter_arg, last_page_redirect, local_path, page_arg
 from kb.templating import plural
 
@@ -291,7 +292,7 @@ def _export(collection: Collection, fmt: str, back: str) -> Response:
         return redirect(back)
     try:
         data, mimetype = exports.render(fmt, collection, services.public_entries(collection), order=_order())
-    except exports.FontMissing:
+    except FontMissing:
         current_app.logger.exception("PDF export without fonts")
         flash("PDF сейчас недоступен: на сервере не установлен шрифт. Скачайте DOCX.", "error")
         return redirect(back)

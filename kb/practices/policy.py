@@ -119,6 +119,12 @@ def can_assess(user: User | None, practice: Practice) -> bool:
             and not is_owner(user, practice))
 
 
+def can_get_certificate(user: User | None, practice: Practice) -> bool:
+    """The certificate of inclusion in the bank: of a published practice, for its owner and its moderators. The
+    authors listed are names, not accounts: a co-author gets hers from the owner or a methodist."""
+    return practice.status == "published" and (is_owner(user, practice) or in_scope(user, practice))
+
+
 def can_see_assessments(user: User | None, practice: Practice) -> bool:
     """Assessments are for the practice's moderators and, as feedback, its author; not for the public."""
     return is_owner(user, practice) or in_scope(user, practice)

@@ -18,7 +18,8 @@ from kb.duplicates.models import practice_text
 from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db, limiter
 from kb.oai.records import deleted_for_good
-from kb.practices import assessments, policy, services
+from kb.pdf import FontMissing
+from kb.practices import assessments, certificates, policy, services
 from kb.practices.forms import (
     AssessmentForm,
     CommentForm,
@@ -30,12 +31,13 @@ from kb.practices.forms import (
 )
 from kb.practices.forms import assessment_form as assessment_form_for
 from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, SECTIONS, STATUSES
-from kb.routing import bounded_ids, bounded_int, filter_arg, last_page_redirect, page_arg
+from kb.routing import bounded_ids, bounded_int, download_disposition, filter_arg, last_page_redirect, page_arg
 from kb.statistics import services as statistics
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import Prefilled, prefill
 from kb.templating import status_label
+from kb.timeutil import local_today
 from kb.vocabularies.services import labels
 
 bp = Blueprint("practices", __name__, url_prefix="/practices")
@@ -73,6 +75,7 @@ def _detail_page(practice, comment_form: CommentForm | None = None, assessment_f
         # its author is told why the «Редактировать» button and the file upload are gone
         with_moderator=practice.status == "submitted" and policy.is_owner(current_user, practice) and not can_edit,
         can_delete=policy.can_delete(current_user, practice),
+        can_get_certificate=policy.can_get_certificate(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice),
         comment_form=comment_form,
@@ -462,6 +465,25 @@ def history(practice_id: int):
     if not (policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice)):
         abort(404)
     return render_template("practices/history.html", practice=practice)
+
+
+@bp.get("/<int:practice_id>/certificate.pdf")
+@login_required
+def certificate(practice_id: int):
+    """The certificate of inclusion in the bank of a published practice, for its owner and its moderators."""
+    practice = _visible_or_404(practice_id)
+    if not policy.can_get_certificate(current_user, practice):
+        abort(404)
+    try:
+        data = certificates.certificate_pdf(practice, local_today())
+    except FontMissing:
+        current_app.logger.exception("Certificate without fonts")
+        flash("Справка сейчас недоступна: на сервере не установлен шрифт для PDF. Сообщите администратору банка.",
+              "error")
+        return redirect(url_for(".detail", practice_id=practice.id))
+    number = certificates.certificate_number(practice)
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": download_disposition(
+        f"Справка {number}.pdf", f"certificate-{practice.id}.pdf")})
 
 
 @bp.get("/<int:practice_id>/diff")
