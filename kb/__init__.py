@@ -22,6 +22,7 @@ from kb.config import (
 )
 from kb.routing import BoundedIntConverter, CleanRequest, CleanStringConverter
 from kb.timeutil import UNKNOWN_ZONE, time_zone
+from kb.vocabularies.data import LICENCES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None, instance_path: str | os.PathLike
     check_time_zone(app, from_files=test_config is None)
     check_database_url(app, from_files=test_config is None)
     check_site_url(app, from_files=test_config is None)
+    check_default_licence(app, from_files=test_config is None)
     register_proxy_and_hosts(app)
     app.request_class = CleanRequest
     app.url_map.converters["int"] = BoundedIntConverter
@@ -104,6 +106,19 @@ def check_time_zone(app: Flask, from_files: bool) -> None:
             raise ConfigurationError(f"TIME_ZONE = {zone!r}: {UNKNOWN_ZONE}") from None
         name, where = setting_origin("TIME_ZONE", app.instance_path)
         raise ConfigurationError(f"{name} = {zone!r} ({where}): {UNKNOWN_ZONE}") from None
+
+
+def check_default_licence(app: Flask, from_files: bool) -> None:
+    """A DEFAULT_LICENCE that is no licence's code stops the start: every new practice would carry it."""
+    value = app.config.get("DEFAULT_LICENCE")
+    codes = [licence["code"] for licence in LICENCES]
+    if value in codes:
+        return
+    reason = "ожидается один из кодов " + ", ".join(codes) + "."
+    if not from_files:
+        raise ConfigurationError(f"DEFAULT_LICENCE = {value!r}: {reason}")
+    name, where = setting_origin("DEFAULT_LICENCE", app.instance_path)
+    raise ConfigurationError(f"{name} = {value!r} ({where}): {reason}")
 
 
 DATABASE_URL_EXAMPLES = "«postgresql+psycopg://kb:пароль@127.0.0.1:5432/kb» или «sqlite:////srv/kb/instance/kb.sqlite3»"

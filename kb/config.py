@@ -73,6 +73,9 @@ class DefaultConfig:
     # True: a practice under review is published (on its page, from the queue, through the API, by a registry load)
     # only with a complete expert assessment — all five criteria scored (kb.practices.assessments).
     EXPERT_ASSESSMENT_REQUIRED = False
+    # The licence a practice gets unless its author chooses another (kb.vocabularies.data.LICENCES): "all_rights",
+    # "cc_by_4", "cc_by_sa_4" or "cc_by_nc_sa_4". The migration that added licences gave it to the practices stored.
+    DEFAULT_LICENCE = "all_rights"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1107,7 +1107,7 @@ def test_csv_export_is_for_russian_excel_like_the_banks_other_tables(app, world)
         data = response.get_data()
     assert data.startswith("\ufeff№;Тип;Название;Аннотация;Заметка составителя;".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert [len(row) for row in rows] == [7, 7]
+    assert [len(row) for row in rows] == [8, 8]
     assert rows[1][2] == "Школьное научное общество в начальной школе"
 
 

@@ -231,6 +231,7 @@ def _as_api(practice: Practice) -> dict:
         "year": practice.year,
         "event": practice.event,
         "spread_level": practice.spread_level,
+        "licence": practice.licence,
     }
 
 
@@ -262,6 +263,7 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
         ("year", "" if merged.get("year") is None else str(merged["year"])),
         ("event", merged.get("event") or ""),
         ("spread_level", merged.get("spread_level") or ""),
+        ("licence", merged.get("licence") or ""),
         *((key, text) for key, text in (merged.get("sections") or {}).items()),
         *(("levels", code) for code in merged.get("levels", [])),
         *(("subjects", code) for code in merged.get("subjects", [])),

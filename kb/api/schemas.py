@@ -11,6 +11,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from kb.attachments.extract import KINDS
 from kb.practices import rules
+from kb.practices.licences import CODES as LICENCE_CODES
 from kb.practices.models import SECTION_KEYS, STATUSES
 from kb.practices.policy import TRANSITIONS
 
@@ -27,6 +28,13 @@ def _utc_time(**kwargs) -> fields.String:
 class CodeLabel(Schema):
     code = fields.String(required=True)
     label = fields.String(required=True)
+
+
+class LicenceOutput(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(LICENCE_CODES))
+    label = fields.String(required=True)
+    url = fields.String(allow_none=True, required=True,
+                        metadata={"description": "Страница лицензии Creative Commons; null — все права защищены"})
 
 
 class MunicipalityRef(Schema):
@@ -102,6 +110,7 @@ class Practice(Schema):
     year = fields.Integer(allow_none=True, required=True)
     event = fields.String(required=True)
     spread_level = fields.String(allow_none=True, required=True)
+    licence = fields.Nested(LicenceOutput, required=True, metadata={"description": "Условия использования практики"})
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     is_demo = fields.Boolean(required=True)
     published_at = _utc_time(allow_none=True, required=True)
@@ -147,6 +156,9 @@ class PracticeInput(Schema):
         "description": f"От {rules.FIRST_YEAR} до следующего года", "minimum": rules.FIRST_YEAR})
     event = fields.String(metadata=_LINE)
     spread_level = fields.String(allow_none=True, metadata={"description": "Код уровня распространения"})
+    licence = fields.String(allow_none=True, metadata={
+        "description": "Код лицензии: " + ", ".join(LICENCE_CODES) + "; без него у новой практики (и null у любой) — "
+                       "лицензия банка по умолчанию"})
 
 
 class PracticePatch(PracticeInput):
@@ -327,6 +339,7 @@ class Vocabularies(Schema):
     topics = fields.List(fields.Nested(VocabularyEntry), required=True)
     addressee_types = fields.List(fields.Nested(VocabularyEntry), required=True)
     spread_levels = fields.List(fields.Nested(VocabularyEntry), required=True)
+    licences = fields.List(fields.Nested(VocabularyEntry), required=True)
     resolution_formats = fields.List(fields.Nested(VocabularyEntry), required=True)
 
 

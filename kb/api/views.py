@@ -204,6 +204,7 @@ def vocabularies():
                        synonyms="synonyms"),
         "addressee_types": rows(AddresseeType, AddresseeType.sort_order, code="code", label="label"),
         "spread_levels": [{"code": s["code"], "label": s["label"]} for s in data.SPREAD_LEVELS],
+        "licences": [{"code": x["code"], "label": x["label"], "url": x["url"] or None} for x in data.LICENCES],
         "resolution_formats": [{"code": f["code"], "label": f["label"]} for f in data.RESOLUTION_FORMATS],
     })
 

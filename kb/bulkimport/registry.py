@@ -62,6 +62,7 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("event", "Мероприятие", ("где представлена", "мероприятие, где представлена", "событие", "event")),
     ("spread_level", "Уровень распространения", ("уровень распространения опыта", "распространение",
                                                  "spread_level")),
+    ("licence", "Лицензия", ("лицензия практики", "условия использования", "licence", "license")),
     *((key, heading, (key,)) for key, heading in SECTIONS),
     ("files", "Файлы", ("файл", "вложения", "приложения", "files")),
 )
@@ -141,6 +142,7 @@ _FIELD_WORDS = (
     ("subjects", ("предмет", "дисциплин")),
     ("year", ("год",)),
     ("spread_level", ("распростран",)),
+    ("licence", ("лиценз",)),
     ("files", ("файл",)),
     ("position", ("должност",)),
 )
@@ -1042,6 +1044,7 @@ EXAMPLE_ROW = {
     "year": 2024,
     "event": "Муниципальный семинар учителей начальных классов",
     "spread_level": "Муниципальный уровень",
+    "licence": "CC BY 4.0",
     "annotation": "Как младшие школьники ведут исследования в научном обществе класса.",
     "files": "",  # a file named here needs the ZIP beside the registry: the template's own row must load as it is
 }

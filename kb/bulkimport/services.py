@@ -47,6 +47,8 @@ from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_man
 from kb.extensions import db
 from kb.positions import position_word as _position_word
 from kb.practices import assessments, policy, rules
+from kb.practices.licences import default_licence, parse_licence
+from kb.practices.licences import licence as licence_terms
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.rules import INITIALS as _INITIALS
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
@@ -66,7 +68,7 @@ from kb.practices.services import (
 from kb.resolutions.services import gazetteer
 from kb.templating import plural, status_label
 from kb.vocabularies import data as vocabulary
-from kb.vocabularies.data import SPREAD_LEVELS
+from kb.vocabularies.data import LICENCES, SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 from kb.vocabularies.regions import region_names
 from kb.vocabularies.services import find_municipality, municipality_suggestion
@@ -1065,6 +1067,20 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
                             + ", ".join(f"«{label}»" for label in labels.values()) + ".")
             ctx.unknown.setdefault((FIELD_LABELS["spread_level"], spread_text), []).append(result)
 
+    # None: the instance's default for a new practice; an empty or unknown cell leaves a loaded one its own
+    licence = kept("licence", None)
+    if "licence" in columns and (licence_cell := _text(raw, "licence", None, errors)):
+        if found_licence := parse_licence(licence_cell):
+            licence = found_licence
+        else:
+            stays = (f"{'останется' if ctx.dry_run else 'осталась'} прежняя" if existing is not None
+                     else f"{'будет' if ctx.dry_run else 'указана'} лицензия банка по умолчанию")
+            warnings.append(f"Лицензия «{licence_cell}» не распознана; {stays} — "
+                            f"«{licence_terms(licence or default_licence())['label']}». Допустимо: "
+                            + ", ".join(f"«{entry['label']}»" for entry in LICENCES) + " или коды "
+                            + ", ".join(entry["code"] for entry in LICENCES) + ".")
+            ctx.unknown.setdefault((FIELD_LABELS["licence"], licence_cell), []).append(result)
+
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
     probe = Practice(region_code=region_code, organisation=organisation)
     region_unknown = bool(region_text) and region_code is None  # already reported, with a suggestion
@@ -1084,7 +1100,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     data = PracticeData(
         title=title, sections=sections, authors=list(authors), organisation=organisation, region_code=region_code,
         municipality_id=municipality_id, level_codes=level_codes, subject_codes=subject_codes,
-        topic_codes=topic_codes, year=year, event=event, spread_level=spread_level,
+        topic_codes=topic_codes, year=year, event=event, spread_level=spread_level, licence=licence,
     )
     if title:
         errors.extend(_limit_errors(data, columns))
@@ -1278,7 +1294,7 @@ def _same_content(practice: Practice, data: PracticeData) -> bool:
         "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
         "organisation": rules.one_line(data.organisation), "region_code": data.region_code or None,
         "municipality_id": data.municipality_id, "year": data.year, "event": rules.one_line(data.event),
-        "spread_level": data.spread_level or None,
+        "spread_level": data.spread_level or None, "licence": data.licence or default_licence(),
     }
     return (all(before[key] == value for key, value in wanted.items())
             and set(before["levels"]) == set(data.level_codes) and set(before["subjects"]) == set(data.subject_codes)

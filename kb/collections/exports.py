@@ -19,6 +19,8 @@ from kb.citations.services import bibtex, gost_reference, reference_sort_key, ri
 from kb.collections.models import Collection
 from kb.collections.services import Entry
 from kb.pdf import PdfText, new_document
+from kb.practices.licences import licence, licence_text
+from kb.practices.models import Practice
 from kb.templating import format_date
 from kb.textclean import unix_line_breaks, xml_text
 from kb.timeutil import local_today
@@ -33,7 +35,8 @@ MIMETYPES = {
     "ris": "application/x-research-info-systems",
     "bib": "application/x-bibtex; charset=utf-8",
 }
-CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL")
+CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL",
+               "Лицензия")
 
 
 # How the items of an export are ordered (``?order=`` of the page and of the export's address), the first the default.
@@ -60,10 +63,16 @@ def ordered(entries: list[Entry], order: str, accessed: date) -> list[Entry]:
     return sorted(entries, key=key)
 
 
-def references(entries: list[Entry], accessed: date) -> list[tuple[str, list[str]]]:
-    """The bibliography: the ГОСТ references of the available items, in the order given, each with those of its
-    files («Приложения»)."""
-    return [(gost_reference(e.material, permalink(e.material), accessed),
+def terms(entry: Entry) -> str:
+    """The line under a practice's reference that says on what terms it (and its files) may be used; "" for a
+    resolution or a recommendation, which carry no licence of the bank's."""
+    return licence_text(entry.material.licence) if isinstance(entry.material, Practice) else ""
+
+
+def references(entries: list[Entry], accessed: date) -> list[tuple[str, str, list[str]]]:
+    """The bibliography: the ГОСТ references of the available items, in the order given, each with a practice's
+    licence (``terms``) and the references of its files («Приложения»)."""
+    return [(gost_reference(e.material, permalink(e.material), accessed), terms(e),
              [gost_reference(file, permalink(file), accessed) for file in e.files])
             for e in entries if e.material is not None]
 
@@ -87,16 +96,17 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
     writer.writerow(CSV_COLUMNS)
     for number, entry in enumerate(entries, 1):
         if entry.material is None:
-            writer.writerow(spreadsheets.row([number, "", entry.title, "", "", "", ""]))
+            writer.writerow(spreadsheets.row([number, "", entry.title, "", "", "", "", ""]))
             continue
         url = permalink(entry.material)
+        licence_label = licence(entry.material.licence)["label"] if isinstance(entry.material, Practice) else ""
         writer.writerow(spreadsheets.row([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
-                                          gost_reference(entry.material, url, accessed), url]))
+                                          gost_reference(entry.material, url, accessed), url, licence_label]))
         # No number of its own: «2.1» is a date (2 January) to Russian Excel.
         for file in entry.files:
             url = permalink(file)
             writer.writerow(spreadsheets.row(["", f"{FILE_TYPE} {number}", file.original_name, "", "",
-                                              gost_reference(file, url, accessed), url]))
+                                              gost_reference(file, url, accessed), url, licence_label]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -146,8 +156,10 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
         if entry.files:
             document.add_paragraph(_plain(_file_names(entry)))
     document.add_heading("Список литературы", level=1)
-    for number, (reference, appendices) in enumerate(references(entries, accessed), 1):
+    for number, (reference, licence_line, appendices) in enumerate(references(entries, accessed), 1):
         document.add_paragraph(_plain(f"{number}. {reference}"))
+        if licence_line:
+            document.add_paragraph(_plain(licence_line)).runs[0].italic = True
         if appendices:
             document.add_paragraph("Приложения:")
         for appendix_number, appendix in enumerate(appendices, 1):
@@ -182,8 +194,10 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
         if entry.files:
             block(_file_names(entry), 9, "", 4)
     block("Список литературы", 14, "B", 3)
-    for number, (reference, appendices) in enumerate(references(entries, accessed), 1):
-        block(f"{number}. {reference}", 10, "", 1 if appendices else 2)
+    for number, (reference, licence_line, appendices) in enumerate(references(entries, accessed), 1):
+        block(f"{number}. {reference}", 10, "", 1 if appendices or licence_line else 2)
+        if licence_line:
+            block(licence_line, 9, "I", 1 if appendices else 2)
         if appendices:
             block("Приложения:", 10, "I", 1)
         for appendix_number, appendix in enumerate(appendices, 1):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
 from kb.oai.models import OaiTombstone
+from kb.practices.licences import rights_statement
 from kb.practices.models import Practice, practice_topic
 from kb.resolutions.models import (
     Recommendation,
@@ -278,6 +279,7 @@ def practice_dc(practice: Practice, permalink: str) -> dict[str, list[str]]:
         "identifier": [permalink],
         "language": ["ru"],
         "coverage": coverage,
+        "rights": [rights_statement(practice.licence)],
     })
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, literal_column, select, union_all
 
 from kb.extensions import db
+from kb.practices.licences import licence
 from kb.practices.models import Practice
 from kb.resolutions.models import Resolution
 
@@ -59,6 +60,7 @@ def practice_jsonld(practice: Practice, url_for_practice: Callable[[Practice], s
     """schema.org LearningResource of a published practice (None for anything unpublished)."""
     if practice.status != "published":
         return None
+    terms = licence(practice.licence)
     organisation = (
         {"@type": "EducationalOrganization", "name": practice.organisation} if practice.organisation else None)
     data: dict = {
@@ -82,6 +84,8 @@ def practice_jsonld(practice: Practice, url_for_practice: Callable[[Practice], s
         "datePublished": practice.published_at.date().isoformat() if practice.published_at else None,
         "dateModified": practice.updated_at.date().isoformat(),
         "temporalCoverage": str(practice.year) if practice.year else None,
+        # the URL of a Creative Commons licence, as search engines read it; all rights reserved as a named work
+        "license": terms["url"] or {"@type": "CreativeWork", "name": terms["label"]},
     }
     return _without_empty(data)
 

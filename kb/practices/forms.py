@@ -20,6 +20,7 @@ from kb.extensions import db
 from kb.forms import Form, unknown_values_message
 from kb.practices import rules
 from kb.practices.assessments import Scores
+from kb.practices.licences import UNKNOWN_LICENCE, default_licence
 from kb.practices.models import ASSESSMENT_CRITERIA, ASSESSMENT_SCALE, CONCLUSION_MAX, SECTIONS
 from kb.practices.services import PracticeData
 from kb.vocabularies import data as vocabulary
@@ -118,6 +119,13 @@ class PracticeForm(Form):
     spread_level = SelectField(
         "Уровень распространения", validators=[Optional()],
         choices=[NOT_SET] + [SelectChoice(s["code"], s["label"]) for s in vocabulary.SPREAD_LEVELS])
+    # Empty (an API body without it) is the instance's default; the page's list has the default chosen.
+    licence = SelectField(
+        "Лицензия", validators=[Optional()], validate_choice=True, invalid_choice_message=UNKNOWN_LICENCE,
+        description="На каких условиях другие могут использовать описание и файлы практики (например, включить "
+                    "раздаточные материалы в свой курс). Условия каждой лицензии — на странице практики.",
+        choices=[SelectChoice(entry["code"], f"{entry['label']} — {entry['title']}" if entry["title"]
+                              else entry["label"]) for entry in vocabulary.LICENCES])
     # The practice's revision when the form was opened (kb.practices.services.edit_conflict); empty on «new».
     revision = HiddenField()
     # The authors of an API body, a list of (name, position) (kb.api.payloads.practice_data): counted against the
@@ -185,7 +193,7 @@ class PracticeForm(Form):
             municipality_id=int(self.municipality.data) if self.municipality.data else None,
             level_codes=tuple(self.levels.data or ()), subject_codes=tuple(self.subjects.data or ()),
             topic_codes=tuple(self.topics.data or ()), year=self.year.data, event=self.event.data or "",
-            spread_level=self.spread_level.data or None,
+            spread_level=self.spread_level.data or None, licence=self.licence.data or None,
         )
 
 
@@ -203,7 +211,7 @@ def section_data(form: PracticeForm) -> dict[str, str]:
 def form_for_new(user) -> PracticeForm:
     """A new practice's form with what the author's profile says: the author's name, organisation and region
     (each can be changed; a practice of a colleague is written over them)."""
-    return PracticeForm(data={"authors": user.name.strip() if user.has_name else "",
+    return PracticeForm(data={"authors": user.name.strip() if user.has_name else "", "licence": default_licence(),
                               "organisation": user.organisation or "", "region": user.region_code or ""})
 
 
@@ -228,6 +236,7 @@ def form_from_practice(practice) -> PracticeForm:
         "year": practice.year,
         "event": practice.event,
         "spread_level": practice.spread_level or "",
+        "licence": practice.licence,
         "revision": str(practice.revision),
         **{key: getattr(practice, key) for key, _ in SECTIONS},
     })

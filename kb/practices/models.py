@@ -123,6 +123,9 @@ class Practice(db.Model):
     year: Mapped[int | None] = mapped_column(index=True)
     event: Mapped[str] = mapped_column(String(500), default="")
     spread_level: Mapped[str | None] = mapped_column(String(20))
+    # The terms of reuse (kb.practices.licences): a code of LICENCES; a new practice gets the instance's
+    # DEFAULT_LICENCE from the service that makes it, the rows stored before the column got it in z9lic0000001.
+    licence: Mapped[str] = mapped_column(String(20), default="all_rights", server_default="all_rights")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)

@@ -20,6 +20,7 @@ from kb.attachments.extract import KINDS
 from kb.collections.models import CollectionItem
 from kb.extensions import db
 from kb.practices import assessments, policy
+from kb.practices.licences import default_licence, licence
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.practices.rules import one_line
 from kb.resolutions.models import recommendation_practice
@@ -177,6 +178,7 @@ class PracticeData:
     year: int | None = None
     event: str = ""
     spread_level: str | None = None
+    licence: str | None = None  # None: the instance's default (kb.practices.licences.default_licence)
 
 
 def snapshot(practice: Practice) -> dict:
@@ -194,6 +196,7 @@ def snapshot(practice: Practice) -> dict:
         "year": practice.year,
         "event": practice.event,
         "spread_level": practice.spread_level,
+        "licence": practice.licence,
     }
 
 
@@ -230,6 +233,7 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.year = data.year
     practice.event = one_line(data.event)
     practice.spread_level = data.spread_level or None
+    practice.licence = data.licence or default_licence()
 
 
 def holds(practice: Practice, data: PracticeData) -> bool:
@@ -250,6 +254,7 @@ def holds(practice: Practice, data: PracticeData) -> bool:
         "year": data.year,
         "event": one_line(data.event),
         "spread_level": data.spread_level or None,
+        "licence": data.licence or default_licence(),
     }
     return _unordered(snapshot(practice)) == _unordered(content)
 
@@ -648,7 +653,7 @@ def _diff(a: list[str], b: list[str], separator: str) -> Markup:
 FIELD_LABELS = {"title": "Название", **dict(SECTIONS), "authors": "Авторы", "organisation": "Организация",
                 "region_code": "Регион", "municipality_id": "Муниципалитет", "levels": "Уровни образования",
                 "subjects": "Предметы", "topics": "Темы", "year": "Год", "event": "Где представлена",
-                "spread_level": "Уровень распространения"}
+                "spread_level": "Уровень распространения", "licence": "Лицензия"}
 
 
 # Snapshot fields that hold vocabulary codes: the vocabulary (``Labels``) whose names a diff shows.
@@ -675,6 +680,8 @@ def _names(key: str, value: object, vocab: Labels) -> list[str] | None:
         return [municipality.name if municipality is not None else f"№ {value} (удалён из справочника)"]
     if key == "spread_level":
         return [_SPREAD_LABELS.get(value, value)] if value else []
+    if key == "licence":
+        return [licence(value)["label"]] if value else []
     return None
 
 
@@ -689,9 +696,10 @@ def _field_diff(key: str, old: object, new: object, vocab: Labels) -> Markup:
 def diff_snapshots(old: dict, new: dict) -> list[tuple[str, Markup]]:
     """(field label, highlighted difference) for every field that differs; regions, municipalities and vocabulary
     entries by their names. A section a snapshot has no key for (a version saved before the section was added to
-    the template, «Теоретическая база») is an empty one."""
+    the template, «Теоретическая база») is an empty one; one without a licence (saved before practices had one)
+    had what the migration gave the practices stored then, the instance's default."""
     vocab = labels()
-    empty = dict.fromkeys(SECTION_KEYS, "")
+    empty = {**dict.fromkeys(SECTION_KEYS, ""), "licence": default_licence()}
     old, new = {**empty, **old}, {**empty, **new}
     return [
         (FIELD_LABELS.get(key, key), _field_diff(key, old.get(key), new.get(key), vocab))
@@ -740,6 +748,8 @@ def practice_to_json(practice: Practice, url: str) -> dict:
         "year": practice.year,
         "event": practice.event,
         "spread_level": practice.spread_level,
+        "licence": {"code": practice.licence, "label": licence(practice.licence)["label"],
+                    "url": licence(practice.licence)["url"] or None},
         "status": practice.status,
         "is_demo": practice.is_demo,
         "published_at": utc_json(practice.published_at),

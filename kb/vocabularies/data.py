@@ -2497,6 +2497,38 @@ SPREAD_LEVELS: list[CodeLabel] = [
 ]
 
 
+class Licence(TypedDict):
+    code: str
+    label: str  # as a page and an export name it
+    title: str  # the licence's own name, as creativecommons.org gives it in Russian ("" for all rights reserved)
+    url: str  # the licence's Russian page ("" for all rights reserved)
+    allows: str  # what a reader may do without asking the author
+
+
+# Terms of reuse of a practice (kb.practices.licences). Without a licence the law allows only the free uses of
+# ст. 1274 ГК РФ: quotation and illustration for teaching, to the extent the purpose justifies, naming the author
+# and the source; copying a practice's handouts into a course is not one of them.
+LICENCES: list[Licence] = [
+    {"code": "all_rights", "label": "Все права защищены", "title": "", "url": "",
+     "allows": "Без разрешения автора — только цитирование и отрывки в качестве иллюстраций в учебных целях, в "
+               "объёме, оправданном целью, с указанием автора и источника (ст. 1274 ГК РФ)."},
+    {"code": "cc_by_4", "label": "CC BY 4.0", "title": "Атрибуция 4.0 Международная",
+     "url": "https://creativecommons.org/licenses/by/4.0/deed.ru",
+     "allows": "Можно копировать, распространять и перерабатывать для любых целей, в том числе коммерческих, с "
+               "указанием автора, ссылкой на лицензию и отметкой об изменениях."},
+    {"code": "cc_by_sa_4", "label": "CC BY-SA 4.0", "title": "Атрибуция — С сохранением условий 4.0 Международная",
+     "url": "https://creativecommons.org/licenses/by-sa/4.0/deed.ru",
+     "allows": "Можно копировать, распространять и перерабатывать для любых целей с указанием автора, ссылкой на "
+               "лицензию и отметкой об изменениях; переработку — распространять на тех же условиях."},
+    {"code": "cc_by_nc_sa_4", "label": "CC BY-NC-SA 4.0",
+     "title": "Атрибуция — Некоммерческое использование — С сохранением условий 4.0 Международная",
+     "url": "https://creativecommons.org/licenses/by-nc-sa/4.0/deed.ru",
+     "allows": "Можно копировать, распространять и перерабатывать только в некоммерческих целях, с указанием "
+               "автора, ссылкой на лицензию и отметкой об изменениях; переработку — на тех же условиях."},
+]
+DEFAULT_LICENCE = "all_rights"
+
+
 PRACTICE_STATUSES: list[CodeLabel] = [
     {"code": "draft", "label": "Черновик"},
     {"code": "submitted", "label": "На рассмотрении"},
