@@ -287,6 +287,9 @@ def demo_command() -> None:
     if report.files_skipped:
         click.echo(f"Не созданы файлы PDF демо-практик ({report.files_skipped}): нет шрифта DejaVu "
                    f"(пакет fonts-dejavu-core или PDF_FONT_DIR).")
+    if report.files_refused:
+        click.echo(f"Не приложены файлы демо-практик ({report.files_refused}): их практики в архиве или уже с "
+                   f"наибольшим числом файлов.")
     click.echo("Демо-входы (только для демонстрации; не загружайте демо-данные в рабочий банк):")
     for email, password, role in report.accounts:
         click.echo(f"  {role:<15} {email} / {password}")

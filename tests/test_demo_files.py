@@ -99,3 +99,23 @@ def test_demo_files_come_back_once_and_without_a_font_the_pdfs_are_left_out(demo
         again = attach_demo_files(find_user("admin@demo.example"), practices)
         assert (again.created, again.existing, again.skipped) == (0, total - 3, 3)
         assert db.session.scalar(select(func.count(Attachment.id))) == total - 3
+
+
+def test_a_demo_load_leaves_out_the_files_of_a_practice_it_may_not_change(demo_app):
+    """A demo practice a moderator archived (or one already at its file limit) is left as it is: the load goes on
+    with the others, and `make run` keeps working."""
+    from kb.demo.files import demo_files
+    from kb.demo.services import load_demo
+
+    with demo_app.app_context():
+        quant = db.session.scalar(select(Practice).where(Practice.external_id == "demo:demo-a-07"))
+        for attachment in db.session.scalars(select(Attachment)):
+            db.session.delete(attachment)
+        quant.status = "archived"
+        db.session.commit()
+        total = len(demo_files())
+        report = load_demo()
+        db.session.commit()
+        assert report.files_refused == 1  # the lesson map of «Квант», an archived practice
+        assert report.files_created == total - 1
+        assert db.session.scalar(select(func.count(Attachment.id)).where(Attachment.practice_id == quant.id)) == 0

@@ -148,6 +148,7 @@ class FilesReport:
     created: int = 0
     existing: int = 0
     skipped: int = 0  # files this server cannot make (no PDF font)
+    refused: int = 0  # files of a practice the uploader may no longer change (archived) or at its file limit
 
 
 def attach_demo_files(uploader, practices: dict[str, object]) -> FilesReport:
@@ -155,9 +156,11 @@ def attach_demo_files(uploader, practices: dict[str, object]) -> FilesReport:
     and a file removed from a practice comes back. ``uploader`` may edit every demo practice (the demo admin)."""
     from sqlalchemy import select
 
+    from kb.attachments.extract import AttachmentError
     from kb.attachments.models import Attachment
     from kb.attachments.services import add_attachment, clean_filename
     from kb.extensions import db
+    from kb.practices.services import PermissionDenied
 
     report = FilesReport()
     wanted = [f for f in demo_files() if f.practice in practices]
@@ -175,6 +178,12 @@ def attach_demo_files(uploader, practices: dict[str, object]) -> FilesReport:
             current_app.logger.warning("Demo file %s not made: %s", demo_file.name, exc)
             report.skipped += 1
             continue
-        add_attachment(uploader, practice, demo_file.name, data)
+        try:
+            add_attachment(uploader, practice, demo_file.name, data)
+        except (PermissionDenied, AttachmentError) as exc:  # nothing written: the others are still attached
+            current_app.logger.warning("Demo file %s not attached to %s: %s", demo_file.name, demo_file.practice,
+                                       exc or "the practice may not be changed")
+            report.refused += 1
+            continue
         report.created += 1
     return report

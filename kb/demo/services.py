@@ -42,6 +42,7 @@ class DemoReport:
     files_created: int = 0
     files_existing: int = 0
     files_skipped: int = 0
+    files_refused: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -126,6 +127,7 @@ def load_demo() -> DemoReport:
         select(Practice).where(Practice.is_demo.is_(True), Practice.external_id.like("demo:%")))}
     files = attach_demo_files(_demo_admin(), practices)
     report.files_created, report.files_existing, report.files_skipped = files.created, files.existing, files.skipped
+    report.files_refused = files.refused
     for path in sorted((DEMO_DIR / "resolutions").glob("*")):
         if path.suffix.lower() not in {".txt", ".md", ".docx"}:
             continue
