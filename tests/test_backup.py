@@ -572,7 +572,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         digest = add_attachment(admin, practice, "заметки.txt", "Заметки учителя о практике.".encode()).sha256
         db.session.commit()
     source = _backup(demo_app, tmp_path)
-    later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base"),  # added since
+    later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base", "licence"),  # since
                      "user": ("consent_at",),
                      "resolution": ("imported_by_id", "published_at"), "oai_tombstone": ("recommendation_ids",)}
     tables = {}
