@@ -197,3 +197,14 @@ def new_document(title: str, author: str) -> FPDF:
     add_fonts(pdf)
     pdf.add_page()
     return pdf
+
+
+def document_bytes(pdf: FPDF) -> bytes:
+    """The finished document's bytes; the font files are closed then: fontTools reads a font lazily and keeps its
+    file open, which left to the garbage collector surfaced as a ResourceWarning somewhere else."""
+    try:
+        return bytes(pdf.output())
+    finally:
+        for font in pdf.fonts.values():
+            if getattr(font, "ttfont", None) is not None:
+                font.ttfont.close()

@@ -18,7 +18,7 @@ from kb.citations.links import permalink
 from kb.citations.services import bibtex, gost_reference, reference_sort_key, ris
 from kb.collections.models import Collection
 from kb.collections.services import Entry
-from kb.pdf import PdfText, new_document
+from kb.pdf import PdfText, document_bytes, new_document
 from kb.practices.licences import licence, licence_text
 from kb.practices.models import Practice
 from kb.templating import format_date
@@ -202,7 +202,7 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
             block("Приложения:", 10, "I", 1)
         for appendix_number, appendix in enumerate(appendices, 1):
             block(f"{number}.{appendix_number}. {appendix}", 10, "", 2 if appendix_number == len(appendices) else 1)
-    return bytes(pdf.output())
+    return document_bytes(pdf)
 
 
 def export_ris(collection: Collection, entries: list[Entry], accessed: date) -> bytes:

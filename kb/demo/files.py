@@ -94,6 +94,8 @@ def _pptx(spec: dict) -> bytes:
 def _pdf(spec: dict) -> bytes:
     from fpdf import FPDF, FontFace
 
+    from kb.pdf import document_bytes
+
     # one face: a font is read and subset again for each file, most of a PDF's making time (headings are larger)
     font = Path(current_app.config["PDF_FONT_DIR"]) / "DejaVuSans.ttf"
     if not font.is_file():
@@ -134,13 +136,7 @@ def _pdf(spec: dict) -> bytes:
                     for value in values:
                         row.cell(value)
             pdf.ln(3)
-    try:
-        return bytes(pdf.output())
-    finally:
-        # fontTools reads the font lazily and keeps its file open: closed here, not left to the garbage collector
-        for font in pdf.fonts.values():
-            if getattr(font, "ttfont", None) is not None:
-                font.ttfont.close()
+    return document_bytes(pdf)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from kb.adoption.services import adoption_counts
 from kb.citations.links import permalink
 from kb.citations.services import BANK_NAME
 from kb.extensions import db
-from kb.pdf import PdfText, new_document
+from kb.pdf import PdfText, document_bytes, new_document
 from kb.practices.assessments import passed_expertise
 from kb.practices.models import Practice, PracticeTransition
 from kb.templating import format_date, plural, spread_level_label
@@ -101,4 +101,4 @@ def certificate_pdf(practice: Practice, issued: date) -> bytes:
     position = config["CERTIFICATE_SIGNATORY_POSITION"].strip() or "Руководитель"
     name = config["CERTIFICATE_SIGNATORY_NAME"].strip() or BLANK
     block(f"{position}    {BLANK} (подпись)    {name}", 11, "", 1)
-    return bytes(pdf.output())
+    return document_bytes(pdf)
