@@ -205,6 +205,11 @@ def document_bytes(pdf: FPDF) -> bytes:
     try:
         return bytes(pdf.output())
     finally:
-        for font in pdf.fonts.values():
-            if getattr(font, "ttfont", None) is not None:
-                font.ttfont.close()
+        close_fonts(pdf)
+
+
+def close_fonts(pdf: FPDF) -> None:
+    """Close the font files fontTools keeps open for ``pdf`` (written or not)."""
+    for font in pdf.fonts.values():
+        if getattr(font, "ttfont", None) is not None:
+            font.ttfont.close()

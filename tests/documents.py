@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kb.pdf import document_bytes
+
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -77,7 +79,7 @@ def pdf_bytes(text: str, size: int = 9, password: str | None = None, owner_passw
     pdf.set_font("DejaVu", size=size)
     for line in text.splitlines():
         pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
-    data = bytes(pdf.output())
+    data = document_bytes(pdf)
     if password or owner_password:
         from pypdf import PdfReader, PdfWriter
 

@@ -699,17 +699,17 @@ def test_pdf_measures_each_character_a_few_times_not_once_per_character_of_its_l
 
 @pytest.fixture
 def pdf_lines(app):
-    """(the PDF, its line setter) with the export's fonts; the PDF is written at the end (closes the font files)."""
+    """(the PDF, its line setter) with the export's fonts; the PDF is written at the end, its font files closed."""
     from fpdf import FPDF
 
-    from kb.pdf import PdfText, add_fonts
+    from kb.pdf import PdfText, add_fonts, document_bytes
 
     pdf = FPDF(format="A4")
     with app.app_context():
         add_fonts(pdf)
     yield pdf, PdfText(pdf)
     pdf.add_page()
-    pdf.output()
+    document_bytes(pdf)
 
 
 def test_pdf_lines_fit_the_page_and_keep_every_word(pdf_lines):

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from kb.pdf import document_bytes
 from kb.resolutions.parser import ParsedResolution, extract_text, parse_resolution
 from tests.documents import DEJAVU, pdf_bytes
 from tests.test_resolution_parser import INLINE_GAZETTEER, _data_gazetteer, check_chelyabinsk, seed
@@ -180,7 +181,7 @@ def paged_pdf(text: str) -> bytes:
     for line in text.splitlines():
         pdf.set_font("DejaVu", size=14)
         pdf.multi_cell(0, 5, text=line or " ", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return document_bytes(pdf)
 
 
 def test_a_pdfs_running_header_and_page_numbers_are_not_recommendations(tmp_path):

@@ -14,6 +14,7 @@ from kb.accounts.services import create_user
 from kb.adoption.models import PracticeAdoption
 from kb.attachments.models import Attachment
 from kb.extensions import db
+from kb.pdf import close_fonts
 from kb.practices import services as practices
 from kb.practices.models import Practice, PracticeTransition
 from kb.statistics.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, bar_chart, shorten
@@ -318,6 +319,7 @@ def test_a_number_of_many_digits_stays_within_the_chart(narrow):
         bar = chart.rows[0].bars[0]
         assert bar.value_x + pdf.get_string_width(str(maximum)) / 25.4 * 96 <= chart.width, (maximum, narrow)  # mm
         assert bar.width >= chart.width // 2  # the bars keep most of the chart
+    close_fonts(pdf)
 
 
 def test_the_window_is_24_months_ending_with_this_one():
@@ -341,7 +343,9 @@ def test_every_vocabulary_label_fits_its_place_in_a_chart():
     labels = [t["label"] for t in data.TOPICS] + [r["name"] for r in data.REGIONS] + [
         x["name"] for x in data.LEVELS + data.SUBJECTS]
     widest = max(labels, key=lambda label: pdf.get_string_width(shorten(label)))
-    assert pdf.get_string_width(shorten(widest)) / 25.4 * 96 <= LABEL_WIDTH - 8, widest
+    width = pdf.get_string_width(shorten(widest))
+    close_fonts(pdf)
+    assert width / 25.4 * 96 <= LABEL_WIDTH - 8, widest
 
 
 def _tables_and_statements(app, user_id, call=None) -> tuple[dict[str, list], list[str]]:
