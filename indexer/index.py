@@ -168,6 +168,31 @@ def _has_column(self, fieldname):
 whoosh3.W3PerDocReader.has_column = _has_column
 
 
+class _ReadStorage(FileStorage):
+    """A folder whose files opened while a searcher is being made are remembered, to be closed if making
+    it fails (``close_opened``) or left to the searcher once it stands (``settle``)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._opened: list | None = []
+
+    def open_file(self, name, **kwargs):
+        opened = super().open_file(name, **kwargs)
+        if self._opened is not None:
+            self._opened.append(opened)
+        return opened
+
+    def close_opened(self) -> None:
+        for opened in self._opened or ():
+            if not opened.is_closed:
+                with contextlib.suppress(Exception):
+                    opened.close()
+        self._opened = None
+
+    def settle(self) -> None:
+        self._opened = None
+
+
 def _pinned(searcher: Searcher) -> Searcher:
     """``searcher`` with every column file (and postings arrays file) of its segments open now, not on first use.
 
@@ -418,8 +443,8 @@ class SearchIndex:
 
     # Writing
 
-    def _open(self) -> index.Index:
-        opened = self._retrying(lambda: index.open_dir(str(self.path)))
+    def _open(self, storage: FileStorage | None = None) -> index.Index:
+        opened = self._retrying(lambda: index.FileIndex(storage or FileStorage(str(self.path))))
         versions = {version for _name, field in opened.schema.items()
                     if (version := analysis_version(getattr(field, "analyzer", None))) is not None}
         if newer := sorted(v for v in versions if v > ANALYSIS_VERSION):
@@ -616,7 +641,7 @@ class SearchIndex:
             # A rebuild swaps another folder in: its generation numbers may equal the old ones.
             if self._searcher is None or folder != self._folder or not self._searcher.up_to_date():
                 self._close_searcher()
-                self._searcher = self._retrying(lambda: _pinned(self._open().searcher()))
+                self._searcher = self._retrying(self._open_searcher)
                 self._folder = folder
         except IndexUnavailable:
             raise
@@ -624,6 +649,22 @@ class SearchIndex:
             self._close_searcher()
             raise IndexUnavailable(f"cannot read the index in {self.path}: {exc!r}") from exc
         return self._searcher
+
+    def _open_searcher(self) -> Searcher:
+        """A searcher on the latest commit with its files open (``_pinned``). A file a concurrent commit
+        deleted halfway through leaves none of the files opened so far to the garbage collector: whoosh's
+        own ``Index.reader()`` would drop a half-opened reader (and try again up to ten times)."""
+        storage = _ReadStorage(str(self.path))
+        try:
+            opened = self._open(storage)
+            toc = opened._read_toc()
+            reader = index.FileIndex._reader(storage, toc.schema, toc.segments, toc.generation)
+            searcher = _pinned(Searcher(reader, fromindex=opened))
+        except BaseException:
+            storage.close_opened()
+            raise
+        storage.settle()
+        return searcher
 
     def doc_count(self) -> int:
         """How many documents the index holds."""
