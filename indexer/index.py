@@ -183,11 +183,13 @@ class _ReadStorage(FileStorage):
         return opened
 
     def close_opened(self) -> None:
+        """Close the files opened so far; the ones opened next are remembered again (a retry)."""
         for opened in self._opened or ():
             if not opened.is_closed:
                 with contextlib.suppress(Exception):
                     opened.close()
-        self._opened = None
+        if self._opened is not None:
+            self._opened = []
 
     def settle(self) -> None:
         self._opened = None
@@ -443,8 +445,20 @@ class SearchIndex:
 
     # Writing
 
-    def _open(self, storage: FileStorage | None = None) -> index.Index:
-        opened = self._retrying(lambda: index.FileIndex(storage or FileStorage(str(self.path))))
+    def _open(self, storage: _ReadStorage | None = None) -> index.Index:
+        def attempt() -> index.Index:
+            # whoosh leaves a TOC file it could not read open: closed here, not by the garbage collector
+            folder = storage or _ReadStorage(str(self.path))
+            try:
+                opened = index.FileIndex(folder)
+            except BaseException:
+                folder.close_opened()
+                raise
+            if storage is None:
+                folder.settle()
+            return opened
+
+        opened = self._retrying(attempt)
         versions = {version for _name, field in opened.schema.items()
                     if (version := analysis_version(getattr(field, "analyzer", None))) is not None}
         if newer := sorted(v for v in versions if v > ANALYSIS_VERSION):

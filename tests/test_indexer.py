@@ -571,6 +571,8 @@ def test_search_raises_index_unavailable_when_the_index_is_corrupt(tmp_path: Pat
             search(SearchIndex(tmp_path / "index"))
         with pytest.raises(IndexUnavailable):
             SearchIndex(tmp_path / "index").doc_count()
+        with pytest.raises(IndexUnavailable):
+            SearchIndex(tmp_path / "index").apply([doc("practice:9")])
         gc.collect()
     assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
 
