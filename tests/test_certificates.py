@@ -147,9 +147,12 @@ def test_the_certificate_says_what_the_practice_is_and_where_to_check_it(app, wo
                      "МОУ «СОШ № 7»", "Копейский городской округ", "Челябинская область",
                      "Муниципальный уровень", "Последователи опыта: 2 организации",
                      f"http://localhost/practices/{pid}",
-                     f"Проверить подлинность: http://localhost/practices/{pid}",
+                     f"Постоянная ссылка: http://localhost/practices/{pid}",
                      "Проректор по научно-методической работе", "С. В. Кузнецова"]:
         assert expected in text, expected
+    assert re.search(r"опубликовано в банке «Банк практик» \d{1,2} [а-я]+ \d{4} г\. Название", text)
+    assert ".." not in text  # the date's «г.» ends the sentence
+    assert text.count(f"http://localhost/practices/{pid}") == 1
     assert re.search(r"Дата публикации: \d{1,2} [а-я]+ \d{4} г\.", text)
     assert re.search(r"Дата выдачи: \d{1,2} [а-я]+ \d{4} г\.", text)
     assert "Прошла экспертизу" not in text  # published without an assessment
@@ -216,7 +219,7 @@ def test_twenty_authors_with_their_positions_fit_on_the_page(app, world, count):
     text = _squash(_text(response))
     for name, position in AUTHORS[:count]:
         assert f"{name}, {position}" in text
-    assert f"Проверить подлинность: http://localhost/practices/{pid}" in text and "(подпись)" in text
+    assert f"Постоянная ссылка: http://localhost/practices/{pid}" in text and "(подпись)" in text
 
 
 def test_a_long_title_wraps_within_the_page(app, world):
@@ -231,7 +234,7 @@ def test_a_long_title_wraps_within_the_page(app, world):
         assert f"{name}, {position}" in _squash(text)
     title_lines = [line for line in text.splitlines() if "Формирование" in line or "младших" in line]
     assert len(title_lines) >= 5  # wrapped, not one line running off the page
-    assert f"Проверить подлинность: http://localhost/practices/{pid}" in _squash(text) and "(подпись)" in text
+    assert f"Постоянная ссылка: http://localhost/practices/{pid}" in _squash(text) and "(подпись)" in text
 
 
 @pytest.mark.parametrize(("fallback", "shown"), [(True, "🎓"), (False, "□")])

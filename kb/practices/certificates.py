@@ -71,8 +71,9 @@ def certificate_pdf(practice: Practice, issued: date) -> bytes:
     block(f"Дата выдачи: {format_date(issued)}", 11, "", 6, align="C")
 
     published = publication_date(practice)
-    block(f"Настоящая справка подтверждает, что описание педагогического опыта опубликовано в «{BANK_NAME}»"
-          + (f" {format_date(published)}" if published else "") + ".", 11, "", 4)
+    statement = ("Настоящая справка подтверждает, что описание педагогического опыта опубликовано в банке "
+                 f"«{BANK_NAME}»" + (f" {format_date(published)}" if published else ""))
+    block(statement if statement.endswith(".") else f"{statement}.", 11, "", 4)  # a date ends with «г.»
     block("Название:", 10, "I", 1)
     block(practice.title, 12, "B", 4)
     if practice.authors:
@@ -94,9 +95,9 @@ def certificate_pdf(practice: Practice, issued: date) -> bytes:
     if passed_expertise(practice):
         block("Прошла экспертизу", 10, "B", 1.5)
     block(followers_line(adoption_counts([practice.id]).get(practice.id, 0)), 10, "", 1.5)
-    block(f"Постоянная ссылка: {link}", 10, "", 6, link=link)
-    block(f"Проверить подлинность: {link}", 9, "I", 1, link=link)
-    block("Сведения справки совпадают с опубликованной страницей практики по этой ссылке.", 9, "I", 12)
+    block(f"Постоянная ссылка: {link}", 10, "", 1.5, link=link)
+    block("Подлинность справки проверяют по этой ссылке: её сведения совпадают с опубликованной страницей практики.",
+          9, "I", 12)
 
     position = config["CERTIFICATE_SIGNATORY_POSITION"].strip() or "Руководитель"
     name = config["CERTIFICATE_SIGNATORY_NAME"].strip() or BLANK
