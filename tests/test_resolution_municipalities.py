@@ -225,9 +225,40 @@ def test_new_centres_inflected(finder, text, regions, expected):
     ("Нижнего Новгорода", ()),
     ("Ханты-Мансийска", ()),
     ("из Кирова Елены", ("RU-KIR",)),
+    # «грозный» in lower case is the adjective, a word in capitals tells nothing
+    ("в грозном небе", ("RU-CE",)),
+    ("Тучи в грозном, но ясном небе", ("RU-CE",)),
+    ("В ГРОЗНОМ НЕБЕ", ("RU-CE",)),
+    # a surname or a given name without a place's marker before it is a person's
+    ("доклад Иванова", ("RU-IVA",)),
+    ("по предложению Иванова", ("RU-IVA",)),
+    ("выступление Владимира на секции", ("RU-VLA",)),
+    # a given name with a surname or a patronymic after it, in its case, is a person's, after «из» too
+    ("письмо из Владимира Путина", ()),
+    ("из Владимира Ильича", ()),
+    ("из Иванова Петра", ()),
+    ("письмо из Иванова А. П.", ()),
 ])
 def test_no_false_positives(finder, text, regions):
     assert _codes(finder, text, regions) == []
+
+
+@pytest.mark.parametrize(("text", "regions", "expected"), [
+    # a capitalised «Грозном» after «в» is the town, mid-sentence and at a sentence's start
+    ("Учителя в Грозном, но и в других городах", (), ["RU-CE-grozny"]),
+    ("В Грозном прошла конференция.", (), ["RU-CE-grozny"]),
+    ("Итоги подведены. В Грозном прошла конференция.", (), ["RU-CE-grozny"]),
+    ("В Миассе прошёл семинар.", (), ["RU-CHE-miassky"]),
+    # a town that is a surname or a given name too: after a place's marker
+    ("в Иванове", (), ["RU-IVA-ivanovo"]),
+    ("г. Иваново", (), ["RU-IVA-ivanovo"]),
+    ("гости из Иванова приехали", (), ["RU-IVA-ivanovo"]),
+    ("Иваново", ("RU-IVA",), ["RU-IVA-ivanovo"]),  # its nominative is no surname
+    ("из Владимира приехали", (), ["RU-VLA-vladimir"]),
+    ("во Владимире Путин открыл школу", (), ["RU-VLA-vladimir"]),  # a surname in another case
+])
+def test_towns_named_like_words_and_people(finder, text, regions, expected):
+    assert _codes(finder, text, regions) == expected
 
 
 def test_a_homonym_is_the_named_regions(finder):

@@ -123,12 +123,52 @@ def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expe
     ("Резолюция областной научно-практической конференции «Функциональная грамотность школьника»",
      {"functional_literacy"}),
     ("Решение научно-практической конференции (учителей, школьников)", set()),
+    # a contest of pupils is an olympiad's kind; a teachers' professional contest is their professional development
+    ("Провести конкурс исследовательских работ школьников.", {"olympiads"}),
+    ("Конкурсы для обучающихся.", {"olympiads"}),
+    ("Педагоги школы стали призёрами конкурса профессионального мастерства.", {"teacher_development"}),
+    ("Победитель регионального этапа конкурса «Учитель года» поделился опытом.", {"teacher_development"}),
+    ("Участие в конкурсе „Воспитатель года“.", {"teacher_development"}),
+    ("Организовать конкурс педагогов.", {"teacher_development"}),
+    ("Провести конкурс среди молодых учителей.", {"teacher_development"}),
+    ("Учитель года России провёл занятие.", {"teacher_development"}),
+    ("Финалисты конкурса «Педагогический дебют».", {"teacher_development"}),
+    ("Ученик года выступил на конкурсе.", {"olympiads"}),
+    ("Конкурс профессионального мастерства педагогов и конкурс проектов обучающихся.",
+     {"teacher_development", "olympiads"}),
 ])
 def test_discussed_topics(app, text, expected):
     from kb.vocabularies.topics import discussed_topics
 
     with app.app_context():
         assert set(discussed_topics(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Провести конкурс исследовательских проектов обучающихся.", {"olympiads"}),
+    ("Провести конкурс профессионального мастерства педагогов.", {"teacher_development"}),
+    ("Поддержать участников конкурса «Учитель года».", {"teacher_development"}),
+])
+def test_a_recommendations_teachers_contest_is_their_development(app, text, expected):
+    from kb.vocabularies.topics import suggest_topics
+
+    with app.app_context():
+        assert set(suggest_topics(text)) == expected
+
+
+def test_a_long_text_of_contests_is_read_in_one_pass(app):
+    """200 KB of contests and words a teachers' contest starts with and is not (a quadratic reading takes minutes)."""
+    import time
+
+    from kb.vocabularies.topics import discussed_topics
+
+    sentence = ("В конкурсе профессионального мастерства «Учитель года» и конкурсе проектов школьников приняли участие "
+                "педагоги, конкурс для для для молодых; Конкурсы Учитель Педагог Мастер ")
+    with app.app_context():
+        discussed_topics(sentence)  # the patterns, built once
+        started = time.perf_counter()
+        assert set(discussed_topics(sentence * (200_000 // len(sentence)))) == {"teacher_development", "olympiads"}
+        assert time.perf_counter() - started < 5
 
 
 # --------------------------------------------------------------------------------------------------

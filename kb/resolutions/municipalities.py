@@ -12,10 +12,13 @@ reads:
 * a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный», «в городе
   Нижнем Новгороде» — such a town is *marked*; a hyphenated, two-word or indeclinable one in any case as well («в
   Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону», «в Улан-Удэ», «в Орле»); a town named
-  by an adjective («Грозный») only after «г.», or after «в» when no noun agreeing with it follows («в Грозном
-  районе»); a bare «Магнитогорск» counts only for a region the resolution names (or a marked town or a name with its
-  kind word tells), and never as a person's or a street's name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.»,
-  «им. С. М. Кирова», «ул. Кирова».
+  by an adjective («Грозный») only after «г.», or after «в», written with a capital and lower-case letters («в
+  грозном небе», «В ГРОЗНОМ» are none), when no noun agreeing with it follows («в Грозном районе»); «В» beginning a
+  sentence marks a town as well («В Миассе прошёл семинар»); a bare «Магнитогорск» counts only for a region the
+  resolution names (or a marked town or a name with its kind word tells), and never as a person's or a street's
+  name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «им. С. М. Кирова», «ул. Кирова», a given name with a
+  surname in its case («из Владимира Путина»); nor, unmarked, a word pymorphy3 reads as a surname or a given name
+  too («доклад Иванова», «выступление Владимира»; «в Иванове», «из Иванова», «Иваново» are the town).
 
 «ё» and «е», a hyphen or none («Южно-Уральский») are alike. A name several regions have («Троицк» — Moscow's and
 Chelyabinsk oblast's —, «Озёрск», «Сосновский район») counts only for a region the resolution names; any name a
@@ -385,20 +388,24 @@ class MunicipalityFinder:
         gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
         prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
         if not prefixed:
-            if i and tokens[i - 1].cap and gap.isspace():
-                return None  # right after another name («Иван Троицк»): not a town
+            if i and tokens[i - 1].cap and gap.isspace() and not (
+                    before in TOWN_PREPOSITIONS and _sentence_starts(text, tokens[i - 1])):
+                return None  # right after another name («Иван Троицк»): not a town; «В Миассе прошёл» is one
             if before in _NOT_TOWN_AFTER or (i and _initial(text, tokens[i - 1])):
                 return None  # «ул. Кирова», «им. С. М. Кирова», «Т. Чита»
         marked = prefixed or (before in TOWN_PREPOSITIONS and gap.isspace())
         matched: list[_Entry] = []
         written = ""
         for entry, town in self._towns.get(tokens[i].key, ()):
-            if _is_adjective_town(town) and not prefixed and (not marked or _noun_follows(text, tokens, i + 1)):
-                continue  # «Трёхгорный», «в Грозном районе»: an adjective; a town after «г.», «ЗАТО», or «в» alone
+            if _is_adjective_town(town) and not prefixed and (
+                    not marked or not tokens[i].text[1:].islower() or _noun_follows(text, tokens, i + 1)):
+                continue  # «Трёхгорный», «в Грозном районе», «в ГРОЗНОМ»: an adjective; a town after «г.», «ЗАТО», «в»
             if not self._town_matches(tokens, i, town, instrumental=prefixed):
                 continue
-            if not prefixed and _person_follows(text, tokens, i + len(town)):
-                continue  # «Владимир Петрович», «Кирова Елена», «Кирова Е. С.»: a person
+            if not prefixed and _person_follows(text, tokens, i + len(town), tokens[i].text):
+                continue  # «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «Владимира Путина»: a person
+            if not marked and len(town) == 1 and _personal_name(tokens[i].text):
+                continue  # «доклад Иванова», «выступление Владимира»: a surname or a given name, unless a place's
             matched.append(entry)
             written = town[0]
         return (matched, written, marked) if matched else None
@@ -428,9 +435,25 @@ def _noun_follows(text: str, tokens: list[_Token], k: int) -> bool:
     return noun.tag.POS == "NOUN" and noun.tag.case in adjective
 
 
-def _person_follows(text: str, tokens: list[_Token], k: int) -> bool:
+def _sentence_starts(text: str, token: _Token) -> bool:
+    """Whether ``token`` begins a sentence, a line or a quotation («В Миассе прошёл семинар»): its capital tells
+    nothing."""
+    before = text[:token.start].rstrip(" \t")
+    return not before or before[-1] in ".!?…\n«\"„“("
+
+
+def _personal_name(word: str) -> bool:
+    """Whether pymorphy3 reads ``word``, as written, as a surname or a given name too («Иванова», «Кирова»,
+    «Владимира»; not «Иваново», «Миасса»)."""
+    from indexer.analysis import morphology  # pymorphy3, loaded once for the process
+
+    return any({"Surn", "Name"} & parse.tag.grammemes for parse in morphology().parse(_fold(word)))
+
+
+def _person_follows(text: str, tokens: list[_Token], k: int, name: str = "") -> bool:
     """Whether the words from ``k`` on, right after a town's name, make it a person's: a given name or a patronymic
-    («Владимир Петрович», «Кирова Елена»), or initials («Кирова Е. С.»)."""
+    («Владимир Петрович», «Кирова Елена»), initials («Кирова Е. С.»), or a surname in the case of the town's word
+    read as a given name (``name``: «Владимира Путина»; not «во Владимире Путин»)."""
     if k >= len(tokens) or not tokens[k].cap or not text[tokens[k - 1].end:tokens[k].start].isspace():
         return False
     if _initial(text, tokens[k]):
@@ -440,4 +463,8 @@ def _person_follows(text: str, tokens: list[_Token], k: int) -> bool:
         return True
     from indexer.analysis import morphology  # pymorphy3, loaded once for the process
 
-    return any({"Name", "Patr"} & parse.tag.grammemes for parse in morphology().parse(word))
+    parses = morphology().parse(word)
+    if any({"Name", "Patr"} & parse.tag.grammemes for parse in parses):
+        return True
+    given = {p.tag.case for p in morphology().parse(_fold(name)) if "Name" in p.tag.grammemes} if name else set()
+    return any("Surn" in p.tag.grammemes and p.tag.case in given for p in parses)

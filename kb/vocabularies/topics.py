@@ -82,14 +82,40 @@ class StemIndex:
         return any(tuple(self.stems[i:i + n]) == phrase for i in self.starts(phrase))
 
 
+# A contest of teachers («конкурс профессионального мастерства», «конкурс педагогов», «конкурсе „Учитель года“»,
+# «Воспитатель года»): no olympiad or contest of pupils (its «конкурс» gives that topic no more), but the teachers'
+# professional development (_TEACHERS_CONTEST_TOPIC, when the thesaurus has it). Bounded repeats: read in one pass.
+_TEACHER = (r"(?:педагог(?:а|у|ом|е|и|ов|ам|ами|ах)?\b|педагогическ[а-яё]*\s+(?:работник|коллектив)|учител"
+            r"|воспитател(?!ьн)|преподавател|наставник|классн[а-яё]*\s+руководител)")
+_TEACHERS_CONTEST = re.compile(
+    r"(?=[КкПпУВДНМС])(?:"  # the first letters of the alternatives: a position starting none is passed at once
+    r"\b[Кк]онкурс[а-яё]*\s+(?:(?:профессиональн|педагогическ)[а-яё]*\s+)?(?:проф)?мастерств[а-яё]*"
+    r"|\b[Пп]рофессиональн[а-яё]*\s+конкурс[а-яё]*"
+    r"|\b[Кк]онкурс[а-яё]*\s+(?:(?:среди|для|молод[а-яё]*|начинающ[а-яё]*|лучш[а-яё]*)\s+){0,3}" + _TEACHER
+    + r"[а-яё]*"
+    r"|(?:\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*)?\b(?:(?:Учитель|Воспитатель|Педагог|Преподаватель"
+    r"|Классный руководитель|Директор|Наставник|Мастер|Вожатый)(?:-(?!класс)[а-яё]+)?(?:\s+[а-яё]+){0,2}\s+года\b"
+    r"|Педагогический дебют|Сердце отдаю детям))")
+_TEACHERS_CONTEST_TOPIC = "teacher_development"
+
+
+def _without_teachers_contests(text: str, separator: str) -> tuple[str, bool]:
+    """``text`` with its teachers' contests put out (each replaced by ``separator``), and whether it had one."""
+    stripped, count = _TEACHERS_CONTEST.subn(separator, text)
+    return stripped, count > 0
+
+
 def suggest_topics(text: str) -> list[str]:
-    """Topic codes whose label, a synonym or an abbreviation occurs in ``text``."""
+    """Topic codes whose label, a synonym or an abbreviation occurs in ``text`` (a teachers' contest is their
+    professional development, not an olympiad or contest of pupils)."""
+    text, contest = _without_teachers_contests(text, " ")
     stems = StemIndex(_stems(text))
     tokens = set(_WORD.findall(text))
     return [
         code
         for code, phrases, abbreviations in _patterns()
-        if any(a in tokens for a in abbreviations) or any(stems.contains(p) for p in phrases)
+        if (contest and code == _TEACHERS_CONTEST_TOPIC) or any(a in tokens for a in abbreviations)
+        or any(stems.contains(p) for p in phrases)
     ]
 
 
@@ -166,8 +192,10 @@ def discussed_topics(text: str) -> list[str]:
     """Topic codes a long text (a resolution's full text) discusses: a label's or synonym's words in one sentence,
     outside a quoted title or a bracket or all in it, in order, a few words apart at most (an adjective next to its
     noun), or an abbreviation; the names of institutions and the words of the event's format (ВКС) left out (they
-    are no theme: «Институт … семьи и воспитания»)."""
-    found: set[str] = set()
+    are no theme: «Институт … семьи и воспитания»); a teachers' contest is their professional development, not an
+    olympiad or contest of pupils («конкурс профессионального мастерства», «конкурсе „Учитель года“»)."""
+    text, contest = _without_teachers_contests(text, ";")  # the words before it and after it are not one phrase
+    found: set[str] = {_TEACHERS_CONTEST_TOPIC} if contest else set()
     patterns = _discussed_patterns()
     parts = (part for sentence in _SENTENCE_END.split(text) for piece in _QUOTE_OR_BRACKET.split(sentence)
              for part in _INSTITUTION_NAME.split(piece))  # the words before a name and after it are not one phrase
