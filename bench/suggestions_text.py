@@ -3,7 +3,8 @@
     .venv/bin/python bench/suggestions_text.py [--corpus PATH]
 
 Texts: short words («a a a …», the most words 200,000 characters hold), capitalised ones («А А А …», each looked up
-in the gazetteers), a list of adjective region names with no «области» after them, and real Russian prose from
+in the gazetteers), a list of adjective region names with no «области» after them, teachers' and pupils' contests
+over and over (the words a teachers' contest starts with), and real Russian prose from
 ``../shared/corpus/ru_articles.jsonl.gz`` when it is there (measure only, never ship it). Prints the CPU seconds of
 each part (topics, levels, the two gazetteers) and of the whole, on a fresh instance.
 """
@@ -32,7 +33,10 @@ SIZE = 200_000
 
 def texts(corpus: Path) -> dict[str, str]:
     found = {"short words": "a " * (SIZE // 2), "capitalised": "А " * (SIZE // 2),
-             "adjective names": ("Челябинской " * SIZE)[:SIZE]}
+             "adjective names": ("Челябинской " * SIZE)[:SIZE],
+             "contests": ("В конкурсе профессионального мастерства «Учитель года» и конкурсе проектов школьников "
+                          "приняли участие педагоги, конкурс для для для молодых; Конкурсы Учитель Педагог Мастер "
+                          * SIZE)[:SIZE]}
     if corpus.is_file():
         prose = []
         with gzip.open(corpus, "rt", encoding="utf-8") as handle:

@@ -156,19 +156,15 @@ def test_a_recommendations_teachers_contest_is_their_development(app, text, expe
         assert set(suggest_topics(text)) == expected
 
 
-def test_a_long_text_of_contests_is_read_in_one_pass(app):
-    """200 KB of contests and words a teachers' contest starts with and is not (a quadratic reading takes minutes)."""
-    import time
-
+def test_a_long_text_of_contests_is_read_whole(app):
+    """200 KB of contests and words a teachers' contest starts with and is not (its speed: the «contests» text of
+    bench/suggestions_text.py)."""
     from kb.vocabularies.topics import discussed_topics
 
     sentence = ("В конкурсе профессионального мастерства «Учитель года» и конкурсе проектов школьников приняли участие "
                 "педагоги, конкурс для для для молодых; Конкурсы Учитель Педагог Мастер ")
     with app.app_context():
-        discussed_topics(sentence)  # the patterns, built once
-        started = time.perf_counter()
         assert set(discussed_topics(sentence * (200_000 // len(sentence)))) == {"teacher_development", "olympiads"}
-        assert time.perf_counter() - started < 5
 
 
 # --------------------------------------------------------------------------------------------------
