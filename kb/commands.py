@@ -353,47 +353,71 @@ def import_resolution_command(files: tuple[Path, ...], publish: bool) -> None:
 _DRY_RUN = click.option("--dry-run", is_flag=True, help="Только показать, что будет найдено, ничего не меняя.")
 
 
+_INCLUDING_HAND_MARKED = "--including-hand-marked"
+
+
+def _including_hand_marked(what: str):
+    return click.option(_INCLUDING_HAND_MARKED, "with_hand_marked", is_flag=True, help=(
+        f"Заменить и {what}, отмеченные методистом вручную (в форме проверки загрузки или на странице «Изменить»): "
+        "без этого флага такие резолюции остаются как есть."))
+
+
 @command("detect-municipalities")
 @with_appcontext
 @click.option("--all", "redo", is_flag=True,
-              help="Прочитать заново и резолюции, у которых муниципалитеты уже есть (отмеченные вручную заменятся).")
+              help="Прочитать заново и резолюции, у которых муниципалитеты уже есть (кроме отмеченных вручную).")
+@_including_hand_marked("муниципалитеты")
 @_DRY_RUN
-def detect_municipalities_command(redo: bool, dry_run: bool) -> None:
+def detect_municipalities_command(redo: bool, with_hand_marked: bool, dry_run: bool) -> None:
     """Найти муниципалитеты, названные в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
     стал их искать); регион города, названного как место («г. Магнитогорск», «в Миассе»), добавляется к регионам
-    резолюции."""
+    резолюции. Муниципалитеты, отмеченные методистом вручную, не заменяются без --including-hand-marked."""
     from kb.resolutions.services import detect_municipalities
 
-    _detect_again("municipalities", detect_municipalities, lambda m: m.name, "муниципалитетов нет", redo, dry_run)
+    _detect_again("municipalities", detect_municipalities, lambda m: m.name, "муниципалитетов нет", redo,
+                  with_hand_marked, dry_run)
 
 
 @command("detect-topics")
 @with_appcontext
 @click.option("--all", "redo", is_flag=True,
-              help="Прочитать заново и резолюции, у которых темы уже есть (отмеченные вручную заменятся).")
+              help="Прочитать заново и резолюции, у которых темы уже есть (кроме отмеченных вручную).")
+@_including_hand_marked("темы")
 @_DRY_RUN
-def detect_topics_command(redo: bool, dry_run: bool) -> None:
+def detect_topics_command(redo: bool, with_hand_marked: bool, dry_run: bool) -> None:
     """Найти темы, которые обсуждаются в текстах загруженных резолюций (для резолюций, загруженных до того, как банк
-    стал их искать; темы рекомендаций не меняются)."""
+    стал их искать; темы рекомендаций не меняются). Темы, отмеченные методистом вручную, не заменяются без
+    --including-hand-marked."""
     from kb.resolutions.services import detect_topics
 
-    _detect_again("topics", lambda res: (detect_topics(res), []), lambda t: t.label, "тем нет", redo, dry_run)
+    _detect_again("topics", lambda res: (detect_topics(res), []), lambda t: t.label, "тем нет", redo,
+                  with_hand_marked, dry_run)
 
 
-def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, dry_run: bool) -> None:
+def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, with_hand_marked: bool,
+                  dry_run: bool) -> None:
     """Fill a resolution's ``attribute`` (a list of vocabulary entries with a code) with what ``detect`` finds in its
     text again, for every resolution without them (with ``redo``, for every one), saying what (``label`` of each);
-    ``detect`` gives the entries and the regions the resolution gains with them. The index follows."""
+    ``detect`` gives the entries and the regions the resolution gains with them. A resolution whose ``attribute`` a
+    methodist marked by hand is left as it is, and counted, unless ``with_hand_marked``: then its values are
+    replaced and no longer count as marked by hand. The index follows."""
     from sqlalchemy import select
 
     from kb.resolutions.models import Resolution
+    from kb.resolutions.services import marked_by_hand
     from kb.search.services import sync
 
-    changed = 0
+    changed = kept = 0
     for res in db.session.scalars(select(Resolution).order_by(Resolution.id)):
         stored = getattr(res, attribute)
         if stored and not redo:
             continue
+        if marked_by_hand(res, attribute):
+            if not with_hand_marked:
+                kept += 1
+                continue
+            if not dry_run:
+                setattr(res, f"{attribute}_by_hand", False)  # what is found now, whatever it is, is no hand work
         found, gained = detect(res)
         if {x.code for x in found} == {x.code for x in stored} and not gained:
             continue
@@ -404,13 +428,19 @@ def _detect_again(attribute: str, detect, label, none_found: str, redo: bool, dr
         if not dry_run:
             setattr(res, attribute, found)
             res.regions.extend(gained)
+    left = (f"Оставлено как отмечено вручную резолюций: {kept} (заменить и их: {_INCLUDING_HAND_MARKED})."
+            if kept or redo else "")
     if dry_run:
         db.session.rollback()
         click.echo(f"Изменились бы резолюций: {changed} (ничего не сохранено).")
+        if left:
+            click.echo(left)
         return
     db.session.commit()
     applied = sync()
     click.echo(f"Изменено резолюций: {changed}; индекс обновлён: применено изменений {applied}.")
+    if left:
+        click.echo(left)
 
 
 @command("reindex")

@@ -574,7 +574,8 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
     source = _backup(demo_app, tmp_path)
     later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base", "licence"),  # since
                      "user": ("consent_at",),
-                     "resolution": ("imported_by_id", "published_at"), "oai_tombstone": ("recommendation_ids",)}
+                     "resolution": ("imported_by_id", "published_at", "municipalities_by_hand", "topics_by_hand"),
+                     "oai_tombstone": ("recommendation_ids",)}
     tables = {}
     with tarfile.open(source) as tar:
         for table, columns in later_columns.items():

@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, inspect
+from sqlalchemy import Column, ForeignKey, String, Table, Text, false, inspect
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from kb.extensions import db
@@ -78,6 +78,11 @@ class Resolution(db.Model):
     # When it was first published (kb.resolutions.services.mark_published): a draft published weeks after its import
     # enters the bank then, for the feed and the search's «entered» order. None for a draft never published.
     published_at: Mapped[datetime | None]
+    # Whether a methodist marked its municipalities, its topics by hand (changed them in the import preview or on
+    # the edit page): `detect-municipalities` and `detect-topics` leave those unless told to replace them too. The
+    # database's default only: a Core INSERT of an older revision's columns (the migration tests) names neither.
+    municipalities_by_hand: Mapped[bool] = mapped_column(server_default=false())
+    topics_by_hand: Mapped[bool] = mapped_column(server_default=false())
 
     regions: Mapped[list[Region]] = relationship(secondary=resolution_region, order_by=Region.sort_order)
     municipalities: Mapped[list[Municipality]] = relationship(secondary=resolution_municipality,

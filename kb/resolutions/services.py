@@ -94,6 +94,18 @@ def _topics(codes: Iterable[str]) -> list[Topic]:
     return sorted((by_code[c] for c in codes if c in by_code), key=lambda t: (t.sort_order, t.code))
 
 
+def _codes(entries: Iterable[Municipality | Topic]) -> set[str]:
+    return {entry.code for entry in entries}
+
+
+def marked_by_hand(resolution: Resolution, attribute: str) -> bool:
+    """Whether a methodist marked the resolution's ``attribute`` («municipalities» or «topics») by hand: changed what
+    the parser found in the import preview, or changed them on the edit page. A re-detection
+    (`detect-municipalities`, `detect-topics`) leaves such values unless told to replace them too; an import (the
+    command, the API, an untouched preview) and a re-detection mark nothing."""
+    return bool(getattr(resolution, f"{attribute}_by_hand"))
+
+
 def _municipalities(codes: Iterable[str]) -> list[Municipality]:
     codes = list(dict.fromkeys(codes))
     if not codes:
@@ -245,13 +257,15 @@ def find_imported(full_text: str) -> Resolution | None:
 
 def save_resolution(
     structure: ParsedResolution, source_name: str, publish: bool = False, is_demo: bool = False,
-    user: User | None = None,
+    user: User | None = None, detected: ParsedResolution | None = None,
 ) -> ImportReport:
     """Store a resolution from its structure (as parsed, or as corrected in the import preview).
 
     The CLI, the API and the web import all come here; ``user`` is who imports it (none for the command). Its
-    ``structure.full_text`` identifies the resolution: if it was imported before, nothing new is created
-    (``publish`` still publishes it, when ``user`` may manage that resolution).
+    ``structure.full_text`` identifies the resolution: if it was imported before, nothing new is created and nothing
+    of it changes, its municipalities and topics included (``publish`` still publishes it, when ``user`` may manage
+    that resolution). ``detected`` is what the parser found when ``structure`` is the preview's corrections of it:
+    municipalities or topics the methodist changed there are marked by hand (:func:`marked_by_hand`).
     """
     source_name = clipped(xml_text(source_name), Resolution.source_name.type.length)  # the uploader's: anything
     structure = fit_columns(structure)  # the API and the command skip the preview's form (and its lengths)
@@ -282,6 +296,10 @@ def save_resolution(
         topics=_topics(structure.topic_codes),
         imported_by_id=user.id if user is not None else None,
     )
+    if detected is not None:
+        resolution.municipalities_by_hand = _codes(resolution.municipalities) != _codes(
+            _municipalities(detected.municipality_codes))
+        resolution.topics_by_hand = _codes(resolution.topics) != _codes(_topics(detected.topic_codes))
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
     for position, item in enumerate(structure.recommendations):
         resolution.recommendations.append(Recommendation(
@@ -432,10 +450,10 @@ def removed_with_links(resolution: Resolution, kept_ids: set[int]) -> list[Recom
 def update_resolution(resolution: Resolution, structure: ParsedResolution,
                       items: list[EditedRecommendation]) -> EditReport:
     """Save the corrections of a resolution (its page's «Изменить»): the conference's details, regions, municipalities
-    and topics, and the
-    recommendations in ``items`` order. A recommendation that stays keeps its id, and so its permalink, its
-    place in collections and its practice links; one left out is deleted with its practice links. The full text
-    (the resolution's identity) does not change. The index follows through the outbox."""
+    and topics (changed ones are marked by hand: :func:`marked_by_hand`), and the recommendations in ``items``
+    order. A recommendation that stays keeps its id, and so its permalink, its place in collections and its
+    practice links; one left out is deleted with its practice links. The full text (the resolution's identity) does
+    not change. The index follows through the outbox."""
     report = EditReport()
     resolution.title = structure.title or resolution.title
     resolution.conference_name = structure.conference_name or ""
@@ -447,8 +465,11 @@ def update_resolution(resolution: Resolution, structure: ParsedResolution,
     resolution.participants_text = structure.participants_text or ""
     resolution.regions = [r for code in dict.fromkeys(structure.region_codes)
                           if (r := db.session.get(Region, code)) is not None]
-    resolution.municipalities = _municipalities(structure.municipality_codes)
-    resolution.topics = _topics(structure.topic_codes)
+    municipalities, topics = _municipalities(structure.municipality_codes), _topics(structure.topic_codes)
+    if _codes(municipalities) != _codes(resolution.municipalities):
+        resolution.municipalities, resolution.municipalities_by_hand = municipalities, True
+    if _codes(topics) != _codes(resolution.topics):
+        resolution.topics, resolution.topics_by_hand = topics, True
     known_types = set(db.session.scalars(select(AddresseeType.code)))
     topics_by_code = {t.code: t for t in db.session.scalars(select(Topic))}
     saved = {rec.id: rec for rec in resolution.recommendations}

@@ -228,7 +228,8 @@ def import_preview(token: str):
     if not form.validate_on_submit():
         return _preview_page(form, staged, parsed, 400)
     structure = form.structure(parsed.full_text, vocabulary_data.classify_addressee)
-    report = services.save_resolution(structure, staged.filename, publish=form.publish.data, user=current_user)
+    report = services.save_resolution(structure, staged.filename, publish=form.publish.data, user=current_user,
+                                      detected=parsed)
     record("resolution_imported", current_user, "resolution", report.resolution.id,
            details={"file": staged.filename, "created": report.created, "status": report.resolution.status})
     db.session.commit()
