@@ -50,10 +50,9 @@ from kb.practices import assessments, policy, rules
 from kb.practices.licences import default_licence, parse_licence
 from kb.practices.licences import licence as licence_terms
 from kb.practices.models import SECTION_KEYS, Practice
-from kb.practices.rules import INITIALS as _INITIALS
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
 from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
-from kb.practices.rules import SURNAME as _SURNAME_WORD
+from kb.practices.rules import join_initials as _join_initials
 from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
     InvalidTransition,
@@ -753,22 +752,6 @@ def parse_spread_level(value: str) -> str | None:
 # How a co-author written after a comma is told from a position: «Петрова Б. В.», «Б. В. Петрова», «Петрова
 # Белла Викторовна» are names; «учитель физики» is not. A part that may be a name but is not surely one («Петрова
 # Белла», «Петрова») stays the position, as before, with a warning.
-
-
-_SURNAME = re.compile(_SURNAME_WORD)
-_INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
-
-
-def _join_initials(parts: list[str]) -> list[str]:
-    """«Иванова, А. П.» is one name, as catalogues and some registries write it: a lone surname and the initials
-    that follow it (with a bracketed position, if any) become one part, «Иванова А. П.»."""
-    joined: list[str] = []
-    for part in parts:
-        if joined and _SURNAME.fullmatch(joined[-1]) and _INITIALS_FIRST.fullmatch(part):
-            joined[-1] = f"{joined[-1]} {part}"
-        else:
-            joined.append(part)
-    return joined
 
 
 def _author_entries(value: object) -> list[str]:
