@@ -52,6 +52,25 @@ def test_a_resolution_says_when_it_was_published_in_the_list_and_alone(app, clie
     assert summary["published_at"] == "2026-12-06T16:07:57.639037Z"
 
 
+def test_the_list_gives_a_resolutions_municipalities_as_its_detail_does(app, client):
+    """The list's summary had the regions but no municipalities, which the detail has: the same list, in the same
+    shape (code, label, region), in both."""
+    from kb.resolutions.services import import_resolution_text
+
+    with app.app_context():
+        rid = import_resolution_text(RESOLUTION.replace("Участники семинара", "Участники из Копейского городского "
+                                                        "округа и Миасского городского округа"),
+                                     "seminar-2.txt", publish=True).resolution.id
+        db.session.commit()
+    detail = client.get(f"/api/v1/resolutions/{rid}").get_json()
+    assert {"code": "RU-CHE-kopeysky", "label": "Копейский городской округ", "region": "RU-CHE"} in (
+        detail["municipalities"])
+    assert {m["code"] for m in detail["municipalities"]} >= {"RU-CHE-kopeysky", "RU-CHE-miassky"}
+    [summary] = client.get("/api/v1/resolutions").get_json()["results"]
+    assert summary["municipalities"] == detail["municipalities"]
+    assert set(summary["municipalities"][0]) == {"code", "label", "region"}
+
+
 def test_a_draft_shown_to_its_moderator_and_a_published_import_say_when(app, make_user, make_token):
     import io
     import re

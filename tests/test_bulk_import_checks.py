@@ -1099,3 +1099,58 @@ def test_a_date_in_a_text_or_vocabulary_cell_is_named_as_a_date(app, make_user):
             "«Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите реестр снова."
             ) in report.rows[1].warnings
     assert [p.organisation for p in practices(app)][-1] == "05.09.2024"
+
+
+_DATE_ADVICE = ("Excel сам превращает в дату набранное так, как «5-9» или «5.9». Задайте ячейке формат «Текстовый» "
+                "(Формат ячеек → Текстовый), впишите значение заново и загрузите реестр снова.")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_date_in_a_subject_or_topic_cell_warns_and_the_row_loads(app, make_user, kind):
+    """An unknown value of a vocabulary warns and the row loads with the rest, but a date in the subject or topic
+    column (a cell Excel stored as a date) refused the whole row. Now it is a warning that names the column and
+    the date, and the row loads without it; a CSV's date written as text is told the same way."""
+    admin = make_user("admin")
+    date = dt.datetime(2024, 9, 5) if kind == "xlsx" else "05.09.2024"
+    rows = [_with("Предмет", date), _with("Темы", date, row("R-2", "Театр в школе", topics="ШНО")),
+            _with("Уровень распространения", date, row("R-3", "Проектная неделя"))]
+    registry = xlsx_bytes(rows) if kind == "xlsx" else csv_bytes(rows)
+    report = check(app, admin, registry, dry_run=False)
+    assert [r.errors for r in report.rows] == [[], [], []]
+    assert [r.action for r in report.rows] == ["create"] * 3
+    assert (f"Предмет: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {_DATE_ADVICE}"
+            in report.rows[0].warnings)
+    assert (f"Темы: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {_DATE_ADVICE}"
+            in report.rows[1].warnings)
+    assert any(w.startswith("Уровень распространения: в ячейке дата «05.09.2024», а не значение словаря")
+               for w in report.rows[2].warnings), report.rows[2].warnings
+    loaded = {p.external_id: p for p in practices(app)}
+    assert [s.code for s in loaded["R-1"].subjects] == []
+    assert [t.code for t in loaded["R-1"].topics] == ["school_science_society"]
+    assert [t.code for t in loaded["R-2"].topics] == []
+    assert [s.code for s in loaded["R-2"].subjects] == ["mathematics"]
+    assert loaded["R-3"].spread_level is None
+
+
+def test_a_date_in_a_subject_cell_leaves_a_loaded_practice_its_subjects(app, make_user):
+    """As with any value the vocabulary does not have: a cell with nothing read does not clear what is stored."""
+    admin = make_user("admin")
+    check(app, admin, xlsx_bytes([row("R-1", "Школьное научное общество")]), dry_run=False)
+    report = check(app, admin, xlsx_bytes([_with("Предмет", dt.datetime(2024, 9, 5))]), dry_run=False)
+    assert report.rows[0].errors == []
+    assert ("Предмет: в ячейке дата «05.09.2024», а не значение словаря; остались прежние значения: «Математика». "
+            f"{_DATE_ADVICE}") in report.rows[0].warnings
+    assert [s.code for s in practices(app)[0].subjects] == ["mathematics"]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_date_in_the_region_cell_still_refuses_the_row(app, make_user, kind):
+    """The region is the one vocabulary whose unknown value refuses the row (a practice filed under no region, or
+    the methodist's own, would be lost to its region's moderators): a date there stays the row's error."""
+    admin = make_user("admin")
+    date = dt.datetime(2024, 9, 5) if kind == "xlsx" else "05.09.2024"
+    rows = [_with("Регион", date)]
+    report = check(app, admin, xlsx_bytes(rows) if kind == "xlsx" else csv_bytes(rows), dry_run=False)
+    assert len(report.rows[0].errors) == 1
+    assert "05.09.2024" in report.rows[0].errors[0] and report.rows[0].errors[0].startswith("Регион")
+    assert practices(app) == []

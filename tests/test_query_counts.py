@@ -8,7 +8,7 @@ from kb.extensions import db
 from kb.practices.models import Practice
 from kb.resolutions.models import Recommendation, Resolution
 from kb.timeutil import utcnow
-from kb.vocabularies.models import EducationLevel, Subject, Topic
+from kb.vocabularies.models import EducationLevel, Municipality, Subject, Topic
 
 PAGES = ["/", "/search", "/search?q=олимпиада", "/search?type=practice&per_page=100", "/practices/{pid}",
          "/resolutions", "/resolutions/{rid}", "/topics", "/regions", "/regions/RU-CHE", "/levels", "/collections",
@@ -48,6 +48,7 @@ def _grow(app, practices: int, resolutions: int) -> None:
         levels = list(db.session.scalars(select(EducationLevel)))
         subjects = list(db.session.scalars(select(Subject)))
         topics = list(db.session.scalars(select(Topic)))
+        municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.id).limit(6)))
         for n in range(practices):
             db.session.add(Practice(
                 title=f"Олимпиада и проект № {n}", annotation="Олимпиада для школьников района.", status="published",
@@ -57,6 +58,7 @@ def _grow(app, practices: int, resolutions: int) -> None:
             text = f"Резолюция конференции № {n}"
             db.session.add(Resolution(
                 title=text, checksum=hashlib.sha256(text.encode()).hexdigest(), status="published", full_text=text,
+                municipalities=municipalities[n % 3:n % 3 + 2],  # the API's list gives them: loaded for the page
                 recommendations=[Recommendation(number=str(i + 1), position=i, text=f"Олимпиада {i}")
                                  for i in range(3)]))
         db.session.commit()

@@ -2,7 +2,8 @@
 twice: DrawingML in mc:Choice, VML in mc:Fallback) were not read, nor were a DOCX's footnotes and endnotes; an
 ODT's notes were read in the middle of the sentence citing them, and broke the numbered list. A text box is read
 once, where it is anchored, its list paragraphs numbered on with the body's; the notes of a DOCX, an ODT or a FODT
-come after the body, after a line «Сноски», where the parser looks for no recommendation."""
+come after the body, after a line «Сноски» (marked by the reader: a line «Сноски» of a text is only text), where
+the parser looks for no recommendation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import io
 
 import pytest
 
-from kb.resolutions.parser import Gazetteer, extract_text, parse_resolution
+from kb.resolutions.parser import NOTES_LINE, Gazetteer, extract_text, parse_resolution
 from kb.vocabularies import data
 from tests.documents import flat_odf
 from tests.test_attachments_docx import (
@@ -29,7 +30,7 @@ from tests.test_attachments_docx import (
 )
 from tests.test_resolution_list_numbers import HEAD, ITEMS
 
-NOTES = ["Сноски", "Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац", "Апробация в гимназии № 5",
+NOTES = [NOTES_LINE, "Выготский Л. С. Мышление и речь. — М., 1999.", "Второй абзац", "Апробация в гимназии № 5",
          "Класс Баллы", "Приложение: рабочая программа"]
 
 
@@ -108,6 +109,7 @@ def test_a_docx_resolutions_notes_come_after_its_body_and_are_no_recommendations
     assert [(r.number, r.text) for r in result.recommendations] == [
         (str(n), item) for n, item in enumerate(ITEMS, start=1)]
     assert "Выготский" in result.full_text
+    assert "\nСноски\nВыготский" in result.full_text and NOTES_LINE not in result.full_text  # shown unmarked
     # without notes, the text is what it was
     assert read(tmp_path, noted_resolution(None, None)).splitlines() == [*HEAD, *numbered]
 
@@ -125,7 +127,7 @@ def test_a_broken_notes_part_of_a_resolution_costs_only_itself(tmp_path, damage)
     else:
         content = noted_resolution(FOOTNOTES[:FOOTNOTES.index("Второй")])
         kept = NOTES[1:2]
-    assert read(tmp_path, content).splitlines() == [*HEAD, *numbered, "", "Сноски", *kept, NOTES[-1]]
+    assert read(tmp_path, content).splitlines() == [*HEAD, *numbered, "", NOTES_LINE, *kept, NOTES[-1]]
 
 
 def test_a_resolutions_notes_are_cut_to_the_text_a_resolution_may_have(tmp_path, monkeypatch):
@@ -137,7 +139,7 @@ def test_a_resolutions_notes_are_cut_to_the_text_a_resolution_may_have(tmp_path,
     body = "\n".join([*HEAD, *(f"{n}. {item}" for n, item in enumerate(ITEMS, start=1))])
     monkeypatch.setattr(parser, "MAX_TEXT_LENGTH", len(body) + 200)
     text = read(tmp_path, content)
-    assert text.startswith(body + "\n\nСноски\nпояснение пояснение") and len(text) <= len(body) + 200
+    assert text.startswith(body + f"\n\n{NOTES_LINE}\nпояснение пояснение") and len(text) <= len(body) + 200
     assert len(parsed(text).recommendations) == 3
 
 
@@ -175,19 +177,35 @@ def _odt_resolution() -> bytes:
 def test_an_odt_resolutions_notes_come_after_its_body_and_are_no_recommendations(tmp_path, flat):
     content = _odt_resolution()
     text = read(tmp_path, flat_odf(content) if flat else content, "rez.fodt" if flat else "rez.odt")
-    assert text.splitlines() == [*HEAD, *(f"{n}. {item}" for n, item in enumerate(ITEMS, start=1)), "", "Сноски",
+    assert text.splitlines() == [*HEAD, *(f"{n}. {item}" for n, item in enumerate(ITEMS, start=1)), "", NOTES_LINE,
                                  "Выготский Л. С. Мышление и речь.", "Второй абзац", "Приложение: рабочая программа"]
     assert [(r.number, r.text) for r in parsed(text).recommendations] == [
         (str(n), item) for n, item in enumerate(ITEMS, start=1)]
 
 
-def test_a_text_resolutions_notes_after_their_heading_are_no_part_of_its_structure():
-    """A plain text with its notes under «Сноски» (as the files' are given): a note that reads as a trigger or a
-    recommendation is neither."""
-    text = "\n".join([*HEAD, *(f"{n}. {item}" for n, item in enumerate(ITEMS, start=1)), "", "Сноски:",
-                      "1. Рекомендовано к печати: сборник материалов семинара.", "2. Опыт гимназии № 5."])
+@pytest.mark.parametrize("name", ["rez.txt", "rez.md"])
+def test_a_line_snoski_in_a_plain_text_is_only_text(tmp_path, name):
+    """«Сноски» in a .txt ended the recommendations: the parser took it for the heading the DOCX and ODT readers put
+    before a document's notes. Only that heading, as the readers write it, ends them: in a text the user wrote
+    the line is text, and what follows it is read as any other lines."""
+    lines = [*HEAD, f"1. {ITEMS[0]}", "Сноски", f"2. {ITEMS[1]}", f"3. {ITEMS[2]}"]
+    text = read(tmp_path, "\n".join(lines).encode(), name)
     result = parsed(text)
-    assert [r.text for r in result.recommendations] == ITEMS
+    assert [r.text for r in result.recommendations] == [ITEMS[0] + " Сноски", *ITEMS[1:]]  # a line carrying on
     no_trigger = "\n".join([HEAD[0], HEAD[1], "Семинар прошёл в Омске.", "", "Сноски",
                             "Рекомендовано: 1) создать сеть школ; 2) провести олимпиаду."])
-    assert parsed(no_trigger).recommendations == []
+    assert [r.text for r in parsed(no_trigger).recommendations] == ["1) создать сеть школ; 2) провести олимпиаду."]
+
+
+def test_a_line_snoski_in_a_docx_body_is_text_and_its_real_notes_still_end_it(tmp_path):
+    """A body line «Сноски» (a heading the author typed) ends nothing; the notes the reader appends still do."""
+    body = drawing_docx_of(
+        *(paragraph(run(line)) for line in HEAD), listed(run(ITEMS[0])), paragraph(run("Сноски")),
+        listed(run("Провести олимпиаду") + note_reference("footnote", 1) + run(" для младших школьников")),
+        listed(run(ITEMS[2]) + note_reference("footnote", 2) + note_reference("endnote", 1)))
+    text = read(tmp_path, with_parts(body, {"footnotes": FOOTNOTES, "endnotes": ENDNOTES}, None))
+    result = parsed(text)
+    assert len(result.recommendations) == 3
+    assert not any("Выготский" in r.text or "Приложение" in r.text for r in result.recommendations)
+    shown = result.full_text.splitlines()
+    assert shown.count("Сноски") == 2  # the body's and the notes' heading, both shown as written

@@ -408,6 +408,8 @@ class ResolutionSummary(Schema):
     date_end = fields.String(allow_none=True, required=True)
     place = fields.String(required=True)
     regions = fields.List(fields.Nested(CodeLabel), required=True)
+    municipalities = fields.List(fields.Nested(MunicipalityRef), required=True, metadata={
+        "description": "Муниципалитеты, названные в резолюции, — как у /resolutions/{resolution_id}"})
     recommendations_count = fields.Integer(required=True)
     published_at = _utc_time(allow_none=True, required=True)
 

@@ -30,6 +30,7 @@ from kb.resolutions.models import Resolution
 from kb.resolutions.services import (
     get_visible_resolution,
     host_region_codes,
+    municipalities_json,
     public_resolutions,
     regions_host_first,
     resolution_to_json,
@@ -258,6 +259,7 @@ def _resolution_summary(resolution: Resolution, hosts: dict[int, str | None]) ->
         "date_end": resolution.date_end.isoformat() if resolution.date_end else None,
         "place": resolution.place,
         "regions": [{"code": r.code, "label": r.name} for r in regions_host_first(resolution, hosts)],
+        "municipalities": municipalities_json(resolution),  # as the detail's; loaded for the page at once
         "recommendations_count": len(resolution.recommendations),
         "published_at": utc_json(resolution.published_at),
     }
@@ -269,7 +271,7 @@ def _resolution_summary(resolution: Resolution, hosts: dict[int, str | None]) ->
                        "в /resolutions/{resolution_id}.")
 def resolutions():
     page, per_page = _paging()
-    pagination = public_resolutions(page, per_page)
+    pagination = public_resolutions(page, per_page, municipalities=True)
     hosts = host_region_codes(pagination.items)
     return jsonify(_list_body(pagination, page, per_page, [_resolution_summary(r, hosts) for r in pagination.items]))
 

@@ -909,10 +909,10 @@ def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = 
     return "\n".join(lines)
 
 
-def _odt(data: bytes, numbered: bool = False) -> str:
+def _odt(data: bytes, numbered: bool = False, notes_heading: str = NOTES_HEADING) -> str:
     """An ODT's paragraphs and headings, each on its line (an empty paragraph too: a resolution's blank lines), then
     its notes. ``numbered``, for a resolution: a list item begins with its number (the list styles of styles.xml too:
-    «Нумерация 123»), and the notes come after NOTES_HEADING."""
+    «Нумерация 123»), and the notes come after ``notes_heading``."""
     if not numbered:
         return _odf_text(_odf_content(data), row_lines=False)
     numbering = OdfNumbering()
@@ -921,7 +921,7 @@ def _odt(data: bytes, numbered: bool = False) -> str:
         styles = package.read("styles.xml") if "styles.xml" in package.namelist() else b""
     if styles:
         _odf_list_styles(styles, numbering)
-    return _odf_text(content, row_lines=False, numbering=numbering, notes_heading=NOTES_HEADING)
+    return _odf_text(content, row_lines=False, numbering=numbering, notes_heading=notes_heading)
 
 
 def _odf_list_styles(styles: bytes, numbering: OdfNumbering) -> None:
@@ -943,12 +943,12 @@ def _odf_list_styles(styles: bytes, numbering: OdfNumbering) -> None:
         element.clear()  # read: a list style's name stays on it until its own end
 
 
-def _fodt(data: bytes, numbered: bool = False) -> str:
+def _fodt(data: bytes, numbered: bool = False, notes_heading: str = NOTES_HEADING) -> str:
     """A flat ODT (FODT): the same office:body as an ODT's content.xml, inside office:document, read the same way
     (``detect`` has read its root with defusedxml); its office:styles come first in the same file."""
     if not numbered:
         return _odf_text(data, row_lines=False)
-    return _odf_text(data, row_lines=False, numbering=OdfNumbering(), notes_heading=NOTES_HEADING)
+    return _odf_text(data, row_lines=False, numbering=OdfNumbering(), notes_heading=notes_heading)
 
 
 def _odf_sheets_or_slides(data: bytes) -> str:
@@ -1103,17 +1103,18 @@ EXTRACTORS = {"pdf": _pdf, "docx": _docx, "doc": lambda data: _legacy(data, "doc
               "txt": lambda data: _looks_like_text(data) or ""}
 
 
-def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False) -> str:
+def extract_text(data: bytes, kind: str, keep_paragraphs: bool = False, notes_heading: str = NOTES_HEADING) -> str:
     """The text of a file of a known kind, whitespace tidied, cut to MAX_TEXT characters.
 
-    ``keep_paragraphs`` keeps one blank line where the document had any (a resolution's structure needs them).
+    ``keep_paragraphs`` keeps one blank line where the document had any (a resolution's structure needs them);
+    an ODT's, a FODT's notes then come after ``notes_heading`` (a resolution's reader marks it, to know it).
     """
     try:
         # a PDF has lines, not paragraphs: for a resolution its paragraphs are put back
         if keep_paragraphs and kind == "pdf":
             text = _pdf(data, layout=True)
         elif keep_paragraphs and kind in ("odt", "fodt"):  # a resolution's recommendations need their numbers
-            text = (_odt if kind == "odt" else _fodt)(data, numbered=True)
+            text = (_odt if kind == "odt" else _fodt)(data, numbered=True, notes_heading=notes_heading)
         else:
             text = EXTRACTORS[kind](data)
     except AttachmentError:

@@ -50,10 +50,9 @@ from kb.practices import assessments, policy, rules
 from kb.practices.licences import default_licence, parse_licence
 from kb.practices.licences import licence as licence_terms
 from kb.practices.models import SECTION_KEYS, Practice
-from kb.practices.rules import INITIALS as _INITIALS
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
 from kb.practices.rules import MAYBE_NAME as _MAYBE_NAME
-from kb.practices.rules import SURNAME as _SURNAME_WORD
+from kb.practices.rules import join_initials as _join_initials
 from kb.practices.rules import split_dashed as _dashed
 from kb.practices.services import (
     InvalidTransition,
@@ -627,6 +626,10 @@ def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[s
                 + (f"; {stays}" if kept else f" и {'не будет загружено' if dry_run else 'не загружено'}.")
                 + f" {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
             continue
+        if (day_month := _date_value(piece)) is not None:
+            messages.append(_date_in_vocabulary(label, piece, day_month, stays if kept else
+                                                f"значение {'не будет загружено' if dry_run else 'не загружено'}."))
+            continue
         found = f"{label}: значение «{piece}» не найдено в словаре"
         if kept:
             messages.append(f"{found}; {stays}{_suggestion(lookup.suggest(piece))}")
@@ -634,6 +637,20 @@ def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[s
             messages.append(f"{found} и {'не будет загружено' if dry_run else 'не загружено'}."
                             f"{_suggestion(lookup.suggest(piece))}")
     return messages
+
+
+def _date_value(text: str) -> tuple[int, int] | None:
+    """(day, month) of a value that is a date (``_typed_as_date``), also with a time of day: a date cell of XLSX
+    with a time is shown «05.09.2024 10:30»."""
+    return _typed_as_date(re.sub(r"\s+\d{1,2}:\d{2}(?::\d{2})?$", "", text))
+
+
+def _date_in_vocabulary(label: str, shown: str, day_month: tuple[int, int], outcome: str) -> str:
+    """The warning of a date in a vocabulary's column (an XLSX date cell, a date a CSV export wrote as text): it is
+    no value of the vocabulary; ``outcome`` says what the row loads instead («значение не загружено.»)."""
+    day, month = day_month
+    return (f"{label}: в ячейке дата «{shown}», а не значение словаря; {outcome} Excel сам превращает в дату "
+            f"набранное так, как «{day}-{month}» или «{day}.{month}». {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
 
 
 # -- single cells ----------------------------------------------------------------------------------------
@@ -735,22 +752,6 @@ def parse_spread_level(value: str) -> str | None:
 # How a co-author written after a comma is told from a position: «Петрова Б. В.», «Б. В. Петрова», «Петрова
 # Белла Викторовна» are names; «учитель физики» is not. A part that may be a name but is not surely one («Петрова
 # Белла», «Петрова») stays the position, as before, with a warning.
-
-
-_SURNAME = re.compile(_SURNAME_WORD)
-_INITIALS_FIRST = re.compile(rf"{_INITIALS}(?:\s*\(.*\))?")
-
-
-def _join_initials(parts: list[str]) -> list[str]:
-    """«Иванова, А. П.» is one name, as catalogues and some registries write it: a lone surname and the initials
-    that follow it (with a bracketed position, if any) become one part, «Иванова А. П.»."""
-    joined: list[str] = []
-    for part in parts:
-        if joined and _SURNAME.fullmatch(joined[-1]) and _INITIALS_FIRST.fullmatch(part):
-            joined[-1] = f"{joined[-1]} {part}"
-        else:
-            joined.append(part)
-    return joined
 
 
 def _author_entries(value: object) -> list[str]:
@@ -909,17 +910,22 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
     return messages
 
 
-# Columns whose values are looked up in a vocabulary: a date there is no value of it.
+# Columns whose values are looked up in a vocabulary: a date there is no value of it. A region that is none
+# refuses the row (as an unknown region does); in the others it is an unknown value, read as text and told as a
+# date by ``_unknown_values``: the row loads without it.
 _VOCABULARY_KEYS = frozenset({"region", "levels", "subjects", "topics", "spread_level"})
+_ROW_ERROR_KEYS = frozenset({"region"})
 _TEXT_FORMAT = "задайте ячейке формат «Текстовый» (Формат ячеек → Текстовый), впишите значение заново и загрузите " \
                "реестр снова"
 
 
 def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawRow:
     """The row with a date in a cell other than the year's as Excel shows it (05.09.2024, not 2024-09-05), and a
-    word of it: Excel turns «5-9» typed in a cell into a date of this year. In a vocabulary's column that is the
-    row's error (the cell counts as empty: no «не найдено в словаре» besides); elsewhere the text is loaded, with
-    a warning. The levels' dates are read by ``_codes``: a grade range as typed, like the dates of a CSV."""
+    word of it: Excel turns «5-9» typed in a cell into a date of this year. In the region's column that is the
+    row's error (the cell counts as empty: no «не найден в словаре» besides); in another vocabulary's column the
+    date goes on as text, a value the vocabulary does not have (its warning says it is a date, as for a CSV's);
+    elsewhere the text is loaded, with a warning. The levels' dates are read by ``_codes``: a grade range as typed,
+    like the dates of a CSV."""
     dated = {key: value for key, value in raw.values.items()
              if key not in ("year", "levels") and isinstance(value, dt.date)}
     if not dated:
@@ -930,7 +936,9 @@ def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawR
         shown = f"{value:%d.%m.%Y %H:%M}" if timed else f"{value:%d.%m.%Y}"
         typed = f"«{value.day}-{value.month}» или «{value.day}.{value.month}»"
         label = FIELD_LABELS[key]
-        if key in _VOCABULARY_KEYS:
+        if key in _VOCABULARY_KEYS and key not in _ROW_ERROR_KEYS:
+            values[key] = shown
+        elif key in _ROW_ERROR_KEYS:
             errors.append(f"{label}: в ячейке дата {shown}, а не значение словаря: Excel сам превращает в дату "
                           f"набранное так, как {typed}. {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
             values[key] = None
@@ -1063,8 +1071,14 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             labels = {item["code"]: item["label"] for item in SPREAD_LEVELS}
             stays = (f"; {'останется' if ctx.dry_run else 'остался'} прежний — «{labels[spread_level]}»"
                      if spread_level in labels else f" и {'не будет загружен' if ctx.dry_run else 'не загружен'}")
-            warnings.append(f"Уровень распространения «{spread_text}» не распознан{stays}. Допустимо: "
-                            + ", ".join(f"«{label}»" for label in labels.values()) + ".")
+            if (day_month := _date_value(spread_text)) is not None:
+                outcome = (f"{'останется' if ctx.dry_run else 'остался'} прежний — «{labels[spread_level]}»."
+                           if spread_level in labels
+                           else f"значение {'не будет загружено' if ctx.dry_run else 'не загружено'}.")
+                warnings.append(_date_in_vocabulary(FIELD_LABELS["spread_level"], spread_text, day_month, outcome))
+            else:
+                warnings.append(f"Уровень распространения «{spread_text}» не распознан{stays}. Допустимо: "
+                                + ", ".join(f"«{label}»" for label in labels.values()) + ".")
             ctx.unknown.setdefault((FIELD_LABELS["spread_level"], spread_text), []).append(result)
 
     # None: the instance's default for a new practice; an empty or unknown cell leaves a loaded one its own

@@ -267,6 +267,23 @@ def split_commas(text: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
+_SURNAME_ALONE = re.compile(SURNAME)
+_INITIALS_FIRST = re.compile(rf"{INITIALS}(?:\s*\(.*\))?")
+
+
+def join_initials(parts: list[str]) -> list[str]:
+    """«Иванова, А. П.» is one name, as catalogues and some registries write it: a lone surname (a list's number
+    before it aside) and the initials that follow it (with a bracketed position, if any) become one part,
+    «Иванова А. П.». The registry's cell and the form's line read it so."""
+    joined: list[str] = []
+    for part in parts:
+        if joined and _SURNAME_ALONE.fullmatch(LIST_NUMBER.sub("", joined[-1])) and _INITIALS_FIRST.fullmatch(part):
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined
+
+
 def bracketed(part: str) -> tuple[str, str] | None:
     """(name, note) of «name (note)», the note from the first bracket to the last one, which ends the part
     («Петров П. П. (директор (и. о.))»); None for any other part. Without a regular expression: one that tried
@@ -327,16 +344,19 @@ def co_author_lines(line: str) -> list[str]:
     that a person's name follows (``split_and``), «Иванова А. П. и Петров И. И.», «Иванова А. П., учитель
     математики и Петров И. И., учитель физики»; and before each comma that a name surely follows (``person``),
     «Иванова А. П., Петрова Б. В., Сидоров К. Л.», «Иванова А. П., учитель, Петрова Б. В., директор». What is not
-    surely a name stays the position: «Иванова Анна Петровна, учитель, МБОУ СОШ № 5» is one author. A line
-    without either stays as it is."""
+    surely a name stays the position: «Иванова Анна Петровна, учитель, МБОУ СОШ № 5» is one author. A surname
+    and its initials parted by a comma, «Иванова, А. П.», are one name (``join_initials``). A line without any of
+    these stays as it is."""
     groups: list[list[str]] = [[]]
-    for part in split_commas(line):
+    parts = split_commas(line)
+    joined = join_initials(parts)
+    for part in joined:
         first, *others = _and_pieces(part)
         if groups[-1] and person(first) is not None:
             groups.append([])
         groups[-1].append(first)
         groups.extend([other] for other in others)
-    return [", ".join(group) for group in groups] if len(groups) > 1 else [line]
+    return [", ".join(group) for group in groups] if len(groups) > 1 or len(joined) < len(parts) else [line]
 
 
 def authors_text(authors: Iterable[tuple[str, str]]) -> str:

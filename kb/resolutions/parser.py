@@ -17,8 +17,9 @@ What the parser understands (see the two seeds in ``shared/seeds``):
 * the recommendations after a line with "рекомендовали" / "рекомендуют" / "РЕКОМЕНДАЦИИ" / "РЕШИЛИ:" …: numbered
   addressee headers ("1)Министерству …:", "1. …:", "I. …:") with their dash, bullet, "1)" or "а)" items,
   "Педагогам – использовать …", or one paragraph; every recommendation gets a number of its own;
-* nothing past a line «Сноски» (NOTES_HEADING: a DOCX's, an ODT's footnotes and endnotes come after it): a note is
-  no trigger, label or recommendation.
+* nothing past the heading «Сноски» that the DOCX and ODT readers put before a document's footnotes and endnotes
+  (NOTES_LINE: marked, so that a line «Сноски» of a text, or of a document's body, is only text): a note is no
+  trigger, label or recommendation.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ __all__ = [
 ]
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
+# The line the readers of a DOCX, an ODT and a FODT put between a resolution's body and its notes: «Сноски» marked
+# with a noncharacter (U+FDD0: Unicode keeps them for a program's own use, no file a user writes has one), so that
+# only this heading ends what the parser reads, never a line «Сноски» of a text. ``normalise`` drops the mark: the
+# stored text shows «Сноски».
+NOTES_MARK = "\ufdd0"
+NOTES_LINE = NOTES_MARK + NOTES_HEADING
 # Characters of a resolution's text: the longest real ones are tens of thousands; 9 MB of text took 10 s to
 # parse at every look at its preview.
 MAX_TEXT_LENGTH = 1_000_000
@@ -121,7 +128,7 @@ def _read_office(path: Path) -> str:
 
     data = path.read_bytes()
     try:
-        return extract_file_text(data, detect(data, path.name), keep_paragraphs=True)
+        return extract_file_text(data, detect(data, path.name), keep_paragraphs=True, notes_heading=NOTES_LINE)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from exc
 
@@ -169,7 +176,7 @@ def _read_docx(path: Path) -> str:
             f"Не удалось прочитать документ Word «{path.name}»: файл повреждён или имеет другой формат."
         ) from exc
     body = "\n".join(lines)
-    return "\n".join([body, "", NOTES_HEADING, *notes]) if (notes := _docx_notes(package, len(body))) else body
+    return "\n".join([body, "", NOTES_LINE, *notes]) if (notes := _docx_notes(package, len(body))) else body
 
 
 def _docx_notes(package: io.BytesIO, body: int) -> list[str]:
@@ -178,7 +185,7 @@ def _docx_notes(package: io.BytesIO, body: int) -> list[str]:
     text may have past its body of ``body`` characters and the notes' heading."""
     from kb.attachments.ooxml import docx_notes
 
-    left = MAX_TEXT_LENGTH - body - len(NOTES_HEADING) - 3  # the line breaks around the blank line and the heading
+    left = MAX_TEXT_LENGTH - body - len(NOTES_LINE) - 3  # the line breaks around the blank line and the heading
     if left <= 0:
         return []
     with zipfile.ZipFile(package) as archive:
@@ -312,7 +319,7 @@ _BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
 _SPACES = re.compile(r"[\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008\u205f\u3000]")
-_INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+_INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad\ufdd0]")  # and NOTES_MARK
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -1686,18 +1693,18 @@ def _find_municipalities(result: ParsedResolution, municipalities: MunicipalityF
                                    "проверьте муниципалитеты")
 
 
-def _before_notes(lines: list[str]) -> list[str]:
-    """The lines before the heading «Сноски» (NOTES_HEADING: a DOCX's, an ODT's notes come after it, and so may a
-    text's), which no heading, trigger, label or recommendation is looked for past: a footnote «Рекомендовано к
-    печати …» is no trigger, an endnote no recommendation. The regions are looked for in the whole text."""
-    heading = NOTES_HEADING.casefold()
-    for index, line in enumerate(lines):
-        if index and line.strip().rstrip(":").strip().casefold() == heading:
-            kept = lines[:index]
-            while kept and not kept[-1].strip():  # the blank line before it
-                kept.pop()
-            return kept
-    return lines
+_NOTES = re.compile(rf"^[ \t]*{NOTES_LINE}[ \t]*$", re.MULTILINE)
+
+
+def _before_notes(text: str) -> str | None:
+    """The text before the notes' heading of a DOCX or an ODT (NOTES_LINE, as its reader writes it, after some
+    text; None without one), which no heading, trigger, label or recommendation is looked for past: a footnote
+    «Рекомендовано к печати …» is no trigger, an endnote no recommendation. A line «Сноски» the text itself has
+    (a .txt, a body's heading) is text. The regions are looked for in the whole text."""
+    for match in _NOTES.finditer(text):
+        if normalise(text[:match.start()]).strip():
+            return text[:match.start()]
+    return None
 
 
 def parse_resolution(text: str, gazetteer: Gazetteer, municipalities: MunicipalityFinder | None = None
@@ -1710,7 +1717,8 @@ def parse_resolution(text: str, gazetteer: Gazetteer, municipalities: Municipali
         result.warnings.append("Пустой текст резолюции")
         result.warnings.append("Не найдены рекомендации")
         return result
-    lines = _before_notes(full.split("\n"))
+    body = _before_notes(text)
+    lines = (full if body is None else normalise(body)).split("\n")
     classify = gazetteer.classify_addressee
 
     heading, body_start = _heading(lines)

@@ -559,12 +559,15 @@ def get_visible_recommendation(recommendation_id: int, user: User | None) -> Rec
     return rec if rec is not None and may_see_resolution(rec.resolution, user) else None
 
 
-def public_resolutions(page: int, per_page: int):
-    """Published resolutions, newest conference first, paginated."""
+def public_resolutions(page: int, per_page: int, municipalities: bool = False):
+    """Published resolutions, newest conference first, paginated; ``municipalities``: with theirs loaded for the
+    page in one query (the API's list gives them; the site's list does not show them)."""
     query = (select(Resolution).where(Resolution.status == "published")
              .order_by(Resolution.date_start.desc().nulls_last(), Resolution.id.desc())
              # the lists show how many recommendations each has, and its regions
              .options(selectinload(Resolution.recommendations), selectinload(Resolution.regions)))
+    if municipalities:
+        query = query.options(selectinload(Resolution.municipalities))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
