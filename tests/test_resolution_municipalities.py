@@ -274,6 +274,7 @@ def _placed(finder: MunicipalityFinder, text: str, regions=()) -> list[tuple[str
     ("в Миассе, Златоусте и Копейске", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky", "RU-CHE-kopeysky"]),
     ("в городах Миасс, Златоуст и Копейск", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky", "RU-CHE-kopeysky"]),
     ("г. Миасс, г. Златоуст", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky"]),
+    ("городами Миассом и Златоустом", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky"]),
     ("в Орле, Перми или Кирове прошли семинары", ["RU-ORL-oryol", "RU-PER-perm", "RU-KIR-kirov"]),
     ("в Миассе, и Перми", ["RU-CHE-miassky", "RU-PER-perm"]),
     ("гости из Миасса и Иванова приехали", ["RU-CHE-miassky", "RU-IVA-ivanovo"]),  # a surname, but in the list
