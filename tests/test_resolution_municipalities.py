@@ -261,6 +261,57 @@ def test_towns_named_like_words_and_people(finder, text, regions, expected):
     assert _codes(finder, text, regions) == expected
 
 
+def _placed(finder: MunicipalityFinder, text: str, regions=()) -> list[tuple[str, bool]]:
+    return [(found.code, found.bare) for found in finder.find(text, regions)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a town joined by «и», «или» or a comma to a marked one, in its case, is marked as well
+    ("Педагоги из Орла и Великого Новгорода", ["RU-ORL-oryol", "RU-NGR-veliky-novgorod"]),
+    ("Педагоги из Орла и из Великого Новгорода", ["RU-ORL-oryol", "RU-NGR-veliky-novgorod"]),
+    ("из Екатеринбурга и Перми", ["RU-SVE-yekaterinburg", "RU-PER-perm"]),
+    ("из Нижнего Новгорода и Великого Новгорода", ["RU-NIZ-nizhny-novgorod", "RU-NGR-veliky-novgorod"]),
+    ("в Миассе, Златоусте и Копейске", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky", "RU-CHE-kopeysky"]),
+    ("в городах Миасс, Златоуст и Копейск", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky", "RU-CHE-kopeysky"]),
+    ("г. Миасс, г. Златоуст", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky"]),
+    ("городами Миассом и Златоустом", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky"]),
+    ("в Орле, Перми или Кирове прошли семинары", ["RU-ORL-oryol", "RU-PER-perm", "RU-KIR-kirov"]),
+    ("в Миассе, и Перми", ["RU-CHE-miassky", "RU-PER-perm"]),
+    ("гости из Миасса и Иванова приехали", ["RU-CHE-miassky", "RU-IVA-ivanovo"]),  # a surname, but in the list
+    ("в Миассе и Грозном", ["RU-CHE-miassky", "RU-CE-grozny"]),
+])
+def test_a_town_listed_after_a_marked_one_is_marked(finder, text, expected):
+    assert _placed(finder, text) == [(code, False) for code in expected]
+
+
+@pytest.mark.parametrize(("text", "regions", "expected"), [
+    # the list stops at anything but a town in the same case; a person's or a street's name is none
+    ("из Миасса и Кирова Елены", (), ["RU-CHE-miassky"]),
+    ("из Миасса и Владимира Путина", (), ["RU-CHE-miassky"]),
+    ("в Миассе и доклад Иванова", (), ["RU-CHE-miassky"]),
+    ("в Миассе, ул. Кирова", (), ["RU-CHE-miassky"]),
+    ("в Миассе, Мурманск ждёт гостей", (), ["RU-CHE-miassky"]),  # another case: no list
+    ("в Миассе и Грозном районе", (), ["RU-CHE-miassky"]),
+    ("в Миассе и грозном небе", (), ["RU-CHE-miassky"]),
+    ("в Миассе. Пермь", (), ["RU-CHE-miassky"]),
+    ("в Миассе педагоги и Перми", (), ["RU-CHE-miassky"]),
+    # a bare town marks nothing after it
+    ("педагоги Магнитогорска и Перми", (), []),
+    ("педагоги Миасса и Перми", ("RU-CHE",), ["RU-CHE-miassky"]),
+])
+def test_a_list_of_towns_stops_at_anything_else(finder, text, regions, expected):
+    assert _codes(finder, text, regions) == expected
+
+
+def test_a_listed_town_gives_its_region_to_the_parsed_resolution(finder):
+    text = MAGNITOGORSK.replace("г. Магнитогорск", "г. Казань").replace(
+        "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона и гости из Москвы",
+        "педагоги из Казани, Миасса и Златоуста")
+    parsed = parse_resolution(text, gazetteer(), finder)
+    assert parsed.municipality_codes == ["RU-TA-kazan", "RU-CHE-miassky", "RU-CHE-zlatoustovsky"]
+    assert parsed.region_codes == ["RU-TA", "RU-CHE"]
+
+
 def test_a_homonym_is_the_named_regions(finder):
     assert _codes(finder, "г. Троицк", ("RU-MOW", "RU-CHE")) == ["RU-CHE-troitsky"]
     assert _codes(finder, "Озерского городского округа", ("RU-CHE",)) == ["RU-CHE-ozyorsky"]

@@ -9,16 +9,18 @@ reads:
   «15 муниципальных районов Челябинской области (Аргаяшский, Ашинский, …)» — a name of such a list misspelt by a
   letter or two («Нагабайкский») is read as the one municipality of the named regions it is closest to, with a
   warning;
-* a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный», «в городе
-  Нижнем Новгороде» — such a town is *marked*; a hyphenated, two-word or indeclinable one in any case as well («в
-  Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону», «в Улан-Удэ», «в Орле»); a town named
-  by an adjective («Грозный») only after «г.», or after «в», written with a capital and lower-case letters («в
-  грозном небе», «В ГРОЗНОМ» are none), when no noun agreeing with it follows («в Грозном районе»); «В» beginning a
-  sentence marks a town as well («В Миассе прошёл семинар»); a bare «Магнитогорск» counts only for a region the
-  resolution names (or a marked town or a name with its kind word tells), and never as a person's or a street's
-  name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «им. С. М. Кирова», «ул. Кирова», a given name with a
-  surname in its case («из Владимира Путина»); nor, unmarked, a word pymorphy3 reads as a surname or a given name
-  too («доклад Иванова», «выступление Владимира»; «в Иванове», «из Иванова», «Иваново» are the town).
+* a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный», «в городе Нижнем
+  Новгороде», «в городах Миасс, Златоуст» — such a town is *marked*, and so is a town joined to a marked one by «и»,
+  «или» or a comma and written in its case («из Орла и Великого Новгорода», «в Миассе, Златоусте и Копейске»; the list
+  stops at anything else: «в Миассе, Мурманск ждёт», «из Миасса и Кирова Елены»); a hyphenated, two-word or
+  indeclinable one in any case as well («в Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону»,
+  «в Улан-Удэ», «в Орле»); a town named by an adjective («Грозный») only after «г.», or after «в», written with a
+  capital and lower-case letters («в грозном небе», «В ГРОЗНОМ» are none), when no noun agreeing with it follows («в
+  Грозном районе»); «В» beginning a sentence marks a town as well («В Миассе прошёл семинар»); a bare «Магнитогорск»
+  counts only for a region the resolution names (or a marked town or a name with its kind word tells), and never as a
+  person's or a street's name: «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «им. С. М. Кирова», «ул. Кирова»,
+  a given name with a surname in its case («из Владимира Путина»); nor, unmarked, a word pymorphy3 reads as a surname
+  or a given name too («доклад Иванова», «выступление Владимира»; «в Иванове», «из Иванова», «Иваново» are the town).
 
 «ё» and «е», a hyphen or none («Южно-Уральский») are alike. A name several regions have («Троицк» — Moscow's and
 Chelyabinsk oblast's —, «Озёрск», «Сосновский район») counts only for a region the resolution names; any name a
@@ -41,10 +43,12 @@ _ADJ_FORMS = ("ий", "ый", "ой", "ого", "ому", "ым", "им", "ом"
 _OKRUG_KINDS = frozenset({"городской округ", "город"})
 _DISTRICT_WORDS = frozenset({"район", "района", "району", "районом", "районе", "районы", "районов", "районам",
                              "районами", "районах", "р-н"})
-_TOWN_PREFIXES = frozenset({"г", "гор", "город", "города", "городе", "городу", "городом", "п", "пос", "поселок",
+_TOWN_PREFIXES = frozenset({"г", "гор", "город", "города", "городе", "городу", "городом", "городов", "городам",
+                            "городами", "городах", "п", "пос", "поселок",
                             "поселка", "поселке", "зато", "город-герой", "города-героя", "городе-герое", "городу-герою",
                             "городом-героем"})
 TOWN_PREPOSITIONS = frozenset({"в", "во", "из", "до"})  # «в Миассе», «из Миасса»: a town, as «г.» tells
+_LIST_JOINS = frozenset({"и", "или"})  # «из Орла и Великого Новгорода»: the second town is marked as the first
 # the words a town's name written after is a street's or a namesake's («ул. Кирова», «школа им. Кирова»)
 _NOT_TOWN_AFTER = frozenset({
     "им", "имени", "ул", "улица", "улицы", "улице", "улицу", "пр", "пр-т", "просп", "проспект", "проспекта",
@@ -113,14 +117,19 @@ def _noun_forms(word: str, instrumental: bool) -> dict[str, set[str]]:
     """The compared forms of a word of a town's name in each case a resolution names a place in (nominative,
     genitive, dative, accusative, prepositional), the instrumental only when asked: «Челябинском» is as often
     «Челябинском институте». Each part of a hyphenated word («Петропавловске-Камчатском», «Йошкар-Оле»,
-    «Ростове-на-Дону», «Улан-Удэ») is inflected in the same case or left as it is."""
+    «Ростове-на-Дону», «Улан-Удэ») is inflected in the same case or left as it is; the word left whole in the
+    nominative is in another case only if it is one of its forms («Кемерово»): «в Миассе, Мурманск» is no list."""
     parts = [_word_cases(part) for part in _fold(word).split("-") if part]
+    nominative = {""}
+    for part in parts:
+        nominative = {done + form for done in nominative for form in part["nom"]}
     cases = {}
     for case in _CASES if instrumental else _CASES[:-1]:
-        forms = {""}
+        forms, own = {""}, {""}
         for part in parts:
             forms = {done + form for done in forms for form in part[case] | part["nom"]}
-        cases[case] = forms
+            own = {done + form for done in own for form in part[case]}
+        cases[case] = forms if case == "nom" else own | (forms - nominative)
     return cases
 
 
@@ -271,8 +280,14 @@ class MunicipalityFinder:
             okrug, length = kind
             for j, exact in self._list_before(text, tokens, i) + self._list_after(text, tokens, i + length):
                 self._read_listed(tokens[j], okrug, exact, named, j, take)
-        towns = [(i, match) for i, token in enumerate(tokens)
-                 if token.cap and (match := self._town_at(text, tokens, i))]
+        towns: list[tuple[int, tuple[list[_Entry], str, bool]]] = []
+        listed: dict[int, set[str]] = {}  # the word after a marked town → the cases it was written in
+        for i, token in enumerate(tokens):
+            if token.cap and (match := self._town_at(text, tokens, i, _listed_cases(text, tokens, i, listed))):
+                candidates, word, marked, end, cases = match
+                towns.append((i, (candidates, word, marked)))
+                if marked:
+                    listed[end] = cases
         for i, (candidates, word, marked) in towns:
             if marked:
                 take(i, candidates, word)
@@ -381,9 +396,12 @@ class MunicipalityFinder:
             if len(closest) == 1:
                 take(position, closest, closest[0].adjective, token.text)
 
-    def _town_at(self, text: str, tokens: list[_Token], i: int) -> tuple[list[_Entry], str, bool] | None:
+    def _town_at(self, text: str, tokens: list[_Token], i: int, listed: set[str] = frozenset()
+                 ) -> tuple[list[_Entry], str, bool, int, set[str]] | None:
         """The city okrugs whose town is written at ``i`` («г. Магнитогорска», «в Миассе», «Миассе», «ЗАТО
-        Трёхгорный»), the word and whether the town is marked as a place (by «г.», «в», …)."""
+        Трёхгорный»), the word, whether the town is marked as a place (by «г.», «в», …), the index of the word after
+        it and the cases it is written in. ``listed``: the cases of a marked town it is joined to by «и», «или» or a
+        comma («из Орла и Великого Новгорода»); written in one of them, it is marked too."""
         before = _fold(tokens[i - 1].text) if i else ""
         gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
         prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
@@ -394,13 +412,26 @@ class MunicipalityFinder:
             if before in _NOT_TOWN_AFTER or (i and _initial(text, tokens[i - 1])):
                 return None  # «ул. Кирова», «им. С. М. Кирова», «Т. Чита»
         marked = prefixed or (before in TOWN_PREPOSITIONS and gap.isspace())
+        # a town of a list: marked when written in the case of the one before it
+        if not marked and listed and (found := self._towns_at(text, tokens, i, prefixed, True, listed)):
+            return found
+        return self._towns_at(text, tokens, i, prefixed, marked, None)
+
+    def _towns_at(self, text: str, tokens: list[_Token], i: int, prefixed: bool, marked: bool,
+                  cases: set[str] | None) -> tuple[list[_Entry], str, bool, int, set[str]] | None:
+        """:meth:`_town_at` once it is known whether the town is marked; ``cases``: the only cases it may be in."""
         matched: list[_Entry] = []
         written = ""
+        end = i + 1
+        written_in: set[str] = set()
         for entry, town in self._towns.get(tokens[i].key, ()):
             if _is_adjective_town(town) and not prefixed and (
                     not marked or not tokens[i].text[1:].islower() or _noun_follows(text, tokens, i + 1)):
                 continue  # «Трёхгорный», «в Грозном районе», «в ГРОЗНОМ»: an adjective; a town after «г.», «ЗАТО», «в»
-            if not self._town_matches(tokens, i, town, instrumental=prefixed):
+            town_cases = self._town_cases(tokens, i, town, instrumental=prefixed or bool(cases and "ins" in cases))
+            if cases is not None:
+                town_cases &= cases
+            if not town_cases:
                 continue
             if not prefixed and _person_follows(text, tokens, i + len(town), tokens[i].text):
                 continue  # «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «Владимира Путина»: a person
@@ -408,14 +439,29 @@ class MunicipalityFinder:
                 continue  # «доклад Иванова», «выступление Владимира»: a surname or a given name, unless a place's
             matched.append(entry)
             written = town[0]
-        return (matched, written, marked) if matched else None
+            end = max(end, i + len(town))
+            written_in |= town_cases
+        return (matched, written, marked, end, written_in) if matched else None
 
     @staticmethod
-    def _town_matches(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> bool:
+    def _town_cases(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> set[str]:
+        """The cases the words from ``i`` on are ``town`` in («Великом Новгороде»: the words in one case)."""
         if i + len(town) > len(tokens):
-            return False
-        forms = [_noun_forms(word, instrumental) for word in town]  # «Великом Новгороде»: the words in one case
-        return any(all(tokens[i + n].key in word[case] for n, word in enumerate(forms)) for case in forms[0])
+            return set()
+        forms = [_noun_forms(word, instrumental) for word in town]
+        return {case for case in forms[0] if all(tokens[i + n].key in word[case] for n, word in enumerate(forms))}
+
+
+def _listed_cases(text: str, tokens: list[_Token], i: int, listed: dict[int, set[str]]) -> set[str]:
+    """The cases of the marked town the word at ``i`` is joined to by a comma, «и» or «или» («в Миассе, Златоусте и
+    Копейске»), from ``listed`` (the word after a marked town → its cases); none if it follows no such town."""
+    if i in listed and re.fullmatch(r"\s*,\s*", text[tokens[i - 1].end:tokens[i].start]):
+        return listed[i]
+    if (i >= 2 and i - 1 in listed and _fold(tokens[i - 1].text) in _LIST_JOINS
+            and text[tokens[i - 1].end:tokens[i].start].isspace()
+            and re.fullmatch(r"\s*,?\s*", text[tokens[i - 2].end:tokens[i - 1].start])):
+        return listed[i - 1]
+    return set()
 
 
 def _initial(text: str, token: _Token) -> bool:
