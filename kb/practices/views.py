@@ -54,7 +54,7 @@ def _visible_or_404(practice_id: int):
 def detail(practice_id: int):
     practice = _visible_or_404(practice_id)
     page = _detail_page(practice)
-    if practice.is_published:
+    if practice.is_published and policy.counts_as_reader(current_user, practice):
         db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
         count_quietly(lambda: services.count_view(practice_id))
     return page
