@@ -238,6 +238,13 @@ class SearchPage:
         return min(self.total, self.pages * self.params.per_page)
 
     @property
+    def listed_facets(self) -> dict[str, list[FacetValue]]:
+        """The facet values the search page lists, for the API to give the same: none when nothing is found (the
+        page then has no filters, only the chosen ones to remove); else every value found, and a selected value
+        even with count 0 (it stays in sight, to be unselected)."""
+        return self.facets if self.total else {name: [] for name in self.facets}
+
+    @property
     def cut_notice(self) -> str | None:
         """What the last page that can be opened says when there are more matches than the pages reach."""
         if self.total <= self.shown or self.params.page < self.pages:
