@@ -711,15 +711,11 @@ class LevelHint:
     count: int  # what the rest finds at the level
 
 
-# What a query calls a level in everyday words, besides the level's names: a kindergarten is preschool, a college
-# vocational. Any form of the words («в детском саду», «младших школьников»); the preposition before them goes too.
-_LEVEL_WORDS = {
-    "preschool": ["дошкольное", "детский сад"],
-    "primary": ["начальная школа", "младшие школьники"],
-    "basic": ["основная школа"],
-    "secondary": ["старшая школа", "старшеклассники"],
-    "vocational": ["колледж", "техникум"],
-}
+# What a query calls a level in everyday words: a kindergarten is preschool, a college vocational. Any form of the
+# words («в детском саду», «младших школьников»); the preposition before them goes too. The words are the levels'
+# aliases (kb.vocabularies.data.LEVELS), which the registry import reads too; here only what a query says and a
+# registry cell does not: «дошкольное» alone.
+_LEVEL_WORDS = {"preschool": ["дошкольное"]}
 # Between two levels' words: the query is about both («преемственность дошкольного и начального образования»).
 _LEVEL_JOINS = frozenset({"и", "или", "/", "—", "-"})
 # From one level to the next: «переход из начальной школы в основную», «от детского сада к начальной».
