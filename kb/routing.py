@@ -5,6 +5,7 @@ own names (``SiteHosts``); no text of a URL carries control characters (``CleanR
 ``CleanStringConverter``)."""
 
 import contextlib
+import html
 import re
 from urllib.parse import quote, urlsplit
 
@@ -256,3 +257,31 @@ def download_disposition(name: str, fallback: str) -> str:
     """Content-Disposition of a download saved as ``name`` (RFC 6266): the name itself as ``filename*``
     (RFC 8187, UTF-8), and an ASCII ``fallback`` for a client that reads only ``filename``."""
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+MAX_DOWNLOAD_TITLE = 120  # characters of a title in a download's file name
+
+# An HTML tag typed into a title («Курс <i>модуль 1</i>»): «<», a letter (or «/», «!») and no other «<» up to «>»;
+# «5 < 7» is no tag. A tag that breaks a line is a space («года<br>2025»), an inline one nothing («<b>Курс</b>ы»).
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*|!--)[^<>]*>")
+_BREAKING_TAGS = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+                            "hr", "table", "blockquote", "section", "article", "!--"})
+
+
+def download_name(title: str, extension: str) -> str:
+    """The name a download made of a user-entered title is saved as («Курс для наставников ШНО.docx»), or "" when
+    nothing of the title is left (the caller names the file by its number, as its ASCII fallback does anyway).
+
+    Markup typed into the title is not part of the name: HTML entities are read («&laquo;» is «»»), tags dropped
+    («<i>модуль 1</i>» is «модуль 1»; kept, clean_filename took out «<», «>» and «/» and left «iмодуль 1-i»). A
+    slash is a folder to clean_filename (and to the reader's file system): «ФГОС НОО/ООО» kept only «ООО», and «Курс
+    2024/» came out as «docx», with no extension; slashes become hyphens. Characters a file system refuses
+    (``<>:"\\|?*``, control characters) go, Cyrillic and «» stay; at most MAX_DOWNLOAD_TITLE characters."""
+    from kb.attachments.services import clean_filename  # it names attachments' downloads with this module's help
+
+    text = _TAG.sub(lambda m: " " if m.group(2).lower() in _BREAKING_TAGS else "", html.unescape(title or ""))
+    stem = " ".join(text.replace("/", "-").replace("\\", "-").split())[:MAX_DOWNLOAD_TITLE]
+    stem, dot, found = clean_filename(f"{stem}.{extension}").rpartition(".")
+    # what clean_filename took out («Курс ?», «5 < 7») may leave a space or a hyphen at the end, or two spaces
+    stem = " ".join(stem.split()).strip(" .-")
+    return f"{stem}.{extension}" if dot and found == extension and stem else ""

@@ -72,6 +72,20 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def wait_phrase(seconds: int) -> str:
+    """A wait as a person says it, for «повторите через …»: «через 40 секунд», «через 1 минуту», «через 2 часа
+    15 минут». Under a minute in seconds, under an hour in whole minutes, longer in hours and minutes; a part of a
+    minute counts as a whole one, so the wait named is never shorter than the real one."""
+    seconds = max(1, int(seconds))
+    if seconds < 60:
+        return f"через {seconds} {plural(seconds, 'секунду', 'секунды', 'секунд')}"
+    hours, minutes = divmod(-(-seconds // 60), 60)
+    parts = [f"{hours} {plural(hours, 'час', 'часа', 'часов')}"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} {plural(minutes, 'минуту', 'минуты', 'минут')}")
+    return "через " + " ".join(parts)
+
+
 def resolution_format_label(code: str | None) -> str:
     return _FORMATS.get(code or "", "")
 

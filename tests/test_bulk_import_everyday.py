@@ -179,6 +179,41 @@ def test_levels_as_a_school_names_them_are_read(app, make_user, cell, codes):
     assert sorted(level.code for level in practices(app)[0].levels) == sorted(codes)
 
 
+@pytest.mark.parametrize(("cell", "codes"), [
+    ("дошкольники", ["preschool"]), ("Дошкольники", ["preschool"]), ("младшие школьники", ["primary"]),
+    ("младших школьников", ["primary"]), ("старшеклассники", ["secondary"]), ("в 5-9 классах", ["basic"]),
+    ("во 2 классе", ["primary"]), ("для 10-11 классов", ["secondary"]),
+    ("курсы повышения квалификации", ["professional_development"]),
+    ("Курсы повышения квалификации", ["professional_development"]),
+    ("повышение квалификации", ["professional_development"]),
+])
+def test_the_everyday_words_of_a_level_are_read(app, make_user, cell, codes):
+    """«дошкольники», «младшие школьники», «в 5-9 классах», «курсы повышения квалификации» were «не найдено в
+    словаре»; they are the words the search's level hints know too (data.LEVELS aliases, one list)."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Уровень образования", cell)]), dry_run=False)
+    assert report.rows[0].errors == []
+    assert not [w for w in report.rows[0].warnings if w.startswith("Уровень образования")]
+    assert sorted(level.code for level in practices(app)[0].levels) == sorted(codes)
+
+
+@pytest.mark.parametrize(("cell", "meant"), [
+    ("средняя школа", "«Начальное общее образование», «Основное общее образование», «Среднее общее образование»"),
+    ("вуз", "«Высшее образование — бакалавриат», «Высшее образование — специалитет, магистратура», "
+            "«Высшее образование — подготовка кадров высшей квалификации»"),
+    ("ВУЗы", "«Высшее образование — бакалавриат», «Высшее образование — специалитет, магистратура», "
+             "«Высшее образование — подготовка кадров высшей квалификации»"),
+])
+def test_a_school_word_of_several_levels_asks_which(app, make_user, cell, meant):
+    """«средняя школа» is the whole general school (СОШ, grades 1–11) as often as grades 5–11 or, by law, 10–11;
+    «вуз» is any of the vocabulary's three higher levels: the check names the levels and asks, not «не найдено»."""
+    admin = make_user("admin")
+    report = check(app, admin, csv_bytes([_with("Уровень образования", cell)]))
+    assert report.rows[0].errors == []
+    assert f"Уровень образования: «{cell}» — это несколько значений словаря: {meant}." in " ".join(
+        report.rows[0].warnings)
+
+
 @pytest.mark.parametrize("cell", ["0-12 классы", "9-5 классы", "12 класс", "5-9"])
 def test_grades_out_of_school_are_no_level(app, make_user, cell):
     """A range outside 1–11 (or backwards) is not read as levels: the value is named, the row loads without it."""

@@ -603,7 +603,13 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
     ("Модуль 2\\итоги", "Модуль 2-итоги"),
     ("Курс.", "Курс"),
     ("///", None),  # nothing of the title left: the collection's number
-], ids=["slash-with-spaces", "slash", "slash-at-end", "backslash", "full-stop", "only-slashes"])
+    ("Курс «Одарённые дети» <i>модуль 1</i>", "Курс «Одарённые дети» модуль 1"),
+    ("<b>Итоги</b> года<br>2025 <span class=\"x\">(черновик)</span>", "Итоги года 2025 (черновик)"),
+    ("&lt;em&gt;Курс&lt;/em&gt; &laquo;ШНО&raquo; &amp; НОУ", "Курс «ШНО» & НОУ"),
+    ("Итоги | вопросы? *важно* 5 < 7", "Итоги вопросы важно 5 7"),
+    ("<i></i>", None),
+], ids=["slash-with-spaces", "slash", "slash-at-end", "backslash", "full-stop", "only-slashes", "tags",
+        "tags-and-break", "entities", "unsafe-characters", "only-tags"])
 def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world, title, saved_as):
     """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
     owner = _client(app, world["owner"])

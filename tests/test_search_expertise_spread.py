@@ -130,6 +130,28 @@ def test_facet_counts_equal_the_counts_of_the_filtered_search(app, bank, query):
             assert narrowed["total"] == value["count"], (query, name, value)
 
 
+def test_the_api_lists_the_facet_values_the_page_shows(app, bank):
+    """A value with count 0 is listed only where the page lists it: a selected one, beside results (it stays in sight,
+    to be unselected). A search that finds nothing has no filters on the page, and no facet values in the API."""
+    client = app.test_client()
+    for query in ("q=шахматы&expertise=1&spread=federal", "expertise=1&type=resolution", "q=несуществующееслово"):
+        body = client.get(f"/api/v1/search?{query}").json
+        assert body["total"] == 0
+        assert body["facets"] == {name: [] for name in body["facets"]}, query
+        assert _facet(client.get(f"/search?{query}").get_data(as_text=True), "expertise") is None
+    body = client.get("/api/v1/search?spread=institution&spread=region").json
+    assert body["total"] == 1
+    assert body["facets"]["spread"] == [
+        {"value": "institution", "label": "Уровень образовательной организации", "count": 0},  # selected
+        {"value": "municipality", "label": "Муниципальный уровень", "count": 1},
+        {"value": "region", "label": "Региональный уровень", "count": 1},
+        {"value": "federal", "label": "Федеральный уровень", "count": 1},
+    ]
+    assert [v for values in body["facets"].values() for v in values if not v["count"]] == [body["facets"]["spread"][0]]
+    facet = _facet(client.get("/search?spread=institution&spread=region").get_data(as_text=True), "spread")
+    assert re.search(r"✓ Уровень образовательной организации.*?<span class=\"count\">0</span>", facet)
+
+
 @pytest.mark.parametrize("name, bad", [("expertise", "2"), ("expertise", "yes"), ("expertise", "<b>"),
                                        ("spread", "country"), ("spread", "Region"), ("spread", "region,federal")])
 def test_a_bad_value_is_dropped_by_the_page_and_refused_by_the_api(app, bank, name, bad):

@@ -299,6 +299,8 @@ class TestPages:
         "преемственность начального и дошкольного образования", "проекты начальной или основной школы",
         "переход из начальной школы в основную", "переход из детского сада в начальную школу",
         "переход от детского сада к начальной",
+        # a word of several levels («средняя школа»: grades 1–11, 5–11 or 10–11; «вуз»: three levels) names none
+        "проекты в средней школе", "олимпиады в вузе",
     ])
     def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
         page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)

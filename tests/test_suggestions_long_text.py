@@ -244,7 +244,8 @@ def test_the_json_endpoint_has_a_rate_limit_per_account(app, make_user, teacher)
         assert teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"}).status_code == 200
     over = teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"})
     assert over.status_code == 429
-    assert over.get_json()["error"].startswith("Слишком много запросов подсказок")
+    assert re.fullmatch(r"Слишком много запросов подсказок\. Повторите через (\d+ секунд[уы]?|1 минуту)\.",
+                        over.get_json()["error"])
     assert int(over.headers["Retry-After"]) >= 1
     other = app.test_client()  # another account from the same address is not held back
     sign_in(other, make_user("teacher"))
@@ -270,7 +271,8 @@ def test_the_form_s_suggest_step_shares_the_limit_and_keeps_what_was_typed(app, 
     over = suggest_on_form(teacher, **typed)
     page = over.get_data(as_text=True)
     assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
-    wait = re.search(r"Слишком много подсказок подряд, повторите через (\d+) с; заполненные поля сохранены", page)
+    wait = re.search(r"Слишком много подсказок подряд, повторите через (\d+) (секунд[уы]?|минуту); "
+                     r"заполненные поля сохранены", page)
     assert wait and int(wait.group(1)) >= 1
     assert 'value="Экспедиции юных краеведов"' in page
     assert "Сельская школа &amp;lt;ведёт&amp;gt; экспедиции" in page
@@ -288,3 +290,30 @@ def test_the_form_s_suggest_step_shares_the_limit_and_keeps_what_was_typed(app, 
     url = f"/practices/{pid}/edit"
     assert [suggest_on_form(client, url, title="Черновик").status_code for _ in range(3)] == [200, 200, 429]
     assert "заполненные поля сохранены" in suggest_on_form(client, url, title="Черновик").get_data(as_text=True)
+
+
+def test_over_the_daily_limit_the_wait_is_said_in_hours_and_minutes(app, teacher):
+    """300 a day spent: the wait is hours, said as a person says it, in the form and in the JSON."""
+    app.config["SUGGESTIONS_RATE_LIMIT"] = "10 per minute;1 per day"
+    token = csrf_from(teacher, "/practices/new")
+    assert teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"}).status_code == 200
+    over = teacher.post("/practices/suggestions", data={"csrf_token": token, "text": "школа"})
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) > 23 * 3600
+    # a day's window just opened: 23 hours 59 minutes and some seconds, said as the whole day
+    assert over.get_json()["error"] == "Исчерпан суточный предел запросов подсказок. Повторите через 24 часа."
+    page = suggest_on_form(teacher, title="Экспедиции юных краеведов").get_data(as_text=True)
+    assert "Исчерпан суточный предел подсказок, повторите через 24 часа; заполненные поля сохранены." in page
+    assert " с;" not in page
+
+
+@pytest.mark.parametrize(("seconds", "said"), [
+    (1, "через 1 секунду"), (3, "через 3 секунды"), (40, "через 40 секунд"), (21, "через 21 секунду"),
+    (59, "через 59 секунд"), (60, "через 1 минуту"), (61, "через 2 минуты"), (300, "через 5 минут"),
+    (3599, "через 1 час"), (3600, "через 1 час"), (8100, "через 2 часа 15 минут"),
+    (5 * 3600 + 21 * 60, "через 5 часов 21 минуту"), (11 * 3600 + 60 * 22, "через 11 часов 22 минуты"),
+    (86399, "через 24 часа"), (21 * 3600 + 1, "через 21 час 1 минуту"),
+])
+def test_a_wait_reads_naturally_in_russian(seconds, said):
+    from kb.templating import wait_phrase
+
+    assert wait_phrase(seconds) == said

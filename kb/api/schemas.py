@@ -320,7 +320,11 @@ class SearchPage(Schema):
     suggestion = fields.String(allow_none=True)
     notice = fields.String()
     results = fields.List(fields.Nested(SearchResult), required=True)
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True)
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True,
+                         metadata={"description": "Значения, которые показывает страница поиска: найденные (число "
+                                   "считается без выбора в самом фасете) и выбранные — выбранное значение остаётся в "
+                                   "списке и с числом 0, чтобы его можно было снять. Когда ничего не найдено "
+                                   "(total 0), списки пусты."})
 
 
 class VocabularyEntry(Schema):

@@ -89,7 +89,7 @@ def search_api():
         "links": _page_links(params.page, params.per_page, page.total),
         "results": [item.to_json() for item in page.results],
         "facets": {
-            name: [{"value": f.value, "label": f.label, "count": f.count} for f in page.facets.get(name, [])]
+            name: [{"value": f.value, "label": f.label, "count": f.count} for f in page.listed_facets.get(name, [])]
             for name in FACET_FIELDS
         },
     }

@@ -306,6 +306,8 @@ class Lookup:
             if len(codes) > 1 and key not in names:
                 self.shared[key] = codes
                 del self.keys[key]
+        # with ``stems``, a shared synonym in another form too: «ВУЗы», «в средней школе»
+        self.shared_loose = {_stemmed(key): codes for key, codes in self.shared.items()} if stems else {}
 
     def _loose_key(self, name: str) -> str:
         key = _norm(name, self.drop)
@@ -358,7 +360,7 @@ class Lookup:
         if not self.grades:
             return []
         text = _NOTE.sub("", value).lower().strip()
-        text = re.sub(r"\s+по\s+", "-", re.sub(r"^с\s+", "", text))
+        text = re.sub(r"\s+по\s+", "-", re.sub(r"^(?:с|в|во|для)\s+", "", text))
         text, marked = _GRADE_WORD.subn("", text)
         text = re.sub(r"(\d)\s*-(?:е|х|й|ый|ые)\b", r"\1", text).strip()
         spans = [_GRADE_SPAN.fullmatch(part) for part in re.split(r"\s*(?:,|\bи\b)\s*", text)]
@@ -412,7 +414,7 @@ class Lookup:
     def ambiguous(self, value: str) -> list[str]:
         """The labels of the entries a shared synonym («Высшее образование») may mean, in vocabulary order."""
         for text in (value, _NOTE.sub("", value)):
-            codes = self.shared.get(_norm(text, self.drop))
+            codes = self.shared.get(_norm(text, self.drop)) or self.shared_loose.get(self._loose_key(text))
             if codes:
                 return [label for code, label in self.labels.items() if code in codes]
         return []
@@ -435,7 +437,7 @@ class Lookup:
         return self.labels[best[1]] if best else None
 
 
-_GRADE_WORD = re.compile(r"\s*(?:-?(?:е|х|ые|ых)\s*)?(?:класс(?:ы|ов|а|ах)?|кл)\.?$")
+_GRADE_WORD = re.compile(r"\s*(?:-?(?:е|х|ые|ых|м)\s*)?(?:класс(?:ы|ов|а|ах|е|ам)?|кл)\.?$")
 _GRADE_SPAN = re.compile(r"(\d{1,2})(?:\s*[-–—]\s*(\d{1,2}))?")
 
 

@@ -6,14 +6,21 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from kb.attachments.services import clean_filename
 from kb.collections import exports, services
 from kb.collections.forms import CollectionForm, NewCollectionForm, NoteForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
 from kb.errors import keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.pdf import FontMissing
-from kb.routing import bounded_int, download_disposition, filter_arg, last_page_redirect, local_path, page_arg
+from kb.routing import (
+    bounded_int,
+    download_disposition,
+    download_name,
+    filter_arg,
+    last_page_redirect,
+    local_path,
+    page_arg,
+)
 from kb.templating import plural
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
@@ -22,7 +29,6 @@ keeps_text_on_csrf_failure("collections.edit", CollectionForm)
 keeps_text_on_csrf_failure("collections.note", NoteForm)
 
 PER_PAGE = 20
-MAX_DOWNLOAD_TITLE = 120  # characters of the title in an export's file name
 
 
 def _owned_or_404(collection_id: int) -> Collection:
@@ -298,21 +304,7 @@ def _export(collection: Collection, fmt: str, back: str) -> Response:
         return redirect(back)
     fallback = f"collection-{collection.id}.{fmt}"
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": download_disposition(_export_name(collection.title, fmt) or fallback, fallback)})
-
-
-def _export_name(title: str, fmt: str) -> str:
-    """The file an export is saved as: the collection's own title («Курс для наставников ШНО.docx»), not a number.
-
-    A slash is a folder to clean_filename (and to the reader's file system): «ФГОС НОО/ООО» kept only «ООО», and
-    «Курс 2024/» came out as «docx», with no extension. Slashes become hyphens; a title with nothing left of it
-    («///») gives "" (the caller names the file by the collection's number).
-    """
-    stem = " ".join(title.replace("/", "-").replace("\\", "-").split())[:MAX_DOWNLOAD_TITLE]
-    stem, dot, extension = clean_filename(f"{stem}.{fmt}").rpartition(".")
-    # what clean_filename took out («Курс ?») may leave a space or a hyphen at the end
-    stem = " ".join(stem.split()).strip(" .-")
-    return f"{stem}.{fmt}" if dot and extension == fmt and stem else ""
+        "Content-Disposition": download_disposition(download_name(collection.title, fmt) or fallback, fallback)})
 
 
 @bp.get("/<int:collection_id>/export.<any(csv, docx, pdf, ris, bib):fmt>")

@@ -74,6 +74,13 @@ def can_view(user: User | None, practice: Practice) -> bool:
     return practice.status == "published" or is_owner(user, practice) or in_scope(user, practice)
 
 
+def counts_as_reader(user: User | None, practice: Practice) -> bool:
+    """Whether this user's visit to the practice's page is a reader's view (its ``views``): not its owner's own
+    reloads, nor the methodists and administrators who moderate it (a methodist of another region reading it is a
+    reader)."""
+    return not is_owner(user, practice) and not in_scope(user, practice)
+
+
 def can_edit(user: User | None, practice: Practice) -> bool:
     """Authors edit drafts and returned practices; moderators of the scope edit anything not archived."""
     if in_scope(user, practice):

@@ -36,7 +36,7 @@ from kb.statistics import services as statistics
 from kb.statistics.counters import count_quietly
 from kb.suggestions import services as suggestions
 from kb.suggestions.forms import Prefilled, prefill
-from kb.templating import status_label
+from kb.templating import status_label, wait_phrase
 from kb.timeutil import local_today
 from kb.vocabularies.services import labels
 
@@ -54,7 +54,7 @@ def _visible_or_404(practice_id: int):
 def detail(practice_id: int):
     practice = _visible_or_404(practice_id)
     page = _detail_page(practice)
-    if practice.is_published:
+    if practice.is_published and policy.counts_as_reader(current_user, practice):
         db.session.commit()  # end the reading transaction first: on a busy SQLite the counter's write then waits
         count_quietly(lambda: services.count_view(practice_id))
     return page
@@ -172,9 +172,9 @@ def _suggested(form: PracticeForm) -> tuple[Prefilled, int]:
         with _FORM_SUGGESTIONS_LIMIT:
             pass
     except RateLimitExceeded:
-        wait = _limit_wait()
-        return Prefilled(error=f"Слишком много подсказок подряд, повторите через {wait} с; "
-                               "заполненные поля сохранены."), wait
+        wait, daily = _limit_wait(limiter.current_limit)
+        reason = "Исчерпан суточный предел подсказок" if daily else "Слишком много подсказок подряд"
+        return Prefilled(error=f"{reason}, повторите {wait_phrase(wait)}; заполненные поля сохранены."), wait
     return prefill(form, request.form.get("suggest_text", "")[:suggestions.MAX_TEXT], request.files.get("suggest_file"),
                    practice_text(form.title.data or "", section_data(form))), 0
 
@@ -242,16 +242,19 @@ def _account_key() -> str:
     return f"account:{current_user.id}" if current_user.is_authenticated else "address:" + (get_remote_address() or "")
 
 
-def _limit_wait() -> int:
-    """Seconds until the breached limit lets a suggestion through again."""
-    limit = limiter.current_limit
-    return max(1, int(limit.reset_at - time.time())) if limit is not None else 60
+def _limit_wait(limit: RequestLimit | None) -> tuple[int, bool]:
+    """Seconds until the breached limit lets a suggestion through again, and whether it is the limit per day (or a
+    longer one): its wait may be hours."""
+    if limit is None:
+        return 60, False
+    return max(1, int(limit.reset_at - time.time())), limit.limit.get_expiry() >= 24 * 3600
 
 
 def _too_many_suggestions(limit: RequestLimit) -> Response:
     """Over SUGGESTIONS_RATE_LIMIT: the endpoint's own JSON error (its readers expect JSON), with Retry-After."""
-    wait = max(1, int(limit.reset_at - time.time()))
-    response = jsonify({"error": f"Слишком много запросов подсказок. Повторите через {wait} с."})
+    wait, daily = _limit_wait(limit)
+    reason = "Исчерпан суточный предел запросов подсказок" if daily else "Слишком много запросов подсказок"
+    response = jsonify({"error": f"{reason}. Повторите {wait_phrase(wait)}."})
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

@@ -238,6 +238,13 @@ class SearchPage:
         return min(self.total, self.pages * self.params.per_page)
 
     @property
+    def listed_facets(self) -> dict[str, list[FacetValue]]:
+        """The facet values the search page lists, for the API to give the same: none when nothing is found (the
+        page then has no filters, only the chosen ones to remove); else every value found, and a selected value
+        even with count 0 (it stays in sight, to be unselected)."""
+        return self.facets if self.total else {name: [] for name in self.facets}
+
+    @property
     def cut_notice(self) -> str | None:
         """What the last page that can be opened says when there are more matches than the pages reach."""
         if self.total <= self.shown or self.params.page < self.pages:
@@ -704,15 +711,11 @@ class LevelHint:
     count: int  # what the rest finds at the level
 
 
-# What a query calls a level in everyday words, besides the level's names: a kindergarten is preschool, a college
-# vocational. Any form of the words («в детском саду», «младших школьников»); the preposition before them goes too.
-_LEVEL_WORDS = {
-    "preschool": ["дошкольное", "детский сад"],
-    "primary": ["начальная школа", "младшие школьники"],
-    "basic": ["основная школа"],
-    "secondary": ["старшая школа", "старшеклассники"],
-    "vocational": ["колледж", "техникум"],
-}
+# What a query calls a level in everyday words: a kindergarten is preschool, a college vocational. Any form of the
+# words («в детском саду», «младших школьников»); the preposition before them goes too. The words are the levels'
+# aliases (kb.vocabularies.data.LEVELS), which the registry import reads too; here only what a query says and a
+# registry cell does not: «дошкольное» alone.
+_LEVEL_WORDS = {"preschool": ["дошкольное"]}
 # Between two levels' words: the query is about both («преемственность дошкольного и начального образования»).
 _LEVEL_JOINS = frozenset({"и", "или", "/", "—", "-"})
 # From one level to the next: «переход из начальной школы в основную», «от детского сада к начальной».

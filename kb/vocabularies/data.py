@@ -1870,15 +1870,20 @@ LEVELS: list[LevelData] = [
     # «ДО», the short name, is preschool (so /api/v1/vocabularies gives it, and registries that used it loaded so);
     # a registry may mean «дополнительное образование» by it (МБУ ДО, педагог ДО): LEVEL_OTHER_READINGS has the
     # import warn. «ДОУ», «ДОО» are a kindergarten's.
-    # The other aliases are the words of schools and registries: «начальная школа», «старшие классы», «колледж».
+    # The other aliases are the words of schools and registries: «начальная школа», «старшие классы», «колледж»,
+    # «дошкольники». The registry import and the search's level hints read them both (one list; the search adds only
+    # «дошкольное» alone, kb.search.services._LEVEL_WORDS). An alias of several levels names none of them: the import
+    # names the levels and asks which, the search offers no hint. «Средняя школа» is one: the whole general school
+    # (СОШ, «окончил среднюю школу»: grades 1–11) as often as grades 5–11 and, by law (273-ФЗ), 10–11 only.
     {"code": "preschool", "name": "Дошкольное образование", "short": "ДО", "order": 1,
-     "aliases": ["ДОУ", "ДОО", "детский сад", "детсад", "дошкольная образовательная организация"]},
+     "aliases": ["ДОУ", "ДОО", "детский сад", "детсад", "дошкольная образовательная организация", "дошкольники"]},
     {"code": "primary", "name": "Начальное общее образование", "short": "НОО", "order": 2,
-     "aliases": ["начальная школа", "начальные классы", "начальное звено", "младшие классы"]},
+     "aliases": ["начальная школа", "начальные классы", "начальное звено", "младшие классы", "младшие школьники",
+                 "средняя школа"]},
     {"code": "basic", "name": "Основное общее образование", "short": "ООО", "order": 3,
-     "aliases": ["основная школа", "среднее звено", "средние классы"]},
+     "aliases": ["основная школа", "среднее звено", "средние классы", "средняя школа"]},
     {"code": "secondary", "name": "Среднее общее образование", "short": "СОО", "order": 4,
-     "aliases": ["старшая школа", "старшие классы", "старшее звено"]},
+     "aliases": ["старшая школа", "старшие классы", "старшее звено", "старшеклассники", "средняя школа"]},
     {"code": "vocational", "name": "Среднее профессиональное образование", "short": "СПО", "order": 5,
      "aliases": ["колледж", "техникум", "профессиональная образовательная организация"]},
     {
@@ -1886,21 +1891,21 @@ LEVELS: list[LevelData] = [
         "name": "Высшее образование — бакалавриат",
         "short": "ВО: бакалавриат",
         "order": 6,
-        "aliases": ["Высшее образование", "ВО"],
+        "aliases": ["Высшее образование", "ВО", "вуз"],
     },
     {
         "code": "specialist_master",
         "name": "Высшее образование — специалитет, магистратура",
         "short": "ВО: спец./магистр.",
         "order": 7,
-        "aliases": ["Высшее образование", "ВО", "специалитет", "магистратура"],
+        "aliases": ["Высшее образование", "ВО", "вуз", "специалитет", "магистратура"],
     },
     {
         "code": "doctoral",
         "name": "Высшее образование — подготовка кадров высшей квалификации",
         "short": "ВО: аспирантура",
         "order": 8,
-        "aliases": ["Высшее образование", "ВО", "аспирантура"],
+        "aliases": ["Высшее образование", "ВО", "вуз", "аспирантура"],
     },
     {
         "code": "additional",
@@ -1914,6 +1919,7 @@ LEVELS: list[LevelData] = [
         "name": "Дополнительное профессиональное образование",
         "short": "ДПО",
         "order": 10,
+        "aliases": ["курсы повышения квалификации", "повышение квалификации", "профессиональная переподготовка"],
     },
 ]
 
