@@ -87,7 +87,7 @@ def test_a_moved_item_says_its_place_beside_it(live_server, browser):  # noqa: F
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
     for practice in (1, 2):
         page.goto(f"{base}/practices/{practice}")
-        page.locator("form.add-to-collection button").click()
+        page.locator(".metadata form.add-to-collection button").click()  # the practice's, not a file's
         page.wait_for_selector(".add-to-collection__status a")
     page.locator(".add-to-collection__status a").click()
     page.wait_for_url("**/collections/*")

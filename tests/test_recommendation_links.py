@@ -364,6 +364,7 @@ def test_the_question_before_deleting_names_what_goes_with_the_practice(app, cli
                                                                          make_user):
     """It said «история изменений и приложенные файлы» only: the links and the reports went unmentioned."""
     from kb.adoption.models import PracticeAdoption
+    from kb.attachments.models import Attachment
     from kb.collections.models import Collection, CollectionItem
 
     practice_id = new_practice(owner_id=author, status="draft")
@@ -374,15 +375,22 @@ def test_the_question_before_deleting_names_what_goes_with_the_practice(app, cli
     other = make_user("teacher", email="reader@example.org")
     with app.app_context():
         db.session.add(PracticeAdoption(practice_id=practice_id, organisation="МАОУ «СОШ № 7»"))
+        file = Attachment(practice_id=practice_id, original_name="Положение.docx", kind="docx", size=1, sha256="0" * 64)
+        db.session.add(file)
+        db.session.flush()
         for owner in (author, other):
             collection = Collection(owner_id=owner, title="Подборка", title_folded="подборка", share_token=str(owner))
             collection.items.append(CollectionItem(item_type="practice", item_id=practice_id, position=0))
             db.session.add(collection)
+        # a third list holds one of its files only (a file on its own goes when its practice does)
+        collection = Collection(owner_id=other, title="Файлы", title_folded="файлы", share_token="files")
+        collection.items.append(CollectionItem(item_type="attachment", item_id=file.id, position=0))
+        db.session.add(collection)
         db.session.commit()
     page = " ".join(client.get(f"/practices/{practice_id}/delete").get_data(as_text=True).split())
     assert "1 отчёт о внедрении в других организациях" in page
     assert "связи с 2 рекомендациями резолюций" in page
-    assert "Практика есть в 2 подборках: там она останется строкой «Материал недоступен»." in page
+    assert "Практика или её файлы есть в 3 подборках: там они останутся строкой «Материал недоступен»." in page
 
 
 def test_links_keep_the_index_true_to_the_database(app, client, runner, new_practice, author, recs):

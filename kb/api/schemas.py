@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from kb.attachments.extract import KINDS
+from kb.collections.models import ITEM_TYPES
 from kb.practices import rules
 from kb.practices.licences import CODES as LICENCE_CODES
 from kb.practices.models import SECTION_KEYS, STATUSES
@@ -445,7 +446,8 @@ class CollectionList(Schema):
 
 
 class CollectionEntry(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(("practice", "resolution", "recommendation")))
+    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES), metadata={
+        "description": "attachment — файл практики; его url — адрес скачивания, excerpt — формат, размер и практика"})
     id = fields.Integer(required=True, allow_none=True, metadata={"description": "null, если материал недоступен"})
     available = fields.Boolean(required=True, metadata={"description": "false — материал снят или недоступен: "
                                                                        "без номера, названия и заметки"})

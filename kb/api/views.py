@@ -288,18 +288,25 @@ def _collection_summary(collection: Collection, items_count: int) -> dict:
             "updated_at": utc_json(collection.updated_at)}
 
 
+def _item_url(entry: collections.Entry) -> str:
+    """The page of an available item; of a practice's file, its download (the file's name is part of it)."""
+    if entry.practice is not None:
+        return url_for("attachments.download", attachment_id=entry.item.item_id, filename=entry.material.original_name)
+    endpoint, argument = ITEM_ENDPOINTS[entry.item.item_type]
+    return url_for(endpoint, **{argument: entry.item.item_id})
+
+
 def _collection_detail(collection: Collection) -> Response:
     entries = collections.entries(collection, api_user())
     body = _collection_summary(collection, len(entries))
     body["items"] = []
     for entry in entries:
-        endpoint, argument = ITEM_ENDPOINTS[entry.item.item_type]
         # What this reader may not see is a row without a title, a note or even its id, as on the page.
         body["items"].append({
             "type": entry.item.item_type, "id": entry.item.item_id if entry.available else None,
             "available": entry.available, "title": entry.title, "excerpt": entry.excerpt,
             "note": entry.item.note if entry.available else "",
-            "url": url_for(endpoint, **{argument: entry.item.item_id}) if entry.available else None,
+            "url": _item_url(entry) if entry.available else None,
         })
     return jsonify(body)
 

@@ -1,7 +1,9 @@
 """A collection as a reading list: CSV for spreadsheets, DOCX for editing, PDF for reading and printing.
 
 Each lists the title, the description, the items with their annotations and notes, and ends with a
-bibliography in ГОСТ Р 7.0.100–2018 form, a practice's files («Приложения») under its reference. Unavailable items
+bibliography in ГОСТ Р 7.0.100–2018 form, a practice's files («Приложения») under its reference. A file put in the
+collection on its own is an item with its own reference (the same as an appendix's, ``gost_reference``), and then
+not an appendix of its practice too (``services.public_entries``). Unavailable items
 keep their place («Материал недоступен») without any of their content. The items come in the collection's order or
 alphabetically by their references (``ORDERS``).
 """
@@ -63,10 +65,16 @@ def ordered(entries: list[Entry], order: str, accessed: date) -> list[Entry]:
     return sorted(entries, key=key)
 
 
+def _licensed(entry: Entry) -> Practice | None:
+    """The practice whose licence an item is used under: a practice, or the practice of a file."""
+    return entry.material if isinstance(entry.material, Practice) else entry.practice
+
+
 def terms(entry: Entry) -> str:
-    """The line under a practice's reference that says on what terms it (and its files) may be used; "" for a
-    resolution or a recommendation, which carry no licence of the bank's."""
-    return licence_text(entry.material.licence) if isinstance(entry.material, Practice) else ""
+    """The line under a practice's (or a practice's file's) reference that says on what terms it (and its files)
+    may be used; "" for a resolution or a recommendation, which carry no licence of the bank's."""
+    practice = _licensed(entry)
+    return licence_text(practice.licence) if practice is not None else ""
 
 
 def references(entries: list[Entry], accessed: date) -> list[tuple[str, str, list[str]]]:
@@ -99,7 +107,8 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
             writer.writerow(spreadsheets.row([number, "", entry.title, "", "", "", "", ""]))
             continue
         url = permalink(entry.material)
-        licence_label = licence(entry.material.licence)["label"] if isinstance(entry.material, Practice) else ""
+        practice = _licensed(entry)
+        licence_label = licence(practice.licence)["label"] if practice is not None else ""
         writer.writerow(spreadsheets.row([number, entry.type_label, entry.title, entry.excerpt, entry.item.note,
                                           gost_reference(entry.material, url, accessed), url, licence_label]))
         # No number of its own: «2.1» is a date (2 January) to Russian Excel.

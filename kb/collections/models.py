@@ -17,8 +17,10 @@ VISIBILITY_LABELS = {
     "link": "Все, у кого есть ссылка",
     "public": "Все (в каталоге подборок)",
 }
-ITEM_TYPES = ("practice", "resolution", "recommendation")
-ITEM_TYPE_LABELS = {"practice": "Практика", "resolution": "Резолюция", "recommendation": "Рекомендация"}
+# "attachment": one file of a practice on its own (the table's name: kb/backup's ID_TRACES reads item_type as one).
+ITEM_TYPES = ("practice", "resolution", "recommendation", "attachment")
+ITEM_TYPE_LABELS = {"practice": "Практика", "resolution": "Резолюция", "recommendation": "Рекомендация",
+                    "attachment": "Файл практики"}
 
 
 class Collection(db.Model):
@@ -48,14 +50,14 @@ class Collection(db.Model):
 
 
 class CollectionItem(db.Model):
-    """A practice, a resolution or a recommendation in a collection, with the owner's note."""
+    """A practice, a resolution, a recommendation or a practice's file in a collection, with the owner's note."""
 
     __tablename__ = "collection_item"
     __table_args__ = (UniqueConstraint("collection_id", "item_type", "item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id", ondelete="CASCADE"), index=True)
-    # No foreign key: the item may be any of three tables, and a deleted material leaves the entry
+    # No foreign key: the item may be any of four tables, and a deleted material leaves the entry
     # behind to be shown as «Материал недоступен» rather than silently vanishing from the list.
     item_type: Mapped[str] = mapped_column(String(20))
     item_id: Mapped[int]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from kb.accounts.models import User
 from kb.attachments.models import Attachment
@@ -24,8 +24,9 @@ from kb.vocabularies.services import fold
 
 DEFAULT_TITLE = "Моя подборка"
 UNAVAILABLE = "Материал недоступен"
-Material = Practice | Resolution | Recommendation
-_MODELS: dict[str, type[Material]] = {"practice": Practice, "resolution": Resolution, "recommendation": Recommendation}
+Material = Practice | Resolution | Recommendation | Attachment
+_MODELS: dict[str, type[Material]] = {"practice": Practice, "resolution": Resolution, "recommendation": Recommendation,
+                                      "attachment": Attachment}
 
 
 def _signed_in(user: User | None) -> bool:
@@ -126,14 +127,16 @@ def item_counts(collections: list[Collection]) -> dict[int, int]:
 def _material_visible(user: User | None, material: Material) -> bool:
     if isinstance(material, Practice):
         return policy.can_view(user, material)
+    if isinstance(material, Attachment):  # a practice's file: whoever may see the practice, as its download
+        return policy.can_view(user, material.practice)
     resolution = material if isinstance(material, Resolution) else material.resolution
     return resolution.is_published
 
 
 def visible_material(user: User | None, item_type: str, item_id: int) -> Material | None:
-    """The practice, resolution or recommendation if it exists and this user may see it."""
+    """The practice, resolution, recommendation or practice's file if it exists and this user may see it."""
     model = _MODELS.get(item_type)
-    material = db.session.get(model, item_id) if model else None
+    material = db.session.get(model, item_id, options=_reference_loads(item_type)) if model else None
     return material if material is not None and _material_visible(user, material) else None
 
 
@@ -261,7 +264,21 @@ class Entry:
             return UNAVAILABLE
         if isinstance(self.material, Recommendation):
             return f"Рекомендация {self.material.number}: {self.material.resolution.title}"
+        if isinstance(self.material, Attachment):
+            return self.material.original_name  # as the practice's page and the download name it
         return self.material.title
+
+    @property
+    def practice(self) -> Practice | None:
+        """The practice a file belongs to (a file's item); None for any other item, and for an unavailable one."""
+        return self.material.practice if isinstance(self.material, Attachment) else None
+
+    @property
+    def file_format(self) -> str:
+        """A file's format and size as the practice's page gives them: «DOCX, 36 КБ»."""
+        if not isinstance(self.material, Attachment):
+            return ""
+        return f"{self.material.kind.upper()}, {-(-self.material.size // 1024)} КБ"
 
     @property
     def excerpt(self) -> str:
@@ -271,6 +288,8 @@ class Entry:
             return ""
         if isinstance(material, Practice):
             text = material.annotation
+        elif isinstance(material, Attachment):  # its format, size and practice; never the text extracted from it
+            text = f"{self.file_format}, приложение к практике «{material.practice.title}»"
         elif isinstance(material, Recommendation):
             text = material.text
         else:
@@ -296,6 +315,8 @@ def _reference_loads(item_type: str) -> tuple:
         return (selectinload(Practice.authors),)
     if item_type == "recommendation":
         return (joinedload(Recommendation.resolution),)
+    if item_type == "attachment":  # without the text extracted from the file (up to 2 million characters)
+        return (defer(Attachment.text), joinedload(Attachment.practice).selectinload(Practice.authors))
     return ()
 
 
@@ -379,7 +400,8 @@ def public_entries(collection: Collection) -> list[Entry]:
 
     The exports are made of these, the owner's too: a file is handed out, and a draft's title and a link that
     answers 404 to its reader have no place in it. A published practice comes with its files (its appendices): a
-    draft's are nobody's to cite.
+    draft's are nobody's to cite. A file that is an item of the collection itself is cited once, as that item (with
+    its note): its practice's appendices are the others.
     """
     result = entries(collection, None)
     _with_files(result)
@@ -392,11 +414,13 @@ def _with_files(result: list[Entry]) -> None:
     ids = {entry.material.id for entry in result if isinstance(entry.material, Practice)}
     if not ids:
         return
+    own_items = {entry.material.id for entry in result if isinstance(entry.material, Attachment)}
     files: dict[int, list[Attachment]] = defaultdict(list)
     statement = select(Attachment).where(Attachment.practice_id.in_(ids)).order_by(Attachment.id) \
         .options(load_only(Attachment.id, Attachment.practice_id, Attachment.original_name, Attachment.kind))
     for attachment in db.session.scalars(statement):
-        files[attachment.practice_id].append(attachment)
+        if attachment.id not in own_items:
+            files[attachment.practice_id].append(attachment)
     for entry in result:
         if isinstance(entry.material, Practice):
             entry.files = files[entry.material.id]
@@ -416,10 +440,15 @@ def has_public_material(collection: Collection) -> bool:
         .join(Recommendation, and_(item.item_type == "recommendation", Recommendation.id == item.item_id)) \
         .join(Resolution, Resolution.id == Recommendation.resolution_id) \
         .where(mine, Resolution.status == "published")
-    return bool(db.session.scalar(select(or_(exists(practice), exists(resolution), exists(recommendation)))))
+    attachment = select(item.id).join(Attachment, and_(item.item_type == "attachment", Attachment.id == item.item_id)) \
+        .join(Practice, Practice.id == Attachment.practice_id).where(mine, Practice.status == "published")
+    return bool(db.session.scalar(select(or_(exists(practice), exists(resolution), exists(recommendation),
+                                             exists(attachment)))))
 
 
 def _published(material: Material) -> bool:
     if isinstance(material, Recommendation):
         return material.resolution.is_published
+    if isinstance(material, Attachment):
+        return material.practice.is_published
     return material.is_published

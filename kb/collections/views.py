@@ -230,7 +230,8 @@ def add():
     elif created:
         message, category = f"Добавлено в подборку «{collection.title}».", "success"
     else:
-        message, category = f"Этот материал уже есть в подборке «{collection.title}».", "info"
+        what = "Этот файл" if item_type == "attachment" else "Этот материал"
+        message, category = f"{what} уже есть в подборке «{collection.title}».", "info"
     if _wants_json():
         # static/collections.js: the page stays where it is and says so beside the button
         body = {"message": message, "created": created,

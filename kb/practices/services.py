@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from kb.accounts.mail import site_address
@@ -390,7 +390,7 @@ class DeletionEffects:
     attachments: int
     adoptions: int  # reports of schools that took the practice up
     recommendations: int  # recommendations the practice is linked to as their implementation
-    collections: int  # collections that hold it (it stays there as «Материал недоступен»)
+    collections: int  # collections that hold it or one of its files (each stays there as «Материал недоступен»)
 
 
 def count(statement: Select) -> int:
@@ -407,8 +407,10 @@ def deletion_effects(practice: Practice) -> DeletionEffects:
                         .where(PracticeAdoption.practice_id == practice.id)),
         recommendations=count(select(func.count()).select_from(recommendation_practice)
                               .where(recommendation_practice.c.practice_id == practice.id)),
-        collections=count(select(func.count(func.distinct(CollectionItem.collection_id)))
-                          .where(CollectionItem.item_type == "practice", CollectionItem.item_id == practice.id)),
+        collections=count(select(func.count(func.distinct(CollectionItem.collection_id))).where(or_(
+            and_(CollectionItem.item_type == "practice", CollectionItem.item_id == practice.id),
+            and_(CollectionItem.item_type == "attachment",
+                 CollectionItem.item_id.in_([file.id for file in practice.attachments]))))),
     )
 
 

@@ -1,0 +1,286 @@
+"""A practice's file on its own in a collection: the practice page's «В подборку», the collection's page, the
+exports (the appendix's ГОСТ reference), and what readers who may not see the practice never get of it."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from kb.attachments.models import Attachment
+from kb.collections.models import Collection, CollectionItem
+from kb.extensions import db
+from kb.practices.models import Practice
+from tests.conftest import csrf_from
+from tests.test_collections import _add, _client, _create, _export_text, _squash, _token
+from tests.test_collections import world as world  # noqa: F401 (the fixture: an owner, a published practice, a draft)
+
+FORMATS = ["csv", "docx", "pdf", "ris", "bib"]
+HOST = "– Текст : электронный // Банк практик : [сайт]. – 2020. – URL: http://localhost/attachments/"
+
+
+def _file(app, practice_id: int, name: str, size: int = 2000) -> int:
+    with app.app_context():
+        attachment = Attachment(practice_id=practice_id, original_name=name, kind=name.rsplit(".", 1)[1], size=size,
+                                sha256=f"{practice_id:032d}{len(name):032d}", text="Полный текст файла " * 100)
+        db.session.add(attachment)
+        db.session.commit()
+        return attachment.id
+
+
+def _reference(file_id: int, title: str) -> str:
+    """The reference an appendix of the world's published practice gets (tests/test_collections.py)."""
+    return (f"Иванова, А. П. {title} : приложение к практике «Школьное научное общество в начальной школе» / "
+            f"А. П. Иванова ; МАОУ «Лицей № 1». {HOST}{file_id}/")
+
+
+def _set_status(app, practice_id: int, status: str) -> None:
+    with app.app_context():
+        db.session.get(Practice, practice_id).status = status
+        db.session.commit()
+
+
+def _text(response, fmt: str) -> str:
+    return _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
+
+
+def test_each_file_of_a_published_practice_has_its_own_add_button(app, world):
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    page = owner.get(f"/practices/{world['published']}").get_data(as_text=True)
+    files = page.split('id="files"')[1].split("</section>")[0]
+    form = re.search(r'<form class="add-to-collection".*?</form>', files, re.S).group(0)
+    assert 'action="/collections/add"' in form and 'name="csrf_token"' in form
+    assert 'name="item_type" value="attachment"' in form and f'name="item_id" value="{regulation}"' in form
+    assert "В подборку" in form and "«Положение_о_ШНО.docx»" in form  # named to a screen reader
+    # the practice's own button stays as it was
+    assert 'name="item_type" value="practice"' in page and f'name="item_id" value="{world["published"]}"' in page
+    # a draft's files have none (its author sees the page and the files)
+    draft = owner.get(f"/practices/{world['draft']}").get_data(as_text=True)
+    assert "Секретное положение.docx" in draft and f'name="item_id" value="{secret}"' not in draft
+    assert 'value="attachment"' not in draft
+
+
+def test_a_file_is_added_once_and_shown_with_its_format_size_and_practice(app, world):
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx", size=35_000)
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    added = _add(owner, cid, "attachment", regulation, next_url=f"/practices/{world['published']}")
+    assert added.headers["Location"] == f"/practices/{world['published']}"
+    again = _add(owner, cid, "attachment", regulation)
+    assert "Этот файл уже есть в подборке «Курс для наставников ШНО»." in \
+        owner.get(again.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        items = db.session.scalars(select(CollectionItem).where(CollectionItem.collection_id == cid)).all()
+        assert [(i.item_type, i.item_id) for i in items] == [("attachment", regulation)]
+        item_id = items[0].id
+    owner.post(f"/collections/{cid}/items/{item_id}/note", data={"note": "Образец положения для слушателей"})
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    entry = page.split(f'id="item-{item_id}"')[1].split("</li>")[0]
+    download = f"/attachments/{regulation}/%D0%9F"  # the name is part of the address (url-quoted)
+    assert "Файл практики" in entry and ">Положение_о_ШНО.docx</a>" in entry
+    assert "DOCX, 35 КБ" in entry and download in entry and "Скачать" in entry
+    assert f'приложение к практике «<a href="http://localhost/practices/{world["published"]}">Школьное научное ' \
+           f"общество в начальной школе</a>»" in entry
+    assert "Образец положения для слушателей" in entry
+    assert "Полный текст файла" not in page
+
+
+def test_a_file_already_in_the_list_says_so_to_the_script_too(app, world):
+    regulation = _file(app, world["published"], "Положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    for created in (True, False):
+        body = owner.post("/collections/add", data={"item_type": "attachment", "item_id": regulation,
+                                                    "collection": cid},
+                          headers={"Accept": "application/json"}).get_json()
+        assert body["created"] is created
+    assert body["message"] == "Этот файл уже есть в подборке «Курс для наставников ШНО»."
+
+
+def test_adding_a_file_needs_the_csrf_token(app, world):
+    regulation = _file(app, world["published"], "Положение.docx")
+    app.config["WTF_CSRF_ENABLED"] = True
+    owner = _client(app, world["owner"])
+    assert owner.post("/collections/add", data={"item_type": "attachment", "item_id": regulation}).status_code == 400
+    token = csrf_from(owner, f"/practices/{world['published']}")
+    response = owner.post("/collections/add", data={"item_type": "attachment", "item_id": regulation,
+                                                    "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(CollectionItem.item_type)) == "attachment"
+
+
+def test_nobody_adds_a_file_of_a_practice_they_may_not_see(app, world):
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    other = _client(app, world["other"])
+    cid = _create(other)
+    assert _add(other, cid, "attachment", secret).status_code == 404
+    assert _add(other, cid, "attachment", 999_999).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(CollectionItem.id)) is None
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "returned", "archived", "deleted file", "deleted practice"])
+def test_a_file_of_a_practice_not_published_is_unavailable_to_readers(app, world, make_practice, status):
+    """A public list seen anonymously (its page, its secret link, the API, every export) gives «Материал
+    недоступен» for a file whose practice is not public or that is gone: never its name, size, text or practice."""
+    with app.app_context():
+        practice = make_practice("Закрытая практика о робототехнике", authors=[("Засекречен Пётр Ильич", "")],
+                                 owner_id=world["owner"])
+    hidden = _file(app, practice, "Секретное_положение.docx", size=77_777)
+    shown = _file(app, world["published"], "Положение_о_ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "attachment", hidden)
+    _add(owner, cid, "attachment", shown)
+    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Заметка о тайном файле"})
+    with app.app_context():
+        if status == "deleted file":
+            db.session.delete(db.session.get(Attachment, hidden))
+        elif status == "deleted practice":
+            db.session.delete(db.session.get(Practice, practice))
+        else:
+            db.session.get(Practice, practice).status = status
+        db.session.commit()
+    secrets = ("Секретное", "Секретное положение", "77 КБ", "77", "Закрытая практика", "робототехнике", "Засекречен",
+               "Полный текст файла", "Заметка о тайном файле", f"/attachments/{hidden}/")
+    anonymous = _client(app)
+    for address in (f"/collections/{cid}", f"/collections/shared/{_token(app, cid)}"):
+        page = anonymous.get(address).get_data(as_text=True)
+        assert "Материал недоступен" in page and "Положение_о_ШНО.docx" in page
+        assert not [s for s in secrets if s != "77" and s in page]
+    api = anonymous.get(f"/api/v1/collections/{cid}").get_json()["items"]
+    assert api[0] == {"type": "attachment", "id": None, "available": False, "title": "Материал недоступен",
+                      "excerpt": "", "note": "", "url": None}
+    assert api[1]["available"] and api[1]["url"].startswith(f"/attachments/{shown}/")
+    assert api[1]["excerpt"] == "DOCX, 2 КБ, приложение к практике «Школьное научное общество в начальной школе»"
+    for client in (anonymous, owner):  # the owner's export is the one others get
+        for fmt in FORMATS:
+            for order in ("", "?order=alpha"):
+                text = _text(client.get(f"/collections/{cid}/export.{fmt}{order}"), fmt)
+                assert not [s for s in secrets if s != "77" and s in text], (fmt, order)
+                assert "Положение о ШНО" in text
+    if status in ("deleted file", "deleted practice"):  # gone: the owner sees the row as everyone does
+        page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+        assert "Материал недоступен" in page and "Секретное_положение" not in page
+
+
+def _item_ids(app, collection_id: int) -> list[int]:
+    with app.app_context():
+        return [item.id for item in db.session.get(Collection, collection_id).items]
+
+
+def test_the_owner_sees_their_drafts_file_marked_others_do_not(app, world):
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    assert _add(owner, cid, "attachment", secret).status_code == 302
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    assert "Секретное положение.docx" in page and "не опубликовано" in page
+    # nothing public in it: no downloads offered, and an export address says there is nothing to download
+    assert "Скачать список пока нельзя" in page
+    assert owner.get(f"/collections/{cid}/export.pdf").status_code == 302
+    shared = _client(app).get(f"/collections/shared/{_token(app, cid)}").get_data(as_text=True)
+    assert "Материал недоступен" in shared and "Секретное" not in shared
+    other = _client(app, world["other"])
+    copied = other.post(f"/collections/shared/{_token(app, cid)}/copy")
+    assert "не скопировано недоступных: 1" in other.get(copied.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_on_its_own_is_cited_as_its_practices_appendix_is(app, world, make_practice, fmt):
+    """A collection of one file (a published practice's) exports: the same ГОСТ reference as an appendix gets, the
+    practice's licence, the owner's note; in both orders."""
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    with app.app_context():
+        later = make_practice("Абвгд: первая по алфавиту", authors=[("Абрамова Алла Алексеевна", "")])
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    _add(owner, cid, "attachment", regulation)
+    _add(owner, cid, "practice", later)
+    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Читать раздел 2"})
+    with app.test_request_context():
+        from kb.citations.links import permalink
+        from kb.citations.services import bibtex, ris
+        from kb.practices.licences import licence
+
+        attachment = db.session.get(Attachment, regulation)
+        url = permalink(attachment)
+        assert url == url_for("attachments.download", attachment_id=regulation, filename="Положение_о_ШНО.docx",
+                              _external=True)
+        licence_label = licence(attachment.practice.licence)["label"]
+        # the owner's note (RIS «N1») comes before the record's end
+        expected = {"ris": ris(attachment, url).removesuffix("ER  - \r\n") + "N1  - Читать раздел 2\r\nER  - \r\n",
+                    "bib": bibtex(attachment, url).split("urldate")[0]}
+    for order, first in (("", "Положение"), ("?order=alpha", "Абвгд")):
+        for client in (owner, _client(app)):
+            prefix = f"/collections/{cid}" if client is owner else f"/collections/shared/{_token(app, cid)}"
+            text = _text(client.get(f"{prefix}/export.{fmt}{order}"), fmt)
+            assert "Полный текст файла" not in text
+            if fmt in expected:
+                assert expected[fmt] in text
+                assert (text.index("Абвгд") < text.index("Положение о ШНО")) == (first == "Абвгд")
+                continue
+            text = _squash(text)
+            assert _reference(regulation, "Положение о ШНО") in text
+            if fmt == "csv":
+                row = next(line for line in text.split("Файл практики,")[1:])
+                assert row.startswith("Положение_о_ШНО.docx,DOCX, 2 КБ, приложение к практике")
+                assert f"Читать раздел 2,{_reference(regulation, 'Положение о ШНО')}" in row
+                assert row.split(",http://localhost/attachments/")[1].split(",")[1].startswith(licence_label)
+                continue
+            materials, bibliography = text.split("Список литературы")
+            number = 1 if first == "Положение" else 2
+            assert f"{number}. {_reference(regulation, 'Положение о ШНО')}" in bibliography
+            assert f"{number}. Положение_о_ШНО.docx Файл практики DOCX, 2 КБ, приложение к практике" in materials
+            assert "Заметка составителя: Читать раздел 2" in materials
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_beside_its_practice_is_cited_once(app, world, fmt):
+    """The practice and one of its files both in the list: the file is cited once, as its own item (with its note);
+    the practice's appendices are its other files. BibTeX got the same key twice otherwise."""
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    programme = _file(app, world["published"], "Программа кружка.pdf")
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "practice", world["published"])
+    _add(owner, cid, "attachment", regulation)
+    for order in ("", "?order=alpha"):
+        text = _text(_client(app).get(f"/collections/{cid}/export.{fmt}{order}"), fmt)
+        if fmt == "bib":
+            assert text.count(f"@misc{{kb-attachment-{regulation},") == 1
+            assert text.count(f"@misc{{kb-attachment-{programme},") == 1
+            continue
+        if fmt == "ris":
+            assert text.count("TI  - Положение о ШНО\r\n") == 1 and text.count("TI  - Программа кружка\r\n") == 1
+            continue
+        text = _squash(text)
+        assert text.count(_reference(regulation, "Положение о ШНО")) == 1
+        assert text.count(_reference(programme, "Программа кружка")) == 1
+        if fmt == "csv":
+            practice = 2 if order else 1
+            assert f",Приложение к № {practice},Программа кружка.pdf," in text and ",Приложение к № " \
+                f"{practice},Положение" not in text
+            continue
+        materials, bibliography = text.split("Список литературы")
+        assert "Приложения: Программа кружка.pdf" in materials and "Приложения: Положение" not in materials
+        practice = 2 if order else 1  # «Иванова, А. П. Положение…» before «Иванова, А. П. Школьное…»
+        assert f"{practice}.1. {_reference(programme, 'Программа кружка')}" in bibliography
+        assert f"{3 - practice}. {_reference(regulation, 'Положение о ШНО')}" in bibliography
+        assert f"{practice}.2." not in bibliography and f"{3 - practice}.1." not in bibliography
+
+
+def test_a_public_list_of_files_in_the_api(app, world):
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="public")
+    _add(owner, cid, "attachment", regulation)
+    item = _client(app).get(f"/api/v1/collections/{cid}").get_json()["items"][0]
+    assert item == {"type": "attachment", "id": regulation, "available": True, "title": "Положение_о_ШНО.docx",
+                    "excerpt": "DOCX, 2 КБ, приложение к практике «Школьное научное общество в начальной школе»",
+                    "note": "", "url": item["url"]}
+    assert item["url"] == f"/attachments/{regulation}/{quote('Положение_о_ШНО.docx')}"
