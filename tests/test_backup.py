@@ -573,6 +573,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         db.session.commit()
     source = _backup(demo_app, tmp_path)
     later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base", "licence"),  # since
+                     "practice_author": ("user_id",),
                      "user": ("consent_at",),
                      "resolution": ("imported_by_id", "published_at"), "oai_tombstone": ("recommendation_ids",)}
     tables = {}
