@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 from kb.accounts.models import Notification, User
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeAuthor
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import bearer, csrf_from, sign_in
 
 TITLE = "Школьное научное общество в сельской школе"
 AUTHORS = [("Иванова Анна Петровна", "учитель начальных классов"), ("Петров Борис Ильич", "заместитель директора")]
@@ -178,6 +178,20 @@ def test_the_co_author_sees_the_draft_but_may_not_edit_or_submit_it(app, world):
     # drafts are not in the index at all: nobody finds one by search, the co-author not either
     found = coauthor.get("/api/v1/search", query_string={"q": "научное общество"}).json["results"]
     assert pid not in [r["id"] for r in found]
+
+
+def test_the_api_answers_the_co_authors_token_with_the_draft_and_lets_her_change_nothing(app, world, make_token):
+    users, pid = world
+    _link(app, users, pid)
+    client = app.test_client()
+    coauthor = bearer(make_token(users["coauthor"]))
+    response = client.get(f"/api/v1/practices/{pid}", headers=coauthor)
+    assert response.status_code == 200 and response.json["status"] == "draft"
+    assert client.get(f"/api/v1/practices/{pid}", headers=bearer(make_token(users["stranger"]))).status_code == 404
+    assert client.patch(f"/api/v1/practices/{pid}", headers=coauthor, json={"title": "Чужая правка"}
+                        ).status_code == 403
+    with app.app_context():
+        assert db.session.get(Practice, pid).title == TITLE
 
 
 def test_my_practices_has_the_section_with_the_counts(app, world, make_practice):

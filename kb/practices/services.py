@@ -751,8 +751,8 @@ def attachment_url(practice: Practice, attachment_id: int, name: str, **url_opti
 
 
 def practice_to_json(practice: Practice, url: str) -> dict:
-    """The API representation of a practice, for a reader who may see it (a draft's only to its author and
-    moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
+    """The API representation of a practice, for a reader who may see it (a draft's only to its author, its linked
+    co-authors and moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
     return {
         "id": practice.id,
         "type": "practice",
