@@ -80,6 +80,18 @@ def test_the_owner_links_a_line_by_e_mail_and_unlinks_it(app, world):
     assert _client(app, users, "coauthor").get(f"/practices/{pid}").status_code == 404
 
 
+def test_the_audit_log_names_the_links_in_russian(app, world, make_user):
+    users, pid = world
+    _link(app, users, pid)
+    _link(app, users, pid, action="unlink")
+    admin = app.test_client()
+    sign_in(admin, make_user("admin", region=None))
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Соавтор привязан к строке автора" in page and "Соавтор отвязан от строки автора" in page
+    assert f"строка автора: {AUTHORS[1][0]}" in page
+    assert ">coauthor_linked<" not in page
+
+
 def test_the_form_needs_its_csrf_token(app, world):
     users, pid = world
     app.config["WTF_CSRF_ENABLED"] = True
