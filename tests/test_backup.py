@@ -463,6 +463,29 @@ def test_numbers_of_deleted_practices_and_accounts_are_not_given_again_after_a_r
         db.engine.dispose()
 
 
+def test_a_co_authors_link_survives_the_round_trip(demo_app, tmp_path):
+    """practice_author.user_id (a line linked to a co-author's account, kb.practices.coauthors) is restored with the
+    line: the co-author sees the practice in «Мои практики» of the restored bank."""
+    from kb.practices.models import PracticeAuthor
+
+    with demo_app.app_context():
+        teacher = db.session.scalar(select(User).where(User.role == "teacher"))
+        author = db.session.scalar(select(PracticeAuthor).join(Practice).where(
+            Practice.status == "published", (Practice.owner_id != teacher.id) | Practice.owner_id.is_(None))
+            .order_by(PracticeAuthor.id).limit(1))
+        author.user_id = teacher.id
+        db.session.commit()
+        linked = (author.id, author.practice_id, teacher.email)
+    fresh, result = _fresh_restored(_backup(demo_app, tmp_path), tmp_path / "fresh")
+    assert result.exit_code == 0, result.output
+    with fresh.app_context():
+        restored = db.session.get(PracticeAuthor, linked[0])
+        assert restored.practice_id == linked[1] and restored.user is not None and restored.user.email == linked[2]
+        assert db.session.scalar(select(func.count()).where(PracticeAuthor.user_id.is_not(None))) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.mark.postgres
 def test_nul_characters_of_a_sqlite_bank_are_dropped_on_its_way_to_postgresql(demo_app, tmp_path, pg_url):  # noqa: F811
     """SQLite keeps a NUL (a token's name typed before the forms dropped it, a file's text); PostgreSQL takes none,
@@ -573,6 +596,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         db.session.commit()
     source = _backup(demo_app, tmp_path)
     later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base", "licence"),  # since
+                     "practice_author": ("user_id",),
                      "user": ("consent_at",),
                      "resolution": ("imported_by_id", "published_at", "municipalities_by_hand", "topics_by_hand"),
                      "oai_tombstone": ("recommendation_ids",)}

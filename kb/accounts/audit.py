@@ -22,6 +22,7 @@ ACTIONS = {
     "status_changed": "Смена статуса практики", "practice_deleted": "Практика удалена",
     "practice_imported": "Практика из реестра", "practice_assessed": "Экспертная оценка практики",
     "attachment_deleted": "Файл удалён",
+    "coauthor_linked": "Соавтор привязан к строке автора", "coauthor_unlinked": "Соавтор отвязан от строки автора",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
     "resolution_edited": "Резолюция изменена", "resolution_unpublished": "Резолюция снята с публикации",
     "resolution_deleted": "Резолюция удалена",
@@ -38,6 +39,8 @@ DETAILS = {
     "synonyms": "синонимы", "full_name": "имя", "organisation": "организация", "region": "регион",
     "added": "добавлено рекомендаций", "removed": "удалены рекомендации",
     "unlinked_practices": "удалено связей с практиками", "total": "сумма баллов", "complete": "все критерии",
+    "author": "строка автора", "user_id": "учётная запись (номер)", "user_name": "имя учётной записи",
+    "edit": "при правке практики",
 }
 _VALUES = {"via": {"cli": "командная строка", "forgot": "форма «Забыли пароль?»", "api": "API",
                    "self": "сам пользователь, в профиле", "user_deleted": "удаление учётной записи автора"},

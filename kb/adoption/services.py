@@ -12,6 +12,7 @@ from kb.accounts.services import notify
 from kb.adoption.models import PracticeAdoption
 from kb.extensions import db
 from kb.practices import policy
+from kb.practices.coauthors import coauthor_ids
 from kb.practices.models import Practice
 from kb.practices.services import practice_link
 from kb.timeutil import utcnow
@@ -88,11 +89,17 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
 
 
 def _tell_author(practice: Practice, adoption: PracticeAdoption) -> None:
-    """The author's notice of a new follower: who and where, linked to the followers on the practice's page."""
+    """The notice of a new follower: who and where, linked to the followers on the practice's page; for the owner
+    and the co-authors linked to its author lines (kb.practices.coauthors), not for the reporter herself."""
     region = db.session.get(Region, adoption.region_code) if adoption.region_code else None
     where = f" ({region.name})" if region is not None else ""
-    notify(practice.owner_id, f"Вашу практику «{practice.title}» применили: {adoption.organisation}{where}.",
-           f"{practice_link(practice.id)}#adoption")
+    message = f"Вашу практику «{practice.title}» применили: {adoption.organisation}{where}."
+    link = f"{practice_link(practice.id)}#adoption"
+    told = {adoption.user_id}
+    for user_id in [practice.owner_id, *sorted(coauthor_ids(practice))]:
+        if user_id is not None and user_id not in told:
+            notify(user_id, message, link)
+            told.add(user_id)
 
 
 def correct_adoption(adoption: PracticeAdoption, organisation: str, region_code: str | None, comment: str,

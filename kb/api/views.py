@@ -115,10 +115,10 @@ def _not_found_or_gone(kind: str, item_id: int) -> NoReturn:
 @bp.get("/practices/<int:practice_id>")
 @operation("Практика", "Практики", (200, schemas.Practice), errors=(404, 410), auth="optional", etag=True,
            if_none_match=True,
-           description="Опубликованная — всем; черновик и другие статусы — автору и методистам её области "
-                       "(с токеном), остальным 404. Удалённая после того, как её публиковали, — 410, как её "
-                       "страница; удалённый черновик — 404. С If-None-Match прежнего ETag — 304, если практика не "
-                       "менялась.")
+           description="Опубликованная — всем; черновик и другие статусы — автору, привязанным соавторам и "
+                       "методистам её области (с токеном), остальным 404. Удалённая после того, как её публиковали, — "
+                       "410, как её страница; удалённый черновик — 404. С If-None-Match прежнего ETag — 304, если "
+                       "практика не менялась.")
 def practice(practice_id: int):
     found = get_visible_practice(practice_id, api_user())
     if found is None:

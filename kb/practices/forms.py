@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from wtforms import (
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -297,3 +298,15 @@ def assessment_form(assessment) -> AssessmentForm:
     return AssessmentForm(formdata=None, data={
         **{key: str(score) if score is not None else None for key, _, score in assessment.scores()},
         "conclusion": assessment.conclusion})
+
+
+class CoauthorForm(Form):
+    """«Соавторы»: link an author line to the account of an e-mail, or unlink it (kb.practices.coauthors)."""
+
+    author = HiddenField()
+    email = EmailField("Электронная почта соавтора", render_kw={"autocomplete": "off"}, filters=[_one_line],
+                       validators=[Optional(), Length(max=254, message="Адрес длиннее 254 символов.")])
+
+    def author_id(self) -> int | None:
+        value = (self.author.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None

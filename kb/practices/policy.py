@@ -39,6 +39,12 @@ def is_owner(user: User | None, practice: Practice) -> bool:
     return _signed_in(user) and practice.owner_id is not None and practice.owner_id == user.id
 
 
+def is_coauthor(user: User | None, practice: Practice) -> bool:
+    """Whether one of the practice's author lines is linked to this account (kb.practices.coauthors): she sees the
+    practice, its drafts too, and gets its certificate; she edits nothing of it (``can_edit`` knows no co-author)."""
+    return _signed_in(user) and any(author.user_id == user.id for author in practice.authors)
+
+
 def moderation_scope(user: User | None) -> tuple[str, str, str]:
     """What the user moderates: ("all", "", "") for an administrator; a methodist's ("region", code, "") or
     ("organisation", region code, folded name): an organisation in its region only, since thousands of schools
@@ -70,8 +76,10 @@ def in_scope(user: User | None, practice: Practice) -> bool:
 
 
 def can_view(user: User | None, practice: Practice) -> bool:
-    """Published practices are public; anything else only for its author and its moderators."""
-    return practice.status == "published" or is_owner(user, practice) or in_scope(user, practice)
+    """Published practices are public; anything else only for its author, its linked co-authors and its
+    moderators."""
+    return (practice.status == "published" or is_owner(user, practice) or in_scope(user, practice)
+            or is_coauthor(user, practice))
 
 
 def counts_as_reader(user: User | None, practice: Practice) -> bool:
@@ -127,9 +135,17 @@ def can_assess(user: User | None, practice: Practice) -> bool:
 
 
 def can_get_certificate(user: User | None, practice: Practice) -> bool:
-    """The certificate of inclusion in the bank: of a published practice, for its owner and its moderators. The
-    authors listed are names, not accounts: a co-author gets hers from the owner or a methodist."""
-    return practice.status == "published" and (is_owner(user, practice) or in_scope(user, practice))
+    """The certificate of inclusion in the bank: of a published practice, for its owner, its moderators and the
+    co-authors whose author line is linked to their account (an unlinked one gets hers from the owner or a
+    methodist)."""
+    return practice.status == "published" and (is_owner(user, practice) or in_scope(user, practice)
+                                               or is_coauthor(user, practice))
+
+
+def can_manage_coauthors(user: User | None, practice: Practice) -> bool:
+    """Who links an author line to a co-author's account and unlinks it: the owner, whatever the status (a link
+    changes nothing of the text), and whoever may edit the practice (its methodists, the administrators)."""
+    return is_owner(user, practice) or can_edit(user, practice)
 
 
 def can_see_assessments(user: User | None, practice: Practice) -> bool:

@@ -212,10 +212,7 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.title = one_line(data.title)
     for key in SECTION_KEYS:  # line breaks as LF, however sent: the same text must compare equal
         setattr(practice, key, unix_line_breaks(data.sections.get(key) or "").strip())
-    practice.authors = [
-        PracticeAuthor(position_index=i, name=name.strip(), position=position.strip())
-        for i, (name, position) in enumerate(data.authors) if name.strip()
-    ]
+    practice.authors = _authors_kept(practice, data.authors)
     # Spacing as organisation_key folds it, so the moderation queue's SQL comparison finds what the policy allows.
     practice.organisation = one_line(data.organisation)
     practice.region_code = data.region_code or None
@@ -234,6 +231,28 @@ def _apply(practice: Practice, data: PracticeData) -> None:
     practice.event = one_line(data.event)
     practice.spread_level = data.spread_level or None
     practice.licence = data.licence or default_licence()
+
+
+def _authors_kept(practice: Practice, authors: list[tuple[str, str]]) -> list[PracticeAuthor]:
+    """The author lines of an edit, the stored rows kept for the lines left as they were, so that a line linked to a
+    co-author's account (kb.practices.coauthors) stays linked: a line with the same name and position keeps its row,
+    then one with the same name and another position (the same person, promoted); a line whose name changed is a new,
+    unlinked row, and a removed line's row goes with its link."""
+    lines = [(name.strip(), position.strip()) for name, position in authors if name.strip()]
+    free = list(practice.authors)
+    rows: list[PracticeAuthor | None] = [None] * len(lines)
+    for same in (lambda row, name, position: row.name == name and row.position == position,
+                 lambda row, name, position: row.name == name):
+        for i, (name, position) in enumerate(lines):
+            if rows[i] is None and (row := next((r for r in free if same(r, name, position)), None)) is not None:
+                rows[i] = row
+                free.remove(row)
+    kept = []
+    for i, ((name, position), row) in enumerate(zip(lines, rows, strict=True)):
+        row = row or PracticeAuthor(name=name)
+        row.position_index, row.position = i, position
+        kept.append(row)
+    return kept
 
 
 def holds(practice: Practice, data: PracticeData) -> bool:
@@ -275,8 +294,13 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
     if leaves_every_queue(user, practice, data.region_code):
         raise LeavesEveryQueue(SUBMITTED_REGION_MESSAGE)
     before = snapshot(practice)
+    linked = [author for author in practice.authors if author.user_id is not None]
     _apply(practice, data)
     db.session.flush()
+    for author in linked:
+        if author not in practice.authors:  # the line removed or renamed: its link goes with it, said in the history
+            record("coauthor_unlinked", user, "practice", practice.id,
+                   details={"author": author.name, "user_id": author.user_id, "edit": True})
     if _unordered(snapshot(practice)) == _unordered(before):
         return False  # the same content: no version, no new time (a PATCH of nothing changed the ETag)
     number = (db.session.scalar(select(func.max(PracticeVersion.number))
@@ -729,8 +753,8 @@ def attachment_url(practice: Practice, attachment_id: int, name: str, **url_opti
 
 
 def practice_to_json(practice: Practice, url: str) -> dict:
-    """The API representation of a practice, for a reader who may see it (a draft's only to its author and
-    moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
+    """The API representation of a practice, for a reader who may see it (a draft's only to its author, its linked
+    co-authors and moderators: its files are listed to them alone, with links their token opens: ``attachment_url``)."""
     return {
         "id": practice.id,
         "type": "practice",

@@ -19,9 +19,10 @@ from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
 from kb.extensions import db, limiter
 from kb.oai.records import deleted_for_good
 from kb.pdf import FontMissing
-from kb.practices import assessments, certificates, policy, services
+from kb.practices import assessments, certificates, coauthors, policy, services
 from kb.practices.forms import (
     AssessmentForm,
+    CoauthorForm,
     CommentForm,
     PracticeForm,
     form_for_edit,
@@ -76,8 +77,10 @@ def _detail_page(practice, comment_form: CommentForm | None = None, assessment_f
         with_moderator=practice.status == "submitted" and policy.is_owner(current_user, practice) and not can_edit,
         can_delete=policy.can_delete(current_user, practice),
         can_get_certificate=policy.can_get_certificate(current_user, practice),
+        can_manage_coauthors=policy.can_manage_coauthors(current_user, practice),
+        can_see_history=policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
-        or policy.is_owner(current_user, practice),
+        or policy.is_owner(current_user, practice) or policy.is_coauthor(current_user, practice),
         comment_form=comment_form,
         assessment_form=assessment_form if can_assess else None, assessment_error=assessment_error,
         assessment_actions=[a for a in ("publish", "return") if policy.can_transition(current_user, practice, a)],
@@ -459,7 +462,8 @@ def delete(practice_id: int):
 @bp.get("/mine")
 @login_required
 def mine():
-    return render_template("practices/mine.html", practices=statistics.own_practices(current_user))
+    return render_template("practices/mine.html", practices=statistics.own_practices(current_user),
+                           coauthored=statistics.coauthored_practices(current_user))
 
 
 @bp.get("/<int:practice_id>/history")
@@ -467,7 +471,42 @@ def history(practice_id: int):
     practice = _visible_or_404(practice_id)
     if not (policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice)):
         abort(404)
-    return render_template("practices/history.html", practice=practice)
+    return render_template("practices/history.html", practice=practice, coauthor_events=coauthors.history(practice))
+
+
+@bp.route("/<int:practice_id>/coauthors", methods=["GET", "POST"])
+@login_required
+@limiter.limit("60 per hour", methods=["POST"], key_func=_account_key,
+               error_message="Слишком много попыток привязать соавторов. Подождите и попробуйте позже.")
+def coauthor_links(practice_id: int):
+    """«Соавторы»: the owner (or whoever may edit the practice) links an author line to a co-author's account by its
+    e-mail, or unlinks it (kb.practices.coauthors)."""
+    practice = _visible_or_404(practice_id)
+    if not policy.can_manage_coauthors(current_user, practice):
+        abort(403)
+    form = CoauthorForm()
+    if request.method == "POST":
+        author_id = form.author_id() if form.validate() else None
+        unlinking = request.form.get("action") == "unlink"
+        try:
+            if author_id is None:
+                raise coauthors.CoauthorError(" ".join(form.email.errors) or "Строка автора не выбрана: обновите "
+                                              "страницу.")
+            if unlinking:
+                author = coauthors.unlink(current_user, practice, author_id)
+                message = f"Строка «{author.name}» отвязана от учётной записи соавтора."
+            else:
+                author = coauthors.link(current_user, practice, author_id, form.email.data or "")
+                message = (f"Строка «{author.name}» привязана к учётной записи соавтора: практика есть у него "
+                           "в «Мои практики», в разделе «Соавторство».")
+        except coauthors.CoauthorError as exc:
+            db.session.rollback()
+            return render_template("practices/coauthors.html", practice=_visible_or_404(practice_id), form=form,
+                                   error=str(exc), error_author=author_id), 422
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".coauthor_links", practice_id=practice.id))
+    return render_template("practices/coauthors.html", practice=practice, form=form)
 
 
 @bp.get("/<int:practice_id>/certificate.pdf")

@@ -20,14 +20,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Interval, Select, func, literal, select
+from sqlalchemy import ColumnElement, Interval, Select, func, literal, or_, select
 
 from kb.accounts.models import User
 from kb.adoption.models import PracticeAdoption
 from kb.adoption.services import adoption_counts
 from kb.attachments.models import Attachment
 from kb.extensions import db
-from kb.practices.models import STATUSES, Practice, PracticeTransition, practice_level, practice_topic
+from kb.practices.models import (
+    STATUSES,
+    Practice,
+    PracticeAuthor,
+    PracticeTransition,
+    practice_level,
+    practice_topic,
+)
 from kb.practices.services import scope_key, scoped_practices
 from kb.search.outbox import made_since_last_change, max_outbox_id
 from kb.spreadsheets import cell
@@ -262,9 +269,21 @@ class OwnPractice:
 def own_practices(user: User) -> list[OwnPractice]:
     """The user's own practices, most recently changed first, with the numbers of the published ones: two
     statements however many practices there are (the practices with their downloads, then their followers)."""
+    return _practices_with_numbers(Practice.owner_id == user.id)
+
+
+def coauthored_practices(user: User) -> list[OwnPractice]:
+    """The practices with an author line linked to the user's account (kb.practices.coauthors) that are not the
+    user's own: the section «Соавторство» of «Мои практики», drafts too, with the same numbers."""
+    linked = select(PracticeAuthor.practice_id).where(PracticeAuthor.user_id == user.id)
+    return _practices_with_numbers(Practice.id.in_(linked), or_(Practice.owner_id.is_(None),
+                                                                Practice.owner_id != user.id))
+
+
+def _practices_with_numbers(*where) -> list[OwnPractice]:
     downloads = (select(func.coalesce(func.sum(Attachment.downloads), 0))
                  .where(Attachment.practice_id == Practice.id).correlate(Practice).scalar_subquery())
-    rows = db.session.execute(select(Practice, downloads).where(Practice.owner_id == user.id)
+    rows = db.session.execute(select(Practice, downloads).where(*where)
                               .order_by(Practice.updated_at.desc(), Practice.id.desc())).all()
     published = [practice.id for practice, _ in rows if practice.is_published]
     followers = adoption_counts(published) if published else {}

@@ -1,0 +1,122 @@
+"""Co-authors: an author line of a practice linked to a registered account by its e-mail.
+
+The linked co-author sees the practice in «Мои практики» (section «Соавторство», its drafts too), may open a draft of
+it, downloads the certificate of the published practice and gets its adoption notices; she edits and submits
+nothing of it (kb.practices.policy: ``is_coauthor`` enters ``can_view`` and ``can_get_certificate`` only). Who links
+and unlinks: ``policy.can_manage_coauthors``. Each link and unlink is in the audit log, which the practice's
+history shows («Соавторы»)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from kb.accounts.models import AuditEvent, User
+from kb.accounts.services import check_email, find_user, notify, record
+from kb.extensions import db
+from kb.practices import policy
+from kb.practices.models import Practice, PracticeAuthor
+
+LINKED = "coauthor_linked"
+UNLINKED = "coauthor_unlinked"
+
+
+class CoauthorError(ValueError):
+    """The link cannot be made or undone as asked: the message says why, in Russian."""
+
+
+def _line(practice: Practice, author_id: int) -> PracticeAuthor:
+    author = next((a for a in practice.authors if a.id == author_id), None)
+    if author is None:
+        raise CoauthorError("Такой строки автора у практики нет: обновите страницу.")
+    return author
+
+
+def unknown_address(email: str) -> str:
+    """The answer for an address with no account the link could go to. A blocked account's address gets the same
+    words: the linker learns nothing more of an account than that it can be linked."""
+    return (f"Привязать не удалось: учётной записи с адресом «{email}» в банке нет. Проверьте адрес или попросите "
+            "соавтора зарегистрироваться с ним, а затем привяжите строку снова.")
+
+
+def link(actor: User, practice: Practice, author_id: int, email: str) -> PracticeAuthor:
+    """Link the author line ``author_id`` to the active account of ``email``; the co-author is told (a notice)."""
+    if not policy.can_manage_coauthors(actor, practice):
+        raise PermissionError
+    author = _line(practice, author_id)
+    email = " ".join(email.split())
+    try:
+        check_email(email)
+    except ValueError as exc:  # AccountError: its words are the registration form's
+        raise CoauthorError(str(exc)) from exc
+    user = find_user(email)
+    if user is None or not user.is_active_account:
+        raise CoauthorError(unknown_address(email))
+    if author.user_id == user.id:
+        raise CoauthorError(f"Строка «{author.name}» уже привязана к этой учётной записи.")
+    other = next((a for a in practice.authors if a.user_id == user.id and a is not author), None)
+    if other is not None:
+        raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
+                            "одна строка автора.")
+    before = author.user_id
+    author.user_id = user.id
+    db.session.flush()
+    if before is not None:
+        record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
+    record(LINKED, actor, "practice", practice.id,
+           details={"author": author.name, "user_id": user.id, "user_name": user.display_name})
+    if user.id != actor.id:
+        from kb.practices.services import practice_link
+
+        notify(user.id, f"Вас указали соавтором практики «{practice.title}»: она есть в «Мои практики», "
+                        "в разделе «Соавторство».", practice_link(practice.id))
+    return author
+
+
+def unlink(actor: User, practice: Practice, author_id: int) -> PracticeAuthor:
+    """Undo the link of the author line ``author_id`` (its name stays in the practice as it was)."""
+    if not policy.can_manage_coauthors(actor, practice):
+        raise PermissionError
+    author = _line(practice, author_id)
+    if author.user_id is None:
+        raise CoauthorError(f"Строка «{author.name}» не привязана к учётной записи.")
+    user = db.session.get(User, author.user_id)
+    record(UNLINKED, actor, "practice", practice.id,
+           details={"author": author.name, "user_id": author.user_id,
+                    "user_name": user.display_name if user is not None else ""})
+    author.user_id = None
+    db.session.flush()
+    return author
+
+
+@dataclass(frozen=True)
+class CoauthorEvent:
+    """A line of the history's «Соавторы»: who linked (or unlinked) which author line to which account, when."""
+
+    created_at: datetime
+    actor: str
+    linked: bool
+    author: str
+    account: str
+    by_edit: bool
+
+
+def history(practice: Practice) -> list[CoauthorEvent]:
+    """The links and unlinks of the practice's author lines, oldest first."""
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.target_type == "practice", AuditEvent.target_id == practice.id,
+        AuditEvent.action.in_((LINKED, UNLINKED))).order_by(AuditEvent.id)).all()
+    accounts = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(
+        {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None})))}
+    return [CoauthorEvent(
+        e.created_at, e.actor.display_name if e.actor else "—", e.action == LINKED,
+        str(e.details.get("author", "")),
+        accounts.get(e.details.get("user_id")) or e.details.get("user_name") or "учётная запись удалена",
+        bool(e.details.get("edit"))) for e in events]
+
+
+def coauthor_ids(practice: Practice) -> set[int]:
+    """The accounts linked to the practice's author lines."""
+    return {author.user_id for author in practice.authors if author.user_id is not None}

@@ -1,0 +1,44 @@
+"""Co-authors: an author line of a practice may be linked to a registered account (practice_author.user_id)
+
+The owner of a practice (or a methodist or administrator who may edit it) links a line to the account of its
+e-mail (kb.practices.coauthors): the co-author then sees the practice in «Мои практики», its drafts too, gets its
+certificate and its adoption notices. Nullable, no link for the lines stored before; a deleted account leaves the
+line unlinked (ON DELETE SET NULL). practice_author has no AUTOINCREMENT to keep: SQLite rebuilds it for the
+foreign key as it is.
+
+Revision ID: zBcoa0000001
+Revises: z9lic0000001
+Create Date: 2026-12-14 10:00:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'zBcoa0000001'
+down_revision = 'z9lic0000001'
+branch_labels = None
+depends_on = None
+
+
+def _has_column() -> bool:
+    return 'user_id' in {column['name'] for column in sa.inspect(op.get_bind()).get_columns('practice_author')}
+
+
+def upgrade():
+    # run again on a database that has it (its revision stamped back): nothing to add
+    if _has_column():
+        return
+    with op.batch_alter_table('practice_author', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_practice_author_user_id'), ['user_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_practice_author_user_id_user'), 'user', ['user_id'], ['id'],
+                                    ondelete='SET NULL')
+
+
+def downgrade():
+    if not _has_column():
+        return
+    with op.batch_alter_table('practice_author', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_practice_author_user_id_user'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_practice_author_user_id'))
+        batch_op.drop_column('user_id')

@@ -1,0 +1,334 @@
+"""Co-authors: an author line of a practice linked to a registered account by its e-mail (kb.practices.coauthors).
+Who links and unlinks, what the linked co-author sees («Мои практики», the draft, the certificate, the adoption
+notice) and what she may not do (edit, submit); an edit of the authors keeps the links of unchanged lines."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import inspect, select, text
+
+from kb.accounts.models import Notification, User
+from kb.extensions import db
+from kb.practices.models import Practice, PracticeAuthor
+from tests.conftest import bearer, csrf_from, sign_in
+
+TITLE = "Школьное научное общество в сельской школе"
+AUTHORS = [("Иванова Анна Петровна", "учитель начальных классов"), ("Петров Борис Ильич", "заместитель директора")]
+COAUTHOR_EMAIL = "petrov@example.org"
+
+
+@pytest.fixture
+def world(app, make_user, make_practice):
+    users = {
+        "owner": make_user("teacher"),
+        "coauthor": make_user("teacher", email=COAUTHOR_EMAIL),
+        "stranger": make_user("teacher"),
+        "methodist": make_user("methodist", scope_region="RU-CHE"),
+        "methodist_out": make_user("methodist", region="RU-SMO", scope_region="RU-SMO"),
+    }
+    with app.app_context():
+        pid = make_practice(TITLE, status="draft", owner_id=users["owner"], authors=AUTHORS)
+    return users, pid
+
+
+def _client(app, users, who):
+    client = app.test_client()
+    if who != "anonymous":
+        sign_in(client, users[who])
+    return client
+
+
+def _lines(app, pid) -> list[tuple[str, int | None]]:
+    with app.app_context():
+        return [(a.name, a.user_id) for a in db.session.scalars(
+            select(PracticeAuthor).where(PracticeAuthor.practice_id == pid).order_by(PracticeAuthor.position_index))]
+
+
+def _author_id(app, pid, name) -> int:
+    with app.app_context():
+        return db.session.scalar(select(PracticeAuthor.id).where(PracticeAuthor.practice_id == pid,
+                                                                 PracticeAuthor.name == name))
+
+
+def _link(app, users, pid, who="owner", email=COAUTHOR_EMAIL, name=AUTHORS[1][0], action="link"):
+    client = _client(app, users, who)
+    token = csrf_from(client, f"/practices/{pid}/coauthors")
+    return client.post(f"/practices/{pid}/coauthors", data={
+        "csrf_token": token, "author": _author_id(app, pid, name), "email": email, "action": action})
+
+
+def test_the_owner_links_a_line_by_e_mail_and_unlinks_it(app, world):
+    users, pid = world
+    response = _link(app, users, pid, email="  Petrov@Example.org ")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+    page = _client(app, users, "owner").get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    assert "привязана к учётной записи" in page and "Отвязать" in page
+    with app.app_context():  # the co-author is told
+        notices = db.session.scalars(select(Notification.message).where(
+            Notification.user_id == users["coauthor"])).all()
+        assert any(TITLE in n and "Соавторство" in n for n in notices)
+
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert f"привязал(а) строку автора «{AUTHORS[1][0]}» к учётной записи «Тестовый teacher»" in history
+
+    assert _link(app, users, pid, action="unlink").status_code == 302
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert f"отвязал(а) строку автора «{AUTHORS[1][0]}»" in history
+    assert _client(app, users, "coauthor").get(f"/practices/{pid}").status_code == 404
+
+
+def test_the_audit_log_names_the_links_in_russian(app, world, make_user):
+    users, pid = world
+    _link(app, users, pid)
+    _link(app, users, pid, action="unlink")
+    admin = app.test_client()
+    sign_in(admin, make_user("admin", region=None))
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Соавтор привязан к строке автора" in page and "Соавтор отвязан от строки автора" in page
+    assert f"строка автора: {AUTHORS[1][0]}" in page
+    assert ">coauthor_linked<" not in page
+
+
+def test_the_form_needs_its_csrf_token(app, world):
+    users, pid = world
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = _client(app, users, "owner")
+    response = client.post(f"/practices/{pid}/coauthors", data={
+        "author": _author_id(app, pid, AUTHORS[1][0]), "email": COAUTHOR_EMAIL, "action": "link"})
+    assert response.status_code == 400
+    assert _lines(app, pid)[1][1] is None
+
+
+@pytest.mark.parametrize("email", ["nobody@example.org", "blocked@example.org"])
+def test_an_address_without_an_account_to_link_gets_one_message(app, world, make_user, email):
+    """An unknown address and a blocked account's get the same words: nothing more is learnt of the account."""
+    users, pid = world
+    blocked = make_user("teacher", email="blocked@example.org")
+    with app.app_context():
+        db.session.get(User, blocked).is_active_account = False
+        db.session.commit()
+    response = _link(app, users, pid, email=email)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"учётной записи с адресом «{email}» в банке нет" in page
+    assert _lines(app, pid)[1][1] is None
+
+
+def test_a_malformed_address_is_named(app, world):
+    users, pid = world
+    response = _link(app, users, pid, email="не адрес")
+    assert response.status_code == 422
+    assert "Проверьте адрес электронной почты" in response.get_data(as_text=True)
+
+
+def test_one_account_links_one_line(app, world):
+    users, pid = world
+    assert _link(app, users, pid).status_code == 302
+    response = _link(app, users, pid, name=AUTHORS[0][0])
+    assert response.status_code == 422
+    assert "уже привязана к строке" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "status"), [("stranger", 404), ("methodist_out", 404), ("coauthor", 403)])
+def test_who_may_not_link(app, world, who, status):
+    users, pid = world
+    _link(app, users, pid)  # the co-author linked: she sees the draft, but manages no links
+    client = _client(app, users, who)
+    assert client.get(f"/practices/{pid}/coauthors").status_code == status
+    response = client.post(f"/practices/{pid}/coauthors", data={
+        "author": _author_id(app, pid, AUTHORS[0][0]), "email": users_email(app, users[who]), "action": "link",
+        "csrf_token": csrf_from(client, "/practices/mine")})
+    assert response.status_code == status
+    assert _lines(app, pid)[0][1] is None
+
+
+def users_email(app, user_id) -> str:
+    with app.app_context():
+        return db.session.get(User, user_id).email
+
+
+def test_a_stranger_may_not_link_a_published_practice(app, world):
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+    client = _client(app, users, "stranger")
+    assert client.get(f"/practices/{pid}/coauthors").status_code == 403
+    assert f"/practices/{pid}/coauthors" not in client.get(f"/practices/{pid}").get_data(as_text=True)
+
+
+def test_a_methodist_who_may_edit_links(app, world):
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+    assert _link(app, users, pid, who="methodist").status_code == 302
+    assert _lines(app, pid)[1][1] == users["coauthor"]
+
+
+def test_the_co_author_sees_the_draft_but_may_not_edit_or_submit_it(app, world):
+    users, pid = world
+    _link(app, users, pid)
+    coauthor = _client(app, users, "coauthor")
+    page = coauthor.get(f"/practices/{pid}")
+    assert page.status_code == 200 and TITLE in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert f"/practices/{pid}/edit" not in html and 'value="submit"' not in html
+    assert coauthor.get(f"/practices/{pid}/edit").status_code == 403
+    token = csrf_from(coauthor, "/practices/mine")
+    assert coauthor.post(f"/practices/{pid}/transition", data={"action": "submit", "csrf_token": token}
+                         ).status_code == 403
+    assert coauthor.post(f"/practices/{pid}/delete", data={"csrf_token": token}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Practice, pid).status == "draft"
+    assert coauthor.get(f"/practices/{pid}/history").status_code == 404  # the history stays the owner's
+    for who in ("stranger", "methodist_out"):
+        assert _client(app, users, who).get(f"/practices/{pid}").status_code == 404
+    # drafts are not in the index at all: nobody finds one by search, the co-author not either
+    found = coauthor.get("/api/v1/search", query_string={"q": "научное общество"}).json["results"]
+    assert pid not in [r["id"] for r in found]
+
+
+def test_the_api_answers_the_co_authors_token_with_the_draft_and_lets_her_change_nothing(app, world, make_token):
+    users, pid = world
+    _link(app, users, pid)
+    client = app.test_client()
+    coauthor = bearer(make_token(users["coauthor"]))
+    response = client.get(f"/api/v1/practices/{pid}", headers=coauthor)
+    assert response.status_code == 200 and response.json["status"] == "draft"
+    assert client.get(f"/api/v1/practices/{pid}", headers=bearer(make_token(users["stranger"]))).status_code == 404
+    assert client.patch(f"/api/v1/practices/{pid}", headers=coauthor, json={"title": "Чужая правка"}
+                        ).status_code == 403
+    with app.app_context():
+        assert db.session.get(Practice, pid).title == TITLE
+
+
+def test_my_practices_has_the_section_with_the_counts(app, world, make_practice):
+    users, pid = world
+    assert "Соавторство" not in _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
+    _link(app, users, pid)
+    with app.app_context():
+        published = make_practice("Опубликованная совместная практика", owner_id=users["owner"], views=17,
+                                  authors=AUTHORS)
+    _link(app, users, published)
+    page = _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
+    section = page[page.index('id="coauthored"'):]
+    assert TITLE in section and "Опубликованная совместная практика" in section
+    assert 'data-label="Просмотры">17<' in section
+    assert "У вас пока нет практик" in page  # her own: none
+    owner_page = _client(app, users, "owner").get("/practices/mine").get_data(as_text=True)
+    assert 'id="coauthored"' not in owner_page and TITLE in owner_page
+    assert 'id="coauthored"' not in _client(app, users, "stranger").get("/practices/mine").get_data(as_text=True)
+
+
+def test_the_co_author_gets_the_certificate_of_the_published_practice(app, world):
+    users, pid = world
+    coauthor = _client(app, users, "coauthor")
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+    assert coauthor.get(f"/practices/{pid}/certificate.pdf").status_code == 404  # not linked yet
+    _link(app, users, pid)
+    page = coauthor.get(f"/practices/{pid}").get_data(as_text=True)
+    assert f'href="/practices/{pid}/certificate.pdf"' in page
+    response = coauthor.get(f"/practices/{pid}/certificate.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    content = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.get_data())).pages
+                                ).split())
+    assert AUTHORS[0][0] in content and AUTHORS[1][0] in content
+    assert _client(app, users, "stranger").get(f"/practices/{pid}/certificate.pdf").status_code == 404
+
+
+def test_the_co_author_is_told_of_an_adoption(app, world):
+    users, pid = world
+    _link(app, users, pid)
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+    reporter = _client(app, users, "stranger")
+    response = reporter.post(f"/practices/{pid}/adoptions", data={
+        "organisation": "МАОУ «СОШ № 5»", "region": "RU-CHE", "comment": "Провели с пятыми классами",
+        "csrf_token": csrf_from(reporter, f"/practices/{pid}")})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        for who in ("owner", "coauthor"):
+            messages = db.session.scalars(select(Notification.message).where(
+                Notification.user_id == users[who])).all()
+            assert f"Вашу практику «{TITLE}» применили: МАОУ «СОШ № 5»" in " ".join(messages), who
+        assert not db.session.scalars(select(Notification).where(Notification.user_id == users["stranger"])).all()
+
+
+def _edit_authors(app, users, pid, authors_text: str):
+    client = _client(app, users, "owner")
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        practice = db.session.get(Practice, pid)
+        revision = practice.revision
+    response = client.post(f"/practices/{pid}/edit?confirm_duplicates=1", data={
+        "title": TITLE, "authors": authors_text, "region": "RU-CHE", "levels": ["primary"], "year": "2020",
+        "annotation": "Описание практики для проверки поиска.", "revision": str(revision)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_an_edit_keeps_the_links_of_unchanged_lines_and_drops_a_removed_lines(app, world, make_user):
+    users, pid = world
+    first = make_user("teacher", email="ivanova@example.org")
+    _link(app, users, pid)
+    _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])
+    # another line added, the order changed, Petrov's position changed: both links stay
+    _edit_authors(app, users, pid, "Сидорова Вера Павловна, педагог-психолог\n"
+                                   "Петров Борис Ильич, директор\nИванова Анна Петровна, учитель начальных классов")
+    assert _lines(app, pid) == [("Сидорова Вера Павловна", None), (AUTHORS[1][0], users["coauthor"]),
+                                (AUTHORS[0][0], first)]
+    # Petrov's line removed: his link goes with it; Ivanova's stays
+    _edit_authors(app, users, pid, "Сидорова Вера Павловна, педагог-психолог\n"
+                                   "Иванова Анна Петровна, учитель начальных классов")
+    assert _lines(app, pid) == [("Сидорова Вера Павловна", None), (AUTHORS[0][0], first)]
+    assert _client(app, users, "coauthor").get(f"/practices/{pid}").status_code == 404
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert f"строка автора «{AUTHORS[1][0]}» изменена или удалена при правке" in history
+
+
+def test_a_deleted_account_leaves_the_line_unlinked(app, world):
+    from kb.accounts.deletion import delete_account
+
+    users, pid = world
+    _link(app, users, pid)
+    with app.app_context():
+        delete_account(db.session.get(User, users["coauthor"]), db.session.get(User, users["owner"]))
+        db.session.commit()
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]
+
+
+def _has_column(app) -> bool:
+    with app.app_context():
+        return "user_id" in {column["name"] for column in inspect(db.engine).get_columns("practice_author")}
+
+
+def test_the_migration_adds_and_drops_the_column(app, world):
+    users, pid = world
+    _link(app, users, pid)
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "zBcoa0000001-1"])  # to whatever comes before it
+    assert down.exit_code == 0, down.output
+    assert not _has_column(app)
+    assert [name for name, _ in _lines_raw(app, pid)] == [AUTHORS[0][0], AUTHORS[1][0]]  # the lines stay
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert _has_column(app)
+    with app.app_context():
+        inspector = inspect(db.engine)
+        assert "ix_practice_author_user_id" in {i["name"] for i in inspector.get_indexes("practice_author")}
+        [key] = [k for k in inspector.get_foreign_keys("practice_author") if k["constrained_columns"] == ["user_id"]]
+        assert key["referred_table"] == "user" and key["options"].get("ondelete") == "SET NULL"
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]  # the links were in the column
+    assert _link(app, users, pid).status_code == 302
+
+
+def _lines_raw(app, pid):
+    with app.app_context():
+        return db.session.execute(text("SELECT name, position FROM practice_author WHERE practice_id = :id "
+                                       "ORDER BY position_index"), {"id": pid}).all()
