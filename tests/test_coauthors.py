@@ -261,6 +261,33 @@ def test_the_co_author_is_told_of_an_adoption(app, world):
         assert not db.session.scalars(select(Notification).where(Notification.user_id == users["stranger"])).all()
 
 
+def test_a_co_author_is_an_author_to_the_followers(app, world):
+    """A co-author's «Мы применили» counted as a follower of her own practice: she is offered no form, a report
+    is refused, and one she made before her line was linked does not count."""
+    from kb.adoption.models import PracticeAdoption
+    from kb.adoption.services import adoption_counts, adoption_summary
+
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.add(PracticeAdoption(practice_id=pid, user_id=users["coauthor"], organisation="МОУ «СОШ № 7»",
+                                        region_code="RU-CHE"))  # reported before the link
+        db.session.commit()
+        assert adoption_counts([pid]) == {pid: 1}
+    _link(app, users, pid)
+    with app.app_context():
+        assert adoption_counts([pid]) == {} and adoption_summary(pid).count == 0
+    coauthor = _client(app, users, "coauthor")
+    html = coauthor.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "Мы применили эту практику" not in html and "Это ваша практика" in html
+    response = coauthor.post(f"/practices/{pid}/adoptions", data={
+        "organisation": "МАОУ «СОШ № 5»", "region": "RU-CHE", "comment": "", "csrf_token": csrf_from(coauthor, "/")})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(PracticeAdoption.organisation).where(
+            PracticeAdoption.organisation == "МАОУ «СОШ № 5»")) is None
+
+
 def _edit_authors(app, users, pid, authors_text: str):
     client = _client(app, users, "owner")
     app.config["WTF_CSRF_ENABLED"] = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import User
@@ -13,7 +13,7 @@ from kb.adoption.models import PracticeAdoption
 from kb.extensions import db
 from kb.practices import policy
 from kb.practices.coauthors import coauthor_ids
-from kb.practices.models import Practice
+from kb.practices.models import Practice, PracticeAuthor
 from kb.practices.services import practice_link
 from kb.timeutil import utcnow
 from kb.vocabularies.models import Region
@@ -73,7 +73,7 @@ def report_adoption(user: User, practice: Practice, organisation: str, region_co
     """
     if not practice.is_published:
         raise ValueError("only published practices can be adopted")
-    if policy.is_owner(user, practice):
+    if policy.is_author(user, practice):
         raise OwnPractice("Это ваша практика: о её применении сообщают те, кто взял ваш опыт.")
     earlier = next((a for a in own_reports(user, practice) if _fold(a.organisation) == _fold(organisation)), None)
     adoption = earlier or PracticeAdoption(practice_id=practice.id, user_id=user.id)
@@ -109,7 +109,7 @@ def correct_adoption(adoption: PracticeAdoption, organisation: str, region_code:
     A name of an organisation the user has reported in another report is refused (DuplicateOrganisation): that
     report is the one to correct.
     """
-    if adoption.user is not None and policy.is_owner(adoption.user, adoption.practice):
+    if adoption.user is not None and policy.is_author(adoption.user, adoption.practice):
         raise OwnPractice("Это ваша практика: о её применении сообщают те, кто взял ваш опыт.")
     other = next((a for a in own_reports(adoption.user, adoption.practice) if a.id != adoption.id
                   and _fold(a.organisation) == _fold(organisation)), None) if adoption.user else None
@@ -197,9 +197,12 @@ def adoption_summary(practice_id: int) -> AdoptionSummary:
 
 
 def _not_by_author():
-    """Reports that count: not the practice's author's own (refused since, but older ones may be stored)."""
-    return or_(Practice.owner_id.is_(None), PracticeAdoption.user_id.is_(None),
-               PracticeAdoption.user_id != Practice.owner_id)
+    """Reports that count: not the practice's owner's own (refused since, but older ones may be stored), nor a
+    linked co-author's (she may have reported before her author line was linked)."""
+    by_coauthor = (select(PracticeAuthor.id).where(PracticeAuthor.practice_id == PracticeAdoption.practice_id,
+                                                   PracticeAuthor.user_id == PracticeAdoption.user_id).exists())
+    return and_(or_(Practice.owner_id.is_(None), PracticeAdoption.user_id.is_(None),
+                    PracticeAdoption.user_id != Practice.owner_id), ~by_coauthor)
 
 
 def _organisation_keys(reports: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:

@@ -23,7 +23,7 @@ def report(practice_id: int):
     practice = get_public_practice(practice_id)
     if practice is None:
         abort(404)
-    if policy.is_owner(current_user, practice):  # the form is not offered to the author
+    if policy.is_author(current_user, practice):  # the form is not offered to its authors
         abort(403)
     form = AdoptionForm()
     if not form.validate_on_submit():
@@ -45,7 +45,7 @@ def correct(practice_id: int, adoption_id: int):
     adoption = services.own_report(current_user, practice, adoption_id) if practice is not None else None
     if adoption is None:
         abort(404)
-    if policy.is_owner(current_user, practice):
+    if policy.is_author(current_user, practice):
         abort(403)
     form = AdoptionForm(organisation=adoption.organisation, region=adoption.region_code, comment=adoption.comment,
                         result=adoption.result)
@@ -85,8 +85,8 @@ def adoption_summary(practice) -> services.AdoptionSummary:
 
 @bp.app_template_global()
 def is_own_practice(practice) -> bool:
-    """Whether the signed-in user is the practice's author: they are offered no report form."""
-    return policy.is_owner(current_user, practice)
+    """Whether the signed-in user is the practice's author (its owner or a linked co-author): no report form."""
+    return policy.is_author(current_user, practice)
 
 
 @bp.app_template_global()

@@ -45,6 +45,11 @@ def is_coauthor(user: User | None, practice: Practice) -> bool:
     return _signed_in(user) and any(author.user_id == user.id for author in practice.authors)
 
 
+def is_author(user: User | None, practice: Practice) -> bool:
+    """The owner or a linked co-author: one of those whose experience the practice is (no follower of it)."""
+    return is_owner(user, practice) or is_coauthor(user, practice)
+
+
 def moderation_scope(user: User | None) -> tuple[str, str, str]:
     """What the user moderates: ("all", "", "") for an administrator; a methodist's ("region", code, "") or
     ("organisation", region code, folded name): an organisation in its region only, since thousands of schools

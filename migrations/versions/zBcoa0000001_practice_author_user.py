@@ -7,7 +7,7 @@ line unlinked (ON DELETE SET NULL). practice_author has no AUTOINCREMENT to keep
 foreign key as it is.
 
 Revision ID: zBcoa0000001
-Revises: z9lic0000001
+Revises: zAman0000001
 Create Date: 2026-12-14 10:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'zBcoa0000001'
-down_revision = 'z9lic0000001'
+down_revision = 'zAman0000001'
 branch_labels = None
 depends_on = None
 
