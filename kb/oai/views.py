@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb.extensions import csrf, limiter
 from kb.oai import records
+from kb.templating import wait_phrase
 from kb.textclean import xml_text
 from kb.timeutil import utcnow
 
@@ -34,7 +35,7 @@ def _busy(limit: RequestLimit) -> Response:
     """A harvester over the limit: 503 with Retry-After, the flow control OAI-PMH names (section 3.1.2.2),
     which harvesters wait out and retry, rather than 429, which some take for the end of the harvest."""
     wait = max(1, int(limit.reset_at - time.time()))
-    response = Response(f"Слишком много запросов к OAI-PMH с этого адреса. Повторите через {wait} с.\n",
+    response = Response(f"Слишком много запросов к OAI-PMH с этого адреса. Повторите {wait_phrase(wait)}.\n",
                         status=503, mimetype="text/plain")
     response.headers["Retry-After"] = str(wait)
     return response
