@@ -284,3 +284,58 @@ def test_a_public_list_of_files_in_the_api(app, world):
                     "excerpt": "DOCX, 2 КБ, приложение к практике «Школьное научное общество в начальной школе»",
                     "note": "", "url": item["url"]}
     assert item["url"] == f"/attachments/{regulation}/{quote('Положение_о_ШНО.docx')}"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "docx", "pdf"])
+def test_one_numbering_in_every_part_of_an_export(app, world, make_practice, fmt):
+    """A course designer cites by number: «Материалы», «Список литературы», the appendices («3.1.») and the CSV
+    («Приложение к № 3») give an item the same one. Only what the bibliography cites is numbered: an unavailable
+    item (here in the middle, alphabetically last) is «Материал недоступен» without a number. Materials kept 1–4
+    with «2. Материал недоступен» while the bibliography said «1.», «2.», «3.» and the CSV «Приложение к № 4»."""
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    programme = _file(app, world["published"], "Программа кружка.pdf")
+    plan = _file(app, world["published"], "План занятий.docx")
+    with app.app_context():
+        chemists = make_practice("Кружок юных химиков", authors=[("Яковлева Яна Яковлевна", "")])
+    owner = _client(app, world["owner"])
+    cid = _create(owner, visibility="link")
+    for item_type, item_id in (("practice", chemists), ("practice", world["draft"]), ("attachment", regulation),
+                               ("practice", world["published"])):
+        assert _add(owner, cid, item_type, item_id).status_code == 302
+    titles = {"chemists": "Кружок юных химиков", "regulation": "Положение_о_ШНО.docx",
+              "practice": "Школьное научное общество в начальной школе"}
+    references = {"chemists": "Яковлева, Я. Я. Кружок юных химиков", "practice": "Иванова, А. П. Школьное научное",
+                  "regulation": _reference(regulation, "Положение о ШНО")}
+    appendices = [_reference(programme, "Программа кружка"), _reference(plan, "План занятий")]
+    for order, numbers in (("", {"chemists": 1, "regulation": 2, "practice": 3}),
+                           ("?order=alpha", {"regulation": 1, "practice": 2, "chemists": 3})):
+        for client, prefix in ((owner, f"/collections/{cid}"),
+                               (_client(app), f"/collections/shared/{_token(app, cid)}")):
+            text = _text(client.get(f"{prefix}/export.{fmt}{order}"), fmt)
+            assert "Секретный" not in text
+            if fmt == "csv":
+                rows = [row.split(",") for row in text.split("\n")[1:]]
+                given = [(row[0], row[1], row[2]) for row in rows]
+                expected = [(str(number), kind, titles[key]) for key, number in numbers.items()
+                            for kind in ("Файл практики" if key == "regulation" else "Практика",)]
+                files = [("", f"Приложение к № {numbers['practice']}", name)
+                         for name in ("Программа кружка.pdf", "План занятий.docx")]
+                at = [entry[2] for entry in expected].index(titles["practice"]) + 1
+                expected[at:at] = files
+                expected.insert(1 if not order else len(expected), ("", "", "Материал недоступен"))
+                assert given == expected, order
+                continue
+            materials, bibliography = _squash(text).split("Список литературы")
+            headings = [f"{number}. {titles[key]}" for key, number in numbers.items()]
+            assert [materials.index(heading) for heading in headings] == sorted(
+                materials.index(heading) for heading in headings), order
+            unavailable = materials.index("Материал недоступен")
+            assert materials.count("Материал недоступен") == 1
+            assert not re.search(r"\d\.\s*Материал недоступен", materials), order
+            assert (unavailable < materials.index(headings[1])) == (not order)
+            assert f"{len(numbers) + 1}. " not in materials and f"{len(numbers) + 1}. " not in bibliography
+            for key, number in numbers.items():
+                assert f"{number}. {references[key]}" in bibliography, (order, key)
+            practice = numbers["practice"]
+            for index, appendix in enumerate(appendices, 1):
+                assert f"{practice}.{index}. {appendix}" in bibliography, order

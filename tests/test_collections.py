@@ -1396,9 +1396,10 @@ def test_a_practices_files_come_under_its_reference_as_appendices(app, world, fm
             reference = (f"Иванова, А. П. {title} : приложение к практике «Школьное научное общество в начальной "
                          f"школе» / А. П. Иванова ; МАОУ «Лицей № 1». {host}{file_id}/")
             assert reference in text
-            if fmt == "csv":  # no «2.1» of its own: Russian Excel reads it as a date
-                assert f",Приложение к № 2,{('Положение_о_ШНО.docx', 'Программа кружка.pdf')[number - 1]}," in text
-            else:  # the bibliography numbers the available items only
+            if fmt == "csv":  # no «1.1» of its own: Russian Excel reads it as a date; the practice's number is
+                # the bibliography's (the draft before it is not cited and has none)
+                assert f",Приложение к № 1,{('Положение_о_ШНО.docx', 'Программа кружка.pdf')[number - 1]}," in text
+            else:  # only the available items are numbered
                 assert f"1.{number}. {reference}" in text.split("Список литературы")[1]
         if fmt != "csv":
             materials, bibliography = text.split("Список литературы")

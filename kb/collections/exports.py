@@ -6,6 +6,11 @@ collection on its own is an item with its own reference (the same as an appendix
 not an appendix of its practice too (``services.public_entries``). Unavailable items
 keep their place («Материал недоступен») without any of their content. The items come in the collection's order or
 alphabetically by their references (``ORDERS``).
+
+One numbering serves every part of a file (``numbered``): the bibliography's. A course designer cites «[3]», and «3.» is
+the same material in «Материалы», in «Список литературы», in its appendices «3.1.», «3.2.» and in the CSV («Приложение к
+№ 3»). An unavailable item is not cited, so it has no number: «Материал недоступен» stands between the others unnumbered
+(the materials said «4. Материал недоступен» and «5. …» for what the bibliography called «4.»).
 """
 
 from __future__ import annotations
@@ -77,12 +82,31 @@ def terms(entry: Entry) -> str:
     return licence_text(practice.licence) if practice is not None else ""
 
 
-def references(entries: list[Entry], accessed: date) -> list[tuple[str, str, list[str]]]:
-    """The bibliography: the ГОСТ references of the available items, in the order given, each with a practice's
-    licence (``terms``) and the references of its files («Приложения»)."""
-    return [(gost_reference(e.material, permalink(e.material), accessed), terms(e),
+def numbered(entries: list[Entry]) -> list[tuple[int | None, Entry]]:
+    """Each item with its number in the bibliography, the one every part of an export calls it by; None for an
+    unavailable item, which the bibliography does not cite."""
+    result: list[tuple[int | None, Entry]] = []
+    number = 0
+    for entry in entries:
+        if entry.material is None:
+            result.append((None, entry))
+        else:
+            number += 1
+            result.append((number, entry))
+    return result
+
+
+def _label(number: int | None, title: str) -> str:
+    """An item's heading in «Материалы»: «3. Название», an unavailable one without a number."""
+    return title if number is None else f"{number}. {title}"
+
+
+def references(entries: list[Entry], accessed: date) -> list[tuple[int, str, str, list[str]]]:
+    """The bibliography: the available items in the order given, each with its number (``numbered``), its ГОСТ
+    reference, a practice's licence (``terms``) and the references of its files («Приложения»)."""
+    return [(number, gost_reference(e.material, permalink(e.material), accessed), terms(e),
              [gost_reference(file, permalink(file), accessed) for file in e.files])
-            for e in entries if e.material is not None]
+            for number, e in numbered(entries) if number is not None]
 
 
 FILE_TYPE = "Приложение к №"  # a file's row in CSV follows its practice's
@@ -102,9 +126,9 @@ def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(CSV_COLUMNS)
-    for number, entry in enumerate(entries, 1):
-        if entry.material is None:
-            writer.writerow(spreadsheets.row([number, "", entry.title, "", "", "", "", ""]))
+    for number, entry in numbered(entries):
+        if number is None:  # not cited: no number of the bibliography's
+            writer.writerow(spreadsheets.row(["", "", entry.title, "", "", "", "", ""]))
             continue
         url = permalink(entry.material)
         practice = _licensed(entry)
@@ -150,9 +174,9 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
         document.add_paragraph(_plain(collection.description))
     document.add_paragraph(_plain(_subtitle(collection, accessed))).runs[0].italic = True
     document.add_heading("Материалы", level=1)
-    for number, entry in enumerate(entries, 1):
-        document.add_heading(_plain(f"{number}. {entry.title}"), level=2)
-        if entry.material is None:
+    for number, entry in numbered(entries):
+        document.add_heading(_plain(_label(number, entry.title)), level=2)
+        if number is None:
             continue
         document.add_paragraph(_plain(entry.type_label))
         if entry.excerpt:
@@ -165,7 +189,7 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
         if entry.files:
             document.add_paragraph(_plain(_file_names(entry)))
     document.add_heading("Список литературы", level=1)
-    for number, (reference, licence_line, appendices) in enumerate(references(entries, accessed), 1):
+    for number, reference, licence_line, appendices in references(entries, accessed):
         document.add_paragraph(_plain(f"{number}. {reference}"))
         if licence_line:
             document.add_paragraph(_plain(licence_line)).runs[0].italic = True
@@ -188,9 +212,9 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
         block(collection.description)
     block(_subtitle(collection, accessed), 9, "I", 6)
     block("Материалы", 14, "B", 3)
-    for number, entry in enumerate(entries, 1):
-        block(f"{number}. {entry.title}", 12, "B", 1)
-        if entry.material is None:
+    for number, entry in numbered(entries):
+        block(_label(number, entry.title), 12, "B", 1)
+        if number is None:
             pdf.ln(3)
             continue
         block(entry.type_label, 9, "I", 1)
@@ -203,7 +227,7 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
         if entry.files:
             block(_file_names(entry), 9, "", 4)
     block("Список литературы", 14, "B", 3)
-    for number, (reference, licence_line, appendices) in enumerate(references(entries, accessed), 1):
+    for number, reference, licence_line, appendices in references(entries, accessed):
         block(f"{number}. {reference}", 10, "", 1 if appendices or licence_line else 2)
         if licence_line:
             block(licence_line, 9, "I", 1 if appendices else 2)
