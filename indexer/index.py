@@ -214,8 +214,7 @@ def _pinned(searcher: Searcher) -> Searcher:
         for name in names:
             if name not in perdoc._colfiles and _has_column_on_disk(perdoc, name):
                 perdoc._colfiles[name] = perdoc._get_column_file(name)
-        if perdoc.doc_count_all() and "_stored" not in perdoc._colfiles:
-            searcher.close()
+        if perdoc.doc_count_all() and "_stored" not in perdoc._colfiles:  # the caller closes the searcher
             raise FileNotFoundError(f"the stored fields of segment {perdoc._segment.segment_id()} are gone")
         if (arrays := segment_arrays(leaf)) is not None:
             tables.add(arrays.key)
@@ -673,8 +672,16 @@ class SearchIndex:
             opened = self._open(storage)
             toc = opened._read_toc()
             reader = index.FileIndex._reader(storage, toc.schema, toc.segments, toc.generation)
-            searcher = _pinned(Searcher(reader, fromindex=opened))
+            searcher = Searcher(reader, fromindex=opened)
         except BaseException:
+            storage.close_opened()
+            raise
+        try:
+            _pinned(searcher)
+        except BaseException:
+            # the segments' postings arrays files too (opened by _pinned, not through the storage)
+            with contextlib.suppress(Exception):
+                searcher.close()
             storage.close_opened()
             raise
         storage.settle()

@@ -197,6 +197,47 @@ def test_a_file_deleted_while_a_searcher_opens_leaves_no_file_open(tmp_path: Pat
     assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
+def test_a_column_file_deleted_while_a_searcher_pins_its_files_leaves_no_file_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The postings arrays file of the first segment (opened by ``_pinned``, not through whoosh's storage) is
+    closed too when a later segment's column file is gone."""
+    from whoosh.codec import whoosh3
+
+    from indexer import index as index_module
+
+    writer = SearchIndex(tmp_path / "index")
+    writer.apply([doc(f"practice:{n}", "Кружок робототехники", "кружок " * 50) for n in range(1, 200)])
+    writer.apply([doc("practice:900", "Кружок", "кружок " * 50)])
+    writer.close()
+    real_arrays, real_column = index_module.segment_arrays, whoosh3.W3PerDocReader._get_column_file
+    first: list = []
+    failed: list[str] = []
+
+    def arrays(leaf):
+        opened = real_arrays(leaf)
+        if opened is not None and not first:
+            first.append(leaf._segment.segment_id())
+        return opened
+
+    def column(self, name):
+        if first and self._segment.segment_id() != first[0] and not failed:
+            failed.append(name)
+            raise FileNotFoundError(name)
+        return real_column(self, name)
+
+    monkeypatch.setattr(index_module, "segment_arrays", arrays)
+    monkeypatch.setattr(whoosh3.W3PerDocReader, "_get_column_file", column)
+    reader = SearchIndex(tmp_path / "index")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert search(reader, "кружок").total == 200
+        gc.collect()
+    reader.close()
+    assert first and failed  # an arrays file was open when the second segment failed
+    assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
 def test_rebuild_without_an_atomic_exchange_falls_back_to_two_renames(
     tmp_path: Path, faceted: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ):
