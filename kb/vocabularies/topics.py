@@ -87,14 +87,19 @@ class StemIndex:
 # professional development (_TEACHERS_CONTEST_TOPIC, when the thesaurus has it). Bounded repeats: read in one pass.
 _TEACHER = (r"(?:педагог(?:а|у|ом|е|и|ов|ам|ами|ах)?\b|педагогическ[а-яё]*\s+(?:работник|коллектив)|учител"
             r"|воспитател(?!ьн)|преподавател|наставник|классн[а-яё]*\s+руководител)")
+_CONTEST_TITLE = (r"(?:Учитель|Воспитатель|Педагог|Преподаватель|Классный руководитель|Директор|Наставник|Мастер"
+                  r"|Вожатый)(?:-(?!класс)[а-яё]+)?")
 _TEACHERS_CONTEST = re.compile(
-    r"(?=[КкПпУВДНМС])(?:"  # the first letters of the alternatives: a position starting none is passed at once
+    r"(?=[КкПпУВДНМС«\"„“])(?:"  # the first letters of the alternatives: a position starting none is passed at once
     r"\b[Кк]онкурс[а-яё]*\s+(?:(?:профессиональн|педагогическ)[а-яё]*\s+)?(?:проф)?мастерств[а-яё]*"
     r"|\b[Пп]рофессиональн[а-яё]*\s+конкурс[а-яё]*"
     r"|\b[Кк]онкурс[а-яё]*\s+(?:(?:среди|для|молод[а-яё]*|начинающ[а-яё]*|лучш[а-яё]*)\s+){0,3}" + _TEACHER
     + r"[а-яё]*"
-    r"|(?:\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*)?\b(?:(?:Учитель|Воспитатель|Педагог|Преподаватель"
-    r"|Классный руководитель|Директор|Наставник|Мастер|Вожатый)(?:-(?!класс)[а-яё]+)?(?:\s+[а-яё]+){0,2}\s+года\b"
+    # «Учитель года» right after «конкурс», or in quotation marks, may have words before «года» («конкурсе „Учитель
+    # здоровья года“»); else «года» must follow the position («Педагог в течение года ведёт…» is none)
+    r"|\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*" + _CONTEST_TITLE + r"(?:\s+[а-яё]+){0,2}\s+года\b"
+    r"|[«\"„“]\s*" + _CONTEST_TITLE + r"(?:\s+[а-яё]+){0,2}\s+года(?=\s*[»\"“”])"
+    r"|(?:\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*)?\b(?:" + _CONTEST_TITLE + r"\s+года\b"
     r"|Педагогический дебют|Сердце отдаю детям))")
 _TEACHERS_CONTEST_TOPIC = "teacher_development"
 
