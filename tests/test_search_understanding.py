@@ -277,6 +277,9 @@ class TestPages:
         # «и» before a level's name with no other level before it, a word after it that names none
         ("игры и дошкольное образование", "preschool", "игры и"), ("игры в детском саду в группе", "preschool",
                                                                   "игры в группе"),
+        # «повышение квалификации» is a topic in a query (ДПО only in a registry's level column)
+        ("повышение квалификации воспитателей ДОУ", "preschool", "повышение квалификации воспитателей"),
+        ("курсы повышения квалификации в детском саду", "preschool", "курсы повышения квалификации"),
     ])
     def test_a_level_named_in_everyday_words_is_offered_too(self, demo_client, typed, code, rest):
         """«в детском саду», «младших школьников», «колледж» name a level as often as «ДОО», «НОО», «СПО»."""
@@ -301,6 +304,8 @@ class TestPages:
         "переход от детского сада к начальной",
         # a word of several levels («средняя школа»: grades 1–11, 5–11 or 10–11; «вуз»: three levels) names none
         "проекты в средней школе", "олимпиады в вузе",
+        # a topic's synonym that a registry reads as a level (ДПО) names none in a query
+        "повышение квалификации учителей физики",
     ])
     def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
         page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)

@@ -728,11 +728,19 @@ def _level_names() -> list[tuple[str, tuple[str, ...]]]:
     and the everyday words for it (``_LEVEL_WORDS``); a short name the analyzer drops as a function word («ДО»,
     «ВО») names nothing."""
     analyzer = russian_analyzer()
+
+    def analysed(name: str) -> tuple[str, ...]:
+        return tuple(token.text for token in analyzer(name, mode="query"))
+
+    # «повышение квалификации» names the level ДПО in a registry's column, but in a query it is the topic
+    # «Профессиональное развитие педагогов» (a synonym of it): it is no level's word, and beside another level's
+    # name («повышение квалификации воспитателей ДОУ») it does not make two levels of one
+    topic_names = {analysed(synonym) for topic in vocabulary_data.TOPICS for synonym in topic.get("synonyms", [])}
     found = []
     for level in vocabulary_data.LEVELS:
         for name in [level["name"], level["short"], *level.get("aliases", []), *_LEVEL_WORDS.get(level["code"], [])]:
-            terms = tuple(token.text for token in analyzer(name, mode="query"))
-            if terms and (code_terms := (level["code"], terms)) not in found:
+            terms = analysed(name)
+            if terms and terms not in topic_names and (code_terms := (level["code"], terms)) not in found:
                 found.append(code_terms)
     return found
 
