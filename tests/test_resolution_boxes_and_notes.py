@@ -209,3 +209,44 @@ def test_a_line_snoski_in_a_docx_body_is_text_and_its_real_notes_still_end_it(tm
     assert not any("Выготский" in r.text or "Приложение" in r.text for r in result.recommendations)
     shown = result.full_text.splitlines()
     assert shown.count("Сноски") == 2  # the body's and the notes' heading, both shown as written
+
+
+@pytest.mark.parametrize("name", ["rez.txt", "rez.md", "rez.docx", "rez.odt", "rez.fodt"])
+def test_a_users_own_noncharacter_ends_nothing(tmp_path, name):
+    """The readers mark their notes' heading with U+FDD0; the same character typed into a file (hostile, or a
+    program's leftover) before «Сноски» cut the recommendations off there without a word. A file's own U+FDD0 is
+    dropped as it is read: only the readers' heading is marked."""
+    lines = [*HEAD, f"1. {ITEMS[0]}", NOTES_LINE, f"2. {ITEMS[1]}", f"3. {ITEMS[2]}"]
+    if name.endswith(".docx"):
+        content = drawing_docx_of(*(paragraph(run(line)) for line in lines))
+    elif name.endswith("odt"):
+        from odf.opendocument import OpenDocumentText
+        from odf.text import P
+
+        document = OpenDocumentText()
+        for line in lines:
+            document.text.addElement(P(text=line))
+        out = io.BytesIO()
+        document.write(out)
+        content = flat_odf(out.getvalue()) if name.endswith(".fodt") else out.getvalue()
+    else:
+        content = "\n".join(lines).encode()
+    text = read(tmp_path, content, name)
+    assert NOTES_LINE not in text
+    assert len(parsed(text).recommendations) == 3
+
+
+def test_the_import_preview_shows_the_notes_heading_unmarked(app, make_user):
+    """The preview's «Распознанный текст файла» printed the readers' marked heading as it is kept: «\\ufdd0Сноски»."""
+    from tests.conftest import csrf_from, sign_in
+
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    client = app.test_client()
+    sign_in(client, methodist)
+    response = client.post("/resolutions/import", data={
+        "csrf_token": csrf_from(client, "/resolutions/import"),
+        "file": (io.BytesIO(noted_resolution()), "rez.docx")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Распознанный текст файла" in html
+    assert "<p>Сноски</p>" in html and "\ufdd0" not in html

@@ -706,6 +706,9 @@ _ODF_CITATION = f"{{{_ODF_TEXT}}}note-citation"
 # The line a resolution's text (``extract_text``'s ``keep_paragraphs``) has before the notes of its file, after its
 # body: the resolution's parser reads no structure past it (kb/resolutions/parser.py), and a note is no recommendation.
 NOTES_HEADING = "Сноски"
+# U+FDD0 marks the notes' heading a resolution's reader asks for (kb.resolutions.parser.NOTES_LINE): dropped from
+# what a file holds, so that only that heading has it
+NONCHARACTERS = {0xFDD0: None}
 # Left out of the text wherever they are: a picture's bytes kept in the document (base64, inside a paragraph's
 # frame) and the master pages' headers, footers and placeholders, both of a flat OpenDocument only (a package
 # keeps them in files of their own, Pictures/ and styles.xml, which are not read).
@@ -903,9 +906,11 @@ def _odf_text(content: bytes, row_lines: bool, numbering: OdfNumbering | None = 
             break
     if row:
         lines.append(" ".join(row))
+    lines = [line.translate(NONCHARACTERS) for line in lines]  # a file's own: only the notes' heading has one
     if reader.notes:
         lines += ["", notes_heading] if notes_heading else []
-        lines += [line.strip() for line in reader.notes] if row_lines else reader.notes
+        notes = [line.translate(NONCHARACTERS) for line in reader.notes]
+        lines += [line.strip() for line in notes] if row_lines else notes
     return "\n".join(lines)
 
 

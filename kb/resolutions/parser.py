@@ -108,7 +108,7 @@ def extract_text(path: Path) -> str:
     elif suffix in OFFICE_EXTENSIONS:
         text = _read_office(path)
     else:
-        text = _decode(path.read_bytes())
+        text = _decode(path.read_bytes()).replace(NOTES_MARK, "")  # a file's own mark ends nothing
     # NFC (a PDF's «й» is often «и» and a breve); a NUL in a text file was a 500 on PostgreSQL, and stored as it
     # was on SQLite; a bullet typed in a DOCX as a Symbol-font character (U+F0B7) is «•», as in the other formats
     text = plain_bullets(composed(xml_text(text)))
@@ -128,9 +128,13 @@ def _read_office(path: Path) -> str:
 
     data = path.read_bytes()
     try:
-        return extract_file_text(data, detect(data, path.name), keep_paragraphs=True, notes_heading=NOTES_LINE)
+        kind = detect(data, path.name)
+        text = extract_file_text(data, kind, keep_paragraphs=True, notes_heading=NOTES_LINE)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from exc
+    # the ODF readers drop a file's own mark (kb.attachments.extract.NONCHARACTERS) and mark their notes' heading;
+    # the others write no heading
+    return text if kind in ("odt", "fodt") else text.replace(NOTES_MARK, "")
 
 
 def _decode(data: bytes) -> str:
@@ -175,8 +179,9 @@ def _read_docx(path: Path) -> str:
         raise ResolutionFormatError(
             f"Не удалось прочитать документ Word «{path.name}»: файл повреждён или имеет другой формат."
         ) from exc
-    body = "\n".join(lines)
-    return "\n".join([body, "", NOTES_LINE, *notes]) if (notes := _docx_notes(package, len(body))) else body
+    body = "\n".join(lines).replace(NOTES_MARK, "")  # a file's own mark ends nothing; the notes' heading is marked
+    notes = [note.replace(NOTES_MARK, "") for note in _docx_notes(package, len(body))]
+    return "\n".join([body, "", NOTES_LINE, *notes]) if notes else body
 
 
 def _docx_notes(package: io.BytesIO, body: int) -> list[str]:

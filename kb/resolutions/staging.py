@@ -16,6 +16,7 @@ from kb.attachments.extract import AttachmentError, UnsupportedType, detect
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import (
     MAX_FILE_SIZE,
+    NOTES_MARK,
     SUPPORTED_EXTENSIONS,
     ParsedResolution,
     ResolutionFormatError,
@@ -46,6 +47,11 @@ class StagedUpload:
     user_id: int
     text: str
     parsed: ParsedResolution | None = None  # what the parser found, right after the upload only
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the preview shows it: the notes' heading without the reader's mark (as it is stored)."""
+        return self.text.replace(NOTES_MARK, "")
 
 
 def too_large_message() -> str:
