@@ -302,6 +302,8 @@ class TestPages:
         "преемственность начального и дошкольного образования", "проекты начальной или основной школы",
         "переход из начальной школы в основную", "переход из детского сада в начальную школу",
         "переход от детского сада к начальной",
+        # the step to a word that names no level alone: still a move from one level to another
+        "переход из детского сада в школу", "адаптация при переходе от детского сада к школе",
         # a word of several levels («средняя школа»: grades 1–11, 5–11 or 10–11; «вуз»: three levels) names none
         "проекты в средней школе", "олимпиады в вузе",
         # a topic's synonym that a registry reads as a level (ДПО) names none in a query

@@ -760,7 +760,21 @@ def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, e
     if start > 1 and words[start - 1].lower() in _LEVEL_JOINS and _level_word(terms[start - 2]):
         return True
     return (start > 0 and words[start - 1].lower() in {"из", "от"} and end + 1 < len(words)
-            and words[end].lower() in _LEVEL_STEPS and _level_word(terms[end + 1]))
+            and words[end].lower() in _LEVEL_STEPS and (_level_word(terms[end + 1]) or _place_word(terms[end + 1])))
+
+
+# Where a level is taught, named alone («из детского сада в школу»: a step to a level all the same)
+_LEVEL_PLACES = ("школа", "класс", "колледж", "техникум", "вуз", "университет", "институт", "детский сад")
+
+
+@functools.lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    analyzer = russian_analyzer()
+    return frozenset(token.text for place in _LEVEL_PLACES for token in list(analyzer(place, mode="query"))[:1])
+
+
+def _place_word(terms: tuple[str, ...]) -> bool:
+    return bool(terms) and terms[0] in _place_words()
 
 
 def level_hint(params: SearchParams) -> LevelHint | None:
