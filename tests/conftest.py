@@ -392,6 +392,14 @@ def make_user(app):
     return factory
 
 
+def client_of(app, users: dict, who: str):
+    """A test client of ``app`` signed in as ``users[who]`` (an account id); «anonymous» signs in no one."""
+    client = app.test_client()
+    if who != "anonymous":
+        sign_in(client, users[who])
+    return client
+
+
 def sign_in(client, user_id: int) -> None:
     """Put a user in the test client's session, as a successful login does."""
     from kb.accounts.models import User

@@ -14,6 +14,7 @@ from kb.adoption.models import PracticeAdoption
 from kb.extensions import db
 from kb.practices.models import Practice
 from kb.vocabularies.models import Municipality
+from tests.conftest import client_of as _client
 from tests.conftest import csrf_from, sign_in
 
 TITLE = "Исследовательские субботы в сельской школе"
@@ -40,13 +41,6 @@ def world(app, make_user, make_practice):
                                      ("Петров Борис Ильич", "заместитель директора")])
     _submit(app, users, pid)
     return users, pid
-
-
-def _client(app, users, who):
-    client = app.test_client()
-    if who != "anonymous":
-        sign_in(client, users[who])
-    return client
 
 
 def _submit(app, users, pid):

@@ -9,7 +9,8 @@ from sqlalchemy import select, text
 from kb.accounts.models import User
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeAssessment, PracticeTransition
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import client_of as _client
+from tests.conftest import csrf_from
 
 CONCLUSION = "Опыт Заречносельской гимназии заслуживает тиражирования"  # a word found nowhere else
 WORD = "Заречносельской"
@@ -33,13 +34,6 @@ def world(app, make_user, make_practice):
         transition(db.session.get(User, users["owner"]), db.session.get(Practice, pid), "submit")
         db.session.commit()
     return users, pid
-
-
-def _client(app, users, who):
-    client = app.test_client()
-    if who != "anonymous":
-        sign_in(client, users[who])
-    return client
 
 
 def _post(client, pid, data, decision="", csrf=True):

@@ -11,6 +11,7 @@ from kb.accounts.models import AuditEvent, Notification, User
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeTransition, PracticeVersion
 from kb.practices.services import scoped_practices
+from tests.conftest import client_of as _client
 from tests.conftest import sign_in
 
 # A time as the pages print it: «1 марта 2026 г., 09:05».
@@ -39,13 +40,6 @@ def world(app, make_user, make_practice):
                                  organisation="МАОУ «ЛИЦЕЙ № 1»")
 
     return users, practice
-
-
-def _client(app, users, actor):
-    client = app.test_client()
-    if actor != "anonymous":
-        sign_in(client, users[actor])
-    return client
 
 
 def _status(app, practice_id):
