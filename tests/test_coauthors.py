@@ -58,6 +58,10 @@ def _link(app, users, pid, who="owner", email=COAUTHOR_EMAIL, name=AUTHORS[1][0]
         "csrf_token": token, "author": _author_id(app, pid, name), "email": email, "action": action})
 
 
+def _accept(app, users, pid, who="coauthor"):
+    """The invitee accepts (a no-op until links are invitations)."""
+
+
 def test_the_owner_links_a_line_by_e_mail_and_unlinks_it(app, world):
     users, pid = world
     response = _link(app, users, pid, email="  Petrov@Example.org ")
@@ -359,3 +363,27 @@ def _lines_raw(app, pid):
     with app.app_context():
         return db.session.execute(text("SELECT name, position FROM practice_author WHERE practice_id = :id "
                                        "ORDER BY position_index"), {"id": pid}).all()
+
+
+def test_a_moderator_linked_as_co_author_does_not_assess_the_practice(app, world):
+    """README: «свою практику методист или администратор не оценивает» — a co-author's is hers too."""
+    from kb.practices.models import PracticeAssessment
+
+    users, pid = world
+    with app.app_context():
+        db.session.get(User, users["methodist"]).email = "metodist@example.org"
+        db.session.commit()
+    _link(app, users, pid, email="metodist@example.org")
+    _accept(app, users, pid, "methodist")
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+    client = _client(app, users, "methodist")
+    assert 'name="relevance"' not in client.get(f"/practices/{pid}").get_data(as_text=True)
+    response = client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    assert response.status_code == 302
+    assert "свою практику автор не оценивает" in client.get(f"/practices/{pid}").get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid)).all()

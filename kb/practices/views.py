@@ -394,7 +394,7 @@ def assess(practice_id: int):
     and shows the form again as filled in, with the reason."""
     practice = _visible_or_404(practice_id)
     if not policy.can_assess(current_user, practice):
-        if policy.is_owner(current_user, practice) and policy.in_scope(current_user, practice) \
+        if policy.is_author(current_user, practice) and policy.in_scope(current_user, practice) \
                 and practice.status == "submitted":
             flash("Оценка не сохранена: свою практику автор не оценивает — её оценивает другой методист "
                   "или администратор.", "error")
