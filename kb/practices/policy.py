@@ -40,9 +40,17 @@ def is_owner(user: User | None, practice: Practice) -> bool:
 
 
 def is_coauthor(user: User | None, practice: Practice) -> bool:
-    """Whether one of the practice's author lines is linked to this account (kb.practices.coauthors): she sees the
-    practice, its drafts too, and gets its certificate; she edits nothing of it (``can_edit`` knows no co-author)."""
-    return _signed_in(user) and any(author.user_id == user.id for author in practice.authors)
+    """Whether one of the practice's author lines is linked to this account and she accepted the invitation
+    (kb.practices.coauthors): she sees the practice, its drafts too, and gets its certificate; she edits nothing of it
+    (``can_edit`` knows no co-author). An invitation not accepted yet gives nothing."""
+    return _signed_in(user) and any(author.user_id == user.id and author.link_confirmed
+                                    for author in practice.authors)
+
+
+def is_invited(user: User | None, practice: Practice) -> bool:
+    """Whether one of the practice's author lines is linked to this account and waits for her answer."""
+    return _signed_in(user) and any(author.user_id == user.id and not author.link_confirmed
+                                    for author in practice.authors)
 
 
 def is_author(user: User | None, practice: Practice) -> bool:
@@ -136,7 +144,7 @@ def can_assess(user: User | None, practice: Practice) -> bool:
     authors: a methodist or an administrator who wrote the practice (its owner or a linked co-author) does not
     assess it herself (with EXPERT_ASSESSMENT_REQUIRED another moderator assesses it before it is published)."""
     return (practice.status == "submitted" and can_transition(user, practice, "publish")
-            and not is_author(user, practice))
+            and not is_author(user, practice) and not is_invited(user, practice))
 
 
 def can_get_certificate(user: User | None, practice: Practice) -> bool:
@@ -147,10 +155,14 @@ def can_get_certificate(user: User | None, practice: Practice) -> bool:
                                                or is_coauthor(user, practice))
 
 
-def can_manage_coauthors(user: User | None, practice: Practice) -> bool:
+def can_manage_coauthors(user: User | None, practice: Practice, author=None) -> bool:
     """Who links an author line to a co-author's account and unlinks it: the owner, whatever the status (a link
-    changes nothing of the text), and whoever may edit the practice (its methodists, the administrators)."""
-    return is_owner(user, practice) or can_edit(user, practice)
+    changes nothing of the text), and whoever may edit the practice (its methodists, the administrators). With
+    ``author`` (a line of the practice): also the account that line is linked to (invited or confirmed) — she
+    unlinks herself at any time, her own line only."""
+    if is_owner(user, practice) or can_edit(user, practice):
+        return True
+    return author is not None and _signed_in(user) and author.user_id == user.id
 
 
 def can_see_assessments(user: User | None, practice: Practice) -> bool:

@@ -78,6 +78,7 @@ def _detail_page(practice, comment_form: CommentForm | None = None, assessment_f
         can_delete=policy.can_delete(current_user, practice),
         can_get_certificate=policy.can_get_certificate(current_user, practice),
         can_manage_coauthors=policy.can_manage_coauthors(current_user, practice),
+        is_coauthor=policy.is_coauthor(current_user, practice),
         can_see_history=policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice) or policy.is_coauthor(current_user, practice),
@@ -463,7 +464,8 @@ def delete(practice_id: int):
 @login_required
 def mine():
     return render_template("practices/mine.html", practices=statistics.own_practices(current_user),
-                           coauthored=statistics.coauthored_practices(current_user))
+                           coauthored=statistics.coauthored_practices(current_user),
+                           invitations=coauthors.invitations(current_user))
 
 
 @bp.get("/<int:practice_id>/history")
@@ -507,6 +509,31 @@ def coauthor_links(practice_id: int):
         flash(message, "success")
         return redirect(url_for(".coauthor_links", practice_id=practice.id))
     return render_template("practices/coauthors.html", practice=practice, form=form)
+
+
+@bp.post("/<int:practice_id>/coauthorship")
+@login_required
+def coauthorship(practice_id: int):
+    """The invitee's answer to an invitation to co-author the practice («Принять», «Отклонить»), or the co-author
+    leaving it («Выйти из соавторов»): her own line only (kb.practices.coauthors)."""
+    practice = services.get_practice(practice_id)
+    if practice is None or not (policy.is_coauthor(current_user, practice)
+                                or policy.is_invited(current_user, practice)):
+        abort(404)
+    action = request.form.get("action", "")
+    if action == "accept":
+        coauthors.accept(current_user, practice)
+        db.session.commit()
+        flash(f"Вы соавтор практики «{practice.title}»: она в разделе «Соавторство».", "success")
+        return redirect(url_for(".mine", _anchor="coauthored"))
+    if action in ("decline", "leave"):
+        coauthors.leave(current_user, practice)
+        db.session.commit()
+        flash(f"Приглашение в соавторы практики «{practice.title}» отклонено." if action == "decline"
+              else f"Вы больше не соавтор практики «{practice.title}»: строка автора отвязана от вашей учётной "
+                   "записи.", "success")
+        return redirect(url_for(".mine"))
+    abort(400)
 
 
 @bp.get("/<int:practice_id>/certificate.pdf")
