@@ -81,14 +81,14 @@ def test_the_owner_links_a_line_by_e_mail_and_unlinks_it(app, world):
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
     page = _client(app, users, "owner").get(f"/practices/{pid}/coauthors").get_data(as_text=True)
-    assert "привязана к учётной записи" in page and "Отвязать" in page
+    assert "приглашение отправлено" in page and "Отвязать" in page
     with app.app_context():  # the co-author is told
         notices = db.session.scalars(select(Notification.message).where(
             Notification.user_id == users["coauthor"])).all()
         assert any(TITLE in n and "Приглашения в соавторы" in n for n in notices)
 
     history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
-    assert f"привязал(а) строку автора «{AUTHORS[1][0]}» к учётной записи «Тестовый teacher»" in history
+    assert f"привязал(а) строку автора «{AUTHORS[1][0]}» к учётной записи (приглашение)" in history
 
     assert _link(app, users, pid, action="unlink").status_code == 302
     assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]
@@ -462,3 +462,26 @@ def test_the_co_author_leaves_at_any_time_her_own_line_only(app, world, make_use
     assert _lines(app, pid)[1][1] is None and _lines(app, pid)[0][1] is not None  # the other line stays linked
     assert coauthor.get(f"/practices/{pid}").status_code == 404
     assert _answer(app, users, pid, action="leave").status_code == 404  # nothing of hers left
+
+
+def _rename(app, user_id, name):
+    with app.app_context():
+        db.session.get(User, user_id).name = name
+        db.session.commit()
+
+
+def test_the_link_form_tells_no_name_of_an_account_before_she_accepts(app, world):
+    """Linking by e-mail must not tell the linker whose the address is: an invitation shows as sent, the
+    co-author's name appears once she accepted (she consented)."""
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    owner = _client(app, users, "owner")
+    page = owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    history = owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "приглашение отправлено" in page and "Отвязать" in page
+    assert "Настоящая Фамилия" not in page and "Настоящая Фамилия" not in history
+    _accept(app, users, pid)
+    page = owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    assert "подтверждено" in page and "Настоящая Фамилия" in page
+    assert "Настоящая Фамилия" in owner.get(f"/practices/{pid}/history").get_data(as_text=True)

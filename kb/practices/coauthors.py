@@ -150,12 +150,21 @@ def history(practice: Practice) -> list[CoauthorEvent]:
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.target_type == "practice", AuditEvent.target_id == practice.id,
         AuditEvent.action.in_((LINKED, UNLINKED, CONFIRMED))).order_by(AuditEvent.id)).all()
-    accounts = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(
-        {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None})))}
+    ids = {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None}
+    existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
+    # an account is named once it accepted an invitation here (she consented); before, the linker who typed an
+    # e-mail learns no name of it
+    consented = {e.details.get("user_id") for e in events if e.action == CONFIRMED}
+    names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(existing & consented)))}
+
+    def account(user_id) -> str:
+        if user_id not in existing:
+            return "учётная запись удалена"
+        return names.get(user_id, "")
+
     return [CoauthorEvent(
         e.created_at, e.actor.display_name if e.actor else "—", e.action == LINKED,
-        str(e.details.get("author", "")),
-        accounts.get(e.details.get("user_id")) or e.details.get("user_name") or "учётная запись удалена",
+        str(e.details.get("author", "")), account(e.details.get("user_id")),
         bool(e.details.get("edit")), e.action == CONFIRMED) for e in events]
 
 
