@@ -485,3 +485,28 @@ def test_the_link_form_tells_no_name_of_an_account_before_she_accepts(app, world
     page = owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
     assert "подтверждено" in page and "Настоящая Фамилия" in page
     assert "Настоящая Фамилия" in owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+
+
+def test_deleting_the_owners_account_tells_the_co_authors_of_the_deleted_draft(app, world, make_user):
+    from kb.accounts.deletion import delete_account, deletion_effects
+
+    users, pid = world
+    make_user("teacher", email="ivanova@example.org")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])  # invited only: not told
+    owner = _client(app, users, "owner")
+    page = owner.get("/profile/delete").get_data(as_text=True)
+    assert "нет доступа к вашему черновику" not in page
+    assert "1 — с соавторами" in page
+    with app.app_context():
+        assert deletion_effects(db.session.get(User, users["owner"])).coauthored_unpublished == 1
+        delete_account(db.session.get(User, users["owner"]), db.session.get(User, users["owner"]))
+        db.session.commit()
+        assert db.session.get(Practice, pid) is None
+        [notice] = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])
+                                      .where(Notification.message.contains("удалён вместе"))).all()
+        assert TITLE in notice.message and notice.link == ""
+        ivanova = db.session.scalar(select(User.id).where(User.email == "ivanova@example.org"))
+        assert not db.session.scalars(select(Notification).where(Notification.user_id == ivanova,
+                                                                  Notification.message.contains("удалён вместе"))).all()
