@@ -510,3 +510,38 @@ def test_deleting_the_owners_account_tells_the_co_authors_of_the_deleted_draft(a
         ivanova = db.session.scalar(select(User.id).where(User.email == "ivanova@example.org"))
         assert not db.session.scalars(select(Notification).where(Notification.user_id == ivanova,
                                                                   Notification.message.contains("удалён вместе"))).all()
+
+
+def test_the_history_keeps_only_the_account_number_of_a_deleted_co_author(app, world):
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.models import AuditEvent
+
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    _link(app, users, pid, action="unlink")
+    with app.app_context():
+        delete_account(db.session.get(User, users["coauthor"]), db.session.get(User, users["coauthor"]))
+        db.session.commit()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("coauthor_%"))).all()
+        assert events and all("Настоящая Фамилия" not in str(e.details) for e in events)
+        assert all(e.details.get("user_id") == users["coauthor"] for e in events)
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Настоящая Фамилия" not in history and "учётная запись удалена" in history
+
+
+def test_a_name_recorded_in_a_link_event_before_goes_with_the_account(app, world):
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.models import AuditEvent
+    from kb.accounts.services import record
+
+    users, pid = world
+    with app.app_context():
+        record("coauthor_linked", db.session.get(User, users["owner"]), "practice", pid,
+               details={"author": AUTHORS[1][0], "user_id": users["coauthor"], "user_name": "Настоящая Фамилия"})
+        db.session.commit()
+        delete_account(db.session.get(User, users["coauthor"]), None, via="cli")
+        db.session.commit()
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "coauthor_linked")).all()
+        assert event.details == {"author": AUTHORS[1][0], "user_id": users["coauthor"]}

@@ -144,6 +144,12 @@ and of what was asked about it (a reset link, a registration on its address); an
             event.details = details
         if event.actor_id == user_id or (own and event.actor_id is None):  # not an administrator's own address
             event.ip = ""
+    # a co-author link's event names the account by its number only; one recorded with her name before keeps none
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.in_(("coauthor_linked", "coauthor_unlinked")),
+            text.contains('"user_name"', autoescape=True))):
+        if isinstance(event.details, dict) and event.details.get("user_id") == user_id:
+            event.details = {key: item for key, item in event.details.items() if key != "user_name"}
 
 
 def _without(value: object, email: str, own: bool) -> object:

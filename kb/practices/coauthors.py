@@ -71,8 +71,8 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
     db.session.flush()
     if before is not None:
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
-    record(LINKED, actor, "practice", practice.id,
-           details={"author": author.name, "user_id": user.id, "user_name": user.display_name})
+    # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
+    record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
     if user.id != actor.id:
         notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
                         "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
@@ -122,10 +122,7 @@ def unlink(actor: User, practice: Practice, author_id: int) -> PracticeAuthor:
         raise PermissionError
     if author.user_id is None:
         raise CoauthorError(f"Строка «{author.name}» не привязана к учётной записи.")
-    user = db.session.get(User, author.user_id)
-    record(UNLINKED, actor, "practice", practice.id,
-           details={"author": author.name, "user_id": author.user_id,
-                    "user_name": user.display_name if user is not None else ""})
+    record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": author.user_id})
     author.user_id = None
     author.link_confirmed = False
     db.session.flush()
