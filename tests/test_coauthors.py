@@ -545,3 +545,23 @@ def test_a_name_recorded_in_a_link_event_before_goes_with_the_account(app, world
         db.session.commit()
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "coauthor_linked")).all()
         assert event.details == {"author": AUTHORS[1][0], "user_id": users["coauthor"]}
+
+
+def test_an_api_patch_keeps_the_link_of_a_name_stored_with_irregular_spaces(app, world, make_token):
+    users, pid = world
+    with app.app_context():  # stored before names were collapsed (a registry load, an older edit)
+        line = db.session.scalar(select(PracticeAuthor).where(PracticeAuthor.practice_id == pid,
+                                                              PracticeAuthor.name == AUTHORS[1][0]))
+        line.name = "Петров  Борис\u00a0Ильич"
+        author_id = line.id
+        db.session.commit()
+    client = _client(app, users, "owner")
+    response = client.post(f"/practices/{pid}/coauthors", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}/coauthors"), "author": author_id,
+        "email": COAUTHOR_EMAIL, "action": "link"})
+    assert response.status_code == 302
+    _accept(app, users, pid)
+    response = app.test_client().patch(f"/api/v1/practices/{pid}", headers=bearer(make_token(users["owner"])),
+                                       json={"title": "Школьное научное общество в сельской школе: опыт"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, True]
