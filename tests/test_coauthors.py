@@ -565,3 +565,24 @@ def test_an_api_patch_keeps_the_link_of_a_name_stored_with_irregular_spaces(app,
                                        json={"title": "Школьное научное общество в сельской школе: опыт"})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, True]
+
+
+def test_a_co_authors_own_visits_are_not_reader_views(app, world):
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+
+    def views():
+        with app.app_context():
+            return db.session.get(Practice, pid).views
+
+    _link(app, users, pid)
+    coauthor = _client(app, users, "coauthor")
+    coauthor.get(f"/practices/{pid}")
+    assert views() == 1  # invited only: a reader still
+    _accept(app, users, pid)
+    coauthor.get(f"/practices/{pid}")
+    assert views() == 1
+    _client(app, users, "stranger").get(f"/practices/{pid}")
+    assert views() == 2

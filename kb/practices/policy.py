@@ -97,9 +97,9 @@ def can_view(user: User | None, practice: Practice) -> bool:
 
 def counts_as_reader(user: User | None, practice: Practice) -> bool:
     """Whether this user's visit to the practice's page is a reader's view (its ``views``): not its owner's own
-    reloads, nor the methodists and administrators who moderate it (a methodist of another region reading it is a
-    reader)."""
-    return not is_owner(user, practice) and not in_scope(user, practice)
+    reloads nor a co-author's who accepted the invitation (its authors), nor the methodists and administrators who
+    moderate it (a methodist of another region reading it is a reader)."""
+    return not is_author(user, practice) and not in_scope(user, practice)
 
 
 def can_edit(user: User | None, practice: Practice) -> bool:
