@@ -586,3 +586,13 @@ def test_a_co_authors_own_visits_are_not_reader_views(app, world):
     assert views() == 1
     _client(app, users, "stranger").get(f"/practices/{pid}")
     assert views() == 2
+
+
+def test_the_linker_is_told_an_invitation_was_sent(app, world):
+    users, pid = world
+    client = _client(app, users, "owner")
+    response = client.post(f"/practices/{pid}/coauthors", follow_redirects=True, data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}/coauthors"), "author": _author_id(app, pid, AUTHORS[1][0]),
+        "email": COAUTHOR_EMAIL, "action": "link"})
+    page = response.get_data(as_text=True)
+    assert "соавтору отправлено приглашение" in page and "в разделе «Соавторство»" not in page

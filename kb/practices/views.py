@@ -499,8 +499,9 @@ def coauthor_links(practice_id: int):
                 message = f"Строка «{author.name}» отвязана от учётной записи соавтора."
             else:
                 author = coauthors.link(current_user, practice, author_id, form.email.data or "")
-                message = (f"Строка «{author.name}» привязана к учётной записи соавтора: практика есть у него "
-                           "в «Мои практики», в разделе «Соавторство».")
+                message = (f"Строка «{author.name}» привязана к учётной записи соавтора." if author.link_confirmed
+                           else f"Строка «{author.name}» привязана: соавтору отправлено приглашение. Практика "
+                                "появится у него в «Мои практики», когда он его примет.")
         except coauthors.CoauthorError as exc:
             db.session.rollback()
             return render_template("practices/coauthors.html", practice=_visible_or_404(practice_id), form=form,
