@@ -474,6 +474,7 @@ def test_a_co_authors_link_survives_the_round_trip(demo_app, tmp_path):
             Practice.status == "published", (Practice.owner_id != teacher.id) | Practice.owner_id.is_(None))
             .order_by(PracticeAuthor.id).limit(1))
         author.user_id = teacher.id
+        author.link_confirmed = True  # she accepted the invitation
         db.session.commit()
         linked = (author.id, author.practice_id, teacher.email)
     fresh, result = _fresh_restored(_backup(demo_app, tmp_path), tmp_path / "fresh")
@@ -481,6 +482,7 @@ def test_a_co_authors_link_survives_the_round_trip(demo_app, tmp_path):
     with fresh.app_context():
         restored = db.session.get(PracticeAuthor, linked[0])
         assert restored.practice_id == linked[1] and restored.user is not None and restored.user.email == linked[2]
+        assert restored.link_confirmed is True
         assert db.session.scalar(select(func.count()).where(PracticeAuthor.user_id.is_not(None))) == 1
         db.session.remove()
         db.engine.dispose()
@@ -596,7 +598,7 @@ def _previous_version_archive(demo_app, tmp_path) -> tuple[Path, str]:
         db.session.commit()
     source = _backup(demo_app, tmp_path)
     later_columns = {"practice": ("external_scope", "revision", "title_folded", "theoretical_base", "licence"),  # since
-                     "practice_author": ("user_id",),
+                     "practice_author": ("user_id", "link_confirmed"),
                      "user": ("consent_at",),
                      "resolution": ("imported_by_id", "published_at", "municipalities_by_hand", "topics_by_hand"),
                      "oai_tombstone": ("recommendation_ids",)}

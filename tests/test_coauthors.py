@@ -58,20 +58,37 @@ def _link(app, users, pid, who="owner", email=COAUTHOR_EMAIL, name=AUTHORS[1][0]
         "csrf_token": token, "author": _author_id(app, pid, name), "email": email, "action": action})
 
 
+def _answer(app, users, pid, who="coauthor", action="accept"):
+    """The invitee answers from «Мои практики» (accept, decline), or the co-author leaves (leave)."""
+    client = _client(app, users, who)
+    return client.post(f"/practices/{pid}/coauthorship", data={
+        "action": action, "csrf_token": csrf_from(client, "/practices/mine")})
+
+
+def _accept(app, users, pid, who="coauthor"):
+    assert _answer(app, users, pid, who).status_code == 302
+
+
+def _confirmed(app, pid) -> list[bool]:
+    with app.app_context():
+        return [a.link_confirmed for a in db.session.scalars(
+            select(PracticeAuthor).where(PracticeAuthor.practice_id == pid).order_by(PracticeAuthor.position_index))]
+
+
 def test_the_owner_links_a_line_by_e_mail_and_unlinks_it(app, world):
     users, pid = world
     response = _link(app, users, pid, email="  Petrov@Example.org ")
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
     page = _client(app, users, "owner").get(f"/practices/{pid}/coauthors").get_data(as_text=True)
-    assert "привязана к учётной записи" in page and "Отвязать" in page
+    assert "приглашение отправлено" in page and "Отвязать" in page
     with app.app_context():  # the co-author is told
         notices = db.session.scalars(select(Notification.message).where(
             Notification.user_id == users["coauthor"])).all()
-        assert any(TITLE in n and "Соавторство" in n for n in notices)
+        assert any(TITLE in n and "Приглашения в соавторы" in n for n in notices)
 
     history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
-    assert f"привязал(а) строку автора «{AUTHORS[1][0]}» к учётной записи «Тестовый teacher»" in history
+    assert f"привязал(а) строку автора «{AUTHORS[1][0]}» к учётной записи (приглашение)" in history
 
     assert _link(app, users, pid, action="unlink").status_code == 302
     assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]
@@ -136,6 +153,7 @@ def test_one_account_links_one_line(app, world):
 def test_who_may_not_link(app, world, who, status):
     users, pid = world
     _link(app, users, pid)  # the co-author linked: she sees the draft, but manages no links
+    _accept(app, users, pid)
     client = _client(app, users, who)
     assert client.get(f"/practices/{pid}/coauthors").status_code == status
     response = client.post(f"/practices/{pid}/coauthors", data={
@@ -172,6 +190,7 @@ def test_a_methodist_who_may_edit_links(app, world):
 def test_the_co_author_sees_the_draft_but_may_not_edit_or_submit_it(app, world):
     users, pid = world
     _link(app, users, pid)
+    _accept(app, users, pid)
     coauthor = _client(app, users, "coauthor")
     page = coauthor.get(f"/practices/{pid}")
     assert page.status_code == 200 and TITLE in page.get_data(as_text=True)
@@ -195,6 +214,7 @@ def test_the_co_author_sees_the_draft_but_may_not_edit_or_submit_it(app, world):
 def test_the_api_answers_the_co_authors_token_with_the_draft_and_lets_her_change_nothing(app, world, make_token):
     users, pid = world
     _link(app, users, pid)
+    _accept(app, users, pid)
     client = app.test_client()
     coauthor = bearer(make_token(users["coauthor"]))
     response = client.get(f"/api/v1/practices/{pid}", headers=coauthor)
@@ -210,10 +230,12 @@ def test_my_practices_has_the_section_with_the_counts(app, world, make_practice)
     users, pid = world
     assert "Соавторство" not in _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
     _link(app, users, pid)
+    _accept(app, users, pid)
     with app.app_context():
         published = make_practice("Опубликованная совместная практика", owner_id=users["owner"], views=17,
                                   authors=AUTHORS)
     _link(app, users, published)
+    _accept(app, users, published)
     page = _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
     section = page[page.index('id="coauthored"'):]
     assert TITLE in section and "Опубликованная совместная практика" in section
@@ -232,6 +254,8 @@ def test_the_co_author_gets_the_certificate_of_the_published_practice(app, world
         db.session.commit()
     assert coauthor.get(f"/practices/{pid}/certificate.pdf").status_code == 404  # not linked yet
     _link(app, users, pid)
+    assert coauthor.get(f"/practices/{pid}/certificate.pdf").status_code == 404  # invited: nothing yet
+    _accept(app, users, pid)
     page = coauthor.get(f"/practices/{pid}").get_data(as_text=True)
     assert f'href="/practices/{pid}/certificate.pdf"' in page
     response = coauthor.get(f"/practices/{pid}/certificate.pdf")
@@ -245,6 +269,7 @@ def test_the_co_author_gets_the_certificate_of_the_published_practice(app, world
 def test_the_co_author_is_told_of_an_adoption(app, world):
     users, pid = world
     _link(app, users, pid)
+    _accept(app, users, pid)
     with app.app_context():
         db.session.get(Practice, pid).status = "published"
         db.session.commit()
@@ -276,6 +301,9 @@ def test_a_co_author_is_an_author_to_the_followers(app, world):
         assert adoption_counts([pid]) == {pid: 1}
     _link(app, users, pid)
     with app.app_context():
+        assert adoption_counts([pid]) == {pid: 1}  # an invitation not accepted changes nothing
+    _accept(app, users, pid)
+    with app.app_context():
         assert adoption_counts([pid]) == {} and adoption_summary(pid).count == 0
     coauthor = _client(app, users, "coauthor")
     html = coauthor.get(f"/practices/{pid}").get_data(as_text=True)
@@ -305,11 +333,13 @@ def test_an_edit_keeps_the_links_of_unchanged_lines_and_drops_a_removed_lines(ap
     first = make_user("teacher", email="ivanova@example.org")
     _link(app, users, pid)
     _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])
+    _accept(app, users, pid)
     # another line added, the order changed, Petrov's position changed: both links stay
     _edit_authors(app, users, pid, "Сидорова Вера Павловна, педагог-психолог\n"
                                    "Петров Борис Ильич, директор\nИванова Анна Петровна, учитель начальных классов")
     assert _lines(app, pid) == [("Сидорова Вера Павловна", None), (AUTHORS[1][0], users["coauthor"]),
                                 (AUTHORS[0][0], first)]
+    assert _confirmed(app, pid) == [False, True, False]  # the acceptance stays with the line
     # Petrov's line removed: his link goes with it; Ivanova's stays
     _edit_authors(app, users, pid, "Сидорова Вера Павловна, педагог-психолог\n"
                                    "Иванова Анна Петровна, учитель начальных классов")
@@ -332,7 +362,9 @@ def test_a_deleted_account_leaves_the_line_unlinked(app, world):
 
 def _has_column(app) -> bool:
     with app.app_context():
-        return "user_id" in {column["name"] for column in inspect(db.engine).get_columns("practice_author")}
+        columns = {column["name"] for column in inspect(db.engine).get_columns("practice_author")}
+        assert ("user_id" in columns) == ("link_confirmed" in columns)
+        return "user_id" in columns
 
 
 def test_the_migration_adds_and_drops_the_column(app, world):
@@ -359,3 +391,208 @@ def _lines_raw(app, pid):
     with app.app_context():
         return db.session.execute(text("SELECT name, position FROM practice_author WHERE practice_id = :id "
                                        "ORDER BY position_index"), {"id": pid}).all()
+
+
+def test_a_moderator_linked_as_co_author_does_not_assess_the_practice(app, world):
+    """README: «свою практику методист или администратор не оценивает» — a co-author's is hers too."""
+    from kb.practices.models import PracticeAssessment
+
+    users, pid = world
+    with app.app_context():
+        db.session.get(User, users["methodist"]).email = "metodist@example.org"
+        db.session.commit()
+    _link(app, users, pid, email="metodist@example.org")
+    _accept(app, users, pid, "methodist")
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+    client = _client(app, users, "methodist")
+    assert 'name="relevance"' not in client.get(f"/practices/{pid}").get_data(as_text=True)
+    response = client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    assert response.status_code == 302
+    assert "свою практику автор не оценивает" in client.get(f"/practices/{pid}").get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid)).all()
+
+
+def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
+    users, pid = world
+    assert _link(app, users, pid).status_code == 302
+    assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, False]
+    coauthor = _client(app, users, "coauthor")
+    with app.app_context():
+        [notice] = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])).all()
+        assert TITLE in notice.message and "Приглашения в соавторы" in notice.message
+        assert notice.link == "/practices/mine#invitations"
+    # nothing before she accepts: no draft, no «Соавторство»
+    assert coauthor.get(f"/practices/{pid}").status_code == 404
+    page = coauthor.get("/practices/mine").get_data(as_text=True)
+    assert 'id="coauthored"' not in page
+    invitations = page[page.index('id="invitations"'):]
+    assert TITLE in invitations and 'value="accept"' in invitations and 'value="decline"' in invitations
+    assert _answer(app, users, pid, "stranger").status_code == 404  # not hers to answer
+    _accept(app, users, pid)
+    assert _confirmed(app, pid) == [False, True]
+    assert coauthor.get(f"/practices/{pid}").status_code == 200
+    page = coauthor.get("/practices/mine").get_data(as_text=True)
+    assert 'id="invitations"' not in page and TITLE in page[page.index('id="coauthored"'):]
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert f"принял(а) приглашение в соавторы (строка автора «{AUTHORS[1][0]}»)" in history
+
+
+def test_the_invitee_declines_and_the_line_is_unlinked(app, world):
+    users, pid = world
+    _link(app, users, pid)
+    assert _answer(app, users, pid, action="decline").status_code == 302
+    assert _lines(app, pid)[1][1] is None
+    assert 'id="invitations"' not in _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
+
+
+def test_the_co_author_leaves_at_any_time_her_own_line_only(app, world, make_user):
+    users, pid = world
+    make_user("teacher", email="ivanova@example.org")
+    _link(app, users, pid)
+    _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])
+    _accept(app, users, pid)
+    coauthor = _client(app, users, "coauthor")
+    assert 'value="leave"' in coauthor.get(f"/practices/{pid}").get_data(as_text=True)
+    assert _answer(app, users, pid, action="leave").status_code == 302
+    assert _lines(app, pid)[1][1] is None and _lines(app, pid)[0][1] is not None  # the other line stays linked
+    assert coauthor.get(f"/practices/{pid}").status_code == 404
+    assert _answer(app, users, pid, action="leave").status_code == 404  # nothing of hers left
+
+
+def _rename(app, user_id, name):
+    with app.app_context():
+        db.session.get(User, user_id).name = name
+        db.session.commit()
+
+
+def test_the_link_form_tells_no_name_of_an_account_before_she_accepts(app, world):
+    """Linking by e-mail must not tell the linker whose the address is: an invitation shows as sent, the
+    co-author's name appears once she accepted (she consented)."""
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    owner = _client(app, users, "owner")
+    page = owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    history = owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "приглашение отправлено" in page and "Отвязать" in page
+    assert "Настоящая Фамилия" not in page and "Настоящая Фамилия" not in history
+    _accept(app, users, pid)
+    page = owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    assert "подтверждено" in page and "Настоящая Фамилия" in page
+    assert "Настоящая Фамилия" in owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+
+
+def test_deleting_the_owners_account_tells_the_co_authors_of_the_deleted_draft(app, world, make_user):
+    from kb.accounts.deletion import delete_account, deletion_effects
+
+    users, pid = world
+    make_user("teacher", email="ivanova@example.org")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])  # invited only: not told
+    owner = _client(app, users, "owner")
+    page = owner.get("/profile/delete").get_data(as_text=True)
+    assert "нет доступа к вашему черновику" not in page
+    assert "1 — с соавторами" in page
+    with app.app_context():
+        assert deletion_effects(db.session.get(User, users["owner"])).coauthored_unpublished == 1
+        delete_account(db.session.get(User, users["owner"]), db.session.get(User, users["owner"]))
+        db.session.commit()
+        assert db.session.get(Practice, pid) is None
+        [notice] = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])
+                                      .where(Notification.message.contains("удалён вместе"))).all()
+        assert TITLE in notice.message and notice.link == ""
+        ivanova = db.session.scalar(select(User.id).where(User.email == "ivanova@example.org"))
+        assert not db.session.scalars(select(Notification).where(Notification.user_id == ivanova,
+                                                                  Notification.message.contains("удалён вместе"))).all()
+
+
+def test_the_history_keeps_only_the_account_number_of_a_deleted_co_author(app, world):
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.models import AuditEvent
+
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    _link(app, users, pid, action="unlink")
+    with app.app_context():
+        delete_account(db.session.get(User, users["coauthor"]), db.session.get(User, users["coauthor"]))
+        db.session.commit()
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("coauthor_%"))).all()
+        assert events and all("Настоящая Фамилия" not in str(e.details) for e in events)
+        assert all(e.details.get("user_id") == users["coauthor"] for e in events)
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Настоящая Фамилия" not in history and "учётная запись удалена" in history
+
+
+def test_a_name_recorded_in_a_link_event_before_goes_with_the_account(app, world):
+    from kb.accounts.deletion import delete_account
+    from kb.accounts.models import AuditEvent
+    from kb.accounts.services import record
+
+    users, pid = world
+    with app.app_context():
+        record("coauthor_linked", db.session.get(User, users["owner"]), "practice", pid,
+               details={"author": AUTHORS[1][0], "user_id": users["coauthor"], "user_name": "Настоящая Фамилия"})
+        db.session.commit()
+        delete_account(db.session.get(User, users["coauthor"]), None, via="cli")
+        db.session.commit()
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "coauthor_linked")).all()
+        assert event.details == {"author": AUTHORS[1][0], "user_id": users["coauthor"]}
+
+
+def test_an_api_patch_keeps_the_link_of_a_name_stored_with_irregular_spaces(app, world, make_token):
+    users, pid = world
+    with app.app_context():  # stored before names were collapsed (a registry load, an older edit)
+        line = db.session.scalar(select(PracticeAuthor).where(PracticeAuthor.practice_id == pid,
+                                                              PracticeAuthor.name == AUTHORS[1][0]))
+        line.name = "Петров  Борис\u00a0Ильич"
+        author_id = line.id
+        db.session.commit()
+    client = _client(app, users, "owner")
+    response = client.post(f"/practices/{pid}/coauthors", data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}/coauthors"), "author": author_id,
+        "email": COAUTHOR_EMAIL, "action": "link"})
+    assert response.status_code == 302
+    _accept(app, users, pid)
+    response = app.test_client().patch(f"/api/v1/practices/{pid}", headers=bearer(make_token(users["owner"])),
+                                       json={"title": "Школьное научное общество в сельской школе: опыт"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, True]
+
+
+def test_a_co_authors_own_visits_are_not_reader_views(app, world):
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "published"
+        db.session.commit()
+
+    def views():
+        with app.app_context():
+            return db.session.get(Practice, pid).views
+
+    _link(app, users, pid)
+    coauthor = _client(app, users, "coauthor")
+    coauthor.get(f"/practices/{pid}")
+    assert views() == 1  # invited only: a reader still
+    _accept(app, users, pid)
+    coauthor.get(f"/practices/{pid}")
+    assert views() == 1
+    _client(app, users, "stranger").get(f"/practices/{pid}")
+    assert views() == 2
+
+
+def test_the_linker_is_told_an_invitation_was_sent(app, world):
+    users, pid = world
+    client = _client(app, users, "owner")
+    response = client.post(f"/practices/{pid}/coauthors", follow_redirects=True, data={
+        "csrf_token": csrf_from(client, f"/practices/{pid}/coauthors"), "author": _author_id(app, pid, AUTHORS[1][0]),
+        "email": COAUTHOR_EMAIL, "action": "link"})
+    page = response.get_data(as_text=True)
+    assert "соавтору отправлено приглашение" in page and "в разделе «Соавторство»" not in page

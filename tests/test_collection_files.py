@@ -339,3 +339,19 @@ def test_one_numbering_in_every_part_of_an_export(app, world, make_practice, fmt
             practice = numbers["practice"]
             for index, appendix in enumerate(appendices, 1):
                 assert f"{practice}.{index}. {appendix}" in bibliography, order
+
+
+def test_the_api_gives_the_owner_a_file_of_her_draft_at_an_address_her_token_opens(app, world, make_token):
+    """The page's download needs a session: the token of a draft's owner gets the API's own address of the file,
+    as the practice's JSON gives it (kb.practices.services.attachment_url)."""
+    from tests.conftest import bearer
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    assert _add(owner, cid, "attachment", secret).status_code == 302
+    headers = bearer(make_token(world["owner"]))
+    client = app.test_client()
+    item = client.get(f"/api/v1/collections/{cid}", headers=headers).get_json()["items"][0]
+    assert item["available"] and item["id"] == secret
+    assert item["url"] == f"/api/v1/practices/{world['draft']}/attachments/{secret}"

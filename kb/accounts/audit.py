@@ -23,6 +23,7 @@ ACTIONS = {
     "practice_imported": "Практика из реестра", "practice_assessed": "Экспертная оценка практики",
     "attachment_deleted": "Файл удалён",
     "coauthor_linked": "Соавтор привязан к строке автора", "coauthor_unlinked": "Соавтор отвязан от строки автора",
+    "coauthor_confirmed": "Соавтор принял приглашение",
     "resolution_imported": "Резолюция загружена", "resolution_published": "Резолюция опубликована",
     "resolution_edited": "Резолюция изменена", "resolution_unpublished": "Резолюция снята с публикации",
     "resolution_deleted": "Резолюция удалена",

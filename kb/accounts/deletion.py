@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import Text, and_, cast, func, or_, select
 
 from kb.accounts.models import AuditEvent, Notification, User
-from kb.accounts.services import AccountError, record
+from kb.accounts.services import AccountError, notify, record
 from kb.accounts.tokens import ApiToken
 from kb.adoption.models import PracticeAdoption
 from kb.collections.models import Collection
 from kb.extensions import db
-from kb.practices.models import Practice
+from kb.practices.coauthors import coauthor_ids
+from kb.practices.models import Practice, PracticeAuthor
 from kb.practices.services import count, remove_practice
 from kb.search.models import SavedSearch
 
@@ -25,7 +26,8 @@ from kb.search.models import SavedSearch
 UNPUBLISHED = ("draft", "returned", "submitted")
 # An unpublished practice loaded from a registry (an office's numbering, or bank-wide from an administrator's load)
 # is the office's, not the person's who pressed «Загрузить»: it stays, without an owner, in the moderators' queue.
-# A practice the person wrote stays theirs, co-authors named in it or not: they never had the draft in the bank.
+# A practice the person wrote is deleted, co-authors named in it or not; the co-authors who accepted the invitation
+# (kb.practices.coauthors) saw the draft: each is told by a notice that it is gone (no link: nothing to open).
 FROM_REGISTRY = or_(Practice.external_id.is_not(None), Practice.external_scope != "")
 LAST_ADMIN = ("Нельзя удалить последнего администратора банка: сначала назначьте администратором другого "
               "пользователя (страница «Пользователи»).")
@@ -38,6 +40,7 @@ class AccountDeletionEffects:
     """What a deletion of the account would do, for the confirmation page and the command."""
 
     unpublished: int  # drafts, returned and submitted practices: deleted
+    coauthored_unpublished: int  # of them, with co-authors who accepted the invitation (told of the deletion)
     imported: int  # unpublished ones loaded from a registry: stay, without an owner, in the moderators' queue
     published: int  # published and archived practices: stay, without an owner
     collections: int  # all deleted
@@ -56,6 +59,9 @@ def deletion_effects(user: User) -> AccountDeletionEffects:
     unpublished = Practice.status.in_(UNPUBLISHED)
     return AccountDeletionEffects(
         unpublished=count(rows(Practice, owned, unpublished, ~FROM_REGISTRY)),
+        coauthored_unpublished=count(rows(Practice, owned, unpublished, ~FROM_REGISTRY, Practice.id.in_(
+            select(PracticeAuthor.practice_id).where(PracticeAuthor.link_confirmed.is_(True),
+                                                     PracticeAuthor.user_id != user.id)))),
         imported=count(rows(Practice, owned, unpublished, FROM_REGISTRY)),
         published=count(rows(Practice, owned, Practice.status.not_in(UNPUBLISHED))),
         collections=count(rows(Collection, Collection.owner_id == user.id)),
@@ -104,6 +110,9 @@ def delete_account(user: User, actor: User | None, via: str | None = None) -> No
         Practice.owner_id == user_id, Practice.status.in_(UNPUBLISHED), ~FROM_REGISTRY).order_by(Practice.id)
         .with_for_update().execution_options(populate_existing=True)))
     for practice in practices:
+        for coauthor_id in sorted(coauthor_ids(practice) - {user_id}):
+            notify(coauthor_id, f"Черновик практики «{practice.title}», где вы соавтор, удалён вместе с учётной "
+                                "записью автора, разместившего его: в банке его больше нет.")
         event = remove_practice(practice, None if by_self else actor, via="user_deleted")
         if by_self:
             event.ip = ""  # the person's address, as on «user_deleted» below
@@ -135,6 +144,12 @@ and of what was asked about it (a reset link, a registration on its address); an
             event.details = details
         if event.actor_id == user_id or (own and event.actor_id is None):  # not an administrator's own address
             event.ip = ""
+    # a co-author link's event names the account by its number only; one recorded with her name before keeps none
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.in_(("coauthor_linked", "coauthor_unlinked")),
+            text.contains('"user_name"', autoescape=True))):
+        if isinstance(event.details, dict) and event.details.get("user_id") == user_id:
+            event.details = {key: item for key, item in event.details.items() if key != "user_name"}
 
 
 def _without(value: object, email: str, own: bool) -> object:

@@ -200,7 +200,8 @@ def _not_by_author():
     """Reports that count: not the practice's owner's own (refused since, but older ones may be stored), nor a
     linked co-author's (she may have reported before her author line was linked)."""
     by_coauthor = (select(PracticeAuthor.id).where(PracticeAuthor.practice_id == PracticeAdoption.practice_id,
-                                                   PracticeAuthor.user_id == PracticeAdoption.user_id).exists())
+                                                   PracticeAuthor.user_id == PracticeAdoption.user_id,
+                                                   PracticeAuthor.link_confirmed.is_(True)).exists())
     return and_(or_(Practice.owner_id.is_(None), PracticeAdoption.user_id.is_(None),
                     PracticeAdoption.user_id != Practice.owner_id), ~by_coauthor)
 

@@ -25,7 +25,7 @@ from kb.errors import error_response
 from kb.extensions import db
 from kb.oai.records import deleted_for_good
 from kb.practices.models import Practice
-from kb.practices.services import get_visible_practice, practice_to_json, published_page
+from kb.practices.services import attachment_url, get_visible_practice, practice_to_json, published_page
 from kb.resolutions.models import Resolution
 from kb.resolutions.services import (
     get_visible_resolution,
@@ -289,9 +289,11 @@ def _collection_summary(collection: Collection, items_count: int) -> dict:
 
 
 def _item_url(entry: collections.Entry) -> str:
-    """The page of an available item; of a practice's file, its download (the file's name is part of it)."""
+    """The page of an available item; of a practice's file, its download as the practice's JSON gives it: the page's
+    (the file's name is part of it) while the practice is public, else the API's own, which the token opens (the
+    page's download of an unpublished practice's file needs a session)."""
     if entry.practice is not None:
-        return url_for("attachments.download", attachment_id=entry.item.item_id, filename=entry.material.original_name)
+        return attachment_url(entry.practice, entry.item.item_id, entry.material.original_name)
     endpoint, argument = ITEM_ENDPOINTS[entry.item.item_type]
     return url_for(endpoint, **{argument: entry.item.item_id})
 

@@ -1,10 +1,13 @@
 """Co-authors: an author line of a practice linked to a registered account by its e-mail.
 
-The linked co-author sees the practice in «Мои практики» (section «Соавторство», its drafts too), may open a draft of
-it, downloads the certificate of the published practice and gets its adoption notices; she edits and submits
-nothing of it (kb.practices.policy: ``is_coauthor`` enters ``can_view`` and ``can_get_certificate`` only). Who links
-and unlinks: ``policy.can_manage_coauthors``. Each link and unlink is in the audit log, which the practice's
-history shows («Соавторы»)."""
+A link is an invitation (``PracticeAuthor.link_confirmed`` false): the invitee is told and accepts or declines it in
+«Мои практики» («Приглашения в соавторы»); until she accepts she gets nothing of the practice. Declined, the line is
+unlinked; she may unlink herself («Выйти из соавторов») at any time. The confirmed co-author sees the practice in
+«Мои практики» (section «Соавторство», its drafts too), may open a draft of it, downloads the certificate of the
+published practice and gets its adoption notices; she edits and submits nothing of it (kb.practices.policy:
+``is_coauthor`` enters ``can_view`` and ``can_get_certificate`` only). Who links and unlinks:
+``policy.can_manage_coauthors``. Each link, acceptance and unlink is in the audit log, which the practice's history
+shows («Соавторы»)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from kb.practices.models import Practice, PracticeAuthor
 
 LINKED = "coauthor_linked"
 UNLINKED = "coauthor_unlinked"
+CONFIRMED = "coauthor_confirmed"
 
 
 class CoauthorError(ValueError):
@@ -42,7 +46,8 @@ def unknown_address(email: str) -> str:
 
 
 def link(actor: User, practice: Practice, author_id: int, email: str) -> PracticeAuthor:
-    """Link the author line ``author_id`` to the active account of ``email``; the co-author is told (a notice)."""
+    """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice) and
+    the link counts once she accepts it (``accept``); the actor linking her own account needs no invitation."""
     if not policy.can_manage_coauthors(actor, practice):
         raise PermissionError
     author = _line(practice, author_id)
@@ -62,31 +67,64 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
                             "одна строка автора.")
     before = author.user_id
     author.user_id = user.id
+    author.link_confirmed = user.id == actor.id
     db.session.flush()
     if before is not None:
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
-    record(LINKED, actor, "practice", practice.id,
-           details={"author": author.name, "user_id": user.id, "user_name": user.display_name})
+    # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
+    record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
     if user.id != actor.id:
-        from kb.practices.services import practice_link
-
-        notify(user.id, f"Вас указали соавтором практики «{practice.title}»: она есть в «Мои практики», "
-                        "в разделе «Соавторство».", practice_link(practice.id))
+        notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
+                        "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
     return author
+
+
+def _invitations_link() -> str:
+    from flask import has_request_context, url_for
+
+    return url_for("practices.mine", _anchor="invitations") if has_request_context() else ""
+
+
+def own_line(user: User, practice: Practice) -> PracticeAuthor:
+    """The author line of ``practice`` linked to ``user`` (invited or confirmed)."""
+    author = next((a for a in practice.authors if a.user_id is not None and a.user_id == user.id), None)
+    if author is None:
+        raise CoauthorError("Вы не указаны соавтором этой практики: возможно, привязку уже сняли.")
+    return author
+
+
+def accept(user: User, practice: Practice) -> PracticeAuthor:
+    """The invitee accepts: from now on she is a co-author of the practice."""
+    author = own_line(user, practice)
+    if not author.link_confirmed:
+        author.link_confirmed = True
+        record(CONFIRMED, user, "practice", practice.id, details={"author": author.name, "user_id": user.id})
+        db.session.flush()
+    return author
+
+
+def leave(user: User, practice: Practice) -> PracticeAuthor:
+    """The invitee declines, or the co-author leaves: her line is unlinked (its name stays)."""
+    return unlink(user, practice, own_line(user, practice).id)
+
+
+def invitations(user: User) -> list[PracticeAuthor]:
+    """The author lines linked to ``user`` that wait for her answer, newest practice first."""
+    return list(db.session.scalars(select(PracticeAuthor).where(
+        PracticeAuthor.user_id == user.id, PracticeAuthor.link_confirmed.is_(False))
+        .order_by(PracticeAuthor.practice_id.desc())))
 
 
 def unlink(actor: User, practice: Practice, author_id: int) -> PracticeAuthor:
     """Undo the link of the author line ``author_id`` (its name stays in the practice as it was)."""
-    if not policy.can_manage_coauthors(actor, practice):
-        raise PermissionError
     author = _line(practice, author_id)
+    if not policy.can_manage_coauthors(actor, practice, author):
+        raise PermissionError
     if author.user_id is None:
         raise CoauthorError(f"Строка «{author.name}» не привязана к учётной записи.")
-    user = db.session.get(User, author.user_id)
-    record(UNLINKED, actor, "practice", practice.id,
-           details={"author": author.name, "user_id": author.user_id,
-                    "user_name": user.display_name if user is not None else ""})
+    record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": author.user_id})
     author.user_id = None
+    author.link_confirmed = False
     db.session.flush()
     return author
 
@@ -101,22 +139,32 @@ class CoauthorEvent:
     author: str
     account: str
     by_edit: bool
+    confirmed: bool = False
 
 
 def history(practice: Practice) -> list[CoauthorEvent]:
     """The links and unlinks of the practice's author lines, oldest first."""
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.target_type == "practice", AuditEvent.target_id == practice.id,
-        AuditEvent.action.in_((LINKED, UNLINKED))).order_by(AuditEvent.id)).all()
-    accounts = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(
-        {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None})))}
+        AuditEvent.action.in_((LINKED, UNLINKED, CONFIRMED))).order_by(AuditEvent.id)).all()
+    ids = {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None}
+    existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
+    # an account is named once it accepted an invitation here (she consented); before, the linker who typed an
+    # e-mail learns no name of it
+    consented = {e.details.get("user_id") for e in events if e.action == CONFIRMED}
+    names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(existing & consented)))}
+
+    def account(user_id) -> str:
+        if user_id not in existing:
+            return "учётная запись удалена"
+        return names.get(user_id, "")
+
     return [CoauthorEvent(
         e.created_at, e.actor.display_name if e.actor else "—", e.action == LINKED,
-        str(e.details.get("author", "")),
-        accounts.get(e.details.get("user_id")) or e.details.get("user_name") or "учётная запись удалена",
-        bool(e.details.get("edit"))) for e in events]
+        str(e.details.get("author", "")), account(e.details.get("user_id")),
+        bool(e.details.get("edit")), e.action == CONFIRMED) for e in events]
 
 
 def coauthor_ids(practice: Practice) -> set[int]:
-    """The accounts linked to the practice's author lines."""
-    return {author.user_id for author in practice.authors if author.user_id is not None}
+    """The accounts linked to the practice's author lines that accepted the invitation."""
+    return {author.user_id for author in practice.authors if author.user_id is not None and author.link_confirmed}

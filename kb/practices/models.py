@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -187,9 +188,11 @@ class PracticeAuthor(db.Model):
     position_index: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(300))
     position: Mapped[str] = mapped_column(String(300), default="")
-    # The co-author's account this line is linked to (kb.practices.coauthors): she sees the practice in «Мои
-    # практики» (its drafts too), gets its certificate and its adoption notices; she does not edit it.
+    # The co-author's account this line is linked to (kb.practices.coauthors): an invitation until she accepts it
+    # (``link_confirmed``); then she sees the practice in «Мои практики» (its drafts too), gets its certificate and
+    # its adoption notices; she does not edit it.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    link_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     practice: Mapped[Practice] = relationship(back_populates="authors")
     user: Mapped[User | None] = relationship()

@@ -40,9 +40,17 @@ def is_owner(user: User | None, practice: Practice) -> bool:
 
 
 def is_coauthor(user: User | None, practice: Practice) -> bool:
-    """Whether one of the practice's author lines is linked to this account (kb.practices.coauthors): she sees the
-    practice, its drafts too, and gets its certificate; she edits nothing of it (``can_edit`` knows no co-author)."""
-    return _signed_in(user) and any(author.user_id == user.id for author in practice.authors)
+    """Whether one of the practice's author lines is linked to this account and she accepted the invitation
+    (kb.practices.coauthors): she sees the practice, its drafts too, and gets its certificate; she edits nothing of it
+    (``can_edit`` knows no co-author). An invitation not accepted yet gives nothing."""
+    return _signed_in(user) and any(author.user_id == user.id and author.link_confirmed
+                                    for author in practice.authors)
+
+
+def is_invited(user: User | None, practice: Practice) -> bool:
+    """Whether one of the practice's author lines is linked to this account and waits for her answer."""
+    return _signed_in(user) and any(author.user_id == user.id and not author.link_confirmed
+                                    for author in practice.authors)
 
 
 def is_author(user: User | None, practice: Practice) -> bool:
@@ -89,9 +97,9 @@ def can_view(user: User | None, practice: Practice) -> bool:
 
 def counts_as_reader(user: User | None, practice: Practice) -> bool:
     """Whether this user's visit to the practice's page is a reader's view (its ``views``): not its owner's own
-    reloads, nor the methodists and administrators who moderate it (a methodist of another region reading it is a
-    reader)."""
-    return not is_owner(user, practice) and not in_scope(user, practice)
+    reloads nor a co-author's who accepted the invitation (its authors), nor the methodists and administrators who
+    moderate it (a methodist of another region reading it is a reader)."""
+    return not is_author(user, practice) and not in_scope(user, practice)
 
 
 def can_edit(user: User | None, practice: Practice) -> bool:
@@ -132,11 +140,11 @@ def allowed_actions(user: User | None, practice: Practice) -> list[str]:
 
 
 def can_assess(user: User | None, practice: Practice) -> bool:
-    """The expert assessment of a practice under review: whoever may publish it (its moderators), except its owner:
-    a methodist or an administrator who wrote the practice does not assess it herself (with
-    EXPERT_ASSESSMENT_REQUIRED another moderator assesses it before it is published)."""
+    """The expert assessment of a practice under review: whoever may publish it (its moderators), except its
+    authors: a methodist or an administrator who wrote the practice (its owner or a linked co-author) does not
+    assess it herself (with EXPERT_ASSESSMENT_REQUIRED another moderator assesses it before it is published)."""
     return (practice.status == "submitted" and can_transition(user, practice, "publish")
-            and not is_owner(user, practice))
+            and not is_author(user, practice) and not is_invited(user, practice))
 
 
 def can_get_certificate(user: User | None, practice: Practice) -> bool:
@@ -147,10 +155,14 @@ def can_get_certificate(user: User | None, practice: Practice) -> bool:
                                                or is_coauthor(user, practice))
 
 
-def can_manage_coauthors(user: User | None, practice: Practice) -> bool:
+def can_manage_coauthors(user: User | None, practice: Practice, author=None) -> bool:
     """Who links an author line to a co-author's account and unlinks it: the owner, whatever the status (a link
-    changes nothing of the text), and whoever may edit the practice (its methodists, the administrators)."""
-    return is_owner(user, practice) or can_edit(user, practice)
+    changes nothing of the text), and whoever may edit the practice (its methodists, the administrators). With
+    ``author`` (a line of the practice): also the account that line is linked to (invited or confirmed) — she
+    unlinks herself at any time, her own line only."""
+    if is_owner(user, practice) or can_edit(user, practice):
+        return True
+    return author is not None and _signed_in(user) and author.user_id == user.id
 
 
 def can_see_assessments(user: User | None, practice: Practice) -> bool:

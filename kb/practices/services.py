@@ -237,12 +237,15 @@ def _authors_kept(practice: Practice, authors: list[tuple[str, str]]) -> list[Pr
     """The author lines of an edit, the stored rows kept for the lines left as they were, so that a line linked to a
     co-author's account (kb.practices.coauthors) stays linked: a line with the same name and position keeps its row,
     then one with the same name and another position (the same person, promoted); a line whose name changed is a new,
-    unlinked row, and a removed line's row goes with its link."""
+    unlinked row, and a removed line's row goes with its link. Names and positions are compared with their spaces
+    collapsed (the API sends a stored «Петров  Б. И.» back as «Петров Б. И.»): such a name is the same line, kept as
+    stored."""
     lines = [(name.strip(), position.strip()) for name, position in authors if name.strip()]
     free = list(practice.authors)
     rows: list[PracticeAuthor | None] = [None] * len(lines)
-    for same in (lambda row, name, position: row.name == name and row.position == position,
-                 lambda row, name, position: row.name == name):
+    for same in (lambda row, name, position: one_line(row.name) == one_line(name)
+                 and one_line(row.position) == one_line(position),
+                 lambda row, name, position: one_line(row.name) == one_line(name)):
         for i, (name, position) in enumerate(lines):
             if rows[i] is None and (row := next((r for r in free if same(r, name, position)), None)) is not None:
                 rows[i] = row

@@ -78,6 +78,7 @@ def _detail_page(practice, comment_form: CommentForm | None = None, assessment_f
         can_delete=policy.can_delete(current_user, practice),
         can_get_certificate=policy.can_get_certificate(current_user, practice),
         can_manage_coauthors=policy.can_manage_coauthors(current_user, practice),
+        is_coauthor=policy.is_coauthor(current_user, practice),
         can_see_history=policy.is_owner(current_user, practice) or policy.in_scope(current_user, practice),
         show_workflow=practice.status != "published" or policy.in_scope(current_user, practice)
         or policy.is_owner(current_user, practice) or policy.is_coauthor(current_user, practice),
@@ -394,7 +395,7 @@ def assess(practice_id: int):
     and shows the form again as filled in, with the reason."""
     practice = _visible_or_404(practice_id)
     if not policy.can_assess(current_user, practice):
-        if policy.is_owner(current_user, practice) and policy.in_scope(current_user, practice) \
+        if policy.is_author(current_user, practice) and policy.in_scope(current_user, practice) \
                 and practice.status == "submitted":
             flash("Оценка не сохранена: свою практику автор не оценивает — её оценивает другой методист "
                   "или администратор.", "error")
@@ -463,7 +464,8 @@ def delete(practice_id: int):
 @login_required
 def mine():
     return render_template("practices/mine.html", practices=statistics.own_practices(current_user),
-                           coauthored=statistics.coauthored_practices(current_user))
+                           coauthored=statistics.coauthored_practices(current_user),
+                           invitations=coauthors.invitations(current_user))
 
 
 @bp.get("/<int:practice_id>/history")
@@ -497,8 +499,9 @@ def coauthor_links(practice_id: int):
                 message = f"Строка «{author.name}» отвязана от учётной записи соавтора."
             else:
                 author = coauthors.link(current_user, practice, author_id, form.email.data or "")
-                message = (f"Строка «{author.name}» привязана к учётной записи соавтора: практика есть у него "
-                           "в «Мои практики», в разделе «Соавторство».")
+                message = (f"Строка «{author.name}» привязана к учётной записи соавтора." if author.link_confirmed
+                           else f"Строка «{author.name}» привязана: соавтору отправлено приглашение. Практика "
+                                "появится у него в «Мои практики», когда он его примет.")
         except coauthors.CoauthorError as exc:
             db.session.rollback()
             return render_template("practices/coauthors.html", practice=_visible_or_404(practice_id), form=form,
@@ -507,6 +510,31 @@ def coauthor_links(practice_id: int):
         flash(message, "success")
         return redirect(url_for(".coauthor_links", practice_id=practice.id))
     return render_template("practices/coauthors.html", practice=practice, form=form)
+
+
+@bp.post("/<int:practice_id>/coauthorship")
+@login_required
+def coauthorship(practice_id: int):
+    """The invitee's answer to an invitation to co-author the practice («Принять», «Отклонить»), or the co-author
+    leaving it («Выйти из соавторов»): her own line only (kb.practices.coauthors)."""
+    practice = services.get_practice(practice_id)
+    if practice is None or not (policy.is_coauthor(current_user, practice)
+                                or policy.is_invited(current_user, practice)):
+        abort(404)
+    action = request.form.get("action", "")
+    if action == "accept":
+        coauthors.accept(current_user, practice)
+        db.session.commit()
+        flash(f"Вы соавтор практики «{practice.title}»: она в разделе «Соавторство».", "success")
+        return redirect(url_for(".mine", _anchor="coauthored"))
+    if action in ("decline", "leave"):
+        coauthors.leave(current_user, practice)
+        db.session.commit()
+        flash(f"Приглашение в соавторы практики «{practice.title}» отклонено." if action == "decline"
+              else f"Вы больше не соавтор практики «{practice.title}»: строка автора отвязана от вашей учётной "
+                   "записи.", "success")
+        return redirect(url_for(".mine"))
+    abort(400)
 
 
 @bp.get("/<int:practice_id>/certificate.pdf")

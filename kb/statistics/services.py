@@ -275,7 +275,8 @@ def own_practices(user: User) -> list[OwnPractice]:
 def coauthored_practices(user: User) -> list[OwnPractice]:
     """The practices with an author line linked to the user's account (kb.practices.coauthors) that are not the
     user's own: the section «Соавторство» of «Мои практики», drafts too, with the same numbers."""
-    linked = select(PracticeAuthor.practice_id).where(PracticeAuthor.user_id == user.id)
+    linked = select(PracticeAuthor.practice_id).where(PracticeAuthor.user_id == user.id,
+                                                      PracticeAuthor.link_confirmed.is_(True))
     return _practices_with_numbers(Practice.id.in_(linked), or_(Practice.owner_id.is_(None),
                                                                 Practice.owner_id != user.id))
 
