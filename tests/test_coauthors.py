@@ -12,6 +12,7 @@ from kb.accounts.models import Notification, User
 from kb.extensions import db
 from kb.practices.models import Practice, PracticeAuthor
 from tests.conftest import bearer, csrf_from, sign_in
+from tests.conftest import client_of as _client
 
 TITLE = "Школьное научное общество в сельской школе"
 AUTHORS = [("Иванова Анна Петровна", "учитель начальных классов"), ("Петров Борис Ильич", "заместитель директора")]
@@ -30,13 +31,6 @@ def world(app, make_user, make_practice):
     with app.app_context():
         pid = make_practice(TITLE, status="draft", owner_id=users["owner"], authors=AUTHORS)
     return users, pid
-
-
-def _client(app, users, who):
-    client = app.test_client()
-    if who != "anonymous":
-        sign_in(client, users[who])
-    return client
 
 
 def _lines(app, pid) -> list[tuple[str, int | None]]:
