@@ -45,6 +45,7 @@ from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, split_list
 from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
+from kb.positions import acting_position as _acting_position
 from kb.positions import position_word as _position_word
 from kb.practices import assessments, policy, rules
 from kb.practices.licences import ACCEPTED_SPELLINGS, default_licence, parse_licence
@@ -784,7 +785,7 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
                 positions = [position] if position else []
                 continue
             if (warnings is not None and not positions and _MAYBE_NAME.fullmatch(part)
-                    and not _position_word(part.split()[0])):
+                    and not _position_word(part.split()[0]) and not _acting_position(part)):
                 warnings.append(f"Авторы: «{part}» записано как должность автора «{name}». Если это "
                                 "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой.")
             positions.append(part)
