@@ -146,6 +146,23 @@ def test_list_numbers_and_a_dash_before_the_position_are_not_the_name(cell, auth
     assert parse_authors(cell, []) == authors
 
 
+@pytest.mark.parametrize(("cell", "authors"), [
+    ("Петрова Анна Ивановна, И. О. Директора", [("Петрова Анна Ивановна", "И. О. Директора")]),
+    ("Петрова А. И., Врио Директора", [("Петрова А. И.", "Врио Директора")]),
+    ("Петрова А. И.\nИ. О. Директора школы", [("Петрова А. И.", "И. О. Директора школы")]),
+    ("Петрова А. И., И. О. Директора\nСидоров К. Л., учитель",
+     [("Петрова А. И.", "И. О. Директора"), ("Сидоров К. Л.", "учитель")]),
+])
+def test_an_acting_position_is_a_position_without_a_warning(cell, authors):
+    """«И. О. Директора» after a comma was read as a co-author «И. О. Директора»; «Врио Директора» was a position
+    with the warning that it may be a co-author's name."""
+    from kb.bulkimport.services import parse_authors
+
+    warnings: list[str] = []
+    assert parse_authors(cell, warnings) == authors
+    assert warnings == []
+
+
 def test_numbered_authors_load_without_their_numbers(app, make_user):
     admin = make_user("admin")
     data = registry(["Название", "Авторы", "Регион"],

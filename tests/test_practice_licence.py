@@ -27,6 +27,22 @@ NC_SA_URL = "https://creativecommons.org/licenses/by-nc-sa/4.0/deed.ru"
     ("cc-by-nc-sa", "cc_by_nc_sa_4"), ("Все права защищены", "all_rights"), ("все права защищены.", "all_rights"),
     ("all_rights", "all_rights"),
     ("CC BY 3.0", None), ("CC BY-NC", None), ("CC BY-ND 4.0", None), ("свободная", None),
+    # written out: the name, the words of the deed in English or Russian, «International»/«Международная»
+    ("Creative Commons BY-SA 4.0", "cc_by_sa_4"), ("Creative Commons Attribution-ShareAlike 4.0", "cc_by_sa_4"),
+    ("CC-BY-SA 4.0", "cc_by_sa_4"), ("CC BY-SA", "cc_by_sa_4"), ("cc  by–sa 4.0 International", "cc_by_sa_4"),
+    ("Атрибуция — С сохранением условий 4.0 Международная", "cc_by_sa_4"),
+    ("атрибуция-с сохранением условий", "cc_by_sa_4"), ("Attribution 4.0 International", "cc_by_4"),
+    ("Creative Commons Attribution 4.0 International License", "cc_by_4"), ("Атрибуция 4.0 Международная", "cc_by_4"),
+    ("Лицензия Creative Commons «Атрибуция» 4.0", "cc_by_4"), ("CC BY 4.0 Международная", "cc_by_4"),
+    ("Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International", "cc_by_nc_sa_4"),
+    ("Атрибуция — Некоммерческое использование — С сохранением условий 4.0 Международная", "cc_by_nc_sa_4"),
+    ("CC BY-NC-SA 4.0 Международная", "cc_by_nc_sa_4"), ("ВСЕ ПРАВА ЗАЩИЩЕНЫ", "all_rights"),
+    ("© Все права защищены", "all_rights"), ("(c) Все права защищены", "all_rights"),
+    ("All rights reserved", "all_rights"),
+    # another version, a licence not in the list, a stray word: not guessed
+    ("Creative Commons Attribution-ShareAlike 3.0", None), ("Атрибуция — Без производных произведений 4.0", None),
+    ("Attribution-NonCommercial 4.0 International", None), ("CC BY-SA 4.0 или CC BY 4.0", None),
+    ("BY-SA", None), ("Международная", None), ("Атрибуция — С сохранением условий 2.0 Международная", None),
 ])
 def test_the_registry_spellings_of_a_licence(written, code):
     assert parse_licence(written) == code
@@ -115,8 +131,10 @@ def test_the_registry_column_sets_the_licence_and_an_unknown_one_is_a_warning(ap
     assert report.rows[0].warnings == [] and report.rows[1].warnings == []
     assert report.rows[2].warnings == [
         "Лицензия «CC BY-ND 4.0» не распознана; указана лицензия банка по умолчанию — «Все права защищены». "
-        "Допустимо: «Все права защищены», «CC BY 4.0», «CC BY-SA 4.0», «CC BY-NC-SA 4.0» или коды all_rights, "
-        "cc_by_4, cc_by_sa_4, cc_by_nc_sa_4."]
+        "Допустимо: «Все права защищены», «CC BY 4.0», «CC BY-SA 4.0», «CC BY-NC-SA 4.0» (в любом регистре, через "
+        "пробел или дефис, версию 4.0 можно не писать; также полностью — «Атрибуция — С сохранением условий 4.0 "
+        "Международная», «Creative Commons Attribution-ShareAlike 4.0») или коды all_rights, cc_by_4, cc_by_sa_4, "
+        "cc_by_nc_sa_4."]
     with app.app_context():
         assert list(db.session.execute(select(Practice.external_id, Practice.licence).order_by(Practice.id))) == [
             ("R-1", "cc_by_4"), ("R-2", "all_rights"), ("R-3", "all_rights")]
@@ -127,6 +145,18 @@ def test_the_registry_column_sets_the_licence_and_an_unknown_one_is_a_warning(ap
     with app.app_context():
         assert list(db.session.execute(select(Practice.licence).order_by(Practice.id)).scalars()) == [
             "cc_by_4", "cc_by_sa_4", "all_rights"]
+
+
+def test_the_registry_reads_a_licence_written_out(app, make_user):
+    report = _import(app, make_user("admin"), _registry(
+        ("R-1", "Практика под BY-SA по-русски", "Атрибуция — С сохранением условий 4.0 Международная"),
+        ("R-2", "Практика под BY-SA по-английски", "Creative Commons Attribution-ShareAlike 4.0"),
+        ("R-3", "Практика под BY-NC-SA", "cc by-nc-sa"),
+        ("R-4", "Практика с правами", "ВСЕ ПРАВА ЗАЩИЩЕНЫ")))
+    assert [row.warnings for row in report.rows] == [[], [], [], []]
+    with app.app_context():
+        assert list(db.session.execute(select(Practice.licence).order_by(Practice.id)).scalars()) == [
+            "cc_by_sa_4", "cc_by_sa_4", "cc_by_nc_sa_4", "all_rights"]
 
 
 def test_the_registry_template_has_the_column():

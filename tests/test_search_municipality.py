@@ -60,16 +60,80 @@ def test_a_municipality_facet_counts_the_published_practices_of_the_one_region_c
     assert "Смоленск" not in facet
 
 
-def test_the_municipality_facet_is_shown_only_with_exactly_one_region(app, make_practice):
+def test_the_municipality_facet_is_hidden_without_a_region_or_with_more_than_three(app, make_practice):
     _bank(app, make_practice)
     client = app.test_client()
-    for query in ("", "?q=шахматы", "?region=RU-CHE&region=RU-SMO", "?type=practice"):
+    four = "region=RU-CHE&region=RU-SMO&region=RU-MOW&region=RU-SPE"
+    for query in ("", "?q=шахматы", "?type=practice", f"?{four}"):
         page = client.get(f"/search{query}").get_data(as_text=True)
         assert _total(page) > 0 and _facet(page, "municipality") is None, query
     assert client.get("/api/v1/search").json["facets"]["municipality"] == []
-    assert client.get("/api/v1/search?region=RU-CHE&region=RU-SMO").json["facets"]["municipality"] == []
+    assert client.get(f"/api/v1/search?{four}").json["facets"]["municipality"] == []
     smolensk = client.get("/api/v1/search?region=RU-SMO").json["facets"]["municipality"]
     assert smolensk == [{"value": SMOLENSK, "label": "городской округ город Смоленск", "count": 1}]
+
+
+def _oktyabrsky_of_smolensk_oblast(app) -> int:
+    """A municipality of Smolensk oblast named as one of Chelyabinsk oblast («Октябрьский муниципальный район»)."""
+    with app.app_context():
+        namesake = Municipality(code="RU-SMO-oktyabrsky", name="Октябрьский муниципальный район",
+                                kind="муниципальный район", region_code="RU-SMO")
+        db.session.add(namesake)
+        db.session.commit()
+        return namesake.id
+
+
+def test_with_two_or_three_regions_their_municipalities_are_a_facet_named_with_the_region(app, make_practice):
+    """With several regions chosen, the municipalities of those regions are listed, grouped by region in the order
+    chosen and named with their region: «Октябрьский муниципальный район» of two regions are told apart. Counts are
+    of published practices only, the API lists the same values as the page."""
+    _bank(app, make_practice)
+    namesake = _oktyabrsky_of_smolensk_oblast(app)
+    oktyabrsky = _municipality_id(app, "RU-CHE-oktyabrsky")
+    with app.app_context():
+        make_practice("Шахматы в Октябрьском районе", region_code="RU-SMO", municipality_id=namesake)
+        make_practice("Черновик Октябрьского района", region_code="RU-SMO", municipality_id=namesake, status="draft")
+        make_practice("Шахматы Челябинского Октябрьского района", municipality_id=oktyabrsky)
+        make_practice("Шахматы в Москве", region_code="RU-MOW")
+    client = app.test_client()
+    expected = [
+        {"value": SMOLENSK, "label": "городской округ город Смоленск (Смоленская область)", "count": 1},
+        {"value": "RU-SMO-oktyabrsky", "label": "Октябрьский муниципальный район (Смоленская область)", "count": 1},
+        {"value": KOPEYSK, "label": "Копейский городской округ (Челябинская область)", "count": 2},
+        {"value": CHELYABINSK, "label": "Челябинский городской округ (Челябинская область)", "count": 1},
+        {"value": "RU-CHE-oktyabrsky", "label": "Октябрьский муниципальный район (Челябинская область)", "count": 1},
+    ]
+    for query in ("region=RU-SMO&region=RU-CHE", "region=RU-SMO&region=RU-CHE&region=RU-MOW"):
+        api = client.get(f"/api/v1/search?{query}").json["facets"]["municipality"]
+        assert sorted(api, key=lambda f: f["value"]) == sorted(expected, key=lambda f: f["value"]), query
+        # grouped: the regions in the order chosen, each one's municipalities by count
+        assert [f["value"][:6] for f in api] == ["RU-SMO"] * 2 + ["RU-CHE"] * 3, query
+        assert api[2]["value"] == KOPEYSK
+        page = client.get(f"/search?{query}").get_data(as_text=True)
+        facet = _facet(page, "municipality")
+        assert facet is not None, query
+        listed = re.findall(r'<a class="facet-value" href="[^"]*">([^<]*)</a> <span class="count">(\d+)</span>', facet)
+        assert listed == [(f["label"], str(f["count"])) for f in api], query
+    # a municipality chosen among several regions: its facet value and its chip say which region's it is
+    chosen = client.get("/search?region=RU-SMO&region=RU-CHE&municipality=RU-SMO-oktyabrsky").get_data(as_text=True)
+    assert _total(chosen) == 1
+    assert "Муниципалитет: Октябрьский муниципальный район (Смоленская область)" in chosen
+    assert "✓ Октябрьский муниципальный район (Смоленская область)" in _facet(chosen, "municipality")
+    assert "Октябрьский муниципальный район (Смоленская область)" in client.get(
+        "/search/feed?region=RU-SMO&region=RU-CHE&municipality=RU-SMO-oktyabrsky").get_data(as_text=True)
+    with app.test_request_context():
+        from werkzeug.datastructures import MultiDict
+
+        from kb.search.saved import default_name
+        from kb.search.services import parse_params
+
+        params = parse_params(MultiDict([("region", "RU-SMO"), ("region", "RU-CHE"),
+                                         ("municipality", "RU-SMO-oktyabrsky")]), strict=False)
+        assert default_name(params) == ("Смоленская область, Челябинская область · Октябрьский муниципальный район "
+                                        "(Смоленская область)")
+    # one region: the names alone, as before
+    alone = client.get("/api/v1/search?region=RU-SMO").json["facets"]["municipality"]
+    assert {f["label"] for f in alone} == {"городской округ город Смоленск", "Октябрьский муниципальный район"}
 
 
 def test_the_filter_finds_the_municipality_s_practices_with_its_region_or_alone(app, make_practice):

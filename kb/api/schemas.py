@@ -265,8 +265,9 @@ class SearchQuery(Schema):
     region = fields.List(fields.String(), metadata={"description": "Коды регионов (любой из)"})
     municipality = fields.List(fields.String(), metadata={
         "description": "Коды муниципалитетов (любой из; словарь /vocabularies). С фильтром region — только "
-                       "муниципалитеты выбранных регионов; фасет municipality заполнен, когда выбран ровно один "
-                       "регион"})
+                       "муниципалитеты выбранных регионов; фасет municipality заполнен, когда выбрано от одного "
+                       "до трёх регионов (при нескольких — по регионам в порядке выбора, с регионом в скобках в "
+                       "label)"})
     level = fields.List(fields.String(), metadata={"description": "Коды уровней образования"})
     subject = fields.List(fields.String(), metadata={"description": "Коды предметов"})
     spread = fields.List(fields.String(), metadata={

@@ -45,9 +45,10 @@ from kb.bulkimport.archive import ArchiveError, Entry, FileArchive
 from kb.bulkimport.registry import FIELD_LABELS, CellProblem, RawRow, Registry, cell_text, split_list
 from kb.duplicates.services import Duplicate, Repeat, repeats_among, similar_many, text_prints
 from kb.extensions import db
+from kb.positions import acting_position as _acting_position
 from kb.positions import position_word as _position_word
 from kb.practices import assessments, policy, rules
-from kb.practices.licences import default_licence, parse_licence
+from kb.practices.licences import ACCEPTED_SPELLINGS, default_licence, parse_licence
 from kb.practices.licences import licence as licence_terms
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.rules import LIST_NUMBER as _LIST_NUMBER
@@ -67,7 +68,7 @@ from kb.practices.services import (
 from kb.resolutions.services import gazetteer
 from kb.templating import plural, status_label
 from kb.vocabularies import data as vocabulary
-from kb.vocabularies.data import LICENCES, SPREAD_LEVELS
+from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
 from kb.vocabularies.regions import region_names
 from kb.vocabularies.services import find_municipality, municipality_suggestion
@@ -784,7 +785,7 @@ def parse_authors(value: object, warnings: list[str] | None = None) -> list[tupl
                 positions = [position] if position else []
                 continue
             if (warnings is not None and not positions and _MAYBE_NAME.fullmatch(part)
-                    and not _position_word(part.split()[0])):
+                    and not _position_word(part.split()[0]) and not _acting_position(part)):
                 warnings.append(f"Авторы: «{part}» записано как должность автора «{name}». Если это "
                                 "соавтор, напишите его ФИО полностью или разделите авторов точкой с запятой.")
             positions.append(part)
@@ -1092,9 +1093,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             stays = (f"{'останется' if ctx.dry_run else 'осталась'} прежняя" if existing is not None
                      else f"{'будет' if ctx.dry_run else 'указана'} лицензия банка по умолчанию")
             warnings.append(f"Лицензия «{licence_cell}» не распознана; {stays} — "
-                            f"«{licence_terms(licence or default_licence())['label']}». Допустимо: "
-                            + ", ".join(f"«{entry['label']}»" for entry in LICENCES) + " или коды "
-                            + ", ".join(entry["code"] for entry in LICENCES) + ".")
+                            f"«{licence_terms(licence or default_licence())['label']}». {ACCEPTED_SPELLINGS}")
             ctx.unknown.setdefault((FIELD_LABELS["licence"], licence_cell), []).append(result)
 
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).

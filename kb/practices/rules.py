@@ -8,7 +8,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 
-from kb.positions import position_word
+from kb.positions import acting_position, position_word
 from kb.timeutil import local_today
 
 TITLE_MIN = 5
@@ -90,7 +90,7 @@ def starts_person(line: str) -> bool:
     """Whether a line of authors begins with a person's name (a list's number aside): what stands before its first
     comma, bracket or dash is a name, «Петров И. И., директор», «2. ПЕТРОВ И. И. (учитель)», «Петрова Белла»."""
     head = _HEAD.split(LIST_NUMBER.sub("", line), maxsplit=1)[0].strip()
-    return bool(head) and _name_shaped(head) and not position_word(head.split()[0])
+    return bool(head) and _name_shaped(head) and not position_word(head.split()[0]) and not acting_position(head)
 
 
 # Any person's name, in any script, as a line of authors may begin with it: capitalised words («Smith», «О'Нил»,
@@ -137,8 +137,8 @@ def _carries_on(line: str, previous: str, wrapped_only: bool) -> bool:
     first = line.split()[0]
     if line.startswith(_OPENINGS) or _in_lower_case(line):
         return True  # «(учитель)», «– учитель», «учитель математики»: a name is capitalised, a particle aside
-    if not wrapped_only and (position_word(first) or ORGANISATION.match(line)):
-        return True  # «Учитель математики», «МБОУ СОШ № 5»
+    if not wrapped_only and (position_word(first) or acting_position(line) or ORGANISATION.match(line)):
+        return True  # «Учитель математики», «И. О. Директора», «МБОУ СОШ № 5»
     return previous.endswith(_DASHES) and not person_shaped(line)
 
 
@@ -297,10 +297,11 @@ def bracketed(part: str) -> tuple[str, str] | None:
 
 def person(part: str) -> tuple[str, str] | None:
     """(name, position) when a comma-separated part surely starts another author: «Петрова Б. В.»,
-    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»."""
+    «Петрова Б. В. (учитель)», «2. Петрова Б. В.» or «Петрова Б. В. – учитель»; not «И. О. Директора», an acting
+    position («исполняющий обязанности») that looks like initials and a surname."""
     part = LIST_NUMBER.sub("", part)
     name, position = bracketed(part) or split_dashed(part)
-    return (name, position) if NAME.fullmatch(name) else None
+    return (name, position) if NAME.fullmatch(name) and not acting_position(name) else None
 
 
 # «и» between two authors, «Иванова А. П. и Петров И. И.»: the part after it is a person's name.

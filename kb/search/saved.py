@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from kb.accounts.models import User
 from kb.extensions import db
 from kb.search.models import SavedSearch
-from kb.search.services import SearchParams
+from kb.search.services import SearchParams, facet_label
 from kb.textclean import composed, xml_text
 from kb.vocabularies.services import labels
 
@@ -35,7 +35,7 @@ def default_name(params: SearchParams) -> str:
     vocab = labels()
     words = " ".join(xml_text(params.q).split())
     parts = [words] if words else []
-    parts += [", ".join(vocab.label(name, value) for value in values)
+    parts += [", ".join(facet_label(name, value, params, vocab) for value in values)
               for name, values in params.filters.items() if values]
     return " · ".join(parts)[:200].rstrip() or "Поиск"
 

@@ -524,30 +524,50 @@ def search(params: SearchParams) -> SearchPage:
                       notice=result.notice, suggestion=suggestion)
 
 
+# The municipalities are a facet with one to this many regions chosen: of every region the list would be long and
+# say little.
+MUNICIPALITY_FACET_REGIONS = 3
+
+
+def facet_label(name: str, value: str, params: SearchParams, vocab: Labels) -> str:
+    """A facet value's name as the search page (its facet and its chip), the API and a saved search's name give it:
+    a municipality, with several regions chosen, named with its region, «Октябрьский муниципальный район
+    (Смоленская область)», so that two of that name are told apart."""
+    label = vocab.label(name, value)
+    several = name == "municipality" and len(params.filters.get("region", [])) > 1
+    region = vocab.region.get(vocab.municipality_region.get(value, "")) if several else None
+    return f"{label} ({region})" if region else label
+
+
 def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, vocab: Labels) -> dict[str, list]:
     """The facet values of a page from the index's counts, each selected value among them. The municipalities are
-    a facet with exactly one region chosen, those of that region: of every region, or of several, the list would
-    be long and say little."""
+    a facet with one to MUNICIPALITY_FACET_REGIONS regions chosen, those of these regions, grouped by region in
+    the order chosen (each one's by count) and, with several, named with their region."""
     regions = params.filters.get("region", [])
-    shown_fields = [name for name in FACET_FIELDS if name != "municipality" or len(regions) == 1]
+    shown_fields = [name for name in FACET_FIELDS
+                    if name != "municipality" or 1 <= len(regions) <= MUNICIPALITY_FACET_REGIONS]
     facets: dict[str, list[FacetValue]] = {name: [] for name in FACET_FIELDS}
     for name in shown_fields:
         facets[name] = [
-            FacetValue(value, vocab.label(name, value), count, value in params.filters.get(name, []))
+            FacetValue(value, facet_label(name, value, params, vocab), count, value in params.filters.get(name, []))
             for value, count in counts.get(name, [])
             if name == "year" or (vocab.known(name, value)
-                                  and (name != "municipality" or vocab.municipality_region[value] == regions[0]))
+                                  and (name != "municipality" or vocab.municipality_region[value] in regions))
         ]
     for name in shown_fields:
         if not (values := params.filters.get(name)):
             continue
         # A selected value stays in sight (to be unselected) even when nothing holds it any more.
         shown = {f.value for f in facets[name]}
-        facets[name] += [FacetValue(v, vocab.label(name, v), 0, True) for v in values if v not in shown]
+        facets[name] += [FacetValue(v, facet_label(name, v, params, vocab), 0, True)
+                         for v in values if v not in shown]
     facets["year"].sort(key=lambda f: f.value, reverse=True)
     for name in _VOCABULARY_ORDER:  # a few values with an order of their own: the mark first, the levels upwards
         order = {value: i for i, value in enumerate(getattr(vocab, name))}
         facets[name].sort(key=lambda f: order.get(f.value, len(order)))
+    if len(regions) > 1:  # stable: by count within a region
+        order = {region: i for i, region in enumerate(regions)}
+        facets["municipality"].sort(key=lambda f: order.get(vocab.municipality_region.get(f.value), len(order)))
     return facets
 
 

@@ -29,6 +29,7 @@ from kb.search.services import (
     ResultItem,
     SearchParams,
     export_hits,
+    facet_label,
     feed_entries,
     level_hint,
     parse_params,
@@ -66,7 +67,8 @@ def results():
     level = None if page.unavailable else level_hint(params)
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint, level_hint=level,
-        facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES, filter_label=labels().label,
+        facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
+        filter_label=lambda name, value: facet_label(name, value, params, labels()),
         filtered_facets=FILTERED_FACETS,
         facet_items=facet_items, facet_parts=facet_parts, result_item=result_item, saved_name=saved.default_name,
     )
@@ -172,7 +174,7 @@ def feed():
     vocab = labels()
     title = " · ".join(
         [f"«{params.q}»" if params.q else "новые материалы"]
-        + [f"{FACET_TITLES[name]}: {', '.join(vocab.label(name, v) for v in values)}"
+        + [f"{FACET_TITLES[name]}: {', '.join(facet_label(name, v, params, vocab) for v in values)}"
            for name, values in params.filters.items()]
     )
     body = render_template(
