@@ -590,3 +590,75 @@ def test_the_linker_is_told_an_invitation_was_sent(app, world):
         "email": COAUTHOR_EMAIL, "action": "link"})
     page = response.get_data(as_text=True)
     assert "соавтору отправлено приглашение" in page and "в разделе «Соавторство»" not in page
+
+
+def test_a_decline_tells_the_linker_no_name_either(app, world):
+    """The invitee declining acted on the practice herself: the history named her by her account then."""
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    assert _answer(app, users, pid, action="decline").status_code == 302
+    history = _client(app, users, "owner").get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Настоящая Фамилия" not in history and "приглашённый соавтор" in history
+
+
+def test_an_account_that_declined_is_not_invited_again(app, world, make_user):
+    """Invite, decline, invite…: each invitation was a notice with a title the linker chose. Once declined, the
+    same account is not invited to the practice again (an administrator may)."""
+    users, pid = world
+    _link(app, users, pid)
+    assert _answer(app, users, pid, action="decline").status_code == 302
+    again = _link(app, users, pid)
+    assert again.status_code == 422 and "отклонил" in again.get_data(as_text=True)
+    assert _lines(app, pid)[1][1] is None
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])).all()
+    assert len(told) == 1
+    users["admin"] = make_user("admin")
+    _link(app, users, pid, who="admin")
+    assert _lines(app, pid)[1][1] == users["coauthor"]
+
+
+def test_the_owners_own_line_linked_by_a_methodist_needs_no_invitation(app, world):
+    users, pid = world
+    with app.app_context():
+        owner_email = db.session.get(User, users["owner"]).email
+    _link(app, users, pid, who="methodist", email=owner_email, name=AUTHORS[0][0])
+    assert _lines(app, pid)[0][1] == users["owner"] and _confirmed(app, pid)[0] is True
+    page = _client(app, users, "owner").get("/practices/mine").get_data(as_text=True)
+    assert 'id="invitations"' not in page
+
+
+def _queries_of_my_practices(app, client) -> int:
+    from sqlalchemy import event
+
+    counted: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        counted.append("q")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/practices/mine").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_my_practices_reads_the_invitations_in_one_query(app, world, make_practice):
+    """Each invitation's practice was read by a query of its own."""
+    users, pid = world
+    _link(app, users, pid)
+    client = _client(app, users, "coauthor")
+    client.get("/practices/mine")
+    one = _queries_of_my_practices(app, client)
+    with app.app_context():
+        others = [make_practice(f"Практика {n}", status="draft", owner_id=users["owner"], authors=AUTHORS)
+                  for n in range(5)]
+    for other in others:
+        _link(app, users, other)
+    assert _queries_of_my_practices(app, client) == one
+    page = client.get("/practices/mine").get_data(as_text=True)
+    assert all(f"Практика {n}" in page for n in range(5))

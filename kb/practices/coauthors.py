@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import AuditEvent, User
 from kb.accounts.services import check_email, find_user, notify, record
@@ -61,22 +62,38 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         raise CoauthorError(unknown_address(email))
     if author.user_id == user.id:
         raise CoauthorError(f"Строка «{author.name}» уже привязана к этой учётной записи.")
+    if actor.role != "admin" and user.id not in (actor.id, practice.owner_id) and declined(practice, user.id):
+        # each invitation is a notice with a title the linker chose: once is enough
+        raise CoauthorError("Эта учётная запись уже отклонила приглашение в соавторы этой практики или вышла из "
+                            "соавторов: пригласить её снова может только администратор.")
     other = next((a for a in practice.authors if a.user_id == user.id and a is not author), None)
     if other is not None:
         raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
                             "одна строка автора.")
     before = author.user_id
     author.user_id = user.id
-    author.link_confirmed = user.id == actor.id
+    author.link_confirmed = user.id in (actor.id, practice.owner_id)  # her own line: no invitation
     db.session.flush()
     if before is not None:
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
     # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
     record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
-    if user.id != actor.id:
+    if not author.link_confirmed:
         notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
                         "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
     return author
+
+
+def declined(practice: Practice, user_id: int) -> bool:
+    """Whether the account unlinked its own line of the practice once (declined the invitation, or left)."""
+    return any(e.actor_id == user_id and e.details.get("user_id") == user_id for e in _events(practice, (UNLINKED,))
+               if isinstance(e.details, dict))
+
+
+def _events(practice: Practice, actions: tuple[str, ...]) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.target_type == "practice", AuditEvent.target_id == practice.id,
+        AuditEvent.action.in_(actions)).order_by(AuditEvent.id)))
 
 
 def _invitations_link() -> str:
@@ -112,7 +129,7 @@ def invitations(user: User) -> list[PracticeAuthor]:
     """The author lines linked to ``user`` that wait for her answer, newest practice first."""
     return list(db.session.scalars(select(PracticeAuthor).where(
         PracticeAuthor.user_id == user.id, PracticeAuthor.link_confirmed.is_(False))
-        .order_by(PracticeAuthor.practice_id.desc())))
+        .options(selectinload(PracticeAuthor.practice)).order_by(PracticeAuthor.practice_id.desc())))
 
 
 def unlink(actor: User, practice: Practice, author_id: int) -> PracticeAuthor:
@@ -144,14 +161,14 @@ class CoauthorEvent:
 
 def history(practice: Practice) -> list[CoauthorEvent]:
     """The links and unlinks of the practice's author lines, oldest first."""
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.target_type == "practice", AuditEvent.target_id == practice.id,
-        AuditEvent.action.in_((LINKED, UNLINKED, CONFIRMED))).order_by(AuditEvent.id)).all()
+    events = _events(practice, (LINKED, UNLINKED, CONFIRMED))
     ids = {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None}
     existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
-    # an account is named once it accepted an invitation here (she consented); before, the linker who typed an
-    # e-mail learns no name of it
-    consented = {e.details.get("user_id") for e in events if e.action == CONFIRMED}
+    # an account is named once it accepted an invitation here (she consented), or linked its own line, or owns the
+    # practice; before, the linker who typed an e-mail learns no name of it — nor when she declines
+    consented = {e.details.get("user_id") for e in events
+                 if e.action == CONFIRMED or (e.action == LINKED and e.actor_id == e.details.get("user_id"))}
+    consented.add(practice.owner_id)
     names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(existing & consented)))}
 
     def account(user_id) -> str:
@@ -159,8 +176,16 @@ def history(practice: Practice) -> list[CoauthorEvent]:
             return "учётная запись удалена"
         return names.get(user_id, "")
 
+    def actor(event: AuditEvent) -> str:
+        if event.actor is None:
+            return "—"
+        own_line = isinstance(event.details, dict) and event.details.get("user_id") == event.actor_id
+        if own_line and event.actor_id not in consented:
+            return "приглашённый соавтор"  # she declined: her name stays hers
+        return event.actor.display_name
+
     return [CoauthorEvent(
-        e.created_at, e.actor.display_name if e.actor else "—", e.action == LINKED,
+        e.created_at, actor(e), e.action == LINKED,
         str(e.details.get("author", "")), account(e.details.get("user_id")),
         bool(e.details.get("edit")), e.action == CONFIRMED) for e in events]
 
