@@ -12,24 +12,13 @@ from kb.resolutions.models import Resolution
 from kb.vocabularies.models import Municipality, Topic
 from tests.conftest import sign_in
 from tests.test_resolution_edit import _post, edit_values
-from tests.test_resolution_municipalities import MAGNITOGORSK
+from tests.test_resolution_municipalities import MAGNITOGORSK, _import
 from tests.test_resolution_topics import SEMINAR
 from tests.test_resolution_web_import import preview_values, upload
 
 FOUND_MUNICIPALITIES = {"RU-CHE-agapovsky", "RU-CHE-kopeysky", "RU-CHE-magnitogorsky"}
 # The same seminar, a second resolution (another text: another checksum)
 OTHER = MAGNITOGORSK + "2) Педагогам:\n– делиться опытом.\n"
-
-
-def _import(app, text: str = MAGNITOGORSK) -> int:
-    from kb.resolutions.services import import_resolution_text
-    from kb.search.services import sync
-
-    with app.app_context():
-        rid = import_resolution_text(text, "seminar.txt", publish=True).resolution.id
-        db.session.commit()
-        sync()
-    return rid
 
 
 def _state(app, rid: int) -> tuple[set[str], bool, set[str], bool]:
