@@ -711,7 +711,7 @@ def region_hint(params: SearchParams) -> RegionHint | None:
     try:
         result = searchable_index().search(SearchQuery(
             text=rest, filters={**params.filters, "region": [code]}, page=1, per_page=1, sort=params.sort,
-            synonyms=synonym_table(),
+            synonyms=synonym_table(), count_only=True,
         ))
     except IndexUnavailable:
         return None
@@ -831,7 +831,7 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     try:
         result = searchable_index().search(SearchQuery(
             text=rest, filters={**params.filters, "level": [code]}, page=1, per_page=1, sort=params.sort,
-            synonyms=synonym_table(),
+            synonyms=synonym_table(), count_only=True,
         ))
     except IndexUnavailable:
         return None
