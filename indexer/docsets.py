@@ -28,7 +28,7 @@ import lz4.block
 import numpy as np
 from whoosh import formats, query
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.compat import loads
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -474,11 +474,18 @@ class DocSets:
             return cached
         if key == "date":
             date = _dense_ranks(self._column("sort_date"))
-            titles = self._column("sort_title")
-            # the titles' sort keys as one fixed-width bytes array, which np.lexsort compares in C (numpy drops
-            # trailing NULs, so a key ending in one keeps its place among distinct values only): 0.29 → 0.2 s
-            fixed = titles and not any(title.endswith(b"\x00") for title in titles)
-            keys = [np.array(titles) if fixed else _dense_ranks(titles), -date]  # np.lexsort: the last key first
+            if (raw := self._bytes_keys("sort_title")) is not None:
+                # each title's place in the titles' order (equal titles by document number, as np.lexsort keeps
+                # them): the raw keys sorted as memcmp compares them, then two integer keys: 135 → 70 ms at 100,000
+                titles = np.empty(self.size, dtype=np.int64)
+                titles[np.argsort(raw, kind="stable")] = np.arange(self.size)
+            else:
+                titles = self._column("sort_title")
+                # the titles' sort keys as one fixed-width bytes array, which np.lexsort compares in C (numpy drops
+                # trailing NULs, so a key ending in one keeps its place among distinct values only): 0.29 → 0.2 s
+                fixed = titles and not any(title.endswith(b"\x00") for title in titles)
+                titles = np.array(titles) if fixed else _dense_ranks(titles)
+            keys = [titles, -date]  # np.lexsort: the last key first
         elif key == "entered":
             # Two materials rarely enter the bank in the same microsecond: ties by document number, without the
             # date order's columns (the title's above all), which took 0.4 of the 0.7 s the first feed after
@@ -501,6 +508,44 @@ class DocSets:
         if numbers is not None:
             return numbers
         return list(self.reader.column_reader(fieldname, translate=False))
+
+    def _bytes_keys(self, fieldname: str) -> np.ndarray | None:
+        """A bytes sort column of every document as one array of raw fixed-width values (numpy void, padded with
+        zero bytes), which sort as memcmp compares them — the order of the bytes values —, each segment's values
+        read as one block: iterating whoosh's reader read them one by one (60 of the 135 ms the date order cost at
+        100,000 documents, and 20 more to make the array). None when a segment stores the column otherwise, or when
+        a value ends with a zero byte (padded, it would equal a shorter one)."""
+        if not self.size:
+            return None
+        parts = []
+        for leaf, _offset in self.reader.leaf_readers():
+            column = leaf.column_reader(fieldname, translate=False)
+            if type(column) is not VarBytesColumn.Reader:
+                return None
+            lengths = np.asarray(column._lengths, dtype=np.int64)
+            offsets = np.asarray(column._offsets, dtype=np.int64)
+            if lengths.size != column._doccount or offsets.size != column._doccount:
+                return None
+            width = max(1, int(lengths.max(initial=0)))
+            span = int((offsets + lengths).max(initial=0))
+            data = np.frombuffer(column._dbfile.get(column._basepos, span), dtype=np.uint8) if span else \
+                np.zeros(0, dtype=np.uint8)
+            if (data[(offsets + lengths - 1)[lengths > 0]] == 0).any():
+                return None
+            # each value's bytes and what follows it, up to the widest value; what follows cleared
+            windows = np.lib.stride_tricks.sliding_window_view(
+                np.concatenate([data, np.zeros(width, dtype=np.uint8)]), width)[offsets]
+            windows[np.arange(width) >= lengths[:, None]] = 0
+            parts.append(windows)
+        if sum(len(part) for part in parts) != self.size:
+            return None
+        width = max(part.shape[1] for part in parts)
+        keys = np.zeros((self.size, width), dtype=np.uint8)
+        start = 0
+        for part in parts:
+            keys[start:start + len(part), :part.shape[1]] = part
+            start += len(part)
+        return keys.view(f"V{width}").reshape(-1)
 
     def _numeric_column(self, fieldname: str) -> np.ndarray | None:
         """A numeric sort column (dates, counts) of every document as one array, each segment's fixed-width

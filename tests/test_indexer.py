@@ -429,7 +429,37 @@ def test_sort_columns_read_as_blocks_equal_whoosh_reading_them_one_by_one(tmp_pa
     fast = {key: sets.first_by(everything, key, sets.size) for key in ("date", "adoptions")}
     sets._orders.clear()
     sets._numeric_column = lambda fieldname: None  # whoosh's reader, value by value, and the Python ranks
+    sets._bytes_keys = lambda fieldname: None
     assert fast == {key: sets.first_by(everything, key, sets.size) for key in ("date", "adoptions")}
+
+
+def test_the_titles_read_as_one_block_sort_as_whoosh_reads_them(tmp_path: Path):
+    """The date order's ties go by title: the titles' sort keys are read as one block per segment into fixed-width
+    raw values (whoosh read them one by one: 60 of the 135 ms of the order at 100,000 documents). Over segments of
+    different widths, with equal titles, prefixes of others, empty ones and deletions, their order is the bytes'."""
+    import numpy as np
+
+    index = SearchIndex(tmp_path / "index")
+    titles = [["Музей", "Музей истории", "Ёлка", "А", "Музей"], ["Я", "Музей", "Музеи", "Абв"],
+              ["Очень длинное название практики " * 3, "Музей", "ЯЯ"]]
+    for batch, names in enumerate(titles):  # a segment a commit
+        index.apply([doc(f"practice:{batch * 10 + n}", name, date=datetime(2020, 1, 1 + n % 2))
+                     for n, name in enumerate(names)])
+    index.apply(deletes=["practice:1"])
+    searcher = index._current_searcher()
+    sets = index._docsets(searcher)
+    assert len(list(searcher.reader().leaf_readers())) >= 2
+    slow = list(searcher.reader().column_reader("sort_title", translate=False))
+    raw = sets._bytes_keys("sort_title")
+    assert raw is not None and raw.size == sets.size == len(slow)
+    assert np.argsort(raw, kind="stable").tolist() == sorted(range(len(slow)), key=slow.__getitem__)
+    everything = np.ones(sets.size, dtype=bool)
+    fast = sets.first_by(everything, "date", sets.size)
+    sets._orders.clear()
+    sets._bytes_keys = lambda fieldname: None
+    assert fast == sets.first_by(everything, "date", sets.size)
+    assert [hit.id for hit in search(index, sort="date", per_page=3).hits] == [
+        "practice:3", "practice:13", "practice:11"]  # 2 January, by title: «А», «Абв», «Музей» (the first of two)
 
 
 def test_an_index_without_the_entered_order_asks_for_a_rebuild(tmp_path: Path):
