@@ -32,7 +32,7 @@ from kb.resolutions.services import gazetteer, host_region_codes, regions_host_f
 from kb.routing import whole_number
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
-from kb.search.synonyms import synonym_table
+from kb.search.synonyms import ABBREVIATIONS, OTHER_READINGS, synonym_table
 from kb.templating import plural
 from kb.textclean import composed
 from kb.vocabularies import data as vocabulary_data
@@ -844,6 +844,38 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     if not result.total:
         return None
     return LevelHint(code, labels().label("level", code), rest, result.total)
+
+
+@dataclass
+class ReadingHint:
+    """An abbreviation of the query with several readings («ПД»): what the search read it as, and the query with
+    each other reading instead."""
+
+    abbreviation: str
+    searched: list[str]  # the expansions searched (ABBREVIATIONS)
+    others: list[tuple[str, str]]  # (another reading, the query with it in place of the abbreviation)
+
+
+# Each abbreviation with other readings as a word of a query, in any case: «ПД», «пд», «ПД,»; not inside a word
+# («ПДД») or a hyphenated one («ПД-проекты»).
+_READING_WORDS = {abbreviation: re.compile(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", re.IGNORECASE)
+                  for abbreviation in OTHER_READINGS}
+
+
+def reading_hint(params: SearchParams) -> ReadingHint | None:
+    """The other readings of an abbreviation of the query that has several (``OTHER_READINGS``), each a search of
+    the query with it in place of the abbreviation; None when the query has none, or the abbreviation is excluded
+    («-ПД», «не ПД»), or the query has quotes, operators or brackets (a reading of several words put in would
+    change what they bind)."""
+    if not params.q or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
+        return None
+    for abbreviation, pattern in _READING_WORDS.items():
+        found = list(pattern.finditer(params.q))
+        if not found or any(_negated(params.q[:match.start()]) for match in found):
+            continue
+        others = [(reading, pattern.sub(reading, params.q)) for reading in OTHER_READINGS[abbreviation]]
+        return ReadingHint(abbreviation, list(ABBREVIATIONS[abbreviation]), others)
+    return None
 
 
 def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:
