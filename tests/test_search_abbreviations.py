@@ -3,13 +3,16 @@ one that is also a word («до») is the abbreviation only in capitals."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from indexer import IndexDocument, SearchIndex, SearchQuery, SynonymTable
 from indexer.analysis import russian_analyzer
-from kb.search.synonyms import synonym_groups
+from kb.search.synonyms import ABBREVIATIONS, OTHER_READINGS, synonym_groups
 
 NEW = [
     ("УИД", "учебно-исследовательская деятельность"),
@@ -112,3 +115,56 @@ def found(index: SearchIndex, text: str) -> set[int]:
 ])
 def test_abbreviations_and_expansions_find_each_other(bank: SearchIndex, typed: str, expected: set[int]):
     assert found(bank, typed) == expected, typed
+
+
+def test_the_other_readings_of_an_abbreviation_are_offered_not_searched(table: SynonymTable):
+    """An abbreviation with other readings is one the search expands (what the hint says it searched), and never to
+    those readings: «ПД» does not find texts on personal data."""
+    for abbreviation, readings in OTHER_READINGS.items():
+        assert ABBREVIATIONS[abbreviation], abbreviation
+        expansions = table.expansions(_terms(abbreviation))
+        assert {_terms(meaning) for meaning in ABBREVIATIONS[abbreviation]} <= set(expansions), abbreviation
+        assert not {_terms(reading) for reading in readings} & set(expansions), abbreviation
+
+
+def test_pd_searches_project_activity_and_the_page_offers_its_other_readings(app, make_practice):
+    """«ПД» is «проектная деятельность» in this bank, and also «персональные данные», «профессиональная
+    деятельность»: the search reads it as the first (as before), the page says so and links a search of each
+    other reading, the rest of the query and the filters kept."""
+    # no topics: «Исследовательская и проектная деятельность» would be found through «проектная деятельность»
+    with app.app_context():
+        project = make_practice("Проектная деятельность в 5 классе", topics=[])
+        data = make_practice("Защита персональных данных обучающихся", topics=[])
+    client = app.test_client()
+
+    def hint(**args) -> str | None:
+        page = client.get("/search", query_string=args).get_data(as_text=True)
+        found = re.search(r'<p class="suggestion">(ПД: .*?)</p>', page, re.S)
+        return found and found.group(1)
+
+    def links(text: str) -> dict[str, dict[str, list[str]]]:
+        """The hint's links: their text -> their query arguments."""
+        return {label: parse_qs(urlsplit(html.unescape(href)).query)
+                for href, label in re.findall(r'<a href="([^"]*)">([^<]*)</a>', text)}
+
+    for typed in ("ПД", "пд"):
+        assert {r["id"] for r in client.get("/api/v1/search", query_string={"q": typed}).json["results"]} == {project}
+        shown = hint(q=typed)
+        assert shown is not None, typed
+        assert re.sub(r"<[^>]+>", "", shown) == ("ПД: искали «проектная деятельность». Искать «персональные данные» "
+                                                 "или «профессиональная деятельность»?"), typed
+        assert links(shown)["«персональные данные»"] == {"q": ["персональные данные"]}, typed
+        assert links(shown)["«профессиональная деятельность»"] == {"q": ["профессиональная деятельность"]}, typed
+    other = links(hint(q="ПД"))["«персональные данные»"]
+    assert [r["id"] for r in client.get("/api/v1/search", query_string=other).json["results"]] == [data]
+    # the rest of the query and the filters go with the other reading
+    assert links(hint(q="пд, 5 класс", region="RU-CHE"))["«персональные данные»"] == {
+        "q": ["персональные данные, 5 класс"], "region": ["RU-CHE"]}
+    # what is typed reaches the link escaped, and nowhere else in the line
+    shown = hint(q="ПД <b>и</b> & ВКС")
+    assert shown is not None and "<b>" not in shown and "&lt;b&gt;" not in shown
+    assert links(shown)["«персональные данные»"] == {"q": ["персональные данные <b>и</b> & ВКС"]}
+    # no abbreviation with other readings, or it is excluded, or the query is an expression or a phrase
+    for typed in ("проектная деятельность", "персональные данные", "ПДД", "проекты -ПД",
+                  "проекты не ПД", "ПД ИЛИ ВД", '"ПД"', "(ПД)"):
+        assert hint(q=typed) is None, typed

@@ -73,6 +73,37 @@ def test_the_municipality_facet_is_hidden_without_a_region_or_with_more_than_thr
     assert smolensk == [{"value": SMOLENSK, "label": "городской округ город Смоленск", "count": 1}]
 
 
+def test_a_municipality_chosen_stays_applied_with_its_chip_when_a_fourth_region_hides_its_facet(app, make_practice):
+    """A municipality chosen with one region, then three more regions added (a link edited, a saved search): the
+    municipality facet goes (too long a list), the filter stays applied, and its chip names it with its region and
+    takes it away. The counts of the other facets are of its published practices: the draft is nowhere."""
+    ids = _bank(app, make_practice)
+    client = app.test_client()
+    four = "region=RU-CHE&region=RU-SMO&region=RU-MOW&region=RU-SPE"
+    assert _facet(client.get(f"/search?region=RU-CHE&municipality={KOPEYSK}").get_data(as_text=True),
+                  "municipality") is not None
+
+    page = client.get(f"/search?{four}&municipality={KOPEYSK}").get_data(as_text=True)
+    assert _facet(page, "municipality") is None
+    assert _total(page) == 2  # still filtered: the two published practices of Kopeysk, no draft
+    chip = re.search(r'<a class="chip chip--active" href="([^"]*)"\s+title="Убрать фильтр">Муниципалитет: ([^<]*) <',
+                     page)
+    assert chip is not None and chip.group(2) == "Копейский городской округ (Челябинская область)"
+    removed = client.get(chip.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f"municipality={KOPEYSK}" not in chip.group(1) and chip.group(1).count("region=") == 4
+    everywhere = client.get(f"/api/v1/search?{four}").json["total"]
+    assert everywhere == 5 and _total(removed) == everywhere and "Муниципалитет:" not in removed
+
+    api = client.get(f"/api/v1/search?{four}&municipality={KOPEYSK}&per_page=50").json
+    assert sorted(r["id"] for r in api["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]])
+    assert api["facets"]["municipality"] == []
+    regions = {f["value"]: f["count"] for f in api["facets"]["region"]}
+    assert regions == {"RU-CHE": 2, "RU-SMO": 0, "RU-MOW": 0, "RU-SPE": 0}  # the chosen ones stay, with 0
+    assert api["facets"]["year"] == [{"value": "2021", "label": "2021", "count": 1},
+                                     {"value": "2020", "label": "2020", "count": 1}]
+    assert sum(f["count"] for f in api["facets"]["type"]) == 2
+
+
 def _oktyabrsky_of_smolensk_oblast(app) -> int:
     """A municipality of Smolensk oblast named as one of Chelyabinsk oblast («Октябрьский муниципальный район»)."""
     with app.app_context():

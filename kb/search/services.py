@@ -32,7 +32,7 @@ from kb.resolutions.services import gazetteer, host_region_codes, regions_host_f
 from kb.routing import whole_number
 from kb.search import documents, outbox, rebuilding
 from kb.search.repair import repair_later
-from kb.search.synonyms import synonym_table
+from kb.search.synonyms import ABBREVIATIONS, OTHER_READINGS, synonym_table
 from kb.templating import plural
 from kb.textclean import composed
 from kb.vocabularies import data as vocabulary_data
@@ -742,11 +742,25 @@ _LEVEL_JOINS = frozenset({"и", "или", "/", "—", "-"})
 _LEVEL_STEPS = frozenset({"в", "во", "на", "к", "ко", "до"})
 
 
+# Where a level is taught, named alone («из детского сада в школу»: a step to a level all the same)
+_LEVEL_PLACES = ("школа", "класс", "колледж", "техникум", "вуз", "университет", "институт", "детский сад")
+
+
+@dataclass(frozen=True)
+class _LevelTerms:
+    """The level hint's words as the analyzer gives them (``_level_terms``)."""
+
+    names: list[tuple[str, tuple[str, ...]]]  # (code, the terms of one of its names)
+    first_words: frozenset[str]  # the first term of a level's name: «начального», «детского»
+    places: frozenset[str]  # the first term of a place a level is taught in (_LEVEL_PLACES)
+
+
 @functools.lru_cache(maxsize=1)
-def _level_names() -> list[tuple[str, tuple[str, ...]]]:
-    """(code, the terms of one of its names) for every name of every level: full, short and other names («ДОУ»),
-    and the everyday words for it (``_LEVEL_WORDS``); a short name the analyzer drops as a function word («ДО»,
-    «ВО») names nothing."""
+def _level_terms() -> _LevelTerms:
+    """The level hint's words in one pass of the analyzer: (code, the terms of one of its names) for every name of
+    every level — full, short and other names («ДОУ») and the everyday words for it (``_LEVEL_WORDS``); a short
+    name the analyzer drops as a function word («ДО», «ВО») names nothing — with the first words of those names and
+    of the places a level is taught in (``_LEVEL_PLACES``)."""
     analyzer = russian_analyzer()
 
     def analysed(name: str) -> tuple[str, ...]:
@@ -762,13 +776,19 @@ def _level_names() -> list[tuple[str, tuple[str, ...]]]:
             terms = analysed(name)
             if terms and terms not in topic_names and (code_terms := (level["code"], terms)) not in found:
                 found.append(code_terms)
-    return found
+    places = frozenset(terms[0] for place in _LEVEL_PLACES if (terms := analysed(place)))
+    return _LevelTerms(found, frozenset(name[0] for _code, name in found), places)
 
 
 def _level_word(terms: tuple[str, ...]) -> bool:
     """Whether a word is the first word of a level's name: «начального», «основную», «детского» (alone they name
     no level, beside another level's name they do)."""
-    return bool(terms) and terms[0] in {name[0] for _code, name in _level_names()}
+    return bool(terms) and terms[0] in _level_terms().first_words
+
+
+def _place_word(terms: tuple[str, ...]) -> bool:
+    """Whether a word is the first word of a place a level is taught in: «школу», «колледж», «детского»."""
+    return bool(terms) and terms[0] in _level_terms().places
 
 
 def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, end: int) -> bool:
@@ -783,20 +803,6 @@ def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, e
             and words[end].lower() in _LEVEL_STEPS and (_level_word(terms[end + 1]) or _place_word(terms[end + 1])))
 
 
-# Where a level is taught, named alone («из детского сада в школу»: a step to a level all the same)
-_LEVEL_PLACES = ("школа", "класс", "колледж", "техникум", "вуз", "университет", "институт", "детский сад")
-
-
-@functools.lru_cache(maxsize=1)
-def _place_words() -> frozenset[str]:
-    analyzer = russian_analyzer()
-    return frozenset(token.text for place in _LEVEL_PLACES for token in list(analyzer(place, mode="query"))[:1])
-
-
-def _place_word(terms: tuple[str, ...]) -> bool:
-    return bool(terms) and terms[0] in _place_words()
-
-
 def level_hint(params: SearchParams) -> LevelHint | None:
     """The level filter the query's words ask for, with what the rest of the query finds at that level; None when
     the query names no level, or more than one («высшее образование» names three), or a level is already chosen,
@@ -808,7 +814,7 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     words = params.q.split()
     terms = [tuple(token.text for token in analyzer(word, mode="query")) for word in words]
     mentions: list[tuple[str, int, int]] = []  # (code, first word, after the last)
-    for code, name in _level_names():
+    for code, name in _level_terms().names:
         for start in range(len(words)):
             taken, end = (), start
             while terms[start] and end < len(words) and len(taken) < len(name):
@@ -838,6 +844,38 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     if not result.total:
         return None
     return LevelHint(code, labels().label("level", code), rest, result.total)
+
+
+@dataclass
+class ReadingHint:
+    """An abbreviation of the query with several readings («ПД»): what the search read it as, and the query with
+    each other reading instead."""
+
+    abbreviation: str
+    searched: list[str]  # the expansions searched (ABBREVIATIONS)
+    others: list[tuple[str, str]]  # (another reading, the query with it in place of the abbreviation)
+
+
+# Each abbreviation with other readings as a word of a query, in any case: «ПД», «пд», «ПД,»; not inside a word
+# («ПДД») or a hyphenated one («ПД-проекты»).
+_READING_WORDS = {abbreviation: re.compile(rf"(?<![\w-]){re.escape(abbreviation)}(?![\w-])", re.IGNORECASE)
+                  for abbreviation in OTHER_READINGS}
+
+
+def reading_hint(params: SearchParams) -> ReadingHint | None:
+    """The other readings of an abbreviation of the query that has several (``OTHER_READINGS``), each a search of
+    the query with it in place of the abbreviation; None when the query has none, or the abbreviation is excluded
+    («-ПД», «не ПД»), or the query has quotes, operators or brackets (a reading of several words put in would
+    change what they bind)."""
+    if not params.q or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
+        return None
+    for abbreviation, pattern in _READING_WORDS.items():
+        found = list(pattern.finditer(params.q))
+        if not found or any(_negated(params.q[:match.start()]) for match in found):
+            continue
+        others = [(reading, pattern.sub(reading, params.q)) for reading in OTHER_READINGS[abbreviation]]
+        return ReadingHint(abbreviation, list(ABBREVIATIONS[abbreviation]), others)
+    return None
 
 
 def similar_practices(practice_id: int, limit: int = 5) -> list[ResultItem]:

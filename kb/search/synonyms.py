@@ -97,6 +97,13 @@ MEANINGS: dict[str, list[str]] = {
     "ДО": ["дошкольное образование", "дополнительное образование"],
 }
 
+# Abbreviations read in the bank's usual sense (ABBREVIATIONS), with other readings a query may mean: the search
+# does not expand to them (they would flood «ПД» with texts on data protection), the search page offers them
+# (``kb.search.services.reading_hint``): «ПД: искали «проектная деятельность». Искать «персональные данные»?».
+OTHER_READINGS: dict[str, list[str]] = {
+    "ПД": ["персональные данные", "профессиональная деятельность"],
+}
+
 # Words and phrases teachers use for the same thing.
 SYNONYMS: list[list[str]] = [
     # «высоко мотивированные», written apart, is a spelling of «высокомотивированные» (``indexer.SynonymTable``)

@@ -33,6 +33,7 @@ from kb.search.services import (
     feed_entries,
     level_hint,
     parse_params,
+    reading_hint,
     region_hint,
     search,
     value_pair,
@@ -67,6 +68,7 @@ def results():
     level = None if page.unavailable else level_hint(params)
     return render_template(
         "search/results.html", page=page, params=params, region_hint=hint, level_hint=level,
+        reading_hint=None if page.unavailable else reading_hint(params),
         facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
         filter_label=lambda name, value: facet_label(name, value, params, labels()),
         filtered_facets=FILTERED_FACETS,
