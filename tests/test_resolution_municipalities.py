@@ -49,7 +49,8 @@ MAGNITOGORSK = """РЕЗОЛЮЦИЯ
 
 @pytest.fixture(scope="module")
 def finder() -> MunicipalityFinder:
-    return MunicipalityFinder.from_rows(data.MUNICIPALITIES, data.MUNICIPALITY_TOWNS, data.MUNICIPALITY_HOMONYMS)
+    return MunicipalityFinder.from_rows(data.MUNICIPALITIES, data.MUNICIPALITY_TOWNS, data.MUNICIPALITY_HOMONYMS,
+                                        data.FEDERAL_CITIES)
 
 
 def _codes(finder: MunicipalityFinder, text: str, regions=()) -> list[str]:
@@ -303,6 +304,54 @@ def test_a_list_of_towns_stops_at_anything_else(finder, text, regions, expected)
     assert _codes(finder, text, regions) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a federal city is a region (the gazetteer finds it), no municipality; a list runs on past it as past a town
+    ("гости из Москвы и Миасса", ["RU-CHE-miassky"]),
+    ("из Санкт-Петербурга, Челябинска и Миасса", ["RU-CHE-chelyabinsky", "RU-CHE-miassky"]),
+    ("из Петербурга и Миасса", ["RU-CHE-miassky"]),
+    ("в Севастополе, Перми или Кирове", ["RU-PER-perm", "RU-KIR-kirov"]),
+    ("из Миасса, Москвы и Златоуста", ["RU-CHE-miassky", "RU-CHE-zlatoustovsky"]),
+    ("в городах Москва и Пермь", ["RU-PER-perm"]),
+    ("г. Москва", []),
+    ("из Москвы", []),
+])
+def test_a_list_of_towns_runs_on_past_a_federal_city(finder, text, expected):
+    assert _placed(finder, text) == [(code, False) for code in expected]
+
+
+@pytest.mark.parametrize(("text", "regions"), [
+    # a federal city marks the town after it as a town marks it, no more
+    ("педагоги Москвы и Миасса", ()),  # a bare federal city marks nothing
+    ("из Москвы, Мурманск ждёт гостей", ()),  # another case: no list
+    ("из Москвы и Кирова Елены", ()),
+    ("из Москвы и Владимира Путина", ()),
+    ("в Москве и Грозном районе", ()),
+    ("в Москве. Пермь", ()),
+    ("в Москве педагоги и Перми", ()),
+    ("из Московской области и Миасса", ()),  # a region's name is no town
+])
+def test_a_list_past_a_federal_city_stops_at_anything_else(finder, text, regions):
+    assert _codes(finder, text, regions) == []
+
+
+@pytest.mark.parametrize(("guests", "municipalities", "city"), [
+    ("гости из Москвы и Миасса", ["RU-TA-kazan", "RU-CHE-miassky"], "RU-MOW"),
+    ("гости из Санкт-Петербурга, Миасса и Златоуста", ["RU-TA-kazan", "RU-CHE-miassky", "RU-CHE-zlatoustovsky"],
+     "RU-SPE"),
+])
+def test_a_town_listed_after_a_federal_city_is_found_on_import(app, guests, municipalities, city):
+    from kb.resolutions.services import parse_resolution_text
+
+    text = MAGNITOGORSK.replace("г. Магнитогорск", "г. Казань").replace(
+        "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона и гости из Москвы",
+        f"педагоги из Казани и {guests}")
+    with app.app_context():
+        parsed = parse_resolution_text(text)
+    assert parsed.municipality_codes == municipalities
+    # the federal city is one of the resolution's regions, as the gazetteer finds it, and the town's region joins
+    assert {"RU-TA", "RU-CHE", city} <= set(parsed.region_codes)
+
+
 def test_a_listed_town_gives_its_region_to_the_parsed_resolution(finder):
     text = MAGNITOGORSK.replace("г. Магнитогорск", "г. Казань").replace(
         "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона и гости из Москвы",
@@ -517,6 +566,21 @@ def test_detect_municipalities_adds_the_region_of_a_marked_town(app, runner, cli
         assert "RU-CHE" in {r.code for r in resolution.regions}
     page = client.get("/search", query_string={"region": "RU-CHE", "municipality": "RU-CHE-kopeysky"})
     assert f"/resolutions/{rid}" in page.get_data(as_text=True)
+
+
+def test_detect_municipalities_reads_a_list_past_a_federal_city(app, runner):
+    from kb.resolutions.models import Resolution
+
+    rid = _import(app, MAGNITOGORSK.replace("гости из Москвы.", "гости из Москвы и Миасса."))
+    with app.app_context():
+        db.session.get(Resolution, rid).municipalities = []
+        db.session.commit()
+    result = runner.invoke(args=["detect-municipalities"])
+    assert result.exit_code == 0, result.output
+    assert "Миасский городской округ" in result.output
+    with app.app_context():
+        assert {m.code for m in db.session.get(Resolution, rid).municipalities} == {
+            "RU-CHE-agapovsky", "RU-CHE-kopeysky", "RU-CHE-magnitogorsky", "RU-CHE-miassky"}
 
 
 def test_the_migration_up_and_down(app):

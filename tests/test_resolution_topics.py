@@ -141,6 +141,35 @@ def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expe
     ("Победитель конкурса «Учитель здоровья года» провёл занятие.", {"teacher_development"}),
     ("Конкурс профессионального мастерства педагогов и конкурс проектов обучающихся.",
      {"teacher_development", "olympiads"}),
+    # a contest of teachers' work (projects, methodical materials, innovations) is theirs; the pupils' own is not
+    ("Провести конкурс педагогических проектов.", {"teacher_development"}),
+    ("Итоги конкурса методических разработок подведены.", {"teacher_development"}),
+    ("Участники конкурса педагогических инноваций поделились опытом.", {"teacher_development"}),
+    ("Победители областного конкурса лучших методических разработок.", {"teacher_development"}),
+    ("Объявить конкурс на лучшую методическую разработку.", {"teacher_development"}),
+    ("Конкурс педагогических идей и конкурс проектов обучающихся.", {"teacher_development", "olympiads"}),
+    ("Провести конкурс исследовательских проектов школьников.", {"olympiads"}),
+    ("Провести конкурс проектов обучающихся.", {"olympiads"}),
+    ("Конкурс педагогических проектов студентов колледжа.", {"olympiads"}),
+    ("Конкурс методических разработок обучающихся.", {"olympiads"}),
+    ("Педагогические проекты и методические разработки учителей школы.", set()),  # no contest
+    # a teachers' contest named in quotation marks: in any letters, after an adjective, «России» for «года», a year
+    ("Победитель конкурса «Педагог года» провёл мастер-класс.", {"teacher_development"}),
+    ("Участники «Педагог года» поделились опытом.", {"teacher_development"}),
+    ("Финалисты «Воспитатель года» провели занятия.", {"teacher_development"}),
+    ("Победитель «Педагог-психолог года» провёл тренинг.", {"teacher_development"}),
+    ("Победитель конкурса „Педагог-психолог года“ провёл тренинг.", {"teacher_development"}),
+    ("Участники «педагог года» поделились опытом.", {"teacher_development"}),
+    ("ФИНАЛИСТЫ «ПЕДАГОГ ГОДА» ПРОВЕЛИ ЗАНЯТИЯ.", {"teacher_development"}),
+    ("Финалисты «Молодой педагог года» провели занятия.", {"teacher_development"}),
+    ("Победитель «Педагог-психолог России» провёл тренинг.", {"teacher_development"}),
+    ("Лауреаты «Педагог года – 2024» провели занятия.", {"teacher_development"}),
+    # …but not a pupil's or a sportsman's title in quotation marks, nor a teacher's year without them
+    ("Участники «Ученик года» выступили.", set()),
+    ("Победители «Лучший ученик года» выступили.", set()),
+    ("Тренер, «Мастер спорта России», провёл занятие.", set()),
+    ("Педагог-психолог в течение года ведёт занятия.", set()),
+    ("Молодой педагог года два назад пришёл в школу.", set()),
 ])
 def test_discussed_topics(app, text, expected):
     from kb.vocabularies.topics import discussed_topics
@@ -153,6 +182,12 @@ def test_discussed_topics(app, text, expected):
     ("Провести конкурс исследовательских проектов обучающихся.", {"olympiads"}),
     ("Провести конкурс профессионального мастерства педагогов.", {"teacher_development"}),
     ("Поддержать участников конкурса «Учитель года».", {"teacher_development"}),
+    ("Провести конкурс методических разработок.", {"teacher_development"}),
+    ("Провести конкурс педагогических проектов.", {"teacher_development"}),
+    ("Провести конкурс проектов обучающихся.", {"olympiads"}),
+    ("Поддержать финалистов «Педагог-психолог года».", {"teacher_development"}),
+    ("Поддержать финалистов «Педагог-психолог России».", {"teacher_development"}),
+    ("Поддержать победителей «Ученик года».", set()),
 ])
 def test_a_recommendations_teachers_contest_is_their_development(app, text, expected):
     from kb.vocabularies.topics import suggest_topics

@@ -12,7 +12,9 @@ reads:
 * a town that is a city okrug: «г. Магнитогорска», «в Миассе», «из Миасса», «ЗАТО Трёхгорный», «в городе Нижнем
   Новгороде», «в городах Миасс, Златоуст» — such a town is *marked*, and so is a town joined to a marked one by «и»,
   «или» or a comma and written in its case («из Орла и Великого Новгорода», «в Миассе, Златоусте и Копейске»; the list
-  stops at anything else: «в Миассе, Мурманск ждёт», «из Миасса и Кирова Елены»); a hyphenated, two-word or
+  stops at anything else: «в Миассе, Мурманск ждёт», «из Миасса и Кирова Елены»); a federal city (handed in as
+  well: the vocabulary has no municipality of it) is found as none, but a list runs on past it as past a town («из
+  Москвы и Миасса», «из Санкт-Петербурга, Челябинска и Миасса»); a hyphenated, two-word or
   indeclinable one in any case as well («в Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону»,
   «в Улан-Удэ», «в Орле»); a town named by an adjective («Грозный») only after «г.», or after «в», written with a
   capital and lower-case letters («в грозном небе», «В ГРОЗНОМ» are none), when no noun agreeing with it follows («в
@@ -199,9 +201,15 @@ class _Token:
 class MunicipalityFinder:
     """Finds the municipalities of the vocabulary a text names (see the module's description)."""
 
-    def __init__(self, entries: list[_Entry], homonyms: Iterable[str] = ()) -> None:
+    def __init__(self, entries: list[_Entry], homonyms: Iterable[str] = (), cities: Iterable[str] = ()) -> None:
         self._entries = entries
         self._homonyms = {_key(word) for word in homonyms}
+        # a federal city: a town of a list, no municipality (its entry is None)
+        self._cities: dict[str, list[tuple[None, tuple[str, ...]]]] = {}
+        for city in cities:
+            town = tuple(_WORD.findall(city))
+            for form in _all_forms(town[0], instrumental=True):
+                self._cities.setdefault(form, []).append((None, town))
         self._adjectives: dict[str, list[_Entry]] = {}
         self._towns: dict[str, list[tuple[_Entry, tuple[str, ...]]]] = {}
         for entry in entries:
@@ -214,11 +222,12 @@ class MunicipalityFinder:
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict], towns: dict[str, Iterable[str]] | None = None,
-                  homonyms: Iterable[str] = ()) -> MunicipalityFinder:
+                  homonyms: Iterable[str] = (), cities: Iterable[str] = ()) -> MunicipalityFinder:
         """Build from municipality dicts with keys ``code``, ``name``, ``kind`` and ``region``; ``towns``: the towns a
         municipality named by an adjective is (code → names: «Миасский городской округ» is Миасс; see
         kb.vocabularies.data.municipality_towns); ``homonyms``: names other regions' municipalities or towns have too
-        («Троицк»)."""
+        («Троицк»); ``cities``: the federal cities (kb.vocabularies.data.FEDERAL_CITIES), towns of a list that are no
+        municipality of the vocabulary."""
         towns = towns or {}
         entries = []
         for row in rows:
@@ -230,7 +239,7 @@ class MunicipalityFinder:
                 adjective = _key(first)
             entries.append(_Entry(row["code"], name, row["region"], okrug, adjective,
                                   tuple(tuple(_WORD.findall(t)) for t in own if _WORD.findall(t))))
-        return cls(entries, homonyms)
+        return cls(entries, homonyms, cities)
 
     def placed(self, found: Iterable[FoundMunicipality], regions: Iterable[str]) -> tuple[list[str], list[str]]:
         """The rule a resolution of ``regions`` keeps what :meth:`find` found by, on import as later: (the codes of the
@@ -399,9 +408,10 @@ class MunicipalityFinder:
     def _town_at(self, text: str, tokens: list[_Token], i: int, listed: set[str] = frozenset()
                  ) -> tuple[list[_Entry], str, bool, int, set[str]] | None:
         """The city okrugs whose town is written at ``i`` («г. Магнитогорска», «в Миассе», «Миассе», «ЗАТО
-        Трёхгорный»), the word, whether the town is marked as a place (by «г.», «в», …), the index of the word after
-        it and the cases it is written in. ``listed``: the cases of a marked town it is joined to by «и», «или» or a
-        comma («из Орла и Великого Новгорода»); written in one of them, it is marked too."""
+        Трёхгорный»; none for a federal city: «из Москвы»), the word, whether the town is marked as a place (by «г.»,
+        «в», …), the index of the word after it and the cases it is written in. ``listed``: the cases of a marked town
+        it is joined to by «и», «или» or a comma («из Орла и Великого Новгорода»); written in one of them, it is marked
+        too."""
         before = _fold(tokens[i - 1].text) if i else ""
         gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
         prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
@@ -424,7 +434,7 @@ class MunicipalityFinder:
         written = ""
         end = i + 1
         written_in: set[str] = set()
-        for entry, town in self._towns.get(tokens[i].key, ()):
+        for entry, town in (*self._towns.get(tokens[i].key, ()), *self._cities.get(tokens[i].key, ())):
             if _is_adjective_town(town) and not prefixed and (
                     not marked or not tokens[i].text[1:].islower() or _noun_follows(text, tokens, i + 1)):
                 continue  # «Трёхгорный», «в Грозном районе», «в ГРОЗНОМ»: an adjective; a town after «г.», «ЗАТО», «в»
@@ -437,11 +447,12 @@ class MunicipalityFinder:
                 continue  # «Владимир Петрович», «Кирова Елена», «Кирова Е. С.», «Владимира Путина»: a person
             if not marked and len(town) == 1 and _personal_name(tokens[i].text):
                 continue  # «доклад Иванова», «выступление Владимира»: a surname or a given name, unless a place's
-            matched.append(entry)
+            if entry is not None:  # a federal city is a town of a list, found as no municipality
+                matched.append(entry)
             written = town[0]
             end = max(end, i + len(town))
             written_in |= town_cases
-        return (matched, written, marked, end, written_in) if matched else None
+        return (matched, written, marked, end, written_in) if written_in else None
 
     @staticmethod
     def _town_cases(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> set[str]:

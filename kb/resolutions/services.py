@@ -65,7 +65,7 @@ def municipality_finder() -> MunicipalityFinder:
 def _municipality_finder(rows: tuple[tuple[str, str, str, str], ...]) -> MunicipalityFinder:
     return MunicipalityFinder.from_rows(
         [{"code": code, "name": name, "kind": kind, "region": region} for code, name, kind, region in rows],
-        vocabulary_data.MUNICIPALITY_TOWNS, vocabulary_data.MUNICIPALITY_HOMONYMS)
+        vocabulary_data.MUNICIPALITY_TOWNS, vocabulary_data.MUNICIPALITY_HOMONYMS, vocabulary_data.FEDERAL_CITIES)
 
 
 def detect_municipalities(resolution: Resolution) -> tuple[list[Municipality], list[Region]]:

@@ -1863,6 +1863,12 @@ def town_in_name(name: str) -> str | None:
 MUNICIPALITY_HOMONYMS: tuple[str, ...] = (
     "Троицк", "Троицкий", "Озёрск", "Озёрский", "Сосновский", "Красноармейский", "Октябрьский",
 )
+# The towns that are subjects of the Federation themselves (Москва, Санкт-Петербург — «Петербург» too —,
+# Севастополь): a resolution names them as regions, the municipality vocabulary has none of them; a list of towns
+# runs on past one («гости из Москвы и Миасса»).
+FEDERAL_CITIES: tuple[str, ...] = tuple(dict.fromkeys(
+    name for region in REGIONS if region["kind"] == "город федерального значения"
+    for name in (region["center"], *region["aliases"]) if re.fullmatch(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)*", name)))
 
 
 # Levels of education, Federal Law 273-ФЗ, art. 10.

@@ -82,9 +82,10 @@ class StemIndex:
         return any(tuple(self.stems[i:i + n]) == phrase for i in self.starts(phrase))
 
 
-# A contest of teachers («конкурс профессионального мастерства», «конкурс педагогов», «конкурсе „Учитель года“»,
-# «Воспитатель года»): no olympiad or contest of pupils (its «конкурс» gives that topic no more), but the teachers'
-# professional development (_TEACHERS_CONTEST_TOPIC, when the thesaurus has it). Bounded repeats: read in one pass.
+# A contest of teachers («конкурс профессионального мастерства», «конкурс педагогов», «конкурс методических
+# разработок», «конкурсе „Учитель года“», «Воспитатель года»): no olympiad or contest of pupils (its «конкурс» gives
+# that topic no more), but the teachers' professional development (_TEACHERS_CONTEST_TOPIC, when the thesaurus has
+# it). Bounded repeats: read in one pass.
 _TEACHER = (r"(?:педагог(?:а|у|ом|е|и|ов|ам|ами|ах)?\b|педагогическ[а-яё]*\s+(?:работник|коллектив)|учител"
             r"|воспитател(?!ьн)|преподавател|наставник|классн[а-яё]*\s+руководител)")
 _CONTEST_TITLE = (r"(?:Учитель|Воспитатель|Педагог|Преподаватель|Классный руководитель|Директор|Наставник|Мастер"
@@ -93,12 +94,20 @@ _TEACHERS_CONTEST = re.compile(
     r"(?=[КкПпУВДНМС«\"„“])(?:"  # the first letters of the alternatives: a position starting none is passed at once
     r"\b[Кк]онкурс[а-яё]*\s+(?:(?:профессиональн|педагогическ)[а-яё]*\s+)?(?:проф)?мастерств[а-яё]*"
     r"|\b[Пп]рофессиональн[а-яё]*\s+конкурс[а-яё]*"
+    # teachers' work: «конкурс педагогических проектов», «конкурсе лучших методических разработок», «конкурс на
+    # лучшую методическую разработку»; not the pupils' own («конкурс педагогических проектов студентов»)
+    r"|\b[Кк]онкурс[а-яё]*\s+(?:на\s+)?(?:[а-яё]+(?:ых|их|ую|юю)\s+){0,2}(?:педагогическ|методическ)[а-яё]*\s+"
+    r"(?:проект|разработ|инновац|иде[йия]|наход|материал|практик|технолог|сценари|кейс)[а-яё]*\b"
+    r"(?!\s+(?:(?:школьник|обучающ|учащ|ученик|воспитанник|студент)[а-яё]*|детей\b))"
     r"|\b[Кк]онкурс[а-яё]*\s+(?:(?:среди|для|молод[а-яё]*|начинающ[а-яё]*|лучш[а-яё]*)\s+){0,3}" + _TEACHER
     + r"[а-яё]*"
     # «Учитель года» right after «конкурс», or in quotation marks, may have words before «года» («конкурсе „Учитель
-    # здоровья года“»); else «года» must follow the position («Педагог в течение года ведёт…» is none)
+    # здоровья года“»); else «года» must follow the position («Педагог в течение года ведёт…» is none). In quotation
+    # marks the name is a contest's in any letters, after an adjective, with «России» for «года» or a year after it
+    # («„педагог года“», «Молодой педагог года», «Педагог-психолог России», «Педагог года – 2024»)
     r"|\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*" + _CONTEST_TITLE + r"(?:\s+[а-яё]+){0,2}\s+года\b"
-    r"|[«\"„“]\s*" + _CONTEST_TITLE + r"(?:\s+[а-яё]+){0,2}\s+года(?=\s*[»\"“”])"
+    r"|[«\"„“]\s*(?i:(?:[а-яё]+(?:ый|ий|ой)\s+)?(?!мастер\s+спорт)" + _CONTEST_TITLE
+    + r"(?:\s+[а-яё]+){0,2}\s+(?:года|России)(?:\s*[-–—]?\s*\d{4})?)(?=\s*[»\"“”])"
     r"|(?:\b[Кк]онкурс[а-яё]*\s*[«\"„“]?\s*)?\b(?:" + _CONTEST_TITLE + r"\s+года\b"
     r"|Педагогический дебют|Сердце отдаю детям))")
 _TEACHERS_CONTEST_TOPIC = "teacher_development"
