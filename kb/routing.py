@@ -259,6 +259,19 @@ def download_disposition(name: str, fallback: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+# The names Windows keeps for devices, in any case, with any extension or none and with spaces or full stops after
+# them: «CON», «con.docx», «Aux .pdf», «NUL.tar.gz», «COM1.txt», «LPT¹» (a superscript digit counts as one).
+_DEVICE_NAME = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$)[ .]*", re.IGNORECASE)
+
+
+def windows_safe(name: str) -> str:
+    """A file name Windows can save: one whose part before the first full stop is a device's name («CON», «prn»,
+    «Aux», «NUL», «COM0»…«COM9», «LPT0»…«LPT9», in any case, also before an extension or with spaces after it,
+    «con .docx») gets «_» before it: «_CON.docx», «_con .docx»; any other name stays as it is. Attachments'
+    names (kb.attachments.services.clean_filename) and downloads named by a title (``download_name``) pass it."""
+    return f"_{name}" if _DEVICE_NAME.fullmatch(name.split(".", 1)[0]) else name
+
+
 MAX_DOWNLOAD_TITLE = 120  # characters of a title in a download's file name
 
 # An HTML tag typed into a title («Курс <i>модуль 1</i>»): «<», a letter (or «/», «!») and no other «<» up to «>»;
@@ -276,7 +289,9 @@ def download_name(title: str, extension: str) -> str:
     («<i>модуль 1</i>» is «модуль 1»; kept, clean_filename took out «<», «>» and «/» and left «iмодуль 1-i»). A
     slash is a folder to clean_filename (and to the reader's file system): «ФГОС НОО/ООО» kept only «ООО», and «Курс
     2024/» came out as «docx», with no extension; slashes become hyphens. Characters a file system refuses
-    (``<>:"\\|?*``, control characters) go, Cyrillic and «» stay; at most MAX_DOWNLOAD_TITLE characters."""
+    (``<>:"\\|?*``, control characters) go, Cyrillic and «» stay; at most MAX_DOWNLOAD_TITLE characters. A title
+    that is a name Windows keeps for a device, «CON», «prn», «COM1», is saved with «_» before it (``windows_safe``):
+    «_CON.docx»."""
     from kb.attachments.services import clean_filename  # it names attachments' downloads with this module's help
 
     text = _TAG.sub(lambda m: " " if m.group(2).lower() in _BREAKING_TAGS else "", html.unescape(title or ""))
@@ -284,4 +299,5 @@ def download_name(title: str, extension: str) -> str:
     stem, dot, found = clean_filename(f"{stem}.{extension}").rpartition(".")
     # what clean_filename took out («Курс ?», «5 < 7») may leave a space or a hyphen at the end, or two spaces
     stem = " ".join(stem.split()).strip(" .-")
-    return f"{stem}.{extension}" if dot and found == extension and stem else ""
+    # checked again: «CON -» is no device's name to clean_filename, but «CON» is, once the hyphen is stripped
+    return windows_safe(f"{stem}.{extension}") if dot and found == extension and stem else ""

@@ -142,6 +142,25 @@ def test_a_cyrillic_name_gets_an_ascii_fallback_with_a_name(app, editor, name, f
     assert parse_options_header(disposition)[1]["filename"] == name  # a browser still saves the file by its name
 
 
+def test_a_file_named_as_a_windows_device_is_saved_and_downloaded_under_a_name_windows_takes(app, editor):
+    """«CON.txt» was stored and downloaded as it was: Windows cannot save a file of that name. A name stored so
+    before is downloaded under the guarded one too."""
+    from werkzeug.http import parse_options_header
+
+    client, pid = editor
+    page = upload(client, pid, "CON.txt", WORD.encode()).get_data(as_text=True)
+    assert "Файл «_CON.txt» приложен" in page
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.original_name == "_CON.txt"
+        attachment.original_name = "nul .txt"  # as an upload before the guard stored it
+        db.session.commit()
+        attachment_id = attachment.id
+    with client.get(f"/attachments/{attachment_id}/nul .txt") as response:
+        assert response.status_code == 200 and response.data == WORD.encode()
+        assert parse_options_header(response.headers["Content-Disposition"])[1]["filename"] == "_nul .txt"
+
+
 def test_a_big_table_is_read_only_as_far_as_the_kept_text(monkeypatch):
     """A sheet is parsed row by row up to MAX_TEXT characters: its damaged end is never reached (a 19 MB
     sheet of 150,000 rows took 15 s to extract before, 0.7 s now)."""
@@ -535,6 +554,13 @@ def test_a_refused_file_is_said_at_the_top_of_the_page_not_past_it(editor):
     ("...", "файл"),
     ("План\u00a0урока.docx", "План урока.docx"),  # a space pasted from Word: not dropped, words run together
     ("1\u202fкласс.pdf", "1 класс.pdf"),
+    # a name Windows keeps for a device, in any case, with an extension or none, with spaces after it: «_» before it
+    ("CON", "_CON"), ("prn.docx", "_prn.docx"), ("Aux.pdf", "_Aux.pdf"), ("NUL.tar.gz", "_NUL.tar.gz"),
+    ("con .docx", "_con .docx"), ("COM1.txt", "_COM1.txt"), ("com9.txt", "_com9.txt"), ("LPT1", "_LPT1"),
+    ("lpt9.odt", "_lpt9.odt"), ("con.", "_con"), ("../CON.docx", "_CON.docx"),
+    # a longer word that begins so is no device's
+    ("CONSOLE.txt", "CONSOLE.txt"), ("COM10.txt", "COM10.txt"), ("Конспект.docx", "Конспект.docx"),
+    ("_CON.docx", "_CON.docx"), ("план CON.docx", "план CON.docx"),
 ])
 def test_file_names_fit_a_file_system_and_keep_their_extension(given, kept):
     from kb.attachments.services import clean_filename

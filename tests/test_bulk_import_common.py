@@ -163,6 +163,32 @@ def test_an_acting_position_is_a_position_without_a_warning(cell, authors):
     assert warnings == []
 
 
+@pytest.mark.parametrize("surname", ["Петрова", "Директорова", "Учителева", "Завучева"])
+def test_a_surname_that_begins_like_a_position_is_a_name(surname):
+    """«Директорова», «Учителева», «Завучева» began with a position's stem and an ending of three letters: a line
+    of them carried on the author before as a position, and after a comma they were a position with no warning
+    that they may be a co-author. They are read as «Петрова» is."""
+    from kb.bulkimport.services import parse_authors
+    from kb.positions import acting_position, position_word
+
+    assert not position_word(surname) and not acting_position(f"И. О. {surname}")
+    assert parse_authors(f"Иванова А. П., учитель\n{surname} Анна, методист", []) == [
+        ("Иванова А. П.", "учитель"), (f"{surname} Анна", "методист")]
+    warnings: list[str] = []
+    assert parse_authors(f"Иванова А. П., {surname} Анна", warnings) == [("Иванова А. П.", f"{surname} Анна")]
+    assert warnings == [f"Авторы: «{surname} Анна» записано как должность автора «Иванова А. П.». Если это соавтор, "
+                        "напишите его ФИО полностью или разделите авторов точкой с запятой."]
+    assert parse_authors(f"Иванова А. П., И. О. {surname}", []) == [("Иванова А. П.", ""), (f"И. О. {surname}", "")]
+
+
+@pytest.mark.parametrize("word", ["Директор", "директора", "Учитель", "учителя", "Завуч", "завуча", "Заведующая",
+                                  "Старший", "Зав.", "Мастер", "Члена"])
+def test_the_case_forms_of_a_position_word_stay_position_words(word):
+    from kb.positions import position_word
+
+    assert position_word(word)
+
+
 def test_numbered_authors_load_without_their_numbers(app, make_user):
     admin = make_user("admin")
     data = registry(["Название", "Авторы", "Регион"],

@@ -121,6 +121,45 @@ def test_a_position_is_left_out_only_before_a_surname(name, heading):
     assert not parsed.corporate and parsed.heading() == heading
 
 
+@pytest.mark.parametrize(("name", "heading"), [
+    ("И. о. директора Петрова А. И.", "Петрова, А. И."),
+    ("И. О. директора Петрова Анна Ивановна", "Петрова, А. И."),
+    ("и.о. заведующего МБДОУ Петрова А.И.", "Петрова, А. И."),
+    ("Врио директора Петрова А. И.", "Петрова, А. И."),
+    ("ВрИО Директора Петрова Анна Ивановна", "Петрова, А. И."),
+    ("И. о. директора школы Петрова А. И.", "Петрова, А. И."),
+    ("Исполняющий обязанности директора Петрова А. И.", "Петрова, А. И."),
+    ("И. о. директора Петрова", "Петрова"),
+    # the initials «И. О.» before a surname are no acting position, a surname shaped like a position word neither
+    ("И. О. Сидорова", "Сидорова, И. О."),
+    ("И. О. Директорова", "Директорова, И. О."),
+])
+def test_an_acting_position_before_the_name_is_left_out(name, heading):
+    """«И. о. директора Петрова А. И.» was cited «И., о. директора Петрова А. И.»: the form and the registry read
+    «И. О. директора» as a position (kb.positions), the references did not."""
+    parsed = parse_name(name)
+    assert not parsed.corporate and parsed.heading() == heading
+
+
+@pytest.mark.parametrize("surname", ["Директорова", "Учителева", "Завучева", "Методистова", "Мастерова"])
+@pytest.mark.parametrize(("given", "initials"), [("Анна", "А."), ("Анна Петровна", "А. П."), ("А. П.", "А. П.")])
+def test_a_surname_that_begins_like_a_position_is_the_surname(surname, given, initials):
+    """«Директорова Анна» began with «директор» and an ending of three letters: a position word to kb.positions."""
+    assert parse_name(f"{surname} {given}").heading() == f"{surname}, {initials}"
+    assert parse_name(f"Учитель {surname} {given}").heading() == f"{surname}, {initials}"
+
+
+def test_the_reference_names_the_author_without_the_acting_position(app, make_practice):
+    with app.app_context():
+        practice = _practice(app, make_practice, [("И. о. директора Петрова А. И.", ""),
+                                                  ("И. О. директора Сидорова Анна Ивановна", "")])
+        reference = gost_reference(practice, URL, ACCESSED)
+        assert reference.startswith("Петрова, А. И. Школьное научное общество в начальной школе / А. И. Петрова, "
+                                    "А. И. Сидорова. – "), reference
+        assert "директора" not in reference and "И. о." not in reference
+        assert "AU  - Петрова, А. И.\r\nAU  - Сидорова, Анна Ивановна\r\n" in ris(practice, URL, ACCESSED)
+
+
 @pytest.mark.parametrize(("name", "heading", "responsibility", "inverted"), [
     # a particle written in lower case belongs to the surname, wherever the surname stands, and stays as written
     ("де Голль Шарль", "де Голль, Ш.", "Ш. де Голль", "де Голль, Шарль"),

@@ -608,10 +608,14 @@ def test_exports_list_items_notes_and_gost_references(app, world, fmt):
     ("&lt;em&gt;Курс&lt;/em&gt; &laquo;ШНО&raquo; &amp; НОУ", "Курс «ШНО» & НОУ"),
     ("Итоги | вопросы? *важно* 5 < 7", "Итоги вопросы важно 5 7"),
     ("<i></i>", None),
+    ("CON", "_CON"), ("prn", "_prn"), ("Aux .", "_Aux"), ("nul -", "_nul"), ("COM1 ?", "_COM1"), ("lpt9", "_lpt9"),
+    ("<b>CON</b>", "_CON"), ("CONSOLE", "CONSOLE"),
 ], ids=["slash-with-spaces", "slash", "slash-at-end", "backslash", "full-stop", "only-slashes", "tags",
-        "tags-and-break", "entities", "unsafe-characters", "only-tags"])
+        "tags-and-break", "entities", "unsafe-characters", "only-tags", "device", "device-lower-case",
+        "device-full-stop", "device-hyphen", "device-question-mark", "device-printer", "device-tags", "no-device"])
 def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world, title, saved_as):
-    """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx»."""
+    """clean_filename takes a «/» for a folder: «ФГОС НОО/ООО» was saved as «ООО…», «Курс 2024/» as «docx». A title
+    «CON» gave «CON.docx», a name Windows keeps for a device and cannot save a file under."""
     owner = _client(app, world["owner"])
     cid = _create(owner, title=title)
     _add(owner, cid, "practice", world["published"])

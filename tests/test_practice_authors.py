@@ -88,6 +88,17 @@ def test_the_form_parts_two_authors_on_one_line_as_the_registry_does(app, make_u
     assert _stored(app) == authors
 
 
+@pytest.mark.parametrize("surname", ["Петрова", "Директорова", "Учителева", "Завучева"])
+def test_a_surname_that_begins_like_a_position_begins_an_author_in_the_form(app, make_user, surname):
+    """«Директорова Анна» on the line after «Иванова А. П., учитель,» carried it on as a position (a position word
+    and a comma before it); «Петрова Анна» began an author of her own, and now so does she."""
+    text = f"Иванова А. П., учитель,\r\n{surname} Анна\r\nСидоров К. Л., И. О. {surname}"
+    authors = [("Иванова А. П.", "учитель"), (f"{surname} Анна", ""), ("Сидоров К. Л.", ""), (f"И. О. {surname}", "")]
+    _, response = _post_new(app, make_user, text)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _stored(app) == authors
+
+
 SURNAMES = ("Иванова", "Петрова", "Сидорова", "Орлова", "Козлова", "Лебедева", "Новикова", "Морозова", "Волкова",
             "Соколова", "Попова")
 

@@ -35,7 +35,7 @@ from kb.extensions import db, upsert
 from kb.practices import policy
 from kb.practices.models import Practice
 from kb.practices.services import PermissionDenied
-from kb.routing import download_disposition
+from kb.routing import download_disposition, windows_safe
 from kb.statistics.counters import count_quietly
 from kb.timeutil import utcnow
 
@@ -56,7 +56,8 @@ def too_large_message() -> str:
 def clean_filename(name: str) -> str:
     """The file's own name for display and downloads: no folders, no control characters, at most 255 bytes in
     UTF-8 (what a file system takes: 128 Cyrillic letters are 256), shortened before its extension. A
-    non-breaking or a narrow space (a name typed in Word) is a space: dropped as unprintable, it ran words together."""
+    non-breaking or a narrow space (a name typed in Word) is a space: dropped as unprintable, it ran words together.
+    A name Windows keeps for a device gets «_» before it (kb.routing.windows_safe): «CON.docx» is «_CON.docx»."""
     name = unicodedata.normalize("NFC", name or "")
     name = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in name)
     name = PurePath(name.replace("\\", "/")).name
@@ -68,7 +69,7 @@ def clean_filename(name: str) -> str:
         room = MAX_NAME_BYTES - len(extension.encode()) - (1 if extension else 0)
         stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
         name = f"{stem}.{extension}" if extension else stem
-    return name or "файл"
+    return windows_safe(name) if name else "файл"
 
 
 # The name of a multipart part as a quoted string (not RFC 2231's «filename*=», which encodes a backslash as %5C).
@@ -308,7 +309,7 @@ def download(attachment: Attachment) -> Response | None:
     if not path.is_file():
         return None
     count_quietly(lambda: count_download(attachment))
-    name = attachment.original_name
+    name = windows_safe(attachment.original_name)  # a name stored before clean_filename guarded devices' names
     response = send_file(path, mimetype=KINDS[attachment.kind][1], as_attachment=True, download_name=name,
                          max_age=0)
     if not name.isascii():

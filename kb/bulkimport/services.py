@@ -656,6 +656,14 @@ def _date_in_vocabulary(label: str, shown: str, day_month: tuple[int, int], outc
             f"набранное так, как «{day}-{month}» или «{day}.{month}». {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
 
 
+def _date_in_region(shown: str, day_month: tuple[int, int]) -> str:
+    """The row's error of a date in the region's column (an XLSX date cell, a date a CSV export wrote as text),
+    worded as a date in another vocabulary's column is, with what to write instead: a region is required."""
+    return _date_in_vocabulary(FIELD_LABELS["region"], shown, day_month,
+                               "без региона строка не загружается — впишите в ячейку название региона, например "
+                               "«Челябинская область».")
+
+
 # -- single cells ----------------------------------------------------------------------------------------
 
 
@@ -942,8 +950,7 @@ def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawR
         if key in _VOCABULARY_KEYS and key not in _ROW_ERROR_KEYS:
             values[key] = shown
         elif key in _ROW_ERROR_KEYS:
-            errors.append(f"{label}: в ячейке дата {shown}, а не значение словаря: Excel сам превращает в дату "
-                          f"набранное так, как {typed}. {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
+            errors.append(_date_in_region(shown, (value.day, value.month)))
             values[key] = None
         else:
             warnings.append(f"{label}: в ячейке дата {shown}, она прочитана как текст «{shown}». Если там было "
@@ -1006,6 +1013,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             region_code = code
             warnings.append(f"Регион «{region_text}» прочитан как «{ctx.vocabularies.regions.labels[code]}» "
                             "(сокращённое название); если это не он, напишите регион полностью.")
+        elif region_text and region_code is None and (day_month := _date_value(region_text)) is not None:
+            errors.append(_date_in_region(region_text, day_month))  # a CSV's date: told as the XLSX cell's is
         elif region_text and region_code is None:
             suggested = ctx.vocabularies.regions.suggest(region_text)
             if suggested is None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from indexer.analysis import morphology
 from kb.attachments.models import Attachment
-from kb.positions import position_word
+from kb.positions import acting_words, position_word
 from kb.practices.models import Practice
 from kb.practices.rules import PATRONYMIC_PARTICLES, SURNAME_PARTICLES  # the form reads an author's line by them
 from kb.resolutions.models import Recommendation, Resolution
@@ -215,23 +215,25 @@ def _position_first(word: str) -> bool:
 
 
 def _without_position(words: list[str], closed: bool = False) -> list[str]:
-    """«Учитель Иванова А. П.», «Старший воспитатель Петрова Анна», «Учитель начальных классов Иванова А. П.» → the
-    name without the position before it. The words after a position of one or a few words must be a person's name:
-    «Учитель начальных классов», «Директор Школы» stay as written. A position of several words is left out only
-    before a name of a recognisable form (Surname + initials, Surname + Name + Patronymic). A position word before
-    a given name alone («Учитель Юрий Ефимович», «Мастер И. П.») is the surname. A surname's particle stays with
-    the name («Учитель де Голль Ш.»). «Оглы» closing the line makes the word before it a patronymic (closed)."""
+    """«Учитель Иванова А. П.», «Старший воспитатель Петрова Анна», «Учитель начальных классов Иванова А. П.», «И. о.
+    директора Петрова А. И.» → the name without the position before it. The words after a position of one or a few
+    words must be a person's name: «Учитель начальных классов», «Директор Школы» stay as written. A position of
+    several words is left out only before a name of a recognisable form (Surname + initials, Surname + Name +
+    Patronymic). A position word before a given name alone («Учитель Юрий Ефимович», «Мастер И. П.») is the surname;
+    an acting position («И. о. директора», kb.positions.acting_words) never is. A surname's particle stays with the
+    name («Учитель де Голль Ш.»). «Оглы» closing the line makes the word before it a patronymic (closed)."""
     if len(words) > 2 and words[-1].lower() in PATRONYMIC_PARTICLES:
         return _without_position(words[:-1], closed=True) + words[-1:]
+    acting = acting_words(words)
     start = _trailing_name(words, closed)
     if start is not None:
         while start > 1 and _particle(words[start - 1]):  # «Учитель де Голль Ш.»: the particle is the surname's
             start -= 1
-        return words[start:] if start and _position_first(words[0]) else words
-    count = 0
+        return words[start:] if start and (_position_first(words[0]) or 0 < acting <= start) else words
+    count = acting
     while count < len(words) - 1 and _position_first(words[count]):
         count += 1
-    if count and _given_only(words[count:], closed):
+    if count > acting and _given_only(words[count:], closed):
         count -= 1
     named = next((word for word in words[count:] if word not in SURNAME_PARTICLES), "")
     return words[count:] if count and named[:1].isupper() and not _is_body(words[count:]) else words
