@@ -45,6 +45,17 @@ def _text(response, fmt: str) -> str:
     return _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
 
 
+def _list_of(app, owner, visibility: str, items: list[tuple[str, int]], note: str) -> int:
+    """A new collection of ``owner`` (a signed-in client) with these items in this order and ``note`` on the first;
+    its id."""
+    cid = _create(owner, visibility=visibility)
+    for item_type, item_id in items:
+        assert _add(owner, cid, item_type, item_id).status_code == 302
+    first = _item_ids(app, cid)[0]
+    assert owner.post(f"/collections/{cid}/items/{first}/note", data={"note": note}).status_code == 302
+    return cid
+
+
 def test_each_file_of_a_published_practice_has_its_own_add_button(app, world):
     regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
     secret = _file(app, world["draft"], "Секретное положение.docx")
@@ -133,10 +144,7 @@ def test_a_file_of_a_practice_not_published_is_unavailable_to_readers(app, world
     hidden = _file(app, practice, "Секретное_положение.docx", size=77_777)
     shown = _file(app, world["published"], "Положение_о_ШНО.docx")
     owner = _client(app, world["owner"])
-    cid = _create(owner, visibility="public")
-    _add(owner, cid, "attachment", hidden)
-    _add(owner, cid, "attachment", shown)
-    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Заметка о тайном файле"})
+    cid = _list_of(app, owner, "public", [("attachment", hidden), ("attachment", shown)], "Заметка о тайном файле")
     with app.app_context():
         if status == "deleted file":
             db.session.delete(db.session.get(Attachment, hidden))
@@ -198,10 +206,7 @@ def test_a_file_on_its_own_is_cited_as_its_practices_appendix_is(app, world, mak
     with app.app_context():
         later = make_practice("Абвгд: первая по алфавиту", authors=[("Абрамова Алла Алексеевна", "")])
     owner = _client(app, world["owner"])
-    cid = _create(owner, visibility="link")
-    _add(owner, cid, "attachment", regulation)
-    _add(owner, cid, "practice", later)
-    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Читать раздел 2"})
+    cid = _list_of(app, owner, "link", [("attachment", regulation), ("practice", later)], "Читать раздел 2")
     with app.test_request_context():
         from kb.citations.links import permalink
         from kb.citations.services import bibtex, ris
