@@ -1,6 +1,7 @@
 """A practice's file on its own in a collection: the practice page's «В подборку», the collection's page, the
 exports (the appendix's ГОСТ reference), and what readers who may not see the practice never get of it."""
 
+import html
 import re
 from urllib.parse import quote
 
@@ -360,3 +361,54 @@ def test_the_api_gives_the_owner_a_file_of_her_draft_at_an_address_her_token_ope
     item = client.get(f"/api/v1/collections/{cid}", headers=headers).get_json()["items"][0]
     assert item["available"] and item["id"] == secret
     assert item["url"] == f"/api/v1/practices/{world['draft']}/attachments/{secret}"
+
+
+def _page_numbers(page: str) -> list[tuple[int | None, str]]:
+    """(number, title) of each item of a collection's page, in its order; None for an item shown without one."""
+    found = []
+    for value, classes, block in re.findall(r'<li id="item-\d+"(?: value="(\d+)")? class="([^"]*)">(.*?)</li>', page,
+                                            re.S):
+        assert ("collection-item--unnumbered" in classes) == (not value)  # no marker where there is no number
+        title = re.search(r"<h2[^>]*>(?:<a [^>]*>)?([^<]*)<", block).group(1)
+        found.append((int(value) if value else None, html.unescape(title)))
+    return found
+
+
+def test_the_page_numbers_the_items_as_the_exports_do(app, world, make_practice, monkeypatch):
+    """The page numbered its items by place (1–5), the exports by the bibliography (1–3): a course designer citing
+    «[2]» from the page meant another material than the DOCX's «2.». Now the page gives the exports' numbers; what
+    they do not cite — a deleted practice, the owner's own draft — is unnumbered there too, on any page of it."""
+    from kb.collections import services
+
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    with app.app_context():
+        chemists = make_practice("Кружок юных химиков", authors=[("Яковлева Яна Яковлевна", "")])
+        gone = make_practice("Удалённая практика")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("practice", chemists), ("practice", world["draft"]),
+                                        ("attachment", regulation), ("practice", gone),
+                                        ("practice", world["published"])], "Начать с кружка")
+    with app.app_context():
+        db.session.delete(db.session.get(Practice, gone))
+        db.session.commit()
+    exported = [("1", "Кружок юных химиков"), ("", "Материал недоступен"), ("2", "Положение_о_ШНО.docx"),
+                ("", "Материал недоступен"), ("3", "Школьное научное общество в начальной школе")]
+    csv_rows = [row.split(",") for row in _export_text(owner.get(f"/collections/{cid}/export.csv"), "csv")
+                .split("\n")[1:]]
+    assert [(row[0], row[2]) for row in csv_rows if not row[1].startswith("Приложение")] == exported
+    materials = _squash(_export_text(owner.get(f"/collections/{cid}/export.docx"), "docx")) \
+        .split("Список литературы")[0]
+    reader = [(int(number) if number else None, title) for number, title in exported]
+    headings = [f"{number}. {title}" for number, title in reader if number]
+    assert [heading for heading in headings if heading not in materials] == []
+    assert materials.count("Материал недоступен") == 2 and not re.search(r"\d\.\s*Материал недоступен", materials)
+    shared = f"/collections/shared/{_token(app, cid)}"
+    assert _page_numbers(_client(app).get(shared).get_data(as_text=True)) == reader
+    # the owner sees her draft, without a number: the exports do not cite it
+    mine = _page_numbers(owner.get(f"/collections/{cid}").get_data(as_text=True))
+    assert mine == [reader[0], (None, "Секретный черновик о робототехнике"), *reader[2:]]
+    # the same in the order of the exports chosen (the page keeps the collection's), and page by page
+    assert _page_numbers(owner.get(f"/collections/{cid}?order=alpha").get_data(as_text=True)) == mine
+    monkeypatch.setattr(services, "ITEMS_PER_PAGE", 2, raising=False)
+    pages = [_page_numbers(_client(app).get(f"{shared}?page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
+    assert pages == [reader[:2], reader[2:4], reader[4:]]

@@ -120,7 +120,7 @@ def _render_view(collection: Collection, token: str | None, page: int | None = N
         is_owner=owner, token=token, max_items=services.max_items(),
         order=_order(), orders=exports.ORDERS, order_query=_order_query(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
-        exportable=services.has_public_material(collection),
+        exportable=bool(items.numbers),  # a number is an item of the exports: with none, there is nothing to download
         note_item_id=refused_note[0].id if refused_note else None,
         note_form=refused_note[1] if refused_note else None,
     )
