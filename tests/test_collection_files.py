@@ -42,6 +42,14 @@ def _set_status(app, practice_id: int, status: str) -> None:
         db.session.commit()
 
 
+def _add_while_public(app, owner, collection_id: int, practice_id: int, file_id: int) -> None:
+    """A file of a draft in a collection, as one comes there: added while its practice was public, which then went
+    back to a draft (a draft's file itself is refused)."""
+    _set_status(app, practice_id, "published")
+    assert _add(owner, collection_id, "attachment", file_id).status_code == 302
+    _set_status(app, practice_id, "draft")
+
+
 def _text(response, fmt: str) -> str:
     return _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
 
@@ -186,7 +194,7 @@ def test_the_owner_sees_their_drafts_file_marked_others_do_not(app, world):
     secret = _file(app, world["draft"], "Секретное положение.docx")
     owner = _client(app, world["owner"])
     cid = _create(owner, visibility="link")
-    assert _add(owner, cid, "attachment", secret).status_code == 302
+    _add_while_public(app, owner, cid, world["draft"], secret)
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
     assert "Секретное положение.docx" in page and "не опубликовано" in page
     # nothing public in it: no downloads offered, and an export address says there is nothing to download
@@ -355,7 +363,7 @@ def test_the_api_gives_the_owner_a_file_of_her_draft_at_an_address_her_token_ope
     secret = _file(app, world["draft"], "Секретное положение.docx")
     owner = _client(app, world["owner"])
     cid = _create(owner)
-    assert _add(owner, cid, "attachment", secret).status_code == 302
+    _add_while_public(app, owner, cid, world["draft"], secret)
     headers = bearer(make_token(world["owner"]))
     client = app.test_client()
     item = client.get(f"/api/v1/collections/{cid}", headers=headers).get_json()["items"][0]
@@ -412,3 +420,59 @@ def test_the_page_numbers_the_items_as_the_exports_do(app, world, make_practice,
     monkeypatch.setattr(services, "ITEMS_PER_PAGE", 2, raising=False)
     pages = [_page_numbers(_client(app).get(f"{shared}?page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
     assert pages == [reader[:2], reader[2:4], reader[4:]]
+
+
+REFUSED = ("Файл неопубликованной практики в подборку не добавляется: читатели подборки и её выгрузки его не "
+           "получат. Добавьте файл, когда практику опубликуют.")
+
+
+@pytest.mark.parametrize("who", ["owner", "methodist"])
+def test_a_file_of_a_practice_not_published_is_refused_to_whoever_sees_it(app, world, make_user, who):
+    """Its page offers no «В подборку» for it, but the form's request (a page shown before the practice was taken
+    down, or typed) added it: a file for the readers and the exports that none of them would get."""
+    from kb.collections import services
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    _set_status(app, world["draft"], "submitted")  # a methodist of its region sees it on review, as its owner does
+    user = world["owner"] if who == "owner" else make_user("methodist", scope_region="RU-CHE")
+    client = _client(app, user)
+    with app.app_context():  # the service refuses it, whatever view asks
+        from kb.accounts.models import User
+
+        account = db.session.get(User, user)
+        collection = services.create_collection(account, "Курс")
+        with pytest.raises(services.ItemRefused, match="Файл неопубликованной практики"):
+            services.add_item(account, collection, "attachment", secret)
+        db.session.rollback()
+    cid = _create(client)
+    response = _add(client, cid, "attachment", secret, next_url=f"/practices/{world['draft']}#file-{secret}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/practices/{world['draft']}"  # a refusal is read at the top
+    assert REFUSED in client.get(response.headers["Location"]).get_data(as_text=True)
+    # the script's request: 409 with the message, as for a full collection
+    response = client.post("/collections/add", headers={"Accept": "application/json"},
+                           data={"item_type": "attachment", "item_id": secret, "collection": cid})
+    assert response.status_code == 409 and response.json["message"] == REFUSED
+    assert response.json["collection"]["id"] == cid
+    with app.app_context():
+        assert db.session.scalar(select(CollectionItem.id)) is None
+
+
+def test_a_refused_file_makes_no_collection_for_itself(app, world):
+    """The first click of someone without a collection makes «Моя подборка»: not for a file that it refuses."""
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    response = owner.post("/collections/add", data={"item_type": "attachment", "item_id": secret})
+    assert response.status_code == 302 and response.headers["Location"] == "/collections/mine"
+    assert REFUSED in owner.get("/collections/mine").get_data(as_text=True)
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret})
+    assert response.status_code == 409 and response.json == {"message": REFUSED, "created": False,
+                                                              "collection": None}
+    with app.app_context():
+        assert db.session.scalar(select(Collection.id)) is None
+    # its practice published, the same click adds it
+    _set_status(app, world["draft"], "published")
+    assert owner.post("/collections/add", data={"item_type": "attachment", "item_id": secret}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CollectionItem.item_id)).all() == [secret]

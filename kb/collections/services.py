@@ -145,8 +145,18 @@ class ItemNotFound(LookupError):
     """No such material, or the user may not see it."""
 
 
-class CollectionFull(ValueError):
-    """The collection holds COLLECTION_MAX_ITEMS items already; the message says so to the user."""
+class ItemRefused(ValueError):
+    """The material does not go into the collection; the message says why to the user."""
+
+
+class CollectionFull(ItemRefused):
+    """The collection holds COLLECTION_MAX_ITEMS items already."""
+
+
+# A file is handed out to the collection's readers and in its exports: that of a practice not public (a draft, one on
+# review, one taken down) would be «Материал недоступен» to all of them. Its page has no «В подборку» for it.
+UNPUBLISHED_FILE = ("Файл неопубликованной практики в подборку не добавляется: читатели подборки и её выгрузки "
+                    "его не получат. Добавьте файл, когда практику опубликуют.")
 
 
 def max_items() -> int:
@@ -161,10 +171,14 @@ def full_message(collection: Collection) -> str:
 
 
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
-    """Put a material at the end of the collection; (item, False) when it is there already. Raises
-    CollectionFull when it holds max_items() already."""
-    if visible_material(user, item_type, item_id) is None:
+    """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
+    for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
+    the collection holds max_items() already."""
+    material = visible_material(user, item_type, item_id)
+    if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
+    if isinstance(material, Attachment) and not material.practice.is_published:
+        raise ItemRefused(UNPUBLISHED_FILE)
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
