@@ -476,3 +476,17 @@ def test_a_refused_file_makes_no_collection_for_itself(app, world):
     assert owner.post("/collections/add", data={"item_type": "attachment", "item_id": secret}).status_code == 302
     with app.app_context():
         assert db.session.scalars(select(CollectionItem.item_id)).all() == [secret]
+
+
+def test_adding_a_file_without_the_script_returns_to_the_file(app, world):
+    """The form's post (no script) came back to the top of the practice's page, far from the file's button."""
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    page = owner.get(f"/practices/{world['published']}").get_data(as_text=True)
+    block = page.split(f'<li id="file-{regulation}">')[1].split("</li>")[0]
+    back = html.unescape(re.search(r'name="next" value="([^"]+)"', block).group(1))
+    assert back == f"/practices/{world['published']}#file-{regulation}"
+    response = _add(owner, cid, "attachment", regulation, next_url=back)
+    assert response.headers["Location"] == back
+    assert "Добавлено в подборку" in owner.get(back.partition("#")[0]).get_data(as_text=True)
