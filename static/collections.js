@@ -66,7 +66,7 @@
       return response.json();
     }).then(function (body) {
       status.textContent = body.message;
-      // a material refused before any collection was made for it (a file of a practice not published) names none
+      // a refused first click of someone without a collection names none: the one it made was not kept
       if (!body.collection) { return; }
       var link = document.createElement("a");
       link.href = body.collection.url;
