@@ -61,14 +61,17 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
-      // 409: the collection is full; the answer says so (and where the collection is) as any other does.
+      // 409: refused (a full collection, a file of a practice not published), said as any other answer is.
       if (!response.ok && response.status !== 409) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (body) {
-      status.textContent = body.message + " ";
+      status.textContent = body.message;
+      // a refused first click of someone without a collection names none: the one it made was not kept
+      if (!body.collection) { return; }
       var link = document.createElement("a");
       link.href = body.collection.url;
       link.textContent = "Открыть подборку";
+      status.appendChild(document.createTextNode(" "));
       status.appendChild(link);
       remember(form, body.collection);
     }).catch(function () {

@@ -1,6 +1,7 @@
 """A practice's file on its own in a collection: the practice page's «В подборку», the collection's page, the
 exports (the appendix's ГОСТ reference), and what readers who may not see the practice never get of it."""
 
+import html
 import re
 from urllib.parse import quote
 
@@ -41,8 +42,27 @@ def _set_status(app, practice_id: int, status: str) -> None:
         db.session.commit()
 
 
+def _add_while_public(app, owner, collection_id: int, practice_id: int, file_id: int) -> None:
+    """A file of a draft in a collection, as one comes there: added while its practice was public, which then went
+    back to a draft (a draft's file itself is refused)."""
+    _set_status(app, practice_id, "published")
+    assert _add(owner, collection_id, "attachment", file_id).status_code == 302
+    _set_status(app, practice_id, "draft")
+
+
 def _text(response, fmt: str) -> str:
     return _export_text(response, fmt) if fmt in ("csv", "docx", "pdf") else response.get_data(as_text=True)
+
+
+def _list_of(app, owner, visibility: str, items: list[tuple[str, int]], note: str) -> int:
+    """A new collection of ``owner`` (a signed-in client) with these items in this order and ``note`` on the first;
+    its id."""
+    cid = _create(owner, visibility=visibility)
+    for item_type, item_id in items:
+        assert _add(owner, cid, item_type, item_id).status_code == 302
+    first = _item_ids(app, cid)[0]
+    assert owner.post(f"/collections/{cid}/items/{first}/note", data={"note": note}).status_code == 302
+    return cid
 
 
 def test_each_file_of_a_published_practice_has_its_own_add_button(app, world):
@@ -133,10 +153,7 @@ def test_a_file_of_a_practice_not_published_is_unavailable_to_readers(app, world
     hidden = _file(app, practice, "Секретное_положение.docx", size=77_777)
     shown = _file(app, world["published"], "Положение_о_ШНО.docx")
     owner = _client(app, world["owner"])
-    cid = _create(owner, visibility="public")
-    _add(owner, cid, "attachment", hidden)
-    _add(owner, cid, "attachment", shown)
-    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Заметка о тайном файле"})
+    cid = _list_of(app, owner, "public", [("attachment", hidden), ("attachment", shown)], "Заметка о тайном файле")
     with app.app_context():
         if status == "deleted file":
             db.session.delete(db.session.get(Attachment, hidden))
@@ -177,7 +194,7 @@ def test_the_owner_sees_their_drafts_file_marked_others_do_not(app, world):
     secret = _file(app, world["draft"], "Секретное положение.docx")
     owner = _client(app, world["owner"])
     cid = _create(owner, visibility="link")
-    assert _add(owner, cid, "attachment", secret).status_code == 302
+    _add_while_public(app, owner, cid, world["draft"], secret)
     page = owner.get(f"/collections/{cid}").get_data(as_text=True)
     assert "Секретное положение.docx" in page and "не опубликовано" in page
     # nothing public in it: no downloads offered, and an export address says there is nothing to download
@@ -198,10 +215,7 @@ def test_a_file_on_its_own_is_cited_as_its_practices_appendix_is(app, world, mak
     with app.app_context():
         later = make_practice("Абвгд: первая по алфавиту", authors=[("Абрамова Алла Алексеевна", "")])
     owner = _client(app, world["owner"])
-    cid = _create(owner, visibility="link")
-    _add(owner, cid, "attachment", regulation)
-    _add(owner, cid, "practice", later)
-    owner.post(f"/collections/{cid}/items/{_item_ids(app, cid)[0]}/note", data={"note": "Читать раздел 2"})
+    cid = _list_of(app, owner, "link", [("attachment", regulation), ("practice", later)], "Читать раздел 2")
     with app.test_request_context():
         from kb.citations.links import permalink
         from kb.citations.services import bibtex, ris
@@ -349,9 +363,130 @@ def test_the_api_gives_the_owner_a_file_of_her_draft_at_an_address_her_token_ope
     secret = _file(app, world["draft"], "Секретное положение.docx")
     owner = _client(app, world["owner"])
     cid = _create(owner)
-    assert _add(owner, cid, "attachment", secret).status_code == 302
+    _add_while_public(app, owner, cid, world["draft"], secret)
     headers = bearer(make_token(world["owner"]))
     client = app.test_client()
     item = client.get(f"/api/v1/collections/{cid}", headers=headers).get_json()["items"][0]
     assert item["available"] and item["id"] == secret
     assert item["url"] == f"/api/v1/practices/{world['draft']}/attachments/{secret}"
+
+
+def _page_numbers(page: str) -> list[tuple[int | None, str]]:
+    """(number, title) of each item of a collection's page, in its order; None for an item shown without one."""
+    found = []
+    for value, classes, block in re.findall(r'<li id="item-\d+"(?: value="(\d+)")? class="([^"]*)">(.*?)</li>', page,
+                                            re.S):
+        assert ("collection-item--unnumbered" in classes) == (not value)  # no marker where there is no number
+        title = re.search(r"<h2[^>]*>(?:<a [^>]*>)?([^<]*)<", block).group(1)
+        found.append((int(value) if value else None, html.unescape(title)))
+    return found
+
+
+def test_the_page_numbers_the_items_as_the_exports_do(app, world, make_practice, monkeypatch):
+    """The page numbered its items by place (1–5), the exports by the bibliography (1–3): a course designer citing
+    «[2]» from the page meant another material than the DOCX's «2.». Now the page gives the exports' numbers; what
+    they do not cite — a deleted practice, the owner's own draft — is unnumbered there too, on any page of it."""
+    from kb.collections import services
+
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    with app.app_context():
+        chemists = make_practice("Кружок юных химиков", authors=[("Яковлева Яна Яковлевна", "")])
+        gone = make_practice("Удалённая практика")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("practice", chemists), ("practice", world["draft"]),
+                                        ("attachment", regulation), ("practice", gone),
+                                        ("practice", world["published"])], "Начать с кружка")
+    with app.app_context():
+        db.session.delete(db.session.get(Practice, gone))
+        db.session.commit()
+    exported = [("1", "Кружок юных химиков"), ("", "Материал недоступен"), ("2", "Положение_о_ШНО.docx"),
+                ("", "Материал недоступен"), ("3", "Школьное научное общество в начальной школе")]
+    csv_rows = [row.split(",") for row in _export_text(owner.get(f"/collections/{cid}/export.csv"), "csv")
+                .split("\n")[1:]]
+    assert [(row[0], row[2]) for row in csv_rows if not row[1].startswith("Приложение")] == exported
+    materials = _squash(_export_text(owner.get(f"/collections/{cid}/export.docx"), "docx")) \
+        .split("Список литературы")[0]
+    reader = [(int(number) if number else None, title) for number, title in exported]
+    headings = [f"{number}. {title}" for number, title in reader if number]
+    assert [heading for heading in headings if heading not in materials] == []
+    assert materials.count("Материал недоступен") == 2 and not re.search(r"\d\.\s*Материал недоступен", materials)
+    shared = f"/collections/shared/{_token(app, cid)}"
+    assert _page_numbers(_client(app).get(shared).get_data(as_text=True)) == reader
+    # the owner sees her draft, without a number: the exports do not cite it
+    mine = _page_numbers(owner.get(f"/collections/{cid}").get_data(as_text=True))
+    assert mine == [reader[0], (None, "Секретный черновик о робототехнике"), *reader[2:]]
+    # the same in the order of the exports chosen (the page keeps the collection's), and page by page
+    assert _page_numbers(owner.get(f"/collections/{cid}?order=alpha").get_data(as_text=True)) == mine
+    monkeypatch.setattr(services, "ITEMS_PER_PAGE", 2, raising=False)
+    pages = [_page_numbers(_client(app).get(f"{shared}?page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
+    assert pages == [reader[:2], reader[2:4], reader[4:]]
+
+
+REFUSED = ("Файл неопубликованной практики в подборку не добавляется: читатели подборки и её выгрузки его не "
+           "получат. Добавьте файл, когда практику опубликуют.")
+
+
+@pytest.mark.parametrize("who", ["owner", "methodist"])
+def test_a_file_of_a_practice_not_published_is_refused_to_whoever_sees_it(app, world, make_user, who):
+    """Its page offers no «В подборку» for it, but the form's request (a page shown before the practice was taken
+    down, or typed) added it: a file for the readers and the exports that none of them would get."""
+    from kb.collections import services
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    _set_status(app, world["draft"], "submitted")  # a methodist of its region sees it on review, as its owner does
+    user = world["owner"] if who == "owner" else make_user("methodist", scope_region="RU-CHE")
+    client = _client(app, user)
+    with app.app_context():  # the service refuses it, whatever view asks
+        from kb.accounts.models import User
+
+        account = db.session.get(User, user)
+        collection = services.create_collection(account, "Курс")
+        with pytest.raises(services.ItemRefused, match="Файл неопубликованной практики"):
+            services.add_item(account, collection, "attachment", secret)
+        db.session.rollback()
+    cid = _create(client)
+    response = _add(client, cid, "attachment", secret, next_url=f"/practices/{world['draft']}#file-{secret}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/practices/{world['draft']}"  # a refusal is read at the top
+    assert REFUSED in client.get(response.headers["Location"]).get_data(as_text=True)
+    # the script's request: 409 with the message, as for a full collection
+    response = client.post("/collections/add", headers={"Accept": "application/json"},
+                           data={"item_type": "attachment", "item_id": secret, "collection": cid})
+    assert response.status_code == 409 and response.json["message"] == REFUSED
+    assert response.json["collection"]["id"] == cid
+    with app.app_context():
+        assert db.session.scalar(select(CollectionItem.id)) is None
+
+
+def test_a_refused_file_makes_no_collection_for_itself(app, world):
+    """The first click of someone without a collection makes «Моя подборка»: not for a file that it refuses."""
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    response = owner.post("/collections/add", data={"item_type": "attachment", "item_id": secret})
+    assert response.status_code == 302 and response.headers["Location"] == "/collections/mine"
+    assert REFUSED in owner.get("/collections/mine").get_data(as_text=True)
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret})
+    assert response.status_code == 409 and response.json == {"message": REFUSED, "created": False,
+                                                              "collection": None}
+    with app.app_context():
+        assert db.session.scalar(select(Collection.id)) is None
+    # its practice published, the same click adds it
+    _set_status(app, world["draft"], "published")
+    assert owner.post("/collections/add", data={"item_type": "attachment", "item_id": secret}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(CollectionItem.item_id)).all() == [secret]
+
+
+def test_adding_a_file_without_the_script_returns_to_the_file(app, world):
+    """The form's post (no script) came back to the top of the practice's page, far from the file's button."""
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    page = owner.get(f"/practices/{world['published']}").get_data(as_text=True)
+    block = page.split(f'<li id="file-{regulation}">')[1].split("</li>")[0]
+    back = html.unescape(re.search(r'name="next" value="([^"]+)"', block).group(1))
+    assert back == f"/practices/{world['published']}#file-{regulation}"
+    response = _add(owner, cid, "attachment", regulation, next_url=back)
+    assert response.headers["Location"] == back
+    assert "Добавлено в подборку" in owner.get(back.partition("#")[0]).get_data(as_text=True)

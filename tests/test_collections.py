@@ -231,6 +231,27 @@ def test_add_never_redirects_elsewhere(app, world, next_url):
     assert response.headers["Location"] == f"/collections/{cid}"
 
 
+def test_adding_without_the_script_returns_to_the_part_of_the_page_it_was_in(app, world):
+    """A recommendation of a resolution, a result of a search: the form's post (no script) came back to the top of
+    a long page; now to the recommendation or the result whose button it was, the message over it."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    for address, item_type, item_id, anchor in (
+            (f"/resolutions/{world['resolution']}", "recommendation", world["recommendation"], "rec-1-1"),
+            ("/search?q=ШНО", "practice", world["published"], f"result-practice-{world['published']}")):
+        page = owner.get(address).get_data(as_text=True)
+        assert f'id="{anchor}"' in page
+        back = htmllib.unescape(re.search(
+            rf'name="item_type" value="{item_type}">\s*<input type="hidden" name="item_id" value="{item_id}">\s*'
+            r'<input type="hidden" name="next" value="([^"]+)"', page).group(1))
+        assert unquote(back) == f"{address}#{anchor}"
+        response = _add(owner, cid, item_type, item_id, next_url=back)
+        assert unquote(response.headers["Location"]) == f"{address}#{anchor}"
+    # the buttons at the top of a page (a practice's own, a resolution's) come back to the page itself
+    page = owner.get(f"/practices/{world['published']}").get_data(as_text=True)
+    assert f'name="next" value="/practices/{world["published"]}">' in page
+
+
 def test_add_refuses_what_the_user_cannot_see(app, world):
     owner = _client(app, world["owner"])
     other = _client(app, world["other"])
@@ -332,7 +353,7 @@ def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_
     assert buttons(first, items[0]) == ["down"] and buttons(first, items[1]) == ["up", "down"]
     assert "<title>Курс для наставников ШНО — Банк практик</title>" in first
     second = owner.get(f"/collections/{cid}?page=2").get_data(as_text=True)
-    assert titles(second) == ["3", "4"] and '<ol class="collection-items" start="3">' in second
+    assert titles(second) == ["3", "4"] and f'<li id="item-{items[2]}" value="3"' in second
     # the title says which page (tabs, history), and so does the pager to a screen reader
     assert "<title>Курс для наставников ШНО — страница 2 из 3 — Банк практик</title>" in second
     assert ('<span class="current" aria-current="page"><span class="visually-hidden">Страница </span>2 из 3</span>'

@@ -8,9 +8,10 @@ keep their place («Материал недоступен») without any of thei
 alphabetically by their references (``ORDERS``).
 
 One numbering serves every part of a file (``numbered``): the bibliography's. A course designer cites «[3]», and «3.» is
-the same material in «Материалы», in «Список литературы», in its appendices «3.1.», «3.2.» and in the CSV («Приложение к
-№ 3»). An unavailable item is not cited, so it has no number: «Материал недоступен» stands between the others unnumbered
-(the materials said «4. Материал недоступен» and «5. …» for what the bibliography called «4.»).
+the same material in «Материалы», in «Список литературы», in its appendices «3.1.», «3.2.», in the CSV («Приложение к
+№ 3») and on the collection's page (``services.item_numbers``, in the collection's order). An unavailable item is not
+cited, so it has no number: «Материал недоступен» stands between the others unnumbered (the materials said «4. Материал
+недоступен» and «5. …» for what the bibliography called «4.»).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from kb import spreadsheets
 from kb.citations.links import permalink
 from kb.citations.services import bibtex, gost_reference, reference_sort_key, ris
 from kb.collections.models import Collection
-from kb.collections.services import Entry
+from kb.collections.services import Entry, bibliography_numbers
 from kb.pdf import PdfText, document_bytes, new_document
 from kb.practices.licences import licence, licence_text
 from kb.practices.models import Practice
@@ -84,16 +85,8 @@ def terms(entry: Entry) -> str:
 
 def numbered(entries: list[Entry]) -> list[tuple[int | None, Entry]]:
     """Each item with its number in the bibliography, the one every part of an export calls it by; None for an
-    unavailable item, which the bibliography does not cite."""
-    result: list[tuple[int | None, Entry]] = []
-    number = 0
-    for entry in entries:
-        if entry.material is None:
-            result.append((None, entry))
-        else:
-            number += 1
-            result.append((number, entry))
-    return result
+    unavailable item, which the bibliography does not cite (``bibliography_numbers``, the collection's page's too)."""
+    return list(zip(bibliography_numbers(entry.material is not None for entry in entries), entries, strict=True))
 
 
 def _label(number: int | None, title: str) -> str:

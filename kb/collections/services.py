@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from kb.accounts.models import User
@@ -144,8 +145,18 @@ class ItemNotFound(LookupError):
     """No such material, or the user may not see it."""
 
 
-class CollectionFull(ValueError):
-    """The collection holds COLLECTION_MAX_ITEMS items already; the message says so to the user."""
+class ItemRefused(ValueError):
+    """The material does not go into the collection; the message says why to the user."""
+
+
+class CollectionFull(ItemRefused):
+    """The collection holds COLLECTION_MAX_ITEMS items already."""
+
+
+# A file is handed out to the collection's readers and in its exports: that of a practice not public (a draft, one on
+# review, one taken down) would be «Материал недоступен» to all of them. Its page has no «В подборку» for it.
+UNPUBLISHED_FILE = ("Файл неопубликованной практики в подборку не добавляется: читатели подборки и её выгрузки "
+                    "его не получат. Добавьте файл, когда практику опубликуют.")
 
 
 def max_items() -> int:
@@ -160,10 +171,14 @@ def full_message(collection: Collection) -> str:
 
 
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
-    """Put a material at the end of the collection; (item, False) when it is there already. Raises
-    CollectionFull when it holds max_items() already."""
-    if visible_material(user, item_type, item_id) is None:
+    """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
+    for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
+    the collection holds max_items() already."""
+    material = visible_material(user, item_type, item_id)
+    if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
+    if isinstance(material, Attachment) and not material.practice.is_published:
+        raise ItemRefused(UNPUBLISHED_FILE)
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
@@ -359,8 +374,9 @@ class EntryPage:
     entries: list[Entry]
     page: int
     pages: int
-    offset: int  # items before this page: the first one's number is offset + 1
+    offset: int  # items before this page: the first one's place in the collection is offset + 1
     total: int
+    numbers: dict[int, int]  # item id → its number in the exports (``item_numbers``): the page shows the same
 
     @property
     def has_prev(self) -> bool:
@@ -386,7 +402,7 @@ def entry_page(collection: Collection, viewer: User | None, page: int) -> EntryP
     page = min(max(page, 1), pages)
     offset = (page - 1) * ITEMS_PER_PAGE
     return EntryPage(entries(collection, viewer, items[offset:offset + ITEMS_PER_PAGE]), page, pages, offset,
-                     len(items))
+                     len(items), item_numbers(collection))
 
 
 def page_of(collection: Collection, item: CollectionItem) -> int:
@@ -426,10 +442,8 @@ def _with_files(result: list[Entry]) -> None:
             entry.files = files[entry.material.id]
 
 
-def has_public_material(collection: Collection) -> bool:
-    """Whether the exports have something to list: an item everyone sees (``public_entries``). An empty collection,
-    or one whose materials were all unpublished, gave 0-byte RIS and BibTeX files and a DOCX and a PDF of two bare
-    headings. One query, whatever the number of items."""
+def _public_items(collection: Collection) -> list[Select]:
+    """Selects of the ids of the collection's items everyone sees (``public_entries``), one per kind of material."""
     item = CollectionItem
     mine = item.collection_id == collection.id
     practice = select(item.id).join(Practice, and_(item.item_type == "practice", Practice.id == item.item_id)) \
@@ -442,8 +456,36 @@ def has_public_material(collection: Collection) -> bool:
         .where(mine, Resolution.status == "published")
     attachment = select(item.id).join(Attachment, and_(item.item_type == "attachment", Attachment.id == item.item_id)) \
         .join(Practice, Practice.id == Attachment.practice_id).where(mine, Practice.status == "published")
-    return bool(db.session.scalar(select(or_(exists(practice), exists(resolution), exists(recommendation),
-                                             exists(attachment)))))
+    return [practice, resolution, recommendation, attachment]
+
+
+def has_public_material(collection: Collection) -> bool:
+    """Whether the exports have something to list: an item everyone sees (``public_entries``). An empty collection,
+    or one whose materials were all unpublished, gave 0-byte RIS and BibTeX files and a DOCX and a PDF of two bare
+    headings. One query, whatever the number of items."""
+    return bool(db.session.scalar(select(or_(*(exists(query) for query in _public_items(collection))))))
+
+
+def bibliography_numbers(cited: Iterable[bool]) -> list[int | None]:
+    """The numbers of items in an export's bibliography, by whether each is cited, in the order given: 1, 2, 3… for
+    the cited ones, None for one that is not (unavailable to readers: «Материал недоступен»). Every part of an export
+    and the collection's page call an item by this number."""
+    numbers: list[int | None] = []
+    count = 0
+    for each in cited:
+        if each:
+            count += 1
+        numbers.append(count if each else None)
+    return numbers
+
+
+def item_numbers(collection: Collection) -> dict[int, int]:
+    """Each item's number in the exports in the collection's order (``bibliography_numbers``), by the item's id;
+    an item the exports do not cite has none. One query, whatever the number of items."""
+    public = set(db.session.scalars(union_all(*_public_items(collection))))
+    items = collection.items
+    numbers = bibliography_numbers(item.id in public for item in items)
+    return {item.id: number for item, number in zip(items, numbers, strict=True) if number is not None}
 
 
 def _published(material: Material) -> bool:

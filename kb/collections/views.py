@@ -120,7 +120,7 @@ def _render_view(collection: Collection, token: str | None, page: int | None = N
         is_owner=owner, token=token, max_items=services.max_items(),
         order=_order(), orders=exports.ORDERS, order_query=_order_query(),
         share_url=url_for(".shared", token=collection.share_token, _external=True) if owner else None,
-        exportable=services.has_public_material(collection),
+        exportable=bool(items.numbers),  # a number is an item of the exports: with none, there is nothing to download
         note_item_id=refused_note[0].id if refused_note else None,
         note_form=refused_note[1] if refused_note else None,
     )
@@ -212,21 +212,23 @@ def add():
         new_title = NewCollectionForm(meta={"csrf": False}).new_title.data or ""  # cleaned as every form's text
         title = new_title[:300].strip() or services.default_title(current_user)
         collection = services.create_collection(current_user, title)
-    full = False
+    refusal = None
     try:
         _, created = services.add_item(current_user, collection, item_type, item_id)
         db.session.commit()
     except services.ItemNotFound:
         db.session.rollback()
         abort(404)
-    except services.CollectionFull:
-        created, full = False, True
+    except services.ItemRefused as refused:  # the collection is full, or the material goes into none
+        db.session.rollback()  # a collection this click made is not kept for a material it did not take
+        created, refusal = False, str(refused)
     except IntegrityError:
         # A double click raced its twin: the other request has already added the material.
         db.session.rollback()
         created = False
-    if full:
-        message, category = services.full_message(collection), "error"
+    kept = collection in db.session
+    if refusal:
+        message, category = refusal, "error"
     elif created:
         message, category = f"Добавлено в подборку «{collection.title}».", "success"
     else:
@@ -236,10 +238,10 @@ def add():
         # static/collections.js: the page stays where it is and says so beside the button
         body = {"message": message, "created": created,
                 "collection": {"id": collection.id, "title": collection.title,
-                               "url": url_for(".view", collection_id=collection.id)}}
-        return (body, 409) if full else body
+                               "url": url_for(".view", collection_id=collection.id)} if kept else None}
+        return (body, 409) if refusal else body
     flash(message, category)
-    return redirect(_safe_next(url_for(".view", collection_id=collection.id)))
+    return redirect(_safe_next(url_for(".view", collection_id=collection.id) if kept else url_for(".mine")))
 
 
 def _wants_json() -> bool:
