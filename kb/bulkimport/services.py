@@ -656,6 +656,9 @@ def _date_in_vocabulary(label: str, shown: str, day_month: tuple[int, int], outc
             f"набранное так, как «{day}-{month}» или «{day}.{month}». {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
 
 
+_DATE_IN_REGION = f"{FIELD_LABELS['region']}: в ячейке дата"
+
+
 def _date_in_region(shown: str, day_month: tuple[int, int]) -> str:
     """The row's error of a date in the region's column (an XLSX date cell, a date a CSV export wrote as text),
     worded as a date in another vocabulary's column is, with what to write instead: a region is required."""
@@ -1026,7 +1029,9 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             label = ctx.vocabularies.regions.labels[region_code]
             warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")
     scope_region = policy.moderation_scope(user)[1] or None
-    if region_code is None and not region_text and scope_region and existing is None:
+    # a date cell (an XLSX's, counted as empty) is the row's error, no empty cell to give the methodist's region
+    dated = any(error.startswith(_DATE_IN_REGION) for error in errors)
+    if region_code is None and not region_text and scope_region and existing is None and not dated:
         region_code = scope_region
         label = ctx.vocabularies.regions.labels[scope_region]
         warnings.append(f"Регион не указан — взят регион вашей области: {label}.")
@@ -1107,7 +1112,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
     probe = Practice(region_code=region_code, organisation=organisation)
-    region_unknown = bool(region_text) and region_code is None  # already reported, with a suggestion
+    region_unknown = (bool(region_text) or dated) and region_code is None  # already reported, with a suggestion
     if not region_unknown and not policy.in_scope(user, probe):
         errors.append(f"Строка вне вашей области модерации ({user.scope_label}): регион "
                       f"«{ctx.vocabularies.regions.labels.get(region_code or '', 'не указан')}», "
