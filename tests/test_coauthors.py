@@ -6,11 +6,13 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from kb.accounts.models import Notification, User
 from kb.extensions import db
-from kb.practices.models import Practice, PracticeAuthor
+from kb.practices import services
+from kb.practices.models import Practice, PracticeAuthor, PracticeVersion
 from tests.conftest import bearer, csrf_from, sign_in
 from tests.conftest import client_of as _client
 
@@ -558,7 +560,8 @@ def test_an_api_patch_keeps_the_link_of_a_name_stored_with_irregular_spaces(app,
     response = app.test_client().patch(f"/api/v1/practices/{pid}", headers=bearer(make_token(users["owner"])),
                                        json={"title": "Школьное научное общество в сельской школе: опыт"})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, True]
+    assert _lines(app, pid)[1] == (AUTHORS[1][0], users["coauthor"])  # the API's spelling saved, the line kept
+    assert _confirmed(app, pid) == [False, True]
 
 
 def test_a_co_authors_own_visits_are_not_reader_views(app, world):
@@ -662,3 +665,162 @@ def test_my_practices_reads_the_invitations_in_one_query(app, world, make_practi
     assert _queries_of_my_practices(app, client) == one
     page = client.get("/practices/mine").get_data(as_text=True)
     assert all(f"Практика {n}" in page for n in range(5))
+
+
+# -- one account, one line; answers that find the line changed; spaces in a name -----------------------------------
+
+def test_the_database_refuses_one_account_on_two_lines_of_a_practice(app, world, make_practice):
+    users, pid = world
+    with app.app_context():
+        other = make_practice("Другая практика", status="draft", owner_id=users["owner"], authors=AUTHORS[:1])
+        lines = db.session.scalars(select(PracticeAuthor).where(PracticeAuthor.practice_id.in_((pid, other)))
+                                   .order_by(PracticeAuthor.practice_id, PracticeAuthor.position_index)).all()
+        lines[0].user_id = lines[2].user_id = users["coauthor"]  # one line in each practice: allowed
+        db.session.commit()
+        lines[1].user_id = users["coauthor"]
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+    assert _lines(app, pid) == [(AUTHORS[0][0], users["coauthor"]), (AUTHORS[1][0], None)]
+
+
+def _after_reading(monkeypatch, name: str, change) -> None:
+    """``services.<name>`` (how the view reads the practice) followed, once, by ``change`` done by another request
+    that commits: the view goes on with what it read before."""
+    read = getattr(services, name)
+    done = []
+
+    def reading(*args, **kwargs):
+        practice = read(*args, **kwargs)
+        if not done:
+            done.append(True)
+            with db.engine.begin() as connection:
+                change(connection)
+        return practice
+
+    monkeypatch.setattr(services, name, reading)
+
+
+def test_two_links_of_one_account_at_once_store_one_and_tell_the_other(app, world, monkeypatch):
+    """Both requests passed the application's check before either stored its link: the unique index refuses the
+    second, which is told so in Russian (not a 500), with the address it typed still in the form."""
+    users, pid = world
+    first, second = _author_id(app, pid, AUTHORS[0][0]), _author_id(app, pid, AUTHORS[1][0])
+    client = _client(app, users, "owner")
+    token = csrf_from(client, f"/practices/{pid}/coauthors")
+    _after_reading(monkeypatch, "get_visible_practice", lambda connection: connection.execute(
+        update(PracticeAuthor).where(PracticeAuthor.id == first).values(user_id=users["coauthor"])))
+    response = client.post(f"/practices/{pid}/coauthors", data={
+        "csrf_token": token, "author": second, "email": COAUTHOR_EMAIL, "action": "link"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422, page
+    assert "эту учётную запись только что привязали к другой строке этой практики" in page
+    assert f'value="{COAUTHOR_EMAIL}"' in page[page.index(f'id="author-{second}"'):]
+    assert _lines(app, pid) == [(AUTHORS[0][0], users["coauthor"]), (AUTHORS[1][0], None)]
+
+
+@pytest.mark.parametrize("action", ["accept", "decline"])
+def test_an_answer_to_an_invitation_relinked_meanwhile_changes_nothing(app, world, monkeypatch, action):
+    """The owner unlinked the invitee's line and invited another account to it while her page was open: her
+    «Принять» confirmed the other account's invitation, her «Отклонить» removed it."""
+    users, pid = world
+    _link(app, users, pid)
+    line = _author_id(app, pid, AUTHORS[1][0])
+    client = _client(app, users, "coauthor")
+    token = csrf_from(client, "/practices/mine")
+    _after_reading(monkeypatch, "get_practice", lambda connection: connection.execute(
+        update(PracticeAuthor).where(PracticeAuthor.id == line).values(user_id=users["stranger"],
+                                                                          link_confirmed=False)))
+    response = client.post(f"/practices/{pid}/coauthorship", data={"action": action, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/practices/mine")
+    assert "Приглашение больше не действует" in client.get("/practices/mine").get_data(as_text=True)
+    assert _lines(app, pid)[1][1] == users["stranger"] and _confirmed(app, pid) == [False, False]
+    with app.app_context():
+        from kb.accounts.models import AuditEvent
+
+        assert not db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.in_(("coauthor_confirmed", "coauthor_unlinked")))).all()
+
+
+def test_declining_an_invitation_accepted_in_another_tab_says_how_to_leave(app, world):
+    users, pid = world
+    _link(app, users, pid)
+    client = _client(app, users, "coauthor")
+    token = csrf_from(client, "/practices/mine")
+    _accept(app, users, pid)
+    response = client.post(f"/practices/{pid}/coauthorship", data={"action": "decline", "csrf_token": token},
+                           follow_redirects=True)
+    assert "Вы уже приняли это приглашение: выйти из соавторов можно на странице практики." in response.get_data(
+        as_text=True)
+    assert _lines(app, pid)[1][1] == users["coauthor"] and _confirmed(app, pid) == [False, True]
+
+
+def _versions(app, pid) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PracticeVersion)
+                                 .where(PracticeVersion.practice_id == pid))
+
+
+@pytest.mark.parametrize(("name", "position"), [
+    ("Петров  Борис Ильич", AUTHORS[1][1]),
+    (f" {AUTHORS[1][0]} ", AUTHORS[1][1]),
+    ("Петров Борис\u00a0Ильич", AUTHORS[1][1]),
+    (AUTHORS[1][0], "заместитель\u00a0 директора"),
+])
+def test_an_edit_that_only_corrects_the_spaces_of_a_name_is_saved_and_the_line_stays_linked(app, world, name,
+                                                                                          position):
+    """The names were compared with their spaces collapsed and the stored spelling kept: «Изменений нет»."""
+    users, pid = world
+    authors_text = "\n".join(f"{n}, {p}" for n, p in AUTHORS)
+    _edit_authors(app, users, pid, authors_text)  # the other fields as the form sends them
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    with app.app_context():  # stored so before names were collapsed (a registry load, an older edit)
+        line = db.session.get(PracticeAuthor, _author_id(app, pid, AUTHORS[1][0]))
+        line.name, line.position = name, position
+        db.session.commit()
+    versions = _versions(app, pid)
+    _edit_authors(app, users, pid, authors_text)
+    assert _versions(app, pid) == versions + 1
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+    assert _confirmed(app, pid) == [False, True]
+    with app.app_context():
+        assert db.session.scalar(select(PracticeAuthor.position).where(
+            PracticeAuthor.practice_id == pid, PracticeAuthor.user_id == users["coauthor"])) == AUTHORS[1][1]
+        from kb.accounts.models import AuditEvent
+
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "coauthor_unlinked")).all()
+
+
+def _unique_index(app) -> bool:
+    with app.app_context():
+        return any(index["name"] == "uq_practice_author_user" and index["unique"]
+                   for index in inspect(db.engine).get_indexes("practice_author"))
+
+
+def test_the_migration_unlinks_the_other_lines_of_one_account_and_adds_the_index(app, world, make_practice):
+    """Two links made at once before the index left one account on two lines: the first line keeps the link."""
+    users, pid = world
+    with app.app_context():
+        other = make_practice("Другая практика", status="draft", owner_id=users["owner"], authors=AUTHORS[:1])
+    runner = app.test_cli_runner()
+    down = runner.invoke(args=["db", "downgrade", "zBcoa0000001"])
+    assert down.exit_code == 0, down.output
+    assert not _unique_index(app)
+    with app.app_context():
+        db.session.execute(text("UPDATE practice_author SET user_id = :user WHERE practice_id IN (:a, :b)"),
+                           {"user": users["coauthor"], "a": pid, "b": other})
+        db.session.execute(text("UPDATE practice_author SET link_confirmed = :yes WHERE practice_id = :a"),
+                           {"yes": True, "a": pid})
+        db.session.commit()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert _unique_index(app)
+    assert _lines(app, pid) == [(AUTHORS[0][0], users["coauthor"]), (AUTHORS[1][0], None)]
+    assert _confirmed(app, pid) == [True, False]
+    assert _lines(app, other) == [(AUTHORS[0][0], users["coauthor"])]  # another practice's line is another's
+    # run again on a database that has it (its revision stamped back): nothing to do
+    assert runner.invoke(args=["db", "stamp", "zBcoa0000001"]).exit_code == 0
+    again = runner.invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0, again.output
+    assert _unique_index(app)

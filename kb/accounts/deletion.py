@@ -16,7 +16,7 @@ from kb.accounts.tokens import ApiToken
 from kb.adoption.models import PracticeAdoption
 from kb.collections.models import Collection
 from kb.extensions import db
-from kb.practices.coauthors import coauthor_ids
+from kb.practices.coauthors import LINKED, UNLINKED, coauthor_ids
 from kb.practices.models import Practice, PracticeAuthor
 from kb.practices.services import count, remove_practice
 from kb.search.models import SavedSearch
@@ -146,7 +146,7 @@ and of what was asked about it (a reset link, a registration on its address); an
             event.ip = ""
     # a co-author link's event names the account by its number only; one recorded with her name before keeps none
     for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action.in_(("coauthor_linked", "coauthor_unlinked")),
+            AuditEvent.action.in_((LINKED, UNLINKED)),
             text.contains('"user_name"', autoescape=True))):
         if isinstance(event.details, dict) and event.details.get("user_id") == user_id:
             event.details = {key: item for key, item in event.details.items() if key != "user_name"}

@@ -6,8 +6,10 @@ unlinked; she may unlink herself («Выйти из соавторов») at any
 «Мои практики» (section «Соавторство», its drafts too), may open a draft of it, downloads the certificate of the
 published practice and gets its adoption notices; she edits and submits nothing of it (kb.practices.policy:
 ``is_coauthor`` enters ``can_view`` and ``can_get_certificate`` only). Who links and unlinks:
-``policy.can_manage_coauthors``. Each link, acceptance and unlink is in the audit log, which the practice's history
-shows («Соавторы»)."""
+``policy.can_manage_coauthors``. One account, one line of a practice: ``link`` checks it, and the unique index
+``uq_practice_author_user`` refuses the second of two links made at once. An answer reads the line again, locked
+(``own_line``): one relinked to another account since her page was read is no longer hers to answer. Each link,
+acceptance and unlink is in the audit log, which the practice's history shows («Соавторы»)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import AuditEvent, User
@@ -32,11 +35,30 @@ class CoauthorError(ValueError):
     """The link cannot be made or undone as asked: the message says why, in Russian."""
 
 
+# The invitee's answer finds her line no longer waiting for it: unlinked, or linked to another account, since her
+# page was read (README, «Соавторы»).
+INVITATION_GONE = "Приглашение больше не действует: привязку строки автора сняли или изменили. Обновите страницу."
+NOT_LINKED = "Вы не указаны соавтором этой практики: возможно, привязку уже сняли."
+# Two links of one account to two lines of a practice at once: the unique index (practice_id, user_id) refuses the
+# second (migration zCcou0000001); the application's own check could not see the other request's row.
+LINKED_MEANWHILE = ("Привязать не удалось: эту учётную запись только что привязали к другой строке этой практики "
+                    "(одна учётная запись — одна строка автора). Обновите страницу.")
+
+
 def _line(practice: Practice, author_id: int) -> PracticeAuthor:
+    """The author line ``author_id`` of the practice, read again under a row lock (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite has one writer at a time): a link or an answer of another request since the practice was read is seen,
+    not written over."""
     author = next((a for a in practice.authors if a.id == author_id), None)
-    if author is None:
+    if author is None or _locked(select(PracticeAuthor).where(PracticeAuthor.id == author_id)) is None:
         raise CoauthorError("Такой строки автора у практики нет: обновите страницу.")
     return author
+
+
+def _locked(query) -> PracticeAuthor | None:
+    """The author line ``query`` finds, locked for the rest of the transaction and with what is stored now (not what
+    the session read before)."""
+    return db.session.scalars(query.with_for_update().execution_options(populate_existing=True)).one_or_none()
 
 
 def unknown_address(email: str) -> str:
@@ -73,7 +95,10 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
     before = author.user_id
     author.user_id = user.id
     author.link_confirmed = user.id in (actor.id, practice.owner_id)  # her own line: no invitation
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the caller rolls the transaction back
+        raise CoauthorError(LINKED_MEANWHILE) from exc
     if before is not None:
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
     # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
@@ -102,17 +127,19 @@ def _invitations_link() -> str:
     return url_for("practices.mine", _anchor="invitations") if has_request_context() else ""
 
 
-def own_line(user: User, practice: Practice) -> PracticeAuthor:
-    """The author line of ``practice`` linked to ``user`` (invited or confirmed)."""
-    author = next((a for a in practice.authors if a.user_id is not None and a.user_id == user.id), None)
+def own_line(user: User, practice: Practice, message: str = NOT_LINKED) -> PracticeAuthor:
+    """The author line of ``practice`` linked to ``user`` (invited or confirmed) as stored now, locked until the
+    transaction ends: the page she answered from may be older than a relink of her line to another account."""
+    author = _locked(select(PracticeAuthor).where(PracticeAuthor.practice_id == practice.id,
+                                                  PracticeAuthor.user_id == user.id))
     if author is None:
-        raise CoauthorError("Вы не указаны соавтором этой практики: возможно, привязку уже сняли.")
+        raise CoauthorError(message)
     return author
 
 
 def accept(user: User, practice: Practice) -> PracticeAuthor:
-    """The invitee accepts: from now on she is a co-author of the practice."""
-    author = own_line(user, practice)
+    """The invitee accepts: from now on she is a co-author of the practice (accepted already: nothing to do)."""
+    author = own_line(user, practice, INVITATION_GONE)
     if not author.link_confirmed:
         author.link_confirmed = True
         record(CONFIRMED, user, "practice", practice.id, details={"author": author.name, "user_id": user.id})
@@ -120,9 +147,17 @@ def accept(user: User, practice: Practice) -> PracticeAuthor:
     return author
 
 
+def decline(user: User, practice: Practice) -> PracticeAuthor:
+    """The invitee declines the invitation she has not accepted: her line is unlinked (its name stays)."""
+    author = own_line(user, practice, INVITATION_GONE)
+    if author.link_confirmed:  # accepted meanwhile (another tab): leaving is a choice of its own
+        raise CoauthorError("Вы уже приняли это приглашение: выйти из соавторов можно на странице практики.")
+    return _unlinked(user, practice, author)
+
+
 def leave(user: User, practice: Practice) -> PracticeAuthor:
-    """The invitee declines, or the co-author leaves: her line is unlinked (its name stays)."""
-    return unlink(user, practice, own_line(user, practice).id)
+    """The co-author leaves (or the invitee declines): her line is unlinked (its name stays)."""
+    return _unlinked(user, practice, own_line(user, practice))
 
 
 def invitations(user: User) -> list[PracticeAuthor]:
@@ -139,6 +174,11 @@ def unlink(actor: User, practice: Practice, author_id: int) -> PracticeAuthor:
         raise PermissionError
     if author.user_id is None:
         raise CoauthorError(f"Строка «{author.name}» не привязана к учётной записи.")
+    return _unlinked(actor, practice, author)
+
+
+def _unlinked(actor: User, practice: Practice, author: PracticeAuthor) -> PracticeAuthor:
+    """Unlink the (locked) line ``author``, said in the audit log."""
     record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": author.user_id})
     author.user_id = None
     author.link_confirmed = False

@@ -182,6 +182,9 @@ class PracticeAuthor(db.Model):
     """An author of a practice with the position held."""
 
     __tablename__ = "practice_author"
+    # One account, one line of a practice (migration zCcou0000001): two links made at once cannot both be stored.
+    # Lines linked to no account (NULL) are not compared, in SQLite and PostgreSQL alike.
+    __table_args__ = (Index("uq_practice_author_user", "practice_id", "user_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"), index=True)

@@ -20,6 +20,7 @@ from kb.attachments.extract import KINDS
 from kb.collections.models import CollectionItem
 from kb.extensions import db
 from kb.practices import assessments, policy
+from kb.practices.coauthors import UNLINKED
 from kb.practices.licences import default_licence, licence
 from kb.practices.models import SECTION_KEYS, SECTIONS, Practice, PracticeAuthor, PracticeTransition, PracticeVersion
 from kb.practices.rules import one_line
@@ -237,15 +238,14 @@ def _authors_kept(practice: Practice, authors: list[tuple[str, str]]) -> list[Pr
     """The author lines of an edit, the stored rows kept for the lines left as they were, so that a line linked to a
     co-author's account (kb.practices.coauthors) stays linked: a line with the same name and position keeps its row,
     then one with the same name and another position (the same person, promoted); a line whose name changed is a new,
-    unlinked row, and a removed line's row goes with its link. Names and positions are compared with their spaces
-    collapsed (the API sends a stored «Петров  Б. И.» back as «Петров Б. И.»): such a name is the same line, kept as
-    stored."""
-    lines = [(name.strip(), position.strip()) for name, position in authors if name.strip()]
+    unlinked row, and a removed line's row goes with its link. Names and positions are stored with their spaces
+    collapsed, as they are compared: a stored «Петров  Б. И.» (or with a non-breaking space) corrected to «Петров Б.
+    И.» is the same line, saved in the new spelling with its link and its acceptance."""
+    lines = _author_lines(authors)
     free = list(practice.authors)
     rows: list[PracticeAuthor | None] = [None] * len(lines)
-    for same in (lambda row, name, position: one_line(row.name) == one_line(name)
-                 and one_line(row.position) == one_line(position),
-                 lambda row, name, position: one_line(row.name) == one_line(name)):
+    for same in (lambda row, name, position: one_line(row.name) == name and one_line(row.position) == position,
+                 lambda row, name, position: one_line(row.name) == name):
         for i, (name, position) in enumerate(lines):
             if rows[i] is None and (row := next((r for r in free if same(r, name, position)), None)) is not None:
                 rows[i] = row
@@ -253,9 +253,15 @@ def _authors_kept(practice: Practice, authors: list[tuple[str, str]]) -> list[Pr
     kept = []
     for i, ((name, position), row) in enumerate(zip(lines, rows, strict=True)):
         row = row or PracticeAuthor(name=name)
-        row.position_index, row.position = i, position
+        row.position_index, row.name, row.position = i, name, position
         kept.append(row)
     return kept
+
+
+def _author_lines(authors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(name, position) of each author as stored: runs of spaces (a non-breaking one too) and line breaks as one
+    space, none at the ends; a line without a name is no author."""
+    return [(one_line(name), one_line(position)) for name, position in authors if one_line(name)]
 
 
 def holds(practice: Practice, data: PracticeData) -> bool:
@@ -265,7 +271,7 @@ def holds(practice: Practice, data: PracticeData) -> bool:
     content = {
         "title": one_line(data.title),
         **{key: unix_line_breaks(data.sections.get(key) or "").strip() for key in SECTION_KEYS},
-        "authors": [[name.strip(), position.strip()] for name, position in data.authors if name.strip()],
+        "authors": [list(line) for line in _author_lines(data.authors)],
         "organisation": one_line(data.organisation),
         "region_code": data.region_code or None,
         "municipality_id": municipality.id if municipality and municipality.region_code == data.region_code
@@ -302,7 +308,7 @@ def update_practice(user: User, practice: Practice, data: PracticeData) -> bool:
     db.session.flush()
     for author in linked:
         if author not in practice.authors:  # the line removed or renamed: its link goes with it, said in the history
-            record("coauthor_unlinked", user, "practice", practice.id,
+            record(UNLINKED, user, "practice", practice.id,
                    details={"author": author.name, "user_id": author.user_id, "edit": True})
     if _unordered(snapshot(practice)) == _unordered(before):
         return False  # the same content: no version, no new time (a PATCH of nothing changed the ETag)

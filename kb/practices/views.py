@@ -522,19 +522,23 @@ def coauthorship(practice_id: int):
                                 or policy.is_invited(current_user, practice)):
         abort(404)
     action = request.form.get("action", "")
-    if action == "accept":
-        coauthors.accept(current_user, practice)
-        db.session.commit()
-        flash(f"Вы соавтор практики «{practice.title}»: она в разделе «Соавторство».", "success")
-        return redirect(url_for(".mine", _anchor="coauthored"))
-    if action in ("decline", "leave"):
-        coauthors.leave(current_user, practice)
-        db.session.commit()
-        flash(f"Приглашение в соавторы практики «{practice.title}» отклонено." if action == "decline"
-              else f"Вы больше не соавтор практики «{practice.title}»: строка автора отвязана от вашей учётной "
-                   "записи.", "success")
+    answers = {"accept": coauthors.accept, "decline": coauthors.decline, "leave": coauthors.leave}
+    if action not in answers:
+        abort(400)
+    title = practice.title
+    try:
+        answers[action](current_user, practice)
+    except coauthors.CoauthorError as exc:  # her line was unlinked or relinked since her page was read
+        db.session.rollback()
+        flash(str(exc), "error")
         return redirect(url_for(".mine"))
-    abort(400)
+    db.session.commit()
+    if action == "accept":
+        flash(f"Вы соавтор практики «{title}»: она в разделе «Соавторство».", "success")
+        return redirect(url_for(".mine", _anchor="coauthored"))
+    flash(f"Приглашение в соавторы практики «{title}» отклонено." if action == "decline"
+          else f"Вы больше не соавтор практики «{title}»: строка автора отвязана от вашей учётной записи.", "success")
+    return redirect(url_for(".mine"))
 
 
 @bp.get("/<int:practice_id>/certificate.pdf")
