@@ -799,10 +799,12 @@ def _unique_index(app) -> bool:
 
 
 def test_the_migration_unlinks_the_other_lines_of_one_account_and_adds_the_index(app, world, make_practice):
-    """Two links made at once before the index left one account on two lines: the first line keeps the link."""
+    """Two links made at once before the index left one account on two lines: the first line keeps the link — the
+    accepted one, if only one of them is (keeping the first, an invitation, made a co-author an invitee again)."""
     users, pid = world
     with app.app_context():
         other = make_practice("Другая практика", status="draft", owner_id=users["owner"], authors=AUTHORS[:1])
+        later = make_practice("Третья практика", status="draft", owner_id=users["owner"], authors=AUTHORS)
     runner = app.test_cli_runner()
     down = runner.invoke(args=["db", "downgrade", "zBcoa0000001"])
     assert down.exit_code == 0, down.output
@@ -812,13 +814,18 @@ def test_the_migration_unlinks_the_other_lines_of_one_account_and_adds_the_index
                            {"user": users["coauthor"], "a": pid, "b": other})
         db.session.execute(text("UPDATE practice_author SET link_confirmed = :yes WHERE practice_id = :a"),
                            {"yes": True, "a": pid})
+        db.session.execute(text("UPDATE practice_author SET user_id = :user, link_confirmed = (position_index = 1) "
+                                "WHERE practice_id = :c"), {"user": users["coauthor"], "c": later})
         db.session.commit()
+    assert _confirmed(app, later) == [False, True]
     up = runner.invoke(args=["db", "upgrade"])
     assert up.exit_code == 0, up.output
     assert _unique_index(app)
     assert _lines(app, pid) == [(AUTHORS[0][0], users["coauthor"]), (AUTHORS[1][0], None)]
     assert _confirmed(app, pid) == [True, False]
     assert _lines(app, other) == [(AUTHORS[0][0], users["coauthor"])]  # another practice's line is another's
+    assert _lines(app, later) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+    assert _confirmed(app, later) == [False, True]
     # run again on a database that has it (its revision stamped back): nothing to do
     assert runner.invoke(args=["db", "stamp", "zBcoa0000001"]).exit_code == 0
     again = runner.invoke(args=["db", "upgrade"])

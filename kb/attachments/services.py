@@ -62,6 +62,7 @@ def clean_filename(name: str) -> str:
     name = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in name)
     name = PurePath(name.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    name = windows_safe(name) if name else ""  # before the cut: the «_» is within the 255 bytes
     if len(name.encode()) > MAX_NAME_BYTES:
         stem, dot, extension = name.rpartition(".")
         if not dot or len(extension.encode()) > 16:
@@ -69,7 +70,7 @@ def clean_filename(name: str) -> str:
         room = MAX_NAME_BYTES - len(extension.encode()) - (1 if extension else 0)
         stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
         name = f"{stem}.{extension}" if extension else stem
-    return windows_safe(name) if name else "файл"
+    return name or "файл"
 
 
 # The name of a multipart part as a quoted string (not RFC 2231's «filename*=», which encodes a backslash as %5C).
