@@ -2,6 +2,7 @@
 Who links and unlinks, what the linked co-author sees («Мои практики», the draft, the certificate, the adoption
 notice) and what she may not do (edit, submit); an edit of the authors keeps the links of unchanged lines."""
 
+import html
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kb.accounts.models import Notification, User
 from kb.extensions import db
-from kb.practices import services
+from kb.practices import coauthors, services
 from kb.practices.models import Practice, PracticeAuthor, PracticeVersion
 from tests.conftest import bearer, csrf_from, sign_in
 from tests.conftest import client_of as _client
@@ -428,7 +429,10 @@ def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     assert 'id="coauthored"' not in page
     invitations = page[page.index('id="invitations"'):]
     assert TITLE in invitations and 'value="accept"' in invitations and 'value="decline"' in invitations
-    assert _answer(app, users, pid, "stranger").status_code == 404  # not hers to answer
+    # not hers to answer: told as a gone invitation is, whatever the practice (nothing learnt of it), nothing changes
+    stranger = _answer(app, users, pid, "stranger")
+    assert stranger.status_code == 302 and stranger.headers["Location"].endswith("/practices/mine")
+    assert _confirmed(app, pid) == [False, False]
     _accept(app, users, pid)
     assert _confirmed(app, pid) == [False, True]
     assert coauthor.get(f"/practices/{pid}").status_code == 200
@@ -457,7 +461,9 @@ def test_the_co_author_leaves_at_any_time_her_own_line_only(app, world, make_use
     assert _answer(app, users, pid, action="leave").status_code == 302
     assert _lines(app, pid)[1][1] is None and _lines(app, pid)[0][1] is not None  # the other line stays linked
     assert coauthor.get(f"/practices/{pid}").status_code == 404
-    assert _answer(app, users, pid, action="leave").status_code == 404  # nothing of hers left
+    again = _answer(app, users, pid, action="leave")  # nothing of hers left: told so
+    assert again.status_code == 302 and again.headers["Location"].endswith("/practices/mine")
+    assert _lines(app, pid)[1][1] is None and _lines(app, pid)[0][1] is not None
 
 
 def _rename(app, user_id, name):
@@ -740,6 +746,27 @@ def test_an_answer_to_an_invitation_relinked_meanwhile_changes_nothing(app, worl
 
         assert not db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.action.in_(("coauthor_confirmed", "coauthor_unlinked")))).all()
+
+
+@pytest.mark.parametrize("action", ["accept", "decline", "leave"])
+def test_an_answer_after_the_line_was_relinked_says_the_invitation_is_gone(app, world, action):
+    """The line was relinked before she clicked (her page was older): «Страница не найдена» said nothing of why. Any
+    practice number gets the same answer, so it tells no one which practices exist."""
+    users, pid = world
+    _link(app, users, pid)
+    client = _client(app, users, "coauthor")
+    token = csrf_from(client, "/practices/mine")
+    with app.app_context():
+        db.session.execute(update(PracticeAuthor).where(PracticeAuthor.id == _author_id(app, pid, AUTHORS[1][0]))
+                           .values(user_id=users["stranger"], link_confirmed=False))
+        db.session.commit()
+    gone = coauthors.NOT_LINKED if action == "leave" else coauthors.INVITATION_GONE
+    for practice_id in (pid, 999999):
+        response = client.post(f"/practices/{practice_id}/coauthorship", data={"action": action, "csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/practices/mine")
+        page = client.get("/practices/mine").get_data(as_text=True)
+        assert html.escape(gone, quote=False) in page or gone in page
+    assert _lines(app, pid)[1][1] == users["stranger"]
 
 
 def test_declining_an_invitation_accepted_in_another_tab_says_how_to_leave(app, world):

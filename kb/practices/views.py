@@ -517,14 +517,17 @@ def coauthor_links(practice_id: int):
 def coauthorship(practice_id: int):
     """The invitee's answer to an invitation to co-author the practice («Принять», «Отклонить»), or the co-author
     leaving it («Выйти из соавторов»): her own line only (kb.practices.coauthors)."""
-    practice = services.get_practice(practice_id)
-    if practice is None or not (policy.is_coauthor(current_user, practice)
-                                or policy.is_invited(current_user, practice)):
-        abort(404)
     action = request.form.get("action", "")
     answers = {"accept": coauthors.accept, "decline": coauthors.decline, "leave": coauthors.leave}
     if action not in answers:
         abort(400)
+    practice = services.get_practice(practice_id)
+    if practice is None or not (policy.is_coauthor(current_user, practice)
+                                or policy.is_invited(current_user, practice)):
+        # her line was unlinked or relinked before her page was sent: told so (not «Страница не найдена»), in the
+        # same words for any number, so that nothing is learnt of other practices
+        flash(coauthors.NOT_LINKED if action == "leave" else coauthors.INVITATION_GONE, "error")
+        return redirect(url_for(".mine"))
     title = practice.title
     try:
         answers[action](current_user, practice)
