@@ -413,6 +413,48 @@ def test_a_moderator_linked_as_co_author_does_not_assess_the_practice(app, world
         assert not db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid)).all()
 
 
+def _invite_the_methodist(app, users, pid):
+    """The owner invites the region's methodist to a line and sends the practice for review."""
+    with app.app_context():
+        db.session.get(User, users["methodist"]).email = "metodist@example.org"
+        db.session.commit()
+    assert _link(app, users, pid, email="metodist@example.org").status_code == 302
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+
+
+def test_an_invitation_not_accepted_leaves_the_methodist_her_assessment(app, world):
+    """Only an accepted link makes her an author: an invitation alone must not let the owner choose who assesses."""
+    from kb.practices.models import PracticeAssessment
+
+    users, pid = world
+    _invite_the_methodist(app, users, pid)
+    client = _client(app, users, "methodist")
+    assert 'name="relevance"' in client.get(f"/practices/{pid}").get_data(as_text=True)
+    response = client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    assert response.status_code == 302
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "Экспертная оценка сохранена." in page and "не на рассмотрении" not in page
+    with app.app_context():
+        assessments = db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid))
+        assert len(assessments.all()) == 1
+
+
+def test_a_co_author_moderator_is_told_why_she_does_not_assess(app, world):
+    users, pid = world
+    _invite_the_methodist(app, users, pid)
+    _accept(app, users, pid, "methodist")
+    client = _client(app, users, "methodist")
+    client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "вы — автор или соавтор этой практики" in page and "не на рассмотрении" not in page
+
+
 def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     users, pid = world
     assert _link(app, users, pid).status_code == 302
