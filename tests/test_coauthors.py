@@ -664,6 +664,23 @@ def test_an_account_that_declined_is_not_invited_again(app, world, make_user):
     assert _lines(app, pid)[1][1] == users["coauthor"]
 
 
+@pytest.mark.parametrize("line", [AUTHORS[1][0], AUTHORS[0][0]], ids=["the same line", "another line"])
+def test_an_account_invited_before_is_told_once(app, world, line):
+    """Link, unlink, link…: each invitation was a notice with a title the linker chose. An account invited to the
+    practice before is linked again without a new notice; the invitation waits in «Мои практики» all the same."""
+    users, pid = world
+    for cycle in range(5):
+        assert _link(app, users, pid, name=AUTHORS[1][0] if cycle == 0 else line).status_code == 302
+        if cycle < 4:
+            assert _link(app, users, pid, name=AUTHORS[1][0] if cycle == 0 else line,
+                         action="unlink").status_code == 302
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])).all()
+    assert len(told) == 1
+    page = _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
+    assert TITLE in page[page.index('id="invitations"'):]
+
+
 def test_the_owners_own_line_linked_by_a_methodist_needs_no_invitation(app, world):
     users, pid = world
     with app.app_context():

@@ -92,6 +92,7 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
     if other is not None:
         raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
                             "одна строка автора.")
+    told_before = invited_before(practice, user.id)
     before = author.user_id
     author.user_id = user.id
     author.link_confirmed = user.id in (actor.id, practice.owner_id)  # her own line: no invitation
@@ -103,7 +104,7 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
     # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
     record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
-    if not author.link_confirmed:
+    if not author.link_confirmed and not told_before:  # link, unlink, link…: one notice, not one a link
         notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
                         "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
     return author
@@ -112,6 +113,13 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
 def declined(practice: Practice, user_id: int) -> bool:
     """Whether the account unlinked its own line of the practice once (declined the invitation, or left)."""
     return any(e.actor_id == user_id and e.details.get("user_id") == user_id for e in _events(practice, (UNLINKED,))
+               if isinstance(e.details, dict))
+
+
+def invited_before(practice: Practice, user_id: int) -> bool:
+    """Whether the account was invited to the practice once (linked to a line of it by another account): she was
+    told then, and her invitation waits in «Мои практики» whenever a line of it is linked to her again."""
+    return any(e.actor_id != user_id and e.details.get("user_id") == user_id for e in _events(practice, (LINKED,))
                if isinstance(e.details, dict))
 
 
