@@ -647,6 +647,24 @@ def test_a_decline_tells_the_linker_no_name_either(app, world):
     assert "Настоящая Фамилия" not in history and "приглашённый соавтор" in history
 
 
+def test_a_co_author_who_left_is_not_named_in_the_history(app, world, make_user):
+    """README: who declined or left is «приглашённый соавтор» in the history, not her name — her earlier acceptance
+    named her only while she stayed; accepted again (invited by an administrator), she is named again."""
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    assert _answer(app, users, pid, action="leave").status_code == 302
+    owner = _client(app, users, "owner")
+    history = owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Настоящая Фамилия" not in history and "приглашённый соавтор" in history
+    assert "Настоящая Фамилия" not in owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    users["admin"] = make_user("admin")
+    _link(app, users, pid, who="admin")
+    _accept(app, users, pid)
+    assert "Настоящая Фамилия" in owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+
+
 def test_an_account_that_declined_is_not_invited_again(app, world, make_user):
     """Invite, decline, invite…: each invitation was a notice with a title the linker chose. Once declined, the
     same account is not invited to the practice again (an administrator may)."""

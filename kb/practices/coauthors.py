@@ -213,9 +213,15 @@ def history(practice: Practice) -> list[CoauthorEvent]:
     ids = {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None}
     existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
     # an account is named once it accepted an invitation here (she consented), or linked its own line, or owns the
-    # practice; before, the linker who typed an e-mail learns no name of it — nor when she declines
-    consented = {e.details.get("user_id") for e in events
-                 if e.action == CONFIRMED or (e.action == LINKED and e.actor_id == e.details.get("user_id"))}
+    # practice; before, the linker who typed an e-mail learns no name of it — nor when she declines, nor once she
+    # left (unlinked her own line after accepting: her consent went with her; accepted again, she is named again)
+    consented: set = set()
+    for e in events:
+        user_id = e.details.get("user_id") if isinstance(e.details, dict) else None
+        if e.action == CONFIRMED or (e.action == LINKED and e.actor_id == user_id):
+            consented.add(user_id)
+        elif e.action == UNLINKED and e.actor_id == user_id:
+            consented.discard(user_id)
     consented.add(practice.owner_id)
     names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(existing & consented)))}
 
