@@ -3,6 +3,7 @@ Who links and unlinks, what the linked co-author sees («Мои практики
 notice) and what she may not do (edit, submit); an edit of the authors keeps the links of unchanged lines."""
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -142,7 +143,7 @@ def test_one_account_links_one_line(app, world):
     assert _link(app, users, pid).status_code == 302
     response = _link(app, users, pid, name=AUTHORS[0][0])
     assert response.status_code == 422
-    assert "уже привязана к строке" in response.get_data(as_text=True)
+    assert "одна учётная запись — одна строка автора" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("who", "status"), [("stranger", 404), ("methodist_out", 404), ("coauthor", 403)])
@@ -697,6 +698,34 @@ def test_an_account_invited_before_is_told_once(app, world, line):
     assert len(told) == 1
     page = _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
     assert TITLE in page[page.index('id="invitations"'):]
+
+
+def _link_error(response) -> str:
+    [error] = re.findall(r'flash--error" role="alert">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return error
+
+
+def test_the_link_form_confirms_no_guess_of_an_address_another_linker_invited(app, world, make_user):
+    """The methodist invited an account to line 2: the owner's page shows only «приглашение отправлено». Whatever
+    address the owner types, the answer is the same words: they confirm no guess of whose the address is."""
+    users, pid = world
+    make_user("teacher", email="other@example.org")
+    assert _link(app, users, pid, who="methodist").status_code == 302
+    same_line = [_link(app, users, pid, email=email) for email in (COAUTHOR_EMAIL, "other@example.org",
+                                                                  "nobody@example.org")]
+    assert {response.status_code for response in same_line} == {422}
+    assert len({_link_error(response) for response in same_line}) == 1
+    assert "ждёт ответа на приглашение" in _link_error(same_line[0])
+    assert _lines(app, pid)[1][1] == users["coauthor"]  # the invitation stays as it was
+    guess = _link(app, users, pid, name=AUTHORS[0][0])
+    assert guess.status_code == 422
+    error = _link_error(guess)
+    assert AUTHORS[1][0] not in error and "привязана к строке" not in error
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+    # she accepted: her name is on the page, and the answers name her line again
+    _accept(app, users, pid)
+    assert f"уже привязана к строке «{AUTHORS[1][0]}»" in _link_error(_link(app, users, pid, name=AUTHORS[0][0]))
+    assert "уже привязана к этой учётной записи" in _link_error(_link(app, users, pid))
 
 
 def test_the_owners_own_line_linked_by_a_methodist_needs_no_invitation(app, world):

@@ -79,6 +79,10 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         check_email(email)
     except ValueError as exc:  # AccountError: its words are the registration form's
         raise CoauthorError(str(exc)) from exc
+    if author.user_id is not None and not author.link_confirmed and author.user_id != actor.id:
+        # whatever the address: an answer of its own for the invitee's would confirm a guess of it
+        raise CoauthorError(f"Строка «{author.name}» уже ждёт ответа на приглашение: чтобы пригласить другого "
+                            "соавтора, сначала отвяжите её.")
     user = find_user(email)
     if user is None or not user.is_active_account:
         raise CoauthorError(unknown_address(email))
@@ -89,6 +93,10 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         raise CoauthorError("Эта учётная запись уже отклонила приглашение в соавторы этой практики или вышла из "
                             "соавторов: пригласить её снова может только администратор.")
     other = next((a for a in practice.authors if a.user_id == user.id and a is not author), None)
+    if other is not None and not other.link_confirmed and user.id != actor.id:
+        # the page shows that line as «приглашение отправлено», not to whom: naming it would confirm the guess
+        raise CoauthorError("Привязать не удалось: эта учётная запись уже привязана к другой строке этой практики "
+                            "или приглашена к ней (одна учётная запись — одна строка автора).")
     if other is not None:
         raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
                             "одна строка автора.")
