@@ -63,14 +63,17 @@ def _locked(query) -> PracticeAuthor | None:
 
 def unknown_address(email: str) -> str:
     """The answer for an address with no account the link could go to. A blocked account's address gets the same
-    words: the linker learns nothing more of an account than that it can be linked."""
+    words: the linker learns nothing more of an account than that it can be linked. Unlike registration and the
+    password reset, this tells whether an address has an account, on purpose (the linker must know whether her
+    invitation reached someone; README, «Соавторы»), limited by the form's 60 tries an hour."""
     return (f"Привязать не удалось: учётной записи с адресом «{email}» в банке нет. Проверьте адрес или попросите "
             "соавтора зарегистрироваться с ним, а затем привяжите строку снова.")
 
 
 def link(actor: User, practice: Practice, author_id: int, email: str) -> PracticeAuthor:
-    """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice) and
-    the link counts once she accepts it (``accept``); the actor linking her own account needs no invitation."""
+    """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice, once
+    a practice) and the link counts once she accepts it (``accept``); the actor linking her own account needs no
+    invitation."""
     if not policy.can_manage_coauthors(actor, practice):
         raise PermissionError
     author = _line(practice, author_id)
