@@ -53,7 +53,7 @@ def test_public_collection_with_its_items(client, shelf):
                         "excerpt": "Аннотация опубликованной практики.", "note": "Читать раздел «Технология»",
                         "url": f"/practices/{published}"}
     # a draft in a public collection stays hidden from readers: no title, no text, no note, no id, no link
-    assert items[1] == {"type": "practice", "id": None, "available": False, "title": "Материал недоступен",
+    assert items[1] == {"type": None, "id": None, "available": False, "title": "Материал недоступен",
                         "excerpt": "", "note": "", "url": None}
     shared = client.get(f"/api/v1/collections/shared/{made['link'][1]}").get_json()["items"]
     assert shared[1] == items[1]

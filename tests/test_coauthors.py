@@ -4,6 +4,7 @@ notice) and what she may not do (edit, submit); an edit of the authors keeps the
 
 import html
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -143,7 +144,7 @@ def test_one_account_links_one_line(app, world):
     assert _link(app, users, pid).status_code == 302
     response = _link(app, users, pid, name=AUTHORS[0][0])
     assert response.status_code == 422
-    assert "уже привязана к строке" in response.get_data(as_text=True)
+    assert "одна учётная запись — одна строка автора" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("who", "status"), [("stranger", 404), ("methodist_out", 404), ("coauthor", 403)])
@@ -414,6 +415,48 @@ def test_a_moderator_linked_as_co_author_does_not_assess_the_practice(app, world
         assert not db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid)).all()
 
 
+def _invite_the_methodist(app, users, pid):
+    """The owner invites the region's methodist to a line and sends the practice for review."""
+    with app.app_context():
+        db.session.get(User, users["methodist"]).email = "metodist@example.org"
+        db.session.commit()
+    assert _link(app, users, pid, email="metodist@example.org").status_code == 302
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+
+
+def test_an_invitation_not_accepted_leaves_the_methodist_her_assessment(app, world):
+    """Only an accepted link makes her an author: an invitation alone must not let the owner choose who assesses."""
+    from kb.practices.models import PracticeAssessment
+
+    users, pid = world
+    _invite_the_methodist(app, users, pid)
+    client = _client(app, users, "methodist")
+    assert 'name="relevance"' in client.get(f"/practices/{pid}").get_data(as_text=True)
+    response = client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    assert response.status_code == 302
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "Экспертная оценка сохранена." in page and "не на рассмотрении" not in page
+    with app.app_context():
+        assessments = db.session.scalars(select(PracticeAssessment).where(PracticeAssessment.practice_id == pid))
+        assert len(assessments.all()) == 1
+
+
+def test_a_co_author_moderator_is_told_why_she_does_not_assess(app, world):
+    users, pid = world
+    _invite_the_methodist(app, users, pid)
+    _accept(app, users, pid, "methodist")
+    client = _client(app, users, "methodist")
+    client.post(f"/practices/{pid}/assessment", data={
+        "relevance": "2", "novelty": "2", "effectiveness": "2", "stability": "2", "replicability": "2",
+        "decision": "", "csrf_token": csrf_from(client, f"/practices/{pid}")})
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "вы — автор или соавтор этой практики" in page and "не на рассмотрении" not in page
+
+
 def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     users, pid = world
     assert _link(app, users, pid).status_code == 302
@@ -611,6 +654,24 @@ def test_a_decline_tells_the_linker_no_name_either(app, world):
     assert "Настоящая Фамилия" not in history and "приглашённый соавтор" in history
 
 
+def test_a_co_author_who_left_is_not_named_in_the_history(app, world, make_user):
+    """README: who declined or left is «приглашённый соавтор» in the history, not her name — her earlier acceptance
+    named her only while she stayed; accepted again (invited by an administrator), she is named again."""
+    users, pid = world
+    _rename(app, users["coauthor"], "Настоящая Фамилия")
+    _link(app, users, pid)
+    _accept(app, users, pid)
+    assert _answer(app, users, pid, action="leave").status_code == 302
+    owner = _client(app, users, "owner")
+    history = owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+    assert "Настоящая Фамилия" not in history and "приглашённый соавтор" in history
+    assert "Настоящая Фамилия" not in owner.get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+    users["admin"] = make_user("admin")
+    _link(app, users, pid, who="admin")
+    _accept(app, users, pid)
+    assert "Настоящая Фамилия" in owner.get(f"/practices/{pid}/history").get_data(as_text=True)
+
+
 def test_an_account_that_declined_is_not_invited_again(app, world, make_user):
     """Invite, decline, invite…: each invitation was a notice with a title the linker chose. Once declined, the
     same account is not invited to the practice again (an administrator may)."""
@@ -626,6 +687,51 @@ def test_an_account_that_declined_is_not_invited_again(app, world, make_user):
     users["admin"] = make_user("admin")
     _link(app, users, pid, who="admin")
     assert _lines(app, pid)[1][1] == users["coauthor"]
+
+
+@pytest.mark.parametrize("line", [AUTHORS[1][0], AUTHORS[0][0]], ids=["the same line", "another line"])
+def test_an_account_invited_before_is_told_once(app, world, line):
+    """Link, unlink, link…: each invitation was a notice with a title the linker chose. An account invited to the
+    practice before is linked again without a new notice; the invitation waits in «Мои практики» all the same."""
+    users, pid = world
+    for cycle in range(5):
+        assert _link(app, users, pid, name=AUTHORS[1][0] if cycle == 0 else line).status_code == 302
+        if cycle < 4:
+            assert _link(app, users, pid, name=AUTHORS[1][0] if cycle == 0 else line,
+                         action="unlink").status_code == 302
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.user_id == users["coauthor"])).all()
+    assert len(told) == 1
+    page = _client(app, users, "coauthor").get("/practices/mine").get_data(as_text=True)
+    assert TITLE in page[page.index('id="invitations"'):]
+
+
+def _link_error(response) -> str:
+    [error] = re.findall(r'flash--error" role="alert">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return error
+
+
+def test_the_link_form_confirms_no_guess_of_an_address_another_linker_invited(app, world, make_user):
+    """The methodist invited an account to line 2: the owner's page shows only «приглашение отправлено». Whatever
+    address the owner types, the answer is the same words: they confirm no guess of whose the address is."""
+    users, pid = world
+    make_user("teacher", email="other@example.org")
+    assert _link(app, users, pid, who="methodist").status_code == 302
+    same_line = [_link(app, users, pid, email=email) for email in (COAUTHOR_EMAIL, "other@example.org",
+                                                                  "nobody@example.org")]
+    assert {response.status_code for response in same_line} == {422}
+    assert len({_link_error(response) for response in same_line}) == 1
+    assert "ждёт ответа на приглашение" in _link_error(same_line[0])
+    assert _lines(app, pid)[1][1] == users["coauthor"]  # the invitation stays as it was
+    guess = _link(app, users, pid, name=AUTHORS[0][0])
+    assert guess.status_code == 422
+    error = _link_error(guess)
+    assert AUTHORS[1][0] not in error and "привязана к строке" not in error
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+    # she accepted: her name is on the page, and the answers name her line again
+    _accept(app, users, pid)
+    assert f"уже привязана к строке «{AUTHORS[1][0]}»" in _link_error(_link(app, users, pid, name=AUTHORS[0][0]))
+    assert "уже привязана к этой учётной записи" in _link_error(_link(app, users, pid))
 
 
 def test_the_owners_own_line_linked_by_a_methodist_needs_no_invitation(app, world):

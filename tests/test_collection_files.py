@@ -170,7 +170,7 @@ def test_a_file_of_a_practice_not_published_is_unavailable_to_readers(app, world
         assert "Материал недоступен" in page and "Положение_о_ШНО.docx" in page
         assert not [s for s in secrets if s != "77" and s in page]
     api = anonymous.get(f"/api/v1/collections/{cid}").get_json()["items"]
-    assert api[0] == {"type": "attachment", "id": None, "available": False, "title": "Материал недоступен",
+    assert api[0] == {"type": None, "id": None, "available": False, "title": "Материал недоступен",
                       "excerpt": "", "note": "", "url": None}
     assert api[1]["available"] and api[1]["url"].startswith(f"/attachments/{shown}/")
     assert api[1]["excerpt"] == "DOCX, 2 КБ, приложение к практике «Школьное научное общество в начальной школе»"

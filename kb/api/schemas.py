@@ -447,8 +447,9 @@ class CollectionList(Schema):
 
 
 class CollectionEntry(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES), metadata={
-        "description": "attachment — файл практики; его url — адрес скачивания, excerpt — формат, размер и практика"})
+    type = fields.String(required=True, allow_none=True, validate=validate.OneOf(ITEM_TYPES), metadata={
+        "description": "attachment — файл практики; его url — адрес скачивания, excerpt — формат, размер и практика; "
+                       "null, если материал недоступен"})
     id = fields.Integer(required=True, allow_none=True, metadata={"description": "null, если материал недоступен"})
     available = fields.Boolean(required=True, metadata={"description": "false — материал снят или недоступен: "
                                                                        "без номера, названия и заметки"})

@@ -303,9 +303,10 @@ def _collection_detail(collection: Collection) -> Response:
     body = _collection_summary(collection, len(entries))
     body["items"] = []
     for entry in entries:
-        # What this reader may not see is a row without a title, a note or even its id, as on the page.
+        # What this reader may not see is a row without a type, a title, a note or even its id, as on the page.
         body["items"].append({
-            "type": entry.item.item_type, "id": entry.item.item_id if entry.available else None,
+            "type": entry.item.item_type if entry.available else None,
+            "id": entry.item.item_id if entry.available else None,
             "available": entry.available, "title": entry.title, "excerpt": entry.excerpt,
             "note": entry.item.note if entry.available else "",
             "url": _item_url(entry) if entry.available else None,

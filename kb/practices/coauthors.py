@@ -63,14 +63,17 @@ def _locked(query) -> PracticeAuthor | None:
 
 def unknown_address(email: str) -> str:
     """The answer for an address with no account the link could go to. A blocked account's address gets the same
-    words: the linker learns nothing more of an account than that it can be linked."""
+    words: the linker learns nothing more of an account than that it can be linked. Unlike registration and the
+    password reset, this tells whether an address has an account, on purpose (the linker must know whether her
+    invitation reached someone; README, «Соавторы»), limited by the form's 60 tries an hour."""
     return (f"Привязать не удалось: учётной записи с адресом «{email}» в банке нет. Проверьте адрес или попросите "
             "соавтора зарегистрироваться с ним, а затем привяжите строку снова.")
 
 
 def link(actor: User, practice: Practice, author_id: int, email: str) -> PracticeAuthor:
-    """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice) and
-    the link counts once she accepts it (``accept``); the actor linking her own account needs no invitation."""
+    """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice, once
+    a practice) and the link counts once she accepts it (``accept``); the actor linking her own account needs no
+    invitation."""
     if not policy.can_manage_coauthors(actor, practice):
         raise PermissionError
     author = _line(practice, author_id)
@@ -79,6 +82,10 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         check_email(email)
     except ValueError as exc:  # AccountError: its words are the registration form's
         raise CoauthorError(str(exc)) from exc
+    if author.user_id is not None and not author.link_confirmed and author.user_id != actor.id:
+        # whatever the address: an answer of its own for the invitee's would confirm a guess of it
+        raise CoauthorError(f"Строка «{author.name}» уже ждёт ответа на приглашение: чтобы пригласить другого "
+                            "соавтора, сначала отвяжите её.")
     user = find_user(email)
     if user is None or not user.is_active_account:
         raise CoauthorError(unknown_address(email))
@@ -89,9 +96,14 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         raise CoauthorError("Эта учётная запись уже отклонила приглашение в соавторы этой практики или вышла из "
                             "соавторов: пригласить её снова может только администратор.")
     other = next((a for a in practice.authors if a.user_id == user.id and a is not author), None)
+    if other is not None and not other.link_confirmed and user.id != actor.id:
+        # the page shows that line as «приглашение отправлено», not to whom: naming it would confirm the guess
+        raise CoauthorError("Привязать не удалось: эта учётная запись уже привязана к другой строке этой практики "
+                            "или приглашена к ней (одна учётная запись — одна строка автора).")
     if other is not None:
         raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
                             "одна строка автора.")
+    told_before = invited_before(practice, user.id)
     before = author.user_id
     author.user_id = user.id
     author.link_confirmed = user.id in (actor.id, practice.owner_id)  # her own line: no invitation
@@ -103,7 +115,7 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
     # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
     record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
-    if not author.link_confirmed:
+    if not author.link_confirmed and not told_before:  # link, unlink, link…: one notice, not one a link
         notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
                         "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
     return author
@@ -112,6 +124,13 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
 def declined(practice: Practice, user_id: int) -> bool:
     """Whether the account unlinked its own line of the practice once (declined the invitation, or left)."""
     return any(e.actor_id == user_id and e.details.get("user_id") == user_id for e in _events(practice, (UNLINKED,))
+               if isinstance(e.details, dict))
+
+
+def invited_before(practice: Practice, user_id: int) -> bool:
+    """Whether the account was invited to the practice once (linked to a line of it by another account): she was
+    told then, and her invitation waits in «Мои практики» whenever a line of it is linked to her again."""
+    return any(e.actor_id != user_id and e.details.get("user_id") == user_id for e in _events(practice, (LINKED,))
                if isinstance(e.details, dict))
 
 
@@ -205,9 +224,15 @@ def history(practice: Practice) -> list[CoauthorEvent]:
     ids = {e.details.get("user_id") for e in events if isinstance(e.details, dict)} - {None}
     existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
     # an account is named once it accepted an invitation here (she consented), or linked its own line, or owns the
-    # practice; before, the linker who typed an e-mail learns no name of it — nor when she declines
-    consented = {e.details.get("user_id") for e in events
-                 if e.action == CONFIRMED or (e.action == LINKED and e.actor_id == e.details.get("user_id"))}
+    # practice; before, the linker who typed an e-mail learns no name of it — nor when she declines, nor once she
+    # left (unlinked her own line after accepting: her consent went with her; accepted again, she is named again)
+    consented: set = set()
+    for e in events:
+        user_id = e.details.get("user_id") if isinstance(e.details, dict) else None
+        if e.action == CONFIRMED or (e.action == LINKED and e.actor_id == user_id):
+            consented.add(user_id)
+        elif e.action == UNLINKED and e.actor_id == user_id:
+            consented.discard(user_id)
     consented.add(practice.owner_id)
     names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(existing & consented)))}
 

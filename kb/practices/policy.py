@@ -141,10 +141,12 @@ def allowed_actions(user: User | None, practice: Practice) -> list[str]:
 
 def can_assess(user: User | None, practice: Practice) -> bool:
     """The expert assessment of a practice under review: whoever may publish it (its moderators), except its
-    authors: a methodist or an administrator who wrote the practice (its owner or a linked co-author) does not
-    assess it herself (with EXPERT_ASSESSMENT_REQUIRED another moderator assesses it before it is published)."""
+    authors: a methodist or an administrator who wrote the practice (its owner or a co-author who accepted the
+    invitation) does not assess it herself (with EXPERT_ASSESSMENT_REQUIRED another moderator assesses it before it
+    is published). An invitation not answered takes nothing away: else an author would choose who may not assess
+    her practice just by inviting that methodist."""
     return (practice.status == "submitted" and can_transition(user, practice, "publish")
-            and not is_author(user, practice) and not is_invited(user, practice))
+            and not is_author(user, practice))
 
 
 def can_get_certificate(user: User | None, practice: Practice) -> bool:

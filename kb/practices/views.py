@@ -397,8 +397,8 @@ def assess(practice_id: int):
     if not policy.can_assess(current_user, practice):
         if policy.is_author(current_user, practice) and policy.in_scope(current_user, practice) \
                 and practice.status == "submitted":
-            flash("Оценка не сохранена: свою практику автор не оценивает — её оценивает другой методист "
-                  "или администратор.", "error")
+            flash("Оценка не сохранена: вы — автор или соавтор этой практики, а свою практику автор не оценивает — "
+                  "её оценивает другой методист или администратор.", "error")
             return redirect(url_for(".detail", practice_id=practice.id))
         if policy.in_scope(current_user, practice):  # published or returned by another moderator meanwhile
             flash("Оценка не сохранена: практика уже не на рассмотрении "
