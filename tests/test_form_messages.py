@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.forms import RUSSIAN
 from kb.practices.models import Practice
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, csrf_from, sign_in
 
 
 def _wtforms_messages() -> set[str]:
@@ -126,3 +126,26 @@ def test_a_year_that_is_not_a_number_gets_one_message(teacher_client):
                                ).get_data(as_text=True)
     assert page.count("Неверное целое число.") == 1
     assert "Год — от" not in page
+
+
+def test_a_choice_of_spaces_is_no_choice(app, teacher_client):
+    """« » passed the check of choices (WTForms' Optional() takes it for empty) and stayed « »: a region or a
+    municipality of spaces was a 500 (int(' '), a foreign key), a licence or a spread level was stored as « »."""
+    response = teacher_client.post("/practices/new", data={
+        "title": "Практика с пробелами вместо значений", "region": "  ", "municipality": " ",
+        "spread_level": " ", "licence": " ", "save_draft": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert practice.region_code is None and practice.municipality_id is None
+        assert practice.spread_level is None and practice.licence.strip()
+
+
+def test_a_region_of_spaces_on_registration_is_none(app, client):
+    from kb.accounts.models import User
+
+    data = {"email": "space@example.org", "name": "Анна Орлова", "region": "  ", "password": PASSWORD,
+            "password_again": PASSWORD, "consent": "y", "csrf_token": csrf_from(client, "/register")}
+    assert client.post("/register", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.region_code).where(User.email == "space@example.org")) is None
