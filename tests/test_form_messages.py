@@ -149,3 +149,17 @@ def test_a_region_of_spaces_on_registration_is_none(app, client):
     assert client.post("/register", data=data).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User.region_code).where(User.email == "space@example.org")) is None
+
+
+def test_a_title_of_invisible_characters_is_measured_by_what_shows(app, teacher_client):
+    """Five zero-width spaces passed the five-character minimum; the joiners inside an emoji stay."""
+    response = teacher_client.post("/practices/new", data={"title": "\u200b" * 5, "save_draft": "1"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    response = teacher_client.post("/practices/new", data={"title": "\u200bвгд\u200b\u00ad\ufeff", "save_draft": "1"})
+    assert response.status_code == 200 and "Название — от 5 до 500 символов." in response.get_data(as_text=True)
+    assert _practices(app) == 0
+    family = "Семья \U0001F468\u200D\U0001F469\u200D\U0001F467 и школа"
+    saved = teacher_client.post("/practices/new", data={"title": f"\u200b{family}\u200b", "save_draft": "1"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Practice.title)) == family
