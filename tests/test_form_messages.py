@@ -163,3 +163,15 @@ def test_a_title_of_invisible_characters_is_measured_by_what_shows(app, teacher_
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Practice.title)) == family
+
+
+def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
+    """A field's text over MAX_FORM_MEMORY_SIZE (a client other than the page, whose text areas stop at 20 000
+    characters) was answered «Слишком большой файл» with no file sent."""
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000
+    response = teacher_client.post("/practices/new", content_type="multipart/form-data",
+                                   data={"title": "Практика с длинным текстом", "annotation": "а" * 20_000})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Слишком длинный текст" in page and "Слишком большой файл" not in page
+    assert _practices(app) == 0
