@@ -427,6 +427,8 @@ def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     invitations = page[page.index('id="invitations"'):]
     assert TITLE in invitations and 'value="accept"' in invitations and 'value="decline"' in invitations
     assert _answer(app, users, pid, "stranger").status_code == 404  # not hers to answer
+    odd = _answer(app, users, pid, action="explode")
+    assert odd.status_code == 400 and "Неизвестное действие" in odd.get_data(as_text=True)
     _accept(app, users, pid)
     assert _confirmed(app, pid) == [False, True]
     assert coauthor.get(f"/practices/{pid}").status_code == 200

@@ -15,7 +15,7 @@ from kb.attachments import services as attachments
 from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
-from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
+from kb.errors import CSRF_FORM_AGAIN, error_response, keeps_text_on_csrf_failure
 from kb.extensions import db, limiter
 from kb.oai.records import deleted_for_good
 from kb.pdf import FontMissing
@@ -534,7 +534,8 @@ def coauthorship(practice_id: int):
               else f"Вы больше не соавтор практики «{practice.title}»: строка автора отвязана от вашей учётной "
                    "записи.", "success")
         return redirect(url_for(".mine"))
-    abort(400)
+    return error_response(400, "Неизвестное действие: можно принять приглашение в соавторы, отклонить его или выйти "
+                               "из соавторов.")
 
 
 @bp.get("/<int:practice_id>/certificate.pdf")
