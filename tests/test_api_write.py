@@ -1199,11 +1199,12 @@ def test_the_document_describes_deleting_a_practice(app):
 def test_a_code_of_spaces_is_no_code(app, people):
     """« » for a region was a 500 (a foreign key), for a licence or a spread level it was stored as « »."""
     _, headers, _ = people
-    body = FULL | {"region": " ", "spread_level": "  ", "licence": " "}
+    body = FULL | {"region": " ", "municipality": " ", "spread_level": "  ", "licence": " "}
     response = app.test_client().post("/api/v1/practices?confirm_duplicates=true", json=body, headers=headers["owner"])
     assert response.status_code == 201
     practice = _practice(app, response.get_json()["id"])
-    assert practice.region_code is None and practice.spread_level is None and practice.licence.strip()
+    assert practice.region_code is None and practice.municipality_id is None
+    assert practice.spread_level is None and practice.licence.strip()
 
 
 @pytest.mark.parametrize("municipality", ["\u0000", "RU-CHE-\u0000", "\u0007"])
