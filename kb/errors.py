@@ -45,6 +45,10 @@ MESSAGES = {
 }
 # A 413 to a JSON body (no file in it) has its own title; the problem `type` stays the 413's.
 BODY_TOO_LARGE_TITLE = "Слишком большой запрос"
+# A 413 to a form within MAX_CONTENT_LENGTH: one of its texts is over MAX_FORM_MEMORY_SIZE (Flask's 500 KB), which
+# only a client other than the page sends (its text areas stop at 20 000 characters).
+TEXT_TOO_LONG = ("Слишком длинный текст", "Текст одного из полей формы длиннее, чем принимает сайт, и не сохранён. "
+                                          "Сократите его или приложите к практике файлом.")
 
 
 CSRF_STALE = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
@@ -260,6 +264,13 @@ def problem_type(status: int) -> str:
     return f"{site or request.script_root}/api#problem-{status}"
 
 
+def _text_too_long() -> bool:
+    """A 413 to a request within MAX_CONTENT_LENGTH (its length known): not the whole body was too big, one text
+    of its form was (MAX_FORM_MEMORY_SIZE)."""
+    length, limit = request.content_length, request.max_content_length
+    return length is not None and (limit is None or length <= limit)
+
+
 def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
                    extra: dict | None = None):
     """A Russian error page, or problem details for the API (``errors``: messages per field, for 422;
@@ -267,6 +278,8 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
     title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
     if status == 413 and request.is_json:
         title = BODY_TOO_LARGE_TITLE
+    elif status == 413 and detail is None and _text_too_long():
+        title, default_detail = TEXT_TOO_LONG
     detail = detail or default_detail
     if _wants_json():
         body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}

@@ -3,11 +3,11 @@ that is not one, a date out of range) in Russian, as are the messages the bank w
 its practices through the same forms, so its errors read the same."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import PasswordField, SelectFieldBase, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
 
-from kb.textclean import composed_text, form_line_breaks, without_controls
+from kb.textclean import blank_if_invisible, composed_text, form_line_breaks, visible_stripped, without_controls
 
 # Messages WTForms' Russian catalogue lacks (wtforms 3.2): what a select of several values says of values
 # not among its choices (they come joined with "', '"), dates out of range and read-only fields.
@@ -24,6 +24,17 @@ _PLURAL = {"'%(value)s' are not valid choices for this field.": "Недопус�
 # Values a message «Недопустимые значения: …» quotes at most: 150 000 made-up codes sent to the API got a 422 that
 # quoted every one, as large as the request.
 MAX_QUOTED_VALUES = 10
+
+
+def stripped_choice(value: object) -> object:
+    """A select's filter: its value without spaces around («  » is no choice: WTForms' Optional() takes it for
+    empty and drops the error of a value not among the choices, which let « » through to the database); each of a
+    list of values so."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return [item.strip() if isinstance(item, str) else item for item in value]
+    return value
 
 
 def unknown_values_message(values: list[str]) -> str:
@@ -60,14 +71,21 @@ class CleanText:
     line breaks as LF (a browser sends CR LF: an untouched text came back changed, and longer than its limit).
     Passwords keep every character: they are only hashed, never shown, and one set before the filter must still
     match. Every text is also made NFC (``composed``): «й» typed as «и» and a combining breve is stored as «й».
+    A line loses the spaces and the invisible characters at its ends (``visible_stripped``: a title of five zero-width
+    spaces was five characters long), and a text area of nothing else is empty; those inside stay (the joiners of an
+    emoji). A select's value loses the spaces around it (``stripped_choice``): « » is no choice.
     The field's own filters come after these, on the cleaned text."""
 
     def bind_field(self, form, unbound_field, options):
         field_class = unbound_field.field_class
         if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):  # text areas too
+            area = issubclass(field_class, TextAreaField)
             cleaning = [without_controls, composed_text,
-                        *([form_line_breaks] if issubclass(field_class, TextAreaField) else [])]
+                        *([form_line_breaks, blank_if_invisible] if area else [visible_stripped])]
             filters = [*cleaning, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
+        if issubclass(field_class, SelectFieldBase):
+            filters = [stripped_choice, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, filters=filters, **options)
         return unbound_field.bind(form=form, **options)
 

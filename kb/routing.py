@@ -7,7 +7,7 @@ own names (``SiteHosts``); no text of a URL carries control characters (``CleanR
 import contextlib
 import html
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Request, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -134,10 +134,13 @@ def last_page_redirect(pagination):
     shorter), with the request's other arguments; None otherwise. Such a page answered «nothing yet» with no way
     back, as if the list were empty."""
     if pagination.page > pagination.pages and pagination.total:
-        # url_for's own arguments («_anchor», «_external»…) and the route's are not the query's to set
+        # The query is put after the route's address, not passed to url_for: a key named «endpoint» was taken for
+        # url_for's own argument (a 500). Keys like url_for's own («_anchor», «_external»…) and the route's are
+        # no list's: dropped.
         args = {key: values for key, values in request.args.lists()
                 if not key.startswith("_") and key not in (request.view_args or {})}
-        return redirect(url_for(request.endpoint, **(request.view_args or {}), **{**args, "page": pagination.pages}))
+        query = urlencode({**args, "page": pagination.pages}, doseq=True)
+        return redirect(f"{url_for(request.endpoint, **(request.view_args or {}))}?{query}")
     return None
 
 

@@ -75,6 +75,12 @@ def visible_stripped(value: object) -> object:
     return visible_strip(value) if isinstance(value, str) else value
 
 
+def blank_if_invisible(value: object) -> object:
+    """A text area's filter: "" for a string of nothing but spaces and invisible characters (INVISIBLE); any other
+    value as it is (its spaces at the ends, which a text area's lines may need, are the field's to keep)."""
+    return "" if isinstance(value, str) and not visible_strip(value) else value
+
+
 def xml_text(text: object) -> str:
     """``text`` without the characters XML 1.0 cannot carry, nor DEL and C1 ("" for None)."""
     return UNWANTED_CONTROLS.sub("", "" if text is None else str(text))

@@ -140,6 +140,8 @@ def test_malformed_authorization_is_refused(app, make_user, make_token):
         response = api.post("/api/v1/practices", json=DRAFT, headers={"Authorization": header})
         assert response.status_code == 401, header
         assert response.get_json()["title"] == "Нужна авторизация"
+        # another scheme is told which one the API takes
+        assert ("только токены Bearer" in response.get_json()["detail"]) == header.startswith("Basic"), header
 
 
 def test_missing_token_on_write_is_401(app):

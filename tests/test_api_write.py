@@ -1194,3 +1194,28 @@ def test_the_document_describes_deleting_a_practice(app):
     assert "content" not in delete["responses"]["204"]
     assert delete["security"] == [{"token": []}]
     assert "If-Match" in [p["name"] for p in delete["parameters"] if p["in"] == "header"]
+
+
+def test_a_code_of_spaces_is_no_code(app, people):
+    """« » for a region was a 500 (a foreign key), for a licence or a spread level it was stored as « »."""
+    _, headers, _ = people
+    body = FULL | {"region": " ", "municipality": " ", "spread_level": "  ", "licence": " "}
+    response = app.test_client().post("/api/v1/practices?confirm_duplicates=true", json=body, headers=headers["owner"])
+    assert response.status_code == 201
+    practice = _practice(app, response.get_json()["id"])
+    assert practice.region_code is None and practice.municipality_id is None
+    assert practice.spread_level is None and practice.licence.strip()
+
+
+@pytest.mark.parametrize("municipality", ["\u0000", "RU-CHE-\u0000", "\u0007"])
+def test_a_control_character_in_a_municipality_code_is_a_422(app, people, municipality):
+    """A NUL went into the query for the municipality: PostgreSQL refused it with a 500."""
+    _, headers, practice = people
+    client = app.test_client()
+    created = _assert_problem(client.post("/api/v1/practices?confirm_duplicates=true",
+                                          json=FULL | {"municipality": municipality}, headers=headers["owner"]), 422)
+    assert "municipality" in created["errors"]
+    pid = practice("draft")
+    patched = _assert_problem(client.patch(f"/api/v1/practices/{pid}", json={"municipality": municipality},
+                                           headers=headers["owner"]), 422)
+    assert "municipality" in patched["errors"]

@@ -476,6 +476,8 @@ def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     stranger = _answer(app, users, pid, "stranger")
     assert stranger.status_code == 302 and stranger.headers["Location"].endswith("/practices/mine")
     assert _confirmed(app, pid) == [False, False]
+    odd = _answer(app, users, pid, action="explode")
+    assert odd.status_code == 400 and "Неизвестное действие" in odd.get_data(as_text=True)
     _accept(app, users, pid)
     assert _confirmed(app, pid) == [False, True]
     assert coauthor.get(f"/practices/{pid}").status_code == 200

@@ -258,7 +258,8 @@ def test_add_refuses_what_the_user_cannot_see(app, world):
     cid = _create(other)
     assert _add(other, cid, "practice", world["draft"]).status_code == 404
     assert _add(other, cid, "practice", 999_999).status_code == 404
-    assert _add(other, cid, "poem", 1).status_code == 400
+    poem = _add(other, cid, "poem", 1)
+    assert poem.status_code == 400 and "Такой материал нельзя добавить в подборку" in poem.get_data(as_text=True)
     assert _client(app).post("/collections/add", data={"item_type": "practice", "item_id": 1}).status_code == 302
     with app.app_context():
         assert db.session.scalars(select(CollectionItem)).all() == []

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kb.extensions import db
 from kb.forms import RUSSIAN
 from kb.practices.models import Practice
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, csrf_from, sign_in
 
 
 def _wtforms_messages() -> set[str]:
@@ -126,3 +126,52 @@ def test_a_year_that_is_not_a_number_gets_one_message(teacher_client):
                                ).get_data(as_text=True)
     assert page.count("Неверное целое число.") == 1
     assert "Год — от" not in page
+
+
+def test_a_choice_of_spaces_is_no_choice(app, teacher_client):
+    """« » passed the check of choices (WTForms' Optional() takes it for empty) and stayed « »: a region or a
+    municipality of spaces was a 500 (int(' '), a foreign key), a licence or a spread level was stored as « »."""
+    response = teacher_client.post("/practices/new", data={
+        "title": "Практика с пробелами вместо значений", "region": "  ", "municipality": " ",
+        "spread_level": " ", "licence": " ", "save_draft": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        assert practice.region_code is None and practice.municipality_id is None
+        assert practice.spread_level is None and practice.licence.strip()
+
+
+def test_a_region_of_spaces_on_registration_is_none(app, client):
+    from kb.accounts.models import User
+
+    data = {"email": "space@example.org", "name": "Анна Орлова", "region": "  ", "password": PASSWORD,
+            "password_again": PASSWORD, "consent": "y", "csrf_token": csrf_from(client, "/register")}
+    assert client.post("/register", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.region_code).where(User.email == "space@example.org")) is None
+
+
+def test_a_title_of_invisible_characters_is_measured_by_what_shows(app, teacher_client):
+    """Five zero-width spaces passed the five-character minimum; the joiners inside an emoji stay."""
+    response = teacher_client.post("/practices/new", data={"title": "\u200b" * 5, "save_draft": "1"})
+    assert response.status_code == 200 and "Укажите название." in response.get_data(as_text=True)
+    response = teacher_client.post("/practices/new", data={"title": "\u200bвгд\u200b\u00ad\ufeff", "save_draft": "1"})
+    assert response.status_code == 200 and "Название — от 5 до 500 символов." in response.get_data(as_text=True)
+    assert _practices(app) == 0
+    family = "Семья \U0001F468\u200D\U0001F469\u200D\U0001F467 и школа"
+    saved = teacher_client.post("/practices/new", data={"title": f"\u200b{family}\u200b", "save_draft": "1"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Practice.title)) == family
+
+
+def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
+    """A field's text over MAX_FORM_MEMORY_SIZE (a client other than the page, whose text areas stop at 20 000
+    characters) was answered «Слишком большой файл» with no file sent."""
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000
+    response = teacher_client.post("/practices/new", content_type="multipart/form-data",
+                                   data={"title": "Практика с длинным текстом", "annotation": "а" * 20_000})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Слишком длинный текст" in page and "Слишком большой файл" not in page
+    assert _practices(app) == 0

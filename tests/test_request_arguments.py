@@ -118,6 +118,13 @@ def test_a_page_past_the_end_sends_to_the_last_page_and_a_nonsense_one_is_the_fi
     for odd in ("_anchor=x", "_external=1", "_scheme=ftp", "_method=GET&_method=POST"):
         response = client.get(f"/resolutions?page=999&{odd}")
         assert (response.status_code, response.headers.get("Location")) == (302, "/resolutions?page=1"), odd
+    # «endpoint» is url_for's first argument: given again from the query string, a 500 on every list
+    for url, target in [("/resolutions?page=99999&endpoint=x", "/resolutions?page=1&endpoint=x"),
+                        ("/collections?endpoint=x&page=999", "/collections?endpoint=x&page=1"),
+                        ("/admin/users?page=999&endpoint=x&endpoint=y", "/admin/users?page=1&endpoint=x&endpoint=y"),
+                        ("/admin/audit?page=99999&endpoint=x", "/admin/audit?page=1&endpoint=x")]:
+        response = client.get(url)
+        assert (response.status_code, response.headers.get("Location")) == (302, target), url
 
 
 @pytest.mark.parametrize("query", [f"from={HUGE}", f"from=1&to={HUGE}", f"from=-{HUGE}", "from=²"])

@@ -366,3 +366,25 @@ def test_a_refused_municipality_comes_back_with_what_was_typed_and_the_error_on_
     assert 'value="озерский  городской округ"' in _field(page, "name"), "as typed"
     assert 'aria-invalid="true"' in _field(page, "name")
     assert "Такой муниципалитет уже есть." in page[page.index('id="name-error"'):]
+
+
+def test_a_name_of_invisible_characters_is_no_name(app, make_user):
+    """«\u200b» (a zero-width space) was stored as a municipality (code RU-CHE-m) and as a topic's label."""
+    client = _admin(app, make_user)
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count()).select_from(Municipality))
+    page = client.post("/admin/vocabularies/municipalities", follow_redirects=True, data={
+        "region": "RU-CHE", "name": "\u200b \ufeff", "kind": "город",
+        "csrf_token": csrf_from(client, "/admin/vocabularies")})
+    assert "Укажите название." in page.get_data(as_text=True)
+    url = "/admin/vocabularies/topics/new"
+    topic = client.post(url, data={"code": "invisible", "label": "\u200b\u200d", "synonyms": "\u200b\nКод",
+                                   "csrf_token": csrf_from(client, url)})
+    assert "Укажите название." in topic.get_data(as_text=True)
+    saved = client.post(url, data={"code": "invisible", "label": "\u200bНевидимки\u200b", "synonyms": "\u200b\nКод",
+                                   "csrf_token": csrf_from(client, url)})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Municipality)) == before
+        stored = db.session.get(Topic, "invisible")
+        assert (stored.label, stored.synonyms) == ("Невидимки", ["Код"])

@@ -15,6 +15,7 @@ BAD_TOKEN = "Токен API недействителен или отозван. 
 BLOCKED_ACCOUNT = ("Учётная запись заблокирована: её токены API не действуют. Обратитесь к "
                    "администратору банка.")
 NO_TOKEN = "Для этого действия нужен токен API: заголовок Authorization: Bearer kb_… (создаётся в профиле)."
+NOT_BEARER = "API принимает только токены Bearer: заголовок Authorization: Bearer kb_… (токен создаётся в профиле)."
 
 
 def _bearer() -> str | None:
@@ -48,6 +49,8 @@ def authenticate() -> Response | None:
     if secret is None:
         return None
     if user is None:
+        if not secret and request.headers.get("Authorization", "").strip().partition(" ")[0].lower() != "bearer":
+            return error_response(401, NOT_BEARER)  # «Basic …»: not a bad token, another scheme
         return error_response(401, BLOCKED_ACCOUNT if g.api_token_blocked else BAD_TOKEN)
     if db.session.dirty:
         db.session.commit()  # last_used_at, written at most once a minute

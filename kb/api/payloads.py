@@ -16,7 +16,7 @@ from kb.practices.forms import PracticeForm, section_data
 from kb.practices.models import SECTION_KEYS, Practice
 from kb.practices.services import PracticeData
 from kb.templating import plural
-from kb.textclean import composed_json, xml_text
+from kb.textclean import UNWANTED_CONTROLS, composed_json, xml_text
 from kb.vocabularies.models import Municipality
 
 
@@ -245,8 +245,10 @@ def practice_data(body: dict, practice: Practice | None = None) -> PracticeData:
     if practice is not None and "sections" in body:
         merged["sections"] = {**_as_api(practice)["sections"], **body["sections"]}
     municipality_id = ""
-    if merged.get("municipality"):
-        found = db.session.scalar(select(Municipality.id).where(Municipality.code == merged["municipality"]))
+    if municipality := (merged.get("municipality") or "").strip():  # « » is none, as for the other codes
+        # No code has a control character; a NUL was a 500 on PostgreSQL, which cannot compare text with one.
+        found = None if UNWANTED_CONTROLS.search(municipality) else db.session.scalar(
+            select(Municipality.id).where(Municipality.code == municipality))
         if found is None:
             raise ApiProblem(422, "Проверьте поля запроса.", {"municipality": ["Неизвестный код муниципалитета."]})
         municipality_id = str(found)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from kb.collections import exports, services
 from kb.collections.forms import CollectionForm, NewCollectionForm, NoteForm
 from kb.collections.models import ITEM_TYPES, Collection, CollectionItem
-from kb.errors import keeps_text_on_csrf_failure
+from kb.errors import error_response, keeps_text_on_csrf_failure
 from kb.extensions import db
 from kb.pdf import FontMissing
 from kb.routing import (
@@ -198,7 +198,10 @@ def _copy(collection: Collection) -> Response:
 def add():
     item_type = request.form.get("item_type", "")
     item_id = bounded_int(request.form, "item_id")
-    if item_type not in ITEM_TYPES or item_id is None:
+    if item_type not in ITEM_TYPES:
+        return error_response(400, "Такой материал нельзя добавить в подборку: добавляются практики, резолюции, "
+                                   "рекомендации и файлы.")
+    if item_id is None:
         abort(400)
     choice = request.form.get("collection", "")
     if choice.isdigit():  # "²" is a digit to Python, not a number: no collection has it

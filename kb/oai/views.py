@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb.extensions import csrf, limiter
 from kb.oai import records
+from kb.routing import MAX_ID
 from kb.templating import wait_phrase
 from kb.textclean import xml_text
 from kb.timeutil import utcnow
@@ -205,7 +206,8 @@ def _check_prefix(prefix: str) -> None:
 def _find(identifier: str) -> records.Record:
     match = _IDENTIFIER.match(identifier)
     record = None
-    if match and match["repository"] == repository_identifier():
+    # an id past the largest a column holds is no record's (PostgreSQL refused to look it up: a 500)
+    if match and match["repository"] == repository_identifier() and int(match["id"]) <= MAX_ID:
         record = records.find(match["kind"], int(match["id"]))
     if record is None:
         raise OaiError("idDoesNotExist", f"Записи {identifier[:200]} в репозитории нет.")

@@ -15,7 +15,7 @@ from kb.attachments import services as attachments
 from kb.attachments.extract import AttachmentError
 from kb.duplicates import services as duplicates
 from kb.duplicates.models import practice_text
-from kb.errors import CSRF_FORM_AGAIN, keeps_text_on_csrf_failure
+from kb.errors import CSRF_FORM_AGAIN, error_response, keeps_text_on_csrf_failure
 from kb.extensions import db, limiter
 from kb.oai.records import deleted_for_good
 from kb.pdf import FontMissing
@@ -520,7 +520,8 @@ def coauthorship(practice_id: int):
     action = request.form.get("action", "")
     answers = {"accept": coauthors.accept, "decline": coauthors.decline, "leave": coauthors.leave}
     if action not in answers:
-        abort(400)
+        return error_response(400, "Неизвестное действие: можно принять приглашение в соавторы, отклонить его или "
+                                   "выйти из соавторов.")
     practice = services.get_practice(practice_id)
     if practice is None or not (policy.is_coauthor(current_user, practice)
                                 or policy.is_invited(current_user, practice)):

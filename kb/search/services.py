@@ -129,6 +129,20 @@ class SearchParams:
         return args
 
 
+# The filters as the search page names them (its facets' headings, the API's messages).
+FACET_TITLES = {
+    "type": "Тип материала",
+    "expertise": "Экспертиза",
+    "topic": "Тема",
+    "region": "Регион",
+    "municipality": "Муниципалитет",
+    "level": "Уровень образования",
+    "subject": "Предмет",
+    "spread": "Уровень распространения",
+    "year": "Год",
+}
+
+
 def parse_params(args: MultiDict, strict: bool) -> SearchParams:
     """Read search parameters; ``strict`` (the API) raises on bad values, pages drop them."""
     config = current_app.config
@@ -145,7 +159,7 @@ def parse_params(args: MultiDict, strict: bool) -> SearchParams:
         values = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
         unknown = [v for v in values if not vocab.known(name, v)]
         if unknown and strict:
-            raise SearchParamsError(f"Неизвестное значение фильтра {name}: {', '.join(unknown[:5])}.")
+            raise SearchParamsError(f"Неизвестное значение фильтра «{FACET_TITLES[name]}»: {', '.join(unknown[:5])}.")
         known = [v for v in values if vocab.known(name, v)]
         if name == "municipality" and (regions := filters.get("region")):
             # a municipality of none of the regions chosen (an edited link) would find nothing: not a filter

@@ -25,6 +25,7 @@ from kb.extensions import db
 from kb.search import saved
 from kb.search.exports import csv_chunks, ris_chunks
 from kb.search.services import (
+    FACET_TITLES,
     FacetValue,
     ResultItem,
     SearchParams,
@@ -45,17 +46,6 @@ from kb.vocabularies.services import labels
 
 bp = Blueprint("search", __name__)
 
-FACET_TITLES = {
-    "type": "Тип материала",
-    "expertise": "Экспертиза",
-    "topic": "Тема",
-    "region": "Регион",
-    "municipality": "Муниципалитет",
-    "level": "Уровень образования",
-    "subject": "Предмет",
-    "spread": "Уровень распространения",
-    "year": "Год",
-}
 
 
 @bp.get("/search")

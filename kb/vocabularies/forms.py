@@ -4,6 +4,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from kb.forms import Form
+from kb.textclean import visible_strip
 
 MUNICIPALITY_KINDS = ("городской округ", "муниципальный район", "муниципальный округ", "город")
 
@@ -20,7 +21,7 @@ class TopicForm(Form):
     def synonym_list(self) -> list[str]:
         seen: dict[str, None] = {}
         for line in (self.synonyms.data or "").splitlines():
-            if line.strip():
+            if line := visible_strip(line):
                 seen.setdefault(" ".join(line.split())[:200])
         return list(seen)
 
