@@ -141,6 +141,15 @@ def test_an_acting_position_before_the_name_is_left_out(name, heading):
     assert not parsed.corporate and parsed.heading() == heading
 
 
+@pytest.mark.parametrize("name", ["и.о. заведующего МБДОУ", "И. о. директора ДЮСШ Петров", "Директор МБОУ СОШ",
+                                  "Методист ГБУ ДПО ЧИППКРО", "Заведующий МАДОУ"])
+def test_a_position_before_a_body_s_abbreviation_leaves_the_line_whole(name):
+    """Left out before an abbreviation, the position left the body's name as the author: «Мбдоу», «Дюсш, П.»,
+    «Мбоу, С. О. Ш.». Such a line is a body's, cited as written."""
+    parsed = parse_name(name)
+    assert parsed.corporate and parsed.heading() == name
+
+
 @pytest.mark.parametrize("surname", ["Директорова", "Учителева", "Завучева", "Методистова", "Мастерова"])
 @pytest.mark.parametrize(("given", "initials"), [("Анна", "А."), ("Анна Петровна", "А. П."), ("А. П.", "А. П.")])
 def test_a_surname_that_begins_like_a_position_is_the_surname(surname, given, initials):

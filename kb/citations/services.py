@@ -79,13 +79,20 @@ BODY_WORDS = frozenset({
     "ассоциация", "сообщество", "команда", "министерство", "департамент", "учреждение", "организация", "совет",
     "союз", "общество", "клуб", "студия", "факультет", "редакция", "служба", "филиал",
 })
+# A body's abbreviation («МБДОУ», «ГБПОУ», «МАОУ», «ДЮСШ», «ЦДО», «ИРО»), in capitals: no person's name ends so.
+# Three letters at least: «Иванова ОО» holds two initials.
+_BODY_ACRONYM = re.compile(r"[А-ЯЁ]{1,5}(?:ОУ|ОО|ОД|СШ)|[А-ЯЁ]{0,5}(?:СОШ|ООШ|НОШ|ЦДО|ЦДТ|ДДТ|ДШИ|ЦРР|ИРО|ИПК|ИМЦ|ЦРО"
+                           r"|КРО|ПМПК|ДПО|СЮН|СЮТ)|[ГМ][БКА]У")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
 _JOINED_INITIALS = re.compile(r"[А-ЯЁA-Z]{2,3}")
 
 
 def _body_word(word: str) -> bool:
     """Whether a word names a body in some case form: «коллектив», «группы», «Кафедра». A genitive plural shaped
-    like a surname («Советов», «Садов») and a word the dictionary also reads as a name do not count."""
+    like a surname («Советов», «Садов») and a word the dictionary also reads as a name do not count. A body's
+    abbreviation in capitals («МБДОУ», «ДЮСШ») does: «и.о. заведующего МБДОУ» was cited «Мбдоу»."""
+    if _BODY_ACRONYM.fullmatch(word.strip(".'-")):
+        return True
     word = word.strip(".'-").lower()
     if len(word) < 3:
         return False
