@@ -270,6 +270,27 @@ def test_without_the_setting_a_practice_is_published_unassessed(app, world):
     assert "Прошла экспертизу" not in app.test_client().get(f"/practices/{pid}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("decision", ["publish", "return"])
+def test_publishing_from_an_empty_assessment_form_saves_no_assessment(app, world, decision):
+    """«Сохранить оценку и опубликовать» with no score and no conclusion saved an assessment of five «не оценено»
+    («Итого: 0 из 10»), shown to the author as her practice's «Экспертная оценка». The decision is made, nothing is
+    assessed; «Сохранить оценку» alone with nothing in it saves nothing and says so."""
+    users, pid = world
+    methodist = _client(app, users, "methodist_in")
+    empty = _post(methodist, pid, {"conclusion": "  "})
+    assert empty.status_code == 422
+    assert "выберите хотя бы одну оценку или напишите заключение" in empty.get_data(as_text=True)
+    assert _assessments(app, pid) == []
+    done = _post(methodist, pid, {"comment": "Добавьте результаты"} if decision == "return" else {}, decision)
+    assert done.status_code == 302
+    assert _status(app, pid) == ("published" if decision == "publish" else "returned")
+    assert _assessments(app, pid) == []
+    page = methodist.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Экспертная оценка сохранена" not in page
+    assert ("Практика опубликована." if decision == "publish" else "Практика возвращена автору") in page
+    assert "Экспертная оценка" not in _client(app, users, "owner").get(f"/practices/{pid}").get_data(as_text=True)
+
+
 def test_the_mark_comes_only_from_the_round_that_ended_in_the_publication(app, world):
     users, pid = world
     methodist = _client(app, users, "methodist_in")

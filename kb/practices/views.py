@@ -375,12 +375,13 @@ def transition(practice_id: int):
         flash(str(exc), "error")
         return redirect(url_for(".detail", practice_id=practice.id))
     db.session.commit()
-    flash({"submit": "Практика отправлена на рассмотрение.", "publish": "Практика опубликована.",
-           "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
-           "restore": "Практика снова опубликована."}[action], "success")
+    flash(TRANSITION_DONE[action], "success")
     return redirect(url_for(".detail", practice_id=practice.id))
 
 
+TRANSITION_DONE = {"submit": "Практика отправлена на рассмотрение.", "publish": "Практика опубликована.",
+                   "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
+                   "restore": "Практика снова опубликована."}
 ASSESSMENT_DONE = {"": "Экспертная оценка сохранена.",
                    "publish": "Экспертная оценка сохранена, практика опубликована.",
                    "return": "Экспертная оценка сохранена, практика возвращена автору с комментарием."}
@@ -411,8 +412,15 @@ def assess(practice_id: int):
     form = AssessmentForm()
     if not form.validate():
         return _detail_page(practice, assessment_form=form), 422
+    scores = form.to_scores()
+    # an empty form is no assessment: «0 из 10, не оценено» shown to the author read as a failing mark
+    assessed = any(value is not None for value in scores.values.values()) or bool(scores.conclusion.strip())
+    if not assessed and not decision:
+        return _detail_page(practice, assessment_form=form, assessment_error=(
+            "Ничего не сохранено: выберите хотя бы одну оценку или напишите заключение.")), 422
     try:
-        assessments.save_assessment(current_user, practice, form.to_scores())
+        if assessed:
+            assessments.save_assessment(current_user, practice, scores)
         if decision:
             services.transition(current_user, practice, decision, form.comment.data or "",
                                 link=url_for(".detail", practice_id=practice.id))
@@ -432,7 +440,7 @@ def assess(practice_id: int):
         practice = _visible_or_404(practice_id)
         return _detail_page(practice, assessment_form=form, assessment_error=f"Ничего не сохранено: {exc}"), 422
     db.session.commit()
-    flash(ASSESSMENT_DONE[decision], "success")
+    flash(ASSESSMENT_DONE[decision] if assessed else TRANSITION_DONE[decision], "success")
     if not policy.can_view(current_user, practice):
         return redirect(url_for(".moderation"))
     return redirect(url_for(".detail", practice_id=practice.id) + ("#assessment" if not decision else ""))
