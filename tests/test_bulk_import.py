@@ -690,6 +690,21 @@ def wait_for_import(token: str) -> None:
             thread.join()
 
 
+def test_the_check_page_advises_a_new_upload_only_where_it_updates(app, client, make_user):
+    """«исправьте их в файле и загрузите его снова: повторная загрузка обновит…, а не создаст дубли» stood above rows
+    with no external identifier, which that second upload created again: the advice now says so of them."""
+    sign_in(client, make_user("methodist", scope_region="RU-CHE"))
+    named = upload(client, csv_bytes([row("W-1", "Своя практика"), row("W-2", "Ошибка", region="Нигдения")]))
+    page = " ".join(named.get_data(as_text=True).split())
+    assert "Исправьте их в файле и загрузите его снова: повторная загрузка обновит" in page
+    unnamed = upload(client, csv_bytes([row("", "Без идентификатора"), row("", "Тоже без него"),
+                                        row("W-2", "Ошибка", region="Нигдения")]))
+    page = " ".join(unnamed.get_data(as_text=True).split())
+    assert "загрузите его снова" not in page
+    assert ("У 2 строк без ошибок нет внешнего идентификатора: загрузив файл снова, вы создадите их ещё раз. "
+            "Исправленные строки загрузите отдельным файлом") in page
+
+
 def test_page_is_for_moderators_only(app, client, make_user):
     assert client.get("/import/practices").status_code == 302
     sign_in(client, make_user("teacher"))
