@@ -545,6 +545,39 @@ def test_the_archived_config_keeps_this_instances_database_and_index(demo_app, t
         db.engine.dispose()
 
 
+def test_a_production_instance_keeps_how_it_is_served(demo_app, tmp_path):
+    """A development bank moved into production (README: backup, then restore on the new instance): the restored
+    config.py lost INDEX_SYNC_AFTER_REQUEST = False, PROXY_COUNT, the site's names and secure cookies — the web
+    workers wrote the index beside the writer, and every visitor counted as the proxy's address."""
+    from flask import Config
+
+    from kb.config import DefaultConfig, instance_defaults
+
+    Path(demo_app.instance_path, "config.py").write_text(
+        "SECRET_KEY = 'the-old-banks-secret'\nSITE_URL = 'http://old.example'\n")
+    archive = _backup(demo_app, tmp_path)
+    fresh_dir = tmp_path / "fresh"
+    fresh = make_app(fresh_dir)
+    runner = fresh.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    served = {"INDEX_SYNC_AFTER_REQUEST": False, "PROXY_COUNT": 1, "SITE_HOSTS": ["bank.example.ru"],
+              "SESSION_COOKIE_SECURE": True}
+    (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n" + "".join(
+        f"{key} = {value!r}\n" for key, value in served.items()))
+    result = runner.invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    restored = Config(str(fresh_dir))
+    restored.from_object(DefaultConfig)
+    restored.update(instance_defaults(str(fresh_dir)))
+    restored.from_pyfile("config.py")
+    assert restored["SECRET_KEY"] == "the-old-banks-secret"
+    assert {key: restored[key] for key in served} == served
+    assert restored["SITE_URL"] == ""  # the old bank's address is not this instance's (it set none)
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, tmp_path):
     """The old bank's config.py set where its data lives; the new instance's sets nothing of it (its folder's
     defaults): the restored config.py must not point it at the old bank's index, files, database and limits."""

@@ -98,8 +98,13 @@ class RestoreReport:
 # replaces the instance's, but these stay as they were for this instance, set by its own config.py or by default
 # in its folder: restoring a bank moved from SQLite onto PostgreSQL must not point the instance back at the old
 # database, and a new instance restored from another bank's archive must not write into that bank's index.
-LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI")
-KEPT_NOTE = "Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы."
+# So too how this instance is served: a production instance restored from a development bank's archive lost
+# INDEX_SYNC_AFTER_REQUEST = False (its web workers then wrote the index beside the writer), PROXY_COUNT (every
+# visitor was the proxy's address: one person's failed logins locked everyone out), its host names and its cookies.
+LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI",
+                     "INDEX_SYNC_AFTER_REQUEST", "PROXY_COUNT", "SITE_HOSTS", "SITE_URL", "SESSION_COOKIE_SECURE")
+KEPT_NOTE = ("Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы и как "
+             "его обслуживают.")
 
 
 def _location_settings(config_file: Path) -> dict[str, object] | None:
