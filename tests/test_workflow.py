@@ -570,6 +570,16 @@ def test_a_methodist_who_moves_a_practice_to_another_region_is_told_where_it_wen
         as_text=True)
 
 
+def test_the_form_says_before_sending_that_files_wait_for_a_return(app, make_user):
+    """A teacher who pressed «Сохранить и отправить на рассмотрение» with one file learnt only afterwards that her
+    presentation could no longer be attached until a methodist returned the practice."""
+    client = app.test_client()
+    sign_in(client, make_user("teacher"))
+    page = " ".join(client.get("/practices/new").get_data(as_text=True).split())
+    hint = "Несколько файлов (презентация, конспекты)? Сначала нажмите «Сохранить»"
+    assert hint in page and page.index("Сохранить и отправить на рассмотрение") < page.index(hint)
+
+
 def test_a_new_practice_form_starts_with_the_authors_profile(app, make_user):
     """The organisation and region the teacher gave at registration (and her name as the author) were asked
     again on every new practice."""
