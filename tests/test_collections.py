@@ -323,6 +323,19 @@ def test_a_move_says_where_the_item_is_now(app, world, make_practice):
     assert said(items[1], "sideways") == []
     with app.app_context():
         assert [i.id for i in db.session.get(Collection, cid).items] == [items[2], items[1], items[0]]
+    # to either end at once (a course's item 40 took 39 presses of «Выше»)
+    assert said(items[0], "top") == ["Перемещено: теперь 1-е из 3."]
+    assert said(items[0], "top") == ["Материал и так первый в подборке."]
+    assert said(items[0], "bottom") == ["Перемещено: теперь 3-е из 3."]
+    assert said(items[0], "bottom") == ["Материал и так последний в подборке."]
+    with app.app_context():
+        assert [i.id for i in db.session.get(Collection, cid).items] == [items[2], items[1], items[0]]
+        assert [i.position for i in db.session.get(Collection, cid).items] == [0, 1, 2]
+    page = owner.get(f"/collections/{cid}").get_data(as_text=True)
+    moves = {item: re.findall(r'name="direction" value="(\w+)"', page[page.index(f'id="item-{item}"'):][:6000])[:4]
+             for item in items}  # each item's own buttons come first in its block
+    assert moves[items[2]][:2] == ["down", "bottom"]  # first of three: «В начало» and «Выше» make no sense
+    assert moves[items[0]][:2] == ["top", "up"]  # last of three
 
 
 def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_practice, monkeypatch):

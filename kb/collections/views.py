@@ -277,7 +277,7 @@ def move_item(collection_id: int, item_id: int):
     if services.move_item(collection, item, direction):
         db.session.commit()
         flash(services.moved_message(collection, item), "success")
-    elif direction in ("up", "down"):
+    elif direction in services.MOVES:
         flash(services.unmoved_message(direction), "info")
     return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
 
