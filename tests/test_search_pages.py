@@ -63,6 +63,15 @@ def test_every_facet_shows_real_values(demo_client):
     assert {str(y) for y in range(2015, 2026)} <= {f["value"] for f in facets["year"]}
 
 
+def test_a_list_without_words_offers_no_relevance_order(demo_client):
+    """Without words nothing is ranked by relevance (the list goes newest first), yet the page said «Сортировка: по
+    релевантности» as chosen."""
+    page = " ".join(demo_client.get("/search?region=RU-CHE").get_data(as_text=True).split())
+    assert "<strong>по дате</strong>" in page and "по релевантности" not in page
+    page = " ".join(demo_client.get("/search", query_string={"q": "музей"}).get_data(as_text=True).split())
+    assert "<strong>по релевантности</strong>" in page and ">по дате</a>" in page
+
+
 def test_pagination_and_sort(demo_client):
     first = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 10}).json
     second = demo_client.get("/api/v1/search", query_string={"type": "practice", "per_page": 10, "page": 2}).json
