@@ -160,7 +160,8 @@ def test_a_bad_value_is_dropped_by_the_page_and_refused_by_the_api(app, bank, na
     response = client.get("/search", query_string={name: bad})
     assert response.status_code == 200 and _total(response.get_data(as_text=True)) == everything
     response = client.get("/api/v1/search", query_string={name: bad})
-    assert response.status_code == 400 and name in response.json["detail"]
+    title = {"expertise": "Экспертиза", "spread": "Уровень распространения"}[name]  # the filter's Russian title
+    assert response.status_code == 400 and f"фильтра «{title}»" in response.json["detail"]
 
 
 def test_saving_an_assessment_and_publishing_re_index_the_practice(app, make_user, make_practice):
