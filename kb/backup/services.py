@@ -94,20 +94,20 @@ class RestoreReport:
     nul_removed: dict[str, int] = field(default_factory=dict)
 
 
-# Settings that say where this instance's data lives. The archive's config.py (secret key, mail, limits…)
-# replaces the instance's, but these stay as they were for this instance, set by its own config.py or by default
-# in its folder: restoring a bank moved from SQLite onto PostgreSQL must not point the instance back at the old
-# database, and a new instance restored from another bank's archive must not write into that bank's index.
-# So too how this instance is served: a production instance restored from a development bank's archive lost
+# Settings that belong to this instance, not to the bank: where its data lives and how it is served. The archive's
+# config.py (secret key, mail, limits…) replaces the instance's, but these stay as they were for this instance, set
+# by its own config.py or by default in its folder: restoring a bank moved from SQLite onto PostgreSQL must not
+# point the instance back at the old database, and a new instance restored from another bank's archive must not
+# write into that bank's index. A production instance restored from a development bank's archive lost
 # INDEX_SYNC_AFTER_REQUEST = False (its web workers then wrote the index beside the writer), PROXY_COUNT (every
 # visitor was the proxy's address: one person's failed logins locked everyone out), its host names and its cookies.
-LOCATION_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI",
+INSTANCE_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI",
                      "INDEX_SYNC_AFTER_REQUEST", "PROXY_COUNT", "SITE_HOSTS", "SITE_URL", "SESSION_COOKIE_SECURE")
 KEPT_NOTE = ("Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы и как "
              "его обслуживают.")
 
 
-def _location_settings(config_file: Path) -> dict[str, object] | None:
+def _instance_settings(config_file: Path) -> dict[str, object] | None:
     """The location settings a config.py sets (not those from the environment); None if it does not load."""
     own = Config(str(config_file.parent))
     try:
@@ -115,18 +115,18 @@ def _location_settings(config_file: Path) -> dict[str, object] | None:
     except Exception:  # noqa: BLE001 - a config that does not load
         return None
     return {key: str(own[key]) if isinstance(own[key], str | os.PathLike) else own[key]
-            for key in LOCATION_SETTINGS if key in own}
+            for key in INSTANCE_SETTINGS if key in own}
 
 
-def _kept_locations(instance_config: Path, archived_config: Path) -> dict[str, object]:
+def _kept_settings(instance_config: Path, archived_config: Path) -> dict[str, object]:
     """What the restored config.py must say so that this instance keeps its locations: the values its own
     config.py set, and, for those the archive's config sets (all, if it does not load) but this instance left
     to the default, the default of this instance's folder."""
-    own = (_location_settings(instance_config) if instance_config.exists() else None) or {}
-    archived = _location_settings(archived_config)
-    defaults = {key: getattr(DefaultConfig, key, None) for key in LOCATION_SETTINGS}
+    own = (_instance_settings(instance_config) if instance_config.exists() else None) or {}
+    archived = _instance_settings(archived_config)
+    defaults = {key: getattr(DefaultConfig, key, None) for key in INSTANCE_SETTINGS}
     defaults.update(instance_defaults(current_app.instance_path))
-    return {key: own[key] if key in own else defaults[key] for key in LOCATION_SETTINGS
+    return {key: own[key] if key in own else defaults[key] for key in INSTANCE_SETTINGS
             if key in own or archived is None or key in archived}
 
 
@@ -668,7 +668,7 @@ def _load(archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo], manifes
         if config.is_file():
             target = Path(current_app.instance_path) / "config.py"
             restored = config.read_bytes()
-            report.config_kept = _kept_locations(target, config)
+            report.config_kept = _kept_settings(target, config)
             if target.exists():
                 shutil.copy2(target, target.with_name("config.py.before-restore"))
             if report.config_kept:

@@ -356,6 +356,14 @@ def _conflict(form: PracticeForm, practice, conflict):
                            can_submit=policy.can_transition(current_user, practice, "submit"), conflict=conflict), 409
 
 
+TRANSITION_DONE = {"submit": "Практика отправлена на рассмотрение.", "publish": "Практика опубликована.",
+                   "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
+                   "restore": "Практика снова опубликована."}
+ASSESSMENT_DONE = {"": "Экспертная оценка сохранена.",
+                   "publish": "Экспертная оценка сохранена, практика опубликована.",
+                   "return": "Экспертная оценка сохранена, практика возвращена автору с комментарием."}
+
+
 @bp.post("/<int:practice_id>/transition")
 @login_required
 def transition(practice_id: int):
@@ -377,14 +385,6 @@ def transition(practice_id: int):
     db.session.commit()
     flash(TRANSITION_DONE[action], "success")
     return redirect(url_for(".detail", practice_id=practice.id))
-
-
-TRANSITION_DONE = {"submit": "Практика отправлена на рассмотрение.", "publish": "Практика опубликована.",
-                   "return": "Практика возвращена автору с комментарием.", "archive": "Практика перенесена в архив.",
-                   "restore": "Практика снова опубликована."}
-ASSESSMENT_DONE = {"": "Экспертная оценка сохранена.",
-                   "publish": "Экспертная оценка сохранена, практика опубликована.",
-                   "return": "Экспертная оценка сохранена, практика возвращена автору с комментарием."}
 
 
 @bp.post("/<int:practice_id>/assessment")
