@@ -1,6 +1,7 @@
 """Every web form speaks Russian, WTForms' own checks included, and a value a form cannot use is a message on
 the form, never a 500."""
 
+import io
 import pathlib
 import re
 
@@ -163,6 +164,18 @@ def test_a_title_of_invisible_characters_is_measured_by_what_shows(app, teacher_
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Practice.title)) == family
+
+
+def test_a_file_over_the_request_limit_on_the_practice_form_gets_the_russian_413(app, teacher_client):
+    """A file chosen in «Заполнить по тексту» over MAX_CONTENT_LENGTH: drawing the 413 page read the request's files
+    again (the «choose the file again» note), failed on the same limit, and the page became an English 500."""
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    response = teacher_client.post("/practices/new", content_type="multipart/form-data", data={
+        "title": "Практика с большим файлом", "suggest_file": (io.BytesIO(b"a" * 80_000), "отчёт.pdf")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Слишком большой файл" in page and 'lang="ru"' in page
+    assert _practices(app) == 0
 
 
 def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
