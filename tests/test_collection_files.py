@@ -460,6 +460,39 @@ def test_a_file_of_a_practice_not_published_is_refused_to_whoever_sees_it(app, w
         assert db.session.scalar(select(CollectionItem.id)) is None
 
 
+def test_a_file_already_in_the_list_is_there_whatever_its_practice_is_now(app, world):
+    """A file added while its practice was public, which then went back to a draft, added again: the refusal said it
+    does not go into a collection — it is in this one. «Уже есть» is the truth, and tells its owner nothing new."""
+    from kb.accounts.models import User
+    from kb.collections import services
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add_while_public(app, owner, cid, world["draft"], secret)
+    owner.get(f"/collections/{cid}")  # the message of the addition is shown
+    with app.app_context():
+        collection = db.session.get(Collection, cid)
+        item, created = services.add_item(db.session.get(User, world["owner"]), collection, "attachment", secret)
+        assert (item.item_id, created) == (secret, False)
+    response = _add(owner, cid, "attachment", secret, next_url=f"/practices/{world['draft']}#file-{secret}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/practices/{world['draft']}#file-{secret}"
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Этот файл уже есть в подборке «Курс для наставников ШНО»." in page and REFUSED not in page
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret, "collection": cid})
+    assert response.status_code == 200
+    assert response.json["message"] == "Этот файл уже есть в подборке «Курс для наставников ШНО»."
+    assert response.json["created"] is False and response.json["collection"]["id"] == cid
+    # another collection of hers still refuses it
+    other = _create(owner, title="Другой курс")
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret, "collection": other})
+    assert response.status_code == 409 and response.json["message"] == REFUSED
+    with app.app_context():
+        assert db.session.scalars(select(CollectionItem.collection_id)).all() == [cid]
+
+
 def test_a_refused_file_makes_no_collection_for_itself(app, world):
     """The first click of someone without a collection makes «Моя подборка»: not for a file that it refuses."""
     secret = _file(app, world["draft"], "Секретное положение.docx")

@@ -159,6 +159,11 @@ UNPUBLISHED_FILE = ("Файл неопубликованной практики 
                     "его не получат. Добавьте файл, когда практику опубликуют.")
 
 
+def _unpublished_file(material: Material) -> bool:
+    """A file of a practice not published: it goes into no collection (``UNPUBLISHED_FILE``), nor into a copy."""
+    return isinstance(material, Attachment) and not material.practice.is_published
+
+
 def max_items() -> int:
     """How many items a collection may hold (COLLECTION_MAX_ITEMS): its exports are made while the reader waits."""
     return current_app.config["COLLECTION_MAX_ITEMS"]
@@ -173,15 +178,16 @@ def full_message(collection: Collection) -> str:
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
     """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
     for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
-    the collection holds max_items() already."""
+    the collection holds max_items() already: none of them for a material already in it (its owner put it there)."""
     material = visible_material(user, item_type, item_id)
     if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
-    if isinstance(material, Attachment) and not material.practice.is_published:
-        raise ItemRefused(UNPUBLISHED_FILE)
+    # Already there (a file added while its practice was public): «уже есть» is the truth, the refusal was not.
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
+    if _unpublished_file(material):
+        raise ItemRefused(UNPUBLISHED_FILE)
     if len(collection.items) >= max_items():
         raise CollectionFull(full_message(collection))
     item = CollectionItem(item_type=item_type, item_id=item_id,
