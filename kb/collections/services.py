@@ -201,23 +201,27 @@ def add_item(user: User, collection: Collection, item_type: str, item_id: int) -
 COPY_PREFIX = "Копия: "
 
 
-def copy_collection(user: User, source: Collection) -> tuple[Collection, int]:
+def copy_collection(user: User, source: Collection) -> tuple[Collection, int, int]:
     """A private collection of ``user`` with the materials of ``source`` they see on its page (``entries``: one
     query per kind of material), in its order and with its notes (a course designer adapts a colleague's list):
-    (the copy, how many materials were left out because the user does not see them or the copy was full)."""
+    (the copy, how many materials were left out because the user does not see them or the copy was full, how many
+    files of practices not published were left out: the owner sees her draft's file, which ``add_item`` refuses)."""
     title = source.title if is_owner(user, source) or source.title.startswith(COPY_PREFIX) \
         else COPY_PREFIX + source.title
     copy = create_collection(user, title[:300], source.description, "private")
-    skipped = 0
+    skipped = unpublished_files = 0
     for entry in entries(source, user):
         item = entry.item
+        if entry.available and _unpublished_file(entry.material):
+            unpublished_files += 1
+            continue
         if len(copy.items) >= max_items() or not entry.available:
             skipped += 1
             continue
         copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
                                          position=len(copy.items)))
     db.session.flush()
-    return copy, skipped
+    return copy, skipped, unpublished_files
 
 
 def remove_item(collection: Collection, item: CollectionItem) -> None:
