@@ -249,10 +249,30 @@ def move_item(collection: Collection, item: CollectionItem, direction: str) -> b
     return True
 
 
-def moved_message(collection: Collection, item: CollectionItem) -> str:
-    """What a move says, beside the item (static/flashes.js): its place now, «Перемещено: теперь 3-е из 12.» The
-    ordinal written in figures takes «-е» whatever the number (первое, второе, третье, сотое)."""
-    return f"Перемещено: теперь {item.position + 1}-е из {len(collection.items)}."
+def moved_message(collection: Collection, item: CollectionItem, direction: str, numbered: bool) -> str:
+    """What a move says, beside the item (static/flashes.js): its place now, by the number the page shows
+    (``numbered``: the page's numbers are the exports' in the collection's order, ``item_numbers``), «Перемещено:
+    теперь 3-е из 12.» An item the page shows without one (unavailable, the owner's draft; any, with the exports
+    alphabetical) is told its place without a number: at either end, or by the numbers around it, or which way it
+    went. An ordinal in figures takes «-е», «-м», «-го» whatever the number (третье, третьим, третьего)."""
+    items = sorted(collection.items, key=lambda i: i.position)  # the list loaded before the move keeps the old order
+    numbers = item_numbers(collection, items) if numbered else {}
+    if item.id in numbers:
+        count = len(numbers)
+        return f"Перемещено: теперь {numbers[item.id]}-е из {count}" + (
+            " пронумерованных." if count < len(items) else ".")
+    index = items.index(item)
+    if index == 0:
+        return "Перемещено: теперь в начале подборки."
+    if index == len(items) - 1:
+        return "Перемещено: теперь в конце подборки."
+    before = [numbers[i.id] for i in items[:index] if i.id in numbers]
+    after = [numbers[i.id] for i in items[index + 1:] if i.id in numbers]
+    if before:
+        return f"Перемещено: теперь после {before[-1]}-го."
+    if after:
+        return f"Перемещено: теперь перед {after[0]}-м."
+    return "Перемещено выше." if direction in ("up", "top") else "Перемещено ниже."
 
 
 def unmoved_message(direction: str) -> str:
@@ -494,11 +514,12 @@ def bibliography_numbers(cited: Iterable[bool]) -> list[int | None]:
     return numbers
 
 
-def item_numbers(collection: Collection) -> dict[int, int]:
-    """Each item's number in the exports in the collection's order (``bibliography_numbers``), by the item's id;
-    an item the exports do not cite has none. One query, whatever the number of items."""
+def item_numbers(collection: Collection, items: list[CollectionItem] | None = None) -> dict[int, int]:
+    """Each item's number in the exports in the collection's order (``bibliography_numbers``; ``items``: all of
+    them, in the order they are now), by the item's id; an item the exports do not cite has none. One query,
+    whatever the number of items."""
     public = set(db.session.scalars(union_all(*_public_items(collection))))
-    items = collection.items
+    items = collection.items if items is None else items
     numbers = bibliography_numbers(item.id in public for item in items)
     return {item.id: number for item, number in zip(items, numbers, strict=True) if number is not None}
 

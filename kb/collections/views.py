@@ -279,7 +279,7 @@ def move_item(collection_id: int, item_id: int):
     direction = request.form.get("direction", "")
     if services.move_item(collection, item, direction):
         db.session.commit()
-        flash(services.moved_message(collection, item), "success")
+        flash(services.moved_message(collection, item, direction, _order() == exports.DEFAULT_ORDER), "success")
     elif direction in services.MOVES:
         flash(services.unmoved_message(direction), "info")
     return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
