@@ -460,6 +460,84 @@ def test_a_file_of_a_practice_not_published_is_refused_to_whoever_sees_it(app, w
         assert db.session.scalar(select(CollectionItem.id)) is None
 
 
+def test_a_file_already_in_the_list_is_there_whatever_its_practice_is_now(app, world):
+    """A file added while its practice was public, which then went back to a draft, added again: the refusal said it
+    does not go into a collection — it is in this one. «Уже есть» is the truth, and tells its owner nothing new."""
+    from kb.accounts.models import User
+    from kb.collections import services
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add_while_public(app, owner, cid, world["draft"], secret)
+    owner.get(f"/collections/{cid}")  # the message of the addition is shown
+    with app.app_context():
+        collection = db.session.get(Collection, cid)
+        item, created = services.add_item(db.session.get(User, world["owner"]), collection, "attachment", secret)
+        assert (item.item_id, created) == (secret, False)
+    response = _add(owner, cid, "attachment", secret, next_url=f"/practices/{world['draft']}#file-{secret}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/practices/{world['draft']}#file-{secret}"
+    page = owner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Этот файл уже есть в подборке «Курс для наставников ШНО»." in page and REFUSED not in page
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret, "collection": cid})
+    assert response.status_code == 200
+    assert response.json["message"] == "Этот файл уже есть в подборке «Курс для наставников ШНО»."
+    assert response.json["created"] is False and response.json["collection"]["id"] == cid
+    # another collection of hers still refuses it
+    other = _create(owner, title="Другой курс")
+    response = owner.post("/collections/add", headers={"Accept": "application/json"},
+                          data={"item_type": "attachment", "item_id": secret, "collection": other})
+    assert response.status_code == 409 and response.json["message"] == REFUSED
+    with app.app_context():
+        assert db.session.scalars(select(CollectionItem.collection_id)).all() == [cid]
+
+
+def test_ones_own_copy_leaves_out_the_files_of_practices_not_published(app, world, make_practice):
+    """«Сделать копию» of one's own list copied a file whose practice went back to a draft after it was added: a file
+    that adding refuses (readers and exports would not get it). The copy leaves it out and says how many, as it does
+    for the materials the user may not see; the owner's own draft (which adding takes) is copied as before."""
+    from kb.accounts.models import User
+    from kb.collections import services
+
+    secret = _file(app, world["draft"], "Секретное положение.docx")
+    regulation = _file(app, world["published"], "Положение_о_ШНО.docx")
+    with app.app_context():
+        gone = make_practice("Удалённая практика")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "private", [("practice", world["published"]), ("practice", world["draft"]),
+                                           ("attachment", regulation), ("practice", gone)], "Заметка")
+    _add_while_public(app, owner, cid, world["draft"], secret)
+    with app.app_context():
+        db.session.delete(db.session.get(Practice, gone))
+        db.session.commit()
+    copied = owner.post(f"/collections/{cid}/copy")
+    assert copied.status_code == 302
+    copy_id = int(re.search(r"/collections/(\d+)$", copied.headers["Location"]).group(1))
+    with app.app_context():
+        copy = db.session.get(Collection, copy_id)
+        assert [(i.item_type, i.item_id) for i in copy.items] == [
+            ("practice", world["published"]), ("practice", world["draft"]), ("attachment", regulation)]
+        assert [i.position for i in copy.items] == [0, 1, 2]
+        assert len(db.session.get(Collection, cid).items) == 5  # the source as it was
+    page = owner.get(copied.headers["Location"]).get_data(as_text=True)
+    assert ("«Курс для наставников ШНО», 3 материала (не скопировано недоступных: 1, файлов неопубликованных "
+            "практик: 1)." in page)
+    with app.app_context():  # the service, whatever view asks
+        account = db.session.get(User, world["owner"])
+        copy, skipped, unpublished_files = services.copy_collection(account, db.session.get(Collection, cid))
+        assert (len(copy.items), skipped, unpublished_files) == (3, 1, 1)
+        db.session.rollback()
+    # the file alone: only it is named
+    with app.app_context():
+        source = db.session.get(Collection, cid)
+        for item in [i for i in source.items if i.item_type == "practice"]:
+            source.items.remove(item)
+        db.session.commit()
+    page = owner.get(owner.post(f"/collections/{cid}/copy").headers["Location"]).get_data(as_text=True)
+    assert "«Курс для наставников ШНО», 1 материал (не скопировано файлов неопубликованных практик: 1)." in page
+
+
 def test_a_refused_file_makes_no_collection_for_itself(app, world):
     """The first click of someone without a collection makes «Моя подборка»: not for a file that it refuses."""
     secret = _file(app, world["draft"], "Секретное положение.docx")

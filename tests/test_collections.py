@@ -338,6 +338,59 @@ def test_a_move_says_where_the_item_is_now(app, world, make_practice):
     assert moves[items[0]][:2] == ["top", "up"]  # last of three
 
 
+def test_a_move_names_the_number_the_page_shows(app, world, make_practice):
+    """«Перемещено: теперь 2-е из 3» counted the item's place among all items, while the page numbers them as the
+    exports do (``item_numbers``): the owner's draft has no number and the next goes on without a gap, so the page
+    showed «1.» beside a message saying «2-е». The message gives the page's number; an item without one (and every
+    item with the exports alphabetical, when the page shows no numbers) is told its place without a number."""
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    with app.app_context():
+        first, second = make_practice("Практика номер 1"), make_practice("Практика номер 2")
+        second_draft = make_practice("Второй черновик", status="draft", owner_id=world["owner"])
+    for practice in (world["draft"], first, second, second_draft):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    owner.get(f"/collections/{cid}")  # the messages of the additions are shown
+    with app.app_context():
+        draft, one, two, other_draft = [i.id for i in db.session.get(Collection, cid).items]
+
+    def said(item: int, direction: str, order: str = "") -> tuple[list[str], int | None]:
+        """The messages of the move, and the number the page shows beside the item (None: none)."""
+        query = "?order=alpha" if order else ""
+        response = owner.post(f"/collections/{cid}/items/{item}/move{query}", data={"direction": direction})
+        assert response.headers["Location"] == f"/collections/{cid}{query}#item-{item}"
+        page = owner.get(response.headers["Location"]).get_data(as_text=True)
+        flashes = re.search(r'<div class="flashes" role="status">(.*?)</div>', page, re.S)
+        value = re.search(rf'<li id="item-{item}"(?: value="(\d+)")?', page).group(1)
+        return (re.findall(r'<p class="flash flash--\w+">([^<]*)</p>', flashes.group(1)) if flashes else [],
+                int(value) if value else None)
+
+    # [draft, 1, 2, draft 2] → [draft, 2, 1, draft 2]: the page numbers it «1.», not the 2nd of 4
+    assert said(two, "up") == (["Перемещено: теперь 1-е из 2 пронумерованных."], 1)
+    assert said(two, "top") == (["Перемещено: теперь 1-е из 2 пронумерованных."], 1)  # [2, draft, 1, draft 2]
+    # a draft has no number: where it stands, by the ends or by the numbers around it
+    assert said(draft, "bottom") == (["Перемещено: теперь в конце подборки."], None)  # [2, 1, draft 2, draft]
+    assert said(draft, "up") == (["Перемещено: теперь после 2-го."], None)  # [2, 1, draft, draft 2]
+    assert said(draft, "up") == (["Перемещено: теперь после 1-го."], None)  # [2, draft, 1, draft 2]
+    assert said(draft, "top") == (["Перемещено: теперь в начале подборки."], None)  # [draft, 2, 1, draft 2]
+    assert said(other_draft, "top") == (["Перемещено: теперь в начале подборки."], None)  # [draft 2, draft, 2, 1]
+    assert said(draft, "down") == (["Перемещено: теперь после 1-го."], None)  # [draft 2, 2, draft, 1]
+    assert said(draft, "up") == (["Перемещено: теперь перед 1-м."], None)  # [draft 2, draft, 2, 1]
+    # the exports alphabetical: the page shows no number, nor does the message
+    assert said(one, "up", "alpha") == (["Перемещено выше."], None)  # [draft 2, draft, 1, 2]
+    assert said(one, "top", "alpha") == (["Перемещено: теперь в начале подборки."], None)  # [1, draft 2, draft, 2]
+    assert said(other_draft, "down", "alpha") == (["Перемещено ниже."], None)  # [1, draft, draft 2, 2]
+    assert said(one, "bottom", "alpha") == (["Перемещено: теперь в конце подборки."], None)  # [draft, draft 2, 2, 1]
+    # the drafts published, every item is numbered: the count is of all items again
+    with app.app_context():
+        for practice in (world["draft"], second_draft):
+            db.session.get(Practice, practice).status = "published"
+        db.session.commit()
+    assert said(two, "up") == (["Перемещено: теперь 2-е из 4."], 2)  # [draft, 2, draft 2, 1]
+    with app.app_context():
+        assert [i.id for i in db.session.get(Collection, cid).items] == [draft, two, other_draft, one]
+
+
 def test_a_long_collection_comes_in_pages_and_moves_cross_them(app, world, make_practice, monkeypatch):
     """300 items made one owner's page of 850 KB. Pages of ITEMS_PER_PAGE: numbered on, «Выше»/«Ниже» at the
     ends of a page move the item to the next page, and the owner comes back to the page where it went."""

@@ -159,6 +159,11 @@ UNPUBLISHED_FILE = ("Файл неопубликованной практики 
                     "его не получат. Добавьте файл, когда практику опубликуют.")
 
 
+def _unpublished_file(material: Material) -> bool:
+    """A file of a practice not published: it goes into no collection (``UNPUBLISHED_FILE``), nor into a copy."""
+    return isinstance(material, Attachment) and not material.practice.is_published
+
+
 def max_items() -> int:
     """How many items a collection may hold (COLLECTION_MAX_ITEMS): its exports are made while the reader waits."""
     return current_app.config["COLLECTION_MAX_ITEMS"]
@@ -173,15 +178,16 @@ def full_message(collection: Collection) -> str:
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
     """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
     for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
-    the collection holds max_items() already."""
+    the collection holds max_items() already: none of them for a material already in it (its owner put it there)."""
     material = visible_material(user, item_type, item_id)
     if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
-    if isinstance(material, Attachment) and not material.practice.is_published:
-        raise ItemRefused(UNPUBLISHED_FILE)
+    # Already there (a file added while its practice was public): «уже есть» is the truth, the refusal was not.
     for item in collection.items:
         if item.item_type == item_type and item.item_id == item_id:
             return item, False
+    if _unpublished_file(material):
+        raise ItemRefused(UNPUBLISHED_FILE)
     if len(collection.items) >= max_items():
         raise CollectionFull(full_message(collection))
     item = CollectionItem(item_type=item_type, item_id=item_id,
@@ -195,23 +201,27 @@ def add_item(user: User, collection: Collection, item_type: str, item_id: int) -
 COPY_PREFIX = "Копия: "
 
 
-def copy_collection(user: User, source: Collection) -> tuple[Collection, int]:
+def copy_collection(user: User, source: Collection) -> tuple[Collection, int, int]:
     """A private collection of ``user`` with the materials of ``source`` they see on its page (``entries``: one
     query per kind of material), in its order and with its notes (a course designer adapts a colleague's list):
-    (the copy, how many materials were left out because the user does not see them or the copy was full)."""
+    (the copy, how many materials were left out because the user does not see them or the copy was full, how many
+    files of practices not published were left out: the owner sees her draft's file, which ``add_item`` refuses)."""
     title = source.title if is_owner(user, source) or source.title.startswith(COPY_PREFIX) \
         else COPY_PREFIX + source.title
     copy = create_collection(user, title[:300], source.description, "private")
-    skipped = 0
+    skipped = unpublished_files = 0
     for entry in entries(source, user):
         item = entry.item
+        if entry.available and _unpublished_file(entry.material):
+            unpublished_files += 1
+            continue
         if len(copy.items) >= max_items() or not entry.available:
             skipped += 1
             continue
         copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
                                          position=len(copy.items)))
     db.session.flush()
-    return copy, skipped
+    return copy, skipped, unpublished_files
 
 
 def remove_item(collection: Collection, item: CollectionItem) -> None:
@@ -239,10 +249,30 @@ def move_item(collection: Collection, item: CollectionItem, direction: str) -> b
     return True
 
 
-def moved_message(collection: Collection, item: CollectionItem) -> str:
-    """What a move says, beside the item (static/flashes.js): its place now, «Перемещено: теперь 3-е из 12.» The
-    ordinal written in figures takes «-е» whatever the number (первое, второе, третье, сотое)."""
-    return f"Перемещено: теперь {item.position + 1}-е из {len(collection.items)}."
+def moved_message(collection: Collection, item: CollectionItem, direction: str, numbered: bool) -> str:
+    """What a move says, beside the item (static/flashes.js): its place now, by the number the page shows
+    (``numbered``: the page's numbers are the exports' in the collection's order, ``item_numbers``), «Перемещено:
+    теперь 3-е из 12.» An item the page shows without one (unavailable, the owner's draft; any, with the exports
+    alphabetical) is told its place without a number: at either end, or by the numbers around it, or which way it
+    went. An ordinal in figures takes «-е», «-м», «-го» whatever the number (третье, третьим, третьего)."""
+    items = sorted(collection.items, key=lambda i: i.position)  # the list loaded before the move keeps the old order
+    numbers = item_numbers(collection, items) if numbered else {}
+    if item.id in numbers:
+        count = len(numbers)
+        return f"Перемещено: теперь {numbers[item.id]}-е из {count}" + (
+            " пронумерованных." if count < len(items) else ".")
+    index = items.index(item)
+    if index == 0:
+        return "Перемещено: теперь в начале подборки."
+    if index == len(items) - 1:
+        return "Перемещено: теперь в конце подборки."
+    before = [numbers[i.id] for i in items[:index] if i.id in numbers]
+    after = [numbers[i.id] for i in items[index + 1:] if i.id in numbers]
+    if before:
+        return f"Перемещено: теперь после {before[-1]}-го."
+    if after:
+        return f"Перемещено: теперь перед {after[0]}-м."
+    return "Перемещено выше." if direction in ("up", "top") else "Перемещено ниже."
 
 
 def unmoved_message(direction: str) -> str:
@@ -484,11 +514,12 @@ def bibliography_numbers(cited: Iterable[bool]) -> list[int | None]:
     return numbers
 
 
-def item_numbers(collection: Collection) -> dict[int, int]:
-    """Each item's number in the exports in the collection's order (``bibliography_numbers``), by the item's id;
-    an item the exports do not cite has none. One query, whatever the number of items."""
+def item_numbers(collection: Collection, items: list[CollectionItem] | None = None) -> dict[int, int]:
+    """Each item's number in the exports in the collection's order (``bibliography_numbers``; ``items``: all of
+    them, in the order they are now), by the item's id; an item the exports do not cite has none. One query,
+    whatever the number of items."""
     public = set(db.session.scalars(union_all(*_public_items(collection))))
-    items = collection.items
+    items = collection.items if items is None else items
     numbers = bibliography_numbers(item.id in public for item in items)
     return {item.id: number for item, number in zip(items, numbers, strict=True) if number is not None}
 

@@ -182,13 +182,16 @@ def shared_copy(token: str):
 
 
 def _copy(collection: Collection) -> Response:
-    copied, skipped = services.copy_collection(current_user, collection)
+    copied, skipped, unpublished_files = services.copy_collection(current_user, collection)
     db.session.commit()
     count = len(copied.items)
     materials = plural(count, "материал", "материала", "материалов")
     message = f"Подборка скопирована в ваши: «{copied.title}», {count} {materials}"
-    if skipped:
-        message += f" (не скопировано недоступных: {skipped})"
+    left_out = [f"недоступных: {skipped}"] if skipped else []
+    if unpublished_files:  # the owner's copy: a file her page shows, which no collection takes
+        left_out.append(f"файлов неопубликованных практик: {unpublished_files}")
+    if left_out:
+        message += f" (не скопировано {', '.join(left_out)})"
     flash(message + ". Копию видите только вы; её можно менять как свою.", "success")
     return redirect(url_for(".view", collection_id=copied.id))
 
@@ -276,7 +279,7 @@ def move_item(collection_id: int, item_id: int):
     direction = request.form.get("direction", "")
     if services.move_item(collection, item, direction):
         db.session.commit()
-        flash(services.moved_message(collection, item), "success")
+        flash(services.moved_message(collection, item, direction, _order() == exports.DEFAULT_ORDER), "success")
     elif direction in services.MOVES:
         flash(services.unmoved_message(direction), "info")
     return redirect(_item_url(collection, item))  # on the page before or after when it crossed one
