@@ -966,3 +966,85 @@ def test_the_migration_unlinks_the_other_lines_of_one_account_and_adds_the_index
     again = runner.invoke(args=["db", "upgrade"])
     assert again.exit_code == 0, again.output
     assert _unique_index(app)
+
+
+@pytest.mark.parametrize("answer", ["decline", "leave"])
+def test_a_re_invitation_after_a_decline_is_told_again_and_a_relink_is_not(app, world, make_user, answer):
+    """An administrator's invitation after a decline (or after she left) is a new invitation: its notice was not sent,
+    the notice being once a practice. A relink with no decline in between is the same invitation: no second notice."""
+    users, pid = world
+    users["admin"] = make_user("admin")
+
+    def told() -> int:
+        with app.app_context():
+            return len(db.session.scalars(select(Notification).where(
+                Notification.user_id == users["coauthor"], Notification.message.contains("Вас приглашают"))).all())
+
+    assert _link(app, users, pid).status_code == 302 and told() == 1
+    if answer == "leave":
+        _accept(app, users, pid)
+    assert _answer(app, users, pid, action=answer).status_code == 302
+    assert _link(app, users, pid, who="admin").status_code == 302
+    assert told() == 2
+    # unlinked and linked again, to the same line or to another, by whoever: the same invitation
+    assert _link(app, users, pid, who="admin", action="unlink").status_code == 302
+    assert _link(app, users, pid, who="admin").status_code == 302
+    assert _link(app, users, pid, action="unlink").status_code == 302
+    assert _link(app, users, pid, who="admin", name=AUTHORS[0][0]).status_code == 302
+    assert told() == 2
+    # her line removed by an edit, and linked again: no decline in between either
+    _edit_authors(app, users, pid, f"{AUTHORS[1][0]}, {AUTHORS[1][1]}")
+    assert _lines(app, pid) == [(AUTHORS[1][0], None)]
+    assert _link(app, users, pid, who="admin").status_code == 302
+    assert told() == 2
+    assert _answer(app, users, pid, action="decline").status_code == 302
+    assert _link(app, users, pid, who="admin").status_code == 302
+    assert told() == 3
+
+
+def test_the_linker_who_invited_an_account_to_another_line_is_told_which(app, world, make_user):
+    """The owner invited the address to line 2 herself: naming that line tells her nothing she does not know."""
+    users, pid = world
+    assert _link(app, users, pid).status_code == 302
+    error = _link_error(_link(app, users, pid, name=AUTHORS[0][0]))
+    assert f"Эту учётную запись вы уже пригласили к строке «{AUTHORS[1][0]}»" in error
+    assert "сначала отвяжите ту" in error
+    users["admin"] = make_user("admin")  # whose audit log names the invitee anyway
+    error = _link_error(_link(app, users, pid, who="admin", name=AUTHORS[0][0]))
+    assert f"уже приглашена к строке «{AUTHORS[1][0]}»" in error
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], users["coauthor"])]
+
+
+def test_an_editor_who_did_not_invite_learns_no_more_of_an_address_than_that_it_cannot_be_invited(app, world):
+    """The owner invited an address to line 2; the region's methodist, who may edit the practice and so reach the
+    form, types it for line 1. «уже привязана к другой строке этой практики или приглашена к ней» confirmed her guess
+    of who was invited; the answer now says only that it cannot be invited here — the same words as for an account
+    that declined someone else's invitation, whose «уже отклонила» confirmed a guess of who declined."""
+    users, pid = world
+    with app.app_context():
+        db.session.get(Practice, pid).status = "submitted"
+        db.session.commit()
+    assert _link(app, users, pid).status_code == 302
+    waiting = _link(app, users, pid, who="methodist", name=AUTHORS[0][0])
+    assert waiting.status_code == 422
+    assert _link_error(waiting) == coauthors.NOT_INVITABLE
+    assert AUTHORS[1][0] not in _link_error(waiting)
+    assert _answer(app, users, pid, action="decline").status_code == 302
+    declined = _link(app, users, pid, who="methodist", name=AUTHORS[0][0])
+    assert declined.status_code == 422 and _link_error(declined) == coauthors.NOT_INVITABLE
+    # the owner, whose invitation it was, is told what she knows already
+    assert "уже отклонила приглашение" in _link_error(_link(app, users, pid, name=AUTHORS[0][0]))
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]
+
+
+def test_the_owner_is_not_told_that_an_account_declined_a_methodists_invitation(app, world):
+    users, pid = world
+    assert _link(app, users, pid, who="methodist").status_code == 302
+    _accept(app, users, pid)
+    assert _answer(app, users, pid, action="leave").status_code == 302
+    response = _link(app, users, pid, name=AUTHORS[0][0])
+    assert response.status_code == 422
+    assert _link_error(response) == coauthors.NOT_INVITABLE
+    assert "отклонил" not in _link_error(response) and "вышла" not in _link_error(response)
+    assert "отклонил" in _link_error(_link(app, users, pid, who="methodist", name=AUTHORS[0][0]))
+    assert _lines(app, pid) == [(AUTHORS[0][0], None), (AUTHORS[1][0], None)]

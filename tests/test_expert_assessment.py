@@ -445,3 +445,86 @@ def test_with_the_setting_a_registry_load_with_publication_leaves_the_practices_
         db.session.commit()
         outcome = bulk_transition(user, [practice.id], "publish", tab="draft")
         assert outcome.done == [] and "нет экспертной оценки" in outcome.refused[0].reason
+
+
+AUTHOR_REFUSAL = "свою практику вы не оцениваете: её оценит другой методист региона «Челябинская область» или " \
+                 "администратор банка"
+
+
+@pytest.fixture
+def own_practice(app, world, make_practice):
+    """The region's methodist's own practice, a draft: she is its author and its moderator."""
+    users, _ = world
+    with app.app_context():
+        return make_practice("Своя практика методиста", status="draft", owner_id=users["methodist_in"])
+
+
+def _act(client, pid, action):
+    return client.post(f"/practices/{pid}/transition",
+                       data={"action": action, "csrf_token": csrf_from(client, f"/practices/{pid}")})
+
+
+def test_a_moderators_own_practice_is_not_offered_a_publication_only_another_can_allow(app, world, own_practice,
+                                                                                        required, make_token):
+    """She may send her practice for review, not assess it: «Опубликовать» asked her to «заполнить экспертную
+    оценку», which she may not. The page offers no «Опубликовать» then and says who assesses it; a publication sent
+    anyway (an older page, the queue, the API) is refused in the same words. Once another moderator assessed it,
+    she may publish it, as the rules let her."""
+    users, _ = world
+    pid = own_practice
+    author = _client(app, users, "methodist_in")
+    assert _act(author, pid, "submit").status_code == 302 and _status(app, pid) == "submitted"
+    page = author.get(f"/practices/{pid}").get_data(as_text=True)
+    assert AUTHOR_REFUSAL in page and "После этого практику можно будет опубликовать." in page
+    assert 'name="action" value="publish"' not in page and 'name="relevance"' not in page
+    assert 'name="action" value="return"' in page  # she may still take it back for changes
+    assert "заполните экспертную оценку" not in page
+
+    refused = author.get(_act(author, pid, "publish").headers["Location"]).get_data(as_text=True)
+    assert _status(app, pid) == "submitted"
+    assert AUTHOR_REFUSAL in refused and "заполните экспертную оценку" not in refused
+    queue = author.post("/practices/moderation/bulk", data={
+        "action": "publish", "status": "submitted", "practice": str(pid),
+        "csrf_token": csrf_from(author, "/practices/moderation")}, follow_redirects=True).get_data(as_text=True)
+    assert AUTHOR_REFUSAL in queue and "заполните экспертную оценку" not in queue
+    response = app.test_client().post(f"/api/v1/practices/{pid}/transitions", json={"action": "publish"},
+                                      headers={"Authorization": f"Bearer {make_token(users['methodist_in'])}"})
+    assert response.status_code == 422 and AUTHOR_REFUSAL in response.json["detail"]
+    assert _status(app, pid) == "submitted"
+
+    # another moderator of the region assesses it: the publication is open to her again
+    other = _client(app, users, "admin")
+    assert 'name="relevance"' in other.get(f"/practices/{pid}").get_data(as_text=True)
+    assert _post(other, pid, FULL).status_code == 302
+    page = author.get(f"/practices/{pid}").get_data(as_text=True)
+    assert 'name="action" value="publish"' in page and AUTHOR_REFUSAL not in page
+    assert _act(author, pid, "publish").status_code == 302 and _status(app, pid) == "published"
+
+
+def test_an_administrators_own_practice_names_the_other_moderators(app, world, make_practice, required):
+    users, _ = world
+    with app.app_context():
+        pid = make_practice("Своя практика администратора", status="submitted", owner_id=users["admin"])
+    page = _client(app, users, "admin").get(f"/practices/{pid}").get_data(as_text=True)
+    assert ("свою практику вы не оцениваете: её оценит другой администратор банка или методист региона "
+            "«Челябинская область»") in page
+    assert 'name="action" value="publish"' not in page
+
+
+def test_without_the_setting_a_moderators_own_practice_is_published_as_before(app, world, own_practice):
+    users, _ = world
+    author = _client(app, users, "methodist_in")
+    _act(author, own_practice, "submit")
+    page = author.get(f"/practices/{own_practice}").get_data(as_text=True)
+    assert 'name="action" value="publish"' in page and "не оцениваете" not in page
+    assert _act(author, own_practice, "publish").status_code == 302 and _status(app, own_practice) == "published"
+
+
+def test_the_queue_does_not_tell_a_moderator_to_assess_her_own_draft(app, world, own_practice, required):
+    users, _ = world
+    author = _client(app, users, "methodist_in")
+    page = author.post("/practices/moderation/bulk", data={
+        "action": "publish", "status": "draft", "practice": str(own_practice),
+        "csrf_token": csrf_from(author, "/practices/moderation")}, follow_redirects=True).get_data(as_text=True)
+    assert "свою практику вы не оцениваете, её оценит другой методист или администратор" in page
+    assert "и оцените его" not in page and _status(app, own_practice) == "draft"

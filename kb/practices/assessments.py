@@ -66,12 +66,38 @@ def history(practice: Practice) -> list[PracticeAssessment]:
                                    .order_by(PracticeAssessment.id.desc())))
 
 
-def publication_refusal(practice: Practice) -> str | None:
-    """Why the practice under review cannot be published now for want of an assessment (None: it can)."""
+def publication_refusal(practice: Practice, user: User | None = None) -> str | None:
+    """Why the practice under review cannot be published now for want of an assessment (None: it can). Told to
+    ``user``, one of its authors (``policy.can_assess`` lets her assess nothing of it), it names who assesses it
+    instead: «заполните экспертную оценку» asked her for what she may not do."""
     if not required():
         return None
     assessment = current_assessment(practice) if practice.status == "submitted" else None
-    return None if assessment is not None and assessment.is_complete else ASSESSMENT_NEEDED
+    if assessment is not None and assessment.is_complete:
+        return None
+    return awaits_another_assessor(user, practice) if policy.is_author(user, practice) else ASSESSMENT_NEEDED
+
+
+def awaits_another_assessor(user: User, practice: Practice) -> str:
+    """What an author of the practice who moderates it is told of its publication while the required assessment is
+    missing: she does not assess her own practice, a moderator of its region who is not its author does; once
+    assessed, the practice may be published (by that moderator, or by her: the publication is hers to make)."""
+    region = f"методист региона «{practice.region.name}»" if practice.region is not None else ""
+    if user.role == "admin":
+        others = "другой администратор банка" + (f" или {region}" if region else "")
+    else:
+        others = (f"другой {region} или " if region else "") + "администратор банка"
+    return ("Опубликовать практику можно только с экспертной оценкой по всем пяти критериям, а свою практику "
+            f"вы не оцениваете: её оценит {others}. После этого практику можно будет опубликовать.")
+
+
+def blocked_for_author(user: User | None, practice: Practice) -> str | None:
+    """The reason the publication this user could make is refused for want of an assessment she may not make
+    herself (one of the practice's authors, ``publication_refusal``): the page offers her no «Опубликовать» then
+    and says why (None: no such reason)."""
+    if not policy.is_author(user, practice) or not policy.can_transition(user, practice, "publish"):
+        return None
+    return publication_refusal(practice, user)
 
 
 def passes(assessment: PracticeAssessment) -> bool:

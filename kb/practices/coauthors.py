@@ -41,6 +41,10 @@ INVITATION_GONE = "Приглашение больше не действует: 
 NOT_LINKED = "Вы не указаны соавтором этой практики: возможно, привязку уже сняли."
 # Two links of one account to two lines of a practice at once: the unique index (practice_id, user_id) refuses the
 # second (migration zCcou0000001); the application's own check could not see the other request's row.
+# A link refused for what the linker may not learn of the account (README, «Соавторы»): it waits at another line of
+# the practice invited by someone else, or it declined someone else's invitation. The same words for both.
+NOT_INVITABLE = ("Привязать не удалось: пригласить эту учётную запись к этой строке нельзя. Если адрес верный, "
+                 "обратитесь к администратору банка.")
 LINKED_MEANWHILE = ("Привязать не удалось: эту учётную запись только что привязали к другой строке этой практики "
                     "(одна учётная запись — одна строка автора). Обновите страницу.")
 
@@ -72,8 +76,8 @@ def unknown_address(email: str) -> str:
 
 def link(actor: User, practice: Practice, author_id: int, email: str) -> PracticeAuthor:
     """Invite the active account of ``email`` to the author line ``author_id``: the invitee is told (a notice, once
-    a practice) and the link counts once she accepts it (``accept``); the actor linking her own account needs no
-    invitation."""
+    an invitation: not for a relink of it, again after she declined one, ``invitations_of``) and the link counts
+    once she accepts it (``accept``); the actor linking her own account needs no invitation."""
     if not policy.can_manage_coauthors(actor, practice):
         raise PermissionError
     author = _line(practice, author_id)
@@ -91,19 +95,30 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         raise CoauthorError(unknown_address(email))
     if author.user_id == user.id:
         raise CoauthorError(f"Строка «{author.name}» уже привязана к этой учётной записи.")
-    if actor.role != "admin" and user.id not in (actor.id, practice.owner_id) and declined(practice, user.id):
-        # each invitation is a notice with a title the linker chose: once is enough
-        raise CoauthorError("Эта учётная запись уже отклонила приглашение в соавторы этой практики или вышла из "
-                            "соавторов: пригласить её снова может только администратор.")
+    past = invitations_of(practice, user.id)
+    if actor.role != "admin" and user.id not in (actor.id, practice.owner_id) and past.declined_from:
+        # each invitation is a notice with a title the linker chose: once is enough. Whose invitation she turned
+        # down is told only to its linker (she typed the address herself); anyone else is told no more than that
+        # the account cannot be invited here, or the answer would confirm a guess of who declined.
+        if actor.id in past.declined_from:
+            raise CoauthorError("Эта учётная запись уже отклонила приглашение в соавторы этой практики или вышла из "
+                                "соавторов: пригласить её снова может только администратор.")
+        raise CoauthorError(NOT_INVITABLE)
     other = next((a for a in practice.authors if a.user_id == user.id and a is not author), None)
     if other is not None and not other.link_confirmed and user.id != actor.id:
-        # the page shows that line as «приглашение отправлено», not to whom: naming it would confirm the guess
-        raise CoauthorError("Привязать не удалось: эта учётная запись уже привязана к другой строке этой практики "
-                            "или приглашена к ней (одна учётная запись — одна строка автора).")
+        # the page shows that line as «приглашение отправлено», not to whom: it is named to whoever made that
+        # invitation (and to an administrator, whose audit log names it); to anyone else naming it, or even saying
+        # that the account waits at another line, would confirm the guess
+        if past.linker == actor.id:
+            raise CoauthorError(f"Эту учётную запись вы уже пригласили к строке «{other.name}»: одна учётная запись "
+                                "— одна строка автора. Чтобы пригласить её к этой строке, сначала отвяжите ту.")
+        if actor.role == "admin":
+            raise CoauthorError(f"Эта учётная запись уже приглашена к строке «{other.name}»: одна учётная запись — "
+                                "одна строка автора. Чтобы пригласить её к этой строке, сначала отвяжите ту.")
+        raise CoauthorError(NOT_INVITABLE)
     if other is not None:
         raise CoauthorError(f"Эта учётная запись уже привязана к строке «{other.name}»: одна учётная запись — "
                             "одна строка автора.")
-    told_before = invited_before(practice, user.id)
     before = author.user_id
     author.user_id = user.id
     author.link_confirmed = user.id in (actor.id, practice.owner_id)  # her own line: no invitation
@@ -115,23 +130,36 @@ def link(actor: User, practice: Practice, author_id: int, email: str) -> Practic
         record(UNLINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": before})
     # the account by its number only (its name is read when shown): a deleted account leaves no name in the log
     record(LINKED, actor, "practice", practice.id, details={"author": author.name, "user_id": user.id})
-    if not author.link_confirmed and not told_before:  # link, unlink, link…: one notice, not one a link
+    if not author.link_confirmed and not past.told:  # link, unlink, link…: one notice, not one a link
         notify(user.id, f"Вас приглашают в соавторы практики «{practice.title}»: примите или отклоните приглашение "
                         "в «Мои практики», в разделе «Приглашения в соавторы».", _invitations_link())
     return author
 
 
-def declined(practice: Practice, user_id: int) -> bool:
-    """Whether the account unlinked its own line of the practice once (declined the invitation, or left)."""
-    return any(e.actor_id == user_id and e.details.get("user_id") == user_id for e in _events(practice, (UNLINKED,))
-               if isinstance(e.details, dict))
+@dataclass(frozen=True)
+class PastInvitations:
+    """What the audit log says of one account's links to the lines of a practice."""
+
+    linker: int | None  # who made her latest link (her current one, if a line is linked to her)
+    told: bool  # she got the notice of an invitation and has not declined nor left since
+    declined_from: frozenset[int | None]  # the linkers of the links she undid herself (declined, or left)
 
 
-def invited_before(practice: Practice, user_id: int) -> bool:
-    """Whether the account was invited to the practice once (linked to a line of it by another account): she was
-    told then, and her invitation waits in «Мои практики» whenever a line of it is linked to her again."""
-    return any(e.actor_id != user_id and e.details.get("user_id") == user_id for e in _events(practice, (LINKED,))
-               if isinstance(e.details, dict))
+def invitations_of(practice: Practice, user_id: int) -> PastInvitations:
+    """The account's links to the practice's lines, from its audit log. A decline (or leaving) ends the invitation
+    she was told of: one made after it is a new one, told again; a line unlinked and linked again by the linker, or
+    by an edit, in between, is the same invitation, told once."""
+    linker, told, declined_from = None, False, set()
+    for event in _events(practice, (LINKED, UNLINKED)):
+        if not isinstance(event.details, dict) or event.details.get("user_id") != user_id:
+            continue
+        if event.action == LINKED:
+            linker = event.actor_id
+            told = told or event.actor_id != user_id
+        elif event.actor_id == user_id:  # she unlinked her own line
+            declined_from.add(linker)
+            told = False
+    return PastInvitations(linker, told, frozenset(declined_from))
 
 
 def _events(practice: Practice, actions: tuple[str, ...]) -> list[AuditEvent]:

@@ -394,7 +394,7 @@ def transition(user: User, practice: Practice, action: str, comment: str = "", l
         raise InvalidTransition("Напишите автору, что нужно исправить.")
     if action == "submit" and not reaches_moderator(user, practice.region_code):
         raise NoModerator(NO_MODERATOR_MESSAGE)
-    if action == "publish" and (refusal := assessments.publication_refusal(practice)):
+    if action == "publish" and (refusal := assessments.publication_refusal(practice, user)):
         raise AssessmentRequired(refusal)
     before = practice.status
     # Compare and set: of two moderators acting on the same practice at once (one publishes, one returns it), the
@@ -572,6 +572,9 @@ def _bulk_steps(user: User, practice: Practice, action: str, tab: str) -> list[s
     if steps[0] == "submit" and not policy.can_transition(user, practice, "submit"):
         raise InvalidTransition("черновик другого автора: на рассмотрение его отправляет автор")
     if steps[0] == "submit" and assessments.required():  # a draft published in one go is never assessed
+        if policy.is_author(user, practice):  # her own: she may send it, not assess it (policy.can_assess)
+            raise InvalidTransition("нет экспертной оценки: отправьте черновик на рассмотрение — свою практику вы "
+                                    "не оцениваете, её оценит другой методист или администратор")
         raise InvalidTransition("нет экспертной оценки: отправьте черновик на рассмотрение и оцените его")
     return steps
 

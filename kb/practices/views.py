@@ -71,8 +71,13 @@ def _detail_page(practice, comment_form: CommentForm | None = None, assessment_f
     can_assess = policy.can_assess(current_user, practice)
     if can_assess and assessment_form is None:
         assessment_form = assessment_form_for(assessments.current_assessment(practice))
+    # A moderator's own practice awaiting the assessment she may not make: no «Опубликовать» that could only be
+    # refused, but who assesses it instead.
+    awaiting_assessment = assessments.blocked_for_author(current_user, practice)
+    actions = [action for action in policy.allowed_actions(current_user, practice)
+               if not (action == "publish" and awaiting_assessment)]
     return render_template(
-        "practices/detail.html", practice=practice, actions=policy.allowed_actions(current_user, practice),
+        "practices/detail.html", practice=practice, actions=actions, awaiting_assessment=awaiting_assessment,
         action_labels=policy.ACTION_LABELS, can_edit=can_edit,
         # its author is told why the «Редактировать» button and the file upload are gone
         with_moderator=practice.status == "submitted" and policy.is_owner(current_user, practice) and not can_edit,
