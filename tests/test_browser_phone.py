@@ -131,8 +131,8 @@ _TARGETS = {
     "/practices/{practice}": {"main a.tag": 30, "main nav.toc a": 30, "main dd > a:not(.tag)": 30},
     "/resolutions/{resolution}": {"main details.cite-box > summary": 35, "main details.full-text > summary": 35},
     "/statistics": {"main details.stat-table > summary": 35},
-    "/topics": {"main .browse-list a": 35}, "/regions": {"main .browse-list a": 35},
-    "/levels": {"main .browse-list a": 35},
+    "/topics": {"main .browse-list a": 35}, "/levels": {"main .browse-list a": 35},
+    "/regions": {"main .browse-list a": 35, "main details.regions-without > summary": 35},  # «Регионы без практик»
     "/practices/moderation": {"main td a[href*='region=']": 50},  # «Челябинская область»: two lines of its column
 }
 

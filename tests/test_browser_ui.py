@@ -590,6 +590,9 @@ def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_
 
     def measure(url: str, selectors: list[str]) -> None:
         page.goto(base + url)
+        if any(selector in _HEADER_TARGETS for selector in selectors):  # they are behind «Меню» on a phone
+            selectors = [*selectors, ".nav-menu > summary"]
+            page.click(".nav-menu > summary")
         assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0, url
         for selector in selectors:
             found = page.evaluate(_TARGETS, selector)
@@ -629,6 +632,91 @@ def test_the_header_the_moderation_tabs_and_the_tick_boxes_are_44_px_targets_on_
         assert max(t["height"] for t in desk.evaluate(_TARGETS, selector)) < 40, selector
     assert desk.eval_on_selector(".site-header", "h => h.getBoundingClientRect().height") < 190
     assert max(a["height"] for a in desk.evaluate(_TICK_AREAS)) < 30
+
+
+# What a screen reader is told of the header's elements named `name` (their text itself left out): the role, whether
+# it is expanded, and whether the browser leaves it out of the accessibility tree (Chromium's own tree, through the
+# DevTools protocol).
+def _ax_nodes(page, name: str, role: str | None = None) -> list[dict]:
+    cdp = page.context.new_cdp_session(page)
+    document = cdp.send("Runtime.evaluate", {"expression": "document.querySelector('.site-header')"})
+    query = {"objectId": document["result"]["objectId"], "accessibleName": name}
+    if role:
+        query["role"] = role
+    nodes = cdp.send("Accessibility.queryAXTree", query)["nodes"]
+    cdp.detach()
+    return [{"role": node["role"]["value"], "ignored": node["ignored"],
+             "expanded": next((p["value"]["value"] for p in node.get("properties", []) if p["name"] == "expanded"),
+                              None)} for node in nodes if node["role"]["value"] not in ("StaticText", "InlineTextBox")]
+
+
+_HEADING_TOP = "() => document.querySelector('main h1').getBoundingClientRect().top"
+
+
+def test_on_a_phone_the_sections_and_the_account_fold_behind_menu(live_server, browser):  # noqa: F811
+    """At 375 px the header (the bank's name, the search, six sections, a methodist's nine account links) stood
+    390 px tall: the page's heading began 400 px down a 740 px screen. Below 640 px the sections and the account
+    now fold behind «Меню», a <details> that works without a script, by the keyboard and for a screen reader (a
+    button named «Меню» that says whether it is open); the name and the search stay in sight, the current section
+    keeps its aria-current. A wide screen keeps the links in the header, without «Меню»."""
+    _, base = live_server
+    # no script at all: the menu is HTML and CSS
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="ru-RU", java_script_enabled=False)
+    page = context.new_page()
+    _login(page, base, "methodist@demo.example", "demo-methodist-pass")
+    page.goto(f"{base}/topics")
+    assert page.evaluate(_HEADING_TOP) < 250
+    menu = page.locator(".nav-menu > summary")
+    assert menu.is_visible() and menu.inner_text().strip() == "Меню"
+    assert page.locator(".brand").is_visible() and page.locator("#q-top").is_visible()
+    links = page.locator(".main-nav a, .user-nav a, .user-nav .link-button")
+    assert links.count() >= 12 and not any(link.is_visible() for link in links.all())
+    assert _ax_nodes(page, "Меню") == [{"role": "DisclosureTriangle", "ignored": False, "expanded": False}]
+    # the keyboard: from the search box two Tabs («Найти», then «Меню»), its focus ring drawn; Enter opens it
+    page.focus("#q-top")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.nav-menu > summary')")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert all(link.is_visible() for link in links.all())
+    assert _ax_nodes(page, "Меню") == [{"role": "DisclosureTriangle", "ignored": False, "expanded": True}]
+    assert page.locator(".main-nav a[aria-current=page]").inner_text() == "Темы"
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    _shot(page, "phone_menu_open")
+    page.keyboard.press("Tab")  # the first section comes next
+    assert page.evaluate("document.activeElement.textContent") == "Все материалы"
+    page.locator(".main-nav a", has_text="Регионы").click()
+    page.wait_for_url(f"{base}/regions")
+    assert not page.locator(".main-nav a", has_text="Темы").is_visible(), "a new page opens with the menu closed"
+    menu.click()
+    assert page.locator(".main-nav a[aria-current=page]").inner_text() == "Регионы"
+    page.locator(".user-nav a", has_text="Мои практики").click()
+    page.wait_for_url(f"{base}/practices/mine")
+    menu.click()
+    page.locator(".user-nav button", has_text="Выйти").click()
+    page.wait_for_url(f"{base}/")
+    menu.click()
+    assert page.locator(".user-nav a", has_text="Войти").is_visible()
+    # a wide screen: the links in the header as before, no «Меню», the screen reader told of the links only
+    desk = _page(browser)
+    _login(desk, base, "methodist@demo.example", "demo-methodist-pass")
+    desk.goto(f"{base}/topics")
+    assert not desk.locator(".nav-menu > summary").is_visible()
+    assert all(link.is_visible() for link in desk.locator(".main-nav a, .user-nav a").all())
+    assert [node for node in _ax_nodes(desk, "Меню") if not node["ignored"]] == []
+    assert _ax_nodes(desk, "Темы", "link") == [{"role": "link", "ignored": False, "expanded": None}]
+    assert desk.locator(".main-nav a[aria-current=page]").inner_text() == "Темы"
+    brand, search, sections, account = (desk.locator(s).bounding_box() for s in (
+        ".brand", ".search-box", ".main-nav", ".user-nav"))
+    assert abs(sections["x"] - brand["x"]) < 1 and sections["y"] > search["y"] + search["height"]
+    assert abs(account["y"] - sections["y"]) < 1, "the account on the sections' row, at the right"
+    assert account["x"] + account["width"] > search["x"] + search["width"] - 1
+    desk.focus("#q-top")
+    desk.keyboard.press("Tab")
+    desk.keyboard.press("Tab")
+    assert desk.evaluate("document.activeElement.textContent") == "Все материалы", "«Найти», then the sections"
+    assert desk.eval_on_selector(".site-header", "h => h.getBoundingClientRect().height") < 190
 
 
 # Links and controls a finger taps that stand alone (not inside a sentence: WCAG 2.5.8 leaves those be), measured
@@ -766,7 +854,7 @@ def test_the_api_tokens_the_api_addresses_and_an_import_read_as_cards_and_no_pag
     scrolled = {}
     for url in pages:
         page.goto(base + url)
-        page.evaluate("() => document.querySelectorAll('main details').forEach(d => { d.open = true; })")
+        page.evaluate("() => document.querySelectorAll('main details, .nav-menu').forEach(d => { d.open = true; })")
         boxes = page.evaluate(_SCROLLED_BOXES)
         if boxes or page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth"):
             scrolled[url] = boxes or "the page"

@@ -720,3 +720,66 @@ def test_a_hyphenated_word_puts_the_texts_with_all_its_words_first(demo_client):
     assert count >= 3
     assert sorted(_api_ids(demo_client, "онлайн-урок")[:count]) == sorted(both)
     assert _found(demo_client, "онлайн-урок")[1] == notice
+
+
+def _region_sections(page: str) -> tuple[str, str]:
+    """/regions split into its list of regions with practices and its «Регионы без практик» disclosure."""
+    start = page.index('<details class="regions-without')
+    end = page.index("</details>", start)
+    return page[:start], page[start:end]
+
+
+def test_regions_without_published_practices_fold_into_one_line(app, make_practice):
+    """/regions listed all 91 regions, 80 of them with «0», by federal district: the few with practices were lost
+    among them. Those with none now stand in one «Регионы без практик (N)» line that opens their names (no links:
+    a search there finds nothing); a district without a region with practices has no heading. Only published
+    practices count: a draft, a submission, a returned or archived practice leave their region among those
+    without."""
+    from sqlalchemy import func
+
+    from kb.vocabularies.models import Region
+
+    with app.app_context():
+        for title in ("Первая", "Вторая"):
+            make_practice(f"{title} практика Челябинской области", region_code="RU-CHE")
+        make_practice("Практика Смоленской области", region_code="RU-SMO")
+        for status, region in (("draft", "RU-YEV"), ("submitted", "RU-TA"), ("returned", "RU-TA"),
+                               ("archived", "RU-KDA")):
+            make_practice(f"Практика {status}", status=status, region_code=region)
+        regions = db.session.scalar(select(func.count()).select_from(Region))
+    page = app.test_client().get("/regions").get_data(as_text=True)
+    listed, folded = _region_sections(page)
+    assert "Практики есть из 2 регионов." in listed
+    entries = re.findall(r'<a href="(/search\?[^"]+)">([^<]*)</a>\s*<span class="count">(\d+)', listed)
+    assert [(html.unescape(link), label, int(count)) for link, label, count in entries] == [
+        ("/search?region=RU-CHE&type=practice", "Челябинская область", 2),
+        ("/search?region=RU-SMO&type=practice", "Смоленская область", 1)]
+    headings = re.findall(r"<h2>([^<]+)</h2>", listed)
+    assert headings == ["Уральский федеральный округ", "Центральный федеральный округ"]
+    for name in ("Еврейская автономная область", "Республика Татарстан", "Краснодарский край", "Республика Казахстан"):
+        assert name not in listed, name
+    summary = re.search(r"<summary>([^<]+)</summary>", folded)
+    assert summary and summary.group(1) == f"Регионы без практик ({regions - 2})"
+    names = re.findall(r"<li>([^<]+)</li>", folded)
+    assert len(names) == regions - 2
+    assert {"Еврейская автономная область", "Республика Татарстан", "Краснодарский край",
+            "Республика Казахстан"} <= set(names)
+    assert "Челябинская область" not in names and "Смоленская область" not in names
+    assert names.index("Еврейская автономная область") < names.index("Краснодарский край"), "in alphabetical order"
+    assert "<a " not in folded and 'class="count"' not in folded
+
+
+def test_regions_of_an_empty_bank_say_there_are_no_practices_yet(app):
+    """No published practice anywhere: no district headings and no «Практики есть из 0 регионов.», a plain
+    sentence, and every region behind the one line."""
+    from sqlalchemy import func
+
+    from kb.vocabularies.models import Region
+
+    with app.app_context():
+        regions = db.session.scalar(select(func.count()).select_from(Region))
+    page = app.test_client().get("/regions").get_data(as_text=True)
+    listed, folded = _region_sections(page)
+    assert "Опубликованных практик пока нет." in listed and "Практики есть из" not in listed
+    assert "<h2>" not in listed
+    assert f"<summary>Регионы без практик ({regions})</summary>" in folded

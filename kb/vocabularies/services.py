@@ -258,6 +258,9 @@ def municipality_suggestion(region_code: str | None, name: str) -> str | None:
     return keys[close[0]] if close else None
 
 
+OTHER_COUNTRIES = "Другие страны"  # the group of the regions without a federal district (Kazakhstan, Kyrgyzstan)
+
+
 @dataclass(frozen=True)
 class BrowseEntry:
     code: str
@@ -303,8 +306,30 @@ def browse_counts(field: str) -> list[BrowseEntry]:
     if field == "level":
         return [BrowseEntry(lv.code, lv.name, counts.get(lv.code, 0)) for lv in
                 db.session.scalars(select(EducationLevel).order_by(EducationLevel.sort_order))]
-    return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or "Другие страны")
+    return [BrowseEntry(r.code, r.name, counts.get(r.code, 0), r.federal_district or OTHER_COUNTRIES)
             for r in db.session.scalars(select(Region).order_by(Region.sort_order))]
+
+
+@dataclass(frozen=True)
+class RegionOverview:
+    """/regions: the regions with published practices by federal district (the districts in alphabetical order, then
+    other countries; a district without such a region left out), and those without any, in alphabetical order."""
+
+    districts: list[tuple[str, list[BrowseEntry]]]
+    without_practices: list[BrowseEntry]
+
+    @property
+    def with_practices(self) -> int:
+        return sum(len(entries) for _, entries in self.districts)
+
+
+def region_overview() -> RegionOverview:
+    """The regions split by whether they have a published practice (drafts and submissions do not count)."""
+    entries = browse_counts("region")
+    counted = sorted((e for e in entries if e.count), key=lambda e: (e.group == OTHER_COUNTRIES, alphabetical(e.group)))
+    districts = [(name, list(items)) for name, items in itertools.groupby(counted, key=lambda e: e.group)]
+    without = sorted((e for e in entries if not e.count), key=lambda e: alphabetical(e.label))
+    return RegionOverview(districts, without)
 
 
 @dataclass(frozen=True)

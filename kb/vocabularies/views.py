@@ -1,13 +1,15 @@
 """Browse pages: by topic, by region, by level, with counts."""
 
-from itertools import groupby
-
 from flask import Blueprint, abort, render_template
 
 from kb.extensions import db
-from kb.vocabularies.data import alphabetical
 from kb.vocabularies.models import Region
-from kb.vocabularies.services import browse_counts, region_municipalities, regions_with_municipal_practices
+from kb.vocabularies.services import (
+    browse_counts,
+    region_municipalities,
+    region_overview,
+    regions_with_municipal_practices,
+)
 
 bp = Blueprint("browse", __name__)
 
@@ -19,11 +21,8 @@ def topics():
 
 @bp.get("/regions")
 def regions():
-    entries = browse_counts("region")
-    groups = [(name, list(items)) for name, items in groupby(
-        sorted(entries, key=lambda e: (e.group == "Другие страны", alphabetical(e.group))), key=lambda e: e.group)]
-    return render_template("browse/regions.html", title="Регионы", groups=groups,
-                           with_practices=sum(1 for e in entries if e.count),
+    """The regions with published practices by federal district; those without folded into one line."""
+    return render_template("browse/regions.html", title="Регионы", overview=region_overview(),
                            with_municipalities=regions_with_municipal_practices())
 
 
