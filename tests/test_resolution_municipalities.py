@@ -352,6 +352,55 @@ def test_a_town_listed_after_a_federal_city_is_found_on_import(app, guests, muni
     assert {"RU-TA", "RU-CHE", city} <= set(parsed.region_codes)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a town outside the vocabulary (Запорожье, Херсон, a foreign one) is no municipality, but a list runs on past it
+    # as past a town: the towns of the vocabulary after it are marked
+    ("гости из Миасса, Запорожья и Херсона", ["RU-CHE-miassky"]),
+    ("из Копейска, Херсона и Минска", ["RU-CHE-kopeysky"]),
+    ("гости из Миасса, Запорожья и Копейска", ["RU-CHE-miassky", "RU-CHE-kopeysky"]),
+    ("из Копейска, Херсона, Минска и Миасса", ["RU-CHE-kopeysky", "RU-CHE-miassky"]),
+    ("из Херсона, Копейска и Миасса", ["RU-CHE-kopeysky", "RU-CHE-miassky"]),
+    ("в Минске, Бишкеке и Перми", ["RU-PER-perm"]),
+    ("в Миассе, Алматы и Перми", ["RU-CHE-miassky", "RU-PER-perm"]),
+    ("из Бишкека или Златоуста", ["RU-CHE-zlatoustovsky"]),
+    ("из Москвы, Минска и Копейска", ["RU-CHE-kopeysky"]),
+    ("в городах Минск и Пермь", ["RU-PER-perm"]),
+    ("в Минске", []),
+    ("из Запорожья", []),
+])
+def test_a_list_of_towns_runs_on_past_a_town_outside_the_vocabulary(finder, text, expected):
+    assert _placed(finder, text) == [(code, False) for code in expected]
+
+
+@pytest.mark.parametrize(("text", "regions"), [
+    # a town outside the vocabulary marks the town after it as a town marks it, no more: no body's or person's name,
+    # no ordinary word with a capital is taken for one
+    ("педагоги Минска и Миасса", ()),  # a bare town marks nothing
+    ("из Минска, Мурманск ждёт гостей", ()),  # another case: no list
+    ("из Херсона и Кирова Елены", ("RU-KIR",)),
+    ("в Минске. Пермь", ()),
+    ("в Минске педагоги и Перми", ()),
+    ("из Министерства образования и Миасса", ()),
+    ("из Министерства и Миасса", ()),
+    ("в Положении, Миассе и Перми", ()),
+    ("Школы Херсона и Миасса", ()),
+    ("Педагоги, Миасса", ()),
+    ("из Шмелёва и Миасса", ()),  # a surname
+    ("из Херсонской области и Миасса", ()),  # a region's name is no town
+])
+def test_a_list_past_a_town_outside_the_vocabulary_stops_at_anything_else(finder, text, regions):
+    assert _codes(finder, text, regions) == []
+
+
+def test_a_town_listed_after_one_outside_the_vocabulary_gives_its_region_to_the_parsed_resolution(finder):
+    text = MAGNITOGORSK.replace("г. Магнитогорск", "г. Казань").replace(
+        "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона и гости из Москвы",
+        "педагоги из Казани, Минска и Златоуста")
+    parsed = parse_resolution(text, gazetteer(), finder)
+    assert parsed.municipality_codes == ["RU-TA-kazan", "RU-CHE-zlatoustovsky"]
+    assert parsed.region_codes == ["RU-TA", "RU-CHE"]
+
+
 def test_a_listed_town_gives_its_region_to_the_parsed_resolution(finder):
     text = MAGNITOGORSK.replace("г. Магнитогорск", "г. Казань").replace(
         "педагоги Магнитогорска, Копейского городского округа, Агаповского муниципального\nрайона и гости из Москвы",

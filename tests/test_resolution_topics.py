@@ -164,6 +164,32 @@ def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expe
     ("Финалисты «Молодой педагог года» провели занятия.", {"teacher_development"}),
     ("Победитель «Педагог-психолог России» провёл тренинг.", {"teacher_development"}),
     ("Лауреаты «Педагог года – 2024» провели занятия.", {"teacher_development"}),
+    # «Воспитатели России», quoted or not, and a contest's name in lower case without quotation marks after
+    # «конкурс»: a teachers' contest too
+    ("Участники конкурса «Воспитатели России» поделились опытом.", {"teacher_development"}),
+    ("Финалисты «Воспитатели России» провели занятия.", {"teacher_development"}),
+    ("Детский сад принял участие в конкурсе Воспитатели России.", {"teacher_development"}),
+    ("Финалисты Воспитатели России провели занятия.", {"teacher_development"}),
+    ("Педагоги приняли участие в конкурсе педагог года.", {"teacher_development"}),
+    ("Участие в конкурсе учитель года.", {"teacher_development"}),
+    ("Победитель муниципального этапа конкурса воспитатель года провёл занятие.", {"teacher_development"}),
+    ("Участие в конкурсе на звание учитель года.", {"teacher_development"}),
+    ("Педагоги прошли конкурсные испытания учитель года.", {"teacher_development"}),
+    ("Участие в конкурсах: педагог года, воспитатель года.", {"teacher_development"}),
+    ("Подведены итоги: воспитатель года — муниципальный конкурс.", {"teacher_development"}),
+    ("Победитель учитель года (региональный конкурс) провёл занятие.", {"teacher_development"}),
+    ("Участники конкурса педагог года – 2024 провели занятия.", {"teacher_development"}),
+    # …but not «педагог года» in lower case outside a contest, nor the educators of Russia at a sentence's start
+    ("Наш педагог года два работает в этой школе.", set()),
+    ("Лучший педагог года получил грамоту директора школы.", set()),
+    ("Прошёл конкурс проектов обучающихся. Наш учитель года два работает в школе.", {"olympiads"}),
+    ("Наш педагог года два назад провёл конкурс проектов обучающихся.", {"olympiads"}),
+    ("Итоги конкурса проектов обучающихся, педагог года три ведёт кружок.", {"olympiads"}),
+    ("В конкурсе проектов школьников учитель года был членом жюри.", {"olympiads"}),
+    ("На конкурсе проектов воспитатели России и Казахстана работали в жюри.", {"olympiads"}),
+    ("Воспитатели России собрались на форум.", set()),
+    ("Итоги подведены. Воспитатели России собрались на форум.", set()),
+    ("Опытом поделились воспитатели России и Казахстана.", set()),
     # …but not a pupil's or a sportsman's title in quotation marks, nor a teacher's year without them
     ("Участники «Ученик года» выступили.", set()),
     ("Победители «Лучший ученик года» выступили.", set()),
@@ -188,6 +214,9 @@ def test_discussed_topics(app, text, expected):
     ("Поддержать финалистов «Педагог-психолог года».", {"teacher_development"}),
     ("Поддержать финалистов «Педагог-психолог России».", {"teacher_development"}),
     ("Поддержать победителей «Ученик года».", set()),
+    ("Поддержать участников конкурса «Воспитатели России».", {"teacher_development"}),
+    ("Поддержать участников конкурса педагог года.", {"teacher_development"}),
+    ("Поддержать участие педагогов в конкурсе учитель года.", {"teacher_development"}),
 ])
 def test_a_recommendations_teachers_contest_is_their_development(app, text, expected):
     from kb.vocabularies.topics import suggest_topics

@@ -14,7 +14,9 @@ reads:
   «или» or a comma and written in its case («из Орла и Великого Новгорода», «в Миассе, Златоусте и Копейске»; the list
   stops at anything else: «в Миассе, Мурманск ждёт», «из Миасса и Кирова Елены»); a federal city (handed in as
   well: the vocabulary has no municipality of it) is found as none, but a list runs on past it as past a town («из
-  Москвы и Миасса», «из Санкт-Петербурга, Челябинска и Миасса»); a hyphenated, two-word or
+  Москвы и Миасса», «из Санкт-Петербурга, Челябинска и Миасса»), and so past a town outside the vocabulary, a word
+  pymorphy3 reads as a place's name, marked or in the list's case («из Копейска, Херсона и Миасса», «из Минска и
+  Копейска»; not «из Министерства и Миасса»); a hyphenated, two-word or
   indeclinable one in any case as well («в Петропавловске-Камчатском», «из Великого Новгорода», «в Ростове-на-Дону»,
   «в Улан-Удэ», «в Орле»); a town named by an adjective («Грозный») only after «г.», or after «в», written with a
   capital and lower-case letters («в грозном небе», «В ГРОЗНОМ» are none), when no noun agreeing with it follows («в
@@ -76,6 +78,10 @@ def _adjective_forms(adjective: str) -> set[str]:
 
 
 _CASES = ("nom", "gen", "dat", "acc", "loc", "ins")
+# pymorphy3's cases as named here («в Крыму», «из лесу»: the second prepositional and genitive are these)
+_MORPHOLOGY_CASES = {"nomn": "nom", "gent": "gen", "gen2": "gen", "datv": "dat", "accs": "acc", "loct": "loc",
+                     "loc2": "loc", "ablt": "ins"}
+_PREPOSITION_CASES = {"в": {"loc", "acc"}, "во": {"loc", "acc"}, "из": {"gen"}, "до": {"gen"}}
 
 
 def _word_cases(word: str) -> dict[str, set[str]]:
@@ -292,11 +298,16 @@ class MunicipalityFinder:
         towns: list[tuple[int, tuple[list[_Entry], str, bool]]] = []
         listed: dict[int, set[str]] = {}  # the word after a marked town → the cases it was written in
         for i, token in enumerate(tokens):
-            if token.cap and (match := self._town_at(text, tokens, i, _listed_cases(text, tokens, i, listed))):
+            if not token.cap:
+                continue
+            joined = _listed_cases(text, tokens, i, listed)
+            if match := self._town_at(text, tokens, i, joined):
                 candidates, word, marked, end, cases = match
                 towns.append((i, (candidates, word, marked)))
                 if marked:
                     listed[end] = cases
+            elif cases := self._other_town_at(text, tokens, i, joined):
+                listed[i + 1] = cases  # «из Копейска, Херсона и Миасса»: no municipality, the list runs on
         for i, (candidates, word, marked) in towns:
             if marked:
                 take(i, candidates, word)
@@ -412,16 +423,9 @@ class MunicipalityFinder:
         «в», …), the index of the word after it and the cases it is written in. ``listed``: the cases of a marked town
         it is joined to by «и», «или» or a comma («из Орла и Великого Новгорода»); written in one of them, it is marked
         too."""
-        before = _fold(tokens[i - 1].text) if i else ""
-        gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
-        prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
-        if not prefixed:
-            if i and tokens[i - 1].cap and gap.isspace() and not (
-                    before in TOWN_PREPOSITIONS and _sentence_starts(text, tokens[i - 1])):
-                return None  # right after another name («Иван Троицк»): not a town; «В Миассе прошёл» is one
-            if before in _NOT_TOWN_AFTER or (i and _initial(text, tokens[i - 1])):
-                return None  # «ул. Кирова», «им. С. М. Кирова», «Т. Чита»
-        marked = prefixed or (before in TOWN_PREPOSITIONS and gap.isspace())
+        if (marking := _marking(text, tokens, i)) is None:
+            return None
+        prefixed, marked = marking
         # a town of a list: marked when written in the case of the one before it
         if not marked and listed and (found := self._towns_at(text, tokens, i, prefixed, True, listed)):
             return found
@@ -454,6 +458,30 @@ class MunicipalityFinder:
             written_in |= town_cases
         return (matched, written, marked, end, written_in) if written_in else None
 
+    def _other_town_at(self, text: str, tokens: list[_Token], i: int, listed: set[str]) -> set[str]:
+        """The cases a town outside the vocabulary («Запорожья», «Херсона», «Минска») is written in at ``i`` when it
+        is a town of a list: marked itself («из Херсона», «г. Минск») or joined to a marked town in its case
+        (``listed``: «из Копейска, Херсона»); none else. Such a town is no municipality, but the list runs on past it
+        («из Копейска, Херсона и Миасса»). A town is a word pymorphy3 reads as a place's name («Министерства»,
+        «Положении», «Шмелёва» are none); a name of the vocabulary is read by :meth:`_town_at` alone («из Миасса и
+        Кирова Елены» stops the list)."""
+        token = tokens[i]
+        if (token.key in self._towns or token.key in self._cities or token.text.isupper()
+                or (marking := _marking(text, tokens, i)) is None):
+            return set()
+        prefixed, marked = marking
+        if listed:
+            cases = listed
+        elif prefixed:
+            cases = set(_CASES)
+        elif marked:
+            cases = _PREPOSITION_CASES[_fold(tokens[i - 1].text)]
+        else:
+            return set()
+        if _person_follows(text, tokens, i + 1, token.text):
+            return set()  # «из Херсона и Киева Ивана»
+        return _place_cases(token.text) & cases
+
     @staticmethod
     def _town_cases(tokens: list[_Token], i: int, town: tuple[str, ...], instrumental: bool) -> set[str]:
         """The cases the words from ``i`` on are ``town`` in («Великом Новгороде»: the words in one case)."""
@@ -461,6 +489,30 @@ class MunicipalityFinder:
             return set()
         forms = [_noun_forms(word, instrumental) for word in town]
         return {case for case in forms[0] if all(tokens[i + n].key in word[case] for n, word in enumerate(forms))}
+
+
+def _marking(text: str, tokens: list[_Token], i: int) -> tuple[bool, bool] | None:
+    """Whether the capitalised word at ``i`` is written after a town's word («г.», «городах», «ЗАТО») and whether it
+    is marked as a place (so, or after «в», «из», …); None when it cannot be a town there: right after another name
+    («Иван Троицк»), after a street's word or an initial («ул. Кирова», «им. С. М. Кирова», «Т. Чита»)."""
+    before = _fold(tokens[i - 1].text) if i else ""
+    gap = text[tokens[i - 1].end:tokens[i].start] if i else ""
+    prefixed = before in _TOWN_PREFIXES and re.fullmatch(r"\.?\s*", gap) is not None
+    if not prefixed:
+        if i and tokens[i - 1].cap and gap.isspace() and not (
+                before in TOWN_PREPOSITIONS and _sentence_starts(text, tokens[i - 1])):
+            return None  # right after another name («Иван Троицк»): not a town; «В Миассе прошёл» is one
+        if before in _NOT_TOWN_AFTER or (i and _initial(text, tokens[i - 1])):
+            return None  # «ул. Кирова», «им. С. М. Кирова», «Т. Чита»
+    return prefixed, prefixed or (before in TOWN_PREPOSITIONS and gap.isspace())
+
+
+def _place_cases(word: str) -> set[str]:
+    """The cases pymorphy3 reads ``word`` in as a place's name (a noun tagged Geox: «Херсона», «Минске»)."""
+    from indexer.analysis import morphology  # pymorphy3, loaded once for the process
+
+    return {_MORPHOLOGY_CASES[p.tag.case] for p in morphology().parse(_fold(word))
+            if p.tag.POS == "NOUN" and "Geox" in p.tag.grammemes and p.tag.case in _MORPHOLOGY_CASES}
 
 
 def _listed_cases(text: str, tokens: list[_Token], i: int, listed: dict[int, set[str]]) -> set[str]:
