@@ -349,3 +349,16 @@ def test_a_printed_page_gives_the_full_address_of_its_links(live_server, browser
     assert f"({base}/search?region={region})" in flat, text[:1500]
     assert "(/" not in flat, text[:1500]
     assert "topic=" not in flat, "tags print without their addresses"
+
+
+def test_the_regions_page_fits_the_narrowest_phone(live_server, browser):
+    """At 320 pixels «Калининградская область» with its count and «муниципалитеты» (kept whole) made the page
+    330 pixels wide: the line now wraps."""
+    _, base = live_server
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="ru-RU")
+    page = context.new_page()
+    page.goto(f"{base}/regions")
+    assert page.locator(".browse-sub").count() > 0
+    assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") == 0
+    context.close()
+
