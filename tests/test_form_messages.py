@@ -165,6 +165,26 @@ def test_a_title_of_invisible_characters_is_measured_by_what_shows(app, teacher_
         assert db.session.scalar(select(Practice.title)) == family
 
 
+INVISIBLE_INSIDE = ["А\u200b\u200b\u200b\u200bБ", "А\u200cБ\u200dВ\u2060Г", "Шк\u00adо\u00adл",
+                    "Т\ufeffе\ufeffс\ufeffт", "Аб\u200b\u200b\u200bВ"]
+
+
+@pytest.mark.parametrize("title", INVISIBLE_INSIDE)
+def test_invisible_characters_inside_a_title_do_not_count_towards_its_minimum(app, teacher_client, title):
+    """«А», four zero-width spaces and «Б» passed the five-character minimum: it shows as «АБ». Those at the ends were
+    already dropped; those inside stay in a title long enough without them."""
+    response = teacher_client.post("/practices/new", data={"title": title, "save_draft": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("Название — от 5 до 500 символов; невидимые знаки (пробел нулевой ширины, мягкий перенос и другие) "
+            "не в счёт.") in page
+    assert _practices(app) == 0
+    hyphenated = "Шк\u00adоль\u00adный клуб"  # five and more letters that show: the soft hyphens stay
+    assert teacher_client.post("/practices/new", data={"title": hyphenated, "save_draft": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Practice.title)) == hyphenated
+
+
 def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
     """A field's text over MAX_FORM_MEMORY_SIZE (a client other than the page, whose text areas stop at 20 000
     characters) was answered «Слишком большой файл» with no file sent."""
