@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
 from kb.extensions import db, limiter, missing_schema, missing_tables
+from kb.routing import FormTooLarge
 from kb.schema import checked_schema_behind, schema_behind_log
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
@@ -45,8 +46,9 @@ MESSAGES = {
 }
 # A 413 to a JSON body (no file in it) has its own title; the problem `type` stays the 413's.
 BODY_TOO_LARGE_TITLE = "Слишком большой запрос"
-# A 413 to a form within MAX_CONTENT_LENGTH: one of its texts is over MAX_FORM_MEMORY_SIZE (Flask's 500 KB), which
-# only a client other than the page sends (its text areas stop at 20 000 characters).
+# A 413 to a form within MAX_CONTENT_LENGTH (kb.routing.FormTooLarge, sent with Content-Length or without): one of
+# its texts is over MAX_FORM_MEMORY_SIZE (Flask's 500 KB), which only a client other than the page sends (its text
+# areas stop at 20 000 characters).
 TEXT_TOO_LONG = ("Слишком длинный текст", "Текст одного из полей формы длиннее, чем принимает сайт, и не сохранён. "
                                           "Сократите его или приложите к практике файлом.")
 
@@ -264,22 +266,14 @@ def problem_type(status: int) -> str:
     return f"{site or request.script_root}/api#problem-{status}"
 
 
-def _text_too_long() -> bool:
-    """A 413 to a request within MAX_CONTENT_LENGTH (its length known): not the whole body was too big, one text
-    of its form was (MAX_FORM_MEMORY_SIZE)."""
-    length, limit = request.content_length, request.max_content_length
-    return length is not None and (limit is None or length <= limit)
-
-
 def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
-                   extra: dict | None = None):
+                   extra: dict | None = None, title: str | None = None):
     """A Russian error page, or problem details for the API (``errors``: messages per field, for 422;
-    ``extra``: further members of the problem, such as the duplicates of a 409)."""
-    title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
-    if status == 413 and request.is_json:
-        title = BODY_TOO_LARGE_TITLE
-    elif status == 413 and detail is None and _text_too_long():
-        title, default_detail = TEXT_TOO_LONG
+    ``extra``: further members of the problem, such as the duplicates of a 409; ``title``: other than the
+    status's)."""
+    status_title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
+    if title is None:
+        title = BODY_TOO_LARGE_TITLE if status == 413 and request.is_json else status_title
     detail = detail or default_detail
     if _wants_json():
         body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}
@@ -314,6 +308,8 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.response is not None:
             return error.response  # an answer made for the case (/oai over its limit: 503 with Retry-After)
+        if isinstance(error, FormTooLarge):  # a text of the form, not the body, over its limit
+            return error_response(413, TEXT_TOO_LONG[1], title=TEXT_TOO_LONG[0])
         code = error.code or 500
         detail = None
         if (code == 429 or _wants_json()) and _CYRILLIC.search(error.description or ""):

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Request, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
@@ -40,13 +41,42 @@ class CleanStringConverter(UnicodeConverter):
         return xml_text(value)
 
 
+class BodyTooLarge(RequestEntityTooLarge):
+    """A body sent without Content-Length read up to MAX_CONTENT_LENGTH, and more of it came (``WholeBodyStream``)."""
+
+
+class FormTooLarge(RequestEntityTooLarge):
+    """A form within MAX_CONTENT_LENGTH that its parser refused: a text of it over MAX_FORM_MEMORY_SIZE (or more
+    parts than MAX_FORM_PARTS, which no page sends); kb.errors says «Слишком длинный текст», not «Слишком большой
+    файл»."""
+
+
+class FormParser(FormDataParser):
+    """werkzeug's form parser, whose 413s are told apart: the body's (over MAX_CONTENT_LENGTH) from the form's.
+
+    A body with Content-Length over the limit is refused before it is parsed; without it (chunked), only the stream
+    knows, when it reaches the limit (``BodyTooLarge``). Any other 413 of the parser is the form's limits': a chunked
+    body over MAX_FORM_MEMORY_SIZE was answered «Слишком большой файл», since its length was not known."""
+
+    def parse(self, stream, mimetype, content_length, options=None):
+        try:
+            return super().parse(stream, mimetype, content_length, options)
+        except BodyTooLarge:
+            raise
+        except RequestEntityTooLarge:
+            raise FormTooLarge() from None
+
+
 class CleanRequest(Request):
     """A request whose query string carries no control characters (kb.textclean): what a view reads from it
     reaches SQL, and a NUL there was a 500 on PostgreSQL (a collection search «?q=%00»). Tabs and line breaks
     stay. Forms filter their own text fields (kb.forms); a password keeps every character it is typed with.
 
     A body sent without Content-Length (Transfer-Encoding: chunked) and longer than MAX_CONTENT_LENGTH is a 413,
-    as it is with Content-Length (``WholeBodyStream``)."""
+    as it is with Content-Length (``WholeBodyStream``); a form's own 413 (a text over MAX_FORM_MEMORY_SIZE) is told
+    from it, with Content-Length or without (``FormParser``)."""
+
+    form_data_parser_class = FormParser
 
     @cached_property
     def args(self):
@@ -77,8 +107,12 @@ class WholeBodyStream(LimitedStream):
     def readall(self) -> bytes:
         data = super().readall()
         if self.is_exhausted and self._source.read(1):
-            raise RequestEntityTooLarge()
+            raise BodyTooLarge()
         return data
+
+    def on_exhausted(self) -> None:
+        """Read in parts past the limit (the multipart parser): a 413 of the body, as werkzeug's own stream gives."""
+        raise BodyTooLarge()
 
 
 def _cleaned(storage, values):

@@ -70,6 +70,15 @@ def visible_strip(text: str) -> str:
         text = stripped
 
 
+_WITHOUT_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def visible_length(text: str) -> int:
+    """How many characters of ``text`` a page shows: those in INVISIBLE, wherever they stand, are not counted
+    («А\u200b\u200b\u200b\u200bБ» is two)."""
+    return len(text.translate(_WITHOUT_INVISIBLE))
+
+
 def visible_stripped(value: object) -> object:
     """A form field's filter: ``visible_strip`` of a string; any other value as it is."""
     return visible_strip(value) if isinstance(value, str) else value

@@ -106,6 +106,9 @@ def test_create_practice_makes_a_draft_of_the_token_owner(app, people, make_user
 
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"title": "ШНО"}, "title", "от 5 до 500"),
+    ({"title": "Ш\u200bН\u200bО"}, "title", "невидимые знаки"),
+    ({"title": "А\u200b\u200b\u200b\u200bБ"}, "title", "от 5 до 500"),
+    ({"title": "\u00adШ\u00adН\u00adО\u00ad"}, "title", "от 5 до 500"),
     ({"title": None}, "title", "null"),
     ({"title": 5}, "title", "Ожидается строка"),
     ({"levels": ["no-such-level"]}, "levels", "Недопустимое значение: 'no-such-level'"),

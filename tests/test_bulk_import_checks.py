@@ -63,6 +63,22 @@ def test_the_import_refuses_what_the_edit_form_would_refuse(app, make_user):
     assert report.failed == 5
 
 
+def test_invisible_characters_inside_a_title_do_not_count_towards_its_minimum(app, make_user):
+    """«А», four zero-width spaces and «Б» passed the five-character minimum as it passed the form's: it shows as
+    «АБ». The count the message gives is of what shows."""
+    admin = make_user("admin")
+    rows = [row("B-1", "А\u200b\u200b\u200b\u200bБ"), row("B-2", "\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+            row("B-3", "Шк\u00adоль\u00adный клуб")]
+    report = check(app, admin, csv_bytes(rows))
+    errors = {r.external_id: r.errors for r in report.rows}
+    assert errors["B-1"] == ["Название — от 5 до 500 символов; невидимые знаки (пробел нулевой ширины, мягкий перенос "
+                             "и другие) не в счёт (сейчас 2)."]
+    assert errors["B-2"] == ["Название — от 5 до 500 символов; невидимые знаки (пробел нулевой ширины, мягкий перенос "
+                             "и другие) не в счёт (сейчас 0)."]
+    assert errors["B-3"] == []
+    assert report.failed == 2
+
+
 class _EditForm(HTMLParser):
     """The fields of the practice edit form as a browser sends them: a one-line input drops line breaks from its
     value, a text area sends each line break as CR LF."""

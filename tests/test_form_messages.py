@@ -8,6 +8,7 @@ import re
 import pytest
 import wtforms
 from sqlalchemy import func, select
+from werkzeug.test import encode_multipart
 
 from kb.extensions import db
 from kb.forms import RUSSIAN
@@ -178,6 +179,26 @@ def test_a_file_over_the_request_limit_on_the_practice_form_gets_the_russian_413
     assert _practices(app) == 0
 
 
+INVISIBLE_INSIDE = ["А\u200b\u200b\u200b\u200bБ", "А\u200cБ\u200dВ\u2060Г", "Шк\u00adо\u00adл",
+                    "Т\ufeffе\ufeffс\ufeffт", "Аб\u200b\u200b\u200bВ"]
+
+
+@pytest.mark.parametrize("title", INVISIBLE_INSIDE)
+def test_invisible_characters_inside_a_title_do_not_count_towards_its_minimum(app, teacher_client, title):
+    """«А», four zero-width spaces and «Б» passed the five-character minimum: it shows as «АБ». Those at the ends were
+    already dropped; those inside stay in a title long enough without them."""
+    response = teacher_client.post("/practices/new", data={"title": title, "save_draft": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("Название — от 5 до 500 символов; невидимые знаки (пробел нулевой ширины, мягкий перенос и другие) "
+            "не в счёт.") in page
+    assert _practices(app) == 0
+    hyphenated = "Шк\u00adоль\u00adный клуб"  # five and more letters that show: the soft hyphens stay
+    assert teacher_client.post("/practices/new", data={"title": hyphenated, "save_draft": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Practice.title)) == hyphenated
+
+
 def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
     """A field's text over MAX_FORM_MEMORY_SIZE (a client other than the page, whose text areas stop at 20 000
     characters) was answered «Слишком большой файл» with no file sent."""
@@ -188,3 +209,41 @@ def test_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
     assert response.status_code == 413
     assert "Слишком длинный текст" in page and "Слишком большой файл" not in page
     assert _practices(app) == 0
+
+
+def _chunked_form(client, url: str, fields: dict[str, str]):
+    """The fields as a multipart body sent with Transfer-Encoding: chunked, as gunicorn passes one on: no
+    Content-Length, the stream ended by the server (wsgi.input_terminated)."""
+    boundary, body = encode_multipart(fields)
+    return client.post(url, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                       headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                "Transfer-Encoding": "chunked"})
+
+
+def test_a_chunked_form_with_a_text_longer_than_a_form_takes_is_called_a_text(app, teacher_client):
+    """Sent without Content-Length, a text over MAX_FORM_MEMORY_SIZE was answered «Слишком большой файл»: the body's
+    length was not known to be within MAX_CONTENT_LENGTH. The form's own limit is told from the body's: over the
+    first it is the text; over the second, as with Content-Length, the body (whose page was a 500: drawing the
+    practice form's error page read the refused body again)."""
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000
+    fields = {"title": "Практика с длинным текстом", "annotation": "а" * 20_000}  # 40 000 bytes of text
+    response = _chunked_form(teacher_client, "/practices/new", fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Слишком длинный текст" in page and "Слишком большой файл" not in page
+    assert _practices(app) == 0
+
+    app.config["MAX_CONTENT_LENGTH"] = 30_000  # the body over it, every text within MAX_FORM_MEMORY_SIZE
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100_000
+    chunked = _chunked_form(teacher_client, "/practices/new", fields)
+    with_length = teacher_client.post("/practices/new", content_type="multipart/form-data", data=fields)
+    for response in (chunked, with_length):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413
+        assert "Слишком большой файл" in page and "Размер запроса превышает допустимый предел." in page
+        assert "Слишком длинный текст" not in page
+    assert _practices(app) == 0
+
+    fits = _chunked_form(teacher_client, "/practices/new", {"title": "Практика, присланная по частям",
+                                                            "annotation": "а" * 5_000, "save_draft": "1"})
+    assert fits.status_code == 302 and _practices(app) == 1

@@ -96,12 +96,46 @@ def test_a_municipality_chosen_stays_applied_with_its_chip_when_a_fourth_region_
 
     api = client.get(f"/api/v1/search?{four}&municipality={KOPEYSK}&per_page=50").json
     assert sorted(r["id"] for r in api["results"]) == sorted([ids["kopeysk_1"], ids["kopeysk_2"]])
-    assert api["facets"]["municipality"] == []
+    # the page's chip, in the API: the chosen municipality alone, with its count (test below)
+    assert api["facets"]["municipality"] == [
+        {"value": KOPEYSK, "label": "Копейский городской округ (Челябинская область)", "count": 2}]
     regions = {f["value"]: f["count"] for f in api["facets"]["region"]}
     assert regions == {"RU-CHE": 2, "RU-SMO": 0, "RU-MOW": 0, "RU-SPE": 0}  # the chosen ones stay, with 0
     assert api["facets"]["year"] == [{"value": "2021", "label": "2021", "count": 1},
                                      {"value": "2020", "label": "2020", "count": 1}]
     assert sum(f["count"] for f in api["facets"]["type"]) == 2
+
+
+def test_the_api_lists_a_chosen_municipality_its_page_shows_only_as_a_chip(app, make_practice):
+    """With a municipality chosen and no region, or four regions, the page has no municipality facet but shows the
+    chosen one as a chip; the API's facet was [] — the chosen value was nowhere in its answer, unlike a chosen
+    value of any other facet. It lists the chosen municipalities, each with its count under the other filters (0
+    when nothing holds it), named as the chip names it; nothing else, and nothing when nothing is found."""
+    _bank(app, make_practice)
+    client = app.test_client()
+    four = "region=RU-CHE&region=RU-SMO&region=RU-MOW&region=RU-SPE"
+    alone = client.get(f"/api/v1/search?municipality={KOPEYSK}").json
+    assert alone["total"] == 2
+    assert alone["facets"]["municipality"] == [{"value": KOPEYSK, "label": "Копейский городской округ", "count": 2}]
+    page = client.get(f"/search?municipality={KOPEYSK}").get_data(as_text=True)
+    assert _facet(page, "municipality") is None and "Муниципалитет: Копейский городской округ" in page
+
+    both = client.get(f"/api/v1/search?q=сетевой&{four}&municipality={CHELYABINSK}&municipality={KOPEYSK}").json
+    assert both["total"] == 1
+    assert both["facets"]["municipality"] == [
+        {"value": KOPEYSK, "label": "Копейский городской округ (Челябинская область)", "count": 1},
+        {"value": CHELYABINSK, "label": "Челябинский городской округ (Челябинская область)", "count": 0}]
+    # a municipality of another region among the four: grouped by region in the order chosen, as the facet is
+    mixed = client.get(f"/api/v1/search?region=RU-SMO&region=RU-CHE&region=RU-MOW&region=RU-SPE"
+                       f"&municipality={KOPEYSK}&municipality={SMOLENSK}").json
+    assert [(f["value"], f["count"]) for f in mixed["facets"]["municipality"]] == [(SMOLENSK, 1), (KOPEYSK, 2)]
+    # the counts are those the index gives the facet: what choosing it alone would find under the other filters
+    assert client.get(f"/api/v1/search?{four}&municipality={SMOLENSK}").json["total"] == 1
+
+    assert client.get(f"/api/v1/search?q=трибометр&municipality={KOPEYSK}").json["facets"]["municipality"] == []
+    # with its facet shown, the API's is the page's, as before
+    one = client.get(f"/api/v1/search?region=RU-CHE&municipality={KOPEYSK}").json["facets"]["municipality"]
+    assert [(f["value"], f["count"]) for f in one] == [(KOPEYSK, 2), (CHELYABINSK, 1)]
 
 
 def _oktyabrsky_of_smolensk_oblast(app) -> int:

@@ -125,8 +125,11 @@ class Practice(Schema):
 
 # The form's limits (kb/practices/rules.py), written into the document (the form checks them: one message for the
 # pages and the API). The latest year is the next one: kb.api.spec.build_spec writes it when it builds the document.
-_TITLE = {"description": f"От {rules.TITLE_MIN} до {rules.TITLE_MAX} символов", "minLength": rules.TITLE_MIN,
-          "maxLength": rules.TITLE_MAX}
+# The minimum counts the characters that show: a title with invisible ones inside (U+200B…) may meet minLength and
+# still be refused.
+_TITLE = {"description": f"От {rules.TITLE_MIN} до {rules.TITLE_MAX} символов; невидимые знаки (U+200B, мягкий "
+                         "перенос U+00AD, U+200C, U+200D, U+2060, U+FEFF…) в минимум не считаются",
+          "minLength": rules.TITLE_MIN, "maxLength": rules.TITLE_MAX}
 _LINE = {"maxLength": rules.LINE_MAX}
 AUTHORS_LIST_MAX = 1000  # rows in `authors`, blank ones included
 AUTHORS_LIST_MESSAGE = (f"Не больше {AUTHORS_LIST_MAX} строк в списке авторов "
@@ -325,8 +328,10 @@ class SearchPage(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValue)), required=True,
                          metadata={"description": "Значения, которые показывает страница поиска: найденные (число "
                                    "считается без выбора в самом фасете) и выбранные — выбранное значение остаётся в "
-                                   "списке и с числом 0, чтобы его можно было снять. Когда ничего не найдено "
-                                   "(total 0), списки пусты."})
+                                   "списке и с числом 0, чтобы его можно было снять. Муниципалитеты — при одном–трёх "
+                                   "выбранных регионах; без региона и при четырёх и более — только выбранные (страница "
+                                   "показывает их в строке выбранных фильтров). Когда ничего не найдено (total 0), "
+                                   "списки пусты."})
 
 
 class VocabularyEntry(Schema):

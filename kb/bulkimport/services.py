@@ -911,8 +911,9 @@ def _limit_errors(data: PracticeData, columns: dict[str, str]) -> list[str]:
     sections = {key: text for key, text in data.sections.items() if key in columns}
     found = rules.limit_errors(data.title, sections, supplied("authors", data.authors),
                                supplied("organisation", data.organisation), supplied("event", data.event), None)
-    amounts = {"authors": len(data.authors), "title": len(data.title), "organisation": len(data.organisation),
-               "event": len(data.event), **{key: rules.length(text) for key, text in sections.items()}}
+    amounts = {"authors": len(data.authors), "title": rules.title_length(data.title),
+               "organisation": len(data.organisation), "event": len(data.event),
+               **{key: rules.length(text) for key, text in sections.items()}}
     if found.get("authors") == rules.AUTHORS_TEXT_MESSAGE:
         amounts["authors"] = rules.length(rules.authors_text(data.authors))
     messages = []

@@ -71,6 +71,17 @@ class TextLength:
             raise ValidationError(self.message)
 
 
+class TitleLength:
+    """A practice's title within its limits (rules.title_error: the characters that show, at least TITLE_MIN); the
+    input's minlength and maxlength as Length's."""
+
+    field_flags = {"minlength": rules.TITLE_MIN, "maxlength": rules.TITLE_MAX}
+
+    def __call__(self, form, field) -> None:
+        if message := rules.title_error(field.data or ""):
+            raise ValidationError(message)
+
+
 class CheckboxList(SelectMultipleField):
     """Checkboxes of a vocabulary (templates/_forms.html draws them with the error tied to the group)."""
 
@@ -102,8 +113,7 @@ def _one_line(value: object) -> object:
 class PracticeForm(Form):
     # The limits are kb.practices.rules': the bulk import checks the same ones.
     title = StringField("Название практики", filters=[_one_line], validators=[
-        DataRequired("Укажите название."),
-        Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX, message=rules.TITLE_MESSAGE)])
+        DataRequired("Укажите название."), TitleLength()])
     authors = TextAreaField(
         "Авторы", description="По одному на строке (или через «;»): «Фамилия Имя Отчество, должность» "
                               "или «Фамилия Имя Отчество – должность».",

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 from kb.positions import acting_position, position_word
+from kb.textclean import visible_length
 from kb.timeutil import local_today
 
 TITLE_MIN = 5
@@ -21,6 +22,9 @@ AUTHOR_PART_MAX = 300  # a name or a position; longer ones are cut
 FIRST_YEAR = 1990
 
 TITLE_MESSAGE = f"Название — от {TITLE_MIN} до {TITLE_MAX} символов."
+# A title long enough only with the characters a page does not show (kb.textclean.INVISIBLE) inside it.
+TITLE_INVISIBLE_MESSAGE = (f"Название — от {TITLE_MIN} до {TITLE_MAX} символов; невидимые знаки (пробел нулевой "
+                           f"ширины, мягкий перенос и другие) не в счёт.")
 LINE_MESSAGE = f"Не больше {LINE_MAX} символов."
 SECTION_MESSAGE = f"Не больше {SECTION_MAX} символов в разделе."
 AUTHORS_MESSAGE = f"Не больше {AUTHORS_MAX} авторов."
@@ -31,6 +35,21 @@ YEAR_MESSAGE = f"Год — от {FIRST_YEAR} до следующего."
 def length(text: str) -> int:
     """A text's length with a line break as one character, however it was sent (a browser sends CR LF)."""
     return len(text.replace("\r\n", "\n"))
+
+
+def title_error(title: str) -> str | None:
+    """What the title's length breaks, or None: at least TITLE_MIN characters that show (the invisible ones inside it
+    are not counted: «А\u200b\u200b\u200b\u200bБ» passed as five characters), at most TITLE_MAX in all."""
+    if len(title) > TITLE_MAX:
+        return TITLE_MESSAGE
+    if visible_length(title) < TITLE_MIN:
+        return TITLE_INVISIBLE_MESSAGE if len(title) >= TITLE_MIN else TITLE_MESSAGE
+    return None
+
+
+def title_length(title: str) -> int:
+    """The title's length as ``title_error`` measures it: all its characters past TITLE_MAX, else those that show."""
+    return len(title) if len(title) > TITLE_MAX else visible_length(title)
 
 
 def last_year() -> int:
@@ -487,8 +506,8 @@ def limit_errors(title: str, sections: dict[str, str], authors: list[tuple[str, 
     """The limits a practice's content breaks, by field (a section by its key), in the form's words; the
     texts as they will be stored (stripped, one-line fields folded)."""
     errors: dict[str, str] = {}
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
-        errors["title"] = TITLE_MESSAGE
+    if message := title_error(title):
+        errors["title"] = message
     for key, text in sections.items():
         if length(text) > SECTION_MAX:
             errors[key] = SECTION_MESSAGE

@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.accounts.access import moderator_required
 from kb.attachments import services as attachments
@@ -168,11 +168,12 @@ def _attach_chosen_file(practice, ask_if_in_bank: bool) -> _ChosenFile:
 @bp.context_processor
 def _unsent_file() -> dict:
     """The name of the file sent with a form that comes back (the «Заполнить по тексту» step, a mistake to fix,
-    duplicates to look at): a browser does not keep a chosen file in the new page, so it must be chosen again."""
+    duplicates to look at): a browser does not keep a chosen file in the new page, so it must be chosen again.
+    None on the page of a body refused as too large (413): reading it again there raised again, and the page of a
+    practice form over MAX_CONTENT_LENGTH was a 500."""
     try:
         upload = request.files.get("suggest_file") if request.method == "POST" else None
-    except HTTPException:
-        # the 413 page of a request over the limit (its files are not read again: the read fails the same way)
+    except RequestEntityTooLarge:
         return {"unsent_file": None}
     if upload is None or not upload.filename:
         return {"unsent_file": None}

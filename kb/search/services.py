@@ -236,6 +236,9 @@ class SearchPage:
     notice: str | None = None
     unavailable: bool = False
     suggestion: str | None = None  # the query with misspelt words corrected, when that finds something
+    # The municipalities chosen while their facet is not shown (no region chosen, or more than
+    # MUNICIPALITY_FACET_REGIONS): the page names them in its chips only; the API's facet lists them.
+    chosen_municipalities: list[FacetValue] = field(default_factory=list)
 
     # The furthest page the site shows (SEARCH_MAX_PAGE): the index is not paged further.
     max_page: int = field(default_factory=lambda: _configured("SEARCH_MAX_PAGE"))
@@ -255,8 +258,13 @@ class SearchPage:
     def listed_facets(self) -> dict[str, list[FacetValue]]:
         """The facet values the search page lists, for the API to give the same: none when nothing is found (the
         page then has no filters, only the chosen ones to remove); else every value found, and a selected value
-        even with count 0 (it stays in sight, to be unselected)."""
-        return self.facets if self.total else {name: [] for name in self.facets}
+        even with count 0 (it stays in sight, to be unselected). A municipality chosen while the page shows no
+        facet of them is in sight on the page as a chip: the API's facet lists it, with its count."""
+        if not self.total:
+            return {name: [] for name in self.facets}
+        if self.chosen_municipalities:
+            return {**self.facets, "municipality": self.chosen_municipalities}
+        return self.facets
 
     @property
     def cut_notice(self) -> str | None:
@@ -535,7 +543,8 @@ def search(params: SearchParams) -> SearchPage:
             return SearchPage(params, 0, [], _facets({}, params, vocab))
         suggestion = None
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=result.notice, suggestion=suggestion)
+                      notice=result.notice, suggestion=suggestion,
+                      chosen_municipalities=_chosen_municipalities(result.facets, params, vocab))
 
 
 # The municipalities are a facet with one to this many regions chosen: of every region the list would be long and
@@ -583,6 +592,23 @@ def _facets(counts: dict[str, list[tuple[str, int]]], params: SearchParams, voca
         order = {region: i for i, region in enumerate(regions)}
         facets["municipality"].sort(key=lambda f: order.get(vocab.municipality_region.get(f.value), len(order)))
     return facets
+
+
+def _chosen_municipalities(counts: dict[str, list[tuple[str, int]]], params: SearchParams,
+                           vocab: Labels) -> list[FacetValue]:
+    """The municipalities chosen while no facet of them is shown (no region chosen, or more than
+    MUNICIPALITY_FACET_REGIONS), each with its count as the facet would give it (under the other filters, 0 when
+    nothing holds it), by count and named as its chip names it; [] when the facet is shown or none is chosen."""
+    chosen = params.filters.get("municipality", [])
+    if not chosen or 1 <= len(params.filters.get("region", [])) <= MUNICIPALITY_FACET_REGIONS:
+        return []
+    counted = dict(counts.get("municipality", []))
+    values = sorted((FacetValue(value, facet_label("municipality", value, params, vocab), counted.get(value, 0), True)
+                     for value in chosen), key=lambda f: -f.count)
+    if len(regions := params.filters.get("region", [])) > 1:  # as the facet: by region in the order chosen
+        order = {region: i for i, region in enumerate(regions)}
+        values.sort(key=lambda f: order.get(vocab.municipality_region.get(f.value), len(order)))
+    return values
 
 
 # Facets shown in their vocabulary's order, not by count.
