@@ -250,8 +250,9 @@ class TestPages:
         with demo_app.test_request_context():
             region = services.region_hint(services.SearchParams(q="Смоленская область"))
             level = services.level_hint(services.SearchParams(q="в детском саду"))
-        assert region and region.count and level and level.count
-        assert [(request.text, request.count_only) for request in asked] == [("", True), ("", True)]
+            subject = services.subject_hint(services.SearchParams(q="музыка"))
+        assert region and region.count and level and level.count and subject and subject.count
+        assert [(request.text, request.count_only) for request in asked] == [("", True)] * 3
 
     def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
         """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
@@ -274,12 +275,57 @@ class TestPages:
         assert hint(q="СПО", level="vocational") is None  # the filter is on already
         assert hint(q="высшее образование") is None  # three levels: which one is meant is not clear
         assert hint(q="подготовка до экзамена") is None  # «ДО» is preschool's short name, «до» a preposition
+        # in capitals «ДО» is as often «дополнительное образование» (МБУ ДО, педагог ДО): it names no level either;
+        # the kindergarten's own abbreviations do
+        for typed in ("педагог ДО", "программа ДО", "ДО", "ФГОС ДО"):
+            assert hint(q=typed) is None, typed
+        assert "«Дошкольное образование»" in hint(q="проекты ДОУ")
         assert hint(q='"СПО"') is None  # asked for as typed
         # an excluded level is no filter to offer, nor is a name cut out of an expression
         for typed in ("проекты -СПО", "-СПО", "проекты НЕ СПО", "проекты NOT СПО", "проект -(СПО школа)",
                       "СПО ИЛИ вуз", "(СПО OR школа)", "олимпиады НОО AND проекты"):
             assert hint(q=typed) is None, typed
         assert hint(q="олимпиады -проекты НОО") is not None  # another word excluded: the level stays asked for
+
+    def test_a_subject_named_in_the_query_is_offered_as_the_subject_filter(self, demo_client):
+        """«музыка» missed the one practice tagged with the subject (it writes «музыкальной»), «иностранный язык»
+        ranked its practice seventh: as for a level, the page offers the subject's filter with the rest of the
+        query."""
+        def hint(**args) -> str | None:
+            page = demo_client.get("/search", query_string=args).get_data(as_text=True)
+            found = re.search(r'<p class="suggestion">Предмет из запроса: (.*?)</p>', page, re.S)
+            return found and found.group(1)
+
+        whole = demo_client.get("/api/v1/search", query_string={"subject": "music"}).json["total"]
+        assert whole
+        for typed in ("музыка", "Музыки"):
+            assert hint(q=typed) == (f'<a href="/search?subject=music">показать только «Музыка»</a> ({whole} '
+                                     f'{"материал" if whole == 1 else "материала" if whole < 5 else "материалов"})'
+                                     ), typed
+        foreign = demo_client.get("/api/v1/search", query_string={"subject": "foreign_language"}).json["total"]
+        assert hint(q="иностранный язык").startswith(
+            f'<a href="/search?subject=foreign_language">показать только «Иностранный язык»</a> ({foreign} ')
+        assert hint(q="английский язык").startswith('<a href="/search?subject=foreign_language">')  # another name
+        at_subject = demo_client.get("/api/v1/search", query_string={"q": "олимпиады", "subject": "mathematics"}).json
+        assert at_subject["total"]
+        assert hint(q="олимпиады по математике").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;subject=mathematics">'
+            f'«олимпиады» — показать только «Математика»</a> ({at_subject["total"]} материал')
+        # the name of a subject inside a longer one is that one's: «родной язык и литература» is one subject
+        assert hint(q="родной язык и литература").startswith('<a href="/search?subject=native_language">')
+        assert hint(q="олимпиады") is None  # no subject named
+        assert hint(q="музыка", subject="music") is None  # the filter is on already
+        assert hint(q="физика и математика") is None  # two subjects: which one is meant is not clear
+        assert hint(q='"музыка"') is None  # asked for as typed
+        assert hint(q="музыка абракадабраксфф") is None  # nothing there
+        for typed in ("проекты -музыка", "проекты НЕ музыка", "проекты NOT музыка", "музыка ИЛИ физика",
+                      "(музыка OR школа)"):
+            assert hint(q=typed) is None, typed
+        # the rest of the query is shown escaped
+        assert hint(q="олимпиады <b> по математике").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B+%3Cb%3E&amp;'
+            'subject=mathematics">'
+            '«олимпиады &lt;b&gt;» — показать только «Математика»</a>')
 
     @pytest.mark.parametrize(("typed", "code", "rest"), [
         ("игры дошкольное", "preschool", "игры"), ("развитие речи дошкольного", "preschool", "развитие речи"),
