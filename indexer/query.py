@@ -119,6 +119,9 @@ _CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])"
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
+# «№», and «N» or «No» before a number («Лицей № 15», «СОШ N 5»): no word. Dropped outside quotes, so that the text
+# is plain words and gets the phrase of a word and its number (``_number_phrases``); the index passes over «№» too.
+_NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
 
@@ -300,7 +303,8 @@ def _clean(text: str, notices: list[str]) -> str:
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
-    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", _CENTURY.sub(_century, part))))
+    text = _outside_quotes(text, lambda part: _NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
+        "", _CENTURY.sub(_century, part)))))
     text = " ".join(text.split())
     # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
     text = _outside_quotes(_PUNCTUATION.sub("", _minus_as_not(text)), lambda part: _OR_RU.sub("OR", part))

@@ -777,6 +777,21 @@ def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_pa
     assert result.hits[0].id == "practice:9" and result.total == 6
 
 
+@pytest.mark.parametrize("text", ["Лицей № 15", "лицей №15", "Лицей N 15", "Лицей No 15", "лицей 15"])
+def test_a_number_sign_stands_between_a_word_and_its_number_for_nothing(tmp_path: Path, text):
+    """«Лицей № 15» ranked «Лицей № 188» first while «лицей 15» was right: «№» is no word, and the query with it was
+    no text of plain words the phrase of a number and its word is made for. «№», and «N», «No» before a number, are
+    passed over as the index passes over «№»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id=f"practice:{n}", type="practice", title=f"Лицей № 188: опыт ({n})",
+                               body="В лицее кружков 15 и секций 15, лицей открыт лет 15, классов 15 у лицея.")
+                 for n in range(1, 6)]
+                + [IndexDocument(id="practice:9", type="practice", title="Деловая игра",
+                                 body="Опыт МАОУ «Лицей № 15».")])
+    result = index.search(SearchQuery(text=text))
+    assert result.hits[0].id == "practice:9" and result.total == 6
+
+
 @pytest.mark.parametrize(("text", "written"), [
     ("8 класс", "в 8-м классе"), ("для 8 класса", "для 8-го класса"), ("8-й класс", "8-й класс"),
     ("8 классе", "в 8-м классе"), ("10 классе", "в 10-м классе"), ("5-го класса", "для 5-го класса"),
