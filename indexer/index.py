@@ -755,6 +755,7 @@ class SearchIndex:
         distant: set[str] = set()  # words corrected by more than one edit: a hint only, never the results
         corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text), distant)
                        if parsed.strict is not None else {})
+        _drop_typed_stems(searcher, sets, corrections, distant, request.synonyms)
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or request.text, corrections)
         if suggestion is not None and suggestion == " ".join(request.text.split()):
@@ -1269,6 +1270,30 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
         elif glued := _two_words(searcher, word):
             corrections[word] = glued
     return corrections
+
+
+MAX_STEM_WORDS = 20  # the words of the texts a typed stem is looked for the start of, at most
+
+
+def _drop_typed_stems(searcher: Searcher, sets: DocSets, corrections: Corrections, distant: set[str],
+                      synonyms: SynonymTable | None) -> None:
+    """Takes out of ``corrections`` each word that is no typo though the index lacks it: a stem typed to find all
+    its forms, «методич», «грамотн», «наставнич» — a word that begins a word of the texts and whose own query (its
+    term, with its synonyms and words of the same root) finds documents. A typo whose guessed stem is indexed
+    («шахматнй» → «шахматный») begins no word and is still corrected."""
+    for word in [key for key, meant in corrections.items() if isinstance(key, str) and " " not in meant]:
+        if not _begins_a_word(searcher, word):
+            continue
+        asked = parse_text(word, searcher.schema, synonyms).strict
+        if asked is not None and sets.matching(asked).any():
+            del corrections[word]
+            distant.discard(word)
+
+
+def _begins_a_word(searcher: Searcher, word: str) -> bool:
+    """Whether a longer word of a document still in the index begins with ``word`` («методич»: «методическое»)."""
+    longer = (found for found in searcher.reader().expand_prefix(SPELLING_FIELD, word) if found != word.encode())
+    return any(_live(searcher, SPELLING_FIELD, found.decode()) for found in islice(longer, MAX_STEM_WORDS))
 
 
 MIN_GLUED_PART = 3  # the shortest word looked for in a word typed without its space

@@ -112,6 +112,32 @@ def test_a_typo_next_to_a_known_word_is_suggested_even_when_something_was_found(
     assert [hit.id for hit in result.hits] == ["practice:6"]
 
 
+STEMS_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Методическое сопровождение наставничества",
+                  body="Методика работы наставника, грамотность и олимпиадной подготовки."),
+    IndexDocument(id="practice:2", type="practice", title="Методики межпредметных проектов",
+                  body="Грамоты победителям, наставник и олимпиады."),
+]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    # the start of a word of the texts, typed to find all its forms: its stem finds them
+    ("методич", "методик"), ("грамотн", "грамот"), ("наставнич", "наставник"), ("олимпиадн", "олимпиады"),
+])
+def test_a_typed_stem_that_finds_its_words_is_no_typo(tmp_path: Path, typed, meant):
+    """«методич» found the texts with «методическое» and was offered «Возможно, вы имели в виду: методик»; so were
+    «грамотн», «наставнич», «олимпиадн». A word the index lacks that begins a word of the texts and whose own query
+    finds documents is not corrected; a typo whose guessed stem is indexed («шахматнй») still is."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(STEMS_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([]))))
+    assert result.total and (result.suggestion, result.notice) == (None, None), typed
+    # without its words in the texts it is corrected as before
+    other = SearchIndex(tmp_path / "other")
+    other.apply([IndexDocument(id="practice:1", type="practice", title=meant, body="Опыт.")])
+    assert other.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])))).suggestion == meant
+
+
 def test_relaxed_query_when_no_correction_helps(ix):
     result = ix.search(SearchQuery(text="шахматы абракадабраксфф"))
     assert result.notice == NOTICE_RELAXED and [hit.id for hit in result.hits] == ["practice:7"]
