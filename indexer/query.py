@@ -70,6 +70,7 @@ NOTICE_SIMPLIFIED = "Запрос содержал служебные симво
 NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
 NOTICE_ONLY_STOP_WORDS = "Запрос состоит только из служебных слов."
 NOTICE_NO_WORDS = "В запросе нет ни одного слова: показаны все материалы."
+NOTICE_PREFIX = "Поиск по началу слова («{word}*») не поддерживается — наберите слово целиком."
 NOTICE_RELAXED = "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
 NOTICE_PARTIAL = "Документов со всеми словами запроса: {count}; за ними показаны документы, где есть часть слов."
 NOTICE_CORRECTED = "По запросу в том виде, как он набран, ничего нет: показаны результаты по запросу «{suggestion}»."
@@ -122,6 +123,9 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 # «№», and «N» or «No» before a number («Лицей № 15», «СОШ N 5»): no word. Dropped outside quotes, so that the text
 # is plain words and gets the phrase of a word and its number (``_number_phrases``); the index passes over «№» too.
 _NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
+# A word typed with «*» after it, «олимп*»: the start of a word, which the index does not search by (it searches the
+# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word.
+_PREFIX_WORD = re.compile(r"([^\W_]+)\*+(?![^\W_])")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
 
@@ -291,6 +295,13 @@ def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
     return '"'.join(change(part) if i % 2 == 0 else part for i, part in enumerate(parts))
 
 
+def prefix_words(text: str) -> list[str]:
+    """The words of a query typed with «*» after them outside quotes, «олимп*», as typed."""
+    found: list[str] = []
+    _outside_quotes(text, lambda part: found.extend(_PREFIX_WORD.findall(part)) or part)
+    return found
+
+
 def _clean(text: str, notices: list[str]) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
     notes what was changed."""
@@ -305,6 +316,9 @@ def _clean(text: str, notices: list[str]) -> str:
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
     text = _outside_quotes(text, lambda part: _NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
         "", _CENTURY.sub(_century, part)))))
+    if starred := prefix_words(text):
+        notices.append(NOTICE_PREFIX.format(word=starred[0]))
+        text = _outside_quotes(text, lambda part: _PREFIX_WORD.sub(r"\1", part))
     text = " ".join(text.split())
     # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
     text = _outside_quotes(_PUNCTUATION.sub("", _minus_as_not(text)), lambda part: _OR_RU.sub("OR", part))

@@ -10,7 +10,7 @@ from whoosh import fields, index
 
 from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, SynonymTable
 from indexer.analysis import ANALYSIS_VERSION, russian_analyzer
-from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_RELAXED
+from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_PREFIX, NOTICE_RELAXED
 from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
 from kb.vocabularies.data import LEVELS, TOPICS
 
@@ -136,6 +136,25 @@ def test_a_typed_stem_that_finds_its_words_is_no_typo(tmp_path: Path, typed, mea
     other = SearchIndex(tmp_path / "other")
     other.apply([IndexDocument(id="practice:1", type="practice", title=meant, body="Опыт.")])
     assert other.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])))).suggestion == meant
+
+
+@pytest.mark.parametrize("typed", ["олимп*", "Олимп*", "олимп**"])
+def test_a_word_with_a_star_says_the_start_of_a_word_is_not_searched_and_offers_the_whole_word(ix, typed):
+    """«олимп*» found nothing and said «Запрос содержал служебные символы и был упрощён». The index searches whole
+    words (their forms), not starts of words: the page says so and offers the bank's word that begins so."""
+    result = ix.search(SearchQuery(text=typed, synonyms=TABLE))
+    assert result.notice == NOTICE_PREFIX.format(word=typed.rstrip("*"))
+    assert result.suggestion == ("О" if typed[0] == "О" else "о") + "лимпиадная"  # the likelier of «олимпиадам»
+    assert result.total == 0  # a hint: what the start of a word finds is not guessed at
+    assert ix.search(SearchQuery(text='"олимп*"', synonyms=TABLE)).notice != NOTICE_PREFIX.format(word="олимп")
+
+
+def test_a_start_of_a_word_that_finds_nothing_is_offered_the_whole_word(ix):
+    """«олимп» found nothing, without a suggestion: a dictionary word is no typo. The bank's word it begins is
+    offered; a word that is indexed itself, or that finds something, is searched as typed."""
+    assert ix.search(SearchQuery(text="олимп", synonyms=TABLE)).suggestion == "олимпиадная"
+    assert ix.search(SearchQuery(text="шахмат", synonyms=TABLE)).suggestion is None  # finds «шахматы»
+    assert ix.search(SearchQuery(text="шахматы абракадабраксфф", synonyms=TABLE)).suggestion is None
 
 
 def test_relaxed_query_when_no_correction_helps(ix):
