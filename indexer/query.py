@@ -37,6 +37,7 @@ from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, Phras
 
 from indexer.analysis import (
     CENTURY_WORD,
+    MAX_TOKEN_LENGTH,
     ROMAN_NUMERAL,
     STOP_WORDS,
     TOKEN_PATTERN,
@@ -70,6 +71,7 @@ NOTICE_SIMPLIFIED = "Запрос содержал служебные симво
 NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
 NOTICE_ONLY_STOP_WORDS = "Запрос состоит только из служебных слов."
 NOTICE_NO_WORDS = "В запросе нет ни одного слова: показаны все материалы."
+NOTICE_WORD_TOO_LONG = f"Слово длиннее {MAX_TOKEN_LENGTH} букв слишком длинное для поиска: оно не учтено."
 NOTICE_PREFIX = "Поиск по началу слова («{word}*») не поддерживается — наберите слово целиком."
 NOTICE_RELAXED = "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
 NOTICE_PARTIAL = "Документов со всеми словами запроса: {count}; за ними показаны документы, где есть часть слов."
@@ -829,6 +831,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
             notices.append(NOTICE_NO_WORDS)
         return ParsedQuery(notices=notices)
+    if any(len(word) > MAX_TOKEN_LENGTH for word in words):  # the index keeps no word so long
+        notices.append(NOTICE_WORD_TOO_LONG)
     plain = _words_only(cleaned, schema, synonyms)
     if plain is not None:
         strict, relaxed = plain
@@ -847,8 +851,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
     if strict is None:
         if all(word in STOP_WORDS for word in words):
             notices.append(NOTICE_ONLY_STOP_WORDS)
-        elif NOTICE_SIMPLIFIED not in notices:
-            notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
+        elif NOTICE_SIMPLIFIED not in notices and NOTICE_WORD_TOO_LONG not in notices:
+            notices.append(NOTICE_SIMPLIFIED)
         return ParsedQuery(matches_nothing=True, notices=notices, words=words)
     relaxed = relaxed if relaxed != strict else None
     # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс») is a phrase of its parts, so the

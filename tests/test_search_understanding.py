@@ -10,7 +10,15 @@ from whoosh import fields, index
 
 from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, SynonymTable
 from indexer.analysis import ANALYSIS_VERSION, russian_analyzer
-from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_PREFIX, NOTICE_RELAXED
+from indexer.query import (
+    NOTICE_CORRECTED,
+    NOTICE_NO_WORDS,
+    NOTICE_PARTIAL,
+    NOTICE_PREFIX,
+    NOTICE_RELAXED,
+    NOTICE_SIMPLIFIED,
+    NOTICE_WORD_TOO_LONG,
+)
 from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
 from kb.vocabularies.data import LEVELS, TOPICS
 
@@ -419,6 +427,19 @@ class TestPages:
     def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
         page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)
         assert "Уровень из запроса" not in page, typed
+
+    @pytest.mark.parametrize("raw", ["%00", "%00%01", "%01%20%7F"])
+    def test_a_query_of_control_characters_only_says_it_has_no_word(self, demo_client, raw):
+        """«?q=%00» listed everything as an empty query, without the notice an emoji-only query gets: the request
+        drops control characters before the search reads its text."""
+        for path in ("/search", "/api/v1/search"):
+            response = demo_client.get(f"{path}?q={raw}")
+            assert response.status_code == 200
+            if path == "/api/v1/search":
+                assert response.json["notice"] == NOTICE_NO_WORDS and response.json["total"]
+            else:
+                assert f'<p class="notice" role="status">{NOTICE_NO_WORDS}</p>' in response.get_data(as_text=True)
+        assert "notice" not in demo_client.get("/api/v1/search?q=").json  # nothing typed: nothing to say
 
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json
@@ -982,6 +1003,15 @@ def test_a_word_only_removed_documents_had_is_corrected_as_if_never_indexed(tmp_
     removed, absent = (ix.search(SearchQuery(text="кувыпулелеская")) for ix in (index, never))
     assert removed.suggestion == absent.suggestion == "кувыпулелеский"
     assert [hit.id for hit in removed.hits] == [hit.id for hit in absent.hits] == ["practice:998"]
+
+
+@pytest.mark.parametrize("typed", ["ы" * 299, "ы" * 61, "проекты " + "ы" * 80])
+def test_a_word_too_long_to_search_is_called_so(ix, typed):
+    """«ы»×299 said «Запрос содержал служебные символы и был упрощён»: there was none, the word is longer than the
+    index keeps a word."""
+    notice = ix.search(SearchQuery(text=typed, synonyms=TABLE)).notice or ""
+    assert NOTICE_WORD_TOO_LONG in notice and NOTICE_SIMPLIFIED not in notice, typed
+    assert NOTICE_WORD_TOO_LONG not in (ix.search(SearchQuery(text="ы" * 60, synonyms=TABLE)).notice or "")
 
 
 @pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexNewer, IndexUnavailable, SearchIndex, SearchQuery
 from indexer.analysis import russian_analyzer
-from indexer.query import NOTICE_CORRECTED
+from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS
 from kb.attachments.models import Attachment
 from kb.config import DefaultConfig
 from kb.extensions import db
@@ -515,8 +515,10 @@ def unavailable_notice(exc: IndexUnavailable | None = None) -> str:
     return UNAVAILABLE_PROGRESS_NOTICE.format(percent=progress.percent)
 
 
-def search(params: SearchParams) -> SearchPage:
-    """Run a search; an unavailable index gives an empty page that says so, never an error."""
+def search(params: SearchParams, typed_nothing: bool = False) -> SearchPage:
+    """Run a search; an unavailable index gives an empty page that says so, never an error. ``typed_nothing``: the
+    query was typed but had no character to read («?q=%00», dropped with the request's control characters), and
+    the page says it has no word, as the index says of «🎓»."""
     vocab = labels()
     try:
         result = searchable_index().search(SearchQuery(
@@ -534,8 +536,9 @@ def search(params: SearchParams) -> SearchPage:
         if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
             return SearchPage(params, 0, [], _facets({}, params, vocab))
         suggestion = None
+    notice = NOTICE_NO_WORDS if typed_nothing and not params.q else result.notice
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=result.notice, suggestion=suggestion)
+                      notice=notice, suggestion=suggestion)
 
 
 # The municipalities are a facet with one to this many regions chosen: of every region the list would be long and

@@ -52,7 +52,7 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     params = parse_params(request.args, strict=False)
-    page = search(params)
+    page = search(params, typed_nothing="q" in request.emptied_args)
     if (target := page.page_to_show()) is not None:
         return redirect(search_url(params.to_args(page=target if target > 1 else None)))
     hint = None if page.unavailable else region_hint(params)
