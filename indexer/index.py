@@ -1301,6 +1301,7 @@ def _begins_a_word(searcher: Searcher, word: str) -> bool:
 
 
 MAX_COMPLETIONS = 200  # the words of the texts read for the likeliest completion of the start of a word
+MIN_PREFIX_LENGTH = 3  # the shortest start of a word typed with «*» that is completed («мат*»)
 # The «*» after a word (``indexer.query.prefix_words``): not in a suggestion, which names the whole word.
 _PREFIX_STAR = re.compile(r"(?<=[^\W_])\*+(?![^\W_])")
 
@@ -1313,8 +1314,8 @@ def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], correc
     word, and no typo). A hint only (``distant``): what the start of a word finds is not guessed at."""
     paired = {word for key in corrections if isinstance(key, tuple) for word in key}
     for word in dict.fromkeys(words):
-        if word in corrections or word in paired or len(word) < MIN_SPELLING_LENGTH - 1 \
-                or not _LETTERS.fullmatch(word):
+        shortest = MIN_PREFIX_LENGTH if starred else MIN_SPELLING_LENGTH
+        if word in corrections or word in paired or len(word) < shortest or not _LETTERS.fullmatch(word):
             continue
         if not starred:
             asked = parse_text(word, searcher.schema, synonyms).strict
