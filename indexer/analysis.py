@@ -139,7 +139,7 @@ KNOWN_ABBREVIATIONS = frozenset({
 # Abbreviations search learnt after ANALYSIS_VERSION 9 (query-side only: the synonym table needs no reindex); they
 # join KNOWN_ABBREVIATIONS at the next version change, which rebuilds the index anyway (their «-ами» forms are rare
 # enough to wait).
-KNOWN_ABBREVIATIONS_NEXT: frozenset[str] = frozenset()
+KNOWN_ABBREVIATIONS_NEXT: frozenset[str] = frozenset({"ОМСУ", "УВР", "ЧГ"})
 # Abbreviations that are a function word in lower case («до»): the abbreviation only written in capitals (a sentence's
 # «До» stays the preposition), read as a word no text has (the mark of SHORT_TERM_MARK, which no token holds), so
 # that it is no stop word and its term is its own. «ФГОС ДО», «МБУ ДО» (дошкольное, дополнительное образование).

@@ -57,7 +57,7 @@ from indexer.codec import KbCodec, keep_tables, pread_segment_files, segment_arr
 from indexer.docsets import DocSets, SegmentFacets, SegmentWords
 from indexer.layout import retype
 from indexer.memory import keep_arrays_in_heap
-from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text
+from indexer.query import NOTICE_CORRECTED, NOTICE_PARTIAL, NOTICE_RELAXED, parse_text, prefix_words
 from indexer.schema import (  # HIGHLIGHT_CHARS: of each field, for snippets (a match further on: the caller's excerpt)
     FACET_FIELDS,
     HIGHLIGHT_CHARS,
@@ -755,8 +755,13 @@ class SearchIndex:
         distant: set[str] = set()  # words corrected by more than one edit: a hint only, never the results
         corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text), distant)
                        if parsed.strict is not None else {})
+        _drop_typed_stems(searcher, sets, corrections, distant, request.synonyms)
+        starred = prefix_words(request.text)
+        if parsed.strict is not None and (starred or not matched.any()):
+            _complete_starts(searcher, sets, [fold_word(word) for word in starred] or words, corrections, distant,
+                             request.synonyms, starred=bool(starred))
         if retyped is not None or corrections:
-            suggestion = _apply_corrections(retyped or request.text, corrections)
+            suggestion = _apply_corrections(retyped or _PREFIX_STAR.sub("", request.text), corrections)
         if suggestion is not None and suggestion == " ".join(request.text.split()):
             suggestion = None  # a correction of a pair that does not stand apart by a space («Глобал-Лаб»)
         if suggestion is not None:
@@ -1269,6 +1274,62 @@ def _corrections(searcher: Searcher, words: list[str], kept: SegmentWords | None
         elif glued := _two_words(searcher, word):
             corrections[word] = glued
     return corrections
+
+
+MAX_STEM_WORDS = 20  # the words of the texts a typed stem is looked for the start of, at most
+
+
+def _drop_typed_stems(searcher: Searcher, sets: DocSets, corrections: Corrections, distant: set[str],
+                      synonyms: SynonymTable | None) -> None:
+    """Takes out of ``corrections`` each word that is no typo though the index lacks it: a stem typed to find all
+    its forms, «методич», «грамотн», «наставнич» — a word that begins a word of the texts and whose own query (its
+    term, with its synonyms and words of the same root) finds documents. A typo whose guessed stem is indexed
+    («шахматнй» → «шахматный») begins no word and is still corrected."""
+    for word in [key for key, meant in corrections.items() if isinstance(key, str) and " " not in meant]:
+        if not _begins_a_word(searcher, word):
+            continue
+        asked = parse_text(word, searcher.schema, synonyms).strict
+        if asked is not None and sets.matching(asked).any():
+            del corrections[word]
+            distant.discard(word)
+
+
+def _begins_a_word(searcher: Searcher, word: str) -> bool:
+    """Whether a longer word of a document still in the index begins with ``word`` («методич»: «методическое»)."""
+    longer = (found for found in searcher.reader().expand_prefix(SPELLING_FIELD, word) if found != word.encode())
+    return any(_live(searcher, SPELLING_FIELD, found.decode()) for found in islice(longer, MAX_STEM_WORDS))
+
+
+MAX_COMPLETIONS = 200  # the words of the texts read for the likeliest completion of the start of a word
+MIN_PREFIX_LENGTH = 3  # the shortest start of a word typed with «*» that is completed («мат*»)
+# The «*» after a word (``indexer.query.prefix_words``): not in a suggestion, which names the whole word.
+_PREFIX_STAR = re.compile(r"(?<=[^\W_])\*+(?![^\W_])")
+
+
+def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], corrections: Corrections,
+                     distant: set[str], synonyms: SynonymTable | None, starred: bool) -> None:
+    """Adds to ``corrections`` the bank's word each start of a word of ``words`` begins — the commonest of the first
+    MAX_COMPLETIONS words of the texts that begin so: «олимп*» → «олимпиады». A word typed with «*» is always
+    completed; one without only when it is not indexed itself and its own query finds nothing («олимп», a dictionary
+    word, and no typo). A hint only (``distant``): what the start of a word finds is not guessed at."""
+    paired = {word for key in corrections if isinstance(key, tuple) for word in key}
+    for word in dict.fromkeys(words):
+        shortest = MIN_PREFIX_LENGTH if starred else MIN_SPELLING_LENGTH
+        if word in corrections or word in paired or len(word) < shortest or not _LETTERS.fullmatch(word):
+            continue
+        if not starred:
+            asked = parse_text(word, searcher.schema, synonyms).strict
+            if word in STOP_WORDS or _listed(searcher, word) or asked is None or sets.matching(asked).any():
+                continue
+        reader = searcher.reader()
+        longer = [found.decode() for found in islice(reader.expand_prefix(SPELLING_FIELD, word), MAX_COMPLETIONS)
+                  if found != word.encode()]
+        for found in sorted(longer, key=lambda found: (reader.doc_frequency(SPELLING_FIELD, found), found),
+                            reverse=True):
+            if _live(searcher, SPELLING_FIELD, found):
+                corrections[word] = found
+                distant.add(word)
+                break
 
 
 MIN_GLUED_PART = 3  # the shortest word looked for in a word typed without its space

@@ -37,6 +37,7 @@ from whoosh.qparser import GroupPlugin, MultifieldPlugin, OperatorsPlugin, Phras
 
 from indexer.analysis import (
     CENTURY_WORD,
+    MAX_TOKEN_LENGTH,
     ROMAN_NUMERAL,
     STOP_WORDS,
     TOKEN_PATTERN,
@@ -70,6 +71,8 @@ NOTICE_SIMPLIFIED = "Запрос содержал служебные симво
 NOTICE_TRUNCATED = f"Запрос слишком длинный: учтены первые {MAX_QUERY_CHARS} символов."
 NOTICE_ONLY_STOP_WORDS = "Запрос состоит только из служебных слов."
 NOTICE_NO_WORDS = "В запросе нет ни одного слова: показаны все материалы."
+NOTICE_WORD_TOO_LONG = f"Слово длиннее {MAX_TOKEN_LENGTH} букв слишком длинное для поиска: оно не учтено."
+NOTICE_PREFIX = "Поиск по началу слова («{word}*») не поддерживается — наберите слово целиком."
 NOTICE_RELAXED = "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."
 NOTICE_PARTIAL = "Документов со всеми словами запроса: {count}; за ними показаны документы, где есть часть слов."
 NOTICE_CORRECTED = "По запросу в том виде, как он набран, ничего нет: показаны результаты по запросу «{suggestion}»."
@@ -119,6 +122,12 @@ _CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])"
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
 _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
+# «№», and «N» or «No» before a number («Лицей № 15», «СОШ N 5»): no word. Dropped outside quotes, so that the text
+# is plain words and gets the phrase of a word and its number (``_number_phrases``); the index passes over «№» too.
+_NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
+# A word typed with «*» after it, «олимп*»: the start of a word, which the index does not search by (it searches the
+# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word.
+_PREFIX_WORD = re.compile(r"([^\W_]+)\*+(?![^\W_])")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
 
@@ -288,6 +297,13 @@ def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
     return '"'.join(change(part) if i % 2 == 0 else part for i, part in enumerate(parts))
 
 
+def prefix_words(text: str) -> list[str]:
+    """The words of a query typed with «*» after them outside quotes, «олимп*», as typed."""
+    found: list[str] = []
+    _outside_quotes(text, lambda part: found.extend(_PREFIX_WORD.findall(part)) or part)
+    return found
+
+
 def _clean(text: str, notices: list[str]) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
     notes what was changed."""
@@ -300,7 +316,11 @@ def _clean(text: str, notices: list[str]) -> str:
         text = cut.rsplit(" ", 1)[0] if text[MAX_QUERY_CHARS] != " " and " " in cut else cut
         notices.append(NOTICE_TRUNCATED)
     text = _JOINED.sub(_apart, _outside_quotes(_outer_quotes(text), _exclude_each))
-    text = _outside_quotes(text, lambda part: _FILLER.sub(" ", _ORDINAL.sub("", _CENTURY.sub(_century, part))))
+    text = _outside_quotes(text, lambda part: _NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
+        "", _CENTURY.sub(_century, part)))))
+    if starred := prefix_words(text):
+        notices.append(NOTICE_PREFIX.format(word=starred[0]))
+        text = _outside_quotes(text, lambda part: _PREFIX_WORD.sub(r"\1", part))
     text = " ".join(text.split())
     # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
     text = _outside_quotes(_PUNCTUATION.sub("", _minus_as_not(text)), lambda part: _OR_RU.sub("OR", part))
@@ -811,6 +831,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
             notices.append(NOTICE_NO_WORDS)
         return ParsedQuery(notices=notices)
+    if any(len(word) > MAX_TOKEN_LENGTH for word in words):  # the index keeps no word so long
+        notices.append(NOTICE_WORD_TOO_LONG)
     plain = _words_only(cleaned, schema, synonyms)
     if plain is not None:
         strict, relaxed = plain
@@ -829,8 +851,8 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
     if strict is None:
         if all(word in STOP_WORDS for word in words):
             notices.append(NOTICE_ONLY_STOP_WORDS)
-        elif NOTICE_SIMPLIFIED not in notices:
-            notices.append(NOTICE_SIMPLIFIED)  # only words too long to be indexed
+        elif NOTICE_SIMPLIFIED not in notices and NOTICE_WORD_TOO_LONG not in notices:
+            notices.append(NOTICE_SIMPLIFIED)
         return ParsedQuery(matches_nothing=True, notices=notices, words=words)
     relaxed = relaxed if relaxed != strict else None
     # A word joined by a hyphen or a slash («онлайн-урок», «олимпиада/конкурс») is a phrase of its parts, so the

@@ -7,7 +7,7 @@ own names (``SiteHosts``); no text of a URL carries control characters (``CleanR
 import contextlib
 import html
 import re
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Request, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -81,6 +81,15 @@ class CleanRequest(Request):
     @cached_property
     def args(self):
         return _cleaned(self.parameter_storage_class, super().args)
+
+    @cached_property
+    def emptied_args(self) -> frozenset[str]:
+        """The names of the query string's values that were only control characters: «?q=%00» is an empty ``q``
+        in ``args``, though something was typed (a search says it has no word, as for «?q=🎓»)."""
+        # read from the query string itself: ``super().args`` shares the cache of ``args`` (werkzeug's
+        # cached_property keeps it under the same name), and would hand out the uncleaned values or the cleaned ones
+        pairs = parse_qsl(self.query_string.decode("utf-8", "replace"), keep_blank_values=True)
+        return frozenset(xml_text(key) for key, value in pairs if value.strip() and not xml_text(value).strip())
 
     @cached_property
     def stream(self):

@@ -369,6 +369,8 @@ def test_deleted_index_pages_and_notice(demo_app):
     page = _search_page(client, "одарённые дети")
     assert UNAVAILABLE_NOTICE in page
     assert "индекс перестраивается" in page
+    # one message, not a second one with another wait («через минуту» under «через несколько минут»)
+    assert page.count("Поиск временно недоступен") == 1 and "через минуту" not in page
     api = client.get("/api/v1/search", query_string={"q": "одарённые"})
     assert api.status_code == 503 and api.mimetype == "application/problem+json"
     assert "индекс перестраивается" in api.json["detail"]

@@ -10,7 +10,15 @@ from whoosh import fields, index
 
 from indexer import IndexDocument, IndexUnavailable, SearchIndex, SearchQuery, SynonymTable
 from indexer.analysis import ANALYSIS_VERSION, russian_analyzer
-from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS, NOTICE_PARTIAL, NOTICE_RELAXED
+from indexer.query import (
+    NOTICE_CORRECTED,
+    NOTICE_NO_WORDS,
+    NOTICE_PARTIAL,
+    NOTICE_PREFIX,
+    NOTICE_RELAXED,
+    NOTICE_SIMPLIFIED,
+    NOTICE_WORD_TOO_LONG,
+)
 from kb.search.synonyms import synonym_groups, thesaurus_abbreviations
 from kb.vocabularies.data import LEVELS, TOPICS
 
@@ -110,6 +118,51 @@ def test_a_typo_next_to_a_known_word_is_suggested_even_when_something_was_found(
     result = ix.search(SearchQuery(text="олимпиадная падготовка"))
     assert result.suggestion == "олимпиадная подготовка"
     assert [hit.id for hit in result.hits] == ["practice:6"]
+
+
+STEMS_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Методическое сопровождение наставничества",
+                  body="Методика работы наставника, грамотность и олимпиадной подготовки."),
+    IndexDocument(id="practice:2", type="practice", title="Методики межпредметных проектов",
+                  body="Грамоты победителям, наставник и олимпиады."),
+]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    # the start of a word of the texts, typed to find all its forms: its stem finds them
+    ("методич", "методик"), ("грамотн", "грамот"), ("наставнич", "наставник"), ("олимпиадн", "олимпиады"),
+])
+def test_a_typed_stem_that_finds_its_words_is_no_typo(tmp_path: Path, typed, meant):
+    """«методич» found the texts with «методическое» and was offered «Возможно, вы имели в виду: методик»; so were
+    «грамотн», «наставнич», «олимпиадн». A word the index lacks that begins a word of the texts and whose own query
+    finds documents is not corrected; a typo whose guessed stem is indexed («шахматнй») still is."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(STEMS_BANK)
+    result = index.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([]))))
+    assert result.total and (result.suggestion, result.notice) == (None, None), typed
+    # without its words in the texts it is corrected as before
+    other = SearchIndex(tmp_path / "other")
+    other.apply([IndexDocument(id="practice:1", type="practice", title=meant, body="Опыт.")])
+    assert other.search(SearchQuery(text=typed, synonyms=SynonymTable(synonym_groups([])))).suggestion == meant
+
+
+@pytest.mark.parametrize("typed", ["олимп*", "Олимп*", "олимп**"])
+def test_a_word_with_a_star_says_the_start_of_a_word_is_not_searched_and_offers_the_whole_word(ix, typed):
+    """«олимп*» found nothing and said «Запрос содержал служебные символы и был упрощён». The index searches whole
+    words (their forms), not starts of words: the page says so and offers the bank's word that begins so."""
+    result = ix.search(SearchQuery(text=typed, synonyms=TABLE))
+    assert result.notice == NOTICE_PREFIX.format(word=typed.rstrip("*"))
+    assert result.suggestion == ("О" if typed[0] == "О" else "о") + "лимпиадная"  # the likelier of «олимпиадам»
+    assert result.total == 0  # a hint: what the start of a word finds is not guessed at
+    assert ix.search(SearchQuery(text='"олимп*"', synonyms=TABLE)).notice != NOTICE_PREFIX.format(word="олимп")
+
+
+def test_a_start_of_a_word_that_finds_nothing_is_offered_the_whole_word(ix):
+    """«олимп» found nothing, without a suggestion: a dictionary word is no typo. The bank's word it begins is
+    offered; a word that is indexed itself, or that finds something, is searched as typed."""
+    assert ix.search(SearchQuery(text="олимп", synonyms=TABLE)).suggestion == "олимпиадная"
+    assert ix.search(SearchQuery(text="шахмат", synonyms=TABLE)).suggestion is None  # finds «шахматы»
+    assert ix.search(SearchQuery(text="шахматы абракадабраксфф", synonyms=TABLE)).suggestion is None
 
 
 def test_relaxed_query_when_no_correction_helps(ix):
@@ -250,8 +303,9 @@ class TestPages:
         with demo_app.test_request_context():
             region = services.region_hint(services.SearchParams(q="Смоленская область"))
             level = services.level_hint(services.SearchParams(q="в детском саду"))
-        assert region and region.count and level and level.count
-        assert [(request.text, request.count_only) for request in asked] == [("", True), ("", True)]
+            subject = services.subject_hint(services.SearchParams(q="музыка"))
+        assert region and region.count and level and level.count and subject and subject.count
+        assert [(request.text, request.count_only) for request in asked] == [("", True)] * 3
 
     def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
         """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
@@ -274,12 +328,57 @@ class TestPages:
         assert hint(q="СПО", level="vocational") is None  # the filter is on already
         assert hint(q="высшее образование") is None  # three levels: which one is meant is not clear
         assert hint(q="подготовка до экзамена") is None  # «ДО» is preschool's short name, «до» a preposition
+        # in capitals «ДО» is as often «дополнительное образование» (МБУ ДО, педагог ДО): it names no level either;
+        # the kindergarten's own abbreviations do
+        for typed in ("педагог ДО", "программа ДО", "ДО", "ФГОС ДО"):
+            assert hint(q=typed) is None, typed
+        assert "«Дошкольное образование»" in hint(q="проекты ДОУ")
         assert hint(q='"СПО"') is None  # asked for as typed
         # an excluded level is no filter to offer, nor is a name cut out of an expression
         for typed in ("проекты -СПО", "-СПО", "проекты НЕ СПО", "проекты NOT СПО", "проект -(СПО школа)",
                       "СПО ИЛИ вуз", "(СПО OR школа)", "олимпиады НОО AND проекты"):
             assert hint(q=typed) is None, typed
         assert hint(q="олимпиады -проекты НОО") is not None  # another word excluded: the level stays asked for
+
+    def test_a_subject_named_in_the_query_is_offered_as_the_subject_filter(self, demo_client):
+        """«музыка» missed the one practice tagged with the subject (it writes «музыкальной»), «иностранный язык»
+        ranked its practice seventh: as for a level, the page offers the subject's filter with the rest of the
+        query."""
+        def hint(**args) -> str | None:
+            page = demo_client.get("/search", query_string=args).get_data(as_text=True)
+            found = re.search(r'<p class="suggestion">Предмет из запроса: (.*?)</p>', page, re.S)
+            return found and found.group(1)
+
+        whole = demo_client.get("/api/v1/search", query_string={"subject": "music"}).json["total"]
+        assert whole
+        for typed in ("музыка", "Музыки"):
+            assert hint(q=typed) == (f'<a href="/search?subject=music">показать только «Музыка»</a> ({whole} '
+                                     f'{"материал" if whole == 1 else "материала" if whole < 5 else "материалов"})'
+                                     ), typed
+        foreign = demo_client.get("/api/v1/search", query_string={"subject": "foreign_language"}).json["total"]
+        assert hint(q="иностранный язык").startswith(
+            f'<a href="/search?subject=foreign_language">показать только «Иностранный язык»</a> ({foreign} ')
+        assert hint(q="английский язык").startswith('<a href="/search?subject=foreign_language">')  # another name
+        at_subject = demo_client.get("/api/v1/search", query_string={"q": "олимпиады", "subject": "mathematics"}).json
+        assert at_subject["total"]
+        assert hint(q="олимпиады по математике").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;subject=mathematics">'
+            f'«олимпиады» — показать только «Математика»</a> ({at_subject["total"]} материал')
+        # the name of a subject inside a longer one is that one's: «родной язык и литература» is one subject
+        assert hint(q="родной язык и литература").startswith('<a href="/search?subject=native_language">')
+        assert hint(q="олимпиады") is None  # no subject named
+        assert hint(q="музыка", subject="music") is None  # the filter is on already
+        assert hint(q="физика и математика") is None  # two subjects: which one is meant is not clear
+        assert hint(q='"музыка"') is None  # asked for as typed
+        assert hint(q="музыка абракадабраксфф") is None  # nothing there
+        for typed in ("проекты -музыка", "проекты НЕ музыка", "проекты NOT музыка", "музыка ИЛИ физика",
+                      "(музыка OR школа)"):
+            assert hint(q=typed) is None, typed
+        # the rest of the query is shown escaped
+        assert hint(q="олимпиады <b> по математике").startswith(
+            '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B+%3Cb%3E&amp;'
+            'subject=mathematics">'
+            '«олимпиады &lt;b&gt;» — показать только «Математика»</a>')
 
     @pytest.mark.parametrize(("typed", "code", "rest"), [
         ("игры дошкольное", "preschool", "игры"), ("развитие речи дошкольного", "preschool", "развитие речи"),
@@ -328,6 +427,19 @@ class TestPages:
     def test_no_everyday_level_hint_for_an_excluded_word_an_expression_or_two_levels(self, demo_client, typed):
         page = demo_client.get("/search", query_string={"q": typed}).get_data(as_text=True)
         assert "Уровень из запроса" not in page, typed
+
+    @pytest.mark.parametrize("raw", ["%00", "%00%01", "%01%20%7F"])
+    def test_a_query_of_control_characters_only_says_it_has_no_word(self, demo_client, raw):
+        """«?q=%00» listed everything as an empty query, without the notice an emoji-only query gets: the request
+        drops control characters before the search reads its text."""
+        for path in ("/search", "/api/v1/search"):
+            response = demo_client.get(f"{path}?q={raw}")
+            assert response.status_code == 200
+            if path == "/api/v1/search":
+                assert response.json["notice"] == NOTICE_NO_WORDS and response.json["total"]
+            else:
+                assert f'<p class="notice" role="status">{NOTICE_NO_WORDS}</p>' in response.get_data(as_text=True)
+        assert "notice" not in demo_client.get("/api/v1/search?q=").json  # nothing typed: nothing to say
 
     def test_a_query_in_the_wrong_keyboard_layout_finds_what_it_meant(self, demo_client):
         meant = demo_client.get("/api/v1/search", query_string={"q": "профориентация"}).json
@@ -731,6 +843,21 @@ def test_a_number_beside_its_word_ranks_the_texts_that_have_them_together(tmp_pa
     assert result.hits[0].id == "practice:9" and result.total == 6
 
 
+@pytest.mark.parametrize("text", ["Лицей № 15", "лицей №15", "Лицей N 15", "Лицей No 15", "лицей 15"])
+def test_a_number_sign_stands_between_a_word_and_its_number_for_nothing(tmp_path: Path, text):
+    """«Лицей № 15» ranked «Лицей № 188» first while «лицей 15» was right: «№» is no word, and the query with it was
+    no text of plain words the phrase of a number and its word is made for. «№», and «N», «No» before a number, are
+    passed over as the index passes over «№»."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply([IndexDocument(id=f"practice:{n}", type="practice", title=f"Лицей № 188: опыт ({n})",
+                               body="В лицее кружков 15 и секций 15, лицей открыт лет 15, классов 15 у лицея.")
+                 for n in range(1, 6)]
+                + [IndexDocument(id="practice:9", type="practice", title="Деловая игра",
+                                 body="Опыт МАОУ «Лицей № 15».")])
+    result = index.search(SearchQuery(text=text))
+    assert result.hits[0].id == "practice:9" and result.total == 6
+
+
 @pytest.mark.parametrize(("text", "written"), [
     ("8 класс", "в 8-м классе"), ("для 8 класса", "для 8-го класса"), ("8-й класс", "8-й класс"),
     ("8 классе", "в 8-м классе"), ("10 классе", "в 10-м классе"), ("5-го класса", "для 5-го класса"),
@@ -876,6 +1003,15 @@ def test_a_word_only_removed_documents_had_is_corrected_as_if_never_indexed(tmp_
     removed, absent = (ix.search(SearchQuery(text="кувыпулелеская")) for ix in (index, never))
     assert removed.suggestion == absent.suggestion == "кувыпулелеский"
     assert [hit.id for hit in removed.hits] == [hit.id for hit in absent.hits] == ["practice:998"]
+
+
+@pytest.mark.parametrize("typed", ["ы" * 299, "ы" * 61, "проекты " + "ы" * 80])
+def test_a_word_too_long_to_search_is_called_so(ix, typed):
+    """«ы»×299 said «Запрос содержал служебные символы и был упрощён»: there was none, the word is longer than the
+    index keeps a word."""
+    notice = ix.search(SearchQuery(text=typed, synonyms=TABLE)).notice or ""
+    assert NOTICE_WORD_TOO_LONG in notice and NOTICE_SIMPLIFIED not in notice, typed
+    assert NOTICE_WORD_TOO_LONG not in (ix.search(SearchQuery(text="ы" * 60, synonyms=TABLE)).notice or "")
 
 
 @pytest.mark.parametrize("text", ["!!!", "—", "%", "🎓", "..."])

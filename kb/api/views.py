@@ -78,7 +78,7 @@ def search_api():
         params = parse_params(request.args, strict=True)
     except SearchParamsError as exc:
         return error_response(400, str(exc))
-    page = search(params)
+    page = search(params, typed_nothing="q" in request.emptied_args)
     if page.unavailable:
         return error_response(503, page.notice)
     body = {

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import FACET_FIELDS, IndexNewer, IndexUnavailable, SearchIndex, SearchQuery
 from indexer.analysis import russian_analyzer
-from indexer.query import NOTICE_CORRECTED
+from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS
 from kb.attachments.models import Attachment
 from kb.config import DefaultConfig
 from kb.extensions import db
@@ -523,8 +523,10 @@ def unavailable_notice(exc: IndexUnavailable | None = None) -> str:
     return UNAVAILABLE_PROGRESS_NOTICE.format(percent=progress.percent)
 
 
-def search(params: SearchParams) -> SearchPage:
-    """Run a search; an unavailable index gives an empty page that says so, never an error."""
+def search(params: SearchParams, typed_nothing: bool = False) -> SearchPage:
+    """Run a search; an unavailable index gives an empty page that says so, never an error. ``typed_nothing``: the
+    query was typed but had no character to read («?q=%00», dropped with the request's control characters), and
+    the page says it has no word, as the index says of «🎓»."""
     vocab = labels()
     try:
         result = searchable_index().search(SearchQuery(
@@ -542,8 +544,9 @@ def search(params: SearchParams) -> SearchPage:
         if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
             return SearchPage(params, 0, [], _facets({}, params, vocab))
         suggestion = None
+    notice = NOTICE_NO_WORDS if typed_nothing and not params.q else result.notice
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=result.notice, suggestion=suggestion,
+                      notice=notice, suggestion=suggestion,
                       chosen_municipalities=_chosen_municipalities(result.facets, params, vocab))
 
 
@@ -799,8 +802,8 @@ class _LevelTerms:
 def _level_terms() -> _LevelTerms:
     """The level hint's words in one pass of the analyzer: (code, the terms of one of its names) for every name of
     every level — full, short and other names («ДОУ») and the everyday words for it (``_LEVEL_WORDS``); a short
-    name the analyzer drops as a function word («ДО», «ВО») names nothing — with the first words of those names and
-    of the places a level is taught in (``_LEVEL_PLACES``)."""
+    name the analyzer drops as a function word («во», «до») or one of two levels («ДО», ``LEVEL_OTHER_READINGS``)
+    names nothing — with the first words of those names and of the places a level is taught in (``_LEVEL_PLACES``)."""
     analyzer = russian_analyzer()
 
     def analysed(name: str) -> tuple[str, ...]:
@@ -812,7 +815,9 @@ def _level_terms() -> _LevelTerms:
     topic_names = {analysed(synonym) for topic in vocabulary_data.TOPICS for synonym in topic.get("synonyms", [])}
     found = []
     for level in vocabulary_data.LEVELS:
-        for name in [level["name"], level["short"], *level.get("aliases", []), *_LEVEL_WORDS.get(level["code"], [])]:
+        # a short name of two levels («ДО»: дошкольное and дополнительное образование, «педагог ДО») names neither
+        short = [] if level["short"] in vocabulary_data.LEVEL_OTHER_READINGS else [level["short"]]
+        for name in [level["name"], *short, *level.get("aliases", []), *_LEVEL_WORDS.get(level["code"], [])]:
             terms = analysed(name)
             if terms and terms not in topic_names and (code_terms := (level["code"], terms)) not in found:
                 found.append(code_terms)
@@ -843,6 +848,26 @@ def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, e
             and words[end].lower() in _LEVEL_STEPS and (_level_word(terms[end + 1]) or _place_word(terms[end + 1])))
 
 
+def _word_terms(words: list[str]) -> list[tuple[str, ...]]:
+    """The terms the analyzer gives each word of a query (none for a function word)."""
+    analyzer = russian_analyzer()
+    return [tuple(token.text for token in analyzer(word, mode="query")) for word in words]
+
+
+def _mentions(names: list[tuple[str, tuple[str, ...]]], terms: list[tuple[str, ...]]) -> list[tuple[str, int, int]]:
+    """(code, first word, after the last) of each run of a query's words whose terms are one of ``names`` (code, the
+    terms of a name): «в начальной школе» → ("primary", 1, 3)."""
+    mentions = []
+    for code, name in names:
+        for start in range(len(terms)):
+            taken, end = (), start
+            while terms[start] and end < len(terms) and len(taken) < len(name):
+                taken, end = taken + terms[end], end + 1
+            if taken == name:
+                mentions.append((code, start, end))
+    return mentions
+
+
 def level_hint(params: SearchParams) -> LevelHint | None:
     """The level filter the query's words ask for, with what the rest of the query finds at that level; None when
     the query names no level, or more than one («высшее образование» names three), or a level is already chosen,
@@ -850,17 +875,9 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     query has operators or brackets."""
     if not params.q or params.filters.get("level") or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
         return None
-    analyzer = russian_analyzer()
     words = params.q.split()
-    terms = [tuple(token.text for token in analyzer(word, mode="query")) for word in words]
-    mentions: list[tuple[str, int, int]] = []  # (code, first word, after the last)
-    for code, name in _level_terms().names:
-        for start in range(len(words)):
-            taken, end = (), start
-            while terms[start] and end < len(words) and len(taken) < len(name):
-                taken, end = taken + terms[end], end + 1
-            if taken == name:
-                mentions.append((code, start, end))
+    terms = _word_terms(words)
+    mentions = _mentions(_level_terms().names, terms)
     codes = {code for code, _start, _end in mentions}
     if len(codes) != 1 or not labels().known("level", next(iter(codes))):
         return None
@@ -884,6 +901,72 @@ def level_hint(params: SearchParams) -> LevelHint | None:
     if not result.total:
         return None
     return LevelHint(code, labels().label("level", code), rest, result.total)
+
+
+@dataclass
+class SubjectHint:
+    """A school subject named in the query («музыка», «иностранный язык»), offered as the subject filter: a
+    practice tagged with its subject may not write its name («музыкальной одарённости»), as with levels."""
+
+    code: str
+    label: str
+    rest: str  # the query without the subject's name
+    count: int  # what the rest finds in the subject
+
+
+# Words that only tie a subject's name to the rest of the query: «олимпиады по математике» drops «по».
+_SUBJECT_LINKS = frozenset({"по", "в", "на"})
+
+
+@functools.lru_cache(maxsize=1)
+def _subject_terms() -> list[tuple[str, tuple[str, ...]]]:
+    """(code, the terms of one of its names) for every name of every subject: its name, each part of a name of two
+    («ОРКСЭ / ОДНКНР»), an abbreviation in brackets («ОБЗР») and its other names («ИЗО», «английский язык»)."""
+    analyzer = russian_analyzer()
+    found = []
+    for subject in vocabulary_data.SUBJECTS:
+        name = subject["name"]
+        names = [name, *name.split(" / "), *re.findall(r"\(([^)]+)\)", name), *subject.get("aliases", [])]
+        for each in names:
+            terms = tuple(token.text for token in analyzer(each, mode="query"))
+            if terms and (code_terms := (subject["code"], terms)) not in found:
+                found.append(code_terms)
+    return found
+
+
+def subject_hint(params: SearchParams) -> SubjectHint | None:
+    """The subject filter the query's words ask for, with what the rest of the query finds in that subject; None
+    when the query names no subject, or more than one («физика и математика»), or a subject is already chosen, or a
+    name stands in quotes, or the filter finds nothing, or the subject is excluded («-музыка», «НЕ музыка»), or the
+    query has operators or brackets — the level hint's rules."""
+    if not params.q or params.filters.get("subject") or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
+        return None
+    words = params.q.split()
+    mentions = _mentions(_subject_terms(), _word_terms(words))
+    # a name inside a longer one is the longer one's: «литература» in «родной язык и литература»
+    mentions = [(code, start, end) for code, start, end in mentions
+                if not any(other_start <= start and end <= other_end and other_end - other_start > end - start
+                           for _other, other_start, other_end in mentions)]
+    codes = {code for code, _start, _end in mentions}
+    if len(codes) != 1 or not labels().known("subject", next(iter(codes))):
+        return None
+    if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
+        return None
+    code = codes.pop()
+    # the subject's words and a preposition before them («олимпиады по математике»: «олимпиады»)
+    cut = {i for _code, start, end in mentions
+           for i in range(start - (start > 0 and words[start - 1].lower() in _SUBJECT_LINKS), end)}
+    rest = " ".join(word for i, word in enumerate(words) if i not in cut)
+    try:
+        result = searchable_index().search(SearchQuery(
+            text=rest, filters={**params.filters, "subject": [code]}, page=1, per_page=1, sort=params.sort,
+            synonyms=synonym_table(), count_only=True,
+        ))
+    except IndexUnavailable:
+        return None
+    if not result.total:
+        return None
+    return SubjectHint(code, labels().label("subject", code), rest, result.total)
 
 
 @dataclass

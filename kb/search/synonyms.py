@@ -87,6 +87,10 @@ ABBREVIATIONS: dict[str, list[str]] = {
     "ШМО": ["школьное методическое объединение"],
     "РМО": ["районное методическое объединение"],
     "ГМО": ["городское методическое объединение"],
+    # query-side only, after ANALYSIS_VERSION 9 (indexer.analysis.KNOWN_ABBREVIATIONS_NEXT): no reindex
+    "ОМСУ": ["органы местного самоуправления"],
+    "ЧГ": ["читательская грамотность"],
+    "УВР": ["учебно-воспитательная работа"],
 }
 
 # Abbreviations standing for several things: each meaning is a group of its own, so that «ООП» finds both and the

@@ -37,6 +37,7 @@ from kb.search.services import (
     reading_hint,
     region_hint,
     search,
+    subject_hint,
     value_pair,
 )
 from kb.templating import search_url
@@ -51,13 +52,14 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     params = parse_params(request.args, strict=False)
-    page = search(params)
+    page = search(params, typed_nothing="q" in request.emptied_args)
     if (target := page.page_to_show()) is not None:
         return redirect(search_url(params.to_args(page=target if target > 1 else None)))
     hint = None if page.unavailable else region_hint(params)
     level = None if page.unavailable else level_hint(params)
+    subject = None if page.unavailable else subject_hint(params)
     return render_template(
-        "search/results.html", page=page, params=params, region_hint=hint, level_hint=level,
+        "search/results.html", page=page, params=params, region_hint=hint, level_hint=level, subject_hint=subject,
         reading_hint=None if page.unavailable else reading_hint(params),
         facet_fields=FACET_FIELDS, facet_titles=FACET_TITLES,
         filter_label=lambda name, value: facet_label(name, value, params, labels()),
