@@ -471,7 +471,8 @@ def test_a_link_is_an_invitation_the_invitee_accepts(app, world):
     page = coauthor.get("/practices/mine").get_data(as_text=True)
     assert 'id="coauthored"' not in page
     invitations = page[page.index('id="invitations"'):]
-    assert TITLE in invitations and 'value="accept"' in invitations and 'value="decline"' in invitations
+    assert TITLE in invitations and 'value="accept"' in invitations
+    assert f'href="/practices/{pid}/coauthorship/decline"' in invitations  # «Отклонить…» asks first
     # not hers to answer: told as a gone invitation is, whatever the practice (nothing learnt of it), nothing changes
     stranger = _answer(app, users, pid, "stranger")
     assert stranger.status_code == 302 and stranger.headers["Location"].endswith("/practices/mine")
@@ -502,7 +503,7 @@ def test_the_co_author_leaves_at_any_time_her_own_line_only(app, world, make_use
     _link(app, users, pid, email="ivanova@example.org", name=AUTHORS[0][0])
     _accept(app, users, pid)
     coauthor = _client(app, users, "coauthor")
-    assert 'value="leave"' in coauthor.get(f"/practices/{pid}").get_data(as_text=True)
+    assert f'href="/practices/{pid}/coauthorship/leave"' in coauthor.get(f"/practices/{pid}").get_data(as_text=True)
     assert _answer(app, users, pid, action="leave").status_code == 302
     assert _lines(app, pid)[1][1] is None and _lines(app, pid)[0][1] is not None  # the other line stays linked
     assert coauthor.get(f"/practices/{pid}").status_code == 404

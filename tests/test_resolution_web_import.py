@@ -333,6 +333,33 @@ def test_a_draft_is_seen_by_moderators_only_until_published(app, client, methodi
     assert found["results"][0]["url"] == f"{url}#rec-2-1"
 
 
+def test_cancel_asks_first_and_keeps_the_corrections(app, client, methodist):
+    """«Отменить загрузку…» beside «Сохранить» throws nothing away at once: the page comes back with the corrections
+    as sent and the question at its top; only the question's own button discards the file."""
+    location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
+    values = preview_values(client, location)
+    values["title"] = "Исправленное название резолюции"
+    values["cancel_import"] = "1"
+    asked = client.post(location, data=values)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Отменить загрузку?" in page
+    assert "будет отброшен вместе со всеми исправлениями" in page and "«семинар.txt»" in page
+    assert 'value="Исправленное название резолюции"' in page  # the corrections are still there
+    assert len(_staged(app)) == 1 and _count(app) == 0
+    cancel = location + "/cancel"
+    assert f'<form method="post" action="{cancel}"' in page
+    assert client.post(cancel).status_code == 400, "CSRF is checked"
+    assert len(_staged(app)) == 1
+    assert client.post(cancel, data={"csrf_token": csrf_from(client, location)}).status_code == 302
+    assert _staged(app) == [] and _count(app) == 0
+
+
+def test_the_preview_has_no_one_click_cancel(client, methodist):
+    location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert 'name="cancel_import"' in page and f'action="{location}/cancel"' not in page
+
+
 def test_cancel_discards_the_upload(app, client, methodist):
     location = upload(client, SEMINAR.encode(), "семинар.txt").headers["Location"]
     response = client.post(location + "/cancel", data={"csrf_token": csrf_from(client, location)})

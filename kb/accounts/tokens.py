@@ -74,11 +74,17 @@ def active_tokens(user: User) -> list[ApiToken]:
     ))
 
 
+def active_token(user: User, token_id: int) -> ApiToken | None:
+    """One of the user's tokens not yet revoked; None for a token of someone else, a revoked one or none."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id and token.revoked_at is None else None
+
+
 def revoke_token(user: User, token_id: int, actor: User | None = None) -> ApiToken:
     """Revoke one of the user's tokens, by the user or (``actor``) by an administrator; a token of someone else
     is reported as not found."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id or token.revoked_at is not None:
+    token = active_token(user, token_id)
+    if token is None:
         raise AccountError("Такого действующего токена нет.")
     token.revoked_at = utcnow()
     details = {"name": token.name, "prefix": token.prefix}

@@ -433,10 +433,13 @@ def admin_delete_user(user_id: int):
                            refusal=refused, own=False)
 
 
-@bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@bp.route("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @admin_required
 def admin_revoke_api_token(user_id: int, token_id: int):
     user = db.get_or_404(User, user_id)
+    back = url_for(".user_detail", user_id=user.id, _anchor="api-tokens")
+    if request.method == "GET":  # the question first: the programs using the token lose their access for good
+        return _revoke_question(user, token_id, back)
     try:
         token = tokens.revoke_token(user, token_id, actor=current_user)
     except services.AccountError as exc:
@@ -445,6 +448,16 @@ def admin_revoke_api_token(user_id: int, token_id: int):
         db.session.commit()
         flash(f"Токен «{token.name}» отозван.", "success")
     return redirect(url_for(".user_detail", user_id=user.id, _anchor="api-tokens"))
+
+
+def _revoke_question(user: User, token_id: int, back: str):
+    """«Отозвать токен …?»: the page whose form's POST (to the page's own address) revokes it."""
+    token = tokens.active_token(user, token_id)
+    if token is None:
+        flash("Такого действующего токена нет.", "error")
+        return redirect(back)
+    return render_template("accounts/revoke_token.html", token=token, owner=user, own=user.id == current_user.id,
+                           back=back)
 
 
 @bp.get("/admin/audit")
@@ -479,9 +492,11 @@ def create_api_token():
     return response
 
 
-@bp.post("/profile/tokens/<int:token_id>/revoke")
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_api_token(token_id: int):
+    if request.method == "GET":  # the question first: the programs using the token lose their access for good
+        return _revoke_question(current_user, token_id, url_for(".profile", _anchor="api-tokens"))
     try:
         token = tokens.revoke_token(current_user, token_id)
     except services.AccountError as exc:

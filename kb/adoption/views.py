@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kb.adoption import services
@@ -63,13 +63,16 @@ def correct(practice_id: int, adoption_id: int):
     return render_template("adoption/correct.html", practice=practice, adoption=adoption, form=form), status
 
 
-@bp.post("/practices/<int:practice_id>/adoptions/<int:adoption_id>/delete")
+@bp.route("/practices/<int:practice_id>/adoptions/<int:adoption_id>/delete", methods=["GET", "POST"])
 @login_required
 def withdraw(practice_id: int, adoption_id: int):
-    """«Удалить» one of the user's reports."""
+    """«Удалить…» one of the user's reports: the question (GET), then its form's POST."""
     practice = get_public_practice(practice_id)
     if practice is None:
         abort(404)
+    if request.method == "GET":  # the question first: the report's comment and result go with it
+        adoption = services.own_report(current_user, practice, adoption_id) or abort(404)
+        return render_template("adoption/withdraw.html", practice=practice, adoption=adoption)
     removed = services.withdraw_adoption(current_user, practice, adoption_id)
     db.session.commit()
     flash("Ваш отчёт о применении удалён." if removed else "Такого вашего отчёта о применении у этой практики нет.",

@@ -531,6 +531,35 @@ def coauthor_links(practice_id: int):
     return render_template("practices/coauthors.html", practice=practice, form=form)
 
 
+@bp.get("/<int:practice_id>/coauthors/<int:author_id>/unlink")
+@login_required
+def unlink_question(practice_id: int, author_id: int):
+    """«Отвязать…» an author line from its co-author's account: the question first; its form's POST is
+    ``coauthor_links``'s."""
+    practice = _visible_or_404(practice_id)
+    if not policy.can_manage_coauthors(current_user, practice):
+        abort(403)
+    author = next((a for a in practice.authors if a.id == author_id), None) or abort(404)
+    if author.user_id is None:
+        flash(f"Строка «{author.name}» не привязана к учётной записи.", "info")
+        return redirect(url_for(".coauthor_links", practice_id=practice.id))
+    return render_template("practices/unlink.html", practice=practice, author=author)
+
+
+@bp.get("/<int:practice_id>/coauthorship/<any(decline, leave):answer>")
+@login_required
+def coauthorship_question(practice_id: int, answer: str):
+    """«Отклонить…» an invitation, «Выйти из соавторов…»: the question first, what she loses; its form's POST is
+    ``coauthorship``'s."""
+    practice = services.get_practice(practice_id)
+    linked = policy.is_coauthor if answer == "leave" else policy.is_invited
+    if practice is None or not linked(current_user, practice):
+        flash(coauthors.NOT_LINKED if answer == "leave" else coauthors.INVITATION_GONE, "error")
+        return redirect(url_for(".mine"))
+    line = next(a for a in practice.authors if a.user_id == current_user.id)
+    return render_template("practices/coauthorship_question.html", practice=practice, line=line, answer=answer)
+
+
 @bp.post("/<int:practice_id>/coauthorship")
 @login_required
 def coauthorship(practice_id: int):

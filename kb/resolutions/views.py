@@ -222,6 +222,8 @@ def import_preview(token: str):
         form = ResolutionPreviewForm.from_parsed(parsed, staged.filename)
         return _preview_page(form, staged, parsed)
     form = ResolutionPreviewForm()
+    if "cancel_import" in request.form:  # the question first, over the corrections as sent: none is lost by a click
+        return _preview_page(form, staged, parsed, cancel_asked=True)
     if "add_recommendation" in request.form:  # (CSRFProtect has checked the token of every POST already)
         added = form.add_blank_recommendation()
         return _preview_page(form, staged, parsed, 200 if added else 400, added=added)
@@ -245,11 +247,11 @@ def import_preview(token: str):
 
 
 def _preview_page(form: ResolutionPreviewForm, staged: staging.StagedUpload, parsed, status: int = 200,
-                  added: bool | None = None):
+                  added: bool | None = None, cancel_asked: bool = False):
     addressees = list(dict.fromkeys(
         [r.addressee for r in parsed.recommendations if r.addressee] + [label for _, label in form.addressee_types]))
     return render_template("resolutions/preview.html", form=form, staged=staged, warnings=parsed.warnings,
-                           addressees=addressees, **_added(form, added)), status
+                           addressees=addressees, cancel_asked=cancel_asked, **_added(form, added)), status
 
 
 @bp.post("/resolutions/import/<token>/cancel")

@@ -64,10 +64,16 @@ def saved_searches(user: User) -> list[SavedSearch]:
         select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.created_at.desc())))
 
 
+def own_saved_search(user: User, saved_id: int) -> SavedSearch | None:
+    """One of the user's saved searches; None when it is not theirs or not there."""
+    saved = db.session.get(SavedSearch, saved_id)
+    return saved if saved is not None and saved.user_id == user.id else None
+
+
 def delete_saved_search(user: User, saved_id: int) -> bool:
     """Delete one of the user's saved searches; False when it is not theirs or not there."""
-    saved = db.session.get(SavedSearch, saved_id)
-    if saved is None or saved.user_id != user.id:
+    saved = own_saved_search(user, saved_id)
+    if saved is None:
         return False
     db.session.delete(saved)
     return True

@@ -199,9 +199,12 @@ def save():
     return redirect(search_url(params.to_args()))
 
 
-@bp.post("/search/saved/<int:saved_id>/delete")
+@bp.route("/search/saved/<int:saved_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_saved(saved_id: int):
+    if request.method == "GET":  # the question first: the search and its feed go for good
+        search = saved.own_saved_search(current_user, saved_id) or abort(404)
+        return render_template("search/delete_saved.html", search=search)
     if not saved.delete_saved_search(current_user, saved_id):
         abort(404)
     db.session.commit()
