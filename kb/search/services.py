@@ -534,8 +534,36 @@ def search(params: SearchParams) -> SearchPage:
         if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
             return SearchPage(params, 0, [], _facets({}, params, vocab))
         suggestion = None
+    notice = " ".join(filter(None, [result.notice, _topics_only_notice(params.q, result.topics_only, vocab)]))
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=result.notice, suggestion=suggestion)
+                      notice=notice or None, suggestion=suggestion)
+
+
+NOTICE_TOPICS_ONLY = "Документов со словами запроса нет: показаны материалы по {topics}."
+
+
+def _topics_only_notice(text: str, codes: list[str], vocab: Labels) -> str | None:
+    """What a page found only through thesaurus topics the query names by another word says: a narrower term
+    listed among a topic's synonyms («финансовая грамотность») found the documents of the whole topic
+    («Функциональная грамотность»), none with the words. A topic named by its own label says nothing: its
+    documents are what was asked for."""
+    if not codes:
+        return None
+    analyzer = russian_analyzer()  # rarely needed: made each time (an analyzer is no object to share between threads)
+
+    def analysed(phrase: str) -> set[str]:
+        return {token.text for token in analyzer(phrase, mode="query")}
+
+    typed = analysed(text)
+    named = [label for code in codes
+             if not analysed(_PARENTHESES.sub("", label := vocab.label("topic", code))) <= typed]
+    if not named:
+        return None
+    quoted = ", ".join(f"«{label}»" for label in named)
+    return NOTICE_TOPICS_ONLY.format(topics=f"теме {quoted}" if len(named) == 1 else f"темам {quoted}")
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
 # The municipalities are a facet with one to this many regions chosen: of every region the list would be long and
