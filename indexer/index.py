@@ -275,6 +275,9 @@ class Hit:
     snippet: str  # HTML-safe fragment with matched words in <mark>…</mark>; '' when nothing matched
     snippet_field: str = ""  # where the snippet comes from: "annotation", "body", "attachments" or "title"
     stamp: str = ""  # the document's ``IndexDocument.stamp`` as this copy holds it (the snippet is of that state)
+    # the people field (authors, organisation, place), whole and highlighted like a snippet, when the query's words
+    # are in it; '' otherwise: where a match among a practice's authors can be shown from
+    people: str = ""
 
 
 @dataclass
@@ -813,16 +816,18 @@ class SearchIndex:
                 tiers.append((parsed.relaxed, some_found))
                 notices.append(NOTICE_PARTIAL.format(count=all_words))
         extra = _narrowed(every_extra, allowed.values())
-        # The matches with the query's words, of a query that names a thesaurus topic (None for any other query): a
-        # topic's synonym may be a narrower term («финансовая грамотность»), whose documents are not all of it
+        # Of a query that names a thesaurus topic by a narrower term of it («финансовая грамотность» of «Функциональная
+        # грамотность»), the matches with the words (None for any other query), ranked before the topic's other
+        # documents; and of any query naming a topic, whether a match has the words at all (``topics_only``)
         concepts = _concepts(q)
         worded = None
         topics_only: list[str] = []
         if concepts and found_count:
             words_only = _without_concepts(q)
-            worded = sets.matching(words_only) if words_only is not None else sets.empty()
-            if not (found & worded).any():
+            if words_only is None or not (found & sets.matching(words_only)).any():
                 topics_only = [value for name, value in concepts if (found & sets.term(name, value)).any()]
+            if request.synonyms is not None and set(concepts) & _narrower(searcher, request.text, request.synonyms):
+                worded = sets.matching(words_only) if words_only is not None else sets.empty()
         # Sorted by a field: an explicit date or adoptions order, or no words to rank by (newest first).
         by_field = request.sort != "relevance" or parsed.strict is None
         limit = page * per_page
@@ -866,8 +871,11 @@ class SearchIndex:
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
             snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
+            people = stored.get("people") or ""
+            people = _highlight(_TITLE_HIGHLIGHTER, searcher, "people", people, words["people"], 1, prefixes,
+                                loose.get("people")) if people and words.get("people") else ""
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
-                            stamp=stored.get("stamp", "")))
+                            stamp=stored.get("stamp", ""), people=people))
         total = found_count + int(extra.sum())
         if distant and total and (not found_count or q is parsed.relaxed):
             # A correction of two edits is a hint beside the documents with every word as typed («кувыпулелеская»:
@@ -1009,9 +1017,17 @@ def _concepts(q: query.Query) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found for child in q.children() for found in _concepts(child)))
 
 
+def _narrower(searcher: Searcher, text: str, table: SynonymTable) -> set[tuple[str, str]]:
+    """(field, value) of the concepts a run of the text's words names by a narrower term (``SynonymTable.narrower``)."""
+    terms = tuple(searcher.schema[TEXT_FIELDS[0]].process_text(text, mode="query"))
+    return {concept for start in range(len(terms))
+            for end in range(start + 2, min(len(terms), start + table.longest) + 1)
+            for concept in table.narrower(terms[start:end])}
+
+
 def _without_concepts(q: query.Query) -> query.Query | None:
-    """The query without its concepts: what a document must hold of the words themselves (None: nothing, the query
-    was a concept alone)."""
+    """The query without its concepts: what a document must hold of the words (None: nothing, the query was a
+    concept alone)."""
     if isinstance(q, query.ConstantScoreQuery):
         return None
     if isinstance(q, query.AndNot):

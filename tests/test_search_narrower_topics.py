@@ -78,3 +78,14 @@ def test_the_search_page_names_the_topic_a_narrower_term_found(app, make_practic
     page = client.get("/search", query_string={"q": "функциональной грамотности"}).get_data(as_text=True)
     assert "Банк заданий PISA" in page
     assert "по теме" not in html.unescape(page)
+
+
+def test_a_narrower_term_ends_in_the_topics_last_word():
+    table = SynonymTable([], concepts=[
+        ("topic", "functional_literacy", ["Функциональная грамотность", "финансовая грамотность", "PISA"]),
+        ("topic", "teacher_development", ["Профессиональное развитие педагогов", "курсы повышения квалификации"]),
+    ])
+    assert table.narrower(("финансов", "грамотн")) == [("topic", "functional_literacy")]
+    assert table.narrower(("функциональн", "грамотн")) == []  # the topic's own name
+    assert table.narrower(("pisa",)) == []
+    assert table.narrower(("курс", "повышен", "квалификац")) == []  # another name of the whole topic
