@@ -822,7 +822,7 @@ class SearchIndex:
         concepts = _concepts(q)
         worded = None
         topics_only: list[str] = []
-        if concepts and found_count:
+        if concepts and found_count and not request.count_only:
             words_only = _without_concepts(q)
             if words_only is None or not (found & sets.matching(words_only)).any():
                 topics_only = [value for name, value in concepts if (found & sets.term(name, value)).any()]
@@ -844,7 +844,7 @@ class SearchIndex:
             broad: list[bool] = []
             # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
             bonus = parsed.bonus if q is parsed.strict else None
-            # The texts with the words first, then those found only by being filed under a topic the query names
+            # A topic named by a narrower term: the matches with the words first, then the topic's others (``worded``)
             first, after = (found & worded, found & ~worded) if worded is not None else (found, None)
             if after is not None and first.any() and after.any():
                 ranked = self._best(searcher, sets, q, first, first, limit, int(first.sum()), broad, bonus)
