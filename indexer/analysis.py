@@ -178,6 +178,7 @@ MAX_TOKEN_LENGTH = 60
 # the text it highlights, so a warm cache is what keeps it fast.
 TERM_CACHE = 100_000
 _LATIN_WORD = re.compile(r"[a-z]+")
+_CYRILLIC_WORD = re.compile(r"[а-я]+(?:-[а-я]+)?")
 _CYRILLIC = re.compile(r"[а-я]")
 _local = threading.local()
 _morph_lock = threading.Lock()
@@ -200,6 +201,17 @@ def _morphology() -> pymorphy3.MorphAnalyzer:
             if _morph is None:
                 _morph = pymorphy3.MorphAnalyzer()
     return _morph
+
+
+_PERSON_GRAMMEMES = frozenset({"Surn", "Name", "Patr"})
+
+
+@lru_cache(maxsize=TERM_CACHE)
+def is_person_name(word: str) -> bool:
+    """Whether the dictionary reads a lower-case, ё-folded word first as a surname, a first name or a patronymic
+    («ковалева», «кравченко», «мухаметова»; not «смоленск», «школа»)."""
+    parses = _morphology().parse(word) if _CYRILLIC_WORD.fullmatch(word) else []
+    return bool(parses) and bool(_PERSON_GRAMMEMES & parses[0].tag.grammemes)
 
 
 @lru_cache(maxsize=TERM_CACHE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import errno
 import functools
@@ -274,6 +275,9 @@ class Hit:
     snippet: str  # HTML-safe fragment with matched words in <mark>…</mark>; '' when nothing matched
     snippet_field: str = ""  # where the snippet comes from: "annotation", "body", "attachments" or "title"
     stamp: str = ""  # the document's ``IndexDocument.stamp`` as this copy holds it (the snippet is of that state)
+    # the people field (authors, organisation, place), whole and highlighted like a snippet, when the query's words
+    # are in it; '' otherwise: where a match among a practice's authors can be shown from
+    people: str = ""
 
 
 @dataclass
@@ -287,6 +291,10 @@ class SearchResult:
     per_page: int
     notice: str | None = None  # a Russian sentence when the query was simplified, relaxed or corrected
     suggestion: str | None = None  # the text with misspelt words replaced by indexed words
+    # The values of the concepts (thesaurus topics) the query names that the matches are found through alone: no
+    # match has the query's own words («финансовая грамотность», a synonym of the topic «Функциональная
+    # грамотность», where only documents filed under the topic are); the caller says so in its own words
+    topics_only: list[str] = field(default_factory=list)
 
 
 class _MarkFormatter(highlight.HtmlFormatter):
@@ -813,6 +821,18 @@ class SearchIndex:
                 tiers.append((parsed.relaxed, some_found))
                 notices.append(NOTICE_PARTIAL.format(count=all_words))
         extra = _narrowed(every_extra, allowed.values())
+        # Of a query that names a thesaurus topic by a narrower term of it («финансовая грамотность» of «Функциональная
+        # грамотность»), the matches with the words (None for any other query), ranked before the topic's other
+        # documents; and of any query naming a topic, whether a match has the words at all (``topics_only``)
+        concepts = _concepts(q)
+        worded = None
+        topics_only: list[str] = []
+        if concepts and found_count and not request.count_only:
+            words_only = _without_concepts(q)
+            if words_only is None or not (found & sets.matching(words_only)).any():
+                topics_only = [value for name, value in concepts if (found & sets.term(name, value)).any()]
+            if request.synonyms is not None and set(concepts) & _narrower(searcher, request.text, request.synonyms):
+                worded = sets.matching(words_only) if words_only is not None else sets.empty()
         # Sorted by a field: an explicit date or adoptions order, or no words to rank by (newest first).
         by_field = request.sort != "relevance" or parsed.strict is None
         limit = page * per_page
@@ -829,8 +849,15 @@ class SearchIndex:
             broad: list[bool] = []
             # Without a facet selection whoosh needs no filter for the query's own matches (cheaper for it).
             bonus = parsed.bonus if q is parsed.strict else None
-            ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad,
-                                bonus)
+            # A topic named by a narrower term: the matches with the words first, then the topic's others (``worded``)
+            first, after = (found & worded, found & ~worded) if worded is not None else (found, None)
+            if after is not None and first.any() and after.any():
+                ranked = self._best(searcher, sets, q, first, first, limit, int(first.sum()), broad, bonus)
+                if len(ranked) < limit:
+                    ranked += self._best(searcher, sets, q, after, after, limit - len(ranked), int(after.sum()))
+            else:
+                ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad,
+                                    bonus)
             for tier_q, docs in tiers:
                 if len(ranked) < limit:
                     ranked += self._best(searcher, sets, tier_q, docs, docs, limit - len(ranked), int(docs.sum()))
@@ -849,8 +876,11 @@ class SearchIndex:
         for docnum, score in shown:
             stored = searcher.stored_fields(docnum)
             snippet, source = _snippet(searcher, stored, words, prefixes, loose) if request.snippets else ("", "")
+            people = stored.get("people") or ""
+            people = _highlight(_TITLE_HIGHLIGHTER, searcher, "people", people, words["people"], 1, prefixes,
+                                loose.get("people")) if people and words.get("people") else ""
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
-                            stamp=stored.get("stamp", "")))
+                            stamp=stored.get("stamp", ""), people=people))
         total = found_count + int(extra.sum())
         if distant and total and (not found_count or q is parsed.relaxed):
             # A correction of two edits is a hint beside the documents with every word as typed («кувыпулелеская»:
@@ -865,6 +895,7 @@ class SearchIndex:
             per_page=per_page,
             notice=" ".join(notices) or None,
             suggestion=suggestion,
+            topics_only=topics_only,
         )
 
     def similar(self, doc_id: str, limit: int = 5, types: tuple[str, ...] = ("practice",)) -> list[Hit]:
@@ -977,6 +1008,47 @@ class SearchIndex:
             counts = sets.counts(name, base, seen) if base.any() else []
             facets[name] = sorted(counts, key=lambda item: (-item[1], item[0]))
         return facets
+
+
+def _concepts(q: query.Query) -> list[tuple[str, str]]:
+    """(field, value) of the concepts the query looks for (``SynonymTable.concepts``: constant scores of a keyword
+    field's value), outside its NOT clauses, once each in order."""
+    if isinstance(q, query.Not):
+        return []
+    if isinstance(q, query.AndNot):
+        return _concepts(q.a)
+    if isinstance(q, query.ConstantScoreQuery) and isinstance(q.child, query.Term):
+        return [(q.child.fieldname, q.child.text)]
+    return list(dict.fromkeys(found for child in q.children() for found in _concepts(child)))
+
+
+def _narrower(searcher: Searcher, text: str, table: SynonymTable) -> set[tuple[str, str]]:
+    """(field, value) of the concepts a run of the text's words names by a narrower term (``SynonymTable.narrower``)."""
+    terms = tuple(searcher.schema[TEXT_FIELDS[0]].process_text(text, mode="query"))
+    return {concept for start in range(len(terms))
+            for end in range(start + 2, min(len(terms), start + table.longest) + 1)
+            for concept in table.narrower(terms[start:end])}
+
+
+def _without_concepts(q: query.Query) -> query.Query | None:
+    """The query without its concepts: what a document must hold of the words (None: nothing, the query was a
+    concept alone)."""
+    if isinstance(q, query.ConstantScoreQuery):
+        return None
+    if isinstance(q, query.AndNot):
+        a = _without_concepts(q.a)
+        return query.AndNot(a, q.b) if a is not None else None
+    if isinstance(q, query.And | query.Or | query.DisjunctionMax):
+        kept = [_without_concepts(child) for child in q.subqueries]
+        if isinstance(q, query.And) and any(child is None for child in kept):
+            return None
+        kept = [child for child in kept if child is not None]
+        if not kept:
+            return None
+        stripped = copy.copy(q)
+        stripped.subqueries = kept
+        return stripped
+    return q
 
 
 def _narrowed(matched: np.ndarray, selections: Iterable[np.ndarray]) -> np.ndarray:

@@ -9,7 +9,8 @@ words the user typed: a document with the user's own words ranks above one found
 
 It may also hand in concepts: phrases that name a value of a keyword field (the thesaurus topic
 "Профориентация" by its label and synonyms). A query naming a concept also finds the documents
-filed under it, with a small constant score, below those that use the words.
+filed under it, with a small constant score, below those that use the words; named by a narrower term of it
+("финансовая грамотность" of "Функциональная грамотность"), after every document with the words.
 """
 
 from __future__ import annotations
@@ -85,10 +86,15 @@ class SynonymTable:
                     other, (other, others))
                 if name == other_name or _same_thing(name, other_name, name_terms, other_terms):
                     self._names.setdefault(terms, set()).add(others)
+        self._narrower: dict[Terms, set[tuple[str, str]]] = {}
         for name, value, names in concepts:
             for terms in self._phrases(analyzer, names):
                 for named in (terms, *self._renamed(terms)):
                     self._concepts.setdefault(named, set()).add((name, value))
+            own = self._terms(analyzer, names[0]) if names else ()
+            for terms in self._phrases(analyzer, names[1:]):
+                if len(own) > 1 and len(terms) > 1 and terms[-1] == own[-1] and terms != own:
+                    self._narrower.setdefault(terms, set()).add((name, value))
         self.longest = max((len(terms) for terms in [*self._expansions, *self._concepts]), default=0)
 
     def _renamed(self, terms: Terms) -> set[Terms]:
@@ -132,6 +138,7 @@ class SynonymTable:
                 tuple(sorted((terms, tuple(sorted(others))) for terms, others in self._expansions.items())),
                 tuple(sorted((terms, tuple(sorted(named))) for terms, named in self._concepts.items())),
                 tuple(sorted((terms, tuple(sorted(others))) for terms, others in self._names.items())),
+                tuple(sorted((terms, tuple(sorted(named))) for terms, named in self._narrower.items())),
             )
         return self._fingerprint
 
@@ -147,3 +154,10 @@ class SynonymTable:
     def concepts(self, terms: Terms) -> list[tuple[str, str]]:
         """(field, value) of the concepts ``terms`` names, in a stable order."""
         return sorted(self._concepts.get(terms, ()))
+
+    def narrower(self, terms: Terms) -> list[tuple[str, str]]:
+        """(field, value) of the concepts ``terms`` names by a narrower term: a phrase of theirs (not the first, the
+        concept's own name) ending in the own name's last word, with other words before it («финансовая
+        грамотность» of «Функциональная грамотность»), in a stable order. A document filed under the concept
+        may be about another part of it: a text with the words is a better match."""
+        return sorted(self._narrower.get(terms, ()))

@@ -26,7 +26,7 @@ from indexer.query import NOTICE_CORRECTED, NOTICE_NO_WORDS
 from kb.attachments.models import Attachment
 from kb.config import DefaultConfig
 from kb.extensions import db
-from kb.practices.models import Practice, practice_level, practice_topic
+from kb.practices.models import Practice, PracticeAuthor, practice_level, practice_topic
 from kb.resolutions.models import Recommendation, Resolution
 from kb.resolutions.services import gazetteer, host_region_codes, regions_host_first
 from kb.routing import whole_number
@@ -210,6 +210,7 @@ class ResultItem:
     year: int | None
     context: str = ""
     source: str = ""  # the file a snippet was found in
+    authors: Markup | None = None  # «Авторы: …» of a practice, the query's words marked, when they matched there
 
     def to_json(self) -> dict:
         return {
@@ -356,6 +357,37 @@ def _coded(field_name: str, codes: list[str], vocab: Labels) -> list[dict]:
 _MARKED = re.compile(r"<mark>(.*?)</mark>")
 
 
+_NAME_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+def _authors_line(names: list[str], people: str) -> Markup | None:
+    """«Авторы: …», a practice's author names HTML-escaped, with the words the highlighted people field
+    (``Hit.people``) marks marked in them too; None when none of them is marked there (the match was its
+    organisation or place)."""
+    marked = {fold(word) for found in _MARKED.findall(people) for word in _NAME_WORD.findall(html.unescape(found))}
+    if not marked:
+        return None
+    shown, any_marked = [], False
+
+    def mark(match: re.Match) -> str:
+        nonlocal any_marked
+        if fold(match.group()) in marked:
+            any_marked = True
+            return f"<mark>{match.group()}</mark>"
+        return match.group()
+
+    for name in names:
+        # escaped word by word: a word holds no character escaping changes, the rest is escaped as it is
+        parts, at = [], 0
+        for match in _NAME_WORD.finditer(name):
+            parts += [str(escape(name[at:match.start()])), mark(match)]
+            at = match.end()
+        shown.append("".join([*parts, str(escape(name[at:]))]))
+    if not any_marked:
+        return None
+    return Markup(f"{'Автор' if len(names) == 1 else 'Авторы'}: {', '.join(shown)}")
+
+
 def _matching_file(files: list[tuple[str, str]], snippet: str) -> str:
     """Which of a practice's files, (original name, text), the highlighted words come from, for "В файле «…»"."""
     words = [fold(html.unescape(w)) for w in _MARKED.findall(snippet)]
@@ -385,8 +417,13 @@ _RESULT_TAGS = union_all(
 )
 
 
+_RESULT_AUTHORS = select(PracticeAuthor.practice_id, PracticeAuthor.name).where(
+    PracticeAuthor.practice_id.in_(bindparam("ids", expanding=True))).order_by(
+    PracticeAuthor.practice_id, PracticeAuthor.position_index, PracticeAuthor.id)
+
+
 def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[int], vocab: Labels,
-                   stamps: dict[int, str] | None = None) -> dict[int, dict]:
+                   stamps: dict[int, str] | None = None, with_authors: set[int] = frozenset()) -> dict[int, dict]:
     """What a result shows of each published practice of ``ids``, read as plain rows (ORM objects with their
     ten long sections and the selectin machinery were most of a cached search page's time): columns, level
     and topic codes in vocabulary order, the files of those in ``with_files`` and the texts of an excerpt
@@ -394,9 +431,10 @@ def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[in
 
     ``stamps``: practice -> the stamp of the index's copy its snippet comes from. A copy older than the database
     (the index writer has not applied an edit yet: a moment, minutes during a rebuild) may show words removed
-    since: such a row is ``stale``, shown with an excerpt of the current text instead, as one without a snippet."""
+    since: such a row is ``stale``, shown with an excerpt of the current text instead, as one without a snippet.
+    The author names of those in ``with_authors`` (their people field matched)."""
     rows = {row.id: {**row._asdict(), "levels": [], "topics": [], "files": [], "annotation": "", "technology": "",
-                     "stale": False}
+                     "stale": False, "authors": []}
             for row in db.session.execute(_RESULT_ROWS, {"ids": ids})}
     if not rows:
         return rows
@@ -409,6 +447,9 @@ def _practice_rows(ids: list[int], with_files: set[int], without_snippet: set[in
             rows[practice_id].update(annotation=annotation, technology=technology)
     for practice_id, kind, code in db.session.execute(_RESULT_TAGS, {"ids": found}):
         rows[practice_id][kind].append(code)
+    if authored := [pid for pid in found if pid in with_authors]:
+        for practice_id, name in db.session.execute(_RESULT_AUTHORS, {"ids": authored}):
+            rows[practice_id]["authors"].append(name)
     for kind, codes in (("levels", vocab.level), ("topics", vocab.topic)):
         place = _vocabulary_places(tuple(codes))
         for row in rows.values():
@@ -444,6 +485,7 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
     in_files: set[int] = set()  # practices whose snippet comes from their files
     without_snippet: set[int] = set()  # practices shown with an excerpt
     stamps: dict[int, str] = {}  # practices with a snippet: the stamp of the copy it comes from
+    by_authors: set[int] = set()  # practices whose people field (authors, organisation, place) matched
     for hit in hits:
         doc_type, _, raw_id = hit.id.partition(":")
         if doc_type in wanted and raw_id.isdigit():
@@ -454,8 +496,10 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                 without_snippet.add(int(raw_id))
             if doc_type == "practice" and hit.snippet:
                 stamps[int(raw_id)] = hit.stamp
+            if doc_type == "practice" and hit.people:
+                by_authors.add(int(raw_id))
     vocab = labels()
-    practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab, stamps) \
+    practices = _practice_rows(wanted["practice"], in_files, without_snippet, vocab, stamps, by_authors) \
         if wanted["practice"] else {}
     resolutions = {r.id: r for r in db.session.scalars(
         select(Resolution).where(Resolution.id.in_(wanted["resolution"]), Resolution.status == "published")
@@ -490,6 +534,7 @@ def _resolve(hits: list, excerpts: bool = True) -> list[ResultItem]:
                 topics=_coded("topic", p["topics"], vocab),
                 year=p["year"], context=p["organisation"],
                 source=_matching_file(p["files"], hit.snippet) if hit.snippet_field == "attachments" else "",
+                authors=_authors_line(p["authors"], hit.people) if p["authors"] and not p["stale"] else None,
             ))
         elif doc_type == "resolution" and (r := resolutions.get(obj_id)):
             items.append(ResultItem(
@@ -544,10 +589,38 @@ def search(params: SearchParams, typed_nothing: bool = False) -> SearchPage:
         if NOTICE_CORRECTED.format(suggestion=suggestion) in (result.notice or ""):
             return SearchPage(params, 0, [], _facets({}, params, vocab))
         suggestion = None
-    notice = NOTICE_NO_WORDS if typed_nothing and not params.q else result.notice
+    notice = NOTICE_NO_WORDS if typed_nothing and not params.q else " ".join(
+        filter(None, [result.notice, _topics_only_notice(params.q, result.topics_only, vocab)]))
     return SearchPage(params, result.total, _resolve(result.hits), _facets(result.facets, params, vocab),
-                      notice=notice, suggestion=suggestion,
+                      notice=notice or None, suggestion=suggestion,
                       chosen_municipalities=_chosen_municipalities(result.facets, params, vocab))
+
+
+NOTICE_TOPICS_ONLY = "Документов со словами запроса нет: показаны материалы по {topics}."
+
+
+def _topics_only_notice(text: str, codes: list[str], vocab: Labels) -> str | None:
+    """What a page found only through thesaurus topics the query names by another word says: a narrower term
+    listed among a topic's synonyms («финансовая грамотность») found the documents of the whole topic
+    («Функциональная грамотность»), none with the words. A topic named by its own label says nothing: its
+    documents are what was asked for."""
+    if not codes:
+        return None
+    analyzer = russian_analyzer()  # rarely needed: made each time (an analyzer is no object to share between threads)
+
+    def analysed(phrase: str) -> set[str]:
+        return {token.text for token in analyzer(phrase, mode="query")}
+
+    typed = analysed(text)
+    named = [label for code in codes
+             if not analysed(_PARENTHESES.sub("", label := vocab.label("topic", code))) <= typed]
+    if not named:
+        return None
+    quoted = ", ".join(f"«{label}»" for label in named)
+    return NOTICE_TOPICS_ONLY.format(topics=f"теме {quoted}" if len(named) == 1 else f"темам {quoted}")
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
 # The municipalities are a facet with one to this many regions chosen: of every region the list would be long and

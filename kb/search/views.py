@@ -129,6 +129,9 @@ def result_item(item: ResultItem) -> Markup:
     parts = [f'<h2><a href="{escape(item.url)}">{escape(item.title)}</a></h2>', f'<p class="result-meta">{meta}</p>']
     if item.context:
         parts.append(f'<p class="result-context">{escape(do_truncate(env, item.context, 200))}</p>')
+    if item.authors:
+        # the names matched by the query: a search by surname found the practice here, not in its text
+        parts.append(f'<p class="result-authors">{item.authors}</p>')
     if item.levels or item.topics:
         tags = []  # a space between the links too: copied, «ОлимпиадыОдарённые дети» ran together
         if item.levels:
