@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from indexer.query import MAX_QUERY_CHARS
+from kb.forms import invalid_fields
 from kb.practices.licences import licence
 from kb.timeutil import local, zone_label
 from kb.vocabularies import data
@@ -248,7 +249,8 @@ def register(app: Flask) -> None:
         status_label=status_label,
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, phrase_query=phrase_query, asset_url=asset_url,
-                                  nav_current=nav_current, time_zone_label=zone_label, licence_of=licence)
+                                  nav_current=nav_current, time_zone_label=zone_label, licence_of=licence,
+                                  invalid_fields=invalid_fields)
 
     app.after_request(refusals_at_the_top)
 

@@ -27,3 +27,30 @@
     target.scrollIntoView();
   });
 })();
+
+// A form sent back with errors: the focus goes to the summary above it (a role="alert" printed with the page is not
+// read out, and the first wrong field may be many Tab presses down), and a link of the summary puts the focus in its
+// field, the field's label in sight (templates/_forms.html, error_summary).
+(function () {
+  "use strict";
+
+  function fieldOf(target) {
+    var controls = "input:not([type=hidden]), select, textarea, button";
+    return target.matches(controls) ? target : target.querySelector(controls);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) { return; }
+    if (!document.activeElement || document.activeElement === document.body) { summary.focus(); }
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      var field = target && fieldOf(target);
+      if (!field) { return; }
+      event.preventDefault();
+      (target.closest(".field, fieldset") || target).scrollIntoView();
+      field.focus({preventScroll: true});
+    });
+  });
+})();

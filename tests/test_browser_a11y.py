@@ -99,3 +99,29 @@ def test_a_moved_item_says_its_place_beside_it(live_server, browser):  # noqa: F
     assert page.url.endswith("#" + item.get_attribute("id"))
     said = item.locator(".flashes[role=status]")
     assert said.count() == 1 and said.inner_text().strip() == "Перемещено: теперь 2-е из 2."
+
+
+def test_a_practice_not_saved_puts_the_focus_on_the_summary_of_its_errors(live_server, browser):  # noqa: F811
+    """The page came back with the focus on <body> at its top; the first wrong field was the 20th Tab stop, below
+    the fold, and the message at the top named none. Now the summary has the focus and its link leads to the field."""
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/new")
+    page.fill("#authors", "Иванова А. П.")
+    with page.expect_navigation():
+        page.click("button[name=save_draft]")
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.title().startswith("Ошибка: ")
+    summary = page.locator("#error-summary")
+    box = summary.bounding_box()
+    assert 0 <= box["y"] < 900, box
+    assert summary.locator("a").all_inner_texts()[0] == "Название практики"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first link: into its field
+    assert page.evaluate("document.activeElement.id") == "title"
+    assert 0 <= page.locator("#title").bounding_box()["y"] < 900
+    page.keyboard.type("Практика после ошибки")
+    assert page.input_value("#title") == "Практика после ошибки"
+    _shot(page, "practice_error_summary")
