@@ -50,6 +50,11 @@ def format_datetime(value: datetime | None, seconds: bool = False, zone: bool = 
     return f"{text} {zone_label(value)}" if zone else text
 
 
+def size_label(size: int) -> str:
+    """A size limit as the pages say it: «100 МБ», «200 КБ» (whole units, as configured)."""
+    return f"{size // (1024 * 1024)} МБ" if size >= 1024 * 1024 else f"{size // 1024} КБ"
+
+
 def format_date_range(start: date | None, end: date | None) -> str:
     """17–20 апреля 2017 г.; 30 марта – 2 апреля 2024 г.; a single date when they are equal."""
     if start is None:
@@ -247,6 +252,7 @@ def register(app: Flask) -> None:
         resolution_format=resolution_format_label,
         spread_level=spread_level_label,
         status_label=status_label,
+        size=size_label,
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, phrase_query=phrase_query, asset_url=asset_url,
                                   nav_current=nav_current, time_zone_label=zone_label, licence_of=licence,
