@@ -5,6 +5,51 @@
 (function () {
   "use strict";
 
+  var MOVED = "kb-moved-by";  // which move button of a collection's item was pressed (its direction), for the reload
+
+  // A collection's item moved («↑ Выше», «В конец»…): the page reloads at the item, where the keyboard's focus goes
+  // back to the same button (to the item when the item has none now: at the top, «↑ Выше» is gone), and the
+  // message «Перемещено…» is said: printed with the page, a role="status" is not read out, so it is put back into
+  // its region once the page is there.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-move]");
+    if (!form) { return; }
+    var item = form.closest("li[id]");
+    try {
+      window.sessionStorage.setItem(MOVED, (item ? item.id : "") + " " + form.getAttribute("data-move"));
+    } catch (error) { /* no storage: the focus stays at the top, as without the script */ }
+  });
+
+  function afterMove(item, flashes) {
+    var pressed = null;
+    try {
+      pressed = (window.sessionStorage.getItem(MOVED) || "").split(" ");
+      window.sessionStorage.removeItem(MOVED);
+    } catch (error) {
+      return;
+    }
+    if (pressed[0] !== item.id || !pressed[1]) { return; }  // another action's reload (a note saved)
+    var direction = pressed[1];
+    var form = item.querySelector("form[data-move='" + direction + "']");
+    var button = form && form.querySelector("button");
+    if (!button) {
+      item.setAttribute("tabindex", "-1");
+      button = item;
+    }
+    var said = Array.prototype.slice.call(flashes.childNodes);
+    said.forEach(function (node) { flashes.removeChild(node); });
+    // after the browser's own going to the #item (until the page has loaded it takes the focus off to <body>)
+    function settle() {
+      window.setTimeout(function () {
+        button.focus({preventScroll: true});
+        window.setTimeout(function () {
+          said.forEach(function (node) { flashes.appendChild(node); });
+        }, 300);
+      }, 0);
+    }
+    if (document.readyState === "complete") { settle(); } else { window.addEventListener("load", settle); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var flashes = document.querySelector("main .flashes");
     var target = null;
@@ -18,6 +63,7 @@
     flashes.classList.add("flashes--moved");
     if (target.tagName === "LI") {
       target.insertBefore(flashes, target.firstChild);
+      afterMove(target, flashes);
     } else {
       target.parentNode.insertBefore(flashes, target);
       // the browser's own scroll to the part (again at load, when the page has grown) leaves the messages above it
