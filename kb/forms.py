@@ -112,8 +112,8 @@ class Form(FlaskForm):
 
 
 class InvalidField(NamedTuple):
-    """A field the error summary above a form names: where it is (``anchor``, None for a field not shown), what it
-    is called and what is wrong with it."""
+    """A field the error summary above a form names: where it is (``anchor``; None, and no ``label``, for a hidden
+    one), what it is called and what is wrong with it."""
 
     anchor: str | None
     label: str
@@ -148,5 +148,6 @@ def _invalid(field, within: str) -> list[InvalidField]:
     messages = [error for error in field.errors if isinstance(error, str)]
     if not messages or field.type == "CSRFTokenField":
         return []
-    shown = field.widget.input_type != "hidden" if hasattr(field.widget, "input_type") else True
-    return [InvalidField(field.id if shown else None, within + field.label.text, messages)]
+    if getattr(field.widget, "input_type", None) == "hidden":  # nowhere to lead to, and no label of its own
+        return [InvalidField(None, "", messages)]
+    return [InvalidField(field.id, within + field.label.text, messages)]
