@@ -241,7 +241,7 @@ def test_a_chunked_form_with_a_text_longer_than_a_form_takes_is_called_a_text(ap
     for response in (chunked, with_length):
         page = response.get_data(as_text=True)
         assert response.status_code == 413
-        assert "Слишком большой файл" in page and "Размер запроса превышает допустимый предел." in page
+        assert "Слишком большой файл" in page and "вместе больше 29 КБ — столько сайт принимает в одном запросе" in page
         assert "Слишком длинный текст" not in page
     assert _practices(app) == 0
 
