@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
 from kb.extensions import db, limiter, missing_schema, missing_tables
-from kb.routing import FormTooLarge
+from kb.routing import FormTooLarge, local_path
 from kb.schema import checked_schema_behind, schema_behind_log
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
@@ -266,6 +266,24 @@ def problem_type(status: int) -> str:
     return f"{site or request.script_root}/api#problem-{status}"
 
 
+def _request_too_large() -> str:
+    """The 413 of a page's form: the limit of one request named, and what to do (a file's own limit is said by the
+    form that takes files, and by its message for a file over it)."""
+    from kb.templating import size_label
+
+    limit = size_label(current_app.config["MAX_CONTENT_LENGTH"])
+    return (f"Всё, что отправлено за один раз, вместе больше {limit} — столько сайт принимает в одном запросе. "
+            "Ничего не сохранено. Вернитесь и отправьте файлы по нескольку за раз.")
+
+
+def _page_before() -> str | None:
+    """The path of the page the request came from (its Referer), when that is a page of this site."""
+    parts = urlsplit(request.referrer or "")
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def error_response(status: int, detail: str | None = None, errors: dict[str, list[str]] | None = None,
                    extra: dict | None = None, title: str | None = None):
     """A Russian error page, or problem details for the API (``errors``: messages per field, for 422;
@@ -274,6 +292,9 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
     status_title, default_detail = MESSAGES.get(status, (f"Ошибка {status}", ""))
     if title is None:
         title = BODY_TOO_LARGE_TITLE if status == 413 and request.is_json else status_title
+    if status == 413 and detail is None and not request.is_json and not _wants_json() \
+            and current_app.config.get("MAX_CONTENT_LENGTH"):
+        default_detail = _request_too_large()
     detail = detail or default_detail
     if _wants_json():
         body: dict = {"type": problem_type(status), "status": status, "title": title, "detail": detail}
@@ -289,7 +310,8 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
         return response
     if _links_unbuildable():  # the error page's links cannot be made: the same message in plain text
         return Response(f"{title}. {detail}\n", status, mimetype="text/plain")
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    back = _page_before() if status == 413 else None  # the form's page (none known: «На главную», as on every one)
+    return render_template("errors/error.html", status=status, title=title, detail=detail, back=back), status
 
 
 def _limit_wait() -> str:

@@ -2,8 +2,11 @@
 that is not one, a date out of range) in Russian, as are the messages the bank writes itself. The API takes
 its practices through the same forms, so its errors read the same."""
 
+from typing import NamedTuple
+
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectFieldBase, StringField, TextAreaField
+from wtforms import FieldList, FormField, PasswordField, SelectFieldBase, StringField, TextAreaField
+from wtforms.form import BaseForm
 from wtforms.i18n import get_translations
 from wtforms.meta import DefaultMeta
 
@@ -106,3 +109,45 @@ class Form(FlaskForm):
     class Meta(CleanText, FlaskForm.Meta):
         def get_translations(self, form):
             return RUSSIAN
+
+
+class InvalidField(NamedTuple):
+    """A field the error summary above a form names: where it is (``anchor``; None, and no ``label``, for a hidden
+    one), what it is called and what is wrong with it."""
+
+    anchor: str | None
+    label: str
+    messages: list[str]
+
+
+def invalid_fields(form: BaseForm, within: str = "") -> list[InvalidField]:
+    """The fields of ``form`` that have errors, in the form's order, entries of lists (a resolution's
+    recommendations) too: «Рекомендация 1.2: Текст». A list's own message («Исправьте отмеченные рекомендации»)
+    is left out when its entries are named."""
+    found: list[InvalidField] = []
+    for field in form:
+        if isinstance(field, FormField):
+            found += invalid_fields(field.form, within)
+        elif isinstance(field, FieldList):
+            named = []
+            for position, entry in enumerate(field.entries, start=1):
+                sub = entry.form if isinstance(entry, FormField) else None
+                if sub is None:
+                    named += _invalid(entry, within)
+                    continue
+                # the entry as its legend calls it («Рекомендация 1.2»): by its own number where it has one
+                number = getattr(getattr(sub, "number", None), "data", None) or position
+                named += invalid_fields(sub, f"{within}{getattr(sub, 'entry_name', '№')} {number}: ")
+            found += named or _invalid(field, within)
+        else:
+            found += _invalid(field, within)
+    return found
+
+
+def _invalid(field, within: str) -> list[InvalidField]:
+    messages = [error for error in field.errors if isinstance(error, str)]
+    if not messages or field.type == "CSRFTokenField":
+        return []
+    if getattr(field.widget, "input_type", None) == "hidden":  # nowhere to lead to, and no label of its own
+        return [InvalidField(None, "", messages)]
+    return [InvalidField(field.id, within + field.label.text, messages)]

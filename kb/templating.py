@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from indexer.query import MAX_QUERY_CHARS
+from kb.forms import invalid_fields
 from kb.practices.licences import licence
 from kb.timeutil import local, zone_label
 from kb.vocabularies import data
@@ -47,6 +48,11 @@ def format_datetime(value: datetime | None, seconds: bool = False, zone: bool = 
     day = format_date(shown.date())
     text = f"{day}, {shown:%H:%M:%S}" if seconds else f"{day}, {shown:%H:%M}"
     return f"{text} {zone_label(value)}" if zone else text
+
+
+def size_label(size: int) -> str:
+    """A size limit as the pages say it: «100 МБ», «200 КБ» (whole units, as configured)."""
+    return f"{size // (1024 * 1024)} МБ" if size >= 1024 * 1024 else f"{size // 1024} КБ"
 
 
 def format_date_range(start: date | None, end: date | None) -> str:
@@ -246,9 +252,11 @@ def register(app: Flask) -> None:
         resolution_format=resolution_format_label,
         spread_level=spread_level_label,
         status_label=status_label,
+        size=size_label,
     )
     app.jinja_env.globals.update(plural=plural, search_url=search_url, phrase_query=phrase_query, asset_url=asset_url,
-                                  nav_current=nav_current, time_zone_label=zone_label, licence_of=licence)
+                                  nav_current=nav_current, time_zone_label=zone_label, licence_of=licence,
+                                  invalid_fields=invalid_fields)
 
     app.after_request(refusals_at_the_top)
 

@@ -1234,3 +1234,27 @@ def test_a_practice_file_with_symbol_font_bullets_is_stored_with_bullets(app, ed
     assert "Файл «опыт.rtf» приложен" in page
     with app.app_context():
         assert db.session.scalar(select(Attachment.text)) == f"Участники рекомендуют:\n• {WORD} опыт;\n• второй пункт."
+
+
+def test_the_upload_form_and_its_413_page_name_the_limit_of_one_request(app, editor):
+    """Five PDFs of 21 MB each: each within its own limit, together over the request's, and the answer was a page
+    naming no limit and leading nowhere back. The form says both limits (from the configuration), the 413 page the
+    request's and links back to the page the files were sent from."""
+    client, pid = editor
+    app.config["ATTACHMENT_MAX_BYTES"] = 100 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
+    page = client.get(f"/practices/{pid}").get_data(as_text=True)
+    assert "до 100 КБ каждый, все вместе — до 200 КБ за одну загрузку)</label>" in page
+    token = csrf_from(client, f"/practices/{pid}")
+    files = [(io.BytesIO(b"a" * (90 * 1024)), f"часть {n}.txt") for n in range(3)]
+    refused = client.post(f"/practices/{pid}/attachments", data={"csrf_token": token, "files": files},
+                          content_type="multipart/form-data", headers={"Referer": f"http://localhost/practices/{pid}"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 413
+    assert "вместе больше 200 КБ — столько сайт принимает в одном запросе" in text
+    assert f'<a class="button" href="/practices/{pid}">Вернуться на страницу, с которой отправлено</a>' in text
+    elsewhere = client.post(f"/practices/{pid}/attachments", data={"csrf_token": token, "files": [
+        (io.BytesIO(b"a" * (300 * 1024)), "большой.txt")]}, content_type="multipart/form-data",
+        headers={"Referer": "http://evil.example/page"}).get_data(as_text=True)
+    assert "evil.example" not in elsewhere and "Вернуться на страницу" not in elsewhere
+    assert 'href="/">На главную</a>' in elsewhere

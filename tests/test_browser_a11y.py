@@ -81,11 +81,13 @@ def test_chosen_and_current_things_stand_out_in_forced_colours(live_server, brow
 
 
 def test_a_moved_item_says_its_place_beside_it(live_server, browser):  # noqa: F811
-    """«↓ Ниже» reloaded the page at the item and said nothing; now the message stands in the item's own entry."""
+    """«↓ Ниже» reloaded the page at the item and said nothing, the focus on <body>; now the message stands in the
+    item's own entry and is said, and the focus is on the same button of the moved item (on the item when it has
+    that button no more)."""
     _, base = live_server
     page = _page(browser)
     _login(page, base, "teacher@demo.example", "demo-teacher-pass")
-    for practice in (1, 2):
+    for practice in (1, 2, 3):
         page.goto(f"{base}/practices/{practice}")
         page.locator(".metadata form.add-to-collection button").click()  # the practice's, not a file's
         page.wait_for_selector(".add-to-collection__status a")
@@ -98,4 +100,46 @@ def test_a_moved_item_says_its_place_beside_it(live_server, browser):  # noqa: F
     item = page.locator("ol.collection-items > li").nth(1)
     assert page.url.endswith("#" + item.get_attribute("id"))
     said = item.locator(".flashes[role=status]")
-    assert said.count() == 1 and said.inner_text().strip() == "Перемещено: теперь 2-е из 2."
+    assert said.count() == 1
+    # put back into its region once the page is there: a screen reader says it
+    page.wait_for_function("() => document.querySelector('li .flashes').textContent.trim() !== ''", timeout=5000)
+    assert said.inner_text().strip() == "Перемещено: теперь 2-е из 3."
+    focused = "() => [document.activeElement.closest('li')?.id, document.activeElement.closest('form')?.dataset.move]"
+    moved = item.get_attribute("id")
+    assert page.evaluate(focused) == [moved, "down"]
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # and down again, from where the keyboard is
+    page.wait_for_load_state()
+    last = page.locator("ol.collection-items > li").nth(2)
+    assert last.get_attribute("id") == moved
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
+    assert page.evaluate(focused) == [moved, None]  # the last has no «↓ Ниже»: the item
+    assert page.evaluate("document.activeElement.tagName") == "LI"
+    page.wait_for_function("() => document.querySelector('li .flashes').textContent.trim() !== ''", timeout=5000)
+    assert last.locator(".flashes").inner_text().strip() == "Перемещено: теперь 3-е из 3."
+
+
+def test_a_practice_not_saved_puts_the_focus_on_the_summary_of_its_errors(live_server, browser):  # noqa: F811
+    """The page came back with the focus on <body> at its top; the first wrong field was the 20th Tab stop, below
+    the fold, and the message at the top named none. Now the summary has the focus and its link leads to the field."""
+    _, base = live_server
+    page = _page(browser)
+    _login(page, base, "teacher@demo.example", "demo-teacher-pass")
+    page.goto(f"{base}/practices/new")
+    page.fill("#authors", "Иванова А. П.")
+    with page.expect_navigation():
+        page.click("button[name=save_draft]")
+    page.wait_for_function("() => document.activeElement !== document.body", timeout=5000)
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.title().startswith("Ошибка: ")
+    summary = page.locator("#error-summary")
+    box = summary.bounding_box()
+    assert 0 <= box["y"] < 900, box
+    assert summary.locator("a").all_inner_texts()[0] == "Название практики"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first link: into its field
+    assert page.evaluate("document.activeElement.id") == "title"
+    assert 0 <= page.locator("#title").bounding_box()["y"] < 900
+    page.keyboard.type("Практика после ошибки")
+    assert page.input_value("#title") == "Практика после ошибки"
+    _shot(page, "practice_error_summary")

@@ -725,7 +725,7 @@ _MORE_TARGETS = {
     "/": {".brand": 40, ".site-footer a": 30},
     "/search": {".facet a.facet-value": 25, ".facet summary": 35, ".facet-filter input": 40, ".pagination a": 40,
                 ".to-filters": None},
-    "/practices/moderation": {".bulk-select a": 30},
+    "/practices/moderation": {".bulk-select button": 30},
     "/admin/users": {"main a[href='/admin/audit'], main a[href='/admin/vocabularies']": 30},
 }
 

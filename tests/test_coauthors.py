@@ -710,8 +710,27 @@ def test_an_account_invited_before_is_told_once(app, world, line):
 
 
 def _link_error(response) -> str:
-    [error] = re.findall(r'flash--error" role="alert">(.*?)</p>', response.get_data(as_text=True), re.S)
+    """The refusal, at the top or beside the line's field (test_a_refused_address_is_said_beside_its_field)."""
+    [error] = re.findall(r'(?:flash--error" role="alert"|class="error" id="email-\d+-error")>(.*?)</p>',
+                         response.get_data(as_text=True), re.S)
     return error
+
+
+def test_a_refused_address_is_said_beside_its_field(app, world):
+    """The refusal stood only at the top of the page, tied to no field: now it is beside the line's field, which
+    is marked invalid, says it and has the focus."""
+    users, pid = world
+    line = _author_id(app, pid, AUTHORS[1][0])
+    response = _link(app, users, pid, email="nobody@example.org")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    field = re.search(rf'<input type="email" id="email-{line}"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and f'aria-describedby="email-{line}-error"' in field
+    assert "autofocus" in field and 'value="nobody@example.org"' in field
+    [said] = re.findall(rf'<p class="error" id="email-{line}-error">(.*?)</p>', page)
+    assert said and "flash--error" not in page
+    assert page.count('aria-invalid="true"') == 1
+    assert "<title>Ошибка: " in page
 
 
 def test_the_link_form_confirms_no_guess_of_an_address_another_linker_invited(app, world, make_user):

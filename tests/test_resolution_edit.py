@@ -389,6 +389,13 @@ def test_bad_corrections_are_refused_with_a_message(app, client, methodist, save
     status, html, _ = _post(client, f"/resolutions/{rid}/edit", values)
     assert status == 400
     assert "Укажите название резолюции." in html and "Выбрана тема, которой больше нет в тезаурусе" in html
+    # the summary above the form links to both, the recommendation's field named as its legend names it
+    index = _index_of(values, "1.2")
+    summary = html[html.index('id="error-summary"'):html.index("</section>")]
+    assert '<a href="#title">' in summary
+    assert f'<a href="#recommendations-{index}-topics">Рекомендация 1.2: Темы</a>: Выбрана тема' in summary
+    assert f'id="recommendations-{index}-topics"' in html
+    assert "Исправьте отмеченные рекомендации" not in summary  # its entries are named instead
 
 
 def test_a_forged_recommendation_id_of_another_resolution_is_a_new_recommendation(app, client, methodist, saved):

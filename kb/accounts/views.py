@@ -142,7 +142,8 @@ def login():
             unread = len(services.unread_notifications(user))
             flash(_greeting(user) + (f" Новых уведомлений: {unread}." if unread else ""), "success")
             return redirect(_safe_next(request.args.get("next")))
-        flash(LOGIN_FAILED, "error")
+        # beside the fields it is about, and said with them (a flash at the top was tied to neither)
+        form.form_errors.append(LOGIN_FAILED)
     return render_template("accounts/login.html", form=form, **_forgot_page_context())
 
 

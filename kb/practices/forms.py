@@ -263,7 +263,7 @@ class CommentForm(Form):
     cut at 5000 characters of that, its end lost without a word. One over the limit comes back as typed, unsent.
     Whether a return has a comment at all is the workflow's question (services.transition)."""
 
-    comment = TextAreaField("Что исправить", validators=[
+    comment = TextAreaField("Что исправить", id="assessment-comment", validators=[
         Optional(), Length(max=COMMENT_MAX, message=f"Комментарий — не длиннее {COMMENT_MAX} символов.")])
 
 
@@ -288,9 +288,10 @@ class AssessmentForm(Form):
     effectiveness = _criterion("Результативность")
     stability = _criterion("Стабильность")
     replicability = _criterion("Возможность тиражирования")
-    conclusion = TextAreaField("Заключение", validators=[
+    # ids of their own on the practice page (the error summary's links lead to them)
+    conclusion = TextAreaField("Заключение", id="assessment-conclusion", validators=[
         Optional(), Length(max=CONCLUSION_MAX, message=f"Заключение — не длиннее {CONCLUSION_MAX} символов.")])
-    comment = TextAreaField("Что исправить", validators=[
+    comment = TextAreaField("Что исправить", id="assessment-comment", validators=[
         Optional(), Length(max=COMMENT_MAX, message=f"Комментарий — не длиннее {COMMENT_MAX} символов.")])
 
     def criteria(self) -> list:

@@ -52,6 +52,7 @@ class RecommendationEntry(Form):
     """One recommendation in the preview; no CSRF token of its own (the outer form has one)."""
 
     Meta = RussianMeta
+    entry_name = "Рекомендация"  # as its legend says, in the error summary: «Рекомендация 1.2: Текст»
 
     number = StringField("Номер", validators=[Optional(), Length(max=20, message="Номер — не длиннее 20 символов.")])
     addressee = StringField("Адресат", render_kw={"list": "addressee-list"}, validators=[
