@@ -3,11 +3,14 @@ stored, shown, given by the API and indexed with its recommendations' topics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
+import kb
 from kb.extensions import db
 from kb.vocabularies.models import Topic
 from tests.conftest import sign_in
@@ -153,6 +156,30 @@ def test_the_seeds_topics_are_the_themes_they_discuss(app, seeds_dir, seed, expe
     ("Конкурс педагогических проектов студентов колледжа.", {"olympiads"}),
     ("Конкурс методических разработок обучающихся.", {"olympiads"}),
     ("Педагогические проекты и методические разработки учителей школы.", set()),  # no contest
+    # a contest of practices or programmes (of teachers, of schools) is theirs too: no olympiad; a pupils' is
+    ("Организовать ежегодный региональный конкурс инклюзивных практик с публикацией материалов победителей.",
+     {"teacher_development"}),
+    ("Провести конкурс практик.", {"teacher_development"}),
+    ("Итоги конкурса лучших практик инклюзивного образования подведены.", {"teacher_development", "inclusive"}),
+    ("Участники конкурса лучших образовательных практик поделились опытом.", {"teacher_development"}),
+    ("Провести конкурс педагогических практик.", {"teacher_development"}),
+    ("Объявить конкурс на лучшую практику работы с детьми с ОВЗ.", {"teacher_development", "inclusive"}),
+    ("Победители конкурса «Лучшие практики инклюзивного образования» выступили.",
+     {"teacher_development", "inclusive"}),
+    ("Провести конкурс программ.", {"teacher_development"}),
+    ("Провести конкурс дополнительных общеобразовательных программ.", {"teacher_development"}),
+    ("Провести конкурс авторских образовательных программ педагогов.", {"teacher_development"}),
+    ("Провести конкурс методических материалов.", {"teacher_development"}),
+    ("Провести конкурс учебно-методических материалов.", {"teacher_development"}),
+    ("Конкурс инклюзивных практик и конкурс проектов обучающихся.", {"teacher_development", "olympiads"}),
+    ("Провести конкурс социальных практик школьников.", {"olympiads"}),
+    ("Провести конкурс практик обучающихся.", {"olympiads"}),
+    ("Провести конкурс детских волонтёрских практик.", {"olympiads"}),
+    ("Провести конкурс компьютерных программ.", {"olympiads"}),
+    ("Провести конкурс программ обучающихся.", {"olympiads"}),
+    ("Конкурсная программа олимпиады включала задачи.", {"olympiads"}),  # the contest's programme
+    ("Вовлекать детей с ОВЗ в кружки, конкурсы и проекты.", {"olympiads", "inclusive", "integration_additional"}),
+    ("Практики инклюзивного образования и программы развития школ.", {"inclusive"}),  # no contest
     # a teachers' contest named in quotation marks: in any letters, after an adjective, «России» for «года», a year
     ("Победитель конкурса «Педагог года» провёл мастер-класс.", {"teacher_development"}),
     ("Участники «Педагог года» поделились опытом.", {"teacher_development"}),
@@ -217,6 +244,14 @@ def test_discussed_topics(app, text, expected):
     ("Поддержать участников конкурса «Воспитатели России».", {"teacher_development"}),
     ("Поддержать участников конкурса педагог года.", {"teacher_development"}),
     ("Поддержать участие педагогов в конкурсе учитель года.", {"teacher_development"}),
+    # the Novosibirsk demo resolution: a contest of practices is the teachers'; the pupils' contests are theirs
+    ("организовать ежегодный региональный конкурс инклюзивных практик с публикацией материалов победителей;",
+     {"teacher_development"}),
+    ("Провести конкурс лучших практик инклюзивного образования.", {"teacher_development", "inclusive"}),
+    ("Провести конкурс образовательных программ.", {"teacher_development"}),
+    ("Провести конкурс практик обучающихся.", {"olympiads"}),
+    ("развивать сетевое взаимодействие с организациями дополнительного образования для вовлечения детей с ОВЗ в "
+     "кружки, конкурсы и проекты;", {"olympiads", "network_cooperation", "integration_additional", "inclusive"}),
 ])
 def test_a_recommendations_teachers_contest_is_their_development(app, text, expected):
     from kb.vocabularies.topics import suggest_topics
@@ -310,6 +345,26 @@ def test_the_topic_filter_finds_the_resolution_by_its_own_and_its_recommendation
     assert ("resolution", rid) not in _found(client, topic="olympiads")
     page = client.get("/search", query_string={"type": "resolution", "topic": "giftedness_identification"})
     assert f"/resolutions/{rid}" in page.get_data(as_text=True)
+
+
+def test_a_contest_of_practices_puts_no_region_under_olympiads(app, client):
+    """The Novosibirsk demo resolution: its «конкурс инклюзивных практик» (recommendation 1.2) is the teachers'
+    development; «олимпиада» finds, in the Altai Republic it names, the resolution and the recommendation that draws
+    children with ОВЗ into contests (3.3), no more."""
+    from kb.resolutions.models import Recommendation
+
+    text = (Path(kb.__file__).parent / "demo" / "resolutions" / "resolution_novosibirsk_2022.txt").read_text("utf-8")
+    rid = _import(app, text)
+    with app.app_context():
+        recs = {r.number: (r.id, {t.code for t in r.topics})
+                for r in db.session.scalars(select(Recommendation).where(Recommendation.resolution_id == rid))}
+    assert recs["1.2"][1] == {"teacher_development"}
+    assert "olympiads" in recs["3.3"][1]
+    expected = {("resolution", rid), ("recommendation", recs["3.3"][0])}
+    assert _found(client, q="олимпиада", region="RU-AL") == expected
+    assert ("recommendation", recs["1.2"][0]) in _found(client, topic="teacher_development", region="RU-AL")
+    facet = client.get("/api/v1/search", query_string={"q": "олимпиада"}).get_json()["facets"]["region"]
+    assert {f["value"]: f["count"] for f in facet}["RU-AL"] == 2
 
 
 def test_topic_labels_are_escaped(app, client):
