@@ -280,16 +280,19 @@ def similar_many(user: User | None, texts: list[tuple[str, Mapping[str, str]]],
 
     def best(item: Print, title: str, hidden: set[int]) -> list[tuple[int, int, bool]]:
         """The row's MAX_SHOWN best practices not in ``hidden``: (id, common signature positions, same title)."""
-        rows = [rows_of[b] for b in item.buckets if b in rows_of]
-        rows = np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
-        rows = rows[has_signature[rows]]
+        candidate = np.zeros(len(ids), bool)  # one flag per practice: a bucket's holders are set, not gathered
+        for bucket in item.buckets:
+            if bucket in rows_of:
+                candidate[rows_of[bucket]] = True
+        rows = np.flatnonzero(candidate & has_signature)
         common = np.count_nonzero(stacked[rows] == item.signature, axis=1) if len(rows) else np.zeros(0, np.int64)
         kept = common / minhash.PERMUTATIONS >= least
         found, counts = ids[rows[kept]], common[kept].astype(np.int64)
         folded = _fold(title)
         titled = np.array(titles.get(folded, []) if folded else [], np.int64)
-        found, at = np.unique(np.concatenate([found, titled]), return_index=True)
-        counts = np.concatenate([counts, np.zeros(len(titled), np.int64)])[at]
+        if len(titled):
+            found, at = np.unique(np.concatenate([found, titled]), return_index=True)
+            counts = np.concatenate([counts, np.zeros(len(titled), np.int64)])[at]
         same_title = np.isin(found, titled)
         if hidden:
             shown = ~np.isin(found, np.fromiter(hidden, np.int64, len(hidden)))
