@@ -420,6 +420,8 @@ def test_many_rows_find_what_each_row_would_find(app, make_user, alike_bank, who
                    for found in similar_many(user, rows, set(exclude))]
             assert got == reference_similar_many(user, rows, exclude)
             assert [len(got[0]), len(got[2])] == [5, 5], "more than five alike: the best five"
+            alone = similar_many(user, rows[:1], set(exclude))  # its candidates are all the practices looked at
+            assert [[(d.practice.id, d.similarity, d.same_title) for d in alone[0]]] == got[:1]
 
 
 def test_many_rows_keep_only_their_best_practices(app, alike_bank, monkeypatch):

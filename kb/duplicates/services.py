@@ -285,7 +285,12 @@ def similar_many(user: User | None, texts: list[tuple[str, Mapping[str, str]]],
             if bucket in rows_of:
                 candidate[rows_of[bucket]] = True
         rows = np.flatnonzero(candidate & has_signature)
-        common = np.count_nonzero(stacked[rows] == item.signature, axis=1) if len(rows) else np.zeros(0, np.int64)
+        if not len(rows):
+            common = np.zeros(0, np.uint16)
+        elif 2 * len(rows) > len(ids):  # most of them: comparing all spares copying the candidates' signatures
+            common = (stacked == item.signature).view(np.uint8).sum(axis=1, dtype=np.uint16)[rows]
+        else:
+            common = (stacked[rows] == item.signature).view(np.uint8).sum(axis=1, dtype=np.uint16)
         kept = common / minhash.PERMUTATIONS >= least
         found, counts = ids[rows[kept]], common[kept].astype(np.int64)
         folded = _fold(title)
