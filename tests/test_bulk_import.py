@@ -659,6 +659,38 @@ def test_the_command_loads_an_offices_registry_into_its_numbering_with_user(app,
     assert [(p.external_scope, p.external_id) for p in practices(app)] == [("region:RU-CHE", "1"), ("", "1")]
 
 
+def test_ids_excel_turned_into_numbers_do_not_create_second_practices(app, runner, make_user, tmp_path):
+    """A registry loaded from a CSV with ids «001» and «1.10», then re-saved in Excel: the cells became the numbers
+    1 and 1.1, found no practice and created two more (with a mere «Похожая практика уже есть…»). A numeric cell
+    equal as a number to a stored id of the office's numbering is refused, naming that id; an exact id or another
+    office's numbering is not."""
+    make_user("methodist", email="m@example.org", scope_region="RU-CHE")
+    make_user("admin", email="admin@example.org")
+    text = [row("001", "Практика с номером ноль ноль один"), row("1.10", "Практика с номером один точка десять"),
+            row("7", "Практика с номером семь")]
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.csv", csv_bytes(text)),
+                                 "--user", "m@example.org"])
+    assert result.exit_code == 0, result.output
+    first, second, seventh = practices(app)
+
+    numbers = [row(1, "Практика с номером ноль ноль один"), row(1.1, "Практика с номером один точка десять"),
+               row(7, "Практика с номером семь", annotation="Новая аннотация."), row(2, "Новая практика")]
+    path = write(tmp_path, "r.xlsx", xlsx_bytes(numbers))
+    again = runner.invoke(args=["import-practices", path, "--user", "m@example.org"])
+    assert again.exit_code == 1 and "Строка 2 [1]: ошибка — строка не загружена" in again.output
+    assert (f"ошибка: Внешний идентификатор «1» похож на «001» практики №{first.id}, уже загруженной: Excel мог "
+            "убрать нули. Исправьте идентификатор в файле (формат ячейки «Текстовый») и загрузите реестр ещё "
+            "раз.") in again.output
+    assert f"ошибка: Внешний идентификатор «1.1» похож на «1.10» практики №{second.id}," in again.output
+    assert "Строка 4 [7]: обновлена" in again.output and "Строка 5 [2]: создана" in again.output
+    after = practices(app)
+    assert [(p.id, p.external_id) for p in after[:3]] == [(first.id, "001"), (second.id, "1.10"), (seventh.id, "7")]
+    assert [p.external_id for p in after[3:]] == ["2"], "no practice «1» or «1.1»"
+
+    bank_wide = runner.invoke(args=["import-practices", path, "--user", "admin@example.org"])
+    assert bank_wide.exit_code == 0 and "создано 4" in bank_wide.output, "the office's numbering is apart"
+
+
 # -- web -------------------------------------------------------------------------------------------------
 
 

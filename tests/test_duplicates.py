@@ -346,3 +346,95 @@ def test_a_double_click_on_save_anyway_makes_one_practice(app, published, teache
     assert other.status_code == 302
     with app.app_context():
         assert count() == 3
+
+
+# -- a registry's many rows at once ----------------------------------------------------------------
+
+def reference_similar_many(user, texts, exclude):
+    """What ``similar_many`` gives, computed the plain way: every fingerprint scored, every title compared."""
+    from kb.duplicates.models import practice_text
+    from kb.duplicates.services import MAX_SHOWN, _fold, threshold
+    from kb.practices import policy
+
+    bands: dict[int, set[int]] = {}
+    for band in db.session.scalars(select(PracticeFingerprintBand)):
+        bands.setdefault(band.practice_id, set()).add(band.bucket)
+    stored = {fp.practice_id: minhash.from_bytes(fp.signature)
+              for fp in db.session.scalars(select(PracticeFingerprint))}
+    practices = db.session.scalars(select(Practice)).all()
+    found = []
+    for title, sections in texts:
+        hashes = minhash.shingles(practice_text(title, sections))
+        scores = {}
+        if len(hashes) >= minhash.MIN_SHINGLES:
+            sig = minhash.signature(hashes)
+            buckets = set(minhash.band_hashes(sig))
+            scores = {pid: minhash.similarity(sig, other) for pid, other in stored.items()
+                      if bands.get(pid, set()) & buckets and minhash.similarity(sig, other) >= threshold()}
+        titled = {p.id for p in practices if _fold(title) and _fold(p.title) == _fold(title)}
+        shown = [p for p in practices if (p.id in scores or p.id in titled) and p.id not in exclude
+                 and policy.can_view(user, p)]
+        shown.sort(key=lambda p: (-scores.get(p.id, 0) - (p.id in titled), p.id))
+        found.append([(p.id, scores.get(p.id, 0.0), p.id in titled) for p in shown[:MAX_SHOWN]])
+    return found
+
+
+def edited(text: str, rate: float, rnd: random.Random) -> str:
+    words = text.split()
+    return " ".join(rnd.choice(words) if rnd.random() < rate else word for word in words)
+
+
+@pytest.fixture
+def alike_bank(app, make_user, make_practice):
+    """Practices that all look like a few texts: published ones, another teacher's drafts (some of them the very
+    text of a row) and ones sharing a title; returns (reader's id, the bank's ids, the rows to check)."""
+    rnd = random.Random(5)
+    reader, other = make_user("teacher"), make_user("teacher")
+    texts = [{"annotation": ANNOTATION, "technology": TECHNOLOGY}, {"annotation": OTHER_ANNOTATION * 2}]
+    ids = []
+    with app.app_context():
+        for number in range(36):
+            base = texts[number % 2]
+            status, owner = (("draft", other) if number % 5 == 0 else ("draft", reader) if number % 7 == 0
+                             else ("published", None))
+            rate = 0.0 if number % 5 == 0 else rnd.choice((0.05, 0.1, 0.2, 0.3))
+            ids.append(make_practice(TITLE if number % 9 == 0 else f"Практика {number}", status=status,
+                                     owner_id=owner, **{k: edited(v, rate, rnd) for k, v in base.items()}))
+        rows = [(TITLE, texts[0]), ("Практика 4", {"annotation": "Коротко."}), ("Другое", texts[1]),
+                ("Совсем другое", {"annotation": "Лыжные гонки на стадионе школы зимой по выходным " * 3}),
+                ("", {}), ("Практика 7", {k: edited(v, 0.1, rnd) for k, v in texts[1].items()})]
+    return reader, ids, rows
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader", "methodist"])
+def test_many_rows_find_what_each_row_would_find(app, make_user, alike_bank, who):
+    from kb.accounts.models import User
+    from kb.duplicates.services import similar_many
+
+    reader, ids, rows = alike_bank
+    user_id = {"anonymous": None, "reader": reader, "methodist": make_user("methodist", scope_region="RU-CHE")}[who]
+    with app.app_context():
+        user = db.session.get(User, user_id) if user_id else None
+        for exclude in (frozenset(), frozenset(ids[1:12:3])):
+            got = [[(d.practice.id, d.similarity, d.same_title) for d in found]
+                   for found in similar_many(user, rows, set(exclude))]
+            assert got == reference_similar_many(user, rows, exclude)
+            assert [len(got[0]), len(got[2])] == [5, 5], "more than five alike: the best five"
+            alone = similar_many(user, rows[:1], set(exclude))  # its candidates are all the practices looked at
+            assert [[(d.practice.id, d.similarity, d.same_title) for d in alone[0]]] == got[:1]
+
+
+def test_many_rows_keep_only_their_best_practices(app, alike_bank, monkeypatch):
+    """2000 rows against 5000 alike practices held every practice for every row: now each row keeps its five, and
+    only those are loaded."""
+    from kb.duplicates import services
+
+    _reader, ids, rows = alike_bank
+    looked_at = []
+    real = services._visible
+    monkeypatch.setattr(services, "_visible",
+                        lambda user, practices: looked_at.extend(practices) or real(user, practices))
+    with app.app_context():
+        found = services.similar_many(None, rows[:1] * 3)
+    assert len(found[0]) == services.MAX_SHOWN and found[0] == found[1] == found[2]
+    assert len(ids) > 30 and len(looked_at) <= 3 * services.MAX_SHOWN, "each row's best, not every candidate"

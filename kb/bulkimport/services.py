@@ -14,10 +14,12 @@ import datetime as dt
 import difflib
 import hashlib
 import io
+import math
 import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 import Stemmer
@@ -852,6 +854,8 @@ class _Context:
     unknown: dict[tuple[str, str], list[RowResult]] = field(default_factory=dict)
     # the rows that would create a practice, with its title and sections: checked for duplicates at the end
     new: list[tuple[RowResult, str, dict[str, str]]] = field(default_factory=list)
+    # the office's ids that are numbers, by value -> (not in its own numbering, practice id): see _zeros_dropped
+    numbered: dict[Decimal, list[tuple[bool, int]]] | None = None
 
 
 def id_namespace(user: User) -> str:
@@ -880,6 +884,35 @@ def find_by_external_id(user: User, external_id: str) -> Practice | None:
     if namespace in found:
         return found[namespace]
     return next((found[scope] for scope in older if scope in found and policy.in_scope(user, found[scope])), None)
+
+
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def _zeros_dropped(ctx: _Context, value: object) -> Practice | None:
+    """For an id a spreadsheet holds as a number (1, 1.1) and no practice has: the practice whose id is that number
+    written with zeros Excel drops («001», «1.10»), in the numbering ``find_by_external_id`` looks in. Such a row
+    is refused rather than matched: an id that only looks alike may be another practice, and a wrong match would
+    overwrite it, while a refusal loses nothing. The office's numeric ids are read once per registry."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    if ctx.numbered is None:
+        namespace = id_namespace(ctx.user)
+        kind, _region_code, organisation = policy.moderation_scope(ctx.user)
+        scopes = {namespace, ""} | ({f"org:{organisation}"} if kind == "organisation" else set())
+        ctx.numbered = {}
+        for practice_id, external_id, scope in db.session.execute(
+                select(Practice.id, Practice.external_id, Practice.external_scope)
+                .where(Practice.external_scope.in_(scopes), Practice.external_id.is_not(None))):
+            if _NUMBER.fullmatch(external_id):
+                ctx.numbered.setdefault(Decimal(external_id.replace(",", ".")), []).append(
+                    (scope != namespace, practice_id))
+    for _older, practice_id in sorted(ctx.numbered.get(Decimal(str(value)), [])):
+        practice = db.session.get(Practice, practice_id)
+        if practice is not None and (practice.external_scope == id_namespace(ctx.user)
+                                     or policy.in_scope(ctx.user, practice)):
+            return practice
+    return None
 
 
 @dataclass
@@ -985,6 +1018,10 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         else:
             ctx.seen[external_id] = raw.number
             existing = find_by_external_id(user, external_id)
+            if existing is None and (twin := _zeros_dropped(ctx, raw.values.get("external_id"))) is not None:
+                errors.append(f"Внешний идентификатор «{external_id}» похож на «{twin.external_id}» практики "
+                              f"№{twin.id}, уже загруженной: Excel мог убрать нули. Исправьте идентификатор в файле "
+                              "(формат ячейки «Текстовый») и загрузите реестр ещё раз.")
     else:
         warnings.append("Нет внешнего идентификатора: повторная загрузка создаст эту практику ещё раз.")
     before = snapshot(existing) if existing is not None else None
