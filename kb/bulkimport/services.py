@@ -69,6 +69,7 @@ from kb.practices.services import (
 )
 from kb.resolutions.services import gazetteer
 from kb.templating import plural, status_label
+from kb.textclean import visible_strip
 from kb.vocabularies import data as vocabulary
 from kb.vocabularies.data import SPREAD_LEVELS
 from kb.vocabularies.models import EducationLevel, Region, Subject, Topic
@@ -925,7 +926,7 @@ class _Plan:
 def _text(raw: RawRow, key: str, limit: int | None, errors: list[str]) -> str:
     text = cell_text(raw.values.get(key))
     if key in _ONE_LINE:
-        text = rules.one_line(text)
+        text = visible_strip(rules.one_line(text))  # as the form's one-line fields (invisible characters at the ends)
     if limit is not None and len(text) > limit:
         errors.append(f"{FIELD_LABELS[key]}: не длиннее {limit} знаков (сейчас {len(text)}).")
     return text
