@@ -38,7 +38,7 @@ from kb.listnumbers import (
     LIST_STYLE,
     OdfNumbering,
 )
-from kb.textclean import paired_surrogates, plain_bullets, xml_text
+from kb.textclean import BULLET_CHARACTERS, paired_surrogates, plain_bullets, xml_text
 
 KINDS = {
     "pdf": ("PDF", "application/pdf"),
@@ -581,7 +581,10 @@ _FULL_LINE = 0.85
 # A line going on in lower case after no closing punctuation is wrapped too, however short («… в» + «сфере»).
 _LOWER_START = re.compile(r"[a-zа-яё]")
 _CLOSED = re.compile(r"[.:;!?]$")
-_ITEM_START = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).]|[-–—·•*])\s")
+# A list item begins: a number, a dash, a bullet — Unicode's, or a Word bullet in its Symbol or Wingdings font as it
+# stays in a PDF (U+F0B7 and the other private-use characters of BULLET_CHARACTERS, «•» only later).
+_BULLETS = "-–—·•*▪■□◦○●‣⁃►➢✓✔" + BULLET_CHARACTERS
+_ITEM_START = re.compile(rf"(?:\d{{1,2}}(?:\.\d{{1,2}})*\s*[).]|[{_BULLETS}])\s")
 # A word broken by its own hyphen at a line end: «интернет-» + «портал». Office suites do not hyphenate
 # by themselves, so the hyphen stays («интернет-портал»), as in the document's own text.
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
