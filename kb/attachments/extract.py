@@ -58,9 +58,10 @@ KINDS = {
     "fodp": ("FODP", "application/vnd.oasis.opendocument.presentation-flat-xml"),
     "txt": ("TXT", "text/plain"),  # werkzeug adds the charset to text/*
 }
-# Extensions people use for each kind (a .md or .csv is plain text).
-EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
-              "rtf": {"rtf"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
+# Extensions people use for each kind (a .md or .csv is plain text). An RTF or a DOCX named «.doc» is common (official
+# documents are often RTF saved under that name, and Word opens all three alike): it is read as what it is.
+EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx", "doc"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
+              "rtf": {"rtf", "doc"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
               "fodt": {"fodt"}, "fods": {"fods"}, "fodp": {"fodp"}, "txt": {"txt", "md", "csv", "text"}}
 # The zip-based kinds: each is checked by ``checked_package`` (a password, a bomb) before its reader opens it (DOCX and
 # PPTX by ``checked_archive``, the same checks, their parts then read as a stream).
@@ -500,8 +501,9 @@ def detect(data: bytes, filename: str) -> str:
     kind = compound_file_kind(data) or kind
     extension = Path(filename).suffix.lower().lstrip(".")
     if kind == "zip":
-        # a bare zip archive is not a document; one named as a document is one, or a damaged one
-        kind = _zip_document(data, extension) if extension in PACKAGE_KINDS else None
+        # a bare zip archive is not a document; one named as a document is one, or a damaged one (a «.doc»: a DOCX)
+        named = "docx" if extension == "doc" else extension
+        kind = _zip_document(data, named) if named in PACKAGE_KINDS else None
     if kind is None:  # an XML file: a flat OpenDocument, or text
         kind = _flat_document(data, extension)
     if kind is None and _looks_like_text(data) is not None:

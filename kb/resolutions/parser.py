@@ -122,13 +122,16 @@ def extract_text(path: Path) -> str:
 
 
 def _read_office(path: Path) -> str:
-    """ODT, FODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content)."""
+    """ODT, FODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content); a «.doc»
+    that is really RTF or DOCX is read as what it is."""
     from kb.attachments.extract import AttachmentError, detect
     from kb.attachments.extract import extract_text as extract_file_text
 
     data = path.read_bytes()
     try:
         kind = detect(data, path.name)
+        if kind == "docx":  # named «.doc» (detect takes that): read as a «.docx» is, its numbered lists with it
+            return _read_docx(path)
         text = extract_file_text(data, kind, keep_paragraphs=True, notes_heading=NOTES_LINE)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from exc
