@@ -19,6 +19,7 @@ from kb.resolutions.models import Recommendation, Resolution
 from kb.vocabularies.models import Region
 from tests.conftest import csrf_from, sign_in
 from tests.documents import encrypted_office_bytes, pdf_bytes
+from tests.test_bulk_import_warnings import scan_pdf
 
 SEMINAR = """РЕЗОЛЮЦИЯ
 областного семинара «Исследовательская деятельность младших школьников»
@@ -405,6 +406,9 @@ def _docx_bomb() -> bytes:
     ("резолюция.pdf", lambda: docx_bytes(SEMINAR), "не соответствует содержимому"),
     ("резолюция.txt", lambda: b"", "Файл пустой"),
     ("резолюция.docx", _empty_docx, "нет текста"),
+    # a scan: not «Файл пуст», but why there is no text
+    ("скан.pdf", lambda: scan_pdf(), "В «скан.pdf» нет текстового слоя (скан): банк не распознаёт текст на "
+                                     "изображениях."),
     ("../../резолюция.pdf", lambda: b"%PDF-1.4 broken", "PDF повреждён"),
     # opens, and fails only while its text is read (pypdf's NotImplementedError gave a 500)
     ("резолюция.pdf", lambda: pdf_bytes(SEMINAR).replace(b"/FlateDecode", b"/NoSuchDecode"), "PDF повреждён"),
