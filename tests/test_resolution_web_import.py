@@ -502,7 +502,6 @@ def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist)
 
 
 @pytest.mark.parametrize(("filename", "data", "found"), [
-    ("резолюция.txt", bytes(range(256)) * 50, ""),
     ("резолюция.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), ": изображение (PNG)"),
     ("резолюция.doc", b"Rar!\x1a\x07\x00" + bytes(200), ": архив (RAR)"),
 ])
@@ -516,6 +515,18 @@ def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, 
     assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .fodt, "
             ".rtf, .pdf, .doc.") in page
     assert "PPTX" not in page and "XLSX" not in page
+
+
+def test_a_txt_with_binary_data_is_told_it_is_no_text_file(app, client, methodist):
+    """A NUL byte in a .txt was «Неподдерживаемый тип файла. Резолюция принимается в форматах .txt, …», naming no
+    type, and .txt among the formats taken."""
+    for data in (bytes(range(256)) * 50, "РЕЗОЛЮЦИЯ\x00семинара".encode()):
+        response = upload(client, data, "резолюция.txt")
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert "Файл «.txt» — не текстовый: в нём двоичные данные, а не текст." in page
+        assert "Неподдерживаемый тип" not in page
+    assert _count(app) == 0 and _staged(app) == []
 
 
 def many_recommendations(count: int) -> str:

@@ -103,6 +103,17 @@ class UnsupportedType(AttachmentError):
         self.found = found
 
 
+class NotText(UnsupportedType):
+    """A file named as text (.txt, .md, .csv) whose bytes are no text: its message says so (there is no kind to
+    name, and a resolution's list of formats would name .txt among them)."""
+
+
+# A web page saved from a browser: its text is read (a TXT), but its markup would be the practice's words.
+WEB_PAGE_EXTENSIONS = {"html", "htm", "xhtml", "shtml", "mht", "mhtml"}
+WEB_PAGE = ("Веб-страницы (HTML) не принимаются: сохраните страницу как PDF (в браузере: «Печать» → «Сохранить как "
+            "PDF») или скопируйте её текст в документ DOCX.")
+
+
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A part of a ZIP, unpacked a piece at a time and never beyond the size it declares; raises one of
     ZIP_ERRORS when its bytes do not match (the CRC) or it is compressed in a way that cannot be bounded.
@@ -508,6 +519,11 @@ def detect(data: bytes, filename: str) -> str:
         kind = _flat_document(data, extension)
     if kind is None and _looks_like_text(data) is not None:
         kind = "txt"
+    if extension in WEB_PAGE_EXTENSIONS and kind in (None, "txt"):
+        raise UnsupportedType(WEB_PAGE, ": веб-страница (HTML)")
+    if kind is None and guess is None and extension in EXTENSIONS["txt"]:
+        raise NotText(f"Файл «.{extension}» — не текстовый: в нём двоичные данные, а не текст. Проверьте, тот ли "
+                      "это файл.")
     if kind not in KINDS:
         found = f": {describe(guess.extension)}" if guess is not None else ""
         raise UnsupportedType(f"Неподдерживаемый тип файла{found}. Принимаются: "
