@@ -203,7 +203,8 @@ class Registry:
     columns: dict[str, str]  # field -> header as written in the file
     rows: list[RawRow]
     warnings: list[str] = field(default_factory=list)
-    program: str = "Excel"  # the one the file was saved in: LibreOffice for ODS and FODS (its messages name it)
+    # the program the file was saved in, LibreOffice for ODS and FODS, which its messages name (not what it holds)
+    program: str = field(default="Excel", compare=False)
 
 
 def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
