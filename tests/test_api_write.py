@@ -539,7 +539,7 @@ def test_an_imported_resolution_keeps_no_control_characters(app, people):
     _, headers, _ = people
     client = app.test_client()
     with_nul = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x00").encode()
-    assert "Неподдерживаемый тип файла" in _assert_problem(
+    assert "не текстовый: в нём двоичные данные" in _assert_problem(
         _upload(client, headers["methodist_in"], with_nul), 422)["detail"]
     content = RESOLUTION.replace("РЕЗОЛЮЦИЯ", "РЕЗОЛЮЦИЯ\x0b").encode()
     response = _upload(client, headers["methodist_in"], content, name="резолюция\x00.txt")

@@ -274,6 +274,13 @@ HOSTILE = {
     "report.pdf": (make_docx, "не соответствует содержимому"),
     "program.exe": (lambda: b"MZ\x90\x00" + bytes(range(256)) * 40, "Неподдерживаемый тип"),
     "empty.txt": (lambda: b"", "Файл пустой"),
+    # a web page: not «Расширение «.html» не соответствует содержимому файла (TXT)», but what to save it as
+    "страница.html": (lambda: "<!DOCTYPE html><html><body><p>Опыт школы</p></body></html>".encode(),
+                      "Веб-страницы (HTML) не принимаются: сохраните страницу как PDF"),
+    "страница.htm": (lambda: b"<html><body>Opyt</body></html>", "Веб-страницы (HTML) не принимаются"),
+    # a NUL in a «text» file: no «Неподдерживаемый тип файла» naming nothing
+    "данные.txt": (lambda: "Текст\x00".encode() + bytes(range(256)) * 8,
+                   "Файл «.txt» — не текстовый: в нём двоичные данные, а не текст."),
     "broken.doc": (lambda: bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 4000, "DOC"),
 }
 
@@ -595,7 +602,7 @@ def test_text_saved_as_unicode_by_notepad_is_read(encoding):
     assert b"\x00" in raw
     assert detect(raw, "конспект.txt") == "txt"
     assert extract_text(raw, "txt") == f"Конспект урока: {WORD}\nВторая строка."
-    with pytest.raises(AttachmentError, match="Неподдерживаемый тип"):
+    with pytest.raises(AttachmentError, match="не текстовый: в нём двоичные данные"):
         detect(b"\xff\xfe" + bytes(range(256)) * 8, "данные.txt")  # a mark, then no text
 
 

@@ -21,13 +21,15 @@ from tests.documents import (
     odp_bytes,
     ods_bytes,
     odt_bytes,
+    pdf_bytes,
     peak_memory,
     ppt_bytes,
     rewrite_part,
+    rtf_bytes,
     with_prolog,
     xls_bytes,
 )
-from tests.test_attachments import editor, publish_and_find, upload  # noqa: F401 - the fixture
+from tests.test_attachments import editor, make_docx, publish_and_find, upload  # noqa: F401 - the fixture
 
 WORD = "хлорофиллоподобный"
 TABLE = [["Ученик", "Результат"], ["Иванов", f"{WORD} призёр"]]
@@ -38,6 +40,7 @@ MAKERS = {"ods": lambda: ods_bytes(TABLE), "odp": lambda: odp_bytes(SLIDES), "xl
 NAMES = {"ods": "итоги.ods", "odp": "слайды.odp", "xls": "итоги.xls", "ppt": "слайды.ppt", "fodt": "отчёт.fodt",
          "fods": "итоги.fods", "fodp": "слайды.fodp"}
 TOOLS = {"xls": "xls2csv", "ppt": "catppt"}
+MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIME = {"ods": "application/vnd.oasis.opendocument.spreadsheet",
         "odp": "application/vnd.oasis.opendocument.presentation",
         "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
@@ -126,6 +129,37 @@ def test_a_name_that_does_not_match_the_content_is_refused(app, editor, kind, na
     client, pid = editor
     page = upload(client, pid, name, MAKERS[kind]()).get_data(as_text=True)
     assert f"не соответствует содержимому файла ({kind.upper()})" in page
+    assert attachments(app) == 0
+
+
+@pytest.mark.parametrize(("kind", "make"), [("rtf", lambda: rtf_bytes(f"Решение коллегии: {WORD} опыт.")),
+                                            ("docx", lambda: make_docx(f"Решение коллегии: {WORD} опыт."))])
+def test_a_doc_that_is_really_rtf_or_docx_is_attached_and_read_as_what_it_is(app, editor, make_user, kind, make):  # noqa: F811
+    """Official documents are often RTF (or DOCX) saved under the name «.doc»: Word opens them all alike. They were
+    refused («Расширение «.doc» не соответствует содержимому файла (RTF)»); they are read as what they are, and
+    downloaded under their own name with their content's type."""
+    client, pid = editor
+    name, data = "решение.doc", make()
+    page = upload(client, pid, name, data).get_data(as_text=True)
+    assert f"Файл «{name}» приложен (слов в тексте:" in page
+    publish_and_find(app, client, make_user, pid, name, WORD)
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert (attachment.kind, attachment.original_name) == (kind, name)
+        url = f"/attachments/{attachment.id}/{name}"
+    with app.test_client().get(url) as response:
+        assert response.status_code == 200 and response.data == data
+        assert response.mimetype == {"rtf": "application/rtf", "docx": MIME_DOCX}[kind]
+
+
+@pytest.mark.parametrize(("name", "make", "kind"), [("решение.doc", lambda: pdf_bytes("Решение."), "PDF"),
+                                                    ("решение.doc", lambda: odt_bytes("Решение."), "ODT"),
+                                                    ("решение.rtf", make_docx, "DOCX"),
+                                                    ("решение.docx", lambda: rtf_bytes("Решение."), "RTF")])
+def test_a_doc_name_on_another_kind_of_content_is_still_refused(app, editor, name, make, kind):  # noqa: F811
+    client, pid = editor
+    page = upload(client, pid, name, make()).get_data(as_text=True)
+    assert f"не соответствует содержимому файла ({kind})" in page
     assert attachments(app) == 0
 
 

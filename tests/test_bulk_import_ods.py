@@ -603,3 +603,42 @@ def test_a_flat_ods_or_an_ods_named_otherwise_is_read_by_its_content():
     package = ods_bytes([row("Ф-1", "Школьный театр")])
     assert read_registry(flat, 100, "реестр.xml") == read_registry(flat, 100, "реестр.fods")
     assert read_registry(package, 100, "реестр.fods") == read_registry(package, 100, "реестр.ods")
+
+
+def test_a_date_in_an_ods_grades_cell_names_libreoffice_not_excel(app, make_user):
+    """A grade range an ODS holds as a date was told «сохранена Excel как дата»: LibreOffice saved it."""
+    from tests.test_bulk_import_checks import check
+
+    admin = make_user("admin")
+    levels = HEADER.index("Уровень образования")
+    values = row("Д-1", "Театр в школе")
+    values[levels] = dt.datetime(2024, 9, 5)
+    report = check(app, admin, ods_bytes([values]))
+    assert ("Уровень образования: ячейка «05.09» сохранена LibreOffice как дата, прочитано как классы 5–9; "
+            "проверьте.") in report.rows[0].warnings
+    assert not any("Excel" in warning for warning in report.rows[0].warnings)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_an_uncalculated_formula_in_the_region_cell_is_the_rows_error_alone(app, make_user, kind):
+    """A region cell holding a formula without its value told the formula and «Регион не указан — взят регион
+    вашей области»: the region is not missing but unread, and the row does not load."""
+    from odf.table import TableCell
+
+    from tests.test_bulk_import_checks import check
+
+    methodist = make_user("methodist", scope_region="RU-CHE")
+    region = HEADER.index("Регион")
+    column = "ABCDEFGHIJKLMNOP"[region]
+    values = row("Ф-1", "Театр в школе")
+    if kind == "ods":
+        values[region] = TableCell(formula='of:=CONCATENATE("Челябинская ";"область")')
+        data = ods_bytes([values])
+    else:
+        values[region] = '=CONCATENATE("Челябинская ", "область")'  # openpyxl writes a formula without its value
+        data = xlsx_bytes([values])
+    report = check(app, methodist, data)
+    program = "LibreOffice" if kind == "ods" else "Excel"
+    assert report.rows[0].errors == [f"Ячейка {column}2: формула без вычисленного значения — откройте и сохраните "
+                                     f"файл в {program}."]
+    assert not any("Регион не указан" in warning for warning in report.rows[0].warnings)

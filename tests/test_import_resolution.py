@@ -493,3 +493,76 @@ def test_a_cut_field_warning_agrees_the_noun_with_the_number(app, length, writte
     assert parsed.warnings[0].startswith(f"Организатор: в файле {written}, сохранены первые 500")
     assert parsed.warnings[1].split(",")[0] == "Адресат рекомендации 1: в файле " + {
         742: "1242 символа", 501: "1001 символ", 505: "1005 символов", 512: "1012 символов"}[length]
+
+
+# The same recommendations as each format writes their list markers (the DOCX reader, PDF and RTF, a typed text,
+# antiword's DOC, which drops a list's automatic numbers and bullets), and a PDF line wrapped before a dash.
+MARKED = {
+    "docx": "Участники рекомендовали:\n1. Министерству образования:\n– инициировать сетевые проекты;\n"
+            "– провести конкурс опыта – педагоги и школы.\n2. Школам:\n– расширять практику.",
+    "pdf": "Участники рекомендовали:\n1. Министерству образования:\n• инициировать сетевые проекты;\n"
+           "• провести конкурс опыта\n– педагоги и школы.\n2. Школам:\n\uf0b7 расширять практику.",
+    "typed": "Участники рекомендовали:\n1)Министерству образования:\n· инициировать сетевые проекты;\n"
+             "· провести конкурс опыта – педагоги и школы.\n2)Школам:\n- расширять практику.",
+    "doc": "Участники рекомендовали:\n\nМинистерству образования:\n\nинициировать сетевые проекты;\n\n"
+           "провести конкурс опыта – педагоги и школы.\n\nШколам:\n\nрасширять практику.",
+    "letters": "Участники рекомендовали:\nа) Министерству образования:\n  1.1. инициировать сетевые проекты;\n"
+               "  1.2) провести конкурс опыта – педагоги и школы.\nб) Школам:\n(1) расширять практику.",
+}
+
+
+def test_the_checksum_leaves_out_list_markers_as_each_format_writes_them():
+    """The same resolution as DOCX, PDF, RTF or DOC was saved again as a new one: each format writes a list's
+    markers its own way, and the checksum hashed them. The words of the text still count."""
+    from kb.resolutions.services import text_checksum
+
+    assert len({text_checksum(text) for text in MARKED.values()}) == 1
+    other = [MARKED["docx"].replace("Школам", "Вузам"), MARKED["docx"].replace("сетевые", "сетевые 2."),
+             "г. Челябинск, 1.5 млн", "Челябинск, 1.5 млн", "2017 г. итоги", "итоги"]
+    assert len({text_checksum(text) for text in other}) == len(other)
+
+
+def test_the_same_resolution_with_other_list_markers_is_the_one_already_loaded(app, runner, tmp_path):
+    texts = {name: "РЕЗОЛЮЦИЯ\nсеминара «Сетевые проекты»\n\n" + text for name, text in MARKED.items()}
+    for name, text in texts.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    assert _import(runner, tmp_path / "docx.txt").exit_code == 0
+    for name in texts:
+        result = _import(runner, tmp_path / f"{name}.txt")
+        assert "уже была в банке (найдена по тексту)" in result.output, name
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Resolution)) == 1
+
+
+def test_the_migration_computes_the_stored_checksums_without_list_markers(app):
+    """Migration zDimp0000001 recomputes the checksums without list markers; of two copies let in before, the first
+    loaded takes the new checksum and the later keeps its own; the downgrade restores z2yoe0000001's."""
+    import hashlib
+
+    from flask_migrate import downgrade, upgrade
+
+    from kb.resolutions.services import find_imported, text_checksum
+
+    texts = [MARKED["docx"], MARKED["pdf"], "Другая резолюция\n\n– семинара"]
+    before = [hashlib.sha256(" ".join(text.split()).lower().replace("ё", "е").encode()).hexdigest()
+              for text in texts]
+    with app.app_context():
+        downgrade(revision="zCcou0000001")
+        ids = []
+        for n, (text, checksum) in enumerate(zip(texts, before, strict=True), start=1):  # one by one, in order
+            ids.append(db.session.execute(insert(Resolution.__table__).values(
+                title=f"Резолюция {n}", full_text=text, checksum=checksum, status="published")).inserted_primary_key[0])
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        stored = dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all())
+        assert stored == {ids[0]: text_checksum(texts[0]), ids[1]: before[1], ids[2]: text_checksum(texts[2])}
+        assert text_checksum(texts[0]) == text_checksum(texts[1]) != before[0]
+        assert find_imported(MARKED["doc"]).id == ids[0]
+        db.session.commit()
+        downgrade(revision="zCcou0000001")
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == dict(
+            zip(ids, before, strict=True))
+        db.session.commit()
+        upgrade()
+        assert dict(db.session.execute(select(Resolution.id, Resolution.checksum)).all()) == stored

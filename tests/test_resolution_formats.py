@@ -46,3 +46,44 @@ def test_an_emoji_in_an_rtf_resolution_is_one_character(tmp_path):
     target = tmp_path / "resolution.rtf"
     target.write_bytes(rtf_bytes("РЕЗОЛЮЦИЯ\nконференции «Наставничество 😀»"))
     assert extract_text(target) == "РЕЗОЛЮЦИЯ\nконференции «Наставничество 😀»"
+
+
+def _docx_with_lists(text: str) -> bytes:
+    """A DOCX as Word writes a resolution: a «1)» line as an item of an automatically numbered list, a «–» line as
+    a bulleted one (their markers are the list's, not the text's)."""
+    import io
+    import re
+
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        if numbered := re.match(r"\s*\d+\)\s*(.*)", line):
+            document.add_paragraph(numbered.group(1), style="List Number")
+        elif bulleted := re.match(r"\s*[–·-]\s*(.*)", line):
+            document.add_paragraph(bulleted.group(1), style="List Bullet")
+        else:
+            document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("kind", "make"), [("rtf", rtf_bytes), ("docx", _docx_with_lists)])
+def test_a_doc_that_is_really_rtf_or_docx_is_read_as_what_it_is(seeds_dir, tmp_path, seed, kind, make):
+    """A resolution in RTF or DOCX saved under the name «.doc» (common for official documents) was refused:
+    «Расширение «.doc» не соответствует содержимому файла (RTF)». It is read as what it is: a DOCX's numbered
+    lists as a «.docx» gives them."""
+    text = (seeds_dir / seed).read_text(encoding="utf-8").replace("**", "")
+    (tmp_path / "resolution.doc").write_bytes(make(text))
+    (tmp_path / f"resolution.{kind}").write_bytes(make(text))
+    assert extract_text(tmp_path / "resolution.doc") == extract_text(tmp_path / f"resolution.{kind}")
+
+
+@pytest.mark.parametrize(("make", "kind"), [(lambda: pdf_bytes("РЕЗОЛЮЦИЯ"), "PDF"),
+                                            (lambda: odt_bytes("РЕЗОЛЮЦИЯ"), "ODT")])
+def test_a_doc_of_another_kind_is_still_refused(tmp_path, make, kind):
+    (tmp_path / "resolution.doc").write_bytes(make())
+    with pytest.raises(ResolutionFormatError, match=rf"не соответствует содержимому файла \({kind}\)"):
+        extract_text(tmp_path / "resolution.doc")

@@ -198,6 +198,35 @@ def test_a_pdfs_running_header_and_page_numbers_are_not_recommendations(tmp_path
     assert text_checksum(from_pdf.full_text) == text_checksum(from_txt.full_text)  # found as already imported
 
 
+class LaidOutPage:
+    """A PDF page as pypdf's layout mode reads it: its lines placed as on the page."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def extract_text(self, extraction_mode: str = "plain") -> str:
+        return self.text
+
+
+@pytest.mark.parametrize("bullet", ["\uf0b7", "\uf0a7", "\uf076", "\uf0d8", "\uf0fc", "\uf0a8", "•", "▪", "➢"])
+def test_a_word_bullet_after_a_line_that_fills_the_page_starts_an_item(bullet):
+    """Word saves a bulleted list's Symbol-font bullet in a PDF as a private-use character (U+F0B7): the item after
+    a line reaching the page's right edge was glued onto it («…детей); • продолжить…»), a recommendation lost."""
+    from kb.attachments.extract import _pdf_paragraphs
+
+    page = LaidOutPage(
+        "4. ГБУ ДПО ЧИППКРО:\n"
+        f"{bullet}  расширить практику сетевого взаимодействия с организациями и\n"
+        "   учреждениями в целях поддержки и развития одарённых детей);\n"
+        f"{bullet}  продолжить отражать в содержании дополнительных программ опыт.\n")
+    assert _pdf_paragraphs(page).splitlines() == [
+        "4. ГБУ ДПО ЧИППКРО:",
+        f"{bullet}  расширить практику сетевого взаимодействия с организациями и учреждениями в целях поддержки и "
+        "развития одарённых детей);",
+        f"{bullet}  продолжить отражать в содержании дополнительных программ опыт.",
+    ]
+
+
 def test_a_bare_number_closing_a_one_page_pdf_is_kept(tmp_path):
     pdf = tmp_path / "resolution.pdf"
     pdf.write_bytes(pdf_bytes("РЕЗОЛЮЦИЯ\nсеминара «Проба»\n\nУчастники рекомендуют обобщить опыт.\n\n2017"))

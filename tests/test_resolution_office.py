@@ -65,3 +65,62 @@ def test_a_word_97_file_of_two_lines_is_read(tmp_path):
     assert detect(data, "коротко.doc") == "doc"
     assert extract_file_text(data, "doc") == "Резолюция семинара\nРекомендовать школам развивать наставничество."
     assert "наставничество" in extract_text(tmp_path / "коротко.doc")
+
+
+def _word_lists_docx(text: str, target: Path) -> None:
+    """The seed as Word keeps it: «1)» lines an automatically numbered list, «–» and «·» lines a bulleted one (the
+    Symbol-font bullet U+F0B7), their markers the list's, not the text's; the Markdown and the bookmark left out."""
+    import re
+
+    import docx
+
+    document = docx.Document()
+    for line in re.sub(r"\[bookmark:[^\]]*\]", "", text.replace("**", "")).splitlines():
+        line = line.strip()
+        if numbered := re.match(r"(\d+)\)\s*(.*)", line):
+            document.add_paragraph(numbered.group(2), style="List Number")
+        elif bulleted := re.match(r"[–·-]\s*(.*)", line):
+            document.add_paragraph(bulleted.group(1), style="List Bullet")
+        elif line:
+            document.add_paragraph(line)
+    document.save(target)
+
+
+@pytest.fixture(scope="module")
+def word_list_files(tmp_path_factory) -> Path:
+    """The seeds as Word documents with real lists, saved by LibreOffice as PDF, RTF, DOC and ODT."""
+    from tests.conftest import SEEDS as SEEDS_DIR
+
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed: `.ci/run` installs libreoffice-writer-nogui")
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"the seed resolutions are not beside the project ({SEEDS_DIR})")
+    folder = tmp_path_factory.mktemp("lists")
+    for seed in SEEDS:
+        _word_lists_docx((SEEDS_DIR / seed).read_text(encoding="utf-8"), folder / f"{Path(seed).stem}.docx")
+    for kind in ("pdf", "rtf", "doc", "odt"):
+        subprocess.run(
+            [SOFFICE, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--convert-to", kind,
+             "--outdir", str(folder), *(str(folder / f"{Path(seed).stem}.docx") for seed in SEEDS)],
+            check=True, capture_output=True, timeout=180,
+        )
+    return folder
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("kind", ["docx", "pdf", "rtf", "doc", "odt"])
+def test_a_word_document_with_lists_in_any_format_is_the_txt_resolution(word_list_files, seeds_dir, seed, kind):
+    """A PDF saved from Word with bulleted lists lost a recommendation: its Symbol-font bullet (U+F0B7) after a
+    line that filled the page was read as that line's continuation («…детей); • продолжить…»). And each format
+    writes the lists' markers its own way (DOCX «1.» and «–», PDF and RTF «•», antiword none): the same resolution
+    uploaded again in another format was saved as a new one. Every format now gives the TXT's structure and is
+    found as the resolution already loaded."""
+    from kb.resolutions.services import text_checksum
+
+    gazetteer = Gazetteer.from_regions(data.REGIONS, data.classify_addressee)
+    expected = parse_resolution(extract_text(seeds_dir / seed), gazetteer)
+    converted = word_list_files / f"{Path(seed).stem}.{kind}"
+    assert converted.is_file(), f"LibreOffice made no {kind}"
+    parsed = parse_resolution(extract_text(converted), gazetteer)
+    assert structure(parsed) == structure(expected)
+    assert text_checksum(parsed.full_text) == text_checksum(expected.full_text)

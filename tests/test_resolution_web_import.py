@@ -19,6 +19,7 @@ from kb.resolutions.models import Recommendation, Resolution
 from kb.vocabularies.models import Region
 from tests.conftest import csrf_from, sign_in
 from tests.documents import encrypted_office_bytes, pdf_bytes
+from tests.test_bulk_import_warnings import scan_pdf
 
 SEMINAR = """РЕЗОЛЮЦИЯ
 областного семинара «Исследовательская деятельность младших школьников»
@@ -432,6 +433,9 @@ def _docx_bomb() -> bytes:
     ("резолюция.pdf", lambda: docx_bytes(SEMINAR), "не соответствует содержимому"),
     ("резолюция.txt", lambda: b"", "Файл пустой"),
     ("резолюция.docx", _empty_docx, "нет текста"),
+    # a scan: not «Файл пуст», but why there is no text
+    ("скан.pdf", lambda: scan_pdf(), "В «скан.pdf» нет текстового слоя (скан): банк не распознаёт текст на "
+                                     "изображениях."),
     ("../../резолюция.pdf", lambda: b"%PDF-1.4 broken", "PDF повреждён"),
     # opens, and fails only while its text is read (pypdf's NotImplementedError gave a 500)
     ("резолюция.pdf", lambda: pdf_bytes(SEMINAR).replace(b"/FlateDecode", b"/NoSuchDecode"), "PDF повреждён"),
@@ -525,7 +529,6 @@ def test_a_file_of_an_unsupported_kind_is_named_in_words(app, client, methodist)
 
 
 @pytest.mark.parametrize(("filename", "data", "found"), [
-    ("резолюция.txt", bytes(range(256)) * 50, ""),
     ("резолюция.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), ": изображение (PNG)"),
     ("резолюция.doc", b"Rar!\x1a\x07\x00" + bytes(200), ": архив (RAR)"),
 ])
@@ -539,6 +542,18 @@ def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, 
     assert (f"Неподдерживаемый тип файла{found}. Резолюция принимается в форматах .txt, .md, .docx, .odt, .fodt, "
             ".rtf, .pdf, .doc.") in page
     assert "PPTX" not in page and "XLSX" not in page
+
+
+def test_a_txt_with_binary_data_is_told_it_is_no_text_file(app, client, methodist):
+    """A NUL byte in a .txt was «Неподдерживаемый тип файла. Резолюция принимается в форматах .txt, …», naming no
+    type, and .txt among the formats taken."""
+    for data in (bytes(range(256)) * 50, "РЕЗОЛЮЦИЯ\x00семинара".encode()):
+        response = upload(client, data, "резолюция.txt")
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert "Файл «.txt» — не текстовый: в нём двоичные данные, а не текст." in page
+        assert "Неподдерживаемый тип" not in page
+    assert _count(app) == 0 and _staged(app) == []
 
 
 def many_recommendations(count: int) -> str:

@@ -38,7 +38,7 @@ from kb.listnumbers import (
     LIST_STYLE,
     OdfNumbering,
 )
-from kb.textclean import paired_surrogates, plain_bullets, xml_text
+from kb.textclean import BULLET_CHARACTERS, paired_surrogates, plain_bullets, xml_text
 
 KINDS = {
     "pdf": ("PDF", "application/pdf"),
@@ -58,9 +58,10 @@ KINDS = {
     "fodp": ("FODP", "application/vnd.oasis.opendocument.presentation-flat-xml"),
     "txt": ("TXT", "text/plain"),  # werkzeug adds the charset to text/*
 }
-# Extensions people use for each kind (a .md or .csv is plain text).
-EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
-              "rtf": {"rtf"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
+# Extensions people use for each kind (a .md or .csv is plain text). An RTF or a DOCX named «.doc» is common (official
+# documents are often RTF saved under that name, and Word opens all three alike): it is read as what it is.
+EXTENSIONS = {"pdf": {"pdf"}, "docx": {"docx", "doc"}, "doc": {"doc"}, "odt": {"odt"}, "ods": {"ods"}, "odp": {"odp"},
+              "rtf": {"rtf", "doc"}, "pptx": {"pptx"}, "xlsx": {"xlsx"}, "xls": {"xls"}, "ppt": {"ppt", "pps"},
               "fodt": {"fodt"}, "fods": {"fods"}, "fodp": {"fodp"}, "txt": {"txt", "md", "csv", "text"}}
 # The zip-based kinds: each is checked by ``checked_package`` (a password, a bomb) before its reader opens it (DOCX and
 # PPTX by ``checked_archive``, the same checks, their parts then read as a stream).
@@ -100,6 +101,17 @@ class UnsupportedType(AttachmentError):
     def __init__(self, message: str, found: str = "") -> None:
         super().__init__(message)
         self.found = found
+
+
+class NotText(UnsupportedType):
+    """A file named as text (.txt, .md, .csv) whose bytes are no text: its message says so (there is no kind to
+    name, and a resolution's list of formats would name .txt among them)."""
+
+
+# A web page saved from a browser: its text is read (a TXT), but its markup would be the practice's words.
+WEB_PAGE_EXTENSIONS = {"html", "htm", "xhtml", "shtml", "mht", "mhtml"}
+WEB_PAGE = ("Веб-страницы (HTML) не принимаются: сохраните страницу как PDF (в браузере: «Печать» → «Сохранить как "
+            "PDF») или скопируйте её текст в документ DOCX.")
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -500,12 +512,18 @@ def detect(data: bytes, filename: str) -> str:
     kind = compound_file_kind(data) or kind
     extension = Path(filename).suffix.lower().lstrip(".")
     if kind == "zip":
-        # a bare zip archive is not a document; one named as a document is one, or a damaged one
-        kind = _zip_document(data, extension) if extension in PACKAGE_KINDS else None
+        # a bare zip archive is not a document; one named as a document is one, or a damaged one (a «.doc»: a DOCX)
+        named = "docx" if extension == "doc" else extension
+        kind = _zip_document(data, named) if named in PACKAGE_KINDS else None
     if kind is None:  # an XML file: a flat OpenDocument, or text
         kind = _flat_document(data, extension)
     if kind is None and _looks_like_text(data) is not None:
         kind = "txt"
+    if extension in WEB_PAGE_EXTENSIONS and kind in (None, "txt"):
+        raise UnsupportedType(WEB_PAGE, ": веб-страница (HTML)")
+    if kind is None and guess is None and extension in EXTENSIONS["txt"]:
+        raise NotText(f"Файл «.{extension}» — не текстовый: в нём двоичные данные, а не текст. Проверьте, тот ли "
+                      "это файл.")
     if kind not in KINDS:
         found = f": {describe(guess.extension)}" if guess is not None else ""
         raise UnsupportedType(f"Неподдерживаемый тип файла{found}. Принимаются: "
@@ -581,7 +599,10 @@ _FULL_LINE = 0.85
 # A line going on in lower case after no closing punctuation is wrapped too, however short («… в» + «сфере»).
 _LOWER_START = re.compile(r"[a-zа-яё]")
 _CLOSED = re.compile(r"[.:;!?]$")
-_ITEM_START = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\s*[).]|[-–—·•*])\s")
+# A list item begins: a number, a dash, a bullet — Unicode's, or a Word bullet in its Symbol or Wingdings font as it
+# stays in a PDF (U+F0B7 and the other private-use characters of BULLET_CHARACTERS, «•» only later).
+_BULLETS = "-–—·•*▪■□◦○●‣⁃►➢✓✔" + BULLET_CHARACTERS
+_ITEM_START = re.compile(rf"(?:\d{{1,2}}(?:\.\d{{1,2}})*\s*[).]|[{_BULLETS}])\s")
 # A word broken by its own hyphen at a line end: «интернет-» + «портал». Office suites do not hyphenate
 # by themselves, so the hyphen stays («интернет-портал»), as in the document's own text.
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")

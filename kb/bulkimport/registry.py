@@ -203,6 +203,8 @@ class Registry:
     columns: dict[str, str]  # field -> header as written in the file
     rows: list[RawRow]
     warnings: list[str] = field(default_factory=list)
+    # the program the file was saved in, LibreOffice for ODS and FODS, which its messages name (not what it holds)
+    program: str = field(default="Excel", compare=False)
 
 
 def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
@@ -981,7 +983,7 @@ def _registry(table: list[tuple[int, list[object]]], max_rows: int, sheet: str |
         raise RegistryError(f"В реестре больше {max_rows} {rows_word}: разделите его на несколько файлов.")
     if not rows:
         raise RegistryError("В реестре нет строк с практиками — только заголовки.")
-    return Registry(columns, rows, warnings)
+    return Registry(columns, rows, warnings, program)
 
 
 def _stray_quote_text(stray: StrayQuote, name: str | None = "") -> str:

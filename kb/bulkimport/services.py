@@ -545,15 +545,16 @@ def _by_part(lookup: Lookup, piece: str) -> list[tuple[str, str]]:
     return []
 
 
-def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str]) -> tuple[tuple[str, ...], list[str]]:
+def _codes(lookup: Lookup, cell: object, label: str, warnings: list[str], program: str = "Excel"
+           ) -> tuple[tuple[str, ...], list[str]]:
     """The entries a cell names, and the values of it the vocabulary does not have (a warning the caller gives:
-    the row loads with the values found, see ``_unknown_values``)."""
+    the row loads with the values found, see ``_unknown_values``); ``program``: the registry's (Registry.program)."""
     codes: list[str] = []
     unknown: list[str] = []
     for piece in split_list(cell):
         found = lookup.find_many(piece) or _joined(lookup, piece)
         if not found and lookup.grades and (day_month := _typed_as_date(piece)) is not None:
-            found, piece = _grades_of_date(lookup, *day_month, label, warnings)
+            found, piece = _grades_of_date(lookup, *day_month, label, warnings, program)
         note = _caution(lookup, piece) if found else None
         if note and f"{label}: {note}" not in warnings:
             warnings.append(f"{label}: {note}")
@@ -596,15 +597,16 @@ def _typed_as_date(text: str) -> tuple[int, int] | None:
     return day, month
 
 
-def _grades_of_date(lookup: Lookup, day: int, month: int, label: str, warnings: list[str]) -> tuple[list[str], str]:
-    """The levels of a grade range Excel stored as a date («5-9» typed → 5 September), with a word to check it,
-    when day and month are grades 1–11 and the day is not after the month; and the date as Excel shows it
-    («05.09»: the value named if it is none)."""
+def _grades_of_date(lookup: Lookup, day: int, month: int, label: str, warnings: list[str], program: str = "Excel"
+                    ) -> tuple[list[str], str]:
+    """The levels of a grade range ``program`` (Excel, LibreOffice for an ODS) stored as a date («5-9» typed → 5
+    September), with a word to check it, when day and month are grades 1–11 and the day is not after the month; and
+    the date as the program shows it («05.09»: the value named if it is none)."""
     shown = f"{day:02d}.{month:02d}"
     found = lookup.graded(f"{day}-{month}") if 1 <= day <= month <= 11 else []
     if found:
         grades = f"класс {day}" if day == month else f"классы {day}–{month}"
-        warnings.append(f"{label}: ячейка «{shown}» сохранена Excel как дата, прочитано как {grades}; проверьте.")
+        warnings.append(f"{label}: ячейка «{shown}» сохранена {program} как дата, прочитано как {grades}; проверьте.")
     return found, shown
 
 
@@ -850,6 +852,7 @@ class _Context:
     archive: FileArchive | None
     dry_run: bool
     publish: bool
+    program: str = "Excel"  # the registry's (Registry.program)
     seen: dict[str, int] = field(default_factory=dict)
     # the values no vocabulary has, (column, value) -> the rows with them: summed up for the file at the end
     unknown: dict[tuple[str, str], list[RowResult]] = field(default_factory=dict)
@@ -1068,9 +1071,11 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             label = ctx.vocabularies.regions.labels[region_code]
             warnings.append(f"Регион «{region_text}» прочитан как код ОКАТО — {label}.{NUMBER_IS_OKATO}")
     scope_region = policy.moderation_scope(user)[1] or None
-    # a date cell (an XLSX's, counted as empty) is the row's error, no empty cell to give the methodist's region
+    # a date cell (an XLSX's, counted as empty) is the row's error, no empty cell to give the methodist's region;
+    # so is a formula without its value or an error value (the cell's problem, already the row's error)
     dated = any(error.startswith(_DATE_IN_REGION) for error in errors)
-    if region_code is None and not region_text and scope_region and existing is None and not dated:
+    if (region_code is None and not region_text and scope_region and existing is None and not dated
+            and "region" not in problems):
         region_code = scope_region
         label = ctx.vocabularies.regions.labels[scope_region]
         warnings.append(f"Регион не указан — взят регион вашей области: {label}.")
@@ -1098,7 +1103,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         if key not in columns:
             return tuple(kept(kept_key, []))
         label = FIELD_LABELS[key]
-        found, unknown = _codes(lookup, raw.values.get(key), label, warnings)
+        found, unknown = _codes(lookup, raw.values.get(key), label, warnings, ctx.program)
         # a cell with no value found does not clear what a loaded practice has
         stored = list(kept(kept_key, [])) if unknown and not found else []
         warnings.extend(_unknown_values(lookup, label, unknown, [lookup.labels.get(code, code) for code in stored],
@@ -1151,7 +1156,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     # Scope: the practice as it will be must be one this user moderates (policy decides, as everywhere).
     probe = Practice(region_code=region_code, organisation=organisation)
-    region_unknown = (bool(region_text) or dated) and region_code is None  # already reported, with a suggestion
+    # already reported: with a suggestion, as a date, as the cell's formula or error
+    region_unknown = (bool(region_text) or dated or "region" in problems) and region_code is None
     if not region_unknown and not policy.in_scope(user, probe):
         errors.append(f"Строка вне вашей области модерации ({user.scope_label}): регион "
                       f"«{ctx.vocabularies.regions.labels.get(region_code or '', 'не указан')}», "
@@ -1532,7 +1538,7 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     write lock was held for BATCH_SECONDS: the site's own writes (a page view's counter, a teacher's form) wait
     for a short batch at most, never for a file's extraction.
     """
-    ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish)
+    ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish, registry.program)
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
         report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы "

@@ -122,16 +122,24 @@ def extract_text(path: Path) -> str:
 
 
 def _read_office(path: Path) -> str:
-    """ODT, FODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content)."""
+    """ODT, FODT, RTF, PDF and DOC through the attachments' extractors (type checked against the content); a «.doc»
+    that is really RTF or DOCX is read as what it is."""
     from kb.attachments.extract import AttachmentError, detect
     from kb.attachments.extract import extract_text as extract_file_text
+    from kb.attachments.services import no_text_layer
 
     data = path.read_bytes()
     try:
         kind = detect(data, path.name)
+        if kind == "docx":  # named «.doc» (detect takes that): read as a «.docx» is, its numbered lists with it
+            return _read_docx(path)
         text = extract_file_text(data, kind, keep_paragraphs=True, notes_heading=NOTES_LINE)
     except AttachmentError as exc:
         raise ResolutionFormatError(str(exc)) from exc
+    if no_text_layer(kind, text):  # not «Файл пуст»: the page is there, as a picture
+        raise ResolutionFormatError(f"В «{path.name}» нет текстового слоя (скан): банк не распознаёт текст на "
+                                    "изображениях. Загрузите резолюцию в DOCX, ODT или RTF или PDF, сохранённый из "
+                                    "текстового редактора («Сохранить как PDF»), а не отсканированный.")
     # the ODF readers drop a file's own mark (kb.attachments.extract.NONCHARACTERS) and mark their notes' heading;
     # the others write no heading
     return text if kind in ("odt", "fodt") else text.replace(NOTES_MARK, "")

@@ -31,7 +31,7 @@ from kb.resolutions.parser import (
     parse_resolution,
 )
 from kb.templating import plural
-from kb.textclean import clipped, composed, xml_text
+from kb.textclean import BULLET_CHARACTERS, clipped, composed, xml_text
 from kb.timeutil import utc_json, utcnow
 from kb.vocabularies import data as vocabulary_data
 from kb.vocabularies.models import AddresseeType, Municipality, Region, Topic
@@ -237,16 +237,30 @@ def fit_columns(structure: ParsedResolution) -> ParsedResolution:
 
 
 def text_checksum(full_text: str) -> str:
-    """The identity of a resolution: SHA-256 of its normalised text with every run of spacing as one space, in lower
-    case and with «ё» as «е». The same resolution read from TXT, DOCX, DOC and PDF differs only there: blank lines
-    between paragraphs (DOC, PDF), a PDF's line breaks inside a paragraph, a doubled or no-break space; a soft hyphen
-    or a zero-width space does not show at all; a copy typed again writes «е» for «ё» (the Chelyabinsk seed mixes
-    both) or «Резолюция» for «РЕЗОЛЮЦИЯ». (Migration z2yoe0000001 computes the stored checksums this way, as
-    t0res0000001 did before it without the letters: keep them alike.)"""
-    folded = " ".join(_INVISIBLE.sub("", full_text).split()).lower().replace("ё", "е")
+    """The identity of a resolution: SHA-256 of its normalised text without list markers at its lines' starts, with
+    every run of spacing as one space, in lower case and with «ё» as «е». The same resolution read from TXT, DOCX,
+    DOC, RTF, ODT and PDF differs only there: blank lines between paragraphs (DOC, PDF), a PDF's line breaks inside a
+    paragraph, a doubled or no-break space; a soft hyphen or a zero-width space does not show at all; a copy typed
+    again writes «е» for «ё» (the Chelyabinsk seed mixes both) or «Резолюция» for «РЕЗОЛЮЦИЯ»; and each format
+    writes a list's markers its own way: the DOCX reader «1.» and «–», PDF and RTF «•», antiword none (a DOC's
+    automatic numbers and bullets are dropped), a typed text «1)» or «·» (_LIST_MARKER). (Migration zDimp0000001
+    computes the stored checksums this way, as z2yoe0000001 did before it without the markers: keep them alike.)"""
+    unmarked = _LOOSE_DASH.sub("", _LIST_MARKER.sub("", _INVISIBLE.sub("", full_text)))
+    folded = " ".join(unmarked.split()).lower().replace("ё", "е")
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+# List markers at a line's start, one or more («– 1)»): a bullet of any kind (a Word Symbol-font one among them), an
+# item's number «1.», «1)», «1.2.», «(1)», a letter «а)», a Roman numeral «IV.». A number that does not end in «.» or
+# «)» («1.5 млн», «2017 г.») and a letter with a full stop («г. Челябинск») are words of the text and stay.
+_BULLETS = "-–—·•*▪■□◦○●‣⁃►➢✓✔" + BULLET_CHARACTERS
+_LIST_MARKER = re.compile(
+    "^[ \\t]*(?:(?:[" + _BULLETS + "]"
+    r"|\(?\d{1,3}(?:\.\d{1,3})*[.)](?!\d)|\(?[а-яёa-z]\)|(?-i:[IVX]{1,4})[.)])[ \t]*)+",
+    re.MULTILINE | re.IGNORECASE)
+# …and a dash or a bullet standing alone inside a line: a PDF's line wrapped before a dash («опыта» + «– педагоги»)
+# starts a line with it, which the DOCX of that text has inside its line.
+_LOOSE_DASH = re.compile(f"(?<!\\S)[{_BULLETS}](?!\\S)")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
