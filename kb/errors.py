@@ -310,8 +310,10 @@ def error_response(status: int, detail: str | None = None, errors: dict[str, lis
         return response
     if _links_unbuildable():  # the error page's links cannot be made: the same message in plain text
         return Response(f"{title}. {detail}\n", status, mimetype="text/plain")
-    back = _page_before() if status == 413 else None  # the form's page (none known: «На главную», as on every one)
-    return render_template("errors/error.html", status=status, title=title, detail=detail, back=back), status
+    # the form's page (none known: «На главную», as on every one); not named «back»: base.html's «Войти» sets that
+    page_before = _page_before() if status == 413 else None
+    return render_template("errors/error.html", status=status, title=title, detail=detail,
+                           page_before=page_before), status
 
 
 def _limit_wait() -> str:

@@ -1243,6 +1243,25 @@ def test_a_practice_file_with_symbol_font_bullets_is_stored_with_bullets(app, ed
         assert db.session.scalar(select(Attachment.text)) == f"Участники рекомендуют:\n• {WORD} опыт;\n• второй пункт."
 
 
+@pytest.mark.parametrize("path", ["/%5Cevil.example", "/%09/evil.example", "/nope"])
+def test_a_signed_out_visitors_error_page_offers_no_way_back_to_where_it_points(client, path):
+    """The header's «Войти» set a template variable ``back`` (the current page) that the error page read as its own
+    «Вернуться на страницу, с которой отправлено»: every signed-out 404 had the button, and «/%5Cevil.example» made
+    it ``href="/\\evil.example?"``, which browsers follow to another site."""
+    page = client.get(path).get_data(as_text=True)
+    assert "Вернуться на страницу" not in page
+    assert 'href="/\\' not in page and 'href="/\t' not in page  # («Войти» carries the page in ``next``, checked there)
+
+
+def test_a_signed_out_413_links_back_only_to_a_page_of_the_site(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    refused = client.post("/login", data={"email": "a" * 4096},
+                          headers={"Referer": "http://localhost/search?q=1"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 413
+    assert '<a class="button" href="/search?q=1">Вернуться на страницу, с которой отправлено</a>' in text
+
+
 def test_the_upload_form_and_its_413_page_name_the_limit_of_one_request(app, editor):
     """Five PDFs of 21 MB each: each within its own limit, together over the request's, and the answer was a page
     naming no limit and leading nowhere back. The form says both limits (from the configuration), the 413 page the
@@ -1265,3 +1284,7 @@ def test_the_upload_form_and_its_413_page_name_the_limit_of_one_request(app, edi
         headers={"Referer": "http://evil.example/page"}).get_data(as_text=True)
     assert "evil.example" not in elsewhere and "Вернуться на страницу" not in elsewhere
     assert 'href="/">На главную</a>' in elsewhere
+    app.config["MAX_CONTENT_LENGTH"] = None  # no limit of a request (allowed: the 413 page does without it)
+    unlimited = client.get(f"/practices/{pid}")
+    assert unlimited.status_code == 200
+    assert "до 100 КБ каждый)</label>" in unlimited.get_data(as_text=True)

@@ -205,7 +205,7 @@ def save():
 @bp.route("/search/saved/<int:saved_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_saved(saved_id: int):
-    if request.method == "GET":  # the question first: the search and its feed go for good
+    if request.method == "GET":  # the question first: the search goes for good (its feed, keyed by the query, stays)
         search = saved.own_saved_search(current_user, saved_id) or abort(404)
         return render_template("search/delete_saved.html", search=search)
     if not saved.delete_saved_search(current_user, saved_id):
