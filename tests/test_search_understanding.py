@@ -307,6 +307,22 @@ class TestPages:
         assert region and region.count and level and level.count and subject and subject.count
         assert [(request.text, request.count_only) for request in asked] == [("", True)] * 3
 
+    def test_the_level_and_subject_hints_analyse_the_query_once(self, demo_app, monkeypatch):
+        """Both hints read the query's words with the analyzer: the second reads what the first analysed."""
+        from kb.search import services
+
+        services._level_terms(), services._subject_terms()  # the names' terms, made once per process
+        analysed = []
+        analyzer = services.russian_analyzer()
+        monkeypatch.setattr(services, "russian_analyzer",
+                            lambda: lambda text, **kw: analysed.append(text) or analyzer(text, **kw))
+        services._query_words.cache_clear()
+        with demo_app.test_request_context():
+            params = services.SearchParams(q="олимпиады по математике в начальной школе")
+            services.level_hint(params)
+            services.subject_hint(params)
+        assert analysed == ["олимпиады", "по", "математике", "в", "начальной", "школе"]
+
     def test_a_level_named_in_the_query_is_offered_as_the_level_filter(self, demo_client):
         """«СПО» found one of the practices tagged with the level: the others never write its name. As for a
         region, the page offers the level's filter with the rest of the query."""
@@ -364,6 +380,8 @@ class TestPages:
         assert hint(q="олимпиады по математике").startswith(
             '<a href="/search?q=%D0%BE%D0%BB%D0%B8%D0%BC%D0%BF%D0%B8%D0%B0%D0%B4%D1%8B&amp;subject=mathematics">'
             f'«олимпиады» — показать только «Математика»</a> ({at_subject["total"]} материал')
+        # only a function word left beside the name («математике по», typed before the rest): the subject alone
+        assert hint(q="математике по") == hint(q="математика") is not None
         # the name of a subject inside a longer one is that one's: «родной язык и литература» is one subject
         assert hint(q="родной язык и литература").startswith('<a href="/search?subject=native_language">')
         assert hint(q="олимпиады") is None  # no subject named

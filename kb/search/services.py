@@ -824,16 +824,20 @@ def region_hint(params: SearchParams) -> RegionHint | None:
         after = rest[end:].removeprefix(".")  # the stop of «обл.»
         rest = " ".join([*before, *after.split()])
     code = mentions[0][0]
+    count = _hint_count(params, "region", code, rest)
+    return RegionHint(code, vocab.label("region", code), rest, count) if count else None
+
+
+def _hint_count(params: SearchParams, field: str, code: str, rest: str) -> int:
+    """What the rest of a query finds with the filter a hint offers (``field`` = ``code``) beside the filters already
+    chosen: the count only, no page of hits; 0 when the index is unavailable."""
     try:
-        result = searchable_index().search(SearchQuery(
-            text=rest, filters={**params.filters, "region": [code]}, page=1, per_page=1, sort=params.sort,
+        return searchable_index().search(SearchQuery(
+            text=rest, filters={**params.filters, field: [code]}, page=1, per_page=1, sort=params.sort,
             synonyms=synonym_table(), count_only=True,
-        ))
+        )).total
     except IndexUnavailable:
-        return None
-    if not result.total:
-        return None
-    return RegionHint(code, vocab.label("region", code), rest, result.total)
+        return 0
 
 
 @dataclass
@@ -909,7 +913,7 @@ def _place_word(terms: tuple[str, ...]) -> bool:
     return bool(terms) and terms[0] in _level_terms().places
 
 
-def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, end: int) -> bool:
+def _joined_levels(words: tuple[str, ...], terms: tuple[tuple[str, ...], ...], start: int, end: int) -> bool:
     """Whether the level named by ``words[start:end]`` is joined to another one: «и», «или», «/» after it
     («дошкольного и начального образования»), or before it with a level's word before that («начального и
     дошкольного образования»), or a step to a level's word after it («из начальной школы в основную»)."""
@@ -921,13 +925,17 @@ def _joined_levels(words: list[str], terms: list[tuple[str, ...]], start: int, e
             and words[end].lower() in _LEVEL_STEPS and (_level_word(terms[end + 1]) or _place_word(terms[end + 1])))
 
 
-def _word_terms(words: list[str]) -> list[tuple[str, ...]]:
-    """The terms the analyzer gives each word of a query (none for a function word)."""
+@functools.lru_cache(maxsize=64)
+def _query_words(query: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """A query's words (split at spaces) and the terms the analyzer gives each (none for a function word): the level
+    and subject hints read the same query, analysed once."""
     analyzer = russian_analyzer()
-    return [tuple(token.text for token in analyzer(word, mode="query")) for word in words]
+    words = tuple(query.split())
+    return words, tuple(tuple(token.text for token in analyzer(word, mode="query")) for word in words)
 
 
-def _mentions(names: list[tuple[str, tuple[str, ...]]], terms: list[tuple[str, ...]]) -> list[tuple[str, int, int]]:
+def _mentions(names: list[tuple[str, tuple[str, ...]]],
+              terms: tuple[tuple[str, ...], ...]) -> list[tuple[str, int, int]]:
     """(code, first word, after the last) of each run of a query's words whose terms are one of ``names`` (code, the
     terms of a name): «в начальной школе» → ("primary", 1, 3)."""
     mentions = []
@@ -941,39 +949,46 @@ def _mentions(names: list[tuple[str, tuple[str, ...]]], terms: list[tuple[str, .
     return mentions
 
 
-def level_hint(params: SearchParams) -> LevelHint | None:
-    """The level filter the query's words ask for, with what the rest of the query finds at that level; None when
-    the query names no level, or more than one («высшее образование» names three), or a level is already chosen,
-    or a name stands in quotes, or the filter finds nothing, or the level is excluded («-СПО», «НЕ СПО»), or the
-    query has operators or brackets."""
-    if not params.q or params.filters.get("level") or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
+def _named_hint(params: SearchParams, field: str, names: list[tuple[str, tuple[str, ...]]], links: frozenset[str], *,
+                joined=None, innermost: bool = False) -> tuple[str, str, int] | None:
+    """(code, the rest of the query, what the rest finds with the filter) for the value of ``field`` that the query's
+    words name — ``names`` holds (code, the terms of one of its names) — cut out with a word of ``links`` before it
+    («олимпиады по математике»: «олимпиады»); None when the query names no value, or more than one, or the filter is
+    already chosen, or a name stands in quotes, or the value is excluded («-СПО», «НЕ музыка»), or the query has
+    operators or brackets, or the filter finds nothing. ``joined(words, terms, start, end)`` tells a name joined to
+    another value's («дошкольного и начального»): no hint then; with ``innermost`` a name inside a longer one is the
+    longer one's («литература» in «родной язык и литература»)."""
+    if not params.q or params.filters.get(field) or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
         return None
-    words = params.q.split()
-    terms = _word_terms(words)
-    mentions = _mentions(_level_terms().names, terms)
+    words, terms = _query_words(params.q)
+    mentions = _mentions(names, terms)
+    if innermost:
+        mentions = [(code, start, end) for code, start, end in mentions
+                    if not any(other_start <= start and end <= other_end and other_end - other_start > end - start
+                               for _other, other_start, other_end in mentions)]
     codes = {code for code, _start, _end in mentions}
-    if len(codes) != 1 or not labels().known("level", next(iter(codes))):
+    if len(codes) != 1 or not labels().known(field, next(iter(codes))):
         return None
     if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
-        return None  # «проекты -СПО», «проекты НЕ СПО»: texts of other levels are asked for
-    if any(_joined_levels(words, terms, start, end) for _code, start, end in mentions):
-        # «дошкольного и начального образования»: the other level («начального» alone names none) is asked for too
+        return None  # «проекты -СПО», «проекты НЕ музыка»: texts of other values are asked for
+    if joined and any(joined(words, terms, start, end) for _code, start, end in mentions):
         return None
     code = codes.pop()
-    # the level's words and a preposition before them («игры в детском саду»: «игры»)
     cut = {i for _code, start, end in mentions
-           for i in range(start - (start > 0 and words[start - 1].lower() in _REGION_LINKS), end)}
-    rest = " ".join(word for i, word in enumerate(words) if i not in cut)
-    try:
-        result = searchable_index().search(SearchQuery(
-            text=rest, filters={**params.filters, "level": [code]}, page=1, per_page=1, sort=params.sort,
-            synonyms=synonym_table(), count_only=True,
-        ))
-    except IndexUnavailable:
-        return None
-    if not result.total:
-        return None
-    return LevelHint(code, labels().label("level", code), rest, result.total)
+           for i in range(start - (start > 0 and words[start - 1].lower() in links), end)}
+    kept = [i for i in range(len(words)) if i not in cut]
+    # only function words left («математике по»): the query asked for the value alone
+    rest = " ".join(words[i] for i in kept) if any(terms[i] for i in kept) else ""
+    count = _hint_count(params, field, code, rest)
+    return (code, rest, count) if count else None
+
+
+def level_hint(params: SearchParams) -> LevelHint | None:
+    """The level filter the query's words ask for, with what the rest of the query finds at that level (the rules of
+    ``_named_hint``); none either when the query names more than one level («высшее образование» names three) or
+    two levels side by side («дошкольного и начального образования»: «начального» alone names none)."""
+    found = _named_hint(params, "level", _level_terms().names, _REGION_LINKS, joined=_joined_levels)
+    return found and LevelHint(found[0], labels().label("level", found[0]), found[1], found[2])
 
 
 @dataclass
@@ -1008,38 +1023,10 @@ def _subject_terms() -> list[tuple[str, tuple[str, ...]]]:
 
 
 def subject_hint(params: SearchParams) -> SubjectHint | None:
-    """The subject filter the query's words ask for, with what the rest of the query finds in that subject; None
-    when the query names no subject, or more than one («физика и математика»), or a subject is already chosen, or a
-    name stands in quotes, or the filter finds nothing, or the subject is excluded («-музыка», «НЕ музыка»), or the
-    query has operators or brackets — the level hint's rules."""
-    if not params.q or params.filters.get("subject") or _QUOTE_MARK.search(params.q) or _OPERATORS.search(params.q):
-        return None
-    words = params.q.split()
-    mentions = _mentions(_subject_terms(), _word_terms(words))
-    # a name inside a longer one is the longer one's: «литература» in «родной язык и литература»
-    mentions = [(code, start, end) for code, start, end in mentions
-                if not any(other_start <= start and end <= other_end and other_end - other_start > end - start
-                           for _other, other_start, other_end in mentions)]
-    codes = {code for code, _start, _end in mentions}
-    if len(codes) != 1 or not labels().known("subject", next(iter(codes))):
-        return None
-    if any(words[start].startswith("-") or _negated(" ".join(words[:start])) for _code, start, _end in mentions):
-        return None
-    code = codes.pop()
-    # the subject's words and a preposition before them («олимпиады по математике»: «олимпиады»)
-    cut = {i for _code, start, end in mentions
-           for i in range(start - (start > 0 and words[start - 1].lower() in _SUBJECT_LINKS), end)}
-    rest = " ".join(word for i, word in enumerate(words) if i not in cut)
-    try:
-        result = searchable_index().search(SearchQuery(
-            text=rest, filters={**params.filters, "subject": [code]}, page=1, per_page=1, sort=params.sort,
-            synonyms=synonym_table(), count_only=True,
-        ))
-    except IndexUnavailable:
-        return None
-    if not result.total:
-        return None
-    return SubjectHint(code, labels().label("subject", code), rest, result.total)
+    """The subject filter the query's words ask for, with what the rest of the query finds in that subject (the rules
+    of ``_named_hint``); none either when the query names two subjects («физика и математика»)."""
+    found = _named_hint(params, "subject", _subject_terms(), _SUBJECT_LINKS, innermost=True)
+    return found and SubjectHint(found[0], labels().label("subject", found[0]), found[1], found[2])
 
 
 @dataclass
