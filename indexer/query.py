@@ -129,7 +129,10 @@ _CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])"
 # (``_without_initials``): they made the phrase «л ф» that a text had to hold, and texts write a name in full as
 # often as with initials (an author «Мухаметова Лилия Фаритовна»).
 _INITIALS = re.compile(r"(?<![^\s(])(?:[А-ЯЁ]\.\s?){1,2}(?=\s|$|[,;)]|[А-ЯЁ][а-яё])")
-_WORD_BEFORE = re.compile(r"[А-ЯЁа-яё]{2,}\s*$")
+_WORD_BEFORE = re.compile(r"([А-ЯЁа-яё]{2,})\s*$")
+# Words a single capital after them names a part of a document by («Приложение А. Анкета», «в разделе Б.», «Таблица
+# В.»): that letter is no initial and stays, in any case form of the word (``_named_by_letter``).
+LETTER_NAMED = ("приложение", "раздел", "часть", "пункт", "вариант", "таблица", "схема", "рисунок", "форма")
 _WORD_AFTER = re.compile(r"^\s*[А-ЯЁа-яё]{2,}")
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
@@ -243,10 +246,24 @@ def _century(match: re.Match) -> str:
     return match.group()
 
 
+@functools.cache
+def _letter_named_terms() -> frozenset[str]:
+    return frozenset(term(word) for word in LETTER_NAMED)
+
+
+def _named_by_letter(word: str) -> bool:
+    """Whether ``word`` is a form of a word of LETTER_NAMED («приложения», «разделе», «части»)."""
+    return term(fold_word(word)) in _letter_named_terms()
+
+
 def _without_initials(text: str) -> str:
-    """``text`` with the initials beside a word (``_INITIALS``) left out: «Мухаметова Л.Ф.» is «Мухаметова»."""
+    """``text`` with the initials beside a word (``_INITIALS``) left out: «Мухаметова Л.Ф.» is «Мухаметова». A single
+    capital after a word of LETTER_NAMED names a part («Приложение А. Анкета») and stays."""
     def dropped(match: re.Match) -> str:
-        beside = _WORD_BEFORE.search(text, 0, match.start()) or _WORD_AFTER.match(text[match.end():])
+        before = _WORD_BEFORE.search(text, 0, match.start())
+        if before and len(match.group().strip()) == 2 and _named_by_letter(before.group(1)):
+            return match.group()
+        beside = before or _WORD_AFTER.match(text[match.end():])
         return " " if beside else match.group()
 
     return _INITIALS.sub(dropped, text)
