@@ -141,7 +141,8 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 # is plain words and gets the phrase of a word and its number (``_number_phrases``); the index passes over «№» too.
 _NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
 # A word typed with «*» after it, «олимп*»: the start of a word, which the index does not search by (it searches the
-# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word.
+# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word; of a word
+# the index knows («музыка*») the star is only dropped.
 _PREFIX_WORD = re.compile(r"([^\W_]+)\*+(?![^\W_])")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
@@ -342,9 +343,9 @@ def prefix_words(text: str) -> list[str]:
     return found
 
 
-def _clean(text: str, notices: list[str]) -> str:
+def _clean(text: str, notices: list[str], whole: frozenset[str] = frozenset()) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
-    notes what was changed."""
+    notes what was changed. ``whole``: the words typed with «*» (folded) that are words the index knows."""
     text = composed(text or "")
     had_control = bool(_CONTROL.search(text))
     text = " ".join(_CONTROL.sub(" ", text).split())
@@ -357,7 +358,9 @@ def _clean(text: str, notices: list[str]) -> str:
     text = _outside_quotes(text, lambda part: _without_initials(_NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
         "", _CENTURY.sub(_century, part))))))
     if starred := prefix_words(text):
-        notices.append(NOTICE_PREFIX.format(word=starred[0]))
+        # «музыка*»: a whole word with a star is the word, searched as such without a word about starts of words
+        if starts := [word for word in starred if fold_word(word) not in whole]:
+            notices.append(NOTICE_PREFIX.format(word=starts[0]))
         text = _outside_quotes(text, lambda part: _PREFIX_WORD.sub(r"\1", part))
     text = " ".join(text.split())
     # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
@@ -873,11 +876,13 @@ def _people_weighted(node: query.Query | None, names: frozenset[str]) -> query.Q
 
 
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
-               split: Callable[[str], list[tuple[str, str]]] | None = None) -> ParsedQuery:
+               split: Callable[[str], list[tuple[str, str]]] | None = None,
+               whole: frozenset[str] = frozenset()) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on. ``split(term)`` gives the pairs
-    of terms a long word's term is written apart as in the index (``_with_compounds``)."""
+    of terms a long word's term is written apart as in the index (``_with_compounds``); ``whole``, the words typed
+    with «*» (folded) that the index knows as words: no start of a word, no NOTICE_PREFIX."""
     notices: list[str] = []
-    cleaned = _clean(text, notices)
+    cleaned = _clean(text, notices, whole)
     words = [fold_word(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
     if not words:
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so
