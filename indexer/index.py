@@ -745,8 +745,10 @@ class SearchIndex:
         return result
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
+        starred = list(dict.fromkeys(fold_word(word) for word in prefix_words(request.text)))
+        whole = frozenset(word for word in starred if _known(searcher, word))  # «музыка*»: the word itself
         parsed = parse_text(request.text, searcher.schema, request.synonyms,
-                            functools.partial(_compound_parts, searcher))
+                            functools.partial(_compound_parts, searcher), whole)
         notices = parsed.notices
         if parsed.matches_nothing:
             return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
@@ -764,10 +766,13 @@ class SearchIndex:
         corrections = (_corrections(searcher, words, self._segment_words, _abbreviations(request.text), distant)
                        if parsed.strict is not None else {})
         _drop_typed_stems(searcher, sets, corrections, distant, request.synonyms)
-        starred = prefix_words(request.text)
-        if parsed.strict is not None and (starred or not matched.any()):
-            _complete_starts(searcher, sets, [fold_word(word) for word in starred] or words, corrections, distant,
-                             request.synonyms, starred=bool(starred))
+        starts = [word for word in starred if word not in whole]
+        completed: set[str] = set()  # the starts of words typed with «*» that a suggestion names the word of
+        if parsed.strict is not None and (starts or not matched.any()):
+            offered = _complete_starts(searcher, sets, starts or words, corrections, distant, request.synonyms,
+                                       starred=bool(starts))
+            if starts:
+                completed = offered
         if retyped is not None or corrections:
             suggestion = _apply_corrections(retyped or _PREFIX_STAR.sub("", request.text), corrections)
         if suggestion is not None and suggestion == " ".join(request.text.split()):
@@ -882,10 +887,11 @@ class SearchIndex:
             hits.append(Hit(id=stored["id"], type=stored["type"], score=score, snippet=snippet, snippet_field=source,
                             stamp=stored.get("stamp", ""), people=people))
         total = found_count + int(extra.sum())
-        if distant and total and (not found_count or q is parsed.relaxed):
+        if distant - completed and total and (not found_count or q is parsed.relaxed):
             # A correction of two edits is a hint beside the documents with every word as typed («кувыпулелеская»:
             # «кувыпулелеский»), or in place of nothing found; beside documents with only some of the words it
-            # named an unrelated word more often than the one meant («форсайт сессия»: «формат сессия»).
+            # named an unrelated word more often than the one meant («форсайт сессия»: «формат сессия»). The word
+            # of a start typed with «*» is no guess at a typo: offered beside them too («олимп* математика»).
             suggestion = None
         return SearchResult(
             total=total,
@@ -1379,11 +1385,13 @@ _PREFIX_STAR = re.compile(r"(?<=[^\W_])\*+(?![^\W_])")
 
 
 def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], corrections: Corrections,
-                     distant: set[str], synonyms: SynonymTable | None, starred: bool) -> None:
+                     distant: set[str], synonyms: SynonymTable | None, starred: bool) -> set[str]:
     """Adds to ``corrections`` the bank's word each start of a word of ``words`` begins — the commonest of the first
     MAX_COMPLETIONS words of the texts that begin so: «олимп*» → «олимпиады». A word typed with «*» is always
     completed; one without only when it is not indexed itself and its own query finds nothing («олимп», a dictionary
-    word, and no typo). A hint only (``distant``): what the start of a word finds is not guessed at."""
+    word, and no typo). A hint only (``distant``): what the start of a word finds is not guessed at. Returns the
+    words completed."""
+    completed: set[str] = set()
     paired = {word for key in corrections if isinstance(key, tuple) for word in key}
     for word in dict.fromkeys(words):
         shortest = MIN_PREFIX_LENGTH if starred else MIN_SPELLING_LENGTH
@@ -1401,7 +1409,9 @@ def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], correc
             if _live(searcher, SPELLING_FIELD, found):
                 corrections[word] = found
                 distant.add(word)
+                completed.add(word)
                 break
+    return completed
 
 
 MIN_GLUED_PART = 3  # the shortest word looked for in a word typed without its space

@@ -129,7 +129,10 @@ _CENTURY = re.compile(r"(?<![^\W_])([IVXivxХІхі]+)\s*вв?\.(?=\s|$|[,;:)])"
 # (``_without_initials``): they made the phrase «л ф» that a text had to hold, and texts write a name in full as
 # often as with initials (an author «Мухаметова Лилия Фаритовна»).
 _INITIALS = re.compile(r"(?<![^\s(])(?:[А-ЯЁ]\.\s?){1,2}(?=\s|$|[,;)]|[А-ЯЁ][а-яё])")
-_WORD_BEFORE = re.compile(r"[А-ЯЁа-яё]{2,}\s*$")
+_WORD_BEFORE = re.compile(r"([А-ЯЁа-яё]{2,})\s*$")
+# Words a single capital after them names a part of a document by («Приложение А. Анкета», «в разделе Б.», «Таблица
+# В.»): that letter is no initial and stays, in any case form of the word (``_named_by_letter``).
+LETTER_NAMED = ("приложение", "раздел", "часть", "пункт", "вариант", "таблица", "схема", "рисунок", "форма")
 _WORD_AFTER = re.compile(r"^\s*[А-ЯЁа-яё]{2,}")
 _CYRILLIC_WORD = re.compile(r"[а-яё]{3,}", re.IGNORECASE)
 _WORD = re.compile(TOKEN_PATTERN)
@@ -138,7 +141,8 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 # is plain words and gets the phrase of a word and its number (``_number_phrases``); the index passes over «№» too.
 _NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
 # A word typed with «*» after it, «олимп*»: the start of a word, which the index does not search by (it searches the
-# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word.
+# forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word; of a word
+# the index knows («музыка*») the star is only dropped.
 _PREFIX_WORD = re.compile(r"([^\W_]+)\*+(?![^\W_])")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
@@ -243,10 +247,24 @@ def _century(match: re.Match) -> str:
     return match.group()
 
 
+@functools.cache
+def _letter_named_terms() -> frozenset[str]:
+    return frozenset(term(word) for word in LETTER_NAMED)
+
+
+def _named_by_letter(word: str) -> bool:
+    """Whether ``word`` is a form of a word of LETTER_NAMED («приложения», «разделе», «части»)."""
+    return term(fold_word(word)) in _letter_named_terms()
+
+
 def _without_initials(text: str) -> str:
-    """``text`` with the initials beside a word (``_INITIALS``) left out: «Мухаметова Л.Ф.» is «Мухаметова»."""
+    """``text`` with the initials beside a word (``_INITIALS``) left out: «Мухаметова Л.Ф.» is «Мухаметова». A single
+    capital after a word of LETTER_NAMED names a part («Приложение А. Анкета») and stays."""
     def dropped(match: re.Match) -> str:
-        beside = _WORD_BEFORE.search(text, 0, match.start()) or _WORD_AFTER.match(text[match.end():])
+        before = _WORD_BEFORE.search(text, 0, match.start())
+        if before and len(match.group().strip()) == 2 and _named_by_letter(before.group(1)):
+            return match.group()
+        beside = before or _WORD_AFTER.match(text[match.end():])
         return " " if beside else match.group()
 
     return _INITIALS.sub(dropped, text)
@@ -325,9 +343,9 @@ def prefix_words(text: str) -> list[str]:
     return found
 
 
-def _clean(text: str, notices: list[str]) -> str:
+def _clean(text: str, notices: list[str], whole: frozenset[str] = frozenset()) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
-    notes what was changed."""
+    notes what was changed. ``whole``: the words typed with «*» (folded) that are words the index knows."""
     text = composed(text or "")
     had_control = bool(_CONTROL.search(text))
     text = " ".join(_CONTROL.sub(" ", text).split())
@@ -340,7 +358,9 @@ def _clean(text: str, notices: list[str]) -> str:
     text = _outside_quotes(text, lambda part: _without_initials(_NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
         "", _CENTURY.sub(_century, part))))))
     if starred := prefix_words(text):
-        notices.append(NOTICE_PREFIX.format(word=starred[0]))
+        # «музыка*»: a whole word with a star is the word, searched as such without a word about starts of words
+        if starts := [word for word in starred if fold_word(word) not in whole]:
+            notices.append(NOTICE_PREFIX.format(word=starts[0]))
         text = _outside_quotes(text, lambda part: _PREFIX_WORD.sub(r"\1", part))
     text = " ".join(text.split())
     # «ИЛИ» inside a phrase is its word («"МАОУ ИЛИ"»), not the operator: the phrase then looked for «or»
@@ -856,11 +876,13 @@ def _people_weighted(node: query.Query | None, names: frozenset[str]) -> query.Q
 
 
 def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
-               split: Callable[[str], list[tuple[str, str]]] | None = None) -> ParsedQuery:
+               split: Callable[[str], list[tuple[str, str]]] | None = None,
+               whole: frozenset[str] = frozenset()) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on. ``split(term)`` gives the pairs
-    of terms a long word's term is written apart as in the index (``_with_compounds``)."""
+    of terms a long word's term is written apart as in the index (``_with_compounds``); ``whole``, the words typed
+    with «*» (folded) that the index knows as words: no start of a word, no NOTICE_PREFIX."""
     notices: list[str] = []
-    cleaned = _clean(text, notices)
+    cleaned = _clean(text, notices, whole)
     words = [fold_word(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
     if not words:
         if text.strip() and not notices:  # «!!!», «—», an emoji: something was typed, and it says so

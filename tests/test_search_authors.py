@@ -28,6 +28,28 @@ def test_what_is_not_initials_beside_a_word_stays(typed, rest):
     assert parse_text(typed, SCHEMA).strict != parse_text(rest, SCHEMA).strict
 
 
+@pytest.mark.parametrize("typed", ["Приложение Б. Анкета", "приложения Б. Анкета", "в Приложении Б.", "ПРИЛОЖЕНИЕ Б.",
+                                   "Раздел Б. Итоги", "в разделе Б.", "Часть Б. Задания", "в части Б.", "Пункт Б.",
+                                   "Вариант Б. Ответы", "Таблица Б. Итоги", "Схема Б.", "Рисунок Б.", "на рисунке Б.",
+                                   "Форма Б. Заявка", "по форме Б."])
+def test_a_letter_naming_a_part_of_a_document_is_no_initial(typed):
+    """«Приложение А. Анкета» lost its «А.» with the initials: a capital after «Приложение», «Раздел», «Таблица» and
+    the like (any case form) names an appendix, a section, a table, and stays a word of the query."""
+    from indexer.query import _clean
+
+    assert _clean(typed, []) == typed
+    assert parse_text(typed, SCHEMA).strict != parse_text(typed.replace("Б.", ""), SCHEMA).strict
+
+
+@pytest.mark.parametrize(("typed", "rest"), [("Приложение Мухаметова Л.Ф.", "Приложение Мухаметова"),
+                                             ("Приложение Л.Ф. Мухаметова", "Приложение Мухаметова"),
+                                             ("Т.М.Ковалёва таблица", "Ковалёва таблица"),
+                                             ("Таблица Ковалёва Т.", "Таблица Ковалёва"),
+                                             ("Форматы Т. Ковалёва", "Форматы Ковалёва")])
+def test_initials_beside_a_surname_are_dropped_beside_those_words_too(typed, rest):
+    assert parse_text(typed, SCHEMA).strict == parse_text(rest, SCHEMA).strict
+
+
 def test_initials_in_quotes_stay_a_phrase():
     strict = parse_text('"Мухаметова Л.Ф."', SCHEMA).strict
     assert any(isinstance(leaf, query.Phrase) and leaf.words[-2:] == ["л", "ф"] for leaf in strict.leaves())

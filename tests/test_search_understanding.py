@@ -157,6 +157,44 @@ def test_a_word_with_a_star_says_the_start_of_a_word_is_not_searched_and_offers_
     assert ix.search(SearchQuery(text='"олимп*"', synonyms=TABLE)).notice != NOTICE_PREFIX.format(word="олимп")
 
 
+MUSIC_BANK = [
+    IndexDocument(id="practice:1", type="practice", title="Музыка в школе", body="Уроки музыки и музыкальных игр."),
+    IndexDocument(id="practice:2", type="practice", title="Вечера музыкальных гостиных",
+                  body="Музыкальных инструментов в классе много."),
+    IndexDocument(id="practice:3", type="practice", title="Ансамбль музыкальных инструментов", body="Опыт."),
+]
+
+
+@pytest.mark.parametrize("typed", ["музыка*", "Музыка**", "музыки*"])
+def test_a_whole_word_with_a_star_is_searched_as_the_word(tmp_path, typed):
+    """«музыка*» said «Поиск по началу слова («музыка*») не поддерживается — наберите слово целиком» and offered
+    another word, «музыкальных». A word the index knows is searched as the word (the star was dropped anyway), with
+    nothing said and nothing offered; a start of a word («музыкальн*») still gets both."""
+    index = SearchIndex(tmp_path / "index")
+    index.apply(MUSIC_BANK)
+    result = index.search(SearchQuery(text=typed))
+    assert (result.notice, result.suggestion) == (None, None)
+    assert [hit.id for hit in result.hits] == [hit.id for hit in index.search(SearchQuery(text="музыка")).hits]
+    assert result.total
+    start = index.search(SearchQuery(text="музыкальн*"))
+    assert (start.notice, start.suggestion) == (NOTICE_PREFIX.format(word="музыкальн"), "музыкальных")
+    # beside a whole word with a star, the notice names the start of a word
+    both = index.search(SearchQuery(text="музыка* музыкальн*"))
+    assert NOTICE_PREFIX.format(word="музыкальн") in both.notice and "музыка*" not in both.notice
+    assert both.suggestion == "музыка музыкальных"
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("олимп* математика", "олимпиадная математика"),
+                                              ("математика олимп*", "математика олимпиадная"),
+                                              ("Олимп* по математике", "Олимпиадная по математике")])
+def test_a_start_of_a_word_among_other_words_is_offered_the_whole_word_too(ix, typed, meant):
+    """«олимп*» alone offered «олимпиадная», and «олимп* математика» only said that the start of a word is not
+    searched. The query is offered with the start replaced by the same word."""
+    result = ix.search(SearchQuery(text=typed, synonyms=TABLE))
+    assert NOTICE_PREFIX.format(word=re.search(r"(\w+)\*", typed).group(1)) in result.notice
+    assert result.suggestion == meant
+
+
 def test_a_start_of_a_word_that_finds_nothing_is_offered_the_whole_word(ix):
     """«олимп» found nothing, without a suggestion: a dictionary word is no typo. The bank's word it begins is
     offered; a word that is indexed itself, or that finds something, is searched as typed."""
@@ -466,6 +504,23 @@ class TestPages:
         assert [r["id"] for r in body["results"]] == [r["id"] for r in meant["results"]] and body["total"]
         page = demo_client.get("/search", query_string={"q": "ghjajhbtynfwbz"}).get_data(as_text=True)
         assert "показаны результаты по запросу «профориентация»" in page
+
+    def test_a_whole_word_with_a_star_is_the_word_and_a_start_among_words_is_completed(self, demo_client):
+        """«музыка*» said the start of a word is not searched and offered «музыкальных»; «олимп* математика» said
+        so without offering anything, as «олимп*» alone did."""
+        def api(q: str) -> dict:
+            return demo_client.get("/api/v1/search", query_string={"q": q}).json
+
+        music = api("музыка*")
+        assert (music.get("notice"), music["suggestion"]) == (None, None)
+        assert music["total"] == api("музыка")["total"] > 0
+        page = demo_client.get("/search", query_string={"q": "музыка*"}).get_data(as_text=True)
+        assert "не поддерживается" not in page and "Возможно, вы имели в виду" not in page
+        olympiad = api("олимп* математика")
+        assert NOTICE_PREFIX.format(word="олимп") in olympiad["notice"] and olympiad["total"]
+        assert olympiad["suggestion"] == "олимпиады математика" and api(olympiad["suggestion"])["total"]
+        page = demo_client.get("/search", query_string={"q": "олимп* математика"}).get_data(as_text=True)
+        assert "Возможно, вы имели в виду" in page and "олимпиады математика</a>" in page
 
     def test_multi_select_facets_keep_other_values_and_widen(self, demo_client):
         def api(**params):
