@@ -1181,6 +1181,45 @@ def test_a_colleagues_list_is_copied_into_ones_own(app, world, make_user, make_p
     assert "Войдите</a>, чтобы скопировать" in _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)
 
 
+def test_a_copy_over_the_item_limit_tells_what_did_not_fit_apart_from_the_unavailable(app, world, make_practice):
+    """A list holds more than COLLECTION_MAX_ITEMS when the limit was lowered after it was made: its copy stops at
+    the limit, and the materials cut by it were counted «недоступных», which they are not (the reader sees them).
+    They are told apart: how many did not fit and the limit; «недоступных» only those the reader may not see."""
+    with app.app_context():
+        extra = [make_practice(f"Практика для курса {n}", owner_id=world["other"]) for n in (1, 2, 3)]
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс для наставников ШНО", visibility="link")
+    for practice in (world["draft"], world["published"], *extra):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    app.config["COLLECTION_MAX_ITEMS"] = 2
+    colleague = _client(app, world["other"])  # the draft is the owner's: not seen by the colleague
+    copied = colleague.post(f"/collections/shared/{_token(app, cid)}/copy")
+    assert copied.status_code == 302
+    with app.app_context():
+        copy = db.session.get(Collection, int(copied.headers["Location"].rsplit("/", 1)[1]))
+        assert [i.item_id for i in copy.items] == [world["published"], extra[0]]
+    message = colleague.get(copied.headers["Location"]).get_data(as_text=True)
+    assert ("«Копия: Курс для наставников ШНО», 2 материала (не скопировано недоступных: 1). 2 материала не вошли: "
+            "в подборке не больше 2 материалов. Копию видите только вы") in message
+    # the owner sees her draft: nothing of hers is unavailable, three did not fit
+    mine = owner.post(f"/collections/{cid}/copy")
+    message = owner.get(mine.headers["Location"]).get_data(as_text=True)
+    assert ("«Курс для наставников ШНО», 2 материала. 3 материала не вошли: в подборке не больше 2 материалов. "
+            "Копию видите только вы") in message
+    assert "недоступных" not in message
+    app.config["COLLECTION_MAX_ITEMS"] = 4  # one cut: «1 материал не вошёл», «не больше 4 материалов»
+    message = owner.get(owner.post(f"/collections/{cid}/copy").headers["Location"]).get_data(as_text=True)
+    assert "4 материала. 1 материал не вошёл: в подборке не больше 4 материалов." in message
+    with app.app_context():  # the service, whatever view asks
+        from kb.accounts.models import User
+        from kb.collections import services
+
+        result = services.copy_collection(db.session.get(User, world["other"]), db.session.get(Collection, cid))
+        assert (len(result.collection.items), result.unavailable, result.over_limit, result.unpublished_files) == (
+            4, 1, 0, 0)
+        db.session.rollback()
+
+
 def test_a_title_longer_than_word_keeps_exports_as_docx(app, world):
     """A title may have 300 characters («Копия: » of a 250-character one has 257); Word's properties hold 255:
     the property is cut with «…», the document's heading keeps the whole title."""
