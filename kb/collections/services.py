@@ -188,14 +188,19 @@ def over_limit_message(count: int) -> str:
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
     """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
     for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
-    the collection holds max_items() already: none of them for a material already in it (its owner put it there)."""
+    the collection holds max_items() already: none of them for a material already in the user's own collection
+    (its owner put it there)."""
+    # Already there: «уже есть» is the truth, the refusal was not (a file added while its practice was public), nor
+    # a 404 (a practice taken back to a draft since: its row in the list is «Материал недоступен»). It tells the
+    # owner nothing her list does not show; whoever never had it there gets ItemNotFound below.
+    there = next((i for i in collection.items if i.item_type == item_type and i.item_id == item_id), None)
+    if there is not None and is_owner(user, collection):
+        return there, False
     material = visible_material(user, item_type, item_id)
     if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
-    # Already there (a file added while its practice was public): «уже есть» is the truth, the refusal was not.
-    for item in collection.items:
-        if item.item_type == item_type and item.item_id == item_id:
-            return item, False
+    if there is not None:
+        return there, False
     if _unpublished_file(material):
         raise ItemRefused(UNPUBLISHED_FILE)
     if len(collection.items) >= max_items():
