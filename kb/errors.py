@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadHost, HTTPException
 
 from kb.extensions import db, limiter, missing_schema, missing_tables
-from kb.routing import FormTooLarge, local_path
+from kb.routing import FormTooLarge, FormTooManyParts, local_path
 from kb.schema import checked_schema_behind, schema_behind_log
 
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
@@ -51,6 +51,19 @@ BODY_TOO_LARGE_TITLE = "Слишком большой запрос"
 # areas stop at 20 000 characters).
 TEXT_TOO_LONG = ("Слишком длинный текст", "Текст одного из полей формы длиннее, чем принимает сайт, и не сохранён. "
                                           "Сократите его или приложите к практике файлом.")
+# A 413 to a multipart form of more parts than MAX_FORM_PARTS (kb.routing.FormTooManyParts; Flask's 1000): no page
+# of the site sends so many fields, a hostile client's thousands do.
+TOO_MANY_FIELDS = "Слишком много полей в форме"
+
+
+def too_many_fields_detail(limit: int | None) -> str:
+    """«В форме больше 1000 полей — столько сайт не принимает, и ничего не сохранено…» (the limit from the
+    configuration: MAX_FORM_PARTS)."""
+    from kb.templating import plural
+
+    more = f"больше {limit} {plural(limit, 'поля', 'полей', 'полей')}" if limit else "больше полей, чем принимает сайт"
+    return (f"В форме {more} — столько сайт не принимает, и ничего не сохранено. Страницы банка столько полей не "
+            "посылают: откройте форму заново и отправьте её со страницы.")
 
 
 CSRF_STALE = "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите."
@@ -332,6 +345,8 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.response is not None:
             return error.response  # an answer made for the case (/oai over its limit: 503 with Retry-After)
+        if isinstance(error, FormTooManyParts):  # more fields than the form takes, each of them short
+            return error_response(413, too_many_fields_detail(request.max_form_parts), title=TOO_MANY_FIELDS)
         if isinstance(error, FormTooLarge):  # a text of the form, not the body, over its limit
             return error_response(413, TEXT_TOO_LONG[1], title=TEXT_TOO_LONG[0])
         code = error.code or 500

@@ -46,9 +46,13 @@ class BodyTooLarge(RequestEntityTooLarge):
 
 
 class FormTooLarge(RequestEntityTooLarge):
-    """A form within MAX_CONTENT_LENGTH that its parser refused: a text of it over MAX_FORM_MEMORY_SIZE (or more
-    parts than MAX_FORM_PARTS, which no page sends); kb.errors says «Слишком длинный текст», not «Слишком большой
-    файл»."""
+    """A form within MAX_CONTENT_LENGTH that its parser refused: a text of it over MAX_FORM_MEMORY_SIZE; kb.errors
+    says «Слишком длинный текст», not «Слишком большой файл»."""
+
+
+class FormTooManyParts(FormTooLarge):
+    """A multipart form of more parts than MAX_FORM_PARTS (1000: no page sends so many, a hostile client's
+    thousands of fields do); kb.errors says «Слишком много полей в форме», not «Слишком длинный текст»."""
 
 
 class FormParser(FormDataParser):
@@ -63,8 +67,20 @@ class FormParser(FormDataParser):
             return super().parse(stream, mimetype, content_length, options)
         except BodyTooLarge:
             raise
-        except RequestEntityTooLarge:
-            raise FormTooLarge() from None
+        except RequestEntityTooLarge as error:
+            raise (FormTooManyParts() if _parts_over_limit(error) else FormTooLarge()) from None
+
+
+def _parts_over_limit(error: RequestEntityTooLarge) -> bool:
+    """Whether werkzeug's 413 is of MAX_FORM_PARTS: its multipart decoder raises it, counting the parts, from
+    ``next_event`` (where nothing else raises a 413); the texts' MAX_FORM_MEMORY_SIZE is checked elsewhere
+    (``receive_data``, the parser's ``parse``). werkzeug tells them apart in no other way (one plain
+    RequestEntityTooLarge); a werkzeug that raised it elsewhere would get «Слишком длинный текст», as before."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return (trace is not None and trace.tb_frame.f_code.co_name == "next_event"
+            and trace.tb_frame.f_globals.get("__name__") == "werkzeug.sansio.multipart")
 
 
 class CleanRequest(Request):
@@ -73,8 +89,8 @@ class CleanRequest(Request):
     stay. Forms filter their own text fields (kb.forms); a password keeps every character it is typed with.
 
     A body sent without Content-Length (Transfer-Encoding: chunked) and longer than MAX_CONTENT_LENGTH is a 413,
-    as it is with Content-Length (``WholeBodyStream``); a form's own 413 (a text over MAX_FORM_MEMORY_SIZE) is told
-    from it, with Content-Length or without (``FormParser``)."""
+    as it is with Content-Length (``WholeBodyStream``); a form's own 413 (a text over MAX_FORM_MEMORY_SIZE, more parts
+    than MAX_FORM_PARTS) is told from it, with Content-Length or without (``FormParser``)."""
 
     form_data_parser_class = FormParser
 

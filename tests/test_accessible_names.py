@@ -115,6 +115,46 @@ def test_collection_settings_and_deletion_name_the_collection(app, make_user):
     assert _title(deletion) == "Удалить подборку «Подборка к педсовету» — Банк практик"
 
 
+def test_the_diff_and_the_file_deletion_name_their_item_in_the_title(app, make_user, make_practice):
+    """«Сравнение версий» names the practice, «Удалить файл» the file: cut at 60 characters with «…», as the
+    other pages of one item."""
+    from kb.attachments.models import Attachment
+    from kb.practices import services
+    from kb.practices.models import PracticeVersion
+
+    owner = make_user("teacher")
+    name = "Положение о школьном научном обществе начальной школы на 2024-2025 учебный год.docx"
+    with app.app_context():
+        pid = make_practice(LONG, status="draft", owner_id=owner)
+        practice = db.session.get(Practice, pid)
+        db.session.add(PracticeVersion(practice_id=pid, number=1, snapshot=services.snapshot(practice),
+                                       author_id=owner))
+        attachment = Attachment(practice_id=pid, original_name=name, kind="docx", size=2000, sha256="0" * 64,
+                                text="Положение")
+        db.session.add(attachment)
+        db.session.commit()
+        aid = attachment.id
+    client = app.test_client()
+    sign_in(client, owner)
+    diff = client.get(f"/practices/{pid}/diff?from=1")
+    assert diff.status_code == 200
+    assert _title(diff.get_data(as_text=True)) == (
+        "Сравнение версий: «Очень длинное название практики, которое не поместится в…» — Банк практик")
+    deletion = client.get(f"/attachments/{aid}/delete")
+    assert deletion.status_code == 200
+    assert _title(deletion.get_data(as_text=True)) == (
+        "Удалить файл «Положение о школьном научном обществе начальной школы на…» — Банк практик")
+    short = "Положение о ШНО.docx"  # a name within 60 characters: whole
+    with app.app_context():
+        db.session.get(Attachment, aid).original_name = short
+        db.session.get(Practice, pid).title = "Школьное научное общество"
+        db.session.commit()
+    assert _title(client.get(f"/attachments/{aid}/delete").get_data(as_text=True)) == (
+        "Удалить файл «Положение о ШНО.docx» — Банк практик")
+    assert _title(client.get(f"/practices/{pid}/diff?from=1").get_data(as_text=True)) == (
+        "Сравнение версий: «Школьное научное общество» — Банк практик")
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]

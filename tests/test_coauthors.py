@@ -733,6 +733,31 @@ def test_a_refused_address_is_said_beside_its_field(app, world):
     assert "<title>Ошибка: " in page
 
 
+def test_a_linked_line_has_no_empty_form(app, world):
+    """A linked line's control is the link «Отвязать…» (its question page has the form that unlinks): the line kept
+    the link form's wrapper, a <form> with hidden fields and nothing to send it. Only a line without an account
+    has the form (its address field and «Привязать»), invited or confirmed the linked one has none."""
+    users, pid = world
+    linked, free = _author_id(app, pid, AUTHORS[1][0]), _author_id(app, pid, AUTHORS[0][0])
+    assert _link(app, users, pid).status_code == 302
+
+    def lines() -> tuple[str, str]:
+        page = _client(app, users, "owner").get(f"/practices/{pid}/coauthors").get_data(as_text=True)
+        line = re.search(rf'<li id="author-{linked}">(.*?)</li>', page, re.S).group(1)
+        assert "<form" not in line and "</form>" not in line and 'type="hidden"' not in line
+        assert f'href="/practices/{pid}/coauthors/{linked}/unlink"' in line and "Отвязать" in line
+        other = re.search(rf'<li id="author-{free}">(.*?)</li>', page, re.S).group(1)
+        assert other.count("<form") == other.count("</form>") == 1
+        form = re.search(r"<form (.*?)</form>", other, re.S).group(1)
+        assert f'action="/practices/{pid}/coauthors"' in form and 'name="csrf_token"' in form
+        assert f'name="author" value="{free}"' in form and 'name="email"' in form and "Привязать</button>" in form
+        return line, other
+
+    assert "приглашение отправлено" in lines()[0]
+    _accept(app, users, pid)
+    assert "подтверждено" in lines()[0]
+
+
 def test_the_link_form_confirms_no_guess_of_an_address_another_linker_invited(app, world, make_user):
     """The methodist invited an account to line 2: the owner's page shows only «приглашение отправлено». Whatever
     address the owner types, the answer is the same words: they confirm no guess of whose the address is."""

@@ -525,8 +525,9 @@ def test_ones_own_copy_leaves_out_the_files_of_practices_not_published(app, worl
             "практик: 1)." in page)
     with app.app_context():  # the service, whatever view asks
         account = db.session.get(User, world["owner"])
-        copy, skipped, unpublished_files = services.copy_collection(account, db.session.get(Collection, cid))
-        assert (len(copy.items), skipped, unpublished_files) == (3, 1, 1)
+        copy, unavailable, over_limit, unpublished_files = services.copy_collection(
+            account, db.session.get(Collection, cid))
+        assert (len(copy.items), unavailable, over_limit, unpublished_files) == (3, 1, 0, 1)
         db.session.rollback()
     # the file alone: only it is named
     with app.app_context():

@@ -204,6 +204,51 @@ def test_a_collection_holds_at_most_collection_max_items(app, world, make_practi
         assert len(db.session.get(Collection, cid).items) == 2
 
 
+def test_re_adding_a_material_no_longer_seen_says_it_is_there_and_tells_a_stranger_nothing(app, world, make_user,
+                                                                                          make_practice):
+    """A practice in one's list, taken back to a draft since (its row: «Материал недоступен»): adding it again
+    answered 404, though the list holds it. It is «уже есть в подборке», as a visible one, and nothing more of it
+    is said (no title). Whoever never had it in the list gets 404 as before: into another list, a new one, or by a
+    first click; no collection is made for it."""
+    with app.app_context():
+        later = make_practice("Практика, которую вернули в черновик", owner_id=world["other"])
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс для наставников ШНО")
+    assert _add(owner, cid, "practice", later).status_code == 302
+    with app.app_context():
+        db.session.get(Practice, later).status = "draft"
+        db.session.commit()
+    again = "Этот материал уже есть в подборке «Курс для наставников ШНО»."
+    response = _add(owner, cid, "practice", later)
+    assert response.status_code == 302 and unquote(response.headers["Location"]) == "/search?q=ШНО"
+    page = owner.get("/collections/mine").get_data(as_text=True)
+    assert again in page and "вернули в черновик" not in page
+    response = owner.post("/collections/add", headers={"Accept": "application/json"}, data={
+        "item_type": "practice", "item_id": later, "collection": str(cid)})
+    assert response.status_code == 200
+    assert response.json == {"message": again, "created": False, "collection": {
+        "id": cid, "title": "Курс для наставников ШНО", "url": f"/collections/{cid}"}}
+    assert "вернули в черновик" not in owner.get(f"/collections/{cid}").get_data(as_text=True)
+    with app.app_context():
+        assert [(i.item_type, i.item_id) for i in db.session.get(Collection, cid).items] == [("practice", later)]
+    # another list of the owner's, which never had it: 404, and nothing added
+    other_list = _create(owner, title="Другая подборка")
+    assert _add(owner, other_list, "practice", later).status_code == 404
+    # a stranger: into a list of hers, by a first click (none yet), into a new one, into the owner's list
+    stranger = _client(app, make_user("teacher"))
+    for data in ({"item_type": "practice", "item_id": later},
+                 {"item_type": "practice", "item_id": later, "collection": "new"},
+                 {"item_type": "practice", "item_id": later, "collection": str(cid)}):
+        assert stranger.post("/collections/add", data=data).status_code == 404
+        assert stranger.post("/collections/add", data=data, headers={"Accept": "application/json"}).status_code == 404
+    theirs = _create(stranger, title="Моя подборка")
+    assert _add(stranger, theirs, "practice", later).status_code == 404
+    with app.app_context():
+        assert db.session.get(Collection, other_list).items == []
+        assert db.session.get(Collection, theirs).items == []
+        assert db.session.scalar(select(func.count()).select_from(Collection)) == 3
+
+
 def test_deleted_materials_stay_as_unavailable(app, world, make_practice):
     owner = _client(app, world["owner"])
     cid = _create(owner)
@@ -1179,6 +1224,45 @@ def test_a_colleagues_list_is_copied_into_ones_own(app, world, make_user, make_p
     assert colleague.post(f"/collections/{private}/copy").status_code == 404
     assert _client(app).post(f"/collections/shared/{token}/copy").status_code == 302  # to the login page
     assert "Войдите</a>, чтобы скопировать" in _client(app).get(f"/collections/shared/{token}").get_data(as_text=True)
+
+
+def test_a_copy_over_the_item_limit_tells_what_did_not_fit_apart_from_the_unavailable(app, world, make_practice):
+    """A list holds more than COLLECTION_MAX_ITEMS when the limit was lowered after it was made: its copy stops at
+    the limit, and the materials cut by it were counted «недоступных», which they are not (the reader sees them).
+    They are told apart: how many did not fit and the limit; «недоступных» only those the reader may not see."""
+    with app.app_context():
+        extra = [make_practice(f"Практика для курса {n}", owner_id=world["other"]) for n in (1, 2, 3)]
+    owner = _client(app, world["owner"])
+    cid = _create(owner, title="Курс для наставников ШНО", visibility="link")
+    for practice in (world["draft"], world["published"], *extra):
+        assert _add(owner, cid, "practice", practice).status_code == 302
+    app.config["COLLECTION_MAX_ITEMS"] = 2
+    colleague = _client(app, world["other"])  # the draft is the owner's: not seen by the colleague
+    copied = colleague.post(f"/collections/shared/{_token(app, cid)}/copy")
+    assert copied.status_code == 302
+    with app.app_context():
+        copy = db.session.get(Collection, int(copied.headers["Location"].rsplit("/", 1)[1]))
+        assert [i.item_id for i in copy.items] == [world["published"], extra[0]]
+    message = colleague.get(copied.headers["Location"]).get_data(as_text=True)
+    assert ("«Копия: Курс для наставников ШНО», 2 материала (не скопировано недоступных: 1). 2 материала не вошли: "
+            "в подборке не больше 2 материалов. Копию видите только вы") in message
+    # the owner sees her draft: nothing of hers is unavailable, three did not fit
+    mine = owner.post(f"/collections/{cid}/copy")
+    message = owner.get(mine.headers["Location"]).get_data(as_text=True)
+    assert ("«Курс для наставников ШНО», 2 материала. 3 материала не вошли: в подборке не больше 2 материалов. "
+            "Копию видите только вы") in message
+    assert "недоступных" not in message
+    app.config["COLLECTION_MAX_ITEMS"] = 4  # one cut: «1 материал не вошёл», «не больше 4 материалов»
+    message = owner.get(owner.post(f"/collections/{cid}/copy").headers["Location"]).get_data(as_text=True)
+    assert "4 материала. 1 материал не вошёл: в подборке не больше 4 материалов." in message
+    with app.app_context():  # the service, whatever view asks
+        from kb.accounts.models import User
+        from kb.collections import services
+
+        result = services.copy_collection(db.session.get(User, world["other"]), db.session.get(Collection, cid))
+        assert (len(result.collection.items), result.unavailable, result.over_limit, result.unpublished_files) == (
+            4, 1, 0, 0)
+        db.session.rollback()
 
 
 def test_a_title_longer_than_word_keeps_exports_as_docx(app, world):

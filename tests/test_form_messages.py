@@ -248,3 +248,27 @@ def test_a_chunked_form_with_a_text_longer_than_a_form_takes_is_called_a_text(ap
     fits = _chunked_form(teacher_client, "/practices/new", {"title": "Практика, присланная по частям",
                                                             "annotation": "а" * 5_000, "save_draft": "1"})
     assert fits.status_code == 302 and _practices(app) == 1
+
+
+def test_a_form_with_more_fields_than_a_form_takes_is_called_so(app, teacher_client):
+    """A multipart form of more parts than MAX_FORM_PARTS (1000; no page sends so many: a hostile client's
+    thousands of fields) was answered «Слишком длинный текст», with every text of it short. It is said what it is,
+    with Content-Length or without; a text over MAX_FORM_MEMORY_SIZE is still «Слишком длинный текст»."""
+    fields = {"title": "Практика с тысячами полей", **{f"field{n}": "а" for n in range(3000)}}
+    with_length = teacher_client.post("/practices/new", content_type="multipart/form-data", data=fields)
+    chunked = _chunked_form(teacher_client, "/practices/new", fields)
+    for response in (with_length, chunked):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413
+        assert "<title>Слишком много полей в форме — Банк практик</title>" in page
+        assert "В форме больше 1000 полей" in page
+        assert "Слишком длинный текст" not in page and "Слишком большой файл" not in page
+    assert _practices(app) == 0
+    app.config["MAX_FORM_PARTS"] = 21
+    page = teacher_client.post("/practices/new", content_type="multipart/form-data", data=fields).get_data(
+        as_text=True)
+    assert "В форме больше 21 поля" in page
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10_000  # a long text within the parts' limit: the text's message
+    response = teacher_client.post("/practices/new", content_type="multipart/form-data",
+                                   data={"title": "Практика с длинным текстом", "annotation": "а" * 20_000})
+    assert response.status_code == 413 and "Слишком длинный текст" in response.get_data(as_text=True)

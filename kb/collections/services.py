@@ -6,6 +6,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, and_, exists, func, or_, select, union_all
@@ -175,17 +176,31 @@ def full_message(collection: Collection) -> str:
             "больше в одну подборку не помещается. Уберите из неё лишнее или начните новую подборку.")
 
 
+def over_limit_message(count: int) -> str:
+    """What a copy says of the materials past max_items() it left out: «3 материала не вошли: в подборке не больше
+    500 материалов.» (not «недоступных»: the reader sees them)."""
+    limit = max_items()
+    return (f"{count} {plural(count, 'материал', 'материала', 'материалов')} "
+            f"{plural(count, 'не вошёл', 'не вошли', 'не вошли')}: в подборке не больше {limit} "
+            f"{plural(limit, 'материала', 'материалов', 'материалов')}.")
+
+
 def add_item(user: User, collection: Collection, item_type: str, item_id: int) -> tuple[CollectionItem, bool]:
     """Put a material at the end of the collection; (item, False) when it is there already. Raises ItemNotFound
     for a material the user may not see, ItemRefused for a file of a practice not published, CollectionFull when
-    the collection holds max_items() already: none of them for a material already in it (its owner put it there)."""
+    the collection holds max_items() already: none of them for a material already in the user's own collection
+    (its owner put it there)."""
+    # Already there: «уже есть» is the truth, the refusal was not (a file added while its practice was public), nor
+    # a 404 (a practice taken back to a draft since: its row in the list is «Материал недоступен»). It tells the
+    # owner nothing her list does not show; whoever never had it there gets ItemNotFound below.
+    there = next((i for i in collection.items if i.item_type == item_type and i.item_id == item_id), None)
+    if there is not None and is_owner(user, collection):
+        return there, False
     material = visible_material(user, item_type, item_id)
     if material is None:
         raise ItemNotFound(f"{item_type} {item_id}")
-    # Already there (a file added while its practice was public): «уже есть» is the truth, the refusal was not.
-    for item in collection.items:
-        if item.item_type == item_type and item.item_id == item_id:
-            return item, False
+    if there is not None:
+        return there, False
     if _unpublished_file(material):
         raise ItemRefused(UNPUBLISHED_FILE)
     if len(collection.items) >= max_items():
@@ -201,27 +216,36 @@ def add_item(user: User, collection: Collection, item_type: str, item_id: int) -
 COPY_PREFIX = "Копия: "
 
 
-def copy_collection(user: User, source: Collection) -> tuple[Collection, int, int]:
+class Copied(NamedTuple):
+    """What ``copy_collection`` made and what it left out, each for its own reason (the view says them apart)."""
+
+    collection: Collection
+    unavailable: int  # the user does not see them (a colleague's draft, a practice taken down, one deleted)
+    over_limit: int  # seen, but past max_items(): the source holds more (made before the limit was lowered)
+    unpublished_files: int  # files of practices not published: the owner sees her draft's, which no list takes
+
+
+def copy_collection(user: User, source: Collection) -> Copied:
     """A private collection of ``user`` with the materials of ``source`` they see on its page (``entries``: one
-    query per kind of material), in its order and with its notes (a course designer adapts a colleague's list):
-    (the copy, how many materials were left out because the user does not see them or the copy was full, how many
-    files of practices not published were left out: the owner sees her draft's file, which ``add_item`` refuses)."""
+    query per kind of material), in its order and with its notes (a course designer adapts a colleague's list),
+    up to max_items(); with how many were left out, and why (``Copied``)."""
     title = source.title if is_owner(user, source) or source.title.startswith(COPY_PREFIX) \
         else COPY_PREFIX + source.title
     copy = create_collection(user, title[:300], source.description, "private")
-    skipped = unpublished_files = 0
+    unavailable = over_limit = unpublished_files = 0
     for entry in entries(source, user):
         item = entry.item
-        if entry.available and _unpublished_file(entry.material):
+        if not entry.available:
+            unavailable += 1
+        elif _unpublished_file(entry.material):
             unpublished_files += 1
-            continue
-        if len(copy.items) >= max_items() or not entry.available:
-            skipped += 1
-            continue
-        copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
-                                         position=len(copy.items)))
+        elif len(copy.items) >= max_items():
+            over_limit += 1
+        else:
+            copy.items.append(CollectionItem(item_type=item.item_type, item_id=item.item_id, note=item.note,
+                                             position=len(copy.items)))
     db.session.flush()
-    return copy, skipped, unpublished_files
+    return Copied(copy, unavailable, over_limit, unpublished_files)
 
 
 def remove_item(collection: Collection, item: CollectionItem) -> None:

@@ -182,17 +182,21 @@ def shared_copy(token: str):
 
 
 def _copy(collection: Collection) -> Response:
-    copied, skipped, unpublished_files = services.copy_collection(current_user, collection)
+    result = services.copy_collection(current_user, collection)
     db.session.commit()
+    copied = result.collection
     count = len(copied.items)
     materials = plural(count, "материал", "материала", "материалов")
     message = f"Подборка скопирована в ваши: «{copied.title}», {count} {materials}"
-    left_out = [f"недоступных: {skipped}"] if skipped else []
-    if unpublished_files:  # the owner's copy: a file her page shows, which no collection takes
-        left_out.append(f"файлов неопубликованных практик: {unpublished_files}")
+    left_out = [f"недоступных: {result.unavailable}"] if result.unavailable else []
+    if result.unpublished_files:  # the owner's copy: a file her page shows, which no collection takes
+        left_out.append(f"файлов неопубликованных практик: {result.unpublished_files}")
     if left_out:
         message += f" (не скопировано {', '.join(left_out)})"
-    flash(message + ". Копию видите только вы; её можно менять как свою.", "success")
+    message += "."
+    if result.over_limit:  # seen, but past the limit: not «недоступных»
+        message += " " + services.over_limit_message(result.over_limit)
+    flash(message + " Копию видите только вы; её можно менять как свою.", "success")
     return redirect(url_for(".view", collection_id=copied.id))
 
 
