@@ -471,6 +471,23 @@ def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user
     assert WORD in imported[0].attachments[0].text
 
 
+def test_a_registrys_file_of_bytes_no_check_knows_is_told_it_is_not_what_it_is_named(app, runner, make_user,
+                                                                                     tmp_path):
+    """Binary data named .pdf in the registry's ZIP was «Неподдерживаемый тип файла. Принимаются: PDF, …»."""
+    from tests.test_attachments import NOTHING_KNOWN
+
+    make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({"отчёт.pdf": NOTHING_KNOWN}))
+    registry = write(tmp_path, "r.csv", csv_bytes([row("B-1", "С файлом", files="отчёт.pdf")]))
+    for extra in (["--dry-run"], []):
+        result = runner.invoke(args=["import-practices", registry, "--attachments", archive, *extra])
+        assert result.exit_code == 1
+        assert ("Файл «отчёт.pdf»: Файл назван как PDF, но это не PDF-документ (возможно, он повреждён или "
+                "переименован).") in result.output, result.output
+        assert "Неподдерживаемый тип" not in result.output
+    assert practices(app) == []
+
+
 def test_files_with_a_nul_in_their_text_are_imported(app, runner, make_user, tmp_path):
     """An RTF's «\\'00», a zero byte in a text file past its first 8 KB: the NUL in the extracted text made
     PostgreSQL refuse the row («Строку не удалось записать в базу данных»)."""
