@@ -467,6 +467,33 @@ def test_an_unsupported_file_is_named_in_words_not_by_its_mime_type(editor, name
     assert "application/" not in page
 
 
+# Bytes no check recognises: no signature, no text (a file damaged from its first byte, or another renamed)
+NOTHING_KNOWN = bytes((index * 37 + 11) % 256 for index in range(4000))
+
+
+@pytest.mark.parametrize(("name", "claimed"), [
+    ("отчёт.pdf", "PDF, но это не PDF-документ"), ("план.docx", "DOCX, но это не документ DOCX"),
+    ("план.doc", "DOC, но это не документ DOC"), ("слайды.pptx", "PPTX, но это не презентация PPTX"),
+    ("баллы.ods", "ODS, но это не таблица ODS"), ("доклад.rtf", "RTF, но это не документ RTF"),
+])
+def test_bytes_no_check_knows_are_told_they_are_not_what_the_name_says(editor, name, claimed):
+    """Binary data named as a document was «Неподдерживаемый тип файла. Принимаются: PDF, DOCX, …», naming no type
+    and listing the very format the file is named as."""
+    client, pid = editor
+    page = upload(client, pid, name, NOTHING_KNOWN).get_data(as_text=True)
+    assert f"Файл назван как {claimed} (возможно, он повреждён или переименован)." in page
+    assert "Неподдерживаемый тип" not in page
+
+
+def test_bytes_no_check_knows_without_an_accepted_name_are_still_an_unsupported_type():
+    from kb.attachments.extract import UnsupportedType, detect
+
+    for name in ("данные.bin", "данные"):
+        with pytest.raises(UnsupportedType) as refused:
+            detect(NOTHING_KNOWN, name)
+        assert str(refused.value).startswith("Неподдерживаемый тип файла. Принимаются: PDF, DOCX")
+
+
 def _zip(entries: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

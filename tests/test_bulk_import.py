@@ -471,6 +471,23 @@ def test_a_row_failing_while_written_is_rolled_back_alone(app, runner, make_user
     assert WORD in imported[0].attachments[0].text
 
 
+def test_a_registrys_file_of_bytes_no_check_knows_is_told_it_is_not_what_it_is_named(app, runner, make_user,
+                                                                                     tmp_path):
+    """Binary data named .pdf in the registry's ZIP was «Неподдерживаемый тип файла. Принимаются: PDF, …»."""
+    from tests.test_attachments import NOTHING_KNOWN
+
+    make_user("admin")
+    archive = write(tmp_path, "files.zip", zip_bytes({"отчёт.pdf": NOTHING_KNOWN}))
+    registry = write(tmp_path, "r.csv", csv_bytes([row("B-1", "С файлом", files="отчёт.pdf")]))
+    for extra in (["--dry-run"], []):
+        result = runner.invoke(args=["import-practices", registry, "--attachments", archive, *extra])
+        assert result.exit_code == 1
+        assert ("Файл «отчёт.pdf»: Файл назван как PDF, но это не PDF-документ (возможно, он повреждён или "
+                "переименован).") in result.output, result.output
+        assert "Неподдерживаемый тип" not in result.output
+    assert practices(app) == []
+
+
 def test_files_with_a_nul_in_their_text_are_imported(app, runner, make_user, tmp_path):
     """An RTF's «\\'00», a zero byte in a text file past its first 8 KB: the NUL in the extracted text made
     PostgreSQL refuse the row («Строку не удалось записать в базу данных»)."""
@@ -689,6 +706,55 @@ def test_ids_excel_turned_into_numbers_do_not_create_second_practices(app, runne
 
     bank_wide = runner.invoke(args=["import-practices", path, "--user", "admin@example.org"])
     assert bank_wide.exit_code == 0 and "создано 4" in bank_wide.output, "the office's numbering is apart"
+
+
+CSV_ZEROS = ("Excel или LibreOffice мог убрать нули, когда файл CSV открывали в нём. Исправьте идентификатор в файле "
+             "(в программе таблиц задайте столбцу формат «Текстовый» и впишите идентификатор заново) и загрузите "
+             "реестр ещё раз.")
+
+
+def test_ids_excel_stripped_in_a_csv_do_not_create_second_practices(app, runner, make_user, tmp_path):
+    """A CSV registry opened and saved again in Excel holds the text «1» where «001» was, «2.5» where «2.50» was:
+    a CSV's id was compared as it is and created a second practice. An id written as a spreadsheet writes a
+    number, equal as a number to a stored id of the office's numbering but another text, is refused naming that
+    id, as a numeric cell of an XLSX is; an id typed exactly finds its practice («1.1» and «1.10» stay two)."""
+    make_user("methodist", email="m@example.org", scope_region="RU-CHE")
+    typed = [row("001", "Практика ноль ноль один"), row("1.10", "Практика один точка десять"),
+             row("1.1", "Практика один точка один"), row("2.50", "Практика два пятьдесят"),
+             row("0020", "Практика двадцать")]
+    path = write(tmp_path, "r.csv", csv_bytes(typed))
+    assert runner.invoke(args=["import-practices", path, "--user", "m@example.org"]).exit_code == 0
+    first, tenth, one_one, two_fifty, twenty = practices(app)
+    again = runner.invoke(args=["import-practices", path, "--user", "m@example.org"])
+    assert again.exit_code == 0 and "создано 0" in again.output, again.output
+
+    resaved = [row("1", "Практика ноль ноль один"), row("1.1", "Практика один точка один", annotation="Новая."),
+               row("2.5", "Практика два пятьдесят"), row("20", "Практика двадцать"), row("3", "Новая практика")]
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r2.csv", csv_bytes(resaved)),
+                                 "--user", "m@example.org"])
+    assert result.exit_code == 1 and "Строка 2 [1]: ошибка — строка не загружена" in result.output
+    assert (f"ошибка: Внешний идентификатор «1» похож на «001» практики №{first.id}, уже загруженной: {CSV_ZEROS}"
+            in result.output), result.output
+    assert f"Внешний идентификатор «2.5» похож на «2.50» практики №{two_fifty.id}," in result.output
+    assert f"Внешний идентификатор «20» похож на «0020» практики №{twenty.id}," in result.output
+    assert "Строка 3 [1.1]: обновлена" in result.output and "Строка 6 [3]: создана" in result.output
+    after = practices(app)
+    assert [(p.id, p.external_id) for p in after[:5]] == [
+        (first.id, "001"), (tenth.id, "1.10"), (one_one.id, "1.1"), (two_fifty.id, "2.50"), (twenty.id, "0020")]
+    assert [p.external_id for p in after[5:]] == ["3"], "no practice «1», «2.5» or «20»"
+    assert after[2].annotation == "Новая." and after[1].annotation != "Новая."
+
+
+@pytest.mark.parametrize("text", ["01", "1.0", "+1", "1e0", "Р-1"])
+def test_a_csv_id_no_spreadsheet_writes_for_a_number_is_compared_as_it_is(app, runner, make_user, tmp_path, text):
+    """Only the text a spreadsheet writes for a number (no zeros before it, none at the end of its fraction)
+    is one it may have stripped: another is an id as typed, a new practice beside «001»."""
+    make_user("methodist", email="m@example.org", scope_region="RU-CHE")
+    first = write(tmp_path, "r.csv", csv_bytes([row("001", "Практика ноль ноль один")]))
+    assert runner.invoke(args=["import-practices", first, "--user", "m@example.org"]).exit_code == 0
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r2.csv", csv_bytes([row(text, "Другая")])),
+                                 "--user", "m@example.org"])
+    assert "похож на" not in result.output, result.output
 
 
 # -- web -------------------------------------------------------------------------------------------------

@@ -1129,6 +1129,8 @@ def test_a_date_in_a_text_or_vocabulary_cell_is_named_as_a_date(app, make_user):
     assert [p.organisation for p in practices(app)][-1] == "05.09.2024"
 
 
+# A CSV is saved by Excel or by LibreOffice: its messages name both (an XLSX's, Excel)
+CSV_PROGRAM = "Excel или LibreOffice"
 _DATE_ADVICE = ("Excel сам превращает в дату набранное так, как «5-9» или «5.9». Задайте ячейке формат «Текстовый» "
                 "(Формат ячеек → Текстовый), впишите значение заново и загрузите реестр снова.")
 
@@ -1143,12 +1145,13 @@ def test_a_date_in_a_subject_or_topic_cell_warns_and_the_row_loads(app, make_use
     rows = [_with("Предмет", date), _with("Темы", date, row("R-2", "Театр в школе", topics="ШНО")),
             _with("Уровень распространения", date, row("R-3", "Проектная неделя"))]
     registry = xlsx_bytes(rows) if kind == "xlsx" else csv_bytes(rows)
+    advice = _DATE_ADVICE if kind == "xlsx" else _DATE_ADVICE.replace("Excel", CSV_PROGRAM)
     report = check(app, admin, registry, dry_run=False)
     assert [r.errors for r in report.rows] == [[], [], []]
     assert [r.action for r in report.rows] == ["create"] * 3
-    assert (f"Предмет: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {_DATE_ADVICE}"
+    assert (f"Предмет: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {advice}"
             in report.rows[0].warnings)
-    assert (f"Темы: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {_DATE_ADVICE}"
+    assert (f"Темы: в ячейке дата «05.09.2024», а не значение словаря; значение не загружено. {advice}"
             in report.rows[1].warnings)
     assert any(w.startswith("Уровень распространения: в ячейке дата «05.09.2024», а не значение словаря")
                for w in report.rows[2].warnings), report.rows[2].warnings
@@ -1188,6 +1191,7 @@ def test_a_date_in_the_region_cell_still_refuses_the_row(app, make_user, kind, d
         report = check(app, user, xlsx_bytes(rows) if kind == "xlsx" else csv_bytes(rows), dry_run=False)
         assert report.rows[0].errors == [
             f"Регион: в ячейке дата «{shown}», а не значение словаря; без региона строка не загружается — впишите в "
-            f"ячейку название региона, например «Челябинская область». {_DATE_ADVICE}"]
+            f"ячейку название региона, например «Челябинская область». "
+            f"{_DATE_ADVICE if kind == 'xlsx' else _DATE_ADVICE.replace('Excel', CSV_PROGRAM)}"]
         assert not [warning for warning in report.rows[0].warnings if "Регион" in warning], user.role
         assert practices(app) == []

@@ -619,6 +619,45 @@ def test_a_date_in_an_ods_grades_cell_names_libreoffice_not_excel(app, make_user
     assert not any("Excel" in warning for warning in report.rows[0].warnings)
 
 
+def test_dates_and_date_serials_of_an_ods_name_libreoffice_not_excel(app, make_user):
+    """A date cell of an ODS in the organisation's or a subject's column, a date serial in the year's, were told
+    «Excel сам превратил это в дату», «похоже на дату Excel»: LibreOffice saved the file."""
+    from tests.test_bulk_import_checks import check
+
+    admin = make_user("admin")
+    values = row("Д-1", "Театр в школе", year=45366)
+    values[HEADER.index("Организация")] = dt.datetime(2024, 9, 5)
+    values[HEADER.index("Предмет")] = dt.datetime(2024, 3, 12)
+    warnings = check(app, admin, ods_bytes([values])).rows[0].warnings
+    assert ("Организация: в ячейке дата 05.09.2024, она прочитана как текст «05.09.2024». Если там было написано "
+            "другое, LibreOffice сам превратил это в дату (так он делает с «5-9» или «5.9»)") in " ".join(warnings)
+    assert ("Предмет: в ячейке дата «12.03.2024», а не значение словаря; значение не будет загружено. LibreOffice "
+            "сам превращает в дату набранное так, как «12-3» или «12.3».") in " ".join(warnings)
+    assert ("Год: в ячейке число 45366 — похоже на дату LibreOffice 15.03.2024 (ячейка потеряла формат даты), взят "
+            "её год 2024.") in warnings
+    assert not any("Excel" in warning for warning in warnings), warnings
+
+
+def test_an_id_libreoffice_turned_into_a_number_is_refused_naming_libreoffice(app, runner, make_user, tmp_path):
+    """An ODS's numeric id equal as a number to a stored «001» is refused as an XLSX's is, but the message said
+    «Excel мог убрать нули» of a file LibreOffice saved."""
+    from tests.test_bulk_import import csv_bytes
+
+    make_user("methodist", email="m@example.org", scope_region="RU-CHE")
+    loaded = runner.invoke(args=["import-practices", write(tmp_path, "r.csv", csv_bytes([row("001", "Практика")])),
+                                 "--user", "m@example.org"])
+    assert loaded.exit_code == 0, loaded.output
+    first, = practices(app)
+    result = runner.invoke(args=["import-practices", write(tmp_path, "r.ods", ods_bytes([row(1, "Практика")])),
+                                 "--user", "m@example.org"])
+    assert result.exit_code == 1
+    assert (f"Внешний идентификатор «1» похож на «001» практики №{first.id}, уже загруженной: LibreOffice мог убрать "
+            "нули. Исправьте идентификатор в файле (формат ячейки «Текстовый») и загрузите реестр ещё раз."
+            ) in result.output, result.output
+    assert "Excel" not in result.output
+    assert [p.external_id for p in practices(app)] == ["001"]
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "ods"])
 def test_an_uncalculated_formula_in_the_region_cell_is_the_rows_error_alone(app, make_user, kind):
     """A region cell holding a formula without its value told the formula and «Регион не указан — взят регион

@@ -109,6 +109,23 @@ def test_a_web_page_saved_with_an_excel_name_is_named_as_such(page):
                                       "сохраните как XLSX.")
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ("реестр.ods", "Файл — веб-страница (HTML), а не таблица ODS: откройте его в LibreOffice и сохраните как ODS."),
+    ("реестр.fods", "Файл — веб-страница (HTML), а не таблица ODS: откройте его в LibreOffice и сохраните как ODS."),
+    ("реестр.csv", "Файл — веб-страница (HTML), а не таблица CSV: откройте его в Excel или LibreOffice и сохраните "
+                   "как XLSX или CSV."),
+    ("реестр.xlsx", "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."),
+    ("", "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."),
+])
+def test_a_web_page_named_as_an_ods_or_a_csv_names_that_format(name, message):
+    """A web page named .ods or .csv was told it is «не таблица Excel», to be saved from Excel."""
+    from kb.bulkimport.registry import RegistryError, read_registry
+
+    with pytest.raises(RegistryError) as refused:
+        read_registry(b"<html><body><table><tr><td>\xd0\x9d</td></tr></table></body></html>", 100, name)
+    assert str(refused.value) == message
+
+
 def test_a_csv_whose_cells_hold_markup_is_still_a_csv():
     from kb.bulkimport.registry import read_registry
 

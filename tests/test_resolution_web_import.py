@@ -544,6 +544,21 @@ def test_a_file_of_an_unsupported_kind_is_told_the_formats_of_a_resolution(app, 
     assert "PPTX" not in page and "XLSX" not in page
 
 
+def test_binary_data_named_as_a_resolution_format_is_told_it_is_not_one(app, client, methodist):
+    """Bytes no check recognises, named .pdf or .docx, were «Неподдерживаемый тип файла. Резолюция принимается в
+    форматах .txt, .md, .docx, …», naming no type and listing the one the file is named as."""
+    from tests.test_attachments import NOTHING_KNOWN
+
+    for filename, claimed in (("резолюция.pdf", "PDF, но это не PDF-документ"),
+                              ("резолюция.docx", "DOCX, но это не документ DOCX")):
+        response = upload(client, NOTHING_KNOWN, filename)
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert f"Файл назван как {claimed} (возможно, он повреждён или переименован)." in page
+        assert "Неподдерживаемый тип" not in page and "Резолюция принимается" not in page
+    assert _count(app) == 0 and _staged(app) == []
+
+
 def test_a_txt_with_binary_data_is_told_it_is_no_text_file(app, client, methodist):
     """A NUL byte in a .txt was «Неподдерживаемый тип файла. Резолюция принимается в форматах .txt, …», naming no
     type, and .txt among the formats taken."""

@@ -103,7 +103,12 @@ class UnsupportedType(AttachmentError):
         self.found = found
 
 
-class NotText(UnsupportedType):
+class NotWhatNamed(UnsupportedType):
+    """A file named as a kind the bank takes (.pdf, .docx) whose bytes are of no kind any check knows: its message
+    says the file is not what its name says (a list of formats taken would name that very one among them)."""
+
+
+class NotText(NotWhatNamed):
     """A file named as text (.txt, .md, .csv) whose bytes are no text: its message says so (there is no kind to
     name, and a resolution's list of formats would name .txt among them)."""
 
@@ -500,6 +505,21 @@ def _not_flat(extension: str) -> None:
                           "одном файле XML): откройте его в LibreOffice и сохраните заново.")
 
 
+# What a file of each kind is, in words, for the refusal of one that is no such file: «не PDF-документ»
+_KIND_NOUNS = {
+    "pdf": "{}-документ".format,
+    **dict.fromkeys(("docx", "doc", "odt", "rtf", "fodt"), "документ {}".format),
+    **dict.fromkeys(("pptx", "ppt", "odp", "fodp"), "презентация {}".format),
+    **dict.fromkeys(("xlsx", "xls", "ods", "fods"), "таблица {}".format),
+}
+
+
+def _claimed_kind(extension: str) -> str | None:
+    """The kind a file's extension names, of those with a word in _KIND_NOUNS (text has its own refusal)."""
+    return next((kind for kind in (extension, *EXTENSIONS) if kind in _KIND_NOUNS and extension in EXTENSIONS[kind]),
+                None)
+
+
 def detect(data: bytes, filename: str) -> str:
     """The kind of the file from its content; refuses unknown types and a misleading extension."""
     if not data:
@@ -524,6 +544,9 @@ def detect(data: bytes, filename: str) -> str:
     if kind is None and guess is None and extension in EXTENSIONS["txt"]:
         raise NotText(f"Файл «.{extension}» — не текстовый: в нём двоичные данные, а не текст. Проверьте, тот ли "
                       "это файл.")
+    if kind is None and guess is None and (claimed := _claimed_kind(extension)) is not None:
+        raise NotWhatNamed(f"Файл назван как {extension.upper()}, но это не {_KIND_NOUNS[claimed](extension.upper())} "
+                           "(возможно, он повреждён или переименован).")
     if kind not in KINDS:
         found = f": {describe(guess.extension)}" if guess is not None else ""
         raise UnsupportedType(f"Неподдерживаемый тип файла{found}. Принимаются: "

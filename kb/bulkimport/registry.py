@@ -16,6 +16,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kb.attachments.extract import (
@@ -92,6 +93,13 @@ MAX_CELL = 4 * 1024 * 1024  # characters in one CSV cell
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first non-empty rows (a title may stand above)
 NOT_A_TABLE = "Файл не похож на таблицу CSV, XLSX или ODS. Сохраните реестр в одном из этих форматов."
 NOT_EXCEL_HTML = "Файл — веб-страница (HTML), а не таблица Excel: откройте его в Excel и сохраните как XLSX."
+# A web page named as another format the registry is loaded in (its name's ending): that format is named
+_NOT_TABLE_HTML = {
+    ".ods": "Файл — веб-страница (HTML), а не таблица ODS: откройте его в LibreOffice и сохраните как ODS.",
+    ".fods": "Файл — веб-страница (HTML), а не таблица ODS: откройте его в LibreOffice и сохраните как ODS.",
+    ".csv": "Файл — веб-страница (HTML), а не таблица CSV: откройте его в Excel или LibreOffice и сохраните как XLSX "
+            "или CSV.",
+}
 TEMPLATE_HINT = ("Назовите столбцы как в шаблоне реестра — его можно скачать (XLSX, ODS или CSV) на странице "
                  "загрузки реестра.")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -203,8 +211,13 @@ class Registry:
     columns: dict[str, str]  # field -> header as written in the file
     rows: list[RawRow]
     warnings: list[str] = field(default_factory=list)
-    # the program the file was saved in, LibreOffice for ODS and FODS, which its messages name (not what it holds)
+    # the program the file was saved in, LibreOffice for ODS and FODS, which its messages name (not what it holds);
+    # a CSV's may be either program's (CSV_PROGRAM)
     program: str = field(default="Excel", compare=False)
+    kind: str = field(default="XLSX", compare=False)  # the format the file is in: XLSX, ODS, FODS or CSV
+
+
+CSV_PROGRAM = "Excel или LibreOffice"  # who may have saved a CSV, as its messages name it
 
 
 def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
@@ -221,36 +234,38 @@ def read_registry(data: bytes, max_rows: int, name: str = "") -> Registry:
                                 "пароля — очистите поле) и сохраните как XLSX.")
         raise RegistryError("Это файл старого формата Excel (XLS): сохраните его как XLSX или CSV.")
     if _is_html(data):
-        raise RegistryError(NOT_EXCEL_HTML)
+        raise RegistryError(_NOT_TABLE_HTML.get(Path(name.lower()).suffix, NOT_EXCEL_HTML))
     notes: list[str] = []
     sheet = None
     hidden: set[int] = set()
     hidden_columns: set[int] = set()
-    program = "Excel"
+    program, kind = "Excel", "XLSX"
     if data[:4] == b"PK\x03\x04":
-        kind = open_document_kind(data)
-        if kind is None and (refusal := _not_a_workbook(data)):
+        document = open_document_kind(data)
+        if document is None and (refusal := _not_a_workbook(data)):
             raise RegistryError(refusal)
-        if kind is None:
+        if document is None:
             table, sheet, hidden, hidden_columns = _xlsx_rows(data, max_rows, notes)
-        elif kind.startswith(ODS_MIMETYPE):
+        elif document.startswith(ODS_MIMETYPE):
             from kb.bulkimport.ods import ods_rows  # it reads cells with the helpers here
 
             table, sheet, hidden, hidden_columns = ods_rows(data, max_rows, notes)
-            program = "LibreOffice"
+            program, kind = "LibreOffice", "ODS"
         else:
             raise RegistryError(NOT_ODF_TABLE)
     elif begins_as_xml(data) or _wide_xml(data):
         from kb.bulkimport.ods import fods_rows
 
         table, sheet, hidden, hidden_columns = fods_rows(data, max_rows, notes)
-        program = "LibreOffice"
+        program, kind = "LibreOffice", "FODS"
     else:
         if name.lower().endswith(".fods"):
             raise RegistryError(_not_flat_ods(data))
         table, quotes = _csv_rows(data, max_rows)
+        program, kind = CSV_PROGRAM, "CSV"
     registry = _registry(table, max_rows, sheet, hidden, program, quotes if sheet is None else {}, hidden_columns)
     registry.warnings[:0] = notes
+    registry.kind = kind
     return registry
 
 

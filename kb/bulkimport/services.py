@@ -611,9 +611,10 @@ def _grades_of_date(lookup: Lookup, day: int, month: int, label: str, warnings: 
 
 
 def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[str] | None,
-                    dry_run: bool) -> list[str]:
+                    dry_run: bool, program: str = "Excel") -> list[str]:
     """The warnings of values a vocabulary does not have: named, with a suggestion when one is close; the row loads
-    without them. ``kept``: the labels a loaded practice keeps because no value of the cell was found."""
+    without them. ``kept``: the labels a loaded practice keeps because no value of the cell was found;
+    ``program``: the registry's (Registry.program), said to make a date of what was typed."""
     if kept:
         stays = (f"{'останутся' if dry_run else 'остались'} прежние значения: "
                  + ", ".join(f"«{name}»" for name in kept) + ".")
@@ -629,14 +630,15 @@ def _unknown_values(lookup: Lookup, label: str, unknown: list[str], kept: list[s
         if lookup.grades and (day_month := _typed_as_date(piece)) is not None:
             day, month = day_month
             messages.append(
-                f"{label}: значение «{piece}» — дата: Excel сам превращает в дату набранное так, как «{day}-{month}» "
-                f"или «{day}.{month}»; классами оно не читается"
+                f"{label}: значение «{piece}» — дата: {program} сам превращает в дату набранное так, как "
+                f"«{day}-{month}» или «{day}.{month}»; классами оно не читается"
                 + (f"; {stays}" if kept else f" и {'не будет загружено' if dry_run else 'не загружено'}.")
                 + f" {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
             continue
         if (day_month := _date_value(piece)) is not None:
             messages.append(_date_in_vocabulary(label, piece, day_month, stays if kept else
-                                                f"значение {'не будет загружено' if dry_run else 'не загружено'}."))
+                                                f"значение {'не будет загружено' if dry_run else 'не загружено'}.",
+                                                program))
             continue
         found = f"{label}: значение «{piece}» не найдено в словаре"
         if kept:
@@ -653,23 +655,25 @@ def _date_value(text: str) -> tuple[int, int] | None:
     return _typed_as_date(re.sub(r"\s+\d{1,2}:\d{2}(?::\d{2})?$", "", text))
 
 
-def _date_in_vocabulary(label: str, shown: str, day_month: tuple[int, int], outcome: str) -> str:
+def _date_in_vocabulary(label: str, shown: str, day_month: tuple[int, int], outcome: str,
+                        program: str = "Excel") -> str:
     """The warning of a date in a vocabulary's column (an XLSX date cell, a date a CSV export wrote as text): it is
-    no value of the vocabulary; ``outcome`` says what the row loads instead («значение не загружено.»)."""
+    no value of the vocabulary; ``outcome`` says what the row loads instead («значение не загружено.»);
+    ``program``: the registry's (Registry.program)."""
     day, month = day_month
-    return (f"{label}: в ячейке дата «{shown}», а не значение словаря; {outcome} Excel сам превращает в дату "
+    return (f"{label}: в ячейке дата «{shown}», а не значение словаря; {outcome} {program} сам превращает в дату "
             f"набранное так, как «{day}-{month}» или «{day}.{month}». {_TEXT_FORMAT[0].upper()}{_TEXT_FORMAT[1:]}.")
 
 
 _DATE_IN_REGION = f"{FIELD_LABELS['region']}: в ячейке дата"
 
 
-def _date_in_region(shown: str, day_month: tuple[int, int]) -> str:
+def _date_in_region(shown: str, day_month: tuple[int, int], program: str = "Excel") -> str:
     """The row's error of a date in the region's column (an XLSX date cell, a date a CSV export wrote as text),
     worded as a date in another vocabulary's column is, with what to write instead: a region is required."""
     return _date_in_vocabulary(FIELD_LABELS["region"], shown, day_month,
                                "без региона строка не загружается — впишите в ячейку название региона, например "
-                               "«Челябинская область».")
+                               "«Челябинская область».", program)
 
 
 # -- single cells ----------------------------------------------------------------------------------------
@@ -714,10 +718,11 @@ def _excel_date(number: int, latest: int) -> dt.date | None:
     return EXCEL_EPOCH + dt.timedelta(days=number) if first <= number <= last else None
 
 
-def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | None]:
+def parse_year(value: object, warnings: list[str], program: str = "Excel") -> tuple[int | None, str | None]:
     """(year, error): a year of four digits as a number, text or a date (an Excel date, its serial number left
     by a cell that lost its date format, 45366, or a date as text, «15.03.2024 г.»: its year, with a warning), or
-    a school year («2022/2023 уч. год», «2022–23»: its first year); anything else is an error."""
+    a school year («2022/2023 уч. год», «2022–23»: its first year); anything else is an error. ``program``: the
+    registry's (Registry.program; LibreOffice counts its serial numbers from the same day)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     latest = rules.last_year()
@@ -745,7 +750,7 @@ def parse_year(value: object, warnings: list[str]) -> tuple[int | None, str | No
         return None, f"Год «{cell_text(value)}» — не год; укажите его цифрами, например 2023."
     if (date := _excel_date(year, latest)) is not None:
         year = date.year
-        warnings.append(f"Год: в ячейке число {cell_text(value)} — похоже на дату Excel {date:%d.%m.%Y} (ячейка "
+        warnings.append(f"Год: в ячейке число {cell_text(value)} — похоже на дату {program} {date:%d.%m.%Y} (ячейка "
                         f"потеряла формат даты), взят её год {year}.")
     if not FIRST_YEAR <= year <= latest:
         return None, f"Год {year} вне допустимого диапазона {FIRST_YEAR}–{latest}."
@@ -853,6 +858,8 @@ class _Context:
     dry_run: bool
     publish: bool
     program: str = "Excel"  # the registry's (Registry.program)
+    kind: str = "XLSX"  # the registry's format (Registry.kind)
+    ids: frozenset[str] = frozenset()  # the registry's external ids, as its rows read them: see _zeros_dropped
     seen: dict[str, int] = field(default_factory=dict)
     # the values no vocabulary has, (column, value) -> the rows with them: summed up for the file at the end
     unknown: dict[tuple[str, str], list[RowResult]] = field(default_factory=dict)
@@ -891,15 +898,32 @@ def find_by_external_id(user: User, external_id: str) -> Practice | None:
 
 
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# A number as a spreadsheet writes it into a CSV it saves: no zeros before it, none at the end of its fraction
+_WRITTEN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:[.,]\d*[1-9])?")
 
 
-def _zeros_dropped(ctx: _Context, value: object) -> Practice | None:
-    """For an id a spreadsheet holds as a number (1, 1.1) and no practice has: the practice whose id is that number
-    written with zeros Excel drops («001», «1.10»), in the numbering ``find_by_external_id`` looks in. Such a row
-    is refused rather than matched: an id that only looks alike may be another practice, and a wrong match would
-    overwrite it, while a refusal loses nothing. The office's numeric ids are read once per registry."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def _id_number(ctx: _Context, value: object, text: str) -> Decimal | None:
+    """The number of an id whose zeros a spreadsheet may have dropped: a numeric cell of an XLSX or ODS (1, 1.1),
+    or a CSV's id written as a spreadsheet writes a number («1», «1.1», «1,1»: a CSV opened and saved again in
+    Excel holds that text where «001», «1.10» were). None for an id typed as text (a CSV's «01», «1.0», «Р-1»)."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, int | float):
+        return Decimal(str(value)) if math.isfinite(value) else None
+    if ctx.kind == "CSV" and _WRITTEN_NUMBER.fullmatch(text):
+        return Decimal(text.replace(",", "."))
+    return None
+
+
+def _zeros_dropped(ctx: _Context, number: Decimal) -> Practice | None:
+    """For an id that is a number a spreadsheet may have written without its zeros (``_id_number``) and that no
+    practice has: the practice whose id is that number written with zeros («001», «1.10»), in the numbering
+    ``find_by_external_id`` looks in. Such a row is refused rather than matched:
+    an id that only looks alike may be another practice, and a wrong match would overwrite it, while a refusal
+    loses nothing. A practice whose id the registry itself names in another row is not such a twin: a file that
+    holds «1.10» and «1.1» (or «001» and «1») lost no zeros, and a practice its own import creates is no twin of
+    another of its rows (the check, which creates none, says the same as the import). The office's numeric ids are
+    read once per registry."""
     if ctx.numbered is None:
         namespace = id_namespace(ctx.user)
         kind, _region_code, organisation = policy.moderation_scope(ctx.user)
@@ -911,12 +935,24 @@ def _zeros_dropped(ctx: _Context, value: object) -> Practice | None:
             if _NUMBER.fullmatch(external_id):
                 ctx.numbered.setdefault(Decimal(external_id.replace(",", ".")), []).append(
                     (scope != namespace, practice_id))
-    for _older, practice_id in sorted(ctx.numbered.get(Decimal(str(value)), [])):
+    for _older, practice_id in sorted(ctx.numbered.get(number, [])):
         practice = db.session.get(Practice, practice_id)
-        if practice is not None and (practice.external_scope == id_namespace(ctx.user)
-                                     or policy.in_scope(ctx.user, practice)):
+        if practice is not None and practice.external_id not in ctx.ids and (
+                practice.external_scope == id_namespace(ctx.user) or policy.in_scope(ctx.user, practice)):
             return practice
     return None
+
+
+def _zeros_refusal(ctx: _Context, external_id: str, twin: Practice) -> str:
+    """The row's error of an id ``_zeros_dropped`` found a practice for, naming the program that may have dropped
+    the zeros; a CSV keeps no cell format, the column is to be made text in the program it is edited in."""
+    if ctx.kind == "CSV":
+        fix = (f"{ctx.program} мог убрать нули, когда файл CSV открывали в нём. Исправьте идентификатор в файле (в "
+               "программе таблиц задайте столбцу формат «Текстовый» и впишите идентификатор заново)")
+    else:
+        fix = f"{ctx.program} мог убрать нули. Исправьте идентификатор в файле (формат ячейки «Текстовый»)"
+    return (f"Внешний идентификатор «{external_id}» похож на «{twin.external_id}» практики №{twin.id}, уже "
+            f"загруженной: {fix} и загрузите реестр ещё раз.")
 
 
 @dataclass
@@ -924,6 +960,11 @@ class _Plan:
     data: PracticeData
     existing: Practice | None
     entries: list[Entry]
+
+
+def _id_text(value: object) -> str:
+    """A row's external id as ``_text`` reads it (a cell's problem is no id)."""
+    return "" if isinstance(value, CellProblem) else visible_strip(rules.one_line(cell_text(value)))
 
 
 def _text(raw: RawRow, key: str, limit: int | None, errors: list[str]) -> str:
@@ -971,7 +1012,7 @@ _TEXT_FORMAT = "задайте ячейке формат «Текстовый» 
                "реестр снова"
 
 
-def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawRow:
+def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str], program: str = "Excel") -> RawRow:
     """The row with a date in a cell other than the year's as Excel shows it (05.09.2024, not 2024-09-05), and a
     word of it: Excel turns «5-9» typed in a cell into a date of this year. In the region's column that is the
     row's error (the cell counts as empty: no «не найден в словаре» besides); in another vocabulary's column the
@@ -991,11 +1032,11 @@ def _dates_as_shown(raw: RawRow, errors: list[str], warnings: list[str]) -> RawR
         if key in _VOCABULARY_KEYS and key not in _ROW_ERROR_KEYS:
             values[key] = shown
         elif key in _ROW_ERROR_KEYS:
-            errors.append(_date_in_region(shown, (value.day, value.month)))
+            errors.append(_date_in_region(shown, (value.day, value.month), program))
             values[key] = None
         else:
             warnings.append(f"{label}: в ячейке дата {shown}, она прочитана как текст «{shown}». Если там было "
-                            f"написано другое, Excel сам превратил это в дату (так он делает с {typed}): "
+                            f"написано другое, {program} сам превратил это в дату (так он делает с {typed}): "
                             f"{_TEXT_FORMAT}.")
             values[key] = shown
     return RawRow(raw.number, values, raw.errors)
@@ -1008,7 +1049,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
     errors: list[str] = [*raw.errors, *(problem.message for problem in problems.values())]
     raw = RawRow(raw.number, {**raw.values, **dict.fromkeys(problems)})
     warnings: list[str] = []
-    raw = _dates_as_shown(raw, errors, warnings)
+    raw = _dates_as_shown(raw, errors, warnings, ctx.program)
     result = RowResult(raw.number, errors=errors, warnings=warnings)
     result.external_id = external_id = _text(raw, "external_id", EXTERNAL_ID_MAX, errors)
     result.title = title = _text(raw, "title", None, errors)  # its length: _limit_errors
@@ -1022,10 +1063,9 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         else:
             ctx.seen[external_id] = raw.number
             existing = find_by_external_id(user, external_id)
-            if existing is None and (twin := _zeros_dropped(ctx, raw.values.get("external_id"))) is not None:
-                errors.append(f"Внешний идентификатор «{external_id}» похож на «{twin.external_id}» практики "
-                              f"№{twin.id}, уже загруженной: Excel мог убрать нули. Исправьте идентификатор в файле "
-                              "(формат ячейки «Текстовый») и загрузите реестр ещё раз.")
+            number = _id_number(ctx, raw.values.get("external_id"), external_id) if existing is None else None
+            if number is not None and (twin := _zeros_dropped(ctx, number)) is not None:
+                errors.append(_zeros_refusal(ctx, external_id, twin))
     else:
         warnings.append("Нет внешнего идентификатора: повторная загрузка создаст эту практику ещё раз.")
     before = snapshot(existing) if existing is not None else None
@@ -1059,7 +1099,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
             warnings.append(f"Регион «{region_text}» прочитан как «{ctx.vocabularies.regions.labels[code]}» "
                             "(сокращённое название); если это не он, напишите регион полностью.")
         elif region_text and region_code is None and (day_month := _date_value(region_text)) is not None:
-            errors.append(_date_in_region(region_text, day_month))  # a CSV's date: told as the XLSX cell's is
+            errors.append(_date_in_region(region_text, day_month, ctx.program))  # a CSV's: told as an XLSX cell's
         elif region_text and region_code is None:
             suggested = ctx.vocabularies.regions.suggest(region_text)
             if suggested is None:
@@ -1107,7 +1147,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
         # a cell with no value found does not clear what a loaded practice has
         stored = list(kept(kept_key, [])) if unknown and not found else []
         warnings.extend(_unknown_values(lookup, label, unknown, [lookup.labels.get(code, code) for code in stored],
-                                        ctx.dry_run))
+                                        ctx.dry_run, ctx.program))
         for piece in unknown:
             ctx.unknown.setdefault((label, piece), []).append(result)
         return tuple(stored) or found
@@ -1118,7 +1158,7 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
 
     year = kept("year", None)
     if "year" in columns:
-        year, error = parse_year(raw.values.get("year"), warnings)
+        year, error = parse_year(raw.values.get("year"), warnings, ctx.program)
         if error:
             errors.append(error)
     event = _text(raw, "event", None, errors) if "event" in columns else kept("event", "")
@@ -1136,7 +1176,8 @@ def _check_row(raw: RawRow, ctx: _Context) -> tuple[RowResult, _Plan | None]:
                 outcome = (f"{'останется' if ctx.dry_run else 'остался'} прежний — «{labels[spread_level]}»."
                            if spread_level in labels
                            else f"значение {'не будет загружено' if ctx.dry_run else 'не загружено'}.")
-                warnings.append(_date_in_vocabulary(FIELD_LABELS["spread_level"], spread_text, day_month, outcome))
+                warnings.append(_date_in_vocabulary(FIELD_LABELS["spread_level"], spread_text, day_month, outcome,
+                                                    ctx.program))
             else:
                 warnings.append(f"Уровень распространения «{spread_text}» не распознан{stays}. Допустимо: "
                                 + ", ".join(f"«{label}»" for label in labels.values()) + ".")
@@ -1538,7 +1579,8 @@ def run_import(user: User, registry: Registry, archive: FileArchive | None = Non
     write lock was held for BATCH_SECONDS: the site's own writes (a page view's counter, a teacher's form) wait
     for a short batch at most, never for a file's extraction.
     """
-    ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish, registry.program)
+    ctx = _Context(user, Vocabularies.load(), registry.columns, archive, dry_run, publish, registry.program,
+                   registry.kind, ids=frozenset(_id_text(raw.values.get("external_id")) for raw in registry.rows))
     report = ImportReport(dry_run, publish, registry.columns, [], list(registry.warnings))
     if archive is not None and "files" not in registry.columns:
         report.warnings.append("Архив с файлами загружен, но в реестре нет столбца «Файлы»: файлы "

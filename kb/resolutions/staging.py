@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.attachments.extract import AttachmentError, NotText, UnsupportedType, detect
+from kb.attachments.extract import AttachmentError, NotWhatNamed, UnsupportedType, detect
 from kb.attachments.services import clean_filename
 from kb.resolutions.parser import (
     MAX_FILE_SIZE,
@@ -76,7 +76,7 @@ def checked_upload(filename: str, data: bytes) -> str:
                                    f"поддерживаются {', '.join(SUPPORTED_EXTENSIONS)}.")
     try:
         kind = detect(data, name)  # the content decides, not the extension
-    except NotText as exc:  # «.txt» with binary data: its own message, no list of formats with .txt in it
+    except NotWhatNamed as exc:  # binary data as «.txt» or «.pdf»: its own message, no list with that format in it
         raise ResolutionFormatError(str(exc)) from None
     except UnsupportedType as exc:  # what it is, and the formats of a resolution, not those of a practice's files
         raise ResolutionFormatError(f"Неподдерживаемый тип файла{exc.found}. Резолюция принимается в форматах "
