@@ -715,6 +715,23 @@ def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world,
         assert parse_options_header(disposition)[1] == {"filename": expected}
 
 
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+@pytest.mark.parametrize(("name", "compiler"), [("Петрова А. С.", "Петрова А. С."), ("Анна Петрова", "Анна Петрова."),
+                                                ("", "Педагог.")])
+def test_the_compilers_name_ends_with_one_full_stop(app, world, fmt, name, compiler):
+    """«Составитель: Петрова А. С.. Список сформирован …»: a name ending with an initial got a second stop."""
+    from kb.accounts.models import User
+
+    with app.app_context():
+        db.session.get(User, world["owner"]).name = name
+        db.session.commit()
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    text = _squash(_export_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt))
+    assert f"Составитель: {compiler} Список сформирован" in text
+
+
 def test_pdf_embeds_a_cyrillic_font(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)

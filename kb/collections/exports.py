@@ -110,7 +110,9 @@ def _file_names(entry: Entry) -> str:
 
 
 def _subtitle(collection: Collection, accessed: date) -> str:
-    return f"Составитель: {collection.owner.display_name}. Список сформирован {format_date(accessed)}"
+    """«Составитель: Петрова А. С. Список сформирован …»: a name ending with an initial has its full stop already."""
+    name = collection.owner.display_name
+    return f"Составитель: {name}{'' if name.endswith('.') else '.'} Список сформирован {format_date(accessed)}"
 
 
 def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
