@@ -782,3 +782,21 @@ def test_a_practice_not_yet_public_has_no_references_on_its_page_nor_its_files(
         practice = db.session.get(Practice, practice_id)
         box = render_template_string('{% include "citations/_cite_box.html" %}', cite_item=practice)
     assert "приложение к практике" not in box and box.count('class="cite-text"') == 1
+
+
+def test_a_collections_ris_is_sent_as_an_items_is(app, client, make_user, make_practice):
+    """One item's RIS said «; charset=utf-8», the whole collection's did not."""
+    from tests.test_collections import _add, _create
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    owner = make_user("teacher")
+    with app.app_context():
+        practice_id = make_practice("Школьное научное общество")
+    sign_in(client, owner)
+    cid = _create(client)
+    assert _add(client, cid, "practice", practice_id).status_code == 302
+    item = client.get(f"/practices/{practice_id}/cite.ris").headers["Content-Type"]
+    assert item == "application/x-research-info-systems; charset=utf-8"
+    assert client.get(f"/collections/{cid}/export.ris").headers["Content-Type"] == item
+    assert client.get(f"/collections/{cid}/export.bib").headers["Content-Type"] == (
+        client.get(f"/practices/{practice_id}/cite.bib").headers["Content-Type"])

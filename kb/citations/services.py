@@ -26,6 +26,9 @@ from kb.templating import format_date_range
 from kb.timeutil import local_today
 
 BANK_NAME = "Банк практик"
+# How RIS and BibTeX are sent, one item's and a whole collection's alike: not text/*, so werkzeug adds no charset.
+RIS_MIMETYPE = "application/x-research-info-systems; charset=utf-8"
+BIBTEX_MIMETYPE = "application/x-bibtex; charset=utf-8"
 
 Citable = Practice | Attachment | Resolution | Recommendation
 

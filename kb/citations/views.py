@@ -19,8 +19,8 @@ bp = Blueprint("citations", __name__)
 bp.add_app_template_global(permalink)
 
 FORMATS = {
-    "ris": (services.ris, "application/x-research-info-systems; charset=utf-8"),
-    "bib": (services.bibtex, "application/x-bibtex; charset=utf-8"),
+    "ris": (services.ris, services.RIS_MIMETYPE),
+    "bib": (services.bibtex, services.BIBTEX_MIMETYPE),
 }
 
 

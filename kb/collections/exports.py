@@ -23,7 +23,14 @@ from datetime import date
 
 from kb import spreadsheets
 from kb.citations.links import permalink
-from kb.citations.services import bibtex, gost_reference, reference_sort_key, ris
+from kb.citations.services import (
+    BIBTEX_MIMETYPE,
+    RIS_MIMETYPE,
+    bibtex,
+    gost_reference,
+    reference_sort_key,
+    ris,
+)
 from kb.collections.models import Collection
 from kb.collections.services import Entry, bibliography_numbers
 from kb.pdf import PdfText, document_bytes, new_document
@@ -40,8 +47,8 @@ MIMETYPES = {
     "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* (given here too, it came twice)
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
-    "ris": "application/x-research-info-systems",
-    "bib": "application/x-bibtex; charset=utf-8",
+    "ris": RIS_MIMETYPE,  # as one item's (kb/citations/views.py)
+    "bib": BIBTEX_MIMETYPE,
 }
 CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL",
                "Лицензия")
