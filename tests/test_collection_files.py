@@ -2,6 +2,7 @@
 exports (the appendix's ГОСТ reference), and what readers who may not see the practice never get of it."""
 
 import html
+import io
 import re
 from urllib.parse import quote
 
@@ -570,3 +571,21 @@ def test_adding_a_file_without_the_script_returns_to_the_file(app, world):
     response = _add(owner, cid, "attachment", regulation, next_url=back)
     assert response.headers["Location"] == back
     assert "Добавлено в подборку" in owner.get(back.partition("#")[0]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_a_files_address_in_the_materials_is_shown_in_its_letters_and_linked_as_sent(app, world, fmt):
+    """«Материалы» printed «http://localhost/attachments/1/%D0%9F%D0%BE…»; the PDF's link goes where it went."""
+    regulation = _file(app, world["published"], "Положение о ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("attachment", regulation)], "Читать")
+    response = owner.get(f"/collections/{cid}/export.{fmt}")
+    materials = _squash(_text(response, fmt)).split("Список литературы")[0]
+    shown = f"http://localhost/attachments/{regulation}/Положение%20о%20ШНО.docx"
+    assert shown in materials and "%D0" not in materials
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        links = [annotation.get_object()["/A"]["/URI"] for page in PdfReader(io.BytesIO(response.get_data())).pages
+                 for annotation in page.get("/Annots", [])]
+        assert f"http://localhost/attachments/{regulation}/{quote('Положение о ШНО.docx')}" in links

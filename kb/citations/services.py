@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from indexer.analysis import morphology
 from kb.attachments.models import Attachment
@@ -429,20 +429,46 @@ def _areas(*parts: str) -> str:
     return " – ".join(_end(part) for part in parts if part)
 
 
+# What a printed address keeps percent-encoded when its path is shown in its own letters: a space and any other
+# blank (a reader's copy would end the address there), a control or invisible character (a soft hyphen, a zero-width
+# space: no one sees it to type it), «%», «#», «?» and an encoded «/» (they would change what the address names), and
+# the ASCII signs RFC 3986 does not allow in a path («[», «"», «<» …). Letters, digits and the rest are shown as
+# they are: «…/attachments/5/Положение%20о%20ШНО.docx», not «…/%D0%9F%D0%BE…».
+_PATH_SHOWN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+
+
+def _shown_char(char: str) -> str:
+    if char in _PATH_SHOWN or (not char.isascii() and unicodedata.category(char)[0] not in "CZ"):
+        return char
+    return quote(char, safe="")
+
+
+def _shown_segment(segment: str) -> str:
+    """A segment of a path in its own letters (``_PATH_SHOWN``); one whose escapes are no UTF-8 as it came."""
+    try:
+        text = unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError:
+        return segment
+    return "".join(_shown_char(char) for char in text)
+
+
 def readable_url(url: str) -> str:
     """The address as a reader reads and types it: a Cyrillic domain («банк-практик.рф») in its own letters,
-    not as the Punycode («xn--…») a browser sends; the rest as it is. Links and RIS/BibTeX keep the ASCII form."""
+    not as the Punycode («xn--…») a browser sends, and a file's name in the path in its own letters too
+    (``_shown_segment``); the query as it is. Pasted into a browser it opens the same page: the browser encodes the
+    letters again. Links and RIS/BibTeX keep the ASCII form."""
     parts = urlsplit(url)
+    path = "/".join(_shown_segment(segment) for segment in parts.path.split("/"))
     host = parts.hostname or ""
-    if "xn--" not in host:
-        return url
-    try:
-        shown = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
-                         for label in host.split("."))
-    except UnicodeError:  # not a valid Punycode label: show it as it came
-        return url
-    netloc = parts.netloc.replace(host, shown, 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc
+    if "xn--" in host:
+        try:
+            shown = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+                             for label in host.split("."))
+        except UnicodeError:  # not a valid Punycode label: show it as it came
+            shown = host
+        netloc = netloc.replace(host, shown, 1)
+    return urlunsplit(parts._replace(netloc=netloc, path=path))
 
 
 def _host(year: int | None, url: str, accessed: date, location: str = "") -> str:

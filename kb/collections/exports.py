@@ -28,6 +28,7 @@ from kb.citations.services import (
     RIS_MIMETYPE,
     bibtex,
     gost_reference,
+    readable_url,
     reference_sort_key,
     ris,
 )
@@ -187,7 +188,7 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
             paragraph = document.add_paragraph()
             paragraph.add_run("Заметка составителя: ").bold = True
             paragraph.add_run(_plain(entry.item.note)).italic = True
-        document.add_paragraph(_plain(permalink(entry.material)))
+        document.add_paragraph(_plain(readable_url(permalink(entry.material))))
         if entry.files:
             document.add_paragraph(_plain(_file_names(entry)))
     document.add_heading("Список литературы", level=1)
@@ -224,8 +225,8 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
             block(entry.excerpt, 10, "", 1)
         if entry.item.note:
             block(f"Заметка составителя: {entry.item.note}", 10, "I", 1)
-        url = permalink(entry.material)
-        block(url, 9, "", 1 if entry.files else 4, link=url)
+        url = permalink(entry.material)  # shown in its letters, linked as the site sends it
+        block(readable_url(url), 9, "", 1 if entry.files else 4, link=url)
         if entry.files:
             block(_file_names(entry), 9, "", 4)
     block("Список литературы", 14, "B", 3)
