@@ -833,6 +833,14 @@ def test_a_files_printed_address_opens_the_file(app, client, make_user, make_pra
             assert response.status_code == 200 and response.data == data, pasted
 
 
+def test_quotes_inside_a_files_practice_title_are_nested_in_bibtex_too(app, make_practice):
+    """The reference nested them («Проект „Читаем вместе“»); the BibTeX note said «Проект «Читаем вместе»»."""
+    with app.app_context():
+        attachment = _attachment(app, make_practice, title="Проект «Читаем вместе» в 5 классе")
+        assert "note = {Приложение к практике «Проект „Читаем вместе“ в 5 классе»}" in bibtex(
+            attachment, FILE_URL, ACCESSED)
+
+
 def test_a_collections_ris_is_sent_as_an_items_is(app, client, make_user, make_practice):
     """One item's RIS said «; charset=utf-8», the whole collection's did not."""
     from tests.test_collections import _add, _create

@@ -573,6 +573,28 @@ def test_adding_a_file_without_the_script_returns_to_the_file(app, world):
     assert "Добавлено в подборку" in owner.get(back.partition("#")[0]).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("fmt", ["page", "csv", "docx", "pdf"])
+def test_a_files_practice_quoting_a_name_is_quoted_as_the_reference_quotes_it(app, world, make_practice, fmt):
+    """The reference nested the quotes («Проект „Юный исследователь“ как…»); the file's line on the page, in the
+    exports' «Материалы» and in the CSV's «Аннотация» said «Проект «Юный исследователь» как…»."""
+    with app.app_context():
+        practice = make_practice("Проект «Юный исследователь» как форма работы",
+                                 authors=[("Иванова Анна Петровна", "")])
+    plan = _file(app, practice, "План.docx")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("attachment", plan)], "Читать")
+    if fmt == "page":
+        text = _squash(htmllib_text(owner.get(f"/collections/{cid}").get_data(as_text=True)))
+    else:
+        text = _squash(_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt))
+    assert "приложение к практике «Проект „Юный исследователь“ как форма работы»" in text
+    assert "«Проект «Юный" not in text
+
+
+def htmllib_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_a_files_address_in_the_materials_is_shown_in_its_letters_and_linked_as_sent(app, world, fmt):
     """«Материалы» printed «http://localhost/attachments/1/%D0%9F%D0%BE…»; the PDF's link goes where it went."""

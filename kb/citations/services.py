@@ -521,9 +521,15 @@ def file_title(attachment: Attachment) -> str:
 _INNER_QUOTES = str.maketrans("«»", "„“")
 
 
+def inner_quotes(text: str) -> str:
+    """A text to be put in «…»: its own «…» as „…“ («Проект «Читаем вместе»» → «Проект „Читаем вместе“»). The
+    reference, a file's line in a collection and its exports and BibTeX's note nest them by this one rule."""
+    return text.translate(_INNER_QUOTES)
+
+
 def _part_of(practice: Practice) -> str:
     """Other title information of a practice's file: what it is part of."""
-    return f"приложение к практике «{_title(practice.title).translate(_INNER_QUOTES)}»"
+    return f"приложение к практике «{inner_quotes(_title(practice.title))}»"
 
 
 def _gost_file(attachment: Attachment, url: str, accessed: date) -> str:
@@ -683,7 +689,7 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
         if practice.organisation:
             fields.append(("organization", practice.organisation))
         if isinstance(item, Attachment):
-            fields.append(("note", f"Приложение к практике «{practice.title}»"))
+            fields.append(("note", f"Приложение к практике «{inner_quotes(practice.title)}»"))
         elif item.annotation:
             fields.append(("abstract", item.annotation))
     else:

@@ -17,6 +17,7 @@ from kb.timeutil import local_today
 
 bp = Blueprint("citations", __name__)
 bp.add_app_template_global(permalink)
+bp.add_app_template_filter(services.inner_quotes, "inner_quotes")  # «приложение к практике «…»» on a page
 
 FORMATS = {
     "ris": (services.ris, services.RIS_MIMETYPE),
