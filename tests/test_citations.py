@@ -833,6 +833,22 @@ def test_a_files_printed_address_opens_the_file(app, client, make_user, make_pra
             assert response.status_code == 200 and response.data == data, pasted
 
 
+def test_a_recommendation_sorts_after_its_resolution_and_by_its_number(app):
+    """By the alphabet the reference of «П. 1» («… – 2017. – П. 1. – URL: …») came before its resolution's («… –
+    2017. – URL: …»): «П» is before the Latin «U» of the address. The address and the day it was read arrange
+    nothing: the whole comes first, its parts after it by their numbers."""
+    with app.app_context():
+        resolution = _resolution()
+        for position, number in enumerate(("10", "2", "1"), 1):
+            resolution.recommendations.append(Recommendation(position=position, number=number, text=f"Пункт {number}"))
+        db.session.commit()
+        items = [(resolution, "https://bank.example/resolutions/9")] + [
+            (rec, f"https://bank.example/recommendations/{90 - rec.position}") for rec in resolution.recommendations]
+        references = {gost_reference(item, url, ACCESSED): item for item, url in items}
+        ordered = [references[ref] for ref in sorted(reversed(list(references)), key=reference_sort_key)]
+        assert [getattr(item, "number", "") for item in ordered] == ["", "1", "2", "4.2", "10"]
+
+
 def test_quotes_inside_a_files_practice_title_are_nested_in_bibtex_too(app, make_practice):
     """The reference nested them («Проект „Читаем вместе“»); the BibTeX note said «Проект «Читаем вместе»»."""
     with app.app_context():

@@ -742,7 +742,10 @@ def reference_sort_key(reference: str) -> tuple:
     (a heading's surname, else the title), word by word (nothing goes before something: «Петров, А.» and
     «Петров-Водкин» before «Петрова»), case and «ё» aside, quotes and other signs not counted; a number by its value
     and before the letters («2 шага», «10 шагов», «Азбука»); the Russian alphabet before the Latin one. Equal keys
-    keep their order (sorted() is stable)."""
+    keep their order (sorted() is stable). The address and the day it was read («– URL: …») arrange nothing: a
+    resolution («… – 2017. – URL: …») comes before its recommendations («… – 2017. – П. 1. – URL: …»), which follow
+    it by their numbers (the «П» before the Latin «U» of the address had put them first)."""
+    reference = reference.rpartition(" – URL: ")[0] or reference
     text = unicodedata.normalize("NFC", reference).casefold().replace("ё", "е")
     text = "".join(char for char in text if not unicodedata.combining(char))  # a stress mark: «за́мок»
     return tuple((0, int(word), ()) if word.isdigit() else (1, 0, tuple(_letter_rank(char) for char in word))
