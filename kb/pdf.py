@@ -49,7 +49,9 @@ def add_fonts(pdf: FPDF) -> None:
 
 
 # Spaces a line must not break at (ГОСТ Р 7.0.100 typography): after an initial («А. П. Иванова», «Дж. Р. Смит»),
-# before a colon or a dash that joins a part of the reference («Текст : электронный», «– URL»), between a number and
+# before the prescribed punctuation that joins a part of the reference: a colon, a semicolon, a slash or two, a dash
+# («Текст : электронный», «Иванова ; МОУ «СОШ № 9»», «/ А. П. Иванова», «// Банк практик», «– URL»: no line begins
+# with them), between a number and
 # its unit or sign («2022 г.», «№ 7», «с. 5», a recommendation's «П. 1.1»), after an abbreviation naming a place or a
 # person before its name or number («г. Челябинска», «им. А. С. Пушкина», «ул. Ленина», «с. Кременкуль», «д. 5»),
 # after the surname of a heading before its initials («Иванова, А. П.», «Смит, Дж. Р.»: _HEADING_INITIALS), inside
@@ -60,7 +62,7 @@ def add_fonts(pdf: FPDF) -> None:
 _HEADING_INITIALS = (r"(?<=[а-яёa-z],) (?=[А-ЯЁA-Z][а-яёa-z]?\.(?: ?[А-ЯЁA-Z][а-яёa-z]?\.)? "
                      r"(?:.* / |(?![А-ЯЁA-Z][а-яёa-z]?\.|[А-ЯЁA-Z][\w-]*(?:,| ;| \[и |\. –))))")
 _KEEP_TOGETHER = re.compile(r"(?:(?<=\b[А-ЯЁA-Z]\.)|(?<=\b[А-ЯЁA-Z][а-яёa-z]\.)) (?=[А-ЯЁA-Z])"
-                            r"|(?<=\S) (?=[:–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
+                            r"|(?<=\S) (?=[:;/–—])|(?<=\d) (?=(?:г|гг|с|л|ч)\.)"
                             rf"|{_HEADING_INITIALS}|(?<=\[и) (?=др\.\])|(?<=\S) (?=\[и др\.\])"
                             r"|(?<=№) (?=\d)|(?:(?<=\bс\.)|(?<=\bт\.)|(?<=\bч\.)|(?<=\bвып\.)|(?<=\b[Пп]\.)) (?=\d)"
                             r"|(?:(?<=\bг\.)|(?<=\bим\.)|(?<=\bул\.)|(?<=\bс\.)|(?<=\bд\.)|(?<=\bпос\.))"

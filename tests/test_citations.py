@@ -673,7 +673,7 @@ def test_a_practices_file_is_cited_as_an_electronic_document_attached_to_its_pag
         assert reference == (
             "Иванова, А. П. Положение о ШНО : приложение к практике «Школьное научное общество в начальной школе» / "
             "А. П. Иванова ; МАОУ «Лицей № 1». – Текст : электронный // Банк практик : [сайт]. – 2020. – "
-            f"URL: {FILE_URL} (дата обращения: 23.11.2026).")
+            "URL: https://bank.example/attachments/7/Положение.docx (дата обращения: 23.11.2026).")
         assert "Электронный ресурс" not in reference
         # the practice's own reference is as before: one implementation for both
         assert gost_reference(attachment.practice, URL, ACCESSED) == (
@@ -752,8 +752,7 @@ def test_the_citation_box_lists_the_references_of_a_published_practices_files(ap
     assert texts[1] == (
         "Иванова, А. П. Положение о ШНО : приложение к практике «Школьное научное общество в начальной школе» / "
         "А. П. Иванова. – Текст : электронный // Банк практик : [сайт]. – 2020. – URL: "
-        f"http://localhost/attachments/{first_id}/%D0%9F%D0%BE%D0%BB%D0%BE%D0%B6%D0%B5%D0%BD%D0%B8%D0%B5_%D0%BE_"
-        f"%D0%A8%D0%9D%D0%9E.docx (дата обращения: {today}).")
+        f"http://localhost/attachments/{first_id}/Положение_о_ШНО.docx (дата обращения: {today}).")
     assert texts[2].startswith("Иванова, А. П. <b>План</b> & <script>x</script> : приложение к практике")
     assert f"URL: http://localhost/attachments/{second_id}/" in texts[2]
     assert "<script>x</script>" not in page and "&lt;b&gt;План&lt;/b&gt; &amp; &lt;script&gt;" in box
@@ -782,3 +781,95 @@ def test_a_practice_not_yet_public_has_no_references_on_its_page_nor_its_files(
         practice = db.session.get(Practice, practice_id)
         box = render_template_string('{% include "citations/_cite_box.html" %}', cite_item=practice)
     assert "приложение к практике" not in box and box.count('class="cite-text"') == 1
+
+
+def test_a_files_address_is_printed_in_its_own_letters(app):
+    """«URL: http://…/attachments/1/%D0%9F%D0%BE…%C2%BB.docx»: some 300 characters no one reads, six lines of a PDF.
+    The path is shown in its letters; what would change or break the address as plain text stays encoded: a space
+    and any other blank, «%», «#», «?», an encoded «/», a character no one sees; bytes that are no UTF-8 too."""
+    from kb.citations.services import readable_url
+
+    assert readable_url(FILE_URL) == "https://bank.example/attachments/7/Положение.docx"
+    assert readable_url("http://localhost/attachments/3/%D0%9F%D0%BB%D0%B0%D0%BD%20%C2%AB%D0%AE%D0%BD%D1%8B%D0%B9"
+                        "%C2%BB%20100%25%20%231%20&%20%3F;%20(v2)%5B1%5D%E2%80%8B%2F%C2%A0x.txt") == (
+        "http://localhost/attachments/3/План%20«Юный»%20100%25%20%231%20&%20%3F;%20(v2)%5B1%5D%E2%80%8B%2F%C2%A0"
+        "x.txt")
+    assert readable_url("http://localhost/attachments/3/%FF%D0%AF.txt") == "http://localhost/attachments/3/%FF%D0%AF.txt"
+    assert readable_url("https://xn----7sbbb2bjcbvwl0a.xn--p1ai/attachments/1/%D0%AF.pdf") == (
+        "https://банк-практик.рф/attachments/1/Я.pdf")
+    with app.app_context():
+        assert "URL: https://bank.example/attachments/7/Положение.docx (дата обращения: 23.11.2026)" in (
+            gost_reference(_resolution(), FILE_URL, ACCESSED))
+
+
+def test_a_files_printed_address_opens_the_file(app, client, make_user, make_practice):
+    """The address a reference prints, pasted as it is or as a browser sends it (its letters percent-encoded),
+    downloads the file; RIS and BibTeX keep the address as the site links it."""
+    from urllib.parse import quote
+
+    from kb.citations.links import permalink
+    from tests.test_attachments import upload
+
+    owner = make_user("teacher")
+    with app.app_context():
+        practice_id = make_practice("Практика с файлами", status="draft", owner_id=owner,
+                                    authors=[("Иванова Анна Петровна", "")])
+    sign_in(client, owner)
+    name = "План «Юный исследователь» 100% #1 & итоги; (v2) [1] ~a+b=c,d!$'@é.txt"
+    data = "Текст плана кружка".encode()
+    assert f"Файл «{name}» приложен" in html.unescape(upload(client, practice_id, name, data).get_data(as_text=True))
+    with app.test_request_context("/"):
+        attachment = db.session.scalar(db.select(Attachment))
+        url = permalink(attachment)
+        reference = gost_reference(attachment, url, ACCESSED)
+        record, entry = ris(attachment, url, ACCESSED), bibtex(attachment, url, ACCESSED)
+        attachment_id = attachment.id
+    shown = re.search(r"URL: (\S+) \(дата", reference).group(1)
+    assert shown == (f"http://localhost/attachments/{attachment_id}/План%20«Юный%20исследователь»%20100%25%20%231"
+                     "%20&%20итоги;%20(v2)%20%5B1%5D%20~a+b=c,d!$'@é.txt")
+    assert f"UR  - {url}\r\n" in record and f"url = {{{url}}}" in entry and "%D0%9F" in url
+    for pasted in (shown, quote(shown, safe="/:%&;()=+$,!'*@~")):
+        with client.get(pasted) as response:
+            assert response.status_code == 200 and response.data == data, pasted
+
+
+def test_a_recommendation_sorts_after_its_resolution_and_by_its_number(app):
+    """By the alphabet the reference of «П. 1» («… – 2017. – П. 1. – URL: …») came before its resolution's («… –
+    2017. – URL: …»): «П» is before the Latin «U» of the address. The address and the day it was read arrange
+    nothing: the whole comes first, its parts after it by their numbers."""
+    with app.app_context():
+        resolution = _resolution()
+        for position, number in enumerate(("10", "2", "1"), 1):
+            resolution.recommendations.append(Recommendation(position=position, number=number, text=f"Пункт {number}"))
+        db.session.commit()
+        items = [(resolution, "https://bank.example/resolutions/9")] + [
+            (rec, f"https://bank.example/recommendations/{90 - rec.position}") for rec in resolution.recommendations]
+        references = {gost_reference(item, url, ACCESSED): item for item, url in items}
+        ordered = [references[ref] for ref in sorted(reversed(list(references)), key=reference_sort_key)]
+        assert [getattr(item, "number", "") for item in ordered] == ["", "1", "2", "4.2", "10"]
+
+
+def test_quotes_inside_a_files_practice_title_are_nested_in_bibtex_too(app, make_practice):
+    """The reference nested them («Проект „Читаем вместе“»); the BibTeX note said «Проект «Читаем вместе»»."""
+    with app.app_context():
+        attachment = _attachment(app, make_practice, title="Проект «Читаем вместе» в 5 классе")
+        assert "note = {Приложение к практике «Проект „Читаем вместе“ в 5 классе»}" in bibtex(
+            attachment, FILE_URL, ACCESSED)
+
+
+def test_a_collections_ris_is_sent_as_an_items_is(app, client, make_user, make_practice):
+    """One item's RIS said «; charset=utf-8», the whole collection's did not."""
+    from tests.test_collections import _add, _create
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    owner = make_user("teacher")
+    with app.app_context():
+        practice_id = make_practice("Школьное научное общество")
+    sign_in(client, owner)
+    cid = _create(client)
+    assert _add(client, cid, "practice", practice_id).status_code == 302
+    item = client.get(f"/practices/{practice_id}/cite.ris").headers["Content-Type"]
+    assert item == "application/x-research-info-systems; charset=utf-8"
+    assert client.get(f"/collections/{cid}/export.ris").headers["Content-Type"] == item
+    assert client.get(f"/collections/{cid}/export.bib").headers["Content-Type"] == (
+        client.get(f"/practices/{practice_id}/cite.bib").headers["Content-Type"])

@@ -2,6 +2,7 @@
 exports (the appendix's ГОСТ reference), and what readers who may not see the practice never get of it."""
 
 import html
+import io
 import re
 from urllib.parse import quote
 
@@ -571,3 +572,43 @@ def test_adding_a_file_without_the_script_returns_to_the_file(app, world):
     response = _add(owner, cid, "attachment", regulation, next_url=back)
     assert response.headers["Location"] == back
     assert "Добавлено в подборку" in owner.get(back.partition("#")[0]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["page", "csv", "docx", "pdf"])
+def test_a_files_practice_quoting_a_name_is_quoted_as_the_reference_quotes_it(app, world, make_practice, fmt):
+    """The reference nested the quotes («Проект „Юный исследователь“ как…»); the file's line on the page, in the
+    exports' «Материалы» and in the CSV's «Аннотация» said «Проект «Юный исследователь» как…»."""
+    with app.app_context():
+        practice = make_practice("Проект «Юный исследователь» как форма работы",
+                                 authors=[("Иванова Анна Петровна", "")])
+    plan = _file(app, practice, "План.docx")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("attachment", plan)], "Читать")
+    if fmt == "page":
+        text = _squash(htmllib_text(owner.get(f"/collections/{cid}").get_data(as_text=True)))
+    else:
+        text = _squash(_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt))
+    assert "приложение к практике «Проект „Юный исследователь“ как форма работы»" in text
+    assert "«Проект «Юный" not in text
+
+
+def htmllib_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_a_files_address_in_the_materials_is_shown_in_its_letters_and_linked_as_sent(app, world, fmt):
+    """«Материалы» printed «http://localhost/attachments/1/%D0%9F%D0%BE…»; the PDF's link goes where it went."""
+    regulation = _file(app, world["published"], "Положение о ШНО.docx")
+    owner = _client(app, world["owner"])
+    cid = _list_of(app, owner, "link", [("attachment", regulation)], "Читать")
+    response = owner.get(f"/collections/{cid}/export.{fmt}")
+    materials = _squash(_text(response, fmt)).split("Список литературы")[0]
+    shown = f"http://localhost/attachments/{regulation}/Положение%20о%20ШНО.docx"
+    assert shown in materials and "%D0" not in materials
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        links = [annotation.get_object()["/A"]["/URI"] for page in PdfReader(io.BytesIO(response.get_data())).pages
+                 for annotation in page.get("/Annots", [])]
+        assert f"http://localhost/attachments/{regulation}/{quote('Положение о ШНО.docx')}" in links

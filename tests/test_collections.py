@@ -760,6 +760,23 @@ def test_an_export_is_saved_under_the_whole_title_with_its_extension(app, world,
         assert parse_options_header(disposition)[1] == {"filename": expected}
 
 
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+@pytest.mark.parametrize(("name", "compiler"), [("Петрова А. С.", "Петрова А. С."), ("Анна Петрова", "Анна Петрова."),
+                                                ("", "Педагог.")])
+def test_the_compilers_name_ends_with_one_full_stop(app, world, fmt, name, compiler):
+    """«Составитель: Петрова А. С.. Список сформирован …»: a name ending with an initial got a second stop."""
+    from kb.accounts.models import User
+
+    with app.app_context():
+        db.session.get(User, world["owner"]).name = name
+        db.session.commit()
+    owner = _client(app, world["owner"])
+    cid = _create(owner)
+    _add(owner, cid, "practice", world["published"])
+    text = _squash(_export_text(owner.get(f"/collections/{cid}/export.{fmt}"), fmt))
+    assert f"Составитель: {compiler} Список сформирован" in text
+
+
 def test_pdf_embeds_a_cyrillic_font(app, world):
     owner = _client(app, world["owner"])
     cid = _create(owner)
@@ -926,10 +943,28 @@ def test_pdf_lines_keep_a_headings_surname_with_its_initials_and_et_al_whole(pdf
     assert not broken
     # the commas between the persons of the statement of responsibility stay breakable: glued, the list was one piece
     assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Проект / А. П. Иванова, Б. И. Петров, В. Сидорова [и др.]. – "
-                                   "Текст") == ("Иванова,_А._П._Проект / А._П._Иванова, Б._И._Петров, "
+                                   "Текст") == ("Иванова,_А._П._Проект_/ А._П._Иванова, Б._И._Петров, "
                                                 "В._Сидорова_[и_др.]._– Текст")
     assert _KEEP_TOGETHER.sub("_", "Иванова, А. П. Читаем, пишем / А. П. Иванова") == (
-        "Иванова,_А._П._Читаем, пишем / А._П._Иванова")
+        "Иванова,_А._П._Читаем, пишем_/ А._П._Иванова")
+
+
+def test_pdf_lines_never_begin_with_a_semicolon_or_a_slash(pdf_lines):
+    """Lines began with «; МОУ «СОШ № 9»…» and «// Банк практик : [сайт]…»: the space before « ;», « /» and « //»
+    is kept as the one before « :» and « –»."""
+    from kb.pdf import _KEEP_TOGETHER
+
+    _pdf, setter = pdf_lines
+    setter.set_font("", 10)
+    reference = ("7. Иванова, А. П. Школьное научное общество / А. П. Иванова, Б. В. Петров ; МОУ «СОШ № 9» ; "
+                 "Управление образования. – Текст : электронный // Банк практик : [сайт]. – 2022. – URL: "
+                 "http://localhost/practices/12 (дата обращения: 01.12.2026).")
+    for tenth in range(300, 1800, 7):
+        lines = setter.lines(reference, tenth / 10)
+        assert "".join("".join(lines).split()) == "".join(reference.split())
+        # (a URL longer than a line is cut by characters: «/12» may begin one)
+        assert not [line for line in lines if re.match(r"(?:;|//?)(?:\s|$)", line)], (tenth, lines)
+    assert _KEEP_TOGETHER.sub("_", "Проект / Иванова ; МОУ // Банк") == "Проект_/ Иванова_; МОУ_// Банк"
 
 
 def test_pdf_without_fonts_sends_back_with_a_message(app, world, tmp_path):

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
 from indexer.analysis import morphology
 from kb.attachments.models import Attachment
@@ -26,6 +26,9 @@ from kb.templating import format_date_range
 from kb.timeutil import local_today
 
 BANK_NAME = "Банк практик"
+# How RIS and BibTeX are sent, one item's and a whole collection's alike: not text/*, so werkzeug adds no charset.
+RIS_MIMETYPE = "application/x-research-info-systems; charset=utf-8"
+BIBTEX_MIMETYPE = "application/x-bibtex; charset=utf-8"
 
 Citable = Practice | Attachment | Resolution | Recommendation
 
@@ -426,20 +429,46 @@ def _areas(*parts: str) -> str:
     return " – ".join(_end(part) for part in parts if part)
 
 
+# What a printed address keeps percent-encoded when its path is shown in its own letters: a space and any other
+# blank (a reader's copy would end the address there), a control or invisible character (a soft hyphen, a zero-width
+# space: no one sees it to type it), «%», «#», «?» and an encoded «/» (they would change what the address names), and
+# the ASCII signs RFC 3986 does not allow in a path («[», «"», «<» …). Letters, digits and the rest are shown as
+# they are: «…/attachments/5/Положение%20о%20ШНО.docx», not «…/%D0%9F%D0%BE…».
+_PATH_SHOWN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+
+
+def _shown_char(char: str) -> str:
+    if char in _PATH_SHOWN or (not char.isascii() and unicodedata.category(char)[0] not in "CZ"):
+        return char
+    return quote(char, safe="")
+
+
+def _shown_segment(segment: str) -> str:
+    """A segment of a path in its own letters (``_PATH_SHOWN``); one whose escapes are no UTF-8 as it came."""
+    try:
+        text = unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError:
+        return segment
+    return "".join(_shown_char(char) for char in text)
+
+
 def readable_url(url: str) -> str:
     """The address as a reader reads and types it: a Cyrillic domain («банк-практик.рф») in its own letters,
-    not as the Punycode («xn--…») a browser sends; the rest as it is. Links and RIS/BibTeX keep the ASCII form."""
+    not as the Punycode («xn--…») a browser sends, and a file's name in the path in its own letters too
+    (``_shown_segment``); the query as it is. Pasted into a browser it opens the same page: the browser encodes the
+    letters again. Links and RIS/BibTeX keep the ASCII form."""
     parts = urlsplit(url)
+    path = "/".join(_shown_segment(segment) for segment in parts.path.split("/"))
     host = parts.hostname or ""
-    if "xn--" not in host:
-        return url
-    try:
-        shown = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
-                         for label in host.split("."))
-    except UnicodeError:  # not a valid Punycode label: show it as it came
-        return url
-    netloc = parts.netloc.replace(host, shown, 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc
+    if "xn--" in host:
+        try:
+            shown = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
+                             for label in host.split("."))
+        except UnicodeError:  # not a valid Punycode label: show it as it came
+            shown = host
+        netloc = netloc.replace(host, shown, 1)
+    return urlunsplit(parts._replace(netloc=netloc, path=path))
 
 
 def _host(year: int | None, url: str, accessed: date, location: str = "") -> str:
@@ -492,9 +521,15 @@ def file_title(attachment: Attachment) -> str:
 _INNER_QUOTES = str.maketrans("«»", "„“")
 
 
+def inner_quotes(text: str) -> str:
+    """A text to be put in «…»: its own «…» as „…“ («Проект «Читаем вместе»» → «Проект „Читаем вместе“»). The
+    reference, a file's line in a collection and its exports and BibTeX's note nest them by this one rule."""
+    return text.translate(_INNER_QUOTES)
+
+
 def _part_of(practice: Practice) -> str:
     """Other title information of a practice's file: what it is part of."""
-    return f"приложение к практике «{_title(practice.title).translate(_INNER_QUOTES)}»"
+    return f"приложение к практике «{inner_quotes(_title(practice.title))}»"
 
 
 def _gost_file(attachment: Attachment, url: str, accessed: date) -> str:
@@ -654,7 +689,7 @@ def bibtex(item: Citable, url: str, accessed: date | None = None) -> str:
         if practice.organisation:
             fields.append(("organization", practice.organisation))
         if isinstance(item, Attachment):
-            fields.append(("note", f"Приложение к практике «{practice.title}»"))
+            fields.append(("note", f"Приложение к практике «{inner_quotes(practice.title)}»"))
         elif item.annotation:
             fields.append(("abstract", item.annotation))
     else:
@@ -707,7 +742,10 @@ def reference_sort_key(reference: str) -> tuple:
     (a heading's surname, else the title), word by word (nothing goes before something: «Петров, А.» and
     «Петров-Водкин» before «Петрова»), case and «ё» aside, quotes and other signs not counted; a number by its value
     and before the letters («2 шага», «10 шагов», «Азбука»); the Russian alphabet before the Latin one. Equal keys
-    keep their order (sorted() is stable)."""
+    keep their order (sorted() is stable). The address and the day it was read («– URL: …») arrange nothing: a
+    resolution («… – 2017. – URL: …») comes before its recommendations («… – 2017. – П. 1. – URL: …»), which follow
+    it by their numbers (the «П» before the Latin «U» of the address had put them first)."""
+    reference = reference.rpartition(" – URL: ")[0] or reference
     text = unicodedata.normalize("NFC", reference).casefold().replace("ё", "е")
     text = "".join(char for char in text if not unicodedata.combining(char))  # a stress mark: «за́мок»
     return tuple((0, int(word), ()) if word.isdigit() else (1, 0, tuple(_letter_rank(char) for char in word))

@@ -17,10 +17,11 @@ from kb.timeutil import local_today
 
 bp = Blueprint("citations", __name__)
 bp.add_app_template_global(permalink)
+bp.add_app_template_filter(services.inner_quotes, "inner_quotes")  # «приложение к практике «…»» on a page
 
 FORMATS = {
-    "ris": (services.ris, "application/x-research-info-systems; charset=utf-8"),
-    "bib": (services.bibtex, "application/x-bibtex; charset=utf-8"),
+    "ris": (services.ris, services.RIS_MIMETYPE),
+    "bib": (services.bibtex, services.BIBTEX_MIMETYPE),
 }
 
 

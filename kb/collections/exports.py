@@ -23,7 +23,15 @@ from datetime import date
 
 from kb import spreadsheets
 from kb.citations.links import permalink
-from kb.citations.services import bibtex, gost_reference, reference_sort_key, ris
+from kb.citations.services import (
+    BIBTEX_MIMETYPE,
+    RIS_MIMETYPE,
+    bibtex,
+    gost_reference,
+    readable_url,
+    reference_sort_key,
+    ris,
+)
 from kb.collections.models import Collection
 from kb.collections.services import Entry, bibliography_numbers
 from kb.pdf import PdfText, document_bytes, new_document
@@ -40,8 +48,8 @@ MIMETYPES = {
     "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to text/* (given here too, it came twice)
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
-    "ris": "application/x-research-info-systems",
-    "bib": "application/x-bibtex; charset=utf-8",
+    "ris": RIS_MIMETYPE,  # as one item's (kb/citations/views.py)
+    "bib": BIBTEX_MIMETYPE,
 }
 CSV_COLUMNS = ("№", "Тип", "Название", "Аннотация", "Заметка составителя", "Ссылка по ГОСТ Р 7.0.100–2018", "URL",
                "Лицензия")
@@ -110,7 +118,9 @@ def _file_names(entry: Entry) -> str:
 
 
 def _subtitle(collection: Collection, accessed: date) -> str:
-    return f"Составитель: {collection.owner.display_name}. Список сформирован {format_date(accessed)}"
+    """«Составитель: Петрова А. С. Список сформирован …»: a name ending with an initial has its full stop already."""
+    name = collection.owner.display_name
+    return f"Составитель: {name}{'' if name.endswith('.') else '.'} Список сформирован {format_date(accessed)}"
 
 
 def export_csv(collection: Collection, entries: list[Entry], accessed: date) -> bytes:
@@ -178,7 +188,7 @@ def export_docx(collection: Collection, entries: list[Entry], accessed: date) ->
             paragraph = document.add_paragraph()
             paragraph.add_run("Заметка составителя: ").bold = True
             paragraph.add_run(_plain(entry.item.note)).italic = True
-        document.add_paragraph(_plain(permalink(entry.material)))
+        document.add_paragraph(_plain(readable_url(permalink(entry.material))))
         if entry.files:
             document.add_paragraph(_plain(_file_names(entry)))
     document.add_heading("Список литературы", level=1)
@@ -215,8 +225,8 @@ def export_pdf(collection: Collection, entries: list[Entry], accessed: date) -> 
             block(entry.excerpt, 10, "", 1)
         if entry.item.note:
             block(f"Заметка составителя: {entry.item.note}", 10, "I", 1)
-        url = permalink(entry.material)
-        block(url, 9, "", 1 if entry.files else 4, link=url)
+        url = permalink(entry.material)  # shown in its letters, linked as the site sends it
+        block(readable_url(url), 9, "", 1 if entry.files else 4, link=url)
         if entry.files:
             block(_file_names(entry), 9, "", 4)
     block("Список литературы", 14, "B", 3)

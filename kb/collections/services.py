@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from kb.accounts.models import User
 from kb.attachments.models import Attachment
+from kb.citations.services import inner_quotes
 from kb.collections.models import ITEM_TYPE_LABELS, ITEM_TYPES, VISIBILITIES, Collection, CollectionItem
 from kb.extensions import db
 from kb.practices import policy
@@ -363,7 +364,7 @@ class Entry:
         if isinstance(material, Practice):
             text = material.annotation
         elif isinstance(material, Attachment):  # its format, size and practice; never the text extracted from it
-            text = f"{self.file_format}, приложение к практике «{material.practice.title}»"
+            text = f"{self.file_format}, приложение к практике «{inner_quotes(material.practice.title)}»"
         elif isinstance(material, Recommendation):
             text = material.text
         else:
