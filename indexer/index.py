@@ -746,7 +746,9 @@ class SearchIndex:
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
         starred = list(dict.fromkeys(fold_word(word) for word in prefix_words(request.text)))
-        whole = frozenset(word for word in starred if _known(searcher, word))  # «музыка*»: the word itself
+        # «шахматы*»: a word the index knows that no other word of the bank begins with is the word itself; «робот*»
+        # (a word, and the start of «робототехники») is a start of a word all the same
+        whole = frozenset(word for word in starred if _known(searcher, word) and not _longer_words(searcher, word))
         parsed = parse_text(request.text, searcher.schema, request.synonyms,
                             functools.partial(_compound_parts, searcher), whole)
         notices = parsed.notices
@@ -1402,16 +1404,24 @@ def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], correc
             if word in STOP_WORDS or _listed(searcher, word) or asked is None or sets.matching(asked).any():
                 continue
         reader = searcher.reader()
-        longer = [found.decode() for found in islice(reader.expand_prefix(SPELLING_FIELD, word), MAX_COMPLETIONS)
-                  if found != word.encode()]
-        for found in sorted(longer, key=lambda found: (reader.doc_frequency(SPELLING_FIELD, found), found),
-                            reverse=True):
+        for found in sorted(_longer_words(searcher, word),
+                            key=lambda found: (reader.doc_frequency(SPELLING_FIELD, found), found), reverse=True):
             if _live(searcher, SPELLING_FIELD, found):
                 corrections[word] = found
                 distant.add(word)
                 completed.add(word)
                 break
     return completed
+
+
+def _longer_words(searcher: Searcher, word: str) -> list[str]:
+    """The bank's words that begin with ``word`` and are other words, not forms of it when it is a word itself (of
+    the first MAX_COMPLETIONS of the spelling list that begin so): «робот» → «робототехники», not «роботы»;
+    «музыкальн» (no word) → «музыкальных»."""
+    own = term(word) if is_dictionary_word(word) else None
+    starting = (found.decode() for found in islice(searcher.reader().expand_prefix(SPELLING_FIELD, word),
+                                                   MAX_COMPLETIONS))
+    return [found for found in starting if found != word and term(found) != own]
 
 
 MIN_GLUED_PART = 3  # the shortest word looked for in a word typed without its space
