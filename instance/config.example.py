@@ -1,16 +1,21 @@
 # Copy to instance/config.py and adjust. The environment overrides these:
-# KB_INSTANCE (this folder), KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR.
+# KB_INSTANCE (this folder), KB_DATABASE_URL, KB_SECRET_KEY, KB_INDEX_DIR, KB_RATELIMIT_STORAGE_URI, KB_TIME_ZONE.
+# In production run every command as the services' user (sudo -u kb .venv/bin/flask --app kb …, README «Продакшен»).
 
 # Required: a long random string, the same for all processes of the bank, e.g.
 # python3 -c 'import secrets; print(secrets.token_hex(32))'. Without one, or with this example, the bank
 # does not start (every form needs it).
 SECRET_KEY = "change-me-to-a-long-random-string"
 
-# PostgreSQL in production (psycopg 3):
+# PostgreSQL in production (psycopg 3). A password with @ / # % : ? is written percent-encoded
+# (python3 -c 'import urllib.parse; print(urllib.parse.quote("p@ss/word", safe=""))' gives p%40ss%2Fword):
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://kb:password@127.0.0.1:5432/kb"
 
 # Where the search index lives (default: instance/index):
 # INDEX_DIR = "/var/lib/kb/index"
+
+# Where attached files live (default: instance/uploads); several instances share one folder:
+# UPLOAD_DIR = "/var/lib/kb/uploads"
 
 # This index copy's name in the change log's list of copies (flask --app kb prune-outbox);
 # default: host name and index folder.
@@ -53,6 +58,9 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # Mail for password-reset links and notices (without SMTP_HOST the administrator passes a reset link on):
 # SMTP_HOST = "smtp.example.ru"
 # SMTP_PORT = 587
+# STARTTLS after connecting (default True); False only for a server without it. Port 465 (TLS from the first
+# byte) is not supported.
+# SMTP_STARTTLS = True
 # SMTP_USER = "bank@example.ru"
 # SMTP_PASSWORD = "…"
 # MAIL_FROM = "bank@example.ru"
@@ -64,6 +72,16 @@ SECRET_KEY = "change-me-to-a-long-random-string"
 # do not change with the address harvesters use; the e-mail Identify gives (MAIL_FROM when empty).
 # OAI_REPOSITORY_IDENTIFIER = "bank.example.ru"
 # OAI_ADMIN_EMAIL = "admin@example.ru"
+
+# Behind HTTPS only: the browser then sends the session cookie over https alone, and over plain http (gunicorn
+# tried directly) signing in answers «Форма устарела…». Turn it on once TLS is in front.
+# SESSION_COOKIE_SECURE = True
+
+# How new passwords are hashed (a werkzeug method; stored hashes are checked by their own):
+# PASSWORD_HASH_METHOD = "scrypt"     # or "pbkdf2:sha256:600000"
+# The Content-Security-Policy header of the pages; change it only to allow an outside counter or fonts
+# (default: kb/config.py, everything from this site only).
+# CONTENT_SECURITY_POLICY = "default-src 'self'; …"
 
 # Several gunicorn workers: shared rate-limit counters in Redis, and the index written by `flask --app kb indexer` only.
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

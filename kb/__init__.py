@@ -127,6 +127,10 @@ DATABASE_URL_EXAMPLES = "«postgresql+psycopg://kb:пароль@127.0.0.1:5432/k
 POSTGRES_DRIVER = "postgresql+psycopg"
 
 
+class _AtInCredentials(Exception):
+    """A database URL with «@» in its user name or password, not percent-encoded."""
+
+
 def check_database_url(app: Flask, from_files: bool) -> None:
     """A database URL that does not parse, names no database SQLAlchemy knows or a driver not installed stops the
     start with one line naming the setting and where it came from, the password hidden (it was a traceback of 50
@@ -139,6 +143,8 @@ def check_database_url(app: Flask, from_files: bool) -> None:
     url = None
     try:
         url = make_url(value)
+        if "@" in (url.host or ""):  # «kb:p@ss@host»: what follows the first «@» taken for the host
+            raise _AtInCredentials
         if url.drivername in ("postgres", "postgresql"):
             url = url.set(drivername=POSTGRES_DRIVER)
             app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
@@ -155,6 +161,11 @@ def check_database_url(app: Flask, from_files: bool) -> None:
         reason = f"адрес базы данных не читается; нужен такой: {DATABASE_URL_EXAMPLES}"
     except ImportError:
         reason = f"драйвер базы данных «{url.drivername}» не установлен; нужен адрес вида {DATABASE_URL_EXAMPLES}"
+    except _AtInCredentials:
+        url = None  # its password is cut at the first «@»: shown whole, it would show the rest
+        reason = ("в имени пользователя или пароле адреса базы данных есть «@»: запишите его как %40 (так же «%» — "
+                  "%25, «/» — %2F, «#» — %23, «:» — %3A; закодировать пароль: python3 -c 'import urllib.parse; "
+                  "print(urllib.parse.quote(\"пароль\", safe=\"\"))')")
     shown = url.render_as_string(hide_password=True) if url is not None else _hide_password(str(value))
     if not from_files:  # the settings a test passes
         raise ConfigurationError(f"SQLALCHEMY_DATABASE_URI = {shown!r}: {reason}.")

@@ -8,6 +8,7 @@ import errno
 import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -882,11 +883,19 @@ def indexer_command(interval: float, once: bool) -> None:
         click.echo(f"Писатель индекса: {index_dir}; проверка очереди каждые {interval} с. Остановка: Ctrl+C.")
     _remove_leftover_rebuilds()
     failures = 0
-    newer_said = False
+    newer_said = waiting_said = False
+
+    def say_waiting(lock: Path) -> None:  # a second writer: once, not at every round it waits again
+        nonlocal waiting_said
+        if not waiting_said:
+            click.echo(f"Индекс уже пишет другой процесс (занята блокировка {lock}): жду, пока он её освободит.",
+                       err=True)
+            waiting_said = True
+
     try:
         while True:
             try:
-                applied = follow_outbox(index_dir)
+                applied = follow_outbox(index_dir, on_wait=say_waiting)
             except IndexNewer as exc:
                 reason = f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); не трогаю его."
                 if once:
@@ -940,7 +949,10 @@ def _failure_reason(exc: Exception) -> str:
     """One line for the operator: why the index could not be written or read, or why the database did not
     answer."""
     from indexer import IndexLocked, IndexUnavailable
+    from kb.search.outbox import IndexAccessDenied
 
+    if isinstance(exc, IndexAccessDenied):
+        return f"{exc}."
     if isinstance(exc, OSError):
         return _file_failure_reason(exc)
     if isinstance(exc, IndexLocked):
@@ -1065,14 +1077,19 @@ def unreadable_reason(exc: Exception, index_dir: str) -> str:
         return "индекс построен более новой версией программы, а этот процесс — прежней: перезапустите его"
     if isinstance(exc, IndexOutdated):
         return "индекс построен прежней версией программы"
+    from kb.search.outbox import access_problem
+
+    if (problem := access_problem(index_dir)) is not None:
+        return problem  # «нет доступа к папке индекса …: владелец — root…»
     if not Path(index_dir).is_dir():
         return f"папки индекса {index_dir} нет"
     return "индекс повреждён или его нельзя прочитать"
 
 
-def follow_outbox(index_dir: str) -> int:
+def follow_outbox(index_dir: str, on_wait: Callable[[Path], None] | None = None) -> int:
     """One round of the writer: apply pending changes, or rebuild an index that is gone or broken. Returns how
-    many changes it applied: 0 after a rebuild, which says itself how many documents it wrote."""
+    many changes it applied: 0 after a rebuild, which says itself how many documents it wrote. ``on_wait`` is told
+    the lock file when another writer holds it. An index another user's (``IndexAccessDenied``) is not rebuilt."""
     from indexer import IndexLocked, IndexNewer, IndexUnavailable
     from kb.search import outbox
     from kb.search.services import get_index
@@ -1082,7 +1099,7 @@ def follow_outbox(index_dir: str) -> int:
         # A deleted or damaged folder shows here even when no change is pending (cheap: the open
         # searcher is reused while the folder and its generation stay the same).
         index.doc_count()
-        applied = outbox.sync_index(index, index_dir, wait=True)
+        applied = outbox.sync_index(index, index_dir, wait=True, on_wait=on_wait)
     except IndexLocked as exc:
         # Someone else's long commit: not damage, the next round tries again.
         click.echo(f"Индекс занят ({exc}); повторю.", err=True)
@@ -1092,6 +1109,7 @@ def follow_outbox(index_dir: str) -> int:
         # writer would rebuild it again). The loop says why, once, and waits until it is restarted on the new one.
         raise
     except IndexUnavailable as exc:
+        outbox.check_access(index_dir)  # a folder that is another user's is not damage: a rebuild would not help
         click.echo(f"Индекс недоступен ({unreadable_reason(exc, index_dir)}); перестраиваю по базе данных.",
                    err=True)
         click.echo(rebuilt_line(rebuild_shown(replacing=True, err=True)), err=True)

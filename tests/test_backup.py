@@ -554,14 +554,14 @@ def test_a_production_instance_keeps_how_it_is_served(demo_app, tmp_path):
     from kb.config import DefaultConfig, instance_defaults
 
     Path(demo_app.instance_path, "config.py").write_text(
-        "SECRET_KEY = 'the-old-banks-secret'\nSITE_URL = 'http://old.example'\n")
+        "SECRET_KEY = 'the-old-banks-secret'\nSITE_URL = 'http://old.example'\nINDEX_NAME = 'old-server'\n")
     archive = _backup(demo_app, tmp_path)
     fresh_dir = tmp_path / "fresh"
     fresh = make_app(fresh_dir)
     runner = fresh.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
     served = {"INDEX_SYNC_AFTER_REQUEST": False, "PROXY_COUNT": 1, "SITE_HOSTS": ["bank.example.ru"],
-              "SESSION_COOKIE_SECURE": True}
+              "SESSION_COOKIE_SECURE": True, "INDEX_NAME": "bank-2"}  # its own name in index_replica
     (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n" + "".join(
         f"{key} = {value!r}\n" for key, value in served.items()))
     result = runner.invoke(args=["restore", str(archive)])
@@ -586,7 +586,8 @@ def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, 
     from kb.config import DefaultConfig, instance_defaults
 
     old = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://kb:pw@old.example/kb", "INDEX_DIR": "/srv/old/index",
-           "UPLOAD_DIR": "/srv/old/uploads", "RATELIMIT_STORAGE_URI": "redis://old.example:6379/9"}
+           "UPLOAD_DIR": "/srv/old/uploads", "RATELIMIT_STORAGE_URI": "redis://old.example:6379/9",
+           "INDEX_NAME": "old-server"}
     Path(demo_app.instance_path, "config.py").write_text(
         "SECRET_KEY = 'the-old-banks-secret'\n" + "".join(f"{key} = {value!r}\n" for key, value in old.items()))
     archive = _backup(demo_app, tmp_path)
@@ -597,7 +598,8 @@ def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, 
     (fresh_dir / "config.py").write_text("SECRET_KEY = 'a-new-key'\n")
     result = runner.invoke(args=["restore", str(archive)])
     assert result.exit_code == 0, result.output
-    assert "свои оставлены: SQLALCHEMY_DATABASE_URI, INDEX_DIR, UPLOAD_DIR, RATELIMIT_STORAGE_URI" in result.output
+    assert ("свои оставлены: SQLALCHEMY_DATABASE_URI, INDEX_DIR, UPLOAD_DIR, RATELIMIT_STORAGE_URI, INDEX_NAME"
+            in result.output)
     restored = Config(str(fresh_dir))  # as create_app reads it: the folder's defaults, then config.py
     restored.from_object(DefaultConfig)
     restored.update(instance_defaults(str(fresh_dir)))
@@ -607,6 +609,7 @@ def test_a_new_instance_keeps_its_default_locations_not_the_old_banks(demo_app, 
     assert restored["UPLOAD_DIR"] == str(fresh_dir / "uploads") == fresh.config["UPLOAD_DIR"]
     assert restored["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{fresh_dir / 'kb.sqlite3'}"
     assert restored["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert restored["INDEX_NAME"] == ""  # not the old server's name: two copies would report as one in index_replica
     with fresh.app_context():
         db.session.remove()
         db.engine.dispose()

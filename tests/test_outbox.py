@@ -586,3 +586,70 @@ def test_sync_index_and_the_writer_rebuild_an_index_left_behind_by_pruning(app, 
     assert "Индекс перестроен: 2 документа." in initialised.output
     with app.test_request_context():
         assert _ids(app, "сейсмологию") == {f"practice:{practice_id}"} and check_index().clean
+
+
+def test_a_second_index_writer_says_once_that_it_waits_for_the_lock(app, runner, monkeypatch):
+    """A second `indexer` started while one runs waited silently after its banner: it says which lock another
+    writer holds and that it waits, and goes on once it gets the lock."""
+    import fcntl
+    import threading
+
+    index_dir = app.config["INDEX_DIR"]
+    lock = outbox.lock_path(index_dir)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    real_flock = fcntl.flock
+    waiting = threading.Event()
+
+    def flock(handle, operation):
+        if operation == fcntl.LOCK_EX:  # the blocking wait: the other writer may let go now
+            waiting.set()
+        return real_flock(handle, operation)
+
+    with open(lock, "a+") as other_writer:
+        real_flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        monkeypatch.setattr(outbox.fcntl, "flock", flock)
+        releaser = threading.Thread(target=lambda: (waiting.wait(60), real_flock(other_writer, fcntl.LOCK_UN)))
+        releaser.start()
+        try:
+            once = runner.invoke(args=["indexer", "--once"])
+        finally:
+            waiting.set()
+            releaser.join()
+    assert once.exit_code == 0, once.output
+    said = f"Индекс уже пишет другой процесс (занята блокировка {lock}): жду, пока он её освободит."
+    assert once.output.count(said) == 1, once.output
+    assert "Применено изменений: 0 (индекс:" in once.output  # it went on once it got the lock
+
+
+def test_an_index_folder_this_user_may_not_write_is_named_with_its_owner(app, make_practice, runner, monkeypatch):
+    """`init` or `reindex` run as root left the index folder and index.lock root's (drwx------): the services,
+    running as another user, failed with a general error or took the folder for a damaged index. The writer and
+    sync-index say whose folder it is and how to run the commands, and rebuild nothing."""
+    import pwd
+
+    from indexer import IndexUnavailable, SearchIndex
+
+    index_dir = Path(app.config["INDEX_DIR"])
+    with app.test_request_context():
+        make_practice("Практика про права на папку")
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):  # as a user other than the folder's owner sees it (root reads all)
+        return False if Path(path) == index_dir else real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(outbox.os, "access", access)
+    owner = pwd.getpwuid(index_dir.stat().st_uid).pw_name
+    for args in (["indexer", "--once"], ["sync-index"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert f"Нет доступа к папке индекса {index_dir}: владелец — {owner}, права drwx" in result.output
+        assert "sudo -u" in result.output and "Traceback" not in result.output
+
+    def unreadable(self):  # a folder of another user's cannot even be read: not a damaged index to rebuild
+        raise IndexUnavailable(f"cannot open the index in {self.path}: PermissionError(13)")
+
+    monkeypatch.setattr(SearchIndex, "doc_count", unreadable)
+    result = runner.invoke(args=["indexer", "--once"])
+    assert result.exit_code == 1, result.output
+    assert f"Нет доступа к папке индекса {index_dir}" in result.output
+    assert "перестраиваю" not in result.output

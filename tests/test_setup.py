@@ -183,6 +183,27 @@ def test_a_database_url_the_bank_cannot_use_names_the_setting_and_its_file(tmp_p
     assert "secret" not in refused.value.format_message()
 
 
+def test_an_at_sign_in_the_database_password_is_named_with_how_to_encode_it(tmp_path: Path, monkeypatch):
+    """`createuser kb -P` with a password holding «@»: SQLAlchemy took what follows the first «@» for the host, and
+    every command failed to reach «secret@127.0.0.1», a name that does not resolve. The start stops and says to
+    encode it; the password is not shown, not even its end."""
+    from kb.config import ConfigurationError
+
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    monkeypatch.setenv("KB_INSTANCE", str(instance))
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb:p@secret@127.0.0.1:5432/kb")
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    message = refused.value.format_message()
+    assert message.startswith("KB_DATABASE_URL = 'postgresql+psycopg://kb:***@127.0.0.1:5432/kb'")
+    assert "в имени пользователя или пароле адреса базы данных есть «@»" in message
+    assert "%40" in message and "urllib.parse.quote" in message
+    assert "secret" not in message
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb:p%40secret@127.0.0.1:5432/kb")  # encoded: taken
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb:p%40secret@127.0.0.1:5432/kb"
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200

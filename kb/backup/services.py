@@ -101,7 +101,9 @@ class RestoreReport:
 # write into that bank's index. A production instance restored from a development bank's archive lost
 # INDEX_SYNC_AFTER_REQUEST = False (its web workers then wrote the index beside the writer), PROXY_COUNT (every
 # visitor was the proxy's address: one person's failed logins locked everyone out), its host names and its cookies.
-INSTANCE_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI",
+# INDEX_NAME is this index copy's name in index_replica: taken from another server's archive, two copies reported
+# their positions under one name, and prune-outbox kept the journal by whichever of them wrote last.
+INSTANCE_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "INDEX_DIR", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI", "INDEX_NAME",
                      "INDEX_SYNC_AFTER_REQUEST", "PROXY_COUNT", "SITE_HOSTS", "SITE_URL", "SESSION_COOKIE_SECURE")
 KEPT_NOTE = ("Оставлено от этого экземпляра при восстановлении (flask restore): где его база, индекс и файлы и как "
              "его обслуживают.")

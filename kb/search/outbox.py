@@ -14,11 +14,14 @@ are remembered as gaps and looked for again for a while.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import pwd
 import secrets
 import socket
+import stat
 import time
 from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import contextmanager
@@ -172,18 +175,76 @@ def _leave_locks_to_parent() -> None:
 os.register_at_fork(after_in_child=_leave_locks_to_parent)
 
 
+class IndexAccessDenied(PermissionError):
+    """The index folder, the folder above it or a file beside it (index.lock, index.state.json) is there, but this
+    process's user may not read or write it: another user's (a command run as root, the services as kb). The
+    message is Russian, for the operator: what, whose, and how to run the commands."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(errno.EACCES, message, str(path))
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def access_problem(index_dir: str | Path) -> str | None:
+    """What of the index a writer may not use although it is there, and whose it is («нет доступа к папке индекса
+    …: владелец — root, права drwx------, а процесс запущен от пользователя kb»); None when all is usable. A file
+    not there yet is made when needed; one behind a folder this user cannot enter is that folder's problem."""
+    index_dir = Path(index_dir)
+    checks = ((index_dir.parent, "папке над папкой индекса", os.W_OK | os.X_OK),
+              (index_dir, "папке индекса", os.R_OK | os.W_OK | os.X_OK),
+              (lock_path(index_dir), "файлу блокировки индекса", os.R_OK | os.W_OK),
+              (state_path(index_dir), "файлу позиции индекса", os.R_OK | os.W_OK))
+    for path, what, mode in checks:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if not os.access(path, mode):
+            return (f"нет доступа к {what} {path}: владелец — {_user_name(info.st_uid)}, права "
+                    f"{stat.filemode(info.st_mode)}, а процесс запущен от пользователя {_user_name(os.geteuid())}")
+    return None
+
+
+def check_access(index_dir: str | Path) -> None:
+    """Raise ``IndexAccessDenied`` when the writer may not use the index (``access_problem``)."""
+    problem = access_problem(index_dir)
+    if problem is not None:
+        me, folder = _user_name(os.geteuid()), Path(index_dir).parent
+        raise IndexAccessDenied(
+            f"{problem[0].upper()}{problem[1:]}. Команды банка запускайте от того же пользователя, что и его службы "
+            f"(sudo -u {me} .venv/bin/flask --app kb …), или отдайте папку ему: sudo chown -R {me} {folder}",
+            Path(index_dir))
+
+
 @contextmanager
-def writer_lock(index_dir: str | Path, wait: bool = False) -> Iterator[bool]:
-    """Hold the single-writer lock; yields False at once when another process holds it. A process forked
-    while it is held does not hold it."""
+def writer_lock(index_dir: str | Path, wait: bool = False,
+                on_wait: Callable[[Path], None] | None = None) -> Iterator[bool]:
+    """Hold the single-writer lock; yields False at once when another process holds it, or, with ``wait``,
+    waits for it (``on_wait`` is told the lock file first). A process forked while it is held does not hold it.
+    ``IndexAccessDenied`` when the lock or the index is another user's."""
     path = lock_path(index_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_access(index_dir)
     with open(path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
-            return
+            if not wait:
+                yield False
+                return
+            if on_wait is not None:
+                on_wait(path)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         _held_locks.add(handle.fileno())
         try:
             yield True
@@ -331,16 +392,18 @@ def _fault_pause(rows: int) -> None:
         time.sleep(seconds)
 
 
-def sync_index(index, index_dir: str | Path, wait: bool = False) -> int:
+def sync_index(index, index_dir: str | Path, wait: bool = False,
+               on_wait: Callable[[Path], None] | None = None) -> int:
     """Apply pending outbox rows to the index; returns how many rows were applied.
 
     Without ``wait`` it returns 0 at once when another writer holds the lock: that writer
     looks again after releasing it, so a row committed before this call is never left behind.
+    With it, ``on_wait`` is told the lock file before waiting for another writer.
     """
     index_dir = Path(index_dir)
     applied = 0
     while True:
-        with writer_lock(index_dir, wait=wait) as acquired:
+        with writer_lock(index_dir, wait=wait, on_wait=on_wait) as acquired:
             if not acquired:
                 return applied
             applied += _apply_pending(index, index_dir)
