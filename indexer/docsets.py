@@ -22,6 +22,7 @@ import threading
 import zlib
 from array import array
 from collections import OrderedDict
+from collections.abc import Iterable
 from itertools import chain
 
 import lz4.block
@@ -566,6 +567,55 @@ class DocSets:
     @staticmethod
     def numbers(docs: np.ndarray) -> list[int]:
         return np.flatnonzero(docs).tolist()
+
+    @property
+    def whole(self) -> DocSets:
+        """These sets themselves (``without``'s view gives the sets it leaves documents out of)."""
+        return self
+
+    def without(self, doc_ids: Iterable[str]) -> DocSets:
+        """These sets with the documents of ``doc_ids`` (stored ids, "practice:69") left out of every set they
+        give, as if deleted: what a query matches, a term, a filter, the live documents; so every total and facet
+        count made of them. Itself when none of them is in the index (the usual case: nothing is left out)."""
+        numbers = [self.read("id", doc_id)[0] for doc_id in doc_ids]
+        left_out = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
+        if not left_out.size:
+            return self
+        keep = np.ones(self.size, dtype=bool)
+        keep[left_out] = False
+        keep.flags.writeable = False
+        return _Without(self, keep)
+
+
+class _Without:
+    """A ``DocSets`` with some documents left out (``DocSets.without``): each set it gives is the whole one's
+    without them. A query matches document by document, so leaving them out of its result is leaving them out of
+    every part of it. Made for one search; the caches are the whole sets'."""
+
+    def __init__(self, whole: DocSets, keep: np.ndarray):
+        self.whole = whole
+        self.keep = keep
+        self.live = whole.live & keep
+        self.live.flags.writeable = False
+
+    def __getattr__(self, name: str):
+        return getattr(self.whole, name)
+
+    def without(self, doc_ids: Iterable[str]) -> DocSets:
+        more = self.whole.without(doc_ids)
+        return self if more is self.whole else _Without(self.whole, self.keep & more.keep)
+
+    def from_numbers(self, numbers) -> np.ndarray:
+        return self.whole.from_numbers(numbers) & self.keep
+
+    def term(self, fieldname: str, text: str) -> np.ndarray:
+        return self.whole.term(fieldname, text) & self.keep
+
+    def matching(self, q: query.Query) -> np.ndarray:
+        return self.whole.matching(q) & self.keep
+
+    def any_of(self, fieldname: str, selected: list[str]) -> np.ndarray:
+        return self.whole.any_of(fieldname, selected) & self.keep
 
 
 def leaf_postings(leaf, fieldname: str, text: str | bytes, weights: bool = True):

@@ -265,6 +265,10 @@ class SearchQuery:
     # empty text under a filter ranks by date, and the date order is built once per searcher: 135 ms at 100,000
     # practices, paid by the first search naming a region after each commit)
     count_only: bool = False
+    # documents (stored ids, "practice:69") left out as if deleted: not matched, counted in the total or a facet,
+    # shown or counted for a suggestion. The bank's own: one withdrawn since this copy of the index last applied
+    # the change log
+    exclude: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -755,7 +759,7 @@ class SearchIndex:
         if parsed.matches_nothing:
             return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
 
-        sets = self._docsets(searcher)
+        sets = self._docsets(searcher).without(request.exclude)
         allowed = {
             name: sets.any_of(name, [str(v) for v in values]) for name, values in request.filters.items() if values
         }
@@ -863,8 +867,10 @@ class SearchIndex:
                 if len(ranked) < limit:
                     ranked += self._best(searcher, sets, q, after, after, limit - len(ranked), int(after.sum()))
             else:
-                ranked = self._best(searcher, sets, q, found, found if allowed else None, limit, found_count, broad,
-                                    bonus)
+                # whoosh, where it ranks, walks every match of the query: the documents left out are not among
+                # those it may take
+                among = found if allowed or sets is not sets.whole else None
+                ranked = self._best(searcher, sets, q, found, among, limit, found_count, broad, bonus)
             for tier_q, docs in tiers:
                 if len(ranked) < limit:
                     ranked += self._best(searcher, sets, tier_q, docs, docs, limit - len(ranked), int(docs.sum()))
@@ -983,7 +989,9 @@ class SearchIndex:
         return _ranked(searcher, q, among, limit, matches, broad)
 
     def _scores(self, sets: DocSets) -> Scores:
-        """The scorer of the open searcher (its field lengths are kept with it, dropped with it)."""
+        """The scorer of the open searcher (its field lengths are kept with it, dropped with it); the sets of every
+        document: a document left out is never among those scored."""
+        sets = sets.whole
         if self._scorer is None or self._scorer.sets is not sets:
             self._scorer = Scores(sets)
         return self._scorer
@@ -1261,7 +1269,7 @@ def _cache_key(request: SearchQuery, page: int, per_page: int) -> tuple:
     ))
     synonyms = request.synonyms.fingerprint if request.synonyms is not None else None
     return (request.text, filters, page, per_page, request.sort, synonyms, request.snippets, request.partial,
-            request.count_only)
+            request.count_only, request.exclude)
 
 
 # First letters a teacher writes one for the other (unstressed о/а, е/и): «адаренные» meant «одаренные».

@@ -1390,3 +1390,46 @@ def test_a_relaxed_query_with_a_phrase_lists_its_true_best_first(big: SearchInde
     result = search(big, text, per_page=5, synonyms=table)
     assert "часть слов" in (result.notice or "")
     assert ids(result) == _walked_best(big, relaxed, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("", {}),
+        ("", {"filters": {"region": ["RU-SMO"]}}),
+        ("олимпиадам", {}),
+        ("физике одарённых", {}),  # no document has both words: those with some of them
+        ("олимпиадам", {"sort": "date"}),
+        ("олимпиадам", {"filters": {"topic": ["research"]}, "count_only": True}),
+        ("физике", {"snippets": False}),
+    ],
+)
+def test_an_excluded_document_counts_as_deleted(tmp_path: Path, faceted: SearchIndex, text: str, options: dict):
+    """A document the caller leaves out (one withdrawn from the bank before the index has applied it) is found,
+    counted and offered nowhere: the total, every facet, the notice and the hits are those of the index without
+    it."""
+    without = SearchIndex(tmp_path / "without")
+    without.apply([d for d in FACETED if d.id != "practice:3"])
+    left_out = search(faceted, text, exclude=frozenset({"practice:3"}), **options)
+    expected = search(without, text, **options)
+    without.close()
+    assert (left_out.total, left_out.facets, left_out.notice) == (expected.total, expected.facets, expected.notice)
+    assert sorted(ids(left_out)) == sorted(ids(expected))
+    assert "practice:3" not in ids(left_out)
+    # the same search without the exclusion is not answered from the cache of the one with it
+    whole = search(faceted, text, **options)
+    assert whole.total == left_out.total + 1
+
+
+def test_a_few_with_every_word_are_counted_without_an_excluded_one(ix: SearchIndex):
+    """«Документов со всеми словами запроса: N» counts the documents with every word but the excluded ones; with
+    none left, the page says none has them all."""
+    ix.apply([doc("practice:1", "Шахматный кружок", "Шахматы и логика в начальной школе."),
+              doc("practice:2", "Шахматы для всех", "Турниры по шахматам."),
+              doc("practice:3", "Логические игры", "Логика на переменах.")])
+    text = "шахматы логика"
+    whole = search(ix, text)
+    assert whole.total == 3 and whole.notice and "Документов со всеми словами запроса: 1" in whole.notice
+    left_out = search(ix, text, exclude=frozenset({"practice:1"}))
+    assert sorted(ids(left_out)) == ["practice:2", "practice:3"] and left_out.total == 2
+    assert left_out.notice == "Документов со всеми словами запроса нет: показаны документы, где есть часть слов."

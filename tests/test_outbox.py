@@ -653,3 +653,34 @@ def test_an_index_folder_this_user_may_not_write_is_named_with_its_owner(app, ma
     assert result.exit_code == 1, result.output
     assert f"Нет доступа к папке индекса {index_dir}" in result.output
     assert "перестраиваю" not in result.output
+
+
+def test_pending_withdrawn_names_the_waiting_documents_no_longer_public(demo_app):
+    """What a search leaves out while the writer is behind: of the documents with a change still to apply (past
+    this copy's position, or in a gap below it), those the database no longer publishes — an archived practice, an
+    unpublished resolution and its recommendations; not an edited published practice."""
+    from kb.resolutions.models import Resolution
+
+    index_dir = demo_app.config["INDEX_DIR"]
+    ids = _published_ids(demo_app)
+    with demo_app.app_context():
+        assert outbox.pending_withdrawn(index_dir) == frozenset()
+        resolution = db.session.scalar(select(Resolution).where(Resolution.status == "published",
+                                                                Resolution.recommendations.any()))
+        recommendations = {f"recommendation:{rec.id}" for rec in resolution.recommendations}
+        db.session.get(Practice, ids[0]).status = "archived"
+        db.session.commit()
+        archived_row = outbox.max_outbox_id()
+        db.session.get(Practice, ids[1]).title = "Новое название"
+        resolution.status = "draft"
+        db.session.commit()
+        assert outbox.pending_withdrawn(index_dir) == {f"practice:{ids[0]}", f"resolution:{resolution.id}",
+                                                       *recommendations}
+        # a gap below the position: a row committed after higher ones were applied
+        path = outbox.state_path(index_dir)
+        state = outbox.WriterState.load(path)
+        outbox.WriterState(outbox.max_outbox_id(), {archived_row: 0.0}, state.database).save(path)
+        assert outbox.pending_withdrawn(index_dir) == {f"practice:{ids[0]}"}
+        state.save(path)
+        sync()
+        assert outbox.pending_withdrawn(index_dir) == frozenset()

@@ -121,6 +121,8 @@ def test_the_ris_of_a_search_reads_only_what_a_reference_needs(app, make_practic
             assert ris.get_data(as_text=True).count("ER  - ") == 7
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    practice_reads = [s for s in statements if "FROM practice " in s or "FROM practice\n" in s]
+    # (the search's look at the outbox asks whether a waiting practice is still published, reading no row of it)
+    practice_reads = [s for s in statements if ("FROM practice " in s or "FROM practice\n" in s)
+                      and "FROM index_outbox" not in s]
     assert practice_reads and not [s for s in practice_reads if "technology" in s or "literature" in s]
     assert len(practice_reads) == 1, practice_reads  # one read of the rows, not one for the results and another

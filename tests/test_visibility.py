@@ -195,3 +195,94 @@ def test_a_removed_file_s_text_is_not_shown_before_the_index_has_applied_the_rem
     page = _get(client, "/search", q=REMOVED)
     results = page[page.index('<section class="results"'):]
     assert "Арина" not in results and "список.odt" not in results
+
+
+WITHDRAWN = "Пузырлямбра"  # a word only the practice withdrawn below (and one public practice) hold
+
+
+@pytest.fixture
+def withdrawn_unindexed(app, make_practice):
+    """A published practice in a region, subject, level, topic and year nobody else has, indexed, beside a public
+    one with the same unique word; the index writer is another process (production), stopped or behind."""
+    app.config["INDEX_SYNC_AFTER_REQUEST"] = False
+    with app.app_context():
+        gone = make_practice(f"{WITHDRAWN}: опыт вурдалакского метода", region_code="RU-YEV", topics=["inclusive"],
+                             subjects=["music"], levels=["preschool"], year=1999,
+                             annotation=f"{WITHDRAWN} и вурдалакский метод на занятиях.")
+        kept = make_practice(f"Открытая практика: {WITHDRAWN} на переменах", region_code="RU-CHE",
+                             annotation=f"{WITHDRAWN} на каждой перемене.")
+    return app.test_client(), gone, kept
+
+
+def _total(page: str) -> int:
+    return int(re.search(r"Найдено: <strong>(\d+)</strong>", page).group(1))
+
+
+def _hints(client) -> dict[str, str | None]:
+    """The region, subject and level hints a query naming the withdrawn practice's own offers («… (1 материал)»)."""
+    found = {}
+    for kind, q in (("Регион", f"{WITHDRAWN} Еврейская автономная область"), ("Предмет", f"{WITHDRAWN} музыка"),
+                    ("Уровень", f"{WITHDRAWN} в детском саду")):
+        hint = re.search(rf"<p class=\"suggestion\">{kind} из запроса:.*?</p>", _get(client, "/search", q=q), re.S)
+        found[kind] = hint and hint.group()
+    return found
+
+
+def _what_search_says(client) -> dict:
+    one = client.get("/api/v1/search", query_string={"q": WITHDRAWN}).json
+    both = client.get("/api/v1/search", query_string={"q": f"{WITHDRAWN} вурдалакский"}).json
+    region = client.get("/api/v1/search", query_string={"region": "RU-YEV"}).json
+    page = _get(client, "/search", q=WITHDRAWN)
+    return {"one": one, "both": both, "region": region, "page_total": _total(page), "hints": _hints(client)}
+
+
+def _facet(found: dict, name: str) -> dict[str, int]:
+    return {f["value"]: f["count"] for f in found["facets"][name]}
+
+
+def test_a_withdrawn_practice_counts_nowhere_before_the_index_has_applied_it(app, withdrawn_unindexed):
+    """Search results are looked up in the database, but the total, the facets, the hints' counts and «Документов со
+    всеми словами запроса: N» came from the index: until the writer applied an archiving, the practice still
+    counted there (`total 1`, `results []`, «Регион из запроса … (1 материал)»), so withdrawn content could be
+    probed word by word. A change waiting in the outbox whose document is no longer public leaves it out."""
+    client, gone, kept = withdrawn_unindexed
+    before = _what_search_says(client)
+    assert before["one"]["total"] == before["page_total"] == 2 and _facet(before["one"], "region")["RU-YEV"] == 1
+    assert before["both"]["total"] == 2 and "Документов со всеми словами запроса: 1" in before["both"]["notice"]
+    assert before["region"]["total"] == 1
+    assert all(hint and "(1 материал)" in hint for hint in before["hints"].values()), before["hints"]
+    with app.app_context():
+        db.session.get(Practice, gone).status = "archived"
+        db.session.commit()  # not applied to the index: the writer is behind
+    stale = _what_search_says(client)
+    assert [r["id"] for r in stale["one"]["results"]] == [kept]
+    assert stale["one"]["total"] == stale["page_total"] == 1
+    for name, values in (("region", {"RU-YEV"}), ("topic", {"inclusive"}), ("subject", {"music"}),
+                         ("level", {"preschool"}), ("year", {"1999"})):
+        assert not set(_facet(stale["one"], name)) & values, name
+    assert _facet(stale["one"], "region") == {"RU-CHE": 1} and _facet(stale["one"], "type") == {"practice": 1}
+    assert stale["both"]["total"] == 1 and [r["id"] for r in stale["both"]["results"]] == [kept]
+    assert stale["both"]["notice"] == ("Документов со всеми словами запроса нет: показаны документы, где есть "
+                                       "часть слов.")
+    assert stale["region"]["total"] == 0 and stale["region"]["results"] == []
+    assert stale["hints"] == {"Регион": None, "Предмет": None, "Уровень": None}
+    with app.app_context():
+        from kb.search.services import sync
+
+        assert sync()
+    assert _what_search_says(client) == stale  # what the index says once it has applied the archiving
+
+
+def test_a_public_practice_edited_before_the_index_has_applied_it_still_counts(app, withdrawn_unindexed):
+    """A change waiting for the writer leaves out only what is no longer public: an edited practice is found and
+    counted (from its older copy) as before."""
+    client, gone, _kept = withdrawn_unindexed
+    before = _what_search_says(client)
+    with app.app_context():
+        db.session.get(Practice, gone).title = f"{WITHDRAWN}: вурдалакский метод, второе издание"
+        db.session.commit()
+    after = _what_search_says(client)
+    assert after["one"]["total"] == after["page_total"] == 2 and _facet(after["one"], "region")["RU-YEV"] == 1
+    assert {r["id"] for r in after["one"]["results"]} == {r["id"] for r in before["one"]["results"]}
+    assert after["both"]["notice"] == before["both"]["notice"] and after["region"]["total"] == 1
+    assert after["hints"] == before["hints"]

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from indexer import IndexDocument
@@ -189,6 +189,18 @@ _RECOMMENDATION_LOAD = (
 
 
 _KEYS_BATCH = 500  # practices read together (the ids of one ``IN``)
+
+
+def public(doc_type: ColumnElement[str], doc_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: whether the document ``doc_type`` and ``doc_id`` name (columns, as the outbox has them) is one the index
+    holds now (``documents_for_keys``): a published practice, a published resolution, a recommendation of one.
+    Each kind is looked up by its primary key."""
+    practice = exists().where(Practice.id == doc_id, Practice.status == "published")
+    resolution = exists().where(Resolution.id == doc_id, Resolution.status == "published")
+    recommendation = exists().where(Recommendation.id == doc_id, Resolution.id == Recommendation.resolution_id,
+                                    Resolution.status == "published")
+    return or_(and_(doc_type == "practice", practice), and_(doc_type == "resolution", resolution),
+               and_(doc_type == "recommendation", recommendation))
 
 
 def documents_for_keys(keys: Iterable[tuple[str, int]]) -> tuple[list[IndexDocument], list[str]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import pwd
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import Select, String, delete, event, func, insert, literal, or_, select, update
+from sqlalchemy import Select, String, bindparam, delete, event, func, insert, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -293,6 +294,32 @@ def pending_documents(index_dir: str | Path) -> set[str]:
     """The index ids ("practice:69") of the documents that outbox rows this copy has not applied yet are about."""
     rows = db.session.execute(select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(_pending(index_dir)).distinct())
     return {f"{doc_type}:{doc_id}" for doc_type, doc_id in rows}
+
+
+def pending_withdrawn(index_dir: str | Path) -> frozenset[str]:
+    """The index ids ("practice:69") of the documents this copy has a change of still to apply (``pending_documents``)
+    that are no longer public (archived, unpublished, deleted): the index still holds them until its writer applies
+    the change (a moment; minutes while it is stopped or rebuilds), and a search leaves them out of what it finds and
+    counts. One query, on the outbox rows past this copy's position (none in the usual case), each looked up by its
+    document's primary key; its statement built once (building it took most of its time)."""
+    state = WriterState.load(state_path(index_dir))
+    if state.gaps:
+        rows = db.session.execute(_withdrawn_statement(gaps=True), {"position": state.position,
+                                                                    "gaps": list(state.gaps)})
+    else:
+        rows = db.session.execute(_withdrawn_statement(gaps=False), {"position": state.position})
+    return frozenset(f"{doc_type}:{doc_id}" for doc_type, doc_id in rows)
+
+
+@functools.cache
+def _withdrawn_statement(gaps: bool) -> Select:
+    from kb.search.documents import public
+
+    pending = IndexOutbox.id > bindparam("position")
+    if gaps:
+        pending = or_(pending, IndexOutbox.id.in_(bindparam("gaps", expanding=True)))
+    return (select(IndexOutbox.doc_type, IndexOutbox.doc_id)
+            .where(pending, ~public(IndexOutbox.doc_type, IndexOutbox.doc_id)).distinct())
 
 
 def pending_summary(index_dir: str | Path) -> tuple[int, float]:

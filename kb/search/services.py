@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote_plus, urlencode
 
-from flask import current_app, has_app_context, url_for
+from flask import current_app, has_app_context, has_request_context, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
@@ -312,6 +312,23 @@ def get_index() -> SearchIndex:
     return index
 
 
+def withdrawn() -> frozenset[str]:
+    """The documents the index still holds that are no longer public (``outbox.pending_withdrawn``): every search
+    leaves them out of what it finds and counts — the total, the facets, a hint's count — so that an archived or
+    unpublished practice cannot be probed for its words while the index writer has not yet applied the change. The
+    results are looked up in the database anyway (``_resolve``); these are what only the index counted. Read once a
+    request (a search page asks for its hints' counts too)."""
+    if not has_request_context():
+        return outbox.pending_withdrawn(current_app.config["INDEX_DIR"])
+    found = request.environ.get(_WITHDRAWN)
+    if found is None:
+        found = request.environ[_WITHDRAWN] = outbox.pending_withdrawn(current_app.config["INDEX_DIR"])
+    return found
+
+
+_WITHDRAWN = "kb.search.withdrawn"  # where a request keeps ``withdrawn()``
+
+
 def searchable_index() -> SearchIndex:
     """The index to answer searches from: ``get_index()``, but ``IndexBeingReplaced`` (an IndexUnavailable) while a
     rebuild runs in place of an index that no longer tells what the database holds (``kb.search.rebuilding``), as
@@ -576,7 +593,7 @@ def search(params: SearchParams, typed_nothing: bool = False) -> SearchPage:
     try:
         result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=params.page, per_page=params.per_page, sort=params.sort,
-            synonyms=synonym_table(),
+            synonyms=synonym_table(), exclude=withdrawn(),
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
@@ -704,7 +721,7 @@ def _finds_current(params: SearchParams, text: str) -> bool:
     try:
         result = searchable_index().search(SearchQuery(
             text=text, filters=params.filters, page=1, per_page=CORRECTION_CHECK, sort="relevance",
-            synonyms=synonym_table(), snippets=False,
+            synonyms=synonym_table(), snippets=False, exclude=withdrawn(),
         ))
     except IndexUnavailable:
         return False
@@ -732,7 +749,7 @@ def export_hits(params: SearchParams, limit: int) -> tuple[list, int]:
     try:
         result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, page=1, per_page=limit, sort=params.sort,
-            synonyms=synonym_table(), snippets=False,
+            synonyms=synonym_table(), snippets=False, exclude=withdrawn(),
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
@@ -834,7 +851,7 @@ def _hint_count(params: SearchParams, field: str, code: str, rest: str) -> int:
     try:
         return searchable_index().search(SearchQuery(
             text=rest, filters={**params.filters, field: [code]}, page=1, per_page=1, sort=params.sort,
-            synonyms=synonym_table(), count_only=True,
+            synonyms=synonym_table(), count_only=True, exclude=withdrawn(),
         )).total
     except IndexUnavailable:
         return 0
@@ -1086,7 +1103,7 @@ def feed_entries(params: SearchParams) -> list[FeedEntry]:
     try:
         result = searchable_index().search(SearchQuery(
             text=params.q, filters=params.filters, per_page=FEED_LENGTH, sort="entered", synonyms=synonym_table(),
-            partial=False,
+            partial=False, exclude=withdrawn(),
         ))
     except IndexUnavailable as exc:
         repair_later(exc)
