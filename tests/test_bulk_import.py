@@ -708,7 +708,7 @@ def test_ids_excel_turned_into_numbers_do_not_create_second_practices(app, runne
     assert bank_wide.exit_code == 0 and "создано 4" in bank_wide.output, "the office's numbering is apart"
 
 
-CSV_ZEROS = ("Excel или LibreOffice мог убрать нули, когда файл CSV открывали в нём. Исправьте идентификатор в файле "
+CSV_ZEROS = ("Excel или LibreOffice мог убрать нули, когда сохранял файл CSV. Исправьте идентификатор в файле "
              "(в программе таблиц задайте столбцу формат «Текстовый» и впишите идентификатор заново) и загрузите "
              "реестр ещё раз.")
 

@@ -787,6 +787,8 @@ def test_a_files_address_is_printed_in_its_own_letters(app):
     """«URL: http://…/attachments/1/%D0%9F%D0%BE…%C2%BB.docx»: some 300 characters no one reads, six lines of a PDF.
     The path is shown in its letters; what would change or break the address as plain text stays encoded: a space
     and any other blank, «%», «#», «?», an encoded «/», a character no one sees; bytes that are no UTF-8 too."""
+    from urllib.parse import quote
+
     from kb.citations.services import readable_url
 
     assert readable_url(FILE_URL) == "https://bank.example/attachments/7/Положение.docx"
@@ -795,6 +797,15 @@ def test_a_files_address_is_printed_in_its_own_letters(app):
         "http://localhost/attachments/3/План%20«Юный»%20100%25%20%231%20&%20%3F;%20(v2)%5B1%5D%E2%80%8B%2F%C2%A0"
         "x.txt")
     assert readable_url("http://localhost/attachments/3/%FF%D0%AF.txt") == "http://localhost/attachments/3/%FF%D0%AF.txt"
+    # letters the exports' fonts lack (a PDF printed «□», an address that opened nothing), characters no one sees
+    # (a variation selector, a filler letter, a braille blank) and a look-alike of «/» stay encoded; ё, Latin and
+    # Greek letters, «№» and dashes are shown
+    for char in ("📚", "報", "ქ", "✓", "\ufe0f", "\u034f", "\u3164", "\u2800", "／", "∕", "\u0301"):
+        encoded = quote(char, safe="")
+        assert readable_url(f"http://localhost/attachments/3/{encoded}x.txt") == (
+            f"http://localhost/attachments/3/{encoded}x.txt"), char
+    assert readable_url("http://localhost/attachments/3/" + quote("Ёлка_Über_α-β_№5—итоги.txt")) == (
+        "http://localhost/attachments/3/Ёлка_Über_α-β_№5—итоги.txt")
     assert readable_url("https://xn----7sbbb2bjcbvwl0a.xn--p1ai/attachments/1/%D0%AF.pdf") == (
         "https://банк-практик.рф/attachments/1/Я.pdf")
     with app.app_context():

@@ -1280,16 +1280,17 @@ def test_a_copy_over_the_item_limit_tells_what_did_not_fit_apart_from_the_unavai
         assert [i.item_id for i in copy.items] == [world["published"], extra[0]]
     message = colleague.get(copied.headers["Location"]).get_data(as_text=True)
     assert ("«Копия: Курс для наставников ШНО», 2 материала (не скопировано недоступных: 1). 2 материала не вошли: "
-            "в подборке не больше 2 материалов. Копию видите только вы") in message
+            "в подборку помещается не больше 2 материалов. Копию видите только вы") in message
     # the owner sees her draft: nothing of hers is unavailable, three did not fit
     mine = owner.post(f"/collections/{cid}/copy")
     message = owner.get(mine.headers["Location"]).get_data(as_text=True)
-    assert ("«Курс для наставников ШНО», 2 материала. 3 материала не вошли: в подборке не больше 2 материалов. "
+    assert ("«Курс для наставников ШНО», 2 материала. 3 материала не вошли: в подборку помещается не больше 2 "
+            "материалов. "
             "Копию видите только вы") in message
     assert "недоступных" not in message
     app.config["COLLECTION_MAX_ITEMS"] = 4  # one cut: «1 материал не вошёл», «не больше 4 материалов»
     message = owner.get(owner.post(f"/collections/{cid}/copy").headers["Location"]).get_data(as_text=True)
-    assert "4 материала. 1 материал не вошёл: в подборке не больше 4 материалов." in message
+    assert "4 материала. 1 материал не вошёл: в подборку помещается не больше 4 материалов." in message
     with app.app_context():  # the service, whatever view asks
         from kb.accounts.models import User
         from kb.collections import services

@@ -947,7 +947,7 @@ def _zeros_refusal(ctx: _Context, external_id: str, twin: Practice) -> str:
     """The row's error of an id ``_zeros_dropped`` found a practice for, naming the program that may have dropped
     the zeros; a CSV keeps no cell format, the column is to be made text in the program it is edited in."""
     if ctx.kind == "CSV":
-        fix = (f"{ctx.program} мог убрать нули, когда файл CSV открывали в нём. Исправьте идентификатор в файле (в "
+        fix = (f"{ctx.program} мог убрать нули, когда сохранял файл CSV. Исправьте идентификатор в файле (в "
                "программе таблиц задайте столбцу формат «Текстовый» и впишите идентификатор заново)")
     else:
         fix = f"{ctx.program} мог убрать нули. Исправьте идентификатор в файле (формат ячейки «Текстовый»)"

@@ -429,16 +429,21 @@ def _areas(*parts: str) -> str:
     return " – ".join(_end(part) for part in parts if part)
 
 
-# What a printed address keeps percent-encoded when its path is shown in its own letters: a space and any other
-# blank (a reader's copy would end the address there), a control or invisible character (a soft hyphen, a zero-width
-# space: no one sees it to type it), «%», «#», «?» and an encoded «/» (they would change what the address names), and
-# the ASCII signs RFC 3986 does not allow in a path («[», «"», «<» …). Letters, digits and the rest are shown as
-# they are: «…/attachments/5/Положение%20о%20ШНО.docx», not «…/%D0%9F%D0%BE…».
-_PATH_SHOWN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@")
+# What a printed address shows of its path in its own letters: the ASCII a path allows as it is (RFC 3986), the
+# letters and digits of the Cyrillic, Latin and Greek scripts («…/attachments/5/Положение%20о%20ШНО.docx», not
+# «…/%D0%9F%D0%BE…») and a few signs of Russian text («», „“, dashes, «№»). Everything else stays percent-encoded:
+# a space and any other blank (a reader's copy would end the address there), «%», «#», «?» and an encoded «/» (they
+# would change what the address names), the ASCII signs a path does not allow («[», «"», «<» …), a character no one
+# sees to type it (a soft hyphen, a zero-width space, a filler letter, a combining mark, a braille blank), a
+# look-alike of «/» («／», «∕»), and the scripts and pictures the exports' fonts lack (a PDF would print «□» and the
+# address would open nothing): «…/%F0%9F%93%9A%20%E5%A0%B1.docx».
+_PATH_SHOWN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@«»„“”—–№")
+_SHOWN_SCRIPTS = ("CYRILLIC ", "LATIN ", "GREEK ")
 
 
 def _shown_char(char: str) -> str:
-    if char in _PATH_SHOWN or (not char.isascii() and unicodedata.category(char)[0] not in "CZ"):
+    if char in _PATH_SHOWN or (unicodedata.category(char)[0] in "LN"
+                               and unicodedata.name(char, "").startswith(_SHOWN_SCRIPTS)):
         return char
     return quote(char, safe="")
 

@@ -178,11 +178,11 @@ def full_message(collection: Collection) -> str:
 
 
 def over_limit_message(count: int) -> str:
-    """What a copy says of the materials past max_items() it left out: «3 материала не вошли: в подборке не больше
-    500 материалов.» (not «недоступных»: the reader sees them)."""
+    """What a copy says of the materials past max_items() it left out: «3 материала не вошли: в подборку помещается
+    не больше 500 материалов.» (not «недоступных»: the reader sees them)."""
     limit = max_items()
     return (f"{count} {plural(count, 'материал', 'материала', 'материалов')} "
-            f"{plural(count, 'не вошёл', 'не вошли', 'не вошли')}: в подборке не больше {limit} "
+            f"{plural(count, 'не вошёл', 'не вошли', 'не вошли')}: в подборку помещается не больше {limit} "
             f"{plural(limit, 'материала', 'материалов', 'материалов')}.")
 
 
