@@ -749,17 +749,15 @@ class SearchIndex:
         return result
 
     def _run(self, searcher: Searcher, request: SearchQuery, page: int, per_page: int) -> SearchResult:
+        sets = self._docsets(searcher).without(request.exclude)
         starred = list(dict.fromkeys(fold_word(word) for word in prefix_words(request.text)))
-        # «шахматы*»: a word the index knows that no other word of the bank begins with is the word itself; «робот*»
-        # (a word, and the start of «робототехники») is a start of a word all the same
-        whole = frozenset(word for word in starred if _known(searcher, word) and not _longer_words(searcher, word))
+        whole = frozenset(word for word in starred if _whole_word(searcher, sets, word))
         parsed = parse_text(request.text, searcher.schema, request.synonyms,
                             functools.partial(_compound_parts, searcher), whole)
         notices = parsed.notices
         if parsed.matches_nothing:
             return SearchResult(0, [], {name: [] for name in FACET_FIELDS}, page, per_page, " ".join(notices))
 
-        sets = self._docsets(searcher).without(request.exclude)
         allowed = {
             name: sets.any_of(name, [str(v) for v in values]) for name, values in request.filters.items() if values
         }
@@ -1412,9 +1410,9 @@ def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], correc
             if word in STOP_WORDS or _listed(searcher, word) or asked is None or sets.matching(asked).any():
                 continue
         reader = searcher.reader()
-        for found in sorted(_longer_words(searcher, word),
+        for found in sorted(_longer_words(searcher, sets, word),
                             key=lambda found: (reader.doc_frequency(SPELLING_FIELD, found), found), reverse=True):
-            if _live(searcher, SPELLING_FIELD, found):
+            if sets.term(SPELLING_FIELD, found).any():  # in a document searched (a left-out one's words tell nothing)
                 corrections[word] = found
                 distant.add(word)
                 completed.add(word)
@@ -1422,11 +1420,22 @@ def _complete_starts(searcher: Searcher, sets: DocSets, words: list[str], correc
     return completed
 
 
-def _longer_words(searcher: Searcher, word: str) -> list[str]:
-    """The bank's words that begin with ``word`` and are other words, not forms of it when it is a word itself (of
-    the first MAX_COMPLETIONS of the spelling list that begin so): «робот» → «робототехники», not «роботы»;
-    «музыкальн» (no word) → «музыкальных»."""
-    own = term(word) if is_dictionary_word(word) else None
+def _whole_word(searcher: Searcher, sets: DocSets, word: str) -> bool:
+    """Whether a word typed with «*» is searched as itself, with nothing said of starts of words: a document searched
+    has it («шахматы*»), and none has another word that begins with it («робот*» is the start of «робототехники»).
+    Only the documents searched decide (``sets``: the removed ones and those the search leaves out aside): what the
+    star says must tell nothing of them."""
+    asked = parse_text(word, searcher.schema).strict
+    if asked is None or not sets.matching(asked).any():
+        return False
+    return not any(sets.term(SPELLING_FIELD, found).any() for found in _longer_words(searcher, sets, word))
+
+
+def _longer_words(searcher: Searcher, sets: DocSets, word: str) -> list[str]:
+    """The bank's words that begin with ``word`` and are other words, not forms of it when it is a word itself — of
+    the dictionary or of a document searched («вебинар») — (of the first MAX_COMPLETIONS of the spelling list that
+    begin so): «робот» → «робототехники», not «роботы»; «музыкальн» (no word) → «музыкальных»."""
+    own = term(word) if is_dictionary_word(word) or sets.term(SPELLING_FIELD, word).any() else None
     starting = (found.decode() for found in islice(searcher.reader().expand_prefix(SPELLING_FIELD, word),
                                                    MAX_COMPLETIONS))
     return [found for found in starting if found != word and term(found) != own]

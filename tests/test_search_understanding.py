@@ -162,10 +162,11 @@ STARS_BANK = [
     IndexDocument(id="practice:2", type="practice", title="Робототехника", body="Сборка роботов."),
     IndexDocument(id="practice:3", type="practice", title="Шахматы в школе", body="Уроки шахмат, шахматные турниры."),
     IndexDocument(id="practice:4", type="practice", title="Музыка в школе", body="Уроки музыки и музыкальных игр."),
+    IndexDocument(id="practice:5", type="practice", title="Вебинар для учителей", body="Цикл вебинаров."),
 ]
 
 
-@pytest.mark.parametrize("typed", ["шахматы*", "Шахматы**", "роботы*"])
+@pytest.mark.parametrize("typed", ["шахматы*", "Шахматы**", "роботы*", "вебинар*"])
 def test_a_whole_word_no_other_word_begins_with_is_searched_as_the_word(tmp_path, typed):
     """«шахматы*» said «Поиск по началу слова («шахматы*») не поддерживается — наберите слово целиком». A word the
     index knows that no other word of the bank begins with is searched as the word (the star was dropped anyway),
@@ -192,6 +193,22 @@ def test_a_word_that_begins_other_words_with_a_star_is_a_start_of_a_word(tmp_pat
     index.apply(STARS_BANK)
     result = index.search(SearchQuery(text=typed))
     assert (result.notice, result.suggestion) == (NOTICE_PREFIX.format(word=typed.rstrip("*")), offered)
+
+
+@pytest.mark.parametrize("typed", ["робот*", "роботы*", "шахматы*", "занят*", "робототехника*"])
+def test_what_a_star_says_tells_nothing_of_the_documents_left_out(tmp_path, typed):
+    """«магистранты*» said nothing while the only practice with the word waited to leave the index (left out of the
+    search by ``exclude``), and the notice once it had left: what a star says told a withdrawn practice's words.
+    A search that leaves documents out says what it says of an index without them."""
+    bank = [*STARS_BANK, IndexDocument(id="practice:6", type="practice", title="Занятия", body="Чем занять детей.")]
+    left_out = {"practice:2", "practice:6"}  # «робототехника», «занять»
+    index = SearchIndex(tmp_path / "index")
+    index.apply(bank)
+    without = SearchIndex(tmp_path / "without")
+    without.apply([document for document in bank if document.id not in left_out])
+    result = index.search(SearchQuery(text=typed, exclude=frozenset(left_out)))
+    expected = without.search(SearchQuery(text=typed))
+    assert (result.notice, result.suggestion, result.total) == (expected.notice, expected.suggestion, expected.total)
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("олимп* математика", "олимпиадная математика"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.orm import selectinload
 
 from indexer import IndexDocument
@@ -191,16 +192,36 @@ _RECOMMENDATION_LOAD = (
 _KEYS_BATCH = 500  # practices read together (the ids of one ``IN``)
 
 
-def public(doc_type: ColumnElement[str], doc_id: ColumnElement[int]) -> ColumnElement[bool]:
-    """SQL: whether the document ``doc_type`` and ``doc_id`` name (columns, as the outbox has them) is one the index
-    holds now (``documents_for_keys``): a published practice, a published resolution, a recommendation of one.
-    Each kind is looked up by its primary key."""
-    practice = exists().where(Practice.id == doc_id, Practice.status == "published")
-    resolution = exists().where(Resolution.id == doc_id, Resolution.status == "published")
-    recommendation = exists().where(Recommendation.id == doc_id, Resolution.id == Recommendation.resolution_id,
-                                    Resolution.status == "published")
-    return or_(and_(doc_type == "practice", practice), and_(doc_type == "resolution", resolution),
-               and_(doc_type == "recommendation", recommendation))
+def public_keys(keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Of the documents ``keys`` name ((doc_type, doc_id), as the outbox has them), those the index holds now
+    (``documents_for_keys``): a published practice, a published resolution, a recommendation of one. Each kind is
+    looked up by its primary key (``IN`` of the ids), never by a scan of every published one."""
+    ids: dict[str, list[int]] = {}
+    for doc_type, doc_id in keys:
+        ids.setdefault(doc_type, []).append(doc_id)
+    found: set[tuple[str, int]] = set()
+    for doc_type, wanted in ids.items():
+        if doc_type not in _PUBLIC_OF:
+            continue
+        for begin in range(0, len(wanted), _KEYS_BATCH):
+            found.update((doc_type, doc_id) for doc_id in db.session.scalars(
+                _public_statement(doc_type), {"ids": wanted[begin:begin + _KEYS_BATCH]}))
+    return found
+
+
+_PUBLIC_OF = {
+    "practice": lambda ids: select(Practice.id).where(Practice.id.in_(ids), Practice.status == "published"),
+    "resolution": lambda ids: select(Resolution.id).where(Resolution.id.in_(ids), Resolution.status == "published"),
+    "recommendation": lambda ids: select(Recommendation.id).join(
+        Resolution, Resolution.id == Recommendation.resolution_id).where(
+        Recommendation.id.in_(ids), Resolution.status == "published"),
+}
+
+
+@functools.cache
+def _public_statement(doc_type: str) -> Select:
+    """The statement of ``public_keys`` for one kind, built once (building it took longer than running it)."""
+    return _PUBLIC_OF[doc_type](bindparam("ids", expanding=True))
 
 
 def documents_for_keys(keys: Iterable[tuple[str, int]]) -> tuple[list[IndexDocument], list[str]]:

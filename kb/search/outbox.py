@@ -300,26 +300,29 @@ def pending_withdrawn(index_dir: str | Path) -> frozenset[str]:
     """The index ids ("practice:69") of the documents this copy has a change of still to apply (``pending_documents``)
     that are no longer public (archived, unpublished, deleted): the index still holds them until its writer applies
     the change (a moment; minutes while it is stopped or rebuilds), and a search leaves them out of what it finds and
-    counts. One query, on the outbox rows past this copy's position (none in the usual case), each looked up by its
-    document's primary key; its statement built once (building it took most of its time)."""
+    counts. The outbox rows past this copy's position (none in the usual case: one look at the outbox's primary key),
+    then the documents they name, each kind looked up by its primary key (``public_keys``); the statements built once
+    (building them took most of the time)."""
     state = WriterState.load(state_path(index_dir))
     if state.gaps:
-        rows = db.session.execute(_withdrawn_statement(gaps=True), {"position": state.position,
-                                                                    "gaps": list(state.gaps)})
+        rows = db.session.execute(_pending_statement(gaps=True), {"position": state.position,
+                                                                  "gaps": list(state.gaps)})
     else:
-        rows = db.session.execute(_withdrawn_statement(gaps=False), {"position": state.position})
-    return frozenset(f"{doc_type}:{doc_id}" for doc_type, doc_id in rows)
+        rows = db.session.execute(_pending_statement(gaps=False), {"position": state.position})
+    keys = {(doc_type, doc_id) for doc_type, doc_id in rows}
+    if not keys:
+        return frozenset()
+    from kb.search.documents import public_keys
+
+    return frozenset(f"{doc_type}:{doc_id}" for doc_type, doc_id in keys - public_keys(keys))
 
 
 @functools.cache
-def _withdrawn_statement(gaps: bool) -> Select:
-    from kb.search.documents import public
-
+def _pending_statement(gaps: bool) -> Select:
     pending = IndexOutbox.id > bindparam("position")
     if gaps:
         pending = or_(pending, IndexOutbox.id.in_(bindparam("gaps", expanding=True)))
-    return (select(IndexOutbox.doc_type, IndexOutbox.doc_id)
-            .where(pending, ~public(IndexOutbox.doc_type, IndexOutbox.doc_id)).distinct())
+    return select(IndexOutbox.doc_type, IndexOutbox.doc_id).where(pending).distinct()
 
 
 def pending_summary(index_dir: str | Path) -> tuple[int, float]:
