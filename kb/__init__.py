@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import secrets
 from pathlib import Path
 
@@ -131,6 +130,16 @@ class _AtInCredentials(Exception):
     """A database URL with «@» in its user name or password, not percent-encoded."""
 
 
+def _unencoded_at(value: str) -> bool:
+    """Whether a server database URL has an «@» before the one that ends its user name and password (the last one
+    before its query): «postgresql+psycopg://kb:p@ss/word@127.0.0.1/kb». A file database's path may hold «@»."""
+    scheme, separator, rest = value.partition("://")
+    if not separator or scheme.startswith("sqlite"):
+        return False
+    head = rest.split("?", 1)[0]
+    return "@" in head[:max(head.rfind("@"), 0)]
+
+
 def check_database_url(app: Flask, from_files: bool) -> None:
     """A database URL that does not parse, names no database SQLAlchemy knows or a driver not installed stops the
     start with one line naming the setting and where it came from, the password hidden (it was a traceback of 50
@@ -142,9 +151,9 @@ def check_database_url(app: Flask, from_files: bool) -> None:
     value = app.config["SQLALCHEMY_DATABASE_URI"]
     url = None
     try:
-        url = make_url(value)
-        if "@" in (url.host or ""):  # «kb:p@ss@host»: what follows the first «@» taken for the host
+        if _unencoded_at(str(value)):  # «kb:p@ss@host»: what follows the first «@» taken for the host
             raise _AtInCredentials
+        url = make_url(value)
         if url.drivername in ("postgres", "postgresql"):
             url = url.set(drivername=POSTGRES_DRIVER)
             app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
@@ -157,7 +166,8 @@ def check_database_url(app: Flask, from_files: bool) -> None:
         reason = (f"драйвера базы данных «{url.drivername}» нет" if known else
                   f"банк работает с PostgreSQL и SQLite, а не с «{url.drivername}»")
         reason += f"; нужен адрес вида {DATABASE_URL_EXAMPLES}"
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number («host:пароль»)
+        url = None
         reason = f"адрес базы данных не читается; нужен такой: {DATABASE_URL_EXAMPLES}"
     except ImportError:
         reason = f"драйвер базы данных «{url.drivername}» не установлен; нужен адрес вида {DATABASE_URL_EXAMPLES}"
@@ -232,8 +242,15 @@ def warn_of_database_locale(app: Flask) -> None:
 
 
 def _hide_password(url: str) -> str:
-    """«scheme//user:secret@host» → «scheme//user:***@host»: a URL SQLAlchemy could not parse, shown in a message."""
-    return re.sub(r"(//[^/:@]*:)[^/]*@", r"\1***@", url)
+    """«scheme//user:secret@host» → «scheme//user:***@host»: a URL SQLAlchemy could not parse, shown in a message.
+    The password ends at the last «@» before the query: one holding «@», «/» or «:» is hidden whole."""
+    scheme, separator, rest = url.partition("//")  # «postgresql+psycopg//…» (a «:» missed) too
+    head, mark, query = rest.partition("?")
+    at = head.rfind("@")
+    if not separator or at < 0:
+        return url
+    user, colon, _password = head[:at].partition(":")
+    return f"{scheme}//{user}{':***' if colon else ''}{head[at:]}{mark}{query}"
 
 
 # app.extensions: the instance folder is not there, and the command flask is looking up decides (kb/commands.py).

@@ -655,6 +655,30 @@ def test_an_index_folder_this_user_may_not_write_is_named_with_its_owner(app, ma
     assert "перестраиваю" not in result.output
 
 
+def test_a_position_file_of_another_user_is_replaced_not_written(app, monkeypatch):
+    """`sudo flask … sync-index` left index.state.json root's (0644): the writer replaces it with a new file (the
+    folder above's permission) and never writes into it, so only reading it counts; a leftover temporary file of
+    another user's would stop the save, and is named."""
+    index_dir = Path(app.config["INDEX_DIR"])
+    state = outbox.state_path(index_dir)
+    state.write_text('{"position": 0, "gaps": []}', encoding="utf-8")
+    temporary = state.with_suffix(".tmp")
+    temporary.write_text("", encoding="utf-8")
+    real_access = os.access
+    refused: set[Path] = set()
+
+    def access(path, mode, *args, **kwargs):  # as the services' user sees root's 0644 files
+        if Path(path) in refused and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(outbox.os, "access", access)
+    refused.add(state)
+    assert outbox.access_problem(index_dir) is None
+    refused.add(temporary)
+    assert outbox.access_problem(index_dir).startswith(f"нет доступа к временному файлу позиции индекса {temporary}")
+
+
 def test_pending_withdrawn_names_the_waiting_documents_no_longer_public(demo_app):
     """What a search leaves out while the writer is behind: of the documents with a change still to apply (past
     this copy's position, or in a gap below it), those the database no longer publishes — an archived practice, an

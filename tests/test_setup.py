@@ -202,6 +202,26 @@ def test_an_at_sign_in_the_database_password_is_named_with_how_to_encode_it(tmp_
     assert "secret" not in message
     monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb:p%40secret@127.0.0.1:5432/kb")  # encoded: taken
     assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://kb:p%40secret@127.0.0.1:5432/kb"
+    # «@» with a «/» or «:» after it in the password (README's «p@ss/word»): the host was «ss», or a traceback
+    # ended with the password's tail taken for a port
+    for typed in ("postgresql+psycopg://kb:p@ss/secret@127.0.0.1:5432/kb",
+                  "postgresql+psycopg://kb:p@ss:secret@127.0.0.1:5432/kb"):
+        monkeypatch.setenv("KB_DATABASE_URL", typed)
+        with pytest.raises(ConfigurationError) as refused:
+            create_app()
+        message = refused.value.format_message()
+        assert "в имени пользователя или пароле адреса базы данных есть «@»" in message, typed
+        assert "secret" not in message, typed
+    # a port that is no number: unreadable, the password not shown
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb:secret@127.0.0.1:порт/kb")
+    with pytest.raises(ConfigurationError) as refused:
+        create_app()
+    assert "адрес базы данных не читается" in refused.value.format_message()
+    assert "secret" not in refused.value.format_message()
+    # a user name alone, a socket folder, a file database whose path holds «@»: taken
+    for taken in ("postgresql+psycopg://kb@/kb?host=/var/run/postgresql", f"sqlite:///{tmp_path}/a@b/kb.sqlite3"):
+        monkeypatch.setenv("KB_DATABASE_URL", taken)
+        assert create_app().config["SQLALCHEMY_DATABASE_URI"] == taken
 
 
 def test_healthz(client):

@@ -204,7 +204,9 @@ def access_problem(index_dir: str | Path) -> str | None:
     checks = ((index_dir.parent, "папке над папкой индекса", os.W_OK | os.X_OK),
               (index_dir, "папке индекса", os.R_OK | os.W_OK | os.X_OK),
               (lock_path(index_dir), "файлу блокировки индекса", os.R_OK | os.W_OK),
-              (state_path(index_dir), "файлу позиции индекса", os.R_OK | os.W_OK))
+              # the position is saved by a new file put in its place (the folder above's permission): read only
+              (state_path(index_dir), "файлу позиции индекса", os.R_OK),
+              (state_path(index_dir).with_suffix(".tmp"), "временному файлу позиции индекса", os.W_OK))
     for path, what, mode in checks:
         try:
             info = path.stat()
