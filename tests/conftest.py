@@ -254,6 +254,7 @@ def _share_url_builders() -> None:
         return builder
 
     shared_builder.shared = True
+    shared_builder.own = compile_builder  # Werkzeug's (tests/test_harness.py compares them)
     Rule._compile_builder = shared_builder
 
 
