@@ -37,3 +37,17 @@ def test_a_template_shared_between_apps_is_the_code_the_environment_compiles(tmp
     assert bucket.code == environment.compile(source, "base.html", filename)
     changed = _TEMPLATE_CODE.get_bucket(environment, "base.html", filename, source + "{# changed #}")
     assert changed.code is None, "a changed source is compiled again"
+
+
+def test_the_test_databases_commit_without_waiting_for_the_disk(app):
+    """tests/conftest.py: synchronous_commit=off on PostgreSQL, synchronous=NORMAL with SQLite's write-ahead log."""
+    from sqlalchemy import text
+
+    from kb.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        else:
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
