@@ -6,8 +6,8 @@ Migrations and the demo load run once per session into template folders; each te
 (default postgresql://postgres@127.0.0.1:5432/test): each instance folder gets its own database,
 named in the folder's ``test-database.json``. A copied folder (the per-test copy of a template)
 gets a copy of the template's database (``CREATE DATABASE … TEMPLATE …``); the databases a test
-created are dropped after it (in batches: concurrent drops share one checkpoint), the templates when
-the session ends.
+created are dropped after it (in batches: concurrent drops share one checkpoint; in the background, while
+the next tests run), the templates when the session ends.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ import itertools
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from kb import create_app
 from kb.extensions import db
@@ -33,6 +37,7 @@ ON_POSTGRES = os.environ.get("KB_TEST_DATABASE", "sqlite").lower() in ("postgres
 # no app of its own) does not touch it, and the PostgreSQL pass leaves it to the SQLite pass.
 DATABASE_FIXTURES = {"app", "demo_app", "base_instance", "demo_instance", "database_url", "pg_url"}
 DROP_BATCH = 16
+DROPS_BEHIND = 4
 
 
 def pytest_sessionstart(session):
@@ -85,6 +90,8 @@ class PostgresDatabases:
         self.test_created: list[str] = []  # dropped when the current test ends
         self.apps: list = []  # their engines are disposed before that
         self.retired: list[str] = []  # no longer used, waiting to be dropped together
+        self.dropping: list = []  # batches being dropped in the background, oldest first
+        self.dropper = None
 
     def connect(self):
         return self.psycopg.connect(self.server, autocommit=True, connect_timeout=5)
@@ -134,7 +141,12 @@ class PostgresDatabases:
         return self.url(name)
 
     def release_test(self, final: bool = False) -> None:
-        """Close the apps' connections and retire the test's databases; drop them a batch at a time."""
+        """Close the apps' connections and retire the test's databases; drop them a batch at a time, in the
+        background: each batch waits for the server's checkpoints (several seconds a batch here, a long pause
+        every 16 tests), which the next tests need not wait for. At most DROPS_BEHIND batches are waiting
+        (their disk space); the session's last one waits for all, and a failed drop fails the test after it."""
+        from concurrent.futures import ThreadPoolExecutor
+
         for app in self.apps:
             with app.app_context():
                 db.session.remove()
@@ -144,7 +156,14 @@ class PostgresDatabases:
         self.test_created[:] = []
         if final or len(self.retired) >= DROP_BATCH:
             names, self.retired = self.retired, []
-            self.drop(names)
+            if self.dropper is None:
+                self.dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-databases")
+            self.dropping.append(self.dropper.submit(self.drop, names))
+        while self.dropping and (self.dropping[0].done() or len(self.dropping) > DROPS_BEHIND or final):
+            self.dropping.pop(0).result()
+        if final and self.dropper is not None:
+            self.dropper.shutdown()
+            self.dropper = None
 
 
 _POSTGRES: PostgresDatabases | None = None
@@ -191,6 +210,93 @@ def database_url() -> str | None:
     return pg.url(pg.create()) if pg is not None else None
 
 
+class _SharedTemplateCode(BytecodeCache):
+    """The compiled code of the templates, shared by every app of the session. Each test makes an app of its
+    own, and each app's Jinja environment compiled the templates it rendered again (about 0.1 s of CPU a
+    test that renders a few pages). Keyed by Jinja's own key (the template's name and file, the source's
+    checksum) and by the environment's options that change the compiled code."""
+
+    def __init__(self):
+        self.code: dict[str, object] = {}
+
+    def get_bucket(self, environment, name, filename, source):
+        checksum = self.get_source_checksum(source)
+        bucket = Bucket(environment, repr((self.get_cache_key(name, filename), checksum,
+                                           _compile_options(environment))), checksum)
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket) -> None:
+        if (code := self.code.get(bucket.key)) is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.code
+
+
+def _compile_options(environment) -> tuple:
+    """What besides the source makes a template's compiled code (the delimiters, whitespace handling,
+    autoescaping, extensions and the like; filters, tests and globals are looked up when it runs)."""
+    return (
+        environment.block_start_string, environment.block_end_string, environment.variable_start_string,
+        environment.variable_end_string, environment.comment_start_string, environment.comment_end_string,
+        environment.line_statement_prefix, environment.line_comment_prefix, environment.trim_blocks,
+        environment.lstrip_blocks, environment.newline_sequence, environment.keep_trailing_newline,
+        environment.optimized, environment.finalize, environment.autoescape, environment.is_async,
+        environment.code_generator_class, environment.context_class, tuple(sorted(environment.extensions)),
+    )
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
+def _share_url_builders() -> None:
+    """Werkzeug compiles two URL builder functions for every route of every app (126 routes: about 0.04 s
+    of CPU an app, one app a test). The generated code is that of the rule's path alone (its converters
+    are called through the rule at run time), so the apps of the session share it; a rule with defaults,
+    whose values are written into the code, is compiled as before."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    if getattr(compile_builder, "shared", False):
+        return
+    builders: dict[tuple, object] = {}
+
+    def shared_builder(self, append_unknown: bool = True):
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, self.host if self.map.host_matching else self.subdomain, tuple(self._trace),
+               append_unknown)
+        if (builder := builders.get(key)) is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    shared_builder.shared = True
+    shared_builder.own = compile_builder  # Werkzeug's (tests/test_harness.py compares them)
+    Rule._compile_builder = shared_builder
+
+
+_share_url_builders()
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgres_commits_without_waiting_for_the_disk(dialect, connection_record, cargs, cparams) -> None:
+    """The test databases' commits do not wait for the WAL's flush to disk (synchronous_commit=off, for this
+    process's connections only): about 10 ms a commit on this machine's disk, a dozen commits a test. What a
+    transaction sees and leaves is the same; only a crash of the server itself could lose the last commits."""
+    if dialect.name == "postgresql":
+        cparams["options"] = " ".join(filter(None, [cparams.get("options"), "-c synchronous_commit=off"]))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_commits_without_waiting_for_the_disk(dbapi_connection, connection_record) -> None:
+    """The same for SQLite (after kb.extensions has set write-ahead logging): synchronous=NORMAL syncs the log
+    at checkpoints, not at every commit (1–4 ms a commit here); a killed process loses nothing, a power cut
+    might."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
 def make_app(instance: Path, **overrides):
     pg = postgres_databases()
     database = f"sqlite:///{instance / 'kb.sqlite3'}"
@@ -210,6 +316,7 @@ def make_app(instance: Path, **overrides):
     instance.mkdir(parents=True, exist_ok=True)
     # the test's own instance folder: what the app keeps there (staged uploads, restored config) stays in it
     app = create_app(config, instance_path=instance)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     # Flask-Limiter's extension is one object per process, and it kept "the storage is down" from an earlier
     # test's app (Redis not answering) with its limits counted in that app's fallback memory: each test app's
     # own storage starts alive (a process in production has one app).

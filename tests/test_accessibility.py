@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, SHOTS, browser, live_server  # noqa: F401  (fixtures)
+from tests.test_browser import CHROMIUM, SHOTS, browser, chromium, live_server  # noqa: F401  (fixtures)
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]

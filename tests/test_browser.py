@@ -42,14 +42,24 @@ def live_server(demo_instance, tmp_path):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a module's tests (a launch took a second or two a test); see ``browser``."""
     with playwright_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium; a test opens contexts of its own (nothing is shared between contexts: cookies,
+    storage, cache), and they are closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 def _page(browser):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, SHOTS, _heights, _login, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, SHOTS, _heights, _login, browser, chromium, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,

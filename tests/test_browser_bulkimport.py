@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
-from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, chromium, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, live_server  # noqa: F401 - fixtures
+from tests.test_browser import CHROMIUM, _login, _page, _shot, browser, chromium, live_server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,

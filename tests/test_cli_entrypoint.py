@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,14 +59,17 @@ def test_a_mistyped_instance_folder_is_not_made_into_a_new_empty_bank(tmp_path, 
     env = {**os.environ, "KB_INSTANCE": str(tmp_path / "instnace")}
     env.pop("KB_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "kb"]
-    for args in (["check-index"], ["backup"],
-                 ["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-pass"],
-                 ["db", "upgrade"], ["db", "current"]):  # Flask-Migrate's: a traceback «unable to open database file»
-        result = subprocess.run([*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 1
+    commands = (["check-index"], ["backup"],
+                ["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-pass"],
+                ["db", "upgrade"], ["db", "current"],  # Flask-Migrate's: a traceback «unable to open database file»
+                ["--help"])
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:  # each refuses on its own: run them side by side
+        *results, listed = pool.map(lambda args: subprocess.run([*flask, *args], cwd=ROOT, env=env, text=True,
+                                                                capture_output=True, timeout=120), commands)
+    for result in results:
+        assert result.returncode == 1, result.args
         assert result.stderr.strip() == (f"Папки экземпляра {tmp_path / 'instnace'} нет (KB_INSTANCE): проверьте "
                                          "KB_INSTANCE или, если банк новый, выполните «flask --app kb init».")
-    listed = subprocess.run([*flask, "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "check-index" in listed.stdout and "Traceback" not in listed.stderr
     assert not (tmp_path / "instnace").exists()
 
