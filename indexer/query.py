@@ -142,7 +142,7 @@ _PLAIN_WORDS = re.compile(rf"{TOKEN_PATTERN}(?: {TOKEN_PATTERN})*")
 _NUMBER_SIGN = re.compile(r"№|(?<!\S)No?\.?(?=\s*\d)")
 # A word typed with «*» after it, «олимп*»: the start of a word, which the index does not search by (it searches the
 # forms of whole words). The star is dropped, the page says so (NOTICE_PREFIX) and offers the whole word; of a word
-# the index knows («музыка*») the star is only dropped.
+# of the bank that no other word begins with («шахматы*»; not «робот*»: «робототехники») the star is only dropped.
 _PREFIX_WORD = re.compile(r"([^\W_]+)\*+(?![^\W_])")
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _OPERATORS = _BINARY | {"NOT"}
@@ -345,7 +345,7 @@ def prefix_words(text: str) -> list[str]:
 
 def _clean(text: str, notices: list[str], whole: frozenset[str] = frozenset()) -> str:
     """The text with unsupported syntax removed, in NFC (its words and suggestions as the index has them);
-    notes what was changed. ``whole``: the words typed with «*» (folded) that are words the index knows."""
+    notes what was changed. ``whole``: the words typed with «*» (folded) searched as words (``_whole_word``)."""
     text = composed(text or "")
     had_control = bool(_CONTROL.search(text))
     text = " ".join(_CONTROL.sub(" ", text).split())
@@ -358,7 +358,7 @@ def _clean(text: str, notices: list[str], whole: frozenset[str] = frozenset()) -
     text = _outside_quotes(text, lambda part: _without_initials(_NUMBER_SIGN.sub(" ", _FILLER.sub(" ", _ORDINAL.sub(
         "", _CENTURY.sub(_century, part))))))
     if starred := prefix_words(text):
-        # «музыка*»: a whole word with a star is the word, searched as such without a word about starts of words
+        # «шахматы*»: a whole word with a star is the word, searched as such without a word about starts of words
         if starts := [word for word in starred if fold_word(word) not in whole]:
             notices.append(NOTICE_PREFIX.format(word=starts[0]))
         text = _outside_quotes(text, lambda part: _PREFIX_WORD.sub(r"\1", part))
@@ -880,7 +880,7 @@ def parse_text(text: str, schema: Schema, synonyms: SynonymTable | None = None,
                whole: frozenset[str] = frozenset()) -> ParsedQuery:
     """Parse a user's search text against the schema of the index it will run on. ``split(term)`` gives the pairs
     of terms a long word's term is written apart as in the index (``_with_compounds``); ``whole``, the words typed
-    with «*» (folded) that the index knows as words: no start of a word, no NOTICE_PREFIX."""
+    with «*» (folded) searched as words (the index's ``_whole_word``): no start of a word, no NOTICE_PREFIX."""
     notices: list[str] = []
     cleaned = _clean(text, notices, whole)
     words = [fold_word(match.group()) for match in _WORD.finditer(cleaned) if match.group() not in _OPERATORS]
